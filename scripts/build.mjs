@@ -1,0 +1,36 @@
+// Bundles the three entry points into dist/ and ships libpg-query's .wasm beside them.
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+rmSync('dist', { recursive: true, force: true });
+mkdirSync('dist', { recursive: true });
+
+// libpg-query's emscripten loader resolves its .wasm next to the running script (__dirname).
+const wasmDir = dirname(require.resolve('libpg-query/wasm/libpg-query.wasm'));
+copyFileSync(join(wasmDir, 'libpg-query.wasm'), 'dist/libpg-query.wasm');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const builds = [
+  { entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+if (watch) {
+  for (const b of builds) (await esbuild.context({ ...common, ...b })).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build({ ...common, ...b })));
+}
