@@ -1,0 +1,198 @@
+// Helpers over libpg-query expression trees and their source text. Pure.
+import { nameParts, sval, walk } from './parse.js';
+import type { Node, Span } from './types.js';
+
+export interface RelationRef {
+  schema?: string;
+  name: string;
+  location: number;
+  /** Inside a sub-select (SubLink) of the expression, at any depth. */
+  inSubLink: boolean;
+}
+
+export interface CallRef {
+  /** Name parts as written, e.g. ['auth', 'uid']. */
+  name: string[];
+  args: Node[];
+  location: number;
+  node: Node;
+  /** Inside any SELECT (a SubLink's sub-select or a FROM sub-query), at any depth. */
+  inSelect: boolean;
+}
+
+/** Relations read by an expression or statement (RangeVar nodes). CTE names are excluded. */
+export function relationsIn(node: Node): RelationRef[] {
+  const out: RelationRef[] = [];
+  const ctes = new Set<string>();
+  walk(node, (key, v) => {
+    if (key === 'CommonTableExpr' && v.ctename) ctes.add(v.ctename);
+  });
+  const visit = (n: Node, inSub: boolean) => {
+    walk(n, (key, v) => {
+      if (key === 'SubLink') {
+        visit(v.subselect, true);
+        visit(v.testexpr, inSub);
+        return false;
+      }
+      if (key === 'RangeVar' || (key === 'relation' && v.relname !== undefined)) {
+        if (!(v.schemaname === undefined && ctes.has(v.relname))) {
+          out.push({ schema: v.schemaname, name: v.relname, location: v.location ?? -1, inSubLink: inSub });
+        }
+        return false;
+      }
+      return true;
+    });
+  };
+  visit(node, false);
+  return out;
+}
+
+/** Function calls in an expression, with whether each sits inside a SELECT. */
+export function callsIn(node: Node): CallRef[] {
+  const out: CallRef[] = [];
+  const visit = (n: Node, inSelect: boolean) => {
+    walk(n, (key, v) => {
+      if (key === 'SelectStmt' || key === 'SubLink' || key === 'RangeSubselect') {
+        visit(v, true);
+        return false;
+      }
+      if (key === 'FuncCall') {
+        out.push({ name: nameParts(v.funcname), args: v.args ?? [], location: v.location ?? -1, node: v, inSelect });
+        visit(v.args, inSelect);
+        visit(v.agg_filter, inSelect);
+        return false;
+      }
+      return true;
+    });
+  };
+  visit(node, false);
+  return out;
+}
+
+export function hasSubLink(node: Node): boolean {
+  let found = false;
+  walk(node, (key) => {
+    if (key === 'SubLink') found = true;
+    return !found;
+  });
+  return found;
+}
+
+/** Column names referenced (last field of each ColumnRef). */
+export function columnsIn(node: Node): Array<{ name: string; location: number }> {
+  const out: Array<{ name: string; location: number }> = [];
+  walk(node, (key, v) => {
+    if (key === 'ColumnRef') {
+      const f = v.fields ?? [];
+      const last = f[f.length - 1];
+      const name = sval(last);
+      if (name) out.push({ name, location: v.location ?? -1 });
+      return false;
+    }
+    return true;
+  });
+  return out;
+}
+
+/** Index of the parenthesis matching the one at `open` (honours quotes), or -1. */
+export function matchParen(text: string, open: number, limit = text.length): number {
+  let depth = 0;
+  for (let i = open; i < limit; i++) {
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      const q = c;
+      i++;
+      while (i < limit && !(text[i] === q && text[i + 1] !== q)) i += text[i] === q ? 2 : 1;
+    } else if (c === '$') {
+      const m = /^\$([A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 64));
+      if (m) {
+        const close = text.indexOf(m[0], i + m[0].length);
+        if (close < 0) return -1;
+        i = close + m[0].length - 1;
+      }
+    } else if (c === '-' && text[i + 1] === '-') {
+      const k = text.indexOf('\n', i);
+      i = k < 0 ? limit : k;
+    } else if (c === '(') depth++;
+    else if (c === ')') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/** Span of a function call `name(...)` starting at `location` (the name's start). */
+export function callSpan(text: string, location: number, limit = text.length): Span | undefined {
+  const open = text.indexOf('(', location);
+  if (open < 0 || open >= limit) return undefined;
+  if (/[^\s\w."$]/.test(text.slice(location, open))) return undefined;
+  const close = matchParen(text, open, limit);
+  return close < 0 ? undefined : { start: location, end: close + 1 };
+}
+
+/**
+ * Span of a policy clause's parenthesised expression, `USING (…)` or `WITH CHECK (…)`,
+ * in a statement's text; the span includes the parentheses.
+ */
+export function clauseSpan(text: string, stmt: Span, clause: 'using' | 'check'): Span | undefined {
+  const src = text.slice(stmt.start, stmt.end);
+  const re = clause === 'using' ? /\bUSING\s*\(/gi : /\bWITH\s+CHECK\s*\(/gi;
+  // skip occurrences inside parentheses (e.g. a nested `USING (` of a join)
+  for (const m of src.matchAll(re)) {
+    const before = src.slice(0, m.index);
+    if (depthAt(before) !== 0) continue;
+    const open = stmt.start + m.index! + m[0].length - 1;
+    const close = matchParen(text, open, stmt.end);
+    if (close > 0) return { start: open, end: close + 1 };
+  }
+  return undefined;
+}
+
+function depthAt(s: string): number {
+  let d = 0;
+  let q: string | null = null;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) {
+      if (c === q) q = null;
+    } else if (c === "'" || c === '"') q = c;
+    else if (c === '(') d++;
+    else if (c === ')') d--;
+  }
+  return d;
+}
+
+/** Normalised type name of a TypeName node, e.g. `uuid`, `integer[]`, `text`. */
+export function typeName(t: Node): string {
+  if (!t) return '';
+  const parts = nameParts(t.names).filter((p) => p !== 'pg_catalog');
+  const base = parts.join('.');
+  const alias: Record<string, string> = {
+    int4: 'integer',
+    int8: 'bigint',
+    int2: 'smallint',
+    bool: 'boolean',
+    float8: 'double precision',
+    float4: 'real',
+    varchar: 'character varying',
+    bpchar: 'character',
+    timestamptz: 'timestamp with time zone',
+  };
+  const name = alias[base] ?? base;
+  return name + (t.arrayBounds ? '[]'.repeat(t.arrayBounds.length) : '');
+}
+
+/** The literal text of an A_Const (string, number or boolean) if the node is one. */
+export function constValue(n: Node): string | number | boolean | null | undefined {
+  const c = n?.A_Const;
+  if (!c) return undefined;
+  if (c.isnull) return null;
+  if (c.sval) return c.sval.sval ?? '';
+  if (c.ival) return c.ival.ival ?? 0;
+  if (c.fval) return Number(c.fval.fval);
+  if (c.boolval) return c.boolval.boolval ?? false;
+  if ('ival' in c) return 0;
+  if ('boolval' in c) return false;
+  return undefined;
+}

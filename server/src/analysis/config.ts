@@ -1,0 +1,172 @@
+// Configuration: defaults, the `.pg-rls-lint.json` file format, and editor settings.
+// Pure: takes text and objects, returns a config and readable errors. Never throws.
+import { parse as parseJsonc, printParseErrorCode, type ParseError as JsonError } from 'jsonc-parser';
+import type { Severity } from './types.js';
+
+export type RuleSetting = Severity | 'off';
+export type OwnerBypass = 'auto' | 'true' | 'false';
+
+export interface Config {
+  /** Per-rule severity override, or 'off'. */
+  rules: Record<string, RuleSetting>;
+  /** Globs (relative to the workspace root) of files to lint. */
+  include: string[];
+  /** Globs excluded in addition to node_modules and .git. */
+  exclude: string[];
+  /** Schemas whose tables are reachable by API roles and must have RLS. */
+  exposedSchemas: string[];
+  /** Schema that unqualified names resolve to. */
+  defaultSchema: string;
+  /**
+   * What to assume about the owner of a SECURITY DEFINER function whose owner the
+   * workspace does not show: 'auto' = true for a Supabase layout (supabase/migrations/).
+   */
+  definerOwnerBypassesRls: OwnerBypass;
+}
+
+export const CONFIG_FILE_NAME = '.pg-rls-lint.json';
+
+export const DEFAULT_CONFIG: Config = Object.freeze({
+  rules: {},
+  include: ['**/*.sql', '**/*.pgsql', '**/*.psql'],
+  exclude: [],
+  exposedSchemas: ['public'],
+  defaultSchema: 'public',
+  definerOwnerBypassesRls: 'auto',
+}) as Config;
+
+/** Folders never linted. */
+export const ALWAYS_EXCLUDED = ['**/node_modules/**', '**/.git/**'];
+
+export const RULE_SETTINGS: readonly RuleSetting[] = ['error', 'warning', 'info', 'hint', 'off'];
+
+export interface ConfigProblem {
+  message: string;
+  /** 0-based line/character of the problem in the config text, when it comes from a file. */
+  line?: number;
+  character?: number;
+  offset?: number;
+}
+
+export interface ConfigResult {
+  config: Partial<Config>;
+  problems: ConfigProblem[];
+}
+
+function lineCol(text: string, offset: number): { line: number; character: number } {
+  let line = 0;
+  let last = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i + 1;
+    }
+  }
+  return { line, character: offset - last };
+}
+
+/**
+ * Parses the text of a `.pg-rls-lint.json` (comments and trailing commas allowed).
+ * Invalid JSON gives problems with positions and an empty config; invalid values are
+ * dropped one by one with a problem each, the valid ones are kept.
+ */
+export function parseConfigText(text: string, knownRules?: ReadonlySet<string>): ConfigResult {
+  const errors: JsonError[] = [];
+  const value = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    const lc = lineCol(text, e.offset);
+    return {
+      config: {},
+      problems: [
+        {
+          message: `invalid JSON: ${printParseErrorCode(e.error)} at line ${lc.line + 1}, column ${lc.character + 1}`,
+          offset: e.offset,
+          ...lc,
+        },
+      ],
+    };
+  }
+  return validateConfig(value, knownRules);
+}
+
+/** Validates a settings object (from the config file or the editor's `pgRlsLint` section). */
+export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>): ConfigResult {
+  const problems: ConfigProblem[] = [];
+  const config: Partial<Config> = {};
+  if (value === undefined || value === null) return { config, problems };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    return { config, problems: [{ message: 'configuration must be a JSON object' }] };
+  }
+  const v = value as Record<string, unknown>;
+  const stringArray = (key: string): string[] | undefined => {
+    const x = v[key];
+    if (x === undefined) return undefined;
+    if (Array.isArray(x) && x.every((s) => typeof s === 'string')) return x as string[];
+    problems.push({ message: `"${key}" must be an array of strings; using the default` });
+    return undefined;
+  };
+  for (const key of Object.keys(v)) {
+    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', '$schema'].includes(key)) {
+      problems.push({ message: `unknown setting "${key}" is ignored` });
+    }
+  }
+  const include = stringArray('include');
+  if (include) config.include = include;
+  const exclude = stringArray('exclude');
+  if (exclude) config.exclude = exclude;
+  const exposed = stringArray('exposedSchemas');
+  if (exposed) config.exposedSchemas = exposed.map((s) => s.toLowerCase());
+  if (v.defaultSchema !== undefined) {
+    if (typeof v.defaultSchema === 'string' && v.defaultSchema.length > 0) config.defaultSchema = v.defaultSchema.toLowerCase();
+    else problems.push({ message: '"defaultSchema" must be a non-empty string; using "public"' });
+  }
+  if (v.definerOwnerBypassesRls !== undefined) {
+    const d = v.definerOwnerBypassesRls;
+    if (d === true || d === 'true') config.definerOwnerBypassesRls = 'true';
+    else if (d === false || d === 'false') config.definerOwnerBypassesRls = 'false';
+    else if (d === 'auto') config.definerOwnerBypassesRls = 'auto';
+    else problems.push({ message: '"definerOwnerBypassesRls" must be "auto", "true" or "false"; using "auto"' });
+  }
+  if (v.rules !== undefined) {
+    if (typeof v.rules !== 'object' || v.rules === null || Array.isArray(v.rules)) {
+      problems.push({ message: '"rules" must be an object mapping rule ids to a severity or "off"' });
+    } else {
+      const rules: Record<string, RuleSetting> = {};
+      for (const [id, sev] of Object.entries(v.rules as Record<string, unknown>)) {
+        if (knownRules && !knownRules.has(id)) {
+          problems.push({ message: `unknown rule "${id}" in "rules" is ignored` });
+          continue;
+        }
+        if (typeof sev === 'string' && (RULE_SETTINGS as readonly string[]).includes(sev)) rules[id] = sev as RuleSetting;
+        else problems.push({ message: `rule "${id}": severity must be one of ${RULE_SETTINGS.join(', ')}` });
+      }
+      config.rules = rules;
+    }
+  }
+  return { config, problems };
+}
+
+/** Later layers win; `rules` are merged key by key. */
+export function mergeConfig(...layers: Array<Partial<Config> | undefined>): Config {
+  const out: Config = { ...DEFAULT_CONFIG, rules: {} };
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [k, val] of Object.entries(layer)) {
+      if (val === undefined) continue;
+      if (k === 'rules') out.rules = { ...out.rules, ...(val as Record<string, RuleSetting>) };
+      else (out as unknown as Record<string, unknown>)[k] = val;
+    }
+  }
+  return out;
+}
+
+/** Parses `id=severity` (CLI `--rule`). */
+export function parseRuleFlag(flag: string): { id: string; setting: RuleSetting } | string {
+  const m = /^([a-z0-9-]+)=(\w+)$/.exec(flag.trim());
+  if (!m) return `--rule expects id=severity (one of ${RULE_SETTINGS.join(', ')}), got "${flag}"`;
+  if (!(RULE_SETTINGS as readonly string[]).includes(m[2]!)) {
+    return `--rule ${m[1]}: severity must be one of ${RULE_SETTINGS.join(', ')}, got "${m[2]}"`;
+  }
+  return { id: m[1]!, setting: m[2] as RuleSetting };
+}

@@ -1,0 +1,716 @@
+// Parsing: libpg-query (PostgreSQL's own parser, WASM) → statements + errors.
+//
+// Invariants:
+// - Never throws for any input text; every problem becomes a ParseError.
+// - One broken statement never hides the others: a file that does not parse as a whole is
+//   split into statements and each is parsed on its own.
+// - This is the only module that knows libpg-query's UTF-8 byte offsets. Every AST
+//   `location` is rewritten to an absolute UTF-16 offset into the file before it leaves.
+// - Files are not pure SQL: psql meta-commands and COPY … FROM stdin data are blanked,
+//   psql variables and extension-script placeholders are replaced by identifiers of the
+//   same length, so every offset of the cleaned text is an offset of the original.
+import * as pg from 'libpg-query';
+import type { DynamicExecute, FunctionBody, Node, ParseError, ParsedFile, Position, Statement } from './types.js';
+
+let ready: Promise<void> | undefined;
+
+/** Loads the WASM parser once. Every other function here needs it to have resolved. */
+export function initParser(): Promise<void> {
+  ready ??= pg.loadModule();
+  return ready;
+}
+
+// ---------------------------------------------------------------------------------------
+// Byte ↔ UTF-16
+
+/** Maps UTF-8 byte offsets of `s` to UTF-16 offsets of `s`. */
+export function byteToUtf16Mapper(s: string): (byte: number) => number {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(s)) return (b) => b;
+  const map: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) map.push(i);
+    else if (c < 0x800) map.push(i, i);
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      map.push(i, i, i, i);
+      i++;
+    } else map.push(i, i, i);
+  }
+  map.push(s.length);
+  return (b) => (b < 0 ? b : b >= map.length ? s.length : map[b]!);
+}
+
+export function utf8Length(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+// ---------------------------------------------------------------------------------------
+// Line index (UTF-16 offsets ↔ LSP positions)
+
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}
+
+export function makePositionAt(text: string, starts = lineStarts(text)) {
+  const positionAt = (offset: number): Position => {
+    offset = Math.max(0, Math.min(offset, text.length));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: offset - starts[lo]! };
+  };
+  const offsetAt = (p: Position): number => {
+    if (p.line >= starts.length) return text.length;
+    if (p.line < 0) return 0;
+    const lineEnd = p.line + 1 < starts.length ? starts[p.line + 1]! : text.length;
+    return Math.max(starts[p.line]!, Math.min(starts[p.line]! + p.character, lineEnd));
+  };
+  return { positionAt, offsetAt };
+}
+
+// ---------------------------------------------------------------------------------------
+// Lexer: cleans psql syntax and finds statement boundaries in one linear pass.
+
+interface Chunk {
+  start: number;
+  end: number;
+}
+
+const IDENT_START = /[A-Za-z_\u0080-\uffff]/;
+const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
+
+/**
+ * Returns the text with psql-only syntax neutralised (same length, same offsets) and the
+ * statement chunks (split at top-level semicolons, honouring quotes, dollar quotes,
+ * comments, parentheses and BEGIN ATOMIC … END bodies).
+ */
+export function lex(text: string): { clean: string; chunks: Chunk[] } {
+  const out = text.split('');
+  const chunks: Chunk[] = [];
+  const n = text.length;
+  let i = 0;
+  let stmtStart = 0;
+  let depth = 0;
+  let atomic = 0; // > 0 inside BEGIN ATOMIC … END (counts nested CASE … END)
+  let prevWord = '';
+  let stmtFirstWord = '';
+  let copyFromStdin = false;
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
+  };
+  const lineEnd = (from: number) => {
+    const k = text.indexOf('\n', from);
+    return k < 0 ? n : k;
+  };
+  const endChunk = (end: number) => {
+    if (/\S/.test(out.slice(stmtStart, end).join(''))) chunks.push({ start: stmtStart, end });
+    stmtStart = end + 1;
+    depth = 0;
+    atomic = 0;
+    prevWord = '';
+    stmtFirstWord = '';
+  };
+  while (i < n) {
+    const c = text[i]!;
+    const next = text[i + 1];
+    // comments
+    if (c === '-' && next === '-') {
+      i = lineEnd(i);
+      continue;
+    }
+    if (c === '/' && next === '*') {
+      let nest = 1;
+      i += 2;
+      while (i < n && nest > 0) {
+        if (text[i] === '/' && text[i + 1] === '*') {
+          nest++;
+          i += 2;
+        } else if (text[i] === '*' && text[i + 1] === '/') {
+          nest--;
+          i += 2;
+        } else i++;
+      }
+      continue;
+    }
+    // quoted literals and identifiers
+    if (c === "'" ) {
+      const escape = i > 0 && /[eE]/.test(text[i - 1]!) && !IDENT_CHAR.test(text[i - 2] ?? ' ');
+      i++;
+      while (i < n) {
+        if (escape && text[i] === '\\') i += 2;
+        else if (text[i] === "'" && text[i + 1] === "'") i += 2;
+        else if (text[i] === "'") break;
+        else i++;
+      }
+      i++;
+      prevWord = '';
+      continue;
+    }
+    if (c === '"') {
+      i++;
+      while (i < n) {
+        if (text[i] === '"' && text[i + 1] === '"') i += 2;
+        else if (text[i] === '"') break;
+        else i++;
+      }
+      i++;
+      prevWord = '';
+      continue;
+    }
+    if (c === '$') {
+      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 80));
+      if (m && !IDENT_CHAR.test(text[i - 1] ?? ' ')) {
+        const tag = m[0];
+        const close = text.indexOf(tag, i + tag.length);
+        i = close < 0 ? n : close + tag.length;
+        prevWord = '';
+        continue;
+      }
+    }
+    // psql meta-command: from the backslash to the end of the line
+    if (c === '\\') {
+      const e = lineEnd(i);
+      blank(i, e);
+      // `\;` is a psql statement separator, but rare; \gexec, \g end a statement.
+      if (/^\\(g|gx|gexec|gset)\b/.test(text.slice(i, i + 8))) endChunk(i);
+      i = e;
+      continue;
+    }
+    // psql variables :NAME, :'NAME', :"NAME" (not :: casts, not := assignments)
+    if (c === ':' && next !== ':' && next !== '=' && text[i - 1] !== ':') {
+      if ((next === "'" || next === '"') && IDENT_START.test(text[i + 2] ?? '')) {
+        const close = text.indexOf(next, i + 2);
+        if (close > 0 && close < lineEnd(i) && /^[A-Za-z0-9_]+$/.test(text.slice(i + 2, close))) {
+          out[i] = ' ';
+          i = close + 1;
+          continue;
+        }
+      } else if (next && IDENT_START.test(next) && !/[A-Za-z0-9_\])]/.test(text[i - 1] ?? ' ')) {
+        out[i] = '_';
+        i++;
+        continue;
+      }
+    }
+    // extension script placeholders: @extschema@, @extowner@, @extschema:name@
+    if (c === '@') {
+      const m = /^@(extschema|extowner)(:[A-Za-z0-9_]+)?@/.exec(text.slice(i, i + 80));
+      if (m) {
+        for (let k = i; k < i + m[0].length; k++) if (out[k] === '@' || out[k] === ':') out[k] = '_';
+        i += m[0].length;
+        continue;
+      }
+    }
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (c === ';' && depth === 0 && atomic === 0) {
+      const stmtText = out.slice(stmtStart, i).join('');
+      copyFromStdin = /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(stmtText));
+      endChunk(i);
+      i++;
+      if (copyFromStdin) {
+        // data rows until a line that is exactly `\.`
+        let k = lineEnd(i) + 1;
+        const dataStart = k;
+        let found = false;
+        while (k < n) {
+          const e = lineEnd(k);
+          if (text.slice(k, e).replace(/\r$/, '') === '\\.') {
+            blank(dataStart, e);
+            k = e + 1;
+            found = true;
+            break;
+          }
+          k = e + 1;
+        }
+        if (found) {
+          i = k;
+          stmtStart = k;
+        }
+        copyFromStdin = false;
+      }
+      continue;
+    } else if (IDENT_START.test(c) && !IDENT_CHAR.test(text[i - 1] ?? ' ')) {
+      let k = i + 1;
+      while (k < n && IDENT_CHAR.test(text[k]!)) k++;
+      const w = text.slice(i, k).toUpperCase();
+      if (!stmtFirstWord) stmtFirstWord = w;
+      if (w === 'ATOMIC' && prevWord === 'BEGIN') atomic = 1;
+      else if (atomic > 0 && w === 'CASE') atomic++;
+      else if (atomic > 0 && w === 'END') atomic--;
+      prevWord = w;
+      i = k;
+      continue;
+    }
+    i++;
+  }
+  if (stmtStart < n) endChunk(n);
+  return { clean: out.join(''), chunks };
+}
+
+function stripComments(s: string): string {
+  return s.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+}
+
+/** Skips whitespace and comments from `pos`. */
+export function skipTrivia(text: string, pos: number, end = text.length): number {
+  while (pos < end) {
+    const c = text[pos]!;
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') pos++;
+    else if (c === '-' && text[pos + 1] === '-') {
+      const k = text.indexOf('\n', pos);
+      pos = k < 0 ? end : k + 1;
+    } else if (c === '/' && text[pos + 1] === '*') {
+      const k = text.indexOf('*/', pos + 2);
+      pos = k < 0 ? end : k + 2;
+    } else break;
+  }
+  return pos;
+}
+
+function trimEnd(text: string, start: number, end: number): number {
+  while (end > start && /[\s;]/.test(text[end - 1]!)) end--;
+  return end;
+}
+
+// ---------------------------------------------------------------------------------------
+// AST relocation
+
+/** Rewrites every numeric `location` of the tree through `map` (in place). */
+export function relocate(node: Node, map: (loc: number) => number): void {
+  if (Array.isArray(node)) {
+    for (const x of node) relocate(x, map);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  for (const key in node) {
+    const v = node[key];
+    if (key === 'location' && typeof v === 'number') {
+      if (v >= 0) node[key] = map(v);
+    } else if (v !== null && typeof v === 'object') relocate(v, map);
+  }
+}
+
+function unwrap(stmt: Node): { kind: string; node: Node } {
+  const kind = Object.keys(stmt)[0] ?? 'Unknown';
+  return { kind, node: stmt[kind] };
+}
+
+function errorOf(e: unknown): { message: string; cursor: number } {
+  const err = e as { message?: string; sqlDetails?: { cursorPosition?: number } };
+  return { message: err?.message ?? String(e), cursor: err?.sqlDetails?.cursorPosition ?? -1 };
+}
+
+/** The offending token's extent at UTF-16 offset `at` of `text`. */
+function tokenEnd(text: string, at: number, limit: number): number {
+  if (at >= limit) return limit;
+  const m = /^("([^"]|"")*"|'([^']|'')*'|\$[A-Za-z_]*\$|[A-Za-z0-9_$\u0080-\uffff]+|::|[^\s])/.exec(text.slice(at, Math.min(limit, at + 200)));
+  return at + (m ? m[0].length : 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Files
+
+/** Parses a whole file. Synchronous; `initParser()` must have resolved. Never throws. */
+export function parseFile(file: string, text: string): ParsedFile {
+  const { positionAt, offsetAt } = makePositionAt(text);
+  const { disabledLines, disabledFile } = suppressions(text);
+  const result: ParsedFile = { file, text, statements: [], errors: [], disabledLines, disabledFile, positionAt, offsetAt };
+  let lexed: ReturnType<typeof lex>;
+  try {
+    lexed = lex(text);
+  } catch (e) {
+    result.errors.push({ message: `internal lexer error: ${errorOf(e).message}`, start: 0, end: Math.min(text.length, 1) });
+    return result;
+  }
+  const { clean, chunks } = lexed;
+  // Fast path: the whole file parses; statement boundaries come from PostgreSQL itself.
+  let whole: Node | undefined;
+  if (/\S/.test(clean)) {
+    try {
+      whole = pg.parseSync(clean);
+    } catch {
+      whole = undefined;
+    }
+  }
+  if (whole) {
+    const map = byteToUtf16Mapper(clean);
+    for (const raw of whole.stmts ?? []) {
+      const s0 = map(raw.stmt_location ?? 0);
+      const e0 = raw.stmt_len ? map((raw.stmt_location ?? 0) + raw.stmt_len) : clean.length;
+      const { kind, node } = unwrap(raw.stmt);
+      relocate(node, map);
+      addStatement(result, clean, kind, node, skipTrivia(clean, s0, e0), trimEnd(clean, s0, e0), 'file');
+    }
+    return result;
+  }
+  for (const ch of chunks) parseChunk(result, clean, ch.start, ch.end);
+  return result;
+}
+
+function parseChunk(result: ParsedFile, clean: string, start: number, end: number): void {
+  start = skipTrivia(clean, start, end);
+  end = trimEnd(clean, start, end);
+  if (start >= end) return;
+  const sql = clean.slice(start, end);
+  let tree: Node;
+  try {
+    tree = pg.parseSync(sql);
+  } catch (e) {
+    const { message, cursor } = errorOf(e);
+    const map = byteToUtf16Mapper(sql);
+    // PostgreSQL's cursor is a byte offset into this statement; at the end for "end of input".
+    let at = cursor >= 0 ? start + map(cursor) : start;
+    if (at >= end) at = lastTokenStart(clean, start, end);
+    result.errors.push({ message, start: at, end: tokenEnd(clean, at, end) });
+    return;
+  }
+  const map = byteToUtf16Mapper(sql);
+  for (const raw of tree.stmts ?? []) {
+    const s0 = start + map(raw.stmt_location ?? 0);
+    const e0 = raw.stmt_len ? start + map((raw.stmt_location ?? 0) + raw.stmt_len) : end;
+    const { kind, node } = unwrap(raw.stmt);
+    relocate(node, (b) => start + map(b));
+    addStatement(result, clean, kind, node, skipTrivia(clean, s0, e0), trimEnd(clean, s0, e0), 'file');
+  }
+}
+
+function lastTokenStart(text: string, start: number, end: number): number {
+  let k = end;
+  while (k > start && /\s/.test(text[k - 1]!)) k--;
+  let j = k - 1;
+  while (j > start && /[A-Za-z0-9_$]/.test(text[j - 1]!)) j--;
+  return Math.max(start, j);
+}
+
+function addStatement(
+  result: ParsedFile,
+  clean: string,
+  kind: string,
+  node: Node,
+  start: number,
+  end: number,
+  origin: Statement['origin'],
+): void {
+  const stmt: Statement = { kind, node, start, end, origin };
+  result.statements.push(stmt);
+  try {
+    if (kind === 'CreateFunctionStmt') {
+      stmt.body = parseFunctionBody(clean, stmt);
+      for (const e of stmt.body?.errors ?? []) result.errors.push(e);
+    } else if (kind === 'DoStmt') {
+      stmt.body = parseDoBody(clean, stmt);
+      for (const e of stmt.body?.errors ?? []) result.errors.push(e);
+      // Static statements of the DO block are replayed like top-level ones.
+      for (const inner of stmt.body?.statements ?? []) {
+        if (inner.origin === 'do') result.statements.push(inner);
+      }
+    }
+  } catch (e) {
+    result.errors.push({ message: `could not analyse this body: ${errorOf(e).message}`, start, end: Math.min(end, start + 1) });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Function and DO bodies
+
+export function defElems(options: Node[] | undefined): Map<string, Node> {
+  const m = new Map<string, Node>();
+  for (const o of options ?? []) if (o?.DefElem) m.set(o.DefElem.defname, o.DefElem);
+  return m;
+}
+
+interface BodyText {
+  /** the body as PostgreSQL sees it (quotes undone) */
+  text: string;
+  /** UTF-16 offset in `text` → UTF-16 offset in the file */
+  toFile: (i: number) => number;
+  start: number;
+  end: number;
+}
+
+/** Finds the string literal that starts at or after `from` and returns its content. */
+function findBodyLiteral(clean: string, from: number, limit: number): BodyText | undefined {
+  let i = skipTrivia(clean, from, limit);
+  // skip the AS keyword if we were pointed at it
+  if (/^as\b/i.test(clean.slice(i, i + 3))) i = skipTrivia(clean, i + 2, limit);
+  if (clean[i] === '$') {
+    const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(clean.slice(i, i + 80));
+    if (!m) return undefined;
+    const s = i + m[0].length;
+    const e = clean.indexOf(m[0], s);
+    if (e < 0) return undefined;
+    return { text: clean.slice(s, e), toFile: (k) => s + k, start: s, end: e };
+  }
+  let escape = false;
+  if (/[eE]/.test(clean[i] ?? '') && clean[i + 1] === "'") {
+    escape = true;
+    i++;
+  }
+  if (clean[i] !== "'") return undefined;
+  const s = i + 1;
+  const offsets: number[] = [];
+  let text = '';
+  let k = s;
+  while (k < limit) {
+    if (clean[k] === "'" && clean[k + 1] === "'") {
+      offsets.push(k);
+      text += "'";
+      k += 2;
+    } else if (clean[k] === "'") break;
+    else if (escape && clean[k] === '\\' && k + 1 < limit) {
+      offsets.push(k);
+      text += clean[k + 1];
+      k += 2;
+    } else {
+      offsets.push(k);
+      text += clean[k];
+      k++;
+    }
+  }
+  offsets.push(k);
+  return { text, toFile: (x) => offsets[Math.max(0, Math.min(x, offsets.length - 1))]!, start: s, end: k };
+}
+
+function parseFunctionBody(clean: string, stmt: Statement): FunctionBody | undefined {
+  const opts = defElems(stmt.node.options);
+  const language = String(opts.get('language')?.arg?.String?.sval ?? 'sql').toLowerCase();
+  // SQL-standard bodies (BEGIN ATOMIC … END / RETURN expr) are already parsed in place.
+  if (stmt.node.sql_body) {
+    const inner = collectSqlBody(stmt.node.sql_body);
+    return {
+      language,
+      start: stmt.start,
+      end: stmt.end,
+      statements: inner.map((n) => ({ ...unwrap(n), start: stmt.start, end: stmt.end, origin: 'file' as const })),
+      dynamicExecutes: [],
+      errors: [],
+    };
+  }
+  const as = opts.get('as');
+  if (!as) return undefined;
+  const items = as.arg?.List?.items ?? [];
+  if (items.length !== 1) return { language, start: stmt.start, end: stmt.end, statements: [], dynamicExecutes: [], errors: [] };
+  const lit = findBodyLiteral(clean, as.location ?? stmt.start, stmt.end);
+  if (!lit) return { language, start: stmt.start, end: stmt.end, statements: [], dynamicExecutes: [], errors: [] };
+  if (language === 'sql') return parseSqlBody(lit, language);
+  if (language === 'plpgsql') {
+    return parsePlpgsqlBody(lit, clean.slice(stmt.start, stmt.end), language, 'function');
+  }
+  return { language, start: lit.start, end: lit.end, statements: [], dynamicExecutes: [], errors: [] };
+}
+
+function collectSqlBody(sqlBody: Node): Node[] {
+  // RETURN expr → ReturnStmt; BEGIN ATOMIC → List of List of statements
+  const out: Node[] = [];
+  const walk = (n: Node) => {
+    if (!n || typeof n !== 'object') return;
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (n.List) return walk(n.List.items);
+    out.push(n);
+  };
+  walk(sqlBody);
+  return out;
+}
+
+function parseSqlBody(lit: BodyText, language: string): FunctionBody {
+  const body: FunctionBody = { language, start: lit.start, end: lit.end, statements: [], dynamicExecutes: [], errors: [] };
+  if (!/\S/.test(lit.text)) return body;
+  const map = byteToUtf16Mapper(lit.text);
+  let tree: Node;
+  try {
+    tree = pg.parseSync(lit.text);
+  } catch (e) {
+    const { message, cursor } = errorOf(e);
+    const at = lit.toFile(cursor >= 0 ? map(cursor) : 0);
+    body.errors.push({ message: `in function body: ${message}`, start: at, end: tokenEnd(lit.text, cursor >= 0 ? map(cursor) : 0, lit.text.length) - (cursor >= 0 ? map(cursor) : 0) + at });
+    return body;
+  }
+  for (const raw of tree.stmts ?? []) {
+    const { kind, node } = unwrap(raw.stmt);
+    relocate(node, (b) => lit.toFile(map(b)));
+    const s = lit.toFile(map(raw.stmt_location ?? 0));
+    const e = raw.stmt_len ? lit.toFile(map((raw.stmt_location ?? 0) + raw.stmt_len)) : lit.end;
+    body.statements.push({ kind, node, start: s, end: e, origin: 'file' });
+  }
+  return body;
+}
+
+function parseDoBody(clean: string, stmt: Statement): FunctionBody | undefined {
+  const opts = defElems(stmt.node.args);
+  const language = String(opts.get('language')?.arg?.String?.sval ?? 'plpgsql').toLowerCase();
+  const as = opts.get('as');
+  if (!as || language !== 'plpgsql') return undefined;
+  // DO [LANGUAGE x] 'body' — the AS DefElem location points at the literal
+  const lit = findBodyLiteral(clean, as.location ?? stmt.start, stmt.end);
+  if (!lit) return undefined;
+  const tag = '$pg_rls_lint_do$';
+  const wrapper = `CREATE FUNCTION pg_rls_lint_do() RETURNS void LANGUAGE plpgsql AS ${tag}${lit.text}${tag}`;
+  return parsePlpgsqlBody(lit, wrapper, language, 'do');
+}
+
+const ASSIGN_RE = /^\s*[A-Za-z_][\w$.]*(\s*\[[^\]]*\])*\s*(:=|=)/;
+
+/**
+ * Parses a PL/pgSQL body: every embedded SQL statement or expression is parsed as SQL and
+ * located in the file by searching its text forward from the previous one.
+ */
+function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, kind: 'function' | 'do'): FunctionBody {
+  const body: FunctionBody = { language, start: lit.start, end: lit.end, statements: [], dynamicExecutes: [], errors: [] };
+  let tree: Node;
+  try {
+    tree = pg.parsePlPgSQLSync(createText);
+  } catch (e) {
+    const { message } = errorOf(e);
+    const at = lit.toFile(0);
+    body.errors.push({ message: `in PL/pgSQL body: ${message}`, start: at, end: Math.min(lit.end, at + 1) });
+    return body;
+  }
+  let cursor = 0;
+  const locate = (needle: string): number => {
+    const k = lit.text.indexOf(needle, cursor);
+    if (k >= 0) {
+      cursor = k + needle.length;
+      return k;
+    }
+    const k2 = lit.text.indexOf(needle);
+    return k2 >= 0 ? k2 : cursor;
+  };
+  const addExpr = (query: string, parseMode: number, stmtType: string) => {
+    let sql = query;
+    let searchText = query;
+    let prefix = 0;
+    if (stmtType === 'PLpgSQL_stmt_perform' && /^SELECT /.test(query)) {
+      searchText = query.slice(7);
+      prefix = 7;
+    } else if (parseMode !== 0) {
+      let expr = query;
+      const m = parseMode >= 3 ? ASSIGN_RE.exec(query) : null;
+      if (m) expr = query.slice(m[0].length);
+      searchText = expr.trim();
+      sql = `SELECT ${searchText}`;
+      prefix = 7;
+    }
+    const at = locate(searchText);
+    let parsed: Node;
+    try {
+      parsed = pg.parseSync(sql);
+    } catch {
+      return undefined; // PL/pgSQL itself accepted it; don't second-guess odd forms
+    }
+    const map = byteToUtf16Mapper(sql);
+    const out: Statement[] = [];
+    for (const raw of parsed.stmts ?? []) {
+      const { kind: k, node } = unwrap(raw.stmt);
+      relocate(node, (b) => lit.toFile(Math.max(at, at + map(b) - prefix)));
+      out.push({ kind: k, node, start: lit.toFile(at), end: lit.toFile(at + searchText.length), origin: kind === 'do' && parseMode === 0 && stmtType === 'PLpgSQL_stmt_execsql' ? 'do' : 'file' });
+    }
+    return out;
+  };
+  const visit = (n: Node, stmtType: string) => {
+    if (Array.isArray(n)) {
+      for (const x of n) visit(x, stmtType);
+      return;
+    }
+    if (!n || typeof n !== 'object') return;
+    for (const key of Object.keys(n)) {
+      const v = n[key];
+      if (key === 'PLpgSQL_stmt_dynexecute') {
+        const q = v?.query?.PLpgSQL_expr?.query;
+        if (typeof q === 'string') {
+          const at = locate(q);
+          body.dynamicExecutes.push({
+            start: lit.toFile(at),
+            end: lit.toFile(at + q.length),
+            text: q,
+            concatenated: /\|\||\bconcat(_ws)?\s*\(/i.test(q),
+            quoted: /\b(format|quote_ident|quote_literal|quote_nullable)\s*\(/i.test(q),
+          });
+          const stmts = addExpr(q, 2, key);
+          if (stmts) body.statements.push(...stmts);
+        }
+        visit(v?.params, key);
+        continue;
+      }
+      if (key === 'PLpgSQL_expr') {
+        const q = v?.query;
+        if (typeof q === 'string') {
+          const stmts = addExpr(q, v.parseMode ?? 0, stmtType);
+          if (stmts) body.statements.push(...stmts);
+        }
+        continue;
+      }
+      visit(v, key.startsWith('PLpgSQL_stmt_') ? key : stmtType);
+    }
+  };
+  visit(tree.plpgsql_funcs ?? tree, '');
+  return body;
+}
+
+// ---------------------------------------------------------------------------------------
+// Suppression comments
+
+const DISABLE_RE = /--\s*pg-rls-lint-disable-(next-line|file)\b([^\n]*)/g;
+
+function suppressions(text: string): { disabledLines: Map<number, Set<string>>; disabledFile: Set<string> } {
+  const disabledLines = new Map<number, Set<string>>();
+  const disabledFile = new Set<string>();
+  if (!text.includes('pg-rls-lint-disable')) return { disabledLines, disabledFile };
+  const starts = lineStarts(text);
+  const { positionAt } = makePositionAt(text, starts);
+  for (const m of text.matchAll(DISABLE_RE)) {
+    const ids = m[2]!.split(/[\s,]+/).filter((s) => /^[a-z0-9-]+$/.test(s));
+    const set = ids.length ? ids : ['*'];
+    if (m[1] === 'file') set.forEach((id) => disabledFile.add(id));
+    else {
+      const line = positionAt(m.index!).line + 1;
+      const s = disabledLines.get(line) ?? new Set<string>();
+      set.forEach((id) => s.add(id));
+      disabledLines.set(line, s);
+    }
+  }
+  return { disabledLines, disabledFile };
+}
+
+// ---------------------------------------------------------------------------------------
+// Small AST helpers shared by the model and the rules
+
+/** The string value of a `String` node or a plain string. */
+export function sval(n: Node): string | undefined {
+  if (typeof n === 'string') return n;
+  return n?.String?.sval ?? n?.sval;
+}
+
+/** Dotted name parts of a `names`/`funcname` list. */
+export function nameParts(list: Node[] | undefined): string[] {
+  return (list ?? []).map((x) => sval(x) ?? '').filter((s) => s.length > 0);
+}
+
+/** Visits every object node of a tree; `fn` returning false stops the descent there. */
+export function walk(node: Node, fn: (key: string, value: Node, parent: Node) => boolean | void, key = '', parent: Node = null): void {
+  if (Array.isArray(node)) {
+    for (const x of node) walk(x, fn, key, parent);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  for (const k in node) {
+    const v = node[k];
+    if (v && typeof v === 'object') {
+      if (fn(k, v, node) === false) continue;
+      walk(v, fn, k, node);
+    }
+  }
+}

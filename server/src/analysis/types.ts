@@ -1,0 +1,106 @@
+// Shared types of the pure analysis layer. No LSP, no vscode, no file system here.
+//
+// Offsets: every `start`/`end`/`location` in this layer is a UTF-16 code-unit offset into
+// the file's text (what JavaScript strings and LSP use). parse.ts is the only module that
+// knows libpg-query's UTF-8 byte offsets; it rewrites every AST `location` before anyone
+// else sees the tree.
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface Position {
+  /** 0-based line. */
+  line: number;
+  /** 0-based UTF-16 code unit within the line. */
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+/** A half-open UTF-16 span [start, end) of one file. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** A span of a given file. `file` is the id the caller gave the file (a path or a URI). */
+export interface Loc extends Span {
+  file: string;
+}
+
+export interface SourceFile {
+  file: string;
+  text: string;
+}
+
+/** A libpg-query AST node: `{ CreateStmt: {...} }` style wrapper or a bare node object. */
+// The tree is JSON from libpg-query; its shape is documented by @pgsql/types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Node = any;
+
+export type StatementOrigin =
+  /** a statement of the file itself */
+  | 'file'
+  /** a static statement inside a DO block (replayed like a top-level one) */
+  | 'do';
+
+export interface Statement {
+  /** The statement's node type, e.g. `CreateStmt`, `CreatePolicyStmt`. */
+  kind: string;
+  /** The statement's node (the value under `kind`), with absolute UTF-16 `location`s. */
+  node: Node;
+  /** Span of the statement text in the file (without the trailing semicolon). */
+  start: number;
+  end: number;
+  origin: StatementOrigin;
+  /** Parsed function body for CREATE FUNCTION / CREATE PROCEDURE, else undefined. */
+  body?: FunctionBody;
+}
+
+export interface ParseError {
+  message: string;
+  /** Where PostgreSQL points (UTF-16 offsets); `end` covers the offending token. */
+  start: number;
+  end: number;
+}
+
+/** A dynamic `EXECUTE` inside a PL/pgSQL body. */
+export interface DynamicExecute extends Span {
+  /** The expression's text as written. */
+  text: string;
+  /** True when the string is built with `||` or concat() from non-literal parts. */
+  concatenated: boolean;
+  /** True when format() or quote_ident/quote_literal/quote_nullable is used. */
+  quoted: boolean;
+}
+
+export interface FunctionBody {
+  language: string;
+  /** Span of the body's content (inside the quotes) in the file. */
+  start: number;
+  end: number;
+  /**
+   * Every SQL statement or expression in the body, parsed, with absolute locations.
+   * For PL/pgSQL, each embedded query/expression (`x := expr`, `IF cond`, `RETURN expr`,
+   * `PERFORM …`) is parsed as a SELECT; `SET row_security = off` appears as a VariableSetStmt.
+   */
+  statements: Statement[];
+  dynamicExecutes: DynamicExecute[];
+  /** Errors parsing the body; they never hide the outer statement. */
+  errors: ParseError[];
+}
+
+export interface ParsedFile {
+  file: string;
+  text: string;
+  statements: Statement[];
+  errors: ParseError[];
+  /** Line → rule ids suppressed by `-- pg-rls-lint-disable-next-line` (applies to the next line). */
+  disabledLines: Map<number, Set<string>>;
+  /** Rule ids suppressed for the whole file by `-- pg-rls-lint-disable-file`. */
+  disabledFile: Set<string>;
+  positionAt(offset: number): Position;
+  offsetAt(position: Position): number;
+}

@@ -1,0 +1,298 @@
+// The lint engine: a set of files → parsed files (cached by text) → workspace model →
+// every enabled rule → findings with ranges, after severities and suppression comments.
+// Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
+import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
+import { buildModel, type Model } from '../analysis/model.js';
+import { initParser, parseFile } from '../analysis/parse.js';
+import type { ParsedFile, Range, Severity } from '../analysis/types.js';
+import { rules as allRules } from '../rules/catalog.js';
+import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Rule } from '../rules/types.js';
+
+export interface EditWithRange extends Edit {
+  range: Range;
+}
+
+export interface FixWithRanges extends Omit<Fix, 'edits'> {
+  edits: EditWithRange[];
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  file: string;
+  start: number;
+  end: number;
+  range: Range;
+  message: string;
+  docs: string;
+  fixes: FixWithRanges[];
+  related: Array<Related & { range: Range }>;
+}
+
+export { initParser };
+
+export const ruleById: ReadonlyMap<string, Rule> = new Map(allRules.map((r) => [r.meta.id, r]));
+export const ruleIds: ReadonlySet<string> = new Set(ruleById.keys());
+
+export interface LintResult {
+  /** findings per file id, for every file of the workspace (empty arrays included) */
+  byFile: Map<string, Finding[]>;
+  model: Model;
+  /** milliseconds spent per rule */
+  timings: Map<string, number>;
+}
+
+export class Workspace {
+  private texts = new Map<string, string>();
+  private parsedCache = new Map<string, ParsedFile>();
+  private cachedModel: Model | undefined;
+  private cachedResult: LintResult | undefined;
+
+  constructor(
+    private config: Config = DEFAULT_CONFIG,
+    private readonly ruleSet: readonly Rule[] = allRules,
+  ) {}
+
+  getConfig(): Config {
+    return this.config;
+  }
+
+  setConfig(config: Config): void {
+    this.config = config;
+    this.invalidate();
+  }
+
+  /** Adds or replaces a file. Returns false when the text did not change. */
+  setFile(file: string, text: string): boolean {
+    if (this.texts.get(file) === text) return false;
+    this.texts.set(file, text);
+    this.parsedCache.delete(file);
+    this.invalidate();
+    return true;
+  }
+
+  removeFile(file: string): boolean {
+    const had = this.texts.delete(file);
+    this.parsedCache.delete(file);
+    if (had) this.invalidate();
+    return had;
+  }
+
+  has(file: string): boolean {
+    return this.texts.has(file);
+  }
+
+  text(file: string): string | undefined {
+    return this.texts.get(file);
+  }
+
+  files(): string[] {
+    return [...this.texts.keys()];
+  }
+
+  parsed(file: string): ParsedFile | undefined {
+    const text = this.texts.get(file);
+    if (text === undefined) return undefined;
+    let p = this.parsedCache.get(file);
+    if (!p) {
+      p = parseFile(file, text);
+      this.parsedCache.set(file, p);
+    }
+    return p;
+  }
+
+  model(): Model {
+    if (!this.cachedModel) {
+      const parsed = this.files().map((f) => this.parsed(f)!);
+      this.cachedModel = buildModel(parsed, this.config);
+    }
+    return this.cachedModel;
+  }
+
+  /** Lints the whole workspace (cached until a file or the config changes). */
+  lint(): LintResult {
+    if (this.cachedResult) return this.cachedResult;
+    const model = this.model();
+    const byFile = new Map<string, Finding[]>();
+    for (const f of this.files()) byFile.set(f, []);
+    const timings = new Map<string, number>();
+    for (const rule of this.ruleSet) {
+      const setting = this.config.rules[rule.meta.id];
+      if (setting === 'off') continue;
+      const severity = setting ?? rule.meta.severity;
+      const t0 = performance.now();
+      const context = {
+        model,
+        config: this.config,
+        report: (r: Parameters<Parameters<Rule['check']>[0]['report']>[0]) => {
+          const pf = this.parsed(r.file);
+          if (!pf) return;
+          const range = { start: pf.positionAt(r.start), end: pf.positionAt(r.end) };
+          if (isSuppressed(pf, rule.meta.id, range.start.line)) return;
+          const list = byFile.get(r.file);
+          if (!list) return;
+          list.push({
+            rule: rule.meta.id,
+            severity,
+            file: r.file,
+            start: r.start,
+            end: r.end,
+            range,
+            message: r.message,
+            docs: docsUrl(rule.meta.id),
+            fixes: (r.fixes ?? []).map((fix) => this.withRanges(fix)),
+            related: (r.related ?? []).map((x) => ({ ...x, range: this.rangeOf(x.file, x.start, x.end) })),
+          });
+        },
+      };
+      try {
+        rule.check(context);
+      } catch (e) {
+        // A rule bug must never take the others down; report it where it can be seen.
+        const first = this.files()[0];
+        if (first) {
+          byFile.get(first)?.push({
+            rule: rule.meta.id,
+            severity: 'hint',
+            file: first,
+            start: 0,
+            end: 0,
+            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+            message: `internal error in rule ${rule.meta.id}: ${(e as Error)?.message ?? e}`,
+            docs: docsUrl(rule.meta.id),
+            fixes: [],
+            related: [],
+          });
+        }
+      }
+      timings.set(rule.meta.id, (timings.get(rule.meta.id) ?? 0) + performance.now() - t0);
+    }
+    for (const list of byFile.values()) list.sort((a, b) => a.start - b.start || a.rule.localeCompare(b.rule));
+    this.cachedResult = { byFile, model, timings };
+    return this.cachedResult;
+  }
+
+  /** A copy of this workspace (shares parsed files that are unchanged). */
+  clone(): Workspace {
+    const w = new Workspace(this.config, this.ruleSet);
+    for (const [f, t] of this.texts) {
+      w.texts.set(f, t);
+      const p = this.parsedCache.get(f);
+      if (p) w.parsedCache.set(f, p);
+    }
+    return w;
+  }
+
+  private rangeOf(file: string, start: number, end: number): Range {
+    const pf = this.parsed(file);
+    if (!pf) return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    return { start: pf.positionAt(start), end: pf.positionAt(end) };
+  }
+
+  private withRanges(fix: Fix): FixWithRanges {
+    return { ...fix, edits: fix.edits.map((e) => ({ ...e, range: this.rangeOf(e.file, e.start, e.end) })) };
+  }
+
+  private invalidate(): void {
+    this.cachedModel = undefined;
+    this.cachedResult = undefined;
+  }
+}
+
+function isSuppressed(pf: ParsedFile, id: string, line: number): boolean {
+  if (pf.disabledFile.has(id) || pf.disabledFile.has('*')) return true;
+  const s = pf.disabledLines.get(line);
+  return !!s && (s.has(id) || s.has('*'));
+}
+
+/** Applies edits (UTF-16 offsets) to a text; edits must not overlap. */
+export function applyEdits(text: string, edits: ReadonlyArray<{ start: number; end: number; newText: string }>): string {
+  const sorted = [...edits].sort((a, b) => b.start - a.start || b.end - a.end);
+  let out = text;
+  let lastStart = Infinity;
+  for (const e of sorted) {
+    if (e.end > lastStart) throw new Error('overlapping edits');
+    out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+    lastStart = e.start;
+  }
+  return out;
+}
+
+/** Groups a fix's edits per file and applies them to the workspace's texts. */
+export function applyFixToWorkspace(ws: Workspace, fix: { edits: ReadonlyArray<Edit> }): Workspace {
+  const copy = ws.clone();
+  const byFile = new Map<string, Edit[]>();
+  for (const e of fix.edits) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  for (const [file, edits] of byFile) copy.setFile(file, applyEdits(copy.text(file) ?? '', edits));
+  return copy;
+}
+
+export interface FixCheck {
+  ok: boolean;
+  /** syntax errors or findings the fix introduced */
+  introduced: Finding[];
+  /** true when the finding the fix was for is gone */
+  resolved: boolean;
+}
+
+const findingKey = (f: Finding, text: string) => `${f.rule}|${f.file}|${f.message}|${text.slice(f.start, f.end)}`;
+
+/**
+ * Re-lints the workspace with a fix applied: a fix may not add a syntax error or a new
+ * finding, and should make its own finding disappear.
+ */
+export function checkFix(ws: Workspace, finding: Finding, fix: { edits: ReadonlyArray<Edit> }): FixCheck {
+  const before = ws.lint();
+  const afterWs = applyFixToWorkspace(ws, fix);
+  const after = afterWs.lint();
+  const beforeCount = new Map<string, number>();
+  for (const [file, list] of before.byFile) {
+    for (const f of list) {
+      const k = findingKey(f, ws.text(file) ?? '');
+      beforeCount.set(k, (beforeCount.get(k) ?? 0) + 1);
+    }
+  }
+  const introduced: Finding[] = [];
+  let resolved = true;
+  for (const [file, list] of after.byFile) {
+    for (const f of list) {
+      const k = findingKey(f, afterWs.text(file) ?? '');
+      const n = beforeCount.get(k) ?? 0;
+      if (n > 0) beforeCount.set(k, n - 1);
+      else introduced.push(f);
+    }
+  }
+  // the original finding is still there if some finding of the same rule and message remains
+  for (const list of after.byFile.values()) {
+    if (list.some((f) => f.rule === finding.rule && f.message === finding.message && f.file === finding.file)) resolved = false;
+  }
+  return { ok: introduced.length === 0 && resolved, introduced, resolved };
+}
+
+/** Safe fixes of one file's findings that do not overlap, in one edit list (for --fix / fix all). */
+export function safeFixEdits(findings: readonly Finding[], file: string, kinds: readonly FixKind[] = ['safe']): Edit[] {
+  const chosen: Edit[] = [];
+  const seen = new Set<string>();
+  for (const f of findings) {
+    const fix = f.fixes.find((x) => kinds.includes(x.kind));
+    if (!fix) continue;
+    const edits = fix.edits.filter((e) => e.file === file);
+    if (edits.length !== fix.edits.length) continue; // cross-file fixes are applied in the editor only
+    const overlaps = edits.some((e) => chosen.some((c) => e.start < c.end && c.start < e.end || (e.start === e.end && e.start === c.start && c.start === c.end)));
+    // identical insertions (e.g. two rules adding the same FORCE line) are applied once
+    const keys = edits.map((e) => `${e.start}:${e.end}:${e.newText}`);
+    if (keys.every((k) => seen.has(k))) continue;
+    if (overlaps) continue;
+    keys.forEach((k) => seen.add(k));
+    chosen.push(...edits);
+  }
+  return chosen;
+}
+
+/** Convenience: lints in-memory files in one call (initialises the parser). */
+export async function lintTexts(files: ReadonlyArray<{ file: string; text: string }>, config: Config = DEFAULT_CONFIG): Promise<LintResult & { workspace: Workspace }> {
+  await initParser();
+  const ws = new Workspace(config);
+  for (const f of files) ws.setFile(f.file, f.text);
+  return { ...ws.lint(), workspace: ws };
+}

@@ -1,0 +1,34 @@
+import { defineRule } from './types.js';
+
+export const definerSearchPathMissing = defineRule({
+  meta: {
+    id: 'definer-search-path-missing',
+    description: 'A SECURITY DEFINER function without SET search_path.',
+    severity: 'error',
+    category: 'security',
+    fixKind: 'safe',
+    guards: "A definer function resolves names through the caller's search_path, where pg_temp comes first for relations: a temp table hijacks it (T19c).",
+    truths: ['T19c', 'F3'],
+    sources: ['splinter 0011 function_search_path_mutable', 'pgspot PS004'],
+  },
+  check({ model, report }) {
+    for (const f of model.allFunctions()) {
+      if (!f.securityDefiner || f.settings.some((s) => s.name === 'search_path')) continue;
+      const at = f.securityLoc ?? f.nameLoc;
+      const path = f.schema === 'public' ? 'public, pg_temp' : `${f.schema}, public, pg_temp`;
+      report({
+        file: at.file,
+        start: at.start,
+        end: at.end,
+        message:
+          `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights but resolves unqualified names through the caller's search_path, ` +
+          'where pg_temp is searched first for relations unless listed. Any role that can create temporary tables (PUBLIC can, by default) ' +
+          `can shadow the tables it reads and change its answer (T19c). Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`,
+        fixes: [
+          { title: `Add SET search_path = ${path}`, kind: 'safe', edits: [{ file: at.file, start: at.end, end: at.end, newText: ` SET search_path = ${path}` }] },
+          { title: "Add SET search_path = '' (every name in the body must be schema-qualified)", kind: 'unsafe', edits: [{ file: at.file, start: at.end, end: at.end, newText: " SET search_path = ''" }] },
+        ],
+      });
+    }
+  },
+});

@@ -1,0 +1,43 @@
+import { defineRule } from './types.js';
+import { enableRlsStatements, insertAfter, tableName, where } from './util.js';
+
+export const policyOnTableWithoutRls = defineRule({
+  meta: {
+    id: 'policy-on-table-without-rls',
+    description: 'Policies exist on a table whose row-level security is never enabled, so they do nothing.',
+    severity: 'error',
+    category: 'security',
+    fixKind: 'safe',
+    guards: 'PostgreSQL ignores policies until ENABLE ROW LEVEL SECURITY: every role with a grant sees and changes all rows.',
+    sources: ['splinter 0007 policy_exists_rls_disabled'],
+  },
+  check({ model, report }) {
+    for (const t of model.tables.values()) {
+      if (t.rlsEnabled || t.policies.length === 0) continue;
+      if (t.rlsEvents.some((e) => e.kind === 'disable')) continue; // rls-disabled reports DISABLE
+      const first = t.policies[0]!;
+      const name = tableName(model, t);
+      const names = t.policies.map((p) => `"${p.name}"`).join(', ');
+      report({
+        file: first.nameLoc.file,
+        start: first.nameLoc.start,
+        end: first.nameLoc.end,
+        message:
+          `${t.policies.length === 1 ? 'Policy' : 'Policies'} ${names} on ${t.key} ${t.policies.length === 1 ? 'has' : 'have'} no effect: row-level security is never enabled on the table, ` +
+          'and PostgreSQL ignores policies until it is, so every role granted access sees and changes all rows. ' +
+          `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE) after the CREATE TABLE at ${where(model, t.created)}.`,
+        related: [
+          { file: t.nameLoc.file, start: t.nameLoc.start, end: t.nameLoc.end, message: `${t.key} is created here without RLS` },
+          ...t.policies.slice(1).map((p) => ({ file: p.nameLoc.file, start: p.nameLoc.start, end: p.nameLoc.end, message: `policy "${p.name}" has no effect either` })),
+        ],
+        fixes: [
+          {
+            title: `Enable and force row-level security on ${name}`,
+            kind: 'safe',
+            edits: [insertAfter(model, t.created, enableRlsStatements(name))],
+          },
+        ],
+      });
+    }
+  },
+});

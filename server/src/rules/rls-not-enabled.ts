@@ -1,0 +1,38 @@
+import { defineRule } from './types.js';
+import { enableRlsStatements, insertAfter, tableName } from './util.js';
+
+export const rlsNotEnabled = defineRule({
+  meta: {
+    id: 'rls-not-enabled',
+    description: 'A table in an exposed schema never gets ENABLE ROW LEVEL SECURITY.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'safe',
+    guards: 'Without RLS, any role granted access to the table reads and writes every row; no policy filters them.',
+    sources: ['splinter 0013 rls_disabled_in_public', 'pgrls'],
+  },
+  check({ model, config, report }) {
+    for (const t of model.tables.values()) {
+      if (t.temp || !config.exposedSchemas.includes(t.schema)) continue;
+      if (t.rlsEnabled || t.rlsEvents.some((e) => e.kind === 'enable')) continue;
+      if (t.policies.length > 0) continue; // policy-on-table-without-rls reports it
+      const name = tableName(model, t);
+      report({
+        file: t.nameLoc.file,
+        start: t.nameLoc.start,
+        end: t.nameLoc.end,
+        message:
+          `Table ${t.key} is in the exposed schema "${t.schema}" but row-level security is never enabled: ` +
+          'every role granted access to it reads and writes all rows, and no policy can filter them. ' +
+          `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
+        fixes: [
+          {
+            title: `Enable and force row-level security on ${name}`,
+            kind: 'safe',
+            edits: [insertAfter(model, t.created, enableRlsStatements(name))],
+          },
+        ],
+      });
+    }
+  },
+});

@@ -1,0 +1,39 @@
+import { defineRule } from './types.js';
+import { insertAfter, tableName } from './util.js';
+
+export const rlsNotForced = defineRule({
+  meta: {
+    id: 'rls-not-forced',
+    description: 'Row-level security is enabled but not forced, so the table owner bypasses every policy.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'safe',
+    guards: 'ENABLE without FORCE: queries run as the table owner see and change all rows (T13).',
+    truths: ['T13'],
+  },
+  check({ model, report }) {
+    for (const t of model.tables.values()) {
+      if (!t.rlsEnabled || t.rlsForced) continue;
+      if (t.rlsEvents.some((e) => e.kind === 'no-force')) continue; // rls-disabled reports NO FORCE
+      const name = tableName(model, t);
+      const enable = [...t.rlsEvents].reverse().find((e) => e.kind === 'enable');
+      report({
+        file: t.nameLoc.file,
+        start: t.nameLoc.start,
+        end: t.nameLoc.end,
+        message:
+          `Row-level security on ${t.key} is enabled but not forced: the table's owner bypasses every policy and sees all rows (T13). ` +
+          'This matters when the application, a job or a migration queries as the owner role; if only non-owner roles ' +
+          '(e.g. anon/authenticated) ever query it, you can lower this rule knowingly. ' +
+          `Add ALTER TABLE ${name} FORCE ROW LEVEL SECURITY. (Superusers and BYPASSRLS roles bypass RLS even when forced.)`,
+        fixes: [
+          {
+            title: `Force row-level security on ${name}`,
+            kind: 'safe',
+            edits: [insertAfter(model, enable?.loc ?? t.created, [`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`])],
+          },
+        ],
+      });
+    }
+  },
+});

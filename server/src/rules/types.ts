@@ -1,0 +1,72 @@
+// The rule API. A rule is one file `server/src/rules/<id>.ts` exporting `defineRule({...})`,
+// listed once in `index.ts`. Rules are pure: they read the workspace model and report.
+import type { Config } from '../analysis/config.js';
+import type { Model } from '../analysis/model.js';
+import type { Severity, Span } from '../analysis/types.js';
+
+export type Category = 'syntax' | 'security' | 'correctness' | 'performance';
+
+/** safe: applied by `--fix` and "fix all"; unsafe: only offered in the editor. */
+export type FixKind = 'safe' | 'unsafe';
+
+export interface RuleMeta {
+  /** kebab-case, stable: file name, doc slug, diagnostic code, suppression token. */
+  id: string;
+  /** One line: what the rule finds. */
+  description: string;
+  severity: Severity;
+  category: Category;
+  /** The kind of fix the rule offers, or 'none'. */
+  fixKind: FixKind | 'none';
+  /** The PostgreSQL behaviour the rule guards against, one sentence (README rule table). */
+  guards: string;
+  /** TRUTHS.md rows that ground the claim (e.g. ['T13']). */
+  truths?: string[];
+  /** Prior art: ids in other tools (e.g. 'splinter 0013 rls_disabled_in_public'). */
+  sources?: string[];
+}
+
+export interface Edit extends Span {
+  file: string;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  kind: FixKind;
+  edits: Edit[];
+}
+
+export interface Related extends Span {
+  file: string;
+  message: string;
+}
+
+export interface Report extends Span {
+  file: string;
+  message: string;
+  fixes?: Fix[];
+  /** Other places that explain the finding (e.g. each step of a recursion chain). */
+  related?: Related[];
+}
+
+export interface RuleContext {
+  model: Model;
+  config: Config;
+  report(report: Report): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(context: RuleContext): void;
+}
+
+export const DOCS_BASE = 'https://github.com/pg-rls-lint/pg-rls-lint/blob/main/docs/rules/';
+
+export function docsUrl(id: string): string {
+  return `${DOCS_BASE}${id}.md`;
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}

@@ -1,0 +1,51 @@
+// Small helpers shared by rules: source text, names as written, and fix builders.
+import type { Model, Table } from '../analysis/model.js';
+import type { Loc, ParsedFile } from '../analysis/types.js';
+import type { Edit } from './types.js';
+
+export function fileOf(model: Model, file: string): ParsedFile | undefined {
+  return model.files.find((f) => f.file === file);
+}
+
+export function textOf(model: Model, loc: Loc): string {
+  return fileOf(model, loc.file)?.text.slice(loc.start, loc.end) ?? '';
+}
+
+/** The table's name as written in its CREATE TABLE (e.g. `t`, `app.t`, `"T"`). */
+export function tableName(model: Model, t: Table): string {
+  return textOf(model, t.nameLoc) || t.key;
+}
+
+/** Offset just after the statement's terminating semicolon (or its end when there is none). */
+export function afterStatement(model: Model, loc: Loc): number {
+  const text = fileOf(model, loc.file)?.text ?? '';
+  let i = loc.end;
+  while (i < text.length && /[ \t]/.test(text[i]!)) i++;
+  return text[i] === ';' ? i + 1 : loc.end;
+}
+
+/** An edit inserting whole statements on new lines right after a statement. */
+export function insertAfter(model: Model, loc: Loc, statements: string[]): Edit {
+  const at = afterStatement(model, loc);
+  const text = fileOf(model, loc.file)?.text ?? '';
+  const semicolon = text[at - 1] === ';' ? '' : ';';
+  return { file: loc.file, start: at, end: at, newText: `${semicolon}\n${statements.join('\n')}` };
+}
+
+export function enableRlsStatements(name: string, force = true): string[] {
+  const out = [`ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY;`];
+  if (force) out.push(`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`);
+  return out;
+}
+
+/** `file:line` of a location, 1-based, for messages that name another place. */
+export function where(model: Model, loc: Loc): string {
+  const f = fileOf(model, loc.file);
+  const line = f ? f.positionAt(loc.start).line + 1 : 0;
+  const name = loc.file.replace(/^file:\/\//, '').split(/[\\/]/).pop();
+  return `${name}:${line}`;
+}
+
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
