@@ -1,0 +1,73 @@
+// Reads a rule's doc page (docs/rules/<id>.md) and returns its SQL examples.
+// Format: code blocks (```sql) under `## Invalid` and `## Valid` headings. A block may hold
+// several migration files, each starting with a `-- file: <name>.sql` line, and a
+// `-- config: {json}` line to lint it with settings.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mergeConfig, type Config } from '../../server/src/analysis/config.js';
+
+export interface DocExample {
+  /** 1-based line of the code block in the doc, for messages */
+  line: number;
+  files: Array<{ file: string; text: string }>;
+  config: Config;
+  /** all files joined, for executing on PostgreSQL */
+  sql: string;
+}
+
+export interface RuleDoc {
+  path: string;
+  text: string;
+  invalid: DocExample[];
+  valid: DocExample[];
+}
+
+export const DOCS_DIR = join(__dirname, '..', '..', 'docs', 'rules');
+
+export function loadRuleDoc(id: string): RuleDoc {
+  const path = join(DOCS_DIR, `${id}.md`);
+  const text = readFileSync(path, 'utf8');
+  const invalid: DocExample[] = [];
+  const valid: DocExample[] = [];
+  let section: 'invalid' | 'valid' | undefined;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    const h = /^##\s+(.*)$/.exec(l);
+    if (h) {
+      const title = h[1]!.toLowerCase();
+      section = title.startsWith('invalid') ? 'invalid' : title.startsWith('valid') ? 'valid' : undefined;
+      continue;
+    }
+    if (section && /^```sql\s*$/.test(l)) {
+      const start = i + 1;
+      const body: string[] = [];
+      i++;
+      while (i < lines.length && !/^```\s*$/.test(lines[i]!)) body.push(lines[i++]!);
+      (section === 'invalid' ? invalid : valid).push(toExample(body.join('\n'), start));
+    }
+  }
+  return { path, text, invalid, valid };
+}
+
+function toExample(block: string, line: number): DocExample {
+  let config = mergeConfig();
+  const files: Array<{ file: string; text: string }> = [];
+  let current: { file: string; lines: string[] } = { file: 'migration.sql', lines: [] };
+  for (const l of block.split('\n')) {
+    const f = /^--\s*file:\s*(\S+)\s*$/.exec(l);
+    const c = /^--\s*config:\s*(\{.*\})\s*$/.exec(l);
+    if (c) {
+      config = mergeConfig(JSON.parse(c[1]!));
+      continue;
+    }
+    if (f) {
+      if (current.lines.some((x) => x.trim())) files.push({ file: current.file, text: current.lines.join('\n') });
+      current = { file: f[1]!, lines: [] };
+      continue;
+    }
+    current.lines.push(l);
+  }
+  if (current.lines.some((x) => x.trim()) || files.length === 0) files.push({ file: current.file, text: current.lines.join('\n') });
+  return { line, files, config, sql: files.map((x) => x.text).join('\n') };
+}

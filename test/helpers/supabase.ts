@@ -1,0 +1,16 @@
+// Supabase-like stubs for executing doc examples on PGlite: the `auth` schema with
+// `auth.uid()` / `auth.jwt()` reading request settings, as on the platform.
+export const AUTH_STUB_SQL = `
+CREATE SCHEMA IF NOT EXISTS auth;
+CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS
+  $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
+CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS
+  $$ SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$;
+GRANT USAGE ON SCHEMA auth TO PUBLIC;
+`;
+
+/** SQL that makes the current transaction act as the given user id (transaction-local). */
+export function actAs(userId: string, claims: Record<string, unknown> = {}): string {
+  const json = JSON.stringify({ sub: userId, ...claims }).replace(/'/g, "''");
+  return `SELECT set_config('request.jwt.claim.sub', '${userId}', true), set_config('request.jwt.claims', '${json}', true);`;
+}
