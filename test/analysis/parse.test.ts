@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { byteToUtf16Mapper, initParser, lex, parseFile } from '../../server/src/analysis/parse.js';
+import type { ParsedFile } from '../../server/src/analysis/types.js';
+
+before(async () => {
+  await initParser();
+});
+
+const kinds = (p: ParsedFile) => p.statements.map((s) => s.kind);
+const textOf = (p: ParsedFile, s: { start: number; end: number }) => p.text.slice(s.start, s.end);
+
+// Accents (2 bytes), CJK (3 bytes) and an emoji (4 bytes, a UTF-16 surrogate pair).
+const PREFIX = '-- Café 日本語 😀 ünïcödé 🎉🎉\n-- 表 “quoted”\n';
+
+describe('byte offsets → UTF-16', () => {
+  test('ok: mapper handles 1-4 byte sequences', () => {
+    const s = 'aé日😀b';
+    const m = byteToUtf16Mapper(s);
+    assert.equal(m(0), 0); // a
+    assert.equal(m(1), 1); // é
+    assert.equal(m(3), 2); // 日
+    assert.equal(m(6), 3); // 😀 (high surrogate)
+    assert.equal(m(10), 5); // b
+    assert.equal(m(11), 6); // end
+  });
+
+  test('ok: statement and node locations are UTF-16 offsets after non-ASCII text', () => {
+    const text = `${PREFIX}CREATE TABLE 😀t (id int);\nCREATE POLICY p ON 😀t USING (true);`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    assert.equal(textOf(p, p.statements[0]!), 'CREATE TABLE 😀t (id int)');
+    const pol = p.statements[1]!;
+    assert.equal(text.slice(pol.node.table.location, pol.node.table.location + 3), '😀t');
+    const pos = p.positionAt(pol.node.table.location);
+    assert.deepEqual(pos, { line: 3, character: 19 });
+  });
+
+  test('err: syntax error positioned at the token PostgreSQL names, after non-ASCII text', () => {
+    const text = `${PREFIX}CREATE TABLE ok1 (id int);\nCREATE TABEL 日本 (id int);\nCREATE TABLE ok2 (name text DEFAULT 'ü');`;
+    const p = parseFile('a.sql', text);
+    assert.equal(p.errors.length, 1);
+    const e = p.errors[0]!;
+    assert.match(e.message, /syntax error at or near "TABEL"/);
+    assert.equal(text.slice(e.start, e.end), 'TABEL');
+    assert.deepEqual(p.positionAt(e.start), { line: 3, character: 7 });
+    // the statements around it are still parsed
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CreateStmt']);
+    assert.equal(p.statements[1]!.node.relation.relname, 'ok2');
+  });
+
+  test('err: error inside a multi-byte identifier statement keeps later positions right', () => {
+    const text = `${PREFIX}SELECT '😀😀' FROM;\nCREATE TABLE é (id int);`;
+    const p = parseFile('a.sql', text);
+    assert.equal(p.errors.length, 1);
+    assert.match(p.errors[0]!.message, /at or near ";"/);
+    assert.equal(text.slice(p.errors[0]!.start, p.errors[0]!.end), ';');
+    const t = p.statements.find((s) => s.kind === 'CreateStmt')!;
+    assert.equal(text.slice(t.node.relation.location, t.node.relation.location + 1), 'é');
+  });
+
+  test('err: end-of-input error points at the last token', () => {
+    const p = parseFile('a.sql', 'CREATE TABLE t (id int');
+    assert.equal(p.errors.length, 1);
+    assert.match(p.errors[0]!.message, /end of input/);
+    assert.equal(p.text.slice(p.errors[0]!.start, p.errors[0]!.end), 'int');
+  });
+
+  test('err: unterminated quote is one error, earlier statements survive', () => {
+    const p = parseFile('a.sql', "CREATE TABLE a (id int);\nSELECT 'oops;\nCREATE TABLE b (id int);");
+    assert.equal(p.errors.length, 1);
+    assert.deepEqual(kinds(p), ['CreateStmt']);
+  });
+});
+
+describe('migration files are not pure SQL', () => {
+  test('ok: psql meta-commands are skipped', () => {
+    const text = [
+      '\\set ON_ERROR_STOP on',
+      '\\echo creating tables',
+      '\\i other.sql',
+      '\\ir relative.sql',
+      '\\c mydb',
+      '\\if :is_prod',
+      'CREATE TABLE t (id int);',
+      '\\endif',
+      '\\quit',
+    ].join('\n');
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(kinds(p), ['CreateStmt']);
+  });
+
+  test('ok: psql variables keep positions', () => {
+    const text = "CREATE TABLE :schema.t (id int DEFAULT :default_id, label text DEFAULT :'label', x int);\nGRANT SELECT ON t TO :\"role\";\nSELECT 1::int, a[1:2] FROM arr;";
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'GrantStmt', 'SelectStmt']);
+    assert.equal(p.statements[0]!.node.relation.relname, 't');
+    const { clean } = lex(text);
+    assert.equal(clean.length, text.length);
+  });
+
+  test('ok: extension script placeholders', () => {
+    const p = parseFile('a.sql', 'CREATE TABLE @extschema@.t (id int);\nCREATE FUNCTION @extschema:other@.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;');
+    assert.deepEqual(p.errors, []);
+    assert.equal(p.statements[0]!.node.relation.schemaname, '_extschema_');
+  });
+
+  test('ok: COPY … FROM stdin data is skipped up to \\.', () => {
+    const text = "CREATE TABLE t (id int, note text);\nCOPY t (id, note) FROM stdin;\n1\tit's \"fine\"; really\n2\t\\N\n\\.\nALTER TABLE t ENABLE ROW LEVEL SECURITY;";
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CopyStmt', 'AlterTableStmt']);
+  });
+
+  test('ok: BEGIN/COMMIT blocks, dollar quotes with tags, BEGIN ATOMIC bodies', () => {
+    const text = [
+      'BEGIN;',
+      'CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $body$ BEGIN RETURN $x$;$x$; END $body$;',
+      'CREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END;',
+      'COMMIT;',
+      'SELEC 1;',
+      'CREATE TABLE after_error (id int);',
+    ].join('\n');
+    const p = parseFile('a.sql', text);
+    assert.equal(p.errors.length, 1);
+    assert.deepEqual(kinds(p), ['TransactionStmt', 'CreateFunctionStmt', 'CreateFunctionStmt', 'TransactionStmt', 'CreateStmt']);
+  });
+
+  test('ok: DO block static statements are analysed like top-level ones', () => {
+    const text = `DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE policyname = 'p') THEN
+    CREATE POLICY p ON t FOR SELECT TO authenticated USING (true);
+  END IF;
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const inner = p.statements.find((s) => s.kind === 'CreatePolicyStmt')!;
+    assert.equal(inner.origin, 'do');
+    assert.equal(textOf(p, inner), 'CREATE POLICY p ON t FOR SELECT TO authenticated USING (true)');
+    assert.equal(text.slice(inner.node.table.location, inner.node.table.location + 1), 't');
+  });
+});
+
+describe('function bodies', () => {
+  test('ok: PL/pgSQL body statements are parsed and located in the file', () => {
+    const text = `${PREFIX}CREATE FUNCTION f(tbl text) RETURNS int LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+DECLARE n int;
+BEGIN
+  PERFORM set_config('app.tenant', 'x', false);
+  SET row_security = off;
+  EXECUTE 'SELECT count(*) FROM ' || tbl INTO n;
+  EXECUTE format('SELECT count(*) FROM %I', tbl) INTO n;
+  n := (SELECT count(*) FROM tenant_users);
+  INSERT INTO audit_log (what) VALUES ('x');
+  RETURN n;
+END $fn$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const body = p.statements[0]!.body!;
+    assert.equal(body.language, 'plpgsql');
+    const stmtKinds = body.statements.map((s) => s.kind);
+    assert.ok(stmtKinds.includes('VariableSetStmt'));
+    assert.ok(stmtKinds.includes('InsertStmt'));
+    const ins = body.statements.find((s) => s.kind === 'InsertStmt')!;
+    assert.equal(text.slice(ins.node.relation.location, ins.node.relation.location + 9), 'audit_log');
+    assert.equal(body.dynamicExecutes.length, 2);
+    assert.deepEqual(body.dynamicExecutes.map((d) => [d.concatenated, d.quoted]), [[true, false], [false, true]]);
+    const assign = body.statements.find((s) => JSON.stringify(s.node).includes('tenant_users'))!;
+    const loc = JSON.stringify(assign.node).match(/"relname":"tenant_users"[^}]*"location":(\d+)/)!;
+    assert.equal(text.slice(+loc[1]!, +loc[1]! + 12), 'tenant_users');
+  });
+
+  test('ok: SQL body in single quotes with doubled quotes maps positions', () => {
+    const text = "CREATE FUNCTION g() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t WHERE x = ''a'' AND y IN (SELECT 1 FROM members)';";
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const s = p.statements[0]!.body!.statements[0]!;
+    const loc = JSON.stringify(s.node).match(/"relname":"members"[^}]*"location":(\d+)/)!;
+    assert.equal(text.slice(+loc[1]!, +loc[1]! + 7), 'members');
+  });
+
+  test('err: a broken PL/pgSQL body is an error but the statement is kept', () => {
+    const p = parseFile('a.sql', 'CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1 END $$;\nCREATE TABLE t (id int);');
+    assert.equal(p.errors.length, 1);
+    assert.deepEqual(kinds(p), ['CreateFunctionStmt', 'CreateStmt']);
+  });
+});
+
+describe('suppression comments', () => {
+  test('ok: next-line and file comments are collected', () => {
+    const p = parseFile('a.sql', '-- pg-rls-lint-disable-file rls-not-forced\n-- pg-rls-lint-disable-next-line rls-not-enabled, policy-applies-to-public\nCREATE TABLE t (id int);');
+    assert.ok(p.disabledFile.has('rls-not-forced'));
+    assert.deepEqual([...p.disabledLines.get(2)!], ['rls-not-enabled', 'policy-applies-to-public']);
+  });
+});
+
+describe('never throws', () => {
+  test('ok: garbage input gives errors, not exceptions', () => {
+    for (const s of ['', ';;;', '$$', "'", '"', '/*', 'CREATE', '\\', '\u0000', '😀'.repeat(1000), '(((((']) {
+      const p = parseFile('x.sql', s);
+      assert.ok(Array.isArray(p.errors));
+    }
+  });
+});
