@@ -361,11 +361,12 @@ export function parseFile(file: string, text: string): ParsedFile {
   return result;
 }
 
-function parseChunk(result: ParsedFile, clean: string, start: number, end: number): void {
-  start = skipTrivia(clean, start, end);
-  end = trimEnd(clean, start, end);
+function parseChunk(result: ParsedFile, clean: string, start: number, chunkEnd: number): void {
+  start = skipTrivia(clean, start, chunkEnd);
+  const end = trimEnd(clean, start, chunkEnd);
   if (start >= end) return;
-  const sql = clean.slice(start, end);
+  // Parse with the terminating semicolon, so errors read as PostgreSQL reports them.
+  const sql = clean.slice(start, clean[chunkEnd] === ';' ? chunkEnd + 1 : end);
   let tree: Node;
   try {
     tree = pg.parseSync(sql);
@@ -374,8 +375,8 @@ function parseChunk(result: ParsedFile, clean: string, start: number, end: numbe
     const map = byteToUtf16Mapper(sql);
     // PostgreSQL's cursor is a byte offset into this statement; at the end for "end of input".
     let at = cursor >= 0 ? start + map(cursor) : start;
-    if (at >= end) at = lastTokenStart(clean, start, end);
-    result.errors.push({ message, start: at, end: tokenEnd(clean, at, end) });
+    if (at >= start + sql.length) at = lastTokenStart(clean, start, end);
+    result.errors.push({ message, start: at, end: tokenEnd(clean, at, start + sql.length) });
     return;
   }
   const map = byteToUtf16Mapper(sql);
