@@ -204,3 +204,19 @@ describe('never throws', () => {
     }
   });
 });
+
+describe('error cursor is in characters', () => {
+  test('err: error after emoji inside the same statement', () => {
+    const text = "SELECT '😀😀', 'é' FROM WHERE;";
+    const p = parseFile('a.sql', text);
+    assert.equal(p.errors.length, 1);
+    assert.match(p.errors[0]!.message, /"WHERE"/);
+    assert.equal(text.slice(p.errors[0]!.start, p.errors[0]!.end), 'WHERE');
+  });
+  test('err: error in a SQL function body after emoji', () => {
+    const text = "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$ SELECT '😀' FROM WHERE $$;";
+    const p = parseFile('a.sql', text);
+    assert.equal(p.errors.length, 1);
+    assert.equal(text.slice(p.errors[0]!.start, p.errors[0]!.end), 'WHERE');
+  });
+});

@@ -41,6 +41,22 @@ export function byteToUtf16Mapper(s: string): (byte: number) => number {
   return (b) => (b < 0 ? b : b >= map.length ? s.length : map[b]!);
 }
 
+/**
+ * Maps code-point offsets of `s` to UTF-16 offsets. PostgreSQL reports a syntax error's
+ * cursor in characters (pg_mbstrlen), unlike AST locations, which are bytes.
+ */
+export function codePointToUtf16Mapper(s: string): (cp: number) => number {
+  if (!/[\ud800-\udbff]/.test(s)) return (c) => Math.min(c, s.length);
+  const map: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    map.push(i);
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) i++;
+  }
+  map.push(s.length);
+  return (c) => (c < 0 ? c : c >= map.length ? s.length : map[c]!);
+}
+
 export function utf8Length(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
@@ -372,8 +388,8 @@ function parseChunk(result: ParsedFile, clean: string, start: number, chunkEnd: 
     tree = pg.parseSync(sql);
   } catch (e) {
     const { message, cursor } = errorOf(e);
-    const map = byteToUtf16Mapper(sql);
-    // PostgreSQL's cursor is a byte offset into this statement; at the end for "end of input".
+    // PostgreSQL's cursor counts characters of this statement; it is at the end for "end of input".
+    const map = codePointToUtf16Mapper(sql);
     let at = cursor >= 0 ? start + map(cursor) : start;
     if (at >= start + sql.length) at = lastTokenStart(clean, start, end);
     result.errors.push({ message, start: at, end: tokenEnd(clean, at, start + sql.length) });
@@ -536,8 +552,9 @@ function parseSqlBody(lit: BodyText, language: string): FunctionBody {
     tree = pg.parseSync(lit.text);
   } catch (e) {
     const { message, cursor } = errorOf(e);
-    const at = lit.toFile(cursor >= 0 ? map(cursor) : 0);
-    body.errors.push({ message: `in function body: ${message}`, start: at, end: tokenEnd(lit.text, cursor >= 0 ? map(cursor) : 0, lit.text.length) - (cursor >= 0 ? map(cursor) : 0) + at });
+    const inBody = cursor >= 0 ? codePointToUtf16Mapper(lit.text)(cursor) : 0;
+    const at = lit.toFile(inBody);
+    body.errors.push({ message: `in function body: ${message}`, start: at, end: at + tokenEnd(lit.text, inBody, lit.text.length) - inBody });
     return body;
   }
   for (const raw of tree.stmts ?? []) {
