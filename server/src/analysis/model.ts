@@ -485,7 +485,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
               name: n.policy_name,
               table: tk,
               command: (n.cmd_name ?? 'all') as PolicyCommand,
-              permissive: n.permissive !== false,
+              permissive: !!n.permissive, // libpg-query omits false booleans
               roles: roleList.length ? roleList : ['public'],
               implicitPublic: roleList.length === 0,
               using: n.qual,

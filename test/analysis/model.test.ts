@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { mergeConfig } from '../../server/src/analysis/config.js';
+import { buildModel, migrationOrder, type Model } from '../../server/src/analysis/model.js';
+import { initParser, parseFile } from '../../server/src/analysis/parse.js';
+
+before(async () => {
+  await initParser();
+});
+
+function model(files: Record<string, string>, config = {}) {
+  return buildModel(Object.entries(files).map(([f, t]) => parseFile(f, t)), mergeConfig(config));
+}
+
+describe('replay order', () => {
+  test('ok: natural sort of paths (2_x before 10_x)', () => {
+    const order = migrationOrder([{ file: 'm/10_b.sql' }, { file: 'm/2_a.sql' }, { file: 'm/1_z.sql' }]).map((f) => f.file);
+    assert.deepEqual(order, ['m/1_z.sql', 'm/2_a.sql', 'm/10_b.sql']);
+  });
+
+  test('ok: later statements win (enable, force, no force, disable)', () => {
+    const m = model({
+      '10_later.sql': 'ALTER TABLE t DISABLE ROW LEVEL SECURITY; ALTER TABLE t NO FORCE ROW LEVEL SECURITY;',
+      '2_rls.sql': 'ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;',
+      '1_t.sql': 'CREATE TABLE t (id int);',
+    });
+    const t = m.tables.get('public.t')!;
+    assert.equal(t.rlsEnabled, false);
+    assert.equal(t.rlsForced, false);
+    assert.deepEqual(t.rlsEvents.map((e) => e.kind), ['enable', 'force', 'disable', 'no-force']);
+    assert.equal(t.rlsEvents[2]!.loc.file, '10_later.sql');
+  });
+});
+
+describe('tables, policies, roles', () => {
+  let m: Model;
+  before(() => { m = model({
+    '1.sql': `
+      CREATE ROLE app_admin BYPASSRLS;
+      CREATE ROLE app_user;
+      CREATE TABLE app.members (id uuid PRIMARY KEY, org_id uuid, user_id uuid, UNIQUE (org_id, user_id));
+      CREATE INDEX members_user ON app.members (user_id);
+      ALTER TABLE app.members OWNER TO app_user;
+      ALTER TABLE app.members ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY m_sel ON app.members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+      CREATE POLICY m_all ON app.members AS RESTRICTIVE USING (true);
+      ALTER POLICY m_sel ON app.members TO authenticated, anon;
+      GRANT SELECT, INSERT ON app.members TO authenticated;
+      REVOKE INSERT ON app.members FROM authenticated;
+      CREATE TABLE events (id int) PARTITION BY RANGE (id);
+      CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (1) TO (10);
+      CREATE VIEW v WITH (security_invoker = true) AS SELECT * FROM app.members;
+      CREATE VIEW v2 AS SELECT * FROM events;
+      ALTER VIEW v2 SET (security_invoker = on);
+      CREATE TABLE old_name (id int);
+      ALTER TABLE old_name RENAME TO new_name;
+      CREATE TABLE dropped (id int);
+      DROP TABLE dropped;
+    `,
+  }); });
+  test('ok: schema-qualified keys, unqualified resolve to public', () => {
+    assert.ok(m.tables.has('app.members'));
+    assert.ok(m.tables.has('public.events'));
+    assert.ok(m.tables.has('public.new_name'));
+    assert.ok(!m.tables.has('public.old_name'));
+    assert.ok(!m.tables.has('public.dropped'));
+  });
+  test('ok: policies with command, roles, permissive, ALTER POLICY', () => {
+    const t = m.tables.get('app.members')!;
+    const sel = t.policies.find((p) => p.name === 'm_sel')!;
+    assert.equal(sel.command, 'select');
+    assert.deepEqual(sel.roles, ['authenticated', 'anon']);
+    const all = t.policies.find((p) => p.name === 'm_all')!;
+    assert.equal(all.permissive, false);
+    assert.deepEqual(all.roles, ['public']);
+    assert.equal(all.implicitPublic, true);
+  });
+  test('ok: owner, keys, indexes, grants after revoke', () => {
+    const t = m.tables.get('app.members')!;
+    assert.equal(t.owner?.role, 'app_user');
+    assert.deepEqual(t.keys, [['id'], ['org_id', 'user_id']]);
+    assert.deepEqual(t.indexes.map((i) => i.columns), [['user_id']]);
+    assert.deepEqual([...t.grants.get('authenticated')!], ['select']);
+  });
+  test('ok: roles and BYPASSRLS', () => {
+    assert.equal(m.roleBypassesRls('app_admin'), true);
+    assert.equal(m.roleBypassesRls('app_user'), false);
+    assert.equal(m.roleBypassesRls('unknown'), undefined);
+  });
+  test('ok: partitions and views', () => {
+    assert.deepEqual(m.tables.get('public.events_1')!.parents.map((p) => [p.key, p.kind]), [['public.events', 'partition']]);
+    assert.equal(m.tables.get('public.events')!.partitioned, true);
+    assert.equal(m.views.get('public.v')!.securityInvoker, true);
+    assert.deepEqual([...m.views.get('public.v')!.reads], ['app.members']);
+    assert.equal(m.views.get('public.v2')!.securityInvoker, true);
+  });
+});
+
+describe('functions', () => {
+  let m: Model;
+  before(() => { m = model({
+    '1.sql': `
+      ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+      CREATE FUNCTION private.is_member(org uuid) RETURNS boolean
+        LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+      BEGIN
+        RETURN EXISTS (SELECT 1 FROM members WHERE org_id = org);
+      END $$;
+      ALTER FUNCTION private.is_member(uuid) OWNER TO helper_owner;
+      CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+      BEGIN INSERT INTO audit_log VALUES (1); UPDATE counters SET n = n + 1; RETURN NEW; END $$;
+      CREATE TRIGGER t_audit AFTER UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION audit();
+      CREATE FUNCTION uid2() RETURNS uuid LANGUAGE sql IMMUTABLE AS 'select auth.uid()';
+      ALTER FUNCTION uid2() STABLE;
+      CREATE FUNCTION set_tenant(t text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.tenant', t, false) $$;
+      GRANT EXECUTE ON FUNCTION uid2() TO authenticated;
+    `,
+  }); });
+  test('ok: definer, settings, owner, reads', () => {
+    const f = m.findFunction(['private', 'is_member'])!;
+    assert.equal(f.securityDefiner, true);
+    assert.equal(f.volatility, 'stable');
+    assert.deepEqual(f.settings.map((s) => [s.name, s.values]), [['search_path', ['public', 'pg_temp']]]);
+    assert.equal(f.owner?.role, 'helper_owner');
+    assert.deepEqual([...f.reads], ['public.members']);
+    assert.equal(f.signature, 'private.is_member(uuid)');
+    assert.equal(f.publicExecute, false, 'default privileges revoked EXECUTE from PUBLIC');
+  });
+  test('ok: trigger function writes, trigger attached', () => {
+    const f = m.findFunction(['audit'])!;
+    assert.equal(f.returnsTrigger, true);
+    assert.deepEqual([...f.writes].sort(), ['public.audit_log', 'public.counters']);
+    assert.deepEqual(m.triggers.map((t) => [t.name, t.table, t.func]), [['t_audit', 'public.projects', 'public.audit']]);
+  });
+  test('ok: ALTER FUNCTION changes volatility; calls recorded; grants', () => {
+    const f = m.findFunction(['uid2'])!;
+    assert.equal(f.volatility, 'stable');
+    assert.ok(f.calls.has('auth.uid'));
+    assert.ok(f.executeGrants.has('authenticated'));
+  });
+  test('ok: context writes from set_config inside functions', () => {
+    const w = m.contextWrites.find((c) => c.name === 'app.tenant')!;
+    assert.equal(w.local, false);
+    assert.equal(w.inFunction, 'public.set_tenant');
+  });
+});
+
+describe('supabase layout', () => {
+  test('ok: supabase/migrations/ implies platform roles with BYPASSRLS', () => {
+    const m = model({ 'supabase/migrations/20240101000000_init.sql': 'CREATE TABLE t (id int);' });
+    assert.equal(m.supabase, true);
+    assert.equal(m.assumeUnknownOwnerBypassesRls, true);
+    assert.equal(m.roleBypassesRls('postgres'), true);
+  });
+  test('ok: setting false overrides auto', () => {
+    const m = model({ 'supabase/migrations/1.sql': 'SELECT 1;' }, { definerOwnerBypassesRls: 'false' });
+    assert.equal(m.assumeUnknownOwnerBypassesRls, false);
+  });
+});
+
+describe('DO blocks replay their static statements', () => {
+  test('ok: policy created inside DO is in the model', () => {
+    const m = model({
+      '1.sql': `CREATE TABLE t (id int);
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE policyname = 'p') THEN
+    CREATE POLICY p ON t FOR SELECT TO authenticated USING (true);
+  END IF;
+  EXECUTE 'ALTER TABLE t ENABLE ROW LEVEL SECURITY';
+END $$;`,
+    });
+    assert.deepEqual(m.tables.get('public.t')!.policies.map((p) => p.name), ['p']);
+  });
+});
