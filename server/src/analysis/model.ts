@@ -481,13 +481,15 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
             const nameStart = file.text.toLowerCase().indexOf(String(n.policy_name).toLowerCase(), stmt.start);
             const ns = nameStart >= 0 && nameStart < stmt.end ? nameStart : stmt.start;
             const roleList: string[] = (n.roles ?? []).map(roleName);
+            // Without a TO clause PostgreSQL's grammar supplies PUBLIC with location -1.
+            const implicit = (n.roles ?? []).length === 0 || ((n.roles ?? []).length === 1 && (n.roles[0]?.RoleSpec?.location ?? -1) < 0);
             const p: Policy = {
               name: n.policy_name,
               table: tk,
               command: (n.cmd_name ?? 'all') as PolicyCommand,
               permissive: !!n.permissive, // libpg-query omits false booleans
               roles: roleList.length ? roleList : ['public'],
-              implicitPublic: roleList.length === 0,
+              implicitPublic: implicit,
               using: n.qual,
               withCheck: n.with_check,
               loc: here,
