@@ -20,8 +20,25 @@ export interface CallRef {
   inSelect: boolean;
 }
 
+// Parsed files are cached between lints, so their nodes are too: the helpers below are
+// memoised per node, which makes rebuilding the model after an edit cheap. Results are
+// shared: callers must not mutate them.
+const memo = new Map<string, WeakMap<object, unknown>>();
+function memoised<T>(name: string, fn: (node: Node) => T): (node: Node) => T {
+  const cache = new WeakMap<object, unknown>();
+  memo.set(name, cache);
+  return (node: Node) => {
+    if (!node || typeof node !== 'object') return fn(node);
+    if (cache.has(node)) return cache.get(node) as T;
+    const v = fn(node);
+    cache.set(node, v);
+    return v;
+  };
+}
+
 /** Relations read by an expression or statement (RangeVar nodes). CTE names are excluded. */
-export function relationsIn(node: Node): RelationRef[] {
+export const relationsIn = memoised('relationsIn', relationsInUncached);
+function relationsInUncached(node: Node): RelationRef[] {
   const out: RelationRef[] = [];
   const ctes = new Set<string>();
   walk(node, (key, v) => {
@@ -48,7 +65,8 @@ export function relationsIn(node: Node): RelationRef[] {
 }
 
 /** Function calls in an expression, with whether each sits inside a SELECT. */
-export function callsIn(node: Node): CallRef[] {
+export const callsIn = memoised('callsIn', callsInUncached);
+function callsInUncached(node: Node): CallRef[] {
   const out: CallRef[] = [];
   const visit = (n: Node, inSelect: boolean) => {
     walk(n, (key, v) => {
@@ -69,7 +87,8 @@ export function callsIn(node: Node): CallRef[] {
   return out;
 }
 
-export function hasSubLink(node: Node): boolean {
+export const hasSubLink = memoised('hasSubLink', hasSubLinkUncached);
+function hasSubLinkUncached(node: Node): boolean {
   let found = false;
   walk(node, (key) => {
     if (key === 'SubLink') found = true;
@@ -79,7 +98,8 @@ export function hasSubLink(node: Node): boolean {
 }
 
 /** Column names referenced (last field of each ColumnRef). */
-export function columnsIn(node: Node): Array<{ name: string; location: number }> {
+export const columnsIn = memoised('columnsIn', columnsInUncached);
+function columnsInUncached(node: Node): Array<{ name: string; location: number }> {
   const out: Array<{ name: string; location: number }> = [];
   walk(node, (key, v) => {
     if (key === 'ColumnRef') {

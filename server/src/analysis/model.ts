@@ -478,8 +478,8 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
           }
           case 'CreatePolicyStmt': {
             const tk = key([n.table?.schemaname, n.table?.relname]);
-            const nameStart = file.text.toLowerCase().indexOf(String(n.policy_name).toLowerCase(), stmt.start);
-            const ns = nameStart >= 0 && nameStart < stmt.end ? nameStart : stmt.start;
+            const m = /^CREATE\s+POLICY\s+/i.exec(file.text.slice(stmt.start, Math.min(stmt.end, stmt.start + 64)));
+            const ns = m ? stmt.start + m[0].length : stmt.start;
             const roleList: string[] = (n.roles ?? []).map(roleName);
             // Without a TO clause PostgreSQL's grammar supplies PUBLIC with location -1.
             const implicit = (n.roles ?? []).length === 0 || ((n.roles ?? []).length === 1 && (n.roles[0]?.RoleSpec?.location ?? -1) < 0);
@@ -641,7 +641,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
           case 'CreateSchemaStmt':
             break;
         }
-        collectSetConfig(stmt.node, here, undefined);
+        if (stmt.kind !== 'CreateFunctionStmt' && hasSetConfig(file, stmt)) collectSetConfig(stmt.node, here, undefined);
       } catch {
         // a statement of an unexpected shape must not stop the replay of the others
       }
@@ -705,33 +705,19 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
   }
 
   function analyseBody(f: Func, body: FunctionBody) {
+    const facts = bodyFacts(body, key);
+    facts.reads.forEach((r) => f.reads.add(r));
+    facts.writes.forEach((w) => f.writes.add(w));
+    facts.calls.forEach((c) => f.calls.add(c));
     for (const s of body.statements) {
       const n = s.node;
-      const written = new Set<string>();
-      for (const k of ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']) {
-        if (s.kind === k && n.relation) written.add(key([n.relation.schemaname, n.relation.relname]));
-      }
-      // writes nested in CTEs
-      walk(n, (k2, v) => {
-        if ((k2 === 'InsertStmt' || k2 === 'UpdateStmt' || k2 === 'DeleteStmt') && v.relation) {
-          written.add(key([v.relation.schemaname, v.relation.relname]));
-        }
-      });
-      for (const w of written) f.writes.add(w);
-      for (const r of relationsIn(n)) {
-        const rk = key([r.schema, r.name]);
-        if (!written.has(rk) || s.kind === 'SelectStmt') f.reads.add(rk);
-      }
-      // UPDATE/DELETE also read the rows they touch
-      if (s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt') for (const w of written) f.reads.add(w);
-      for (const c of callsIn(n)) f.calls.add(key(c.name));
       if (s.kind === 'VariableSetStmt') {
         const name = String(n.name ?? '').toLowerCase();
         if (name.includes('.') || name === 'row_security') {
           contextWrites.push({ name, local: !!n.is_local, via: 'set', loc: { file: f.created.file, start: s.start, end: s.end }, inFunction: f.key, node: n });
         }
       }
-      collectSetConfig(n, { file: f.created.file, start: s.start, end: s.end }, f.key);
+      if (facts.setConfig) collectSetConfig(n, { file: f.created.file, start: s.start, end: s.end }, f.key);
     }
   }
 
@@ -914,6 +900,61 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       views.set(v.key, v);
     }
   }
+}
+
+interface BodyFacts {
+  reads: Set<string>;
+  writes: Set<string>;
+  calls: Set<string>;
+  setConfig: boolean;
+}
+
+const bodyFactsCache = new WeakMap<FunctionBody, { schemaKey: string; facts: BodyFacts }>();
+
+/** What a function body reads, writes and calls (memoised: bodies of unchanged files are reused). */
+function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) => string): BodyFacts {
+  const schemaKey = key(['x']);
+  const hit = bodyFactsCache.get(body);
+  if (hit && hit.schemaKey === schemaKey) return hit.facts;
+  const facts: BodyFacts = { reads: new Set(), writes: new Set(), calls: new Set(), setConfig: false };
+  for (const s of body.statements) {
+    const n = s.node;
+    const written = new Set<string>();
+    walk(n, (k2, v) => {
+      if ((k2 === 'InsertStmt' || k2 === 'UpdateStmt' || k2 === 'DeleteStmt' || k2 === 'MergeStmt') && v.relation) {
+        written.add(key([v.relation.schemaname, v.relation.relname]));
+      }
+    });
+    if (['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'].includes(s.kind) && n.relation) {
+      written.add(key([n.relation.schemaname, n.relation.relname]));
+    }
+    for (const w of written) facts.writes.add(w);
+    for (const r of relationsIn(n)) {
+      const rk = key([r.schema, r.name]);
+      if (!written.has(rk) || s.kind === 'SelectStmt') facts.reads.add(rk);
+    }
+    // UPDATE/DELETE also read the rows they touch
+    if (s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt') for (const w of written) facts.reads.add(w);
+    for (const c of callsIn(n)) {
+      facts.calls.add(key(c.name));
+      if (c.name[c.name.length - 1] === 'set_config') facts.setConfig = true;
+    }
+  }
+  bodyFactsCache.set(body, { schemaKey, facts });
+  return facts;
+}
+
+const setConfigOffsets = new WeakMap<ParsedFile, number[]>();
+
+/** Whether the statement's text mentions set_config (occurrences found once per file). */
+function hasSetConfig(file: ParsedFile, stmt: Statement): boolean {
+  let offsets = setConfigOffsets.get(file);
+  if (!offsets) {
+    offsets = [];
+    for (let i = file.text.indexOf('set_config'); i >= 0; i = file.text.indexOf('set_config', i + 1)) offsets.push(i);
+    setConfigOffsets.set(file, offsets);
+  }
+  return offsets.some((o) => o >= stmt.start && o < stmt.end);
 }
 
 function applyTableGrant(grants: Map<string, Set<string>>, privileges: string[], grantees: string[], isGrant: boolean) {

@@ -115,34 +115,38 @@ const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
  * comments, parentheses and BEGIN ATOMIC … END bodies).
  */
 export function lex(text: string): { clean: string; chunks: Chunk[] } {
-  const out = text.split('');
+  // Replacements are recorded as [start, end, replacement] and applied once at the end.
+  const subs: Array<[number, number, string]> = [];
   const chunks: Chunk[] = [];
   const n = text.length;
   let i = 0;
   let stmtStart = 0;
+  let sawToken = false;
   let depth = 0;
   let atomic = 0; // > 0 inside BEGIN ATOMIC … END (counts nested CASE … END)
   let prevWord = '';
-  let stmtFirstWord = '';
-  let copyFromStdin = false;
   const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (out[k] !== '\n' && out[k] !== '\r') out[k] = ' ';
+    if (to > from) subs.push([from, to, text.slice(from, to).replace(/[^\r\n]/g, ' ')]);
   };
   const lineEnd = (from: number) => {
     const k = text.indexOf('\n', from);
     return k < 0 ? n : k;
   };
   const endChunk = (end: number) => {
-    if (/\S/.test(out.slice(stmtStart, end).join(''))) chunks.push({ start: stmtStart, end });
+    if (sawToken) chunks.push({ start: stmtStart, end });
     stmtStart = end + 1;
+    sawToken = false;
     depth = 0;
     atomic = 0;
     prevWord = '';
-    stmtFirstWord = '';
   };
   while (i < n) {
     const c = text[i]!;
     const next = text[i + 1];
+    if (c === ' ' || c === '\n' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
     // comments
     if (c === '-' && next === '-') {
       i = lineEnd(i);
@@ -162,8 +166,18 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
       }
       continue;
     }
+    // psql meta-command: from the backslash to the end of the line
+    if (c === '\\') {
+      const e = lineEnd(i);
+      blank(i, e);
+      // \g, \gx, \gexec, \gset send the statement buffer like a semicolon does
+      if (/^\\(g|gx|gexec|gset)\b/.test(text.slice(i, i + 8))) endChunk(i);
+      i = e;
+      continue;
+    }
+    sawToken = true;
     // quoted literals and identifiers
-    if (c === "'" ) {
+    if (c === "'") {
       const escape = i > 0 && /[eE]/.test(text[i - 1]!) && !IDENT_CHAR.test(text[i - 2] ?? ' ');
       i++;
       while (i < n) {
@@ -197,26 +211,17 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
         continue;
       }
     }
-    // psql meta-command: from the backslash to the end of the line
-    if (c === '\\') {
-      const e = lineEnd(i);
-      blank(i, e);
-      // `\;` is a psql statement separator, but rare; \gexec, \g end a statement.
-      if (/^\\(g|gx|gexec|gset)\b/.test(text.slice(i, i + 8))) endChunk(i);
-      i = e;
-      continue;
-    }
     // psql variables :NAME, :'NAME', :"NAME" (not :: casts, not := assignments)
     if (c === ':' && next !== ':' && next !== '=' && text[i - 1] !== ':') {
       if ((next === "'" || next === '"') && IDENT_START.test(text[i + 2] ?? '')) {
         const close = text.indexOf(next, i + 2);
         if (close > 0 && close < lineEnd(i) && /^[A-Za-z0-9_]+$/.test(text.slice(i + 2, close))) {
-          out[i] = ' ';
+          subs.push([i, i + 1, ' ']);
           i = close + 1;
           continue;
         }
       } else if (next && IDENT_START.test(next) && !/[A-Za-z0-9_\])]/.test(text[i - 1] ?? ' ')) {
-        out[i] = '_';
+        subs.push([i, i + 1, '_']);
         i++;
         continue;
       }
@@ -225,7 +230,7 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
     if (c === '@') {
       const m = /^@(extschema|extowner)(:[A-Za-z0-9_]+)?@/.exec(text.slice(i, i + 80));
       if (m) {
-        for (let k = i; k < i + m[0].length; k++) if (out[k] === '@' || out[k] === ':') out[k] = '_';
+        subs.push([i, i + m[0].length, m[0].replace(/[@:]/g, '_')]);
         i += m[0].length;
         continue;
       }
@@ -233,37 +238,28 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
     if (c === '(') depth++;
     else if (c === ')') depth = Math.max(0, depth - 1);
     else if (c === ';' && depth === 0 && atomic === 0) {
-      const stmtText = out.slice(stmtStart, i).join('');
-      copyFromStdin = /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(stmtText));
+      const copyFromStdin = /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(text.slice(stmtStart, i)));
       endChunk(i);
       i++;
       if (copyFromStdin) {
         // data rows until a line that is exactly `\.`
         let k = lineEnd(i) + 1;
         const dataStart = k;
-        let found = false;
         while (k < n) {
           const e = lineEnd(k);
           if (text.slice(k, e).replace(/\r$/, '') === '\\.') {
             blank(dataStart, e);
-            k = e + 1;
-            found = true;
+            i = stmtStart = e + 1;
             break;
           }
           k = e + 1;
         }
-        if (found) {
-          i = k;
-          stmtStart = k;
-        }
-        copyFromStdin = false;
       }
       continue;
     } else if (IDENT_START.test(c) && !IDENT_CHAR.test(text[i - 1] ?? ' ')) {
       let k = i + 1;
       while (k < n && IDENT_CHAR.test(text[k]!)) k++;
       const w = text.slice(i, k).toUpperCase();
-      if (!stmtFirstWord) stmtFirstWord = w;
       if (w === 'ATOMIC' && prevWord === 'BEGIN') atomic = 1;
       else if (atomic > 0 && w === 'CASE') atomic++;
       else if (atomic > 0 && w === 'END') atomic--;
@@ -274,7 +270,17 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
     i++;
   }
   if (stmtStart < n) endChunk(n);
-  return { clean: out.join(''), chunks };
+  if (subs.length === 0) return { clean: text, chunks };
+  subs.sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  let at = 0;
+  for (const [s, e, r] of subs) {
+    if (s < at) continue;
+    parts.push(text.slice(at, s), r);
+    at = e;
+  }
+  parts.push(text.slice(at));
+  return { clean: parts.join(''), chunks };
 }
 
 function stripComments(s: string): string {

@@ -1,0 +1,91 @@
+// `npm run bench`: prints figures for the targets in ISSUE 2; asserts nothing.
+//   lint/parse ≤ 1.3 · full workspace ≤ 3 s · re-lint after an edit ≤ 50 ms median · peak RSS ≤ 300 MB
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initParser, parseFile } from '../server/src/analysis/parse.js';
+import { Workspace } from '../server/src/engine/workspace.js';
+import { generateWorkspace } from './generate.js';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+async function main() {
+  await initParser();
+  const files = generateWorkspace();
+  const lines = files.reduce((n, f) => n + f.text.split('\n').length, 0);
+  const big = files.find((f) => f.text.split('\n').length >= 1800)!;
+  console.log(`workspace: ${files.length} files, ${lines} lines (edit target ${big.file}: ${big.text.split('\n').length} lines)`);
+
+  // warm-up (JIT, WASM)
+  for (const f of files.slice(0, 5)) parseFile(f.file, f.text);
+
+  let t0 = performance.now();
+  for (const f of files) parseFile(f.file, f.text);
+  const parseMs = performance.now() - t0;
+
+  t0 = performance.now();
+  const ws = new Workspace();
+  for (const f of files) ws.setFile(f.file, f.text);
+  const result = ws.lint();
+  const lintMs = performance.now() - t0;
+  const findings = [...result.byFile.values()].reduce((n, l) => n + l.length, 0);
+
+  // re-lint after an edit in the 2,000-line file
+  const times: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const edited = big.text.replace('status text NOT NULL', `status${i % 2 ? '' : '_x'} text NOT NULL`);
+    const t1 = performance.now();
+    ws.setFile(big.file, edited);
+    ws.lint();
+    times.push(performance.now() - t1);
+  }
+  const rss = process.resourceUsage().maxRSS / 1024;
+
+  console.log(`parse only:          ${ms(parseMs)}`);
+  console.log(`full lint:           ${ms(lintMs)}   (target ≤ 3000 ms)   findings: ${findings}`);
+  console.log(`lint / parse ratio:  ${(lintMs / parseMs).toFixed(2)}        (target ≤ 1.3)`);
+  console.log(`re-lint after edit:  ${ms(median(times))} median of ${times.length}   (target ≤ 50 ms)`);
+  console.log(`peak RSS:            ${rss.toFixed(0)} MB      (target ≤ 300 MB)`);
+  console.log('per-rule time (full lint):');
+  for (const [id, t] of [...result.timings].sort((a, b) => b[1] - a[1])) console.log(`  ${id.padEnd(40)} ${ms(t)}`);
+
+  squawk(files);
+}
+
+/** The same workspace through squawk-cli (installed on demand into a cache folder). */
+function squawk(files: Array<{ file: string; text: string }>) {
+  const cache = join(__dirname, '.cache');
+  const bin = join(cache, 'node_modules', '.bin', 'squawk');
+  if (!existsSync(bin)) {
+    mkdirSync(cache, { recursive: true });
+    const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', cache, 'squawk-cli@2.66.0'], { encoding: 'utf8' });
+    if (r.status !== 0 || !existsSync(bin)) {
+      console.log(`squawk-cli: not available (${(r.stderr || '').trim().split('\n').pop()})`);
+      return;
+    }
+  }
+  const dir = join(tmpdir(), `pg-rls-lint-bench-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  for (const f of files) {
+    mkdirSync(join(dir, f.file, '..'), { recursive: true });
+    writeFileSync(join(dir, f.file), f.text);
+  }
+  const t0 = performance.now();
+  let out = '';
+  try {
+    out = execFileSync(bin, ['--reporter', 'gcc', ...files.map((f) => join(dir, f.file))], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  } catch (e) {
+    out = String((e as { stdout?: string }).stdout ?? ''); // squawk exits 1 when it reports
+  }
+  const sq = performance.now() - t0;
+  const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`${version} on the same workspace: ${ms(sq)} (${out.split('\n').filter(Boolean).length} findings; different rules, wall time incl. process start)`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
