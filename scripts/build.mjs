@@ -21,6 +21,10 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   legalComments: 'none',
+  // jsonc-parser's UMD entry uses a dynamic require that bundlers cannot follow; its ESM
+  // build bundles cleanly. (libpg-query must stay on its CJS entry: it finds its .wasm
+  // through __dirname.)
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
 };
 
 const builds = [
