@@ -211,15 +211,31 @@ function roleName(spec: Node): string {
   }
 }
 
-/** Approximate end of an identifier starting at `start`. */
+/** Approximate end of an identifier (possibly qualified or quoted) starting at `start`. */
 function identEnd(text: string, start: number): number {
-  if (text[start] === '"') {
+  if (text.charCodeAt(start) === 34) {
     const k = text.indexOf('"', start + 1);
     return k < 0 ? start + 1 : k + 1;
   }
   let k = start;
-  while (k < text.length && /[\w$.\u0080-\uffff"]/.test(text[k]!)) k++;
+  for (; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    const word = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c === 46 || c === 34 || c >= 128;
+    if (!word) break;
+  }
   return Math.max(k, start + 1);
+}
+
+// Parsed files (and so their Statement objects) are cached between lints: everything the
+// replay derives from one statement alone is computed once per statement and schema.
+const stmtMemo = new WeakMap<Statement, Map<string, unknown>>();
+function memoStmt<T>(stmt: Statement, tag: string, fn: () => T): T {
+  let m = stmtMemo.get(stmt);
+  if (!m) stmtMemo.set(stmt, (m = new Map()));
+  if (m.has(tag)) return m.get(tag) as T;
+  const v = fn();
+  m.set(tag, v);
+  return v;
 }
 
 export function buildModel(parsed: ParsedFile[], config: Config): Model {
@@ -227,10 +243,20 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
   const supabase = files.some((f) => /(^|[\\/])supabase[\\/]migrations[\\/]/.test(f.file));
   const defaultSchema = config.defaultSchema || 'public';
   const key = (parts: Array<string | undefined>): string => {
-    const p = parts.filter((x): x is string => !!x);
-    if (p.length === 0) return '';
-    if (p.length === 1) return `${defaultSchema}.${p[0]}`;
-    return `${p[p.length - 2]}.${p[p.length - 1]}`;
+    // the last two non-empty parts; a single name resolves to the default schema
+    let name: string | undefined;
+    let schema: string | undefined;
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const x = parts[i];
+      if (!x) continue;
+      if (name === undefined) name = x;
+      else {
+        schema = x;
+        break;
+      }
+    }
+    if (name === undefined) return '';
+    return `${schema ?? defaultSchema}.${name}`;
   };
   const tables = new Map<string, Table>();
   const views = new Map<string, View>();
@@ -347,29 +373,13 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
     for (const stmt of file.statements) {
       statements.push({ file, stmt });
       const n = stmt.node;
-      const here = locOf(file, stmt.start, stmt.end);
+      const here = memoStmt(stmt, 'loc', () => locOf(file, stmt.start, stmt.end));
       try {
         switch (stmt.kind) {
           case 'CreateStmt': {
-            const rv = n.relation;
-            const t = addTable(file, stmt, rv, { partitioned: !!n.partspec });
+            const shape = memoStmt(stmt, `table:${defaultSchema}`, () => tableShape(n, here));
+            const t = addTable(file, stmt, n.relation, { partitioned: shape.partitioned, columns: shape.columns.slice(), keys: shape.keys.slice(), parents: shape.parents.slice() });
             if (currentRole) t.owner = { role: currentRole };
-            for (const el of n.tableElts ?? []) {
-              if (el.ColumnDef) {
-                t.columns.push(el.ColumnDef.colname);
-                for (const c of el.ColumnDef.constraints ?? []) {
-                  const ct = c.Constraint?.contype;
-                  if (ct === 'CONSTR_PRIMARY' || ct === 'CONSTR_UNIQUE') t.keys.push([el.ColumnDef.colname]);
-                }
-              } else if (el.Constraint) {
-                const ct = el.Constraint.contype;
-                if (ct === 'CONSTR_PRIMARY' || ct === 'CONSTR_UNIQUE') t.keys.push((el.Constraint.keys ?? []).map((x: Node) => sval(x)!));
-              }
-            }
-            for (const p of n.inhRelations ?? []) {
-              const prv = p.RangeVar;
-              if (prv) t.parents.push({ key: key([prv.schemaname, prv.relname]), kind: n.partbound ? 'partition' : 'inherits', loc: here });
-            }
             break;
           }
           case 'CreateTableAsStmt': {
@@ -477,29 +487,12 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
             break;
           }
           case 'CreatePolicyStmt': {
-            const tk = key([n.table?.schemaname, n.table?.relname]);
-            const m = /^CREATE\s+POLICY\s+/i.exec(file.text.slice(stmt.start, Math.min(stmt.end, stmt.start + 64)));
-            const ns = m ? stmt.start + m[0].length : stmt.start;
-            const roleList: string[] = (n.roles ?? []).map(roleName);
-            // Without a TO clause PostgreSQL's grammar supplies PUBLIC with location -1.
-            const implicit = (n.roles ?? []).length === 0 || ((n.roles ?? []).length === 1 && (n.roles[0]?.RoleSpec?.location ?? -1) < 0);
-            const p: Policy = {
-              name: n.policy_name,
-              table: tk,
-              command: (n.cmd_name ?? 'all') as PolicyCommand,
-              permissive: !!n.permissive, // libpg-query omits false booleans
-              roles: roleList.length ? roleList : ['public'],
-              implicitPublic: implicit,
-              using: n.qual,
-              withCheck: n.with_check,
-              loc: here,
-              nameLoc: locOf(file, ns, ns + String(n.policy_name).length + (file.text[ns] === '"' ? 2 : 0)),
-              stmt,
-              created: here,
-            };
+            const proto = memoStmt(stmt, `policy:${defaultSchema}`, () => policyProto(file, stmt, here));
+            const p: Policy = { ...proto, roles: proto.roles.slice(), stmt, loc: here };
+            const tk = p.table;
             const t = tables.get(tk);
             if (t) {
-              t.policies = t.policies.filter((x) => x.name !== p.name);
+              if (t.policies.some((x) => x.name === p.name)) t.policies = t.policies.filter((x) => x.name !== p.name);
               t.policies.push(p);
             } else {
               // policy on a table the workspace does not create (e.g. storage.objects)
@@ -522,40 +515,21 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
             break;
           }
           case 'CreateFunctionStmt': {
-            const parts = nameParts(n.funcname);
-            const k = key(parts);
-            const params = (n.parameters ?? []).map((p: Node) => p.FunctionParameter).filter((p: Node) => p && p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE');
-            const argTypes = params.map((p: Node) => typeName(p.argType));
-            const nameStart = firstNameLocation(file.text, stmt);
+            const proto = memoStmt(stmt, `fn:${defaultSchema}`, () => functionProto(file, stmt, here));
             const f: Func = {
-              key: k,
-              schema: k.split('.')[0]!,
-              name: parts[parts.length - 1]!,
-              argTypes,
-              signature: `${k}(${argTypes.join(', ')})`,
-              language: 'sql',
-              isProcedure: !!n.is_procedure,
-              securityDefiner: false,
-              volatility: 'volatile',
-              settings: [],
-              returnsTrigger: typeName(n.returnType) === 'trigger' || typeName(n.returnType) === 'event_trigger',
-              body: stmt.body,
-              reads: new Set(),
-              writes: new Set(),
-              calls: new Set(),
-              created: here,
-              nameLoc: locOf(file, nameStart, identEnd(file.text, nameStart)),
+              ...proto.func,
+              settings: proto.func.settings.slice(),
               stmt,
               publicExecute: !defaultExecuteRevoked,
               executeGrants: new Set(),
               alters: [],
               owner: currentRole ? { role: currentRole } : undefined,
             };
-            applyFunctionOptions(f, n.options, file, stmt);
-            if (stmt.body) analyseBody(f, stmt.body);
-            const list = (functions.get(k) ?? []).filter((g) => g.argTypes.join(',') !== argTypes.join(','));
+            for (const w of proto.contextWrites) contextWrites.push(w);
+            const argKey = f.argTypes.join(',');
+            const list = (functions.get(f.key) ?? []).filter((g) => g.argTypes.join(',') !== argKey);
             list.push(f);
-            functions.set(k, list);
+            functions.set(f.key, list);
             break;
           }
           case 'AlterFunctionStmt':
@@ -704,6 +678,46 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
     });
   }
 
+  /** Everything about a CREATE FUNCTION that depends on the statement alone. */
+  function functionProto(file: ParsedFile, stmt: Statement, here: Loc): { func: Func; contextWrites: ContextWrite[] } {
+    const n = stmt.node;
+    const parts = nameParts(n.funcname);
+    const k = key(parts);
+    const params = (n.parameters ?? []).map((p: Node) => p.FunctionParameter).filter((p: Node) => p && p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE');
+    const argTypes = params.map((p: Node) => typeName(p.argType));
+    const nameStart = firstNameLocation(file.text, stmt);
+    const returns = typeName(n.returnType);
+    const f: Func = {
+      key: k,
+      schema: k.split('.')[0]!,
+      name: parts[parts.length - 1]!,
+      argTypes,
+      signature: `${k}(${argTypes.join(', ')})`,
+      language: 'sql',
+      isProcedure: !!n.is_procedure,
+      securityDefiner: false,
+      volatility: 'volatile',
+      settings: [],
+      returnsTrigger: returns === 'trigger' || returns === 'event_trigger',
+      body: stmt.body,
+      reads: new Set(),
+      writes: new Set(),
+      calls: new Set(),
+      created: here,
+      nameLoc: locOf(file, nameStart, identEnd(file.text, nameStart)),
+      stmt,
+      publicExecute: true,
+      executeGrants: new Set(),
+      alters: [],
+    };
+    applyFunctionOptions(f, n.options, file, stmt);
+    const before = contextWrites.length;
+    if (stmt.body) analyseBody(f, stmt.body);
+    // the body's context writes are kept with the prototype and replayed on each build
+    const writes = contextWrites.splice(before);
+    return { func: f, contextWrites: writes };
+  }
+
   function analyseBody(f: Func, body: FunctionBody) {
     const facts = bodyFacts(body, key);
     facts.reads.forEach((r) => f.reads.add(r));
@@ -741,10 +755,58 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
     }
   }
 
+  function tableShape(n: Node, here: Loc): Pick<Table, 'partitioned' | 'columns' | 'keys' | 'parents'> {
+    const columns: string[] = [];
+    const keys: string[][] = [];
+    const parents: Table['parents'] = [];
+    for (const el of n.tableElts ?? []) {
+      if (el.ColumnDef) {
+        columns.push(el.ColumnDef.colname);
+        for (const c of el.ColumnDef.constraints ?? []) {
+          const ct = c.Constraint?.contype;
+          if (ct === 'CONSTR_PRIMARY' || ct === 'CONSTR_UNIQUE') keys.push([el.ColumnDef.colname]);
+        }
+      } else if (el.Constraint) {
+        const ct = el.Constraint.contype;
+        if (ct === 'CONSTR_PRIMARY' || ct === 'CONSTR_UNIQUE') keys.push((el.Constraint.keys ?? []).map((x: Node) => sval(x)!));
+      }
+    }
+    for (const p of n.inhRelations ?? []) {
+      const prv = p.RangeVar;
+      if (prv) parents.push({ key: key([prv.schemaname, prv.relname]), kind: n.partbound ? 'partition' : 'inherits', loc: here });
+    }
+    return { partitioned: !!n.partspec, columns, keys, parents };
+  }
+
+  function policyProto(file: ParsedFile, stmt: Statement, here: Loc): Policy {
+    const n = stmt.node;
+    const m = /^CREATE\s+POLICY\s+/i.exec(file.text.slice(stmt.start, Math.min(stmt.end, stmt.start + 64)));
+    const ns = m ? stmt.start + m[0].length : stmt.start;
+    const roleList: string[] = (n.roles ?? []).map(roleName);
+    // Without a TO clause PostgreSQL's grammar supplies PUBLIC with location -1.
+    const implicit = (n.roles ?? []).length === 0 || ((n.roles ?? []).length === 1 && (n.roles[0]?.RoleSpec?.location ?? -1) < 0);
+    return {
+      name: n.policy_name,
+      table: key([n.table?.schemaname, n.table?.relname]),
+      command: (n.cmd_name ?? 'all') as PolicyCommand,
+      permissive: !!n.permissive, // libpg-query omits false booleans
+      roles: roleList.length ? roleList : ['public'],
+      implicitPublic: implicit,
+      using: n.qual,
+      withCheck: n.with_check,
+      loc: here,
+      nameLoc: locOf(file, ns, ns + String(n.policy_name).length + (file.text[ns] === '"' ? 2 : 0)),
+      stmt,
+      created: here,
+    };
+  }
+
   function applyGrant(file: ParsedFile, stmt: Statement, here: Loc) {
     const n = stmt.node;
-    const privileges: string[] = n.privileges ? n.privileges.map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase()) : ['all'];
-    const grantees: string[] = (n.grantees ?? []).map(roleName);
+    const { privileges, grantees } = memoStmt(stmt, 'grant', () => ({
+      privileges: (n.privileges ? n.privileges.map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase()) : ['all']) as string[],
+      grantees: (n.grantees ?? []).map(roleName) as string[],
+    }));
     const isGrant = !!n.is_grant;
     let objectKind: GrantEvent['objectKind'] = 'other';
     const objects: string[] = [];
