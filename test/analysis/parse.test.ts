@@ -25,6 +25,21 @@ describe('byte offsets → UTF-16', () => {
     assert.equal(m(11), 6); // end
   });
 
+  test('ok: mapper agrees with a naive byte walk on mixed text', () => {
+    for (const s of ['aé日😀b', 'é', '😀', 'abc', '日本語 test 😀😀 é', '«x» ü'.repeat(50), PREFIX]) {
+      const m = byteToUtf16Mapper(s);
+      let byte = 0;
+      for (let i = 0; i < s.length; i++) {
+        const cp = s.codePointAt(i)!;
+        const w = Buffer.byteLength(String.fromCodePoint(cp));
+        for (let k = 0; k < w; k++) assert.equal(m(byte + k), i, `${JSON.stringify(s)} byte ${byte + k}`);
+        byte += w;
+        if (cp > 0xffff) i++;
+      }
+      assert.equal(m(byte), s.length);
+    }
+  });
+
   test('ok: statement and node locations are UTF-16 offsets after non-ASCII text', () => {
     const text = `${PREFIX}CREATE TABLE 😀t (id int);\nCREATE POLICY p ON 😀t USING (true);`;
     const p = parseFile('a.sql', text);

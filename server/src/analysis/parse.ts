@@ -23,22 +23,52 @@ export function initParser(): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // Byte ↔ UTF-16
 
-/** Maps UTF-8 byte offsets of `s` to UTF-16 offsets of `s`. */
+/**
+ * Maps UTF-8 byte offsets of `s` to UTF-16 offsets of `s`. Migration files are mostly ASCII:
+ * only the non-ASCII characters are recorded (byte offset, UTF-16 offset, byte length), and
+ * a lookup is a binary search over them.
+ */
 export function byteToUtf16Mapper(s: string): (byte: number) => number {
   // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(s)) return (b) => b;
-  const map: number[] = [];
+  const bytesAt: number[] = []; // byte offset where a non-ASCII character starts
+  const unitsAt: number[] = []; // its UTF-16 offset
+  const widths: number[] = []; // its UTF-8 length
+  let byte = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) map.push(i);
-    else if (c < 0x800) map.push(i, i);
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      map.push(i, i, i, i);
-      i++;
-    } else map.push(i, i, i);
+    if (c < 0x80) {
+      byte++;
+      continue;
+    }
+    const w = c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 4 : 3;
+    bytesAt.push(byte);
+    unitsAt.push(i);
+    widths.push(w);
+    byte += w;
+    if (w === 4) i++;
   }
-  map.push(s.length);
-  return (b) => (b < 0 ? b : b >= map.length ? s.length : map[b]!);
+  const total = byte;
+  return (b) => {
+    if (b < 0) return b;
+    if (b >= total) return s.length;
+    // last non-ASCII character starting at or before b
+    let lo = 0;
+    let hi = bytesAt.length - 1;
+    let k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (bytesAt[mid]! <= b) {
+        k = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (k < 0) return b; // only ASCII before b
+    const start = bytesAt[k]!;
+    const unit = unitsAt[k]!;
+    if (b < start + widths[k]!) return unit; // inside that character
+    return unit + (widths[k] === 4 ? 2 : 1) + (b - start - widths[k]!);
+  };
 }
 
 /**
@@ -106,8 +136,16 @@ interface Chunk {
   end: number;
 }
 
-const IDENT_START = /[A-Za-z_\u0080-\uffff]/;
-const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
+const IDENT_START = { test: (ch: string) => isIdentStart(ch.charCodeAt(0)) };
+const IDENT_CHAR = { test: (ch: string) => isIdentChar(ch.charCodeAt(0)) };
+
+function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c >= 128;
+}
+
+function isIdentChar(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57) || c === 36;
+}
 
 /**
  * Returns the text with psql-only syntax neutralised (same length, same offsets) and the
@@ -256,14 +294,18 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
         }
       }
       continue;
-    } else if (IDENT_START.test(c) && !IDENT_CHAR.test(text[i - 1] ?? ' ')) {
+    } else if (isIdentStart(c.charCodeAt(0)) && !(i > 0 && isIdentChar(text.charCodeAt(i - 1)))) {
       let k = i + 1;
-      while (k < n && IDENT_CHAR.test(text[k]!)) k++;
-      const w = text.slice(i, k).toUpperCase();
-      if (w === 'ATOMIC' && prevWord === 'BEGIN') atomic = 1;
-      else if (atomic > 0 && w === 'CASE') atomic++;
-      else if (atomic > 0 && w === 'END') atomic--;
-      prevWord = w;
+      while (k < n && isIdentChar(text.charCodeAt(k))) k++;
+      // only a few keywords matter for splitting: BEGIN ATOMIC … END (with CASE … END inside)
+      const len = k - i;
+      if (len === 3 || len === 4 || len === 5 || len === 6) {
+        const w = text.slice(i, k).toUpperCase();
+        if (w === 'ATOMIC' && prevWord === 'BEGIN') atomic = 1;
+        else if (atomic > 0 && w === 'CASE') atomic++;
+        else if (atomic > 0 && w === 'END') atomic--;
+        prevWord = w;
+      } else prevWord = '';
       i = k;
       continue;
     }
