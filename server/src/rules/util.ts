@@ -49,3 +49,26 @@ export function where(model: Model, loc: Loc): string {
 export function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
+
+/**
+ * The nearest partition parent or inheritance ancestor with row-level security enabled, if any
+ * (partition-without-rls reports such a child; rls-not-enabled and rls-enabled-without-policy leave it to it).
+ */
+export function rlsAncestor(model: Model, t: Table): { table: Table; kind: 'partition' | 'inherits'; loc: Loc } | undefined {
+  const seen = new Set<string>([t.key]);
+  let level: Array<{ key: string; kind: 'partition' | 'inherits'; loc: Loc }> = t.parents;
+  while (level.length) {
+    const next: typeof level = [];
+    for (const p of level) {
+      if (seen.has(p.key)) continue;
+      seen.add(p.key);
+      const parent = model.tables.get(p.key);
+      if (!parent) continue;
+      // kind and loc stay those of t's own step (the statement that made t a child)
+      if (parent.rlsEnabled) return { table: parent, kind: p.kind, loc: p.loc };
+      next.push(...parent.parents.map((x) => ({ key: x.key, kind: p.kind, loc: p.loc })));
+    }
+    level = next;
+  }
+  return undefined;
+}
