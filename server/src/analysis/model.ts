@@ -228,13 +228,11 @@ function identEnd(text: string, start: number): number {
 
 // Parsed files (and so their Statement objects) are cached between lints: everything the
 // replay derives from one statement alone is computed once per statement and schema.
-const stmtMemo = new WeakMap<Statement, Map<string, unknown>>();
 function memoStmt<T>(stmt: Statement, tag: string, fn: () => T): T {
-  let m = stmtMemo.get(stmt);
-  if (!m) stmtMemo.set(stmt, (m = new Map()));
-  if (m.has(tag)) return m.get(tag) as T;
+  const m = (stmt.memo ??= {});
+  if (tag in m) return m[tag] as T;
   const v = fn();
-  m.set(tag, v);
+  m[tag] = v;
   return v;
 }
 
@@ -387,15 +385,22 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
             if (!into) break;
             if (n.objtype === 'OBJECT_MATVIEW') {
               addView(file, stmt, into, n.query, [], true);
+              if (currentRole) views.get(key([into.schemaname, into.relname]))!.owner = { role: currentRole };
             } else {
               const t = addTable(file, stmt, into, {});
               if (currentRole) t.owner = { role: currentRole };
             }
             break;
           }
-          case 'ViewStmt':
+          case 'ViewStmt': {
+            // CREATE OR REPLACE VIEW keeps the view's owner and privileges
+            const prev = n.replace ? views.get(key([n.view?.schemaname, n.view?.relname])) : undefined;
             addView(file, stmt, n.view, n.query, n.options, false);
+            const v = views.get(key([n.view?.schemaname, n.view?.relname]))!;
+            if (prev) Object.assign(v, { owner: prev.owner, grants: prev.grants });
+            else if (currentRole) v.owner = { role: currentRole };
             break;
+          }
           case 'AlterTableStmt': {
             const k = key([n.relation?.schemaname, n.relation?.relname]);
             const t = tables.get(k);
@@ -676,6 +681,11 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       stmt,
       grants: new Map(),
     });
+    // default privileges ON TABLES apply to views and materialized views too
+    for (const g of defaultTableGrants) {
+      if (g.schema && g.schema !== k.split('.')[0]) continue;
+      applyTableGrant(views.get(k)!.grants, g.privileges, g.grantees, g.isGrant);
+    }
   }
 
   /** Everything about a CREATE FUNCTION that depends on the statement alone. */
