@@ -57,6 +57,8 @@ export interface Statement {
   origin: StatementOrigin;
   /** Parsed function body for CREATE FUNCTION / CREATE PROCEDURE, else undefined. */
   body?: FunctionBody;
+  /** Facts derived from this statement alone, memoised by the model (statements are cached per file text). */
+  memo?: Record<string, unknown>;
 }
 
 export interface ParseError {
