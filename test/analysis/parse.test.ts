@@ -235,3 +235,23 @@ describe('error cursor is in characters', () => {
     assert.equal(text.slice(p.errors[0]!.start, p.errors[0]!.end), 'WHERE');
   });
 });
+
+describe('PL/pgSQL without a catalog', () => {
+  test('ok: a variable of a user-defined type is not a syntax error; the body is still analysed', () => {
+    const text = `create function accept(tok text) returns void language plpgsql security definer set search_path = public as $$
+declare
+    acc uuid;
+    declare new_role basejump.account_role;
+begin
+    select i.account_id, i.account_role into acc, new_role from basejump.invitations i where i.token = tok;
+    insert into basejump.account_user (account_id, account_role) values (acc, new_role);
+end;
+$$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const kinds2 = p.statements[0]!.body!.statements.map((s) => s.kind);
+    assert.deepEqual(kinds2, ['SelectStmt', 'InsertStmt']);
+    const ins = p.statements[0]!.body!.statements[1]!;
+    assert.equal(text.slice(ins.node.relation.location, ins.node.relation.location + 8), 'basejump');
+  });
+});

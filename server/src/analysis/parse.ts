@@ -641,8 +641,15 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
     tree = pg.parsePlPgSQLSync(createText);
   } catch (e) {
     const { message } = errorOf(e);
-    const at = lit.toFile(0);
-    body.errors.push({ message: `in PL/pgSQL body: ${message}`, start: at, end: Math.min(lit.end, at + 1) });
+    // libpg-query parses PL/pgSQL without a catalog: errors such as `"x" is not a scalar
+    // variable` (a variable of a user-defined type) are not errors PostgreSQL would raise.
+    // Only syntax errors are reported; otherwise the body's SQL is found lexically.
+    if (/syntax error|unterminated|end of function/i.test(message)) {
+      const at = lit.toFile(0);
+      body.errors.push({ message: `in PL/pgSQL body: ${message}`, start: at, end: Math.min(lit.end, at + 1) });
+    } else {
+      scanPlpgsqlLexically(lit, body);
+    }
     return body;
   }
   let cursor = 0;
@@ -724,6 +731,45 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
   };
   visit(tree.plpgsql_funcs ?? tree, '');
   return body;
+}
+
+const SQL_START = /\b(SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|WITH|PERFORM|SET|RETURN\s+QUERY)\b/i;
+
+/**
+ * Fallback when the PL/pgSQL parser needs a catalog: each `;`-terminated piece of the body
+ * is searched for its first SQL keyword and parsed from there, best effort.
+ */
+function scanPlpgsqlLexically(lit: BodyText, body: FunctionBody): void {
+  for (const ch of lex(lit.text).chunks) {
+    const piece = lit.text.slice(ch.start, ch.end);
+    const m = SQL_START.exec(piece);
+    if (!m) continue;
+    let at = ch.start + m.index;
+    let sql = lit.text.slice(at, ch.end);
+    if (/^PERFORM/i.test(sql)) {
+      sql = `SELECT ${sql.slice(7)}`; // same length: PERFORM → SELECT + space
+    } else if (/^RETURN\s+QUERY/i.test(sql)) {
+      const k = sql.search(/QUERY/i) + 5;
+      at += k;
+      sql = sql.slice(k);
+    }
+    // PL/pgSQL's `SELECT … INTO a, b FROM` is not SQL: blank the INTO targets (same length)
+    if (/^(SELECT|WITH)\b/i.test(sql)) {
+      sql = sql.replace(/\bINTO\s+(STRICT\s+)?[\w.$"]+(\s*,\s*[\w.$"]+)*/i, (x) => ' '.repeat(x.length));
+    }
+    let tree: Node;
+    try {
+      tree = pg.parseSync(sql);
+    } catch {
+      continue;
+    }
+    const map = byteToUtf16Mapper(sql);
+    for (const raw of tree.stmts ?? []) {
+      const { kind, node } = unwrap(raw.stmt);
+      relocate(node, (b) => lit.toFile(at + map(b)));
+      body.statements.push({ kind, node, start: lit.toFile(at), end: lit.toFile(ch.end), origin: 'file' });
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------
