@@ -21,6 +21,3 @@ CREATE POLICY projects_update ON projects FOR UPDATE TO authenticated
 
 CREATE POLICY projects_delete ON projects FOR DELETE
   USING (true);
-
-CREATE POLICY audit_log_admin_read ON audit_log FOR SELECT TO authenticated
-  USING (is_admin());

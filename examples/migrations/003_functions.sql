@@ -7,6 +7,9 @@ BEGIN
   );
 END $$;
 
+CREATE POLICY audit_log_admin_read ON audit_log FOR SELECT TO authenticated
+  USING (is_admin());
+
 CREATE FUNCTION current_tenant() RETURNS uuid
 LANGUAGE sql IMMUTABLE AS $$
   SELECT nullif(current_setting('app.tenant_id', true), '')::uuid
