@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, tableName } from './util.js';
+import { enableRlsStatements, insertAfter, rlsAncestor, tableName } from './util.js';
 
 export const rlsNotEnabled = defineRule({
   meta: {
@@ -16,6 +16,8 @@ export const rlsNotEnabled = defineRule({
       if (t.temp || !config.exposedSchemas.includes(t.schema)) continue;
       if (t.rlsEnabled || t.rlsEvents.some((e) => e.kind === 'enable')) continue;
       if (t.policies.length > 0) continue; // policy-on-table-without-rls reports it
+      if (t.rlsEvents.some((e) => e.kind === 'disable')) continue; // rls-disabled reports the DISABLE
+      if (rlsAncestor(model, t)) continue; // partition-without-rls reports a child of an RLS table
       const name = tableName(model, t);
       report({
         file: t.nameLoc.file,

@@ -1,0 +1,64 @@
+// Which policies apply to a role and a command. Pure: reads the model.
+import type { Model, Policy, Table } from './model.js';
+import { isMemberOf } from './privileges.js';
+
+export const COMMANDS = ['select', 'insert', 'update', 'delete'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** The commands a policy covers (`ALL` covers each). */
+export function commandsOf(p: Policy): Command[] {
+  return p.command === 'all' ? [...COMMANDS] : [p.command];
+}
+
+export function coversCommand(p: Policy, cmd: Command): boolean {
+  return p.command === 'all' || p.command === cmd;
+}
+
+/**
+ * Whether the policy applies to `role`: named in its TO list, PUBLIC, or a role `role` is a
+ * member of. For `role === 'public'` only policies TO PUBLIC apply.
+ */
+export function appliesToRole(model: Model, p: Policy, role: string): boolean {
+  if (p.roles.includes('public')) return true;
+  if (role === 'public') return false;
+  return p.roles.some((r) => r === role || isMemberOf(model, role, r));
+}
+
+/** The roles named by policies of a list (PUBLIC included as `public`), in first-seen order. */
+export function rolesNamed(policies: readonly Policy[]): string[] {
+  const out = new Set<string>();
+  for (const p of policies) for (const r of p.roles) out.add(r);
+  return [...out];
+}
+
+export interface PolicyGroup {
+  key: string;
+  /** the table when the workspace creates it (undefined for e.g. storage.objects) */
+  table?: Table;
+  policies: Policy[];
+}
+
+/** Policies grouped by table key, in creation order; tables the workspace creates come first. */
+export function policiesByTable(model: Model): PolicyGroup[] {
+  const out = new Map<string, PolicyGroup>();
+  for (const t of model.tables.values()) if (t.policies.length) out.set(t.key, { key: t.key, table: t, policies: t.policies });
+  for (const p of model.policies) {
+    if (model.tables.has(p.table)) continue;
+    const g = out.get(p.table) ?? { key: p.table, policies: [] };
+    g.policies.push(p);
+    out.set(p.table, g);
+  }
+  return [...out.values()];
+}
+
+/** Upper-case command names joined for messages: `SELECT`, `SELECT and UPDATE`, … */
+export function commandList(cmds: readonly string[]): string {
+  const u = cmds.map((c) => c.toUpperCase());
+  return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
+}
+
+/** Role names for messages: PUBLIC upper-case, others as they are. */
+export function roleList(roles: readonly string[]): string {
+  const u = roles.map((r) => (r === 'public' ? 'PUBLIC' : r));
+  return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
+}

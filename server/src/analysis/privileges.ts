@@ -1,0 +1,183 @@
+// Table privileges as far as the workspace shows them: GRANT/REVOKE (also ON ALL TABLES IN
+// SCHEMA and ALTER DEFAULT PRIVILEGES, replayed by the model), grants to PUBLIC, role
+// membership (GRANT role TO role, CREATE ROLE … IN ROLE / ROLE), and Supabase's platform
+// default privileges. Pure: reads the model, memoised per model.
+import type { Model, Table, View } from './model.js';
+import { sval } from './parse.js';
+import type { Node } from './types.js';
+
+/** The privileges a policy command needs. */
+export const COMMAND_PRIVILEGES = ['select', 'insert', 'update', 'delete'] as const;
+
+/**
+ * Roles Supabase grants ALL on every table created in `public` (platform default privileges,
+ * not visible in the migrations).
+ */
+export const SUPABASE_PLATFORM_GRANTEES = ['anon', 'authenticated', 'service_role'] as const;
+
+const PSEUDO_ROLES = new Set(['public', 'current_user', 'session_user', 'current_role']);
+
+interface GrantFacts {
+  /**
+   * Roles the workspace grants privileges on tables to (GRANT … ON a table or ALL TABLES IN
+   * SCHEMA, or default privileges ON TABLES); grants on views only do not count.
+   */
+  managedRoles: Set<string>;
+  /** role → every role it is a member of (transitively) */
+  memberOf: Map<string, Set<string>>;
+}
+
+const cache = new WeakMap<Model, GrantFacts>();
+
+function roleName(spec: Node): string {
+  const r = spec?.RoleSpec ?? spec;
+  if (r?.roletype === 'ROLESPEC_PUBLIC') return 'public';
+  return String(r?.rolename ?? sval(r) ?? '').toLowerCase();
+}
+
+function facts(model: Model): GrantFacts {
+  const hit = cache.get(model);
+  if (hit) return hit;
+  const managedRoles = new Set<string>();
+  for (const g of model.grantEvents) {
+    if (!g.isGrant || g.objectKind !== 'table') continue;
+    if (!g.objects.some((o) => o.startsWith('schema:') || !model.views.has(o))) continue;
+    g.grantees.forEach((r) => managedRoles.add(r));
+  }
+  const direct = new Map<string, Set<string>>();
+  const member = (role: string, group: string, add: boolean) => {
+    const s = direct.get(role) ?? new Set<string>();
+    if (add) s.add(group);
+    else s.delete(group);
+    direct.set(role, s);
+  };
+  for (const { stmt } of model.statements) {
+    const n = stmt.node;
+    if (stmt.kind === 'AlterDefaultPrivilegesStmt') {
+      if (n?.action?.objtype === 'OBJECT_TABLE' && n.action.is_grant) for (const r of (n.action.grantees ?? []).map(roleName)) managedRoles.add(r);
+    } else if (stmt.kind === 'GrantRoleStmt') {
+      const groups = (n.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? sval(g) ?? '').toLowerCase());
+      for (const r of (n.grantee_roles ?? []).map(roleName)) for (const g of groups) member(r, g, !!n.is_grant);
+    } else if (stmt.kind === 'CreateRoleStmt') {
+      const name = String(n.role ?? '').toLowerCase();
+      for (const o of n.options ?? []) {
+        const d = o?.DefElem;
+        const list: string[] = ((d?.arg?.List?.items ?? []) as Node[]).map(roleName);
+        if (d?.defname === 'addroleto') for (const g of list) member(name, g, true); // IN ROLE g
+        if (d?.defname === 'rolemembers') for (const m of list) member(m, name, true); // ROLE m
+      }
+    }
+  }
+  const memberOf = new Map<string, Set<string>>();
+  for (const role of direct.keys()) {
+    const seen = new Set<string>();
+    const stack = [...(direct.get(role) ?? [])];
+    while (stack.length) {
+      const g = stack.pop()!;
+      if (seen.has(g) || g === role) continue;
+      seen.add(g);
+      stack.push(...(direct.get(g) ?? []));
+    }
+    memberOf.set(role, seen);
+  }
+  const f = { managedRoles, memberOf };
+  cache.set(model, f);
+  return f;
+}
+
+/**
+ * True when the workspace itself grants table privileges to the role (or to a role it is a
+ * member of). When it does not, the role's grants are managed elsewhere (e.g. Supabase's
+ * platform defaults, a DBA's script) and "no GRANT here" says nothing about the database.
+ */
+export function grantsManagedFor(model: Model, role: string): boolean {
+  const f = facts(model);
+  if (f.managedRoles.has(role)) return true;
+  for (const g of f.memberOf.get(role) ?? []) if (f.managedRoles.has(g)) return true;
+  return false;
+}
+
+/** True when the workspace grants table privileges to any role. */
+export function workspaceManagesTableGrants(model: Model): boolean {
+  return facts(model).managedRoles.size > 0;
+}
+
+/** The role, every role it is a member of, and PUBLIC. */
+export function rolesActingAs(model: Model, role: string): string[] {
+  return [role, ...(facts(model).memberOf.get(role) ?? []), 'public'];
+}
+
+/** Whether the role is a member (directly or not) of `group`. */
+export function isMemberOf(model: Model, role: string, group: string): boolean {
+  return facts(model).memberOf.get(role)?.has(group) ?? false;
+}
+
+/** A REVOKE in the workspace names this role on this relation (or on all tables of its schema). */
+export function revokedFrom(model: Model, rel: Table | View, role: string): boolean {
+  return model.grantEvents.some(
+    (g) => !g.isGrant && g.objectKind === 'table' && g.grantees.includes(role) && (g.objects.includes(rel.key) || g.objects.includes(`schema:${rel.schema}`)),
+  );
+}
+
+/** Supabase grants ALL on tables in `public` to its API roles unless the workspace revokes it. */
+function platformGrant(model: Model, rel: Table | View, role: string): boolean {
+  return model.supabase && rel.schema === 'public' && (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role) && !revokedFrom(model, rel, role);
+}
+
+/** Privileges of `role` on a table or view as the workspace shows them (membership and PUBLIC included). */
+export function privilegesOf(model: Model, rel: Table | View, role: string): Set<string> {
+  const out = new Set<string>();
+  for (const r of rolesActingAs(model, role)) {
+    for (const p of rel.grants.get(r) ?? []) out.add(p);
+    if (platformGrant(model, rel, r)) for (const p of COMMAND_PRIVILEGES) out.add(p);
+  }
+  return out;
+}
+
+/** Whether the role skips privilege checks (a superuser) or owns the relation. */
+export function ownsOrSuperuser(model: Model, rel: Table | View, role: string): boolean {
+  if (rel.owner?.role === role) return true;
+  return model.roles.get(role)?.superuser ?? false;
+}
+
+/**
+ * Roles granted a command privilege on the table (directly, via PUBLIC or via Supabase's
+ * platform defaults) that are subject to its row-level security: not superusers, not
+ * BYPASSRLS, not the owner unless RLS is forced. `public` stands for PUBLIC.
+ */
+export function rlsSubjectGrantees(model: Model, t: Table): string[] {
+  const out = new Set<string>();
+  const candidates = new Set<string>([...t.grants.keys()]);
+  if (model.supabase && t.schema === 'public') SUPABASE_PLATFORM_GRANTEES.forEach((r) => candidates.add(r));
+  for (const role of candidates) {
+    if (PSEUDO_ROLES.has(role) && role !== 'public') continue;
+    if (role !== 'public' && model.roleBypassesRls(role)) continue;
+    if (role !== 'public' && t.owner?.role === role && !t.rlsForced) continue;
+    const privs = role === 'public' ? (t.grants.get('public') ?? new Set<string>()) : privilegesOf(model, t, role);
+    if (COMMAND_PRIVILEGES.some((p) => privs.has(p))) out.add(role);
+  }
+  return [...out];
+}
+
+/**
+ * Whether a role subject to RLS may query the table directly: yes when one is granted access
+ * (here, via PUBLIC or Supabase's platform defaults); unknown, so yes, when one of the roles
+ * expected to query it (e.g. those of its parent's policies) has its grants managed elsewhere.
+ */
+export function mayBeQueriedBySubjectRoles(model: Model, t: Table, expectedRoles: readonly string[]): boolean {
+  if (rlsSubjectGrantees(model, t).length > 0) return true;
+  if (expectedRoles.length === 0) return !workspaceManagesTableGrants(model);
+  for (const r of expectedRoles) {
+    if (r === 'public') {
+      if (!workspaceManagesTableGrants(model)) return true;
+      continue;
+    }
+    if (PSEUDO_ROLES.has(r) || model.roleBypassesRls(r)) continue;
+    // a platform role whose default grant on this table was revoked
+    if (model.supabase && t.schema === 'public' && (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(r)) continue;
+    if (!grantsManagedFor(model, r)) return true;
+  }
+  return false;
+}
+
+export { PSEUDO_ROLES };

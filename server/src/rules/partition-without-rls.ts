@@ -1,0 +1,50 @@
+import { mayBeQueriedBySubjectRoles } from '../analysis/privileges.js';
+import { defineRule } from './types.js';
+import { enableRlsStatements, insertAfter, rlsAncestor, tableName, where } from './util.js';
+
+export const partitionWithoutRls = defineRule({
+  meta: {
+    id: 'partition-without-rls',
+    description: 'A partition or inheritance child of a table with row-level security has no row-level security of its own.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards: "A query on the partition itself applies none of the parent's policies: a role granted access to it reads all of its rows (T29).",
+    truths: ['T29'],
+  },
+  check({ model, report }) {
+    for (const t of model.tables.values()) {
+      if (t.rlsEnabled || t.temp) continue;
+      const anc = rlsAncestor(model, t);
+      if (!anc) continue;
+      if (t.policies.length > 0) continue; // policy-on-table-without-rls reports its ignored policies
+      if (t.rlsEvents.some((e) => e.kind === 'disable')) continue; // rls-disabled reports the DISABLE
+      // When the workspace manages the grants of the roles that query the parent and grants
+      // none of them the child, a direct query fails with 42501 instead of leaking.
+      const expected = [...new Set(anc.table.policies.flatMap((p) => p.roles))];
+      if (!mayBeQueriedBySubjectRoles(model, t, expected)) continue;
+      const name = tableName(model, t);
+      const parent = anc.table.key;
+      const relation = anc.kind === 'partition' ? `a partition of ${parent}` : `a child (INHERITS) of ${parent}`;
+      const sameStmt = anc.loc.file === t.created.file && anc.loc.start === t.created.start;
+      const at = sameStmt ? t.nameLoc : anc.loc;
+      report({
+        ...at,
+        message:
+          `${t.key} is ${relation}, which has row-level security, but ${t.key} has none of its own: queries through ${parent} apply the policies of ${parent}, ` +
+          `but a query on ${t.key} itself applies none, so every role granted access to ${t.key} reads and changes all of its rows (T29). ` +
+          `Enable and force row-level security on ${name}; policies are not copied from ${parent}, so direct queries then see no rows until ${name} gets policies of its own.`,
+        related: [
+          { file: anc.table.nameLoc.file, start: anc.table.nameLoc.start, end: anc.table.nameLoc.end, message: `${parent} has row-level security (${where(model, anc.table.created)})` },
+        ],
+        fixes: [
+          {
+            title: `Enable and force row-level security on ${name}`,
+            kind: 'unsafe',
+            edits: [insertAfter(model, t.created, enableRlsStatements(name))],
+          },
+        ],
+      });
+    }
+  },
+});

@@ -1,0 +1,74 @@
+import { clauseSpan } from '../analysis/ast.js';
+import type { Model, Policy } from '../analysis/model.js';
+import type { Statement } from '../analysis/types.js';
+import { defineRule, type Edit } from './types.js';
+import { fileOf } from './util.js';
+
+/** The statement a location was taken from. */
+function statementAt(model: Model, loc: { file: string; start: number }): Statement | undefined {
+  return model.statements.find((s) => s.file.file === loc.file && s.stmt.start === loc.start)?.stmt;
+}
+
+/** Edits that give the policy `TO authenticated` instead of PUBLIC. */
+function toAuthenticated(model: Model, p: Policy): { title: string; edits: Edit[] } | undefined {
+  const placeholder = '(a placeholder: put the roles that need this policy)';
+  if (p.implicitPublic) {
+    const created = statementAt(model, p.created);
+    if (!created) return undefined;
+    const file = p.created.file;
+    const text = fileOf(model, file)?.text ?? '';
+    // TO comes before USING and WITH CHECK
+    const clauses = [clauseSpan(text, created, 'using'), clauseSpan(text, created, 'check')].filter((s) => !!s);
+    let at = created.end;
+    for (const c of clauses) {
+      const kw = /(?:\bUSING|\bWITH\s+CHECK)\s*$/i.exec(text.slice(created.start, c!.start));
+      if (kw) at = Math.min(at, created.start + kw.index);
+    }
+    const newText = at === created.end ? ' TO authenticated' : `${/\s/.test(text[at - 1] ?? '') ? '' : ' '}TO authenticated `;
+    return { title: `Add TO authenticated to "${p.name}" ${placeholder}`, edits: [{ file, start: at, end: at, newText }] };
+  }
+  // explicit TO PUBLIC: in the ALTER POLICY that set the roles, else in the CREATE POLICY
+  const stmt = p.stmt.node?.roles ? p.stmt : statementAt(model, p.created);
+  const specs: Array<{ RoleSpec?: { roletype?: string; location?: number } }> = stmt?.node?.roles ?? [];
+  const pub = specs.find((s) => s.RoleSpec?.roletype === 'ROLESPEC_PUBLIC' && (s.RoleSpec.location ?? -1) >= 0);
+  if (!stmt || !pub) return undefined;
+  const file = (stmt === p.stmt ? p.loc : p.created).file;
+  const text = fileOf(model, file)?.text ?? '';
+  const start = pub.RoleSpec!.location!;
+  const end = start + 'public'.length;
+  if (text.slice(start, end).toLowerCase() !== 'public') return undefined;
+  if (specs.length === 1) return { title: `Replace TO PUBLIC with TO authenticated in "${p.name}" ${placeholder}`, edits: [{ file, start, end, newText: 'authenticated' }] };
+  const after = /^\s*,\s*/.exec(text.slice(end, end + 64));
+  if (after) return { title: `Remove PUBLIC from the TO list of "${p.name}"`, edits: [{ file, start, end: end + after[0].length, newText: '' }] };
+  const before = /\s*,\s*$/.exec(text.slice(Math.max(0, start - 64), start));
+  if (before) return { title: `Remove PUBLIC from the TO list of "${p.name}"`, edits: [{ file, start: start - before[0].length, end, newText: '' }] };
+  return undefined;
+}
+
+export const policyAppliesToPublic = defineRule({
+  meta: {
+    id: 'policy-applies-to-public',
+    description: 'A PERMISSIVE policy without a TO clause (or TO PUBLIC) applies to every role.',
+    severity: 'info',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards: "A policy without TO applies to PUBLIC: every role with a grant on the table, including Supabase's anon and roles created later, gets the rows it admits.",
+    sources: ['supabase RLS guide: specify roles with TO'],
+  },
+  check({ model, report }) {
+    for (const p of model.policies) {
+      if (!p.permissive || !p.roles.includes('public')) continue;
+      const t = model.tables.get(p.table);
+      if (t && !t.rlsEnabled) continue; // ignored policies are reported by policy-on-table-without-rls / rls-disabled
+      const fix = toAuthenticated(model, p);
+      report({
+        ...p.nameLoc,
+        message:
+          `Policy "${p.name}" on ${p.table} ${p.implicitPublic ? 'has no TO clause, so it applies to PUBLIC' : 'is TO PUBLIC'}: ` +
+          "every role — including Supabase's anon and any role created later — that has a grant on the table gets the rows it admits. " +
+          'Name the roles that need it with TO (e.g. TO authenticated).',
+        fixes: fix ? [{ title: fix.title, kind: 'unsafe', edits: fix.edits }] : [],
+      });
+    }
+  },
+});

@@ -1,0 +1,162 @@
+import type { Model, Table } from '../analysis/model.js';
+import type { Loc } from '../analysis/types.js';
+import { defineRule, type Edit, type Fix } from './types.js';
+import { fileOf, insertAfter, rlsAncestor, tableName } from './util.js';
+
+type Word = 'disable' | 'no-force';
+
+interface LastWord {
+  kind: Word;
+  /** the ALTER TABLE statement */
+  loc: Loc;
+}
+
+const PATTERN: Record<Word, RegExp> = {
+  disable: /\b(DISABLE)\s+ROW\s+LEVEL\s+SECURITY\b/gi,
+  'no-force': /\b(NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\b/gi,
+};
+
+/** Comments and string literals blanked (same offsets), so keywords are found only in code. */
+function codeOnly(s: string): string {
+  return s.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (m) => m.replace(/[^\n]/g, ' '));
+}
+
+/** The `DISABLE ROW LEVEL SECURITY` / `NO FORCE ROW LEVEL SECURITY` subcommand in the statement, and its keyword. */
+function subcommand(model: Model, loc: Loc, kind: Word): { span: Loc; keyword: Loc } | undefined {
+  const text = fileOf(model, loc.file)?.text ?? '';
+  const src = codeOnly(text.slice(loc.start, loc.end));
+  let found: RegExpExecArray | undefined;
+  for (const m of src.matchAll(PATTERN[kind])) found = m as RegExpExecArray;
+  if (!found) return undefined;
+  const start = loc.start + found.index!;
+  return {
+    span: { file: loc.file, start, end: start + found[0].length },
+    keyword: { file: loc.file, start, end: start + found[1]!.length },
+  };
+}
+
+function lastOf(events: ReadonlyArray<{ kind: string; loc: Loc }>, kinds: [string, string]): { kind: string; loc: Loc } | undefined {
+  for (let i = events.length - 1; i >= 0; i--) if (kinds.includes(events[i]!.kind)) return events[i];
+  return undefined;
+}
+
+/** ALTER TABLE row-security events of tables the workspace never creates (e.g. storage.objects), per key. */
+function eventsOfUncreatedTables(model: Model): Map<string, Array<{ kind: string; loc: Loc }>> {
+  const created = new Set<string>();
+  const out = new Map<string, Array<{ kind: string; loc: Loc }>>();
+  const kinds: Record<string, string> = {
+    AT_EnableRowSecurity: 'enable',
+    AT_DisableRowSecurity: 'disable',
+    AT_ForceRowSecurity: 'force',
+    AT_NoForceRowSecurity: 'no-force',
+  };
+  for (const { file, stmt } of model.statements) {
+    const n = stmt.node;
+    if (stmt.kind === 'CreateStmt') created.add(model.key([n.relation?.schemaname, n.relation?.relname]));
+    else if (stmt.kind === 'CreateTableAsStmt') created.add(model.key([n.into?.rel?.schemaname, n.into?.rel?.relname]));
+    else if (stmt.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE' && n.relation) {
+      const k = model.key([n.relation.schemaname, n.relation.relname]);
+      for (const c of n.cmds ?? []) {
+        const kind = kinds[c.AlterTableCmd?.subtype];
+        if (!kind) continue;
+        const list = out.get(k) ?? [];
+        list.push({ kind, loc: { file: file.file, start: stmt.start, end: stmt.end } });
+        out.set(k, list);
+      }
+    }
+  }
+  for (const k of created) out.delete(k);
+  for (const k of model.views.keys()) out.delete(k);
+  return out;
+}
+
+export const rlsDisabled = defineRule({
+  meta: {
+    id: 'rls-disabled',
+    description: 'The last word on a table is DISABLE ROW LEVEL SECURITY or NO FORCE ROW LEVEL SECURITY.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards:
+      'DISABLE: PostgreSQL ignores the policies and every role with a grant reads and changes all rows; NO FORCE: the table owner bypasses every policy (T13).',
+    truths: ['T13'],
+    sources: ['splinter 0013 rls_disabled_in_public'],
+  },
+  check({ model, config, report }) {
+    const reportWord = (w: LastWord, key: string, name: string, t: Table | undefined, policyNames: string[]) => {
+      const sub = subcommand(model, w.loc, w.kind);
+      const at = sub?.span ?? w.loc;
+      const fixes: Fix[] = [];
+      if (w.kind === 'disable') {
+        const ancestor = t ? rlsAncestor(model, t) : undefined;
+        const policies =
+          policyNames.length === 0
+            ? 'no policy applies'
+            : `PostgreSQL ignores its ${policyNames.length === 1 ? 'policy' : `${policyNames.length} policies`} (${policyNames.map((p) => `"${p}"`).join(', ')})`;
+        const edits: Edit[] = [];
+        if (sub) edits.push({ ...sub.keyword, newText: 'ENABLE' });
+        // a table left unforced would be reported by rls-not-forced; force it too unless a
+        // later NO FORCE is the last word (reported separately)
+        const forceWord = t ? lastOf(t.rlsEvents, ['force', 'no-force']) : undefined;
+        const addForce = t && !t.rlsForced && forceWord?.kind !== 'no-force';
+        if (addForce) edits.push(insertAfter(model, w.loc, [`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`]));
+        if (sub) fixes.push({ title: `Enable${addForce ? ' and force' : ''} row-level security on ${name} instead`, kind: 'unsafe', edits });
+        report({
+          ...at,
+          message:
+            `ALTER TABLE … DISABLE ROW LEVEL SECURITY is the last word on ${key} in these migrations: with row-level security disabled, ${policies}, ` +
+            `and every role granted access to the table reads and changes all of its rows` +
+            (ancestor ? `, also when it queries ${key} directly instead of through ${ancestor.table.key} (T29)` : '') +
+            `. Replace it with ENABLE ROW LEVEL SECURITY${t ? ' (and FORCE)' : ''}, unless every role with access may see every row.`,
+          fixes,
+        });
+      } else {
+        if (sub) fixes.push({ title: `Force row-level security on ${name} instead`, kind: 'unsafe', edits: [{ ...sub.keyword, newText: 'FORCE' }] });
+        report({
+          ...at,
+          message:
+            `ALTER TABLE … NO FORCE ROW LEVEL SECURITY is the last word on ${key} in these migrations: other roles are still filtered by its policies, ` +
+            `but the table's owner bypasses every policy and sees and changes all rows (T13). Replace it with FORCE ROW LEVEL SECURITY. ` +
+            '(Superusers and BYPASSRLS roles bypass RLS even when it is forced.)',
+          fixes,
+        });
+      }
+    };
+
+    for (const t of model.tables.values()) {
+      if (t.temp) continue;
+      const name = tableName(model, t);
+      const reachable = config.exposedSchemas.includes(t.schema) || t.policies.length > 0 || !!rlsAncestor(model, t);
+      const enableWord = lastOf(t.rlsEvents, ['enable', 'disable']);
+      // consistent with rls-not-enabled (exposed schemas) and policy-on-table-without-rls (tables with policies),
+      // which leave a table with a DISABLE to this rule
+      if (enableWord?.kind === 'disable' && !t.rlsEnabled && reachable) {
+        reportWord({ kind: 'disable', loc: enableWord.loc }, t.key, name, t, t.policies.map((p) => p.name));
+      }
+      // consistent with rls-not-forced (enabled, not forced), which leaves a NO FORCE to this rule
+      const forceWord = lastOf(t.rlsEvents, ['force', 'no-force']);
+      if (forceWord?.kind === 'no-force' && t.rlsEnabled && !t.rlsForced) {
+        reportWord({ kind: 'no-force', loc: forceWord.loc }, t.key, name, t, t.policies.map((p) => p.name));
+      }
+    }
+
+    // Tables the migrations alter but never create (e.g. storage.objects on Supabase).
+    for (const [key, events] of eventsOfUncreatedTables(model)) {
+      const policyNames = model.policies.filter((p) => p.table === key).map((p) => p.name);
+      if (!config.exposedSchemas.includes(key.split('.')[0]!) && policyNames.length === 0) continue;
+      const enableWord = lastOf(events, ['enable', 'disable']);
+      const forceWord = lastOf(events, ['force', 'no-force']);
+      const name = nameAsWritten(model, enableWord?.loc ?? forceWord?.loc) ?? key;
+      if (enableWord?.kind === 'disable') reportWord({ kind: 'disable', loc: enableWord.loc }, key, name, undefined, policyNames);
+      else if (forceWord?.kind === 'no-force') reportWord({ kind: 'no-force', loc: forceWord.loc }, key, name, undefined, policyNames);
+    }
+  },
+});
+
+/** The relation name of an ALTER TABLE statement as written. */
+function nameAsWritten(model: Model, loc: Loc | undefined): string | undefined {
+  if (!loc) return undefined;
+  const text = fileOf(model, loc.file)?.text.slice(loc.start, loc.end) ?? '';
+  const m = /^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?((?:"(?:[^"]|"")*"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[\w$]+))?)/i.exec(text);
+  return m?.[1];
+}

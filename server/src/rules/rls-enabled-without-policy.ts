@@ -1,0 +1,41 @@
+import { roleList } from '../analysis/policies.js';
+import { rlsSubjectGrantees } from '../analysis/privileges.js';
+import { defineRule } from './types.js';
+import { rlsAncestor } from './util.js';
+
+export const rlsEnabledWithoutPolicy = defineRule({
+  meta: {
+    id: 'rls-enabled-without-policy',
+    description: 'Row-level security is enabled on a table that roles are granted access to, but the table has no policy.',
+    severity: 'info',
+    category: 'correctness',
+    fixKind: 'none',
+    guards:
+      'With RLS on and no policy, a role subject to RLS sees 0 rows, UPDATE and DELETE change nothing and INSERT fails with 42501 (T12): right for service-only tables, a bug otherwise.',
+    truths: ['T12', 'T13b'],
+    sources: ['splinter 0008 rls_enabled_no_policy'],
+  },
+  check({ model, report }) {
+    for (const t of model.tables.values()) {
+      if (t.temp || !t.rlsEnabled || t.policies.length > 0) continue;
+      // A partition/child of an RLS table is read through its parent with the parent's
+      // policies; denying direct access is what partition-without-rls asks for.
+      if (rlsAncestor(model, t)) continue;
+      // Only a grant (here, or Supabase's platform defaults) shows that a role subject to RLS
+      // queries the table; without one, RLS with no policy is the deny-all default.
+      const roles = rlsSubjectGrantees(model, t);
+      if (roles.length === 0) continue;
+      const enable = [...t.rlsEvents].reverse().find((e) => e.kind === 'enable');
+      const at = enable?.loc ?? t.nameLoc;
+      const granted = model.supabase && t.schema === 'public' ? 'granted access (here or by Supabase\'s default privileges)' : 'granted access';
+      report({
+        ...at,
+        message:
+          `${t.key} has row-level security enabled but no policy, and ${roleList(roles)} ${roles.length === 1 ? 'is' : 'are'} ${granted}: ` +
+          `for ${roles.length === 1 ? 'it' : 'them'}${t.rlsForced ? ' (and for the table owner, since RLS is forced, unless it is a superuser or has BYPASSRLS)' : ''} every SELECT returns 0 rows, UPDATE and DELETE change nothing, ` +
+          'and INSERT fails with 42501 — no error on reads, just nothing (T12). ' +
+          'That is right for a table only its owner or BYPASSRLS roles (e.g. service_role) use; otherwise add a policy for each role that needs rows, or revoke the grant.',
+      });
+    }
+  },
+});
