@@ -1,0 +1,529 @@
+// The verify engine: replays the migrations on an embedded PostgreSQL (PGlite, PostgreSQL 18
+// in WASM) and probes every RLS table as every relevant role. The only product code that runs
+// PostgreSQL. Pure: no LSP, no printing.
+//
+// What it does, in order:
+//  1. Starts PGlite (loading the contrib extensions the files CREATE, when PGlite ships them).
+//  2. Creates what a Supabase project provides when the files reference it and do not create it:
+//     roles anon / authenticated / service_role (BYPASSRLS), the `auth` schema (auth.uid(),
+//     auth.jwt(), auth.role(), auth.email(), auth.users), the `extensions` schema, and a minimal
+//     `storage` schema (buckets, objects, foldername/filename/extension).
+//  3. Runs each file statement by statement as the superuser, each statement in its own
+//     transaction (BEGIN/COMMIT/ROLLBACK/SAVEPOINT/LOCK lines are skipped, so one failing
+//     statement does not abort the rest); records errors and continues. A role the statement
+//     needs but nobody created (42704 role "x" does not exist) is created and the statement
+//     retried. psql meta-commands are skipped; COPY … FROM stdin data is loaded.
+//  4. Probes: for each (table, role), `BEGIN; SET LOCAL ROLE role; SELECT count(*) FROM table;
+//     ROLLBACK`. PGlite does not raise 54001 on deep recursion (TRUTHS T02/T05): the instance
+//     dies and answers every later query with an empty result. That is detected, reported as
+//     outcome 'dead' (code 54001 on a real server), and the remaining probes continue on a new
+//     instance loaded from a dump taken after the replay.
+//
+// Limits: PGlite runs on the calling thread and cannot be interrupted (statement_timeout does
+// not fire in PGlite), so `timeoutMs` is checked between statements and probes only; an
+// endless loop inside one statement blocks. Run verify() in a worker thread to enforce a hard
+// limit. Bundling: PGlite loads pglite.wasm, initdb.wasm and pglite.data (and contrib *.tar.gz)
+// relative to its own module file.
+import type { Extension, PGlite, PGliteOptions } from '@electric-sql/pglite';
+import { codePointPosToUtf16, leadingWords, splitSql, stripComments, type SqlStatement } from './split.js';
+
+export interface VerifyFile {
+  file: string;
+  text: string;
+}
+
+export interface VerifyStatementError {
+  file: string;
+  /** UTF-16 offset in the file: PostgreSQL's error position when it gives one, else the
+   * statement's first token */
+  offset: number;
+  code: string;
+  message: string;
+  /** UTF-16 offsets of the failing statement */
+  statementStart?: number;
+  statementEnd?: number;
+}
+
+export type ProbeCommand = 'select' | 'insert' | 'update' | 'delete';
+
+export interface ProbeResult {
+  table: string;
+  role: string;
+  command: ProbeCommand;
+  /** ok: the probe ran (rows = count, or rows affected/returned for custom SQL);
+   * error: PostgreSQL raised `code`; dead: PGlite died (a real server raises 54001) */
+  outcome: 'ok' | 'error' | 'dead';
+  rows?: number;
+  code?: string;
+  message?: string;
+}
+
+export interface ProbeSpec {
+  table: string;
+  role: string;
+  /** custom SQL instead of `SELECT count(*) FROM table` */
+  sql?: string;
+  /** transaction-local settings applied before the probe, e.g. {'request.jwt.claim.sub': '…'} */
+  settings?: Record<string, string>;
+}
+
+export interface VerifyOptions {
+  /** roles to probe every RLS table as (default: the roles named in policies, plus
+   * authenticated and anon when they exist; superusers and BYPASSRLS roles are skipped).
+   * Created if missing. */
+  roles?: string[];
+  /** explicit probes; when given, no default probes are run */
+  probes?: ProbeSpec[];
+  /** overall budget, checked between statements and probes (default 60 s) */
+  timeoutMs?: number;
+  /** Supabase's default privileges: tables, sequences and functions the migrations create in
+   * `public` are granted to anon, authenticated and service_role (default false) */
+  supabaseDefaultPrivileges?: boolean;
+}
+
+export interface VerifyResult {
+  statementErrors: VerifyStatementError[];
+  probes: ProbeResult[];
+  /** e.g. "PostgreSQL 18.6 (PGlite 0.5.16)" */
+  pgVersion: string;
+  /** the budget ran out: statements or probes after that point were not run */
+  timedOut?: boolean;
+}
+
+/** Message used for the dead-instance outcome. */
+export const DEAD_MESSAGE = 'stack depth limit exceeded (infinite recursion at execution time, e.g. a policy calling a SECURITY INVOKER function that reads the same table)';
+
+// ---------------------------------------------------------------------------------------
+// Instances
+
+type PGliteCtor = new (opts?: PGliteOptions) => PGlite;
+let pgliteModule: Promise<{ PGlite: PGliteCtor }> | undefined;
+const loadPGlite = () => (pgliteModule ??= import('@electric-sql/pglite') as unknown as Promise<{ PGlite: PGliteCtor }>);
+
+/** PGlite contrib extensions, by the name CREATE EXTENSION uses. */
+const CONTRIB: Record<string, () => Promise<Extension>> = {
+  pgcrypto: () => import('@electric-sql/pglite/contrib/pgcrypto').then((m) => m.pgcrypto),
+  'uuid-ossp': () => import('@electric-sql/pglite/contrib/uuid_ossp').then((m) => m.uuid_ossp),
+  citext: () => import('@electric-sql/pglite/contrib/citext').then((m) => m.citext),
+  hstore: () => import('@electric-sql/pglite/contrib/hstore').then((m) => m.hstore),
+  ltree: () => import('@electric-sql/pglite/contrib/ltree').then((m) => m.ltree),
+  pg_trgm: () => import('@electric-sql/pglite/contrib/pg_trgm').then((m) => m.pg_trgm),
+  btree_gist: () => import('@electric-sql/pglite/contrib/btree_gist').then((m) => m.btree_gist),
+  btree_gin: () => import('@electric-sql/pglite/contrib/btree_gin').then((m) => m.btree_gin),
+  cube: () => import('@electric-sql/pglite/contrib/cube').then((m) => m.cube),
+  earthdistance: () => import('@electric-sql/pglite/contrib/earthdistance').then((m) => m.earthdistance),
+  fuzzystrmatch: () => import('@electric-sql/pglite/contrib/fuzzystrmatch').then((m) => m.fuzzystrmatch),
+  intarray: () => import('@electric-sql/pglite/contrib/intarray').then((m) => m.intarray),
+  isn: () => import('@electric-sql/pglite/contrib/isn').then((m) => m.isn),
+  lo: () => import('@electric-sql/pglite/contrib/lo').then((m) => m.lo),
+  moddatetime: () => import('@electric-sql/pglite/contrib/moddatetime').then((m) => m.moddatetime),
+  seg: () => import('@electric-sql/pglite/contrib/seg').then((m) => m.seg),
+  tablefunc: () => import('@electric-sql/pglite/contrib/tablefunc').then((m) => m.tablefunc),
+  tcn: () => import('@electric-sql/pglite/contrib/tcn').then((m) => m.tcn),
+  unaccent: () => import('@electric-sql/pglite/contrib/unaccent').then((m) => m.unaccent),
+};
+
+// A dump of a just-initialised instance: later instances load it (~0.5 s) instead of running
+// initdb (~1.5–2.8 s). Taken once per process (~0.15 s); holds ~40 MB until released.
+let pristine: Promise<Blob | undefined> | undefined;
+
+/** Frees the cached pristine data directory (the next verify() runs initdb again). */
+export function releaseVerifyCache(): void {
+  pristine = undefined;
+}
+
+async function startInstance(extensions: Record<string, Extension>, loadDataDir?: Blob): Promise<PGlite> {
+  const { PGlite } = await loadPGlite();
+  const template = loadDataDir ?? (pristine ? await pristine : undefined);
+  const db = new PGlite({ extensions, ...(template ? { loadDataDir: template } : {}) });
+  await db.waitReady;
+  if (!template) pristine = db.dumpDataDir('none').catch(() => undefined);
+  await pristine;
+  return db;
+}
+
+async function closeQuietly(db: PGlite | undefined): Promise<void> {
+  if (db && !db.closed) await db.close().catch(() => undefined);
+}
+
+/** True when the instance still answers (PGlite's recursion gap leaves it answering nothing). */
+async function alive(db: PGlite): Promise<boolean> {
+  try {
+    return (await db.query('SELECT 1 AS one')).rows.length === 1;
+  } catch {
+    return true; // an error is an answer
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Stubs
+
+interface Prepared {
+  file: string;
+  text: string;
+  statements: SqlStatement[];
+}
+
+const SUPABASE_ROLES: Array<{ name: string; bypassrls?: boolean }> = [{ name: 'anon' }, { name: 'authenticated' }, { name: 'service_role', bypassrls: true }];
+
+const AUTH_FUNCTIONS: Record<string, string> = {
+  uid: `CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;`,
+  jwt: `CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb $$;`,
+  role: `CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.role', true), '')::text $$;`,
+  email: `CREATE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.email', true), '')::text $$;`,
+};
+
+const AUTH_USERS = `CREATE TABLE auth.users (
+  id uuid PRIMARY KEY, email text, phone text, role text,
+  raw_app_meta_data jsonb, raw_user_meta_data jsonb, is_anonymous boolean NOT NULL DEFAULT false,
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());`;
+
+const STORAGE_STUB = `CREATE SCHEMA storage;
+GRANT USAGE ON SCHEMA storage TO PUBLIC;
+CREATE TABLE storage.buckets (
+  id text PRIMARY KEY, name text NOT NULL, owner uuid, owner_id text, public boolean DEFAULT false,
+  file_size_limit bigint, allowed_mime_types text[], created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+CREATE TABLE storage.objects (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bucket_id text REFERENCES storage.buckets (id), name text,
+  owner uuid, owner_id text, metadata jsonb, user_metadata jsonb, version text,
+  path_tokens text[] GENERATED ALWAYS AS (string_to_array(name, '/')) STORED,
+  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(), last_accessed_at timestamptz DEFAULT now());
+ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT (string_to_array(name, '/'))[1:array_length(string_to_array(name, '/'), 1) - 1] $$;
+CREATE FUNCTION storage.filename(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT (string_to_array(name, '/'))[array_length(string_to_array(name, '/'), 1)] $$;
+CREATE FUNCTION storage.extension(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT reverse(split_part(reverse(storage.filename(name)), '.', 1)) $$;`;
+
+const ident = (name: string) => `"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
+
+/** Stub SQL for what the files reference but do not create (see the header). */
+function stubSql(allSql: string, opts: VerifyOptions): { sql: string; schemas: string[] } {
+  const parts: string[] = [];
+  const schemas: string[] = [];
+  const creates = (re: string) => new RegExp(re, 'i').test(allSql);
+  for (const r of SUPABASE_ROLES) {
+    const mentioned = new RegExp(`(^|[^A-Za-z0-9_$])${r.name}($|[^A-Za-z0-9_$])`).test(allSql) || opts.roles?.includes(r.name);
+    if (mentioned && !creates(`create\\s+(role|user)\\s+${ident(r.name)}(\\s|;|$)`)) parts.push(createRoleSql(r.name, r.bypassrls));
+  }
+  const createsSchema = (s: string) => creates(`create\\s+schema\\s+(if\\s+not\\s+exists\\s+)?${ident(s)}(\\s|;|$)`);
+  const refsAuth = /(^|[^A-Za-z0-9_$])"?auth"?\s*\.\s*"?(uid|jwt|role|email|users)\b/i.test(allSql);
+  if (refsAuth && !createsSchema('auth')) {
+    schemas.push('auth');
+    parts.push(`CREATE SCHEMA auth; GRANT USAGE ON SCHEMA auth TO PUBLIC;`);
+    for (const [name, sql] of Object.entries(AUTH_FUNCTIONS)) {
+      if (!creates(`create\\s+(or\\s+replace\\s+)?function\\s+${ident('auth')}\\s*\\.\\s*${ident(name)}\\s*\\(`)) parts.push(sql);
+    }
+    if (!creates(`create\\s+table\\s+(if\\s+not\\s+exists\\s+)?${ident('auth')}\\s*\\.\\s*${ident('users')}\\b`)) parts.push(AUTH_USERS);
+  }
+  if (/(^|[^A-Za-z0-9_$])"?storage"?\s*\.\s*"?(objects|buckets|foldername|filename|extension)\b/i.test(allSql) && !createsSchema('storage')) {
+    schemas.push('storage');
+    parts.push(STORAGE_STUB);
+  }
+  if (/\bschema\s+"?extensions"?\b|(^|[^A-Za-z0-9_$])"?extensions"?\s*\.\s*[A-Za-z_"]/i.test(allSql) && !createsSchema('extensions')) {
+    schemas.push('extensions');
+    parts.push(`CREATE SCHEMA extensions; GRANT USAGE ON SCHEMA extensions TO PUBLIC;
+      DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, extensions', current_database()); END $$;
+      SET search_path = public, extensions;`);
+  }
+  if (opts.supabaseDefaultPrivileges) {
+    for (const r of SUPABASE_ROLES) if (!parts.some((p) => p.includes(`ROLE ${r.name} `))) parts.push(createRoleSqlIfMissing(r.name, r.bypassrls));
+    parts.push(`GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
+      ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;`);
+  }
+  return { sql: parts.join('\n'), schemas };
+}
+
+function createRoleSql(name: string, bypassrls = false): string {
+  return `CREATE ROLE ${quoteIdent(name)} NOLOGIN${bypassrls ? ' BYPASSRLS' : ''};`;
+}
+
+function createRoleSqlIfMissing(name: string, bypassrls = false): string {
+  return `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${quoteLiteral(name)}) THEN ${createRoleSql(name, bypassrls)} END IF; END $$;`;
+}
+
+export function quoteIdent(s: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`;
+}
+
+function quoteLiteral(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Replay
+
+const SKIP = /^(BEGIN|START TRANSACTION|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|LOCK|PREPARE TRANSACTION)\b/;
+
+interface PgErrorLike {
+  code?: string;
+  message?: string;
+  position?: string | number;
+}
+
+interface ReplayOutcome {
+  errors: VerifyStatementError[];
+  /** a statement after which the instance was dead */
+  deadAt?: { file: number; stmt: number };
+  timedOut?: boolean;
+}
+
+/** Runs every statement; `skip` holds statements known to kill the instance ("file:stmt"). */
+async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline: number): Promise<ReplayOutcome> {
+  const errors: VerifyStatementError[] = [];
+  for (let f = 0; f < files.length; f++) {
+    const pf = files[f]!;
+    for (let s = 0; s < pf.statements.length; s++) {
+      if (Date.now() > deadline) return { errors, timedOut: true };
+      const st = pf.statements[s]!;
+      const key = `${f}:${s}`;
+      const head = leadingWords(st.text, 2);
+      if (skip.has(key)) {
+        errors.push({ file: pf.file, offset: st.start, code: '54001', message: DEAD_MESSAGE, statementStart: st.start, statementEnd: st.end });
+        continue;
+      }
+      if (SKIP.test(head) && !/^BEGIN ATOMIC/.test(head)) continue;
+      const err = await runStatement(db, st);
+      if (!(await alive(db))) return { errors, deadAt: { file: f, stmt: s } };
+      if (err) {
+        const pos = err.position !== undefined ? Number(err.position) : 0;
+        const offset = pos > 0 ? st.start + Math.min(codePointPosToUtf16(err.sent, pos) - err.shift(pos), st.end - st.start) : st.start;
+        errors.push({ file: pf.file, offset, code: err.code, message: err.message, statementStart: st.start, statementEnd: st.end });
+      }
+    }
+  }
+  return { errors };
+}
+
+interface StatementError {
+  code: string;
+  message: string;
+  position?: string | number;
+  /** the text sent */
+  sent: string;
+  /** UTF-16 shift between the sent text and the file at a sent position (COPY rewrite) */
+  shift: (pos: number) => number;
+}
+
+/** Runs one statement (creating missing roles / Supabase stubs and retrying); returns its error. */
+async function runStatement(db: PGlite, st: SqlStatement): Promise<StatementError | undefined> {
+  let sent = st.text;
+  let shift = (_pos: number) => 0;
+  let blob: Blob | undefined;
+  if (st.copyData !== undefined) {
+    // COPY … FROM stdin would wait for data forever: send the data as PGlite's /dev/blob
+    const m = /\bfrom\s+(stdin)\b/i.exec(sent);
+    if (m) {
+      const at = m.index + m[0].length - m[1]!.length;
+      sent = `${sent.slice(0, at)}'/dev/blob'${sent.slice(at + m[1]!.length)}`;
+      const delta = "'/dev/blob'".length - m[1]!.length;
+      const atCp = [...sent.slice(0, at)].length;
+      shift = (pos: number) => (pos - 1 > atCp ? delta : 0);
+      blob = new Blob([st.copyData]);
+    }
+  } else if (/^copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(sent))) {
+    return { code: '22P04', message: 'COPY FROM stdin without data', sent, shift };
+  }
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      if (blob) await db.query(sent, [], { blob });
+      else await db.exec(sent);
+      return undefined;
+    } catch (e) {
+      const err = e as PgErrorLike;
+      const code = typeof err.code === 'string' ? err.code : 'XX000';
+      const message = String(err.message ?? e);
+      if (attempt < 19 && (await repair(db, code, message))) continue;
+      return { code, message, position: err.position, sent, shift };
+    }
+  }
+  return undefined;
+}
+
+/** Creates what an error says is missing, when it is something a platform provides (a role,
+ * a Supabase auth function). Returns true if the statement should be retried. */
+async function repair(db: PGlite, code: string, message: string): Promise<boolean> {
+  const role = /^role "(.+)" does not exist$/.exec(message);
+  if (role && (code === '42704' || code === '22023')) {
+    const name = role[1]!;
+    if (['public', 'current_user', 'session_user', 'current_role'].includes(name.toLowerCase())) return false;
+    return asSuperuser(db, createRoleSqlIfMissing(name, name === 'service_role'));
+  }
+  const fn = /^function auth\.(uid|jwt|role|email)\(\) does not exist$/.exec(message);
+  if (fn && code === '42883') return asSuperuser(db, `CREATE SCHEMA IF NOT EXISTS auth; ${AUTH_FUNCTIONS[fn[1]!]}`);
+  if (code === '3F000' && /^schema "auth" does not exist$/.test(message)) {
+    return asSuperuser(db, `CREATE SCHEMA auth; GRANT USAGE ON SCHEMA auth TO PUBLIC; ${Object.values(AUTH_FUNCTIONS).join('\n')} ${AUTH_USERS}`);
+  }
+  return false;
+}
+
+/** Runs `sql` as the superuser even if the migrations changed the session's role. */
+async function asSuperuser(db: PGlite, sql: string): Promise<boolean> {
+  const state = (await db.query<{ role: string; su: string; cu: string }>(`SELECT current_setting('role') AS role, session_user AS su, current_user AS cu`)).rows[0];
+  try {
+    await db.exec(`RESET SESSION AUTHORIZATION; ${sql}`);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (state && state.su !== state.cu) {
+      const restore = [`SET SESSION AUTHORIZATION ${quoteIdent(state.su)}`];
+      if (state.role && state.role !== 'none') restore.push(`SET ROLE ${quoteIdent(state.role)}`);
+      await db.exec(restore.join('; ')).catch(() => undefined);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Probes
+
+interface TableRef {
+  schema: string;
+  name: string;
+}
+
+async function defaultProbes(db: PGlite, stubSchemas: string[], roles?: string[]): Promise<ProbeSpec[]> {
+  const tables = (
+    await db.query<TableRef>(
+      `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         AND NOT (n.nspname = ANY($1::text[]))
+       ORDER BY 1, 2`,
+      [stubSchemas],
+    )
+  ).rows;
+  let roleNames: string[];
+  if (roles) roleNames = roles;
+  else {
+    const r = await db.query<{ name: string }>(
+      `SELECT DISTINCT x.name FROM (
+         SELECT unnest(roles)::text AS name FROM pg_policies
+         UNION SELECT rolname::text FROM pg_roles WHERE rolname IN ('authenticated', 'anon')) x
+       JOIN pg_roles r ON r.rolname = x.name
+       WHERE x.name <> 'public' AND NOT r.rolsuper AND NOT r.rolbypassrls
+       ORDER BY 1`,
+    );
+    roleNames = r.rows.map((x) => x.name);
+  }
+  const probes: ProbeSpec[] = [];
+  for (const t of tables) for (const role of roleNames) probes.push({ table: `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, role });
+  return probes;
+}
+
+function commandOf(sql: string | undefined): ProbeCommand {
+  const w = sql ? leadingWords(sql, 1) : 'SELECT';
+  if (w === 'INSERT') return 'insert';
+  if (w === 'UPDATE') return 'update';
+  if (w === 'DELETE') return 'delete';
+  if (w === 'WITH' && sql) {
+    const m = /\)\s*(insert|update|delete)\b/i.exec(stripComments(sql));
+    if (m) return m[1]!.toLowerCase() as ProbeCommand;
+  }
+  return 'select';
+}
+
+async function runProbe(db: PGlite, p: ProbeSpec): Promise<ProbeResult> {
+  const base = { table: p.table, role: p.role, command: commandOf(p.sql) };
+  let inTx = false;
+  try {
+    await db.exec('BEGIN');
+    inTx = true;
+    await db.exec(`SET LOCAL ROLE ${quoteIdent(p.role)}`);
+    for (const [k, v] of Object.entries(p.settings ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
+    let rows: number | undefined;
+    if (p.sql) {
+      const res = await db.query<Record<string, unknown>>(p.sql);
+      rows = res.fields.length > 0 ? res.rows.length : (res.affectedRows ?? 0);
+    } else {
+      const res = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${p.table}`);
+      rows = res.rows.length === 1 ? res.rows[0]!.n : undefined;
+    }
+    if (rows === undefined || !(await alive(db))) return { ...base, outcome: 'dead', code: '54001', message: DEAD_MESSAGE };
+    return { ...base, outcome: 'ok', rows };
+  } catch (e) {
+    const err = e as PgErrorLike;
+    if (!(await alive(db))) return { ...base, outcome: 'dead', code: '54001', message: DEAD_MESSAGE };
+    return { ...base, outcome: 'error', code: typeof err.code === 'string' ? err.code : 'XX000', message: String(err.message ?? e) };
+  } finally {
+    if (inTx) await db.exec('ROLLBACK').catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Entry point
+
+export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  if (opts.timeoutMs !== undefined && opts.timeoutMs <= 0) return { statementErrors: [], probes: [], pgVersion: '', timedOut: true };
+  const prepared: Prepared[] = files.map((f) => ({ file: f.file, text: f.text, statements: splitSql(f.text) }));
+  const allSql = prepared.map((p) => p.statements.map((s) => s.text).join(';\n')).join(';\n');
+
+  const extensions: Record<string, Extension> = {};
+  for (const m of allSql.matchAll(/create\s+extension\s+(?:if\s+not\s+exists\s+)?("[^"]+"|[A-Za-z0-9_-]+)/gi)) {
+    const name = m[1]!.replace(/"/g, '').toLowerCase();
+    const load = CONTRIB[name];
+    if (load) extensions[name.replace(/-/g, '_')] = await load();
+  }
+
+  const stubs = stubSql(allSql, opts);
+  const extraRoles = (opts.roles ?? []).filter((r) => !SUPABASE_ROLES.some((s) => s.name === r));
+  const setup = async (db: PGlite) => {
+    const sql = [stubs.sql, ...extraRoles.map((r) => createRoleSqlIfMissing(r))].join('\n');
+    if (sql.trim()) await db.exec(sql);
+  };
+
+  let db: PGlite | undefined;
+  let result: VerifyResult = { statementErrors: [], probes: [], pgVersion: '' };
+  try {
+    // replay; if a statement kills the instance, restart and replay without it
+    const skip = new Set<string>();
+    let outcome: ReplayOutcome;
+    for (;;) {
+      db = await startInstance(extensions);
+      if (!result.pgVersion) {
+        const v = (await db.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v;
+        result.pgVersion = /^PostgreSQL \S+(?: \(PGlite [^)]+\))?/.exec(v)?.[0] ?? v;
+      }
+      await setup(db);
+      outcome = await replay(db, prepared, skip, deadline);
+      if (!outcome.deadAt) break;
+      skip.add(`${outcome.deadAt.file}:${outcome.deadAt.stmt}`);
+      await closeQuietly(db);
+      db = undefined;
+    }
+    result.statementErrors = outcome.errors;
+    if (outcome.timedOut) return { ...result, timedOut: true };
+
+    await db.exec('RESET SESSION AUTHORIZATION; RESET ROLE;');
+    const probes = opts.probes ?? (await defaultProbes(db, stubs.schemas, opts.roles));
+    if (probes.length === 0) return result;
+    // a dump of the replayed state restarts a dead instance in ~0.5 s instead of a replay
+    let snapshot: Blob | undefined;
+    for (const p of probes) {
+      if (Date.now() > deadline) return { ...result, timedOut: true };
+      snapshot ??= await db.dumpDataDir('none');
+      const r = await runProbe(db, p);
+      result.probes.push(r);
+      if (r.outcome === 'dead') {
+        await closeQuietly(db);
+        db = await startInstance(extensions, snapshot);
+      }
+    }
+    return result;
+  } finally {
+    await closeQuietly(db);
+  }
+}
+
+/** One line for a probe, e.g.
+ * `authenticated SELECT public.tenant_users → 42P17 infinite recursion detected in policy for relation "tenant_users"`. */
+export function formatOutcome(p: ProbeResult): string {
+  const head = `${p.role} ${p.command.toUpperCase()} ${p.table} →`;
+  if (p.outcome === 'ok') {
+    const n = p.rows ?? 0;
+    return `${head} ${n} row${n === 1 ? '' : 's'}`;
+  }
+  if (p.outcome === 'dead') return `${head} 54001 ${p.message ?? DEAD_MESSAGE} (PGlite cannot raise it: its instance died)`;
+  return `${head} ${p.code ?? 'XX000'} ${p.message ?? ''}`.trimEnd();
+}

@@ -1,0 +1,243 @@
+// The verify engine on real migrations: replay on PGlite, statement errors mapped to files and
+// UTF-16 offsets, probes per (table, role), and PGlite's dead-instance gap reported as 'dead'.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { codePointPosToUtf16, splitSql } from '../server/src/verify/split.js';
+import { formatOutcome, verify, type ProbeResult, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
+
+const A = '00000000-0000-0000-0000-00000000000a';
+const B = '00000000-0000-0000-0000-00000000000b';
+const A1 = '00000000-0000-0000-0000-0000000000a1';
+
+const FILES: VerifyFile[] = [
+  {
+    // T01: the policy reads its own table in a sub-select → 42P17
+    file: 'migrations/001_tenant_users.sql',
+    text: `-- Schéma « multi-tenant » 日本語 😀
+\\set ON_ERROR_STOP on
+BEGIN;
+CREATE TABLE tenant_users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, role text NOT NULL);
+INSERT INTO tenant_users VALUES ('${A1}', '${A}', 'admin'), (gen_random_uuid(), '${A}', 'member'), (gen_random_uuid(), '${B}', 'member');
+ALTER TABLE tenant_users ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON tenant_users TO authenticated;
+CREATE POLICY tenant_users_read ON tenant_users FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM tenant_users me WHERE me.tenant_id = tenant_users.tenant_id AND me.id = auth.uid()));
+COMMIT;
+`,
+  },
+  {
+    // T02: a SECURITY INVOKER sql helper reading the table → 54001 (PGlite: dead)
+    file: 'migrations/002_projects.sql',
+    text: `CREATE TABLE projects (id int PRIMARY KEY, tenant_id uuid NOT NULL);
+INSERT INTO projects VALUES (1, '${A}'), (2, '${B}');
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON projects TO authenticated;
+CREATE FUNCTION project_visible(p int) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM projects WHERE id = p)
+$$;
+CREATE POLICY projects_read ON projects FOR SELECT TO authenticated USING (project_visible(id));
+`,
+  },
+  {
+    // clean; psql meta-commands; COPY … FROM stdin; a role nobody creates (reporting)
+    file: 'migrations/003_notes.sql',
+    text: `\\echo creating notes; this line is not SQL
+CREATE TABLE notes (id int PRIMARY KEY, body text, public boolean NOT NULL);
+COPY notes (id, body, public) FROM stdin;
+1\thello; not a statement\tt
+2\tsecret\tf
+3\tworld\tt
+\\.
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON notes TO anon, authenticated;
+CREATE POLICY notes_public ON notes FOR SELECT TO anon, authenticated USING (public);
+\\if :is_prod
+\\endif
+CREATE POLICY notes_reporting ON notes FOR SELECT TO reporting USING (true);
+GRANT SELECT ON notes TO reporting;
+`,
+  },
+  {
+    // a statement error after non-ASCII text (2-, 3- and 4-byte characters)
+    file: 'migrations/004_broken.sql',
+    text: `-- Ünïcödé 日本語 😀🎉 “quoted”
+CREATE POLICY broken ON notes FOR SELECT USING (nö_such_column = 1);
+CREATE TABLE after_error (id int);
+-- « encore » 😀
+CREATE VIEW broken_view AS SELECT id, nö_such_column FROM notes;
+`,
+  },
+  {
+    // a statement that kills PGlite during the replay (recursion as a non-bypassing role)
+    file: 'migrations/005_smoke.sql',
+    text: `SET ROLE authenticated;
+SELECT count(*) FROM projects;
+RESET ROLE;
+CREATE TABLE after_smoke (id int);
+`,
+  },
+];
+
+let res: VerifyResult;
+let ms = 0;
+before(async () => {
+  const t = Date.now();
+  res = await verify(FILES);
+  ms = Date.now() - t;
+});
+
+const probe = (table: string, role: string): ProbeResult => {
+  const p = res.probes.find((x) => x.table === table && x.role === role);
+  assert.ok(p, `no probe ${role} ${table}; probes: ${res.probes.map((x) => `${x.role} ${x.table}`).join(', ')}`);
+  return p;
+};
+
+describe('verify: default probes', () => {
+  test('ok: reports the PostgreSQL version it ran', () => {
+    assert.match(res.pgVersion, /^PostgreSQL \d+\.\d+ \(PGlite /);
+    assert.ok(ms < 20_000, `verify took ${ms} ms`);
+  });
+
+  test('err: T01 recursion migration gives probe outcome error 42P17', () => {
+    const p = probe('public.tenant_users', 'authenticated');
+    assert.equal(p.outcome, 'error');
+    assert.equal(p.code, '42P17');
+    assert.equal(p.command, 'select');
+    assert.equal(formatOutcome(p), 'authenticated SELECT public.tenant_users → 42P17 infinite recursion detected in policy for relation "tenant_users"');
+  });
+
+  test('err: T02 invoker helper gives probe outcome dead (54001 on a real server)', () => {
+    const p = probe('public.projects', 'authenticated');
+    assert.equal(p.outcome, 'dead');
+    assert.equal(p.code, '54001');
+    assert.match(formatOutcome(p), /^authenticated SELECT public\.projects → 54001 stack depth limit exceeded/);
+  });
+
+  test('ok: probes after a dead one run on a restarted instance', () => {
+    const i = res.probes.findIndex((x) => x.outcome === 'dead');
+    assert.ok(i >= 0 && i < res.probes.length - 1, 'the dead probe should not be the last one');
+    for (const p of res.probes.slice(i + 1)) assert.notEqual(p.outcome, 'dead', formatOutcome(p));
+    assert.equal(probe('public.projects', 'reporting').code, '42501');
+  });
+
+  test('ok: clean migration gives row counts per role (COPY data loaded, missing role created)', () => {
+    assert.deepEqual(
+      ['anon', 'authenticated', 'reporting'].map((r) => formatOutcome(probe('public.notes', r))),
+      ['anon SELECT public.notes → 2 rows', 'authenticated SELECT public.notes → 2 rows', 'reporting SELECT public.notes → 3 rows'],
+    );
+  });
+
+  test('ok: default probes are RLS tables × policy roles (+ anon/authenticated), sorted', () => {
+    assert.deepEqual(
+      res.probes.map((p) => `${p.table} ${p.role}`),
+      ['public.notes anon', 'public.notes authenticated', 'public.notes reporting', 'public.projects anon', 'public.projects authenticated', 'public.projects reporting', 'public.tenant_users anon', 'public.tenant_users authenticated', 'public.tenant_users reporting'],
+    );
+    // the auth stub's tables are not probed
+    assert.ok(!res.probes.some((p) => p.table.startsWith('auth.')));
+  });
+});
+
+describe('verify: statement errors', () => {
+  test('err: a statement error maps to its file and UTF-16 offset after non-ASCII text', () => {
+    const text = FILES[3]!.text;
+    const errs = res.statementErrors.filter((e) => e.file === 'migrations/004_broken.sql');
+    assert.equal(errs.length, 2, JSON.stringify(res.statementErrors));
+    // CREATE POLICY parses its expressions without the source text: PostgreSQL gives no
+    // position, so the offset is the statement's first token
+    const [policy, view] = errs;
+    assert.equal(policy!.code, '42703');
+    assert.equal(policy!.message, 'column "nö_such_column" does not exist');
+    assert.equal(policy!.offset, text.indexOf('CREATE POLICY'));
+    assert.equal(text.slice(policy!.statementStart, policy!.statementEnd), 'CREATE POLICY broken ON notes FOR SELECT USING (nö_such_column = 1)');
+    // CREATE VIEW: PostgreSQL's position (in characters) becomes a UTF-16 offset in the file
+    assert.equal(view!.code, '42703');
+    assert.equal(view!.offset, text.lastIndexOf('nö_such_column'));
+    assert.equal(view!.statementStart, text.indexOf('CREATE VIEW'));
+  });
+
+  test('ok: psql meta-commands, BEGIN/COMMIT and COPY data raise no statement error', () => {
+    const files = new Set(res.statementErrors.map((e) => e.file));
+    assert.ok(!files.has('migrations/001_tenant_users.sql'), JSON.stringify(res.statementErrors));
+    assert.ok(!files.has('migrations/003_notes.sql'), JSON.stringify(res.statementErrors));
+  });
+
+  test('err: a statement that kills PGlite during the replay is reported as 54001 and skipped', () => {
+    const text = FILES[4]!.text;
+    const errs = res.statementErrors.filter((e) => e.file === 'migrations/005_smoke.sql');
+    assert.deepEqual(
+      errs.map((e) => [e.code, e.offset]),
+      [['54001', text.indexOf('SELECT count(*)')]],
+    );
+    // the statements after it ran: after_smoke exists, so no later error and no missing table
+    assert.equal(res.statementErrors.length, 3, JSON.stringify(res.statementErrors));
+  });
+});
+
+describe('verify: explicit probes', () => {
+  test('ok: custom SQL, settings (auth.uid()) and the command are reported', async () => {
+    const r = await verify(FILES.slice(0, 1).concat(FILES.slice(2, 3)), {
+      probes: [
+        { table: 'public.notes', role: 'authenticated', sql: `SELECT * FROM notes WHERE id < 3` },
+        { table: 'public.notes', role: 'anon', sql: `UPDATE notes SET body = 'x'` },
+        { table: 'public.notes', role: 'nobody' },
+        { table: 'auth.users', role: 'authenticated', settings: { 'request.jwt.claim.sub': A1 } },
+      ],
+    });
+    assert.deepEqual(r.statementErrors, []);
+    assert.deepEqual(
+      r.probes.map(formatOutcome),
+      [
+        'authenticated SELECT public.notes → 1 row',
+        'anon UPDATE public.notes → 42501 permission denied for table notes',
+        'nobody SELECT public.notes → 22023 role "nobody" does not exist',
+        'authenticated SELECT auth.users → 42501 permission denied for table users',
+      ],
+    );
+  });
+
+  test('ok: timeoutMs <= 0 returns at once, marked timedOut', async () => {
+    const r = await verify(FILES, { timeoutMs: 0 });
+    assert.equal(r.timedOut, true);
+  });
+});
+
+describe('split', () => {
+  test('ok: quotes, dollar quotes, comments, BEGIN ATOMIC and meta-commands', () => {
+    const text = `SELECT 'a;b', "c;d", E'\\';' ; -- x;y
+/* a; /* nested; */ b; */ SELECT $f$ ; $f$, $$;$$;
+CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END;
+\\echo hi; there
+SELECT 1 \\gset
+SELECT 2`;
+    const s = splitSql(text);
+    assert.deepEqual(
+      s.map((x) => x.text),
+      [
+        `SELECT 'a;b', "c;d", E'\\';'`,
+        `SELECT $f$ ; $f$, $$;$$`,
+        'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END',
+        'SELECT 1',
+        'SELECT 2',
+      ],
+    );
+    for (const x of s) assert.equal(text.slice(x.start, x.end).replace(/\\gset/, '      '), x.text);
+  });
+
+  test('ok: COPY FROM stdin data is not split as SQL', () => {
+    const s = splitSql('COPY t FROM stdin;\na;b\n\\.\nSELECT 1;');
+    assert.deepEqual(
+      s.map((x) => [x.text, x.copyData]),
+      [
+        ['COPY t FROM stdin', 'a;b\n'],
+        ['SELECT 1', undefined],
+      ],
+    );
+  });
+
+  test('ok: code-point positions map to UTF-16 indexes', () => {
+    const s = 'é😀x';
+    assert.equal(codePointPosToUtf16(s, 1), 0);
+    assert.equal(codePointPosToUtf16(s, 2), 1);
+    assert.equal(codePointPosToUtf16(s, 3), 3);
+  });
+});
