@@ -7,32 +7,20 @@ import { fileOf, insertAfter, quoteIdent, where } from './util.js';
 
 interface Hit {
   table: Table;
-  /** security_invoker views between the reported view and the table */
-  via: View[];
 }
 
 /**
- * RLS tables a view reads with its owner's rights: directly, or through security_invoker
- * views (which, inside a definer view, also run as the outer view's owner). A non-invoker
- * view or a materialized view on the way is a finding of its own and is not followed.
+ * RLS tables a view reads directly (joins and sub-queries included). A security_invoker view
+ * nested inside it checks its own tables as the querying role, not as the outer view's owner
+ * (measured), and a view that is not security_invoker on the way is a finding of its own, so
+ * other views are not followed.
  */
 function rlsTablesReached(model: Model, v: View): Hit[] {
   const hits: Hit[] = [];
-  const seen = new Set<string>([v.key]);
-  const visit = (w: View, via: View[]) => {
-    for (const r of w.reads) {
-      if (seen.has(r)) continue;
-      seen.add(r);
-      const t = model.tables.get(r);
-      if (t) {
-        if (t.rlsEnabled) hits.push({ table: t, via });
-        continue;
-      }
-      const inner = model.views.get(r);
-      if (inner && !inner.materialized && inner.securityInvoker) visit(inner, [...via, inner]);
-    }
-  };
-  visit(v, []);
+  for (const r of v.reads) {
+    const t = model.tables.get(r);
+    if (t?.rlsEnabled) hits.push({ table: t });
+  }
   return hits;
 }
 
@@ -132,18 +120,15 @@ export const viewBypassesRls = defineRule({
       // An owner known to be subject to the tables' policies does not bypass them.
       const owner = v.owner?.role;
       if (owner && model.roleBypassesRls(owner) === false && hits.every((h) => h.table.owner?.role !== owner || h.table.rlsForced)) continue;
-      const first = hits[0]!;
-      const t = first.table.key;
       const tables = hits.map((h) => h.table.key).filter((k, i, a) => a.indexOf(k) === i);
-      const tableText = tables.length === 1 ? t : `${tables.slice(0, -1).join(', ')} and ${tables[tables.length - 1]}`;
-      const via = first.via.length ? ` (through the security_invoker view${first.via.length > 1 ? 's' : ''} ${first.via.map((w) => w.key).join(', ')}, which inside ${v.key} also run${first.via.length > 1 ? '' : 's'} as its owner)` : '';
+      const tableText = tables.length === 1 ? tables[0]! : `${tables.slice(0, -1).join(', ')} and ${tables[tables.length - 1]}`;
       const ownerText = owner ? `its owner ${owner}` : 'its owner';
       const related = hits.map((h) => ({ file: h.table.nameLoc.file, start: h.table.nameLoc.start, end: h.table.nameLoc.end, message: `${h.table.key} has row-level security (${where(model, h.table.created)})` }));
       if (v.materialized) {
         report({
           ...v.nameLoc,
           message:
-            `Materialized view ${v.key} stores rows of ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security${via}: its rows are computed with ${ownerText}'s rights when it is created or refreshed, ` +
+            `Materialized view ${v.key} stores rows of ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security: its rows are computed with ${ownerText}'s rights when it is created or refreshed, ` +
             'and a materialized view has no row-level security of its own (PostgreSQL rejects ENABLE ROW LEVEL SECURITY and security_invoker for it), ' +
             `so every role that can select from ${v.key} reads the stored rows — all of them when the owner bypasses RLS (a superuser, a BYPASSRLS role, or the tables' owner while RLS is not forced; T18). ` +
             'Keep it out of exposed schemas and revoke SELECT on it from roles subject to RLS, or serve it through a function or view that filters.',
@@ -154,7 +139,7 @@ export const viewBypassesRls = defineRule({
       report({
         ...v.nameLoc,
         message:
-          `View ${v.key} reads ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security${via}, but is not security_invoker: PostgreSQL checks the tables behind a view with ${ownerText}'s privileges and policies, not the querying role's. ` +
+          `View ${v.key} reads ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but is not security_invoker: PostgreSQL checks the tables behind a view with ${ownerText}'s privileges and policies, not the querying role's. ` +
           `When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), every role that can select from ${v.key} sees all rows (T18); ` +
           'otherwise it gets the rows the policies give the owner. ' +
           `Add WITH (security_invoker = true) (PostgreSQL 15+) so the querying role's policies apply (T18b).`,

@@ -1,0 +1,123 @@
+// rls-disabled on PostgreSQL (PGlite): DISABLE makes the policies ignored, NO FORCE exempts
+// the owner (T13); the fixes (ENABLE / FORCE) restore the policies.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'rls-disabled';
+before(initParser);
+after(closeAll);
+
+/** Runs the migrations as the (non-superuser) owner; the superuser adds one invoice per tenant and grants SELECT. */
+async function invoices(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); GRANT SELECT ON invoices TO authenticated;`);
+}
+
+async function visibleTo(q: Q, role: string, table: string): Promise<number> {
+  await q(actAs(TENANT_A));
+  await q(`SET ROLE ${role}`);
+  const n = await count(q, table);
+  await q('RESET ROLE');
+  return n;
+}
+
+test('err: DISABLE as the last word: the policy is ignored and tenant A reads tenant B’s invoice; ENABLE restores it', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'DISABLE ROW LEVEL SECURITY');
+  assert.match(finding.message, /ignores its policy \("invoices_tenant"\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(ws));
+    assert.equal(await visibleTo(q, 'authenticated', 'invoices'), 2, 'with RLS disabled the policy does nothing');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(fixed));
+    assert.equal(await visibleTo(q, 'authenticated', 'invoices'), 1, 'after ENABLE only tenant A’s invoice');
+  });
+});
+
+test('err: NO FORCE as the last word: the owner sees every row (T13); FORCE makes it 0 (T13b)', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'NO FORCE ROW LEVEL SECURITY');
+  assert.match(finding.message, /owner bypasses every policy/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(ws));
+    assert.equal(await visibleTo(q, 'app_owner', 'invoices'), 2, 'owner bypasses RLS without FORCE');
+    assert.equal(await visibleTo(q, 'authenticated', 'invoices'), 1, 'other roles are still filtered');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(fixed));
+    assert.equal(await visibleTo(q, 'app_owner', 'invoices'), 0, 'with FORCE the owner has no policy and sees nothing');
+  });
+});
+
+test('err: DISABLE on a never-forced table: the fix enables and forces it', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  const fixed = applyFix(ws, finding);
+  const sql = sqlOf(fixed);
+  assert.match(sql, /ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE notes FORCE ROW LEVEL SECURITY;/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sqlOf(ws));
+    const before = await q(`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'notes'`);
+    assert.deepEqual(before[0], { relrowsecurity: false, relforcerowsecurity: false });
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sql);
+    const after = await q(`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'notes'`);
+    assert.deepEqual(after[0], { relrowsecurity: true, relforcerowsecurity: true });
+  });
+});
+
+test('err: a table the migrations only alter (storage.objects) is checked too', async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.match(finding.message, /storage\.objects/);
+  const db = await getDb();
+  const setup = `CREATE SCHEMA storage; GRANT USAGE, CREATE ON SCHEMA storage TO app_owner;`;
+  const objects = `CREATE TABLE storage.objects (id int, bucket_id text); ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+    INSERT INTO storage.objects VALUES (1, 'avatars'), (2, 'invoices'); GRANT SELECT ON storage.objects TO authenticated;`;
+  await inRollback(db, async (q) => {
+    await q(setup);
+    await asOwner(q, objects);
+    await asOwner(q, sqlOf(ws));
+    await q('GRANT USAGE ON SCHEMA storage TO authenticated; SET ROLE authenticated');
+    assert.equal(await count(q, 'storage.objects'), 2, 'the private bucket is readable');
+  });
+  const fixed = applyFix(ws, finding);
+  await inRollback(db, async (q) => {
+    await q(setup);
+    await asOwner(q, objects);
+    await asOwner(q, sqlOf(fixed));
+    await q('GRANT USAGE ON SCHEMA storage TO authenticated; SET ROLE authenticated');
+    assert.equal(await count(q, 'storage.objects'), 1, 'only the avatars bucket');
+  });
+});
+
+test('ok: no double report with rls-not-enabled, policy-on-table-without-rls or rls-not-forced', () => {
+  const cases: Array<[string, string[]]> = [
+    // never enabled, explicitly disabled: only rls-disabled
+    ['CREATE TABLE t (id int); ALTER TABLE t DISABLE ROW LEVEL SECURITY;', [ID]],
+    // policies, then disabled: only rls-disabled
+    ['CREATE TABLE t (id int); ALTER TABLE t ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON t FOR SELECT TO authenticated USING (id > 0); ALTER TABLE t DISABLE ROW LEVEL SECURITY;', [ID]],
+    // enabled, NO FORCE: only rls-disabled (rls-not-forced leaves it)
+    ['CREATE TABLE t (id int); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY; CREATE POLICY p ON t FOR SELECT TO authenticated USING (id > 0); ALTER TABLE t NO FORCE ROW LEVEL SECURITY;', [ID]],
+    // disabled then enabled and forced again: nothing
+    ['CREATE TABLE t (id int); ALTER TABLE t DISABLE ROW LEVEL SECURITY; ALTER TABLE t ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY; CREATE POLICY p ON t FOR SELECT TO authenticated USING (id > 0);', []],
+  ];
+  const related = new Set([ID, 'rls-not-enabled', 'policy-on-table-without-rls', 'rls-not-forced']);
+  for (const [sql, expected] of cases) {
+    const { findings } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+    assert.deepEqual(findings.filter((f) => related.has(f.rule)).map((f) => f.rule), expected, sql);
+  }
+});

@@ -1,0 +1,71 @@
+// rls-enabled-without-policy on PostgreSQL (PGlite): with RLS on and no policy, a granted role
+// reads 0 rows, UPDATE/DELETE change 0 rows without an error and INSERT fails with 42501 (T12);
+// with FORCE the owner gets the same (T13b). A policy gives the role its rows.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'rls-enabled-without-policy';
+before(initParser);
+after(closeAll);
+
+async function feedback(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  await q(`INSERT INTO feedback VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+  await q(actAs(TENANT_A));
+}
+
+test('err: granted role: 0 rows, UPDATE/DELETE change nothing, INSERT fails with 42501 (T12); the owner too under FORCE', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.match(finding.message, /authenticated is granted access/);
+  assert.match(finding.message, /0 rows.*42501.*\(T12\)/);
+  assert.equal(finding.fixes.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await feedback(q, sqlOf(ws));
+    await q('GRANT UPDATE, DELETE ON feedback TO authenticated'); // to observe the silent writes
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'feedback'), 0);
+    const upd = await tryQuery(q, `UPDATE feedback SET body = 'x' RETURNING id`);
+    assert.deepEqual(upd, { ok: true, rows: [] }, 'UPDATE succeeds and changes nothing');
+    const del = await tryQuery(q, `DELETE FROM feedback RETURNING id`);
+    assert.deepEqual(del, { ok: true, rows: [] }, 'DELETE succeeds and deletes nothing');
+    await q('RESET ROLE');
+    assert.deepEqual(await q(`SELECT count(*)::int AS n FROM feedback WHERE body <> 'x'`), [{ n: 2 }], 'nothing was deleted or changed (superuser view)');
+    await q('SET ROLE app_owner');
+    assert.equal(await count(q, 'feedback'), 0, 'FORCE: the owner sees nothing either (T13b)');
+    await q('RESET ROLE; SET ROLE authenticated');
+    await expectPgError(q(`INSERT INTO feedback VALUES (3, '${TENANT_A}', 'c')`), '42501', 'new row violates row-level security policy');
+  });
+});
+
+test('ok: with a policy for the role (Valid example) it reads its own rows', async () => {
+  const valid = lintDocExample(ID, 'valid', 0);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await feedback(q, sqlOf(valid.ws));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'feedback'), 1);
+  });
+});
+
+test('err: Supabase layout: the platform grants anon/authenticated, so the table is reported without a GRANT in the migrations', async () => {
+  const { finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /anon and authenticated are granted access \(here or by Supabase's default privileges\)/);
+  // Revoking the platform grants (service-only) clears it.
+  const valid = lintDocExample(ID, 'valid', 3);
+  assert.equal(valid.mine.length, 0);
+});
+
+test('ok: no report for BYPASSRLS grantees, the owner without FORCE, or partitions of an RLS table', () => {
+  const cases = [
+    'CREATE ROLE worker BYPASSRLS; CREATE TABLE j (id int); ALTER TABLE j ENABLE ROW LEVEL SECURITY; GRANT ALL ON j TO worker;',
+    'CREATE ROLE owner_role; SET ROLE owner_role; CREATE TABLE j (id int); ALTER TABLE j ENABLE ROW LEVEL SECURITY; RESET ROLE; GRANT SELECT ON j TO owner_role;',
+  ];
+  for (const sql of cases) assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 0, sql);
+  assert.equal(lintDocExample(ID, 'valid', 4).mine.length, 0);
+});

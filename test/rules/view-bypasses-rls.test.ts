@@ -1,0 +1,143 @@
+// view-bypasses-rls on PostgreSQL (PGlite): a view reads its tables with its owner's rights
+// (T18: all rows when the owner bypasses RLS, the owner's policies otherwise); with
+// security_invoker the caller's policies apply (T18b). Materialized views: a snapshot with no
+// RLS of their own.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'view-bypasses-rls';
+before(initParser);
+after(closeAll);
+
+const ORDERS = `INSERT INTO orders VALUES (1, '${TENANT_A}', 10), (2, '${TENANT_B}', 20), (3, '${TENANT_B}', 5000)`;
+
+/** Runs the migrations as `owner` (superuser by default), adds orders of two customers, grants SELECT on everything. */
+async function shop(q: Q, sql: string, owner?: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  if (owner) await asOwner(q, sql, owner);
+  else await q(sql);
+  await q(ORDERS);
+  await q('GRANT SELECT ON ALL TABLES IN SCHEMA public TO authenticated');
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+test('err: plain view owned by a superuser: the table shows 1 customer, the view both (T18); security_invoker: 1 (T18b)', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'order_totals');
+  assert.match(finding.message, /not security_invoker.*\(T18\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await shop(q, sqlOf(ws));
+    assert.equal(await count(q, 'orders'), 1);
+    assert.equal(await count(q, 'order_totals'), 2, 'through the view: every customer');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /CREATE VIEW order_totals WITH \(security_invoker = true\) AS/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await shop(q, sqlOf(fixed));
+    assert.equal(await count(q, 'order_totals'), 1, 'the caller’s policy applies');
+  });
+});
+
+test('ok (message’s second half): owner subject to FORCE and without a policy: the view gives the owner’s rows (none), not the caller’s', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await shop(q, sqlOf(ws), 'app_owner');
+    assert.equal(await count(q, 'orders'), 1, 'the caller’s own rows through the table');
+    assert.equal(await count(q, 'order_totals'), 0, 'the view applies the policies for app_owner: none');
+  });
+});
+
+test('err: a column list and WITH options: the fix extends the WITH list', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'order_count');
+  const db = await getDb();
+  const n = async (q: Q) => Number((await q('SELECT n FROM order_count'))[0]!.n);
+  await inRollback(db, async (q) => {
+    await shop(q, sqlOf(ws));
+    assert.equal(await n(q), 3, 'order_count counts every order');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /CREATE VIEW order_count \(n\) WITH \(security_barrier, security_invoker = true\) AS/);
+  await inRollback(db, async (q) => {
+    await shop(q, sqlOf(fixed));
+    assert.equal(await n(q), 1);
+  });
+});
+
+test('ok: a plain view over a security_invoker view: the inner view checks orders as the caller (no finding)', async () => {
+  const valid = lintDocExample(ID, 'valid', 2);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await shop(q, sqlOf(valid.ws));
+    assert.equal(Number((await q('SELECT n FROM my_order_count'))[0]!.n), 1, 'only the caller’s order');
+    await q('RESET ROLE');
+    await q('REVOKE SELECT ON orders FROM authenticated');
+    await q('SET ROLE authenticated');
+    await expectPgError(q('SELECT n FROM my_order_count'), '42501', 'permission denied for table orders');
+  });
+});
+
+test('err: a later RESET (security_invoker) undoes it; the fix is an ALTER VIEW after that statement', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  const fixed = applyFix(ws, finding);
+  assert.match(fixed.text('2_dashboard.sql')!, /RESET \(security_invoker\);\nALTER VIEW order_totals SET \(security_invoker = true\);/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await shop(q, sqlOf(ws));
+    assert.equal(await count(q, 'order_totals'), 2);
+  });
+  await inRollback(db, async (q) => {
+    await shop(q, sqlOf(fixed));
+    assert.equal(await count(q, 'order_totals'), 1);
+  });
+});
+
+test('ok: a view owned by a role subject to the policies gives that role’s rows for every caller (no finding)', async () => {
+  const valid = lintDocExample(ID, 'valid', 4);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(valid.ws)); // as the superuser, who may give the view to reporter
+    await q(ORDERS);
+    await q('GRANT SELECT ON small_orders TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'small_orders'), 2, 'the rows reporter’s policy admits (total < 1000), nothing more');
+  });
+});
+
+test('err: materialized view: reported without a fix; a role reads the stored rows; RLS and security_invoker are rejected for it', async () => {
+  const sql = `${lintDocExample(ID, 'invalid', 0).ex.sql.replace(/CREATE VIEW[\s\S]*$/, '')}
+CREATE MATERIALIZED VIEW order_stats AS SELECT customer_id, count(*) AS n FROM orders GROUP BY customer_id;`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Materialized view public\.order_stats stores rows of public\.orders/);
+  assert.equal(mine[0]!.fixes.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql.replace(/CREATE MATERIALIZED VIEW[\s\S]*$/, ''));
+    await q(ORDERS);
+    await q(sql.replace(/^[\s\S]*(CREATE MATERIALIZED VIEW)/, '$1'));
+    await q('GRANT SELECT ON orders, order_stats TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'orders'), 1);
+    assert.equal(await count(q, 'order_stats'), 2, 'the snapshot holds every customer');
+    await q('RESET ROLE');
+    await expectPgError(q('ALTER TABLE order_stats ENABLE ROW LEVEL SECURITY'), '42809');
+  });
+  await inRollback(db, async (q) => {
+    await q(sql.replace(/CREATE MATERIALIZED VIEW[\s\S]*$/, '').replace(/CREATE POLICY[\s\S]*?;/, ''));
+    await expectPgError(q('CREATE MATERIALIZED VIEW m WITH (security_invoker = true) AS SELECT * FROM orders'), '22023', 'unrecognized parameter "security_invoker"');
+  });
+});
