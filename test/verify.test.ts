@@ -175,12 +175,22 @@ describe('verify: statement errors', () => {
 
 describe('verify: explicit probes', () => {
   test('ok: custom SQL, settings (auth.uid()) and the command are reported', async () => {
-    const r = await verify(FILES.slice(0, 1).concat(FILES.slice(2, 3)), {
+    const extensions: VerifyFile = {
+      // Supabase style: the extension in the `extensions` schema (created by the stub, and on
+      // the search_path), PGlite's contrib bundle loaded on demand
+      file: 'migrations/000_extensions.sql',
+      text: `CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA extensions;
+CREATE TABLE tokens (id uuid PRIMARY KEY DEFAULT uuid_generate_v4());
+INSERT INTO tokens DEFAULT VALUES;`,
+    };
+    const r = await verify([extensions, FILES[0]!, FILES[2]!], {
       probes: [
         { table: 'public.notes', role: 'authenticated', sql: `SELECT * FROM notes WHERE id < 3` },
         { table: 'public.notes', role: 'anon', sql: `UPDATE notes SET body = 'x'` },
         { table: 'public.notes', role: 'nobody' },
-        { table: 'auth.users', role: 'authenticated', settings: { 'request.jwt.claim.sub': A1 } },
+        { table: 'public.notes', role: 'authenticated', sql: 'SELECT * FROM notes WHERE auth.uid() IS NOT NULL' },
+        { table: 'public.notes', role: 'authenticated', sql: 'SELECT * FROM notes WHERE auth.uid() IS NOT NULL', settings: { 'request.jwt.claim.sub': A1 } },
+        { table: 'auth.users', role: 'authenticated' },
       ],
     });
     assert.deepEqual(r.statementErrors, []);
@@ -190,6 +200,8 @@ describe('verify: explicit probes', () => {
         'authenticated SELECT public.notes → 1 row',
         'anon UPDATE public.notes → 42501 permission denied for table notes',
         'nobody SELECT public.notes → 22023 role "nobody" does not exist',
+        'authenticated SELECT public.notes → 0 rows',
+        'authenticated SELECT public.notes → 2 rows',
         'authenticated SELECT auth.users → 42501 permission denied for table users',
       ],
     );

@@ -23,8 +23,11 @@
 // not fire in PGlite), so `timeoutMs` is checked between statements and probes only; an
 // endless loop inside one statement blocks. Run verify() in a worker thread to enforce a hard
 // limit. Bundling: PGlite loads pglite.wasm, initdb.wasm and pglite.data (and contrib *.tar.gz)
-// relative to its own module file.
-import type { Extension, PGlite, PGliteOptions } from '@electric-sql/pglite';
+// relative to its own module file: a CommonJS bundle needs them copied next to it.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Extension, PGlite } from '@electric-sql/pglite';
 import { codePointPosToUtf16, leadingWords, splitSql, stripComments, type SqlStatement } from './split.js';
 
 export interface VerifyFile {
@@ -96,32 +99,29 @@ export const DEAD_MESSAGE = 'stack depth limit exceeded (infinite recursion at e
 // ---------------------------------------------------------------------------------------
 // Instances
 
-type PGliteCtor = new (opts?: PGliteOptions) => PGlite;
-let pgliteModule: Promise<{ PGlite: PGliteCtor }> | undefined;
-const loadPGlite = () => (pgliteModule ??= import('@electric-sql/pglite') as unknown as Promise<{ PGlite: PGliteCtor }>);
+// Loaded with require(), not import(): bundled as CommonJS, PGlite's .cjs build finds
+// pglite.wasm, initdb.wasm, pglite.data and contrib *.tar.gz next to the bundle (__filename);
+// its ESM build would look them up through import.meta.url, which a CJS bundle does not have.
+type PGliteModule = typeof import('@electric-sql/pglite');
+let pgliteModule: PGliteModule | undefined;
+const loadPGlite = (): PGliteModule => (pgliteModule ??= require('@electric-sql/pglite') as PGliteModule);
 
-/** PGlite contrib extensions, by the name CREATE EXTENSION uses. */
-const CONTRIB: Record<string, () => Promise<Extension>> = {
-  pgcrypto: () => import('@electric-sql/pglite/contrib/pgcrypto').then((m) => m.pgcrypto),
-  'uuid-ossp': () => import('@electric-sql/pglite/contrib/uuid_ossp').then((m) => m.uuid_ossp),
-  citext: () => import('@electric-sql/pglite/contrib/citext').then((m) => m.citext),
-  hstore: () => import('@electric-sql/pglite/contrib/hstore').then((m) => m.hstore),
-  ltree: () => import('@electric-sql/pglite/contrib/ltree').then((m) => m.ltree),
-  pg_trgm: () => import('@electric-sql/pglite/contrib/pg_trgm').then((m) => m.pg_trgm),
-  btree_gist: () => import('@electric-sql/pglite/contrib/btree_gist').then((m) => m.btree_gist),
-  btree_gin: () => import('@electric-sql/pglite/contrib/btree_gin').then((m) => m.btree_gin),
-  cube: () => import('@electric-sql/pglite/contrib/cube').then((m) => m.cube),
-  earthdistance: () => import('@electric-sql/pglite/contrib/earthdistance').then((m) => m.earthdistance),
-  fuzzystrmatch: () => import('@electric-sql/pglite/contrib/fuzzystrmatch').then((m) => m.fuzzystrmatch),
-  intarray: () => import('@electric-sql/pglite/contrib/intarray').then((m) => m.intarray),
-  isn: () => import('@electric-sql/pglite/contrib/isn').then((m) => m.isn),
-  lo: () => import('@electric-sql/pglite/contrib/lo').then((m) => m.lo),
-  moddatetime: () => import('@electric-sql/pglite/contrib/moddatetime').then((m) => m.moddatetime),
-  seg: () => import('@electric-sql/pglite/contrib/seg').then((m) => m.seg),
-  tablefunc: () => import('@electric-sql/pglite/contrib/tablefunc').then((m) => m.tablefunc),
-  tcn: () => import('@electric-sql/pglite/contrib/tcn').then((m) => m.tcn),
-  unaccent: () => import('@electric-sql/pglite/contrib/unaccent').then((m) => m.unaccent),
-};
+/** PGlite's contrib extension for a CREATE EXTENSION name, if PGlite ships it
+ * (`<name>.tar.gz` beside the bundle, or in PGlite's dist directory). */
+function contribExtension(name: string): Extension | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) return undefined;
+  const dirs = [__dirname];
+  try {
+    dirs.push(dirname(require.resolve('@electric-sql/pglite')));
+  } catch {
+    // bundled without node_modules
+  }
+  for (const dir of dirs) {
+    const path = join(dir, `${name}.tar.gz`);
+    if (existsSync(path)) return { name, setup: async () => ({ bundlePath: pathToFileURL(path) }) };
+  }
+  return undefined;
+}
 
 // A dump of a just-initialised instance: later instances load it (~0.5 s) instead of running
 // initdb (~1.5–2.8 s). Taken once per process (~0.15 s); holds ~40 MB until released.
@@ -133,7 +133,7 @@ export function releaseVerifyCache(): void {
 }
 
 async function startInstance(extensions: Record<string, Extension>, loadDataDir?: Blob): Promise<PGlite> {
-  const { PGlite } = await loadPGlite();
+  const { PGlite } = loadPGlite();
   const template = loadDataDir ?? (pristine ? await pristine : undefined);
   const db = new PGlite({ extensions, ...(template ? { loadDataDir: template } : {}) });
   await db.waitReady;
@@ -462,8 +462,8 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
   const extensions: Record<string, Extension> = {};
   for (const m of allSql.matchAll(/create\s+extension\s+(?:if\s+not\s+exists\s+)?("[^"]+"|[A-Za-z0-9_-]+)/gi)) {
     const name = m[1]!.replace(/"/g, '').toLowerCase();
-    const load = CONTRIB[name];
-    if (load) extensions[name.replace(/-/g, '_')] = await load();
+    const ext = contribExtension(name);
+    if (ext) extensions[name.replace(/-/g, '_')] = ext;
   }
 
   const stubs = stubSql(allSql, opts);
