@@ -7,9 +7,9 @@ export const policyMultiplePermissive = defineRule({
     id: 'policy-multiple-permissive',
     description: 'Several PERMISSIVE policies apply to the same role and command on a table.',
     severity: 'info',
-    category: 'performance',
+    category: 'correctness',
     fixKind: 'none',
-    guards: 'PostgreSQL ORs the permissive policies of a role and command: a row is admitted when any admits it, and each may be evaluated for every row.',
+    guards: 'PostgreSQL ORs the permissive policies of a role and command into one filter: a row is admitted when any admits it, so the broadest decides.',
     sources: ['splinter 0006 multiple_permissive_policies'],
   },
   check({ model, report }) {
@@ -41,8 +41,8 @@ export const policyMultiplePermissive = defineRule({
           ...last.nameLoc,
           message:
             `Policies ${nameText} on ${group.key} are ${o.policies.length === 2 ? 'both' : 'all'} permissive for ${commandList(cmds)} by ${roleList(roles)}: ` +
-            'PostgreSQL ORs them, so a row is admitted as soon as any of them admits it (the broadest one decides), and each may be evaluated for every row. ' +
-            'Consider one policy per role and command whose condition ORs theirs, so the rule is in one place; splitting by role with TO often removes the overlap.',
+            'PostgreSQL ORs them into one filter, so a row is admitted as soon as any of them admits it: the broadest one decides, and each may be evaluated for every row. ' +
+            'Consider one policy per role and command whose condition ORs theirs, so the whole rule is visible in one place (PostgreSQL plans both forms the same way).',
           related: o.policies.slice(0, -1).map((p) => ({ ...p.nameLoc, message: `permissive policy "${p.name}"` })),
         });
       }

@@ -1,0 +1,55 @@
+// policy-applies-to-public on PostgreSQL (PGlite): a policy without TO is a policy TO PUBLIC
+// (pg_policies shows {public}), so a role created later gets the rows it admits; with
+// TO authenticated only that role does.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-applies-to-public';
+before(initParser);
+after(closeAll);
+
+async function comments(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(sql);
+  await q(`INSERT INTO comments VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b');
+    CREATE ROLE later_role NOLOGIN;
+    GRANT SELECT ON comments TO authenticated, later_role`);
+  await q(actAs(TENANT_A));
+}
+
+async function seen(q: Q, role: string): Promise<number> {
+  await q(`SET ROLE ${role}`);
+  const n = await count(q, 'comments');
+  await q('RESET ROLE');
+  return n;
+}
+
+for (const n of [0, 1]) {
+  test(`err: ${n === 0 ? 'no TO clause' : 'TO PUBLIC'}: the policy is for {public}, a role created later gets rows; fixed: only authenticated`, async () => {
+    const { ws, finding } = invalidFinding(ID, n);
+    assert.equal(textAt(ws, finding), 'comments_own');
+    const db = await getDb();
+    await inRollback(db, async (q) => {
+      await comments(q, sqlOf(ws));
+      assert.deepEqual(await q(`SELECT roles::text[] AS roles FROM pg_policies WHERE policyname = 'comments_own'`), [{ roles: ['public'] }]);
+      assert.equal(await seen(q, 'later_role'), 1);
+      assert.equal(await seen(q, 'authenticated'), 1);
+    });
+    const fixed = applyFix(ws, finding);
+    assert.match(sqlOf(fixed), /FOR SELECT\s+TO authenticated\s+USING/);
+    assert.equal(findingsOf(fixed, ID).length, 0);
+    await inRollback(db, async (q) => {
+      await comments(q, sqlOf(fixed));
+      assert.equal(await seen(q, 'later_role'), 0, 'no policy applies to it any more');
+      assert.equal(await seen(q, 'authenticated'), 1);
+    });
+  });
+}
+
+test('err: a policy on a table the migrations do not create (storage.objects) is reported and fixable', () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.match(sqlOf(applyFix(ws, finding)), /FOR SELECT TO authenticated USING \(bucket_id = 'avatars'\)/);
+});

@@ -1,0 +1,55 @@
+// policy-multiple-permissive on PostgreSQL (PGlite): the permissive policies of a role and
+// command are ORed into one filter (the plan shows it), so the merged single policy gives the
+// same rows.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-multiple-permissive';
+before(initParser);
+after(closeAll);
+
+async function posts(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(sql);
+  // A's draft, A's published post, B's draft, B's published post
+  await q(`INSERT INTO posts VALUES (1, '${TENANT_A}', false), (2, '${TENANT_A}', true), (3, '${TENANT_B}', false), (4, '${TENANT_B}', true);
+    GRANT SELECT ON posts TO authenticated`);
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+const plan = async (q: Q) => (await q('EXPLAIN (COSTS OFF) SELECT id FROM posts')).map((r) => Object.values(r)[0] as string).join('\n');
+
+test('err: two permissive SELECT policies are ORed: one filter with both conditions, the union of their rows', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'posts_own');
+  assert.match(finding.message, /"posts_published" and "posts_own" on public\.posts are both permissive for SELECT by authenticated/);
+  const db = await getDb();
+  let before = '';
+  await inRollback(db, async (q) => {
+    await posts(q, sqlOf(ws));
+    assert.deepEqual((await q('SELECT id FROM posts ORDER BY id')).map((r) => Number(r.id)), [1, 2, 4], 'published posts or A’s own');
+    before = await plan(q);
+    assert.match(before, /Filter: \(published OR \(author = /, 'one OR-ed filter, evaluated per row');
+  });
+  const merged = lintDocExample(ID, 'valid', 0);
+  assert.equal(merged.mine.length, 0);
+  await inRollback(db, async (q) => {
+    await posts(q, sqlOf(merged.ws));
+    assert.deepEqual((await q('SELECT id FROM posts ORDER BY id')).map((r) => Number(r.id)), [1, 2, 4], 'the merged policy admits the same rows');
+    assert.equal(await plan(q), before, 'and gives the same plan');
+  });
+});
+
+test('err: a FOR ALL policy counts toward SELECT', async () => {
+  const { finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /"posts_owner" and "posts_published"/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await posts(q, sqlOf(lintDocExample(ID, 'invalid', 1).ws));
+    assert.equal(await count(q, 'posts'), 3);
+  });
+});

@@ -1,0 +1,93 @@
+// policy-role-without-grant on PostgreSQL (PGlite): without the privilege, the command fails
+// with 42501 before RLS is consulted (T28); after the GRANT the policy decides.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-role-without-grant';
+before(initParser);
+after(closeAll);
+
+/** Supabase's platform default privileges, which the migrations do not show. */
+const PLATFORM = 'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;';
+
+async function run(q: Q, sql: string, role: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(sql);
+  await q(`INSERT INTO tickets (id, requester) VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}')`);
+  await q(actAs(TENANT_A));
+  await q(`SET ROLE ${role}`);
+}
+
+test('err: INSERT policy without INSERT privilege: 42501 permission denied (T28); after the GRANT the policy admits the row', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'tickets_open');
+  assert.match(finding.message, /no INSERT privilege.*42501 permission denied for table tickets.*\(T28\)/);
+  const insert = `INSERT INTO tickets (id, requester) VALUES (3, '${TENANT_A}')`;
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(ws), 'authenticated');
+    assert.equal(await count(q, 'tickets'), 1, 'SELECT is granted and filtered');
+    await expectPgError(q(insert), '42501', 'permission denied for table tickets');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /GRANT INSERT ON tickets TO authenticated;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(fixed), 'authenticated');
+    await q(insert);
+    await expectPgError(q(`INSERT INTO tickets (id, requester) VALUES (4, '${TENANT_B}')`), '42501', 'row-level security');
+  });
+});
+
+test('err: GRANT ON ALL TABLES IN SCHEMA before CREATE TABLE does not cover it', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(ws), 'authenticated');
+    await expectPgError(q('SELECT count(*) FROM tickets'), '42501', 'permission denied for table tickets');
+  });
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(applyFix(ws, finding)), 'authenticated');
+    assert.equal(await count(q, 'tickets'), 1);
+  });
+});
+
+test('err: Supabase: REVOKE ALL … FROM anon removes the platform grant, so the anon policy is dead', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.match(finding.message, /is for anon/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(PLATFORM);
+    await run(q, sqlOf(ws), 'anon');
+    await expectPgError(q('SELECT count(*) FROM tickets'), '42501', 'permission denied for table tickets');
+  });
+  await inRollback(db, async (q) => {
+    await q(PLATFORM);
+    await run(q, sqlOf(applyFix(ws, finding)), 'anon');
+    assert.equal(await count(q, 'tickets'), 0, 'granted: the policy decides (no ticket is public)');
+  });
+});
+
+test('ok: default privileges and role membership grant it (Valid example)', async () => {
+  const valid = lintDocExample(ID, 'valid', 1);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(valid.ws), 'authenticated');
+    assert.equal(await count(q, 'tickets'), 1, 'SELECT through app_user’s default privilege');
+  });
+});
+
+test('ok: Supabase layout: a policy for a platform role is not reported without a REVOKE', async () => {
+  const valid = lintDocExample(ID, 'valid', 3);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(PLATFORM);
+    await run(q, sqlOf(valid.ws), 'authenticated');
+    await q(`INSERT INTO tickets (id, requester) VALUES (3, '${TENANT_A}')`);
+  });
+});
