@@ -65,6 +65,10 @@ CREATE POLICY broken ON notes FOR SELECT USING (nö_such_column = 1);
 CREATE TABLE after_error (id int);
 -- « encore » 😀
 CREATE VIEW broken_view AS SELECT id, nö_such_column FROM notes;
+DO $$
+BEGIN
+  INSERT INTO nö_table VALUES (1);
+END $$;
 `,
   },
   {
@@ -74,6 +78,16 @@ CREATE VIEW broken_view AS SELECT id, nö_such_column FROM notes;
 SELECT count(*) FROM projects;
 RESET ROLE;
 CREATE TABLE after_smoke (id int);
+`,
+  },
+  {
+    // policies without TO apply to every role: the roles granted the table are probed
+    file: 'migrations/006_invoices.sql',
+    text: `CREATE TABLE invoices (id int PRIMARY KEY, tenant text NOT NULL);
+INSERT INTO invoices VALUES (1, 'a'), (2, 'b');
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_tenant ON invoices USING (tenant = current_setting('app.tenant', true));
+GRANT SELECT ON invoices TO app_user;
 `,
   },
 ];
@@ -127,13 +141,16 @@ describe('verify: default probes', () => {
     );
   });
 
-  test('ok: default probes are RLS tables × policy roles (+ anon/authenticated), sorted', () => {
+  test('ok: default probes are RLS tables × (policy roles + grantees + anon/authenticated), sorted', () => {
+    const tables = ['public.invoices', 'public.notes', 'public.projects', 'public.tenant_users'];
+    const roles = ['anon', 'app_user', 'authenticated', 'reporting'];
     assert.deepEqual(
       res.probes.map((p) => `${p.table} ${p.role}`),
-      ['public.notes anon', 'public.notes authenticated', 'public.notes reporting', 'public.projects anon', 'public.projects authenticated', 'public.projects reporting', 'public.tenant_users anon', 'public.tenant_users authenticated', 'public.tenant_users reporting'],
+      tables.flatMap((t) => roles.map((r) => `${t} ${r}`)),
     );
     // the auth stub's tables are not probed
     assert.ok(!res.probes.some((p) => p.table.startsWith('auth.')));
+    assert.equal(formatOutcome(probe('public.invoices', 'app_user')), 'app_user SELECT public.invoices → 0 rows');
   });
 });
 
@@ -141,10 +158,10 @@ describe('verify: statement errors', () => {
   test('err: a statement error maps to its file and UTF-16 offset after non-ASCII text', () => {
     const text = FILES[3]!.text;
     const errs = res.statementErrors.filter((e) => e.file === 'migrations/004_broken.sql');
-    assert.equal(errs.length, 2, JSON.stringify(res.statementErrors));
+    assert.equal(errs.length, 3, JSON.stringify(res.statementErrors));
     // CREATE POLICY parses its expressions without the source text: PostgreSQL gives no
     // position, so the offset is the statement's first token
-    const [policy, view] = errs;
+    const [policy, view, doBlock] = errs;
     assert.equal(policy!.code, '42703');
     assert.equal(policy!.message, 'column "nö_such_column" does not exist');
     assert.equal(policy!.offset, text.indexOf('CREATE POLICY'));
@@ -153,6 +170,9 @@ describe('verify: statement errors', () => {
     assert.equal(view!.code, '42703');
     assert.equal(view!.offset, text.lastIndexOf('nö_such_column'));
     assert.equal(view!.statementStart, text.indexOf('CREATE VIEW'));
+    // inside a DO block: PostgreSQL's internal position within the inner statement
+    assert.equal(doBlock!.code, '42P01');
+    assert.equal(doBlock!.offset, text.indexOf('nö_table'));
   });
 
   test('ok: psql meta-commands, BEGIN/COMMIT and COPY data raise no statement error', () => {
@@ -169,7 +189,7 @@ describe('verify: statement errors', () => {
       [['54001', text.indexOf('SELECT count(*)')]],
     );
     // the statements after it ran: after_smoke exists, so no later error and no missing table
-    assert.equal(res.statementErrors.length, 3, JSON.stringify(res.statementErrors));
+    assert.equal(res.statementErrors.length, 4, JSON.stringify(res.statementErrors));
   });
 });
 

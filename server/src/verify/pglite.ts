@@ -93,8 +93,9 @@ export interface VerifyResult {
   timedOut?: boolean;
 }
 
-/** Message used for the dead-instance outcome. */
-export const DEAD_MESSAGE = 'stack depth limit exceeded (infinite recursion at execution time, e.g. a policy calling a SECURITY INVOKER function that reads the same table)';
+/** The real server's message for what PGlite shows as a dead instance (code 54001). */
+export const DEAD_MESSAGE = 'stack depth limit exceeded';
+const DEAD_NOTE = "infinite recursion at execution time; PGlite's instance died instead of raising it";
 
 // ---------------------------------------------------------------------------------------
 // Instances
@@ -260,6 +261,8 @@ interface PgErrorLike {
   code?: string;
   message?: string;
   position?: string | number;
+  internalPosition?: string | number;
+  internalQuery?: string;
 }
 
 interface ReplayOutcome {
@@ -280,15 +283,14 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
       const key = `${f}:${s}`;
       const head = leadingWords(st.text, 2);
       if (skip.has(key)) {
-        errors.push({ file: pf.file, offset: st.start, code: '54001', message: DEAD_MESSAGE, statementStart: st.start, statementEnd: st.end });
+        errors.push({ file: pf.file, offset: st.start, code: '54001', message: `${DEAD_MESSAGE} (${DEAD_NOTE})`, statementStart: st.start, statementEnd: st.end });
         continue;
       }
       if (SKIP.test(head) && !/^BEGIN ATOMIC/.test(head)) continue;
       const err = await runStatement(db, st);
       if (!(await alive(db))) return { errors, deadAt: { file: f, stmt: s } };
       if (err) {
-        const pos = err.position !== undefined ? Number(err.position) : 0;
-        const offset = pos > 0 ? st.start + Math.min(codePointPosToUtf16(err.sent, pos) - err.shift(pos), st.end - st.start) : st.start;
+        const offset = st.start + Math.min(errorIndex(err), st.end - st.start);
         errors.push({ file: pf.file, offset, code: err.code, message: err.message, statementStart: st.start, statementEnd: st.end });
       }
     }
@@ -296,10 +298,26 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
   return { errors };
 }
 
+/** UTF-16 index in the statement of PostgreSQL's error position: `position`, or
+ * `internalPosition` inside `internalQuery` when that query text appears in the statement
+ * (a statement inside a DO block or function body). 0 when neither is known. */
+function errorIndex(err: StatementError): number {
+  const pos = err.position !== undefined ? Number(err.position) : 0;
+  if (pos > 0) return codePointPosToUtf16(err.sent, pos) - err.shift(pos);
+  const ipos = err.internalPosition !== undefined ? Number(err.internalPosition) : 0;
+  if (ipos > 0 && err.internalQuery) {
+    const at = err.sent.indexOf(err.internalQuery);
+    if (at >= 0) return at + codePointPosToUtf16(err.internalQuery, ipos);
+  }
+  return 0;
+}
+
 interface StatementError {
   code: string;
   message: string;
   position?: string | number;
+  internalPosition?: string | number;
+  internalQuery?: string;
   /** the text sent */
   sent: string;
   /** UTF-16 shift between the sent text and the file at a sent position (COPY rewrite) */
@@ -325,7 +343,8 @@ async function runStatement(db: PGlite, st: SqlStatement): Promise<StatementErro
   } else if (/^copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(sent))) {
     return { code: '22P04', message: 'COPY FROM stdin without data', sent, shift };
   }
-  for (let attempt = 0; attempt < 20; attempt++) {
+  const repaired = new Set<string>();
+  for (;;) {
     try {
       if (blob) await db.query(sent, [], { blob });
       else await db.exec(sent);
@@ -334,11 +353,14 @@ async function runStatement(db: PGlite, st: SqlStatement): Promise<StatementErro
       const err = e as PgErrorLike;
       const code = typeof err.code === 'string' ? err.code : 'XX000';
       const message = String(err.message ?? e);
-      if (attempt < 19 && (await repair(db, code, message))) continue;
-      return { code, message, position: err.position, sent, shift };
+      // each missing thing is repaired once; a repeated error is the statement's own
+      if (!repaired.has(message) && repaired.size < 50 && (await repair(db, code, message))) {
+        repaired.add(message);
+        continue;
+      }
+      return { code, message, position: err.position, internalPosition: err.internalPosition, internalQuery: err.internalQuery, sent, shift };
     }
   }
-  return undefined;
 }
 
 /** Creates what an error says is missing, when it is something a platform provides (a role,
@@ -396,12 +418,16 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles?: string[]
   let roleNames: string[];
   if (roles) roleNames = roles;
   else {
+    // the roles policies name, the roles granted a privilege on an RLS table (policies
+    // without TO apply to them), and Supabase's anon/authenticated
     const r = await db.query<{ name: string }>(
-      `SELECT DISTINCT x.name FROM (
+      `SELECT DISTINCT r.rolname::text AS name FROM (
          SELECT unnest(roles)::text AS name FROM pg_policies
+         UNION SELECT g.grantee::regrole::text FROM pg_class c, aclexplode(c.relacl) g
+               WHERE c.relrowsecurity AND g.grantee <> 0 AND g.grantee <> c.relowner
          UNION SELECT rolname::text FROM pg_roles WHERE rolname IN ('authenticated', 'anon')) x
-       JOIN pg_roles r ON r.rolname = x.name
-       WHERE x.name <> 'public' AND NOT r.rolsuper AND NOT r.rolbypassrls
+       JOIN pg_roles r ON quote_ident(r.rolname) = x.name OR r.rolname = x.name
+       WHERE x.name <> 'public' AND NOT r.rolsuper AND NOT r.rolbypassrls AND r.rolname NOT LIKE 'pg\\_%'
        ORDER BY 1`,
     );
     roleNames = r.rows.map((x) => x.name);
@@ -524,6 +550,6 @@ export function formatOutcome(p: ProbeResult): string {
     const n = p.rows ?? 0;
     return `${head} ${n} row${n === 1 ? '' : 's'}`;
   }
-  if (p.outcome === 'dead') return `${head} 54001 ${p.message ?? DEAD_MESSAGE} (PGlite cannot raise it: its instance died)`;
+  if (p.outcome === 'dead') return `${head} 54001 ${p.message ?? DEAD_MESSAGE} (${DEAD_NOTE})`;
   return `${head} ${p.code ?? 'XX000'} ${p.message ?? ''}`.trimEnd();
 }
