@@ -173,10 +173,13 @@ describe('verified behaviour', () => {
       await tenantUsers(q, { force: true });
       await asOwner(q, `CREATE FUNCTION is_member(t uuid) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$ ${IS_MEMBER_PLPGSQL} $$; ${memberPolicy()}`);
       assert.equal(await probe(q), 0);
-      // Giving the owner BYPASSRLS. TRUTHS says "new session" (measured that way on PG15); on
-      // PGlite (PG 18.6, one session) the change takes effect at once in the same session, in
-      // the same transaction, even though the helper's plan was cached by the probe above.
+      // Giving the owner BYPASSRLS. TRUTHS says "new session": on PostgreSQL 15.18 (measured),
+      // the helper's plan cached by the probe above still applies RLS after ALTER ROLE in the
+      // same session (0 rows) until DISCARD PLANS or a new session. On PGlite (PG 18.6) the
+      // change takes effect at once (2 rows). DISCARD PLANS makes the case hold on both.
       await q('ALTER ROLE app_owner BYPASSRLS');
+      assert.equal(await probe(q), 2, 'PGlite (PG 18): at once; PG 15: 0 here, stale cached plan');
+      await q('DISCARD PLANS');
       assert.equal(await probe(q), 2);
     });
     await inRollback(db, async (q) => {
