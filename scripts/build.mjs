@@ -1,6 +1,6 @@
 // Bundles the three entry points into dist/ and ships libpg-query's .wasm beside them.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -12,6 +12,14 @@ mkdirSync('dist', { recursive: true });
 // libpg-query's emscripten loader resolves its .wasm next to the running script (__dirname).
 const wasmDir = dirname(require.resolve('libpg-query/wasm/libpg-query.wasm'));
 copyFileSync(join(wasmDir, 'libpg-query.wasm'), 'dist/libpg-query.wasm');
+
+// Rule docs ship in the extension: "Show rule documentation" previews dist/docs/rules/<id>.md.
+mkdirSync('dist/docs/rules', { recursive: true });
+if (existsSync('docs/rules')) {
+  for (const f of readdirSync('docs/rules')) {
+    if (f.endsWith('.md')) copyFileSync(join('docs/rules', f), join('dist/docs/rules', f));
+  }
+}
 
 const common = {
   bundle: true,

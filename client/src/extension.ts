@@ -1,0 +1,247 @@
+// VS Code client: starts the bundled language server (dist/server.js) over IPC and adds the
+// pg-rls-lint commands. All analysis happens in the server; this file only wires the editor.
+//
+// Server-side contracts (workspace/executeCommand):
+//   pgRlsLint.server.fixAll    arguments [uri: string, version: number]
+//       Applies every safe fix of that document through workspace/applyEdit. Returns the
+//       number of fixes applied (0 when nothing to fix); rejects with a ResponseError when
+//       the version is stale or the document unknown.
+//   pgRlsLint.server.rlsMatrix arguments []
+//       Returns a Markdown string: the RLS matrix of the workspace.
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  TransportKind,
+  type CloseHandlerResult,
+  type DocumentSelector,
+  type ErrorHandler,
+  type ErrorHandlerResult,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import { DOCS_BASE, listRuleDocs, ruleDocFile, ruleOfCode, type DiagnosticCode } from './docs.js';
+import { invalidSettings, SECTION, settingsObject } from './settings.js';
+
+const NAME = 'pg-rls-lint';
+/** `source` of the server's diagnostics. */
+const DIAGNOSTIC_SOURCE = 'pg-rls-lint';
+
+const SERVER_FIX_ALL = 'pgRlsLint.server.fixAll';
+const SERVER_RLS_MATRIX = 'pgRlsLint.server.rlsMatrix';
+
+/** Restart after a crash unless the server crashed more than this often within the window. */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 60_000;
+
+const DOCUMENT_SELECTOR: DocumentSelector = [
+  { scheme: 'file', language: 'sql' },
+  { scheme: 'untitled', language: 'sql' },
+  // .pgsql/.psql are contributed to `sql`, but another extension may claim them for its own
+  // language id; the patterns keep them linted either way.
+  { scheme: 'file', pattern: '**/*.pgsql' },
+  { scheme: 'file', pattern: '**/*.psql' },
+];
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel | undefined;
+
+function log(message: string): void {
+  output?.appendLine(`[${new Date().toISOString()}] ${message}`);
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Always restarts after a crash, unless it crashed more than MAX_CRASHES times within
+ * CRASH_WINDOW_MS (the default handler gives up after 4 crashes in 3 minutes).
+ */
+class RestartingErrorHandler implements ErrorHandler {
+  private crashes: number[] = [];
+
+  error(error: Error, _message: unknown, count: number | undefined): ErrorHandlerResult {
+    log(`connection error (${count ?? 1}): ${error.message}`);
+    // Same policy as the default handler: a few write/read errors are transient.
+    return { action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
+  }
+
+  closed(): CloseHandlerResult {
+    const now = Date.now();
+    this.crashes = this.crashes.filter((t) => now - t < CRASH_WINDOW_MS);
+    this.crashes.push(now);
+    if (this.crashes.length > MAX_CRASHES) {
+      const message = `The ${NAME} server crashed ${this.crashes.length} times in the last minute and will not be restarted. Run "${NAME}: Restart server" after fixing the cause (see "${NAME}: Show output").`;
+      log(message);
+      return { action: CloseAction.DoNotRestart, message };
+    }
+    log(`server connection closed; restarting (crash ${this.crashes.length} within ${CRASH_WINDOW_MS / 1000} s)`);
+    return { action: CloseAction.Restart, handled: true };
+  }
+}
+
+function isLinted(document: vscode.TextDocument): boolean {
+  return vscode.languages.match(DOCUMENT_SELECTOR as vscode.DocumentSelector, document) > 0;
+}
+
+/** Sends workspace/executeCommand to the server (waits for it to start if needed). */
+async function executeServerCommand<T>(command: string, args: unknown[] = []): Promise<T> {
+  if (!client) throw new Error('the language server is not running');
+  return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args })) as T;
+}
+
+// ---- configuration ----
+
+let lastWarning = '';
+
+/** Shows one warning naming the settings with a wrong type (once per distinct set). */
+function checkSettings(): void {
+  try {
+    const bad = invalidSettings(vscode.workspace.getConfiguration(SECTION));
+    const text = bad.join(', ');
+    if (text === lastWarning) return;
+    lastWarning = text;
+    if (bad.length === 0) return;
+    const message = `${NAME}: invalid value for ${text}; the default is used instead.`;
+    log(message);
+    void vscode.window.showWarningMessage(message);
+  } catch (err) {
+    log(`could not check settings: ${errorMessage(err)}`);
+  }
+}
+
+// ---- commands ----
+
+async function fixAll(): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || !isLinted(editor.document)) {
+    void vscode.window.showInformationMessage(`${NAME}: open a SQL file to fix its problems.`);
+    return;
+  }
+  const { document } = editor;
+  try {
+    const applied = await executeServerCommand<unknown>(SERVER_FIX_ALL, [document.uri.toString(), document.version]);
+    if (applied === 0) void vscode.window.setStatusBarMessage(`${NAME}: no auto-fixable problems in this file`, 4000);
+  } catch (err) {
+    log(`fix all failed: ${errorMessage(err)}`);
+    void vscode.window.showWarningMessage(`${NAME}: could not fix this file: ${errorMessage(err)}`);
+  }
+}
+
+/** The rule of the pg-rls-lint diagnostic under the cursor, if any. */
+function ruleAtCursor(): { id: string; url?: string } | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return undefined;
+  const position = editor.selection.active;
+  const diagnostic = vscode.languages
+    .getDiagnostics(editor.document.uri)
+    .find((d) => d.source === DIAGNOSTIC_SOURCE && d.range.contains(position) && d.code !== undefined);
+  return diagnostic ? ruleOfCode(diagnostic.code as DiagnosticCode) : undefined;
+}
+
+async function showRuleDocumentation(context: vscode.ExtensionContext): Promise<void> {
+  const docsDir = context.asAbsolutePath('dist/docs/rules');
+  let rule = ruleAtCursor();
+  if (!rule) {
+    const docs = listRuleDocs(docsDir);
+    if (docs.length === 0) {
+      void vscode.window.showInformationMessage(`${NAME}: no rule documentation is bundled; see ${DOCS_BASE}`);
+      return;
+    }
+    const pick = await vscode.window.showQuickPick(
+      docs.map((d) => ({ label: d.id, detail: d.summary })),
+      { placeHolder: 'Rule documentation to show', matchOnDetail: true },
+    );
+    if (!pick) return;
+    rule = { id: pick.label };
+  }
+  const file = ruleDocFile(docsDir, rule.id);
+  if (file) {
+    await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
+    return;
+  }
+  // Not bundled (e.g. a rule newer than the docs): the diagnostic's own link, else the repo.
+  const url = rule.url ?? `${DOCS_BASE}${encodeURIComponent(rule.id)}.md`;
+  await vscode.env.openExternal(vscode.Uri.parse(url));
+}
+
+async function showRlsMatrix(): Promise<void> {
+  let markdown: unknown;
+  try {
+    markdown = await executeServerCommand<unknown>(SERVER_RLS_MATRIX);
+  } catch (err) {
+    log(`RLS matrix failed: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(`${NAME}: the server could not build the RLS matrix: ${errorMessage(err)}`);
+    return;
+  }
+  if (typeof markdown !== 'string') {
+    void vscode.window.showErrorMessage(`${NAME}: the server returned no RLS matrix (is it up to date?).`);
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+  await vscode.commands.executeCommand('markdown.showPreview', document.uri);
+}
+
+// ---- activation ----
+
+export function activate(context: vscode.ExtensionContext): void {
+  output = vscode.window.createOutputChannel(NAME);
+  context.subscriptions.push(output);
+
+  const serverModule = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    synchronize: {
+      configurationSection: SECTION,
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher('**/*.{sql,pgsql,psql}'),
+        vscode.workspace.createFileSystemWatcher('**/.pg-rls-lint.json'),
+      ],
+    },
+    // A function, so a restart sends the settings of that moment.
+    initializationOptions: () => ({ settings: settingsObject(vscode.workspace.getConfiguration(SECTION)) }),
+    outputChannel: output,
+    errorHandler: new RestartingErrorHandler(),
+  };
+
+  // Client id `pgRlsLint` makes vscode-languageclient read `pgRlsLint.trace.server`.
+  client = new LanguageClient(SECTION, NAME, serverOptions, clientOptions);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('pgRlsLint.restartServer', async () => {
+      try {
+        log('restarting the server');
+        await client?.restart();
+      } catch (err) {
+        void vscode.window.showErrorMessage(`${NAME}: restart failed: ${errorMessage(err)}`);
+      }
+    }),
+    vscode.commands.registerCommand('pgRlsLint.fixAll', fixAll),
+    vscode.commands.registerCommand('pgRlsLint.showRuleDocumentation', () => showRuleDocumentation(context)),
+    vscode.commands.registerCommand('pgRlsLint.showOutput', () => output?.show(true)),
+    vscode.commands.registerCommand('pgRlsLint.showRlsMatrix', showRlsMatrix),
+    // synchronize.configurationSection already forwards changes to the server.
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(SECTION)) checkSettings();
+    }),
+  );
+
+  checkSettings();
+  // Not awaited: activation stays fast, and requests wait for the start themselves.
+  // A failed start is already reported to the user by vscode-languageclient.
+  client.start().catch((err: unknown) => log(`could not start the server: ${errorMessage(err)}`));
+}
+
+export async function deactivate(): Promise<void> {
+  const c = client;
+  client = undefined;
+  if (c) await c.stop().catch(() => undefined);
+}
