@@ -1,0 +1,44 @@
+// definer-search-path-missing on PostgreSQL (PGlite): a temp table named like the table a
+// SECURITY DEFINER function reads changes its answer (T19c, pg_temp is searched first); after
+// the fix `SET search_path = public, pg_temp` it does not. (F3: `= public` alone would not help.)
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'definer-search-path-missing';
+before(initParser);
+after(closeAll);
+
+/** Tenant A's user is a member of tenant A only. The attacker (authenticated, acting as that
+ * user) forges membership of tenant B with a temp table, then asks the definer function. */
+async function probe(q: Q, sql: string): Promise<boolean> {
+  await q(AUTH_STUB_SQL);
+  await q(`CREATE TABLE tenant_users (tenant_id uuid, user_id uuid); INSERT INTO tenant_users VALUES ('${TENANT_A}', '${TENANT_A}')`);
+  await q(sql); // the function is owned by the superuser
+  await q('GRANT EXECUTE ON FUNCTION is_member(uuid) TO authenticated');
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+  await q(`CREATE TEMP TABLE tenant_users (tenant_id uuid, user_id uuid); INSERT INTO tenant_users VALUES ('${TENANT_B}', '${TENANT_A}')`);
+  return (await q(`SELECT is_member('${TENANT_B}') AS m`))[0]!.m as boolean;
+}
+
+test('err: no SET search_path: a temp table hijacks the definer function (T19c); with public, pg_temp it does not', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'SECURITY DEFINER');
+  assert.match(finding.message, /pg_temp is searched first.*\(T19c\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => assert.equal(await probe(q, sqlOf(ws)), true, 'the forged membership is believed'));
+  const fixed = applyFix(ws, finding, /public, pg_temp/);
+  assert.match(sqlOf(fixed), /SECURITY DEFINER SET search_path = public, pg_temp/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => assert.equal(await probe(q, sqlOf(fixed)), false, 'public.tenant_users is read'));
+});
+
+test('ok (F3): SET search_path = public alone does not protect it', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const sql = sqlOf(ws).replace('SECURITY DEFINER', 'SECURITY DEFINER SET search_path = public');
+  const db = await getDb();
+  await inRollback(db, async (q) => assert.equal(await probe(q, sql), true));
+});

@@ -1,0 +1,53 @@
+// rls-not-enabled on PostgreSQL (PGlite): without RLS a granted role reads every row; after
+// the fix (ENABLE + FORCE) it reads none without a policy, and only its own rows with one.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'rls-not-enabled';
+before(initParser);
+after(closeAll);
+
+async function profiles(q: Q, sql: string, extra = ''): Promise<number> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  if (extra) await asOwner(q, extra);
+  await q(`INSERT INTO profiles VALUES ('${TENANT_A}', 'a'), ('${TENANT_B}', 'b'); GRANT SELECT ON profiles TO authenticated`);
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+  return count(q, 'profiles');
+}
+
+test('err: no RLS: a granted role reads every row; fixed: none without a policy, its own with one', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'profiles');
+  assert.match(finding.message, /row-level security is never enabled/);
+  const db = await getDb();
+  await inRollback(db, async (q) => assert.equal(await profiles(q, sqlOf(ws)), 2));
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;\nALTER TABLE profiles FORCE ROW LEVEL SECURITY;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => assert.equal(await profiles(q, sqlOf(fixed)), 0, 'RLS on, no policy: nothing (T12)'));
+  const policy = 'CREATE POLICY profiles_own ON profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));';
+  await inRollback(db, async (q) => assert.equal(await profiles(q, sqlOf(fixed), policy), 1, 'with a policy: only its own row'));
+});
+
+test('err: enabling another table in a later file does not count', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'public.invoices');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sqlOf(ws));
+    await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); GRANT SELECT ON invoices TO authenticated; SET ROLE authenticated`);
+    assert.equal(await count(q, 'invoices'), 2);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sqlOf(applyFix(ws, finding)));
+    await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); GRANT SELECT ON invoices TO authenticated; SET ROLE authenticated`);
+    assert.equal(await count(q, 'invoices'), 0);
+  });
+});
