@@ -227,6 +227,11 @@ INSERT INTO tokens DEFAULT VALUES;`,
     );
   });
 
+  test('ok: roles option replaces the default roles; a role nobody created is created', async () => {
+    const r = await verify([FILES[2]!], { roles: ['anon', 'auditor'] });
+    assert.deepEqual(r.probes.map(formatOutcome), ['anon SELECT public.notes → 2 rows', 'auditor SELECT public.notes → 42501 permission denied for table notes']);
+  });
+
   test('ok: timeoutMs <= 0 returns at once, marked timedOut', async () => {
     const r = await verify(FILES, { timeoutMs: 0 });
     assert.equal(r.timedOut, true);
