@@ -1,12 +1,11 @@
 // VS Code client: starts the bundled language server (dist/server.js) over IPC and adds the
 // pg-rls-lint commands. All analysis happens in the server; this file only wires the editor.
 //
-// Server-side contracts (workspace/executeCommand):
+// Server-side contracts (workspace/executeCommand, implemented in server/src/lsp/server.ts):
 //   pgRlsLint.server.fixAll    arguments [uri: string, version: number]
-//       Applies every safe fix of that document through workspace/applyEdit. Returns the
-//       number of fixes applied (0 when nothing to fix); rejects with a ResponseError when
-//       the version is stale or the document unknown.
-//   pgRlsLint.server.rlsMatrix arguments []
+//       Applies every safe fix of that document through workspace/applyEdit and returns
+//       { applied: boolean } (false: nothing to fix, a stale version, or the edit refused).
+//   pgRlsLint.server.rlsMatrix arguments [] (or [uri] to limit it to that file's project)
 //       Returns a Markdown string: the RLS matrix of the workspace.
 import * as vscode from 'vscode';
 import {
@@ -123,8 +122,8 @@ async function fixAll(): Promise<void> {
   }
   const { document } = editor;
   try {
-    const applied = await executeServerCommand<unknown>(SERVER_FIX_ALL, [document.uri.toString(), document.version]);
-    if (applied === 0) void vscode.window.setStatusBarMessage(`${NAME}: no auto-fixable problems in this file`, 4000);
+    const result = await executeServerCommand<{ applied?: boolean } | null>(SERVER_FIX_ALL, [document.uri.toString(), document.version]);
+    if (!result?.applied) void vscode.window.setStatusBarMessage(`${NAME}: no auto-fixable problems were fixed in this file`, 4000);
   } catch (err) {
     log(`fix all failed: ${errorMessage(err)}`);
     void vscode.window.showWarningMessage(`${NAME}: could not fix this file: ${errorMessage(err)}`);
