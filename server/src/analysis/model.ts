@@ -169,6 +169,8 @@ export interface Model {
   triggers: Trigger[];
   grantEvents: GrantEvent[];
   contextWrites: ContextWrite[];
+  /** ENABLE/DISABLE/[NO] FORCE ROW LEVEL SECURITY on tables the workspace does not create (e.g. storage.objects), by key */
+  rlsEventsOfUncreatedTables: Map<string, RlsEvent[]>;
   /** ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC seen (location) */
   defaultExecuteRevoked?: Loc;
   /** every statement in replay order */
@@ -185,6 +187,13 @@ export interface Model {
   /** Role attributes, if known. */
   roleBypassesRls(role: string | undefined): boolean | undefined;
 }
+
+const RLS_EVENT_KINDS: Record<string, RlsEvent['kind']> = {
+  AT_EnableRowSecurity: 'enable',
+  AT_DisableRowSecurity: 'disable',
+  AT_ForceRowSecurity: 'force',
+  AT_NoForceRowSecurity: 'no-force',
+};
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
@@ -263,6 +272,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
   const triggers: Trigger[] = [];
   const grantEvents: GrantEvent[] = [];
   const contextWrites: ContextWrite[] = [];
+  const rlsEventsOfUncreatedTables = new Map<string, RlsEvent[]>();
   const statements: Model['statements'] = [];
   /** policies on tables the workspace never creates (e.g. storage.objects) */
   const orphanPolicies: Policy[] = [];
@@ -417,6 +427,10 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
                 for (const o of cmd.def?.List?.items ?? []) if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = false;
               }
               if (v && cmd.subtype === 'AT_ChangeOwner') v.owner = { role: roleName(cmd.newowner), loc: here };
+              if (!t && !v && n.objtype === 'OBJECT_TABLE') {
+                const kind = RLS_EVENT_KINDS[cmd.subtype as string];
+                if (kind) rlsEventsOfUncreatedTables.set(k, [...(rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
+              }
               if (!t) continue;
               switch (cmd.subtype) {
                 case 'AT_EnableRowSecurity':
@@ -643,6 +657,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
     triggers,
     grantEvents,
     contextWrites,
+    rlsEventsOfUncreatedTables,
     defaultExecuteRevoked,
     statements,
     supabase,
