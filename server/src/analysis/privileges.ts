@@ -25,6 +25,8 @@ interface GrantFacts {
   managedRoles: Set<string>;
   /** role → every role it is a member of (transitively) */
   memberOf: Map<string, Set<string>>;
+  /** `role\0object` for every table REVOKE (object: a key or `schema:name`) */
+  revoked: Set<string>;
 }
 
 const cache = new WeakMap<Model, GrantFacts>();
@@ -39,8 +41,13 @@ function facts(model: Model): GrantFacts {
   const hit = cache.get(model);
   if (hit) return hit;
   const managedRoles = new Set<string>();
+  const revoked = new Set<string>();
   for (const g of model.grantEvents) {
-    if (!g.isGrant || g.objectKind !== 'table') continue;
+    if (g.objectKind !== 'table') continue;
+    if (!g.isGrant) {
+      for (const r of g.grantees) for (const o of g.objects) revoked.add(`${r}\u0000${o}`);
+      continue;
+    }
     if (!g.objects.some((o) => o.startsWith('schema:') || !model.views.has(o))) continue;
     g.grantees.forEach((r) => managedRoles.add(r));
   }
@@ -80,7 +87,7 @@ function facts(model: Model): GrantFacts {
     }
     memberOf.set(role, seen);
   }
-  const f = { managedRoles, memberOf };
+  const f = { managedRoles, memberOf, revoked };
   cache.set(model, f);
   return f;
 }
@@ -114,9 +121,8 @@ export function isMemberOf(model: Model, role: string, group: string): boolean {
 
 /** A REVOKE in the workspace names this role on this relation (or on all tables of its schema). */
 export function revokedFrom(model: Model, rel: Table | View, role: string): boolean {
-  return model.grantEvents.some(
-    (g) => !g.isGrant && g.objectKind === 'table' && g.grantees.includes(role) && (g.objects.includes(rel.key) || g.objects.includes(`schema:${rel.schema}`)),
-  );
+  const r = facts(model).revoked;
+  return r.has(`${role}\u0000${rel.key}`) || r.has(`${role}\u0000schema:${rel.schema}`);
 }
 
 /** Supabase grants ALL on tables in `public` to its API roles unless the workspace revokes it. */
@@ -124,8 +130,20 @@ function platformGrant(model: Model, rel: Table | View, role: string): boolean {
   return model.supabase && rel.schema === 'public' && (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role) && !revokedFrom(model, rel, role);
 }
 
-/** Privileges of `role` on a table or view as the workspace shows them (membership and PUBLIC included). */
+const privilegeCache = new WeakMap<Model, WeakMap<Table | View, Map<string, Set<string>>>>();
+
+/** Privileges of `role` on a table or view as the workspace shows them (membership and PUBLIC included). Shared: do not mutate. */
 export function privilegesOf(model: Model, rel: Table | View, role: string): Set<string> {
+  let byRel = privilegeCache.get(model);
+  if (!byRel) privilegeCache.set(model, (byRel = new WeakMap()));
+  let byRole = byRel.get(rel);
+  if (!byRole) byRel.set(rel, (byRole = new Map()));
+  let out = byRole.get(role);
+  if (!out) byRole.set(role, (out = computePrivileges(model, rel, role)));
+  return out;
+}
+
+function computePrivileges(model: Model, rel: Table | View, role: string): Set<string> {
   const out = new Set<string>();
   for (const r of rolesActingAs(model, role)) {
     for (const p of rel.grants.get(r) ?? []) out.add(p);

@@ -40,36 +40,6 @@ function lastOf(events: ReadonlyArray<{ kind: string; loc: Loc }>, kinds: [strin
   return undefined;
 }
 
-/** ALTER TABLE row-security events of tables the workspace never creates (e.g. storage.objects), per key. */
-function eventsOfUncreatedTables(model: Model): Map<string, Array<{ kind: string; loc: Loc }>> {
-  const created = new Set<string>();
-  const out = new Map<string, Array<{ kind: string; loc: Loc }>>();
-  const kinds: Record<string, string> = {
-    AT_EnableRowSecurity: 'enable',
-    AT_DisableRowSecurity: 'disable',
-    AT_ForceRowSecurity: 'force',
-    AT_NoForceRowSecurity: 'no-force',
-  };
-  for (const { file, stmt } of model.statements) {
-    const n = stmt.node;
-    if (stmt.kind === 'CreateStmt') created.add(model.key([n.relation?.schemaname, n.relation?.relname]));
-    else if (stmt.kind === 'CreateTableAsStmt') created.add(model.key([n.into?.rel?.schemaname, n.into?.rel?.relname]));
-    else if (stmt.kind === 'AlterTableStmt' && n.objtype === 'OBJECT_TABLE' && n.relation) {
-      const k = model.key([n.relation.schemaname, n.relation.relname]);
-      for (const c of n.cmds ?? []) {
-        const kind = kinds[c.AlterTableCmd?.subtype];
-        if (!kind) continue;
-        const list = out.get(k) ?? [];
-        list.push({ kind, loc: { file: file.file, start: stmt.start, end: stmt.end } });
-        out.set(k, list);
-      }
-    }
-  }
-  for (const k of created) out.delete(k);
-  for (const k of model.views.keys()) out.delete(k);
-  return out;
-}
-
 export const rlsDisabled = defineRule({
   meta: {
     id: 'rls-disabled',
@@ -124,24 +94,23 @@ export const rlsDisabled = defineRule({
     };
 
     for (const t of model.tables.values()) {
-      if (t.temp) continue;
-      const name = tableName(model, t);
-      const reachable = config.exposedSchemas.includes(t.schema) || t.policies.length > 0 || !!rlsAncestor(model, t);
+      if (t.temp || t.rlsEvents.length === 0) continue;
       const enableWord = lastOf(t.rlsEvents, ['enable', 'disable']);
       // consistent with rls-not-enabled (exposed schemas) and policy-on-table-without-rls (tables with policies),
       // which leave a table with a DISABLE to this rule
-      if (enableWord?.kind === 'disable' && !t.rlsEnabled && reachable) {
-        reportWord({ kind: 'disable', loc: enableWord.loc }, t.key, name, t, t.policies.map((p) => p.name));
+      const reachable = () => config.exposedSchemas.includes(t.schema) || t.policies.length > 0 || !!rlsAncestor(model, t);
+      if (enableWord?.kind === 'disable' && !t.rlsEnabled && reachable()) {
+        reportWord({ kind: 'disable', loc: enableWord.loc }, t.key, tableName(model, t), t, t.policies.map((p) => p.name));
       }
       // consistent with rls-not-forced (enabled, not forced), which leaves a NO FORCE to this rule
       const forceWord = lastOf(t.rlsEvents, ['force', 'no-force']);
       if (forceWord?.kind === 'no-force' && t.rlsEnabled && !t.rlsForced) {
-        reportWord({ kind: 'no-force', loc: forceWord.loc }, t.key, name, t, t.policies.map((p) => p.name));
+        reportWord({ kind: 'no-force', loc: forceWord.loc }, t.key, tableName(model, t), t, t.policies.map((p) => p.name));
       }
     }
 
     // Tables the migrations alter but never create (e.g. storage.objects on Supabase).
-    for (const [key, events] of eventsOfUncreatedTables(model)) {
+    for (const [key, events] of model.rlsEventsOfUncreatedTables) {
       const policyNames = model.policies.filter((p) => p.table === key).map((p) => p.name);
       if (!config.exposedSchemas.includes(key.split('.')[0]!) && policyNames.length === 0) continue;
       const enableWord = lastOf(events, ['enable', 'disable']);
