@@ -1,6 +1,8 @@
 // The verify engine on real migrations: replay on PGlite, statement errors mapped to files and
 // UTF-16 offsets, probes per (table, role), and PGlite's dead-instance gap reported as 'dead'.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { codePointPosToUtf16, splitSql } from '../server/src/verify/split.js';
 import { formatOutcome, verify, type ProbeResult, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
@@ -92,11 +94,14 @@ GRANT SELECT ON invoices TO app_user;
   },
 ];
 
+// the initialised data directory is kept here between test runs (gitignored)
+const CACHE_DIR = join(__dirname, '..', '.cache');
+
 let res: VerifyResult;
 let ms = 0;
 before(async () => {
   const t = Date.now();
-  res = await verify(FILES);
+  res = await verify(FILES, { cacheDir: CACHE_DIR });
   ms = Date.now() - t;
 });
 
@@ -110,6 +115,7 @@ describe('verify: default probes', () => {
   test('ok: reports the PostgreSQL version it ran', () => {
     assert.match(res.pgVersion, /^PostgreSQL \d+\.\d+ \(PGlite /);
     assert.ok(ms < 20_000, `verify took ${ms} ms`);
+    assert.ok(existsSync(CACHE_DIR) && readdirSync(CACHE_DIR).some((f) => /^pglite-.*-pristine\.tar$/.test(f)), 'pristine data directory cached');
   });
 
   test('err: T01 recursion migration gives probe outcome error 42P17', () => {

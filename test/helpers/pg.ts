@@ -1,8 +1,9 @@
 // Shared PGlite harness for every test that executes SQL on PostgreSQL.
 //
 // Costs, measured on this machine (2 cores, Node 20, PGlite 0.5.16 = PostgreSQL 18.6 WASM):
-// - first `new PGlite()` in a process: 2.3–4.8 s (WASM compile + initdb);
-// - a later cold `new PGlite()`: ~1.5–1.8 s; `freshDb()` (loads a dumped data dir): ~0.3–0.7 s;
+// - `new PGlite()` (initdb): 2.3–4.8 s for the first in a process, ~1.5–1.8 s later;
+// - loading a dumped data dir instead: ~0.7 s for the first in a process, ~0.3–0.5 s later.
+//   getDb()/freshDb() load a template kept in .cache/ (built once per machine: initdb + roles);
 // - one `inRollback` case (BEGIN, a few DDL statements, SET ROLE, a count, ROLLBACK): 2–10 ms.
 // So: one `getDb()` per test file, every case inside `inRollback`, and `freshDb()` only for
 // cases that break the instance (PGlite's deep-recursion gap, TRUTHS T02/T05/T06).
@@ -18,6 +19,9 @@
 //     const r = await tryQuery(q, `INSERT INTO t VALUES (1)`); // { ok: false, error: { code: '42501', … } }
 //   });
 //   after(closeAll);                    // optional: closes every instance this file opened
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 
 export type Row = Record<string, any>;
@@ -89,36 +93,57 @@ async function start(loadDataDir?: Blob): Promise<PGlite> {
   return db;
 }
 
-/** The instance shared by the tests of this file (started once, standard roles created).
- * If a test killed it (see isDead), the next call returns a fresh one. */
+// The template: a dumped data directory of a fresh instance with the standard roles. Kept on
+// disk (.cache/, gitignored) so every test process loads it (~0.7 s) instead of running initdb
+// (~2.3–4 s). The file name carries PGlite's version and a hash of STANDARD_ROLES.
+function templateFile(): string {
+  const pkg = join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+  const version = (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+  const hash = createHash('sha256').update(JSON.stringify(STANDARD_ROLES)).digest('hex').slice(0, 12);
+  return join(__dirname, '..', '..', '.cache', `pglite-${version}-${hash}.tar`);
+}
+
+function getTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const file = templateFile();
+    try {
+      return new Blob([readFileSync(file)]);
+    } catch {
+      // not cached yet
+    }
+    const db = await start();
+    await ensureRoles(db);
+    const blob = await db.dumpDataDir('none');
+    await closeDb(db);
+    try {
+      // atomic: concurrent test processes may write it at the same time
+      mkdirSync(dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, Buffer.from(await blob.arrayBuffer()));
+      renameSync(tmp, file);
+    } catch {
+      // a read-only checkout: every process builds its own
+    }
+    return blob;
+  })();
+  return template;
+}
+
+/** The instance shared by the tests of this file (standard roles created). If a test killed
+ * it (see isDead), the next call returns a fresh one. */
 export async function getDb(): Promise<PGlite> {
   if (shared) {
     const db = await shared;
     if (!db.closed && !deadDbs.has(db)) return db;
   }
-  shared = (async () => {
-    const db = template ? await start(await template) : await start();
-    await ensureRoles(db);
-    return db;
-  })();
+  shared = freshDb();
   return shared;
 }
 
-/** A new instance for a test that breaks it (standard roles created). Loaded from a dump of a
- * clean instance (~0.4 s instead of ~1.7 s for initdb). Close it when done (`db.close()`). */
+/** A new instance for a test that breaks it (standard roles created), loaded from the
+ * template (~0.5 s). Close it when done (`closeDb(db)`), or use withFreshDb. */
 export async function freshDb(): Promise<PGlite> {
-  template ??= (async () => {
-    // Dump the shared instance when there is a live one (tests never commit objects, so it
-    // holds just the standard roles): ~0.2 s instead of a cold start.
-    const s = shared ? await shared : undefined;
-    if (s && !s.closed && !(await isDead(s))) return s.dumpDataDir('none');
-    const db = await start();
-    await ensureRoles(db);
-    const blob = await db.dumpDataDir('none');
-    await closeDb(db);
-    return blob;
-  })();
-  const db = await start(await template);
+  const db = await start(await getTemplate());
   rolesDone.set(db, new Set(STANDARD_ROLES.map((r) => r.name)));
   return db;
 }
