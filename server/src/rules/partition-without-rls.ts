@@ -1,6 +1,13 @@
+import type { Table } from '../analysis/model.js';
 import { mayBeQueriedBySubjectRoles } from '../analysis/privileges.js';
+import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, rlsAncestor, tableName, where } from './util.js';
+import { enableRlsStatements, insertAfter, rlsAncestor, tableName } from './util.js';
+
+/** The last ENABLE ROW LEVEL SECURITY statement of a table. */
+function enableOf(t: Table): Loc | undefined {
+  return [...t.rlsEvents].reverse().find((e) => e.kind === 'enable')?.loc;
+}
 
 export const partitionWithoutRls = defineRule({
   meta: {
@@ -35,7 +42,7 @@ export const partitionWithoutRls = defineRule({
           `but a query on ${t.key} itself applies none, so every role granted access to ${t.key} reads and changes all of its rows (T29). ` +
           `Enable and force row-level security on ${name}; policies are not copied from ${parent}, so direct queries then see no rows until ${name} gets policies of its own.`,
         related: [
-          { file: anc.table.nameLoc.file, start: anc.table.nameLoc.start, end: anc.table.nameLoc.end, message: `${parent} has row-level security (${where(model, anc.table.created)})` },
+          { ...(enableOf(anc.table) ?? anc.table.nameLoc), message: `row-level security is enabled on ${parent} here` },
         ],
         fixes: [
           {

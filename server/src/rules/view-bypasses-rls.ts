@@ -123,10 +123,12 @@ export const viewBypassesRls = defineRule({
       const tables = hits.map((h) => h.table.key).filter((k, i, a) => a.indexOf(k) === i);
       const tableText = tables.length === 1 ? tables[0]! : `${tables.slice(0, -1).join(', ')} and ${tables[tables.length - 1]}`;
       const ownerText = owner ? `its owner ${owner}` : 'its owner';
-      const related = hits.map((h) => ({ file: h.table.nameLoc.file, start: h.table.nameLoc.start, end: h.table.nameLoc.end, message: `${h.table.key} has row-level security (${where(model, h.table.created)})` }));
+      const text = fileOf(model, v.nameLoc.file)?.text ?? '';
+      const at = { file: v.nameLoc.file, start: v.nameLoc.start, end: Math.max(v.nameLoc.end, nameEnd(text, v.nameLoc.start, v.created.end)) };
+      const related = hits.map((h) => ({ file: h.table.nameLoc.file, start: h.table.nameLoc.start, end: h.table.nameLoc.end, message: `${h.table.key} (row-level security enabled; created at ${where(model, h.table.created)})` }));
       if (v.materialized) {
         report({
-          ...v.nameLoc,
+          ...at,
           message:
             `Materialized view ${v.key} stores rows of ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security: its rows are computed with ${ownerText}'s rights when it is created or refreshed, ` +
             'and a materialized view has no row-level security of its own (PostgreSQL rejects ENABLE ROW LEVEL SECURITY and security_invoker for it), ' +
@@ -137,7 +139,7 @@ export const viewBypassesRls = defineRule({
         continue;
       }
       report({
-        ...v.nameLoc,
+        ...at,
         message:
           `View ${v.key} reads ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but is not security_invoker: PostgreSQL checks the tables behind a view with ${ownerText}'s privileges and policies, not the querying role's. ` +
           `When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), every role that can select from ${v.key} sees all rows (T18); ` +
