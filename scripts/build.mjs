@@ -33,6 +33,9 @@ const common = {
   // build bundles cleanly. (libpg-query must stay on its CJS entry: it finds its .wasm
   // through __dirname.)
   alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
+  // ESM dependencies (fdir via tinyglobby) use import.meta.url, which is empty in CJS output.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  inject: ['scripts/import-meta-url.js'],
 };
 
 const builds = [
