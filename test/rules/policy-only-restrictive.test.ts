@@ -52,6 +52,8 @@ test('err: restrictive FOR ALL, permissive only for another role: no rows, no up
     assert.equal(await count(q, 'projects'), 0);
     const upd = await q(`WITH u AS (UPDATE projects SET org_id = org_id RETURNING 1) SELECT count(*)::int AS n FROM u`);
     assert.equal(upd[0]!.n, 0, 'UPDATE changes no rows');
+    const del = await q(`WITH d AS (DELETE FROM projects RETURNING 1) SELECT count(*)::int AS n FROM d`);
+    assert.equal(del[0]!.n, 0, 'DELETE removes no rows');
     await expectPgError(q(`INSERT INTO projects (id, org_id) VALUES (3, '${ORG_A}')`), '42501', 'new row violates row-level security policy');
   });
   const fixed = applyFix(ws, finding);

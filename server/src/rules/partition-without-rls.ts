@@ -16,7 +16,7 @@ export const partitionWithoutRls = defineRule({
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
-    guards: "A query on the partition itself applies none of the parent's policies: a role granted access to it reads all of its rows (T29).",
+    guards: "A query on the partition itself applies none of the parent's policies: a role granted access to it reads all of its rows.",
     truths: ['T29'],
   },
   check({ model, report }) {

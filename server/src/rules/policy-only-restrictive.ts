@@ -30,7 +30,7 @@ export const policyOnlyRestrictive = defineRule({
     severity: 'warning',
     category: 'correctness',
     fixKind: 'unsafe',
-    guards: 'A row is admitted only if some permissive policy allows it and every restrictive one does: with only restrictive policies, no row is ever visible or writable (T17).',
+    guards: 'A row is admitted only if some permissive policy allows it and every restrictive one does: with only restrictive policies, no row is ever visible or writable.',
     truths: ['T17'],
   },
   check({ model, report }) {

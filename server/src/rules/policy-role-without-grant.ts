@@ -16,7 +16,7 @@ export const policyRoleWithoutGrant = defineRule({
     severity: 'info',
     category: 'correctness',
     fixKind: 'unsafe',
-    guards: 'PostgreSQL checks table privileges before row-level security: without the GRANT the query fails with 42501 and the policy is never used (T28).',
+    guards: 'PostgreSQL checks table privileges before row-level security: without the GRANT the query fails with 42501 and the policy is never used.',
     truths: ['T28'],
   },
   check({ model, report }) {

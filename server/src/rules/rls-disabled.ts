@@ -48,7 +48,7 @@ export const rlsDisabled = defineRule({
     category: 'security',
     fixKind: 'unsafe',
     guards:
-      'DISABLE: PostgreSQL ignores the policies and every role with a grant reads and changes all rows; NO FORCE: the table owner bypasses every policy (T13).',
+      'DISABLE: PostgreSQL ignores the policies and every role with a grant reads and changes all rows; NO FORCE: the table owner bypasses every policy.',
     truths: ['T13'],
     sources: ['splinter 0013 rls_disabled_in_public'],
   },

@@ -104,7 +104,7 @@ export const viewBypassesRls = defineRule({
     category: 'security',
     fixKind: 'unsafe',
     guards:
-      "A view reads its tables with its owner's rights: when the owner bypasses RLS, every role that can select from the view sees all rows (T18).",
+      "A view reads its tables with its owner's rights: when the owner bypasses RLS, every role that can select from the view sees all rows.",
     truths: ['T18', 'T18b'],
     sources: ['splinter 0010 security_definer_view', 'splinter 0016 materialized_view_in_api'],
   },
