@@ -82,3 +82,10 @@ test('ok: only the parent granted (grants managed here): a direct query fails wi
     await expectPgError(q('SELECT count(*) FROM events_2024'), '42501', 'permission denied for table events_2024');
   });
 });
+
+test('ok: no double report: rls-not-enabled and rls-enabled-without-policy leave children of RLS tables to this rule', () => {
+  for (const n of [0, 1, 2]) {
+    const { findings } = invalidFinding(ID, n);
+    assert.deepEqual(findings.filter((f) => f.rule === 'rls-not-enabled' || f.rule === 'rls-enabled-without-policy'), [], `Invalid example ${n + 1}`);
+  }
+});
