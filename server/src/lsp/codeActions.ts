@@ -1,0 +1,174 @@
+// Code actions. Quick fixes only replay the fixes a finding carries (the same ones as in
+// `Diagnostic.data`), taken from the latest lint so a diagnostic of an older version of
+// the text gets no action; plus "disable for this line / file" and "fix all".
+import {
+  CodeActionKind,
+  type CodeAction,
+  type CodeActionParams,
+  type Command,
+  type Diagnostic,
+  type TextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver/node';
+import { safeFixEdits, type Finding } from '../engine/workspace.js';
+import { isOurs, sameRange, toLspEdit } from './diagnostics.js';
+
+export const FIX_ALL_KIND = 'source.fixAll.pg-rls-lint';
+export const APPLY_EDIT_COMMAND = 'pgRlsLint.server.applyEdit';
+export const UNSAFE_SUFFIX = ' (review: changes behaviour)';
+
+export interface EditCaps {
+  /** client supports `documentChanges` (versioned edits) */
+  documentChanges: boolean;
+  /** client supports CodeAction literals (else Commands are returned) */
+  literals: boolean;
+}
+
+export interface ActionContext {
+  /** engine id of the requested document */
+  id: string;
+  /** current text of the document (as the engine has it) */
+  text: string;
+  /** latest findings of the document */
+  findings: readonly Finding[];
+  /** offset → position in the document */
+  positionAt(offset: number): { line: number; character: number };
+  /** engine id → the URI the client uses */
+  uriOf(id: string): string;
+  /** version of an open document by client URI, null when not open */
+  versionOf(uri: string): number | null;
+  caps: EditCaps;
+}
+
+/** Does a requested `only` list ask for `kind` (kinds are hierarchical: `source` covers `source.fixAll.x`)? */
+export function wants(only: readonly string[] | undefined, kind: string, whenUnspecified: boolean): boolean {
+  if (!only || only.length === 0) return whenUnspecified;
+  return only.some((o) => kind === o || kind.startsWith(`${o}.`));
+}
+
+export function codeActions(params: CodeActionParams, ctx: ActionContext): Array<CodeAction | Command> {
+  const only = params.context.only;
+  const out: CodeAction[] = [];
+  if (wants(only, CodeActionKind.QuickFix, true)) {
+    const disableSeen = new Set<string>();
+    for (const diag of params.context.diagnostics) {
+      if (!isOurs(diag)) continue;
+      const finding = ctx.findings.find((f) => f.rule === diag.code && sameRange(f.range, diag.range));
+      if (!finding) continue; // the text moved on: no action for a stale diagnostic
+      out.push(...quickFixes(diag, finding, ctx));
+      for (const a of disableActions(diag, finding, ctx)) {
+        if (disableSeen.has(a.title)) continue;
+        disableSeen.add(a.title);
+        out.push(a);
+      }
+    }
+  }
+  if (wants(only, FIX_ALL_KIND, false)) {
+    const fixAll = fixAllAction(ctx);
+    if (fixAll) out.push(fixAll);
+  }
+  return ctx.caps.literals ? out : out.map((a) => ({ title: a.title, command: APPLY_EDIT_COMMAND, arguments: [a.edit] }));
+}
+
+function quickFixes(diag: Diagnostic, finding: Finding, ctx: ActionContext): CodeAction[] {
+  let preferred = false;
+  return finding.fixes.map((fix) => {
+    const byUri = new Map<string, TextEdit[]>();
+    for (const e of fix.edits) {
+      const uri = ctx.uriOf(e.file);
+      byUri.set(uri, [...(byUri.get(uri) ?? []), toLspEdit(e.range, e.newText)]);
+    }
+    const action: CodeAction = {
+      title: fix.kind === 'unsafe' ? fix.title + UNSAFE_SUFFIX : fix.title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diag],
+      edit: workspaceEdit(byUri, ctx),
+    };
+    if (fix.kind === 'safe' && !preferred) {
+      action.isPreferred = true;
+      preferred = true;
+    }
+    return action;
+  });
+}
+
+const NEXT_LINE_RE = /--\s*pg-rls-lint-disable-next-line\b/;
+const FILE_RE = /--\s*pg-rls-lint-disable-file\b/;
+
+function disableActions(diag: Diagnostic, finding: Finding, ctx: ActionContext): CodeAction[] {
+  const rule = finding.rule;
+  const uri = ctx.uriOf(ctx.id);
+  const lines = lineInfo(ctx.text);
+  const line = finding.range.start.line;
+  const actions: CodeAction[] = [];
+
+  // next-line: extend a suppression comment already on the line above, else insert one
+  // with the line's indentation (a comment inserted below another one would steal its line)
+  let edit: TextEdit;
+  const above = line > 0 ? lines.text(line - 1) : undefined;
+  if (above !== undefined && NEXT_LINE_RE.test(above)) {
+    const at = { line: line - 1, character: above.length };
+    edit = { range: { start: at, end: at }, newText: ` ${rule}` };
+  } else {
+    const indent = /^[ \t]*/.exec(lines.text(line) ?? '')![0];
+    const at = { line, character: 0 };
+    edit = { range: { start: at, end: at }, newText: `${indent}-- pg-rls-lint-disable-next-line ${rule}${lines.eol}` };
+  }
+  actions.push({
+    title: `Disable ${rule} for this line`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diag],
+    edit: workspaceEdit(new Map([[uri, [edit]]]), ctx),
+  });
+
+  const first = lines.text(0) ?? '';
+  const start = { line: 0, character: 0 };
+  const fileEdit: TextEdit = FILE_RE.test(first)
+    ? { range: { start: { line: 0, character: first.length }, end: { line: 0, character: first.length } }, newText: ` ${rule}` }
+    : { range: { start, end: start }, newText: `-- pg-rls-lint-disable-file ${rule}${lines.eol}` };
+  actions.push({
+    title: `Disable ${rule} for this file`,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diag],
+    edit: workspaceEdit(new Map([[uri, [fileEdit]]]), ctx),
+  });
+  return actions;
+}
+
+/** One action applying every safe fix of the file that does not overlap another. */
+export function fixAllAction(ctx: ActionContext): CodeAction | undefined {
+  const edits = fixAllEdits(ctx);
+  if (edits.length === 0) return undefined;
+  return {
+    title: 'Fix all safe pg-rls-lint problems',
+    kind: FIX_ALL_KIND,
+    edit: workspaceEdit(new Map([[ctx.uriOf(ctx.id), edits]]), ctx),
+  };
+}
+
+export function fixAllEdits(ctx: Pick<ActionContext, 'id' | 'findings' | 'positionAt'>): TextEdit[] {
+  return safeFixEdits(ctx.findings, ctx.id).map((e) => toLspEdit({ start: ctx.positionAt(e.start), end: ctx.positionAt(e.end) }, e.newText));
+}
+
+/** `documentChanges` with versions when the client supports it (null version: not open), else `changes`. */
+export function workspaceEdit(byUri: Map<string, TextEdit[]>, ctx: Pick<ActionContext, 'versionOf' | 'caps'>): WorkspaceEdit {
+  if (ctx.caps.documentChanges) {
+    return {
+      documentChanges: [...byUri].map(([uri, edits]) => ({ textDocument: { uri, version: ctx.versionOf(uri) }, edits })),
+    };
+  }
+  return { changes: Object.fromEntries(byUri) };
+}
+
+function lineInfo(text: string): { eol: string; text(line: number): string | undefined } {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  let lines: string[] | undefined;
+  return {
+    eol,
+    text(line: number) {
+      lines ??= text.split('\n');
+      const l = lines[line];
+      return l === undefined ? undefined : l.endsWith('\r') ? l.slice(0, -1) : l;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+// Engine findings and config problems → LSP diagnostics. The one place that turns the
+// engine's types into LSP's (code actions reuse `toLspEdit` and the data shape from here).
+import { DiagnosticSeverity, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
+import type { Range, Severity } from '../analysis/types.js';
+import type { Finding } from '../engine/workspace.js';
+import type { FixKind } from '../rules/types.js';
+import type { ConfigIssue } from './settings.js';
+
+export const SOURCE = 'pg-rls-lint';
+/** Diagnostic code of a problem in `.pg-rls-lint.json`. */
+export const INVALID_CONFIG = 'invalid-config';
+
+export interface DiagnosticCaps {
+  relatedInformation: boolean;
+  codeDescription: boolean;
+}
+
+/** `Diagnostic.data` of a finding: its fixes, ready to replay as workspace edits. */
+export interface DiagnosticData {
+  rule: string;
+  fixes: FixData[];
+}
+
+export interface FixData {
+  title: string;
+  kind: FixKind;
+  edits: Array<{ uri: string; range: Range; newText: string }>;
+}
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function severityOf(s: Severity): DiagnosticSeverity {
+  return SEVERITY[s] ?? DiagnosticSeverity.Warning;
+}
+
+/** `uriOf` maps an engine file id to the URI the client knows the file by. */
+export function toDiagnostic(f: Finding, caps: DiagnosticCaps, uriOf: (id: string) => string): Diagnostic {
+  const data: DiagnosticData = {
+    rule: f.rule,
+    fixes: f.fixes.map((fix) => ({
+      title: fix.title,
+      kind: fix.kind,
+      edits: fix.edits.map((e) => ({ uri: uriOf(e.file), range: copyRange(e.range), newText: e.newText })),
+    })),
+  };
+  const d: Diagnostic = {
+    range: copyRange(f.range),
+    severity: severityOf(f.severity),
+    code: f.rule,
+    source: SOURCE,
+    message: f.message,
+    data,
+  };
+  if (caps.codeDescription) d.codeDescription = { href: f.docs };
+  if (caps.relatedInformation && f.related.length > 0) {
+    d.relatedInformation = f.related.map((r) => ({ location: { uri: uriOf(r.file), range: copyRange(r.range) }, message: r.message }));
+  }
+  return d;
+}
+
+/** Diagnostics on `.pg-rls-lint.json` itself, one per problem of the file (invalid JSON: exactly one). */
+export function configDiagnostics(issues: readonly ConfigIssue[], text: string | undefined): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const i of issues) {
+    if (i.origin !== 'file') continue;
+    const start = { line: i.line ?? 0, character: i.character ?? 0 };
+    let end = start;
+    if (text !== undefined && i.start !== undefined && i.end !== undefined && i.end > i.start) {
+      end = positionAt(text, i.end);
+    }
+    out.push({
+      range: { start, end },
+      severity: i.fatal ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+      code: INVALID_CONFIG,
+      source: SOURCE,
+      message: i.message + (i.fatal ? ' — the file is ignored; linting with the defaults.' : ''),
+    });
+  }
+  return out;
+}
+
+export function isOurs(d: Diagnostic): boolean {
+  return d.source === SOURCE && typeof d.code === 'string' && d.code !== INVALID_CONFIG;
+}
+
+export function sameRange(a: Range, b: Range): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+}
+
+export function toLspEdit(range: Range, newText: string): TextEdit {
+  return { range: copyRange(range), newText };
+}
+
+function copyRange(r: Range): Range {
+  return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
+}
+
+function positionAt(text: string, offset: number): { line: number; character: number } {
+  let line = 0;
+  let last = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i + 1;
+    }
+  }
+  return { line, character: Math.min(offset, text.length) - last };
+}

@@ -1,0 +1,102 @@
+// The disk side of the language server: URIs ↔ paths, which files of a workspace folder
+// are linted (the config's include/exclude globs), discovery and reading. No LSP types here.
+import { readFile } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { glob } from 'tinyglobby';
+import { URI } from 'vscode-uri';
+import { ALWAYS_EXCLUDED, type Config } from '../analysis/config.js';
+
+/** Files larger than this are not read into the editor's workspace (logged). */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The URI string of a disk path, exactly as VS Code spells it for an open document
+ * (`URI.file(path).toString()`: lower-case drive letter, `%3A`, percent-encoded spaces).
+ */
+export function fileUri(path: string): string {
+  return URI.file(path).toString();
+}
+
+/** One spelling per URI, so a document and its disk file share one engine id. */
+export function canonicalUri(uri: string): string {
+  try {
+    return URI.parse(uri).toString();
+  } catch {
+    return uri;
+  }
+}
+
+/** The file-system path of a `file:` URI, else undefined (untitled:, vscode-notebook-cell:, …). */
+export function uriToPath(uri: string): string | undefined {
+  try {
+    const u = URI.parse(uri);
+    return u.scheme === 'file' ? u.fsPath : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `/` separated path of `path` relative to `root`, or undefined when it is outside `root`. */
+export function relativeTo(root: string, path: string): string | undefined {
+  const rel = relative(root, path);
+  if (rel === '' || rel.startsWith('..') || /^[a-zA-Z]:/.test(rel) || rel.startsWith(sep)) return undefined;
+  return sep === '\\' ? rel.split(sep).join('/') : rel;
+}
+
+/** Whether a path (relative to its workspace folder, `/` separated) is linted under a config. */
+export function fileMatcher(config: Config): (relPath: string) => boolean {
+  if (config.include.length === 0) return () => false;
+  const include = picomatch(config.include, { dot: false });
+  const exclude = picomatch([...config.exclude, ...ALWAYS_EXCLUDED], { dot: false });
+  return (rel) => include(rel) && !exclude(rel);
+}
+
+/** Every file of `root` matching the config, as absolute paths. Never throws (logs). */
+export async function discoverFiles(root: string, config: Config, log: (message: string) => void): Promise<string[]> {
+  if (config.include.length === 0) return [];
+  try {
+    const match = fileMatcher(config);
+    const found = await glob(config.include, {
+      cwd: root,
+      ignore: [...config.exclude, ...ALWAYS_EXCLUDED],
+      absolute: true,
+      onlyFiles: true,
+      dot: false,
+      expandDirectories: false,
+      followSymbolicLinks: false,
+    });
+    // picomatch decides, so discovery and single-file events agree
+    return found.filter((p) => {
+      const rel = relativeTo(root, p);
+      return rel !== undefined && match(rel);
+    });
+  } catch (e) {
+    log(`cannot list the files of ${root}: ${(e as Error)?.message ?? e}`);
+    return [];
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export type ReadResult = { ok: true; text: string } | { ok: false; missing: boolean; reason: string };
+
+/** Reads a text file as strict UTF-8 (BOM dropped, as editors do). Never throws. */
+export async function readTextFile(path: string): Promise<ReadResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', reason: (e as Error)?.message ?? String(e) };
+  }
+  if (bytes.length > MAX_FILE_BYTES) {
+    return { ok: false, missing: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB, skipped` };
+  }
+  if (bytes.includes(0)) return { ok: false, missing: false, reason: 'binary file (contains NUL bytes), skipped' };
+  try {
+    return { ok: true, text: utf8.decode(bytes) };
+  } catch {
+    return { ok: false, missing: false, reason: 'not valid UTF-8, skipped' };
+  }
+}

@@ -1,0 +1,613 @@
+// The language server: wires LSP requests and notifications to the engine.
+//
+// One `Project` per workspace folder (its own config, `.pg-rls-lint.json` and engine
+// `Workspace`: a folder is one migration set), plus one for open files outside every
+// folder. Engine file ids are canonical URIs (`URI.file(path).toString()`, what VS Code
+// sends). Open buffers override the disk; the disk is read at discovery, on watched-file
+// events and on close — never per keystroke.
+//
+// Diagnostics are pushed: a change schedules a lint of its project after DEBOUNCE_MS (one
+// timer per URI, reset by every change). A lint first copies every open buffer of the
+// project into the engine (only changed texts are re-parsed), lints, then publishes for
+// every file whose diagnostics differ from the last published ones — including files that
+// are not open, since rules are workspace-wide. Work is serialised on one queue (the first
+// job is the initial discovery) so that config reloads, disk reads and lints never
+// interleave; requests (code actions, commands) wait for the initial discovery.
+import { basename, dirname } from 'node:path';
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  MessageType,
+  ShowMessageNotification,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type ClientCapabilities,
+  type CodeActionParams,
+  type Connection,
+  type Diagnostic,
+  type DidChangeWatchedFilesParams,
+  type ExecuteCommandParams,
+  type InitializeParams,
+  type InitializeResult,
+  type WorkspaceEdit,
+  type WorkspaceFolder,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
+import { initParser, Workspace, type LintResult } from '../engine/workspace.js';
+import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
+import { configDiagnostics, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
+import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relativeTo, uriToPath } from './files.js';
+import { rlsMatrix } from './matrix.js';
+import { issuesMessage, readConfigFile, resolveConfig, sectionOf, SETTINGS_SECTION } from './settings.js';
+
+export const COMMANDS = {
+  fixAll: 'pgRlsLint.server.fixAll',
+  rlsMatrix: 'pgRlsLint.server.rlsMatrix',
+  applyEdit: APPLY_EDIT_COMMAND,
+} as const;
+
+export const DEBOUNCE_MS = 150;
+const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
+const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
+const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`];
+const READ_CONCURRENCY = 32;
+
+interface Caps extends DiagnosticCaps, EditCaps {
+  configuration: boolean;
+  configurationDynamic: boolean;
+  watchedFilesDynamic: boolean;
+  workspaceFolders: boolean;
+}
+
+class Project {
+  readonly ws = new Workspace(DEFAULT_CONFIG);
+  match: (rel: string) => boolean = fileMatcher(DEFAULT_CONFIG);
+  /** last published diagnostics per engine id (JSON), only non-empty ones */
+  readonly published = new Map<string, string>();
+  /** open document id → version copied into the engine */
+  readonly synced = new Map<string, number>();
+  configFileUri?: string;
+  configDiagnosticsKey = '[]';
+  warnedKey = '';
+  constructor(
+    readonly name: string,
+    readonly folder?: { uri: string; path: string },
+  ) {}
+}
+
+export class PgRlsLintServer {
+  private readonly documents = new TextDocuments(TextDocument);
+  private caps: Caps = {
+    configuration: false,
+    configurationDynamic: false,
+    watchedFilesDynamic: false,
+    workspaceFolders: false,
+    relatedInformation: false,
+    codeDescription: false,
+    documentChanges: false,
+    literals: false,
+  };
+  private readonly projects = new Map<string, Project>();
+  private readonly loose = new Project('');
+  /** engine id → the URI the client spelled (when it differs) */
+  private readonly aliases = new Map<string, string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** ids of open documents (to tell an open from an edit) */
+  private readonly open = new Set<string>();
+  /** false when the client warns about wrong setting types itself (`initializationOptions.warnOnInvalidSettings`) */
+  private warnOnInvalidSettings = true;
+  private initSettings: unknown;
+  private pushedSettings: unknown;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly ready: Promise<void>;
+  private markReady!: () => void;
+
+  constructor(private readonly connection: Connection) {
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+  }
+
+  listen(): void {
+    const c = this.connection;
+    c.onInitialize((p) => this.initialize(p));
+    c.onInitialized(this.guard('initialized', undefined, () => this.initialized()));
+    this.documents.onDidChangeContent(this.guard('didChange', undefined, (e) => this.changed(e.document)));
+    this.documents.onDidClose(this.guard('didClose', undefined, (e) => this.closed(e.document)));
+    c.onCodeAction(this.guard('codeAction', [], (p) => this.codeAction(p)));
+    c.onExecuteCommand(this.guard('executeCommand', null, (p) => this.executeCommand(p)));
+    c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, (p) => this.configurationChanged(p.settings)));
+    c.onDidChangeWatchedFiles(this.guard('didChangeWatchedFiles', undefined, (p) => this.watchedFilesChanged(p)));
+    this.documents.listen(c);
+    c.listen();
+  }
+
+  // ----------------------------------------------------------------------------------
+  // Lifecycle
+
+  private async initialize(params: InitializeParams): Promise<InitializeResult> {
+    try {
+      await initParser();
+    } catch (e) {
+      this.error('cannot load the SQL parser', e);
+    }
+    const cc: ClientCapabilities = params.capabilities ?? {};
+    this.caps = {
+      configuration: !!cc.workspace?.configuration,
+      configurationDynamic: !!cc.workspace?.didChangeConfiguration?.dynamicRegistration,
+      watchedFilesDynamic: !!cc.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+      workspaceFolders: !!cc.workspace?.workspaceFolders,
+      relatedInformation: !!cc.textDocument?.publishDiagnostics?.relatedInformation,
+      codeDescription: !!cc.textDocument?.publishDiagnostics?.codeDescriptionSupport,
+      documentChanges: !!cc.workspace?.workspaceEdit?.documentChanges,
+      literals: !!cc.textDocument?.codeAction?.codeActionLiteralSupport,
+    };
+    const options = params.initializationOptions as { settings?: unknown; warnOnInvalidSettings?: unknown } | undefined;
+    this.initSettings = sectionOf(options?.settings);
+    this.warnOnInvalidSettings = options?.warnOnInvalidSettings !== false;
+
+    const folders: WorkspaceFolder[] = params.workspaceFolders ?? [];
+    if (folders.length === 0 && params.rootUri) folders.push({ uri: params.rootUri, name: basename(uriToPath(params.rootUri) ?? params.rootUri) });
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    if (folders.length === 0 && params.rootPath) folders.push({ uri: fileUri(params.rootPath), name: basename(params.rootPath) });
+    for (const f of folders) this.addFolder(f);
+
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        codeActionProvider: this.caps.literals ? { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false } : true,
+        executeCommandProvider: { commands: Object.values(COMMANDS) },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'pg-rls-lint' },
+    };
+  }
+
+  private initialized(): void {
+    const c = this.connection;
+    if (this.caps.configurationDynamic) {
+      c.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION }).catch((e) => this.error('cannot register for configuration changes', e));
+    }
+    if (this.caps.watchedFilesDynamic) {
+      c.client
+        .register(DidChangeWatchedFilesNotification.type, { watchers: WATCH_GLOBS.map((globPattern) => ({ globPattern })) })
+        .catch((e) => this.error('cannot register file watchers', e));
+    }
+    if (this.caps.workspaceFolders) {
+      c.workspace.onDidChangeWorkspaceFolders(
+        this.guard('didChangeWorkspaceFolders', undefined, (e) =>
+          this.enqueue(async () => {
+            for (const f of e.removed) this.removeFolder(f);
+            const added = e.added.map((f) => this.addFolder(f)).filter((p): p is Project => !!p);
+            for (const p of added) {
+              await this.reloadConfig(p);
+              await this.syncDisk(p);
+            }
+            this.lintAll();
+          }),
+        ),
+      );
+    }
+    void this.enqueue(async () => {
+      try {
+        for (const p of this.allProjects()) {
+          await this.reloadConfig(p);
+          await this.syncDisk(p);
+        }
+        this.lintAll();
+      } finally {
+        this.markReady();
+      }
+    });
+  }
+
+  private addFolder(f: WorkspaceFolder): Project | undefined {
+    const path = uriToPath(f.uri);
+    if (!path) {
+      this.log(`workspace folder ${f.uri} is not on disk; only its open files are linted`);
+      return undefined;
+    }
+    const uri = canonicalUri(f.uri);
+    if (this.projects.has(uri)) return undefined;
+    const p = new Project(f.name || basename(path), { uri, path });
+    this.projects.set(uri, p);
+    return p;
+  }
+
+  private removeFolder(f: WorkspaceFolder): void {
+    const uri = canonicalUri(f.uri);
+    const p = this.projects.get(uri);
+    if (!p) return;
+    this.projects.delete(uri);
+    for (const id of p.published.keys()) this.send(id, [], undefined);
+    if (p.configFileUri && p.configDiagnosticsKey !== '[]') this.send(p.configFileUri, [], undefined);
+  }
+
+  private allProjects(): Project[] {
+    return [...this.projects.values(), this.loose];
+  }
+
+  // ----------------------------------------------------------------------------------
+  // Which project owns a file, and whether it is linted
+
+  private projectOf(id: string): { project: Project; rel?: string } {
+    const path = uriToPath(id);
+    let best: { project: Project; rel: string } | undefined;
+    if (path) {
+      for (const p of this.projects.values()) {
+        const rel = relativeTo(p.folder!.path, path);
+        if (rel !== undefined && (!best || p.folder!.path.length > best.project.folder!.path.length)) best = { project: p, rel };
+      }
+    }
+    return best ?? { project: this.loose };
+  }
+
+  /** Whether an engine id belongs in `project` (open documents decide by language outside folders). */
+  private isLinted(id: string): boolean {
+    const { project, rel } = this.projectOf(id);
+    if (rel !== undefined) return project.match(rel);
+    const doc = this.doc(id);
+    return !!doc && (SQL_LANGUAGES.has(doc.languageId) || SQL_EXTENSIONS.test(id));
+  }
+
+  private doc(id: string): TextDocument | undefined {
+    return this.documents.get(this.uriOf(id));
+  }
+
+  private uriOf = (id: string): string => this.aliases.get(id) ?? id;
+
+  private versionOf = (uri: string): number | null => this.documents.get(uri)?.version ?? null;
+
+  // ----------------------------------------------------------------------------------
+  // Documents
+
+  private changed(doc: TextDocument): void {
+    const id = canonicalUri(doc.uri);
+    if (id !== doc.uri) this.aliases.set(id, doc.uri);
+    // a just-opened document is linted at once; edits wait for a pause in typing
+    const opened = !this.open.has(id);
+    this.open.add(id);
+    this.schedule(id, opened ? 0 : DEBOUNCE_MS);
+  }
+
+  private closed(doc: TextDocument): void {
+    const id = canonicalUri(doc.uri);
+    this.open.delete(id);
+    this.cancel(id);
+    void this.enqueue(async () => {
+      const { project } = this.projectOf(id);
+      project.synced.delete(id);
+      if (this.doc(id)) return; // reopened meanwhile
+      const path = uriToPath(id);
+      if (project.folder && path && this.isLinted(id)) {
+        const r = await readTextFile(path);
+        if (this.doc(id)) return;
+        if (r.ok) project.ws.setFile(id, r.text);
+        else {
+          if (!r.missing) this.log(`${path}: ${r.reason}`);
+          project.ws.removeFile(id);
+        }
+      } else {
+        project.ws.removeFile(id);
+      }
+      this.lintAndPublish(project);
+    });
+  }
+
+  private schedule(id: string, delay: number): void {
+    this.cancel(id);
+    this.timers.set(
+      id,
+      setTimeout(() => {
+        this.timers.delete(id);
+        void this.enqueue(async () => this.lintAndPublish(this.projectOf(id).project));
+      }, delay),
+    );
+  }
+
+  private cancel(id: string): void {
+    const t = this.timers.get(id);
+    if (t) clearTimeout(t);
+    this.timers.delete(id);
+  }
+
+  // ----------------------------------------------------------------------------------
+  // Linting and publishing
+
+  /** Copies changed open buffers of the project into its engine, drops files that left it; returns the lint. */
+  private refresh(project: Project): LintResult {
+    for (const doc of this.documents.all()) {
+      const id = canonicalUri(doc.uri);
+      if (this.projectOf(id).project !== project || !this.isLinted(id)) continue;
+      if (project.synced.get(id) !== doc.version || !project.ws.has(id)) {
+        project.ws.setFile(id, doc.getText());
+        project.synced.set(id, doc.version);
+      }
+    }
+    if (project === this.loose) {
+      for (const id of project.ws.files()) {
+        if (!this.doc(id) || this.projectOf(id).project !== project || !this.isLinted(id)) {
+          project.ws.removeFile(id);
+          project.synced.delete(id);
+        }
+      }
+    }
+    return project.ws.lint();
+  }
+
+  private lintAll(): void {
+    for (const p of this.allProjects()) this.lintAndPublish(p);
+  }
+
+  private lintAndPublish(project: Project): void {
+    const t0 = performance.now();
+    const result = this.refresh(project);
+    const ms = performance.now() - t0;
+    // every open buffer of the project is in this lint: their pending timers are redundant
+    for (const id of [...this.timers.keys()]) if (this.projectOf(id).project === project && project.synced.has(id)) this.cancel(id);
+    let count = 0;
+    for (const [id, findings] of result.byFile) {
+      const doc = this.doc(id);
+      const version = doc ? project.synced.get(id) : undefined;
+      if (doc && version !== doc.version) continue; // text moved on since: a newer lint is scheduled
+      if (this.publish(project, id, findings.map((f) => toDiagnostic(f, this.caps, this.uriOf)), version)) count++;
+    }
+    for (const id of [...project.published.keys()]) {
+      if (!result.byFile.has(id)) this.publish(project, id, [], undefined);
+    }
+    if (ms > 500) this.log(`linted ${result.byFile.size} files of ${project.name || 'loose files'} in ${Math.round(ms)} ms (${count} updated)`);
+  }
+
+  /** Publishes when the diagnostics differ from the last published ones. Returns whether it sent. */
+  private publish(project: Project, id: string, diagnostics: Diagnostic[], version: number | undefined): boolean {
+    const key = JSON.stringify(diagnostics);
+    if ((project.published.get(id) ?? '[]') === key) return false;
+    if (diagnostics.length) project.published.set(id, key);
+    else project.published.delete(id);
+    this.send(id, diagnostics, version);
+    return true;
+  }
+
+  private send(id: string, diagnostics: Diagnostic[], version: number | undefined): void {
+    void this.connection.sendDiagnostics({ uri: this.uriOf(id), version, diagnostics }).catch((e) => this.error('cannot publish diagnostics', e));
+  }
+
+  // ----------------------------------------------------------------------------------
+  // Disk
+
+  /** Makes the engine hold exactly the project's matching files: reads new ones, drops the others. */
+  private async syncDisk(project: Project): Promise<void> {
+    if (!project.folder) return;
+    const found = await discoverFiles(project.folder.path, project.ws.getConfig(), (m) => this.log(m));
+    const wanted = new Set(found.map((p) => fileUri(p)));
+    for (const id of project.ws.files()) {
+      if (this.doc(id) ? !this.isLinted(id) : !wanted.has(id)) {
+        project.ws.removeFile(id);
+        project.synced.delete(id);
+      }
+    }
+    const toRead = found.filter((p) => {
+      const id = fileUri(p);
+      return !project.ws.has(id) && !this.doc(id);
+    });
+    for (let i = 0; i < toRead.length; i += READ_CONCURRENCY) {
+      await Promise.all(toRead.slice(i, i + READ_CONCURRENCY).map((p) => this.loadFromDisk(project, fileUri(p), p)));
+    }
+  }
+
+  private async loadFromDisk(project: Project, id: string, path: string): Promise<void> {
+    const r = await readTextFile(path);
+    if (this.doc(id)) return; // opened meanwhile: the buffer wins
+    if (r.ok) {
+      project.ws.setFile(id, r.text);
+    } else {
+      if (!r.missing) this.log(`${path}: ${r.reason}`);
+      project.ws.removeFile(id);
+    }
+  }
+
+  private watchedFilesChanged(params: DidChangeWatchedFilesParams): Promise<void> {
+    return this.enqueue(async () => {
+      const touched = new Set<Project>();
+      const configs = new Set<Project>();
+      for (const change of params.changes) {
+        const id = canonicalUri(change.uri);
+        const path = uriToPath(id);
+        if (!path) continue;
+        if (basename(path) === CONFIG_FILE_NAME) {
+          const p = [...this.projects.values()].find((x) => x.folder!.path === dirname(path));
+          if (p) configs.add(p);
+          continue;
+        }
+        const { project, rel } = this.projectOf(id);
+        if (!project.folder || rel === undefined) continue;
+        if (this.doc(id)) continue; // an open buffer overrides the disk
+        if (change.type === FileChangeType.Deleted) {
+          if (project.ws.removeFile(id)) touched.add(project);
+          // a deleted folder: every file under it
+          for (const f of project.ws.files()) {
+            if (f.startsWith(`${id}/`) && !this.doc(f)) {
+              project.ws.removeFile(f);
+              touched.add(project);
+            }
+          }
+        } else if (project.match(rel)) {
+          await this.loadFromDisk(project, id, path);
+          touched.add(project);
+        } else if (change.type === FileChangeType.Created && !SQL_EXTENSIONS.test(path)) {
+          await this.syncDisk(project); // maybe a folder moved in
+          touched.add(project);
+        }
+      }
+      for (const p of configs) {
+        await this.reloadConfig(p);
+        await this.syncDisk(p);
+        touched.add(p);
+      }
+      for (const p of touched) this.lintAndPublish(p);
+    });
+  }
+
+  // ----------------------------------------------------------------------------------
+  // Settings
+
+  private configurationChanged(settings: unknown): Promise<void> {
+    if (!this.caps.configuration && settings !== undefined && settings !== null) this.pushedSettings = sectionOf(settings);
+    return this.enqueue(async () => {
+      for (const p of this.allProjects()) {
+        await this.reloadConfig(p);
+        await this.syncDisk(p);
+      }
+      this.lintAll();
+    });
+  }
+
+  private async editorSettings(scopeUri: string | undefined): Promise<unknown> {
+    if (this.caps.configuration) {
+      try {
+        return await this.connection.workspace.getConfiguration({ scopeUri, section: SETTINGS_SECTION });
+      } catch (e) {
+        this.error('workspace/configuration failed; using the initialization options', e);
+      }
+    }
+    return this.pushedSettings ?? this.initSettings;
+  }
+
+  /** Re-reads the editor settings and `.pg-rls-lint.json`; warns once per distinct problem set. */
+  private async reloadConfig(project: Project): Promise<void> {
+    const editor = await this.editorSettings(project.folder?.uri);
+    const file = project.folder ? await readConfigFile(project.folder.path) : { uri: '', path: '' };
+    const { config, issues: all } = resolveConfig(editor, file);
+    // the client may check its settings itself: then their problems are only logged here
+    const issues = this.warnOnInvalidSettings ? all : all.filter((i) => i.origin === 'file');
+    for (const i of all) if (!issues.includes(i)) this.log(`editor settings "${SETTINGS_SECTION}": ${i.message}`);
+    if (!sameConfig(config, project.ws.getConfig())) {
+      project.ws.setConfig(config);
+      project.match = fileMatcher(config);
+    }
+    const message = issuesMessage(issues, file, project.name);
+    const key = message ?? '';
+    if (key !== project.warnedKey) {
+      project.warnedKey = key;
+      if (message) {
+        this.log(message);
+        void this.connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message });
+      }
+    }
+    if (project.folder) {
+      const diagnostics = configDiagnostics(issues, file.text);
+      const diagKey = JSON.stringify(diagnostics);
+      if (diagKey !== project.configDiagnosticsKey || file.uri !== project.configFileUri) {
+        if (project.configFileUri && project.configFileUri !== file.uri && project.configDiagnosticsKey !== '[]') this.send(project.configFileUri, [], undefined);
+        if (diagKey !== '[]' || project.configDiagnosticsKey !== '[]') this.send(file.uri, diagnostics, undefined);
+        project.configDiagnosticsKey = diagKey;
+        project.configFileUri = file.uri;
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------------------------
+  // Code actions and commands
+
+  private async codeAction(params: CodeActionParams) {
+    await this.ready;
+    const ctx = this.actionContext(params.textDocument.uri);
+    return ctx ? codeActions(params, ctx) : [];
+  }
+
+  private actionContext(uri: string): ActionContext | undefined {
+    const id = canonicalUri(uri);
+    if (!this.isLinted(id)) return undefined;
+    const { project } = this.projectOf(id);
+    const result = this.refresh(project);
+    const parsed = project.ws.parsed(id);
+    if (!parsed) return undefined;
+    return {
+      id,
+      text: parsed.text,
+      findings: result.byFile.get(id) ?? [],
+      positionAt: (o) => parsed.positionAt(o),
+      uriOf: this.uriOf,
+      versionOf: this.versionOf,
+      caps: this.caps,
+    };
+  }
+
+  private async executeCommand(params: ExecuteCommandParams): Promise<unknown> {
+    await this.ready;
+    const args = params.arguments ?? [];
+    switch (params.command) {
+      case COMMANDS.fixAll:
+        return this.fixAll(args[0], args[1]);
+      case COMMANDS.rlsMatrix:
+        return this.matrix(args[0]);
+      case COMMANDS.applyEdit: {
+        const r = await this.connection.workspace.applyEdit({ label: 'pg-rls-lint', edit: args[0] as WorkspaceEdit });
+        return { applied: r.applied };
+      }
+      default:
+        this.log(`unknown command ${params.command}`);
+        return null;
+    }
+  }
+
+  private async fixAll(uri: unknown, version: unknown): Promise<{ applied: boolean }> {
+    if (typeof uri !== 'string') return { applied: false };
+    const doc = this.documents.get(uri) ?? this.doc(canonicalUri(uri));
+    if (typeof version === 'number' && doc && doc.version !== version) return { applied: false };
+    const ctx = this.actionContext(uri);
+    if (!ctx) return { applied: false };
+    const edits = fixAllEdits(ctx);
+    if (edits.length === 0) return { applied: false };
+    const edit = workspaceEdit(new Map([[ctx.uriOf(ctx.id), edits]]), ctx);
+    const r = await this.connection.workspace.applyEdit({ label: 'Fix all safe pg-rls-lint problems', edit });
+    if (!r.applied && r.failureReason) this.log(`fix all not applied: ${r.failureReason}`);
+    return { applied: r.applied };
+  }
+
+  private matrix(uri: unknown): string {
+    const projects =
+      typeof uri === 'string' ? [this.projectOf(canonicalUri(uri)).project] : this.allProjects().filter((p) => p.folder || p.ws.files().length > 0);
+    return rlsMatrix(
+      projects.map((p) => {
+        this.refresh(p);
+        return { name: p.name, model: p.ws.model() };
+      }),
+    );
+  }
+
+  // ----------------------------------------------------------------------------------
+  // Plumbing
+
+  /** Runs work after all earlier work; a failure is logged and does not stop the queue. */
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(work).catch((e) => this.error('internal error', e));
+    this.queue = run;
+    return run;
+  }
+
+  /** Wraps a handler: an exception is logged and the handler returns `fallback`. */
+  private guard<A extends unknown[], R, F>(name: string, fallback: F, fn: (...args: A) => R | Promise<R>): (...args: A) => Promise<R | F> {
+    return async (...args: A) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        this.error(`${name} failed`, e);
+        return fallback;
+      }
+    };
+  }
+
+  private log(message: string): void {
+    this.connection.console.log(message);
+  }
+
+  private error(message: string, e: unknown): void {
+    this.connection.console.error(`${message}: ${(e as Error)?.stack ?? String(e)}`);
+  }
+}
+
+function sameConfig(a: Config, b: Config): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

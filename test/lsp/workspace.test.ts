@@ -1,0 +1,196 @@
+// The server's view of a workspace folder: files on disk that are not open, watched-file
+// events, `.pg-rls-lint.json` and editor settings.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { ensureServerBuilt, uriOf, VSCODE_CAPABILITIES } from './client.js';
+import { byRule, Doc, has, lacks, start } from './helpers.js';
+
+before(() => ensureServerBuilt());
+
+const TABLE = 'CREATE TABLE t (id int);\n';
+const RLS = 'ALTER TABLE t ENABLE ROW LEVEL SECURITY;\nALTER TABLE t FORCE ROW LEVEL SECURITY;\n';
+
+test('ok: a change in one file updates the diagnostics of another file that is not open', async (t) => {
+  const { client, uri } = await start(t, { '1_tables.sql': TABLE, '2_rls.sql': '' });
+  const tables = uri('1_tables.sql');
+  const doc = new Doc(client, uri('2_rls.sql'), '');
+  const first = await client.waitForDiagnostics(tables, (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.equal(first.version, undefined); // not open
+  const mark = client.mark();
+  doc.append(RLS);
+  const after = await client.waitForDiagnostics(tables, (p) => lacks('rls-not-enabled')(p.diagnostics), mark);
+  assert.deepEqual(byRule(after.diagnostics, 'rls-not-forced'), []);
+  // closing the buffer reloads the disk content (still empty): the finding comes back
+  const mark2 = client.mark();
+  doc.close();
+  await client.waitForDiagnostics(tables, (p) => has('rls-not-enabled')(p.diagnostics), mark2);
+});
+
+test('ok: watched files: a new file on disk is linted, a deleted one gets empty diagnostics', async (t) => {
+  const { client, write, path, uri } = await start(t, { 'a.sql': 'SELECT 1;\n' });
+  mkdirSync(path('migrations'));
+  const b = write('migrations/b.sql', TABLE);
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: b, type: 1 }] });
+  const d = await client.waitForDiagnostics(b, (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.equal(byRule(d.diagnostics, 'rls-not-enabled')[0].range.start.character, 13);
+  // changed on disk
+  const mark = client.mark();
+  writeFileSync(path('migrations/b.sql'), TABLE + RLS);
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: b, type: 2 }] });
+  await client.waitForDiagnostics(b, (p) => lacks('rls-not-enabled')(p.diagnostics), mark);
+  // a file that the workspace needs is deleted: the table is unprotected again elsewhere
+  writeFileSync(path('c.sql'), TABLE.replace(' t ', ' u '));
+  writeFileSync(path('d.sql'), RLS.replaceAll(' t ', ' u '));
+  client.notify('workspace/didChangeWatchedFiles', {
+    changes: [
+      { uri: uri('c.sql'), type: 1 },
+      { uri: uri('d.sql'), type: 1 },
+    ],
+  });
+  // notifications are handled in order: no need to wait before the next one
+  const mark2 = client.mark();
+  unlinkSync(path('d.sql'));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('d.sql'), type: 3 }] });
+  await client.waitForDiagnostics(uri('c.sql'), (p) => has('rls-not-enabled')(p.diagnostics), mark2);
+  // delete b.sql after giving it a finding: its diagnostics are cleared
+  const mark3 = client.mark();
+  writeFileSync(path('migrations/b.sql'), TABLE);
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: b, type: 2 }] });
+  await client.waitForDiagnostics(b, (p) => has('rls-not-enabled')(p.diagnostics), mark3);
+  unlinkSync(path('migrations/b.sql'));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: b, type: 3 }] });
+  await client.waitForDiagnostics(b, (p) => p.diagnostics.length === 0, mark3);
+});
+
+test('ok: discovery follows include/exclude, skips node_modules and non-UTF-8 files', async (t) => {
+  const { client, uri, path } = await start(t, { '.pg-rls-lint.json': '{ "exclude": ["skip/**"] }', 'ok.sql': TABLE });
+  await client.waitForDiagnostics(uri('ok.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
+  // created after start: bad encoding, excluded folder, node_modules → never published
+  mkdirSync(path('skip'));
+  mkdirSync(path('node_modules'));
+  writeFileSync(path('skip/x.sql'), TABLE);
+  writeFileSync(path('node_modules/y.sql'), TABLE);
+  writeFileSync(path('latin1.sql'), Buffer.from([...Buffer.from('-- caf'), 0xe9, ...Buffer.from('\n' + TABLE)]));
+  const mark = client.mark();
+  client.notify('workspace/didChangeWatchedFiles', {
+    changes: ['skip/x.sql', 'node_modules/y.sql', 'latin1.sql'].map((n) => ({ uri: uri(n), type: 1 })),
+  });
+  // a file event after them proves they were processed
+  writeFileSync(path('ok.sql'), TABLE + RLS);
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('ok.sql'), type: 2 }] });
+  await client.waitForDiagnostics(uri('ok.sql'), (p) => lacks('rls-not-enabled')(p.diagnostics), mark);
+  const published = client.notifications.slice(mark).filter((n) => n.method === 'textDocument/publishDiagnostics').map((n) => n.params.uri);
+  assert.deepEqual(
+    published.filter((u: string) => u !== uri('ok.sql')),
+    [],
+  );
+  const logs = client.notifications.filter((n) => n.method === 'window/logMessage').map((n) => n.params.message);
+  assert.ok(logs.some((m: string) => m.includes('latin1.sql') && m.includes('UTF-8')), logs.join('\n'));
+});
+
+test('err: an invalid .pg-rls-lint.json → one warning naming the position, a diagnostic on the file, linting with defaults', async (t) => {
+  const { client, uri, path } = await start(t, { '.pg-rls-lint.json': '{"rules": {', 'a.sql': TABLE });
+  const config = uri('.pg-rls-lint.json');
+  const warning = await client.waitFor('window/showMessage', (p) => p.type === 2);
+  assert.match(warning.message, /\.pg-rls-lint\.json/);
+  assert.match(warning.message, /line 1, column 12/);
+  const diag = await client.waitForDiagnostics(config, (p) => p.diagnostics.length > 0);
+  assert.equal(diag.diagnostics.length, 1);
+  assert.equal(diag.diagnostics[0].code, 'invalid-config');
+  assert.equal(diag.diagnostics[0].source, 'pg-rls-lint');
+  assert.deepEqual(diag.diagnostics[0].range.start, { line: 0, character: 11 });
+  await client.waitForDiagnostics(uri('a.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
+  // typing does not repeat the warning
+  const doc = new Doc(client, uri('b.sql'), TABLE.replace(' t ', ' u '));
+  doc.append('CREATE TABLE w (id int);\n');
+  await doc.diagnostics((d) => byRule(d, 'rls-not-enabled').length === 2);
+  assert.equal(client.notifications.filter((n) => n.method === 'window/showMessage').length, 1);
+  // fixing the file: its diagnostic is cleared and its settings apply
+  const mark = client.mark();
+  writeFileSync(path('.pg-rls-lint.json'), '{ "rules": { "rls-not-enabled": "off" } }');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: config, type: 2 }] });
+  await client.waitForDiagnostics(config, (p) => p.diagnostics.length === 0, mark);
+  await client.waitForDiagnostics(uri('a.sql'), (p) => lacks('rls-not-enabled')(p.diagnostics), mark);
+});
+
+test('err: a wrong value in .pg-rls-lint.json is reported at its key; the other keys apply', async (t) => {
+  const { client, uri } = await start(t, {
+    '.pg-rls-lint.json': '{\n  "exposedSchemas": 42,\n  "rules": { "rls-not-enabled": "error" }\n}\n',
+    'a.sql': TABLE,
+  });
+  const diag = await client.waitForDiagnostics(uri('.pg-rls-lint.json'), (p) => p.diagnostics.length > 0);
+  assert.equal(diag.diagnostics[0].range.start.line, 1);
+  assert.match(diag.diagnostics[0].message, /exposedSchemas/);
+  const warning = await client.waitFor('window/showMessage');
+  assert.match(warning.message, /exposedSchemas/);
+  assert.match(warning.message, /line 2, column 3/);
+  const a = await client.waitForDiagnostics(uri('a.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.equal(byRule(a.diagnostics, 'rls-not-enabled')[0].severity, 1);
+});
+
+test('err: editor settings with wrong types (workspace/configuration) → no crash, still lints', async (t) => {
+  const { client, uri } = await start(t, { 'a.sql': TABLE }, { configuration: () => ({ exposedSchemas: 42, rules: 'nope', defaultSchema: null }) });
+  await client.waitForDiagnostics(uri('a.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
+  const conf = client.serverRequests.find((r) => r.method === 'workspace/configuration');
+  assert.equal(conf?.params.items[0].section, 'pgRlsLint');
+  assert.equal(conf?.params.items[0].scopeUri, uri('').replace(/\/$/, ''));
+  const warning = await client.waitFor('window/showMessage');
+  assert.match(warning.message, /exposedSchemas/);
+  assert.match(warning.message, /rules/);
+});
+
+test('ok: settings precedence: defaults < editor settings < .pg-rls-lint.json; re-read on didChangeConfiguration', async (t) => {
+  let settings: Record<string, unknown> = { rules: { 'rls-not-enabled': 'error', 'rls-not-forced': 'error' } };
+  const { client, uri, path } = await start(t, { '.pg-rls-lint.json': '{ "rules": { "rls-not-forced": "hint" } }', 'a.sql': TABLE, 'b.sql': 'CREATE TABLE v (id int);\nALTER TABLE v ENABLE ROW LEVEL SECURITY;\n' }, { configuration: () => settings });
+  const a = await client.waitForDiagnostics(uri('a.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.equal(byRule(a.diagnostics, 'rls-not-enabled')[0].severity, 1); // editor setting
+  const b = await client.waitForDiagnostics(uri('b.sql'), (p) => has('rls-not-forced')(p.diagnostics));
+  assert.equal(byRule(b.diagnostics, 'rls-not-forced')[0].severity, 4); // the file wins
+  const mark = client.mark();
+  settings = { rules: { 'rls-not-enabled': 'info' }, exposedSchemas: ['public', 'api'] };
+  client.notify('workspace/didChangeConfiguration', { settings: null });
+  const a2 = await client.waitForDiagnostics(uri('a.sql'), (p) => has('rls-not-enabled')(p.diagnostics), mark);
+  assert.equal(byRule(a2.diagnostics, 'rls-not-enabled')[0].severity, 3);
+  // include changes are applied to the files on disk too
+  const mark2 = client.mark();
+  writeFileSync(path('.pg-rls-lint.json'), '{ "include": ["b.sql"] }');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('.pg-rls-lint.json'), type: 2 }] });
+  await client.waitForDiagnostics(uri('a.sql'), (p) => p.diagnostics.length === 0, mark2);
+});
+
+test('ok: without workspace/configuration, initializationOptions.settings are used', async (t) => {
+  const capabilities = { ...VSCODE_CAPABILITIES, workspace: { ...VSCODE_CAPABILITIES.workspace, configuration: false } };
+  const { client, uri } = await start(t, { 'a.sql': TABLE }, { init: { capabilities, initializationOptions: { settings: { rules: { 'rls-not-enabled': 'hint' } } } } });
+  const a = await client.waitForDiagnostics(uri('a.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.equal(byRule(a.diagnostics, 'rls-not-enabled')[0].severity, 4);
+  assert.equal(client.serverRequests.filter((r) => r.method === 'workspace/configuration').length, 0);
+  // pushed settings (didChangeConfiguration) replace them
+  const mark = client.mark();
+  client.notify('workspace/didChangeConfiguration', { settings: { pgRlsLint: { rules: { 'rls-not-enabled': 'error' } } } });
+  const a2 = await client.waitForDiagnostics(uri('a.sql'), (p) => has('rls-not-enabled')(p.diagnostics), mark);
+  assert.equal(byRule(a2.diagnostics, 'rls-not-enabled')[0].severity, 1);
+});
+
+test('ok: workspace folders added and removed; documents outside every folder are linted while open', async (t) => {
+  const other = mkdtempSync(join(tmpdir(), 'pg-rls-lint-lsp-'));
+  t.after(() => rmSync(other, { recursive: true, force: true }));
+  writeFileSync(join(other, 'x.sql'), TABLE);
+  const { client, uri, root } = await start(t, { 'a.sql': TABLE });
+  await client.waitForDiagnostics(uri('a.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
+  const x = uriOf(join(other, 'x.sql'));
+  const mark = client.mark();
+  client.notify('workspace/didChangeWorkspaceFolders', {
+    event: { added: [{ uri: uriOf(other), name: 'other' }], removed: [{ uri: uriOf(root), name: 'root' }] },
+  });
+  await client.waitForDiagnostics(x, (p) => has('rls-not-enabled')(p.diagnostics), mark);
+  await client.waitForDiagnostics(uri('a.sql'), (p) => p.diagnostics.length === 0, mark);
+  // an untitled buffer belongs to no folder: linted while open, cleared on close
+  const doc = new Doc(client, 'untitled:Untitled-1', TABLE);
+  await doc.diagnostics(has('rls-not-enabled'));
+  const mark2 = client.mark();
+  doc.close();
+  await client.waitForDiagnostics(doc.uri, (p) => p.diagnostics.length === 0, mark2);
+});
