@@ -111,6 +111,26 @@ test('ok: "Disable for this file" inserts the first line and removes the finding
   await doc.diagnostics(lacks('rls-not-enabled'));
 });
 
+test('ok: an unsafe fix is offered for review, not preferred; related information points into other files', async (t) => {
+  const { client, uri } = await start(t, { '1_tables.sql': 'CREATE TABLE t (id int);\n' });
+  const fn =
+    'CREATE POLICY p ON t USING (true);\n' +
+    'CREATE FUNCTION is_member(tid uuid) RETURNS boolean\nLANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT true $$;\n' +
+    'REVOKE EXECUTE ON FUNCTION is_member(uuid) FROM PUBLIC;\n';
+  const doc = new Doc(client, uri('2_policies.sql'), fn);
+  const diags = await doc.diagnostics(has('definer-search-path-missing'));
+  const actions = await doc.codeActions(byRule(diags, 'definer-search-path-missing'));
+  const fixes = actions.filter((a) => /search_path/.test(a.title));
+  assert.equal(fixes.length, 2, JSON.stringify(actions.map((a) => a.title)));
+  assert.equal(fixes[0].isPreferred, true);
+  assert.ok(!fixes[1].isPreferred);
+  assert.ok(fixes[1].title.endsWith(' (review: changes behaviour)'), fixes[1].title);
+  // the policy without effect points at its table, created in 1_tables.sql (not open)
+  const d = byRule(diags, 'policy-on-table-without-rls')[0];
+  assert.equal(d.relatedInformation[0].location.uri, uri('1_tables.sql'));
+  assert.match(d.relatedInformation[0].message, /created here/);
+});
+
 const TWO_PROBLEMS = 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON b USING (true);\n';
 
 test('ok: source.fixAll.pg-rls-lint applies every safe fix of the file', async (t) => {

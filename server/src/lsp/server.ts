@@ -54,6 +54,7 @@ const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
 const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
 const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`];
 const READ_CONCURRENCY = 32;
+const CONFIGURATION_TIMEOUT_MS = 5000;
 
 interface Caps extends DiagnosticCaps, EditCaps {
   configuration: boolean;
@@ -379,7 +380,9 @@ export class PgRlsLintServer {
   /** Makes the engine hold exactly the project's matching files: reads new ones, drops the others. */
   private async syncDisk(project: Project): Promise<void> {
     if (!project.folder) return;
-    const found = await discoverFiles(project.folder.path, project.ws.getConfig(), (m) => this.log(m));
+    const all = await discoverFiles(project.folder.path, project.ws.getConfig(), (m) => this.log(m));
+    // a nested workspace folder owns its own files
+    const found = this.projects.size > 1 ? all.filter((p) => this.projectOf(fileUri(p)).project === project) : all;
     const wanted = new Set(found.map((p) => fileUri(p)));
     for (const id of project.ws.files()) {
       if (this.doc(id) ? !this.isLinted(id) : !wanted.has(id)) {
@@ -466,7 +469,16 @@ export class PgRlsLintServer {
   private async editorSettings(scopeUri: string | undefined): Promise<unknown> {
     if (this.caps.configuration) {
       try {
-        return await this.connection.workspace.getConfiguration({ scopeUri, section: SETTINGS_SECTION });
+        // a client that never answers must not stall linting: the queue waits on this
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${CONFIGURATION_TIMEOUT_MS} ms`)), CONFIGURATION_TIMEOUT_MS);
+        });
+        try {
+          return await Promise.race([this.connection.workspace.getConfiguration({ scopeUri, section: SETTINGS_SECTION }), timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
       } catch (e) {
         this.error('workspace/configuration failed; using the initialization options', e);
       }
