@@ -1,0 +1,641 @@
+// Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
+// constant folding of tautologies, row-independent calls, the functions policies call, and
+// which relations policies read inside sub-selects. Pure: reads the model.
+import { callSpan, callsIn, clauseSpan, constValue, relationsIn, typeName } from './ast.js';
+import type { Func, Model, Policy } from './model.js';
+import { nameParts, sval } from './parse.js';
+import type { Loc, Node, Span } from './types.js';
+
+export type Clause = 'using' | 'check';
+
+export interface PolicyExpr {
+  policy: Policy;
+  clause: Clause;
+  node: Node;
+  /** the file the node's locations refer to (the CREATE POLICY, or the ALTER POLICY that set it) */
+  file: string;
+  /** the statement the expression was written in */
+  stmt: Loc;
+}
+
+/** The policy's USING and WITH CHECK expressions, each with the statement it comes from. */
+export function policyExprs(p: Policy): PolicyExpr[] {
+  const out: PolicyExpr[] = [];
+  const fromAlter = (field: 'qual' | 'with_check', node: Node) => p.stmt.kind === 'AlterPolicyStmt' && p.stmt.node?.[field] === node;
+  if (p.using) {
+    const at = fromAlter('qual', p.using) ? p.loc : p.created;
+    out.push({ policy: p, clause: 'using', node: p.using, file: at.file, stmt: at });
+  }
+  if (p.withCheck) {
+    const at = fromAlter('with_check', p.withCheck) ? p.loc : p.created;
+    out.push({ policy: p, clause: 'check', node: p.withCheck, file: at.file, stmt: at });
+  }
+  return out;
+}
+
+export function textOfFile(model: Model, file: string): string {
+  return model.files.find((f) => f.file === file)?.text ?? '';
+}
+
+/** Span of the parenthesised clause `( … )` of an expression (parentheses included). */
+export function exprClauseSpan(model: Model, e: PolicyExpr): Span | undefined {
+  return clauseSpan(textOfFile(model, e.file), e.stmt, e.clause);
+}
+
+/** The expression's source text without its enclosing parentheses. */
+export function exprText(model: Model, e: PolicyExpr): string | undefined {
+  const span = exprClauseSpan(model, e);
+  if (!span) return undefined;
+  return textOfFile(model, e.file).slice(span.start + 1, span.end - 1).trim();
+}
+
+/**
+ * Policies PostgreSQL applies: those on tables with row-level security enabled, and those on
+ * tables the workspace does not create (e.g. storage.objects, whose RLS is the platform's).
+ */
+export function activePolicies(model: Model): Policy[] {
+  return model.policies.filter((p) => {
+    const t = model.tables.get(p.table);
+    return !t || t.rlsEnabled;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Walking with ancestors
+
+export interface Ancestor {
+  /** node type, e.g. `A_Expr`, `FuncCall` */
+  type: string;
+  node: Node;
+  /** the field of this ancestor that leads to the visited node (e.g. `lexpr`, `args`) */
+  field: string;
+}
+
+/**
+ * Visits every typed node (`{ A_Expr: {…} }` → type `A_Expr`) with its ancestors, outermost
+ * first. `fn` returning false skips the node's children.
+ */
+export function visitTyped(root: Node, fn: (type: string, node: Node, ancestors: readonly Ancestor[]) => boolean | void): void {
+  const stack: Ancestor[] = [];
+  const visitValue = (v: Node, field: string): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visitValue(x, field);
+      return;
+    }
+    if (!v || typeof v !== 'object') return;
+    for (const k in v) {
+      const child = v[k];
+      if (!child || typeof child !== 'object') continue;
+      if (/^[A-Z]/.test(k) && !Array.isArray(child)) {
+        if (fn(k, child, stack) === false) continue;
+        stack.push({ type: k, node: child, field });
+        for (const f in child) {
+          const c = child[f];
+          if (c && typeof c === 'object') {
+            if (stack.length) stack[stack.length - 1]!.field = f;
+            visitValue(c, f);
+          }
+        }
+        stack.pop();
+      } else visitValue(child, k);
+    }
+  };
+  visitValue(root, '');
+}
+
+/** True when an ancestor list crosses a sub-select (SubLink, SELECT or FROM sub-query). */
+export function insideSelect(ancestors: readonly Ancestor[]): boolean {
+  return ancestors.some((a) => a.type === 'SubLink' || a.type === 'SelectStmt' || a.type === 'RangeSubselect');
+}
+
+// ---------------------------------------------------------------------------------------
+// Constant folding of boolean expressions
+
+const TRUE_WORDS = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
+const FALSE_WORDS = new Set(['f', 'false', 'n', 'no', 'off', '0']);
+
+/**
+ * The value of an expression made of constants only: `true`, `1 = 1`, `'a' = 'a'`,
+ * `NOT false`, `… OR true`, `'t'::boolean`, `NULL IS NULL`. `null` is SQL NULL; undefined
+ * when the value depends on anything but constants (or is not understood).
+ */
+export function constBool(n: Node): boolean | null | undefined {
+  if (!n || typeof n !== 'object') return undefined;
+  const c = constValue(n);
+  if (c !== undefined) return typeof c === 'boolean' || c === null ? c : undefined;
+  if (n.TypeCast) {
+    const t = typeName(n.TypeCast.typeName);
+    if (t !== 'boolean') return undefined;
+    const inner = constValue(n.TypeCast.arg);
+    if (typeof inner === 'boolean' || inner === null) return inner;
+    if (typeof inner === 'string') {
+      const w = inner.trim().toLowerCase();
+      if (TRUE_WORDS.has(w)) return true;
+      if (FALSE_WORDS.has(w)) return false;
+    }
+    return undefined;
+  }
+  if (n.BoolExpr) {
+    const args: Node[] = n.BoolExpr.args ?? [];
+    const vals = args.map(constBool);
+    switch (n.BoolExpr.boolop) {
+      case 'NOT_EXPR': {
+        const v = vals[0];
+        return v === undefined ? undefined : v === null ? null : !v;
+      }
+      case 'AND_EXPR':
+        if (vals.some((v) => v === false)) return false;
+        if (vals.every((v) => v === true)) return true;
+        if (vals.every((v) => v !== undefined)) return null;
+        return undefined;
+      case 'OR_EXPR':
+        if (vals.some((v) => v === true)) return true;
+        if (vals.every((v) => v === false)) return false;
+        if (vals.every((v) => v !== undefined)) return null;
+        return undefined;
+    }
+    return undefined;
+  }
+  if (n.A_Expr && n.A_Expr.kind === 'AEXPR_OP') {
+    const op = sval(n.A_Expr.name?.[n.A_Expr.name.length - 1]);
+    const l = constValue(n.A_Expr.lexpr);
+    const r = constValue(n.A_Expr.rexpr);
+    if (l === undefined || r === undefined) return undefined;
+    if (l === null || r === null) return null;
+    if (typeof l !== typeof r || typeof l === 'boolean') return undefined; // leave mixed types to PostgreSQL's coercions
+    switch (op) {
+      case '=':
+        return l === r;
+      case '<>':
+      case '!=':
+        return l !== r;
+      case '<':
+        return l < r;
+      case '>':
+        return l > r;
+      case '<=':
+        return l <= r;
+      case '>=':
+        return l >= r;
+    }
+    return undefined;
+  }
+  if (n.NullTest) {
+    const v = constValue(n.NullTest.arg);
+    if (v === undefined) return undefined;
+    const isNull = v === null;
+    return n.NullTest.nulltesttype === 'IS_NOT_NULL' ? !isNull : isNull;
+  }
+  if (n.BooleanTest) {
+    const v = constBool(n.BooleanTest.arg);
+    if (v === undefined) return undefined;
+    switch (n.BooleanTest.booltesttype) {
+      case 'IS_TRUE':
+        return v === true;
+      case 'IS_NOT_TRUE':
+        return v !== true;
+      case 'IS_FALSE':
+        return v === false;
+      case 'IS_NOT_FALSE':
+        return v !== false;
+      case 'IS_UNKNOWN':
+        return v === null;
+      case 'IS_NOT_UNKNOWN':
+        return v !== null;
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// Row-independent calls
+
+/** Supabase's auth helpers: STABLE SQL functions of the request's JWT, not of the row. */
+export const SUPABASE_AUTH_FUNCTIONS = new Set(['auth.uid', 'auth.jwt', 'auth.role', 'auth.email']);
+
+export interface RowIndependentCall {
+  /** name as written, lower-case parts */
+  name: string[];
+  /** the call's source span */
+  span: Span;
+  node: Node;
+  /** where the answer comes from: a Supabase auth helper, current_setting, or a workspace function */
+  via: 'auth' | 'setting' | 'workspace';
+  func?: Func;
+}
+
+/**
+ * Whether a call's value is the same for every row of a statement and costs a function call:
+ * Supabase's auth.uid()/jwt()/role()/email(), current_setting(…), or a STABLE workspace
+ * function, all with row-independent arguments. VOLATILE functions (evaluating them once
+ * would change results) and IMMUTABLE ones with constant arguments (folded at plan time)
+ * are excluded.
+ */
+export function rowIndependentCall(model: Model, call: Node): Omit<RowIndependentCall, 'span'> | undefined {
+  const parts = nameParts(call.funcname);
+  if (!parts.length) return undefined;
+  if (call.agg_star || call.agg_distinct || call.over || call.agg_filter || call.agg_order) return undefined;
+  const args: Node[] = call.args ?? [];
+  if (!args.every((a) => rowIndependentValue(model, a))) return undefined;
+  const func = model.findFunction(parts, args.length);
+  if (func) {
+    if (func.volatility !== 'stable' || func.returnsTrigger || func.isProcedure) return undefined;
+    const k = func.key;
+    return { name: parts, node: call, via: SUPABASE_AUTH_FUNCTIONS.has(k) ? 'auth' : 'workspace', func };
+  }
+  const k = (parts.length === 1 ? parts[0]! : parts.slice(-2).join('.')).toLowerCase();
+  if (SUPABASE_AUTH_FUNCTIONS.has(k)) return { name: parts, node: call, via: 'auth' };
+  if ((k === 'current_setting' || k === 'pg_catalog.current_setting') && args.length >= 1) return { name: parts, node: call, via: 'setting' };
+  return undefined;
+}
+
+/** Constants, casts and operators over constants, and row-independent calls. */
+export function rowIndependentValue(model: Model, n: Node): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (n.A_Const) return true;
+  if (n.TypeCast) return rowIndependentValue(model, n.TypeCast.arg);
+  if (n.A_Expr && (n.A_Expr.kind === 'AEXPR_OP' || n.A_Expr.kind === 'AEXPR_NULLIF')) {
+    return (!n.A_Expr.lexpr || rowIndependentValue(model, n.A_Expr.lexpr)) && rowIndependentValue(model, n.A_Expr.rexpr);
+  }
+  if (n.FuncCall) return !!rowIndependentCall(model, n.FuncCall);
+  if (n.SQLValueFunction) return true;
+  if (n.A_ArrayExpr) return (n.A_ArrayExpr.elements ?? []).every((e: Node) => rowIndependentValue(model, e));
+  return false;
+}
+
+/**
+ * Row-independent calls of an expression that are not inside any SELECT (so evaluated per
+ * row), outermost only (`f(auth.uid())` gives `f(…)`), in source order.
+ */
+export function perRowCalls(model: Model, text: string, node: Node): RowIndependentCall[] {
+  const found: RowIndependentCall[] = [];
+  for (const c of callsIn(node)) {
+    if (c.inSelect || c.location < 0) continue;
+    const info = rowIndependentCall(model, c.node);
+    if (!info) continue;
+    const span = callSpan(text, c.location);
+    if (!span) continue;
+    found.push({ ...info, span });
+  }
+  const outer = found.filter((c) => !found.some((o) => o !== c && o.span.start <= c.span.start && c.span.end <= o.span.end));
+  return outer.sort((a, b) => a.span.start - b.span.start);
+}
+
+// ---------------------------------------------------------------------------------------
+// Relations read in sub-selects (the recursion condition, TRUTHS T31)
+
+/** Relation keys a relation read stands for: the relation, and for a view every table it reads (transitively). */
+export function expandViews(model: Model, key: string): Set<string> {
+  const out = new Set<string>([key]);
+  const stack = [key];
+  while (stack.length) {
+    const k = stack.pop()!;
+    const v = model.views.get(k);
+    if (!v) continue;
+    for (const r of v.reads) {
+      if (out.has(r)) continue;
+      out.add(r);
+      stack.push(r);
+    }
+  }
+  return out;
+}
+
+/** Relation keys read inside sub-selects of an expression (views expanded to their tables). */
+export function subSelectReads(model: Model, node: Node): Set<string> {
+  const out = new Set<string>();
+  for (const r of relationsIn(node)) if (r.inSubLink) for (const k of expandViews(model, model.key([r.schema, r.name]))) out.add(k);
+  return out;
+}
+
+/** The policies PostgreSQL applies on a relation (none when its RLS is off). */
+function policiesOf(model: Model, tableKey: string): Policy[] {
+  const t = model.tables.get(tableKey);
+  if (t) return t.rlsEnabled ? t.policies : [];
+  return model.policies.filter((p) => p.table === tableKey);
+}
+
+/**
+ * Whether giving `tableKey`'s SELECT policies a sub-select (e.g. `(select auth.uid())`) would
+ * make PostgreSQL raise 42P17 (TRUTHS T31). While the policies of a relation are expanded and
+ * contain a sub-select, the relation is active and every relation read in those sub-selects
+ * gets its SELECT policies expanded in turn; meeting an active relation whose policies contain
+ * a sub-select again is the error. So it recurses when `tableKey` is reachable from the
+ * sub-select reads of its own policies (any command), following the sub-select reads of each
+ * reached relation's SELECT/ALL policies. Returns the policy whose sub-select reads
+ * `tableKey` and closes the cycle, or undefined.
+ */
+export function selectSubLinkWouldRecurse(model: Model, tableKey: string): Policy | undefined {
+  const queue: Array<{ key: string; via: Policy }> = [];
+  for (const p of policiesOf(model, tableKey)) for (const e of policyExprs(p)) for (const k of subSelectReads(model, e.node)) queue.push({ key: k, via: p });
+  const seen = new Set<string>();
+  while (queue.length) {
+    const { key, via } = queue.shift()!;
+    if (key === tableKey) return via;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (const p of policiesOf(model, key)) {
+      if (p.command !== 'select' && p.command !== 'all') continue;
+      for (const e of policyExprs(p)) if (e.clause === 'using') for (const k of subSelectReads(model, e.node)) queue.push({ key: k, via: p });
+    }
+  }
+  return undefined;
+}
+
+/** Whether the expression reads `tableKey` (directly or through a view) anywhere. */
+export function readsTable(model: Model, node: Node, tableKey: string): boolean {
+  return relationsIn(node).some((r) => expandViews(model, model.key([r.schema, r.name])).has(tableKey));
+}
+
+// ---------------------------------------------------------------------------------------
+// Functions policies call
+
+export interface PolicyFunction {
+  func: Func;
+  /** the first policy (in model order) that calls it, directly or through other functions */
+  policy: Policy;
+}
+
+/**
+ * Workspace functions that active policies call, directly or through the functions they
+ * call, each with the first policy that reaches it. In model order; each function once.
+ */
+export function functionsCalledByPolicies(model: Model): PolicyFunction[] {
+  const out = new Map<Func, Policy>();
+  for (const p of activePolicies(model)) {
+    const stack: Func[] = [];
+    for (const e of policyExprs(p)) {
+      for (const c of callsIn(e.node)) {
+        const f = model.findFunction(c.name, c.args.length);
+        if (f) stack.push(f);
+      }
+    }
+    const seen = new Set<Func>();
+    while (stack.length) {
+      const f = stack.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      if (!out.has(f)) out.set(f, p);
+      for (const k of f.calls) for (const g of model.functions.get(k) ?? []) stack.push(g);
+    }
+  }
+  return [...out].map(([func, policy]) => ({ func, policy }));
+}
+
+/** Whether a function body's text is dollar-quoted (so edits inside need no quote doubling). */
+export function dollarQuotedBody(model: Model, f: Func): boolean {
+  if (!f.body) return false;
+  const text = textOfFile(model, f.created.file);
+  return /\$([A-Za-z_]\w*)?\$$/.test(text.slice(Math.max(0, f.body.start - 64), f.body.start));
+}
+
+// ---------------------------------------------------------------------------------------
+// Content other rules report (so fixes that copy an expression do not copy a finding)
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Whether a column name looks like an identifier of a row or user: `id` or `…_id`. */
+export function idLikeColumn(name: string): boolean {
+  return /^(id|.*_id)$/i.test(name);
+}
+
+function columnName(n: Node): string | undefined {
+  const f = n?.ColumnRef?.fields;
+  return f ? sval(f[f.length - 1]) : undefined;
+}
+
+function literal(n: Node): { value: string | number; location: number } | undefined {
+  const inner = n?.TypeCast ? n.TypeCast.arg : n;
+  const v = constValue(inner);
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  const c = inner.A_Const;
+  return { value: v, location: c?.location ?? -1 };
+}
+
+export interface HardcodedId {
+  value: string | number;
+  /** the literal's location */
+  location: number;
+  /** the id-like column it is compared with, if any */
+  column?: string;
+}
+
+/**
+ * Literal ids in an expression: any uuid literal (except the nil uuid), and any literal
+ * compared (=, <>, IN, = ANY) with a column named `id` or `…_id`. In source order.
+ */
+export function hardcodedIds(node: Node): HardcodedId[] {
+  const out = new Map<number, HardcodedId>();
+  visitTyped(node, (type, n) => {
+    if (type === 'A_Const') {
+      const v = constValue({ A_Const: n });
+      if (typeof v === 'string' && UUID.test(v.trim()) && v.trim() !== NIL_UUID && !out.has(n.location ?? -1)) out.set(n.location ?? -1, { value: v, location: n.location ?? -1 });
+      return;
+    }
+    if (type !== 'A_Expr') return;
+    const kind = n.kind;
+    if (kind !== 'AEXPR_OP' && kind !== 'AEXPR_IN' && kind !== 'AEXPR_OP_ANY') return;
+    const op = sval(n.name?.[n.name.length - 1]);
+    if (op !== '=' && op !== '<>' && op !== '!=') return;
+    const sides: Array<[Node, Node]> = [
+      [n.lexpr, n.rexpr],
+      [n.rexpr, n.lexpr],
+    ];
+    for (const [col, other] of sides) {
+      const name = columnName(col);
+      if (!name || !idLikeColumn(name)) continue;
+      const items: Node[] = kind === 'AEXPR_IN' ? (other?.List?.items ?? []) : kind === 'AEXPR_OP_ANY' ? (other?.A_ArrayExpr?.elements ?? (other?.TypeCast?.arg?.A_ArrayExpr?.elements ?? [])) : [other];
+      for (const it of items) {
+        const lit = literal(it);
+        if (!lit || lit.location < 0) continue;
+        if (typeof lit.value === 'string' && lit.value.trim() === NIL_UUID) continue;
+        out.set(lit.location, { value: lit.value, location: lit.location, column: name });
+      }
+    }
+  });
+  return [...out.values()].sort((a, b) => a.location - b.location);
+}
+
+export interface UserMetadataRef {
+  /** where the reference starts (the literal or the column reference) */
+  location: number;
+  kind: 'claim' | 'column';
+}
+
+const JSON_STEP_OPS = new Set(['->', '->>']);
+const JSON_PATH_OPS = new Set(['#>', '#>>']);
+
+function isJsonAccess(n: Node): boolean {
+  const a = n?.A_Expr;
+  if (!a || a.kind !== 'AEXPR_OP') return false;
+  const op = sval(a.name?.[a.name.length - 1]) ?? '';
+  return JSON_STEP_OPS.has(op) || JSON_PATH_OPS.has(op);
+}
+
+/**
+ * References to Supabase's user-editable metadata: `… -> 'user_metadata'`, `… #>>
+ * '{user_metadata,…}'`, `jsonb_extract_path(…, 'user_metadata', …)` (as the first step of a
+ * JSON access, e.g. on auth.jwt()), and the auth.users column `raw_user_meta_data`.
+ */
+export function userMetadataRefs(node: Node): UserMetadataRef[] {
+  const out: UserMetadataRef[] = [];
+  visitTyped(node, (type, n) => {
+    if (type === 'ColumnRef') {
+      if (columnName({ ColumnRef: n })?.toLowerCase() === 'raw_user_meta_data') out.push({ location: n.location ?? -1, kind: 'column' });
+      return;
+    }
+    if (type === 'A_Expr' && n.kind === 'AEXPR_OP') {
+      const op = sval(n.name?.[n.name.length - 1]) ?? '';
+      if (isJsonAccess(n.lexpr)) return; // a nested key, e.g. app_metadata -> 'user_metadata'
+      if (JSON_STEP_OPS.has(op)) {
+        const key = constValue(n.rexpr);
+        if (key === 'user_metadata') out.push({ location: n.rexpr.A_Const.location ?? -1, kind: 'claim' });
+      } else if (JSON_PATH_OPS.has(op)) {
+        const r = n.rexpr?.TypeCast ? n.rexpr.TypeCast.arg : n.rexpr;
+        const path = constValue(r);
+        if (typeof path === 'string' && /^\s*\{\s*"?user_metadata"?\s*[,}]/.test(path)) out.push({ location: r.A_Const.location ?? -1, kind: 'claim' });
+        const first = r?.A_ArrayExpr?.elements?.[0];
+        if (first && constValue(first) === 'user_metadata') out.push({ location: first.A_Const.location ?? -1, kind: 'claim' });
+      }
+      return;
+    }
+    if (type === 'FuncCall') {
+      const name = nameParts(n.funcname).pop()?.toLowerCase() ?? '';
+      if (!/^jsonb?_extract_path(_text)?$/.test(name)) return;
+      const args: Node[] = n.args ?? [];
+      if (isJsonAccess(args[0])) return;
+      if (args[1] && constValue(args[1]) === 'user_metadata') out.push({ location: args[1].A_Const.location ?? -1, kind: 'claim' });
+    }
+  });
+  return out.filter((r) => r.location >= 0).sort((a, b) => a.location - b.location);
+}
+
+export interface SettingCall {
+  node: Node;
+  location: number;
+  /** the setting's name */
+  setting: string;
+  /** no missing_ok (or missing_ok false): 42704 when the setting was never set (T15) */
+  missing: boolean;
+  /** cast to a non-text type without nullif: 22P02 once a local set has ended (T15b) */
+  castType?: string;
+  /**
+   * Replacing the call's value by NULL where it used to raise an error can only make the
+   * expression admit rows it admits whatever the setting's value: the path from the call to
+   * the expression's top is strict (casts, operators, IN, AND/OR/NOT) and crosses no sub-select.
+   */
+  strictPath: boolean;
+}
+
+const TEXT_TYPES = new Set(['text', 'character varying', 'varchar', 'name', 'character', 'bpchar', 'citext', 'unknown']);
+const STRICT_EXPR_KINDS = new Set(['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL', 'AEXPR_IN', 'AEXPR_LIKE', 'AEXPR_ILIKE', 'AEXPR_SIMILAR']);
+
+/** `SELECT <one expression>` with no FROM, WHERE, grouping, set operation or limit. */
+function valueOnlySelect(n: Node): boolean {
+  return (
+    (n.targetList?.length ?? 0) === 1 &&
+    !n.fromClause && !n.whereClause && !n.groupClause && !n.havingClause && !n.limitCount && !n.limitOffset && !n.valuesLists && !n.withClause &&
+    (!n.op || n.op === 'SETOP_NONE')
+  );
+}
+
+function missingOkValue(n: Node | undefined): boolean | undefined {
+  if (!n) return false;
+  const v = constBool(n);
+  if (typeof v === 'boolean') return v;
+  const s = constValue(n);
+  if (typeof s === 'string') {
+    const w = s.trim().toLowerCase();
+    if (TRUE_WORDS.has(w)) return true;
+    if (FALSE_WORDS.has(w)) return false;
+  }
+  return undefined;
+}
+
+/**
+ * current_setting() calls on custom settings (`app.x`, `request.jwt.claims`) that can raise
+ * an error inside a policy: without missing_ok (42704 when never set, T15), or cast to a
+ * non-text type without nullif(…, '') (22P02 after a transaction-local set has ended, T15b).
+ */
+export function unsafeSettingCalls(node: Node): SettingCall[] {
+  const out: SettingCall[] = [];
+  visitTyped(node, (type, n, ancestors) => {
+    if (type !== 'FuncCall') return;
+    const parts = nameParts(n.funcname).map((s) => s.toLowerCase());
+    const name = parts.join('.');
+    if (name !== 'current_setting' && name !== 'pg_catalog.current_setting') return;
+    const args: Node[] = n.args ?? [];
+    const setting = constValue(args[0]);
+    if (typeof setting !== 'string' || !setting.includes('.')) return; // built-in settings always exist
+    const missingOk = missingOkValue(args[1]);
+    if (missingOk === undefined || args.length > 2) return;
+    // casts directly around the call; a nullif(…, '') around it makes '' harmless
+    let castType: string | undefined;
+    let i = ancestors.length - 1;
+    let nullif = false;
+    for (; i >= 0; i--) {
+      const a = ancestors[i]!;
+      if (a.type === 'TypeCast' && a.field === 'arg') {
+        const t = typeName(a.node.typeName);
+        if (!TEXT_TYPES.has(t)) castType ??= t;
+        continue;
+      }
+      // `(select current_setting(…))::uuid`: the value passes through the sub-select unchanged
+      if (a.type === 'ResTarget' && a.field === 'val') continue;
+      if (a.type === 'SelectStmt' && valueOnlySelect(a.node)) continue;
+      if (a.type === 'SubLink' && a.node.subLinkType === 'EXPR_SUBLINK' && a.field === 'subselect') continue;
+      if ((a.type === 'A_Expr' && a.node.kind === 'AEXPR_NULLIF' && a.field === 'lexpr') || (a.type === 'FuncCall' && nameParts(a.node.funcname).pop()?.toLowerCase() === 'nullif')) nullif = true;
+      break;
+    }
+    if (nullif) castType = undefined;
+    if (missingOk && !castType) return;
+    let strictPath = true;
+    for (let j = ancestors.length - 1; j >= 0; j--) {
+      const a = ancestors[j]!;
+      if (a.type === 'TypeCast' || a.type === 'BoolExpr' || a.type === 'List' || a.type === 'A_ArrayExpr') continue;
+      if (a.type === 'A_Expr' && STRICT_EXPR_KINDS.has(a.node.kind)) continue;
+      // a scalar sub-select that only computes a value, `(select <expr>)`, passes NULL through
+      if (a.type === 'ResTarget' && a.field === 'val') continue;
+      if (a.type === 'SelectStmt' && valueOnlySelect(a.node)) continue;
+      if (a.type === 'SubLink' && a.node.subLinkType === 'EXPR_SUBLINK' && a.field === 'subselect') continue;
+      strictPath = false;
+      break;
+    }
+    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath });
+    return false;
+  });
+  return out.filter((c) => c.location >= 0);
+}
+
+/** True when copying the expression elsewhere would copy something an expression rule reports. */
+export function unsafeContent(model: Model, node: Node): boolean {
+  void model;
+  return hardcodedIds(node).length > 0 || userMetadataRefs(node).length > 0 || unsafeSettingCalls(node).length > 0;
+}
+
+/** The source texts of a call's name and arguments (split at top-level commas). */
+export function callParts(text: string, span: Span): { name: string; args: string[] } | undefined {
+  const open = text.indexOf('(', span.start);
+  if (open < 0 || open >= span.end) return undefined;
+  const name = text.slice(span.start, open).trim();
+  const inner = text.slice(open + 1, span.end - 1);
+  const args: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (c === "'" || c === '"') {
+      const q = c;
+      i++;
+      while (i < inner.length && !(inner[i] === q && inner[i + 1] !== q)) i += inner[i] === q ? 2 : 1;
+    } else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === ',' && depth === 0) {
+      args.push(inner.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  if (inner.trim()) args.push(inner.slice(start).trim());
+  return { name, args };
+}

@@ -1,0 +1,83 @@
+import type { Model, Policy, Table } from '../analysis/model.js';
+import { activePolicies, constBool, exprClauseSpan, policyExprs, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
+import { defineRule } from './types.js';
+
+/** Roles of the policy that are subject to it: not BYPASSRLS/superuser roles, not the table's owner. */
+function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
+  return p.roles.filter((r) => {
+    if (r === 'public') return true;
+    if (model.roleBypassesRls(r)) return false;
+    // The owner can switch row-level security off for its own table (ALTER TABLE … NO FORCE /
+    // DISABLE), so a tautology for the owner hides nothing (e.g. the T11b pattern).
+    if (t?.owner?.role === r) return false;
+    return true;
+  });
+}
+
+/** What the always-true clauses let the roles do, per command. */
+function effects(p: Policy, usingTrue: boolean, checkTrue: boolean): { cmds: Command[]; text: string } {
+  // Without WITH CHECK, USING is the check for new rows (T14c).
+  const writeAny = checkTrue || (usingTrue && !p.withCheck);
+  switch (p.command) {
+    case 'insert':
+      return { cmds: ['insert'], text: 'may insert rows with any values, e.g. rows that name another user or tenant' };
+    case 'delete':
+      return { cmds: ['delete'], text: 'may delete any row' };
+    case 'update':
+      if (usingTrue && writeAny) return { cmds: ['update'], text: 'may update any row and give it any values' };
+      if (usingTrue) return { cmds: ['update'], text: 'may update any row (the new row must still pass WITH CHECK)' };
+      return { cmds: ['update'], text: 'may give the rows it may update any values, e.g. hand them to another user or tenant' };
+    case 'all':
+      if (usingTrue && writeAny) return { cmds: ['select', 'insert', 'update', 'delete'], text: 'may read, update and delete any row, and insert or update rows with any values' };
+      if (usingTrue) return { cmds: ['select', 'update', 'delete'], text: 'may read, update and delete any row (new rows must still pass WITH CHECK)' };
+      return { cmds: ['insert', 'update'], text: 'may insert rows with any values and give the rows it may update any values' };
+    default:
+      return { cmds: [], text: '' };
+  }
+}
+
+export const policyAlwaysTrue = defineRule({
+  meta: {
+    id: 'policy-always-true',
+    description: 'An INSERT, UPDATE, DELETE or ALL policy whose USING or WITH CHECK is always true.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'none',
+    guards: 'A permissive policy whose expression is a tautology (true, 1 = 1, NOT false, … OR true) admits every row for its roles and that command; without WITH CHECK, USING is also the check for new rows.',
+    truths: ['T14c'],
+    sources: ['splinter 0024 rls_policy_always_true'],
+  },
+  check({ model, report }) {
+    for (const p of activePolicies(model)) {
+      if (!p.permissive || p.command === 'select') continue; // SELECT USING (true) is public read by intent
+      const t = model.tables.get(p.table);
+      const roles = subjectRoles(model, p, t);
+      if (roles.length === 0) continue;
+      const exprs = policyExprs(p);
+      const tautologies = exprs.filter((e) => constBool(e.node) === true);
+      if (tautologies.length === 0) continue;
+      const usingTrue = tautologies.some((e) => e.clause === 'using');
+      const checkTrue = tautologies.some((e) => e.clause === 'check');
+      const { cmds, text } = effects(p, usingTrue, checkTrue);
+      // A restrictive policy for every affected role and command still filters: the usual
+      // "permissive true + restrictive condition" pattern.
+      const restricted = (cmd: Command) =>
+        roles.every((r) => (t?.policies ?? []).some((q) => !q.permissive && coversCommand(q, cmd) && appliesToRole(model, q, r) && q.using !== undefined && constBool(q.using) !== true));
+      if (cmds.every(restricted)) continue;
+      const first: PolicyExpr = tautologies[0]!;
+      const span = exprClauseSpan(model, first);
+      const clauses = tautologies.map((e) => (e.clause === 'using' ? 'USING' : 'WITH CHECK')).join(' and ');
+      const isAre = tautologies.length === 1 ? 'is' : 'are';
+      const checkNote = p.command !== 'insert' && p.command !== 'delete' && usingTrue && !p.withCheck ? ' With no WITH CHECK, USING is also the check for new rows (T14c).' : '';
+      const forWhom = roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles);
+      report({
+        ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
+        message:
+          `Policy "${p.name}" on ${p.table} (${p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`}) admits every row: its ${clauses} ${isAre} always true, ` +
+          `so every row passes it for ${forWhom}, who ${text} (given the ${commandList(cmds)} privilege).${checkNote} ` +
+          'Write the condition a row must meet (e.g. owner_id = (select auth.uid())), or drop the policy if these roles should not have this access.',
+      });
+    }
+  },
+});

@@ -1,0 +1,124 @@
+import type { Model, Policy, Table } from '../analysis/model.js';
+import { policyExprs, rowIndependentCall, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
+import { sval } from '../analysis/parse.js';
+import type { Node, Span } from '../analysis/types.js';
+import { defineRule } from './types.js';
+import { insertAfter, quoteIdent, tableName } from './util.js';
+
+/** The column of `t` a ColumnRef names (unqualified or qualified by the table's name). */
+function ownColumn(t: Table, n: Node): string | undefined {
+  const fields: Node[] = n?.ColumnRef?.fields ?? [];
+  const parts = fields.map((f) => sval(f));
+  if (parts.some((x) => x === undefined)) return undefined;
+  const name = parts[parts.length - 1]!;
+  if (parts.length === 2 && parts[0] !== t.name) return undefined;
+  if (parts.length > 2 && (parts[parts.length - 2] !== t.name || parts[parts.length - 3] !== t.schema)) return undefined;
+  return t.columns.includes(name) ? name : undefined;
+}
+
+/** Whether a value is a constant, the same for every row of a statement (a call, a sub-select, a setting), or row-dependent. */
+function valueKind(model: Model, n: Node): 'const' | 'statement' | 'row' {
+  if (!n || typeof n !== 'object') return 'row';
+  if (n.A_Const) return 'const';
+  if (n.TypeCast) return valueKind(model, n.TypeCast.arg);
+  if (n.SubLink) return n.SubLink.subLinkType === 'EXPR_SUBLINK' || n.SubLink.subLinkType === 'ARRAY_SUBLINK' ? 'statement' : 'row';
+  if (n.SQLValueFunction || n.ParamRef) return 'statement';
+  if (n.FuncCall) return rowIndependentCall(model, n.FuncCall) ? 'statement' : 'row';
+  const parts: Node[] = n.A_Expr && n.A_Expr.kind === 'AEXPR_OP' ? [n.A_Expr.lexpr, n.A_Expr.rexpr].filter(Boolean) : n.A_ArrayExpr ? (n.A_ArrayExpr.elements ?? []) : [];
+  if (parts.length === 0) return 'row';
+  const kinds = parts.map((x) => valueKind(model, x));
+  if (kinds.includes('row')) return 'row';
+  return kinds.includes('statement') ? 'statement' : 'const';
+}
+
+/** A value the same for every row of a statement that is not a constant (constants are often flags of low selectivity). */
+function lookupValue(model: Model, n: Node): boolean {
+  return valueKind(model, n) === 'statement';
+}
+
+interface Compared {
+  column: string;
+  /** the ColumnRef's location */
+  location: number;
+}
+
+/** Columns of `t` compared with `=` / `IN` / `= ANY` to a per-statement value, outside sub-selects. */
+function comparedColumns(model: Model, t: Table, using: Node): Compared[] {
+  const out: Compared[] = [];
+  visitTyped(using, (type, n) => {
+    if (type === 'SelectStmt' || type === 'RangeSubselect') return false;
+    if (type === 'SubLink') {
+      if (n.subLinkType === 'ANY_SUBLINK') {
+        const col = ownColumn(t, n.testexpr);
+        if (col) out.push({ column: col, location: n.testexpr.ColumnRef.location ?? -1 });
+      }
+      return false;
+    }
+    if (type !== 'A_Expr') return;
+    const op = sval(n.name?.[n.name.length - 1]);
+    if (op !== '=') return;
+    if (n.kind === 'AEXPR_OP') {
+      for (const [a, b] of [
+        [n.lexpr, n.rexpr],
+        [n.rexpr, n.lexpr],
+      ] as const) {
+        const col = ownColumn(t, a);
+        if (col && lookupValue(model, b)) out.push({ column: col, location: a.ColumnRef.location ?? -1 });
+      }
+    } else if (n.kind === 'AEXPR_OP_ANY') {
+      const col = ownColumn(t, n.lexpr);
+      if (col && lookupValue(model, n.rexpr)) out.push({ column: col, location: n.lexpr.ColumnRef.location ?? -1 });
+    }
+  });
+  return out.filter((c) => c.location >= 0);
+}
+
+/** Whether an index, primary key or unique constraint of `t` (or of a partitioned parent) starts with the column. */
+function leadsAnIndex(model: Model, t: Table, column: string, seen = new Set<string>()): boolean {
+  if (seen.has(t.key)) return false;
+  seen.add(t.key);
+  if (t.indexes.some((i) => i.columns[0] === column) || t.keys.some((k) => k[0] === column)) return true;
+  return t.parents.some((p) => p.kind === 'partition' && !!model.tables.get(p.key) && leadsAnIndex(model, model.tables.get(p.key)!, column, seen));
+}
+
+function refSpan(text: string, at: number): Span {
+  const m = /^(?:"(?:[^"]|"")*"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[\w$]+))*/.exec(text.slice(at, at + 200));
+  return { start: at, end: at + (m ? m[0].length : 1) };
+}
+
+export const policyColumnNotIndexed = defineRule({
+  meta: {
+    id: 'policy-column-not-indexed',
+    description: 'A column a policy compares to the current user or tenant is not the leading column of any index.',
+    severity: 'info',
+    category: 'performance',
+    fixKind: 'unsafe',
+    guards:
+      'A policy condition such as owner_id = (select auth.uid()) can only narrow a scan through an index that starts with the column; without one every row is read and checked (measured on 200,000 rows: 11 ms sequential, 1.6 ms with an index).',
+  },
+  check({ model, report }) {
+    for (const t of model.tables.values()) {
+      if (!t.rlsEnabled || t.columns.length === 0) continue;
+      const first = new Map<string, { p: Policy; file: string; location: number }>();
+      for (const p of t.policies) {
+        const e = policyExprs(p).find((x) => x.clause === 'using');
+        if (!e) continue;
+        for (const c of comparedColumns(model, t, e.node)) if (!first.has(c.column)) first.set(c.column, { p, file: e.file, location: c.location });
+      }
+      for (const [column, { p, file, location }] of first) {
+        if (leadsAnIndex(model, t, column)) continue;
+        const name = tableName(model, t);
+        const stmt = `CREATE INDEX ON ${name} (${quoteIdent(column)});`;
+        report({
+          file,
+          ...refSpan(textOfFile(model, file), location),
+          message:
+            `Column ${column} of ${t.key} is compared in policy "${p.name}" to a value that is the same for every row, but no index, primary key or unique constraint on ${t.key} starts with it: ` +
+            'PostgreSQL cannot use the policy condition to find rows, so a query with no other selective indexed condition reads every row of the table and checks the policy on each ' +
+            `(measured on 200,000 rows, 1% visible: 11 ms with a Seq Scan, 1.6 ms with an index on the column). Add ${stmt}`,
+          fixes: [{ title: `Add ${stmt} (on a large table, consider CREATE INDEX CONCURRENTLY outside a transaction)`, kind: 'unsafe', edits: [insertAfter(model, p.loc, [stmt])] }],
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,110 @@
+import { callSpan } from '../analysis/ast.js';
+import type { Model } from '../analysis/model.js';
+import { activePolicies, callParts, dollarQuotedBody, functionsCalledByPolicies, policyExprs, textOfFile, unsafeSettingCalls, type SettingCall } from '../analysis/policy-exprs.js';
+import type { Span } from '../analysis/types.js';
+import { defineRule, type Edit, type Fix } from './types.js';
+
+interface Located extends SettingCall {
+  file: string;
+  span: Span;
+  /** the call's text as written */
+  text: string;
+  /** its replacement */
+  replacement?: string;
+}
+
+function locate(model: Model, file: string, calls: SettingCall[]): Located[] {
+  const text = textOfFile(model, file);
+  const out: Located[] = [];
+  for (const c of calls) {
+    const span = callSpan(text, c.location);
+    if (!span) continue;
+    const src = text.slice(span.start, span.end);
+    const parts = callParts(text, span);
+    let replacement: string | undefined;
+    if (parts && parts.args.length >= 1) {
+      const withOk = c.missing ? `${parts.name}(${parts.args[0]}, true)` : src;
+      replacement = c.castType ? `nullif(${withOk}, '')` : withOk;
+    }
+    out.push({ ...c, file, span, text: src, replacement });
+  }
+  return out;
+}
+
+/** One sentence per problem of a call. */
+function problems(c: Located): string {
+  const out: string[] = [];
+  if (c.missing) out.push(`without missing_ok it raises 42704 unrecognized configuration parameter "${c.setting}" when the setting was never set in the session (T15)`);
+  if (c.castType) {
+    out.push(
+      `${c.missing ? 'and once' : 'once'} a transaction-local set (set_config(…, true) or SET LOCAL) has ended, the setting reads '' rather than NULL, so the cast to ${c.castType} fails with 22P02 invalid input syntax for type ${c.castType} (T15b)`,
+    );
+  }
+  return out.join(', ');
+}
+
+function suggestion(c: Located): string {
+  return c.replacement ? `${c.replacement}${c.castType ? `::${c.castType}` : ''}` : `nullif(current_setting('${c.setting}', true), '')`;
+}
+
+function fixFor(calls: Located[], kind: 'safe' | 'unsafe', note: string): Fix | undefined {
+  if (!calls.every((c) => c.replacement)) return undefined;
+  const edits: Edit[] = calls.map((c) => ({ file: c.file, start: c.span.start, end: c.span.end, newText: c.replacement! }));
+  const what = calls.length === 1 ? `${calls[0]!.text} with ${calls[0]!.replacement}` : `${calls.length} current_setting() calls with forms that give NULL instead of an error`;
+  return { title: `Replace ${what}${note}`, kind, edits };
+}
+
+export const policyCurrentSettingUnsafe = defineRule({
+  meta: {
+    id: 'policy-current-setting-unsafe',
+    description: "A policy (or a function it calls) reads current_setting() in a form that raises an error when the setting is unset or ''.",
+    severity: 'warning',
+    category: 'correctness',
+    fixKind: 'safe',
+    guards:
+      "current_setting('x') raises 42704 when x was never set; current_setting('x', true)::uuid raises 22P02 once a transaction-local set has ended, because the setting then reads ''.",
+    truths: ['T15', 'T15b'],
+  },
+  check({ model, report }) {
+    for (const p of activePolicies(model)) {
+      for (const e of policyExprs(p)) {
+        const calls = locate(model, e.file, unsafeSettingCalls(e.node));
+        if (calls.length === 0) continue;
+        const first = calls[0]!;
+        const clause = e.clause === 'using' ? 'USING' : 'WITH CHECK';
+        const safe = calls.every((c) => c.strictPath);
+        const fix = safe
+          ? fixFor(calls, 'safe', '')
+          : fixFor(calls, 'unsafe', ' (check the policy: the value becomes NULL where it used to be an error, and this expression does not simply compare it)');
+        report({
+          file: first.file,
+          start: first.span.start,
+          end: first.span.end,
+          message:
+            `Policy "${p.name}" on ${p.table} reads ${first.text} in its ${clause}: ${problems(first)}; then every statement the policy applies to fails` +
+            `${calls.length > 1 ? ` (${calls.length - 1} more such call${calls.length > 2 ? 's' : ''} in this expression)` : ''}. ` +
+            `Write ${suggestion(first)}: an unset or empty setting then gives NULL, ` +
+            (safe ? 'so the comparison admits no row instead of failing.' : 'and you should check that a NULL there admits no row.'),
+          fixes: fix ? [fix] : [],
+        });
+      }
+    }
+    for (const { func: f, policy: p } of functionsCalledByPolicies(model)) {
+      if (!f.body) continue;
+      const calls = locate(model, f.created.file, f.body.statements.flatMap((s) => unsafeSettingCalls(s.node)));
+      if (calls.length === 0) continue;
+      const first = calls[0]!;
+      const fix = dollarQuotedBody(model, f) ? fixFor(calls, 'unsafe', ` in ${f.name}() (check its callers: it returns NULL where it used to raise an error)`) : undefined;
+      report({
+        file: first.file,
+        start: first.span.start,
+        end: first.span.end,
+        message:
+          `Function ${f.signature}, called by policy "${p.name}" on ${p.table}, reads ${first.text}: ${problems(first)}; then every statement that policy applies to fails` +
+          `${calls.length > 1 ? ` (${calls.length - 1} more such call${calls.length > 2 ? 's' : ''} in this function)` : ''}. ` +
+          `Write ${suggestion(first)}, and check that a NULL result admits no row in the policies that call it.`,
+        fixes: fix ? [fix] : [],
+      });
+    }
+  },
+});

@@ -1,0 +1,79 @@
+import type { Model, Policy } from '../analysis/model.js';
+import { activePolicies, constBool, exprText, policyExprs, readsTable, unsafeContent } from '../analysis/policy-exprs.js';
+import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
+import { defineRule, type Fix } from './types.js';
+
+/** Roles the policy is for that are subject to row-level security. */
+function subjectRoles(model: Model, p: Policy): string[] {
+  return p.roles.filter((r) => r === 'public' || !model.roleBypassesRls(r));
+}
+
+/**
+ * The condition a sibling policy already uses for the same roles: a permissive FOR ALL
+ * policy's WITH CHECK (or USING), else a permissive FOR SELECT policy's USING. Only an
+ * expression that does not read the table itself (that could create recursion, T31) and that
+ * no other expression rule would report.
+ */
+function siblingCondition(model: Model, p: Policy, roles: string[]): { text: string; from: Policy } | undefined {
+  const siblings = model.policies.filter((q) => q !== p && q.table === p.table && q.permissive && (q.command === 'all' || q.command === 'select'));
+  const ordered = [...siblings.filter((q) => q.command === 'all'), ...siblings.filter((q) => q.command === 'select')];
+  for (const q of ordered) {
+    if (!roles.every((r) => appliesToRole(model, q, r))) continue;
+    const exprs = policyExprs(q);
+    const e = (q.command === 'all' ? exprs.find((x) => x.clause === 'check') : undefined) ?? exprs.find((x) => x.clause === 'using');
+    if (!e) continue;
+    if (constBool(e.node) !== undefined) continue;
+    if (readsTable(model, e.node, p.table)) continue;
+    if (unsafeContent(model, e.node)) continue;
+    const text = exprText(model, e);
+    if (text) return { text, from: q };
+  }
+  return undefined;
+}
+
+export const policyInsertWithoutCheck = defineRule({
+  meta: {
+    id: 'policy-insert-without-check',
+    description: 'A permissive FOR INSERT policy without WITH CHECK admits no row.',
+    severity: 'warning',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards: 'For INSERT, new rows are checked only against WITH CHECK; a permissive INSERT policy without one admits nothing, so without another INSERT policy every insert fails with 42501.',
+    truths: ['T14', 'T14b', 'T14c'],
+  },
+  check({ model, report }) {
+    for (const p of activePolicies(model)) {
+      if (p.command !== 'insert' || !p.permissive || p.withCheck) continue;
+      const roles = subjectRoles(model, p);
+      if (roles.length === 0) continue;
+      const t = model.tables.get(p.table);
+      const others = (r: string) => (t?.policies ?? model.policies.filter((q) => q.table === p.table)).filter((q) => q !== p && q.permissive && coversCommand(q, 'insert') && (q.withCheck || q.using) && appliesToRole(model, q, r));
+      const uncovered = roles.filter((r) => others(r).length === 0);
+      const who = roleList(roles);
+      const effect = uncovered.length
+        ? `unless another permissive INSERT policy applies, every INSERT by ${roleList(uncovered)} fails with 42501 new row violates row-level security policy (T14)`
+        : `inserts by ${who} are admitted only by ${[...new Set(roles.flatMap(others))].map((q) => `"${q.name}"`).join(', ')}`;
+      const sibling = siblingCondition(model, p, roles);
+      const at = p.created;
+      const fix: Fix = sibling
+        ? {
+            title: `Add WITH CHECK (${sibling.text}) to "${p.name}" (the condition of "${sibling.from.name}")`,
+            kind: 'unsafe',
+            edits: [{ file: at.file, start: at.end, end: at.end, newText: `\n  WITH CHECK (${sibling.text})` }],
+          }
+        : {
+            title: `Add WITH CHECK (false) to "${p.name}": a placeholder that admits no row, as today; replace false with the condition new rows must meet`,
+            kind: 'unsafe',
+            edits: [{ file: at.file, start: at.end, end: at.end, newText: '\n  WITH CHECK (false)' }],
+          };
+      report({
+        ...p.nameLoc,
+        message:
+          `Policy "${p.name}" on ${p.table} is FOR INSERT without WITH CHECK, so it admits no row: PostgreSQL checks new rows only against WITH CHECK expressions ` +
+          `(an INSERT policy cannot have USING: 42601, T14b), and a permissive policy without one allows nothing; ${effect}. ` +
+          `Add WITH CHECK (…) with the condition a new row must meet${sibling ? `, e.g. the one of "${sibling.from.name}"` : ''}.`,
+        fixes: [fix],
+      });
+    }
+  },
+});

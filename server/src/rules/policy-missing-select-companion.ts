@@ -1,0 +1,90 @@
+import type { Model, Policy } from '../analysis/model.js';
+import { hasSubLink } from '../analysis/ast.js';
+import { activePolicies, exprText, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent } from '../analysis/policy-exprs.js';
+import { appliesToRole, roleList } from '../analysis/policies.js';
+import { grantsManagedFor, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
+import { defineRule, type Edit, type Fix } from './types.js';
+import { insertAfter, quoteIdent, tableName } from './util.js';
+
+/** A policy name not yet used on the table. */
+function freshName(model: Model, p: Policy, suffix: string): string {
+  const used = new Set(model.policies.filter((q) => q.table === p.table).map((q) => q.name));
+  const base = `${p.name}_${suffix}`;
+  let name = base;
+  for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
+  return name;
+}
+
+export const policyMissingSelectCompanion = defineRule({
+  meta: {
+    id: 'policy-missing-select-companion',
+    description: 'An UPDATE or DELETE policy for a role that has no SELECT (or ALL) policy on the table.',
+    severity: 'warning',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      'An UPDATE or DELETE that reads the table (a WHERE, a SET expression or RETURNING on its columns) only reaches rows a SELECT policy lets the role see: with no SELECT policy it silently affects 0 rows.',
+    truths: ['T26', 'T27', 'T30'],
+  },
+  check({ model, report }) {
+    for (const p of activePolicies(model)) {
+      if (!p.permissive || (p.command !== 'update' && p.command !== 'delete')) continue;
+      if (!p.using) continue; // without USING the policy admits no existing row anyway
+      const t = model.tables.get(p.table);
+      const policies = t?.policies ?? model.policies.filter((q) => q.table === p.table);
+      const readable = (role: string) => policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && appliesToRole(model, q, role));
+      const missing = p.roles.filter((r) => {
+        if (r !== 'public' && (model.roleBypassesRls(r) || (PSEUDO_ROLES.has(r) && r !== 'public'))) return false;
+        if (r !== 'public' && t && t.owner?.role === r && !t.rlsForced) return false; // the owner bypasses RLS without FORCE
+        return !readable(r);
+      });
+      if (missing.length === 0) continue;
+      const cmd = p.command.toUpperCase();
+      const name = t ? tableName(model, t) : p.table;
+      // Roles whose privileges the workspace manages and that lack SELECT: such statements
+      // fail with 42501 permission denied before row-level security is consulted (T28).
+      const noSelectGrant = t ? missing.filter((r) => r !== 'public' && grantsManagedFor(model, r) && !privilegesOf(model, t, r).has('select')) : [];
+      const example = p.command === 'update' ? `UPDATE ${name} SET … WHERE id = …` : `DELETE FROM ${name} WHERE id = …`;
+      const reach =
+        p.command === 'update'
+          ? 'only an UPDATE that reads no column (no WHERE, constant SET values, no RETURNING) reaches rows, and then every row USING admits'
+          : 'only a DELETE that reads no column (no WHERE, no RETURNING) reaches rows, and then every row USING admits';
+      const grantNote = noSelectGrant.length
+        ? ` (${roleList(noSelectGrant)} also ${noSelectGrant.length === 1 ? 'has' : 'have'} no SELECT privilege on ${p.table}, so for ${noSelectGrant.length === 1 ? 'it' : 'them'} such statements fail with 42501 permission denied instead, T28)`
+        : '';
+
+      const fixes: Fix[] = [];
+      const using = policyExprs(p).find((e) => e.clause === 'using')!;
+      const text = exprText(model, using);
+      // The companion repeats the USING; it must not read the table itself (T01) nor give the
+      // table's SELECT policies a sub-select while some policy reads the table in one (T31).
+      const recursionRisk = readsTable(model, using.node, p.table) || (hasSubLink(using.node) && !!selectSubLinkWouldRecurse(model, p.table));
+      if (text && !recursionRisk && !unsafeContent(model, using.node)) {
+        const pname = freshName(model, p, 'select');
+        const roles = p.roles.includes('public') ? (p.implicitPublic ? [] : ['PUBLIC']) : missing.map(quoteIdent);
+        const to = roles.length ? ` TO ${roles.join(', ')}` : '';
+        const stmts = [`CREATE POLICY ${quoteIdent(pname)} ON ${name} FOR SELECT${to}\n  USING (${text});`];
+        if (noSelectGrant.length) stmts.push(`GRANT SELECT ON ${name} TO ${noSelectGrant.map(quoteIdent).join(', ')};`);
+        const edit: Edit = insertAfter(model, p.loc, stmts);
+        fixes.push({
+          title: `Add a SELECT policy "${pname}" for ${roleList(p.roles.includes('public') ? ['public'] : missing)} with the same USING${noSelectGrant.length ? ' (and GRANT SELECT)' : ''}: they can then read the rows they may ${p.command}`,
+          kind: 'unsafe',
+          edits: [edit],
+        });
+      }
+      const isPublic = missing.includes('public');
+      const readers = [...new Set(policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using).flatMap((q) => q.roles))];
+      const subject = isPublic
+        ? `every role (PUBLIC) ${cmd} rows, but no SELECT (or ALL) policy applies to PUBLIC${readers.length ? ` (only to ${roleList(readers)})` : ''}: for a role without a SELECT policy of its own, `
+        : `${roleList(missing)} ${cmd} rows, but no SELECT (or ALL) policy applies to ${missing.length === 1 ? 'that role' : 'those roles'}: `;
+      report({
+        ...p.nameLoc,
+        message:
+          `Policy "${p.name}" on ${p.table} lets ${subject}` +
+          `a ${cmd} whose ${p.command === 'update' ? 'WHERE, SET or RETURNING' : 'WHERE or RETURNING'} reads a column only reaches rows the role may SELECT, so e.g. ${example} silently affects 0 rows, with no error (${p.command === 'update' ? 'T26' : 'T27'}); ` +
+          `${reach}${grantNote}. Add a SELECT policy for ${isPublic || missing.length > 1 ? 'these roles' : 'the role'} (often with the same USING).`,
+        fixes,
+      });
+    }
+  },
+});
