@@ -13,6 +13,14 @@ mkdirSync('dist', { recursive: true });
 const wasmDir = dirname(require.resolve('libpg-query/wasm/libpg-query.wasm'));
 copyFileSync(join(wasmDir, 'libpg-query.wasm'), 'dist/libpg-query.wasm');
 
+// `pg-rls-lint verify` runs PGlite, whose CommonJS build loads its WASM and data beside the
+// bundle, and contrib extensions (`*.tar.gz`) on demand. The extension package leaves them
+// out (.vscodeignore): verify is a CLI command.
+const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));
+for (const f of readdirSync(pgliteDist)) {
+  if (/\.(wasm|data|tar\.gz)$/.test(f)) copyFileSync(join(pgliteDist, f), join('dist', f));
+}
+
 // Rule docs ship in the extension: "Show rule documentation" previews dist/docs/rules/<id>.md.
 mkdirSync('dist/docs/rules', { recursive: true });
 if (existsSync('docs/rules')) {

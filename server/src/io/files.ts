@@ -1,4 +1,4 @@
-// The disk side of the language server: URIs ↔ paths, which files of a workspace folder
+// The disk side shared by the language server and the CLI: URIs ↔ paths, which files of a workspace folder
 // are linted (the config's include/exclude globs), discovery and reading. No LSP types here.
 import { readFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';

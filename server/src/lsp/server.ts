@@ -39,7 +39,7 @@ import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/confi
 import { initParser, Workspace, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
-import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relativeTo, uriToPath } from './files.js';
+import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import { rlsMatrix } from './matrix.js';
 import { issuesMessage, readConfigFile, resolveConfig, sectionOf, SETTINGS_SECTION } from './settings.js';
 

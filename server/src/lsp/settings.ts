@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { findNodeAtLocation, parseTree, type Node as JsonNode } from 'jsonc-parser';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, validateConfig, type Config, type ConfigProblem } from '../analysis/config.js';
 import { ruleIds } from '../engine/workspace.js';
-import { fileUri, readTextFile } from './files.js';
+import { fileUri, readTextFile } from '../io/files.js';
 
 /** The editor settings the server reads (`pgRlsLint.<key>`); other keys of the section belong to the client. */
 export const SETTINGS_KEYS = ['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls'] as const;

@@ -1,0 +1,119 @@
+// pg-rls-lint: the command line. The only code that prints.
+import { parseArgs } from 'node:util';
+import { lintVerify } from './verify.js';
+import { CliError, countFindings, lint } from './run.js';
+import { formatGithub } from './reporters/github.js';
+import { formatJson } from './reporters/json.js';
+import { formatSarif } from './reporters/sarif.js';
+import { formatText } from './reporters/text.js';
+import { rules } from '../rules/catalog.js';
+import { version } from '../../../package.json';
+
+const USAGE = `Usage: pg-rls-lint [options] [paths or globs …]      lint migrations (default: .)
+       pg-rls-lint verify [options] [paths …]         run them on an embedded PostgreSQL and probe each RLS table as each role
+
+Finds PostgreSQL Row-Level Security mistakes in .sql migrations. Directories are walked
+like a workspace (include/exclude globs of the config; node_modules and .git skipped);
+files are replayed in natural path order (2_x.sql before 10_x.sql).
+
+Options:
+  -f, --format <text|json|sarif|github>   output format (default: text)
+      --fix                  apply safe fixes in place (atomic writes; files changed meanwhile are left alone)
+  -c, --config <path>        config file (default: ./.pg-rls-lint.json when present)
+      --rule <id=severity>   override a rule: error, warning, info, hint or off (repeatable)
+      --max-warnings <n>     exit 1 when there are more than n warnings
+  -q, --quiet                report errors only
+      --list-rules           print the rule catalog
+  -h, --help                 show this help
+  -v, --version              print the version
+
+Exit codes: 0 no errors, 1 errors (or more than --max-warnings warnings), 2 usage or I/O error.`;
+
+function fail(message: string): number {
+  process.stderr.write(`pg-rls-lint: ${message}\n`);
+  return 2;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', short: 'f', default: 'text' },
+        fix: { type: 'boolean', default: false },
+        config: { type: 'string', short: 'c' },
+        rule: { type: 'string', multiple: true, default: [] },
+        'max-warnings': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q', default: false },
+        'list-rules': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+      },
+    });
+  } catch (e) {
+    return fail(`${(e as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const { values: o, positionals } = parsed;
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (o.version) {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  if (o['list-rules']) {
+    for (const r of [...rules].sort((a, b) => a.meta.id.localeCompare(b.meta.id))) {
+      const m = r.meta;
+      process.stdout.write(`${m.id.padEnd(38)} ${m.severity.padEnd(8)} ${m.category.padEnd(12)} ${m.fixKind.padEnd(7)} ${m.description}\n`);
+    }
+    return 0;
+  }
+  const format = o.format!;
+  let maxWarnings: number | undefined;
+  if (o['max-warnings'] !== undefined) {
+    maxWarnings = Number(o['max-warnings']);
+    if (!Number.isInteger(maxWarnings) || maxWarnings < 0) return fail(`--max-warnings expects a non-negative integer, got "${o['max-warnings']}"`);
+  }
+  const [first, ...rest] = positionals;
+  try {
+    if (first === 'verify') {
+      if (!['text', 'json'].includes(format)) return fail(`verify: --format must be text or json, got "${format}"`);
+      const out = await lintVerify({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: false }, format as 'text' | 'json');
+      process.stdout.write(`${out.text}\n`);
+      return out.exitCode;
+    }
+    if (first === 'matrix') return fail('the "matrix" command is not available in this build');
+    if (!['text', 'json', 'sarif', 'github'].includes(format)) return fail(`--format must be text, json, sarif or github, got "${format}"`);
+    const run = await lint({ paths: positionals, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: !!o.fix });
+    if (o.quiet) for (const f of run.files) f.findings = f.findings.filter((d) => d.severity === 'error');
+    const color = format === 'text' && !!process.stdout.isTTY && !process.env.NO_COLOR;
+    const text =
+      format === 'json' ? formatJson(run) : format === 'sarif' ? formatSarif(run, version) : format === 'github' ? formatGithub(run) : formatText(run, color);
+    if (text) process.stdout.write(`${text}\n`);
+    const n = countFindings(run.files);
+    if (n.errors > 0) return 1;
+    if (maxWarnings !== undefined && n.warnings > maxWarnings) {
+      if (format === 'text') process.stderr.write(`pg-rls-lint: ${n.warnings} warnings exceed --max-warnings ${maxWarnings}\n`);
+      return 1;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof CliError) return fail(e.message);
+    return fail(`internal error: ${(e as Error)?.stack ?? e}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`pg-rls-lint: internal error: ${(e as Error)?.stack ?? e}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

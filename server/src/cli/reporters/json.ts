@@ -1,0 +1,25 @@
+// The JSON contract other tools depend on: 0-based lines, UTF-16 characters, as LSP.
+import type { LintRun } from '../run.js';
+
+export function toJson(run: LintRun) {
+  return {
+    files: run.files.map((f) => ({
+      path: f.path,
+      diagnostics: f.findings.map((d) => ({
+        rule: d.rule,
+        severity: d.severity,
+        message: d.message,
+        range: d.range,
+        fixes: d.fixes.map((x) => ({
+          title: x.title,
+          kind: x.kind,
+          edits: x.edits.map((e) => ({ path: e.file, range: e.range, newText: e.newText })),
+        })),
+      })),
+    })),
+  };
+}
+
+export function formatJson(run: LintRun): string {
+  return JSON.stringify(toJson(run), null, 2);
+}

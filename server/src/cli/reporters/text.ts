@@ -1,0 +1,27 @@
+// eslint "stylish"-like output: grouped by file, `line:col  severity  message  rule`.
+import { countFindings, type LintRun } from '../run.js';
+
+export function formatText(run: LintRun, color: boolean): string {
+  const c = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const sev = { error: c('31', 'error'), warning: c('33', 'warning'), info: c('36', 'info'), hint: c('2', 'hint') };
+  const lines: string[] = [];
+  for (const f of run.files) {
+    if (f.findings.length === 0) continue;
+    lines.push(c('4', f.path));
+    for (const d of f.findings) {
+      const pos = `${d.range.start.line + 1}:${d.range.start.character + 1}`;
+      lines.push(`  ${pos.padEnd(8)} ${sev[d.severity].padEnd(color ? 16 : 7)}  ${d.message}  ${c('2', d.rule)}`);
+    }
+    lines.push('');
+  }
+  const n = countFindings(run.files);
+  const total = n.errors + n.warnings + n.infos;
+  for (const p of run.fixed) lines.push(`fixed: ${p}`);
+  for (const p of run.skipped) lines.push(c('33', `not fixed (changed on disk during the run): ${p}`));
+  if (total === 0) lines.push(c('32', `✔ no problems in ${run.files.length} file${run.files.length === 1 ? '' : 's'}`));
+  else {
+    lines.push(c(n.errors ? '31' : '33', `✖ ${total} problem${total === 1 ? '' : 's'} (${n.errors} error${n.errors === 1 ? '' : 's'}, ${n.warnings} warning${n.warnings === 1 ? '' : 's'}, ${n.infos} info) in ${run.files.length} files`));
+    if (n.fixable) lines.push(`  ${n.fixable} fixable with --fix`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,181 @@
+// CLI orchestration without printing: arguments → files → findings (→ fixes written).
+import { existsSync, statSync } from 'node:fs';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname, basename, join, relative, resolve, sep } from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
+import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
+import { discoverFiles, readTextFile } from '../io/files.js';
+
+/** A usage or I/O problem: exit code 2 with one clear line. */
+export class CliError extends Error {}
+
+export interface LintOptions {
+  paths: string[];
+  cwd: string;
+  configPath?: string;
+  rules: string[];
+  fix: boolean;
+}
+
+export interface LintedFile {
+  /** relative to cwd, forward slashes */
+  path: string;
+  absolute: string;
+  text: string;
+  findings: Finding[];
+}
+
+export interface LintRun {
+  files: LintedFile[];
+  config: Config;
+  /** files rewritten by --fix, and files left alone because they changed on disk */
+  fixed: string[];
+  skipped: string[];
+}
+
+export const toDisplay = (cwd: string, abs: string) => {
+  const rel = relative(cwd, abs) || basename(abs);
+  return sep === '\\' ? rel.split(sep).join('/') : rel;
+};
+
+export async function loadConfig(cwd: string, configPath: string | undefined, ruleFlags: string[]): Promise<Config> {
+  let fileConfig = {};
+  const path = configPath ? resolve(cwd, configPath) : join(cwd, CONFIG_FILE_NAME);
+  if (configPath || existsSync(path)) {
+    const read = await readTextFile(path);
+    if (!read.ok) throw new CliError(`cannot read config ${toDisplay(cwd, path)}: ${read.reason}`);
+    const { config, problems } = parseConfigText(read.text, ruleIds);
+    const fatal = problems.find((p) => p.message.startsWith('invalid JSON') || p.message.includes('must be a JSON object'));
+    if (fatal) throw new CliError(`invalid config ${toDisplay(cwd, path)}: ${fatal.message}`);
+    if (problems.length) throw new CliError(`invalid config ${toDisplay(cwd, path)}: ${problems.map((p) => p.message).join('; ')}`);
+    fileConfig = config;
+  }
+  const rules: Record<string, RuleSetting> = {};
+  for (const flag of ruleFlags) {
+    const r = parseRuleFlag(flag);
+    if (typeof r === 'string') throw new CliError(r);
+    if (!ruleIds.has(r.id)) throw new CliError(`--rule: unknown rule "${r.id}" (known: ${[...ruleIds].sort().join(', ')})`);
+    rules[r.id] = r.setting;
+  }
+  return mergeConfig(fileConfig, { rules });
+}
+
+/** Expands the command line's paths: directories are walked like a workspace; globs expand. */
+export async function collectFiles(paths: string[], cwd: string, config: Config): Promise<string[]> {
+  const out = new Set<string>();
+  for (const p of paths.length ? paths : ['.']) {
+    const abs = resolve(cwd, p);
+    if (existsSync(abs)) {
+      const st = statSync(abs);
+      if (st.isDirectory()) {
+        const errors: string[] = [];
+        for (const f of await discoverFiles(abs, config, (m) => errors.push(m))) out.add(f);
+        if (errors.length) throw new CliError(errors[0]!);
+      } else out.add(abs); // an explicit file is linted whatever its extension
+      continue;
+    }
+    if (isDynamicPattern(p)) {
+      const found = await glob(p, { cwd, absolute: true, onlyFiles: true, ignore: ['**/node_modules/**', '**/.git/**'] });
+      if (found.length === 0) throw new CliError(`no files match ${p}`);
+      found.forEach((f) => out.add(f));
+      continue;
+    }
+    throw new CliError(`no such file or directory: ${p}`);
+  }
+  return [...out];
+}
+
+export async function lint(options: LintOptions): Promise<LintRun> {
+  const config = await loadConfig(options.cwd, options.configPath, options.rules);
+  const absolute = await collectFiles(options.paths, options.cwd, config);
+  const files: LintedFile[] = [];
+  for (const abs of absolute) {
+    const read = await readTextFile(abs);
+    if (!read.ok) throw new CliError(`cannot lint ${toDisplay(options.cwd, abs)}: ${read.reason}`);
+    files.push({ path: toDisplay(options.cwd, abs), absolute: abs, text: read.text, findings: [] });
+  }
+  await initParser();
+  const ws = new Workspace(config);
+  for (const f of files) ws.setFile(f.path, f.text);
+  const fixed = new Set<string>();
+  const skipped = new Set<string>();
+  if (options.fix) {
+    // one fix can enable another (e.g. ENABLE then FORCE): repeat while something changes
+    for (let pass = 0; pass < 10; pass++) {
+      const result = ws.lint();
+      let changed = false;
+      for (const f of files) {
+        if (skipped.has(f.path)) continue;
+        const edits = safeFixEdits(result.byFile.get(f.path) ?? [], f.path);
+        if (edits.length === 0) continue;
+        ws.setFile(f.path, applyEdits(ws.text(f.path)!, edits));
+        changed = true;
+      }
+      if (!changed) break;
+    }
+    for (const f of files) {
+      const next = ws.text(f.path)!;
+      if (next === f.text) continue;
+      if (await writeIfUnchanged(f.absolute, f.text, next)) {
+        fixed.add(f.path);
+        f.text = next;
+      } else {
+        skipped.add(f.path);
+        ws.setFile(f.path, f.text); // report what is on disk
+      }
+    }
+  }
+  const result = ws.lint();
+  for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
+  files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+  return { files, config, fixed: [...fixed], skipped: [...skipped] };
+}
+
+/**
+ * Writes `next` to `path` atomically (temp file in the same folder, then rename), only if the
+ * file still holds `expected`. Returns false (and writes nothing) when it changed meanwhile.
+ */
+export async function writeIfUnchanged(path: string, expected: string, next: string): Promise<boolean> {
+  let current: string;
+  try {
+    current = await readFile(path, 'utf8');
+  } catch {
+    return false;
+  }
+  if (current !== expected) return false;
+  const tmp = join(dirname(path), `.${basename(path)}.pg-rls-lint-${process.pid}.tmp`);
+  try {
+    await writeFile(tmp, next, { flag: 'wx' });
+    // last check right before the rename: another writer may have been faster
+    if ((await readFile(path, 'utf8')) !== expected) {
+      await unlink(tmp);
+      return false;
+    }
+    await rename(tmp, path);
+    return true;
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+export interface Counts {
+  errors: number;
+  warnings: number;
+  infos: number;
+  fixable: number;
+}
+
+export function countFindings(files: readonly LintedFile[]): Counts {
+  const c: Counts = { errors: 0, warnings: 0, infos: 0, fixable: 0 };
+  for (const f of files) {
+    for (const d of f.findings) {
+      if (d.severity === 'error') c.errors++;
+      else if (d.severity === 'warning') c.warnings++;
+      else c.infos++;
+      if (d.fixes.some((x) => x.kind === 'safe')) c.fixable++;
+    }
+  }
+  return c;
+}

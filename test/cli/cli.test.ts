@@ -1,0 +1,182 @@
+// The CLI as CI runs it: the built dist/cli.js as a subprocess, against temp fixtures.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { writeIfUnchanged } from '../../server/src/cli/run.js';
+import { ensureServerBuilt, ROOT } from '../lsp/client.js';
+
+const CLI = join(ROOT, 'dist', 'cli.js');
+const dirs: string[] = [];
+
+function fixture(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-rls-lint-cli-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+function run(cwd: string, args: string[], cli = CLI) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const NO_RLS = '-- é 日本 😀\nCREATE TABLE accounts (id uuid PRIMARY KEY);\n';
+const ONLY_ENABLED = 'CREATE TABLE docs (id int PRIMARY KEY);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\n';
+const DEFINER = "CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;\nREVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n";
+
+before(() => ensureServerBuilt());
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('output formats', () => {
+  test('ok: text output names file, line:col, severity, rule', () => {
+    const dir = fixture({ 'm/1.sql': NO_RLS });
+    const r = run(dir, ['m']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /m\/1\.sql/);
+    assert.match(r.stdout, /2:14\s+warning\s+Table public\.accounts .* rls-not-enabled/);
+    assert.match(r.stdout, /fixable with --fix/);
+  });
+
+  test('ok: json follows the contract (0-based lines, UTF-16 characters)', () => {
+    const dir = fixture({ 'm/1.sql': NO_RLS, 'm/2.sql': 'SELECT 1;' });
+    const r = run(dir, ['m', '--format', 'json']);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.files.map((f: { path: string }) => f.path), ['m/1.sql', 'm/2.sql']);
+    const d = j.files[0].diagnostics.find((x: { rule: string }) => x.rule === 'rls-not-enabled');
+    assert.deepEqual(Object.keys(d).sort(), ['fixes', 'message', 'range', 'rule', 'severity']);
+    assert.deepEqual(d.range, { start: { line: 1, character: 13 }, end: { line: 1, character: 21 } });
+    assert.equal(d.severity, 'warning');
+    assert.equal(d.fixes[0].edits[0].path, 'm/1.sql');
+    assert.ok(d.fixes[0].edits[0].range.start.line >= 1);
+    assert.deepEqual(j.files[1].diagnostics, []);
+  });
+
+  test('ok: sarif 2.1.0 has what GitHub code scanning requires', () => {
+    const dir = fixture({ 'm/1.sql': DEFINER });
+    const r = run(dir, ['m', '--format', 'sarif']);
+    assert.equal(r.code, 1);
+    const s = JSON.parse(r.stdout);
+    assert.equal(s.version, '2.1.0');
+    assert.match(s.$schema, /sarif/);
+    const driver = s.runs[0].tool.driver;
+    assert.equal(driver.name, 'pg-rls-lint');
+    assert.ok(driver.rules.length > 5 && driver.rules.every((x: { id: string; helpUri: string }) => x.id && x.helpUri));
+    const res = s.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'definer-search-path-missing');
+    assert.equal(res.level, 'error');
+    assert.equal(driver.rules[res.ruleIndex].id, res.ruleId);
+    const loc = res.locations[0].physicalLocation;
+    assert.equal(loc.artifactLocation.uri, 'm/1.sql');
+    assert.deepEqual([loc.region.startLine, loc.region.startColumn], [1, 46]); // SECURITY at 0-based 45
+  });
+
+  test('ok: github annotations, escaped', () => {
+    const dir = fixture({ 'm/1.sql': NO_RLS });
+    const r = run(dir, ['m', '--format', 'github']);
+    assert.match(r.stdout, /^::warning file=m\/1\.sql,line=2,col=14,endLine=2,endColumn=22,title=rls-not-enabled::Table public\.accounts/m);
+  });
+});
+
+describe('exit codes and errors', () => {
+  test('err: exit 1 on an error finding', () => {
+    const dir = fixture({ '1.sql': DEFINER });
+    assert.equal(run(dir, ['.']).code, 1);
+  });
+  test('ok: --rule id=off turns a rule off; --max-warnings', () => {
+    const dir = fixture({ '1.sql': DEFINER + NO_RLS });
+    assert.equal(run(dir, ['.', '--rule', 'definer-search-path-missing=off']).code, 0);
+    assert.equal(run(dir, ['.', '--rule', 'definer-search-path-missing=off', '--max-warnings', '0']).code, 1);
+    assert.equal(run(dir, ['.', '--rule', 'definer-search-path-missing=warning', '--max-warnings', '5']).code, 0);
+  });
+  test('err: missing path → exit 2 with one line', () => {
+    const dir = fixture({});
+    const r = run(dir, ['nope']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trim(), 'pg-rls-lint: no such file or directory: nope');
+  });
+  test('err: invalid config JSON names line and column', () => {
+    const dir = fixture({ '.pg-rls-lint.json': '{\n  "rules": {\n', '1.sql': NO_RLS });
+    const r = run(dir, ['.']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid config \.pg-rls-lint\.json: invalid JSON: .* at line \d+, column \d+/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  });
+  test('err: non-UTF-8 file is named, exit 2', () => {
+    const dir = fixture({ 'bad.sql': Buffer.from([0x43, 0x52, 0xff, 0xfe, 0x0a]), 'ok.sql': NO_RLS });
+    const r = run(dir, ['.']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad\.sql: not valid UTF-8/);
+  });
+  test('err: unknown rule in --rule, unknown flag, bad format', () => {
+    const dir = fixture({ '1.sql': NO_RLS });
+    assert.match(run(dir, ['--rule', 'nope=off']).stderr, /unknown rule "nope" \(known: .*rls-not-enabled/);
+    const r = run(dir, ['--bogus']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Unknown option '--bogus'/);
+    assert.equal(run(dir, ['--format', 'xml']).code, 2);
+  });
+  test('ok: --help, --version, --list-rules', () => {
+    const dir = fixture({});
+    assert.match(run(dir, ['--help']).stdout, /Usage: pg-rls-lint/);
+    assert.match(run(dir, ['--version']).stdout, /^\d+\.\d+\.\d+/);
+    assert.match(run(dir, ['--list-rules']).stdout, /rls-not-forced\s+warning/);
+  });
+});
+
+describe('workspace semantics', () => {
+  test('ok: migration order is natural (2_ before 10_)', () => {
+    const dir = fixture({ 'm/2_tables.sql': 'CREATE TABLE t (id int);', 'm/10_rls.sql': 'ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;' });
+    const j = JSON.parse(run(dir, ['m', '--format', 'json']).stdout);
+    const rules = j.files.flatMap((f: { diagnostics: Array<{ rule: string }> }) => f.diagnostics.map((d) => d.rule));
+    assert.ok(!rules.includes('rls-not-enabled'), rules.join(','));
+  });
+  test('ok: node_modules and .git are skipped; globs expand', () => {
+    const dir = fixture({ 'node_modules/x/1.sql': NO_RLS, '.git/2.sql': NO_RLS, 'db/3.sql': NO_RLS });
+    const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(j.files.map((f: { path: string }) => f.path), ['db/3.sql']);
+    const g = JSON.parse(run(dir, ['db/*.sql', '--format', 'json']).stdout);
+    assert.deepEqual(g.files.map((f: { path: string }) => f.path), ['db/3.sql']);
+  });
+});
+
+describe('--fix', () => {
+  test('ok: safe fixes are written and the fixed rules are clean', () => {
+    const dir = fixture({ '1.sql': NO_RLS + ONLY_ENABLED + DEFINER });
+    const r = run(dir, ['.', '--fix']);
+    const text = readFileSync(join(dir, '1.sql'), 'utf8');
+    assert.match(text, /ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;\nALTER TABLE accounts FORCE ROW LEVEL SECURITY;/);
+    assert.match(text, /ALTER TABLE docs FORCE ROW LEVEL SECURITY;/);
+    assert.match(text, /SECURITY DEFINER SET search_path = public, pg_temp/);
+    assert.match(r.stdout, /fixed: 1\.sql/);
+    const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    const left = j.files[0].diagnostics.map((d: { rule: string }) => d.rule);
+    for (const rule of ['rls-not-enabled', 'rls-not-forced', 'definer-search-path-missing']) assert.ok(!left.includes(rule), `${rule} left: ${left}`);
+  });
+  test('ok: the atomic writer leaves a file alone that changed on disk meanwhile', async () => {
+    const dir = fixture({ 'a.sql': 'one' });
+    const path = join(dir, 'a.sql');
+    writeFileSync(path, 'changed by someone else');
+    assert.equal(await writeIfUnchanged(path, 'one', 'fixed'), false);
+    assert.equal(readFileSync(path, 'utf8'), 'changed by someone else');
+    assert.equal(await writeIfUnchanged(path, 'changed by someone else', 'fixed'), true);
+    assert.equal(readFileSync(path, 'utf8'), 'fixed');
+  });
+});
+
+describe('dist/ is self-contained', () => {
+  test('ok: dist/ copied where no node_modules exists runs the CLI and loads the .wasm from there', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pg-rls-lint-dist-'));
+    dirs.push(tmp);
+    cpSync(join(ROOT, 'dist'), join(tmp, 'dist'), { recursive: true, filter: (src) => !/\.(data|tar\.gz)$|pglite\.wasm|initdb\.wasm/.test(src) });
+    const dir = fixture({ '1.sql': NO_RLS });
+    const r = run(dir, ['.', '--format', 'json'], join(tmp, 'dist', 'cli.js'));
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.ok(j.files[0].diagnostics.some((d: { rule: string }) => d.rule === 'rls-not-enabled'));
+  });
+});
