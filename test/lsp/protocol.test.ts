@@ -215,3 +215,34 @@ test('ok: shutdown → exit → the process exits with code 0', async () => {
   client.notify('exit', null);
   assert.equal(await client.exited, 0);
 });
+
+// ---------------------------------------------------------------------------------------
+// Fixes are checked like code; workspace-wide fix all per rule
+
+test('ok: fix all of one rule across the workspace', async (t) => {
+  const { client, uri } = await start(t, {
+    '1_a.sql': 'CREATE TABLE a (id int PRIMARY KEY);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n',
+    '2_b.sql': 'CREATE TABLE b (id int PRIMARY KEY);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\n',
+  });
+  const doc = new Doc(client, uri('1_a.sql'), 'CREATE TABLE a (id int PRIMARY KEY);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n');
+  const diags = byRule(await doc.diagnostics(has('rls-not-forced')), 'rls-not-forced');
+  const actions = await doc.codeActions(diags, ['quickfix']);
+  const all = actions.find((a) => a.title === 'Fix all 2 rls-not-forced problems in the workspace');
+  assert.ok(all, actions.map((a) => a.title).join(' | '));
+  const uris = Object.keys(all.edit.changes ?? {}).concat((all.edit.documentChanges ?? []).map((d: { textDocument: { uri: string } }) => d.textDocument.uri));
+  assert.deepEqual(new Set(uris), new Set([uri('1_a.sql'), uri('2_b.sql')]));
+  assert.ok(actions.some((a) => a.title === 'Force row-level security on a' && a.isPreferred), 'the clean fix stays preferred');
+});
+
+test('ok: a fix is re-linted and its title warns about a finding it would introduce', async (t) => {
+  const text = 'CREATE TABLE t (id int PRIMARY KEY);\nGRANT SELECT ON t TO authenticated;\n';
+  const { client, uri } = await start(t, { 'a.sql': text });
+  const doc = new Doc(client, uri('a.sql'), text);
+  const diags = byRule(await doc.diagnostics(has('rls-not-enabled')), 'rls-not-enabled');
+  const actions = await doc.codeActions(diags, ['quickfix']);
+  const fix = actions.find((a) => a.title.startsWith('Enable and force row-level security on t'));
+  assert.ok(fix, actions.map((a) => a.title).join(' | '));
+  // enabling RLS with no policy leaves the granted role with no rows: the title says so
+  assert.match(fix.title, /\(warning: introduces rls-enabled-without-policy\)$/);
+  assert.ok(!fix.isPreferred);
+});

@@ -10,7 +10,7 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
-import { safeFixEdits, type Finding } from '../engine/workspace.js';
+import { safeFixEdits, type Finding, type FixCheck, type FixWithRanges } from '../engine/workspace.js';
 import { isOurs, sameRange, toLspEdit } from './diagnostics.js';
 
 export const FIX_ALL_KIND = 'source.fixAll.pg-rls-lint';
@@ -38,7 +38,14 @@ export interface ActionContext {
   /** version of an open document by client URI, null when not open */
   versionOf(uri: string): number | null;
   caps: EditCaps;
+  /** every file's latest findings (for "fix all <rule> problems in the workspace") */
+  allFindings?: ReadonlyMap<string, readonly Finding[]>;
+  /** re-lints the workspace with a fix applied (fixes are checked like code) */
+  check?: (finding: Finding, fix: FixWithRanges) => FixCheck;
 }
+
+/** At most this many fixes are re-linted per request (each re-lint rebuilds the model). */
+const MAX_CHECKED_FIXES = 4;
 
 /** Does a requested `only` list ask for `kind` (kinds are hierarchical: `source` covers `source.fixAll.x`)? */
 export function wants(only: readonly string[] | undefined, kind: string, whenUnspecified: boolean): boolean {
@@ -70,26 +77,67 @@ export function codeActions(params: CodeActionParams, ctx: ActionContext): Array
   return ctx.caps.literals ? out : out.map((a) => ({ title: a.title, command: APPLY_EDIT_COMMAND, arguments: [a.edit] }));
 }
 
-function quickFixes(diag: Diagnostic, finding: Finding, ctx: ActionContext): CodeAction[] {
+/** A title suffix saying what re-linting with the fix applied showed, if anything is wrong. */
+function checkNote(finding: Finding, fix: FixWithRanges, ctx: ActionContext, budget: { left: number }): string {
+  if (!ctx.check || budget.left <= 0) return '';
+  budget.left--;
+  const r = ctx.check(finding, fix);
+  if (r.introduced.length > 0) {
+    const rules = [...new Set(r.introduced.map((f) => f.rule))].join(', ');
+    return ` (warning: introduces ${rules})`;
+  }
+  return r.resolved ? '' : ' (warning: the finding remains)';
+}
+
+function quickFixes(diag: Diagnostic, finding: Finding, ctx: ActionContext, budget = { left: MAX_CHECKED_FIXES }): CodeAction[] {
   let preferred = false;
-  return finding.fixes.map((fix) => {
+  const actions = finding.fixes.map((fix) => {
+    const note = checkNote(finding, fix, ctx, budget);
     const byUri = new Map<string, TextEdit[]>();
     for (const e of fix.edits) {
       const uri = ctx.uriOf(e.file);
       byUri.set(uri, [...(byUri.get(uri) ?? []), toLspEdit(e.range, e.newText)]);
     }
     const action: CodeAction = {
-      title: fix.kind === 'unsafe' ? fix.title + UNSAFE_SUFFIX : fix.title,
+      title: (fix.kind === 'unsafe' ? fix.title + UNSAFE_SUFFIX : fix.title) + note,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diag],
       edit: workspaceEdit(byUri, ctx),
     };
-    if (fix.kind === 'safe' && !preferred) {
+    if (fix.kind === 'safe' && !preferred && !note) {
       action.isPreferred = true;
       preferred = true;
     }
     return action;
   });
+  const all = fixRuleInWorkspace(finding.rule, ctx);
+  if (all) actions.push({ ...all, diagnostics: [diag] });
+  return actions;
+}
+
+/**
+ * "Fix all <rule> problems in the workspace": the rule's safe fixes in every file (e.g. FORCE
+ * on every table), offered when the rule has more than one finding with a safe fix.
+ */
+export function fixRuleInWorkspace(rule: string, ctx: ActionContext): CodeAction | undefined {
+  if (!ctx.allFindings) return undefined;
+  const byUri = new Map<string, TextEdit[]>();
+  let count = 0;
+  for (const [file, findings] of ctx.allFindings) {
+    const mine = findings.filter((f) => f.rule === rule && f.fixes.some((x) => x.kind === 'safe'));
+    if (mine.length === 0) continue;
+    const edits = safeFixEdits(mine, file);
+    if (edits.length === 0) continue;
+    count += mine.length;
+    // the edits carry ranges of their own file (computed by the engine)
+    const ranges = new Map(mine.flatMap((f) => f.fixes.flatMap((x) => x.edits)).map((e) => [`${e.start}:${e.end}:${e.newText}`, e.range]));
+    byUri.set(
+      ctx.uriOf(file),
+      edits.map((e) => toLspEdit(ranges.get(`${e.start}:${e.end}:${e.newText}`)!, e.newText)),
+    );
+  }
+  if (count < 2) return undefined;
+  return { title: `Fix all ${count} ${rule} problems in the workspace`, kind: CodeActionKind.QuickFix, edit: workspaceEdit(byUri, ctx) };
 }
 
 const NEXT_LINE_RE = /--\s*pg-rls-lint-disable-next-line\b/;

@@ -36,7 +36,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { initParser, Workspace, type LintResult } from '../engine/workspace.js';
+import { checkFix, initParser, Workspace, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relativeTo, uriToPath } from '../io/files.js';
@@ -543,6 +543,8 @@ export class PgRlsLintServer {
       uriOf: this.uriOf,
       versionOf: this.versionOf,
       caps: this.caps,
+      allFindings: result.byFile,
+      check: (finding, fix) => checkFix(project.ws, finding, fix),
     };
   }
 
