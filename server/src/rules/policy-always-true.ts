@@ -15,6 +15,11 @@ function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
   });
 }
 
+/** A statement that reads no column of the table is checked against this policy alone (T26). */
+const NO_READ = 'with a statement that reads no column (no WHERE, no column in SET or RETURNING)';
+const NO_READ_DELETE = 'with a DELETE that reads no column (no WHERE, no column in RETURNING)';
+const READS_UPDATE = 'one that reads columns is also limited to rows, and new values, that the SELECT policies admit (T26)';
+
 /** What the always-true clauses let the roles do, per command. */
 function effects(p: Policy, usingTrue: boolean, checkTrue: boolean): { cmds: Command[]; text: string } {
   // Without WITH CHECK, USING is the check for new rows (T14c).
@@ -23,15 +28,18 @@ function effects(p: Policy, usingTrue: boolean, checkTrue: boolean): { cmds: Com
     case 'insert':
       return { cmds: ['insert'], text: 'may insert rows with any values, e.g. rows that name another user or tenant' };
     case 'delete':
-      return { cmds: ['delete'], text: 'may delete any row' };
+      return { cmds: ['delete'], text: `may delete any row ${NO_READ_DELETE}; one that reads columns is limited to the rows the SELECT policies admit (T27)` };
     case 'update':
-      if (usingTrue && writeAny) return { cmds: ['update'], text: 'may update any row and give it any values' };
-      if (usingTrue) return { cmds: ['update'], text: 'may update any row (the new row must still pass WITH CHECK)' };
-      return { cmds: ['update'], text: 'may give the rows it may update any values, e.g. hand them to another user or tenant' };
+      if (usingTrue && writeAny) return { cmds: ['update'], text: `may update any row and give it any values ${NO_READ}; ${READS_UPDATE}` };
+      if (usingTrue) return { cmds: ['update'], text: `may update any row ${NO_READ} (the new row must still pass WITH CHECK); ${READS_UPDATE}` };
+      return { cmds: ['update'], text: `may give the rows they may update any values, e.g. hand them to another user or tenant, ${NO_READ}; one that reads columns also checks the new row against the SELECT policies` };
     case 'all':
       if (usingTrue && writeAny) return { cmds: ['select', 'insert', 'update', 'delete'], text: 'may read, update and delete any row, and insert or update rows with any values' };
       if (usingTrue) return { cmds: ['select', 'update', 'delete'], text: 'may read, update and delete any row (new rows must still pass WITH CHECK)' };
-      return { cmds: ['insert', 'update'], text: 'may insert rows with any values and give the rows it may update any values' };
+      return {
+        cmds: ['insert', 'update'],
+        text: `may insert rows with any values, e.g. rows that name another user or tenant, and give the rows they may update any values ${NO_READ}; one that reads columns also checks the new row against the SELECT policies`,
+      };
     default:
       return { cmds: [], text: '' };
   }
@@ -75,7 +83,7 @@ export const policyAlwaysTrue = defineRule({
         ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
         message:
           `Policy "${p.name}" on ${p.table} (${p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`}) admits every row: its ${clauses} ${isAre} always true, ` +
-          `so every row passes it for ${forWhom}, who ${text} (given the ${commandList(cmds)} privilege).${checkNote} ` +
+          `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote} ` +
           'Write the condition a row must meet (e.g. owner_id = (select auth.uid())), or drop the policy if these roles should not have this access.',
       });
     }

@@ -47,8 +47,8 @@ export const policyMissingSelectCompanion = defineRule({
       const example = p.command === 'update' ? `UPDATE ${name} SET … WHERE id = …` : `DELETE FROM ${name} WHERE id = …`;
       const reach =
         p.command === 'update'
-          ? 'only an UPDATE that reads no column (no WHERE, constant SET values, no RETURNING) reaches rows, and then every row USING admits'
-          : 'only a DELETE that reads no column (no WHERE, no RETURNING) reaches rows, and then every row USING admits';
+          ? 'only an UPDATE that reads no column (no WHERE, no column in SET or RETURNING) reaches rows, and then every row USING admits'
+          : 'only a DELETE that reads no column (no WHERE, no column in RETURNING) reaches rows, and then every row USING admits';
       const grantNote = noSelectGrant.length
         ? ` (${roleList(noSelectGrant)} also ${noSelectGrant.length === 1 ? 'has' : 'have'} no SELECT privilege on ${p.table}, so for ${noSelectGrant.length === 1 ? 'it' : 'them'} such statements fail with 42501 permission denied instead, T28)`
         : '';
@@ -81,7 +81,7 @@ export const policyMissingSelectCompanion = defineRule({
         ...p.nameLoc,
         message:
           `Policy "${p.name}" on ${p.table} lets ${subject}` +
-          `a ${cmd} whose ${p.command === 'update' ? 'WHERE, SET or RETURNING' : 'WHERE or RETURNING'} reads a column only reaches rows the role may SELECT, so e.g. ${example} silently affects 0 rows, with no error (${p.command === 'update' ? 'T26' : 'T27'}); ` +
+          `${p.command === 'update' ? 'an' : 'a'} ${cmd} whose ${p.command === 'update' ? 'WHERE, SET or RETURNING' : 'WHERE or RETURNING'} reads a column only reaches rows the role may SELECT, so e.g. ${example} silently affects 0 rows, with no error (${p.command === 'update' ? 'T26' : 'T27'}); ` +
           `${reach}${grantNote}. Add a SELECT policy for ${isPublic || missing.length > 1 ? 'these roles' : 'the role'} (often with the same USING).`,
         fixes,
       });

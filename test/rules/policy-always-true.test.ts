@@ -1,0 +1,143 @@
+// policy-always-true on PostgreSQL (PGlite): a permissive policy whose expression is a
+// tautology admits every row for its roles and command — an UPDATE with no WHERE changes other
+// users' rows, an INSERT names anyone, a DELETE removes everyone's rows, and WITH CHECK (NOT
+// false) lets a user hand a row to someone else. FOR ALL … USING without WITH CHECK is not a
+// hole: USING is the check (T14c).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-always-true';
+before(initParser);
+after(closeAll);
+
+/** Runs the example's migrations as the non-superuser owner, adds one document of A and one of B, acts as A. */
+async function documents(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  await q(`INSERT INTO documents VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+  await q('GRANT SELECT, INSERT, UPDATE, DELETE ON documents TO authenticated');
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+async function superuserView(q: Q): Promise<Array<{ id: number; owner_id: string; body: string }>> {
+  await q('RESET ROLE');
+  const rows = (await q('SELECT id, owner_id, body FROM documents ORDER BY id')) as Array<{ id: number; owner_id: string; body: string }>;
+  await q('SET ROLE authenticated');
+  return rows;
+}
+
+test('err: FOR UPDATE USING (true): an UPDATE without WHERE changes the other user’s row too', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), '(true)');
+  assert.match(finding.message, /Policy "documents_update" on public\.documents \(FOR UPDATE\) admits every row: its USING is always true/);
+  assert.match(finding.message, /authenticated \(given the UPDATE privilege\), who may update any row and give it any values with a statement that reads no column/);
+  assert.match(finding.message, /With no WITH CHECK, USING is also the check for new rows \(T14c\)/);
+  assert.equal(finding.fixes.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(ws));
+    assert.equal(await count(q, 'documents'), 1, 'A sees only its own document');
+    assert.equal(await affected(q, `UPDATE documents SET body = 'hacked'`), 2, 'but updates both');
+    assert.deepEqual((await superuserView(q)).map((r) => r.body), ['hacked', 'hacked']);
+  });
+});
+
+test('err: FOR INSERT WITH CHECK (1 = 1): A inserts a document owned by B; with a real condition it is refused (42501)', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), '(1 = 1)');
+  assert.match(finding.message, /its WITH CHECK is always true.*may insert rows with any values/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(ws));
+    assert.equal(await affected(q, `INSERT INTO documents VALUES (3, '${TENANT_B}', 'forged')`), 1);
+    assert.equal((await superuserView(q)).find((r) => r.id === 3)?.owner_id, TENANT_B);
+  });
+  const strict = sqlOf(ws).replace('WITH CHECK (1 = 1)', 'WITH CHECK (owner_id = (select auth.uid()))');
+  assert.equal(lintFiles([{ file: 'm.sql', text: strict }], ID).mine.length, 0);
+  await inRollback(db, async (q) => {
+    await documents(q, strict);
+    await expectPgError(q(`INSERT INTO documents VALUES (3, '${TENANT_B}', 'forged')`), '42501', 'new row violates row-level security policy');
+  });
+});
+
+test('err: FOR ALL … WITH CHECK (NOT false): A inserts B’s rows and hands its own to B with an UPDATE that reads no column', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), '(NOT false)');
+  assert.match(finding.message, /\(FOR ALL\) admits every row: its WITH CHECK is always true/);
+  assert.match(finding.message, /with a statement that reads no column .*; one that reads columns also checks the new row against the SELECT policies/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(ws));
+    assert.equal(await affected(q, `INSERT INTO documents VALUES (3, '${TENANT_B}', 'forged')`), 1);
+    // with a WHERE the new row is also checked against the SELECT policies (here: USING)
+    const where = await tryQuery(q, `UPDATE documents SET owner_id = '${TENANT_B}' WHERE id = 1`);
+    assert.equal(where.ok ? 'ok' : where.error.code, '42501');
+    assert.equal(await affected(q, `UPDATE documents SET owner_id = '${TENANT_B}'`), 1);
+    assert.deepEqual((await superuserView(q)).map((r) => r.owner_id), [TENANT_B, TENANT_B, TENANT_B]);
+    assert.equal(await count(q, 'documents'), 0, 'and A can no longer see it');
+  });
+});
+
+test('err: FOR DELETE USING (… OR true): a DELETE without WHERE removes every user’s rows (with WHERE only visible ones, T27)', async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.equal(textAt(ws, finding), '(owner_id = (select auth.uid()) OR true)');
+  assert.match(finding.message, /may delete any row with a DELETE that reads no column/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(ws));
+    assert.equal(await affected(q, 'DELETE FROM documents WHERE id = 2'), 0, 'B’s row is not visible to a DELETE that reads a column');
+    assert.equal(await affected(q, 'DELETE FROM documents'), 2);
+    assert.equal((await superuserView(q)).length, 0);
+  });
+});
+
+test('ok: FOR ALL … USING without WITH CHECK (Valid example): USING is the check, A cannot insert B’s row (T14c)', async () => {
+  const valid = lintDocExample(ID, 'valid', 1);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(valid.ws));
+    assert.equal(await affected(q, `INSERT INTO documents VALUES (3, '${TENANT_A}', 'mine')`), 1);
+    await expectPgError(q(`INSERT INTO documents VALUES (4, '${TENANT_B}', 'forged')`), '42501');
+  });
+});
+
+test('ok: permissive true narrowed by a restrictive policy (Valid example): rows of other tenants stay out of reach', async () => {
+  const valid = lintDocExample(ID, 'valid', 3);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sqlOf(valid.ws));
+    await q(`INSERT INTO documents VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b'); GRANT ALL ON documents TO authenticated`);
+    await q(actAs(TENANT_A, { app_metadata: { tenant_id: TENANT_A } }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'documents'), 1);
+    assert.equal(await affected(q, `UPDATE documents SET body = 'x'`), 1);
+  });
+});
+
+test('ok: not reported: SELECT USING (true), restrictive true, BYPASSRLS roles, the table owner, Supabase service_role', () => {
+  const base = 'CREATE TABLE t (id int PRIMARY KEY); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;';
+  const cases = [
+    `${base} CREATE POLICY p ON t FOR SELECT TO authenticated USING (true);`,
+    `${base} CREATE POLICY p ON t FOR SELECT TO authenticated USING (id > 0); CREATE POLICY r ON t AS RESTRICTIVE FOR ALL TO authenticated USING (true);`,
+    `CREATE ROLE etl BYPASSRLS; ${base} CREATE POLICY p ON t FOR ALL TO etl USING (true) WITH CHECK (true);`,
+    `CREATE ROLE owner_role; SET ROLE owner_role; ${base} RESET ROLE; CREATE POLICY p ON t FOR INSERT TO owner_role WITH CHECK (true);`,
+  ];
+  for (const sql of cases) assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 0, sql);
+  const supa = lintFiles([{ file: 'supabase/migrations/1_t.sql', text: `${base} CREATE POLICY p ON t FOR ALL TO service_role USING (true);` }], ID);
+  assert.equal(supa.mine.length, 0);
+});
+
+test('err: equivalent tautologies are recognised; non-constant expressions are not', () => {
+  const base = 'CREATE TABLE t (id int PRIMARY KEY, a int); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;';
+  const yes = ["'a' = 'a'", 'true AND true', 'NOT false', "'t'::boolean", 'NULL IS NULL', '1 < 2', '(true) IS TRUE'];
+  for (const e of yes) assert.equal(lintFiles([{ file: 'm.sql', text: `${base} CREATE POLICY p ON t FOR DELETE TO authenticated USING (${e});` }], ID).mine.length, 1, e);
+  const no = ['a = a', 'id > 0 OR false', 'false', "1 = '1'", 'NULL', 'NOT true'];
+  for (const e of no) assert.equal(lintFiles([{ file: 'm.sql', text: `${base} CREATE POLICY p ON t FOR DELETE TO authenticated USING (${e});` }], ID).mine.length, 0, e);
+});

@@ -1,0 +1,116 @@
+// policy-column-not-indexed on PostgreSQL (PGlite): with 2,000 rows (1% visible) and
+// statistics, a policy column without an index is read by a Seq Scan that filters every row;
+// with the index the fix adds, the planner uses it (Index/Bitmap scan with the policy as Index
+// Cond). `IN (SELECT …)` is not reported: it stays a hashed sub-plan filter even with an index.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-column-not-indexed';
+before(initParser);
+after(closeAll);
+
+async function plan(q: Q, sql: string): Promise<string> {
+  return (await q(`EXPLAIN (COSTS OFF) ${sql}`)).map((r) => r['QUERY PLAN']).join('\n');
+}
+
+/** 2,000 rows of which A's are 1%; statistics gathered; acting as A. */
+async function load(q: Q, sql: string, table: 'documents' | 'invoices'): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  const col = table === 'documents' ? 'owner_id' : 'tenant_id';
+  const extra = sql.includes('created_at timestamptz') ? ', created_at' : '';
+  await q(`INSERT INTO ${table} (id, ${col}${extra}) SELECT g, CASE WHEN g % 100 = 0 THEN '${TENANT_A}'::uuid ELSE gen_random_uuid() END${extra ? ", now() - g * interval '1 minute'" : ''} FROM generate_series(1, 2000) g`);
+  if (sql.includes('CREATE TABLE members')) {
+    await q(`INSERT INTO members SELECT gen_random_uuid(), gen_random_uuid() FROM generate_series(1, 300); INSERT INTO members VALUES ('${TENANT_A}', '${TENANT_A}'); ANALYZE members; GRANT SELECT ON members TO authenticated`);
+  }
+  await q(`ANALYZE ${table}; GRANT SELECT ON ${table} TO authenticated`);
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+test('err: owner_id without an index: Seq Scan filtering every row; with the index the fix adds: an index scan on it', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'owner_id');
+  assert.match(finding.message, /Column owner_id of public\.documents is compared in policy "documents_own".*no index, primary key or unique constraint on public\.documents starts with it/);
+  assert.equal(finding.fixes[0]!.kind, 'unsafe');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /USING \(owner_id = \(select auth\.uid\(\)\)\);\nCREATE INDEX ON documents \(owner_id\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await load(q, sqlOf(ws), 'documents');
+    const p = await plan(q, 'SELECT * FROM documents');
+    assert.match(p, /^Seq Scan on documents\n\s+Filter: \(owner_id = \(InitPlan 1\)\.col1\)/, p);
+    assert.equal(await count(q, 'documents'), 20);
+  });
+  await inRollback(db, async (q) => {
+    await load(q, sqlOf(fixed), 'documents');
+    const p = await plan(q, 'SELECT * FROM documents');
+    assert.match(p, /(Index|Bitmap Index) Scan (using|on) documents_owner_id_idx/, p);
+    assert.match(p, /Index Cond: \(owner_id = \(InitPlan 1\)\.col1\)/, p);
+    assert.equal(await count(q, 'documents'), 20);
+  });
+});
+
+test('err: = ANY (ARRAY(sub-select)) with an index that does not start with tenant_id: Seq Scan; fixed: Bitmap Index Scan', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /Column tenant_id of public\.invoices is compared in policy "invoices_member"/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await load(q, sqlOf(ws), 'invoices');
+    assert.match(await plan(q, 'SELECT * FROM invoices'), /^Seq Scan on invoices\n\s+Filter: \(tenant_id = ANY/);
+    assert.equal(await count(q, 'invoices'), 20);
+  });
+  await inRollback(db, async (q) => {
+    await load(q, sqlOf(fixed), 'invoices');
+    const p = await plan(q, 'SELECT * FROM invoices');
+    assert.match(p, /Index Cond: \(tenant_id = ANY \(\(InitPlan \d\)\.col1\)\)/, p);
+    assert.equal(await count(q, 'invoices'), 20);
+  });
+});
+
+test('ok: IN (SELECT …) is not reported: even with an index on tenant_id the plan is a Seq Scan with a hashed sub-plan filter', async () => {
+  const valid = lintDocExample(ID, 'valid', 2);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await load(q, `${sqlOf(valid.ws)}\nCREATE INDEX ON invoices (tenant_id);`, 'invoices');
+    const p = await plan(q, 'SELECT * FROM invoices');
+    assert.match(p, /^Seq Scan on invoices\n\s+Filter: \(ANY \(tenant_id = \(hashed SubPlan \d\)\.col1\)\)/, p);
+    assert.equal(await count(q, 'invoices'), 20);
+  });
+});
+
+test('ok: keys, leading index columns, partitioned parents and constant comparisons are not reported; a second index column is', () => {
+  const base = (extra: string, using: string) =>
+    `CREATE TABLE d (id bigint PRIMARY KEY, owner_id uuid NOT NULL, status text, org_id uuid);\n${extra}\nALTER TABLE d ENABLE ROW LEVEL SECURITY;\nALTER TABLE d FORCE ROW LEVEL SECURITY;\nCREATE POLICY p ON d FOR SELECT TO authenticated USING (${using});`;
+  const clean = [
+    base('CREATE INDEX ON d (owner_id, status);', 'owner_id = (select auth.uid())'),
+    base('ALTER TABLE d ADD CONSTRAINT d_owner UNIQUE (owner_id);', 'owner_id = auth.uid()'),
+    base('', "status = 'published'"),
+    base('', 'id = (select 1)'),
+    base('', "org_id IN (SELECT org_id FROM d)"),
+  ];
+  for (const sql of clean) assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 0, sql);
+  const second = lintFiles([{ file: 'm.sql', text: base('CREATE INDEX ON d (status, owner_id);', '(select auth.uid()) = owner_id') }], ID);
+  assert.equal(second.mine.length, 1);
+  const partition = `CREATE TABLE d (id bigint, owner_id uuid NOT NULL) PARTITION BY HASH (id);
+CREATE INDEX ON d (owner_id);
+CREATE TABLE d0 PARTITION OF d FOR VALUES WITH (MODULUS 1, REMAINDER 0);
+ALTER TABLE d0 ENABLE ROW LEVEL SECURITY;
+ALTER TABLE d0 FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON d0 FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: partition }], ID).mine.length, 0);
+  // one finding per column, however many policies compare it
+  const two = `CREATE TABLE d (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE d ENABLE ROW LEVEL SECURITY;
+ALTER TABLE d FORCE ROW LEVEL SECURITY;
+CREATE POLICY p1 ON d FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY p2 ON d FOR DELETE TO authenticated USING (owner_id = (select auth.uid()));`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: two }], ID).mine.length, 1);
+});

@@ -1,0 +1,170 @@
+// policy-current-setting-unsafe on PostgreSQL (PGlite): current_setting('x') fails with 42704
+// while x was never set (T15); current_setting('x', true)::uuid fails with 22P02 once a
+// transaction-local set has ended and the setting reads '' (T15b). The fixed forms give NULL:
+// no rows, no error, and the tenant's rows when the setting is set. Where a NULL could admit
+// rows (NOT EXISTS …), the same rewrite is only offered as unsafe — and the test shows why.
+//
+// A transaction-local set that ends: set_config(…, true) inside a savepoint, then ROLLBACK TO
+// SAVEPOINT (the same GUC stack pop as the end of a transaction; every case here runs inside
+// one rolled-back transaction).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery, withFreshDb } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-current-setting-unsafe';
+before(initParser);
+after(closeAll);
+
+async function invoices(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}', 10), (2, '${TENANT_B}', 20); GRANT SELECT ON invoices TO authenticated`);
+  if (/CREATE TABLE blocked/.test(sql)) await q('GRANT SELECT ON blocked TO authenticated');
+  await q('SET ROLE authenticated');
+}
+
+/** Sets app.tenant_id transaction-locally inside a savepoint and rolls it back: it now reads ''. */
+async function localSetEnded(q: Q): Promise<void> {
+  await q(`SAVEPOINT local_set; SELECT set_config('app.tenant_id', '${TENANT_A}', true); ROLLBACK TO SAVEPOINT local_set; RELEASE SAVEPOINT local_set`);
+  assert.deepEqual(await q(`SELECT current_setting('app.tenant_id', true) AS v`), [{ v: '' }], "after the local set ended the setting reads '' (not NULL)");
+}
+
+const rows = async (q: Q) => {
+  const r = await tryQuery(q, 'SELECT count(*)::int AS n FROM invoices');
+  return r.ok ? r.rows[0]!.n : r.error.code;
+};
+
+test('err: current_setting without missing_ok: 42704 while never set (T15), 22P02 after a local set ended (T15b); the safe fix: 0 rows, then the tenant’s row', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), "current_setting('app.tenant_id')");
+  assert.match(finding.message, /42704 unrecognized configuration parameter "app\.tenant_id" when the setting was never set in the session \(T15\)/);
+  assert.match(finding.message, /22P02 invalid input syntax for type uuid \(T15b\)/);
+  const fix = finding.fixes[0]!;
+  assert.equal(fix.kind, 'safe');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /USING \(tenant_id = \(select nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // a fresh session: the setting has never been set
+  await withFreshDb(async (db) => {
+    await inRollback(db, async (q) => {
+      await invoices(q, sqlOf(ws));
+      await expectPgError(q('SELECT * FROM invoices'), '42704', 'unrecognized configuration parameter "app.tenant_id"');
+    });
+    await inRollback(db, async (q) => {
+      await invoices(q, sqlOf(fixed));
+      assert.equal(await rows(q), 0, 'never set: no rows, no error');
+      await q(`SELECT set_config('app.tenant_id', '${TENANT_A}', true)`);
+      assert.equal(await rows(q), 1, "set: the tenant's row");
+    });
+  });
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(ws));
+    await localSetEnded(q);
+    assert.equal(await rows(q), '22P02');
+  });
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(fixed));
+    await localSetEnded(q);
+    assert.equal(await rows(q), 0);
+  });
+});
+
+test("err: current_setting('x', true)::uuid: 22P02 after a local set ended (T15b); fixed with nullif: 0 rows", async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), "current_setting('app.tenant_id', true)");
+  assert.doesNotMatch(finding.message, /42704/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(finding.fixes[0]!.kind, 'safe');
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(ws));
+    await localSetEnded(q);
+    assert.equal(await rows(q), '22P02');
+    await q(`SELECT set_config('app.tenant_id', '${TENANT_B}', true)`);
+    assert.equal(await rows(q), 1);
+  });
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(fixed));
+    await localSetEnded(q);
+    assert.equal(await rows(q), 0);
+    await q(`SELECT set_config('app.tenant_id', '${TENANT_B}', true)`);
+    assert.equal(await rows(q), 1);
+  });
+});
+
+test('err: in a helper the policy calls: 22P02 through the function; the (unsafe) fix in its body: 0 rows', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.match(finding.message, /^Function public\.current_tenant\(\), called by policy "invoices_tenant" on public\.invoices/);
+  assert.equal(finding.fixes[0]!.kind, 'unsafe');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /SELECT nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(ws));
+    await localSetEnded(q);
+    assert.equal(await rows(q), '22P02');
+  });
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(fixed));
+    await localSetEnded(q);
+    assert.equal(await rows(q), 0);
+  });
+});
+
+test('err: where NULL is not simply compared (NOT EXISTS), the fix is unsafe: after it, an unset setting admits every row', async () => {
+  const sql = `CREATE TABLE blocked (user_id uuid PRIMARY KEY);
+CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);
+CREATE INDEX ON invoices (tenant_id);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE invoices FORCE ROW LEVEL SECURITY;
+CREATE POLICY invoices_not_blocked ON invoices FOR SELECT TO authenticated
+  USING (NOT EXISTS (SELECT 1 FROM blocked b WHERE b.user_id = current_setting('app.user_id')::uuid));`;
+  const linted = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(linted.mine.length, 1);
+  const fix = linted.mine[0]!.fixes[0]!;
+  assert.equal(fix.kind, 'unsafe');
+  assert.match(fix.title, /check the policy/);
+  const fixed = applyFix(linted.ws, linted.mine[0]!);
+  await withFreshDb(async (db) => {
+    await inRollback(db, async (q) => {
+      await invoices(q, sql);
+      assert.equal(await rows(q), '42704', 'before: unset fails');
+    });
+    await inRollback(db, async (q) => {
+      await invoices(q, sqlOf(fixed));
+      assert.equal(await rows(q), 2, 'after: unset admits every row — a change a safe fix must not make');
+    });
+  });
+  // IS NULL / coalesce paths are not strict either
+  for (const e of ["current_setting('app.role') IS NULL OR tenant_id IS NULL", "coalesce(current_setting('app.tenant_id', true)::uuid, tenant_id) = tenant_id"]) {
+    const text = `CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON t FOR SELECT TO authenticated USING (${e});`;
+    const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+    assert.equal(mine.length, 1, e);
+    assert.equal(mine[0]!.fixes[0]!.kind, 'unsafe', e);
+  }
+});
+
+test('ok: not reported: nullif form, text comparisons, built-in settings, a non-literal name', () => {
+  const base = 'CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, role text); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;';
+  for (const e of [
+    "tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid",
+    "tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid)",
+    "role = current_setting('app.role', true)",
+    "role = current_setting('app.role', true)::text",
+    "role = current_setting('search_path')",
+    "role = current_setting(role, true)",
+  ]) {
+    assert.equal(lintFiles([{ file: 'm.sql', text: `${base} CREATE POLICY p ON t FOR SELECT TO authenticated USING (${e});` }], ID).mine.length, 0, e);
+  }
+  // a sub-select wrapper keeps the cast in view: (select current_setting(…, true))::uuid is reported
+  const wrapped = `${base} CREATE POLICY p ON t FOR SELECT TO authenticated USING (tenant_id = (select current_setting('app.tenant_id', true))::uuid);`;
+  const w = lintFiles([{ file: 'm.sql', text: wrapped }], ID).mine;
+  assert.equal(w.length, 1);
+  assert.equal(w[0]!.fixes[0]!.kind, 'safe');
+});

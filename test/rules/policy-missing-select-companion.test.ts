@@ -1,0 +1,132 @@
+// policy-missing-select-companion on PostgreSQL (PGlite): with an UPDATE or DELETE policy and no
+// SELECT policy for the role, statements that read a column (WHERE, SET n = n + 1, RETURNING id)
+// silently affect 0 rows (T26, T27), while ones that read none change every row USING admits.
+// The fix adds a SELECT policy with the same USING: the filtered statements then work.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { affected, asOwner, closeAll, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-missing-select-companion';
+before(initParser);
+after(closeAll);
+
+/** A owns documents 1 and 2, B owns 3. */
+async function documents(q: Q, sql: string, grants = 'SELECT, UPDATE, DELETE'): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  const cols = sql.includes('public boolean') ? '(id, owner_id)' : '(id, owner_id, body)';
+  const row = (id: number, owner: string) => (cols.includes('body') ? `(${id}, '${owner}', 'v')` : `(${id}, '${owner}')`);
+  await q(`INSERT INTO documents ${cols} VALUES ${row(1, TENANT_A)}, ${row(2, TENANT_A)}, ${row(3, TENANT_B)}`);
+  await q(`GRANT ${grants} ON documents TO authenticated`);
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+test('err: UPDATE policy without SELECT: WHERE, SET n = n + 1 and RETURNING id affect 0 rows (T26); no WHERE updates every own row; fixed: WHERE id = 1 updates 1', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'documents_update');
+  assert.match(finding.message, /lets authenticated UPDATE rows, but no SELECT \(or ALL\) policy applies to that role/);
+  assert.match(finding.message, /UPDATE documents SET … WHERE id = … silently affects 0 rows, with no error \(T26\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(ws));
+    assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 1`), 0);
+    assert.equal(await affected(q, `UPDATE documents SET body = body || '!'`), 0);
+    assert.deepEqual(await q(`UPDATE documents SET body = 'y' RETURNING id`), []);
+    assert.equal(await affected(q, `UPDATE documents SET body = 'z'`), 2, 'reads no column: every row USING admits');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /CREATE POLICY documents_update_select ON documents FOR SELECT TO authenticated\n {2}USING \(owner_id = \(select auth\.uid\(\)\)\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(fixed));
+    assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 1`), 1);
+    assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 3`), 0, 'B’s row stays out of reach');
+    assert.deepEqual(await q(`UPDATE documents SET body = body || '!' RETURNING id`), [{ id: 1 }, { id: 2 }]);
+  });
+});
+
+test('err: DELETE policy, SELECT policy only for anon: DELETE … WHERE id = … deletes 0 rows (T27), DELETE without WHERE deletes the own rows; fixed: 1', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /DELETE FROM documents WHERE id = … silently affects 0 rows, with no error \(T27\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(ws));
+    assert.equal(await affected(q, 'DELETE FROM documents WHERE id = 1'), 0);
+    assert.deepEqual(await q('DELETE FROM documents RETURNING id'), []);
+    assert.equal(await affected(q, 'DELETE FROM documents'), 2);
+  });
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(fixed));
+    assert.equal(await affected(q, 'DELETE FROM documents WHERE id = 1'), 1);
+    assert.equal(await affected(q, 'DELETE FROM documents WHERE id = 3'), 0);
+  });
+});
+
+test('err: the role lacks the SELECT privilege too: the message says such statements fail with 42501 (T28) and the fix adds the GRANT', async () => {
+  const sql = `CREATE TABLE documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+CREATE INDEX ON documents (owner_id);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;
+GRANT UPDATE ON documents TO authenticated;
+CREATE POLICY documents_update ON documents FOR UPDATE TO authenticated
+  USING (owner_id = (select auth.uid()));`;
+  const linted = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(linted.mine.length, 1);
+  const finding = linted.mine[0]!;
+  assert.match(finding.message, /authenticated also has no SELECT privilege on public\.documents, so for it such statements fail with 42501 permission denied instead, T28/);
+  const fixed = applyFix(linted.ws, finding);
+  assert.match(sqlOf(fixed), /GRANT SELECT ON documents TO authenticated;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(findingsOf(fixed, 'policy-role-without-grant').length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sql, 'UPDATE');
+    await expectPgError(q(`UPDATE documents SET body = 'x' WHERE id = 1`), '42501', 'permission denied for table documents');
+  });
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(fixed), 'UPDATE');
+    assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 1`), 1);
+  });
+});
+
+test('ok: Valid examples: a SELECT policy, a FOR ALL policy, or a SELECT policy for a group role the updater belongs to', async () => {
+  for (let i = 0; i < 2; i++) assert.equal(lintDocExample(ID, 'valid', i).mine.length, 0);
+  const valid = lintDocExample(ID, 'valid', 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(valid.ws));
+    assert.equal(await affected(q, `UPDATE documents SET body = 'x' WHERE id = 1`), 1);
+  });
+});
+
+test('err: no fix when a companion SELECT policy with a sub-select would recurse (T31)', async () => {
+  // org_members: INSERT checks membership with a sub-select on org_members; giving org_members a
+  // SELECT policy with a sub-select makes that INSERT fail with 42P17 (T31).
+  const sql = `CREATE TABLE org_members (org_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (user_id, org_id));
+CREATE INDEX ON org_members (org_id);
+ALTER TABLE org_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE org_members FORCE ROW LEVEL SECURITY;
+CREATE POLICY org_members_invite ON org_members FOR INSERT TO authenticated
+  WITH CHECK (EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = org_members.org_id AND m.user_id = auth.uid()));
+CREATE POLICY org_members_leave ON org_members FOR DELETE TO authenticated
+  USING (user_id = (select auth.uid()));`;
+  const { mine, ws } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.fixes.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    const withCompanion = `${sqlOf(ws)}\nCREATE POLICY org_members_read ON org_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));`;
+    await asOwner(q, withCompanion);
+    await q(`INSERT INTO org_members VALUES ('${TENANT_A}', '${TENANT_A}'); GRANT SELECT, INSERT, DELETE ON org_members TO authenticated`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, `INSERT INTO org_members VALUES ('${TENANT_A}', '${TENANT_B}')`);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42P17', 'the companion the fix would add makes the INSERT recurse');
+  });
+});

@@ -1,0 +1,164 @@
+// policy-per-row-function on PostgreSQL (PGlite): a row-independent call in USING outside a
+// sub-select is evaluated in the scan's Filter for every row (a counting helper is called once
+// per row); wrapped in (select …) it becomes an InitPlan evaluated once, with the same rows.
+// The fix is withheld exactly where the sub-select would make the table's SELECT policies
+// recursive (T31: the INSERT then fails with 42P17), and offered for UPDATE policies there.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-per-row-function';
+before(initParser);
+after(closeAll);
+
+const ORG_A = '0000000a-0000-0000-0000-000000000000';
+
+/** The plan of a query as the current role, sequential scans forced so the policy is a Filter. */
+async function plan(q: Q, sql: string): Promise<string> {
+  await q('SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
+  return (await q(`EXPLAIN (COSTS OFF) ${sql}`)).map((r) => r['QUERY PLAN']).join('\n');
+}
+
+/** Runs the migrations, adds 200 rows (2 of them A's), acts as A. */
+async function load(q: Q, sql: string, table: string, column: string, claims: Record<string, unknown> = {}): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  const cols = table === 'documents' ? '(id, owner_id)' : table === 'invoices' ? '(id, tenant_id)' : '(id, org_id)';
+  const mine = table === 'projects' ? ORG_A : TENANT_A;
+  await q(`INSERT INTO ${table} ${cols} SELECT g, CASE WHEN g % 100 = 0 THEN '${mine}'::uuid ELSE gen_random_uuid() END FROM generate_series(1, 200) g`);
+  await q(`GRANT SELECT ON ${table} TO authenticated`);
+  await q(actAs(TENANT_A, claims));
+  await q(`SELECT set_config('app.tenant_id', '${TENANT_A}', true)`);
+  await q('SET ROLE authenticated');
+  void column;
+}
+
+for (const [n, table, column, claims] of [
+  [0, 'documents', 'owner_id', {}],
+  [1, 'invoices', 'tenant_id', {}],
+  [2, 'projects', 'org_id', { app_metadata: { org_id: ORG_A } }],
+] as const) {
+  test(`err: Invalid example ${n + 1}: the call sits in the per-row Filter; fixed, an InitPlan computes it once and the rows are the same`, async () => {
+    const { ws, finding } = invalidFinding(ID, n);
+    assert.match(finding.message, /in its USING outside any sub-select: its value is the same for every row, but PostgreSQL evaluates it again for each row a scan filters/);
+    assert.match(textAt(ws, finding), /^(auth\.uid|current_tenant|auth\.jwt)$/);
+    assert.equal(finding.fixes[0]!.kind, 'safe');
+    const fixed = applyFix(ws, finding);
+    assert.equal(findingsOf(fixed, ID).length, 0);
+    const db = await getDb();
+    let before = 0;
+    await inRollback(db, async (q) => {
+      await load(q, sqlOf(ws), table, column, claims);
+      const p = await plan(q, `SELECT * FROM ${table}`);
+      assert.match(p, new RegExp(`Seq Scan on ${table}\\n\\s+Filter: \\(${column} = .*current_setting\\('request\\.jwt|app\\.tenant_id`), p);
+      assert.doesNotMatch(p, /InitPlan/, p);
+      before = await count(q, table);
+      assert.equal(before, 2);
+    });
+    await inRollback(db, async (q) => {
+      await load(q, sqlOf(fixed), table, column, claims);
+      const p = await plan(q, `SELECT * FROM ${table}`);
+      assert.match(p, /Filter: \(.*\(InitPlan 1\)\.col1/, p);
+      assert.match(p, /InitPlan 1\n\s+->  Result/, p);
+      assert.doesNotMatch(p.split('InitPlan 1\n')[0]!, /current_setting/, 'the Filter no longer evaluates the call');
+      assert.equal(await count(q, table), before);
+    });
+  });
+}
+
+test('err: a counting STABLE plpgsql helper is called once per row before the fix and once per statement after', async () => {
+  const sql = `CREATE SEQUENCE uid_calls;
+CREATE FUNCTION counted_uid() RETURNS uuid LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  PERFORM nextval('uid_calls');
+  RETURN auth.uid();
+END $$;
+CREATE TABLE documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+CREATE INDEX ON documents (owner_id);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;
+CREATE POLICY documents_own ON documents FOR SELECT TO authenticated
+  USING (owner_id = counted_uid());`;
+  const linted = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(linted.mine[0]!.message, /calls the STABLE function counted_uid\(\)/);
+  const fixed = applyFix(linted.ws, linted.mine[0]!);
+  const db = await getDb();
+  const calls = async (text: string) =>
+    inRollback(db, async (q) => {
+      await load(q, text, 'documents', 'owner_id');
+      await q('RESET ROLE');
+      await q('GRANT USAGE ON SEQUENCE uid_calls TO authenticated');
+      await q('SET ROLE authenticated');
+      await q('SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
+      const n = await count(q, 'documents');
+      await q('RESET ROLE');
+      const [{ v }] = (await q(`SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END AS v FROM uid_calls`)) as Array<{ v: number }>;
+      return { n, v };
+    });
+  // 200 rows: one call per row, plus one by the planner (it evaluates STABLE calls to estimate selectivity)
+  assert.deepEqual(await calls(sql), { n: 2, v: 201 }, 'once per row');
+  assert.deepEqual(await calls(sqlOf(fixed)), { n: 2, v: 1 }, 'once per statement');
+});
+
+const ORG_MEMBERS = `CREATE TABLE org_members (org_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (user_id, org_id));
+CREATE INDEX ON org_members (org_id);
+ALTER TABLE org_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE org_members FORCE ROW LEVEL SECURITY;
+CREATE POLICY org_members_read ON org_members FOR SELECT TO authenticated
+  USING (user_id = auth.uid());
+CREATE POLICY org_members_update ON org_members FOR UPDATE TO authenticated
+  USING (user_id = auth.uid());
+CREATE POLICY org_members_invite ON org_members FOR INSERT TO authenticated
+  WITH CHECK (EXISTS (SELECT 1 FROM org_members m WHERE m.org_id = org_members.org_id AND m.user_id = (select auth.uid())));`;
+
+test('err: T31: no fix for the SELECT policy whose sub-select would make the INSERT recurse (42P17); the UPDATE policy is wrapped safely', async () => {
+  const { mine, ws } = lintFiles([{ file: 'm.sql', text: ORG_MEMBERS }], ID);
+  assert.equal(mine.length, 2);
+  const [read, update] = mine as [(typeof mine)[0], (typeof mine)[0]];
+  assert.equal(read.fixes.length, 0);
+  assert.match(read.message, /Not wrapped automatically: policy "org_members_invite" on public\.org_members reads public\.org_members inside a sub-select.*42P17 infinite recursion \(T31\)/);
+  assert.equal(update.fixes.length, 1);
+  const updateFixed = applyFix(ws, update);
+  const manual = ORG_MEMBERS.replace('USING (user_id = auth.uid());\nCREATE POLICY org_members_update', 'USING (user_id = (select auth.uid()));\nCREATE POLICY org_members_update');
+  assert.notEqual(manual, ORG_MEMBERS);
+  const db = await getDb();
+  const run = (text: string) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text);
+      await q(`INSERT INTO org_members VALUES ('${ORG_A}', '${TENANT_A}'); GRANT SELECT, INSERT, UPDATE ON org_members TO authenticated`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const ins = await tryQuery(q, `INSERT INTO org_members VALUES ('${ORG_A}', '${TENANT_B}')`);
+      const upd = await tryQuery(q, `UPDATE org_members SET org_id = org_id WHERE user_id = '${TENANT_A}'`);
+      return { insert: ins.ok ? 'ok' : ins.error.code, update: upd.ok ? 'ok' : upd.error.code };
+    });
+  assert.deepEqual(await run(ORG_MEMBERS), { insert: 'ok', update: 'ok' }, 'as written: works (T32)');
+  assert.deepEqual(await run(sqlOf(updateFixed)), { insert: 'ok', update: 'ok' }, 'UPDATE policy wrapped: still no recursion');
+  assert.deepEqual(await run(manual), { insert: '42P17', update: 'ok' }, 'SELECT policy wrapped by hand: the INSERT recurses (T31)');
+});
+
+test('ok: Valid examples: already wrapped, inside a sub-select at any depth, VOLATILE helpers and WITH CHECK are not reported', async () => {
+  for (let i = 0; i < 3; i++) assert.equal(lintDocExample(ID, 'valid', i).mine.length, 0, `valid ${i + 1}`);
+  const base = 'CREATE TABLE t (id int PRIMARY KEY, owner_id uuid, tenant_id uuid); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;';
+  const imm = 'CREATE FUNCTION fixed_tenant() RETURNS uuid LANGUAGE sql IMMUTABLE AS $$ SELECT gen_random_uuid() $$;';
+  for (const e of [
+    'EXISTS (SELECT 1 FROM t t2 WHERE t2.id = t.id AND t2.owner_id = auth.uid())',
+    'owner_id IN (SELECT x FROM (SELECT auth.uid() AS x) s)',
+    '(select (select auth.uid())) = owner_id',
+    'owner_id::text = current_user',
+    'tenant_id = fixed_tenant()',
+    'owner_id = gen_random_uuid()',
+  ]) {
+    assert.equal(lintFiles([{ file: 'm.sql', text: `${imm} ${base} CREATE POLICY p ON t FOR SELECT TO authenticated USING (${e});` }], ID).mine.length, 0, e);
+  }
+  // the same policy for UPDATE, DELETE and ALL is reported; a nested call gives one wrap, outermost
+  const helper = 'CREATE FUNCTION tenant_of(u uuid) RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT u $$;';
+  const nested = lintFiles([{ file: 'm.sql', text: `${helper} ${base} CREATE POLICY p ON t FOR DELETE TO authenticated USING (tenant_id = tenant_of(auth.uid()));` }], ID);
+  assert.equal(nested.mine.length, 1);
+  assert.equal(nested.mine[0]!.fixes[0]!.edits.length, 1);
+  assert.equal(nested.mine[0]!.fixes[0]!.edits[0]!.newText, '(select tenant_of(auth.uid()))');
+});
