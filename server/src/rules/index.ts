@@ -21,3 +21,4 @@ export { policyPerRowFunction } from './policy-per-row-function.js';
 export { policyColumnNotIndexed } from './policy-column-not-indexed.js';
 export { policyHardcodedId } from './policy-hardcoded-id.js';
 export { policyUserMetadata } from './policy-user-metadata.js';
+export { definerSearchPathUnsafe } from './definer-search-path-unsafe.js';
