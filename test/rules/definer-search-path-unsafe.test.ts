@@ -1,0 +1,118 @@
+// definer-search-path-unsafe on PostgreSQL (PGlite): with SET search_path = public (or a path
+// without pg_temp last) a non-superuser's temp table still shadows the table a SECURITY DEFINER
+// function reads (F3, T19): pg_temp is searched first for relations unless listed. After the
+// fix (`, pg_temp` appended) the function reads public.tenant_users. A single quoted string
+// 'public, pg_temp' is one schema name: public is not searched at all.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'definer-search-path-unsafe';
+before(initParser);
+after(closeAll);
+
+/** Tenant A's user is a member of tenant A only; the function is owned by app_owner (not a
+ * superuser). Acting as that user, `authenticated` optionally forges membership of tenant B
+ * in a temp table, then asks the definer function. */
+async function setup(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(`SET ROLE app_owner`);
+  await q(`CREATE TABLE tenant_users (tenant_id uuid, user_id uuid); INSERT INTO tenant_users VALUES ('${TENANT_A}', '${TENANT_A}')`);
+  await q(sql);
+  await q('GRANT EXECUTE ON FUNCTION is_member(uuid) TO authenticated');
+  await q('RESET ROLE');
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+const forge = `CREATE TEMP TABLE tenant_users (tenant_id uuid, user_id uuid); INSERT INTO tenant_users VALUES ('${TENANT_B}', '${TENANT_A}');
+  GRANT SELECT ON tenant_users TO PUBLIC`; // the temp table is the attacker's: the owner must be able to read it
+const isMember = async (q: Q, tid: string) => (await q(`SELECT is_member('${tid}') AS m`))[0]!.m as boolean;
+
+async function hijacked(sql: string): Promise<boolean> {
+  return inRollback(await getDb(), async (q) => {
+    await setup(q, sql);
+    assert.equal(await isMember(q, TENANT_A), true, 'the real membership is seen before the attack');
+    await q(forge);
+    return isMember(q, TENANT_B);
+  });
+}
+
+test('err: SET search_path = public: a temp table hijacks the definer function (F3, T19); with public, pg_temp it does not', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'SET search_path = public');
+  assert.match(finding.message, /public\.is_member\(uuid\).*does not end with pg_temp.*pg_temp first.*\(F3, T19\)/);
+  assert.equal(findingsOf(ws, 'definer-search-path-missing').length, 0, 'not reported twice');
+  assert.equal(await hijacked(sqlOf(ws)), true, 'the forged membership of tenant B is believed');
+  const fixed = applyFix(ws, finding);
+  assert.equal(finding.fixes[0]!.kind, 'safe');
+  assert.match(sqlOf(fixed), /SECURITY DEFINER SET search_path = public, pg_temp AS/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(await hijacked(sqlOf(fixed)), false, 'public.tenant_users is read');
+});
+
+test('err: ALTER FUNCTION … SET search_path TO "$user", public overrides a safe path; the fix appends pg_temp there', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(finding.file, '2_path.sql');
+  assert.equal(textAt(ws, finding), 'SET search_path TO "$user", public');
+  assert.equal(await hijacked(sqlOf(ws)), true);
+  const fixed = applyFix(ws, finding);
+  assert.match(fixed.text('2_path.sql')!, /ALTER FUNCTION is_member\(uuid\) SET search_path TO "\$user", public, pg_temp;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(await hijacked(sqlOf(fixed)), false);
+});
+
+test("err: 'public, pg_temp' quoted is ONE schema: public is not searched (42P01) and a temp table hijacks it; the list form fixes both", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.match(finding.message, /names ONE schema, "public, pg_temp"/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws));
+    assert.deepEqual((await q(`SELECT proconfig FROM pg_proc WHERE proname = 'is_member'`))[0]!.proconfig, ['search_path="public, pg_temp"']);
+    const r = await tryQuery(q, `SELECT is_member('${TENANT_A}')`);
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.error.code, '42P01', 'relation "tenant_users" does not exist: public is not on the path');
+    await q(forge);
+    assert.equal(await isMember(q, TENANT_B), true, 'the temp table is read');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.equal(finding.fixes[0]!.kind, 'unsafe');
+  assert.match(sqlOf(fixed), /SECURITY DEFINER SET search_path = public, pg_temp AS/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(await hijacked(sqlOf(fixed)), false);
+});
+
+test("ok: SET search_path = '' with qualified names is not hijacked (no finding)", async () => {
+  const valid = lintDocExample(ID, 'valid', 1);
+  assert.equal(valid.mine.length, 0);
+  assert.equal(await hijacked(sqlOf(valid.ws)), false);
+});
+
+test('ok: functions are never looked up in pg_temp, even with search_path = public', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(`SET ROLE app_owner`);
+    await q(`CREATE FUNCTION helper() RETURNS text LANGUAGE sql AS $$ SELECT 'real' $$;
+      CREATE FUNCTION ask() RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$ SELECT helper() $$;
+      GRANT EXECUTE ON FUNCTION ask() TO authenticated`);
+    await q('RESET ROLE');
+    await q('SET ROLE authenticated');
+    await q(`CREATE FUNCTION pg_temp.helper() RETURNS text LANGUAGE sql AS $$ SELECT 'forged' $$`);
+    assert.equal((await q('SELECT ask() AS a'))[0]!.a, 'real');
+    await expectPgError(q('SET search_path = pg_temp; SELECT helper()'), '42883'); // not even with pg_temp alone on the path
+  });
+});
+
+test("ok (doc claim): a LANGUAGE sql body is checked with the function's own search_path: 'public, pg_temp' fails at CREATE with 42P01", async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('CREATE TABLE tenant_users (tenant_id uuid, user_id uuid)');
+    await expectPgError(
+      q(`CREATE FUNCTION is_member(tid uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = 'public, pg_temp'
+         AS $$ SELECT EXISTS (SELECT 1 FROM tenant_users WHERE tenant_id = tid) $$`),
+      '42P01',
+    );
+  });
+});
