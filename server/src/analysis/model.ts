@@ -546,6 +546,9 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
             };
             for (const w of proto.contextWrites) contextWrites.push(w);
             const argKey = f.argTypes.join(',');
+            // CREATE OR REPLACE keeps the function's owner and privileges
+            const replaced = n.replace ? (functions.get(f.key) ?? []).find((g) => g.argTypes.join(',') === argKey) : undefined;
+            if (replaced) Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants: replaced.executeGrants, owner: replaced.owner ?? f.owner });
             const list = (functions.get(f.key) ?? []).filter((g) => g.argTypes.join(',') !== argKey);
             list.push(f);
             functions.set(f.key, list);
@@ -602,7 +605,9 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
             if (!a) break;
             const privs = (a.privileges ?? []).map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
             const grantees = (a.grantees ?? []).map(roleName);
-            if (a.objtype === 'OBJECT_FUNCTION' && !a.is_grant && grantees.includes('public') && (privs.length === 0 || privs.includes('execute'))) {
+            // IN SCHEMA: per-schema defaults only add to the global ones, so a per-schema REVOKE of PUBLIC's EXECUTE does nothing (measured on PGlite)
+            const inSchema = defElems(n.options).has('schemas');
+            if (a.objtype === 'OBJECT_FUNCTION' && !a.is_grant && !inSchema && grantees.includes('public') && (privs.length === 0 || privs.includes('execute'))) {
               defaultExecuteRevoked = here;
             }
             if (a.objtype === 'OBJECT_TABLE') {
