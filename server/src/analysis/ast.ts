@@ -24,7 +24,7 @@ export interface CallRef {
 // memoised per node, which makes rebuilding the model after an edit cheap. Results are
 // shared: callers must not mutate them.
 const memo = new Map<string, WeakMap<object, unknown>>();
-function memoised<T>(name: string, fn: (node: Node) => T): (node: Node) => T {
+export function memoised<T>(name: string, fn: (node: Node) => T): (node: Node) => T {
   const cache = new WeakMap<object, unknown>();
   memo.set(name, cache);
   return (node: Node) => {

@@ -1,7 +1,7 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
-import { callSpan, callsIn, clauseSpan, constValue, relationsIn, typeName } from './ast.js';
+import { callSpan, callsIn, clauseSpan, constValue, memoised, relationsIn, typeName } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval } from './parse.js';
 import type { Loc, Node, Span } from './types.js';
@@ -19,7 +19,10 @@ export interface PolicyExpr {
 }
 
 /** The policy's USING and WITH CHECK expressions, each with the statement it comes from. */
+const exprsCache = new WeakMap<Policy, PolicyExpr[]>();
 export function policyExprs(p: Policy): PolicyExpr[] {
+  const cached = exprsCache.get(p);
+  if (cached) return cached;
   const out: PolicyExpr[] = [];
   const fromAlter = (field: 'qual' | 'with_check', node: Node) => p.stmt.kind === 'AlterPolicyStmt' && p.stmt.node?.[field] === node;
   if (p.using) {
@@ -30,11 +33,24 @@ export function policyExprs(p: Policy): PolicyExpr[] {
     const at = fromAlter('with_check', p.withCheck) ? p.loc : p.created;
     out.push({ policy: p, clause: 'check', node: p.withCheck, file: at.file, stmt: at });
   }
+  exprsCache.set(p, out);
   return out;
 }
 
+/** Results computed once per model (the model is immutable once built). */
+const perModel = new WeakMap<Model, Map<string, unknown>>();
+export function memoModel<T>(model: Model, name: string, fn: () => T): T {
+  let m = perModel.get(model);
+  if (!m) perModel.set(model, (m = new Map()));
+  if (m.has(name)) return m.get(name) as T;
+  const v = fn();
+  m.set(name, v);
+  return v;
+}
+
 export function textOfFile(model: Model, file: string): string {
-  return model.files.find((f) => f.file === file)?.text ?? '';
+  const texts = memoModel(model, 'texts', () => new Map(model.files.map((f) => [f.file, f.text])));
+  return texts.get(file) ?? '';
 }
 
 /** Span of the parenthesised clause `( … )` of an expression (parentheses included). */
@@ -54,10 +70,12 @@ export function exprText(model: Model, e: PolicyExpr): string | undefined {
  * tables the workspace does not create (e.g. storage.objects, whose RLS is the platform's).
  */
 export function activePolicies(model: Model): Policy[] {
-  return model.policies.filter((p) => {
-    const t = model.tables.get(p.table);
-    return !t || t.rlsEnabled;
-  });
+  return memoModel(model, 'activePolicies', () =>
+    model.policies.filter((p) => {
+      const t = model.tables.get(p.table);
+      return !t || t.rlsEnabled;
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -119,7 +137,8 @@ const FALSE_WORDS = new Set(['f', 'false', 'n', 'no', 'off', '0']);
  * `NOT false`, `… OR true`, `'t'::boolean`, `NULL IS NULL`. `null` is SQL NULL; undefined
  * when the value depends on anything but constants (or is not understood).
  */
-export function constBool(n: Node): boolean | null | undefined {
+export const constBool = memoised('constBool', constBoolUncached);
+function constBoolUncached(n: Node): boolean | null | undefined {
   if (!n || typeof n !== 'object') return undefined;
   const c = constValue(n);
   if (c !== undefined) return typeof c === 'boolean' || c === null ? c : undefined;
@@ -269,16 +288,31 @@ export function rowIndependentValue(model: Model, n: Node): boolean {
  */
 export function perRowCalls(model: Model, text: string, node: Node): RowIndependentCall[] {
   const found: RowIndependentCall[] = [];
-  for (const c of callsIn(node)) {
-    if (c.inSelect || c.location < 0) continue;
+  for (const c of callCandidates(text, node)) {
     const info = rowIndependentCall(model, c.node);
-    if (!info) continue;
-    const span = callSpan(text, c.location);
-    if (!span) continue;
-    found.push({ ...info, span });
+    if (info) found.push({ ...info, span: c.span });
   }
+  if (found.length < 2) return found;
   const outer = found.filter((c) => !found.some((o) => o !== c && o.span.start <= c.span.start && c.span.end <= o.span.end));
   return outer.sort((a, b) => a.span.start - b.span.start);
+}
+
+/**
+ * Calls of an expression outside any SELECT, with their source spans. Memoised per node: a
+ * node's locations always refer to the text of the file it was parsed from.
+ */
+const candidateCache = new WeakMap<object, Array<{ node: Node; span: Span }>>();
+function callCandidates(text: string, node: Node): Array<{ node: Node; span: Span }> {
+  let out = candidateCache.get(node);
+  if (out) return out;
+  out = [];
+  for (const c of callsIn(node)) {
+    if (c.inSelect || c.location < 0) continue;
+    const span = callSpan(text, c.location);
+    if (span) out.push({ node: c.node, span });
+  }
+  candidateCache.set(node, out);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -361,6 +395,9 @@ export interface PolicyFunction {
  * call, each with the first policy that reaches it. In model order; each function once.
  */
 export function functionsCalledByPolicies(model: Model): PolicyFunction[] {
+  return memoModel(model, 'functionsCalledByPolicies', () => functionsCalledByPoliciesUncached(model));
+}
+function functionsCalledByPoliciesUncached(model: Model): PolicyFunction[] {
   const out = new Map<Func, Policy>();
   for (const p of activePolicies(model)) {
     const stack: Func[] = [];
@@ -425,7 +462,8 @@ export interface HardcodedId {
  * Literal ids in an expression: any uuid literal (except the nil uuid), and any literal
  * compared (=, <>, IN, = ANY) with a column named `id` or `…_id`. In source order.
  */
-export function hardcodedIds(node: Node): HardcodedId[] {
+export const hardcodedIds = memoised('hardcodedIds', hardcodedIdsUncached);
+function hardcodedIdsUncached(node: Node): HardcodedId[] {
   const out = new Map<number, HardcodedId>();
   visitTyped(node, (type, n) => {
     if (type === 'A_Const') {
@@ -478,7 +516,8 @@ function isJsonAccess(n: Node): boolean {
  * '{user_metadata,…}'`, `jsonb_extract_path(…, 'user_metadata', …)` (as the first step of a
  * JSON access, e.g. on auth.jwt()), and the auth.users column `raw_user_meta_data`.
  */
-export function userMetadataRefs(node: Node): UserMetadataRef[] {
+export const userMetadataRefs = memoised('userMetadataRefs', userMetadataRefsUncached);
+function userMetadataRefsUncached(node: Node): UserMetadataRef[] {
   const out: UserMetadataRef[] = [];
   visitTyped(node, (type, n) => {
     if (type === 'ColumnRef') {
@@ -558,7 +597,8 @@ function missingOkValue(n: Node | undefined): boolean | undefined {
  * an error inside a policy: without missing_ok (42704 when never set, T15), or cast to a
  * non-text type without nullif(…, '') (22P02 after a transaction-local set has ended, T15b).
  */
-export function unsafeSettingCalls(node: Node): SettingCall[] {
+export const unsafeSettingCalls = memoised('unsafeSettingCalls', unsafeSettingCallsUncached);
+function unsafeSettingCallsUncached(node: Node): SettingCall[] {
   const out: SettingCall[] = [];
   visitTyped(node, (type, n, ancestors) => {
     if (type !== 'FuncCall') return;

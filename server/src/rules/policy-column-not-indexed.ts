@@ -42,9 +42,12 @@ interface Compared {
   location: number;
 }
 
-/** Columns of `t` compared with `=` or `= ANY` to a per-statement value, outside sub-selects. */
-function comparedColumns(model: Model, t: Table, using: Node): Compared[] {
-  const out: Compared[] = [];
+/** Column references compared with `=` or `= ANY` to a value, outside sub-selects (memoised per node). */
+const candidateCache = new WeakMap<object, Array<{ ref: Node; value: Node; location: number }>>();
+function comparisons(using: Node): Array<{ ref: Node; value: Node; location: number }> {
+  let out = candidateCache.get(using);
+  if (out) return out;
+  const found: Array<{ ref: Node; value: Node; location: number }> = [];
   visitTyped(using, (type, n) => {
     if (type === 'SelectStmt' || type === 'RangeSubselect') return false;
     // `col IN (SELECT …)` in a policy is planned as a hashed sub-plan filter applied to every
@@ -58,15 +61,25 @@ function comparedColumns(model: Model, t: Table, using: Node): Compared[] {
         [n.lexpr, n.rexpr],
         [n.rexpr, n.lexpr],
       ] as const) {
-        const col = ownColumn(t, a);
-        if (col && lookupValue(model, b)) out.push({ column: col, location: a.ColumnRef.location ?? -1 });
+        if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push({ ref: a, value: b, location: a.ColumnRef.location });
       }
     } else if (n.kind === 'AEXPR_OP_ANY') {
-      const col = ownColumn(t, n.lexpr);
-      if (col && lookupValue(model, n.rexpr)) out.push({ column: col, location: n.lexpr.ColumnRef.location ?? -1 });
+      const a = n.lexpr;
+      if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push({ ref: a, value: n.rexpr, location: a.ColumnRef.location });
     }
   });
-  return out.filter((c) => c.location >= 0);
+  candidateCache.set(using, (out = found));
+  return out;
+}
+
+/** Columns of `t` compared with `=` or `= ANY` to a per-statement value, outside sub-selects. */
+function comparedColumns(model: Model, t: Table, using: Node): Compared[] {
+  const out: Compared[] = [];
+  for (const c of comparisons(using)) {
+    const col = ownColumn(t, c.ref);
+    if (col && lookupValue(model, c.value)) out.push({ column: col, location: c.location });
+  }
+  return out;
 }
 
 /** Whether an index, primary key or unique constraint of `t` (or of a partitioned parent) starts with the column. */
