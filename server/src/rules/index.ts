@@ -22,3 +22,4 @@ export { policyColumnNotIndexed } from './policy-column-not-indexed.js';
 export { policyHardcodedId } from './policy-hardcoded-id.js';
 export { policyUserMetadata } from './policy-user-metadata.js';
 export { definerSearchPathUnsafe } from './definer-search-path-unsafe.js';
+export { definerExecuteGrantedToPublic } from './definer-execute-granted-to-public.js';

@@ -1,0 +1,117 @@
+import { callsIn } from '../analysis/ast.js';
+import type { Func, Model } from '../analysis/model.js';
+import type { Loc } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { insertAfter, quoteIdent } from './util.js';
+
+/** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
+function signatureSql(f: Func): string {
+  return `${quoteIdent(f.schema)}.${quoteIdent(f.name)}(${f.argTypes.join(', ')})`;
+}
+
+/** Workspace functions that run with the caller's rights and call `target`, directly or through other such functions. */
+function invokerCallers(model: Model, target: Func): Set<string> {
+  const keys = new Set<string>([target.key]);
+  const all = model.allFunctions();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const g of all) {
+      if (g.securityDefiner || keys.has(g.key)) continue;
+      if ([...g.calls].some((c) => keys.has(c))) {
+        keys.add(g.key);
+        changed = true;
+      }
+    }
+  }
+  return keys;
+}
+
+/** Roles of the policies that call `f` (directly or through SECURITY INVOKER functions): they need EXECUTE on it. */
+function policyRoles(model: Model, f: Func): Array<{ role: string; policy: string }> {
+  const keys = invokerCallers(model, f);
+  const out: Array<{ role: string; policy: string }> = [];
+  for (const p of model.policies) {
+    const calls = [...callsIn(p.using), ...callsIn(p.withCheck)];
+    if (!calls.some((c) => keys.has(model.key(c.name)))) continue;
+    for (const role of p.roles) out.push({ role, policy: `"${p.name}" on ${p.table}` });
+  }
+  return out;
+}
+
+/** Replay position of the statement at `loc`. */
+function orderOf(model: Model, loc: Loc): number {
+  return model.statements.findIndex((s) => s.file.file === loc.file && s.stmt.start === loc.start);
+}
+
+/** The statement after which PUBLIC last got EXECUTE on `f`: its CREATE, or a later GRANT … TO PUBLIC. */
+function lastPublicGrant(model: Model, f: Func): Loc {
+  let at = f.created;
+  let best = orderOf(model, at);
+  for (const g of model.grantEvents) {
+    if (!g.isGrant || g.objectKind !== 'function' || !g.grantees.includes('public')) continue;
+    if (!g.objects.includes(f.signature) && !g.objects.includes(`schema:${f.schema}`)) continue;
+    const i = orderOf(model, g.loc);
+    if (i > best) {
+      best = i;
+      at = g.loc;
+    }
+  }
+  return at;
+}
+
+export const definerExecuteGrantedToPublic = defineRule({
+  meta: {
+    id: 'definer-execute-granted-to-public',
+    description: 'A SECURITY DEFINER function whose EXECUTE privilege is never revoked from PUBLIC.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards: "Functions are executable by PUBLIC unless revoked: every role can call a definer helper directly, with its owner's rights (T22).",
+    truths: ['T22'],
+    sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
+  },
+  check({ model, report }) {
+    for (const f of model.allFunctions()) {
+      if (!f.securityDefiner || !f.publicExecute || f.returnsTrigger) continue;
+      const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
+      const sig = signatureSql(f);
+      const users = policyRoles(model, f);
+      const needPublic = users.find((u) => u.role === 'public');
+      const grantTo = [...new Set(users.map((u) => u.role))].filter((r) => r !== 'public' && !f.executeGrants.has(r) && r !== f.owner?.role);
+      const revokedFrom = model.grantEvents
+        .filter((g) => !g.isGrant && g.objectKind === 'function' && g.objects.includes(f.signature) && !g.grantees.includes('public'))
+        .flatMap((g) => g.grantees);
+      const revokeFrom = ['PUBLIC'];
+      if (model.supabase && !grantTo.includes('anon') && !users.some((u) => u.role === 'anon') && !f.executeGrants.has('anon')) revokeFrom.push('anon');
+      const statements = [`REVOKE EXECUTE ON ${kind} ${sig} FROM ${revokeFrom.join(', ')};`];
+      if (grantTo.length) statements.push(`GRANT EXECUTE ON ${kind} ${sig} TO ${grantTo.map(quoteIdent).join(', ')};`);
+      const fixes: Fix[] = needPublic
+        ? []
+        : [
+            {
+              title: grantTo.length
+                ? `Revoke EXECUTE on ${f.signature} from ${revokeFrom.join(', ')} and grant it to ${grantTo.join(', ')} (the roles of the policies that call it)`
+                : `Revoke EXECUTE on ${f.signature} from ${revokeFrom.join(', ')} (roles that call it must then be granted EXECUTE)`,
+              kind: 'unsafe',
+              edits: [insertAfter(model, lastPublicGrant(model, f), statements)],
+            },
+          ];
+      const at = f.nameLoc;
+      report({
+        ...at,
+        message:
+          `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by PUBLIC: functions are executable by PUBLIC unless that is revoked, ` +
+          `so every role can call it directly and get answers computed with its owner's rights, e.g. about other tenants (T22). ` +
+          (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
+          (needPublic
+            ? `Policy ${needPublic.policy} applies to PUBLIC and calls it, so every role needs EXECUTE: give that policy roles (TO …) first, then revoke. `
+            : `Add ${statements[0]}` +
+              (grantTo.length
+                ? ` and ${statements[1]} (${grantTo.join(', ')}: the role${grantTo.length > 1 ? 's' : ''} of policies that call it, which would otherwise fail with 42501), plus grants for any other role that must call it.`
+                : ' and grant EXECUTE to the roles that must call it.')) +
+          (model.supabase ? ' On Supabase, default privileges usually grant EXECUTE on new functions in public to anon and authenticated directly as well.' : ''),
+        fixes,
+      });
+    }
+  },
+});
