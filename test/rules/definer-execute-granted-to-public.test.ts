@@ -1,0 +1,124 @@
+// definer-execute-granted-to-public on PostgreSQL (PGlite): a SECURITY DEFINER function is
+// executable by PUBLIC until revoked, so a role with no grant calls it and gets answers about
+// rows it cannot read (T22); REVOKE … FROM anon leaves PUBLIC. After the fix: 42501 for anon.
+// Why the fix is unsafe: REVOKE … FROM PUBLIC alone breaks a policy's role (42501 on the
+// table's query) — the fix's GRANT to the policy's role keeps it working.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'definer-execute-granted-to-public';
+before(initParser);
+after(closeAll);
+
+const MEMBERS = `INSERT INTO tenant_users VALUES ('${TENANT_B}', '${TENANT_B}')`;
+const ask = (q: Q) => q(`SELECT is_member('${TENANT_B}') AS m`);
+
+test('err: never revoked: anon (no grant) calls the definer helper and learns a membership it cannot read (T22); after the fix 42501', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'is_member');
+  assert.match(finding.message, /executable by PUBLIC.*\(T22\)/);
+  const db = await getDb();
+  const setup = async (q: Q, sql: string) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE tenant_users (tenant_id uuid, user_id uuid); ALTER TABLE tenant_users ENABLE ROW LEVEL SECURITY; ${MEMBERS}`);
+    await q(sql);
+    await q(actAs(TENANT_B)); // anon forges nothing here: it simply asks as whoever the request claims to be
+    await q('SET ROLE anon');
+  };
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws));
+    const direct = await tryQuery(q, 'SELECT count(*) FROM tenant_users');
+    assert.equal(!direct.ok && direct.error.code, '42501', 'anon cannot read tenant_users itself');
+    assert.equal((await ask(q))[0]!.m, true, 'anon has no grant, yet executes it with the owner’s rights');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.equal(finding.fixes[0]!.kind, 'unsafe');
+  assert.match(sqlOf(fixed), /\$\$;\nREVOKE EXECUTE ON FUNCTION public\.is_member\(uuid\) FROM PUBLIC;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(fixed));
+    await expectPgError(ask(q), '42501', 'permission denied for function is_member');
+  });
+});
+
+/** Runs Invalid example 2 (or its fix) and returns what anon and authenticated get. */
+async function run(sql: string): Promise<{ anon: string; authenticatedProjects: number | string }> {
+  const db = await getDb();
+  return inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`${MEMBERS}; INSERT INTO projects VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}')`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE anon');
+    const a = await tryQuery(q, `SELECT is_member('${TENANT_B}') AS m`);
+    await q('RESET ROLE; SET ROLE authenticated');
+    const p = await tryQuery(q, 'SELECT count(*)::int AS n FROM projects');
+    return {
+      anon: a.ok ? `called: ${a.rows[0]!.m}` : a.error.code,
+      authenticatedProjects: p.ok ? (p.rows[0]!.n as number) : p.error.code,
+    };
+  });
+}
+
+test('err: REVOKE … FROM anon leaves PUBLIC; the fix revokes from PUBLIC and grants the policy’s role, which keeps working', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /Revoking it from anon does not remove PUBLIC's privilege/);
+  assert.deepEqual(await run(sqlOf(ws)), { anon: 'called: true', authenticatedProjects: 1 });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /\$\$;\nREVOKE EXECUTE ON FUNCTION public\.is_member\(uuid\) FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION public\.is_member\(uuid\) TO authenticated;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.deepEqual(await run(sqlOf(fixed)), { anon: '42501', authenticatedProjects: 1 });
+});
+
+test('ok (why the fix is unsafe): REVOKE FROM PUBLIC without the GRANT breaks the policy for authenticated with 42501', async () => {
+  const { ws } = invalidFinding(ID, 1);
+  const sql = `${sqlOf(ws)};\nREVOKE EXECUTE ON FUNCTION is_member(uuid) FROM PUBLIC;`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 0);
+  assert.deepEqual(await run(sql), { anon: '42501', authenticatedProjects: '42501' });
+});
+
+test('ok: CREATE OR REPLACE keeps the revoke (no finding); anon still gets 42501', async () => {
+  const valid = lintDocExample(ID, 'valid', 3);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE tenant_users (tenant_id uuid, user_id uuid)`);
+    await q(sqlOf(valid.ws));
+    await q('SET ROLE anon');
+    await expectPgError(ask(q), '42501');
+  });
+});
+
+test('err: ALTER DEFAULT PRIVILEGES IN SCHEMA … REVOKE EXECUTE FROM PUBLIC does not cover it (reported); the global form does (not reported)', async () => {
+  const body = lintDocExample(ID, 'valid', 1).ex.sql.replace(/^ALTER DEFAULT PRIVILEGES[^\n]*\n/m, '');
+  const inSchema = `ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n${body}`;
+  const global = `ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n${body}`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: inSchema }], ID).mine.length, 1);
+  assert.equal(lintFiles([{ file: 'm.sql', text: global }], ID).mine.length, 0);
+  const db = await getDb();
+  for (const [sql, expected] of [[inSchema, 'called'], [global, '42501']] as const) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(`CREATE TABLE tenant_users (tenant_id uuid, user_id uuid)`);
+      await q(sql);
+      await q('SET ROLE anon');
+      const r = await tryQuery(q, `SELECT is_member('${TENANT_B}')`);
+      assert.equal(r.ok ? 'called' : r.error.code, expected);
+    });
+  }
+});
+
+test('ok: a trigger function is not reported: PostgreSQL refuses to call it directly (0A000)', async () => {
+  const valid = lintDocExample(ID, 'valid', 2);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(sqlOf(valid.ws));
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT stamp_audit()'), '0A000', 'trigger functions can only be called as triggers');
+  });
+});
