@@ -23,3 +23,4 @@ export { policyHardcodedId } from './policy-hardcoded-id.js';
 export { policyUserMetadata } from './policy-user-metadata.js';
 export { definerSearchPathUnsafe } from './definer-search-path-unsafe.js';
 export { definerExecuteGrantedToPublic } from './definer-execute-granted-to-public.js';
+export { sessionContextNotLocal } from './session-context-not-local.js';

@@ -1,0 +1,105 @@
+import { callSpan, constValue } from '../analysis/ast.js';
+import type { ContextWrite, Model } from '../analysis/model.js';
+import { skipTrivia } from '../analysis/parse.js';
+import type { Node, Span } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { fileOf } from './util.js';
+
+/** Prefixes of settings that belong to extensions or tools, not to an application's request context. */
+const EXTENSION_PREFIXES = new Set([
+  'plpgsql', 'pg_stat_statements', 'auto_explain', 'pgaudit', 'pg_trgm', 'pgrst', 'cron', 'pg_cron', 'pg_net', 'pgsodium',
+  'timescaledb', 'citus', 'pg_hint_plan', 'anon', 'pglogical', 'plv8', 'postgis', 'pg_partman_bgw', 'supautils', 'pljava',
+  'plperl', 'pltcl', 'plpython', 'plpython3', 'pg_prewarm', 'pgstattuple', 'pg_stat_monitor', 'pg_qualstats', 'pg_wait_sampling',
+  'pg_squeeze', 'pg_repack', 'pg_graphql', 'graphql', 'vault', 'pgmq', 'wal2json', 'session_preload', 'pg_walinspect',
+]);
+
+function contextSetting(name: string): boolean {
+  const dot = name.indexOf('.');
+  return dot > 0 && !EXTENSION_PREFIXES.has(name.slice(0, dot));
+}
+
+const TRUE_WORDS = new Set(['t', 'tr', 'tru', 'true', 'y', 'ye', 'yes', 'on', '1']);
+const FALSE_WORDS = new Set(['f', 'fa', 'fal', 'fals', 'false', 'n', 'no', 'of', 'off', '0']);
+
+/** The is_local argument of set_config as a constant boolean, if it is one. */
+function localArg(n: Node): boolean | undefined {
+  const inner = n?.TypeCast ? n.TypeCast.arg : n;
+  const v = constValue(inner);
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const w = v.trim().toLowerCase();
+    if (TRUE_WORDS.has(w)) return true;
+    if (FALSE_WORDS.has(w)) return false;
+  }
+  return undefined;
+}
+
+interface Finding {
+  w: ContextWrite;
+  span: Span;
+  what: string;
+  fix?: Fix;
+}
+
+const FIX_NOTE = ' (callers must then set it in the same transaction as the queries that use it)';
+
+function examine(model: Model, w: ContextWrite): Finding | undefined {
+  if (!contextSetting(w.name)) return undefined;
+  const text = fileOf(model, w.loc.file)?.text ?? '';
+  if (w.via === 'set_config') {
+    const args: Node[] = w.node?.args ?? [];
+    if (args.length !== 3) return undefined;
+    if (localArg(args[2]) !== false) return undefined;
+    if (constValue(args[1]) === '' || constValue(args[1]) === null) return undefined; // clearing the setting leaks nothing
+    const span = callSpan(text, w.loc.start) ?? { start: w.loc.start, end: w.loc.end };
+    const at: unknown = (args[2]?.TypeCast ? args[2].TypeCast.arg : args[2])?.A_Const?.location;
+    let fix: Fix | undefined;
+    if (typeof at === 'number' && at >= span.start && at < span.end) {
+      const tok = /^('(?:[^']|'')*'|[A-Za-z0-9_]+)(::\s*(boolean|bool))?/.exec(text.slice(at, span.end));
+      if (tok) fix = { title: `Make it transaction-local: set_config('${w.name}', …, true)${FIX_NOTE}`, kind: 'unsafe', edits: [{ file: w.loc.file, start: at, end: at + tok[0].length, newText: 'true' }] };
+    }
+    return { w, span, what: `set_config('${w.name}', …, false)`, fix };
+  }
+  const n = w.node;
+  if (w.local || n?.is_local || n?.kind !== 'VAR_SET_VALUE') return undefined;
+  const values: Node[] = n.args ?? [];
+  if (values.length === 1 && constValue(values[0]) === '') return undefined;
+  const start = skipTrivia(text, w.loc.start, w.loc.end);
+  const span = { start, end: w.loc.end };
+  const kw = /^SET(\s+SESSION\b)?/i.exec(text.slice(start, w.loc.end));
+  const fix: Fix | undefined = kw
+    ? { title: `Make it transaction-local: SET LOCAL ${w.name}${FIX_NOTE}`, kind: 'unsafe', edits: [{ file: w.loc.file, start, end: start + kw[0].length, newText: 'SET LOCAL' }] }
+    : undefined;
+  return { w, span, what: `SET ${w.name} = …`, fix };
+}
+
+export const sessionContextNotLocal = defineRule({
+  meta: {
+    id: 'session-context-not-local',
+    description: 'A request setting (tenant context) is set for the whole session: SET without LOCAL, or set_config(…, false).',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards:
+      "A session-level SET or set_config(…, false) outlives COMMIT: on a pooled connection the next client's queries run with the previous request's tenant context.",
+    truths: ['T15b'],
+  },
+  check({ model, report }) {
+    for (const w of model.contextWrites) {
+      const f = examine(model, w);
+      if (!f) continue;
+      const where = w.inFunction ? ` in function ${model.functions.get(w.inFunction)?.[0]?.signature ?? w.inFunction}` : '';
+      report({
+        file: w.loc.file,
+        start: f.span.start,
+        end: f.span.end,
+        message:
+          `${f.what}${where} sets ${w.name} for the rest of the session, not the transaction: after COMMIT the value is still there, ` +
+          "so on a pooled connection the next client's queries run with this request's context (a tenant or user id leaks across requests). " +
+          `Make it transaction-local (${w.via === 'set_config' ? 'set_config(…, true)' : 'SET LOCAL'}): it then ends with the transaction and reads '' afterwards (T15b), ` +
+          'so callers must set it in the same transaction as the queries that rely on it.',
+        fixes: f.fix ? [f.fix] : [],
+      });
+    }
+  },
+});
