@@ -24,3 +24,4 @@ export { policyUserMetadata } from './policy-user-metadata.js';
 export { definerSearchPathUnsafe } from './definer-search-path-unsafe.js';
 export { definerExecuteGrantedToPublic } from './definer-execute-granted-to-public.js';
 export { sessionContextNotLocal } from './session-context-not-local.js';
+export { immutableFunctionReadsState } from './immutable-function-reads-state.js';

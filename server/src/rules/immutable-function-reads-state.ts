@@ -1,0 +1,128 @@
+import { callsIn } from '../analysis/ast.js';
+import type { Func, Model } from '../analysis/model.js';
+import { walk } from '../analysis/parse.js';
+import type { Node } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { textOf } from './util.js';
+
+const CLOCK = new Set(['now', 'clock_timestamp', 'statement_timestamp', 'transaction_timestamp', 'timeofday']);
+const SESSION = new Set(['current_setting', 'current_user', 'session_user', 'current_role', 'current_schema', 'current_schemas', 'pg_backend_pid', 'txid_current', 'pg_current_xact_id']);
+const SVF: Record<string, string> = {
+  SVFOP_CURRENT_DATE: 'CURRENT_DATE',
+  SVFOP_CURRENT_TIME: 'CURRENT_TIME',
+  SVFOP_CURRENT_TIME_N: 'CURRENT_TIME',
+  SVFOP_CURRENT_TIMESTAMP: 'CURRENT_TIMESTAMP',
+  SVFOP_CURRENT_TIMESTAMP_N: 'CURRENT_TIMESTAMP',
+  SVFOP_LOCALTIME: 'LOCALTIME',
+  SVFOP_LOCALTIME_N: 'LOCALTIME',
+  SVFOP_LOCALTIMESTAMP: 'LOCALTIMESTAMP',
+  SVFOP_LOCALTIMESTAMP_N: 'LOCALTIMESTAMP',
+  SVFOP_CURRENT_ROLE: 'CURRENT_ROLE',
+  SVFOP_CURRENT_USER: 'CURRENT_USER',
+  SVFOP_USER: 'USER',
+  SVFOP_SESSION_USER: 'SESSION_USER',
+  SVFOP_CURRENT_SCHEMA: 'CURRENT_SCHEMA',
+};
+
+/** What the body itself reads that can change between calls with the same arguments (not following calls). */
+function ownState(model: Model, f: Func): string[] {
+  const out = new Set<string>();
+  for (const r of f.reads) out.add(`table ${r}`);
+  for (const s of f.body?.statements ?? []) {
+    for (const c of callsIn(s.node)) {
+      const name = c.name[c.name.length - 1]!;
+      const schema = c.name.length > 1 ? c.name[c.name.length - 2] : undefined;
+      if (schema === 'auth') out.add(`${c.name.join('.')}()`);
+      else if ((!schema || schema === 'pg_catalog') && (CLOCK.has(name) || SESSION.has(name))) out.add(`${name}()`);
+    }
+    walk(s.node, (k: string, v: Node) => {
+      if (k === 'SQLValueFunction' && SVF[v.op]) out.add(SVF[v.op]!);
+    });
+  }
+  void model;
+  return [...out];
+}
+
+/** State read by `f` or by the workspace functions it calls (transitively), each with the function that reads it. */
+function stateOf(model: Model, f: Func): Array<{ what: string; via?: Func }> {
+  const out: Array<{ what: string; via?: Func }> = ownState(model, f).map((what) => ({ what }));
+  const seen = new Set<string>([f.key]);
+  let level = [...f.calls];
+  while (level.length && out.length === 0) {
+    const next: string[] = [];
+    for (const k of level) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      for (const g of model.functions.get(k) ?? []) {
+        for (const what of ownState(model, g)) out.push({ what, via: g });
+        next.push(...g.calls);
+      }
+    }
+    level = next;
+  }
+  return out;
+}
+
+/** Statements where PostgreSQL requires an IMMUTABLE function: index expressions/predicates, generated columns, partition keys. */
+function requiresImmutable(model: Model, f: Func): string | undefined {
+  const calls = (n: Node) => callsIn(n).some((c) => model.key(c.name) === f.key);
+  for (const { stmt } of model.statements) {
+    if (stmt.kind === 'IndexStmt' && calls(stmt.node)) return 'an index expression';
+    let found: string | undefined;
+    walk(stmt.node, (k: string, v: Node) => {
+      if (found) return false;
+      if (k === 'Constraint' && v.contype === 'CONSTR_GENERATED' && calls(v.raw_expr)) found = 'a generated column';
+      if (k === 'PartitionSpec' && calls(v)) found = 'a partition key';
+      return true;
+    });
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export const immutableFunctionReadsState = defineRule({
+  meta: {
+    id: 'immutable-function-reads-state',
+    description: 'A function marked IMMUTABLE that reads tables, settings (current_setting, auth.*), the current role or the clock.',
+    severity: 'error',
+    category: 'security',
+    fixKind: 'safe',
+    guards:
+      'PostgreSQL may evaluate an IMMUTABLE call once at planning and reuse the value: a policy helper reading current_setting kept returning the first tenant’s rows under a cached generic plan (T24).',
+    truths: ['T24', 'T24b'],
+    sources: ['PostgreSQL docs: Function Volatility Categories'],
+  },
+  check({ model, report }) {
+    for (const f of model.allFunctions()) {
+      if (f.volatility !== 'immutable' || !f.volatilityLoc) continue;
+      const state = stateOf(model, f);
+      if (!state.length) continue;
+      const loc = f.volatilityLoc;
+      const kw = textOf(model, loc);
+      const target = f.writes.size ? 'VOLATILE' : 'STABLE';
+      const blocker = requiresImmutable(model, f);
+      const fixes: Fix[] = /^immutable$/i.test(kw)
+        ? [
+            {
+              title: blocker ? `Mark ${f.signature} ${target} (it is used in ${blocker}, which PostgreSQL then rejects)` : `Mark ${f.signature} ${target}`,
+              kind: blocker ? 'unsafe' : 'safe',
+              edits: [{ file: loc.file, start: loc.start, end: loc.end, newText: target }],
+            },
+          ]
+        : [];
+      const via = state.find((s) => s.via)?.via;
+      const whats = [...new Set(state.map((s) => s.what))];
+      const listed = whats.slice(0, 3).join(', ') + (whats.length > 3 ? ', …' : '');
+      report({
+        ...loc,
+        message:
+          `Function ${f.signature} is marked IMMUTABLE but reads ${listed}${via ? ` (through ${via.signature})` : ''}, which can change between calls with the same arguments. ` +
+          'PostgreSQL may evaluate an IMMUTABLE call with constant arguments once, while planning, and reuse the value: measured, a policy calling such a helper (reading current_setting) ' +
+          "kept returning the first tenant's rows after the session switched tenants, under a cached generic plan (T24). " +
+          `Mark it ${target} (T24b: then correct).` +
+          (blocker ? ` It is used in ${blocker}, which requires IMMUTABLE: that use must change too.` : ''),
+        fixes,
+      });
+    }
+  },
+});
