@@ -1,0 +1,126 @@
+// session-context-not-local on PostgreSQL (PGlite): a request context set with
+// set_config(…, false) or a plain SET survives COMMIT, so the next "request" on the same
+// connection (a pooled connection) still runs with it — a policy reading the setting admits
+// the previous tenant's rows. After the fix (set_config(…, true) / SET LOCAL) the next
+// transaction reads '' (T15b) and sees nothing. The fix is unsafe, and the last cases show
+// why: a caller in autocommit mode loses the setting at the end of its statement.
+//
+// These cases need real COMMITs, so they run on a throwaway instance outside inRollback.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { PGlite } from '@electric-sql/pglite';
+import { closeAll, freshDb, queryFn, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+
+const ID = 'session-context-not-local';
+before(initParser);
+after(closeAll);
+
+const INVOICES = `
+CREATE TABLE invoices (id int PRIMARY KEY, tenant_id uuid NOT NULL);
+INSERT INTO invoices VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}');
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoices_tenant ON invoices FOR SELECT TO authenticated
+  USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+GRANT SELECT ON invoices TO authenticated;`;
+
+/** What a second request on the same connection sees, without setting any context. */
+async function nextRequest(q: Q): Promise<{ setting: string; rows: number }> {
+  await q('BEGIN; SET LOCAL ROLE authenticated');
+  const setting = (await q(`SELECT current_setting('app.tenant_id', true) AS v`))[0]!.v as string;
+  const rows = (await q('SELECT count(*)::int AS n FROM invoices'))[0]!.n as number;
+  await q('COMMIT');
+  return { setting, rows };
+}
+
+let shared: PGlite | undefined;
+
+/** Runs the request on a throwaway instance (one per file, reset between scenarios), then a second request. */
+async function scenario(sql: string, request: string): Promise<{ setting: string; rows: number }> {
+  shared ??= await freshDb();
+  const q = queryFn(shared);
+  // a clean session and schema: DISCARD ALL resets every setting
+  await q('DISCARD ALL');
+  await q('DROP SCHEMA public CASCADE; CREATE SCHEMA public; GRANT USAGE ON SCHEMA public TO PUBLIC;');
+  await q(INVOICES);
+  await q(sql);
+  await q('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO authenticated');
+  await q(request);
+  return nextRequest(q);
+}
+
+test("err: set_config(…, false) in a function: the tenant leaks into the next transaction; fixed (true): it reads '' and admits nothing", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), "set_config('app.tenant_id', tid::text, false)");
+  assert.match(finding.message, /^set_config\('app\.tenant_id', …, false\) in function public\.set_tenant\(uuid\) sets app\.tenant_id for the rest of the session/);
+  assert.match(finding.message, /reads '' afterwards \(T15b\)/);
+  assert.equal(finding.fixes[0]!.kind, 'unsafe');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /set_config\('app\.tenant_id', tid::text, true\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const request = `BEGIN; SET LOCAL ROLE authenticated; SELECT set_tenant('${TENANT_A}'); COMMIT;`;
+  assert.deepEqual(await scenario(sqlOf(ws), request), { setting: TENANT_A, rows: 1 }, "the next request sees tenant A's invoice");
+  assert.deepEqual(await scenario(sqlOf(fixed), request), { setting: '', rows: 0 });
+});
+
+test("err: set_config(…, 'false') (a string) is reported and fixed too", async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), "set_config('request.user_id', uid::text, 'false')");
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /set_config\('request\.user_id', uid::text, true\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+});
+
+test("err: a plain SET survives COMMIT; SET LOCAL does not", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.match(textAt(ws, finding), /^SET app\.tenant_id = /);
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /SET LOCAL app\.tenant_id = /);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const set = sqlOf(ws).replace(/'[0-9a-f-]{36}'/, `'${TENANT_A}'`);
+  const local = sqlOf(fixed).replace(/'[0-9a-f-]{36}'/, `'${TENANT_A}'`);
+  assert.deepEqual(await scenario('', `BEGIN; ${set}; COMMIT;`), { setting: TENANT_A, rows: 1 });
+  assert.deepEqual(await scenario('', `BEGIN; ${local}; COMMIT;`), { setting: '', rows: 0 });
+});
+
+test('err: a SET clause on the function does not contain a session-level set_config inside it (reported, and it leaks)', async () => {
+  const sql = `CREATE FUNCTION set_tenant(tid uuid) RETURNS void LANGUAGE plpgsql SET app.tenant_id = '' AS $$
+BEGIN PERFORM set_config('app.tenant_id', tid::text, false); END $$;`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 1);
+  assert.deepEqual(await scenario(sql, `SELECT set_tenant('${TENANT_A}')`), { setting: TENANT_A, rows: 1 });
+});
+
+test('ok (why the fix is unsafe): a caller in autocommit mode loses a transaction-local setting at the end of its statement', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  const fixed = applyFix(ws, finding);
+  // one statement sets the context, the next one (a separate implicit transaction) uses it
+  const autocommit = `SELECT set_tenant('${TENANT_A}')`;
+  assert.deepEqual(await scenario(sqlOf(ws), autocommit), { setting: TENANT_A, rows: 1 }, 'before: the setting is there');
+  assert.deepEqual(await scenario(sqlOf(fixed), autocommit), { setting: '', rows: 0 }, 'after: gone — code relying on it changes behaviour');
+});
+
+test('ok: not reported: transaction-local writes, clearing, extension and built-in settings, row_security, a non-constant is_local', () => {
+  for (const text of [
+    "SELECT set_config('app.tenant_id', 'x', true);",
+    "SELECT set_config('app.tenant_id', 'x', 'on');",
+    'SET LOCAL app.tenant_id = 1;',
+    "SELECT set_config('app.tenant_id', '', false);",
+    "SET app.tenant_id = '';",
+    'SET app.tenant_id TO DEFAULT;',
+    'RESET app.tenant_id;',
+    "SET pg_stat_statements.track = 'all';",
+    "SELECT set_config('auto_explain.log_min_duration', '10', false);",
+    "SET search_path = public;",
+    'SET row_security = off;',
+    "CREATE FUNCTION f(v text, l boolean) RETURNS text LANGUAGE sql AS $$ SELECT set_config('app.x', v, l) $$;",
+    "CREATE FUNCTION f(v text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN SET LOCAL app.x = 'a'; PERFORM set_config('app.x', v, true); END $$;",
+  ]) {
+    assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0, text);
+  }
+  // SET SESSION and a session SET inside a function body are reported
+  for (const text of ["SET SESSION app.tenant_id = 'a';", "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN SET app.x = 'a'; END $$;"]) {
+    const { mine, ws } = lintFiles([{ file: 'm.sql', text }], ID);
+    assert.equal(mine.length, 1, text);
+    assert.match(sqlOf(applyFix(ws, mine[0]!)), /SET LOCAL app\./);
+  }
+});
