@@ -1,0 +1,98 @@
+// immutable-function-reads-state on PostgreSQL (PGlite): a policy helper marked IMMUTABLE that
+// reads current_setting is folded into a cached generic plan, so after the session switches
+// tenant a prepared statement still returns the first tenant's rows (T24); STABLE is correct
+// (T24b). Also observed here: the leak survives `(select cur_tenant())` and happens with a
+// PL/pgSQL helper reading a table.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'immutable-function-reads-state';
+before(initParser);
+after(closeAll);
+
+const ROWS = `INSERT INTO tenant_users VALUES (1, '${TENANT_A}', 'admin'), (2, '${TENANT_A}', 'member'), (3, '${TENANT_B}', 'member')`;
+const tenant = (id: string) => `SELECT set_config('app.tenant_id', '${id}', true)`;
+
+/** Runs the migration, then as authenticated executes one prepared statement for tenant A and then for tenant B. */
+async function probe(q: Q, sql: string): Promise<{ a: number; b: number }> {
+  await q(sql);
+  await q(ROWS);
+  await q('SET LOCAL plan_cache_mode = force_generic_plan');
+  await q('SET ROLE authenticated');
+  await q('PREPARE visible AS SELECT count(*)::int AS n FROM tenant_users');
+  await q(tenant(TENANT_A));
+  const a = (await q('EXECUTE visible'))[0]!.n as number;
+  await q(tenant(TENANT_B));
+  const b = (await q('EXECUTE visible'))[0]!.n as number;
+  return { a, b };
+}
+
+test("err: IMMUTABLE cur_tenant() in a policy: the generic plan keeps tenant A's 2 rows for tenant B (T24); STABLE: 1 row (T24b)", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'IMMUTABLE');
+  assert.match(finding.message, /public\.cur_tenant\(\) is marked IMMUTABLE but reads current_setting\(\).*\(T24\)/);
+  const db = await getDb();
+  assert.deepEqual(await inRollback(db, (q) => probe(q, sqlOf(ws))), { a: 2, b: 2 }, 'cross-tenant leak, even through (select cur_tenant())');
+  const fixed = applyFix(ws, finding);
+  assert.equal(finding.fixes[0]!.kind, 'safe');
+  assert.match(sqlOf(fixed), /RETURNS uuid LANGUAGE sql STABLE AS/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.deepEqual(await inRollback(db, (q) => probe(q, sqlOf(fixed))), { a: 2, b: 1 });
+});
+
+test('err: the same leak without the sub-select (the T24 policy as measured)', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const sql = sqlOf(ws).replace('(select cur_tenant())', 'cur_tenant()');
+  const db = await getDb();
+  assert.deepEqual(await inRollback(db, (q) => probe(q, sql)), { a: 2, b: 2 });
+  assert.deepEqual(await inRollback(db, (q) => probe(q, sql.replace('IMMUTABLE', 'STABLE'))), { a: 2, b: 1 });
+});
+
+test('err: a PL/pgSQL IMMUTABLE helper reading a table leaks the same way; STABLE does not', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /reads table public\.memberships, auth\.uid\(\)/);
+  const policy = `${sqlOf(ws)};
+CREATE TABLE memberships (user_id uuid, tenant_id uuid);
+CREATE TABLE tenant_users (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, role text NOT NULL);
+ALTER TABLE tenant_users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY t ON tenant_users FOR SELECT TO authenticated USING (tenant_id = my_tenant());
+GRANT SELECT ON tenant_users, memberships TO authenticated;
+INSERT INTO memberships VALUES ('${TENANT_A}', '${TENANT_A}'), ('${TENANT_B}', '${TENANT_B}');`;
+  const run = (q: Q, sql: string) => probeUsers(q, sql);
+  const db = await getDb();
+  assert.deepEqual(await inRollback(db, (q) => run(q, policy)), { a: 2, b: 2 });
+  const fixed = sqlOf(applyFix(ws, finding));
+  assert.deepEqual(await inRollback(db, (q) => run(q, policy.replace(sqlOf(ws), () => fixed))), { a: 2, b: 1 });
+});
+
+/** As probe, but the tenant comes from the user id (auth.uid()) instead of app.tenant_id. */
+async function probeUsers(q: Q, sql: string): Promise<{ a: number; b: number }> {
+  await q(AUTH_STUB_SQL);
+  await q(sql);
+  await q(ROWS);
+  await q('SET LOCAL plan_cache_mode = force_generic_plan');
+  await q('SET ROLE authenticated');
+  await q('PREPARE visible AS SELECT count(*)::int AS n FROM tenant_users');
+  await q(actAs(TENANT_A));
+  const a = (await q('EXECUTE visible'))[0]!.n as number;
+  await q(actAs(TENANT_B));
+  const b = (await q('EXECUTE visible'))[0]!.n as number;
+  return { a, b };
+}
+
+test('err: used in an index expression: the fix is unsafe, because PostgreSQL requires IMMUTABLE there (42P17)', async () => {
+  const sql = `CREATE FUNCTION cur_tenant() RETURNS uuid LANGUAGE sql IMMUTABLE AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;
+CREATE TABLE t (id bigint PRIMARY KEY, tenant_id uuid);
+CREATE INDEX t_mine ON t ((tenant_id = cur_tenant()));`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.fixes[0]!.kind, 'unsafe');
+  assert.match(mine[0]!.message, /used in an index expression/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await expectPgError(q(sql.replace('IMMUTABLE', 'STABLE')), '42P17', 'functions in index expression must be marked IMMUTABLE');
+  });
+});
