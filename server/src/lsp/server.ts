@@ -25,14 +25,19 @@ import {
   TextDocuments,
   type ClientCapabilities,
   type CodeActionParams,
+  type CompletionParams,
   type Connection,
   type Diagnostic,
   type DidChangeWatchedFilesParams,
+  type DocumentSymbolParams,
   type ExecuteCommandParams,
   type InitializeParams,
   type InitializeResult,
+  type ReferenceParams,
+  type TextDocumentPositionParams,
   type WorkspaceEdit,
   type WorkspaceFolder,
+  type WorkspaceSymbolParams,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
@@ -40,6 +45,7 @@ import { checkFix, initParser, Workspace, type LintResult } from '../engine/work
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { issuesMessage, readConfigFile, resolveConfig, sectionOf, SETTINGS_SECTION } from './settings.js';
 
@@ -118,6 +124,32 @@ export class PgRlsLintServer {
     this.documents.onDidClose(this.guard('didClose', undefined, (e) => this.closed(e.document)));
     c.onCodeAction(this.guard('codeAction', [], (p) => this.codeAction(p)));
     c.onExecuteCommand(this.guard('executeCommand', null, (p) => this.executeCommand(p)));
+    c.onHover(this.guard('hover', null, async (p: TextDocumentPositionParams) => {
+      const ctx = await this.insightContext(p.textDocument.uri, true);
+      return ctx ? insight.hover(ctx, p.position) : null;
+    }));
+    c.onCodeLens(this.guard('codeLens', [], async (p: DocumentSymbolParams) => {
+      const ctx = await this.insightContext(p.textDocument.uri);
+      return ctx ? insight.codeLenses(ctx) : [];
+    }));
+    c.onDocumentSymbol(this.guard('documentSymbol', [], async (p: DocumentSymbolParams) => {
+      const ctx = await this.insightContext(p.textDocument.uri);
+      return ctx ? insight.documentSymbols(ctx) : [];
+    }));
+    c.onWorkspaceSymbol(this.guard('workspaceSymbol', [], (p: WorkspaceSymbolParams) => this.workspaceSymbols(p.query ?? '')));
+    c.onDefinition(this.guard('definition', null, async (p: TextDocumentPositionParams) => {
+      const ctx = await this.insightContext(p.textDocument.uri);
+      return ctx ? insight.definition(ctx, p.position) : null;
+    }));
+    c.onReferences(this.guard('references', [], async (p: ReferenceParams) => {
+      const ctx = await this.insightContext(p.textDocument.uri);
+      return ctx ? insight.references(ctx, p.position, !!p.context?.includeDeclaration) : [];
+    }));
+    c.onCompletion(this.guard('completion', [], async (p: CompletionParams) => {
+      const ctx = await this.insightContext(p.textDocument.uri);
+      if (!ctx) return [];
+      return insight.completion(ctx.model, ctx.parsed.text.slice(0, ctx.parsed.offsetAt(p.position)));
+    }));
     c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, (p) => this.configurationChanged(p.settings)));
     c.onDidChangeWatchedFiles(this.guard('didChangeWatchedFiles', undefined, (p) => this.watchedFilesChanged(p)));
     this.documents.listen(c);
@@ -159,6 +191,13 @@ export class PgRlsLintServer {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         codeActionProvider: this.caps.literals ? { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false } : true,
         executeCommandProvider: { commands: Object.values(COMMANDS) },
+        hoverProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        documentSymbolProvider: true,
+        workspaceSymbolProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        completionProvider: { triggerCharacters: [' ', ','], resolveProvider: false },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'pg-rls-lint' },
@@ -318,6 +357,12 @@ export class PgRlsLintServer {
 
   /** Copies changed open buffers of the project into its engine, drops files that left it; returns the lint. */
   private refresh(project: Project): LintResult {
+    this.sync(project);
+    return project.ws.lint();
+  }
+
+  /** Copies changed open buffers of the project into its engine, drops files that left it. */
+  private sync(project: Project): void {
     for (const doc of this.documents.all()) {
       const id = canonicalUri(doc.uri);
       if (this.projectOf(id).project !== project || !this.isLinted(id)) continue;
@@ -334,7 +379,6 @@ export class PgRlsLintServer {
         }
       }
     }
-    return project.ws.lint();
   }
 
   private lintAll(): void {
@@ -546,6 +590,47 @@ export class PgRlsLintServer {
       allFindings: result.byFile,
       check: (finding, fix) => checkFix(project.ws, finding, fix),
     };
+  }
+
+  // ----------------------------------------------------------------------------------
+  // Insight: hover, CodeLens, symbols, navigation, completion (the model, not a lint: the
+  // model is cached per workspace state and the insight index per model)
+
+  private async insightContext(uri: string, withFindings = false): Promise<insight.InsightContext | undefined> {
+    await this.ready;
+    const id = canonicalUri(uri);
+    if (!this.isLinted(id)) return undefined;
+    const { project } = this.projectOf(id);
+    this.sync(project);
+    const parsed = project.ws.parsed(id);
+    if (!parsed) return undefined;
+    return {
+      ...this.projectInsight(project),
+      id,
+      parsed,
+      findings: withFindings ? () => project.ws.lint().byFile.get(id) ?? [] : undefined,
+    };
+  }
+
+  private projectInsight(project: Project): Omit<insight.InsightContext, 'id' | 'parsed'> {
+    return {
+      model: project.ws.model(),
+      uriOf: this.uriOf,
+      parsedOf: (f) => project.ws.parsed(f),
+      display: (f) => {
+        const path = uriToPath(f);
+        const rel = path && project.folder ? relativeTo(project.folder.path, path) : undefined;
+        return rel ?? (path ? basename(path) : f);
+      },
+    };
+  }
+
+  private async workspaceSymbols(query: string) {
+    await this.ready;
+    return this.allProjects().flatMap((p) => {
+      this.sync(p);
+      return p.ws.files().length ? insight.workspaceSymbols(this.projectInsight(p), query) : [];
+    });
   }
 
   private async executeCommand(params: ExecuteCommandParams): Promise<unknown> {
