@@ -245,9 +245,26 @@ function memoStmt<T>(stmt: Statement, tag: string, fn: () => T): T {
   return v;
 }
 
+/**
+ * Whether the migrations call Supabase's auth.uid()/auth.jwt()/auth.role(): they target a
+ * Supabase database (e.g. migrations kept outside supabase/migrations/, perhaps with a local
+ * stub of auth.uid() for tests). Roles the workspace creates itself still override.
+ */
+const authCallCache = new WeakMap<ParsedFile, boolean>();
+function usesSupabaseAuth(files: ParsedFile[]): boolean {
+  for (const f of files) {
+    let c = authCallCache.get(f);
+    if (c === undefined) authCallCache.set(f, (c = /\bauth\s*\.\s*(uid|jwt|role)\s*\(/i.test(f.text)));
+    if (c) return true;
+  }
+  return false;
+}
+
 export function buildModel(parsed: ParsedFile[], config: Config): Model {
   const files = migrationOrder(parsed);
   const supabase = files.some((f) => /(^|[\\/])supabase[\\/]migrations[\\/]/.test(f.file));
+  // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
+  const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';
   const key = (parts: Array<string | undefined>): string => {
     // the last two non-empty parts; a single name resolves to the default schema
@@ -279,7 +296,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
   let defaultExecuteRevoked: Loc | undefined;
   const defaultTableGrants: Array<{ schema?: string; privileges: string[]; grantees: string[]; isGrant: boolean }> = [];
 
-  if (supabase) {
+  if (supabasePlatform) {
     // Roles the Supabase platform creates; `postgres` and `service_role` have BYPASSRLS.
     for (const [name, bypass, su] of [
       ['postgres', true, false],

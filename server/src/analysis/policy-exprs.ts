@@ -446,6 +446,9 @@ function literal(n: Node): { value: string | number; location: number } | undefi
   const inner = n?.TypeCast ? n.TypeCast.arg : n;
   const v = constValue(inner);
   if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  // Text that is neither a number nor a uuid is a chosen name (e.g. a storage bucket_id
+  // 'avatars'), the same in every database: not a generated id.
+  if (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) && !UUID.test(v.trim())) return undefined;
   const c = inner.A_Const;
   return { value: v, location: c?.location ?? -1 };
 }
@@ -459,8 +462,8 @@ export interface HardcodedId {
 }
 
 /**
- * Literal ids in an expression: any uuid literal (except the nil uuid), and any literal
- * compared (=, <>, IN, = ANY) with a column named `id` or `…_id`. In source order.
+ * Literal ids in an expression: any uuid literal (except the nil uuid), and any number (or
+ * numeric text) compared (=, <>, IN, = ANY) with a column named `id` or `…_id`. In source order.
  */
 export const hardcodedIds = memoised('hardcodedIds', hardcodedIdsUncached);
 function hardcodedIdsUncached(node: Node): HardcodedId[] {
