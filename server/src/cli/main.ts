@@ -1,5 +1,6 @@
 // pg-rls-lint: the command line. The only code that prints.
 import { parseArgs } from 'node:util';
+import { formatMatrixJson, formatMatrixText, matrixOf } from './matrix.js';
 import { lintVerify } from './verify.js';
 import { CliError, countFindings, lint } from './run.js';
 import { formatGithub } from './reporters/github.js';
@@ -11,6 +12,7 @@ import { version } from '../../../package.json';
 
 const USAGE = `Usage: pg-rls-lint [options] [paths or globs …]      lint migrations (default: .)
        pg-rls-lint verify [options] [paths …]         run them on an embedded PostgreSQL and probe each RLS table as each role
+       pg-rls-lint matrix [options] [paths …]         print the RLS matrix: tables × roles × commands → allow / filtered / deny / rls-off / bypass
 
 Finds PostgreSQL Row-Level Security mistakes in .sql migrations. Directories are walked
 like a workspace (include/exclude globs of the config; node_modules and .git skipped);
@@ -85,7 +87,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${out.text}\n`);
       return out.exitCode;
     }
-    if (first === 'matrix') return fail('the "matrix" command is not available in this build');
+    if (first === 'matrix') {
+      if (!['text', 'json'].includes(format)) return fail(`matrix: --format must be text or json, got "${format}"`);
+      const m = await matrixOf({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [] });
+      process.stdout.write(`${format === 'json' ? formatMatrixJson(m) : formatMatrixText(m)}\n`);
+      return 0;
+    }
     if (!['text', 'json', 'sarif', 'github'].includes(format)) return fail(`--format must be text, json, sarif or github, got "${format}"`);
     const run = await lint({ paths: positionals, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: !!o.fix });
     if (o.quiet) for (const f of run.files) f.findings = f.findings.filter((d) => d.severity === 'error');

@@ -1,0 +1,63 @@
+// `pg-rls-lint matrix [paths]`: the RLS matrix of the migrations (tables × roles × commands →
+// allow / filtered / deny / rls-off / bypass), as text or JSON. The cells are computed by
+// analysis/matrix.ts (the editor's "Show RLS matrix" renders the same data as Markdown).
+import { rlsMatrix, type MatrixCell, type RlsMatrix } from '../analysis/matrix.js';
+import { initParser, Workspace } from '../engine/workspace.js';
+import { readTextFile } from '../io/files.js';
+import { CliError, collectFiles, loadConfig, toDisplay } from './run.js';
+
+export interface MatrixOptions {
+  paths: string[];
+  cwd: string;
+  configPath?: string;
+  rules: string[];
+}
+
+export async function matrixOf(options: MatrixOptions): Promise<RlsMatrix> {
+  const config = await loadConfig(options.cwd, options.configPath, options.rules);
+  const files = await collectFiles(options.paths, options.cwd, config);
+  await initParser();
+  const ws = new Workspace(config);
+  for (const abs of files) {
+    const read = await readTextFile(abs);
+    if (!read.ok) throw new CliError(`cannot read ${toDisplay(options.cwd, abs)}: ${read.reason}`);
+    ws.setFile(toDisplay(options.cwd, abs), read.text);
+  }
+  return rlsMatrix(ws.model());
+}
+
+export const LEGEND =
+  'allow: a permissive policy that is true (no restrictive policy) · filtered: rows filtered by policy conditions · ' +
+  'deny: no row (no permissive policy, or no GRANT) · rls-off: RLS disabled, every row · bypass: superuser, BYPASSRLS or owner (RLS not forced)';
+
+export function cellText(c: MatrixCell): string {
+  switch (c.access) {
+    case 'allow':
+    case 'filtered':
+      return `${c.access} (${c.policies.join(', ')})`;
+    case 'deny':
+    case 'bypass':
+      return c.reason ? `${c.access} (${c.reason})` : c.access;
+    case 'rls-off':
+      return 'rls-off';
+  }
+}
+
+export function formatMatrixText(m: RlsMatrix): string {
+  if (m.tables.length === 0) return 'No tables.';
+  const out: string[] = [`RLS matrix: ${m.tables.length} table${m.tables.length === 1 ? '' : 's'} × ${m.roles.length} role${m.roles.length === 1 ? '' : 's'} × ${m.commands.length} commands`, LEGEND];
+  const roleLabel = (r: string) => (r === 'public' ? 'PUBLIC' : r);
+  for (const row of m.tables) {
+    const state = row.rlsEnabled ? `RLS on, ${row.rlsForced ? 'forced' : 'not forced'}` : 'RLS off';
+    out.push('', `${row.table}  ${state}, ${row.policyCount} ${row.policyCount === 1 ? 'policy' : 'policies'}`);
+    const grid = [['command', ...m.roles.map(roleLabel)], ...m.commands.map((cmd) => [cmd.toUpperCase(), ...m.roles.map((r) => cellText(row.cells[r]![cmd]))])];
+    const widths = grid[0]!.map((_, i) => Math.max(...grid.map((line) => line[i]!.length)));
+    for (const line of grid) out.push(`  ${line.map((c, i) => (i === line.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}`);
+  }
+  return out.join('\n');
+}
+
+/** JSON: `{ roles, commands, tables: [{ table, rlsEnabled, rlsForced, policyCount, cells: { role: { command: { access, policies, reason? } } } }] }` */
+export function formatMatrixJson(m: RlsMatrix): string {
+  return JSON.stringify(m, null, 2);
+}
