@@ -25,3 +25,4 @@ export { definerSearchPathUnsafe } from './definer-search-path-unsafe.js';
 export { definerExecuteGrantedToPublic } from './definer-execute-granted-to-public.js';
 export { sessionContextNotLocal } from './session-context-not-local.js';
 export { immutableFunctionReadsState } from './immutable-function-reads-state.js';
+export { rowSecurityOffDoesNotBypass } from './row-security-off-does-not-bypass.js';

@@ -1,0 +1,174 @@
+import { callsIn } from '../analysis/ast.js';
+import type { Func, Model } from '../analysis/model.js';
+import { walk } from '../analysis/parse.js';
+import type { Loc, Node } from '../analysis/types.js';
+import { defineRule, type Edit, type Fix } from './types.js';
+import { fileOf, quoteIdent } from './util.js';
+
+const OFF = /^(off|of|false|fals|fal|fa|f|no|n|0)$/i;
+
+function isOff(v: unknown): boolean {
+  return OFF.test(String(v ?? '').trim());
+}
+
+/** Value of a VariableSetStmt's first argument, as text. */
+function setValue(n: Node): string | undefined {
+  const a = n?.args?.[0]?.A_Const;
+  if (!a) return undefined;
+  return String(a.sval?.sval ?? a.ival?.ival ?? (a.boolval ? a.boolval.boolval : undefined) ?? ('ival' in a ? 0 : ''));
+}
+
+/** An edit removing [start, end) plus the following `;`, and the whole line when nothing else is on it. */
+function removal(text: string, file: string, start: number, end: number): Edit {
+  let e = end;
+  while (e < text.length && /[ \t]/.test(text[e]!)) e++;
+  if (text[e] === ';') e++;
+  let s = start;
+  while (s > 0 && /[ \t]/.test(text[s - 1]!)) s--;
+  const lineStart = s === 0 || text[s - 1] === '\n';
+  let e2 = e;
+  while (e2 < text.length && /[ \t]/.test(text[e2]!)) e2++;
+  const lineEnd = e2 >= text.length || text[e2] === '\n' || text[e2] === '\r';
+  if (lineStart && lineEnd) return { file, start: s, end: Math.min(text.length, e2 + (text[e2] === '\r' ? 2 : 1)), newText: '' };
+  return { file, start: lineStart ? start : s, end: e, newText: '' };
+}
+
+/** Tables the function body INSERTs into. */
+function insertTargets(model: Model, f: Func): string[] {
+  const out = new Set<string>();
+  for (const s of f.body?.statements ?? []) {
+    walk(s.node, (k: string, v: Node) => {
+      if (k === 'InsertStmt' && v.relation) out.add(model.key([v.relation.schemaname, v.relation.relname]));
+      return true;
+    });
+    if (s.kind === 'InsertStmt' && s.node.relation) out.add(model.key([s.node.relation.schemaname, s.node.relation.relname]));
+  }
+  return [...out];
+}
+
+/** For a SECURITY DEFINER trigger function that inserts into RLS tables: the trigger-only INSERT policy of T10 for each. */
+function triggerPolicies(model: Model, f: Func | undefined): { statements: string[]; tables: string[] } {
+  if (!f || !f.returnsTrigger || !f.securityDefiner) return { statements: [], tables: [] };
+  const role = f.owner?.role ? quoteIdent(f.owner.role) : 'CURRENT_USER';
+  const statements: string[] = [];
+  const tables: string[] = [];
+  for (const k of insertTargets(model, f)) {
+    const t = model.tables.get(k);
+    if (!t || !t.rlsEnabled) continue;
+    const name = `${t.name}_insert_from_trigger`;
+    if (t.policies.some((p) => p.name === name)) continue;
+    const rel = t.schema === (model.config.defaultSchema || 'public') ? quoteIdent(t.name) : `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+    statements.push(`CREATE POLICY ${quoteIdent(name)} ON ${rel} FOR INSERT TO ${role} WITH CHECK (pg_trigger_depth() > 0);`);
+    tables.push(t.key);
+  }
+  return { statements, tables };
+}
+
+/** Offset just after the statement at `loc` (and its semicolon). */
+function endOf(model: Model, loc: Loc): number {
+  const text = fileOf(model, loc.file)?.text ?? '';
+  let i = loc.end;
+  while (i < text.length && /[ \t]/.test(text[i]!)) i++;
+  return text[i] === ';' ? i + 1 : loc.end;
+}
+
+interface Site {
+  loc: Loc;
+  form: string;
+  removal?: Edit;
+  func?: Func;
+  /** where the policy statements go (after this statement) */
+  after?: Loc;
+}
+
+export const rowSecurityOffDoesNotBypass = defineRule({
+  meta: {
+    id: 'row-security-off-does-not-bypass',
+    description: 'row_security = off used as if it bypassed row-level security.',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards: 'row_security = off never bypasses RLS: a query that RLS would filter fails with 42501 instead (T08, F2).',
+    truths: ['T08', 'F2', 'T10'],
+  },
+  check({ model, report }) {
+    const sites: Site[] = [];
+    const funcByKey = (k: string | undefined) => (k ? model.functions.get(k) : undefined);
+
+    // 1. SET row_security = off as a function option (CREATE FUNCTION … SET / ALTER FUNCTION … SET)
+    for (const f of model.allFunctions()) {
+      const s = f.settings.find((x) => x.name === 'row_security');
+      if (!s || !isOff(s.values[0])) continue;
+      const text = fileOf(model, s.loc.file)?.text ?? '';
+      const alter = model.statements.find((x) => x.file.file === s.loc.file && x.stmt.kind === 'AlterFunctionStmt' && x.stmt.start <= s.loc.start && s.loc.end <= x.stmt.end);
+      let edit: Edit;
+      if (alter && (alter.stmt.node.actions ?? []).length === 1) edit = removal(text, s.loc.file, alter.stmt.start, alter.stmt.end);
+      else {
+        let st = s.loc.start;
+        while (st > 0 && /\s/.test(text[st - 1]!)) st--;
+        edit = { file: s.loc.file, start: st, end: s.loc.end, newText: '' };
+      }
+      const createdAt = f.created;
+      sites.push({ loc: s.loc, form: alter ? `ALTER FUNCTION ${f.signature} SET` : `a SET clause of ${f.signature}`, removal: edit, func: f, after: createdAt });
+    }
+
+    // 2. SET row_security / set_config('row_security', …) in bodies and at top level
+    for (const w of model.contextWrites) {
+      if (w.name !== 'row_security') continue;
+      const file = fileOf(model, w.loc.file);
+      const text = file?.text ?? '';
+      const f = w.inFunction ? funcByKey(w.inFunction)?.find((g) => g.created.file === w.loc.file && g.created.start <= w.loc.start && w.loc.end <= g.created.end) : undefined;
+      if (w.via === 'set') {
+        if (!isOff(setValue(w.node))) continue;
+        // pg_dump writes `SET row_security = off;` on purpose (a dump must fail rather than miss rows)
+        if (!w.inFunction && /PostgreSQL database dump|pg_catalog\.set_config\('search_path', '', false\)/.test(text)) continue;
+        sites.push({ loc: w.loc, form: w.inFunction ? `SET in the body of ${f?.signature ?? w.inFunction}` : 'SET', removal: removal(text, w.loc.file, w.loc.start, w.loc.end), func: f, after: f?.created });
+      } else {
+        const args: Node[] = w.node?.args ?? [];
+        const v = args[1]?.A_Const?.sval?.sval;
+        if (typeof v !== 'string' || !isOff(v)) continue;
+        // a fix only when the statement is just this call: `PERFORM set_config(…);` / `SELECT set_config(…);`
+        let edit: Edit | undefined;
+        const stmts = f ? (f.body?.statements ?? []) : model.statements.filter((x) => x.file.file === w.loc.file).map((x) => x.stmt);
+        const st = stmts.find((x) => x.start <= w.loc.start && w.loc.start < x.end);
+        if (st && st.kind === 'SelectStmt' && callsIn(st.node).length === 1 && (st.node.targetList ?? []).length === 1) {
+          const kw = /(PERFORM|SELECT)\s*$/i.exec(text.slice(Math.max(0, st.start - 16), st.start));
+          const from = kw && !/^\s*SELECT\b/i.test(text.slice(st.start, st.start + 8)) ? st.start - kw[0].length : st.start;
+          edit = removal(text, w.loc.file, from, st.end);
+        }
+        sites.push({ loc: w.loc, form: `set_config(…)${f ? ` in ${f.signature}` : ''}`, removal: edit, func: f, after: f?.created });
+      }
+    }
+
+    for (const site of sites) {
+      const { statements, tables } = triggerPolicies(model, site.func);
+      const fixes: Fix[] = [];
+      if (site.removal) {
+        const edits: Edit[] = [site.removal];
+        if (statements.length && site.after) {
+          const at = endOf(model, site.after);
+          edits.push({ file: site.after.file, start: at, end: at, newText: `\n${statements.join('\n')}` });
+        }
+        fixes.push({
+          title: statements.length ? `Remove row_security = off and add a trigger-only INSERT policy on ${tables.join(', ')}` : 'Remove row_security = off',
+          kind: 'unsafe',
+          edits,
+        });
+      }
+      const f = site.func;
+      const advice = statements.length
+        ? `Remove it and let the trigger's inserts through with a policy that only admits rows written from a trigger: ${statements.join(' ')} (T10: the trigger's insert works, a direct INSERT still fails with 42501).`
+        : f?.returnsTrigger
+          ? 'Remove it; for the trigger to write an RLS table, add a policy for the role the trigger runs as, e.g. FOR INSERT … WITH CHECK (pg_trigger_depth() > 0) (T10), or have it owned by a BYPASSRLS role (T11).'
+          : 'Remove it; to read or write rows that the policies hide from this role, add a policy that admits them, or run the code as a role that bypasses RLS (BYPASSRLS or the table owner without FORCE).';
+      report({
+        ...site.loc,
+        message:
+          `row_security = off (${site.form}) does not bypass row-level security: when a query under it would be filtered by a policy, PostgreSQL raises 42501 ` +
+          '"query would be affected by row-level security policy" instead (T08, F2); for superusers and BYPASSRLS roles it changes nothing, as they bypass RLS anyway. ' +
+          advice,
+        fixes,
+      });
+    }
+  },
+});
