@@ -26,3 +26,4 @@ export { definerExecuteGrantedToPublic } from './definer-execute-granted-to-publ
 export { sessionContextNotLocal } from './session-context-not-local.js';
 export { immutableFunctionReadsState } from './immutable-function-reads-state.js';
 export { rowSecurityOffDoesNotBypass } from './row-security-off-does-not-bypass.js';
+export { definerTriggerBlockedByForceRls } from './definer-trigger-blocked-by-force-rls.js';

@@ -1,0 +1,111 @@
+import type { Func, Model, Policy, Table, Trigger } from '../analysis/model.js';
+import { walk } from '../analysis/parse.js';
+import { appliesToRole } from '../analysis/policies.js';
+import type { Loc, Node } from '../analysis/types.js';
+import { defineRule } from './types.js';
+import { insertAfter, quoteIdent, tableName } from './util.js';
+
+interface InsertRef {
+  table: string;
+  /** `INSERT INTO name` in the body */
+  loc: Loc;
+}
+
+/** INSERTs of the function body (also inside writable CTEs), with their target keys. */
+function insertsOf(model: Model, f: Func): InsertRef[] {
+  const out: InsertRef[] = [];
+  for (const s of f.body?.statements ?? []) {
+    const visit = (key: string, v: Node) => {
+      if (key !== 'InsertStmt' || !v.relation?.relname) return;
+      const rv = v.relation;
+      const at: number = typeof rv.location === 'number' && rv.location >= s.start ? rv.location : s.start;
+      const end = at + String(rv.relname).length + (rv.schemaname ? String(rv.schemaname).length + 1 : 0);
+      out.push({ table: model.key([rv.schemaname, rv.relname]), loc: { file: f.created.file, start: s.start, end: Math.max(s.start + 6, end) } });
+    };
+    if (s.kind === 'InsertStmt') visit('InsertStmt', s.node);
+    walk(s.node, (k, v) => {
+      visit(k, v);
+    });
+  }
+  return out;
+}
+
+/** Whether a policy can admit a new row inserted by `role` (undefined: the function's owner is unknown). */
+function admitsInsert(model: Model, p: Policy, role: string | undefined): boolean {
+  if (!p.permissive || (p.command !== 'insert' && p.command !== 'all')) return false;
+  const check = p.withCheck ?? (p.command === 'all' ? p.using : undefined);
+  if (!check) return false; // an INSERT policy without WITH CHECK admits nothing (T14)
+  if (check.A_Const?.boolval !== undefined && check.A_Const.boolval.boolval !== true) return false; // WITH CHECK (false)
+  if (role) return appliesToRole(model, p, role);
+  return p.roles.some((r) => r === 'public' || r === 'current_user' || r === 'current_role' || r === 'session_user');
+}
+
+/** The statement among `locs` that comes last in migration order. */
+function latest(model: Model, locs: Loc[]): Loc {
+  const order = new Map<string, number>();
+  model.files.forEach((f, i) => order.set(f.file, i));
+  return locs.reduce((a, b) => ((order.get(b.file) ?? 0) > (order.get(a.file) ?? 0) || (b.file === a.file && b.start > a.start) ? b : a));
+}
+
+function forceLoc(t: Table): Loc {
+  return [...t.rlsEvents].reverse().find((e) => e.kind === 'force')?.loc ?? t.created;
+}
+
+export const definerTriggerBlockedByForceRls = defineRule({
+  meta: {
+    id: 'definer-trigger-blocked-by-force-rls',
+    description: 'A SECURITY DEFINER trigger function inserts into a FORCE ROW LEVEL SECURITY table with no policy admitting the insert.',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      "FORCE applies the table's policies to its owner too: a definer trigger function whose owner neither bypasses RLS nor has an INSERT policy makes every statement that fires the trigger fail with 42501 (T07).",
+    truths: ['T07', 'T09', 'T10', 'T11', 'F2'],
+  },
+  check({ model, report }) {
+    for (const f of model.allFunctions()) {
+      if (!f.securityDefiner || !f.returnsTrigger || !f.body) continue;
+      const triggers: Trigger[] = model.triggers.filter((t) => t.func === f.key);
+      if (triggers.length === 0) continue;
+      const owner = f.owner?.role;
+      const bypass = owner ? model.roleBypassesRls(owner) : undefined;
+      if (bypass === true) continue;
+      if (bypass === undefined && model.assumeUnknownOwnerBypassesRls) continue;
+      const seen = new Set<string>();
+      for (const ins of insertsOf(model, f)) {
+        if (seen.has(ins.table)) continue;
+        seen.add(ins.table);
+        const t = model.tables.get(ins.table);
+        if (!t || !t.rlsEnabled || !t.rlsForced) continue;
+        if (t.policies.some((p) => admitsInsert(model, p, owner))) continue;
+        const name = tableName(model, t);
+        const firing = `${triggers.length === 1 ? 'trigger' : 'triggers'} ${triggers.map((x) => `${x.name} on ${x.table}`).join(', ')}`;
+        const ownerText = owner
+          ? `its owner ${owner} is neither a superuser nor BYPASSRLS`
+          : 'its owner is not shown in the workspace and is assumed not to bypass RLS (setting definerOwnerBypassesRls)';
+        const to = owner ? quoteIdent(owner) : 'CURRENT_USER';
+        const pname = quoteIdent(`${t.name}_insert_from_trigger`);
+        const policy = `CREATE POLICY ${pname} ON ${name} FOR INSERT TO ${to}\n  WITH CHECK (pg_trigger_depth() > 0);`;
+        const at = latest(model, [f.created, ...triggers.map((x) => x.loc), forceLoc(t)]);
+        report({
+          file: ins.loc.file,
+          start: ins.loc.start,
+          end: ins.loc.end,
+          message:
+            `SECURITY DEFINER trigger function ${f.signature} inserts into ${t.key}, which has FORCE ROW LEVEL SECURITY and no INSERT policy that applies to the function's owner; ` +
+            `${ownerText}. The insert fails with 42501 new row violates row-level security policy for table "${t.name}", aborting each statement that fires ${firing} whenever the function reaches this insert (T07). ` +
+            `SET row_security = off on the function does not help (it fails with 42501 too, F2). Add an INSERT policy for the owner limited to trigger context, ` +
+            `CREATE POLICY ${pname} ON ${name} FOR INSERT TO ${to} WITH CHECK (pg_trigger_depth() > 0) (T10: the trigger works, direct inserts still fail), ` +
+            'or have the function owned by a BYPASSRLS role (T11).',
+          fixes: [
+            {
+              title: `Add policy ${pname} on ${name}: INSERT by ${owner ?? 'CURRENT_USER (the role running this migration, the function owner unless changed)'} only from a trigger (pg_trigger_depth() > 0)`,
+              kind: 'unsafe',
+              edits: [insertAfter(model, at, [policy])],
+            },
+          ],
+        });
+      }
+    }
+  },
+});
