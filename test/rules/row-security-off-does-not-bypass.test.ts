@@ -1,0 +1,100 @@
+// row-security-off-does-not-bypass on PostgreSQL (PGlite): `ALTER FUNCTION … SET row_security
+// TO OFF` on a SECURITY DEFINER trigger function owned by a non-superuser does not let it write
+// a FORCE-RLS table: every UPDATE fails with 42501 "query would be affected by row-level
+// security policy" (T08). The fix (remove it + trigger-only INSERT policy, T10) works and a
+// direct INSERT still fails. In a body, via set_config, or at top level: 42501 as well.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'row-security-off-does-not-bypass';
+before(initParser);
+after(closeAll);
+
+async function audited(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql); // app_owner: a non-superuser without BYPASSRLS owns the tables and the trigger function
+  await q(`INSERT INTO projects VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`); // as the superuser
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+test('err: SET row_security TO OFF on a definer trigger function: UPDATE fails with 42501 (T08); the fix (trigger-only INSERT policy, T10) works', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'SET row_security TO OFF');
+  assert.match(finding.message, /does not bypass row-level security.*42501.*\(T08, F2\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await audited(q, sqlOf(ws));
+    await expectPgError(q(`UPDATE projects SET name = 'x' WHERE id = 1`), '42501', 'query would be affected by row-level security policy for table "audit_log"');
+  });
+  const fixed = applyFix(ws, finding);
+  const text = sqlOf(fixed);
+  assert.doesNotMatch(text, /row_security/);
+  assert.match(text, /END \$\$;\nCREATE POLICY audit_log_insert_from_trigger ON audit_log FOR INSERT TO CURRENT_USER WITH CHECK \(pg_trigger_depth\(\) > 0\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await audited(q, text);
+    await q(`UPDATE projects SET name = 'x' WHERE id = 1`);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'audit_log'), 1, 'the trigger wrote its row');
+    const direct = await tryQuery(q, `SET ROLE app_owner; INSERT INTO audit_log (project_id, actor) VALUES (1, NULL)`);
+    assert.equal(!direct.ok && direct.error.code, '42501', 'a direct INSERT by the owner still fails');
+  });
+});
+
+test('ok (T07): without the setting the trigger fails too, with "new row violates row-level security policy"', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await audited(q, sqlOf(ws).replace(/ALTER FUNCTION audit_log_trigger\(\) SET row_security TO OFF;/, ''));
+    await expectPgError(q(`UPDATE projects SET name = 'x' WHERE id = 1`), '42501', 'new row violates row-level security policy for table "audit_log"');
+  });
+});
+
+const PROJECTS = `CREATE TABLE projects (id bigint PRIMARY KEY, owner_id uuid NOT NULL, name text);
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON projects FOR SELECT TO authenticated USING (owner_id = auth.uid());
+GRANT SELECT ON projects TO authenticated;
+INSERT INTO projects VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b');`;
+
+for (const n of [1, 2]) {
+  test(`err: Invalid example ${n + 1} (${n === 1 ? 'SET in a body' : 'set_config'}): calling it fails with 42501; after removing it the caller's rows are counted`, async () => {
+    const { ws, finding } = invalidFinding(ID, n);
+    const db = await getDb();
+    const call = async (sql: string) =>
+      inRollback(db, async (q) => {
+        await q(AUTH_STUB_SQL);
+        await q(PROJECTS);
+        await q(sql);
+        await q(actAs(TENANT_A));
+        await q('SET ROLE authenticated');
+        const r = await tryQuery(q, 'SELECT project_count()::int AS n');
+        return r.ok ? (r.rows[0]!.n as number) : r.error.code;
+      });
+    assert.equal(await call(sqlOf(ws)), '42501');
+    const fixed = applyFix(ws, finding);
+    assert.doesNotMatch(sqlOf(fixed), /row_security/);
+    assert.equal(findingsOf(fixed, ID).length, 0);
+    assert.equal(await call(sqlOf(fixed)), 1);
+  });
+}
+
+test('err: top-level SET row_security = off: a role subject to RLS gets 42501; the superuser is unaffected', async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.equal(textAt(ws, finding), 'SET row_security = off');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(PROJECTS);
+    await q('GRANT UPDATE ON projects TO authenticated');
+    await q(`CREATE POLICY u ON projects FOR UPDATE TO authenticated USING (owner_id = auth.uid())`);
+    await q(actAs(TENANT_A));
+    const su = await tryQuery(q, sqlOf(ws));
+    assert.equal(su.ok, true, 'as the superuser the migration runs');
+    await q('SET ROLE authenticated');
+    await expectPgError(q(sqlOf(ws)), '42501', 'query would be affected by row-level security policy for table "projects"');
+  });
+});
