@@ -104,7 +104,8 @@ export function visitTyped(root: Node, fn: (type: string, node: Node, ancestors:
     for (const k in v) {
       const child = v[k];
       if (!child || typeof child !== 'object') continue;
-      if (/^[A-Z]/.test(k) && !Array.isArray(child)) {
+      const c0 = k.charCodeAt(0);
+      if (c0 >= 65 && c0 <= 90 && !Array.isArray(child)) {
         if (fn(k, child, stack) === false) continue;
         stack.push({ type: k, node: child, field });
         for (const f in child) {

@@ -1,0 +1,47 @@
+// One bench phase in a fresh process, so peak RSS belongs to that phase alone. bench.ts
+// bundles this file with esbuild (as dist/ is built) and runs it with --phase=parse|lint.
+import { initParser, parseFile } from '../server/src/analysis/parse.js';
+import { Workspace } from '../server/src/engine/workspace.js';
+import { generateWorkspace } from './generate.js';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function phase(name: 'parse' | 'lint'): Promise<void> {
+  await initParser();
+  const files = generateWorkspace();
+  const big = files.find((f) => f.text.split('\n').length >= 1800)!;
+  for (const f of files.slice(0, 5)) parseFile(f.file, f.text); // warm-up (JIT, WASM)
+  const out: Record<string, unknown> = {};
+  if (name === 'parse') {
+    const t0 = performance.now();
+    for (const f of files) parseFile(f.file, f.text);
+    out.parseMs = performance.now() - t0;
+  } else {
+    const t0 = performance.now();
+    const ws = new Workspace();
+    for (const f of files) ws.setFile(f.file, f.text);
+    const result = ws.lint();
+    out.lintMs = performance.now() - t0;
+    out.findings = [...result.byFile.values()].reduce((n, l) => n + l.length, 0);
+    out.timings = [...result.timings];
+    // re-lint after an edit in the 2,000-line file
+    const times: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const edited = big.text.replace('status text NOT NULL', `status${i % 2 ? '' : '_x'} text NOT NULL`);
+      const t1 = performance.now();
+      ws.setFile(big.file, edited);
+      ws.lint();
+      times.push(performance.now() - t1);
+    }
+    out.relintMs = median(times);
+  }
+  out.rssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify(out));
+}
+
+
+const arg = process.argv.find((a) => a.startsWith('--phase='));
+phase((arg?.slice(8) ?? 'lint') as 'parse' | 'lint').catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
