@@ -1,0 +1,111 @@
+// definer-trigger-blocked-by-force-rls on PostgreSQL (PGlite): a SECURITY DEFINER trigger
+// function owned by a non-superuser table owner inserts into a FORCE'd audit table that has
+// only a SELECT policy: every UPDATE of projects fails with 42501 (T07). After the fix (an
+// INSERT policy for the owner, WITH CHECK (pg_trigger_depth() > 0)) the trigger works, and a
+// direct insert — by the owner or by the app role — still fails (T10). SET row_security = off
+// does not help (F2/T08); a BYPASSRLS owner does (T11), and the rule stays silent then.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'definer-trigger-blocked-by-force-rls';
+before(initParser);
+after(closeAll);
+
+/** Creates the example as app_owner (a non-superuser), one project of user A, and acts as A. */
+async function setup(q: Q, sql: string, owner = 'app_owner'): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql, owner);
+  await q(`INSERT INTO projects VALUES (1, '${TENANT_A}', 'p1')`); // as the superuser
+  await q('GRANT SELECT, UPDATE ON projects TO authenticated; GRANT SELECT, INSERT ON audit_log TO authenticated');
+  await q(actAs(TENANT_A));
+}
+
+const update = `UPDATE projects SET name = 'renamed' WHERE id = 1`;
+
+test('err: every UPDATE that fires the trigger fails with 42501 (T07); after the fix it works and direct inserts still fail (T10)', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'INSERT INTO audit_log');
+  assert.match(finding.message, /42501 new row violates row-level security policy for table "audit_log".*\(T07\)/);
+  assert.match(finding.message, /assumed not to bypass RLS \(setting definerOwnerBypassesRls\)/);
+  assert.equal(finding.fixes[0]!.kind, 'unsafe');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /CREATE POLICY audit_log_insert_from_trigger ON audit_log FOR INSERT TO CURRENT_USER\n {2}WITH CHECK \(pg_trigger_depth\(\) > 0\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws));
+    assert.equal((await q("SELECT proowner::regrole::text AS o FROM pg_proc WHERE proname = 'audit_project_change'"))[0]!.o, 'app_owner');
+    await q('SET ROLE authenticated');
+    await expectPgError(q(update), '42501', 'new row violates row-level security policy for table "audit_log"');
+  });
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(fixed));
+    await q('SET ROLE authenticated');
+    await q(update);
+    assert.equal(await count(q, 'SELECT 1 FROM projects WHERE name = $$renamed$$'), 1);
+    const direct = await tryQuery(q, `INSERT INTO audit_log (project_id) VALUES (1)`);
+    assert.equal(direct.ok ? 'ok' : direct.error.code, '42501', 'the app role cannot insert directly');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'audit_log'), 1, 'the trigger wrote its row (counted as the superuser)');
+    await q('SET ROLE app_owner');
+    await expectPgError(q(`INSERT INTO audit_log (project_id) VALUES (1)`), '42501', 'new row violates row-level security policy');
+  });
+});
+
+test('ok (F2/T08): SET row_security = off on the function does not help', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, `${sqlOf(ws)};\nALTER FUNCTION audit_project_change() SET row_security = off;`);
+    await q('SET ROLE authenticated');
+    await expectPgError(q(update), '42501', 'query would be affected by row-level security policy for table "audit_log"');
+  });
+});
+
+test('ok (T11): with a BYPASSRLS owner the trigger works, and the rule is silent when the workspace shows that owner', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws), 'bypass_owner');
+    await q('SET ROLE authenticated');
+    await q(update);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'audit_log'), 1);
+  });
+  const text = `CREATE ROLE bypass_owner NOLOGIN BYPASSRLS;\n${sqlOf(ws)};\nALTER FUNCTION audit_project_change() OWNER TO bypass_owner;`;
+  assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'm.sql', text: text.replace('BYPASSRLS', 'SUPERUSER') }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'm.sql', text: text.replace(' BYPASSRLS', '') }], ID).mine.length, 1);
+});
+
+test('err: a known owner: the fix names it (TO audit_owner)', () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /its owner audit_owner is neither a superuser nor BYPASSRLS/);
+  assert.match(sqlOf(applyFix(ws, finding)), /FOR INSERT TO audit_owner\n {2}WITH CHECK \(pg_trigger_depth\(\) > 0\);\s*$/);
+});
+
+test('ok: not reported: an admitting INSERT/ALL policy, no trigger using the function, an invoker function, a Supabase layout', () => {
+  const { ex } = invalidFinding(ID, 0);
+  const base = ex.files[0]!.text;
+  for (const extra of [
+    'CREATE POLICY ins ON audit_log FOR INSERT TO PUBLIC WITH CHECK (true);',
+    'CREATE POLICY ins ON audit_log FOR ALL TO CURRENT_USER USING (pg_trigger_depth() > 0);',
+  ]) {
+    assert.equal(lintFiles([{ file: 'm.sql', text: `${base}\n${extra}` }], ID).mine.length, 0, extra);
+  }
+  // policies that do not admit the write
+  for (const extra of [
+    'CREATE POLICY ins ON audit_log FOR INSERT TO authenticated WITH CHECK (true);',
+    'CREATE POLICY ins ON audit_log FOR INSERT TO CURRENT_USER;',
+    'CREATE POLICY ins ON audit_log FOR INSERT TO CURRENT_USER WITH CHECK (false);',
+  ]) {
+    assert.equal(lintFiles([{ file: 'm.sql', text: `${base}\n${extra}` }], ID).mine.length, 1, extra);
+  }
+  assert.equal(lintFiles([{ file: 'm.sql', text: base.replace(/CREATE TRIGGER[\s\S]*$/, '') }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'm.sql', text: base.replace('SECURITY DEFINER ', '') }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: base }], ID).mine.length, 0);
+});
