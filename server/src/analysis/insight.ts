@@ -5,9 +5,10 @@
 // turns it into LSP types and Markdown.
 //
 // Cost: every statement is walked once per parsed statement (memoised on the Statement,
-// which is cached per file text), and the per-model index (refs by file and by name,
-// objects by file, policy callers) is built once per model (WeakMap keyed by the model).
-// Requests then look up a sorted array or a map.
+// which is cached per file text); the per-model index (WeakMap keyed by the model) holds
+// objects by file, built once per model, and resolves the names of a file on first use
+// (hover/definition touch one file), the names of every file (references) and the policy
+// callers (function hover) on first use too. Requests then look up a sorted array or a map.
 import type { Func, Model, Policy, PolicyCommand, Table, Trigger, View } from './model.js';
 import { callsIn } from './ast.js';
 import { nameParts, walk } from './parse.js';
@@ -141,13 +142,13 @@ function findName(text: string, from: number, to: number, parts: string[], prefi
 // The per-model index
 
 interface InsightIndex {
-  /** refs per file, sorted by start */
-  byFile: Map<string, Ref[]>;
-  /** refs per `kind:key` */
-  byKey: Map<string, Ref[]>;
+  /** refs of one file, sorted by start (resolved on first use) */
+  refsOf(file: string): Ref[];
+  /** refs per `kind:key` over every file (built on first use) */
+  byKey(): Map<string, Ref[]>;
+  /** function → policies calling it directly in USING / WITH CHECK (built on first use) */
+  callers(): Map<Func, Policy[]>;
   fileOf: Map<string, ParsedFile>;
-  /** function → policies calling it directly in USING / WITH CHECK */
-  callers: Map<Func, Policy[]>;
   tablesOf: Map<string, Table[]>;
   viewsOf: Map<string, View[]>;
   functionsOf: Map<string, Func[]>;
@@ -156,6 +157,7 @@ interface InsightIndex {
 }
 
 const indexCache = new WeakMap<Model, InsightIndex>();
+const resolvedCache = new WeakMap<ParsedFile, { schemaKey: string; refs: Ref[] }>();
 
 const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
   const list = m.get(k);
@@ -163,39 +165,41 @@ const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
   else m.set(k, [v]);
 };
 
+/** The model's index, built once per model; its costly parts (refs, callers) on first use. */
 function index(model: Model): InsightIndex {
   const hit = indexCache.get(model);
   if (hit) return hit;
-  const byFile = new Map<string, Ref[]>();
-  const byKey = new Map<string, Ref[]>();
   const fileOf = new Map<string, ParsedFile>();
-  for (const f of model.files) {
-    fileOf.set(f.file, f);
-    const refs: Ref[] = [];
-    for (const stmt of f.statements) {
-      for (const r of statementRefs(f.text, stmt)) {
-        const key = r.kind === 'function' ? functionKey(model, r.parts, r.argCount) : model.key(r.parts);
-        const ref: Ref = { ...r, key, file: f.file };
-        refs.push(ref);
-        push(byKey, `${r.kind}:${key}`, ref);
-      }
-    }
-    refs.sort((a, b) => a.start - b.start);
-    byFile.set(f.file, refs);
-  }
-  const callers = new Map<Func, Policy[]>();
-  for (const p of model.policies) {
-    const seen = new Set<Func>();
-    for (const e of policyExprs(p)) {
-      for (const c of callsIn(e.node)) {
-        const fn = model.findFunction(c.name, c.args.length);
-        if (fn && !seen.has(fn)) {
-          seen.add(fn);
-          push(callers, fn, p);
+  for (const f of model.files) fileOf.set(f.file, f);
+  const refsByFile = new Map<string, Ref[]>();
+  // resolved names of an unchanged file are reused across models unless the resolution may
+  // differ: another default schema, or workspace functions in pg_catalog (the fallback of
+  // unqualified calls)
+  const schemaKey = model.key(['x']);
+  const reusable = ![...model.functions.keys()].some((k) => k.startsWith('pg_catalog.'));
+  const refsOf = (file: string): Ref[] => {
+    let refs = refsByFile.get(file);
+    if (refs) return refs;
+    const f = fileOf.get(file);
+    if (!f) return [];
+    const cached = reusable ? resolvedCache.get(f) : undefined;
+    if (cached && cached.schemaKey === schemaKey) refs = cached.refs;
+    else {
+      refs = [];
+      for (const stmt of f.statements) {
+        for (const r of statementRefs(f.text, stmt)) {
+          const key = r.kind === 'function' ? functionKey(model, r.parts, r.argCount) : model.key(r.parts);
+          refs.push({ ...r, key, file });
         }
       }
+      refs.sort((a, b) => a.start - b.start);
+      if (reusable) resolvedCache.set(f, { schemaKey, refs });
     }
-  }
+    refsByFile.set(file, refs);
+    return refs;
+  };
+  let byKey: Map<string, Ref[]> | undefined;
+  let callers: Map<Func, Policy[]> | undefined;
   const tablesOf = new Map<string, Table[]>();
   for (const t of model.tables.values()) push(tablesOf, t.created.file, t);
   const viewsOf = new Map<string, View[]>();
@@ -206,7 +210,38 @@ function index(model: Model): InsightIndex {
   for (const p of model.policies) push(policiesOf, p.created.file, p);
   const triggersOf = new Map<string, Trigger[]>();
   for (const t of model.triggers) push(triggersOf, t.loc.file, t);
-  const ix = { byFile, byKey, fileOf, callers, tablesOf, viewsOf, functionsOf, policiesOf, triggersOf };
+  const ix: InsightIndex = {
+    refsOf,
+    byKey() {
+      if (byKey) return byKey;
+      byKey = new Map();
+      for (const f of model.files) for (const r of refsOf(f.file)) push(byKey, `${r.kind}:${r.key}`, r);
+      return byKey;
+    },
+    callers() {
+      if (callers) return callers;
+      callers = new Map();
+      for (const p of model.policies) {
+        const seen = new Set<Func>();
+        for (const e of policyExprs(p)) {
+          for (const c of callsIn(e.node)) {
+            const fn = model.findFunction(c.name, c.args.length);
+            if (fn && !seen.has(fn)) {
+              seen.add(fn);
+              push(callers, fn, p);
+            }
+          }
+        }
+      }
+      return callers;
+    },
+    fileOf,
+    tablesOf,
+    viewsOf,
+    functionsOf,
+    policiesOf,
+    triggersOf,
+  };
   indexCache.set(model, ix);
   return ix;
 }
@@ -223,8 +258,7 @@ export function lineOf(model: Model, loc: Loc): number {
 
 /** The relation or function name at `offset` of `file` (an offset at the name's end counts). */
 export function refAt(model: Model, file: string, offset: number): Ref | undefined {
-  const refs = index(model).byFile.get(file);
-  if (!refs) return undefined;
+  const refs = index(model).refsOf(file);
   // last ref starting at or before offset
   let lo = 0;
   let hi = refs.length - 1;
@@ -348,7 +382,7 @@ export function functionInfo(model: Model, f: Func): FunctionInfo {
     publicExecute: f.publicExecute,
     executeGrants: [...f.executeGrants].sort(),
     definition: f.nameLoc,
-    calledBy: (index(model).callers.get(f) ?? []).map((p) => policyInfo(model, p)),
+    calledBy: (index(model).callers().get(f) ?? []).map((p) => policyInfo(model, p)),
   };
 }
 
@@ -363,7 +397,7 @@ export function definitionOf(model: Model, ref: Ref): Loc | undefined {
 
 /** Every mention of the object a reference names, in file order (the CREATE included when asked). */
 export function referencesOf(model: Model, ref: Ref, includeDeclaration: boolean): Loc[] {
-  const refs = index(model).byKey.get(`${ref.kind}:${ref.key}`) ?? [];
+  const refs = index(model).byKey().get(`${ref.kind}:${ref.key}`) ?? [];
   return refs.filter((r) => includeDeclaration || !r.definition).map(({ file, start, end }) => ({ file, start, end }));
 }
 
