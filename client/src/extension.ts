@@ -6,7 +6,10 @@
 //       Applies every safe fix of that document through workspace/applyEdit and returns
 //       { applied: boolean } (false: nothing to fix, a stale version, or the edit refused).
 //   pgRlsLint.server.rlsMatrix arguments [] (or [uri] to limit it to that file's project)
-//       Returns a Markdown string: the RLS matrix of the workspace.
+//       Returns a Markdown string: the RLS matrix of the workspace (summary and access grid).
+//   CodeLens above CREATE TABLE: command editor.action.showReferences with JSON arguments
+//       [uri: string, position: Position, locations: Location[]]; the middleware below turns
+//       them into the vscode.Uri / Position / Location[] that VS Code's command requires.
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -19,6 +22,8 @@ import {
   type ErrorHandler,
   type ErrorHandlerResult,
   type LanguageClientOptions,
+  type Location as LspLocation,
+  type Position as LspPosition,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { DOCS_BASE, listRuleDocs, ruleDocFile, ruleOfCode, type DiagnosticCode } from './docs.js';
@@ -167,6 +172,18 @@ async function showRuleDocumentation(context: vscode.ExtensionContext): Promise<
   await vscode.env.openExternal(vscode.Uri.parse(url));
 }
 
+const SHOW_REFERENCES = 'editor.action.showReferences';
+
+/** A server CodeLens carries JSON arguments; `editor.action.showReferences` needs vscode types. */
+function showReferencesArguments(lens: vscode.CodeLens): vscode.CodeLens {
+  const cmd = lens.command;
+  const args = cmd?.arguments;
+  if (!client || cmd?.command !== SHOW_REFERENCES || !args || args.length !== 3 || typeof args[0] !== 'string') return lens;
+  const c = client.protocol2CodeConverter;
+  cmd.arguments = [c.asUri(args[0]), c.asPosition(args[1] as LspPosition), ((args[2] ?? []) as LspLocation[]).map((l) => c.asLocation(l))];
+  return lens;
+}
+
 async function showRlsMatrix(): Promise<void> {
   let markdown: unknown;
   try {
@@ -209,6 +226,9 @@ export function activate(context: vscode.ExtensionContext): void {
     initializationOptions: () => ({ settings: settingsObject(vscode.workspace.getConfiguration(SECTION)) }),
     outputChannel: output,
     errorHandler: new RestartingErrorHandler(),
+    middleware: {
+      provideCodeLenses: async (document, token, next) => (await next(document, token))?.map(showReferencesArguments),
+    },
   };
 
   // Client id `pgRlsLint` makes vscode-languageclient read `pgRlsLint.trace.server`.
