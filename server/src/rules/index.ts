@@ -27,3 +27,4 @@ export { sessionContextNotLocal } from './session-context-not-local.js';
 export { immutableFunctionReadsState } from './immutable-function-reads-state.js';
 export { rowSecurityOffDoesNotBypass } from './row-security-off-does-not-bypass.js';
 export { definerTriggerBlockedByForceRls } from './definer-trigger-blocked-by-force-rls.js';
+export { definerUnneeded } from './definer-unneeded.js';
