@@ -166,6 +166,28 @@ describe('CodeLens and symbols', () => {
   });
 });
 
+describe('triggers', () => {
+  const TEXT =
+    '-- déclencheurs 😀\n' +
+    'CREATE TABLE t (id int);\n' +
+    "CREATE FUNCTION audit.log_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO audit_log VALUES (1); RETURN NEW; END $$;\n" +
+    'CREATE TRIGGER t_audit AFTER UPDATE ON t FOR EACH ROW EXECUTE FUNCTION audit.log_change();\n';
+  const slice = (l: { start: number; end: number }) => TEXT.slice(l.start, l.end);
+
+  test('ok: a trigger is nested under its table; its function name resolves to the CREATE FUNCTION', () => {
+    const m = model({ 'a.sql': TEXT });
+    const symbols = documentSymbols(m, 'a.sql');
+    assert.deepEqual(symbols.map((x) => [x.kind, x.name]), [['table', 'public.t'], ['function', 'audit.log_change()']]);
+    assert.deepEqual(symbols[0]!.children.map((c) => [c.kind, c.name, c.detail, slice(c.selection)]), [['trigger', 't_audit', 'EXECUTE FUNCTION audit.log_change', 't_audit']]);
+    const ref = refAt(m, 'a.sql', TEXT.lastIndexOf('log_change'))!;
+    assert.equal(ref.kind, 'function');
+    assert.equal(slice(ref), 'audit.log_change');
+    assert.equal(slice(definitionOf(m, ref)!), 'audit.log_change');
+    assert.equal(referencesOf(m, ref, true).length, 2);
+    assert.equal(functionInfo(m, functionOf(m, ref)!).returnsTrigger, true);
+  });
+});
+
 describe('completion context', () => {
   test('ok: roles after CREATE POLICY … TO, tables after ON / ALTER TABLE / GRANT … ON', () => {
     assert.deepEqual(completionContext('CREATE TABLE t (id int);\nCREATE POLICY p ON t FOR SELECT TO '), { kind: 'role' });
