@@ -1,0 +1,107 @@
+// definer-unneeded on PostgreSQL (PGlite): a LANGUAGE sql SECURITY DEFINER helper that only
+// reads a setting is called as a function in the plan (never inlined, F1); after the fix
+// (SECURITY INVOKER, no SET clause) EXPLAIN shows its expression inlined into the filter, and
+// the results are the same. Keeping only the SET search_path clause also blocks inlining (F1).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+
+const ID = 'definer-unneeded';
+before(initParser);
+after(closeAll);
+
+interface Observed {
+  filter: string;
+  ids: number[];
+}
+
+async function observe(q: Q, sql: string): Promise<Observed> {
+  await q(sql);
+  await q(`CREATE TABLE invoices (id int PRIMARY KEY, tenant_id uuid NOT NULL);
+INSERT INTO invoices VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'), (3, '${TENANT_A}');
+GRANT SELECT ON invoices TO authenticated;
+SELECT set_config('app.tenant_id', '${TENANT_A}', true);`);
+  await q('SET ROLE authenticated');
+  const query = 'SELECT id FROM invoices WHERE tenant_id = current_tenant() ORDER BY id';
+  const plan = (await q(`EXPLAIN (VERBOSE, COSTS OFF) ${query}`)).map((r) => String(r['QUERY PLAN'])).join('\n');
+  const filter = /Filter: (.*)/.exec(plan)?.[1] ?? plan;
+  const ids = (await q(query)).map((r) => r.id as number);
+  await q('RESET ROLE');
+  return { filter, ids };
+}
+
+test('err: the definer helper is called, not inlined (F1); the invoker version is inlined; same rows', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'SECURITY DEFINER');
+  assert.match(finding.message, /never inlines a SECURITY DEFINER function, nor one with a SET clause \(F1\)/);
+  const fix = finding.fixes[0]!;
+  assert.equal(fix.kind, 'unsafe');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /LANGUAGE sql STABLE SECURITY INVOKER AS \$\$/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  const before = await inRollback(db, (q) => observe(q, sqlOf(ws)));
+  const afterFix = await inRollback(db, (q) => observe(q, sqlOf(fixed)));
+  assert.match(before.filter, /current_tenant\(\)/, `definer: called — ${before.filter}`);
+  assert.doesNotMatch(afterFix.filter, /current_tenant/, `invoker: inlined — ${afterFix.filter}`);
+  assert.match(afterFix.filter, /current_setting\('app\.tenant_id'::text, true\)/);
+  assert.deepEqual(before.ids, [1, 3]);
+  assert.deepEqual(afterFix.ids, before.ids, 'same rows');
+  // F1: an invoker function that keeps SET search_path is not inlined either
+  const keptSet = await inRollback(db, (q) => observe(q, sqlOf(ws).replace('SECURITY DEFINER', 'SECURITY INVOKER')));
+  assert.match(keptSet.filter, /current_tenant\(\)/);
+});
+
+test('err: PL/pgSQL: reported for the needless privilege only (no inlining claim); the fix keeps its result', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.doesNotMatch(finding.message, /inline/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  const role = async (sql: string) =>
+    inRollback(db, async (q) => {
+      await q(sql);
+      await q(`GRANT EXECUTE ON FUNCTION request_role() TO authenticated; SELECT set_config('request.jwt.claims', '{"role":"authenticated"}', true)`);
+      await q('SET ROLE authenticated');
+      return (await q('SELECT request_role() AS r'))[0]!.r as string;
+    });
+  assert.equal(await role(sqlOf(ws)), 'authenticated');
+  assert.equal(await role(sqlOf(fixed)), 'authenticated');
+});
+
+test('ok: not reported: table reads (directly or through a helper), dynamic SQL, triggers, current_user, restricted settings, sequences, unknown functions', () => {
+  const def = (body: string, lang = 'sql') => `CREATE FUNCTION f() RETURNS text LANGUAGE ${lang} STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ ${body} $$;`;
+  for (const text of [
+    def('SELECT current_user::text'),
+    def("SELECT current_setting('data_directory')"),
+    def("SELECT nextval('s')::text"),
+    def('SELECT extensions.uuid_generate_v4()::text'),
+    def('SELECT private.secret_key()'),
+    def("SELECT set_config('app.x', 'y', true)"),
+    def("BEGIN RETURN QUERY EXECUTE 'select 1'; END", 'plpgsql'),
+    def("BEGIN PERFORM pg_notify('c', 'x'); RETURN 'x'; END", 'plpgsql'),
+    def("SELECT has_table_privilege('t', 'select')::text"),
+    `CREATE FUNCTION private.secret() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$; REVOKE EXECUTE ON FUNCTION private.secret() FROM PUBLIC; ${def('SELECT private.secret()')}`,
+  ]) {
+    assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0, text);
+  }
+  // auth.uid() counts as reading settings only in a Supabase layout
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: def('SELECT auth.uid()::text') }], ID).mine.length, 1);
+  assert.equal(lintFiles([{ file: 'm.sql', text: def('SELECT auth.uid()::text') }], ID).mine.length, 0);
+  // a workspace helper that needs nothing either: reported, and the fix keeps SET search_path (names resolve through it)
+  const helper = `CREATE FUNCTION tenant_text() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant_id', true) $$;\n${def('SELECT tenant_text()')}`;
+  const l = lintFiles([{ file: 'm.sql', text: helper }], ID);
+  assert.equal(l.mine.length, 1);
+  assert.match(sqlOf(applyFix(l.ws, l.mine[0]!)), /SECURITY INVOKER SET search_path = public, pg_temp/);
+  // ALTER FUNCTION … SECURITY DEFINER / SET search_path: the fix rewrites the ALTERs, which stay valid
+  const altered = `CREATE FUNCTION g() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('app.x', true) $$;
+ALTER FUNCTION g() SECURITY DEFINER;
+ALTER FUNCTION g() SET search_path = public, pg_temp;`;
+  const a = lintFiles([{ file: 'm.sql', text: altered }], ID);
+  assert.equal(a.mine.length, 1);
+  const fixedAlter = applyFix(a.ws, a.mine[0]!);
+  assert.match(sqlOf(fixedAlter), /ALTER FUNCTION g\(\) SECURITY INVOKER;\nALTER FUNCTION g\(\) RESET search_path;/);
+  assert.equal(findingsOf(fixedAlter, ID).length, 0);
+  assert.equal(findingsOf(fixedAlter, 'syntax-error').length, 0);
+});
