@@ -241,10 +241,15 @@ export function references(ctx: InsightContext, position: Position, includeDecla
 // ---------------------------------------------------------------------------------------
 // Completion
 
-/** `before`: the document text up to the cursor. */
-export function completion(model: Model, before: string): CompletionItem[] {
+/**
+ * `before`: the document text up to the cursor. The model is asked for only when the text
+ * calls for roles or tables (a trigger character ' ' fires on every space typed).
+ */
+export function completion(modelOf: () => Model | undefined, before: string): CompletionItem[] {
   const c = completionContext(before);
   if (!c) return [];
+  const model = modelOf();
+  if (!model) return [];
   if (c.kind === 'role') {
     return roleCandidates(model).map((r, i) => ({ label: r.name, kind: CompletionItemKind.Constant, detail: r.detail, sortText: String(i).padStart(4, '0') }));
   }

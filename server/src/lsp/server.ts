@@ -146,9 +146,15 @@ export class PgRlsLintServer {
       return ctx ? insight.references(ctx, p.position, !!p.context?.includeDeclaration) : [];
     }));
     c.onCompletion(this.guard('completion', [], async (p: CompletionParams) => {
-      const ctx = await this.insightContext(p.textDocument.uri);
-      if (!ctx) return [];
-      return insight.completion(ctx.model, ctx.parsed.text.slice(0, ctx.parsed.offsetAt(p.position)));
+      await this.ready;
+      const doc = this.documents.get(p.textDocument.uri);
+      if (!doc || !this.isLinted(canonicalUri(doc.uri))) return [];
+      const before = doc.getText({ start: { line: Math.max(0, p.position.line - 200), character: 0 }, end: p.position });
+      return insight.completion(() => {
+        const { project } = this.projectOf(canonicalUri(doc.uri));
+        this.sync(project);
+        return project.ws.model();
+      }, before);
     }));
     c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, (p) => this.configurationChanged(p.settings)));
     c.onDidChangeWatchedFiles(this.guard('didChangeWatchedFiles', undefined, (p) => this.watchedFilesChanged(p)));
