@@ -28,3 +28,4 @@ export { immutableFunctionReadsState } from './immutable-function-reads-state.js
 export { rowSecurityOffDoesNotBypass } from './row-security-off-does-not-bypass.js';
 export { definerTriggerBlockedByForceRls } from './definer-trigger-blocked-by-force-rls.js';
 export { definerUnneeded } from './definer-unneeded.js';
+export { definerDynamicSql } from './definer-dynamic-sql.js';

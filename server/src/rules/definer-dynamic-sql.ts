@@ -1,0 +1,222 @@
+import * as pg from 'libpg-query';
+import { constValue, typeName } from '../analysis/ast.js';
+import { nameParts, sval } from '../analysis/parse.js';
+import type { Node, Span, Statement } from '../analysis/types.js';
+import { defineRule } from './types.js';
+import { fileOf } from './util.js';
+
+// Taint analysis of the SQL strings a PL/pgSQL function runs dynamically (EXECUTE, RETURN QUERY
+// EXECUTE, FOR … IN EXECUTE, OPEN … FOR EXECUTE). A string is unsafe when text that comes from
+// a parameter (directly or through local variables) reaches it without quote_ident /
+// quote_literal / quote_nullable or format's %I / %L.
+
+/** Types whose text form cannot carry SQL: a value of them is safe to concatenate. */
+const SAFE_TYPES = new Set([
+  'integer', 'int', 'int2', 'int4', 'int8', 'bigint', 'smallint', 'numeric', 'decimal', 'real', 'double precision', 'float4', 'float8',
+  'boolean', 'bool', 'uuid', 'date', 'timestamp', 'timestamptz', 'timestamp with time zone', 'timestamp without time zone', 'time',
+  'timetz', 'interval', 'oid', 'regclass', 'regproc', 'regprocedure', 'regtype', 'regnamespace', 'regrole', 'regoper', 'regoperator',
+  'inet', 'cidr', 'macaddr', 'money', 'serial', 'bigserial',
+]);
+const QUOTING = new Set(['quote_ident', 'quote_literal', 'quote_nullable']);
+
+function safeType(t: string): boolean {
+  return SAFE_TYPES.has(t.replace(/^pg_catalog\./, '').replace(/\(.*\)$/, '').trim().toLowerCase());
+}
+
+interface Dyn {
+  query: string;
+  kind: string;
+}
+
+interface Analysis {
+  dyns: Dyn[];
+  /** variable name → assigned expression texts */
+  assigns: Map<string, string[]>;
+  /** declared variable name → type name */
+  varTypes: Map<string, string>;
+}
+
+const cache = new WeakMap<Statement, Analysis | null>();
+
+function analyse(text: string, stmt: Statement): Analysis | undefined {
+  if (cache.has(stmt)) return cache.get(stmt) ?? undefined;
+  let out: Analysis | null = null;
+  try {
+    const tree: Node = pg.parsePlPgSQLSync(text);
+    const fn = tree?.plpgsql_funcs?.[0]?.PLpgSQL_function;
+    if (fn) {
+      const datums: Node[] = fn.datums ?? [];
+      const names = datums.map((d: Node) => (d.PLpgSQL_var ?? d.PLpgSQL_rec ?? d.PLpgSQL_row ?? {}).refname as string | undefined);
+      const a: Analysis = { dyns: [], assigns: new Map(), varTypes: new Map() };
+      for (const d of datums) {
+        const v = d.PLpgSQL_var;
+        if (!v?.refname) continue;
+        a.varTypes.set(v.refname, String(v.datatype?.PLpgSQL_type?.typname ?? ''));
+        const def = v.default_val?.PLpgSQL_expr?.query;
+        if (typeof def === 'string') a.assigns.set(v.refname, [...(a.assigns.get(v.refname) ?? []), def]);
+      }
+      const visit = (n: Node) => {
+        if (Array.isArray(n)) return n.forEach(visit);
+        if (!n || typeof n !== 'object') return;
+        for (const k of Object.keys(n)) {
+          const v = n[k];
+          const q = (e: Node) => e?.PLpgSQL_expr?.query as string | undefined;
+          if (k === 'PLpgSQL_stmt_dynexecute' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'EXECUTE' });
+          if (k === 'PLpgSQL_stmt_return_query' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'RETURN QUERY EXECUTE' });
+          if (k === 'PLpgSQL_stmt_open' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'OPEN … FOR EXECUTE' });
+          if (k === 'PLpgSQL_stmt_dynfors' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'FOR … IN EXECUTE' });
+          if (k === 'PLpgSQL_stmt_assign' && q(v?.expr)) {
+            const name = names[v.varno];
+            const m = /^\s*[A-Za-z_][\w$]*\s*:?=\s*/.exec(q(v.expr)!);
+            if (name && m) a.assigns.set(name, [...(a.assigns.get(name) ?? []), q(v.expr)!.slice(m[0].length)]);
+          }
+          visit(v);
+        }
+      };
+      visit(fn.action);
+      out = a;
+    }
+  } catch {
+    out = null;
+  }
+  cache.set(stmt, out);
+  return out ?? undefined;
+}
+
+function parseExpr(expr: string): Node | undefined {
+  try {
+    const tree: Node = pg.parseSync(`SELECT ${expr}`);
+    return tree?.stmts?.[0]?.stmt?.SelectStmt?.targetList?.[0]?.ResTarget?.val;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Ctx {
+  params: Map<string, string>;
+  positional: string[];
+  a: Analysis;
+  /** variables being resolved (cycles) */
+  active: Set<string>;
+}
+
+/** The parameter or variable names whose unquoted text reaches the string (empty: safe). */
+function taint(n: Node, c: Ctx): string[] {
+  if (!n || typeof n !== 'object') return [];
+  if (Array.isArray(n)) return n.flatMap((x) => taint(x, c));
+  if (n.A_Const) return [];
+  if (n.ParamRef) {
+    const i = (n.ParamRef.number ?? 0) - 1;
+    const t = c.positional[i];
+    return t !== undefined && safeType(t) ? [] : [`$${i + 1}`];
+  }
+  if (n.ColumnRef) {
+    const fields = (n.ColumnRef.fields ?? []).map((f: Node) => sval(f) ?? '*');
+    const name = fields.join('.');
+    if (fields.length === 1) {
+      const p = c.params.get(fields[0]);
+      if (p !== undefined) return safeType(p) ? [] : [fields[0]];
+      const vt = c.a.varTypes.get(fields[0]);
+      if (vt !== undefined) {
+        if (safeType(vt)) return [];
+        const assigned = c.a.assigns.get(fields[0]) ?? [];
+        if (c.active.has(fields[0])) return [];
+        c.active.add(fields[0]);
+        const t = assigned.flatMap((e) => {
+          const node = parseExpr(e);
+          return node ? taint(node, c) : [];
+        });
+        c.active.delete(fields[0]);
+        return t.length ? [...new Set(t)] : [];
+      }
+      return [];
+    }
+    // NEW.col / OLD.col / rec.field: row data
+    return /^(new|old)\./i.test(name) ? [name] : [];
+  }
+  if (n.TypeCast) {
+    const t = typeName(n.TypeCast.typeName);
+    return safeType(t) ? [] : taint(n.TypeCast.arg, c);
+  }
+  if (n.FuncCall) {
+    const fname = (nameParts(n.FuncCall.funcname).pop() ?? '').toLowerCase();
+    const args: Node[] = n.FuncCall.args ?? [];
+    if (QUOTING.has(fname)) return [];
+    if (fname === 'format' && args.length) {
+      const fmt = constValue(args[0]);
+      if (typeof fmt !== 'string') return taint(args[0], c);
+      const out: string[] = [];
+      let next = 1;
+      for (const m of fmt.matchAll(/%(?:(\d+)\$)?-?(\*(?:\d+\$)?|\d+)?([sIL%])/g)) {
+        if (m[3] === '%') continue;
+        if (m[2]?.startsWith('*')) next++;
+        const idx = m[1] ? Number(m[1]) : next;
+        next = idx + 1;
+        if (m[3] === 's' && args[idx]) out.push(...taint(args[idx], c));
+      }
+      return out;
+    }
+    return taint(args, c);
+  }
+  if (n.SubLink) return [];
+  if (n.A_Expr) {
+    const op = (nameParts(n.A_Expr.name).pop() ?? '').toString();
+    return op === '||' ? [...taint(n.A_Expr.lexpr, c), ...taint(n.A_Expr.rexpr, c)] : [];
+  }
+  if (n.BoolExpr || n.NullTest || n.BooleanTest) return [];
+  // CASE, COALESCE, GREATEST, …: any branch
+  return Object.values(n).flatMap((v) => (v && typeof v === 'object' ? taint(v, c) : []));
+}
+
+export const definerDynamicSql = defineRule({
+  meta: {
+    id: 'definer-dynamic-sql',
+    description: 'A SECURITY DEFINER function EXECUTEs a string built from its arguments without quote_ident/quote_literal or format(%I/%L).',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'none',
+    guards:
+      "Text concatenated into a dynamic query is parsed as SQL: a caller can inject SQL that runs with the definer function's owner's privileges.",
+    sources: ['pgspot PS001 (unsafe dynamic SQL)', 'CWE-89'],
+  },
+  check({ model, report }) {
+    for (const f of model.allFunctions()) {
+      if (!f.securityDefiner || f.language !== 'plpgsql' || !f.body) continue;
+      const file = fileOf(model, f.created.file);
+      if (!file) continue;
+      const bodyText = file.text.slice(f.body.start, f.body.end);
+      if (!/\bEXECUTE\b/i.test(bodyText)) continue;
+      const a = analyse(file.text.slice(f.stmt.start, f.stmt.end), f.stmt);
+      if (!a) continue;
+      const ctx: Ctx = { params: new Map(), positional: [], a, active: new Set() };
+      for (const p of f.stmt.node.parameters ?? []) {
+        const fp = p.FunctionParameter;
+        if (!fp || fp.mode === 'FUNC_PARAM_OUT' || fp.mode === 'FUNC_PARAM_TABLE') continue;
+        const t = typeName(fp.argType);
+        ctx.positional.push(t);
+        if (fp.name) ctx.params.set(fp.name, t);
+      }
+      let cursor = 0;
+      for (const d of a.dyns) {
+        const k = bodyText.indexOf(d.query, cursor);
+        const span: Span = k >= 0 ? { start: f.body.start + k, end: f.body.start + k + d.query.length } : { start: f.nameLoc.start, end: f.nameLoc.end };
+        if (k >= 0) cursor = k + d.query.length;
+        const node = parseExpr(d.query);
+        if (!node) continue;
+        const sources = [...new Set(taint(node, ctx))];
+        if (sources.length === 0) continue;
+        const list = sources.map((s) => (ctx.params.has(s) || s.startsWith('$') ? `argument ${s}` : s)).join(', ');
+        const direct = sources.length === 1 && ctx.params.has(sources[0]!) && sval(node.ColumnRef?.fields?.[0]) === sources[0] && node.ColumnRef.fields.length === 1;
+        report({
+          file: f.created.file,
+          start: span.start,
+          end: span.end,
+          message:
+            `SECURITY DEFINER function ${f.signature} runs ${d.kind} on ${direct ? `its argument ${sources[0]} as SQL` : `a string built from ${list} without quoting`}: ` +
+            "PostgreSQL parses that text as SQL, so a caller can inject SQL that runs with the function owner's privileges and reads or changes data the caller cannot. " +
+            "Build the string with format() using %I for identifiers and %L for values (or quote_ident()/quote_literal()), and pass values with EXECUTE … USING where you can.",
+        });
+      }
+    }
+  },
+});
