@@ -1,0 +1,100 @@
+// definer-dynamic-sql on PostgreSQL (PGlite): a SECURITY DEFINER function concatenates its
+// argument into the SQL it EXECUTEs. A tenant's user passes `true OR true OR title` and counts
+// every tenant's documents — rows the user cannot read directly. With format('%I') the same
+// call fails (42703: the text is a column name, not SQL); the legitimate call still works.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'definer-dynamic-sql';
+before(initParser);
+after(closeAll);
+
+async function setup(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(sql); // owned by the superuser (as on Supabase, where postgres bypasses RLS)
+  await q(`INSERT INTO documents VALUES (1, '${TENANT_A}', 'a1'), (2, '${TENANT_B}', 'b1'), (3, '${TENANT_B}', 'b2');
+GRANT SELECT ON documents TO authenticated;`);
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+const call = (col: string, val: string) => `SELECT count_documents('${col.replace(/'/g, "''")}', '${val}')::int AS n`;
+
+test('err: injection through the argument counts other tenants’ rows; with format(%I) it fails with 42703', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), "'SELECT count(*) FROM documents WHERE tenant_id = $1 AND ' || col || ' = $2'");
+  assert.match(finding.message, /runs EXECUTE on a string built from argument col without quoting/);
+  assert.equal(finding.fixes.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws));
+    assert.equal(await count(q, 'documents'), 1, 'directly, the user sees only its tenant');
+    assert.equal((await q(call('title', 'a1')))[0]!.n, 1, 'the legitimate call');
+    assert.equal((await q(call('true OR true OR title', 'x')))[0]!.n, 3, 'the injected condition counts every tenant');
+  });
+  // the rewrite the doc's Fix section shows
+  const fixedSql = sqlOf(ws).replace(
+    "EXECUTE 'SELECT count(*) FROM documents WHERE tenant_id = $1 AND ' || col || ' = $2'",
+    "EXECUTE format('SELECT count(*) FROM documents WHERE tenant_id = $1 AND %I = $2', col)",
+  );
+  assert.notEqual(fixedSql, sqlOf(ws));
+  const fixed = new Workspace();
+  fixed.setFile('migration.sql', fixedSql);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await setup(q, fixedSql);
+    assert.equal((await q(call('title', 'a1')))[0]!.n, 1, 'the legitimate call still works');
+    await expectPgError(q(call('true OR true OR title', 'x')), '42703', 'column "true OR true OR title" does not exist');
+  });
+});
+
+test('err: through a variable and format(%s): reported at the EXECUTE', () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'stmt');
+  assert.match(finding.message, /built from argument tbl without quoting/);
+});
+
+test('ok/err: the taint analysis', () => {
+  const fn = (params: string, body: string, security = 'SECURITY DEFINER') =>
+    `CREATE FUNCTION f(${params}) RETURNS ${/RETURN QUERY/.test(body) ? 'SETOF int' : 'void'} LANGUAGE plpgsql ${security} SET search_path = public, pg_temp AS $$
+DECLARE v text; w text; n int; r record; c refcursor;
+BEGIN
+${body}
+END $$;`;
+  const reported = (text: string) => lintFiles([{ file: 'm.sql', text }], ID).mine.length;
+  for (const [params, body] of [
+    ['q text', 'EXECUTE q;'],
+    ['x text', "EXECUTE 'select ' || x;"],
+    ['x text', "EXECUTE format('select %s', x);"],
+    ['x text', "EXECUTE format('select %2$s', 1, x);"],
+    ['x text', "EXECUTE concat('select ', x);"],
+    ['x text', "v := 'select ' || x; w := v; EXECUTE w;"],
+    ['x text', "RETURN QUERY EXECUTE 'select ' || x;"],
+    ['x text', "OPEN c FOR EXECUTE 'select ' || x;"],
+    ['x text', "FOR r IN EXECUTE 'select ' || lower(x) LOOP END LOOP;"],
+    ['text', "EXECUTE 'select ' || $1;"],
+    ['x varchar', "EXECUTE 'select ' || x::text;"],
+  ]) {
+    assert.equal(reported(fn(params!, body!)), 1, body);
+  }
+  for (const [params, body] of [
+    ['x text', "EXECUTE format('select %I, %L', x, x);"],
+    ['x text', "EXECUTE format('select %s', quote_literal(x));"],
+    ['x text', "EXECUTE format('select %1$I from %1$I', x);"],
+    ['x text', "EXECUTE 'select ' || quote_ident(x) || ' = ' || quote_nullable(x);"],
+    ['x text', "EXECUTE 'select * from t where a = $1' USING x;"],
+    ['x text', "EXECUTE 'select ' || x::regclass;"],
+    ['x int', "EXECUTE 'select ' || x;"],
+    ['x uuid', "EXECUTE 'select ''' || x || '''';"],
+    ['x text', "v := 'select 1'; EXECUTE v;"],
+    ['x text', "v := format('select %I', x); EXECUTE v;"],
+    ['x text', "EXECUTE format('select 100%% %L', x);"],
+  ]) {
+    assert.equal(reported(fn(params!, body!)), 0, body);
+  }
+  assert.equal(reported(fn('x text', "EXECUTE 'select ' || x;", 'SECURITY INVOKER')), 0);
+});
