@@ -665,6 +665,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
 
   // Policies on tables the workspace never created are still policies (e.g. storage.objects);
   // keep them reachable from `policies` but not attached to a table.
+  let allFunctionsList: Func[] | undefined; // built on first use; the model is immutable once returned
   const allPolicies = [...[...tables.values()].flatMap((t) => t.policies), ...orphanPolicies];
 
   // Reads of views: resolve nested view references to their tables later via model.views.
@@ -687,7 +688,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       config.definerOwnerBypassesRls === 'true' || (config.definerOwnerBypassesRls === 'auto' && supabase),
     key,
     findFunction,
-    allFunctions: () => [...functions.values()].flat(),
+    allFunctions: () => (allFunctionsList ??= [...functions.values()].flat()),
     roleBypassesRls(role) {
       if (!role) return undefined;
       const r = roles.get(role.toLowerCase());
