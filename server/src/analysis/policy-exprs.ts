@@ -4,7 +4,7 @@
 import { callSpan, callsIn, clauseSpan, constValue, memoised, relationsIn, typeName } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval } from './parse.js';
-import type { Loc, Node, Span } from './types.js';
+import type { Loc, Node, ParsedFile, Span } from './types.js';
 
 export type Clause = 'using' | 'check';
 
@@ -48,9 +48,13 @@ export function memoModel<T>(model: Model, name: string, fn: () => T): T {
   return v;
 }
 
+/** A parsed file of the model by its name (a per-model index). */
+export function fileByName(model: Model, file: string): ParsedFile | undefined {
+  return memoModel(model, 'filesByName', () => new Map(model.files.map((f) => [f.file, f]))).get(file);
+}
+
 export function textOfFile(model: Model, file: string): string {
-  const texts = memoModel(model, 'texts', () => new Map(model.files.map((f) => [f.file, f.text])));
-  return texts.get(file) ?? '';
+  return fileByName(model, file)?.text ?? '';
 }
 
 /** Span of the parenthesised clause `( … )` of an expression (parentheses included). */

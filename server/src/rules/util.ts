@@ -1,10 +1,11 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import type { Model, Table } from '../analysis/model.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
+import { fileByName } from '../analysis/policy-exprs.js';
 import type { Edit } from './types.js';
 
 export function fileOf(model: Model, file: string): ParsedFile | undefined {
-  return model.files.find((f) => f.file === file);
+  return fileByName(model, file);
 }
 
 export function textOf(model: Model, loc: Loc): string {
