@@ -1,0 +1,121 @@
+// The snippets of snippets/sql.code-snippets, expanded with their default placeholder values
+// (test/helpers/snippets.ts): each lints clean under every rule of the catalog, alone and
+// composed with the others, and executes on PostgreSQL (PGlite) doing what its description
+// promises. The SQL runs as app_owner, a NON-superuser table owner (superusers bypass RLS, so
+// only a non-superuser shows that FORCE ROW LEVEL SECURITY is honoured).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ruleIds } from '../server/src/engine/workspace.js';
+import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, queryFn, tryQuery, withFreshDb } from './helpers/pg.js';
+import { initParser, lintFiles, TENANT_A, TENANT_B } from './helpers/rule-proof.js';
+import { expandSnippet, loadSnippets, tabstopsOf } from './helpers/snippets.js';
+import { actAs, AUTH_STUB_SQL } from './helpers/supabase.js';
+
+before(initParser);
+after(closeAll);
+
+const SNIPPETS = loadSnippets();
+const PREFIXES = [
+  'rls-audit-table',
+  'rls-audit-trigger',
+  'rls-helper-function',
+  'rls-enable',
+  'rls-tenant-policies',
+  'rls-owner-policies',
+  'rls-set-tenant-context',
+  'rls-security-invoker-view',
+];
+
+/** The snippet expanded with its defaults; `fill` overrides tabstops (e.g. a tenant id). */
+function snippet(prefix: string, fill?: Record<number, string>): string {
+  const s = SNIPPETS.get(prefix);
+  assert.ok(s, `snippets/sql.code-snippets has no snippet with prefix ${prefix}`);
+  return expandSnippet(s.body, fill);
+}
+
+/** Every finding of every rule in these files. */
+function findings(files: Array<{ file: string; text: string }>): string[] {
+  return lintFiles(files, '').findings.map((f) => `${f.file}:${f.range.start.line + 1} ${f.rule}: ${f.message}`);
+}
+
+const PROJECTS = 'CREATE TABLE public.projects (id int PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL);';
+const TODOS = 'CREATE TABLE public.todos (id int PRIMARY KEY, user_id uuid NOT NULL, title text NOT NULL);';
+const TENANT_USERS = 'CREATE TABLE public.tenant_users (tenant_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (tenant_id, user_id));';
+const USER_1 = '00000000-0000-0000-0000-000000000001';
+const USER_2 = '00000000-0000-0000-0000-000000000002';
+const USER_3 = '00000000-0000-0000-0000-000000000003';
+
+// ---------------------------------------------------------------------------------------
+// The file and the expander
+
+test('ok: the file holds exactly the documented snippets, each with a prefix, a one-line description and $0', () => {
+  assert.deepEqual([...SNIPPETS.keys()].sort(), [...PREFIXES].sort());
+  for (const s of SNIPPETS.values()) {
+    assert.ok(s.description.length > 40 && !s.description.includes('\n'), `${s.prefix}: description`);
+    assert.ok(tabstopsOf(s.body).includes(0), `${s.prefix}: no $0`);
+    assert.ok(!/\$\{?\d/.test(snippet(s.prefix)), `${s.prefix}: a tabstop survived expansion`);
+  }
+});
+
+test('ok: the expander: defaults, mirrors, choices, $0, nested placeholders, escapes', () => {
+  assert.equal(expandSnippet('a ${1:x} $1 ${1} b'), 'a x x x b');
+  assert.equal(expandSnippet('$1 then ${1:late}'), 'late then late', 'a mirror before its placeholder');
+  assert.equal(expandSnippet('${1|one,two|} $1'), 'one one');
+  assert.equal(expandSnippet('${1:outer ${2:inner}} $2.'), 'outer inner inner.');
+  assert.equal(expandSnippet('x$0y ${0:z}'), 'xy z');
+  assert.equal(expandSnippet('AS \\$\\$ SELECT 1 \\$\\$; \\} \\\\'), 'AS $$ SELECT 1 $$; } \\');
+  assert.equal(expandSnippet('${1:a\\}b}'), 'a}b');
+  assert.equal(expandSnippet('${1:x} $2', { 1: 'y', 2: 'z' }), 'y z');
+  assert.throws(() => expandSnippet('AS $$ SELECT 1 $$'), /must be escaped/);
+  assert.throws(() => expandSnippet('$TM_FILENAME'), /must be escaped/);
+  assert.throws(() => expandSnippet('${1:open'), /unterminated/);
+});
+
+// ---------------------------------------------------------------------------------------
+// Lint: no finding of any rule
+
+test(`ok: every snippet lints clean alone under every rule of the catalog (${ruleIds.size} rules)`, () => {
+  for (const prefix of PREFIXES) {
+    assert.deepEqual(findings([{ file: 'migrations/1_snippet.sql', text: snippet(prefix) }]), [], prefix);
+    assert.deepEqual(findings([{ file: 'supabase/migrations/1_snippet.sql', text: snippet(prefix) }]), [], `${prefix} (Supabase layout)`);
+  }
+});
+
+test('ok: composed, the snippets lint clean too (tables, enable, policies, audit, view, context; helper with a BYPASSRLS owner)', () => {
+  const tenant = [
+    { file: 'm/1_projects.sql', text: PROJECTS },
+    { file: 'm/2_rls.sql', text: `${snippet('rls-enable')}\n${snippet('rls-tenant-policies')}` },
+    { file: 'm/3_audit.sql', text: `${snippet('rls-audit-table')}\n${snippet('rls-audit-trigger')}` },
+    { file: 'm/4_view.sql', text: snippet('rls-security-invoker-view') },
+    { file: 'm/5_request.sql', text: snippet('rls-set-tenant-context') },
+  ];
+  assert.deepEqual(findings(tenant), []);
+  const owner = [
+    { file: 'm/1_todos.sql', text: TODOS },
+    { file: 'm/2_rls.sql', text: `${snippet('rls-enable', { 1: 'todos' })}\n${snippet('rls-owner-policies')}` },
+  ];
+  assert.deepEqual(findings(owner), []);
+  // The helper's comment: under FORCE its owner must bypass RLS; the workspace shows that it does.
+  const helper = [
+    { file: 'm/0_roles.sql', text: 'CREATE ROLE membership_owner NOLOGIN BYPASSRLS;' },
+    { file: 'm/1_members.sql', text: TENANT_USERS },
+    { file: 'm/2_rls.sql', text: snippet('rls-enable', { 1: 'tenant_users' }) },
+    {
+      file: 'm/3_helper.sql',
+      text:
+        `${snippet('rls-helper-function')}\nALTER FUNCTION public.is_tenant_member(uuid) OWNER TO membership_owner;\n` +
+        'GRANT SELECT ON public.tenant_users TO authenticated, membership_owner;\n' +
+        'CREATE POLICY tenant_users_select ON public.tenant_users FOR SELECT TO authenticated USING (public.is_tenant_member(tenant_id));',
+    },
+  ];
+  assert.deepEqual(findings(helper), []);
+});
+
+test('ok: the audit snippet added to the bundled examples adds no finding to its file', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = join(__dirname, '..', 'examples', 'migrations');
+  const files = readdirSync(dir).map((f) => ({ file: `examples/migrations/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
+  const all = findings([...files, { file: 'examples/migrations/999_audit.sql', text: snippet('rls-audit-table') }]);
+  assert.deepEqual(all.filter((f) => f.startsWith('examples/migrations/999_audit.sql')), []);
+});
