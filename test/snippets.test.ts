@@ -119,3 +119,73 @@ test('ok: the audit snippet added to the bundled examples adds no finding to its
   const all = findings([...files, { file: 'examples/migrations/999_audit.sql', text: snippet('rls-audit-table') }]);
   assert.deepEqual(all.filter((f) => f.startsWith('examples/migrations/999_audit.sql')), []);
 });
+
+// ---------------------------------------------------------------------------------------
+// PostgreSQL (PGlite): each snippet does what it promises
+
+/** projects (tenant A: rows 1, 2; tenant B: row 3) with rls-enable + rls-tenant-policies, created by app_owner. */
+async function tenantProjects(q: Q): Promise<void> {
+  await asOwner(q, `${PROJECTS}\n${snippet('rls-enable')}\n${snippet('rls-tenant-policies')}`);
+  await q(`INSERT INTO public.projects VALUES (1, '${TENANT_A}', 'a1'), (2, '${TENANT_A}', 'a2'), (3, '${TENANT_B}', 'b1')`); // as the superuser
+}
+
+const setTenant = (id: string) => `SELECT set_config('app.tenant_id', '${id}', true)`;
+
+test('ok: rls-audit-table + rls-audit-trigger, created by a non-superuser owner under FORCE: the trigger logs an UPDATE by the app role; direct inserts fail; only admins read the log', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await tenantProjects(q);
+    await asOwner(q, `${snippet('rls-audit-table')}\n${snippet('rls-audit-trigger')}`);
+    const [cls] = await q(`SELECT relforcerowsecurity AS forced, relowner::regrole::text AS owner FROM pg_class WHERE oid = 'public.audit_log'::regclass`);
+    assert.deepEqual(cls, { forced: true, owner: 'app_owner' });
+    assert.equal(await count(q, 'public.audit_log'), 0, 'the rows inserted before the trigger existed are not logged');
+
+    // the app role updates an audited table: the trigger, running as app_owner under FORCE, writes the log
+    await q('SET ROLE authenticated');
+    await q(setTenant(TENANT_A));
+    assert.equal(await affected(q, `UPDATE public.projects SET name = 'renamed' WHERE id = 1`), 1);
+    await q('RESET ROLE');
+    const rows = await q(`SELECT table_name, operation, row_before->>'name' AS before, row_after->>'name' AS after FROM public.audit_log`);
+    assert.deepEqual(rows, [{ table_name: 'public.projects', operation: 'UPDATE', before: 'a1', after: 'renamed' }]);
+
+    // direct inserts fail: the app role (no INSERT privilege) and the owner (pg_trigger_depth() = 0)
+    const insert = `INSERT INTO public.audit_log (table_name, operation) VALUES ('forged', 'UPDATE')`;
+    await q('SET ROLE authenticated');
+    const byApp = await tryQuery(q, insert);
+    assert.equal(byApp.ok ? 'ok' : byApp.error.code, '42501', 'the app role cannot insert directly');
+    await q('SET ROLE app_owner');
+    const byOwner = await tryQuery(q, insert);
+    assert.equal(byOwner.ok ? 'ok' : byOwner.error.code, '42501', 'the owner cannot insert directly');
+    assert.match(byOwner.ok ? '' : byOwner.error.message, /new row violates row-level security policy for table "audit_log"/);
+
+    // append-only: under FORCE the owner has no UPDATE or DELETE policy, so nothing changes
+    assert.equal(await affected(q, `UPDATE public.audit_log SET operation = 'x'`), 0);
+    assert.equal(await affected(q, `DELETE FROM public.audit_log`), 0);
+    assert.equal(await count(q, 'public.audit_log'), 0, 'the owner reads nothing either (FORCE)');
+
+    // readers: a non-admin sees 0 rows, a member of admin_role sees the log
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.audit_log'), 0, 'a non-admin reads 0 audit rows');
+    await q('RESET ROLE');
+    await q('CREATE ROLE snippet_auditor NOLOGIN IN ROLE authenticated, admin_role');
+    await q('SET ROLE snippet_auditor');
+    assert.equal(await count(q, 'public.audit_log'), 1, 'an admin reads the log');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'public.audit_log'), 1, 'the forged rows never landed');
+  });
+});
+
+test('err: without its trigger-only INSERT policy the audit trigger makes every UPDATE fail with 42501 (T07), and row_security = off does not help (F2)', async () => {
+  const db = await getDb();
+  const audit = snippet('rls-audit-table').replace(/CREATE POLICY audit_log_insert_from_trigger[^;]*;/, '');
+  assert.notEqual(audit, snippet('rls-audit-table'));
+  for (const extra of ['', 'ALTER FUNCTION public.audit_log_trigger() SET row_security = off;']) {
+    await inRollback(db, async (q) => {
+      await tenantProjects(q);
+      await asOwner(q, `${audit}\n${snippet('rls-audit-trigger')}\n${extra}`);
+      await q('SET ROLE authenticated');
+      await q(setTenant(TENANT_A));
+      await expectPgError(q(`UPDATE public.projects SET name = 'renamed' WHERE id = 1`), '42501', /row-level security policy for table "audit_log"/);
+    });
+  }
+});
