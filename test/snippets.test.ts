@@ -189,3 +189,88 @@ test('err: without its trigger-only INSERT policy the audit trigger makes every 
     });
   }
 });
+
+/** tenant_users (tenant A: users 1, 2; tenant B: user 3), RLS enabled, the helper snippet, a
+ * SELECT policy calling it; created by app_owner (the auth stub and the rows by the superuser). */
+async function membership(q: Q, { force = false, policy = 'USING (public.is_tenant_member(tenant_id))' } = {}): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(
+    q,
+    `${TENANT_USERS}
+ALTER TABLE public.tenant_users ENABLE ROW LEVEL SECURITY;
+${force ? 'ALTER TABLE public.tenant_users FORCE ROW LEVEL SECURITY;' : ''}
+GRANT SELECT ON public.tenant_users TO authenticated;
+${snippet('rls-helper-function')}
+CREATE POLICY tenant_users_select ON public.tenant_users FOR SELECT TO authenticated ${policy};`,
+  );
+  // as the superuser (FORCE admits no insert by the owner)
+  await q(`INSERT INTO public.tenant_users VALUES ('${TENANT_A}', '${USER_1}'), ('${TENANT_A}', '${USER_2}'), ('${TENANT_B}', '${USER_3}')`);
+}
+
+const RECURSIVE_POLICY = `USING (EXISTS (SELECT 1 FROM public.tenant_users m WHERE m.tenant_id = tenant_users.tenant_id AND m.user_id = (select auth.uid())))`;
+
+test('ok: rls-helper-function: a policy on the membership table calling it does not recurse, where the same check as a sub-select fails with 42P17 (T01)', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await membership(q);
+    assert.deepEqual(await q(`SELECT prosecdef, provolatile, (SELECT lanname FROM pg_language l WHERE l.oid = p.prolang) AS lang, proconfig FROM pg_proc p WHERE proname = 'is_tenant_member'`), [
+      { prosecdef: true, provolatile: 's', lang: 'plpgsql', proconfig: ['search_path=public, pg_temp'] },
+    ]);
+    await q('SET ROLE authenticated');
+    await q(actAs(USER_1));
+    assert.deepEqual((await q('SELECT user_id FROM public.tenant_users ORDER BY user_id')).map((r) => r.user_id), [USER_1, USER_2], 'user 1 sees the members of tenant A');
+    await q(actAs(USER_3));
+    assert.equal(await count(q, 'public.tenant_users'), 1, 'user 3 sees only tenant B');
+    await q(actAs(USER_1));
+    assert.deepEqual(await q(`SELECT public.is_tenant_member('${TENANT_A}') AS a, public.is_tenant_member('${TENANT_B}') AS b`), [{ a: true, b: false }]);
+  });
+  await inRollback(db, async (q) => {
+    await membership(q, { policy: RECURSIVE_POLICY });
+    await q('SET ROLE authenticated');
+    await q(actAs(USER_1));
+    await expectPgError(q('SELECT count(*) FROM public.tenant_users'), '42P17', 'infinite recursion detected in policy for relation "tenant_users"');
+  });
+});
+
+test('ok: rls-helper-function: only the app role may call it (EXECUTE revoked from PUBLIC)', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await membership(q);
+    await q('SET ROLE anon');
+    await expectPgError(q(`SELECT public.is_tenant_member('${TENANT_A}')`), '42501', 'permission denied for function is_tenant_member');
+  });
+});
+
+test('err: rls-helper-function under FORCE with an owner that does not bypass RLS denies every row (T06b, as its comment says); a BYPASSRLS owner fixes it', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await membership(q, { force: true });
+    await q('SET ROLE authenticated');
+    await q(actAs(USER_1));
+    assert.equal(await count(q, 'public.tenant_users'), 0, 'owned by app_owner: its read is filtered, it answers false');
+    await q('RESET ROLE');
+    await q('GRANT SELECT ON public.tenant_users TO bypass_owner; ALTER FUNCTION public.is_tenant_member(uuid) OWNER TO bypass_owner');
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.tenant_users'), 2, 'owned by a BYPASSRLS role: user 1 sees tenant A again');
+  });
+});
+
+test('ok: rls-helper-function: a temporary table named like the membership table does not change its answer (T19), where search_path = public and an unqualified name are hijacked (F3)', async () => {
+  const db = await getDb();
+  // the same helper as written by the folklore: SET search_path = public, unqualified table name
+  const unsafe = snippet('rls-helper-function', { 1: 'is_tenant_member_unsafe' })
+    .replace('SET search_path = public, pg_temp', 'SET search_path = public')
+    .replace('FROM public.tenant_users m', 'FROM tenant_users m');
+  assert.match(unsafe, /SET search_path = public\n/);
+  await inRollback(db, async (q) => {
+    await membership(q);
+    await asOwner(q, unsafe);
+    await q('SET ROLE authenticated');
+    await q(actAs(USER_1));
+    // the attacker (any role with TEMP, granted to PUBLIC by default) forges membership of tenant B
+    await q(`CREATE TEMP TABLE tenant_users (tenant_id uuid, user_id uuid); GRANT SELECT ON tenant_users TO PUBLIC`);
+    await q(`INSERT INTO tenant_users VALUES ('${TENANT_B}', '${USER_1}')`);
+    assert.deepEqual(await q(`SELECT public.is_tenant_member('${TENANT_A}') AS a, public.is_tenant_member('${TENANT_B}') AS b`), [{ a: true, b: false }], 'the snippet: unchanged');
+    assert.deepEqual(await q(`SELECT public.is_tenant_member_unsafe('${TENANT_A}') AS a, public.is_tenant_member_unsafe('${TENANT_B}') AS b`), [{ a: false, b: true }], 'the folklore form: hijacked');
+  });
+});
