@@ -274,3 +274,113 @@ test('ok: rls-helper-function: a temporary table named like the membership table
     assert.deepEqual(await q(`SELECT public.is_tenant_member_unsafe('${TENANT_A}') AS a, public.is_tenant_member_unsafe('${TENANT_B}') AS b`), [{ a: false, b: true }], 'the folklore form: hijacked');
   });
 });
+
+test('ok: rls-enable: ENABLE + FORCE: with no policy the owner sees 0 rows (T13b) where ENABLE alone shows it all (T13), and another role sees 0 (T12)', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asOwner(q, `${PROJECTS}\nGRANT SELECT ON public.projects TO authenticated;`);
+    await q(`INSERT INTO public.projects VALUES (1, '${TENANT_A}', 'a1'), (3, '${TENANT_B}', 'b1')`);
+    await asOwner(q, 'ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY');
+    await q('SET ROLE app_owner');
+    assert.equal(await count(q, 'public.projects'), 2, 'ENABLE alone: the owner bypasses the policies');
+    await q('RESET ROLE');
+    await asOwner(q, snippet('rls-enable'));
+    await q('SET ROLE app_owner');
+    assert.equal(await count(q, 'public.projects'), 0, 'the owner is subject to RLS');
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.projects'), 0);
+  });
+});
+
+test('ok: rls-tenant-policies: tenant A reads and writes only its rows, cannot move one to tenant B; an unset tenant sees 0 rows without an error', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await tenantProjects(q);
+    assert.deepEqual((await q(`SELECT indexdef FROM pg_indexes WHERE indexname = 'projects_tenant_id_idx'`)).map((r) => r.indexdef), [
+      'CREATE INDEX projects_tenant_id_idx ON public.projects USING btree (tenant_id)',
+    ]);
+    await q('SET ROLE authenticated');
+    await q(setTenant(TENANT_A));
+    assert.deepEqual((await q('SELECT id FROM public.projects ORDER BY id')).map((r) => r.id), [1, 2]);
+    assert.equal(await affected(q, `UPDATE public.projects SET name = 'x' WHERE id = 3`), 0, "B's row cannot be updated");
+    assert.equal(await affected(q, `DELETE FROM public.projects WHERE id = 3`), 0, "B's row cannot be deleted");
+    assert.equal(await affected(q, `UPDATE public.projects SET name = 'mine' WHERE id = 1`), 1);
+    assert.equal(await affected(q, `INSERT INTO public.projects VALUES (4, '${TENANT_A}', 'a4')`), 1);
+    const intoB = await tryQuery(q, `INSERT INTO public.projects VALUES (5, '${TENANT_B}', 'b5')`);
+    assert.equal(intoB.ok ? 'ok' : intoB.error.code, '42501', 'cannot insert a row of tenant B');
+    const move = await tryQuery(q, `UPDATE public.projects SET tenant_id = '${TENANT_B}' WHERE id = 1`);
+    assert.equal(move.ok ? 'ok' : move.error.code, '42501', 'cannot move a row to tenant B');
+    assert.equal(await affected(q, `DELETE FROM public.projects WHERE id = 2`), 1);
+    await q(setTenant(TENANT_B));
+    assert.deepEqual(await q('SELECT id, name FROM public.projects'), [{ id: 3, name: 'b1' }], 'B is untouched');
+  });
+  // unset: a session that never set app.tenant_id (the shared instance may have set it, and
+  // after a transaction-local set it reads '' instead; that case is rls-set-tenant-context's)
+  await withFreshDb(async (fresh) => {
+    await inRollback(fresh, async (q) => {
+      await tenantProjects(q);
+      await q('SET ROLE authenticated');
+      assert.deepEqual(await q(`SELECT current_setting('app.tenant_id', true) AS v`), [{ v: null }]);
+      assert.equal(await count(q, 'public.projects'), 0);
+      const ins = await tryQuery(q, `INSERT INTO public.projects VALUES (4, '${TENANT_A}', 'a4')`);
+      assert.equal(ins.ok ? 'ok' : ins.error.code, '42501');
+    });
+  });
+});
+
+test('ok: rls-owner-policies: a user reads and writes only their rows and cannot give one away; no user sees 0 rows without an error', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, `${TODOS}\n${snippet('rls-enable', { 1: 'todos' })}\n${snippet('rls-owner-policies')}`);
+    await q(`INSERT INTO public.todos VALUES (1, '${USER_1}', 'u1'), (2, '${USER_1}', 'u1b'), (3, '${USER_2}', 'u2')`);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.todos'), 0, 'no user: 0 rows, no error');
+    await q(actAs(USER_1));
+    assert.deepEqual((await q('SELECT id FROM public.todos ORDER BY id')).map((r) => r.id), [1, 2]);
+    assert.equal(await affected(q, `UPDATE public.todos SET title = 'x' WHERE id = 3`), 0);
+    assert.equal(await affected(q, `DELETE FROM public.todos WHERE id = 3`), 0);
+    assert.equal(await affected(q, `UPDATE public.todos SET title = 'done' WHERE id = 1`), 1);
+    assert.equal(await affected(q, `INSERT INTO public.todos VALUES (4, '${USER_1}', 'new')`), 1);
+    const forOther = await tryQuery(q, `INSERT INTO public.todos VALUES (5, '${USER_2}', 'forged')`);
+    assert.equal(forOther.ok ? 'ok' : forOther.error.code, '42501', "cannot insert another user's row");
+    const giveAway = await tryQuery(q, `UPDATE public.todos SET user_id = '${USER_2}' WHERE id = 1`);
+    assert.equal(giveAway.ok ? 'ok' : giveAway.error.code, '42501', 'cannot give a row away');
+    assert.equal(await affected(q, `DELETE FROM public.todos WHERE id = 2`), 1);
+    await q(actAs(USER_2));
+    assert.deepEqual(await q('SELECT id, title FROM public.todos'), [{ id: 3, title: 'u2' }]);
+  });
+});
+
+test("ok: rls-set-tenant-context: the tenant applies inside the transaction and is gone after COMMIT; it then reads '' (not NULL), so only the nullif form works (T15b)", async () => {
+  await withFreshDb(async (fresh) => {
+    const q = queryFn(fresh);
+    await q('BEGIN');
+    await tenantProjects(q);
+    await q('COMMIT');
+    // the snippet as the app would send it, with tenant A and one statement at the cursor
+    await q('SET ROLE authenticated');
+    await q(snippet('rls-set-tenant-context', { 2: TENANT_A, 0: `UPDATE public.projects SET name = 'seen';` }));
+    assert.deepEqual(await q(`SELECT current_setting('app.tenant_id', true) AS v`), [{ v: '' }], "after COMMIT: '', not NULL");
+    assert.equal(await count(q, 'public.projects'), 0, 'the policies (nullif) answer 0 rows, no error');
+    await expectPgError(q(`SELECT current_setting('app.tenant_id', true)::uuid`), '22P02', 'invalid input syntax for type uuid: ""');
+    await q('RESET ROLE');
+    assert.deepEqual((await q(`SELECT id FROM public.projects WHERE name = 'seen' ORDER BY id`)).map((r) => r.id), [1, 2], "inside the transaction: only tenant A's rows");
+  });
+});
+
+test('ok: rls-security-invoker-view: through the view a role sees only what the table policies allow (T18b), where a plain view shows every row (T18)', async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await tenantProjects(q);
+    // views owned by the superuser, as migrations often create them
+    await q(snippet('rls-security-invoker-view'));
+    await q(`CREATE VIEW public.projects_plain AS SELECT * FROM public.projects; GRANT SELECT ON public.projects_plain TO authenticated`);
+    await q('SET ROLE authenticated');
+    await q(setTenant(TENANT_A));
+    assert.deepEqual((await q('SELECT id FROM public.projects_view ORDER BY id')).map((r) => r.id), [1, 2]);
+    assert.equal(await count(q, 'public.projects_plain'), 3, 'the plain view runs with its owner rights');
+    await q(setTenant(''));
+    assert.equal(await count(q, 'public.projects_view'), 0);
+  });
+});
