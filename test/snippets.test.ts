@@ -5,6 +5,7 @@
 // only a non-superuser shows that FORCE ROW LEVEL SECURITY is honoured).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { type Config, mergeConfig } from '../server/src/analysis/config.js';
 import { ruleIds } from '../server/src/engine/workspace.js';
 import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, queryFn, tryQuery, withFreshDb } from './helpers/pg.js';
 import { initParser, lintFiles, TENANT_A, TENANT_B } from './helpers/rule-proof.js';
@@ -33,9 +34,9 @@ function snippet(prefix: string, fill?: Record<number, string>): string {
   return expandSnippet(s.body, fill);
 }
 
-/** Every finding of every rule in these files. */
-function findings(files: Array<{ file: string; text: string }>): string[] {
-  return lintFiles(files, '').findings.map((f) => `${f.file}:${f.range.start.line + 1} ${f.rule}: ${f.message}`);
+/** Every finding of every rule in these files (default settings, or `config`). */
+function findings(files: Array<{ file: string; text: string }>, config?: Partial<Config>): string[] {
+  return lintFiles(files, '', config && mergeConfig(config)).findings.map((f) => `${f.file}:${f.range.start.line + 1} ${f.rule}: ${f.message}`);
 }
 
 const PROJECTS = 'CREATE TABLE public.projects (id int PRIMARY KEY, tenant_id uuid NOT NULL, name text NOT NULL);';
@@ -78,6 +79,9 @@ test(`ok: every snippet lints clean alone under every rule of the catalog (${rul
   for (const prefix of PREFIXES) {
     assert.deepEqual(findings([{ file: 'migrations/1_snippet.sql', text: snippet(prefix) }]), [], prefix);
     assert.deepEqual(findings([{ file: 'supabase/migrations/1_snippet.sql', text: snippet(prefix) }]), [], `${prefix} (Supabase layout)`);
+    for (const definerOwnerBypassesRls of ['true', 'false'] as const) {
+      assert.deepEqual(findings([{ file: 'migrations/1_snippet.sql', text: snippet(prefix) }], { definerOwnerBypassesRls }), [], `${prefix} (definerOwnerBypassesRls ${definerOwnerBypassesRls})`);
+    }
   }
 });
 
@@ -90,6 +94,7 @@ test('ok: composed, the snippets lint clean too (tables, enable, policies, audit
     { file: 'm/5_request.sql', text: snippet('rls-set-tenant-context') },
   ];
   assert.deepEqual(findings(tenant), []);
+  assert.deepEqual(findings(tenant, { definerOwnerBypassesRls: 'false' }), [], 'the audit trigger needs no owner that bypasses RLS');
   const owner = [
     { file: 'm/1_todos.sql', text: TODOS },
     { file: 'm/2_rls.sql', text: `${snippet('rls-enable', { 1: 'todos' })}\n${snippet('rls-owner-policies')}` },
