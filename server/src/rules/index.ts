@@ -29,3 +29,5 @@ export { rowSecurityOffDoesNotBypass } from './row-security-off-does-not-bypass.
 export { definerTriggerBlockedByForceRls } from './definer-trigger-blocked-by-force-rls.js';
 export { definerUnneeded } from './definer-unneeded.js';
 export { definerDynamicSql } from './definer-dynamic-sql.js';
+export { policyRecursion } from './policy-recursion.js';
+export { definerHelperUnderForceRls } from './definer-helper-under-force-rls.js';

@@ -1,0 +1,303 @@
+// Policy recursion as PostgreSQL sees it (TRUTHS T01, T02, T05, T06, T25, T31–T33). Pure:
+// reads the model; computed once per model.
+//
+// Two mechanisms, one graph. A state is a relation being read, the command it is read for,
+// and the role the read runs as ("the caller", or the owner of a SECURITY DEFINER function or
+// view). An edge is a policy applied on that read that reads another relation:
+//  - in a sub-select (rewrite time): while a relation's applied policies contain a sub-select
+//    the relation is "active" in the rewriter, and every relation read inside those
+//    sub-selects gets its SELECT policies expanded in turn. Meeting an active relation again
+//    whose applied policies contain a sub-select (any, even `(select auth.uid())`) raises
+//    42P17 (`fireRIRrules`). So a self-read is harmless when the SELECT policies applied to
+//    the inner read contain no sub-select (T32, T33).
+//  - through a function the policy calls (execution time): a SECURITY INVOKER function runs
+//    its queries as the caller, each a new query with the policies applied again; a cycle
+//    never ends and fails with 54001 stack depth limit exceeded (T02, T05). A SECURITY DEFINER
+//    function runs as its owner: no policy applies when the owner is a superuser or BYPASSRLS,
+//    or owns the table without FORCE; a definer owned by an ordinary role the workspace
+//    declares, reading a FORCE'd table, recurses like an invoker one (T06). A definer whose
+//    owner is not shown is left to definer-helper-under-force-rls.
+import { callSpan, callsIn, hasSubLink, relationsIn } from './ast.js';
+import type { Func, Model, Policy } from './model.js';
+import { appliesToRole } from './policies.js';
+import { memoModel, policyExprs, textOfFile } from './policy-exprs.js';
+import type { Loc } from './types.js';
+
+export interface RecursionStep {
+  /** the policy applied on `table` whose expression makes the read */
+  policy: Policy;
+  table: string;
+  via: 'sub-select' | 'function';
+  /** the function the policy calls (via 'function') */
+  func?: Func;
+  /** the function whose body reads `reads` (the called one or one it calls) */
+  reader?: Func;
+  /** the relation the step reads (a table key) */
+  reads: string;
+  /** a view the read goes through, if any */
+  view?: string;
+  /** the role the read runs as when it is not the caller (a definer function's or view's owner) */
+  role?: string;
+  /** where the read or call is written (in the policy's expression) */
+  loc: Loc;
+}
+
+export interface RecursionCycle {
+  /** 42P17: rewriter recursion through sub-selects only; 54001: through a function at execution time */
+  code: '42P17' | '54001';
+  /** the policy the cycle starts from (the one reported) */
+  start: Policy;
+  steps: RecursionStep[];
+  /** 42P17: the policy on the re-entered table whose sub-select makes the re-entry an error */
+  closer?: Policy;
+}
+
+interface Edge {
+  via: 'sub-select' | 'function';
+  target: string;
+  loc: Loc;
+  func?: Func;
+  reader?: Func;
+  view?: string;
+  /** the role the read runs as, when it changes (a definer function's or a view's owner) */
+  role?: string;
+}
+
+const COMMAND_ORDER = ['select', 'all', 'insert', 'update', 'delete'];
+
+/** Whether the policy contains a sub-select anywhere (PostgreSQL's `hassublinks` is per policy). */
+export function policyHasSubLink(p: Policy): boolean {
+  return policyExprs(p).some((e) => hasSubLink(e.node));
+}
+
+/** The policies PostgreSQL applies on a relation (none when its RLS is off). */
+function policiesOn(model: Model, key: string): Policy[] {
+  const byTable = memoModel(model, 'recursion:policiesByTable', () => {
+    const m = new Map<string, Policy[]>();
+    for (const p of model.policies) {
+      const t = model.tables.get(p.table);
+      if (t && !t.rlsEnabled) continue;
+      const list = m.get(p.table) ?? [];
+      list.push(p);
+      m.set(p.table, list);
+    }
+    return m;
+  });
+  return byTable.get(key) ?? [];
+}
+
+/** An ordinary role the workspace declares: not a superuser, no BYPASSRLS. */
+export function declaredOrdinaryRole(model: Model, role: string | undefined): boolean {
+  if (!role) return false;
+  const r = model.roles.get(role);
+  return !!r && r.declared && !r.bypassRls && !r.superuser;
+}
+
+/** Whether a table's policies apply to a read running as `role` (undefined: the caller, assumed subject to RLS). */
+function rlsApplies(model: Model, key: string, role: string | undefined): boolean {
+  const t = model.tables.get(key);
+  if (t && !t.rlsEnabled) return false;
+  if (role === undefined) return true;
+  if (model.roleBypassesRls(role) !== false) return false;
+  if (!t) return true;
+  if (t.rlsForced) return true;
+  // without FORCE the owner is exempt; when the table's owner is not shown it may be this role
+  return !!t.owner && t.owner.role !== role;
+}
+
+/** Relation keys a read of `key` stands for, each with the role it runs as (views expanded). */
+function expandRead(model: Model, key: string, role: string | undefined, seen = new Set<string>()): Array<{ key: string; view?: string; role: string | undefined }> {
+  const v = model.views.get(key);
+  if (!v) return [{ key, role }];
+  if (seen.has(key)) return [];
+  seen.add(key);
+  let inner = role;
+  if (!v.securityInvoker) {
+    // a plain view reads its tables as the view's owner: only followed when that owner is a declared ordinary role
+    if (!declaredOrdinaryRole(model, v.owner?.role)) return [];
+    inner = v.owner!.role;
+  }
+  return [...v.reads].flatMap((r) => expandRead(model, r, inner, seen).map((x) => ({ ...x, view: x.view ?? key })));
+}
+
+/** Tables a function's body reads when called, with the role each read runs as (undefined: the caller). */
+function functionReads(model: Model, f: Func): Array<{ key: string; reader: Func; view?: string; role: string | undefined }> {
+  const cache = memoModel(model, 'recursion:functionReads', () => new Map<Func, Array<{ key: string; reader: Func; view?: string; role: string | undefined }>>());
+  const hit = cache.get(f);
+  if (hit) return hit;
+  const out: Array<{ key: string; reader: Func; view?: string; role: string | undefined }> = [];
+  cache.set(f, out); // cycles between functions end here
+  let role: string | undefined;
+  if (f.securityDefiner) {
+    if (!declaredOrdinaryRole(model, f.owner?.role)) return out;
+    role = f.owner!.role;
+  }
+  for (const r of f.reads) for (const x of expandRead(model, r, role)) out.push({ ...x, reader: f });
+  for (const k of f.calls) {
+    for (const g of model.functions.get(k) ?? []) {
+      for (const x of functionReads(model, g)) out.push({ ...x, role: x.role ?? role });
+    }
+  }
+  return out;
+}
+
+function edgesOf(model: Model, p: Policy, mode: 'start' | 'select'): Edge[] {
+  const cache = memoModel(model, `recursion:edges:${mode}`, () => new Map<Policy, Edge[]>());
+  const hit = cache.get(p);
+  if (hit) return hit;
+  const out: Edge[] = [];
+  const exprs = policyExprs(p).filter((e) => mode === 'start' || e.clause === 'using');
+  for (const e of exprs) {
+    for (const r of relationsIn(e.node)) {
+      if (!r.inSubLink || r.location < 0) continue;
+      const loc = { file: e.file, start: r.location, end: r.location + (r.schema ? r.schema.length + 1 : 0) + r.name.length };
+      for (const x of expandRead(model, model.key([r.schema, r.name]), undefined)) out.push({ via: 'sub-select', target: x.key, loc, view: x.view, role: x.role });
+    }
+    const calls = callsIn(e.node);
+    if (calls.length === 0) continue;
+    const text = textOfFile(model, e.file);
+    for (const c of calls) {
+      const f = model.findFunction(c.name, c.args.length);
+      if (!f || c.location < 0) continue;
+      const span = callSpan(text, c.location);
+      const loc = { file: e.file, start: c.location, end: span ? text.indexOf('(', c.location) : c.location + 1 };
+      for (const x of functionReads(model, f)) out.push({ via: 'function', target: x.key, loc, func: f, reader: x.reader, view: x.view, role: x.role });
+    }
+  }
+  cache.set(p, out);
+  return out;
+}
+
+/** Roles a chain of policies can run as: null = any role. */
+type Roles = string[] | null;
+
+function intersect(model: Model, roles: Roles, p: Policy): Roles | undefined {
+  if (p.roles.includes('public')) return roles;
+  if (roles === null) return p.roles.slice();
+  const out = roles.filter((r) => appliesToRole(model, p, r));
+  return out.length ? out : undefined;
+}
+
+function appliesTo(model: Model, p: Policy, role: string | undefined, roles: Roles): Roles | undefined {
+  if (role !== undefined) return appliesToRole(model, p, role) ? roles : undefined;
+  return intersect(model, roles, p);
+}
+
+const isSelect = (p: Policy) => p.command === 'select' || p.command === 'all';
+
+/** Migration order of a location: file index, then offset. */
+function orderKey(model: Model, loc: Loc): number {
+  const idx = memoModel(model, 'recursion:fileIndex', () => new Map(model.files.map((f, i) => [f.file, i])));
+  return (idx.get(loc.file) ?? 0) * 1e9 + loc.start;
+}
+
+function searchFrom(model: Model, start: Policy): RecursionCycle | undefined {
+  const R = start.table;
+  const startRoles = intersect(model, null, start);
+  if (startRoles === undefined) return undefined;
+  const path: RecursionStep[] = [];
+  const visited = new Set<string>();
+  let found: RecursionCycle | undefined;
+
+  const arrive = (S: string, role: string | undefined, roles: Roles, active: ReadonlySet<string>, runtime: boolean, depth: number): void => {
+    if (found || depth > 16) return;
+    if (!rlsApplies(model, S, role)) return;
+    const applied: Array<{ p: Policy; roles: Roles }> = [];
+    for (const q of policiesOn(model, S)) {
+      if (!isSelect(q)) continue;
+      const r2 = appliesTo(model, q, role, roles);
+      if (r2 !== undefined) applied.push({ p: q, roles: r2 });
+    }
+    const subLinks = applied.filter((x) => policyHasSubLink(x.p));
+    if (S === R) {
+      if (runtime) {
+        // a new query on R applies its SELECT policies: the cycle repeats when the start policy is one of them
+        if (applied.some((x) => x.p === start)) found = { code: '54001', start, steps: path.slice() };
+      } else if (active.has(R) && subLinks.length) {
+        found = { code: '42P17', start, steps: path.slice(), closer: subLinks.find((x) => x.p === start)?.p ?? subLinks[0]!.p };
+      }
+      return;
+    }
+    // an active relation met again: a recursion of other policies (reported from their own start)
+    if (!runtime && active.has(S) && subLinks.length) return;
+    const key = `${S}\u0000${role ?? ''}\u0000${runtime ? 1 : 0}`;
+    if (visited.has(key)) return;
+    visited.add(key);
+    const nextActive = subLinks.length ? new Set([...active, S]) : active;
+    for (const { p: q, roles: r2 } of applied) follow(q, S, 'select', role, r2, nextActive, runtime, depth);
+  };
+
+  const follow = (q: Policy, table: string, mode: 'start' | 'select', role: string | undefined, roles: Roles, active: ReadonlySet<string>, runtime: boolean, depth: number): void => {
+    for (const e of edgesOf(model, q, mode)) {
+      if (found) return;
+      const nextRole = e.role ?? role;
+      path.push({ policy: q, table, via: e.via, func: e.func, reader: e.reader, reads: e.target, view: e.view, role: nextRole, loc: e.loc });
+      // a definer owner's read: the chain's roles are those of the owner from here on
+      if (e.via === 'sub-select') arrive(e.target, nextRole, roles, active, runtime, depth + 1);
+      else arrive(e.target, nextRole, nextRole === undefined ? roles : null, new Set(), true, depth + 1);
+      path.pop();
+    }
+  };
+
+  follow(start, R, 'start', undefined, startRoles, policyHasSubLink(start) ? new Set([R]) : new Set(), false, 0);
+  return found;
+}
+
+/**
+ * Every policy recursion of the workspace, one per cycle (the same cycle found from several of
+ * its policies is kept once, started from the policy that comes last in migration order: the
+ * one whose CREATE closes the cycle). In migration order of their start.
+ */
+export function recursionCycles(model: Model): RecursionCycle[] {
+  return memoModel(model, 'recursion:cycles', () => {
+    const byKey = new Map<string, RecursionCycle>();
+    for (const [key, list] of policiesWithEdges(model)) {
+      void key;
+      for (const p of list) {
+        const c = searchFrom(model, p);
+        if (!c) continue;
+        const k = cycleKey(c);
+        const prev = byKey.get(k);
+        if (!prev || orderKey(model, c.start.loc) > orderKey(model, prev.start.loc)) byKey.set(k, c);
+      }
+    }
+    return [...byKey.values()].sort((a, b) => orderKey(model, a.start.loc) - orderKey(model, b.start.loc));
+  });
+}
+
+function policiesWithEdges(model: Model): Map<string, Policy[]> {
+  const out = new Map<string, Policy[]>();
+  for (const p of model.policies) {
+    const t = model.tables.get(p.table);
+    if (t && !t.rlsEnabled) continue;
+    if (edgesOf(model, p, 'start').length === 0) continue;
+    const list = out.get(p.table) ?? [];
+    list.push(p);
+    out.set(p.table, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => COMMAND_ORDER.indexOf(a.command) - COMMAND_ORDER.indexOf(b.command));
+  return out;
+}
+
+function policyId(p: Policy): string {
+  return `${p.table}\u0000${p.name}`;
+}
+
+function cycleKey(c: RecursionCycle): string {
+  const ids = new Set<string>([policyId(c.start), ...c.steps.map((s) => policyId(s.policy))]);
+  return `${c.code}|${[...ids].sort().join('|')}`;
+}
+
+/** SECURITY DEFINER functions whose reads take part in a recursion cycle, by table read. */
+export function definersInCycles(model: Model): Set<string> {
+  return memoModel(model, 'recursion:definers', () => {
+    const out = new Set<string>();
+    for (const c of recursionCycles(model)) {
+      for (const s of c.steps) {
+        if (s.func?.securityDefiner) out.add(`${s.func.key}\u0000${s.reads}`);
+        if (s.reader?.securityDefiner) out.add(`${s.reader.key}\u0000${s.reads}`);
+      }
+    }
+    return out;
+  });
+}

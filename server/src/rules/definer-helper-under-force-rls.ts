@@ -1,0 +1,150 @@
+import { callsIn } from '../analysis/ast.js';
+import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import { appliesToRole } from '../analysis/policies.js';
+import { activePolicies, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
+import { declaredOrdinaryRole, definersInCycles } from '../analysis/recursion.js';
+import type { Loc } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { insertAfter, quoteIdent, tableName } from './util.js';
+
+const bare = (key: string) => key.replace(/^public\./, '');
+
+/** Definer functions a call reaches (the function itself, or through invoker functions it calls). */
+function definersReached(model: Model, f: Func, seen = new Set<Func>()): Func[] {
+  if (seen.has(f)) return [];
+  seen.add(f);
+  if (f.securityDefiner) return [f];
+  const out: Func[] = [];
+  for (const k of f.calls) for (const g of model.functions.get(k) ?? []) out.push(...definersReached(model, g, seen));
+  return out;
+}
+
+/** Tables a definer function reads as its owner: its own reads and those of the invoker functions it calls. */
+export function readsAsOwner(model: Model, f: Func, seen = new Set<Func>()): Set<string> {
+  const out = new Set<string>(f.reads);
+  seen.add(f);
+  for (const k of f.calls) for (const g of model.functions.get(k) ?? []) if (!seen.has(g) && !g.securityDefiner) readsAsOwner(model, g, seen).forEach((x) => out.add(x));
+  return out;
+}
+
+/** The statement among `locs` that comes last in migration order. */
+function latest(model: Model, locs: Loc[]): Loc {
+  const order = new Map<string, number>();
+  model.files.forEach((f, i) => order.set(f.file, i));
+  return locs.reduce((a, b) => ((order.get(b.file) ?? 0) > (order.get(a.file) ?? 0) || (b.file === a.file && b.start > a.start) ? b : a));
+}
+
+/**
+ * Fix: have the function owned by a BYPASSRLS role — one the workspace declares, or a
+ * placeholder role created for it — with SELECT on the tables it reads.
+ */
+export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
+  const declared = [...model.roles.values()].find((r) => r.declared && r.bypassRls && !r.superuser);
+  let role = declared?.name;
+  const lines: string[] = [];
+  const tables = [...readsAsOwner(model, f)].map((k) => model.tables.get(k)).filter((t): t is Table => !!t);
+  const names = tables.map((t) => tableName(model, t));
+  lines.push(
+    `-- FORCE ROW LEVEL SECURITY applies the policies of ${names.join(', ') || 'the table'} to the owner of ${f.name}() too: unless`,
+    "-- that owner bypasses RLS, the function's read is filtered by those policies (T06: 54001; T06b: no rows).",
+  );
+  if (!role) {
+    role = 'rls_helper_owner';
+    for (let i = 2; model.roles.has(role); i++) role = `rls_helper_owner_${i}`;
+    lines.push(
+      `-- ${role} is a placeholder: use a BYPASSRLS role of your platform if there is one. Creating a BYPASSRLS`,
+      '-- role and giving it this function needs a superuser.',
+      `CREATE ROLE ${quoteIdent(role)} NOLOGIN BYPASSRLS;`,
+    );
+  }
+  const schemas = new Set(tables.map((t) => t.schema).filter((s) => s !== 'public'));
+  for (const s of schemas) lines.push(`GRANT USAGE ON SCHEMA ${quoteIdent(s)} TO ${quoteIdent(role)};`);
+  if (names.length) lines.push(`GRANT SELECT ON ${names.join(', ')} TO ${quoteIdent(role)};`);
+  const sig = `${quoteIdent(f.schema)}.${quoteIdent(f.name)}(${f.argTypes.join(', ')})`;
+  lines.push(`ALTER FUNCTION ${sig} OWNER TO ${quoteIdent(role)};`);
+  const at = latest(model, [f.created, ...f.alters, ...(f.owner?.loc ? [f.owner.loc] : []), ...tables.map((t) => t.created)]);
+  return {
+    title: `Have ${f.name}() owned by ${declared ? `${role} (BYPASSRLS)` : `a BYPASSRLS role (placeholder ${role})`}, with SELECT on the tables it reads`,
+    kind: 'unsafe',
+    edits: [insertAfter(model, at, lines)],
+  };
+}
+
+function forceLoc(t: Table): Loc {
+  return [...t.rlsEvents].reverse().find((e) => e.kind === 'force')?.loc ?? t.created;
+}
+
+export const definerHelperUnderForceRls = defineRule({
+  meta: {
+    id: 'definer-helper-under-force-rls',
+    description: "A policy on a FORCE'd table calls a SECURITY DEFINER helper that reads the same table, and nothing shows the helper's owner bypasses RLS.",
+    severity: 'warning',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      "FORCE applies a table's policies to its owner too: a definer helper owned by a role without BYPASSRLS reads the table through its policies, and recurses (54001, T06) or sees no rows so the policy silently denies every row (T06b).",
+    truths: ['T06', 'T06b', 'T03', 'T04'],
+  },
+  check({ model, report }) {
+    const inCycles = definersInCycles(model);
+    const done = new Set<string>();
+    for (const p of activePolicies(model)) {
+      const t = model.tables.get(p.table);
+      if (!t || !t.rlsForced) continue;
+      for (const e of policyExprs(p)) {
+        for (const c of callsIn(e.node)) {
+          const called = model.findFunction(c.name, c.args.length);
+          if (!called || c.location < 0) continue;
+          for (const f of definersReached(model, called)) {
+            if (!readsAsOwner(model, f).has(t.key)) continue;
+            const id = `${f.key}\u0000${t.key}`;
+            if (done.has(id) || inCycles.has(id)) continue;
+            const owner = f.owner?.role;
+            const bypass = model.roleBypassesRls(owner);
+            if (bypass === true) continue;
+            if (owner === undefined && model.assumeUnknownOwnerBypassesRls) continue;
+            done.add(id);
+            const text = textOfFile(model, e.file);
+            const open = text.indexOf('(', c.location);
+            report({
+              file: e.file,
+              start: c.location,
+              end: open > c.location ? open : c.location + 1,
+              message: messageOf(model, p, t, f, called),
+              related: [
+                { ...f.nameLoc, message: `${f.name}() is SECURITY DEFINER and reads ${bare(t.key)}` },
+                { ...forceLoc(t), message: `FORCE ROW LEVEL SECURITY on ${bare(t.key)}` },
+                ...(f.owner?.loc ? [{ ...f.owner.loc, message: `${f.name}() is owned by ${owner}` }] : []),
+              ],
+              fixes: [bypassOwnerFix(model, f)!],
+            });
+          }
+        }
+      }
+    }
+  },
+});
+
+function messageOf(model: Model, p: Policy, t: Table, f: Func, called: Func): string {
+  const owner = f.owner?.role;
+  const via = called === f ? '' : ` (through ${called.name}())`;
+  const head =
+    `Policy "${p.name}" on ${bare(t.key)} calls ${f.name}()${via}, a SECURITY DEFINER function that reads ${bare(t.key)}, and ${bare(t.key)} has FORCE ROW LEVEL SECURITY, ` +
+    "which applies its policies to the function's owner too. ";
+  const fix = 'Have the function owned by a role with BYPASSRLS (or a superuser)';
+  if (owner && declaredOrdinaryRole(model, owner)) {
+    // known ordinary owner and no recursion (policy-recursion reports those): the read is filtered by the policies that apply to the owner
+    const forOwner = t.policies.filter((q) => (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, owner));
+    const effect = forOwner.length
+      ? `its read of ${bare(t.key)} sees only the rows the policies of ${bare(t.key)} admit for ${owner}, not every row, so the helper can answer false where it should not (compare T06b)`
+      : `no policy of ${bare(t.key)} applies to ${owner}, so the function's read sees no rows: it answers as if ${bare(t.key)} were empty and the policy denies every row without an error (T06b)`;
+    return `${head}Its owner ${owner} is neither a superuser nor BYPASSRLS: ${effect}. ${fix}.`;
+  }
+  const who = owner
+    ? `its owner ${owner} is not shown to have BYPASSRLS or to be a superuser`
+    : "nothing in the workspace shows the function's owner (the role that ran this migration, unless changed) is a superuser or has BYPASSRLS (setting definerOwnerBypassesRls)";
+  return (
+    `${head}Here ${who}. Unless it is, the function's read of ${bare(t.key)} is filtered by the policies of ${bare(t.key)}: if one applies to the owner, evaluating it calls the function again and the query fails with 54001 stack depth limit exceeded (T06); ` +
+    `otherwise the read sees no rows and the policy silently denies every row (T06b). ${fix}, or set definerOwnerBypassesRls to true if it already is.`
+  );
+}
