@@ -367,6 +367,7 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
     await page.mouse.move(box.x, box.y, { steps: 4 });
   };
 
+  const statusProblems = async () => (await page.locator('#status\\.problems').getAttribute('aria-label').catch(() => '')) ?? '';
   const diskText = (f) => readFileSync(f, 'utf8');
   const appBefore = diskText(APP);
   const MSG_NOTES = 'Table public.notes is in the exposed schema "public" but row-level security is never enabled';
@@ -391,7 +392,6 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
       ];
       return need.every(([msg, code]) => r.some((t) => t.includes(msg) && t.includes('pg-rls-lint') && t.includes(code))) && r;
     }, 60_000);
-    console.log(`    Problems rows of 010_app.sql: ${rows.filter((r) => r.includes('pg-rls-lint')).length}`);
     await shot('squiggles-problems');
   });
 
@@ -478,6 +478,7 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
       const file = join(ws, 'app', '030_audit.sql');
       writeFileSync(file, '-- audit table from the snippet\n');
       await openFile('app/030_audit.sql');
+      const countsBefore = await waitFor('the status bar problem counts', statusProblems, 10_000);
       await kb.press('Control+End');
       await kb.type(snippet.prefix, { delay: 10 });
       await kb.press('Control+Space');
@@ -489,7 +490,6 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
       await kb.press('Enter');
       await waitFor('the expanded snippet in the editor', async () => (await editorLines()).join('\n').includes(snippet.expect), 20_000);
       await kb.press('Escape');
-      await shot('snippet-expanded');
       // A probe finding proves the server has linted the expanded text: once its squiggle
       // shows, every other squiggle of this file would show too.
       await kb.press('Control+End');
@@ -500,12 +500,18 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
       }, 60_000);
       const others = s.filter((x) => !x.line.includes('e2e_probe'));
       if (others.length) throw new Error(`the snippet's text has findings: ${others.map((o) => `${o.kind} on "${o.line.trim()}"`).join('; ')}`);
-      // remove the probe, save the snippet's text
-      await kb.press('Control+Z');
-      await waitFor('the probe to be undone', async () => !(await editorLines()).join('\n').includes('e2e_probe'), 10_000, 200).catch(async () => {
-        await kb.press('Control+Z');
-      });
+      // remove the probe line exactly (undo groups are not reliable), save the snippet's text
+      await kb.press('Control+End');
+      await kb.press('Shift+Home');
+      await kb.press('Backspace');
+      await kb.press('Backspace');
+      await waitFor('the probe to be removed', async () => !(await editorLines()).join('\n').includes('e2e_probe'), 10_000);
       await save();
+      await waitFor('030_audit.sql without any squiggle or Problems row', async () => (await squiggles()).length === 0 && !(await problemRows('030_audit.sql')).some((t) => t.includes('pg-rls-lint')), 60_000);
+      const countsAfter = await statusProblems();
+      if (countsAfter !== countsBefore) console.log(`    note: workspace problem counts before/after the snippet: ${countsBefore} → ${countsAfter} (its GRANT makes policy-role-without-grant apply to the other files)`);
+      await goTo(1, 1);
+      await shot('snippet-expanded');
       if (!diskText(file).includes(snippet.expect)) throw new Error(`030_audit.sql on disk lacks the snippet text "${snippet.expect}"`);
     });
   }
@@ -544,7 +550,6 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
   }
 
   // ---- robustness ----
-  const statusProblems = async () => (await page.locator('#status\\.problems').getAttribute('aria-label').catch(() => '')) ?? '';
 
   await step('files: creating, renaming and deleting a .sql file updates the findings', async () => {
     await kb.press('Control+K');
