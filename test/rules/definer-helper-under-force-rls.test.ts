@@ -1,0 +1,120 @@
+// definer-helper-under-force-rls on PostgreSQL (PGlite): a SECURITY DEFINER helper owned by the
+// non-superuser owner of a FORCE'd table reads the table through its policies. With the policy
+// only TO authenticated the helper sees no rows and every row is denied without an error
+// (T06b); with a policy that applies to the owner too it recurses (T06: 54001, PGlite's
+// instance dies). The fix (the helper owned by a BYPASSRLS role) gives the intended rows.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, getDb, inRollback, isDead, pgError, type Q, withFreshDb } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'definer-helper-under-force-rls';
+before(initParser);
+after(closeAll);
+
+const A = '00000000-0000-0000-0000-0000000000a1';
+const A2 = '00000000-0000-0000-0000-0000000000a2';
+const B = '00000000-0000-0000-0000-0000000000b1';
+
+/** Runs the example (as `owner`, or as the superuser for 'postgres'), adds three memberships and acts as A. */
+async function setup(q: Q, sql: string, owner = 'app_owner'): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  if (owner === 'postgres') await q(sql);
+  else await asOwner(q, sql, owner);
+  await q(`INSERT INTO org_members VALUES ('${TENANT_A}', '${A}'), ('${TENANT_A}', '${A2}'), ('${TENANT_B}', '${B}')`);
+  await q(actAs(A));
+}
+
+async function visible(q: Q): Promise<number> {
+  await q('SET ROLE authenticated');
+  const n = await count(q, 'org_members');
+  await q('RESET ROLE');
+  return n;
+}
+
+/** The SQL the fix inserts (CREATE ROLE … BYPASSRLS and ALTER FUNCTION … OWNER TO need a superuser). */
+function fixText(finding: { fixes: Array<{ edits: Array<{ newText: string }> }> }): string {
+  return finding.fixes[0]!.edits.map((e) => e.newText).join('\n');
+}
+
+test('err: T06b the helper owned by the non-superuser table owner sees no rows: every row denied; the BYPASSRLS owner fix works', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.match(finding.message, /nothing in the workspace shows the function's owner .* is a superuser or has BYPASSRLS/);
+  assert.match(finding.message, /54001 stack depth limit exceeded \(T06\); otherwise the read sees no rows and the policy silently denies every row \(T06b\)/);
+  assert.equal(finding.fixes[0]!.kind, 'unsafe');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /CREATE ROLE rls_helper_owner NOLOGIN BYPASSRLS;\nGRANT SELECT ON org_members TO rls_helper_owner;\nALTER FUNCTION public\.is_org_member\(uuid\) OWNER TO rls_helper_owner;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(findingsOf(fixed, 'policy-recursion').length, 0);
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws));
+    assert.equal((await q("SELECT proowner::regrole::text AS o FROM pg_proc WHERE proname = 'is_org_member'"))[0]!.o, 'app_owner');
+    assert.equal(await visible(q), 0, 'T06b: A sees none of the two members of its org');
+  });
+  await inRollback(db, async (q) => {
+    await setup(q, sqlOf(ws));
+    await q(fixText(finding)); // as the superuser
+    assert.equal((await q("SELECT proowner::regrole::text AS o FROM pg_proc WHERE proname = 'is_org_member'"))[0]!.o, 'rls_helper_owner');
+    assert.equal(await visible(q), 2, 'A sees the two members of its org');
+    await q(actAs(B));
+    assert.equal(await visible(q), 1);
+  });
+});
+
+test('err: T06 the same helper with a policy that applies to the owner too recurses (PGlite: the instance dies)', async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const sql = ex.sql.replace('FOR SELECT TO authenticated', 'FOR SELECT TO authenticated, app_owner');
+  // still this rule's finding: the owner is not shown, so the workspace cannot tell which case it is
+  assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 1);
+  await withFreshDb(async (fresh) => {
+    await inRollback(fresh, async (q) => {
+      await setup(q, sql);
+      const err = await pgError(visible(q));
+      assert.ok(err, 'expected the recursion to fail');
+      assert.equal(err.code, '54001');
+      assert.equal(err.dead, true, 'PGlite now raises a real error: update TRUTHS.md and the verifier');
+    }).catch((e) => {
+      if ((e as { dead?: boolean }).dead) return;
+      throw e;
+    });
+    assert.equal(await isDead(fresh), true);
+  });
+  // shown as owned by that ordinary role, the same workspace is policy-recursion's (T06)
+  const shown = `CREATE ROLE app_owner NOLOGIN;\n${sql}\nALTER TABLE org_members OWNER TO app_owner;\nALTER FUNCTION is_org_member(uuid) OWNER TO app_owner;`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: shown }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'm.sql', text: shown }], 'policy-recursion').mine.length, 1);
+});
+
+test('err: a shown ordinary owner no policy applies to: T06b stated as fact; fixed', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /Its owner app_owner is neither a superuser nor BYPASSRLS: no policy of org_members applies to app_owner, so the function's read sees no rows.*\(T06b\)/);
+  const strip = (s: string) => s.replace('CREATE ROLE app_owner NOLOGIN;', '');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, strip(sqlOf(ws)), 'postgres');
+    assert.equal(await visible(q), 0);
+  });
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await setup(q, strip(sqlOf(fixed)), 'postgres');
+    assert.equal(await visible(q), 2);
+  });
+});
+
+test('ok: not reported: Supabase layout, a BYPASSRLS owner, the setting, no FORCE, an invoker helper', async () => {
+  for (const n of [0, 1, 2, 3, 4]) assert.equal(lintDocExample(ID, 'valid', n).mine.length, 0, `Valid example ${n + 1}`);
+  const base = invalidFinding(ID, 0).ex.files[0]!.text;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: base }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'm.sql', text: base.replace('SECURITY DEFINER ', '') }], ID).mine.length, 0);
+  // the BYPASSRLS owner (Valid 2) works on PGlite: 2 rows
+  const { ex } = lintDocExample(ID, 'valid', 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, ex.sql, 'postgres');
+    assert.equal(await visible(q), 2);
+  });
+});
