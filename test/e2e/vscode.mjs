@@ -335,6 +335,8 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
 
   const hoverWidget = page.locator('.monaco-hover:not(.hidden)').first();
   const hoverText = async () => ((await hoverWidget.isVisible().catch(() => false)) ? ((await hoverWidget.textContent()) ?? '').replace(/\u00a0/g, ' ') : '');
+  /** Waits for the hover's fade-in to end, so a screenshot shows it crisp. */
+  const hoverSettled = () => waitFor('the hover to finish fading in', async () => (await hoverWidget.evaluate((el) => getComputedStyle(el.closest('.monaco-hover') ?? el).opacity).catch(() => '0')) === '1', 5_000, 100).catch(() => undefined);
   const moveAway = async () => {
     await page.mouse.move(5, 450);
     await kb.press('Escape');
@@ -405,6 +407,7 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
       const t = await hoverText();
       return t.includes(MSG_NOTES) && t.includes('rls-not-enabled') && t;
     }, 20_000);
+    await hoverSettled();
     await shot('hover-finding');
     await moveAway();
   });
@@ -529,6 +532,7 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
         return h.includes('public.accounts') && /RLS\s*on/.test(h) && h.includes('accounts_owner') && h;
       }, 20_000);
       if (!/forced/.test(t)) throw new Error(`the hover does not say the table is forced: ${t.slice(0, 300)}`);
+      await hoverSettled();
       await shot('hover-table');
       await moveAway();
     });
