@@ -114,6 +114,12 @@ test('ok: composed, the snippets lint clean too (tables, enable, policies, audit
     },
   ];
   assert.deepEqual(findings(helper), []);
+  // Without that owner the comment's caveat is what definer-helper-under-force-rls reports (T06b).
+  const unknownOwner = helper.slice(1).map((f) => ({ ...f, text: f.text.replace(/^ALTER FUNCTION .*\n/m, '') }));
+  assert.deepEqual(
+    lintFiles(unknownOwner, '').findings.map((f) => f.rule),
+    ['definer-helper-under-force-rls'],
+  );
 });
 
 test('ok: the audit snippet added to the bundled examples adds no finding to its file', async () => {
