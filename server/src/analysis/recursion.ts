@@ -17,11 +17,11 @@
 //    or owns the table without FORCE; a definer owned by an ordinary role the workspace
 //    declares, reading a FORCE'd table, recurses like an invoker one (T06). A definer whose
 //    owner is not shown is left to definer-helper-under-force-rls.
-import { callSpan, callsIn, hasSubLink, relationsIn } from './ast.js';
+import { callsIn, hasSubLink, relationsIn } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { appliesToRole } from './policies.js';
-import { memoModel, policyExprs, textOfFile } from './policy-exprs.js';
-import type { Loc } from './types.js';
+import { memoModel, textOfFile } from './policy-exprs.js';
+import type { Loc, Node, Statement } from './types.js';
 
 export interface RecursionStep {
   /** the policy applied on `table` whose expression makes the read */
@@ -65,25 +65,218 @@ interface Edge {
 
 const COMMAND_ORDER = ['select', 'all', 'insert', 'update', 'delete'];
 
+// Facts of a policy's expressions, memoised on its statement (statements are cached per file
+// text, so a re-lint after an edit reads a property instead of walking the nodes again). A
+// sub-select that reads a relation needs FROM (or TABLE) in the statement's text: only then
+// are its relations collected.
+interface ExprFacts {
+  subReads?: Array<{ schema?: string; name: string; location: number }>;
+  calls?: Array<{ name: string[]; argc: number; location: number }>;
+  hasSub?: boolean;
+}
+
+interface TextFacts {
+  /** the text has FROM or TABLE: a sub-select may read a relation */
+  reads: boolean;
+}
+
+const READS = /\b(from|table)\b/i;
+
+function textFacts(text: string): TextFacts {
+  return { reads: READS.test(text) };
+}
+
+function memoOn<T>(stmt: Statement, key: string, fn: () => T): T {
+  const m = (stmt.memo ??= {});
+  if (key in m) return m[key] as T;
+  const v = fn();
+  m[key] = v;
+  return v;
+}
+
+const factsByNode = new WeakMap<object, ExprFacts>();
+
+/** The facts record of one expression of a policy (on its statement when it comes from p.stmt). */
+function factsOf(p: Policy, node: Node, field: 'qual' | 'with_check'): ExprFacts {
+  if (p.stmt.node?.[field] === node) return memoOn(p.stmt, `recursion:${field}`, () => ({}));
+  let r = factsByNode.get(node);
+  if (!r) factsByNode.set(node, (r = {}));
+  return r;
+}
+
+function subReadsOf(f: ExprFacts, node: Node): NonNullable<ExprFacts['subReads']> {
+  if (!f.subReads) {
+    f.subReads = [];
+    for (const r of relationsIn(node)) if (r.inSubLink && r.location >= 0) f.subReads.push({ schema: r.schema, name: r.name, location: r.location });
+  }
+  return f.subReads;
+}
+
+function callsOf(f: ExprFacts, node: Node): NonNullable<ExprFacts['calls']> {
+  if (!f.calls) {
+    f.calls = [];
+    for (const c of callsIn(node)) if (c.location >= 0) f.calls.push({ name: c.name, argc: c.args.length, location: c.location });
+  }
+  return f.calls;
+}
+
+interface Clause {
+  clause: 'using' | 'check';
+  node: Node;
+  file: string;
+  facts: ExprFacts;
+}
+
+/** The policy's USING and WITH CHECK (with the files policyExprs gives). */
+function clausesOf(p: Policy): Clause[] {
+  const out: Clause[] = [];
+  const alter = p.stmt.kind === 'AlterPolicyStmt';
+  if (p.using) out.push({ clause: 'using', node: p.using, file: alter && p.stmt.node?.qual === p.using ? p.loc.file : p.created.file, facts: factsOf(p, p.using, 'qual') });
+  if (p.withCheck) out.push({ clause: 'check', node: p.withCheck, file: alter && p.stmt.node?.with_check === p.withCheck ? p.loc.file : p.created.file, facts: factsOf(p, p.withCheck, 'with_check') });
+  return out;
+}
+
+/** Text facts of the statements a policy's expressions come from. */
+function policyTextFacts(model: Model, p: Policy): TextFacts {
+  const own = memoOn(p.stmt, 'recursion:text', () => textFacts(textOfFile(model, p.loc.file).slice(p.stmt.start, p.stmt.end)));
+  if (p.stmt.kind !== 'AlterPolicyStmt' || (p.stmt.node?.qual === p.using && p.stmt.node?.with_check === p.withCheck)) return own;
+  const created = textFacts(textOfFile(model, p.created.file).slice(p.created.start, p.created.end));
+  return { reads: own.reads || created.reads };
+}
+
+interface PolicyInfo {
+  /** edges of all its clauses (as the policy a query starts from) */
+  start: Edge[];
+  /** edges of its USING (applied to a read inside a sub-select or a function) */
+  select: Edge[];
+}
+
+const NO_EDGES: Edge[] = [];
+const NO_INFO: PolicyInfo = { start: NO_EDGES, select: NO_EDGES };
+
+interface Graph {
+  /** relations some policy reads in a sub-select or through a function it calls */
+  targets: Set<string>;
+  /** active policies by table key */
+  byTable: Map<string, Policy[]>;
+  /** names (`name` and `schema.name`) of functions that read or call something */
+  callable: Set<string>;
+}
+
 /** Whether the policy contains a sub-select anywhere (PostgreSQL's `hassublinks` is per policy). */
 export function policyHasSubLink(p: Policy): boolean {
-  return policyExprs(p).some((e) => hasSubLink(e.node));
+  for (const c of clausesOf(p)) {
+    c.facts.hasSub ??= (c.facts.subReads?.length ?? 0) > 0 || hasSubLink(c.node);
+    if (c.facts.hasSub) return true;
+  }
+  return false;
 }
 
 /** The policies PostgreSQL applies on a relation (none when its RLS is off). */
 function policiesOn(model: Model, key: string): Policy[] {
-  const byTable = memoModel(model, 'recursion:policiesByTable', () => {
-    const m = new Map<string, Policy[]>();
+  return graph(model).byTable.get(key) ?? [];
+}
+
+interface PolicyReads {
+  /** keys of the relations its clauses read in sub-selects */
+  tables: string[];
+  /** the calls of its clauses (when its text names a function) */
+  calls: Array<{ key: string; name: string[]; argc: number }>;
+}
+
+const NO_READS: PolicyReads = { tables: [], calls: [] };
+
+/** What a policy's clauses read and call, memoised on its statement per default schema. */
+function readsOf(model: Model, p: Policy): PolicyReads {
+  const compute = (): PolicyReads => {
+    const tf = policyTextFacts(model, p);
+    const out: PolicyReads = { tables: [], calls: [] };
+    for (const e of clausesOf(p)) {
+      if (tf.reads) for (const r of subReadsOf(e.facts, e.node)) out.tables.push(model.key([r.schema, r.name]));
+      for (const c of callsOf(e.facts, e.node)) out.calls.push({ key: callName(c), name: c.name, argc: c.argc });
+    }
+    return out.tables.length || out.calls.length ? out : NO_READS;
+  };
+  const plain = p.stmt.kind === 'CreatePolicyStmt';
+  return plain ? memoOn(p.stmt, `recursion:reads:${model.config.defaultSchema || 'public'}`, compute) : compute();
+}
+
+function callName(c: { name: string[] }): string {
+  return c.name.length > 1 ? c.name.slice(-2).join('.') : c.name[0]!;
+}
+
+/**
+ * The relations policies read (pass 1, cheap: no edge objects). A cycle only ever visits
+ * tables some edge reads, so edges are built (pass 2, edgesOf) for the policies of those only.
+ */
+function graph(model: Model): Graph {
+  return memoModel(model, 'recursion:graph', () => {
+    const callable = new Set<string>();
+    const defaultSchema = model.config.defaultSchema || 'public';
+    for (const list of model.functions.values()) {
+      for (const f of list) {
+        if (!f.reads.size && !f.calls.size) continue;
+        callable.add(f.key);
+        if (f.schema === defaultSchema || f.schema === 'pg_catalog') callable.add(f.name);
+      }
+    }
+    const targets = new Set<string>();
+    const byTable = new Map<string, Policy[]>();
     for (const p of model.policies) {
       const t = model.tables.get(p.table);
       if (t && !t.rlsEnabled) continue;
-      const list = m.get(p.table) ?? [];
-      list.push(p);
-      m.set(p.table, list);
+      const list = byTable.get(p.table);
+      if (list) list.push(p);
+      else byTable.set(p.table, [p]);
+      const r = readsOf(model, p);
+      if (r === NO_READS) continue;
+      for (const k of r.tables) {
+        if (model.views.size && model.views.has(k)) for (const x of expandRead(model, k, undefined)) targets.add(x.key);
+        else targets.add(k);
+      }
+      for (const c of r.calls) {
+        if (!callable.has(c.key)) continue;
+        const f = model.findFunction(c.name, c.argc);
+        if (f) for (const x of functionReads(model, f)) targets.add(x.key);
+      }
     }
-    return m;
+    return { targets, byTable, callable };
   });
-  return byTable.get(key) ?? [];
+}
+
+function buildInfo(model: Model, p: Policy): PolicyInfo {
+  const g = graph(model);
+  const r = readsOf(model, p);
+  if (r === NO_READS) return NO_INFO;
+  const tf = policyTextFacts(model, p);
+  const wantCalls = r.calls.some((c) => g.callable.has(c.key));
+  if (r.tables.length === 0 && !wantCalls) return NO_INFO;
+  let start = NO_EDGES;
+  let select = NO_EDGES;
+  for (const e of clausesOf(p)) {
+    const edges: Edge[] = [];
+    if (tf.reads) {
+      for (const r of subReadsOf(e.facts, e.node)) {
+        const loc = { file: e.file, start: r.location, end: r.location + (r.schema ? r.schema.length + 1 : 0) + r.name.length };
+        for (const x of expandRead(model, model.key([r.schema, r.name]), undefined)) edges.push({ via: 'sub-select', target: x.key, loc, view: x.view, role: x.role });
+      }
+    }
+    if (wantCalls) {
+      for (const c of callsOf(e.facts, e.node)) {
+        if (!g.callable.has(callName(c))) continue;
+        const f = model.findFunction(c.name, c.argc);
+        if (!f) continue;
+        const text = textOfFile(model, e.file);
+        const open = text.indexOf('(', c.location);
+        const loc = { file: e.file, start: c.location, end: open > c.location ? open : c.location + 1 };
+        for (const x of functionReads(model, f)) edges.push({ via: 'function', target: x.key, loc, func: f, reader: x.reader, view: x.view, role: x.role });
+      }
+    }
+    if (edges.length === 0) continue;
+    start = start === NO_EDGES ? edges : [...start, ...edges];
+    if (e.clause === 'using') select = edges;
+  }
+  return start === NO_EDGES ? NO_INFO : { start, select };
 }
 
 /** An ordinary role the workspace declares: not a superuser, no BYPASSRLS. */
@@ -142,30 +335,10 @@ function functionReads(model: Model, f: Func): Array<{ key: string; reader: Func
 }
 
 function edgesOf(model: Model, p: Policy, mode: 'start' | 'select'): Edge[] {
-  const cache = memoModel(model, `recursion:edges:${mode}`, () => new Map<Policy, Edge[]>());
-  const hit = cache.get(p);
-  if (hit) return hit;
-  const out: Edge[] = [];
-  const exprs = policyExprs(p).filter((e) => mode === 'start' || e.clause === 'using');
-  for (const e of exprs) {
-    for (const r of relationsIn(e.node)) {
-      if (!r.inSubLink || r.location < 0) continue;
-      const loc = { file: e.file, start: r.location, end: r.location + (r.schema ? r.schema.length + 1 : 0) + r.name.length };
-      for (const x of expandRead(model, model.key([r.schema, r.name]), undefined)) out.push({ via: 'sub-select', target: x.key, loc, view: x.view, role: x.role });
-    }
-    const calls = callsIn(e.node);
-    if (calls.length === 0) continue;
-    const text = textOfFile(model, e.file);
-    for (const c of calls) {
-      const f = model.findFunction(c.name, c.args.length);
-      if (!f || c.location < 0) continue;
-      const span = callSpan(text, c.location);
-      const loc = { file: e.file, start: c.location, end: span ? text.indexOf('(', c.location) : c.location + 1 };
-      for (const x of functionReads(model, f)) out.push({ via: 'function', target: x.key, loc, func: f, reader: x.reader, view: x.view, role: x.role });
-    }
-  }
-  cache.set(p, out);
-  return out;
+  const cache = memoModel(model, 'recursion:edges', () => new Map<Policy, PolicyInfo>());
+  let i = cache.get(p);
+  if (!i) cache.set(p, (i = buildInfo(model, p)));
+  return i[mode];
 }
 
 /** Roles a chain of policies can run as: null = any role. */
@@ -250,33 +423,21 @@ function searchFrom(model: Model, start: Policy): RecursionCycle | undefined {
  */
 export function recursionCycles(model: Model): RecursionCycle[] {
   return memoModel(model, 'recursion:cycles', () => {
+    const g = graph(model);
     const byKey = new Map<string, RecursionCycle>();
-    for (const [key, list] of policiesWithEdges(model)) {
-      void key;
-      for (const p of list) {
-        const c = searchFrom(model, p);
-        if (!c) continue;
-        const k = cycleKey(c);
-        const prev = byKey.get(k);
-        if (!prev || orderKey(model, c.start.loc) > orderKey(model, prev.start.loc)) byKey.set(k, c);
-      }
+    // a cycle through R needs an edge that reads R: only policies on such tables can start one
+    const starts: Policy[] = [];
+    for (const k of g.targets) for (const p of g.byTable.get(k) ?? []) if (edgesOf(model, p, 'start').length) starts.push(p);
+    starts.sort((a, b) => COMMAND_ORDER.indexOf(a.command) - COMMAND_ORDER.indexOf(b.command));
+    for (const p of starts) {
+      const c = searchFrom(model, p);
+      if (!c) continue;
+      const k = cycleKey(c);
+      const prev = byKey.get(k);
+      if (!prev || orderKey(model, c.start.loc) > orderKey(model, prev.start.loc)) byKey.set(k, c);
     }
     return [...byKey.values()].sort((a, b) => orderKey(model, a.start.loc) - orderKey(model, b.start.loc));
   });
-}
-
-function policiesWithEdges(model: Model): Map<string, Policy[]> {
-  const out = new Map<string, Policy[]>();
-  for (const p of model.policies) {
-    const t = model.tables.get(p.table);
-    if (t && !t.rlsEnabled) continue;
-    if (edgesOf(model, p, 'start').length === 0) continue;
-    const list = out.get(p.table) ?? [];
-    list.push(p);
-    out.set(p.table, list);
-  }
-  for (const list of out.values()) list.sort((a, b) => COMMAND_ORDER.indexOf(a.command) - COMMAND_ORDER.indexOf(b.command));
-  return out;
 }
 
 function policyId(p: Policy): string {

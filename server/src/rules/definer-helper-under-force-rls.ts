@@ -1,11 +1,11 @@
-import { callsIn } from '../analysis/ast.js';
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { activePolicies, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
+import { callsIn } from '../analysis/ast.js';
+import { policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { insertAfter, quoteIdent, tableName } from './util.js';
+import { fileOf, insertAfter, quoteIdent, tableName } from './util.js';
 
 const bare = (key: string) => key.replace(/^public\./, '');
 
@@ -17,6 +17,64 @@ function definersReached(model: Model, f: Func, seen = new Set<Func>()): Func[] 
   const out: Func[] = [];
   for (const k of f.calls) for (const g of model.functions.get(k) ?? []) out.push(...definersReached(model, g, seen));
   return out;
+}
+
+/** Invoker functions by the key of each function they call. */
+function invokerCallers(model: Model): Map<string, Func[]> {
+  const out = new Map<string, Func[]>();
+  for (const g of model.allFunctions()) {
+    if (g.securityDefiner) continue;
+    for (const k of g.calls) {
+      const list = out.get(k);
+      if (list) list.push(g);
+      else out.set(k, [g]);
+    }
+  }
+  return out;
+}
+
+/** Invoker functions that call `f`, directly or through each other. */
+function callerClosure(callers: Map<string, Func[]>, f: Func): Func[] {
+  const seen = new Set<Func>([f]);
+  const stack = [f];
+  while (stack.length) for (const g of callers.get(stack.pop()!.key) ?? []) if (!seen.has(g)) (seen.add(g), stack.push(g));
+  seen.delete(f);
+  return [...seen];
+}
+
+/** Lower-cased file texts (per parsed file, reused across lints). */
+const lowerTexts = new WeakMap<object, string>();
+function lowerText(model: Model, file: string): string {
+  const pf = fileOf(model, file);
+  if (!pf) return '';
+  let t = lowerTexts.get(pf);
+  if (t === undefined) lowerTexts.set(pf, (t = pf.text.toLowerCase()));
+  return t;
+}
+
+function mentions(model: Model, loc: Loc, names: string[]): boolean {
+  const text = lowerText(model, loc.file);
+  for (const n of names) {
+    const i = text.indexOf(n, loc.start);
+    if (i >= 0 && i < loc.end) return true;
+  }
+  return false;
+}
+
+/** The first call in a policy of `t` that reaches definer `f` (directly or through invoker functions). */
+function firstCall(model: Model, t: Table, f: Func, names: string[]): { p: Policy; loc: Loc; called: Func } | undefined {
+  for (const p of t.policies) {
+    if (!mentions(model, p.loc, names) && (p.created === p.loc || !mentions(model, p.created, names))) continue;
+    for (const e of policyExprs(p)) {
+      for (const c of callsIn(e.node)) {
+        const called = model.findFunction(c.name, c.args.length);
+        if (!called || c.location < 0 || !definersReached(model, called).includes(f)) continue;
+        const open = textOfFile(model, e.file).indexOf('(', c.location);
+        return { p, loc: { file: e.file, start: c.location, end: open > c.location ? open : c.location + 1 }, called };
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Tables a definer function reads as its owner: its own reads and those of the invoker functions it calls. */
@@ -86,40 +144,43 @@ export const definerHelperUnderForceRls = defineRule({
     truths: ['T06', 'T06b', 'T03', 'T04'],
   },
   check({ model, report }) {
-    const inCycles = definersInCycles(model);
-    const done = new Set<string>();
-    for (const p of activePolicies(model)) {
-      const t = model.tables.get(p.table);
-      if (!t || !t.rlsForced) continue;
-      for (const e of policyExprs(p)) {
-        for (const c of callsIn(e.node)) {
-          const called = model.findFunction(c.name, c.args.length);
-          if (!called || c.location < 0) continue;
-          for (const f of definersReached(model, called)) {
-            if (!readsAsOwner(model, f).has(t.key)) continue;
-            const id = `${f.key}\u0000${t.key}`;
-            if (done.has(id) || inCycles.has(id)) continue;
-            const owner = f.owner?.role;
-            const bypass = model.roleBypassesRls(owner);
-            if (bypass === true) continue;
-            if (owner === undefined && model.assumeUnknownOwnerBypassesRls) continue;
-            done.add(id);
-            const text = textOfFile(model, e.file);
-            const open = text.indexOf('(', c.location);
-            report({
-              file: e.file,
-              start: c.location,
-              end: open > c.location ? open : c.location + 1,
-              message: messageOf(model, p, t, f, called),
-              related: [
-                { ...f.nameLoc, message: `${f.name}() is SECURITY DEFINER and reads ${bare(t.key)}` },
-                { ...forceLoc(t), message: `FORCE ROW LEVEL SECURITY on ${bare(t.key)}` },
-                ...(f.owner?.loc ? [{ ...f.owner.loc, message: `${f.name}() is owned by ${owner}` }] : []),
-              ],
-              fixes: [bypassOwnerFix(model, f)!],
-            });
-          }
-        }
+    // Candidates first (cheap: function facts only): definer functions whose owner is not known
+    // to bypass RLS that read a FORCE'd table with policies. Then the policies of those tables
+    // that call them, directly or through invoker functions (the text is looked at first).
+    const candidates: Array<{ f: Func; tables: Table[] }> = [];
+    for (const f of model.allFunctions()) {
+      if (!f.securityDefiner || f.returnsTrigger) continue;
+      const owner = f.owner?.role;
+      if (model.roleBypassesRls(owner) === true) continue;
+      if (owner === undefined && model.assumeUnknownOwnerBypassesRls) continue;
+      const tables: Table[] = [];
+      for (const k of readsAsOwner(model, f)) {
+        const t = model.tables.get(k);
+        if (t && t.rlsEnabled && t.rlsForced && t.policies.length) tables.push(t);
+      }
+      if (tables.length) candidates.push({ f, tables });
+    }
+    if (candidates.length === 0) return;
+    const callers = invokerCallers(model);
+    let inCycles: Set<string> | undefined;
+    for (const { f, tables } of candidates) {
+      const names = [...new Set([f, ...callerClosure(callers, f)].map((g) => g.name.toLowerCase()))];
+      for (const t of tables) {
+        const id = `${f.key}\u0000${t.key}`;
+        if (declaredOrdinaryRole(model, f.owner?.role) && (inCycles ??= definersInCycles(model)).has(id)) continue;
+        const hit = firstCall(model, t, f, names);
+        if (!hit) continue;
+        const { p, loc, called } = hit;
+        report({
+          ...loc,
+          message: messageOf(model, p, t, f, called),
+          related: [
+            { ...f.nameLoc, message: `${f.name}() is SECURITY DEFINER and reads ${bare(t.key)}` },
+            { ...forceLoc(t), message: `FORCE ROW LEVEL SECURITY on ${bare(t.key)}` },
+            ...(f.owner?.loc ? [{ ...f.owner.loc, message: `${f.name}() is owned by ${f.owner.role}` }] : []),
+          ],
+          fixes: [bypassOwnerFix(model, f)!],
+        });
       }
     }
   },
