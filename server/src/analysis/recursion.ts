@@ -161,6 +161,8 @@ interface Graph {
   byTable: Map<string, Policy[]>;
   /** names (`name` and `schema.name`) of functions that read or call something */
   callable: Set<string>;
+  /** names of the functions active policies call, as written */
+  called: Set<string>;
 }
 
 /** Whether the policy contains a sub-select anywhere (PostgreSQL's `hassublinks` is per policy). */
@@ -205,6 +207,11 @@ function callName(c: { name: string[] }): string {
   return c.name.length > 1 ? c.name.slice(-2).join('.') : c.name[0]!;
 }
 
+/** Names of the functions active policies call, as written (`name` or `schema.name`). */
+export function policyCallNames(model: Model): ReadonlySet<string> {
+  return graph(model).called;
+}
+
 /**
  * The relations policies read (pass 1, cheap: no edge objects). A cycle only ever visits
  * tables some edge reads, so edges are built (pass 2, edgesOf) for the policies of those only.
@@ -222,6 +229,7 @@ function graph(model: Model): Graph {
     }
     const targets = new Set<string>();
     const byTable = new Map<string, Policy[]>();
+    const called = new Set<string>();
     for (const p of model.policies) {
       const t = model.tables.get(p.table);
       if (t && !t.rlsEnabled) continue;
@@ -235,12 +243,13 @@ function graph(model: Model): Graph {
         else targets.add(k);
       }
       for (const c of r.calls) {
+        called.add(c.key);
         if (!callable.has(c.key)) continue;
         const f = model.findFunction(c.name, c.argc);
         if (f) for (const x of functionReads(model, f)) targets.add(x.key);
       }
     }
-    return { targets, byTable, callable };
+    return { targets, byTable, callable, called };
   });
 }
 

@@ -2,7 +2,7 @@ import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
 import { policyExprs, textOfFile } from '../analysis/policy-exprs.js';
-import { declaredOrdinaryRole, definersInCycles } from '../analysis/recursion.js';
+import { declaredOrdinaryRole, definersInCycles, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, insertAfter, quoteIdent, tableName } from './util.js';
@@ -53,12 +53,8 @@ function lowerText(model: Model, file: string): string {
 }
 
 function mentions(model: Model, loc: Loc, names: string[]): boolean {
-  const text = lowerText(model, loc.file);
-  for (const n of names) {
-    const i = text.indexOf(n, loc.start);
-    if (i >= 0 && i < loc.end) return true;
-  }
-  return false;
+  const seg = lowerText(model, loc.file).slice(loc.start, loc.end);
+  return names.some((n) => seg.includes(n));
 }
 
 /** The first call in a policy of `t` that reaches definer `f` (directly or through invoker functions). */
@@ -78,7 +74,9 @@ function firstCall(model: Model, t: Table, f: Func, names: string[]): { p: Polic
 }
 
 /** Tables a definer function reads as its owner: its own reads and those of the invoker functions it calls. */
-export function readsAsOwner(model: Model, f: Func, seen = new Set<Func>()): Set<string> {
+export function readsAsOwner(model: Model, f: Func, seen?: Set<Func>): ReadonlySet<string> {
+  if (f.calls.size === 0) return f.reads;
+  seen ??= new Set<Func>();
   const out = new Set<string>(f.reads);
   seen.add(f);
   for (const k of f.calls) for (const g of model.functions.get(k) ?? []) if (!seen.has(g) && !g.securityDefiner) readsAsOwner(model, g, seen).forEach((x) => out.add(x));
@@ -161,10 +159,14 @@ export const definerHelperUnderForceRls = defineRule({
       if (tables.length) candidates.push({ f, tables });
     }
     if (candidates.length === 0) return;
+    const called = policyCallNames(model);
+    const isCalled = (g: Func) => called.has(g.name) || called.has(`${g.schema}.${g.name}`);
     const callers = invokerCallers(model);
     let inCycles: Set<string> | undefined;
     for (const { f, tables } of candidates) {
-      const names = [...new Set([f, ...callerClosure(callers, f)].map((g) => g.name.toLowerCase()))];
+      const reaching = callers.has(f.key) ? [f, ...callerClosure(callers, f)] : [f];
+      if (!reaching.some(isCalled)) continue;
+      const names = [...new Set(reaching.map((g) => g.name.toLowerCase()))];
       for (const t of tables) {
         const id = `${f.key}\u0000${t.key}`;
         if (declaredOrdinaryRole(model, f.owner?.role) && (inCycles ??= definersInCycles(model)).has(id)) continue;
