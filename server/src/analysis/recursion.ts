@@ -355,8 +355,8 @@ type Roles = string[] | null;
 
 function intersect(model: Model, roles: Roles, p: Policy): Roles | undefined {
   if (p.roles.includes('public')) return roles;
-  if (roles === null) return p.roles.slice();
-  const out = roles.filter((r) => appliesToRole(model, p, r));
+  // roles that bypass RLS (superusers, BYPASSRLS such as Supabase's service_role) never expand policies
+  const out = (roles ?? p.roles).filter((r) => model.roleBypassesRls(r) !== true && (roles === null || appliesToRole(model, p, r)));
   return out.length ? out : undefined;
 }
 
