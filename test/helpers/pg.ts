@@ -19,6 +19,7 @@
 //     const r = await tryQuery(q, `INSERT INTO t VALUES (1)`); // { ok: false, error: { code: '42501', … } }
 //   });
 //   after(closeAll);                    // optional: closes every instance this file opened
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -389,6 +390,27 @@ export async function withFreshDb<T>(fn: (db: PGlite) => Promise<T>): Promise<T>
   } finally {
     await closeDb(db);
   }
+}
+
+/**
+ * PGlite's recursion gap (TRUTHS T05/T06): on a throwaway instance, after `setup`, `probe` fails
+ * with 54001 (stack depth limit exceeded) and the instance answers nothing afterwards.
+ * PostgreSQL raises the same 54001 and stays up; when PGlite does too, this says so.
+ */
+export async function expectRecursionGap(setup: (q: Q) => Promise<unknown>, probe: (q: Q) => Promise<unknown>): Promise<void> {
+  await withFreshDb(async (fresh) => {
+    await inRollback(fresh, async (q) => {
+      await setup(q);
+      const err = await pgError(probe(q));
+      assert.ok(err, 'expected the recursion to fail');
+      assert.equal(err.code, '54001');
+      assert.equal(err.dead, true, 'PGlite now raises a real error: update TRUTHS.md and the verifier');
+    }).catch((e) => {
+      if ((e as { dead?: boolean }).dead) return;
+      throw e;
+    });
+    assert.equal(await isDead(fresh), true);
+  });
 }
 
 export function quoteIdent(s: string): string {
