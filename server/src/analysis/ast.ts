@@ -1,6 +1,6 @@
 // Helpers over libpg-query expression trees and their source text. Pure.
 import { nameParts, sval, walk } from './parse.js';
-import type { Node, Span } from './types.js';
+import type { Node, Span, Statement } from './types.js';
 
 export interface RelationRef {
   schema?: string;
@@ -34,6 +34,15 @@ export function memoised<T>(name: string, fn: (node: Node) => T): (node: Node) =
     cache.set(node, v);
     return v;
   };
+}
+
+/** The same for facts derived from one statement alone, kept on the statement under `tag`. */
+export function memoStmt<T>(stmt: Statement, tag: string, fn: () => T): T {
+  const m = (stmt.memo ??= {});
+  if (tag in m) return m[tag] as T;
+  const v = fn();
+  m[tag] = v;
+  return v;
 }
 
 /** Relations read by an expression or statement (RangeVar nodes). CTE names are excluded. */

@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, relationsIn, typeName } from './ast.js';
+import { callsIn, memoStmt, relationsIn, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import type { FunctionBody, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -235,15 +235,6 @@ function identEnd(text: string, start: number): number {
   return Math.max(k, start + 1);
 }
 
-// Parsed files (and so their Statement objects) are cached between lints: everything the
-// replay derives from one statement alone is computed once per statement and schema.
-function memoStmt<T>(stmt: Statement, tag: string, fn: () => T): T {
-  const m = (stmt.memo ??= {});
-  if (tag in m) return m[tag] as T;
-  const v = fn();
-  m[tag] = v;
-  return v;
-}
 
 /**
  * Whether the migrations call Supabase's auth.uid()/auth.jwt()/auth.role(): they target a

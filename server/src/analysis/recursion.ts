@@ -17,11 +17,11 @@
 //    or owns the table without FORCE; a definer owned by an ordinary role the workspace
 //    declares, reading a FORCE'd table, recurses like an invoker one (T06). A definer whose
 //    owner is not shown is left to definer-helper-under-force-rls.
-import { callsIn, hasSubLink, relationsIn } from './ast.js';
+import { callsIn, hasSubLink, memoStmt, relationsIn } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { appliesToRole } from './policies.js';
 import { memoModel, textOfFile } from './policy-exprs.js';
-import type { Loc, Node, Statement } from './types.js';
+import type { Loc, Node } from './types.js';
 
 export interface RecursionStep {
   /** the policy applied on `table` whose expression makes the read */
@@ -86,19 +86,11 @@ function textFacts(text: string): TextFacts {
   return { reads: READS.test(text) };
 }
 
-function memoOn<T>(stmt: Statement, key: string, fn: () => T): T {
-  const m = (stmt.memo ??= {});
-  if (key in m) return m[key] as T;
-  const v = fn();
-  m[key] = v;
-  return v;
-}
-
 const factsByNode = new WeakMap<object, ExprFacts>();
 
 /** The facts record of one expression of a policy (on its statement when it comes from p.stmt). */
 function factsOf(p: Policy, node: Node, field: 'qual' | 'with_check'): ExprFacts {
-  if (p.stmt.node?.[field] === node) return memoOn(p.stmt, `recursion:${field}`, () => ({}));
+  if (p.stmt.node?.[field] === node) return memoStmt(p.stmt, `recursion:${field}`, () => ({}));
   let r = factsByNode.get(node);
   if (!r) factsByNode.set(node, (r = {}));
   return r;
@@ -138,7 +130,7 @@ function clausesOf(p: Policy): Clause[] {
 
 /** Text facts of the statements a policy's expressions come from. */
 function policyTextFacts(model: Model, p: Policy): TextFacts {
-  const own = memoOn(p.stmt, 'recursion:text', () => textFacts(textOfFile(model, p.loc.file).slice(p.stmt.start, p.stmt.end)));
+  const own = memoStmt(p.stmt, 'recursion:text', () => textFacts(textOfFile(model, p.loc.file).slice(p.stmt.start, p.stmt.end)));
   if (p.stmt.kind !== 'AlterPolicyStmt' || (p.stmt.node?.qual === p.using && p.stmt.node?.with_check === p.withCheck)) return own;
   const created = textFacts(textOfFile(model, p.created.file).slice(p.created.start, p.created.end));
   return { reads: own.reads || created.reads };
@@ -200,7 +192,7 @@ function readsOf(model: Model, p: Policy): PolicyReads {
     return out.tables.length || out.calls.length ? out : NO_READS;
   };
   const plain = p.stmt.kind === 'CreatePolicyStmt';
-  return plain ? memoOn(p.stmt, `recursion:reads:${model.config.defaultSchema || 'public'}`, compute) : compute();
+  return plain ? memoStmt(p.stmt, `recursion:reads:${model.config.defaultSchema || 'public'}`, compute) : compute();
 }
 
 function callName(c: { name: string[] }): string {
