@@ -129,6 +129,20 @@ describe('migration files are not pure SQL', () => {
     assert.deepEqual(kinds(p), ['CreateStmt', 'CopyStmt', 'AlterTableStmt']);
   });
 
+  test('ok: COPY … FROM stdin without a \\. line: the data runs to the end of the file, as in psql', () => {
+    const text = "CREATE TABLE t (id int, note text);\nCOPY t (id, note) FROM stdin;\n1\tnot; SQL\n2\tstill data";
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CopyStmt']);
+  });
+
+  test('ok: a statement after a nested block comment starts at its first token', () => {
+    const text = 'SELECT 1;\n/* outer /* inner; */ still; comment */ CREATE TABLE t (id int);';
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    assert.equal(text.slice(p.statements[1]!.start, p.statements[1]!.end), 'CREATE TABLE t (id int)');
+  });
+
   test('ok: BEGIN/COMMIT blocks, dollar quotes with tags, BEGIN ATOMIC bodies', () => {
     const text = [
       'BEGIN;',

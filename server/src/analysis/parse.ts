@@ -131,9 +131,11 @@ export function makePositionAt(text: string, starts = lineStarts(text)) {
 // ---------------------------------------------------------------------------------------
 // Lexer: cleans psql syntax and finds statement boundaries in one linear pass.
 
-interface Chunk {
+export interface Chunk {
   start: number;
   end: number;
+  /** for `COPY … FROM stdin`: the data lines after it, up to the `\.` line (blanked in `clean`) */
+  copyData?: { start: number; end: number };
 }
 
 const IDENT_START = { test: (ch: string) => isIdentStart(ch.charCodeAt(0)) };
@@ -191,17 +193,7 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
       continue;
     }
     if (c === '/' && next === '*') {
-      let nest = 1;
-      i += 2;
-      while (i < n && nest > 0) {
-        if (text[i] === '/' && text[i + 1] === '*') {
-          nest++;
-          i += 2;
-        } else if (text[i] === '*' && text[i + 1] === '/') {
-          nest--;
-          i += 2;
-        } else i++;
-      }
+      i = blockCommentEnd(text, i, n);
       continue;
     }
     // psql meta-command: from the backslash to the end of the line
@@ -280,18 +272,24 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
       endChunk(i);
       i++;
       if (copyFromStdin) {
-        // data rows until a line that is exactly `\.`
-        let k = lineEnd(i) + 1;
-        const dataStart = k;
+        // data rows until a line that is exactly `\.` (as psql: to the end of the file without one)
+        const dataStart = Math.min(lineEnd(i) + 1, n);
+        let k = dataStart;
+        let dataEnd = n;
+        let resume = n;
         while (k < n) {
           const e = lineEnd(k);
           if (text.slice(k, e).replace(/\r$/, '') === '\\.') {
-            blank(dataStart, e);
-            i = stmtStart = e + 1;
+            dataEnd = k;
+            resume = e + 1;
             break;
           }
           k = e + 1;
         }
+        blank(dataStart, Math.min(resume, n));
+        const copy = chunks[chunks.length - 1];
+        if (copy) copy.copyData = { start: dataStart, end: dataEnd };
+        i = stmtStart = resume;
       }
       continue;
     } else if (isIdentStart(c.charCodeAt(0)) && !(i > 0 && isIdentChar(text.charCodeAt(i - 1)))) {
@@ -330,6 +328,22 @@ function stripComments(s: string): string {
 }
 
 /** Skips whitespace and comments from `pos`. */
+/** Just past the block comment starting at `pos` (`/*`); PostgreSQL's block comments nest. */
+function blockCommentEnd(text: string, pos: number, end: number): number {
+  let nest = 1;
+  let i = pos + 2;
+  while (i < end && nest > 0) {
+    if (text[i] === '/' && text[i + 1] === '*') {
+      nest++;
+      i += 2;
+    } else if (text[i] === '*' && text[i + 1] === '/') {
+      nest--;
+      i += 2;
+    } else i++;
+  }
+  return Math.min(i, end);
+}
+
 export function skipTrivia(text: string, pos: number, end = text.length): number {
   while (pos < end) {
     const c = text[pos]!;
@@ -338,8 +352,7 @@ export function skipTrivia(text: string, pos: number, end = text.length): number
       const k = text.indexOf('\n', pos);
       pos = k < 0 ? end : k + 1;
     } else if (c === '/' && text[pos + 1] === '*') {
-      const k = text.indexOf('*/', pos + 2);
-      pos = k < 0 ? end : k + 2;
+      pos = blockCommentEnd(text, pos, end);
     } else break;
   }
   return pos;
