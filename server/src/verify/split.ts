@@ -6,7 +6,7 @@
 // data comes back as `copyData`, not as SQL. Offsets are UTF-16 offsets into the original
 // text; `text` has the same length as the original slice, so positions inside it map back by
 // adding `start`.
-import { lex, skipTrivia } from '../analysis/parse.js';
+import { codePointToUtf16Mapper, lex, skipTrivia } from '../analysis/parse.js';
 
 export interface SqlStatement {
   /** UTF-16 offset of the statement's first token */
@@ -50,12 +50,5 @@ export function leadingWords(stmt: string, count = 2): string {
 /** Maps a 1-based PostgreSQL error position (in characters = code points) in `s` to a
  * 0-based UTF-16 index into `s`. */
 export function codePointPosToUtf16(s: string, pos: number): number {
-  let cp = 0;
-  let i = 0;
-  while (i < s.length && cp < pos - 1) {
-    const code = s.charCodeAt(i);
-    i += code >= 0xd800 && code <= 0xdbff && i + 1 < s.length ? 2 : 1;
-    cp++;
-  }
-  return i;
+  return codePointToUtf16Mapper(s)(Math.max(0, pos - 1));
 }
