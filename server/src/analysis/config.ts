@@ -1,6 +1,7 @@
 // Configuration: defaults, the `.pg-rls-lint.json` file format, and editor settings.
 // Pure: takes text and objects, returns a config and readable errors. Never throws.
 import { parse as parseJsonc, printParseErrorCode, type ParseError as JsonError } from 'jsonc-parser';
+import { makePositionAt } from './parse.js';
 import type { Severity } from './types.js';
 
 export type RuleSetting = Severity | 'off';
@@ -53,18 +54,6 @@ export interface ConfigResult {
   problems: ConfigProblem[];
 }
 
-function lineCol(text: string, offset: number): { line: number; character: number } {
-  let line = 0;
-  let last = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i + 1;
-    }
-  }
-  return { line, character: offset - last };
-}
-
 /**
  * Parses the text of a `.pg-rls-lint.json` (comments and trailing commas allowed).
  * Invalid JSON gives problems with positions and an empty config; invalid values are
@@ -75,7 +64,7 @@ export function parseConfigText(text: string, knownRules?: ReadonlySet<string>):
   const value = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0) {
     const e = errors[0]!;
-    const lc = lineCol(text, e.offset);
+    const lc = makePositionAt(text).positionAt(e.offset);
     return {
       config: {},
       problems: [

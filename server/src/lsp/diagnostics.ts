@@ -1,6 +1,7 @@
 // Engine findings and config problems → LSP diagnostics. The one place that turns the
 // engine's types into LSP's (code actions reuse `toLspEdit` and the data shape from here).
 import { DiagnosticSeverity, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
+import { makePositionAt } from '../analysis/parse.js';
 import type { Range, Severity } from '../analysis/types.js';
 import type { Finding } from '../engine/workspace.js';
 import type { FixKind } from '../rules/types.js';
@@ -71,7 +72,7 @@ export function configDiagnostics(issues: readonly ConfigIssue[], text: string |
     const start = { line: i.line ?? 0, character: i.character ?? 0 };
     let end = start;
     if (text !== undefined && i.start !== undefined && i.end !== undefined && i.end > i.start) {
-      end = positionAt(text, i.end);
+      end = makePositionAt(text).positionAt(i.end);
     }
     out.push({
       range: { start, end },
@@ -100,14 +101,3 @@ function copyRange(r: Range): Range {
   return { start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } };
 }
 
-function positionAt(text: string, offset: number): { line: number; character: number } {
-  let line = 0;
-  let last = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i + 1;
-    }
-  }
-  return { line, character: Math.min(offset, text.length) - last };
-}

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { findNodeAtLocation, parseTree, type Node as JsonNode } from 'jsonc-parser';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, validateConfig, type Config, type ConfigProblem } from '../analysis/config.js';
+import { makePositionAt } from '../analysis/parse.js';
 import { ruleIds } from '../engine/workspace.js';
 import { fileUri, readTextFile } from '../io/files.js';
 
@@ -105,20 +106,8 @@ function locate(text: string, p: ConfigProblem): ConfigIssue {
   }
   const start = node?.offset ?? 0;
   const end = node ? node.offset + node.length : 0;
-  const lc = lineCol(text, start);
+  const lc = makePositionAt(text).positionAt(start);
   return { origin: 'file', message: p.message, line: lc.line, character: lc.character, start, end };
-}
-
-function lineCol(text: string, offset: number): { line: number; character: number } {
-  let line = 0;
-  let last = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i + 1;
-    }
-  }
-  return { line, character: offset - last };
 }
 
 /** The warning shown once per distinct set of problems, or undefined when there are none. */
