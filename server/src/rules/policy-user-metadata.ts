@@ -50,9 +50,8 @@ export const policyUserMetadata = defineRule({
     sources: ['splinter 0015 rls_references_user_metadata'],
   },
   check({ model, report }) {
-    for (const p of activePolicies(model)) {
-      const refs: Ref[] = policyExprs(p).flatMap((e) => userMetadataRefs(e.node).map((r) => ({ ...r, file: e.file })));
-      if (refs.length === 0) continue;
+    const reportFirst = (refs: Ref[], subject: string) => {
+      if (refs.length === 0) return;
       const first = refs[0]!;
       const w = wordSpan(model, first);
       const fix = fixFor(model, refs);
@@ -60,24 +59,22 @@ export const policyUserMetadata = defineRule({
         file: first.file,
         start: w?.start ?? first.location,
         end: w?.end ?? first.location + 1,
-        message: `Policy "${p.name}" on ${p.table} trusts ${describe(model, first)}: ${WHY} ${WHAT}`,
+        message: `${subject} trusts ${describe(model, first)}: ${WHY} ${WHAT}`,
         fixes: fix ? [fix] : [],
       });
+    };
+    for (const p of activePolicies(model)) {
+      reportFirst(
+        policyExprs(p).flatMap((e) => userMetadataRefs(e.node).map((r) => ({ ...r, file: e.file }))),
+        `Policy "${p.name}" on ${p.table}`,
+      );
     }
     for (const { func: f, policy: p } of functionsCalledByPolicies(model)) {
       if (!f.body) continue;
-      const refs: Ref[] = f.body.statements.flatMap((s) => userMetadataRefs(s.node).map((r) => ({ ...r, file: f.created.file })));
-      if (refs.length === 0) continue;
-      const first = refs[0]!;
-      const w = wordSpan(model, first);
-      const fix = fixFor(model, refs);
-      report({
-        file: first.file,
-        start: w?.start ?? first.location,
-        end: w?.end ?? first.location + 1,
-        message: `Function ${f.signature}, called by policy "${p.name}" on ${p.table}, trusts ${describe(model, first)}: ${WHY} ${WHAT}`,
-        fixes: fix ? [fix] : [],
-      });
+      reportFirst(
+        f.body.statements.flatMap((s) => userMetadataRefs(s.node).map((r) => ({ ...r, file: f.created.file }))),
+        `Function ${f.signature}, called by policy "${p.name}" on ${p.table},`,
+      );
     }
   },
 });
