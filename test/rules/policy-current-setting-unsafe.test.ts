@@ -36,6 +36,26 @@ const rows = async (q: Q) => {
   return r.ok ? r.rows[0]!.n : r.error.code;
 };
 
+/**
+ * After a transaction-local set ended (T15b): the workspace's policies fail with 22P02, the
+ * fixed ones answer 0 rows; `after` runs next in each (e.g. set the tenant again).
+ */
+async function expectLocalSetEnded(ws: Parameters<typeof sqlOf>[0], fixed: Parameters<typeof sqlOf>[0], after?: (q: Q) => Promise<void>): Promise<void> {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(ws));
+    await localSetEnded(q);
+    assert.equal(await rows(q), '22P02');
+    await after?.(q);
+  });
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(fixed));
+    await localSetEnded(q);
+    assert.equal(await rows(q), 0);
+    await after?.(q);
+  });
+}
+
 test('err: current_setting without missing_ok: 42704 while never set (T15), 22P02 after a local set ended (T15b); the safe fix: 0 rows, then the tenant’s row', async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), "current_setting('app.tenant_id')");
@@ -59,17 +79,7 @@ test('err: current_setting without missing_ok: 42704 while never set (T15), 22P0
       assert.equal(await rows(q), 1, "set: the tenant's row");
     });
   });
-  const db = await getDb();
-  await inRollback(db, async (q) => {
-    await invoices(q, sqlOf(ws));
-    await localSetEnded(q);
-    assert.equal(await rows(q), '22P02');
-  });
-  await inRollback(db, async (q) => {
-    await invoices(q, sqlOf(fixed));
-    await localSetEnded(q);
-    assert.equal(await rows(q), 0);
-  });
+  await expectLocalSetEnded(ws, fixed);
 });
 
 test("err: current_setting('x', true)::uuid: 22P02 after a local set ended (T15b); fixed with nullif: 0 rows", async () => {
@@ -79,18 +89,7 @@ test("err: current_setting('x', true)::uuid: 22P02 after a local set ended (T15b
   const fixed = applyFix(ws, finding);
   assert.equal(finding.fixes[0]!.kind, 'safe');
   assert.equal(findingsOf(fixed, ID).length, 0);
-  const db = await getDb();
-  await inRollback(db, async (q) => {
-    await invoices(q, sqlOf(ws));
-    await localSetEnded(q);
-    assert.equal(await rows(q), '22P02');
-    await q(`SELECT set_config('app.tenant_id', '${TENANT_B}', true)`);
-    assert.equal(await rows(q), 1);
-  });
-  await inRollback(db, async (q) => {
-    await invoices(q, sqlOf(fixed));
-    await localSetEnded(q);
-    assert.equal(await rows(q), 0);
+  await expectLocalSetEnded(ws, fixed, async (q) => {
     await q(`SELECT set_config('app.tenant_id', '${TENANT_B}', true)`);
     assert.equal(await rows(q), 1);
   });
@@ -103,17 +102,7 @@ test('err: in a helper the policy calls: 22P02 through the function; the (unsafe
   const fixed = applyFix(ws, finding);
   assert.match(sqlOf(fixed), /SELECT nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid/);
   assert.equal(findingsOf(fixed, ID).length, 0);
-  const db = await getDb();
-  await inRollback(db, async (q) => {
-    await invoices(q, sqlOf(ws));
-    await localSetEnded(q);
-    assert.equal(await rows(q), '22P02');
-  });
-  await inRollback(db, async (q) => {
-    await invoices(q, sqlOf(fixed));
-    await localSetEnded(q);
-    assert.equal(await rows(q), 0);
-  });
+  await expectLocalSetEnded(ws, fixed);
 });
 
 test('err: where NULL is not simply compared (NOT EXISTS), the fix is unsafe: after it, an unset setting admits every row', async () => {
