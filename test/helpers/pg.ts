@@ -21,9 +21,10 @@
 //   after(closeAll);                    // optional: closes every instance this file opened
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { writeFileAtomic } from '../../server/src/io/files.js';
 
 export type Row = Record<string, any>;
 
@@ -116,15 +117,9 @@ function getTemplate(): Promise<Blob> {
     await ensureRoles(db);
     const blob = await db.dumpDataDir('none');
     await closeDb(db);
-    try {
-      // atomic: concurrent test processes may write it at the same time
-      mkdirSync(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, Buffer.from(await blob.arrayBuffer()));
-      renameSync(tmp, file);
-    } catch {
-      // a read-only checkout: every process builds its own
-    }
+    // atomic: concurrent test processes may write it at the same time; a read-only checkout:
+    // every process builds its own
+    writeFileAtomic(file, Buffer.from(await blob.arrayBuffer()));
     return blob;
   })();
   return template;

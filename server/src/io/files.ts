@@ -1,7 +1,8 @@
 // The disk side shared by the language server and the CLI: URIs ↔ paths, which files of a workspace folder
 // are linted (the config's include/exclude globs), discovery and reading. No LSP types here.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { dirname, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import { URI } from 'vscode-uri';
@@ -98,5 +99,21 @@ export async function readTextFile(path: string): Promise<ReadResult> {
     return { ok: true, text: utf8.decode(bytes) };
   } catch {
     return { ok: false, missing: false, reason: 'not valid UTF-8, skipped' };
+  }
+}
+
+/**
+ * Writes `data` to `path` through a temporary file and a rename, so concurrent processes never
+ * read a half-written file. Returns false when it cannot (a read-only checkout, say).
+ */
+export function writeFileAtomic(path: string, data: Uint8Array): boolean {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+    return true;
+  } catch {
+    return false;
   }
 }

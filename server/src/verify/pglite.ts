@@ -24,10 +24,11 @@
 // endless loop inside one statement blocks. Run verify() in a worker thread to enforce a hard
 // limit. Bundling: PGlite loads pglite.wasm, initdb.wasm and pglite.data (and contrib *.tar.gz)
 // relative to its own module file: a CommonJS bundle needs them copied next to it.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Extension, PGlite } from '@electric-sql/pglite';
+import { writeFileAtomic } from '../io/files.js';
 import { codePointPosToUtf16, leadingWords, splitSql, stripComments, type SqlStatement } from './split.js';
 
 export interface VerifyFile {
@@ -167,16 +168,8 @@ async function startInstance(extensions: Record<string, Extension>, loadDataDir?
   if (!template) {
     pristine = db.dumpDataDir('none').catch(() => undefined);
     const blob = await pristine;
-    if (blob && file) {
-      try {
-        mkdirSync(dirname(file), { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, Buffer.from(await blob.arrayBuffer()));
-        renameSync(tmp, file);
-      } catch {
-        // an unwritable cache directory only costs time
-      }
-    }
+    // an unwritable cache directory only costs time
+    if (blob && file) writeFileAtomic(file, Buffer.from(await blob.arrayBuffer()));
   }
   return db;
 }
