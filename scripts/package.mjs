@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zipEntries } from './zip.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -29,32 +30,6 @@ const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--
 if (r.status !== 0) {
   console.error(`vsce package failed (exit ${r.status ?? r.signal})`);
   process.exit(r.status || 1);
-}
-
-/** Names and uncompressed sizes from a zip's central directory (a vsix is a zip). */
-function zipEntries(buf) {
-  // End of central directory record: signature 0x06054b50, within the last 64 KiB + 22 bytes.
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65557); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error('not a zip file');
-  const count = buf.readUInt16LE(eocd + 10);
-  let p = buf.readUInt32LE(eocd + 16);
-  const entries = [];
-  for (let n = 0; n < count; n++) {
-    if (buf.readUInt32LE(p) !== 0x02014b50) throw new Error('corrupt zip central directory');
-    const size = buf.readUInt32LE(p + 24);
-    const nameLen = buf.readUInt16LE(p + 28);
-    const extraLen = buf.readUInt16LE(p + 30);
-    const commentLen = buf.readUInt16LE(p + 32);
-    entries.push({ name: buf.toString('utf8', p + 46, p + 46 + nameLen), size });
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return entries;
 }
 
 const vsixPath = join(root, out);

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureEnvironment, EnvironmentError } from './setup.mjs';
+import { zipEntries } from '../../scripts/zip.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 process.chdir(root);
@@ -80,26 +81,6 @@ console.log(`e2e: temp folder ${tmp}`);
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const vsix = join(root, `${pkg.name}-${pkg.version}.vsix`);
 
-/** Names from a zip's central directory (a vsix is a zip). */
-function zipNames(buf) {
-  let eocd = -1;
-  for (let i = buf.length - 22; i >= Math.max(0, buf.length - 65557); i--) {
-    if (buf.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  }
-  if (eocd < 0) throw new Error('not a zip file');
-  const names = [];
-  let p = buf.readUInt32LE(eocd + 16);
-  for (let n = buf.readUInt16LE(eocd + 10); n > 0; n--) {
-    const nameLen = buf.readUInt16LE(p + 28);
-    names.push(buf.toString('utf8', p + 46, p + 46 + nameLen));
-    p += 46 + nameLen + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
-  }
-  return names;
-}
-
 console.log('\ne2e: npm run package');
 {
   const t = Date.now();
@@ -108,7 +89,7 @@ console.log('\ne2e: npm run package');
     results.fail('npm run package', new Error(`exit ${r.status}:\n${`${r.stdout}${r.stderr}`.trim().slice(-1500)}`));
     finish(1);
   }
-  const names = zipNames(readFileSync(vsix));
+  const names = zipEntries(readFileSync(vsix)).map((e) => e.name);
   const allowed = [/^\[Content_Types\]\.xml$/, /^extension\.vsixmanifest$/, /^extension\/dist\/[^/]+\.js$/, /^extension\/dist\/libpg-query\.wasm$/, /^extension\/dist\/docs\//, /^extension\/snippets\//, /^extension\/(readme\.md|changelog\.md|LICENSE\.txt|package\.json)$/i, /^extension\/images\/icon\.png$/];
   const unexpected = names.filter((n) => !allowed.some((re) => re.test(n)));
   const required = ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/libpg-query.wasm', 'extension/package.json', 'extension/images/icon.png'];
