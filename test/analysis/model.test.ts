@@ -96,6 +96,23 @@ describe('tables, policies, roles', () => {
   });
 });
 
+describe('names as written', () => {
+  test('ok: a qualified name with quoted parts is located whole ("storage"."objects", not "storage")', () => {
+    const text = [
+      'CREATE TABLE "storage"."objects" (id int);',
+      'CREATE TABLE "public"."Odd""Name" (id int);',
+      'CREATE VIEW "public"."v" AS SELECT 1 AS x;',
+      'CREATE FUNCTION "public"."f"() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;',
+    ].join('\n');
+    const m = model({ '1.sql': text });
+    const at = (l: { start: number; end: number }) => text.slice(l.start, l.end);
+    assert.equal(at(m.tables.get('storage.objects')!.nameLoc), '"storage"."objects"');
+    assert.equal(at(m.tables.get('public.Odd"Name')!.nameLoc), '"public"."Odd""Name"');
+    assert.equal(at(m.views.get('public.v')!.nameLoc), '"public"."v"');
+    assert.equal(at(m.findFunction(['public', 'f'])!.nameLoc), '"public"."f"');
+  });
+});
+
 describe('functions', () => {
   let m: Model;
   before(() => { m = model({

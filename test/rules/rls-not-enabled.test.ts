@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'rls-not-enabled';
@@ -50,4 +50,13 @@ test('err: enabling another table in a later file does not count', async () => {
     await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); GRANT SELECT ON invoices TO authenticated; SET ROLE authenticated`);
     assert.equal(await count(q, 'invoices'), 0);
   });
+});
+
+test('err: a name with quoted parts is reported and fixed whole (supabase-cache-helpers: create table "public"."address_book")', () => {
+  const { ws, mine } = lintFiles([{ file: 'm/1_t.sql', text: 'create table "public"."address_book" (id uuid primary key);' }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), '"public"."address_book"');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /ALTER TABLE "public"\."address_book" ENABLE ROW LEVEL SECURITY;\nALTER TABLE "public"\."address_book" FORCE ROW LEVEL SECURITY;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
 });

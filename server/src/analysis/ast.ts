@@ -225,3 +225,27 @@ export function constValue(n: Node): string | number | boolean | null | undefine
   if ('boolval' in c) return false;
   return undefined;
 }
+
+/** Approximate end of an identifier (possibly qualified, each part possibly quoted: `"storage"."objects"`) starting at `start`. */
+export function identEnd(text: string, start: number): number {
+  let k = start;
+  for (;;) {
+    if (text.charCodeAt(k) === 34) {
+      // a quoted part ends at a quote that is not doubled ("a""b" is one name)
+      let q = text.indexOf('"', k + 1);
+      while (q >= 0 && text.charCodeAt(q + 1) === 34) q = text.indexOf('"', q + 2);
+      k = q < 0 ? k + 1 : q + 1;
+    } else {
+      while (k < text.length && isWordChar(text.charCodeAt(k))) k++;
+    }
+    if (text.charCodeAt(k) === 46 && k + 1 < text.length && (isWordChar(text.charCodeAt(k + 1)) || text.charCodeAt(k + 1) === 34)) {
+      k++;
+      continue;
+    }
+    return Math.max(k, start + 1);
+  }
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
+}

@@ -10,7 +10,7 @@
 // (hover/definition touch one file), the names of every file (references) and the policy
 // callers (function hover) on first use too. Requests then look up a sorted array or a map.
 import type { Func, Model, Policy, PolicyCommand, Table, Trigger, View } from './model.js';
-import { callsIn } from './ast.js';
+import { callsIn, identEnd } from './ast.js';
 import { nameParts, walk } from './parse.js';
 import { exprText, policyExprs } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Span, Statement } from './types.js';
@@ -93,28 +93,6 @@ function statementRefs(text: string, stmt: Statement): RawRef[] {
   out.sort((a, b) => a.start - b.start);
   rawCache.set(stmt, out);
   return out;
-}
-
-/** Approximate end of an identifier (possibly qualified or quoted) starting at `start`. */
-export function identEnd(text: string, start: number): number {
-  let k = start;
-  for (;;) {
-    if (text.charCodeAt(k) === 34) {
-      const q = text.indexOf('"', k + 1);
-      k = q < 0 ? k + 1 : q + 1;
-    } else {
-      while (k < text.length && isWordChar(text.charCodeAt(k))) k++;
-    }
-    if (text.charCodeAt(k) === 46 && k + 1 < text.length && (isWordChar(text.charCodeAt(k + 1)) || text.charCodeAt(k + 1) === 34)) {
-      k++;
-      continue;
-    }
-    return Math.max(k, start + 1);
-  }
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, memoStmt, relationsIn, typeName } from './ast.js';
+import { callsIn, identEnd, memoStmt, relationsIn, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import type { FunctionBody, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -220,20 +220,6 @@ function roleName(spec: Node): string {
   }
 }
 
-/** Approximate end of an identifier (possibly qualified or quoted) starting at `start`. */
-function identEnd(text: string, start: number): number {
-  if (text.charCodeAt(start) === 34) {
-    const k = text.indexOf('"', start + 1);
-    return k < 0 ? start + 1 : k + 1;
-  }
-  let k = start;
-  for (; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    const word = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c === 46 || c === 34 || c >= 128;
-    if (!word) break;
-  }
-  return Math.max(k, start + 1);
-}
 
 
 /**
