@@ -86,6 +86,22 @@ describe('byte offsets → UTF-16', () => {
     assert.equal(p.errors.length, 1);
     assert.deepEqual(kinds(p), ['CreateStmt']);
   });
+
+  test('err: an unclosed parenthesis is one error, the statements after it are still parsed', () => {
+    const text = 'CREATE TABLE a (id int);\nCREATE TABLE b (id int;\nCREATE TABLE c (id int);\nALTER TABLE c ENABLE ROW LEVEL SECURITY;';
+    const p = parseFile('a.sql', text);
+    assert.equal(p.errors.length, 1);
+    assert.equal(text.slice(p.errors[0]!.start, p.errors[0]!.end), ';');
+    assert.match(p.errors[0]!.message, /syntax error at or near ";"/);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CreateStmt', 'AlterTableStmt']);
+    assert.equal(text.slice(p.statements[1]!.start, p.statements[1]!.end), 'CREATE TABLE c (id int)');
+  });
+
+  test('ok: semicolons inside parentheses of a statement that parses are not split (multi-action rule)', () => {
+    const p = parseFile('a.sql', 'CREATE TABLE t (id int);\nCREATE TABLE log (id int);\nCREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO log VALUES (1); INSERT INTO log VALUES (2));\nSELECT (1;');
+    assert.equal(p.errors.length, 1);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CreateStmt', 'RuleStmt']);
+  });
 });
 
 describe('migration files are not pure SQL', () => {

@@ -136,6 +136,8 @@ export interface Chunk {
   end: number;
   /** for `COPY … FROM stdin`: the data lines after it, up to the `\.` line (blanked in `clean`) */
   copyData?: { start: number; end: number };
+  /** semicolons inside parentheses: where to split the chunk if it does not parse (an unclosed `(`) */
+  inner?: number[];
 }
 
 const IDENT_START = { test: (ch: string) => isIdentStart(ch.charCodeAt(0)) };
@@ -165,6 +167,7 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
   let depth = 0;
   let atomic = 0; // > 0 inside BEGIN ATOMIC … END (counts nested CASE … END)
   let prevWord = '';
+  let inner: number[] = [];
   const blank = (from: number, to: number) => {
     if (to > from) subs.push([from, to, text.slice(from, to).replace(/[^\r\n]/g, ' ')]);
   };
@@ -173,7 +176,8 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
     return k < 0 ? n : k;
   };
   const endChunk = (end: number) => {
-    if (sawToken) chunks.push({ start: stmtStart, end });
+    if (sawToken) chunks.push(inner.length ? { start: stmtStart, end, inner } : { start: stmtStart, end });
+    inner = [];
     stmtStart = end + 1;
     sawToken = false;
     depth = 0;
@@ -292,6 +296,8 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
         i = stmtStart = resume;
       }
       continue;
+    } else if (c === ';' && atomic === 0) {
+      inner.push(i);
     } else if (isIdentStart(c.charCodeAt(0)) && !(i > 0 && isIdentChar(text.charCodeAt(i - 1)))) {
       let k = i + 1;
       while (k < n && isIdentChar(text.charCodeAt(k))) k++;
@@ -434,11 +440,12 @@ export function parseFile(file: string, text: string): ParsedFile {
     }
     return result;
   }
-  for (const ch of chunks) parseChunk(result, clean, ch.start, ch.end);
+  for (const ch of chunks) parseChunk(result, clean, ch.start, ch.end, ch.inner);
   return result;
 }
 
-function parseChunk(result: ParsedFile, clean: string, start: number, chunkEnd: number): void {
+function parseChunk(result: ParsedFile, clean: string, start: number, chunkEnd: number, inner?: readonly number[]): void {
+  const from = start;
   start = skipTrivia(clean, start, chunkEnd);
   const end = trimEnd(clean, start, chunkEnd);
   if (start >= end) return;
@@ -448,6 +455,18 @@ function parseChunk(result: ParsedFile, clean: string, start: number, chunkEnd: 
   try {
     tree = pg.parseSync(sql);
   } catch (e) {
+    if (inner?.length) {
+      // An unclosed `(` kept the semicolons after it inside this chunk (psql, too, would send
+      // everything up to the end as one statement). Split there, so the broken statement is
+      // one error and every statement after it is still parsed and linted.
+      let at = from;
+      for (const semi of inner) {
+        parseChunk(result, clean, at, semi);
+        at = semi + 1;
+      }
+      parseChunk(result, clean, at, chunkEnd);
+      return;
+    }
     const { message, cursor } = errorOf(e);
     // PostgreSQL's cursor counts characters of this statement; it is at the end for "end of input".
     const map = codePointToUtf16Mapper(sql);
