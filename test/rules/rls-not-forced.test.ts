@@ -3,16 +3,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { mergeConfig } from '../../server/src/analysis/config.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'rls-not-forced';
 before(initParser);
 after(closeAll);
 
-async function documents(q: Q, sql: string): Promise<void> {
+async function documents(q: Q, sql: string, owner = 'app_owner'): Promise<void> {
   await q(AUTH_STUB_SQL);
-  await asOwner(q, sql);
+  await asOwner(q, sql, owner);
   await q(`INSERT INTO documents VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'), (3, '${TENANT_B}'); GRANT SELECT ON documents TO authenticated, bypass_owner`);
   await q(actAs(TENANT_A));
 }
@@ -42,4 +43,35 @@ test('err: ENABLE without FORCE: the owner sees all 3 rows (T13), authenticated 
     assert.equal(await seen(q, 'authenticated'), 1);
     assert.equal(await seen(q, 'bypass_owner'), 3, 'a BYPASSRLS role bypasses RLS even when forced (as the message says)');
   });
+});
+
+// Calibration (nextbase, nuxt-supabase-starter): in a Supabase layout the tables are owned by
+// postgres, which has BYPASSRLS, and FORCE changes nothing for such an owner.
+test('ok: an owner that bypasses RLS (Supabase layout: postgres) sees every row with or without FORCE, so no finding', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 2);
+  assert.match(ws.files()[0]!, /^supabase\/migrations\//);
+  assert.equal(mine.length, 0);
+  const db = await getDb();
+  const sql = sqlOf(ws);
+  for (const forced of [false, true]) {
+    await inRollback(db, async (q) => {
+      await documents(q, forced ? `${sql};\nALTER TABLE documents FORCE ROW LEVEL SECURITY;` : sql, 'bypass_owner');
+      assert.equal(await seen(q, 'bypass_owner'), 3, `the BYPASSRLS owner sees every row${forced ? ' even when forced' : ''}`);
+      assert.equal(await seen(q, 'authenticated'), 1);
+    });
+  }
+});
+
+test('ok/err: the owner the workspace shows decides; unknown owners follow definerOwnerBypassesRls', () => {
+  const table = 'CREATE TABLE documents (id bigint PRIMARY KEY);\nALTER TABLE documents ENABLE ROW LEVEL SECURITY;\n';
+  const supa = (text: string, config?: Parameters<typeof mergeConfig>[0]) =>
+    lintFiles([{ file: 'supabase/migrations/1_documents.sql', text }], ID, config ? mergeConfig(config) : undefined).mine.length;
+  const plain = (text: string) => lintFiles([{ file: 'migrations/1_documents.sql', text }], ID).mine.length;
+  assert.equal(supa(table), 0, 'Supabase layout: owned by postgres (BYPASSRLS)');
+  assert.equal(supa(`${table}ALTER TABLE documents OWNER TO postgres;`), 0, 'postgres shown as the owner');
+  assert.equal(supa(`CREATE ROLE app_owner;\n${table}ALTER TABLE documents OWNER TO app_owner;`), 1, 'an ordinary owner in a Supabase layout');
+  assert.equal(supa(table, { definerOwnerBypassesRls: 'false' }), 1, 'setting false: the migration role is not assumed to bypass');
+  assert.equal(plain(table), 1, 'elsewhere the owner is not known to bypass');
+  assert.equal(plain(`CREATE ROLE svc BYPASSRLS;\n${table}ALTER TABLE documents OWNER TO svc;`), 0, 'a BYPASSRLS owner shown in the workspace');
+  assert.equal(plain(`CREATE ROLE app_owner;\n${table}ALTER TABLE documents OWNER TO app_owner;`), 1);
 });

@@ -19,8 +19,9 @@ export interface Config {
   /** Schema that unqualified names resolve to. */
   defaultSchema: string;
   /**
-   * What to assume about the owner of a SECURITY DEFINER function whose owner the
-   * workspace does not show: 'auto' = true for a Supabase layout (supabase/migrations/).
+   * What to assume about the owner of a SECURITY DEFINER function or a table whose owner the
+   * workspace does not show (the role that ran the migrations): whether it bypasses RLS.
+   * 'auto' = true for a Supabase layout (supabase/migrations/).
    */
   definerOwnerBypassesRls: OwnerBypass;
 }

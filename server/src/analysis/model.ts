@@ -177,7 +177,7 @@ export interface Model {
   statements: Array<{ file: ParsedFile; stmt: Statement }>;
   /** the workspace looks like a Supabase project (supabase/migrations/) */
   supabase: boolean;
-  /** Owner of SECURITY DEFINER functions with no known owner is assumed to bypass RLS. */
+  /** The owner of SECURITY DEFINER functions and tables with no known owner (the role that ran the migrations) is assumed to bypass RLS. */
   assumeUnknownOwnerBypassesRls: boolean;
   /** resolves name parts to a relation key using the default schema */
   key(parts: Array<string | undefined>): string;

@@ -15,6 +15,11 @@ export const rlsNotForced = defineRule({
     for (const t of model.tables.values()) {
       if (!t.rlsEnabled || t.rlsForced) continue;
       if (t.rlsEvents.some((e) => e.kind === 'no-force')) continue; // rls-disabled reports NO FORCE
+      // FORCE changes nothing for an owner that bypasses RLS anyway (a superuser or BYPASSRLS
+      // role): one the workspace shows, or, when it shows none, the role that ran the
+      // migrations, as assumed for definer functions (definerOwnerBypassesRls; auto: a Supabase
+      // layout, whose migrations run as postgres, which has BYPASSRLS).
+      if (t.owner ? model.roleBypassesRls(t.owner.role) === true : model.assumeUnknownOwnerBypassesRls) continue;
       const name = tableName(model, t);
       const enable = [...t.rlsEvents].reverse().find((e) => e.kind === 'enable');
       report({
