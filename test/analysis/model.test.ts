@@ -169,6 +169,12 @@ describe('supabase layout', () => {
     assert.equal(m.assumeUnknownOwnerBypassesRls, true);
     assert.equal(m.roleBypassesRls('postgres'), true);
   });
+  test('ok: supabase/schemas/ (declarative schema) is a Supabase layout too', () => {
+    const m = model({ 'supabase/schemas/documents.sql': 'SELECT 1;' });
+    assert.equal(m.supabase, true);
+    assert.equal(m.assumeUnknownOwnerBypassesRls, true);
+    assert.equal(model({ 'db/schemas/documents.sql': 'SELECT 1;' }).supabase, false);
+  });
   test('ok: setting false overrides auto', () => {
     const m = model({ 'supabase/migrations/1.sql': 'SELECT 1;' }, { definerOwnerBypassesRls: 'false' });
     assert.equal(m.assumeUnknownOwnerBypassesRls, false);

@@ -21,7 +21,7 @@ export interface Config {
   /**
    * What to assume about the owner of a SECURITY DEFINER function or a table whose owner the
    * workspace does not show (the role that ran the migrations): whether it bypasses RLS.
-   * 'auto' = true for a Supabase layout (supabase/migrations/).
+   * 'auto' = true for a Supabase layout (supabase/migrations/ or supabase/schemas/).
    */
   definerOwnerBypassesRls: OwnerBypass;
 }

@@ -175,7 +175,7 @@ export interface Model {
   defaultExecuteRevoked?: Loc;
   /** every statement in replay order */
   statements: Array<{ file: ParsedFile; stmt: Statement }>;
-  /** the workspace looks like a Supabase project (supabase/migrations/) */
+  /** the workspace looks like a Supabase project (supabase/migrations/ or supabase/schemas/) */
   supabase: boolean;
   /** The owner of SECURITY DEFINER functions and tables with no known owner (the role that ran the migrations) is assumed to bypass RLS. */
   assumeUnknownOwnerBypassesRls: boolean;
@@ -194,6 +194,15 @@ const RLS_EVENT_KINDS: Record<string, RlsEvent['kind']> = {
   AT_ForceRowSecurity: 'force',
   AT_NoForceRowSecurity: 'no-force',
 };
+
+/**
+ * A file of a Supabase project: its migrations (supabase/migrations/) or its declarative
+ * schema (supabase/schemas/, from which `supabase db diff` writes migrations). Both are run on
+ * the Supabase database as postgres, which has BYPASSRLS.
+ */
+export function isSupabaseLayout(file: string): boolean {
+  return /(^|[\\/])supabase[\\/](migrations|schemas)[\\/]/.test(file);
+}
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
@@ -239,7 +248,7 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
 
 export function buildModel(parsed: ParsedFile[], config: Config): Model {
   const files = migrationOrder(parsed);
-  const supabase = files.some((f) => /(^|[\\/])supabase[\\/]migrations[\\/]/.test(f.file));
+  const supabase = files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';

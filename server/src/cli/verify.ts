@@ -6,6 +6,7 @@ import { formatOutcome, verify } from '../verify/pglite.js';
 import { CliError, collectFiles, loadConfig, toDisplay, type LintOptions } from './run.js';
 import { readTextFile } from '../io/files.js';
 import { makePositionAt } from '../analysis/parse.js';
+import { isSupabaseLayout } from '../analysis/model.js';
 
 export async function lintVerify(options: LintOptions, format: 'text' | 'json'): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
@@ -17,7 +18,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json'):
     files.push({ file: toDisplay(options.cwd, abs), text: read.text });
   }
   files.sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true }));
-  const supabase = files.some((f) => /(^|\/)supabase\/migrations\//.test(f.file));
+  const supabase = files.some((f) => isSupabaseLayout(f.file));
   const result = await verify(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase });
   const texts = new Map(files.map((f) => [f.file, f.text]));
   const where = (file: string, offset: number) => {
