@@ -50,6 +50,7 @@ async function main() {
   console.log(`full lint:           ${ms(l.lintMs)}   (target ≤ 3000 ms)   findings: ${l.findings}`);
   console.log(`lint / parse ratio:  ${(l.lintMs / p.parseMs).toFixed(2)}        (target ≤ 1.3)`);
   console.log(`re-lint after edit:  ${ms(l.relintMs)} median of 21   (target ≤ 50 ms)`);
+  console.log(`  of which (medians): re-parse of the edited file ${ms(l.relintParts.parse)}, model replay ${ms(l.relintParts.model)}, rules ${ms(l.relintParts.rules)}`);
   console.log(`peak RSS (lint):     ${l.rssMb.toFixed(0)} MB      (target ≤ 300 MB; parse-only process: ${p.rssMb.toFixed(0)} MB)`);
   console.log('per-rule time (full lint):');
   for (const [id, t] of (l.timings as Array<[string, number]>).sort((a, b) => b[1] - a[1])) console.log(`  ${id.padEnd(40)} ${ms(t)}`);
