@@ -78,6 +78,11 @@ END $$;`;
     ['x text', "FOR r IN EXECUTE 'select ' || lower(x) LOOP END LOOP;"],
     ['text', "EXECUTE 'select ' || $1;"],
     ['x varchar', "EXECUTE 'select ' || x::text;"],
+    // only the assignment right before reaches the EXECUTE, but what it reads is its earlier value
+    ['x text', "v := 'select ' || x; v := v || ' limit 1'; EXECUTE v;"],
+    ['x text', "v := 'select ' || x; w := v; v := 'select 1'; EXECUTE w;"],
+    ['x text', "v := 'select 1'; EXECUTE v; IF true THEN v := 'select ' || x; END IF; EXECUTE v;"],
+    ['x text', "FOR i IN 1..2 LOOP EXECUTE v; v := 'select ' || x; END LOOP;"],
   ]) {
     assert.equal(reported(fn(params!, body!)), 1, body);
   }
@@ -93,8 +98,26 @@ END $$;`;
     ['x text', "v := 'select 1'; EXECUTE v;"],
     ['x text', "v := format('select %I', x); EXECUTE v;"],
     ['x text', "EXECUTE format('select 100%% %L', x);"],
+    ['x text', "v := 'select ' || x; RAISE NOTICE '%', v; v := format('select %I', x); EXECUTE v;"],
+    ['x text', "v := x; IF true THEN v := 'select 1'; EXECUTE v; END IF;"],
   ]) {
     assert.equal(reported(fn(params!, body!)), 0, body);
   }
   assert.equal(reported(fn('x text', "EXECUTE 'select ' || x;", 'SECURITY INVOKER')), 0);
+});
+
+test('ok: the message names what the reaching assignment is built from (w3labkr get_post_rank_by_views)', () => {
+  const text = `CREATE FUNCTION rank(username text, q text) RETURNS SETOF int LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE cmd text;
+BEGIN
+  IF q <> '' THEN
+    cmd := 'select 1 where ''' || username || ''' like ''%' || q || '%''';
+    RETURN QUERY EXECUTE cmd;
+  ELSE
+    cmd := 'select 1 where ''' || username || ''' <> ''''';
+    RETURN QUERY EXECUTE cmd;
+  END IF;
+END $$;`;
+  const mine = lintFiles([{ file: 'm.sql', text }], ID).mine;
+  assert.deepEqual(mine.map((f) => /built from (.*) without quoting/.exec(f.message)?.[1]), ['argument username, argument q', 'argument username']);
 });

@@ -26,6 +26,8 @@ function safeType(t: string): boolean {
 interface Dyn {
   query: string;
   kind: string;
+  /** The assignment of the statement just before it in the same list (it alone reaches it). */
+  prev?: { name: string; expr: string };
 }
 
 interface Analysis {
@@ -55,20 +57,29 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
         const def = v.default_val?.PLpgSQL_expr?.query;
         if (typeof def === 'string') a.assigns.set(v.refname, [...(a.assigns.get(v.refname) ?? []), def]);
       }
-      const visit = (n: Node) => {
-        if (Array.isArray(n)) return n.forEach(visit);
+      const q = (e: Node) => e?.PLpgSQL_expr?.query as string | undefined;
+      /** `name := expr` of an assignment statement to a variable. */
+      const assignment = (v: Node): { name: string; expr: string } | undefined => {
+        const text = q(v?.expr);
+        const name = names[v?.varno];
+        const m = text ? /^\s*[A-Za-z_][\w$]*\s*:?=\s*/.exec(text) : null;
+        return name && m ? { name, expr: text!.slice(m[0].length) } : undefined;
+      };
+      // Statements of a list run in order: an assignment right before a dynamic statement is
+      // the only one that reaches it (whatever loop the list is in).
+      const visit = (n: Node, before?: Node) => {
+        if (Array.isArray(n)) return n.forEach((x, i) => visit(x, n[i - 1]));
         if (!n || typeof n !== 'object') return;
+        const prev = before?.PLpgSQL_stmt_assign ? assignment(before.PLpgSQL_stmt_assign) : undefined;
         for (const k of Object.keys(n)) {
           const v = n[k];
-          const q = (e: Node) => e?.PLpgSQL_expr?.query as string | undefined;
-          if (k === 'PLpgSQL_stmt_dynexecute' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'EXECUTE' });
-          if (k === 'PLpgSQL_stmt_return_query' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'RETURN QUERY EXECUTE' });
-          if (k === 'PLpgSQL_stmt_open' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'OPEN … FOR EXECUTE' });
-          if (k === 'PLpgSQL_stmt_dynfors' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'FOR … IN EXECUTE' });
-          if (k === 'PLpgSQL_stmt_assign' && q(v?.expr)) {
-            const name = names[v.varno];
-            const m = /^\s*[A-Za-z_][\w$]*\s*:?=\s*/.exec(q(v.expr)!);
-            if (name && m) a.assigns.set(name, [...(a.assigns.get(name) ?? []), q(v.expr)!.slice(m[0].length)]);
+          if (k === 'PLpgSQL_stmt_dynexecute' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'EXECUTE', prev });
+          if (k === 'PLpgSQL_stmt_return_query' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'RETURN QUERY EXECUTE', prev });
+          if (k === 'PLpgSQL_stmt_open' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'OPEN … FOR EXECUTE', prev });
+          if (k === 'PLpgSQL_stmt_dynfors' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'FOR … IN EXECUTE', prev });
+          if (k === 'PLpgSQL_stmt_assign') {
+            const as = assignment(v);
+            if (as) a.assigns.set(as.name, [...(a.assigns.get(as.name) ?? []), as.expr]);
           }
           visit(v);
         }
@@ -98,6 +109,8 @@ interface Ctx {
   a: Analysis;
   /** variables being resolved (cycles) */
   active: Set<string>;
+  /** the one assignment that reaches the dynamic statement for this variable (its own expression only) */
+  reaching?: { name: string; expr: string };
 }
 
 /** The parameter or variable names whose unquoted text reaches the string (empty: safe). */
@@ -119,12 +132,19 @@ function taint(n: Node, c: Ctx): string[] {
       const vt = c.a.varTypes.get(fields[0]);
       if (vt !== undefined) {
         if (safeType(vt)) return [];
+        // the variables an assigned expression reads hold what they held at that assignment
+        const inner: Ctx = { ...c, reaching: undefined };
+        if (c.reaching && c.reaching.name === fields[0]) {
+          // the one reaching assignment; the variable itself in it (s := s || …) is its earlier value
+          const node = parseExpr(c.reaching.expr);
+          return node ? [...new Set(taint(node, inner))] : [];
+        }
         const assigned = c.a.assigns.get(fields[0]) ?? [];
         if (c.active.has(fields[0])) return [];
         c.active.add(fields[0]);
         const t = assigned.flatMap((e) => {
           const node = parseExpr(e);
-          return node ? taint(node, c) : [];
+          return node ? taint(node, inner) : [];
         });
         c.active.delete(fields[0]);
         return t.length ? [...new Set(t)] : [];
@@ -203,7 +223,7 @@ export const definerDynamicSql = defineRule({
         if (k >= 0) cursor = k + d.query.length;
         const node = parseExpr(d.query);
         if (!node) continue;
-        const sources = [...new Set(taint(node, ctx))];
+        const sources = [...new Set(taint(node, { ...ctx, reaching: d.prev }))];
         if (sources.length === 0) continue;
         const list = sources.map((s) => (ctx.params.has(s) || s.startsWith('$') ? `argument ${s}` : s)).join(', ');
         const direct = sources.length === 1 && ctx.params.has(sources[0]!) && sval(node.ColumnRef?.fields?.[0]) === sources[0] && node.ColumnRef.fields.length === 1;
