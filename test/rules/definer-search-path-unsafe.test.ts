@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'definer-search-path-unsafe';
@@ -115,4 +115,40 @@ test("ok (doc claim): a LANGUAGE sql body is checked with the function's own sea
       '42P01',
     );
   });
+});
+
+// Calibration (w3labkr generate_password(): SET search_path = public, reads no table, casts
+// random()::text): pg_temp is searched first for types too. A temporary domain named text shadows
+// pg_catalog.text, and its CHECK runs the caller's pg_temp function with the owner's rights: here
+// it reads a table only the owner can read. With pg_temp last the cast is pg_catalog.text.
+test('err: a function that reads no table is hijacked through a type: a temporary domain "text" runs the caller\'s code as the owner', async () => {
+  const { ws, mine } = lintFiles(
+    [{ file: 'm.sql', text: `CREATE FUNCTION generate_password() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+  RETURN md5(random()::text);
+END $$;` }],
+    ID,
+  );
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /pg_temp first for relations and types.*a table or type the function uses/);
+  const stolen = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q('SET ROLE app_owner');
+      await q(`CREATE TABLE owner_secret (x int); INSERT INTO owner_secret VALUES (42);
+        ${sql};
+        GRANT EXECUTE ON FUNCTION generate_password() TO authenticated`);
+      await q('RESET ROLE');
+      await q('SET ROLE authenticated');
+      const direct = await tryQuery(q, 'SELECT count(*) FROM owner_secret');
+      assert.equal(!direct.ok && direct.error.code, '42501', 'the caller cannot read the table itself');
+      await q(`CREATE FUNCTION pg_temp.steal(v pg_catalog.text) RETURNS boolean LANGUAGE sql AS
+        $$ SELECT pg_catalog.set_config('app.stolen', (SELECT pg_catalog.string_agg(x::pg_catalog.text, ',') FROM public.owner_secret), false) IS NOT NULL $$;
+        CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (pg_temp.steal(VALUE))`);
+      await q('SELECT generate_password()');
+      return (await q(`SELECT current_setting('app.stolen', true) AS s`))[0]!.s as string | null;
+    });
+  assert.equal(await stolen(sqlOf(ws)), '42', "the owner's table was read by the caller's code");
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.ok(!(await stolen(sqlOf(fixed))), 'with pg_temp last the cast resolves to pg_catalog.text');
 });

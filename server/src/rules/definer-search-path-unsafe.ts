@@ -60,9 +60,9 @@ export const definerSearchPathUnsafe = defineRule({
       report({
         ...s.loc,
         message:
-          `SECURITY DEFINER function ${f.signature}: ${what}. PostgreSQL searches pg_temp first for relations unless the search_path lists it, ` +
-          'so any role that can create temporary tables (PUBLIC can, by default) can shadow a table the function reads with a temp table of the same name ' +
-          `and change its answer, with the owner's rights (F3, T19). ` +
+          `SECURITY DEFINER function ${f.signature}: ${what}. PostgreSQL searches pg_temp first for relations and types unless the search_path lists it, ` +
+          'so any role that can create temporary objects (PUBLIC can, by default) can shadow a table or type the function uses with a temporary one of the same name: ' +
+          `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). ` +
           (why === 'one-quoted-list'
             ? 'Write the schemas as a list that ends with pg_temp (e.g. SET search_path = public, pg_temp).'
             : "Append pg_temp (e.g. SET search_path = public, pg_temp), or use SET search_path = '' with schema-qualified names."),
