@@ -229,8 +229,6 @@ function roleName(spec: Node): string {
   }
 }
 
-
-
 /**
  * Whether the migrations call Supabase's auth.uid()/auth.jwt()/auth.role(): they target a
  * Supabase database (e.g. migrations kept outside supabase/migrations/, perhaps with a local
