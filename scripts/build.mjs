@@ -37,6 +37,9 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   legalComments: 'none',
+  // smaller bundles (the .vsix ships two of them) with readable names in stack traces
+  minifyWhitespace: true,
+  minifySyntax: true,
   // jsonc-parser's UMD entry uses a dynamic require that bundlers cannot follow; its ESM
   // build bundles cleanly. (libpg-query must stay on its CJS entry: it finds its .wasm
   // through __dirname.)
