@@ -106,11 +106,24 @@ describe('exit codes and errors', () => {
     assert.match(r.stderr, /invalid config \.pg-rls-lint\.json: invalid JSON: .* at line \d+, column \d+/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
   });
-  test('err: non-UTF-8 file is named, exit 2', () => {
-    const dir = fixture({ 'bad.sql': Buffer.from([0x43, 0x52, 0xff, 0xfe, 0x0a]), 'ok.sql': NO_RLS });
+  test('err: an unreadable file (not UTF-8, binary) is named, exit 2, and the other files are still linted and reported', () => {
+    const dir = fixture({ 'bad.sql': Buffer.from([0x43, 0x52, 0xff, 0xfe, 0x0a]), 'bin.sql': Buffer.from([0x43, 0x00, 0x52]), 'ok.sql': NO_RLS });
     const r = run(dir, ['.']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /bad\.sql: not valid UTF-8/);
+    assert.match(r.stderr, /cannot lint bad\.sql: not valid UTF-8; the other files were linted/);
+    assert.match(r.stderr, /cannot lint bin\.sql: binary file \(contains NUL bytes\)/);
+    assert.match(r.stdout, /ok\.sql[\s\S]*rls-not-enabled/);
+    const json = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(json.unreadable.map((u: { path: string }) => u.path), ['bad.sql', 'bin.sql']);
+    assert.equal(json.files.find((f: { path: string }) => f.path === 'ok.sql').diagnostics[0].rule, 'rls-not-enabled');
+    const sarif = JSON.parse(run(dir, ['.', '--format', 'sarif']).stdout);
+    assert.equal(sarif.runs[0].invocations[0].executionSuccessful, false);
+    assert.equal(sarif.runs[0].invocations[0].toolExecutionNotifications.length, 2);
+    assert.equal(sarif.runs[0].results[0].ruleId, 'rls-not-enabled');
+    // commands that replay every file refuse to run without one
+    const m = run(dir, ['matrix', '.']);
+    assert.equal(m.code, 2);
+    assert.match(m.stderr, /cannot read bad\.sql: not valid UTF-8/);
   });
   test('err: unknown rule in --rule, unknown flag, bad format', () => {
     const dir = fixture({ '1.sql': NO_RLS });

@@ -100,6 +100,9 @@ export async function main(argv: string[]): Promise<number> {
     const text =
       format === 'json' ? formatJson(run) : format === 'sarif' ? formatSarif(run, version) : format === 'github' ? formatGithub(run) : formatText(run, color);
     if (text) process.stdout.write(`${text}\n`);
+    // the other files were linted and reported; the run still fails: a file went unchecked
+    for (const u of run.unreadable) process.stderr.write(`pg-rls-lint: cannot lint ${u.path}: ${u.reason}; the other files were linted\n`);
+    if (run.unreadable.length) return 2;
     const n = countFindings(run.files);
     if (n.errors > 0) return 1;
     if (maxWarnings !== undefined && n.warnings > maxWarnings) {

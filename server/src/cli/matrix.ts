@@ -3,8 +3,7 @@
 // analysis/matrix.ts (the editor's "Show RLS matrix" renders the same data as Markdown).
 import { rlsMatrix, type MatrixCell, type RlsMatrix } from '../analysis/matrix.js';
 import { initParser, Workspace } from '../engine/workspace.js';
-import { readTextFile } from '../io/files.js';
-import { CliError, collectFiles, loadConfig, toDisplay } from './run.js';
+import { collectFiles, loadConfig, readAllFiles } from './run.js';
 
 export interface MatrixOptions {
   paths: string[];
@@ -18,11 +17,7 @@ export async function matrixOf(options: MatrixOptions): Promise<RlsMatrix> {
   const files = await collectFiles(options.paths, options.cwd, config);
   await initParser();
   const ws = new Workspace(config);
-  for (const abs of files) {
-    const read = await readTextFile(abs);
-    if (!read.ok) throw new CliError(`cannot read ${toDisplay(options.cwd, abs)}: ${read.reason}`);
-    ws.setFile(toDisplay(options.cwd, abs), read.text);
-  }
+  for (const f of await readAllFiles(options.cwd, files)) ws.setFile(f.path, f.text);
   return rlsMatrix(ws.model());
 }
 

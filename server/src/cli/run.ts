@@ -32,6 +32,8 @@ export interface LintRun {
   /** files rewritten by --fix, and files left alone because they changed on disk */
   fixed: string[];
   skipped: string[];
+  /** files that could not be read (binary, not UTF-8, too large, no permission): not linted */
+  unreadable: Array<{ path: string; reason: string }>;
 }
 
 export const toDisplay = (cwd: string, abs: string) => {
@@ -86,15 +88,29 @@ export async function collectFiles(paths: string[], cwd: string, config: Config)
   return [...out];
 }
 
-export async function lint(options: LintOptions): Promise<LintRun> {
-  const config = await loadConfig(options.cwd, options.configPath, options.rules);
-  const absolute = await collectFiles(options.paths, options.cwd, config);
-  const files: LintedFile[] = [];
+/** Reads the files; those that cannot be read are returned apart, with the reason. */
+export async function readFiles(cwd: string, absolute: string[]): Promise<{ files: Array<{ path: string; absolute: string; text: string }>; unreadable: LintRun['unreadable'] }> {
+  const files: Array<{ path: string; absolute: string; text: string }> = [];
+  const unreadable: LintRun['unreadable'] = [];
   for (const abs of absolute) {
     const read = await readTextFile(abs);
-    if (!read.ok) throw new CliError(`cannot lint ${toDisplay(options.cwd, abs)}: ${read.reason}`);
-    files.push({ path: toDisplay(options.cwd, abs), absolute: abs, text: read.text, findings: [] });
+    if (read.ok) files.push({ path: toDisplay(cwd, abs), absolute: abs, text: read.text });
+    else unreadable.push({ path: toDisplay(cwd, abs), reason: read.reason });
   }
+  return { files, unreadable };
+}
+
+/** For commands that need every file (a replay with one missing would mislead): the first unreadable one is an error. */
+export async function readAllFiles(cwd: string, absolute: string[]): Promise<Array<{ path: string; absolute: string; text: string }>> {
+  const { files, unreadable } = await readFiles(cwd, absolute);
+  if (unreadable.length) throw new CliError(`cannot read ${unreadable[0]!.path}: ${unreadable[0]!.reason}`);
+  return files;
+}
+
+export async function lint(options: LintOptions): Promise<LintRun> {
+  const config = await loadConfig(options.cwd, options.configPath, options.rules);
+  const read = await readFiles(options.cwd, await collectFiles(options.paths, options.cwd, config));
+  const files: LintedFile[] = read.files.map((f) => ({ ...f, findings: [] }));
   await initParser();
   const ws = new Workspace(config);
   for (const f of files) ws.setFile(f.path, f.text);
@@ -129,7 +145,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const result = ws.lint();
   for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
   files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
-  return { files, config, fixed: [...fixed], skipped: [...skipped] };
+  return { files, config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable };
 }
 
 /**

@@ -3,20 +3,14 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { formatOutcome, verify } from '../verify/pglite.js';
-import { CliError, collectFiles, loadConfig, toDisplay, type LintOptions } from './run.js';
-import { readTextFile } from '../io/files.js';
+import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout } from '../analysis/model.js';
 
 export async function lintVerify(options: LintOptions, format: 'text' | 'json'): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const absolute = await collectFiles(options.paths, options.cwd, config);
-  const files: Array<{ file: string; text: string }> = [];
-  for (const abs of absolute) {
-    const read = await readTextFile(abs);
-    if (!read.ok) throw new CliError(`cannot read ${toDisplay(options.cwd, abs)}: ${read.reason}`);
-    files.push({ file: toDisplay(options.cwd, abs), text: read.text });
-  }
+  const files = (await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text }));
   files.sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true }));
   const supabase = files.some((f) => isSupabaseLayout(f.file));
   const result = await verify(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase });

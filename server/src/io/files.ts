@@ -92,13 +92,13 @@ export async function readTextFile(path: string): Promise<ReadResult> {
     return { ok: false, missing: code === 'ENOENT' || code === 'ENOTDIR', reason: (e as Error)?.message ?? String(e) };
   }
   if (bytes.length > MAX_FILE_BYTES) {
-    return { ok: false, missing: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB, skipped` };
+    return { ok: false, missing: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` };
   }
-  if (bytes.includes(0)) return { ok: false, missing: false, reason: 'binary file (contains NUL bytes), skipped' };
+  if (bytes.includes(0)) return { ok: false, missing: false, reason: 'binary file (contains NUL bytes)' };
   try {
     return { ok: true, text: utf8.decode(bytes) };
   } catch {
-    return { ok: false, missing: false, reason: 'not valid UTF-8, skipped' };
+    return { ok: false, missing: false, reason: 'not valid UTF-8' };
   }
 }
 

@@ -331,7 +331,7 @@ export class PgRlsLintServer {
         if (this.doc(id)) return;
         if (r.ok) project.ws.setFile(id, r.text);
         else {
-          if (!r.missing) this.log(`${path}: ${r.reason}`);
+          if (!r.missing) this.log(`${path}: ${r.reason}, not linted`);
           project.ws.removeFile(id);
         }
       } else {
@@ -455,7 +455,7 @@ export class PgRlsLintServer {
     if (r.ok) {
       project.ws.setFile(id, r.text);
     } else {
-      if (!r.missing) this.log(`${path}: ${r.reason}`);
+      if (!r.missing) this.log(`${path}: ${r.reason}, not linted`);
       project.ws.removeFile(id);
     }
   }

@@ -17,6 +17,8 @@ export function toJson(run: LintRun) {
         })),
       })),
     })),
+    /** files that could not be read, so were not linted (the exit code is 2) */
+    unreadable: run.unreadable,
   };
 }
 

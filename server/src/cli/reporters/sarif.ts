@@ -28,6 +28,21 @@ export function toSarif(run: LintRun, version: string) {
           },
         },
         columnKind: 'utf16CodeUnits',
+        // files that could not be read were not linted: the run is not a clean bill of health
+        ...(run.unreadable.length
+          ? {
+              invocations: [
+                {
+                  executionSuccessful: false,
+                  toolExecutionNotifications: run.unreadable.map((u) => ({
+                    level: 'error',
+                    message: { text: `cannot lint ${u.path}: ${u.reason}` },
+                    locations: [{ physicalLocation: { artifactLocation: { uri: u.path } } }],
+                  })),
+                },
+              ],
+            }
+          : {}),
         results: run.files.flatMap((f) =>
           f.findings.map((d) => ({
             ruleId: d.rule,
