@@ -4,6 +4,7 @@
 import { rlsMatrix, type MatrixCell, type RlsMatrix } from '../analysis/matrix.js';
 import { initParser, Workspace } from '../engine/workspace.js';
 import { collectFiles, loadConfig, readAllFiles } from './run.js';
+import { counted } from './words.js';
 
 export interface MatrixOptions {
   paths: string[];
@@ -40,7 +41,7 @@ export function cellText(c: MatrixCell): string {
 
 export function formatMatrixText(m: RlsMatrix): string {
   if (m.tables.length === 0) return 'No tables.';
-  const out: string[] = [`RLS matrix: ${m.tables.length} table${m.tables.length === 1 ? '' : 's'} × ${m.roles.length} role${m.roles.length === 1 ? '' : 's'} × ${m.commands.length} commands`, LEGEND];
+  const out: string[] = [`RLS matrix: ${counted(m.tables.length, 'table')} × ${counted(m.roles.length, 'role')} × ${counted(m.commands.length, 'command')}`, LEGEND];
   const roleLabel = (r: string) => (r === 'public' ? 'PUBLIC' : r);
   for (const row of m.tables) {
     const state = row.rlsEnabled ? `RLS on, ${row.rlsForced ? 'forced' : 'not forced'}` : 'RLS off';

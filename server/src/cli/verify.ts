@@ -6,6 +6,7 @@ import { formatOutcome, verify } from '../verify/pglite.js';
 import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout } from '../analysis/model.js';
+import { counted } from './words.js';
 
 export async function lintVerify(options: LintOptions, format: 'text' | 'json'): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
@@ -36,7 +37,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json'):
       ),
     };
   }
-  const lines = [`verified on ${result.pgVersion}: ${files.length} files`];
+  const lines = [`verified on ${result.pgVersion}: ${counted(files.length, 'file')}`];
   for (const e of result.statementErrors) {
     const w = where(e.file, e.offset);
     lines.push(`${e.file}:${w.line}:${w.column}  ${e.code} ${e.message}`);
@@ -44,6 +45,6 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json'):
   if (result.probes.length) lines.push('', 'probes (each in a rolled-back transaction):');
   for (const p of result.probes) lines.push(`  ${formatOutcome(p)}`);
   if (result.timedOut) lines.push('', 'time budget exhausted: the remaining statements or probes were not run');
-  lines.push('', exitCode ? `✖ ${result.statementErrors.length} statement errors, ${failing.length} failing probes (recursion)` : '✔ migrations replay cleanly and no probe recurses');
+  lines.push('', exitCode ? `✖ ${counted(result.statementErrors.length, 'statement error')}, ${counted(failing.length, 'failing probe')} (recursion)` : '✔ migrations replay cleanly and no probe recurses');
   return { text: lines.join('\n'), exitCode };
 }

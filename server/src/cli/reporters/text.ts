@@ -1,5 +1,6 @@
 // eslint "stylish"-like output: grouped by file, `line:col  severity  message  rule`.
 import { countFindings, type LintRun } from '../run.js';
+import { counted } from '../words.js';
 
 export function formatText(run: LintRun, color: boolean): string {
   const c = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -18,9 +19,9 @@ export function formatText(run: LintRun, color: boolean): string {
   const total = n.errors + n.warnings + n.infos;
   for (const p of run.fixed) lines.push(`fixed: ${p}`);
   for (const p of run.skipped) lines.push(c('33', `not fixed (changed on disk during the run): ${p}`));
-  if (total === 0) lines.push(c('32', `✔ no problems in ${run.files.length} file${run.files.length === 1 ? '' : 's'}`));
+  if (total === 0) lines.push(c('32', `✔ no problems in ${counted(run.files.length, 'file')}`));
   else {
-    lines.push(c(n.errors ? '31' : '33', `✖ ${total} problem${total === 1 ? '' : 's'} (${n.errors} error${n.errors === 1 ? '' : 's'}, ${n.warnings} warning${n.warnings === 1 ? '' : 's'}, ${n.infos} info) in ${run.files.length} files`));
+    lines.push(c(n.errors ? '31' : '33', `✖ ${counted(total, 'problem')} (${counted(n.errors, 'error')}, ${counted(n.warnings, 'warning')}, ${n.infos} info) in ${counted(run.files.length, 'file')}`));
     if (n.fixable) lines.push(`  ${n.fixable} fixable with --fix`);
   }
   return lines.join('\n');
