@@ -38,15 +38,19 @@ function installed(pkg) {
 export function ensureAptPackages(log) {
   const missing = APT_PACKAGES.filter((p) => !installed(p));
   if (missing.length === 0) return [];
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    throw new EnvironmentError(`missing Debian packages ${missing.join(' ')} and not root: run \`sudo apt-get install -y ${missing.join(' ')}\``);
+  // as root, or through passwordless sudo (a CI user that is not root)
+  const root = typeof process.getuid !== 'function' || process.getuid() === 0;
+  if (!root && run('sudo', ['-n', 'true']).status !== 0) {
+    throw new EnvironmentError(`missing Debian packages ${missing.join(' ')} and not root (no passwordless sudo): run \`sudo apt-get install -y ${missing.join(' ')}\``);
   }
-  log(`apt-get install ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const timeout = 10 * 60_000;
-  const upd = run('apt-get', ['update', '-qq'], { env, timeout });
+  const apt = (args) =>
+    root ? run('apt-get', args, { env, timeout }) : run('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], { env, timeout });
+  log(`${root ? '' : 'sudo '}apt-get install ${missing.join(' ')}`);
+  const upd = apt(['update', '-qq']);
   if (upd.status !== 0) throw new EnvironmentError(`apt-get update failed (exit ${upd.status}):\n${tail(upd.out)}`);
-  const inst = run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env, timeout });
+  const inst = apt(['install', '-y', '-qq', '--no-install-recommends', ...missing]);
   if (inst.status !== 0) throw new EnvironmentError(`apt-get install ${missing.join(' ')} failed (exit ${inst.status}):\n${tail(inst.out)}`);
   const still = missing.filter((p) => !installed(p));
   if (still.length) throw new EnvironmentError(`apt-get did not install ${still.join(' ')}`);
