@@ -195,3 +195,60 @@ END $$;`,
     assert.deepEqual(m.tables.get('public.t')!.policies.map((p) => p.name), ['p']);
   });
 });
+
+describe('rollback sections of two-way migration files are not replayed', () => {
+  test('ok: dbmate -- migrate:down, goose -- +goose Down, sql-migrate -- +migrate Down', () => {
+    const m = model({
+      '1_dbmate.sql': `-- migrate:up
+CREATE TABLE a (id int);
+ALTER TABLE a ENABLE ROW LEVEL SECURITY;
+-- migrate:down
+ALTER TABLE a DISABLE ROW LEVEL SECURITY;
+DROP TABLE a;`,
+      '2_goose.sql': `-- +goose Up
+-- +goose StatementBegin
+CREATE TABLE b (id int);
+-- +goose StatementEnd
+-- +goose Down
+DROP TABLE b;`,
+      '3_sql_migrate.sql': `-- +migrate Up
+CREATE TABLE c (id int);
+-- +migrate Down
+DROP TABLE c;`,
+    });
+    assert.equal(m.tables.get('public.a')?.rlsEnabled, true);
+    assert.ok(m.tables.has('public.b'));
+    assert.ok(m.tables.has('public.c'));
+    assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt').length, 0);
+  });
+  test('ok: a marker inside a function body or string is no marker', () => {
+    const m = model({
+      '1.sql': `CREATE TABLE a (id int);
+CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $$
+-- migrate:down
+SELECT 'x'
+$$;
+DROP TABLE a;`,
+    });
+    assert.equal(m.tables.has('public.a'), false);
+  });
+});
+
+describe('CREATE TABLE IF NOT EXISTS', () => {
+  test('ok: an existing table keeps its RLS state, policies and owner; a new one is created', () => {
+    const m = model({
+      '1.sql': `CREATE TABLE t (id int);
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON t USING (true);
+ALTER TABLE t OWNER TO app_owner;`,
+      '2.sql': `CREATE TABLE IF NOT EXISTS t (id int, x int);
+CREATE TABLE IF NOT EXISTS u (id int);`,
+    });
+    const t = m.tables.get('public.t')!;
+    assert.equal(t.rlsEnabled, true);
+    assert.deepEqual(t.policies.map((p) => p.name), ['p']);
+    assert.equal(t.owner?.role, 'app_owner');
+    assert.equal(t.created.file, '1.sql');
+    assert.ok(m.tables.has('public.u'));
+  });
+});

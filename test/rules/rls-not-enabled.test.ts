@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'rls-not-enabled';
@@ -59,4 +59,19 @@ test('err: a name with quoted parts is reported and fixed whole (supabase-cache-
   const fixed = applyFix(ws, mine[0]!);
   assert.match(sqlOf(fixed), /ALTER TABLE "public"\."address_book" ENABLE ROW LEVEL SECURITY;\nALTER TABLE "public"\."address_book" FORCE ROW LEVEL SECURITY;/);
   assert.equal(findingsOf(fixed, ID).length, 0);
+});
+
+test('ok: a later CREATE TABLE IF NOT EXISTS of the table only gives a NOTICE: RLS stays on (Valid example 4)', async () => {
+  const { ex, mine } = lintDocExample(ID, 'valid', 3);
+  assert.equal(mine.length, 0);
+  assert.match(ex.sql, /CREATE TABLE IF NOT EXISTS invoices/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asOwner(q, ex.sql);
+    await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}'); GRANT SELECT ON invoices TO authenticated; SET ROLE authenticated`);
+    assert.equal(await count(q, 'invoices'), 0, 'RLS on and no policy: nothing');
+    await q('RESET ROLE');
+    const [r] = await q(`SELECT relrowsecurity AS on, relforcerowsecurity AS forced FROM pg_class WHERE relname = 'invoices'`);
+    assert.deepEqual({ ...r }, { on: true, forced: true });
+  });
 });

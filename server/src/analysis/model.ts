@@ -244,6 +244,36 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
   return false;
 }
 
+/**
+ * The rollback sections of a migration file that keeps both directions in one file: from
+ * `-- migrate:down` (dbmate), `-- +goose Down` (goose) or `-- +migrate Down` (sql-migrate)
+ * to the next up marker or the end. Migrating up never runs them, so they are no part of
+ * the schema the migrations build. A marker counts only as a comment between statements.
+ */
+const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
+const rollbackCache = new WeakMap<ParsedFile, Array<{ start: number; end: number }>>();
+export function rollbackSections(file: ParsedFile): Array<{ start: number; end: number }> {
+  let sections = rollbackCache.get(file);
+  if (sections) return sections;
+  sections = [];
+  if (/migrate|goose/i.test(file.text)) {
+    let downFrom: number | undefined;
+    for (const m of file.text.matchAll(MIGRATION_MARKER)) {
+      const at = m.index!;
+      if (file.statements.some((s) => s.start <= at && at < s.end)) continue; // inside a statement or a body
+      const down = (m[1] ?? m[2])!.toLowerCase() === 'down';
+      if (down && downFrom === undefined) downFrom = at;
+      else if (!down && downFrom !== undefined) {
+        sections.push({ start: downFrom, end: at });
+        downFrom = undefined;
+      }
+    }
+    if (downFrom !== undefined) sections.push({ start: downFrom, end: file.text.length });
+  }
+  rollbackCache.set(file, sections);
+  return sections;
+}
+
 export function buildModel(parsed: ParsedFile[], config: Config): Model {
   const files = migrationOrder(parsed);
   const supabase = files.some((f) => isSupabaseLayout(f.file));
@@ -377,15 +407,24 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
     return t;
   };
 
+  const relationExists = (rv: Node): boolean => {
+    const k = key([rv?.schemaname, rv?.relname]);
+    return tables.has(k) || views.has(k);
+  };
+
   for (const file of files) {
     let currentRole: string | undefined;
+    const rollback = rollbackSections(file);
     for (const stmt of file.statements) {
+      if (rollback.length && rollback.some((r) => r.start <= stmt.start && stmt.start < r.end)) continue;
       statements.push({ file, stmt });
       const n = stmt.node;
       const here = memoStmt(stmt, 'loc', () => locOf(file, stmt.start, stmt.end));
       try {
         switch (stmt.kind) {
           case 'CreateStmt': {
+            // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its RLS state, policies and grants
+            if (n.if_not_exists && relationExists(n.relation)) break;
             const shape = memoStmt(stmt, `table:${defaultSchema}`, () => tableShape(n, here));
             const t = addTable(file, stmt, n.relation, { partitioned: shape.partitioned, columns: shape.columns.slice(), keys: shape.keys.slice(), parents: shape.parents.slice() });
             if (currentRole) t.owner = { role: currentRole };
@@ -394,6 +433,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
           case 'CreateTableAsStmt': {
             const into = n.into?.rel;
             if (!into) break;
+            if (n.if_not_exists && relationExists(into)) break;
             if (n.objtype === 'OBJECT_MATVIEW') {
               addView(file, stmt, into, n.query, [], true);
               if (currentRole) views.get(key([into.schemaname, into.relname]))!.owner = { role: currentRole };
