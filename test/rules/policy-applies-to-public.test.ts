@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-applies-to-public';
@@ -52,4 +52,17 @@ for (const n of [0, 1]) {
 test('err: a policy on a table the migrations do not create (storage.objects) is reported and fixable', () => {
   const { ws, finding } = invalidFinding(ID, 2);
   assert.match(sqlOf(applyFix(ws, finding)), /FOR SELECT TO authenticated USING \(bucket_id = 'avatars'\)/);
+});
+
+test('err: the message names anon only where the workspace has it (fg-core: a tenant policy without TO, no Supabase)', () => {
+  const sql = `CREATE TABLE docs (id int, tenant_id text);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_tenant ON docs USING (tenant_id = (select current_setting('app.tenant_id', true)));`;
+  const plain = lintFiles([{ file: 'migrations/0001_docs.sql', text: sql }], 'policy-applies-to-public').mine;
+  assert.equal(plain.length, 1);
+  assert.match(plain[0]!.message, /every role — including any role created later — that has a grant/);
+  const postgrest = lintFiles([{ file: 'migrations/0001_docs.sql', text: `CREATE ROLE anon NOLOGIN;\n${sql}` }], 'policy-applies-to-public').mine;
+  assert.match(postgrest[0]!.message, /including anon and any role created later/);
+  const supabase = lintFiles([{ file: 'supabase/migrations/0001_docs.sql', text: sql }], 'policy-applies-to-public').mine;
+  assert.match(supabase[0]!.message, /including Supabase's anon and any role created later/);
 });

@@ -56,6 +56,8 @@ export const policyAppliesToPublic = defineRule({
     sources: ['supabase RLS guide: specify roles with TO'],
   },
   check({ model, report }) {
+    const anonRole = model.roles.get('anon');
+    const anon = anonRole ? (anonRole.declared ? 'anon and ' : "Supabase's anon and ") : '';
     for (const p of model.policies) {
       if (!p.permissive || !p.roles.includes('public')) continue;
       const t = model.tables.get(p.table);
@@ -65,7 +67,7 @@ export const policyAppliesToPublic = defineRule({
         ...p.nameLoc,
         message:
           `Policy "${p.name}" on ${p.table} ${p.implicitPublic ? 'has no TO clause, so it applies to PUBLIC' : 'is TO PUBLIC'}: ` +
-          "every role — including Supabase's anon and any role created later — that has a grant on the table gets the rows it admits. " +
+          `every role — including ${anon}any role created later — that has a grant on the table gets the rows it admits. ` +
           'Name the roles that need it with TO (e.g. TO authenticated).',
         fixes: fix ? [{ title: fix.title, kind: 'unsafe', edits: fix.edits }] : [],
       });

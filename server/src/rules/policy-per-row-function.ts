@@ -22,7 +22,7 @@ export const policyPerRowFunction = defineRule({
     category: 'performance',
     fixKind: 'safe',
     guards:
-      'A STABLE call that does not depend on the row is still evaluated for each row a scan filters; wrapped in a scalar sub-select it becomes an InitPlan evaluated once per statement (measured 152 ms → 11 ms on 200,000 rows).',
+      'A STABLE call that does not depend on the row is still evaluated for each row a scan filters; wrapped in a scalar sub-select it becomes an InitPlan evaluated once per statement (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).',
     sources: ['splinter 0003 auth_rls_initplan'],
   },
   check({ model, report }) {
@@ -64,7 +64,7 @@ export const policyPerRowFunction = defineRule({
         message:
           `Policy "${p.name}" on ${p.table} calls ${describe(first, text)} in its USING outside any sub-select${more}: its value is the same for every row, ` +
           'but PostgreSQL evaluates it again for each row a scan filters with the policy (the plan shows it in the Filter). ' +
-          `Wrapped in a scalar sub-select, (select ${nameOf(first, text).text}(${(first.node.args ?? []).length ? '…' : ''})), it is evaluated once per statement as an InitPlan (measured: 152 ms → 11 ms on 200,000 rows).${recursionNote}`,
+          `Wrapped in a scalar sub-select, (select ${nameOf(first, text).text}(${(first.node.args ?? []).length ? '…' : ''})), it is evaluated once per statement as an InitPlan (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).${recursionNote}`,
         fixes,
       });
     }
