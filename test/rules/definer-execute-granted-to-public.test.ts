@@ -122,3 +122,31 @@ test('ok: a trigger function is not reported: PostgreSQL refuses to call it dire
     await expectPgError(q('SELECT stamp_audit()'), '0A000', 'trigger functions can only be called as triggers');
   });
 });
+
+test('err: in a schema of its own the message names USAGE on it: a role without USAGE gets 42501, one granted USAGE calls it (postgrest-starter-kit: settings.get)', async () => {
+  const sql = `CREATE SCHEMA settings;
+CREATE TABLE settings.secrets (key text PRIMARY KEY, value text NOT NULL);
+CREATE FUNCTION settings.get(text) RETURNS text AS $$
+  SELECT value FROM settings.secrets WHERE key = $1
+$$ SECURITY DEFINER STABLE LANGUAGE sql SET search_path = settings, pg_temp;`;
+  const { mine } = lintFiles([{ file: 'db/settings.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /so every role that has USAGE on schema settings \(PUBLIC has it only on public unless granted\) can call it directly/);
+  const plain = lintDocExample(ID, 'invalid', 0).mine[0]!;
+  assert.match(plain.message, /so every role can call it directly/, 'a function in public: every role');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(sql);
+    await q(`INSERT INTO settings.secrets VALUES ('jwt_secret', 's3cret')`);
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, `SELECT settings.get('jwt_secret') AS v`);
+    assert.equal(!r.ok && r.error.code, '42501', 'EXECUTE through PUBLIC, but no USAGE on the schema');
+    assert.match(!r.ok ? r.error.message : '', /permission denied for schema settings/);
+  });
+  await inRollback(db, async (q) => {
+    await q(sql);
+    await q(`INSERT INTO settings.secrets VALUES ('jwt_secret', 's3cret'); GRANT USAGE ON SCHEMA settings TO anon`);
+    await q('SET ROLE anon');
+    assert.equal((await q(`SELECT settings.get('jwt_secret') AS v`))[0]!.v, 's3cret', 'with USAGE: the owner’s answer');
+  });
+});

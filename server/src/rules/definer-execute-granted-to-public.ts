@@ -101,7 +101,7 @@ export const definerExecuteGrantedToPublic = defineRule({
         ...at,
         message:
           `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by PUBLIC: functions are executable by PUBLIC unless that is revoked, ` +
-          `so every role can call it directly and get answers computed with its owner's rights, e.g. about other tenants (T22). ` +
+          `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly and get answers computed with its owner's rights, e.g. about other tenants (T22). ` +
           (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
           (needPublic
             ? `Policy ${needPublic.policy} applies to PUBLIC and calls it, so every role needs EXECUTE: give that policy roles (TO …) first, then revoke. `
