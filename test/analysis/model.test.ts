@@ -221,6 +221,23 @@ DROP TABLE c;`,
     assert.ok(m.tables.has('public.c'));
     assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt').length, 0);
   });
+  test('ok: rollback files are parsed but not replayed (golang-migrate/sqlx .down.sql, diesel down.sql, Flyway U__ undo)', () => {
+    const m = model({
+      'migrations/000001_todos.up.sql': 'CREATE TABLE todos (id int);\nALTER TABLE todos ENABLE ROW LEVEL SECURITY;',
+      'migrations/000001_todos.down.sql': 'ALTER TABLE todos DISABLE ROW LEVEL SECURITY;\nDROP TABLE todos;',
+      'migrations/000002_notes.down.sql': 'DROP TABLE notes;',
+      'migrations/000002_notes.up.sql': 'CREATE TABLE notes (id int);',
+      'diesel/2024-01-01-000000_x/down.sql': 'DROP TABLE notes;',
+      'diesel/2024-01-01-000000_x/up.sql': 'CREATE TABLE x (id int);',
+      'flyway/U3__undo.sql': 'DROP TABLE x;',
+      'migrations/0003_slowdown.sql': 'CREATE TABLE slowdown (id int);',
+    });
+    assert.equal(m.tables.get('public.todos')?.rlsEnabled, true);
+    assert.ok(m.tables.has('public.notes'));
+    assert.ok(m.tables.has('public.x'));
+    assert.ok(m.tables.has('public.slowdown'));
+    assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt' || s.stmt.kind === 'AlterTableStmt' && /down/.test(s.file.file)).length, 0);
+  });
   test('ok: a marker inside a function body or string is no marker', () => {
     const m = model({
       '1.sql': `CREATE TABLE a (id int);

@@ -250,13 +250,24 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
  * to the next up marker or the end. Migrating up never runs them, so they are no part of
  * the schema the migrations build. A marker counts only as a comment between statements.
  */
+/**
+ * A file that only rolls a migration back: `…down.sql` beside its `…up.sql` (golang-migrate,
+ * sqlx, diesel's `down.sql`) or a Flyway undo migration (`U<version>__<name>.sql`). It is
+ * parsed (a syntax error is still reported) but not replayed.
+ */
+export function isRollbackFile(file: string): boolean {
+  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+  return /(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base);
+}
+
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
 const rollbackCache = new WeakMap<ParsedFile, Array<{ start: number; end: number }>>();
 export function rollbackSections(file: ParsedFile): Array<{ start: number; end: number }> {
   let sections = rollbackCache.get(file);
   if (sections) return sections;
   sections = [];
-  if (/migrate|goose/i.test(file.text)) {
+  if (isRollbackFile(file.file)) sections.push({ start: 0, end: file.text.length });
+  else if (/migrate|goose/i.test(file.text)) {
     let downFrom: number | undefined;
     for (const m of file.text.matchAll(MIGRATION_MARKER)) {
       const at = m.index!;
