@@ -241,6 +241,124 @@ describe('suppression comments', () => {
   });
 });
 
+describe('while a statement is being typed (see typing.test.ts)', () => {
+  const errorsOf = (p: ParsedFile) => p.errors.map((e) => [e.message, p.text.slice(e.start, e.end)]);
+  const texts = (p: ParsedFile) => p.statements.map((s) => textOf(p, s));
+
+  test('ok: a UTF-8 byte order mark at the start is ignored, as psql does', () => {
+    const p = parseFile('a.sql', '\ufeff-- 日本語\r\nCREATE TABLE t (id int);\r\nCREATE TABLE u (id int)');
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(texts(p), ['CREATE TABLE t (id int)', 'CREATE TABLE u (id int)']);
+  });
+
+  test('err: an unterminated block comment is PostgreSQL\'s error (it was silently dropped with what followed)', () => {
+    for (const comment of ['/* oops', '/* oops /* nested */ still open']) {
+      const p = parseFile('a.sql', `CREATE TABLE a (id int);\n${comment}\nCREATE TABLE b (id int);`);
+      assert.equal(p.errors.length, 1, comment);
+      assert.match(p.errors[0]!.message, /^unterminated \/\* comment/);
+      assert.equal(p.positionAt(p.errors[0]!.start).line, 1);
+      assert.deepEqual(kinds(p), ['CreateStmt']); // psql, too, reads the rest as the comment
+    }
+  });
+
+  test('err: a -- comment ends at a carriage return, as in PostgreSQL (CR-only line endings)', () => {
+    // the lexer ran the comment to the next line feed: the broken statement and the rest vanished without an error
+    const p = parseFile('a.sql', 'CREATE TABLE a (id int);\r-- c\rSELEC 1;\rCREATE TABLE b (id int);');
+    assert.deepEqual(errorsOf(p), [['syntax error at or near "SELEC"', 'SELEC']]);
+    assert.deepEqual(texts(p), ['CREATE TABLE a (id int)', 'CREATE TABLE b (id int)']);
+    const q = parseFile('a.sql', '-- pg-rls-lint-disable-next-line rls-not-enabled\rCREATE TABLE a (id int);\r-- rls-not-forced');
+    assert.deepEqual([...q.disabledLines.get(1)!], ['rls-not-enabled']);
+  });
+
+  test('err: "end of input" after a non-ASCII name does not split a surrogate pair', () => {
+    const text = 'CREATE TABLE a (id int);\nGRANT SELECT ON 表😀';
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(errorsOf(p), [['syntax error at end of input', '表😀']]);
+    const body = 'CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$😀 BEGIN RETURN 1; END $$;';
+    assert.deepEqual(errorsOf(parseFile('a.sql', body)), [['in PL/pgSQL body: syntax error at or near "😀"', '😀']]);
+  });
+
+  test('err: a statement without its semicolon is one error at the next statement, which is still parsed', () => {
+    const text = 'CREATE POLICY p ON t USING (true)\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE TABLE u (id int);';
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(errorsOf(p), [['syntax error at or near "ALTER"', 'ALTER']]);
+    assert.deepEqual(texts(p), ['ALTER TABLE t ENABLE ROW LEVEL SECURITY', 'CREATE TABLE u (id int)']);
+  });
+
+  test('err: a half-typed statement is one error; the statements on the next lines are still parsed', () => {
+    const p = parseFile('a.sql', 'CREATE TABLE a (id int);\nCREATE POLI\nCREATE TABLE b (id int);\nCREATE TABLE c (id int);');
+    assert.deepEqual(errorsOf(p), [['syntax error at or near "POLI"', 'POLI']]);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CreateStmt', 'CreateStmt']);
+    // `x.` takes the keyword of the next line as a column name: the error is the text's own
+    const q = parseFile('a.sql', 'CREATE POLICY p ON t USING (auth.\nCREATE TABLE b (id int);');
+    assert.deepEqual(errorsOf(q), [['syntax error at end of input', 'auth']]);
+    assert.deepEqual(texts(q), ['CREATE TABLE b (id int)']);
+  });
+
+  test('err: a body whose closing $$ is not typed yet is one error; later bodies and statements are still parsed', () => {
+    // the `$$` being typed pairs with the next body's opening `$$`: every later body was turned inside out
+    const text = [
+      'CREATE TABLE a (id int);',
+      'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$',
+      '  SELECT 1',
+      'CREATE FUNCTION g() RETURNS int LANGUAGE plpgsql AS $$',
+      'BEGIN',
+      '  RETURN (SELECT count(*) FROM a);',
+      'END $$;',
+      'DO $$ BEGIN PERFORM g(); END $$;',
+      'CREATE TABLE c (id int);',
+    ].join('\n');
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(errorsOf(p), [['unterminated dollar-quoted string at or near "$$\n  SELECT 1"', '$$']]);
+    assert.equal(p.positionAt(p.errors[0]!.start).line, 1);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CreateFunctionStmt', 'DoStmt', 'CreateStmt']);
+    assert.equal(p.statements[1]!.body!.statements[0]!.kind, 'SelectStmt');
+    // a tag that never closes
+    const q = parseFile('a.sql', 'DO $body$\nBEGIN\nCREATE TABLE c (id int);\nCREATE TABLE d (id int);');
+    assert.deepEqual(errorsOf(q), [['unterminated dollar-quoted string at or near "$body$\nBEGIN"', '$body$']]);
+    assert.deepEqual(texts(q), ['CREATE TABLE c (id int)', 'CREATE TABLE d (id int)']);
+  });
+
+  test('err: BEGIN ATOMIC without its END is one error; the statements after it are still parsed', () => {
+    const text = 'CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1;\nCREATE TABLE c (id int);\nCREATE FUNCTION g() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 2; END;';
+    const p = parseFile('a.sql', text);
+    assert.equal(p.errors.length, 1);
+    assert.match(p.errors[0]!.message, /end of input/);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CreateFunctionStmt']);
+  });
+
+  test('err: after an unclosed parenthesis, COPY … FROM stdin data is still data', () => {
+    for (const between of ['', '  SELECT 1;\n']) {
+      const text = `CREATE TABLE b (id int;\n${between}COPY t FROM stdin;\n1\tit's; "x\n\\.\nCREATE TABLE c (id int);`;
+      const p = parseFile('a.sql', text);
+      assert.deepEqual(errorsOf(p), [['syntax error at or near ";"', ';']], JSON.stringify(between));
+      assert.deepEqual(kinds(p).slice(-2), ['CopyStmt', 'CreateStmt']);
+    }
+  });
+
+  test('ok: recovery keeps PostgreSQL\'s error and never promotes a body\'s statements', () => {
+    // the text before the next line parses on its own: PostgreSQL's error is the one reported
+    const p = parseFile('a.sql', 'SELECT a\nALTER TABLE t ENABLE ROW LEVEL SECURITY;');
+    assert.deepEqual(errorsOf(p), [['syntax error at or near "TABLE"', 'TABLE']]);
+    // a DO block (closed) whose missing `;` runs into the next statement: its CREATE POLICY stays inside
+    const q = parseFile('a.sql', 'DO $$\nBEGIN\nCREATE POLICY p ON t USING (true);\nEND $$\nCREATE TABLE x (id int);');
+    assert.deepEqual(errorsOf(q), [['syntax error at or near "CREATE"', 'CREATE']]);
+    assert.deepEqual(texts(q), ['CREATE TABLE x (id int)']);
+    // SET at the start of a line continues a CREATE FUNCTION: not a statement of its own
+    const r = parseFile('a.sql', 'CREATE FUNCTION f() RETURNS void LANGUAG sql\nSET search_path = public\nAS $$ SELECT 1 $$;\nCREATE TABLE x (id int);');
+    assert.deepEqual(errorsOf(r), [['syntax error at or near "LANGUAG"', 'LANGUAG']]);
+    assert.deepEqual(kinds(r), ['CreateStmt']);
+  });
+
+  test('ok: a file full of broken statements stays fast (recovery has a budget)', () => {
+    const text = 'CREATE TABLE x (id int\nCREATE TABLE y (id int);\n'.repeat(3000);
+    const t0 = performance.now();
+    const p = parseFile('a.sql', text);
+    assert.ok(performance.now() - t0 < 5000);
+    assert.ok(p.errors.length >= 1);
+  });
+});
+
 describe('never throws', () => {
   test('ok: garbage input gives errors, not exceptions', () => {
     for (const s of ['', ';;;', '$$', "'", '"', '/*', 'CREATE', '\\', '\u0000', '😀'.repeat(1000), '(((((']) {

@@ -3,7 +3,10 @@
 // Invariants:
 // - Never throws for any input text; every problem becomes a ParseError.
 // - One broken statement never hides the others: a file that does not parse as a whole is
-//   split into statements and each is parsed on its own.
+//   split into statements and each is parsed on its own. A statement being typed often runs
+//   into the next ones (no `;` yet, an unclosed `(`, a body whose closing `$$` or END is not
+//   written yet): it is cut where the next statement starts and the rest is lexed again
+//   (see "Recovery" below), PostgreSQL's error kept for it.
 // - This is the only module that knows libpg-query's UTF-8 byte offsets. Every AST
 //   `location` is rewritten to an absolute UTF-16 offset into the file before it leaves.
 // - Files are not pure SQL: psql meta-commands and COPY … FROM stdin data are blanked,
@@ -138,6 +141,12 @@ export interface Chunk {
   copyData?: { start: number; end: number };
   /** semicolons inside parentheses: where to split the chunk if it does not parse (an unclosed `(`) */
   inner?: number[];
+  /**
+   * just past the opening tag of the first body of the chunk that is never closed (a dollar
+   * quote, or BEGIN ATOMIC without its END), or whose closing tag directly follows AS or DO
+   * (so it most likely opens a later body): where a body being typed starts
+   */
+  openBody?: number;
 }
 
 const IDENT_START = { test: (ch: string) => isIdentStart(ch.charCodeAt(0)) };
@@ -157,17 +166,31 @@ function isIdentChar(c: number): boolean {
  * comments, parentheses and BEGIN ATOMIC … END bodies).
  */
 export function lex(text: string): { clean: string; chunks: Chunk[] } {
+  const { clean, chunks } = lexFrom(text, 0);
+  return { clean, chunks };
+}
+
+/**
+ * Lexes `text` from offset `from` on, in the state at the start of a statement. Stops early
+ * at the first statement start for which `resync` holds (where an earlier lexing is known
+ * to be in that same state, so its chunks from there on stay valid): `stop` is that offset,
+ * or the text's length. `clean` is the cleaned text of `from` … `stop` only.
+ */
+function lexFrom(text: string, from: number, resync?: (at: number) => boolean): { clean: string; chunks: Chunk[]; stop: number } {
   // Replacements are recorded as [start, end, replacement] and applied once at the end.
   const subs: Array<[number, number, string]> = [];
   const chunks: Chunk[] = [];
   const n = text.length;
-  let i = 0;
-  let stmtStart = 0;
+  let i = from;
+  let stop = n;
+  let stmtStart = from;
   let sawToken = false;
   let depth = 0;
   let atomic = 0; // > 0 inside BEGIN ATOMIC … END (counts nested CASE … END)
   let prevWord = '';
   let inner: number[] = [];
+  let openBody = -1;
+  let atomicBody = -1; // just past the ATOMIC of the chunk's outermost BEGIN ATOMIC
   const blank = (from: number, to: number) => {
     if (to > from) subs.push([from, to, text.slice(from, to).replace(/[^\r\n]/g, ' ')]);
   };
@@ -176,14 +199,27 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
     return k < 0 ? n : k;
   };
   const endChunk = (end: number) => {
-    if (sawToken) chunks.push(inner.length ? { start: stmtStart, end, inner } : { start: stmtStart, end });
+    if (atomic > 0 && openBody < 0) openBody = atomicBody; // BEGIN ATOMIC without END
+    if (sawToken) {
+      const ch: Chunk = { start: stmtStart, end };
+      if (inner.length) ch.inner = inner;
+      if (openBody >= 0) ch.openBody = openBody;
+      chunks.push(ch);
+    }
     inner = [];
+    openBody = -1;
+    atomicBody = -1;
     stmtStart = end + 1;
     sawToken = false;
     depth = 0;
     atomic = 0;
     prevWord = '';
   };
+  // psql ignores a UTF-8 byte order mark at the start of a file (editors hide it)
+  if (from === 0 && text.charCodeAt(0) === 0xfeff) {
+    subs.push([0, 1, ' ']);
+    i = 1;
+  }
   while (i < n) {
     const c = text[i]!;
     const next = text[i + 1];
@@ -193,11 +229,14 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
     }
     // comments
     if (c === '-' && next === '-') {
-      i = lineEnd(i);
+      i = commentEnd(text, i, n);
       continue;
     }
     if (c === '/' && next === '*') {
-      i = blockCommentEnd(text, i, n);
+      const e = blockCommentEnd(text, i, n);
+      // an unterminated comment is PostgreSQL's error: keep it in a chunk, to be reported
+      if (e < 0) sawToken = true;
+      i = e < 0 ? n : e;
       continue;
     }
     // psql meta-command: from the backslash to the end of the line
@@ -240,6 +279,7 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
       if (m && !IDENT_CHAR.test(text[i - 1] ?? ' ')) {
         const tag = m[0];
         const close = text.indexOf(tag, i + tag.length);
+        if (openBody < 0 && (close < 0 || /^(AS|DO)$/i.test(wordBefore(text, close, i + tag.length)))) openBody = i + tag.length;
         i = close < 0 ? n : close + tag.length;
         prevWord = '';
         continue;
@@ -295,6 +335,10 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
         if (copy) copy.copyData = { start: dataStart, end: dataEnd };
         i = stmtStart = resume;
       }
+      if (resync?.(stmtStart)) {
+        stop = stmtStart;
+        break;
+      }
       continue;
     } else if (c === ';' && atomic === 0) {
       inner.push(i);
@@ -305,7 +349,12 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
       const len = k - i;
       if (len === 3 || len === 4 || len === 5 || len === 6) {
         const w = text.slice(i, k).toUpperCase();
-        if (w === 'ATOMIC' && prevWord === 'BEGIN') atomic = 1;
+        if (w === 'ATOMIC' && prevWord === 'BEGIN') {
+          // a body that opens inside another one: the other one's END is not written yet
+          if (atomic > 0 && openBody < 0) openBody = atomicBody;
+          if (atomic === 0) atomicBody = k;
+          atomic = 1;
+        }
         else if (atomic > 0 && w === 'CASE') atomic++;
         else if (atomic > 0 && w === 'END') atomic--;
         prevWord = w;
@@ -315,26 +364,48 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
     }
     i++;
   }
-  if (stmtStart < n) endChunk(n);
-  if (subs.length === 0) return { clean: text, chunks };
+  if (stop === n && stmtStart < n) endChunk(n);
+  if (subs.length === 0) return { clean: from === 0 && stop === n ? text : text.slice(from, stop), chunks, stop };
   subs.sort((a, b) => a[0] - b[0]);
   const parts: string[] = [];
-  let at = 0;
+  let at = from;
   for (const [s, e, r] of subs) {
     if (s < at) continue;
     parts.push(text.slice(at, s), r);
     at = e;
   }
-  parts.push(text.slice(at));
-  return { clean: parts.join(''), chunks };
+  parts.push(text.slice(at, stop));
+  return { clean: parts.join(''), chunks, stop };
+}
+
+/** The identifier or keyword that ends just before `pos` (whitespace skipped), not before `limit`. */
+function wordBefore(text: string, pos: number, limit: number): string {
+  let e = pos;
+  while (e > limit && /\s/.test(text[e - 1]!)) e--;
+  let b = e;
+  while (b > limit && isIdentChar(text.charCodeAt(b - 1))) b--;
+  return b > limit && isIdentChar(text.charCodeAt(b - 1)) ? '' : text.slice(b, e);
+}
+
+/** The end of the `--` comment at `pos`: PostgreSQL ends it at a line feed or a carriage return. */
+function commentEnd(text: string, pos: number, end: number): number {
+  let k = pos + 2;
+  while (k < end) {
+    const c = text.charCodeAt(k);
+    if (c === 10 || c === 13) break;
+    k++;
+  }
+  return k;
 }
 
 function stripComments(s: string): string {
-  return s.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  return s.replace(/--[^\r\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
 }
 
-/** Skips whitespace and comments from `pos`. */
-/** Just past the block comment starting at `pos` (`/*`); PostgreSQL's block comments nest. */
+/**
+ * Just past the block comment starting at `pos` (`/*`), or -1 when it is not closed before
+ * `end`. PostgreSQL's block comments nest.
+ */
 function blockCommentEnd(text: string, pos: number, end: number): number {
   let nest = 1;
   let i = pos + 2;
@@ -347,21 +418,23 @@ function blockCommentEnd(text: string, pos: number, end: number): number {
       i += 2;
     } else i++;
   }
-  return Math.min(i, end);
+  return nest > 0 || i > end ? -1 : i;
 }
 
+/** Skips whitespace and comments from `pos`; stops at a block comment that is not closed. */
 export function skipTrivia(text: string, pos: number, end = text.length): number {
   while (pos < end) {
     const c = text[pos]!;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f') pos++;
     else if (c === '-' && text[pos + 1] === '-') {
-      const k = text.indexOf('\n', pos);
-      pos = k < 0 ? end : k + 1;
+      pos = commentEnd(text, pos, end);
     } else if (c === '/' && text[pos + 1] === '*') {
-      pos = blockCommentEnd(text, pos, end);
+      const e = blockCommentEnd(text, pos, end);
+      if (e < 0) break;
+      pos = e;
     } else break;
   }
-  return pos;
+  return Math.min(pos, end);
 }
 
 function trimEnd(text: string, start: number, end: number): number {
@@ -440,41 +513,54 @@ export function parseFile(file: string, text: string): ParsedFile {
     }
     return result;
   }
-  for (const ch of chunks) parseChunk(result, clean, ch.start, ch.end, ch.inner);
+  const run: ChunkRun = {
+    result,
+    text,
+    clean,
+    pending: chunks.slice().reverse(),
+    starts: new Set(chunks.map((c) => c.start)),
+    budget: 4 * text.length + 100_000,
+  };
+  for (let ch = run.pending.pop(); ch; ch = run.pending.pop()) {
+    run.starts.delete(ch.start);
+    parseChunk(run, ch, true);
+  }
   return result;
 }
 
-function parseChunk(result: ParsedFile, clean: string, start: number, chunkEnd: number, inner?: readonly number[]): void {
-  const from = start;
-  start = skipTrivia(clean, start, chunkEnd);
-  const end = trimEnd(clean, start, chunkEnd);
+/** The statement-by-statement parse of a file that does not parse as a whole. */
+interface ChunkRun {
+  result: ParsedFile;
+  text: string;
+  /** the cleaned text; recovery may re-lex a part of it */
+  clean: string;
+  /** the chunks still to parse, the next one last */
+  pending: Chunk[];
+  /** the starts of the pending chunks: where a re-lexing joins the lexing it replaces */
+  starts: Set<number>;
+  /** characters recovery may still re-lex or re-parse, so a file full of errors stays linear */
+  budget: number;
+}
+
+function parseChunk(run: ChunkRun, ch: Chunk, recover: boolean): void {
+  const { clean } = run;
+  const start = skipTrivia(clean, ch.start, ch.end);
+  const end = trimEnd(clean, start, ch.end);
   if (start >= end) return;
   // Parse with the terminating semicolon, so errors read as PostgreSQL reports them.
-  const sql = clean.slice(start, clean[chunkEnd] === ';' ? chunkEnd + 1 : end);
+  const sql = clean.slice(start, clean[ch.end] === ';' ? ch.end + 1 : end);
   let tree: Node;
   try {
     tree = pg.parseSync(sql);
   } catch (e) {
-    if (inner?.length) {
-      // An unclosed `(` kept the semicolons after it inside this chunk (psql, too, would send
-      // everything up to the end as one statement). Split there, so the broken statement is
-      // one error and every statement after it is still parsed and linted.
-      let at = from;
-      for (const semi of inner) {
-        parseChunk(result, clean, at, semi);
-        at = semi + 1;
-      }
-      parseChunk(result, clean, at, chunkEnd);
-      return;
-    }
-    const { message, cursor } = errorOf(e);
-    // PostgreSQL's cursor counts characters of this statement; it is at the end for "end of input".
-    const map = codePointToUtf16Mapper(sql);
-    let at = cursor >= 0 ? start + map(cursor) : start;
-    if (at >= start + sql.length) at = lastTokenStart(clean, start, end);
-    result.errors.push({ message, start: at, end: tokenEnd(clean, at, start + sql.length) });
+    const error = syntaxError(clean, start, end, sql, e);
+    if (!recover || !(resumeAtNextStatement(run, ch, start, error) || splitAtInnerSemicolons(run, ch))) run.result.errors.push(error);
     return;
   }
+  addTree(run.result, clean, tree, start, end, sql);
+}
+
+function addTree(result: ParsedFile, clean: string, tree: Node, start: number, end: number, sql: string): void {
   const map = byteToUtf16Mapper(sql);
   for (const raw of tree.stmts ?? []) {
     const s0 = start + map(raw.stmt_location ?? 0);
@@ -485,11 +571,209 @@ function parseChunk(result: ParsedFile, clean: string, start: number, chunkEnd: 
   }
 }
 
+/** PostgreSQL's error for `sql` (the statement at `start` of `clean`), located in the file. */
+function syntaxError(clean: string, start: number, end: number, sql: string, e: unknown): ParseError {
+  const { message, cursor } = errorOf(e);
+  // PostgreSQL's cursor counts characters of this statement; it is at the end for "end of input".
+  let at = start;
+  for (let cp = 0; cp < cursor && at < start + sql.length; cp++) {
+    const c = sql.charCodeAt(at - start);
+    at += c >= 0xd800 && c <= 0xdbff ? 2 : 1;
+  }
+  if (at >= start + sql.length) at = lastTokenStart(clean, start, end);
+  return { message, start: at, end: tokenEnd(clean, at, start + sql.length) };
+}
+
+// Recovery. A chunk that does not parse is what psql would send as one statement; while a
+// statement is being typed that is often the broken statement and the ones after it (no `;`
+// yet, an unclosed `(`, a function body whose closing `$$` is not written yet). PostgreSQL's
+// error is kept for the broken statement; the statements after it are found again:
+
+/** Keywords that start a statement: PostgreSQL's error at such a token, first on its line, means the statement before lacks its `;`. */
+const STATEMENT_START =
+  /(?:ABORT|ALTER|ANALYZE|BEGIN|CALL|CHECKPOINT|CLOSE|CLUSTER|COMMENT|COMMIT|COPY|CREATE|DEALLOCATE|DECLARE|DELETE|DISCARD|DO|DROP|END|EXECUTE|EXPLAIN|FETCH|GRANT|IMPORT|INSERT|LISTEN|LOAD|LOCK|MERGE|MOVE|NOTIFY|PREPARE|REASSIGN|REFRESH|REINDEX|RELEASE|RESET|REVOKE|ROLLBACK|SAVEPOINT|SECURITY|SELECT|SET|SHOW|START|TABLE|TRUNCATE|UNLISTEN|UPDATE|VACUUM|VALUES|WITH)\b/iy;
+/**
+ * Keywords that, at the start of a line, begin a top-level statement of a migration and
+ * rarely a line of a statement or a function body (unlike SELECT, INSERT, BEGIN, SET, …).
+ */
+const STATEMENT_LINE = /(?:ALTER|COMMENT|COMMIT|COPY|CREATE|DO|DROP|GRANT|REASSIGN|REFRESH|REVOKE|ROLLBACK|TRUNCATE)\b/iy;
+
+/**
+ * The broken statement ends where the next one starts: at PostgreSQL's error when it is a
+ * statement keyword first on its line (a missing `;`), else at the first line after the
+ * error — or after the opening tag of a body being typed — that starts with a statement
+ * keyword (quotes and comments skipped). The text from there is lexed again and must parse;
+ * then the error is reported for the text before it, and parsing goes on from there.
+ */
+function resumeAtNextStatement(run: ChunkRun, ch: Chunk, start: number, error: ParseError): boolean {
+  if (run.budget <= 0) return false;
+  const { clean, text } = run;
+  let at = -1;
+  // a body being typed: the first line in it that starts with a statement keyword
+  if (ch.openBody !== undefined && ch.openBody > start) at = statementLineAfter(clean, ch.openBody, ch.end, true);
+  const e = error.start;
+  if (at < 0 && e >= start && e < ch.end) {
+    let line = e;
+    while (line > start && clean[line - 1] !== '\n') line--;
+    STATEMENT_START.lastIndex = e;
+    STATEMENT_LINE.lastIndex = line;
+    if (line > start && /^[ \t]*$/.test(clean.slice(line, e)) && STATEMENT_START.test(clean)) at = e;
+    else if (line > start && STATEMENT_LINE.test(clean)) at = line;
+    else at = statementLineAfter(clean, e, ch.end, false);
+  }
+  if (at < 0) return false;
+  // Between an inner semicolon (an unclosed `(`) and `at` there may be more statements.
+  const semi = ch.inner?.[0];
+  if (semi !== undefined && semi < at && skipTrivia(clean, semi + 1, at) < at) return false;
+  const fresh = relex(run, at);
+  const first = fresh?.chunks[0];
+  if (!fresh || !first) return false;
+  const fStart = skipTrivia(fresh.clean, first.start, first.end);
+  const fEnd = trimEnd(fresh.clean, fStart, first.end);
+  const fSql = fresh.clean.slice(fStart, fresh.clean[first.end] === ';' ? first.end + 1 : fEnd);
+  run.budget -= fSql.length;
+  let tree: Node;
+  try {
+    tree = pg.parseSync(fSql);
+  } catch {
+    return false;
+  }
+  // PostgreSQL's error, unless it lies in the statement after (then the error of the text
+  // before `at`); an unterminated body's error is taken up to `at`, not to the end of the file
+  const own = error.start === at || (error.start < at && !error.message.startsWith('unterminated'));
+  run.result.errors.push(own ? error : brokenBefore(clean, start, at, error));
+  adopt(run, fresh, 1);
+  addTree(run.result, fresh.clean, tree, fStart, fEnd, fSql);
+  return true;
+}
+
+/**
+ * The error of the broken statement when PostgreSQL's lies in the statement after it (a
+ * body's closing tag taken from a later body, a `x.` before the next line's keyword):
+ * PostgreSQL's error for the text before, unless that text parses on its own.
+ */
+function brokenBefore(clean: string, start: number, at: number, error: ParseError): ParseError {
+  const end = trimEnd(clean, start, at);
+  const sql = clean.slice(start, end);
+  try {
+    pg.parseSync(sql);
+  } catch (e) {
+    return syntaxError(clean, start, end, sql, e);
+  }
+  return error;
+}
+
+/**
+ * An unclosed `(` kept the semicolons after it inside this chunk (psql, too, would send
+ * everything up to the end as one statement). Split there, so the broken statement is one
+ * error and every statement after it is still parsed and linted.
+ */
+function splitAtInnerSemicolons(run: ChunkRun, ch: Chunk): boolean {
+  if (!ch.inner?.length) return false;
+  let at = ch.start;
+  for (const semi of [...ch.inner, ch.end]) {
+    // COPY … FROM stdin is followed by data, not SQL: lex again from that statement on
+    if (at > ch.start && /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(run.clean.slice(at, semi)))) {
+      const fresh = relex(run, at);
+      if (fresh) {
+        adopt(run, fresh, 0);
+        return true;
+      }
+    }
+    parseChunk(run, { start: at, end: semi }, false);
+    at = semi + 1;
+  }
+  return true;
+}
+
+/**
+ * Lexes again from `at` (a statement start) up to where the new lexing joins the pending
+ * chunks (or to the end); undefined when recovery is over its budget.
+ */
+function relex(run: ChunkRun, at: number): { chunks: Chunk[]; clean: string; stop: number } | undefined {
+  if (run.budget <= 0) return undefined;
+  const fresh = lexFrom(run.text, at, (k) => run.starts.has(k));
+  run.budget -= fresh.stop - at;
+  let { clean } = run;
+  if (fresh.clean !== clean.slice(at, fresh.stop)) {
+    clean = clean.slice(0, at) + fresh.clean + clean.slice(fresh.stop);
+    run.budget -= clean.length;
+  }
+  return { chunks: fresh.chunks, clean, stop: fresh.stop };
+}
+
+/** Makes a re-lexing current: its chunks (from the `from`-th) replace the pending ones it covers. */
+function adopt(run: ChunkRun, fresh: { chunks: Chunk[]; clean: string; stop: number }, from: number): void {
+  run.clean = fresh.clean;
+  while (run.pending.length && run.pending[run.pending.length - 1]!.start < fresh.stop) run.starts.delete(run.pending.pop()!.start);
+  for (let k = fresh.chunks.length - 1; k >= from; k--) {
+    run.pending.push(fresh.chunks[k]!);
+    run.starts.add(fresh.chunks[k]!.start);
+  }
+}
+
+/** Only whitespace between the start of the line and `pos`. */
+function firstOnLine(text: string, pos: number): boolean {
+  for (let k = pos - 1; k >= 0; k--) {
+    const c = text[k];
+    if (c === '\n' || c === '\r') return true;
+    if (c !== ' ' && c !== '\t') return false;
+  }
+  return true;
+}
+
+/**
+ * The start of the first line after `from` (and before `end`) that begins with one of the
+ * STATEMENT_LINE keywords, outside quotes and comments — or, in a body being typed (`plain`),
+ * anywhere: its quotes and comments may be unfinished too. -1 if none.
+ */
+function statementLineAfter(text: string, from: number, end: number, plain: boolean): number {
+  if (plain) {
+    for (let k = text.indexOf('\n', from); k >= 0 && k + 1 < end; k = text.indexOf('\n', k + 1)) {
+      STATEMENT_LINE.lastIndex = k + 1;
+      if (STATEMENT_LINE.test(text)) return k + 1;
+    }
+    return -1;
+  }
+  let i = from;
+  while (i < end) {
+    const c = text[i]!;
+    if (c === '\n') {
+      STATEMENT_LINE.lastIndex = i + 1;
+      if (i + 1 < end && STATEMENT_LINE.test(text)) return i + 1;
+      i++;
+    } else if (c === "'" || c === '"') {
+      const escape = c === "'" && /[eE]/.test(text[i - 1] ?? '') && !IDENT_CHAR.test(text[i - 2] ?? ' ');
+      i++;
+      while (i < end && text[i] !== c) i += escape && text[i] === '\\' ? 2 : 1;
+      if (i >= end) return -1;
+      i++; // a doubled quote reads as two strings, which is the same here
+    } else if (c === '$' && !IDENT_CHAR.test(text[i - 1] ?? ' ')) {
+      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 80));
+      if (!m) {
+        i++;
+        continue;
+      }
+      const close = text.indexOf(m[0], i + m[0].length);
+      if (close < 0 || close >= end) return -1;
+      i = close + m[0].length;
+    } else if (c === '-' && text[i + 1] === '-') {
+      i = commentEnd(text, i, end);
+      if (i >= end) return -1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      i = blockCommentEnd(text, i, end);
+      if (i < 0) return -1;
+    } else i++;
+  }
+  return -1;
+}
+
 function lastTokenStart(text: string, start: number, end: number): number {
   let k = end;
   while (k > start && /\s/.test(text[k - 1]!)) k--;
   let j = k - 1;
-  while (j > start && /[A-Za-z0-9_$]/.test(text[j - 1]!)) j--;
+  // identifier characters; every non-ASCII character is one (both halves of a surrogate pair)
+  while (j > start && /[A-Za-z0-9_$\u0080-\uffff]/.test(text[j - 1]!)) j--;
   return Math.max(start, j);
 }
 
@@ -678,7 +962,7 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
     // Only syntax errors are reported; otherwise the body's SQL is found lexically.
     if (/syntax error|unterminated|end of function/i.test(message)) {
       const at = lit.toFile(0);
-      body.errors.push({ message: `in PL/pgSQL body: ${message}`, start: at, end: Math.min(lit.end, at + 1) });
+      body.errors.push({ message: `in PL/pgSQL body: ${message}`, start: at, end: Math.min(lit.end, lit.toFile(tokenEnd(lit.text, 0, lit.text.length))) });
     } else {
       scanPlpgsqlLexically(lit, body);
     }
@@ -807,7 +1091,7 @@ function scanPlpgsqlLexically(lit: BodyText, body: FunctionBody): void {
 // ---------------------------------------------------------------------------------------
 // Suppression comments
 
-const DISABLE_RE = /--\s*pg-rls-lint-disable-(next-line|file)\b([^\n]*)/g;
+const DISABLE_RE = /--\s*pg-rls-lint-disable-(next-line|file)\b([^\r\n]*)/g;
 
 function suppressions(text: string): { disabledLines: Map<number, Set<string>>; disabledFile: Set<string> } {
   const disabledLines = new Map<number, Set<string>>();
