@@ -145,6 +145,13 @@ describe('migration files are not pure SQL', () => {
     assert.deepEqual(kinds(p), ['CreateStmt', 'CopyStmt', 'AlterTableStmt']);
   });
 
+  test('ok: COPY … FROM stdin after a psql meta-command line: its data is still data', () => {
+    const text = 'CREATE TABLE t (id int);\n\\echo loading\nCOPY t (id) FROM STDIN;\n1\n2\n\\.\nCREATE TABLE u (id int);';
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CopyStmt', 'CreateStmt']);
+  });
+
   test('ok: COPY … FROM stdin without a \\. line: the data runs to the end of the file, as in psql', () => {
     const text = "CREATE TABLE t (id int, note text);\nCOPY t (id, note) FROM stdin;\n1\tnot; SQL\n2\tstill data";
     const p = parseFile('a.sql', text);

@@ -185,6 +185,7 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
   let stop = n;
   let stmtStart = from;
   let sawToken = false;
+  let firstToken = from; // where the current chunk's first token starts (after comments and meta-commands)
   let depth = 0;
   let atomic = 0; // > 0 inside BEGIN ATOMIC … END (counts nested CASE … END)
   let prevWord = '';
@@ -248,6 +249,7 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
       i = e;
       continue;
     }
+    if (!sawToken) firstToken = i;
     sawToken = true;
     // quoted literals and identifiers
     if (c === "'") {
@@ -312,7 +314,7 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
     if (c === '(') depth++;
     else if (c === ')') depth = Math.max(0, depth - 1);
     else if (c === ';' && depth === 0 && atomic === 0) {
-      const copyFromStdin = /^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(text.slice(stmtStart, i)));
+      const copyFromStdin = sawToken && /^copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(text.slice(firstToken, i)));
       endChunk(i);
       i++;
       if (copyFromStdin) {
