@@ -37,3 +37,18 @@ test('err: after accents, CJK and an emoji the offsets still agree with PostgreS
     assert.equal(text.slice(mine[0]!.start, mine[0]!.end), ')');
   });
 });
+
+test("err: an unterminated quote: PostgreSQL quotes the rest of the file; the message keeps its first line, marked cut", async () => {
+  const rest = Array.from({ length: 200 }, (_, i) => `CREATE TABLE t${i} (id int);`).join('\n');
+  const text = `CREATE TABLE a (id int);\nSELECT 'oops;\n${rest}`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^unterminated quoted string at or near "'oops;…" \(SQLSTATE 42601\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    const err = await pgError(q(text));
+    assert.equal(err?.code, '42601');
+    assert.ok(err!.message.startsWith(`unterminated quoted string at or near "'oops;\n`), 'PostgreSQL quotes the rest of the file');
+    assert.ok(err!.message.length > rest.length);
+  });
+});
