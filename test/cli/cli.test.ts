@@ -179,6 +179,16 @@ describe('--fix', () => {
     assert.equal(await writeIfUnchanged(path, 'changed by someone else', 'fixed'), true);
     assert.equal(readFileSync(path, 'utf8'), 'fixed');
   });
+  test('ok: --fix keeps a UTF-8 byte order mark and CRLF line ends', () => {
+    const dir = fixture({ 'm/1.sql': '\ufeff-- é\r\nCREATE TABLE accounts (id uuid PRIMARY KEY);\r\n' });
+    const r = run(dir, ['m', '--fix']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const after = readFileSync(join(dir, 'm/1.sql'), 'utf8');
+    assert.equal(after.charCodeAt(0), 0xfeff);
+    assert.match(after, /ENABLE ROW LEVEL SECURITY/);
+    assert.doesNotMatch(after.replace(/\r\n/g, ''), /\n/, 'every inserted line ends with CRLF too');
+    assert.doesNotMatch(r.stdout, /not fixed/);
+  });
 });
 
 describe('dist/ is self-contained', () => {

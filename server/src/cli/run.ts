@@ -153,18 +153,24 @@ export async function lint(options: LintOptions): Promise<LintRun> {
  * file still holds `expected`. Returns false (and writes nothing) when it changed meanwhile.
  */
 export async function writeIfUnchanged(path: string, expected: string, next: string): Promise<boolean> {
-  let current: string;
+  // the text was read without its UTF-8 byte order mark (as editors show it); a file that has
+  // one keeps it
+  const onDisk = async () => {
+    const raw = await readFile(path, 'utf8');
+    return raw.charCodeAt(0) === 0xfeff ? { bom: true, text: raw.slice(1) } : { bom: false, text: raw };
+  };
+  let current: { bom: boolean; text: string };
   try {
-    current = await readFile(path, 'utf8');
+    current = await onDisk();
   } catch {
     return false;
   }
-  if (current !== expected) return false;
+  if (current.text !== expected) return false;
   const tmp = join(dirname(path), `.${basename(path)}.pg-rls-lint-${process.pid}.tmp`);
   try {
-    await writeFile(tmp, next, { flag: 'wx' });
+    await writeFile(tmp, current.bom ? `\ufeff${next}` : next, { flag: 'wx' });
     // last check right before the rename: another writer may have been faster
-    if ((await readFile(path, 'utf8')) !== expected) {
+    if ((await onDisk()).text !== expected) {
       await unlink(tmp);
       return false;
     }

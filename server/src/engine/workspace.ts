@@ -190,7 +190,15 @@ export class Workspace {
   }
 
   private withRanges(fix: Fix): FixWithRanges {
-    return { ...fix, edits: fix.edits.map((e) => ({ ...e, range: this.rangeOf(e.file, e.start, e.end) })) };
+    return { ...fix, edits: fix.edits.map((e) => ({ ...e, newText: this.withFileEol(e.file, e.newText), range: this.rangeOf(e.file, e.start, e.end) })) };
+  }
+
+  /** Rules write fixes with \n; a file with CRLF line ends gets CRLF. */
+  private withFileEol(file: string, newText: string): string {
+    if (!newText.includes('\n')) return newText;
+    const text = this.texts.get(file) ?? '';
+    const nl = text.indexOf('\n');
+    return nl > 0 && text[nl - 1] === '\r' ? newText.replace(/\r?\n/g, '\r\n') : newText;
   }
 
   private invalidate(): void {
