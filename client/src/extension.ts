@@ -222,8 +222,9 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.workspace.createFileSystemWatcher('**/.pg-rls-lint.json'),
       ],
     },
-    // A function, so a restart sends the settings of that moment.
-    initializationOptions: () => ({ settings: settingsObject(vscode.workspace.getConfiguration(SECTION)) }),
+    // A function, so a restart sends the settings of that moment. VS Code's hover already shows
+    // a diagnostic's message, code and documentation link: the server's hover leaves it out.
+    initializationOptions: () => ({ settings: settingsObject(vscode.workspace.getConfiguration(SECTION)), hoverFindings: false }),
     outputChannel: output,
     errorHandler: new RestartingErrorHandler(),
     middleware: {

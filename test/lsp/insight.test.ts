@@ -26,8 +26,8 @@ function word(text: string, name: string, n = 0) {
   return r;
 }
 
-async function session(t: Parameters<typeof start>[0]) {
-  const s = await start(t, INSIGHT_FILES);
+async function session(t: Parameters<typeof start>[0], init?: NonNullable<Parameters<typeof start>[2]>['init']) {
+  const s = await start(t, INSIGHT_FILES, { init });
   const request = (method: string, params: Json) => s.client.request(method, params);
   const pos = (name: string, needle: string, n = 0, delta = 1) => {
     const r = rangeOf(INSIGHT_FILES[name]!, needle, n);
@@ -100,6 +100,15 @@ test('ok: hover on a finding → its message and a link to its rule doc (with th
   assert.match(md, /^\*\*table\*\* `public\.notes` · RLS \*\*off\*\*/);
   assert.match(md, /\n---\n\n\*\*pg-rls-lint\*\* `rls-not-enabled` \(warning\): Table public\.notes/);
   assert.ok(md.includes('[Documentation of rls-not-enabled](https://github.com/pg-rls-lint/pg-rls-lint/blob/main/docs/rules/rls-not-enabled.md)'), md);
+});
+
+test('ok: a client that shows diagnostics in its own hover (VS Code: initializationOptions.hoverFindings false) gets the insight only', async (t) => {
+  const s = await session(t, { initializationOptions: { hoverFindings: false } });
+  const doc = new Doc(s.client, s.uri('1_tables.sql'), TABLES);
+  await doc.diagnostics(has('rls-not-enabled'));
+  const md: string = (await s.request('textDocument/hover', s.at('1_tables.sql', 'notes', 0, 2))).contents.value;
+  assert.match(md, /^\*\*table\*\* `public\.notes` · RLS \*\*off\*\*/);
+  assert.doesNotMatch(md, /\*\*pg-rls-lint\*\*|rls-not-enabled/);
 });
 
 test('ok: CodeLens above each CREATE TABLE → RLS summary; clicking shows the policies (editor.action.showReferences)', async (t) => {

@@ -106,6 +106,8 @@ export class PgRlsLintServer {
   private readonly open = new Set<string>();
   /** false when the client warns about wrong setting types itself (`initializationOptions.warnOnInvalidSettings`) */
   private warnOnInvalidSettings = true;
+  /** false when the client shows a diagnostic's message and link in its own hover (`initializationOptions.hoverFindings`) */
+  private hoverFindings = true;
   private initSettings: unknown;
   private pushedSettings: unknown;
   private queue: Promise<void> = Promise.resolve();
@@ -125,7 +127,7 @@ export class PgRlsLintServer {
     c.onCodeAction(this.guard('codeAction', [], (p) => this.codeAction(p)));
     c.onExecuteCommand(this.guard('executeCommand', null, (p) => this.executeCommand(p)));
     c.onHover(this.guard('hover', null, async (p: TextDocumentPositionParams) => {
-      const ctx = await this.insightContext(p.textDocument.uri, true);
+      const ctx = await this.insightContext(p.textDocument.uri, this.hoverFindings);
       return ctx ? insight.hover(ctx, p.position) : null;
     }));
     c.onCodeLens(this.guard('codeLens', [], async (p: DocumentSymbolParams) => {
@@ -182,9 +184,10 @@ export class PgRlsLintServer {
       documentChanges: !!cc.workspace?.workspaceEdit?.documentChanges,
       literals: !!cc.textDocument?.codeAction?.codeActionLiteralSupport,
     };
-    const options = params.initializationOptions as { settings?: unknown; warnOnInvalidSettings?: unknown } | undefined;
+    const options = params.initializationOptions as { settings?: unknown; warnOnInvalidSettings?: unknown; hoverFindings?: unknown } | undefined;
     this.initSettings = sectionOf(options?.settings);
     this.warnOnInvalidSettings = options?.warnOnInvalidSettings !== false;
+    this.hoverFindings = options?.hoverFindings !== false;
 
     const folders: WorkspaceFolder[] = params.workspaceFolders ?? [];
     if (folders.length === 0 && params.rootUri) folders.push({ uri: params.rootUri, name: basename(uriToPath(params.rootUri) ?? params.rootUri) });
