@@ -17,6 +17,7 @@ export { policyAlwaysTrue } from './policy-always-true.js';
 export { policyInsertWithoutCheck } from './policy-insert-without-check.js';
 export { policyMissingSelectCompanion } from './policy-missing-select-companion.js';
 export { policyCurrentSettingUnsafe } from './policy-current-setting-unsafe.js';
+export { policyContextFailsOpen } from './policy-context-fails-open.js';
 export { policyPerRowFunction } from './policy-per-row-function.js';
 export { policyColumnNotIndexed } from './policy-column-not-indexed.js';
 export { policyHardcodedId } from './policy-hardcoded-id.js';

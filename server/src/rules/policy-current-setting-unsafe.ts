@@ -1,7 +1,8 @@
 import { callSpan } from '../analysis/ast.js';
 import type { Model } from '../analysis/model.js';
-import { activePolicies, callParts, dollarQuotedBody, functionsCalledByPolicies, policyExprs, textOfFile, unsafeSettingCalls, type SettingCall } from '../analysis/policy-exprs.js';
-import type { Span } from '../analysis/types.js';
+import { activePolicies, callParts, dollarQuotedBody, functionsCalledByPolicies, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, type SettingCall } from '../analysis/policy-exprs.js';
+import type { Node, Span } from '../analysis/types.js';
+import { clauseUses, failsOpen, type CallRewrite } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 
 interface Located extends SettingCall {
@@ -54,6 +55,33 @@ function fixFor(calls: Located[], kind: 'safe' | 'unsafe', note: string): Fix | 
   return { title: `Replace ${what}${note}`, kind, edits };
 }
 
+const settingKey = (c: SettingCall) => `setting:${c.setting.toLowerCase()}`;
+
+/**
+ * A check (WITH CHECK) is executed left to right: where a branch that is true once the setting
+ * reads '' comes first (`current_setting(x, true) = '' OR tenant_id = current_setting(x,
+ * true)::uuid`), the cast is never reached then and nothing fails (measured) — the clause admits
+ * every row instead, which policy-context-fails-open reports. A filter (USING) is planned, and
+ * the planner's estimates evaluate the cast whatever the order: there it fails.
+ */
+function castReached(e: PolicyExpr, c: SettingCall, model: Parameters<typeof failsOpen>[0]): boolean {
+  if (e.clause !== 'check') return true;
+  return !failsOpen(model, e.node, settingKey(c), { mode: 'check' }).some((s) => s.state === 'ended');
+}
+
+/** Unset states in which the clause, with the calls rewritten, admits every row where it did not before. */
+function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], e: PolicyExpr, calls: SettingCall[]): Set<string> {
+  const rewritten = new Map<Node, CallRewrite>(calls.map((c) => [c.node, c.castType ? 'nullif' : 'missing-ok']));
+  const out = new Set<string>();
+  for (const u of clauseUses(e.policy).filter((x) => x.expr === e)) {
+    for (const key of new Set(calls.map(settingKey))) {
+      const before = new Set(failsOpen(model, e.node, key, { mode: u.mode }).map((s) => s.state));
+      for (const s of failsOpen(model, e.node, key, { mode: u.mode, rewritten })) if (!before.has(s.state)) out.add(s.state);
+    }
+  }
+  return out;
+}
+
 export const policyCurrentSettingUnsafe = defineRule({
   meta: {
     id: 'policy-current-setting-unsafe',
@@ -68,23 +96,41 @@ export const policyCurrentSettingUnsafe = defineRule({
   check({ model, report }) {
     for (const p of activePolicies(model)) {
       for (const e of policyExprs(p)) {
-        const calls = locate(model, e.file, unsafeSettingCalls(e.node));
+        const found = unsafeSettingCalls(e.node)
+          .map((c) => (c.castType && !castReached(e, c, model) ? { ...c, castType: undefined } : c))
+          .filter((c) => c.missing || c.castType);
+        const calls = locate(model, e.file, found);
         if (calls.length === 0) continue;
         const first = calls[0]!;
         const clause = e.clause === 'using' ? 'USING' : 'WITH CHECK';
-        const safe = calls.every((c) => c.strictPath);
+        // The rewrite must not turn "error" into "every row": e.g. `tenant_id = …::uuid OR
+        // current_setting(…) = ''` fails today once the setting reads '', and admits every row
+        // with nullif().
+        const opens = opensAfterRewrite(model, e, found);
+        const safe = calls.every((c) => c.strictPath) && opens.size === 0;
         const fix = safe
           ? fixFor(calls, 'safe', '')
-          : fixFor(calls, 'unsafe', ' (check the policy: the value becomes NULL where it used to be an error, and this expression does not simply compare it)');
+          : opens.size > 0
+            ? fixFor(calls, 'unsafe', ' (check the policy: another branch then admits every row when the setting is unset; see policy-context-fails-open)')
+            : fixFor(calls, 'unsafe', ' (check the policy: the value becomes NULL where it used to be an error, and this expression does not simply compare it)');
+        // FOR ALL without WITH CHECK: an INSERT checks USING left to right and may never reach the cast
+        const insertOk = e.clause === 'using' && p.command === 'all' && !p.withCheck && first.castType && !castReached({ ...e, clause: 'check' }, first, model);
+        const fails = insertOk
+          ? 'then every SELECT, UPDATE and DELETE the policy applies to fails (an INSERT, which checks USING branch by branch, never reaches the cast: see policy-context-fails-open)'
+          : 'then every statement the policy applies to fails';
+        const after = opens.size > 0
+          ? `but then another branch of the policy admits every row ${opens.has('never') ? (opens.has('ended') ? 'when the setting is unset or \'\'' : 'while the setting was never set') : "once the setting reads ''"} (policy-context-fails-open): remove that branch too, so that an unset setting admits no row.`
+          : safe
+            ? 'so the comparison admits no row instead of failing.'
+            : 'and you should check that a NULL there admits no row.';
         report({
           file: first.file,
           start: first.span.start,
           end: first.span.end,
           message:
-            `Policy "${p.name}" on ${p.table} reads ${first.text} in its ${clause}: ${problems(first)}; then every statement the policy applies to fails` +
+            `Policy "${p.name}" on ${p.table} reads ${first.text} in its ${clause}: ${problems(first)}; ${fails}` +
             `${calls.length > 1 ? ` (${calls.length - 1} more such call${calls.length > 2 ? 's' : ''} in this expression)` : ''}. ` +
-            `Write ${suggestion(first)}: an unset or empty setting then gives NULL, ` +
-            (safe ? 'so the comparison admits no row instead of failing.' : 'and you should check that a NULL there admits no row.'),
+            `Write ${suggestion(first)}: an unset or empty setting then gives NULL, ${after}`,
           fixes: fix ? [fix] : [],
         });
       }

@@ -1,0 +1,581 @@
+import { callSpan, matchParen, typeName } from '../analysis/ast.js';
+import type { Model, Policy, Table } from '../analysis/model.js';
+import { nameParts, walk } from '../analysis/parse.js';
+import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
+import { activePolicies, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr } from '../analysis/policy-exprs.js';
+import type { Node, Span } from '../analysis/types.js';
+import {
+  clauseUses,
+  contextKeys,
+  failsOpen,
+  raisesIn,
+  settingCallOf,
+  trueIn,
+  unsetStates,
+  type CallRewrite,
+  type ClauseUse,
+  type ContextKey,
+  type OpenState,
+  type UnsetState,
+} from '../analysis/unset-context.js';
+import { defineRule, type Edit, type Fix, type Report } from './types.js';
+
+const ID = 'policy-context-fails-open';
+
+/** Roles of the policy that are subject to it: not BYPASSRLS/superuser roles, not the table's owner (as in policy-always-true). */
+function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
+  return p.roles.filter((r) => r === 'public' || (!model.roleBypassesRls(r) && t?.owner?.role !== r));
+}
+
+function policiesOn(model: Model, p: Policy): Policy[] {
+  return model.tables.get(p.table)?.policies ?? model.policies.filter((q) => q.table === p.table);
+}
+
+/** The use of another policy's clause that PostgreSQL combines with `use` (same command, filter or check). */
+function sameUse(q: Policy, use: ClauseUse): ClauseUse | undefined {
+  return clauseUses(q).find((x) => x.cmd === use.cmd && (x.effect === 'write') === (use.effect === 'write'));
+}
+
+/** A restrictive policy (other than `self`) that still narrows `use` for `role` in `state`. */
+function restrictedBy(model: Model, self: Policy, role: string, use: ClauseUse, key: ContextKey, state: UnsetState): Policy | undefined {
+  for (const q of policiesOn(model, self)) {
+    if (q === self || q.permissive || !coversCommand(q, use.cmd)) continue;
+    // for PUBLIC, any restrictive policy may narrow some of the roles: do not claim every row
+    if (role !== 'public' && !appliesToRole(model, q, role)) continue;
+    const qu = sameUse(q, use);
+    if (!qu) continue;
+    if (constBool(qu.expr.node) === true || trueIn(model, qu.expr.node, key, state, { mode: qu.mode })) continue;
+    return q;
+  }
+  return undefined;
+}
+
+interface OpenUse {
+  use: ClauseUse;
+  states: OpenState[];
+}
+
+/** The uses of the policy's clauses that admit every row when `key` is unset, and in which states. */
+function openUses(model: Model, p: Policy, key: ContextKey): OpenUse[] {
+  const uses = clauseUses(p);
+  const out: OpenUse[] = [];
+  for (const use of uses) {
+    let states = failsOpen(model, use.expr.node, key, { mode: use.mode });
+    if (use.effect === 'write' && use.cmd === 'update') {
+      // an UPDATE also plans USING as its filter: if that raises, the statement fails
+      const reach = uses.find((u) => u.cmd === 'update' && u.effect === 'reach');
+      if (reach) states = states.filter((s) => !raisesIn(model, reach.expr.node, key, s.state, { mode: 'filter' }));
+    }
+    if (states.length) out.push({ use, states });
+  }
+  return out;
+}
+
+/** Open uses per role, without the (use, state) pairs a restrictive policy still narrows. */
+function unrestricted(model: Model, p: Policy, roles: string[], key: ContextKey, uses: OpenUse[]): Array<{ role: string; uses: OpenUse[] }> {
+  return roles
+    .map((role) => ({
+      role,
+      uses: uses
+        .map((u) => ({ use: u.use, states: u.states.filter((s) => !restrictedBy(model, p, role, u.use, key, s.state)) }))
+        .filter((u) => u.states.length > 0),
+    }))
+    .filter((r) => r.uses.length > 0);
+}
+
+const useKey = (u: OpenUse) => `${u.use.cmd}:${u.use.effect}:${u.states.map((s) => s.state).join(',')}`;
+
+/** The roles that share the first role's open uses (so one sentence is true of all of them). */
+function commonGroup(perRole: Array<{ role: string; uses: OpenUse[] }>): { roles: string[]; uses: OpenUse[] } {
+  const first = perRole[0]!;
+  const want = first.uses.map(useKey);
+  const roles = perRole.filter((r) => want.every((k) => r.uses.some((u) => useKey(u) === k))).map((r) => r.role);
+  return { roles, uses: first.uses };
+}
+
+// ---------------------------------------------------------------------------------------
+// Source text: the top-level AND / OR parts of a clause, for the range and the fix
+
+/** Index after the quoted string, dollar-quoted string or comment that starts at i (else i + 1). */
+function skipQuoted(text: string, i: number, end: number): number {
+  const c = text[i];
+  if (c === "'" || c === '"') {
+    const escapes = c === "'" && /[eE]/.test(text[i - 1] ?? '') && !/[\w$]/.test(text[i - 2] ?? '');
+    let k = i + 1;
+    while (k < end) {
+      if (escapes && text[k] === '\\') k += 2;
+      else if (text[k] === c && text[k + 1] === c) k += 2;
+      else if (text[k] === c) return k + 1;
+      else k++;
+    }
+    return end;
+  }
+  if (c === '$') {
+    const m = /^\$([A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 64));
+    if (m && !/[\w$]/.test(text[i - 1] ?? '')) {
+      const close = text.indexOf(m[0], i + m[0].length);
+      return close < 0 || close >= end ? end : close + m[0].length;
+    }
+  }
+  if (c === '-' && text[i + 1] === '-') {
+    const nl = text.indexOf('\n', i);
+    return nl < 0 || nl >= end ? end : nl + 1;
+  }
+  if (c === '/' && text[i + 1] === '*') {
+    const close = text.indexOf('*/', i + 2);
+    return close < 0 || close >= end ? end : close + 2;
+  }
+  return i + 1;
+}
+
+function trimSpan(text: string, s: Span): Span {
+  let { start, end } = s;
+  while (start < end && /\s/.test(text[start]!)) start++;
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  return { start, end };
+}
+
+/** The parts of `text[span]` separated by a top-level OR (or AND), outside parentheses, quotes, comments, CASE … END and BETWEEN … AND. */
+function splitTop(text: string, span: Span, kw: 'OR' | 'AND'): Span[] {
+  const out: Span[] = [];
+  let depth = 0;
+  let caseDepth = 0;
+  let between = false;
+  let partStart = span.start;
+  let i = span.start;
+  while (i < span.end) {
+    const c = text[i]!;
+    if (c === "'" || c === '"' || c === '$' || (c === '-' && text[i + 1] === '-') || (c === '/' && text[i + 1] === '*')) {
+      i = skipQuoted(text, i, span.end);
+      continue;
+    }
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (/[A-Za-z_]/.test(c) && !/[\w$]/.test(text[i - 1] ?? '')) {
+      let k = i;
+      while (k < span.end && /[\w$]/.test(text[k]!)) k++;
+      const word = text.slice(i, k).toUpperCase();
+      if (depth === 0) {
+        if (word === 'CASE') caseDepth++;
+        else if (word === 'END') caseDepth--;
+        else if (word === 'BETWEEN') between = true;
+        else if (word === 'AND' && between) between = false;
+        else if (word === kw && caseDepth === 0) {
+          out.push(trimSpan(text, { start: partStart, end: i }));
+          partStart = k;
+        }
+      }
+      i = k;
+      continue;
+    }
+    i++;
+  }
+  out.push(trimSpan(text, { start: partStart, end: span.end }));
+  return out;
+}
+
+/** The span without parentheses that enclose all of it. */
+function stripParens(text: string, span: Span): Span {
+  let s = trimSpan(text, span);
+  while (text[s.start] === '(' && matchParen(text, s.start, s.end) === s.end - 1) s = trimSpan(text, { start: s.start + 1, end: s.end - 1 });
+  return s;
+}
+
+/** splitTop, flattening parts that are themselves parenthesised lists of the same keyword (as conjuncts() / orArms() flatten nodes). */
+function flatSplit(text: string, span: Span, kw: 'OR' | 'AND'): Span[] {
+  const parts = splitTop(text, stripParens(text, span), kw);
+  if (parts.length < 2) return [span];
+  return parts.flatMap((p) => {
+    const inner = stripParens(text, p);
+    return splitTop(text, inner, kw).length > 1 ? flatSplit(text, inner, kw) : [p];
+  });
+}
+
+function flatArgs(n: Node, boolop: string): Node[] {
+  return n?.BoolExpr?.boolop === boolop ? (n.BoolExpr.args ?? []).flatMap((a: Node) => flatArgs(a, boolop)) : [n];
+}
+
+function minLocation(n: Node): number {
+  let min = Infinity;
+  walk(n, (_k, v) => {
+    if (typeof v?.location === 'number' && v.location >= 0 && v.location < min) min = v.location;
+    return true;
+  });
+  return min;
+}
+
+interface Part {
+  node: Node;
+  span: Span;
+}
+
+/** The node's AND (or OR) operands with their source spans, or undefined if the text and the tree disagree. */
+function locateParts(text: string, span: Span, node: Node, boolop: 'AND_EXPR' | 'OR_EXPR'): Part[] | undefined {
+  const nodes = flatArgs(node, boolop);
+  const inner = stripParens(text, span);
+  if (nodes.length < 2) return [{ node, span: inner }];
+  const spans = flatSplit(text, inner, boolop === 'AND_EXPR' ? 'AND' : 'OR');
+  if (spans.length !== nodes.length) return undefined;
+  for (let i = 0; i < nodes.length; i++) {
+    const loc = minLocation(nodes[i]);
+    if (loc !== Infinity && (loc < spans[i]!.start || loc >= spans[i]!.end)) return undefined;
+  }
+  return nodes.map((n, i) => ({ node: n, span: spans[i]! }));
+}
+
+// ---------------------------------------------------------------------------------------
+// The fix: drop the branches that are true when the context is unset
+
+interface ClauseFix {
+  edits: Edit[];
+  dropped: string[];
+  /** the first dropped branch */
+  at: Span;
+  rewroteCalls: boolean;
+}
+
+/** Text of `span` with the current_setting() calls inside it rewritten as policy-current-setting-unsafe would. */
+function rewriteCalls(text: string, span: Span, node: Node, rewritten: Map<Node, CallRewrite>): string | undefined {
+  const reps: Array<{ start: number; end: number; newText: string }> = [];
+  for (const c of unsafeSettingCalls(node)) {
+    const cs = callSpan(text, c.location);
+    const parts = cs && callParts(text, cs);
+    if (!cs || !parts || parts.args.length < 1 || cs.start < span.start || cs.end > span.end) return undefined;
+    const withOk = c.missing ? `${parts.name}(${parts.args[0]}, true)` : text.slice(cs.start, cs.end);
+    reps.push({ start: cs.start, end: cs.end, newText: c.castType ? `nullif(${withOk}, '')` : withOk });
+    rewritten.set(c.node, c.castType ? 'nullif' : 'missing-ok');
+  }
+  reps.sort((a, b) => b.start - a.start);
+  let out = text.slice(span.start, span.end);
+  for (const r of reps) out = out.slice(0, r.start - span.start) + r.newText + out.slice(r.end - span.start);
+  return out;
+}
+
+function clauseFix(model: Model, e: PolicyExpr, uses: ClauseUse[]): ClauseFix | undefined {
+  const text = textOfFile(model, e.file);
+  const clause = exprClauseSpan(model, e);
+  if (!clause) return undefined;
+  const conj = locateParts(text, { start: clause.start + 1, end: clause.end - 1 }, e.node, 'AND_EXPR');
+  if (!conj) return undefined;
+  const keys = contextKeys(model, e.node);
+  const trueWhenUnset = (n: Node) => keys.some((k) => unsetStates(k).some((s) => uses.some((u) => trueIn(model, n, k, s, { mode: u.mode }))));
+  const rewritten = new Map<Node, CallRewrite>();
+  const edits: Edit[] = [];
+  const dropped: string[] = [];
+  let at: Span | undefined;
+  const newConj: Node[] = [];
+  for (const c of conj) {
+    if (!trueWhenUnset(c.node)) {
+      const t = rewriteCalls(text, c.span, c.node, rewritten);
+      if (t === undefined) return undefined;
+      if (t !== text.slice(c.span.start, c.span.end)) edits.push({ file: e.file, start: c.span.start, end: c.span.end, newText: t });
+      newConj.push(c.node);
+      continue;
+    }
+    const arms = locateParts(text, c.span, c.node, 'OR_EXPR');
+    if (!arms || arms.length < 2) return undefined;
+    const drop = arms.filter((a) => trueWhenUnset(a.node));
+    const keep = arms.filter((a) => !drop.includes(a));
+    if (drop.length === 0 || keep.length === 0) return undefined;
+    const kept: string[] = [];
+    for (const a of keep) {
+      const t = rewriteCalls(text, a.span, a.node, rewritten);
+      if (t === undefined) return undefined;
+      kept.push(t);
+    }
+    at ??= drop[0]!.span;
+    dropped.push(...drop.map((a) => text.slice(a.span.start, a.span.end)));
+    edits.push({ file: e.file, start: arms[0]!.span.start, end: arms[arms.length - 1]!.span.end, newText: kept.join(' OR ') });
+    newConj.push(keep.length === 1 ? keep[0]!.node : { BoolExpr: { boolop: 'OR_EXPR', args: keep.map((a) => a.node) } });
+  }
+  if (!at) return undefined;
+  // the rewritten clause must admit no row when any context value it reads is unset
+  const fixed = newConj.length === 1 ? newConj[0] : { BoolExpr: { boolop: 'AND_EXPR', args: newConj } };
+  for (const k of keys) for (const u of uses) if (failsOpen(model, fixed, k, { mode: u.mode, rewritten }).length) return undefined;
+  return { edits, dropped, at, rewroteCalls: rewritten.size > 0 };
+}
+
+function fixFor(model: Model, p: Policy, key: ContextKey): { fix: Fix; at: Span; dropped: string[]; file: string } | undefined {
+  const all = clauseUses(p);
+  // every clause that fails open for some use must be fixed, or the finding stays
+  const open = openUses(model, p, key);
+  const clauses = [...new Set(open.map((u) => u.use.expr))];
+  const fixes: ClauseFix[] = [];
+  for (const e of clauses) {
+    const f = clauseFix(model, e, all.filter((u) => u.expr === e));
+    if (!f) return undefined;
+    fixes.push(f);
+  }
+  if (fixes.length === 0) return undefined;
+  const dropped = fixes.flatMap((f) => f.dropped);
+  const what = key === 'auth.uid' ? 'a NULL auth.uid()' : `an unset ${key.slice('setting:'.length)}`;
+  const title =
+    `Drop ${dropped.map((d) => (d.length > 60 ? `${d.slice(0, 57)}…` : d)).join(' and ')}` +
+    (fixes.some((f) => f.rewroteCalls) ? " and read the setting with nullif(…, '')" : '') +
+    ` (${what} then admits no row; code that relied on seeing every row needs BYPASSRLS or its own policy)`;
+  return { fix: { title, kind: 'unsafe', edits: fixes.flatMap((f) => f.edits) }, at: fixes[0]!.at, dropped, file: clauses[0]!.file };
+}
+
+// ---------------------------------------------------------------------------------------
+// The message
+
+/** The first call that reads the context value, as written (and the helper it is in, if not in the policy). */
+function firstCall(model: Model, p: Policy, key: ContextKey): { text: string; via?: string } | undefined {
+  const isKey = (v: Node) => {
+    const s = settingCallOf(v);
+    return s ? `setting:${s.setting}` === key : key === 'auth.uid' && nameParts(v.funcname).join('.').toLowerCase() === 'auth.uid';
+  };
+  const find = (node: Node, file: string, via: string | undefined, depth: number): { text: string; via?: string } | undefined => {
+    let found: { text: string; via?: string } | undefined;
+    const calls: Node[] = [];
+    walk(node, (k, v) => {
+      if (found || k !== 'FuncCall') return !found;
+      if (isKey(v)) {
+        const text = textOfFile(model, file);
+        const span = callSpan(text, v.location ?? -1);
+        if (span) found = { text: text.slice(span.start, span.end), via };
+      } else calls.push(v);
+      return !found;
+    });
+    if (found || depth > 4) return found;
+    for (const v of calls) {
+      const f = model.findFunction(nameParts(v.funcname), (v.args ?? []).length);
+      for (const st of f?.body?.statements ?? []) {
+        const r = find(st.node, f!.created.file, via ?? `${f!.schema}.${f!.name}()`, depth + 1);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  };
+  for (const e of clauseUses(p).map((u) => u.expr)) {
+    const r = find(e.node, e.file, undefined, 0);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** The non-text type the setting is cast to somewhere, in the policy or the functions it calls (for the suggested nullif form). */
+function castOf(model: Model, p: Policy, key: ContextKey): string | undefined {
+  const readsKey = (n: Node) => {
+    let reads = false;
+    walk(n, (k, v) => {
+      if (k === 'FuncCall' && `setting:${settingCallOf(v)?.setting}` === key) reads = true;
+      return !reads;
+    });
+    return reads;
+  };
+  const seen = new Set<unknown>();
+  const find = (node: Node, depth: number): string | undefined => {
+    let type: string | undefined;
+    const calls: Node[] = [];
+    walk(node, (k, v) => {
+      if (type) return false;
+      if (k === 'FuncCall') calls.push(v);
+      if (k !== 'TypeCast') return true;
+      const t = typeName(v.typeName);
+      if (!TEXT_TYPES.has(t) && readsKey(v.arg)) type = t;
+      return !type;
+    });
+    if (type || depth > 4) return type;
+    for (const v of calls) {
+      const f = model.findFunction(nameParts(v.funcname), (v.args ?? []).length);
+      if (!f || seen.has(f)) continue;
+      seen.add(f);
+      for (const st of f.body?.statements ?? []) {
+        const t = find(st.node, depth + 1);
+        if (t) return t;
+      }
+    }
+    return undefined;
+  };
+  for (const e of policyExprs(p)) {
+    const t = find(e.node, 0);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+const TEXT_TYPES = new Set(['text', 'character varying', 'varchar', 'name', 'character', 'bpchar', 'citext', 'unknown']);
+
+/** When the policy opens, for the headline: "when app.tenant_id is unset", … */
+function whenText(key: ContextKey, states: UnsetState[]): string {
+  if (key === 'auth.uid') return 'when auth.uid() is NULL';
+  const name = key.slice('setting:'.length);
+  if (states.length > 1) return `when ${name} is unset`;
+  return states[0] === 'never' ? `in a session that never set ${name}` : `once a transaction-local set of ${name} (set_config(…, true) or SET LOCAL) has ended`;
+}
+
+/** Why the context value is unset then (PostgreSQL's behaviour, with the TRUTHS rows). */
+function whyText(model: Model, p: Policy, key: ContextKey, states: UnsetState[], roles: string[]): string {
+  if (key === 'auth.uid') {
+    const anon = roles.some((r) => r === 'public' || r === 'anon');
+    return `auth.uid() returns NULL ${anon ? 'for a request without a signed-in user (anon) and ' : ''}in a session that never set the request's JWT claims`;
+  }
+  const name = key.slice('setting:'.length);
+  const call = firstCall(model, p, key);
+  const callText = call ? `${call.text}${call.via ? ` (in ${call.via})` : ''}` : `current_setting('${name}', …)`;
+  const never = `NULL in a session that never set ${name} (T15)`;
+  const ended = "'' for the rest of a session after a transaction-local set (set_config(…, true) or SET LOCAL) has ended (T15b)";
+  if (states.length > 1) return `${callText} returns ${never} and ${ended}`;
+  return states[0] === 'never' ? `${callText} then returns NULL (T15)` : `${callText} then returns '' for the rest of the session (T15b)`;
+}
+
+function onlyIn(states: UnsetState[], all: UnsetState[]): string {
+  if (states.length === all.length) return '';
+  return states[0] === 'never' ? ' (while the setting was never set)' : ' (once a transaction-local set has ended)';
+}
+
+function effectsText(uses: OpenUse[], allStates: UnsetState[]): string {
+  const parts: string[] = [];
+  const reach = uses.filter((u) => u.use.effect !== 'write');
+  const write = uses.filter((u) => u.use.effect === 'write');
+  const byStates = (list: OpenUse[]) => {
+    const m = new Map<string, OpenUse[]>();
+    for (const u of list) {
+      const k = u.states.map((s) => s.state).join(',');
+      m.set(k, [...(m.get(k) ?? []), u]);
+    }
+    return [...m.values()];
+  };
+  for (const group of byStates(reach)) {
+    const verbs = group.map((u) => (u.use.cmd === 'select' ? 'read' : u.use.cmd));
+    parts.push(`${commandList(verbs).toLowerCase()} every row${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
+  }
+  for (const group of byStates(write)) {
+    const cmds = group.map((u) => u.use.cmd);
+    const what = cmds.includes('insert') && cmds.includes('update') ? 'insert or update rows to any values' : cmds.includes('insert') ? 'insert rows with any values' : 'update rows to any values';
+    parts.push(`${what} (e.g. another tenant's or user's)${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
+  }
+  const caveat =
+    reach.some((u) => u.use.cmd !== 'select') && !reach.some((u) => u.use.cmd === 'select')
+      ? ' (a statement that reads columns is also limited to the rows the SELECT policies admit, T26/T27)'
+      : '';
+  const usingAsCheck = write.some((u) => u.use.expr.clause === 'using') ? '; without WITH CHECK, USING is also the check for new rows (T14c)' : '';
+  return `${parts.join(', and ')}${caveat}${usingAsCheck}`;
+}
+
+function clausesText(uses: OpenUse[]): string {
+  const clauses = [...new Set(uses.map((u) => u.use.expr.clause))].map((c) => (c === 'using' ? 'USING' : 'WITH CHECK'));
+  return `its ${clauses.join(' and ')} ${clauses.length > 1 ? 'are' : 'is'} then true for every row`;
+}
+
+function residualText(model: Model, uses: OpenUse[]): string {
+  const res = uses.flatMap((u) => u.states.flatMap((s) => s.residual.map((n) => ({ n, e: u.use.expr }))));
+  if (res.length === 0) return '';
+  const first = res[0]!;
+  const text = textOfFile(model, first.e.file);
+  const clause = exprClauseSpan(model, first.e);
+  const parts = clause && locateParts(text, { start: clause.start + 1, end: clause.end - 1 }, first.e.node, 'AND_EXPR');
+  const shown = parts?.filter((p) => res.some((r) => r.n === p.node)).map((p) => text.slice(p.span.start, p.span.end));
+  return shown?.length ? ` that meets ${shown.join(' AND ')}` : ' that meets its other conditions';
+}
+
+function adviceText(model: Model, p: Policy, key: ContextKey, dropped: string[] | undefined): string {
+  const drop = dropped?.length ? `drop ${dropped.map((d) => `\`${d}\``).join(' and ')}; ` : '';
+  const bypass = ' If some code must see every row (migrations, admin jobs), run it as a role with BYPASSRLS or give it a separate policy TO that role.';
+  if (key === 'auth.uid') return `Make the case without a user admit no row: ${drop}a comparison with auth.uid() (e.g. owner_id = (select auth.uid())) matches no row when it is NULL.${bypass}`;
+  const name = key.slice('setting:'.length);
+  const cast = castOf(model, p, key);
+  return (
+    `Make the unset case admit no row: ${drop}compare with nullif(current_setting('${name}', true), '')${cast ? `::${cast}` : ''}, ` +
+    `which is NULL when the setting is unset or '', and no row matches NULL.${bypass}`
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+
+export const policyContextFailsOpen = defineRule({
+  meta: {
+    id: ID,
+    description: "A policy admits every row when the session context it reads (a current_setting() value, auth.uid()) is unset or ''.",
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards:
+      "current_setting('x', true) is NULL in a session that never set x and '' after a transaction-local set has ended: a policy branch that is true then (`coalesce(current_setting('x', true), '') = '' OR …`, `auth.uid() IS NULL OR …`) admits every row to a pooled connection, a job or any code path that does not set x.",
+    truths: ['T15', 'T15b'],
+    sources: ['splinter 0030 rls_policy_null_auth_disjunct'],
+  },
+  check({ model, report }) {
+    for (const p of activePolicies(model)) {
+      const t = model.tables.get(p.table);
+      const roles = subjectRoles(model, p, t);
+      if (roles.length === 0) continue;
+      const keys = [...new Set(clauseUses(p).flatMap((u) => contextKeys(model, u.expr.node)))];
+      for (const key of keys) {
+        const found = p.permissive ? permissiveFinding(model, p, roles, key) : restrictiveFinding(model, p, roles, key);
+        if (!found) continue;
+        report(found);
+        break; // one finding per policy
+      }
+    }
+  },
+});
+
+type Finding = Report;
+
+function locate(model: Model, p: Policy, uses: OpenUse[], fix: ReturnType<typeof fixFor>): Pick<Finding, 'file' | 'start' | 'end'> {
+  if (fix) return { file: fix.file, start: fix.at.start, end: fix.at.end };
+  const e = uses[0]!.use.expr;
+  const span = exprClauseSpan(model, e);
+  return span ? { file: e.file, start: span.start, end: span.end } : p.nameLoc;
+}
+
+function permissiveFinding(model: Model, p: Policy, roles: string[], key: ContextKey): Finding | undefined {
+  const open = openUses(model, p, key);
+  if (open.length === 0) return undefined;
+  const perRole = unrestricted(model, p, roles, key, open);
+  if (perRole.length === 0) return undefined;
+  const group = commonGroup(perRole);
+  const states = unsetStates(key).filter((s) => group.uses.some((u) => u.states.some((x) => x.state === s)));
+  const fix = fixFor(model, p, key);
+  const who = group.roles.includes('public') ? 'every role (PUBLIC)' : roleList(group.roles);
+  const via = key === 'auth.uid' ? 'on any request or connection without a user id' : 'e.g. on a pooled connection, in a background job, or on any code path that does not set it';
+  return {
+    ...locate(model, p, group.uses, fix),
+    message:
+      `Policy "${p.name}" on ${p.table} admits every row${residualText(model, group.uses)} ${whenText(key, states)}: ${clausesText(group.uses)}, as ${whyText(model, p, key, states, group.roles)}. ` +
+      `So ${who} may ${effectsText(group.uses, states)} — ${via}. ${adviceText(model, p, key, fix?.dropped)}`,
+    fixes: fix ? [fix.fix] : [],
+  };
+}
+
+/**
+ * A restrictive policy that is true when the context is unset stops narrowing; that admits
+ * every row only where a permissive policy for the same roles and command admits every row
+ * anyway (e.g. `USING (true)` + a restrictive tenant check), and no other restrictive policy
+ * still narrows. Otherwise the permissive policies decide (and are checked on their own).
+ */
+function restrictiveFinding(model: Model, p: Policy, roles: string[], key: ContextKey): Finding | undefined {
+  const open = openUses(model, p, key);
+  for (const role of roles) {
+    const uses: OpenUse[] = [];
+    let partner: Policy | undefined;
+    for (const u of open) {
+      const permissive = policiesOn(model, p).find((q) => {
+        if (!q.permissive || !coversCommand(q, u.use.cmd) || !appliesToRole(model, q, role)) return false;
+        const qu = sameUse(q, u.use);
+        return !!qu && constBool(qu.expr.node) === true;
+      });
+      if (!permissive) continue;
+      const states = u.states.filter((s) => !restrictedBy(model, p, role, u.use, key, s.state));
+      if (states.length === 0) continue;
+      partner ??= permissive;
+      uses.push({ use: u.use, states });
+    }
+    if (!partner || uses.length === 0) continue;
+    const states = unsetStates(key).filter((s) => uses.some((u) => u.states.some((x) => x.state === s)));
+    const fix = fixFor(model, p, key);
+    const who = role === 'public' ? 'every role (PUBLIC)' : role;
+    const partnerClause = sameUse(partner, uses[0]!.use)!.expr.clause === 'using' ? 'USING' : 'WITH CHECK';
+    return {
+      ...locate(model, p, uses, fix),
+      message:
+        `Restrictive policy "${p.name}" on ${p.table} stops narrowing ${whenText(key, states)}: ${clausesText(uses)}, as ${whyText(model, p, key, states, [role])}, ` +
+        `and permissive policy "${partner.name}" admits every row (its ${partnerClause} is always true). ` +
+        `So ${who} may ${effectsText(uses, states)}. ${adviceText(model, p, key, fix?.dropped)}`,
+      fixes: fix ? [fix.fix] : [],
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,302 @@
+// policy-context-fails-open on PostgreSQL (PGlite): a permissive policy with a branch that is
+// true when the tenant setting is unset admits every tenant's rows — with the setting never set
+// in the session (current_setting(x, true) is NULL, T15) and/or after a transaction-local set
+// has ended (it reads '', T15b) — and lets an INSERT write another tenant's row. After the
+// (unsafe) fix the same states see 0 rows, and the tenant's rows once the setting is set.
+//
+// Data: tenant A has 1 invoice, tenant B has 2; "the leak" is B's 2 rows seen without a tenant.
+//
+// Two instances: the shared one (getDb) for everything that sets app.tenant_id, and one that
+// never sets it (a placeholder setting, once set, can never read NULL again in that session).
+// A transaction-local set that ends: set_config(…, true) inside a savepoint, then ROLLBACK TO
+// SAVEPOINT (the same GUC stack pop as the end of a transaction, as in
+// policy-current-setting-unsafe.test.ts).
+//
+// Other rules on the same examples, checked below so the messages never contradict:
+// - policy-current-setting-unsafe reports Invalid #2 (its 22P02 is the `ended` state, this rule
+//   the `never` state: both measured); it stays silent on Invalid #3, whose cast is never reached
+//   (measured: the INSERT succeeds, no 22P02); and on Valid #5 (cast first: 22P02, never every
+//   row) its nullif() fix is unsafe, because applied it opens the policy (measured: 3 rows).
+// - policy-always-true reports `… OR true`, this rule does not.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { PGlite } from '@electric-sql/pglite';
+import { affected, asOwner, closeAll, count, freshDb, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-context-fails-open';
+before(initParser);
+after(closeAll);
+
+let neverDb: Promise<PGlite> | undefined;
+/** The instance in which app.tenant_id is never set. */
+const never = () => (neverDb ??= freshDb());
+
+type Ws = Parameters<typeof sqlOf>[0];
+
+/** The example's migrations as the non-superuser owner, A's 1 invoice and B's 2, as authenticated. */
+async function invoices(q: Q, sql: string): Promise<void> {
+  await asOwner(q, sql);
+  await q(`INSERT INTO invoices (id, tenant_id, amount) VALUES (1, '${TENANT_A}', 10), (2, '${TENANT_B}', 20), (3, '${TENANT_B}', 30)`);
+  await q('GRANT SELECT, INSERT, UPDATE, DELETE ON invoices TO authenticated');
+  await q('SET ROLE authenticated');
+}
+
+/** Rows visible, and how many of them are tenant B's, or the error code. */
+async function visible(q: Q): Promise<{ all: number; b: number } | string> {
+  const r = await tryQuery(q, `SELECT count(*)::int AS all, count(*) FILTER (WHERE tenant_id = '${TENANT_B}')::int AS b FROM invoices`);
+  return r.ok ? { all: r.rows[0]!.all, b: r.rows[0]!.b } : r.error.code;
+}
+
+/** Inserts an invoice of tenant B: 'ok' or the error code. */
+async function insertB(q: Q, id = 9): Promise<string> {
+  const r = await tryQuery(q, `INSERT INTO invoices (id, tenant_id, amount) VALUES (${id}, '${TENANT_B}', 99)`);
+  return r.ok ? 'ok' : r.error.code;
+}
+
+async function assertNeverSet(q: Q): Promise<void> {
+  assert.deepEqual(await q(`SELECT current_setting('app.tenant_id', true) AS v`), [{ v: null }], 'never set in this session: NULL (T15)');
+}
+
+async function localSetEnded(q: Q): Promise<void> {
+  await q(`SAVEPOINT local_set; SELECT set_config('app.tenant_id', '${TENANT_A}', true); ROLLBACK TO SAVEPOINT local_set; RELEASE SAVEPOINT local_set`);
+  assert.deepEqual(await q(`SELECT current_setting('app.tenant_id', true) AS v`), [{ v: '' }], "after the local set ended the setting reads '' (T15b)");
+}
+
+const setTenant = (q: Q, t: string) => q(`SELECT set_config('app.tenant_id', '${t}', true)`);
+
+/** Runs `fn` with the example loaded, with app.tenant_id never set. */
+async function whileNeverSet<T>(ws: Ws, fn: (q: Q) => Promise<T>): Promise<T> {
+  return inRollback(await never(), async (q) => {
+    await invoices(q, sqlOf(ws));
+    await assertNeverSet(q);
+    return fn(q);
+  });
+}
+
+/** Runs `fn` with the example loaded, once a transaction-local set of app.tenant_id has ended. */
+async function afterLocalSet<T>(ws: Ws, fn: (q: Q) => Promise<T>): Promise<T> {
+  return inRollback(await getDb(), async (q) => {
+    await invoices(q, sqlOf(ws));
+    await localSetEnded(q);
+    return fn(q);
+  });
+}
+
+/** Runs `fn` with the example loaded and app.tenant_id set to tenant A. */
+async function asTenantA<T>(ws: Ws, fn: (q: Q) => Promise<T>): Promise<T> {
+  return inRollback(await getDb(), async (q) => {
+    await invoices(q, sqlOf(ws));
+    await setTenant(q, TENANT_A);
+    return fn(q);
+  });
+}
+
+/** The fixed workspace: 0 rows never set and after a local set, tenant A's 1 row when set. */
+async function expectFixedClosed(fixed: Ws): Promise<void> {
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.deepEqual(await whileNeverSet(fixed, visible), { all: 0, b: 0 }, 'fixed, never set: no row');
+  assert.deepEqual(await afterLocalSet(fixed, visible), { all: 0, b: 0 }, "fixed, '': no row");
+  assert.deepEqual(await asTenantA(fixed, visible), { all: 1, b: 0 }, "fixed, set: the tenant's row");
+}
+
+test("err: coalesce(…, '') = '' OR …: every tenant's rows never set (T15) and after a local set ended (T15b); fixed: 0 rows, then A's row", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), "(select coalesce(current_setting('app.tenant_id', true), '')) = ''");
+  assert.match(finding.message, /^Policy "invoices_tenant" on public\.invoices admits every row when app\.tenant_id is unset: its USING is then true for every row/);
+  assert.match(finding.message, /returns NULL in a session that never set app\.tenant_id \(T15\) and '' for the rest of a session after a transaction-local set .* has ended \(T15b\)/);
+  assert.match(finding.message, /So authenticated may read every row/);
+  assert.match(finding.message, /BYPASSRLS/);
+  assert.equal(finding.fixes[0]!.kind, 'unsafe');
+  assert.deepEqual(await whileNeverSet(ws, visible), { all: 3, b: 2 }, 'never set: the leak is B’s 2 rows');
+  assert.deepEqual(await afterLocalSet(ws, visible), { all: 3, b: 2 }, "'': the same leak");
+  assert.deepEqual(await asTenantA(ws, visible), { all: 1, b: 0 }, 'set: only A');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /USING \(tenant_id = \(select nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)\);/);
+  await expectFixedClosed(fixed);
+});
+
+test('err: FOR ALL … IS NULL OR … (no WITH CHECK): never set, every row and an INSERT of B’s row; policy-current-setting-unsafe reports the other state (22P02)', async () => {
+  const { ws, finding, findings } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), "(select current_setting('app.tenant_id', true)) IS NULL");
+  assert.match(finding.message, /admits every row in a session that never set app\.tenant_id: .* then returns NULL \(T15\)/);
+  assert.doesNotMatch(finding.message, /T15b/, 'the ended state is not open here');
+  assert.match(finding.message, /may read, update and delete every row, and insert or update rows to any values .*USING is also the check for new rows \(T14c\)/);
+  assert.deepEqual(
+    await whileNeverSet(ws, async (q) => [await visible(q), await insertB(q)]),
+    [{ all: 3, b: 2 }, 'ok'],
+    'never set: B’s rows visible and a row written for B',
+  );
+  // the `ended` state is policy-current-setting-unsafe's: the cast fails, nothing is admitted
+  const other = findings.filter((f) => f.rule === 'policy-current-setting-unsafe');
+  assert.equal(other.length, 1);
+  assert.match(other[0]!.message, /reads '' rather than NULL, so the cast to uuid fails with 22P02 .*\(T15b\); then every statement the policy applies to fails/);
+  assert.deepEqual(await afterLocalSet(ws, async (q) => [await visible(q), await insertB(q)]), ['22P02', '22P02']);
+  // the fix drops the branch and reads the setting with nullif: both findings are gone
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, 'policy-current-setting-unsafe').length, 0);
+  await expectFixedClosed(fixed);
+  assert.equal(await whileNeverSet(fixed, insertB), '42501');
+  assert.deepEqual(await asTenantA(fixed, async (q) => [await insertB(q), await affected(q, `INSERT INTO invoices (id, tenant_id, amount) VALUES (8, '${TENANT_A}', 1)`)]), ['42501', 1]);
+});
+
+test("err: WITH CHECK (… = '' OR tenant_id = …::uuid): checked left to right, so after a local set ended an INSERT of B’s row succeeds (no 22P02)", async () => {
+  const { ws, finding, findings } = invalidFinding(ID, 2);
+  assert.match(finding.message, /^Policy "invoices_insert" .* admits every row once a transaction-local set of app\.tenant_id .* has ended: its WITH CHECK is then true/);
+  assert.match(finding.message, /may insert rows with any values/);
+  assert.equal(findings.filter((f) => f.rule === 'policy-current-setting-unsafe').length, 0, 'the cast is never reached: no 22P02 to report');
+  assert.deepEqual(await afterLocalSet(ws, async (q) => [await visible(q), await insertB(q)]), [{ all: 0, b: 0 }, 'ok'], 'reads nothing, writes for B');
+  assert.equal(await whileNeverSet(ws, insertB), '42501', 'never set: NULL, no row passes');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /WITH CHECK \(tenant_id = \(select nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(await afterLocalSet(fixed, insertB), '42501');
+  assert.equal(await asTenantA(fixed, (q) => affected(q, `INSERT INTO invoices (id, tenant_id, amount) VALUES (8, '${TENANT_A}', 1)`)), 1);
+});
+
+test('err: through a helper, app_tenant() IS NULL OR …: every row in both states; fixed: 0 rows', async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.match(finding.message, /current_setting\('app\.tenant_id', true\) \(in public\.app_tenant\(\)\) returns NULL/);
+  assert.deepEqual(await whileNeverSet(ws, visible), { all: 3, b: 2 });
+  assert.deepEqual(await afterLocalSet(ws, visible), { all: 3, b: 2 });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /USING \(tenant_id = \(select app_tenant\(\)\)\);/);
+  await expectFixedClosed(fixed);
+});
+
+test('err: Supabase auth.uid() IS NULL OR owner_id = auth.uid(): anon sees every note; fixed: none, a user sees their own', async () => {
+  const { ws, finding } = invalidFinding(ID, 4);
+  assert.match(finding.message, /auth\.uid\(\) returns NULL for a request without a signed-in user \(anon\)/);
+  assert.match(finding.message, /So anon and authenticated may read every row/);
+  const notes = async (w: Ws, role: string, user?: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, sqlOf(w));
+      await q(`INSERT INTO notes VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b'); GRANT SELECT ON notes TO anon, authenticated`);
+      if (user) await q(actAs(user));
+      await q(`SET ROLE ${role}`);
+      return count(q, 'notes');
+    });
+  assert.equal(await notes(ws, 'anon'), 2, 'anon: every note');
+  assert.equal(await notes(ws, 'authenticated', TENANT_A), 1);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(await notes(fixed, 'anon'), 0);
+  assert.equal(await notes(fixed, 'authenticated', TENANT_A), 1);
+});
+
+test("err: permissive USING (true) + restrictive tenant check that is true once the setting reads '': every row; never set: none (the restrictive one is NULL)", async () => {
+  const { ws, finding } = invalidFinding(ID, 5);
+  assert.match(finding.message, /^Restrictive policy "invoices_tenant" .* stops narrowing once a transaction-local set .* and permissive policy "invoices_all" admits every row \(its USING is always true\)/);
+  assert.deepEqual(await afterLocalSet(ws, visible), { all: 3, b: 2 });
+  assert.deepEqual(await whileNeverSet(ws, visible), { all: 0, b: 0 });
+  await expectFixedClosed(applyFix(ws, finding));
+});
+
+test('ok: Valid examples on PostgreSQL: nullif and "<> \'\' AND" fail closed; a restrictive OR leaves the permissive filter in charge', async () => {
+  for (const n of [0, 1]) {
+    const { ws, mine } = lintDocExample(ID, 'valid', n);
+    assert.equal(mine.length, 0);
+    assert.deepEqual(await whileNeverSet(ws, visible), { all: 0, b: 0 });
+    assert.deepEqual(await afterLocalSet(ws, visible), { all: 0, b: 0 });
+    assert.deepEqual(await asTenantA(ws, visible), { all: 1, b: 0 });
+  }
+  // restrictive (true once '') + permissive on app.user_id: each user still sees only their rows
+  const { ws, mine } = lintDocExample(ID, 'valid', 2);
+  assert.equal(mine.length, 0);
+  const rows = await inRollback(await getDb(), async (q) => {
+    await asOwner(q, sqlOf(ws));
+    await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}', '${TENANT_A}', 1), (2, '${TENANT_B}', '${TENANT_B}', 2), (3, '${TENANT_B}', '${TENANT_A}', 3); GRANT SELECT ON invoices TO authenticated`);
+    await localSetEnded(q);
+    await q(`SELECT set_config('app.user_id', '${TENANT_A}', true)`);
+    await q('SET ROLE authenticated');
+    return q('SELECT id FROM invoices ORDER BY id');
+  });
+  assert.deepEqual(rows, [{ id: 1 }, { id: 3 }], "the user's own rows (of both tenants: the restrictive one stopped narrowing), not every row");
+});
+
+test("ok: the cast planned first (Valid #5) never admits every row: NULL → 0 rows, '' → 22P02; policy-current-setting-unsafe's nullif fix would open it, so it is unsafe", async () => {
+  const { ws, mine, findings } = lintDocExample(ID, 'valid', 4);
+  assert.equal(mine.length, 0);
+  assert.deepEqual(await whileNeverSet(ws, visible), { all: 0, b: 0 });
+  assert.equal(await afterLocalSet(ws, visible), '22P02');
+  const unsafe = findings.filter((f) => f.rule === 'policy-current-setting-unsafe');
+  assert.equal(unsafe.length, 1);
+  assert.match(unsafe[0]!.message, /but then another branch of the policy admits every row once the setting reads '' \(policy-context-fails-open\)/);
+  const fix = unsafe[0]!.fixes[0]!;
+  assert.equal(fix.kind, 'unsafe', 'not applied by --fix');
+  const rewritten = applyFix(ws, unsafe[0]!);
+  assert.deepEqual(await afterLocalSet(rewritten, visible), { all: 3, b: 2 }, 'what the nullif rewrite alone would do');
+  const opened = findingsOf(rewritten, ID);
+  assert.equal(opened.length, 1, 'and this rule reports the result');
+  await expectFixedClosed(applyFix(rewritten, opened[0]!));
+});
+
+test("ok: the order that decides, measured: USING plans a cast of '' wherever it stands (22P02), WITH CHECK and sub-selects run left to right", async () => {
+  const table = `CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY; ALTER TABLE invoices FORCE ROW LEVEL SECURITY;`;
+  const cases: Array<{ policy: string; probe: 'select' | 'insert'; ended: unknown; reported: boolean }> = [
+    { policy: `FOR SELECT TO authenticated USING (current_setting('app.tenant_id', true) = '' OR tenant_id = current_setting('app.tenant_id', true)::uuid)`, probe: 'select', ended: '22P02', reported: false },
+    { policy: `FOR SELECT TO authenticated USING (current_setting('app.tenant_id', true) = '' OR tenant_id = (select current_setting('app.tenant_id', true)::uuid))`, probe: 'select', ended: { all: 3, b: 2 }, reported: true },
+    { policy: `FOR SELECT TO authenticated USING (current_setting('app.tenant_id', true) = '' OR tenant_id = (select current_setting('app.tenant_id', true))::uuid)`, probe: 'select', ended: { all: 3, b: 2 }, reported: true },
+    { policy: `FOR INSERT TO authenticated WITH CHECK (current_setting('app.tenant_id', true) = '' OR tenant_id = current_setting('app.tenant_id', true)::uuid)`, probe: 'insert', ended: 'ok', reported: true },
+    { policy: `FOR INSERT TO authenticated WITH CHECK (tenant_id = current_setting('app.tenant_id', true)::uuid OR current_setting('app.tenant_id', true) = '')`, probe: 'insert', ended: '22P02', reported: false },
+  ];
+  for (const c of cases) {
+    const sql = `${table}\nCREATE POLICY p ON invoices ${c.policy};`;
+    const linted = lintFiles([{ file: 'm.sql', text: sql }], ID);
+    assert.equal(linted.mine.length, c.reported ? 1 : 0, c.policy);
+    const got = await afterLocalSet(linted.ws, (q) => (c.probe === 'select' ? visible(q) : insertB(q)));
+    assert.deepEqual(got, c.ended, c.policy);
+  }
+  // FOR ALL without WITH CHECK: USING is planned for SELECT (22P02) and checked for INSERT (passes)
+  const all = `${table}\nCREATE POLICY p ON invoices FOR ALL TO authenticated USING (current_setting('app.tenant_id', true) = '' OR tenant_id = current_setting('app.tenant_id', true)::uuid);`;
+  const linted = lintFiles([{ file: 'm.sql', text: all }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(linted.mine[0]!.message, /So authenticated may insert rows with any values/);
+  assert.doesNotMatch(linted.mine[0]!.message, /read/);
+  const other = linted.findings.find((f) => f.rule === 'policy-current-setting-unsafe');
+  assert.match(other!.message, /then every SELECT, UPDATE and DELETE the policy applies to fails \(an INSERT, which checks USING branch by branch, never reaches the cast/);
+  assert.deepEqual(await afterLocalSet(linted.ws, async (q) => [await insertB(q), await visible(q)]), ['ok', '22P02']);
+});
+
+test('ok: not reported — tautologies (policy-always-true’s), fail-closed forms, BYPASSRLS roles, a restrictive policy that still narrows; reported — other unset shapes', () => {
+  const base = `CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, deleted_at timestamptz); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;`;
+  const T = "current_setting('app.tenant_id', true)";
+  const lint = (policies: string) => lintFiles([{ file: 'm.sql', text: `${base}\n${policies}` }], ID);
+  const no = [
+    `CREATE POLICY p ON t FOR SELECT TO authenticated USING (tenant_id = nullif(${T}, '')::uuid);`,
+    `CREATE POLICY p ON t FOR SELECT TO authenticated USING (${T} IS NOT NULL AND ${T} <> '' AND tenant_id = nullif(${T}, '')::uuid);`,
+    `CREATE POLICY p ON t FOR SELECT TO authenticated USING (${T} = 'admin' OR tenant_id = nullif(${T}, '')::uuid);`,
+    `CREATE ROLE etl BYPASSRLS; CREATE POLICY p ON t FOR SELECT TO etl USING (${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid);`,
+    `CREATE POLICY p ON t FOR SELECT TO authenticated USING (${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid);
+     CREATE POLICY r ON t AS RESTRICTIVE FOR SELECT TO authenticated USING (tenant_id = nullif(current_setting('app.org', true), '')::uuid);`,
+    `CREATE POLICY p ON t FOR SELECT TO authenticated USING (tenant_id = nullif(${T}, '')::uuid);
+     CREATE POLICY r ON t AS RESTRICTIVE FOR SELECT TO authenticated USING (${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid);`,
+  ];
+  for (const sql of no) assert.equal(lint(sql).mine.length, 0, sql);
+  // a tautology is policy-always-true's (and only its) finding
+  const taut = lint(`CREATE POLICY p ON t FOR UPDATE TO authenticated USING (${T} IS NULL OR true);`);
+  assert.equal(taut.mine.length, 0);
+  assert.equal(taut.findings.filter((f) => f.rule === 'policy-always-true').length, 1);
+  const yes: Array<[string, RegExp]> = [
+    [`nullif(${T}, '') IS NULL OR tenant_id = nullif(${T}, '')::uuid`, /when app\.tenant_id is unset/],
+    [`NOT (${T} IS NOT NULL) OR tenant_id = nullif(${T}, '')::uuid`, /in a session that never set app\.tenant_id/],
+    [`${T} IN ('', 'all') OR tenant_id = nullif(${T}, '')::uuid`, /once a transaction-local set/],
+    [`length(${T}) = 0 OR tenant_id = nullif(${T}, '')::uuid`, /once a transaction-local set/],
+    [`coalesce(tenant_id = nullif(${T}, '')::uuid, true)`, /when app\.tenant_id is unset/],
+    [`CASE WHEN ${T} = '' THEN true ELSE tenant_id = nullif(${T}, '')::uuid END`, /once a transaction-local set/],
+    [`(${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid) AND deleted_at IS NULL`, /admits every row that meets deleted_at IS NULL in a session that never set/],
+  ];
+  for (const [e, msg] of yes) {
+    const { mine } = lint(`CREATE POLICY p ON t FOR SELECT TO authenticated USING (${e});`);
+    assert.equal(mine.length, 1, e);
+    assert.match(mine[0]!.message, msg, e);
+  }
+  // the fix is offered only where a whole OR branch can be dropped and the result is checked closed
+  const fixable = (e: string) => lint(`CREATE POLICY p ON t FOR SELECT TO authenticated USING (${e});`).mine[0]!.fixes.length > 0;
+  assert.equal(fixable(`(${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid) AND deleted_at IS NULL`), true);
+  assert.equal(fixable(`coalesce(tenant_id = nullif(${T}, '')::uuid, true)`), false);
+  assert.equal(fixable(`CASE WHEN ${T} = '' THEN true ELSE tenant_id = nullif(${T}, '')::uuid END`), false);
+});
