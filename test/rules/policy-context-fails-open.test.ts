@@ -300,3 +300,25 @@ test('ok: not reported — tautologies (policy-always-true’s), fail-closed for
   assert.equal(fixable(`coalesce(tenant_id = nullif(${T}, '')::uuid, true)`), false);
   assert.equal(fixable(`CASE WHEN ${T} = '' THEN true ELSE tenant_id = nullif(${T}, '')::uuid END`), false);
 });
+
+test('ok: results kept across lints follow an edit of the helper in another file (the model is new, the policy node is not)', async () => {
+  const { Workspace } = await import('../../server/src/engine/workspace.js');
+  const ws = new Workspace();
+  const helper = `CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant_id', true)::uuid $$;`;
+  ws.setFile('1_helper.sql', helper);
+  ws.setFile(
+    '2_policy.sql',
+    `CREATE TABLE docs (id int, tenant_id uuid);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+CREATE POLICY docs_tenant ON docs FOR SELECT TO authenticated USING (app_tenant() IS NULL OR tenant_id = app_tenant());`,
+  );
+  const mine = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === ID).length;
+  assert.equal(mine(), 1);
+  ws.setFile('1_helper.sql', 'SELECT 1;');
+  assert.equal(mine(), 0, 'without the helper the call reads no context');
+  ws.setFile('1_helper.sql', helper);
+  assert.equal(mine(), 1, 'the helper is back: so is the finding');
+  ws.setFile('1_helper.sql', `${helper}\nALTER FUNCTION app_tenant() SET app.tenant_id = '00000000-0000-0000-0000-000000000001';`);
+  assert.equal(mine(), 0, 'a helper that sets the setting itself does not read the unset context');
+});

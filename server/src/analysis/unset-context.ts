@@ -23,11 +23,11 @@
 // the answer "not every row" wherever it is ("early"), and every other error (`late`) counts
 // only on the path actually evaluated — the only rule in `check` mode (WITH CHECK, and USING
 // as the check for new rows), which is executed but not planned as a filter.
-import { constValue, typeName } from './ast.js';
+import { constValue, memoised, typeName } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { policyExprs, unsafeSettingCalls, type PolicyExpr } from './policy-exprs.js';
+import { memoModel, policyExprs, unsafeSettingCalls, type PolicyExpr } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -153,7 +153,7 @@ function valueOnlySelect(n: Node): boolean {
 // Which context values an expression reads
 
 /** The context keys an expression reads, directly or through SQL helpers, in first-seen order. */
-export function contextKeys(model: Model, node: Node): ContextKey[] {
+function contextKeysUncached(model: Model, node: Node): ContextKey[] {
   const out = new Set<ContextKey>();
   const seen = new Set<Func>();
   const visit = (n: Node, depth: number) => {
@@ -607,7 +607,7 @@ export function openIn(model: Model, node: Node, key: ContextKey, state: UnsetSt
  * AND-ed conditions), or [] — also [] when it admits every row whatever the context holds
  * (a tautology: policy-always-true's business).
  */
-export function failsOpen(model: Model, node: Node, key: ContextKey, opts: EvalOptions): OpenState[] {
+function failsOpenUncached(model: Model, node: Node, key: ContextKey, opts: EvalOptions): OpenState[] {
   const open = unsetStates(key)
     .map((s) => openIn(model, node, key, s, opts))
     .filter((x): x is OpenState => !!x);
@@ -659,4 +659,102 @@ export function clauseUses(p: Policy): ClauseUse[] {
     if (cmd === 'insert' || cmd === 'update') add(check, cmd, 'write');
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Memoisation across lints
+//
+// Parsed statements are cached per file text, so a policy's expression is the same node after
+// an edit elsewhere; the model is new. What evaluating an expression reads from the model is
+// only which workspace function each call resolves to (its statement and SET clauses, as a SQL
+// helper or a body that may read the context), recursively, and whether the workspace defines
+// auth.uid() itself. That is the signature the results are kept under.
+
+/** Each call in an expression: its name parts and argument count (syntactic). */
+const callsInNode = memoised('unset-context:calls', (node: Node): Array<{ parts: string[]; argc: number }> => {
+  const out: Array<{ parts: string[]; argc: number }> = [];
+  walk(node, (k, v) => {
+    if (k === 'FuncCall') out.push({ parts: nameParts(v.funcname), argc: (v.args ?? []).length });
+    return true;
+  });
+  return out;
+});
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+function idOf(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+}
+
+function modelSignature(model: Model, node: Node): string {
+  const sigs = memoModel(model, 'unset-context:signatures', () => new WeakMap<object, string>());
+  let sig = sigs.get(node);
+  if (sig === undefined) sigs.set(node, (sig = computeSignature(model, node)));
+  return sig;
+}
+
+function computeSignature(model: Model, node: Node): string {
+  // the calls of a node come in a fixed order: the statement each resolves to (0: none) identifies the resolution
+  const authUid = memoModel(model, 'unset-context:auth.uid', () => {
+    const own = model.findFunction(['auth', 'uid'], 0);
+    return own ? `u${idOf(own.stmt)}` : 'u';
+  });
+  let sig = authUid;
+  const seen = new Set<object>();
+  const visit = (n: Node, depth: number) => {
+    if (!n || typeof n !== 'object' || seen.has(n)) return;
+    seen.add(n);
+    for (const c of callsInNode(n)) {
+      const f = model.findFunction(c.parts, c.argc);
+      if (!f) {
+        sig += ',0';
+        continue;
+      }
+      sig += `,${idOf(f.stmt)}`;
+      if (f.settings.length) sig += `[${f.settings.map((x) => x.name).join(' ')}]`;
+      if (depth <= MAX_DEPTH && f.body) for (const st of f.body.statements) visit(st.node, depth + 1);
+    }
+  };
+  visit(node, 0);
+  return sig;
+}
+
+/** The last result per question and node, with the signature it was computed under. */
+const resultsByNode = new WeakMap<object, Map<string, { sig: string; v: unknown }>>();
+function cachedOn<T>(model: Model, node: Node, what: string, compute: () => T): T {
+  if (!node || typeof node !== 'object') return compute();
+  let m = resultsByNode.get(node);
+  if (!m) resultsByNode.set(node, (m = new Map()));
+  const sig = modelSignature(model, node);
+  const hit = m.get(what);
+  if (hit && hit.sig === sig) return hit.v as T;
+  const v = compute();
+  m.set(what, { sig, v });
+  return v;
+}
+
+/** The context keys an expression reads, directly or through SQL helpers, in first-seen order (shared: do not mutate). */
+export function contextKeys(model: Model, node: Node): ContextKey[] {
+  return cachedOn(model, node, 'keys', () => contextKeysUncached(model, node));
+}
+
+/**
+ * The unset states in which the expression admits every row (with residual conditions that do
+ * not read the context), and not when the context is set (shared: do not mutate).
+ */
+export function failsOpen(model: Model, node: Node, key: ContextKey, opts: EvalOptions): OpenState[] {
+  if (opts.rewritten) return failsOpenUncached(model, node, key, opts);
+  return cachedOn(model, node, questionOf(key, opts.mode), () => failsOpenUncached(model, node, key, opts));
+}
+
+/** One string per (key, mode), so looking it up again hashes nothing new. */
+const questions = new Map<string, Map<string, string>>();
+function questionOf(key: ContextKey, mode: EvalMode): string {
+  let byMode = questions.get(key);
+  if (!byMode) questions.set(key, (byMode = new Map()));
+  let q = byMode.get(mode);
+  if (q === undefined) byMode.set(mode, (q = `open|${key}|${mode}`));
+  return q;
 }
