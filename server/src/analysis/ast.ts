@@ -249,3 +249,30 @@ export function identEnd(text: string, start: number): number {
 function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c >= 128;
 }
+
+/**
+ * `l op r` for two non-NULL constants of the same JavaScript type, as PostgreSQL compares them;
+ * undefined for other operators, mixed types (left to PostgreSQL's coercions) and ordering of booleans.
+ */
+export function compareConstants(op: string, l: string | number | boolean, r: string | number | boolean): boolean | undefined {
+  if (typeof l !== typeof r) return undefined;
+  switch (op) {
+    case '=':
+      return l === r;
+    case '<>':
+    case '!=':
+      return l !== r;
+  }
+  if (typeof l === 'boolean') return undefined;
+  switch (op) {
+    case '<':
+      return l < r;
+    case '>':
+      return l > r;
+    case '<=':
+      return l <= r;
+    case '>=':
+      return l >= r;
+  }
+  return undefined;
+}

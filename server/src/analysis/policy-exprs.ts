@@ -1,7 +1,7 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
-import { callSpan, callsIn, clauseSpan, constValue, memoised, relationsIn, typeName } from './ast.js';
+import { callSpan, callsIn, clauseSpan, compareConstants, constValue, memoised, relationsIn, typeName } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
@@ -186,23 +186,7 @@ function constBoolUncached(n: Node): boolean | null | undefined {
     const r = constValue(n.A_Expr.rexpr);
     if (l === undefined || r === undefined) return undefined;
     if (l === null || r === null) return null;
-    if (typeof l !== typeof r || typeof l === 'boolean') return undefined; // leave mixed types to PostgreSQL's coercions
-    switch (op) {
-      case '=':
-        return l === r;
-      case '<>':
-      case '!=':
-        return l !== r;
-      case '<':
-        return l < r;
-      case '>':
-        return l > r;
-      case '<=':
-        return l <= r;
-      case '>=':
-        return l >= r;
-    }
-    return undefined;
+    return compareConstants(op ?? '', l, r);
   }
   if (n.NullTest) {
     const v = constValue(n.NullTest.arg);

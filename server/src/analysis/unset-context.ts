@@ -23,7 +23,7 @@
 // the answer "not every row" wherever it is ("early"), and every other error (`late`) counts
 // only on the path actually evaluated — the only rule in `check` mode (WITH CHECK, and USING
 // as the check for new rows), which is executed but not planned as a filter.
-import { constValue, memoised, typeName } from './ast.js';
+import { compareConstants, constValue, memoised, typeName } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
@@ -372,29 +372,6 @@ function evalBooleanTest(c: Ctx, bt: Node): Val {
   return out === undefined ? unknown(v.ctx, false, true) : konst(out, v.ctx);
 }
 
-function compare(op: string, l: string | number | boolean, r: string | number | boolean): boolean | undefined {
-  if (typeof l !== typeof r) return undefined;
-  switch (op) {
-    case '=':
-      return l === r;
-    case '<>':
-    case '!=':
-      return l !== r;
-  }
-  if (typeof l === 'boolean') return undefined;
-  switch (op) {
-    case '<':
-      return l < r;
-    case '>':
-      return l > r;
-    case '<=':
-      return l <= r;
-    case '>=':
-      return l >= r;
-  }
-  return undefined;
-}
-
 function evalAExpr(c: Ctx, a: Node): Val {
   const op = sval(a.name?.[a.name.length - 1]) ?? '';
   switch (a.kind) {
@@ -408,7 +385,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
       if (isNullV(l) || isNullV(r)) return all.mayError ? fromAll(all) : konst(null, all.ctx);
       if (l.t === 'const' && r.t === 'const') {
         if (op === '||' && typeof l.v === 'string' && typeof r.v === 'string') return konst(l.v + r.v, all.ctx);
-        const b = compare(op, l.v!, r.v!);
+        const b = compareConstants(op, l.v!, r.v!);
         if (b !== undefined) return konst(b, all.ctx);
       }
       const nonNull = (l.t === 'const' || (l.t === 'unknown' && l.nonNull)) && (r.t === 'const' || (r.t === 'unknown' && r.nonNull));
@@ -421,7 +398,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
       if (all.error) return all.error;
       if (isNullV(l)) return all.mayError ? fromAll(all) : konst(null, all.ctx);
       if (l.t === 'const' && r.t === 'const' && l.v !== null && r.v !== null) {
-        const eq = compare('=', l.v, r.v);
+        const eq = compareConstants('=', l.v, r.v);
         if (eq !== undefined) return eq ? konst(null, all.ctx) : { ...l, ctx: all.ctx };
       }
       return fromAll(all);
@@ -434,11 +411,11 @@ function evalAExpr(c: Ctx, a: Node): Val {
       if (all.error) return all.error;
       if (l.t === 'const' && vals.every((v) => v.t === 'const') && !all.mayError) {
         if (l.v === null) return konst(null, all.ctx);
-        const hit = vals.some((v) => v.t === 'const' && v.v !== null && compare('=', l.v!, v.v) === true);
+        const hit = vals.some((v) => v.t === 'const' && v.v !== null && compareConstants('=', l.v!, v.v) === true);
         const neg = op === '<>';
         if (hit) return konst(!neg, all.ctx);
         if (vals.some(isNullV)) return konst(null, all.ctx);
-        if (vals.every((v) => v.t === 'const' && compare('=', l.v!, v.v!) === false)) return konst(neg, all.ctx);
+        if (vals.every((v) => v.t === 'const' && compareConstants('=', l.v!, v.v!) === false)) return konst(neg, all.ctx);
       }
       if (isNullV(l)) return all.mayError ? fromAll(all) : konst(null, all.ctx);
       return fromAll(all);
@@ -450,7 +427,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
       const all = allOf([l, r]);
       if (all.error) return all.error;
       if (l.t === 'const' && r.t === 'const' && !all.mayError) {
-        const same = l.v === null || r.v === null ? l.v === r.v : compare('=', l.v, r.v);
+        const same = l.v === null || r.v === null ? l.v === r.v : compareConstants('=', l.v, r.v);
         if (same !== undefined) return konst(a.kind === 'AEXPR_DISTINCT' ? !same : same, all.ctx);
       }
       return fromAll(all, true);
@@ -499,7 +476,7 @@ function evalCase(c: Ctx, ce: Node): Val {
     let cond = evalNode(c, w.CaseWhen?.expr);
     if (subject) {
       const all = allOf([subject, cond]);
-      cond = all.error ?? (subject.t === 'const' && cond.t === 'const' && subject.v !== null && cond.v !== null ? konst(compare('=', subject.v, cond.v) ?? false, all.ctx) : fromAll(all));
+      cond = all.error ?? (subject.t === 'const' && cond.t === 'const' && subject.v !== null && cond.v !== null ? konst(compareConstants('=', subject.v, cond.v) ?? false, all.ctx) : fromAll(all));
     }
     seen.push(cond);
     if (cond.t === 'error') result = cond;
