@@ -34,7 +34,7 @@ function bundle(): string {
 let bundled: string | undefined;
 function runPhase(name: string): Record<string, any> {
   bundled ??= bundle();
-  const r = spawnSync(process.execPath, [bundled, `--phase=${name}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, ['--expose-gc', bundled, `--phase=${name}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${name} phase failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -52,6 +52,7 @@ async function main() {
   console.log(`re-lint after edit:  ${ms(l.relintMs)} median of 21   (target ≤ 50 ms)`);
   console.log(`  of which (medians): re-parse of the edited file ${ms(l.relintParts.parse)}, model replay ${ms(l.relintParts.model)}, rules ${ms(l.relintParts.rules)}`);
   console.log(`peak RSS (lint):     ${l.rssMb.toFixed(0)} MB      (target ≤ 300 MB; parse-only process: ${p.rssMb.toFixed(0)} MB)`);
+  console.log(`  at the end: ${l.externalMb.toFixed(0)} MB outside the JS heap (mostly libpg-query's WebAssembly memory, reserved at start), live JS heap ${l.heapMb.toFixed(0)} MB (parsed files, model, findings)`);
   console.log('per-rule time (full lint):');
   for (const [id, t] of (l.timings as Array<[string, number]>).sort((a, b) => b[1] - a[1])) console.log(`  ${id.padEnd(40)} ${ms(t)}`);
   squawk(files);

@@ -47,6 +47,12 @@ async function phase(name: 'parse' | 'lint'): Promise<void> {
     out.relintParts = { parse: median(parts.parse), model: median(parts.model), rules: median(parts.rules) };
   }
   out.rssMb = process.resourceUsage().maxRSS / 1024;
+  // after the peak is read: what the parser's WebAssembly instance holds (reserved at start,
+  // never returned) and the live JS heap (bench.ts runs this with --expose-gc, only for this)
+  (globalThis as { gc?: () => void }).gc?.();
+  const mem = process.memoryUsage();
+  out.externalMb = mem.external / 1024 / 1024;
+  out.heapMb = mem.heapUsed / 1024 / 1024;
   process.stdout.write(JSON.stringify(out));
 }
 
