@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery, withFreshDb } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-current-setting-unsafe';
@@ -156,4 +156,24 @@ test('ok: not reported: nullif form, text comparisons, built-in settings, a non-
   const w = lintFiles([{ file: 'm.sql', text: wrapped }], ID).mine;
   assert.equal(w.length, 1);
   assert.equal(w[0]!.fixes[0]!.kind, 'safe');
+});
+
+test('ok: a PL/pgSQL helper that catches 22P02 in an EXCEPTION clause: no error after a local set ended, no rows while unset (Valid example)', async () => {
+  const valid = lintDocExample(ID, 'valid', 2);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(valid.ws));
+    assert.equal(await rows(q), 0, 'never set: NULL matches no row');
+    await localSetEnded(q);
+    assert.equal(await rows(q), 0, "'' after a local set ended: the handler returns NULL, no 22P02");
+    await q(`SELECT set_config('app.tenant_id', '${TENANT_A}', true)`);
+    assert.equal(await rows(q), 1, "set: the tenant's row");
+  });
+  // the same helper without the handler fails with 22P02 once the setting reads ''
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(valid.ws).replace(/EXCEPTION WHEN invalid_text_representation THEN\s*RETURN NULL;/, ''));
+    await localSetEnded(q);
+    assert.equal(await rows(q), '22P02');
+  });
 });

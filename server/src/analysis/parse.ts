@@ -980,6 +980,8 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
     const k2 = lit.text.indexOf(needle);
     return k2 >= 0 ? k2 : cursor;
   };
+  // conditions of the EXCEPTION clauses around the statements being visited
+  let caught: string[] = [];
   const addExpr = (query: string, parseMode: number, stmtType: string) => {
     let sql = query;
     let searchText = query;
@@ -1007,7 +1009,14 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
     for (const raw of parsed.stmts ?? []) {
       const { kind: k, node } = unwrap(raw.stmt);
       relocate(node, (b) => lit.toFile(Math.max(at, at + map(b) - prefix)));
-      out.push({ kind: k, node, start: lit.toFile(at), end: lit.toFile(at + searchText.length), origin: kind === 'do' && parseMode === 0 && stmtType === 'PLpgSQL_stmt_execsql' ? 'do' : 'file' });
+      out.push({
+        kind: k,
+        node,
+        start: lit.toFile(at),
+        end: lit.toFile(at + searchText.length),
+        origin: kind === 'do' && parseMode === 0 && stmtType === 'PLpgSQL_stmt_execsql' ? 'do' : 'file',
+        ...(caught.length ? { caught } : {}),
+      });
     }
     return out;
   };
@@ -1034,6 +1043,22 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
           if (stmts) body.statements.push(...stmts);
         }
         visit(v?.params, key);
+        continue;
+      }
+      if (key === 'PLpgSQL_stmt_block' && v?.exceptions) {
+        // the block's body runs under its handlers; the handlers' actions only under outer ones
+        const outer = caught;
+        const conds: string[] = [];
+        for (const e of v.exceptions?.PLpgSQL_exception_block?.exc_list ?? []) {
+          for (const c of e?.PLpgSQL_exception?.conditions ?? []) {
+            const name = c?.PLpgSQL_condition?.condname;
+            if (typeof name === 'string') conds.push(name.toLowerCase());
+          }
+        }
+        caught = [...conds, ...outer];
+        visit(v.body, key);
+        caught = outer;
+        visit(v.exceptions, key);
         continue;
       }
       if (key === 'PLpgSQL_expr') {

@@ -57,6 +57,12 @@ export interface Statement {
   origin: StatementOrigin;
   /** Parsed function body for CREATE FUNCTION / CREATE PROCEDURE, else undefined. */
   body?: FunctionBody;
+  /**
+   * In a PL/pgSQL body: the conditions (lower-case names or SQLSTATE codes, e.g. `others`,
+   * `invalid_text_representation`, `22p02`) of the EXCEPTION clauses of the blocks around
+   * the statement, which catch an error it raises.
+   */
+  caught?: string[];
   /** Facts derived from this statement alone, memoised by the model (statements are cached per file text). */
   memo?: Record<string, unknown>;
 }

@@ -32,6 +32,25 @@ function locate(model: Model, file: string, calls: SettingCall[]): Located[] {
   return out;
 }
 
+/** SQLSTATEs of the errors a call may raise, by condition names that catch them (PL/pgSQL: a class name or a code ending in 000 catches its class). */
+const CATCHERS: Record<string, string[]> = {
+  '22P02': ['others', 'invalid_text_representation', '22p02', 'data_exception', '22000'],
+  '42704': ['others', 'undefined_object', '42704', 'syntax_error_or_access_rule_violation', '42000'],
+};
+const catches = (caught: readonly string[] | undefined, code: string) => !!caught?.some((c) => CATCHERS[code]!.includes(c));
+
+/**
+ * The call as an error can still escape the statement: a PL/pgSQL EXCEPTION clause around it
+ * that catches 22P02 (the cast) or 42704 (no missing_ok) handles that error instead.
+ */
+function uncaught(c: SettingCall, caught: readonly string[] | undefined): SettingCall | undefined {
+  if (!caught?.length) return c;
+  const missing = c.missing && !catches(caught, '42704');
+  const castType = c.castType && !catches(caught, '22P02') ? c.castType : undefined;
+  if (!missing && !castType) return undefined;
+  return { ...c, missing, castType };
+}
+
 /** One sentence per problem of a call. */
 function problems(c: Located): string {
   const out: string[] = [];
@@ -137,7 +156,11 @@ export const policyCurrentSettingUnsafe = defineRule({
     }
     for (const { func: f, policy: p } of functionsCalledByPolicies(model)) {
       if (!f.body) continue;
-      const calls = locate(model, f.created.file, f.body.statements.flatMap((s) => unsafeSettingCalls(s.node)));
+      const calls = locate(
+        model,
+        f.created.file,
+        f.body.statements.flatMap((s) => unsafeSettingCalls(s.node).flatMap((c) => uncaught(c, s.caught) ?? [])),
+      );
       if (calls.length === 0) continue;
       const first = calls[0]!;
       const fix = dollarQuotedBody(model, f) ? fixFor(calls, 'unsafe', ` in ${f.name}() (check its callers: it returns NULL where it used to raise an error)`) : undefined;
