@@ -177,3 +177,18 @@ test('ok: a PL/pgSQL helper that catches 22P02 in an EXCEPTION clause: no error 
     assert.equal(await rows(q), '22P02');
   });
 });
+
+test("ok: CASE WHEN current_setting(…) = '' THEN false ELSE …::uuid END: planning and execution reach the cast in order, so no 22P02 after a local set ended (Valid example)", async () => {
+  const valid = lintDocExample(ID, 'valid', 3);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(valid.ws));
+    assert.equal(await rows(q), 0, 'never set: the ELSE compares with NULL');
+    await localSetEnded(q);
+    assert.equal(await rows(q), 0, "'' after a local set ended: the WHEN decides, the cast is never computed");
+    assert.equal(await count(q, 'invoices WHERE id = 1'), 0, 'with an index condition too');
+    await q(`SELECT set_config('app.tenant_id', '${TENANT_A}', true)`);
+    assert.equal(await rows(q), 1, "set: the tenant's row");
+  });
+});

@@ -19,7 +19,12 @@
 // evaluate what is computed from it: `current_setting(x, true)::uuid` (or current_setting(x)
 // while x was never set) raises its error at plan time wherever it stands in USING, even in a
 // branch execution would never reach. Inside a scalar sub-select, `(select …::uuid)`, it is an
-// InitPlan, computed only when reached. So in `filter` mode an error outside sub-selects makes
+// InitPlan, computed only when reached. A CASE is the exception: the estimates never look
+// inside a CASE that is itself a clause, and folding one (as an operand) drops the branches
+// whose WHEN is false before computing them, so its branches raise only when reached in
+// order, as in execution (measured: `CASE WHEN current_setting(x, true) = '' THEN false ELSE
+// tenant_id = current_setting(x, true)::uuid END` answers 0 rows, no 22P02, once x reads '').
+// So in `filter` mode an error outside sub-selects makes
 // the answer "not every row" wherever it is ("early"), and every other error (`late`) counts
 // only on the path actually evaluated — the only rule in `check` mode (WITH CHECK, and USING
 // as the check for new rows), which is executed but not planned as a filter.
@@ -486,7 +491,7 @@ function evalCase(c: Ctx, ce: Node): Val {
   }
   result ??= ce.defresult ? evalNode(c, ce.defresult) : konst(null, false);
   const ctx = seen.some((p) => p.ctx) || result.ctx;
-  if (anyOrder(c) && caseMayRaise(c, ce, early)) return result.t === 'error' && early(result) ? result : unknown(ctx, true);
+  // in `filter` mode too: planning folds a CASE in order and computes no branch it drops (see the top)
   return result.t === 'const' ? konst(result.v, ctx) : result.t === 'unknown' ? { ...result, ctx } : result;
 }
 

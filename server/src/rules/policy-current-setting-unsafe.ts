@@ -2,7 +2,7 @@ import { callSpan } from '../analysis/ast.js';
 import type { Model } from '../analysis/model.js';
 import { activePolicies, callParts, dollarQuotedBody, functionsCalledByPolicies, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, type SettingCall } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
-import { clauseUses, failsOpen, type CallRewrite } from '../analysis/unset-context.js';
+import { clauseUses, failsOpen, raisesIn, type CallRewrite } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 
 interface Located extends SettingCall {
@@ -81,10 +81,12 @@ const settingKey = (c: SettingCall) => `setting:${c.setting.toLowerCase()}`;
  * reads '' comes first (`current_setting(x, true) = '' OR tenant_id = current_setting(x,
  * true)::uuid`), the cast is never reached then and nothing fails (measured) — the clause admits
  * every row instead, which policy-context-fails-open reports. A filter (USING) is planned, and
- * the planner's estimates evaluate the cast whatever the order: there it fails.
+ * the planner's estimates evaluate the cast whatever the order: there it fails — except in a
+ * CASE branch that a WHEN on the setting guards (`CASE WHEN current_setting(x, true) = '' THEN
+ * false ELSE …::uuid END`), which planning and execution alike reach only in order (measured).
  */
 function castReached(e: PolicyExpr, c: SettingCall, model: Parameters<typeof failsOpen>[0]): boolean {
-  if (e.clause !== 'check') return true;
+  if (e.clause !== 'check') return raisesIn(model, e.node, settingKey(c), 'ended', { mode: 'filter' });
   return !failsOpen(model, e.node, settingKey(c), { mode: 'check' }).some((s) => s.state === 'ended');
 }
 
