@@ -325,3 +325,12 @@ CREATE POLICY docs_tenant ON docs FOR SELECT TO authenticated USING (app_tenant(
   ws.setFile('1_helper.sql', `${helper}\nALTER FUNCTION app_tenant() SET app.tenant_id = '00000000-0000-0000-0000-000000000001';`);
   assert.equal(mine(), 0, 'a helper that sets the setting itself does not read the unset context');
 });
+
+test('ok: the same branch in USING and WITH CHECK is named once in the advice', () => {
+  const T = "current_setting('app.tenant_id', true)";
+  const sql = `CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid NOT NULL); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON t TO authenticated USING (tenant_id::text = ${T} OR ${T} = '') WITH CHECK (tenant_id::text = ${T} OR ${T} = '');`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /drop `current_setting\('app\.tenant_id', true\) = ''` wherever it stands; compare/);
+});

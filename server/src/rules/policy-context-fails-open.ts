@@ -471,7 +471,9 @@ function residualText(model: Model, uses: OpenUse[]): string {
 }
 
 function adviceText(model: Model, p: Policy, key: ContextKey, dropped: string[] | undefined): string {
-  const drop = dropped?.length ? `drop ${dropped.map((d) => `\`${d}\``).join(' and ')}; ` : '';
+  // the same branch in USING and WITH CHECK is named once
+  const named = [...new Set(dropped ?? [])];
+  const drop = named.length ? `drop ${named.map((d) => `\`${d}\``).join(' and ')}${named.length < dropped!.length ? ' wherever it stands' : ''}; ` : '';
   const bypass = ' If some code must see every row (migrations, admin jobs), run it as a role with BYPASSRLS or give it a separate policy TO that role.';
   if (key === 'auth.uid') return `Make the case without a user admit no row: ${drop}a comparison with auth.uid() (e.g. owner_id = (select auth.uid())) matches no row when it is NULL.${bypass}`;
   const name = key.slice('setting:'.length);
