@@ -269,3 +269,27 @@ CREATE TABLE IF NOT EXISTS u (id int);`,
     assert.ok(m.tables.has('public.u'));
   });
 });
+
+describe('psql includes (\\i, \\ir) replay the included file where it is included', () => {
+  test('ok: an init.sql that includes tables, then policies: natural order would replay the policies first', () => {
+    const m = model({
+      'db/init.sql': "\\set ON_ERROR_STOP on\n\\ir schema/tables.sql\n\\ir 'schema/policies.sql'\nALTER TABLE docs FORCE ROW LEVEL SECURITY;",
+      'db/schema/policies.sql': 'ALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_read ON docs FOR SELECT TO authenticated USING (true);',
+      'db/schema/tables.sql': 'CREATE TABLE docs (id int);',
+    });
+    const t = m.tables.get('public.docs')!;
+    assert.equal(t.rlsEnabled, true);
+    assert.equal(t.rlsForced, true);
+    assert.deepEqual(t.policies.map((p) => p.name), ['docs_read']);
+    assert.deepEqual(m.statements.map((s) => s.file.file), ['db/schema/tables.sql', 'db/schema/policies.sql', 'db/schema/policies.sql', 'db/init.sql']);
+  });
+  test('ok: \\i resolves from the including folder or an ancestor (psql working directory); URIs; unknown targets and cycles are ignored', () => {
+    const m = model({
+      'file:///w/sql/all.sql': "\\i 'sql/b c.sql'\n\\i missing.sql\n\\include sql/a.sql",
+      'file:///w/sql/a.sql': "\\ir all.sql\nALTER TABLE t ENABLE ROW LEVEL SECURITY;",
+      'file:///w/sql/b%20c.sql': 'CREATE TABLE t (id int);',
+    });
+    assert.equal(m.tables.get('public.t')?.rlsEnabled, true);
+    assert.deepEqual(m.statements.map((s) => s.file.file.replace('file:///w/sql/', '')), ['b%20c.sql', 'a.sql']);
+  });
+});

@@ -213,6 +213,93 @@ export function migrationOrder<T extends { file: string }>(files: T[]): T[] {
 
 const locOf = (file: ParsedFile, start: number, end: number): Loc => ({ file: file.file, start, end });
 
+/**
+ * The statements in the order psql runs them: files in migration order, except that a file
+ * another one includes (`\i`, `\ir` of a workspace file) runs where it is included, once
+ * (e.g. an `init.sql` that includes `tables.sql`, then `policies.sql`). `entry` is the file
+ * psql was started on: a `SET ROLE` lasts until the next one.
+ */
+export function replayOrder(files: ParsedFile[]): Array<{ file: ParsedFile; stmt: Statement; entry: ParsedFile }> {
+  const out: Array<{ file: ParsedFile; stmt: Statement; entry: ParsedFile }> = [];
+  if (!files.some((f) => f.includes?.length)) {
+    for (const file of files) for (const stmt of file.statements) out.push({ file, stmt, entry: file });
+    return out;
+  }
+  const byPath = new Map(files.map((f) => [normalPath(f.file), f]));
+  const targets = new Map<ParsedFile, Array<{ at: number; target: ParsedFile }>>();
+  const included = new Set<ParsedFile>();
+  for (const f of files) {
+    const list: Array<{ at: number; target: ParsedFile }> = [];
+    for (const inc of f.includes ?? []) {
+      const target = resolveInclude(byPath, f.file, inc.path, inc.relative);
+      if (target && target !== f) {
+        list.push({ at: inc.at, target });
+        included.add(target);
+      }
+    }
+    if (list.length) targets.set(f, list);
+  }
+  const done = new Set<ParsedFile>();
+  const emit = (file: ParsedFile, entry: ParsedFile) => {
+    done.add(file);
+    const incs = targets.get(file) ?? [];
+    let k = 0;
+    const upTo = (pos: number) => {
+      for (; k < incs.length && incs[k]!.at < pos; k++) if (!done.has(incs[k]!.target)) emit(incs[k]!.target, entry);
+    };
+    for (const stmt of file.statements) {
+      upTo(stmt.start);
+      out.push({ file, stmt, entry });
+    }
+    upTo(Infinity);
+  };
+  for (const f of files) if (!included.has(f) && !done.has(f)) emit(f, f);
+  for (const f of files) if (!done.has(f)) emit(f, f); // included only by each other (a cycle)
+  return out;
+}
+
+/** A file id (path or URI) as a normalised, decoded path, so includes resolve against it. */
+function normalPath(id: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(id);
+  if (!m) return normalSegments(id.replace(/\\/g, '/'));
+  let rest = id.slice(m[0].length);
+  try {
+    rest = decodeURIComponent(rest);
+  } catch {
+    // keep it encoded
+  }
+  return m[0] + normalSegments(rest);
+}
+
+/** `a/./b/../c` → `a/c` (a leading `/` and leading `..` stay). */
+function normalSegments(path: string): string {
+  const parts: string[] = [];
+  for (const seg of path.split('/')) {
+    if (seg === '.' || (seg === '' && parts.length > 0)) continue;
+    if (seg === '..' && parts.length > 0 && parts[parts.length - 1] !== '..' && parts[parts.length - 1] !== '') parts.pop();
+    else parts.push(seg);
+  }
+  return parts.join('/');
+}
+
+/**
+ * The workspace file an include names: `\ir` relative to the including file's folder; `\i`
+ * relative to psql's working directory, which is not known: the including file's folder or
+ * one of its ancestors (the first that holds the file).
+ */
+function resolveInclude(byPath: Map<string, ParsedFile>, from: string, path: string, relative: boolean): ParsedFile | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(from);
+  const prefix = m ? m[0] : '';
+  const raw = path.replace(/\\/g, '/');
+  if (raw.startsWith('/')) return byPath.get(prefix + normalSegments(raw));
+  let dir = normalPath(from).slice(prefix.length).replace(/\/?[^/]*$/, '');
+  for (;;) {
+    const hit = byPath.get(prefix + normalSegments(dir ? `${dir}/${raw}` : raw));
+    if (hit || relative || !dir || dir === '/') return hit;
+    dir = dir.includes('/') ? dir.replace(/\/[^/]*$/, '') : '';
+  }
+}
+
 function roleName(spec: Node): string {
   const r = spec?.RoleSpec ?? spec;
   switch (r?.roletype) {
@@ -423,10 +510,15 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
     return tables.has(k) || views.has(k);
   };
 
-  for (const file of files) {
-    let currentRole: string | undefined;
+  let currentRole: string | undefined;
+  let lastEntry: ParsedFile | undefined;
+  for (const { file, stmt, entry } of replayOrder(files)) {
+    if (entry !== lastEntry) {
+      currentRole = undefined; // a new psql session
+      lastEntry = entry;
+    }
     const rollback = rollbackSections(file);
-    for (const stmt of file.statements) {
+    {
       if (rollback.length && rollback.some((r) => r.start <= stmt.start && stmt.start < r.end)) continue;
       statements.push({ file, stmt });
       const n = stmt.node;

@@ -13,7 +13,7 @@
 //   psql variables and extension-script placeholders are replaced by identifiers of the
 //   same length, so every offset of the cleaned text is an offset of the original.
 import * as pg from 'libpg-query';
-import type { DynamicExecute, FunctionBody, Node, ParseError, ParsedFile, Position, Statement } from './types.js';
+import type { DynamicExecute, FunctionBody, Include, Node, ParseError, ParsedFile, Position, Statement } from './types.js';
 
 let ready: Promise<void> | undefined;
 
@@ -165,9 +165,12 @@ function isIdentChar(c: number): boolean {
  * statement chunks (split at top-level semicolons, honouring quotes, dollar quotes,
  * comments, parentheses and BEGIN ATOMIC … END bodies).
  */
-export function lex(text: string): { clean: string; chunks: Chunk[] } {
-  const { clean, chunks } = lexFrom(text, 0);
-  return { clean, chunks };
+/** psql's `\\i file`, `\\ir file` (and their long names); the file name may be quoted. */
+const INCLUDE = /^\\(include_relative|include|ir|i)[ \t]+(?:'((?:[^']|'')*)'|"([^"]*)"|(\S+))/;
+
+export function lex(text: string): { clean: string; chunks: Chunk[]; includes: Include[] } {
+  const { clean, chunks, includes } = lexFrom(text, 0);
+  return { clean, chunks, includes };
 }
 
 /**
@@ -176,7 +179,8 @@ export function lex(text: string): { clean: string; chunks: Chunk[] } {
  * to be in that same state, so its chunks from there on stay valid): `stop` is that offset,
  * or the text's length. `clean` is the cleaned text of `from` … `stop` only.
  */
-function lexFrom(text: string, from: number, resync?: (at: number) => boolean): { clean: string; chunks: Chunk[]; stop: number } {
+function lexFrom(text: string, from: number, resync?: (at: number) => boolean): { clean: string; chunks: Chunk[]; stop: number; includes: Include[] } {
+  const includes: Include[] = [];
   // Replacements are recorded as [start, end, replacement] and applied once at the end.
   const subs: Array<[number, number, string]> = [];
   const chunks: Chunk[] = [];
@@ -246,6 +250,10 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
       blank(i, e);
       // \g, \gx, \gexec, \gset send the statement buffer like a semicolon does
       if (/^\\(g|gx|gexec|gset)\b/.test(text.slice(i, i + 8))) endChunk(i);
+      else if (text[i + 1] === 'i') {
+        const m = INCLUDE.exec(text.slice(i, e));
+        if (m) includes.push({ at: i, path: m[2] !== undefined ? m[2].replace(/''/g, "'") : (m[3] ?? m[4])!, relative: m[1] === 'ir' || m[1] === 'include_relative' });
+      }
       i = e;
       continue;
     }
@@ -367,7 +375,7 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
     i++;
   }
   if (stop === n && stmtStart < n) endChunk(n);
-  if (subs.length === 0) return { clean: from === 0 && stop === n ? text : text.slice(from, stop), chunks, stop };
+  if (subs.length === 0) return { clean: from === 0 && stop === n ? text : text.slice(from, stop), chunks, stop, includes };
   subs.sort((a, b) => a[0] - b[0]);
   const parts: string[] = [];
   let at = from;
@@ -377,7 +385,7 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
     at = e;
   }
   parts.push(text.slice(at, stop));
-  return { clean: parts.join(''), chunks, stop };
+  return { clean: parts.join(''), chunks, stop, includes };
 }
 
 /** The identifier or keyword that ends just before `pos` (whitespace skipped), not before `limit`. */
@@ -495,6 +503,7 @@ export function parseFile(file: string, text: string): ParsedFile {
     return result;
   }
   const { clean, chunks } = lexed;
+  if (lexed.includes.length) result.includes = lexed.includes;
   // Fast path: the whole file parses; statement boundaries come from PostgreSQL itself.
   let whole: Node | undefined;
   if (/\S/.test(clean)) {

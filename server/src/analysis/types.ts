@@ -100,6 +100,13 @@ export interface FunctionBody {
   errors: ParseError[];
 }
 
+export interface Include {
+  at: number;
+  path: string;
+  /** `\ir`: relative to the including file's folder (`\i`: to psql's working directory) */
+  relative: boolean;
+}
+
 export interface ParsedFile {
   file: string;
   text: string;
@@ -109,6 +116,8 @@ export interface ParsedFile {
   disabledLines: Map<number, Set<string>>;
   /** Rule ids suppressed for the whole file by `-- pg-rls-lint-disable-file`. */
   disabledFile: Set<string>;
+  /** psql `\i` / `\ir` (`\include`, `\include_relative`) meta-commands, in order: `at` is the backslash's offset */
+  includes?: Include[];
   positionAt(offset: number): Position;
   offsetAt(position: Position): number;
 }
