@@ -238,6 +238,19 @@ INSERT INTO tokens DEFAULT VALUES;`,
     assert.deepEqual(r.probes.map(formatOutcome), ['anon SELECT public.notes → 2 rows', 'auditor SELECT public.notes → 42501 permission denied for table notes']);
   });
 
+  test('ok: a file included with \\ir runs where it is included, as in the lint (policies after their tables)', async () => {
+    const r = await verify(
+      [
+        { file: 'db/init.sql', text: "\\set ON_ERROR_STOP on\n\\ir schema/tables.sql\n\\ir 'schema/policies.sql'" },
+        { file: 'db/schema/policies.sql', text: 'ALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_read ON docs FOR SELECT TO authenticated USING (id < 2);\nGRANT SELECT ON docs TO authenticated;' },
+        { file: 'db/schema/tables.sql', text: 'CREATE TABLE docs (id int);\nINSERT INTO docs VALUES (1), (2);' },
+      ],
+      { roles: ['authenticated'] },
+    );
+    assert.deepEqual(r.statementErrors, []);
+    assert.deepEqual(r.probes.map(formatOutcome), ['authenticated SELECT public.docs → 1 row']);
+  });
+
   test('ok: timeoutMs <= 0 returns at once, marked timedOut', async () => {
     const r = await verify(FILES, { timeoutMs: 0 });
     assert.equal(r.timedOut, true);

@@ -4,7 +4,7 @@
 import { callsIn, identEnd, memoStmt, relationsIn, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
-import type { FunctionBody, Loc, Node, ParsedFile, Statement } from './types.js';
+import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 
 export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
 
@@ -220,16 +220,24 @@ const locOf = (file: ParsedFile, start: number, end: number): Loc => ({ file: fi
  * psql was started on: a `SET ROLE` lasts until the next one.
  */
 export function replayOrder(files: ParsedFile[]): Array<{ file: ParsedFile; stmt: Statement; entry: ParsedFile }> {
-  const out: Array<{ file: ParsedFile; stmt: Statement; entry: ParsedFile }> = [];
+  return includeOrder(files, (f) => f.statements);
+}
+
+/** The same order for any statement lists (verify runs its own split of the files). */
+export function includeOrder<F extends { file: string; includes?: readonly Include[] }, S extends { start: number }>(
+  files: readonly F[],
+  statementsOf: (f: F) => readonly S[],
+): Array<{ file: F; stmt: S; entry: F }> {
+  const out: Array<{ file: F; stmt: S; entry: F }> = [];
   if (!files.some((f) => f.includes?.length)) {
-    for (const file of files) for (const stmt of file.statements) out.push({ file, stmt, entry: file });
+    for (const file of files) for (const stmt of statementsOf(file)) out.push({ file, stmt, entry: file });
     return out;
   }
   const byPath = new Map(files.map((f) => [normalPath(f.file), f]));
-  const targets = new Map<ParsedFile, Array<{ at: number; target: ParsedFile }>>();
-  const included = new Set<ParsedFile>();
+  const targets = new Map<F, Array<{ at: number; target: F }>>();
+  const included = new Set<F>();
   for (const f of files) {
-    const list: Array<{ at: number; target: ParsedFile }> = [];
+    const list: Array<{ at: number; target: F }> = [];
     for (const inc of f.includes ?? []) {
       const target = resolveInclude(byPath, f.file, inc.path, inc.relative);
       if (target && target !== f) {
@@ -239,15 +247,15 @@ export function replayOrder(files: ParsedFile[]): Array<{ file: ParsedFile; stmt
     }
     if (list.length) targets.set(f, list);
   }
-  const done = new Set<ParsedFile>();
-  const emit = (file: ParsedFile, entry: ParsedFile) => {
+  const done = new Set<F>();
+  const emit = (file: F, entry: F) => {
     done.add(file);
     const incs = targets.get(file) ?? [];
     let k = 0;
     const upTo = (pos: number) => {
       for (; k < incs.length && incs[k]!.at < pos; k++) if (!done.has(incs[k]!.target)) emit(incs[k]!.target, entry);
     };
-    for (const stmt of file.statements) {
+    for (const stmt of statementsOf(file)) {
       upTo(stmt.start);
       out.push({ file, stmt, entry });
     }
@@ -287,7 +295,7 @@ function normalSegments(path: string): string {
  * relative to psql's working directory, which is not known: the including file's folder or
  * one of its ancestors (the first that holds the file).
  */
-function resolveInclude(byPath: Map<string, ParsedFile>, from: string, path: string, relative: boolean): ParsedFile | undefined {
+function resolveInclude<F>(byPath: Map<string, F>, from: string, path: string, relative: boolean): F | undefined {
   const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(from);
   const prefix = m ? m[0] : '';
   const raw = path.replace(/\\/g, '/');

@@ -29,7 +29,9 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Extension, PGlite } from '@electric-sql/pglite';
 import { writeFileAtomic } from '../io/files.js';
-import { codePointPosToUtf16, leadingWords, splitSql, stripComments, type SqlStatement } from './split.js';
+import { includeOrder } from '../analysis/model.js';
+import type { Include } from '../analysis/types.js';
+import { codePointPosToUtf16, leadingWords, splitSql, splitSqlWithIncludes, stripComments, type SqlStatement } from './split.js';
 
 export interface VerifyFile {
   file: string;
@@ -194,6 +196,7 @@ interface Prepared {
   file: string;
   text: string;
   statements: SqlStatement[];
+  includes: Include[];
 }
 
 const SUPABASE_ROLES: Array<{ name: string; bypassrls?: boolean }> = [{ name: 'anon' }, { name: 'authenticated' }, { name: 'service_role', bypassrls: true }];
@@ -306,24 +309,24 @@ interface ReplayOutcome {
 /** Runs every statement; `skip` holds statements known to kill the instance ("file:stmt"). */
 async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline: number): Promise<ReplayOutcome> {
   const errors: VerifyStatementError[] = [];
-  for (let f = 0; f < files.length; f++) {
-    const pf = files[f]!;
-    for (let s = 0; s < pf.statements.length; s++) {
-      if (Date.now() > deadline) return { errors, timedOut: true };
-      const st = pf.statements[s]!;
-      const key = `${f}:${s}`;
-      const head = leadingWords(st.text, 2);
-      if (skip.has(key)) {
-        errors.push({ file: pf.file, offset: st.start, code: '54001', message: `${DEAD_MESSAGE} (${DEAD_NOTE})`, statementStart: st.start, statementEnd: st.end });
-        continue;
-      }
-      if (SKIP.test(head) && !/^BEGIN ATOMIC/.test(head)) continue;
-      const err = await runStatement(db, st);
-      if (!(await alive(db))) return { errors, deadAt: { file: f, stmt: s } };
-      if (err) {
-        const offset = st.start + Math.min(errorIndex(err), st.end - st.start);
-        errors.push({ file: pf.file, offset, code: err.code, message: err.message, statementStart: st.start, statementEnd: st.end });
-      }
+  // in the lint's replay order: a file included with \i / \ir runs where it is included
+  const fileIndex = new Map(files.map((p, i) => [p, i]));
+  const stmtIndex = new Map(files.flatMap((p) => p.statements.map((st, i) => [st, i] as const)));
+  for (const { file: pf, stmt: st } of includeOrder(files, (p) => p.statements)) {
+    if (Date.now() > deadline) return { errors, timedOut: true };
+    const f = fileIndex.get(pf)!;
+    const s = stmtIndex.get(st)!;
+    const head = leadingWords(st.text, 2);
+    if (skip.has(`${f}:${s}`)) {
+      errors.push({ file: pf.file, offset: st.start, code: '54001', message: `${DEAD_MESSAGE} (${DEAD_NOTE})`, statementStart: st.start, statementEnd: st.end });
+      continue;
+    }
+    if (SKIP.test(head) && !/^BEGIN ATOMIC/.test(head)) continue;
+    const err = await runStatement(db, st);
+    if (!(await alive(db))) return { errors, deadAt: { file: f, stmt: s } };
+    if (err) {
+      const offset = st.start + Math.min(errorIndex(err), st.end - st.start);
+      errors.push({ file: pf.file, offset, code: err.code, message: err.message, statementStart: st.start, statementEnd: st.end });
     }
   }
   return { errors };
@@ -513,7 +516,7 @@ async function runProbe(db: PGlite, p: ProbeSpec): Promise<ProbeResult> {
 export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Promise<VerifyResult> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   if (opts.timeoutMs !== undefined && opts.timeoutMs <= 0) return { statementErrors: [], probes: [], pgVersion: '', timedOut: true };
-  const prepared: Prepared[] = files.map((f) => ({ file: f.file, text: f.text, statements: splitSql(f.text) }));
+  const prepared: Prepared[] = files.map((f) => ({ file: f.file, text: f.text, ...splitSqlWithIncludes(f.text) }));
   const allSql = prepared.map((p) => p.statements.map((s) => s.text).join(';\n')).join(';\n');
 
   const extensions: Record<string, Extension> = {};

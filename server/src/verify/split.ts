@@ -7,6 +7,7 @@
 // text; `text` has the same length as the original slice, so positions inside it map back by
 // adding `start`.
 import { codePointToUtf16Mapper, lex, skipTrivia } from '../analysis/parse.js';
+import type { Include } from '../analysis/types.js';
 
 export interface SqlStatement {
   /** UTF-16 offset of the statement's first token */
@@ -21,7 +22,12 @@ export interface SqlStatement {
 
 /** The statements of a migration file, in order, as psql would send them. */
 export function splitSql(text: string): SqlStatement[] {
-  const { clean, chunks } = lex(text);
+  return splitSqlWithIncludes(text).statements;
+}
+
+/** The statements, and the psql `\i` / `\ir` includes between them. */
+export function splitSqlWithIncludes(text: string): { statements: SqlStatement[]; includes: Include[] } {
+  const { clean, chunks, includes } = lex(text);
   const out: SqlStatement[] = [];
   for (const ch of chunks) {
     const start = skipTrivia(clean, ch.start, ch.end);
@@ -30,7 +36,7 @@ export function splitSql(text: string): SqlStatement[] {
     if (start >= end) continue;
     out.push({ start, end, text: clean.slice(start, end), ...(ch.copyData ? { copyData: text.slice(ch.copyData.start, ch.copyData.end) } : {}) });
   }
-  return out;
+  return { statements: out, includes };
 }
 
 export function stripComments(s: string): string {
