@@ -292,4 +292,13 @@ describe('psql includes (\\i, \\ir) replay the included file where it is include
     assert.equal(m.tables.get('public.t')?.rlsEnabled, true);
     assert.deepEqual(m.statements.map((s) => s.file.file.replace('file:///w/sql/', '')), ['b%20c.sql', 'a.sql']);
   });
+  test('ok: psql drops the semicolons that end an unquoted file name (`\\ir tables/init.sql;`, as in DBA-style init scripts)', () => {
+    const m = model({
+      'db/init.sql': '\\ir tables/init.sql;\n\\i db/policies.sql;;\n',
+      'db/policies.sql': 'CREATE POLICY docs_read ON docs FOR SELECT TO authenticated USING (true);',
+      'db/tables/init.sql': 'CREATE TABLE docs (id int);',
+    });
+    assert.deepEqual(m.tables.get('public.docs')?.policies.map((p) => p.name), ['docs_read']);
+    assert.deepEqual(m.statements.map((s) => s.file.file), ['db/tables/init.sql', 'db/policies.sql']);
+  });
 });

@@ -252,7 +252,8 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
       if (/^\\(g|gx|gexec|gset)\b/.test(text.slice(i, i + 8))) endChunk(i);
       else if (text[i + 1] === 'i') {
         const m = INCLUDE.exec(text.slice(i, e));
-        if (m) includes.push({ at: i, path: m[2] !== undefined ? m[2].replace(/''/g, "'") : (m[3] ?? m[4])!, relative: m[1] === 'ir' || m[1] === 'include_relative' });
+        // psql drops the semicolons that end an unquoted file name (`\\ir schema/init.sql;`)
+        if (m) includes.push({ at: i, path: m[2] !== undefined ? m[2].replace(/''/g, "'") : (m[3] ?? m[4]!.replace(/;+$/, '')), relative: m[1] === 'ir' || m[1] === 'include_relative' });
       }
       i = e;
       continue;
