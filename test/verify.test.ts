@@ -251,6 +251,19 @@ INSERT INTO tokens DEFAULT VALUES;`,
     assert.deepEqual(r.probes.map(formatOutcome), ['authenticated SELECT public.docs → 1 row']);
   });
 
+  test('ok: rollback files and sections are not replayed, as in the lint (diesel down.sql sorts before up.sql)', async () => {
+    const r = await verify(
+      [
+        { file: 'migrations/2024-01-01_docs/down.sql', text: 'DROP POLICY docs_read ON docs;\nDROP TABLE docs;' },
+        { file: 'migrations/2024-01-01_docs/up.sql', text: 'CREATE TABLE docs (id int);\nINSERT INTO docs VALUES (1), (2);\nGRANT SELECT ON docs TO authenticated;' },
+        { file: 'migrations/2024-01-02_rls.sql', text: '-- migrate:up\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_read ON docs FOR SELECT TO authenticated USING (id < 2);\n-- migrate:down\nDROP POLICY docs_read ON docs;\nALTER TABLE docs DISABLE ROW LEVEL SECURITY;' },
+      ],
+      { roles: ['authenticated'] },
+    );
+    assert.deepEqual(r.statementErrors, []);
+    assert.deepEqual(r.probes.map(formatOutcome), ['authenticated SELECT public.docs → 1 row']);
+  });
+
   test('ok: timeoutMs <= 0 returns at once, marked timedOut', async () => {
     const r = await verify(FILES, { timeoutMs: 0 });
     assert.equal(r.timedOut, true);

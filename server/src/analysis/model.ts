@@ -356,8 +356,9 @@ export function isRollbackFile(file: string): boolean {
 }
 
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
-const rollbackCache = new WeakMap<ParsedFile, Array<{ start: number; end: number }>>();
-export function rollbackSections(file: ParsedFile): Array<{ start: number; end: number }> {
+const rollbackCache = new WeakMap<object, Array<{ start: number; end: number }>>();
+/** (`file` is a ParsedFile, or verify's own split of it) */
+export function rollbackSections(file: { file: string; text: string; statements: readonly { start: number; end: number }[] }): Array<{ start: number; end: number }> {
   let sections = rollbackCache.get(file);
   if (sections) return sections;
   sections = [];

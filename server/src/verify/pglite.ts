@@ -29,7 +29,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Extension, PGlite } from '@electric-sql/pglite';
 import { writeFileAtomic } from '../io/files.js';
-import { includeOrder } from '../analysis/model.js';
+import { includeOrder, rollbackSections } from '../analysis/model.js';
 import type { Include } from '../analysis/types.js';
 import { codePointPosToUtf16, leadingWords, splitSql, splitSqlWithIncludes, stripComments, type SqlStatement } from './split.js';
 
@@ -316,6 +316,9 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
     if (Date.now() > deadline) return { errors, timedOut: true };
     const f = fileIndex.get(pf)!;
     const s = stmtIndex.get(st)!;
+    // as in the lint: a rollback file or section (`down.sql`, `-- migrate:down`) is not run when migrating up
+    const rollback = rollbackSections(pf);
+    if (rollback.length && rollback.some((r) => r.start <= st.start && st.start < r.end)) continue;
     const head = leadingWords(st.text, 2);
     if (skip.has(`${f}:${s}`)) {
       errors.push({ file: pf.file, offset: st.start, code: '54001', message: `${DEAD_MESSAGE} (${DEAD_NOTE})`, statementStart: st.start, statementEnd: st.end });
