@@ -302,3 +302,33 @@ describe('psql includes (\\i, \\ir) replay the included file where it is include
     assert.deepEqual(m.statements.map((s) => s.file.file), ['db/tables/init.sql', 'db/policies.sql']);
   });
 });
+
+describe('SET search_path during the replay', () => {
+  test('ok: unqualified names go to the first schema of the path (creation) or the first that has them (lookup); a new session starts over', () => {
+    const m = model({
+      '1_app.sql': `CREATE SCHEMA data;
+CREATE TABLE public.accounts (id int);
+SET search_path TO data, public;
+CREATE TABLE todo (id int, owner int);
+ALTER TABLE todo ENABLE ROW LEVEL SECURITY;
+CREATE POLICY todo_owner ON todo FOR SELECT TO authenticated USING (owner = 1);
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON todo TO authenticated;`,
+      '2_more.sql': `CREATE TABLE notes (id int);
+SET SCHEMA 'data';
+CREATE TABLE items (id int);
+RESET search_path;
+CREATE TABLE other (id int);`,
+    });
+    const todo = m.tables.get('data.todo')!;
+    assert.equal(todo.rlsEnabled, true);
+    assert.deepEqual(todo.policies.map((p) => p.name), ['todo_owner']);
+    assert.ok(todo.grants.get('authenticated')?.has('select'));
+    assert.equal(m.tables.get('public.accounts')?.rlsEnabled, true);
+    assert.ok(!m.tables.has('public.todo'));
+    assert.ok(m.tables.has('public.notes'), 'a new file is a new session');
+    assert.ok(m.tables.has('data.items'));
+    assert.ok(m.tables.has('public.other'));
+    assert.equal(m.key(['todo']), 'public.todo', 'after the replay: the default schema');
+  });
+});

@@ -387,8 +387,25 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';
+  /**
+   * The session's search_path while replaying (`SET search_path` / `SET SCHEMA`; a new psql
+   * session starts without one): an unqualified name is the first object of that name in its
+   * schemas, or a new one in the first schema. Otherwise, and after the replay, the default schema.
+   */
+  let searchPath: string[] | undefined;
+  const schemaTag = () => (searchPath ? `${defaultSchema}|${searchPath.join(',')}` : defaultSchema);
+  const throughSearchPath = (path: string[], name: string): string => {
+    let first: string | undefined;
+    for (const s of path) {
+      if (s === '$user' || s === 'pg_temp' || s === 'pg_catalog') continue;
+      const k = `${s}.${name}`;
+      if (tables.has(k) || views.has(k) || functions.has(k)) return k;
+      first ??= s;
+    }
+    return `${first ?? defaultSchema}.${name}`;
+  };
   const key = (parts: Array<string | undefined>): string => {
-    // the last two non-empty parts; a single name resolves to the default schema
+    // the last two non-empty parts; a single name resolves through the search_path or to the default schema
     let name: string | undefined;
     let schema: string | undefined;
     for (let i = parts.length - 1; i >= 0; i--) {
@@ -401,6 +418,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       }
     }
     if (name === undefined) return '';
+    if (schema === undefined && searchPath) return throughSearchPath(searchPath, name);
     return `${schema ?? defaultSchema}.${name}`;
   };
   const tables = new Map<string, Table>();
@@ -524,6 +542,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
   for (const { file, stmt, entry } of replayOrder(files)) {
     if (entry !== lastEntry) {
       currentRole = undefined; // a new psql session
+      searchPath = undefined;
       lastEntry = entry;
     }
     const rollback = rollbackSections(file);
@@ -537,7 +556,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
           case 'CreateStmt': {
             // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its RLS state, policies and grants
             if (n.if_not_exists && relationExists(n.relation)) break;
-            const shape = memoStmt(stmt, `table:${defaultSchema}`, () => tableShape(n, here));
+            const shape = memoStmt(stmt, `table:${schemaTag()}`, () => tableShape(n, here));
             const t = addTable(file, stmt, n.relation, { partitioned: shape.partitioned, columns: shape.columns.slice(), keys: shape.keys.slice(), parents: shape.parents.slice() });
             if (currentRole) t.owner = { role: currentRole };
             break;
@@ -659,7 +678,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
             break;
           }
           case 'CreatePolicyStmt': {
-            const proto = memoStmt(stmt, `policy:${defaultSchema}`, () => policyProto(file, stmt, here));
+            const proto = memoStmt(stmt, `policy:${schemaTag()}`, () => policyProto(file, stmt, here));
             const p: Policy = { ...proto, roles: proto.roles.slice(), stmt, loc: here };
             const tk = p.table;
             const t = tables.get(tk);
@@ -687,7 +706,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
             break;
           }
           case 'CreateFunctionStmt': {
-            const proto = memoStmt(stmt, `fn:${defaultSchema}`, () => functionProto(file, stmt, here));
+            const proto = memoStmt(stmt, `fn:${schemaTag()}`, () => functionProto(file, stmt, here));
             const f: Func = {
               ...proto.func,
               settings: proto.func.settings.slice(),
@@ -782,6 +801,8 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
             const name = String(n.name ?? '').toLowerCase();
             if (name === 'role' && n.kind === 'VAR_SET_VALUE') currentRole = String(sval(n.args?.[0]?.A_Const?.sval) ?? '').toLowerCase() || undefined;
             else if (name === 'role') currentRole = undefined;
+            // SET search_path TO a, b / SET SCHEMA 'a' (RESET / DEFAULT: back to the default)
+            if (name === 'search_path') searchPath = n.kind === 'VAR_SET_VALUE' ? (n.args ?? []).map((a: Node) => String(sval(a?.A_Const?.sval) ?? sval(a) ?? '')).filter((x: string) => x) : undefined;
             if (name.includes('.') || name === 'row_security') {
               contextWrites.push({ name, local: !!n.is_local, via: 'set', loc: here, node: n });
             }
@@ -798,6 +819,8 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       }
     }
   }
+
+  searchPath = undefined; // after the replay, names resolve to the default schema
 
   // Policies on tables the workspace never created are still policies (e.g. storage.objects);
   // keep them reachable from `policies` but not attached to a table.
