@@ -303,6 +303,18 @@ describe('psql includes (\\i, \\ir) replay the included file where it is include
   });
 });
 
+describe('psql includes inside a rollback section', () => {
+  test('ok: are not followed (migrating up never runs them)', () => {
+    const m = model({
+      'db/a_drop.sql': 'DROP TABLE t;',
+      'db/b_up_down.sql': '-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\n\\ir a_drop.sql',
+    });
+    // followed, a_drop.sql would run after the CREATE and drop t; not followed, it runs first, in path order
+    assert.ok(m.tables.has('public.t'));
+    assert.deepEqual(m.statements.map((s) => s.file.file), ['db/a_drop.sql', 'db/b_up_down.sql']);
+  });
+});
+
 describe('SET search_path during the replay', () => {
   test('ok: unqualified names go to the first schema of the path (creation) or the first that has them (lookup); a new session starts over', () => {
     const m = model({

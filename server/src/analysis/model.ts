@@ -214,32 +214,28 @@ export function migrationOrder<T extends { file: string }>(files: T[]): T[] {
 const locOf = (file: ParsedFile, start: number, end: number): Loc => ({ file: file.file, start, end });
 
 /**
- * The statements in the order psql runs them: files in migration order, except that a file
- * another one includes (`\i`, `\ir` of a workspace file) runs where it is included, once
- * (e.g. an `init.sql` that includes `tables.sql`, then `policies.sql`). `entry` is the file
- * psql was started on: a `SET ROLE` lasts until the next one.
+ * The statements in the order psql runs them when migrating up: files in migration order,
+ * except that a file another one includes (`\i`, `\ir` of a workspace file) runs where it is
+ * included, once (e.g. an `init.sql` that includes `tables.sql`, then `policies.sql`); the
+ * statements (and includes) of rollback files and sections are left out. `entry` is the file
+ * psql was started on: `SET ROLE` and `SET search_path` last until the next one. Serves the
+ * model (parsed files) and verify (its own split of the files).
  */
-export function replayOrder(files: ParsedFile[]): Array<{ file: ParsedFile; stmt: Statement; entry: ParsedFile }> {
-  return includeOrder(files, (f) => f.statements);
-}
-
-/** The same order for any statement lists (verify runs its own split of the files). */
-export function includeOrder<F extends { file: string; includes?: readonly Include[] }, S extends { start: number }>(
+export function replayOrder<F extends { file: string; text: string; statements: readonly { start: number; end: number }[]; includes?: readonly Include[] }>(
   files: readonly F[],
-  statementsOf: (f: F) => readonly S[],
-): Array<{ file: F; stmt: S; entry: F }> {
-  const out: Array<{ file: F; stmt: S; entry: F }> = [];
-  if (!files.some((f) => f.includes?.length)) {
-    for (const file of files) for (const stmt of statementsOf(file)) out.push({ file, stmt, entry: file });
-    return out;
-  }
+): Array<{ file: F; stmt: F['statements'][number]; entry: F }> {
+  const out: Array<{ file: F; stmt: F['statements'][number]; entry: F }> = [];
+  const rolledBack = (f: F, at: number) => {
+    const sections = rollbackSections(f);
+    return sections.length > 0 && sections.some((r) => r.start <= at && at < r.end);
+  };
   const byPath = new Map(files.map((f) => [normalPath(f.file), f]));
   const targets = new Map<F, Array<{ at: number; target: F }>>();
   const included = new Set<F>();
   for (const f of files) {
     const list: Array<{ at: number; target: F }> = [];
     for (const inc of f.includes ?? []) {
-      const target = resolveInclude(byPath, f.file, inc.path, inc.relative);
+      const target = rolledBack(f, inc.at) ? undefined : resolveInclude(byPath, f.file, inc.path, inc.relative);
       if (target && target !== f) {
         list.push({ at: inc.at, target });
         included.add(target);
@@ -255,9 +251,9 @@ export function includeOrder<F extends { file: string; includes?: readonly Inclu
     const upTo = (pos: number) => {
       for (; k < incs.length && incs[k]!.at < pos; k++) if (!done.has(incs[k]!.target)) emit(incs[k]!.target, entry);
     };
-    for (const stmt of statementsOf(file)) {
+    for (const stmt of file.statements) {
       upTo(stmt.start);
-      out.push({ file, stmt, entry });
+      if (!rolledBack(file, stmt.start)) out.push({ file, stmt, entry });
     }
     upTo(Infinity);
   };
@@ -266,17 +262,20 @@ export function includeOrder<F extends { file: string; includes?: readonly Inclu
   return out;
 }
 
+/** `scheme://authority` of a URI file id (the LSP's), or '' for a path (the CLI's). */
+const uriPrefix = (id: string): string => /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(id)?.[0] ?? '';
+
 /** A file id (path or URI) as a normalised, decoded path, so includes resolve against it. */
 function normalPath(id: string): string {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(id);
-  if (!m) return normalSegments(id.replace(/\\/g, '/'));
-  let rest = id.slice(m[0].length);
+  const prefix = uriPrefix(id);
+  if (!prefix) return normalSegments(id.replace(/\\/g, '/'));
+  let rest = id.slice(prefix.length);
   try {
     rest = decodeURIComponent(rest);
   } catch {
     // keep it encoded
   }
-  return m[0] + normalSegments(rest);
+  return prefix + normalSegments(rest);
 }
 
 /** `a/./b/../c` → `a/c` (a leading `/` and leading `..` stay). */
@@ -296,8 +295,7 @@ function normalSegments(path: string): string {
  * one of its ancestors (the first that holds the file).
  */
 function resolveInclude<F>(byPath: Map<string, F>, from: string, path: string, relative: boolean): F | undefined {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(from);
-  const prefix = m ? m[0] : '';
+  const prefix = uriPrefix(from);
   const raw = path.replace(/\\/g, '/');
   if (raw.startsWith('/')) return byPath.get(prefix + normalSegments(raw));
   let dir = normalPath(from).slice(prefix.length).replace(/\/?[^/]*$/, '');
@@ -340,12 +338,6 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
 }
 
 /**
- * The rollback sections of a migration file that keeps both directions in one file: from
- * `-- migrate:down` (dbmate), `-- +goose Down` (goose) or `-- +migrate Down` (sql-migrate)
- * to the next up marker or the end. Migrating up never runs them, so they are no part of
- * the schema the migrations build. A marker counts only as a comment between statements.
- */
-/**
  * A file that only rolls a migration back: `…down.sql` beside its `…up.sql` (golang-migrate,
  * sqlx, diesel's `down.sql`) or a Flyway undo migration (`U<version>__<name>.sql`). It is
  * parsed (a syntax error is still reported) but not replayed.
@@ -357,8 +349,14 @@ export function isRollbackFile(file: string): boolean {
 
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
 const rollbackCache = new WeakMap<object, Array<{ start: number; end: number }>>();
-/** (`file` is a ParsedFile, or verify's own split of it) */
-export function rollbackSections(file: { file: string; text: string; statements: readonly { start: number; end: number }[] }): Array<{ start: number; end: number }> {
+/**
+ * The parts of a file migrating up never runs: all of a rollback file, or the rollback
+ * sections of a file that keeps both directions: from `-- migrate:down` (dbmate),
+ * `-- +goose Down` (goose) or `-- +migrate Down` (sql-migrate) to the next up marker or the
+ * end. A marker counts only as a comment between statements. (`file` is a ParsedFile, or
+ * verify's own split of it.)
+ */
+function rollbackSections(file: { file: string; text: string; statements: readonly { start: number; end: number }[] }): Array<{ start: number; end: number }> {
   let sections = rollbackCache.get(file);
   if (sections) return sections;
   sections = [];
@@ -393,7 +391,12 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
    * schemas, or a new one in the first schema. Otherwise, and after the replay, the default schema.
    */
   let searchPath: string[] | undefined;
-  const schemaTag = () => (searchPath ? `${defaultSchema}|${searchPath.join(',')}` : defaultSchema);
+  /** what unqualified names resolve through, in the tags of per-statement memos */
+  let schemaTag = defaultSchema;
+  const setSearchPath = (path: string[] | undefined) => {
+    searchPath = path;
+    schemaTag = path ? `${defaultSchema}|${path.join(',')}` : defaultSchema;
+  };
   const throughSearchPath = (path: string[], name: string): string => {
     let first: string | undefined;
     for (const s of path) {
@@ -542,285 +545,281 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
   for (const { file, stmt, entry } of replayOrder(files)) {
     if (entry !== lastEntry) {
       currentRole = undefined; // a new psql session
-      searchPath = undefined;
+      setSearchPath(undefined);
       lastEntry = entry;
     }
-    const rollback = rollbackSections(file);
-    {
-      if (rollback.length && rollback.some((r) => r.start <= stmt.start && stmt.start < r.end)) continue;
-      statements.push({ file, stmt });
-      const n = stmt.node;
-      const here = memoStmt(stmt, 'loc', () => locOf(file, stmt.start, stmt.end));
-      try {
-        switch (stmt.kind) {
-          case 'CreateStmt': {
-            // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its RLS state, policies and grants
-            if (n.if_not_exists && relationExists(n.relation)) break;
-            const shape = memoStmt(stmt, `table:${schemaTag()}`, () => tableShape(n, here));
-            const t = addTable(file, stmt, n.relation, { partitioned: shape.partitioned, columns: shape.columns.slice(), keys: shape.keys.slice(), parents: shape.parents.slice() });
-            if (currentRole) t.owner = { role: currentRole };
-            break;
-          }
-          case 'CreateTableAsStmt': {
-            const into = n.into?.rel;
-            if (!into) break;
-            if (n.if_not_exists && relationExists(into)) break;
-            if (n.objtype === 'OBJECT_MATVIEW') {
-              addView(file, stmt, into, n.query, [], true);
-              if (currentRole) views.get(key([into.schemaname, into.relname]))!.owner = { role: currentRole };
-            } else {
-              const t = addTable(file, stmt, into, {});
-              if (currentRole) t.owner = { role: currentRole };
-            }
-            break;
-          }
-          case 'ViewStmt': {
-            // CREATE OR REPLACE VIEW keeps the view's owner and privileges
-            const prev = n.replace ? views.get(key([n.view?.schemaname, n.view?.relname])) : undefined;
-            addView(file, stmt, n.view, n.query, n.options, false);
-            const v = views.get(key([n.view?.schemaname, n.view?.relname]))!;
-            if (prev) Object.assign(v, { owner: prev.owner, grants: prev.grants });
-            else if (currentRole) v.owner = { role: currentRole };
-            break;
-          }
-          case 'AlterTableStmt': {
-            const k = key([n.relation?.schemaname, n.relation?.relname]);
-            const t = tables.get(k);
-            const v = views.get(k);
-            for (const c of n.cmds ?? []) {
-              const cmd = c.AlterTableCmd;
-              if (!cmd) continue;
-              if (v && cmd.subtype === 'AT_SetRelOptions') {
-                for (const o of cmd.def?.List?.items ?? []) {
-                  if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = boolOption(o.DefElem);
-                }
-              }
-              if (v && cmd.subtype === 'AT_ResetRelOptions') {
-                for (const o of cmd.def?.List?.items ?? []) if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = false;
-              }
-              if (v && cmd.subtype === 'AT_ChangeOwner') v.owner = { role: roleName(cmd.newowner), loc: here };
-              if (!t && !v && n.objtype === 'OBJECT_TABLE') {
-                const kind = RLS_EVENT_KINDS[cmd.subtype as string];
-                if (kind) rlsEventsOfUncreatedTables.set(k, [...(rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
-              }
-              if (!t) continue;
-              switch (cmd.subtype) {
-                case 'AT_EnableRowSecurity':
-                  t.rlsEnabled = true;
-                  t.rlsEvents.push({ kind: 'enable', loc: here });
-                  break;
-                case 'AT_DisableRowSecurity':
-                  t.rlsEnabled = false;
-                  t.rlsEvents.push({ kind: 'disable', loc: here });
-                  break;
-                case 'AT_ForceRowSecurity':
-                  t.rlsForced = true;
-                  t.rlsEvents.push({ kind: 'force', loc: here });
-                  break;
-                case 'AT_NoForceRowSecurity':
-                  t.rlsForced = false;
-                  t.rlsEvents.push({ kind: 'no-force', loc: here });
-                  break;
-                case 'AT_ChangeOwner':
-                  t.owner = { role: roleName(cmd.newowner), loc: here };
-                  break;
-                case 'AT_AddColumn':
-                  if (cmd.def?.ColumnDef) {
-                    t.columns.push(cmd.def.ColumnDef.colname);
-                    for (const ct of cmd.def.ColumnDef.constraints ?? []) {
-                      const ty = ct.Constraint?.contype;
-                      if (ty === 'CONSTR_PRIMARY' || ty === 'CONSTR_UNIQUE') t.keys.push([cmd.def.ColumnDef.colname]);
-                    }
-                  }
-                  break;
-                case 'AT_DropColumn':
-                  t.columns = t.columns.filter((c2) => c2 !== cmd.name);
-                  break;
-                case 'AT_AddConstraint': {
-                  const ct = cmd.def?.Constraint;
-                  if (ct && (ct.contype === 'CONSTR_PRIMARY' || ct.contype === 'CONSTR_UNIQUE')) {
-                    t.keys.push((ct.keys ?? []).map((x: Node) => sval(x)!));
-                  }
-                  break;
-                }
-                case 'AT_AttachPartition': {
-                  const prv = cmd.def?.PartitionCmd?.name;
-                  const child: Table | undefined = prv ? tables.get(key([prv.schemaname, prv.relname])) : undefined;
-                  if (child) child.parents.push({ key: t.key, kind: 'partition', loc: here });
-                  break;
-                }
-                case 'AT_DetachPartition': {
-                  const prv = cmd.def?.PartitionCmd?.name;
-                  const child: Table | undefined = prv ? tables.get(key([prv.schemaname, prv.relname])) : undefined;
-                  if (child) child.parents = child.parents.filter((p) => p.key !== t.key);
-                  break;
-                }
-                case 'AT_AddInherit': {
-                  const prv = cmd.def?.RangeVar;
-                  if (prv) t.parents.push({ key: key([prv.schemaname, prv.relname]), kind: 'inherits', loc: here });
-                  break;
-                }
-                case 'AT_DropInherit': {
-                  const prv = cmd.def?.RangeVar;
-                  if (prv) t.parents = t.parents.filter((p) => p.key !== key([prv.schemaname, prv.relname]));
-                  break;
-                }
-              }
-            }
-            break;
-          }
-          case 'IndexStmt': {
-            const t = tables.get(key([n.relation?.schemaname, n.relation?.relname]));
-            if (!t) break;
-            const cols = (n.indexParams ?? []).map((p: Node) => p.IndexElem?.name ?? '(expression)');
-            t.indexes.push({ name: n.idxname, columns: cols, loc: here });
-            if (n.unique || n.primary) t.keys.push(cols);
-            break;
-          }
-          case 'CreatePolicyStmt': {
-            const proto = memoStmt(stmt, `policy:${schemaTag()}`, () => policyProto(file, stmt, here));
-            const p: Policy = { ...proto, roles: proto.roles.slice(), stmt, loc: here };
-            const tk = p.table;
-            const t = tables.get(tk);
-            if (t) {
-              if (t.policies.some((x) => x.name === p.name)) t.policies = t.policies.filter((x) => x.name !== p.name);
-              t.policies.push(p);
-            } else {
-              // policy on a table the workspace does not create (e.g. storage.objects)
-              orphanPolicies.push(p);
-            }
-            break;
-          }
-          case 'AlterPolicyStmt': {
-            const tk = key([n.table?.schemaname, n.table?.relname]);
-            const p = [...(tables.get(tk)?.policies ?? []), ...orphanPolicies].find((x) => x.table === tk && x.name === n.policy_name);
-            if (!p) break;
-            if (n.roles) {
-              p.roles = n.roles.map(roleName);
-              p.implicitPublic = false;
-            }
-            if (n.qual) p.using = n.qual;
-            if (n.with_check) p.withCheck = n.with_check;
-            p.loc = here;
-            p.stmt = stmt;
-            break;
-          }
-          case 'CreateFunctionStmt': {
-            const proto = memoStmt(stmt, `fn:${schemaTag()}`, () => functionProto(file, stmt, here));
-            const f: Func = {
-              ...proto.func,
-              settings: proto.func.settings.slice(),
-              stmt,
-              publicExecute: !defaultExecuteRevoked,
-              executeGrants: new Set(),
-              alters: [],
-              owner: currentRole ? { role: currentRole } : undefined,
-            };
-            for (const w of proto.contextWrites) contextWrites.push(w);
-            const argKey = f.argTypes.join(',');
-            // CREATE OR REPLACE keeps the function's owner and privileges
-            const replaced = n.replace ? (functions.get(f.key) ?? []).find((g) => g.argTypes.join(',') === argKey) : undefined;
-            if (replaced) Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants: replaced.executeGrants, owner: replaced.owner ?? f.owner });
-            const list = (functions.get(f.key) ?? []).filter((g) => g.argTypes.join(',') !== argKey);
-            list.push(f);
-            functions.set(f.key, list);
-            break;
-          }
-          case 'AlterFunctionStmt':
-            for (const f of funcFromObject(n.func)) {
-              applyFunctionOptions(f, n.actions, file, stmt);
-              f.alters.push(here);
-            }
-            break;
-          case 'AlterOwnerStmt': {
-            const role = roleName(n.newowner);
-            if (n.objectType === 'OBJECT_FUNCTION' || n.objectType === 'OBJECT_PROCEDURE' || n.objectType === 'OBJECT_ROUTINE') {
-              for (const f of funcFromObject(n.object)) f.owner = { role, loc: here };
-            }
-            break;
-          }
-          case 'CreateTrigStmt': {
-            const tk = key([n.relation?.schemaname, n.relation?.relname]);
-            const tr: Trigger = { name: n.trigname, table: tk, func: key(nameParts(n.funcname)), loc: here };
-            triggers.push(tr);
-            tables.get(tk)?.triggers.push(tr);
-            break;
-          }
-          case 'CreateRoleStmt': {
-            const name = String(n.role).toLowerCase();
-            const opts = defElems(n.options);
-            roles.set(name, {
-              name,
-              bypassRls: !!opts.get('bypassrls')?.arg?.Boolean?.boolval,
-              superuser: !!opts.get('superuser')?.arg?.Boolean?.boolval,
-              declared: true,
-              loc: here,
-            });
-            break;
-          }
-          case 'AlterRoleStmt': {
-            const name = roleName(n.role);
-            const r = roles.get(name) ?? { name, bypassRls: false, superuser: false, declared: false, loc: here };
-            for (const o of n.options ?? []) {
-              const d = o.DefElem;
-              if (d?.defname === 'bypassrls') r.bypassRls = !!d.arg?.Boolean?.boolval;
-              if (d?.defname === 'superuser') r.superuser = !!d.arg?.Boolean?.boolval;
-            }
-            roles.set(name, r);
-            break;
-          }
-          case 'GrantStmt':
-            applyGrant(file, stmt, here);
-            break;
-          case 'AlterDefaultPrivilegesStmt': {
-            const a = n.action;
-            if (!a) break;
-            const privs = (a.privileges ?? []).map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
-            const grantees = (a.grantees ?? []).map(roleName);
-            // IN SCHEMA: per-schema defaults only add to the global ones, so a per-schema REVOKE of PUBLIC's EXECUTE does nothing (measured on PGlite)
-            const inSchema = defElems(n.options).has('schemas');
-            if (a.objtype === 'OBJECT_FUNCTION' && !a.is_grant && !inSchema && grantees.includes('public') && (privs.length === 0 || privs.includes('execute'))) {
-              defaultExecuteRevoked = here;
-            }
-            if (a.objtype === 'OBJECT_TABLE') {
-              const schemas = defElems(n.options).get('schemas');
-              const schemaList: string[] = (schemas?.arg?.List?.items ?? []).map((x: Node) => sval(x)!);
-              for (const schema of schemaList.length ? schemaList : [undefined]) {
-                defaultTableGrants.push({ schema, privileges: privs.length ? privs : ['all'], grantees, isGrant: !!a.is_grant });
-              }
-            }
-            break;
-          }
-          case 'DropStmt':
-            applyDrop(n);
-            break;
-          case 'RenameStmt':
-            applyRename(n);
-            break;
-          case 'VariableSetStmt': {
-            const name = String(n.name ?? '').toLowerCase();
-            if (name === 'role' && n.kind === 'VAR_SET_VALUE') currentRole = String(sval(n.args?.[0]?.A_Const?.sval) ?? '').toLowerCase() || undefined;
-            else if (name === 'role') currentRole = undefined;
-            // SET search_path TO a, b / SET SCHEMA 'a' (RESET / DEFAULT: back to the default)
-            if (name === 'search_path') searchPath = n.kind === 'VAR_SET_VALUE' ? (n.args ?? []).map((a: Node) => String(sval(a?.A_Const?.sval) ?? sval(a) ?? '')).filter((x: string) => x) : undefined;
-            if (name.includes('.') || name === 'row_security') {
-              contextWrites.push({ name, local: !!n.is_local, via: 'set', loc: here, node: n });
-            }
-            break;
-          }
-          case 'VariableResetStmt':
-            break;
-          case 'CreateSchemaStmt':
-            break;
+    statements.push({ file, stmt });
+    const n = stmt.node;
+    const here = memoStmt(stmt, 'loc', () => locOf(file, stmt.start, stmt.end));
+    try {
+      switch (stmt.kind) {
+        case 'CreateStmt': {
+          // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its RLS state, policies and grants
+          if (n.if_not_exists && relationExists(n.relation)) break;
+          const shape = memoStmt(stmt, `table:${schemaTag}`, () => tableShape(n, here));
+          const t = addTable(file, stmt, n.relation, { partitioned: shape.partitioned, columns: shape.columns.slice(), keys: shape.keys.slice(), parents: shape.parents.slice() });
+          if (currentRole) t.owner = { role: currentRole };
+          break;
         }
-        if (stmt.kind !== 'CreateFunctionStmt' && hasSetConfig(file, stmt)) collectSetConfig(stmt.node, here, undefined);
-      } catch {
-        // a statement of an unexpected shape must not stop the replay of the others
+        case 'CreateTableAsStmt': {
+          const into = n.into?.rel;
+          if (!into) break;
+          if (n.if_not_exists && relationExists(into)) break;
+          if (n.objtype === 'OBJECT_MATVIEW') {
+            addView(file, stmt, into, n.query, [], true);
+            if (currentRole) views.get(key([into.schemaname, into.relname]))!.owner = { role: currentRole };
+          } else {
+            const t = addTable(file, stmt, into, {});
+            if (currentRole) t.owner = { role: currentRole };
+          }
+          break;
+        }
+        case 'ViewStmt': {
+          // CREATE OR REPLACE VIEW keeps the view's owner and privileges
+          const prev = n.replace ? views.get(key([n.view?.schemaname, n.view?.relname])) : undefined;
+          addView(file, stmt, n.view, n.query, n.options, false);
+          const v = views.get(key([n.view?.schemaname, n.view?.relname]))!;
+          if (prev) Object.assign(v, { owner: prev.owner, grants: prev.grants });
+          else if (currentRole) v.owner = { role: currentRole };
+          break;
+        }
+        case 'AlterTableStmt': {
+          const k = key([n.relation?.schemaname, n.relation?.relname]);
+          const t = tables.get(k);
+          const v = views.get(k);
+          for (const c of n.cmds ?? []) {
+            const cmd = c.AlterTableCmd;
+            if (!cmd) continue;
+            if (v && cmd.subtype === 'AT_SetRelOptions') {
+              for (const o of cmd.def?.List?.items ?? []) {
+                if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = boolOption(o.DefElem);
+              }
+            }
+            if (v && cmd.subtype === 'AT_ResetRelOptions') {
+              for (const o of cmd.def?.List?.items ?? []) if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = false;
+            }
+            if (v && cmd.subtype === 'AT_ChangeOwner') v.owner = { role: roleName(cmd.newowner), loc: here };
+            if (!t && !v && n.objtype === 'OBJECT_TABLE') {
+              const kind = RLS_EVENT_KINDS[cmd.subtype as string];
+              if (kind) rlsEventsOfUncreatedTables.set(k, [...(rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
+            }
+            if (!t) continue;
+            switch (cmd.subtype) {
+              case 'AT_EnableRowSecurity':
+                t.rlsEnabled = true;
+                t.rlsEvents.push({ kind: 'enable', loc: here });
+                break;
+              case 'AT_DisableRowSecurity':
+                t.rlsEnabled = false;
+                t.rlsEvents.push({ kind: 'disable', loc: here });
+                break;
+              case 'AT_ForceRowSecurity':
+                t.rlsForced = true;
+                t.rlsEvents.push({ kind: 'force', loc: here });
+                break;
+              case 'AT_NoForceRowSecurity':
+                t.rlsForced = false;
+                t.rlsEvents.push({ kind: 'no-force', loc: here });
+                break;
+              case 'AT_ChangeOwner':
+                t.owner = { role: roleName(cmd.newowner), loc: here };
+                break;
+              case 'AT_AddColumn':
+                if (cmd.def?.ColumnDef) {
+                  t.columns.push(cmd.def.ColumnDef.colname);
+                  for (const ct of cmd.def.ColumnDef.constraints ?? []) {
+                    const ty = ct.Constraint?.contype;
+                    if (ty === 'CONSTR_PRIMARY' || ty === 'CONSTR_UNIQUE') t.keys.push([cmd.def.ColumnDef.colname]);
+                  }
+                }
+                break;
+              case 'AT_DropColumn':
+                t.columns = t.columns.filter((c2) => c2 !== cmd.name);
+                break;
+              case 'AT_AddConstraint': {
+                const ct = cmd.def?.Constraint;
+                if (ct && (ct.contype === 'CONSTR_PRIMARY' || ct.contype === 'CONSTR_UNIQUE')) {
+                  t.keys.push((ct.keys ?? []).map((x: Node) => sval(x)!));
+                }
+                break;
+              }
+              case 'AT_AttachPartition': {
+                const prv = cmd.def?.PartitionCmd?.name;
+                const child: Table | undefined = prv ? tables.get(key([prv.schemaname, prv.relname])) : undefined;
+                if (child) child.parents.push({ key: t.key, kind: 'partition', loc: here });
+                break;
+              }
+              case 'AT_DetachPartition': {
+                const prv = cmd.def?.PartitionCmd?.name;
+                const child: Table | undefined = prv ? tables.get(key([prv.schemaname, prv.relname])) : undefined;
+                if (child) child.parents = child.parents.filter((p) => p.key !== t.key);
+                break;
+              }
+              case 'AT_AddInherit': {
+                const prv = cmd.def?.RangeVar;
+                if (prv) t.parents.push({ key: key([prv.schemaname, prv.relname]), kind: 'inherits', loc: here });
+                break;
+              }
+              case 'AT_DropInherit': {
+                const prv = cmd.def?.RangeVar;
+                if (prv) t.parents = t.parents.filter((p) => p.key !== key([prv.schemaname, prv.relname]));
+                break;
+              }
+            }
+          }
+          break;
+        }
+        case 'IndexStmt': {
+          const t = tables.get(key([n.relation?.schemaname, n.relation?.relname]));
+          if (!t) break;
+          const cols = (n.indexParams ?? []).map((p: Node) => p.IndexElem?.name ?? '(expression)');
+          t.indexes.push({ name: n.idxname, columns: cols, loc: here });
+          if (n.unique || n.primary) t.keys.push(cols);
+          break;
+        }
+        case 'CreatePolicyStmt': {
+          const proto = memoStmt(stmt, `policy:${schemaTag}`, () => policyProto(file, stmt, here));
+          const p: Policy = { ...proto, roles: proto.roles.slice(), stmt, loc: here };
+          const tk = p.table;
+          const t = tables.get(tk);
+          if (t) {
+            if (t.policies.some((x) => x.name === p.name)) t.policies = t.policies.filter((x) => x.name !== p.name);
+            t.policies.push(p);
+          } else {
+            // policy on a table the workspace does not create (e.g. storage.objects)
+            orphanPolicies.push(p);
+          }
+          break;
+        }
+        case 'AlterPolicyStmt': {
+          const tk = key([n.table?.schemaname, n.table?.relname]);
+          const p = [...(tables.get(tk)?.policies ?? []), ...orphanPolicies].find((x) => x.table === tk && x.name === n.policy_name);
+          if (!p) break;
+          if (n.roles) {
+            p.roles = n.roles.map(roleName);
+            p.implicitPublic = false;
+          }
+          if (n.qual) p.using = n.qual;
+          if (n.with_check) p.withCheck = n.with_check;
+          p.loc = here;
+          p.stmt = stmt;
+          break;
+        }
+        case 'CreateFunctionStmt': {
+          const proto = memoStmt(stmt, `fn:${schemaTag}`, () => functionProto(file, stmt, here));
+          const f: Func = {
+            ...proto.func,
+            settings: proto.func.settings.slice(),
+            stmt,
+            publicExecute: !defaultExecuteRevoked,
+            executeGrants: new Set(),
+            alters: [],
+            owner: currentRole ? { role: currentRole } : undefined,
+          };
+          for (const w of proto.contextWrites) contextWrites.push(w);
+          const argKey = f.argTypes.join(',');
+          // CREATE OR REPLACE keeps the function's owner and privileges
+          const replaced = n.replace ? (functions.get(f.key) ?? []).find((g) => g.argTypes.join(',') === argKey) : undefined;
+          if (replaced) Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants: replaced.executeGrants, owner: replaced.owner ?? f.owner });
+          const list = (functions.get(f.key) ?? []).filter((g) => g.argTypes.join(',') !== argKey);
+          list.push(f);
+          functions.set(f.key, list);
+          break;
+        }
+        case 'AlterFunctionStmt':
+          for (const f of funcFromObject(n.func)) {
+            applyFunctionOptions(f, n.actions, file, stmt);
+            f.alters.push(here);
+          }
+          break;
+        case 'AlterOwnerStmt': {
+          const role = roleName(n.newowner);
+          if (n.objectType === 'OBJECT_FUNCTION' || n.objectType === 'OBJECT_PROCEDURE' || n.objectType === 'OBJECT_ROUTINE') {
+            for (const f of funcFromObject(n.object)) f.owner = { role, loc: here };
+          }
+          break;
+        }
+        case 'CreateTrigStmt': {
+          const tk = key([n.relation?.schemaname, n.relation?.relname]);
+          const tr: Trigger = { name: n.trigname, table: tk, func: key(nameParts(n.funcname)), loc: here };
+          triggers.push(tr);
+          tables.get(tk)?.triggers.push(tr);
+          break;
+        }
+        case 'CreateRoleStmt': {
+          const name = String(n.role).toLowerCase();
+          const opts = defElems(n.options);
+          roles.set(name, {
+            name,
+            bypassRls: !!opts.get('bypassrls')?.arg?.Boolean?.boolval,
+            superuser: !!opts.get('superuser')?.arg?.Boolean?.boolval,
+            declared: true,
+            loc: here,
+          });
+          break;
+        }
+        case 'AlterRoleStmt': {
+          const name = roleName(n.role);
+          const r = roles.get(name) ?? { name, bypassRls: false, superuser: false, declared: false, loc: here };
+          for (const o of n.options ?? []) {
+            const d = o.DefElem;
+            if (d?.defname === 'bypassrls') r.bypassRls = !!d.arg?.Boolean?.boolval;
+            if (d?.defname === 'superuser') r.superuser = !!d.arg?.Boolean?.boolval;
+          }
+          roles.set(name, r);
+          break;
+        }
+        case 'GrantStmt':
+          applyGrant(file, stmt, here);
+          break;
+        case 'AlterDefaultPrivilegesStmt': {
+          const a = n.action;
+          if (!a) break;
+          const privs = (a.privileges ?? []).map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
+          const grantees = (a.grantees ?? []).map(roleName);
+          // IN SCHEMA: per-schema defaults only add to the global ones, so a per-schema REVOKE of PUBLIC's EXECUTE does nothing (measured on PGlite)
+          const inSchema = defElems(n.options).has('schemas');
+          if (a.objtype === 'OBJECT_FUNCTION' && !a.is_grant && !inSchema && grantees.includes('public') && (privs.length === 0 || privs.includes('execute'))) {
+            defaultExecuteRevoked = here;
+          }
+          if (a.objtype === 'OBJECT_TABLE') {
+            const schemas = defElems(n.options).get('schemas');
+            const schemaList: string[] = (schemas?.arg?.List?.items ?? []).map((x: Node) => sval(x)!);
+            for (const schema of schemaList.length ? schemaList : [undefined]) {
+              defaultTableGrants.push({ schema, privileges: privs.length ? privs : ['all'], grantees, isGrant: !!a.is_grant });
+            }
+          }
+          break;
+        }
+        case 'DropStmt':
+          applyDrop(n);
+          break;
+        case 'RenameStmt':
+          applyRename(n);
+          break;
+        case 'VariableSetStmt': {
+          const name = String(n.name ?? '').toLowerCase();
+          if (name === 'role' && n.kind === 'VAR_SET_VALUE') currentRole = String(sval(n.args?.[0]?.A_Const?.sval) ?? '').toLowerCase() || undefined;
+          else if (name === 'role') currentRole = undefined;
+          // SET search_path TO a, b / SET SCHEMA 'a' (RESET / DEFAULT: back to the default)
+          if (name === 'search_path') setSearchPath(n.kind === 'VAR_SET_VALUE' ? (n.args ?? []).map((a: Node) => String(sval(a?.A_Const?.sval) ?? sval(a) ?? '')).filter((x: string) => x) : undefined);
+          if (name.includes('.') || name === 'row_security') {
+            contextWrites.push({ name, local: !!n.is_local, via: 'set', loc: here, node: n });
+          }
+          break;
+        }
+        case 'VariableResetStmt':
+          break;
+        case 'CreateSchemaStmt':
+          break;
       }
+      if (stmt.kind !== 'CreateFunctionStmt' && hasSetConfig(file, stmt)) collectSetConfig(stmt.node, here, undefined);
+    } catch {
+      // a statement of an unexpected shape must not stop the replay of the others
     }
   }
 
-  searchPath = undefined; // after the replay, names resolve to the default schema
+  setSearchPath(undefined); // after the replay, names resolve to the default schema
 
   // Policies on tables the workspace never created are still policies (e.g. storage.objects);
   // keep them reachable from `policies` but not attached to a table.

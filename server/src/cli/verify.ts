@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { formatOutcome, verify } from '../verify/pglite.js';
 import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.js';
 import { makePositionAt } from '../analysis/parse.js';
-import { isSupabaseLayout } from '../analysis/model.js';
+import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
 import { counted } from './words.js';
 
 export async function lintVerify(options: LintOptions, format: 'text' | 'json'): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const absolute = await collectFiles(options.paths, options.cwd, config);
-  const files = (await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text }));
-  files.sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true }));
+  // the lint's order (natural sort of paths; psql includes and rollbacks are handled by verify)
+  const files = migrationOrder((await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text })));
   const supabase = files.some((f) => isSupabaseLayout(f.file));
   const result = await verify(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase });
   const texts = new Map(files.map((f) => [f.file, f.text]));

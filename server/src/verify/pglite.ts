@@ -29,7 +29,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Extension, PGlite } from '@electric-sql/pglite';
 import { writeFileAtomic } from '../io/files.js';
-import { includeOrder, rollbackSections } from '../analysis/model.js';
+import { replayOrder } from '../analysis/model.js';
 import type { Include } from '../analysis/types.js';
 import { codePointPosToUtf16, leadingWords, splitSql, splitSqlWithIncludes, stripComments, type SqlStatement } from './split.js';
 
@@ -309,16 +309,14 @@ interface ReplayOutcome {
 /** Runs every statement; `skip` holds statements known to kill the instance ("file:stmt"). */
 async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline: number): Promise<ReplayOutcome> {
   const errors: VerifyStatementError[] = [];
-  // in the lint's replay order: a file included with \i / \ir runs where it is included
+  // in the lint's replay order: a file included with \i / \ir runs where it is included; rollback
+  // files and sections (`down.sql`, `-- migrate:down`) are not run when migrating up
   const fileIndex = new Map(files.map((p, i) => [p, i]));
   const stmtIndex = new Map(files.flatMap((p) => p.statements.map((st, i) => [st, i] as const)));
-  for (const { file: pf, stmt: st } of includeOrder(files, (p) => p.statements)) {
+  for (const { file: pf, stmt: st } of replayOrder(files)) {
     if (Date.now() > deadline) return { errors, timedOut: true };
     const f = fileIndex.get(pf)!;
     const s = stmtIndex.get(st)!;
-    // as in the lint: a rollback file or section (`down.sql`, `-- migrate:down`) is not run when migrating up
-    const rollback = rollbackSections(pf);
-    if (rollback.length && rollback.some((r) => r.start <= st.start && st.start < r.end)) continue;
     const head = leadingWords(st.text, 2);
     if (skip.has(`${f}:${s}`)) {
       errors.push({ file: pf.file, offset: st.start, code: '54001', message: `${DEAD_MESSAGE} (${DEAD_NOTE})`, statementStart: st.start, statementEnd: st.end });
