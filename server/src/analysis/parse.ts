@@ -409,7 +409,8 @@ function commentEnd(text: string, pos: number, end: number): number {
   return k;
 }
 
-function stripComments(s: string): string {
+/** The text with line and block comments replaced by a space. */
+export function stripComments(s: string): string {
   return s.replace(/--[^\r\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
 }
 

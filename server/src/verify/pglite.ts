@@ -31,7 +31,7 @@ import type { Extension, PGlite } from '@electric-sql/pglite';
 import { writeFileAtomic } from '../io/files.js';
 import { replayOrder } from '../analysis/model.js';
 import type { Include } from '../analysis/types.js';
-import { codePointPosToUtf16, leadingWords, splitSql, splitSqlWithIncludes, stripComments, type SqlStatement } from './split.js';
+import { codePointPosToUtf16, leadingWords, splitSql, splitSqlWithIncludes, withoutComments, type SqlStatement } from './split.js';
 
 export interface VerifyFile {
   file: string;
@@ -375,7 +375,7 @@ async function runStatement(db: PGlite, st: SqlStatement): Promise<StatementErro
       shift = (pos: number) => (pos - 1 > atCp ? delta : 0);
       blob = new Blob([st.copyData]);
     }
-  } else if (/^copy\b[\s\S]*\bfrom\s+stdin\b/i.test(stripComments(sent))) {
+  } else if (/^copy\b[\s\S]*\bfrom\s+stdin\b/i.test(withoutComments(sent))) {
     return { code: '22P04', message: 'COPY FROM stdin without data', sent, shift };
   }
   const repaired = new Set<string>();
@@ -478,7 +478,7 @@ function commandOf(sql: string | undefined): ProbeCommand {
   if (w === 'UPDATE') return 'update';
   if (w === 'DELETE') return 'delete';
   if (w === 'WITH' && sql) {
-    const m = /\)\s*(insert|update|delete)\b/i.exec(stripComments(sql));
+    const m = /\)\s*(insert|update|delete)\b/i.exec(withoutComments(sql));
     if (m) return m[1]!.toLowerCase() as ProbeCommand;
   }
   return 'select';

@@ -6,7 +6,7 @@
 // data comes back as `copyData`, not as SQL. Offsets are UTF-16 offsets into the original
 // text; `text` has the same length as the original slice, so positions inside it map back by
 // adding `start`.
-import { codePointToUtf16Mapper, lex, skipTrivia } from '../analysis/parse.js';
+import { codePointToUtf16Mapper, lex, skipTrivia, stripComments } from '../analysis/parse.js';
 import type { Include } from '../analysis/types.js';
 
 export interface SqlStatement {
@@ -39,13 +39,14 @@ export function splitSqlWithIncludes(text: string): { statements: SqlStatement[]
   return { statements: out, includes };
 }
 
-export function stripComments(s: string): string {
-  return s.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').trim();
+/** The statement without comments, trimmed. */
+export function withoutComments(s: string): string {
+  return stripComments(s).trim();
 }
 
 /** The first keyword(s) of a statement, upper-case, e.g. "CREATE POLICY". */
 export function leadingWords(stmt: string, count = 2): string {
-  return stripComments(stmt)
+  return withoutComments(stmt)
     .split(/[^A-Za-z_]+/)
     .filter(Boolean)
     .slice(0, count)
