@@ -493,7 +493,22 @@ function tokenEnd(text: string, at: number, limit: number): number {
 // Files
 
 /** Parses a whole file. Synchronous; `initParser()` must have resolved. Never throws. */
-export function parseFile(file: string, text: string): ParsedFile {
+/**
+ * The lexer's chunks of each file whose text parsed as a whole without errors: what a later
+ * version of the file can be re-parsed against (`reparse`).
+ */
+const wholeParses = new WeakMap<ParsedFile, Chunk[]>();
+
+/**
+ * Parses a file. With `previous` (the parse of an earlier version of the same file), only the
+ * statements an edit touched are parsed again: the ones before it are reused as they are, the
+ * ones after it are copied with their offsets moved; the result is the same as a full parse.
+ */
+export function parseFile(file: string, text: string, previous?: ParsedFile): ParsedFile {
+  if (previous) {
+    const again = reparse(file, text, previous);
+    if (again) return again;
+  }
   const { positionAt, offsetAt } = makePositionAt(text);
   const { disabledLines, disabledFile } = suppressions(text);
   const result: ParsedFile = { file, text, statements: [], errors: [], disabledLines, disabledFile, positionAt, offsetAt };
@@ -524,6 +539,7 @@ export function parseFile(file: string, text: string): ParsedFile {
       relocate(node, map);
       addStatement(result, clean, kind, node, skipTrivia(clean, s0, e0), trimEnd(clean, s0, e0), 'file');
     }
+    if (result.errors.length === 0) wholeParses.set(result, chunks);
     return result;
   }
   const run: ChunkRun = {
@@ -539,6 +555,112 @@ export function parseFile(file: string, text: string): ParsedFile {
     parseChunk(run, ch, true);
   }
   return result;
+}
+
+/**
+ * Re-parses an edited file against the parse of its previous version, when that one parsed
+ * as a whole: the text both versions share at the start and at the end is found, and the
+ * lexer's chunks (top-level statements) that lie in it and start and end at the same places
+ * keep their statements; the chunks between are parsed together. Undefined (parse it all)
+ * when the previous parse had errors, a statement does not fit the chunks, or the new
+ * chunks do not parse as a whole.
+ */
+function reparse(file: string, text: string, previous: ParsedFile): ParsedFile | undefined {
+  const before = wholeParses.get(previous);
+  if (!before || previous.file !== file) return undefined;
+  const old = previous.text;
+  const max = Math.min(old.length, text.length);
+  let p = 0;
+  while (p < max && old.charCodeAt(p) === text.charCodeAt(p)) p++;
+  let s = 0;
+  while (s < max - p && old.charCodeAt(old.length - 1 - s) === text.charCodeAt(text.length - 1 - s)) s++;
+  const delta = text.length - old.length;
+  let lexed: ReturnType<typeof lex>;
+  try {
+    lexed = lex(text);
+  } catch {
+    return undefined;
+  }
+  const { clean, chunks } = lexed;
+  const same = (a: Chunk, b: Chunk, d: number) =>
+    a.start === b.start + d && a.end === b.end + d && a.copyData?.start === (b.copyData ? b.copyData.start + d : undefined) && a.copyData?.end === (b.copyData ? b.copyData.end + d : undefined);
+  // chunks [0, head) are unchanged; new chunks [tailNew, …) are old chunks [tailOld, …) moved by delta
+  let head = 0;
+  while (head < chunks.length && head < before.length && chunks[head]!.end < p && same(chunks[head]!, before[head]!, 0)) head++;
+  let tailNew = chunks.length;
+  let tailOld = before.length;
+  while (tailNew > head && tailOld > head && before[tailOld - 1]!.start >= old.length - s && same(chunks[tailNew - 1]!, before[tailOld - 1]!, delta)) {
+    tailNew--;
+    tailOld--;
+  }
+  const kept: Statement[] = [];
+  const moved: Statement[] = [];
+  let c = 0;
+  for (const st of previous.statements) {
+    while (c < before.length && before[c]!.end < st.start) c++;
+    const ch = before[c];
+    if (!ch || st.start < ch.start || st.end > ch.end) return undefined;
+    if (c < head) kept.push(st);
+    else if (c >= tailOld) moved.push(st);
+  }
+  const { positionAt, offsetAt } = makePositionAt(text);
+  const { disabledLines, disabledFile } = suppressions(text);
+  const result: ParsedFile = { file, text, statements: kept, errors: [], disabledLines, disabledFile, positionAt, offsetAt };
+  if (lexed.includes.length) result.includes = lexed.includes;
+  if (tailNew > head) {
+    const from = chunks[head]!.start;
+    const to = tailNew < chunks.length ? chunks[tailNew]!.start : clean.length;
+    const sql = clean.slice(from, to);
+    if (/\S/.test(sql)) {
+      let tree: Node;
+      try {
+        tree = pg.parseSync(sql);
+      } catch {
+        return undefined;
+      }
+      const map = byteToUtf16Mapper(sql);
+      for (const raw of tree.stmts ?? []) {
+        const s0 = from + map(raw.stmt_location ?? 0);
+        const e0 = raw.stmt_len ? from + map((raw.stmt_location ?? 0) + raw.stmt_len) : to;
+        const { kind, node } = unwrap(raw.stmt);
+        relocate(node, (b) => from + map(b));
+        addStatement(result, clean, kind, node, skipTrivia(clean, s0, e0), trimEnd(clean, s0, e0), 'file');
+      }
+    }
+  }
+  if (delta === 0) result.statements.push(...moved);
+  else {
+    const copies = new Map<object, unknown>();
+    for (const st of moved) result.statements.push(movedBy(st, delta, copies) as Statement);
+  }
+  if (result.errors.length === 0) wholeParses.set(result, chunks);
+  return result;
+}
+
+/**
+ * A deep copy of a parsed statement with every offset (`start`, `end`, AST `location`s) moved
+ * by `delta`; objects shared inside the statements (a DO block's inner statements, a SQL
+ * body's nodes) stay shared in the copy. Memos are left behind: they hold offsets.
+ */
+function movedBy(v: unknown, delta: number, copies: Map<object, unknown>): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  const known = copies.get(v);
+  if (known !== undefined) return known;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length);
+    copies.set(v, out);
+    for (let i = 0; i < v.length; i++) out[i] = movedBy(v[i], delta, copies);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  copies.set(v, out);
+  for (const k in v as Record<string, unknown>) {
+    if (k === 'memo') continue;
+    const x = (v as Record<string, unknown>)[k];
+    if (typeof x === 'number' && (k === 'start' || k === 'end' || (k === 'location' && x >= 0))) out[k] = x + delta;
+    else out[k] = typeof x === 'object' && x !== null ? movedBy(x, delta, copies) : x;
+  }
+  return out;
 }
 
 /** The statement-by-statement parse of a file that does not parse as a whole. */

@@ -45,6 +45,8 @@ export interface LintResult {
 export class Workspace {
   private texts = new Map<string, string>();
   private parsedCache = new Map<string, ParsedFile>();
+  /** the parse of a file's previous text, until its new text is parsed against it */
+  private previousParse = new Map<string, ParsedFile>();
   private cachedModel: Model | undefined;
   private cachedResult: LintResult | undefined;
 
@@ -66,6 +68,8 @@ export class Workspace {
   setFile(file: string, text: string): boolean {
     if (this.texts.get(file) === text) return false;
     this.texts.set(file, text);
+    const before = this.parsedCache.get(file);
+    if (before) this.previousParse.set(file, before);
     this.parsedCache.delete(file);
     this.invalidate();
     return true;
@@ -74,6 +78,7 @@ export class Workspace {
   removeFile(file: string): boolean {
     const had = this.texts.delete(file);
     this.parsedCache.delete(file);
+    this.previousParse.delete(file);
     if (had) this.invalidate();
     return had;
   }
@@ -95,7 +100,8 @@ export class Workspace {
     if (text === undefined) return undefined;
     let p = this.parsedCache.get(file);
     if (!p) {
-      p = parseFile(file, text);
+      p = parseFile(file, text, this.previousParse.get(file));
+      this.previousParse.delete(file);
       this.parsedCache.set(file, p);
     }
     return p;

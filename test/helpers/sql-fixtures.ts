@@ -1,0 +1,55 @@
+// Realistic migration texts shared by the parser's robustness tests: psql meta-commands,
+// COPY data, a tagged DO block, CRLF and a BOM, non-ASCII names and comments, rule docs.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRuleDoc } from './docs.js';
+
+const EXAMPLES = join(__dirname, '..', '..', 'examples', 'migrations');
+const example = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
+
+export interface Fixture {
+  name: string;
+  eol: string;
+  text: string;
+  /** where a statement is typed: line starts of the file */
+  positions: Record<'start' | 'middle' | 'end', number>;
+}
+
+/** The examples with psql meta-commands, COPY data, a tagged DO block, CRLF and a BOM. */
+export function fixtureA(): Fixture {
+  const lf = [
+    '-- Migration 001 — « projets », 日本語のコメント 🚀',
+    '\\set ON_ERROR_STOP on',
+    example('001_tables.sql').trimEnd(),
+    '-- 😀👍🏽 seed data',
+    'COPY tenants (id, name) FROM stdin;',
+    "00000000-0000-0000-0000-000000000001\tÉcole; 🏫 'x \"y /* z",
+    '\\.',
+    example('002_rls.sql').trimEnd(),
+    example('003_functions.sql').trimEnd(),
+    'DO $do$',
+    'BEGIN',
+    "  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE policyname = 'invoices_read') THEN",
+    "    CREATE POLICY invoices_read ON invoices FOR SELECT TO authenticated USING (tenant_id = current_tenant());",
+    '  END IF;',
+    'END',
+    '$do$;',
+    example('004_views.sql').trimEnd(),
+    '/* nested /* 注释 */ comment */ CREATE TABLE "表😀" (id int);',
+    '',
+  ].join('\n');
+  const text = `\ufeff${lf.replace(/\n/g, '\r\n')}`;
+  const middle = text.indexOf('CREATE FUNCTION is_admin()');
+  return { name: 'examples (CRLF, BOM)', eol: '\r\n', text, positions: { start: 1, middle, end: text.length } };
+}
+
+/** Invalid examples of the rule docs, one after the other (LF). */
+export function fixtureB(): Fixture {
+  const ids = ['definer-dynamic-sql', 'session-context-not-local', 'definer-search-path-missing', 'view-bypasses-rls', 'policy-recursion'];
+  const parts = ids.map((id) => loadRuleDoc(id).invalid[0]!.sql.trimEnd());
+  parts.splice(3, 0, "\\echo 'vues 👀'");
+  const text = `${parts.join('\n\n')}\n`;
+  const middle = text.indexOf('\n', text.indexOf("\\echo 'vues")) + 1;
+  return { name: 'rule docs (LF)', eol: '\n', text, positions: { start: 0, middle, end: text.length } };
+}
+
