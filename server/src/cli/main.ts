@@ -1,5 +1,6 @@
 // pg-rls-lint: the command line. The only code that prints.
 import { parseArgs } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import { formatMatrixJson, formatMatrixText, matrixOf } from './matrix.js';
 import { lintVerify } from './verify.js';
 import { CliError, countFindings, lint } from './run.js';
@@ -24,6 +25,7 @@ Options:
   -c, --config <path>        config file (default: ./.pg-rls-lint.json when present)
       --rule <id=severity>   override a rule: error, warning, info, hint or off (repeatable)
       --max-warnings <n>     exit 1 when there are more than n warnings
+      --timeout <seconds>    verify: time budget (default 60); a statement still running then is stopped, reported as 57014
   -q, --quiet                report errors only
       --list-rules           print the rule catalog
   -h, --help                 show this help
@@ -48,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string', short: 'c' },
         rule: { type: 'string', multiple: true, default: [] },
         'max-warnings': { type: 'string' },
+        timeout: { type: 'string' },
         quiet: { type: 'boolean', short: 'q', default: false },
         'list-rules': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -83,7 +86,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (first === 'verify') {
       if (!['text', 'json'].includes(format)) return fail(`verify: --format must be text or json, got "${format}"`);
-      const out = await lintVerify({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: false }, format as 'text' | 'json');
+      const seconds = o.timeout === undefined ? 60 : Number(o.timeout);
+      if (!(seconds > 0) || !Number.isFinite(seconds)) return fail(`verify: --timeout expects a positive number of seconds, got "${o.timeout}"`);
+      const out = await lintVerify({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: false }, format as 'text' | 'json', seconds * 1000);
       process.stdout.write(`${out.text}\n`);
       return out.exitCode;
     }
@@ -116,7 +121,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
+// (the bundle also runs as verify's worker thread: see cli/verify.ts)
+if (require.main === module && isMainThread) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -2,26 +2,93 @@
 // every RLS table as each role, so a finding can be shown to really fail.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { formatOutcome, verify } from '../verify/pglite.js';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { formatOutcome, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
 import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
 import { counted } from './words.js';
 
-export async function lintVerify(options: LintOptions, format: 'text' | 'json'): Promise<{ text: string; exitCode: number }> {
+/** How long a statement may outlast the budget before its worker is stopped. */
+const GRACE_MS = 1_000;
+const WORKER_DATA_KEY = 'pg-rls-lint:verify';
+
+type FromWorker = { kind: 'progress'; event: VerifyProgress } | { kind: 'done'; result: VerifyResult } | { kind: 'fail'; message: string };
+
+/**
+ * Runs verify() in a worker thread. PGlite cannot cancel a running statement (statement_timeout
+ * does not fire in it), so a statement or probe still running `GRACE_MS` after the budget is
+ * stopped by terminating the worker: it is reported as PostgreSQL's statement_timeout would be
+ * (57014), with everything found before it.
+ */
+export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'onProgress'> & { timeoutMs: number }): Promise<VerifyResult> {
+  return new Promise((resolve, reject) => {
+    // the bundle (dist/cli.js) is its own worker; from the TypeScript sources, through tsx
+    const worker = new Worker(__filename, { workerData: { [WORKER_DATA_KEY]: { files, opts } }, execArgv: __filename.endsWith('.ts') ? ['--import', 'tsx'] : [] });
+    let settled = false;
+    let pgVersion = '';
+    let errors: VerifyResult['statementErrors'] = [];
+    const probes: VerifyResult['probes'] = [];
+    let running: VerifyProgress | undefined;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      f();
+    };
+    const timer = setTimeout(() => {
+      settle(() => {
+        void worker.terminate();
+        const seconds = Math.round(opts.timeoutMs / 1000);
+        const message = `still running after the ${seconds} s budget; PGlite cannot cancel a statement, so verify stopped it here (a real server's statement_timeout raises 57014 query_canceled): what follows was not run`;
+        if (running?.kind === 'statement') errors = [...errors, { file: running.file, offset: running.start, code: '57014', message, statementStart: running.start, statementEnd: running.end }];
+        if (running?.kind === 'probe') probes.push({ table: running.probe.table, role: running.probe.role, command: running.command, outcome: 'error', code: '57014', message });
+        resolve({ statementErrors: errors, probes, pgVersion, timedOut: true });
+      });
+    }, opts.timeoutMs + GRACE_MS);
+    worker.on('message', (m: FromWorker) => {
+      if (m.kind === 'done') settle(() => resolve(m.result));
+      else if (m.kind === 'fail') settle(() => reject(new Error(m.message)));
+      else {
+        const e = m.event;
+        if (e.kind === 'replay') {
+          pgVersion = e.pgVersion;
+          errors = [];
+        } else if (e.kind === 'error') errors.push(e.error);
+        else if (e.kind === 'probed') probes.push(e.result);
+        else running = e;
+      }
+    });
+    worker.on('error', (e) => settle(() => reject(e)));
+    worker.on('exit', (code) => settle(() => reject(new Error(`the verify worker exited with code ${code} before it finished`))));
+  });
+}
+
+if (!isMainThread && workerData?.[WORKER_DATA_KEY]) {
+  const { files, opts } = workerData[WORKER_DATA_KEY] as { files: VerifyFile[]; opts: VerifyOptions };
+  const post = (m: FromWorker) => parentPort!.postMessage(m);
+  verify(files, { ...opts, onProgress: (event) => post({ kind: 'progress', event }) }).then(
+    (result) => post({ kind: 'done', result }),
+    (e) => post({ kind: 'fail', message: String((e as Error)?.stack ?? e) }),
+  );
+}
+
+export async function lintVerify(options: LintOptions, format: 'text' | 'json', timeoutMs = 60_000): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const absolute = await collectFiles(options.paths, options.cwd, config);
   // the lint's order (natural sort of paths; psql includes and rollbacks are handled by verify)
   const files = migrationOrder((await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text })));
   const supabase = files.some((f) => isSupabaseLayout(f.file));
-  const result = await verify(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase });
+  const result = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs });
   const texts = new Map(files.map((f) => [f.file, f.text]));
   const where = (file: string, offset: number) => {
     const p = makePositionAt(texts.get(file) ?? '').positionAt(offset);
     return { line: p.line + 1, column: p.character + 1 };
   };
   const failing = result.probes.filter((p) => p.outcome === 'dead' || p.code === '42P17' || p.code === '54001');
-  const exitCode = result.statementErrors.length > 0 || failing.length > 0 ? 1 : 0;
+  // a probe stopped at the time budget: every such query hangs on a server without statement_timeout
+  const stopped = result.probes.filter((p) => p.code === '57014');
+  const exitCode = result.statementErrors.length > 0 || failing.length > 0 || stopped.length > 0 ? 1 : 0;
   if (format === 'json') {
     return {
       exitCode,
@@ -45,6 +112,6 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json'):
   if (result.probes.length) lines.push('', 'probes (each in a rolled-back transaction):');
   for (const p of result.probes) lines.push(`  ${formatOutcome(p)}`);
   if (result.timedOut) lines.push('', 'time budget exhausted: the remaining statements or probes were not run');
-  lines.push('', exitCode ? `✖ ${counted(result.statementErrors.length, 'statement error')}, ${counted(failing.length, 'failing probe')} (recursion)` : '✔ migrations replay cleanly and no probe recurses');
+  lines.push('', exitCode ? `✖ ${counted(result.statementErrors.length, 'statement error')}, ${counted(failing.length, 'failing probe')} (recursion)${stopped.length ? `, ${counted(stopped.length, 'probe')} still running at the time budget` : ''}` : '✔ migrations replay cleanly and no probe recurses');
   return { text: lines.join('\n'), exitCode };
 }

@@ -21,8 +21,8 @@
 //
 // Limits: PGlite runs on the calling thread and cannot be interrupted (statement_timeout does
 // not fire in PGlite), so `timeoutMs` is checked between statements and probes only; an
-// endless loop inside one statement blocks. Run verify() in a worker thread to enforce a hard
-// limit. Bundling: PGlite loads pglite.wasm, initdb.wasm and pglite.data (and contrib *.tar.gz)
+// endless loop inside one statement blocks. The CLI runs verify() in a worker thread and
+// stops it when a statement outlasts the budget (`onProgress` tells it what was running). Bundling: PGlite loads pglite.wasm, initdb.wasm and pglite.data (and contrib *.tar.gz)
 // relative to its own module file: a CommonJS bundle needs them copied next to it.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -88,7 +88,18 @@ export interface VerifyOptions {
   /** Supabase's default privileges: tables, sequences and functions the migrations create in
    * `public` are granted to anon, authenticated and service_role (default false) */
   supabaseDefaultPrivileges?: boolean;
+  /** told what runs, as it starts, and what it found (for a supervisor that may have to stop
+   * a statement PGlite cannot cancel: it then still has everything found before) */
+  onProgress?: (event: VerifyProgress) => void;
 }
+
+export type VerifyProgress =
+  /** the replay (re)starts: errors reported before are reported again as they recur */
+  | { kind: 'replay'; pgVersion: string }
+  | { kind: 'statement'; file: string; start: number; end: number }
+  | { kind: 'error'; error: VerifyStatementError }
+  | { kind: 'probe'; probe: ProbeSpec; command: ProbeCommand }
+  | { kind: 'probed'; result: ProbeResult };
 
 export interface VerifyResult {
   statementErrors: VerifyStatementError[];
@@ -307,8 +318,12 @@ interface ReplayOutcome {
 }
 
 /** Runs every statement; `skip` holds statements known to kill the instance ("file:stmt"). */
-async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline: number): Promise<ReplayOutcome> {
+async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline: number, progress?: VerifyOptions['onProgress']): Promise<ReplayOutcome> {
   const errors: VerifyStatementError[] = [];
+  const failed = (e: VerifyStatementError) => {
+    errors.push(e);
+    progress?.({ kind: 'error', error: e });
+  };
   // in the lint's replay order: a file included with \i / \ir runs where it is included; rollback
   // files and sections (`down.sql`, `-- migrate:down`) are not run when migrating up
   const fileIndex = new Map(files.map((p, i) => [p, i]));
@@ -319,15 +334,16 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
     const s = stmtIndex.get(st)!;
     const head = leadingWords(st.text, 2);
     if (skip.has(`${f}:${s}`)) {
-      errors.push({ file: pf.file, offset: st.start, code: '54001', message: `${DEAD_MESSAGE} (${DEAD_NOTE})`, statementStart: st.start, statementEnd: st.end });
+      failed({ file: pf.file, offset: st.start, code: '54001', message: `${DEAD_MESSAGE} (${DEAD_NOTE})`, statementStart: st.start, statementEnd: st.end });
       continue;
     }
     if (SKIP.test(head) && !/^BEGIN ATOMIC/.test(head)) continue;
+    progress?.({ kind: 'statement', file: pf.file, start: st.start, end: st.end });
     const err = await runStatement(db, st);
     if (!(await alive(db))) return { errors, deadAt: { file: f, stmt: s } };
     if (err) {
       const offset = st.start + Math.min(errorIndex(err), st.end - st.start);
-      errors.push({ file: pf.file, offset, code: err.code, message: err.message, statementStart: st.start, statementEnd: st.end });
+      failed({ file: pf.file, offset, code: err.code, message: err.message, statementStart: st.start, statementEnd: st.end });
     }
   }
   return { errors };
@@ -549,7 +565,8 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
         result.pgVersion = /^PostgreSQL \S+(?: \(PGlite [^)]+\))?/.exec(v)?.[0] ?? v;
       }
       await setup(db);
-      outcome = await replay(db, prepared, skip, deadline);
+      opts.onProgress?.({ kind: 'replay', pgVersion: result.pgVersion });
+      outcome = await replay(db, prepared, skip, deadline, opts.onProgress);
       if (!outcome.deadAt) break;
       skip.add(`${outcome.deadAt.file}:${outcome.deadAt.stmt}`);
       await closeQuietly(db);
@@ -569,8 +586,10 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     for (const p of probes) {
       if (Date.now() > deadline) return { ...result, timedOut: true };
       snapshot ??= await db.dumpDataDir('none');
+      opts.onProgress?.({ kind: 'probe', probe: p, command: commandOf(p.sql) });
       const r = await runProbe(db, p);
       result.probes.push(r);
+      opts.onProgress?.({ kind: 'probed', result: r });
       if (r.outcome === 'dead') {
         await closeQuietly(db);
         db = await startInstance(extensions, snapshot);

@@ -1,0 +1,83 @@
+// `pg-rls-lint verify` as CI runs it (dist/cli.js as a subprocess). PGlite cannot cancel a
+// running statement (statement_timeout does not fire in it), so the CLI runs verify in a worker
+// thread and stops a statement or probe that outlasts --timeout: reported as 57014, with what
+// was found before it kept.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ensureServerBuilt, ROOT } from '../lsp/client.js';
+
+const CLI = join(ROOT, 'dist', 'cli.js');
+const dirs: string[] = [];
+const cache = mkdtempSync(join(tmpdir(), 'pg-rls-lint-verify-cache-'));
+dirs.push(cache);
+
+function run(files: Record<string, string>, args: string[]) {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-rls-lint-verify-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [CLI, 'verify', ...args, '.'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: cache } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
+}
+
+before(() => ensureServerBuilt());
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe('verify --timeout', () => {
+  test('err: a statement that never ends is stopped and reported as 57014; the errors before it are kept', () => {
+    const r = run(
+      {
+        '1_loop.sql': [
+          'CREATE TABLE t (id int);',
+          'CREATE POLICY p ON missing_table USING (true);',
+          'DO $$ BEGIN LOOP PERFORM 1; END LOOP; END $$;',
+          'CREATE TABLE never_created (id int);',
+          '',
+        ].join('\n'),
+      },
+      ['--timeout', '15', '--format', 'json'],
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.timedOut, true, r.stdout);
+    assert.deepEqual(
+      out.statementErrors.map((e: { path: string; line: number; code: string }) => `${e.path}:${e.line} ${e.code}`),
+      ['1_loop.sql:2 42P01', '1_loop.sql:3 57014'],
+      r.stdout,
+    );
+    assert.match(out.statementErrors[1].message, /PGlite cannot cancel a statement/);
+    assert.ok(r.ms < 45_000, `stopped after ${r.ms} ms`);
+  });
+
+  test('err: a probe that never ends (a policy calling an endless function) is reported as 57014', () => {
+    const r = run(
+      {
+        '1_spin.sql': [
+          'CREATE ROLE app_user;',
+          'CREATE FUNCTION spin() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN LOOP END LOOP; END $$;',
+          'CREATE TABLE t (id int);',
+          'INSERT INTO t VALUES (1);',
+          'ALTER TABLE t ENABLE ROW LEVEL SECURITY;',
+          'GRANT SELECT ON t TO app_user;',
+          'CREATE POLICY p ON t FOR SELECT TO app_user USING (spin());',
+          '',
+        ].join('\n'),
+      },
+      ['--timeout', '15'],
+    );
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.match(r.stdout, /app_user SELECT public\.t → 57014 still running after the 15 s budget/);
+    assert.match(r.stdout, /time budget exhausted/);
+    assert.match(r.stdout, /0 failing probes \(recursion\), 1 probe still running at the time budget/);
+  });
+
+  test('err: --timeout must be a positive number', () => {
+    const r = run({ '1.sql': 'SELECT 1;\n' }, ['--timeout', '0']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--timeout expects a positive number of seconds, got "0"/);
+  });
+});
