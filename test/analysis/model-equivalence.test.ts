@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { mergeConfig, type Config } from '../../server/src/analysis/config.js';
-import { buildModel } from '../../server/src/analysis/model.js';
+import { buildModel, type Model } from '../../server/src/analysis/model.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { generateWorkspace } from '../../bench/generate.js';
@@ -304,9 +304,16 @@ describe('model equivalence after edits', () => {
     const ws = new Workspace(config);
     const texts = new Map(Object.entries(initial));
     for (const [f, t] of texts) ws.setFile(f, t);
+    // every model built stays as it was (a later build resumed from a copy of its state must not change it)
+    const built: Array<{ model: Model; snapshot: string }> = [];
     const compare = (what: string) => {
       const files = [...texts].map(([file, text]) => ({ file, text }));
-      assertSame(reference(files, config), modelSnapshot(ws.model()), what);
+      const model = ws.model();
+      const snapshot = modelSnapshot(model);
+      assertSame(reference(files, config), snapshot, what);
+      for (const b of built) assertSame(b.snapshot, modelSnapshot(b.model), `${what}: an earlier model changed`);
+      built.push({ model, snapshot });
+      if (built.length > 3) built.shift();
     };
     compare('initial');
     edits.forEach(([file, text], i) => {
@@ -354,6 +361,101 @@ describe('model equivalence after edits', () => {
       ['1.sql', ''],
       ['1.sql', 'CREATE TABLE api.t (id int);\n'],
     ]);
+  });
+
+  test('ok: repeated edits of a later file that change what earlier files created', () => {
+    const early = `CREATE ROLE app_user;
+CREATE TABLE t (id int PRIMARY KEY, owner_id uuid);
+CREATE TABLE parent (id int);
+CREATE TABLE kid (id int) INHERITS (parent);
+CREATE INDEX t_owner ON t (owner_id);
+CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE VIEW v AS SELECT * FROM t;
+GRANT SELECT ON v TO anon;
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON t TO app_user USING (owner_id IS NOT NULL);
+CREATE POLICY s ON storage.objects USING (true);
+GRANT SELECT ON t TO app_user;
+`;
+    const middle = 'CREATE TABLE m (id int);\nGRANT EXECUTE ON FUNCTION f(int) TO app_user;\n';
+    // each variant changes other things (a mutation leaking into a saved state or an earlier model shows)
+    const later = (variant: number) => `ALTER TABLE t ${variant % 2 ? 'FORCE' : 'NO FORCE'} ROW LEVEL SECURITY;
+ALTER TABLE t ${variant % 3 ? 'DISABLE' : 'ENABLE'} ROW LEVEL SECURITY;
+ALTER TABLE t OWNER TO owner_${variant};
+ALTER TABLE t ADD COLUMN extra_${variant} text UNIQUE;
+ALTER TABLE t ADD CONSTRAINT k_${variant} UNIQUE (id, extra_${variant});
+CREATE INDEX t_extra_${variant} ON t (extra_${variant});
+ALTER TABLE t RENAME COLUMN owner_id TO owner_${variant};
+ALTER POLICY p ON t TO r_${variant} USING (${variant} > 0);
+ALTER POLICY s ON storage.objects TO r_${variant};
+ALTER TABLE storage.objects ${variant % 2 ? 'ENABLE' : 'DISABLE'} ROW LEVEL SECURITY;
+CREATE POLICY p2_${variant} ON t USING (false);
+GRANT INSERT ON t TO r_${variant};
+REVOKE SELECT ON t FROM ${variant % 2 ? 'app_user' : 'anon'};
+GRANT SELECT ON v TO r_${variant};
+GRANT UPDATE ON ALL TABLES IN SCHEMA public TO s_${variant};
+${variant % 2 ? 'REVOKE' : 'GRANT'} EXECUTE ON FUNCTION f(int) ${variant % 2 ? 'FROM' : 'TO'} PUBLIC;
+GRANT EXECUTE ON FUNCTION f(int) TO r_${variant};
+ALTER FUNCTION f(int) SECURITY DEFINER SET search_path = s_${variant} SET app.v = '${variant}';
+ALTER FUNCTION f(int) OWNER TO owner_${variant};
+CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + ${variant} $$;
+GRANT EXECUTE ON FUNCTION f(int) TO q_${variant};
+CREATE OR REPLACE VIEW v AS SELECT id FROM t;
+GRANT SELECT ON v TO q_${variant};
+ALTER VIEW v SET (security_invoker = ${variant % 2 ? 'true' : 'false'});
+ALTER VIEW v OWNER TO owner_${variant};
+ALTER ROLE app_user ${variant % 2 ? 'BYPASSRLS' : 'NOBYPASSRLS'};
+ALTER TABLE kid ${variant % 2 ? 'NO INHERIT' : 'INHERIT'} parent;
+ALTER TABLE parent RENAME TO parent_${variant};
+ALTER TABLE t RENAME TO t_${variant};
+ALTER FUNCTION touch() RENAME TO touch_${variant};
+ALTER POLICY p ON t_${variant} RENAME TO p_${variant};
+DROP INDEX ${variant % 2 ? 't_owner' : 'nothing'};
+${variant % 3 ? 'DROP TRIGGER t_touch ON t_' + variant + ';' : ''}
+SET ROLE app_user;
+SET search_path TO app, public;
+CREATE TABLE owned_${variant} (id int);
+`;
+    const last = 'CREATE TABLE z (id int);\nCREATE POLICY pz ON t USING (true);\n';
+    replay({ '1.sql': early, '2.sql': middle, '3.sql': later(0), '4.sql': last }, [
+      ['3.sql', later(1)],
+      ['3.sql', later(2)],
+      ['3.sql', later(3)],
+      ['4.sql', `${last}ALTER TABLE m ENABLE ROW LEVEL SECURITY;\n`],
+      ['4.sql', last],
+      ['3.sql', later(4)],
+      ['2.sql', `${middle}DROP TABLE t;\n`],
+      ['3.sql', later(5)],
+      ['3.sql', later(6)],
+      ['2.sql', middle],
+      ['1.sql', `${early}ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO anon;\nALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n`],
+      ['3.sql', later(7)],
+      ['3.sql', later(8)],
+      ['0.sql', 'SELECT auth.uid();\n'],
+      ['3.sql', later(9)],
+      ['0.sql', undefined],
+      ['3.sql', later(10)],
+    ]);
+  });
+
+  test('ok: a config change, then edits', () => {
+    const files = { '1.sql': 'CREATE TABLE t (id int);\n', '2.sql': 'ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n', '3.sql': 'CREATE POLICY p ON t USING (true);\n' };
+    const ws = new Workspace();
+    for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+    ws.model();
+    ws.setFile('3.sql', 'CREATE POLICY q ON t USING (true);\n');
+    ws.model();
+    ws.setFile('3.sql', 'CREATE POLICY r ON t USING (true);\n');
+    ws.model();
+    const config = mergeConfig({ defaultSchema: 'app' });
+    ws.setConfig(config);
+    const now = { ...files, '3.sql': 'CREATE POLICY r ON t USING (true);\n' };
+    assertSame(reference(Object.entries(now).map(([file, text]) => ({ file, text })), config), modelSnapshot(ws.model()), 'after the config change');
+    ws.setFile('3.sql', 'CREATE POLICY s ON t USING (true);\n');
+    now['3.sql'] = 'CREATE POLICY s ON t USING (true);\n';
+    assertSame(reference(Object.entries(now).map(([file, text]) => ({ file, text })), config), modelSnapshot(ws.model()), 'then an edit');
   });
 
   test('ok: edits in the generated workspace', () => {

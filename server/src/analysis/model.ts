@@ -948,14 +948,41 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
   return out;
 }
 
-export function buildModel(parsed: ParsedFile[], config: Config): Model {
+/**
+ * Replays the files and returns the model. With `previous`, the model built before from
+ * (mostly) the same parsed files, the replay may resume where the files first differ: from a
+ * copy of the state previous's build saved there (see ResumePoint); the model is the same as
+ * a replay from the start.
+ */
+export function buildModel(parsed: ParsedFile[], config: Config, previous?: Model): Model {
   const files = migrationOrder(parsed);
   const supabase = files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';
+  const segments = replaySegments(files);
   const r = new Replay(defaultSchema);
-  if (supabasePlatform) {
+
+  // Where the segments first differ from the previous build's: a copy of the state there is
+  // saved (the next edit is likely in the same file), and restored if the previous build saved one at or before it.
+  const before = previous ? resumePoints.get(previous) : undefined;
+  let saveAt = -1;
+  let saved: ResumePoint['saved'];
+  let start = 0;
+  let restored = false;
+  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform) {
+    const old = before.segments;
+    let c = 0;
+    while (c < segments.length && c < old.length && sameSegment(segments[c]!, old[c]!)) c++;
+    saveAt = c;
+    if (before.saved && before.saved.at <= c) {
+      copyState(before.saved.state, r);
+      restored = true;
+      start = before.saved.at;
+      if (before.saved.at === c) saved = before.saved; // the same state: keep the copy
+    }
+  }
+  if (!restored && supabasePlatform) {
     // Roles the Supabase platform creates; `postgres` and `service_role` have BYPASSRLS.
     for (const [name, bypass, su] of [
       ['postgres', true, false],
@@ -967,7 +994,16 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       r.roles.set(name, { name, bypassRls: bypass, superuser: su, declared: false });
     }
   }
-  for (const seg of replaySegments(files)) r.run(seg.file, seg.entry, seg.from, seg.to);
+  for (let i = start; i <= segments.length; i++) {
+    if (i === saveAt && !saved) {
+      const state = new Replay(defaultSchema);
+      copyState(r, state);
+      saved = { at: i, state };
+    }
+    if (i === segments.length) break;
+    const seg = segments[i]!;
+    r.run(seg.file, seg.entry, seg.from, seg.to);
+  }
   r.setSearchPath(undefined); // after the replay, names resolve to the default schema
 
   // Policies on tables the workspace never created are still policies (e.g. storage.objects);
@@ -975,7 +1011,92 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
   const allPolicies: Policy[] = [];
   for (const t of r.tables.values()) for (const p of t.policies) allPolicies.push(p);
   for (const p of r.orphanPolicies) allPolicies.push(p);
-  return new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema);
+  const model = new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema);
+  resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved });
+  return model;
+}
+
+type Segment = { file: ParsedFile; entry: ParsedFile; from: number; to: number };
+
+const sameSegment = (a: Segment, b: Segment): boolean => a.file === b.file && a.entry === b.entry && a.from === b.from && a.to === b.to;
+
+/**
+ * What a build leaves for the next one: its segments, and a copy of the replay's state
+ * before segment `at` (where its segments first differed from those of the build before).
+ * The replay of the segments before `at` depends on nothing else than them (the same parsed
+ * files, so the same statements), the default schema and whether Supabase's roles exist.
+ */
+interface ResumePoint {
+  defaultSchema: string;
+  supabasePlatform: boolean;
+  segments: Segment[];
+  saved: { at: number; state: Replay } | undefined;
+}
+
+const resumePoints = new WeakMap<Model, ResumePoint>();
+
+/**
+ * Copies a replay's state into a new one: the mutable objects (tables, views, functions,
+ * policies, triggers, roles, their arrays, maps and sets) are copied, the immutable ones
+ * (locations, events, statements' prototypes' parts) shared. A trigger is in `triggers` and in
+ * its table's list: one copy for both.
+ */
+function copyState(from: Replay, to: Replay): void {
+  const triggerCopies = new Map<Trigger, Trigger>();
+  const copyTrigger = (tr: Trigger): Trigger => {
+    let c = triggerCopies.get(tr);
+    if (!c) triggerCopies.set(tr, (c = { ...tr }));
+    return c;
+  };
+  const copyPolicy = (p: Policy): Policy => ({ ...p, roles: p.roles.slice() });
+  for (const [k, t] of from.tables) {
+    to.tables.set(k, {
+      ...t,
+      columns: t.columns.slice(),
+      keys: t.keys.slice(),
+      indexes: t.indexes.map((i) => ({ ...i })),
+      rlsEvents: t.rlsEvents.slice(),
+      parents: copyParents(t.parents),
+      policies: t.policies.map(copyPolicy),
+      triggers: t.triggers.map(copyTrigger),
+      grants: copyGrants(t.grants),
+    });
+  }
+  for (const [k, v] of from.views) to.views.set(k, { ...v, grants: copyGrants(v.grants) });
+  const funcCopies = new Map<Func, Func>();
+  for (const [k, list] of from.functions) {
+    to.functions.set(
+      k,
+      list.map((f) => {
+        let c = funcCopies.get(f);
+        if (!c) funcCopies.set(f, (c = { ...f, settings: f.settings.slice(), executeGrants: new Set(f.executeGrants), alters: f.alters.slice() }));
+        return c;
+      }),
+    );
+  }
+  for (const [k, role] of from.roles) to.roles.set(k, { ...role });
+  for (const tr of from.triggers) to.triggers.push(copyTrigger(tr));
+  for (const p of from.orphanPolicies) to.orphanPolicies.push(copyPolicy(p));
+  for (const [k, events] of from.rlsEventsOfUncreatedTables) to.rlsEventsOfUncreatedTables.set(k, events);
+  pushAll(to.grantEvents, from.grantEvents);
+  pushAll(to.contextWrites, from.contextWrites);
+  pushAll(to.statements, from.statements);
+  pushAll(to.defaultTableGrants, from.defaultTableGrants);
+  to.defaultExecuteRevoked = from.defaultExecuteRevoked;
+  to.searchPath = from.searchPath;
+  to.schemaTag = from.schemaTag;
+  to.currentRole = from.currentRole;
+  to.lastEntry = from.lastEntry;
+}
+
+function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [role, privileges] of grants) out.set(role, new Set(privileges));
+  return out;
+}
+
+function pushAll<T>(to: T[], from: readonly T[]): void {
+  for (const x of from) to.push(x);
 }
 
 /** The model a replay leaves (a class, so that the resolvers are one function for every model). */
