@@ -206,9 +206,19 @@ export function isSupabaseLayout(file: string): boolean {
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
+/** The last order computed: the positions of the files in order, for the paths joined by NUL. */
+let lastOrder: { paths: string; order: number[] } | undefined;
+
 /** Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`). */
 export function migrationOrder<T extends { file: string }>(files: T[]): T[] {
-  return [...files].sort((a, b) => collator.compare(a.file, b.file));
+  // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
+  const paths = files.map((f) => f.file).join('\0');
+  if (lastOrder?.paths !== paths) {
+    const order = files.map((_, i) => i);
+    order.sort((a, b) => collator.compare(files[a]!.file, files[b]!.file));
+    lastOrder = { paths, order };
+  }
+  return lastOrder.order.map((i) => files[i]!);
 }
 
 const locOf = (file: ParsedFile, start: number, end: number): Loc => ({ file: file.file, start, end });
