@@ -713,18 +713,31 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
   } catch {
     // (the replay skips the statement's set_config calls)
   }
-  const base = { stmt, pair: { file, stmt }, here, setConfig };
+  const pair = { file, stmt };
+  const base: OpBase = { stmt, pair, here, setConfig };
   try {
     switch (stmt.kind) {
       case 'CreateStmt':
-        return { ...base, kind: OP_CREATE_TABLE, ...newRelation(file, stmt, n.relation, ds), ifNotExists: !!n.if_not_exists, proto: undefined };
+      {
+        const r = newRelation(file, stmt, n.relation, ds);
+        return { kind: OP_CREATE_TABLE, stmt, pair, here, setConfig, rel: r.rel, schema: r.schema, relname: r.relname, temp: r.temp, created: r.created, nameLoc: r.nameLoc, ifNotExists: !!n.if_not_exists, proto: undefined };
+      }
       case 'CreateTableAsStmt': {
         const into = n.into?.rel;
         if (!into) break;
+        const r = newRelation(file, stmt, into, ds);
         return {
-          ...base,
           kind: OP_CREATE_TABLE_AS,
-          ...newRelation(file, stmt, into, ds),
+          stmt,
+          pair,
+          here,
+          setConfig,
+          rel: r.rel,
+          schema: r.schema,
+          relname: r.relname,
+          temp: r.temp,
+          created: r.created,
+          nameLoc: r.nameLoc,
           ifNotExists: !!n.if_not_exists,
           matview: n.objtype === 'OBJECT_MATVIEW',
           query: n.query,
@@ -734,38 +747,61 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
       case 'ViewStmt': {
         let securityInvoker = false;
         for (const o of n.options ?? []) if (o.DefElem?.defname === 'security_invoker') securityInvoker = boolOption(o.DefElem);
-        return { ...base, kind: OP_VIEW, ...newRelation(file, stmt, n.view, ds), replace: !!n.replace, query: n.query, securityInvoker, reads: undefined };
+        const r = newRelation(file, stmt, n.view, ds);
+        return {
+          kind: OP_VIEW,
+          stmt,
+          pair,
+          here,
+          setConfig,
+          rel: r.rel,
+          schema: r.schema,
+          relname: r.relname,
+          temp: r.temp,
+          created: r.created,
+          nameLoc: r.nameLoc,
+          replace: !!n.replace,
+          query: n.query,
+          securityInvoker,
+          reads: undefined,
+        };
       }
       case 'AlterTableStmt':
-        return { ...base, kind: OP_ALTER_TABLE, rel: relName(n.relation, ds) };
+        return { kind: OP_ALTER_TABLE, stmt, pair, here, setConfig, rel: relName(n.relation, ds) };
       case 'IndexStmt':
         return {
-          ...base,
           kind: OP_INDEX,
+          stmt,
+          pair,
+          here,
+          setConfig,
           rel: relName(n.relation, ds),
           name: n.idxname,
           columns: (n.indexParams ?? []).map((p: Node) => p.IndexElem?.name ?? '(expression)'),
           isKey: !!(n.unique || n.primary),
         };
       case 'CreatePolicyStmt':
-        return { ...base, kind: OP_CREATE_POLICY, proto: undefined };
+        return { kind: OP_CREATE_POLICY, stmt, pair, here, setConfig, proto: undefined };
       case 'AlterPolicyStmt':
-        return { ...base, kind: OP_ALTER_POLICY, table: relName(n.table, ds), name: n.policy_name, roles: n.roles ? n.roles.map(roleName) : undefined };
+        return { kind: OP_ALTER_POLICY, stmt, pair, here, setConfig, table: relName(n.table, ds), name: n.policy_name, roles: n.roles ? n.roles.map(roleName) : undefined };
       case 'CreateFunctionStmt':
-        return { ...base, kind: OP_CREATE_FUNCTION, replace: !!n.replace, proto: undefined };
+        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, proto: undefined };
       case 'AlterFunctionStmt':
-        return { ...base, kind: OP_ALTER_FUNCTION, func: funcRef(n.func, ds), options: functionOptions(n.actions, file, stmt) };
+        return { kind: OP_ALTER_FUNCTION, stmt, pair, here, setConfig, func: funcRef(n.func, ds), options: functionOptions(n.actions, file, stmt) };
       case 'AlterOwnerStmt': {
         const isFunc = n.objectType === 'OBJECT_FUNCTION' || n.objectType === 'OBJECT_PROCEDURE' || n.objectType === 'OBJECT_ROUTINE';
-        return { ...base, kind: OP_ALTER_OWNER, role: roleName(n.newowner), func: isFunc ? funcRef(n.object, ds) : undefined };
+        return { kind: OP_ALTER_OWNER, stmt, pair, here, setConfig, role: roleName(n.newowner), func: isFunc ? funcRef(n.object, ds) : undefined };
       }
       case 'CreateTrigStmt':
-        return { ...base, kind: OP_CREATE_TRIGGER, rel: relName(n.relation, ds), name: n.trigname, func: nameOf(nameParts(n.funcname), ds) };
+        return { kind: OP_CREATE_TRIGGER, stmt, pair, here, setConfig, rel: relName(n.relation, ds), name: n.trigname, func: nameOf(nameParts(n.funcname), ds) };
       case 'CreateRoleStmt': {
         const opts = defElems(n.options);
         return {
-          ...base,
           kind: OP_CREATE_ROLE,
+          stmt,
+          pair,
+          here,
+          setConfig,
           name: String(n.role).toLowerCase(),
           bypassRls: !!opts.get('bypassrls')?.arg?.Boolean?.boolval,
           superuser: !!opts.get('superuser')?.arg?.Boolean?.boolval,
@@ -778,7 +814,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
           if (d?.defname === 'bypassrls') sets.push(['bypassRls', !!d.arg?.Boolean?.boolval]);
           if (d?.defname === 'superuser') sets.push(['superuser', !!d.arg?.Boolean?.boolval]);
         }
-        return { ...base, kind: OP_ALTER_ROLE, name: roleName(n.role), sets };
+        return { kind: OP_ALTER_ROLE, stmt, pair, here, setConfig, name: roleName(n.role), sets };
       }
       case 'GrantStmt':
         return compileGrant(base, n, ds);
@@ -797,12 +833,12 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
           const expanded = expandPrivileges(privs.length ? privs : ['all']);
           for (const schema of schemaList.length ? schemaList : [undefined]) tableGrants.push({ schema, expanded, grantees, isGrant: !!a.is_grant });
         }
-        return { ...base, kind: OP_DEFAULT_PRIVILEGES, revokesExecute, tableGrants };
+        return { kind: OP_DEFAULT_PRIVILEGES, stmt, pair, here, setConfig, revokesExecute, tableGrants };
       }
       case 'DropStmt':
-        return { ...base, kind: OP_DROP };
+        return { kind: OP_DROP, stmt, pair, here, setConfig };
       case 'RenameStmt':
-        return { ...base, kind: OP_RENAME };
+        return { kind: OP_RENAME, stmt, pair, here, setConfig };
       case 'VariableSetStmt': {
         const name = String(n.name ?? '').toLowerCase();
         let role: OpSet['role'] = false;
@@ -812,13 +848,13 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
         let searchPath: OpSet['searchPath'] = false;
         if (name === 'search_path') searchPath = n.kind === 'VAR_SET_VALUE' ? (n.args ?? []).map((a: Node) => String(sval(a?.A_Const?.sval) ?? sval(a) ?? '')).filter((x: string) => x) : undefined;
         const write: ContextWrite | undefined = name.includes('.') || name === 'row_security' ? { name, local: !!n.is_local, via: 'set', loc: here, node: n } : undefined;
-        return { ...base, kind: OP_SET, role, searchPath, write };
+        return { kind: OP_SET, stmt, pair, here, setConfig, role, searchPath, write };
       }
     }
   } catch {
     // a statement of an unexpected shape changes nothing (the replay skips it)
   }
-  return { ...base, kind: OP_OTHER };
+  return { kind: OP_OTHER, stmt, pair, here, setConfig };
 }
 
 function newRelation(file: ParsedFile, stmt: Statement, rv: Node, ds: string): NewRelation {
@@ -857,8 +893,11 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
   } else if (n.objtype === 'OBJECT_SCHEMA') objectKind = 'schema';
   else if (n.objtype === 'OBJECT_SEQUENCE') objectKind = 'sequence';
   const op: OpGrant = {
-    ...base,
     kind: OP_GRANT,
+    stmt: base.stmt,
+    pair: base.pair,
+    here: base.here,
+    setConfig: base.setConfig,
     isGrant,
     objectKind,
     privileges,
@@ -1055,36 +1094,64 @@ function copyState(from: Replay, to: Replay): void {
   const triggerCopies = new Map<Trigger, Trigger>();
   const copyTrigger = (tr: Trigger): Trigger => {
     let c = triggerCopies.get(tr);
-    if (!c) triggerCopies.set(tr, (c = { ...tr }));
+    if (!c) triggerCopies.set(tr, (c = { name: tr.name, table: tr.table, func: tr.func, loc: tr.loc }));
     return c;
   };
-  const copyPolicy = (p: Policy): Policy => ({ ...p, roles: p.roles.slice() });
   for (const [k, t] of from.tables) {
-    to.tables.set(k, {
-      ...t,
+    const c: Table = {
+      key: t.key,
+      schema: t.schema,
+      name: t.name,
+      partitioned: t.partitioned,
+      temp: t.temp,
+      created: t.created,
+      nameLoc: t.nameLoc,
+      stmt: t.stmt,
       columns: t.columns.slice(),
       keys: t.keys.slice(),
-      indexes: t.indexes.map((i) => ({ ...i })),
+      indexes: t.indexes.map((i) => ({ name: i.name, columns: i.columns, loc: i.loc })),
+      rlsEnabled: t.rlsEnabled,
+      rlsForced: t.rlsForced,
       rlsEvents: t.rlsEvents.slice(),
       parents: copyParents(t.parents),
       policies: t.policies.map(copyPolicy),
       triggers: t.triggers.map(copyTrigger),
       grants: copyGrants(t.grants),
-    });
+    };
+    if ('owner' in t) c.owner = t.owner;
+    to.tables.set(k, c);
   }
-  for (const [k, v] of from.views) to.views.set(k, { ...v, grants: copyGrants(v.grants) });
+  for (const [k, v] of from.views) {
+    const c: View = {
+      key: v.key,
+      schema: v.schema,
+      name: v.name,
+      materialized: v.materialized,
+      securityInvoker: v.securityInvoker,
+      reads: v.reads,
+      created: v.created,
+      nameLoc: v.nameLoc,
+      stmt: v.stmt,
+      grants: copyGrants(v.grants),
+    };
+    if ('owner' in v) c.owner = v.owner;
+    to.views.set(k, c);
+  }
   const funcCopies = new Map<Func, Func>();
   for (const [k, list] of from.functions) {
-    to.functions.set(
-      k,
-      list.map((f) => {
-        let c = funcCopies.get(f);
-        if (!c) funcCopies.set(f, (c = { ...f, settings: f.settings.slice(), executeGrants: new Set(f.executeGrants), alters: f.alters.slice() }));
-        return c;
-      }),
-    );
+    const copies: Func[] = [];
+    for (const f of list) {
+      let c = funcCopies.get(f);
+      if (!c) funcCopies.set(f, (c = copyFunc(f)));
+      copies.push(c);
+    }
+    to.functions.set(k, copies);
   }
-  for (const [k, role] of from.roles) to.roles.set(k, { ...role });
+  for (const [k, r] of from.roles) {
+    const c: Role = { name: r.name, bypassRls: r.bypassRls, superuser: r.superuser, declared: r.declared };
+    if ('loc' in r) c.loc = r.loc;
+    to.roles.set(k, c);
+  }
   for (const tr of from.triggers) to.triggers.push(copyTrigger(tr));
   for (const p of from.orphanPolicies) to.orphanPolicies.push(copyPolicy(p));
   for (const [k, events] of from.rlsEventsOfUncreatedTables) to.rlsEventsOfUncreatedTables.set(k, events);
@@ -1097,6 +1164,56 @@ function copyState(from: Replay, to: Replay): void {
   to.schemaTag = from.schemaTag;
   to.currentRole = from.currentRole;
   to.lastEntry = from.lastEntry;
+}
+
+// Copies are written out field by field: a spread of objects of several shapes is slow and
+// may give objects in dictionary mode, slow for the replay and the rules alike.
+
+function copyPolicy(p: Policy): Policy {
+  return {
+    name: p.name,
+    table: p.table,
+    command: p.command,
+    permissive: p.permissive,
+    roles: p.roles.slice(),
+    implicitPublic: p.implicitPublic,
+    using: p.using,
+    withCheck: p.withCheck,
+    loc: p.loc,
+    nameLoc: p.nameLoc,
+    stmt: p.stmt,
+    created: p.created,
+  };
+}
+
+function copyFunc(f: Func): Func {
+  const c: Func = {
+    key: f.key,
+    schema: f.schema,
+    name: f.name,
+    argTypes: f.argTypes,
+    signature: f.signature,
+    language: f.language,
+    isProcedure: f.isProcedure,
+    securityDefiner: f.securityDefiner,
+    volatility: f.volatility,
+    settings: f.settings.slice(),
+    returnsTrigger: f.returnsTrigger,
+    body: f.body,
+    reads: f.reads,
+    writes: f.writes,
+    calls: f.calls,
+    created: f.created,
+    nameLoc: f.nameLoc,
+    stmt: f.stmt,
+    publicExecute: f.publicExecute,
+    executeGrants: new Set(f.executeGrants),
+    alters: f.alters.slice(),
+  };
+  if ('owner' in f) c.owner = f.owner;
+  if ('securityLoc' in f) c.securityLoc = f.securityLoc;
+  if ('volatilityLoc' in f) c.volatilityLoc = f.volatilityLoc;
+  return c;
 }
 
 function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> {
