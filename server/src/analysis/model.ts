@@ -3,7 +3,7 @@
 // statement that caused it. Pure: takes parsed files, returns data.
 import { callsIn, identEnd, relationsIn, typeName } from './ast.js';
 import type { Config } from './config.js';
-import { defElems, nameParts, sval, walk } from './parse.js';
+import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 
 export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
@@ -2080,11 +2080,9 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
   for (const s of body.statements) {
     const n = s.node;
     const written = new Set<string>();
-    walk(n, (k2, v) => {
-      if ((k2 === 'InsertStmt' || k2 === 'UpdateStmt' || k2 === 'DeleteStmt' || k2 === 'MergeStmt') && v.relation) {
-        written.add(key([v.relation.schemaname, v.relation.relname]));
-      }
-    });
+    const targets: Node[] = [];
+    dmlTargets(n, targets);
+    for (const rel of targets) written.add(key([rel.schemaname, rel.relname]));
     if (['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'].includes(s.kind) && n.relation) {
       written.add(key([n.relation.schemaname, n.relation.relname]));
     }
@@ -2101,6 +2099,24 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
     }
   }
   return facts;
+}
+
+/**
+ * The relations of the INSERT / UPDATE / DELETE / MERGE statements in a tree, in the order
+ * parse.ts's walk meets them (a walk specialised for this: no callback per node).
+ */
+function dmlTargets(node: Node, out: Node[]): void {
+  if (Array.isArray(node)) {
+    for (const x of node) if (x && typeof x === 'object') dmlTargets(x, out);
+    return;
+  }
+  for (const k in node) {
+    const v = node[k];
+    if (v && typeof v === 'object') {
+      if ((k === 'InsertStmt' || k === 'UpdateStmt' || k === 'DeleteStmt' || k === 'MergeStmt') && v.relation) out.push(v.relation);
+      dmlTargets(v, out);
+    }
+  }
 }
 
 const setConfigOffsets = new WeakMap<ParsedFile, number[]>();
