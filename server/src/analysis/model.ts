@@ -1155,10 +1155,10 @@ function copyState(from: Replay, to: Replay): void {
   for (const tr of from.triggers) to.triggers.push(copyTrigger(tr));
   for (const p of from.orphanPolicies) to.orphanPolicies.push(copyPolicy(p));
   for (const [k, events] of from.rlsEventsOfUncreatedTables) to.rlsEventsOfUncreatedTables.set(k, events);
-  pushAll(to.grantEvents, from.grantEvents);
-  pushAll(to.contextWrites, from.contextWrites);
-  pushAll(to.statements, from.statements);
-  pushAll(to.defaultTableGrants, from.defaultTableGrants);
+  to.grantEvents = from.grantEvents.slice();
+  to.contextWrites = from.contextWrites.slice();
+  to.statements = from.statements.slice();
+  to.defaultTableGrants = from.defaultTableGrants.slice();
   to.defaultExecuteRevoked = from.defaultExecuteRevoked;
   to.searchPath = from.searchPath;
   to.schemaTag = from.schemaTag;
@@ -1220,10 +1220,6 @@ function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> 
   const out = new Map<string, Set<string>>();
   for (const [role, privileges] of grants) out.set(role, new Set(privileges));
   return out;
-}
-
-function pushAll<T>(to: T[], from: readonly T[]): void {
-  for (const x of from) to.push(x);
 }
 
 /** The model a replay leaves (a class, so that the resolvers are one function for every model). */
@@ -1296,14 +1292,14 @@ class Replay {
   readonly functions = new Map<string, Func[]>();
   readonly roles = new Map<string, Role>();
   readonly triggers: Trigger[] = [];
-  readonly grantEvents: GrantEvent[] = [];
-  readonly contextWrites: ContextWrite[] = [];
+  grantEvents: GrantEvent[] = [];
+  contextWrites: ContextWrite[] = [];
   readonly rlsEventsOfUncreatedTables = new Map<string, RlsEvent[]>();
-  readonly statements: Array<{ file: ParsedFile; stmt: Statement }> = [];
+  statements: Array<{ file: ParsedFile; stmt: Statement }> = [];
   /** policies on tables the workspace never creates (e.g. storage.objects) */
   readonly orphanPolicies: Policy[] = [];
   defaultExecuteRevoked: Loc | undefined;
-  readonly defaultTableGrants: DefaultTableGrant[] = [];
+  defaultTableGrants: DefaultTableGrant[] = [];
   /**
    * The session's search_path while replaying (`SET search_path` / `SET SCHEMA`; a new psql
    * session starts without one): an unqualified name is the first object of that name in its
