@@ -1,9 +1,9 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, identEnd, memoStmt, relationsIn, typeName } from './ast.js';
+import { callsIn, identEnd, relationsIn, typeName } from './ast.js';
 import type { Config } from './config.js';
-import { defElems, nameParts, sval, walk } from './parse.js';
+import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 
 export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
@@ -206,9 +206,19 @@ export function isSupabaseLayout(file: string): boolean {
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
+/** The last order computed: the positions of the files in order, for the paths joined by NUL. */
+let lastOrder: { paths: string; order: number[] } | undefined;
+
 /** Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`). */
 export function migrationOrder<T extends { file: string }>(files: T[]): T[] {
-  return [...files].sort((a, b) => collator.compare(a.file, b.file));
+  // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
+  const paths = files.map((f) => f.file).join('\0');
+  if (lastOrder?.paths !== paths) {
+    const order = files.map((_, i) => i);
+    order.sort((a, b) => collator.compare(files[a]!.file, files[b]!.file));
+    lastOrder = { paths, order };
+  }
+  return lastOrder.order.map((i) => files[i]!);
 }
 
 const locOf = (file: ParsedFile, start: number, end: number): Loc => ({ file: file.file, start, end });
@@ -221,21 +231,39 @@ const locOf = (file: ParsedFile, start: number, end: number): Loc => ({ file: fi
  * psql was started on: `SET ROLE` and `SET search_path` last until the next one. Serves the
  * model (parsed files) and verify (its own split of the files).
  */
-export function replayOrder<F extends { file: string; text: string; statements: readonly { start: number; end: number }[]; includes?: readonly Include[] }>(
-  files: readonly F[],
-): Array<{ file: F; stmt: F['statements'][number]; entry: F }> {
+export function replayOrder<F extends ReplayFile>(files: readonly F[]): Array<{ file: F; stmt: F['statements'][number]; entry: F }> {
   const out: Array<{ file: F; stmt: F['statements'][number]; entry: F }> = [];
-  const rolledBack = (f: F, at: number) => {
-    const sections = rollbackSections(f);
-    return sections.length > 0 && sections.some((r) => r.start <= at && at < r.end);
-  };
-  const byPath = new Map(files.map((f) => [normalPath(f.file), f]));
+  for (const { file, entry, from, to } of replaySegments(files)) {
+    const sections = rollbackSections(file);
+    for (let i = from; i < to; i++) {
+      const stmt = file.statements[i]!;
+      if (!inSections(sections, stmt.start)) out.push({ file, stmt, entry });
+    }
+  }
+  return out;
+}
+
+type ReplayFile = { file: string; text: string; statements: readonly { start: number; end: number }[]; includes?: readonly Include[] };
+
+/** Whether an offset lies in one of the (rollback) sections. */
+const inSections = (sections: ReadonlyArray<{ start: number; end: number }>, at: number): boolean =>
+  sections.length > 0 && sections.some((r) => r.start <= at && at < r.end);
+
+/**
+ * replayOrder as runs of statements: statements `from` (inclusive) to `to` (exclusive) of
+ * `file`, rollback sections not yet left out.
+ */
+function replaySegments<F extends ReplayFile>(files: readonly F[]): Array<{ file: F; entry: F; from: number; to: number }> {
+  const out: Array<{ file: F; entry: F; from: number; to: number }> = [];
+  let byPath: Map<string, F> | undefined;
   const targets = new Map<F, Array<{ at: number; target: F }>>();
   const included = new Set<F>();
   for (const f of files) {
+    if (!f.includes?.length) continue;
+    byPath ??= new Map(files.map((x) => [normalPath(x.file), x]));
     const list: Array<{ at: number; target: F }> = [];
-    for (const inc of f.includes ?? []) {
-      const target = rolledBack(f, inc.at) ? undefined : resolveInclude(byPath, f.file, inc.path, inc.relative);
+    for (const inc of f.includes) {
+      const target = inSections(rollbackSections(f), inc.at) ? undefined : resolveInclude(byPath, f.file, inc.path, inc.relative);
       if (target && target !== f) {
         list.push({ at: inc.at, target });
         included.add(target);
@@ -246,16 +274,23 @@ export function replayOrder<F extends { file: string; text: string; statements: 
   const done = new Set<F>();
   const emit = (file: F, entry: F) => {
     done.add(file);
-    const incs = targets.get(file) ?? [];
+    const stmts = file.statements;
+    const incs = targets.get(file);
+    if (!incs) {
+      if (stmts.length) out.push({ file, entry, from: 0, to: stmts.length });
+      return;
+    }
     let k = 0;
-    const upTo = (pos: number) => {
+    let from = 0;
+    const upTo = (pos: number, i: number) => {
+      if (k >= incs.length || incs[k]!.at >= pos) return;
+      if (i > from) out.push({ file, entry, from, to: i });
+      from = i;
       for (; k < incs.length && incs[k]!.at < pos; k++) if (!done.has(incs[k]!.target)) emit(incs[k]!.target, entry);
     };
-    for (const stmt of file.statements) {
-      upTo(stmt.start);
-      if (!rolledBack(file, stmt.start)) out.push({ file, stmt, entry });
-    }
-    upTo(Infinity);
+    for (let i = 0; i < stmts.length; i++) upTo(stmts[i]!.start, i);
+    upTo(Infinity, stmts.length);
+    if (stmts.length > from) out.push({ file, entry, from, to: stmts.length });
   };
   for (const f of files) if (!included.has(f) && !done.has(f)) emit(f, f);
   for (const f of files) if (!done.has(f)) emit(f, f); // included only by each other (a cycle)
@@ -379,36 +414,934 @@ function rollbackSections(file: { file: string; text: string; statements: readon
   return sections;
 }
 
-export function buildModel(parsed: ParsedFile[], config: Config): Model {
+// ---- the replay ----
+//
+// Everything about a statement that does not depend on what the statements before it did is
+// compiled once per statement (and default schema) into an op, kept per parsed file: names
+// and their keys, locations, privilege lists, options, the prototype of the table, policy or
+// function it creates, the reads of a view, the context writes it makes. Parsed files are
+// cached per text, so after an edit only the edited file is compiled again and the replay of
+// the others is little more than map operations. The replay itself then creates the mutable
+// objects of the model (tables, policies, functions, views, triggers, roles) afresh.
+//
+// Names resolve to keys without the replay's state, except an unqualified name under a
+// `SET search_path`: it is the first schema of the path that has an object of that name.
+// A prototype computed under a search path records the names it resolved that way and is
+// reused only while each still resolves to the same key.
+
+const OP_OTHER = 0;
+const OP_CREATE_TABLE = 1;
+const OP_CREATE_TABLE_AS = 2;
+const OP_VIEW = 3;
+const OP_ALTER_TABLE = 4;
+const OP_INDEX = 5;
+const OP_CREATE_POLICY = 6;
+const OP_ALTER_POLICY = 7;
+const OP_CREATE_FUNCTION = 8;
+const OP_ALTER_FUNCTION = 9;
+const OP_ALTER_OWNER = 10;
+const OP_CREATE_TRIGGER = 11;
+const OP_CREATE_ROLE = 12;
+const OP_ALTER_ROLE = 13;
+const OP_GRANT = 14;
+const OP_DEFAULT_PRIVILEGES = 15;
+const OP_DROP = 16;
+const OP_RENAME = 17;
+const OP_SET = 18;
+
+/** A dotted name: its parts, and its key when no search_path is set (`schema.name`, default schema). */
+interface Name {
+  parts: Array<string | undefined>;
+  key: string;
+}
+
+/** A value computed from a statement and the keys of the names it resolved. */
+interface Resolved<T> {
+  /** the default schema, and the search_path if one was set */
+  tag: string;
+  /** under a search_path: each unqualified name resolved through it, then its key (flat pairs) */
+  deps: string[] | undefined;
+  value: T;
+}
+
+/** A function named by ALTER FUNCTION, GRANT … ON FUNCTION, ALTER … OWNER TO. */
+interface FuncRef {
+  name: Name;
+  /** argument types joined by `,`, or undefined when not given (all overloads) */
+  argKey: string | undefined;
+  argCount: number;
+}
+
+/** An effect of a function option (CREATE / ALTER FUNCTION), with its location. */
+type FuncOption =
+  | { kind: 'security'; definer: boolean; loc: Loc }
+  | { kind: 'volatility'; value: Func['volatility']; loc: Loc }
+  | { kind: 'language'; value: string }
+  | { kind: 'set'; name: string; reset: boolean; resetAll: boolean; setting: FunctionSetting | undefined };
+
+interface OpBase {
+  stmt: Statement;
+  pair: { file: ParsedFile; stmt: Statement };
+  here: Loc;
+  /** set_config() calls of the statement (not of a CREATE FUNCTION: its body's are in its prototype) */
+  setConfig: ContextWrite[] | undefined;
+}
+
+interface TableProto {
+  partitioned: boolean;
+  columns: string[];
+  keys: string[][];
+  parents: Table['parents'];
+}
+
+interface NewRelation {
+  rel: Name;
+  /** the schema of rel.key */
+  schema: string;
+  relname: string;
+  temp: boolean;
+  created: Loc;
+  nameLoc: Loc;
+}
+
+interface OpOther extends OpBase {
+  kind: typeof OP_OTHER;
+}
+interface OpCreateTable extends OpBase, NewRelation {
+  kind: typeof OP_CREATE_TABLE;
+  ifNotExists: boolean;
+  proto: Resolved<TableProto> | undefined;
+}
+interface OpCreateTableAs extends OpBase, NewRelation {
+  kind: typeof OP_CREATE_TABLE_AS;
+  ifNotExists: boolean;
+  matview: boolean;
+  query: Node;
+  reads: Resolved<Set<string>> | undefined;
+}
+interface OpView extends OpBase, NewRelation {
+  kind: typeof OP_VIEW;
+  replace: boolean;
+  query: Node;
+  securityInvoker: boolean;
+  reads: Resolved<Set<string>> | undefined;
+}
+interface OpAlterTable extends OpBase {
+  kind: typeof OP_ALTER_TABLE;
+  rel: Name;
+}
+interface OpIndex extends OpBase {
+  kind: typeof OP_INDEX;
+  rel: Name;
+  name: string | undefined;
+  columns: string[];
+  isKey: boolean;
+}
+interface OpCreatePolicy extends OpBase {
+  kind: typeof OP_CREATE_POLICY;
+  proto: Resolved<Policy> | undefined;
+}
+interface OpAlterPolicy extends OpBase {
+  kind: typeof OP_ALTER_POLICY;
+  table: Name;
+  name: string;
+  roles: string[] | undefined;
+}
+interface OpCreateFunction extends OpBase {
+  kind: typeof OP_CREATE_FUNCTION;
+  replace: boolean;
+  proto: Resolved<{ func: Func; contextWrites: ContextWrite[] }> | undefined;
+}
+interface OpAlterFunction extends OpBase {
+  kind: typeof OP_ALTER_FUNCTION;
+  func: FuncRef;
+  options: FuncOption[];
+}
+interface OpAlterOwner extends OpBase {
+  kind: typeof OP_ALTER_OWNER;
+  /** undefined unless the object is a function, procedure or routine */
+  func: FuncRef | undefined;
+  role: string;
+}
+interface OpCreateTrigger extends OpBase {
+  kind: typeof OP_CREATE_TRIGGER;
+  rel: Name;
+  name: string;
+  func: Name;
+}
+interface OpCreateRole extends OpBase {
+  kind: typeof OP_CREATE_ROLE;
+  name: string;
+  bypassRls: boolean;
+  superuser: boolean;
+}
+interface OpAlterRole extends OpBase {
+  kind: typeof OP_ALTER_ROLE;
+  name: string;
+  /** in order: [attribute, value] */
+  sets: Array<['bypassRls' | 'superuser', boolean]>;
+}
+interface OpGrant extends OpBase {
+  kind: typeof OP_GRANT;
+  isGrant: boolean;
+  objectKind: GrantEvent['objectKind'];
+  privileges: string[];
+  grantees: string[];
+  /** table privileges with ALL spelled out */
+  expanded: string[];
+  /** ON ALL … IN SCHEMA: the schemas */
+  schemas: string[] | undefined;
+  /** ON TABLE: the relations named */
+  relations: Name[];
+  /** ON FUNCTION: the functions named */
+  funcs: FuncRef[];
+  execute: boolean;
+  /** the event when it depends on the statement alone (no functions, no search_path) */
+  event: GrantEvent | undefined;
+}
+interface DefaultTableGrant {
+  schema?: string;
+  expanded: string[];
+  grantees: string[];
+  isGrant: boolean;
+}
+interface OpDefaultPrivileges extends OpBase {
+  kind: typeof OP_DEFAULT_PRIVILEGES;
+  revokesExecute: boolean;
+  tableGrants: DefaultTableGrant[];
+}
+interface OpDrop extends OpBase {
+  kind: typeof OP_DROP;
+}
+interface OpRename extends OpBase {
+  kind: typeof OP_RENAME;
+}
+interface OpSet extends OpBase {
+  kind: typeof OP_SET;
+  /** SET ROLE: the role (undefined: RESET ROLE / SET ROLE NONE …); not a role setting: false */
+  role: string | undefined | false;
+  /** SET search_path: the path (undefined: back to none); not a search_path setting: false */
+  searchPath: string[] | undefined | false;
+  write: ContextWrite | undefined;
+}
+
+type Op =
+  | OpOther
+  | OpCreateTable
+  | OpCreateTableAs
+  | OpView
+  | OpAlterTable
+  | OpIndex
+  | OpCreatePolicy
+  | OpAlterPolicy
+  | OpCreateFunction
+  | OpAlterFunction
+  | OpAlterOwner
+  | OpCreateTrigger
+  | OpCreateRole
+  | OpAlterRole
+  | OpGrant
+  | OpDefaultPrivileges
+  | OpDrop
+  | OpRename
+  | OpSet;
+
+/** A file's ops, one per statement (null: in a rollback section), for one default schema. */
+interface FilePlan {
+  defaultSchema: string;
+  ops: Array<Op | null>;
+}
+
+const plans = new WeakMap<ParsedFile, FilePlan>();
+
+function planOf(file: ParsedFile, defaultSchema: string): FilePlan {
+  const hit = plans.get(file);
+  if (hit && hit.defaultSchema === defaultSchema) return hit;
+  const sections = rollbackSections(file);
+  const ops: Array<Op | null> = [];
+  for (const stmt of file.statements) {
+    const at = stmt.start;
+    ops.push(sections.length > 0 && sections.some((r) => r.start <= at && at < r.end) ? null : compile(file, stmt, defaultSchema));
+  }
+  const plan = { defaultSchema, ops };
+  plans.set(file, plan);
+  return plan;
+}
+
+/** The key of name parts with no search_path: the last two non-empty parts, the default schema for a single name. */
+function plainKey(parts: ReadonlyArray<string | undefined>, defaultSchema: string): string {
+  let name: string | undefined;
+  let schema: string | undefined;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const x = parts[i];
+    if (!x) continue;
+    if (name === undefined) name = x;
+    else {
+      schema = x;
+      break;
+    }
+  }
+  if (name === undefined) return '';
+  return `${schema ?? defaultSchema}.${name}`;
+}
+
+const nameOf = (parts: Array<string | undefined>, defaultSchema: string): Name => ({ parts, key: plainKey(parts, defaultSchema) });
+const relName = (rv: Node, defaultSchema: string): Name => nameOf([rv?.schemaname, rv?.relname], defaultSchema);
+
+function funcRef(obj: Node, defaultSchema: string): FuncRef {
+  const o = obj?.ObjectWithArgs ?? obj;
+  const name = nameOf(nameParts(o?.objname), defaultSchema);
+  if (o?.args_unspecified || !o?.objargs) return { name, argKey: undefined, argCount: 0 };
+  const types: string[] = (o.objargs ?? []).map((t: Node) => typeName(t.TypeName ?? t));
+  return { name, argKey: types.join(','), argCount: types.length };
+}
+
+const argKeys = new WeakMap<string[], string>();
+/** A function's argument types joined by `,` (the types array is shared by the copies of one prototype). */
+function argKeyOf(f: Func): string {
+  let k = argKeys.get(f.argTypes);
+  if (k === undefined) argKeys.set(f.argTypes, (k = f.argTypes.join(',')));
+  return k;
+}
+
+function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
+  const n = stmt.node;
+  const here = locOf(file, stmt.start, stmt.end);
+  let setConfig: ContextWrite[] | undefined;
+  try {
+    if (stmt.kind !== 'CreateFunctionStmt' && hasSetConfig(file, stmt)) setConfig = setConfigWrites(n, here, undefined);
+  } catch {
+    // (the replay skips the statement's set_config calls)
+  }
+  const pair = { file, stmt };
+  const base: OpBase = { stmt, pair, here, setConfig };
+  try {
+    switch (stmt.kind) {
+      case 'CreateStmt':
+      {
+        const r = newRelation(file, stmt, n.relation, ds);
+        return { kind: OP_CREATE_TABLE, stmt, pair, here, setConfig, rel: r.rel, schema: r.schema, relname: r.relname, temp: r.temp, created: r.created, nameLoc: r.nameLoc, ifNotExists: !!n.if_not_exists, proto: undefined };
+      }
+      case 'CreateTableAsStmt': {
+        const into = n.into?.rel;
+        if (!into) break;
+        const r = newRelation(file, stmt, into, ds);
+        return {
+          kind: OP_CREATE_TABLE_AS,
+          stmt,
+          pair,
+          here,
+          setConfig,
+          rel: r.rel,
+          schema: r.schema,
+          relname: r.relname,
+          temp: r.temp,
+          created: r.created,
+          nameLoc: r.nameLoc,
+          ifNotExists: !!n.if_not_exists,
+          matview: n.objtype === 'OBJECT_MATVIEW',
+          query: n.query,
+          reads: undefined,
+        };
+      }
+      case 'ViewStmt': {
+        let securityInvoker = false;
+        for (const o of n.options ?? []) if (o.DefElem?.defname === 'security_invoker') securityInvoker = boolOption(o.DefElem);
+        const r = newRelation(file, stmt, n.view, ds);
+        return {
+          kind: OP_VIEW,
+          stmt,
+          pair,
+          here,
+          setConfig,
+          rel: r.rel,
+          schema: r.schema,
+          relname: r.relname,
+          temp: r.temp,
+          created: r.created,
+          nameLoc: r.nameLoc,
+          replace: !!n.replace,
+          query: n.query,
+          securityInvoker,
+          reads: undefined,
+        };
+      }
+      case 'AlterTableStmt':
+        return { kind: OP_ALTER_TABLE, stmt, pair, here, setConfig, rel: relName(n.relation, ds) };
+      case 'IndexStmt':
+        return {
+          kind: OP_INDEX,
+          stmt,
+          pair,
+          here,
+          setConfig,
+          rel: relName(n.relation, ds),
+          name: n.idxname,
+          columns: (n.indexParams ?? []).map((p: Node) => p.IndexElem?.name ?? '(expression)'),
+          isKey: !!(n.unique || n.primary),
+        };
+      case 'CreatePolicyStmt':
+        return { kind: OP_CREATE_POLICY, stmt, pair, here, setConfig, proto: undefined };
+      case 'AlterPolicyStmt':
+        return { kind: OP_ALTER_POLICY, stmt, pair, here, setConfig, table: relName(n.table, ds), name: n.policy_name, roles: n.roles ? n.roles.map(roleName) : undefined };
+      case 'CreateFunctionStmt':
+        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, proto: undefined };
+      case 'AlterFunctionStmt':
+        return { kind: OP_ALTER_FUNCTION, stmt, pair, here, setConfig, func: funcRef(n.func, ds), options: functionOptions(n.actions, file, stmt) };
+      case 'AlterOwnerStmt': {
+        const isFunc = n.objectType === 'OBJECT_FUNCTION' || n.objectType === 'OBJECT_PROCEDURE' || n.objectType === 'OBJECT_ROUTINE';
+        return { kind: OP_ALTER_OWNER, stmt, pair, here, setConfig, role: roleName(n.newowner), func: isFunc ? funcRef(n.object, ds) : undefined };
+      }
+      case 'CreateTrigStmt':
+        return { kind: OP_CREATE_TRIGGER, stmt, pair, here, setConfig, rel: relName(n.relation, ds), name: n.trigname, func: nameOf(nameParts(n.funcname), ds) };
+      case 'CreateRoleStmt': {
+        const opts = defElems(n.options);
+        return {
+          kind: OP_CREATE_ROLE,
+          stmt,
+          pair,
+          here,
+          setConfig,
+          name: String(n.role).toLowerCase(),
+          bypassRls: !!opts.get('bypassrls')?.arg?.Boolean?.boolval,
+          superuser: !!opts.get('superuser')?.arg?.Boolean?.boolval,
+        };
+      }
+      case 'AlterRoleStmt': {
+        const sets: OpAlterRole['sets'] = [];
+        for (const o of n.options ?? []) {
+          const d = o.DefElem;
+          if (d?.defname === 'bypassrls') sets.push(['bypassRls', !!d.arg?.Boolean?.boolval]);
+          if (d?.defname === 'superuser') sets.push(['superuser', !!d.arg?.Boolean?.boolval]);
+        }
+        return { kind: OP_ALTER_ROLE, stmt, pair, here, setConfig, name: roleName(n.role), sets };
+      }
+      case 'GrantStmt':
+        return compileGrant(base, n, ds);
+      case 'AlterDefaultPrivilegesStmt': {
+        const a = n.action;
+        if (!a) break;
+        const privs: string[] = (a.privileges ?? []).map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
+        const grantees: string[] = (a.grantees ?? []).map(roleName);
+        // IN SCHEMA: per-schema defaults only add to the global ones, so a per-schema REVOKE of PUBLIC's EXECUTE does nothing (measured on PGlite)
+        const options = defElems(n.options);
+        const inSchema = options.has('schemas');
+        const revokesExecute = a.objtype === 'OBJECT_FUNCTION' && !a.is_grant && !inSchema && grantees.includes('public') && (privs.length === 0 || privs.includes('execute'));
+        const tableGrants: DefaultTableGrant[] = [];
+        if (a.objtype === 'OBJECT_TABLE') {
+          const schemaList: string[] = (options.get('schemas')?.arg?.List?.items ?? []).map((x: Node) => sval(x)!);
+          const expanded = expandPrivileges(privs.length ? privs : ['all']);
+          for (const schema of schemaList.length ? schemaList : [undefined]) tableGrants.push({ schema, expanded, grantees, isGrant: !!a.is_grant });
+        }
+        return { kind: OP_DEFAULT_PRIVILEGES, stmt, pair, here, setConfig, revokesExecute, tableGrants };
+      }
+      case 'DropStmt':
+        return { kind: OP_DROP, stmt, pair, here, setConfig };
+      case 'RenameStmt':
+        return { kind: OP_RENAME, stmt, pair, here, setConfig };
+      case 'VariableSetStmt': {
+        const name = String(n.name ?? '').toLowerCase();
+        let role: OpSet['role'] = false;
+        if (name === 'role' && n.kind === 'VAR_SET_VALUE') role = String(sval(n.args?.[0]?.A_Const?.sval) ?? '').toLowerCase() || undefined;
+        else if (name === 'role') role = undefined;
+        // SET search_path TO a, b / SET SCHEMA 'a' (RESET / DEFAULT: back to the default)
+        let searchPath: OpSet['searchPath'] = false;
+        if (name === 'search_path') searchPath = n.kind === 'VAR_SET_VALUE' ? (n.args ?? []).map((a: Node) => String(sval(a?.A_Const?.sval) ?? sval(a) ?? '')).filter((x: string) => x) : undefined;
+        const write: ContextWrite | undefined = name.includes('.') || name === 'row_security' ? { name, local: !!n.is_local, via: 'set', loc: here, node: n } : undefined;
+        return { kind: OP_SET, stmt, pair, here, setConfig, role, searchPath, write };
+      }
+    }
+  } catch {
+    // a statement of an unexpected shape changes nothing (the replay skips it)
+  }
+  return { kind: OP_OTHER, stmt, pair, here, setConfig };
+}
+
+function newRelation(file: ParsedFile, stmt: Statement, rv: Node, ds: string): NewRelation {
+  const start = rv.location ?? stmt.start;
+  const rel = relName(rv, ds);
+  return {
+    rel,
+    schema: rel.key.split('.')[0]!,
+    relname: rv.relname,
+    temp: rv.relpersistence === 't',
+    created: locOf(file, stmt.start, stmt.end),
+    nameLoc: locOf(file, start, identEnd(file.text, start)),
+  };
+}
+
+const ALL_TABLE_PRIVILEGES = ['select', 'insert', 'update', 'delete', 'truncate', 'references', 'trigger'];
+const expandPrivileges = (privileges: string[]): string[] => privileges.flatMap((p) => (p === 'all' ? ALL_TABLE_PRIVILEGES : [p]));
+
+function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
+  const privileges: string[] = n.privileges ? n.privileges.map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase()) : ['all'];
+  const grantees: string[] = (n.grantees ?? []).map(roleName);
+  const isGrant = !!n.is_grant;
+  let objectKind: GrantEvent['objectKind'] = 'other';
+  let schemas: string[] | undefined;
+  const relations: Name[] = [];
+  const funcs: FuncRef[] = [];
+  const allInSchema = n.targtype === 'ACL_TARGET_ALL_IN_SCHEMA';
+  if (n.objtype === 'OBJECT_TABLE') {
+    objectKind = 'table';
+    if (allInSchema) schemas = (n.objects ?? []).map((s: Node) => sval(s)!);
+    else for (const o of n.objects ?? []) if (o.RangeVar) relations.push(relName(o.RangeVar, ds));
+  } else if (n.objtype === 'OBJECT_FUNCTION' || n.objtype === 'OBJECT_PROCEDURE' || n.objtype === 'OBJECT_ROUTINE') {
+    objectKind = 'function';
+    if (allInSchema) schemas = (n.objects ?? []).map((s: Node) => sval(s)!);
+    else for (const o of n.objects ?? []) funcs.push(funcRef(o, ds));
+  } else if (n.objtype === 'OBJECT_SCHEMA') objectKind = 'schema';
+  else if (n.objtype === 'OBJECT_SEQUENCE') objectKind = 'sequence';
+  const op: OpGrant = {
+    kind: OP_GRANT,
+    stmt: base.stmt,
+    pair: base.pair,
+    here: base.here,
+    setConfig: base.setConfig,
+    isGrant,
+    objectKind,
+    privileges,
+    grantees,
+    expanded: objectKind === 'table' ? expandPrivileges(privileges) : [],
+    schemas,
+    relations,
+    funcs,
+    execute: privileges.includes('execute') || privileges.includes('all'),
+    event: undefined,
+  };
+  if (objectKind !== 'function') {
+    const objects = schemas ? schemas.map((s) => `schema:${s}`) : relations.map((r) => r.key);
+    op.event = { isGrant, objectKind, objects, privileges, grantees, loc: base.here };
+  }
+  return op;
+}
+
+/** The effects of CREATE / ALTER FUNCTION options, in order. */
+function functionOptions(options: Node[] | undefined, file: ParsedFile, stmt: Statement): FuncOption[] {
+  const out: FuncOption[] = [];
+  for (const o of options ?? []) {
+    const d = o?.DefElem;
+    if (!d) continue;
+    const at = locOf(file, d.location ?? stmt.start, identEnd(file.text, d.location ?? stmt.start));
+    switch (d.defname) {
+      case 'security':
+        out.push({ kind: 'security', definer: !!d.arg?.Boolean?.boolval, loc: { ...at, end: securityEnd(file.text, at.start, stmt.end) } });
+        break;
+      case 'volatility':
+        out.push({ kind: 'volatility', value: String(sval(d.arg) ?? 'volatile') as Func['volatility'], loc: { ...at, end: identEnd(file.text, at.start) } });
+        break;
+      case 'language':
+        out.push({ kind: 'language', value: String(sval(d.arg) ?? 'sql').toLowerCase() });
+        break;
+      case 'set': {
+        const v = d.arg?.VariableSetStmt;
+        if (!v) break;
+        const name = String(v.name ?? '').toLowerCase();
+        const reset = v.kind === 'VAR_RESET' || v.kind === 'VAR_RESET_ALL';
+        let setting: FunctionSetting | undefined;
+        if (!reset) {
+          const values = (v.args ?? []).map((a: Node) => String(a?.A_Const?.sval?.sval ?? a?.A_Const?.ival?.ival ?? sval(a) ?? ''));
+          setting = { name, values: v.kind === 'VAR_SET_CURRENT' ? ['<from current>'] : values, loc: { ...at, end: settingEnd(file.text, at.start, stmt.end) } };
+        }
+        out.push({ kind: 'set', name, reset, resetAll: v.kind === 'VAR_RESET_ALL', setting });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function applyFunctionOptions(f: Func, options: FuncOption[]): void {
+  for (const o of options) {
+    switch (o.kind) {
+      case 'security':
+        f.securityDefiner = o.definer;
+        f.securityLoc = { ...o.loc };
+        break;
+      case 'volatility':
+        f.volatility = o.value;
+        f.volatilityLoc = { ...o.loc };
+        break;
+      case 'language':
+        f.language = o.value;
+        break;
+      case 'set':
+        f.settings = f.settings.filter((s) => s.name !== o.name);
+        if (o.resetAll) f.settings = [];
+        if (o.setting) f.settings.push({ name: o.setting.name, values: o.setting.values.slice(), loc: { ...o.setting.loc } });
+        break;
+    }
+  }
+}
+
+/** set_config() calls in a statement or a body statement: the context writes they make. */
+function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): ContextWrite[] {
+  const out: ContextWrite[] = [];
+  if (!node) return out;
+  for (const c of callsIn(node)) {
+    const name = c.name[c.name.length - 1];
+    if (name !== 'set_config' || c.args.length < 1) continue;
+    const setting = c.args[0]?.A_Const?.sval?.sval;
+    if (typeof setting !== 'string') continue;
+    const localArg = c.args[2]?.A_Const;
+    const local = localArg ? !!localArg.boolval?.boolval : undefined;
+    out.push({
+      name: setting.toLowerCase(),
+      local,
+      via: 'set_config',
+      loc: { file: at.file, start: c.location, end: c.location + 10 },
+      inFunction,
+      node: c.node,
+    });
+  }
+  return out;
+}
+
+/**
+ * Replays the files and returns the model. With `previous`, the model built before from
+ * (mostly) the same parsed files, the replay may resume where the files first differ: from a
+ * copy of the state previous's build saved there (see ResumePoint); the model is the same as
+ * a replay from the start.
+ */
+export function buildModel(parsed: ParsedFile[], config: Config, previous?: Model): Model {
   const files = migrationOrder(parsed);
   const supabase = files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';
+  const segments = replaySegments(files);
+  const r = new Replay(defaultSchema);
+
+  // Where the segments first differ from the previous build's: a copy of the state there is
+  // saved (the next edit is likely in the same file), and restored if the previous build saved one at or before it.
+  const before = previous ? resumePoints.get(previous) : undefined;
+  let saveAt = -1;
+  let saved: ResumePoint['saved'];
+  let start = 0;
+  let restored = false;
+  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform) {
+    const old = before.segments;
+    let c = 0;
+    while (c < segments.length && c < old.length && sameSegment(segments[c]!, old[c]!)) c++;
+    saveAt = c;
+    if (before.saved && before.saved.at <= c) {
+      copyState(before.saved.state, r);
+      restored = true;
+      start = before.saved.at;
+      if (before.saved.at === c) saved = before.saved; // the same state: keep the copy
+    }
+  }
+  if (!restored && supabasePlatform) {
+    // Roles the Supabase platform creates; `postgres` and `service_role` have BYPASSRLS.
+    for (const [name, bypass, su] of [
+      ['postgres', true, false],
+      ['service_role', true, false],
+      ['supabase_admin', true, true],
+      ['authenticated', false, false],
+      ['anon', false, false],
+    ] as const) {
+      r.roles.set(name, { name, bypassRls: bypass, superuser: su, declared: false });
+    }
+  }
+  for (let i = start; i <= segments.length; i++) {
+    if (i === saveAt && !saved) {
+      const state = new Replay(defaultSchema);
+      copyState(r, state);
+      saved = { at: i, state };
+    }
+    if (i === segments.length) break;
+    const seg = segments[i]!;
+    r.run(seg.file, seg.entry, seg.from, seg.to);
+  }
+  r.setSearchPath(undefined); // after the replay, names resolve to the default schema
+
+  // Policies on tables the workspace never created are still policies (e.g. storage.objects);
+  // keep them reachable from `policies` but not attached to a table.
+  const allPolicies: Policy[] = [];
+  for (const t of r.tables.values()) for (const p of t.policies) allPolicies.push(p);
+  for (const p of r.orphanPolicies) allPolicies.push(p);
+  const model = new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema);
+  resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved });
+  return model;
+}
+
+type Segment = { file: ParsedFile; entry: ParsedFile; from: number; to: number };
+
+const sameSegment = (a: Segment, b: Segment): boolean => a.file === b.file && a.entry === b.entry && a.from === b.from && a.to === b.to;
+
+/**
+ * What a build leaves for the next one: its segments, and a copy of the replay's state
+ * before segment `at` (where its segments first differed from those of the build before).
+ * The replay of the segments before `at` depends on nothing else than them (the same parsed
+ * files, so the same statements), the default schema and whether Supabase's roles exist.
+ */
+interface ResumePoint {
+  defaultSchema: string;
+  supabasePlatform: boolean;
+  segments: Segment[];
+  saved: { at: number; state: Replay } | undefined;
+}
+
+const resumePoints = new WeakMap<Model, ResumePoint>();
+
+/**
+ * Copies a replay's state into a new one: the mutable objects (tables, views, functions,
+ * policies, triggers, roles, their arrays, maps and sets) are copied, the immutable ones
+ * (locations, events, statements' prototypes' parts) shared. A trigger is in `triggers` and in
+ * its table's list: one copy for both.
+ */
+function copyState(from: Replay, to: Replay): void {
+  const triggerCopies = new Map<Trigger, Trigger>();
+  const copyTrigger = (tr: Trigger): Trigger => {
+    let c = triggerCopies.get(tr);
+    if (!c) triggerCopies.set(tr, (c = { name: tr.name, table: tr.table, func: tr.func, loc: tr.loc }));
+    return c;
+  };
+  for (const [k, t] of from.tables) {
+    const c: Table = {
+      key: t.key,
+      schema: t.schema,
+      name: t.name,
+      partitioned: t.partitioned,
+      temp: t.temp,
+      created: t.created,
+      nameLoc: t.nameLoc,
+      stmt: t.stmt,
+      columns: t.columns.slice(),
+      keys: t.keys.slice(),
+      indexes: t.indexes.map((i) => ({ name: i.name, columns: i.columns, loc: i.loc })),
+      rlsEnabled: t.rlsEnabled,
+      rlsForced: t.rlsForced,
+      rlsEvents: t.rlsEvents.slice(),
+      parents: copyParents(t.parents),
+      policies: t.policies.map(copyPolicy),
+      triggers: t.triggers.map(copyTrigger),
+      grants: copyGrants(t.grants),
+    };
+    if ('owner' in t) c.owner = t.owner;
+    to.tables.set(k, c);
+  }
+  for (const [k, v] of from.views) {
+    const c: View = {
+      key: v.key,
+      schema: v.schema,
+      name: v.name,
+      materialized: v.materialized,
+      securityInvoker: v.securityInvoker,
+      reads: v.reads,
+      created: v.created,
+      nameLoc: v.nameLoc,
+      stmt: v.stmt,
+      grants: copyGrants(v.grants),
+    };
+    if ('owner' in v) c.owner = v.owner;
+    to.views.set(k, c);
+  }
+  const funcCopies = new Map<Func, Func>();
+  for (const [k, list] of from.functions) {
+    const copies: Func[] = [];
+    for (const f of list) {
+      let c = funcCopies.get(f);
+      if (!c) funcCopies.set(f, (c = copyFunc(f)));
+      copies.push(c);
+    }
+    to.functions.set(k, copies);
+  }
+  for (const [k, r] of from.roles) {
+    const c: Role = { name: r.name, bypassRls: r.bypassRls, superuser: r.superuser, declared: r.declared };
+    if ('loc' in r) c.loc = r.loc;
+    to.roles.set(k, c);
+  }
+  for (const tr of from.triggers) to.triggers.push(copyTrigger(tr));
+  for (const p of from.orphanPolicies) to.orphanPolicies.push(copyPolicy(p));
+  for (const [k, events] of from.rlsEventsOfUncreatedTables) to.rlsEventsOfUncreatedTables.set(k, events);
+  to.grantEvents = from.grantEvents.slice();
+  to.contextWrites = from.contextWrites.slice();
+  to.statements = from.statements.slice();
+  to.defaultTableGrants = from.defaultTableGrants.slice();
+  to.defaultExecuteRevoked = from.defaultExecuteRevoked;
+  to.searchPath = from.searchPath;
+  to.schemaTag = from.schemaTag;
+  to.currentRole = from.currentRole;
+  to.lastEntry = from.lastEntry;
+}
+
+// Copies are written out field by field: a spread of objects of several shapes is slow and
+// may give objects in dictionary mode, slow for the replay and the rules alike.
+
+function copyPolicy(p: Policy): Policy {
+  return {
+    name: p.name,
+    table: p.table,
+    command: p.command,
+    permissive: p.permissive,
+    roles: p.roles.slice(),
+    implicitPublic: p.implicitPublic,
+    using: p.using,
+    withCheck: p.withCheck,
+    loc: p.loc,
+    nameLoc: p.nameLoc,
+    stmt: p.stmt,
+    created: p.created,
+  };
+}
+
+function copyFunc(f: Func): Func {
+  const c: Func = {
+    key: f.key,
+    schema: f.schema,
+    name: f.name,
+    argTypes: f.argTypes,
+    signature: f.signature,
+    language: f.language,
+    isProcedure: f.isProcedure,
+    securityDefiner: f.securityDefiner,
+    volatility: f.volatility,
+    settings: f.settings.slice(),
+    returnsTrigger: f.returnsTrigger,
+    body: f.body,
+    reads: f.reads,
+    writes: f.writes,
+    calls: f.calls,
+    created: f.created,
+    nameLoc: f.nameLoc,
+    stmt: f.stmt,
+    publicExecute: f.publicExecute,
+    executeGrants: new Set(f.executeGrants),
+    alters: f.alters.slice(),
+  };
+  if ('owner' in f) c.owner = f.owner;
+  if ('securityLoc' in f) c.securityLoc = f.securityLoc;
+  if ('volatilityLoc' in f) c.volatilityLoc = f.volatilityLoc;
+  return c;
+}
+
+function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [role, privileges] of grants) out.set(role, new Set(privileges));
+  return out;
+}
+
+/** The model a replay leaves (a class, so that the resolvers are one function for every model). */
+class ReplayedModel implements Model {
+  config: Config;
+  files: ParsedFile[];
+  tables: Map<string, Table>;
+  views: Map<string, View>;
+  functions: Map<string, Func[]>;
+  roles: Map<string, Role>;
+  policies: Policy[];
+  triggers: Trigger[];
+  grantEvents: GrantEvent[];
+  contextWrites: ContextWrite[];
+  rlsEventsOfUncreatedTables: Map<string, RlsEvent[]>;
+  defaultExecuteRevoked: Loc | undefined;
+  statements: Array<{ file: ParsedFile; stmt: Statement }>;
+  supabase: boolean;
+  assumeUnknownOwnerBypassesRls: boolean;
+  readonly #defaultSchema: string;
+  /** built on first use; the model is immutable once returned */
+  #allFunctions: Func[] | undefined;
+
+  constructor(config: Config, files: ParsedFile[], r: Replay, policies: Policy[], supabase: boolean, defaultSchema: string) {
+    this.config = config;
+    this.files = files;
+    this.tables = r.tables;
+    this.views = r.views;
+    this.functions = r.functions;
+    this.roles = r.roles;
+    this.policies = policies;
+    this.triggers = r.triggers;
+    this.grantEvents = r.grantEvents;
+    this.contextWrites = r.contextWrites;
+    this.rlsEventsOfUncreatedTables = r.rlsEventsOfUncreatedTables;
+    this.defaultExecuteRevoked = r.defaultExecuteRevoked;
+    this.statements = r.statements;
+    this.supabase = supabase;
+    this.assumeUnknownOwnerBypassesRls = config.definerOwnerBypassesRls === 'true' || (config.definerOwnerBypassesRls === 'auto' && supabase);
+    this.#defaultSchema = defaultSchema;
+  }
+
+  key(parts: Array<string | undefined>): string {
+    return plainKey(parts, this.#defaultSchema);
+  }
+
+  findFunction(parts: string[], argCount?: number): Func | undefined {
+    const list = parts.length === 1 ? (this.functions.get(this.key(parts)) ?? this.functions.get(`pg_catalog.${parts[0]}`)) : this.functions.get(this.key(parts));
+    if (!list || list.length === 0) return undefined;
+    if (argCount !== undefined) return list.find((f) => f.argTypes.length === argCount) ?? list[0];
+    return list[list.length - 1];
+  }
+
+  allFunctions(): Func[] {
+    return (this.#allFunctions ??= [...this.functions.values()].flat());
+  }
+
+  roleBypassesRls(role: string | undefined): boolean | undefined {
+    if (!role) return undefined;
+    const r = this.roles.get(role.toLowerCase());
+    if (!r) return undefined;
+    return r.bypassRls || r.superuser;
+  }
+}
+
+/** The state of a replay, and the statements' effects on it. */
+class Replay {
+  readonly tables = new Map<string, Table>();
+  readonly views = new Map<string, View>();
+  readonly functions = new Map<string, Func[]>();
+  readonly roles = new Map<string, Role>();
+  readonly triggers: Trigger[] = [];
+  grantEvents: GrantEvent[] = [];
+  contextWrites: ContextWrite[] = [];
+  readonly rlsEventsOfUncreatedTables = new Map<string, RlsEvent[]>();
+  statements: Array<{ file: ParsedFile; stmt: Statement }> = [];
+  /** policies on tables the workspace never creates (e.g. storage.objects) */
+  readonly orphanPolicies: Policy[] = [];
+  defaultExecuteRevoked: Loc | undefined;
+  defaultTableGrants: DefaultTableGrant[] = [];
   /**
    * The session's search_path while replaying (`SET search_path` / `SET SCHEMA`; a new psql
    * session starts without one): an unqualified name is the first object of that name in its
    * schemas, or a new one in the first schema. Otherwise, and after the replay, the default schema.
    */
-  let searchPath: string[] | undefined;
-  /** what unqualified names resolve through, in the tags of per-statement memos */
-  let schemaTag = defaultSchema;
-  const setSearchPath = (path: string[] | undefined) => {
-    searchPath = path;
-    schemaTag = path ? `${defaultSchema}|${path.join(',')}` : defaultSchema;
-  };
-  const throughSearchPath = (path: string[], name: string): string => {
+  searchPath: string[] | undefined;
+  /** the default schema and the search_path: the tag of prototypes resolved under them */
+  schemaTag: string;
+  /** while a prototype is computed under a search_path: the names it resolves through it, and their keys */
+  deps: string[] | undefined;
+  currentRole: string | undefined;
+  lastEntry: ParsedFile | undefined;
+
+  constructor(readonly defaultSchema: string) {
+    this.schemaTag = defaultSchema;
+  }
+
+  setSearchPath(path: string[] | undefined): void {
+    this.searchPath = path;
+    this.schemaTag = path ? `${this.defaultSchema}|${path.join(',')}` : this.defaultSchema;
+  }
+
+  throughSearchPath(path: string[], name: string): string {
     let first: string | undefined;
+    let found: string | undefined;
     for (const s of path) {
       if (s === '$user' || s === 'pg_temp' || s === 'pg_catalog') continue;
       const k = `${s}.${name}`;
-      if (tables.has(k) || views.has(k) || functions.has(k)) return k;
+      if (this.tables.has(k) || this.views.has(k) || this.functions.has(k)) {
+        found = k;
+        break;
+      }
       first ??= s;
     }
-    return `${first ?? defaultSchema}.${name}`;
-  };
-  const key = (parts: Array<string | undefined>): string => {
-    // the last two non-empty parts; a single name resolves through the search_path or to the default schema
+    const k = found ?? `${first ?? this.defaultSchema}.${name}`;
+    if (this.deps) this.deps.push(name, k);
+    return k;
+  }
+
+  /** The key of name parts: the last two non-empty parts; a single name resolves through the search_path or to the default schema. */
+  key(parts: ReadonlyArray<string | undefined>): string {
+    if (!this.searchPath) return plainKey(parts, this.defaultSchema);
     let name: string | undefined;
     let schema: string | undefined;
     for (let i = parts.length - 1; i >= 0; i--) {
@@ -421,474 +1354,463 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       }
     }
     if (name === undefined) return '';
-    if (schema === undefined && searchPath) return throughSearchPath(searchPath, name);
-    return `${schema ?? defaultSchema}.${name}`;
-  };
-  const tables = new Map<string, Table>();
-  const views = new Map<string, View>();
-  const functions = new Map<string, Func[]>();
-  const roles = new Map<string, Role>();
-  const triggers: Trigger[] = [];
-  const grantEvents: GrantEvent[] = [];
-  const contextWrites: ContextWrite[] = [];
-  const rlsEventsOfUncreatedTables = new Map<string, RlsEvent[]>();
-  const statements: Model['statements'] = [];
-  /** policies on tables the workspace never creates (e.g. storage.objects) */
-  const orphanPolicies: Policy[] = [];
-  let defaultExecuteRevoked: Loc | undefined;
-  const defaultTableGrants: Array<{ schema?: string; privileges: string[]; grantees: string[]; isGrant: boolean }> = [];
+    if (schema === undefined) return this.throughSearchPath(this.searchPath, name);
+    return `${schema}.${name}`;
+  }
 
-  if (supabasePlatform) {
-    // Roles the Supabase platform creates; `postgres` and `service_role` have BYPASSRLS.
-    for (const [name, bypass, su] of [
-      ['postgres', true, false],
-      ['service_role', true, false],
-      ['supabase_admin', true, true],
-      ['authenticated', false, false],
-      ['anon', false, false],
-    ] as const) {
-      roles.set(name, { name, bypassRls: bypass, superuser: su, declared: false });
+  /** The key of a compiled name where the replay stands. */
+  keyOf(name: Name): string {
+    return this.searchPath ? this.key(name.parts) : name.key;
+  }
+
+  /** Whether a prototype computed earlier holds here: same schemas, and its names resolve the same. */
+  holds(slot: Resolved<unknown> | undefined): boolean {
+    if (!slot || slot.tag !== this.schemaTag) return false;
+    const d = slot.deps;
+    if (d) for (let i = 0; i < d.length; i += 2) if (this.throughSearchPath(this.searchPath!, d[i]!) !== d[i + 1]) return false;
+    return true;
+  }
+
+  /** Starts computing a prototype: under a search_path, the names it resolves are recorded. */
+  beginResolve(): string[] | undefined {
+    const outer = this.deps;
+    this.deps = this.searchPath ? [] : undefined;
+    return outer;
+  }
+
+  endResolve<T>(outer: string[] | undefined, value: T): Resolved<T> {
+    const deps = this.deps;
+    this.deps = outer;
+    return { tag: this.schemaTag, deps, value };
+  }
+
+  tableProtoOf(op: OpCreateTable): TableProto {
+    if (this.holds(op.proto)) return op.proto!.value;
+    const outer = this.beginResolve();
+    try {
+      return (op.proto = this.endResolve(outer, this.tableProto(op.stmt.node, op.here))).value;
+    } finally {
+      this.deps = outer;
     }
   }
 
-  const findFunction = (parts: string[], argCount?: number): Func | undefined => {
-    const list = parts.length === 1 ? (functions.get(key(parts)) ?? functions.get(`pg_catalog.${parts[0]}`)) : functions.get(key(parts));
-    if (!list || list.length === 0) return undefined;
-    if (argCount !== undefined) return list.find((f) => f.argTypes.length === argCount) ?? list[0];
-    return list[list.length - 1];
-  };
+  policyProtoOf(op: OpCreatePolicy): Policy {
+    if (this.holds(op.proto)) return op.proto!.value;
+    const outer = this.beginResolve();
+    try {
+      return (op.proto = this.endResolve(outer, this.policyProto(op.pair.file, op.stmt, op.here))).value;
+    } finally {
+      this.deps = outer;
+    }
+  }
 
-  const funcFromObject = (obj: Node): Func[] => {
-    const o = obj?.ObjectWithArgs ?? obj;
-    const parts = nameParts(o?.objname);
-    const list = functions.get(key(parts)) ?? [];
-    if (o?.args_unspecified || !o?.objargs) return list;
-    const types = (o.objargs ?? []).map((t: Node) => typeName(t.TypeName ?? t));
-    const exact = list.filter((f) => f.argTypes.join(',') === types.join(','));
-    return exact.length ? exact : list.filter((f) => f.argTypes.length === types.length);
-  };
+  functionProtoOf(op: OpCreateFunction): { func: Func; contextWrites: ContextWrite[] } {
+    if (this.holds(op.proto)) return op.proto!.value;
+    const outer = this.beginResolve();
+    try {
+      return (op.proto = this.endResolve(outer, this.functionProto(op.pair.file, op.stmt, op.here))).value;
+    } finally {
+      this.deps = outer;
+    }
+  }
 
-  const applyFunctionOptions = (f: Func, options: Node[] | undefined, file: ParsedFile, stmt: Statement) => {
-    for (const o of options ?? []) {
-      const d = o?.DefElem;
-      if (!d) continue;
-      const at = locOf(file, d.location ?? stmt.start, identEnd(file.text, d.location ?? stmt.start));
-      switch (d.defname) {
-        case 'security':
-          f.securityDefiner = !!d.arg?.Boolean?.boolval;
-          f.securityLoc = { ...at, end: securityEnd(file.text, at.start, stmt.end) };
-          break;
-        case 'volatility':
-          f.volatility = String(sval(d.arg) ?? 'volatile') as Func['volatility'];
-          f.volatilityLoc = { ...at, end: identEnd(file.text, at.start) };
-          break;
-        case 'language':
-          f.language = String(sval(d.arg) ?? 'sql').toLowerCase();
-          break;
-        case 'set': {
-          const v = d.arg?.VariableSetStmt;
-          if (!v) break;
-          const name = String(v.name ?? '').toLowerCase();
-          f.settings = f.settings.filter((s) => s.name !== name);
-          if (v.kind === 'VAR_RESET' || v.kind === 'VAR_RESET_ALL') {
-            if (v.kind === 'VAR_RESET_ALL') f.settings = [];
-            break;
-          }
-          const values = (v.args ?? []).map((a: Node) => String(a?.A_Const?.sval?.sval ?? a?.A_Const?.ival?.ival ?? sval(a) ?? ''));
-          f.settings.push({ name, values: v.kind === 'VAR_SET_CURRENT' ? ['<from current>'] : values, loc: { ...at, end: settingEnd(file.text, at.start, stmt.end) } });
-          break;
-        }
+  viewReadsOf(op: OpView | OpCreateTableAs): Set<string> {
+    if (this.holds(op.reads)) return op.reads!.value;
+    const outer = this.beginResolve();
+    try {
+      const reads = new Set<string>();
+      for (const r of relationsIn(op.query)) reads.add(this.key([r.schema, r.name]));
+      return (op.reads = this.endResolve(outer, reads)).value;
+    } finally {
+      this.deps = outer;
+    }
+  }
+
+  /** Replays statements `from` to `to` (exclusive) of a file, run in the psql session of `entry`. */
+  run(file: ParsedFile, entry: ParsedFile, from: number, to: number): void {
+    const ops = planOf(file, this.defaultSchema).ops;
+    for (let i = from; i < to; i++) {
+      const op = ops[i];
+      if (!op) continue; // in a rollback section
+      if (entry !== this.lastEntry) {
+        this.currentRole = undefined; // a new psql session
+        this.setSearchPath(undefined);
+        this.lastEntry = entry;
+      }
+      this.statements.push(op.pair);
+      try {
+        this.apply(op);
+        if (op.setConfig) for (const w of op.setConfig) this.contextWrites.push(w);
+      } catch {
+        // a statement of an unexpected shape must not stop the replay of the others
       }
     }
-  };
+  }
 
-  const addTable = (file: ParsedFile, stmt: Statement, rv: Node, extra: Partial<Table>): Table => {
-    const k = key([rv.schemaname, rv.relname]);
-    const start = rv.location ?? stmt.start;
+  apply(op: Op): void {
+    const here = op.here;
+    switch (op.kind) {
+      case OP_CREATE_TABLE: {
+        const k = this.keyOf(op.rel);
+        // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its RLS state, policies and grants
+        if (op.ifNotExists && this.relationExists(k)) break;
+        const t = this.addTable(op, k, this.tableProtoOf(op));
+        if (this.currentRole) t.owner = { role: this.currentRole };
+        break;
+      }
+      case OP_CREATE_TABLE_AS: {
+        const k = this.keyOf(op.rel);
+        if (op.ifNotExists && this.relationExists(k)) break;
+        if (op.matview) {
+          const v = this.addView(op, k, true, false);
+          if (this.currentRole) v.owner = { role: this.currentRole };
+        } else {
+          const t = this.addTable(op, k, undefined);
+          if (this.currentRole) t.owner = { role: this.currentRole };
+        }
+        break;
+      }
+      case OP_VIEW: {
+        const k = this.keyOf(op.rel);
+        // CREATE OR REPLACE VIEW keeps the view's owner and privileges
+        const prev = op.replace ? this.views.get(k) : undefined;
+        const v = this.addView(op, k, false, op.securityInvoker);
+        if (prev) Object.assign(v, { owner: prev.owner, grants: prev.grants });
+        else if (this.currentRole) v.owner = { role: this.currentRole };
+        break;
+      }
+      case OP_ALTER_TABLE:
+        this.alterTable(op, here);
+        break;
+      case OP_INDEX: {
+        const t = this.tables.get(this.keyOf(op.rel));
+        if (!t) break;
+        t.indexes.push({ name: op.name, columns: op.columns, loc: here });
+        if (op.isKey) t.keys.push(op.columns);
+        break;
+      }
+      case OP_CREATE_POLICY:
+        this.createPolicy(op);
+        break;
+      case OP_ALTER_POLICY:
+        this.alterPolicy(op);
+        break;
+      case OP_CREATE_FUNCTION:
+        this.createFunction(op);
+        break;
+      case OP_ALTER_FUNCTION:
+        for (const f of this.funcsOf(op.func)) {
+          applyFunctionOptions(f, op.options);
+          f.alters.push(here);
+        }
+        break;
+      case OP_ALTER_OWNER:
+        if (op.func) for (const f of this.funcsOf(op.func)) f.owner = { role: op.role, loc: here };
+        break;
+      case OP_CREATE_TRIGGER: {
+        const tk = this.keyOf(op.rel);
+        const tr: Trigger = { name: op.name, table: tk, func: this.keyOf(op.func), loc: here };
+        this.triggers.push(tr);
+        this.tables.get(tk)?.triggers.push(tr);
+        break;
+      }
+      case OP_CREATE_ROLE:
+        this.roles.set(op.name, { name: op.name, bypassRls: op.bypassRls, superuser: op.superuser, declared: true, loc: here });
+        break;
+      case OP_ALTER_ROLE: {
+        const r = this.roles.get(op.name) ?? { name: op.name, bypassRls: false, superuser: false, declared: false, loc: here };
+        for (const [attr, value] of op.sets) r[attr] = value;
+        this.roles.set(op.name, r);
+        break;
+      }
+      case OP_GRANT:
+        this.applyGrant(op);
+        break;
+      case OP_DEFAULT_PRIVILEGES:
+        if (op.revokesExecute) this.defaultExecuteRevoked = here;
+        for (const g of op.tableGrants) this.defaultTableGrants.push(g);
+        break;
+      case OP_DROP:
+        this.applyDrop(op.stmt.node);
+        break;
+      case OP_RENAME:
+        this.applyRename(op.stmt.node);
+        break;
+      case OP_SET:
+        if (op.role !== false) this.currentRole = op.role;
+        if (op.searchPath !== false) this.setSearchPath(op.searchPath);
+        if (op.write) this.contextWrites.push(op.write);
+        break;
+    }
+  }
+
+  relationExists(k: string): boolean {
+    return this.tables.has(k) || this.views.has(k);
+  }
+
+  /** The overloads a function reference names: the exact argument types, else the same number of arguments, else (no types given) all. */
+  funcsOf(ref: FuncRef): Func[] {
+    const list = this.functions.get(this.keyOf(ref.name)) ?? [];
+    if (ref.argKey === undefined) return list;
+    const exact = list.filter((f) => argKeyOf(f) === ref.argKey);
+    return exact.length ? exact : list.filter((f) => f.argTypes.length === ref.argCount);
+  }
+
+  funcFromObject(obj: Node): Func[] {
+    return this.funcsOf(funcRef(obj, this.defaultSchema));
+  }
+
+  addTable(op: OpCreateTable | OpCreateTableAs, k: string, proto: TableProto | undefined): Table {
     const t: Table = {
       key: k,
-      schema: k.split('.')[0]!,
-      name: rv.relname,
-      partitioned: false,
-      temp: rv.relpersistence === 't',
-      created: locOf(file, stmt.start, stmt.end),
-      nameLoc: locOf(file, start, identEnd(file.text, start)),
-      stmt,
-      columns: [],
-      keys: [],
+      schema: this.searchPath ? k.split('.')[0]! : op.schema,
+      name: op.relname,
+      partitioned: proto ? proto.partitioned : false,
+      temp: op.temp,
+      created: op.created,
+      nameLoc: op.nameLoc,
+      stmt: op.stmt,
+      columns: proto ? proto.columns.slice() : [],
+      keys: proto ? proto.keys.slice() : [],
       indexes: [],
       rlsEnabled: false,
       rlsForced: false,
       rlsEvents: [],
-      parents: [],
+      parents: proto ? copyParents(proto.parents) : [],
       policies: [],
       triggers: [],
       grants: new Map(),
-      ...extra,
     };
-    tables.set(k, t);
+    this.tables.set(k, t);
     // default privileges apply to tables created afterwards
-    for (const g of defaultTableGrants) {
+    for (const g of this.defaultTableGrants) {
       if (g.schema && g.schema !== t.schema) continue;
-      applyTableGrant(t.grants, g.privileges, g.grantees, g.isGrant);
+      applyTableGrant(t.grants, g.expanded, g.grantees, g.isGrant);
     }
     return t;
-  };
-
-  const relationExists = (rv: Node): boolean => {
-    const k = key([rv?.schemaname, rv?.relname]);
-    return tables.has(k) || views.has(k);
-  };
-
-  let currentRole: string | undefined;
-  let lastEntry: ParsedFile | undefined;
-  for (const { file, stmt, entry } of replayOrder(files)) {
-    if (entry !== lastEntry) {
-      currentRole = undefined; // a new psql session
-      setSearchPath(undefined);
-      lastEntry = entry;
-    }
-    statements.push({ file, stmt });
-    const n = stmt.node;
-    const here = memoStmt(stmt, 'loc', () => locOf(file, stmt.start, stmt.end));
-    try {
-      switch (stmt.kind) {
-        case 'CreateStmt': {
-          // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its RLS state, policies and grants
-          if (n.if_not_exists && relationExists(n.relation)) break;
-          const shape = memoStmt(stmt, `table:${schemaTag}`, () => tableShape(n, here));
-          const t = addTable(file, stmt, n.relation, { partitioned: shape.partitioned, columns: shape.columns.slice(), keys: shape.keys.slice(), parents: shape.parents.slice() });
-          if (currentRole) t.owner = { role: currentRole };
-          break;
-        }
-        case 'CreateTableAsStmt': {
-          const into = n.into?.rel;
-          if (!into) break;
-          if (n.if_not_exists && relationExists(into)) break;
-          if (n.objtype === 'OBJECT_MATVIEW') {
-            addView(file, stmt, into, n.query, [], true);
-            if (currentRole) views.get(key([into.schemaname, into.relname]))!.owner = { role: currentRole };
-          } else {
-            const t = addTable(file, stmt, into, {});
-            if (currentRole) t.owner = { role: currentRole };
-          }
-          break;
-        }
-        case 'ViewStmt': {
-          // CREATE OR REPLACE VIEW keeps the view's owner and privileges
-          const prev = n.replace ? views.get(key([n.view?.schemaname, n.view?.relname])) : undefined;
-          addView(file, stmt, n.view, n.query, n.options, false);
-          const v = views.get(key([n.view?.schemaname, n.view?.relname]))!;
-          if (prev) Object.assign(v, { owner: prev.owner, grants: prev.grants });
-          else if (currentRole) v.owner = { role: currentRole };
-          break;
-        }
-        case 'AlterTableStmt': {
-          const k = key([n.relation?.schemaname, n.relation?.relname]);
-          const t = tables.get(k);
-          const v = views.get(k);
-          for (const c of n.cmds ?? []) {
-            const cmd = c.AlterTableCmd;
-            if (!cmd) continue;
-            if (v && cmd.subtype === 'AT_SetRelOptions') {
-              for (const o of cmd.def?.List?.items ?? []) {
-                if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = boolOption(o.DefElem);
-              }
-            }
-            if (v && cmd.subtype === 'AT_ResetRelOptions') {
-              for (const o of cmd.def?.List?.items ?? []) if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = false;
-            }
-            if (v && cmd.subtype === 'AT_ChangeOwner') v.owner = { role: roleName(cmd.newowner), loc: here };
-            if (!t && !v && n.objtype === 'OBJECT_TABLE') {
-              const kind = RLS_EVENT_KINDS[cmd.subtype as string];
-              if (kind) rlsEventsOfUncreatedTables.set(k, [...(rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
-            }
-            if (!t) continue;
-            switch (cmd.subtype) {
-              case 'AT_EnableRowSecurity':
-                t.rlsEnabled = true;
-                t.rlsEvents.push({ kind: 'enable', loc: here });
-                break;
-              case 'AT_DisableRowSecurity':
-                t.rlsEnabled = false;
-                t.rlsEvents.push({ kind: 'disable', loc: here });
-                break;
-              case 'AT_ForceRowSecurity':
-                t.rlsForced = true;
-                t.rlsEvents.push({ kind: 'force', loc: here });
-                break;
-              case 'AT_NoForceRowSecurity':
-                t.rlsForced = false;
-                t.rlsEvents.push({ kind: 'no-force', loc: here });
-                break;
-              case 'AT_ChangeOwner':
-                t.owner = { role: roleName(cmd.newowner), loc: here };
-                break;
-              case 'AT_AddColumn':
-                if (cmd.def?.ColumnDef) {
-                  t.columns.push(cmd.def.ColumnDef.colname);
-                  for (const ct of cmd.def.ColumnDef.constraints ?? []) {
-                    const ty = ct.Constraint?.contype;
-                    if (ty === 'CONSTR_PRIMARY' || ty === 'CONSTR_UNIQUE') t.keys.push([cmd.def.ColumnDef.colname]);
-                  }
-                }
-                break;
-              case 'AT_DropColumn':
-                t.columns = t.columns.filter((c2) => c2 !== cmd.name);
-                break;
-              case 'AT_AddConstraint': {
-                const ct = cmd.def?.Constraint;
-                if (ct && (ct.contype === 'CONSTR_PRIMARY' || ct.contype === 'CONSTR_UNIQUE')) {
-                  t.keys.push((ct.keys ?? []).map((x: Node) => sval(x)!));
-                }
-                break;
-              }
-              case 'AT_AttachPartition': {
-                const prv = cmd.def?.PartitionCmd?.name;
-                const child: Table | undefined = prv ? tables.get(key([prv.schemaname, prv.relname])) : undefined;
-                if (child) child.parents.push({ key: t.key, kind: 'partition', loc: here });
-                break;
-              }
-              case 'AT_DetachPartition': {
-                const prv = cmd.def?.PartitionCmd?.name;
-                const child: Table | undefined = prv ? tables.get(key([prv.schemaname, prv.relname])) : undefined;
-                if (child) child.parents = child.parents.filter((p) => p.key !== t.key);
-                break;
-              }
-              case 'AT_AddInherit': {
-                const prv = cmd.def?.RangeVar;
-                if (prv) t.parents.push({ key: key([prv.schemaname, prv.relname]), kind: 'inherits', loc: here });
-                break;
-              }
-              case 'AT_DropInherit': {
-                const prv = cmd.def?.RangeVar;
-                if (prv) t.parents = t.parents.filter((p) => p.key !== key([prv.schemaname, prv.relname]));
-                break;
-              }
-            }
-          }
-          break;
-        }
-        case 'IndexStmt': {
-          const t = tables.get(key([n.relation?.schemaname, n.relation?.relname]));
-          if (!t) break;
-          const cols = (n.indexParams ?? []).map((p: Node) => p.IndexElem?.name ?? '(expression)');
-          t.indexes.push({ name: n.idxname, columns: cols, loc: here });
-          if (n.unique || n.primary) t.keys.push(cols);
-          break;
-        }
-        case 'CreatePolicyStmt': {
-          const proto = memoStmt(stmt, `policy:${schemaTag}`, () => policyProto(file, stmt, here));
-          const p: Policy = { ...proto, roles: proto.roles.slice(), stmt, loc: here };
-          const tk = p.table;
-          const t = tables.get(tk);
-          if (t) {
-            if (t.policies.some((x) => x.name === p.name)) t.policies = t.policies.filter((x) => x.name !== p.name);
-            t.policies.push(p);
-          } else {
-            // policy on a table the workspace does not create (e.g. storage.objects)
-            orphanPolicies.push(p);
-          }
-          break;
-        }
-        case 'AlterPolicyStmt': {
-          const tk = key([n.table?.schemaname, n.table?.relname]);
-          const p = [...(tables.get(tk)?.policies ?? []), ...orphanPolicies].find((x) => x.table === tk && x.name === n.policy_name);
-          if (!p) break;
-          if (n.roles) {
-            p.roles = n.roles.map(roleName);
-            p.implicitPublic = false;
-          }
-          if (n.qual) p.using = n.qual;
-          if (n.with_check) p.withCheck = n.with_check;
-          p.loc = here;
-          p.stmt = stmt;
-          break;
-        }
-        case 'CreateFunctionStmt': {
-          const proto = memoStmt(stmt, `fn:${schemaTag}`, () => functionProto(file, stmt, here));
-          const f: Func = {
-            ...proto.func,
-            settings: proto.func.settings.slice(),
-            stmt,
-            publicExecute: !defaultExecuteRevoked,
-            executeGrants: new Set(),
-            alters: [],
-            owner: currentRole ? { role: currentRole } : undefined,
-          };
-          for (const w of proto.contextWrites) contextWrites.push(w);
-          const argKey = f.argTypes.join(',');
-          // CREATE OR REPLACE keeps the function's owner and privileges
-          const replaced = n.replace ? (functions.get(f.key) ?? []).find((g) => g.argTypes.join(',') === argKey) : undefined;
-          if (replaced) Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants: replaced.executeGrants, owner: replaced.owner ?? f.owner });
-          const list = (functions.get(f.key) ?? []).filter((g) => g.argTypes.join(',') !== argKey);
-          list.push(f);
-          functions.set(f.key, list);
-          break;
-        }
-        case 'AlterFunctionStmt':
-          for (const f of funcFromObject(n.func)) {
-            applyFunctionOptions(f, n.actions, file, stmt);
-            f.alters.push(here);
-          }
-          break;
-        case 'AlterOwnerStmt': {
-          const role = roleName(n.newowner);
-          if (n.objectType === 'OBJECT_FUNCTION' || n.objectType === 'OBJECT_PROCEDURE' || n.objectType === 'OBJECT_ROUTINE') {
-            for (const f of funcFromObject(n.object)) f.owner = { role, loc: here };
-          }
-          break;
-        }
-        case 'CreateTrigStmt': {
-          const tk = key([n.relation?.schemaname, n.relation?.relname]);
-          const tr: Trigger = { name: n.trigname, table: tk, func: key(nameParts(n.funcname)), loc: here };
-          triggers.push(tr);
-          tables.get(tk)?.triggers.push(tr);
-          break;
-        }
-        case 'CreateRoleStmt': {
-          const name = String(n.role).toLowerCase();
-          const opts = defElems(n.options);
-          roles.set(name, {
-            name,
-            bypassRls: !!opts.get('bypassrls')?.arg?.Boolean?.boolval,
-            superuser: !!opts.get('superuser')?.arg?.Boolean?.boolval,
-            declared: true,
-            loc: here,
-          });
-          break;
-        }
-        case 'AlterRoleStmt': {
-          const name = roleName(n.role);
-          const r = roles.get(name) ?? { name, bypassRls: false, superuser: false, declared: false, loc: here };
-          for (const o of n.options ?? []) {
-            const d = o.DefElem;
-            if (d?.defname === 'bypassrls') r.bypassRls = !!d.arg?.Boolean?.boolval;
-            if (d?.defname === 'superuser') r.superuser = !!d.arg?.Boolean?.boolval;
-          }
-          roles.set(name, r);
-          break;
-        }
-        case 'GrantStmt':
-          applyGrant(file, stmt, here);
-          break;
-        case 'AlterDefaultPrivilegesStmt': {
-          const a = n.action;
-          if (!a) break;
-          const privs = (a.privileges ?? []).map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
-          const grantees = (a.grantees ?? []).map(roleName);
-          // IN SCHEMA: per-schema defaults only add to the global ones, so a per-schema REVOKE of PUBLIC's EXECUTE does nothing (measured on PGlite)
-          const inSchema = defElems(n.options).has('schemas');
-          if (a.objtype === 'OBJECT_FUNCTION' && !a.is_grant && !inSchema && grantees.includes('public') && (privs.length === 0 || privs.includes('execute'))) {
-            defaultExecuteRevoked = here;
-          }
-          if (a.objtype === 'OBJECT_TABLE') {
-            const schemas = defElems(n.options).get('schemas');
-            const schemaList: string[] = (schemas?.arg?.List?.items ?? []).map((x: Node) => sval(x)!);
-            for (const schema of schemaList.length ? schemaList : [undefined]) {
-              defaultTableGrants.push({ schema, privileges: privs.length ? privs : ['all'], grantees, isGrant: !!a.is_grant });
-            }
-          }
-          break;
-        }
-        case 'DropStmt':
-          applyDrop(n);
-          break;
-        case 'RenameStmt':
-          applyRename(n);
-          break;
-        case 'VariableSetStmt': {
-          const name = String(n.name ?? '').toLowerCase();
-          if (name === 'role' && n.kind === 'VAR_SET_VALUE') currentRole = String(sval(n.args?.[0]?.A_Const?.sval) ?? '').toLowerCase() || undefined;
-          else if (name === 'role') currentRole = undefined;
-          // SET search_path TO a, b / SET SCHEMA 'a' (RESET / DEFAULT: back to the default)
-          if (name === 'search_path') setSearchPath(n.kind === 'VAR_SET_VALUE' ? (n.args ?? []).map((a: Node) => String(sval(a?.A_Const?.sval) ?? sval(a) ?? '')).filter((x: string) => x) : undefined);
-          if (name.includes('.') || name === 'row_security') {
-            contextWrites.push({ name, local: !!n.is_local, via: 'set', loc: here, node: n });
-          }
-          break;
-        }
-        case 'VariableResetStmt':
-          break;
-        case 'CreateSchemaStmt':
-          break;
-      }
-      if (stmt.kind !== 'CreateFunctionStmt' && hasSetConfig(file, stmt)) collectSetConfig(stmt.node, here, undefined);
-    } catch {
-      // a statement of an unexpected shape must not stop the replay of the others
-    }
   }
 
-  setSearchPath(undefined); // after the replay, names resolve to the default schema
-
-  // Policies on tables the workspace never created are still policies (e.g. storage.objects);
-  // keep them reachable from `policies` but not attached to a table.
-  let allFunctionsList: Func[] | undefined; // built on first use; the model is immutable once returned
-  const allPolicies = [...[...tables.values()].flatMap((t) => t.policies), ...orphanPolicies];
-
-  // Reads of views: resolve nested view references to their tables later via model.views.
-  const model: Model = {
-    config,
-    files,
-    tables,
-    views,
-    functions,
-    roles,
-    policies: allPolicies,
-    triggers,
-    grantEvents,
-    contextWrites,
-    rlsEventsOfUncreatedTables,
-    defaultExecuteRevoked,
-    statements,
-    supabase,
-    assumeUnknownOwnerBypassesRls:
-      config.definerOwnerBypassesRls === 'true' || (config.definerOwnerBypassesRls === 'auto' && supabase),
-    key,
-    findFunction,
-    allFunctions: () => (allFunctionsList ??= [...functions.values()].flat()),
-    roleBypassesRls(role) {
-      if (!role) return undefined;
-      const r = roles.get(role.toLowerCase());
-      if (!r) return undefined;
-      return r.bypassRls || r.superuser;
-    },
-  };
-  return model;
-
-  // ---- helpers (closures over the maps) ----
-
-  function addView(file: ParsedFile, stmt: Statement, rv: Node, query: Node, options: Node[] | undefined, materialized: boolean) {
-    const k = key([rv.schemaname, rv.relname]);
-    const start = rv.location ?? stmt.start;
-    const reads = new Set<string>();
-    for (const r of relationsIn(query)) reads.add(key([r.schema, r.name]));
-    let securityInvoker = false;
-    for (const o of options ?? []) if (o.DefElem?.defname === 'security_invoker') securityInvoker = boolOption(o.DefElem);
-    views.set(k, {
+  addView(op: OpView | OpCreateTableAs, k: string, materialized: boolean, securityInvoker: boolean): View {
+    const reads = this.viewReadsOf(op);
+    const v: View = {
       key: k,
-      schema: k.split('.')[0]!,
-      name: rv.relname,
+      schema: this.searchPath ? k.split('.')[0]! : op.schema,
+      name: op.relname,
       materialized,
       securityInvoker,
       reads,
-      created: locOf(file, stmt.start, stmt.end),
-      nameLoc: locOf(file, start, identEnd(file.text, start)),
-      stmt,
+      created: op.created,
+      nameLoc: op.nameLoc,
+      stmt: op.stmt,
       grants: new Map(),
-    });
+    };
+    this.views.set(k, v);
     // default privileges ON TABLES apply to views and materialized views too
-    for (const g of defaultTableGrants) {
-      if (g.schema && g.schema !== k.split('.')[0]) continue;
-      applyTableGrant(views.get(k)!.grants, g.privileges, g.grantees, g.isGrant);
+    for (const g of this.defaultTableGrants) {
+      if (g.schema && g.schema !== v.schema) continue;
+      applyTableGrant(v.grants, g.expanded, g.grantees, g.isGrant);
+    }
+    return v;
+  }
+
+  createPolicy(op: OpCreatePolicy): void {
+    const proto = this.policyProtoOf(op);
+    const p: Policy = {
+      name: proto.name,
+      table: proto.table,
+      command: proto.command,
+      permissive: proto.permissive,
+      roles: proto.roles.slice(),
+      implicitPublic: proto.implicitPublic,
+      using: proto.using,
+      withCheck: proto.withCheck,
+      loc: op.here,
+      nameLoc: proto.nameLoc,
+      stmt: op.stmt,
+      created: proto.created,
+    };
+    const t = this.tables.get(p.table);
+    if (t) {
+      let i = 0;
+      while (i < t.policies.length && t.policies[i]!.name !== p.name) i++;
+      if (i < t.policies.length) t.policies = t.policies.filter((x) => x.name !== p.name);
+      t.policies.push(p);
+    } else {
+      // policy on a table the workspace does not create (e.g. storage.objects)
+      this.orphanPolicies.push(p);
     }
   }
 
-  /** Everything about a CREATE FUNCTION that depends on the statement alone. */
-  function functionProto(file: ParsedFile, stmt: Statement, here: Loc): { func: Func; contextWrites: ContextWrite[] } {
+  alterPolicy(op: OpAlterPolicy): void {
+    const tk = this.keyOf(op.table);
+    let p: Policy | undefined;
+    for (const x of this.tables.get(tk)?.policies ?? []) {
+      if (x.table === tk && x.name === op.name) {
+        p = x;
+        break;
+      }
+    }
+    if (!p) {
+      for (const x of this.orphanPolicies) {
+        if (x.table === tk && x.name === op.name) {
+          p = x;
+          break;
+        }
+      }
+    }
+    if (!p) return;
+    const n = op.stmt.node;
+    if (op.roles) {
+      p.roles = op.roles.slice();
+      p.implicitPublic = false;
+    }
+    if (n.qual) p.using = n.qual;
+    if (n.with_check) p.withCheck = n.with_check;
+    p.loc = op.here;
+    p.stmt = op.stmt;
+  }
+
+  createFunction(op: OpCreateFunction): void {
+    const proto = this.functionProtoOf(op);
+    const pf = proto.func;
+    const f: Func = {
+      key: pf.key,
+      schema: pf.schema,
+      name: pf.name,
+      argTypes: pf.argTypes,
+      signature: pf.signature,
+      language: pf.language,
+      isProcedure: pf.isProcedure,
+      securityDefiner: pf.securityDefiner,
+      volatility: pf.volatility,
+      settings: pf.settings.slice(),
+      returnsTrigger: pf.returnsTrigger,
+      body: pf.body,
+      reads: pf.reads,
+      writes: pf.writes,
+      calls: pf.calls,
+      created: pf.created,
+      nameLoc: pf.nameLoc,
+      stmt: op.stmt,
+      publicExecute: !this.defaultExecuteRevoked,
+      executeGrants: new Set(),
+      alters: [],
+      owner: this.currentRole ? { role: this.currentRole } : undefined,
+    };
+    if ('securityLoc' in pf) f.securityLoc = pf.securityLoc;
+    if ('volatilityLoc' in pf) f.volatilityLoc = pf.volatilityLoc;
+    for (const w of proto.contextWrites) this.contextWrites.push(w);
+    const argKey = argKeyOf(f);
+    const existing = this.functions.get(f.key);
+    // CREATE OR REPLACE keeps the function's owner and privileges
+    let replaced: Func | undefined;
+    if (op.replace && existing) {
+      for (const g of existing) {
+        if (argKeyOf(g) === argKey) {
+          replaced = g;
+          break;
+        }
+      }
+    }
+    if (replaced) Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants: replaced.executeGrants, owner: replaced.owner ?? f.owner });
+    const list: Func[] = [];
+    if (existing) for (const g of existing) if (argKeyOf(g) !== argKey) list.push(g);
+    list.push(f);
+    this.functions.set(f.key, list);
+  }
+
+  alterTable(op: OpAlterTable, here: Loc): void {
+    const n = op.stmt.node;
+    const k = this.keyOf(op.rel);
+    const t = this.tables.get(k);
+    const v = this.views.get(k);
+    for (const c of n.cmds ?? []) {
+      const cmd = c.AlterTableCmd;
+      if (!cmd) continue;
+      if (v && cmd.subtype === 'AT_SetRelOptions') {
+        for (const o of cmd.def?.List?.items ?? []) {
+          if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = boolOption(o.DefElem);
+        }
+      }
+      if (v && cmd.subtype === 'AT_ResetRelOptions') {
+        for (const o of cmd.def?.List?.items ?? []) if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = false;
+      }
+      if (v && cmd.subtype === 'AT_ChangeOwner') v.owner = { role: roleName(cmd.newowner), loc: here };
+      if (!t && !v && n.objtype === 'OBJECT_TABLE') {
+        const kind = RLS_EVENT_KINDS[cmd.subtype as string];
+        if (kind) this.rlsEventsOfUncreatedTables.set(k, [...(this.rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
+      }
+      if (!t) continue;
+      switch (cmd.subtype) {
+        case 'AT_EnableRowSecurity':
+          t.rlsEnabled = true;
+          t.rlsEvents.push({ kind: 'enable', loc: here });
+          break;
+        case 'AT_DisableRowSecurity':
+          t.rlsEnabled = false;
+          t.rlsEvents.push({ kind: 'disable', loc: here });
+          break;
+        case 'AT_ForceRowSecurity':
+          t.rlsForced = true;
+          t.rlsEvents.push({ kind: 'force', loc: here });
+          break;
+        case 'AT_NoForceRowSecurity':
+          t.rlsForced = false;
+          t.rlsEvents.push({ kind: 'no-force', loc: here });
+          break;
+        case 'AT_ChangeOwner':
+          t.owner = { role: roleName(cmd.newowner), loc: here };
+          break;
+        case 'AT_AddColumn':
+          if (cmd.def?.ColumnDef) {
+            t.columns.push(cmd.def.ColumnDef.colname);
+            for (const ct of cmd.def.ColumnDef.constraints ?? []) {
+              const ty = ct.Constraint?.contype;
+              if (ty === 'CONSTR_PRIMARY' || ty === 'CONSTR_UNIQUE') t.keys.push([cmd.def.ColumnDef.colname]);
+            }
+          }
+          break;
+        case 'AT_DropColumn':
+          t.columns = t.columns.filter((c2) => c2 !== cmd.name);
+          break;
+        case 'AT_AddConstraint': {
+          const ct = cmd.def?.Constraint;
+          if (ct && (ct.contype === 'CONSTR_PRIMARY' || ct.contype === 'CONSTR_UNIQUE')) {
+            t.keys.push((ct.keys ?? []).map((x: Node) => sval(x)!));
+          }
+          break;
+        }
+        case 'AT_AttachPartition': {
+          const prv = cmd.def?.PartitionCmd?.name;
+          const child: Table | undefined = prv ? this.tables.get(this.key([prv.schemaname, prv.relname])) : undefined;
+          if (child) child.parents.push({ key: t.key, kind: 'partition', loc: here });
+          break;
+        }
+        case 'AT_DetachPartition': {
+          const prv = cmd.def?.PartitionCmd?.name;
+          const child: Table | undefined = prv ? this.tables.get(this.key([prv.schemaname, prv.relname])) : undefined;
+          if (child) child.parents = child.parents.filter((p) => p.key !== t.key);
+          break;
+        }
+        case 'AT_AddInherit': {
+          const prv = cmd.def?.RangeVar;
+          if (prv) t.parents.push({ key: this.key([prv.schemaname, prv.relname]), kind: 'inherits', loc: here });
+          break;
+        }
+        case 'AT_DropInherit': {
+          const prv = cmd.def?.RangeVar;
+          if (prv) t.parents = t.parents.filter((p) => p.key !== this.key([prv.schemaname, prv.relname]));
+          break;
+        }
+      }
+    }
+  }
+
+  /** Everything about a CREATE FUNCTION that depends on the statement (and the keys of the names it resolves) alone. */
+  functionProto(file: ParsedFile, stmt: Statement, here: Loc): { func: Func; contextWrites: ContextWrite[] } {
     const n = stmt.node;
     const parts = nameParts(n.funcname);
-    const k = key(parts);
+    const k = this.key(parts);
     const params = (n.parameters ?? []).map((p: Node) => p.FunctionParameter).filter((p: Node) => p && p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE');
     const argTypes = params.map((p: Node) => typeName(p.argType));
     const nameStart = firstNameLocation(file.text, stmt);
@@ -916,16 +1838,14 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       executeGrants: new Set(),
       alters: [],
     };
-    applyFunctionOptions(f, n.options, file, stmt);
-    const before = contextWrites.length;
-    if (stmt.body) analyseBody(f, stmt.body);
-    // the body's context writes are kept with the prototype and replayed on each build
-    const writes = contextWrites.splice(before);
+    applyFunctionOptions(f, functionOptions(n.options, file, stmt));
+    const writes: ContextWrite[] = [];
+    if (stmt.body) this.analyseBody(f, stmt.body, writes);
     return { func: f, contextWrites: writes };
   }
 
-  function analyseBody(f: Func, body: FunctionBody) {
-    const facts = bodyFacts(body, key);
+  analyseBody(f: Func, body: FunctionBody, writes: ContextWrite[]): void {
+    const facts = bodyFacts(body, (parts) => this.key(parts));
     facts.reads.forEach((r) => f.reads.add(r));
     facts.writes.forEach((w) => f.writes.add(w));
     facts.calls.forEach((c) => f.calls.add(c));
@@ -934,34 +1854,14 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       if (s.kind === 'VariableSetStmt') {
         const name = String(n.name ?? '').toLowerCase();
         if (name.includes('.') || name === 'row_security') {
-          contextWrites.push({ name, local: !!n.is_local, via: 'set', loc: { file: f.created.file, start: s.start, end: s.end }, inFunction: f.key, node: n });
+          writes.push({ name, local: !!n.is_local, via: 'set', loc: { file: f.created.file, start: s.start, end: s.end }, inFunction: f.key, node: n });
         }
       }
-      if (facts.setConfig) collectSetConfig(n, { file: f.created.file, start: s.start, end: s.end }, f.key);
+      if (facts.setConfig) for (const w of setConfigWrites(n, { file: f.created.file, start: s.start, end: s.end }, f.key)) writes.push(w);
     }
   }
 
-  function collectSetConfig(node: Node, at: Loc, inFunction: string | undefined) {
-    if (!node || inFunction === undefined && at === undefined) return;
-    for (const c of callsIn(node)) {
-      const name = c.name[c.name.length - 1];
-      if (name !== 'set_config' || c.args.length < 1) continue;
-      const setting = c.args[0]?.A_Const?.sval?.sval;
-      if (typeof setting !== 'string') continue;
-      const localArg = c.args[2]?.A_Const;
-      const local = localArg ? !!localArg.boolval?.boolval : undefined;
-      contextWrites.push({
-        name: setting.toLowerCase(),
-        local,
-        via: 'set_config',
-        loc: { file: at.file, start: c.location, end: c.location + 10 },
-        inFunction,
-        node: c.node,
-      });
-    }
-  }
-
-  function tableShape(n: Node, here: Loc): Pick<Table, 'partitioned' | 'columns' | 'keys' | 'parents'> {
+  tableProto(n: Node, here: Loc): TableProto {
     const columns: string[] = [];
     const keys: string[][] = [];
     const parents: Table['parents'] = [];
@@ -979,12 +1879,12 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
     }
     for (const p of n.inhRelations ?? []) {
       const prv = p.RangeVar;
-      if (prv) parents.push({ key: key([prv.schemaname, prv.relname]), kind: n.partbound ? 'partition' : 'inherits', loc: here });
+      if (prv) parents.push({ key: this.key([prv.schemaname, prv.relname]), kind: n.partbound ? 'partition' : 'inherits', loc: here });
     }
     return { partitioned: !!n.partspec, columns, keys, parents };
   }
 
-  function policyProto(file: ParsedFile, stmt: Statement, here: Loc): Policy {
+  policyProto(file: ParsedFile, stmt: Statement, here: Loc): Policy {
     const n = stmt.node;
     const m = /^CREATE\s+POLICY\s+/i.exec(file.text.slice(stmt.start, Math.min(stmt.end, stmt.start + 64)));
     const ns = m ? stmt.start + m[0].length : stmt.start;
@@ -993,7 +1893,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
     const implicit = (n.roles ?? []).length === 0 || ((n.roles ?? []).length === 1 && (n.roles[0]?.RoleSpec?.location ?? -1) < 0);
     return {
       name: n.policy_name,
-      table: key([n.table?.schemaname, n.table?.relname]),
+      table: this.key([n.table?.schemaname, n.table?.relname]),
       command: (n.cmd_name ?? 'all') as PolicyCommand,
       permissive: !!n.permissive, // libpg-query omits false booleans
       roles: roleList.length ? roleList : ['public'],
@@ -1007,53 +1907,42 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
     };
   }
 
-  function applyGrant(file: ParsedFile, stmt: Statement, here: Loc) {
-    const n = stmt.node;
-    const { privileges, grantees } = memoStmt(stmt, 'grant', () => ({
-      privileges: (n.privileges ? n.privileges.map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase()) : ['all']) as string[],
-      grantees: (n.grantees ?? []).map(roleName) as string[],
-    }));
-    const isGrant = !!n.is_grant;
-    let objectKind: GrantEvent['objectKind'] = 'other';
-    const objects: string[] = [];
-    if (n.objtype === 'OBJECT_TABLE') {
-      objectKind = 'table';
-      if (n.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') {
-        for (const s of n.objects ?? []) {
-          const schema = sval(s)!;
-          objects.push(`schema:${schema}`);
-          for (const t of tables.values()) if (t.schema === schema) applyTableGrant(t.grants, privileges, grantees, isGrant);
-          for (const v of views.values()) if (v.schema === schema) applyTableGrant(v.grants, privileges, grantees, isGrant);
+  applyGrant(op: OpGrant): void {
+    const { isGrant, grantees } = op;
+    if (op.objectKind === 'table') {
+      if (op.schemas) {
+        for (const schema of op.schemas) {
+          for (const t of this.tables.values()) if (t.schema === schema) applyTableGrant(t.grants, op.expanded, grantees, isGrant);
+          for (const v of this.views.values()) if (v.schema === schema) applyTableGrant(v.grants, op.expanded, grantees, isGrant);
         }
+        this.grantEvents.push(op.event!);
       } else {
-        for (const o of n.objects ?? []) {
-          const rv = o.RangeVar;
-          if (!rv) continue;
-          const k = key([rv.schemaname, rv.relname]);
-          objects.push(k);
-          const t = tables.get(k) ?? views.get(k);
-          if (t) applyTableGrant(t.grants, privileges, grantees, isGrant);
+        const objects: string[] | undefined = this.searchPath ? [] : undefined;
+        for (const r of op.relations) {
+          const k = this.keyOf(r);
+          objects?.push(k);
+          const t = this.tables.get(k) ?? this.views.get(k);
+          if (t) applyTableGrant(t.grants, op.expanded, grantees, isGrant);
         }
+        this.grantEvents.push(objects ? { isGrant, objectKind: 'table', objects, privileges: op.privileges, grantees, loc: op.here } : op.event!);
       }
-    } else if (n.objtype === 'OBJECT_FUNCTION' || n.objtype === 'OBJECT_PROCEDURE' || n.objtype === 'OBJECT_ROUTINE') {
-      objectKind = 'function';
+    } else if (op.objectKind === 'function') {
       const targets: Func[] = [];
-      if (n.targtype === 'ACL_TARGET_ALL_IN_SCHEMA') {
-        for (const s of n.objects ?? []) {
-          const schema = sval(s)!;
+      const objects: string[] = [];
+      if (op.schemas) {
+        for (const schema of op.schemas) {
           objects.push(`schema:${schema}`);
-          for (const list of functions.values()) for (const f of list) if (f.schema === schema) targets.push(f);
+          for (const list of this.functions.values()) for (const f of list) if (f.schema === schema) targets.push(f);
         }
       } else {
-        for (const o of n.objects ?? []) {
-          for (const f of funcFromObject(o)) {
+        for (const ref of op.funcs) {
+          for (const f of this.funcsOf(ref)) {
             targets.push(f);
             objects.push(f.signature);
           }
         }
       }
-      const execute = privileges.includes('execute') || privileges.includes('all');
-      if (execute) {
+      if (op.execute) {
         for (const f of targets) {
           for (const g of grantees) {
             if (g === 'public') f.publicExecute = isGrant;
@@ -1062,70 +1951,72 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
           }
         }
       }
-    } else if (n.objtype === 'OBJECT_SCHEMA') objectKind = 'schema';
-    else if (n.objtype === 'OBJECT_SEQUENCE') objectKind = 'sequence';
-    grantEvents.push({ isGrant, objectKind, objects, privileges, grantees, loc: here });
-    void file;
+      this.grantEvents.push({ isGrant, objectKind: 'function', objects, privileges: op.privileges, grantees, loc: op.here });
+    } else this.grantEvents.push(op.event!);
   }
 
-  function applyDrop(n: Node) {
+  applyDrop(n: Node): void {
     const objs: Node[] = n.objects ?? [];
     for (const o of objs) {
       const parts: string[] = o.List ? nameParts(o.List.items) : sval(o) ? [sval(o)!] : [];
       switch (n.removeType) {
         case 'OBJECT_TABLE':
         case 'OBJECT_FOREIGN_TABLE': {
-          const k = key(parts);
-          tables.delete(k);
-          for (let i = orphanPolicies.length - 1; i >= 0; i--) if (orphanPolicies[i]!.table === k) orphanPolicies.splice(i, 1);
+          const k = this.key(parts);
+          this.tables.delete(k);
+          const orphans = this.orphanPolicies;
+          for (let i = orphans.length - 1; i >= 0; i--) if (orphans[i]!.table === k) orphans.splice(i, 1);
           break;
         }
         case 'OBJECT_VIEW':
         case 'OBJECT_MATVIEW':
-          views.delete(key(parts));
+          this.views.delete(this.key(parts));
           break;
         case 'OBJECT_POLICY': {
           const pname = parts[parts.length - 1];
-          const tk = key(parts.slice(0, -1));
-          const t = tables.get(tk);
+          const tk = this.key(parts.slice(0, -1));
+          const t = this.tables.get(tk);
           if (t) t.policies = t.policies.filter((p) => p.name !== pname);
-          for (let i = orphanPolicies.length - 1; i >= 0; i--) {
-            if (orphanPolicies[i]!.table === tk && orphanPolicies[i]!.name === pname) orphanPolicies.splice(i, 1);
+          const orphans = this.orphanPolicies;
+          for (let i = orphans.length - 1; i >= 0; i--) {
+            if (orphans[i]!.table === tk && orphans[i]!.name === pname) orphans.splice(i, 1);
           }
           break;
         }
         case 'OBJECT_TRIGGER': {
           const tname = parts[parts.length - 1];
-          const tk = key(parts.slice(0, -1));
-          const t = tables.get(tk);
+          const tk = this.key(parts.slice(0, -1));
+          const t = this.tables.get(tk);
           if (t) t.triggers = t.triggers.filter((x) => x.name !== tname);
+          const triggers = this.triggers;
           for (let i = triggers.length - 1; i >= 0; i--) if (triggers[i]!.table === tk && triggers[i]!.name === tname) triggers.splice(i, 1);
           break;
         }
         case 'OBJECT_FUNCTION':
         case 'OBJECT_PROCEDURE':
         case 'OBJECT_ROUTINE': {
-          const drop = new Set(funcFromObject(o));
-          const k = key(nameParts((o.ObjectWithArgs ?? o).objname));
-          const list = (functions.get(k) ?? []).filter((f) => !drop.has(f));
-          if (list.length) functions.set(k, list);
-          else functions.delete(k);
+          const drop = new Set(this.funcFromObject(o));
+          const k = this.key(nameParts((o.ObjectWithArgs ?? o).objname));
+          const list = (this.functions.get(k) ?? []).filter((f) => !drop.has(f));
+          if (list.length) this.functions.set(k, list);
+          else this.functions.delete(k);
           break;
         }
         case 'OBJECT_INDEX': {
           const iname = parts[parts.length - 1];
-          for (const t of tables.values()) t.indexes = t.indexes.filter((i) => i.name !== iname);
+          for (const t of this.tables.values()) t.indexes = t.indexes.filter((i) => i.name !== iname);
           break;
         }
       }
     }
   }
 
-  function applyRename(n: Node) {
+  applyRename(n: Node): void {
     const newname = n.newname;
     if (!newname) return;
+    const { tables, views, functions } = this;
     if (n.renameType === 'OBJECT_TABLE' && n.relation) {
-      const k = key([n.relation.schemaname, n.relation.relname]);
+      const k = this.key([n.relation.schemaname, n.relation.relname]);
       const t = tables.get(k);
       if (!t) return;
       tables.delete(k);
@@ -1137,18 +2028,18 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
       tables.set(nk, t);
       for (const other of tables.values()) for (const p of other.parents) if (p.key === k) p.key = nk;
     } else if (n.renameType === 'OBJECT_POLICY' && n.relation) {
-      const t = tables.get(key([n.relation.schemaname, n.relation.relname]));
+      const t = tables.get(this.key([n.relation.schemaname, n.relation.relname]));
       const p = t?.policies.find((x) => x.name === n.subname);
       if (p) p.name = newname;
     } else if (n.renameType === 'OBJECT_COLUMN' && n.relation) {
-      const t = tables.get(key([n.relation.schemaname, n.relation.relname]));
+      const t = tables.get(this.key([n.relation.schemaname, n.relation.relname]));
       if (t) {
         t.columns = t.columns.map((c) => (c === n.subname ? newname : c));
         t.keys = t.keys.map((ks) => ks.map((c) => (c === n.subname ? newname : c)));
         t.indexes.forEach((i) => (i.columns = i.columns.map((c) => (c === n.subname ? newname : c))));
       }
     } else if (n.renameType === 'OBJECT_FUNCTION') {
-      for (const f of funcFromObject(n.object)) {
+      for (const f of this.funcFromObject(n.object)) {
         const oldKey = f.key;
         const list = (functions.get(oldKey) ?? []).filter((g) => g !== f);
         if (list.length) functions.set(oldKey, list);
@@ -1159,7 +2050,7 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
         functions.set(f.key, [...(functions.get(f.key) ?? []), f]);
       }
     } else if ((n.renameType === 'OBJECT_VIEW' || n.renameType === 'OBJECT_MATVIEW') && n.relation) {
-      const k = key([n.relation.schemaname, n.relation.relname]);
+      const k = this.key([n.relation.schemaname, n.relation.relname]);
       const v = views.get(k);
       if (!v) return;
       views.delete(k);
@@ -1170,6 +2061,8 @@ export function buildModel(parsed: ParsedFile[], config: Config): Model {
   }
 }
 
+const copyParents = (parents: Table['parents']): Table['parents'] => parents.map((p) => ({ key: p.key, kind: p.kind, loc: p.loc }));
+
 interface BodyFacts {
   reads: Set<string>;
   writes: Set<string>;
@@ -1177,22 +2070,15 @@ interface BodyFacts {
   setConfig: boolean;
 }
 
-const bodyFactsCache = new WeakMap<FunctionBody, { schemaKey: string; facts: BodyFacts }>();
-
-/** What a function body reads, writes and calls (memoised: bodies of unchanged files are reused). */
+/** What a function body reads, writes and calls (kept in the function's prototype). */
 function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) => string): BodyFacts {
-  const schemaKey = key(['x']);
-  const hit = bodyFactsCache.get(body);
-  if (hit && hit.schemaKey === schemaKey) return hit.facts;
   const facts: BodyFacts = { reads: new Set(), writes: new Set(), calls: new Set(), setConfig: false };
   for (const s of body.statements) {
     const n = s.node;
     const written = new Set<string>();
-    walk(n, (k2, v) => {
-      if ((k2 === 'InsertStmt' || k2 === 'UpdateStmt' || k2 === 'DeleteStmt' || k2 === 'MergeStmt') && v.relation) {
-        written.add(key([v.relation.schemaname, v.relation.relname]));
-      }
-    });
+    const targets: Node[] = [];
+    dmlTargets(n, targets);
+    for (const rel of targets) written.add(key([rel.schemaname, rel.relname]));
     if (['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'].includes(s.kind) && n.relation) {
       written.add(key([n.relation.schemaname, n.relation.relname]));
     }
@@ -1208,8 +2094,25 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
       if (c.name[c.name.length - 1] === 'set_config') facts.setConfig = true;
     }
   }
-  bodyFactsCache.set(body, { schemaKey, facts });
   return facts;
+}
+
+/**
+ * The relations of the INSERT / UPDATE / DELETE / MERGE statements in a tree, in the order
+ * parse.ts's walk meets them (a walk specialised for this: no callback per node).
+ */
+function dmlTargets(node: Node, out: Node[]): void {
+  if (Array.isArray(node)) {
+    for (const x of node) if (x && typeof x === 'object') dmlTargets(x, out);
+    return;
+  }
+  for (const k in node) {
+    const v = node[k];
+    if (v && typeof v === 'object') {
+      if ((k === 'InsertStmt' || k === 'UpdateStmt' || k === 'DeleteStmt' || k === 'MergeStmt') && v.relation) out.push(v.relation);
+      dmlTargets(v, out);
+    }
+  }
 }
 
 const setConfigOffsets = new WeakMap<ParsedFile, number[]>();
@@ -1225,8 +2128,8 @@ function hasSetConfig(file: ParsedFile, stmt: Statement): boolean {
   return offsets.some((o) => o >= stmt.start && o < stmt.end);
 }
 
-function applyTableGrant(grants: Map<string, Set<string>>, privileges: string[], grantees: string[], isGrant: boolean) {
-  const expanded = privileges.flatMap((p) => (p === 'all' ? ['select', 'insert', 'update', 'delete', 'truncate', 'references', 'trigger'] : [p]));
+/** GRANT / REVOKE of table privileges (ALL spelled out) to / from roles. */
+function applyTableGrant(grants: Map<string, Set<string>>, expanded: string[], grantees: string[], isGrant: boolean) {
   for (const g of grantees) {
     const set = grants.get(g) ?? new Set<string>();
     for (const p of expanded) {

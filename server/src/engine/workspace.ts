@@ -48,6 +48,8 @@ export class Workspace {
   /** the parse of a file's previous text, until its new text is parsed against it */
   private previousParse = new Map<string, ParsedFile>();
   private cachedModel: Model | undefined;
+  /** the last model built: the next build may resume its replay (see buildModel) */
+  private lastModel: Model | undefined;
   private cachedResult: LintResult | undefined;
 
   constructor(
@@ -110,7 +112,7 @@ export class Workspace {
   model(): Model {
     if (!this.cachedModel) {
       const parsed = this.files().map((f) => this.parsed(f)!);
-      this.cachedModel = buildModel(parsed, this.config);
+      this.cachedModel = this.lastModel = buildModel(parsed, this.config, this.lastModel);
     }
     return this.cachedModel;
   }
@@ -186,6 +188,7 @@ export class Workspace {
       const p = this.parsedCache.get(f);
       if (p) w.parsedCache.set(f, p);
     }
+    w.lastModel = this.cachedModel ?? this.lastModel;
     return w;
   }
 

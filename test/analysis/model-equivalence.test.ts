@@ -1,0 +1,478 @@
+// The optimised replay (server/src/analysis/model.ts) computes what the straightforward one
+// did (test/helpers/model-reference.ts, a frozen copy): on every doc example, the examples,
+// a generated workspace and SQL written to reach every branch of the replay; cold, again on
+// the same parsed files (per-statement memos warm), and after edits in a Workspace, where
+// the model is rebuilt from the unchanged files' cached statements.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { mergeConfig, type Config } from '../../server/src/analysis/config.js';
+import { buildModel, type Model } from '../../server/src/analysis/model.js';
+import { initParser, parseFile } from '../../server/src/analysis/parse.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
+import { generateWorkspace } from '../../bench/generate.js';
+import { DOCS_DIR, loadRuleDoc } from '../helpers/docs.js';
+import { buildModel as referenceModel } from '../helpers/model-reference.js';
+import { firstDifference, modelSnapshot } from '../helpers/model-snapshot.js';
+
+before(async () => {
+  await initParser();
+});
+
+type Files = ReadonlyArray<{ file: string; text: string }>;
+
+/** The reference model of the files, on a parse of its own (its memos cold). */
+function reference(files: Files, config: Config): string {
+  return modelSnapshot(referenceModel(files.map((f) => parseFile(f.file, f.text)), config));
+}
+
+function assertSame(expected: string, actual: string, what: string) {
+  const d = firstDifference(expected, actual);
+  assert.ok(d === undefined, `${what}: models differ ${d}`);
+}
+
+/** Cold, then warm on the same parsed files, each against the reference. */
+function check(files: Files, config: Config, what: string) {
+  const expected = reference(files, config);
+  const parsed = files.map((f) => parseFile(f.file, f.text));
+  assertSame(expected, modelSnapshot(buildModel(parsed, config)), `${what} (cold)`);
+  assertSame(expected, modelSnapshot(buildModel(parsed, config)), `${what} (warm)`);
+  // the same statements under another default schema: memos keyed by it are not reused wrongly
+  const other = mergeConfig({ ...config, defaultSchema: 'app' });
+  assertSame(reference(files, other), modelSnapshot(buildModel(parsed, other)), `${what} (defaultSchema app)`);
+  assertSame(expected, modelSnapshot(buildModel(parsed, config)), `${what} (back to the first config)`);
+}
+
+/** SQL that reaches every branch of the replay. */
+export const TRICKY: Record<string, string> = {
+  '001_roles.sql': `
+    CREATE ROLE app_admin BYPASSRLS;
+    CREATE ROLE app_user IN ROLE authenticated;
+    CREATE ROLE boss SUPERUSER;
+    ALTER ROLE app_user BYPASSRLS;
+    ALTER ROLE app_user NOBYPASSRLS;
+    ALTER ROLE ghost SUPERUSER;
+    ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+    ALTER DEFAULT PRIVILEGES IN SCHEMA app REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+    ALTER DEFAULT PRIVILEGES IN SCHEMA app, api GRANT SELECT ON TABLES TO app_user;
+    ALTER DEFAULT PRIVILEGES GRANT ALL ON TABLES TO app_admin;
+    ALTER DEFAULT PRIVILEGES REVOKE INSERT ON TABLES FROM app_admin;
+    SET app.tenant = 'x';
+    SET LOCAL row_security = off;
+    SELECT set_config('app.user', 'u', true), set_config('app.other', 'v', false), set_config('app.third', 'w');
+  `,
+  '002_tables.sql': `
+    CREATE TABLE app.members (id uuid PRIMARY KEY, org_id uuid, user_id uuid UNIQUE, UNIQUE (org_id, user_id));
+    CREATE TABLE IF NOT EXISTS app.members (other int);
+    CREATE TABLE IF NOT EXISTS app.fresh (id int);
+    CREATE INDEX members_user ON app.members (user_id);
+    CREATE UNIQUE INDEX members_expr ON app.members (lower(org_id::text), user_id);
+    ALTER TABLE app.members OWNER TO app_user;
+    ALTER TABLE app.members ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+    ALTER TABLE app.members ADD COLUMN note text UNIQUE, ADD CONSTRAINT k UNIQUE (note, org_id);
+    ALTER TABLE app.members DROP COLUMN note;
+    ALTER TABLE app.members RENAME COLUMN org_id TO tenant_id;
+    ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE storage.objects FORCE ROW LEVEL SECURITY;
+    ALTER TABLE storage.objects NO FORCE ROW LEVEL SECURITY;
+    CREATE TABLE events (id int) PARTITION BY RANGE (id);
+    CREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (1) TO (10);
+    CREATE TABLE events_2 (id int);
+    ALTER TABLE events ATTACH PARTITION events_2 FOR VALUES FROM (10) TO (20);
+    ALTER TABLE events DETACH PARTITION events_1;
+    CREATE TABLE base (id int);
+    CREATE TABLE child (x int) INHERITS (base);
+    CREATE TABLE child2 (x int);
+    ALTER TABLE child2 INHERIT base;
+    ALTER TABLE child NO INHERIT base;
+    CREATE TEMP TABLE scratch (id int);
+    CREATE TABLE copy_of AS SELECT * FROM base;
+    CREATE TABLE IF NOT EXISTS copy_of AS SELECT 1;
+    CREATE MATERIALIZED VIEW mv AS SELECT * FROM app.members;
+    CREATE TABLE old_name (id int);
+    ALTER TABLE old_name ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY p_old ON old_name USING (true);
+    CREATE TRIGGER tr_old BEFORE INSERT ON old_name FOR EACH ROW EXECUTE FUNCTION app.touch();
+    CREATE TABLE kid (id int) INHERITS (old_name);
+    ALTER TABLE old_name RENAME TO new_name;
+    ALTER TABLE new_name DISABLE ROW LEVEL SECURITY;
+    CREATE TABLE dropped (id int);
+    CREATE POLICY p_dropped ON dropped USING (true);
+    DROP TABLE dropped;
+    DROP INDEX members_user;
+    GRANT SELECT, INSERT ON app.members TO authenticated, app_user;
+    GRANT ALL ON app.members TO PUBLIC;
+    REVOKE INSERT ON app.members FROM authenticated;
+    REVOKE ALL ON app.members FROM PUBLIC;
+    GRANT SELECT ON ALL TABLES IN SCHEMA app, public TO anon;
+    REVOKE SELECT ON ALL TABLES IN SCHEMA public FROM anon;
+    GRANT USAGE ON SCHEMA app TO anon;
+    GRANT USAGE ON SEQUENCE app.seq TO anon;
+    GRANT app_user TO boss;
+    GRANT SELECT ON missing_table TO anon;
+  `,
+  '003_views.sql': `
+    CREATE VIEW v WITH (security_invoker = true) AS SELECT * FROM app.members m JOIN events e ON true;
+    CREATE VIEW v2 AS SELECT * FROM events;
+    ALTER VIEW v2 SET (security_invoker = on);
+    ALTER VIEW v2 OWNER TO app_user;
+    GRANT SELECT ON v2 TO anon;
+    CREATE OR REPLACE VIEW v2 AS SELECT id FROM events;
+    ALTER VIEW v RESET (security_invoker);
+    CREATE VIEW v3 WITH (security_invoker = 'yes') AS WITH c AS (SELECT 1) SELECT * FROM c, base;
+    ALTER VIEW v3 RENAME TO v4;
+    ALTER MATERIALIZED VIEW mv RENAME TO mv2;
+    CREATE VIEW gone AS SELECT 1;
+    DROP VIEW gone;
+    DROP MATERIALIZED VIEW IF EXISTS mv_nope;
+    SET ROLE app_admin;
+    CREATE TABLE owned (id int);
+    CREATE VIEW owned_v AS SELECT * FROM owned;
+    CREATE MATERIALIZED VIEW owned_mv AS SELECT * FROM owned;
+    CREATE TABLE owned_as AS SELECT * FROM owned;
+    CREATE FUNCTION owned_f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+    RESET ROLE;
+    CREATE TABLE not_owned (id int);
+  `,
+  '004_functions.sql': `
+    CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      PERFORM set_config('app.inner', 'x', true);
+      SET LOCAL app.inner2 = 'y';
+      SET row_security = off;
+      INSERT INTO app.audit (x) VALUES (1);
+      UPDATE app.members SET user_id = NULL WHERE id IS NULL;
+      DELETE FROM events WHERE id = 0;
+      WITH d AS (DELETE FROM base RETURNING *) SELECT * FROM d;
+      SELECT * INTO r FROM app.members;
+      PERFORM app.helper(1), lower('x');
+      RETURN NEW;
+    END $$;
+    CREATE FUNCTION app.helper(a int) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+      SET search_path = public, pg_temp SET app.x TO 'y' AS $$ SELECT true FROM app.members $$;
+    CREATE FUNCTION app.helper(a text, b int DEFAULT 1, OUT c int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;
+    CREATE FUNCTION app.helper(VARIADIC a int[]) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+    CREATE OR REPLACE FUNCTION app.helper(a int) RETURNS boolean LANGUAGE sql EXTERNAL SECURITY INVOKER AS $$ SELECT false $$;
+    ALTER FUNCTION app.helper(int) SECURITY DEFINER SET search_path FROM CURRENT;
+    ALTER FUNCTION app.helper(integer) RESET search_path;
+    ALTER FUNCTION app.helper(int) SET work_mem = '1MB' SET app.y = 'z';
+    ALTER FUNCTION app.helper(int) RESET ALL;
+    ALTER FUNCTION app.helper VOLATILE;
+    ALTER FUNCTION app.helper(text, int) OWNER TO app_admin;
+    ALTER ROUTINE app.helper(int[]) OWNER TO boss;
+    REVOKE EXECUTE ON FUNCTION app.helper(int) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION app.helper(int) TO authenticated, app_user;
+    REVOKE ALL ON FUNCTION app.helper(int) FROM app_user;
+    GRANT EXECUTE ON FUNCTION app.helper TO anon;
+    GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA app TO PUBLIC;
+    REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA app FROM anon;
+    GRANT EXECUTE ON PROCEDURE app.nope() TO anon;
+    CREATE PROCEDURE app.proc() LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.p', '1', false); END $$;
+    CREATE FUNCTION app.f1() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+    ALTER FUNCTION app.f1() RENAME TO f2;
+    CREATE FUNCTION app.f2(int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+    DROP FUNCTION app.f2(int);
+    DROP FUNCTION IF EXISTS app.f2;
+    CREATE FUNCTION gone() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+    DROP FUNCTION gone();
+    CREATE FUNCTION trg_fn() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+    CREATE FUNCTION bad_body() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT count(*) FROM nowhere WHERE; END $$;
+    DO $$ BEGIN
+      CREATE TABLE in_do (id int);
+      ALTER TABLE in_do ENABLE ROW LEVEL SECURITY;
+      PERFORM set_config('app.do', 'x', true);
+    END $$;
+  `,
+  '005_policies.sql': `
+    CREATE POLICY m_sel ON app.members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+    CREATE POLICY m_all ON app.members AS RESTRICTIVE USING (true) WITH CHECK (false);
+    CREATE POLICY "Quoted name" ON app.members FOR UPDATE TO PUBLIC, anon USING (true);
+    CREATE POLICY m_sel ON app.members FOR DELETE USING (false);
+    ALTER POLICY m_sel ON app.members TO authenticated, anon;
+    ALTER POLICY m_all ON app.members USING (user_id IS NOT NULL) WITH CHECK (true);
+    ALTER POLICY m_all ON app.members RENAME TO m_all2;
+    DROP POLICY "Quoted name" ON app.members;
+    CREATE POLICY s_read ON storage.objects FOR SELECT TO authenticated USING (bucket_id = 'x');
+    CREATE POLICY s_gone ON storage.objects USING (true);
+    ALTER POLICY s_read ON storage.objects TO anon USING (false);
+    DROP POLICY s_gone ON storage.objects;
+    CREATE POLICY on_new ON new_name FOR INSERT WITH CHECK (current_setting('app.tenant') = 'x');
+    CREATE TRIGGER t1 AFTER INSERT ON app.members FOR EACH ROW EXECUTE PROCEDURE app.touch();
+    CREATE TRIGGER t2 AFTER INSERT ON app.members FOR EACH ROW EXECUTE FUNCTION app.touch();
+    DROP TRIGGER t2 ON app.members;
+    CREATE TRIGGER t3 AFTER INSERT ON nowhere FOR EACH ROW EXECUTE FUNCTION app.touch();
+    DROP TRIGGER t3 ON nowhere;
+  `,
+  '006_search_path.sql': `
+    SET search_path TO api, app, public;
+    CREATE TABLE members_shadow (id int);
+    CREATE TABLE members (id int);
+    CREATE POLICY p_sp ON members USING (true);
+    ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+    GRANT SELECT ON members, members_shadow TO anon;
+    CREATE FUNCTION sp_fn() RETURNS int LANGUAGE sql AS $$ SELECT count(*) FROM members $$;
+    CREATE VIEW sp_v AS SELECT * FROM members JOIN members_shadow USING (id);
+    CREATE INDEX ON members (id);
+    CREATE TRIGGER sp_t BEFORE INSERT ON members FOR EACH ROW EXECUTE FUNCTION touch();
+    REVOKE EXECUTE ON FUNCTION sp_fn() FROM PUBLIC;
+    SET SCHEMA 'app';
+    CREATE TABLE in_app (id int) INHERITS (base);
+    RESET search_path;
+    CREATE TABLE back_in_public (id int);
+    SET search_path = "$user", pg_temp;
+    CREATE TABLE dollar_user (id int);
+    SET search_path TO DEFAULT;
+  `,
+  '007_psql.sql': `
+    \\ir 008_included.sql
+    CREATE TABLE after_include (id int);
+    \\i sub/009_nested.sql
+  `,
+  '008_included.sql': `
+    SET search_path TO inc;
+    CREATE TABLE included_t (id int);
+  `,
+  'sub/009_nested.sql': `
+    CREATE TABLE nested_t (id int);
+  `,
+  '010_both.sql': `
+    -- migrate:up
+    CREATE TABLE up_t (id int);
+    -- migrate:down
+    DROP TABLE up_t;
+    DROP TABLE app.members;
+  `,
+  '011_x.down.sql': `DROP TABLE events;`,
+  '012_renames.sql': `
+    ALTER TABLE app.members RENAME TO people;
+    ALTER TABLE nothing RENAME TO still_nothing;
+    ALTER POLICY m_sel ON app.people RENAME TO m_sel2;
+    ALTER VIEW nothing RENAME TO x;
+    DROP TABLE IF EXISTS storage.objects;
+    DROP POLICY IF EXISTS p_nope ON nowhere;
+    ALTER TABLE events ALTER COLUMN id SET NOT NULL;
+    ALTER DEFAULT PRIVILEGES FOR ROLE app_admin GRANT EXECUTE ON FUNCTIONS TO anon;
+    CREATE TABLE after_defaults (id int);
+    CREATE VIEW after_defaults_v AS SELECT 1;
+    CREATE SCHEMA s;
+    SET app.last TO DEFAULT;
+  `,
+};
+
+describe('model equivalence with the reference replay', () => {
+  test('ok: every doc example', () => {
+    let n = 0;
+    for (const md of readdirSync(DOCS_DIR).filter((f) => f.endsWith('.md'))) {
+      const doc = loadRuleDoc(md.replace(/\.md$/, ''));
+      for (const ex of [...doc.invalid, ...doc.valid]) {
+        check(ex.files, ex.config, `${md}:${ex.line}`);
+        n++;
+      }
+    }
+    assert.ok(n > 50, `only ${n} examples`);
+  });
+
+  test('ok: examples/migrations and the e2e fixture', () => {
+    for (const dir of ['examples/migrations', 'test/e2e/fixtures/app']) {
+      const files = readdirSync(dir).map((f) => ({ file: `${dir}/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
+      check(files, mergeConfig(), dir);
+      check(files.map((f) => ({ ...f, file: f.file.replace(dir, 'supabase/migrations') })), mergeConfig(), `${dir} as supabase`);
+    }
+  });
+
+  test('ok: the SQL that reaches every branch, with each config', () => {
+    const files = Object.entries(TRICKY).map(([file, text]) => ({ file, text }));
+    check(files, mergeConfig(), 'tricky');
+    check(files, mergeConfig({ definerOwnerBypassesRls: 'true' }), 'tricky, definer owner bypasses');
+    check(files.map((f) => ({ ...f, file: `supabase/migrations/${f.file}` })), mergeConfig(), 'tricky in supabase/migrations');
+    // each file alone and with its neighbours
+    for (let i = 0; i < files.length; i++) {
+      check([files[i]!], mergeConfig(), `tricky ${files[i]!.file} alone`);
+      check(files.slice(0, i + 1), mergeConfig(), `tricky up to ${files[i]!.file}`);
+    }
+  });
+
+  test('ok: a generated workspace', () => {
+    check(generateWorkspace(12, 300, 5, 600), mergeConfig(), 'generated');
+  });
+});
+
+describe('model equivalence after edits', () => {
+  /** Applies each edit to a Workspace and compares its model with the reference after each. */
+  function replay(initial: Record<string, string>, edits: Array<[string, string | undefined]>, config = mergeConfig()) {
+    const ws = new Workspace(config);
+    const texts = new Map(Object.entries(initial));
+    for (const [f, t] of texts) ws.setFile(f, t);
+    // every model built stays as it was (a later build resumed from a copy of its state must not change it)
+    const built: Array<{ model: Model; snapshot: string }> = [];
+    const compare = (what: string) => {
+      const files = [...texts].map(([file, text]) => ({ file, text }));
+      const model = ws.model();
+      const snapshot = modelSnapshot(model);
+      assertSame(reference(files, config), snapshot, what);
+      for (const b of built) assertSame(b.snapshot, modelSnapshot(b.model), `${what}: an earlier model changed`);
+      built.push({ model, snapshot });
+      if (built.length > 3) built.shift();
+    };
+    compare('initial');
+    edits.forEach(([file, text], i) => {
+      if (text === undefined) {
+        texts.delete(file);
+        ws.removeFile(file);
+      } else {
+        texts.set(file, text);
+        ws.setFile(file, text);
+      }
+      compare(`edit ${i + 1} (${file})`);
+    });
+  }
+
+  test('ok: tables, RLS, policies, functions, grants added and removed in earlier and later files', () => {
+    const a = 'CREATE TABLE t (id int);\nCREATE TABLE u (id int);\n';
+    const b = 'ALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t USING (true);\n';
+    const c = 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT count(*) FROM t $$;\nGRANT SELECT ON t TO anon;\n';
+    const d = 'ALTER TABLE u FORCE ROW LEVEL SECURITY;\nREVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n';
+    replay({ '1.sql': a, '2.sql': b, '3.sql': c, '4.sql': d }, [
+      ['2.sql', `${b}ALTER TABLE u ENABLE ROW LEVEL SECURITY;\n`],
+      ['1.sql', 'CREATE TABLE u (id int);\n'],
+      ['1.sql', a],
+      ['3.sql', `${c}CREATE POLICY p2 ON u USING (false);\n`],
+      ['4.sql', `${d}DROP TABLE t;\n`],
+      ['0.sql', 'CREATE TABLE t (other int);\n'],
+      ['0.sql', undefined],
+      ['3.sql', c.replace('f()', 'f(int)')],
+      ['2.sql', `${b}CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;\n`],
+      ['4.sql', `SET ROLE app;\n${d}CREATE TABLE v (id int);\n`],
+      ['2.sql', 'SET search_path TO app;\nCREATE TABLE t (id int);\n'],
+      ['5.sql', 'CREATE POLICY q ON t USING (true);\nALTER POLICY p ON t RENAME TO p_old;\n'],
+      ['1.sql', 'CREATE TABLE t (id int);\n'],
+    ]);
+  });
+
+  test('ok: unchanged files after a search_path change earlier resolve their names anew', () => {
+    const files: Record<string, string> = {
+      '1.sql': 'CREATE TABLE app.t (id int);\n',
+      '2.sql': 'SET search_path TO api, app;\nCREATE POLICY p ON t USING (true);\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT count(*) FROM t $$;\nCREATE VIEW v AS SELECT * FROM t;\nGRANT SELECT ON t TO anon;\nCREATE TABLE c (id int) INHERITS (t);\n',
+    };
+    replay(files, [
+      ['1.sql', 'CREATE TABLE app.t (id int);\nCREATE TABLE api.t (id int);\n'],
+      ['1.sql', 'CREATE TABLE app.t (id int);\n'],
+      ['1.sql', ''],
+      ['1.sql', 'CREATE TABLE api.t (id int);\n'],
+    ]);
+  });
+
+  test('ok: repeated edits of a later file that change what earlier files created', () => {
+    const early = `CREATE ROLE app_user;
+CREATE TABLE t (id int PRIMARY KEY, owner_id uuid);
+CREATE TABLE parent (id int);
+CREATE TABLE kid (id int) INHERITS (parent);
+CREATE INDEX t_owner ON t (owner_id);
+CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE VIEW v AS SELECT * FROM t;
+GRANT SELECT ON v TO anon;
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON t TO app_user USING (owner_id IS NOT NULL);
+CREATE POLICY s ON storage.objects USING (true);
+GRANT SELECT ON t TO app_user;
+`;
+    const middle = 'CREATE TABLE m (id int);\nGRANT EXECUTE ON FUNCTION f(int) TO app_user;\n';
+    // each variant changes other things (a mutation leaking into a saved state or an earlier model shows)
+    const later = (variant: number) => `ALTER TABLE t ${variant % 2 ? 'FORCE' : 'NO FORCE'} ROW LEVEL SECURITY;
+ALTER TABLE t ${variant % 3 ? 'DISABLE' : 'ENABLE'} ROW LEVEL SECURITY;
+ALTER TABLE t OWNER TO owner_${variant};
+ALTER TABLE t ADD COLUMN extra_${variant} text UNIQUE;
+ALTER TABLE t ADD CONSTRAINT k_${variant} UNIQUE (id, extra_${variant});
+CREATE INDEX t_extra_${variant} ON t (extra_${variant});
+ALTER TABLE t RENAME COLUMN owner_id TO owner_${variant};
+ALTER POLICY p ON t TO r_${variant} USING (${variant} > 0);
+ALTER POLICY s ON storage.objects TO r_${variant};
+ALTER TABLE storage.objects ${variant % 2 ? 'ENABLE' : 'DISABLE'} ROW LEVEL SECURITY;
+CREATE POLICY p2_${variant} ON t USING (false);
+GRANT INSERT ON t TO r_${variant};
+REVOKE SELECT ON t FROM ${variant % 2 ? 'app_user' : 'anon'};
+GRANT SELECT ON v TO r_${variant};
+GRANT UPDATE ON ALL TABLES IN SCHEMA public TO s_${variant};
+${variant % 2 ? 'REVOKE' : 'GRANT'} EXECUTE ON FUNCTION f(int) ${variant % 2 ? 'FROM' : 'TO'} PUBLIC;
+GRANT EXECUTE ON FUNCTION f(int) TO r_${variant};
+ALTER FUNCTION f(int) SECURITY DEFINER SET search_path = s_${variant} SET app.v = '${variant}';
+ALTER FUNCTION f(int) OWNER TO owner_${variant};
+CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + ${variant} $$;
+GRANT EXECUTE ON FUNCTION f(int) TO q_${variant};
+CREATE OR REPLACE VIEW v AS SELECT id FROM t;
+GRANT SELECT ON v TO q_${variant};
+ALTER VIEW v SET (security_invoker = ${variant % 2 ? 'true' : 'false'});
+ALTER VIEW v OWNER TO owner_${variant};
+ALTER ROLE app_user ${variant % 2 ? 'BYPASSRLS' : 'NOBYPASSRLS'};
+ALTER TABLE kid ${variant % 2 ? 'NO INHERIT' : 'INHERIT'} parent;
+ALTER TABLE parent RENAME TO parent_${variant};
+ALTER TABLE t RENAME TO t_${variant};
+ALTER FUNCTION touch() RENAME TO touch_${variant};
+ALTER POLICY p ON t_${variant} RENAME TO p_${variant};
+DROP INDEX ${variant % 2 ? 't_owner' : 'nothing'};
+${variant % 3 ? 'DROP TRIGGER t_touch ON t_' + variant + ';' : ''}
+SET ROLE app_user;
+SET search_path TO app, public;
+CREATE TABLE owned_${variant} (id int);
+`;
+    const last = 'CREATE TABLE z (id int);\nCREATE POLICY pz ON t USING (true);\n';
+    replay({ '1.sql': early, '2.sql': middle, '3.sql': later(0), '4.sql': last }, [
+      ['3.sql', later(1)],
+      ['3.sql', later(2)],
+      ['3.sql', later(3)],
+      ['4.sql', `${last}ALTER TABLE m ENABLE ROW LEVEL SECURITY;\n`],
+      ['4.sql', last],
+      ['3.sql', later(4)],
+      ['2.sql', `${middle}DROP TABLE t;\n`],
+      ['3.sql', later(5)],
+      ['3.sql', later(6)],
+      ['2.sql', middle],
+      ['1.sql', `${early}ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO anon;\nALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n`],
+      ['3.sql', later(7)],
+      ['3.sql', later(8)],
+      ['0.sql', 'SELECT auth.uid();\n'],
+      ['3.sql', later(9)],
+      ['0.sql', undefined],
+      ['3.sql', later(10)],
+    ]);
+  });
+
+  test('ok: a config change, then edits', () => {
+    const files = { '1.sql': 'CREATE TABLE t (id int);\n', '2.sql': 'ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n', '3.sql': 'CREATE POLICY p ON t USING (true);\n' };
+    const ws = new Workspace();
+    for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+    ws.model();
+    ws.setFile('3.sql', 'CREATE POLICY q ON t USING (true);\n');
+    ws.model();
+    ws.setFile('3.sql', 'CREATE POLICY r ON t USING (true);\n');
+    ws.model();
+    const config = mergeConfig({ defaultSchema: 'app' });
+    ws.setConfig(config);
+    const now = { ...files, '3.sql': 'CREATE POLICY r ON t USING (true);\n' };
+    assertSame(reference(Object.entries(now).map(([file, text]) => ({ file, text })), config), modelSnapshot(ws.model()), 'after the config change');
+    ws.setFile('3.sql', 'CREATE POLICY s ON t USING (true);\n');
+    now['3.sql'] = 'CREATE POLICY s ON t USING (true);\n';
+    assertSame(reference(Object.entries(now).map(([file, text]) => ({ file, text })), config), modelSnapshot(ws.model()), 'then an edit');
+  });
+
+  test('ok: edits in the generated workspace', () => {
+    const gen = generateWorkspace(10, 200, 4, 400);
+    const initial = Object.fromEntries(gen.map((f) => [f.file, f.text]));
+    const big = gen[3]!;
+    const first = gen[0]!;
+    const last = gen[gen.length - 1]!;
+    replay(initial, [
+      [big.file, big.text.replace('status text NOT NULL', 'status_x text NOT NULL')],
+      [big.file, big.text],
+      [big.file, big.text.replace(/CREATE TABLE (items_\d+)/, 'CREATE TABLE $1_renamed')],
+      [first.file, first.text.replace('ENABLE ROW LEVEL SECURITY', 'DISABLE ROW LEVEL SECURITY')],
+      [last.file, `${last.text}\nALTER TABLE items_3 DISABLE ROW LEVEL SECURITY;\nDROP POLICY items_3_select ON items_3;\n`],
+      [big.file, `${big.text}\nCREATE FUNCTION is_member_of(p_tenant uuid) RETURNS boolean LANGUAGE sql AS $$ SELECT true $$;\n`],
+      [gen[5]!.file, undefined],
+      [first.file, first.text],
+    ]);
+  });
+});
