@@ -23,15 +23,59 @@ export interface CallRef {
 // Parsed files are cached between lints, so their nodes are too: the helpers below are
 // memoised per node, which makes rebuilding the model after an edit cheap. Results are
 // shared: callers must not mutate them.
-const memo = new Map<string, WeakMap<object, unknown>>();
+//
+// Every fact memoised on a node lives in one record per node (one lookup finds them all): a
+// slot per memoised helper, and per-model facts (`model` tells which model they were computed
+// for) that callers who keep results across lints use.
+export interface NodeFacts {
+  /** results of the memoised helpers, by slot (UNSET: not computed yet) */
+  slots: unknown[];
+  /** the model the per-model fields below were computed for */
+  model?: object;
+  /** per-model: signature of what the node's calls resolve to */
+  callSig?: string;
+  /** per-model: further signatures, by name */
+  sigs?: Map<string, string>;
+  /** per-model: other facts, by name */
+  perModel?: Map<string, unknown>;
+  /** results kept across lints: question → the signature it was computed under and the value */
+  results?: Map<string, { sig: string; v: unknown }>;
+}
+
+const factsByNode = new WeakMap<object, NodeFacts>();
+const UNSET = undefined;
+const UNDEFINED = Symbol('undefined');
+let slotCount = 0;
+
+/** The record of facts of a node (created on first use). */
+export function nodeFacts(node: object): NodeFacts {
+  let f = factsByNode.get(node);
+  if (!f) factsByNode.set(node, (f = { slots: [] }));
+  return f;
+}
+
+/** The record's per-model fields, reset when the model is not the one they were computed for. */
+export function nodeFactsFor(node: object, model: object): NodeFacts {
+  const f = nodeFacts(node);
+  if (f.model !== model) {
+    f.model = model;
+    f.callSig = undefined;
+    f.sigs = undefined;
+    f.perModel = undefined;
+  }
+  return f;
+}
+
 export function memoised<T>(name: string, fn: (node: Node) => T): (node: Node) => T {
-  const cache = new WeakMap<object, unknown>();
-  memo.set(name, cache);
+  void name;
+  const slot = slotCount++;
   return (node: Node) => {
     if (!node || typeof node !== 'object') return fn(node);
-    if (cache.has(node)) return cache.get(node) as T;
+    const slots = nodeFacts(node).slots;
+    const hit = slots[slot];
+    if (hit !== UNSET) return (hit === UNDEFINED ? undefined : hit) as T;
     const v = fn(node);
-    cache.set(node, v);
+    slots[slot] = v === undefined ? UNDEFINED : v;
     return v;
   };
 }

@@ -28,11 +28,11 @@
 // the answer "not every row" wherever it is ("early"), and every other error (`late`) counts
 // only on the path actually evaluated — the only rule in `check` mode (WITH CHECK, and USING
 // as the check for new rows), which is executed but not planned as a filter.
-import { compareConstants, constValue, memoised, typeName } from './ast.js';
+import { compareConstants, constValue, nodeFacts, nodeFactsFor, typeName } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { memoModel, policyExprs, unsafeSettingCalls, type PolicyExpr } from './policy-exprs.js';
+import { funcSig, memoModel, nodeCallSig, policyExprs, unsafeSettingCalls, type PolicyExpr } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -603,12 +603,20 @@ function failsOpenUncached(model: Model, node: Node, key: ContextKey, opts: Eval
 
 /** Whether the expression, evaluated in `state`, is true for every row (no residual conditions). */
 export function trueIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
+  if (!opts.rewritten) return cachedOn(model, node, questionOf(`true|${key}|${state}`, opts.mode), () => trueInUncached(model, node, key, state, opts));
+  return trueInUncached(model, node, key, state, opts);
+}
+function trueInUncached(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
   const o = openIn(model, node, key, state, opts);
   return !!o && o.residual.length === 0;
 }
 
 /** Whether evaluating the expression in `state` may raise an error (e.g. a cast of '' to uuid). */
 export function raisesIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
+  if (!opts.rewritten) return cachedOn(model, node, questionOf(`raises|${key}|${state}`, opts.mode), () => raisesInUncached(model, node, key, state, opts));
+  return raisesInUncached(model, node, key, state, opts);
+}
+function raisesInUncached(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
   const c: Ctx = { model, key, state, opts, depth: 0 };
   return conjuncts(node).some((p) => mayFail(evalNode(c, p)));
 }
@@ -652,64 +660,25 @@ export function clauseUses(p: Policy): ClauseUse[] {
 // helper or a body that may read the context), recursively, and whether the workspace defines
 // auth.uid() itself. That is the signature the results are kept under.
 
-/** Each call in an expression: its name parts and argument count (syntactic). */
-const callsInNode = memoised('unset-context:calls', (node: Node): Array<{ parts: string[]; argc: number }> => {
-  const out: Array<{ parts: string[]; argc: number }> = [];
-  walk(node, (k, v) => {
-    if (k === 'FuncCall') out.push({ parts: nameParts(v.funcname), argc: (v.args ?? []).length });
-    return true;
-  });
-  return out;
-});
-
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-function idOf(o: object): number {
-  let id = objectIds.get(o);
-  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
-  return id;
-}
-
 function modelSignature(model: Model, node: Node): string {
-  const sigs = memoModel(model, 'unset-context:signatures', () => new WeakMap<object, string>());
-  let sig = sigs.get(node);
-  if (sig === undefined) sigs.set(node, (sig = computeSignature(model, node)));
-  return sig;
-}
-
-function computeSignature(model: Model, node: Node): string {
-  // the calls of a node come in a fixed order: the statement each resolves to (0: none) identifies the resolution
-  const authUid = memoModel(model, 'unset-context:auth.uid', () => {
-    const own = model.findFunction(['auth', 'uid'], 0);
-    return own ? `u${idOf(own.stmt)}` : 'u';
-  });
-  let sig = authUid;
-  const seen = new Set<object>();
-  const visit = (n: Node, depth: number) => {
-    if (!n || typeof n !== 'object' || seen.has(n)) return;
-    seen.add(n);
-    for (const c of callsInNode(n)) {
-      const f = model.findFunction(c.parts, c.argc);
-      if (!f) {
-        sig += ',0';
-        continue;
-      }
-      sig += `,${idOf(f.stmt)}`;
-      if (f.settings.length) sig += `[${f.settings.map((x) => x.name).join(' ')}]`;
-      if (depth <= MAX_DEPTH && f.body) for (const st of f.body.statements) visit(st.node, depth + 1);
-    }
-  };
-  visit(node, 0);
+  const facts = nodeFactsFor(node, model);
+  let sig = facts.sigs?.get('unset-context');
+  if (sig === undefined) {
+    const authUid = memoModel(model, 'unset-context:auth.uid', () => {
+      const own = model.findFunction(['auth', 'uid'], 0);
+      return own ? `u${funcSig(model, own)}|` : 'u|';
+    });
+    sig = authUid + nodeCallSig(model, node);
+    (facts.sigs ??= new Map()).set('unset-context', sig);
+  }
   return sig;
 }
 
 /** The last result per question and node, with the signature it was computed under. */
-const resultsByNode = new WeakMap<object, Map<string, { sig: string; v: unknown }>>();
 function cachedOn<T>(model: Model, node: Node, what: string, compute: () => T): T {
   if (!node || typeof node !== 'object') return compute();
-  let m = resultsByNode.get(node);
-  if (!m) resultsByNode.set(node, (m = new Map()));
   const sig = modelSignature(model, node);
+  const m = (nodeFacts(node).results ??= new Map());
   const hit = m.get(what);
   if (hit && hit.sig === sig) return hit.v as T;
   const v = compute();

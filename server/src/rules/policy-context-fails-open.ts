@@ -2,7 +2,7 @@ import { callSpan, matchParen, typeName } from '../analysis/ast.js';
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
-import { activePolicies, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRows, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import {
   clauseUses,
@@ -499,11 +499,22 @@ export const policyContextFailsOpen = defineRule({
     sources: ['splinter 0030 rls_policy_null_auth_disjunct'],
   },
   check({ model, report }) {
-    for (const p of activePolicies(model)) {
-      const t = model.tables.get(p.table);
-      const roles = subjectRoles(model, p, t);
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      // the context keys of the clauses PostgreSQL uses (clauseUses), USING first
+      const used: Array<PolicyExpr | undefined> =
+        p.command === 'insert' ? [row.check ?? row.using] : p.command === 'select' || p.command === 'delete' ? [row.using] : [row.using, row.check ?? row.using];
+      let keys: ContextKey[] | undefined;
+      for (const e of used) {
+        if (!e) continue;
+        const k = contextKeys(model, e.node);
+        if (k.length === 0) continue;
+        if (!keys) keys = k;
+        else if (keys !== k) keys = [...new Set([...keys, ...k])];
+      }
+      if (!keys) continue;
+      const roles = subjectRoles(model, p, row.table);
       if (roles.length === 0) continue;
-      const keys = [...new Set(clauseUses(p).flatMap((u) => contextKeys(model, u.expr.node)))];
       for (const key of keys) {
         const found = p.permissive ? permissiveFinding(model, p, roles, key) : restrictiveFinding(model, p, roles, key);
         if (!found) continue;

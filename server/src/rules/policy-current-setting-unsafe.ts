@@ -1,6 +1,6 @@
 import { callSpan } from '../analysis/ast.js';
 import type { Model } from '../analysis/model.js';
-import { activePolicies, callParts, dollarQuotedBody, functionsCalledByPolicies, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, type SettingCall } from '../analysis/policy-exprs.js';
+import { activeRows, callParts, dollarQuotedBody, functionsCalledByPolicies, textOfFile, unsafeSettingCalls, type PolicyExpr, type SettingCall } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import { clauseUses, failsOpen, raisesIn, type CallRewrite } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix } from './types.js';
@@ -115,9 +115,12 @@ export const policyCurrentSettingUnsafe = defineRule({
     truths: ['T15', 'T15b'],
   },
   check({ model, report }) {
-    for (const p of activePolicies(model)) {
-      for (const e of policyExprs(p)) {
-        const found = unsafeSettingCalls(e.node)
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      for (const e of row.exprs) {
+        const unsafe = unsafeSettingCalls(e.node);
+        if (unsafe.length === 0) continue;
+        const found = unsafe
           .map((c) => (c.castType && !castReached(e, c, model) ? { ...c, castType: undefined } : c))
           .filter((c) => c.missing || c.castType);
         const calls = locate(model, e.file, found);

@@ -1,5 +1,5 @@
 import type { Model } from '../analysis/model.js';
-import { activePolicies, functionsCalledByPolicies, policyExprs, textOfFile, userMetadataRefs, type UserMetadataRef } from '../analysis/policy-exprs.js';
+import { activeRows, functionsCalledByPolicies, textOfFile, userMetadataRefs, type UserMetadataRef } from '../analysis/policy-exprs.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 
 interface Ref extends UserMetadataRef {
@@ -63,9 +63,11 @@ export const policyUserMetadata = defineRule({
         fixes: fix ? [fix] : [],
       });
     };
-    for (const p of activePolicies(model)) {
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      if (row.exprs.every((e) => userMetadataRefs(e.node).length === 0)) continue;
       reportFirst(
-        policyExprs(p).flatMap((e) => userMetadataRefs(e.node).map((r) => ({ ...r, file: e.file }))),
+        row.exprs.flatMap((e) => userMetadataRefs(e.node).map((r) => ({ ...r, file: e.file }))),
         `Policy "${p.name}" on ${p.table}`,
       );
     }
