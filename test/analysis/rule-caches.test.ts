@@ -147,3 +147,18 @@ CREATE FUNCTION is_member(t uuid) RETURNS boolean LANGUAGE sql STABLE AS $$ SELE
   ]);
   assert.deepEqual(counts, [1, 0, 1, 0, 0, 1, 1]);
 });
+
+test('policy-context-fails-open: a policy altered in another file (its USING, its WITH CHECK)', () => {
+  const files = {
+    '1_policy.sql': `${TABLE}CREATE POLICY q ON docs FOR UPDATE TO authenticated USING (owner_id = auth.uid()) WITH CHECK (owner_id = auth.uid());`,
+    '2_alter.sql': 'SELECT 1;',
+  };
+  const counts = steps(files, 'policy-context-fails-open', [
+    ['2_alter.sql', 'ALTER POLICY q ON docs WITH CHECK (auth.uid() IS NULL OR owner_id = auth.uid());'],
+    ['2_alter.sql', 'ALTER POLICY q ON docs USING (auth.uid() IS NULL OR owner_id = auth.uid());'],
+    ['2_alter.sql', 'SELECT 1;'],
+    ['2_alter.sql', 'ALTER POLICY q ON docs USING (true) WITH CHECK (auth.uid() IS NULL OR owner_id = auth.uid());'],
+    ['2_alter.sql', 'ALTER POLICY q ON docs USING (owner_id = auth.uid()) WITH CHECK (owner_id = auth.uid());'],
+  ]);
+  assert.deepEqual(counts, [0, 1, 1, 0, 1, 0]);
+});

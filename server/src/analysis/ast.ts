@@ -30,8 +30,8 @@ export interface CallRef {
 export interface NodeFacts {
   /** results of the memoised helpers, by slot (UNSET: not computed yet) */
   slots: unknown[];
-  /** the model the per-model fields below were computed for */
-  model?: object;
+  /** the model (modelId) the per-model fields below were computed for */
+  model?: number;
   /** per-model: signature of what the node's calls resolve to */
   callSig?: string;
   /** per-model: further signatures, by name */
@@ -39,7 +39,7 @@ export interface NodeFacts {
   /** per-model: other facts, by name */
   perModel?: Map<string, unknown>;
   /** results kept across lints: question → the signature it was computed under and the value */
-  results?: Map<string, { sig: string; v: unknown }>;
+  results?: Map<string, { sig: string; v: unknown; model?: number }>;
 }
 
 const factsByNode = new WeakMap<object, NodeFacts>();
@@ -54,11 +54,27 @@ export function nodeFacts(node: object): NodeFacts {
   return f;
 }
 
+// Models are told apart by a number, so that a record never keeps an old model alive.
+const modelIds = new WeakMap<object, number>();
+let nextModelId = 1;
+let lastModel: WeakRef<object> | undefined;
+let lastModelId = 0;
+/** A number identifying a model (or any object standing for one). */
+export function modelId(model: object): number {
+  if (lastModel?.deref() === model) return lastModelId;
+  let id = modelIds.get(model);
+  if (id === undefined) modelIds.set(model, (id = nextModelId++));
+  lastModel = new WeakRef(model);
+  lastModelId = id;
+  return id;
+}
+
 /** The record's per-model fields, reset when the model is not the one they were computed for. */
 export function nodeFactsFor(node: object, model: object): NodeFacts {
   const f = nodeFacts(node);
-  if (f.model !== model) {
-    f.model = model;
+  const id = modelId(model);
+  if (f.model !== id) {
+    f.model = id;
     f.callSig = undefined;
     f.sigs = undefined;
     f.perModel = undefined;
@@ -88,6 +104,32 @@ export function memoStmt<T>(stmt: Statement, tag: string, fn: () => T): T {
   m[tag] = v;
   return v;
 }
+
+/** What one walk of a node finds: every FuncCall (in walk order) and whether some node kinds occur at all. */
+export interface Census {
+  /** FuncCall values, in the order walk() meets them */
+  funcCalls: Node[];
+  /** an A_Const anywhere (every literal is one) */
+  aConst: boolean;
+  /** a string (a literal, a name) that contains `user_meta` in any case */
+  userMeta: boolean;
+  /** a call named current_setting (any schema) */
+  currentSetting: boolean;
+}
+
+/** One walk that lets helpers skip nodes that cannot hold what they look for. */
+export const census = memoised('census', (node: Node): Census => {
+  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false };
+  walk(node, (key, v) => {
+    if (key === 'FuncCall') {
+      out.funcCalls.push(v);
+      if (!out.currentSetting && nameParts(v.funcname).pop()?.toLowerCase() === 'current_setting') out.currentSetting = true;
+    } else if (key === 'A_Const') out.aConst = true;
+    else if ((key === 'String' || key === 'sval') && typeof v.sval === 'string' && !out.userMeta && /user_meta/i.test(v.sval)) out.userMeta = true;
+    return true;
+  });
+  return out;
+});
 
 /** Relations read by an expression or statement (RangeVar nodes). CTE names are excluded. */
 export const relationsIn = memoised('relationsIn', relationsInUncached);

@@ -1,7 +1,7 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
-import { callSpan, callsIn, clauseSpan, compareConstants, constValue, memoised, nodeFacts, nodeFactsFor, relationsIn, typeName } from './ast.js';
+import { callSpan, callsIn, census, clauseSpan, compareConstants, constValue, memoised, nodeFacts, nodeFactsFor, relationsIn, typeName } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
@@ -52,6 +52,8 @@ export interface PolicyRow {
   exprs: PolicyExpr[];
   using?: PolicyExpr;
   check?: PolicyExpr;
+  /** clauseUses of the row, once asked (unset-context.ts rowUses) */
+  uses?: import('./unset-context.js').ClauseUse[];
 }
 
 /** Every policy of the model as a row, in model order (tables' policies, then those on tables the workspace does not create). */
@@ -59,7 +61,7 @@ export function policyRows(model: Model): PolicyRow[] {
   return memoModel(model, 'policyRows', () => {
     const out: PolicyRow[] = [];
     const add = (p: Policy, table: Table | undefined) => {
-      const exprs = policyExprs(p);
+      const exprs = exprsOf(p);
       let using: PolicyExpr | undefined;
       let check: PolicyExpr | undefined;
       for (const e of exprs) if (e.clause === 'using') using ??= e;
@@ -519,6 +521,7 @@ export interface HardcodedId {
  */
 export const hardcodedIds = memoised('hardcodedIds', hardcodedIdsUncached);
 function hardcodedIdsUncached(node: Node): HardcodedId[] {
+  if (!census(node).aConst) return []; // every literal is an A_Const
   const out = new Map<number, HardcodedId>();
   visitTyped(node, (type, n) => {
     if (type === 'A_Const') {
@@ -573,6 +576,7 @@ function isJsonAccess(n: Node): boolean {
  */
 export const userMetadataRefs = memoised('userMetadataRefs', userMetadataRefsUncached);
 function userMetadataRefsUncached(node: Node): UserMetadataRef[] {
+  if (!census(node).userMeta) return []; // each kind of reference is a string that contains user_meta
   const out: UserMetadataRef[] = [];
   visitTyped(node, (type, n) => {
     if (type === 'ColumnRef') {
@@ -654,6 +658,7 @@ function missingOkValue(n: Node | undefined): boolean | undefined {
  */
 export const unsafeSettingCalls = memoised('unsafeSettingCalls', unsafeSettingCallsUncached);
 function unsafeSettingCallsUncached(node: Node): SettingCall[] {
+  if (!census(node).currentSetting) return [];
   const out: SettingCall[] = [];
   visitTyped(node, (type, n, ancestors) => {
     if (type !== 'FuncCall') return;
@@ -755,8 +760,7 @@ export interface CallKey {
 export const callKeysIn = memoised('callKeysIn', (node: Node): CallKey[] => {
   const out: CallKey[] = [];
   const seen = new Set<string>();
-  walk(node, (k, v) => {
-    if (k !== 'FuncCall') return true;
+  for (const v of census(node).funcCalls) {
     const parts = nameParts(v.funcname);
     const argc = (v.args ?? []).length;
     const key = `${parts.join('\u0000')}\u0000${argc}`;
@@ -764,8 +768,7 @@ export const callKeysIn = memoised('callKeysIn', (node: Node): CallKey[] => {
       seen.add(key);
       out.push({ key, parts, argc });
     }
-    return true;
-  });
+  }
   return out;
 });
 
@@ -846,12 +849,18 @@ export function nodeCallSig(model: Model, node: Node): string {
  */
 export function keptOnCalls<T>(model: Model, node: Node, what: string, compute: () => T): T {
   if (!node || typeof node !== 'object') return compute();
-  const sig = nodeCallSig(model, node);
-  const m = (nodeFacts(node).results ??= new Map());
+  const facts = nodeFactsFor(node, model);
+  const m = (facts.results ??= new Map());
   const hit = m.get(what);
-  if (hit && hit.sig === sig) return hit.v as T;
+  const id = facts.model!;
+  if (hit?.model === id) return hit.v as T;
+  const sig = nodeCallSig(model, node);
+  if (hit && hit.sig === sig) {
+    hit.model = id;
+    return hit.v as T;
+  }
   const v = compute();
-  m.set(what, { sig, v });
+  m.set(what, { sig, v, model: id });
   return v;
 }
 

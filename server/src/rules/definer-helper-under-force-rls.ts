@@ -126,17 +126,19 @@ export const definerHelperUnderForceRls = defineRule({
     // (the text is looked at first).
     const called = policyCallNames(model);
     if (called.size === 0) return;
-    const byName = new Map<string, Func[]>();
-    const odd: Func[] = []; // key is not schema.name (a schema name with a dot)
-    for (const list of model.functions.values()) {
-      for (const g of list) {
-        const l = byName.get(g.name);
-        if (l) l.push(g);
-        else byName.set(g.name, [g]);
-        if (g.key.length !== g.schema.length + 1 + g.name.length) odd.push(g);
-      }
-    }
     const isCalled = (g: Func) => called.has(g.name) || called.has(`${g.schema}.${g.name}`);
+    // functions named as called: under a key `schema.name` with one dot the name is what follows
+    // it; keys with more dots (a dotted schema or name) are checked function by function
+    const named = [...called].filter((n) => !n.includes('.'));
+    const byName: Func[] = [];
+    for (const [k, list] of model.functions) {
+      const dot = k.indexOf('.');
+      if (dot !== k.lastIndexOf('.')) {
+        for (const g of list) if (isCalled(g)) byName.push(g);
+        continue;
+      }
+      for (const n of named) if (k.length === dot + 1 + n.length && k.endsWith(n)) for (const g of list) if (g.name === n) byName.push(g);
+    }
     const visited = new Set<Func>();
     const reached = new Set<Func>();
     const visit = (g: Func) => {
@@ -148,11 +150,8 @@ export const definerHelperUnderForceRls = defineRule({
       }
       for (const k of g.calls) for (const h of model.functions.get(k) ?? []) visit(h);
     };
-    for (const n of called) {
-      for (const g of byName.get(n) ?? []) visit(g);
-      for (const g of model.functions.get(n) ?? []) if (isCalled(g)) visit(g);
-    }
-    for (const g of odd) if (isCalled(g)) visit(g);
+    for (const g of byName) visit(g);
+    for (const n of called) for (const g of model.functions.get(n) ?? []) if (isCalled(g)) visit(g);
     if (reached.size === 0) return;
     // the names of the functions a policy's call can go through to a reached definer
     const names = [...new Set([...visited].map((g) => g.name.toLowerCase()))];

@@ -31,8 +31,10 @@ export const policyPerRowFunction = defineRule({
       const p = row.policy;
       const e = row.using;
       if (!e) continue;
-      // kept on the node across lints (its `func` is of the model it was computed in: not used here)
-      const calls = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, textOfFile(model, e.file), e.node));
+      // kept on the node across lints (without `func`, an object of the model it was computed in)
+      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () =>
+        perRowCalls(model, textOfFile(model, e.file), e.node).map(({ func: _func, ...c }) => c),
+      );
       if (calls.length === 0) continue;
       const text = textOfFile(model, e.file);
       const first = calls[0]!;
