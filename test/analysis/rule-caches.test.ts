@@ -162,3 +162,36 @@ test('policy-context-fails-open: a policy altered in another file (its USING, it
   ]);
   assert.deepEqual(counts, [0, 1, 1, 0, 1, 0]);
 });
+
+test('policy-current-setting-unsafe / policy-user-metadata: a helper body gains what they look for in another file (kept per parsed file)', () => {
+  const helper = (body: string) => `CREATE FUNCTION check_row(t uuid) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT ${body} $$;`;
+  const files = {
+    '1_helper.sql': helper('t IS NOT NULL'),
+    '2_policy.sql': `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated USING (check_row(tenant_id));`,
+  };
+  const unsafe = steps(files, 'policy-current-setting-unsafe', [
+    ['1_helper.sql', helper(`t = current_setting('app.tenant_id')::uuid`)],
+    ['1_helper.sql', helper('t IS NOT NULL')],
+  ]);
+  assert.deepEqual(unsafe, [0, 1, 0]);
+  const meta = steps(files, 'policy-user-metadata', [
+    ['1_helper.sql', helper(`(auth.jwt() -> 'user_metadata' ->> 'tenant')::uuid = t`)],
+    ['1_helper.sql', helper('t IS NOT NULL')],
+  ]);
+  assert.deepEqual(meta, [0, 1, 0]);
+});
+
+test('definer-execute-granted-to-public: the policies that call it and the grants, across files', () => {
+  const files = {
+    '1_helper.sql': `CREATE FUNCTION is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT true $$;
+CREATE FUNCTION wrapper() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT is_admin() $$;`,
+    '2_policy.sql': `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated USING (wrapper());`,
+    '3_grants.sql': 'SELECT 1;',
+  };
+  const counts = steps(files, 'definer-execute-granted-to-public', [
+    ['2_policy.sql', `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated, anon USING (is_admin());`],
+    ['3_grants.sql', 'REVOKE EXECUTE ON FUNCTION is_admin() FROM PUBLIC;'],
+    ['3_grants.sql', 'GRANT EXECUTE ON FUNCTION is_admin() TO PUBLIC;'],
+  ]);
+  assert.deepEqual(counts, [1, 1, 0, 1]);
+});

@@ -30,14 +30,16 @@ export interface CallRef {
 export interface NodeFacts {
   /** results of the memoised helpers, by slot (UNSET: not computed yet) */
   slots: unknown[];
+  /** syntactic flags of a policy expression (policy-exprs.ts exprFlags) */
+  flags?: number;
   /** the model (modelId) the per-model fields below were computed for */
   model?: number;
   /** per-model: signature of what the node's calls resolve to */
   callSig?: string;
   /** per-model: further signatures, by name */
   sigs?: Map<string, string>;
-  /** per-model: other facts, by name */
-  perModel?: Map<string, unknown>;
+  /** per-model: the workspace functions its calls resolve to (policy-exprs.ts resolvedCalls) */
+  resolved?: unknown[];
   /** results kept across lints: question → the signature it was computed under and the value */
   results?: Map<string, { sig: string; v: unknown; model?: number }>;
 }
@@ -77,7 +79,7 @@ export function nodeFactsFor(node: object, model: object): NodeFacts {
     f.model = id;
     f.callSig = undefined;
     f.sigs = undefined;
-    f.perModel = undefined;
+    f.resolved = undefined;
   }
   return f;
 }

@@ -52,6 +52,9 @@ export interface PolicyRow {
   exprs: PolicyExpr[];
   using?: PolicyExpr;
   check?: PolicyExpr;
+  /** exprFlags of its USING and of its WITH CHECK (0 when there is none) */
+  usingFlags: number;
+  checkFlags: number;
   /** clauseUses of the row, once asked (unset-context.ts rowUses) */
   uses?: import('./unset-context.js').ClauseUse[];
 }
@@ -66,7 +69,7 @@ export function policyRows(model: Model): PolicyRow[] {
       let check: PolicyExpr | undefined;
       for (const e of exprs) if (e.clause === 'using') using ??= e;
       else check ??= e;
-      out.push({ policy: p, table, active: !table || table.rlsEnabled, exprs, using, check });
+      out.push({ policy: p, table, active: !table || table.rlsEnabled, exprs, using, check, usingFlags: using ? exprFlags(using.node) : 0, checkFlags: check ? exprFlags(check.node) : 0 });
     };
     for (const p of model.policies) add(p, model.tables.get(p.table));
     return out;
@@ -80,7 +83,36 @@ export function rowOf(model: Model, p: Policy): PolicyRow {
   if (row) return row;
   const table = model.tables.get(p.table);
   const exprs = policyExprs(p);
-  return { policy: p, table, active: !table || table.rlsEnabled, exprs, using: exprs.find((e) => e.clause === 'using'), check: exprs.find((e) => e.clause === 'check') };
+  const using = exprs.find((e) => e.clause === 'using');
+  const check = exprs.find((e) => e.clause === 'check');
+  return { policy: p, table, active: !table || table.rlsEnabled, exprs, using, check, usingFlags: using ? exprFlags(using.node) : 0, checkFlags: check ? exprFlags(check.node) : 0 };
+}
+
+/** Syntactic facts of a policy expression that rules filter on (kept on the node). */
+export const FLAG_HARDCODED_ID = 1;
+export const FLAG_USER_METADATA = 2;
+export const FLAG_UNSAFE_SETTING = 4;
+export const FLAG_TAUTOLOGY = 8;
+/** a call outside any SELECT (a candidate of perRowCalls) */
+export const FLAG_CALL_OUTSIDE_SELECT = 16;
+
+export function exprFlags(node: Node): number {
+  if (!node || typeof node !== 'object') return 0;
+  const f = nodeFacts(node);
+  if (f.flags === undefined) {
+    f.flags =
+      (hardcodedIds(node).length ? FLAG_HARDCODED_ID : 0) |
+      (userMetadataRefs(node).length ? FLAG_USER_METADATA : 0) |
+      (unsafeSettingCalls(node).length ? FLAG_UNSAFE_SETTING : 0) |
+      (constBool(node) === true ? FLAG_TAUTOLOGY : 0) |
+      (callsIn(node).some((c) => !c.inSelect && c.location >= 0) ? FLAG_CALL_OUTSIDE_SELECT : 0);
+  }
+  return f.flags;
+}
+
+/** The active rows with a flag on their USING or WITH CHECK (per model, in model order). */
+export function activeRowsWith(model: Model, flag: number): PolicyRow[] {
+  return memoModel(model, `activeRowsWith:${flag}`, () => activeRows(model).filter((r) => ((r.usingFlags | r.checkFlags) & flag) !== 0));
 }
 
 /** The rows of the policies PostgreSQL applies (see activePolicies). */
@@ -459,18 +491,47 @@ const callListKeys = memoised('callListKeys', (node: Node): CallKey[] => callsIn
 export function resolvedCalls(model: Model, node: Node): Func[] {
   if (!node || typeof node !== 'object') return [];
   const facts = nodeFactsFor(node, model);
-  const pm = (facts.perModel ??= new Map());
-  let out = pm.get('resolvedCalls') as Func[] | undefined;
-  if (out) return out;
-  out = [];
+  if (facts.resolved) return facts.resolved as Func[];
+  const out: Func[] = [];
   const byKey = memoModel(model, 'resolvedCalls', () => new Map<string, Func | null>());
   for (const c of callListKeys(node)) {
     let f = byKey.get(c.key);
     if (f === undefined) byKey.set(c.key, (f = model.findFunction(c.parts, c.argc) ?? null));
     if (f) out.push(f);
   }
-  pm.set('resolvedCalls', out);
+  facts.resolved = out;
   return out;
+}
+
+/** Kinds of content somewhere in a function body of the workspace (census of each body statement). */
+export const BODY_CURRENT_SETTING = 1;
+export const BODY_USER_META = 2;
+
+const bodyFlagsByFile = new WeakMap<object, number>();
+/**
+ * The BODY_* kinds found in the function bodies of the model's files (kept per parsed file):
+ * when a kind is absent, no function of the model has it in its body.
+ */
+export function bodyFlags(model: Model): number {
+  return memoModel(model, 'bodyFlags', () => {
+    let all = 0;
+    for (const file of model.files) {
+      let flags = bodyFlagsByFile.get(file);
+      if (flags === undefined) {
+        flags = 0;
+        for (const stmt of file.statements) {
+          for (const st of stmt.body?.statements ?? []) {
+            const c = census(st.node);
+            if (c.currentSetting) flags |= BODY_CURRENT_SETTING;
+            if (c.userMeta) flags |= BODY_USER_META;
+          }
+        }
+        bodyFlagsByFile.set(file, flags);
+      }
+      all |= flags;
+    }
+    return all;
+  });
 }
 
 /** Whether a function body's text is dollar-quoted (so edits inside need no quote doubling). */

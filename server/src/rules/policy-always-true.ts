@@ -1,5 +1,5 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { activeRows, constBool, exprClauseSpan, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
 
@@ -57,7 +57,7 @@ export const policyAlwaysTrue = defineRule({
     sources: ['splinter 0024 rls_policy_always_true'],
   },
   check({ model, report }) {
-    for (const row of activeRows(model)) {
+    for (const row of activeRowsWith(model, FLAG_TAUTOLOGY)) {
       const p = row.policy;
       if (!p.permissive || p.command === 'select') continue; // SELECT USING (true) is public read by intent
       const t = row.table;

@@ -1,6 +1,6 @@
 import { callSpan } from '../analysis/ast.js';
 import type { Model } from '../analysis/model.js';
-import { activeRows, callParts, dollarQuotedBody, functionsCalledByPolicies, textOfFile, unsafeSettingCalls, type PolicyExpr, type PolicyRow, type SettingCall } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_UNSAFE_SETTING, callParts, dollarQuotedBody, functionsCalledByPolicies, bodyFlags, BODY_CURRENT_SETTING, textOfFile, unsafeSettingCalls, type PolicyExpr, type PolicyRow, type SettingCall } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import { failsOpen, raisesIn, rowUses, type CallRewrite } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix } from './types.js';
@@ -115,7 +115,7 @@ export const policyCurrentSettingUnsafe = defineRule({
     truths: ['T15', 'T15b'],
   },
   check({ model, report }) {
-    for (const row of activeRows(model)) {
+    for (const row of activeRowsWith(model, FLAG_UNSAFE_SETTING)) {
       const p = row.policy;
       for (const e of row.exprs) {
         const unsafe = unsafeSettingCalls(e.node);
@@ -159,6 +159,8 @@ export const policyCurrentSettingUnsafe = defineRule({
         });
       }
     }
+    // (no function body of the workspace has the kind of content looked for: none to follow)
+    if (!(bodyFlags(model) & BODY_CURRENT_SETTING)) return;
     for (const { func: f, policy: p } of functionsCalledByPolicies(model)) {
       if (!f.body) continue;
       const calls = locate(

@@ -1,5 +1,5 @@
 import type { Policy } from '../analysis/model.js';
-import { activeRows, keptOnCalls, perRowCalls, selectSubLinkWouldRecurse, textOfFile, type RowIndependentCall } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_CALL_OUTSIDE_SELECT, keptOnCalls, perRowCalls, selectSubLinkWouldRecurse, textOfFile, type RowIndependentCall } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
 
 /** The call's name as written, e.g. `auth.uid`. */
@@ -27,9 +27,10 @@ export const policyPerRowFunction = defineRule({
   },
   check({ model, report }) {
     const recursion = new Map<string, Policy | undefined>();
-    for (const row of activeRows(model)) {
+    for (const row of activeRowsWith(model, FLAG_CALL_OUTSIDE_SELECT)) {
       const p = row.policy;
       const e = row.using;
+      if (!(row.usingFlags & FLAG_CALL_OUTSIDE_SELECT)) continue; // no call outside a SELECT: perRowCalls finds none
       if (!e) continue;
       // kept on the node across lints (without `func`, an object of the model it was computed in)
       const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () =>
