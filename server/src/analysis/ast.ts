@@ -24,12 +24,10 @@ export interface CallRef {
 // memoised per node, which makes rebuilding the model after an edit cheap. Results are
 // shared: callers must not mutate them.
 //
-// Every fact memoised on a node lives in one record per node (one lookup finds them all): a
-// slot per memoised helper, and per-model facts (`model` tells which model they were computed
-// for) that callers who keep results across lints use.
+// What rules keep on a node lives in one record per node (one lookup finds it all): flags, and
+// per-model facts (`model` tells which model they were computed for) and results kept across
+// lints under a signature.
 export interface NodeFacts {
-  /** results of the memoised helpers, by slot (UNSET: not computed yet) */
-  slots: unknown[];
   /** syntactic flags of a policy expression (policy-exprs.ts exprFlags) */
   flags?: number;
   /** the model (modelId) the per-model fields below were computed for */
@@ -45,14 +43,12 @@ export interface NodeFacts {
 }
 
 const factsByNode = new WeakMap<object, NodeFacts>();
-const UNSET = undefined;
 const UNDEFINED = Symbol('undefined');
-let slotCount = 0;
 
 /** The record of facts of a node (created on first use). */
 export function nodeFacts(node: object): NodeFacts {
   let f = factsByNode.get(node);
-  if (!f) factsByNode.set(node, (f = { slots: [] }));
+  if (!f) factsByNode.set(node, (f = {}));
   return f;
 }
 
@@ -86,14 +82,13 @@ export function nodeFactsFor(node: object, model: object): NodeFacts {
 
 export function memoised<T>(name: string, fn: (node: Node) => T): (node: Node) => T {
   void name;
-  const slot = slotCount++;
+  const cache = new WeakMap<object, unknown>();
   return (node: Node) => {
     if (!node || typeof node !== 'object') return fn(node);
-    const slots = nodeFacts(node).slots;
-    const hit = slots[slot];
-    if (hit !== UNSET) return (hit === UNDEFINED ? undefined : hit) as T;
+    const hit = cache.get(node);
+    if (hit !== undefined) return (hit === UNDEFINED ? undefined : hit) as T;
     const v = fn(node);
-    slots[slot] = v === undefined ? UNDEFINED : v;
+    cache.set(node, v === undefined ? UNDEFINED : v);
     return v;
   };
 }

@@ -519,7 +519,11 @@ export function bodyFlags(model: Model): number {
       let flags = bodyFlagsByFile.get(file);
       if (flags === undefined) {
         flags = 0;
-        for (const stmt of file.statements) {
+        // a name or string can only read `current_setting` / `user_meta` if the text says so,
+        // unless written with escapes (E'…', U&"…"): then each body is looked at
+        const text = file.text;
+        const look = /current_setting|user_meta/i.test(text) || /(?<![\w$])[eE]'|[uU]&["']/.test(text);
+        if (look) for (const stmt of file.statements) {
           for (const st of stmt.body?.statements ?? []) {
             const c = census(st.node);
             if (c.currentSetting) flags |= BODY_CURRENT_SETTING;

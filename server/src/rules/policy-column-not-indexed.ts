@@ -63,6 +63,7 @@ const comparisons = memoised('column-not-indexed:comparisons', (using: Node): Ar
  * kept on the node across lints under what its calls resolve to.
  */
 function lookups(model: Model, using: Node): Array<{ parts: Array<string | undefined>; location: number }> {
+  if (comparisons(using).length === 0) return [];
   return keptOnCalls(model, using, 'column-not-indexed:lookups', () =>
     comparisons(using)
       .filter((c) => lookupValue(model, c.value))
