@@ -34,8 +34,8 @@ export interface NodeFacts {
   model?: number;
   /** per-model: signature of what the node's calls resolve to */
   callSig?: string;
-  /** per-model: further signatures, by name */
-  sigs?: Map<string, string>;
+  /** per-model: the signature unset-context.ts keeps its results under */
+  contextSig?: string;
   /** per-model: the workspace functions its calls resolve to (policy-exprs.ts resolvedCalls) */
   resolved?: unknown[];
   /** results kept across lints: question → the signature it was computed under and the value */
@@ -74,7 +74,7 @@ export function nodeFactsFor(node: object, model: object): NodeFacts {
   if (f.model !== id) {
     f.model = id;
     f.callSig = undefined;
-    f.sigs = undefined;
+    f.contextSig = undefined;
     f.resolved = undefined;
   }
   return f;

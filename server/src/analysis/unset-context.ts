@@ -666,14 +666,14 @@ function clauseUsesOf(p: Policy, exprs: PolicyExpr[]): ClauseUse[] {
 // auth.uid() itself. That is the signature the results are kept under.
 
 function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
-  let sig = facts.sigs?.get('unset-context');
+  let sig = facts.contextSig;
   if (sig === undefined) {
     const authUid = memoModel(model, 'unset-context:auth.uid', () => {
       const own = model.findFunction(['auth', 'uid'], 0);
       return own ? `u${funcSig(model, own)}|` : 'u|';
     });
     sig = authUid + nodeCallSig(model, node);
-    (facts.sigs ??= new Map()).set('unset-context', sig);
+    facts.contextSig = sig;
   }
   return sig;
 }
@@ -705,22 +705,23 @@ export function keptOnPolicy<T>(model: Model, row: PolicyRow, what: string, comp
   const c: Node = row.check?.node;
   const anchor = u ?? c;
   if (!anchor || typeof anchor !== 'object') return compute();
+  const other: Node = u ? c : undefined;
   const facts = nodeFactsFor(anchor, model);
   const id = facts.model!;
   const m = (facts.results ??= new Map());
-  const hit = m.get(what) as { sig: string; v: unknown; model?: number; other?: Node; command?: string } | undefined;
+  const hit = m.get(what) as { sig: string; v: unknown; model?: number; other?: Node; otherSig?: string; command?: string } | undefined;
   const command = row.policy.command;
-  if (hit && hit.other === (u ? c : undefined) && hit.command === command) {
+  const sig = () => modelSignature(model, facts, anchor);
+  const otherSig = () => (other ? modelSignature(model, nodeFactsFor(other, model), other) : '');
+  if (hit && hit.other === other && hit.command === command) {
     if (hit.model === id) return hit.v as T;
-    const sig = modelSignature(model, facts, anchor) + (u && c ? `\u0001${modelSignature(model, nodeFactsFor(c, model), c)}` : '');
-    if (hit.sig === sig) {
+    if (hit.sig === sig() && hit.otherSig === otherSig()) {
       hit.model = id;
       return hit.v as T;
     }
   }
-  const sig = modelSignature(model, facts, anchor) + (u && c ? `\u0001${modelSignature(model, nodeFactsFor(c, model), c)}` : '');
   const v = compute();
-  m.set(what, { sig, v, model: id, other: u ? c : undefined, command });
+  m.set(what, { sig: sig(), otherSig: otherSig(), v, model: id, other, command });
   return v;
 }
 
