@@ -195,3 +195,27 @@ CREATE FUNCTION wrapper() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT is_ad
   ]);
   assert.deepEqual(counts, [1, 1, 0, 1]);
 });
+
+test('re-lints keep no old model alive: the heap after gc does not grow over 10 re-lints of the same Workspace', async () => {
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const { generateWorkspace } = await import('../../bench/generate.js');
+  const files = generateWorkspace(30, 500, 10, 2000);
+  const big = files.find((f) => f.text.split('\n').length >= 1800)!;
+  const ws = new Workspace();
+  for (const f of files) ws.setFile(f.file, f.text);
+  const heap = () => {
+    gc();
+    return process.memoryUsage().heapUsed / 1048576;
+  };
+  const sizes: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    ws.setFile(big.file, big.text.replace('status text NOT NULL', `status${i % 2 ? '' : '_x'} text NOT NULL`));
+    ws.lint();
+    sizes.push(heap());
+  }
+  // one model of this workspace is several MB: a model kept per re-lint would add tens of MB
+  assert.ok(sizes[10]! - sizes[1]! < 4, `heap MB after gc: ${sizes.map((x) => x.toFixed(1)).join(' ')}`);
+});

@@ -52,18 +52,14 @@ export function nodeFacts(node: object): NodeFacts {
   return f;
 }
 
-// Models are told apart by a number, so that a record never keeps an old model alive.
+// Models are told apart by a number, so that a record never keeps an old model alive (nor
+// does a WeakRef, whose target lives at least until the end of the current job).
 const modelIds = new WeakMap<object, number>();
 let nextModelId = 1;
-let lastModel: WeakRef<object> | undefined;
-let lastModelId = 0;
 /** A number identifying a model (or any object standing for one). */
 export function modelId(model: object): number {
-  if (lastModel?.deref() === model) return lastModelId;
   let id = modelIds.get(model);
   if (id === undefined) modelIds.set(model, (id = nextModelId++));
-  lastModel = new WeakRef(model);
-  lastModelId = id;
   return id;
 }
 
