@@ -3,7 +3,7 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { insertAfter, quoteIdent } from './util.js';
+import { insertAfter, quoteIdent, functionLists } from './util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 function signatureSql(f: Func): string {
@@ -107,7 +107,7 @@ export const definerExecuteGrantedToPublic = defineRule({
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
   },
   check({ model, report }) {
-    for (const f of model.allFunctions()) {
+    for (const f of functionLists(model).definers) {
       if (!f.securityDefiner || !f.publicExecute || f.returnsTrigger) continue;
       const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
       const sig = signatureSql(f);

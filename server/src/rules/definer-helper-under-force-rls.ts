@@ -5,7 +5,7 @@ import { policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, insertAfter, quoteIdent, tableName } from './util.js';
+import { fileOf, insertAfter, quoteIdent, tableName, functionLists } from './util.js';
 
 const bare = (key: string) => key.replace(/^public\./, '');
 
@@ -156,7 +156,7 @@ export const definerHelperUnderForceRls = defineRule({
     // the names of the functions a policy's call can go through to a reached definer
     const names = [...new Set([...visited].map((g) => g.name.toLowerCase()))];
     const candidates: Array<{ f: Func; tables: Table[] }> = [];
-    for (const f of reached.size === 1 ? reached : model.allFunctions()) {
+    for (const f of reached.size === 1 ? reached : functionLists(model).definers) {
       if (!reached.has(f) || f.returnsTrigger) continue;
       const owner = f.owner?.role;
       if (model.roleBypassesRls(owner) === true) continue;
