@@ -1,6 +1,6 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { memoised } from '../analysis/ast.js';
-import { keptOnCalls, rowIndependentCall, textOfFile, usingFile, visitTyped } from '../analysis/policy-exprs.js';
+import { rowIndependentCall, textOfFile, usingFile, visitTyped } from '../analysis/policy-exprs.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -58,18 +58,15 @@ const comparisons = memoised('column-not-indexed:comparisons', (using: Node): Ar
   return found;
 });
 
-/**
- * Column references (as name parts) compared to a per-statement value, outside sub-selects:
- * kept on the node across lints under what its calls resolve to.
- */
+/** Column references (as name parts) compared to a per-statement value, outside sub-selects. */
 function lookups(model: Model, using: Node): Array<{ parts: Array<string | undefined>; location: number }> {
-  if (comparisons(using).length === 0) return [];
-  return keptOnCalls(model, using, 'column-not-indexed:lookups', () =>
-    comparisons(using)
-      .filter((c) => lookupValue(model, c.value))
-      .map((c) => ({ parts: ((c.ref?.ColumnRef?.fields ?? []) as Node[]).map((f) => sval(f)), location: c.location })),
-  );
+  const cs = comparisons(using);
+  if (cs.length === 0) return [];
+  return cs.filter((c) => lookupValue(model, c.value)).map((c) => ({ parts: refParts(c.ref), location: c.location }));
 }
+
+/** A column reference's name parts (kept on the node). */
+const refParts = memoised('column-not-indexed:refParts', (ref: Node): Array<string | undefined> => ((ref?.ColumnRef?.fields ?? []) as Node[]).map((f) => sval(f)));
 
 /** The column of `t` a column reference names (unqualified or qualified by the table's name). */
 function ownColumnOf(t: Table, parts: Array<string | undefined>): string | undefined {
