@@ -52,7 +52,7 @@ export interface PolicyRow {
   exprs: PolicyExpr[];
   using?: PolicyExpr;
   check?: PolicyExpr;
-  /** exprFlags of its USING and of its WITH CHECK (0 when there is none) */
+  /** exprFlags of its USING and of its WITH CHECK (0 when there is none, or the row is not active) */
   usingFlags: number;
   checkFlags: number;
   /** clauseUses of the row, once asked (unset-context.ts rowUses) */
@@ -69,7 +69,9 @@ export function policyRows(model: Model): PolicyRow[] {
       let check: PolicyExpr | undefined;
       for (const e of exprs) if (e.clause === 'using') using ??= e;
       else check ??= e;
-      out.push({ policy: p, table, active: !table || table.rlsEnabled, exprs, using, check, usingFlags: using ? exprFlags(using.node) : 0, checkFlags: check ? exprFlags(check.node) : 0 });
+      const active = !table || table.rlsEnabled;
+      // flags are asked of active rows only (activeRowsWith)
+      out.push({ policy: p, table, active, exprs, using, check, usingFlags: active && using ? exprFlags(using.node) : 0, checkFlags: active && check ? exprFlags(check.node) : 0 });
     };
     for (const p of model.policies) add(p, model.tables.get(p.table));
     return out;
