@@ -78,6 +78,20 @@ export function policyRows(model: Model): PolicyRow[] {
   });
 }
 
+/** The model's policies on a table key, in model order (model.policies filtered by table, indexed once per model). */
+export function policiesWithKey(model: Model, key: string): Policy[] {
+  const byKey = memoModel(model, 'policiesWithKey', () => {
+    const m = new Map<string, Policy[]>();
+    for (const p of model.policies) {
+      const list = m.get(p.table);
+      if (list) list.push(p);
+      else m.set(p.table, [p]);
+    }
+    return m;
+  });
+  return byKey.get(key) ?? [];
+}
+
 /** The row of a policy of the model. */
 export function rowOf(model: Model, p: Policy): PolicyRow {
   const byPolicy = memoModel(model, 'rowsByPolicy', () => new Map(policyRows(model).map((r) => [r.policy, r])));
@@ -415,7 +429,7 @@ export function subSelectReads(model: Model, node: Node): Set<string> {
 function policiesOf(model: Model, tableKey: string): Policy[] {
   const t = model.tables.get(tableKey);
   if (t) return t.rlsEnabled ? t.policies : [];
-  return model.policies.filter((p) => p.table === tableKey);
+  return policiesWithKey(model, tableKey);
 }
 
 /**

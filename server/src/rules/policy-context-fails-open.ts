@@ -2,7 +2,7 @@ import { callSpan, matchParen, typeName } from '../analysis/ast.js';
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
-import { activeRows, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRows, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, policiesWithKey } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import {
   clauseUses,
@@ -30,7 +30,7 @@ function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
 }
 
 function policiesOn(model: Model, p: Policy): Policy[] {
-  return model.tables.get(p.table)?.policies ?? model.policies.filter((q) => q.table === p.table);
+  return model.tables.get(p.table)?.policies ?? policiesWithKey(model, p.table);
 }
 
 /** The use of another policy's clause that PostgreSQL combines with `use` (same command, filter or check). */
