@@ -23,15 +23,68 @@ export interface CallRef {
 // Parsed files are cached between lints, so their nodes are too: the helpers below are
 // memoised per node, which makes rebuilding the model after an edit cheap. Results are
 // shared: callers must not mutate them.
-const memo = new Map<string, WeakMap<object, unknown>>();
+//
+// What rules keep on a node lives in one record per node (one lookup finds it all): flags, and
+// per-model facts (`model` tells which model they were computed for) and results kept across
+// lints under a signature.
+export interface NodeFacts {
+  /** syntactic flags of a policy expression (policy-exprs.ts exprFlags) */
+  flags?: number;
+  /** the model (modelId) the per-model fields below were computed for */
+  model?: number;
+  /** per-model: signature of what the node's calls resolve to */
+  callSig?: string;
+  /** per-model: the signature unset-context.ts keeps its results under */
+  contextSig?: string;
+  /** per-model: the workspace functions its calls resolve to (policy-exprs.ts resolvedCalls) */
+  resolved?: unknown[];
+  /** results kept across lints: question → the signature it was computed under and the value */
+  results?: Map<string, { sig: string; v: unknown; model?: number }>;
+}
+
+const factsByNode = new WeakMap<object, NodeFacts>();
+const UNDEFINED = Symbol('undefined');
+
+/** The record of facts of a node (created on first use). */
+export function nodeFacts(node: object): NodeFacts {
+  let f = factsByNode.get(node);
+  if (!f) factsByNode.set(node, (f = {}));
+  return f;
+}
+
+// Models are told apart by a number, so that a record never keeps an old model alive (nor
+// does a WeakRef, whose target lives at least until the end of the current job).
+const modelIds = new WeakMap<object, number>();
+let nextModelId = 1;
+/** A number identifying a model (or any object standing for one). */
+export function modelId(model: object): number {
+  let id = modelIds.get(model);
+  if (id === undefined) modelIds.set(model, (id = nextModelId++));
+  return id;
+}
+
+/** The record's per-model fields, reset when the model is not the one they were computed for. */
+export function nodeFactsFor(node: object, model: object): NodeFacts {
+  const f = nodeFacts(node);
+  const id = modelId(model);
+  if (f.model !== id) {
+    f.model = id;
+    f.callSig = undefined;
+    f.contextSig = undefined;
+    f.resolved = undefined;
+  }
+  return f;
+}
+
 export function memoised<T>(name: string, fn: (node: Node) => T): (node: Node) => T {
+  void name;
   const cache = new WeakMap<object, unknown>();
-  memo.set(name, cache);
   return (node: Node) => {
     if (!node || typeof node !== 'object') return fn(node);
-    if (cache.has(node)) return cache.get(node) as T;
+    const hit = cache.get(node);
+    if (hit !== undefined) return (hit === UNDEFINED ? undefined : hit) as T;
     const v = fn(node);
-    cache.set(node, v);
+    cache.set(node, v === undefined ? UNDEFINED : v);
     return v;
   };
 }
@@ -44,6 +97,32 @@ export function memoStmt<T>(stmt: Statement, tag: string, fn: () => T): T {
   m[tag] = v;
   return v;
 }
+
+/** What one walk of a node finds: every FuncCall (in walk order) and whether some node kinds occur at all. */
+export interface Census {
+  /** FuncCall values, in the order walk() meets them */
+  funcCalls: Node[];
+  /** an A_Const anywhere (every literal is one) */
+  aConst: boolean;
+  /** a string (a literal, a name) that contains `user_meta` in any case */
+  userMeta: boolean;
+  /** a call named current_setting (any schema) */
+  currentSetting: boolean;
+}
+
+/** One walk that lets helpers skip nodes that cannot hold what they look for. */
+export const census = memoised('census', (node: Node): Census => {
+  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false };
+  walk(node, (key, v) => {
+    if (key === 'FuncCall') {
+      out.funcCalls.push(v);
+      if (!out.currentSetting && nameParts(v.funcname).pop()?.toLowerCase() === 'current_setting') out.currentSetting = true;
+    } else if (key === 'A_Const') out.aConst = true;
+    else if ((key === 'String' || key === 'sval') && typeof v.sval === 'string' && !out.userMeta && /user_meta/i.test(v.sval)) out.userMeta = true;
+    return true;
+  });
+  return out;
+});
 
 /** Relations read by an expression or statement (RangeVar nodes). CTE names are excluded. */
 export const relationsIn = memoised('relationsIn', relationsInUncached);

@@ -1,9 +1,9 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
-import { callSpan, callsIn, clauseSpan, compareConstants, constValue, memoised, relationsIn, typeName } from './ast.js';
-import type { Func, Model, Policy } from './model.js';
-import { nameParts, sval } from './parse.js';
+import { callSpan, callsIn, census, clauseSpan, compareConstants, constValue, memoised, nodeFacts, nodeFactsFor, relationsIn, typeName } from './ast.js';
+import type { Func, Model, Policy, Table } from './model.js';
+import { nameParts, sval, walk } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
 
 export type Clause = 'using' | 'check';
@@ -23,18 +23,117 @@ const exprsCache = new WeakMap<Policy, PolicyExpr[]>();
 export function policyExprs(p: Policy): PolicyExpr[] {
   const cached = exprsCache.get(p);
   if (cached) return cached;
+  const out = exprsOf(p);
+  exprsCache.set(p, out);
+  return out;
+}
+
+function exprsOf(p: Policy): PolicyExpr[] {
   const out: PolicyExpr[] = [];
-  const fromAlter = (field: 'qual' | 'with_check', node: Node) => p.stmt.kind === 'AlterPolicyStmt' && p.stmt.node?.[field] === node;
+  const alter = p.stmt.kind === 'AlterPolicyStmt';
   if (p.using) {
-    const at = fromAlter('qual', p.using) ? p.loc : p.created;
+    const at = alter && p.stmt.node?.qual === p.using ? p.loc : p.created;
     out.push({ policy: p, clause: 'using', node: p.using, file: at.file, stmt: at });
   }
   if (p.withCheck) {
-    const at = fromAlter('with_check', p.withCheck) ? p.loc : p.created;
+    const at = alter && p.stmt.node?.with_check === p.withCheck ? p.loc : p.created;
     out.push({ policy: p, clause: 'check', node: p.withCheck, file: at.file, stmt: at });
   }
-  exprsCache.set(p, out);
   return out;
+}
+
+/** A policy of the model with what rules ask of it first (built once per model, in model order). */
+export interface PolicyRow {
+  policy: Policy;
+  /** its table, when the workspace creates it */
+  table: Table | undefined;
+  /** PostgreSQL applies it (see activePolicies) */
+  active: boolean;
+  exprs: PolicyExpr[];
+  using?: PolicyExpr;
+  check?: PolicyExpr;
+  /** exprFlags of its USING and of its WITH CHECK (0 when there is none, or the row is not active) */
+  usingFlags: number;
+  checkFlags: number;
+  /** clauseUses of the row, once asked (unset-context.ts rowUses) */
+  uses?: import('./unset-context.js').ClauseUse[];
+}
+
+/** Every policy of the model as a row, in model order (tables' policies, then those on tables the workspace does not create). */
+export function policyRows(model: Model): PolicyRow[] {
+  return memoModel(model, 'policyRows', () => {
+    const out: PolicyRow[] = [];
+    const add = (p: Policy, table: Table | undefined) => {
+      const exprs = exprsOf(p);
+      let using: PolicyExpr | undefined;
+      let check: PolicyExpr | undefined;
+      for (const e of exprs) if (e.clause === 'using') using ??= e;
+      else check ??= e;
+      const active = !table || table.rlsEnabled;
+      // flags are asked of active rows only (activeRowsWith)
+      out.push({ policy: p, table, active, exprs, using, check, usingFlags: active && using ? exprFlags(using.node) : 0, checkFlags: active && check ? exprFlags(check.node) : 0 });
+    };
+    for (const p of model.policies) add(p, model.tables.get(p.table));
+    return out;
+  });
+}
+
+/** The model's policies on a table key, in model order (model.policies filtered by table, indexed once per model). */
+export function policiesWithKey(model: Model, key: string): Policy[] {
+  const byKey = memoModel(model, 'policiesWithKey', () => {
+    const m = new Map<string, Policy[]>();
+    for (const p of model.policies) {
+      const list = m.get(p.table);
+      if (list) list.push(p);
+      else m.set(p.table, [p]);
+    }
+    return m;
+  });
+  return byKey.get(key) ?? [];
+}
+
+/** The row of a policy of the model. */
+export function rowOf(model: Model, p: Policy): PolicyRow {
+  const byPolicy = memoModel(model, 'rowsByPolicy', () => new Map(policyRows(model).map((r) => [r.policy, r])));
+  const row = byPolicy.get(p);
+  if (row) return row;
+  const table = model.tables.get(p.table);
+  const exprs = policyExprs(p);
+  const using = exprs.find((e) => e.clause === 'using');
+  const check = exprs.find((e) => e.clause === 'check');
+  return { policy: p, table, active: !table || table.rlsEnabled, exprs, using, check, usingFlags: using ? exprFlags(using.node) : 0, checkFlags: check ? exprFlags(check.node) : 0 };
+}
+
+/** Syntactic facts of a policy expression that rules filter on (kept on the node). */
+export const FLAG_HARDCODED_ID = 1;
+export const FLAG_USER_METADATA = 2;
+export const FLAG_UNSAFE_SETTING = 4;
+export const FLAG_TAUTOLOGY = 8;
+/** a call outside any SELECT (a candidate of perRowCalls) */
+export const FLAG_CALL_OUTSIDE_SELECT = 16;
+
+export function exprFlags(node: Node): number {
+  if (!node || typeof node !== 'object') return 0;
+  const f = nodeFacts(node);
+  if (f.flags === undefined) {
+    f.flags =
+      (hardcodedIds(node).length ? FLAG_HARDCODED_ID : 0) |
+      (userMetadataRefs(node).length ? FLAG_USER_METADATA : 0) |
+      (unsafeSettingCalls(node).length ? FLAG_UNSAFE_SETTING : 0) |
+      (constBool(node) === true ? FLAG_TAUTOLOGY : 0) |
+      (callsIn(node).some((c) => !c.inSelect && c.location >= 0) ? FLAG_CALL_OUTSIDE_SELECT : 0);
+  }
+  return f.flags;
+}
+
+/** The active rows with a flag on their USING or WITH CHECK (per model, in model order). */
+export function activeRowsWith(model: Model, flag: number): PolicyRow[] {
+  return memoModel(model, `activeRowsWith:${flag}`, () => activeRows(model).filter((r) => ((r.usingFlags | r.checkFlags) & flag) !== 0));
+}
+
+/** The rows of the policies PostgreSQL applies (see activePolicies). */
+export function activeRows(model: Model): PolicyRow[] {
+  return memoModel(model, 'activeRows', () => policyRows(model).filter((r) => r.active));
 }
 
 /** Results computed once per model (the model is immutable once built). */
@@ -74,12 +173,7 @@ export function exprText(model: Model, e: PolicyExpr): string | undefined {
  * tables the workspace does not create (e.g. storage.objects, whose RLS is the platform's).
  */
 export function activePolicies(model: Model): Policy[] {
-  return memoModel(model, 'activePolicies', () =>
-    model.policies.filter((p) => {
-      const t = model.tables.get(p.table);
-      return !t || t.rlsEnabled;
-    }),
-  );
+  return memoModel(model, 'activePolicies', () => activeRows(model).map((r) => r.policy));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -335,7 +429,7 @@ export function subSelectReads(model: Model, node: Node): Set<string> {
 function policiesOf(model: Model, tableKey: string): Policy[] {
   const t = model.tables.get(tableKey);
   if (t) return t.rlsEnabled ? t.policies : [];
-  return model.policies.filter((p) => p.table === tableKey);
+  return policiesWithKey(model, tableKey);
 }
 
 /**
@@ -388,24 +482,76 @@ export function functionsCalledByPolicies(model: Model): PolicyFunction[] {
 }
 function functionsCalledByPoliciesUncached(model: Model): PolicyFunction[] {
   const out = new Map<Func, Policy>();
-  for (const p of activePolicies(model)) {
+  for (const row of activeRows(model)) {
+    const p = row.policy;
     const stack: Func[] = [];
-    for (const e of policyExprs(p)) {
-      for (const c of callsIn(e.node)) {
-        const f = model.findFunction(c.name, c.args.length);
-        if (f) stack.push(f);
-      }
-    }
+    for (const e of row.exprs) for (const f of resolvedCalls(model, e.node)) stack.push(f);
     const seen = new Set<Func>();
     while (stack.length) {
       const f = stack.pop()!;
       if (seen.has(f)) continue;
       seen.add(f);
-      if (!out.has(f)) out.set(f, p);
+      // a function already reached from an earlier policy was followed then: everything it calls is there too
+      if (out.has(f)) continue;
+      out.set(f, p);
       for (const k of f.calls) for (const g of model.functions.get(k) ?? []) stack.push(g);
     }
   }
   return [...out].map(([func, policy]) => ({ func, policy }));
+}
+
+/** Each call of callsIn(node), as a stable key. */
+const callListKeys = memoised('callListKeys', (node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length })));
+
+/** The workspace functions the calls of callsIn(node) resolve to, in order (per model). */
+export function resolvedCalls(model: Model, node: Node): Func[] {
+  if (!node || typeof node !== 'object') return [];
+  const facts = nodeFactsFor(node, model);
+  if (facts.resolved) return facts.resolved as Func[];
+  const out: Func[] = [];
+  const byKey = memoModel(model, 'resolvedCalls', () => new Map<string, Func | null>());
+  for (const c of callListKeys(node)) {
+    let f = byKey.get(c.key);
+    if (f === undefined) byKey.set(c.key, (f = model.findFunction(c.parts, c.argc) ?? null));
+    if (f) out.push(f);
+  }
+  facts.resolved = out;
+  return out;
+}
+
+/** Kinds of content somewhere in a function body of the workspace (census of each body statement). */
+export const BODY_CURRENT_SETTING = 1;
+export const BODY_USER_META = 2;
+
+const bodyFlagsByFile = new WeakMap<object, number>();
+/**
+ * The BODY_* kinds found in the function bodies of the model's files (kept per parsed file):
+ * when a kind is absent, no function of the model has it in its body.
+ */
+export function bodyFlags(model: Model): number {
+  return memoModel(model, 'bodyFlags', () => {
+    let all = 0;
+    for (const file of model.files) {
+      let flags = bodyFlagsByFile.get(file);
+      if (flags === undefined) {
+        flags = 0;
+        // a name or string can only read `current_setting` / `user_meta` if the text says so,
+        // unless written with escapes (E'…', U&"…"): then each body is looked at
+        const text = file.text;
+        const look = /current_setting|user_meta/i.test(text) || /(?<![\w$])[eE]'|[uU]&["']/.test(text);
+        if (look) for (const stmt of file.statements) {
+          for (const st of stmt.body?.statements ?? []) {
+            const c = census(st.node);
+            if (c.currentSetting) flags |= BODY_CURRENT_SETTING;
+            if (c.userMeta) flags |= BODY_USER_META;
+          }
+        }
+        bodyFlagsByFile.set(file, flags);
+      }
+      all |= flags;
+    }
+    return all;
+  });
 }
 
 /** Whether a function body's text is dollar-quoted (so edits inside need no quote doubling). */
@@ -456,6 +602,7 @@ export interface HardcodedId {
  */
 export const hardcodedIds = memoised('hardcodedIds', hardcodedIdsUncached);
 function hardcodedIdsUncached(node: Node): HardcodedId[] {
+  if (!census(node).aConst) return []; // every literal is an A_Const
   const out = new Map<number, HardcodedId>();
   visitTyped(node, (type, n) => {
     if (type === 'A_Const') {
@@ -510,6 +657,7 @@ function isJsonAccess(n: Node): boolean {
  */
 export const userMetadataRefs = memoised('userMetadataRefs', userMetadataRefsUncached);
 function userMetadataRefsUncached(node: Node): UserMetadataRef[] {
+  if (!census(node).userMeta) return []; // each kind of reference is a string that contains user_meta
   const out: UserMetadataRef[] = [];
   visitTyped(node, (type, n) => {
     if (type === 'ColumnRef') {
@@ -591,6 +739,7 @@ function missingOkValue(n: Node | undefined): boolean | undefined {
  */
 export const unsafeSettingCalls = memoised('unsafeSettingCalls', unsafeSettingCallsUncached);
 function unsafeSettingCallsUncached(node: Node): SettingCall[] {
+  if (!census(node).currentSetting) return [];
   const out: SettingCall[] = [];
   visitTyped(node, (type, n, ancestors) => {
     if (type !== 'FuncCall') return;
@@ -670,4 +819,133 @@ export function callParts(text: string, span: Span): { name: string; args: strin
   }
   if (inner.trim()) args.push(inner.slice(start).trim());
   return { name, args };
+}
+
+// ---------------------------------------------------------------------------------------
+// Signatures of what calls resolve to (for results kept across lints)
+//
+// Parsed statements are cached per file text, so an expression is the same node after an edit
+// elsewhere while the model is new. A result computed from a node and the functions its calls
+// resolve to can be kept on the node under a signature of those resolutions: the statement
+// each call resolves to (its identity), what ALTER FUNCTION may change (volatility, security,
+// SET clauses, owner, kind), and the same of the functions its body calls, transitively.
+
+export interface CallKey {
+  /** name parts and argument count (NUL-separated), stable per node (so lookups hash nothing new) */
+  key: string;
+  parts: string[];
+  argc: number;
+}
+
+/** Distinct calls anywhere in a node (sub-selects included), first-seen order. */
+export const callKeysIn = memoised('callKeysIn', (node: Node): CallKey[] => {
+  const out: CallKey[] = [];
+  const seen = new Set<string>();
+  for (const v of census(node).funcCalls) {
+    const parts = nameParts(v.funcname);
+    const argc = (v.args ?? []).length;
+    const key = `${parts.join('\u0000')}\u0000${argc}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push({ key, parts, argc });
+    }
+  }
+  return out;
+});
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+/** A number identifying an object (a statement, a node) for as long as it lives. */
+export function idOf(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
+  return id;
+}
+
+interface SigState {
+  byCall: Map<string, string>;
+  byFunc: Map<Func, string>;
+  active: Set<Func>;
+  /** set when a signature met a function still being signed (a cycle): such signatures are not memoised */
+  cyclic: number;
+}
+
+function sigState(model: Model): SigState {
+  return memoModel(model, 'callSignatures', () => ({ byCall: new Map(), byFunc: new Map(), active: new Set(), cyclic: 0 }));
+}
+
+/** The signature of what a call resolves to ('0': no workspace function). */
+export function callSig(model: Model, c: CallKey): string {
+  const s = sigState(model);
+  const hit = s.byCall.get(c.key);
+  if (hit !== undefined) return hit;
+  const f = model.findFunction(c.parts, c.argc);
+  const before = s.cyclic;
+  const sig = f ? funcSigIn(model, s, f) : '0';
+  if (s.cyclic === before) s.byCall.set(c.key, sig);
+  return sig;
+}
+
+/** The signature of a function: its statement, its alterable facts and those of the functions its body calls. */
+export function funcSig(model: Model, f: Func): string {
+  return funcSigIn(model, sigState(model), f);
+}
+
+function funcSigIn(model: Model, s: SigState, f: Func): string {
+  const hit = s.byFunc.get(f);
+  if (hit !== undefined) return hit;
+  const id = idOf(f.stmt);
+  if (s.active.has(f)) {
+    s.cyclic++;
+    return `^${id}`;
+  }
+  s.active.add(f);
+  const before = s.cyclic;
+  let sig = `${id}:${f.key}:${f.volatility[0]}${f.securityDefiner ? 'd' : ''}${f.isProcedure ? 'p' : ''}${f.returnsTrigger ? 't' : ''}${f.language}|${f.owner?.role ?? ''}`;
+  for (const x of f.settings) sig += `|${x.name}=${x.values.join(',')}`;
+  if (f.body) {
+    sig += '{';
+    for (const st of f.body.statements) for (const c of callKeysIn(st.node)) sig += `${c.key}=${callSig(model, c)};`;
+    sig += '}';
+  }
+  s.active.delete(f);
+  if (s.cyclic === before) s.byFunc.set(f, sig);
+  return sig;
+}
+
+/** The signature of what the calls of a node resolve to (per model). */
+export function nodeCallSig(model: Model, node: Node): string {
+  if (!node || typeof node !== 'object') return '';
+  const facts = nodeFactsFor(node, model);
+  if (facts.callSig !== undefined) return facts.callSig;
+  let sig = '';
+  for (const c of callKeysIn(node)) sig += `${callSig(model, c)},`;
+  facts.callSig = sig;
+  return sig;
+}
+
+/**
+ * A result computed from a node and what its calls resolve to, kept on the node across lints
+ * under the signature of those resolutions (nodeCallSig); `what` names the question.
+ */
+export function keptOnCalls<T>(model: Model, node: Node, what: string, compute: () => T): T {
+  if (!node || typeof node !== 'object') return compute();
+  const facts = nodeFactsFor(node, model);
+  const m = (facts.results ??= new Map());
+  const hit = m.get(what);
+  const id = facts.model!;
+  if (hit?.model === id) return hit.v as T;
+  const sig = nodeCallSig(model, node);
+  if (hit && hit.sig === sig) {
+    hit.model = id;
+    return hit.v as T;
+  }
+  const v = compute();
+  m.set(what, { sig, v, model: id });
+  return v;
+}
+
+/** The file a policy's USING is written in (the CREATE POLICY, or the ALTER POLICY that set it). */
+export function usingFile(p: Policy): string {
+  return p.stmt.kind === 'AlterPolicyStmt' && p.stmt.node?.qual === p.using ? p.loc.file : p.created.file;
 }

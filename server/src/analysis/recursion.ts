@@ -20,7 +20,7 @@
 import { callsIn, hasSubLink, memoStmt, relationsIn } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { appliesToRole } from './policies.js';
-import { memoModel, textOfFile } from './policy-exprs.js';
+import { memoModel, policyRows, textOfFile } from './policy-exprs.js';
 import type { Loc, Node } from './types.js';
 
 export interface RecursionStep {
@@ -152,7 +152,7 @@ interface Graph {
   /** active policies by table key */
   byTable: Map<string, Policy[]>;
   /** names (`name` and `schema.name`) of functions that read or call something */
-  callable: Set<string>;
+  callable: { has(name: string): boolean };
   /** names of the functions active policies call, as written */
   called: Set<string>;
 }
@@ -191,9 +191,17 @@ function readsOf(model: Model, p: Policy): PolicyReads {
     }
     return out.tables.length || out.calls.length ? out : NO_READS;
   };
-  const plain = p.stmt.kind === 'CreatePolicyStmt';
-  return plain ? memoStmt(p.stmt, `recursion:reads:${model.config.defaultSchema || 'public'}`, compute) : compute();
+  if (p.stmt.kind !== 'CreatePolicyStmt') return compute();
+  const schema = model.config.defaultSchema || 'public';
+  const hit = readsByStmt.get(p.stmt);
+  if (hit && hit.schema === schema) return hit.reads;
+  const reads = compute();
+  readsByStmt.set(p.stmt, { schema, reads });
+  return reads;
 }
+
+/** readsOf of a CREATE POLICY, kept on its statement (statements are cached per file text) with the default schema it was resolved in. */
+const readsByStmt = new WeakMap<object, { schema: string; reads: PolicyReads }>();
 
 function callName(c: { name: string[] }): string {
   return c.name.length > 1 ? c.name.slice(-2).join('.') : c.name[0]!;
@@ -210,21 +218,13 @@ export function policyCallNames(model: Model): ReadonlySet<string> {
  */
 function graph(model: Model): Graph {
   return memoModel(model, 'recursion:graph', () => {
-    const callable = new Set<string>();
-    const defaultSchema = model.config.defaultSchema || 'public';
-    for (const list of model.functions.values()) {
-      for (const f of list) {
-        if (!f.reads.size && !f.calls.size) continue;
-        callable.add(f.key);
-        if (f.schema === defaultSchema || f.schema === 'pg_catalog') callable.add(f.name);
-      }
-    }
+    const callable = callableNames(model);
     const targets = new Set<string>();
     const byTable = new Map<string, Policy[]>();
     const called = new Set<string>();
-    for (const p of model.policies) {
-      const t = model.tables.get(p.table);
-      if (t && !t.rlsEnabled) continue;
+    for (const row of policyRows(model)) {
+      if (!row.active) continue;
+      const p = row.policy;
       const list = byTable.get(p.table);
       if (list) list.push(p);
       else byTable.set(p.table, [p]);
@@ -243,6 +243,37 @@ function graph(model: Model): Graph {
     }
     return { targets, byTable, callable, called };
   });
+}
+
+/**
+ * Names (`name` and `schema.name`) of functions that read or call something, looked up as
+ * asked (a function `f` is callable as its key, and as its bare name in the default schema
+ * or pg_catalog): no pass over every function.
+ */
+function callableNames(model: Model): { has(name: string): boolean } {
+  const defaultSchema = model.config.defaultSchema || 'public';
+  const reads = (f: Func) => f.reads.size > 0 || f.calls.size > 0;
+  // functions whose key is not `schema.name` (a schema name with a dot in it): checked one by one
+  let odd: Func[] | undefined;
+  const oddFunctions = () => {
+    if (odd) return odd;
+    odd = [];
+    for (const [k, list] of model.functions) if (k.indexOf('.') !== k.lastIndexOf('.')) for (const f of list) if (f.key !== `${f.schema}.${f.name}`) odd.push(f);
+    return odd;
+  };
+  const memo = new Map<string, boolean>();
+  const compute = (name: string): boolean => {
+    const exact = (f: Func) => reads(f) && (f.key === name || (f.name === name && (f.schema === defaultSchema || f.schema === 'pg_catalog')));
+    for (const k of [name, `${defaultSchema}.${name}`, `pg_catalog.${name}`]) if (model.functions.get(k)?.some(exact)) return true;
+    return oddFunctions().some(exact);
+  };
+  return {
+    has(name: string): boolean {
+      let v = memo.get(name);
+      if (v === undefined) memo.set(name, (v = compute(name)));
+      return v;
+    },
+  };
 }
 
 function buildInfo(model: Model, p: Policy): PolicyInfo {

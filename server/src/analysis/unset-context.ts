@@ -28,11 +28,11 @@
 // the answer "not every row" wherever it is ("early"), and every other error (`late`) counts
 // only on the path actually evaluated — the only rule in `check` mode (WITH CHECK, and USING
 // as the check for new rows), which is executed but not planned as a filter.
-import { compareConstants, constValue, memoised, typeName } from './ast.js';
+import { census, compareConstants, constValue, nodeFactsFor, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { memoModel, policyExprs, unsafeSettingCalls, type PolicyExpr } from './policy-exprs.js';
+import { funcSig, memoModel, nodeCallSig, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -162,8 +162,8 @@ function contextKeysUncached(model: Model, node: Node): ContextKey[] {
   const out = new Set<ContextKey>();
   const seen = new Set<Func>();
   const visit = (n: Node, depth: number) => {
-    walk(n, (key, v) => {
-      if (key !== 'FuncCall') return true;
+    // every FuncCall, in the order walk() meets them
+    for (const v of callsUnder(n)) {
       const s = settingCallOf(v);
       if (s) out.add(`setting:${s.setting}`);
       else if (isPlatformAuthUid(model, v)) out.add('auth.uid');
@@ -175,28 +175,27 @@ function contextKeysUncached(model: Model, node: Node): ContextKey[] {
           visit(h.expr, depth + 1);
         }
       }
-      return true;
-    });
+    }
   };
   visit(node, 0);
   return [...out];
 }
 
+/** Every FuncCall of a node (sub-selects included), in the order walk() meets them. */
+function callsUnder(n: Node): Node[] {
+  if (!n || typeof n !== 'object') return [];
+  return census(n).funcCalls;
+}
+
 /** Whether an expression reads the context value at all (through any function the workspace defines). */
 function touches(model: Model, node: Node, key: ContextKey, depth = 0): boolean {
-  let found = false;
-  walk(node, (k, v) => {
-    if (found) return false;
-    if (k !== 'FuncCall') return true;
+  for (const v of callsUnder(node)) {
     const s = settingCallOf(v);
-    if (s ? `setting:${s.setting}` === key : key === 'auth.uid' && isPlatformAuthUid(model, v)) found = true;
-    else {
-      const f = model.findFunction(nameParts(v.funcname), (v.args ?? []).length);
-      if (f && depth < MAX_DEPTH && f.body && f.body.statements.some((st) => touches(model, st.node, key, depth + 1))) found = true;
-    }
-    return !found;
-  });
-  return found;
+    if (s ? `setting:${s.setting}` === key : key === 'auth.uid' && isPlatformAuthUid(model, v)) return true;
+    const f = model.findFunction(nameParts(v.funcname), (v.args ?? []).length);
+    if (f && depth < MAX_DEPTH && f.body && f.body.statements.some((st) => touches(model, st.node, key, depth + 1))) return true;
+  }
+  return false;
 }
 
 /**
@@ -213,14 +212,12 @@ function mayRaise(model: Model, node: Node, key: ContextKey, state: UnsetState |
     if (state === 'never' && c.missing && !rw) return true;
     if (state === 'ended' && c.castType && rw !== 'nullif') return true;
   }
-  let viaFunction = false;
-  walk(node, (k, v) => {
-    if (viaFunction || k !== 'FuncCall' || settingCallOf(v)) return !viaFunction;
+  for (const v of callsUnder(node)) {
+    if (settingCallOf(v)) continue;
     const f = model.findFunction(nameParts(v.funcname), (v.args ?? []).length);
-    if (f?.body && f.body.statements.some((st) => touches(model, st.node, key, 1))) viaFunction = true;
-    return !viaFunction;
-  });
-  return viaFunction;
+    if (f?.body && f.body.statements.some((st) => touches(model, st.node, key, 1))) return true;
+  }
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -603,12 +600,20 @@ function failsOpenUncached(model: Model, node: Node, key: ContextKey, opts: Eval
 
 /** Whether the expression, evaluated in `state`, is true for every row (no residual conditions). */
 export function trueIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
+  if (!opts.rewritten) return cachedOn(model, node, questionOf(`true|${key}|${state}`, opts.mode), () => trueInUncached(model, node, key, state, opts));
+  return trueInUncached(model, node, key, state, opts);
+}
+function trueInUncached(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
   const o = openIn(model, node, key, state, opts);
   return !!o && o.residual.length === 0;
 }
 
 /** Whether evaluating the expression in `state` may raise an error (e.g. a cast of '' to uuid). */
 export function raisesIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
+  if (!opts.rewritten) return cachedOn(model, node, questionOf(`raises|${key}|${state}`, opts.mode), () => raisesInUncached(model, node, key, state, opts));
+  return raisesInUncached(model, node, key, state, opts);
+}
+function raisesInUncached(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
   const c: Ctx = { model, key, state, opts, depth: 0 };
   return conjuncts(node).some((p) => mayFail(evalNode(c, p)));
 }
@@ -627,7 +632,15 @@ export interface ClauseUse {
 
 /** Each command a policy covers with the clause PostgreSQL evaluates for it: without WITH CHECK, USING is the check too (T14c). */
 export function clauseUses(p: Policy): ClauseUse[] {
-  const exprs = policyExprs(p);
+  return clauseUsesOf(p, policyExprs(p));
+}
+
+/** clauseUses of a policy row, kept on the row (shared: do not mutate). */
+export function rowUses(row: PolicyRow): ClauseUse[] {
+  return (row.uses ??= clauseUsesOf(row.policy, row.exprs));
+}
+
+function clauseUsesOf(p: Policy, exprs: PolicyExpr[]): ClauseUse[] {
   const using = exprs.find((e) => e.clause === 'using');
   const check = exprs.find((e) => e.clause === 'check') ?? using;
   const out: ClauseUse[] = [];
@@ -652,68 +665,63 @@ export function clauseUses(p: Policy): ClauseUse[] {
 // helper or a body that may read the context), recursively, and whether the workspace defines
 // auth.uid() itself. That is the signature the results are kept under.
 
-/** Each call in an expression: its name parts and argument count (syntactic). */
-const callsInNode = memoised('unset-context:calls', (node: Node): Array<{ parts: string[]; argc: number }> => {
-  const out: Array<{ parts: string[]; argc: number }> = [];
-  walk(node, (k, v) => {
-    if (k === 'FuncCall') out.push({ parts: nameParts(v.funcname), argc: (v.args ?? []).length });
-    return true;
-  });
-  return out;
-});
-
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-function idOf(o: object): number {
-  let id = objectIds.get(o);
-  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
-  return id;
-}
-
-function modelSignature(model: Model, node: Node): string {
-  const sigs = memoModel(model, 'unset-context:signatures', () => new WeakMap<object, string>());
-  let sig = sigs.get(node);
-  if (sig === undefined) sigs.set(node, (sig = computeSignature(model, node)));
+function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
+  let sig = facts.contextSig;
+  if (sig === undefined) {
+    const authUid = memoModel(model, 'unset-context:auth.uid', () => {
+      const own = model.findFunction(['auth', 'uid'], 0);
+      return own ? `u${funcSig(model, own)}|` : 'u|';
+    });
+    sig = authUid + nodeCallSig(model, node);
+    facts.contextSig = sig;
+  }
   return sig;
 }
 
-function computeSignature(model: Model, node: Node): string {
-  // the calls of a node come in a fixed order: the statement each resolves to (0: none) identifies the resolution
-  const authUid = memoModel(model, 'unset-context:auth.uid', () => {
-    const own = model.findFunction(['auth', 'uid'], 0);
-    return own ? `u${idOf(own.stmt)}` : 'u';
-  });
-  let sig = authUid;
-  const seen = new Set<object>();
-  const visit = (n: Node, depth: number) => {
-    if (!n || typeof n !== 'object' || seen.has(n)) return;
-    seen.add(n);
-    for (const c of callsInNode(n)) {
-      const f = model.findFunction(c.parts, c.argc);
-      if (!f) {
-        sig += ',0';
-        continue;
-      }
-      sig += `,${idOf(f.stmt)}`;
-      if (f.settings.length) sig += `[${f.settings.map((x) => x.name).join(' ')}]`;
-      if (depth <= MAX_DEPTH && f.body) for (const st of f.body.statements) visit(st.node, depth + 1);
-    }
-  };
-  visit(node, 0);
-  return sig;
-}
-
-/** The last result per question and node, with the signature it was computed under. */
-const resultsByNode = new WeakMap<object, Map<string, { sig: string; v: unknown }>>();
+/** The last result per question and node, with the signature it was computed under (and the last model it was found valid for). */
 function cachedOn<T>(model: Model, node: Node, what: string, compute: () => T): T {
   if (!node || typeof node !== 'object') return compute();
-  let m = resultsByNode.get(node);
-  if (!m) resultsByNode.set(node, (m = new Map()));
-  const sig = modelSignature(model, node);
+  const facts = nodeFactsFor(node, model);
+  const m = (facts.results ??= new Map());
   const hit = m.get(what);
-  if (hit && hit.sig === sig) return hit.v as T;
+  const id = facts.model!;
+  if (hit?.model === id) return hit.v as T;
+  const sig = modelSignature(model, facts, node);
+  if (hit && hit.sig === sig) {
+    hit.model = id;
+    return hit.v as T;
+  }
   const v = compute();
-  m.set(what, { sig, v });
+  m.set(what, { sig, v, model: id });
+  return v;
+}
+
+/**
+ * A result computed from a policy's command and its USING and WITH CHECK nodes (and what their
+ * calls resolve to, as for cachedOn), kept across lints on the first of its nodes.
+ */
+export function keptOnPolicy<T>(model: Model, row: PolicyRow, what: string, compute: () => T): T {
+  const u: Node = row.using?.node;
+  const c: Node = row.check?.node;
+  const anchor = u ?? c;
+  if (!anchor || typeof anchor !== 'object') return compute();
+  const other: Node = u ? c : undefined;
+  const facts = nodeFactsFor(anchor, model);
+  const id = facts.model!;
+  const m = (facts.results ??= new Map());
+  const hit = m.get(what) as { sig: string; v: unknown; model?: number; other?: Node; otherSig?: string; command?: string } | undefined;
+  const command = row.policy.command;
+  const sig = () => modelSignature(model, facts, anchor);
+  const otherSig = () => (other ? modelSignature(model, nodeFactsFor(other, model), other) : '');
+  if (hit && hit.other === other && hit.command === command) {
+    if (hit.model === id) return hit.v as T;
+    if (hit.sig === sig() && hit.otherSig === otherSig()) {
+      hit.model = id;
+      return hit.v as T;
+    }
+  }
+  const v = compute();
+  m.set(what, { sig: sig(), otherSig: otherSig(), v, model: id, other, command });
   return v;
 }
 

@@ -1,26 +1,64 @@
 import { callsIn } from '../analysis/ast.js';
-import type { Func, Model } from '../analysis/model.js';
+import type { Func, Model, Policy } from '../analysis/model.js';
+import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { insertAfter, quoteIdent } from './util.js';
+import { insertAfter, quoteIdent, functionLists } from './util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 function signatureSql(f: Func): string {
   return `${quoteIdent(f.schema)}.${quoteIdent(f.name)}(${f.argTypes.join(', ')})`;
 }
 
+/** Per model: invoker functions by each key they call; policies (in model order) by each function key they call; statement order. */
+interface Index {
+  invokersCalling: Map<string, Func[]>;
+  policiesCalling: Map<string, Policy[]>;
+  policyOrder: Map<Policy, number>;
+  statementOrder: Map<string, number>;
+}
+
+function indexOf(model: Model): Index {
+  return memoModel(model, 'definer-execute-granted-to-public', () => {
+    const invokersCalling = new Map<string, Func[]>();
+    for (const g of model.allFunctions()) {
+      if (g.securityDefiner) continue;
+      for (const c of g.calls) {
+        const list = invokersCalling.get(c);
+        if (list) list.push(g);
+        else invokersCalling.set(c, [g]);
+      }
+    }
+    const policiesCalling = new Map<string, Policy[]>();
+    const policyOrder = new Map<Policy, number>();
+    model.policies.forEach((p, i) => {
+      policyOrder.set(p, i);
+      for (const c of [...callsIn(p.using), ...callsIn(p.withCheck)]) {
+        const k = model.key(c.name);
+        const list = policiesCalling.get(k);
+        if (!list) policiesCalling.set(k, [p]);
+        else if (list[list.length - 1] !== p) list.push(p);
+      }
+    });
+    const statementOrder = new Map<string, number>();
+    model.statements.forEach((s, i) => {
+      const k = `${s.file.file}\u0000${s.stmt.start}`;
+      if (!statementOrder.has(k)) statementOrder.set(k, i);
+    });
+    return { invokersCalling, policiesCalling, policyOrder, statementOrder };
+  });
+}
+
 /** Workspace functions that run with the caller's rights and call `target`, directly or through other such functions. */
 function invokerCallers(model: Model, target: Func): Set<string> {
+  const { invokersCalling } = indexOf(model);
   const keys = new Set<string>([target.key]);
-  const all = model.allFunctions();
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const g of all) {
-      if (g.securityDefiner || keys.has(g.key)) continue;
-      if ([...g.calls].some((c) => keys.has(c))) {
-        keys.add(g.key);
-        changed = true;
-      }
+  const queue = [target.key];
+  while (queue.length) {
+    for (const g of invokersCalling.get(queue.pop()!) ?? []) {
+      if (keys.has(g.key)) continue;
+      keys.add(g.key);
+      queue.push(g.key);
     }
   }
   return keys;
@@ -28,19 +66,17 @@ function invokerCallers(model: Model, target: Func): Set<string> {
 
 /** Roles of the policies that call `f` (directly or through SECURITY INVOKER functions): they need EXECUTE on it. */
 function policyRoles(model: Model, f: Func): Array<{ role: string; policy: string }> {
-  const keys = invokerCallers(model, f);
+  const { policiesCalling, policyOrder } = indexOf(model);
+  const policies = new Set<Policy>();
+  for (const k of invokerCallers(model, f)) for (const p of policiesCalling.get(k) ?? []) policies.add(p);
   const out: Array<{ role: string; policy: string }> = [];
-  for (const p of model.policies) {
-    const calls = [...callsIn(p.using), ...callsIn(p.withCheck)];
-    if (!calls.some((c) => keys.has(model.key(c.name)))) continue;
-    for (const role of p.roles) out.push({ role, policy: `"${p.name}" on ${p.table}` });
-  }
+  for (const p of [...policies].sort((a, b) => policyOrder.get(a)! - policyOrder.get(b)!)) for (const role of p.roles) out.push({ role, policy: `"${p.name}" on ${p.table}` });
   return out;
 }
 
 /** Replay position of the statement at `loc`. */
 function orderOf(model: Model, loc: Loc): number {
-  return model.statements.findIndex((s) => s.file.file === loc.file && s.stmt.start === loc.start);
+  return indexOf(model).statementOrder.get(`${loc.file}\u0000${loc.start}`) ?? -1;
 }
 
 /** The statement after which PUBLIC last got EXECUTE on `f`: its CREATE, or a later GRANT … TO PUBLIC. */
@@ -71,7 +107,7 @@ export const definerExecuteGrantedToPublic = defineRule({
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
   },
   check({ model, report }) {
-    for (const f of model.allFunctions()) {
+    for (const f of functionLists(model).definers) {
       if (!f.securityDefiner || !f.publicExecute || f.returnsTrigger) continue;
       const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
       const sig = signatureSql(f);

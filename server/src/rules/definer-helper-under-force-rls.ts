@@ -5,7 +5,7 @@ import { policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, insertAfter, quoteIdent, tableName } from './util.js';
+import { fileOf, insertAfter, quoteIdent, tableName, functionLists } from './util.js';
 
 const bare = (key: string) => key.replace(/^public\./, '');
 
@@ -17,29 +17,6 @@ function definersReached(model: Model, f: Func, seen = new Set<Func>()): Func[] 
   const out: Func[] = [];
   for (const k of f.calls) for (const g of model.functions.get(k) ?? []) out.push(...definersReached(model, g, seen));
   return out;
-}
-
-/** Invoker functions by the key of each function they call. */
-function invokerCallers(model: Model): Map<string, Func[]> {
-  const out = new Map<string, Func[]>();
-  for (const g of model.allFunctions()) {
-    if (g.securityDefiner) continue;
-    for (const k of g.calls) {
-      const list = out.get(k);
-      if (list) list.push(g);
-      else out.set(k, [g]);
-    }
-  }
-  return out;
-}
-
-/** Invoker functions that call `f`, directly or through each other. */
-function callerClosure(callers: Map<string, Func[]>, f: Func): Func[] {
-  const seen = new Set<Func>([f]);
-  const stack = [f];
-  while (stack.length) for (const g of callers.get(stack.pop()!.key) ?? []) if (!seen.has(g)) (seen.add(g), stack.push(g));
-  seen.delete(f);
-  return [...seen];
 }
 
 /** Lower-cased file texts (per parsed file, reused across lints). */
@@ -142,12 +119,45 @@ export const definerHelperUnderForceRls = defineRule({
     truths: ['T06', 'T06b', 'T03', 'T04'],
   },
   check({ model, report }) {
-    // Candidates first (cheap: function facts only): definer functions whose owner is not known
-    // to bypass RLS that read a FORCE'd table with policies. Then the policies of those tables
-    // that call them, directly or through invoker functions (the text is looked at first).
+    // Start from the functions active policies call (by name), and follow the invoker
+    // functions they call down to the definer functions they reach: only those can be called
+    // by a policy. Then keep the definers whose owner is not known to bypass RLS that read a
+    // FORCE'd table with policies, and look for the policies of those tables that call them
+    // (the text is looked at first).
+    const called = policyCallNames(model);
+    if (called.size === 0) return;
+    const isCalled = (g: Func) => called.has(g.name) || called.has(`${g.schema}.${g.name}`);
+    // functions named as called: under a key `schema.name` with one dot the name is what follows
+    // it; keys with more dots (a dotted schema or name) are checked function by function
+    const named = [...called].filter((n) => !n.includes('.'));
+    const byName: Func[] = [];
+    for (const [k, list] of model.functions) {
+      const dot = k.indexOf('.');
+      if (dot !== k.lastIndexOf('.')) {
+        for (const g of list) if (isCalled(g)) byName.push(g);
+        continue;
+      }
+      for (const n of named) if (k.length === dot + 1 + n.length && k.endsWith(n)) for (const g of list) if (g.name === n) byName.push(g);
+    }
+    const visited = new Set<Func>();
+    const reached = new Set<Func>();
+    const visit = (g: Func) => {
+      if (visited.has(g)) return;
+      visited.add(g);
+      if (g.securityDefiner) {
+        reached.add(g);
+        return;
+      }
+      for (const k of g.calls) for (const h of model.functions.get(k) ?? []) visit(h);
+    };
+    for (const g of byName) visit(g);
+    for (const n of called) for (const g of model.functions.get(n) ?? []) if (isCalled(g)) visit(g);
+    if (reached.size === 0) return;
+    // the names of the functions a policy's call can go through to a reached definer
+    const names = [...new Set([...visited].map((g) => g.name.toLowerCase()))];
     const candidates: Array<{ f: Func; tables: Table[] }> = [];
-    for (const f of model.allFunctions()) {
-      if (!f.securityDefiner || f.returnsTrigger) continue;
+    for (const f of reached.size === 1 ? reached : functionLists(model).definers) {
+      if (!reached.has(f) || f.returnsTrigger) continue;
       const owner = f.owner?.role;
       if (model.roleBypassesRls(owner) === true) continue;
       if (owner === undefined && model.assumeUnknownOwnerBypassesRls) continue;
@@ -158,15 +168,8 @@ export const definerHelperUnderForceRls = defineRule({
       }
       if (tables.length) candidates.push({ f, tables });
     }
-    if (candidates.length === 0) return;
-    const called = policyCallNames(model);
-    const isCalled = (g: Func) => called.has(g.name) || called.has(`${g.schema}.${g.name}`);
-    const callers = invokerCallers(model);
     let inCycles: Set<string> | undefined;
     for (const { f, tables } of candidates) {
-      const reaching = callers.has(f.key) ? [f, ...callerClosure(callers, f)] : [f];
-      if (!reaching.some(isCalled)) continue;
-      const names = [...new Set(reaching.map((g) => g.name.toLowerCase()))];
       for (const t of tables) {
         const id = `${f.key}\u0000${t.key}`;
         if (declaredOrdinaryRole(model, f.owner?.role) && (inCycles ??= definersInCycles(model)).has(id)) continue;

@@ -3,7 +3,7 @@ import { walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { insertAfter, quoteIdent, tableName } from './util.js';
+import { insertAfter, quoteIdent, tableName, functionLists } from './util.js';
 
 interface InsertRef {
   table: string;
@@ -69,7 +69,7 @@ export const definerTriggerBlockedByForceRls = defineRule({
     truths: ['T07', 'T09', 'T10', 'T11', 'F2'],
   },
   check({ model, report }) {
-    for (const f of model.allFunctions()) {
+    for (const f of functionLists(model).definers) {
       if (!f.securityDefiner || !f.returnsTrigger || !f.body) continue;
       const triggers: Trigger[] = model.triggers.filter((t) => t.func === f.key);
       if (triggers.length === 0) continue;

@@ -3,7 +3,7 @@ import type { Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Edit, Fix } from './types.js';
 import { defineRule } from './types.js';
-import { fileOf } from './util.js';
+import { fileOf, functionLists } from './util.js';
 
 /** Built-in functions that read no table and need no privilege beyond EXECUTE (granted to PUBLIC). */
 const PURE_BUILTINS = new Set([
@@ -123,7 +123,7 @@ export const definerUnneeded = defineRule({
     truths: ['F1'],
   },
   check({ model, report }) {
-    for (const f of model.allFunctions()) {
+    for (const f of functionLists(model).definers) {
       if (!f.securityDefiner) continue;
       const v = needsNoPrivilege(model, f, new Set());
       if (!v) continue;

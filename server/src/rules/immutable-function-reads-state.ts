@@ -3,7 +3,7 @@ import type { Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { textOf } from './util.js';
+import { textOf, functionLists } from './util.js';
 
 const CLOCK = new Set(['now', 'clock_timestamp', 'statement_timestamp', 'transaction_timestamp', 'timeofday']);
 const SESSION = new Set(['current_setting', 'current_user', 'session_user', 'current_role', 'current_schema', 'current_schemas', 'pg_backend_pid', 'txid_current', 'pg_current_xact_id']);
@@ -93,7 +93,7 @@ export const immutableFunctionReadsState = defineRule({
     sources: ['PostgreSQL docs: Function Volatility Categories'],
   },
   check({ model, report }) {
-    for (const f of model.allFunctions()) {
+    for (const f of functionLists(model).immutables) {
       if (f.volatility !== 'immutable' || !f.volatilityLoc) continue;
       const state = stateOf(model, f);
       if (!state.length) continue;

@@ -1,5 +1,5 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { activePolicies, constBool, exprClauseSpan, policyExprs, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
 
@@ -57,14 +57,15 @@ export const policyAlwaysTrue = defineRule({
     sources: ['splinter 0024 rls_policy_always_true'],
   },
   check({ model, report }) {
-    for (const p of activePolicies(model)) {
+    for (const row of activeRowsWith(model, FLAG_TAUTOLOGY)) {
+      const p = row.policy;
       if (!p.permissive || p.command === 'select') continue; // SELECT USING (true) is public read by intent
-      const t = model.tables.get(p.table);
-      const roles = subjectRoles(model, p, t);
-      if (roles.length === 0) continue;
-      const exprs = policyExprs(p);
+      const t = row.table;
+      const exprs = row.exprs;
       const tautologies = exprs.filter((e) => constBool(e.node) === true);
       if (tautologies.length === 0) continue;
+      const roles = subjectRoles(model, p, t);
+      if (roles.length === 0) continue;
       const usingTrue = tautologies.some((e) => e.clause === 'using');
       const checkTrue = tautologies.some((e) => e.clause === 'check');
       const { cmds, text } = effects(p, usingTrue, checkTrue);

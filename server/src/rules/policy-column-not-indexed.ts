@@ -1,20 +1,10 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { policyExprs, rowIndependentCall, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
+import { memoised } from '../analysis/ast.js';
+import { rowIndependentCall, textOfFile, usingFile, visitTyped } from '../analysis/policy-exprs.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { insertAfter, quoteIdent, tableName } from './util.js';
-
-/** The column of `t` a ColumnRef names (unqualified or qualified by the table's name). */
-function ownColumn(t: Table, n: Node): string | undefined {
-  const fields: Node[] = n?.ColumnRef?.fields ?? [];
-  const parts = fields.map((f) => sval(f));
-  if (parts.some((x) => x === undefined)) return undefined;
-  const name = parts[parts.length - 1]!;
-  if (parts.length === 2 && parts[0] !== t.name) return undefined;
-  if (parts.length > 2 && (parts[parts.length - 2] !== t.name || parts[parts.length - 3] !== t.schema)) return undefined;
-  return t.columns.includes(name) ? name : undefined;
-}
 
 /** Whether a value is a constant, the same for every row of a statement (a call, a sub-select, a setting), or row-dependent. */
 function valueKind(model: Model, n: Node): 'const' | 'statement' | 'row' {
@@ -43,10 +33,7 @@ interface Compared {
 }
 
 /** Column references compared with `=` or `= ANY` to a value, outside sub-selects (memoised per node). */
-const candidateCache = new WeakMap<object, Array<{ ref: Node; value: Node; location: number }>>();
-function comparisons(using: Node): Array<{ ref: Node; value: Node; location: number }> {
-  let out = candidateCache.get(using);
-  if (out) return out;
+const comparisons = memoised('column-not-indexed:comparisons', (using: Node): Array<{ ref: Node; value: Node; location: number }> => {
   const found: Array<{ ref: Node; value: Node; location: number }> = [];
   visitTyped(using, (type, n) => {
     if (type === 'SelectStmt' || type === 'RangeSubselect') return false;
@@ -68,16 +55,34 @@ function comparisons(using: Node): Array<{ ref: Node; value: Node; location: num
       if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push({ ref: a, value: n.rexpr, location: a.ColumnRef.location });
     }
   });
-  candidateCache.set(using, (out = found));
-  return out;
+  return found;
+});
+
+/** Column references (as name parts) compared to a per-statement value, outside sub-selects. */
+function lookups(model: Model, using: Node): Array<{ parts: Array<string | undefined>; location: number }> {
+  const cs = comparisons(using);
+  if (cs.length === 0) return [];
+  return cs.filter((c) => lookupValue(model, c.value)).map((c) => ({ parts: refParts(c.ref), location: c.location }));
+}
+
+/** A column reference's name parts (kept on the node). */
+const refParts = memoised('column-not-indexed:refParts', (ref: Node): Array<string | undefined> => ((ref?.ColumnRef?.fields ?? []) as Node[]).map((f) => sval(f)));
+
+/** The column of `t` a column reference names (unqualified or qualified by the table's name). */
+function ownColumnOf(t: Table, parts: Array<string | undefined>): string | undefined {
+  if (parts.some((x) => x === undefined)) return undefined;
+  const name = parts[parts.length - 1]!;
+  if (parts.length === 2 && parts[0] !== t.name) return undefined;
+  if (parts.length > 2 && (parts[parts.length - 2] !== t.name || parts[parts.length - 3] !== t.schema)) return undefined;
+  return t.columns.includes(name) ? name : undefined;
 }
 
 /** Columns of `t` compared with `=` or `= ANY` to a per-statement value, outside sub-selects. */
 function comparedColumns(model: Model, t: Table, using: Node): Compared[] {
   const out: Compared[] = [];
-  for (const c of comparisons(using)) {
-    const col = ownColumn(t, c.ref);
-    if (col && lookupValue(model, c.value)) out.push({ column: col, location: c.location });
+  for (const c of lookups(model, using)) {
+    const col = ownColumnOf(t, c.parts);
+    if (col) out.push({ column: col, location: c.location });
   }
   return out;
 }
@@ -110,9 +115,8 @@ export const policyColumnNotIndexed = defineRule({
       if (!t.rlsEnabled || t.columns.length === 0) continue;
       const first = new Map<string, { p: Policy; file: string; location: number }>();
       for (const p of t.policies) {
-        const e = policyExprs(p).find((x) => x.clause === 'using');
-        if (!e) continue;
-        for (const c of comparedColumns(model, t, e.node)) if (!first.has(c.column)) first.set(c.column, { p, file: e.file, location: c.location });
+        if (!p.using) continue;
+        for (const c of comparedColumns(model, t, p.using)) if (!first.has(c.column)) first.set(c.column, { p, file: usingFile(p), location: c.location });
       }
       for (const [column, { p, file, location }] of first) {
         if (leadsAnIndex(model, t, column)) continue;

@@ -2,11 +2,13 @@ import { callSpan, matchParen, typeName } from '../analysis/ast.js';
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
-import { activePolicies, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRows, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, policiesWithKey } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import {
   clauseUses,
   contextKeys,
+  keptOnPolicy,
+  rowUses,
   failsOpen,
   raisesIn,
   settingCallOf,
@@ -28,12 +30,12 @@ function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
 }
 
 function policiesOn(model: Model, p: Policy): Policy[] {
-  return model.tables.get(p.table)?.policies ?? model.policies.filter((q) => q.table === p.table);
+  return model.tables.get(p.table)?.policies ?? policiesWithKey(model, p.table);
 }
 
 /** The use of another policy's clause that PostgreSQL combines with `use` (same command, filter or check). */
-function sameUse(q: Policy, use: ClauseUse): ClauseUse | undefined {
-  return clauseUses(q).find((x) => x.cmd === use.cmd && (x.effect === 'write') === (use.effect === 'write'));
+function sameUse(model: Model, q: Policy, use: ClauseUse): ClauseUse | undefined {
+  return rowUses(rowOf(model, q)).find((x) => x.cmd === use.cmd && (x.effect === 'write') === (use.effect === 'write'));
 }
 
 /** A restrictive policy (other than `self`) that still narrows `use` for `role` in `state`. */
@@ -42,7 +44,7 @@ function restrictedBy(model: Model, self: Policy, role: string, use: ClauseUse, 
     if (q === self || q.permissive || !coversCommand(q, use.cmd)) continue;
     // for PUBLIC, any restrictive policy may narrow some of the roles: do not claim every row
     if (role !== 'public' && !appliesToRole(model, q, role)) continue;
-    const qu = sameUse(q, use);
+    const qu = sameUse(model, q, use);
     if (!qu) continue;
     if (constBool(qu.expr.node) === true || trueIn(model, qu.expr.node, key, state, { mode: qu.mode })) continue;
     return q;
@@ -56,8 +58,8 @@ interface OpenUse {
 }
 
 /** The uses of the policy's clauses that admit every row when `key` is unset, and in which states. */
-function openUses(model: Model, p: Policy, key: ContextKey): OpenUse[] {
-  const uses = clauseUses(p);
+function openUses(model: Model, row: PolicyRow, key: ContextKey): OpenUse[] {
+  const uses = rowUses(row);
   const out: OpenUse[] = [];
   for (const use of uses) {
     let states = failsOpen(model, use.expr.node, key, { mode: use.mode });
@@ -295,10 +297,10 @@ function clauseFix(model: Model, e: PolicyExpr, uses: ClauseUse[]): ClauseFix | 
   return { edits, dropped, at, rewroteCalls: rewritten.size > 0 };
 }
 
-function fixFor(model: Model, p: Policy, key: ContextKey): { fix: Fix; at: Span; dropped: string[]; file: string } | undefined {
-  const all = clauseUses(p);
+function fixFor(model: Model, row: PolicyRow, key: ContextKey): { fix: Fix; at: Span; dropped: string[]; file: string } | undefined {
+  const all = rowUses(row);
   // every clause that fails open for some use must be fixed, or the finding stays
-  const open = openUses(model, p, key);
+  const open = openUses(model, row, key);
   const clauses = [...new Set(open.map((u) => u.use.expr))];
   const fixes: ClauseFix[] = [];
   for (const e of clauses) {
@@ -499,13 +501,18 @@ export const policyContextFailsOpen = defineRule({
     sources: ['splinter 0030 rls_policy_null_auth_disjunct'],
   },
   check({ model, report }) {
-    for (const p of activePolicies(model)) {
-      const t = model.tables.get(p.table);
-      const roles = subjectRoles(model, p, t);
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      // the context keys the policy's clauses read, when some use of a clause fails open for one
+      const keys = keptOnPolicy(model, row, 'fails-open:keys', () => {
+        const ks = [...new Set(rowUses(row).flatMap((u) => contextKeys(model, u.expr.node)))];
+        return ks.some((k) => openUses(model, row, k).length > 0) ? ks : undefined;
+      });
+      if (!keys) continue;
+      const roles = subjectRoles(model, p, row.table);
       if (roles.length === 0) continue;
-      const keys = [...new Set(clauseUses(p).flatMap((u) => contextKeys(model, u.expr.node)))];
       for (const key of keys) {
-        const found = p.permissive ? permissiveFinding(model, p, roles, key) : restrictiveFinding(model, p, roles, key);
+        const found = p.permissive ? permissiveFinding(model, row, roles, key) : restrictiveFinding(model, row, roles, key);
         if (!found) continue;
         report(found);
         break; // one finding per policy
@@ -523,14 +530,15 @@ function locate(model: Model, p: Policy, uses: OpenUse[], fix: ReturnType<typeof
   return span ? { file: e.file, start: span.start, end: span.end } : p.nameLoc;
 }
 
-function permissiveFinding(model: Model, p: Policy, roles: string[], key: ContextKey): Finding | undefined {
-  const open = openUses(model, p, key);
+function permissiveFinding(model: Model, row: PolicyRow, roles: string[], key: ContextKey): Finding | undefined {
+  const p = row.policy;
+  const open = openUses(model, row, key);
   if (open.length === 0) return undefined;
   const perRole = unrestricted(model, p, roles, key, open);
   if (perRole.length === 0) return undefined;
   const group = commonGroup(perRole);
   const states = unsetStates(key).filter((s) => group.uses.some((u) => u.states.some((x) => x.state === s)));
-  const fix = fixFor(model, p, key);
+  const fix = fixFor(model, row, key);
   const who = group.roles.includes('public') ? 'every role (PUBLIC)' : roleList(group.roles);
   const via = key === 'auth.uid' ? 'on any request or connection without a user id' : 'e.g. on a pooled connection, in a background job, or on any code path that does not set it';
   return {
@@ -548,15 +556,16 @@ function permissiveFinding(model: Model, p: Policy, roles: string[], key: Contex
  * anyway (e.g. `USING (true)` + a restrictive tenant check), and no other restrictive policy
  * still narrows. Otherwise the permissive policies decide (and are checked on their own).
  */
-function restrictiveFinding(model: Model, p: Policy, roles: string[], key: ContextKey): Finding | undefined {
-  const open = openUses(model, p, key);
+function restrictiveFinding(model: Model, row: PolicyRow, roles: string[], key: ContextKey): Finding | undefined {
+  const p = row.policy;
+  const open = openUses(model, row, key);
   for (const role of roles) {
     const uses: OpenUse[] = [];
     let partner: Policy | undefined;
     for (const u of open) {
       const permissive = policiesOn(model, p).find((q) => {
         if (!q.permissive || !coversCommand(q, u.use.cmd) || !appliesToRole(model, q, role)) return false;
-        const qu = sameUse(q, u.use);
+        const qu = sameUse(model, q, u.use);
         return !!qu && constBool(qu.expr.node) === true;
       });
       if (!permissive) continue;
@@ -567,9 +576,9 @@ function restrictiveFinding(model: Model, p: Policy, roles: string[], key: Conte
     }
     if (!partner || uses.length === 0) continue;
     const states = unsetStates(key).filter((s) => uses.some((u) => u.states.some((x) => x.state === s)));
-    const fix = fixFor(model, p, key);
+    const fix = fixFor(model, row, key);
     const who = role === 'public' ? 'every role (PUBLIC)' : role;
-    const partnerClause = sameUse(partner, uses[0]!.use)!.expr.clause === 'using' ? 'USING' : 'WITH CHECK';
+    const partnerClause = sameUse(model, partner, uses[0]!.use)!.expr.clause === 'using' ? 'USING' : 'WITH CHECK';
     return {
       ...locate(model, p, uses, fix),
       message:

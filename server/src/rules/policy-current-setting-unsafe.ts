@@ -1,8 +1,8 @@
 import { callSpan } from '../analysis/ast.js';
 import type { Model } from '../analysis/model.js';
-import { activePolicies, callParts, dollarQuotedBody, functionsCalledByPolicies, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, type SettingCall } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_UNSAFE_SETTING, callParts, dollarQuotedBody, functionsCalledByPolicies, bodyFlags, BODY_CURRENT_SETTING, textOfFile, unsafeSettingCalls, type PolicyExpr, type PolicyRow, type SettingCall } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
-import { clauseUses, failsOpen, raisesIn, type CallRewrite } from '../analysis/unset-context.js';
+import { failsOpen, raisesIn, rowUses, type CallRewrite } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 
 interface Located extends SettingCall {
@@ -91,10 +91,10 @@ function castReached(e: PolicyExpr, c: SettingCall, model: Parameters<typeof fai
 }
 
 /** Unset states in which the clause, with the calls rewritten, admits every row where it did not before. */
-function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], e: PolicyExpr, calls: SettingCall[]): Set<string> {
+function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], row: PolicyRow, e: PolicyExpr, calls: SettingCall[]): Set<string> {
   const rewritten = new Map<Node, CallRewrite>(calls.map((c) => [c.node, c.castType ? 'nullif' : 'missing-ok']));
   const out = new Set<string>();
-  for (const u of clauseUses(e.policy).filter((x) => x.expr === e)) {
+  for (const u of rowUses(row).filter((x) => x.expr === e)) {
     for (const key of new Set(calls.map(settingKey))) {
       const before = new Set(failsOpen(model, e.node, key, { mode: u.mode }).map((s) => s.state));
       for (const s of failsOpen(model, e.node, key, { mode: u.mode, rewritten })) if (!before.has(s.state)) out.add(s.state);
@@ -115,9 +115,12 @@ export const policyCurrentSettingUnsafe = defineRule({
     truths: ['T15', 'T15b'],
   },
   check({ model, report }) {
-    for (const p of activePolicies(model)) {
-      for (const e of policyExprs(p)) {
-        const found = unsafeSettingCalls(e.node)
+    for (const row of activeRowsWith(model, FLAG_UNSAFE_SETTING)) {
+      const p = row.policy;
+      for (const e of row.exprs) {
+        const unsafe = unsafeSettingCalls(e.node);
+        if (unsafe.length === 0) continue;
+        const found = unsafe
           .map((c) => (c.castType && !castReached(e, c, model) ? { ...c, castType: undefined } : c))
           .filter((c) => c.missing || c.castType);
         const calls = locate(model, e.file, found);
@@ -127,7 +130,7 @@ export const policyCurrentSettingUnsafe = defineRule({
         // The rewrite must not turn "error" into "every row": e.g. `tenant_id = …::uuid OR
         // current_setting(…) = ''` fails today once the setting reads '', and admits every row
         // with nullif().
-        const opens = opensAfterRewrite(model, e, found);
+        const opens = opensAfterRewrite(model, row, e, found);
         const safe = calls.every((c) => c.strictPath) && opens.size === 0;
         const fix = safe
           ? fixFor(calls, 'safe', '')
@@ -156,6 +159,8 @@ export const policyCurrentSettingUnsafe = defineRule({
         });
       }
     }
+    // (no function body of the workspace has the kind of content looked for: none to follow)
+    if (!(bodyFlags(model) & BODY_CURRENT_SETTING)) return;
     for (const { func: f, policy: p } of functionsCalledByPolicies(model)) {
       if (!f.body) continue;
       const calls = locate(

@@ -1,4 +1,4 @@
-import { activePolicies, hardcodedIds, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_HARDCODED_ID, hardcodedIds, textOfFile } from '../analysis/policy-exprs.js';
 import type { Span } from '../analysis/types.js';
 import { defineRule } from './types.js';
 
@@ -23,9 +23,9 @@ export const policyHardcodedId = defineRule({
     guards: 'A literal id ties access to one row or user of one database: in another environment the same literal names nobody or someone else, so the policy silently denies or grants access there.',
   },
   check({ model, report }) {
-    for (const p of activePolicies(model)) {
-      const found = policyExprs(p).flatMap((e) => hardcodedIds(e.node).map((h) => ({ ...h, file: e.file, clause: e.clause })));
-      if (found.length === 0) continue;
+    for (const row of activeRowsWith(model, FLAG_HARDCODED_ID)) {
+      const p = row.policy;
+      const found = row.exprs.flatMap((e) => hardcodedIds(e.node).map((h) => ({ ...h, file: e.file, clause: e.clause })));
       const first = found[0]!;
       const text = textOfFile(model, first.file);
       const span = literalSpan(text, first.location);

@@ -1,5 +1,5 @@
 import type { Model, Policy } from '../analysis/model.js';
-import { activePolicies, constBool, exprText, policyExprs, readsTable, unsafeContent } from '../analysis/policy-exprs.js';
+import { activePolicies, constBool, exprText, policyExprs, readsTable, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
 import { defineRule, type Fix } from './types.js';
 
@@ -15,7 +15,7 @@ function subjectRoles(model: Model, p: Policy): string[] {
  * no other expression rule would report.
  */
 function siblingCondition(model: Model, p: Policy, roles: string[]): { text: string; from: Policy } | undefined {
-  const siblings = model.policies.filter((q) => q !== p && q.table === p.table && q.permissive && (q.command === 'all' || q.command === 'select'));
+  const siblings = policiesWithKey(model, p.table).filter((q) => q !== p && q.permissive && (q.command === 'all' || q.command === 'select'));
   const ordered = [...siblings.filter((q) => q.command === 'all'), ...siblings.filter((q) => q.command === 'select')];
   for (const q of ordered) {
     if (!roles.every((r) => appliesToRole(model, q, r))) continue;
@@ -47,7 +47,7 @@ export const policyInsertWithoutCheck = defineRule({
       const roles = subjectRoles(model, p);
       if (roles.length === 0) continue;
       const t = model.tables.get(p.table);
-      const others = (r: string) => (t?.policies ?? model.policies.filter((q) => q.table === p.table)).filter((q) => q !== p && q.permissive && coversCommand(q, 'insert') && (q.withCheck || q.using) && appliesToRole(model, q, r));
+      const others = (r: string) => (t?.policies ?? policiesWithKey(model, p.table)).filter((q) => q !== p && q.permissive && coversCommand(q, 'insert') && (q.withCheck || q.using) && appliesToRole(model, q, r));
       const uncovered = roles.filter((r) => others(r).length === 0);
       const who = roleList(roles);
       const effect = uncovered.length

@@ -1,6 +1,6 @@
 import type { Model, Policy } from '../analysis/model.js';
 import { hasSubLink } from '../analysis/ast.js';
-import { activePolicies, exprText, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent } from '../analysis/policy-exprs.js';
+import { activePolicies, exprText, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { grantsManagedFor, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix } from './types.js';
@@ -8,7 +8,7 @@ import { insertAfter, quoteIdent, tableName } from './util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
-  const used = new Set(model.policies.filter((q) => q.table === p.table).map((q) => q.name));
+  const used = new Set(policiesWithKey(model, p.table).map((q) => q.name));
   const base = `${p.name}_${suffix}`;
   let name = base;
   for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
@@ -31,7 +31,7 @@ export const policyMissingSelectCompanion = defineRule({
       if (!p.permissive || (p.command !== 'update' && p.command !== 'delete')) continue;
       if (!p.using) continue; // without USING the policy admits no existing row anyway
       const t = model.tables.get(p.table);
-      const policies = t?.policies ?? model.policies.filter((q) => q.table === p.table);
+      const policies = t?.policies ?? policiesWithKey(model, p.table);
       const readable = (role: string) => policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && appliesToRole(model, q, role));
       const missing = p.roles.filter((r) => {
         if (r !== 'public' && (model.roleBypassesRls(r) || (PSEUDO_ROLES.has(r) && r !== 'public'))) return false;

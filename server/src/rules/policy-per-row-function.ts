@@ -1,5 +1,5 @@
 import type { Policy } from '../analysis/model.js';
-import { activePolicies, perRowCalls, policyExprs, selectSubLinkWouldRecurse, textOfFile, type RowIndependentCall } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_CALL_OUTSIDE_SELECT, keptOnCalls, perRowCalls, selectSubLinkWouldRecurse, textOfFile, type RowIndependentCall } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
 
 /** The call's name as written, e.g. `auth.uid`. */
@@ -27,12 +27,17 @@ export const policyPerRowFunction = defineRule({
   },
   check({ model, report }) {
     const recursion = new Map<string, Policy | undefined>();
-    for (const p of activePolicies(model)) {
-      const e = policyExprs(p).find((x) => x.clause === 'using');
+    for (const row of activeRowsWith(model, FLAG_CALL_OUTSIDE_SELECT)) {
+      const p = row.policy;
+      const e = row.using;
+      if (!(row.usingFlags & FLAG_CALL_OUTSIDE_SELECT)) continue; // no call outside a SELECT: perRowCalls finds none
       if (!e) continue;
-      const text = textOfFile(model, e.file);
-      const calls = perRowCalls(model, text, e.node);
+      // kept on the node across lints (without `func`, an object of the model it was computed in)
+      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () =>
+        perRowCalls(model, textOfFile(model, e.file), e.node).map(({ func: _func, ...c }) => c),
+      );
       if (calls.length === 0) continue;
+      const text = textOfFile(model, e.file);
       const first = calls[0]!;
       // A sub-select in a SELECT policy can create 42P17 when the table is read in a
       // sub-select while its own policies are being expanded (T31).

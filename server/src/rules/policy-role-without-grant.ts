@@ -23,14 +23,18 @@ export const policyRoleWithoutGrant = defineRule({
     for (const t of model.tables.values()) {
       for (const p of t.policies) {
         const missing: string[] = [];
+        const need = needed(p);
         for (const role of p.roles) {
           if (PSEUDO_ROLES.has(role)) continue;
+          // granted on the table itself: privilegesOf includes it whatever else holds
+          const direct = t.grants.get(role);
+          if (direct && need.some((x) => direct.has(x))) continue;
           if (ownsOrSuperuser(model, t, role)) continue;
           // When the workspace grants this role nothing on tables, its privileges are managed
           // elsewhere (e.g. Supabase's platform defaults) unless a REVOKE here names it.
           if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) continue;
           const privs = privilegesOf(model, t, role);
-          if (!needed(p).some((x) => privs.has(x))) missing.push(role);
+          if (!need.some((x) => privs.has(x))) missing.push(role);
         }
         if (missing.length === 0) continue;
         const name = tableName(model, t);

@@ -1,5 +1,5 @@
 import type { Model } from '../analysis/model.js';
-import { activePolicies, functionsCalledByPolicies, policyExprs, textOfFile, userMetadataRefs, type UserMetadataRef } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_USER_METADATA, functionsCalledByPolicies, bodyFlags, BODY_USER_META, textOfFile, userMetadataRefs, type UserMetadataRef } from '../analysis/policy-exprs.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 
 interface Ref extends UserMetadataRef {
@@ -63,12 +63,15 @@ export const policyUserMetadata = defineRule({
         fixes: fix ? [fix] : [],
       });
     };
-    for (const p of activePolicies(model)) {
+    for (const row of activeRowsWith(model, FLAG_USER_METADATA)) {
+      const p = row.policy;
       reportFirst(
-        policyExprs(p).flatMap((e) => userMetadataRefs(e.node).map((r) => ({ ...r, file: e.file }))),
+        row.exprs.flatMap((e) => userMetadataRefs(e.node).map((r) => ({ ...r, file: e.file }))),
         `Policy "${p.name}" on ${p.table}`,
       );
     }
+    // (no function body of the workspace has the kind of content looked for: none to follow)
+    if (!(bodyFlags(model) & BODY_USER_META)) return;
     for (const { func: f, policy: p } of functionsCalledByPolicies(model)) {
       if (!f.body) continue;
       reportFirst(

@@ -1,5 +1,6 @@
 import type { Model, Table } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
+import { policiesWithKey } from '../analysis/policy-exprs.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { fileOf, insertAfter, rlsAncestor, tableName } from './util.js';
 
@@ -111,7 +112,7 @@ export const rlsDisabled = defineRule({
 
     // Tables the migrations alter but never create (e.g. storage.objects on Supabase).
     for (const [key, events] of model.rlsEventsOfUncreatedTables) {
-      const policyNames = model.policies.filter((p) => p.table === key).map((p) => p.name);
+      const policyNames = policiesWithKey(model, key).map((p) => p.name);
       if (!config.exposedSchemas.includes(key.split('.')[0]!) && policyNames.length === 0) continue;
       const enableWord = lastOf(events, ['enable', 'disable']);
       const forceWord = lastOf(events, ['force', 'no-force']);

@@ -3,7 +3,7 @@ import type { Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { fileOf, quoteIdent } from './util.js';
+import { fileOf, quoteIdent, functionLists } from './util.js';
 
 const OFF = /^(off|of|false|fals|fal|fa|f|no|n|0)$/i;
 
@@ -96,7 +96,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
     const funcByKey = (k: string | undefined) => (k ? model.functions.get(k) : undefined);
 
     // 1. SET row_security = off as a function option (CREATE FUNCTION … SET / ALTER FUNCTION … SET)
-    for (const f of model.allFunctions()) {
+    for (const f of functionLists(model).rowSecurity) {
       const s = f.settings.find((x) => x.name === 'row_security');
       if (!s || !isOff(s.values[0])) continue;
       const text = fileOf(model, s.loc.file)?.text ?? '';

@@ -1,7 +1,7 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
-import type { Model, Table } from '../analysis/model.js';
+import type { Func, Model, Table } from '../analysis/model.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
-import { fileByName } from '../analysis/policy-exprs.js';
+import { fileByName, memoModel } from '../analysis/policy-exprs.js';
 import type { Edit } from './types.js';
 
 export function fileOf(model: Model, file: string): ParsedFile | undefined {
@@ -72,4 +72,26 @@ export function rlsAncestor(model: Model, t: Table): { table: Table; kind: 'part
     level = next;
   }
   return undefined;
+}
+
+/** Functions rules look at, each list in allFunctions() order (one pass per model). */
+export interface FunctionLists {
+  /** SECURITY DEFINER functions */
+  definers: Func[];
+  /** functions with a SET row_security clause */
+  rowSecurity: Func[];
+  /** IMMUTABLE functions */
+  immutables: Func[];
+}
+
+export function functionLists(model: Model): FunctionLists {
+  return memoModel(model, 'rules:functionLists', () => {
+    const out: FunctionLists = { definers: [], rowSecurity: [], immutables: [] };
+    for (const f of model.allFunctions()) {
+      if (f.securityDefiner) out.definers.push(f);
+      if (f.volatility === 'immutable') out.immutables.push(f);
+      if (f.settings.length && f.settings.some((x) => x.name === 'row_security')) out.rowSecurity.push(f);
+    }
+    return out;
+  });
 }

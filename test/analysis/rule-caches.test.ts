@@ -1,0 +1,221 @@
+// Results the rules keep across lints (on parsed statements and AST nodes, which survive an
+// edit of another file, while the model is rebuilt) must follow every fact they depend on.
+// Each test lints a workspace, edits something a kept result depends on in ANOTHER file,
+// re-lints the same Workspace and compares with what a fresh Workspace finds.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { DEFAULT_CONFIG, type Config } from '../../server/src/analysis/config.js';
+import { initParser, Workspace } from '../../server/src/engine/workspace.js';
+
+before(initParser);
+
+function summary(ws: Workspace): unknown {
+  return [...ws.lint().byFile]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([file, list]) => [file, list.map((x) => [x.rule, x.start, x.end, x.message, JSON.stringify(x.fixes), JSON.stringify(x.related)])]);
+}
+
+function fresh(ws: Workspace): Workspace {
+  const w = new Workspace(ws.getConfig());
+  for (const f of ws.files()) w.setFile(f, ws.text(f)!);
+  return w;
+}
+
+function count(ws: Workspace, rule: string): number {
+  return [...ws.lint().byFile.values()].flat().filter((f) => f.rule === rule).length;
+}
+
+/** Lints, then applies each step to the same workspace and checks it against a fresh one; returns the rule's counts. */
+function steps(files: Record<string, string>, rule: string, edits: Array<[string, string]>, config: Config = DEFAULT_CONFIG): number[] {
+  const ws = new Workspace(config);
+  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+  const counts = [count(ws, rule)];
+  for (const [i, [file, text]] of edits.entries()) {
+    ws.setFile(file, text);
+    assert.deepEqual(summary(ws), summary(fresh(ws)), `step ${i + 1} (${file}) differs from a fresh lint`);
+    counts.push(count(ws, rule));
+  }
+  return counts;
+}
+
+const TABLE = `CREATE TABLE docs (id int PRIMARY KEY, owner_id uuid NOT NULL, tenant_id uuid);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON docs TO authenticated;
+`;
+
+test('policy-context-fails-open / current-setting-unsafe: a helper body, its SET clause, its removal in another file', () => {
+  const helper = (body: string) => `CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT ${body} $$;`;
+  const policy = `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated USING (app_tenant() IS NULL OR tenant_id = app_tenant());
+CREATE POLICY q ON docs FOR UPDATE TO authenticated USING (tenant_id = app_tenant()) WITH CHECK (app_tenant() IS NULL OR tenant_id = app_tenant());`;
+  const open = helper(`current_setting('app.tenant_id', true)::uuid`);
+  const counts = steps({ '1_helper.sql': open, '2_policy.sql': policy }, 'policy-context-fails-open', [
+    ['1_helper.sql', helper(`nullif(current_setting('app.tenant_id', true), '')::uuid`)],
+    ['1_helper.sql', helper(`'00000000-0000-0000-0000-000000000001'::uuid`)],
+    ['1_helper.sql', open],
+    ['1_helper.sql', `${open}\nALTER FUNCTION app_tenant() SET app.tenant_id = '00000000-0000-0000-0000-000000000001';`],
+    ['1_helper.sql', 'SELECT 1;'],
+    ['1_helper.sql', open],
+  ]);
+  assert.ok(counts[0]! > 0 && counts.includes(0), `counts ${counts}`);
+  const unsafe = steps({ '1_helper.sql': open, '2_policy.sql': policy }, 'policy-current-setting-unsafe', [
+    ['1_helper.sql', helper(`current_setting('app.tenant_id')::uuid`)],
+    ['1_helper.sql', helper(`nullif(current_setting('app.tenant_id', true), '')::uuid`)],
+    ['1_helper.sql', open],
+  ]);
+  assert.deepEqual(unsafe, [1, 1, 0, 1]);
+});
+
+test('policy-context-fails-open: a workspace auth.uid() in another file', () => {
+  const policy = `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated USING (auth.uid() IS NULL OR owner_id = auth.uid());`;
+  const counts = steps({ '1_auth.sql': 'SELECT 1;', '2_policy.sql': policy }, 'policy-context-fails-open', [
+    ['1_auth.sql', `CREATE SCHEMA auth; CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT '00000000-0000-0000-0000-000000000001'::uuid $$;`],
+    ['1_auth.sql', 'SELECT 1;'],
+  ]);
+  assert.deepEqual(counts, [1, 0, 1]);
+});
+
+test('policy-per-row-function / policy-column-not-indexed: a helper volatility in another file', () => {
+  const helper = (v: string) => `CREATE FUNCTION my_uid() RETURNS uuid LANGUAGE sql ${v} AS $$ SELECT auth.uid() $$;`;
+  const policy = `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated USING (owner_id = my_uid());`;
+  const perRow = steps({ '1_helper.sql': helper('STABLE'), '2_policy.sql': policy }, 'policy-per-row-function', [
+    ['1_helper.sql', helper('VOLATILE')],
+    ['1_helper.sql', helper('STABLE')],
+    ['1_helper.sql', `${helper('STABLE')}\nALTER FUNCTION my_uid() VOLATILE;`],
+    ['1_helper.sql', 'SELECT 1;'],
+  ]);
+  assert.deepEqual(perRow, [1, 0, 1, 0, 0]);
+  const index = steps({ '1_helper.sql': helper('STABLE'), '2_policy.sql': policy, '3_index.sql': 'SELECT 1;' }, 'policy-column-not-indexed', [
+    ['1_helper.sql', helper('VOLATILE')],
+    ['1_helper.sql', helper('STABLE')],
+    ['3_index.sql', 'CREATE INDEX ON docs (owner_id);'],
+    ['3_index.sql', 'SELECT 1;'],
+  ]);
+  assert.deepEqual(index, [1, 0, 1, 0, 1]);
+});
+
+test('policy-recursion: reads kept on the statement follow the default schema and a helper in another file', () => {
+  const files = {
+    '1_helper.sql': 'SELECT 1;',
+    '2_policy.sql': `CREATE SCHEMA app;
+CREATE TABLE app.members (id int, user_id uuid);
+ALTER TABLE app.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY m ON app.members FOR SELECT USING (id IN (SELECT id FROM members));
+CREATE TABLE public.members (id int, user_id uuid);`,
+  };
+  const ws = new Workspace();
+  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+  const before = count(ws, 'policy-recursion');
+  ws.setConfig({ ...DEFAULT_CONFIG, defaultSchema: 'app' });
+  assert.deepEqual(summary(ws), summary(fresh(ws)));
+  assert.notEqual(count(ws, 'policy-recursion'), before, 'the default schema changes what `members` reads');
+  const helper = `CREATE FUNCTION is_member() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT EXISTS (SELECT 1 FROM members) $$;`;
+  const counts = steps(
+    {
+      '1_helper.sql': helper,
+      '2_policy.sql': `CREATE TABLE members (id int, user_id uuid);
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY m ON members FOR SELECT USING (is_member());`,
+    },
+    'policy-recursion',
+    [
+      ['1_helper.sql', `CREATE FUNCTION is_member() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;`],
+      ['1_helper.sql', helper],
+    ],
+  );
+  assert.deepEqual(counts, [1, 0, 1]);
+});
+
+test('definer-helper-under-force-rls: definer, owner and FORCE in other files', () => {
+  const helper = (security: string) => `CREATE FUNCTION is_member(t uuid) RETURNS boolean LANGUAGE sql STABLE ${security} AS $$ SELECT EXISTS (SELECT 1 FROM members WHERE tenant_id = t) $$;`;
+  const files = {
+    '1_helper.sql': helper('SECURITY DEFINER'),
+    '2_tables.sql': `CREATE TABLE members (tenant_id uuid, user_id uuid);
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE members FORCE ROW LEVEL SECURITY;
+CREATE POLICY m ON members FOR SELECT TO authenticated USING (is_member(tenant_id));`,
+    '3_force.sql': 'SELECT 1;',
+  };
+  const counts = steps(files, 'definer-helper-under-force-rls', [
+    ['1_helper.sql', helper('')],
+    ['1_helper.sql', helper('SECURITY DEFINER')],
+    ['3_force.sql', 'ALTER TABLE members NO FORCE ROW LEVEL SECURITY;'],
+    ['3_force.sql', 'CREATE ROLE admin BYPASSRLS; ALTER FUNCTION is_member(uuid) OWNER TO admin;'],
+    ['3_force.sql', 'SELECT 1;'],
+    ['1_helper.sql', `CREATE FUNCTION inner_check(t uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT EXISTS (SELECT 1 FROM members WHERE tenant_id = t) $$;
+CREATE FUNCTION is_member(t uuid) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT inner_check(t) $$;`],
+  ]);
+  assert.deepEqual(counts, [1, 0, 1, 0, 0, 1, 1]);
+});
+
+test('policy-context-fails-open: a policy altered in another file (its USING, its WITH CHECK)', () => {
+  const files = {
+    '1_policy.sql': `${TABLE}CREATE POLICY q ON docs FOR UPDATE TO authenticated USING (owner_id = auth.uid()) WITH CHECK (owner_id = auth.uid());`,
+    '2_alter.sql': 'SELECT 1;',
+  };
+  const counts = steps(files, 'policy-context-fails-open', [
+    ['2_alter.sql', 'ALTER POLICY q ON docs WITH CHECK (auth.uid() IS NULL OR owner_id = auth.uid());'],
+    ['2_alter.sql', 'ALTER POLICY q ON docs USING (auth.uid() IS NULL OR owner_id = auth.uid());'],
+    ['2_alter.sql', 'SELECT 1;'],
+    ['2_alter.sql', 'ALTER POLICY q ON docs USING (true) WITH CHECK (auth.uid() IS NULL OR owner_id = auth.uid());'],
+    ['2_alter.sql', 'ALTER POLICY q ON docs USING (owner_id = auth.uid()) WITH CHECK (owner_id = auth.uid());'],
+  ]);
+  assert.deepEqual(counts, [0, 1, 1, 0, 1, 0]);
+});
+
+test('policy-current-setting-unsafe / policy-user-metadata: a helper body gains what they look for in another file (kept per parsed file)', () => {
+  const helper = (body: string) => `CREATE FUNCTION check_row(t uuid) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT ${body} $$;`;
+  const files = {
+    '1_helper.sql': helper('t IS NOT NULL'),
+    '2_policy.sql': `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated USING (check_row(tenant_id));`,
+  };
+  const unsafe = steps(files, 'policy-current-setting-unsafe', [
+    ['1_helper.sql', helper(`t = current_setting('app.tenant_id')::uuid`)],
+    ['1_helper.sql', helper('t IS NOT NULL')],
+  ]);
+  assert.deepEqual(unsafe, [0, 1, 0]);
+  const meta = steps(files, 'policy-user-metadata', [
+    ['1_helper.sql', helper(`(auth.jwt() -> 'user_metadata' ->> 'tenant')::uuid = t`)],
+    ['1_helper.sql', helper('t IS NOT NULL')],
+  ]);
+  assert.deepEqual(meta, [0, 1, 0]);
+});
+
+test('definer-execute-granted-to-public: the policies that call it and the grants, across files', () => {
+  const files = {
+    '1_helper.sql': `CREATE FUNCTION is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT true $$;
+CREATE FUNCTION wrapper() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT is_admin() $$;`,
+    '2_policy.sql': `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated USING (wrapper());`,
+    '3_grants.sql': 'SELECT 1;',
+  };
+  const counts = steps(files, 'definer-execute-granted-to-public', [
+    ['2_policy.sql', `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated, anon USING (is_admin());`],
+    ['3_grants.sql', 'REVOKE EXECUTE ON FUNCTION is_admin() FROM PUBLIC;'],
+    ['3_grants.sql', 'GRANT EXECUTE ON FUNCTION is_admin() TO PUBLIC;'],
+  ]);
+  assert.deepEqual(counts, [1, 1, 0, 1]);
+});
+
+test('re-lints keep no old model alive: the heap after gc does not grow over 10 re-lints of the same Workspace', async () => {
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const { generateWorkspace } = await import('../../bench/generate.js');
+  const files = generateWorkspace(30, 500, 10, 2000);
+  const big = files.find((f) => f.text.split('\n').length >= 1800)!;
+  const ws = new Workspace();
+  for (const f of files) ws.setFile(f.file, f.text);
+  const heap = () => {
+    gc();
+    return process.memoryUsage().heapUsed / 1048576;
+  };
+  const sizes: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    ws.setFile(big.file, big.text.replace('status text NOT NULL', `status${i % 2 ? '' : '_x'} text NOT NULL`));
+    ws.lint();
+    sizes.push(heap());
+  }
+  // one model of this workspace is several MB: a model kept per re-lint would add tens of MB
+  assert.ok(sizes[10]! - sizes[1]! < 4, `heap MB after gc: ${sizes.map((x) => x.toFixed(1)).join(' ')}`);
+});
