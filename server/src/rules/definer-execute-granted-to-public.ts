@@ -140,7 +140,7 @@ export const definerExecuteGrantedToPublic = defineRule({
           `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly and get answers computed with its owner's rights, e.g. about other tenants (T22). ` +
           (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
           (needPublic
-            ? `Policy ${needPublic.policy} applies to PUBLIC and calls it, so every role needs EXECUTE: give that policy roles (TO …) first, then revoke. `
+            ? `Policy ${needPublic.policy} applies to PUBLIC and calls it, so every role needs EXECUTE: give that policy roles (TO …) first, then revoke.`
             : `Add ${statements[0]}` +
               (grantTo.length
                 ? ` and ${statements[1]} (${grantTo.join(', ')}: the role${grantTo.length > 1 ? 's' : ''} of policies that call it, which would otherwise fail with 42501), plus grants for any other role that must call it.`
