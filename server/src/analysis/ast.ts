@@ -30,7 +30,7 @@ export interface CallRef {
 export interface NodeFacts {
   /** syntactic flags of a policy expression (policy-exprs.ts exprFlags) */
   flags?: number;
-  /** the model (modelId) the per-model fields below were computed for */
+  /** the model (idOf) the per-model fields below were computed for */
   model?: number;
   /** per-model: signature of what the node's calls resolve to */
   callSig?: string;
@@ -52,21 +52,23 @@ export function nodeFacts(node: object): NodeFacts {
   return f;
 }
 
-// Models are told apart by a number, so that a record never keeps an old model alive (nor
-// does a WeakRef, whose target lives at least until the end of the current job).
-const modelIds = new WeakMap<object, number>();
-let nextModelId = 1;
-/** A number identifying a model (or any object standing for one). */
-export function modelId(model: object): number {
-  let id = modelIds.get(model);
-  if (id === undefined) modelIds.set(model, (id = nextModelId++));
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+/**
+ * A number identifying an object (a model, a statement) for as long as it lives. Models are
+ * told apart by it, so that a record never keeps an old model alive (nor does a WeakRef, whose
+ * target lives at least until the end of the current job).
+ */
+export function idOf(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
   return id;
 }
 
 /** The record's per-model fields, reset when the model is not the one they were computed for. */
 export function nodeFactsFor(node: object, model: object): NodeFacts {
   const f = nodeFacts(node);
-  const id = modelId(model);
+  const id = idOf(model);
   if (f.model !== id) {
     f.model = id;
     f.callSig = undefined;

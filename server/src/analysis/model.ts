@@ -668,8 +668,11 @@ function planOf(file: ParsedFile, defaultSchema: string): FilePlan {
   return plan;
 }
 
-/** The key of name parts with no search_path: the last two non-empty parts, the default schema for a single name. */
-function plainKey(parts: ReadonlyArray<string | undefined>, defaultSchema: string): string {
+/**
+ * The key of name parts: the last two non-empty parts; a single name goes to `unqualified`
+ * (a search_path lookup) or else to the default schema.
+ */
+function plainKey(parts: ReadonlyArray<string | undefined>, defaultSchema: string, unqualified?: (name: string) => string): string {
   let name: string | undefined;
   let schema: string | undefined;
   for (let i = parts.length - 1; i >= 0; i--) {
@@ -682,6 +685,7 @@ function plainKey(parts: ReadonlyArray<string | undefined>, defaultSchema: strin
     }
   }
   if (name === undefined) return '';
+  if (schema === undefined && unqualified) return unqualified(name);
   return `${schema ?? defaultSchema}.${name}`;
 }
 
@@ -1341,21 +1345,8 @@ class Replay {
 
   /** The key of name parts: the last two non-empty parts; a single name resolves through the search_path or to the default schema. */
   key(parts: ReadonlyArray<string | undefined>): string {
-    if (!this.searchPath) return plainKey(parts, this.defaultSchema);
-    let name: string | undefined;
-    let schema: string | undefined;
-    for (let i = parts.length - 1; i >= 0; i--) {
-      const x = parts[i];
-      if (!x) continue;
-      if (name === undefined) name = x;
-      else {
-        schema = x;
-        break;
-      }
-    }
-    if (name === undefined) return '';
-    if (schema === undefined) return this.throughSearchPath(this.searchPath, name);
-    return `${schema}.${name}`;
+    const path = this.searchPath;
+    return path ? plainKey(parts, this.defaultSchema, (name) => this.throughSearchPath(path, name)) : plainKey(parts, this.defaultSchema);
   }
 
   /** The key of a compiled name where the replay stands. */

@@ -531,14 +531,7 @@ export function parseFile(file: string, text: string, previous?: ParsedFile): Pa
     }
   }
   if (whole) {
-    const map = byteToUtf16Mapper(clean);
-    for (const raw of whole.stmts ?? []) {
-      const s0 = map(raw.stmt_location ?? 0);
-      const e0 = raw.stmt_len ? map((raw.stmt_location ?? 0) + raw.stmt_len) : clean.length;
-      const { kind, node } = unwrap(raw.stmt);
-      relocate(node, map);
-      addStatement(result, clean, kind, node, skipTrivia(clean, s0, e0), trimEnd(clean, s0, e0), 'file');
-    }
+    addTree(result, clean, whole, 0, clean.length, clean);
     if (result.errors.length === 0) wholeParses.set(result, chunks);
     return result;
   }
@@ -618,14 +611,7 @@ function reparse(file: string, text: string, previous: ParsedFile): ParsedFile |
       } catch {
         return undefined;
       }
-      const map = byteToUtf16Mapper(sql);
-      for (const raw of tree.stmts ?? []) {
-        const s0 = from + map(raw.stmt_location ?? 0);
-        const e0 = raw.stmt_len ? from + map((raw.stmt_location ?? 0) + raw.stmt_len) : to;
-        const { kind, node } = unwrap(raw.stmt);
-        relocate(node, (b) => from + map(b));
-        addStatement(result, clean, kind, node, skipTrivia(clean, s0, e0), trimEnd(clean, s0, e0), 'file');
-      }
+      addTree(result, clean, tree, from, to, sql);
     }
   }
   if (delta === 0) result.statements.push(...moved);

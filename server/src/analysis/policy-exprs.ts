@@ -1,7 +1,7 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
-import { callSpan, callsIn, census, clauseSpan, compareConstants, constValue, memoised, nodeFacts, nodeFactsFor, relationsIn, typeName } from './ast.js';
+import { callSpan, callsIn, census, clauseSpan, compareConstants, constValue, memoised, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
@@ -853,15 +853,6 @@ export const callKeysIn = memoised('callKeysIn', (node: Node): CallKey[] => {
   return out;
 });
 
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-/** A number identifying an object (a statement, a node) for as long as it lives. */
-export function idOf(o: object): number {
-  let id = objectIds.get(o);
-  if (id === undefined) objectIds.set(o, (id = nextObjectId++));
-  return id;
-}
-
 interface SigState {
   byCall: Map<string, string>;
   byFunc: Map<Func, string>;
@@ -925,17 +916,18 @@ export function nodeCallSig(model: Model, node: Node): string {
 }
 
 /**
- * A result computed from a node and what its calls resolve to, kept on the node across lints
- * under the signature of those resolutions (nodeCallSig); `what` names the question.
+ * A result computed from a node and the model, kept on the node across lints under `sign`'s
+ * signature of what it depends on in the model; `what` names the question. The last result per
+ * question and node is kept, with the last model it was found valid for.
  */
-export function keptOnCalls<T>(model: Model, node: Node, what: string, compute: () => T): T {
+export function keptUnder<T>(model: Model, node: Node, what: string, sign: (facts: NodeFacts) => string, compute: () => T): T {
   if (!node || typeof node !== 'object') return compute();
   const facts = nodeFactsFor(node, model);
   const m = (facts.results ??= new Map());
   const hit = m.get(what);
   const id = facts.model!;
   if (hit?.model === id) return hit.v as T;
-  const sig = nodeCallSig(model, node);
+  const sig = sign(facts);
   if (hit && hit.sig === sig) {
     hit.model = id;
     return hit.v as T;
@@ -943,6 +935,14 @@ export function keptOnCalls<T>(model: Model, node: Node, what: string, compute: 
   const v = compute();
   m.set(what, { sig, v, model: id });
   return v;
+}
+
+/**
+ * A result computed from a node and what its calls resolve to, kept on the node across lints
+ * under the signature of those resolutions (nodeCallSig); `what` names the question.
+ */
+export function keptOnCalls<T>(model: Model, node: Node, what: string, compute: () => T): T {
+  return keptUnder(model, node, what, () => nodeCallSig(model, node), compute);
 }
 
 /** The file a policy's USING is written in (the CREATE POLICY, or the ALTER POLICY that set it). */

@@ -32,7 +32,7 @@ import { census, compareConstants, constValue, nodeFactsFor, typeName, type Node
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { funcSig, memoModel, nodeCallSig, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
+import { funcSig, keptUnder, memoModel, nodeCallSig, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -678,22 +678,9 @@ function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
   return sig;
 }
 
-/** The last result per question and node, with the signature it was computed under (and the last model it was found valid for). */
+/** The last result per question and node, kept under the context signature (modelSignature). */
 function cachedOn<T>(model: Model, node: Node, what: string, compute: () => T): T {
-  if (!node || typeof node !== 'object') return compute();
-  const facts = nodeFactsFor(node, model);
-  const m = (facts.results ??= new Map());
-  const hit = m.get(what);
-  const id = facts.model!;
-  if (hit?.model === id) return hit.v as T;
-  const sig = modelSignature(model, facts, node);
-  if (hit && hit.sig === sig) {
-    hit.model = id;
-    return hit.v as T;
-  }
-  const v = compute();
-  m.set(what, { sig, v, model: id });
-  return v;
+  return keptUnder(model, node, what, (facts) => modelSignature(model, facts, node), compute);
 }
 
 /**
