@@ -222,6 +222,20 @@ function graph(model: Model): Graph {
     const targets = new Set<string>();
     const byTable = new Map<string, Policy[]>();
     const called = new Set<string>();
+    // what a call reads, per called name and argument count (the same few helpers are called by many policies)
+    const readsByCall = new Map<string, Array<readonly string[] | undefined>>();
+    const readsOfCall = (c: { key: string; name: string[]; argc: number }): readonly string[] => {
+      let byArgc = readsByCall.get(c.key);
+      if (!byArgc) readsByCall.set(c.key, (byArgc = []));
+      let keys = byArgc[c.argc];
+      if (!keys) {
+        const out: string[] = [];
+        const f = callable.has(c.key) ? model.findFunction(c.name, c.argc) : undefined;
+        if (f) for (const x of functionReads(model, f)) out.push(x.key);
+        byArgc[c.argc] = keys = out;
+      }
+      return keys;
+    };
     for (const row of policyRows(model)) {
       if (!row.active) continue;
       const p = row.policy;
@@ -236,9 +250,7 @@ function graph(model: Model): Graph {
       }
       for (const c of r.calls) {
         called.add(c.key);
-        if (!callable.has(c.key)) continue;
-        const f = model.findFunction(c.name, c.argc);
-        if (f) for (const x of functionReads(model, f)) targets.add(x.key);
+        for (const k of readsOfCall(c)) targets.add(k);
       }
     }
     return { targets, byTable, callable, called };
