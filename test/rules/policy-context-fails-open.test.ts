@@ -5,6 +5,9 @@
 // (unsafe) fix the same states see 0 rows, and the tenant's rows once the setting is set.
 //
 // Data: tenant A has 1 invoice, tenant B has 2; "the leak" is B's 2 rows seen without a tenant.
+// For `tenant_id = coalesce(<setting>, tenant_id)` a 4th invoice has no tenant (tenant_id NULL):
+// the fallback makes the policy `tenant_id = tenant_id`, which admits A's and B's 3 rows but not
+// that one (NULL = NULL is NULL) — what the message says ("every row whose tenant_id is not NULL").
 //
 // Two instances: the shared one (getDb) for everything that sets app.tenant_id, and one that
 // never sets it (a placeholder setting, once set, can never read NULL again in that session).
@@ -194,6 +197,117 @@ test("err: permissive USING (true) + restrictive tenant check that is true once 
   await expectFixedClosed(applyFix(ws, finding));
 });
 
+/** Adds invoice 4 without a tenant (tenant_id NULL), as the superuser, and goes back to authenticated. */
+async function addRowWithoutTenant(q: Q): Promise<void> {
+  await q('RESET ROLE');
+  await q('INSERT INTO invoices (id, tenant_id, amount) VALUES (4, NULL, 40)');
+  await q('SET ROLE authenticated');
+}
+
+/** Rows visible, how many are tenant B's and how many have no tenant, or the error code. */
+async function visibleWithNull(q: Q): Promise<{ all: number; b: number; none: number } | string> {
+  const r = await tryQuery(q, `SELECT count(*)::int AS all, count(*) FILTER (WHERE tenant_id = '${TENANT_B}')::int AS b, count(*) FILTER (WHERE tenant_id IS NULL)::int AS none FROM invoices`);
+  return r.ok ? { all: r.rows[0]!.all, b: r.rows[0]!.b, none: r.rows[0]!.none } : r.error.code;
+}
+
+test("err: tenant_id = coalesce(<setting>, tenant_id): the row's own tenant_id when unset, so every tenant's rows (3 of 3) in both states but not the row without a tenant; fixed: 0 rows", async () => {
+  const { ws, finding } = invalidFinding(ID, 6);
+  assert.equal(textAt(ws, finding), "coalesce((select nullif(current_setting('app.tenant_id', true), '')::uuid), tenant_id)");
+  assert.match(finding.message, /^Policy "invoices_tenant" on public\.invoices admits every row whose tenant_id is not NULL \(whichever tenant's or user's it is\) when app\.tenant_id is unset: its USING then compares tenant_id with itself/);
+  assert.match(finding.message, /So authenticated may read every row whose tenant_id is not NULL — /);
+  assert.match(finding.message, /drop the fallback to the row's own tenant_id; compare with nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid/);
+  // 4 rows: A's 1, B's 2 and one without a tenant (tenant_id NULL: NULL = NULL is NULL)
+  const leak = { all: 3, b: 2, none: 0 };
+  assert.deepEqual(await whileNeverSet(ws, async (q) => (await addRowWithoutTenant(q), visibleWithNull(q))), leak, 'never set: every row with a tenant, not the one without');
+  assert.deepEqual(await afterLocalSet(ws, async (q) => (await addRowWithoutTenant(q), visibleWithNull(q))), leak, "'': the same");
+  assert.deepEqual(await asTenantA(ws, async (q) => (await addRowWithoutTenant(q), visibleWithNull(q))), { all: 1, b: 0, none: 0 }, 'set: only A');
+  // the fix (and the message's advice): compare with the setting alone
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /USING \(tenant_id = \(select nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)\);/);
+  await expectFixedClosed(fixed);
+  assert.deepEqual(await whileNeverSet(fixed, async (q) => (await addRowWithoutTenant(q), visibleWithNull(q))), { all: 0, b: 0, none: 0 });
+  // without nullif: NULL never set (every row with a tenant), '' once a local set ended (22P02 — policy-current-setting-unsafe's)
+  const bare = lintFiles([{ file: 'm.sql', text: sqlOf(ws).replace("(select nullif(current_setting('app.tenant_id', true), '')::uuid)", "current_setting('app.tenant_id', true)::uuid") }], ID);
+  assert.equal(bare.mine.length, 1);
+  assert.match(bare.mine[0]!.message, /admits every row whose tenant_id is not NULL .* in a session that never set app\.tenant_id: /);
+  assert.deepEqual(await whileNeverSet(bare.ws, async (q) => (await addRowWithoutTenant(q), visibleWithNull(q))), leak);
+  assert.equal(await afterLocalSet(bare.ws, visibleWithNull), '22P02');
+  const unsafe = bare.findings.filter((f) => f.rule === 'policy-current-setting-unsafe');
+  assert.equal(unsafe.length, 1);
+  assert.match(unsafe[0]!.message, /but then the policy admits every row whose tenant_id is not NULL once the setting reads '', as it falls back to the row's own tenant_id/);
+  assert.equal(unsafe[0]!.fixes[0]!.kind, 'unsafe');
+  assert.deepEqual(await afterLocalSet(applyFix(bare.ws, unsafe[0]!), async (q) => (await addRowWithoutTenant(q), visibleWithNull(q))), leak, 'what its nullif rewrite alone would do');
+  const fixedBare = applyFix(bare.ws, bare.mine[0]!);
+  assert.match(sqlOf(fixedBare), /USING \(tenant_id = nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\);/);
+  assert.equal(findingsOf(fixedBare, 'policy-current-setting-unsafe').length, 0);
+  await expectFixedClosed(fixedBare);
+});
+
+test('err: Supabase owner_id = coalesce(auth.uid(), owner_id): anon sees every note with an owner, not the one without; fixed: none', async () => {
+  const sql = `CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY; ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY notes_read ON notes FOR SELECT TO anon, authenticated USING (owner_id = coalesce((select auth.uid()), owner_id));`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /admits every row whose owner_id is not NULL .* when auth\.uid\(\) is NULL/);
+  const notes = async (w: Ws, role: string, user?: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, sqlOf(w));
+      await q(`INSERT INTO notes VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b'), (3, NULL, 'none'); GRANT SELECT ON notes TO anon, authenticated`);
+      if (user) await q(actAs(user));
+      await q(`SET ROLE ${role}`);
+      return count(q, 'notes');
+    });
+  assert.equal(await notes(ws, 'anon'), 2, 'anon: both notes with an owner, not the one without');
+  assert.equal(await notes(ws, 'authenticated', TENANT_A), 1);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /USING \(owner_id = \(select auth\.uid\(\)\)\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(await notes(fixed, 'anon'), 0);
+  assert.equal(await notes(fixed, 'authenticated', TENANT_A), 1);
+});
+
+test('ok: fallbacks to a constant or to another column (Valid #7, #8) admit no row unset; a column compared with itself is reported in its mirrored and cast forms, not in look-alikes', async () => {
+  for (const n of [6, 7]) {
+    const { ws, mine } = lintDocExample(ID, 'valid', n);
+    assert.equal(mine.length, 0);
+    assert.deepEqual(await whileNeverSet(ws, visible), { all: 0, b: 0 });
+    assert.deepEqual(await afterLocalSet(ws, visible), { all: 0, b: 0 });
+    assert.deepEqual(await asTenantA(ws, visible), { all: 1, b: 0 });
+  }
+  const base = `CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, other uuid); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;`;
+  const T = "current_setting('app.tenant_id', true)";
+  const N = `nullif(${T}, '')::uuid`;
+  const lint = (e: string) => lintFiles([{ file: 'm.sql', text: `${base}\nCREATE POLICY p ON t FOR SELECT TO authenticated USING (${e});` }], ID).mine;
+  const yes: Array<[string, RegExp]> = [
+    [`tenant_id = COALESCE(${N}, tenant_id)`, /when app\.tenant_id is unset/],
+    [`COALESCE(${N}, tenant_id) = tenant_id`, /when app\.tenant_id is unset/],
+    [`t.tenant_id = COALESCE(${N}, t.tenant_id, other)`, /when app\.tenant_id is unset/],
+    [`tenant_id::text = coalesce(${T}, tenant_id::text)`, /in a session that never set app\.tenant_id/],
+    [`coalesce(nullif(${T}, ''), tenant_id::text) = tenant_id::text`, /when app\.tenant_id is unset/],
+  ];
+  for (const [e, when] of yes) {
+    const mine = lint(e);
+    assert.equal(mine.length, 1, e);
+    assert.match(mine[0]!.message, /admits every row whose tenant_id is not NULL/, e);
+    assert.match(mine[0]!.message, when, e);
+    assert.equal(mine[0]!.fixes.length, 1, e);
+  }
+  const no = [
+    `tenant_id = COALESCE(${N}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+    `tenant_id = COALESCE(${N}, other)`,
+    `tenant_id = COALESCE(${N}, other, tenant_id)`,
+    `tenant_id::text = coalesce(${T}, tenant_id::varchar(3))`,
+    `lower(tenant_id::text) = coalesce(${T}, tenant_id::text)`,
+    `NOT (tenant_id = COALESCE(${N}, tenant_id))`,
+    `(tenant_id = COALESCE(${N}, tenant_id)) IS NULL`,
+    // true whatever the setting holds (where tenant_id is not NULL): no context to fail open
+    `tenant_id = COALESCE(tenant_id, ${N})`,
+  ];
+  for (const e of no) assert.equal(lint(e).length, 0, e);
+});
+
 test('ok: Valid examples on PostgreSQL: nullif and "<> \'\' AND" fail closed; a restrictive OR leaves the permissive filter in charge', async () => {
   for (const n of [0, 1]) {
     const { ws, mine } = lintDocExample(ID, 'valid', n);
@@ -324,6 +438,27 @@ CREATE POLICY docs_tenant ON docs FOR SELECT TO authenticated USING (app_tenant(
   assert.equal(mine(), 1, 'the helper is back: so is the finding');
   ws.setFile('1_helper.sql', `${helper}\nALTER FUNCTION app_tenant() SET app.tenant_id = '00000000-0000-0000-0000-000000000001';`);
   assert.equal(mine(), 0, 'a helper that sets the setting itself does not read the unset context');
+});
+
+test('ok: a COALESCE fallback to the row’s column follows an edit of the helper before it in another file (results kept across lints)', async () => {
+  const { Workspace } = await import('../../server/src/engine/workspace.js');
+  const ws = new Workspace();
+  const helper = `CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;`;
+  ws.setFile('1_helper.sql', helper);
+  ws.setFile(
+    '2_policy.sql',
+    `CREATE TABLE docs (id int, tenant_id uuid);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+CREATE POLICY docs_tenant ON docs FOR SELECT TO authenticated USING (tenant_id = coalesce(app_tenant(), tenant_id));`,
+  );
+  const mine = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === ID);
+  assert.equal(mine().length, 1);
+  assert.match(mine()[0]!.message, /admits every row whose tenant_id is not NULL/);
+  ws.setFile('1_helper.sql', `CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT '00000000-0000-0000-0000-000000000000'::uuid $$;`);
+  assert.equal(mine().length, 0, 'a helper that never returns NULL: no fallback to the column');
+  ws.setFile('1_helper.sql', helper);
+  assert.equal(mine().length, 1, 'the helper is back: so is the finding');
 });
 
 test('ok: the same branch in USING and WITH CHECK is named once in the advice', () => {

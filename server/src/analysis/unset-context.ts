@@ -28,6 +28,13 @@
 // the answer "not every row" wherever it is ("early"), and every other error (`late`) counts
 // only on the path actually evaluated — the only rule in `check` mode (WITH CHECK, and USING
 // as the check for new rows), which is executed but not planned as a filter.
+//
+// Columns are unknown, but one is the same value wherever it stands: `tenant_id = coalesce(
+// current_setting(x, true)::uuid, tenant_id)` falls back to the row's own column when the setting
+// is unset, and `tenant_id = tenant_id` is true where tenant_id is not NULL (NULL = NULL is NULL:
+// measured, the row without a tenant stays hidden). Such a comparison (the same casts on both
+// sides; no identity crosses a helper call, whose parameters and result may be coerced) is
+// evaluated again with the column taken to be non-NULL, and openIn names the columns it needed.
 import { census, compareConstants, constValue, nodeFactsFor, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
@@ -53,7 +60,8 @@ export interface EvalOptions {
 type Val =
   /** `param`: the value of a scalar sub-select — a parameter to the planner, so a cast of it is computed only when reached */
   | { t: 'const'; v: string | number | boolean | null; ctx: boolean; param?: boolean }
-  | { t: 'unknown'; nonNull: boolean; ctx: boolean; mayError: boolean; late?: boolean }
+  /** `col`: the value is the row's own column (lower-case name, then each cast applied to it), see sameColumn */
+  | { t: 'unknown'; nonNull: boolean; ctx: boolean; mayError: boolean; late?: boolean; col?: string }
   | { t: 'error'; ctx: boolean; late?: boolean };
 
 const UNKNOWN: Val = { t: 'unknown', nonNull: false, ctx: false, mayError: false };
@@ -64,6 +72,10 @@ const mayFail = (v: Val) => v.t === 'error' || (v.t === 'unknown' && v.mayError)
 /** A possible error the planner may raise whatever the evaluation order. */
 const early = (v: Val) => mayFail(v) && !(v as { late?: boolean }).late;
 const lateIf = (late: boolean | undefined) => (late ? { late: true as const } : {});
+/** The value without its column identity (for a value computed from it, which is not the column). */
+const plain = (v: Val): Val => (v.t === 'unknown' && v.col !== undefined ? { t: 'unknown', nonNull: v.nonNull, ctx: v.ctx, mayError: v.mayError, ...lateIf(v.late) } : v);
+/** The column a column identity starts from (`tenant_id::text` → `tenant_id`). */
+const baseColumn = (col: string) => col.split('::')[0]!;
 
 /** Text types: '' casts to them without error. */
 const TEXT_TYPES = new Set(['text', 'character varying', 'varchar', 'name', 'character', 'bpchar', 'citext', 'unknown']);
@@ -239,6 +251,10 @@ interface Ctx {
   scope?: Scope;
   /** inside a scalar sub-select: errors are raised only when execution gets there */
   inSub?: boolean;
+  /** row columns taken to be non-NULL (the question is then about the rows where they are) */
+  assume?: ReadonlySet<string>;
+  /** row columns met compared with themselves (`col = coalesce(<NULL>, col)`): what `assume` may try */
+  selfCompared?: Set<string>;
 }
 
 /** An unknown result of inputs combined by allOf. */
@@ -276,7 +292,10 @@ function evalNode(c: Ctx, n: Node): Val {
     const f: Node[] = n.ColumnRef.fields ?? [];
     const name = f.length === 1 ? sval(f[0])?.toLowerCase() : undefined;
     const i = name && c.scope ? c.scope.params.indexOf(name) : -1;
-    return i >= 0 ? (c.scope!.args[i] ?? UNKNOWN) : UNKNOWN;
+    if (i >= 0) return c.scope!.args[i] ?? UNKNOWN;
+    // outside a helper's body, a plain name (or table.name) is a column of the policy's row
+    const col = !c.scope && f.length >= 1 && f.length <= 3 && f.every((x) => sval(x) !== undefined) ? sval(f[f.length - 1])!.toLowerCase() : undefined;
+    return col ? { t: 'unknown', nonNull: !!c.assume?.has(col), ctx: false, mayError: false, col } : UNKNOWN;
   }
   if (n.SQLValueFunction) return unknown(false, false, true);
   return opaque(c, n);
@@ -302,7 +321,13 @@ function evalCast(c: Ctx, tc: Node): Val {
   const t = typeName(tc.typeName);
   if (v.t === 'const' && v.param) c = { ...c, inSub: true };
   // an unknown value read from an unset context may be '', which the cast rejects
-  if (v.t === 'unknown') return v.ctx && !TEXT_TYPES.has(t) && c.state !== 'set' ? { ...unknown(true, true, v.nonNull), ...lateIf(c.inSub && (!v.mayError || !early(v))) } : v;
+  if (v.t === 'unknown') {
+    if (v.ctx && !TEXT_TYPES.has(t) && c.state !== 'set') return { ...unknown(true, true, v.nonNull), ...lateIf(c.inSub && (!v.mayError || !early(v))) };
+    // the same cast of the same column gives the same value: keep the identity, with the cast (and its modifiers)
+    if (v.col === undefined) return v;
+    const mods = ((tc.typeName?.typmods ?? []) as Node[]).map((m) => String(constValue(m) ?? '?')).join(',');
+    return { ...v, col: `${v.col}::${t}${mods ? `(${mods})` : ''}` };
+  }
   if (v.t === 'error') return v;
   if (v.v === null) return v;
   if (TEXT_TYPES.has(t)) return typeof v.v === 'string' ? v : konst(String(v.v), v.ctx);
@@ -322,7 +347,7 @@ function evalBool(c: Ctx, b: Node): Val {
   const args: Node[] = b.args ?? [];
   if (b.boolop === 'NOT_EXPR') {
     const v = evalNode(c, args[0]);
-    return v.t === 'const' ? (v.v === null ? v : konst(!v.v, v.ctx)) : v;
+    return v.t === 'const' ? (v.v === null ? v : konst(!v.v, v.ctx)) : plain(v);
   }
   // OR stops at the first true branch, AND at the first false one, left to right
   const decisive = b.boolop !== 'AND_EXPR';
@@ -354,12 +379,12 @@ function evalNullTest(c: Ctx, nt: Node): Val {
   if (v.t === 'error') return v;
   if (v.t === 'const') return konst((v.v === null) === wantNull, v.ctx);
   if (v.nonNull && !v.mayError) return konst(!wantNull, v.ctx);
-  return { ...v, nonNull: true };
+  return { ...plain(v), nonNull: true } as Val;
 }
 
 function evalBooleanTest(c: Ctx, bt: Node): Val {
   const v = evalNode(c, bt.arg);
-  if (v.t !== 'const') return v.t === 'error' ? v : { ...v, nonNull: true };
+  if (v.t !== 'const') return v.t === 'error' ? v : ({ ...plain(v), nonNull: true } as Val);
   const b = v.v;
   if (b !== null && typeof b !== 'boolean') return unknown(v.ctx, true, true);
   const r: Record<string, boolean> = {
@@ -383,6 +408,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
       const r = evalNode(c, a.rexpr);
       const all = allOf([l, r]);
       if (all.error) return all.error;
+      if (op === '=' && sameColumn(c, l, r) && !all.mayError) return konst(true, all.ctx);
       if (!STRICT_OPS.has(op)) return fromAll(all);
       if (isNullV(l) || isNullV(r)) return all.mayError ? fromAll(all) : konst(null, all.ctx);
       if (l.t === 'const' && r.t === 'const') {
@@ -448,6 +474,19 @@ function evalAExpr(c: Ctx, a: Node): Val {
   return opaque(c, { A_Expr: a });
 }
 
+/**
+ * Whether `l = r` compares a row's column with itself (the same casts applied on both sides) where
+ * the column is taken to be non-NULL: then it is true (PostgreSQL's `=` is reflexive; NULL = NULL
+ * is NULL, so where the column is NULL the row is not admitted — hence the assumption). A
+ * comparison met without the assumption is remembered, so that openIn can ask again with it.
+ */
+function sameColumn(c: Ctx, l: Val, r: Val): boolean {
+  if (l.t !== 'unknown' || r.t !== 'unknown' || l.col === undefined || l.col !== r.col) return false;
+  if (l.nonNull && r.nonNull) return true;
+  c.selfCompared?.add(baseColumn(l.col));
+  return false;
+}
+
 function evalCoalesce(c: Ctx, args: Node[]): Val {
   // the first non-NULL argument, left to right
   const vals: Val[] = [];
@@ -457,6 +496,16 @@ function evalCoalesce(c: Ctx, args: Node[]): Val {
     const before = vals.slice();
     vals.push(v);
     if (result) continue;
+    // after arguments that are NULL, the row's own column is the value: all of it if it is the
+    // last argument or taken to be non-NULL (and then it is compared with itself, see sameColumn)
+    if (v.t === 'unknown' && v.col !== undefined && before.every(isNullV)) {
+      if (v.nonNull || a === args[args.length - 1]) {
+        result = { ...v, ctx: v.ctx || before.some((p) => p.ctx) };
+        if (!anyOrder(c)) break;
+        continue;
+      }
+      c.selfCompared?.add(baseColumn(v.col));
+    }
     const undecided = before.some((p) => p.t === 'unknown');
     const lateOnly = lateIf(!vals.some(early));
     if (v.t === 'error') result = undecided ? { ...unknown(true, true), ...lateOnly } : v;
@@ -515,7 +564,8 @@ function evalCall(c: Ctx, call: Node): Val {
   const parts = lower(nameParts(call.funcname));
   if (call.agg_star || call.over || call.agg_filter || call.agg_order || call.agg_distinct) return opaque(c, { FuncCall: call });
   const argNodes: Node[] = call.args ?? [];
-  const args = argNodes.map((a) => evalNode(c, a));
+  // a helper's parameter or result may be coerced to another type: no column identity crosses the call
+  const args = argNodes.map((a) => plain(evalNode(c, a)));
   const all = allOf(args);
   if (all.error) return all.error;
   const f = c.model.findFunction(nameParts(call.funcname), argNodes.length);
@@ -533,7 +583,7 @@ function evalCall(c: Ctx, call: Node): Val {
         return body.t === 'error' ? body : body.t === 'const' && body.v === null ? body : unknown(all.ctx || body.ctx, all.mayError || mayFail(body));
       }
     }
-    const body = evalNode({ ...c, depth: c.depth + 1, scope: { params: h.params, args } }, h.expr);
+    const body = plain(evalNode({ ...c, depth: c.depth + 1, scope: { params: h.params, args } }, h.expr));
     if (all.mayError && body.t === 'const') return unknown(body.ctx || all.ctx, true, body.v !== null);
     return body.t === 'error' ? body : ({ ...body, ctx: body.ctx || all.ctx } as Val);
   }
@@ -542,7 +592,7 @@ function evalCall(c: Ctx, call: Node): Val {
     const a = args[0]!;
     if (isNullV(a)) return konst(null, a.ctx);
     if (a.t === 'const' && typeof a.v === 'string') return konst(fn(a.v), a.ctx);
-    return a.t === 'unknown' ? a : unknown(a.ctx, false, true);
+    return a.t === 'unknown' ? plain(a) : unknown(a.ctx, false, true);
   }
   return fromAll(all);
 }
@@ -554,6 +604,13 @@ export interface OpenState {
   state: UnsetState;
   /** AND-ed conditions that still apply then and do not read the context (e.g. `deleted_at IS NULL`) */
   residual: Node[];
+  /**
+   * Columns (lower-case) the rows admitted must have non-NULL, when the expression then compares a
+   * column with itself (`tenant_id = coalesce(current_setting(…, true)::uuid, tenant_id)` is
+   * `tenant_id = tenant_id`: true where tenant_id is not NULL, NULL where it is). The workspace
+   * model does not record NOT NULL, so this is said whatever the column's declaration.
+   */
+  nonNull?: string[];
 }
 
 /** The states a key can be unset in. */
@@ -570,15 +627,29 @@ function conjuncts(n: Node): Node[] {
  * In `state`, whether the expression is true for every row, or for every row that meets AND-ed
  * conditions that do not read the context: at least one AND-ed part is true because of the
  * context value, the others are true or do not read it, and nothing can raise an error.
+ * Where that holds only if columns compared with themselves are not NULL (`tenant_id =
+ * coalesce(<unset>, tenant_id)`), the answer lists them in `nonNull` (`assume`: the columns taken
+ * to be non-NULL; `retry`: whether to ask again with the columns met compared with themselves).
  */
-export function openIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): OpenState | undefined {
-  const c: Ctx = { model, key, state, opts, depth: 0 };
+export function openIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions, assume?: ReadonlySet<string>, retry = true): OpenState | undefined {
+  const selfCompared = new Set<string>();
+  const c: Ctx = { model, key, state, opts, depth: 0, assume, selfCompared };
   const parts = conjuncts(node);
   const vals = parts.map((p) => evalNode(c, p));
-  if (vals.some(mayFail)) return undefined;
-  if (!vals.every((v) => (v.t === 'const' && v.v === true) || (v.t === 'unknown' && !v.ctx))) return undefined;
-  if (!vals.some((v) => v.t === 'const' && v.v === true && v.ctx)) return undefined;
-  return { state: state as UnsetState, residual: parts.filter((_, i) => vals[i]!.t === 'unknown') };
+  const open =
+    !vals.some(mayFail) &&
+    vals.every((v) => (v.t === 'const' && v.v === true) || (v.t === 'unknown' && !v.ctx)) &&
+    vals.some((v) => v.t === 'const' && v.v === true && v.ctx);
+  if (open) return { state: state as UnsetState, residual: parts.filter((_, i) => vals[i]!.t === 'unknown'), ...(assume?.size ? { nonNull: [...assume] } : {}) };
+  // a column compared with itself: ask again for the rows where it is not NULL (once; the fewest columns needed)
+  if (assume || !retry || selfCompared.size === 0) return undefined;
+  let cols = [...selfCompared];
+  if (!openIn(model, node, key, state, opts, new Set(cols))) return undefined;
+  for (const col of [...cols]) {
+    const fewer = cols.filter((x) => x !== col);
+    if (fewer.length && openIn(model, node, key, state, opts, new Set(fewer))) cols = fewer;
+  }
+  return openIn(model, node, key, state, opts, new Set(cols));
 }
 
 /**
@@ -591,8 +662,10 @@ function failsOpenUncached(model: Model, node: Node, key: ContextKey, opts: Eval
     .map((s) => openIn(model, node, key, s, opts))
     .filter((x): x is OpenState => !!x);
   if (open.length === 0) return [];
-  if (openIn(model, node, key, 'set', opts)) return [];
-  const c: Ctx = { model, key, state: 'set', opts, depth: 0 };
+  // true whatever the context holds (on the same rows: with the same columns taken to be non-NULL)
+  const assume = new Set(open.flatMap((o) => o.nonNull ?? []));
+  if (openIn(model, node, key, 'set', opts, assume.size ? assume : undefined, false)) return [];
+  const c: Ctx = { model, key, state: 'set', opts, depth: 0, assume };
   const set = evalNode(c, node);
   if (set.t === 'const' && set.v === true) return [];
   return open;
@@ -605,7 +678,7 @@ export function trueIn(model: Model, node: Node, key: ContextKey, state: UnsetSt
 }
 function trueInUncached(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
   const o = openIn(model, node, key, state, opts);
-  return !!o && o.residual.length === 0;
+  return !!o && o.residual.length === 0 && !o.nonNull;
 }
 
 /** Whether evaluating the expression in `state` may raise an error (e.g. a cast of '' to uuid). */

@@ -231,29 +231,141 @@ function locateParts(text: string, span: Span, node: Node, boolop: 'AND_EXPR' | 
 interface ClauseFix {
   edits: Edit[];
   dropped: string[];
+  /** the columns whose COALESCE fallback was dropped */
+  fallbacks: string[];
   /** the first dropped branch */
   at: Span;
   rewroteCalls: boolean;
 }
 
-/** Text of `span` with the current_setting() calls inside it rewritten as policy-current-setting-unsafe would. */
-function rewriteCalls(text: string, span: Span, node: Node, rewritten: Map<Node, CallRewrite>): string | undefined {
+/** What rewritePart drops: COALESCE fallbacks to these columns (lower-case) after arguments that read the context. */
+interface Fallbacks {
+  model: Model;
+  cols: ReadonlySet<string>;
+  /** the COALESCE calls trimmed, with the column each fell back to */
+  trimmed: Array<{ span: Span; col: string }>;
+}
+
+/** The spans of a call's top-level arguments (trimmed), outside quotes and comments. */
+function argSpans(text: string, call: Span): Span[] | undefined {
+  const open = text.indexOf('(', call.start);
+  if (open < 0 || open >= call.end) return undefined;
+  const out: Span[] = [];
+  let depth = 0;
+  let start = open + 1;
+  let i = open + 1;
+  const end = call.end - 1;
+  while (i < end) {
+    const c = text[i]!;
+    if (c === "'" || c === '"' || c === '$' || (c === '-' && text[i + 1] === '-') || (c === '/' && text[i + 1] === '*')) {
+      i = skipQuoted(text, i, end);
+      continue;
+    }
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(trimSpan(text, { start, end: i }));
+      start = i + 1;
+    }
+    i++;
+  }
+  out.push(trimSpan(text, { start, end }));
+  return out;
+}
+
+/** The column a value is (through casts), lower-case, or undefined. */
+function columnOf(n: Node): string | undefined {
+  if (n?.TypeCast) return columnOf(n.TypeCast.arg);
+  const f: Node[] | undefined = n?.ColumnRef?.fields;
+  if (!f || f.length < 1 || f.length > 3 || !f.every((x) => x?.String)) return undefined;
+  return String(f[f.length - 1].String.sval ?? '').toLowerCase();
+}
+
+/** Nodes that stand alone where a COALESCE stood (no parentheses needed around them). */
+const selfContained = (n: Node) => !!(n?.SubLink || n?.FuncCall || n?.ColumnRef || n?.A_Const || n?.TypeCast || n?.CoalesceExpr || n?.CaseExpr || n?.A_Expr?.kind === 'AEXPR_NULLIF');
+
+/** The node with `target` (an object inside it) replaced, copying only the objects on the way. */
+function replaced(node: Node, target: Node, by: Node): Node {
+  if (node === target) return by;
+  if (!node || typeof node !== 'object') return node;
+  let changed = false;
+  const copy: Node = Array.isArray(node) ? [] : {};
+  for (const k of Object.keys(node)) {
+    const v = replaced(node[k], target, by);
+    if (v !== node[k]) changed = true;
+    copy[k] = v;
+  }
+  return changed ? copy : node;
+}
+
+/**
+ * Text and node of `span` with the current_setting() calls inside it rewritten as
+ * policy-current-setting-unsafe would, and COALESCE fallbacks to the row's own column dropped
+ * (`tenant_id = coalesce(<setting>, tenant_id)` → `tenant_id = <setting>`).
+ */
+function rewritePart(text: string, span: Span, node: Node, rewritten: Map<Node, CallRewrite>, fb: Fallbacks): { text: string; node: Node } | undefined {
   const reps: Array<{ start: number; end: number; newText: string }> = [];
+  /** the dropped fallback arguments */
+  const gone: Span[] = [];
+  let out = node;
+  if (fb.cols.size) {
+    const found: Array<{ wrapper: Node; keep: number; col: string }> = [];
+    const visit = (n: Node) => {
+      walk(n, (k, v, parent) => {
+        if (k === 'SubLink' && v.subselect?.SelectStmt?.fromClause) return false; // evaluated as a whole, not through its text
+        if (k !== 'CoalesceExpr') return true;
+        const args: Node[] = v.args ?? [];
+        const j = args.findIndex((a, i) => i > 0 && fb.cols.has(columnOf(a) ?? ''));
+        if (j > 0 && args.slice(0, j).some((a) => contextKeys(fb.model, a).length > 0)) {
+          found.push({ wrapper: parent, keep: j, col: columnOf(args[j])! });
+          return false;
+        }
+        return true;
+      });
+    };
+    visit({ root: node });
+    for (const f of found) {
+      const co = f.wrapper.CoalesceExpr;
+      const cs = callSpan(text, co.location ?? -1);
+      const spans = cs && argSpans(text, cs);
+      const args: Node[] = co.args;
+      if (!cs || !spans || spans.length !== args.length || cs.start < span.start || cs.end > span.end) return undefined;
+      for (let i = 0; i < args.length; i++) {
+        const loc = minLocation(args[i]);
+        if (loc !== Infinity && (loc < spans[i]!.start || loc >= spans[i]!.end)) return undefined;
+      }
+      if (f.keep === 1) {
+        const bare = selfContained(args[0]);
+        reps.push({ start: cs.start, end: spans[0]!.start, newText: bare ? '' : '(' });
+        reps.push({ start: spans[0]!.end, end: cs.end, newText: bare ? '' : ')' });
+        gone.push({ start: spans[0]!.end, end: cs.end });
+        out = replaced(out, f.wrapper, args[0]);
+      } else {
+        reps.push({ start: spans[f.keep - 1]!.end, end: cs.end - 1, newText: '' });
+        gone.push({ start: spans[f.keep - 1]!.end, end: cs.end - 1 });
+        out = replaced(out, f.wrapper, { CoalesceExpr: { ...co, args: args.slice(0, f.keep) } });
+      }
+      fb.trimmed.push({ span: cs, col: f.col });
+    }
+  }
+  const deleted = (s: Span) => gone.some((g) => s.start < g.end && s.end > g.start);
   for (const c of unsafeSettingCalls(node)) {
     const cs = callSpan(text, c.location);
     const parts = cs && callParts(text, cs);
     if (!cs || !parts || parts.args.length < 1 || cs.start < span.start || cs.end > span.end) return undefined;
+    if (deleted(cs)) continue; // in a dropped fallback
     const withOk = c.missing ? `${parts.name}(${parts.args[0]}, true)` : text.slice(cs.start, cs.end);
     reps.push({ start: cs.start, end: cs.end, newText: c.castType ? `nullif(${withOk}, '')` : withOk });
     rewritten.set(c.node, c.castType ? 'nullif' : 'missing-ok');
   }
   reps.sort((a, b) => b.start - a.start);
-  let out = text.slice(span.start, span.end);
-  for (const r of reps) out = out.slice(0, r.start - span.start) + r.newText + out.slice(r.end - span.start);
-  return out;
+  if (gone.length) for (let i = 1; i < reps.length; i++) if (reps[i]!.end > reps[i - 1]!.start) return undefined; // overlapping edits
+  let t = text.slice(span.start, span.end);
+  for (const r of reps) t = t.slice(0, r.start - span.start) + r.newText + t.slice(r.end - span.start);
+  return { text: t, node: out };
 }
 
-function clauseFix(model: Model, e: PolicyExpr, uses: ClauseUse[]): ClauseFix | undefined {
+function clauseFix(model: Model, e: PolicyExpr, uses: ClauseUse[], nonNull: ReadonlySet<string>): ClauseFix | undefined {
   const text = textOfFile(model, e.file);
   const clause = exprClauseSpan(model, e);
   if (!clause) return undefined;
@@ -262,16 +374,17 @@ function clauseFix(model: Model, e: PolicyExpr, uses: ClauseUse[]): ClauseFix | 
   const keys = contextKeys(model, e.node);
   const trueWhenUnset = (n: Node) => keys.some((k) => unsetStates(k).some((s) => uses.some((u) => trueIn(model, n, k, s, { mode: u.mode }))));
   const rewritten = new Map<Node, CallRewrite>();
+  const fb: Fallbacks = { model, cols: nonNull, trimmed: [] };
   const edits: Edit[] = [];
   const dropped: string[] = [];
   let at: Span | undefined;
   const newConj: Node[] = [];
   for (const c of conj) {
     if (!trueWhenUnset(c.node)) {
-      const t = rewriteCalls(text, c.span, c.node, rewritten);
-      if (t === undefined) return undefined;
-      if (t !== text.slice(c.span.start, c.span.end)) edits.push({ file: e.file, start: c.span.start, end: c.span.end, newText: t });
-      newConj.push(c.node);
+      const r = rewritePart(text, c.span, c.node, rewritten, fb);
+      if (r === undefined) return undefined;
+      if (r.text !== text.slice(c.span.start, c.span.end)) edits.push({ file: e.file, start: c.span.start, end: c.span.end, newText: r.text });
+      newConj.push(r.node);
       continue;
     }
     const arms = locateParts(text, c.span, c.node, 'OR_EXPR');
@@ -279,22 +392,23 @@ function clauseFix(model: Model, e: PolicyExpr, uses: ClauseUse[]): ClauseFix | 
     const drop = arms.filter((a) => trueWhenUnset(a.node));
     const keep = arms.filter((a) => !drop.includes(a));
     if (drop.length === 0 || keep.length === 0) return undefined;
-    const kept: string[] = [];
+    const kept: Array<{ text: string; node: Node }> = [];
     for (const a of keep) {
-      const t = rewriteCalls(text, a.span, a.node, rewritten);
-      if (t === undefined) return undefined;
-      kept.push(t);
+      const r = rewritePart(text, a.span, a.node, rewritten, fb);
+      if (r === undefined) return undefined;
+      kept.push(r);
     }
     at ??= drop[0]!.span;
     dropped.push(...drop.map((a) => text.slice(a.span.start, a.span.end)));
-    edits.push({ file: e.file, start: arms[0]!.span.start, end: arms[arms.length - 1]!.span.end, newText: kept.join(' OR ') });
-    newConj.push(keep.length === 1 ? keep[0]!.node : { BoolExpr: { boolop: 'OR_EXPR', args: keep.map((a) => a.node) } });
+    edits.push({ file: e.file, start: arms[0]!.span.start, end: arms[arms.length - 1]!.span.end, newText: kept.map((k) => k.text).join(' OR ') });
+    newConj.push(kept.length === 1 ? kept[0]!.node : { BoolExpr: { boolop: 'OR_EXPR', args: kept.map((k) => k.node) } });
   }
+  at ??= fb.trimmed[0]?.span;
   if (!at) return undefined;
   // the rewritten clause must admit no row when any context value it reads is unset
   const fixed = newConj.length === 1 ? newConj[0] : { BoolExpr: { boolop: 'AND_EXPR', args: newConj } };
   for (const k of keys) for (const u of uses) if (failsOpen(model, fixed, k, { mode: u.mode, rewritten }).length) return undefined;
-  return { edits, dropped, at, rewroteCalls: rewritten.size > 0 };
+  return { edits, dropped, fallbacks: [...new Set(fb.trimmed.map((t) => t.col))], at, rewroteCalls: rewritten.size > 0 };
 }
 
 function fixFor(model: Model, row: PolicyRow, key: ContextKey): { fix: Fix; at: Span; dropped: string[]; file: string } | undefined {
@@ -304,15 +418,17 @@ function fixFor(model: Model, row: PolicyRow, key: ContextKey): { fix: Fix; at: 
   const clauses = [...new Set(open.map((u) => u.use.expr))];
   const fixes: ClauseFix[] = [];
   for (const e of clauses) {
-    const f = clauseFix(model, e, all.filter((u) => u.expr === e));
+    const nonNull = new Set(open.filter((u) => u.use.expr === e).flatMap((u) => u.states.flatMap((s) => s.nonNull ?? [])));
+    const f = clauseFix(model, e, all.filter((u) => u.expr === e), nonNull);
     if (!f) return undefined;
     fixes.push(f);
   }
   if (fixes.length === 0) return undefined;
   const dropped = fixes.flatMap((f) => f.dropped);
+  const fallbacks = [...new Set(fixes.flatMap((f) => f.fallbacks))];
   const what = key === 'auth.uid' ? 'a NULL auth.uid()' : `an unset ${key.slice('setting:'.length)}`;
   const title =
-    `Drop ${dropped.map((d) => (d.length > 60 ? `${d.slice(0, 57)}…` : d)).join(' and ')}` +
+    `Drop ${dropped.map((d) => (d.length > 60 ? `${d.slice(0, 57)}…` : d)).concat(fallbacks.length ? [`the COALESCE fallback to the row's own ${fallbacks.join(' and ')}`] : []).join(' and ')}` +
     (fixes.some((f) => f.rewroteCalls) ? " and read the setting with nullif(…, '')" : '') +
     ` (${what} then admits no row; code that relied on seeing every row needs BYPASSRLS or its own policy)`;
   return { fix: { title, kind: 'unsafe', edits: fixes.flatMap((f) => f.edits) }, at: fixes[0]!.at, dropped, file: clauses[0]!.file };
@@ -422,6 +538,17 @@ function whyText(model: Model, p: Policy, key: ContextKey, states: UnsetState[],
   return states[0] === 'never' ? `${callText} then returns NULL (T15)` : `${callText} then returns '' for the rest of the session (T15b)`;
 }
 
+/** The columns the admitted rows must have non-NULL (a column compared with itself, see OpenState.nonNull). */
+function nonNullOf(uses: OpenUse[]): string[] {
+  return [...new Set(uses.flatMap((u) => u.states.flatMap((s) => s.nonNull ?? [])))];
+}
+
+/** `whose tenant_id is not NULL`, or ''. */
+function nonNullText(cols: string[]): string {
+  if (cols.length === 0) return '';
+  return `whose ${cols.join(' and ')} ${cols.length > 1 ? 'are' : 'is'} not NULL`;
+}
+
 function onlyIn(states: UnsetState[], all: UnsetState[]): string {
   if (states.length === all.length) return '';
   return states[0] === 'never' ? ' (while the setting was never set)' : ' (once a transaction-local set has ended)';
@@ -429,6 +556,7 @@ function onlyIn(states: UnsetState[], all: UnsetState[]): string {
 
 function effectsText(uses: OpenUse[], allStates: UnsetState[]): string {
   const parts: string[] = [];
+  const nn = nonNullText(nonNullOf(uses));
   const reach = uses.filter((u) => u.use.effect !== 'write');
   const write = uses.filter((u) => u.use.effect === 'write');
   const byStates = (list: OpenUse[]) => {
@@ -441,11 +569,13 @@ function effectsText(uses: OpenUse[], allStates: UnsetState[]): string {
   };
   for (const group of byStates(reach)) {
     const verbs = group.map((u) => (u.use.cmd === 'select' ? 'read' : u.use.cmd));
-    parts.push(`${commandList(verbs).toLowerCase()} every row${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
+    parts.push(`${commandList(verbs).toLowerCase()} every row${nn ? ` ${nn}` : ''}${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
   }
   for (const group of byStates(write)) {
     const cmds = group.map((u) => u.use.cmd);
-    const what = cmds.includes('insert') && cmds.includes('update') ? 'insert or update rows to any values' : cmds.includes('insert') ? 'insert rows with any values' : 'update rows to any values';
+    const any = nonNullOf(uses);
+    const but = any.length ? ` but a NULL ${any.join(' or ')}` : '';
+    const what = cmds.includes('insert') && cmds.includes('update') ? `insert or update rows to any values${but}` : cmds.includes('insert') ? `insert rows with any values${but}` : `update rows to any values${but}`;
     parts.push(`${what} (e.g. another tenant's or user's)${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
   }
   const caveat =
@@ -458,7 +588,21 @@ function effectsText(uses: OpenUse[], allStates: UnsetState[]): string {
 
 function clausesText(uses: OpenUse[]): string {
   const clauses = [...new Set(uses.map((u) => u.use.expr.clause))].map((c) => (c === 'using' ? 'USING' : 'WITH CHECK'));
+  const cols = nonNullOf(uses);
+  if (cols.length) {
+    // NULL = NULL is NULL: a row whose column is NULL is still not admitted
+    const self = cols.map((c) => `${c} with itself`).join(' and ');
+    return `its ${clauses.join(' and ')} then ${clauses.length > 1 ? 'compare' : 'compares'} ${self} (a fallback to the row's own value), which is true for every row ${nonNullText(cols)}`;
+  }
   return `its ${clauses.join(' and ')} ${clauses.length > 1 ? 'are' : 'is'} then true for every row`;
+}
+
+/** Which rows the headline says are admitted: "every row", "every row that meets … and whose tenant_id is not NULL (…)". */
+function rowsText(model: Model, uses: OpenUse[]): string {
+  const residual = residualText(model, uses);
+  const nn = nonNullText(nonNullOf(uses));
+  if (!nn) return `every row${residual}`;
+  return `every row${residual}${residual ? ' and' : ''} ${nn} (whichever tenant's or user's it is)`;
 }
 
 function residualText(model: Model, uses: OpenUse[]): string {
@@ -472,10 +616,11 @@ function residualText(model: Model, uses: OpenUse[]): string {
   return shown?.length ? ` that meets ${shown.join(' AND ')}` : ' that meets its other conditions';
 }
 
-function adviceText(model: Model, p: Policy, key: ContextKey, dropped: string[] | undefined): string {
+function adviceText(model: Model, p: Policy, key: ContextKey, dropped: string[] | undefined, nonNull: string[] = []): string {
   // the same branch in USING and WITH CHECK is named once
   const named = [...new Set(dropped ?? [])];
-  const drop = named.length ? `drop ${named.map((d) => `\`${d}\``).join(' and ')}${named.length < dropped!.length ? ' wherever it stands' : ''}; ` : '';
+  const fallback = nonNull.length ? `drop the fallback to the row's own ${nonNull.join(' and ')}; ` : '';
+  const drop = (named.length ? `drop ${named.map((d) => `\`${d}\``).join(' and ')}${named.length < dropped!.length ? ' wherever it stands' : ''}; ` : '') + fallback;
   const bypass = ' If some code must see every row (migrations, admin jobs), run it as a role with BYPASSRLS or give it a separate policy TO that role.';
   if (key === 'auth.uid') return `Make the case without a user admit no row: ${drop}a comparison with auth.uid() (e.g. owner_id = (select auth.uid())) matches no row when it is NULL.${bypass}`;
   const name = key.slice('setting:'.length);
@@ -544,8 +689,8 @@ function permissiveFinding(model: Model, row: PolicyRow, roles: string[], key: C
   return {
     ...locate(model, p, group.uses, fix),
     message:
-      `Policy "${p.name}" on ${p.table} admits every row${residualText(model, group.uses)} ${whenText(key, states)}: ${clausesText(group.uses)}, as ${whyText(model, p, key, states, group.roles)}. ` +
-      `So ${who} may ${effectsText(group.uses, states)} — ${via}. ${adviceText(model, p, key, fix?.dropped)}`,
+      `Policy "${p.name}" on ${p.table} admits ${rowsText(model, group.uses)} ${whenText(key, states)}: ${clausesText(group.uses)}, as ${whyText(model, p, key, states, group.roles)}. ` +
+      `So ${who} may ${effectsText(group.uses, states)} — ${via}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(group.uses))}`,
     fixes: fix ? [fix.fix] : [],
   };
 }
@@ -584,7 +729,7 @@ function restrictiveFinding(model: Model, row: PolicyRow, roles: string[], key: 
       message:
         `Restrictive policy "${p.name}" on ${p.table} stops narrowing ${whenText(key, states)}: ${clausesText(uses)}, as ${whyText(model, p, key, states, [role])}, ` +
         `and permissive policy "${partner.name}" admits every row (its ${partnerClause} is always true). ` +
-        `So ${who} may ${effectsText(uses, states)}. ${adviceText(model, p, key, fix?.dropped)}`,
+        `So ${who} may ${effectsText(uses, states)}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(uses))}`,
       fixes: fix ? [fix.fix] : [],
     };
   }

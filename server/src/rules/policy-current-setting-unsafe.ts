@@ -90,16 +90,25 @@ function castReached(e: PolicyExpr, c: SettingCall, model: Parameters<typeof fai
   return !failsOpen(model, e.node, settingKey(c), { mode: 'check' }).some((s) => s.state === 'ended');
 }
 
-/** Unset states in which the clause, with the calls rewritten, admits every row where it did not before. */
-function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], row: PolicyRow, e: PolicyExpr, calls: SettingCall[]): Set<string> {
+/**
+ * Unset states in which the clause, with the calls rewritten, admits every row where it did not
+ * before (with `nonNull`, the columns those rows must have non-NULL: a column compared with itself).
+ */
+function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], row: PolicyRow, e: PolicyExpr, calls: SettingCall[]): Set<string> & { nonNull?: string[] } {
   const rewritten = new Map<Node, CallRewrite>(calls.map((c) => [c.node, c.castType ? 'nullif' : 'missing-ok']));
-  const out = new Set<string>();
+  const out: Set<string> & { nonNull?: string[] } = new Set<string>();
+  const cols = new Set<string>();
   for (const u of rowUses(row).filter((x) => x.expr === e)) {
     for (const key of new Set(calls.map(settingKey))) {
       const before = new Set(failsOpen(model, e.node, key, { mode: u.mode }).map((s) => s.state));
-      for (const s of failsOpen(model, e.node, key, { mode: u.mode, rewritten })) if (!before.has(s.state)) out.add(s.state);
+      for (const s of failsOpen(model, e.node, key, { mode: u.mode, rewritten })) {
+        if (before.has(s.state)) continue;
+        out.add(s.state);
+        for (const c of s.nonNull ?? []) cols.add(c);
+      }
     }
   }
+  if (cols.size) out.nonNull = [...cols];
   return out;
 }
 
@@ -135,15 +144,19 @@ export const policyCurrentSettingUnsafe = defineRule({
         const fix = safe
           ? fixFor(calls, 'safe', '')
           : opens.size > 0
-            ? fixFor(calls, 'unsafe', ' (check the policy: another branch then admits every row when the setting is unset; see policy-context-fails-open)')
+            ? fixFor(calls, 'unsafe', opens.nonNull ? ` (check the policy: it then falls back to the row's own ${opens.nonNull.join(' and ')} when the setting is unset; see policy-context-fails-open)` : ' (check the policy: another branch then admits every row when the setting is unset; see policy-context-fails-open)')
             : fixFor(calls, 'unsafe', ' (check the policy: the value becomes NULL where it used to be an error, and this expression does not simply compare it)');
         // FOR ALL without WITH CHECK: an INSERT checks USING left to right and may never reach the cast
         const insertOk = e.clause === 'using' && p.command === 'all' && !p.withCheck && first.castType && !castReached({ ...e, clause: 'check' }, first, model);
         const fails = insertOk
           ? 'then every SELECT, UPDATE and DELETE the policy applies to fails (an INSERT, which checks USING branch by branch, never reaches the cast: see policy-context-fails-open)'
           : 'then every statement the policy applies to fails';
+        const when = opens.has('never') ? (opens.has('ended') ? "when the setting is unset or ''" : 'while the setting was never set') : "once the setting reads ''";
+        const self = opens.nonNull?.join(' and ');
         const after = opens.size > 0
-          ? `but then another branch of the policy admits every row ${opens.has('never') ? (opens.has('ended') ? 'when the setting is unset or \'\'' : 'while the setting was never set') : "once the setting reads ''"} (policy-context-fails-open): remove that branch too, so that an unset setting admits no row.`
+          ? self
+            ? `but then the policy admits every row whose ${self} ${opens.nonNull!.length > 1 ? 'are' : 'is'} not NULL ${when}, as it falls back to the row's own ${self} (policy-context-fails-open): drop that fallback too, so that an unset setting admits no row.`
+            : `but then another branch of the policy admits every row ${when} (policy-context-fails-open): remove that branch too, so that an unset setting admits no row.`
           : safe
             ? 'so the comparison admits no row instead of failing.'
             : 'and you should check that a NULL there admits no row.';
