@@ -378,6 +378,102 @@ ALTER TABLE invoices ENABLE ROW LEVEL SECURITY; ALTER TABLE invoices FORCE ROW L
   assert.deepEqual(await afterLocalSet(linted.ws, async (q) => [await insertB(q), await visible(q)]), ['ok', '22P02']);
 });
 
+/** The plan of the count as the current role, one line per node (EXPLAIN plans, it does not execute). */
+async function planOf(q: Q): Promise<string> {
+  const rows = await q('EXPLAIN (COSTS OFF) SELECT count(*) FROM invoices');
+  return rows.map((r) => String(r['QUERY PLAN'])).join('\n');
+}
+
+/** Adds invoices 4..n+3 (a third tenant A's, the rest B's) as the superuser, analyses, and goes back to authenticated. */
+async function addRows(q: Q, n: number): Promise<void> {
+  await q('RESET ROLE');
+  await q(`INSERT INTO invoices SELECT i, CASE WHEN i % 3 = 1 THEN '${TENANT_A}'::uuid ELSE '${TENANT_B}'::uuid END, i FROM generate_series(4, ${n + 3}) i; ANALYZE invoices`);
+  await q('SET ROLE authenticated');
+}
+
+// Measured on PGlite (PostgreSQL 18), as authenticated, 3 rows (A 1, B 2) and 1003 rows (A 335, B 668):
+//
+//   USING (…)                                                        never set   '' (local set ended)  set to A
+//   cs = '' OR tenant_id IN (SELECT cs::uuid)                        0 rows      every row             A's rows
+//   coalesce(cs, '') = '' OR tenant_id IN (SELECT cs::uuid)          every row   every row             A's rows
+//   cs = '' OR tenant_id = ANY (SELECT cs::uuid)                     0 rows      every row             A's rows
+//   coalesce(cs, '') = '' OR tenant_id = ANY (SELECT cs::uuid)       every row   every row             A's rows
+//   cs = '' OR tenant_id = (SELECT cs::uuid)                         0 rows      every row             A's rows
+//   tenant_id IN (SELECT cs::uuid) OR cs = ''                        0 rows      22P02                 A's rows
+//   tenant_id IN (SELECT cs::uuid)                                   0 rows      22P02                 A's rows
+//   (cs = current_setting('app.tenant_id', true); an index on tenant_id, plans the same with 3 and 1003 rows)
+//
+// The plans: IN (SELECT …) and = ANY (SELECT …) are a hashed SubPlan, the scalar form an InitPlan;
+// both are computed only when the filter reaches them, so OR's left-to-right order decides:
+//   Aggregate
+//     ->  Seq Scan on invoices
+//           Filter: ((current_setting('app.tenant_id'::text, true) = ''::text) OR (ANY (tenant_id = (hashed SubPlan 1).col1)))
+//           SubPlan 1
+//             ->  Result
+//   Aggregate
+//     InitPlan 1
+//       ->  Result
+//     ->  Seq Scan on invoices
+//           Filter: ((current_setting('app.tenant_id'::text, true) = ''::text) OR (tenant_id = (InitPlan 1).col1))
+test("err: … = '' OR tenant_id IN (SELECT …::uuid) (Invalid #8): a hashed SubPlan, built only when reached, so every tenant's rows once a local set has ended (no 22P02); fixed: 0 rows, then A's", async () => {
+  const { ws, finding, findings } = invalidFinding(ID, 7);
+  assert.equal(textAt(ws, finding), "current_setting('app.tenant_id', true) = ''");
+  assert.match(finding.message, /^Policy "invoices_tenant" on public\.invoices admits every row once a transaction-local set of app\.tenant_id \(set_config\(…, true\) or SET LOCAL\) has ended: its USING is then true for every row/);
+  assert.match(finding.message, /then returns '' for the rest of the session \(T15b\)/);
+  assert.doesNotMatch(finding.message, /T15\)/, 'the never-set state is not open: NULL = \'\' is NULL and IN (SELECT NULL) is NULL');
+  assert.equal(findings.filter((f) => f.rule === 'policy-current-setting-unsafe').length, 0, 'the cast is never reached: no 22P02 to report');
+  assert.match(await afterLocalSet(ws, planOf), /Filter: .*OR \(ANY \(tenant_id = \(hashed SubPlan 1\)\.col1\)\)\)\n\s+SubPlan 1/);
+  assert.deepEqual(await afterLocalSet(ws, visible), { all: 3, b: 2 }, "'': the leak, B's 2 rows");
+  assert.deepEqual(await whileNeverSet(ws, visible), { all: 0, b: 0 }, 'never set: NULL, no row');
+  assert.deepEqual(await asTenantA(ws, visible), { all: 1, b: 0 });
+  // with 1003 rows and statistics: the same plan, the same leak
+  const big = async (q: Q) => (await addRows(q, 1000), [await visible(q), await planOf(q)] as const);
+  const [rows, plan] = await afterLocalSet(ws, big);
+  assert.deepEqual(rows, { all: 1003, b: 668 });
+  assert.match(plan, /hashed SubPlan 1/);
+  assert.deepEqual((await whileNeverSet(ws, big))[0], { all: 0, b: 0 });
+  assert.deepEqual((await asTenantA(ws, big))[0], { all: 335, b: 0 });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /USING \(tenant_id IN \(SELECT nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)\);/);
+  await expectFixedClosed(fixed);
+});
+
+test("ok: the other forms of that sub-select, measured: coalesce(…, '') = '' opens both states, = ANY and a scalar sub-select behave as IN, the branches the other way round fail with 22P02", async () => {
+  const table = `CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);
+CREATE INDEX ON invoices (tenant_id);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY; ALTER TABLE invoices FORCE ROW LEVEL SECURITY;`;
+  const T = "current_setting('app.tenant_id', true)";
+  const leak = { all: 3, b: 2 };
+  const none = { all: 0, b: 0 };
+  const cases: Array<{ using: string; never: unknown; ended: unknown; plan: RegExp; states?: RegExp; unsafe: boolean }> = [
+    { using: `coalesce(${T}, '') = '' OR tenant_id IN (SELECT ${T}::uuid)`, never: leak, ended: leak, plan: /hashed SubPlan/, states: /when app\.tenant_id is unset/, unsafe: false },
+    { using: `${T} = '' OR tenant_id = ANY (SELECT ${T}::uuid)`, never: none, ended: leak, plan: /hashed SubPlan/, states: /once a transaction-local set/, unsafe: false },
+    { using: `coalesce(${T}, '') = '' OR tenant_id = ANY (SELECT ${T}::uuid)`, never: leak, ended: leak, plan: /hashed SubPlan/, states: /when app\.tenant_id is unset/, unsafe: false },
+    { using: `${T} = '' OR tenant_id = (SELECT ${T}::uuid)`, never: none, ended: leak, plan: /InitPlan 1/, states: /once a transaction-local set/, unsafe: false },
+    { using: `tenant_id IN (SELECT ${T}::uuid) OR ${T} = ''`, never: none, ended: '22P02', plan: /hashed SubPlan/, unsafe: true },
+    { using: `tenant_id IN (SELECT ${T}::uuid)`, never: none, ended: '22P02', plan: /hashed SubPlan/, unsafe: true },
+  ];
+  for (const c of cases) {
+    const linted = lintFiles([{ file: 'm.sql', text: `${table}\nCREATE POLICY p ON invoices FOR SELECT TO authenticated USING (${c.using});` }], ID);
+    assert.equal(linted.mine.length, c.states ? 1 : 0, c.using);
+    if (c.states) assert.match(linted.mine[0]!.message, c.states, c.using);
+    const unsafe = linted.findings.filter((f) => f.rule === 'policy-current-setting-unsafe');
+    assert.equal(unsafe.length, c.unsafe ? 1 : 0, c.using);
+    if (c.unsafe) assert.match(unsafe[0]!.message, /fails with 22P02/, c.using);
+    assert.match(await afterLocalSet(linted.ws, planOf), c.plan, c.using);
+    assert.deepEqual(await whileNeverSet(linted.ws, visible), c.never, c.using);
+    assert.deepEqual(await afterLocalSet(linted.ws, visible), c.ended, c.using);
+    assert.deepEqual(await asTenantA(linted.ws, visible), { all: 1, b: 0 }, c.using);
+  }
+  // WITH CHECK runs the same left to right: an INSERT of B's row passes once the setting reads ''
+  const check = lintFiles([{ file: 'm.sql', text: `${table}\nCREATE POLICY p ON invoices FOR INSERT TO authenticated WITH CHECK (${T} = '' OR tenant_id IN (SELECT ${T}::uuid));` }], ID);
+  assert.equal(check.mine.length, 1);
+  assert.match(check.mine[0]!.message, /may insert rows with any values/);
+  assert.equal(check.findings.filter((f) => f.rule === 'policy-current-setting-unsafe').length, 0);
+  assert.equal(await afterLocalSet(check.ws, insertB), 'ok');
+  assert.equal(await whileNeverSet(check.ws, insertB), '42501');
+});
+
 test('ok: not reported — tautologies (policy-always-true’s), fail-closed forms, BYPASSRLS roles, a restrictive policy that still narrows; reported — other unset shapes', () => {
   const base = `CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, deleted_at timestamptz); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;`;
   const T = "current_setting('app.tenant_id', true)";
