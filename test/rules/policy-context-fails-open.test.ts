@@ -401,6 +401,9 @@ async function addRows(q: Q, n: number): Promise<void> {
 //   cs = '' OR tenant_id = (SELECT cs::uuid)                         0 rows      every row             A's rows
 //   tenant_id IN (SELECT cs::uuid) OR cs = ''                        0 rows      22P02                 A's rows
 //   tenant_id IN (SELECT cs::uuid)                                   0 rows      22P02                 A's rows
+//   coalesce(cs, '') = '' OR tenant_id IN (SELECT current_setting('app.tenant_id')::uuid)
+//                                                                    every row   every row             A's rows
+//     (no missing_ok: 42704 if reached, but while never set the first branch decides)
 //   (cs = current_setting('app.tenant_id', true); an index on tenant_id, plans the same with 3 and 1003 rows)
 //
 // The plans: IN (SELECT …) and = ANY (SELECT …) are a hashed SubPlan, the scalar form an InitPlan;
@@ -438,7 +441,7 @@ test("err: … = '' OR tenant_id IN (SELECT …::uuid) (Invalid #8): a hashed Su
   await expectFixedClosed(fixed);
 });
 
-test("ok: the other forms of that sub-select, measured: coalesce(…, '') = '' opens both states, = ANY and a scalar sub-select behave as IN, the branches the other way round fail with 22P02", async () => {
+test("ok: the other forms of that sub-select, measured: coalesce(…, '') = '' opens both states (no 42704 from a call without missing_ok there either), = ANY and a scalar sub-select behave as IN, the branches the other way round fail with 22P02", async () => {
   const table = `CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);
 CREATE INDEX ON invoices (tenant_id);
 ALTER TABLE invoices ENABLE ROW LEVEL SECURITY; ALTER TABLE invoices FORCE ROW LEVEL SECURITY;`;
@@ -450,6 +453,9 @@ ALTER TABLE invoices ENABLE ROW LEVEL SECURITY; ALTER TABLE invoices FORCE ROW L
     { using: `${T} = '' OR tenant_id = ANY (SELECT ${T}::uuid)`, never: none, ended: leak, plan: /hashed SubPlan/, states: /once a transaction-local set/, unsafe: false },
     { using: `coalesce(${T}, '') = '' OR tenant_id = ANY (SELECT ${T}::uuid)`, never: leak, ended: leak, plan: /hashed SubPlan/, states: /when app\.tenant_id is unset/, unsafe: false },
     { using: `${T} = '' OR tenant_id = (SELECT ${T}::uuid)`, never: none, ended: leak, plan: /InitPlan 1/, states: /once a transaction-local set/, unsafe: false },
+    // without missing_ok inside the sub-select: never reached while never set either (no 42704)
+    { using: `coalesce(${T}, '') = '' OR tenant_id IN (SELECT current_setting('app.tenant_id')::uuid)`, never: leak, ended: leak, plan: /hashed SubPlan/, states: /when app\.tenant_id is unset/, unsafe: false },
+    { using: `coalesce(${T}, '') = '' OR tenant_id = (SELECT current_setting('app.tenant_id')::uuid)`, never: leak, ended: leak, plan: /InitPlan 1/, states: /when app\.tenant_id is unset/, unsafe: false },
     { using: `tenant_id IN (SELECT ${T}::uuid) OR ${T} = ''`, never: none, ended: '22P02', plan: /hashed SubPlan/, unsafe: true },
     { using: `tenant_id IN (SELECT ${T}::uuid)`, never: none, ended: '22P02', plan: /hashed SubPlan/, unsafe: true },
   ];

@@ -2,10 +2,13 @@ import { callSpan } from '../analysis/ast.js';
 import type { Model } from '../analysis/model.js';
 import { activeRowsWith, FLAG_UNSAFE_SETTING, callParts, dollarQuotedBody, functionsCalledByPolicies, bodyFlags, BODY_CURRENT_SETTING, textOfFile, unsafeSettingCalls, type PolicyExpr, type PolicyRow, type SettingCall } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
-import { failsOpen, raisesIn, rowUses, type CallRewrite } from '../analysis/unset-context.js';
+import { failsOpen, raisesIn, rowUses, settingCallOf, type CallRewrite } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 
-interface Located extends SettingCall {
+/** A call as reported: `addOk`, a 42704 never reached (not reported) whose rewrite still adds missing_ok. */
+type Checked = SettingCall & { addOk?: boolean };
+
+interface Located extends Checked {
   file: string;
   span: Span;
   /** the call's text as written */
@@ -14,7 +17,7 @@ interface Located extends SettingCall {
   replacement?: string;
 }
 
-function locate(model: Model, file: string, calls: SettingCall[]): Located[] {
+function locate(model: Model, file: string, calls: Checked[]): Located[] {
   const text = textOfFile(model, file);
   const out: Located[] = [];
   for (const c of calls) {
@@ -24,7 +27,7 @@ function locate(model: Model, file: string, calls: SettingCall[]): Located[] {
     const parts = callParts(text, span);
     let replacement: string | undefined;
     if (parts && parts.args.length >= 1) {
-      const withOk = c.missing ? `${parts.name}(${parts.args[0]}, true)` : src;
+      const withOk = c.missing || c.addOk ? `${parts.name}(${parts.args[0]}, true)` : src;
       replacement = c.castType ? `nullif(${withOk}, '')` : withOk;
     }
     out.push({ ...c, file, span, text: src, replacement });
@@ -91,10 +94,22 @@ function castReached(e: PolicyExpr, c: SettingCall, model: Parameters<typeof fai
 }
 
 /**
+ * The same for a call without missing_ok while the setting was never set (42704): a sub-select
+ * is computed only when reached (an InitPlan, a hashed SubPlan), so in `coalesce(current_setting(x,
+ * true), '') = '' OR tenant_id IN (SELECT current_setting(x)::uuid)` the call never runs then and
+ * the policy admits every row instead (measured).
+ */
+function missingReached(e: PolicyExpr, c: SettingCall, model: Parameters<typeof failsOpen>[0]): boolean {
+  if (!settingCallOf(c.node)) return true; // not a call the evaluator reads
+  if (e.clause !== 'check') return raisesIn(model, e.node, settingKey(c), 'never', { mode: 'filter' });
+  return !failsOpen(model, e.node, settingKey(c), { mode: 'check' }).some((s) => s.state === 'never');
+}
+
+/**
  * Unset states in which the clause, with the calls rewritten, admits every row where it did not
  * before (with `nonNull`, the columns those rows must have non-NULL: a column compared with itself).
  */
-function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], row: PolicyRow, e: PolicyExpr, calls: SettingCall[]): Set<string> & { nonNull?: string[] } {
+function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], row: PolicyRow, e: PolicyExpr, calls: Checked[]): Set<string> & { nonNull?: string[] } {
   const rewritten = new Map<Node, CallRewrite>(calls.map((c) => [c.node, c.castType ? 'nullif' : 'missing-ok']));
   const out: Set<string> & { nonNull?: string[] } = new Set<string>();
   const cols = new Set<string>();
@@ -131,6 +146,8 @@ export const policyCurrentSettingUnsafe = defineRule({
         if (unsafe.length === 0) continue;
         const found = unsafe
           .map((c) => (c.castType && !castReached(e, c, model) ? { ...c, castType: undefined } : c))
+          // (its rewrite still passes missing_ok: with nullif the call may be reached then)
+          .map((c): Checked => (c.missing && !missingReached(e, c, model) ? { ...c, missing: false, addOk: true } : c))
           .filter((c) => c.missing || c.castType);
         const calls = locate(model, e.file, found);
         if (calls.length === 0) continue;
