@@ -29,7 +29,8 @@ export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'o
     let pgVersion = '';
     let errors: VerifyResult['statementErrors'] = [];
     const probes: VerifyResult['probes'] = [];
-    let running: VerifyProgress | undefined;
+    /** the statement or probe running now, if any */
+    let running: Extract<VerifyProgress, { kind: 'statement' | 'probe' }> | undefined;
     const settle = (f: () => void) => {
       if (settled) return;
       settled = true;
@@ -41,7 +42,7 @@ export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'o
         void worker.terminate();
         const seconds = Math.round(opts.timeoutMs / 1000);
         const message = `still running after the ${seconds} s budget; PGlite cannot cancel a statement, so verify stopped it here (a real server's statement_timeout raises 57014 query_canceled): what follows was not run`;
-        if (running?.kind === 'statement') errors = [...errors, { file: running.file, offset: running.start, code: '57014', message, statementStart: running.start, statementEnd: running.end }];
+        if (running?.kind === 'statement') errors.push({ file: running.file, offset: running.start, code: '57014', message, statementStart: running.start, statementEnd: running.end });
         if (running?.kind === 'probe') probes.push({ table: running.probe.table, role: running.probe.role, command: running.command, outcome: 'error', code: '57014', message });
         resolve({ statementErrors: errors, probes, pgVersion, timedOut: true });
       });
@@ -55,7 +56,10 @@ export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'o
           pgVersion = e.pgVersion;
           errors = [];
         } else if (e.kind === 'error') errors.push(e.error);
-        else if (e.kind === 'probed') probes.push(e.result);
+        else if (e.kind === 'probed') {
+          probes.push(e.result);
+          running = undefined;
+        } else if (e.kind === 'replayed') running = undefined;
         else running = e;
       }
     });

@@ -22,7 +22,8 @@
 // Limits: PGlite runs on the calling thread and cannot be interrupted (statement_timeout does
 // not fire in PGlite), so `timeoutMs` is checked between statements and probes only; an
 // endless loop inside one statement blocks. The CLI runs verify() in a worker thread and
-// stops it when a statement outlasts the budget (`onProgress` tells it what was running). Bundling: PGlite loads pglite.wasm, initdb.wasm and pglite.data (and contrib *.tar.gz)
+// stops it when a statement outlasts the budget (`onProgress` tells it what was running).
+// Bundling: PGlite loads pglite.wasm, initdb.wasm and pglite.data (and contrib *.tar.gz)
 // relative to its own module file: a CommonJS bundle needs them copied next to it.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -98,6 +99,8 @@ export type VerifyProgress =
   | { kind: 'replay'; pgVersion: string }
   | { kind: 'statement'; file: string; start: number; end: number }
   | { kind: 'error'; error: VerifyStatementError }
+  /** every statement has run: until the next probe, no statement or probe is running */
+  | { kind: 'replayed' }
   | { kind: 'probe'; probe: ProbeSpec; command: ProbeCommand }
   | { kind: 'probed'; result: ProbeResult };
 
@@ -574,6 +577,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     }
     result.statementErrors = outcome.errors;
     if (outcome.timedOut) return { ...result, timedOut: true };
+    opts.onProgress?.({ kind: 'replayed' });
 
     await db.exec('RESET SESSION AUTHORIZATION; RESET ROLE;');
     // roles asked for but never created by the files (created after the replay, so a file's
