@@ -505,10 +505,6 @@ const wholeParses = new WeakMap<ParsedFile, Chunk[]>();
  * ones after it are copied with their offsets moved; the result is the same as a full parse.
  */
 export function parseFile(file: string, text: string, previous?: ParsedFile): ParsedFile {
-  if (previous) {
-    const again = reparse(file, text, previous);
-    if (again) return again;
-  }
   const { positionAt, offsetAt } = makePositionAt(text);
   const { disabledLines, disabledFile } = suppressions(text);
   const result: ParsedFile = { file, text, statements: [], errors: [], disabledLines, disabledFile, positionAt, offsetAt };
@@ -521,6 +517,7 @@ export function parseFile(file: string, text: string, previous?: ParsedFile): Pa
   }
   const { clean, chunks } = lexed;
   if (lexed.includes.length) result.includes = lexed.includes;
+  if (previous && reparse(result, lexed, previous)) return result;
   // Fast path: the whole file parses; statement boundaries come from PostgreSQL itself.
   let whole: Node | undefined;
   if (/\S/.test(clean)) {
@@ -551,16 +548,17 @@ export function parseFile(file: string, text: string, previous?: ParsedFile): Pa
 }
 
 /**
- * Re-parses an edited file against the parse of its previous version, when that one parsed
- * as a whole: the text both versions share at the start and at the end is found, and the
- * lexer's chunks (top-level statements) that lie in it and start and end at the same places
- * keep their statements; the chunks between are parsed together. Undefined (parse it all)
- * when the previous parse had errors, a statement does not fit the chunks, or the new
- * chunks do not parse as a whole.
+ * Re-parses an edited file (`result`, with its text lexed) against the parse of its previous
+ * version, when that one parsed as a whole: the text both versions share at the start and at
+ * the end is found, and the lexer's chunks (top-level statements) that lie in it and start and
+ * end at the same places keep their statements; the chunks between are parsed together. False,
+ * with `result` untouched (parse it all), when the previous parse had errors, a statement does
+ * not fit the chunks, or the new chunks do not parse as a whole.
  */
-function reparse(file: string, text: string, previous: ParsedFile): ParsedFile | undefined {
+function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: ParsedFile): boolean {
   const before = wholeParses.get(previous);
-  if (!before || previous.file !== file) return undefined;
+  if (!before || previous.file !== result.file) return false;
+  const { text } = result;
   const old = previous.text;
   const max = Math.min(old.length, text.length);
   let p = 0;
@@ -568,12 +566,6 @@ function reparse(file: string, text: string, previous: ParsedFile): ParsedFile |
   let s = 0;
   while (s < max - p && old.charCodeAt(old.length - 1 - s) === text.charCodeAt(text.length - 1 - s)) s++;
   const delta = text.length - old.length;
-  let lexed: ReturnType<typeof lex>;
-  try {
-    lexed = lex(text);
-  } catch {
-    return undefined;
-  }
   const { clean, chunks } = lexed;
   const same = (a: Chunk, b: Chunk, d: number) =>
     a.start === b.start + d && a.end === b.end + d && a.copyData?.start === (b.copyData ? b.copyData.start + d : undefined) && a.copyData?.end === (b.copyData ? b.copyData.end + d : undefined);
@@ -592,35 +584,30 @@ function reparse(file: string, text: string, previous: ParsedFile): ParsedFile |
   for (const st of previous.statements) {
     while (c < before.length && before[c]!.end < st.start) c++;
     const ch = before[c];
-    if (!ch || st.start < ch.start || st.end > ch.end) return undefined;
+    if (!ch || st.start < ch.start || st.end > ch.end) return false;
     if (c < head) kept.push(st);
     else if (c >= tailOld) moved.push(st);
   }
-  const { positionAt, offsetAt } = makePositionAt(text);
-  const { disabledLines, disabledFile } = suppressions(text);
-  const result: ParsedFile = { file, text, statements: kept, errors: [], disabledLines, disabledFile, positionAt, offsetAt };
-  if (lexed.includes.length) result.includes = lexed.includes;
-  if (tailNew > head) {
-    const from = chunks[head]!.start;
-    const to = tailNew < chunks.length ? chunks[tailNew]!.start : clean.length;
-    const sql = clean.slice(from, to);
-    if (/\S/.test(sql)) {
-      let tree: Node;
-      try {
-        tree = pg.parseSync(sql);
-      } catch {
-        return undefined;
-      }
-      addTree(result, clean, tree, from, to, sql);
+  let tree: Node | undefined;
+  const from = chunks[head]?.start ?? clean.length;
+  const to = tailNew < chunks.length ? chunks[tailNew]!.start : clean.length;
+  const sql = clean.slice(from, to);
+  if (tailNew > head && /\S/.test(sql)) {
+    try {
+      tree = pg.parseSync(sql);
+    } catch {
+      return false;
     }
   }
+  result.statements.push(...kept);
+  if (tree) addTree(result, clean, tree, from, to, sql);
   if (delta === 0) result.statements.push(...moved);
   else {
     const copies = new Map<object, unknown>();
     for (const st of moved) result.statements.push(movedBy(st, delta, copies) as Statement);
   }
   if (result.errors.length === 0) wholeParses.set(result, chunks);
-  return result;
+  return true;
 }
 
 /**
