@@ -63,19 +63,19 @@ export interface PolicyRow {
 export function policyRows(model: Model): PolicyRow[] {
   return memoModel(model, 'policyRows', () => {
     const out: PolicyRow[] = [];
-    const add = (p: Policy, table: Table | undefined) => {
-      const exprs = exprsOf(p);
-      let using: PolicyExpr | undefined;
-      let check: PolicyExpr | undefined;
-      for (const e of exprs) if (e.clause === 'using') using ??= e;
-      else check ??= e;
-      const active = !table || table.rlsEnabled;
-      // flags are asked of active rows only (activeRowsWith)
-      out.push({ policy: p, table, active, exprs, using, check, usingFlags: active && using ? exprFlags(using.node) : 0, checkFlags: active && check ? exprFlags(check.node) : 0 });
-    };
-    for (const p of model.policies) add(p, model.tables.get(p.table));
+    for (const p of model.policies) out.push(rowFrom(p, model.tables.get(p.table), exprsOf(p)));
     return out;
   });
+}
+
+/** A policy's row. Flags are asked of active rows only (activeRowsWith): an inactive row gets none. */
+function rowFrom(p: Policy, table: Table | undefined, exprs: PolicyExpr[]): PolicyRow {
+  let using: PolicyExpr | undefined;
+  let check: PolicyExpr | undefined;
+  for (const e of exprs) if (e.clause === 'using') using ??= e;
+  else check ??= e;
+  const active = !table || table.rlsEnabled;
+  return { policy: p, table, active, exprs, using, check, usingFlags: active && using ? exprFlags(using.node) : 0, checkFlags: active && check ? exprFlags(check.node) : 0 };
 }
 
 /** The model's policies on a table key, in model order (model.policies filtered by table, indexed once per model). */
@@ -96,12 +96,8 @@ export function policiesWithKey(model: Model, key: string): Policy[] {
 export function rowOf(model: Model, p: Policy): PolicyRow {
   const byPolicy = memoModel(model, 'rowsByPolicy', () => new Map(policyRows(model).map((r) => [r.policy, r])));
   const row = byPolicy.get(p);
-  if (row) return row;
-  const table = model.tables.get(p.table);
-  const exprs = policyExprs(p);
-  const using = exprs.find((e) => e.clause === 'using');
-  const check = exprs.find((e) => e.clause === 'check');
-  return { policy: p, table, active: !table || table.rlsEnabled, exprs, using, check, usingFlags: using ? exprFlags(using.node) : 0, checkFlags: check ? exprFlags(check.node) : 0 };
+  // (a policy the model does not hold: callers pass the model's own, so this is only a safeguard)
+  return row ?? rowFrom(p, model.tables.get(p.table), policyExprs(p));
 }
 
 /** Syntactic facts of a policy expression that rules filter on (kept on the node). */
