@@ -78,8 +78,8 @@ export function nodeFactsFor(node: object, model: object): NodeFacts {
   return f;
 }
 
-export function memoised<T>(name: string, fn: (node: Node) => T): (node: Node) => T {
-  void name;
+/** `fn` of a node, computed once per node (kept in a WeakMap, an undefined result too). */
+export function memoised<T>(fn: (node: Node) => T): (node: Node) => T {
   const cache = new WeakMap<object, unknown>();
   return (node: Node) => {
     if (!node || typeof node !== 'object') return fn(node);
@@ -113,7 +113,7 @@ export interface Census {
 }
 
 /** One walk that lets helpers skip nodes that cannot hold what they look for. */
-export const census = memoised('census', (node: Node): Census => {
+export const census = memoised((node: Node): Census => {
   const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false };
   walk(node, (key, v) => {
     if (key === 'FuncCall') {
@@ -127,7 +127,7 @@ export const census = memoised('census', (node: Node): Census => {
 });
 
 /** Relations read by an expression or statement (RangeVar nodes). CTE names are excluded. */
-export const relationsIn = memoised('relationsIn', relationsInUncached);
+export const relationsIn = memoised(relationsInUncached);
 function relationsInUncached(node: Node): RelationRef[] {
   const out: RelationRef[] = [];
   const ctes = new Set<string>();
@@ -155,7 +155,7 @@ function relationsInUncached(node: Node): RelationRef[] {
 }
 
 /** Function calls in an expression, with whether each sits inside a SELECT. */
-export const callsIn = memoised('callsIn', callsInUncached);
+export const callsIn = memoised(callsInUncached);
 function callsInUncached(node: Node): CallRef[] {
   const out: CallRef[] = [];
   const visit = (n: Node, inSelect: boolean) => {
@@ -177,7 +177,7 @@ function callsInUncached(node: Node): CallRef[] {
   return out;
 }
 
-export const hasSubLink = memoised('hasSubLink', hasSubLinkUncached);
+export const hasSubLink = memoised(hasSubLinkUncached);
 function hasSubLinkUncached(node: Node): boolean {
   let found = false;
   walk(node, (key) => {
@@ -188,7 +188,7 @@ function hasSubLinkUncached(node: Node): boolean {
 }
 
 /** Column names referenced (last field of each ColumnRef). */
-export const columnsIn = memoised('columnsIn', columnsInUncached);
+export const columnsIn = memoised(columnsInUncached);
 function columnsInUncached(node: Node): Array<{ name: string; location: number }> {
   const out: Array<{ name: string; location: number }> = [];
   walk(node, (key, v) => {

@@ -232,7 +232,7 @@ const FALSE_WORDS = new Set(['f', 'false', 'n', 'no', 'off', '0']);
  * `NOT false`, `… OR true`, `'t'::boolean`, `NULL IS NULL`. `null` is SQL NULL; undefined
  * when the value depends on anything but constants (or is not understood).
  */
-export const constBool = memoised('constBool', constBoolUncached);
+export const constBool = memoised(constBoolUncached);
 function constBoolUncached(n: Node): boolean | null | undefined {
   if (!n || typeof n !== 'object') return undefined;
   const c = constValue(n);
@@ -497,7 +497,7 @@ function functionsCalledByPoliciesUncached(model: Model): PolicyFunction[] {
 }
 
 /** Each call of callsIn(node), as a stable key. */
-const callListKeys = memoised('callListKeys', (node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length })));
+const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length })));
 
 /** The workspace functions the calls of callsIn(node) resolve to, in order (per model). */
 export function resolvedCalls(model: Model, node: Node): Func[] {
@@ -596,7 +596,7 @@ export interface HardcodedId {
  * Literal ids in an expression: any uuid literal (except the nil uuid), and any number (or
  * numeric text) compared (=, <>, IN, = ANY) with a column named `id` or `…_id`. In source order.
  */
-export const hardcodedIds = memoised('hardcodedIds', hardcodedIdsUncached);
+export const hardcodedIds = memoised(hardcodedIdsUncached);
 function hardcodedIdsUncached(node: Node): HardcodedId[] {
   if (!census(node).aConst) return []; // every literal is an A_Const
   const out = new Map<number, HardcodedId>();
@@ -651,7 +651,7 @@ function isJsonAccess(n: Node): boolean {
  * '{user_metadata,…}'`, `jsonb_extract_path(…, 'user_metadata', …)` (as the first step of a
  * JSON access, e.g. on auth.jwt()), and the auth.users column `raw_user_meta_data`.
  */
-export const userMetadataRefs = memoised('userMetadataRefs', userMetadataRefsUncached);
+export const userMetadataRefs = memoised(userMetadataRefsUncached);
 function userMetadataRefsUncached(node: Node): UserMetadataRef[] {
   if (!census(node).userMeta) return []; // each kind of reference is a string that contains user_meta
   const out: UserMetadataRef[] = [];
@@ -733,7 +733,7 @@ function missingOkValue(n: Node | undefined): boolean | undefined {
  * an error inside a policy: without missing_ok (42704 when never set, T15), or cast to a
  * non-text type without nullif(…, '') (22P02 after a transaction-local set has ended, T15b).
  */
-export const unsafeSettingCalls = memoised('unsafeSettingCalls', unsafeSettingCallsUncached);
+export const unsafeSettingCalls = memoised(unsafeSettingCallsUncached);
 function unsafeSettingCallsUncached(node: Node): SettingCall[] {
   if (!census(node).currentSetting) return [];
   const out: SettingCall[] = [];
@@ -834,7 +834,7 @@ export interface CallKey {
 }
 
 /** Distinct calls anywhere in a node (sub-selects included), first-seen order. */
-export const callKeysIn = memoised('callKeysIn', (node: Node): CallKey[] => {
+export const callKeysIn = memoised((node: Node): CallKey[] => {
   const out: CallKey[] = [];
   const seen = new Set<string>();
   for (const v of census(node).funcCalls) {

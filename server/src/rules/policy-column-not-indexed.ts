@@ -33,7 +33,7 @@ interface Compared {
 }
 
 /** Column references compared with `=` or `= ANY` to a value, outside sub-selects (memoised per node). */
-const comparisons = memoised('column-not-indexed:comparisons', (using: Node): Array<{ ref: Node; value: Node; location: number }> => {
+const comparisons = memoised((using: Node): Array<{ ref: Node; value: Node; location: number }> => {
   const found: Array<{ ref: Node; value: Node; location: number }> = [];
   visitTyped(using, (type, n) => {
     if (type === 'SelectStmt' || type === 'RangeSubselect') return false;
@@ -66,7 +66,7 @@ function lookups(model: Model, using: Node): Array<{ parts: Array<string | undef
 }
 
 /** A column reference's name parts (kept on the node). */
-const refParts = memoised('column-not-indexed:refParts', (ref: Node): Array<string | undefined> => ((ref?.ColumnRef?.fields ?? []) as Node[]).map((f) => sval(f)));
+const refParts = memoised((ref: Node): Array<string | undefined> => ((ref?.ColumnRef?.fields ?? []) as Node[]).map((f) => sval(f)));
 
 /** The column of `t` a column reference names (unqualified or qualified by the table's name). */
 function ownColumnOf(t: Table, parts: Array<string | undefined>): string | undefined {
