@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { generateWorkspace } from './generate.js';
 import { buildSync } from 'esbuild';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 /**

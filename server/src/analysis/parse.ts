@@ -13,7 +13,7 @@
 //   psql variables and extension-script placeholders are replaced by identifiers of the
 //   same length, so every offset of the cleaned text is an offset of the original.
 import * as pg from 'libpg-query';
-import type { DynamicExecute, FunctionBody, Include, Node, ParseError, ParsedFile, Position, Statement } from './types.js';
+import type { FunctionBody, Include, Node, ParseError, ParsedFile, Position, Statement } from './types.js';
 
 let ready: Promise<void> | undefined;
 
@@ -715,7 +715,7 @@ const STATEMENT_LINE = /(?:ALTER|COMMENT|COMMIT|COPY|CREATE|DO|DROP|GRANT|REASSI
  */
 function resumeAtNextStatement(run: ChunkRun, ch: Chunk, start: number, error: ParseError): boolean {
   if (run.budget <= 0) return false;
-  const { clean, text } = run;
+  const { clean } = run;
   let at = -1;
   // a body being typed: the first line in it that starts with a statement keyword
   if (ch.openBody !== undefined && ch.openBody > start) at = statementLineAfter(clean, ch.openBody, ch.end, true);
@@ -818,16 +818,6 @@ function adopt(run: ChunkRun, fresh: { chunks: Chunk[]; clean: string; stop: num
     run.pending.push(fresh.chunks[k]!);
     run.starts.add(fresh.chunks[k]!.start);
   }
-}
-
-/** Only whitespace between the start of the line and `pos`. */
-function firstOnLine(text: string, pos: number): boolean {
-  for (let k = pos - 1; k >= 0; k--) {
-    const c = text[k];
-    if (c === '\n' || c === '\r') return true;
-    if (c !== ' ' && c !== '\t') return false;
-  }
-  return true;
 }
 
 /**

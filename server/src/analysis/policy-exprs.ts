@@ -3,7 +3,7 @@
 // which relations policies read inside sub-selects. Pure: reads the model.
 import { callSpan, callsIn, census, clauseSpan, compareConstants, constValue, memoised, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
-import { nameParts, sval, walk } from './parse.js';
+import { nameParts, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
 
 export type Clause = 'using' | 'check';

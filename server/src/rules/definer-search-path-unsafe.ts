@@ -1,4 +1,4 @@
-import type { Func, FunctionSetting, Model } from '../analysis/model.js';
+import type { FunctionSetting, Model } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
 import { quoteIdent, textOf, functionLists } from './util.js';
 
