@@ -96,12 +96,12 @@ async function asTenantA<T>(ws: Ws, fn: (q: Q) => Promise<T>): Promise<T> {
   });
 }
 
-/** The fixed workspace: 0 rows never set and after a local set, tenant A's 1 row when set. */
-async function expectFixedClosed(fixed: Ws): Promise<void> {
-  assert.equal(findingsOf(fixed, ID).length, 0);
-  assert.deepEqual(await whileNeverSet(fixed, visible), { all: 0, b: 0 }, 'fixed, never set: no row');
-  assert.deepEqual(await afterLocalSet(fixed, visible), { all: 0, b: 0 }, "fixed, '': no row");
-  assert.deepEqual(await asTenantA(fixed, visible), { all: 1, b: 0 }, "fixed, set: the tenant's row");
+/** A workspace that fails closed (a fixed one, a Valid example): no finding; 0 rows never set and after a local set, tenant A's 1 row when set. */
+async function expectClosed(ws: Ws): Promise<void> {
+  assert.equal(findingsOf(ws, ID).length, 0);
+  assert.deepEqual(await whileNeverSet(ws, visible), { all: 0, b: 0 }, 'never set: no row');
+  assert.deepEqual(await afterLocalSet(ws, visible), { all: 0, b: 0 }, "'': no row");
+  assert.deepEqual(await asTenantA(ws, visible), { all: 1, b: 0 }, "set: the tenant's row");
 }
 
 test("err: coalesce(…, '') = '' OR …: every tenant's rows never set (T15) and after a local set ended (T15b); fixed: 0 rows, then A's row", async () => {
@@ -117,7 +117,7 @@ test("err: coalesce(…, '') = '' OR …: every tenant's rows never set (T15) an
   assert.deepEqual(await asTenantA(ws, visible), { all: 1, b: 0 }, 'set: only A');
   const fixed = applyFix(ws, finding);
   assert.match(sqlOf(fixed), /USING \(tenant_id = \(select nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)\);/);
-  await expectFixedClosed(fixed);
+  await expectClosed(fixed);
 });
 
 test('err: FOR ALL … IS NULL OR … (no WITH CHECK): never set, every row and an INSERT of B’s row; policy-current-setting-unsafe reports the other state (22P02)', async () => {
@@ -139,7 +139,7 @@ test('err: FOR ALL … IS NULL OR … (no WITH CHECK): never set, every row and 
   // the fix drops the branch and reads the setting with nullif: both findings are gone
   const fixed = applyFix(ws, finding);
   assert.equal(findingsOf(fixed, 'policy-current-setting-unsafe').length, 0);
-  await expectFixedClosed(fixed);
+  await expectClosed(fixed);
   assert.equal(await whileNeverSet(fixed, insertB), '42501');
   assert.deepEqual(await asTenantA(fixed, async (q) => [await insertB(q), await affected(q, `INSERT INTO invoices (id, tenant_id, amount) VALUES (8, '${TENANT_A}', 1)`)]), ['42501', 1]);
 });
@@ -165,7 +165,7 @@ test('err: through a helper, app_tenant() IS NULL OR …: every row in both stat
   assert.deepEqual(await afterLocalSet(ws, visible), { all: 3, b: 2 });
   const fixed = applyFix(ws, finding);
   assert.match(sqlOf(fixed), /USING \(tenant_id = \(select app_tenant\(\)\)\);/);
-  await expectFixedClosed(fixed);
+  await expectClosed(fixed);
 });
 
 test('err: Supabase auth.uid() IS NULL OR owner_id = auth.uid(): anon sees every note; fixed: none, a user sees their own', async () => {
@@ -194,7 +194,7 @@ test("err: permissive USING (true) + restrictive tenant check that is true once 
   assert.match(finding.message, /^Restrictive policy "invoices_tenant" .* stops narrowing once a transaction-local set .* and permissive policy "invoices_all" admits every row \(its USING is always true\)/);
   assert.deepEqual(await afterLocalSet(ws, visible), { all: 3, b: 2 });
   assert.deepEqual(await whileNeverSet(ws, visible), { all: 0, b: 0 });
-  await expectFixedClosed(applyFix(ws, finding));
+  await expectClosed(applyFix(ws, finding));
 });
 
 /** Adds invoice 4 without a tenant (tenant_id NULL), as the superuser, and goes back to authenticated. */
@@ -224,7 +224,7 @@ test("err: tenant_id = coalesce(<setting>, tenant_id): the row's own tenant_id w
   // the fix (and the message's advice): compare with the setting alone
   const fixed = applyFix(ws, finding);
   assert.match(sqlOf(fixed), /USING \(tenant_id = \(select nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)\);/);
-  await expectFixedClosed(fixed);
+  await expectClosed(fixed);
   assert.deepEqual(await whileNeverSet(fixed, async (q) => (await addRowWithoutTenant(q), visibleWithNull(q))), { all: 0, b: 0, none: 0 });
   // without nullif: NULL never set (every row with a tenant), '' once a local set ended (22P02 — policy-current-setting-unsafe's)
   const bare = lintFiles([{ file: 'm.sql', text: sqlOf(ws).replace("(select nullif(current_setting('app.tenant_id', true), '')::uuid)", "current_setting('app.tenant_id', true)::uuid") }], ID);
@@ -240,7 +240,7 @@ test("err: tenant_id = coalesce(<setting>, tenant_id): the row's own tenant_id w
   const fixedBare = applyFix(bare.ws, bare.mine[0]!);
   assert.match(sqlOf(fixedBare), /USING \(tenant_id = nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\);/);
   assert.equal(findingsOf(fixedBare, 'policy-current-setting-unsafe').length, 0);
-  await expectFixedClosed(fixedBare);
+  await expectClosed(fixedBare);
 });
 
 test('err: Supabase owner_id = coalesce(auth.uid(), owner_id): anon sees every note with an owner, not the one without; fixed: none', async () => {
@@ -272,9 +272,7 @@ test('ok: fallbacks to a constant or to another column (Valid #7, #8) admit no r
   for (const n of [6, 7]) {
     const { ws, mine } = lintDocExample(ID, 'valid', n);
     assert.equal(mine.length, 0);
-    assert.deepEqual(await whileNeverSet(ws, visible), { all: 0, b: 0 });
-    assert.deepEqual(await afterLocalSet(ws, visible), { all: 0, b: 0 });
-    assert.deepEqual(await asTenantA(ws, visible), { all: 1, b: 0 });
+    await expectClosed(ws);
   }
   const base = `CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, other uuid); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;`;
   const T = "current_setting('app.tenant_id', true)";
@@ -312,9 +310,7 @@ test('ok: Valid examples on PostgreSQL: nullif and "<> \'\' AND" fail closed; a 
   for (const n of [0, 1]) {
     const { ws, mine } = lintDocExample(ID, 'valid', n);
     assert.equal(mine.length, 0);
-    assert.deepEqual(await whileNeverSet(ws, visible), { all: 0, b: 0 });
-    assert.deepEqual(await afterLocalSet(ws, visible), { all: 0, b: 0 });
-    assert.deepEqual(await asTenantA(ws, visible), { all: 1, b: 0 });
+    await expectClosed(ws);
   }
   // restrictive (true once '') + permissive on app.user_id: each user still sees only their rows
   const { ws, mine } = lintDocExample(ID, 'valid', 2);
@@ -344,7 +340,7 @@ test("ok: the cast planned first (Valid #5) never admits every row: NULL → 0 r
   assert.deepEqual(await afterLocalSet(rewritten, visible), { all: 3, b: 2 }, 'what the nullif rewrite alone would do');
   const opened = findingsOf(rewritten, ID);
   assert.equal(opened.length, 1, 'and this rule reports the result');
-  await expectFixedClosed(applyFix(rewritten, opened[0]!));
+  await expectClosed(applyFix(rewritten, opened[0]!));
 });
 
 test("ok: the order that decides, measured: USING plans a cast of '' wherever it stands (22P02), WITH CHECK and sub-selects run left to right", async () => {
@@ -438,7 +434,7 @@ test("err: … = '' OR tenant_id IN (SELECT …::uuid) (Invalid #8): a hashed Su
   assert.deepEqual((await asTenantA(ws, big))[0], { all: 335, b: 0 });
   const fixed = applyFix(ws, finding);
   assert.match(sqlOf(fixed), /USING \(tenant_id IN \(SELECT nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid\)\);/);
-  await expectFixedClosed(fixed);
+  await expectClosed(fixed);
 });
 
 test("ok: the other forms of that sub-select, measured: coalesce(…, '') = '' opens both states (no 42704 from a call without missing_ok there either), = ANY and a scalar sub-select behave as IN, the branches the other way round fail with 22P02", async () => {
