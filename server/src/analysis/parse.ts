@@ -460,7 +460,11 @@ function trimEnd(text: string, start: number, end: number): number {
 /** Rewrites every numeric `location` of the tree through `map` (in place). */
 export function relocate(node: Node, map: (loc: number) => number): void {
   if (Array.isArray(node)) {
-    for (const x of node) relocate(x, map);
+    for (let i = 0; i < node.length; i++) {
+      const x = node[i];
+      if (x?.String) node[i] = shared(x);
+      else relocate(x, map);
+    }
     return;
   }
   if (node === null || typeof node !== 'object') return;
@@ -468,8 +472,32 @@ export function relocate(node: Node, map: (loc: number) => number): void {
     const v = node[key];
     if (key === 'location' && typeof v === 'number') {
       if (v >= 0) node[key] = map(v);
-    } else if (v !== null && typeof v === 'object') relocate(v, map);
+    } else if (v !== null && typeof v === 'object') {
+      if (v.String) node[key] = shared(v);
+      else relocate(v, map);
+    }
   }
+}
+
+/**
+ * One object for every `{String: {sval}}` node with the same text: a quarter of an AST's
+ * objects are such names (columns, types, functions, roles), and they hold no location.
+ * Nodes are never mutated after parsing, so sharing them changes nothing but memory. The
+ * table is emptied when it grows large (names typed letter by letter), which only ends
+ * sharing for the names seen before.
+ */
+const sharedStrings = new Map<string, Node>();
+function shared(n: Node): Node {
+  const inner = n.String;
+  const sval = inner.sval;
+  if (typeof sval !== 'string') return n;
+  for (const k in n) if (k !== 'String') return n;
+  for (const k in inner) if (k !== 'sval') return n;
+  const known = sharedStrings.get(sval);
+  if (known) return known;
+  if (sharedStrings.size >= 100_000) sharedStrings.clear();
+  sharedStrings.set(sval, n);
+  return n;
 }
 
 function unwrap(stmt: Node): { kind: string; node: Node } {
