@@ -1,5 +1,6 @@
 // One bench phase in a fresh process, so peak RSS belongs to that phase alone. bench.ts
 // bundles this file with esbuild (as dist/ is built) and runs it with --phase=parse|lint.
+import '../server/src/lsp/runtime.js'; // first: the language server's V8 settings, as it runs
 import { initParser, parseFile } from '../server/src/analysis/parse.js';
 import { Workspace } from '../server/src/engine/workspace.js';
 import { generateWorkspace } from './generate.js';

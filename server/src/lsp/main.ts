@@ -1,5 +1,6 @@
 // Entry point of dist/server.js: `node dist/server.js --stdio`, or `--node-ipc` when the
 // VS Code client starts it. The library handles shutdown/exit (exit code 0 after shutdown).
+import './runtime.js'; // first: V8 settings before the parser's WebAssembly is compiled
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { PgRlsLintServer } from './server.js';
 
