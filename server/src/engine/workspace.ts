@@ -4,6 +4,7 @@
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { buildModel, type Model } from '../analysis/model.js';
 import { initParser, parseFile } from '../analysis/parse.js';
+import { releaseModelMemos } from '../analysis/policy-exprs.js';
 import type { ParsedFile, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Rule } from '../rules/types.js';
@@ -50,6 +51,8 @@ export class Workspace {
   private cachedModel: Model | undefined;
   /** the last model built: the next build may resume its replay (see buildModel) */
   private lastModel: Model | undefined;
+  /** whether lastModel was built here (a clone's is its original's, still in use there) */
+  private ownsLastModel = false;
   private cachedResult: LintResult | undefined;
 
   constructor(
@@ -112,7 +115,11 @@ export class Workspace {
   model(): Model {
     if (!this.cachedModel) {
       const parsed = this.files().map((f) => this.parsed(f)!);
+      // the previous model's per-model results (policy rows, the recursion graph …) are not
+      // needed by the next build and would be in memory beside the new model's
+      if (this.lastModel && this.ownsLastModel) releaseModelMemos(this.lastModel);
       this.cachedModel = this.lastModel = buildModel(parsed, this.config, this.lastModel);
+      this.ownsLastModel = true;
     }
     return this.cachedModel;
   }
