@@ -1002,12 +1002,13 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
 }
 
 /**
- * Replays the files and returns the model. With `previous`, the model built before from
- * (mostly) the same parsed files, the replay may resume where the files first differ: from a
- * copy of the state previous's build saved there (see ResumePoint); the model is the same as
- * a replay from the start.
+ * Replays the files and returns the model. With `previous`, what the build before left (its
+ * resumePointOf), from (mostly) the same parsed files, the replay may resume where the files
+ * first differ: from a copy of the state that build saved there (see ResumePoint); the model
+ * is the same as a replay from the start. The previous model itself is not needed, so it can
+ * be gone before the next one is built.
  */
-export function buildModel(parsed: ParsedFile[], config: Config, previous?: Model): Model {
+export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint): Model {
   const files = migrationOrder(parsed);
   const supabase = files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
@@ -1018,7 +1019,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Mode
 
   // Where the segments first differ from the previous build's: a copy of the state there is
   // saved (the next edit is likely in the same file), and restored if the previous build saved one at or before it.
-  const before = previous ? resumePoints.get(previous) : undefined;
+  const before = previous;
   let saveAt = -1;
   let saved: ResumePoint['saved'];
   let start = 0;
@@ -1079,7 +1080,7 @@ const sameSegment = (a: Segment, b: Segment): boolean => a.file === b.file && a.
  * The replay of the segments before `at` depends on nothing else than them (the same parsed
  * files, so the same statements), the default schema and whether Supabase's roles exist.
  */
-interface ResumePoint {
+export interface ResumePoint {
   defaultSchema: string;
   supabasePlatform: boolean;
   segments: Segment[];
@@ -1087,6 +1088,11 @@ interface ResumePoint {
 }
 
 const resumePoints = new WeakMap<Model, ResumePoint>();
+
+/** What the build of `model` leaves for the next build (buildModel's `previous`). */
+export function resumePointOf(model: Model): ResumePoint | undefined {
+  return resumePoints.get(model);
+}
 
 /**
  * Copies a replay's state into a new one: the mutable objects (tables, views, functions,

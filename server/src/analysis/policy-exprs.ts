@@ -143,15 +143,6 @@ export function memoModel<T>(model: Model, name: string, fn: () => T): T {
   return v;
 }
 
-/**
- * Drops what memoModel keeps for a model that is being replaced (the engine does so before it
- * builds the next one: the two would otherwise be in memory together). Asked again, a result
- * is computed again.
- */
-export function releaseModelMemos(model: Model): void {
-  perModel.delete(model);
-}
-
 /** A parsed file of the model by its name (a per-model index). */
 export function fileByName(model: Model, file: string): ParsedFile | undefined {
   return memoModel(model, 'filesByName', () => new Map(model.files.map((f) => [f.file, f]))).get(file);

@@ -2,9 +2,8 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, type Model } from '../analysis/model.js';
+import { buildModel, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
 import { initParser, parseFile } from '../analysis/parse.js';
-import { releaseModelMemos } from '../analysis/policy-exprs.js';
 import type { ParsedFile, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Rule } from '../rules/types.js';
@@ -49,10 +48,12 @@ export class Workspace {
   /** the parse of a file's previous text, until its new text is parsed against it */
   private previousParse = new Map<string, ParsedFile>();
   private cachedModel: Model | undefined;
-  /** the last model built: the next build may resume its replay (see buildModel) */
-  private lastModel: Model | undefined;
-  /** whether lastModel was built here (a clone's is its original's, still in use there) */
-  private ownsLastModel = false;
+  /**
+   * What the last build left for the next one (buildModel's resume point), not the model
+   * itself: the previous model is garbage as soon as an edit invalidates it, instead of being
+   * in memory beside the next one while that is built.
+   */
+  private resume: ResumePoint | undefined;
   private cachedResult: LintResult | undefined;
 
   constructor(
@@ -115,11 +116,8 @@ export class Workspace {
   model(): Model {
     if (!this.cachedModel) {
       const parsed = this.files().map((f) => this.parsed(f)!);
-      // the previous model's per-model results (policy rows, the recursion graph …) are not
-      // needed by the next build and would be in memory beside the new model's
-      if (this.lastModel && this.ownsLastModel) releaseModelMemos(this.lastModel);
-      this.cachedModel = this.lastModel = buildModel(parsed, this.config, this.lastModel);
-      this.ownsLastModel = true;
+      this.cachedModel = buildModel(parsed, this.config, this.resume);
+      this.resume = resumePointOf(this.cachedModel);
     }
     return this.cachedModel;
   }
@@ -195,7 +193,7 @@ export class Workspace {
       const p = this.parsedCache.get(f);
       if (p) w.parsedCache.set(f, p);
     }
-    w.lastModel = this.cachedModel ?? this.lastModel;
+    w.resume = this.resume;
     return w;
   }
 
