@@ -3,7 +3,7 @@
 import { DiagnosticSeverity, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
 import { makePositionAt } from '../analysis/parse.js';
 import type { Range, Severity } from '../analysis/types.js';
-import type { Finding } from '../engine/workspace.js';
+import type { EditWithRange, Finding, FixWithRanges } from '../engine/workspace.js';
 import type { FixKind } from '../rules/types.js';
 import type { ConfigIssue } from './settings.js';
 
@@ -62,6 +62,51 @@ export function toDiagnostic(f: Finding, caps: DiagnosticCaps, uriOf: (id: strin
     d.relatedInformation = f.related.map((r) => ({ location: { uri: uriOf(r.file), range: copyRange(r.range) }, message: r.message }));
   }
   return d;
+}
+
+/**
+ * Whether two lists of findings make the same diagnostics (every field compared; test/lsp
+ * checks that a change to any field of a real finding is seen). The server republishes a
+ * file only when they differ: serialising every finding to compare them cost more than the
+ * re-lint's rules (4.6 MB of JSON on the bench workspace).
+ */
+export function sameFindings(a: readonly Finding[], b: readonly Finding[]): boolean {
+  return sameList(a, b, sameFinding);
+}
+
+function sameFinding(a: Finding, b: Finding): boolean {
+  return (
+    a === b ||
+    (a.start === b.start &&
+      a.end === b.end &&
+      a.rule === b.rule &&
+      a.severity === b.severity &&
+      a.file === b.file &&
+      a.message === b.message &&
+      a.docs === b.docs &&
+      sameRange(a.range, b.range) &&
+      sameList(a.fixes, b.fixes, sameFix) &&
+      sameList(a.related, b.related, sameRelated))
+  );
+}
+
+function sameFix(a: FixWithRanges, b: FixWithRanges): boolean {
+  return a.title === b.title && a.kind === b.kind && sameList(a.edits, b.edits, sameEdit);
+}
+
+function sameEdit(a: EditWithRange, b: EditWithRange): boolean {
+  return a.start === b.start && a.end === b.end && a.file === b.file && a.newText === b.newText && sameRange(a.range, b.range);
+}
+
+function sameRelated(a: Finding['related'][number], b: Finding['related'][number]): boolean {
+  return a.start === b.start && a.end === b.end && a.file === b.file && a.message === b.message && sameRange(a.range, b.range);
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false;
+  return true;
 }
 
 /** Diagnostics on `.pg-rls-lint.json` itself, one per problem of the file (invalid JSON: exactly one). */

@@ -41,9 +41,9 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { checkFix, initParser, Workspace, type LintResult } from '../engine/workspace.js';
+import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
-import { configDiagnostics, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
+import { configDiagnostics, sameFindings, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
@@ -72,8 +72,11 @@ interface Caps extends DiagnosticCaps, EditCaps {
 class Project {
   readonly ws = new Workspace(DEFAULT_CONFIG);
   match: (rel: string) => boolean = fileMatcher(DEFAULT_CONFIG);
-  /** last published diagnostics per engine id (JSON), only non-empty ones */
-  readonly published = new Map<string, string>();
+  /**
+   * per engine id, the findings its last published diagnostics were made of (only non-empty
+   * ones) and the URI aliases they were made with
+   */
+  readonly published = new Map<string, { findings: readonly Finding[]; aliases: number }>();
   /** open document id → version copied into the engine */
   readonly synced = new Map<string, number>();
   configFileUri?: string;
@@ -305,6 +308,8 @@ export class PgRlsLintServer {
   }
 
   private uriOf = (id: string): string => this.aliases.get(id) ?? id;
+  /** bumped when an alias changes: diagnostics made before name other URIs in their fixes */
+  private aliasesVersion = 0;
 
   private versionOf = (uri: string): number | null => this.documents.get(uri)?.version ?? null;
 
@@ -313,7 +318,10 @@ export class PgRlsLintServer {
 
   private changed(doc: TextDocument): void {
     const id = canonicalUri(doc.uri);
-    if (id !== doc.uri) this.aliases.set(id, doc.uri);
+    if (id !== doc.uri && this.aliases.get(id) !== doc.uri) {
+      this.aliases.set(id, doc.uri);
+      this.aliasesVersion++;
+    }
     // a just-opened document is linted at once; edits wait for a pause in typing
     const opened = !this.open.has(id);
     this.open.add(id);
@@ -405,7 +413,7 @@ export class PgRlsLintServer {
       const doc = this.doc(id);
       const version = doc ? project.synced.get(id) : undefined;
       if (doc && version !== doc.version) continue; // text moved on since: a newer lint is scheduled
-      if (this.publish(project, id, findings.map((f) => toDiagnostic(f, this.caps, this.uriOf)), version)) count++;
+      if (this.publish(project, id, findings, version)) count++;
     }
     for (const id of [...project.published.keys()]) {
       if (!result.byFile.has(id)) this.publish(project, id, [], undefined);
@@ -413,13 +421,16 @@ export class PgRlsLintServer {
     if (ms > 500) this.log(`linted ${result.byFile.size} files of ${project.name || 'loose files'} in ${Math.round(ms)} ms (${count} updated)`);
   }
 
-  /** Publishes when the diagnostics differ from the last published ones. Returns whether it sent. */
-  private publish(project: Project, id: string, diagnostics: Diagnostic[], version: number | undefined): boolean {
-    const key = JSON.stringify(diagnostics);
-    if ((project.published.get(id) ?? '[]') === key) return false;
-    if (diagnostics.length) project.published.set(id, key);
+  /** Publishes a file's findings as diagnostics when they differ from the last published ones. Returns whether it sent. */
+  private publish(project: Project, id: string, findings: readonly Finding[], version: number | undefined): boolean {
+    const last = project.published.get(id);
+    if (last ? last.aliases === this.aliasesVersion && sameFindings(last.findings, findings) : findings.length === 0) {
+      if (last) last.findings = findings; // the same data: keep the current lint's, let the old go
+      return false;
+    }
+    if (findings.length) project.published.set(id, { findings, aliases: this.aliasesVersion });
     else project.published.delete(id);
-    this.send(id, diagnostics, version);
+    this.send(id, findings.map((f) => toDiagnostic(f, this.caps, this.uriOf)), version);
     return true;
   }
 
