@@ -11,6 +11,8 @@ import { counted } from './words.js';
 
 /** How long a statement may outlast the budget before its worker is stopped. */
 const GRACE_MS = 1_000;
+/** How long PGlite may take to start (not part of the budget) before verify gives up. */
+const START_LIMIT_MS = 120_000;
 const WORKER_DATA_KEY = 'pg-rls-lint:verify';
 
 type FromWorker = { kind: 'progress'; event: VerifyProgress } | { kind: 'done'; result: VerifyResult } | { kind: 'fail'; message: string };
@@ -37,7 +39,15 @@ export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'o
       clearTimeout(timer);
       f();
     };
-    const timer = setTimeout(() => {
+    // the budget starts when the replay does (PGlite has started: 0.7 s cached, 2–4 s cold)
+    let timer = setTimeout(() => {
+      settle(() => {
+        void worker.terminate();
+        reject(new Error(`PGlite did not start within ${START_LIMIT_MS / 1000} s`));
+      });
+    }, START_LIMIT_MS);
+    let started = false;
+    const budgetOver = () => {
       settle(() => {
         void worker.terminate();
         const seconds = Math.round(opts.timeoutMs / 1000);
@@ -46,7 +56,7 @@ export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'o
         if (running?.kind === 'probe') probes.push({ table: running.probe.table, role: running.probe.role, command: running.command, outcome: 'error', code: '57014', message });
         resolve({ statementErrors: errors, probes, pgVersion, timedOut: true });
       });
-    }, opts.timeoutMs + GRACE_MS);
+    };
     worker.on('message', (m: FromWorker) => {
       if (m.kind === 'done') settle(() => resolve(m.result));
       else if (m.kind === 'fail') settle(() => reject(new Error(m.message)));
@@ -55,6 +65,11 @@ export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'o
         if (e.kind === 'replay') {
           pgVersion = e.pgVersion;
           errors = [];
+          if (!started) {
+            started = true;
+            clearTimeout(timer);
+            timer = setTimeout(budgetOver, opts.timeoutMs + GRACE_MS);
+          }
         } else if (e.kind === 'error') errors.push(e.error);
         else if (e.kind === 'probed') {
           probes.push(e.result);
