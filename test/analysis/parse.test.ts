@@ -51,6 +51,32 @@ describe('byte offsets → UTF-16', () => {
     assert.deepEqual(pos, { line: 3, character: 19 });
   });
 
+  test("ok: PostgreSQL 18's list bounds (ARRAY[…], IN (…)) are UTF-16 offsets in the file too, in every kind of parse", () => {
+    const policy = `CREATE POLICY p ON 😀t USING (tag = ANY (ARRAY['é', 'ü']) AND kind IN ('a', '日'));`;
+    const bounds = (p: ParsedFile) => {
+      const out: string[] = [];
+      const walk = (n: unknown): void => {
+        if (!n || typeof n !== 'object') return;
+        for (const [k, v] of Object.entries(n)) {
+          if (/list_(start|end)$/.test(k) && typeof v === 'number') out.push(`${k}:${p.text[v]}`);
+          else walk(v);
+        }
+      };
+      for (const st of p.statements) walk(st.node);
+      return out.sort();
+    };
+    const expected = ['list_end:]', 'list_start:[', 'rexpr_list_end:)', 'rexpr_list_start:('];
+    const whole = parseFile('a.sql', `${PREFIX}${policy}\nSELECT 1;`);
+    assert.deepEqual(bounds(whole), expected);
+    // a file that does not parse as a whole is parsed statement by statement
+    const chunked = parseFile('a.sql', `${PREFIX}SELEC 1;\n${policy}`);
+    assert.equal(chunked.errors.length, 1);
+    assert.deepEqual(bounds(chunked), expected);
+    // a re-parse after an edit before the policy moves them with it
+    const edited = parseFile('a.sql', `${PREFIX}-- 🎉\n${policy}\nSELECT 1;`, whole);
+    assert.deepEqual(bounds(edited), expected);
+  });
+
   test('err: syntax error positioned at the token PostgreSQL names, after non-ASCII text', () => {
     const text = `${PREFIX}CREATE TABLE ok1 (id int);\nCREATE TABEL 日本 (id int);\nCREATE TABLE ok2 (name text DEFAULT 'ü');`;
     const p = parseFile('a.sql', text);

@@ -458,6 +458,9 @@ function trimEnd(text: string, start: number, end: number): number {
 // AST relocation
 
 /** Rewrites every numeric `location` of the tree through `map` (in place). */
+/** AST fields that hold an offset into the parsed text (PostgreSQL 18 added the list bounds). */
+const LOCATION_KEYS = new Set(['location', 'name_location', 'list_start', 'list_end', 'rexpr_list_start', 'rexpr_list_end']);
+
 export function relocate(node: Node, map: (loc: number) => number): void {
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
@@ -470,8 +473,8 @@ export function relocate(node: Node, map: (loc: number) => number): void {
   if (node === null || typeof node !== 'object') return;
   for (const key in node) {
     const v = node[key];
-    if (key === 'location' && typeof v === 'number') {
-      if (v >= 0) node[key] = map(v);
+    if (typeof v === 'number') {
+      if (v >= 0 && LOCATION_KEYS.has(key)) node[key] = map(v);
     } else if (v !== null && typeof v === 'object') {
       if (v.String) node[key] = shared(v);
       else relocate(v, map);
@@ -639,7 +642,7 @@ function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: Pa
 }
 
 /**
- * A deep copy of a parsed statement with every offset (`start`, `end`, AST `location`s) moved
+ * A deep copy of a parsed statement with every offset (`start`, `end`, AST locations) moved
  * by `delta`; objects shared inside the statements (a DO block's inner statements, a SQL
  * body's nodes) stay shared in the copy. Memos are left behind: they hold offsets.
  */
@@ -658,7 +661,7 @@ function movedBy(v: unknown, delta: number, copies: Map<object, unknown>): unkno
   for (const k in v as Record<string, unknown>) {
     if (k === 'memo') continue;
     const x = (v as Record<string, unknown>)[k];
-    if (typeof x === 'number' && (k === 'start' || k === 'end' || (k === 'location' && x >= 0))) out[k] = x + delta;
+    if (typeof x === 'number' && (k === 'start' || k === 'end' || (x >= 0 && LOCATION_KEYS.has(k)))) out[k] = x + delta;
     else out[k] = typeof x === 'object' && x !== null ? movedBy(x, delta, copies) : x;
   }
   return out;
