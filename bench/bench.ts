@@ -54,8 +54,9 @@ async function main() {
   console.log(`  then, in the language server: finding the files whose findings changed ${ms(l.publishMs)} (median; not in the figure above)`);
   console.log(`peak RSS (lint):     ${l.rssMb.toFixed(0)} MB      (target ≤ 300 MB; parse-only process: ${p.rssMb.toFixed(0)} MB)`);
   console.log(`  at the end: ${l.externalMb.toFixed(0)} MB outside the JS heap (mostly libpg-query's WebAssembly memory, reserved at start), live JS heap ${l.heapMb.toFixed(0)} MB (parsed files, model, findings)`);
-  console.log('per-rule time (full lint):');
-  for (const [id, t] of (l.timings as Array<[string, number]>).sort((a, b) => b[1] - a[1])) console.log(`  ${id.padEnd(40)} ${ms(t)}`);
+  console.log('per-rule time: full lint, re-lint (median)');
+  const relint = new Map<string, number>(l.relintTimings);
+  for (const [id, t] of (l.timings as Array<[string, number]>).sort((a, b) => b[1] - a[1])) console.log(`  ${id.padEnd(40)} ${ms(t).padStart(9)} ${ms(relint.get(id) ?? 0).padStart(9)}`);
   squawk(files);
 }
 
