@@ -435,4 +435,40 @@ $$;`;
     const ins = p.statements[0]!.body!.statements[1]!;
     assert.equal(text.slice(ins.node.relation.location, ins.node.relation.location + 8), 'basejump');
   });
+
+  // libpg-query takes a type it does not know for a row type: `FOR a, b IN` with such an `a`
+  // is "a syntax error at or near ','" there, `RETURNS citext[]` "cannot return type record[]";
+  // PostgreSQL runs both (a domain or citext is a scalar type).
+  test('ok: FOR a, b IN … with a of a domain or extension type is not a syntax error; the body is analysed in place', () => {
+    const text = `${PREFIX}CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  a mydomain;
+  k citext := 'x';
+  b int;
+BEGIN
+  FOR a, b IN SELECT name, n FROM app.items LOOP
+    PERFORM current_setting('app.tenant_id');
+  END LOOP;
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const body = p.statements[0]!.body!;
+    assert.deepEqual(body.errors, []);
+    assert.deepEqual(body.statements.map((s) => textOf(p, s)).sort(), ["'x'", 'SELECT name, n FROM app.items', "current_setting('app.tenant_id')"]);
+    // a real syntax error in such a body is still one
+    const broken = parseFile('a.sql', text.replace('FOR a, b IN', 'FOR a, IN'));
+    assert.match(broken.errors[0]?.message ?? '', /in PL\/pgSQL body: syntax error/);
+  });
+
+  test('ok: RETURNS citext[] (an array of a type libpg-query does not know): the body is analysed', () => {
+    const text = `CREATE FUNCTION perms() RETURNS citext[] LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN (SELECT array_agg(x) FROM jsonb_array_elements_text(auth.jwt() -> 'user_metadata' -> 'permissions') x);
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const body = p.statements[0]!.body!;
+    assert.deepEqual(body.statements.map((s) => s.kind), ['SelectStmt']);
+    assert.ok(textOf(p, body.statements[0]!).includes("'user_metadata'"));
+  });
 });

@@ -1085,6 +1085,20 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
   try {
     tree = pg.parsePlPgSQLSync(createText);
   } catch (e) {
+    // Without a catalog, libpg-query takes a type it does not know (a domain, citext, an
+    // extension's type) for a row type: `FOR a, b IN …` with such an `a` is then "a syntax
+    // error", and `RETURNS citext[]` is "record[]". When the function parses with those types
+    // read as text, the error was the catalog's, not PostgreSQL's: that parse is analysed.
+    const neutral = withoutUnknownTypes(createText);
+    let retried: Node | undefined;
+    if (neutral !== undefined) {
+      try {
+        retried = pg.parsePlPgSQLSync(neutral);
+      } catch {
+        retried = undefined;
+      }
+    }
+    if (retried) return analysePlpgsql(retried, lit, body, kind);
     const { message } = errorOf(e);
     // libpg-query parses PL/pgSQL without a catalog: errors such as `"x" is not a scalar
     // variable` (a variable of a user-defined type) are not errors PostgreSQL would raise.
@@ -1097,6 +1111,11 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
     }
     return body;
   }
+  return analysePlpgsql(tree, lit, body, kind);
+}
+
+/** The SQL statements and expressions of a parsed PL/pgSQL body, located in the file. */
+function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'function' | 'do'): FunctionBody {
   let cursor = 0;
   const locate = (needle: string): number => {
     const k = lit.text.indexOf(needle, cursor);
@@ -1201,6 +1220,48 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
   };
   visit(tree.plpgsql_funcs ?? tree, '');
   return body;
+}
+
+/** Type names libpg-query's PL/pgSQL parser knows without a catalog (first words; `%TYPE`s and qualified names aside). */
+const KNOWN_TYPES = new Set(
+  (
+    'text varchar character char bpchar int integer int2 int4 int8 smallint bigint serial bigserial numeric decimal real double float float4 float8 ' +
+    'bool boolean uuid json jsonb date time timestamp timestamptz interval bytea inet cidr macaddr macaddr8 regclass regproc regprocedure regtype ' +
+    'regrole regnamespace oid name money tsvector tsquery xml bit varbit point line lseg box path polygon circle record refcursor cursor alias void trigger event_trigger anyelement anyarray ' +
+    'table setof scroll no'
+  ).split(' '),
+);
+
+/**
+ * The text of a CREATE FUNCTION with every declared variable type and the return type that
+ * libpg-query would not know (KNOWN_TYPES) replaced by `text` (padded to the same length), or
+ * undefined when there is none.
+ */
+function withoutUnknownTypes(createText: string): string | undefined {
+  let out = createText;
+  let changed = false;
+  const neutral = (type: string) => (type.length >= 4 ? `text${' '.repeat(type.length - 4)}` : type);
+  const replaceAt = (at: number, type: string) => {
+    const by = neutral(type);
+    if (by === type) return;
+    out = out.slice(0, at) + by + out.slice(at + type.length);
+    changed = true;
+  };
+  const unknown = (type: string, after: string) => !type.includes('.') && !KNOWN_TYPES.has(type.toLowerCase()) && !after.startsWith('%');
+  // declarations: `name [CONSTANT] type …;` in each DECLARE … BEGIN section
+  for (const sec of createText.matchAll(/\bDECLARE\b([\s\S]*?)\bBEGIN\b/gi)) {
+    const base = sec.index! + 'DECLARE'.length;
+    let from = 0;
+    for (const decl of sec[1]!.split(';')) {
+      const m = /^(\s*(?:[A-Za-z_][\w$]*|"[^"]+")\s+(?:CONSTANT\s+)?)([A-Za-z_][\w$]*)/i.exec(decl);
+      if (m && unknown(m[2]!, decl.slice(m[0].length).trimStart())) replaceAt(base + from + m[1]!.length, m[2]!);
+      from += decl.length + 1;
+    }
+  }
+  // the return type (before the body)
+  const r = /\bRETURNS\s+(?:SETOF\s+)?([A-Za-z_][\w$]*)/i.exec(createText);
+  if (r && unknown(r[1]!, createText.slice(r.index + r[0].length).trimStart())) replaceAt(r.index + r[0].length - r[1]!.length, r[1]!);
+  return changed ? out : undefined;
 }
 
 const SQL_START = /\b(SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|WITH|PERFORM|SET|RETURN\s+QUERY)\b/i;
