@@ -27,7 +27,7 @@ function run(cwd: string, args: string[], cli = CLI) {
 }
 
 const NO_RLS = '-- é 日本 😀\nCREATE TABLE accounts (id uuid PRIMARY KEY);\n';
-const ONLY_ENABLED = 'CREATE TABLE docs (id int PRIMARY KEY);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\n';
+const ONLY_ENABLED = 'CREATE TABLE docs (id int PRIMARY KEY);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_read ON docs FOR SELECT USING (true);\n';
 const DEFINER = "CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;\nREVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n";
 
 before(() => ensureServerBuilt());

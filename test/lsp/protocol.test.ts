@@ -220,11 +220,9 @@ test('ok: shutdown → exit → the process exits with code 0', async () => {
 // Fixes are checked like code; workspace-wide fix all per rule
 
 test('ok: fix all of one rule across the workspace', async (t) => {
-  const { client, uri } = await start(t, {
-    '1_a.sql': 'CREATE TABLE a (id int PRIMARY KEY);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n',
-    '2_b.sql': 'CREATE TABLE b (id int PRIMARY KEY);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\n',
-  });
-  const doc = new Doc(client, uri('1_a.sql'), 'CREATE TABLE a (id int PRIMARY KEY);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\n');
+  const enabled = (name: string) => `CREATE TABLE ${name} (id int PRIMARY KEY);\nALTER TABLE ${name} ENABLE ROW LEVEL SECURITY;\nCREATE POLICY ${name}_read ON ${name} FOR SELECT USING (true);\n`;
+  const { client, uri } = await start(t, { '1_a.sql': enabled('a'), '2_b.sql': enabled('b') });
+  const doc = new Doc(client, uri('1_a.sql'), enabled('a'));
   const diags = byRule(await doc.diagnostics(has('rls-not-forced')), 'rls-not-forced');
   const actions = await doc.codeActions(diags, ['quickfix']);
   const all = actions.find((a) => a.title === 'Fix all 2 rls-not-forced problems in the workspace');

@@ -144,7 +144,7 @@ test('err: editor settings with wrong types (workspace/configuration) → no cra
 
 test('ok: settings precedence: defaults < editor settings < .pg-rls-lint.json; re-read on didChangeConfiguration', async (t) => {
   let settings: Record<string, unknown> = { rules: { 'rls-not-enabled': 'error', 'rls-not-forced': 'error' } };
-  const { client, uri, path } = await start(t, { '.pg-rls-lint.json': '{ "rules": { "rls-not-forced": "hint" } }', 'a.sql': TABLE, 'b.sql': 'CREATE TABLE v (id int);\nALTER TABLE v ENABLE ROW LEVEL SECURITY;\n' }, { configuration: () => settings });
+  const { client, uri, path } = await start(t, { '.pg-rls-lint.json': '{ "rules": { "rls-not-forced": "hint" } }', 'a.sql': TABLE, 'b.sql': 'CREATE TABLE v (id int);\nALTER TABLE v ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON v FOR SELECT USING (true);\n' }, { configuration: () => settings });
   const a = await client.waitForDiagnostics(uri('a.sql'), (p) => has('rls-not-enabled')(p.diagnostics));
   assert.equal(byRule(a.diagnostics, 'rls-not-enabled')[0].severity, 1); // editor setting
   const b = await client.waitForDiagnostics(uri('b.sql'), (p) => has('rls-not-forced')(p.diagnostics));

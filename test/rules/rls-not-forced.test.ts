@@ -63,7 +63,7 @@ test('ok: an owner that bypasses RLS (Supabase layout: postgres) sees every row 
 });
 
 test('ok/err: the owner the workspace shows decides; unknown owners follow definerOwnerBypassesRls', () => {
-  const table = 'CREATE TABLE documents (id bigint PRIMARY KEY);\nALTER TABLE documents ENABLE ROW LEVEL SECURITY;\n';
+  const table = 'CREATE TABLE documents (id bigint PRIMARY KEY);\nALTER TABLE documents ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON documents FOR SELECT USING (true);\n';
   const supa = (text: string, config?: Parameters<typeof mergeConfig>[0]) =>
     lintFiles([{ file: 'supabase/migrations/1_documents.sql', text }], ID, config ? mergeConfig(config) : undefined).mine.length;
   const plain = (text: string) => lintFiles([{ file: 'migrations/1_documents.sql', text }], ID).mine.length;
@@ -74,4 +74,24 @@ test('ok/err: the owner the workspace shows decides; unknown owners follow defin
   assert.equal(plain(table), 1, 'elsewhere the owner is not known to bypass');
   assert.equal(plain(`CREATE ROLE svc BYPASSRLS;\n${table}ALTER TABLE documents OWNER TO svc;`), 0, 'a BYPASSRLS owner shown in the workspace');
   assert.equal(plain(`CREATE ROLE app_owner;\n${table}ALTER TABLE documents OWNER TO app_owner;`), 1);
+});
+
+// Calibration (shelf.nu): tables with RLS on and no policy at all, read by the owner only. FORCE
+// would not close a hole there: it would leave the owner no row either.
+test('ok: a service-only table (RLS on, no policy): the owner is its only reader, FORCE would leave it 0 rows, so no finding', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 4);
+  assert.equal(mine.length, 0);
+  const db = await getDb();
+  const sql = sqlOf(ws);
+  for (const forced of [false, true]) {
+    await inRollback(db, async (q) => {
+      await asOwner(q, forced ? `${sql};\nALTER TABLE job_queue FORCE ROW LEVEL SECURITY;` : sql, 'app_owner');
+      await q(`INSERT INTO job_queue VALUES (1, '{}'), (2, '{}'); GRANT SELECT ON job_queue TO authenticated`);
+      await q('SET ROLE app_owner');
+      assert.equal(await count(q, 'job_queue'), forced ? 0 : 2, forced ? 'forced: the owner sees no row' : 'the owner sees every row');
+      await q('SET ROLE authenticated');
+      assert.equal(await count(q, 'job_queue'), 0, 'no policy: other roles see none');
+      await q('RESET ROLE');
+    });
+  }
 });

@@ -15,6 +15,9 @@ export const rlsNotForced = defineRule({
     for (const t of model.tables.values()) {
       if (!t.rlsEnabled || t.rlsForced) continue;
       if (t.rlsEvents.some((e) => e.kind === 'no-force')) continue; // rls-disabled reports NO FORCE
+      // No policy: only the owner (and BYPASSRLS roles) can read it, a service-only table
+      // (rls-enabled-without-policy says so); FORCE would leave the owner no row either (T13b).
+      if (t.policies.length === 0) continue;
       // FORCE changes nothing for an owner that bypasses RLS anyway (a superuser or BYPASSRLS
       // role): one the workspace shows, or, when it shows none, the role that ran the
       // migrations, as assumed for definer functions (definerOwnerBypassesRls; auto: a Supabase
