@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { ensureServerBuilt, LspClient, rangeOf } from './client.js';
 import { byRule, Doc, has, lacks, SOURCE, start } from './helpers.js';
+import { UNSAFE_SUFFIX } from '../../server/src/lsp/codeActions.js';
 
 before(() => ensureServerBuilt());
 
@@ -49,7 +50,7 @@ test('ok: didOpen with non-ASCII text → rls-not-enabled at the exact UTF-16 ra
   assert.equal(d.data.rule, 'rls-not-enabled');
   assert.ok(d.data.fixes.length >= 1);
   const fix = d.data.fixes[0];
-  assert.equal(fix.kind, 'safe');
+  assert.equal(fix.kind, 'unsafe'); // until policies exist it denies the application's roles
   assert.equal(fix.edits[0].uri, doc.uri);
   assert.match(fix.edits[0].newText, /ENABLE ROW LEVEL SECURITY/);
 });
@@ -61,7 +62,8 @@ test('ok: codeAction → the quick fix; applying it with a range change clears t
   const actions = await doc.codeActions(diags);
   const fix = actions.find((a) => a.kind === 'quickfix' && /Enable and force/.test(a.title));
   assert.ok(fix, JSON.stringify(actions.map((a) => a.title)));
-  assert.equal(fix.isPreferred, true);
+  assert.ok(fix.title.endsWith(UNSAFE_SUFFIX), fix.title);
+  assert.notEqual(fix.isPreferred, true, 'an unsafe fix is never the preferred one');
   assert.deepEqual(fix.diagnostics, diags);
   assert.equal(fix.edit.documentChanges[0].textDocument.version, 1);
   const titles = actions.map((a) => a.title);
@@ -133,7 +135,7 @@ test('ok: an unsafe fix is offered for review, not preferred; related informatio
 
 const TWO_PROBLEMS = 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON b USING (true);\n';
 
-test('ok: source.fixAll.pg-rls-lint applies every safe fix of the file', async (t) => {
+test('ok: source.fixAll.pg-rls-lint applies every safe fix of the file (and no unsafe one)', async (t) => {
   const { client, uri } = await start(t);
   const doc = new Doc(client, uri('a.sql'), TWO_PROBLEMS);
   await doc.diagnostics((d) => has('rls-not-enabled')(d) && has('rls-not-forced')(d));
@@ -146,7 +148,7 @@ test('ok: source.fixAll.pg-rls-lint applies every safe fix of the file', async (
   assert.ok((await doc.codeActions([], ['quickfix'])).every((a: { kind: string }) => a.kind === 'quickfix'));
   doc.applyWorkspaceEdit(actions[0].edit);
   const after = await doc.diagnostics();
-  assert.deepEqual(byRule(after, 'rls-not-enabled'), []);
+  assert.equal(byRule(after, 'rls-not-enabled').length, 1, 'its fix is unsafe: left to the user');
   assert.deepEqual(byRule(after, 'rls-not-forced'), []);
   assert.deepEqual(byRule(after, 'syntax-error'), []);
 });
@@ -164,7 +166,7 @@ test('ok: pgRlsLint.server.fixAll sends workspace/applyEdit and reports applied'
   assert.equal(req.params.edit.documentChanges[0].textDocument.version, 1);
   doc.applyWorkspaceEdit(req.params.edit);
   const after = await doc.diagnostics();
-  assert.deepEqual(byRule(after, 'rls-not-enabled'), []);
+  assert.equal(byRule(after, 'rls-not-enabled').length, 1, 'its fix is unsafe: left to the user');
   assert.deepEqual(byRule(after, 'rls-not-forced'), []);
   // nothing left to fix
   assert.deepEqual(await client.request('workspace/executeCommand', { command: 'pgRlsLint.server.fixAll', arguments: [doc.uri] }), { applied: false });

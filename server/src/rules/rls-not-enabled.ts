@@ -7,7 +7,7 @@ export const rlsNotEnabled = defineRule({
     description: 'A table in an exposed schema never gets ENABLE ROW LEVEL SECURITY.',
     severity: 'warning',
     category: 'security',
-    fixKind: 'safe',
+    fixKind: 'unsafe',
     guards: 'Without RLS, any role granted access to the table reads and writes every row; no policy filters them.',
     sources: ['splinter 0013 rls_disabled_in_public', 'pgrls'],
   },
@@ -29,8 +29,10 @@ export const rlsNotEnabled = defineRule({
           `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
         fixes: [
           {
+            // not applied by --fix or "fix all": until policies exist, every role but superusers
+            // and BYPASSRLS roles (the owner too, once forced) gets no row and every write fails
             title: `Enable and force row-level security on ${name}`,
-            kind: 'safe',
+            kind: 'unsafe',
             edits: [insertAfter(model, t.created, enableRlsStatements(name))],
           },
         ],
