@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-applies-to-public';
@@ -65,4 +65,19 @@ CREATE POLICY docs_tenant ON docs USING (tenant_id = (select current_setting('ap
   assert.match(postgrest[0]!.message, /including anon and any role created later/);
   const supabase = lintFiles([{ file: 'supabase/migrations/0001_docs.sql', text: sql }], 'policy-applies-to-public').mine;
   assert.match(supabase[0]!.message, /including Supabase's anon and any role created later/);
+});
+
+test('ok: a policy TO PUBLIC with neither USING nor WITH CHECK admits nothing: no row, no insert, for any role (not reported)', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 1);
+  assert.equal(mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await comments(q, sqlOf(ws));
+    await q('GRANT INSERT ON comments TO later_role');
+    assert.deepEqual(await q(`SELECT roles::text[] AS roles FROM pg_policies WHERE policyname = 'comments_all'`), [{ roles: ['public'] }]);
+    assert.equal(await seen(q, 'later_role'), 0);
+    assert.equal(await seen(q, 'authenticated'), 0);
+    await q('SET ROLE later_role');
+    await assert.rejects(q(`INSERT INTO comments VALUES (3, '${TENANT_A}', 'c')`), /42501|row-level security/);
+  });
 });

@@ -45,6 +45,17 @@ function toAuthenticated(model: Model, p: Policy): { title: string; edits: Edit[
   return undefined;
 }
 
+/**
+ * A permissive policy without the expression its command is checked with admits no row:
+ * PostgreSQL skips a permissive policy with no USING for reads, and one with neither WITH
+ * CHECK nor USING for writes (measured: FOR ALL TO public with neither, 0 rows, INSERT 42501).
+ */
+function admitsNothing(p: Policy): boolean {
+  if (p.command === 'insert') return !p.withCheck;
+  if (p.command === 'all') return !p.using && !p.withCheck;
+  return !p.using;
+}
+
 export const policyAppliesToPublic = defineRule({
   meta: {
     id: 'policy-applies-to-public',
@@ -62,6 +73,7 @@ export const policyAppliesToPublic = defineRule({
       if (!p.permissive || !p.roles.includes('public')) continue;
       const t = model.tables.get(p.table);
       if (t && !t.rlsEnabled) continue; // ignored policies are reported by policy-on-table-without-rls / rls-disabled
+      if (admitsNothing(p)) continue; // no row for any role to get
       const fix = toAuthenticated(model, p);
       report({
         ...p.nameLoc,
