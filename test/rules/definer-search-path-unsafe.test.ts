@@ -130,7 +130,7 @@ END $$;` }],
     ID,
   );
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /pg_temp first for relations and types.*a table or type the function uses/);
+  assert.match(mine[0]!.message, /pg_temp first for relations and types.*a table or type the function names without a schema \(text too/);
   const stolen = async (sql: string) =>
     inRollback(await getDb(), async (q) => {
       await q('SET ROLE app_owner');

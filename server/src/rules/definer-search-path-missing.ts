@@ -24,7 +24,7 @@ export const definerSearchPathMissing = defineRule({
         message:
           `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights but resolves unqualified names through the caller's search_path, ` +
           'where pg_temp is searched first for relations and types unless listed. Any role that can create temporary objects (PUBLIC can, by default) ' +
-          `can shadow the tables and types it uses and change what it does (T19c). Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`,
+          `can shadow any table or type it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) and change what it does (T19c). Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`,
         fixes: [
           { title: `Add SET search_path = ${path}`, kind: 'safe', edits: [{ file: at.file, start: at.end, end: at.end, newText: ` SET search_path = ${path}` }] },
           { title: "Add SET search_path = '' (every name in the body must be schema-qualified)", kind: 'unsafe', edits: [{ file: at.file, start: at.end, end: at.end, newText: " SET search_path = ''" }] },

@@ -61,7 +61,7 @@ export const definerSearchPathUnsafe = defineRule({
         ...s.loc,
         message:
           `SECURITY DEFINER function ${f.signature}: ${what}. PostgreSQL searches pg_temp first for relations and types unless the search_path lists it, ` +
-          'so any role that can create temporary objects (PUBLIC can, by default) can shadow a table or type the function uses with a temporary one of the same name: ' +
+          'so any role that can create temporary objects (PUBLIC can, by default) can shadow a table or type the function names without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name: ' +
           `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). ` +
           (why === 'one-quoted-list'
             ? 'Write the schemas as a list that ends with pg_temp (e.g. SET search_path = public, pg_temp).'
