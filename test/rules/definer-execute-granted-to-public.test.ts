@@ -150,3 +150,34 @@ $$ SECURITY DEFINER STABLE LANGUAGE sql SET search_path = settings, pg_temp;`;
     assert.equal((await q(`SELECT settings.get('jwt_secret') AS v`))[0]!.v, 's3cret', 'with USAGE: the owner’s answer');
   });
 });
+
+// Calibration (nuxtsupabucket): `GRANT ALL ON ALL ROUTINES IN SCHEMA app_fn TO anon, authenticated`
+// in a later file grants EXECUTE to them directly; REVOKE … FROM PUBLIC alone leaves it to them.
+test('err: EXECUTE also granted directly (ALL ROUTINES IN SCHEMA … TO a role): the message says so and the fix revokes it from them too', async () => {
+  const sql = [
+    'CREATE SCHEMA app_fn;',
+    'CREATE ROLE app_visitor NOLOGIN;',
+    "CREATE FUNCTION app_fn.become_admin() RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT true $$;",
+    'GRANT USAGE ON SCHEMA app_fn TO app_visitor;',
+    'GRANT ALL ON ALL ROUTINES IN SCHEMA app_fn TO app_visitor;',
+    '',
+  ].join('\n');
+  const { ws, mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /also granted to app_visitor directly, which keeps EXECUTE after a REVOKE … FROM PUBLIC/);
+  const db = await getDb();
+  const call = async (text: string) =>
+    inRollback(db, async (q) => {
+      await q(text);
+      await q('SET ROLE app_visitor');
+      return tryQuery(q, 'SELECT app_fn.become_admin() AS ok');
+    });
+  assert.equal((await call(sql)).ok, true, 'app_visitor calls it');
+  const onlyPublic = `${sql}REVOKE EXECUTE ON FUNCTION app_fn.become_admin() FROM PUBLIC;\n`;
+  assert.equal((await call(onlyPublic)).ok, true, 'REVOKE … FROM PUBLIC alone: app_visitor still calls it');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /REVOKE EXECUTE ON FUNCTION app_fn\.become_admin\(\) FROM PUBLIC, app_visitor;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const after = await call(sqlOf(fixed));
+  assert.equal(!after.ok && after.error.code, '42501', 'fixed: app_visitor gets 42501');
+});

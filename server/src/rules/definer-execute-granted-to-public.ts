@@ -79,12 +79,12 @@ function orderOf(model: Model, loc: Loc): number {
   return indexOf(model).statementOrder.get(`${loc.file}\u0000${loc.start}`) ?? -1;
 }
 
-/** The statement after which PUBLIC last got EXECUTE on `f`: its CREATE, or a later GRANT … TO PUBLIC. */
-function lastPublicGrant(model: Model, f: Func): Loc {
+/** The statement after which PUBLIC (or one of `roles`) last got EXECUTE on `f`: its CREATE, or a later GRANT. */
+function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc {
   let at = f.created;
   let best = orderOf(model, at);
   for (const g of model.grantEvents) {
-    if (!g.isGrant || g.objectKind !== 'function' || !g.grantees.includes('public')) continue;
+    if (!g.isGrant || g.objectKind !== 'function' || !g.grantees.some((r) => r === 'public' || roles.includes(r))) continue;
     if (!g.objects.includes(f.signature) && !g.objects.includes(`schema:${f.schema}`)) continue;
     const i = orderOf(model, g.loc);
     if (i > best) {
@@ -119,6 +119,10 @@ export const definerExecuteGrantedToPublic = defineRule({
         .flatMap((g) => g.grantees);
       const revokeFrom = ['PUBLIC'];
       if (model.supabase && !grantTo.includes('anon') && !users.some((u) => u.role === 'anon') && !f.executeGrants.has('anon')) revokeFrom.push('anon');
+      // roles granted EXECUTE directly (e.g. GRANT ALL ON ALL ROUTINES IN SCHEMA … TO anon) keep it
+      // after REVOKE … FROM PUBLIC: revoked too, unless a policy that calls the function needs them
+      const direct = [...f.executeGrants].filter((r) => r !== 'public' && r !== f.owner?.role && !users.some((u) => u.role === r));
+      for (const r of direct) if (!revokeFrom.includes(r)) revokeFrom.push(quoteIdent(r));
       const statements = [`REVOKE EXECUTE ON ${kind} ${sig} FROM ${revokeFrom.join(', ')};`];
       if (grantTo.length) statements.push(`GRANT EXECUTE ON ${kind} ${sig} TO ${grantTo.map(quoteIdent).join(', ')};`);
       const fixes: Fix[] = needPublic
@@ -129,7 +133,7 @@ export const definerExecuteGrantedToPublic = defineRule({
                 ? `Revoke EXECUTE on ${f.signature} from ${revokeFrom.join(', ')} and grant it to ${grantTo.join(', ')} (the roles of the policies that call it)`
                 : `Revoke EXECUTE on ${f.signature} from ${revokeFrom.join(', ')} (roles that call it must then be granted EXECUTE)`,
               kind: 'unsafe',
-              edits: [insertAfter(model, lastPublicGrant(model, f), statements)],
+              edits: [insertAfter(model, lastGrant(model, f, direct), statements)],
             },
           ];
       const at = f.nameLoc;
@@ -139,6 +143,7 @@ export const definerExecuteGrantedToPublic = defineRule({
           `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by PUBLIC: functions are executable by PUBLIC unless that is revoked, ` +
           `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly and get answers computed with its owner's rights, e.g. about other tenants (T22). ` +
           (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
+          (direct.length ? `It is also granted to ${direct.join(', ')} directly, which keep${direct.length > 1 ? '' : 's'} EXECUTE after a REVOKE … FROM PUBLIC. ` : '') +
           (needPublic
             ? `Policy ${needPublic.policy} applies to PUBLIC and calls it, so every role needs EXECUTE: give that policy roles (TO …) first, then revoke.`
             : `Add ${statements[0]}` +
