@@ -6,7 +6,9 @@ import { buildModel, type Model } from '../analysis/model.js';
 import { initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/catalog.js';
-import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Rule } from '../rules/types.js';
+import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
+import { idOf } from '../analysis/ast.js';
+import { isKeptReport } from '../rules/util.js';
 
 export interface EditWithRange extends Edit {
   range: Range;
@@ -41,6 +43,14 @@ export interface LintResult {
   /** milliseconds spent per rule */
   timings: Map<string, number>;
 }
+
+/**
+ * The finding made from a kept report object, with what else it was made of: a rule that keeps
+ * a report across lints (rules/util.ts reportKeeper) passes the same object again, and when the
+ * parsed files it points into (cached per text) and its severity are the same, so is the finding
+ * (ranges, suppression, line ends). Shared between lints: findings are never mutated.
+ */
+const findingsByReport = new WeakMap<Report, { finding: Finding; severity: Severity; rule: string; files: number[] }>();
 
 export class Workspace {
   private texts = new Map<string, string>();
@@ -132,14 +142,19 @@ export class Workspace {
       const context = {
         model,
         config: this.config,
-        report: (r: Parameters<Parameters<Rule['check']>[0]['report']>[0]) => {
+        report: (r: Report) => {
           const pf = this.parsed(r.file);
           if (!pf) return;
-          const range = { start: pf.positionAt(r.start), end: pf.positionAt(r.end) };
-          if (isSuppressed(pf, rule.meta.id, range.start.line)) return;
           const list = byFile.get(r.file);
           if (!list) return;
-          list.push({
+          const hit = isKeptReport(r) ? findingsByReport.get(r) : undefined;
+          if (hit && hit.severity === severity && hit.rule === rule.meta.id && this.sameFiles(hit.files, r)) {
+            list.push(hit.finding);
+            return;
+          }
+          const range = { start: pf.positionAt(r.start), end: pf.positionAt(r.end) };
+          if (isSuppressed(pf, rule.meta.id, range.start.line)) return;
+          const finding: Finding = {
             rule: rule.meta.id,
             severity,
             file: r.file,
@@ -150,7 +165,9 @@ export class Workspace {
             docs: docsUrl(rule.meta.id),
             fixes: (r.fixes ?? []).map((fix) => this.withRanges(fix)),
             related: (r.related ?? []).map((x) => ({ ...x, range: this.rangeOf(x.file, x.start, x.end) })),
-          });
+          };
+          list.push(finding);
+          if (isKeptReport(r)) findingsByReport.set(r, { finding, severity, rule: rule.meta.id, files: this.filesOf(r) });
         },
       };
       try {
@@ -190,6 +207,27 @@ export class Workspace {
     }
     w.lastModel = this.cachedModel ?? this.lastModel;
     return w;
+  }
+
+  /** The parsed files (as idOf numbers) a finding made from a report reads: its file, those of its fixes' edits and of its related places. */
+  private filesOf(r: Report): number[] {
+    const out = [this.fileIdOf(r.file)];
+    for (const f of r.fixes ?? []) for (const e of f.edits) out.push(this.fileIdOf(e.file));
+    for (const x of r.related ?? []) out.push(this.fileIdOf(x.file));
+    return out;
+  }
+
+  private sameFiles(ids: readonly number[], r: Report): boolean {
+    let i = 0;
+    if (ids[i++] !== this.fileIdOf(r.file)) return false;
+    for (const f of r.fixes ?? []) for (const e of f.edits) if (ids[i++] !== this.fileIdOf(e.file)) return false;
+    for (const x of r.related ?? []) if (ids[i++] !== this.fileIdOf(x.file)) return false;
+    return i === ids.length;
+  }
+
+  private fileIdOf(file: string): number {
+    const pf = this.parsed(file);
+    return pf ? idOf(pf) : 0;
   }
 
   private rangeOf(file: string, start: number, end: number): Range {

@@ -1,8 +1,9 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import type { Func, Model, Table } from '../analysis/model.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
+import { idOf } from '../analysis/ast.js';
 import { fileByName, memoModel } from '../analysis/policy-exprs.js';
-import type { Edit } from './types.js';
+import type { Edit, Report } from './types.js';
 
 export function fileOf(model: Model, file: string): ParsedFile | undefined {
   return fileByName(model, file);
@@ -94,4 +95,40 @@ export function functionLists(model: Model): FunctionLists {
     }
     return out;
   });
+}
+
+/** A number standing for the parsed file of a file name in the model (0 when there is none): its text, as a dependency of a kept report. */
+export function fileId(model: Model, file: string): number {
+  const pf = fileOf(model, file);
+  return pf ? idOf(pf) : 0;
+}
+
+/**
+ * Reports kept across lints on a stable anchor (an AST node of a parsed file, which survives an
+ * edit of another file while the model is rebuilt), one per anchor and slot, rebuilt when any
+ * of `deps` differs (===) from those it was built with. `build` must be a function of `deps`
+ * alone: every model fact the report is made of is one of them, and every file text it reads
+ * is there as its fileId (parsed files are cached per text). Identities are kept as numbers
+ * (idOf), so a kept report holds no parsed file or model alive. The engine reuses the finding
+ * it made from the same report object, so a kept report costs neither its text nor its ranges.
+ */
+const keptReports = new WeakSet<Report>();
+
+/** Whether a report object is kept across lints by a reportKeeper (never mutated, reported again as it is). */
+export function isKeptReport(r: Report): boolean {
+  return keptReports.has(r);
+}
+
+export function reportKeeper(): (anchor: object, slot: string, deps: readonly unknown[], build: () => Report) => Report {
+  const kept = new WeakMap<object, Map<string, { deps: readonly unknown[]; report: Report }>>();
+  return (anchor, slot, deps, build) => {
+    let m = kept.get(anchor);
+    if (!m) kept.set(anchor, (m = new Map()));
+    const hit = m.get(slot);
+    if (hit && hit.deps.length === deps.length && hit.deps.every((d, i) => d === deps[i])) return hit.report;
+    const report = build();
+    keptReports.add(report);
+    m.set(slot, { deps, report });
+    return report;
+  };
 }
