@@ -849,8 +849,42 @@ export const callKeysIn = memoised((node: Node): CallKey[] => {
   return out;
 });
 
+/**
+ * One object per distinct content, for strings and call lists compared or looked up many times
+ * per lint (signatures, the calls of a node): equal ones are then the same object, which compare
+ * and hash as pointers. Bounded: when full it starts over (sharing is lost, never correctness).
+ */
+function interner<T>(limit = 20000): (key: string, make: () => T) => T {
+  let m = new Map<string, T>();
+  return (key, make) => {
+    let v = m.get(key);
+    if (v === undefined) {
+      if (m.size >= limit) m = new Map();
+      m.set(key, (v = make()));
+    }
+    return v;
+  };
+}
+
+const internedSigs = interner<string>();
+/** The signature string of this content that every lint shares (so kept results compare signatures as pointers). */
+export function internSig(sig: string): string {
+  return internedSigs(sig, () => sig);
+}
+
+const internedLists = interner<CallKey[]>();
+/** callKeysIn(node) as a list shared by every node with the same calls (what per-model signatures are kept under). */
+const callKeyList = memoised((node: Node): CallKey[] => {
+  const keys = callKeysIn(node);
+  let k = '';
+  for (const c of keys) k += `${c.key}\u0001`;
+  return internedLists(k, () => keys);
+});
+
 interface SigState {
   byCall: Map<string, string>;
+  /** nodeCallSig per shared call list */
+  byList: Map<CallKey[], string>;
   byFunc: Map<Func, string>;
   active: Set<Func>;
   /** set when a signature met a function still being signed (a cycle): such signatures are not memoised */
@@ -858,7 +892,7 @@ interface SigState {
 }
 
 function sigState(model: Model): SigState {
-  return memoModel(model, 'callSignatures', () => ({ byCall: new Map(), byFunc: new Map(), active: new Set(), cyclic: 0 }));
+  return memoModel(model, 'callSignatures', () => ({ byCall: new Map(), byList: new Map(), byFunc: new Map(), active: new Set(), cyclic: 0 }));
 }
 
 /** The signature of what a call resolves to ('0': no workspace function). */
@@ -905,8 +939,15 @@ export function nodeCallSig(model: Model, node: Node): string {
   if (!node || typeof node !== 'object') return '';
   const facts = nodeFactsFor(node, model);
   if (facts.callSig !== undefined) return facts.callSig;
-  let sig = '';
-  for (const c of callKeysIn(node)) sig += `${callSig(model, c)},`;
+  const list = callKeyList(node);
+  const s = sigState(model);
+  let sig = s.byList.get(list);
+  if (sig === undefined) {
+    sig = '';
+    for (const c of list) sig += `${callSig(model, c)},`;
+    sig = internSig(sig);
+    s.byList.set(list, sig);
+  }
   facts.callSig = sig;
   return sig;
 }

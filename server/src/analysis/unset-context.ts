@@ -41,7 +41,7 @@ import { census, compareConstants, constValue, nodeFactsFor, typeName, type Node
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { funcSig, keptUnder, memoModel, nodeCallSig, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
+import { funcSig, internSig, keptUnder, memoModel, nodeCallSig, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -764,7 +764,10 @@ function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
       const own = model.findFunction(['auth', 'uid'], 0);
       return own ? `u${funcSig(model, own)}|` : 'u|';
     });
-    sig = authUid + nodeCallSig(model, node);
+    const calls = nodeCallSig(model, node);
+    const byCalls = memoModel(model, 'unset-context:sigs', () => new Map<string, string>());
+    sig = byCalls.get(calls);
+    if (sig === undefined) byCalls.set(calls, (sig = internSig(authUid + calls)));
     facts.contextSig = sig;
   }
   return sig;
