@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../server/src/analysis/config.js';
 import { initParser, Workspace } from '../../server/src/engine/workspace.js';
+import { reportKeeper } from '../../server/src/rules/util.js';
 
 before(initParser);
 
@@ -230,6 +231,48 @@ CREATE POLICY p3 ON docs FOR SELECT TO authenticated USING (tenant_id IN (SELECT
   assert.deepEqual(index, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]);
   const perRow = steps(files, 'policy-per-row-function', edits);
   assert.deepEqual(perRow, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+});
+
+test('kept reports: two columns of one USING (one kept report per column) follow indexes in another file', () => {
+  const files = {
+    '1_table.sql': TABLE,
+    '2_policy.sql': 'CREATE POLICY p ON docs FOR SELECT TO authenticated USING (owner_id = auth.uid() AND tenant_id = auth.uid());',
+    '3_index.sql': 'SELECT 1;',
+  };
+  const counts = steps(files, 'policy-column-not-indexed', [
+    ['3_index.sql', 'CREATE INDEX ON docs (tenant_id);'],
+    ['3_index.sql', 'CREATE INDEX ON docs (owner_id);'],
+    ['3_index.sql', 'SELECT 1;'],
+    ['1_table.sql', TABLE.replace(/\bdocs\b/g, '"docs"')],
+    ['3_index.sql', 'CREATE INDEX ON docs (owner_id);'],
+    ['1_table.sql', TABLE],
+    ['3_index.sql', 'SELECT 1;'],
+  ]);
+  assert.deepEqual(counts, [2, 1, 1, 2, 2, 1, 1, 2]);
+});
+
+test('reportKeeper: one report per anchor and slot, rebuilt when a dependency differs', () => {
+  const keep = reportKeeper();
+  const anchor = {};
+  let built = 0;
+  const make = (slot: string, deps: unknown[]) => keep(anchor, slot, deps, () => ({ file: 'f', start: built++, end: 0, message: slot }));
+  const a = make('a', [1, 'x']);
+  const b = make('b', [2]);
+  const c = make('c', [3]);
+  assert.equal(make('a', [1, 'x']), a);
+  assert.equal(make('b', [2]), b);
+  const b2 = make('b', [2, 0]);
+  assert.notEqual(b2, b);
+  assert.equal(make('b', [2, 0]), b2);
+  assert.equal(make('a', [1, 'x']), a);
+  assert.equal(make('c', [3]), c);
+  const c2 = make('c', [4]);
+  assert.notEqual(c2, c);
+  assert.equal(make('a', [1, 'x']), a);
+  assert.equal(make('b', [2, 0]), b2);
+  assert.equal(make('c', [4]), c2);
+  assert.equal(built, 5);
+  assert.ok(a.kept && b2.kept && c2.kept && a.kept !== b2.kept && b2.kept !== c2.kept);
 });
 
 test('kept reports: a finding reused across lints follows the severity and suppression comments', () => {

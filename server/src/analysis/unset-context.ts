@@ -778,32 +778,34 @@ function cachedOn<T>(model: Model, node: Node, what: string, compute: () => T): 
   return keptUnder(model, node, what, (facts) => modelSignature(model, facts, node), compute);
 }
 
+function otherSignature(model: Model, other: Node): string {
+  return other ? modelSignature(model, nodeFactsFor(other, model), other) : '';
+}
+
 /**
  * A result computed from a policy's command and its USING and WITH CHECK nodes (and what their
  * calls resolve to, as for cachedOn), kept across lints on the first of its nodes.
  */
-export function keptOnPolicy<T>(model: Model, row: PolicyRow, what: string, compute: () => T): T {
+export function keptOnPolicy<T>(model: Model, row: PolicyRow, what: string, compute: (model: Model, row: PolicyRow) => T): T {
   const u: Node = row.using?.node;
   const c: Node = row.check?.node;
   const anchor = u ?? c;
-  if (!anchor || typeof anchor !== 'object') return compute();
+  if (!anchor || typeof anchor !== 'object') return compute(model, row);
   const other: Node = u ? c : undefined;
   const facts = nodeFactsFor(anchor, model);
   const id = facts.model!;
   const m = (facts.results ??= new Map());
   const hit = m.get(what) as { sig: string; v: unknown; model?: number; other?: Node; otherSig?: string; command?: string } | undefined;
   const command = row.policy.command;
-  const sig = () => modelSignature(model, facts, anchor);
-  const otherSig = () => (other ? modelSignature(model, nodeFactsFor(other, model), other) : '');
   if (hit && hit.other === other && hit.command === command) {
     if (hit.model === id) return hit.v as T;
-    if (hit.sig === sig() && hit.otherSig === otherSig()) {
+    if (hit.sig === modelSignature(model, facts, anchor) && hit.otherSig === otherSignature(model, other)) {
       hit.model = id;
       return hit.v as T;
     }
   }
-  const v = compute();
-  m.set(what, { sig: sig(), otherSig: otherSig(), v, model: id, other, command });
+  const v = compute(model, row);
+  m.set(what, { sig: modelSignature(model, facts, anchor), otherSig: otherSignature(model, other), v, model: id, other, command });
   return v;
 }
 

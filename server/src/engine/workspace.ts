@@ -8,7 +8,6 @@ import type { ParsedFile, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
 import { idOf } from '../analysis/ast.js';
-import { isKeptReport } from '../rules/util.js';
 
 export interface EditWithRange extends Edit {
   range: Range;
@@ -43,14 +42,6 @@ export interface LintResult {
   /** milliseconds spent per rule */
   timings: Map<string, number>;
 }
-
-/**
- * The finding made from a kept report object, with what else it was made of: a rule that keeps
- * a report across lints (rules/util.ts reportKeeper) passes the same object again, and when the
- * parsed files it points into (cached per text) and its severity are the same, so is the finding
- * (ranges, suppression, line ends). Shared between lints: findings are never mutated.
- */
-const findingsByReport = new WeakMap<Report, { finding: Finding; severity: Severity; rule: string; files: number[] }>();
 
 export class Workspace {
   private texts = new Map<string, string>();
@@ -147,9 +138,9 @@ export class Workspace {
           if (!pf) return;
           const list = byFile.get(r.file);
           if (!list) return;
-          const hit = isKeptReport(r) ? findingsByReport.get(r) : undefined;
-          if (hit && hit.severity === severity && hit.rule === rule.meta.id && this.sameFiles(hit.files, r)) {
-            list.push(hit.finding);
+          const kept = r.kept;
+          if (kept?.finding && kept.severity === severity && kept.rule === rule.meta.id && this.sameFiles(kept.files!, r)) {
+            list.push(kept.finding as Finding);
             return;
           }
           const range = { start: pf.positionAt(r.start), end: pf.positionAt(r.end) };
@@ -167,7 +158,12 @@ export class Workspace {
             related: (r.related ?? []).map((x) => ({ ...x, range: this.rangeOf(x.file, x.start, x.end) })),
           };
           list.push(finding);
-          if (isKeptReport(r)) findingsByReport.set(r, { finding, severity, rule: rule.meta.id, files: this.filesOf(r) });
+          if (kept) {
+            kept.finding = finding;
+            kept.severity = severity;
+            kept.rule = rule.meta.id;
+            kept.files = this.filesOf(r);
+          }
         },
       };
       try {

@@ -26,12 +26,6 @@ function lookupValue(model: Model, n: Node): boolean {
   return valueKind(model, n) === 'statement';
 }
 
-interface Compared {
-  column: string;
-  /** the ColumnRef's location */
-  location: number;
-}
-
 /** Column references compared with `=` or `= ANY` to a value, outside sub-selects (memoised per node). */
 const comparisons = memoised((using: Node): Array<{ ref: Node; value: Node; location: number }> => {
   const found: Array<{ ref: Node; value: Node; location: number }> = [];
@@ -88,21 +82,13 @@ function ownColumnOf(t: Table, parts: Array<string | undefined>): string | undef
   return t.columns.includes(name) ? name : undefined;
 }
 
-/** Columns of `t` compared with `=` or `= ANY` to a per-statement value, outside sub-selects. */
-function comparedColumns(model: Model, t: Table, using: Node): Compared[] {
-  const out: Compared[] = [];
-  for (const c of lookups(model, using)) {
-    const col = ownColumnOf(t, c.parts);
-    if (col) out.push({ column: col, location: c.location });
-  }
-  return out;
-}
-
 /** Whether an index, primary key or unique constraint of `t` (or of a partitioned parent) starts with the column. */
-function leadsAnIndex(model: Model, t: Table, column: string, seen = new Set<string>()): boolean {
-  if (seen.has(t.key)) return false;
-  seen.add(t.key);
+function leadsAnIndex(model: Model, t: Table, column: string, seen?: Set<string>): boolean {
+  if (seen?.has(t.key)) return false;
   if (t.indexes.some((i) => i.columns[0] === column) || t.keys.some((k) => k[0] === column)) return true;
+  if (t.parents.length === 0) return false;
+  seen ??= new Set<string>();
+  seen.add(t.key);
   return t.parents.some((p) => p.kind === 'partition' && !!model.tables.get(p.key) && leadsAnIndex(model, model.tables.get(p.key)!, column, seen));
 }
 
@@ -127,11 +113,17 @@ export const policyColumnNotIndexed = defineRule({
   check({ model, report }) {
     for (const t of model.tables.values()) {
       if (!t.rlsEnabled || t.columns.length === 0) continue;
-      const first = new Map<string, { p: Policy; file: string; location: number }>();
+      // the columns of t compared with `=` or `= ANY` to a per-statement value, outside
+      // sub-selects, each with the first policy that does (no map for a table without one)
+      let first: Map<string, { p: Policy; file: string; location: number }> | undefined;
       for (const p of t.policies) {
         if (!p.using) continue;
-        for (const c of comparedColumns(model, t, p.using)) if (!first.has(c.column)) first.set(c.column, { p, file: usingFile(p), location: c.location });
+        for (const c of lookups(model, p.using)) {
+          const column = ownColumnOf(t, c.parts);
+          if (column && !first?.has(column)) (first ??= new Map()).set(column, { p, file: usingFile(p), location: c.location });
+        }
       }
+      if (!first) continue;
       for (const [column, { p, file, location }] of first) {
         if (leadsAnIndex(model, t, column)) continue;
         const name = tableName(model, t);

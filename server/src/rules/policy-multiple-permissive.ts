@@ -22,8 +22,11 @@ export const policyMultiplePermissive = defineRule({
       for (const role of rolesNamed(permissive)) {
         if (role !== 'public' && model.roleBypassesRls(role)) continue;
         for (const cmd of COMMANDS) {
+          // counted first: most commands have one policy or none (no list to make)
+          let n = 0;
+          for (const p of permissive) if (coversCommand(p, cmd) && appliesToRole(model, p, role)) n++;
+          if (n < 2) continue;
           const set = permissive.filter((p) => coversCommand(p, cmd) && appliesToRole(model, p, role));
-          if (set.length < 2) continue;
           const key = set.map((p) => p.name).join('\u0000');
           const o = overlaps.get(key) ?? { policies: set, roles: new Set(), cmds: new Set() };
           o.roles.add(role);

@@ -3,7 +3,7 @@ import type { Func, Model, Table } from '../analysis/model.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
 import { idOf } from '../analysis/ast.js';
 import { fileByName, memoModel } from '../analysis/policy-exprs.js';
-import type { Edit, Report } from './types.js';
+import type { Edit, KeptFinding, Report } from './types.js';
 
 export function fileOf(model: Model, file: string): ParsedFile | undefined {
   return fileByName(model, file);
@@ -103,6 +103,14 @@ export function fileId(model: Model, file: string): number {
   return pf ? idOf(pf) : 0;
 }
 
+interface KeptReport extends KeptFinding {
+  slot: string;
+  deps: readonly unknown[];
+  report: Report;
+  /** the anchor's report for another slot */
+  next?: KeptReport;
+}
+
 /**
  * Reports kept across lints on a stable anchor (an AST node of a parsed file, which survives an
  * edit of another file while the model is rebuilt), one per anchor and slot, rebuilt when any
@@ -110,25 +118,26 @@ export function fileId(model: Model, file: string): number {
  * alone: every model fact the report is made of is one of them, and every file text it reads
  * is there as its fileId (parsed files are cached per text). Identities are kept as numbers
  * (idOf), so a kept report holds no parsed file or model alive. The engine reuses the finding
- * it made from the same report object, so a kept report costs neither its text nor its ranges.
+ * it made from the same report object (report.kept), so a kept report costs neither its text
+ * nor its ranges again.
  */
-const keptReports = new WeakSet<Report>();
-
-/** Whether a report object is kept across lints by a reportKeeper (never mutated, reported again as it is). */
-export function isKeptReport(r: Report): boolean {
-  return keptReports.has(r);
-}
-
 export function reportKeeper(): (anchor: object, slot: string, deps: readonly unknown[], build: () => Report) => Report {
-  const kept = new WeakMap<object, Map<string, { deps: readonly unknown[]; report: Report }>>();
+  const kept = new WeakMap<object, KeptReport>();
   return (anchor, slot, deps, build) => {
-    let m = kept.get(anchor);
-    if (!m) kept.set(anchor, (m = new Map()));
-    const hit = m.get(slot);
+    const head = kept.get(anchor);
+    let hit = head;
+    while (hit && hit.slot !== slot) hit = hit.next;
     if (hit && hit.deps.length === deps.length && hit.deps.every((d, i) => d === deps[i])) return hit.report;
     const report = build();
-    keptReports.add(report);
-    m.set(slot, { deps, report });
+    // a new record (the engine's finding on the old one belongs to the old report), in hit's place
+    const entry: KeptReport = { slot, deps, report, next: hit ? hit.next : head };
+    report.kept = entry;
+    if (!hit || hit === head) kept.set(anchor, entry);
+    else {
+      let e = head!;
+      while (e.next !== hit) e = e.next!;
+      e.next = entry;
+    }
     return report;
   };
 }
