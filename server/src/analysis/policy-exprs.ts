@@ -132,20 +132,26 @@ export function activeRows(model: Model): PolicyRow[] {
   return memoModel(model, 'activeRows', () => policyRows(model).filter((r) => r.active));
 }
 
-/** Results computed once per model (the model is immutable once built). */
+/**
+ * Results computed once per model (the model is immutable once built). `fn` gets the model, so
+ * that callers on hot paths pass a function made once (no closure per call).
+ */
 const perModel = new WeakMap<Model, Map<string, unknown>>();
-export function memoModel<T>(model: Model, name: string, fn: () => T): T {
+export function memoModel<T>(model: Model, name: string, fn: (model: Model) => T): T {
   let m = perModel.get(model);
   if (!m) perModel.set(model, (m = new Map()));
-  if (m.has(name)) return m.get(name) as T;
-  const v = fn();
+  const hit = m.get(name);
+  if (hit !== undefined || m.has(name)) return hit as T;
+  const v = fn(model);
   m.set(name, v);
   return v;
 }
 
+const filesByName = (model: Model) => new Map(model.files.map((f) => [f.file, f]));
+
 /** A parsed file of the model by its name (a per-model index). */
 export function fileByName(model: Model, file: string): ParsedFile | undefined {
-  return memoModel(model, 'filesByName', () => new Map(model.files.map((f) => [f.file, f]))).get(file);
+  return memoModel(model, 'filesByName', filesByName).get(file);
 }
 
 export function textOfFile(model: Model, file: string): string {
@@ -499,13 +505,15 @@ function functionsCalledByPoliciesUncached(model: Model): PolicyFunction[] {
 /** Each call of callsIn(node), as a stable key. */
 const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length })));
 
+const newResolvedMap = () => new Map<string, Func | null>();
+
 /** The workspace functions the calls of callsIn(node) resolve to, in order (per model). */
 export function resolvedCalls(model: Model, node: Node): Func[] {
   if (!node || typeof node !== 'object') return [];
   const facts = nodeFactsFor(node, model);
   if (facts.resolved) return facts.resolved as Func[];
   const out: Func[] = [];
-  const byKey = memoModel(model, 'resolvedCalls', () => new Map<string, Func | null>());
+  const byKey = memoModel(model, 'resolvedCalls', newResolvedMap);
   for (const c of callListKeys(node)) {
     let f = byKey.get(c.key);
     if (f === undefined) byKey.set(c.key, (f = model.findFunction(c.parts, c.argc) ?? null));
@@ -891,8 +899,10 @@ interface SigState {
   cyclic: number;
 }
 
+const newSigState = (): SigState => ({ byCall: new Map(), byList: new Map(), byFunc: new Map(), active: new Set(), cyclic: 0 });
+
 function sigState(model: Model): SigState {
-  return memoModel(model, 'callSignatures', () => ({ byCall: new Map(), byList: new Map(), byFunc: new Map(), active: new Set(), cyclic: 0 }));
+  return memoModel(model, 'callSignatures', newSigState);
 }
 
 /** The signature of what a call resolves to ('0': no workspace function). */

@@ -757,15 +757,20 @@ function clauseUsesOf(p: Policy, exprs: PolicyExpr[]): ClauseUse[] {
 // helper or a body that may read the context), recursively, and whether the workspace defines
 // auth.uid() itself. That is the signature the results are kept under.
 
+/** The signature of the workspace's auth.uid() (unset-context knows what Supabase's returns when the context is unset). */
+function authUidSig(model: Model): string {
+  const own = model.findFunction(['auth', 'uid'], 0);
+  return own ? `u${funcSig(model, own)}|` : 'u|';
+}
+
+const newSigMap = () => new Map<string, string>();
+
 function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
   let sig = facts.contextSig;
   if (sig === undefined) {
-    const authUid = memoModel(model, 'unset-context:auth.uid', () => {
-      const own = model.findFunction(['auth', 'uid'], 0);
-      return own ? `u${funcSig(model, own)}|` : 'u|';
-    });
+    const authUid = memoModel(model, 'unset-context:auth.uid', authUidSig);
     const calls = nodeCallSig(model, node);
-    const byCalls = memoModel(model, 'unset-context:sigs', () => new Map<string, string>());
+    const byCalls = memoModel(model, 'unset-context:sigs', newSigMap);
     sig = byCalls.get(calls);
     if (sig === undefined) byCalls.set(calls, (sig = internSig(authUid + calls)));
     facts.contextSig = sig;

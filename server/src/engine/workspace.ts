@@ -125,6 +125,16 @@ export class Workspace {
     const byFile = new Map<string, Finding[]>();
     for (const f of this.files()) byFile.set(f, []);
     const timings = new Map<string, number>();
+    // the parsed file (idOf) of each file name, looked up once per lint for kept findings
+    const ids = new Map<string, number>();
+    const fileId = (file: string): number => {
+      let id = ids.get(file);
+      if (id === undefined) {
+        const pf = this.parsed(file);
+        ids.set(file, (id = pf ? idOf(pf) : 0));
+      }
+      return id;
+    };
     for (const rule of this.ruleSet) {
       const setting = this.config.rules[rule.meta.id];
       if (setting === 'off') continue;
@@ -139,7 +149,7 @@ export class Workspace {
           const list = byFile.get(r.file);
           if (!list) return;
           const kept = r.kept;
-          if (kept?.finding && kept.severity === severity && kept.rule === rule.meta.id && this.sameFiles(kept.files!, r)) {
+          if (kept?.finding && kept.severity === severity && kept.rule === rule.meta.id && sameFiles(kept.files!, r, fileId)) {
             list.push(kept.finding as Finding);
             return;
           }
@@ -162,7 +172,7 @@ export class Workspace {
             kept.finding = finding;
             kept.severity = severity;
             kept.rule = rule.meta.id;
-            kept.files = this.filesOf(r);
+            kept.files = filesOf(r, fileId);
           }
         },
       };
@@ -205,27 +215,6 @@ export class Workspace {
     return w;
   }
 
-  /** The parsed files (as idOf numbers) a finding made from a report reads: its file, those of its fixes' edits and of its related places. */
-  private filesOf(r: Report): number[] {
-    const out = [this.fileIdOf(r.file)];
-    for (const f of r.fixes ?? []) for (const e of f.edits) out.push(this.fileIdOf(e.file));
-    for (const x of r.related ?? []) out.push(this.fileIdOf(x.file));
-    return out;
-  }
-
-  private sameFiles(ids: readonly number[], r: Report): boolean {
-    let i = 0;
-    if (ids[i++] !== this.fileIdOf(r.file)) return false;
-    for (const f of r.fixes ?? []) for (const e of f.edits) if (ids[i++] !== this.fileIdOf(e.file)) return false;
-    for (const x of r.related ?? []) if (ids[i++] !== this.fileIdOf(x.file)) return false;
-    return i === ids.length;
-  }
-
-  private fileIdOf(file: string): number {
-    const pf = this.parsed(file);
-    return pf ? idOf(pf) : 0;
-  }
-
   private rangeOf(file: string, start: number, end: number): Range {
     const pf = this.parsed(file);
     if (!pf) return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
@@ -248,6 +237,22 @@ export class Workspace {
     this.cachedModel = undefined;
     this.cachedResult = undefined;
   }
+}
+
+/** The parsed files (idOf) a finding made from a report is computed in: its file's, its fixes' edits' and its related places'. */
+function filesOf(r: Report, fileId: (file: string) => number): number[] {
+  const out = [fileId(r.file)];
+  for (const f of r.fixes ?? []) for (const e of f.edits) out.push(fileId(e.file));
+  for (const x of r.related ?? []) out.push(fileId(x.file));
+  return out;
+}
+
+function sameFiles(ids: readonly number[], r: Report, fileId: (file: string) => number): boolean {
+  let i = 0;
+  if (ids[i++] !== fileId(r.file)) return false;
+  for (const f of r.fixes ?? []) for (const e of f.edits) if (ids[i++] !== fileId(e.file)) return false;
+  for (const x of r.related ?? []) if (ids[i++] !== fileId(x.file)) return false;
+  return i === ids.length;
 }
 
 function isSuppressed(pf: ParsedFile, id: string, line: number): boolean {
