@@ -881,13 +881,17 @@ export function internSig(sig: string): string {
 }
 
 const internedLists = interner<CallKey[]>();
-/** callKeysIn(node) as a list shared by every node with the same calls (what per-model signatures are kept under). */
-const callKeyList = memoised((node: Node): CallKey[] => {
-  const keys = callKeysIn(node);
-  let k = '';
-  for (const c of keys) k += `${c.key}\u0001`;
-  return internedLists(k, () => keys);
-});
+/** callKeysIn(node) as a list shared by every node with the same calls (what per-model signatures are kept under), kept in the node's facts. */
+function callKeyList(facts: NodeFacts, node: Node): CallKey[] {
+  let list = facts.callList as CallKey[] | undefined;
+  if (!list) {
+    const keys = callKeysIn(node);
+    let k = '';
+    for (const c of keys) k += `${c.key}\u0001`;
+    facts.callList = list = internedLists(k, () => keys);
+  }
+  return list;
+}
 
 interface SigState {
   byCall: Map<string, string>;
@@ -947,9 +951,13 @@ function funcSigIn(model: Model, s: SigState, f: Func): string {
 /** The signature of what the calls of a node resolve to (per model). */
 export function nodeCallSig(model: Model, node: Node): string {
   if (!node || typeof node !== 'object') return '';
-  const facts = nodeFactsFor(node, model);
+  return nodeCallSigOf(model, nodeFactsFor(node, model), node);
+}
+
+/** nodeCallSig, given the node's facts for this model (nodeFactsFor). */
+export function nodeCallSigOf(model: Model, facts: NodeFacts, node: Node): string {
   if (facts.callSig !== undefined) return facts.callSig;
-  const list = callKeyList(node);
+  const list = callKeyList(facts, node);
   const s = sigState(model);
   let sig = s.byList.get(list);
   if (sig === undefined) {
@@ -989,7 +997,20 @@ export function keptUnder<T>(model: Model, node: Node, what: string, sign: (fact
  * under the signature of those resolutions (nodeCallSig); `what` names the question.
  */
 export function keptOnCalls<T>(model: Model, node: Node, what: string, compute: () => T): T {
-  return keptUnder(model, node, what, () => nodeCallSig(model, node), compute);
+  if (!node || typeof node !== 'object') return compute();
+  const facts = nodeFactsFor(node, model);
+  const m = (facts.results ??= new Map());
+  const hit = m.get(what);
+  const id = facts.model!;
+  if (hit?.model === id) return hit.v as T;
+  const sig = nodeCallSigOf(model, facts, node);
+  if (hit && hit.sig === sig) {
+    hit.model = id;
+    return hit.v as T;
+  }
+  const v = compute();
+  m.set(what, { sig, v, model: id });
+  return v;
 }
 
 /** The file a policy's USING is written in (the CREATE POLICY, or the ALTER POLICY that set it). */

@@ -41,7 +41,7 @@ import { census, compareConstants, constValue, nodeFactsFor, typeName, type Node
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { funcSig, internSig, keptUnder, memoModel, nodeCallSig, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
+import { funcSig, internSig, keptUnder, memoModel, nodeCallSigOf, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -763,16 +763,16 @@ function authUidSig(model: Model): string {
   return own ? `u${funcSig(model, own)}|` : 'u|';
 }
 
-const newSigMap = () => new Map<string, string>();
+/** Per model: the signature of auth.uid(), and the context signature of each call signature. */
+const newSigState = (model: Model) => ({ authUid: authUidSig(model), byCalls: new Map<string, string>() });
 
 function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
   let sig = facts.contextSig;
   if (sig === undefined) {
-    const authUid = memoModel(model, 'unset-context:auth.uid', authUidSig);
-    const calls = nodeCallSig(model, node);
-    const byCalls = memoModel(model, 'unset-context:sigs', newSigMap);
-    sig = byCalls.get(calls);
-    if (sig === undefined) byCalls.set(calls, (sig = internSig(authUid + calls)));
+    const st = memoModel(model, 'unset-context:sigs', newSigState);
+    const calls = nodeCallSigOf(model, facts, node);
+    sig = st.byCalls.get(calls);
+    if (sig === undefined) st.byCalls.set(calls, (sig = internSig(st.authUid + calls)));
     facts.contextSig = sig;
   }
   return sig;
