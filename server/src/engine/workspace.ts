@@ -149,7 +149,7 @@ export class Workspace {
           const list = byFile.get(r.file);
           if (!list) return;
           const kept = r.kept;
-          if (kept?.finding && kept.severity === severity && kept.rule === rule.meta.id && sameFiles(kept.files!, r, fileId)) {
+          if (kept?.finding && kept.severity === severity && kept.rule === rule.meta.id && sameFiles(kept.files!, fileId)) {
             list.push(kept.finding as Finding);
             return;
           }
@@ -239,20 +239,18 @@ export class Workspace {
   }
 }
 
-/** The parsed files (idOf) a finding made from a report is computed in: its file's, its fixes' edits' and its related places'. */
-function filesOf(r: Report, fileId: (file: string) => number): number[] {
-  const out = [fileId(r.file)];
-  for (const f of r.fixes ?? []) for (const e of f.edits) out.push(fileId(e.file));
-  for (const x of r.related ?? []) out.push(fileId(x.file));
+/** The files a finding made from a report is computed in (its file, its fixes' edits', its related places'), each name with its parsed file (idOf). */
+function filesOf(r: Report, fileId: (file: string) => number): Array<string | number> {
+  const out: Array<string | number> = [r.file, fileId(r.file)];
+  for (const f of r.fixes ?? []) for (const e of f.edits) out.push(e.file, fileId(e.file));
+  for (const x of r.related ?? []) out.push(x.file, fileId(x.file));
   return out;
 }
 
-function sameFiles(ids: readonly number[], r: Report, fileId: (file: string) => number): boolean {
-  let i = 0;
-  if (ids[i++] !== fileId(r.file)) return false;
-  for (const f of r.fixes ?? []) for (const e of f.edits) if (ids[i++] !== fileId(e.file)) return false;
-  for (const x of r.related ?? []) if (ids[i++] !== fileId(x.file)) return false;
-  return i === ids.length;
+/** Whether each file of filesOf has the same parsed file now (a kept report never changes: its file names are those listed). */
+function sameFiles(files: ReadonlyArray<string | number>, fileId: (file: string) => number): boolean {
+  for (let i = 0; i < files.length; i += 2) if (fileId(files[i] as string) !== files[i + 1]) return false;
+  return true;
 }
 
 function isSuppressed(pf: ParsedFile, id: string, line: number): boolean {

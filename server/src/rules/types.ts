@@ -57,8 +57,8 @@ export interface KeptFinding {
   finding?: unknown;
   severity?: string;
   rule?: string;
-  /** the parsed files (idOf) the finding's ranges were computed in */
-  files?: number[];
+  /** the files the finding's ranges were computed in, each name followed by its parsed file (idOf) */
+  files?: Array<string | number>;
 }
 
 export interface RuleContext {

@@ -121,13 +121,19 @@ interface KeptReport extends KeptFinding {
  * it made from the same report object (report.kept), so a kept report costs neither its text
  * nor its ranges again.
  */
+function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function reportKeeper(): (anchor: object, slot: string, deps: readonly unknown[], build: () => Report) => Report {
   const kept = new WeakMap<object, KeptReport>();
   return (anchor, slot, deps, build) => {
     const head = kept.get(anchor);
     let hit = head;
     while (hit && hit.slot !== slot) hit = hit.next;
-    if (hit && hit.deps.length === deps.length && hit.deps.every((d, i) => d === deps[i])) return hit.report;
+    if (hit && sameDeps(hit.deps, deps)) return hit.report;
     const report = build();
     // a new record (the engine's finding on the old one belongs to the old report), in hit's place
     const entry: KeptReport = { slot, deps, report, next: hit ? hit.next : head };
