@@ -275,6 +275,23 @@ test('reportKeeper: one report per anchor and slot, rebuilt when a dependency di
   assert.ok(a.kept && b2.kept && c2.kept && a.kept !== b2.kept && b2.kept !== c2.kept);
 });
 
+test('policy-role-without-grant: role membership granted in another file (role statements are looked for per parsed file)', () => {
+  const files = {
+    '1_table.sql': `${TABLE}CREATE TABLE notes (id int);
+GRANT SELECT, INSERT ON docs TO grp;
+GRANT SELECT ON notes TO member;`,
+    '2_policy.sql': 'CREATE POLICY p ON docs FOR INSERT TO member WITH CHECK (true);',
+    '3_roles.sql': 'SELECT 1;',
+  };
+  const counts = steps(files, 'policy-role-without-grant', [
+    ['3_roles.sql', 'GRANT grp TO member;'],
+    ['3_roles.sql', 'SELECT 1;'],
+    ['3_roles.sql', 'CREATE ROLE member IN ROLE grp;'],
+    ['3_roles.sql', 'CREATE ROLE grp2; GRANT grp2 TO member;'],
+  ]);
+  assert.deepEqual(counts, [1, 0, 1, 0, 1]);
+});
+
 test('kept reports: a finding reused across lints follows the severity and suppression comments', () => {
   const files = {
     '1_table.sql': TABLE,
