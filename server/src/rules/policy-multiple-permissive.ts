@@ -18,7 +18,7 @@ export const policyMultiplePermissive = defineRule({
       const permissive = group.policies.filter((p) => p.permissive);
       if (permissive.length < 2) continue;
       // (set of policies) → the roles and commands for which exactly that set applies
-      const overlaps = new Map<string, { policies: Policy[]; roles: Set<string>; cmds: Set<Command> }>();
+      let overlaps: Map<string, { policies: Policy[]; roles: Set<string>; cmds: Set<Command> }> | undefined;
       for (const role of rolesNamed(permissive)) {
         if (role !== 'public' && model.roleBypassesRls(role)) continue;
         for (const cmd of COMMANDS) {
@@ -28,12 +28,14 @@ export const policyMultiplePermissive = defineRule({
           if (n < 2) continue;
           const set = permissive.filter((p) => coversCommand(p, cmd) && appliesToRole(model, p, role));
           const key = set.map((p) => p.name).join('\u0000');
+          overlaps ??= new Map();
           const o = overlaps.get(key) ?? { policies: set, roles: new Set(), cmds: new Set() };
           o.roles.add(role);
           o.cmds.add(cmd);
           overlaps.set(key, o);
         }
       }
+      if (!overlaps) continue;
       for (const o of overlaps.values()) {
         const last = o.policies[o.policies.length - 1]!;
         const names = o.policies.map((p) => `"${p.name}"`);
