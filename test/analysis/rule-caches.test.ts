@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../server/src/analysis/config.js';
 import { initParser, Workspace } from '../../server/src/engine/workspace.js';
+import { reportKeeper } from '../../server/src/rules/util.js';
 
 before(initParser);
 
@@ -90,8 +91,11 @@ test('policy-per-row-function / policy-column-not-indexed: a helper volatility i
     ['1_helper.sql', helper('STABLE')],
     ['3_index.sql', 'CREATE INDEX ON docs (owner_id);'],
     ['3_index.sql', 'SELECT 1;'],
+    ['3_index.sql', 'ALTER FUNCTION my_uid() VOLATILE;'],
+    ['3_index.sql', 'ALTER FUNCTION my_uid() STABLE;'],
+    ['1_helper.sql', 'SELECT 1;'],
   ]);
-  assert.deepEqual(index, [1, 0, 1, 0, 1]);
+  assert.deepEqual(index, [1, 0, 1, 0, 1, 0, 1, 0]);
 });
 
 test('policy-recursion: reads kept on the statement follow the default schema and a helper in another file', () => {
@@ -194,6 +198,119 @@ CREATE FUNCTION wrapper() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT is_ad
     ['3_grants.sql', 'GRANT EXECUTE ON FUNCTION is_admin() TO PUBLIC;'],
   ]);
   assert.deepEqual(counts, [1, 1, 0, 1]);
+});
+
+test('kept reports (policy-column-not-indexed / policy-per-row-function): the table, the policy and a 42P17 cycle change in other files', () => {
+  const files = {
+    '1_table.sql': TABLE,
+    '2_policy.sql': 'CREATE POLICY p ON docs FOR SELECT TO authenticated USING (owner_id = auth.uid());',
+    '3_other.sql': 'SELECT 1;',
+  };
+  const edits: Array<[string, string]> = [
+    // the table's name as written (the fix's CREATE INDEX names it so)
+    ['1_table.sql', TABLE.replace(/\bdocs\b/g, '"docs"')],
+    // the text before the table moves (the policy's file is unchanged)
+    ['1_table.sql', `-- header\n\n${TABLE}`],
+    ['1_table.sql', TABLE],
+    // the policy renamed, its USING altered, the table renamed, all in another file
+    ['3_other.sql', 'ALTER POLICY p ON docs RENAME TO p2;'],
+    ['3_other.sql', 'ALTER POLICY p ON docs USING (tenant_id = auth.uid());'],
+    ['3_other.sql', 'ALTER TABLE docs RENAME TO documents;'],
+    ['3_other.sql', 'SELECT 1;'],
+    // a policy on another table that reads docs in a sub-select: a 42P17 cycle, so no fix
+    ['3_other.sql', `CREATE TABLE teams (id uuid, owner_id uuid);
+ALTER TABLE teams ENABLE ROW LEVEL SECURITY;
+CREATE POLICY t ON teams FOR SELECT TO authenticated USING (id IN (SELECT tenant_id FROM docs));
+CREATE POLICY p3 ON docs FOR SELECT TO authenticated USING (tenant_id IN (SELECT id FROM teams));`],
+    ['3_other.sql', 'SELECT 1;'],
+    // an index in another file
+    ['3_other.sql', 'CREATE INDEX ON docs (owner_id);'],
+    ['3_other.sql', 'SELECT 1;'],
+  ];
+  const index = steps(files, 'policy-column-not-indexed', edits);
+  assert.deepEqual(index, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]);
+  const perRow = steps(files, 'policy-per-row-function', edits);
+  assert.deepEqual(perRow, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+});
+
+test('kept reports: two columns of one USING (one kept report per column) follow indexes in another file', () => {
+  const files = {
+    '1_table.sql': TABLE,
+    '2_policy.sql': 'CREATE POLICY p ON docs FOR SELECT TO authenticated USING (owner_id = auth.uid() AND tenant_id = auth.uid());',
+    '3_index.sql': 'SELECT 1;',
+  };
+  const counts = steps(files, 'policy-column-not-indexed', [
+    ['3_index.sql', 'CREATE INDEX ON docs (tenant_id);'],
+    ['3_index.sql', 'CREATE INDEX ON docs (owner_id);'],
+    ['3_index.sql', 'SELECT 1;'],
+    ['1_table.sql', TABLE.replace(/\bdocs\b/g, '"docs"')],
+    ['3_index.sql', 'CREATE INDEX ON docs (owner_id);'],
+    ['1_table.sql', TABLE],
+    ['3_index.sql', 'SELECT 1;'],
+  ]);
+  assert.deepEqual(counts, [2, 1, 1, 2, 2, 1, 1, 2]);
+});
+
+test('reportKeeper: one report per anchor and slot, rebuilt when a dependency differs', () => {
+  const keep = reportKeeper();
+  const anchor = {};
+  let built = 0;
+  const make = (slot: string, deps: unknown[]) => keep(anchor, slot, deps, () => ({ file: 'f', start: built++, end: 0, message: slot }));
+  const a = make('a', [1, 'x']);
+  const b = make('b', [2]);
+  const c = make('c', [3]);
+  assert.equal(make('a', [1, 'x']), a);
+  assert.equal(make('b', [2]), b);
+  const b2 = make('b', [2, 0]);
+  assert.notEqual(b2, b);
+  assert.equal(make('b', [2, 0]), b2);
+  assert.equal(make('a', [1, 'x']), a);
+  assert.equal(make('c', [3]), c);
+  const c2 = make('c', [4]);
+  assert.notEqual(c2, c);
+  assert.equal(make('a', [1, 'x']), a);
+  assert.equal(make('b', [2, 0]), b2);
+  assert.equal(make('c', [4]), c2);
+  assert.equal(built, 5);
+  assert.ok(a.kept && b2.kept && c2.kept && a.kept !== b2.kept && b2.kept !== c2.kept);
+});
+
+test('policy-role-without-grant: role membership granted in another file (role statements are looked for per parsed file)', () => {
+  const files = {
+    '1_table.sql': `${TABLE}CREATE TABLE notes (id int);
+GRANT SELECT, INSERT ON docs TO grp;
+GRANT SELECT ON notes TO member;`,
+    '2_policy.sql': 'CREATE POLICY p ON docs FOR INSERT TO member WITH CHECK (true);',
+    '3_roles.sql': 'SELECT 1;',
+  };
+  const counts = steps(files, 'policy-role-without-grant', [
+    ['3_roles.sql', 'GRANT grp TO member;'],
+    ['3_roles.sql', 'SELECT 1;'],
+    ['3_roles.sql', 'CREATE ROLE member IN ROLE grp;'],
+    ['3_roles.sql', 'CREATE ROLE grp2; GRANT grp2 TO member;'],
+  ]);
+  assert.deepEqual(counts, [1, 0, 1, 0, 1]);
+});
+
+test('kept reports: a finding reused across lints follows the severity and suppression comments', () => {
+  const files = {
+    '1_table.sql': TABLE,
+    '2_policy.sql': 'CREATE POLICY p ON docs FOR SELECT TO authenticated USING (owner_id = auth.uid());',
+  };
+  const ws = new Workspace();
+  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+  const severities = (w: Workspace) => [...w.lint().byFile.values()].flat().map((x) => `${x.rule}:${x.severity}`).sort();
+  const before = severities(ws);
+  assert.ok(before.includes('policy-per-row-function:warning') && before.includes('policy-column-not-indexed:info'), before.join(' '));
+  const config: Config = { ...DEFAULT_CONFIG, rules: { ...DEFAULT_CONFIG.rules, 'policy-per-row-function': 'error', 'policy-column-not-indexed': 'warning' } };
+  ws.setConfig(config);
+  assert.deepEqual(severities(ws), severities(fresh(ws)));
+  assert.ok(severities(ws).includes('policy-per-row-function:error'));
+  ws.setFile('2_policy.sql', `-- pg-rls-lint-disable-next-line policy-per-row-function\n${files['2_policy.sql']}`);
+  assert.deepEqual(summary(ws), summary(fresh(ws)));
+  ws.setFile('2_policy.sql', files['2_policy.sql']);
+  assert.deepEqual(summary(ws), summary(fresh(ws)));
+  assert.deepEqual(severities(ws), severities(fresh(ws)));
 });
 
 test('re-lints keep no old model alive: the heap after gc does not grow over 10 re-lints of the same Workspace', async () => {

@@ -30,6 +30,8 @@ export interface CallRef {
 export interface NodeFacts {
   /** syntactic flags of a policy expression (policy-exprs.ts exprFlags) */
   flags?: number;
+  /** its distinct calls as a list shared by nodes with the same calls (policy-exprs.ts callKeyList) */
+  callList?: unknown[];
   /** the model (idOf) the per-model fields below were computed for */
   model?: number;
   /** per-model: signature of what the node's calls resolve to */

@@ -1284,7 +1284,13 @@ class ReplayedModel implements Model {
   }
 
   allFunctions(): Func[] {
-    return (this.#allFunctions ??= [...this.functions.values()].flat());
+    if (!this.#allFunctions) {
+      // (a plain loop: flat() over thousands of one-function lists is several times slower)
+      const out: Func[] = [];
+      for (const list of this.functions.values()) for (const f of list) out.push(f);
+      this.#allFunctions = out;
+    }
+    return this.#allFunctions;
   }
 
   roleBypassesRls(role: string | undefined): boolean | undefined {

@@ -132,20 +132,26 @@ export function activeRows(model: Model): PolicyRow[] {
   return memoModel(model, 'activeRows', () => policyRows(model).filter((r) => r.active));
 }
 
-/** Results computed once per model (the model is immutable once built). */
+/**
+ * Results computed once per model (the model is immutable once built). `fn` gets the model, so
+ * that callers on hot paths pass a function made once (no closure per call).
+ */
 const perModel = new WeakMap<Model, Map<string, unknown>>();
-export function memoModel<T>(model: Model, name: string, fn: () => T): T {
+export function memoModel<T>(model: Model, name: string, fn: (model: Model) => T): T {
   let m = perModel.get(model);
   if (!m) perModel.set(model, (m = new Map()));
-  if (m.has(name)) return m.get(name) as T;
-  const v = fn();
+  const hit = m.get(name);
+  if (hit !== undefined || m.has(name)) return hit as T;
+  const v = fn(model);
   m.set(name, v);
   return v;
 }
 
+const filesByName = (model: Model) => new Map(model.files.map((f) => [f.file, f]));
+
 /** A parsed file of the model by its name (a per-model index). */
 export function fileByName(model: Model, file: string): ParsedFile | undefined {
-  return memoModel(model, 'filesByName', () => new Map(model.files.map((f) => [f.file, f]))).get(file);
+  return memoModel(model, 'filesByName', filesByName).get(file);
 }
 
 export function textOfFile(model: Model, file: string): string {
@@ -499,13 +505,15 @@ function functionsCalledByPoliciesUncached(model: Model): PolicyFunction[] {
 /** Each call of callsIn(node), as a stable key. */
 const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length })));
 
+const newResolvedMap = () => new Map<string, Func | null>();
+
 /** The workspace functions the calls of callsIn(node) resolve to, in order (per model). */
 export function resolvedCalls(model: Model, node: Node): Func[] {
   if (!node || typeof node !== 'object') return [];
   const facts = nodeFactsFor(node, model);
   if (facts.resolved) return facts.resolved as Func[];
   const out: Func[] = [];
-  const byKey = memoModel(model, 'resolvedCalls', () => new Map<string, Func | null>());
+  const byKey = memoModel(model, 'resolvedCalls', newResolvedMap);
   for (const c of callListKeys(node)) {
     let f = byKey.get(c.key);
     if (f === undefined) byKey.set(c.key, (f = model.findFunction(c.parts, c.argc) ?? null));
@@ -849,16 +857,56 @@ export const callKeysIn = memoised((node: Node): CallKey[] => {
   return out;
 });
 
+/**
+ * One object per distinct content, for strings and call lists compared or looked up many times
+ * per lint (signatures, the calls of a node): equal ones are then the same object, which compare
+ * and hash as pointers. Bounded: when full it starts over (sharing is lost, never correctness).
+ */
+function interner<T>(limit = 20000): (key: string, make: () => T) => T {
+  let m = new Map<string, T>();
+  return (key, make) => {
+    let v = m.get(key);
+    if (v === undefined) {
+      if (m.size >= limit) m = new Map();
+      m.set(key, (v = make()));
+    }
+    return v;
+  };
+}
+
+const internedSigs = interner<string>();
+/** The signature string of this content that every lint shares (so kept results compare signatures as pointers). */
+export function internSig(sig: string): string {
+  return internedSigs(sig, () => sig);
+}
+
+const internedLists = interner<CallKey[]>();
+/** callKeysIn(node) as a list shared by every node with the same calls (what per-model signatures are kept under), kept in the node's facts. */
+function callKeyList(facts: NodeFacts, node: Node): CallKey[] {
+  let list = facts.callList as CallKey[] | undefined;
+  if (!list) {
+    const keys = callKeysIn(node);
+    let k = '';
+    for (const c of keys) k += `${c.key}\u0001`;
+    facts.callList = list = internedLists(k, () => keys);
+  }
+  return list;
+}
+
 interface SigState {
   byCall: Map<string, string>;
+  /** nodeCallSig per shared call list */
+  byList: Map<CallKey[], string>;
   byFunc: Map<Func, string>;
   active: Set<Func>;
   /** set when a signature met a function still being signed (a cycle): such signatures are not memoised */
   cyclic: number;
 }
 
+const newSigState = (): SigState => ({ byCall: new Map(), byList: new Map(), byFunc: new Map(), active: new Set(), cyclic: 0 });
+
 function sigState(model: Model): SigState {
-  return memoModel(model, 'callSignatures', () => ({ byCall: new Map(), byFunc: new Map(), active: new Set(), cyclic: 0 }));
+  return memoModel(model, 'callSignatures', newSigState);
 }
 
 /** The signature of what a call resolves to ('0': no workspace function). */
@@ -903,10 +951,21 @@ function funcSigIn(model: Model, s: SigState, f: Func): string {
 /** The signature of what the calls of a node resolve to (per model). */
 export function nodeCallSig(model: Model, node: Node): string {
   if (!node || typeof node !== 'object') return '';
-  const facts = nodeFactsFor(node, model);
+  return nodeCallSigOf(model, nodeFactsFor(node, model), node);
+}
+
+/** nodeCallSig, given the node's facts for this model (nodeFactsFor). */
+export function nodeCallSigOf(model: Model, facts: NodeFacts, node: Node): string {
   if (facts.callSig !== undefined) return facts.callSig;
-  let sig = '';
-  for (const c of callKeysIn(node)) sig += `${callSig(model, c)},`;
+  const list = callKeyList(facts, node);
+  const s = sigState(model);
+  let sig = s.byList.get(list);
+  if (sig === undefined) {
+    sig = '';
+    for (const c of list) sig += `${callSig(model, c)},`;
+    sig = internSig(sig);
+    s.byList.set(list, sig);
+  }
   facts.callSig = sig;
   return sig;
 }
@@ -938,7 +997,20 @@ export function keptUnder<T>(model: Model, node: Node, what: string, sign: (fact
  * under the signature of those resolutions (nodeCallSig); `what` names the question.
  */
 export function keptOnCalls<T>(model: Model, node: Node, what: string, compute: () => T): T {
-  return keptUnder(model, node, what, () => nodeCallSig(model, node), compute);
+  if (!node || typeof node !== 'object') return compute();
+  const facts = nodeFactsFor(node, model);
+  const m = (facts.results ??= new Map());
+  const hit = m.get(what);
+  const id = facts.model!;
+  if (hit?.model === id) return hit.v as T;
+  const sig = nodeCallSigOf(model, facts, node);
+  if (hit && hit.sig === sig) {
+    hit.model = id;
+    return hit.v as T;
+  }
+  const v = compute();
+  m.set(what, { sig, v, model: id });
+  return v;
 }
 
 /** The file a policy's USING is written in (the CREATE POLICY, or the ALTER POLICY that set it). */

@@ -4,7 +4,7 @@
 // default privileges. Pure: reads the model, memoised per model.
 import type { Model, Table, View } from './model.js';
 import { sval } from './parse.js';
-import type { Node } from './types.js';
+import type { Node, ParsedFile } from './types.js';
 
 /** The privileges a policy command needs. */
 export const COMMAND_PRIVILEGES = ['select', 'insert', 'update', 'delete'] as const;
@@ -37,6 +37,15 @@ function roleName(spec: Node): string {
   return String(r?.rolename ?? sval(r) ?? '').toLowerCase();
 }
 
+const ROLE_STATEMENTS = new Set(['AlterDefaultPrivilegesStmt', 'GrantRoleStmt', 'CreateRoleStmt']);
+const roleStatementsIn = new WeakMap<ParsedFile, boolean>();
+/** Whether a parsed file has a statement facts() reads role facts from (kept per parsed file). */
+function hasRoleStatements(file: ParsedFile): boolean {
+  let has = roleStatementsIn.get(file);
+  if (has === undefined) roleStatementsIn.set(file, (has = file.statements.some((s) => ROLE_STATEMENTS.has(s.kind))));
+  return has;
+}
+
 function facts(model: Model): GrantFacts {
   const hit = cache.get(model);
   if (hit) return hit;
@@ -58,7 +67,8 @@ function facts(model: Model): GrantFacts {
     else s.delete(group);
     direct.set(role, s);
   };
-  for (const { stmt } of model.statements) {
+  // (most workspaces have no such statement: then the replayed statements are not looked at)
+  if (model.files.some(hasRoleStatements)) for (const { stmt } of model.statements) {
     const n = stmt.node;
     if (stmt.kind === 'AlterDefaultPrivilegesStmt') {
       if (n?.action?.objtype === 'OBJECT_TABLE' && n.action.is_grant) for (const r of (n.action.grantees ?? []).map(roleName)) managedRoles.add(r);

@@ -185,9 +185,24 @@ function readsOf(model: Model, p: Policy): PolicyReads {
   const compute = (): PolicyReads => {
     const tf = policyTextFacts(model, p);
     const out: PolicyReads = { tables: [], calls: [] };
+    // each relation and call once (as one shared string: the graph's sets then compare pointers)
+    const seen = new Set<string>();
     for (const e of clausesOf(p)) {
-      if (tf.reads) for (const r of subReadsOf(e.facts, e.node)) out.tables.push(model.key([r.schema, r.name]));
-      for (const c of callsOf(e.facts, e.node)) out.calls.push({ key: callName(c), name: c.name, argc: c.argc });
+      if (tf.reads) {
+        for (const r of subReadsOf(e.facts, e.node)) {
+          const k = interned(model.key([r.schema, r.name]));
+          if (!seen.has(k)) {
+            seen.add(k);
+            out.tables.push(k);
+          }
+        }
+      }
+      for (const c of callsOf(e.facts, e.node)) {
+        const id = `\u0001${c.name.join('\u0000')}\u0000${c.argc}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        out.calls.push({ key: interned(callName(c)), name: c.name, argc: c.argc });
+      }
     }
     return out.tables.length || out.calls.length ? out : NO_READS;
   };
@@ -198,6 +213,16 @@ function readsOf(model: Model, p: Policy): PolicyReads {
   const reads = compute();
   readsByStmt.set(p.stmt, { schema, reads });
   return reads;
+}
+
+/** One string object per name read or called by policies (bounded: when full it starts over). */
+let names = new Map<string, string>();
+function interned(k: string): string {
+  const hit = names.get(k);
+  if (hit !== undefined) return hit;
+  if (names.size >= 20000) names = new Map();
+  names.set(k, k);
+  return k;
 }
 
 /** readsOf of a CREATE POLICY, kept on its statement (statements are cached per file text) with the default schema it was resolved in. */

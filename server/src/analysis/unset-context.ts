@@ -41,7 +41,7 @@ import { census, compareConstants, constValue, nodeFactsFor, typeName, type Node
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { funcSig, keptUnder, memoModel, nodeCallSig, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
+import { funcSig, internSig, keptUnder, memoModel, nodeCallSigOf, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -757,14 +757,22 @@ function clauseUsesOf(p: Policy, exprs: PolicyExpr[]): ClauseUse[] {
 // helper or a body that may read the context), recursively, and whether the workspace defines
 // auth.uid() itself. That is the signature the results are kept under.
 
+/** The signature of the workspace's auth.uid() (unset-context knows what Supabase's returns when the context is unset). */
+function authUidSig(model: Model): string {
+  const own = model.findFunction(['auth', 'uid'], 0);
+  return own ? `u${funcSig(model, own)}|` : 'u|';
+}
+
+/** Per model: the signature of auth.uid(), and the context signature of each call signature. */
+const newSigState = (model: Model) => ({ authUid: authUidSig(model), byCalls: new Map<string, string>() });
+
 function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
   let sig = facts.contextSig;
   if (sig === undefined) {
-    const authUid = memoModel(model, 'unset-context:auth.uid', () => {
-      const own = model.findFunction(['auth', 'uid'], 0);
-      return own ? `u${funcSig(model, own)}|` : 'u|';
-    });
-    sig = authUid + nodeCallSig(model, node);
+    const st = memoModel(model, 'unset-context:sigs', newSigState);
+    const calls = nodeCallSigOf(model, facts, node);
+    sig = st.byCalls.get(calls);
+    if (sig === undefined) st.byCalls.set(calls, (sig = internSig(st.authUid + calls)));
     facts.contextSig = sig;
   }
   return sig;
@@ -775,32 +783,34 @@ function cachedOn<T>(model: Model, node: Node, what: string, compute: () => T): 
   return keptUnder(model, node, what, (facts) => modelSignature(model, facts, node), compute);
 }
 
+function otherSignature(model: Model, other: Node): string {
+  return other ? modelSignature(model, nodeFactsFor(other, model), other) : '';
+}
+
 /**
  * A result computed from a policy's command and its USING and WITH CHECK nodes (and what their
  * calls resolve to, as for cachedOn), kept across lints on the first of its nodes.
  */
-export function keptOnPolicy<T>(model: Model, row: PolicyRow, what: string, compute: () => T): T {
+export function keptOnPolicy<T>(model: Model, row: PolicyRow, what: string, compute: (model: Model, row: PolicyRow) => T): T {
   const u: Node = row.using?.node;
   const c: Node = row.check?.node;
   const anchor = u ?? c;
-  if (!anchor || typeof anchor !== 'object') return compute();
+  if (!anchor || typeof anchor !== 'object') return compute(model, row);
   const other: Node = u ? c : undefined;
   const facts = nodeFactsFor(anchor, model);
   const id = facts.model!;
   const m = (facts.results ??= new Map());
   const hit = m.get(what) as { sig: string; v: unknown; model?: number; other?: Node; otherSig?: string; command?: string } | undefined;
   const command = row.policy.command;
-  const sig = () => modelSignature(model, facts, anchor);
-  const otherSig = () => (other ? modelSignature(model, nodeFactsFor(other, model), other) : '');
   if (hit && hit.other === other && hit.command === command) {
     if (hit.model === id) return hit.v as T;
-    if (hit.sig === sig() && hit.otherSig === otherSig()) {
+    if (hit.sig === modelSignature(model, facts, anchor) && hit.otherSig === otherSignature(model, other)) {
       hit.model = id;
       return hit.v as T;
     }
   }
-  const v = compute();
-  m.set(what, { sig: sig(), otherSig: otherSig(), v, model: id, other, command });
+  const v = compute(model, row);
+  m.set(what, { sig: modelSignature(model, facts, anchor), otherSig: otherSignature(model, other), v, model: id, other, command });
   return v;
 }
 

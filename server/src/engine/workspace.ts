@@ -6,7 +6,8 @@ import { buildModel, resumePointOf, type Model, type ResumePoint } from '../anal
 import { initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/catalog.js';
-import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Rule } from '../rules/types.js';
+import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
+import { idOf } from '../analysis/ast.js';
 
 export interface EditWithRange extends Edit {
   range: Range;
@@ -129,6 +130,16 @@ export class Workspace {
     const byFile = new Map<string, Finding[]>();
     for (const f of this.files()) byFile.set(f, []);
     const timings = new Map<string, number>();
+    // the parsed file (idOf) of each file name, looked up once per lint for kept findings
+    const ids = new Map<string, number>();
+    const fileId = (file: string): number => {
+      let id = ids.get(file);
+      if (id === undefined) {
+        const pf = this.parsed(file);
+        ids.set(file, (id = pf ? idOf(pf) : 0));
+      }
+      return id;
+    };
     for (const rule of this.ruleSet) {
       const setting = this.config.rules[rule.meta.id];
       if (setting === 'off') continue;
@@ -137,14 +148,19 @@ export class Workspace {
       const context = {
         model,
         config: this.config,
-        report: (r: Parameters<Parameters<Rule['check']>[0]['report']>[0]) => {
+        report: (r: Report) => {
           const pf = this.parsed(r.file);
           if (!pf) return;
-          const range = { start: pf.positionAt(r.start), end: pf.positionAt(r.end) };
-          if (isSuppressed(pf, rule.meta.id, range.start.line)) return;
           const list = byFile.get(r.file);
           if (!list) return;
-          list.push({
+          const kept = r.kept;
+          if (kept?.finding && kept.severity === severity && kept.rule === rule.meta.id && sameFiles(kept.files!, fileId)) {
+            list.push(kept.finding as Finding);
+            return;
+          }
+          const range = { start: pf.positionAt(r.start), end: pf.positionAt(r.end) };
+          if (isSuppressed(pf, rule.meta.id, range.start.line)) return;
+          const finding: Finding = {
             rule: rule.meta.id,
             severity,
             file: r.file,
@@ -155,7 +171,14 @@ export class Workspace {
             docs: docsUrl(rule.meta.id),
             fixes: (r.fixes ?? []).map((fix) => this.withRanges(fix)),
             related: (r.related ?? []).map((x) => ({ ...x, range: this.rangeOf(x.file, x.start, x.end) })),
-          });
+          };
+          list.push(finding);
+          if (kept) {
+            kept.finding = finding;
+            kept.severity = severity;
+            kept.rule = rule.meta.id;
+            kept.files = filesOf(r, fileId);
+          }
         },
       };
       try {
@@ -219,6 +242,20 @@ export class Workspace {
     this.cachedModel = undefined;
     this.cachedResult = undefined;
   }
+}
+
+/** The files a finding made from a report is computed in (its file, its fixes' edits', its related places'), each name with its parsed file (idOf). */
+function filesOf(r: Report, fileId: (file: string) => number): Array<string | number> {
+  const out: Array<string | number> = [r.file, fileId(r.file)];
+  for (const f of r.fixes ?? []) for (const e of f.edits) out.push(e.file, fileId(e.file));
+  for (const x of r.related ?? []) out.push(x.file, fileId(x.file));
+  return out;
+}
+
+/** Whether each file of filesOf has the same parsed file now (a kept report never changes: its file names are those listed). */
+function sameFiles(files: ReadonlyArray<string | number>, fileId: (file: string) => number): boolean {
+  for (let i = 0; i < files.length; i += 2) if (fileId(files[i] as string) !== files[i + 1]) return false;
+  return true;
 }
 
 function isSuppressed(pf: ParsedFile, id: string, line: number): boolean {

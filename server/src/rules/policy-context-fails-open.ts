@@ -649,10 +649,7 @@ export const policyContextFailsOpen = defineRule({
     for (const row of activeRows(model)) {
       const p = row.policy;
       // the context keys the policy's clauses read, when some use of a clause fails open for one
-      const keys = keptOnPolicy(model, row, 'fails-open:keys', () => {
-        const ks = [...new Set(rowUses(row).flatMap((u) => contextKeys(model, u.expr.node)))];
-        return ks.some((k) => openUses(model, row, k).length > 0) ? ks : undefined;
-      });
+      const keys = keptOnPolicy(model, row, 'fails-open:keys', openKeys);
       if (!keys) continue;
       const roles = subjectRoles(model, p, row.table);
       if (roles.length === 0) continue;
@@ -667,6 +664,12 @@ export const policyContextFailsOpen = defineRule({
 });
 
 type Finding = Report;
+
+/** The context keys the policy's clauses read, when some use of a clause fails open for one. */
+function openKeys(model: Model, row: PolicyRow): ContextKey[] | undefined {
+  const ks = [...new Set(rowUses(row).flatMap((u) => contextKeys(model, u.expr.node)))];
+  return ks.some((k) => openUses(model, row, k).length > 0) ? ks : undefined;
+}
 
 function locate(model: Model, p: Policy, uses: OpenUse[], fix: ReturnType<typeof fixFor>): Pick<Finding, 'file' | 'start' | 'end'> {
   if (fix) return { file: fix.file, start: fix.at.start, end: fix.at.end };

@@ -18,19 +18,24 @@ export const policyMultiplePermissive = defineRule({
       const permissive = group.policies.filter((p) => p.permissive);
       if (permissive.length < 2) continue;
       // (set of policies) → the roles and commands for which exactly that set applies
-      const overlaps = new Map<string, { policies: Policy[]; roles: Set<string>; cmds: Set<Command> }>();
+      let overlaps: Map<string, { policies: Policy[]; roles: Set<string>; cmds: Set<Command> }> | undefined;
       for (const role of rolesNamed(permissive)) {
         if (role !== 'public' && model.roleBypassesRls(role)) continue;
         for (const cmd of COMMANDS) {
+          // counted first: most commands have one policy or none (no list to make)
+          let n = 0;
+          for (const p of permissive) if (coversCommand(p, cmd) && appliesToRole(model, p, role)) n++;
+          if (n < 2) continue;
           const set = permissive.filter((p) => coversCommand(p, cmd) && appliesToRole(model, p, role));
-          if (set.length < 2) continue;
           const key = set.map((p) => p.name).join('\u0000');
+          overlaps ??= new Map();
           const o = overlaps.get(key) ?? { policies: set, roles: new Set(), cmds: new Set() };
           o.roles.add(role);
           o.cmds.add(cmd);
           overlaps.set(key, o);
         }
       }
+      if (!overlaps) continue;
       for (const o of overlaps.values()) {
         const last = o.policies[o.policies.length - 1]!;
         const names = o.policies.map((p) => `"${p.name}"`);

@@ -4,9 +4,14 @@ import { COMMAND_PRIVILEGES, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revoke
 import { defineRule } from './types.js';
 import { insertAfter, quoteIdent, tableName } from './util.js';
 
+/** The lists needed() returns, one per command (shared: not mutated). */
+const NEEDED = new Map<string, readonly string[]>();
+
 /** Privileges the policy's command needs; for ALL, any one of them makes the policy usable. */
-function needed(p: Policy): string[] {
-  return p.command === 'all' ? [...COMMAND_PRIVILEGES] : [p.command];
+function needed(p: Policy): readonly string[] {
+  let list = NEEDED.get(p.command);
+  if (!list) NEEDED.set(p.command, (list = p.command === 'all' ? [...COMMAND_PRIVILEGES] : [p.command]));
+  return list;
 }
 
 export const policyRoleWithoutGrant = defineRule({

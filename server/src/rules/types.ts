@@ -48,6 +48,17 @@ export interface Report extends Span {
   fixes?: Fix[];
   /** Other places that explain the finding (e.g. each step of a recursion chain). */
   related?: Related[];
+  /** Set on a report kept across lints (util.ts reportKeeper), which is never mutated: what the engine keeps of the finding it made from it. */
+  kept?: KeptFinding;
+}
+
+/** The engine's record on a kept report: the finding it made, and what else that finding was made of. */
+export interface KeptFinding {
+  finding?: unknown;
+  severity?: string;
+  rule?: string;
+  /** the files the finding's ranges were computed in, each name followed by its parsed file (idOf) */
+  files?: Array<string | number>;
 }
 
 export interface RuleContext {

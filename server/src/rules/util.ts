@@ -1,8 +1,9 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import type { Func, Model, Table } from '../analysis/model.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
+import { idOf } from '../analysis/ast.js';
 import { fileByName, memoModel } from '../analysis/policy-exprs.js';
-import type { Edit } from './types.js';
+import type { Edit, KeptFinding, Report } from './types.js';
 
 export function fileOf(model: Model, file: string): ParsedFile | undefined {
   return fileByName(model, file);
@@ -94,4 +95,55 @@ export function functionLists(model: Model): FunctionLists {
     }
     return out;
   });
+}
+
+/** A number standing for the parsed file of a file name in the model (0 when there is none): its text, as a dependency of a kept report. */
+export function fileId(model: Model, file: string): number {
+  const pf = fileOf(model, file);
+  return pf ? idOf(pf) : 0;
+}
+
+interface KeptReport extends KeptFinding {
+  slot: string;
+  deps: readonly unknown[];
+  report: Report;
+  /** the anchor's report for another slot */
+  next?: KeptReport;
+}
+
+/**
+ * Reports kept across lints on a stable anchor (an AST node of a parsed file, which survives an
+ * edit of another file while the model is rebuilt), one per anchor and slot, rebuilt when any
+ * of `deps` differs (===) from those it was built with. `build` must be a function of `deps`
+ * alone: every model fact the report is made of is one of them, and every file text it reads
+ * is there as its fileId (parsed files are cached per text). Identities are kept as numbers
+ * (idOf), so a kept report holds no parsed file or model alive. The engine reuses the finding
+ * it made from the same report object (report.kept), so a kept report costs neither its text
+ * nor its ranges again.
+ */
+function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function reportKeeper(): (anchor: object, slot: string, deps: readonly unknown[], build: () => Report) => Report {
+  const kept = new WeakMap<object, KeptReport>();
+  return (anchor, slot, deps, build) => {
+    const head = kept.get(anchor);
+    let hit = head;
+    while (hit && hit.slot !== slot) hit = hit.next;
+    if (hit && sameDeps(hit.deps, deps)) return hit.report;
+    const report = build();
+    // a new record (the engine's finding on the old one belongs to the old report), in hit's place
+    const entry: KeptReport = { slot, deps, report, next: hit ? hit.next : head };
+    report.kept = entry;
+    if (!hit || hit === head) kept.set(anchor, entry);
+    else {
+      let e = head!;
+      while (e.next !== hit) e = e.next!;
+      e.next = entry;
+    }
+    return report;
+  };
 }
