@@ -221,7 +221,7 @@ test('kept reports (policy-column-not-indexed / policy-per-row-function): the ta
     ['3_other.sql', `CREATE TABLE teams (id uuid, owner_id uuid);
 ALTER TABLE teams ENABLE ROW LEVEL SECURITY;
 CREATE POLICY t ON teams FOR SELECT TO authenticated USING (id IN (SELECT tenant_id FROM docs));
-CREATE POLICY p3 ON docs FOR SELECT TO authenticated USING (tenant_id IN (SELECT id FROM teams));`],
+CREATE POLICY p3 ON docs AS RESTRICTIVE FOR SELECT TO authenticated USING (tenant_id IN (SELECT id FROM teams));`],
     ['3_other.sql', 'SELECT 1;'],
     // an index in another file
     ['3_other.sql', 'CREATE INDEX ON docs (owner_id);'],

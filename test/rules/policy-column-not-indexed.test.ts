@@ -114,3 +114,28 @@ CREATE POLICY p1 ON d FOR SELECT TO authenticated USING (owner_id = (select auth
 CREATE POLICY p2 ON d FOR DELETE TO authenticated USING (owner_id = (select auth.uid()));`;
   assert.equal(lintFiles([{ file: 'm.sql', text: two }], ID).mine.length, 1);
 });
+
+// Calibration (onlook, nuxtsupabucket, fastnd): the compared column is ORed with a condition no
+// index serves, in the policy or through another permissive policy; an index would not be used.
+for (const [n, what] of [
+  [3, 'OR in the policy'],
+  [4, 'another permissive policy ORed with it'],
+] as const) {
+  test(`ok: ${what}: even with an index on owner_id the plan is a Seq Scan, so not reported`, async () => {
+    const { ws, mine } = lintDocExample(ID, 'valid', n);
+    assert.equal(mine.length, 0);
+    const db = await getDb();
+    await inRollback(db, async (q) => {
+      await load(q, `${sqlOf(ws)};\nCREATE INDEX ON documents (owner_id);`, 'documents');
+      const p = await plan(q, 'SELECT * FROM documents');
+      assert.match(p, /^Seq Scan on documents\n\s+Filter: /, p);
+      assert.equal(await count(q, 'documents'), 20);
+    });
+    // without the other condition the same index is used (what the rule would ask for)
+    await inRollback(db, async (q) => {
+      const own = sqlOf(ws).replace(/ OR is_public/, '').replace(/CREATE POLICY documents_admin[\s\S]*?;/, '');
+      await load(q, `${own};\nCREATE INDEX ON documents (owner_id);`, 'documents');
+      assert.match(await plan(q, 'SELECT * FROM documents'), /(Index|Bitmap Index) Scan (using|on) documents_owner_id_idx/);
+    });
+  });
+}
