@@ -975,14 +975,14 @@ export function nodeCallSigOf(model: Model, facts: NodeFacts, node: Node): strin
  * signature of what it depends on in the model; `what` names the question. The last result per
  * question and node is kept, with the last model it was found valid for.
  */
-export function keptUnder<T>(model: Model, node: Node, what: string, sign: (facts: NodeFacts) => string, compute: () => T): T {
+export function keptUnder<T>(model: Model, node: Node, what: string, sign: (model: Model, facts: NodeFacts, node: Node) => string, compute: () => T): T {
   if (!node || typeof node !== 'object') return compute();
   const facts = nodeFactsFor(node, model);
   const m = (facts.results ??= new Map());
   const hit = m.get(what);
   const id = facts.model!;
   if (hit?.model === id) return hit.v as T;
-  const sig = sign(facts);
+  const sig = sign(model, facts, node);
   if (hit && hit.sig === sig) {
     hit.model = id;
     return hit.v as T;
@@ -997,20 +997,7 @@ export function keptUnder<T>(model: Model, node: Node, what: string, sign: (fact
  * under the signature of those resolutions (nodeCallSig); `what` names the question.
  */
 export function keptOnCalls<T>(model: Model, node: Node, what: string, compute: () => T): T {
-  if (!node || typeof node !== 'object') return compute();
-  const facts = nodeFactsFor(node, model);
-  const m = (facts.results ??= new Map());
-  const hit = m.get(what);
-  const id = facts.model!;
-  if (hit?.model === id) return hit.v as T;
-  const sig = nodeCallSigOf(model, facts, node);
-  if (hit && hit.sig === sig) {
-    hit.model = id;
-    return hit.v as T;
-  }
-  const v = compute();
-  m.set(what, { sig, v, model: id });
-  return v;
+  return keptUnder(model, node, what, nodeCallSigOf, compute);
 }
 
 /** The file a policy's USING is written in (the CREATE POLICY, or the ALTER POLICY that set it). */

@@ -780,7 +780,7 @@ function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
 
 /** The last result per question and node, kept under the context signature (modelSignature). */
 function cachedOn<T>(model: Model, node: Node, what: string, compute: () => T): T {
-  return keptUnder(model, node, what, (facts) => modelSignature(model, facts, node), compute);
+  return keptUnder(model, node, what, modelSignature, compute);
 }
 
 function otherSignature(model: Model, other: Node): string {
