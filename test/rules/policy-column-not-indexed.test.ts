@@ -139,3 +139,24 @@ for (const [n, what] of [
     });
   });
 }
+
+test('ok (fix): after ALTER TABLE … RENAME, the CREATE INDEX the fix adds after the policy names the table by its new name, and runs', async () => {
+  const sql = [
+    'CREATE TABLE docs (id bigint PRIMARY KEY, owner_id uuid NOT NULL);',
+    'ALTER TABLE docs RENAME TO documents;',
+    'ALTER TABLE documents ENABLE ROW LEVEL SECURITY;',
+    'CREATE POLICY documents_own ON documents FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));',
+    '',
+  ].join('\n');
+  const { ws, mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /\(select auth\.uid\(\)\)\);\nCREATE INDEX ON documents \(owner_id\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(fixed));
+    assert.equal((await q(`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'documents' AND indexdef LIKE '%(owner_id)%'`))[0]!.n, 1);
+  });
+});

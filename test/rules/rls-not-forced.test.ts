@@ -95,3 +95,24 @@ test('ok: a service-only table (RLS on, no policy): the owner is its only reader
     });
   }
 });
+
+test('ok (fix): after ALTER TABLE … RENAME, the FORCE the fix adds names the table by its new name, and runs', async () => {
+  const sql = [
+    'CREATE TABLE docs (id bigint PRIMARY KEY, owner_id uuid);',
+    'ALTER TABLE docs RENAME TO documents;',
+    'ALTER TABLE documents ENABLE ROW LEVEL SECURITY;',
+    'CREATE POLICY documents_read ON documents FOR SELECT USING (true);',
+    '',
+  ].join('\n');
+  const { ws, mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Add ALTER TABLE documents FORCE ROW LEVEL SECURITY/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /ALTER TABLE documents ENABLE ROW LEVEL SECURITY;\nALTER TABLE documents FORCE ROW LEVEL SECURITY;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(sqlOf(fixed));
+    assert.deepEqual(await q(`SELECT relforcerowsecurity AS f FROM pg_class WHERE relname = 'documents'`), [{ f: true }]);
+  });
+});

@@ -55,6 +55,8 @@ export interface Table {
   temp: boolean;
   created: Loc;
   nameLoc: Loc;
+  /** the last ALTER TABLE … RENAME TO of the table: statements after it name it by its new name */
+  renamed?: Loc;
   stmt: Statement;
   columns: string[];
   /** primary key and unique constraints, each a column list */
@@ -1129,6 +1131,7 @@ function copyState(from: Replay, to: Replay): void {
       grants: copyGrants(t.grants),
     };
     if ('owner' in t) c.owner = t.owner;
+    if ('renamed' in t) c.renamed = t.renamed;
     to.tables.set(k, c);
   }
   for (const [k, v] of from.views) {
@@ -1537,7 +1540,7 @@ class Replay {
         this.applyDrop(op.stmt.node);
         break;
       case OP_RENAME:
-        this.applyRename(op.stmt.node);
+        this.applyRename(op.stmt.node, op.here);
         break;
       case OP_SET:
         if (op.role !== false) this.currentRole = op.role;
@@ -2014,7 +2017,7 @@ class Replay {
     }
   }
 
-  applyRename(n: Node): void {
+  applyRename(n: Node, here: Loc): void {
     const newname = n.newname;
     if (!newname) return;
     const { tables, views, functions } = this;
@@ -2026,6 +2029,7 @@ class Replay {
       const nk = `${t.schema}.${newname}`;
       t.key = nk;
       t.name = newname;
+      t.renamed = here;
       for (const p of t.policies) p.table = nk;
       for (const tr of t.triggers) tr.table = nk;
       tables.set(nk, t);

@@ -3,7 +3,7 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { insertAfter, quoteIdent, functionLists } from './util.js';
+import { insertAfter, orderOf, quoteIdent, functionLists } from './util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 function signatureSql(f: Func): string {
@@ -15,7 +15,6 @@ interface Index {
   invokersCalling: Map<string, Func[]>;
   policiesCalling: Map<string, Policy[]>;
   policyOrder: Map<Policy, number>;
-  statementOrder: Map<string, number>;
 }
 
 function indexOf(model: Model): Index {
@@ -40,12 +39,7 @@ function indexOf(model: Model): Index {
         else if (list[list.length - 1] !== p) list.push(p);
       }
     });
-    const statementOrder = new Map<string, number>();
-    model.statements.forEach((s, i) => {
-      const k = `${s.file.file}\u0000${s.stmt.start}`;
-      if (!statementOrder.has(k)) statementOrder.set(k, i);
-    });
-    return { invokersCalling, policiesCalling, policyOrder, statementOrder };
+    return { invokersCalling, policiesCalling, policyOrder };
   });
 }
 
@@ -72,11 +66,6 @@ function policyRoles(model: Model, f: Func): Array<{ role: string; policy: strin
   const out: Array<{ role: string; policy: string }> = [];
   for (const p of [...policies].sort((a, b) => policyOrder.get(a)! - policyOrder.get(b)!)) for (const role of p.roles) out.push({ role, policy: `"${p.name}" on ${p.table}` });
   return out;
-}
-
-/** Replay position of the statement at `loc`. */
-function orderOf(model: Model, loc: Loc): number {
-  return indexOf(model).statementOrder.get(`${loc.file}\u0000${loc.start}`) ?? -1;
 }
 
 /** The statement after which PUBLIC (or one of `roles`) last got EXECUTE on `f`: its CREATE, or a later GRANT. */

@@ -76,7 +76,8 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
   let role = declared?.name;
   const lines: string[] = [];
   const tables = [...readsAsOwner(model, f)].map((k) => model.tables.get(k)).filter((t): t is Table => !!t);
-  const names = tables.map((t) => tableName(model, t));
+  const at = latest(model, [f.created, ...f.alters, ...(f.owner?.loc ? [f.owner.loc] : []), ...tables.map((t) => t.created)]);
+  const names = tables.map((t) => tableName(model, t, at));
   lines.push(
     `-- FORCE ROW LEVEL SECURITY applies the policies of ${names.join(', ') || 'the table'} to the owner of ${f.name}() too: unless`,
     "-- that owner bypasses RLS, the function's read is filtered by those policies (T06: 54001; T06b: no rows).",
@@ -95,7 +96,6 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
   if (names.length) lines.push(`GRANT SELECT ON ${names.join(', ')} TO ${quoteIdent(role)};`);
   const sig = `${quoteIdent(f.schema)}.${quoteIdent(f.name)}(${f.argTypes.join(', ')})`;
   lines.push(`ALTER FUNCTION ${sig} OWNER TO ${quoteIdent(role)};`);
-  const at = latest(model, [f.created, ...f.alters, ...(f.owner?.loc ? [f.owner.loc] : []), ...tables.map((t) => t.created)]);
   return {
     title: `Have ${f.name}() owned by ${declared ? `${role} (BYPASSRLS)` : `a BYPASSRLS role (placeholder ${role})`}, with SELECT on the tables it reads`,
     kind: 'unsafe',

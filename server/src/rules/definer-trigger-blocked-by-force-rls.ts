@@ -88,7 +88,8 @@ export const definerTriggerBlockedByForceRls = defineRule({
         const t = model.tables.get(ins.table);
         if (!t || !t.rlsEnabled || !t.rlsForced) continue;
         if (t.policies.some((p) => admitsInsert(model, p, owner))) continue;
-        const name = tableName(model, t);
+        const at = latest(model, [f.created, ...triggers.map((x) => x.loc), forceLoc(t)]);
+        const name = tableName(model, t, at);
         const firing = `${triggers.length === 1 ? 'trigger' : 'triggers'} ${triggers.map((x) => `${x.name} on ${x.table}`).join(', ')}`;
         const ownerText = owner
           ? `its owner ${owner} is neither a superuser nor BYPASSRLS`
@@ -96,7 +97,6 @@ export const definerTriggerBlockedByForceRls = defineRule({
         const to = owner ? quoteIdent(owner) : 'CURRENT_USER';
         const pname = quoteIdent(`${t.name}_insert_from_trigger`);
         const policy = `CREATE POLICY ${pname} ON ${name} FOR INSERT TO ${to}\n  WITH CHECK (pg_trigger_depth() > 0);`;
-        const at = latest(model, [f.created, ...triggers.map((x) => x.loc), forceLoc(t)]);
         report({
           file: ins.loc.file,
           start: ins.loc.start,

@@ -148,7 +148,7 @@ export const policyColumnNotIndexed = defineRule({
       if (!first) continue;
       for (const [column, { p, file, location }] of first) {
         if (leadsAnIndex(model, t, column)) continue;
-        const name = tableName(model, t);
+        const name = tableName(model, t, p.loc);
         const deps = [file, fileId(model, file), location, t.key, p.name, name, p.loc.file, p.loc.start, p.loc.end, fileId(model, p.loc.file)];
         report(
           kept(p.using!, column, deps, () => {

@@ -40,7 +40,7 @@ export const policyMissingSelectCompanion = defineRule({
       });
       if (missing.length === 0) continue;
       const cmd = p.command.toUpperCase();
-      const name = t ? tableName(model, t) : p.table;
+      const name = t ? tableName(model, t, p.loc) : p.table;
       // Roles whose privileges the workspace manages and that lack SELECT: such statements
       // fail with 42501 permission denied before row-level security is consulted (T28).
       const noSelectGrant = t ? missing.filter((r) => r !== 'public' && grantsManagedFor(model, r) && !privilegesOf(model, t, r).has('select')) : [];

@@ -42,7 +42,7 @@ export const policyRoleWithoutGrant = defineRule({
           if (!need.some((x) => privs.has(x))) missing.push(role);
         }
         if (missing.length === 0) continue;
-        const name = tableName(model, t);
+        const name = tableName(model, t, p.loc);
         const cmd = p.command === 'all' ? 'any command' : p.command.toUpperCase();
         const grantPrivs = needed(p).map((x) => x.toUpperCase()).join(', ');
         const grantees = missing.map(quoteIdent).join(', ');

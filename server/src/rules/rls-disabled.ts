@@ -101,12 +101,12 @@ export const rlsDisabled = defineRule({
       // which leave a table with a DISABLE to this rule
       const reachable = () => config.exposedSchemas.includes(t.schema) || t.policies.length > 0 || !!rlsAncestor(model, t);
       if (enableWord?.kind === 'disable' && !t.rlsEnabled && reachable()) {
-        reportWord({ kind: 'disable', loc: enableWord.loc }, t.key, tableName(model, t), t, t.policies.map((p) => p.name));
+        reportWord({ kind: 'disable', loc: enableWord.loc }, t.key, tableName(model, t, enableWord.loc), t, t.policies.map((p) => p.name));
       }
       // consistent with rls-not-forced (enabled, not forced), which leaves a NO FORCE to this rule
       const forceWord = lastOf(t.rlsEvents, ['force', 'no-force']);
       if (forceWord?.kind === 'no-force' && t.rlsEnabled && !t.rlsForced) {
-        reportWord({ kind: 'no-force', loc: forceWord.loc }, t.key, tableName(model, t), t, t.policies.map((p) => p.name));
+        reportWord({ kind: 'no-force', loc: forceWord.loc }, t.key, tableName(model, t, forceWord.loc), t, t.policies.map((p) => p.name));
       }
     }
 

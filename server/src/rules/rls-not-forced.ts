@@ -23,8 +23,8 @@ export const rlsNotForced = defineRule({
       // migrations, as assumed for definer functions (definerOwnerBypassesRls; auto: a Supabase
       // layout, whose migrations run as postgres, which has BYPASSRLS).
       if (t.owner ? model.roleBypassesRls(t.owner.role) === true : model.assumeUnknownOwnerBypassesRls) continue;
-      const name = tableName(model, t);
       const enable = [...t.rlsEvents].reverse().find((e) => e.kind === 'enable');
+      const name = tableName(model, t, enable?.loc ?? t.created);
       report({
         file: t.nameLoc.file,
         start: t.nameLoc.start,

@@ -13,9 +13,29 @@ export function textOf(model: Model, loc: Loc): string {
   return fileOf(model, loc.file)?.text.slice(loc.start, loc.end) ?? '';
 }
 
-/** The table's name as written in its CREATE TABLE (e.g. `t`, `app.t`, `"T"`). */
-export function tableName(model: Model, t: Table): string {
+/**
+ * The table's name as written in its CREATE TABLE (e.g. `t`, `app.t`, `"T"`), or, for a
+ * statement placed after the table was renamed (`at`), its new name.
+ */
+export function tableName(model: Model, t: Table, at?: Loc): string {
+  if (at && t.renamed && orderOf(model, at) >= orderOf(model, t.renamed)) {
+    const name = quoteIdent(t.name);
+    return t.schema === (model.config.defaultSchema || 'public') ? name : `${quoteIdent(t.schema)}.${name}`;
+  }
   return textOf(model, t.nameLoc) || t.key;
+}
+
+/** Replay position of the statement at `loc` (-1 for one the model does not hold). */
+export function orderOf(model: Model, loc: Loc): number {
+  const order = memoModel(model, 'statementOrder', () => {
+    const m = new Map<string, number>();
+    model.statements.forEach((s, i) => {
+      const k = `${s.file.file}\u0000${s.stmt.start}`;
+      if (!m.has(k)) m.set(k, i);
+    });
+    return m;
+  });
+  return order.get(`${loc.file}\u0000${loc.start}`) ?? -1;
 }
 
 /** Offset just after the statement's terminating semicolon (or its end when there is none). */
