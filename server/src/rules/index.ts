@@ -15,6 +15,7 @@ export { policyMultiplePermissive } from './policy-multiple-permissive.js';
 export { policyAppliesToPublic } from './policy-applies-to-public.js';
 export { policyAlwaysTrue } from './policy-always-true.js';
 export { policyInsertWithoutCheck } from './policy-insert-without-check.js';
+export { policyWithoutCondition } from './policy-without-condition.js';
 export { policyMissingSelectCompanion } from './policy-missing-select-companion.js';
 export { policyCurrentSettingUnsafe } from './policy-current-setting-unsafe.js';
 export { policyContextFailsOpen } from './policy-context-fails-open.js';

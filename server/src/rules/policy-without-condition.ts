@@ -1,0 +1,44 @@
+import type { Model, Policy } from '../analysis/model.js';
+import { activePolicies } from '../analysis/policy-exprs.js';
+import { defineRule } from './types.js';
+
+/** The roles the policy is for that are subject to row-level security (PUBLIC always is). */
+function subjectRoles(model: Model, p: Policy): string[] {
+  return p.roles.filter((r) => r === 'public' || !model.roleBypassesRls(r));
+}
+
+const roleList = (roles: string[]) => roles.map((r) => (r === 'public' ? 'PUBLIC' : r)).join(', ');
+
+export const policyWithoutCondition = defineRule({
+  meta: {
+    id: 'policy-without-condition',
+    description: 'A permissive policy for SELECT, UPDATE, DELETE or ALL without USING admits no row to read, update or delete (and, for ALL without WITH CHECK, none to insert).',
+    severity: 'warning',
+    category: 'correctness',
+    fixKind: 'none',
+    guards:
+      'PostgreSQL applies a permissive policy through its expressions only: one without USING admits no row to SELECT, UPDATE or DELETE, and a FOR ALL one without USING or WITH CHECK no row to INSERT either (measured: 0 rows, UPDATE 0, INSERT 42501). FOR INSERT is policy-insert-without-check.',
+  },
+  check({ model, report }) {
+    for (const p of activePolicies(model)) {
+      if (!p.permissive || p.command === 'insert' || p.using) continue;
+      const roles = subjectRoles(model, p);
+      if (roles.length === 0) continue; // roles that bypass RLS: the policy changes nothing for them
+      const what =
+        p.command === 'all'
+          ? p.withCheck
+            ? 'it admits no row to SELECT, UPDATE or DELETE (its WITH CHECK only admits new rows to INSERT)'
+            : 'it admits no row at all: none to SELECT, UPDATE or DELETE, and every INSERT it is the only policy for fails with 42501'
+          : `it admits no row to ${p.command.toUpperCase()}`;
+      report({
+        ...p.nameLoc,
+        message:
+          `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}, TO ${roleList(roles)}) has no USING: PostgreSQL applies a permissive policy only through its expressions, so ${what}. ` +
+          `Unless another permissive policy admits them, ${p.command === 'select' ? 'those roles read no row' : p.command === 'all' ? 'those roles read no row and their UPDATE and DELETE statements affect none, without an error' : `their ${p.command.toUpperCase()} statements affect no row, without an error`}. ` +
+          (p.withCheck
+            ? 'Add the USING the policy was meant to have, often the condition of its WITH CHECK (which only checks the new row); USING (true) admits every row.'
+            : 'Write the condition the policy was meant to have (USING (…)); USING (true) admits every row.'),
+      });
+    }
+  },
+});

@@ -1,0 +1,61 @@
+// policy-without-condition on PostgreSQL (PGlite): a permissive FOR ALL policy without USING or
+// WITH CHECK admits nothing: SELECT 0 rows, UPDATE and DELETE 0 rows without an error, INSERT 42501.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-without-condition';
+before(initParser);
+after(closeAll);
+
+test('err: FOR ALL without USING or WITH CHECK: no row to read, update or delete, INSERT 42501; with USING the owner\'s row', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'notes_all');
+  assert.match(finding.message, /admits no row at all/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sqlOf(ws));
+    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, gen_random_uuid())`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'notes'), 0);
+    assert.deepEqual(await q('WITH u AS (UPDATE notes SET owner_id = owner_id RETURNING 1) SELECT count(*)::int AS n FROM u'), [{ n: 0 }]);
+    assert.deepEqual(await q('WITH d AS (DELETE FROM notes RETURNING 1) SELECT count(*)::int AS n FROM d'), [{ n: 0 }]);
+    const ins = await tryQuery(q, `INSERT INTO notes VALUES (3, '${TENANT_A}')`);
+    assert.equal(!ins.ok && ins.error.code, '42501');
+  });
+  const { ws: valid, mine } = lintDocExample(ID, 'valid', 0);
+  assert.equal(mine.length, 0);
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sqlOf(valid));
+    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, gen_random_uuid())`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'notes'), 1);
+  });
+});
+
+test('err: FOR UPDATE with WITH CHECK only: the user reads its row but updates none (0 rows, no error)', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'notes_update');
+  assert.match(finding.message, /admits no row to UPDATE.*often the condition of its WITH CHECK/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sqlOf(ws));
+    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, gen_random_uuid())`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'notes'), 1, 'the SELECT policy shows its own row');
+    assert.deepEqual(await q('WITH u AS (UPDATE notes SET owner_id = owner_id WHERE id = 1 RETURNING 1) SELECT count(*)::int AS n FROM u'), [{ n: 0 }]);
+  });
+});
+
+test('ok: a policy only for a role that bypasses RLS (Supabase service_role) is not reported', () => {
+  const { mine } = lintDocExample(ID, 'valid', 1);
+  assert.equal(mine.length, 0);
+});
