@@ -24,6 +24,11 @@ export function appliesToRole(model: Model, p: Policy, role: string): boolean {
   return p.roles.some((r) => r === role || isMemberOf(model, role, r));
 }
 
+/** The roles a policy is for that are subject to row-level security: PUBLIC, and roles not known to bypass it. */
+export function rolesSubjectToRls(model: Model, p: Policy): string[] {
+  return p.roles.filter((r) => r === 'public' || !model.roleBypassesRls(r));
+}
+
 /** The roles named by policies of a list (PUBLIC included as `public`), in first-seen order. */
 export function rolesNamed(policies: readonly Policy[]): string[] {
   const out = new Set<string>();

@@ -1,12 +1,8 @@
 import type { Model, Policy } from '../analysis/model.js';
 import { activePolicies, constBool, exprText, policyExprs, readsTable, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
-import { appliesToRole, coversCommand, roleList } from '../analysis/policies.js';
+import { appliesToRole, coversCommand, roleList, rolesSubjectToRls } from '../analysis/policies.js';
 import { defineRule, type Fix } from './types.js';
 
-/** Roles the policy is for that are subject to row-level security. */
-function subjectRoles(model: Model, p: Policy): string[] {
-  return p.roles.filter((r) => r === 'public' || !model.roleBypassesRls(r));
-}
 
 /**
  * The condition a sibling policy already uses for the same roles: a permissive FOR ALL
@@ -44,7 +40,7 @@ export const policyInsertWithoutCheck = defineRule({
   check({ model, report }) {
     for (const p of activePolicies(model)) {
       if (p.command !== 'insert' || !p.permissive || p.withCheck) continue;
-      const roles = subjectRoles(model, p);
+      const roles = rolesSubjectToRls(model, p);
       if (roles.length === 0) continue;
       const t = model.tables.get(p.table);
       const others = (r: string) => (t?.policies ?? policiesWithKey(model, p.table)).filter((q) => q !== p && q.permissive && coversCommand(q, 'insert') && (q.withCheck || q.using) && appliesToRole(model, q, r));

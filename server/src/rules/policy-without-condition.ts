@@ -1,13 +1,6 @@
-import type { Model, Policy } from '../analysis/model.js';
+import { roleList, rolesSubjectToRls } from '../analysis/policies.js';
 import { activePolicies } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-
-/** The roles the policy is for that are subject to row-level security (PUBLIC always is). */
-function subjectRoles(model: Model, p: Policy): string[] {
-  return p.roles.filter((r) => r === 'public' || !model.roleBypassesRls(r));
-}
-
-const roleList = (roles: string[]) => roles.map((r) => (r === 'public' ? 'PUBLIC' : r)).join(', ');
 
 export const policyWithoutCondition = defineRule({
   meta: {
@@ -22,7 +15,7 @@ export const policyWithoutCondition = defineRule({
   check({ model, report }) {
     for (const p of activePolicies(model)) {
       if (!p.permissive || p.command === 'insert' || p.using) continue;
-      const roles = subjectRoles(model, p);
+      const roles = rolesSubjectToRls(model, p);
       if (roles.length === 0) continue; // roles that bypass RLS: the policy changes nothing for them
       const what =
         p.command === 'all'
