@@ -457,10 +457,10 @@ function trimEnd(text: string, start: number, end: number): number {
 // ---------------------------------------------------------------------------------------
 // AST relocation
 
-/** Rewrites every numeric `location` of the tree through `map` (in place). */
 /** AST fields that hold an offset into the parsed text (PostgreSQL 18 added the list bounds). */
 const LOCATION_KEYS = new Set(['location', 'name_location', 'list_start', 'list_end', 'rexpr_list_start', 'rexpr_list_end']);
 
+/** Rewrites every offset of the tree (LOCATION_KEYS) through `map`, and shares its name nodes (in place). */
 export function relocate(node: Node, map: (loc: number) => number): void {
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {

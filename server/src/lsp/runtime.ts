@@ -1,7 +1,8 @@
 // V8 settings of the language server process, applied when this module is evaluated: lsp/main.ts
 // imports it first, before libpg-query (which starts compiling its WebAssembly on import). The
-// server is long-running and holds a workspace's ASTs and model; these trade CPU for a smaller footprint (npm run bench measures the engine with them, as the
-// server runs it; figures from this 2-CPU VM):
+// server is long-running and holds a workspace's ASTs and model; these trade CPU for a smaller
+// footprint (npm run bench measures the engine with them, as the server runs it; figures from
+// this 2-CPU VM):
 // - `--liftoff-only`: V8 compiles the parser's WebAssembly with its baseline compiler only.
 //   The optimising tier-up of libpg-query keeps ≈ 40 MB of code and compiler memory resident
 //   for the life of the process; parsing stays about as fast (the bench workspace's 98,518
@@ -14,6 +15,4 @@
 //   read at startup only: set later, it does not change the limits V8 has already computed.
 import { setFlagsFromString } from 'node:v8';
 
-export const SERVER_V8_FLAGS: readonly string[] = ['--liftoff-only', '--heap-growing-percent=20'];
-
-for (const flag of SERVER_V8_FLAGS) setFlagsFromString(flag);
+for (const flag of ['--liftoff-only', '--heap-growing-percent=20']) setFlagsFromString(flag);
