@@ -2,7 +2,7 @@
 // WITH CHECK admits nothing: SELECT 0 rows, UPDATE and DELETE 0 rows without an error, INSERT 42501.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { asOwner, closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -10,17 +10,22 @@ const ID = 'policy-without-condition';
 before(initParser);
 after(closeAll);
 
+/** The migration run by the owner, user A's note and another's, then acting as A (authenticated). */
+async function notesAsUserA(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, gen_random_uuid())`);
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
 test('err: FOR ALL without USING or WITH CHECK: no row to read, update or delete, INSERT 42501; with USING the owner\'s row', async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'notes_all');
   assert.match(finding.message, /admits no row at all/);
   const db = await getDb();
   await inRollback(db, async (q) => {
-    await q(AUTH_STUB_SQL);
-    await asOwner(q, sqlOf(ws));
-    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, gen_random_uuid())`);
-    await q(actAs(TENANT_A));
-    await q('SET ROLE authenticated');
+    await notesAsUserA(q, sqlOf(ws));
     assert.equal(await count(q, 'notes'), 0);
     assert.deepEqual(await q('WITH u AS (UPDATE notes SET owner_id = owner_id RETURNING 1) SELECT count(*)::int AS n FROM u'), [{ n: 0 }]);
     assert.deepEqual(await q('WITH d AS (DELETE FROM notes RETURNING 1) SELECT count(*)::int AS n FROM d'), [{ n: 0 }]);
@@ -30,11 +35,7 @@ test('err: FOR ALL without USING or WITH CHECK: no row to read, update or delete
   const { ws: valid, mine } = lintDocExample(ID, 'valid', 0);
   assert.equal(mine.length, 0);
   await inRollback(db, async (q) => {
-    await q(AUTH_STUB_SQL);
-    await asOwner(q, sqlOf(valid));
-    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, gen_random_uuid())`);
-    await q(actAs(TENANT_A));
-    await q('SET ROLE authenticated');
+    await notesAsUserA(q, sqlOf(valid));
     assert.equal(await count(q, 'notes'), 1);
   });
 });
@@ -45,11 +46,7 @@ test('err: FOR UPDATE with WITH CHECK only: the user reads its row but updates n
   assert.match(finding.message, /admits no row to UPDATE.*often the condition of its WITH CHECK/);
   const db = await getDb();
   await inRollback(db, async (q) => {
-    await q(AUTH_STUB_SQL);
-    await asOwner(q, sqlOf(ws));
-    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, gen_random_uuid())`);
-    await q(actAs(TENANT_A));
-    await q('SET ROLE authenticated');
+    await notesAsUserA(q, sqlOf(ws));
     assert.equal(await count(q, 'notes'), 1, 'the SELECT policy shows its own row');
     assert.deepEqual(await q('WITH u AS (UPDATE notes SET owner_id = owner_id WHERE id = 1 RETURNING 1) SELECT count(*)::int AS n FROM u'), [{ n: 0 }]);
   });
