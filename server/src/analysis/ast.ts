@@ -87,10 +87,19 @@ export function memoised<T>(fn: (node: Node) => T): (node: Node) => T {
     if (!node || typeof node !== 'object') return fn(node);
     const hit = cache.get(node);
     if (hit !== undefined) return (hit === UNDEFINED ? undefined : hit) as T;
-    const v = fn(node);
+    const v = fitted(fn(node));
     cache.set(node, v === undefined ? UNDEFINED : v);
     return v;
   };
+}
+
+/**
+ * An array built with push() has room for more (at least 17 elements once one is pushed):
+ * for results kept as long as their nodes, an exact-size copy (slice) instead. Other values are
+ * returned as they are.
+ */
+export function fitted<T>(v: T): T {
+  return Array.isArray(v) ? (v.slice() as T) : v;
 }
 
 /** The same for facts derived from one statement alone, kept on the statement under `tag`. */
@@ -125,6 +134,7 @@ export const census = memoised((node: Node): Census => {
     else if ((key === 'String' || key === 'sval') && typeof v.sval === 'string' && !out.userMeta && /user_meta/i.test(v.sval)) out.userMeta = true;
     return true;
   });
+  out.funcCalls = fitted(out.funcCalls);
   return out;
 });
 

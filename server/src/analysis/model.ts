@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, identEnd, relationsIn, typeName } from './ast.js';
+import { callsIn, fitted, identEnd, relationsIn, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -908,10 +908,10 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
     objectKind,
     privileges,
     grantees,
-    expanded: objectKind === 'table' ? expandPrivileges(privileges) : [],
+    expanded: objectKind === 'table' ? fitted(expandPrivileges(privileges)) : [],
     schemas,
-    relations,
-    funcs,
+    relations: fitted(relations),
+    funcs: fitted(funcs),
     execute: privileges.includes('execute') || privileges.includes('all'),
     event: undefined,
   };

@@ -1339,7 +1339,9 @@ export function sval(n: Node): string | undefined {
 
 /** Dotted name parts of a `names`/`funcname` list. */
 export function nameParts(list: Node[] | undefined): string[] {
-  return (list ?? []).map((x) => sval(x) ?? '').filter((s) => s.length > 0);
+  // map() gives an array of the exact size (filter() one with room to grow): filter only when needed
+  const parts = (list ?? []).map((x) => sval(x) ?? '');
+  return parts.includes('') ? parts.filter((s) => s.length > 0).slice() : parts;
 }
 
 /** Visits every object node of a tree; `fn` returning false stops the descent there. */

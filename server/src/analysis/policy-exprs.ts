@@ -29,17 +29,19 @@ export function policyExprs(p: Policy): PolicyExpr[] {
 }
 
 function exprsOf(p: Policy): PolicyExpr[] {
-  const out: PolicyExpr[] = [];
   const alter = p.stmt.kind === 'AlterPolicyStmt';
+  let using: PolicyExpr | undefined;
+  let check: PolicyExpr | undefined;
   if (p.using) {
     const at = alter && p.stmt.node?.qual === p.using ? p.loc : p.created;
-    out.push({ policy: p, clause: 'using', node: p.using, file: at.file, stmt: at });
+    using = { policy: p, clause: 'using', node: p.using, file: at.file, stmt: at };
   }
   if (p.withCheck) {
     const at = alter && p.stmt.node?.with_check === p.withCheck ? p.loc : p.created;
-    out.push({ policy: p, clause: 'check', node: p.withCheck, file: at.file, stmt: at });
+    check = { policy: p, clause: 'check', node: p.withCheck, file: at.file, stmt: at };
   }
-  return out;
+  // array literals: exact size (one built by push() has room for 17, and there is one per policy per model)
+  return using && check ? [using, check] : using ? [using] : check ? [check] : [];
 }
 
 /** A policy of the model with what rules ask of it first (built once per model, in model order). */

@@ -17,7 +17,7 @@
 //    or owns the table without FORCE; a definer owned by an ordinary role the workspace
 //    declares, reading a FORCE'd table, recurses like an invoker one (T06). A definer whose
 //    owner is not shown is left to definer-helper-under-force-rls.
-import { callsIn, hasSubLink, memoStmt, relationsIn } from './ast.js';
+import { callsIn, fitted, hasSubLink, memoStmt, relationsIn } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { appliesToRole } from './policies.js';
 import { memoModel, policyRows, textOfFile } from './policy-exprs.js';
@@ -98,16 +98,18 @@ function factsOf(p: Policy, node: Node, field: 'qual' | 'with_check'): ExprFacts
 
 function subReadsOf(f: ExprFacts, node: Node): NonNullable<ExprFacts['subReads']> {
   if (!f.subReads) {
-    f.subReads = [];
-    for (const r of relationsIn(node)) if (r.inSubLink && r.location >= 0) f.subReads.push({ schema: r.schema, name: r.name, location: r.location });
+    const out: NonNullable<ExprFacts['subReads']> = [];
+    for (const r of relationsIn(node)) if (r.inSubLink && r.location >= 0) out.push({ schema: r.schema, name: r.name, location: r.location });
+    f.subReads = fitted(out);
   }
   return f.subReads;
 }
 
 function callsOf(f: ExprFacts, node: Node): NonNullable<ExprFacts['calls']> {
   if (!f.calls) {
-    f.calls = [];
-    for (const c of callsIn(node)) if (c.location >= 0) f.calls.push({ name: c.name, argc: c.args.length, location: c.location });
+    const out: NonNullable<ExprFacts['calls']> = [];
+    for (const c of callsIn(node)) if (c.location >= 0) out.push({ name: c.name, argc: c.args.length, location: c.location });
+    f.calls = fitted(out);
   }
   return f.calls;
 }
@@ -204,7 +206,7 @@ function readsOf(model: Model, p: Policy): PolicyReads {
         out.calls.push({ key: interned(callName(c)), name: c.name, argc: c.argc });
       }
     }
-    return out.tables.length || out.calls.length ? out : NO_READS;
+    return out.tables.length || out.calls.length ? { tables: fitted(out.tables), calls: fitted(out.calls) } : NO_READS;
   };
   if (p.stmt.kind !== 'CreatePolicyStmt') return compute();
   const schema = model.config.defaultSchema || 'public';
