@@ -516,19 +516,25 @@ test('ok: not reported — tautologies (policy-always-true’s), fail-closed for
   assert.equal(fixable(`CASE WHEN ${T} = '' THEN true ELSE tenant_id = nullif(${T}, '')::uuid END`), false);
 });
 
-test('ok: results kept across lints follow an edit of the helper in another file (the model is new, the policy node is not)', async () => {
+/** A workspace of two files: `helper` in 1_helper.sql, and a FORCE'd table docs with a SELECT policy USING (`using`) in 2_policy.sql; `mine` re-lints it. */
+async function helperAndPolicy(helper: string, using: string) {
   const { Workspace } = await import('../../server/src/engine/workspace.js');
   const ws = new Workspace();
-  const helper = `CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant_id', true)::uuid $$;`;
   ws.setFile('1_helper.sql', helper);
   ws.setFile(
     '2_policy.sql',
     `CREATE TABLE docs (id int, tenant_id uuid);
 ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE docs FORCE ROW LEVEL SECURITY;
-CREATE POLICY docs_tenant ON docs FOR SELECT TO authenticated USING (app_tenant() IS NULL OR tenant_id = app_tenant());`,
+CREATE POLICY docs_tenant ON docs FOR SELECT TO authenticated USING (${using});`,
   );
-  const mine = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === ID).length;
+  return { ws, mine: () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === ID) };
+}
+
+test('ok: results kept across lints follow an edit of the helper in another file (the model is new, the policy node is not)', async () => {
+  const helper = `CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant_id', true)::uuid $$;`;
+  const { ws, mine: found } = await helperAndPolicy(helper, 'app_tenant() IS NULL OR tenant_id = app_tenant()');
+  const mine = () => found().length;
   assert.equal(mine(), 1);
   ws.setFile('1_helper.sql', 'SELECT 1;');
   assert.equal(mine(), 0, 'without the helper the call reads no context');
@@ -539,18 +545,8 @@ CREATE POLICY docs_tenant ON docs FOR SELECT TO authenticated USING (app_tenant(
 });
 
 test('ok: a COALESCE fallback to the row’s column follows an edit of the helper before it in another file (results kept across lints)', async () => {
-  const { Workspace } = await import('../../server/src/engine/workspace.js');
-  const ws = new Workspace();
   const helper = `CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.tenant_id', true), '')::uuid $$;`;
-  ws.setFile('1_helper.sql', helper);
-  ws.setFile(
-    '2_policy.sql',
-    `CREATE TABLE docs (id int, tenant_id uuid);
-ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
-ALTER TABLE docs FORCE ROW LEVEL SECURITY;
-CREATE POLICY docs_tenant ON docs FOR SELECT TO authenticated USING (tenant_id = coalesce(app_tenant(), tenant_id));`,
-  );
-  const mine = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === ID);
+  const { ws, mine } = await helperAndPolicy(helper, 'tenant_id = coalesce(app_tenant(), tenant_id)');
   assert.equal(mine().length, 1);
   assert.match(mine()[0]!.message, /admits every row whose tenant_id is not NULL/);
   ws.setFile('1_helper.sql', `CREATE FUNCTION app_tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT '00000000-0000-0000-0000-000000000000'::uuid $$;`);
