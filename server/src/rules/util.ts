@@ -131,6 +131,13 @@ interface KeptReport extends KeptFinding {
   next?: KeptReport;
 }
 
+/** Whether two dependency lists are the same, element by element (===). */
+function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Reports kept across lints on a stable anchor (an AST node of a parsed file, which survives an
  * edit of another file while the model is rebuilt), one per anchor and slot, rebuilt when any
@@ -141,12 +148,6 @@ interface KeptReport extends KeptFinding {
  * it made from the same report object (report.kept), so a kept report costs neither its text
  * nor its ranges again.
  */
-function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export function reportKeeper(): (anchor: object, slot: string, deps: readonly unknown[], build: () => Report) => Report {
   const kept = new WeakMap<object, KeptReport>();
   return (anchor, slot, deps, build) => {
