@@ -7,7 +7,7 @@ import { initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
-import { idOf } from '../analysis/ast.js';
+import { fileId } from '../rules/util.js';
 
 export interface EditWithRange extends Edit {
   range: Range;
@@ -130,16 +130,6 @@ export class Workspace {
     const byFile = new Map<string, Finding[]>();
     for (const f of this.files()) byFile.set(f, []);
     const timings = new Map<string, number>();
-    // the parsed file (idOf) of each file name, looked up once per lint for kept findings
-    const ids = new Map<string, number>();
-    const fileId = (file: string): number => {
-      let id = ids.get(file);
-      if (id === undefined) {
-        const pf = this.parsed(file);
-        ids.set(file, (id = pf ? idOf(pf) : 0));
-      }
-      return id;
-    };
     for (const rule of this.ruleSet) {
       const setting = this.config.rules[rule.meta.id];
       if (setting === 'off') continue;
@@ -154,7 +144,7 @@ export class Workspace {
           const list = byFile.get(r.file);
           if (!list) return;
           const kept = r.kept;
-          if (kept?.finding && kept.severity === severity && kept.rule === rule.meta.id && sameFiles(kept.files!, fileId)) {
+          if (kept?.finding && kept.severity === severity && kept.rule === rule.meta.id && sameFiles(kept.files!, model)) {
             list.push(kept.finding as Finding);
             return;
           }
@@ -177,7 +167,7 @@ export class Workspace {
             kept.finding = finding;
             kept.severity = severity;
             kept.rule = rule.meta.id;
-            kept.files = filesOf(r, fileId);
+            kept.files = filesOf(r, model);
           }
         },
       };
@@ -244,17 +234,17 @@ export class Workspace {
   }
 }
 
-/** The files a finding made from a report is computed in (its file, its fixes' edits', its related places'), each name with its parsed file (idOf). */
-function filesOf(r: Report, fileId: (file: string) => number): Array<string | number> {
-  const out: Array<string | number> = [r.file, fileId(r.file)];
-  for (const f of r.fixes ?? []) for (const e of f.edits) out.push(e.file, fileId(e.file));
-  for (const x of r.related ?? []) out.push(x.file, fileId(x.file));
+/** The files a finding made from a report is computed in (its file, its fixes' edits', its related places'), each name with its parsed file (fileId). */
+function filesOf(r: Report, model: Model): Array<string | number> {
+  const out: Array<string | number> = [r.file, fileId(model, r.file)];
+  for (const f of r.fixes ?? []) for (const e of f.edits) out.push(e.file, fileId(model, e.file));
+  for (const x of r.related ?? []) out.push(x.file, fileId(model, x.file));
   return out;
 }
 
 /** Whether each file of filesOf has the same parsed file now (a kept report never changes: its file names are those listed). */
-function sameFiles(files: ReadonlyArray<string | number>, fileId: (file: string) => number): boolean {
-  for (let i = 0; i < files.length; i += 2) if (fileId(files[i] as string) !== files[i + 1]) return false;
+function sameFiles(files: ReadonlyArray<string | number>, model: Model): boolean {
+  for (let i = 0; i < files.length; i += 2) if (fileId(model, files[i] as string) !== files[i + 1]) return false;
   return true;
 }
 
