@@ -491,11 +491,8 @@ export function relocate(node: Node, map: (loc: number) => number): void {
  */
 const sharedStrings = new Map<string, Node>();
 function shared(n: Node): Node {
-  const inner = n.String;
-  const sval = inner.sval;
-  if (typeof sval !== 'string') return n;
-  for (const k in n) if (k !== 'String') return n;
-  for (const k in inner) if (k !== 'sval') return n;
+  const sval = n.String.sval;
+  if (typeof sval !== 'string' || !isNameNode(n)) return n;
   const known = sharedStrings.get(sval);
   if (known) return known;
   if (sharedStrings.size >= 100_000) sharedStrings.clear();
@@ -643,28 +640,44 @@ function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: Pa
 
 /**
  * A deep copy of a parsed statement with every offset (`start`, `end`, AST locations) moved
- * by `delta`; objects shared inside the statements (a DO block's inner statements, a SQL
- * body's nodes) stay shared in the copy. Memos are left behind: they hold offsets.
+ * by `delta`. Statements shared by others (a DO block's inner statements are in the file's
+ * list too) stay shared in the copy: `copies` holds the statements copied so far. Parts that
+ * hold no offset are not copied: name nodes (`{String: {sval}}`, shared by parsing anyway)
+ * and `caught` lists. Memos are left behind: they hold offsets.
  */
 function movedBy(v: unknown, delta: number, copies: Map<object, unknown>): unknown {
   if (v === null || typeof v !== 'object') return v;
-  const known = copies.get(v);
-  if (known !== undefined) return known;
   if (Array.isArray(v)) {
     const out: unknown[] = new Array(v.length);
-    copies.set(v, out);
     for (let i = 0; i < v.length; i++) out[i] = movedBy(v[i], delta, copies);
     return out;
   }
+  const o = v as Record<string, unknown>;
+  if (o.String !== undefined && isNameNode(o)) return o;
+  const statement = o.origin !== undefined && o.kind !== undefined;
+  if (statement) {
+    const known = copies.get(o);
+    if (known !== undefined) return known;
+  }
   const out: Record<string, unknown> = {};
-  copies.set(v, out);
-  for (const k in v as Record<string, unknown>) {
+  if (statement) copies.set(o, out);
+  for (const k in o) {
     if (k === 'memo') continue;
-    const x = (v as Record<string, unknown>)[k];
+    const x = o[k];
     if (typeof x === 'number' && (k === 'start' || k === 'end' || (x >= 0 && LOCATION_KEYS.has(k)))) out[k] = x + delta;
+    else if (k === 'caught') out[k] = x;
     else out[k] = typeof x === 'object' && x !== null ? movedBy(x, delta, copies) : x;
   }
   return out;
+}
+
+/** `{String: {sval}}` and nothing else: a name node, which holds no offset. */
+function isNameNode(o: Record<string, unknown>): boolean {
+  for (const k in o) if (k !== 'String') return false;
+  const inner = o.String as Record<string, unknown> | null;
+  if (inner === null || typeof inner !== 'object') return false;
+  for (const k in inner) if (k !== 'sval') return false;
+  return true;
 }
 
 /** The statement-by-statement parse of a file that does not parse as a whole. */
