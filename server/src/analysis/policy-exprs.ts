@@ -9,7 +9,6 @@ import type { Loc, Node, ParsedFile, Span } from './types.js';
 export type Clause = 'using' | 'check';
 
 export interface PolicyExpr {
-  policy: Policy;
   clause: Clause;
   node: Node;
   /** the file the node's locations refer to (the CREATE POLICY, or the ALTER POLICY that set it) */
@@ -18,30 +17,49 @@ export interface PolicyExpr {
   stmt: Loc;
 }
 
-/** The policy's USING and WITH CHECK expressions, each with the statement it comes from. */
-const exprsCache = new WeakMap<Policy, PolicyExpr[]>();
-export function policyExprs(p: Policy): PolicyExpr[] {
-  const cached = exprsCache.get(p);
-  if (cached) return cached;
-  const out = exprsOf(p);
-  exprsCache.set(p, out);
-  return out;
+/**
+ * A policy's expressions and their flags, kept on its statement: statements are cached per
+ * file text while the model (so the Policy) is new after each edit, and all of this comes
+ * from the policy's nodes and locations alone (checked, so a statement that gives another
+ * policy these gets a new record).
+ */
+interface StmtExprs {
+  using: Node | undefined;
+  check: Node | undefined;
+  loc: Loc;
+  created: Loc;
+  exprs: PolicyExpr[];
+  usingExpr: PolicyExpr | undefined;
+  checkExpr: PolicyExpr | undefined;
+  /** exprFlags of the USING and of the WITH CHECK, once asked (-1 before) */
+  usingFlags: number;
+  checkFlags: number;
 }
 
-function exprsOf(p: Policy): PolicyExpr[] {
+function stmtExprs(p: Policy): StmtExprs {
+  const m = (p.stmt.memo ??= {});
+  let s = m.policyExprs as StmtExprs | undefined;
+  if (s && s.using === p.using && s.check === p.withCheck && s.loc === p.loc && s.created === p.created) return s;
   const alter = p.stmt.kind === 'AlterPolicyStmt';
   let using: PolicyExpr | undefined;
   let check: PolicyExpr | undefined;
   if (p.using) {
     const at = alter && p.stmt.node?.qual === p.using ? p.loc : p.created;
-    using = { policy: p, clause: 'using', node: p.using, file: at.file, stmt: at };
+    using = { clause: 'using', node: p.using, file: at.file, stmt: at };
   }
   if (p.withCheck) {
     const at = alter && p.stmt.node?.with_check === p.withCheck ? p.loc : p.created;
-    check = { policy: p, clause: 'check', node: p.withCheck, file: at.file, stmt: at };
+    check = { clause: 'check', node: p.withCheck, file: at.file, stmt: at };
   }
-  // array literals: exact size (one built by push() has room for 17, and there is one per policy per model)
-  return using && check ? [using, check] : using ? [using] : check ? [check] : [];
+  // array literals: exact size (one built by push() has room for 17, and there is one per policy)
+  const exprs = using && check ? [using, check] : using ? [using] : check ? [check] : [];
+  m.policyExprs = s = { using: p.using, check: p.withCheck, loc: p.loc, created: p.created, exprs, usingExpr: using, checkExpr: check, usingFlags: -1, checkFlags: -1 };
+  return s;
+}
+
+/** The policy's USING and WITH CHECK expressions, each with the statement it comes from. */
+export function policyExprs(p: Policy): PolicyExpr[] {
+  return stmtExprs(p).exprs;
 }
 
 /** A policy of the model with what rules ask of it first (built once per model, in model order). */
@@ -61,45 +79,96 @@ export interface PolicyRow {
   uses?: import('./unset-context.js').ClauseUse[];
 }
 
+/** A policy's row. Flags are asked of active rows only (activeRowsWith): an inactive row gets none. */
+function rowFrom(p: Policy, table: Table | undefined): PolicyRow {
+  const s = stmtExprs(p);
+  const active = !table || table.rlsEnabled;
+  let usingFlags = 0;
+  let checkFlags = 0;
+  if (active) {
+    if (s.usingFlags < 0) s.usingFlags = s.usingExpr ? exprFlags(s.usingExpr.node) : 0;
+    if (s.checkFlags < 0) s.checkFlags = s.checkExpr ? exprFlags(s.checkExpr.node) : 0;
+    usingFlags = s.usingFlags;
+    checkFlags = s.checkFlags;
+  }
+  return { policy: p, table, active, exprs: s.exprs, using: s.usingExpr, check: s.checkExpr, usingFlags, checkFlags };
+}
+
+/** The per-model indexes over policies, built in one pass over model.policies. */
+interface PolicyIndex {
+  rows: PolicyRow[];
+  active: PolicyRow[];
+  activePolicies: Policy[];
+  /** policies by table key, in model order */
+  byKey: Map<string, Policy[]>;
+  /** active rows by FLAG_ bit (1 << i), in model order */
+  withFlag: PolicyRow[][];
+  /** rows by policy, once asked (rowOf) */
+  byPolicy?: Map<Policy, PolicyRow>;
+}
+
+function buildIndex(model: Model): PolicyIndex {
+  const policies = model.policies;
+  const rows: PolicyRow[] = new Array(policies.length);
+  const active: PolicyRow[] = [];
+  const activePolicies: Policy[] = [];
+  const byKey = new Map<string, Policy[]>();
+  const withFlag: PolicyRow[][] = [];
+  for (let i = 0; i < FLAG_BITS; i++) withFlag.push([]);
+  // a table's policies come one after the other in model.policies: its table and list are looked up once per run
+  let key: string | undefined;
+  let table: Table | undefined;
+  let list: Policy[] = [];
+  for (let i = 0; i < policies.length; i++) {
+    const p = policies[i]!;
+    if (p.table !== key) {
+      key = p.table;
+      table = model.tables.get(key);
+      const l = byKey.get(key);
+      if (l) list = l;
+      else byKey.set(key, (list = []));
+    }
+    list.push(p);
+    const row = rowFrom(p, table);
+    rows[i] = row;
+    if (!row.active) continue;
+    active.push(row);
+    activePolicies.push(p);
+    const f = row.usingFlags | row.checkFlags;
+    if (f !== 0) for (let b = 0; b < FLAG_BITS; b++) if (f & (1 << b)) withFlag[b]!.push(row);
+  }
+  return { rows, active, activePolicies, byKey, withFlag };
+}
+
+const policyIndex = (model: Model): PolicyIndex => memoModel(model, 'policyIndex', buildIndex);
+
 /** Every policy of the model as a row, in model order (tables' policies, then those on tables the workspace does not create). */
 export function policyRows(model: Model): PolicyRow[] {
-  return memoModel(model, 'policyRows', () => {
-    const out: PolicyRow[] = [];
-    for (const p of model.policies) out.push(rowFrom(p, model.tables.get(p.table), exprsOf(p)));
-    return out;
-  });
+  return policyIndex(model).rows;
 }
 
-/** A policy's row. Flags are asked of active rows only (activeRowsWith): an inactive row gets none. */
-function rowFrom(p: Policy, table: Table | undefined, exprs: PolicyExpr[]): PolicyRow {
-  let using: PolicyExpr | undefined;
-  let check: PolicyExpr | undefined;
-  for (const e of exprs) if (e.clause === 'using') using ??= e;
-  else check ??= e;
-  const active = !table || table.rlsEnabled;
-  return { policy: p, table, active, exprs, using, check, usingFlags: active && using ? exprFlags(using.node) : 0, checkFlags: active && check ? exprFlags(check.node) : 0 };
-}
+const NO_POLICIES: Policy[] = [];
 
-/** The model's policies on a table key, in model order (model.policies filtered by table, indexed once per model). */
+/** The model's policies on a table key, in model order (model.policies filtered by table). */
 export function policiesWithKey(model: Model, key: string): Policy[] {
-  const byKey = memoModel(model, 'policiesWithKey', () => {
-    const m = new Map<string, Policy[]>();
-    for (const p of model.policies) {
-      const list = m.get(p.table);
-      if (list) list.push(p);
-      else m.set(p.table, [p]);
-    }
-    return m;
-  });
-  return byKey.get(key) ?? [];
+  return policyIndex(model).byKey.get(key) ?? NO_POLICIES;
+}
+
+/** The policies PostgreSQL applies on a table key, in model order (those of policiesWithKey when they are active). */
+export function activePoliciesWithKey(model: Model, key: string): Policy[] {
+  const list = policiesWithKey(model, key);
+  if (list.length === 0) return list;
+  const t = model.tables.get(key);
+  return !t || t.rlsEnabled ? list : NO_POLICIES;
 }
 
 /** The row of a policy of the model. */
 export function rowOf(model: Model, p: Policy): PolicyRow {
-  const byPolicy = memoModel(model, 'rowsByPolicy', () => new Map(policyRows(model).map((r) => [r.policy, r])));
-  const row = byPolicy.get(p);
+  const index = policyIndex(model);
+  index.byPolicy ??= new Map(index.rows.map((r) => [r.policy, r]));
+  const row = index.byPolicy.get(p);
   // (a policy the model does not hold: callers pass the model's own, so this is only a safeguard)
-  return row ?? rowFrom(p, model.tables.get(p.table), policyExprs(p));
+  return row ?? rowFrom(p, model.tables.get(p.table));
 }
 
 /** Syntactic facts of a policy expression that rules filter on (kept on the node). */
@@ -109,6 +178,8 @@ export const FLAG_UNSAFE_SETTING = 4;
 export const FLAG_TAUTOLOGY = 8;
 /** a call outside any SELECT (a candidate of perRowCalls) */
 export const FLAG_CALL_OUTSIDE_SELECT = 16;
+/** how many FLAG_ bits there are (the policy index keeps a list of active rows per bit) */
+const FLAG_BITS = 5;
 
 export function exprFlags(node: Node): number {
   if (!node || typeof node !== 'object') return 0;
@@ -124,14 +195,14 @@ export function exprFlags(node: Node): number {
   return f.flags;
 }
 
-/** The active rows with a flag on their USING or WITH CHECK (per model, in model order). */
+/** The active rows with a flag (one FLAG_ bit) on their USING or WITH CHECK (per model, in model order). */
 export function activeRowsWith(model: Model, flag: number): PolicyRow[] {
-  return memoModel(model, `activeRowsWith:${flag}`, () => activeRows(model).filter((r) => ((r.usingFlags | r.checkFlags) & flag) !== 0));
+  return policyIndex(model).withFlag[31 - Math.clz32(flag)]!;
 }
 
 /** The rows of the policies PostgreSQL applies (see activePolicies). */
 export function activeRows(model: Model): PolicyRow[] {
-  return memoModel(model, 'activeRows', () => policyRows(model).filter((r) => r.active));
+  return policyIndex(model).active;
 }
 
 /**
@@ -177,7 +248,7 @@ export function exprText(model: Model, e: PolicyExpr): string | undefined {
  * tables the workspace does not create (e.g. storage.objects, whose RLS is the platform's).
  */
 export function activePolicies(model: Model): Policy[] {
-  return memoModel(model, 'activePolicies', () => activeRows(model).map((r) => r.policy));
+  return policyIndex(model).activePolicies;
 }
 
 // ---------------------------------------------------------------------------------------
