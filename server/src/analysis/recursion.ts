@@ -20,7 +20,7 @@
 import { callsIn, fitted, hasSubLink, memoStmt, relationsIn } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { appliesToRole } from './policies.js';
-import { memoModel, policyRows, textOfFile } from './policy-exprs.js';
+import { activePoliciesWithKey, activeRows, memoModel, textOfFile } from './policy-exprs.js';
 import type { Loc, Node } from './types.js';
 
 export interface RecursionStep {
@@ -151,8 +151,6 @@ const NO_INFO: PolicyInfo = { start: NO_EDGES, select: NO_EDGES };
 interface Graph {
   /** relations some policy reads in a sub-select or through a function it calls */
   targets: Set<string>;
-  /** active policies by table key */
-  byTable: Map<string, Policy[]>;
   /** names (`name` and `schema.name`) of functions that read or call something */
   callable: { has(name: string): boolean };
   /** names of the functions active policies call, as written */
@@ -168,11 +166,6 @@ export function policyHasSubLink(p: Policy): boolean {
   return false;
 }
 
-/** The policies PostgreSQL applies on a relation (none when its RLS is off). */
-function policiesOn(model: Model, key: string): Policy[] {
-  return graph(model).byTable.get(key) ?? [];
-}
-
 interface PolicyReads {
   /** keys of the relations its clauses read in sub-selects */
   tables: string[];
@@ -182,39 +175,41 @@ interface PolicyReads {
 
 const NO_READS: PolicyReads = { tables: [], calls: [] };
 
-/** What a policy's clauses read and call, memoised on its statement per default schema. */
+/** What a policy's clauses read and call, memoised on its statement (a CREATE POLICY's) per default schema. */
 function readsOf(model: Model, p: Policy): PolicyReads {
-  const compute = (): PolicyReads => {
-    const tf = policyTextFacts(model, p);
-    const out: PolicyReads = { tables: [], calls: [] };
-    // each relation and call once (as one shared string: the graph's sets then compare pointers)
-    const seen = new Set<string>();
-    for (const e of clausesOf(p)) {
-      if (tf.reads) {
-        for (const r of subReadsOf(e.facts, e.node)) {
-          const k = interned(model.key([r.schema, r.name]));
-          if (!seen.has(k)) {
-            seen.add(k);
-            out.tables.push(k);
-          }
+  if (p.stmt.kind !== 'CreatePolicyStmt') return readsOfUncached(model, p);
+  const schema = model.config.defaultSchema || 'public';
+  const m = (p.stmt.memo ??= {});
+  const hit = m['recursion:reads'] as { schema: string; reads: PolicyReads } | undefined;
+  if (hit && hit.schema === schema) return hit.reads;
+  const reads = readsOfUncached(model, p);
+  m['recursion:reads'] = { schema, reads };
+  return reads;
+}
+
+function readsOfUncached(model: Model, p: Policy): PolicyReads {
+  const tf = policyTextFacts(model, p);
+  const out: PolicyReads = { tables: [], calls: [] };
+  // each relation and call once (as one shared string: the graph's sets then compare pointers)
+  const seen = new Set<string>();
+  for (const e of clausesOf(p)) {
+    if (tf.reads) {
+      for (const r of subReadsOf(e.facts, e.node)) {
+        const k = interned(model.key([r.schema, r.name]));
+        if (!seen.has(k)) {
+          seen.add(k);
+          out.tables.push(k);
         }
       }
-      for (const c of callsOf(e.facts, e.node)) {
-        const id = `\u0001${c.name.join('\u0000')}\u0000${c.argc}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        out.calls.push({ key: interned(callName(c)), name: c.name, argc: c.argc });
-      }
     }
-    return out.tables.length || out.calls.length ? { tables: fitted(out.tables), calls: fitted(out.calls) } : NO_READS;
-  };
-  if (p.stmt.kind !== 'CreatePolicyStmt') return compute();
-  const schema = model.config.defaultSchema || 'public';
-  const hit = readsByStmt.get(p.stmt);
-  if (hit && hit.schema === schema) return hit.reads;
-  const reads = compute();
-  readsByStmt.set(p.stmt, { schema, reads });
-  return reads;
+    for (const c of callsOf(e.facts, e.node)) {
+      const id = `\u0001${c.name.join('\u0000')}\u0000${c.argc}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.calls.push({ key: interned(callName(c)), name: c.name, argc: c.argc });
+    }
+  }
+  return out.tables.length || out.calls.length ? { tables: fitted(out.tables), calls: fitted(out.calls) } : NO_READS;
 }
 
 /** One string object per name read or called by policies (bounded: when full it starts over). */
@@ -226,9 +221,6 @@ function interned(k: string): string {
   names.set(k, k);
   return k;
 }
-
-/** readsOf of a CREATE POLICY, kept on its statement (statements are cached per file text) with the default schema it was resolved in. */
-const readsByStmt = new WeakMap<object, { schema: string; reads: PolicyReads }>();
 
 function callName(c: { name: string[] }): string {
   return c.name.length > 1 ? c.name.slice(-2).join('.') : c.name[0]!;
@@ -247,7 +239,6 @@ function graph(model: Model): Graph {
   return memoModel(model, 'recursion:graph', () => {
     const callable = callableNames(model);
     const targets = new Set<string>();
-    const byTable = new Map<string, Policy[]>();
     const called = new Set<string>();
     // what a call reads, per called name and argument count (the same few helpers are called by many policies)
     const readsByCall = new Map<string, Array<readonly string[] | undefined>>();
@@ -263,13 +254,8 @@ function graph(model: Model): Graph {
       }
       return keys;
     };
-    for (const row of policyRows(model)) {
-      if (!row.active) continue;
-      const p = row.policy;
-      const list = byTable.get(p.table);
-      if (list) list.push(p);
-      else byTable.set(p.table, [p]);
-      const r = readsOf(model, p);
+    for (const row of activeRows(model)) {
+      const r = readsOf(model, row.policy);
       if (r === NO_READS) continue;
       for (const k of r.tables) {
         if (model.views.size && model.views.has(k)) for (const x of expandRead(model, k, undefined)) targets.add(x.key);
@@ -280,7 +266,7 @@ function graph(model: Model): Graph {
         for (const k of readsOfCall(c)) targets.add(k);
       }
     }
-    return { targets, byTable, callable, called };
+    return { targets, callable, called };
   });
 }
 
@@ -447,7 +433,7 @@ function searchFrom(model: Model, start: Policy): RecursionCycle | undefined {
     if (found || depth > 16) return;
     if (!rlsApplies(model, S, role)) return;
     const applied: Array<{ p: Policy; roles: Roles }> = [];
-    for (const q of policiesOn(model, S)) {
+    for (const q of activePoliciesWithKey(model, S)) {
       if (!isSelect(q)) continue;
       const r2 = appliesTo(model, q, role, roles);
       if (r2 !== undefined) applied.push({ p: q, roles: r2 });
@@ -498,7 +484,7 @@ export function recursionCycles(model: Model): RecursionCycle[] {
     const byKey = new Map<string, RecursionCycle>();
     // a cycle through R needs an edge that reads R: only policies on such tables can start one
     const starts: Policy[] = [];
-    for (const k of g.targets) for (const p of g.byTable.get(k) ?? []) if (edgesOf(model, p, 'start').length) starts.push(p);
+    for (const k of g.targets) for (const p of activePoliciesWithKey(model, k)) if (edgesOf(model, p, 'start').length) starts.push(p);
     starts.sort((a, b) => COMMAND_ORDER.indexOf(a.command) - COMMAND_ORDER.indexOf(b.command));
     for (const p of starts) {
       const c = searchFrom(model, p);
