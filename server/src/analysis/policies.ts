@@ -1,5 +1,6 @@
 // Which policies apply to a role and a command. Pure: reads the model.
 import type { Model, Policy, Table } from './model.js';
+import { policiesWithKeys } from './policy-exprs.js';
 import { isMemberOf } from './privileges.js';
 
 export const COMMANDS = ['select', 'insert', 'update', 'delete'] as const;
@@ -31,9 +32,10 @@ export function rolesSubjectToRls(model: Model, p: Policy): string[] {
 
 /** The roles named by policies of a list (PUBLIC included as `public`), in first-seen order. */
 export function rolesNamed(policies: readonly Policy[]): string[] {
-  const out = new Set<string>();
-  for (const p of policies) for (const r of p.roles) out.add(r);
-  return [...out];
+  // (a list: policies name one role or a few, where a Set and its spread cost more than includes)
+  const out: string[] = [];
+  for (const p of policies) for (const r of p.roles) if (!out.includes(r)) out.push(r);
+  return out;
 }
 
 export interface PolicyGroup {
@@ -45,15 +47,11 @@ export interface PolicyGroup {
 
 /** Policies grouped by table key, in creation order; tables the workspace creates come first. */
 export function policiesByTable(model: Model): PolicyGroup[] {
-  const out = new Map<string, PolicyGroup>();
-  for (const t of model.tables.values()) if (t.policies.length) out.set(t.key, { key: t.key, table: t, policies: t.policies });
-  for (const p of model.policies) {
-    if (model.tables.has(p.table)) continue;
-    const g = out.get(p.table) ?? { key: p.table, policies: [] };
-    g.policies.push(p);
-    out.set(p.table, g);
-  }
-  return [...out.values()];
+  const out: PolicyGroup[] = [];
+  for (const t of model.tables.values()) if (t.policies.length) out.push({ key: t.key, table: t, policies: t.policies });
+  // (a key per table, not a lookup per policy)
+  for (const [key, policies] of policiesWithKeys(model)) if (!model.tables.has(key)) out.push({ key, policies });
+  return out;
 }
 
 /** Upper-case command names joined for messages: `SELECT`, `SELECT and UPDATE`, … */

@@ -154,6 +154,11 @@ export function policiesWithKey(model: Model, key: string): Policy[] {
   return policyIndex(model).byKey.get(key) ?? NO_POLICIES;
 }
 
+/** The model's policies by table key, keys in first-seen order (each list in model order). */
+export function policiesWithKeys(model: Model): ReadonlyMap<string, Policy[]> {
+  return policyIndex(model).byKey;
+}
+
 /** The policies PostgreSQL applies on a table key, in model order (those of policiesWithKey when they are active). */
 export function activePoliciesWithKey(model: Model, key: string): Policy[] {
   const list = policiesWithKey(model, key);
