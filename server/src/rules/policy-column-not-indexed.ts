@@ -1,29 +1,36 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { memoised } from '../analysis/ast.js';
+import { fitted, memoised } from '../analysis/ast.js';
 import { keptOnCalls, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { fileId, insertAfter, quoteIdent, reportKeeper, tableName } from './util.js';
 
-/** Whether a value is a constant, the same for every row of a statement (a call, a sub-select, a setting), or row-dependent. */
-function valueKind(model: Model, n: Node): 'const' | 'statement' | 'row' {
+/**
+ * Whether a value is a constant, the same for every row of a statement (a call, a sub-select, a
+ * setting), or row-dependent. Only a call's answer depends on the model: `asked.call` is set
+ * when one is looked at.
+ */
+function valueKind(model: Model, n: Node, asked: { call: boolean }): 'const' | 'statement' | 'row' {
   if (!n || typeof n !== 'object') return 'row';
   if (n.A_Const) return 'const';
-  if (n.TypeCast) return valueKind(model, n.TypeCast.arg);
+  if (n.TypeCast) return valueKind(model, n.TypeCast.arg, asked);
   if (n.SubLink) return n.SubLink.subLinkType === 'EXPR_SUBLINK' || n.SubLink.subLinkType === 'ARRAY_SUBLINK' ? 'statement' : 'row';
   if (n.SQLValueFunction || n.ParamRef) return 'statement';
-  if (n.FuncCall) return rowIndependentCall(model, n.FuncCall) ? 'statement' : 'row';
+  if (n.FuncCall) {
+    asked.call = true;
+    return rowIndependentCall(model, n.FuncCall) ? 'statement' : 'row';
+  }
   const parts: Node[] = n.A_Expr && n.A_Expr.kind === 'AEXPR_OP' ? [n.A_Expr.lexpr, n.A_Expr.rexpr].filter(Boolean) : n.A_ArrayExpr ? (n.A_ArrayExpr.elements ?? []) : [];
   if (parts.length === 0) return 'row';
-  const kinds = parts.map((x) => valueKind(model, x));
+  const kinds = parts.map((x) => valueKind(model, x, asked));
   if (kinds.includes('row')) return 'row';
   return kinds.includes('statement') ? 'statement' : 'const';
 }
 
 /** A value the same for every row of a statement that is not a constant (constants are often flags of low selectivity). */
-function lookupValue(model: Model, n: Node): boolean {
-  return valueKind(model, n) === 'statement';
+function lookupValue(model: Model, n: Node, asked: { call: boolean }): boolean {
+  return valueKind(model, n, asked) === 'statement';
 }
 
 /**
@@ -34,7 +41,13 @@ function lookupValue(model: Model, n: Node): boolean {
  * index on owner_id). `col IN (SELECT …)` is planned as a hashed sub-plan filter applied to
  * every row, index or not (measured on PGlite): not reported either.
  */
-const comparisons = memoised((using: Node): Array<{ ref: Node; value: Node; location: number }> => {
+interface Comparisons {
+  found: Array<{ ref: Node; value: Node; location: number }>;
+  /** the lookups among them, once found to depend on no call (so on no model) */
+  fixed?: Lookup[];
+}
+
+const comparisons = memoised((using: Node): Comparisons => {
   const found: Array<{ ref: Node; value: Node; location: number }> = [];
   const visit = (n: Node): void => {
     if (n?.BoolExpr?.boolop === 'AND_EXPR') {
@@ -56,7 +69,7 @@ const comparisons = memoised((using: Node): Array<{ ref: Node; value: Node; loca
     }
   };
   visit(using);
-  return found;
+  return { found: fitted(found) };
 });
 
 /**
@@ -83,10 +96,15 @@ const NO_LOOKUPS: Lookup[] = [];
  */
 function lookups(model: Model, using: Node): Lookup[] {
   const cs = comparisons(using);
-  if (cs.length === 0) return NO_LOOKUPS;
+  if (cs.fixed) return cs.fixed;
+  if (cs.found.length === 0) return NO_LOOKUPS;
   return keptOnCalls(model, using, 'column-not-indexed:lookups', () => {
-    const out = cs.filter((c) => lookupValue(model, c.value)).map((c) => ({ parts: refParts(c.ref), location: c.location }));
-    return out.length ? out : NO_LOOKUPS;
+    const asked = { call: false };
+    const out = cs.found.filter((c) => lookupValue(model, c.value, asked)).map((c) => ({ parts: refParts(c.ref), location: c.location }));
+    const v = out.length ? out : NO_LOOKUPS;
+    // values without calls (e.g. `(select auth.uid())`) answer the same in every model: kept on the node, no signature to check
+    if (!asked.call) cs.fixed = v;
+    return v;
   });
 }
 
