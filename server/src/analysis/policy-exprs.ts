@@ -960,7 +960,7 @@ export function internSig(sig: string): string {
 
 const internedLists = interner<CallKey[]>();
 /** callKeysIn(node) as a list shared by every node with the same calls (what per-model signatures are kept under), kept in the node's facts. */
-function callKeyList(facts: NodeFacts, node: Node): CallKey[] {
+export function callKeyList(facts: NodeFacts, node: Node): CallKey[] {
   let list = facts.callList as CallKey[] | undefined;
   if (!list) {
     const keys = callKeysIn(node);
@@ -1035,7 +1035,11 @@ export function nodeCallSig(model: Model, node: Node): string {
 /** nodeCallSig, given the node's facts for this model (nodeFactsFor). */
 export function nodeCallSigOf(model: Model, facts: NodeFacts, node: Node): string {
   if (facts.callSig !== undefined) return facts.callSig;
-  const list = callKeyList(facts, node);
+  return (facts.callSig = callListSig(model, callKeyList(facts, node)));
+}
+
+/** The signature of what the calls of a shared call list (callKeyList) resolve to (per model). */
+export function callListSig(model: Model, list: CallKey[]): string {
   const s = sigState(model);
   let sig = s.byList.get(list);
   if (sig === undefined) {
@@ -1044,7 +1048,6 @@ export function nodeCallSigOf(model: Model, facts: NodeFacts, node: Node): strin
     sig = internSig(sig);
     s.byList.set(list, sig);
   }
-  facts.callSig = sig;
   return sig;
 }
 

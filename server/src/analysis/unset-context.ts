@@ -37,11 +37,11 @@
 // measured, the row without a tenant stays hidden). Such a comparison (the same casts on both
 // sides; no identity crosses a helper call, whose parameters and result may be coerced) is
 // evaluated again with the column taken to be non-NULL, and openIn names the columns it needed.
-import { census, compareConstants, constValue, nodeFactsFor, typeName, type NodeFacts } from './ast.js';
+import { census, compareConstants, constValue, nodeFacts, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { funcSig, internSig, keptUnder, memoModel, nodeCallSigOf, policyExprs, unsafeSettingCalls, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
+import { callKeyList, callListSig, funcSig, internSig, keptUnder, memoModel, policyExprs, unsafeSettingCalls, type CallKey, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -763,18 +763,24 @@ function authUidSig(model: Model): string {
   return own ? `u${funcSig(model, own)}|` : 'u|';
 }
 
-/** Per model: the signature of auth.uid(), and the context signature of each call signature. */
-const newSigState = (model: Model) => ({ authUid: authUidSig(model), byCalls: new Map<string, string>() });
+/** Per model: the signature of auth.uid(), and the context signature of each shared call list (callKeyList). */
+interface SigState {
+  authUid: string;
+  byList: Map<CallKey[], string>;
+}
+const newSigState = (model: Model): SigState => ({ authUid: authUidSig(model), byList: new Map() });
+
+/** The context signature of a node with these calls ('' for no node). */
+function listSignature(model: Model, st: SigState, list: CallKey[] | undefined): string {
+  if (!list) return '';
+  let sig = st.byList.get(list);
+  if (sig === undefined) st.byList.set(list, (sig = internSig(st.authUid + callListSig(model, list))));
+  return sig;
+}
 
 function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
   let sig = facts.contextSig;
-  if (sig === undefined) {
-    const st = memoModel(model, 'unset-context:sigs', newSigState);
-    const calls = nodeCallSigOf(model, facts, node);
-    sig = st.byCalls.get(calls);
-    if (sig === undefined) st.byCalls.set(calls, (sig = internSig(st.authUid + calls)));
-    facts.contextSig = sig;
-  }
+  if (sig === undefined) facts.contextSig = sig = listSignature(model, memoModel(model, 'unset-context:sigs', newSigState), callKeyList(facts, node));
   return sig;
 }
 
@@ -783,35 +789,52 @@ function cachedOn<T>(model: Model, node: Node, what: string, compute: () => T): 
   return keptUnder(model, node, what, modelSignature, compute);
 }
 
-function otherSignature(model: Model, other: Node): string {
-  return other ? modelSignature(model, nodeFactsFor(other, model), other) : '';
+/** A result of policyKeeper, in the memo of the policy's statement: what it was computed from, and the value. */
+interface KeptOnPolicy {
+  using: Node;
+  check: Node;
+  command: string;
+  usingList: CallKey[] | undefined;
+  checkList: CallKey[] | undefined;
+  usingSig: string;
+  checkSig: string;
+  v: unknown;
 }
 
+const callListOf = (n: Node): CallKey[] | undefined => (n && typeof n === 'object' ? callKeyList(nodeFacts(n), n) : undefined);
+
 /**
- * A result computed from a policy's command and its USING and WITH CHECK nodes (and what their
- * calls resolve to, as for cachedOn), kept across lints on the first of its nodes.
+ * For one model: a result computed from a policy's command and its USING and WITH CHECK nodes
+ * (and what their calls resolve to, as for cachedOn), kept across lints in the memo of the
+ * policy's statement with the call lists of its nodes. Statements outlive the model while their
+ * file is unchanged, so a re-lint checks a policy's result with a lookup per node in this
+ * model's signatures, and asks no node facts.
  */
-export function keptOnPolicy<T>(model: Model, row: PolicyRow, what: string, compute: (model: Model, row: PolicyRow) => T): T {
-  const u: Node = row.using?.node;
-  const c: Node = row.check?.node;
-  const anchor = u ?? c;
-  if (!anchor || typeof anchor !== 'object') return compute(model, row);
-  const other: Node = u ? c : undefined;
-  const facts = nodeFactsFor(anchor, model);
-  const id = facts.model!;
-  const m = (facts.results ??= new Map());
-  const hit = m.get(what) as { sig: string; v: unknown; model?: number; other?: Node; otherSig?: string; command?: string } | undefined;
-  const command = row.policy.command;
-  if (hit && hit.other === other && hit.command === command) {
-    if (hit.model === id) return hit.v as T;
-    if (hit.sig === modelSignature(model, facts, anchor) && hit.otherSig === otherSignature(model, other)) {
-      hit.model = id;
+export function policyKeeper<T>(model: Model, what: string, compute: (model: Model, row: PolicyRow) => T): (row: PolicyRow) => T {
+  const st = memoModel(model, 'unset-context:sigs', newSigState);
+  return (row) => {
+    const p = row.policy;
+    const u: Node = row.using?.node;
+    const c: Node = row.check?.node;
+    const m = (p.stmt.memo ??= {});
+    const hit = m[what] as KeptOnPolicy | undefined;
+    if (
+      hit &&
+      hit.using === u &&
+      hit.check === c &&
+      hit.command === p.command &&
+      hit.usingSig === listSignature(model, st, hit.usingList) &&
+      hit.checkSig === listSignature(model, st, hit.checkList)
+    ) {
       return hit.v as T;
     }
-  }
-  const v = compute(model, row);
-  m.set(what, { sig: modelSignature(model, facts, anchor), otherSig: otherSignature(model, other), v, model: id, other, command });
-  return v;
+    const v = compute(model, row);
+    const usingList = callListOf(u);
+    const checkList = callListOf(c);
+    const kept: KeptOnPolicy = { using: u, check: c, command: p.command, usingList, checkList, usingSig: listSignature(model, st, usingList), checkSig: listSignature(model, st, checkList), v };
+    m[what] = kept;
+    return v;
+  };
 }
 
 /** The context keys an expression reads, directly or through SQL helpers, in first-seen order (shared: do not mutate). */

@@ -7,7 +7,7 @@ import type { Node, Span } from '../analysis/types.js';
 import {
   clauseUses,
   contextKeys,
-  keptOnPolicy,
+  policyKeeper,
   rowUses,
   failsOpen,
   raisesIn,
@@ -646,10 +646,11 @@ export const policyContextFailsOpen = defineRule({
     sources: ['splinter 0030 rls_policy_null_auth_disjunct'],
   },
   check({ model, report }) {
+    // the context keys the policy's clauses read, when some use of a clause fails open for one
+    const keysOf = policyKeeper(model, 'fails-open:keys', openKeys);
     for (const row of activeRows(model)) {
       const p = row.policy;
-      // the context keys the policy's clauses read, when some use of a clause fails open for one
-      const keys = keptOnPolicy(model, row, 'fails-open:keys', openKeys);
+      const keys = keysOf(row);
       if (!keys) continue;
       const roles = subjectRoles(model, p, row.table);
       if (roles.length === 0) continue;
