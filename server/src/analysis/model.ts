@@ -1006,7 +1006,7 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
 /**
  * Replays the files and returns the model. With `previous`, what the build before left (its
  * resumePointOf), from (mostly) the same parsed files, the replay may resume where the files
- * first differ: from a copy of the state that build saved there (see ResumePoint); the model
+ * first differ: from the state that build saved there (see ResumePoint), shared; the model
  * is the same as a replay from the start. The previous model itself is not needed, so it can
  * be gone before the next one is built.
  */
@@ -1019,8 +1019,8 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   const segments = replaySegments(files);
   const r = new Replay(defaultSchema);
 
-  // Where the segments first differ from the previous build's: a copy of the state there is
-  // saved (the next edit is likely in the same file), and restored if the previous build saved one at or before it.
+  // Where the segments first differ from the previous build's: the state there is saved (the
+  // next edit is likely in the same file), and resumed from if the previous build saved one at or before it.
   const before = previous;
   let saveAt = -1;
   let saved: ResumePoint['saved'];
@@ -1032,10 +1032,10 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
     while (c < segments.length && c < old.length && sameSegment(segments[c]!, old[c]!)) c++;
     saveAt = c;
     if (before.saved && before.saved.at <= c) {
-      copyState(before.saved.state, r);
+      shareState(before.saved.state, r);
       restored = true;
       start = before.saved.at;
-      if (before.saved.at === c) saved = before.saved; // the same state: keep the copy
+      if (before.saved.at === c) saved = before.saved; // the same state: keep it
     }
   }
   if (!restored && supabasePlatform) {
@@ -1051,11 +1051,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
     }
   }
   for (let i = start; i <= segments.length; i++) {
-    if (i === saveAt && !saved) {
-      const state = new Replay(defaultSchema);
-      copyState(r, state);
-      saved = { at: i, state };
-    }
+    if (i === saveAt && !saved) saved = { at: i, state: r.save() };
     if (i === segments.length) break;
     const seg = segments[i]!;
     r.run(seg.file, seg.entry, seg.from, seg.to);
@@ -1077,8 +1073,9 @@ type Segment = { file: ParsedFile; entry: ParsedFile; from: number; to: number }
 const sameSegment = (a: Segment, b: Segment): boolean => a.file === b.file && a.entry === b.entry && a.from === b.from && a.to === b.to;
 
 /**
- * What a build leaves for the next one: its segments, and a copy of the replay's state
- * before segment `at` (where its segments first differed from those of the build before).
+ * What a build leaves for the next one: its segments, and the replay's state (see
+ * Replay.save) before segment `at` (where its segments first differed from those of the
+ * build before).
  * The replay of the segments before `at` depends on nothing else than them (the same parsed
  * files, so the same statements), the default schema and whether Supabase's roles exist.
  */
@@ -1096,77 +1093,58 @@ export function resumePointOf(model: Model): ResumePoint | undefined {
   return resumePoints.get(model);
 }
 
+// ---- sharing the replay's state ----
+//
+// A saved state and the replays resumed from it share the objects of the state (tables,
+// views, functions, policies, triggers, roles) instead of each having a copy: a replay copies
+// an object the first time it writes to it (Replay.own…), so a resumed replay copies the
+// top-level maps and arrays and what the files it replays change, not the whole schema. The
+// objects of a state are frozen when it is saved (Replay.save), with the arrays they hold:
+// frozen is what shared means to the replay (Object.isFrozen is its ownership check), and a
+// write that missed the check throws instead of changing the saved state. Maps and Sets
+// (grants) cannot be frozen: they are copied with the object that holds them, and refuse
+// writes once shared under guardSharedState() (the test suite).
+
+let guarding = false;
+
 /**
- * Copies a replay's state into a new one: the mutable objects (tables, views, functions,
- * policies, triggers, roles, their arrays, maps and sets) are copied, the immutable ones
- * (locations, events, statements' prototypes' parts) shared. A trigger is in `triggers` and in
- * its table's list: one copy for both.
+ * Makes the Maps and Sets of saved states refuse writes, and the replay rethrow a write to a
+ * shared object instead of skipping the statement: for the test suite, so that a write that
+ * missed its ownership check fails there instead of changing the next build.
  */
-function copyState(from: Replay, to: Replay): void {
-  const triggerCopies = new Map<Trigger, Trigger>();
-  const copyTrigger = (tr: Trigger): Trigger => {
-    let c = triggerCopies.get(tr);
-    if (!c) triggerCopies.set(tr, (c = { name: tr.name, table: tr.table, func: tr.func, loc: tr.loc }));
-    return c;
-  };
-  for (const [k, t] of from.tables) {
-    const c: Table = {
-      key: t.key,
-      schema: t.schema,
-      name: t.name,
-      partitioned: t.partitioned,
-      temp: t.temp,
-      created: t.created,
-      nameLoc: t.nameLoc,
-      stmt: t.stmt,
-      columns: t.columns.slice(),
-      keys: t.keys.slice(),
-      indexes: t.indexes.map((i) => ({ name: i.name, columns: i.columns, loc: i.loc })),
-      rlsEnabled: t.rlsEnabled,
-      rlsForced: t.rlsForced,
-      rlsEvents: t.rlsEvents.slice(),
-      parents: copyParents(t.parents),
-      policies: t.policies.map(copyPolicy),
-      triggers: t.triggers.map(copyTrigger),
-      grants: copyGrants(t.grants),
-    };
-    if ('owner' in t) c.owner = t.owner;
-    if ('renamed' in t) c.renamed = t.renamed;
-    to.tables.set(k, c);
-  }
-  for (const [k, v] of from.views) {
-    const c: View = {
-      key: v.key,
-      schema: v.schema,
-      name: v.name,
-      materialized: v.materialized,
-      securityInvoker: v.securityInvoker,
-      reads: v.reads,
-      created: v.created,
-      nameLoc: v.nameLoc,
-      stmt: v.stmt,
-      grants: copyGrants(v.grants),
-    };
-    if ('owner' in v) c.owner = v.owner;
-    to.views.set(k, c);
-  }
-  const funcCopies = new Map<Func, Func>();
-  for (const [k, list] of from.functions) {
-    const copies: Func[] = [];
-    for (const f of list) {
-      let c = funcCopies.get(f);
-      if (!c) funcCopies.set(f, (c = copyFunc(f)));
-      copies.push(c);
-    }
-    to.functions.set(k, copies);
-  }
-  for (const [k, r] of from.roles) {
-    const c: Role = { name: r.name, bypassRls: r.bypassRls, superuser: r.superuser, declared: r.declared };
-    if ('loc' in r) c.loc = r.loc;
-    to.roles.set(k, c);
-  }
-  for (const tr of from.triggers) to.triggers.push(copyTrigger(tr));
-  for (const p of from.orphanPolicies) to.orphanPolicies.push(copyPolicy(p));
+export function guardSharedState(): void {
+  guarding = true;
+}
+
+const SHARED_WRITE = 'write to a Map or Set of a saved replay state';
+
+/** Whether an error is a write to a frozen object or a guarded Map or Set (V8's messages). */
+const isSharedWrite = (e: unknown): boolean =>
+  e instanceof TypeError && /read only property|not extensible|frozen|sealed|Cannot delete property|saved replay state/.test(e.message);
+
+function refuseWrite(): never {
+  throw new TypeError(SHARED_WRITE);
+}
+
+function guard(x: Map<unknown, unknown> | Set<unknown>): void {
+  if (!guarding) return;
+  for (const m of ['set', 'add', 'delete', 'clear']) if (m in x) Object.defineProperty(x, m, { value: refuseWrite });
+}
+
+function guardGrants(grants: Map<string, Set<string>>): void {
+  if (!guarding) return;
+  guard(grants);
+  for (const s of grants.values()) guard(s);
+}
+
+/** Gives `to` the state of `from`: copies of its top-level maps and arrays, the objects in them shared. */
+function shareState(from: Replay, to: Replay): void {
+  for (const [k, t] of from.tables) to.tables.set(k, t);
+  for (const [k, v] of from.views) to.views.set(k, v);
+  for (const [k, list] of from.functions) to.functions.set(k, list);
+  for (const [k, r] of from.roles) to.roles.set(k, r);
+  for (const tr of from.triggers) to.triggers.push(tr);
+  for (const p of from.orphanPolicies) to.orphanPolicies.push(p);
   for (const [k, events] of from.rlsEventsOfUncreatedTables) to.rlsEventsOfUncreatedTables.set(k, events);
   to.grantEvents = from.grantEvents.slice();
   to.contextWrites = from.contextWrites.slice();
@@ -1179,8 +1157,114 @@ function copyState(from: Replay, to: Replay): void {
   to.lastEntry = from.lastEntry;
 }
 
+/**
+ * Freezes the objects of a state about to be saved, with the arrays they write to. Those
+ * frozen already (shared with an earlier saved state) are skipped: a frozen object's arrays
+ * are frozen, and an object copied since then is not frozen.
+ */
+function freezeState(r: Replay): void {
+  for (const t of r.tables.values()) freezeTable(t);
+  for (const v of r.views.values()) {
+    if (Object.isFrozen(v)) continue;
+    guardGrants(v.grants);
+    Object.freeze(v);
+  }
+  for (const list of r.functions.values()) {
+    if (Object.isFrozen(list)) continue; // (a list is replaced when one of its functions is copied)
+    for (const f of list) freezeFunc(f);
+    Object.freeze(list);
+  }
+  for (const role of r.roles.values()) Object.freeze(role);
+  for (const tr of r.triggers) Object.freeze(tr); // (those of tables dropped since)
+  for (const p of r.orphanPolicies) freezePolicy(p);
+  for (const events of r.rlsEventsOfUncreatedTables.values()) Object.freeze(events);
+}
+
+function freezeTable(t: Table): void {
+  if (Object.isFrozen(t)) return;
+  Object.freeze(t.columns);
+  Object.freeze(t.keys);
+  for (const i of t.indexes) Object.freeze(i);
+  Object.freeze(t.indexes);
+  Object.freeze(t.rlsEvents);
+  for (const p of t.parents) Object.freeze(p);
+  Object.freeze(t.parents);
+  for (const p of t.policies) freezePolicy(p);
+  Object.freeze(t.policies);
+  for (const tr of t.triggers) Object.freeze(tr);
+  Object.freeze(t.triggers);
+  guardGrants(t.grants);
+  Object.freeze(t);
+}
+
+function freezePolicy(p: Policy): void {
+  if (Object.isFrozen(p)) return;
+  Object.freeze(p.roles);
+  Object.freeze(p);
+}
+
+function freezeFunc(f: Func): void {
+  if (Object.isFrozen(f)) return;
+  Object.freeze(f.settings);
+  Object.freeze(f.alters);
+  if (guarding) guard(f.executeGrants);
+  Object.freeze(f);
+}
+
 // Copies are written out field by field: a spread of objects of several shapes is slow and
-// may give objects in dictionary mode, slow for the replay and the rules alike.
+// may give objects in dictionary mode, slow for the replay and the rules alike. A copy has
+// its own arrays, Maps and Sets (index and parent entries too, which are written in place);
+// the policies and triggers in its lists stay shared until written to themselves. Arrays
+// only ever replaced (a policy's roles) are shared.
+
+function copyTable(t: Table): Table {
+  const c: Table = {
+    key: t.key,
+    schema: t.schema,
+    name: t.name,
+    partitioned: t.partitioned,
+    temp: t.temp,
+    created: t.created,
+    nameLoc: t.nameLoc,
+    stmt: t.stmt,
+    columns: t.columns.slice(),
+    keys: t.keys.slice(),
+    indexes: t.indexes.map((i) => ({ name: i.name, columns: i.columns, loc: i.loc })),
+    rlsEnabled: t.rlsEnabled,
+    rlsForced: t.rlsForced,
+    rlsEvents: t.rlsEvents.slice(),
+    parents: copyParents(t.parents),
+    policies: t.policies.slice(),
+    triggers: t.triggers.slice(),
+    grants: copyGrants(t.grants),
+  };
+  if ('owner' in t) c.owner = t.owner;
+  if ('renamed' in t) c.renamed = t.renamed;
+  return c;
+}
+
+function copyView(v: View): View {
+  const c: View = {
+    key: v.key,
+    schema: v.schema,
+    name: v.name,
+    materialized: v.materialized,
+    securityInvoker: v.securityInvoker,
+    reads: v.reads,
+    created: v.created,
+    nameLoc: v.nameLoc,
+    stmt: v.stmt,
+    grants: copyGrants(v.grants),
+  };
+  if ('owner' in v) c.owner = v.owner;
+  return c;
+}
+
+function copyRole(r: Role): Role {
+  const c: Role = { name: r.name, bypassRls: r.bypassRls, superuser: r.superuser, declared: r.declared };
+  if ('loc' in r) c.loc = r.loc;
+  return c;
+}
 
 function copyPolicy(p: Policy): Policy {
   return {
@@ -1188,7 +1272,7 @@ function copyPolicy(p: Policy): Policy {
     table: p.table,
     command: p.command,
     permissive: p.permissive,
-    roles: p.roles.slice(),
+    roles: p.roles,
     implicitPublic: p.implicitPublic,
     using: p.using,
     withCheck: p.withCheck,
@@ -1198,6 +1282,8 @@ function copyPolicy(p: Policy): Policy {
     created: p.created,
   };
 }
+
+const copyTrigger = (tr: Trigger): Trigger => ({ name: tr.name, table: tr.table, func: tr.func, loc: tr.loc });
 
 function copyFunc(f: Func): Func {
   const c: Func = {
@@ -1331,9 +1417,110 @@ class Replay {
   deps: string[] | undefined;
   currentRole: string | undefined;
   lastEntry: ParsedFile | undefined;
+  /** the copies of shared objects this replay made since it was saved, by original: one copy however the original is reached */
+  copies = new Map<object, object>();
 
   constructor(readonly defaultSchema: string) {
     this.schemaTag = defaultSchema;
+  }
+
+  /**
+   * The state as it stands, to resume from later: it shares this replay's objects, frozen,
+   * so this replay copies those it writes to from now on (see "sharing the replay's state").
+   */
+  save(): Replay {
+    freezeState(this);
+    this.copies = new Map();
+    const state = new Replay(this.defaultSchema);
+    shareState(this, state);
+    Object.freeze(state.triggers);
+    Object.freeze(state.orphanPolicies);
+    Object.freeze(state.grantEvents);
+    Object.freeze(state.contextWrites);
+    Object.freeze(state.statements);
+    Object.freeze(state.defaultTableGrants);
+    guard(state.tables);
+    guard(state.views);
+    guard(state.functions);
+    guard(state.roles);
+    guard(state.rlsEventsOfUncreatedTables);
+    return state;
+  }
+
+  // A write to an object of the state goes through own…: the object itself if this replay
+  // made it (not frozen), else its copy, put in the original's place in this replay's state.
+
+  ownTable(t: Table): Table {
+    if (!Object.isFrozen(t)) return t;
+    let c = this.copies.get(t) as Table | undefined;
+    if (!c) {
+      this.copies.set(t, (c = copyTable(t)));
+      if (this.tables.get(t.key) === t) this.tables.set(t.key, c);
+    }
+    return c;
+  }
+
+  ownView(v: View): View {
+    if (!Object.isFrozen(v)) return v;
+    let c = this.copies.get(v) as View | undefined;
+    if (!c) {
+      this.copies.set(v, (c = copyView(v)));
+      if (this.views.get(v.key) === v) this.views.set(v.key, c);
+    }
+    return c;
+  }
+
+  ownRole(r: Role): Role {
+    if (!Object.isFrozen(r)) return r;
+    let c = this.copies.get(r) as Role | undefined;
+    if (!c) {
+      this.copies.set(r, (c = copyRole(r)));
+      if (this.roles.get(r.name) === r) this.roles.set(r.name, c);
+    }
+    return c;
+  }
+
+  /** (a function is in the list of its key: a copy goes in a copy of that list) */
+  ownFunc(f: Func): Func {
+    if (!Object.isFrozen(f)) return f;
+    let c = this.copies.get(f) as Func | undefined;
+    if (!c) {
+      this.copies.set(f, (c = copyFunc(f)));
+      const list = this.functions.get(f.key);
+      const i = list ? list.indexOf(f) : -1;
+      if (i >= 0) {
+        const copy = list!.slice();
+        copy[i] = c;
+        this.functions.set(f.key, copy);
+      }
+    }
+    return c;
+  }
+
+  /** A policy of `list`: its table's (owned), or orphanPolicies. */
+  ownPolicy(p: Policy, list: Policy[]): Policy {
+    if (!Object.isFrozen(p)) return p;
+    let c = this.copies.get(p) as Policy | undefined;
+    if (!c) {
+      this.copies.set(p, (c = copyPolicy(p)));
+      const i = list.indexOf(p);
+      if (i >= 0) list[i] = c;
+    }
+    return c;
+  }
+
+  /** A trigger of `list`, its table's (owned): one copy, in that list and in `triggers`. */
+  ownTrigger(tr: Trigger, list: Trigger[]): Trigger {
+    if (!Object.isFrozen(tr)) return tr;
+    let c = this.copies.get(tr) as Trigger | undefined;
+    if (!c) {
+      this.copies.set(tr, (c = copyTrigger(tr)));
+      const i = list.indexOf(tr);
+      if (i >= 0) list[i] = c;
+      const j = this.triggers.indexOf(tr);
+      if (j >= 0) this.triggers[j] = c;
+    }
+    return c;
   }
 
   setSearchPath(path: string[] | undefined): void {
@@ -1447,8 +1634,9 @@ class Replay {
       try {
         this.apply(op);
         if (op.setConfig) for (const w of op.setConfig) this.contextWrites.push(w);
-      } catch {
+      } catch (e) {
         // a statement of an unexpected shape must not stop the replay of the others
+        if (guarding && isSharedWrite(e)) throw e;
       }
     }
   }
@@ -1478,10 +1666,10 @@ class Replay {
       }
       case OP_VIEW: {
         const k = this.keyOf(op.rel);
-        // CREATE OR REPLACE VIEW keeps the view's owner and privileges
+        // CREATE OR REPLACE VIEW keeps the view's owner and privileges (a copy of a shared view's)
         const prev = op.replace ? this.views.get(k) : undefined;
         const v = this.addView(op, k, false, op.securityInvoker);
-        if (prev) Object.assign(v, { owner: prev.owner, grants: prev.grants });
+        if (prev) Object.assign(v, { owner: prev.owner, grants: Object.isFrozen(prev) ? copyGrants(prev.grants) : prev.grants });
         else if (this.currentRole) v.owner = { role: this.currentRole };
         break;
       }
@@ -1489,8 +1677,9 @@ class Replay {
         this.alterTable(op, here);
         break;
       case OP_INDEX: {
-        const t = this.tables.get(this.keyOf(op.rel));
-        if (!t) break;
+        const shared = this.tables.get(this.keyOf(op.rel));
+        if (!shared) break;
+        const t = this.ownTable(shared);
         t.indexes.push({ name: op.name, columns: op.columns, loc: here });
         if (op.isKey) t.keys.push(op.columns);
         break;
@@ -1505,26 +1694,29 @@ class Replay {
         this.createFunction(op);
         break;
       case OP_ALTER_FUNCTION:
-        for (const f of this.funcsOf(op.func)) {
+        for (const g of this.funcsOf(op.func)) {
+          const f = this.ownFunc(g);
           applyFunctionOptions(f, op.options);
           f.alters.push(here);
         }
         break;
       case OP_ALTER_OWNER:
-        if (op.func) for (const f of this.funcsOf(op.func)) f.owner = { role: op.role, loc: here };
+        if (op.func) for (const f of this.funcsOf(op.func)) this.ownFunc(f).owner = { role: op.role, loc: here };
         break;
       case OP_CREATE_TRIGGER: {
         const tk = this.keyOf(op.rel);
         const tr: Trigger = { name: op.name, table: tk, func: this.keyOf(op.func), loc: here };
         this.triggers.push(tr);
-        this.tables.get(tk)?.triggers.push(tr);
+        const t = this.tables.get(tk);
+        if (t) this.ownTable(t).triggers.push(tr);
         break;
       }
       case OP_CREATE_ROLE:
         this.roles.set(op.name, { name: op.name, bypassRls: op.bypassRls, superuser: op.superuser, declared: true, loc: here });
         break;
       case OP_ALTER_ROLE: {
-        const r = this.roles.get(op.name) ?? { name: op.name, bypassRls: false, superuser: false, declared: false, loc: here };
+        const known = this.roles.get(op.name);
+        const r = known ? this.ownRole(known) : { name: op.name, bypassRls: false, superuser: false, declared: false, loc: here };
         for (const [attr, value] of op.sets) r[attr] = value;
         this.roles.set(op.name, r);
         break;
@@ -1635,8 +1827,9 @@ class Replay {
       stmt: op.stmt,
       created: proto.created,
     };
-    const t = this.tables.get(p.table);
-    if (t) {
+    const shared = this.tables.get(p.table);
+    if (shared) {
+      const t = this.ownTable(shared);
       let i = 0;
       while (i < t.policies.length && t.policies[i]!.name !== p.name) i++;
       if (i < t.policies.length) t.policies = t.policies.filter((x) => x.name !== p.name);
@@ -1649,20 +1842,12 @@ class Replay {
 
   alterPolicy(op: OpAlterPolicy): void {
     const tk = this.keyOf(op.table);
-    let p: Policy | undefined;
-    for (const x of this.tables.get(tk)?.policies ?? []) {
-      if (x.table === tk && x.name === op.name) {
-        p = x;
-        break;
-      }
-    }
-    if (!p) {
-      for (const x of this.orphanPolicies) {
-        if (x.table === tk && x.name === op.name) {
-          p = x;
-          break;
-        }
-      }
+    const t = this.tables.get(tk);
+    let p = t && findPolicy(t.policies, tk, op.name);
+    if (p) p = this.ownPolicy(p, this.ownTable(t!).policies);
+    else {
+      p = findPolicy(this.orphanPolicies, tk, op.name);
+      if (p) p = this.ownPolicy(p, this.orphanPolicies);
     }
     if (!p) return;
     const n = op.stmt.node;
@@ -1708,7 +1893,7 @@ class Replay {
     for (const w of proto.contextWrites) this.contextWrites.push(w);
     const argKey = argKeyOf(f);
     const existing = this.functions.get(f.key);
-    // CREATE OR REPLACE keeps the function's owner and privileges
+    // CREATE OR REPLACE keeps the function's owner and privileges (a copy of a shared function's)
     let replaced: Func | undefined;
     if (op.replace && existing) {
       for (const g of existing) {
@@ -1718,7 +1903,10 @@ class Replay {
         }
       }
     }
-    if (replaced) Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants: replaced.executeGrants, owner: replaced.owner ?? f.owner });
+    if (replaced) {
+      const executeGrants = Object.isFrozen(replaced) ? new Set(replaced.executeGrants) : replaced.executeGrants;
+      Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants, owner: replaced.owner ?? f.owner });
+    }
     const list: Func[] = [];
     if (existing) for (const g of existing) if (argKeyOf(g) !== argKey) list.push(g);
     list.push(f);
@@ -1728,20 +1916,21 @@ class Replay {
   alterTable(op: OpAlterTable, here: Loc): void {
     const n = op.stmt.node;
     const k = this.keyOf(op.rel);
-    const t = this.tables.get(k);
-    const v = this.views.get(k);
+    // (owned before each write: a command may change nothing)
+    let t = this.tables.get(k);
+    let v = this.views.get(k);
     for (const c of n.cmds ?? []) {
       const cmd = c.AlterTableCmd;
       if (!cmd) continue;
       if (v && cmd.subtype === 'AT_SetRelOptions') {
         for (const o of cmd.def?.List?.items ?? []) {
-          if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = boolOption(o.DefElem);
+          if (o.DefElem?.defname === 'security_invoker') (v = this.ownView(v)).securityInvoker = boolOption(o.DefElem);
         }
       }
       if (v && cmd.subtype === 'AT_ResetRelOptions') {
-        for (const o of cmd.def?.List?.items ?? []) if (o.DefElem?.defname === 'security_invoker') v.securityInvoker = false;
+        for (const o of cmd.def?.List?.items ?? []) if (o.DefElem?.defname === 'security_invoker') (v = this.ownView(v)).securityInvoker = false;
       }
-      if (v && cmd.subtype === 'AT_ChangeOwner') v.owner = { role: roleName(cmd.newowner), loc: here };
+      if (v && cmd.subtype === 'AT_ChangeOwner') (v = this.ownView(v)).owner = { role: roleName(cmd.newowner), loc: here };
       if (!t && !v && n.objtype === 'OBJECT_TABLE') {
         const kind = RLS_EVENT_KINDS[cmd.subtype as string];
         if (kind) this.rlsEventsOfUncreatedTables.set(k, [...(this.rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
@@ -1749,26 +1938,32 @@ class Replay {
       if (!t) continue;
       switch (cmd.subtype) {
         case 'AT_EnableRowSecurity':
+          t = this.ownTable(t);
           t.rlsEnabled = true;
           t.rlsEvents.push({ kind: 'enable', loc: here });
           break;
         case 'AT_DisableRowSecurity':
+          t = this.ownTable(t);
           t.rlsEnabled = false;
           t.rlsEvents.push({ kind: 'disable', loc: here });
           break;
         case 'AT_ForceRowSecurity':
+          t = this.ownTable(t);
           t.rlsForced = true;
           t.rlsEvents.push({ kind: 'force', loc: here });
           break;
         case 'AT_NoForceRowSecurity':
+          t = this.ownTable(t);
           t.rlsForced = false;
           t.rlsEvents.push({ kind: 'no-force', loc: here });
           break;
         case 'AT_ChangeOwner':
+          t = this.ownTable(t);
           t.owner = { role: roleName(cmd.newowner), loc: here };
           break;
         case 'AT_AddColumn':
           if (cmd.def?.ColumnDef) {
+            t = this.ownTable(t);
             t.columns.push(cmd.def.ColumnDef.colname);
             for (const ct of cmd.def.ColumnDef.constraints ?? []) {
               const ty = ct.Constraint?.contype;
@@ -1777,35 +1972,43 @@ class Replay {
           }
           break;
         case 'AT_DropColumn':
+          t = this.ownTable(t);
           t.columns = t.columns.filter((c2) => c2 !== cmd.name);
           break;
         case 'AT_AddConstraint': {
           const ct = cmd.def?.Constraint;
           if (ct && (ct.contype === 'CONSTR_PRIMARY' || ct.contype === 'CONSTR_UNIQUE')) {
-            t.keys.push((ct.keys ?? []).map((x: Node) => sval(x)!));
+            this.ownTable(t).keys.push((ct.keys ?? []).map((x: Node) => sval(x)!));
           }
           break;
         }
         case 'AT_AttachPartition': {
           const prv = cmd.def?.PartitionCmd?.name;
           const child: Table | undefined = prv ? this.tables.get(this.key([prv.schemaname, prv.relname])) : undefined;
-          if (child) child.parents.push({ key: t.key, kind: 'partition', loc: here });
+          if (child) this.ownTable(child).parents.push({ key: t.key, kind: 'partition', loc: here });
           break;
         }
         case 'AT_DetachPartition': {
           const prv = cmd.def?.PartitionCmd?.name;
           const child: Table | undefined = prv ? this.tables.get(this.key([prv.schemaname, prv.relname])) : undefined;
-          if (child) child.parents = child.parents.filter((p) => p.key !== t.key);
+          const parent = t.key;
+          if (child) {
+            const owned = this.ownTable(child);
+            owned.parents = owned.parents.filter((p) => p.key !== parent);
+          }
           break;
         }
         case 'AT_AddInherit': {
           const prv = cmd.def?.RangeVar;
-          if (prv) t.parents.push({ key: this.key([prv.schemaname, prv.relname]), kind: 'inherits', loc: here });
+          if (prv) this.ownTable(t).parents.push({ key: this.key([prv.schemaname, prv.relname]), kind: 'inherits', loc: here });
           break;
         }
         case 'AT_DropInherit': {
           const prv = cmd.def?.RangeVar;
-          if (prv) t.parents = t.parents.filter((p) => p.key !== this.key([prv.schemaname, prv.relname]));
+          if (prv) {
+            const owned = this.ownTable(t);
+            owned.parents = owned.parents.filter((p) => p.key !== this.key([prv.schemaname, prv.relname]));
+          }
           break;
         }
       }
@@ -1918,8 +2121,8 @@ class Replay {
     if (op.objectKind === 'table') {
       if (op.schemas) {
         for (const schema of op.schemas) {
-          for (const t of this.tables.values()) if (t.schema === schema) applyTableGrant(t.grants, op.expanded, grantees, isGrant);
-          for (const v of this.views.values()) if (v.schema === schema) applyTableGrant(v.grants, op.expanded, grantees, isGrant);
+          for (const t of this.tables.values()) if (t.schema === schema) applyTableGrant(this.ownTable(t).grants, op.expanded, grantees, isGrant);
+          for (const v of this.views.values()) if (v.schema === schema) applyTableGrant(this.ownView(v).grants, op.expanded, grantees, isGrant);
         }
         this.grantEvents.push(op.event!);
       } else {
@@ -1927,8 +2130,10 @@ class Replay {
         for (const r of op.relations) {
           const k = this.keyOf(r);
           objects?.push(k);
-          const t = this.tables.get(k) ?? this.views.get(k);
-          if (t) applyTableGrant(t.grants, op.expanded, grantees, isGrant);
+          const t = this.tables.get(k);
+          const v = t ? undefined : this.views.get(k);
+          if (t) applyTableGrant(this.ownTable(t).grants, op.expanded, grantees, isGrant);
+          else if (v) applyTableGrant(this.ownView(v).grants, op.expanded, grantees, isGrant);
         }
         this.grantEvents.push(objects ? { isGrant, objectKind: 'table', objects, privileges: op.privileges, grantees, loc: op.here } : op.event!);
       }
@@ -1949,7 +2154,8 @@ class Replay {
         }
       }
       if (op.execute) {
-        for (const f of targets) {
+        for (const target of targets) {
+          const f = this.ownFunc(target);
           for (const g of grantees) {
             if (g === 'public') f.publicExecute = isGrant;
             else if (isGrant) f.executeGrants.add(g);
@@ -1982,7 +2188,10 @@ class Replay {
           const pname = parts[parts.length - 1];
           const tk = this.key(parts.slice(0, -1));
           const t = this.tables.get(tk);
-          if (t) t.policies = t.policies.filter((p) => p.name !== pname);
+          if (t && t.policies.some((p) => p.name === pname)) {
+            const owned = this.ownTable(t);
+            owned.policies = owned.policies.filter((p) => p.name !== pname);
+          }
           const orphans = this.orphanPolicies;
           for (let i = orphans.length - 1; i >= 0; i--) {
             if (orphans[i]!.table === tk && orphans[i]!.name === pname) orphans.splice(i, 1);
@@ -1993,7 +2202,10 @@ class Replay {
           const tname = parts[parts.length - 1];
           const tk = this.key(parts.slice(0, -1));
           const t = this.tables.get(tk);
-          if (t) t.triggers = t.triggers.filter((x) => x.name !== tname);
+          if (t && t.triggers.some((x) => x.name === tname)) {
+            const owned = this.ownTable(t);
+            owned.triggers = owned.triggers.filter((x) => x.name !== tname);
+          }
           const triggers = this.triggers;
           for (let i = triggers.length - 1; i >= 0; i--) if (triggers[i]!.table === tk && triggers[i]!.name === tname) triggers.splice(i, 1);
           break;
@@ -2010,7 +2222,11 @@ class Replay {
         }
         case 'OBJECT_INDEX': {
           const iname = parts[parts.length - 1];
-          for (const t of this.tables.values()) t.indexes = t.indexes.filter((i) => i.name !== iname);
+          for (const t of this.tables.values()) {
+            if (!t.indexes.some((i) => i.name === iname)) continue;
+            const owned = this.ownTable(t);
+            owned.indexes = owned.indexes.filter((i) => i.name !== iname);
+          }
           break;
         }
       }
@@ -2023,32 +2239,37 @@ class Replay {
     const { tables, views, functions } = this;
     if (n.renameType === 'OBJECT_TABLE' && n.relation) {
       const k = this.key([n.relation.schemaname, n.relation.relname]);
-      const t = tables.get(k);
-      if (!t) return;
+      const shared = tables.get(k);
+      if (!shared) return;
+      const t = this.ownTable(shared);
       tables.delete(k);
       const nk = `${t.schema}.${newname}`;
       t.key = nk;
       t.name = newname;
       t.renamed = here;
-      for (const p of t.policies) p.table = nk;
-      for (const tr of t.triggers) tr.table = nk;
+      for (const p of t.policies) this.ownPolicy(p, t.policies).table = nk;
+      for (const tr of t.triggers) this.ownTrigger(tr, t.triggers).table = nk;
       tables.set(nk, t);
-      for (const other of tables.values()) for (const p of other.parents) if (p.key === k) p.key = nk;
+      for (const other of tables.values()) {
+        if (other.parents.some((p) => p.key === k)) for (const p of this.ownTable(other).parents) if (p.key === k) p.key = nk;
+      }
     } else if (n.renameType === 'OBJECT_POLICY' && n.relation) {
       const t = tables.get(this.key([n.relation.schemaname, n.relation.relname]));
       const p = t?.policies.find((x) => x.name === n.subname);
-      if (p) p.name = newname;
+      if (p) this.ownPolicy(p, this.ownTable(t!).policies).name = newname;
     } else if (n.renameType === 'OBJECT_COLUMN' && n.relation) {
-      const t = tables.get(this.key([n.relation.schemaname, n.relation.relname]));
-      if (t) {
+      const shared = tables.get(this.key([n.relation.schemaname, n.relation.relname]));
+      if (shared) {
+        const t = this.ownTable(shared);
         t.columns = t.columns.map((c) => (c === n.subname ? newname : c));
         t.keys = t.keys.map((ks) => ks.map((c) => (c === n.subname ? newname : c)));
         t.indexes.forEach((i) => (i.columns = i.columns.map((c) => (c === n.subname ? newname : c))));
       }
     } else if (n.renameType === 'OBJECT_FUNCTION') {
-      for (const f of this.funcFromObject(n.object)) {
+      for (const g of this.funcFromObject(n.object)) {
+        const f = this.ownFunc(g);
         const oldKey = f.key;
-        const list = (functions.get(oldKey) ?? []).filter((g) => g !== f);
+        const list = (functions.get(oldKey) ?? []).filter((x) => x !== f);
         if (list.length) functions.set(oldKey, list);
         else functions.delete(oldKey);
         f.name = newname;
@@ -2058,14 +2279,21 @@ class Replay {
       }
     } else if ((n.renameType === 'OBJECT_VIEW' || n.renameType === 'OBJECT_MATVIEW') && n.relation) {
       const k = this.key([n.relation.schemaname, n.relation.relname]);
-      const v = views.get(k);
-      if (!v) return;
+      const shared = views.get(k);
+      if (!shared) return;
+      const v = this.ownView(shared);
       views.delete(k);
       v.name = newname;
       v.key = `${v.schema}.${newname}`;
       views.set(v.key, v);
     }
   }
+}
+
+/** The policy on table `tk` named `name` in a list. */
+function findPolicy(list: Policy[], tk: string, name: string): Policy | undefined {
+  for (const x of list) if (x.table === tk && x.name === name) return x;
+  return undefined;
 }
 
 const copyParents = (parents: Table['parents']): Table['parents'] => parents.map((p) => ({ key: p.key, kind: p.kind, loc: p.loc }));
