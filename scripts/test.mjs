@@ -11,5 +11,6 @@ if (files.length === 0) {
   console.error(`no test files match ${patterns.join(' ')}`);
   process.exit(2);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// (every test file also loads test/helpers/guard-shared.ts: see there)
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './test/helpers/guard-shared.ts', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -2,14 +2,15 @@
 // from the state saved before the first changed file — is the model a cold replay from the
 // start computes: on every doc example, the examples, a generated workspace and SQL written to
 // reach every branch of the replay; again on the same parsed files, under another default
-// schema, and after edits in a Workspace. (When the replay was compiled into ops, it was also
+// schema, and after edits in a Workspace, where the states saved to resume from never change
+// either. (When the replay was compiled into ops, it was also
 // checked against the replay it replaced, then a frozen copy, on every model the suite built.)
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { mergeConfig, type Config } from '../../server/src/analysis/config.js';
-import { buildModel, type Model } from '../../server/src/analysis/model.js';
+import { buildModel, resumePointOf, type Model, type ResumePoint } from '../../server/src/analysis/model.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { generateWorkspace } from '../../bench/generate.js';
@@ -25,6 +26,16 @@ type Files = ReadonlyArray<{ file: string; text: string }>;
 /** The reference: a cold replay from the start, on a parse of its own (no memo, no op, no resume). */
 function reference(files: Files, config: Config): string {
   return modelSnapshot(buildModel(files.map((f) => parseFile(f.file, f.text)), config));
+}
+
+/**
+ * A saved replay state as a model snapshot: its tables, views, functions, roles, triggers,
+ * policies on tables not created, events and statements (the resolvers are the model's).
+ */
+function stateSnapshot(state: NonNullable<ResumePoint['saved']>['state'], model: Model): string {
+  const s = state;
+  const asModel = { tables: s.tables, views: s.views, functions: s.functions, roles: s.roles, triggers: s.triggers, policies: s.orphanPolicies, grantEvents: s.grantEvents, contextWrites: s.contextWrites, rlsEventsOfUncreatedTables: s.rlsEventsOfUncreatedTables, statements: s.statements, defaultTableGrants: s.defaultTableGrants, defaultExecuteRevoked: s.defaultExecuteRevoked, searchPath: s.searchPath, currentRole: s.currentRole };
+  return modelSnapshot({ ...asModel, key: (p: string[]) => model.key(p), findFunction: () => undefined, allFunctions: () => [], roleBypassesRls: () => undefined } as unknown as Model);
 }
 
 function assertSame(expected: string, actual: string, what: string) {
@@ -304,16 +315,21 @@ describe('model equivalence after edits', () => {
     const ws = new Workspace(config);
     const texts = new Map(Object.entries(initial));
     for (const [f, t] of texts) ws.setFile(f, t);
-    // every model built stays as it was (a later build resumed from a copy of its state must not change it)
+    // every model built stays as it was, and every state saved to resume from (later builds share their objects)
     const built: Array<{ model: Model; snapshot: string }> = [];
+    const saved: Array<{ state: NonNullable<ResumePoint['saved']>['state']; model: Model; snapshot: string }> = [];
     const compare = (what: string) => {
       const files = [...texts].map(([file, text]) => ({ file, text }));
       const model = ws.model();
       const snapshot = modelSnapshot(model);
       assertSame(reference(files, config), snapshot, what);
       for (const b of built) assertSame(b.snapshot, modelSnapshot(b.model), `${what}: an earlier model changed`);
+      for (const x of saved) assertSame(x.snapshot, stateSnapshot(x.state, x.model), `${what}: a saved state changed`);
       built.push({ model, snapshot });
       if (built.length > 3) built.shift();
+      const state = resumePointOf(model)?.saved?.state;
+      if (state && !saved.some((x) => x.state === state)) saved.push({ state, model, snapshot: stateSnapshot(state, model) });
+      if (saved.length > 3) saved.shift();
     };
     compare('initial');
     edits.forEach(([file, text], i) => {
@@ -438,6 +454,122 @@ CREATE TABLE owned_${variant} (id int);
       ['0.sql', undefined],
       ['3.sql', later(10)],
     ]);
+  });
+
+  test('ok: edits before, in and after a file whose every statement is the first write to an object created earlier', () => {
+    // objects of prefix x, each written to by one statement of `writes(x)` only: resumed after
+    // their file, each statement writes to an object the saved state shares
+    const objects = (x: string) => `CREATE SCHEMA ${x};
+CREATE ROLE ${x}_role;
+${Array.from({ length: 20 }, (_, i) => `CREATE TABLE ${x}_t${i + 1} (id int PRIMARY KEY, owner_id uuid, note text);`).join('\n')}
+CREATE TABLE ${x}_parent (id int);
+CREATE TABLE ${x}_kid (id int) INHERITS (${x}_parent);
+CREATE TABLE ${x}_kid14 (id int) INHERITS (${x}_t14);
+CREATE TABLE ${x}_part (id int) PARTITION BY RANGE (id);
+CREATE TABLE ${x}_p1 (id int);
+CREATE TABLE ${x}_p2 PARTITION OF ${x}_part FOR VALUES FROM (1) TO (10);
+CREATE TABLE ${x}.t (id int);
+CREATE VIEW ${x}.v AS SELECT 1;
+CREATE INDEX ${x}_t15_owner ON ${x}_t15 (owner_id);
+CREATE INDEX ${x}_t19_idx ON ${x}_t19 (note);
+CREATE FUNCTION ${x}_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER ${x}_tr14 BEFORE UPDATE ON ${x}_t14 FOR EACH ROW EXECUTE FUNCTION ${x}_touch();
+CREATE TRIGGER ${x}_tr18 BEFORE UPDATE ON ${x}_t18 FOR EACH ROW EXECUTE FUNCTION ${x}_touch();
+${Array.from({ length: 9 }, (_, i) => `CREATE FUNCTION ${x}_f${i + 1}(a int) RETURNS int LANGUAGE sql AS $$ SELECT a $$;`).join('\n')}
+CREATE FUNCTION ${x}_f7(a text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE FUNCTION ${x}.g() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+${Array.from({ length: 7 }, (_, i) => `CREATE VIEW ${x}_v${i + 1} WITH (security_invoker = true) AS SELECT * FROM ${x}_t1;`).join('\n')}
+GRANT SELECT ON ${x}_v2 TO anon;
+GRANT SELECT ON ${x}_t12 TO anon;
+GRANT EXECUTE ON FUNCTION ${x}_f5(int) TO anon;
+${[10, 14, 16, 17].map((i) => `CREATE POLICY ${x}_p${i} ON ${x}_t${i} TO ${x}_role USING (owner_id IS NOT NULL);`).join('\n')}
+CREATE POLICY ${x}_s ON storage.objects USING (true);
+CREATE POLICY ${x}_s2 ON storage.objects USING (true);
+ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
+CREATE TABLE ${x}_untouched (id int);
+`;
+    const writes = (x: string, v: number) => `ALTER TABLE ${x}_t1 ${v % 2 ? 'ENABLE' : 'DISABLE'} ROW LEVEL SECURITY;
+ALTER TABLE ${x}_t2 ${v % 2 ? 'FORCE' : 'NO FORCE'} ROW LEVEL SECURITY;
+ALTER TABLE ${x}_t3 OWNER TO o_${v};
+ALTER TABLE ${x}_t4 ADD COLUMN extra_${v} text UNIQUE;
+ALTER TABLE ${x}_t5 DROP COLUMN ${v % 2 ? 'note' : 'owner_id'};
+ALTER TABLE ${x}_t6 ADD CONSTRAINT k_${v} UNIQUE (id, note);
+ALTER TABLE ${x}_part ATTACH PARTITION ${x}_p1 FOR VALUES FROM (10) TO (20);
+ALTER TABLE ${x}_part DETACH PARTITION ${x}_p2;
+ALTER TABLE ${x}_kid NO INHERIT ${x}_parent;
+ALTER TABLE ${x}_t7 INHERIT ${x}_parent;
+CREATE INDEX ${x}_t8_${v} ON ${x}_t8 (note);
+CREATE POLICY ${x}_new_${v} ON ${x}_t9 USING (true);
+ALTER POLICY ${x}_p10 ON ${x}_t10 TO r_${v} USING (${v} > 0);
+ALTER POLICY ${x}_s ON storage.objects TO r_${v};
+CREATE TRIGGER ${x}_new_${v} AFTER INSERT ON ${x}_t11 FOR EACH ROW EXECUTE FUNCTION ${x}_touch();
+ALTER ROLE ${x}_role ${v % 2 ? 'BYPASSRLS' : 'NOBYPASSRLS'};
+GRANT INSERT ON ${x}_t12 TO r_${v};
+GRANT UPDATE ON ALL TABLES IN SCHEMA ${x}, ${x} TO r_${v};
+GRANT SELECT ON ${x}_v1 TO r_${v};
+${v % 2 ? 'REVOKE' : 'GRANT'} EXECUTE ON FUNCTION ${x}_f1(int) ${v % 2 ? 'FROM' : 'TO'} PUBLIC;
+GRANT EXECUTE ON FUNCTION ${x}_f2(int), ${x}_f2(int) TO r_${v};
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${x} TO r_${v};
+ALTER FUNCTION ${x}_f3(int) SECURITY DEFINER SET search_path = s_${v};
+ALTER FUNCTION ${x}_f4(int) OWNER TO o_${v};
+CREATE OR REPLACE FUNCTION ${x}_f5(a int) RETURNS int LANGUAGE sql AS $$ SELECT a + ${v} $$;
+GRANT EXECUTE ON FUNCTION ${x}_f5(int) TO q_${v};
+CREATE OR REPLACE VIEW ${x}_v2 AS SELECT ${v} AS id;
+GRANT SELECT ON ${x}_v2 TO q_${v};
+ALTER VIEW ${x}_v3 SET (security_invoker = ${v % 2 ? 'false' : 'true'});
+ALTER VIEW ${x}_v4 OWNER TO o_${v};
+ALTER VIEW ${x}_v5 RESET (security_invoker);
+ALTER VIEW ${x}_v6 RENAME TO ${x}_v6_${v};
+ALTER TABLE ${x}_t14 RENAME TO ${x}_t14_${v};
+ALTER TABLE ${x}_t15 RENAME COLUMN owner_id TO owner_${v};
+ALTER POLICY ${x}_p16 ON ${x}_t16 RENAME TO ${x}_p16_${v};
+ALTER FUNCTION ${x}_f6(int) RENAME TO ${x}_f6_${v};
+ALTER FUNCTION ${x}_f7 RENAME TO ${x}_f7_${v};
+DROP POLICY ${x}_p17 ON ${x}_t17;
+DROP TRIGGER ${x}_tr18 ON ${x}_t18;
+DROP INDEX ${x}_t19_idx;
+DROP TABLE ${x}_t20;
+DROP VIEW ${x}_v7;
+DROP FUNCTION ${x}_f8(int);
+ALTER TABLE storage.buckets ${v % 2 ? 'FORCE' : 'NO FORCE'} ROW LEVEL SECURITY;
+DROP POLICY ${x}_s2 ON storage.objects;
+`;
+    // 1.sql: objects written to by 2.sql (a) and 3.sql (b); 2.sql: objects written to by 3.sql (c)
+    const two = (v: number) => `${writes('a', v)}${objects('c')}`;
+    const three = (v: number) => `${writes('b', v)}${writes('c', v)}`;
+    const one = objects('a') + objects('b');
+    for (const [file, text] of [['1.sql', one], ['2.sql', two(1)], ['3.sql', three(1)]] as const) assert.deepEqual(parseFile(file, text).errors, [], file);
+    replay({ '1.sql': one, '2.sql': two(0), '3.sql': three(0) }, [
+      ['3.sql', three(1)],
+      ['3.sql', three(2)],
+      ['2.sql', two(1)],
+      ['2.sql', two(2)],
+      ['3.sql', three(3)],
+      ['1.sql', `${one}CREATE TABLE d (id int);\n`],
+      ['3.sql', three(4)],
+      ['2.sql', two(3)],
+      ['1.sql', one],
+      ['3.sql', three(5)],
+    ]);
+    // resumed before 3.sql, the model shares with the saved state what 3.sql does not write to, and only that
+    const ws = new Workspace();
+    ws.setFile('1.sql', one);
+    ws.setFile('2.sql', two(0));
+    ws.setFile('3.sql', three(0));
+    ws.model();
+    ws.setFile('3.sql', three(1));
+    ws.model();
+    ws.setFile('3.sql', three(2));
+    const model = ws.model();
+    const state = resumePointOf(model)!.saved!.state;
+    assert.equal(model.tables.get('public.b_untouched'), state.tables.get('public.b_untouched'));
+    assert.ok(Object.isFrozen(state.tables.get('public.b_untouched')));
+    for (const k of ['public.b_t1', 'public.b_t9', 'public.b_t12', 'public.c_t11']) {
+      assert.ok(Object.isFrozen(state.tables.get(k)), k);
+      assert.notEqual(model.tables.get(k), state.tables.get(k), k);
+    }
+    assert.notEqual(model.functions.get('public.b_f3')![0], state.functions.get('public.b_f3')![0]);
+    assert.equal(model.functions.get('public.b_f9')![0], state.functions.get('public.b_f9')![0]);
   });
 
   test('ok: a config change, then edits', () => {
