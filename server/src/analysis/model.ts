@@ -1099,40 +1099,38 @@ export function resumePointOf(model: Model): ResumePoint | undefined {
 // views, functions, policies, triggers, roles) instead of each having a copy: a replay copies
 // an object the first time it writes to it (Replay.own…), so a resumed replay copies the
 // top-level maps and arrays and what the files it replays change, not the whole schema. The
-// objects of a state are frozen when it is saved (Replay.save), with the arrays they hold:
-// frozen is what shared means to the replay (Object.isFrozen is its ownership check), and a
-// write that missed the check throws instead of changing the saved state. Maps and Sets
-// (grants) cannot be frozen: they are copied with the object that holds them, and refuse
-// writes once shared under guardSharedState() (the test suite).
+// objects of a state are put in `shared` when it is saved (Replay.save): the ownership check.
+// They are not frozen (a frozen object has another hidden class: the rules' property reads of
+// tables and policies, some frozen and some not, measured slower), except under
+// guardSharedState() (the test suite).
+
+/** The objects of saved states: never written to again (their arrays, Maps and Sets neither). */
+const shared = new WeakSet<object>();
 
 let guarding = false;
 
 /**
- * Makes the Maps and Sets of saved states refuse writes, and the replay rethrow a write to a
- * shared object instead of skipping the statement: for the test suite, so that a write that
- * missed its ownership check fails there instead of changing the next build.
+ * For the test suite: shared objects and their arrays are frozen, their Maps and Sets refuse
+ * writes, and the replay rethrows a write to them instead of skipping its statement, so that
+ * a write that missed its ownership check fails a test instead of changing the next build.
  */
 export function guardSharedState(): void {
   guarding = true;
 }
-
-const SHARED_WRITE = 'write to a Map or Set of a saved replay state';
 
 /** Whether an error is a write to a frozen object or a guarded Map or Set (V8's messages). */
 const isSharedWrite = (e: unknown): boolean =>
   e instanceof TypeError && /read only property|not extensible|frozen|sealed|Cannot delete property|saved replay state/.test(e.message);
 
 function refuseWrite(): never {
-  throw new TypeError(SHARED_WRITE);
+  throw new TypeError('write to a Map or Set of a saved replay state');
 }
 
 function guard(x: Map<unknown, unknown> | Set<unknown>): void {
-  if (!guarding) return;
   for (const m of ['set', 'add', 'delete', 'clear']) if (m in x) Object.defineProperty(x, m, { value: refuseWrite });
 }
 
 function guardGrants(grants: Map<string, Set<string>>): void {
-  if (!guarding) return;
   guard(grants);
   for (const s of grants.values()) guard(s);
 }
@@ -1158,30 +1156,41 @@ function shareState(from: Replay, to: Replay): void {
 }
 
 /**
- * Freezes the objects of a state about to be saved, with the arrays they write to. Those
- * frozen already (shared with an earlier saved state) are skipped: a frozen object's arrays
- * are frozen, and an object copied since then is not frozen.
+ * Puts the objects of a state about to be saved in `shared`. Those shared already (with an
+ * earlier saved state) are skipped: a copy made since then is a new object.
  */
-function freezeState(r: Replay): void {
-  for (const t of r.tables.values()) freezeTable(t);
+function shareObjects(r: Replay): void {
+  for (const t of r.tables.values()) shareTable(t);
   for (const v of r.views.values()) {
-    if (Object.isFrozen(v)) continue;
-    guardGrants(v.grants);
-    Object.freeze(v);
+    if (shared.has(v)) continue;
+    shared.add(v);
+    if (guarding) {
+      guardGrants(v.grants);
+      Object.freeze(v);
+    }
   }
   for (const list of r.functions.values()) {
-    if (Object.isFrozen(list)) continue; // (a list is replaced when one of its functions is copied)
-    for (const f of list) freezeFunc(f);
-    Object.freeze(list);
+    for (const f of list) shareFunc(f);
+    if (guarding) Object.freeze(list); // (only ever replaced)
   }
-  for (const role of r.roles.values()) Object.freeze(role);
-  for (const tr of r.triggers) Object.freeze(tr); // (those of tables dropped since)
-  for (const p of r.orphanPolicies) freezePolicy(p);
-  for (const events of r.rlsEventsOfUncreatedTables.values()) Object.freeze(events);
+  for (const role of r.roles.values()) shareObject(role);
+  for (const tr of r.triggers) shareObject(tr); // (those of tables dropped since)
+  for (const p of r.orphanPolicies) sharePolicy(p);
+  if (guarding) for (const events of r.rlsEventsOfUncreatedTables.values()) Object.freeze(events);
 }
 
-function freezeTable(t: Table): void {
-  if (Object.isFrozen(t)) return;
+function shareObject(x: object): void {
+  if (shared.has(x)) return;
+  shared.add(x);
+  if (guarding) Object.freeze(x);
+}
+
+function shareTable(t: Table): void {
+  if (shared.has(t)) return;
+  shared.add(t);
+  for (const p of t.policies) sharePolicy(p);
+  for (const tr of t.triggers) shareObject(tr);
+  if (!guarding) return;
   Object.freeze(t.columns);
   Object.freeze(t.keys);
   for (const i of t.indexes) Object.freeze(i);
@@ -1189,26 +1198,30 @@ function freezeTable(t: Table): void {
   Object.freeze(t.rlsEvents);
   for (const p of t.parents) Object.freeze(p);
   Object.freeze(t.parents);
-  for (const p of t.policies) freezePolicy(p);
   Object.freeze(t.policies);
-  for (const tr of t.triggers) Object.freeze(tr);
   Object.freeze(t.triggers);
   guardGrants(t.grants);
   Object.freeze(t);
 }
 
-function freezePolicy(p: Policy): void {
-  if (Object.isFrozen(p)) return;
-  Object.freeze(p.roles);
-  Object.freeze(p);
+function sharePolicy(p: Policy): void {
+  if (shared.has(p)) return;
+  shared.add(p);
+  if (guarding) {
+    Object.freeze(p.roles);
+    Object.freeze(p);
+  }
 }
 
-function freezeFunc(f: Func): void {
-  if (Object.isFrozen(f)) return;
-  Object.freeze(f.settings);
-  Object.freeze(f.alters);
-  if (guarding) guard(f.executeGrants);
-  Object.freeze(f);
+function shareFunc(f: Func): void {
+  if (shared.has(f)) return;
+  shared.add(f);
+  if (guarding) {
+    Object.freeze(f.settings);
+    Object.freeze(f.alters);
+    guard(f.executeGrants);
+    Object.freeze(f);
+  }
 }
 
 // Copies are written out field by field: a spread of objects of several shapes is slow and
@@ -1425,33 +1438,26 @@ class Replay {
   }
 
   /**
-   * The state as it stands, to resume from later: it shares this replay's objects, frozen,
-   * so this replay copies those it writes to from now on (see "sharing the replay's state").
+   * The state as it stands, to resume from later: it shares this replay's objects, so this
+   * replay copies those it writes to from now on (see "sharing the replay's state").
    */
   save(): Replay {
-    freezeState(this);
+    shareObjects(this);
     this.copies = new Map();
     const state = new Replay(this.defaultSchema);
     shareState(this, state);
-    Object.freeze(state.triggers);
-    Object.freeze(state.orphanPolicies);
-    Object.freeze(state.grantEvents);
-    Object.freeze(state.contextWrites);
-    Object.freeze(state.statements);
-    Object.freeze(state.defaultTableGrants);
-    guard(state.tables);
-    guard(state.views);
-    guard(state.functions);
-    guard(state.roles);
-    guard(state.rlsEventsOfUncreatedTables);
+    if (guarding) {
+      for (const a of [state.triggers, state.orphanPolicies, state.grantEvents, state.contextWrites, state.statements, state.defaultTableGrants]) Object.freeze(a);
+      for (const m of [state.tables, state.views, state.functions, state.roles, state.rlsEventsOfUncreatedTables]) guard(m);
+    }
     return state;
   }
 
   // A write to an object of the state goes through own…: the object itself if this replay
-  // made it (not frozen), else its copy, put in the original's place in this replay's state.
+  // made it (not shared), else its copy, put in the original's place in this replay's state.
 
   ownTable(t: Table): Table {
-    if (!Object.isFrozen(t)) return t;
+    if (!shared.has(t)) return t;
     let c = this.copies.get(t) as Table | undefined;
     if (!c) {
       this.copies.set(t, (c = copyTable(t)));
@@ -1461,7 +1467,7 @@ class Replay {
   }
 
   ownView(v: View): View {
-    if (!Object.isFrozen(v)) return v;
+    if (!shared.has(v)) return v;
     let c = this.copies.get(v) as View | undefined;
     if (!c) {
       this.copies.set(v, (c = copyView(v)));
@@ -1471,7 +1477,7 @@ class Replay {
   }
 
   ownRole(r: Role): Role {
-    if (!Object.isFrozen(r)) return r;
+    if (!shared.has(r)) return r;
     let c = this.copies.get(r) as Role | undefined;
     if (!c) {
       this.copies.set(r, (c = copyRole(r)));
@@ -1482,7 +1488,7 @@ class Replay {
 
   /** (a function is in the list of its key: a copy goes in a copy of that list) */
   ownFunc(f: Func): Func {
-    if (!Object.isFrozen(f)) return f;
+    if (!shared.has(f)) return f;
     let c = this.copies.get(f) as Func | undefined;
     if (!c) {
       this.copies.set(f, (c = copyFunc(f)));
@@ -1499,7 +1505,7 @@ class Replay {
 
   /** A policy of `list`: its table's (owned), or orphanPolicies. */
   ownPolicy(p: Policy, list: Policy[]): Policy {
-    if (!Object.isFrozen(p)) return p;
+    if (!shared.has(p)) return p;
     let c = this.copies.get(p) as Policy | undefined;
     if (!c) {
       this.copies.set(p, (c = copyPolicy(p)));
@@ -1511,7 +1517,7 @@ class Replay {
 
   /** A trigger of `list`, its table's (owned): one copy, in that list and in `triggers`. */
   ownTrigger(tr: Trigger, list: Trigger[]): Trigger {
-    if (!Object.isFrozen(tr)) return tr;
+    if (!shared.has(tr)) return tr;
     let c = this.copies.get(tr) as Trigger | undefined;
     if (!c) {
       this.copies.set(tr, (c = copyTrigger(tr)));
@@ -1669,7 +1675,7 @@ class Replay {
         // CREATE OR REPLACE VIEW keeps the view's owner and privileges (a copy of a shared view's)
         const prev = op.replace ? this.views.get(k) : undefined;
         const v = this.addView(op, k, false, op.securityInvoker);
-        if (prev) Object.assign(v, { owner: prev.owner, grants: Object.isFrozen(prev) ? copyGrants(prev.grants) : prev.grants });
+        if (prev) Object.assign(v, { owner: prev.owner, grants: shared.has(prev) ? copyGrants(prev.grants) : prev.grants });
         else if (this.currentRole) v.owner = { role: this.currentRole };
         break;
       }
@@ -1904,7 +1910,7 @@ class Replay {
       }
     }
     if (replaced) {
-      const executeGrants = Object.isFrozen(replaced) ? new Set(replaced.executeGrants) : replaced.executeGrants;
+      const executeGrants = shared.has(replaced) ? new Set(replaced.executeGrants) : replaced.executeGrants;
       Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants, owner: replaced.owner ?? f.owner });
     }
     const list: Func[] = [];
