@@ -563,9 +563,7 @@ DROP POLICY ${x}_s2 ON storage.objects;
     const model = ws.model();
     const state = resumePointOf(model)!.saved!.state;
     assert.equal(model.tables.get('public.b_untouched'), state.tables.get('public.b_untouched'));
-    assert.ok(Object.isFrozen(state.tables.get('public.b_untouched')));
     for (const k of ['public.b_t1', 'public.b_t9', 'public.b_t12', 'public.c_t11']) {
-      assert.ok(Object.isFrozen(state.tables.get(k)), k);
       assert.notEqual(model.tables.get(k), state.tables.get(k), k);
     }
     assert.notEqual(model.functions.get('public.b_f3')![0], state.functions.get('public.b_f3')![0]);

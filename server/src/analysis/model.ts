@@ -424,7 +424,8 @@ function rollbackSections(file: { file: string; text: string; statements: readon
 // function it creates, the reads of a view, the context writes it makes. Parsed files are
 // cached per text, so after an edit only the edited file is compiled again and the replay of
 // the others is little more than map operations. The replay itself then creates the mutable
-// objects of the model (tables, policies, functions, views, triggers, roles) afresh.
+// objects of the model (tables, policies, functions, views, triggers, roles) afresh, or,
+// resumed from a saved state, copies those it writes to (see "sharing the replay's state").
 //
 // Names resolve to keys without the replay's state, except an unqualified name under a
 // `SET search_path`: it is the first schema of the path that has an object of that name.
