@@ -93,13 +93,16 @@ export function memoised<T>(fn: (node: Node) => T): (node: Node) => T {
   };
 }
 
+/** The one empty array of kept results: most nodes have no match for most helpers. Frozen, so a caller mutating a result throws. */
+const EMPTY: readonly never[] = Object.freeze([]);
+
 /**
  * An array built with push() has room for more (at least 17 elements once one is pushed):
- * for results kept as long as their nodes, an exact-size copy (slice) instead. Other values are
- * returned as they are.
+ * for results kept as long as their nodes, an exact-size copy (slice) instead, and the shared
+ * EMPTY for an empty one. Other values are returned as they are.
  */
 export function fitted<T>(v: T): T {
-  return Array.isArray(v) ? (v.slice() as T) : v;
+  return Array.isArray(v) ? ((v.length ? v.slice() : EMPTY) as T) : v;
 }
 
 /** The same for facts derived from one statement alone, kept on the statement under `tag`. */
