@@ -42,13 +42,14 @@ function lookupValue(model: Model, n: Node, asked: { call: boolean }): boolean {
  * every row, index or not (measured on PGlite): not reported either.
  */
 interface Comparisons {
-  found: Array<{ ref: Node; value: Node; location: number }>;
+  /** each with the column reference's name parts */
+  found: Array<{ parts: Array<string | undefined>; value: Node; location: number }>;
   /** the lookups among them, once found to depend on no call (so on no model) */
   fixed?: Lookup[];
 }
 
 const comparisons = memoised((using: Node): Comparisons => {
-  const found: Array<{ ref: Node; value: Node; location: number }> = [];
+  const found: Comparisons['found'] = [];
   const visit = (n: Node): void => {
     if (n?.BoolExpr?.boolop === 'AND_EXPR') {
       for (const a of n.BoolExpr.args ?? []) visit(a);
@@ -61,11 +62,11 @@ const comparisons = memoised((using: Node): Comparisons => {
         [e.lexpr, e.rexpr],
         [e.rexpr, e.lexpr],
       ] as const) {
-        if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push({ ref: a, value: b, location: a.ColumnRef.location });
+        if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push({ parts: refParts(a), value: b, location: a.ColumnRef.location });
       }
     } else if (e.kind === 'AEXPR_OP_ANY') {
       const a = e.lexpr;
-      if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push({ ref: a, value: e.rexpr, location: a.ColumnRef.location });
+      if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push({ parts: refParts(a), value: e.rexpr, location: a.ColumnRef.location });
     }
   };
   visit(using);
@@ -100,7 +101,7 @@ function lookups(model: Model, using: Node): Lookup[] {
   if (cs.found.length === 0) return NO_LOOKUPS;
   return keptOnCalls(model, using, 'column-not-indexed:lookups', () => {
     const asked = { call: false };
-    const out = cs.found.filter((c) => lookupValue(model, c.value, asked)).map((c) => ({ parts: refParts(c.ref), location: c.location }));
+    const out = cs.found.filter((c) => lookupValue(model, c.value, asked)).map((c) => ({ parts: c.parts, location: c.location }));
     const v = out.length ? out : NO_LOOKUPS;
     // values without calls (e.g. `(select auth.uid())`) answer the same in every model: kept on the node, no signature to check
     if (!asked.call) cs.fixed = v;
@@ -108,8 +109,10 @@ function lookups(model: Model, using: Node): Lookup[] {
   });
 }
 
-/** A column reference's name parts (kept on the node). */
-const refParts = memoised((ref: Node): Array<string | undefined> => ((ref?.ColumnRef?.fields ?? []) as Node[]).map((f) => sval(f)));
+/** A column reference's name parts (kept with the comparisons it is in, not on the reference's own node). */
+function refParts(ref: Node): Array<string | undefined> {
+  return ((ref?.ColumnRef?.fields ?? []) as Node[]).map((f) => sval(f));
+}
 
 /** The column of `t` a column reference names (unqualified or qualified by the table's name). */
 function ownColumnOf(t: Table, parts: Array<string | undefined>): string | undefined {
