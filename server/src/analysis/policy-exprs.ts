@@ -314,7 +314,8 @@ const FALSE_WORDS = new Set(['f', 'false', 'n', 'no', 'off', '0']);
 /**
  * The value of an expression made of constants only: `true`, `1 = 1`, `'a' = 'a'`,
  * `NOT false`, `… OR true`, `'t'::boolean`, `NULL IS NULL`. `null` is SQL NULL; undefined
- * when the value depends on anything but constants (or is not understood).
+ * when the value depends on anything but constants (or is not understood). Kept on the node
+ * asked (a whole expression): its sub-expressions are folded again with it, not kept each.
  */
 export const constBool = memoised(constBoolUncached);
 function constBoolUncached(n: Node): boolean | null | undefined {
@@ -335,7 +336,7 @@ function constBoolUncached(n: Node): boolean | null | undefined {
   }
   if (n.BoolExpr) {
     const args: Node[] = n.BoolExpr.args ?? [];
-    const vals = args.map(constBool);
+    const vals = args.map(constBoolUncached);
     switch (n.BoolExpr.boolop) {
       case 'NOT_EXPR': {
         const v = vals[0];
@@ -369,7 +370,7 @@ function constBoolUncached(n: Node): boolean | null | undefined {
     return n.NullTest.nulltesttype === 'IS_NOT_NULL' ? !isNull : isNull;
   }
   if (n.BooleanTest) {
-    const v = constBool(n.BooleanTest.arg);
+    const v = constBoolUncached(n.BooleanTest.arg);
     if (v === undefined) return undefined;
     switch (n.BooleanTest.booltesttype) {
       case 'IS_TRUE':
