@@ -1,7 +1,7 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
-import { callSpan, callsIn, census, clauseSpan, compareConstants, constValue, memoised, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
+import { callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, memoised, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
 import { nameParts, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
@@ -921,7 +921,8 @@ export interface CallKey {
 }
 
 /** Distinct calls anywhere in a node (sub-selects included), first-seen order. */
-export const callKeysIn = memoised((node: Node): CallKey[] => {
+export const callKeysIn = memoised(callKeysInUncached);
+function callKeysInUncached(node: Node): CallKey[] {
   const out: CallKey[] = [];
   const seen = new Set<string>();
   for (const v of census(node).funcCalls) {
@@ -934,7 +935,7 @@ export const callKeysIn = memoised((node: Node): CallKey[] => {
     }
   }
   return out;
-});
+}
 
 /**
  * One object per distinct content, for strings and call lists compared or looked up many times
@@ -960,14 +961,18 @@ export function internSig(sig: string): string {
 }
 
 const internedLists = interner<CallKey[]>();
-/** callKeysIn(node) as a list shared by every node with the same calls (what per-model signatures are kept under), kept in the node's facts. */
+/**
+ * callKeysIn(node) as a list shared by every node with the same calls (what per-model signatures
+ * are kept under), kept in the node's facts. Not through callKeysIn's memo: the shared list is
+ * all the node keeps, not a list of its own as well.
+ */
 export function callKeyList(facts: NodeFacts, node: Node): CallKey[] {
   let list = facts.callList as CallKey[] | undefined;
   if (!list) {
-    const keys = callKeysIn(node);
+    const keys = callKeysInUncached(node);
     let k = '';
     for (const c of keys) k += `${c.key}\u0001`;
-    facts.callList = list = internedLists(k, () => keys);
+    facts.callList = list = internedLists(k, () => fitted(keys));
   }
   return list;
 }
