@@ -24,9 +24,13 @@ export interface CallRef {
 // memoised per node, which makes rebuilding the model after an edit cheap. Results are
 // shared: callers must not mutate them.
 //
-// What rules keep on a node lives in one record per node (one lookup finds it all): flags, and
-// per-model facts (`model` tells which model they were computed for) and results kept across
-// lints under a signature.
+// What is kept on a node lives in one list of slots per node, a slot per memoised helper and
+// one for the NodeFacts record: one WeakMap entry per node rather than one in a WeakMap per
+// helper (a policy expression is asked by ten of them). Entries of a WeakMap cost table space
+// and extra marking work in every full GC, and the nodes live as long as their parsed files.
+//
+// What rules keep on a node is in its NodeFacts record: flags, and per-model facts (`model`
+// tells which model they were computed for) and results kept across lints under a signature.
 export interface NodeFacts {
   /** syntactic flags of a policy expression (policy-exprs.ts exprFlags) */
   flags?: number;
@@ -44,14 +48,30 @@ export interface NodeFacts {
   results?: Map<string, { sig: string; v: unknown; model?: number }>;
 }
 
-const factsByNode = new WeakMap<object, NodeFacts>();
+const slotsByNode = new WeakMap<object, unknown[]>();
+/** slots handed out so far: the NodeFacts record's, then one per memoised helper (all made when their modules load) */
+let slotCount = 0;
+const FACTS = slotCount++;
 const UNDEFINED = Symbol('undefined');
+
+/**
+ * The slots of a node, with room for `slot`. A node is asked by few helpers or by most of
+ * them, so its list is only as long as its highest slot in use (an exact-size copy when it
+ * grows: this happens once per node and helper).
+ */
+function slotsOf(node: object, slot: number): unknown[] {
+  const m = slotsByNode.get(node);
+  if (m && slot < m.length) return m;
+  const grown = new Array<unknown>(slot + 1);
+  if (m) for (let i = 0; i < m.length; i++) grown[i] = m[i];
+  slotsByNode.set(node, grown);
+  return grown;
+}
 
 /** The record of facts of a node (created on first use). */
 export function nodeFacts(node: object): NodeFacts {
-  let f = factsByNode.get(node);
-  if (!f) factsByNode.set(node, (f = {}));
-  return f;
+  const m = slotsOf(node, FACTS);
+  return (m[FACTS] ??= {}) as NodeFacts;
 }
 
 const objectIds = new WeakMap<object, number>();
@@ -80,15 +100,15 @@ export function nodeFactsFor(node: object, model: object): NodeFacts {
   return f;
 }
 
-/** `fn` of a node, computed once per node (kept in a WeakMap, an undefined result too). */
+/** `fn` of a node, computed once per node (kept in a slot of the node, an undefined result too). */
 export function memoised<T>(fn: (node: Node) => T): (node: Node) => T {
-  const cache = new WeakMap<object, unknown>();
+  const slot = slotCount++;
   return (node: Node) => {
     if (!node || typeof node !== 'object') return fn(node);
-    const hit = cache.get(node);
+    const hit = slotsByNode.get(node)?.[slot];
     if (hit !== undefined) return (hit === UNDEFINED ? undefined : hit) as T;
     const v = fitted(fn(node));
-    cache.set(node, v === undefined ? UNDEFINED : v);
+    slotsOf(node, slot)[slot] = v === undefined ? UNDEFINED : v;
     return v;
   };
 }
