@@ -1458,31 +1458,24 @@ class Replay {
   // made it (not shared), else its copy, put in the original's place in this replay's state.
 
   ownTable(t: Table): Table {
-    if (!shared.has(t)) return t;
-    let c = this.copies.get(t) as Table | undefined;
-    if (!c) {
-      this.copies.set(t, (c = copyTable(t)));
-      if (this.tables.get(t.key) === t) this.tables.set(t.key, c);
-    }
-    return c;
+    return this.ownIn(t, copyTable, this.tables, t.key);
   }
 
   ownView(v: View): View {
-    if (!shared.has(v)) return v;
-    let c = this.copies.get(v) as View | undefined;
-    if (!c) {
-      this.copies.set(v, (c = copyView(v)));
-      if (this.views.get(v.key) === v) this.views.set(v.key, c);
-    }
-    return c;
+    return this.ownIn(v, copyView, this.views, v.key);
   }
 
   ownRole(r: Role): Role {
-    if (!shared.has(r)) return r;
-    let c = this.copies.get(r) as Role | undefined;
+    return this.ownIn(r, copyRole, this.roles, r.name);
+  }
+
+  /** An object that `map` holds under `key`: the copy takes its place there. */
+  private ownIn<T extends object>(x: T, copy: (x: T) => T, map: Map<string, T>, key: string): T {
+    if (!shared.has(x)) return x;
+    let c = this.copies.get(x) as T | undefined;
     if (!c) {
-      this.copies.set(r, (c = copyRole(r)));
-      if (this.roles.get(r.name) === r) this.roles.set(r.name, c);
+      this.copies.set(x, (c = copy(x)));
+      if (map.get(key) === x) map.set(key, c);
     }
     return c;
   }
