@@ -1499,26 +1499,28 @@ class Replay {
 
   /** A policy of `list`: its table's (owned), or orphanPolicies. */
   ownPolicy(p: Policy, list: Policy[]): Policy {
-    if (!shared.has(p)) return p;
-    let c = this.copies.get(p) as Policy | undefined;
-    if (!c) {
-      this.copies.set(p, (c = copyPolicy(p)));
-      const i = list.indexOf(p);
-      if (i >= 0) list[i] = c;
-    }
-    return c;
+    return this.ownInList(p, copyPolicy, list);
   }
 
   /** A trigger of `list`, its table's (owned): one copy, in that list and in `triggers`. */
   ownTrigger(tr: Trigger, list: Trigger[]): Trigger {
-    if (!shared.has(tr)) return tr;
-    let c = this.copies.get(tr) as Trigger | undefined;
-    if (!c) {
-      this.copies.set(tr, (c = copyTrigger(tr)));
-      const i = list.indexOf(tr);
-      if (i >= 0) list[i] = c;
+    const first = shared.has(tr) && !this.copies.has(tr);
+    const c = this.ownInList(tr, copyTrigger, list);
+    if (first) {
       const j = this.triggers.indexOf(tr);
       if (j >= 0) this.triggers[j] = c;
+    }
+    return c;
+  }
+
+  /** An object of `list` (an owned one): the copy takes its place there. */
+  private ownInList<T extends object>(x: T, copy: (x: T) => T, list: T[]): T {
+    if (!shared.has(x)) return x;
+    let c = this.copies.get(x) as T | undefined;
+    if (!c) {
+      this.copies.set(x, (c = copy(x)));
+      const i = list.indexOf(x);
+      if (i >= 0) list[i] = c;
     }
     return c;
   }
