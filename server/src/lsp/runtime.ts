@@ -7,21 +7,21 @@
 //   The optimising tier-up of libpg-query keeps ≈ 40 MB of code and compiler memory resident
 //   for the life of the process; parsing stays about as fast (the bench workspace's 98,518
 //   lines parse in 1.2–1.6 s either way).
-// - `--heap-growing-percent=15`: after each full garbage collection V8 lets the heap grow to a
+// - `--heap-growing-percent=10`: after each full garbage collection V8 lets the heap grow to a
 //   multiple of what is live before collecting again, up to 4× for a fast-allocating program;
 //   every re-lint allocates a new model and findings, so 170 MB live became 570 MB resident.
-//   With the next flag, the bench's peak is 295–300 MB at 20 %, 285–288 MB at 15 % and
-//   280–283 MB at 10 %; re-lint medians are the same at 15 % and 20 % within the noise, and
-//   ≈ 10–20 % slower at 10 %. V8 applies it to the limits it computes after a collection: the
+//   With the next flag, the bench's peak is 295–303 MB at 20 %, 285–304 MB at 15 % and
+//   280–293 MB at 10 %, for re-lint medians ≈ 10 % slower than at 15–20 % (within the noise
+//   of this VM in most runs). V8 applies it to the limits it computes after a collection: the
 //   limits computed before stay, hence here, before anything is loaded.
 // - `--no-incremental-marking`: a full collection marks the heap in one pause instead of in
 //   steps between the engine's work. Marked in steps, what a re-lint allocates meanwhile
 //   counts as live until the next collection (V8 once saw 254 MB "live" of a 140 MB live
 //   heap) and the heap is let grow from that: the bench's peak was 360–440 MB at 20 %, and is
-//   290–305 MB in one pause. The price is the pause: 110–190 ms on the bench's heap, where
+//   295–303 MB in one pause. The price is the pause: 110–190 ms on the bench's heap, where
 //   steps took 40–60 ms and the last pause 5–10 ms. Re-lint medians and the first lint stay
 //   within the noise; the slowest of 21 re-lints was 250–350 ms instead of 235–280 ms. The
 //   server does nothing else while it lints, so a pause delays a lint, never a keystroke.
 import { setFlagsFromString } from 'node:v8';
 
-for (const flag of ['--liftoff-only', '--heap-growing-percent=15', '--no-incremental-marking']) setFlagsFromString(flag);
+for (const flag of ['--liftoff-only', '--heap-growing-percent=10', '--no-incremental-marking']) setFlagsFromString(flag);
