@@ -1161,37 +1161,37 @@ function shareState(from: Replay, to: Replay): void {
  * earlier saved state) are skipped: a copy made since then is a new object.
  */
 function shareObjects(r: Replay): void {
-  for (const t of r.tables.values()) shareTable(t);
-  for (const v of r.views.values()) {
-    if (shared.has(v)) continue;
-    shared.add(v);
-    if (guarding) {
-      guardGrants(v.grants);
-      Object.freeze(v);
-    }
+  for (const t of r.tables.values()) {
+    if (!share(t, guardTableParts)) continue;
+    for (const p of t.policies) share(p, freezeRoles);
+    for (const tr of t.triggers) share(tr);
   }
+  for (const v of r.views.values()) share(v, guardViewParts);
   for (const list of r.functions.values()) {
-    for (const f of list) shareFunc(f);
+    for (const f of list) share(f, guardFuncParts);
     if (guarding) Object.freeze(list); // (only ever replaced)
   }
-  for (const role of r.roles.values()) shareObject(role);
-  for (const tr of r.triggers) shareObject(tr); // (those of tables dropped since)
-  for (const p of r.orphanPolicies) sharePolicy(p);
+  for (const role of r.roles.values()) share(role);
+  for (const tr of r.triggers) share(tr); // (those of tables dropped since)
+  for (const p of r.orphanPolicies) share(p, freezeRoles);
   if (guarding) for (const events of r.rlsEventsOfUncreatedTables.values()) Object.freeze(events);
 }
 
-function shareObject(x: object): void {
-  if (shared.has(x)) return;
+/**
+ * Puts `x` in `shared`; false when it was already. Under guardSharedState, `parts` first makes
+ * what `x` holds refuse writes, then `x` is frozen.
+ */
+function share<T extends object>(x: T, parts?: (x: T) => void): boolean {
+  if (shared.has(x)) return false;
   shared.add(x);
-  if (guarding) Object.freeze(x);
+  if (guarding) {
+    parts?.(x);
+    Object.freeze(x);
+  }
+  return true;
 }
 
-function shareTable(t: Table): void {
-  if (shared.has(t)) return;
-  shared.add(t);
-  for (const p of t.policies) sharePolicy(p);
-  for (const tr of t.triggers) shareObject(tr);
-  if (!guarding) return;
+function guardTableParts(t: Table): void {
   Object.freeze(t.columns);
   Object.freeze(t.keys);
   for (const i of t.indexes) Object.freeze(i);
@@ -1202,27 +1202,15 @@ function shareTable(t: Table): void {
   Object.freeze(t.policies);
   Object.freeze(t.triggers);
   guardGrants(t.grants);
-  Object.freeze(t);
 }
 
-function sharePolicy(p: Policy): void {
-  if (shared.has(p)) return;
-  shared.add(p);
-  if (guarding) {
-    Object.freeze(p.roles);
-    Object.freeze(p);
-  }
-}
+const guardViewParts = (v: View): void => guardGrants(v.grants);
+const freezeRoles = (p: Policy): void => void Object.freeze(p.roles);
 
-function shareFunc(f: Func): void {
-  if (shared.has(f)) return;
-  shared.add(f);
-  if (guarding) {
-    Object.freeze(f.settings);
-    Object.freeze(f.alters);
-    guard(f.executeGrants);
-    Object.freeze(f);
-  }
+function guardFuncParts(f: Func): void {
+  Object.freeze(f.settings);
+  Object.freeze(f.alters);
+  guard(f.executeGrants);
 }
 
 // Copies are written out field by field: a spread of objects of several shapes is slow and
