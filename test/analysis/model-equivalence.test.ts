@@ -32,10 +32,10 @@ function reference(files: Files, config: Config): string {
  * A saved replay state as a model snapshot: its tables, views, functions, roles, triggers,
  * policies on tables not created, events and statements (the resolvers are the model's).
  */
-function stateSnapshot(state: NonNullable<ResumePoint['saved']>['state'], model: Model): string {
+function stateSnapshot(state: NonNullable<ResumePoint['saved']>['state'], model: Model, offsets = true): string {
   const s = state;
   const asModel = { tables: s.tables, views: s.views, functions: s.functions, roles: s.roles, triggers: s.triggers, policies: s.orphanPolicies, grantEvents: s.grantEvents, contextWrites: s.contextWrites, rlsEventsOfUncreatedTables: s.rlsEventsOfUncreatedTables, statements: s.statements, defaultTableGrants: s.defaultTableGrants, defaultExecuteRevoked: s.defaultExecuteRevoked, searchPath: s.searchPath, currentRole: s.currentRole };
-  return modelSnapshot({ ...asModel, key: (p: string[]) => model.key(p), findFunction: () => undefined, allFunctions: () => [], roleBypassesRls: () => undefined } as unknown as Model);
+  return modelSnapshot({ ...asModel, key: (p: string[]) => model.key(p), findFunction: () => undefined, allFunctions: () => [], roleBypassesRls: () => undefined } as unknown as Model, { offsets });
 }
 
 function assertSame(expected: string, actual: string, what: string) {
@@ -321,14 +321,15 @@ describe('model equivalence after edits', () => {
     const compare = (what: string) => {
       const files = [...texts].map(([file, text]) => ({ file, text }));
       const model = ws.model();
-      const snapshot = modelSnapshot(model);
-      assertSame(reference(files, config), snapshot, what);
-      for (const b of built) assertSame(b.snapshot, modelSnapshot(b.model), `${what}: an earlier model changed`);
-      for (const x of saved) assertSame(x.snapshot, stateSnapshot(x.state, x.model), `${what}: a saved state changed`);
+      assertSame(reference(files, config), modelSnapshot(model), what);
+      // (without the parse's offsets: an edit moves the statements after it where they are, see model-snapshot.ts)
+      for (const b of built) assertSame(b.snapshot, modelSnapshot(b.model, { offsets: false }), `${what}: an earlier model changed`);
+      for (const x of saved) assertSame(x.snapshot, stateSnapshot(x.state, x.model, false), `${what}: a saved state changed`);
+      const snapshot = modelSnapshot(model, { offsets: false });
       built.push({ model, snapshot });
       if (built.length > 3) built.shift();
       const state = resumePointOf(model)?.saved?.state;
-      if (state && !saved.some((x) => x.state === state)) saved.push({ state, model, snapshot: stateSnapshot(state, model) });
+      if (state && !saved.some((x) => x.state === state)) saved.push({ state, model, snapshot: stateSnapshot(state, model, false) });
       if (saved.length > 3) saved.shift();
     };
     compare('initial');

@@ -69,21 +69,26 @@ const corpus = [
   { name: 'generated migration', text: generateWorkspace(3, 300, -1, 0)[1]!.text },
 ];
 
-for (const { name, text } of corpus) {
-  test(`re-parsing after an edit equals a full parse: ${name}`, () => {
+for (const { name, text } of corpus) for (const consume of [false, true]) {
+  // consume: the previous parse is given up, and the statements an edit moves are moved in place
+  test(`re-parsing after an edit equals a full parse: ${name}${consume ? ', moving statements in place' : ''}`, () => {
     const r = rng(text.length);
     let reused = 0;
+    let moved = 0;
     for (let round = 0; round < 100; round++) {
       // a session of edits: each parse is made against the previous one, as in the editor
       let current = text;
       let prev = parseFile('m.sql', current);
       for (let step = 0; step < 4; step++) {
         const next = edit(current, r);
-        const again = parseFile('m.sql', next, prev);
+        const startsBefore = new Map(prev.statements.map((s) => [s, s.start]));
+        const again = parseFile('m.sql', next, prev, { consume });
         const full = parseFile('m.sql', next);
         assert.deepEqual(facts(again), facts(full), `round ${round}, step ${step}`);
         const old = new Set(prev.statements);
         if (again.statements.some((s) => old.has(s))) reused++;
+        // moved, not copied, when the previous parse is given up: previous statements at new offsets
+        for (const s of again.statements) if (old.has(s) && s.start !== startsBefore.get(s)) moved++;
         // a DO block's static statements are the very objects of its body in both
         for (const s of again.statements) {
           if (s.kind !== 'DoStmt') continue;
@@ -95,5 +100,7 @@ for (const { name, text } of corpus) {
     }
     // the incremental path was taken, not only the fallback to a full parse
     assert.ok(reused > 60, `statements reused in ${reused} of 400 edits`);
+    if (consume) assert.ok(moved > 100, `statements moved in place: ${moved}`);
+    else assert.equal(moved, 0);
   });
 }

@@ -1,5 +1,5 @@
 // Helpers over libpg-query expression trees and their source text. Pure.
-import { nameParts, sval, walk } from './parse.js';
+import { nameParts, walk } from './parse.js';
 import type { Node, Span, Statement } from './types.js';
 
 export interface RelationRef {
@@ -18,6 +18,36 @@ export interface CallRef {
   node: Node;
   /** Inside any SELECT (a SubLink's sub-select or a FROM sub-query), at any depth. */
   inSelect: boolean;
+}
+
+// Offsets in what is kept: an edit moves the statements after it where they are (parse.ts
+// moveInPlace), so a node keeps what was computed from it while its `location` changes. What is
+// kept therefore never copies an offset: the records below read theirs from their node.
+
+/** A RelationRef that reads its location from its RangeVar. */
+class Rel implements RelationRef {
+  constructor(
+    readonly schema: string | undefined,
+    readonly name: string,
+    private readonly rv: Node,
+    readonly inSubLink: boolean,
+  ) {}
+  get location(): number {
+    return this.rv.location ?? -1;
+  }
+}
+
+/** A CallRef that reads its location from its FuncCall. */
+class Call implements CallRef {
+  constructor(
+    readonly name: string[],
+    readonly args: Node[],
+    readonly node: Node,
+    readonly inSelect: boolean,
+  ) {}
+  get location(): number {
+    return this.node.location ?? -1;
+  }
 }
 
 // Parsed files are cached between lints, so their nodes are too: the helpers below are
@@ -45,7 +75,7 @@ export interface NodeFacts {
   /** per-model: the workspace functions its calls resolve to (policy-exprs.ts resolvedCalls) */
   resolved?: unknown[];
   /** results kept across lints: question → the signature it was computed under and the value */
-  results?: Map<string, { sig: string; v: unknown; model?: number }>;
+  results?: Map<string, { sig: string; v: unknown; model?: number; at: number }>;
 }
 
 const slotsByNode = new WeakMap<object, unknown[]>();
@@ -113,6 +143,49 @@ export function memoised<T>(fn: (node: Node) => T): (node: Node) => T {
   };
 }
 
+/**
+ * memoised() for a helper whose result holds offsets (copied from the node's tree, or found in
+ * the text at them): kept with the node's first offset (anchorAt), and computed again when
+ * that has changed. An edit moves all of a statement's offsets by the same amount (parse.ts
+ * moveInPlace), so one offset tells whether the result still holds.
+ */
+export function memoisedAt<T>(fn: (node: Node) => T): (node: Node) => T {
+  const slot = slotCount++;
+  return (node: Node) => {
+    if (!node || typeof node !== 'object') return fn(node);
+    const at = anchorAt(node);
+    const hit = slotsByNode.get(node)?.[slot] as { at: number; v: T } | undefined;
+    if (hit !== undefined && hit.at === at) return hit.v;
+    const v = fitted(fn(node));
+    slotsOf(node, slot)[slot] = { at, v };
+    return v;
+  };
+}
+
+/**
+ * The first AST offset (`location`) in a node's tree, -1 when it has none: what a result kept
+ * with offsets is checked against (memoisedAt). A tree without any offset yields no offset to
+ * keep. Expression nodes have their own location, so this returns at the first or second step.
+ */
+export function anchorAt(node: Node): number {
+  const stack: unknown[] = [node];
+  while (stack.length) {
+    const v = stack.pop() as Record<string, unknown> | unknown[] | null;
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+      continue;
+    }
+    const loc = (v as { location?: unknown }).location;
+    if (typeof loc === 'number' && loc >= 0) return loc;
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== null && typeof x === 'object') stack.push(x);
+    }
+  }
+  return -1;
+}
+
 /** The one empty array of kept results: most nodes have no match for most helpers. Frozen, so a caller mutating a result throws. */
 const EMPTY: readonly never[] = Object.freeze([]);
 
@@ -178,7 +251,7 @@ function relationsInUncached(node: Node): RelationRef[] {
       }
       if (key === 'RangeVar' || (key === 'relation' && v.relname !== undefined)) {
         if (!(v.schemaname === undefined && ctes.has(v.relname))) {
-          out.push({ schema: v.schemaname, name: v.relname, location: v.location ?? -1, inSubLink: inSub });
+          out.push(new Rel(v.schemaname, v.relname, v, inSub));
         }
         return false;
       }
@@ -200,7 +273,7 @@ function callsInUncached(node: Node): CallRef[] {
         return false;
       }
       if (key === 'FuncCall') {
-        out.push({ name: nameParts(v.funcname), args: v.args ?? [], location: v.location ?? -1, node: v, inSelect });
+        out.push(new Call(nameParts(v.funcname), v.args ?? [], v, inSelect));
         visit(v.args, inSelect);
         visit(v.agg_filter, inSelect);
         return false;
@@ -222,22 +295,6 @@ function hasSubLinkUncached(node: Node): boolean {
   return found;
 }
 
-/** Column names referenced (last field of each ColumnRef). */
-export const columnsIn = memoised(columnsInUncached);
-function columnsInUncached(node: Node): Array<{ name: string; location: number }> {
-  const out: Array<{ name: string; location: number }> = [];
-  walk(node, (key, v) => {
-    if (key === 'ColumnRef') {
-      const f = v.fields ?? [];
-      const last = f[f.length - 1];
-      const name = sval(last);
-      if (name) out.push({ name, location: v.location ?? -1 });
-      return false;
-    }
-    return true;
-  });
-  return out;
-}
 
 /** Index of the parenthesis matching the one at `open` (honours quotes), or -1. */
 export function matchParen(text: string, open: number, limit = text.length): number {

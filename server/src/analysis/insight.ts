@@ -42,12 +42,13 @@ interface RawRef extends Span {
   stmt: Statement;
 }
 
-const rawCache = new WeakMap<Statement, RawRef[]>();
+/** kept with the statement's start: an edit moves the statements after it where they are (parse.ts moveInPlace) */
+const rawCache = new WeakMap<Statement, { start: number; refs: RawRef[] }>();
 
 /** Names of one statement (and of its function body), memoised per statement. */
 function statementRefs(text: string, stmt: Statement): RawRef[] {
   const hit = rawCache.get(stmt);
-  if (hit) return hit;
+  if (hit && hit.start === stmt.start) return hit.refs;
   const out: RawRef[] = [];
   const n = stmt.node;
   const defNode = stmt.kind === 'CreateStmt' ? n?.relation : stmt.kind === 'ViewStmt' ? n?.view : stmt.kind === 'CreateTableAsStmt' ? n?.into?.rel : undefined;
@@ -91,7 +92,7 @@ function statementRefs(text: string, stmt: Statement): RawRef[] {
     }
   }
   out.sort((a, b) => a.start - b.start);
-  rawCache.set(stmt, out);
+  rawCache.set(stmt, { start: stmt.start, refs: out });
   return out;
 }
 

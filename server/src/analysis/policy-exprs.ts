@@ -1,7 +1,7 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
-import { callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, memoised, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
+import { anchorAt, callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
 import { nameParts, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
@@ -462,20 +462,22 @@ export function perRowCalls(model: Model, text: string, node: Node): RowIndepend
 }
 
 /**
- * Calls of an expression outside any SELECT, with their source spans. Memoised per node: a
- * node's locations always refer to the text of the file it was parsed from.
+ * Calls of an expression outside any SELECT, with their source spans. Memoised per node with
+ * the node's first offset (see ast.ts memoisedAt): a node's locations always refer to the text
+ * of the file it was parsed from, and move with it.
  */
-const candidateCache = new WeakMap<object, Array<{ node: Node; span: Span }>>();
+const candidateCache = new WeakMap<object, { at: number; calls: Array<{ node: Node; span: Span }> }>();
 function callCandidates(text: string, node: Node): Array<{ node: Node; span: Span }> {
-  let out = candidateCache.get(node);
-  if (out) return out;
-  out = [];
+  const at = anchorAt(node);
+  const hit = candidateCache.get(node);
+  if (hit && hit.at === at) return hit.calls;
+  const out: Array<{ node: Node; span: Span }> = [];
   for (const c of callsIn(node)) {
     if (c.inSelect || c.location < 0) continue;
     const span = callSpan(text, c.location);
     if (span) out.push({ node: c.node, span });
   }
-  candidateCache.set(node, out);
+  candidateCache.set(node, { at, calls: out });
   return out;
 }
 
@@ -683,7 +685,7 @@ export interface HardcodedId {
  * Literal ids in an expression: any uuid literal (except the nil uuid), and any number (or
  * numeric text) compared (=, <>, IN, = ANY) with a column named `id` or `…_id`. In source order.
  */
-export const hardcodedIds = memoised(hardcodedIdsUncached);
+export const hardcodedIds = memoisedAt(hardcodedIdsUncached);
 function hardcodedIdsUncached(node: Node): HardcodedId[] {
   if (!census(node).aConst) return []; // every literal is an A_Const
   const out = new Map<number, HardcodedId>();
@@ -738,7 +740,7 @@ function isJsonAccess(n: Node): boolean {
  * '{user_metadata,…}'`, `jsonb_extract_path(…, 'user_metadata', …)` (as the first step of a
  * JSON access, e.g. on auth.jwt()), and the auth.users column `raw_user_meta_data`.
  */
-export const userMetadataRefs = memoised(userMetadataRefsUncached);
+export const userMetadataRefs = memoisedAt(userMetadataRefsUncached);
 function userMetadataRefsUncached(node: Node): UserMetadataRef[] {
   if (!census(node).userMeta) return []; // each kind of reference is a string that contains user_meta
   const out: UserMetadataRef[] = [];
@@ -820,7 +822,7 @@ function missingOkValue(n: Node | undefined): boolean | undefined {
  * an error inside a policy: without missing_ok (42704 when never set, T15), or cast to a
  * non-text type without nullif(…, '') (22P02 after a transaction-local set has ended, T15b).
  */
-export const unsafeSettingCalls = memoised(unsafeSettingCallsUncached);
+export const unsafeSettingCalls = memoisedAt(unsafeSettingCallsUncached);
 function unsafeSettingCallsUncached(node: Node): SettingCall[] {
   if (!census(node).currentSetting) return [];
   const out: SettingCall[] = [];
@@ -1062,20 +1064,20 @@ export function callListSig(model: Model, list: CallKey[]): string {
  * signature of what it depends on in the model; `what` names the question. The last result per
  * question and node is kept, with the last model it was found valid for.
  */
-export function keptUnder<T>(model: Model, node: Node, what: string, sign: (model: Model, facts: NodeFacts, node: Node) => string, compute: () => T): T {
+export function keptUnder<T>(model: Model, node: Node, what: string, sign: (model: Model, facts: NodeFacts, node: Node) => string, compute: () => T, at = -1): T {
   if (!node || typeof node !== 'object') return compute();
   const facts = nodeFactsFor(node, model);
   const m = (facts.results ??= new Map());
   const hit = m.get(what);
   const id = facts.model!;
-  if (hit?.model === id) return hit.v as T;
+  if (hit?.model === id && hit.at === at) return hit.v as T;
   const sig = sign(model, facts, node);
-  if (hit && hit.sig === sig) {
+  if (hit && hit.sig === sig && hit.at === at) {
     hit.model = id;
     return hit.v as T;
   }
   const v = compute();
-  m.set(what, { sig, v, model: id });
+  m.set(what, { sig, v, model: id, at });
   return v;
 }
 
@@ -1083,8 +1085,9 @@ export function keptUnder<T>(model: Model, node: Node, what: string, sign: (mode
  * A result computed from a node and what its calls resolve to, kept on the node across lints
  * under the signature of those resolutions (nodeCallSig); `what` names the question.
  */
+/** keptUnder the signature of what the node's calls resolve to, for a result that holds offsets (checked with the node's first offset, as ast.ts memoisedAt). */
 export function keptOnCalls<T>(model: Model, node: Node, what: string, compute: () => T): T {
-  return keptUnder(model, node, what, nodeCallSigOf, compute);
+  return keptUnder(model, node, what, nodeCallSigOf, compute, anchorAt(node));
 }
 
 /** The file a policy's USING is written in (the CREATE POLICY, or the ALTER POLICY that set it). */

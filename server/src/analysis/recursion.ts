@@ -17,7 +17,7 @@
 //    or owns the table without FORCE; a definer owned by an ordinary role the workspace
 //    declares, reading a FORCE'd table, recurses like an invoker one (T06). A definer whose
 //    owner is not shown is left to definer-helper-under-force-rls.
-import { callsIn, fitted, hasSubLink, memoStmt, relationsIn } from './ast.js';
+import { callsIn, fitted, hasSubLink, memoStmt, relationsIn, type CallRef } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { appliesToRole } from './policies.js';
 import { activePoliciesWithKey, activeRows, memoModel, textOfFile } from './policy-exprs.js';
@@ -99,16 +99,29 @@ function factsOf(p: Policy, node: Node, field: 'qual' | 'with_check'): ExprFacts
 function subReadsOf(f: ExprFacts, node: Node): NonNullable<ExprFacts['subReads']> {
   if (!f.subReads) {
     const out: NonNullable<ExprFacts['subReads']> = [];
-    for (const r of relationsIn(node)) if (r.inSubLink && r.location >= 0) out.push({ schema: r.schema, name: r.name, location: r.location });
+    for (const r of relationsIn(node)) if (r.inSubLink && r.location >= 0) out.push(r);
     f.subReads = fitted(out);
   }
   return f.subReads;
 }
 
+/** A call of ExprFacts: its location is its node's (see ast.ts, "Offsets in what is kept"). */
+class CallAt {
+  readonly name: string[];
+  readonly argc: number;
+  constructor(private readonly ref: CallRef) {
+    this.name = ref.name;
+    this.argc = ref.args.length;
+  }
+  get location(): number {
+    return this.ref.location;
+  }
+}
+
 function callsOf(f: ExprFacts, node: Node): NonNullable<ExprFacts['calls']> {
   if (!f.calls) {
     const out: NonNullable<ExprFacts['calls']> = [];
-    for (const c of callsIn(node)) if (c.location >= 0) out.push({ name: c.name, argc: c.args.length, location: c.location });
+    for (const c of callsIn(node)) if (c.location >= 0) out.push(new CallAt(c));
     f.calls = fitted(out);
   }
   return f.calls;

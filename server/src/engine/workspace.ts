@@ -9,6 +9,12 @@ import { rules as allRules } from '../rules/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
 import { fileId } from '../rules/util.js';
 
+/**
+ * Parses held by more than one workspace (clone): a re-parse of an edited file moves the
+ * statements of its previous parse where they are only when no other workspace holds it.
+ */
+const sharedParses = new WeakSet<ParsedFile>();
+
 export interface EditWithRange extends Edit {
   range: Range;
 }
@@ -107,7 +113,9 @@ export class Workspace {
     if (text === undefined) return undefined;
     let p = this.parsedCache.get(file);
     if (!p) {
-      p = parseFile(file, text, this.previousParse.get(file));
+      const before = this.previousParse.get(file);
+      // a parse shared with a clone is still that workspace's: moved statements are copied
+      p = parseFile(file, text, before, { consume: before !== undefined && !sharedParses.has(before) });
       this.previousParse.delete(file);
       this.parsedCache.set(file, p);
     }
@@ -204,7 +212,10 @@ export class Workspace {
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);
-      if (p) w.parsedCache.set(f, p);
+      if (p) {
+        sharedParses.add(p);
+        w.parsedCache.set(f, p);
+      }
     }
     w.resume = this.resume;
     return w;

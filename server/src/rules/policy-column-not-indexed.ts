@@ -41,9 +41,21 @@ function lookupValue(model: Model, n: Node, asked: { call: boolean }): boolean {
  * index on owner_id). `col IN (SELECT …)` is planned as a hashed sub-plan filter applied to
  * every row, index or not (measured on PGlite): not reported either.
  */
+/** A column compared with a value; its location is its ColumnRef's (see ast.ts, "Offsets in what is kept"). */
+class Compared {
+  constructor(
+    readonly parts: Array<string | undefined>,
+    readonly value: Node,
+    private readonly ref: Node,
+  ) {}
+  get location(): number {
+    return this.ref.location;
+  }
+}
+
 interface Comparisons {
   /** each with the column reference's name parts */
-  found: Array<{ parts: Array<string | undefined>; value: Node; location: number }>;
+  found: Compared[];
   /** the lookups among them, once found to depend on no call (so on no model) */
   fixed?: Lookup[];
 }
@@ -62,11 +74,11 @@ const comparisons = memoised((using: Node): Comparisons => {
         [e.lexpr, e.rexpr],
         [e.rexpr, e.lexpr],
       ] as const) {
-        if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push({ parts: refParts(a), value: b, location: a.ColumnRef.location });
+        if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push(new Compared(refParts(a), b, a.ColumnRef));
       }
     } else if (e.kind === 'AEXPR_OP_ANY') {
       const a = e.lexpr;
-      if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push({ parts: refParts(a), value: e.rexpr, location: a.ColumnRef.location });
+      if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push(new Compared(refParts(a), e.rexpr, a.ColumnRef));
     }
   };
   visit(using);
@@ -101,7 +113,7 @@ function lookups(model: Model, using: Node): Lookup[] {
   if (cs.found.length === 0) return NO_LOOKUPS;
   return keptOnCalls(model, using, 'column-not-indexed:lookups', () => {
     const asked = { call: false };
-    const out = cs.found.filter((c) => lookupValue(model, c.value, asked)).map((c) => ({ parts: c.parts, location: c.location }));
+    const out: Lookup[] = cs.found.filter((c) => lookupValue(model, c.value, asked));
     const v = out.length ? out : NO_LOOKUPS;
     // values without calls (e.g. `(select auth.uid())`) answer the same in every model: kept on the node, no signature to check
     if (!asked.call) cs.fixed = v;
