@@ -656,7 +656,8 @@ function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: Pa
  * by `delta`. Statements shared by others (a DO block's inner statements are in the file's
  * list too) stay shared in the copy: `copies` holds the statements copied so far. Parts that
  * hold no offset are not copied: name nodes (`{String: {sval}}`, shared by parsing anyway)
- * and `caught` lists. Memos are left behind: they hold offsets.
+ * and `caught` lists. Memos are left behind (a copy's nodes are new: nothing is kept on them).
+ * For a previous parse somebody else still holds (a cloned Workspace); else moveInPlace.
  */
 function movedBy(v: unknown, delta: number, copies: Map<object, unknown>): unknown {
   if (v === null || typeof v !== 'object') return v;
