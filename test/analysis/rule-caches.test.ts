@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../server/src/analysis/config.js';
-import { initParser, Workspace } from '../../server/src/engine/workspace.js';
+import { checkFix, initParser, Workspace } from '../../server/src/engine/workspace.js';
 import { reportKeeper } from '../../server/src/rules/util.js';
 
 before(initParser);
@@ -370,4 +370,23 @@ END $$;
     assert.ok(moved >= kept.size - 1, `edit ${i + 1}: ${moved} of ${kept.size} statements are the same objects, moved where they are`);
   }
   assert.deepEqual(summary(ws), before);
+});
+
+test('a fix checked in a clone leaves the workspace as it was; the workspace still moves its own statements in place', () => {
+  const file = '1_t.sql';
+  const text = `CREATE TABLE a (id int);\n${'CREATE TABLE b (id int);\nALTER TABLE b ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON b USING (id = auth.uid()::int);\n'.repeat(3)}`;
+  const ws = new Workspace();
+  ws.setFile(file, text);
+  const before = summary(ws);
+  const statements = ws.parsed(file)!.statements.map((s) => [s, s.start] as const);
+  // the first finding's fix inserts text after table a: the clone moves the statements after it
+  const finding = [...ws.lint().byFile.values()].flat().find((f) => f.rule === 'rls-not-enabled')!;
+  const check = checkFix(ws, finding, finding.fixes[0]!);
+  assert.equal(check.resolved, true);
+  assert.deepEqual(summary(ws), before);
+  for (const [s, start] of statements) assert.equal(s.start, start, 'the clone copied the statements it moved');
+  ws.setFile(file, `-- moved\n${text}`);
+  assert.deepEqual(summary(ws), summary(fresh(ws)));
+  const kept = new Set(statements.map(([s]) => s));
+  assert.ok(ws.parsed(file)!.statements.filter((s) => kept.has(s)).length >= statements.length - 1, 'moved in place');
 });

@@ -9,12 +9,6 @@ import { rules as allRules } from '../rules/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
 import { fileId } from '../rules/util.js';
 
-/**
- * Parses held by more than one workspace (clone): a re-parse of an edited file moves the
- * statements of its previous parse where they are only when no other workspace holds it.
- */
-const sharedParses = new WeakSet<ParsedFile>();
-
 export interface EditWithRange extends Edit {
   range: Range;
 }
@@ -54,6 +48,12 @@ export class Workspace {
   private parsedCache = new Map<string, ParsedFile>();
   /** the parse of a file's previous text, until its new text is parsed against it */
   private previousParse = new Map<string, ParsedFile>();
+  /**
+   * Parses of the workspace this one is a clone of: still that workspace's, so an edit here
+   * copies their moved statements instead of moving them in place. (A clone lives while the
+   * workspace it was made from is unchanged: checkFix's.)
+   */
+  private borrowed = new WeakSet<ParsedFile>();
   private cachedModel: Model | undefined;
   /**
    * What the last build left for the next one (buildModel's resume point), not the model
@@ -114,8 +114,8 @@ export class Workspace {
     let p = this.parsedCache.get(file);
     if (!p) {
       const before = this.previousParse.get(file);
-      // a parse shared with a clone is still that workspace's: moved statements are copied
-      p = parseFile(file, text, before, { consume: before !== undefined && !sharedParses.has(before) });
+      // the previous parse is given up (its moved statements are moved in place), unless it is borrowed
+      p = parseFile(file, text, before, { consume: before !== undefined && !this.borrowed.has(before) });
       this.previousParse.delete(file);
       this.parsedCache.set(file, p);
     }
@@ -206,14 +206,14 @@ export class Workspace {
     return this.cachedResult;
   }
 
-  /** A copy of this workspace (shares parsed files that are unchanged). */
+  /** A copy of this workspace (shares parsed files that are unchanged), to be used while this one is unchanged. */
   clone(): Workspace {
     const w = new Workspace(this.config, this.ruleSet);
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);
       if (p) {
-        sharedParses.add(p);
+        w.borrowed.add(p);
         w.parsedCache.set(f, p);
       }
     }
