@@ -75,7 +75,7 @@ export interface NodeFacts {
   /** per-model: the workspace functions its calls resolve to (policy-exprs.ts resolvedCalls) */
   resolved?: unknown[];
   /** results kept across lints: question → the signature it was computed under and the value */
-  results?: Map<string, { sig: string; v: unknown; model?: number; at: number }>;
+  results?: Map<string, { sig: string; v: unknown; model?: number; at: number; token: object }>;
 }
 
 const slotsByNode = new WeakMap<object, unknown[]>();

@@ -79,6 +79,13 @@ export interface PolicyRow {
   uses?: import('./unset-context.js').ClauseUse[];
 }
 
+/**
+ * Rows kept across models on their policy objects: a row is made of its policy and table alone
+ * (rowFrom), and a re-lint's model holds the same policy and table objects where its replay
+ * kept them (a file before the edited one, or a segment redone).
+ */
+const rowsByPolicy = new WeakMap<Policy, PolicyRow>();
+
 /** A policy's row. Flags are asked of active rows only (activeRowsWith): an inactive row gets none. */
 function rowFrom(p: Policy, table: Table | undefined): PolicyRow {
   const s = stmtExprs(p);
@@ -129,7 +136,8 @@ function buildIndex(model: Model): PolicyIndex {
       else byKey.set(key, (list = []));
     }
     list.push(p);
-    const row = rowFrom(p, table);
+    let row = rowsByPolicy.get(p);
+    if (row === undefined || row.table !== table) rowsByPolicy.set(p, (row = rowFrom(p, table)));
     rows[i] = row;
     if (!row.active) continue;
     active.push(row);
@@ -223,6 +231,49 @@ export function memoModel<T>(model: Model, name: string, fn: (model: Model) => T
   const v = fn(model);
   m.set(name, v);
   return v;
+}
+
+/**
+ * What the functions of the last model functionsToken was asked about were: a new model whose
+ * functions are the same objects under the same keys (and whose default schema is the same)
+ * gets the same token.
+ */
+let lastFunctions: { schema: string | undefined; keys: string[]; lists: Func[][]; members: Func[]; token: object } | undefined;
+
+/**
+ * A token two models share when every call resolves to the same function objects in both
+ * (model.findFunction: the functions by key, the default schema): what is known of a call
+ * (rowIndependentCall, volatility, body) is then the same. Consecutive models of a re-lint
+ * share it when the edit changed no function and the replay kept their objects (saved state,
+ * or segments redone); otherwise a result kept under it is checked another way.
+ */
+export function functionsToken(model: Model): object {
+  return memoModel(model, 'functionsToken', makeFunctionsToken);
+}
+
+function makeFunctionsToken(model: Model): object {
+  const schema = model.config.defaultSchema;
+  const last = lastFunctions;
+  let same = !!last && last.schema === schema && last.keys.length === model.functions.size;
+  const keys: string[] = [];
+  const lists: Func[][] = [];
+  // the lists' elements too, one after the other (a list is never written to once its model is built, but this costs little)
+  const members: Func[] = [];
+  let i = 0;
+  for (const [k, list] of model.functions) {
+    if (same && (last!.keys[i] !== k || last!.lists[i] !== list)) same = false;
+    keys.push(k);
+    lists.push(list);
+    for (const f of list) {
+      if (same && last!.members[members.length] !== f) same = false;
+      members.push(f);
+    }
+    i++;
+  }
+  if (same && last!.members.length !== members.length) same = false;
+  const token = same ? last!.token : {};
+  lastFunctions = { schema, keys, lists, members, token };
+  return token;
 }
 
 const filesByName = (model: Model) => new Map(model.files.map((f) => [f.file, f]));
@@ -1062,7 +1113,10 @@ export function callListSig(model: Model, list: CallKey[]): string {
 /**
  * A result computed from a node and the model, kept on the node across lints under `sign`'s
  * signature of what it depends on in the model; `what` names the question. The last result per
- * question and node is kept, with the last model it was found valid for.
+ * question and node is kept, with the last model it was found valid for and that model's
+ * functionsToken: `sign` depends on what calls resolve to alone, so a model with the same token
+ * has the same signature. `at`: the node's first offset, for a result that holds offsets (see
+ * ast.ts memoisedAt).
  */
 export function keptUnder<T>(model: Model, node: Node, what: string, sign: (model: Model, facts: NodeFacts, node: Node) => string, compute: () => T, at = -1): T {
   if (!node || typeof node !== 'object') return compute();
@@ -1070,14 +1124,20 @@ export function keptUnder<T>(model: Model, node: Node, what: string, sign: (mode
   const m = (facts.results ??= new Map());
   const hit = m.get(what);
   const id = facts.model!;
-  if (hit?.model === id && hit.at === at) return hit.v as T;
+  const token = functionsToken(model);
+  if (hit && hit.at === at && (hit.model === id || hit.token === token)) {
+    hit.model = id;
+    hit.token = token;
+    return hit.v as T;
+  }
   const sig = sign(model, facts, node);
   if (hit && hit.sig === sig && hit.at === at) {
     hit.model = id;
+    hit.token = token;
     return hit.v as T;
   }
   const v = compute();
-  m.set(what, { sig, v, model: id, at });
+  m.set(what, { sig, v, model: id, at, token });
   return v;
 }
 

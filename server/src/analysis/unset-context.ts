@@ -41,7 +41,7 @@ import { census, compareConstants, constValue, nodeFacts, typeName, type NodeFac
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { callKeyList, callListSig, funcSig, internSig, keptUnder, memoModel, policyExprs, unsafeSettingCalls, type CallKey, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
+import { callKeyList, callListSig, funcSig, functionsToken, internSig, keptUnder, memoModel, policyExprs, unsafeSettingCalls, type CallKey, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -798,6 +798,8 @@ interface KeptOnPolicy {
   checkList: CallKey[] | undefined;
   usingSig: string;
   checkSig: string;
+  /** the functionsToken of the last model the result was found valid for: a model with the same token has the same signatures */
+  token: object;
   v: unknown;
 }
 
@@ -812,26 +814,24 @@ const callListOf = (n: Node): CallKey[] | undefined => (n && typeof n === 'objec
  */
 export function policyKeeper<T>(model: Model, what: string, compute: (model: Model, row: PolicyRow) => T): (row: PolicyRow) => T {
   const st = memoModel(model, 'unset-context:sigs', newSigState);
+  const token = functionsToken(model);
   return (row) => {
     const p = row.policy;
     const u: Node = row.using?.node;
     const c: Node = row.check?.node;
     const m = (p.stmt.memo ??= {});
     const hit = m[what] as KeptOnPolicy | undefined;
-    if (
-      hit &&
-      hit.using === u &&
-      hit.check === c &&
-      hit.command === p.command &&
-      hit.usingSig === listSignature(model, st, hit.usingList) &&
-      hit.checkSig === listSignature(model, st, hit.checkList)
-    ) {
-      return hit.v as T;
+    if (hit && hit.using === u && hit.check === c && hit.command === p.command) {
+      if (hit.token === token) return hit.v as T;
+      if (hit.usingSig === listSignature(model, st, hit.usingList) && hit.checkSig === listSignature(model, st, hit.checkList)) {
+        hit.token = token;
+        return hit.v as T;
+      }
     }
     const v = compute(model, row);
     const usingList = callListOf(u);
     const checkList = callListOf(c);
-    const kept: KeptOnPolicy = { using: u, check: c, command: p.command, usingList, checkList, usingSig: listSignature(model, st, usingList), checkSig: listSignature(model, st, checkList), v };
+    const kept: KeptOnPolicy = { using: u, check: c, command: p.command, usingList, checkList, usingSig: listSignature(model, st, usingList), checkSig: listSignature(model, st, checkList), token, v };
     m[what] = kept;
     return v;
   };
