@@ -241,14 +241,32 @@ export function memoModel<T>(model: Model, name: string, fn: (model: Model) => T
 let lastFunctions: { schema: string | undefined; keys: string[]; lists: Func[][]; members: Func[]; token: object } | undefined;
 
 /**
- * A token two models share when every call resolves to the same function objects in both
- * (model.findFunction: the functions by key, the default schema): what is known of a call
- * (rowIndependentCall, volatility, body) is then the same. Consecutive models of a re-lint
- * share it when the edit changed no function and the replay kept their objects (saved state,
- * or segments redone); otherwise a result kept under it is checked another way.
+ * A token two models share when every call resolves to functions that are the same in both:
+ * the same keys in the same order (model.findFunction), the same default schema, and under each
+ * key functions that are the same objects or have the same ownSig (the same statement object
+ * and what funcSig reads of the function itself; the functions its body calls are then the same
+ * too, by the same test). Every signature made of funcSig (callSig, callListSig, the context
+ * signatures of unset-context.ts) is then the same, so a result kept under one is valid under
+ * the token. Consecutive models of a re-lint share it unless the edit changed a function.
  */
 export function functionsToken(model: Model): object {
   return memoModel(model, 'functionsToken', makeFunctionsToken);
+}
+
+/** What funcSig reads of a function itself (its callees aside: their keys only), kept per function object. */
+const ownSigs = new WeakMap<Func, string>();
+function ownSig(f: Func): string {
+  let sig = ownSigs.get(f);
+  if (sig !== undefined) return sig;
+  sig = `${idOf(f.stmt)}:${f.key}:${f.volatility[0]}${f.securityDefiner ? 'd' : ''}${f.isProcedure ? 'p' : ''}${f.returnsTrigger ? 't' : ''}${f.language}|${f.owner?.role ?? ''}`;
+  for (const x of f.settings) sig += `|${x.name}=${x.values.join(',')}`;
+  if (f.body) {
+    sig += '{';
+    for (const st of f.body.statements) for (const c of callKeysIn(st.node)) sig += `${c.key};`;
+    sig += '}';
+  }
+  ownSigs.set(f, sig);
+  return sig;
 }
 
 function makeFunctionsToken(model: Model): object {
@@ -261,11 +279,14 @@ function makeFunctionsToken(model: Model): object {
   const members: Func[] = [];
   let i = 0;
   for (const [k, list] of model.functions) {
-    if (same && (last!.keys[i] !== k || last!.lists[i] !== list)) same = false;
+    if (same && (last!.keys[i] !== k || (last!.lists[i] !== list && last!.lists[i]!.length !== list.length))) same = false;
     keys.push(k);
     lists.push(list);
     for (const f of list) {
-      if (same && last!.members[members.length] !== f) same = false;
+      if (same) {
+        const g = last!.members[members.length];
+        if (g !== f && (!g || ownSig(g) !== ownSig(f))) same = false;
+      }
       members.push(f);
     }
     i++;
