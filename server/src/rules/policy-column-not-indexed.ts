@@ -207,8 +207,7 @@ function keptFor(model: Model, t: Table, token: object, reports: Report[]): Kept
     if (!p.using) continue;
     const cs = comparisons(p.using);
     if (cs.found.length && !cs.fixed) calls.push(p.using, nodeCallSigOf(model, nodeFactsFor(p.using, model), p.using));
-    const f = usingFile(p);
-    files.push(f, fileId(model, f), p.loc.file, fileId(model, p.loc.file));
+    for (const f of [usingFile(p), p.loc.file]) if (!files.includes(f)) files.push(f, fileId(model, f));
   }
   return { token, calls, files, reports };
 }
