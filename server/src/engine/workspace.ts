@@ -147,8 +147,6 @@ export class Workspace {
         model,
         config: this.config,
         report: (r: Report) => {
-          const pf = this.parsed(r.file);
-          if (!pf) return;
           const list = byFile.get(r.file);
           if (!list) return;
           const kept = r.kept;
@@ -156,6 +154,8 @@ export class Workspace {
             list.push(kept.finding as Finding);
             return;
           }
+          const pf = this.parsed(r.file);
+          if (!pf) return;
           const range = { start: pf.positionAt(r.start), end: pf.positionAt(r.end) };
           if (isSuppressed(pf, rule.meta.id, range.start.line)) return;
           const finding: Finding = {

@@ -119,9 +119,19 @@ export function functionLists(model: Model): FunctionLists {
 
 /** A number standing for the parsed file of a file name in the model (0 when there is none): its text, as a dependency of a kept report. */
 export function fileId(model: Model, file: string): number {
-  const pf = fileOf(model, file);
-  return pf ? idOf(pf) : 0;
+  // (asked for every kept report of every rule, and by the engine for every kept finding: one
+  // map per model. Not a WeakRef to the last model: V8 keeps a WeakRef's target alive until the
+  // current job ends, so a loop of re-lints kept every model)
+  let ids = idsByModel.get(model);
+  if (!ids) idsByModel.set(model, (ids = new Map()));
+  let id = ids.get(file);
+  if (id === undefined) {
+    const pf = fileOf(model, file);
+    ids.set(file, (id = pf ? idOf(pf) : 0));
+  }
+  return id;
 }
+const idsByModel = new WeakMap<Model, Map<string, number>>();
 
 interface KeptReport extends KeptFinding {
   slot: string;
