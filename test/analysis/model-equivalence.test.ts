@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { mergeConfig, type Config } from '../../server/src/analysis/config.js';
-import { buildModel, resumePointOf, type Model, type ResumePoint } from '../../server/src/analysis/model.js';
+import { buildModel, checkRedoWith, resumePointOf, type Model, type ResumePoint } from '../../server/src/analysis/model.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { generateWorkspace } from '../../bench/generate.js';
@@ -19,6 +19,8 @@ import { firstDifference, modelSnapshot } from '../helpers/model-snapshot.js';
 
 before(async () => {
   await initParser();
+  // every segment a rebuild redoes from its record is checked against its replay
+  checkRedoWith((redone, replayed) => assert.deepStrictEqual(redone, replayed));
 });
 
 type Files = ReadonlyArray<{ file: string; text: string }>;
@@ -569,6 +571,73 @@ DROP POLICY ${x}_s2 ON storage.objects;
     }
     assert.notEqual(model.functions.get('public.b_f3')![0], state.functions.get('public.b_f3')![0]);
     assert.equal(model.functions.get('public.b_f9')![0], state.functions.get('public.b_f9')![0]);
+  });
+
+  test('ok: unchanged later files redone from their records only while what they read is the same', () => {
+    // 2.sql and 3.sql are never edited: each edit of 1.sql changes something one of their statements reads
+    const one = 'CREATE TABLE a (id int);\nCREATE FUNCTION fa(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;\nCREATE ROLE ra;\n';
+    const two = `GRANT SELECT ON a TO anon;
+CREATE POLICY pa ON a USING (true);
+CREATE INDEX a_id ON a (id);
+ALTER TABLE a ENABLE ROW LEVEL SECURITY;
+CREATE TRIGGER ta BEFORE INSERT ON a FOR EACH ROW EXECUTE FUNCTION fa();
+GRANT EXECUTE ON FUNCTION fa(int) TO anon;
+ALTER FUNCTION fa(int) SECURITY DEFINER;
+ALTER FUNCTION fa OWNER TO ra;
+CREATE OR REPLACE FUNCTION fb(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;
+ALTER ROLE ra BYPASSRLS;
+CREATE TABLE IF NOT EXISTS b (id int);
+CREATE TABLE c (id int);
+CREATE OR REPLACE VIEW vc AS SELECT 1;
+ALTER VIEW vc OWNER TO ra;
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY so ON storage.objects USING (true);
+ALTER TABLE d ATTACH PARTITION e FOR VALUES FROM (1) TO (2);
+CREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE ROLE rb;
+SET ROLE rb;
+CREATE TABLE owned (id int);
+SELECT set_config('app.x', 'y', true);
+`;
+    const three = 'GRANT UPDATE ON c TO anon;\nCREATE POLICY pc ON c USING (true);\nALTER TABLE a FORCE ROW LEVEL SECURITY;\nCREATE TABLE t3 (id int);\n';
+    const four = 'CREATE TABLE z (id int);\nCREATE POLICY pz ON z USING (true);\nCREATE FUNCTION fz() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n';
+    const five = 'GRANT SELECT ON z TO anon;\nALTER TABLE z ENABLE ROW LEVEL SECURITY;\nCREATE TABLE t5 (id int);\n';
+    const edits: Array<[string, string | undefined]> = [
+      ['1.sql', `-- a comment\n${one}`],
+      ['1.sql', `${one}CREATE FUNCTION fa(x text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n`],
+      ['1.sql', one.replace('fa(x int)', 'fa(x bigint)')],
+      ['1.sql', `${one}ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO anon;\n`],
+      ['1.sql', `${one}ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n`],
+      ['1.sql', `${one}CREATE TABLE b (id int, x int);\n`],
+      ['1.sql', `${one}CREATE VIEW vc AS SELECT 2;\nGRANT SELECT ON vc TO anon;\n`],
+      ['1.sql', `${one}CREATE TABLE storage.objects (id int);\n`],
+      ['1.sql', `${one}CREATE TABLE d (id int) PARTITION BY RANGE (id);\nCREATE TABLE e (id int);\n`],
+      ['1.sql', `${one}SET ROLE ra;\n`],
+      ['1.sql', `${one}CREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT 0 $$;\nGRANT EXECUTE ON FUNCTION g() TO anon;\n`],
+      ['1.sql', one.replace('CREATE ROLE ra;', 'CREATE ROLE ra SUPERUSER;')],
+      ['1.sql', `${one}CREATE TABLE c (id int, y int);\nCREATE TABLE owned (id int);\n`],
+      ['1.sql', `${one}DROP TABLE a;\n`],
+      ['1.sql', `${one}SET ROLE ra;\n\\ir 2.sql\n`],
+      ['1.sql', one],
+      ['1.sql', `${one}CREATE TABLE z (id int);\nCREATE FUNCTION fz() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;\n`],
+      ['1.sql', one],
+    ];
+    replay({ '1.sql': one, '2.sql': two, '3.sql': three, '4.sql': four, '5.sql': five }, edits);
+    // an edit that changes nothing the later files read leaves their objects as they were (the same objects)
+    const ws = new Workspace();
+    for (const [f, t] of Object.entries({ '1.sql': one, '2.sql': two, '3.sql': three, '4.sql': four, '5.sql': five })) ws.setFile(f, t);
+    const m1 = ws.model();
+    ws.setFile('1.sql', `-- a comment\n${one}`);
+    const m2 = ws.model();
+    // (4.sql and 5.sql read nothing 1.sql makes; 2.sql and 3.sql read table a, made again)
+    for (const k of ['public.z', 'public.t5']) assert.equal(m2.tables.get(k), m1.tables.get(k), k);
+    assert.equal(m2.functions.get('public.fz'), m1.functions.get('public.fz'));
+    for (const k of ['public.c', 'public.owned', 'public.t3']) assert.notEqual(m2.tables.get(k), m1.tables.get(k), k);
+    // and one that does gives new objects where it matters
+    ws.setFile('1.sql', `${one}ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO anon;\n`);
+    const m3 = ws.model();
+    assert.notEqual(m3.tables.get('public.z'), m2.tables.get('public.z'));
+    assert.deepEqual([...m3.tables.get('public.z')!.grants.get('anon')!], ['select']);
   });
 
   test('ok: a config change, then edits', () => {

@@ -653,6 +653,8 @@ type Op =
 interface FilePlan {
   defaultSchema: string;
   ops: Array<Op | null>;
+  /** the footprints of its segments (see footprintOf), by from * 2^20 + to */
+  footprints?: Map<number, Footprint | null>;
 }
 
 const plans = new WeakMap<ParsedFile, FilePlan>();
@@ -1027,11 +1029,13 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   let saved: ResumePoint['saved'];
   let start = 0;
   let restored = false;
+  let oldRecords: ResumePoint['records'] | undefined;
   if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform) {
     const old = before.segments;
     let c = 0;
     while (c < segments.length && c < old.length && sameSegment(segments[c]!, old[c]!)) c++;
     saveAt = c;
+    oldRecords = before.records;
     if (before.saved && before.saved.at <= c) {
       shareState(before.saved.state, r);
       restored = true;
@@ -1051,11 +1055,34 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
       r.roles.set(name, { name, bypassRls: bypass, superuser: su, declared: false });
     }
   }
+  // segments redone from the previous build's records where they can be (see "redoing a segment"), else replayed and recorded
+  const records: ResumePoint['records'] = [];
+  for (let i = 0; i < start; i++) records.push(oldRecords![i]); // (restored: the same segments)
+  let recordsByFile: Map<ParsedFile, SegmentRecord[]> | undefined;
   for (let i = start; i <= segments.length; i++) {
     if (i === saveAt && !saved) saved = { at: i, state: r.save() };
     if (i === segments.length) break;
     const seg = segments[i]!;
-    r.run(seg.file, seg.entry, seg.from, seg.to);
+    let old: SegmentRecord | undefined;
+    if (oldRecords) {
+      if (i < saveAt) old = oldRecords[i];
+      else {
+        recordsByFile ??= byFile(oldRecords);
+        old = recordsByFile.get(seg.file)?.find((x) => x.entry === seg.entry && x.from === seg.from && x.to === seg.to);
+      }
+    }
+    if (old) {
+      const scratch = redoCheck ? r.fork() : undefined;
+      if (r.redo(old)) {
+        if (scratch) {
+          scratch.run(seg.file, seg.entry, seg.from, seg.to);
+          redoCheck!(stateOf(r), stateOf(scratch));
+        }
+        records.push(old);
+        continue;
+      }
+    }
+    records.push(r.record(seg.file, seg.entry, seg.from, seg.to));
   }
   r.setSearchPath(undefined); // after the replay, names resolve to the default schema
 
@@ -1065,7 +1092,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   for (const t of r.tables.values()) for (const p of t.policies) allPolicies.push(p);
   for (const p of r.orphanPolicies) allPolicies.push(p);
   const model = new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema);
-  resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved });
+  resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved, records });
   return model;
 }
 
@@ -1085,6 +1112,20 @@ export interface ResumePoint {
   supabasePlatform: boolean;
   segments: Segment[];
   saved: { at: number; state: Replay } | undefined;
+  /** what the replay of each segment did, if recorded (see "redoing a segment") */
+  records: Array<SegmentRecord | undefined>;
+}
+
+/** Records by file. */
+function byFile(records: ReadonlyArray<SegmentRecord | undefined>): Map<ParsedFile, SegmentRecord[]> {
+  const out = new Map<ParsedFile, SegmentRecord[]>();
+  for (const x of records) {
+    if (!x) continue;
+    const list = out.get(x.file);
+    if (list) list.push(x);
+    else out.set(x.file, [x]);
+  }
+  return out;
 }
 
 const resumePoints = new WeakMap<Model, ResumePoint>();
@@ -1161,20 +1202,46 @@ function shareState(from: Replay, to: Replay): void {
  * earlier saved state) are skipped: a copy made since then is a new object.
  */
 function shareObjects(r: Replay): void {
-  for (const t of r.tables.values()) {
-    if (!share(t, guardTableParts)) continue;
-    for (const p of t.policies) share(p, freezeRoles);
-    for (const tr of t.triggers) share(tr);
-  }
-  for (const v of r.views.values()) share(v, guardViewParts);
-  for (const list of r.functions.values()) {
-    for (const f of list) share(f, guardFuncParts);
-    if (guarding) Object.freeze(list); // (only ever replaced)
-  }
-  for (const role of r.roles.values()) share(role);
+  for (const t of r.tables.values()) shareEntry(M_TABLES, t);
+  for (const v of r.views.values()) shareEntry(M_VIEWS, v);
+  for (const list of r.functions.values()) shareEntry(M_FUNCTIONS, list);
+  for (const role of r.roles.values()) shareEntry(M_ROLES, role);
   for (const tr of r.triggers) share(tr); // (those of tables dropped since)
   for (const p of r.orphanPolicies) share(p, freezeRoles);
-  if (guarding) for (const events of r.rlsEventsOfUncreatedTables.values()) Object.freeze(events);
+  if (guarding) for (const events of r.rlsEventsOfUncreatedTables.values()) shareEntry(M_RLS_UNCREATED, events);
+}
+
+/** The state's maps, by index (footprints and segment records name a map by its index). */
+const M_TABLES = 0;
+const M_VIEWS = 1;
+const M_FUNCTIONS = 2;
+const M_ROLES = 3;
+const M_RLS_UNCREATED = 4;
+
+/** Puts a value of one of the state's maps (`m`: its index) in `shared`, with what it holds. */
+function shareEntry(m: number, x: unknown): void {
+  switch (m) {
+    case M_TABLES: {
+      const t = x as Table;
+      if (!share(t, guardTableParts)) return;
+      for (const p of t.policies) share(p, freezeRoles);
+      for (const tr of t.triggers) share(tr);
+      return;
+    }
+    case M_VIEWS:
+      share(x as View, guardViewParts);
+      return;
+    case M_FUNCTIONS:
+      for (const f of x as Func[]) share(f, guardFuncParts);
+      if (guarding) Object.freeze(x); // (only ever replaced)
+      return;
+    case M_ROLES:
+      share(x as Role);
+      return;
+    case M_RLS_UNCREATED:
+      if (guarding) Object.freeze(x); // (only ever replaced)
+      return;
+  }
 }
 
 /**
@@ -1323,6 +1390,201 @@ function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> 
   return out;
 }
 
+// ---- redoing a segment ----
+//
+// A rebuild after an edit replays the segments after it, most of them unchanged, and each
+// of those would make the same objects again (every table, policy, function … of the files
+// after the edited one, each rebuild). Instead, a segment whose ops touch known keys only
+// (its footprint: each op's keys are in its op, see footprintOf) is recorded when replayed:
+// the values of its footprint's keys before and after it, what it appended to the state's
+// lists and the session and default privileges before and after it. A later build that
+// reaches the same segment (same parsed file, entry and statements, so the same ops) with
+// the same values at those keys (===), the same session and the same default privileges
+// redoes it from the record: it sets the keys to the values they had after it and appends
+// the same elements, so the objects of the files after an edit are the same objects from
+// one build to the next. That is the replay's result because the replay of such a segment
+// reads nothing else of the state (footprintOf lists every key each op's replay looks up or
+// writes; an op that reads more, e.g. GRANT … ON ALL TABLES IN SCHEMA, DROP, RENAME,
+// ALTER POLICY or a search_path, makes its segment unrecorded), and its values are never
+// written to again: the values at its keys are shared (see "sharing the replay's state")
+// before a recorded segment runs, so it copies them before writing, and after it, so the
+// segments after it do the same.
+
+/** The keys of the state's maps a segment's ops read or write: map index (M_…) and key. */
+interface Footprint {
+  maps: number[];
+  keys: string[];
+  /** whether an op reads the default table privileges (it creates a table or view) */
+  readsDefaults: boolean;
+  /** whether there is an op (one not in a rollback section): the first starts a session if the segment's entry is not the last one's */
+  hasOps: boolean;
+}
+
+/** The footprint of statements `from` to `to` of a plan (kept on it), or null if one of them reads or writes more. */
+function footprintOf(plan: FilePlan, from: number, to: number): Footprint | null {
+  const id = from * 1048576 + to;
+  let all = plan.footprints;
+  if (!all) plan.footprints = all = new Map();
+  else {
+    const hit = all.get(id);
+    if (hit !== undefined) return hit;
+  }
+  let fp: Footprint | null;
+  try {
+    fp = computeFootprint(plan.ops, from, to, plan.defaultSchema);
+  } catch {
+    fp = null;
+  }
+  all.set(id, fp);
+  return fp;
+}
+
+/**
+ * The keys each op's replay (Replay.apply) looks up or writes when no search_path is set (the
+ * key of a name is then its compiled key, or plainKey of its parts with the default schema).
+ */
+function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: number, ds: string): Footprint | null {
+  const fp: Footprint = { maps: [], keys: [], readsDefaults: false, hasOps: false };
+  const seen = new Set<string>();
+  const add = (m: number, key: string) => {
+    const id = `${m}:${key}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    fp.maps.push(m);
+    fp.keys.push(key);
+  };
+  for (let i = from; i < to; i++) {
+    const op = ops[i];
+    if (!op) continue;
+    fp.hasOps = true;
+    switch (op.kind) {
+      case OP_OTHER:
+      case OP_DEFAULT_PRIVILEGES:
+        break;
+      case OP_CREATE_TABLE:
+      case OP_CREATE_TABLE_AS:
+      case OP_VIEW:
+        // (IF NOT EXISTS looks both up; CREATE OR REPLACE VIEW the view)
+        add(M_TABLES, op.rel.key);
+        add(M_VIEWS, op.rel.key);
+        fp.readsDefaults = true;
+        break;
+      case OP_ALTER_TABLE:
+        add(M_TABLES, op.rel.key);
+        add(M_VIEWS, op.rel.key);
+        add(M_RLS_UNCREATED, op.rel.key);
+        for (const c of op.stmt.node.cmds ?? []) {
+          const cmd = c.AlterTableCmd;
+          if (cmd?.subtype === 'AT_AttachPartition' || cmd?.subtype === 'AT_DetachPartition') {
+            const prv = cmd.def?.PartitionCmd?.name;
+            if (prv) add(M_TABLES, plainKey([prv.schemaname, prv.relname], ds));
+          }
+        }
+        break;
+      case OP_INDEX:
+      case OP_CREATE_TRIGGER:
+        add(M_TABLES, op.rel.key);
+        break;
+      case OP_CREATE_POLICY: {
+        const n = op.stmt.node;
+        add(M_TABLES, plainKey([n.table?.schemaname, n.table?.relname], ds));
+        break;
+      }
+      case OP_CREATE_FUNCTION:
+        add(M_FUNCTIONS, plainKey(nameParts(op.stmt.node.funcname), ds));
+        break;
+      case OP_ALTER_FUNCTION:
+        add(M_FUNCTIONS, op.func.name.key);
+        break;
+      case OP_ALTER_OWNER:
+        if (op.func) add(M_FUNCTIONS, op.func.name.key);
+        break;
+      case OP_CREATE_ROLE:
+      case OP_ALTER_ROLE:
+        add(M_ROLES, op.name);
+        break;
+      case OP_GRANT:
+        if (op.schemas) return null; // every table, view or function of the schemas
+        for (const r of op.relations) {
+          add(M_TABLES, r.key);
+          add(M_VIEWS, r.key);
+        }
+        for (const ref of op.funcs) add(M_FUNCTIONS, ref.name.key);
+        break;
+      case OP_SET:
+        if (op.searchPath) return null; // names resolve through the state
+        break;
+      default:
+        // ALTER POLICY (looks through the policies of tables not created), DROP, RENAME
+        return null;
+    }
+  }
+  fp.maps = fitted(fp.maps);
+  fp.keys = fitted(fp.keys);
+  return fp;
+}
+
+/** What the replay of a segment did (see "redoing a segment"). */
+interface SegmentRecord {
+  file: ParsedFile;
+  entry: ParsedFile;
+  from: number;
+  to: number;
+  footprint: Footprint;
+  /** the values at the footprint's keys before the segment */
+  before: unknown[];
+  /** the keys the segment added to the maps, in order, and their values after it: map index, key, value */
+  added: unknown[];
+  /** the other keys whose values it changed: map index, key, value */
+  changed: unknown[];
+  /** the role of the session it ran in (undefined in a new session: its entry is not the last segment's) */
+  role: string | undefined;
+  /** whether PUBLIC's EXECUTE on new functions was revoked before it (what CREATE FUNCTION reads of it) */
+  executeRevoked: boolean;
+  /** the default table privileges before it, when it reads them */
+  defaults: DefaultTableGrant[] | undefined;
+  /** the role after it; where it revoked PUBLIC's EXECUTE by default if it did */
+  after: { role: string | undefined; defaultExecuteRevoked: Loc | undefined };
+  /** what it appended to the state's lists */
+  statements: Array<{ file: ParsedFile; stmt: Statement }>;
+  grantEvents: GrantEvent[];
+  contextWrites: ContextWrite[];
+  triggers: Trigger[];
+  orphanPolicies: Policy[];
+  defaultTableGrants: DefaultTableGrant[];
+}
+
+let redoCheck: ((redone: object, replayed: object) => void) | undefined;
+
+/**
+ * For the test suite: each segment redone from its record is also replayed on a copy of the
+ * state, and `check` compares the two states (as plain data, with the maps' entries in order).
+ */
+export function checkRedoWith(check: (redone: object, replayed: object) => void): void {
+  redoCheck = check;
+}
+
+function stateOf(r: Replay): object {
+  return {
+    maps: r.maps.map((m) => [...m]),
+    lists: [r.statements, r.grantEvents, r.contextWrites, r.triggers, r.orphanPolicies, r.defaultTableGrants],
+    session: [r.lastEntry, r.currentRole, r.searchPath, r.schemaTag, r.defaultExecuteRevoked],
+  };
+}
+
+/** Whether two lists of default table privileges are the same (what addTable and addView read of them). */
+function sameDefaults(a: readonly DefaultTableGrant[], b: readonly DefaultTableGrant[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && (x.schema !== y.schema || x.isGrant !== y.isGrant || !sameStrings(x.expanded, y.expanded) || !sameStrings(x.grantees, y.grantees))) return false;
+  }
+  return true;
+}
+
+const sameStrings = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** The model a replay leaves (a class, so that the resolvers are one function for every model). */
 class ReplayedModel implements Model {
   config: Config;
@@ -1421,6 +1683,10 @@ class Replay {
   lastEntry: ParsedFile | undefined;
   /** the copies of shared objects this replay made since it was saved, by original: one copy however the original is reached */
   copies = new Map<object, object>();
+  /** the maps by index (M_…) */
+  readonly maps: ReadonlyArray<Map<string, unknown>> = [this.tables, this.views, this.functions, this.roles, this.rlsEventsOfUncreatedTables];
+  /** while a segment is recorded (see SegmentRecord): the keys added to the maps, as map index and key pairs */
+  added: Array<number | string> | undefined;
 
   constructor(readonly defaultSchema: string) {
     this.schemaTag = defaultSchema;
@@ -1440,6 +1706,15 @@ class Replay {
       for (const m of [state.tables, state.views, state.functions, state.roles, state.rlsEventsOfUncreatedTables]) guard(m);
     }
     return state;
+  }
+
+  /** For redoCheck: a replay in the same state (sharing its objects: each copies what it writes to from now on). */
+  fork(): Replay {
+    shareObjects(this);
+    this.copies = new Map();
+    const other = new Replay(this.defaultSchema);
+    shareState(this, other);
+    return other;
   }
 
   // A write to an object of the state goes through own…: the object itself if this replay
@@ -1511,6 +1786,13 @@ class Replay {
       if (i >= 0) list[i] = c;
     }
     return c;
+  }
+
+  /** Sets a key of one of the state's maps (`id`: its M_… index), noting it while a segment is recorded if the key is new. */
+  insert<T>(map: Map<string, T>, id: number, key: string, value: T): void {
+    const n = map.size;
+    map.set(key, value);
+    if (this.added && map.size !== n) this.added.push(id, key);
   }
 
   setSearchPath(path: string[] | undefined): void {
@@ -1609,6 +1891,119 @@ class Replay {
     }
   }
 
+  /**
+   * Replays statements `from` to `to` of a file as run() does, and records what they did
+   * when their footprint allows (see "redoing a segment").
+   */
+  record(file: ParsedFile, entry: ParsedFile, from: number, to: number): SegmentRecord | undefined {
+    const fp = footprintOf(planOf(file, this.defaultSchema), from, to);
+    // (a session that goes on keeps its search_path: names resolve through the state)
+    const goesOn = this.lastEntry === entry || !fp?.hasOps;
+    if (!fp || (goesOn && this.searchPath)) {
+      this.run(file, entry, from, to);
+      return undefined;
+    }
+    const maps = this.maps;
+    const n = fp.keys.length;
+    const before: unknown[] = new Array(n);
+    let recordable = true;
+    for (let j = 0; j < n; j++) {
+      const v = maps[fp.maps[j]!]!.get(fp.keys[j]!);
+      before[j] = v;
+      if (v === undefined) continue;
+      // written to by copies only; one copied before (its copy elsewhere in the state) is not recorded (redo refuses it too)
+      shareEntry(fp.maps[j]!, v);
+      if (this.copies.has(v as object)) recordable = false;
+    }
+    const role = goesOn ? this.currentRole : undefined;
+    const revokedBefore = this.defaultExecuteRevoked;
+    const defaults = fp.readsDefaults ? this.defaultTableGrants.slice() : undefined;
+    const { statements, grantEvents, contextWrites, triggers, orphanPolicies, defaultTableGrants } = this;
+    const lengths = [statements.length, grantEvents.length, contextWrites.length, triggers.length, orphanPolicies.length, defaultTableGrants.length];
+    const added: Array<number | string> = (this.added = []);
+    try {
+      this.run(file, entry, from, to);
+    } finally {
+      this.added = undefined;
+    }
+    const addedOut: unknown[] = [];
+    for (let k = 0; k < added.length; k += 2) addedOut.push(added[k], added[k + 1], maps[added[k] as number]!.get(added[k + 1] as string));
+    const changed: unknown[] = [];
+    let fresh = 0;
+    for (let j = 0; j < n; j++) {
+      const v = maps[fp.maps[j]!]!.get(fp.keys[j]!);
+      if (v === before[j]) continue;
+      if (v === undefined) recordable = false; // (removed: no op of a footprint removes)
+      else {
+        shareEntry(fp.maps[j]!, v);
+        if (before[j] === undefined) fresh++;
+        else changed.push(fp.maps[j], fp.keys[j], v);
+      }
+    }
+    const newTriggers = triggers.slice(lengths[3]);
+    const newOrphans = orphanPolicies.slice(lengths[4]);
+    for (const tr of newTriggers) share(tr);
+    for (const p of newOrphans) share(p, freezeRoles);
+    // every key added is in the footprint
+    if (!recordable || fresh !== added.length / 2) return undefined;
+    return {
+      file,
+      entry,
+      from,
+      to,
+      footprint: fp,
+      before,
+      added: addedOut,
+      changed,
+      role,
+      executeRevoked: !!revokedBefore,
+      defaults,
+      after: { role: this.currentRole, defaultExecuteRevoked: this.defaultExecuteRevoked === revokedBefore ? undefined : this.defaultExecuteRevoked },
+      statements: statements.slice(lengths[0]),
+      grantEvents: grantEvents.slice(lengths[1]),
+      contextWrites: contextWrites.slice(lengths[2]),
+      triggers: newTriggers,
+      orphanPolicies: newOrphans,
+      defaultTableGrants: defaultTableGrants.slice(lengths[5]),
+    };
+  }
+
+  /**
+   * Redoes a recorded segment if the state holds what it read (see "redoing a segment"):
+   * its keys set to the values they had after it, its list elements appended. False (and
+   * nothing changed) otherwise.
+   */
+  redo(rec: SegmentRecord): boolean {
+    const fp = rec.footprint;
+    const goesOn = this.lastEntry === rec.entry || !fp.hasOps;
+    if (goesOn && this.searchPath) return false;
+    if ((goesOn ? this.currentRole : undefined) !== rec.role || !this.defaultExecuteRevoked !== !rec.executeRevoked) return false;
+    if (rec.defaults && !sameDefaults(rec.defaults, this.defaultTableGrants)) return false;
+    const maps = this.maps;
+    const before = rec.before;
+    for (let j = 0; j < before.length; j++) {
+      const v = maps[fp.maps[j]!]!.get(fp.keys[j]!);
+      if (v !== before[j] || (v !== undefined && this.copies.has(v as object))) return false;
+    }
+    const { added, changed } = rec;
+    for (let k = 0; k < added.length; k += 3) maps[added[k] as number]!.set(added[k + 1] as string, added[k + 2]);
+    for (let k = 0; k < changed.length; k += 3) maps[changed[k] as number]!.set(changed[k + 1] as string, changed[k + 2]);
+    for (const x of rec.statements) this.statements.push(x);
+    for (const x of rec.grantEvents) this.grantEvents.push(x);
+    for (const x of rec.contextWrites) this.contextWrites.push(x);
+    for (const x of rec.triggers) this.triggers.push(x);
+    for (const x of rec.orphanPolicies) this.orphanPolicies.push(x);
+    for (const x of rec.defaultTableGrants) this.defaultTableGrants.push(x);
+    if (fp.hasOps) {
+      // (as run() leaves the session)
+      if (this.lastEntry !== rec.entry) this.setSearchPath(undefined);
+      this.lastEntry = rec.entry;
+      this.currentRole = rec.after.role;
+    }
+    if (rec.after.defaultExecuteRevoked) this.defaultExecuteRevoked = rec.after.defaultExecuteRevoked;
+    return true;
+  }
+
   /** Replays statements `from` to `to` (exclusive) of a file, run in the psql session of `entry`. */
   run(file: ParsedFile, entry: ParsedFile, from: number, to: number): void {
     const ops = planOf(file, this.defaultSchema).ops;
@@ -1702,13 +2097,13 @@ class Replay {
         break;
       }
       case OP_CREATE_ROLE:
-        this.roles.set(op.name, { name: op.name, bypassRls: op.bypassRls, superuser: op.superuser, declared: true, loc: here });
+        this.insert(this.roles, M_ROLES, op.name, { name: op.name, bypassRls: op.bypassRls, superuser: op.superuser, declared: true, loc: here });
         break;
       case OP_ALTER_ROLE: {
         const known = this.roles.get(op.name);
         const r = known ? this.ownRole(known) : { name: op.name, bypassRls: false, superuser: false, declared: false, loc: here };
         for (const [attr, value] of op.sets) r[attr] = value;
-        this.roles.set(op.name, r);
+        this.insert(this.roles, M_ROLES, op.name, r);
         break;
       }
       case OP_GRANT:
@@ -1769,7 +2164,7 @@ class Replay {
       triggers: [],
       grants: new Map(),
     };
-    this.tables.set(k, t);
+    this.insert(this.tables, M_TABLES, k, t);
     // default privileges apply to tables created afterwards
     for (const g of this.defaultTableGrants) {
       if (g.schema && g.schema !== t.schema) continue;
@@ -1792,7 +2187,7 @@ class Replay {
       stmt: op.stmt,
       grants: new Map(),
     };
-    this.views.set(k, v);
+    this.insert(this.views, M_VIEWS, k, v);
     // default privileges ON TABLES apply to views and materialized views too
     for (const g of this.defaultTableGrants) {
       if (g.schema && g.schema !== v.schema) continue;
@@ -1900,7 +2295,7 @@ class Replay {
     const list: Func[] = [];
     if (existing) for (const g of existing) if (argKeyOf(g) !== argKey) list.push(g);
     list.push(f);
-    this.functions.set(f.key, list);
+    this.insert(this.functions, M_FUNCTIONS, f.key, list);
   }
 
   alterTable(op: OpAlterTable, here: Loc): void {
@@ -1923,7 +2318,7 @@ class Replay {
       if (v && cmd.subtype === 'AT_ChangeOwner') (v = this.ownView(v)).owner = { role: roleName(cmd.newowner), loc: here };
       if (!t && !v && n.objtype === 'OBJECT_TABLE') {
         const kind = RLS_EVENT_KINDS[cmd.subtype as string];
-        if (kind) this.rlsEventsOfUncreatedTables.set(k, [...(this.rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
+        if (kind) this.insert(this.rlsEventsOfUncreatedTables, M_RLS_UNCREATED, k, [...(this.rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
       }
       if (!t) continue;
       switch (cmd.subtype) {
