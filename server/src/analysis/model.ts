@@ -1179,13 +1179,13 @@ function guardGrants(grants: Map<string, Set<string>>): void {
 
 /** Gives `to` the state of `from`: copies of its top-level maps and arrays, the objects in them shared. */
 function shareState(from: Replay, to: Replay): void {
-  for (const [k, t] of from.tables) to.tables.set(k, t);
-  for (const [k, v] of from.views) to.views.set(k, v);
-  for (const [k, list] of from.functions) to.functions.set(k, list);
-  for (const [k, r] of from.roles) to.roles.set(k, r);
-  for (const tr of from.triggers) to.triggers.push(tr);
-  for (const p of from.orphanPolicies) to.orphanPolicies.push(p);
-  for (const [k, events] of from.rlsEventsOfUncreatedTables) to.rlsEventsOfUncreatedTables.set(k, events);
+  // (forEach: for…of a Map's entries makes an array per entry, ≈ 0.4 MB per bench rebuild)
+  for (let m = 0; m < from.maps.length; m++) {
+    const into = to.maps[m]!;
+    from.maps[m]!.forEach((v, k) => into.set(k, v));
+  }
+  append(to.triggers, from.triggers);
+  append(to.orphanPolicies, from.orphanPolicies);
   to.grantEvents = from.grantEvents.slice();
   to.contextWrites = from.contextWrites.slice();
   to.statements = from.statements.slice();
@@ -1445,11 +1445,12 @@ function footprintOf(plan: FilePlan, from: number, to: number): Footprint | null
  */
 function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: number, ds: string): Footprint | null {
   const fp: Footprint = { maps: [], keys: [], readsDefaults: false, hasOps: false };
-  const seen = new Set<string>();
+  // the maps each key was added for, as bits (no string per map and key)
+  const seen = new Map<string, number>();
   const add = (m: number, key: string) => {
-    const id = `${m}:${key}`;
-    if (seen.has(id)) return;
-    seen.add(id);
+    const bits = seen.get(key) ?? 0;
+    if (bits & (1 << m)) return;
+    seen.set(key, bits | (1 << m));
     fp.maps.push(m);
     fp.keys.push(key);
   };
@@ -1462,10 +1463,15 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
       case OP_DEFAULT_PRIVILEGES:
         break;
       case OP_CREATE_TABLE:
-      case OP_CREATE_TABLE_AS:
+      case OP_CREATE_TABLE_AS: {
+        // (IF NOT EXISTS looks both up)
+        const view = op.kind === OP_CREATE_TABLE_AS && op.matview;
+        if (!view || op.ifNotExists) add(M_TABLES, op.rel.key);
+        if (view || op.ifNotExists) add(M_VIEWS, op.rel.key);
+        fp.readsDefaults = true;
+        break;
+      }
       case OP_VIEW:
-        // (IF NOT EXISTS looks both up; CREATE OR REPLACE VIEW the view)
-        add(M_TABLES, op.rel.key);
         add(M_VIEWS, op.rel.key);
         fp.readsDefaults = true;
         break;
@@ -1552,6 +1558,13 @@ interface SegmentRecord {
   triggers: Trigger[];
   orphanPolicies: Policy[];
   defaultTableGrants: DefaultTableGrant[];
+}
+
+/** Appends the elements of `from` to `to`: one push of them all, or a push each for a list too long to be arguments. */
+function append<T>(to: T[], from: readonly T[]): void {
+  if (from.length === 0) return;
+  if (from.length <= 4096) to.push(...from);
+  else for (const x of from) to.push(x);
 }
 
 let redoCheck: ((redone: object, replayed: object) => void) | undefined;
@@ -1988,12 +2001,13 @@ class Replay {
     const { added, changed } = rec;
     for (let k = 0; k < added.length; k += 3) maps[added[k] as number]!.set(added[k + 1] as string, added[k + 2]);
     for (let k = 0; k < changed.length; k += 3) maps[changed[k] as number]!.set(changed[k + 1] as string, changed[k + 2]);
-    for (const x of rec.statements) this.statements.push(x);
-    for (const x of rec.grantEvents) this.grantEvents.push(x);
-    for (const x of rec.contextWrites) this.contextWrites.push(x);
-    for (const x of rec.triggers) this.triggers.push(x);
-    for (const x of rec.orphanPolicies) this.orphanPolicies.push(x);
-    for (const x of rec.defaultTableGrants) this.defaultTableGrants.push(x);
+    // (one push per list: a push per element was a fifth of redo's time on the bench)
+    append(this.statements, rec.statements);
+    append(this.grantEvents, rec.grantEvents);
+    append(this.contextWrites, rec.contextWrites);
+    append(this.triggers, rec.triggers);
+    append(this.orphanPolicies, rec.orphanPolicies);
+    append(this.defaultTableGrants, rec.defaultTableGrants);
     if (fp.hasOps) {
       // (as run() leaves the session)
       if (this.lastEntry !== rec.entry) this.setSearchPath(undefined);
