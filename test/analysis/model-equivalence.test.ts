@@ -626,6 +626,8 @@ SELECT set_config('app.x', 'y', true);
     // an edit that changes nothing the later files read leaves their objects as they were (the same objects)
     const ws = new Workspace();
     for (const [f, t] of Object.entries({ '1.sql': one, '2.sql': two, '3.sql': three, '4.sql': four, '5.sql': five })) ws.setFile(f, t);
+    ws.model(); // (a first build records nothing)
+    ws.setFile('1.sql', `-- another comment\n${one}`);
     const m1 = ws.model();
     ws.setFile('1.sql', `-- a comment\n${one}`);
     const m2 = ws.model();

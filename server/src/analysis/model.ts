@@ -425,7 +425,9 @@ function rollbackSections(file: { file: string; text: string; statements: readon
 // cached per text, so after an edit only the edited file is compiled again and the replay of
 // the others is little more than map operations. The replay itself then creates the mutable
 // objects of the model (tables, policies, functions, views, triggers, roles) afresh, or,
-// resumed from a saved state, copies those it writes to (see "sharing the replay's state").
+// resumed from a saved state, copies those it writes to (see "sharing the replay's state");
+// a segment after the edit that reads nothing the edit changed is not replayed but redone
+// from the record of its last replay, with the same objects (see "redoing a segment").
 //
 // Names resolve to keys without the replay's state, except an unqualified name under a
 // `SET search_path`: it is the first schema of the path that has an object of that name.
@@ -1055,7 +1057,8 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
       r.roles.set(name, { name, bypassRls: bypass, superuser: su, declared: false });
     }
   }
-  // segments redone from the previous build's records where they can be (see "redoing a segment"), else replayed and recorded
+  // segments redone from the previous build's records where they can be (see "redoing a segment"), else replayed, and
+  // recorded in a rebuild (a first build, e.g. the CLI's only one, records nothing: recording cost ≈ 10 % of its replay)
   const records: ResumePoint['records'] = [];
   for (let i = 0; i < start; i++) records.push(oldRecords![i]); // (restored: the same segments)
   let recordsByFile: Map<ParsedFile, SegmentRecord[]> | undefined;
@@ -1082,7 +1085,11 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
         continue;
       }
     }
-    records.push(r.record(seg.file, seg.entry, seg.from, seg.to));
+    if (previous) records.push(r.record(seg.file, seg.entry, seg.from, seg.to));
+    else {
+      r.run(seg.file, seg.entry, seg.from, seg.to);
+      records.push(undefined);
+    }
   }
   r.setSearchPath(undefined); // after the replay, names resolve to the default schema
 
@@ -1405,10 +1412,14 @@ function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> 
 // one build to the next. That is the replay's result because the replay of such a segment
 // reads nothing else of the state (footprintOf lists every key each op's replay looks up or
 // writes; an op that reads more, e.g. GRANT … ON ALL TABLES IN SCHEMA, DROP, RENAME,
-// ALTER POLICY or a search_path, makes its segment unrecorded), and its values are never
-// written to again: the values at its keys are shared (see "sharing the replay's state")
-// before a recorded segment runs, so it copies them before writing, and after it, so the
-// segments after it do the same.
+// ALTER POLICY or a search_path, makes its segment unrecorded), and the values a record
+// holds are never written to again: a recorded segment shares (see "sharing the replay's
+// state") the values at its keys before it runs, so it copies those it writes to, and before
+// an unrecorded segment runs, the values of the records since the last time are shared
+// (not at the end of each segment: a WeakSet entry for every object of a cold build). No op of a footprint removes a key, and the keys a segment
+// adds are redone in the order it added them (the maps' order is the model's).
+// A change to what an op's replay reads or writes must change computeFootprint with it: the
+// equivalence tests replay every segment they redo and compare (checkRedoWith).
 
 /** The keys of the state's maps a segment's ops read or write: map index (M_…) and key. */
 interface Footprint {
@@ -1696,6 +1707,8 @@ class Replay {
   lastEntry: ParsedFile | undefined;
   /** the copies of shared objects this replay made since it was saved, by original: one copy however the original is reached */
   copies = new Map<object, object>();
+  /** the records of the segments recorded or redone since their values were last shared (see "redoing a segment") */
+  pending: SegmentRecord[] = [];
   /** the maps by index (M_…) */
   readonly maps: ReadonlyArray<Map<string, unknown>> = [this.tables, this.views, this.functions, this.roles, this.rlsEventsOfUncreatedTables];
   /** while a segment is recorded (see SegmentRecord): the keys added to the maps, as map index and key pairs */
@@ -1711,6 +1724,7 @@ class Replay {
    */
   save(): Replay {
     shareObjects(this);
+    this.pending.length = 0; // (shared with the rest)
     this.copies = new Map();
     const state = new Replay(this.defaultSchema);
     shareState(this, state);
@@ -1724,6 +1738,7 @@ class Replay {
   /** For redoCheck: a replay in the same state (sharing its objects: each copies what it writes to from now on). */
   fork(): Replay {
     shareObjects(this);
+    this.pending.length = 0; // (shared with the rest)
     this.copies = new Map();
     const other = new Replay(this.defaultSchema);
     shareState(this, other);
@@ -1913,6 +1928,7 @@ class Replay {
     // (a session that goes on keeps its search_path: names resolve through the state)
     const goesOn = this.lastEntry === entry || !fp?.hasOps;
     if (!fp || (goesOn && this.searchPath)) {
+      this.sharePending(); // (it may write to any of their values)
       this.run(file, entry, from, to);
       return undefined;
     }
@@ -1947,19 +1963,12 @@ class Replay {
       const v = maps[fp.maps[j]!]!.get(fp.keys[j]!);
       if (v === before[j]) continue;
       if (v === undefined) recordable = false; // (removed: no op of a footprint removes)
-      else {
-        shareEntry(fp.maps[j]!, v);
-        if (before[j] === undefined) fresh++;
-        else changed.push(fp.maps[j], fp.keys[j], v);
-      }
+      else if (before[j] === undefined) fresh++;
+      else changed.push(fp.maps[j], fp.keys[j], v);
     }
-    const newTriggers = triggers.slice(lengths[3]);
-    const newOrphans = orphanPolicies.slice(lengths[4]);
-    for (const tr of newTriggers) share(tr);
-    for (const p of newOrphans) share(p, freezeRoles);
     // every key added is in the footprint
     if (!recordable || fresh !== added.length / 2) return undefined;
-    return {
+    const rec: SegmentRecord = {
       file,
       entry,
       from,
@@ -1975,10 +1984,22 @@ class Replay {
       statements: statements.slice(lengths[0]),
       grantEvents: grantEvents.slice(lengths[1]),
       contextWrites: contextWrites.slice(lengths[2]),
-      triggers: newTriggers,
-      orphanPolicies: newOrphans,
+      triggers: triggers.slice(lengths[3]),
+      orphanPolicies: orphanPolicies.slice(lengths[4]),
       defaultTableGrants: defaultTableGrants.slice(lengths[5]),
     };
+    this.pending.push(rec);
+    return rec;
+  }
+
+  /** Puts the values the pending records left in `shared` (see "redoing a segment"). */
+  sharePending(): void {
+    for (const rec of this.pending) {
+      for (const list of [rec.added, rec.changed]) for (let k = 0; k < list.length; k += 3) shareEntry(list[k] as number, list[k + 2]);
+      for (const tr of rec.triggers) share(tr);
+      for (const p of rec.orphanPolicies) share(p, freezeRoles);
+    }
+    this.pending.length = 0;
   }
 
   /**
@@ -2008,6 +2029,7 @@ class Replay {
     append(this.triggers, rec.triggers);
     append(this.orphanPolicies, rec.orphanPolicies);
     append(this.defaultTableGrants, rec.defaultTableGrants);
+    this.pending.push(rec);
     if (fp.hasOps) {
       // (as run() leaves the session)
       if (this.lastEntry !== rec.entry) this.setSearchPath(undefined);
