@@ -882,7 +882,15 @@ function newRelation(file: ParsedFile, stmt: Statement, rv: Node, ds: string): N
 }
 
 const ALL_TABLE_PRIVILEGES = ['select', 'insert', 'update', 'delete', 'truncate', 'references', 'trigger'];
-const expandPrivileges = (privileges: string[]): string[] => privileges.flatMap((p) => (p === 'all' ? ALL_TABLE_PRIVILEGES : [p]));
+/** Table privileges with ALL spelled out (a loop: flatMap, an array per privilege, took ≈ 2 % of the bench's cold model build in a profile). */
+function expandPrivileges(privileges: string[]): string[] {
+  const out: string[] = [];
+  for (const p of privileges) {
+    if (p === 'all') for (const x of ALL_TABLE_PRIVILEGES) out.push(x);
+    else out.push(p);
+  }
+  return out;
+}
 
 function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
   const privileges: string[] = n.privileges ? n.privileges.map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase()) : ['all'];
