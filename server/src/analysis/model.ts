@@ -1423,11 +1423,15 @@ function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> 
 // ALTER POLICY or a search_path, makes its segment unrecorded), and the values a record
 // holds are never written to again: a recorded segment shares (see "sharing the replay's
 // state") the values at its keys before it runs, so it copies those it writes to, and before
-// an unrecorded segment runs, the values of the records since the last time are shared
-// (not at the end of each segment: a WeakSet entry for every object of a cold build). No op of a footprint removes a key, and the keys a segment
-// adds are redone in the order it added them (the maps' order is the model's).
-// A change to what an op's replay reads or writes must change computeFootprint with it: the
-// equivalence tests replay every segment they redo and compare (checkRedoWith).
+// an unrecorded segment runs, the values of the records since the last time are shared (not
+// at the end of each segment: that was a WeakSet entry for every object of a replay). No op
+// of a footprint removes a key, and the keys a segment adds are redone in the order it added
+// them (the maps' order is the model's). A change to what an op's replay reads or writes
+// must change computeFootprint with it: the equivalence tests replay every segment they
+// redo and compare (checkRedoWith).
+// On the bench (an edit in file 100 of 200, whose segments all record), a rebuild's model
+// takes ≈ 14–31 ms instead of 47–77 ms (medians ≈ 20 and 63, a loaded 2-CPU VM) and
+// allocates 3.9 MB instead of 9.8 MB.
 
 /** The keys of the state's maps a segment's ops read or write: map index (M_…) and key. */
 interface Footprint {
