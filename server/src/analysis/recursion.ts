@@ -398,6 +398,9 @@ function functionReads(model: Model, f: Func): Array<{ key: string; reader: Func
   for (const r of f.reads) for (const x of expandRead(model, r, role)) out.push({ ...x, reader: f });
   for (const k of f.calls) {
     for (const g of model.functions.get(k) ?? []) {
+      // a function that calls itself reads nothing more through that call; following it would
+      // append to the list being iterated, without end (a recursive helper ran out of memory)
+      if (g === f) continue;
       for (const x of functionReads(model, g)) out.push({ ...x, role: x.role ?? role });
     }
   }
