@@ -2,7 +2,7 @@ import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
 import { policyExprs, textOfFile } from '../analysis/policy-exprs.js';
-import { declaredOrdinaryRole, definersInCycles, policyCallNames } from '../analysis/recursion.js';
+import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, insertAfter, quoteIdent, tableName, functionLists } from './util.js';
@@ -127,17 +127,24 @@ export const definerHelperUnderForceRls = defineRule({
     const called = policyCallNames(model);
     if (called.size === 0) return;
     const isCalled = (g: Func) => called.has(g.name) || called.has(`${g.schema}.${g.name}`);
-    // functions named as called: under a key `schema.name` with one dot the name is what follows
-    // it; keys with more dots (a dotted schema or name) are checked function by function
-    const named = [...called].filter((n) => !n.includes('.'));
+    // functions named as called: a bare name `n` is looked up as `schema.n` in each schema of the
+    // model's function keys; keys with more dots (a dotted schema or name) are checked function
+    // by function (functionKeys: one pass over the keys per model, shared with the recursion
+    // graph, instead of a pass over the bench's 4,469 keys here that allocated an entry per key)
+    const { schemas, irregular } = functionKeys(model);
     const byName: Func[] = [];
-    for (const [k, list] of model.functions) {
+    for (const n of called) {
+      if (n.includes('.')) continue;
+      for (const s of schemas) for (const g of model.functions.get(`${s}.${n}`) ?? []) if (g.name === n) byName.push(g);
+    }
+    for (const { key: k, list } of irregular) {
       const dot = k.indexOf('.');
       if (dot !== k.lastIndexOf('.')) {
         for (const g of list) if (isCalled(g)) byName.push(g);
         continue;
       }
-      for (const n of named) if (k.length === dot + 1 + n.length && k.endsWith(n)) for (const g of list) if (g.name === n) byName.push(g);
+      // (a key without a dot: the function named as called is its whole key)
+      if (called.has(k)) for (const g of list) if (g.name === k) byName.push(g);
     }
     const visited = new Set<Func>();
     const reached = new Set<Func>();
