@@ -220,25 +220,32 @@ function readsOf(model: Model, p: Policy, schema: string): PolicyReads {
 }
 
 function readsOfUncached(model: Model, p: Policy): PolicyReads {
-  const tf = policyTextFacts(model, p);
-  // each relation and call once; the content, as one string, is the record's identity
+  const reads = policyTextFacts(model, p).reads;
+  // each relation and call once; the content, as one string, is the record's identity. From
+  // relationsIn / callsIn, kept on the nodes: the ExprFacts records (with locations, on the
+  // statement) are made for the policies buildInfo asks for edges, not for every policy.
   let tables: string[] | undefined;
   let calls: PolicyCall[] | undefined;
   let callIds: string[] | undefined;
-  for (const e of clausesOf(p)) {
-    if (tf.reads) {
-      for (const r of subReadsOf(e.facts, e.node)) {
+  for (let i = 0; i < 2; i++) {
+    const node = i === 0 ? p.using : p.withCheck;
+    if (!node) continue;
+    if (reads) {
+      for (const r of relationsIn(node)) {
+        if (!r.inSubLink || r.location < 0) continue;
         const k = model.key([r.schema, r.name]);
         if (tables === undefined) tables = [k];
         else if (!tables.includes(k)) tables.push(k);
       }
     }
-    for (const c of callsOf(e.facts, e.node)) {
-      const id = `${c.name.join('\u0000')}\u0000${c.argc}`;
+    for (const c of callsIn(node)) {
+      if (c.location < 0) continue;
+      const argc = c.args.length;
+      const id = `${c.name.join('\u0000')}\u0000${argc}`;
       if (callIds === undefined) callIds = [];
       else if (callIds.includes(id)) continue;
       callIds.push(id);
-      (calls ??= []).push({ key: callName(c), name: c.name, argc: c.argc });
+      (calls ??= []).push({ key: callName(c), name: c.name, argc });
     }
   }
   if (tables === undefined && calls === undefined) return NO_READS;
