@@ -197,7 +197,7 @@ interface PolicyCall {
 /**
  * What a policy's clauses read in sub-selects and call, each relation and call once. One record
  * per content (interned), shared by every policy that reads and calls the same: the bench's
- * 8,938 policies have a handful, so a model's graph is assembled from those few (see activeReads).
+ * 8,938 policies have 4, so a model's graph is assembled from those few (see activeReads).
  */
 interface PolicyReads {
   /** keys of the relations its clauses read in sub-selects */
