@@ -2,7 +2,7 @@ import type { Table } from '../analysis/model.js';
 import { mayBeQueriedBySubjectRoles } from '../analysis/privileges.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, rlsAncestor, tableName } from './util.js';
+import { enableRlsStatements, insertAfter, rlsAncestor, tableName, tableList } from './util.js';
 
 /** The last ENABLE ROW LEVEL SECURITY statement of a table. */
 function enableOf(t: Table): Loc | undefined {
@@ -20,7 +20,9 @@ export const partitionWithoutRls = defineRule({
     truths: ['T29'],
   },
   check({ model, report }) {
-    for (const t of model.tables.values()) {
+    const tables = tableList(model);
+    for (let ti = 0; ti < tables.length; ti++) {
+      const t = tables[ti]!;
       if (t.rlsEnabled || t.temp) continue;
       const anc = rlsAncestor(model, t);
       if (!anc) continue;

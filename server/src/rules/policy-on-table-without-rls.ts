@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, tableName, where } from './util.js';
+import { enableRlsStatements, insertAfter, tableName, where, tableList } from './util.js';
 
 export const policyOnTableWithoutRls = defineRule({
   meta: {
@@ -12,7 +12,9 @@ export const policyOnTableWithoutRls = defineRule({
     sources: ['splinter 0007 policy_exists_rls_disabled'],
   },
   check({ model, report }) {
-    for (const t of model.tables.values()) {
+    const tables = tableList(model);
+    for (let ti = 0; ti < tables.length; ti++) {
+      const t = tables[ti]!;
       if (t.rlsEnabled || t.policies.length === 0) continue;
       if (t.rlsEvents.some((e) => e.kind === 'disable')) continue; // rls-disabled reports DISABLE
       const first = t.policies[0]!;

@@ -1,17 +1,49 @@
-import type { Policy } from '../analysis/model.js';
+import type { Model, Policy, PolicyCommand, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { COMMAND_PRIVILEGES, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, grantsManagedFor } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { insertAfter, quoteIdent, tableName } from './util.js';
+import { insertAfter, quoteIdent, tableName, tableList } from './util.js';
 
-/** The lists needed() returns, one per command (shared: not mutated). */
-const NEEDED = new Map<string, readonly string[]>();
+/** Privileges a policy's command needs; for ALL, any one of them makes the policy usable (shared: not mutated). */
+const NEEDED: Record<PolicyCommand, readonly string[]> = {
+  all: [...COMMAND_PRIVILEGES],
+  select: ['select'],
+  insert: ['insert'],
+  update: ['update'],
+  delete: ['delete'],
+};
 
-/** Privileges the policy's command needs; for ALL, any one of them makes the policy usable. */
 function needed(p: Policy): readonly string[] {
-  let list = NEEDED.get(p.command);
-  if (!list) NEEDED.set(p.command, (list = p.command === 'all' ? [...COMMAND_PRIVILEGES] : [p.command]));
-  return list;
+  return NEEDED[p.command];
+}
+
+/** Whether a privilege set holds one of `need`. */
+function hasAny(privileges: ReadonlySet<string> | undefined, need: readonly string[]): boolean {
+  if (privileges) for (let i = 0; i < need.length; i++) if (privileges.has(need[i]!)) return true;
+  return false;
+}
+
+/**
+ * The roles of the policy without any privilege it needs on the table, undefined when there is
+ * none. (Index loops, no closure, a list only for a missing role: it is asked of every policy, and
+ * on the bench finds none.)
+ */
+function missingRoles(model: Model, t: Table, p: Policy): string[] | undefined {
+  let missing: string[] | undefined;
+  const need = needed(p);
+  const roles = p.roles;
+  for (let i = 0; i < roles.length; i++) {
+    const role = roles[i]!;
+    if (PSEUDO_ROLES.has(role)) continue;
+    // granted on the table itself: privilegesOf includes it whatever else holds
+    if (hasAny(t.grants.get(role), need)) continue;
+    if (ownsOrSuperuser(model, t, role)) continue;
+    // When the workspace grants this role nothing on tables, its privileges are managed
+    // elsewhere (e.g. Supabase's platform defaults) unless a REVOKE here names it.
+    if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) continue;
+    if (!hasAny(privilegesOf(model, t, role), need)) (missing ??= []).push(role);
+  }
+  return missing;
 }
 
 export const policyRoleWithoutGrant = defineRule({
@@ -25,23 +57,14 @@ export const policyRoleWithoutGrant = defineRule({
     truths: ['T28'],
   },
   check({ model, report }) {
-    for (const t of model.tables.values()) {
-      for (const p of t.policies) {
-        const missing: string[] = [];
-        const need = needed(p);
-        for (const role of p.roles) {
-          if (PSEUDO_ROLES.has(role)) continue;
-          // granted on the table itself: privilegesOf includes it whatever else holds
-          const direct = t.grants.get(role);
-          if (direct && need.some((x) => direct.has(x))) continue;
-          if (ownsOrSuperuser(model, t, role)) continue;
-          // When the workspace grants this role nothing on tables, its privileges are managed
-          // elsewhere (e.g. Supabase's platform defaults) unless a REVOKE here names it.
-          if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) continue;
-          const privs = privilegesOf(model, t, role);
-          if (!need.some((x) => privs.has(x))) missing.push(role);
-        }
-        if (missing.length === 0) continue;
+    const tables = tableList(model);
+    for (let i = 0; i < tables.length; i++) {
+      const t = tables[i]!;
+      const policies = t.policies;
+      for (let j = 0; j < policies.length; j++) {
+        const p = policies[j]!;
+        const missing = missingRoles(model, t, p);
+        if (!missing) continue;
         const name = tableName(model, t, p.loc);
         const cmd = p.command === 'all' ? 'any command' : p.command.toUpperCase();
         const grantPrivs = needed(p).map((x) => x.toUpperCase()).join(', ');

@@ -2,7 +2,7 @@ import type { Model, Table } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { policiesWithKey } from '../analysis/policy-exprs.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { fileOf, insertAfter, rlsAncestor, tableName } from './util.js';
+import { fileOf, insertAfter, rlsAncestor, tableName, tableList } from './util.js';
 
 type Word = 'disable' | 'no-force';
 
@@ -94,8 +94,12 @@ export const rlsDisabled = defineRule({
       }
     };
 
-    for (const t of model.tables.values()) {
+    const tables = tableList(model);
+    for (let ti = 0; ti < tables.length; ti++) {
+      const t = tables[ti]!;
       if (t.temp || t.rlsEvents.length === 0) continue;
+      // enabled and forced: neither word below is reported (most tables; nothing to look up)
+      if (t.rlsEnabled && t.rlsForced) continue;
       const enableWord = lastOf(t.rlsEvents, ['enable', 'disable']);
       // consistent with rls-not-enabled (exposed schemas) and policy-on-table-without-rls (tables with policies),
       // which leave a table with a DISABLE to this rule

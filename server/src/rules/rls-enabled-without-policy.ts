@@ -1,7 +1,7 @@
 import { roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { rlsAncestor } from './util.js';
+import { rlsAncestor, tableList } from './util.js';
 
 export const rlsEnabledWithoutPolicy = defineRule({
   meta: {
@@ -16,7 +16,9 @@ export const rlsEnabledWithoutPolicy = defineRule({
     sources: ['splinter 0008 rls_enabled_no_policy'],
   },
   check({ model, report }) {
-    for (const t of model.tables.values()) {
+    const tables = tableList(model);
+    for (let ti = 0; ti < tables.length; ti++) {
+      const t = tables[ti]!;
       if (t.temp || !t.rlsEnabled || t.policies.length > 0) continue;
       // A partition/child of an RLS table is read through its parent with the parent's
       // policies; denying direct access is what partition-without-rls asks for.

@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, rlsAncestor, tableName } from './util.js';
+import { enableRlsStatements, insertAfter, rlsAncestor, tableName, tableList } from './util.js';
 
 export const rlsNotEnabled = defineRule({
   meta: {
@@ -12,7 +12,9 @@ export const rlsNotEnabled = defineRule({
     sources: ['splinter 0013 rls_disabled_in_public', 'pgrls'],
   },
   check({ model, config, report }) {
-    for (const t of model.tables.values()) {
+    const tables = tableList(model);
+    for (let ti = 0; ti < tables.length; ti++) {
+      const t = tables[ti]!;
       if (t.temp || !config.exposedSchemas.includes(t.schema)) continue;
       if (t.rlsEnabled || t.rlsEvents.some((e) => e.kind === 'enable')) continue;
       if (t.policies.length > 0) continue; // policy-on-table-without-rls reports it

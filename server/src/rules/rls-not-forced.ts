@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { insertAfter, tableName } from './util.js';
+import { insertAfter, tableName, tableList } from './util.js';
 
 export const rlsNotForced = defineRule({
   meta: {
@@ -12,7 +12,9 @@ export const rlsNotForced = defineRule({
     truths: ['T13'],
   },
   check({ model, report }) {
-    for (const t of model.tables.values()) {
+    const tables = tableList(model);
+    for (let ti = 0; ti < tables.length; ti++) {
+      const t = tables[ti]!;
       if (!t.rlsEnabled || t.rlsForced) continue;
       if (t.rlsEvents.some((e) => e.kind === 'no-force')) continue; // rls-disabled reports NO FORCE
       // No policy: only the owner (and BYPASSRLS roles) can read it, a service-only table
