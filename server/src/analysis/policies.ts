@@ -1,6 +1,5 @@
 // Which policies apply to a role and a command. Pure: reads the model.
-import type { Model, Policy, Table } from './model.js';
-import { policiesWithKeys } from './policy-exprs.js';
+import type { Model, Policy } from './model.js';
 import { groupsOf } from './privileges.js';
 
 export const COMMANDS = ['select', 'insert', 'update', 'delete'] as const;
@@ -40,22 +39,6 @@ export function rolesNamed(policies: readonly Policy[]): string[] {
   // (a list: policies name one role or a few, where a Set and its spread cost more than includes)
   const out: string[] = [];
   for (const p of policies) for (const r of p.roles) if (!out.includes(r)) out.push(r);
-  return out;
-}
-
-export interface PolicyGroup {
-  key: string;
-  /** the table when the workspace creates it (undefined for e.g. storage.objects) */
-  table?: Table;
-  policies: Policy[];
-}
-
-/** Policies grouped by table key, in creation order; tables the workspace creates come first. */
-export function policiesByTable(model: Model): PolicyGroup[] {
-  const out: PolicyGroup[] = [];
-  for (const t of model.tables.values()) if (t.policies.length) out.push({ key: t.key, table: t, policies: t.policies });
-  // (a key per table, not a lookup per policy)
-  for (const [key, policies] of policiesWithKeys(model)) if (!model.tables.has(key)) out.push({ key, policies });
   return out;
 }
 

@@ -1,6 +1,70 @@
-import type { Policy } from '../analysis/model.js';
-import { appliesToRole, commandList, COMMANDS, coversCommand, policiesByTable, roleList, rolesNamed, type Command } from '../analysis/policies.js';
-import { defineRule } from './types.js';
+import type { Model, Policy, Table } from '../analysis/model.js';
+import { appliesToRole, commandList, COMMANDS, coversCommand, roleList, rolesNamed, type Command } from '../analysis/policies.js';
+import { defineRule, type Report } from './types.js';
+import { forEachPolicyKeyWithoutTable, tableList } from './util.js';
+
+/**
+ * Whether some command is covered by two permissive policies of the list, whatever their roles:
+ * when none is, no role has two (on the bench, no table: one policy per command).
+ */
+function mayOverlap(policies: readonly Policy[]): boolean {
+  let all = 0;
+  let select = 0;
+  let insert = 0;
+  let update = 0;
+  let del = 0;
+  for (let i = 0; i < policies.length; i++) {
+    const p = policies[i]!;
+    if (!p.permissive) continue;
+    if (p.command === 'all') all++;
+    else if (p.command === 'select') select++;
+    else if (p.command === 'insert') insert++;
+    else if (p.command === 'update') update++;
+    else del++;
+  }
+  return all + Math.max(select, insert, update, del) >= 2;
+}
+
+/** Reports the overlaps among the permissive policies of one table (key). */
+function checkTable(model: Model, key: string, table: Table | undefined, policies: Policy[], report: (r: Report) => void): void {
+  if (table && !table.rlsEnabled) return; // ignored policies are reported elsewhere
+  if (!mayOverlap(policies)) return;
+  const permissive = policies.filter((p) => p.permissive);
+  // (set of policies) → the roles and commands for which exactly that set applies
+  let overlaps: Map<string, { policies: Policy[]; roles: Set<string>; cmds: Set<Command> }> | undefined;
+  for (const role of rolesNamed(permissive)) {
+    if (role !== 'public' && model.roleBypassesRls(role)) continue;
+    for (const cmd of COMMANDS) {
+      // counted first: most commands have one policy or none (no list to make)
+      let n = 0;
+      for (const p of permissive) if (coversCommand(p, cmd) && appliesToRole(model, p, role)) n++;
+      if (n < 2) continue;
+      const set = permissive.filter((p) => coversCommand(p, cmd) && appliesToRole(model, p, role));
+      const key = set.map((p) => p.name).join('\u0000');
+      overlaps ??= new Map();
+      const o = overlaps.get(key) ?? { policies: set, roles: new Set(), cmds: new Set() };
+      o.roles.add(role);
+      o.cmds.add(cmd);
+      overlaps.set(key, o);
+    }
+  }
+  if (!overlaps) return;
+  for (const o of overlaps.values()) {
+    const last = o.policies[o.policies.length - 1]!;
+    const names = o.policies.map((p) => `"${p.name}"`);
+    const nameText = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+    const cmds = COMMANDS.filter((c) => o.cmds.has(c));
+    const roles = o.roles.has('public') ? ['public'] : [...o.roles]; // PUBLIC covers every role
+    report({
+      ...last.nameLoc,
+      message:
+        `Policies ${nameText} on ${key} are ${o.policies.length === 2 ? 'both' : 'all'} permissive for ${commandList(cmds)} by ${roleList(roles)}: ` +
+        'PostgreSQL ORs them into one filter, so a row is admitted as soon as any of them admits it: the broadest one decides, and each may be evaluated for every row. ' +
+        'Consider one policy per role and command whose condition ORs theirs, so the whole rule is visible in one place (PostgreSQL plans both forms the same way).',
+      related: o.policies.slice(0, -1).map((p) => ({ ...p.nameLoc, message: `permissive policy "${p.name}"` })),
+    });
+  }
+}
 
 export const policyMultiplePermissive = defineRule({
   meta: {
@@ -13,44 +77,13 @@ export const policyMultiplePermissive = defineRule({
     sources: ['splinter 0006 multiple_permissive_policies'],
   },
   check({ model, report }) {
-    for (const group of policiesByTable(model)) {
-      if (group.table && !group.table.rlsEnabled) continue; // ignored policies are reported elsewhere
-      const permissive = group.policies.filter((p) => p.permissive);
-      if (permissive.length < 2) continue;
-      // (set of policies) → the roles and commands for which exactly that set applies
-      let overlaps: Map<string, { policies: Policy[]; roles: Set<string>; cmds: Set<Command> }> | undefined;
-      for (const role of rolesNamed(permissive)) {
-        if (role !== 'public' && model.roleBypassesRls(role)) continue;
-        for (const cmd of COMMANDS) {
-          // counted first: most commands have one policy or none (no list to make)
-          let n = 0;
-          for (const p of permissive) if (coversCommand(p, cmd) && appliesToRole(model, p, role)) n++;
-          if (n < 2) continue;
-          const set = permissive.filter((p) => coversCommand(p, cmd) && appliesToRole(model, p, role));
-          const key = set.map((p) => p.name).join('\u0000');
-          overlaps ??= new Map();
-          const o = overlaps.get(key) ?? { policies: set, roles: new Set(), cmds: new Set() };
-          o.roles.add(role);
-          o.cmds.add(cmd);
-          overlaps.set(key, o);
-        }
-      }
-      if (!overlaps) continue;
-      for (const o of overlaps.values()) {
-        const last = o.policies[o.policies.length - 1]!;
-        const names = o.policies.map((p) => `"${p.name}"`);
-        const nameText = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-        const cmds = COMMANDS.filter((c) => o.cmds.has(c));
-        const roles = o.roles.has('public') ? ['public'] : [...o.roles]; // PUBLIC covers every role
-        report({
-          ...last.nameLoc,
-          message:
-            `Policies ${nameText} on ${group.key} are ${o.policies.length === 2 ? 'both' : 'all'} permissive for ${commandList(cmds)} by ${roleList(roles)}: ` +
-            'PostgreSQL ORs them into one filter, so a row is admitted as soon as any of them admits it: the broadest one decides, and each may be evaluated for every row. ' +
-            'Consider one policy per role and command whose condition ORs theirs, so the whole rule is visible in one place (PostgreSQL plans both forms the same way).',
-          related: o.policies.slice(0, -1).map((p) => ({ ...p.nameLoc, message: `permissive policy "${p.name}"` })),
-        });
-      }
+    // Tables the workspace creates, then the table keys it has policies on without creating
+    // them (e.g. storage.objects), each in first-seen order.
+    const tables = tableList(model);
+    for (let i = 0; i < tables.length; i++) {
+      const t = tables[i]!;
+      if (t.policies.length) checkTable(model, t.key, t, t.policies, report);
     }
+    forEachPolicyKeyWithoutTable(model, (key, policies) => checkTable(model, key, undefined, policies, report));
   },
 });

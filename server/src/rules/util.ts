@@ -1,8 +1,8 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
-import type { Func, Model, Table } from '../analysis/model.js';
+import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
 import { idOf } from '../analysis/ast.js';
-import { fileByName, memoModel } from '../analysis/policy-exprs.js';
+import { fileByName, memoModel, policiesWithKey, policyRows } from '../analysis/policy-exprs.js';
 import type { Edit, KeptFinding, Report } from './types.js';
 
 export function fileOf(model: Model, file: string): ParsedFile | undefined {
@@ -111,6 +111,22 @@ function listTables(model: Model): Table[] {
     out.push(t);
   });
   return out;
+}
+
+/**
+ * Calls `fn` with each table key the workspace does not create but has policies on (e.g.
+ * storage.objects), in first-seen order, and its policies in model order.
+ */
+export function forEachPolicyKeyWithoutTable(model: Model, fn: (key: string, policies: Policy[]) => void): void {
+  // the rows of such policies are those without a table; a key's first policy stands for it
+  const rows = policyRows(model);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (row.table) continue;
+    const key = row.policy.table;
+    const policies = policiesWithKey(model, key);
+    if (policies[0] === row.policy) fn(key, policies);
+  }
 }
 
 /** Functions rules look at, each list in allFunctions() order (one pass per model). */
