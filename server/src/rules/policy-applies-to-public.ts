@@ -4,8 +4,11 @@ import type { Statement } from '../analysis/types.js';
 import { defineRule, type Edit } from './types.js';
 import { fileOf } from './util.js';
 
-/** The statement a location was taken from. */
-function statementAt(model: Model, loc: { file: string; start: number }): Statement | undefined {
+/** The statement a location of the policy was taken from. */
+function statementAt(model: Model, p: Policy, loc: { file: string; start: number }): Statement | undefined {
+  // The policy's own statement (its CREATE POLICY when no ALTER POLICY changed it, p.loc is its
+  // location): no search through the model's statements (≈ 100,000 on the bench, ≈ 1 ms a lint).
+  if (loc.file === p.loc.file && loc.start === p.stmt.start) return p.stmt;
   return model.statements.find((s) => s.file.file === loc.file && s.stmt.start === loc.start)?.stmt;
 }
 
@@ -13,7 +16,7 @@ function statementAt(model: Model, loc: { file: string; start: number }): Statem
 function toAuthenticated(model: Model, p: Policy): { title: string; edits: Edit[] } | undefined {
   const placeholder = '(a placeholder: put the roles that need this policy)';
   if (p.implicitPublic) {
-    const created = statementAt(model, p.created);
+    const created = statementAt(model, p, p.created);
     if (!created) return undefined;
     const file = p.created.file;
     const text = fileOf(model, file)?.text ?? '';
@@ -28,7 +31,7 @@ function toAuthenticated(model: Model, p: Policy): { title: string; edits: Edit[
     return { title: `Add TO authenticated to "${p.name}" ${placeholder}`, edits: [{ file, start: at, end: at, newText }] };
   }
   // explicit TO PUBLIC: in the ALTER POLICY that set the roles, else in the CREATE POLICY
-  const stmt = p.stmt.node?.roles ? p.stmt : statementAt(model, p.created);
+  const stmt = p.stmt.node?.roles ? p.stmt : statementAt(model, p, p.created);
   const specs: Array<{ RoleSpec?: { roletype?: string; location?: number } }> = stmt?.node?.roles ?? [];
   const pub = specs.find((s) => s.RoleSpec?.roletype === 'ROLESPEC_PUBLIC' && (s.RoleSpec.location ?? -1) >= 0);
   if (!stmt || !pub) return undefined;
@@ -69,7 +72,9 @@ export const policyAppliesToPublic = defineRule({
   check({ model, report }) {
     const anonRole = model.roles.get('anon');
     const anon = anonRole ? (anonRole.declared ? 'anon and ' : "Supabase's anon and ") : '';
-    for (const p of model.policies) {
+    const policies = model.policies;
+    for (let i = 0; i < policies.length; i++) {
+      const p = policies[i]!;
       if (!p.permissive || !p.roles.includes('public')) continue;
       const t = model.tables.get(p.table);
       if (t && !t.rlsEnabled) continue; // ignored policies are reported by policy-on-table-without-rls / rls-disabled
