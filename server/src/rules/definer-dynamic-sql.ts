@@ -200,7 +200,9 @@ export const definerDynamicSql = defineRule({
     sources: ['pgspot PS001 (unsafe dynamic SQL)', 'CWE-89'],
   },
   check({ model, report }) {
-    for (const f of functionLists(model).definers) {
+    const definers = functionLists(model).definers;
+    for (let i = 0; i < definers.length; i++) {
+      const f = definers[i]!;
       if (!f.securityDefiner || f.language !== 'plpgsql' || !f.body) continue;
       const file = fileOf(model, f.created.file);
       if (!file) continue;

@@ -1,4 +1,4 @@
-import { functionLists } from './util.js';
+import { functionLists, settingOf } from './util.js';
 import { defineRule } from './types.js';
 
 export const definerSearchPathMissing = defineRule({
@@ -13,8 +13,10 @@ export const definerSearchPathMissing = defineRule({
     sources: ['splinter 0011 function_search_path_mutable', 'pgspot PS004'],
   },
   check({ model, report }) {
-    for (const f of functionLists(model).definers) {
-      if (!f.securityDefiner || f.settings.some((s) => s.name === 'search_path')) continue;
+    const definers = functionLists(model).definers;
+    for (let i = 0; i < definers.length; i++) {
+      const f = definers[i]!;
+      if (!f.securityDefiner || settingOf(f, 'search_path')) continue;
       const at = f.securityLoc ?? f.nameLoc;
       const path = f.schema === 'public' ? 'public, pg_temp' : `${f.schema}, public, pg_temp`;
       report({

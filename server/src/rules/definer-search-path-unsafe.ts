@@ -1,6 +1,6 @@
 import type { FunctionSetting, Model } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { quoteIdent, textOf, functionLists } from './util.js';
+import { quoteIdent, textOf, functionLists, settingOf } from './util.js';
 
 /** Why a search_path setting of a definer function is unsafe, or undefined when it is safe (or unknown). */
 export function unsafeSearchPath(s: FunctionSetting): 'no-pg-temp' | 'one-quoted-list' | undefined {
@@ -46,9 +46,11 @@ export const definerSearchPathUnsafe = defineRule({
     sources: ['splinter 0011 function_search_path_mutable', 'pgspot PS004'],
   },
   check({ model, report }) {
-    for (const f of functionLists(model).definers) {
+    const definers = functionLists(model).definers;
+    for (let i = 0; i < definers.length; i++) {
+      const f = definers[i]!;
       if (!f.securityDefiner) continue;
-      const s = f.settings.find((x) => x.name === 'search_path');
+      const s = settingOf(f, 'search_path');
       if (!s) continue; // definer-search-path-missing reports it
       const why = unsafeSearchPath(s);
       if (!why) continue;

@@ -35,13 +35,15 @@ interface Verdict {
  * dynamic SQL, sets nothing, does not look at the current role, and calls only built-ins that
  * read no table or workspace functions of the same kind that anyone may execute.
  */
-function needsNoPrivilege(model: Model, f: Func, seen: Set<Func>): Verdict | undefined {
-  if (seen.has(f)) return undefined; // recursion: give up
-  seen.add(f);
+function needsNoPrivilege(model: Model, f: Func, seen: Set<Func> | undefined): Verdict | undefined {
   const body = f.body;
   if (!body || body.errors.length || body.dynamicExecutes.length) return undefined;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return undefined;
   if (f.returnsTrigger || f.isProcedure || f.reads.size || f.writes.size) return undefined;
+  // (after the checks above, which most definers fail: the set is made only for those that pass)
+  seen ??= new Set();
+  if (seen.has(f)) return undefined; // recursion: give up
+  seen.add(f);
   const text = fileOf(model, f.created.file)?.text.slice(body.start, body.end) ?? '';
   if (f.language === 'plpgsql' && /\bEXECUTE\b/i.test(text)) return undefined; // RETURN QUERY EXECUTE, FOR … IN EXECUTE, OPEN … FOR EXECUTE
   if (body.statements.length === 0) return undefined;
@@ -123,9 +125,11 @@ export const definerUnneeded = defineRule({
     truths: ['F1'],
   },
   check({ model, report }) {
-    for (const f of functionLists(model).definers) {
+    const definers = functionLists(model).definers;
+    for (let i = 0; i < definers.length; i++) {
+      const f = definers[i]!;
       if (!f.securityDefiner) continue;
-      const v = needsNoPrivilege(model, f, new Set());
+      const v = needsNoPrivilege(model, f, undefined);
       if (!v) continue;
       const at = f.securityLoc ?? f.nameLoc;
       const calls = [...v.calls];

@@ -1,5 +1,5 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
-import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import type { Func, FunctionSetting, Model, Policy, Table } from '../analysis/model.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
 import { idOf } from '../analysis/ast.js';
 import { fileByName, memoModel, policiesWithKey, policyRows } from '../analysis/policy-exprs.js';
@@ -140,15 +140,26 @@ export interface FunctionLists {
 }
 
 export function functionLists(model: Model): FunctionLists {
-  return memoModel(model, 'rules:functionLists', () => {
-    const out: FunctionLists = { definers: [], rowSecurity: [], immutables: [] };
-    for (const f of model.allFunctions()) {
-      if (f.securityDefiner) out.definers.push(f);
-      if (f.volatility === 'immutable') out.immutables.push(f);
-      if (f.settings.length && f.settings.some((x) => x.name === 'row_security')) out.rowSecurity.push(f);
-    }
-    return out;
-  });
+  return memoModel(model, 'rules:functionLists', listFunctions);
+}
+function listFunctions(model: Model): FunctionLists {
+  const out: FunctionLists = { definers: [], rowSecurity: [], immutables: [] };
+  // (an index loop and no closure per function: 4,474 on the bench, most with a SET clause)
+  const all = model.allFunctions();
+  for (let i = 0; i < all.length; i++) {
+    const f = all[i]!;
+    if (f.securityDefiner) out.definers.push(f);
+    if (f.volatility === 'immutable') out.immutables.push(f);
+    if (settingOf(f, 'row_security')) out.rowSecurity.push(f);
+  }
+  return out;
+}
+
+/** The function's first SET clause of a setting (e.g. search_path), if any. */
+export function settingOf(f: Func, name: string): FunctionSetting | undefined {
+  const settings = f.settings;
+  for (let i = 0; i < settings.length; i++) if (settings[i]!.name === name) return settings[i];
+  return undefined;
 }
 
 /** A number standing for the parsed file of a file name in the model (0 when there is none): its text, as a dependency of a kept report. */
