@@ -1,10 +1,49 @@
-import type { Policy } from '../analysis/model.js';
-import { activeRowsWith, FLAG_CALL_OUTSIDE_SELECT, keptOnCalls, perRowCalls, selectSubLinkWouldRecurse, textOfFile, type RowIndependentCall } from '../analysis/policy-exprs.js';
-import { defineRule, type Fix, type Report } from './types.js';
-import { fileId, reportKeeper } from './util.js';
+import type { Model, Policy } from '../analysis/model.js';
+import {
+  activeRowsWith,
+  FLAG_CALL_OUTSIDE_SELECT,
+  keptOnCalls,
+  nodeCallSig,
+  perRowCalls,
+  selectSubLinkWouldRecurse,
+  textOfFile,
+  type PolicyExpr,
+  type RowIndependentCall,
+} from '../analysis/policy-exprs.js';
+import type { Node } from '../analysis/types.js';
+import { defineRule, type Fix, type KeptFinding, type Report } from './types.js';
+import { fileId } from './util.js';
 
-/** Reports kept on the USING node (what they are made of: the deps in check). */
-const kept = reportKeeper();
+/**
+ * The report kept on a USING node across lints, with what it is made of: the calls found (under
+ * the node's call signature) and the policy's name and table, the file and its text (fileId),
+ * and the policy closing a 42P17 cycle. The engine keeps its finding on it (KeptFinding), so a
+ * record is made for each new report. (Kept here rather than through reportKeeper: no list of
+ * dependencies nor closure to make per row, 2,235 on the bench.)
+ */
+interface Kept extends KeptFinding {
+  /** nodeCallSig of the node the calls were found under (a node without calls keeps no record) */
+  sig: string;
+  file: string;
+  fileId: number;
+  name: string;
+  table: string;
+  closerName: string | undefined;
+  closerTable: string | undefined;
+  report: Report;
+}
+
+const keptOn = new WeakMap<Node, Kept>();
+
+/** What keptOnCalls computes for the expression asked (set just before: keptOnCalls takes a function made once, not a closure per row). */
+let askedModel: Model | undefined;
+let askedExpr: PolicyExpr | undefined;
+function callsOfAsked(): RowIndependentCall[] {
+  const model = askedModel!;
+  const e = askedExpr!;
+  // without `func`, an object of the model it was computed in
+  return perRowCalls(model, textOfFile(model, e.file), e.node).map(({ func: _func, ...c }) => c);
+}
 
 /** The call's name as written, e.g. `auth.uid`. */
 function nameOf(c: RowIndependentCall, text: string): { text: string; end: number } {
@@ -31,16 +70,16 @@ export const policyPerRowFunction = defineRule({
   },
   check({ model, report }) {
     const recursion = new Map<string, Policy | undefined>();
-    for (const row of activeRowsWith(model, FLAG_CALL_OUTSIDE_SELECT)) {
+    const rows = activeRowsWith(model, FLAG_CALL_OUTSIDE_SELECT);
+    // rows come file by file: the file's id is looked up once per run
+    let file: string | undefined;
+    let id = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
       const p = row.policy;
       const e = row.using;
       if (!(row.usingFlags & FLAG_CALL_OUTSIDE_SELECT)) continue; // no call outside a SELECT: perRowCalls finds none
       if (!e) continue;
-      // kept on the node across lints (without `func`, an object of the model it was computed in)
-      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () =>
-        perRowCalls(model, textOfFile(model, e.file), e.node).map(({ func: _func, ...c }) => c),
-      );
-      if (calls.length === 0) continue;
       // A sub-select in a SELECT policy can create 42P17 when the table is read in a
       // sub-select while its own policies are being expanded (T31).
       let closer: Policy | undefined;
@@ -48,8 +87,35 @@ export const policyPerRowFunction = defineRule({
         if (!recursion.has(p.table)) recursion.set(p.table, selectSubLinkWouldRecurse(model, p.table));
         closer = recursion.get(p.table);
       }
-      const deps = [e.file, fileId(model, e.file), calls, p.name, p.table, closer?.name, closer?.table];
-      report(kept(e.node, '', deps, () => reportOf(textOfFile(model, e.file), e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table })));
+      if (e.file !== file) {
+        file = e.file;
+        id = fileId(model, file);
+      }
+      const sig = nodeCallSig(model, e.node);
+      const k = keptOn.get(e.node);
+      if (
+        k &&
+        k.sig === sig &&
+        k.file === e.file &&
+        k.fileId === id &&
+        k.name === p.name &&
+        k.table === p.table &&
+        k.closerName === closer?.name &&
+        k.closerTable === closer?.table
+      ) {
+        report(k.report);
+        continue;
+      }
+      askedModel = model;
+      askedExpr = e;
+      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', callsOfAsked);
+      askedModel = askedExpr = undefined;
+      if (calls.length === 0) continue;
+      const r = reportOf(textOfFile(model, e.file), e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table });
+      const kept: Kept = { sig, file: e.file, fileId: id, name: p.name, table: p.table, closerName: closer?.name, closerTable: closer?.table, report: r };
+      r.kept = kept;
+      keptOn.set(e.node, kept);
+      report(r);
     }
   },
 });
