@@ -2,7 +2,7 @@ import { clauseSpan } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
 import type { Statement } from '../analysis/types.js';
 import { defineRule, type Edit } from './types.js';
-import { fileOf } from './util.js';
+import { fileOf, PF_PERMISSIVE, PF_PUBLIC, policyFacts } from './util.js';
 
 /** The statement a location of the policy was taken from. */
 function statementAt(model: Model, p: Policy, loc: { file: string; start: number }): Statement | undefined {
@@ -72,10 +72,12 @@ export const policyAppliesToPublic = defineRule({
   check({ model, report }) {
     const anonRole = model.roles.get('anon');
     const anon = anonRole ? (anonRole.declared ? 'anon and ' : "Supabase's anon and ") : '';
+    // (policyFacts: the policies that are not permissive and TO PUBLIC are not read)
+    const facts = policyFacts(model);
     const policies = model.policies;
     for (let i = 0; i < policies.length; i++) {
+      if ((facts[i]! & (PF_PERMISSIVE | PF_PUBLIC)) !== (PF_PERMISSIVE | PF_PUBLIC)) continue;
       const p = policies[i]!;
-      if (!p.permissive || !p.roles.includes('public')) continue;
       const t = model.tables.get(p.table);
       if (t && !t.rlsEnabled) continue; // ignored policies are reported by policy-on-table-without-rls / rls-disabled
       if (admitsNothing(p)) continue; // no row for any role to get

@@ -1,7 +1,8 @@
 import type { Model, Policy } from '../analysis/model.js';
-import { activePolicies, constBool, exprText, policyExprs, readsTable, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
+import { constBool, policyRows, exprText, policyExprs, readsTable, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, coversCommand, roleList, rolesSubjectToRls } from '../analysis/policies.js';
 import { defineRule, type Fix } from './types.js';
+import { PF_CHECK, PF_INSERT, PF_PERMISSIVE, policyFacts } from './util.js';
 
 
 /**
@@ -38,8 +39,12 @@ export const policyInsertWithoutCheck = defineRule({
     truths: ['T14', 'T14b', 'T14c'],
   },
   check({ model, report }) {
-    for (const p of activePolicies(model)) {
-      if (p.command !== 'insert' || !p.permissive || p.withCheck) continue;
+    // permissive INSERT policies without WITH CHECK (policyFacts: the others are not read)
+    const facts = policyFacts(model);
+    const rows = policyRows(model);
+    for (let i = 0; i < rows.length; i++) {
+      if ((facts[i]! & (PF_INSERT | PF_PERMISSIVE | PF_CHECK)) !== (PF_INSERT | PF_PERMISSIVE) || !rows[i]!.active) continue;
+      const p = rows[i]!.policy;
       const roles = rolesSubjectToRls(model, p);
       if (roles.length === 0) continue;
       const t = model.tables.get(p.table);

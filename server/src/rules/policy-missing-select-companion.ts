@@ -1,10 +1,10 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { hasSubLink } from '../analysis/ast.js';
-import { activeRows, exprText, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
+import { exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { grantsManagedFor, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { insertAfter, quoteIdent, tableName } from './util.js';
+import { insertAfter, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -59,12 +59,16 @@ export const policyMissingSelectCompanion = defineRule({
     truths: ['T26', 'T27', 'T30'],
   },
   check({ model, report }) {
-    const rows = activeRows(model);
+    // permissive UPDATE and DELETE policies with a USING (policyFacts: the others are not read);
+    // without USING the policy admits no existing row anyway
+    const facts = policyFacts(model);
+    const rows = policyRows(model);
     const bypass = new Map<string, boolean>();
     for (let i = 0; i < rows.length; i++) {
+      const f = facts[i]!;
+      if (!(f & PF_PERMISSIVE) || !(f & (PF_UPDATE | PF_DELETE)) || !(f & PF_USING)) continue;
+      if (!rows[i]!.active) continue;
       const p = rows[i]!.policy;
-      if (!p.permissive || (p.command !== 'update' && p.command !== 'delete')) continue;
-      if (!p.using) continue; // without USING the policy admits no existing row anyway
       const t = rows[i]!.table;
       const policies = t?.policies ?? policiesWithKey(model, p.table);
       const missing = missingReaders(model, p, t, policies, bypass);

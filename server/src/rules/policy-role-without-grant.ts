@@ -1,27 +1,8 @@
-import type { Model, Policy, PolicyCommand, Table } from '../analysis/model.js';
+import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
-import { COMMAND_PRIVILEGES, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, grantsManagedFor } from '../analysis/privileges.js';
+import { ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, grantsManagedFor } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { insertAfter, quoteIdent, tableName, tableList } from './util.js';
-
-/** Privileges a policy's command needs; for ALL, any one of them makes the policy usable (shared: not mutated). */
-const NEEDED: Record<PolicyCommand, readonly string[]> = {
-  all: [...COMMAND_PRIVILEGES],
-  select: ['select'],
-  insert: ['insert'],
-  update: ['update'],
-  delete: ['delete'],
-};
-
-function needed(p: Policy): readonly string[] {
-  return NEEDED[p.command];
-}
-
-/** Whether a privilege set holds one of `need`. */
-function hasAny(privileges: ReadonlySet<string> | undefined, need: readonly string[]): boolean {
-  if (privileges) for (let i = 0; i < need.length; i++) if (privileges.has(need[i]!)) return true;
-  return false;
-}
+import { hasAnyPrivilege, insertAfter, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, tableList, tableName } from './util.js';
 
 /**
  * The roles of the policy without any privilege it needs on the table, undefined when there is
@@ -30,18 +11,18 @@ function hasAny(privileges: ReadonlySet<string> | undefined, need: readonly stri
  */
 function missingRoles(model: Model, t: Table, p: Policy): string[] | undefined {
   let missing: string[] | undefined;
-  const need = needed(p);
+  const need = privilegesNeeded(p);
   const roles = p.roles;
   for (let i = 0; i < roles.length; i++) {
     const role = roles[i]!;
     if (PSEUDO_ROLES.has(role)) continue;
     // granted on the table itself: privilegesOf includes it whatever else holds
-    if (hasAny(t.grants.get(role), need)) continue;
+    if (hasAnyPrivilege(t.grants.get(role), need)) continue;
     if (ownsOrSuperuser(model, t, role)) continue;
     // When the workspace grants this role nothing on tables, its privileges are managed
     // elsewhere (e.g. Supabase's platform defaults) unless a REVOKE here names it.
     if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) continue;
-    if (!hasAny(privilegesOf(model, t, role), need)) (missing ??= []).push(role);
+    if (!hasAnyPrivilege(privilegesOf(model, t, role), need)) (missing ??= []).push(role);
   }
   return missing;
 }
@@ -57,17 +38,22 @@ export const policyRoleWithoutGrant = defineRule({
     truths: ['T28'],
   },
   check({ model, report }) {
+    // Most policies have each role granted on the table (policyFacts), and are not read here.
+    // model.policies, which policyFacts follows, holds the tables' policies first, in this order.
+    const facts = policyFacts(model);
     const tables = tableList(model);
+    let k = 0;
     for (let i = 0; i < tables.length; i++) {
       const t = tables[i]!;
       const policies = t.policies;
       for (let j = 0; j < policies.length; j++) {
+        if (facts[k++]! & PF_GRANTED) continue;
         const p = policies[j]!;
         const missing = missingRoles(model, t, p);
         if (!missing) continue;
         const name = tableName(model, t, p.loc);
         const cmd = p.command === 'all' ? 'any command' : p.command.toUpperCase();
-        const grantPrivs = needed(p).map((x) => x.toUpperCase()).join(', ');
+        const grantPrivs = privilegesNeeded(p).map((x) => x.toUpperCase()).join(', ');
         const grantees = missing.map(quoteIdent).join(', ');
         const them = missing.length === 1 ? 'its' : 'their';
         report({
