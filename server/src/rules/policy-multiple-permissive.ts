@@ -1,7 +1,7 @@
-import type { Model, Policy, Table } from '../analysis/model.js';
+import type { Model, Policy } from '../analysis/model.js';
 import { appliesToRole, commandList, COMMANDS, coversCommand, roleList, rolesNamed, type Command } from '../analysis/policies.js';
 import { defineRule, type Report } from './types.js';
-import { forEachPolicyKeyWithoutTable, tableList } from './util.js';
+import { forEachPolicyKeyWithoutTable, PF_ALL, PF_INSERT, PF_PERMISSIVE, PF_SELECT, PF_UPDATE, policyFacts, tableList } from './util.js';
 
 /**
  * Whether some command is covered by two permissive policies of the list, whatever their roles:
@@ -25,10 +25,27 @@ function mayOverlap(policies: readonly Policy[]): boolean {
   return all + Math.max(select, insert, update, del) >= 2;
 }
 
+/** mayOverlap of the policies at `from` to `to` (exclusive) of model.policies, from their policyFacts (the policies are not read). */
+function mayOverlapAt(facts: Uint16Array, from: number, to: number): boolean {
+  let all = 0;
+  let select = 0;
+  let insert = 0;
+  let update = 0;
+  let del = 0;
+  for (let i = from; i < to; i++) {
+    const f = facts[i]!;
+    if (!(f & PF_PERMISSIVE)) continue;
+    if (f & PF_ALL) all++;
+    else if (f & PF_SELECT) select++;
+    else if (f & PF_INSERT) insert++;
+    else if (f & PF_UPDATE) update++;
+    else del++;
+  }
+  return all + Math.max(select, insert, update, del) >= 2;
+}
+
 /** Reports the overlaps among the permissive policies of one table (key). */
-function checkTable(model: Model, key: string, table: Table | undefined, policies: Policy[], report: (r: Report) => void): void {
-  if (table && !table.rlsEnabled) return; // ignored policies are reported elsewhere
-  if (!mayOverlap(policies)) return;
+function checkTable(model: Model, key: string, policies: Policy[], report: (r: Report) => void): void {
   const permissive = policies.filter((p) => p.permissive);
   // (set of policies) → the roles and commands for which exactly that set applies
   let overlaps: Map<string, { policies: Policy[]; roles: Set<string>; cmds: Set<Command> }> | undefined;
@@ -78,12 +95,20 @@ export const policyMultiplePermissive = defineRule({
   },
   check({ model, report }) {
     // Tables the workspace creates, then the table keys it has policies on without creating
-    // them (e.g. storage.objects), each in first-seen order.
+    // them (e.g. storage.objects), each in first-seen order. model.policies, which policyFacts
+    // follows, holds the tables' policies first, in this order.
+    const facts = policyFacts(model);
     const tables = tableList(model);
+    let k = 0;
     for (let i = 0; i < tables.length; i++) {
       const t = tables[i]!;
-      if (t.policies.length) checkTable(model, t.key, t, t.policies, report);
+      const from = k;
+      k += t.policies.length;
+      if (!t.rlsEnabled) continue; // ignored policies are reported elsewhere
+      if (mayOverlapAt(facts, from, k)) checkTable(model, t.key, t.policies, report);
     }
-    forEachPolicyKeyWithoutTable(model, (key, policies) => checkTable(model, key, undefined, policies, report));
+    forEachPolicyKeyWithoutTable(model, (key, policies) => {
+      if (mayOverlap(policies)) checkTable(model, key, policies, report);
+    });
   },
 });

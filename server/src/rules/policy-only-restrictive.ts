@@ -1,7 +1,7 @@
 import { appliesToRole, commandList, commandsOf, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, tableList } from './util.js';
+import { fileOf, PF_PERMISSIVE, policyFacts, tableList } from './util.js';
 
 /** What a role sees when no permissive policy applies, per command. */
 function effects(cmds: readonly Command[]): string {
@@ -23,8 +23,9 @@ function restrictiveKeyword(model: Model, p: Policy): { file: string; start: num
   return { file: at.file, start, end: start + m[1]!.length };
 }
 
-function hasRestrictive(policies: readonly Policy[]): boolean {
-  for (let i = 0; i < policies.length; i++) if (!policies[i]!.permissive) return true;
+/** Whether a policy at `from` to `to` (exclusive) of model.policies is restrictive, from their policyFacts (the policies are not read). */
+function hasRestrictive(facts: Uint16Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (!(facts[i]! & PF_PERMISSIVE)) return true;
   return false;
 }
 
@@ -39,11 +40,16 @@ export const policyOnlyRestrictive = defineRule({
     truths: ['T17'],
   },
   check({ model, report }) {
+    // model.policies, which policyFacts follows, holds the tables' policies first, in this order
+    const facts = policyFacts(model);
     const tables = tableList(model);
+    let k = 0;
     for (let ti = 0; ti < tables.length; ti++) {
       const t = tables[ti]!;
+      const from = k;
+      k += t.policies.length;
       if (!t.rlsEnabled) continue; // policy-on-table-without-rls / rls-disabled report ignored policies
-      if (!hasRestrictive(t.policies)) continue; // most tables: no list of permissive policies to make
+      if (!hasRestrictive(facts, from, k)) continue; // most tables: no list of permissive policies to make
       const permissive = t.policies.filter((p) => p.permissive);
       for (const r of t.policies) {
         if (r.permissive) continue;
