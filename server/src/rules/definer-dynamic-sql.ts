@@ -3,7 +3,7 @@ import { constValue, typeName } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
 import type { Node, Span, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { fileOf, functionLists } from './util.js';
+import { DF_PLPGSQL_BODY, fileOf, functionLists } from './util.js';
 
 // Taint analysis of the SQL strings a PL/pgSQL function runs dynamically (EXECUTE, RETURN QUERY
 // EXECUTE, FOR … IN EXECUTE, OPEN … FOR EXECUTE). A string is unsafe when text that comes from
@@ -200,8 +200,9 @@ export const definerDynamicSql = defineRule({
     sources: ['pgspot PS001 (unsafe dynamic SQL)', 'CWE-89'],
   },
   check({ model, report }) {
-    const definers = functionLists(model).definers;
+    const { definers, definerFacts } = functionLists(model);
     for (let i = 0; i < definers.length; i++) {
+      if (!(definerFacts[i]! & DF_PLPGSQL_BODY)) continue; // (the definer is not read)
       const f = definers[i]!;
       if (!f.securityDefiner || f.language !== 'plpgsql' || !f.body) continue;
       const file = fileOf(model, f.created.file);

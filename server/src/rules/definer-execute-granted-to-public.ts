@@ -3,7 +3,7 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { insertAfter, orderOf, quoteIdent, functionLists } from './util.js';
+import { DF_PUBLIC_EXECUTE, DF_TRIGGER, insertAfter, orderOf, quoteIdent, functionLists } from './util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 function signatureSql(f: Func): string {
@@ -96,8 +96,11 @@ export const definerExecuteGrantedToPublic = defineRule({
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
   },
   check({ model, report }) {
-    for (const f of functionLists(model).definers) {
-      if (!f.securityDefiner || !f.publicExecute || f.returnsTrigger) continue;
+    const { definers, definerFacts } = functionLists(model);
+    for (let i = 0; i < definers.length; i++) {
+      if ((definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) !== DF_PUBLIC_EXECUTE) continue; // (the definer is not read)
+      const f = definers[i]!;
+      if (!f.securityDefiner) continue;
       const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
       const sig = signatureSql(f);
       const users = policyRoles(model, f);

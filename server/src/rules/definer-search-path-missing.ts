@@ -1,4 +1,4 @@
-import { functionLists, settingOf } from './util.js';
+import { DF_SEARCH_PATH, functionLists } from './util.js';
 import { defineRule } from './types.js';
 
 export const definerSearchPathMissing = defineRule({
@@ -13,10 +13,11 @@ export const definerSearchPathMissing = defineRule({
     sources: ['splinter 0011 function_search_path_mutable', 'pgspot PS004'],
   },
   check({ model, report }) {
-    const definers = functionLists(model).definers;
+    const { definers, definerFacts } = functionLists(model);
     for (let i = 0; i < definers.length; i++) {
+      if (definerFacts[i]! & DF_SEARCH_PATH) continue; // (the definer is not read)
       const f = definers[i]!;
-      if (!f.securityDefiner || settingOf(f, 'search_path')) continue;
+      if (!f.securityDefiner) continue;
       const at = f.securityLoc ?? f.nameLoc;
       const path = f.schema === 'public' ? 'public, pg_temp' : `${f.schema}, public, pg_temp`;
       report({

@@ -202,26 +202,51 @@ function factsOfPolicies(model: Model): Uint16Array {
 export interface FunctionLists {
   /** SECURITY DEFINER functions */
   definers: Func[];
+  /** DF_ bits of each of `definers` (the same index), which the definer rules filter on instead of each reading every definer */
+  definerFacts: Uint8Array;
   /** functions with a SET row_security clause */
   rowSecurity: Func[];
   /** IMMUTABLE functions */
   immutables: Func[];
 }
 
+// Bits of FunctionLists.definerFacts
+/** it has a SET search_path clause */
+export const DF_SEARCH_PATH = 1;
+/** LANGUAGE plpgsql, with a body */
+export const DF_PLPGSQL_BODY = 2;
+/** RETURNS trigger */
+export const DF_TRIGGER = 4;
+/** it has a body */
+export const DF_BODY = 8;
+/** PUBLIC can execute it */
+export const DF_PUBLIC_EXECUTE = 16;
+
 export function functionLists(model: Model): FunctionLists {
   return memoModel(model, 'rules:functionLists', listFunctions);
 }
 function listFunctions(model: Model): FunctionLists {
-  const out: FunctionLists = { definers: [], rowSecurity: [], immutables: [] };
+  const definers: Func[] = [];
+  const rowSecurity: Func[] = [];
+  const immutables: Func[] = [];
+  const definerFacts: number[] = [];
   // (an index loop and no closure per function: 4,474 on the bench, most with a SET clause)
   const all = model.allFunctions();
   for (let i = 0; i < all.length; i++) {
     const f = all[i]!;
-    if (f.securityDefiner) out.definers.push(f);
-    if (f.volatility === 'immutable') out.immutables.push(f);
-    if (settingOf(f, 'row_security')) out.rowSecurity.push(f);
+    if (f.securityDefiner) {
+      definers.push(f);
+      definerFacts.push(
+        (settingOf(f, 'search_path') ? DF_SEARCH_PATH : 0) |
+          (f.body ? DF_BODY | (f.language === 'plpgsql' ? DF_PLPGSQL_BODY : 0) : 0) |
+          (f.returnsTrigger ? DF_TRIGGER : 0) |
+          (f.publicExecute ? DF_PUBLIC_EXECUTE : 0),
+      );
+    }
+    if (f.volatility === 'immutable') immutables.push(f);
+    if (settingOf(f, 'row_security')) rowSecurity.push(f);
   }
-  return out;
+  return { definers, definerFacts: Uint8Array.from(definerFacts), rowSecurity, immutables };
 }
 
 /** The function's first SET clause of a setting (e.g. search_path), if any. */
