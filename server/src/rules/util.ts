@@ -226,27 +226,30 @@ export function functionLists(model: Model): FunctionLists {
   return memoModel(model, 'rules:functionLists', listFunctions);
 }
 function listFunctions(model: Model): FunctionLists {
-  const definers: Func[] = [];
-  const rowSecurity: Func[] = [];
-  const immutables: Func[] = [];
-  const definerFacts: number[] = [];
-  // (an index loop and no closure per function: 4,474 on the bench, most with a SET clause)
-  const all = model.allFunctions();
-  for (let i = 0; i < all.length; i++) {
-    const f = all[i]!;
-    if (f.securityDefiner) {
-      definers.push(f);
-      definerFacts.push(
-        (settingOf(f, 'search_path') ? DF_SEARCH_PATH : 0) |
-          (f.body ? DF_BODY | (f.language === 'plpgsql' ? DF_PLPGSQL_BODY : 0) : 0) |
-          (f.returnsTrigger ? DF_TRIGGER : 0) |
-          (f.publicExecute ? DF_PUBLIC_EXECUTE : 0),
-      );
+  const out: FunctionLists = { definers: [], definerFacts: new Uint8Array(0), rowSecurity: [], immutables: [] };
+  const facts: number[] = [];
+  // allFunctions() order, without its list (made for this alone on the bench) and with index
+  // loops, no closure per function (4,474 on the bench; ≈ 0.48 → 0.17 MB a re-lint)
+  model.functions.forEach((list) => {
+    for (let i = 0; i < list.length; i++) {
+      const f = list[i]!;
+      if (f.securityDefiner) {
+        out.definers.push(f);
+        facts.push(
+          (settingOf(f, 'search_path') ? DF_SEARCH_PATH : 0) |
+            (f.body ? DF_BODY | (f.language === 'plpgsql' ? DF_PLPGSQL_BODY : 0) : 0) |
+            (f.returnsTrigger ? DF_TRIGGER : 0) |
+            (f.publicExecute ? DF_PUBLIC_EXECUTE : 0),
+        );
+      }
+      if (f.volatility === 'immutable') out.immutables.push(f);
+      if (settingOf(f, 'row_security')) out.rowSecurity.push(f);
     }
-    if (f.volatility === 'immutable') immutables.push(f);
-    if (settingOf(f, 'row_security')) rowSecurity.push(f);
-  }
-  return { definers, definerFacts: Uint8Array.from(definerFacts), rowSecurity, immutables };
+  });
+  const definerFacts = new Uint8Array(facts.length);
+  for (let i = 0; i < facts.length; i++) definerFacts[i] = facts[i]!;
+  out.definerFacts = definerFacts;
+  return out;
 }
 
 /** The function's first SET clause of a setting (e.g. search_path), if any. */
