@@ -1,5 +1,5 @@
 import { nodeFacts } from '../analysis/ast.js';
-import type { Model, Policy } from '../analysis/model.js';
+import type { Policy } from '../analysis/model.js';
 import {
   activeRowsWith,
   callKeyList,
@@ -19,7 +19,7 @@ import { defineRule, type Fix, type KeptFinding, type Report } from './types.js'
 import { fileId } from './util.js';
 
 /**
- * The report kept on a USING node across lints, with what it is made of: the calls found (under
+ * The report kept for a USING across lints, with what it is made of: the calls found (under
  * the node's call signature) and the policy's name and table, the file and its text (fileId),
  * and the policy closing a 42P17 cycle. The engine keeps its finding on it (KeptFinding), so a
  * record is made for each new report. (Kept here rather than through reportKeeper: no list of
@@ -52,16 +52,6 @@ interface Kept extends KeptFinding {
  * from 4.6–6.3 to 3.0–3.5 ms (CPU, 3 rounds each).
  */
 const keptOn = new WeakMap<PolicyExpr, Kept>();
-
-/** What keptOnCalls computes for the expression asked (set just before: keptOnCalls takes a function made once, not a closure per row). */
-let askedModel: Model | undefined;
-let askedExpr: PolicyExpr | undefined;
-function callsOfAsked(): RowIndependentCall[] {
-  const model = askedModel!;
-  const e = askedExpr!;
-  // without `func`, an object of the model it was computed in
-  return perRowCalls(model, textOfFile(model, e.file), e.node).map(({ func: _func, ...c }) => c);
-}
 
 /** The call's name as written, e.g. `auth.uid`. */
 function nameOf(c: RowIndependentCall, text: string): { text: string; end: number } {
@@ -132,10 +122,10 @@ export const policyPerRowFunction = defineRule({
         continue;
       }
       const nodeSig = nodeCallSig(model, e.node);
-      askedModel = model;
-      askedExpr = e;
-      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', callsOfAsked);
-      askedModel = askedExpr = undefined;
+      // kept on the node across lints (without `func`, an object of the model it was computed in)
+      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () =>
+        perRowCalls(model, textOfFile(model, e.file), e.node).map(({ func: _func, ...c }) => c),
+      );
       if (calls.length === 0) continue;
       const r = reportOf(textOfFile(model, e.file), e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table });
       const kept: Kept = { list: callKeyList(nodeFacts(e.node), e.node), sig: nodeSig, node: e.node, file: e.file, fileId: id, name: p.name, table: p.table, closerName: closer?.name, closerTable: closer?.table, report: r };
