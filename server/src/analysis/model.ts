@@ -1735,11 +1735,7 @@ class Replay {
    * replay copies those it writes to from now on (see "sharing the replay's state").
    */
   save(): Replay {
-    shareObjects(this);
-    this.pending.length = 0; // (shared with the rest)
-    this.copies = new Map();
-    const state = new Replay(this.defaultSchema);
-    shareState(this, state);
+    const state = this.sharedCopy();
     if (guarding) {
       for (const a of [state.triggers, state.orphanPolicies, state.grantEvents, state.contextWrites, state.statements, state.defaultTableGrants]) Object.freeze(a);
       for (const m of [state.tables, state.views, state.functions, state.roles, state.rlsEventsOfUncreatedTables]) guard(m);
@@ -1749,6 +1745,11 @@ class Replay {
 
   /** For redoCheck: a replay in the same state (sharing its objects: each copies what it writes to from now on). */
   fork(): Replay {
+    return this.sharedCopy();
+  }
+
+  /** A replay in this one's state, sharing its objects: from now on each copies those it writes to. */
+  private sharedCopy(): Replay {
     shareObjects(this);
     this.pending.length = 0; // (shared with the rest)
     this.copies = new Map();

@@ -170,11 +170,6 @@ export function rolesActingAs(model: Model, role: string): string[] {
   return [role, ...(facts(model).memberOf.get(role) ?? []), 'public'];
 }
 
-/** Whether the role is a member (directly or not) of `group`. */
-export function isMemberOf(model: Model, role: string, group: string): boolean {
-  return facts(model).memberOf.get(role)?.has(group) ?? false;
-}
-
 /** Every role the role is a member of (directly or not), undefined for none. Shared: do not mutate. */
 export function groupsOf(model: Model, role: string): ReadonlySet<string> | undefined {
   return facts(model).memberOf.get(role);

@@ -1,7 +1,7 @@
 import type { Model, Policy } from '../analysis/model.js';
 import { appliesToRole, commandList, COMMANDS, coversCommand, roleList, rolesNamed, type Command } from '../analysis/policies.js';
 import { defineRule, type Report } from './types.js';
-import { forEachPolicyKeyWithoutTable, PF_ALL, PF_INSERT, PF_PERMISSIVE, PF_SELECT, PF_UPDATE, policyFacts, tableList } from './util.js';
+import { forEachEnabledTable, forEachPolicyKeyWithoutTable, PF_ALL, PF_INSERT, PF_PERMISSIVE, PF_SELECT, PF_UPDATE, policyFacts } from './util.js';
 
 /**
  * Whether some command is covered by two permissive policies of the list, whatever their roles:
@@ -98,15 +98,10 @@ export const policyMultiplePermissive = defineRule({
     // them (e.g. storage.objects), each in first-seen order. model.policies, which policyFacts
     // follows, holds the tables' policies first, in this order.
     const facts = policyFacts(model);
-    const tables = tableList(model);
-    let k = 0;
-    for (let i = 0; i < tables.length; i++) {
-      const t = tables[i]!;
-      const from = k;
-      k += t.policies.length;
-      if (!t.rlsEnabled) continue; // ignored policies are reported elsewhere
-      if (mayOverlapAt(facts, from, k)) checkTable(model, t.key, t.policies, report);
-    }
+    // (the policies of a table without RLS are ignored, and reported by other rules)
+    forEachEnabledTable(model, (t, from, to) => {
+      if (mayOverlapAt(facts, from, to)) checkTable(model, t.key, t.policies, report);
+    });
     forEachPolicyKeyWithoutTable(model, (key, policies) => {
       if (mayOverlap(policies)) checkTable(model, key, policies, report);
     });

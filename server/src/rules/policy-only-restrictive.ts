@@ -1,7 +1,7 @@
 import { appliesToRole, commandList, commandsOf, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, PF_PERMISSIVE, policyFacts, tableList } from './util.js';
+import { fileOf, forEachEnabledTable, PF_PERMISSIVE, policyFacts } from './util.js';
 
 /** What a role sees when no permissive policy applies, per command. */
 function effects(cmds: readonly Command[]): string {
@@ -41,15 +41,10 @@ export const policyOnlyRestrictive = defineRule({
   },
   check({ model, report }) {
     // model.policies, which policyFacts follows, holds the tables' policies first, in this order
+    // (the policies of a table without RLS are ignored: policy-on-table-without-rls / rls-disabled report them)
     const facts = policyFacts(model);
-    const tables = tableList(model);
-    let k = 0;
-    for (let ti = 0; ti < tables.length; ti++) {
-      const t = tables[ti]!;
-      const from = k;
-      k += t.policies.length;
-      if (!t.rlsEnabled) continue; // policy-on-table-without-rls / rls-disabled report ignored policies
-      if (!hasRestrictive(facts, from, k)) continue; // most tables: no list of permissive policies to make
+    forEachEnabledTable(model, (t, from, to) => {
+      if (!hasRestrictive(facts, from, to)) return; // most tables: no list of permissive policies to make
       const permissive = t.policies.filter((p) => p.permissive);
       for (const r of t.policies) {
         if (r.permissive) continue;
@@ -87,6 +82,6 @@ export const policyOnlyRestrictive = defineRule({
           fixes,
         });
       }
-    }
+    });
   },
 });

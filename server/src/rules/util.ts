@@ -115,6 +115,22 @@ function listTables(model: Model): Table[] {
 }
 
 /**
+ * Calls `fn` with each table of the workspace that has RLS enabled, in model.tables order, and
+ * the range [from, to) of its policies in model.policies (what policyFacts follows: the tables'
+ * policies come first, in this order).
+ */
+export function forEachEnabledTable(model: Model, fn: (t: Table, from: number, to: number) => void): void {
+  const tables = tableList(model);
+  let k = 0;
+  for (let i = 0; i < tables.length; i++) {
+    const t = tables[i]!;
+    const from = k;
+    k += t.policies.length;
+    if (t.rlsEnabled) fn(t, from, k);
+  }
+}
+
+/**
  * Calls `fn` with each table key the workspace does not create but has policies on (e.g.
  * storage.objects), in first-seen order, and its policies in model order.
  */
