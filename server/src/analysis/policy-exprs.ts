@@ -233,11 +233,7 @@ export function memoModel<T>(model: Model, name: string, fn: (model: Model) => T
   return v;
 }
 
-/**
- * What the functions of the last model functionsToken was asked about were: a new model whose
- * functions are the same objects under the same keys (and whose default schema is the same)
- * gets the same token.
- */
+/** The functions (by key, in order) and the token of the last model functionsToken was asked about. */
 let lastFunctions: { schema: string | undefined; keys: string[]; lists: Func[][]; members: Func[]; token: object } | undefined;
 
 /**
@@ -275,7 +271,7 @@ function makeFunctionsToken(model: Model): object {
   let same = !!last && last.schema === schema && last.keys.length === model.functions.size;
   const keys: string[] = [];
   const lists: Func[][] = [];
-  // the lists' elements too, one after the other (a list is never written to once its model is built, but this costs little)
+  // the lists' elements, one after the other: each the same object, or one with the same ownSig
   const members: Func[] = [];
   let i = 0;
   for (const [k, list] of model.functions) {
