@@ -77,6 +77,8 @@ export interface PolicyRow {
   checkFlags: number;
   /** clauseUses of the row, once asked (unset-context.ts rowUses) */
   uses?: import('./unset-context.js').ClauseUse[];
+  /** the rules' bits of the row, once asked (rules/util.ts policyFacts: made of its policy and its table's grants) */
+  bits?: number;
 }
 
 /**
@@ -268,29 +270,47 @@ function ownSig(f: Func): string {
 function makeFunctionsToken(model: Model): object {
   const schema = model.config.defaultSchema;
   const last = lastFunctions;
-  let same = !!last && last.schema === schema && last.keys.length === model.functions.size;
+  if (last && last.schema === schema && sameFunctions(model, last)) return last.token;
   const keys: string[] = [];
   const lists: Func[][] = [];
-  // the lists' elements, one after the other: each the same object, or one with the same ownSig
+  // the lists' elements, one after the other
   const members: Func[] = [];
-  let i = 0;
-  for (const [k, list] of model.functions) {
-    if (same && (last!.keys[i] !== k || (last!.lists[i] !== list && last!.lists[i]!.length !== list.length))) same = false;
+  model.functions.forEach((list, k) => {
     keys.push(k);
     lists.push(list);
-    for (const f of list) {
-      if (same) {
-        const g = last!.members[members.length];
-        if (g !== f && (!g || ownSig(g) !== ownSig(f))) same = false;
-      }
-      members.push(f);
-    }
-    i++;
-  }
-  if (same && last!.members.length !== members.length) same = false;
-  const token = same ? last!.token : {};
+    for (let j = 0; j < list.length; j++) members.push(list[j]!);
+  });
+  const token = {};
   lastFunctions = { schema, keys, lists, members, token };
   return token;
+}
+
+/**
+ * Whether the model's functions are those of `last`, key by key in order, each the same object
+ * or one with the same ownSig. (Then `last` stands for them as it is: nothing is allocated.)
+ */
+function sameFunctions(model: Model, last: NonNullable<typeof lastFunctions>): boolean {
+  if (last.keys.length !== model.functions.size) return false;
+  let i = 0;
+  let m = 0;
+  let same = true;
+  model.functions.forEach((list, k) => {
+    if (!same) return;
+    const old = last.lists[i++]!;
+    if (last.keys[i - 1] !== k || old.length !== list.length) {
+      same = false;
+      return;
+    }
+    for (let j = 0; j < list.length; j++) {
+      const f = list[j]!;
+      const g = last.members[m++]!;
+      if (g !== f && ownSig(g) !== ownSig(f)) {
+        same = false;
+        return;
+      }
+    }
+  });
+  return same;
 }
 
 const filesByName = (model: Model) => new Map(model.files.map((f) => [f.file, f]));

@@ -2,7 +2,7 @@
 import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table } from '../analysis/model.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
 import { idOf } from '../analysis/ast.js';
-import { fileByName, memoModel, policiesWithKey, policyRows } from '../analysis/policy-exprs.js';
+import { fileByName, memoModel, policiesWithKey, policyRows, type PolicyRow } from '../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../analysis/privileges.js';
 import type { Edit, KeptFinding, Report } from './types.js';
 
@@ -198,20 +198,25 @@ function factsOfPolicies(model: Model): Uint16Array {
   const out = new Uint16Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    const p = row.policy;
-    let f = COMMAND_BITS[p.command] | (p.permissive ? PF_PERMISSIVE : 0) | (p.using ? PF_USING : 0) | (p.withCheck ? PF_CHECK : 0);
-    const roles = p.roles;
-    const t = row.table;
-    let granted = !!t;
-    const need = NEEDED[p.command];
-    for (let j = 0; j < roles.length; j++) {
-      const r = roles[j]!;
-      if (r === 'public') f |= PF_PUBLIC;
-      if (granted && !PSEUDO_ROLES.has(r) && !hasAnyPrivilege(t!.grants.get(r), need)) granted = false;
-    }
-    out[i] = granted ? f | PF_GRANTED : f;
+    // kept on the row, which is kept across models while its policy and table are the same objects
+    out[i] = row.bits ??= bitsOf(row);
   }
   return out;
+}
+
+function bitsOf(row: PolicyRow): number {
+  const p = row.policy;
+  let f = COMMAND_BITS[p.command] | (p.permissive ? PF_PERMISSIVE : 0) | (p.using ? PF_USING : 0) | (p.withCheck ? PF_CHECK : 0);
+  const roles = p.roles;
+  const t = row.table;
+  let granted = !!t;
+  const need = NEEDED[p.command];
+  for (let j = 0; j < roles.length; j++) {
+    const r = roles[j]!;
+    if (r === 'public') f |= PF_PUBLIC;
+    if (granted && !PSEUDO_ROLES.has(r) && !hasAnyPrivilege(t!.grants.get(r), need)) granted = false;
+  }
+  return granted ? f | PF_GRANTED : f;
 }
 
 /** Functions rules look at, each list in allFunctions() order (one pass per model). */
