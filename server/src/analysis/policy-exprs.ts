@@ -79,6 +79,8 @@ export interface PolicyRow {
   uses?: import('./unset-context.js').ClauseUse[];
   /** the rules' bits of the row, once asked (rules/util.ts policyFacts: made of its policy and its table's grants) */
   bits?: number;
+  /** the last result of unset-context.ts policyKeeper, with its question and the functionsToken it holds under */
+  kept?: { what: string; token: object; v: unknown };
 }
 
 /**
@@ -241,9 +243,9 @@ let lastFunctions: { schema: string | undefined; keys: string[]; lists: Func[][]
 /**
  * A token two models share when every call resolves to functions that are the same in both:
  * the same keys in the same order (model.findFunction), the same default schema, and under each
- * key functions that are the same objects or have the same ownSig (the same statement object
- * and what funcSig reads of the function itself; the functions its body calls are then the same
- * too, by the same test). Every signature made of funcSig (callSig, callListSig, the context
+ * key functions that are the same objects or have the same own facts (sameOwn: the same
+ * statement object and what funcSig reads of the function itself; the functions its body calls
+ * are then the same too, by the same test). Every signature made of funcSig (callSig, callListSig, the context
  * signatures of unset-context.ts) is then the same, so a result kept under one is valid under
  * the token. Consecutive models of a re-lint share it unless the edit changed a function.
  */
@@ -251,20 +253,21 @@ export function functionsToken(model: Model): object {
   return memoModel(model, 'functionsToken', makeFunctionsToken);
 }
 
-/** What funcSig reads of a function itself (its callees aside: their keys only), kept per function object. */
-const ownSigs = new WeakMap<Func, string>();
-function ownSig(f: Func): string {
-  let sig = ownSigs.get(f);
-  if (sig !== undefined) return sig;
-  sig = `${idOf(f.stmt)}:${f.key}:${f.volatility[0]}${f.securityDefiner ? 'd' : ''}${f.isProcedure ? 'p' : ''}${f.returnsTrigger ? 't' : ''}${f.language}|${f.owner?.role ?? ''}`;
-  for (const x of f.settings) sig += `|${x.name}=${x.values.join(',')}`;
-  if (f.body) {
-    sig += '{';
-    for (const st of f.body.statements) for (const c of callKeysIn(st.node)) sig += `${c.key};`;
-    sig += '}';
+/**
+ * Whether two functions have what funcSig reads of a function itself in common (its callees
+ * aside): the same statement (so the same body and calls), key, volatility, kinds, language,
+ * owner and SET clauses.
+ */
+function sameOwn(g: Func, f: Func): boolean {
+  if (g.stmt !== f.stmt || g.key !== f.key || g.volatility !== f.volatility || g.securityDefiner !== f.securityDefiner) return false;
+  if (g.isProcedure !== f.isProcedure || g.returnsTrigger !== f.returnsTrigger || g.language !== f.language || g.body !== f.body) return false;
+  if (g.owner?.role !== f.owner?.role || g.settings.length !== f.settings.length) return false;
+  for (let i = 0; i < f.settings.length; i++) {
+    const a = g.settings[i]!;
+    const b = f.settings[i]!;
+    if (a.name !== b.name || a.values.length !== b.values.length || a.values.some((v, j) => v !== b.values[j])) return false;
   }
-  ownSigs.set(f, sig);
-  return sig;
+  return true;
 }
 
 function makeFunctionsToken(model: Model): object {
@@ -287,7 +290,7 @@ function makeFunctionsToken(model: Model): object {
 
 /**
  * Whether the model's functions are those of `last`, key by key in order, each the same object
- * or one with the same ownSig. (Then `last` stands for them as it is: nothing is allocated.)
+ * or one with the same own facts (sameOwn). (Then `last` stands for them as it is: nothing is allocated.)
  */
 function sameFunctions(model: Model, last: NonNullable<typeof lastFunctions>): boolean {
   if (last.keys.length !== model.functions.size) return false;
@@ -301,10 +304,14 @@ function sameFunctions(model: Model, last: NonNullable<typeof lastFunctions>): b
       same = false;
       return;
     }
+    if (old === list) {
+      m += list.length; // (the same list: a list is never written to once its model is built)
+      return;
+    }
     for (let j = 0; j < list.length; j++) {
       const f = list[j]!;
       const g = last.members[m++]!;
-      if (g !== f && ownSig(g) !== ownSig(f)) {
+      if (g !== f && !sameOwn(g, f)) {
         same = false;
         return;
       }

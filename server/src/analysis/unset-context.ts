@@ -816,19 +816,23 @@ export function policyKeeper<T>(model: Model, what: string, compute: (model: Mod
   const st = memoModel(model, 'unset-context:sigs', newSigState);
   const token = functionsToken(model);
   return (row) => {
+    // first on the row (kept across models with its policy and table: its nodes and command are the same)
+    const r = row.kept;
+    if (r && r.what === what && r.token === token) return r.v as T;
     const p = row.policy;
     const u: Node = row.using?.node;
     const c: Node = row.check?.node;
     const m = (p.stmt.memo ??= {});
     const hit = m[what] as KeptOnPolicy | undefined;
     if (hit && hit.using === u && hit.check === c && hit.command === p.command) {
-      if (hit.token === token) return hit.v as T;
-      if (hit.usingSig === listSignature(model, st, hit.usingList) && hit.checkSig === listSignature(model, st, hit.checkList)) {
+      if (hit.token === token || (hit.usingSig === listSignature(model, st, hit.usingList) && hit.checkSig === listSignature(model, st, hit.checkList))) {
         hit.token = token;
+        row.kept = { what, token, v: hit.v };
         return hit.v as T;
       }
     }
     const v = compute(model, row);
+    row.kept = { what, token, v };
     const usingList = callListOf(u);
     const checkList = callListOf(c);
     const kept: KeptOnPolicy = { using: u, check: c, command: p.command, usingList, checkList, usingSig: listSignature(model, st, usingList), checkSig: listSignature(model, st, checkList), token, v };
