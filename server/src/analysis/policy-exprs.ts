@@ -290,7 +290,8 @@ function makeFunctionsToken(model: Model): object {
 
 /**
  * Whether the model's functions are those of `last`, key by key in order, each the same object
- * or one with the same own facts (sameOwn). (Then `last` stands for them as it is: nothing is allocated.)
+ * or one with the same own facts (sameOwn). (Then `last` stands for them, its lists and members
+ * replaced by this model's as it goes: nothing is allocated.)
  */
 function sameFunctions(model: Model, last: NonNullable<typeof lastFunctions>): boolean {
   if (last.keys.length !== model.functions.size) return false;
@@ -299,23 +300,28 @@ function sameFunctions(model: Model, last: NonNullable<typeof lastFunctions>): b
   let same = true;
   model.functions.forEach((list, k) => {
     if (!same) return;
-    const old = last.lists[i++]!;
-    if (last.keys[i - 1] !== k || old.length !== list.length) {
+    const old = last.lists[i]!;
+    if (last.keys[i] !== k || old.length !== list.length) {
       same = false;
       return;
     }
     if (old === list) {
-      m += list.length; // (the same list: a list is never written to once its model is built)
+      // (the same list: a list is never written to once its model is built)
+      i++;
+      m += list.length;
       return;
     }
     for (let j = 0; j < list.length; j++) {
       const f = list[j]!;
-      const g = last.members[m++]!;
+      const g = last.members[m]!;
       if (g !== f && !sameOwn(g, f)) {
         same = false;
         return;
       }
+      // this model's objects from now on: the next model, which shares most of them, compares by identity
+      last.members[m++] = f;
     }
+    last.lists[i++] = list;
   });
   return same;
 }
