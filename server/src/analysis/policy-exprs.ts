@@ -305,12 +305,6 @@ function sameFunctions(model: Model, last: NonNullable<typeof lastFunctions>): b
       same = false;
       return;
     }
-    if (old === list) {
-      // (the same list: a list is never written to once its model is built)
-      i++;
-      m += list.length;
-      return;
-    }
     for (let j = 0; j < list.length; j++) {
       const f = list[j]!;
       const g = last.members[m]!;

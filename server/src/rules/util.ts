@@ -283,8 +283,7 @@ export function settingOf(f: Func, name: string): FunctionSetting | undefined {
 /** A number standing for the parsed file of a file name in the model (0 when there is none): its text, as a dependency of a kept report. */
 export function fileId(model: Model, file: string): number {
   // (asked for every kept report of every rule, and by the engine for every kept finding: one
-  // map per model. Not a WeakRef to the last model: V8 keeps a WeakRef's target alive until the
-  // current job ends, so a loop of re-lints kept every model)
+  // WeakMap lookup to the model's map, where memoModel would take two)
   let ids = idsByModel.get(model);
   if (!ids) idsByModel.set(model, (ids = new Map()));
   let id = ids.get(file);
