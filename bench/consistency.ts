@@ -61,7 +61,7 @@ async function main() {
     const root = resolve(dir);
     const paths = await discoverFiles(root, DEFAULT_CONFIG, () => undefined);
     const original = new Map(paths.map((p) => [fileUri(p), readFileSync(p, 'utf8')]));
-    const ws = new Workspace();
+    const ws = new Workspace(undefined, undefined, { editing: true }); // as the language server makes it
     for (const [f, t] of original) ws.setFile(f, t);
     ws.lint();
     const ids = [...original.keys()];

@@ -23,6 +23,7 @@ async function phase(name: 'parse' | 'lint'): Promise<void> {
     // re-lint after an edit in the 2,000-line file: a column renamed (the text after it moves)
     const moving = relints(ws, big, (i) => `status${i % 2 ? '' : '_x'} text NOT NULL`);
     out.relintMs = moving.total;
+    out.firstRelintMs = moving.first;
     // where a re-lint goes: re-parse of the edited file, model replay of every file, every rule
     out.relintParts = moving.parts;
     out.publishMs = moving.publish;
@@ -48,7 +49,9 @@ async function phase(name: 'parse' | 'lint'): Promise<void> {
  */
 function coldLint(files: Array<{ file: string; text: string }>, out: Record<string, unknown>): Workspace {
   const t0 = performance.now();
-  const ws = new Workspace();
+  // as the language server makes it: its first build records what the re-lints redo (the CLI's
+  // records nothing, ≈ 10 % of the model phase less)
+  const ws = new Workspace(undefined, undefined, { editing: true });
   for (const f of files) ws.setFile(f.file, f.text);
   for (const f of files) ws.parsed(f.file);
   const tParsed = performance.now();
@@ -90,6 +93,7 @@ function relints(ws: Workspace, big: { file: string; text: string }, edit: (i: n
   }
   return {
     total: median(times),
+    first: times[0]!,
     parts: { parse: median(parts.parse), model: median(parts.model), rules: median(parts.rules) },
     publish: median(parts.publish),
     timings: [...ruleTimes].map(([id, ts]) => [id, median(ts)]),

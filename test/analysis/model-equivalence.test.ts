@@ -313,8 +313,8 @@ describe('model equivalence: warm and under another schema, as a cold replay', (
 
 describe('model equivalence after edits', () => {
   /** Applies each edit to a Workspace and compares its model with the reference after each. */
-  function replay(initial: Record<string, string>, edits: Array<[string, string | undefined]>, config = mergeConfig()) {
-    const ws = new Workspace(config);
+  function replay(initial: Record<string, string>, edits: Array<[string, string | undefined]>, config = mergeConfig(), editing = false) {
+    const ws = new Workspace(config, undefined, { editing });
     const texts = new Map(Object.entries(initial));
     for (const [f, t] of texts) ws.setFile(f, t);
     // every model built stays as it was, and every state saved to resume from (later builds share their objects)
@@ -622,7 +622,17 @@ SELECT set_config('app.x', 'y', true);
       ['1.sql', `${one}CREATE TABLE z (id int);\nCREATE FUNCTION fz() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;\n`],
       ['1.sql', one],
     ];
-    replay({ '1.sql': one, '2.sql': two, '3.sql': three, '4.sql': four, '5.sql': five }, edits);
+    const initial = { '1.sql': one, '2.sql': two, '3.sql': three, '4.sql': four, '5.sql': five };
+    replay(initial, edits);
+    // the language server's workspace: its first build records, so the first edit redoes from those records
+    replay(initial, edits, mergeConfig(), true);
+    const editing = new Workspace(undefined, undefined, { editing: true });
+    for (const [f, t] of Object.entries(initial)) editing.setFile(f, t);
+    const m0 = editing.model();
+    editing.setFile('1.sql', `-- a comment\n${one}`);
+    const m0b = editing.model();
+    for (const k of ['public.z', 'public.t5']) assert.equal(m0b.tables.get(k), m0.tables.get(k), `first edit: ${k}`);
+    assert.equal(m0b.functions.get('public.fz'), m0.functions.get('public.fz'));
     // an edit that changes nothing the later files read leaves their objects as they were (the same objects)
     const ws = new Workspace();
     for (const [f, t] of Object.entries({ '1.sql': one, '2.sql': two, '3.sql': three, '4.sql': four, '5.sql': five })) ws.setFile(f, t);
@@ -676,5 +686,10 @@ SELECT set_config('app.x', 'y', true);
       [gen[5]!.file, undefined],
       [first.file, first.text],
     ]);
+    // as the language server's workspace (its first build records)
+    replay(initial, [
+      [big.file, big.text.replace('status text NOT NULL', 'status_x text NOT NULL')],
+      [first.file, first.text.replace('ENABLE ROW LEVEL SECURITY', 'DISABLE ROW LEVEL SECURITY')],
+    ], mergeConfig(), true);
   });
 });

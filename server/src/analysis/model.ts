@@ -1066,7 +1066,8 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
     }
   }
   // segments redone from the previous build's records where they can be (see "redoing a segment"), else replayed, and
-  // recorded in a rebuild (a first build, e.g. the CLI's only one, records nothing: recording cost ≈ 10 % of its replay)
+  // recorded in a rebuild or a first build given recordFromStart() (a first build, e.g. the CLI's only one, records
+  // nothing otherwise: recording costs ≈ 10 % of its replay)
   const records: ResumePoint['records'] = [];
   for (let i = 0; i < start; i++) records.push(oldRecords![i]); // (restored: the same segments)
   let recordsByFile: Map<ParsedFile, SegmentRecord[]> | undefined;
@@ -1148,6 +1149,16 @@ const resumePoints = new WeakMap<Model, ResumePoint>();
 /** What the build of `model` leaves for the next build (buildModel's `previous`). */
 export function resumePointOf(model: Model): ResumePoint | undefined {
   return resumePoints.get(model);
+}
+
+/**
+ * A resume point with nothing to resume from, for a first build whose next one matters (the
+ * language server's: the first edit after a workspace opens): given as `previous`, it makes
+ * the build record its segments, so the next build redoes them from their records instead of
+ * replaying the whole workspace. Its default schema matches none, so nothing is restored.
+ */
+export function recordFromStart(): ResumePoint {
+  return { defaultSchema: '', supabasePlatform: false, segments: [], saved: undefined, records: [] };
 }
 
 // ---- sharing the replay's state ----

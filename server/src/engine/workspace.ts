@@ -2,7 +2,7 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
+import { buildModel, recordFromStart, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
 import { initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/catalog.js';
@@ -63,10 +63,20 @@ export class Workspace {
   private resume: ResumePoint | undefined;
   private cachedResult: LintResult | undefined;
 
+  /**
+   * `editing`: edits will follow (the language server). The first build then records what its
+   * replay did, so the first edit after a workspace opens redoes the model from those records
+   * instead of replaying every file again: on the bench, the first re-lint after the full lint
+   * went from 350–560 to 95–170 ms, for 10–13 % more CPU in the first build's model phase
+   * (≈ 60–100 ms). The CLI lints once and records nothing.
+   */
   constructor(
     private config: Config = DEFAULT_CONFIG,
     private readonly ruleSet: readonly Rule[] = allRules,
-  ) {}
+    options: { editing?: boolean } = {},
+  ) {
+    if (options.editing) this.resume = recordFromStart();
+  }
 
   getConfig(): Config {
     return this.config;

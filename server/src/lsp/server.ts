@@ -70,7 +70,7 @@ interface Caps extends DiagnosticCaps, EditCaps {
 }
 
 class Project {
-  readonly ws = new Workspace(DEFAULT_CONFIG);
+  readonly ws = new Workspace(DEFAULT_CONFIG, undefined, { editing: true });
   match: (rel: string) => boolean = fileMatcher(DEFAULT_CONFIG);
   /**
    * per engine id, the findings its last published diagnostics were made of (only non-empty
