@@ -74,8 +74,8 @@ export interface NodeFacts {
   contextSig?: string;
   /** per-model: the workspace functions its calls resolve to (policy-exprs.ts resolvedCalls) */
   resolved?: unknown[];
-  /** results kept across lints: question → the signature it was computed under and the value */
-  results?: Map<string, { sig: string; v: unknown; model?: number; at: number; token: object }>;
+  /** results kept across lints (policy-exprs.ts keptUnder): per question, the signature it was computed under and the value */
+  results?: Array<{ what: string; sig: string; v: unknown; model?: number; at: number; token: object }>;
 }
 
 const slotsByNode = new WeakMap<object, unknown[]>();
@@ -101,7 +101,9 @@ function slotsOf(node: object, slot: number): unknown[] {
 /** The record of facts of a node (created on first use). */
 export function nodeFacts(node: object): NodeFacts {
   const m = slotsOf(node, FACTS);
-  return (m[FACTS] ??= {}) as NodeFacts;
+  // every field from the start: one shape of record (fields added as asked made a shape per order
+  // of questions, and a policy node's seven did not fit in the empty literal's four slots)
+  return (m[FACTS] ??= { flags: undefined, callList: undefined, model: undefined, callSig: undefined, contextSig: undefined, resolved: undefined, results: undefined }) as NodeFacts;
 }
 
 const objectIds = new WeakMap<object, number>();

@@ -41,7 +41,7 @@ import { census, compareConstants, constValue, nodeFacts, typeName, type NodeFac
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
-import { callKeyList, callListSig, funcSig, functionsToken, internSig, keptUnder, memoModel, policyExprs, unsafeSettingCalls, type CallKey, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
+import { callKeyList, callListSig, funcSig, functionsToken, internSig, keptUnderWith, memoModel, policyExprs, unsafeSettingCalls, type CallKey, type PolicyExpr, type PolicyRow } from './policy-exprs.js';
 import type { Node } from './types.js';
 
 /** `setting:<name>` (lower-case) or `auth.uid`. */
@@ -66,16 +66,32 @@ type Val =
   | { t: 'unknown'; nonNull: boolean; ctx: boolean; mayError: boolean; late?: boolean; col?: string }
   | { t: 'error'; ctx: boolean; late?: boolean };
 
-const UNKNOWN: Val = { t: 'unknown', nonNull: false, ctx: false, mayError: false };
-const unknown = (ctx: boolean, mayError: boolean, nonNull = false): Val => ({ t: 'unknown', nonNull, ctx, mayError });
-const konst = (v: string | number | boolean | null, ctx: boolean): Val => ({ t: 'const', v, ctx });
+// Values are never mutated (a changed value is a copy): the common ones are shared, frozen
+// objects, as every policy is evaluated once per key, state and use. (On the bench's cold lint,
+// what policy-context-fails-open allocates went from ≈ 69 to ≈ 22 MB (sampled) and its CPU
+// time from 300–580 to 220–280 ms with the changes marked "bench" here and in the rule.)
+/** unknown(ctx, mayError, nonNull) and the same with `late`, by index (ctx | mayError << 1 | nonNull << 2 | late << 3). */
+const UNKNOWNS: readonly Val[] = Array.from({ length: 16 }, (_, i) =>
+  Object.freeze({ t: 'unknown' as const, nonNull: (i & 4) !== 0, ctx: (i & 1) !== 0, mayError: (i & 2) !== 0, ...((i & 8) !== 0 ? { late: true as const } : {}) }),
+);
+const UNKNOWN: Val = UNKNOWNS[0]!;
+const unknown = (ctx: boolean, mayError: boolean, nonNull = false): Val => UNKNOWNS[(ctx ? 1 : 0) | (mayError ? 2 : 0) | (nonNull ? 4 : 0)]!;
+/** unknown(…), with `late: true` when `late` is true. */
+const unknownLate = (ctx: boolean, mayError: boolean, nonNull: boolean, late: boolean | undefined): Val =>
+  UNKNOWNS[(ctx ? 1 : 0) | (mayError ? 2 : 0) | (nonNull ? 4 : 0) | (late ? 8 : 0)]!;
+/** konst(null | true | false, ctx), by index (ctx | value << 1: null 0, false 1, true 2). */
+const KONSTS: readonly Val[] = [null, false, true].flatMap((v) => [Object.freeze({ t: 'const' as const, v, ctx: false }), Object.freeze({ t: 'const' as const, v, ctx: true })]);
+const konst = (v: string | number | boolean | null, ctx: boolean): Val =>
+  v === null ? KONSTS[ctx ? 1 : 0]! : v === false ? KONSTS[ctx ? 3 : 2]! : v === true ? KONSTS[ctx ? 5 : 4]! : { t: 'const', v, ctx };
+/** An error value, with `late: true` when `late` is true (index ctx | late << 1). */
+const ERRORS: readonly Val[] = [0, 1, 2, 3].map((i) => Object.freeze({ t: 'error' as const, ctx: (i & 1) !== 0, ...((i & 2) !== 0 ? { late: true as const } : {}) }));
+const error = (ctx: boolean, late: boolean | undefined): Val => ERRORS[(ctx ? 1 : 0) | (late ? 2 : 0)]!;
 const isNullV = (v: Val) => v.t === 'const' && v.v === null;
 const mayFail = (v: Val) => v.t === 'error' || (v.t === 'unknown' && v.mayError);
 /** A possible error the planner may raise whatever the evaluation order. */
 const early = (v: Val) => mayFail(v) && !(v as { late?: boolean }).late;
-const lateIf = (late: boolean | undefined) => (late ? { late: true as const } : {});
 /** The value without its column identity (for a value computed from it, which is not the column). */
-const plain = (v: Val): Val => (v.t === 'unknown' && v.col !== undefined ? { t: 'unknown', nonNull: v.nonNull, ctx: v.ctx, mayError: v.mayError, ...lateIf(v.late) } : v);
+const plain = (v: Val): Val => (v.t === 'unknown' && v.col !== undefined ? unknownLate(v.ctx, v.mayError, v.nonNull, v.late) : v);
 /** The column a column identity starts from (`tenant_id::text` → `tenant_id`). */
 const baseColumn = (col: string) => col.split('::')[0]!;
 
@@ -105,10 +121,49 @@ const STRING_FNS: Record<string, (s: string) => string | number> = {
 
 const lower = (parts: string[]) => parts.map((p) => p.toLowerCase());
 
+/**
+ * The length of nameParts(list).join('.'), without building it. The evaluator asks what every
+ * call of a policy is, several times per policy: a name that is not as long as the one looked
+ * for is not it, and most are not (lower-casing keeps the length of a name that becomes ASCII).
+ */
+function nameLength(list: Node[] | undefined): number {
+  if (!list) return 0;
+  let len = -1;
+  for (let i = 0; i < list.length; i++) {
+    const s = sval(list[i]);
+    if (s) len += s.length + 1;
+  }
+  return len < 0 ? 0 : len;
+}
+
+/** Whether lower(nameParts(list)).join('.') is `name`, without building it. */
+function isName(list: Node[] | undefined, name: string): boolean {
+  if (!list) return name === '';
+  let pos = 0;
+  for (let i = 0; i < list.length; i++) {
+    const s = sval(list[i]);
+    if (!s) continue; // (nameParts drops it)
+    if (pos > 0) {
+      if (name.charCodeAt(pos) !== 46 /* . */) return false;
+      pos++;
+    }
+    // (a name written in lower case, the common case, is compared without a lower-case copy)
+    if (name.startsWith(s, pos)) pos += s.length;
+    else {
+      const l = s.toLowerCase();
+      if (l === s || !name.startsWith(l, pos)) return false;
+      pos += l.length;
+    }
+  }
+  return pos === name.length;
+}
+
 /** The setting a current_setting() call reads and whether it passes missing_ok = true; undefined if it is not such a call. */
 export function settingCallOf(call: Node): { setting: string; missingOk: boolean } | undefined {
-  const name = lower(nameParts(call.funcname)).join('.');
-  if (name !== 'current_setting' && name !== 'pg_catalog.current_setting') return undefined;
+  // `current_setting` or `pg_catalog.current_setting`
+  const len = nameLength(call.funcname);
+  if (len !== 15 && len !== 26) return undefined;
+  if (!isName(call.funcname, 'current_setting') && !isName(call.funcname, 'pg_catalog.current_setting')) return undefined;
   const args: Node[] = call.args ?? [];
   const s = constValue(args[0]);
   if (typeof s !== 'string' || !s.includes('.') || args.length > 2) return undefined;
@@ -123,9 +178,54 @@ export function settingCallOf(call: Node): { setting: string; missingOk: boolean
 }
 
 /** Whether a call is Supabase's auth.uid() as the platform defines it (the workspace does not define its own). */
-function isPlatformAuthUid(model: Model, call: Node): boolean {
-  const parts = lower(nameParts(call.funcname));
-  return parts.join('.') === 'auth.uid' && (call.args ?? []).length === 0 && !model.findFunction(['auth', 'uid'], 0);
+function isPlatformAuthUid(r: Resolver, call: Node): boolean {
+  if ((call.args?.length ?? 0) !== 0 || nameLength(call.funcname) !== 8) return false;
+  return isName(call.funcname, 'auth.uid') && !r.ownAuthUid;
+}
+
+/**
+ * Per model: what calls resolve to (model.findFunction by name parts and argument count,
+ * without building the parts or the key per call: each policy evaluated asks of each of its
+ * calls several times), and which function bodies read a context value.
+ */
+interface Resolver {
+  model: Model;
+  /** by first name part, then second ('' for a one-part name), then argument count (null: no workspace function) */
+  byName: Map<string, Map<string, Array<Func | null | undefined>>>;
+  /** the workspace defines auth.uid() itself */
+  ownAuthUid: boolean;
+  /** bodyTouches by key, function and depth */
+  touched: Map<ContextKey, Map<Func, Array<boolean | undefined>>>;
+}
+
+const newResolver = (model: Model): Resolver => ({ model, byName: new Map(), ownAuthUid: !!model.findFunction(['auth', 'uid'], 0), touched: new Map() });
+const resolverOf = (model: Model): Resolver => memoModel(model, 'unset-context:resolver', newResolver);
+
+/** model.findFunction(nameParts(call.funcname), its argument count), kept per model by the name's parts. */
+function resolve(r: Resolver, call: Node): Func | undefined {
+  const list: Node[] | undefined = call.funcname;
+  const argc = call.args?.length ?? 0;
+  const n = list?.length ?? 0;
+  const p0 = n === 1 || n === 2 ? sval(list![0]) : undefined;
+  const p1 = n === 2 ? sval(list![1]) : '';
+  // (a name of three parts, or with a part that is not a string, is looked up as it is)
+  if (!p0 || p1 === undefined || (n === 2 && !p1)) return r.model.findFunction(nameParts(list), argc);
+  let byFirst = r.byName.get(p0);
+  if (!byFirst) r.byName.set(p0, (byFirst = new Map()));
+  let byArgc = byFirst.get(p1);
+  if (!byArgc) byFirst.set(p1, (byArgc = []));
+  let f = byArgc[argc];
+  if (f === undefined) byArgc[argc] = f = r.model.findFunction(n === 1 ? [p0] : [p0, p1], argc) ?? null;
+  return f ?? undefined;
+}
+
+/** The setting name of a key (`setting:<name>`), undefined for auth.uid. */
+const settingOfKey = (key: ContextKey): string | undefined => (key.startsWith('setting:') ? key.slice('setting:'.length) : undefined);
+
+/** Whether a call reads the key itself: current_setting() of its setting, or the platform's auth.uid(). */
+function readsKey(r: Resolver, call: Node, key: ContextKey, setting: string | undefined): boolean {
+  const s = settingCallOf(call);
+  return s ? s.setting === setting : key === 'auth.uid' && isPlatformAuthUid(r, call);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -173,26 +273,50 @@ function valueOnlySelect(n: Node): boolean {
 
 /** The context keys an expression reads, directly or through SQL helpers, in first-seen order. */
 function contextKeysUncached(model: Model, node: Node): ContextKey[] {
-  const out = new Set<ContextKey>();
-  const seen = new Set<Func>();
-  const visit = (n: Node, depth: number) => {
-    // every FuncCall, in the order walk() meets them
-    for (const v of callsUnder(n)) {
-      const s = settingCallOf(v);
-      if (s) out.add(`setting:${s.setting}`);
-      else if (isPlatformAuthUid(model, v)) out.add('auth.uid');
-      else {
-        const f = model.findFunction(nameParts(v.funcname), (v.args ?? []).length);
-        const h = f && helperOf(f);
-        if (f && h && !seen.has(f) && depth < MAX_DEPTH) {
-          seen.add(f);
-          visit(h.expr, depth + 1);
-        }
-      }
+  const acc: KeysFound = { r: resolverOf(model), out: undefined, seen: undefined };
+  keysIn(acc, node, 0);
+  return acc.out ? sharedKeys(acc.out) : NONE;
+}
+
+/** What contextKeysUncached has found so far (lists rather than sets: an expression reads few keys and calls few helpers). */
+interface KeysFound {
+  r: Resolver;
+  out: ContextKey[] | undefined;
+  /** the helpers followed */
+  seen: Func[] | undefined;
+}
+
+function keysIn(acc: KeysFound, n: Node, depth: number): void {
+  // every FuncCall, in the order walk() meets them
+  const calls = callsUnder(n);
+  for (let i = 0; i < calls.length; i++) {
+    const v = calls[i]!;
+    const s = settingCallOf(v);
+    const k = s ? `setting:${s.setting}` : isPlatformAuthUid(acc.r, v) ? 'auth.uid' : undefined;
+    if (k !== undefined) {
+      if (!acc.out) acc.out = [k];
+      else if (!acc.out.includes(k)) acc.out.push(k);
+      continue;
     }
-  };
-  visit(node, 0);
-  return [...out];
+    const f = resolve(acc.r, v);
+    const h = f && helperOf(f);
+    if (f && h && !acc.seen?.includes(f) && depth < MAX_DEPTH) {
+      (acc.seen ??= []).push(f);
+      keysIn(acc, h.expr, depth + 1);
+    }
+  }
+}
+
+/** One frozen list per content of one key (the common case), kept as long as results are: equal results share it. */
+const oneKey = new Map<ContextKey, ContextKey[]>();
+function sharedKeys(keys: ContextKey[]): ContextKey[] {
+  if (keys.length !== 1) return keys;
+  let list = oneKey.get(keys[0]!);
+  if (!list) {
+    if (oneKey.size >= 1000) oneKey.clear();
+    oneKey.set(keys[0]!, (list = Object.freeze(keys) as ContextKey[]));
+  }
+  return list;
 }
 
 /** Every FuncCall of a node (sub-selects included), in the order walk() meets them. */
@@ -201,15 +325,57 @@ function callsUnder(n: Node): Node[] {
   return census(n).funcCalls;
 }
 
-/** Whether an expression reads the context value at all (through any function the workspace defines). */
-function touches(model: Model, node: Node, key: ContextKey, depth = 0): boolean {
-  for (const v of callsUnder(node)) {
-    const s = settingCallOf(v);
-    if (s ? `setting:${s.setting}` === key : key === 'auth.uid' && isPlatformAuthUid(model, v)) return true;
-    const f = model.findFunction(nameParts(v.funcname), (v.args ?? []).length);
-    if (f && depth < MAX_DEPTH && f.body && f.body.statements.some((st) => touches(model, st.node, key, depth + 1))) return true;
+/**
+ * Whether some FuncCall of a node (those census() lists) passes `test`, stopping at the first.
+ * Not through census(): the nodes asked are parts of expressions, or wrappers made for the
+ * question, which a memo would only add to the nodes' slots.
+ */
+function someCall(n: Node, c: Ctx, test: (c: Ctx, call: Node) => boolean): boolean {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object' && someCall(x, c, test)) return true;
+    }
+    return false;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'FuncCall' && test(c, v)) return true;
+    if (someCall(v, c, test)) return true;
   }
   return false;
+}
+
+/** Whether an expression reads the context value at all (through any function the workspace defines). */
+function touches(c: Ctx, node: Node): boolean {
+  return !!node && typeof node === 'object' && someCall(node, c, touchesAt0);
+}
+const touchesAt0 = (c: Ctx, v: Node) => callTouches(c.res, v, c.key, c.setting, 0);
+
+/** Whether a call reads the context value, itself or in the body of the function it resolves to (`depth`: of the call). */
+function callTouches(r: Resolver, v: Node, key: ContextKey, setting: string | undefined, depth: number): boolean {
+  if (readsKey(r, v, key, setting)) return true;
+  const f = resolve(r, v);
+  return !!f && depth < MAX_DEPTH && !!f.body && bodyTouches(r, f, key, setting, depth + 1);
+}
+
+/** Whether some call of the function's body statements (at `depth`) reads the context value; kept per model, key, function and depth. */
+function bodyTouches(r: Resolver, f: Func, key: ContextKey, setting: string | undefined, depth: number): boolean {
+  let byFunc = r.touched.get(key);
+  if (!byFunc) r.touched.set(key, (byFunc = new Map()));
+  let byDepth = byFunc.get(f);
+  if (!byDepth) byFunc.set(f, (byDepth = []));
+  const hit = byDepth[depth];
+  if (hit !== undefined) return hit;
+  let out = false;
+  for (const st of f.body!.statements) {
+    const calls = callsUnder(st.node);
+    for (let i = 0; i < calls.length && !out; i++) out = callTouches(r, calls[i]!, key, setting, depth);
+    if (out) break;
+  }
+  byDepth[depth] = out;
+  return out;
 }
 
 /**
@@ -217,22 +383,24 @@ function touches(model: Model, node: Node, key: ContextKey, depth = 0): boolean 
  * this state: a current_setting() without missing_ok while never set, a cast of it without
  * nullif after a local set ended, or any function that reads the context value.
  */
-function mayRaise(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
+function mayRaise(c: Ctx, node: Node): boolean {
+  const state = c.state;
   if (state === 'set' || state === 'no-user') return false;
-  const name = key.slice('setting:'.length);
-  for (const c of unsafeSettingCalls(node)) {
-    if (c.setting.toLowerCase() !== name) continue;
-    const rw = opts.rewritten?.get(c.node);
-    if (state === 'never' && c.missing && !rw) return true;
-    if (state === 'ended' && c.castType && rw !== 'nullif') return true;
+  const name = c.key.slice('setting:'.length);
+  const opts = c.opts;
+  for (const sc of unsafeSettingCalls(node)) {
+    if (sc.setting.toLowerCase() !== name) continue;
+    const rw = opts.rewritten?.get(sc.node);
+    if (state === 'never' && sc.missing && !rw) return true;
+    if (state === 'ended' && sc.castType && rw !== 'nullif') return true;
   }
-  for (const v of callsUnder(node)) {
-    if (settingCallOf(v)) continue;
-    const f = model.findFunction(nameParts(v.funcname), (v.args ?? []).length);
-    if (f?.body && f.body.statements.some((st) => touches(model, st.node, key, 1))) return true;
-  }
-  return false;
+  return !!node && typeof node === 'object' && someCall(node, c, callMayRaise);
 }
+const callMayRaise = (c: Ctx, v: Node): boolean => {
+  if (settingCallOf(v)) return false;
+  const f = resolve(c.res, v);
+  return !!f?.body && bodyTouches(c.res, f, c.key, c.setting, 1);
+};
 
 // ---------------------------------------------------------------------------------------
 // The evaluator
@@ -244,34 +412,95 @@ interface Scope {
   args: Val[];
 }
 
-interface Ctx {
-  model: Model;
-  key: ContextKey;
-  state: UnsetState | 'set';
-  opts: EvalOptions;
-  depth: number;
-  scope?: Scope;
-  /** inside a scalar sub-select: errors are raised only when execution gets there */
-  inSub?: boolean;
-  /** row columns taken to be non-NULL (the question is then about the rows where they are) */
-  assume?: ReadonlySet<string>;
-  /** row columns met compared with themselves (`col = coalesce(<NULL>, col)`): what `assume` may try */
-  selfCompared?: Set<string>;
+/**
+ * What an evaluation is asked under. One class (every context has the same fields in the same
+ * order): the evaluator's functions then read one shape of object, and a context costs no more
+ * than its fields (contexts made by spreading were larger and of several shapes: bench).
+ */
+class Ctx {
+  /** this context with inSub, once made (inSubCtx) */
+  sub: Ctx | undefined = undefined;
+  constructor(
+    readonly model: Model,
+    readonly res: Resolver,
+    readonly key: ContextKey,
+    /** the key's setting name (settingOfKey) */
+    readonly setting: string | undefined,
+    readonly state: UnsetState | 'set',
+    readonly opts: EvalOptions,
+    readonly depth: number,
+    readonly scope: Scope | undefined,
+    /** inside a scalar sub-select: errors are raised only when execution gets there */
+    readonly inSub: boolean,
+    /** row columns taken to be non-NULL (the question is then about the rows where they are) */
+    readonly assume: ReadonlySet<string> | undefined,
+    /** row columns met compared with themselves (`col = coalesce(<NULL>, col)`), first-seen order: what `assume` may try */
+    readonly selfCompared: string[] | undefined,
+  ) {}
+}
+
+/** A context at the top of an expression. */
+function topCtx(model: Model, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions, assume: ReadonlySet<string> | undefined, selfCompared: string[] | undefined): Ctx {
+  return new Ctx(model, resolverOf(model), key, settingOfKey(key), state, opts, 0, undefined, false, assume, selfCompared);
+}
+
+/** The context inside a helper's body, its parameters bound to `args`. */
+function helperCtx(c: Ctx, h: Helper, args: Val[]): Ctx {
+  return new Ctx(c.model, c.res, c.key, c.setting, c.state, c.opts, c.depth + 1, { params: h.params, args }, c.inSub, c.assume, c.selfCompared);
+}
+
+/** Records a column compared with itself (when the question asks for them). */
+function selfCompared(c: Ctx, col: string): void {
+  const list = c.selfCompared;
+  if (list && !list.includes(col)) list.push(col);
 }
 
 /** An unknown result of inputs combined by allOf. */
-const fromAll = (all: ReturnType<typeof allOf>, nonNull = false): Val => ({ ...unknown(all.ctx, all.mayError, nonNull), ...lateIf(all.mayError && all.late) });
-const errorAt = (c: Ctx, ctx: boolean): Val => ({ t: 'error', ctx, ...lateIf(c.inSub) });
+const fromAll = (all: All, nonNull = false): Val => unknownLate(all.ctx, all.mayError, nonNull, all.mayError && all.late);
+const errorAt = (c: Ctx, ctx: boolean): Val => error(ctx, c.inSub);
 /** Whether errors in a filter are raised whatever the order (planned), or only on the path taken. */
 const anyOrder = (c: Ctx) => c.opts.mode === 'filter';
 
+interface All {
+  error?: Val;
+  ctx: boolean;
+  mayError: boolean;
+  late: boolean;
+}
+
 /** Combines the values of several inputs evaluated one after another (no short-circuit). */
-function allOf(vals: Val[]): { error?: Val; ctx: boolean; mayError: boolean; late: boolean } {
-  const ctx = vals.some((v) => v.ctx);
-  const failing = vals.filter(mayFail);
-  const late = failing.length > 0 && failing.every((v) => !early(v));
-  const errs = vals.filter((v) => v.t === 'error');
-  return { error: errs.length ? { t: 'error', ctx, ...lateIf(errs.every((v) => !early(v))) } : undefined, ctx, mayError: failing.length > 0, late };
+function allOf(vals: Val[]): All {
+  // (counted in one pass, no filtered copies: bench)
+  let ctx = false;
+  let failing = false;
+  let earlyFail = false;
+  let errs = false;
+  let earlyErr = false;
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i]!;
+    if (v.ctx) ctx = true;
+    if (!mayFail(v)) continue;
+    failing = true;
+    const e = early(v);
+    if (e) earlyFail = true;
+    if (v.t === 'error') {
+      errs = true;
+      if (e) earlyErr = true;
+    }
+  }
+  return { error: errs ? error(ctx, !earlyErr) : undefined, ctx, mayError: failing, late: failing && !earlyFail };
+}
+
+/** allOf of two values, without the array. */
+function allOf2(l: Val, r: Val): All {
+  const ctx = l.ctx || r.ctx;
+  const lf = mayFail(l);
+  const rf = mayFail(r);
+  const le = lf && early(l);
+  const re = rf && early(r);
+  const errs = l.t === 'error' || r.t === 'error';
+  const earlyErr = (l.t === 'error' && le) || (r.t === 'error' && re);
+  return { error: errs ? error(ctx, !earlyErr) : undefined, ctx, mayError: lf || rf, late: (lf || rf) && !le && !re };
 }
 
 function evalNode(c: Ctx, n: Node): Val {
@@ -304,23 +533,44 @@ function evalNode(c: Ctx, n: Node): Val {
     const i = name && c.scope ? c.scope.params.indexOf(name) : -1;
     if (i >= 0) return c.scope!.args[i] ?? UNKNOWN;
     // outside a helper's body, a plain name (or table.name) is a column of the policy's row
-    const col = !c.scope && f.length >= 1 && f.length <= 3 && f.every((x) => sval(x) !== undefined) ? sval(f[f.length - 1])!.toLowerCase() : undefined;
+    const col = !c.scope && f.length >= 1 && f.length <= 3 && allNamed(f) ? sval(f[f.length - 1])!.toLowerCase() : undefined;
     return col ? { t: 'unknown', nonNull: !!c.assume?.has(col), ctx: false, mayError: false, col } : UNKNOWN;
   }
   if (n.SQLValueFunction) return unknown(false, false, true);
   return opaque(c, n);
 }
 
+/** Whether every field of a column reference is a name (`f.every((x) => sval(x) !== undefined)`). */
+function allNamed(f: Node[]): boolean {
+  for (let i = 0; i < f.length; i++) if (sval(f[i]) === undefined) return false;
+  return true;
+}
+
 /** The value of a sub-select that is one `SELECT <expression>`: a parameter, its errors raised only when reached. */
 function evalSubValue(c: Ctx, select: Node): Val {
-  const v = evalNode({ ...c, inSub: true }, select.targetList[0].ResTarget.val);
-  return v.t === 'const' ? { ...v, param: true } : v;
+  const v = evalNode(inSubCtx(c), select.targetList[0].ResTarget.val);
+  return v.t === 'const' ? asParam(v) : v;
+}
+
+/** The context inside a scalar sub-select, made once per context (a policy's sub-selects are evaluated per key, state and use: bench). */
+function inSubCtx(c: Ctx): Ctx {
+  if (c.inSub) return c;
+  return (c.sub ??= new Ctx(c.model, c.res, c.key, c.setting, c.state, c.opts, c.depth, c.scope, true, c.assume, c.selfCompared));
+}
+
+/** konst(null | false | true, ctx) with `param`, by index as KONSTS. */
+const PARAM_KONSTS: readonly Val[] = KONSTS.map((k) => Object.freeze({ ...k, param: true }));
+/** The constant as the value of a scalar sub-select (`param`). */
+function asParam(v: Val & { t: 'const' }): Val {
+  if (v.param) return v;
+  const i = v.v === null ? 0 : v.v === false ? 2 : v.v === true ? 4 : -1;
+  return i < 0 ? { ...v, param: true } : PARAM_KONSTS[i + (v.ctx ? 1 : 0)]!;
 }
 
 /** A part the evaluator does not model: unknown, and possibly failing if it reads the context. */
 function opaque(c: Ctx, n: Node): Val {
-  const ctx = touches(c.model, n, c.key) || (c.scope !== undefined && mentionsParams(n));
-  return unknown(ctx, ctx && (mayRaise(c.model, n, c.key, c.state, c.opts) || c.scope !== undefined));
+  const ctx = touches(c, n) || (c.scope !== undefined && mentionsParams(n));
+  return unknown(ctx, ctx && (mayRaise(c, n) || c.scope !== undefined));
 }
 
 function mentionsParams(n: Node): boolean {
@@ -335,10 +585,10 @@ function mentionsParams(n: Node): boolean {
 function evalCast(c: Ctx, tc: Node): Val {
   const v = evalNode(c, tc.arg);
   const t = typeName(tc.typeName);
-  if (v.t === 'const' && v.param) c = { ...c, inSub: true };
+  if (v.t === 'const' && v.param) c = inSubCtx(c);
   // an unknown value read from an unset context may be '', which the cast rejects
   if (v.t === 'unknown') {
-    if (v.ctx && !TEXT_TYPES.has(t) && c.state !== 'set') return { ...unknown(true, true, v.nonNull), ...lateIf(c.inSub && (!v.mayError || !early(v))) };
+    if (v.ctx && !TEXT_TYPES.has(t) && c.state !== 'set') return unknownLate(true, true, v.nonNull, c.inSub && (!v.mayError || !early(v)));
     // the same cast of the same column gives the same value: keep the identity, with the cast (and its modifiers)
     if (v.col === undefined) return v;
     const mods = ((tc.typeName?.typmods ?? []) as Node[]).map((m) => String(constValue(m) ?? '?')).join(',');
@@ -355,7 +605,7 @@ function evalCast(c: Ctx, tc: Node): Val {
     return errorAt(c, v.ctx);
   }
   if (v.v === '' && EMPTY_REJECTED.has(t)) return errorAt(c, v.ctx);
-  if (v.v === '') return { ...unknown(v.ctx, true), ...lateIf(c.inSub) };
+  if (v.v === '') return unknownLate(v.ctx, true, false, c.inSub);
   return unknown(v.ctx, false, true);
 }
 
@@ -367,24 +617,35 @@ function evalBool(c: Ctx, b: Node): Val {
   }
   // OR stops at the first true branch, AND at the first false one, left to right
   const decisive = b.boolop !== 'AND_EXPR';
-  const vals: Val[] = [];
+  // what the branches evaluated so far were (running flags rather than a list copied per branch: bench)
+  let ctx = false;
+  let unknownSeen = false;
+  let failSeen = false;
+  let earlySeen = false;
+  let nullSeen = false;
   let result: Val | undefined;
-  for (const a of args) {
-    const v = evalNode(c, a);
-    const before = vals.slice();
-    vals.push(v);
-    if (result) continue; // (filter mode goes on: the planner may evaluate any branch)
-    // an earlier unknown branch may have decided first, or failed first
-    if (v.t === 'error') result = before.some((p) => p.t === 'unknown') ? { ...unknown(true, true), ...lateIf(!early(v)) } : v;
-    else if (v.t === 'const' && v.v === decisive) result = before.some(mayFail) ? { ...unknown(v.ctx, true), ...lateIf(before.every((p) => !early(p))) } : v;
+  for (let i = 0; i < args.length; i++) {
+    const v = evalNode(c, args[i]);
+    // (filter mode goes on once decided: the planner may evaluate any branch)
+    if (!result) {
+      // an earlier unknown branch may have decided first, or failed first
+      if (v.t === 'error') result = unknownSeen ? unknownLate(true, true, false, !early(v)) : v;
+      else if (v.t === 'const' && v.v === decisive) result = failSeen ? unknownLate(v.ctx, true, false, !earlySeen) : v;
+    }
+    if (v.ctx) ctx = true;
+    if (v.t === 'unknown') unknownSeen = true;
+    if (mayFail(v)) {
+      failSeen = true;
+      if (early(v)) earlySeen = true;
+    }
+    if (isNullV(v)) nullSeen = true;
     if (result && !anyOrder(c)) break;
   }
-  const ctx = vals.some((v) => v.ctx);
   // an error the planner raises while estimating a filter surfaces whatever the branch
-  if (anyOrder(c) && vals.some(early)) return result?.t === 'error' && early(result) ? result : unknown(ctx, true);
+  if (anyOrder(c) && earlySeen) return result?.t === 'error' && early(result) ? result : unknown(ctx, true);
   if (result) return result;
-  if (vals.some((v) => v.t === 'unknown')) return { ...unknown(ctx, vals.some(mayFail)), ...lateIf(vals.some(mayFail) && !vals.some(early)) };
-  if (vals.some(isNullV)) return konst(null, ctx);
+  if (unknownSeen) return unknownLate(ctx, failSeen, false, failSeen && !earlySeen);
+  if (nullSeen) return konst(null, ctx);
   return konst(!decisive, ctx);
 }
 
@@ -395,12 +656,12 @@ function evalNullTest(c: Ctx, nt: Node): Val {
   if (v.t === 'error') return v;
   if (v.t === 'const') return konst((v.v === null) === wantNull, v.ctx);
   if (v.nonNull && !v.mayError) return konst(!wantNull, v.ctx);
-  return { ...plain(v), nonNull: true } as Val;
+  return unknownLate(v.ctx, v.mayError, true, v.late);
 }
 
 function evalBooleanTest(c: Ctx, bt: Node): Val {
   const v = evalNode(c, bt.arg);
-  if (v.t !== 'const') return v.t === 'error' ? v : ({ ...plain(v), nonNull: true } as Val);
+  if (v.t !== 'const') return v.t === 'error' ? v : unknownLate(v.ctx, v.mayError, true, v.late);
   const b = v.v;
   if (b !== null && typeof b !== 'boolean') return unknown(v.ctx, true, true);
   const r: Record<string, boolean> = {
@@ -425,7 +686,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
     case 'AEXPR_NULLIF': {
       const l = evalNode(c, a.lexpr);
       const r = evalNode(c, a.rexpr);
-      const all = allOf([l, r]);
+      const all = allOf2(l, r);
       if (all.error) return all.error;
       if (isNullV(l)) return all.mayError ? fromAll(all) : konst(null, all.ctx);
       if (l.t === 'const' && r.t === 'const' && l.v !== null && r.v !== null) {
@@ -455,7 +716,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
     case 'AEXPR_NOT_DISTINCT': {
       const l = evalNode(c, a.lexpr);
       const r = evalNode(c, a.rexpr);
-      const all = allOf([l, r]);
+      const all = allOf2(l, r);
       if (all.error) return all.error;
       if (l.t === 'const' && r.t === 'const' && !all.mayError) {
         const same = l.v === null || r.v === null ? l.v === r.v : compareConstants('=', l.v, r.v);
@@ -468,7 +729,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
     case 'AEXPR_SIMILAR': {
       const l = evalNode(c, a.lexpr);
       const r = evalNode(c, a.rexpr);
-      const all = allOf([l, r]);
+      const all = allOf2(l, r);
       if (all.error) return all.error;
       if ((isNullV(l) || isNullV(r)) && !all.mayError) return konst(null, all.ctx);
       return fromAll(all);
@@ -479,7 +740,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
 
 /** `l op r` (a binary operator), from the values of its operands. */
 function evalOp(c: Ctx, op: string, l: Val, r: Val): Val {
-  const all = allOf([l, r]);
+  const all = allOf2(l, r);
   if (all.error) return all.error;
   if (op === '=' && sameColumn(c, l, r) && !all.mayError) return konst(true, all.ctx);
   if (!STRICT_OPS.has(op)) return fromAll(all);
@@ -502,39 +763,50 @@ function evalOp(c: Ctx, op: string, l: Val, r: Val): Val {
 function sameColumn(c: Ctx, l: Val, r: Val): boolean {
   if (l.t !== 'unknown' || r.t !== 'unknown' || l.col === undefined || l.col !== r.col) return false;
   if (l.nonNull && r.nonNull) return true;
-  c.selfCompared?.add(baseColumn(l.col));
+  selfCompared(c, baseColumn(l.col));
   return false;
 }
 
 function evalCoalesce(c: Ctx, args: Node[]): Val {
   // the first non-NULL argument, left to right
-  const vals: Val[] = [];
+  // what the arguments evaluated so far were (running flags, as in evalBool)
+  let ctx = false;
+  let unknownSeen = false;
+  let failSeen = false;
+  let earlySeen = false;
+  let allNull = true;
   let result: Val | undefined;
-  for (const a of args) {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
     const v = evalNode(c, a);
-    const before = vals.slice();
-    vals.push(v);
+    const ctxBefore = ctx;
+    const nullsBefore = allNull;
+    const unknownBefore = unknownSeen;
+    if (v.ctx) ctx = true;
+    if (v.t === 'unknown') unknownSeen = true;
+    if (mayFail(v)) {
+      failSeen = true;
+      if (early(v)) earlySeen = true;
+    }
+    if (!isNullV(v)) allNull = false;
     if (result) continue;
     // after arguments that are NULL, the row's own column is the value: all of it if it is the
     // last argument or taken to be non-NULL (and then it is compared with itself, see sameColumn)
-    if (v.t === 'unknown' && v.col !== undefined && before.every(isNullV)) {
+    if (v.t === 'unknown' && v.col !== undefined && nullsBefore) {
       if (v.nonNull || a === args[args.length - 1]) {
-        result = { ...v, ctx: v.ctx || before.some((p) => p.ctx) };
+        result = { ...v, ctx: v.ctx || ctxBefore };
         if (!anyOrder(c)) break;
         continue;
       }
-      c.selfCompared?.add(baseColumn(v.col));
+      selfCompared(c, baseColumn(v.col));
     }
-    const undecided = before.some((p) => p.t === 'unknown');
-    const lateOnly = lateIf(!vals.some(early));
-    if (v.t === 'error') result = undecided ? { ...unknown(true, true), ...lateOnly } : v;
-    else if ((v.t === 'const' && v.v !== null) || (v.t === 'unknown' && v.nonNull)) result = undecided || v.t === 'unknown' ? { ...unknown(true, vals.some(mayFail), true), ...lateOnly } : v;
+    if (v.t === 'error') result = unknownBefore ? unknownLate(true, true, false, !earlySeen) : v;
+    else if ((v.t === 'const' && v.v !== null) || (v.t === 'unknown' && v.nonNull)) result = unknownBefore || v.t === 'unknown' ? unknownLate(true, failSeen, true, !earlySeen) : v;
     if (result && !anyOrder(c)) break;
   }
-  const ctx = vals.some((v) => v.ctx);
-  if (anyOrder(c) && vals.some(early)) return result?.t === 'error' && early(result) ? result : unknown(ctx, true);
-  if (result) return result.t === 'const' ? konst(result.v, ctx) : result.t === 'unknown' ? { ...result, ctx } : result;
-  if (vals.some((v) => v.t === 'unknown')) return { ...unknown(ctx, vals.some(mayFail)), ...lateIf(!vals.some(early)) };
+  if (anyOrder(c) && earlySeen) return result?.t === 'error' && early(result) ? result : unknown(ctx, true);
+  if (result) return result.t === 'const' ? konst(result.v, ctx) : result.t === 'unknown' ? (result.ctx === ctx ? result : { ...result, ctx }) : result;
+  if (unknownSeen) return unknownLate(ctx, failSeen, false, !earlySeen);
   return konst(null, ctx);
 }
 
@@ -545,7 +817,7 @@ function evalCase(c: Ctx, ce: Node): Val {
   for (const w of (result ? [] : (ce.args ?? [])) as Node[]) {
     let cond = evalNode(c, w.CaseWhen?.expr);
     if (subject) {
-      const all = allOf([subject, cond]);
+      const all = allOf2(subject, cond);
       cond = all.error ?? (subject.t === 'const' && cond.t === 'const' && subject.v !== null && cond.v !== null ? konst(compareConstants('=', subject.v, cond.v) ?? false, all.ctx) : fromAll(all));
     }
     seen.push(cond);
@@ -569,43 +841,44 @@ function caseMayRaise(c: Ctx, ce: Node, test: (v: Val) => boolean): boolean {
 function evalCall(c: Ctx, call: Node): Val {
   const s = settingCallOf(call);
   if (s) {
-    if (`setting:${s.setting}` !== c.key) return UNKNOWN;
+    if (s.setting !== c.setting) return UNKNOWN;
     const rw = c.opts.rewritten?.get(call);
     if (c.state === 'set') return unknown(true, false, true);
     if (c.state === 'never') return s.missingOk || rw ? konst(null, true) : errorAt(c, true);
     if (c.state === 'ended') return rw === 'nullif' ? konst(null, true) : konst('', true);
     return UNKNOWN;
   }
-  if (isPlatformAuthUid(c.model, call)) {
+  if (isPlatformAuthUid(c.res, call)) {
     if (c.key !== 'auth.uid') return UNKNOWN;
     return c.state === 'set' ? unknown(true, false, true) : c.state === 'no-user' ? konst(null, true) : UNKNOWN;
   }
-  const parts = lower(nameParts(call.funcname));
   if (call.agg_star || call.over || call.agg_filter || call.agg_order || call.agg_distinct) return opaque(c, { FuncCall: call });
   const argNodes: Node[] = call.args ?? [];
   // a helper's parameter or result may be coerced to another type: no column identity crosses the call
   const args = argNodes.map((a) => plain(evalNode(c, a)));
   const all = allOf(args);
   if (all.error) return all.error;
-  const f = c.model.findFunction(nameParts(call.funcname), argNodes.length);
+  const f = resolve(c.res, call);
   if (f) {
     const h = helperOf(f);
-    const key = c.key.startsWith('setting:') ? c.key.slice('setting:'.length) : '';
+    const key = c.setting ?? '';
     if (!h || c.depth >= MAX_DEPTH || (key && h.sets.has(key)) || h.params.length !== argNodes.length) {
-      const ctx = all.ctx || touches(c.model, { FuncCall: call }, c.key);
+      // (the call itself, then the calls inside it: touches() of the call)
+      const ctx = all.ctx || touchesAt0(c, call) || someCall(call, c, touchesAt0);
       return unknown(ctx, all.mayError || (ctx && c.state !== 'set'));
     }
     if (h.strict) {
       if (args.some(isNullV)) return all.mayError ? fromAll(all) : konst(null, all.ctx);
       if (args.some((a) => a.t === 'unknown' && !a.nonNull)) {
-        const body = evalNode({ ...c, depth: c.depth + 1, scope: { params: h.params, args } }, h.expr);
+        const body = evalNode(helperCtx(c, h, args), h.expr);
         return body.t === 'error' ? body : body.t === 'const' && body.v === null ? body : unknown(all.ctx || body.ctx, all.mayError || mayFail(body));
       }
     }
-    const body = plain(evalNode({ ...c, depth: c.depth + 1, scope: { params: h.params, args } }, h.expr));
+    const body = plain(evalNode(helperCtx(c, h, args), h.expr));
     if (all.mayError && body.t === 'const') return unknown(body.ctx || all.ctx, true, body.v !== null);
-    return body.t === 'error' ? body : ({ ...body, ctx: body.ctx || all.ctx } as Val);
+    return body.t === 'error' || body.ctx || !all.ctx ? body : ({ ...body, ctx: true } as Val);
   }
+  const parts = lower(nameParts(call.funcname));
   const fn = STRING_FNS[parts.length === 2 && parts[0] === 'pg_catalog' ? parts[1]! : parts.length === 1 ? parts[0]! : ''];
   if (fn && args.length === 1) {
     const a = args[0]!;
@@ -633,12 +906,19 @@ export interface OpenState {
 }
 
 /** The states a key can be unset in. */
-export function unsetStates(key: ContextKey): UnsetState[] {
-  return key === 'auth.uid' ? ['no-user'] : ['never', 'ended'];
+export function unsetStates(key: ContextKey): readonly UnsetState[] {
+  return key === 'auth.uid' ? NO_USER : NEVER_ENDED;
 }
+const NO_USER: readonly UnsetState[] = Object.freeze(['no-user']);
+const NEVER_ENDED: readonly UnsetState[] = Object.freeze(['never', 'ended']);
+
+/** The one empty list of results (residual conditions, open states): most expressions have none. Frozen: shared. */
+const NONE: never[] = Object.freeze([]) as never[];
+
+const isAnd = (n: Node): boolean => n?.BoolExpr?.boolop === 'AND_EXPR';
 
 function conjuncts(n: Node): Node[] {
-  if (n?.BoolExpr?.boolop === 'AND_EXPR') return (n.BoolExpr.args ?? []).flatMap(conjuncts);
+  if (isAnd(n)) return (n.BoolExpr.args ?? []).flatMap(conjuncts);
   return [n];
 }
 
@@ -651,18 +931,31 @@ function conjuncts(n: Node): Node[] {
  * to be non-NULL; `retry`: whether to ask again with the columns met compared with themselves).
  */
 export function openIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions, assume?: ReadonlySet<string>, retry = true): OpenState | undefined {
-  const selfCompared = new Set<string>();
-  const c: Ctx = { model, key, state, opts, depth: 0, assume, selfCompared };
-  const parts = conjuncts(node);
-  const vals = parts.map((p) => evalNode(c, p));
-  const open =
-    !vals.some(mayFail) &&
-    vals.every((v) => (v.t === 'const' && v.v === true) || (v.t === 'unknown' && !v.ctx)) &&
-    vals.some((v) => v.t === 'const' && v.v === true && v.ctx);
-  if (open) return { state: state as UnsetState, residual: parts.filter((_, i) => vals[i]!.t === 'unknown'), ...(assume?.size ? { nonNull: [...assume] } : {}) };
-  // a column compared with itself: ask again for the rows where it is not NULL (once; the fewest columns needed)
-  if (assume || !retry || selfCompared.size === 0) return undefined;
-  let cols = [...selfCompared];
+  const selfCompared: string[] = [];
+  const c = topCtx(model, key, state, opts, assume, selfCompared);
+  let residual: Node[] = NONE;
+  if (!isAnd(node)) {
+    // one part, the common case (no list of parts; bench): open if it is true because of the context
+    const v = evalNode(c, node);
+    if (!(v.t === 'const' && v.v === true && v.ctx)) return retryOpen(model, node, key, state, opts, assume, retry, selfCompared);
+  } else {
+    const parts = conjuncts(node);
+    const vals = parts.map((p) => evalNode(c, p));
+    const open =
+      !vals.some(mayFail) &&
+      vals.every((v) => (v.t === 'const' && v.v === true) || (v.t === 'unknown' && !v.ctx)) &&
+      vals.some((v) => v.t === 'const' && v.v === true && v.ctx);
+    if (!open) return retryOpen(model, node, key, state, opts, assume, retry, selfCompared);
+    residual = parts.filter((_, i) => vals[i]!.t === 'unknown');
+    if (residual.length === 0) residual = NONE;
+  }
+  return { state: state as UnsetState, residual, ...(assume?.size ? { nonNull: [...assume] } : {}) };
+}
+
+/** openIn where the expression is not open as asked: a column compared with itself makes it ask again for the rows where it is not NULL (once; the fewest columns needed). */
+function retryOpen(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions, assume: ReadonlySet<string> | undefined, retry: boolean, selfCompared: string[]): OpenState | undefined {
+  if (assume || !retry || selfCompared.length === 0) return undefined;
+  let cols = selfCompared.slice();
   if (!openIn(model, node, key, state, opts, new Set(cols))) return undefined;
   for (const col of [...cols]) {
     const fewer = cols.filter((x) => x !== col);
@@ -677,22 +970,25 @@ export function openIn(model: Model, node: Node, key: ContextKey, state: UnsetSt
  * (a tautology: policy-always-true's business).
  */
 function failsOpenUncached(model: Model, node: Node, key: ContextKey, opts: EvalOptions): OpenState[] {
-  const open = unsetStates(key)
-    .map((s) => openIn(model, node, key, s, opts))
-    .filter((x): x is OpenState => !!x);
-  if (open.length === 0) return [];
+  const states = unsetStates(key);
+  let open: OpenState[] | undefined;
+  for (let i = 0; i < states.length; i++) {
+    const o = openIn(model, node, key, states[i]!, opts);
+    if (o) (open ??= []).push(o);
+  }
+  if (!open) return NONE;
   // true whatever the context holds (on the same rows: with the same columns taken to be non-NULL)
   const assume = new Set(open.flatMap((o) => o.nonNull ?? []));
-  if (openIn(model, node, key, 'set', opts, assume.size ? assume : undefined, false)) return [];
-  const c: Ctx = { model, key, state: 'set', opts, depth: 0, assume };
+  if (openIn(model, node, key, 'set', opts, assume.size ? assume : undefined, false)) return NONE;
+  const c = topCtx(model, key, 'set', opts, assume, undefined);
   const set = evalNode(c, node);
-  if (set.t === 'const' && set.v === true) return [];
+  if (set.t === 'const' && set.v === true) return NONE;
   return open;
 }
 
 /** Whether the expression, evaluated in `state`, is true for every row (no residual conditions). */
 export function trueIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
-  if (!opts.rewritten) return cachedOn(model, node, questionOf(`true|${key}|${state}`, opts.mode), () => trueInUncached(model, node, key, state, opts));
+  if (!opts.rewritten) return cachedOn(model, node, questionOf('true', key, state, opts.mode), trueInQ);
   return trueInUncached(model, node, key, state, opts);
 }
 function trueInUncached(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
@@ -702,11 +998,12 @@ function trueInUncached(model: Model, node: Node, key: ContextKey, state: UnsetS
 
 /** Whether evaluating the expression in `state` may raise an error (e.g. a cast of '' to uuid). */
 export function raisesIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
-  if (!opts.rewritten) return cachedOn(model, node, questionOf(`raises|${key}|${state}`, opts.mode), () => raisesInUncached(model, node, key, state, opts));
+  if (!opts.rewritten) return cachedOn(model, node, questionOf('raises', key, state, opts.mode), raisesInQ);
   return raisesInUncached(model, node, key, state, opts);
 }
 function raisesInUncached(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
-  const c: Ctx = { model, key, state, opts, depth: 0 };
+  const c = topCtx(model, key, state, opts, undefined, undefined);
+  if (!isAnd(node)) return mayFail(evalNode(c, node));
   return conjuncts(node).some((p) => mayFail(evalNode(c, p)));
 }
 
@@ -735,16 +1032,23 @@ export function rowUses(row: PolicyRow): ClauseUse[] {
 function clauseUsesOf(p: Policy, exprs: PolicyExpr[]): ClauseUse[] {
   const using = exprs.find((e) => e.clause === 'using');
   const check = exprs.find((e) => e.clause === 'check') ?? using;
-  const out: ClauseUse[] = [];
-  const add = (expr: PolicyExpr | undefined, cmd: Command, effect: ClauseUse['effect']) => {
-    if (expr) out.push({ expr, cmd, effect, mode: effect === 'write' ? 'check' : 'filter' });
-  };
-  const cmds = p.command === 'all' ? (['select', 'insert', 'update', 'delete'] as const) : [p.command];
-  for (const cmd of cmds) {
-    if (cmd === 'select') add(using, 'select', 'read');
-    if (cmd === 'update' || cmd === 'delete') add(using, cmd, 'reach');
-    if (cmd === 'insert' || cmd === 'update') add(check, cmd, 'write');
-  }
+  // in command order (select, insert, update, delete), each command's uses in effect order;
+  // kept on the row, one per policy: an array of the exact size, no closure (bench)
+  const cmd = p.command;
+  const all = cmd === 'all';
+  const sel = (all || cmd === 'select') && using;
+  const ins = (all || cmd === 'insert') && check;
+  const upd = all || cmd === 'update';
+  const updReach = upd && using;
+  const updWrite = upd && check;
+  const del = (all || cmd === 'delete') && using;
+  const out = new Array<ClauseUse>((sel ? 1 : 0) + (ins ? 1 : 0) + (updReach ? 1 : 0) + (updWrite ? 1 : 0) + (del ? 1 : 0));
+  let i = 0;
+  if (sel) out[i++] = { expr: sel, cmd: 'select', effect: 'read', mode: 'filter' };
+  if (ins) out[i++] = { expr: ins, cmd: 'insert', effect: 'write', mode: 'check' };
+  if (updReach) out[i++] = { expr: updReach, cmd: 'update', effect: 'reach', mode: 'filter' };
+  if (updWrite) out[i++] = { expr: updWrite, cmd: 'update', effect: 'write', mode: 'check' };
+  if (del) out[i++] = { expr: del, cmd: 'delete', effect: 'reach', mode: 'filter' };
   return out;
 }
 
@@ -785,8 +1089,8 @@ function modelSignature(model: Model, facts: NodeFacts, node: Node): string {
 }
 
 /** The last result per question and node, kept under the context signature (modelSignature). */
-function cachedOn<T>(model: Model, node: Node, what: string, compute: () => T): T {
-  return keptUnder(model, node, what, modelSignature, compute);
+function cachedOn<T>(model: Model, node: Node, q: Question, compute: (model: Model, node: Node, q: Question) => T): T {
+  return keptUnderWith(model, node, q.what, modelSignature, compute, q);
 }
 
 /** A result of policyKeeper, in the memo of the policy's statement: what it was computed from, and the value. */
@@ -843,7 +1147,7 @@ export function policyKeeper<T>(model: Model, what: string, compute: (model: Mod
 
 /** The context keys an expression reads, directly or through SQL helpers, in first-seen order (shared: do not mutate). */
 export function contextKeys(model: Model, node: Node): ContextKey[] {
-  return cachedOn(model, node, 'keys', () => contextKeysUncached(model, node));
+  return cachedOn(model, node, KEYS, contextKeysUncached);
 }
 
 /**
@@ -852,15 +1156,38 @@ export function contextKeys(model: Model, node: Node): ContextKey[] {
  */
 export function failsOpen(model: Model, node: Node, key: ContextKey, opts: EvalOptions): OpenState[] {
   if (opts.rewritten) return failsOpenUncached(model, node, key, opts);
-  return cachedOn(model, node, questionOf(key, opts.mode), () => failsOpenUncached(model, node, key, opts));
+  return cachedOn(model, node, questionOf('open', key, '', opts.mode), failsOpenQ);
 }
 
-/** One string per (key, mode), so looking it up again hashes nothing new. */
-const questions = new Map<string, Map<string, string>>();
-function questionOf(key: ContextKey, mode: EvalMode): string {
-  let byMode = questions.get(key);
-  if (!byMode) questions.set(key, (byMode = new Map()));
-  let q = byMode.get(mode);
-  if (q === undefined) byMode.set(mode, (q = `open|${key}|${mode}`));
+/**
+ * A question kept on nodes (cachedOn): its name, made once, so that asking it again hashes
+ * nothing new, with what computing it needs (`opts`: those of the question's mode, which is all
+ * an unrewritten EvalOptions holds).
+ */
+interface Question {
+  what: string;
+  key: ContextKey;
+  state: UnsetState | 'set';
+  opts: EvalOptions;
+}
+
+const KEYS: Question = { what: 'keys', key: '', state: 'set', opts: { mode: 'filter' } };
+const MODE_OPTS: Record<EvalMode, EvalOptions> = { filter: Object.freeze({ mode: 'filter' }), check: Object.freeze({ mode: 'check' }) };
+const STATE_INDEX: Record<string, number> = { '': 0, never: 1, ended: 2, 'no-user': 3, set: 4 };
+
+/** The questions by kind and key, each a list by state and mode (index STATE_INDEX * 2 + mode). */
+const questions = new Map<string, Map<ContextKey, Question[]>>();
+function questionOf(kind: 'open' | 'true' | 'raises', key: ContextKey, state: UnsetState | 'set' | '', mode: EvalMode): Question {
+  let byKey = questions.get(kind);
+  if (!byKey) questions.set(kind, (byKey = new Map()));
+  let list = byKey.get(key);
+  if (!list) byKey.set(key, (list = []));
+  const i = STATE_INDEX[state]! * 2 + (mode === 'filter' ? 0 : 1);
+  let q = list[i];
+  if (q === undefined) list[i] = q = { what: kind === 'open' ? `open|${key}|${mode}` : `open|${kind}|${key}|${state}|${mode}`, key, state: state || 'set', opts: MODE_OPTS[mode] };
   return q;
 }
+
+const failsOpenQ = (model: Model, node: Node, q: Question): OpenState[] => failsOpenUncached(model, node, q.key, q.opts);
+const trueInQ = (model: Model, node: Node, q: Question): boolean => trueInUncached(model, node, q.key, q.state, q.opts);
+const raisesInQ = (model: Model, node: Node, q: Question): boolean => raisesInUncached(model, node, q.key, q.state, q.opts);

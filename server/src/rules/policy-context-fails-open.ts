@@ -16,6 +16,8 @@ import {
   unsetStates,
   type CallRewrite,
   type ClauseUse,
+  type EvalMode,
+  type EvalOptions,
   type ContextKey,
   type OpenState,
   type UnsetState,
@@ -46,7 +48,7 @@ function restrictedBy(model: Model, self: Policy, role: string, use: ClauseUse, 
     if (role !== 'public' && !appliesToRole(model, q, role)) continue;
     const qu = sameUse(model, q, use);
     if (!qu) continue;
-    if (constBool(qu.expr.node) === true || trueIn(model, qu.expr.node, key, state, { mode: qu.mode })) continue;
+    if (constBool(qu.expr.node) === true || trueIn(model, qu.expr.node, key, state, optsOf(qu.mode))) continue;
     return q;
   }
   return undefined;
@@ -57,17 +59,28 @@ interface OpenUse {
   states: OpenState[];
 }
 
+/** Evaluation options per mode, made once (asked per use of every policy). */
+const FILTER: EvalOptions = Object.freeze({ mode: 'filter' });
+const CHECK: EvalOptions = Object.freeze({ mode: 'check' });
+const optsOf = (mode: EvalMode): EvalOptions => (mode === 'filter' ? FILTER : CHECK);
+
+/** The states in which a use of the policy's clauses admits every row when `key` is unset. */
+function openStates(model: Model, uses: ClauseUse[], use: ClauseUse, key: ContextKey): OpenState[] {
+  let states = failsOpen(model, use.expr.node, key, optsOf(use.mode));
+  if (states.length && use.effect === 'write' && use.cmd === 'update') {
+    // an UPDATE also plans USING as its filter: if that raises, the statement fails
+    const reach = uses.find((u) => u.cmd === 'update' && u.effect === 'reach');
+    if (reach) states = states.filter((s) => !raisesIn(model, reach.expr.node, key, s.state, FILTER));
+  }
+  return states;
+}
+
 /** The uses of the policy's clauses that admit every row when `key` is unset, and in which states. */
 function openUses(model: Model, row: PolicyRow, key: ContextKey): OpenUse[] {
   const uses = rowUses(row);
   const out: OpenUse[] = [];
   for (const use of uses) {
-    let states = failsOpen(model, use.expr.node, key, { mode: use.mode });
-    if (use.effect === 'write' && use.cmd === 'update') {
-      // an UPDATE also plans USING as its filter: if that raises, the statement fails
-      const reach = uses.find((u) => u.cmd === 'update' && u.effect === 'reach');
-      if (reach) states = states.filter((s) => !raisesIn(model, reach.expr.node, key, s.state, { mode: 'filter' }));
-    }
+    const states = openStates(model, uses, use, key);
     if (states.length) out.push({ use, states });
   }
   return out;
@@ -648,7 +661,9 @@ export const policyContextFailsOpen = defineRule({
   check({ model, report }) {
     // the context keys the policy's clauses read, when some use of a clause fails open for one
     const keysOf = policyKeeper(model, 'fails-open:keys', openKeys);
-    for (const row of activeRows(model)) {
+    const rows = activeRows(model);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
       const p = row.policy;
       const keys = keysOf(row);
       if (!keys) continue;
@@ -666,11 +681,29 @@ export const policyContextFailsOpen = defineRule({
 
 type Finding = Report;
 
-/** The context keys the policy's clauses read, when some use of a clause fails open for one. */
+/**
+ * The context keys the policy's clauses read, when some use of a clause fails open for one.
+ * (Asked of every policy: the keys of its USING and WITH CHECK nodes, each asked once, and the
+ * first open use found answers; no list of open uses, no set of keys, bench.)
+ */
 function openKeys(model: Model, row: PolicyRow): ContextKey[] | undefined {
-  const ks = [...new Set(rowUses(row).flatMap((u) => contextKeys(model, u.expr.node)))];
-  return ks.some((k) => openUses(model, row, k).length > 0) ? ks : undefined;
+  const uses = rowUses(row);
+  let ks: ContextKey[] = NO_KEYS;
+  let first: Node | undefined;
+  // (indexed loops: a for-of allocates an iterator result per step until the code is optimised, and this runs cold)
+  for (let i = 0; i < uses.length; i++) {
+    const n = uses[i]!.expr.node;
+    if (n === first) continue;
+    const more = contextKeys(model, n);
+    if (first === undefined) {
+      first = n;
+      ks = more;
+    } else if (more !== ks && more.some((k) => !ks.includes(k))) ks = [...new Set([...ks, ...more])];
+  }
+  for (let j = 0; j < ks.length; j++) for (let i = 0; i < uses.length; i++) if (openStates(model, uses, uses[i]!, ks[j]!).length > 0) return ks;
+  return undefined;
 }
+const NO_KEYS: ContextKey[] = [];
 
 function locate(model: Model, p: Policy, uses: OpenUse[], fix: ReturnType<typeof fixFor>): Pick<Finding, 'file' | 'start' | 'end'> {
   if (fix) return { file: fix.file, start: fix.at.start, end: fix.at.end };
