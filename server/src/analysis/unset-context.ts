@@ -327,29 +327,29 @@ function callsUnder(n: Node): Node[] {
 
 /**
  * Whether some FuncCall of a node (those census() lists) passes `test`, stopping at the first.
- * Not through census(): the nodes asked are parts of expressions, or wrappers made for the
- * question, which a memo would only add to the nodes' slots.
+ * A wrapper made for the question (`{ A_Expr: a }`, `{ FuncCall: call }`, `wrapped`) is not
+ * asked its census, which would be kept on an object thrown away: the node it wraps is (and
+ * the call it is). The census of a part of an expression is kept on it: a walk per question
+ * cost more (a policy's sub-select is asked per key, state and use; bench).
  */
-function someCall(n: Node, c: Ctx, test: (c: Ctx, call: Node) => boolean): boolean {
-  if (Array.isArray(n)) {
-    for (let i = 0; i < n.length; i++) {
-      const x = n[i];
-      if (x && typeof x === 'object' && someCall(x, c, test)) return true;
+function someCall(n: Node, c: Ctx, test: (c: Ctx, call: Node) => boolean, wrapped = false): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (wrapped) {
+    for (const k in n) {
+      const inner = n[k];
+      if (k === 'FuncCall' && test(c, inner)) return true;
+      if (someCall(inner, c, test)) return true;
     }
     return false;
   }
-  for (const k in n) {
-    const v = n[k];
-    if (!v || typeof v !== 'object') continue;
-    if (k === 'FuncCall' && test(c, v)) return true;
-    if (someCall(v, c, test)) return true;
-  }
+  const calls = census(n).funcCalls;
+  for (let i = 0; i < calls.length; i++) if (test(c, calls[i]!)) return true;
   return false;
 }
 
 /** Whether an expression reads the context value at all (through any function the workspace defines). */
-function touches(c: Ctx, node: Node): boolean {
-  return !!node && typeof node === 'object' && someCall(node, c, touchesAt0);
+function touches(c: Ctx, node: Node, wrapped: boolean): boolean {
+  return someCall(node, c, touchesAt0, wrapped);
 }
 const touchesAt0 = (c: Ctx, v: Node) => callTouches(c.res, v, c.key, c.setting, 0);
 
@@ -383,7 +383,7 @@ function bodyTouches(r: Resolver, f: Func, key: ContextKey, setting: string | un
  * this state: a current_setting() without missing_ok while never set, a cast of it without
  * nullif after a local set ended, or any function that reads the context value.
  */
-function mayRaise(c: Ctx, node: Node): boolean {
+function mayRaise(c: Ctx, node: Node, wrapped: boolean): boolean {
   const state = c.state;
   if (state === 'set' || state === 'no-user') return false;
   const name = c.key.slice('setting:'.length);
@@ -394,7 +394,7 @@ function mayRaise(c: Ctx, node: Node): boolean {
     if (state === 'never' && sc.missing && !rw) return true;
     if (state === 'ended' && sc.castType && rw !== 'nullif') return true;
   }
-  return !!node && typeof node === 'object' && someCall(node, c, callMayRaise);
+  return someCall(node, c, callMayRaise, wrapped);
 }
 const callMayRaise = (c: Ctx, v: Node): boolean => {
   if (settingCallOf(v)) return false;
@@ -568,9 +568,9 @@ function asParam(v: Val & { t: 'const' }): Val {
 }
 
 /** A part the evaluator does not model: unknown, and possibly failing if it reads the context. */
-function opaque(c: Ctx, n: Node): Val {
-  const ctx = touches(c, n) || (c.scope !== undefined && mentionsParams(n));
-  return unknown(ctx, ctx && (mayRaise(c, n) || c.scope !== undefined));
+function opaque(c: Ctx, n: Node, wrapped = false): Val {
+  const ctx = touches(c, n, wrapped) || (c.scope !== undefined && mentionsParams(n));
+  return unknown(ctx, ctx && (mayRaise(c, n, wrapped) || c.scope !== undefined));
 }
 
 function mentionsParams(n: Node): boolean {
@@ -680,7 +680,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
   const op = sval(a.name?.[a.name.length - 1]) ?? '';
   switch (a.kind) {
     case 'AEXPR_OP': {
-      if (!a.lexpr) return opaque(c, { A_Expr: a }); // prefix operator
+      if (!a.lexpr) return opaque(c, { A_Expr: a }, true); // prefix operator
       return evalOp(c, op, evalNode(c, a.lexpr), evalNode(c, a.rexpr));
     }
     case 'AEXPR_NULLIF': {
@@ -735,7 +735,7 @@ function evalAExpr(c: Ctx, a: Node): Val {
       return fromAll(all);
     }
   }
-  return opaque(c, { A_Expr: a });
+  return opaque(c, { A_Expr: a }, true);
 }
 
 /** `l op r` (a binary operator), from the values of its operands. */
@@ -852,7 +852,7 @@ function evalCall(c: Ctx, call: Node): Val {
     if (c.key !== 'auth.uid') return UNKNOWN;
     return c.state === 'set' ? unknown(true, false, true) : c.state === 'no-user' ? konst(null, true) : UNKNOWN;
   }
-  if (call.agg_star || call.over || call.agg_filter || call.agg_order || call.agg_distinct) return opaque(c, { FuncCall: call });
+  if (call.agg_star || call.over || call.agg_filter || call.agg_order || call.agg_distinct) return opaque(c, { FuncCall: call }, true);
   const argNodes: Node[] = call.args ?? [];
   // a helper's parameter or result may be coerced to another type: no column identity crosses the call
   const args = argNodes.map((a) => plain(evalNode(c, a)));
@@ -864,7 +864,7 @@ function evalCall(c: Ctx, call: Node): Val {
     const key = c.setting ?? '';
     if (!h || c.depth >= MAX_DEPTH || (key && h.sets.has(key)) || h.params.length !== argNodes.length) {
       // (the call itself, then the calls inside it: touches() of the call)
-      const ctx = all.ctx || touchesAt0(c, call) || someCall(call, c, touchesAt0);
+      const ctx = all.ctx || touches(c, { FuncCall: call }, true);
       return unknown(ctx, all.mayError || (ctx && c.state !== 'set'));
     }
     if (h.strict) {

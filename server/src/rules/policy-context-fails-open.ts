@@ -700,10 +700,27 @@ function openKeys(model: Model, row: PolicyRow): ContextKey[] | undefined {
       ks = more;
     } else if (more !== ks && more.some((k) => !ks.includes(k))) ks = [...new Set([...ks, ...more])];
   }
-  for (let j = 0; j < ks.length; j++) for (let i = 0; i < uses.length; i++) if (openStates(model, uses, uses[i]!, ks[j]!).length > 0) return ks;
+  for (let j = 0; j < ks.length; j++) {
+    for (let i = 0; i < uses.length; i++) {
+      const u = uses[i]!;
+      // a use of the same clause in the same mode as an earlier one has its states (but an UPDATE's check, see openStates)
+      if (!(u.effect === 'write' && u.cmd === 'update') && sameAsEarlier(uses, i)) continue;
+      if (openStates(model, uses, u, ks[j]!).length > 0) return ks;
+    }
+  }
   return undefined;
 }
 const NO_KEYS: ContextKey[] = [];
+
+/** Whether an earlier use (not an UPDATE's check) is of the same clause in the same mode. */
+function sameAsEarlier(uses: ClauseUse[], i: number): boolean {
+  const u = uses[i]!;
+  for (let j = 0; j < i; j++) {
+    const e = uses[j]!;
+    if (e.expr === u.expr && e.mode === u.mode && !(e.effect === 'write' && e.cmd === 'update')) return true;
+  }
+  return false;
+}
 
 function locate(model: Model, p: Policy, uses: OpenUse[], fix: ReturnType<typeof fixFor>): Pick<Finding, 'file' | 'start' | 'end'> {
   if (fix) return { file: fix.file, start: fix.at.start, end: fix.at.end };
