@@ -241,7 +241,8 @@ interface Helper {
 
 const helperCache = new WeakMap<Func, Helper | null>();
 function helperOf(f: Func): Helper | undefined {
-  if (helperCache.has(f)) return helperCache.get(f) ?? undefined;
+  const hit = helperCache.get(f);
+  if (hit !== undefined) return hit ?? undefined;
   let h: Helper | null = null;
   const stmts = f.body?.statements ?? [];
   const s = stmts[0];
@@ -918,8 +919,18 @@ const NONE: never[] = Object.freeze([]) as never[];
 const isAnd = (n: Node): boolean => n?.BoolExpr?.boolop === 'AND_EXPR';
 
 function conjuncts(n: Node): Node[] {
-  if (isAnd(n)) return (n.BoolExpr.args ?? []).flatMap(conjuncts);
-  return [n];
+  if (!isAnd(n)) return [n];
+  const out: Node[] = [];
+  addConjuncts(n, out);
+  return out;
+}
+function addConjuncts(n: Node, out: Node[]): void {
+  if (!isAnd(n)) {
+    out.push(n);
+    return;
+  }
+  const args: Node[] = n.BoolExpr.args ?? [];
+  for (let i = 0; i < args.length; i++) addConjuncts(args[i], out);
 }
 
 /**
@@ -1173,16 +1184,15 @@ interface Question {
 
 const KEYS: Question = { what: 'keys', key: '', state: 'set', opts: { mode: 'filter' } };
 const MODE_OPTS: Record<EvalMode, EvalOptions> = { filter: Object.freeze({ mode: 'filter' }), check: Object.freeze({ mode: 'check' }) };
-const STATE_INDEX: Record<string, number> = { '': 0, never: 1, ended: 2, 'no-user': 3, set: 4 };
+const stateIndex = (state: UnsetState | 'set' | ''): number => (state === '' ? 0 : state === 'never' ? 1 : state === 'ended' ? 2 : state === 'no-user' ? 3 : 4);
 
-/** The questions by kind and key, each a list by state and mode (index STATE_INDEX * 2 + mode). */
-const questions = new Map<string, Map<ContextKey, Question[]>>();
+/** The questions by kind and key, each a list by state and mode (index stateIndex * 2 + mode). */
+const questions = { open: new Map<ContextKey, Question[]>(), true: new Map<ContextKey, Question[]>(), raises: new Map<ContextKey, Question[]>() };
 function questionOf(kind: 'open' | 'true' | 'raises', key: ContextKey, state: UnsetState | 'set' | '', mode: EvalMode): Question {
-  let byKey = questions.get(kind);
-  if (!byKey) questions.set(kind, (byKey = new Map()));
+  const byKey = questions[kind];
   let list = byKey.get(key);
   if (!list) byKey.set(key, (list = []));
-  const i = STATE_INDEX[state]! * 2 + (mode === 'filter' ? 0 : 1);
+  const i = stateIndex(state) * 2 + (mode === 'filter' ? 0 : 1);
   let q = list[i];
   if (q === undefined) list[i] = q = { what: kind === 'open' ? `open|${key}|${mode}` : `open|${kind}|${key}|${state}|${mode}`, key, state: state || 'set', opts: MODE_OPTS[mode] };
   return q;
