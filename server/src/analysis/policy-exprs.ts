@@ -1228,8 +1228,10 @@ export function keptUnderWith<T, A>(model: Model, node: Node, what: string, sign
     hit.token = token;
   } else {
     const kept: KeptResult = { what, sig, v, model: id, at, token };
-    // (an exact-size list: one built by push() has room for 17)
-    facts.results = list ? [...list, kept] : [kept];
+    // (an exact-size list: one built by push() has room for 17; read again, as computing may
+    // have kept another question's result on the node)
+    const now = facts.results;
+    facts.results = now ? [...now, kept] : [kept];
   }
   return v;
 }

@@ -506,15 +506,18 @@ function allOf2(l: Val, r: Val): All {
 
 function evalNode(c: Ctx, n: Node): Val {
   if (!n || typeof n !== 'object') return UNKNOWN;
+  // (a node is an object of one field, its kind: the kinds policies are made of most are tested
+  // first, as each test of a kind the node is not is a look-up that fails; bench)
+  if (n.A_Expr) return evalAExpr(c, n.A_Expr);
+  if (n.ColumnRef) return evalColumn(c, n.ColumnRef);
+  if (n.FuncCall) return evalCall(c, n.FuncCall);
   if (n.A_Const) return konst(constValue(n) ?? null, false);
-  if (n.TypeCast) return evalCast(c, n.TypeCast);
   if (n.BoolExpr) return evalBool(c, n.BoolExpr);
+  if (n.TypeCast) return evalCast(c, n.TypeCast);
   if (n.NullTest) return evalNullTest(c, n.NullTest);
   if (n.BooleanTest) return evalBooleanTest(c, n.BooleanTest);
-  if (n.A_Expr) return evalAExpr(c, n.A_Expr);
   if (n.CoalesceExpr) return evalCoalesce(c, n.CoalesceExpr.args ?? []);
   if (n.CaseExpr) return evalCase(c, n.CaseExpr);
-  if (n.FuncCall) return evalCall(c, n.FuncCall);
   if (n.SubLink && valueOnlySelect(n.SubLink.subselect?.SelectStmt)) {
     const sl = n.SubLink;
     if (sl.subLinkType === 'EXPR_SUBLINK') return evalSubValue(c, sl.subselect.SelectStmt);
@@ -528,17 +531,18 @@ function evalNode(c: Ctx, n: Node): Val {
     }
   }
   if (n.ParamRef && c.scope) return c.scope.args[(n.ParamRef.number ?? 0) - 1] ?? UNKNOWN;
-  if (n.ColumnRef) {
-    const f: Node[] = n.ColumnRef.fields ?? [];
-    const name = f.length === 1 ? sval(f[0])?.toLowerCase() : undefined;
-    const i = name && c.scope ? c.scope.params.indexOf(name) : -1;
-    if (i >= 0) return c.scope!.args[i] ?? UNKNOWN;
-    // outside a helper's body, a plain name (or table.name) is a column of the policy's row
-    const col = !c.scope && f.length >= 1 && f.length <= 3 && allNamed(f) ? sval(f[f.length - 1])!.toLowerCase() : undefined;
-    return col ? { t: 'unknown', nonNull: !!c.assume?.has(col), ctx: false, mayError: false, col } : UNKNOWN;
-  }
   if (n.SQLValueFunction) return unknown(false, false, true);
   return opaque(c, n);
+}
+
+function evalColumn(c: Ctx, cr: Node): Val {
+  const f: Node[] = cr.fields ?? [];
+  const name = f.length === 1 ? sval(f[0])?.toLowerCase() : undefined;
+  const i = name && c.scope ? c.scope.params.indexOf(name) : -1;
+  if (i >= 0) return c.scope!.args[i] ?? UNKNOWN;
+  // outside a helper's body, a plain name (or table.name) is a column of the policy's row
+  const col = !c.scope && f.length >= 1 && f.length <= 3 && allNamed(f) ? sval(f[f.length - 1])!.toLowerCase() : undefined;
+  return col ? { t: 'unknown', nonNull: !!c.assume?.has(col), ctx: false, mayError: false, col } : UNKNOWN;
 }
 
 /** Whether every field of a column reference is a name (`f.every((x) => sval(x) !== undefined)`). */
@@ -1158,6 +1162,8 @@ export function policyKeeper<T>(model: Model, what: string, compute: (model: Mod
 
 /** The context keys an expression reads, directly or through SQL helpers, in first-seen order (shared: do not mutate). */
 export function contextKeys(model: Model, node: Node): ContextKey[] {
+  // a node without calls reads no context, whatever the model: nothing to keep
+  if (node && typeof node === 'object' && callsUnder(node).length === 0) return NONE;
   return cachedOn(model, node, KEYS, contextKeysUncached);
 }
 
