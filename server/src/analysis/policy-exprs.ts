@@ -1018,15 +1018,46 @@ export interface CallKey {
   argc: number;
 }
 
-/** CallKey.key of a call: `${nameParts(v.funcname).join('\u0000')}\u0000${argc}`, without the parts. */
-function callKeyOf(v: Node): string {
-  const list: Node[] = v.funcname ?? [];
-  let key = '';
-  for (let i = 0; i < list.length; i++) {
-    const s = sval(list[i]);
-    if (s) key += `${s}\u0000`;
+/**
+ * A call's key (CallKey.key) and that key with callKeyList's separator (the key of the list of
+ * that call alone), made once per name and argument count: every policy's calls are asked
+ * theirs (≈ 3 MB of strings built per cold bench lint otherwise). By first name part, then
+ * second ('' for a one-part name), then argument count; bounded, as the interners below.
+ */
+interface CallKeyText {
+  key: string;
+  alone: string;
+}
+let callKeyTexts = new Map<string, Map<string, CallKeyText[]>>();
+let callKeyTextCount = 0;
+
+/** CallKey.key of a call, `${nameParts(v.funcname).join('\u0000')}\u0000${argc}`, with its separator. */
+function callKeyTextOf(v: Node): CallKeyText {
+  const list: Node[] | undefined = v.funcname;
+  const argc: number = v.args?.length ?? 0;
+  const n = list?.length ?? 0;
+  const p0 = n === 1 || n === 2 ? sval(list![0]) : undefined;
+  const p1 = n === 2 ? sval(list![1]) : '';
+  if (!p0 || p1 === undefined || (n === 2 && !p1)) return makeCallKeyText(list, argc);
+  let byFirst = callKeyTexts.get(p0);
+  if (!byFirst) callKeyTexts.set(p0, (byFirst = new Map()));
+  let byArgc = byFirst.get(p1);
+  if (!byArgc) byFirst.set(p1, (byArgc = []));
+  let t = byArgc[argc];
+  if (t === undefined) {
+    t = makeCallKeyText(list, argc);
+    // when full, start over (the entry is then made again when asked, never wrong)
+    if (++callKeyTextCount > 20000) {
+      callKeyTexts = new Map();
+      callKeyTextCount = 0;
+    } else byArgc[argc] = t;
   }
-  return `${key || '\u0000'}${v.args?.length ?? 0}`;
+  return t;
+}
+
+function makeCallKeyText(list: Node[] | undefined, argc: number): CallKeyText {
+  const key = `${nameParts(list).join('\u0000')}\u0000${argc}`;
+  return { key, alone: `${key}\u0001` };
 }
 
 /** Distinct calls anywhere in a node (sub-selects included), first-seen order. */
@@ -1051,25 +1082,28 @@ function callKeysInUncached(node: Node): CallKey[] {
  * per lint (signatures, the calls of a node): equal ones are then the same object, which compare
  * and hash as pointers. Bounded: when full it starts over (sharing is lost, never correctness).
  */
-function interner<T>(limit = 20000): (key: string, make: () => T) => T {
+function interner<T, A = undefined>(limit = 20000): (key: string, make: (arg: A) => T, arg: A) => T {
   let m = new Map<string, T>();
-  return (key, make) => {
+  // (`make` gets `arg`: a caller passes a function made once, no closure per look-up)
+  return (key, make, arg) => {
     let v = m.get(key);
     if (v === undefined) {
       if (m.size >= limit) m = new Map();
-      m.set(key, (v = make()));
+      m.set(key, (v = make(arg)));
     }
     return v;
   };
 }
 
-const internedSigs = interner<string>();
+const internedSigs = interner<string, string>();
+const itself = (s: string): string => s;
 /** The signature string of this content that every lint shares (so kept results compare signatures as pointers). */
 export function internSig(sig: string): string {
-  return internedSigs(sig, () => sig);
+  return internedSigs(sig, itself, sig);
 }
 
-const internedLists = interner<CallKey[]>();
+const internedLists = interner<CallKey[], Node>();
+const callKeysOfNode = (node: Node): CallKey[] => fitted(callKeysInUncached(node));
 /**
  * callKeysIn(node) as a list shared by every node with the same calls (what per-model signatures
  * are kept under), kept in the node's facts. Not through callKeysIn's memo: the shared list is
@@ -1082,14 +1116,17 @@ export function callKeyList(facts: NodeFacts, node: Node): CallKey[] {
     // parts) are made only for a list not met before (most nodes share theirs: bench)
     const calls = census(node).funcCalls;
     let k = '';
-    let seen: string[] | undefined;
+    // the keys met (the first apart: most nodes have one call; no list grown by push())
+    let first: string | undefined;
+    let more: string[] | undefined;
     for (let i = 0; i < calls.length; i++) {
-      const key = callKeyOf(calls[i]);
-      if (seen?.includes(key)) continue;
-      (seen ??= []).push(key);
-      k += `${key}\u0001`;
+      const t = callKeyTextOf(calls[i]);
+      if (t.key === first || more?.includes(t.key)) continue;
+      if (first === undefined) first = t.key;
+      else more = more ? [...more, t.key] : [t.key];
+      k = k ? k + t.alone : t.alone;
     }
-    facts.callList = list = internedLists(k, () => fitted(callKeysInUncached(node)));
+    facts.callList = list = internedLists(k, callKeysOfNode, node);
   }
   return list;
 }
