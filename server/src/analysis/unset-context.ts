@@ -67,9 +67,11 @@ type Val =
   | { t: 'error'; ctx: boolean; late?: boolean };
 
 // Values are never mutated (a changed value is a copy): the common ones are shared, frozen
-// objects, as every policy is evaluated once per key, state and use. (On the bench's cold lint,
-// what policy-context-fails-open allocates went from ≈ 69 to ≈ 22 MB (sampled) and its CPU
-// time from 300–580 to 220–280 ms with the changes marked "bench" here and in the rule.)
+// objects, as every policy is evaluated once per key, state and use. (With the changes marked
+// "bench" here, in the rule and in policy-exprs.ts, what policy-context-fails-open allocates in
+// the bench's cold lint went from ≈ 70 to ≈ 17 MB (sampled) and its CPU time from 295–553
+// (median 411) to 200–271 (235) ms, 8 runs each on a loaded VM; on the calibration project
+// fastnd-poc, 330 policies, from 14–23 (17) to 11–13 (12) ms.)
 /** unknown(ctx, mayError, nonNull) and the same with `late`, by index (ctx | mayError << 1 | nonNull << 2 | late << 3). */
 const UNKNOWNS: readonly Val[] = Array.from({ length: 16 }, (_, i) =>
   Object.freeze({ t: 'unknown' as const, nonNull: (i & 4) !== 0, ctx: (i & 1) !== 0, mayError: (i & 2) !== 0, ...((i & 8) !== 0 ? { late: true as const } : {}) }),
