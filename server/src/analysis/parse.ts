@@ -1418,7 +1418,8 @@ export function nameParts(list: Node[] | undefined): string[] {
 /** Visits every object node of a tree; `fn` returning false stops the descent there. */
 export function walk(node: Node, fn: (key: string, value: Node, parent: Node) => boolean | void, key = '', parent: Node = null): void {
   if (Array.isArray(node)) {
-    for (const x of node) walk(x, fn, key, parent);
+    // (indexed: for…of makes an iterator, and a result per element until walk is optimised)
+    for (let i = 0; i < node.length; i++) walk(node[i], fn, key, parent);
     return;
   }
   if (!node || typeof node !== 'object') return;
