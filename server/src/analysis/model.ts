@@ -460,13 +460,17 @@ interface Name {
   key: string;
 }
 
-/** A value computed from a statement and the keys of the names it resolved. */
-interface Resolved<T> {
-  /** the default schema, and the search_path if one was set */
-  tag: string;
+/**
+ * An op with a value computed from its statement and the keys of the names it resolved (the
+ * prototype of what it creates, a view's reads), and what that value was computed under. (On
+ * the op itself rather than in an object of their own with the value: one object fewer kept
+ * per statement that creates something, ≈ 18,000 on the bench.)
+ */
+interface ResolvedOn {
+  /** the default schema, and the search_path if one was set; undefined until the value is computed */
+  tag: string | undefined;
   /** under a search_path: each unqualified name resolved through it, then its key (flat pairs) */
   deps: string[] | undefined;
-  value: T;
 }
 
 /** A function named by ALTER FUNCTION, GRANT … ON FUNCTION, ALTER … OWNER TO. */
@@ -512,24 +516,24 @@ interface NewRelation {
 interface OpOther extends OpBase {
   kind: typeof OP_OTHER;
 }
-interface OpCreateTable extends OpBase, NewRelation {
+interface OpCreateTable extends OpBase, NewRelation, ResolvedOn {
   kind: typeof OP_CREATE_TABLE;
   ifNotExists: boolean;
-  proto: Resolved<TableProto> | undefined;
+  proto: TableProto | undefined;
 }
-interface OpCreateTableAs extends OpBase, NewRelation {
+interface OpCreateTableAs extends OpBase, NewRelation, ResolvedOn {
   kind: typeof OP_CREATE_TABLE_AS;
   ifNotExists: boolean;
   matview: boolean;
   query: Node;
-  reads: Resolved<Set<string>> | undefined;
+  reads: Set<string> | undefined;
 }
-interface OpView extends OpBase, NewRelation {
+interface OpView extends OpBase, NewRelation, ResolvedOn {
   kind: typeof OP_VIEW;
   replace: boolean;
   query: Node;
   securityInvoker: boolean;
-  reads: Resolved<Set<string>> | undefined;
+  reads: Set<string> | undefined;
 }
 interface OpAlterTable extends OpBase {
   kind: typeof OP_ALTER_TABLE;
@@ -542,9 +546,9 @@ interface OpIndex extends OpBase {
   columns: string[];
   isKey: boolean;
 }
-interface OpCreatePolicy extends OpBase {
+interface OpCreatePolicy extends OpBase, ResolvedOn {
   kind: typeof OP_CREATE_POLICY;
-  proto: Resolved<Policy> | undefined;
+  proto: Policy | undefined;
 }
 interface OpAlterPolicy extends OpBase {
   kind: typeof OP_ALTER_POLICY;
@@ -552,10 +556,12 @@ interface OpAlterPolicy extends OpBase {
   name: string;
   roles: string[] | undefined;
 }
-interface OpCreateFunction extends OpBase {
+interface OpCreateFunction extends OpBase, ResolvedOn {
   kind: typeof OP_CREATE_FUNCTION;
   replace: boolean;
-  proto: Resolved<{ func: Func; contextWrites: ContextWrite[] }> | undefined;
+  proto: Func | undefined;
+  /** the context writes of the prototype's body (with it) */
+  writes: ContextWrite[];
 }
 interface OpAlterFunction extends OpBase {
   kind: typeof OP_ALTER_FUNCTION;
@@ -665,10 +671,13 @@ function planOf(file: ParsedFile, defaultSchema: string): FilePlan {
   const hit = plans.get(file);
   if (hit && hit.defaultSchema === defaultSchema) return hit;
   const sections = rollbackSections(file);
+  const setConfigAt = setConfigOffsets(file);
   const ops: Array<Op | null> = [];
-  for (const stmt of file.statements) {
+  const statements = file.statements;
+  for (let i = 0; i < statements.length; i++) {
+    const stmt = statements[i]!;
     const at = stmt.start;
-    ops.push(sections.length > 0 && sections.some((r) => r.start <= at && at < r.end) ? null : compile(file, stmt, defaultSchema));
+    ops.push(sections.length > 0 && sections.some((r) => r.start <= at && at < r.end) ? null : compile(file, stmt, defaultSchema, setConfigAt));
   }
   const plan = { defaultSchema, ops };
   plans.set(file, plan);
@@ -715,28 +724,28 @@ function argKeyOf(f: Func): string {
   return k;
 }
 
-function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
+/** The op of a statement; `setConfigAt`: where the file's text says `set_config`. */
+function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: readonly number[]): Op {
   const n = stmt.node;
   const here = locOf(file, stmt.start, stmt.end);
   let setConfig: ContextWrite[] | undefined;
   try {
-    if (stmt.kind !== 'CreateFunctionStmt' && hasSetConfig(file, stmt)) setConfig = setConfigWrites(n, here, undefined);
+    if (stmt.kind !== 'CreateFunctionStmt' && hasSetConfig(setConfigAt, stmt)) setConfig = setConfigWrites(n, here, undefined);
   } catch {
     // (the replay skips the statement's set_config calls)
   }
   const pair = { file, stmt };
-  const base: OpBase = { stmt, pair, here, setConfig };
   try {
     switch (stmt.kind) {
       case 'CreateStmt':
       {
-        const r = newRelation(file, stmt, n.relation, ds);
-        return { kind: OP_CREATE_TABLE, stmt, pair, here, setConfig, rel: r.rel, schema: r.schema, relname: r.relname, temp: r.temp, created: r.created, nameLoc: r.nameLoc, ifNotExists: !!n.if_not_exists, proto: undefined };
+        const r = newRelation(file, stmt, n.relation, ds, here);
+        return { kind: OP_CREATE_TABLE, stmt, pair, here, setConfig, rel: r.rel, schema: r.schema, relname: r.relname, temp: r.temp, created: r.created, nameLoc: r.nameLoc, ifNotExists: !!n.if_not_exists, tag: undefined, deps: undefined, proto: undefined };
       }
       case 'CreateTableAsStmt': {
         const into = n.into?.rel;
         if (!into) break;
-        const r = newRelation(file, stmt, into, ds);
+        const r = newRelation(file, stmt, into, ds, here);
         return {
           kind: OP_CREATE_TABLE_AS,
           stmt,
@@ -752,13 +761,15 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
           ifNotExists: !!n.if_not_exists,
           matview: n.objtype === 'OBJECT_MATVIEW',
           query: n.query,
+          tag: undefined,
+          deps: undefined,
           reads: undefined,
         };
       }
       case 'ViewStmt': {
         let securityInvoker = false;
         for (const o of n.options ?? []) if (o.DefElem?.defname === 'security_invoker') securityInvoker = boolOption(o.DefElem);
-        const r = newRelation(file, stmt, n.view, ds);
+        const r = newRelation(file, stmt, n.view, ds, here);
         return {
           kind: OP_VIEW,
           stmt,
@@ -774,6 +785,8 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
           replace: !!n.replace,
           query: n.query,
           securityInvoker,
+          tag: undefined,
+          deps: undefined,
           reads: undefined,
         };
       }
@@ -792,11 +805,11 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
           isKey: !!(n.unique || n.primary),
         };
       case 'CreatePolicyStmt':
-        return { kind: OP_CREATE_POLICY, stmt, pair, here, setConfig, proto: undefined };
+        return { kind: OP_CREATE_POLICY, stmt, pair, here, setConfig, tag: undefined, deps: undefined, proto: undefined };
       case 'AlterPolicyStmt':
         return { kind: OP_ALTER_POLICY, stmt, pair, here, setConfig, table: relName(n.table, ds), name: n.policy_name, roles: n.roles ? n.roles.map(roleName) : undefined };
       case 'CreateFunctionStmt':
-        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, proto: undefined };
+        return { kind: OP_CREATE_FUNCTION, stmt, pair, here, setConfig, replace: !!n.replace, tag: undefined, deps: undefined, proto: undefined, writes: NO_WRITES };
       case 'AlterFunctionStmt':
         return { kind: OP_ALTER_FUNCTION, stmt, pair, here, setConfig, func: funcRef(n.func, ds), options: functionOptions(n.actions, file, stmt) };
       case 'AlterOwnerStmt': {
@@ -828,7 +841,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
         return { kind: OP_ALTER_ROLE, stmt, pair, here, setConfig, name: roleName(n.role), sets };
       }
       case 'GrantStmt':
-        return compileGrant(base, n, ds);
+        return compileGrant({ stmt, pair, here, setConfig }, n, ds);
       case 'AlterDefaultPrivilegesStmt': {
         const a = n.action;
         if (!a) break;
@@ -868,15 +881,16 @@ function compile(file: ParsedFile, stmt: Statement, ds: string): Op {
   return { kind: OP_OTHER, stmt, pair, here, setConfig };
 }
 
-function newRelation(file: ParsedFile, stmt: Statement, rv: Node, ds: string): NewRelation {
+/** What creating a relation names; `here`: the statement's location (its `created`). */
+function newRelation(file: ParsedFile, stmt: Statement, rv: Node, ds: string, here: Loc): NewRelation {
   const start = rv.location ?? stmt.start;
   const rel = relName(rv, ds);
   return {
     rel,
-    schema: rel.key.split('.')[0]!,
+    schema: rel.key.slice(0, rel.key.indexOf('.')),
     relname: rv.relname,
     temp: rv.relpersistence === 't',
-    created: locOf(file, stmt.start, stmt.end),
+    created: here,
     nameLoc: locOf(file, start, identEnd(file.text, start)),
   };
 }
@@ -884,10 +898,15 @@ function newRelation(file: ParsedFile, stmt: Statement, rv: Node, ds: string): N
 const ALL_TABLE_PRIVILEGES = ['select', 'insert', 'update', 'delete', 'truncate', 'references', 'trigger'];
 /** Table privileges with ALL spelled out (a loop: flatMap, an array per privilege, took ≈ 2 % of the bench's cold model build in a profile). */
 function expandPrivileges(privileges: string[]): string[] {
-  const out: string[] = [];
-  for (const p of privileges) {
-    if (p === 'all') for (const x of ALL_TABLE_PRIVILEGES) out.push(x);
-    else out.push(p);
+  // (of the exact size: it is kept in the op)
+  let n = 0;
+  for (let i = 0; i < privileges.length; i++) n += privileges[i] === 'all' ? ALL_TABLE_PRIVILEGES.length : 1;
+  const out: string[] = new Array(n);
+  let k = 0;
+  for (let i = 0; i < privileges.length; i++) {
+    const p = privileges[i]!;
+    if (p === 'all') for (let j = 0; j < ALL_TABLE_PRIVILEGES.length; j++) out[k++] = ALL_TABLE_PRIVILEGES[j]!;
+    else out[k++] = p;
   }
   return out;
 }
@@ -904,11 +923,11 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
   if (n.objtype === 'OBJECT_TABLE') {
     objectKind = 'table';
     if (allInSchema) schemas = (n.objects ?? []).map((s: Node) => sval(s)!);
-    else for (const o of n.objects ?? []) if (o.RangeVar) relations.push(relName(o.RangeVar, ds));
+    else if (n.objects) for (let i = 0; i < n.objects.length; i++) if (n.objects[i].RangeVar) relations.push(relName(n.objects[i].RangeVar, ds));
   } else if (n.objtype === 'OBJECT_FUNCTION' || n.objtype === 'OBJECT_PROCEDURE' || n.objtype === 'OBJECT_ROUTINE') {
     objectKind = 'function';
     if (allInSchema) schemas = (n.objects ?? []).map((s: Node) => sval(s)!);
-    else for (const o of n.objects ?? []) funcs.push(funcRef(o, ds));
+    else if (n.objects) for (let i = 0; i < n.objects.length; i++) funcs.push(funcRef(n.objects[i], ds));
   } else if (n.objtype === 'OBJECT_SCHEMA') objectKind = 'schema';
   else if (n.objtype === 'OBJECT_SEQUENCE') objectKind = 'sequence';
   const op: OpGrant = {
@@ -921,7 +940,7 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
     objectKind,
     privileges,
     grantees,
-    expanded: objectKind === 'table' ? fitted(expandPrivileges(privileges)) : [],
+    expanded: objectKind === 'table' ? expandPrivileges(privileges) : [],
     schemas,
     relations: fitted(relations),
     funcs: fitted(funcs),
@@ -935,19 +954,36 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
   return op;
 }
 
+/**
+ * The execute grants of a function none were granted to: applyGrant gives a function its own
+ * Set when it grants the first one (NO_GRANTS itself is never written to), and a copy keeps
+ * it. A Set per function made and kept by the bench's cold build: 9,000 (≈ 1.3 MB).
+ */
+const NO_GRANTS = new Set<string>();
+
+/** The keys of a function body's facts that found none: shared, never written to (like all the facts' Sets). */
+const NO_KEYS = new Set<string>();
+
+/** No context writes (a function op's before its prototype is computed). */
+const NO_WRITES: ContextWrite[] = [];
+
+/** A function's execute grants for a copy of it: its own Set (NO_GRANTS stays). */
+const copyGrantSet = (grants: Set<string>): Set<string> => (grants === NO_GRANTS ? NO_GRANTS : new Set(grants));
+
 /** The effects of CREATE / ALTER FUNCTION options, in order. */
 function functionOptions(options: Node[] | undefined, file: ParsedFile, stmt: Statement): FuncOption[] {
   const out: FuncOption[] = [];
-  for (const o of options ?? []) {
-    const d = o?.DefElem;
+  const n = options ? options.length : 0;
+  for (let i = 0; i < n; i++) {
+    const d = options![i]?.DefElem;
     if (!d) continue;
-    const at = locOf(file, d.location ?? stmt.start, identEnd(file.text, d.location ?? stmt.start));
+    const start = d.location ?? stmt.start;
     switch (d.defname) {
       case 'security':
-        out.push({ kind: 'security', definer: !!d.arg?.Boolean?.boolval, loc: { ...at, end: securityEnd(file.text, at.start, stmt.end) } });
+        out.push({ kind: 'security', definer: !!d.arg?.Boolean?.boolval, loc: locOf(file, start, securityEnd(file.text, start, stmt.end)) });
         break;
       case 'volatility':
-        out.push({ kind: 'volatility', value: String(sval(d.arg) ?? 'volatile') as Func['volatility'], loc: { ...at, end: identEnd(file.text, at.start) } });
+        out.push({ kind: 'volatility', value: String(sval(d.arg) ?? 'volatile') as Func['volatility'], loc: locOf(file, start, identEnd(file.text, start)) });
         break;
       case 'language':
         out.push({ kind: 'language', value: String(sval(d.arg) ?? 'sql').toLowerCase() });
@@ -959,8 +995,8 @@ function functionOptions(options: Node[] | undefined, file: ParsedFile, stmt: St
         const reset = v.kind === 'VAR_RESET' || v.kind === 'VAR_RESET_ALL';
         let setting: FunctionSetting | undefined;
         if (!reset) {
-          const values = (v.args ?? []).map((a: Node) => String(a?.A_Const?.sval?.sval ?? a?.A_Const?.ival?.ival ?? sval(a) ?? ''));
-          setting = { name, values: v.kind === 'VAR_SET_CURRENT' ? ['<from current>'] : values, loc: { ...at, end: settingEnd(file.text, at.start, stmt.end) } };
+          const values = v.kind === 'VAR_SET_CURRENT' ? ['<from current>'] : (v.args ?? []).map((a: Node) => String(a?.A_Const?.sval?.sval ?? a?.A_Const?.ival?.ival ?? sval(a) ?? ''));
+          setting = { name, values, loc: locOf(file, start, settingEnd(file.text, start, stmt.end)) };
         }
         out.push({ kind: 'set', name, reset, resetAll: v.kind === 'VAR_RESET_ALL', setting });
         break;
@@ -970,25 +1006,34 @@ function functionOptions(options: Node[] | undefined, file: ParsedFile, stmt: St
   return out;
 }
 
+/**
+ * Applies function options to a function (one of this replay's own). The locations and
+ * settings of the options go into the function as they are: like the replay's other
+ * locations, nothing writes to them (three copies per option before).
+ */
 function applyFunctionOptions(f: Func, options: FuncOption[]): void {
-  for (const o of options) {
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i]!;
     switch (o.kind) {
       case 'security':
         f.securityDefiner = o.definer;
-        f.securityLoc = { ...o.loc };
+        f.securityLoc = o.loc;
         break;
       case 'volatility':
         f.volatility = o.value;
-        f.volatilityLoc = { ...o.loc };
+        f.volatilityLoc = o.loc;
         break;
       case 'language':
         f.language = o.value;
         break;
-      case 'set':
-        f.settings = f.settings.filter((s) => s.name !== o.name);
-        if (o.resetAll) f.settings = [];
-        if (o.setting) f.settings.push({ name: o.setting.name, values: o.setting.values.slice(), loc: { ...o.setting.loc } });
+      case 'set': {
+        // (a new list: the function's may be shared with its prototype and copies; of the exact size, as it is kept)
+        const settings: FunctionSetting[] = [];
+        if (!o.resetAll) for (let j = 0; j < f.settings.length; j++) if (f.settings[j]!.name !== o.name) settings.push(f.settings[j]!);
+        if (o.setting) settings.push(o.setting);
+        f.settings = fitted(settings);
         break;
+      }
     }
   }
 }
@@ -1105,8 +1150,10 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   // Policies on tables the workspace never created are still policies (e.g. storage.objects);
   // keep them reachable from `policies` but not attached to a table.
   const allPolicies: Policy[] = [];
-  for (const t of r.tables.values()) for (const p of t.policies) allPolicies.push(p);
-  for (const p of r.orphanPolicies) allPolicies.push(p);
+  r.tables.forEach((t) => {
+    for (let i = 0; i < t.policies.length; i++) allPolicies.push(t.policies[i]!);
+  });
+  for (let i = 0; i < r.orphanPolicies.length; i++) allPolicies.push(r.orphanPolicies[i]!);
   const model = new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema);
   resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved, records });
   return model;
@@ -1310,7 +1357,7 @@ function guardFuncParts(f: Func): void {
 // may give objects in dictionary mode, slow for the replay and the rules alike. A copy has
 // its own arrays, Maps and Sets (index and parent entries too, which are written in place);
 // the policies and triggers in its lists stay shared until written to themselves. Arrays
-// only ever replaced (a policy's roles) are shared.
+// only ever replaced (a policy's roles, a function's settings) are shared.
 
 function copyTable(t: Table): Table {
   const c: Table = {
@@ -1391,7 +1438,7 @@ function copyFunc(f: Func): Func {
     isProcedure: f.isProcedure,
     securityDefiner: f.securityDefiner,
     volatility: f.volatility,
-    settings: f.settings.slice(),
+    settings: f.settings, // (replaced, never written to: applyFunctionOptions)
     returnsTrigger: f.returnsTrigger,
     body: f.body,
     reads: f.reads,
@@ -1401,7 +1448,7 @@ function copyFunc(f: Func): Func {
     nameLoc: f.nameLoc,
     stmt: f.stmt,
     publicExecute: f.publicExecute,
-    executeGrants: new Set(f.executeGrants),
+    executeGrants: copyGrantSet(f.executeGrants),
     alters: f.alters.slice(),
   };
   if ('owner' in f) c.owner = f.owner;
@@ -1880,64 +1927,75 @@ class Replay {
     return this.searchPath ? this.key(name.parts) : name.key;
   }
 
-  /** Whether a prototype computed earlier holds here: same schemas, and its names resolve the same. */
-  holds(slot: Resolved<unknown> | undefined): boolean {
-    if (!slot || slot.tag !== this.schemaTag) return false;
-    const d = slot.deps;
+  /** Whether the value of an op computed earlier holds here: same schemas, and its names resolve the same. */
+  holds(op: ResolvedOn): boolean {
+    if (op.tag !== this.schemaTag) return false;
+    const d = op.deps;
     if (d) for (let i = 0; i < d.length; i += 2) if (this.throughSearchPath(this.searchPath!, d[i]!) !== d[i + 1]) return false;
     return true;
   }
 
-  /** Starts computing a prototype: under a search_path, the names it resolves are recorded. */
+  /** Starts computing an op's value: under a search_path, the names it resolves are recorded (returns the outer record). */
   beginResolve(): string[] | undefined {
     const outer = this.deps;
     this.deps = this.searchPath ? [] : undefined;
     return outer;
   }
 
-  endResolve<T>(outer: string[] | undefined, value: T): Resolved<T> {
-    const deps = this.deps;
-    this.deps = outer;
-    return { tag: this.schemaTag, deps, value };
+  /** Notes on the op what its value, just computed, was computed under. */
+  resolved(op: ResolvedOn): void {
+    op.tag = this.schemaTag;
+    op.deps = this.deps;
   }
 
   tableProtoOf(op: OpCreateTable): TableProto {
-    if (this.holds(op.proto)) return op.proto!.value;
+    if (this.holds(op)) return op.proto!;
     const outer = this.beginResolve();
     try {
-      return (op.proto = this.endResolve(outer, this.tableProto(op.stmt.node, op.here))).value;
+      const proto = this.tableProto(op.stmt.node, op.here);
+      this.resolved(op);
+      return (op.proto = proto);
     } finally {
       this.deps = outer;
     }
   }
 
   policyProtoOf(op: OpCreatePolicy): Policy {
-    if (this.holds(op.proto)) return op.proto!.value;
+    if (this.holds(op)) return op.proto!;
     const outer = this.beginResolve();
     try {
-      return (op.proto = this.endResolve(outer, this.policyProto(op.pair.file, op.stmt, op.here))).value;
+      const proto = this.policyProto(op.pair.file, op.stmt, op.here);
+      this.resolved(op);
+      return (op.proto = proto);
     } finally {
       this.deps = outer;
     }
   }
 
-  functionProtoOf(op: OpCreateFunction): { func: Func; contextWrites: ContextWrite[] } {
-    if (this.holds(op.proto)) return op.proto!.value;
+  /** The prototype of the function (its body's context writes in op.writes). */
+  functionProtoOf(op: OpCreateFunction): Func {
+    if (this.holds(op)) return op.proto!;
     const outer = this.beginResolve();
     try {
-      return (op.proto = this.endResolve(outer, this.functionProto(op.pair.file, op.stmt, op.here))).value;
+      const writes: ContextWrite[] = [];
+      const proto = this.functionProto(op.pair.file, op.stmt, op.here, writes);
+      this.resolved(op);
+      op.writes = fitted(writes);
+      return (op.proto = proto);
     } finally {
       this.deps = outer;
     }
   }
 
   viewReadsOf(op: OpView | OpCreateTableAs): Set<string> {
-    if (this.holds(op.reads)) return op.reads!.value;
+    if (this.holds(op)) return op.reads!;
     const outer = this.beginResolve();
     try {
       const reads = new Set<string>();
-      for (const r of relationsIn(op.query)) reads.add(this.key([r.schema, r.name]));
-      return (op.reads = this.endResolve(outer, reads)).value;
+      const rels = relationsIn(op.query);
+      for (let i = 0; i < rels.length; i++) reads.add(this.key([rels[i]!.schema, rels[i]!.name]));
+      this.resolved(op);
+      return (op.reads = reads);
     } finally {
       this.deps = outer;
     }
@@ -2195,6 +2253,8 @@ class Replay {
   funcsOf(ref: FuncRef): Func[] {
     const list = this.functions.get(this.keyOf(ref.name)) ?? [];
     if (ref.argKey === undefined) return list;
+    // (the list itself when its one function is the one named: callers only read what this returns)
+    if (list.length === 1 && argKeyOf(list[0]!) === ref.argKey) return list;
     const exact = list.filter((f) => argKeyOf(f) === ref.argKey);
     return exact.length ? exact : list.filter((f) => f.argTypes.length === ref.argCount);
   }
@@ -2226,7 +2286,8 @@ class Replay {
     };
     this.insert(this.tables, M_TABLES, k, t);
     // default privileges apply to tables created afterwards
-    for (const g of this.defaultTableGrants) {
+    for (let i = 0; i < this.defaultTableGrants.length; i++) {
+      const g = this.defaultTableGrants[i]!;
       if (g.schema && g.schema !== t.schema) continue;
       applyTableGrant(t.grants, g.expanded, g.grantees, g.isGrant);
     }
@@ -2249,7 +2310,8 @@ class Replay {
     };
     this.insert(this.views, M_VIEWS, k, v);
     // default privileges ON TABLES apply to views and materialized views too
-    for (const g of this.defaultTableGrants) {
+    for (let i = 0; i < this.defaultTableGrants.length; i++) {
+      const g = this.defaultTableGrants[i]!;
       if (g.schema && g.schema !== v.schema) continue;
       applyTableGrant(v.grants, g.expanded, g.grantees, g.isGrant);
     }
@@ -2263,7 +2325,7 @@ class Replay {
       table: proto.table,
       command: proto.command,
       permissive: proto.permissive,
-      roles: proto.roles.slice(),
+      roles: proto.roles, // (only ever replaced, as copyPolicy shares it)
       implicitPublic: proto.implicitPublic,
       using: proto.using,
       withCheck: proto.withCheck,
@@ -2307,8 +2369,7 @@ class Replay {
   }
 
   createFunction(op: OpCreateFunction): void {
-    const proto = this.functionProtoOf(op);
-    const pf = proto.func;
+    const pf = this.functionProtoOf(op);
     const f: Func = {
       key: pf.key,
       schema: pf.schema,
@@ -2319,7 +2380,7 @@ class Replay {
       isProcedure: pf.isProcedure,
       securityDefiner: pf.securityDefiner,
       volatility: pf.volatility,
-      settings: pf.settings.slice(),
+      settings: pf.settings, // (replaced, never written to: applyFunctionOptions)
       returnsTrigger: pf.returnsTrigger,
       body: pf.body,
       reads: pf.reads,
@@ -2329,13 +2390,13 @@ class Replay {
       nameLoc: pf.nameLoc,
       stmt: op.stmt,
       publicExecute: !this.defaultExecuteRevoked,
-      executeGrants: new Set(),
+      executeGrants: NO_GRANTS,
       alters: [],
       owner: this.currentRole ? { role: this.currentRole } : undefined,
     };
     if ('securityLoc' in pf) f.securityLoc = pf.securityLoc;
     if ('volatilityLoc' in pf) f.volatilityLoc = pf.volatilityLoc;
-    for (const w of proto.contextWrites) this.contextWrites.push(w);
+    for (let i = 0; i < op.writes.length; i++) this.contextWrites.push(op.writes[i]!);
     const argKey = argKeyOf(f);
     const existing = this.functions.get(f.key);
     // CREATE OR REPLACE keeps the function's owner and privileges (a copy of a shared function's)
@@ -2349,7 +2410,7 @@ class Replay {
       }
     }
     if (replaced) {
-      const executeGrants = shared.has(replaced) ? new Set(replaced.executeGrants) : replaced.executeGrants;
+      const executeGrants = shared.has(replaced) ? copyGrantSet(replaced.executeGrants) : replaced.executeGrants;
       Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants, owner: replaced.owner ?? f.owner });
     }
     const list: Func[] = [];
@@ -2364,8 +2425,9 @@ class Replay {
     // (owned before each write: a command may change nothing)
     let t = this.tables.get(k);
     let v = this.views.get(k);
-    for (const c of n.cmds ?? []) {
-      const cmd = c.AlterTableCmd;
+    const cmds: Node[] = n.cmds ?? [];
+    for (let i = 0; i < cmds.length; i++) {
+      const cmd = cmds[i].AlterTableCmd;
       if (!cmd) continue;
       if (v && cmd.subtype === 'AT_SetRelOptions') {
         for (const o of cmd.def?.List?.items ?? []) {
@@ -2461,19 +2523,25 @@ class Replay {
   }
 
   /** Everything about a CREATE FUNCTION that depends on the statement (and the keys of the names it resolves) alone. */
-  functionProto(file: ParsedFile, stmt: Statement, here: Loc): { func: Func; contextWrites: ContextWrite[] } {
+  functionProto(file: ParsedFile, stmt: Statement, here: Loc, writes: ContextWrite[]): Func {
     const n = stmt.node;
     const parts = nameParts(n.funcname);
     const k = this.key(parts);
-    const params = (n.parameters ?? []).map((p: Node) => p.FunctionParameter).filter((p: Node) => p && p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE');
-    const argTypes = params.map((p: Node) => typeName(p.argType));
+    const argTypes: string[] = [];
+    for (const x of n.parameters ?? []) {
+      const p = x.FunctionParameter;
+      if (p && p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE') argTypes.push(typeName(p.argType));
+    }
     const nameStart = firstNameLocation(file.text, stmt);
     const returns = typeName(n.returnType);
+    // the body's facts are the function's sets themselves (they are never written to once made)
+    const body = stmt.body;
+    const facts = body ? bodyFacts(body, (names) => this.key(names)) : undefined;
     const f: Func = {
       key: k,
-      schema: k.split('.')[0]!,
+      schema: k.slice(0, k.indexOf('.')),
       name: parts[parts.length - 1]!,
-      argTypes,
+      argTypes: fitted(argTypes),
       signature: `${k}(${argTypes.join(', ')})`,
       language: 'sql',
       isProcedure: !!n.is_procedure,
@@ -2481,29 +2549,26 @@ class Replay {
       volatility: 'volatile',
       settings: [],
       returnsTrigger: returns === 'trigger' || returns === 'event_trigger',
-      body: stmt.body,
-      reads: new Set(),
-      writes: new Set(),
-      calls: new Set(),
+      body,
+      reads: facts ? facts.reads : NO_KEYS,
+      writes: facts ? facts.writes : NO_KEYS,
+      calls: facts ? facts.calls : NO_KEYS,
       created: here,
       nameLoc: locOf(file, nameStart, identEnd(file.text, nameStart)),
       stmt,
       publicExecute: true,
-      executeGrants: new Set(),
+      executeGrants: NO_GRANTS,
       alters: [],
     };
     applyFunctionOptions(f, functionOptions(n.options, file, stmt));
-    const writes: ContextWrite[] = [];
-    if (stmt.body) this.analyseBody(f, stmt.body, writes);
-    return { func: f, contextWrites: writes };
+    if (body) this.bodyWrites(f, body, facts!.setConfig, writes);
+    return f;
   }
 
-  analyseBody(f: Func, body: FunctionBody, writes: ContextWrite[]): void {
-    const facts = bodyFacts(body, (parts) => this.key(parts));
-    facts.reads.forEach((r) => f.reads.add(r));
-    facts.writes.forEach((w) => f.writes.add(w));
-    facts.calls.forEach((c) => f.calls.add(c));
-    for (const s of body.statements) {
+  /** The context writes of a function body: SET statements of custom settings or row_security, set_config() calls. */
+  bodyWrites(f: Func, body: FunctionBody, setConfig: boolean, writes: ContextWrite[]): void {
+    for (let i = 0; i < body.statements.length; i++) {
+      const s = body.statements[i]!;
       const n = s.node;
       if (s.kind === 'VariableSetStmt') {
         const name = String(n.name ?? '').toLowerCase();
@@ -2511,7 +2576,7 @@ class Replay {
           writes.push({ name, local: !!n.is_local, via: 'set', loc: { file: f.created.file, start: s.start, end: s.end }, inFunction: f.key, node: n });
         }
       }
-      if (facts.setConfig) for (const w of setConfigWrites(n, { file: f.created.file, start: s.start, end: s.end }, f.key)) writes.push(w);
+      if (setConfig) for (const w of setConfigWrites(n, { file: f.created.file, start: s.start, end: s.end }, f.key)) writes.push(w);
     }
   }
 
@@ -2519,11 +2584,14 @@ class Replay {
     const columns: string[] = [];
     const keys: string[][] = [];
     const parents: Table['parents'] = [];
-    for (const el of n.tableElts ?? []) {
+    const elts: Node[] = n.tableElts ?? [];
+    for (let i = 0; i < elts.length; i++) {
+      const el = elts[i];
       if (el.ColumnDef) {
         columns.push(el.ColumnDef.colname);
-        for (const c of el.ColumnDef.constraints ?? []) {
-          const ct = c.Constraint?.contype;
+        const constraints: Node[] = el.ColumnDef.constraints ?? [];
+        for (let j = 0; j < constraints.length; j++) {
+          const ct = constraints[j].Constraint?.contype;
           if (ct === 'CONSTR_PRIMARY' || ct === 'CONSTR_UNIQUE') keys.push([el.ColumnDef.colname]);
         }
       } else if (el.Constraint) {
@@ -2535,13 +2603,13 @@ class Replay {
       const prv = p.RangeVar;
       if (prv) parents.push({ key: this.key([prv.schemaname, prv.relname]), kind: n.partbound ? 'partition' : 'inherits', loc: here });
     }
-    return { partitioned: !!n.partspec, columns, keys, parents };
+    // (of the exact size: a prototype is kept with its op, and addTable copies its lists)
+    return { partitioned: !!n.partspec, columns: fitted(columns), keys: fitted(keys), parents: fitted(parents) };
   }
 
   policyProto(file: ParsedFile, stmt: Statement, here: Loc): Policy {
     const n = stmt.node;
-    const m = /^CREATE\s+POLICY\s+/i.exec(file.text.slice(stmt.start, Math.min(stmt.end, stmt.start + 64)));
-    const ns = m ? stmt.start + m[0].length : stmt.start;
+    const ns = matchEnd(CREATE_POLICY, file.text, stmt.start, Math.min(stmt.end, stmt.start + 64)) ?? stmt.start;
     const roleList: string[] = (n.roles ?? []).map(roleName);
     // Without a TO clause PostgreSQL's grammar supplies PUBLIC with location -1.
     const implicit = (n.roles ?? []).length === 0 || ((n.roles ?? []).length === 1 && (n.roles[0]?.RoleSpec?.location ?? -1) < 0);
@@ -2572,8 +2640,9 @@ class Replay {
         this.grantEvents.push(op.event!);
       } else {
         const objects: string[] | undefined = this.searchPath ? [] : undefined;
-        for (const r of op.relations) {
-          const k = this.keyOf(r);
+        const relations = op.relations;
+        for (let i = 0; i < relations.length; i++) {
+          const k = this.keyOf(relations[i]!);
           objects?.push(k);
           const t = this.tables.get(k);
           const v = t ? undefined : this.views.get(k);
@@ -2583,28 +2652,40 @@ class Replay {
         this.grantEvents.push(objects ? { isGrant, objectKind: 'table', objects, privileges: op.privileges, grantees, loc: op.here } : op.event!);
       }
     } else if (op.objectKind === 'function') {
-      const targets: Func[] = [];
-      const objects: string[] = [];
-      if (op.schemas) {
-        for (const schema of op.schemas) {
-          objects.push(`schema:${schema}`);
-          for (const list of this.functions.values()) for (const f of list) if (f.schema === schema) targets.push(f);
-        }
+      let targets: Func[];
+      let objects: string[];
+      if (op.funcs.length === 1 && !op.schemas) {
+        // (one function named, the usual GRANT / REVOKE: its overloads' list as it is, and the
+        // signatures in a list of the exact size, as it is kept: two lists grown by push were ≈ 1.3 MB of the bench's cold build)
+        targets = this.funcsOf(op.funcs[0]!);
+        objects = targets.map((f) => f.signature);
       } else {
-        for (const ref of op.funcs) {
-          for (const f of this.funcsOf(ref)) {
-            targets.push(f);
-            objects.push(f.signature);
+        targets = [];
+        objects = [];
+        if (op.schemas) {
+          for (const schema of op.schemas) {
+            objects.push(`schema:${schema}`);
+            for (const list of this.functions.values()) for (const f of list) if (f.schema === schema) targets.push(f);
+          }
+        } else {
+          for (let i = 0; i < op.funcs.length; i++) {
+            const list = this.funcsOf(op.funcs[i]!);
+            for (let j = 0; j < list.length; j++) {
+              targets.push(list[j]!);
+              objects.push(list[j]!.signature);
+            }
           }
         }
+        objects = fitted(objects);
       }
       if (op.execute) {
-        for (const target of targets) {
-          const f = this.ownFunc(target);
-          for (const g of grantees) {
+        for (let i = 0; i < targets.length; i++) {
+          const f = this.ownFunc(targets[i]!);
+          for (let j = 0; j < grantees.length; j++) {
+            const g = grantees[j]!;
             if (g === 'public') f.publicExecute = isGrant;
-            else if (isGrant) f.executeGrants.add(g);
-            else f.executeGrants.delete(g);
+            else if (isGrant) (f.executeGrants === NO_GRANTS ? (f.executeGrants = new Set()) : f.executeGrants).add(g);
+            else if (f.executeGrants !== NO_GRANTS) f.executeGrants.delete(g);
           }
         }
       }
@@ -2752,29 +2833,47 @@ interface BodyFacts {
 
 /** What a function body reads, writes and calls (kept in the function's prototype). */
 function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) => string): BodyFacts {
-  const facts: BodyFacts = { reads: new Set(), writes: new Set(), calls: new Set(), setConfig: false };
-  for (const s of body.statements) {
+  // (a Set made when it gets its first key: most bodies write nothing, and NO_KEYS is shared)
+  const facts: BodyFacts = { reads: NO_KEYS, writes: NO_KEYS, calls: NO_KEYS, setConfig: false };
+  // the keys a statement writes, in order, each once; and its DML targets: one array each for
+  // all the statements, not a Set, an array and their iterators per statement
+  const written: string[] = [];
+  const targets: Node[] = [];
+  for (let k = 0; k < body.statements.length; k++) {
+    const s = body.statements[k]!;
     const n = s.node;
-    const written = new Set<string>();
-    const targets: Node[] = [];
+    written.length = 0;
+    targets.length = 0;
     dmlTargets(n, targets);
-    for (const rel of targets) written.add(key([rel.schemaname, rel.relname]));
-    if (['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'].includes(s.kind) && n.relation) {
-      written.add(key([n.relation.schemaname, n.relation.relname]));
+    for (let i = 0; i < targets.length; i++) addOnce(written, key([targets[i].schemaname, targets[i].relname]));
+    if ((s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt') && n.relation) {
+      addOnce(written, key([n.relation.schemaname, n.relation.relname]));
     }
-    for (const w of written) facts.writes.add(w);
-    for (const r of relationsIn(n)) {
-      const rk = key([r.schema, r.name]);
-      if (!written.has(rk) || s.kind === 'SelectStmt') facts.reads.add(rk);
+    if (written.length > 0 && facts.writes === NO_KEYS) facts.writes = new Set();
+    for (let i = 0; i < written.length; i++) facts.writes.add(written[i]!);
+    const select = s.kind === 'SelectStmt';
+    const rels = relationsIn(n);
+    for (let i = 0; i < rels.length; i++) {
+      const rk = key([rels[i]!.schema, rels[i]!.name]);
+      if (select || !written.includes(rk)) (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(rk);
     }
     // UPDATE/DELETE also read the rows they touch
-    if (s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt') for (const w of written) facts.reads.add(w);
-    for (const c of callsIn(n)) {
-      facts.calls.add(key(c.name));
-      if (c.name[c.name.length - 1] === 'set_config') facts.setConfig = true;
+    if ((s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt') && written.length > 0) {
+      if (facts.reads === NO_KEYS) facts.reads = new Set();
+      for (let i = 0; i < written.length; i++) facts.reads.add(written[i]!);
+    }
+    const calls = callsIn(n);
+    for (let i = 0; i < calls.length; i++) {
+      const name = calls[i]!.name;
+      (facts.calls === NO_KEYS ? (facts.calls = new Set()) : facts.calls).add(key(name));
+      if (name[name.length - 1] === 'set_config') facts.setConfig = true;
     }
   }
   return facts;
+}
+
+function addOnce(list: string[], x: string): void {
+  if (!list.includes(x)) list.push(x);
 }
 
 /**
@@ -2783,7 +2882,7 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
  */
 function dmlTargets(node: Node, out: Node[]): void {
   if (Array.isArray(node)) {
-    for (const x of node) if (x && typeof x === 'object') dmlTargets(x, out);
+    for (let i = 0; i < node.length; i++) if (node[i] && typeof node[i] === 'object') dmlTargets(node[i], out);
     return;
   }
   for (const k in node) {
@@ -2795,26 +2894,29 @@ function dmlTargets(node: Node, out: Node[]): void {
   }
 }
 
-const setConfigOffsets = new WeakMap<ParsedFile, number[]>();
+/** Where a file's text says `set_config` (compile's check of each statement, without a lookup per statement). */
+function setConfigOffsets(file: ParsedFile): number[] {
+  const offsets: number[] = [];
+  for (let i = file.text.indexOf('set_config'); i >= 0; i = file.text.indexOf('set_config', i + 1)) offsets.push(i);
+  return offsets;
+}
 
-/** Whether the statement's text mentions set_config (occurrences found once per file). */
-function hasSetConfig(file: ParsedFile, stmt: Statement): boolean {
-  let offsets = setConfigOffsets.get(file);
-  if (!offsets) {
-    offsets = [];
-    for (let i = file.text.indexOf('set_config'); i >= 0; i = file.text.indexOf('set_config', i + 1)) offsets.push(i);
-    setConfigOffsets.set(file, offsets);
-  }
-  return offsets.some((o) => o >= stmt.start && o < stmt.end);
+/** Whether the statement's text mentions set_config. */
+function hasSetConfig(offsets: readonly number[], stmt: Statement): boolean {
+  for (let i = 0; i < offsets.length; i++) if (offsets[i]! >= stmt.start && offsets[i]! < stmt.end) return true;
+  return false;
 }
 
 /** GRANT / REVOKE of table privileges (ALL spelled out) to / from roles. */
 function applyTableGrant(grants: Map<string, Set<string>>, expanded: string[], grantees: string[], isGrant: boolean) {
-  for (const g of grantees) {
+  // (indexed loops, here and in the replay's other loops over short lists: for…of makes an iterator and a result
+  // per element until the loop is optimised, ≈ 9 MB of the bench's cold model build)
+  for (let i = 0; i < grantees.length; i++) {
+    const g = grantees[i]!;
     const set = grants.get(g) ?? new Set<string>();
-    for (const p of expanded) {
-      if (isGrant) set.add(p);
-      else set.delete(p);
+    for (let j = 0; j < expanded.length; j++) {
+      if (isGrant) set.add(expanded[j]!);
+      else set.delete(expanded[j]!);
     }
     grants.set(g, set);
   }
@@ -2830,8 +2932,7 @@ function boolOption(d: Node): boolean {
 
 /** End of `SECURITY DEFINER` / `SECURITY INVOKER` / `EXTERNAL SECURITY …` starting at `at`. */
 function securityEnd(text: string, at: number, limit: number): number {
-  const m = /^(EXTERNAL\s+)?SECURITY\s+(DEFINER|INVOKER)/i.exec(text.slice(at, Math.min(limit, at + 60)));
-  return m ? at + m[0].length : at + 8;
+  return matchEnd(SECURITY_CLAUSE, text, at, Math.min(limit, at + 60)) ?? at + 8;
 }
 
 /** End of a `SET name = value, value` / `SET name TO …` / `SET name FROM CURRENT` clause. */
@@ -2843,6 +2944,23 @@ function settingEnd(text: string, at: number, limit: number): number {
 
 /** Start of the function name in CREATE [OR REPLACE] FUNCTION name. */
 function firstNameLocation(text: string, stmt: Statement): number {
-  const m = /^CREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE)\s+/i.exec(text.slice(stmt.start, stmt.end));
-  return m ? stmt.start + m[0].length : stmt.start;
+  return matchEnd(CREATE_FUNCTION, text, stmt.start, stmt.end) ?? stmt.start;
+}
+
+const CREATE_POLICY = /CREATE\s+POLICY\s+/iy;
+const SECURITY_CLAUSE = /(?:EXTERNAL\s+)?SECURITY\s+(?:DEFINER|INVOKER)/iy;
+const CREATE_FUNCTION = /CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+/iy;
+
+/**
+ * Where a match of the sticky `re` at `at` ends, if it ends by `limit`: what the match of the
+ * anchored pattern in `text.slice(at, limit)` gives (these patterns end with a word or `\s+`,
+ * so a match that ends by `limit` is the one in the slice), without the slice and the match
+ * array (≈ 1.5 MB of the bench's cold model build). Past `limit`, the slice decides.
+ */
+function matchEnd(re: RegExp, text: string, at: number, limit: number): number | undefined {
+  re.lastIndex = at;
+  if (!re.test(text)) return undefined;
+  if (re.lastIndex <= limit) return re.lastIndex;
+  const m = new RegExp(`^(?:${re.source})`, 'i').exec(text.slice(at, limit));
+  return m ? at + m[0].length : undefined;
 }
