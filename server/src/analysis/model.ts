@@ -454,9 +454,14 @@ const OP_DROP = 16;
 const OP_RENAME = 17;
 const OP_SET = 18;
 
-/** A dotted name: its parts, and its key when no search_path is set (`schema.name`, default schema). */
+/**
+ * A dotted name: its last two non-empty parts, all its key is made of (plainKey), and its key
+ * when no search_path is set (`schema.name`, default schema). (Not the parts as a list: an
+ * array per name, ≈ 22,000 kept by the bench's cold build, 1.4 MB.)
+ */
 interface Name {
-  parts: Array<string | undefined>;
+  schema: string | undefined;
+  name: string | undefined;
   key: string;
 }
 
@@ -705,8 +710,34 @@ function plainKey(parts: ReadonlyArray<string | undefined>, defaultSchema: strin
   return `${schema ?? defaultSchema}.${name}`;
 }
 
-const nameOf = (parts: Array<string | undefined>, defaultSchema: string): Name => ({ parts, key: plainKey(parts, defaultSchema) });
-const relName = (rv: Node, defaultSchema: string): Name => nameOf([rv?.schemaname, rv?.relname], defaultSchema);
+/** The Name of name parts. */
+function nameOf(parts: ReadonlyArray<string | undefined>, defaultSchema: string): Name {
+  let name: string | undefined;
+  let schema: string | undefined;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const x = parts[i];
+    if (!x) continue;
+    if (name === undefined) name = x;
+    else {
+      schema = x;
+      break;
+    }
+  }
+  return named(schema, name, defaultSchema);
+}
+
+/** The Name of a RangeVar (nameOf its schema and relation names). */
+function relName(rv: Node, defaultSchema: string): Name {
+  const schema: string | undefined = rv?.schemaname || undefined;
+  const rel: string | undefined = rv?.relname || undefined;
+  return rel ? named(schema, rel, defaultSchema) : named(undefined, schema, defaultSchema);
+}
+
+const named = (schema: string | undefined, name: string | undefined, defaultSchema: string): Name => ({
+  schema,
+  name,
+  key: name === undefined ? '' : `${schema ?? defaultSchema}.${name}`,
+});
 
 function funcRef(obj: Node, defaultSchema: string): FuncRef {
   const o = obj?.ObjectWithArgs ?? obj;
@@ -1357,7 +1388,11 @@ function guardFuncParts(f: Func): void {
 // may give objects in dictionary mode, slow for the replay and the rules alike. A copy has
 // its own arrays, Maps and Sets (index and parent entries too, which are written in place);
 // the policies and triggers in its lists stay shared until written to themselves. Arrays
-// only ever replaced (a policy's roles, a function's settings) are shared.
+// only ever replaced (a policy's roles, a function's settings, a table's columns, keys and
+// RLS events) are shared. The replay adds to a table's lists with concat(), a new list of the
+// exact size, rather than push(), which gives a list room for 16 more: lists that are kept,
+// short (a table's policies, triggers, indexes, events) and grown a few times (≈ 1 MB of the
+// bench's cold build kept as room).
 
 function copyTable(t: Table): Table {
   const c: Table = {
@@ -1369,12 +1404,12 @@ function copyTable(t: Table): Table {
     created: t.created,
     nameLoc: t.nameLoc,
     stmt: t.stmt,
-    columns: t.columns.slice(),
-    keys: t.keys.slice(),
+    columns: t.columns,
+    keys: t.keys,
     indexes: t.indexes.map((i) => ({ name: i.name, columns: i.columns, loc: i.loc })),
     rlsEnabled: t.rlsEnabled,
     rlsForced: t.rlsForced,
-    rlsEvents: t.rlsEvents.slice(),
+    rlsEvents: t.rlsEvents,
     parents: copyParents(t.parents),
     policies: t.policies.slice(),
     triggers: t.triggers.slice(),
@@ -1457,7 +1492,16 @@ function copyFunc(f: Func): Func {
   return c;
 }
 
+/**
+ * The grants of a table or view none were granted on: applyTableGrant gives it its own Map
+ * when it grants or revokes something (NO_TABLE_GRANTS itself is never written to), and a
+ * copy keeps it. A Map per relation made and kept by the bench's cold build: 4,470 (≈ 1.2
+ * MB), half of them (the views') empty.
+ */
+const NO_TABLE_GRANTS = new Map<string, Set<string>>();
+
 function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> {
+  if (grants === NO_TABLE_GRANTS) return grants;
   const out = new Map<string, Set<string>>();
   for (const [role, privileges] of grants) out.set(role, new Set(privileges));
   return out;
@@ -1777,6 +1821,8 @@ class Replay {
   lastEntry: ParsedFile | undefined;
   /** the copies of shared objects this replay made since it was saved, by original: one copy however the original is reached */
   copies = new Map<object, object>();
+  /** the policies this replay copied (ownPolicy): the only ones it writes to, when not shared since */
+  readonly madePolicies = new Set<Policy>();
   /** the records of the segments recorded or redone since their values were last shared (see "redoing a segment") */
   pending: SegmentRecord[] = [];
   /** the maps by index (M_…) */
@@ -1859,9 +1905,21 @@ class Replay {
     return c;
   }
 
-  /** A policy of `list`: its table's (owned), or orphanPolicies. */
+  /**
+   * A policy of `list`: its table's (owned), or orphanPolicies. A policy is its CREATE POLICY's
+   * prototype (createPolicy), which its op keeps for the next builds: one is written to only
+   * once this replay has copied it (madePolicies), not merely when it is not shared.
+   */
   ownPolicy(p: Policy, list: Policy[]): Policy {
-    return this.ownInList(p, copyPolicy, list);
+    if (!shared.has(p) && this.madePolicies.has(p)) return p;
+    let c = this.copies.get(p) as Policy | undefined;
+    if (!c) {
+      this.copies.set(p, (c = copyPolicy(p)));
+      this.madePolicies.add(c);
+      const i = list.indexOf(p);
+      if (i >= 0) list[i] = c;
+    }
+    return c;
   }
 
   /** A trigger of `list`, its table's (owned): one copy, in that list and in `triggers`. */
@@ -1924,7 +1982,7 @@ class Replay {
 
   /** The key of a compiled name where the replay stands. */
   keyOf(name: Name): string {
-    return this.searchPath ? this.key(name.parts) : name.key;
+    return this.searchPath ? this.key([name.schema, name.name]) : name.key;
   }
 
   /** Whether the value of an op computed earlier holds here: same schemas, and its names resolve the same. */
@@ -2183,8 +2241,8 @@ class Replay {
         const shared = this.tables.get(this.keyOf(op.rel));
         if (!shared) break;
         const t = this.ownTable(shared);
-        t.indexes.push({ name: op.name, columns: op.columns, loc: here });
-        if (op.isKey) t.keys.push(op.columns);
+        t.indexes = t.indexes.concat({ name: op.name, columns: op.columns, loc: here });
+        if (op.isKey) t.keys = t.keys.concat([op.columns]);
         break;
       }
       case OP_CREATE_POLICY:
@@ -2211,7 +2269,10 @@ class Replay {
         const tr: Trigger = { name: op.name, table: tk, func: this.keyOf(op.func), loc: here };
         this.triggers.push(tr);
         const t = this.tables.get(tk);
-        if (t) this.ownTable(t).triggers.push(tr);
+        if (t) {
+          const owned = this.ownTable(t);
+          owned.triggers = owned.triggers.concat(tr);
+        }
         break;
       }
       case OP_CREATE_ROLE:
@@ -2273,8 +2334,8 @@ class Replay {
       created: op.created,
       nameLoc: op.nameLoc,
       stmt: op.stmt,
-      columns: proto ? proto.columns.slice() : [],
-      keys: proto ? proto.keys.slice() : [],
+      columns: proto ? proto.columns : [],
+      keys: proto ? proto.keys : [],
       indexes: [],
       rlsEnabled: false,
       rlsForced: false,
@@ -2282,14 +2343,14 @@ class Replay {
       parents: proto ? copyParents(proto.parents) : [],
       policies: [],
       triggers: [],
-      grants: new Map(),
+      grants: NO_TABLE_GRANTS,
     };
     this.insert(this.tables, M_TABLES, k, t);
     // default privileges apply to tables created afterwards
     for (let i = 0; i < this.defaultTableGrants.length; i++) {
       const g = this.defaultTableGrants[i]!;
       if (g.schema && g.schema !== t.schema) continue;
-      applyTableGrant(t.grants, g.expanded, g.grantees, g.isGrant);
+      applyTableGrant(t, g.expanded, g.grantees, g.isGrant);
     }
     return t;
   }
@@ -2306,41 +2367,30 @@ class Replay {
       created: op.created,
       nameLoc: op.nameLoc,
       stmt: op.stmt,
-      grants: new Map(),
+      grants: NO_TABLE_GRANTS,
     };
     this.insert(this.views, M_VIEWS, k, v);
     // default privileges ON TABLES apply to views and materialized views too
     for (let i = 0; i < this.defaultTableGrants.length; i++) {
       const g = this.defaultTableGrants[i]!;
       if (g.schema && g.schema !== v.schema) continue;
-      applyTableGrant(v.grants, g.expanded, g.grantees, g.isGrant);
+      applyTableGrant(v, g.expanded, g.grantees, g.isGrant);
     }
     return v;
   }
 
   createPolicy(op: OpCreatePolicy): void {
-    const proto = this.policyProtoOf(op);
-    const p: Policy = {
-      name: proto.name,
-      table: proto.table,
-      command: proto.command,
-      permissive: proto.permissive,
-      roles: proto.roles, // (only ever replaced, as copyPolicy shares it)
-      implicitPublic: proto.implicitPublic,
-      using: proto.using,
-      withCheck: proto.withCheck,
-      loc: op.here,
-      nameLoc: proto.nameLoc,
-      stmt: op.stmt,
-      created: proto.created,
-    };
+    // The policy is the prototype itself, never written to (see ownPolicy): a copy of it per
+    // build was 8,938 objects kept by the bench's cold build (≈ 1.1 MB), the same in each
+    // field. The same policy object in consecutive models is what a redone segment gives too.
+    const p = this.policyProtoOf(op);
     const shared = this.tables.get(p.table);
     if (shared) {
       const t = this.ownTable(shared);
       let i = 0;
       while (i < t.policies.length && t.policies[i]!.name !== p.name) i++;
       if (i < t.policies.length) t.policies = t.policies.filter((x) => x.name !== p.name);
-      t.policies.push(p);
+      t.policies = t.policies.concat(p);
     } else {
       // policy on a table the workspace does not create (e.g. storage.objects)
       this.orphanPolicies.push(p);
@@ -2447,22 +2497,22 @@ class Replay {
         case 'AT_EnableRowSecurity':
           t = this.ownTable(t);
           t.rlsEnabled = true;
-          t.rlsEvents.push({ kind: 'enable', loc: here });
+          t.rlsEvents = t.rlsEvents.concat({ kind: 'enable', loc: here });
           break;
         case 'AT_DisableRowSecurity':
           t = this.ownTable(t);
           t.rlsEnabled = false;
-          t.rlsEvents.push({ kind: 'disable', loc: here });
+          t.rlsEvents = t.rlsEvents.concat({ kind: 'disable', loc: here });
           break;
         case 'AT_ForceRowSecurity':
           t = this.ownTable(t);
           t.rlsForced = true;
-          t.rlsEvents.push({ kind: 'force', loc: here });
+          t.rlsEvents = t.rlsEvents.concat({ kind: 'force', loc: here });
           break;
         case 'AT_NoForceRowSecurity':
           t = this.ownTable(t);
           t.rlsForced = false;
-          t.rlsEvents.push({ kind: 'no-force', loc: here });
+          t.rlsEvents = t.rlsEvents.concat({ kind: 'no-force', loc: here });
           break;
         case 'AT_ChangeOwner':
           t = this.ownTable(t);
@@ -2471,10 +2521,10 @@ class Replay {
         case 'AT_AddColumn':
           if (cmd.def?.ColumnDef) {
             t = this.ownTable(t);
-            t.columns.push(cmd.def.ColumnDef.colname);
+            t.columns = t.columns.concat(cmd.def.ColumnDef.colname);
             for (const ct of cmd.def.ColumnDef.constraints ?? []) {
               const ty = ct.Constraint?.contype;
-              if (ty === 'CONSTR_PRIMARY' || ty === 'CONSTR_UNIQUE') t.keys.push([cmd.def.ColumnDef.colname]);
+              if (ty === 'CONSTR_PRIMARY' || ty === 'CONSTR_UNIQUE') t.keys = t.keys.concat([[cmd.def.ColumnDef.colname]]);
             }
           }
           break;
@@ -2485,7 +2535,8 @@ class Replay {
         case 'AT_AddConstraint': {
           const ct = cmd.def?.Constraint;
           if (ct && (ct.contype === 'CONSTR_PRIMARY' || ct.contype === 'CONSTR_UNIQUE')) {
-            this.ownTable(t).keys.push((ct.keys ?? []).map((x: Node) => sval(x)!));
+            const owned = this.ownTable(t);
+            owned.keys = owned.keys.concat([(ct.keys ?? []).map((x: Node) => sval(x)!)]);
           }
           break;
         }
@@ -2634,8 +2685,8 @@ class Replay {
     if (op.objectKind === 'table') {
       if (op.schemas) {
         for (const schema of op.schemas) {
-          for (const t of this.tables.values()) if (t.schema === schema) applyTableGrant(this.ownTable(t).grants, op.expanded, grantees, isGrant);
-          for (const v of this.views.values()) if (v.schema === schema) applyTableGrant(this.ownView(v).grants, op.expanded, grantees, isGrant);
+          for (const t of this.tables.values()) if (t.schema === schema) applyTableGrant(this.ownTable(t), op.expanded, grantees, isGrant);
+          for (const v of this.views.values()) if (v.schema === schema) applyTableGrant(this.ownView(v), op.expanded, grantees, isGrant);
         }
         this.grantEvents.push(op.event!);
       } else {
@@ -2646,8 +2697,8 @@ class Replay {
           objects?.push(k);
           const t = this.tables.get(k);
           const v = t ? undefined : this.views.get(k);
-          if (t) applyTableGrant(this.ownTable(t).grants, op.expanded, grantees, isGrant);
-          else if (v) applyTableGrant(this.ownView(v).grants, op.expanded, grantees, isGrant);
+          if (t) applyTableGrant(this.ownTable(t), op.expanded, grantees, isGrant);
+          else if (v) applyTableGrant(this.ownView(v), op.expanded, grantees, isGrant);
         }
         this.grantEvents.push(objects ? { isGrant, objectKind: 'table', objects, privileges: op.privileges, grantees, loc: op.here } : op.event!);
       }
@@ -2907,8 +2958,11 @@ function hasSetConfig(offsets: readonly number[], stmt: Statement): boolean {
   return false;
 }
 
-/** GRANT / REVOKE of table privileges (ALL spelled out) to / from roles. */
-function applyTableGrant(grants: Map<string, Set<string>>, expanded: string[], grantees: string[], isGrant: boolean) {
+/** GRANT / REVOKE of table privileges (ALL spelled out) to / from roles on a table or view (one of the replay's own). */
+function applyTableGrant(on: { grants: Map<string, Set<string>> }, expanded: string[], grantees: string[], isGrant: boolean) {
+  if (grantees.length === 0) return;
+  if (on.grants === NO_TABLE_GRANTS) on.grants = new Map();
+  const grants = on.grants;
   // (indexed loops, here and in the replay's other loops over short lists: for…of makes an iterator and a result
   // per element until the loop is optimised, ≈ 9 MB of the bench's cold model build)
   for (let i = 0; i < grantees.length; i++) {
