@@ -238,18 +238,48 @@ export const census = memoised((node: Node): Census => {
 
 /** Relations read by an expression or statement (RangeVar nodes). CTE names are excluded. */
 export const relationsIn = memoised(relationsInUncached);
+
+/** The slot of dmlTargetsIn's lists: relationsIn's walk fills it. */
+const DML_TARGETS = slotCount++;
+
+/**
+ * The relations (RangeVar nodes) of the INSERT / UPDATE / DELETE / MERGE statements inside a
+ * tree (not the node's own), in the order a walk of the tree meets them. Found by relationsIn's
+ * walk: the model asks both of every function body statement, and a walk of its own was ≈ 8 %
+ * of the bench's cold model build.
+ */
+export function dmlTargetsIn(node: Node): readonly Node[] {
+  if (!node || typeof node !== 'object') return EMPTY;
+  let hit = slotsByNode.get(node)?.[DML_TARGETS];
+  if (hit === undefined) {
+    relationsIn(node);
+    hit = slotsByNode.get(node)?.[DML_TARGETS];
+    if (hit === undefined) {
+      relationsInUncached(node);
+      hit = slotsByNode.get(node)![DML_TARGETS];
+    }
+  }
+  return hit as readonly Node[];
+}
+
 function relationsInUncached(node: Node): RelationRef[] {
   const out: Rel[] = [];
+  const dml: Node[] = [];
   // The CTE names are collected in the same walk and the relations named like one dropped at
   // the end: a CTE cannot sit where the walk does not go (inside a RangeVar, a SubLink's
   // operator name), so this is the set a walk of its own found, for one walk instead of two
-  // (the model asks this of every function body statement and view query first).
+  // (the model asks this of every function body statement and view query first). The DML
+  // statements cannot either.
   let ctes: Set<string> | undefined;
   const visit = (n: Node, inSub: boolean) => {
     walk(n, (key, v) => {
       if (key === 'SubLink') {
+        const mark = dml.length;
         visit(v.subselect, true);
+        const split = dml.length;
         visit(v.testexpr, inSub);
+        // (DML targets in the tree's key order: a SubLink's testexpr before its subselect)
+        if (split > mark && dml.length > split) dml.splice(mark, 0, ...dml.splice(split));
         return false;
       }
       if (key === 'RangeVar' || (key === 'relation' && v.relname !== undefined)) {
@@ -257,10 +287,12 @@ function relationsInUncached(node: Node): RelationRef[] {
         return false;
       }
       if (key === 'CommonTableExpr' && v.ctename) (ctes ??= new Set()).add(v.ctename);
+      else if ((key === 'InsertStmt' || key === 'UpdateStmt' || key === 'DeleteStmt' || key === 'MergeStmt') && v.relation) dml.push(v.relation);
       return true;
     });
   };
   visit(node, false);
+  if (node && typeof node === 'object') slotsOf(node, DML_TARGETS)[DML_TARGETS] = fitted(dml);
   if (!ctes) return out;
   const named = ctes;
   return out.filter((r) => !(r.schema === undefined && named.has(r.name)));

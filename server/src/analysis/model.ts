@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, fitted, identEnd, relationsIn, typeName } from './ast.js';
+import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -2886,16 +2886,14 @@ interface BodyFacts {
 function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) => string): BodyFacts {
   // (a Set made when it gets its first key: most bodies write nothing, and NO_KEYS is shared)
   const facts: BodyFacts = { reads: NO_KEYS, writes: NO_KEYS, calls: NO_KEYS, setConfig: false };
-  // the keys a statement writes, in order, each once; and its DML targets: one array each for
-  // all the statements, not a Set, an array and their iterators per statement
+  // the keys a statement writes, in order, each once: one array for all the statements, not a
+  // Set and its iterators per statement
   const written: string[] = [];
-  const targets: Node[] = [];
   for (let k = 0; k < body.statements.length; k++) {
     const s = body.statements[k]!;
     const n = s.node;
     written.length = 0;
-    targets.length = 0;
-    dmlTargets(n, targets);
+    const targets = dmlTargetsIn(n);
     for (let i = 0; i < targets.length; i++) addOnce(written, key([targets[i].schemaname, targets[i].relname]));
     if ((s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt') && n.relation) {
       addOnce(written, key([n.relation.schemaname, n.relation.relname]));
@@ -2925,24 +2923,6 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
 
 function addOnce(list: string[], x: string): void {
   if (!list.includes(x)) list.push(x);
-}
-
-/**
- * The relations of the INSERT / UPDATE / DELETE / MERGE statements in a tree, in the order
- * parse.ts's walk meets them (a walk specialised for this: no callback per node).
- */
-function dmlTargets(node: Node, out: Node[]): void {
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) if (node[i] && typeof node[i] === 'object') dmlTargets(node[i], out);
-    return;
-  }
-  for (const k in node) {
-    const v = node[k];
-    if (v && typeof v === 'object') {
-      if ((k === 'InsertStmt' || k === 'UpdateStmt' || k === 'DeleteStmt' || k === 'MergeStmt') && v.relation) out.push(v.relation);
-      dmlTargets(v, out);
-    }
-  }
 }
 
 /** Where a file's text says `set_config` (compile's check of each statement, without a lookup per statement). */
