@@ -262,63 +262,92 @@ export function dmlTargetsIn(node: Node): readonly Node[] {
   return hit as readonly Node[];
 }
 
+/** What relationsIn's walk collects. */
+interface RelationWalk {
+  out: Rel[];
+  /** DML targets (dmlTargetsIn) */
+  dml: Node[];
+  /** CTE names */
+  ctes: Set<string> | undefined;
+}
+
 function relationsInUncached(node: Node): RelationRef[] {
-  const out: Rel[] = [];
-  const dml: Node[] = [];
   // The CTE names are collected in the same walk and the relations named like one dropped at
   // the end: a CTE cannot sit where the walk does not go (inside a RangeVar, a SubLink's
   // operator name), so this is the set a walk of its own found, for one walk instead of two
   // (the model asks this of every function body statement and view query first). The DML
   // statements cannot either.
-  let ctes: Set<string> | undefined;
-  const visit = (n: Node, inSub: boolean) => {
-    walk(n, (key, v) => {
-      if (key === 'SubLink') {
-        const mark = dml.length;
-        visit(v.subselect, true);
-        const split = dml.length;
-        visit(v.testexpr, inSub);
-        // (DML targets in the tree's key order: a SubLink's testexpr before its subselect)
-        if (split > mark && dml.length > split) dml.splice(mark, 0, ...dml.splice(split));
-        return false;
-      }
-      if (key === 'RangeVar' || (key === 'relation' && v.relname !== undefined)) {
-        out.push(new Rel(v.schemaname, v.relname, v, inSub));
-        return false;
-      }
-      if (key === 'CommonTableExpr' && v.ctename) (ctes ??= new Set()).add(v.ctename);
-      else if ((key === 'InsertStmt' || key === 'UpdateStmt' || key === 'DeleteStmt' || key === 'MergeStmt') && v.relation) dml.push(v.relation);
-      return true;
-    });
-  };
-  visit(node, false);
-  if (node && typeof node === 'object') slotsOf(node, DML_TARGETS)[DML_TARGETS] = fitted(dml);
+  const w: RelationWalk = { out: [], dml: [], ctes: undefined };
+  visitRelations(node, false, w);
+  if (node && typeof node === 'object') slotsOf(node, DML_TARGETS)[DML_TARGETS] = fitted(w.dml);
+  const { out, ctes } = w;
   if (!ctes) return out;
-  const named = ctes;
-  return out.filter((r) => !(r.schema === undefined && named.has(r.name)));
+  return out.filter((r) => !(r.schema === undefined && ctes.has(r.name)));
+}
+
+/**
+ * walk() of a tree for relationsIn, specialised: no callback per node nor closure per sub-select
+ * (with them, relationsIn took ≈ 5× a bare walk of the same trees; this, ≈ 2×).
+ */
+function visitRelations(n: Node, inSub: boolean, w: RelationWalk): void {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) visitRelations(n[i], inSub, w);
+    return;
+  }
+  if (!n || typeof n !== 'object') return;
+  for (const key in n) {
+    const v = n[key];
+    if (!v || typeof v !== 'object') continue;
+    if (key === 'SubLink') {
+      const { dml } = w;
+      const mark = dml.length;
+      visitRelations(v.subselect, true, w);
+      const split = dml.length;
+      visitRelations(v.testexpr, inSub, w);
+      // (DML targets in the tree's key order: a SubLink's testexpr before its subselect)
+      if (split > mark && dml.length > split) dml.splice(mark, 0, ...dml.splice(split));
+      continue;
+    }
+    if (key === 'RangeVar' || (key === 'relation' && v.relname !== undefined)) {
+      w.out.push(new Rel(v.schemaname, v.relname, v, inSub));
+      continue;
+    }
+    if (key === 'CommonTableExpr' && v.ctename) (w.ctes ??= new Set()).add(v.ctename);
+    else if ((key === 'InsertStmt' || key === 'UpdateStmt' || key === 'DeleteStmt' || key === 'MergeStmt') && v.relation) w.dml.push(v.relation);
+    visitRelations(v, inSub, w);
+  }
 }
 
 /** Function calls in an expression, with whether each sits inside a SELECT. */
 export const callsIn = memoised(callsInUncached);
 function callsInUncached(node: Node): CallRef[] {
   const out: CallRef[] = [];
-  const visit = (n: Node, inSelect: boolean) => {
-    walk(n, (key, v) => {
-      if (key === 'SelectStmt' || key === 'SubLink' || key === 'RangeSubselect') {
-        visit(v, true);
-        return false;
-      }
-      if (key === 'FuncCall') {
-        out.push(new Call(nameParts(v.funcname), v.args ?? [], v, inSelect));
-        visit(v.args, inSelect);
-        visit(v.agg_filter, inSelect);
-        return false;
-      }
-      return true;
-    });
-  };
-  visit(node, false);
+  visitCalls(node, false, out);
   return out;
+}
+
+/** walk() of a tree for callsIn, specialised as visitRelations is. */
+function visitCalls(n: Node, inSelect: boolean, out: CallRef[]): void {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) visitCalls(n[i], inSelect, out);
+    return;
+  }
+  if (!n || typeof n !== 'object') return;
+  for (const key in n) {
+    const v = n[key];
+    if (!v || typeof v !== 'object') continue;
+    if (key === 'SelectStmt' || key === 'SubLink' || key === 'RangeSubselect') {
+      visitCalls(v, true, out);
+      continue;
+    }
+    if (key === 'FuncCall') {
+      out.push(new Call(nameParts(v.funcname), v.args ?? [], v, inSelect));
+      visitCalls(v.args, inSelect, out);
+      visitCalls(v.agg_filter, inSelect, out);
+      continue;
+    }
+    visitCalls(v, inSelect, out);
+  }
 }
 
 export const hasSubLink = memoised(hasSubLinkUncached);
