@@ -950,17 +950,19 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
   const isGrant = !!n.is_grant;
   let objectKind: GrantEvent['objectKind'] = 'other';
   let schemas: string[] | undefined;
-  const relations: Name[] = [];
-  const funcs: FuncRef[] = [];
+  // (lists kept in the op: of the exact size, made by map(), not grown by push() and copied)
+  let relations: Name[] = [];
+  let funcs: FuncRef[] = [];
   const allInSchema = n.targtype === 'ACL_TARGET_ALL_IN_SCHEMA';
+  const objects: Node[] = n.objects ?? [];
   if (n.objtype === 'OBJECT_TABLE') {
     objectKind = 'table';
-    if (allInSchema) schemas = (n.objects ?? []).map((s: Node) => sval(s)!);
-    else if (n.objects) for (let i = 0; i < n.objects.length; i++) if (n.objects[i].RangeVar) relations.push(relName(n.objects[i].RangeVar, ds));
+    if (allInSchema) schemas = objects.map((s: Node) => sval(s)!);
+    else relations = (objects.every((o) => o.RangeVar) ? objects : objects.filter((o) => o.RangeVar)).map((o) => relName(o.RangeVar, ds));
   } else if (n.objtype === 'OBJECT_FUNCTION' || n.objtype === 'OBJECT_PROCEDURE' || n.objtype === 'OBJECT_ROUTINE') {
     objectKind = 'function';
-    if (allInSchema) schemas = (n.objects ?? []).map((s: Node) => sval(s)!);
-    else if (n.objects) for (let i = 0; i < n.objects.length; i++) funcs.push(funcRef(n.objects[i], ds));
+    if (allInSchema) schemas = objects.map((s: Node) => sval(s)!);
+    else funcs = objects.map((o) => funcRef(o, ds));
   } else if (n.objtype === 'OBJECT_SCHEMA') objectKind = 'schema';
   else if (n.objtype === 'OBJECT_SEQUENCE') objectKind = 'sequence';
   const op: OpGrant = {
@@ -975,8 +977,8 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
     grantees,
     expanded: objectKind === 'table' ? expandPrivileges(privileges) : [],
     schemas,
-    relations: fitted(relations),
-    funcs: fitted(funcs),
+    relations,
+    funcs,
     execute: privileges.includes('execute') || privileges.includes('all'),
     event: undefined,
   };
