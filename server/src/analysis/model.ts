@@ -386,6 +386,25 @@ export function isRollbackFile(file: string): boolean {
 
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
 const rollbackCache = new WeakMap<object, Array<{ start: number; end: number }>>();
+
+/**
+ * Whether a text may hold a migration marker: `--`, spaces or tabs, then `migrate:`, `+goose`
+ * or `+migrate` in any case, as every marker does. Each `--` is looked at: a case-insensitive
+ * search of the whole text took ≈ 7 ns a character (≈ 25 ms on the bench's 4 MB), and
+ * `/migrate|goose/i` matched its `-- migration N` headers, so that each file was searched for
+ * markers line by line.
+ */
+function mayHoldMarker(text: string): boolean {
+  for (let i = text.indexOf('--'); i >= 0; i = text.indexOf('--', i + 1)) {
+    let j = i + 2;
+    while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
+    MARKER_WORD.lastIndex = j;
+    if (MARKER_WORD.test(text)) return true;
+  }
+  return false;
+}
+
+const MARKER_WORD = /migrate:|\+goose|\+migrate/iy;
 /**
  * The parts of a file migrating up never runs: all of a rollback file, or the rollback
  * sections of a file that keeps both directions: from `-- migrate:down` (dbmate),
@@ -398,9 +417,7 @@ function rollbackSections(file: { file: string; text: string; statements: readon
   if (sections) return sections;
   sections = [];
   if (isRollbackFile(file.file)) sections.push({ start: 0, end: file.text.length });
-  // (what every marker holds: `migrate|goose` also matched the bench's `-- migration N` headers, and the
-  // markers were then looked for line by line in each file, ≈ 5–10 ms of its cold build)
-  else if (/migrate:|\+goose|\+migrate/i.test(file.text)) {
+  else if (mayHoldMarker(file.text)) {
     let downFrom: number | undefined;
     for (const m of file.text.matchAll(MIGRATION_MARKER)) {
       const at = m.index!;
