@@ -7,15 +7,20 @@
 //   The optimising tier-up of libpg-query keeps ≈ 40 MB of code and compiler memory resident
 //   for the life of the process; parsing stays about as fast (the bench workspace's 98,518
 //   lines parse in 1.2–1.6 s either way).
-// - `--heap-growing-percent=7`: after each full garbage collection V8 lets the heap grow to a
-//   multiple of what is live before collecting again, up to 4× for a fast-allocating program;
+// - `--heap-growing-percent=7`, set by settleHeap() once the first lint is published: after each
+//   full garbage collection V8 lets the heap grow to a multiple of what is live before
+//   collecting again, up to 4× for a fast-allocating program;
 //   every re-lint allocates a new model and findings, so 170 MB live became 570 MB resident.
 //   With the next flag, the bench's peak was 295–303 MB at 20 %, 285–304 MB at 15 % and
 //   280–293 MB at 10 %. Since re-lints keep most of the model's objects (their live heap is
 //   a few MB larger, and each allocates ≈ 8 MB instead of 29), the peak at 10 % was 283–306
 //   MB in 9 runs, at 7 % 280–283 MB in 6 and at 5 % 280–282 MB in 5, for re-lint medians of
 //   35–50, 36–47 and 37–52 ms (this VM's noise). V8 applies it to the limits it computes
-//   after a collection: the limits computed before stay, hence here, before anything is loaded.
+//   after a collection: the limits computed before stay, hence settleHeap's one collection.
+//   Not before the first lint: while the first lint builds the whole workspace's ASTs and model
+//   (live heap 0 → 145 MB), 7 % cost several extra full collections of 100–290 ms each: on the
+//   bench, model + rules CPU 1.8–1.95 s with it from the start, 1.33–1.76 s without (the first
+//   lint's own peak RSS 235 → 240 MB).
 // - `--no-incremental-marking`: a full collection marks the heap in one pause instead of in
 //   steps between the engine's work. Marked in steps, what a re-lint allocates meanwhile
 //   counts as live until the next collection (V8 once saw 254 MB "live" of a 140 MB live
@@ -25,5 +30,21 @@
 //   within the noise; the slowest of 21 re-lints was 250–350 ms instead of 235–280 ms. The
 //   server does nothing else while it lints, so a pause delays a lint, never a keystroke.
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
-for (const flag of ['--liftoff-only', '--heap-growing-percent=7', '--no-incremental-marking']) setFlagsFromString(flag);
+for (const flag of ['--liftoff-only', '--no-incremental-marking']) setFlagsFromString(flag);
+
+let settled = false;
+
+/**
+ * The heap's steady setting, for the edits to come (see `--heap-growing-percent` above): set
+ * once, after the first lint is published, with one full collection (≈ 100–200 ms on the
+ * bench's heap) so that the limits are computed with it. Later calls do nothing.
+ */
+export function settleHeap(): void {
+  if (settled) return;
+  settled = true;
+  setFlagsFromString('--heap-growing-percent=7');
+  setFlagsFromString('--expose-gc'); // (a context made after it has gc())
+  (runInNewContext('gc') as () => void)();
+}

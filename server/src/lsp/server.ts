@@ -47,6 +47,7 @@ import { configDiagnostics, sameFindings, toDiagnostic, type DiagnosticCaps } fr
 import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
+import { settleHeap } from './runtime.js';
 import { issuesMessage, readConfigFile, resolveConfig, sectionOf, SETTINGS_SECTION } from './settings.js';
 
 export const COMMANDS = {
@@ -419,6 +420,7 @@ export class PgRlsLintServer {
       if (!result.byFile.has(id)) this.publish(project, id, [], undefined);
     }
     if (ms > 500) this.log(`linted ${result.byFile.size} files of ${project.name || 'loose files'} in ${Math.round(ms)} ms (${count} updated)`);
+    settleHeap(); // (the first time only: the heap's setting for the edits to come, see runtime.ts)
   }
 
   /** Publishes a file's findings as diagnostics when they differ from the last published ones. Returns whether it sent. */
