@@ -1,5 +1,5 @@
 // Helpers over libpg-query expression trees and their source text. Pure.
-import { nameParts, sval, walk } from './parse.js';
+import { nameParts, sval } from './parse.js';
 import type { Node, Span, Statement } from './types.js';
 
 export interface RelationRef {
@@ -221,20 +221,72 @@ export interface Census {
   currentSetting: boolean;
 }
 
+// The walkers below (census, relationsIn, callsIn, hasSubLink) each visit what parse.ts `walk`
+// would with their callback, in the same order, written as plain recursive functions: no
+// callback per object, no closure per call, no for-of iterator over the lists (which allocate
+// while the code is not yet optimised, as it is in a cold lint), and none descends into a node
+// that cannot hold what it looks for (isLeafKind). Like `walk`, each looks at every
+// object-valued property of an object (for-in order) and every element of an array, the key
+// being the property an object hangs from (for an array's elements, the array's). Measured on
+// the bench's 11,172 policy expressions (census, callsIn, relationsIn, hasSubLink) and 8,937
+// function body statements (census, relationsIn), first pass in a fresh process: CPU median
+// ≈ 195–220 → 157 ms (10 runs each, best 178 → 152); in a cold bench lint they allocate
+// ≈ 10 MB instead of ≈ 30 MB.
+
 /** One walk that lets helpers skip nodes that cannot hold what they look for. */
 export const census = memoised((node: Node): Census => {
   const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false };
-  walk(node, (key, v) => {
-    if (key === 'FuncCall') {
-      out.funcCalls.push(v);
-      if (!out.currentSetting && nameParts(v.funcname).pop()?.toLowerCase() === 'current_setting') out.currentSetting = true;
-    } else if (key === 'A_Const') out.aConst = true;
-    else if ((key === 'String' || key === 'sval') && typeof v.sval === 'string' && !out.userMeta && /user_meta/i.test(v.sval)) out.userMeta = true;
-    return true;
-  });
+  if (node && typeof node === 'object') censusIn(node, out);
   out.funcCalls = fitted(out.funcCalls);
   return out;
 });
+
+/** census' visit of the object-valued properties of `n` (an array: of its elements). */
+function censusIn(n: Node, out: Census): void {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object') censusIn(x, out);
+    }
+    return;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'FuncCall') {
+      out.funcCalls.push(v);
+      if (!out.currentSetting && isCurrentSetting(lastNamePart(v.funcname))) out.currentSetting = true;
+    } else if (k === 'A_Const') out.aConst = true;
+    else if (k === 'String' || k === 'sval') {
+      if (!out.userMeta && mentionsUserMeta(v.sval)) out.userMeta = true;
+      // (a String is its sval alone, as an A_Const's sval: nothing under it; a sixth of a policy expression's objects)
+      continue;
+    }
+    censusIn(v, out);
+  }
+}
+
+function isCurrentSetting(name: string | undefined): boolean {
+  return name !== undefined && name.length === 15 && name.toLowerCase() === 'current_setting';
+}
+
+/**
+ * Whether a string contains `user_meta` in any case. Every name and operator is a String: the
+ * regular expression only for those long enough that have an underscore where one would be.
+ */
+function mentionsUserMeta(s: unknown): boolean {
+  return typeof s === 'string' && s.length >= 9 && s.indexOf('_', 4) >= 0 && /user_meta/i.test(s);
+}
+
+/** The last of nameParts(list) (its last non-empty part), without the array. */
+function lastNamePart(list: Node[] | undefined): string | undefined {
+  if (!list) return undefined;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const s = sval(list[i]);
+    if (s) return s;
+  }
+  return undefined;
+}
 
 /** Relations read by an expression or statement (RangeVar nodes). CTE names are excluded. */
 export const relationsIn = memoised(relationsInUncached);
@@ -314,7 +366,7 @@ function visitRelations(n: Node, inSub: boolean, w: RelationWalk): void {
     }
     if (key === 'CommonTableExpr' && v.ctename) (w.ctes ??= new Set()).add(v.ctename);
     else if ((key === 'InsertStmt' || key === 'UpdateStmt' || key === 'DeleteStmt' || key === 'MergeStmt') && v.relation) w.dml.push(v.relation);
-    visitRelations(v, inSub, w);
+    if (!isLeafKind(key)) visitRelations(v, inSub, w);
   }
 }
 
@@ -322,44 +374,65 @@ function visitRelations(n: Node, inSub: boolean, w: RelationWalk): void {
 export const callsIn = memoised(callsInUncached);
 function callsInUncached(node: Node): CallRef[] {
   const out: CallRef[] = [];
-  visitCalls(node, false, out);
+  if (node && typeof node === 'object') callsUnder(node, false, out);
   return out;
 }
 
-/** walk() of a tree for callsIn, specialised as visitRelations is. */
-function visitCalls(n: Node, inSelect: boolean, out: CallRef[]): void {
+/**
+ * callsIn's visit of `n`: a SELECT, a SubLink or a sub-query in FROM puts what it holds in a
+ * SELECT; a call is one, and only its arguments and aggregate FILTER are looked into.
+ */
+function callsUnder(n: Node, inSelect: boolean, out: CallRef[]): void {
   if (Array.isArray(n)) {
-    for (let i = 0; i < n.length; i++) visitCalls(n[i], inSelect, out);
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object') callsUnder(x, inSelect, out);
+    }
     return;
   }
-  if (!n || typeof n !== 'object') return;
-  for (const key in n) {
-    const v = n[key];
+  for (const k in n) {
+    const v = n[k];
     if (!v || typeof v !== 'object') continue;
-    if (key === 'SelectStmt' || key === 'SubLink' || key === 'RangeSubselect') {
-      visitCalls(v, true, out);
-      continue;
-    }
-    if (key === 'FuncCall') {
+    if (k === 'SelectStmt' || k === 'SubLink' || k === 'RangeSubselect') {
+      callsUnder(v, true, out);
+    } else if (k === 'FuncCall') {
       out.push(new Call(nameParts(v.funcname), v.args ?? [], v, inSelect));
-      visitCalls(v.args, inSelect, out);
-      visitCalls(v.agg_filter, inSelect, out);
-      continue;
-    }
-    visitCalls(v, inSelect, out);
+      if (v.args && typeof v.args === 'object') callsUnder(v.args, inSelect, out);
+      if (v.agg_filter && typeof v.agg_filter === 'object') callsUnder(v.agg_filter, inSelect, out);
+    } else if (!isLeafKind(k)) callsUnder(v, inSelect, out);
   }
 }
 
 export const hasSubLink = memoised(hasSubLinkUncached);
 function hasSubLinkUncached(node: Node): boolean {
-  let found = false;
-  walk(node, (key) => {
-    if (key === 'SubLink') found = true;
-    return !found;
-  });
-  return found;
+  return !!node && typeof node === 'object' && subLinkIn(node);
 }
 
+/**
+ * Node kinds that hold no other node but names and values (a ColumnRef's fields are String or
+ * A_Star nodes): the walkers that look for relations, calls or sub-links do not descend into
+ * them (a fifth of a policy expression's objects are such nodes or in them).
+ */
+function isLeafKind(k: string): boolean {
+  return k === 'ColumnRef' || k === 'String' || k === 'A_Const' || k === 'ParamRef' || k === 'A_Star';
+}
+
+/** Whether a SubLink hangs anywhere under `n` (stops at the first). */
+function subLinkIn(n: Node): boolean {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object' && subLinkIn(x)) return true;
+    }
+    return false;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'SubLink' || (!isLeafKind(k) && subLinkIn(v))) return true;
+  }
+  return false;
+}
 
 /** Index of the parenthesis matching the one at `open` (honours quotes), or -1. */
 export function matchParen(text: string, open: number, limit = text.length): number {
