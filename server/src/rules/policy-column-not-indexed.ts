@@ -5,7 +5,7 @@ import { functionsToken, keptOnCalls, nodeCallSigOf, rowIndependentCall, textOfF
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { fileId, insertAfter, quoteIdent, reportKeeper, tableName } from './util.js';
+import { fileId, insertAfter, quoteIdent, reportKeeper, tableList, tableName } from './util.js';
 
 /**
  * Whether a value is a constant, the same for every row of a statement (a call, a sub-select, a
@@ -59,6 +59,8 @@ interface Comparisons {
   found: Compared[];
   /** the lookups among them, once found to depend on no call (so on no model) */
   fixed?: Lookup[];
+  /** set once the lookups are found to depend on calls (whether a value asks a call is a fact of the node) */
+  onCalls?: true;
 }
 
 const comparisons = memoised((using: Node): Comparisons => {
@@ -94,10 +96,16 @@ const comparisons = memoised((using: Node): Comparisons => {
  */
 function unindexableOr(model: Model, t: Table, p: Policy): Policy | undefined {
   if (!p.permissive) return undefined;
-  const commands = (a: Policy, b: Policy) => a.command === b.command || a.command === 'all' || b.command === 'all';
-  const roles = (a: Policy, b: Policy) => a.roles.includes('public') || b.roles.includes('public') || a.roles.some((r) => b.roles.includes(r));
-  return t.policies.find((q) => q !== p && q.permissive && q.command !== 'insert' && commands(p, q) && roles(p, q) && !!q.using && lookups(model, q.using).length === 0);
+  const ps = t.policies;
+  for (let i = 0; i < ps.length; i++) {
+    const q = ps[i]!;
+    if (q !== p && q.permissive && q.command !== 'insert' && commandsOverlap(p, q) && rolesOverlap(p, q) && !!q.using && lookups(model, q.using).length === 0) return q;
+  }
+  return undefined;
 }
+
+const commandsOverlap = (a: Policy, b: Policy) => a.command === b.command || a.command === 'all' || b.command === 'all';
+const rolesOverlap = (a: Policy, b: Policy) => a.roles.includes('public') || b.roles.includes('public') || a.roles.some((r) => b.roles.includes(r));
 
 type Lookup = { parts: Array<string | undefined>; location: number };
 const NO_LOOKUPS: Lookup[] = [];
@@ -112,14 +120,22 @@ function lookups(model: Model, using: Node): Lookup[] {
   const cs = comparisons(using);
   if (cs.fixed) return cs.fixed;
   if (cs.found.length === 0) return NO_LOOKUPS;
-  return keptOnCalls(model, using, 'column-not-indexed:lookups', () => {
-    const asked = { call: false };
-    const out: Lookup[] = cs.found.filter((c) => lookupValue(model, c.value, asked));
-    const v = out.length ? out : NO_LOOKUPS;
-    // values without calls (e.g. `(select auth.uid())`) answer the same in every model: kept on the node, no signature to check
-    if (!asked.call) cs.fixed = v;
-    return v;
-  });
+  if (cs.onCalls) return keptOnCalls(model, using, 'column-not-indexed:lookups', () => lookupsIn(model, cs, { call: false }));
+  // First time for this node: computed before any signature. Values without calls (e.g.
+  // `(select auth.uid())`) answer the same in every model: kept on the node, with no signature
+  // computed, no kept entry made and no offset anchor looked for (a cold bench lint made them
+  // for each of its 8,938 USINGs with a comparison); whether a value asks a call depends on the
+  // node alone.
+  const asked = { call: false };
+  const v = lookupsIn(model, cs, asked);
+  if (!asked.call) return (cs.fixed = v);
+  cs.onCalls = true;
+  return keptOnCalls(model, using, 'column-not-indexed:lookups', () => v);
+}
+
+function lookupsIn(model: Model, cs: Comparisons, asked: { call: boolean }): Lookup[] {
+  const out: Lookup[] = cs.found.filter((c) => lookupValue(model, c.value, asked));
+  return out.length ? out : NO_LOOKUPS;
 }
 
 /** A column reference's name parts (kept with the comparisons it is in, not on the reference's own node). */
@@ -129,7 +145,7 @@ function refParts(ref: Node): Array<string | undefined> {
 
 /** The column of `t` a column reference names (unqualified or qualified by the table's name). */
 function ownColumnOf(t: Table, parts: Array<string | undefined>): string | undefined {
-  if (parts.some((x) => x === undefined)) return undefined;
+  if (parts.includes(undefined)) return undefined;
   const name = parts[parts.length - 1]!;
   if (parts.length === 2 && parts[0] !== t.name) return undefined;
   if (parts.length > 2 && (parts[parts.length - 2] !== t.name || parts[parts.length - 3] !== t.schema)) return undefined;
@@ -166,7 +182,9 @@ export const policyColumnNotIndexed = defineRule({
   },
   check({ model, report }) {
     const token = functionsToken(model);
-    for (const t of model.tables.values()) {
+    const tables = tableList(model);
+    for (let i = 0; i < tables.length; i++) {
+      const t = tables[i]!;
       if (!t.rlsEnabled || t.columns.length === 0) continue;
       const hit = byTable.get(t);
       if (hit && stillHolds(model, hit, token)) {
@@ -228,11 +246,14 @@ function checkTable(model: Model, t: Table, report: (r: Report) => void): void {
   // the columns of t compared with `=` or `= ANY` to a per-statement value, outside
   // sub-selects, each with the first policy that does (no map for a table without one)
   let first: Map<string, { p: Policy; file: string; location: number }> | undefined;
-  for (const p of t.policies) {
+  const ps = t.policies;
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i]!;
     if (!p.using) continue;
     const found = lookups(model, p.using);
     if (found.length === 0 || unindexableOr(model, t, p)) continue;
-    for (const c of found) {
+    for (let j = 0; j < found.length; j++) {
+      const c = found[j]!;
       const column = ownColumnOf(t, c.parts);
       if (column && !first?.has(column)) (first ??= new Map()).set(column, { p, file: usingFile(p), location: c.location });
     }
