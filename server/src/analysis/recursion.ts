@@ -224,32 +224,37 @@ function readsOfUncached(model: Model, p: Policy): PolicyReads {
   // each relation and call once; the content, as one string, is the record's identity. From
   // relationsIn / callsIn, kept on the nodes: the ExprFacts records (with locations, on the
   // statement) are made for the policies buildInfo asks for edges, not for every policy.
+  // (indexed loops, and calls told apart by their name parts and argument count rather than by
+  // a string made for each: this runs once per policy in a cold lint, mostly unoptimised)
   let tables: string[] | undefined;
   let calls: PolicyCall[] | undefined;
-  let callIds: string[] | undefined;
   for (let i = 0; i < 2; i++) {
     const node = i === 0 ? p.using : p.withCheck;
     if (!node) continue;
     if (reads) {
-      for (const r of relationsIn(node)) {
+      const rels = relationsIn(node);
+      for (let j = 0; j < rels.length; j++) {
+        const r = rels[j]!;
         if (!r.inSubLink || r.location < 0) continue;
         const k = model.key([r.schema, r.name]);
         if (tables === undefined) tables = [k];
         else if (!tables.includes(k)) tables.push(k);
       }
     }
-    for (const c of callsIn(node)) {
+    const cs = callsIn(node);
+    for (let j = 0; j < cs.length; j++) {
+      const c = cs[j]!;
       if (c.location < 0) continue;
       const argc = c.args.length;
-      const id = `${c.name.join('\u0000')}\u0000${argc}`;
-      if (callIds === undefined) callIds = [];
-      else if (callIds.includes(id)) continue;
-      callIds.push(id);
-      (calls ??= []).push({ key: callName(c), name: c.name, argc });
+      if (calls === undefined) calls = [];
+      else if (hasCall(calls, c.name, argc)) continue;
+      calls.push({ key: callName(c), name: c.name, argc });
     }
   }
   if (tables === undefined && calls === undefined) return NO_READS;
-  const id = `${tables?.join('\u0000') ?? ''}\u0001${callIds?.join('\u0001') ?? ''}`;
+  // (names have no NUL: parts joined with it, and the argument count, tell calls apart)
+  let id = tables === undefined ? '\u0001' : `${tables.join('\u0000')}\u0001`;
+  if (calls !== undefined) for (let j = 0; j < calls.length; j++) id += `${j ? '\u0001' : ''}${calls[j]!.name.join('\u0000')}\u0000${calls[j]!.argc}`;
   let r = readsByContent.get(id);
   if (r === undefined) {
     if (readsByContent.size >= 20000) readsByContent = new Map();
@@ -258,6 +263,18 @@ function readsOfUncached(model: Model, p: Policy): PolicyReads {
     readsByContent.set(id, r);
   }
   return r;
+}
+
+/** Whether `calls` has a call of `name` (the same parts) with `argc` arguments. */
+function hasCall(calls: PolicyCall[], name: string[], argc: number): boolean {
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i]!;
+    if (c.argc !== argc || c.name.length !== name.length) continue;
+    let same = true;
+    for (let k = 0; k < name.length && same; k++) same = c.name[k] === name[k];
+    if (same) return true;
+  }
+  return false;
 }
 
 /** The one record of each content of PolicyReads (bounded: when full it starts over, which costs only sharing). */
