@@ -65,28 +65,29 @@ interface Comparisons {
 
 const comparisons = memoised((using: Node): Comparisons => {
   const found: Comparisons['found'] = [];
-  const visit = (n: Node): void => {
-    if (n?.BoolExpr?.boolop === 'AND_EXPR') {
-      for (const a of n.BoolExpr.args ?? []) visit(a);
-      return;
-    }
-    const e = n?.A_Expr;
-    if (!e || sval(e.name?.[e.name.length - 1]) !== '=') return;
-    if (e.kind === 'AEXPR_OP') {
-      for (const [a, b] of [
-        [e.lexpr, e.rexpr],
-        [e.rexpr, e.lexpr],
-      ] as const) {
-        if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push(new Compared(refParts(a), b, a.ColumnRef));
-      }
-    } else if (e.kind === 'AEXPR_OP_ANY') {
-      const a = e.lexpr;
-      if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push(new Compared(refParts(a), e.rexpr, a.ColumnRef));
-    }
-  };
-  visit(using);
+  comparedIn(using, found);
   return { found: fitted(found) };
 });
+
+/** The comparisons of the AND chain `n` heads, in `found`. (No closure or pair arrays per node: this runs for every USING in a cold lint.) */
+function comparedIn(n: Node, found: Compared[]): void {
+  if (n?.BoolExpr?.boolop === 'AND_EXPR') {
+    const args = n.BoolExpr.args ?? [];
+    for (let i = 0; i < args.length; i++) comparedIn(args[i], found);
+    return;
+  }
+  const e = n?.A_Expr;
+  if (!e || sval(e.name?.[e.name.length - 1]) !== '=') return;
+  if (e.kind === 'AEXPR_OP') {
+    compared(e.lexpr, e.rexpr, found);
+    compared(e.rexpr, e.lexpr, found);
+  } else if (e.kind === 'AEXPR_OP_ANY') compared(e.lexpr, e.rexpr, found);
+}
+
+/** `a` compared with `b`, when `a` is a column reference. */
+function compared(a: Node, b: Node, found: Compared[]): void {
+  if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push(new Compared(refParts(a), b, a.ColumnRef));
+}
 
 /**
  * Another permissive policy on the table that PostgreSQL ORs with `p` for some role and command
@@ -134,7 +135,16 @@ function lookups(model: Model, using: Node): Lookup[] {
 }
 
 function lookupsIn(model: Model, cs: Comparisons, asked: { call: boolean }): Lookup[] {
-  const out: Lookup[] = cs.found.filter((c) => lookupValue(model, c.value, asked));
+  const found = cs.found;
+  // (every value asked, as filter would; the comparisons' own list when all are lookups, the usual case: no copy kept with it)
+  let out: Lookup[] | undefined;
+  for (let i = 0; i < found.length; i++) {
+    const c = found[i]!;
+    if (lookupValue(model, c.value, asked)) {
+      if (out !== undefined) out.push(c);
+    } else if (out === undefined) out = found.slice(0, i);
+  }
+  if (out === undefined) return found;
   return out.length ? out : NO_LOOKUPS;
 }
 
