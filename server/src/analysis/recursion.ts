@@ -224,10 +224,12 @@ function readsOfUncached(model: Model, p: Policy): PolicyReads {
   // each relation and call once; the content, as one string, is the record's identity. From
   // relationsIn / callsIn, kept on the nodes: the ExprFacts records (with locations, on the
   // statement) are made for the policies buildInfo asks for edges, not for every policy.
-  // (indexed loops, and calls told apart by their name parts and argument count rather than by
-  // a string made for each: this runs once per policy in a cold lint, mostly unoptimised)
+  // (indexed loops, calls told apart by their name parts and argument count rather than by a
+  // string made for each, and no record of each call made unless the record is new: this runs
+  // once per policy in a cold lint, mostly unoptimised)
   let tables: string[] | undefined;
-  let calls: PolicyCall[] | undefined;
+  // the calls of callsIn themselves (a PolicyCall is made for a new record only)
+  let calls: CallRef[] | undefined;
   for (let i = 0; i < 2; i++) {
     const node = i === 0 ? p.using : p.withCheck;
     if (!node) continue;
@@ -245,31 +247,38 @@ function readsOfUncached(model: Model, p: Policy): PolicyReads {
     for (let j = 0; j < cs.length; j++) {
       const c = cs[j]!;
       if (c.location < 0) continue;
-      const argc = c.args.length;
       if (calls === undefined) calls = [];
-      else if (hasCall(calls, c.name, argc)) continue;
-      calls.push({ key: callName(c), name: c.name, argc });
+      else if (hasCall(calls, c.name, c.args.length)) continue;
+      calls.push(c);
     }
   }
   if (tables === undefined && calls === undefined) return NO_READS;
   // (names have no NUL: parts joined with it, and the argument count, tell calls apart)
   let id = tables === undefined ? '\u0001' : `${tables.join('\u0000')}\u0001`;
-  if (calls !== undefined) for (let j = 0; j < calls.length; j++) id += `${j ? '\u0001' : ''}${calls[j]!.name.join('\u0000')}\u0000${calls[j]!.argc}`;
+  if (calls !== undefined) {
+    for (let j = 0; j < calls.length; j++) {
+      const name = calls[j]!.name;
+      id += `${j ? '\u0001' : ''}${name.length === 1 ? name[0] : name.join('\u0000')}\u0000${calls[j]!.args.length}`;
+    }
+  }
   let r = readsByContent.get(id);
   if (r === undefined) {
     if (readsByContent.size >= 20000) readsByContent = new Map();
     // (as shared strings: the names a graph collects compare by pointer)
-    r = { tables: tables ? tables.map(interned) : NO_READS.tables, calls: calls ? calls.map((c) => ({ key: interned(c.key), name: c.name, argc: c.argc })) : NO_READS.calls };
+    r = {
+      tables: tables ? tables.map(interned) : NO_READS.tables,
+      calls: calls ? calls.map((c) => ({ key: interned(callName(c)), name: c.name, argc: c.args.length })) : NO_READS.calls,
+    };
     readsByContent.set(id, r);
   }
   return r;
 }
 
 /** Whether `calls` has a call of `name` (the same parts) with `argc` arguments. */
-function hasCall(calls: PolicyCall[], name: string[], argc: number): boolean {
+function hasCall(calls: CallRef[], name: string[], argc: number): boolean {
   for (let i = 0; i < calls.length; i++) {
     const c = calls[i]!;
-    if (c.argc !== argc || c.name.length !== name.length) continue;
+    if (c.args.length !== argc || c.name.length !== name.length) continue;
     let same = true;
     for (let k = 0; k < name.length && same; k++) same = c.name[k] === name[k];
     if (same) return true;
