@@ -233,6 +233,33 @@ CREATE POLICY p3 ON docs AS RESTRICTIVE FOR SELECT TO authenticated USING (tenan
   assert.deepEqual(perRow, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
 });
 
+test('kept findings: their ranges and fixes follow the text before them moving and CRLF line ends, in the file of the policy and in another file', () => {
+  const files = {
+    '1_table.sql': TABLE,
+    '2_policy.sql': 'CREATE POLICY p ON docs FOR SELECT TO authenticated USING (true);',
+    // the finding and its fix (a CREATE INDEX after the ALTER) are in 3_other.sql
+    '3_other.sql': 'ALTER POLICY p ON docs USING (owner_id = auth.uid());',
+  };
+  const edits: Array<[string, string]> = [
+    ['2_policy.sql', '-- moved\n\nCREATE POLICY p ON docs FOR SELECT TO authenticated USING (true);'],
+    ['2_policy.sql', '-- crlf\r\n\r\nCREATE POLICY p ON docs FOR SELECT TO authenticated USING (true);'],
+    ['3_other.sql', '-- moved\n\nALTER POLICY p ON docs USING (owner_id = auth.uid());'],
+    ['3_other.sql', '-- crlf\r\nALTER POLICY p ON docs USING (owner_id = auth.uid());'],
+    ['2_policy.sql', 'CREATE POLICY p ON docs FOR SELECT TO authenticated USING (true);'],
+  ];
+  assert.deepEqual(steps(files, 'policy-column-not-indexed', edits), [1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(steps(files, 'policy-per-row-function', edits), [1, 1, 1, 1, 1, 1]);
+  const ws = new Workspace();
+  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+  ws.lint();
+  ws.setFile('3_other.sql', edits[3]![1]);
+  const [finding] = ws.lint().byFile.get('3_other.sql')!.filter((x) => x.rule === 'policy-column-not-indexed');
+  const [edit] = finding!.fixes[0]!.edits;
+  assert.equal(edit!.file, '3_other.sql');
+  assert.match(edit!.newText, /^\r\nCREATE INDEX/, 'the edit takes the line ends of its file');
+  assert.deepEqual(edit!.range, { start: { line: 1, character: 53 }, end: { line: 1, character: 53 } });
+});
+
 test('kept reports: two columns of one USING (one kept report per column) follow indexes in another file', () => {
   const files = {
     '1_table.sql': TABLE,
