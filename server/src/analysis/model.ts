@@ -708,22 +708,32 @@ function planOf(file: ParsedFile, defaultSchema: string): FilePlan {
   return plan;
 }
 
-/**
- * The key of name parts: the last two non-empty parts; a single name goes to `unqualified`
- * (a search_path lookup) or else to the default schema.
- */
-function plainKey(parts: ReadonlyArray<string | undefined>, defaultSchema: string, unqualified?: (name: string) => string): string {
+/** The schema part lastName() found (a module variable: these run per name, an object each would be garbage). */
+let lastSchema: string | undefined;
+
+/** The last non-empty of name parts, and the one before it in lastSchema. */
+function lastName(parts: ReadonlyArray<string | undefined>): string | undefined {
   let name: string | undefined;
-  let schema: string | undefined;
+  lastSchema = undefined;
   for (let i = parts.length - 1; i >= 0; i--) {
     const x = parts[i];
     if (!x) continue;
     if (name === undefined) name = x;
     else {
-      schema = x;
+      lastSchema = x;
       break;
     }
   }
+  return name;
+}
+
+/**
+ * The key of name parts: the last two non-empty parts; a single name goes to `unqualified`
+ * (a search_path lookup) or else to the default schema.
+ */
+function plainKey(parts: ReadonlyArray<string | undefined>, defaultSchema: string, unqualified?: (name: string) => string): string {
+  const name = lastName(parts);
+  const schema = lastSchema;
   if (name === undefined) return '';
   if (schema === undefined && unqualified) return unqualified(name);
   return `${schema ?? defaultSchema}.${name}`;
@@ -731,18 +741,8 @@ function plainKey(parts: ReadonlyArray<string | undefined>, defaultSchema: strin
 
 /** The Name of name parts. */
 function nameOf(parts: ReadonlyArray<string | undefined>, defaultSchema: string): Name {
-  let name: string | undefined;
-  let schema: string | undefined;
-  for (let i = parts.length - 1; i >= 0; i--) {
-    const x = parts[i];
-    if (!x) continue;
-    if (name === undefined) name = x;
-    else {
-      schema = x;
-      break;
-    }
-  }
-  return named(schema, name, defaultSchema);
+  const name = lastName(parts);
+  return named(lastSchema, name, defaultSchema);
 }
 
 /** The Name of a RangeVar (nameOf its schema and relation names). */
