@@ -1410,9 +1410,25 @@ export function sval(n: Node): string | undefined {
 
 /** Dotted name parts of a `names`/`funcname` list. */
 export function nameParts(list: Node[] | undefined): string[] {
-  // map() gives an array of the exact size (filter() one with room to grow): filter only when needed
-  const parts = (list ?? []).map((x) => sval(x) ?? '');
-  return parts.includes('') ? parts.filter((s) => s.length > 0).slice() : parts;
+  // Names have one to three parts: those written out as array literals (of the exact size, no
+  // closure per call), the rest by a loop. A cold bench lint asks this ≈ 10^5 times.
+  if (!list) return [];
+  const n = list.length;
+  if (n === 1) {
+    const a = sval(list[0]);
+    return a ? [a] : [];
+  }
+  if (n === 2) {
+    const a = sval(list[0]);
+    const b = sval(list[1]);
+    return a ? (b ? [a, b] : [a]) : b ? [b] : [];
+  }
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = sval(list[i]);
+    if (x) parts.push(x);
+  }
+  return parts.slice(); // (an array of the exact size: names are kept)
 }
 
 /** Visits every object node of a tree; `fn` returning false stops the descent there. */
