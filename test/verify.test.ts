@@ -98,11 +98,8 @@ GRANT SELECT ON invoices TO app_user;
 const CACHE_DIR = join(__dirname, '..', '.cache');
 
 let res: VerifyResult;
-let ms = 0;
 before(async () => {
-  const t = Date.now();
   res = await verify(FILES, { cacheDir: CACHE_DIR });
-  ms = Date.now() - t;
 });
 
 const probe = (table: string, role: string): ProbeResult => {
@@ -114,7 +111,6 @@ const probe = (table: string, role: string): ProbeResult => {
 describe('verify: default probes', () => {
   test('ok: reports the PostgreSQL version it ran', () => {
     assert.match(res.pgVersion, /^PostgreSQL \d+\.\d+ \(PGlite /);
-    assert.ok(ms < 20_000, `verify took ${ms} ms`);
     assert.ok(existsSync(CACHE_DIR) && readdirSync(CACHE_DIR).some((f) => /^pglite-.*-pristine\.tar$/.test(f)), 'pristine data directory cached');
   });
 
