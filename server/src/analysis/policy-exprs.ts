@@ -201,14 +201,25 @@ const FLAG_BITS = 5;
 
 export function exprFlags(node: Node): number {
   if (!node || typeof node !== 'object') return 0;
+  // constBool first: its slot is the highest one asked here, so the node's list of slots is
+  // allocated once at its full size (ast.ts slotsOf copies it each time a higher slot is asked)
+  const tautology = constBool(node) === true;
   const f = nodeFacts(node);
   if (f.flags === undefined) {
+    // census' findings first: each helper below finds nothing without them, and asked anyway it
+    // would walk the node for its anchor (memoisedAt) and keep an empty result on it; hardcodedIds
+    // only where mayHoldHardcodedId finds a literal it could report (its own walk keeps an
+    // ancestor record per node). Bench, the policy index of a fresh model (policyRows, with
+    // constBool's loop below; 6 runs each, alternating): wall 116–180 → 88–132 ms (medians 147 →
+    // 101), CPU medians 237 → 170; hardcodedIds is asked of no bench expression (none holds a
+    // literal it reports; it was 50–117 ms of a cold lint's profile)
+    const c = census(node);
     f.flags =
-      (hardcodedIds(node).length ? FLAG_HARDCODED_ID : 0) |
-      (userMetadataRefs(node).length ? FLAG_USER_METADATA : 0) |
-      (unsafeSettingCalls(node).length ? FLAG_UNSAFE_SETTING : 0) |
-      (constBool(node) === true ? FLAG_TAUTOLOGY : 0) |
-      (callsIn(node).some((c) => !c.inSelect && c.location >= 0) ? FLAG_CALL_OUTSIDE_SELECT : 0);
+      (c.aConst && mayHoldHardcodedId(node) && hardcodedIds(node).length ? FLAG_HARDCODED_ID : 0) |
+      (c.userMeta && userMetadataRefs(node).length ? FLAG_USER_METADATA : 0) |
+      (c.currentSetting && unsafeSettingCalls(node).length ? FLAG_UNSAFE_SETTING : 0) |
+      (tautology ? FLAG_TAUTOLOGY : 0) |
+      (c.funcCalls.length !== 0 && callsIn(node).some((k) => !k.inSelect && k.location >= 0) ? FLAG_CALL_OUTSIDE_SELECT : 0);
   }
   return f.flags;
 }
@@ -432,32 +443,32 @@ function constBoolUncached(n: Node): boolean | null | undefined {
   }
   if (n.BoolExpr) {
     const args: Node[] = n.BoolExpr.args ?? [];
-    const vals = args.map(constBoolUncached);
-    switch (n.BoolExpr.boolop) {
-      case 'NOT_EXPR': {
-        const v = vals[0];
-        return v === undefined ? undefined : v === null ? null : !v;
-      }
-      case 'AND_EXPR':
-        if (vals.some((v) => v === false)) return false;
-        if (vals.every((v) => v === true)) return true;
-        if (vals.every((v) => v !== undefined)) return null;
-        return undefined;
-      case 'OR_EXPR':
-        if (vals.some((v) => v === true)) return true;
-        if (vals.every((v) => v === false)) return false;
-        if (vals.every((v) => v !== undefined)) return null;
-        return undefined;
+    const op = n.BoolExpr.boolop;
+    if (op === 'NOT_EXPR') {
+      const v = args.length ? constBoolUncached(args[0]) : undefined;
+      return v === undefined ? undefined : v === null ? null : !v;
     }
-    return undefined;
+    if (op !== 'AND_EXPR' && op !== 'OR_EXPR') return undefined;
+    // AND: false if any is false, true if all are true, NULL if all are known; OR the same with
+    // true and false swapped. One pass with no list of values (this runs on every policy
+    // expression, most of them an AND or OR of terms that are not constant)
+    const decides = op === 'OR_EXPR';
+    let all = true;
+    let known = true;
+    for (let i = 0; i < args.length; i++) {
+      const v = constBoolUncached(args[i]);
+      if (v === decides) return decides;
+      if (v !== !decides) all = false;
+      if (v === undefined) known = false;
+    }
+    return all ? !decides : known ? null : undefined;
   }
   if (n.A_Expr && n.A_Expr.kind === 'AEXPR_OP') {
-    const op = sval(n.A_Expr.name?.[n.A_Expr.name.length - 1]);
     const l = constValue(n.A_Expr.lexpr);
     const r = constValue(n.A_Expr.rexpr);
     if (l === undefined || r === undefined) return undefined;
     if (l === null || r === null) return null;
-    return compareConstants(op ?? '', l, r);
+    return compareConstants(sval(n.A_Expr.name?.[n.A_Expr.name.length - 1]) ?? '', l, r);
   }
   if (n.NullTest) {
     const v = constValue(n.NullTest.arg);
@@ -767,6 +778,45 @@ function literal(n: Node): { value: string | number; location: number } | undefi
   if (typeof v === 'string' && !/^\s*\d+\s*$/.test(v) && !UUID.test(v.trim())) return undefined;
   const c = inner.A_Const;
   return { value: v, location: c?.location ?? -1 };
+}
+
+/**
+ * Whether hardcodedIds could find something in a tree: a string literal shaped like a uuid, or an
+ * A_Expr with an id-like column on one side and, on the other, what its literals are read from
+ * (a constant, a cast, an IN list, an array). A superset of hardcodedIds' conditions (the kind
+ * and operator are not checked), without allocating: exprFlags asks hardcodedIds itself only
+ * where this holds.
+ */
+function mayHoldHardcodedId(n: Node): boolean {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object' && mayHoldHardcodedId(x)) return true;
+    }
+    return false;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'A_Const') {
+      const s = v.sval?.sval;
+      // (a uuid is 36 characters once trimmed; an A_Const holds no other node)
+      if (typeof s === 'string' && s.length >= 36 && UUID.test(s.trim())) return true;
+      continue;
+    }
+    if (k === 'A_Expr' && (idColumnWithLiteral(v.lexpr, v.rexpr) || idColumnWithLiteral(v.rexpr, v.lexpr))) return true;
+    // (names only under these)
+    if (k === 'String' || k === 'ColumnRef') continue;
+    if (mayHoldHardcodedId(v)) return true;
+  }
+  return false;
+}
+
+/** An id-like column compared with what hardcodedIds reads literals from (a constant, a cast, a list, an array). */
+function idColumnWithLiteral(col: Node, other: Node): boolean {
+  if (!other || typeof other !== 'object' || !(other.A_Const || other.TypeCast || other.List || other.A_ArrayExpr)) return false;
+  const name = columnName(col);
+  return name !== undefined && idLikeColumn(name);
 }
 
 export interface HardcodedId {
