@@ -56,6 +56,8 @@ test('ok: ids looked up in data, status and role literals, the nil uuid are not 
   const lint = (e: string) => lintFiles([{ file: 'm.sql', text: `${base} CREATE POLICY p ON t FOR SELECT TO authenticated USING (${e});` }], ID).mine;
   for (const e of ["kind = 'public'", "user_id <> '00000000-0000-0000-0000-000000000000'", 'org_id > 0', 'user_id = (select auth.uid())']) assert.equal(lint(e).length, 0, e);
   for (const e of ['org_id IN (1, 2)', 'org_id = ANY (ARRAY[3])', `EXISTS (SELECT 1 FROM t x WHERE x.user_id = '${PROD_ADMIN}')`, '7 = id']) assert.equal(lint(e).length, 1, e);
+  // (a literal under a cast, on either side: exprFlags' pre-check looks past the cast)
+  for (const e of ["org_id = '42'::bigint", "'42'::bigint <> org_id", "org_id = ANY ('{5}'::bigint[]) OR id = ANY (ARRAY['6']::bigint[])", 'NOT (org_id = 8)']) assert.equal(lint(e).length, 1, e);
   const many = lint(`org_id IN (1, 2) OR user_id = '${PROD_ADMIN}'`);
   assert.equal(many.length, 1, 'one finding per policy');
   assert.match(many[0]!.message, /\(and 2 more literal ids\)/);
