@@ -67,7 +67,7 @@ export class Workspace {
    * `editing`: edits will follow (the language server). The first build then records what its
    * replay did, so the first edit after a workspace opens redoes the model from those records
    * instead of replaying every file again: on the bench, the first re-lint after the full lint
-   * went from 350–560 to 95–170 ms, for 10–13 % more CPU in the first build's model phase
+   * went from 350–560 to 95–218 ms (probe and bench runs), for 10–13 % more CPU in the first build's model phase
    * (≈ 60–100 ms). The CLI lints once and records nothing.
    */
   constructor(
@@ -263,7 +263,7 @@ export class Workspace {
       edits: fix.edits.map((e): EditWithRange => {
         if (e.file !== pf.file) return { file: e.file, start: e.start, end: e.end, newText: this.withFileEol(e.file, e.newText), range: this.rangeOf(e.file, e.start, e.end) };
         crlf ??= hasCrlf(pf.text);
-        const newText = crlf && e.newText.includes('\n') ? e.newText.replace(/\r?\n/g, '\r\n') : e.newText;
+        const newText = withEol(e.newText, crlf);
         // a position at the report's start, or an insertion's end, is the same object (Positions are never mutated: LSP copies them)
         const start = e.start === reportStart ? reportStartAt : pf.positionAt(e.start);
         return { file: e.file, start: e.start, end: e.end, newText, range: { start, end: e.end === e.start ? start : pf.positionAt(e.end) } };
@@ -283,8 +283,7 @@ export class Workspace {
 
   /** Rules write fixes with \n; a file with CRLF line ends gets CRLF. */
   private withFileEol(file: string, newText: string): string {
-    if (!newText.includes('\n')) return newText;
-    return hasCrlf(this.texts.get(file) ?? '') ? newText.replace(/\r?\n/g, '\r\n') : newText;
+    return newText.includes('\n') ? withEol(newText, hasCrlf(this.texts.get(file) ?? '')) : newText;
   }
 
   private invalidate(): void {
@@ -309,6 +308,11 @@ function filesOf(r: Report, model: Model, ownFiles: Map<string, Array<string | n
 function sameFiles(files: ReadonlyArray<string | number>, model: Model): boolean {
   for (let i = 0; i < files.length; i += 2) if (fileId(model, files[i] as string) !== files[i + 1]) return false;
   return true;
+}
+
+/** A fix's text (written with \n) with CRLF line ends if `crlf`. */
+function withEol(newText: string, crlf: boolean): string {
+  return crlf && newText.includes('\n') ? newText.replace(/\r?\n/g, '\r\n') : newText;
 }
 
 /** Whether a text's first line ends with CRLF (its line end, for fixes). */

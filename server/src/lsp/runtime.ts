@@ -38,8 +38,9 @@ let settled = false;
 
 /**
  * The heap's steady setting, for the edits to come (see `--heap-growing-percent` above): set
- * once, after the first lint is published, with one full collection (≈ 100–200 ms on the
- * bench's heap) so that the limits are computed with it. Later calls do nothing.
+ * once, after the first lint of every project is published, with one full collection
+ * (123–280 ms on the bench's heap) so that the limits are computed with it. Later calls do
+ * nothing.
  */
 export function settleHeap(): void {
   if (settled) return;

@@ -249,6 +249,7 @@ export class PgRlsLintServer {
           await this.syncDisk(p);
         }
         this.lintAll();
+        settleHeap(); // every project's first lint is published: the heap's setting for the edits to come (runtime.ts)
       } finally {
         this.markReady();
       }
@@ -420,7 +421,6 @@ export class PgRlsLintServer {
       if (!result.byFile.has(id)) this.publish(project, id, [], undefined);
     }
     if (ms > 500) this.log(`linted ${result.byFile.size} files of ${project.name || 'loose files'} in ${Math.round(ms)} ms (${count} updated)`);
-    settleHeap(); // (the first time only: the heap's setting for the edits to come, see runtime.ts)
   }
 
   /** Publishes a file's findings as diagnostics when they differ from the last published ones. Returns whether it sent. */
