@@ -407,11 +407,6 @@ export function visitTyped(root: Node, fn: (type: string, node: Node, ancestors:
   visitValue(root, '');
 }
 
-/** True when an ancestor list crosses a sub-select (SubLink, SELECT or FROM sub-query). */
-export function insideSelect(ancestors: readonly Ancestor[]): boolean {
-  return ancestors.some((a) => a.type === 'SubLink' || a.type === 'SelectStmt' || a.type === 'RangeSubselect');
-}
-
 // ---------------------------------------------------------------------------------------
 // Constant folding of boolean expressions
 
