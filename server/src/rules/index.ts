@@ -16,6 +16,7 @@ export { policyAppliesToPublic } from './policy-applies-to-public.js';
 export { policyAlwaysTrue } from './policy-always-true.js';
 export { policyInsertWithoutCheck } from './policy-insert-without-check.js';
 export { policyWithoutCondition } from './policy-without-condition.js';
+export { policyAnonWrite } from './policy-anon-write.js';
 export { policyMissingSelectCompanion } from './policy-missing-select-companion.js';
 export { policyCurrentSettingUnsafe } from './policy-current-setting-unsafe.js';
 export { policyContextFailsOpen } from './policy-context-fails-open.js';

@@ -1,0 +1,175 @@
+import type { Model, Policy, Table } from '../analysis/model.js';
+import { nameParts } from '../analysis/parse.js';
+import { appliesToRole, commandList, coversCommand, type Command } from '../analysis/policies.js';
+import { constBool, exprText, policiesWithKey, policyRows } from '../analysis/policy-exprs.js';
+import { grantsManagedFor, privilegesOf, revokedFrom } from '../analysis/privileges.js';
+import type { Node } from '../analysis/types.js';
+import { defineRule } from './types.js';
+import { hasAnyPrivilege, PF_ALL, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts } from './util.js';
+
+/** Supabase's (and PostgREST's) role for requests without a signed-in user. */
+const ANON = 'anon';
+
+/** Kinds of A_Expr over built-in operators and constructs (no function of the workspace's). */
+const PLAIN_EXPR_KINDS = new Set([
+  'AEXPR_OP',
+  'AEXPR_OP_ANY',
+  'AEXPR_OP_ALL',
+  'AEXPR_DISTINCT',
+  'AEXPR_NOT_DISTINCT',
+  'AEXPR_NULLIF',
+  'AEXPR_IN',
+  'AEXPR_LIKE',
+  'AEXPR_ILIKE',
+  'AEXPR_SIMILAR',
+  'AEXPR_BETWEEN',
+  'AEXPR_NOT_BETWEEN',
+  'AEXPR_BETWEEN_SYM',
+  'AEXPR_NOT_BETWEEN_SYM',
+]);
+
+/**
+ * Whether an expression can only depend on the row, never on who runs the query: it is made of
+ * columns, constants, casts, unqualified operators, AND / OR / NOT, IS [NOT] NULL / TRUE …, IN
+ * lists, arrays, CASE and COALESCE. Anything else may look at the caller and is taken to: every
+ * function call (auth.uid(), a helper, even a built-in one), a sub-select, current_user /
+ * session_user (SQLValueFunction), a qualified operator (OPERATOR(s.op)), a parameter.
+ */
+function rowOnly(n: Node): boolean {
+  if (n === null || typeof n !== 'object') return true;
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) if (!rowOnly(n[i])) return false;
+    return true;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (v === null || typeof v !== 'object') continue;
+    switch (k) {
+      case 'ColumnRef':
+      case 'A_Const':
+        continue;
+      case 'TypeCast':
+        if (!rowOnly(v.arg)) return false;
+        continue;
+      case 'A_Expr':
+        if (!PLAIN_EXPR_KINDS.has(v.kind) || nameParts(v.name).length !== 1 || !rowOnly(v.lexpr) || !rowOnly(v.rexpr)) return false;
+        continue;
+      case 'BoolExpr':
+      case 'CoalesceExpr':
+      case 'MinMaxExpr':
+        if (!rowOnly(v.args)) return false;
+        continue;
+      case 'NullTest':
+      case 'BooleanTest':
+        if (!rowOnly(v.arg)) return false;
+        continue;
+      case 'List':
+        if (!rowOnly(v.items)) return false;
+        continue;
+      case 'A_ArrayExpr':
+        if (!rowOnly(v.elements)) return false;
+        continue;
+      case 'CaseExpr':
+        if (!rowOnly(v.arg) || !rowOnly(v.args) || !rowOnly(v.defresult)) return false;
+        continue;
+      case 'CaseWhen':
+        if (!rowOnly(v.expr) || !rowOnly(v.result)) return false;
+        continue;
+      default:
+        // FuncCall, SubLink, SQLValueFunction, ParamRef, A_Indirection (of a call), …
+        return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether anon may run the command on the table as far as the workspace shows: granted (on the
+ * table, through PUBLIC or a group, or by Supabase's platform defaults), or its grants are
+ * managed elsewhere (no table grant to anon here, no REVOKE naming it). A table the workspace
+ * does not create (storage.objects) counts as granted: Supabase grants its API roles on it.
+ */
+function anonMay(model: Model, t: Table | undefined, cmd: Command): boolean {
+  if (!t) return true;
+  const need = [cmd];
+  if (hasAnyPrivilege(t.grants.get(ANON), need)) return true;
+  if (!grantsManagedFor(model, ANON) && !revokedFrom(model, t, ANON)) return true;
+  return hasAnyPrivilege(privilegesOf(model, t, ANON), need);
+}
+
+/** A restrictive policy that applies to anon for the command and may depend on the caller: it may stop anon. */
+function restrictedForAnon(model: Model, p: Policy, cmd: Command): boolean {
+  const list = policiesWithKey(model, p.table);
+  for (let i = 0; i < list.length; i++) {
+    const q = list[i]!;
+    if (q.permissive || !coversCommand(q, cmd) || !appliesToRole(model, q, ANON)) continue;
+    if (!q.using || !rowOnly(q.using) || (cmd === 'update' && q.withCheck && !rowOnly(q.withCheck))) return true;
+  }
+  return false;
+}
+
+export const policyAnonWrite = defineRule({
+  meta: {
+    id: 'policy-anon-write',
+    description: "A permissive UPDATE, DELETE or ALL policy lets anon (unauthenticated requests) change or delete rows with a condition that does not depend on who is asking.",
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'none',
+    guards:
+      "A permissive policy admits every row its USING admits: when it applies to anon (TO anon, or PUBLIC where anon exists, as on Supabase) and its condition tests only the row (bucket_id = 'avatars'), any unauthenticated request — on Supabase, anyone with the public anon key — can UPDATE and DELETE all those rows.",
+    truths: ['T26', 'T27'],
+  },
+  check({ model, report }) {
+    // an explicit TO anon names the role whatever the workspace declares; PUBLIC and groups
+    // only reach it where it is known to exist (Supabase's platform roles, or declared here)
+    const anonKnown = model.roles.has(ANON);
+    if (model.roleBypassesRls(ANON)) return;
+    // permissive UPDATE / DELETE / ALL policies with a USING (without one they admit no row to
+    // change: policy-without-condition); policyFacts: the others are not read
+    const facts = policyFacts(model);
+    const rows = policyRows(model);
+    for (let i = 0; i < rows.length; i++) {
+      const f = facts[i]!;
+      if ((f & (PF_PERMISSIVE | PF_USING)) !== (PF_PERMISSIVE | PF_USING) || (f & (PF_UPDATE | PF_DELETE | PF_ALL)) === 0) continue;
+      const row = rows[i]!;
+      if (!row.active) continue; // RLS off: policy-on-table-without-rls / rls-disabled
+      const p = row.policy;
+      const named = p.roles.includes(ANON);
+      if (!named && !(anonKnown && appliesToRole(model, p, ANON))) continue;
+      const t = row.table;
+      if (t?.owner?.role === ANON) continue; // the owner may switch RLS off for its table
+      const using = row.using!;
+      const check = row.check;
+      // always true: policy-always-true's finding (the same policy, the same reason); false or
+      // NULL: it admits no row
+      if (constBool(using.node) !== undefined || (check && constBool(check.node) === true)) continue;
+      if (!rowOnly(using.node)) continue;
+      // UPDATE: new rows are checked by WITH CHECK (by USING without one, T14c)
+      const updates = !check || (constBool(check.node) === undefined && rowOnly(check.node));
+      const cmds: Command[] = [];
+      if (coversCommand(p, 'update') && updates && anonMay(model, t, 'update') && !restrictedForAnon(model, p, 'update')) cmds.push('update');
+      if (coversCommand(p, 'delete') && anonMay(model, t, 'delete') && !restrictedForAnon(model, p, 'delete')) cmds.push('delete');
+      if (cmds.length === 0) continue;
+      const what = commandList(cmds);
+      const cond = exprText(model, using);
+      const checkText = check && cmds.includes('update') ? exprText(model, check) : undefined;
+      const who = named
+        ? `is TO ${ANON}`
+        : p.roles.includes('public')
+          ? `${p.implicitPublic ? 'has no TO clause, so it applies to PUBLIC' : 'is TO PUBLIC'}, anon included`
+          : `applies to ${ANON} through a role it is a member of (${p.roles.join(', ')})`;
+      const verbs = cmds.length === 2 ? 'update and delete' : cmds[0] === 'update' ? 'update' : 'delete';
+      report({
+        ...p.nameLoc,
+        message:
+          `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}) ${who}, and its condition ` +
+          `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} tests only the row, not who is asking: ` +
+          `anon is the role of requests without a signed-in user — on Supabase, anyone with the project's anon key, which every web client ships — ` +
+          `so anyone can ${verbs} every row it admits (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
+          `a statement that reads no column (no WHERE, e.g. ${cmds.includes('delete') ? 'DELETE FROM' : 'UPDATE … SET'} ${p.table}) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
+          `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. ` +
+          'Scope the policy to the row\'s owner (e.g. TO authenticated … USING (owner_id = (select auth.uid()))), or drop it and make this change on the server with the service role.',
+      });
+    }
+  },
+});

@@ -1,0 +1,95 @@
+// policy-anon-write on PostgreSQL (PGlite): a FOR ALL TO anon policy whose USING tests only the
+// row (bucket_id = 'avatars') lets an anonymous request (anon, no user id) rename and delete
+// another user's files, and a DELETE without WHERE empties the bucket; owner-scoped policies
+// for authenticated leave anon nothing to change.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { affected, asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-anon-write';
+before(initParser);
+after(closeAll);
+
+/**
+ * Supabase Storage's table as the platform makes it (owned by app_owner here, RLS enabled, the
+ * API roles granted), user A's and user B's files in the avatars bucket and one elsewhere; then
+ * the migration, run by the owner.
+ */
+async function storageWith(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q('CREATE SCHEMA storage; GRANT USAGE, CREATE ON SCHEMA storage TO app_owner; GRANT USAGE ON SCHEMA storage TO anon, authenticated');
+  await asOwner(
+    q,
+    `CREATE TABLE storage.objects (id bigint PRIMARY KEY, bucket_id text NOT NULL, name text NOT NULL, owner uuid);
+     ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+     GRANT SELECT, INSERT, UPDATE, DELETE ON storage.objects TO anon, authenticated;
+     INSERT INTO storage.objects VALUES (1, 'avatars', 'a.png', '${TENANT_A}'), (2, 'avatars', 'b.png', '${TENANT_B}'), (3, 'avatars', 'b2.png', '${TENANT_B}'), (4, 'private', 'x.pdf', '${TENANT_B}');`,
+  );
+  await asOwner(q, sql);
+}
+
+const files = (q: Q) => q(`SELECT id, name FROM storage.objects ORDER BY id`);
+
+test("err: FOR ALL TO anon USING (bucket_id = 'avatars'): anon renames and deletes user B's files, and a DELETE without WHERE empties the bucket", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), '"avatars write"');
+  assert.match(finding.message, /is TO anon.*USING \(bucket_id = 'avatars'\) tests only the row.*anyone can update and delete every row it admits/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await storageWith(q, sqlOf(ws));
+    await q('SET ROLE anon'); // no request.jwt.claim.sub: auth.uid() is NULL
+    assert.deepEqual(await q('SELECT auth.uid() AS uid'), [{ uid: null }]);
+    assert.equal(await affected(q, "UPDATE storage.objects SET name = 'defaced.png' WHERE name = 'b.png'"), 1, "anon renames user B's file");
+    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE owner = '${TENANT_B}'`), 2, "anon deletes user B's files (its other bucket is not admitted)");
+    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 1, 'a DELETE without WHERE: every file left in the bucket');
+    await q('RESET ROLE');
+    assert.deepEqual(await files(q), [{ id: 4, name: 'x.pdf' }]);
+  });
+});
+
+test('ok: the owner-scoped variant (TO authenticated, owner = auth.uid()) leaves anon nothing to change; user A changes only its own file', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 0);
+  assert.equal(mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await storageWith(q, sqlOf(ws));
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'storage.objects'), 3, 'anon still reads the bucket');
+    assert.equal(await affected(q, "UPDATE storage.objects SET name = 'defaced.png' WHERE name = 'b.png'"), 0);
+    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 0);
+    await q('RESET ROLE');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, "UPDATE storage.objects SET name = 'mine.png'"), 1, "user A's own file only");
+    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 1);
+    await q('RESET ROLE');
+    assert.deepEqual(await files(q), [
+      { id: 2, name: 'b.png' },
+      { id: 3, name: 'b2.png' },
+      { id: 4, name: 'x.pdf' },
+    ]);
+  });
+});
+
+test("err: no TO clause in a Supabase workspace: PUBLIC includes anon, which deletes another author's draft", async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), '"drafts can be deleted"');
+  assert.match(finding.message, /has no TO clause, so it applies to PUBLIC, anon included.*USING \(status = 'draft'\).*anyone can delete every row/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asOwner(q, sqlOf(ws));
+    // Supabase's platform default privileges: ALL on tables in public to its API roles
+    await asOwner(q, `GRANT ALL ON posts TO anon, authenticated; INSERT INTO posts VALUES (1, '${TENANT_A}', 'draft'), (2, '${TENANT_B}', 'published')`);
+    await q('SET ROLE anon');
+    assert.equal(await affected(q, `DELETE FROM posts WHERE author_id = '${TENANT_A}'`), 1, "anon deletes user A's draft");
+    assert.equal(await count(q, 'posts'), 1);
+  });
+});
+
+test('ok: INSERT for anon, an always-true policy (policy-always-true), and PUBLIC where no anon role exists are not reported', () => {
+  for (const n of [1, 2, 3]) assert.equal(lintDocExample(ID, 'valid', n).mine.length, 0, `Valid example #${n + 1}`);
+  const always = lintDocExample(ID, 'valid', 2);
+  assert.equal(always.findings.filter((f) => f.rule === 'policy-always-true').length, 1, 'policy-always-true reports the same policy');
+});
