@@ -18,6 +18,7 @@ import {
   forEachPolicyKeyWithoutTable,
   functionLists,
   PF_ALL,
+  PF_ANON,
   PF_CHECK,
   PF_DELETE,
   PF_GRANTED,
@@ -82,10 +83,12 @@ test('policyFacts: one entry per policy of model.policies, with the bits its fie
       (p.using ? PF_USING : 0) |
       (p.withCheck ? PF_CHECK : 0) |
       (p.roles.includes('public') ? PF_PUBLIC : 0) |
+      (p.roles.includes('anon') ? PF_ANON : 0) |
       (granted ? PF_GRANTED : 0);
     assert.equal(facts[i], expected, `policy ${p.name} on ${p.table}`);
   });
   assert.ok(facts.some((f) => f & PF_GRANTED) && facts.some((f) => !(f & PF_GRANTED)));
+  assert.ok(facts.some((f) => f & PF_ANON));
 });
 
 test("tableList and model.policies: each table's policies in table order come first, at a running index", () => {

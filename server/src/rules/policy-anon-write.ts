@@ -2,10 +2,10 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, type Command } from '../analysis/policies.js';
 import { constBool, exprText, policiesWithKey, policyRows } from '../analysis/policy-exprs.js';
-import { grantsManagedFor, privilegesOf, revokedFrom } from '../analysis/privileges.js';
+import { grantsManagedFor, groupsOf, privilegesOf, revokedFrom } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { hasAnyPrivilege, PF_ALL, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts } from './util.js';
+import { hasAnyPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts } from './util.js';
 
 /** Supabase's (and PostgREST's) role for requests without a signed-in user. */
 const ANON = 'anon';
@@ -124,6 +124,10 @@ export const policyAnonWrite = defineRule({
     // only reach it where it is known to exist (Supabase's platform roles, or declared here)
     const anonKnown = model.roles.has(ANON);
     if (model.roleBypassesRls(ANON)) return;
+    // the policies whose roles may include anon: TO anon, TO PUBLIC, and when anon is a member of
+    // other roles, any (policyFacts' bits: on the bench, TO authenticated alone, none is read)
+    const mask = PF_ANON | (anonKnown ? PF_PUBLIC : 0);
+    const inGroups = anonKnown && groupsOf(model, ANON) !== undefined;
     // permissive UPDATE / DELETE / ALL policies with a USING (without one they admit no row to
     // change: policy-without-condition); policyFacts: the others are not read
     const facts = policyFacts(model);
@@ -131,10 +135,11 @@ export const policyAnonWrite = defineRule({
     for (let i = 0; i < rows.length; i++) {
       const f = facts[i]!;
       if ((f & (PF_PERMISSIVE | PF_USING)) !== (PF_PERMISSIVE | PF_USING) || (f & (PF_UPDATE | PF_DELETE | PF_ALL)) === 0) continue;
+      if ((f & mask) === 0 && !inGroups) continue;
       const row = rows[i]!;
       if (!row.active) continue; // RLS off: policy-on-table-without-rls / rls-disabled
       const p = row.policy;
-      const named = p.roles.includes(ANON);
+      const named = (f & PF_ANON) !== 0;
       if (!named && !(anonKnown && appliesToRole(model, p, ANON))) continue;
       const t = row.table;
       if (t?.owner?.role === ANON) continue; // the owner may switch RLS off for its table
@@ -166,7 +171,7 @@ export const policyAnonWrite = defineRule({
           `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} tests only the row, not who is asking: ` +
           `anon is the role of requests without a signed-in user — on Supabase, anyone with the project's anon key, which every web client ships — ` +
           `so anyone can ${verbs} every row it admits (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
-          `a statement that reads no column (no WHERE, e.g. ${cmds.includes('delete') ? 'DELETE FROM' : 'UPDATE … SET'} ${p.table}) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
+          `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
           `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. ` +
           'Scope the policy to the row\'s owner (e.g. TO authenticated … USING (owner_id = (select auth.uid()))), or drop it and make this change on the server with the service role.',
       });

@@ -181,6 +181,8 @@ export const PF_CHECK = 128;
 export const PF_PUBLIC = 256;
 /** on a table the workspace creates, each of its roles is a pseudo role or is granted on the table itself a privilege its command needs */
 export const PF_GRANTED = 512;
+/** its roles include anon (Supabase's and PostgREST's role for requests without a signed-in user) */
+export const PF_ANON = 1024;
 
 const COMMAND_BITS: Record<PolicyCommand, number> = { all: PF_ALL, select: PF_SELECT, insert: PF_INSERT, update: PF_UPDATE, delete: PF_DELETE };
 
@@ -214,6 +216,7 @@ function bitsOf(row: PolicyRow): number {
   for (let j = 0; j < roles.length; j++) {
     const r = roles[j]!;
     if (r === 'public') f |= PF_PUBLIC;
+    else if (r === 'anon') f |= PF_ANON;
     if (granted && !PSEUDO_ROLES.has(r) && !hasAnyPrivilege(t!.grants.get(r), need)) granted = false;
   }
   return granted ? f | PF_GRANTED : f;
