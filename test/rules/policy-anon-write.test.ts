@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-anon-write';
@@ -92,4 +92,58 @@ test('ok: INSERT for anon, an always-true policy (policy-always-true), and PUBLI
   for (const n of [1, 2, 3]) assert.equal(lintDocExample(ID, 'valid', n).mine.length, 0, `Valid example #${n + 1}`);
   const always = lintDocExample(ID, 'valid', 2);
   assert.equal(always.findings.filter((f) => f.rule === 'policy-always-true').length, 1, 'policy-always-true reports the same policy');
+});
+
+/** policy-anon-write's findings for migrations in a Supabase layout (the anon role exists, platform grants). */
+function anonFindings(sql: string): string[] {
+  return lintFiles([{ file: 'supabase/migrations/20240101000000_t.sql', text: sql }], ID).mine.map((f) => f.message);
+}
+const TABLE = 'CREATE TABLE t (id bigint PRIMARY KEY, owner uuid, status text); ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n';
+
+test('ok: a condition that may look at the caller (a call, a sub-select, current_user, a qualified operator) is not reported', () => {
+  for (const using of [
+    "status = 'draft' AND auth.role() = 'anon'",
+    'owner = (select auth.uid())',
+    "status = 'draft' AND current_user = 'anon'",
+    "lower(status) = 'draft'",
+    "status = (SELECT 'draft')",
+    "status OPERATOR(pg_catalog.=) 'draft'",
+    'false',
+    'NULL',
+  ]) assert.deepEqual(anonFindings(`${TABLE}CREATE POLICY p ON t FOR DELETE TO anon USING (${using});`), [], using);
+});
+
+test('err: conditions on the row only: comparisons, IN, IS NULL, CASE, COALESCE, casts', () => {
+  for (const using of ["status = 'draft'", "status IN ('draft', 'new')", 'owner IS NULL', "coalesce(status, 'draft')::text = 'draft'", "CASE WHEN status = 'x' THEN true ELSE false END", "status LIKE 'd%' OR id > 10"]) {
+    assert.equal(anonFindings(`${TABLE}CREATE POLICY p ON t FOR DELETE TO anon USING (${using});`).length, 1, using);
+  }
+});
+
+test('ok: what leaves anon nothing to change is not reported', () => {
+  const cases: Array<[string, string]> = [
+    ['INSERT', "CREATE POLICY p ON t FOR INSERT TO anon WITH CHECK (status = 'new');"],
+    ['SELECT', "CREATE POLICY p ON t FOR SELECT TO anon USING (status = 'published');"],
+    ['UPDATE without USING (policy-without-condition)', "CREATE POLICY p ON t FOR UPDATE TO anon WITH CHECK (status = 'draft');"],
+    ['UPDATE whose WITH CHECK looks at the caller', "CREATE POLICY p ON t FOR UPDATE TO anon USING (status = 'draft') WITH CHECK (owner = auth.uid());"],
+    ['USING (true): policy-always-true', 'CREATE POLICY p ON t FOR UPDATE TO anon USING (true);'],
+    ['WITH CHECK (true): policy-always-true', "CREATE POLICY p ON t FOR UPDATE TO anon USING (status = 'draft') WITH CHECK (true);"],
+    ['restrictive', "CREATE POLICY p ON t AS RESTRICTIVE FOR DELETE TO anon USING (status = 'draft');"],
+    ['TO authenticated', "CREATE POLICY p ON t FOR DELETE TO authenticated USING (status = 'draft');"],
+    ['a restrictive policy for anon that looks at the caller', "CREATE POLICY p ON t FOR DELETE TO anon USING (status = 'draft');\nCREATE POLICY signed_in ON t AS RESTRICTIVE FOR ALL TO PUBLIC USING ((select auth.uid()) IS NOT NULL);"],
+    ['privileges revoked', "REVOKE UPDATE, DELETE ON t FROM anon;\nCREATE POLICY p ON t FOR ALL TO anon USING (status = 'draft');"],
+    ['roles changed by ALTER POLICY', "CREATE POLICY p ON t FOR DELETE TO anon USING (status = 'draft');\nALTER POLICY p ON t TO authenticated;"],
+    ['anon bypasses RLS', "ALTER ROLE anon BYPASSRLS;\nCREATE POLICY p ON t FOR DELETE TO anon USING (status = 'draft');"],
+  ];
+  for (const [what, sql] of cases) assert.deepEqual(anonFindings(`${TABLE}${sql}`), [], what);
+  // row-level security never enabled: the policy is ignored (policy-on-table-without-rls)
+  assert.deepEqual(anonFindings("CREATE TABLE t (id bigint, status text);\nCREATE POLICY p ON t FOR DELETE TO anon USING (status = 'draft');"), []);
+});
+
+test('err: FOR ALL whose WITH CHECK looks at the caller still lets anon DELETE; a role anon is a member of; a restrictive policy on the row only', () => {
+  const [all] = anonFindings(`${TABLE}CREATE POLICY p ON t FOR ALL TO anon USING (status = 'draft') WITH CHECK (owner = auth.uid());`);
+  assert.match(all ?? '', /anyone can delete every row it admits \(given the DELETE privilege\)/);
+  const [group] = anonFindings(`${TABLE}CREATE ROLE web_public; GRANT web_public TO anon;\nCREATE POLICY p ON t FOR UPDATE TO web_public USING (status = 'draft');`);
+  assert.match(group ?? '', /applies to anon through a role it is a member of \(web_public\).*anyone can update every row/);
+  const restricted = anonFindings(`${TABLE}CREATE POLICY p ON t FOR DELETE TO anon USING (status = 'draft');\nCREATE POLICY r ON t AS RESTRICTIVE FOR DELETE TO anon USING (id > 0);`);
+  assert.equal(restricted.length, 1);
 });
