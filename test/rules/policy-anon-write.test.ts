@@ -106,15 +106,20 @@ test('ok: a condition that may look at the caller (a call, a sub-select, current
     'owner = (select auth.uid())',
     "status = 'draft' AND current_user = 'anon'",
     "lower(status) = 'draft'",
+    "(storage.foldername(auth.uid()::text))[1] = 'x'",
+    "storage.foldername(status) = public.my_folders()",
     "status = (SELECT 'draft')",
     "status OPERATOR(pg_catalog.=) 'draft'",
     'false',
     'NULL',
   ]) assert.deepEqual(anonFindings(`${TABLE}CREATE POLICY p ON t FOR DELETE TO anon USING (${using});`), [], using);
+  // a storage.foldername of the workspace's own that is not IMMUTABLE may read anything
+  const own = 'CREATE SCHEMA storage; CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql STABLE AS $$ SELECT string_to_array(name, current_user) $$;\n';
+  assert.deepEqual(anonFindings(`${own}${TABLE}CREATE POLICY p ON t FOR DELETE TO anon USING ((storage.foldername(status))[1] = 'x');`), []);
 });
 
-test('err: conditions on the row only: comparisons, IN, IS NULL, CASE, COALESCE, casts', () => {
-  for (const using of ["status = 'draft'", "status IN ('draft', 'new')", 'owner IS NULL', "coalesce(status, 'draft')::text = 'draft'", "CASE WHEN status = 'x' THEN true ELSE false END", "status LIKE 'd%' OR id > 10"]) {
+test("err: conditions on the row only: comparisons, Supabase Storage's path helpers, IN, IS NULL, CASE, COALESCE, casts", () => {
+  for (const using of ["status = 'draft'", "(storage.foldername(status))[1] = 'public'", "storage.extension(status) = 'png'", "status IN ('draft', 'new')", 'owner IS NULL', "coalesce(status, 'draft')::text = 'draft'", "CASE WHEN status = 'x' THEN true ELSE false END", "status LIKE 'd%' OR id > 10"]) {
     assert.equal(anonFindings(`${TABLE}CREATE POLICY p ON t FOR DELETE TO anon USING (${using});`).length, 1, using);
   }
 });

@@ -28,17 +28,34 @@ const PLAIN_EXPR_KINDS = new Set([
   'AEXPR_NOT_BETWEEN_SYM',
 ]);
 
+/** Supabase Storage's path helpers (split an object's name): IMMUTABLE on the platform. */
+const STORAGE_PATH_FUNCTIONS = new Set(['foldername', 'filename', 'extension']);
+
+/**
+ * A call of storage.foldername / filename / extension on what depends on the row only, that
+ * the workspace leaves to the platform or defines IMMUTABLE and SECURITY INVOKER.
+ */
+function storagePathCall(model: Model, v: Node): boolean {
+  const parts = nameParts(v.funcname);
+  if (parts.length !== 2 || parts[0]!.toLowerCase() !== 'storage' || !STORAGE_PATH_FUNCTIONS.has(parts[1]!.toLowerCase())) return false;
+  if ((v.args?.length ?? 0) !== 1 || v.agg_star || v.agg_distinct || v.over || v.agg_filter || v.agg_order || v.func_variadic) return false;
+  const f = model.findFunction(parts, 1);
+  if (f && (f.volatility !== 'immutable' || f.securityDefiner)) return false;
+  return rowOnly(model, v.args);
+}
+
 /**
  * Whether an expression can only depend on the row, never on who runs the query: it is made of
  * columns, constants, casts, unqualified operators, AND / OR / NOT, IS [NOT] NULL / TRUE …, IN
- * lists, arrays, CASE and COALESCE. Anything else may look at the caller and is taken to: every
- * function call (auth.uid(), a helper, even a built-in one), a sub-select, current_user /
- * session_user (SQLValueFunction), a qualified operator (OPERATOR(s.op)), a parameter.
+ * lists, arrays and subscripts, CASE and COALESCE, and Supabase Storage's path helpers.
+ * Anything else may look at the caller and is taken to: every other function call (auth.uid(),
+ * a helper, even a built-in one), a sub-select, current_user / session_user
+ * (SQLValueFunction), a qualified operator (OPERATOR(s.op)), a parameter.
  */
-function rowOnly(n: Node): boolean {
+function rowOnly(model: Model, n: Node): boolean {
   if (n === null || typeof n !== 'object') return true;
   if (Array.isArray(n)) {
-    for (let i = 0; i < n.length; i++) if (!rowOnly(n[i])) return false;
+    for (let i = 0; i < n.length; i++) if (!rowOnly(model, n[i])) return false;
     return true;
   }
   for (const k in n) {
@@ -49,34 +66,45 @@ function rowOnly(n: Node): boolean {
       case 'A_Const':
         continue;
       case 'TypeCast':
-        if (!rowOnly(v.arg)) return false;
+        if (!rowOnly(model, v.arg)) return false;
         continue;
       case 'A_Expr':
-        if (!PLAIN_EXPR_KINDS.has(v.kind) || nameParts(v.name).length !== 1 || !rowOnly(v.lexpr) || !rowOnly(v.rexpr)) return false;
+        if (!PLAIN_EXPR_KINDS.has(v.kind) || nameParts(v.name).length !== 1 || !rowOnly(model, v.lexpr) || !rowOnly(model, v.rexpr)) return false;
         continue;
       case 'BoolExpr':
       case 'CoalesceExpr':
       case 'MinMaxExpr':
-        if (!rowOnly(v.args)) return false;
+        if (!rowOnly(model, v.args)) return false;
         continue;
       case 'NullTest':
       case 'BooleanTest':
-        if (!rowOnly(v.arg)) return false;
+        if (!rowOnly(model, v.arg)) return false;
         continue;
       case 'List':
-        if (!rowOnly(v.items)) return false;
+        if (!rowOnly(model, v.items)) return false;
         continue;
       case 'A_ArrayExpr':
-        if (!rowOnly(v.elements)) return false;
+        if (!rowOnly(model, v.elements)) return false;
         continue;
       case 'CaseExpr':
-        if (!rowOnly(v.arg) || !rowOnly(v.args) || !rowOnly(v.defresult)) return false;
+        if (!rowOnly(model, v.arg) || !rowOnly(model, v.args) || !rowOnly(model, v.defresult)) return false;
+        continue;
+      case 'A_Indirection':
+        if (!rowOnly(model, v.arg) || !rowOnly(model, v.indirection)) return false;
+        continue;
+      case 'A_Indices':
+        if (!rowOnly(model, v.lidx) || !rowOnly(model, v.uidx)) return false;
+        continue;
+      case 'String': // a field name in an indirection
+        continue;
+      case 'FuncCall':
+        if (!storagePathCall(model, v)) return false;
         continue;
       case 'CaseWhen':
-        if (!rowOnly(v.expr) || !rowOnly(v.result)) return false;
+        if (!rowOnly(model, v.expr) || !rowOnly(model, v.result)) return false;
         continue;
       default:
-        // FuncCall, SubLink, SQLValueFunction, ParamRef, A_Indirection (of a call), …
+        // SubLink, SQLValueFunction, ParamRef, …
         return false;
     }
   }
@@ -103,7 +131,7 @@ function restrictedForAnon(model: Model, p: Policy, cmd: Command): boolean {
   for (let i = 0; i < list.length; i++) {
     const q = list[i]!;
     if (q.permissive || !coversCommand(q, cmd) || !appliesToRole(model, q, ANON)) continue;
-    if (!q.using || !rowOnly(q.using) || (cmd === 'update' && q.withCheck && !rowOnly(q.withCheck))) return true;
+    if (!q.using || !rowOnly(model, q.using) || (cmd === 'update' && q.withCheck && !rowOnly(model, q.withCheck))) return true;
   }
   return false;
 }
@@ -148,9 +176,9 @@ export const policyAnonWrite = defineRule({
       // always true: policy-always-true's finding (the same policy, the same reason); false or
       // NULL: it admits no row
       if (constBool(using.node) !== undefined || (check && constBool(check.node) === true)) continue;
-      if (!rowOnly(using.node)) continue;
+      if (!rowOnly(model, using.node)) continue;
       // UPDATE: new rows are checked by WITH CHECK (by USING without one, T14c)
-      const updates = !check || (constBool(check.node) === undefined && rowOnly(check.node));
+      const updates = !check || (constBool(check.node) === undefined && rowOnly(model, check.node));
       const cmds: Command[] = [];
       if (coversCommand(p, 'update') && updates && anonMay(model, t, 'update') && !restrictedForAnon(model, p, 'update')) cmds.push('update');
       if (coversCommand(p, 'delete') && anonMay(model, t, 'delete') && !restrictedForAnon(model, p, 'delete')) cmds.push('delete');
