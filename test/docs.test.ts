@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { checkFix, initParser, Workspace } from '../server/src/engine/workspace.js';
-import { rules } from '../server/src/rules/catalog.js';
+import { rules } from '../server/src/rules/lib/catalog.js';
 import { DOCS_DIR, loadRuleDoc, type DocExample } from './helpers/docs.js';
 
 before(async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../server/src/analysis/config.js';
 import { checkFix, initParser, Workspace } from '../../server/src/engine/workspace.js';
-import { reportKeeper } from '../../server/src/rules/util.js';
+import { reportKeeper } from '../../server/src/rules/lib/util.js';
 
 before(initParser);
 

@@ -1,4 +1,4 @@
-// The per-model facts rules filter on (rules/util.ts policyFacts, tableList,
+// The per-model facts rules filter on (rules/lib/util.ts policyFacts, tableList,
 // forEachPolicyKeyWithoutTable, functionLists' definerFacts) must say what the model's objects
 // say, and follow model.policies: some rules walk the tables' policies with a running index
 // into policyFacts, which holds because model.policies lists each table's policies, tables in
@@ -31,7 +31,7 @@ import {
   policyFacts,
   privilegesNeeded,
   tableList,
-} from '../../server/src/rules/util.js';
+} from '../../server/src/rules/lib/util.js';
 
 before(initParser);
 

@@ -77,7 +77,7 @@ export interface PolicyRow {
   checkFlags: number;
   /** clauseUses of the row, once asked (unset-context.ts rowUses) */
   uses?: import('./unset-context.js').ClauseUse[];
-  /** the rules' bits of the row, once asked (rules/util.ts policyFacts: made of its policy and its table's grants) */
+  /** the rules' bits of the row, once asked (rules/lib/util.ts policyFacts: made of its policy and its table's grants) */
   bits?: number;
   /** the last result of unset-context.ts policyKeeper, with its question and the functionsToken it holds under */
   kept?: { what: string; token: object; v: unknown };

@@ -8,7 +8,7 @@ import { formatGithub } from './reporters/github.js';
 import { formatJson } from './reporters/json.js';
 import { formatSarif } from './reporters/sarif.js';
 import { formatText } from './reporters/text.js';
-import { rules } from '../rules/catalog.js';
+import { rules } from '../rules/lib/catalog.js';
 import { version } from '../../../package.json';
 
 const USAGE = `Usage: pg-rls-lint [options] [paths or globs …]      lint migrations (default: .)

@@ -5,9 +5,9 @@ import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { buildModel, recordFromStart, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
 import { initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Position, Range, Severity } from '../analysis/types.js';
-import { rules as allRules } from '../rules/catalog.js';
+import { rules as allRules } from '../rules/lib/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
-import { fileId } from '../rules/util.js';
+import { fileId } from '../rules/lib/util.js';
 
 export interface EditWithRange extends Edit {
   range: Range;

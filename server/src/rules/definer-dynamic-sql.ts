@@ -3,7 +3,7 @@ import { constValue, typeName } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
 import type { Node, Span, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { DF_PLPGSQL_BODY, fileOf, functionLists } from './util.js';
+import { DF_PLPGSQL_BODY, fileOf, functionLists } from './lib/util.js';
 
 // Taint analysis of the SQL strings a PL/pgSQL function runs dynamically (EXECUTE, RETURN QUERY
 // EXECUTE, FOR … IN EXECUTE, OPEN … FOR EXECUTE). A string is unsafe when text that comes from

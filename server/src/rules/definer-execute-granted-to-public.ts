@@ -3,7 +3,7 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { DF_PUBLIC_EXECUTE, DF_TRIGGER, insertAfter, orderOf, quoteIdent, functionLists } from './util.js';
+import { DF_PUBLIC_EXECUTE, DF_TRIGGER, insertAfter, orderOf, quoteIdent, functionLists } from './lib/util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 function signatureSql(f: Func): string {

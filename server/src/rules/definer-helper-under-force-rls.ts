@@ -5,7 +5,7 @@ import { policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, insertAfter, quoteIdent, tableName, functionLists } from './util.js';
+import { fileOf, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
 
 const bare = (key: string) => key.replace(/^public\./, '');
 

@@ -1,4 +1,4 @@
-import { DF_SEARCH_PATH, functionLists } from './util.js';
+import { DF_SEARCH_PATH, functionLists } from './lib/util.js';
 import { defineRule } from './types.js';
 
 export const definerSearchPathMissing = defineRule({

@@ -1,6 +1,6 @@
 import type { FunctionSetting, Model } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { quoteIdent, textOf, functionLists, settingOf } from './util.js';
+import { quoteIdent, textOf, functionLists, settingOf } from './lib/util.js';
 
 /** Why a search_path setting of a definer function is unsafe, or undefined when it is safe (or unknown). */
 export function unsafeSearchPath(s: FunctionSetting): 'no-pg-temp' | 'one-quoted-list' | undefined {

@@ -3,7 +3,7 @@ import { walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { DF_BODY, DF_TRIGGER, insertAfter, quoteIdent, tableName, functionLists } from './util.js';
+import { DF_BODY, DF_TRIGGER, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
 
 interface InsertRef {
   table: string;

@@ -3,7 +3,7 @@ import type { Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Edit, Fix } from './types.js';
 import { defineRule } from './types.js';
-import { fileOf, functionLists } from './util.js';
+import { fileOf, functionLists } from './lib/util.js';
 
 /** Built-in functions that read no table and need no privilege beyond EXECUTE (granted to PUBLIC). */
 const PURE_BUILTINS = new Set([

@@ -3,7 +3,7 @@ import type { Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { textOf, functionLists } from './util.js';
+import { textOf, functionLists } from './lib/util.js';
 
 const CLOCK = new Set(['now', 'clock_timestamp', 'statement_timestamp', 'transaction_timestamp', 'timeofday']);
 const SESSION = new Set(['current_setting', 'current_user', 'session_user', 'current_role', 'current_schema', 'current_schemas', 'pg_backend_pid', 'txid_current', 'pg_current_xact_id']);

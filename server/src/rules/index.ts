@@ -1,5 +1,5 @@
 // The one export list of rules: adding a rule = creating `<rule-id>.ts` + one line here.
-// catalog.ts collects every export of this module that is a rule.
+// lib/catalog.ts collects every export of this module that is a rule.
 export { syntaxError } from './syntax-error.js';
 export { rlsNotEnabled } from './rls-not-enabled.js';
 export { rlsNotForced } from './rls-not-forced.js';

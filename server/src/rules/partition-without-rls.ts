@@ -2,7 +2,7 @@ import type { Table } from '../analysis/model.js';
 import { mayBeQueriedBySubjectRoles } from '../analysis/privileges.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, rlsAncestor, tableName, tableList } from './util.js';
+import { enableRlsStatements, insertAfter, rlsAncestor, tableName, tableList } from './lib/util.js';
 
 /** The last ENABLE ROW LEVEL SECURITY statement of a table. */
 function enableOf(t: Table): Loc | undefined {

@@ -5,7 +5,7 @@ import { constBool, exprText, policiesWithKey, policyRows } from '../analysis/po
 import { grantsManagedFor, groupsOf, privilegesOf, revokedFrom } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { hasAnyPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts } from './util.js';
+import { hasAnyPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts } from './lib/util.js';
 
 /** Supabase's (and PostgREST's) role for requests without a signed-in user. */
 const ANON = 'anon';

@@ -2,7 +2,7 @@ import { clauseSpan } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
 import type { Statement } from '../analysis/types.js';
 import { defineRule, type Edit } from './types.js';
-import { fileOf, PF_PERMISSIVE, PF_PUBLIC, policyFacts } from './util.js';
+import { fileOf, PF_PERMISSIVE, PF_PUBLIC, policyFacts } from './lib/util.js';
 
 /** The statement a location of the policy was taken from. */
 function statementAt(model: Model, p: Policy, loc: { file: string; start: number }): Statement | undefined {

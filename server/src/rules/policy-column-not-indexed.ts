@@ -5,7 +5,7 @@ import { functionsToken, keptOnCalls, nodeCallSigOf, rowIndependentCall, textOfF
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { fileId, insertAfter, quoteIdent, reportKeeper, tableList, tableName } from './util.js';
+import { fileId, insertAfter, quoteIdent, reportKeeper, tableList, tableName } from './lib/util.js';
 
 /**
  * Whether a value is a constant, the same for every row of a statement (a call, a sub-select, a

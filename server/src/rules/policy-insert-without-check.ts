@@ -2,7 +2,7 @@ import type { Model, Policy } from '../analysis/model.js';
 import { constBool, policyRows, exprText, policyExprs, readsTable, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, coversCommand, roleList, rolesSubjectToRls } from '../analysis/policies.js';
 import { defineRule, type Fix } from './types.js';
-import { PF_CHECK, PF_INSERT, PF_PERMISSIVE, policyFacts } from './util.js';
+import { PF_CHECK, PF_INSERT, PF_PERMISSIVE, policyFacts } from './lib/util.js';
 
 
 /**

@@ -4,7 +4,7 @@ import { exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurs
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { grantsManagedFor, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { insertAfter, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './util.js';
+import { insertAfter, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {

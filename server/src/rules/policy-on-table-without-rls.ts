@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, tableName, where, tableList } from './util.js';
+import { enableRlsStatements, insertAfter, tableName, where, tableList } from './lib/util.js';
 
 export const policyOnTableWithoutRls = defineRule({
   meta: {

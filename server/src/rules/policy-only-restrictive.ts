@@ -1,7 +1,7 @@
 import { appliesToRole, commandList, commandsOf, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, forEachEnabledTable, PF_PERMISSIVE, policyFacts } from './util.js';
+import { fileOf, forEachEnabledTable, PF_PERMISSIVE, policyFacts } from './lib/util.js';
 
 /** What a role sees when no permissive policy applies, per command. */
 function effects(cmds: readonly Command[]): string {

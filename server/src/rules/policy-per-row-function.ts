@@ -16,7 +16,7 @@ import {
 } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix, type KeptFinding, type Report } from './types.js';
-import { fileId } from './util.js';
+import { fileId } from './lib/util.js';
 
 /**
  * The report kept for a USING across lints, with what it is made of: the calls found (under

@@ -6,7 +6,7 @@ import { recursionCycles, type RecursionCycle, type RecursionStep } from '../ana
 import type { Loc, Node } from '../analysis/types.js';
 import { bypassOwnerFix, readsAsOwner } from './definer-helper-under-force-rls.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
-import { insertAfter, quoteIdent, where } from './util.js';
+import { insertAfter, quoteIdent, where } from './lib/util.js';
 
 const bare = (key: string) => key.replace(/^public\./, '');
 

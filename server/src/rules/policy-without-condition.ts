@@ -1,7 +1,7 @@
 import { roleList, rolesSubjectToRls } from '../analysis/policies.js';
 import { policyRows } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { PF_INSERT, PF_PERMISSIVE, PF_USING, policyFacts } from './util.js';
+import { PF_INSERT, PF_PERMISSIVE, PF_USING, policyFacts } from './lib/util.js';
 
 export const policyWithoutCondition = defineRule({
   meta: {

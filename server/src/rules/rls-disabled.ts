@@ -2,7 +2,7 @@ import type { Model, Table } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { policiesWithKey } from '../analysis/policy-exprs.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { fileOf, insertAfter, rlsAncestor, tableName, tableList } from './util.js';
+import { fileOf, insertAfter, rlsAncestor, tableName, tableList } from './lib/util.js';
 
 type Word = 'disable' | 'no-force';
 

@@ -1,7 +1,7 @@
 import { roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { rlsAncestor, tableList } from './util.js';
+import { rlsAncestor, tableList } from './lib/util.js';
 
 export const rlsEnabledWithoutPolicy = defineRule({
   meta: {

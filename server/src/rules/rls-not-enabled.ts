@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, rlsAncestor, tableName, tableList } from './util.js';
+import { enableRlsStatements, insertAfter, rlsAncestor, tableName, tableList } from './lib/util.js';
 
 export const rlsNotEnabled = defineRule({
   meta: {

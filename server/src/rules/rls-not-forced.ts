@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { insertAfter, tableName, tableList } from './util.js';
+import { insertAfter, tableName, tableList } from './lib/util.js';
 
 export const rlsNotForced = defineRule({
   meta: {

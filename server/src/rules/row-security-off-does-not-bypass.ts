@@ -3,7 +3,7 @@ import type { Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { fileOf, quoteIdent, functionLists } from './util.js';
+import { fileOf, quoteIdent, functionLists } from './lib/util.js';
 
 const OFF = /^(off|of|false|fals|fal|fa|f|no|n|0)$/i;
 

@@ -3,7 +3,7 @@ import type { ContextWrite, Model } from '../analysis/model.js';
 import { skipTrivia } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf } from './util.js';
+import { fileOf } from './lib/util.js';
 
 /** Prefixes of settings that belong to extensions or tools, not to an application's request context. */
 const EXTENSION_PREFIXES = new Set([

@@ -48,7 +48,7 @@ export interface Report extends Span {
   fixes?: Fix[];
   /** Other places that explain the finding (e.g. each step of a recursion chain). */
   related?: Related[];
-  /** Set on a report kept across lints (util.ts reportKeeper), which is never mutated: what the engine keeps of the finding it made from it. */
+  /** Set on a report kept across lints (lib/util.ts reportKeeper), which is never mutated: what the engine keeps of the finding it made from it. */
   kept?: KeptFinding;
 }
 

@@ -3,7 +3,7 @@ import type { Model, Table, View } from '../analysis/model.js';
 import { skipTrivia } from '../analysis/parse.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Edit } from './types.js';
-import { fileOf, insertAfter, quoteIdent, where } from './util.js';
+import { fileOf, insertAfter, quoteIdent, where } from './lib/util.js';
 
 interface Hit {
   table: Table;

@@ -1,5 +1,5 @@
 // SARIF 2.1.0 for GitHub code scanning. SARIF columns are 1-based UTF-16 code units.
-import { rules } from '../../rules/catalog.js';
+import { rules } from '../../rules/lib/catalog.js';
 import { docsUrl } from '../../rules/types.js';
 import type { LintRun } from '../run.js';
 

@@ -1,10 +1,10 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
-import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table } from '../analysis/model.js';
-import type { Loc, ParsedFile } from '../analysis/types.js';
-import { idOf } from '../analysis/ast.js';
-import { fileByName, memoModel, policiesWithKey, policyRows, type PolicyRow } from '../analysis/policy-exprs.js';
-import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../analysis/privileges.js';
-import type { Edit, KeptFinding, Report } from './types.js';
+import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table } from '../../analysis/model.js';
+import type { Loc, ParsedFile } from '../../analysis/types.js';
+import { idOf } from '../../analysis/ast.js';
+import { fileByName, memoModel, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
+import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
+import type { Edit, KeptFinding, Report } from '../types.js';
 
 export function fileOf(model: Model, file: string): ParsedFile | undefined {
   return fileByName(model, file);

@@ -1,6 +1,6 @@
 // Every rule exported by index.ts, in export order, checked for unique ids.
-import * as exported from './index.js';
-import type { Rule } from './types.js';
+import * as exported from '../index.js';
+import type { Rule } from '../types.js';
 
 function isRule(x: unknown): x is Rule {
   return !!x && typeof x === 'object' && 'meta' in x && 'check' in x;
