@@ -1199,17 +1199,23 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   // conditions of the EXCEPTION clauses around the statements being visited
   let caught: string[] = [];
+  // the variables of the INTO clause of the statement being visited
+  let into: string[] | undefined;
   const addExpr = (query: string, parseMode: number, stmtType: string) => {
     let sql = query;
     let searchText = query;
     let prefix = 0;
+    let assigns = into;
     if (stmtType === 'PLpgSQL_stmt_perform' && /^SELECT /.test(query)) {
       searchText = query.slice(7);
       prefix = 7;
     } else if (parseMode !== 0) {
       let expr = query;
       const m = parseMode >= 3 ? ASSIGN_RE.exec(query) : null;
-      if (m) expr = query.slice(m[0].length);
+      if (m) {
+        expr = query.slice(m[0].length);
+        assigns = [/^\s*([A-Za-z_][\w$]*)/.exec(m[0])![1]!.toLowerCase()];
+      }
       searchText = expr.trim();
       sql = `SELECT ${searchText}`;
       prefix = 7;
@@ -1233,6 +1239,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         end: lit.toFile(at + searchText.length),
         origin: kind === 'do' && parseMode === 0 && stmtType === 'PLpgSQL_stmt_execsql' ? 'do' : 'file',
         ...(caught.length ? { caught } : {}),
+        ...(assigns ? { assigns } : {}),
       });
     }
     return out;
@@ -1278,6 +1285,12 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         visit(v.exceptions, key);
         continue;
       }
+      if (key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) {
+        into = intoTargets(v.target);
+        visit(v.sqlstmt, key);
+        into = undefined;
+        continue;
+      }
       if (key === 'PLpgSQL_expr') {
         const q = v?.query;
         if (typeof q === 'string') {
@@ -1291,6 +1304,13 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   visit(tree.plpgsql_funcs ?? tree, '');
   return body;
+}
+
+/** The lower-case names of an INTO target: a row of variables (`INTO a, b`) or a record (`INTO r`). */
+function intoTargets(target: Node): string[] | undefined {
+  const fields: Node[] | undefined = target?.PLpgSQL_row?.fields;
+  const names = fields ? fields.map((f) => f?.name) : [target?.PLpgSQL_rec?.refname ?? target?.PLpgSQL_var?.refname];
+  return names.every((x) => typeof x === 'string') && names.length ? names.map((x: string) => x.toLowerCase()) : undefined;
 }
 
 /** Type names libpg-query's PL/pgSQL parser knows without a catalog (first words; `%TYPE`s and qualified names aside). */

@@ -885,35 +885,41 @@ export const userMetadataRefs = memoisedAt(userMetadataRefsUncached);
 function userMetadataRefsUncached(node: Node): UserMetadataRef[] {
   if (!census(node).userMeta) return []; // each kind of reference is a string that contains user_meta
   const out: UserMetadataRef[] = [];
-  visitTyped(node, (type, n) => {
-    if (type === 'ColumnRef') {
-      if (columnName({ ColumnRef: n })?.toLowerCase() === 'raw_user_meta_data') out.push({ location: n.location ?? -1, kind: 'column' });
-      return;
-    }
-    if (type === 'A_Expr' && n.kind === 'AEXPR_OP') {
-      const op = sval(n.name?.[n.name.length - 1]) ?? '';
-      if (isJsonAccess(n.lexpr)) return; // a nested key, e.g. app_metadata -> 'user_metadata'
-      if (JSON_STEP_OPS.has(op)) {
-        const key = constValue(n.rexpr);
-        if (key === 'user_metadata') out.push({ location: n.rexpr.A_Const.location ?? -1, kind: 'claim' });
-      } else if (JSON_PATH_OPS.has(op)) {
-        const r = n.rexpr?.TypeCast ? n.rexpr.TypeCast.arg : n.rexpr;
-        const path = constValue(r);
-        if (typeof path === 'string' && /^\s*\{\s*"?user_metadata"?\s*[,}]/.test(path)) out.push({ location: r.A_Const.location ?? -1, kind: 'claim' });
-        const first = r?.A_ArrayExpr?.elements?.[0];
-        if (first && constValue(first) === 'user_metadata') out.push({ location: first.A_Const.location ?? -1, kind: 'claim' });
-      }
-      return;
-    }
-    if (type === 'FuncCall') {
-      const name = nameParts(n.funcname).pop()?.toLowerCase() ?? '';
-      if (!/^jsonb?_extract_path(_text)?$/.test(name)) return;
-      const args: Node[] = n.args ?? [];
-      if (isJsonAccess(args[0])) return;
-      if (args[1] && constValue(args[1]) === 'user_metadata') out.push({ location: args[1].A_Const.location ?? -1, kind: 'claim' });
-    }
-  });
+  visitTyped(node, (type, n) => userMetadataRefsAt(type, n, out));
   return out.filter((r) => r.location >= 0).sort((a, b) => a.location - b.location);
+}
+
+/**
+ * The references userMetadataRefs finds at one typed node (`{ [type]: n }`), not below it,
+ * pushed to `out` (a location may be -1).
+ */
+export function userMetadataRefsAt(type: string, n: Node, out: UserMetadataRef[]): void {
+  if (type === 'ColumnRef') {
+    if (columnName({ ColumnRef: n })?.toLowerCase() === 'raw_user_meta_data') out.push({ location: n.location ?? -1, kind: 'column' });
+    return;
+  }
+  if (type === 'A_Expr' && n.kind === 'AEXPR_OP') {
+    const op = sval(n.name?.[n.name.length - 1]) ?? '';
+    if (isJsonAccess(n.lexpr)) return; // a nested key, e.g. app_metadata -> 'user_metadata'
+    if (JSON_STEP_OPS.has(op)) {
+      const key = constValue(n.rexpr);
+      if (key === 'user_metadata') out.push({ location: n.rexpr.A_Const.location ?? -1, kind: 'claim' });
+    } else if (JSON_PATH_OPS.has(op)) {
+      const r = n.rexpr?.TypeCast ? n.rexpr.TypeCast.arg : n.rexpr;
+      const path = constValue(r);
+      if (typeof path === 'string' && /^\s*\{\s*"?user_metadata"?\s*[,}]/.test(path)) out.push({ location: r.A_Const.location ?? -1, kind: 'claim' });
+      const first = r?.A_ArrayExpr?.elements?.[0];
+      if (first && constValue(first) === 'user_metadata') out.push({ location: first.A_Const.location ?? -1, kind: 'claim' });
+    }
+    return;
+  }
+  if (type === 'FuncCall') {
+    const name = nameParts(n.funcname).pop()?.toLowerCase() ?? '';
+    if (!/^jsonb?_extract_path(_text)?$/.test(name)) return;
+    const args: Node[] = n.args ?? [];
+    if (isJsonAccess(args[0])) return;
+    if (args[1] && constValue(args[1]) === 'user_metadata') out.push({ location: args[1].A_Const.location ?? -1, kind: 'claim' });
+  }
 }
 
 export interface SettingCall {

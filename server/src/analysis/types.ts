@@ -63,6 +63,11 @@ export interface Statement {
    * the statement, which catch an error it raises.
    */
   caught?: string[];
+  /**
+   * In a PL/pgSQL body: the variables (lower-case names, the first part of `rec.field`) the
+   * statement's value is assigned to: `x := expr`, `SELECT … INTO x, y`, `… RETURNING … INTO x`.
+   */
+  assigns?: string[];
   /** Facts derived from this statement alone, memoised by the model (statements are cached per file text). */
   memo?: Record<string, unknown>;
 }
