@@ -66,8 +66,110 @@ test('err: a SECURITY DEFINER helper reading auth.users.raw_user_meta_data: the 
   assert.equal(await rows(sqlOf(fixed), { user: {}, app: { role: 'admin' } }), 2);
 });
 
+test('err: a sign-up trigger copies the role a user chose into user_roles, which has_role() reads: signing up with { role: "super_admin" } reads every report; fixed: raw_app_meta_data', async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.equal(textAt(ws, finding), "coalesce(chosen, 'member')");
+  assert.match(
+    finding.message,
+    /^Function public\.handle_new_user\(\) copies auth\.users\.raw_user_meta_data into public\.user_roles\.role, and policy "reports_admin" on public\.reports trusts public\.user_roles\.role through public\.has_role\(text\): every user chooses their own user_metadata when they sign up/,
+  );
+  assert.match(finding.message, /a column default, or app_metadata \(auth\.users\.raw_app_meta_data\), which only the service role can write/);
+  assert.deepEqual(
+    finding.related.map((r) => [textAt(ws, { ...finding, start: r.start, end: r.end }), r.message]),
+    [
+      ['raw_user_meta_data', 'the value comes from auth.users.raw_user_meta_data here'],
+      ['reports_admin', 'policy "reports_admin" on public.reports trusts public.user_roles.role through public.has_role(text)'],
+      ['has_role', 'public.has_role(text) reads public.user_roles.role'],
+    ],
+  );
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /chosen := NEW\.raw_app_meta_data ->> 'role'/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // the sign-up: Supabase Auth inserts the auth.users row with the data given to signUp, and the trigger runs
+  const db = await getDb();
+  const rows = (sql: string, row: { user: object; app: object }) => inRollback(db, (q) => reports(q, sql, {}, row));
+  assert.equal(await rows(sqlOf(ws), { user: {}, app: {} }), 0, 'a user who signed up with no metadata');
+  assert.equal(await rows(sqlOf(ws), { user: { role: 'super_admin' }, app: {} }), 2, 'signUp({ options: { data: { role: "super_admin" } } }) makes a super admin');
+  assert.equal(await rows(sqlOf(fixed), { user: { role: 'super_admin' }, app: {} }), 0, 'fixed: the chosen metadata gives nothing');
+  assert.equal(await rows(sqlOf(fixed), { user: {}, app: { role: 'super_admin' } }), 2, 'fixed: app_metadata set by the server gives the role');
+  // the Valid example: the display name the user chose is copied, the role keeps its default
+  assert.equal(lintDocExample(ID, 'valid', 2).mine.length, 0);
+  const valid = lintDocExample(ID, 'valid', 2).ws;
+  assert.equal(await rows(sqlOf(valid), { user: { role: 'super_admin', full_name: 'Eve' }, app: {} }), 0);
+});
+
+/** A sign-up trigger with the given declarations and statements, user_roles / profiles, and policies that trust their role / tenant_id. */
+function signUp(decl: string, body: string, extra = ''): string {
+  return `CREATE TABLE user_roles (user_id uuid PRIMARY KEY, role text NOT NULL DEFAULT 'member');
+CREATE TABLE profiles (id uuid PRIMARY KEY, full_name text, tenant_id uuid);
+CREATE FUNCTION handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE ${decl}
+BEGIN
+${body}
+  RETURN NEW;
+END $$;
+CREATE FUNCTION has_role(_role text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles r WHERE r.user_id = auth.uid() AND r.role = _role)
+$$;
+CREATE TABLE docs (id bigint PRIMARY KEY, tenant_id uuid);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_admin ON docs FOR SELECT TO authenticated USING ((select has_role('admin')));
+CREATE POLICY docs_tenant ON docs FOR SELECT TO authenticated
+  USING (tenant_id IN (SELECT p.tenant_id FROM profiles p WHERE p.id = (select auth.uid())));
+${extra}`;
+}
+
+test('err/ok: what a trigger copies from user metadata, through variables, branches and blocks, into a trusted column', () => {
+  const copied = (sql: string) =>
+    lintFiles([{ file: 'm.sql', text: sql }], ID)
+      .mine.map((f) => /into (\S+), and policy "(\w+)"/.exec(f.message)!.slice(1).join(' '))
+      .sort();
+  // the shapes of vennyFc/fastnd-poc: a variable set in an ELSIF branch, a cast in a nested block with an exception handler
+  assert.deepEqual(
+    copied(
+      signUp(
+        'is_first boolean; meta_role text; assigned text; meta_tenant uuid;',
+        `  SELECT NOT EXISTS (SELECT 1 FROM public.profiles LIMIT 1) INTO is_first;
+  meta_role := NEW.raw_user_meta_data->>'role';
+  IF is_first THEN assigned := 'admin';
+  ELSIF meta_role IS NOT NULL AND meta_role IN ('member', 'admin') THEN assigned := meta_role::text;
+  ELSE assigned := 'member';
+  END IF;
+  BEGIN
+    IF NEW.raw_user_meta_data ? 'tenant_id' THEN
+      meta_tenant := (NEW.raw_user_meta_data->>'tenant_id')::uuid;
+    END IF;
+  EXCEPTION WHEN OTHERS THEN meta_tenant := NULL;
+  END;
+  INSERT INTO public.profiles (id, full_name, tenant_id) VALUES (NEW.id, NEW.raw_user_meta_data->>'full_name', meta_tenant);
+  INSERT INTO public.user_roles (user_id, role) VALUES (NEW.id, assigned);`,
+      ),
+    ),
+    ['public.profiles.tenant_id docs_tenant', 'public.user_roles.role docs_admin'],
+  );
+  // SELECT … INTO (column by position), a chain of variables assigned before their source (fixpoint), INSERT … SELECT, UPDATE, ON CONFLICT
+  assert.deepEqual(copied(signUp('a text; b text; c text;', `  c := b;\n  SELECT NEW.id::text, NEW.raw_user_meta_data->>'role' INTO a, b;\n  INSERT INTO public.user_roles (user_id, role) SELECT NEW.id, coalesce(c, 'member');`)), [
+    'public.user_roles.role docs_admin',
+  ]);
+  assert.deepEqual(copied(signUp('t uuid;', `  t := (auth.jwt() -> 'user_metadata' ->> 'tenant_id')::uuid;\n  UPDATE public.profiles SET tenant_id = t WHERE id = NEW.id;`)), ['public.profiles.tenant_id docs_tenant']);
+  assert.deepEqual(
+    copied(signUp('', `  INSERT INTO public.user_roles (user_id, role) VALUES (NEW.id, 'member')\n    ON CONFLICT (user_id) DO UPDATE SET role = NEW.raw_user_meta_data->>'role';`)),
+    ['public.user_roles.role docs_admin'],
+  );
+  // not copies: metadata only tested, or used to look a row up; a variable assigned from a column of that row; an untrusted column
+  for (const body of [
+    `  IF NEW.raw_user_meta_data->>'role' = 'admin' THEN RAISE EXCEPTION 'no'; END IF;\n  INSERT INTO public.user_roles (user_id, role) VALUES (NEW.id, 'member');`,
+    `  SELECT id INTO t FROM public.profiles WHERE full_name = NEW.raw_user_meta_data->>'invited_by';\n  INSERT INTO public.profiles (id, tenant_id) SELECT NEW.id, p.tenant_id FROM public.profiles p WHERE p.id = t;`,
+    `  INSERT INTO public.profiles (id, full_name) VALUES (NEW.id, NEW.raw_user_meta_data->>'full_name');`,
+  ]) {
+    assert.deepEqual(copied(signUp('t uuid;', body)), [], body);
+  }
+  // a copy into a column no policy reads, when the policies read other columns of the table
+  assert.deepEqual(copied(signUp('', `  UPDATE public.user_roles SET user_id = (NEW.raw_user_meta_data->>'id')::uuid WHERE false;`).replace('r.user_id = auth.uid() AND ', '')), []);
+});
+
 test('ok: app_metadata, a nested user_metadata key, and user_metadata outside policies are not reported', () => {
-  for (let i = 0; i < 2; i++) assert.equal(lintDocExample(ID, 'valid', i).mine.length, 0);
+  for (let i = 0; i < 3; i++) assert.equal(lintDocExample(ID, 'valid', i).mine.length, 0);
   const base = 'CREATE TABLE r (id int PRIMARY KEY); ALTER TABLE r ENABLE ROW LEVEL SECURITY; ALTER TABLE r FORCE ROW LEVEL SECURITY;';
   for (const e of ["(select auth.jwt() -> 'app_metadata' -> 'user_metadata' ->> 'x') = 'y'", "(select auth.jwt() ->> 'role') = 'authenticated'"]) {
     assert.equal(lintFiles([{ file: 'm.sql', text: `${base} CREATE POLICY p ON r FOR SELECT TO authenticated USING (${e});` }], ID).mine.length, 0, e);
