@@ -290,11 +290,11 @@ const COPY_WHAT =
 export const policyUserMetadata = defineRule({
   meta: {
     id: 'policy-user-metadata',
-    description: 'A policy (or a function it calls) trusts Supabase user_metadata, which users can edit themselves.',
+    description: 'A policy (or a function it calls) trusts Supabase user_metadata, which users can edit themselves, or a column a function copies it into.',
     severity: 'error',
     category: 'security',
     fixKind: 'unsafe',
-    guards: "Supabase's user_metadata (auth.jwt() -> 'user_metadata', auth.users.raw_user_meta_data) is writable by the user it describes: a check on it is a check the user chooses the answer to.",
+    guards: "Supabase's user_metadata (auth.jwt() -> 'user_metadata', auth.users.raw_user_meta_data) is writable by the user it describes: a check on it, or on a column a function fills from it (a sign-up trigger copying a role), is a check the user chooses the answer to.",
     sources: ['splinter 0015 rls_references_user_metadata'],
   },
   check({ model, report }) {
