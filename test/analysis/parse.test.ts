@@ -250,6 +250,35 @@ END $fn$;`;
     assert.equal(text.slice(+loc[1]!, +loc[1]! + 12), 'tenant_users');
   });
 
+  test('ok: PL/pgSQL statements record the variables they assign (:=, SELECT … INTO, RETURNING … INTO), in branches and nested blocks', () => {
+    const text = `CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE a text; b uuid; r record; arr text[];
+BEGIN
+  a := NEW.raw_user_meta_data->>'role';
+  SELECT x, y INTO a, b FROM t WHERE z = 1;
+  IF a IS NOT NULL THEN SELECT * INTO r FROM t; ELSE arr[1] = 'x'; END IF;
+  BEGIN
+    INSERT INTO t (c) VALUES (a) RETURNING id INTO STRICT b;
+  EXCEPTION WHEN OTHERS THEN NEW.role := 'member';
+  END;
+  PERFORM g(a);
+  RETURN NEW;
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const got = p.statements[0]!.body!.statements.map((s) => [s.kind, s.assigns]);
+    assert.deepEqual(got, [
+      ['SelectStmt', ['a']],
+      ['SelectStmt', ['a', 'b']],
+      ['SelectStmt', undefined],
+      ['SelectStmt', ['r']],
+      ['SelectStmt', ['arr']],
+      ['InsertStmt', ['b']],
+      ['SelectStmt', ['new']],
+      ['SelectStmt', undefined],
+    ]);
+  });
+
   test('ok: SQL body in single quotes with doubled quotes maps positions', () => {
     const text = "CREATE FUNCTION g() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM t WHERE x = ''a'' AND y IN (SELECT 1 FROM members)';";
     const p = parseFile('a.sql', text);
