@@ -71,9 +71,9 @@ test('err: a sign-up trigger copies the role a user chose into user_roles, which
   assert.equal(textAt(ws, finding), "coalesce(chosen, 'member')");
   assert.match(
     finding.message,
-    /^Function public\.handle_new_user\(\) copies auth\.users\.raw_user_meta_data into public\.user_roles\.role, and policy "reports_admin" on public\.reports trusts public\.user_roles\.role through public\.has_role\(text\): every user chooses their own user_metadata when they sign up/,
+    /^Trigger function public\.handle_new_user\(\) copies auth\.users\.raw_user_meta_data into public\.user_roles\.role, and policy "reports_admin" on public\.reports trusts public\.user_roles\.role through public\.has_role\(text\): every user chooses their own user_metadata when they sign up/,
   );
-  assert.match(finding.message, /a column default, or app_metadata \(auth\.users\.raw_app_meta_data\), which only the service role can write/);
+  assert.match(finding.message, /So a user decides what this function writes into public\.user_roles\.role, and with it what the policy grants\. Assign such values on the server: a column default, or app_metadata \(auth\.users\.raw_app_meta_data\), which only the service role can write/);
   assert.deepEqual(
     finding.related.map((r) => [textAt(ws, { ...finding, start: r.start, end: r.end }), r.message]),
     [
@@ -156,6 +156,13 @@ test('err/ok: what a trigger copies from user metadata, through variables, branc
     copied(signUp('', `  INSERT INTO public.user_roles (user_id, role) VALUES (NEW.id, 'member')\n    ON CONFLICT (user_id) DO UPDATE SET role = NEW.raw_user_meta_data->>'role';`)),
     ['public.user_roles.role docs_admin'],
   );
+  // a SQL function (an RPC) copying the JWT's user_metadata claim, and INSERT … SELECT from auth.users
+  const rpc = (body: string) =>
+    lintFiles([{ file: 'm.sql', text: signUp('', '', `CREATE FUNCTION join_tenant() RETURNS void LANGUAGE sql AS $$ ${body} $$;`) }], ID).mine.filter((f) => f.message.startsWith('Function public.join_tenant()'));
+  const claim = rpc(`UPDATE public.profiles SET tenant_id = (auth.jwt() -> 'user_metadata' ->> 'tenant_id')::uuid WHERE id = auth.uid()`);
+  assert.equal(claim.length, 1);
+  assert.match(claim[0]!.message, /^Function public\.join_tenant\(\) copies the JWT's user_metadata claim into public\.profiles\.tenant_id, and policy "docs_tenant" on public\.docs trusts public\.profiles\.tenant_id: /);
+  assert.equal(rpc(`INSERT INTO public.user_roles (user_id, role) SELECT u.id, u.raw_user_meta_data ->> 'role' FROM auth.users u WHERE u.id = auth.uid()`).length, 1);
   // not copies: metadata only tested, or used to look a row up; a variable assigned from a column of that row; an untrusted column
   for (const body of [
     `  IF NEW.raw_user_meta_data->>'role' = 'admin' THEN RAISE EXCEPTION 'no'; END IF;\n  INSERT INTO public.user_roles (user_id, role) VALUES (NEW.id, 'member');`,

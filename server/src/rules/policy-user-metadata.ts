@@ -349,8 +349,8 @@ export const policyUserMetadata = defineRule({
           start: span.start,
           end: span.end,
           message:
-            `Function ${f.signature} copies ${describe(model, origin)} into ${target}, and policy "${p.name}" on ${p.table} trusts ${target}` +
-            `${trust.via ? ` through ${trust.via.signature}` : ''}: ${COPY_WHY} So a user decides what ${target} holds for them, and with it what the policy grants. ${COPY_WHAT}`,
+            `${f.returnsTrigger ? 'Trigger function' : 'Function'} ${f.signature} copies ${describe(model, origin)} into ${target}, and policy "${p.name}" on ${p.table} trusts ${target}` +
+            `${trust.via ? ` through ${trust.via.signature}` : ''}: ${COPY_WHY} So a user decides what this function writes into ${target}, and with it what the policy grants. ${COPY_WHAT}`,
           related,
           fixes: fix ? [fix] : [],
         });
