@@ -6,6 +6,11 @@ import { Workspace } from '../server/src/engine/workspace.js';
 import { sameFindings } from '../server/src/lsp/diagnostics.js';
 import { generateWorkspace } from './generate.js';
 
+/** CPU time of the process since `c0` (user + system, every thread: V8's parallel GC helpers included). */
+const cpuMsSince = (c0: NodeJS.CpuUsage) => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function phase(name: 'parse' | 'lint'): Promise<void> {
@@ -15,9 +20,11 @@ async function phase(name: 'parse' | 'lint'): Promise<void> {
   for (const f of files.slice(0, 5)) parseFile(f.file, f.text); // warm-up (JIT, WASM)
   const out: Record<string, unknown> = {};
   if (name === 'parse') {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (const f of files) parseFile(f.file, f.text);
     out.parseMs = performance.now() - t0;
+    out.parseCpuMs = cpuMsSince(c0);
   } else {
     const ws = coldLint(files, out);
     // what the server does once its first lint is published: the heap's steady setting
@@ -52,6 +59,7 @@ async function phase(name: 'parse' | 'lint'): Promise<void> {
  * alive by the caller's frame while the re-lints run (the server keeps only the latest).
  */
 function coldLint(files: Array<{ file: string; text: string }>, out: Record<string, unknown>): Workspace {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   // as the language server makes it: its first build records what the re-lints redo (the CLI's
   // records nothing, ≈ 10 % of the model phase less)
@@ -63,6 +71,7 @@ function coldLint(files: Array<{ file: string; text: string }>, out: Record<stri
   const tModel = performance.now();
   const result = ws.lint();
   out.lintMs = performance.now() - t0;
+  out.lintCpuMs = cpuMsSince(c0);
   out.lintParts = { parse: tParsed - t0, model: tModel - tParsed, rules: performance.now() - tModel };
   out.findings = [...result.byFile.values()].reduce((n, l) => n + l.length, 0);
   out.timings = [...result.timings];
