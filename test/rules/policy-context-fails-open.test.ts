@@ -563,3 +563,35 @@ CREATE POLICY p ON t TO authenticated USING (tenant_id::text = ${T} OR ${T} = ''
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /drop `current_setting\('app\.tenant_id', true\) = ''` wherever it stands; compare/);
 });
+
+test('ok: with other conditions (the residual), the effects sentence keeps them: "those rows", never "every row"', () => {
+  const base = `CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, user_id int, deleted_at timestamptz); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;`;
+  const T = "current_setting('app.tenant_id', true)";
+  const one = (policy: string) => {
+    const { mine } = lintFiles([{ file: 'm.sql', text: `${base}\n${policy}` }], ID);
+    assert.equal(mine.length, 1, policy);
+    return mine[0]!.message;
+  };
+  // SELECT: the headline names the rows; "So … may read" refers back to them
+  const sel = one(`CREATE POLICY p ON t FOR SELECT TO authenticated USING ((${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid) AND deleted_at IS NULL);`);
+  assert.match(sel, /admits every row that meets deleted_at IS NULL in a session/);
+  assert.match(sel, /So authenticated may read those rows — /);
+  assert.doesNotMatch(sel, /may read every row/);
+  // a fallback to the row's column and another condition (Fahrizal0112's posts): "those rows", not "every row whose tenant_id is not NULL"
+  const upd = one(
+    `CREATE POLICY p ON t FOR UPDATE TO authenticated USING (tenant_id = coalesce(${T}::uuid, tenant_id) AND user_id = coalesce(current_setting('app.user_id', true)::int, user_id));`,
+  );
+  assert.match(upd, /admits every row that meets user_id = coalesce\(current_setting\('app\.user_id', true\)::int, user_id\) and whose tenant_id is not NULL/);
+  assert.match(upd, /may update those rows, and update rows to any values but a NULL tenant_id that still meet its other conditions \(e\.g\. another tenant's or user's\)/);
+  assert.doesNotMatch(upd, /update every row/);
+  // a restrictive policy that still narrows by its other conditions says so
+  const res = one(
+    `CREATE POLICY a ON t FOR SELECT TO authenticated USING (true); CREATE POLICY p ON t AS RESTRICTIVE FOR SELECT TO authenticated USING ((${T} = '' OR tenant_id = nullif(${T}, '')::uuid) AND deleted_at IS NULL);`,
+  );
+  assert.match(res, /stops narrowing \(but to every row that meets deleted_at IS NULL\) once a transaction-local set/);
+  assert.match(res, /its USING is then true for every such row,/);
+  assert.match(res, /So authenticated may read those rows\. /);
+  // without other conditions: unchanged
+  const all = one(`CREATE POLICY p ON t FOR SELECT TO authenticated USING (${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid);`);
+  assert.match(all, /So authenticated may read every row — /);
+});

@@ -567,9 +567,11 @@ function onlyIn(states: UnsetState[], all: UnsetState[]): string {
   return states[0] === 'never' ? ' (while the setting was never set)' : ' (once a transaction-local set has ended)';
 }
 
-function effectsText(uses: OpenUse[], allStates: UnsetState[]): string {
+/** `residual`: the policy has other conditions (the headline's "that meets …"), so the rows are "those rows". */
+function effectsText(uses: OpenUse[], allStates: UnsetState[], residual = false): string {
   const parts: string[] = [];
   const nn = nonNullText(nonNullOf(uses));
+  const rows = residual ? 'those rows' : `every row${nn ? ` ${nn}` : ''}`;
   const reach = uses.filter((u) => u.use.effect !== 'write');
   const write = uses.filter((u) => u.use.effect === 'write');
   const byStates = (list: OpenUse[]) => {
@@ -582,12 +584,12 @@ function effectsText(uses: OpenUse[], allStates: UnsetState[]): string {
   };
   for (const group of byStates(reach)) {
     const verbs = group.map((u) => (u.use.cmd === 'select' ? 'read' : u.use.cmd));
-    parts.push(`${commandList(verbs).toLowerCase()} every row${nn ? ` ${nn}` : ''}${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
+    parts.push(`${commandList(verbs).toLowerCase()} ${rows}${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
   }
   for (const group of byStates(write)) {
     const cmds = group.map((u) => u.use.cmd);
     const any = nonNullOf(uses);
-    const but = any.length ? ` but a NULL ${any.join(' or ')}` : '';
+    const but = (any.length ? ` but a NULL ${any.join(' or ')}` : '') + (residual ? ' that still meet its other conditions' : '');
     const what = cmds.includes('insert') && cmds.includes('update') ? `insert or update rows to any values${but}` : cmds.includes('insert') ? `insert rows with any values${but}` : `update rows to any values${but}`;
     parts.push(`${what} (e.g. another tenant's or user's)${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
   }
@@ -599,7 +601,7 @@ function effectsText(uses: OpenUse[], allStates: UnsetState[]): string {
   return `${parts.join(', and ')}${caveat}${usingAsCheck}`;
 }
 
-function clausesText(uses: OpenUse[]): string {
+function clausesText(uses: OpenUse[], residual = false): string {
   const clauses = [...new Set(uses.map((u) => u.use.expr.clause))].map((c) => (c === 'using' ? 'USING' : 'WITH CHECK'));
   const cols = nonNullOf(uses);
   if (cols.length) {
@@ -607,7 +609,7 @@ function clausesText(uses: OpenUse[]): string {
     const self = cols.map((c) => `${c} with itself`).join(' and ');
     return `its ${clauses.join(' and ')} then ${clauses.length > 1 ? 'compare' : 'compares'} ${self} (a fallback to the row's own value), which is true for every row ${nonNullText(cols)}`;
   }
-  return `its ${clauses.join(' and ')} ${clauses.length > 1 ? 'are' : 'is'} then true for every row`;
+  return `its ${clauses.join(' and ')} ${clauses.length > 1 ? 'are' : 'is'} then true for every ${residual ? 'such ' : ''}row`;
 }
 
 /** Which rows the headline says are admitted: "every row", "every row that meets … and whose tenant_id is not NULL (…)". */
@@ -739,12 +741,13 @@ function permissiveFinding(model: Model, row: PolicyRow, roles: string[], key: C
   const states = unsetStates(key).filter((s) => group.uses.some((u) => u.states.some((x) => x.state === s)));
   const fix = fixFor(model, row, key);
   const who = group.roles.includes('public') ? 'every role (PUBLIC)' : roleList(group.roles);
+  const residual = group.uses.some((u) => u.states.some((s) => s.residual.length > 0));
   const via = key === 'auth.uid' ? 'on any request or connection without a user id' : 'e.g. on a pooled connection, in a background job, or on any code path that does not set it';
   return {
     ...locate(model, p, group.uses, fix),
     message:
-      `Policy "${p.name}" on ${p.table} admits ${rowsText(model, group.uses)} ${whenText(key, states)}: ${clausesText(group.uses)}, as ${whyText(model, p, key, states, group.roles)}. ` +
-      `So ${who} may ${effectsText(group.uses, states)} — ${via}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(group.uses))}`,
+      `Policy "${p.name}" on ${p.table} admits ${rowsText(model, group.uses)} ${whenText(key, states)}: ${clausesText(group.uses, residual)}, as ${whyText(model, p, key, states, group.roles)}. ` +
+      `So ${who} may ${effectsText(group.uses, states, residual)} — ${via}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(group.uses))}`,
     fixes: fix ? [fix.fix] : [],
   };
 }
@@ -778,12 +781,13 @@ function restrictiveFinding(model: Model, row: PolicyRow, roles: string[], key: 
     const fix = fixFor(model, row, key);
     const who = role === 'public' ? 'every role (PUBLIC)' : role;
     const partnerClause = sameUse(model, partner, uses[0]!.use)!.expr.clause === 'using' ? 'USING' : 'WITH CHECK';
+    const residual = uses.some((u) => u.states.some((s) => s.residual.length > 0));
     return {
       ...locate(model, p, uses, fix),
       message:
-        `Restrictive policy "${p.name}" on ${p.table} stops narrowing ${whenText(key, states)}: ${clausesText(uses)}, as ${whyText(model, p, key, states, [role])}, ` +
+        `Restrictive policy "${p.name}" on ${p.table} stops narrowing${residual ? ` (but to every row${residualText(model, uses)})` : ''} ${whenText(key, states)}: ${clausesText(uses, residual)}, as ${whyText(model, p, key, states, [role])}, ` +
         `and permissive policy "${partner.name}" admits every row (its ${partnerClause} is always true). ` +
-        `So ${who} may ${effectsText(uses, states)}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(uses))}`,
+        `So ${who} may ${effectsText(uses, states, residual)}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(uses))}`,
       fixes: fix ? [fix.fix] : [],
     };
   }
