@@ -52,3 +52,56 @@ test("err: an unterminated quote: PostgreSQL quotes the rest of the file; the me
     assert.ok(err!.message.length > rest.length);
   });
 });
+
+// pg_dump writes `SET check_function_bodies = false;` at the top of every dump: PostgreSQL then
+// creates a function without parsing its body, and the syntax error surfaces at each call.
+const DUMP = `SET check_function_bodies = false;
+CREATE TABLE tpop (id int, status int);
+CREATE FUNCTION fix_status() RETURNS void LANGUAGE plpgsql AS $_$
+BEGIN
+  UPDATE tpop WHERE id = 1;
+END;
+$_$;
+CREATE FUNCTION sign_it() RETURNS text LANGUAGE sql AS $$
+WITH alg AS (SELECT 1 AS id
+SELECT 'x' FROM alg;
+$$;
+`;
+
+test('err: with check_function_bodies off (pg_dump), a broken body is accepted at CREATE and fails at each call: the message says so', async () => {
+  const { mine } = lintFiles([{ file: 'dump.sql', text: DUMP }], ID);
+  assert.equal(mine.length, 2);
+  for (const f of mine) {
+    assert.match(f.message, /check_function_bodies is off \(line 1\): PostgreSQL creates the function without parsing its body, and every call of it fails with this error/);
+    assert.doesNotMatch(f.message, /would reject this statement/);
+  }
+  const db = await getDb();
+  for (const [call, near] of [['SELECT fix_status()', 'WHERE'], ['SELECT sign_it()', 'SELECT']] as const) {
+    await inRollback(db, async (q) => {
+      await q(DUMP); // every statement is accepted
+      const err = await pgError(q(call));
+      assert.equal(err?.code, '42601', call);
+      assert.match(err!.message, new RegExp(`syntax error at or near "${near}"`), call);
+    });
+  }
+  // with the setting on (the default, or set back), CREATE FUNCTION itself fails: the usual message
+  for (const prefix of ['', 'SET check_function_bodies = false;\nRESET check_function_bodies;\n', 'SET check_function_bodies TO on;\n']) {
+    const text = prefix + DUMP.split('\n').slice(1).join('\n');
+    const found = lintFiles([{ file: 'm.sql', text }], ID).mine;
+    assert.equal(found.length, 2, prefix);
+    for (const f of found) assert.match(f.message, /PostgreSQL would reject this statement/, prefix);
+  }
+  await inRollback(db, async (q) => {
+    await q('CREATE TABLE tpop (id int, status int)');
+    const err = await pgError(q(DUMP.split('\n').slice(2, 7).join('\n')));
+    assert.equal(err?.code, '42601');
+  });
+  // a DO block is always parsed, whatever the setting
+  const doBlock = lintFiles([{ file: 'm.sql', text: 'SET check_function_bodies = off;\nDO $$ BEGIN UPDATE tpop WHERE id = 1; END $$;' }], ID).mine;
+  assert.equal(doBlock.length, 1);
+  assert.match(doBlock[0]!.message, /PostgreSQL would reject this statement/);
+  await inRollback(db, async (q) => {
+    await q('CREATE TABLE tpop (id int, status int); SET LOCAL check_function_bodies = off');
+    assert.equal((await pgError(q('DO $$ BEGIN UPDATE tpop WHERE id = 1; END $$')))?.code, '42601');
+  });
+});
