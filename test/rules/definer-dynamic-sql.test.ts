@@ -121,3 +121,29 @@ END $$;`;
   const mine = lintFiles([{ file: 'm.sql', text }], ID).mine;
   assert.deepEqual(mine.map((f) => /built from (.*) without quoting/.exec(f.message)?.[1]), ['argument username, argument q', 'argument username']);
 });
+
+test('err: the range is the EXECUTE’s query, not an earlier use of the same name (a declaration, an IF)', () => {
+  const text = `CREATE FUNCTION explain_query(q text) RETURNS SETOF text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  explain_stmt text;
+BEGIN
+  IF lower(trim(q)) NOT LIKE 'select%' THEN
+    RAISE EXCEPTION 'Only SELECT queries are allowed';
+  END IF;
+  explain_stmt := 'EXPLAIN ' || q;
+  RETURN QUERY EXECUTE explain_stmt;
+END $$;
+CREATE FUNCTION exec_sql(sql text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF NOT (sql ~* '^\\s*CREATE') THEN
+    RAISE EXCEPTION 'no';
+  END IF;
+  EXECUTE sql;
+END $$;`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], 'definer-dynamic-sql');
+  assert.equal(mine.length, 2);
+  for (const f of mine) {
+    assert.match(text.slice(f.start - 21, f.end), /EXECUTE (explain_stmt|sql)$/);
+    assert.match(text.slice(f.start - 8, f.start), /EXECUTE $/);
+  }
+});

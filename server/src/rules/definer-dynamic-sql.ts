@@ -188,6 +188,21 @@ function taint(n: Node, c: Ctx): string[] {
   return Object.values(n).flatMap((v) => (v && typeof v === 'object' ? taint(v, c) : []));
 }
 
+/**
+ * Where the query text of a dynamic EXECUTE stands in the body, from `from` on: right after an
+ * EXECUTE keyword (`EXECUTE sql`, not the `sql` of an earlier IF or declaration), else its first
+ * occurrence; -1 if absent.
+ */
+function executedAt(body: string, query: string, from: number): number {
+  const re = /\bEXECUTE\s+/gi;
+  re.lastIndex = from;
+  for (let m = re.exec(body); m; m = re.exec(body)) {
+    const at = m.index + m[0].length;
+    if (body.startsWith(query, at)) return at;
+  }
+  return body.indexOf(query, from);
+}
+
 export const definerDynamicSql = defineRule({
   meta: {
     id: 'definer-dynamic-sql',
@@ -221,7 +236,7 @@ export const definerDynamicSql = defineRule({
       }
       let cursor = 0;
       for (const d of a.dyns) {
-        const k = bodyText.indexOf(d.query, cursor);
+        const k = executedAt(bodyText, d.query, cursor);
         const span: Span = k >= 0 ? { start: f.body.start + k, end: f.body.start + k + d.query.length } : { start: f.nameLoc.start, end: f.nameLoc.end };
         if (k >= 0) cursor = k + d.query.length;
         const node = parseExpr(d.query);
