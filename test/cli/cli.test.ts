@@ -108,6 +108,13 @@ describe('exit codes and errors', () => {
     assert.match(r.stderr, /invalid config \.pg-rls-lint\.json: invalid JSON: .* at line \d+, column \d+/);
     assert.equal(r.stderr.trim().split('\n').length, 1);
   });
+  test('err: a UTF-16 file (saved by Windows PowerShell) is named as UTF-16, not as binary', () => {
+    const dir = fixture({ 'utf16.sql': Buffer.from('\ufeffCREATE TABLE t (id int);\r\n', 'utf16le'), 'ok.sql': NO_RLS });
+    const r = run(dir, ['.']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot lint utf16\.sql: UTF-16 text \(byte-order mark\): PostgreSQL has no UTF-16 client encoding, so psql cannot run it either; save it as UTF-8/);
+    assert.doesNotMatch(r.stderr, /binary/);
+  });
   test('err: an unreadable file (not UTF-8, binary) is named, exit 2, and the other files are still linted and reported', () => {
     const dir = fixture({ 'bad.sql': Buffer.from([0x43, 0x52, 0xff, 0xfe, 0x0a]), 'bin.sql': Buffer.from([0x43, 0x00, 0x52]), 'ok.sql': NO_RLS });
     const r = run(dir, ['.']);

@@ -94,6 +94,9 @@ export async function readTextFile(path: string): Promise<ReadResult> {
   if (bytes.length > MAX_FILE_BYTES) {
     return { ok: false, missing: false, reason: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB` };
   }
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    return { ok: false, missing: false, reason: 'UTF-16 text (byte-order mark): PostgreSQL has no UTF-16 client encoding, so psql cannot run it either; save it as UTF-8' };
+  }
   if (bytes.includes(0)) return { ok: false, missing: false, reason: 'binary file (contains NUL bytes)' };
   try {
     return { ok: true, text: utf8.decode(bytes) };
