@@ -369,6 +369,19 @@ describe('model equivalence after edits', () => {
     ]);
   });
 
+  test('ok: a policy re-created on a table the workspace does not create replaces the earlier one, in earlier and later files', () => {
+    const a = 'CREATE POLICY p ON storage.objects USING (false);\n';
+    const b = "SELECT drop_policies('storage.objects');\nCREATE POLICY p ON storage.objects USING (true);\n";
+    const c = 'CREATE POLICY q ON storage.objects USING (true);\n';
+    replay({ '1.sql': a, '2.sql': b, '3.sql': c }, [
+      ['3.sql', `${c}CREATE POLICY p ON storage.objects USING (1 = 1);\n`],
+      ['1.sql', `${a}CREATE POLICY q ON storage.objects USING (false);\n`],
+      ['2.sql', b.replace('(true)', '(2 = 2)')],
+      ['1.sql', ''],
+      ['1.sql', a],
+    ], mergeConfig(), true);
+  });
+
   test('ok: unchanged files after a search_path change earlier resolve their names anew', () => {
     const files: Record<string, string> = {
       '1.sql': 'CREATE TABLE app.t (id int);\n',

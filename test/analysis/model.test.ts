@@ -344,3 +344,19 @@ CREATE TABLE other (id int);`,
     assert.equal(m.key(['todo']), 'public.todo', 'after the replay: the default schema');
   });
 });
+
+describe('policies on tables the workspace does not create', () => {
+  test('ok: a CREATE POLICY of a name the table already has replaces it, as on a created table (the first was dropped where the model cannot see, e.g. by a function executing DROP POLICY)', () => {
+    const m = model({
+      '1.sql': `CREATE POLICY public_view ON dokumenty FOR SELECT TO member;
+CREATE POLICY admin_all ON storage.objects TO administrator USING (true);`,
+      '2.sql': `SELECT app_private.drop_policies('public.dokumenty');
+CREATE POLICY public_view ON dokumenty FOR SELECT TO member USING (true);
+CREATE POLICY public_view ON other FOR SELECT TO member USING (true);`,
+    });
+    const views = m.policies.filter((p) => p.name === 'public_view');
+    assert.deepEqual(views.map((p) => [p.table, p.loc.file]), [['public.dokumenty', '2.sql'], ['public.other', '2.sql']]);
+    assert.ok(views[0]!.using, 'the later one, with its USING');
+    assert.equal(m.policies.filter((p) => p.name === 'admin_all').length, 1);
+  });
+});

@@ -1826,6 +1826,8 @@ class Replay {
   statements: Array<{ file: ParsedFile; stmt: Statement }> = [];
   /** policies on tables the workspace never creates (e.g. storage.objects) */
   readonly orphanPolicies: Policy[] = [];
+  /** how many orphan policies a CREATE POLICY of the same name replaced: a segment that replaced one is not recorded (its record would only append) */
+  orphansReplaced = 0;
   defaultExecuteRevoked: Loc | undefined;
   defaultTableGrants: DefaultTableGrant[] = [];
   /**
@@ -2111,11 +2113,13 @@ class Replay {
     const { statements, grantEvents, contextWrites, triggers, orphanPolicies, defaultTableGrants } = this;
     const lengths = [statements.length, grantEvents.length, contextWrites.length, triggers.length, orphanPolicies.length, defaultTableGrants.length];
     const added: Array<number | string> = (this.added = []);
+    const replacedBefore = this.orphansReplaced;
     try {
       this.run(file, entry, from, to);
     } finally {
       this.added = undefined;
     }
+    if (this.orphansReplaced !== replacedBefore) recordable = false;
     const addedOut: unknown[] = [];
     for (let k = 0; k < added.length; k += 2) addedOut.push(added[k], added[k + 1], maps[added[k] as number]!.get(added[k + 1] as string));
     const changed: unknown[] = [];
@@ -2180,6 +2184,8 @@ class Replay {
       const v = maps[fp.maps[j]!]!.get(fp.keys[j]!);
       if (v !== before[j] || (v !== undefined && this.copies.has(v as object))) return false;
     }
+    // a policy it puts on a table the workspace does not create would replace one of the same name (createPolicy)
+    for (const p of rec.orphanPolicies) if (findPolicy(this.orphanPolicies, p.table, p.name)) return false;
     const { added, changed } = rec;
     for (let k = 0; k < added.length; k += 3) maps[added[k] as number]!.set(added[k + 1] as string, added[k + 2]);
     for (let k = 0; k < changed.length; k += 3) maps[changed[k] as number]!.set(changed[k + 1] as string, changed[k + 2]);
@@ -2413,8 +2419,16 @@ class Replay {
       if (i < t.policies.length) t.policies = t.policies.filter((x) => x.name !== p.name);
       t.policies = t.policies.concat(p);
     } else {
-      // policy on a table the workspace does not create (e.g. storage.objects)
-      this.orphanPolicies.push(p);
+      // policy on a table the workspace does not create (e.g. storage.objects); one of the same
+      // name is replaced, as on a created table (a record only appends: see orphansReplaced)
+      const orphans = this.orphanPolicies;
+      for (let i = orphans.length - 1; i >= 0; i--) {
+        if (orphans[i]!.table === p.table && orphans[i]!.name === p.name) {
+          orphans.splice(i, 1);
+          this.orphansReplaced++;
+        }
+      }
+      orphans.push(p);
     }
   }
 
