@@ -5,7 +5,7 @@
 // role in app_metadata (written by the service role) gives access.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -188,4 +188,44 @@ test('ok: app_metadata, a nested user_metadata key, and user_metadata outside po
   ]) {
     assert.equal(lintFiles([{ file: 'm.sql', text: `${base} CREATE POLICY p ON r FOR SELECT TO authenticated USING (${e});` }], ID).mine.length, 1, e);
   }
+});
+
+test('err: a policy reading auth.users itself (no definer helper): anon and authenticated have no SELECT on it, so as written their queries fail with 42501; the message says so', async () => {
+  const sql = `CREATE TABLE reports (id bigint PRIMARY KEY, owner uuid, body text);
+ALTER TABLE reports ENABLE ROW LEVEL SECURITY;
+CREATE POLICY reports_admin ON reports FOR SELECT USING (
+  EXISTS (SELECT 1 FROM auth.users WHERE auth.users.id = auth.uid() AND auth.users.raw_user_meta_data ->> 'role' = 'admin'));`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(
+    mine[0]!.message,
+    /As written, its sub-select reads auth\.users, on which Supabase grants anon and authenticated no privilege \(nor do these migrations\): for them every query the policy applies to fails with 42501 permission denied for table users \(unless another of their permissive policies for the command is always true: PostgreSQL then drops the sub-select\)\. Read through a SECURITY DEFINER function, as is usual, the check would let any user pass\./,
+  );
+  assert.doesNotMatch(mine[0]!.message, /so a user can give themselves/);
+  const db = await getDb();
+  const run = (more: string) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(AUTH_USERS);
+      await q(sql + more);
+      await q(`INSERT INTO reports VALUES (1, '${TENANT_A}', 'q1'), (2, NULL, 'q2'); GRANT SELECT ON reports TO authenticated`);
+      await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', '{"role": "admin"}', '{}')`);
+      await q(actAs(TENANT_A, FORGED));
+      await q('SET ROLE authenticated');
+      return count(q, 'reports');
+    });
+  await expectPgError(run(''), '42501', /permission denied for table users/);
+  // another permissive policy: the sub-select is still planned (OR), and still fails
+  await expectPgError(run('\nCREATE POLICY reports_own ON reports FOR SELECT TO authenticated USING (owner = auth.uid());'), '42501', /permission denied for table users/);
+  // one that is always true: PostgreSQL folds the OR to true, drops the sub-select, and checks nothing on auth.users
+  assert.equal(await run('\nCREATE POLICY reports_all ON reports FOR SELECT TO authenticated USING (true);'), 2);
+  // granted in the migrations: the usual message
+  const granted = lintFiles([{ file: 'm.sql', text: `${AUTH_USERS}\nGRANT SELECT ON auth.users TO authenticated;\n${sql}` }], ID).mine;
+  assert.equal(granted.length, 1);
+  assert.match(granted[0]!.message, /so a user can give themselves whatever value this checks/);
+  assert.doesNotMatch(granted[0]!.message, /As written/);
+  // a policy for another role: the usual message
+  const other = lintFiles([{ file: 'm.sql', text: sql.replace('FOR SELECT USING', 'FOR SELECT TO app_user USING') }], ID).mine;
+  assert.equal(other.length, 1);
+  assert.doesNotMatch(other[0]!.message, /As written/);
 });

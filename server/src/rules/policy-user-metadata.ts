@@ -52,6 +52,32 @@ function fixFor(model: Model, refs: Ref[]): Fix | undefined {
 const WHY =
   'every signed-in user can rewrite their own user_metadata with supabase.auth.updateUser({ data: … }), and the value lands in their next JWT and in auth.users.raw_user_meta_data, ' +
   'so a user can give themselves whatever value this checks.';
+/** For a policy that reads auth.users itself, which Supabase's API roles cannot (WHY's last clause is not true as written). */
+const WHY_UNREADABLE =
+  'every signed-in user can rewrite their own user_metadata with supabase.auth.updateUser({ data: … }), and the value lands in their next JWT and in auth.users.raw_user_meta_data, ' +
+  'so it is a check whose answer the user chooses. As written, its sub-select reads auth.users, on which Supabase grants anon and authenticated no privilege (nor do these migrations): ' +
+  'for them every query the policy applies to fails with 42501 permission denied for table users ' +
+  '(unless another of their permissive policies for the command is always true: PostgreSQL then drops the sub-select). Read through a SECURITY DEFINER function, as is usual, the check would let any user pass.';
+const API_ROLES = ['public', 'anon', 'authenticated'];
+
+/**
+ * Whether the policy reads auth.users in a sub-select for Supabase's API roles (or PUBLIC) while
+ * no GRANT in the workspace gives them SELECT on it: PostgreSQL checks the querying role's
+ * privileges on the relations of a policy's sub-selects, so their queries fail with 42501.
+ */
+function readsUnreadableAuthUsers(model: Model, p: Policy, nodes: Node[]): boolean {
+  if (!p.roles.some((r) => API_ROLES.includes(r))) return false;
+  if (!nodes.some((n) => relationsIn(n).some((r) => r.inSubLink && model.key([r.schema, r.name]) === 'auth.users'))) return false;
+  return !model.grantEvents.some(
+    (g) =>
+      g.isGrant &&
+      g.objectKind === 'table' &&
+      g.objects.some((o) => o === 'auth.users' || o === 'schema:auth') &&
+      g.privileges.some((x) => x === 'select' || x === 'all') &&
+      g.grantees.some((r) => API_ROLES.includes(r)),
+  );
+}
+
 const WHAT =
   'Use app_metadata (raw_app_meta_data in auth.users), which only the service role can write, and move the data there (e.g. supabase.auth.admin.updateUserById(id, { app_metadata: … })).';
 
@@ -298,7 +324,7 @@ export const policyUserMetadata = defineRule({
     sources: ['splinter 0015 rls_references_user_metadata'],
   },
   check({ model, report }) {
-    const reportFirst = (refs: Ref[], subject: string) => {
+    const reportFirst = (refs: Ref[], subject: string, why = WHY) => {
       if (refs.length === 0) return;
       const first = refs[0]!;
       const w = wordSpan(model, first);
@@ -307,16 +333,15 @@ export const policyUserMetadata = defineRule({
         file: first.file,
         start: w?.start ?? first.location,
         end: w?.end ?? first.location + 1,
-        message: `${subject} trusts ${describe(model, first)}: ${WHY} ${WHAT}`,
+        message: `${subject} trusts ${describe(model, first)}: ${why} ${WHAT}`,
         fixes: fix ? [fix] : [],
       });
     };
     for (const row of activeRowsWith(model, FLAG_USER_METADATA)) {
       const p = row.policy;
-      reportFirst(
-        row.exprs.flatMap((e) => userMetadataRefs(e.node).map((r) => ({ ...r, file: e.file }))),
-        `Policy "${p.name}" on ${p.table}`,
-      );
+      const refs = row.exprs.flatMap((e) => userMetadataRefs(e.node).map((r) => ({ ...r, file: e.file })));
+      const unreadable = refs[0]?.kind === 'column' && readsUnreadableAuthUsers(model, p, row.exprs.map((e) => e.node));
+      reportFirst(refs, `Policy "${p.name}" on ${p.table}`, unreadable ? WHY_UNREADABLE : WHY);
     }
     // (no function body of the workspace has the kind of content looked for: none to follow)
     if (!(bodyFlags(model) & BODY_USER_META)) return;
