@@ -8,6 +8,7 @@ import {
   functionsCalledByPolicies,
   bodyFlags,
   BODY_USER_META,
+  constBool,
   memoModel,
   textOfFile,
   userMetadataRefs,
@@ -68,6 +69,15 @@ const API_ROLES = ['public', 'anon', 'authenticated'];
 function readsUnreadableAuthUsers(model: Model, p: Policy, nodes: Node[]): boolean {
   if (!p.roles.some((r) => API_ROLES.includes(r))) return false;
   if (!nodes.some((n) => relationsIn(n).some((r) => r.inSubLink && model.key([r.schema, r.name]) === 'auth.users'))) return false;
+  // another permissive policy for them that is always true: PostgreSQL folds the OR and drops the sub-select
+  const alwaysTrue = (q: Policy) =>
+    q !== p &&
+    q.permissive &&
+    q.table === p.table &&
+    (q.command === 'all' || p.command === 'all' || q.command === p.command) &&
+    q.roles.some((r) => API_ROLES.includes(r)) &&
+    [q.using, q.withCheck].some((e) => e !== undefined && constBool(e) === true);
+  if (model.policies.some(alwaysTrue)) return false;
   return !model.grantEvents.some(
     (g) =>
       g.isGrant &&
