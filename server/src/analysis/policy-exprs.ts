@@ -550,17 +550,23 @@ export function rowIndependentValue(model: Model, n: Node): boolean {
 
 /**
  * Row-independent calls of an expression that are not inside any SELECT (so evaluated per
- * row), outermost only (`f(auth.uid())` gives `f(…)`), in source order.
+ * row), outermost only (`f(auth.uid())` gives `f(…)`), in source order. Without `func` (an
+ * object of the model): the caller keeps them across lints.
  */
 export function perRowCalls(model: Model, text: string, node: Node): RowIndependentCall[] {
   const found: RowIndependentCall[] = [];
-  for (const c of callCandidates(text, node)) {
+  const candidates = callCandidates(text, node);
+  // (each record written out, no spread of rowIndependentCall's then a rest copy without func:
+  // object spread and rest run in the runtime, slow while this is not optimised, as in a cold lint)
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
     const info = rowIndependentCall(model, c.node);
-    if (info) found.push({ ...info, span: c.span });
+    if (info) found.push({ name: info.name, node: info.node, via: info.via, span: c.span });
   }
-  if (found.length < 2) return found;
+  // (exact-size lists, fitted: the caller keeps them on the node)
+  if (found.length < 2) return fitted(found);
   const outer = found.filter((c) => !found.some((o) => o !== c && o.span.start <= c.span.start && c.span.end <= o.span.end));
-  return outer.sort((a, b) => a.span.start - b.span.start);
+  return fitted(outer.sort((a, b) => a.span.start - b.span.start));
 }
 
 /**

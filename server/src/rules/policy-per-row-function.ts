@@ -117,10 +117,8 @@ export const policyPerRowFunction = defineRule({
         continue;
       }
       const nodeSig = nodeCallSig(model, e.node);
-      // kept on the node across lints (without `func`, an object of the model it was computed in)
-      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () =>
-        perRowCalls(model, textOfFile(model, e.file), e.node).map(({ func: _func, ...c }) => c),
-      );
+      // kept on the node across lints (perRowCalls' records hold no `func`, an object of the model they were found in)
+      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, textOfFile(model, e.file), e.node));
       if (calls.length === 0) continue;
       const r = reportOf(textOfFile(model, e.file), e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table });
       const kept: Kept = { list: callKeyList(nodeFacts(e.node), e.node), sig: nodeSig, node: e.node, file: e.file, fileId: id, name: p.name, table: p.table, closerName: closer?.name, closerTable: closer?.table, report: r };
