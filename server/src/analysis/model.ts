@@ -2928,7 +2928,10 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
     const s = body.statements[k]!;
     const n = s.node;
     written.length = 0;
-    walkOnce(n, WALK_RELATIONS | WALK_CALLS); // (relationsIn, dmlTargetsIn and callsIn below: one walk)
+    // relationsIn, dmlTargetsIn and callsIn below in one walk. Bench, CPU medians of 22 runs each,
+    // alternating, with the policy index and reads that follow: model 500 → 519 ms (the walker's
+    // first, least optimised runs are here), index 200 → 178, the three 793 → 770
+    walkOnce(n, WALK_RELATIONS | WALK_CALLS);
     const rels = relationsIn(n);
     const targets = dmlTargetsIn(n);
     for (let i = 0; i < targets.length; i++) addOnce(written, key([targets[i].schemaname, targets[i].relname]));
