@@ -5,7 +5,7 @@
 // in its order. typeName reads the names in one pass.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { callsIn, census, dmlTargetsIn, relationsIn, typeName, walkOnce, WALK_CALLS, WALK_CENSUS, WALK_RELATIONS } from '../../server/src/analysis/ast.js';
+import { dmlTargetsIn, relationsIn, typeName } from '../../server/src/analysis/ast.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 
 before(async () => {
@@ -73,43 +73,4 @@ test('typeName: aliases, pg_catalog left out, schemas and arrays kept', () => {
   assert.equal(argType('a varchar(10)'), 'character varying');
   assert.equal(argType('a "constructor"'), 'constructor');
   assert.equal(typeName(undefined), '');
-});
-
-/** census, relationsIn, dmlTargetsIn and callsIn of a node, as plain data. */
-function results(node: unknown): unknown {
-  const c = census(node);
-  return {
-    census: { aConst: c.aConst, userMeta: c.userMeta, currentSetting: c.currentSetting, funcCalls: c.funcCalls },
-    rels: relationsIn(node).map((r) => [r.schema, r.name, r.location, r.inSubLink]),
-    dml: dmlTargetsIn(node),
-    calls: callsIn(node).map((k) => [k.name, k.args, k.location, k.inSelect, k.node]),
-  };
-}
-
-test('walkOnce: the results of census, relationsIn, dmlTargetsIn and callsIn, as their own walks find them', () => {
-  const cases = [
-    // sub-links: relations of the sub-select first, DML targets in the tree's order, calls in a SELECT
-    "SELECT f(a) FROM t WHERE (WITH x AS (INSERT INTO a VALUES (g(1)) RETURNING 1) SELECT 1 FROM r1) IN (WITH y AS (DELETE FROM b RETURNING 1) SELECT h() FROM r2)",
-    "SELECT 1 WHERE EXISTS (WITH y AS (DELETE FROM c RETURNING 1) SELECT 1 FROM y, s.r3) AND (WITH x AS (INSERT INTO d VALUES (1) RETURNING 1) SELECT 1 FROM r4) = 1",
-    // a call's window and aggregate ORDER BY are not looked into by callsIn, its FILTER is; census looks everywhere
-    "SELECT count(*) FILTER (WHERE k(x)) OVER (PARTITION BY w(y) ORDER BY z(y)), string_agg(a, ',' ORDER BY o(a)) FROM t",
-    "SELECT current_setting('app.user_meta', true)::jsonb -> 'raw_user_meta_data', auth.uid() FROM (SELECT f(1) FROM u) q JOIN LATERAL (SELECT 2) l ON true",
-    "WITH RECURSIVE r AS (SELECT 1 FROM r UNION SELECT 2 FROM z) DELETE FROM r USING (SELECT * FROM r) q WHERE x IN (WITH r AS (SELECT 1) SELECT * FROM r)",
-    "UPDATE t SET a = coalesce((SELECT max(b) FROM u WHERE u.id = t.id), 0) WHERE c = ANY (ARRAY(SELECT d FROM v)) RETURNING f(a)",
-    "SELECT 1",
-  ];
-  for (const sql of cases) {
-    const expected = results(first(sql).node);
-    for (const what of [WALK_CENSUS | WALK_RELATIONS | WALK_CALLS, WALK_RELATIONS | WALK_CALLS, WALK_CALLS, WALK_CENSUS]) {
-      const node = first(sql).node;
-      walkOnce(node, what);
-      assert.deepEqual(results(node), expected, `${what}: ${sql}`);
-    }
-    // a node whose census is kept already: the walk leaves it as it is
-    const node = first(sql).node;
-    const kept = census(node);
-    walkOnce(node, WALK_CENSUS | WALK_RELATIONS | WALK_CALLS);
-    assert.equal(census(node), kept);
-    assert.deepEqual(results(node), expected, sql);
-  }
 });

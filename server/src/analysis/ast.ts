@@ -140,11 +140,7 @@ export function nodeFactsFor(node: object, model: object): NodeFacts {
 
 /** `fn` of a node, computed once per node (kept in a slot of the node, an undefined result too). */
 export function memoised<T>(fn: (node: Node) => T): (node: Node) => T {
-  return memoisedIn(slotCount++, fn);
-}
-
-/** memoised() in a given slot (one a walk that finds several helpers' results fills too: walkOnce). */
-function memoisedIn<T>(slot: number, fn: (node: Node) => T): (node: Node) => T {
+  const slot = slotCount++;
   return (node: Node) => {
     if (!node || typeof node !== 'object') return fn(node);
     const hit = slotsByNode.get(node)?.[slot];
@@ -245,8 +241,7 @@ export interface Census {
 // bench lint they allocate ≈ 10 MB instead of ≈ 30 MB.
 
 /** One walk that lets helpers skip nodes that cannot hold what they look for. */
-const CENSUS = slotCount++;
-export const census = memoisedIn(CENSUS, (node: Node): Census => {
+export const census = memoised((node: Node): Census => {
   const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false };
   if (node && typeof node === 'object') censusIn(node, out);
   out.funcCalls = fitted(out.funcCalls);
@@ -301,8 +296,7 @@ function lastNamePart(list: Node[] | undefined): string | undefined {
 }
 
 /** Relations read by an expression or statement (RangeVar nodes). CTE names are excluded. */
-const RELATIONS = slotCount++;
-export const relationsIn = memoisedIn(RELATIONS, relationsInUncached);
+export const relationsIn = memoised(relationsInUncached);
 
 /** The slot of dmlTargetsIn's lists: relationsIn's walk fills it. */
 const DML_TARGETS = slotCount++;
@@ -384,8 +378,7 @@ function visitRelations(n: Node, inSub: boolean, w: RelationWalk): void {
 }
 
 /** Function calls in an expression, with whether each sits inside a SELECT. */
-const CALLS = slotCount++;
-export const callsIn = memoisedIn(CALLS, callsInUncached);
+export const callsIn = memoised(callsInUncached);
 function callsInUncached(node: Node): CallRef[] {
   const out: CallRef[] = [];
   if (node && typeof node === 'object') callsUnder(node, false, out);
@@ -414,169 +407,6 @@ function callsUnder(n: Node, inSelect: boolean, out: CallRef[]): void {
       if (v.args && typeof v.args === 'object') callsUnder(v.args, inSelect, out);
       if (v.agg_filter && typeof v.agg_filter === 'object') callsUnder(v.agg_filter, inSelect, out);
     } else if (!isLeafKind(k)) callsUnder(v, inSelect, out);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// census, relationsIn (with dmlTargetsIn) and callsIn in one walk
-
-/** What walkOnce finds: WALK_CENSUS, WALK_RELATIONS (with the DML targets), WALK_CALLS. */
-export const WALK_CENSUS = 1;
-export const WALK_RELATIONS = 2;
-export const WALK_CALLS = 4;
-
-/** What one walk for several helpers collects. */
-interface AllWalk {
-  census: Census;
-  rels: Rel[];
-  dml: Node[];
-  ctes: Set<string> | undefined;
-  calls: Call[];
-}
-
-/**
- * Keeps on a node the results of census, relationsIn (and dmlTargetsIn) and callsIn that `what`
- * asks for (WALK_ bits) and it has not kept yet, found in one walk of its tree rather than one
- * walk each: for a node the caller knows all of them will be asked of (each policy expression
- * of the policy index, each function body statement of the model). The results are those of
- * the helpers' own walks, in the same order: each part of the walk does what its helper's
- * walker does where that one goes (see visitAll).
- */
-export function walkOnce(node: Node, what: number): void {
-  if (!node || typeof node !== 'object') return;
-  const m = slotsByNode.get(node);
-  if (m !== undefined) {
-    if ((what & WALK_CENSUS) !== 0 && m[CENSUS] !== undefined) what &= ~WALK_CENSUS;
-    if ((what & WALK_RELATIONS) !== 0 && m[RELATIONS] !== undefined) what &= ~WALK_RELATIONS;
-    if ((what & WALK_CALLS) !== 0 && m[CALLS] !== undefined) what &= ~WALK_CALLS;
-  }
-  if (what === 0) return;
-  const w: AllWalk = { census: { funcCalls: [], aConst: false, userMeta: false, currentSetting: false }, rels: [], dml: [], ctes: undefined, calls: [] };
-  if (Array.isArray(node)) visitAllList(node, false, false, what, w);
-  else visitAll(node, false, false, what, w);
-  // (the highest of the slots first: the node's list is grown once)
-  const slots = slotsOf(node, Math.max(DML_TARGETS, CALLS, CENSUS, RELATIONS));
-  if ((what & WALK_CENSUS) !== 0) {
-    w.census.funcCalls = fitted(w.census.funcCalls);
-    slots[CENSUS] = w.census;
-  }
-  if ((what & WALK_RELATIONS) !== 0) {
-    const { rels, ctes } = w;
-    slots[DML_TARGETS] = fitted(w.dml);
-    slots[RELATIONS] = fitted(ctes ? rels.filter((r) => !(r.schema === undefined && ctes.has(r.name))) : rels);
-  }
-  if ((what & WALK_CALLS) !== 0) slots[CALLS] = fitted(w.calls);
-}
-
-function visitAllList(n: Node[], inSub: boolean, inSelect: boolean, what: number, w: AllWalk): void {
-  for (let i = 0; i < n.length; i++) {
-    const x = n[i];
-    if (x && typeof x === 'object') {
-      if (Array.isArray(x)) visitAllList(x, inSub, inSelect, what, w);
-      else visitAll(x, inSub, inSelect, what, w);
-    }
-  }
-}
-
-/** The value `v` of an object's property `k` (an object), then what it holds, for the helpers in `what`. */
-function visitValue(k: string, v: Node, inSub: boolean, inSelect: boolean, what: number, w: AllWalk): void {
-  if ((what & WALK_CENSUS) !== 0) {
-    const out = w.census;
-    if (k === 'FuncCall') {
-      out.funcCalls.push(v);
-      if (!out.currentSetting && isCurrentSetting(lastNamePart(v.funcname))) out.currentSetting = true;
-    } else if (k === 'A_Const') out.aConst = true;
-    else if (k === 'String' || k === 'sval') {
-      if (!out.userMeta && mentionsUserMeta(v.sval)) out.userMeta = true;
-      // (census does not look under them; relationsIn and callsIn find nothing there)
-      return;
-    }
-  }
-  if (what === WALK_CENSUS) {
-    censusIn(v, w.census);
-    return;
-  }
-  if (isLeafKind(k) || k === 'String') {
-    // (relationsIn and callsIn do not look under them)
-    if ((what & WALK_CENSUS) !== 0) censusIn(v, w.census);
-    return;
-  }
-  if (k === 'SubLink') {
-    // callsIn: what a sub-link holds is in a SELECT; relationsIn: its sub-select's relations
-    // (inside a sub-link) then its test expression's, and nothing else of it; the DML targets in
-    // the tree's order
-    let subRels = -1;
-    let subRelsEnd = -1;
-    let testRels = -1;
-    let testRelsEnd = -1;
-    let subDml = -1;
-    let subDmlEnd = -1;
-    let testDml = -1;
-    let testDmlEnd = -1;
-    for (const k2 in v) {
-      const x = v[k2];
-      if (!x || typeof x !== 'object') continue;
-      if (k2 === 'subselect' && (what & WALK_RELATIONS) !== 0) {
-        subRels = w.rels.length;
-        subDml = w.dml.length;
-        visitValueOf(x, true, true, what, w);
-        subRelsEnd = w.rels.length;
-        subDmlEnd = w.dml.length;
-      } else if (k2 === 'testexpr' && (what & WALK_RELATIONS) !== 0) {
-        testRels = w.rels.length;
-        testDml = w.dml.length;
-        visitValueOf(x, inSub, true, what, w);
-        testRelsEnd = w.rels.length;
-        testDmlEnd = w.dml.length;
-      } else {
-        const rest = what & ~WALK_RELATIONS;
-        if (rest !== 0) visitValueOf(x, inSub, true, rest, w);
-      }
-    }
-    // (relations: the sub-select's first; DML targets: the test expression's first)
-    if (testRels >= 0 && subRels > testRels && subRelsEnd > subRels && testRelsEnd > testRels) w.rels.splice(testRels, 0, ...w.rels.splice(subRels, subRelsEnd - subRels));
-    if (subDml >= 0 && testDml > subDml && testDmlEnd > testDml && subDmlEnd > subDml) w.dml.splice(subDml, 0, ...w.dml.splice(testDml, testDmlEnd - testDml));
-    return;
-  }
-  if ((what & WALK_RELATIONS) !== 0) {
-    if (k === 'RangeVar' || (k === 'relation' && v.relname !== undefined)) {
-      w.rels.push(new Rel(v.schemaname, v.relname, v, inSub));
-      // (relationsIn does not look under it; callsIn finds nothing there)
-      if ((what & WALK_CENSUS) !== 0) censusIn(v, w.census);
-      return;
-    }
-    if (k === 'CommonTableExpr' && v.ctename) (w.ctes ??= new Set()).add(v.ctename);
-    else if ((k === 'InsertStmt' || k === 'UpdateStmt' || k === 'DeleteStmt' || k === 'MergeStmt') && v.relation) w.dml.push(v.relation);
-  }
-  if ((what & WALK_CALLS) !== 0) {
-    if (k === 'SelectStmt' || k === 'RangeSubselect') inSelect = true;
-    else if (k === 'FuncCall') {
-      w.calls.push(new Call(nameParts(v.funcname), v.args ?? NO_ARGS, v, inSelect));
-      // callsIn looks only into its arguments and aggregate FILTER
-      for (const k2 in v) {
-        const x = v[k2];
-        if (!x || typeof x !== 'object') continue;
-        visitValueOf(x, inSub, inSelect, k2 === 'args' || k2 === 'agg_filter' ? what : what & ~WALK_CALLS, w);
-      }
-      return;
-    }
-  }
-  visitValueOf(v, inSub, inSelect, what, w);
-}
-
-/** What an object or a list holds, for the helpers in `what`. */
-function visitValueOf(v: Node, inSub: boolean, inSelect: boolean, what: number, w: AllWalk): void {
-  if (what === 0) return;
-  if (what === WALK_CENSUS) censusIn(v, w.census);
-  else if (Array.isArray(v)) visitAllList(v, inSub, inSelect, what, w);
-  else visitAll(v, inSub, inSelect, what, w);
-}
-
-/** The object-valued properties of an object (not a list). */
-function visitAll(n: Node, inSub: boolean, inSelect: boolean, what: number, w: AllWalk): void {
-  for (const k in n) {
-    const v = n[k];
-    if (v && typeof v === 'object') visitValue(k, v, inSub, inSelect, what, w);
   }
 }
 

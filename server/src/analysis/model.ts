@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, typeName, walkOnce, WALK_CALLS, WALK_RELATIONS } from './ast.js';
+import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -2928,11 +2928,7 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
     const s = body.statements[k]!;
     const n = s.node;
     written.length = 0;
-    // relationsIn, dmlTargetsIn and callsIn below in one walk. Bench, CPU medians of 22 runs each,
-    // alternating, with the policy index and reads that follow: model 500 → 519 ms (the walker's
-    // first, least optimised runs are here), index 200 → 178, the three 793 → 770
-    walkOnce(n, WALK_RELATIONS | WALK_CALLS);
-    const rels = relationsIn(n);
+    const rels = relationsIn(n); // (first: its walk finds the DML targets too)
     const targets = dmlTargetsIn(n);
     for (let i = 0; i < targets.length; i++) addOnce(written, key([targets[i].schemaname, targets[i].relname]));
     if ((s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt') && n.relation) {

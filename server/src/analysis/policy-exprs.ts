@@ -1,7 +1,7 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
-import { anchorAt, callSpan, callsIn, census, clauseSpan, walkOnce, WALK_CALLS, WALK_CENSUS, WALK_RELATIONS, compareConstants, constValue, fitted, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
+import { anchorAt, callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
 import { nameParts, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
@@ -213,11 +213,6 @@ export function exprFlags(node: Node): number {
     // constBool's loop below; 6 runs each, alternating): wall 116–180 → 88–132 ms (medians 147 →
     // 101), CPU medians 237 → 170; hardcodedIds is asked of no bench expression (none holds a
     // literal it reports; it was 50–117 ms of a cold lint's profile)
-    // census, callsIn (below) and relationsIn (recursion.ts readsOf, of every active policy) in
-    // one walk of the expression instead of three. Bench, a fresh model's policy index then
-    // policyCallNames (readsOf of each active policy), CPU medians of 10 runs each, alternating:
-    // index 206 [151-221] → 182 [147-205] ms, reads 113 [77-118] → 80 [60-86]
-    walkOnce(node, WALK_CENSUS | WALK_CALLS | WALK_RELATIONS);
     const c = census(node);
     f.flags =
       (c.aConst && mayHoldHardcodedId(node) && hardcodedIds(node).length ? FLAG_HARDCODED_ID : 0) |
