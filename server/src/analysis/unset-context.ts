@@ -1170,6 +1170,25 @@ export function contextKeys(model: Model, node: Node): ContextKey[] {
 }
 
 /**
+ * contextKeys, failsOpen and raisesIn computed and not kept on the node: for a caller that keeps
+ * its own result across lints (the rule's policyKeeper, asked of every policy). A node's results
+ * kept per question were ≈ 6 MB of the bench's cold lint, and keeping them (signature, record,
+ * list) cost more than computing most answers; a re-lint finds the caller's result instead.
+ */
+export function contextKeysNow(model: Model, node: Node): ContextKey[] {
+  if (node && typeof node === 'object' && callsUnder(node).length === 0) return NONE;
+  return contextKeysUncached(model, node);
+}
+/** failsOpen, not kept (contextKeysNow). */
+export function failsOpenNow(model: Model, node: Node, key: ContextKey, opts: EvalOptions): OpenState[] {
+  return failsOpenUncached(model, node, key, opts);
+}
+/** raisesIn, not kept (contextKeysNow). */
+export function raisesInNow(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
+  return raisesInUncached(model, node, key, state, opts);
+}
+
+/**
  * The unset states in which the expression admits every row (with residual conditions that do
  * not read the context), and not when the context is set (shared: do not mutate).
  */

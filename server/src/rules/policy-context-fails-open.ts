@@ -7,10 +7,13 @@ import type { Node, Span } from '../analysis/types.js';
 import {
   clauseUses,
   contextKeys,
+  contextKeysNow,
   policyKeeper,
   rowUses,
   failsOpen,
+  failsOpenNow,
   raisesIn,
+  raisesInNow,
   settingCallOf,
   trueIn,
   unsetStates,
@@ -64,13 +67,16 @@ const FILTER: EvalOptions = Object.freeze({ mode: 'filter' });
 const CHECK: EvalOptions = Object.freeze({ mode: 'check' });
 const optsOf = (mode: EvalMode): EvalOptions => (mode === 'filter' ? FILTER : CHECK);
 
-/** The states in which a use of the policy's clauses admits every row when `key` is unset. */
-function openStates(model: Model, uses: ClauseUse[], use: ClauseUse, key: ContextKey): OpenState[] {
-  let states = failsOpen(model, use.expr.node, key, optsOf(use.mode));
+/**
+ * The states in which a use of the policy's clauses admits every row when `key` is unset
+ * (`now`: not kept on the nodes, for openKeys, whose answer policyKeeper keeps).
+ */
+function openStates(model: Model, uses: ClauseUse[], use: ClauseUse, key: ContextKey, now = false): OpenState[] {
+  let states = (now ? failsOpenNow : failsOpen)(model, use.expr.node, key, optsOf(use.mode));
   if (states.length && use.effect === 'write' && use.cmd === 'update') {
     // an UPDATE also plans USING as its filter: if that raises, the statement fails
     const reach = uses.find((u) => u.cmd === 'update' && u.effect === 'reach');
-    if (reach) states = states.filter((s) => !raisesIn(model, reach.expr.node, key, s.state, FILTER));
+    if (reach) states = states.filter((s) => !(now ? raisesInNow : raisesIn)(model, reach.expr.node, key, s.state, FILTER));
   }
   return states;
 }
@@ -696,7 +702,7 @@ function openKeys(model: Model, row: PolicyRow): ContextKey[] | undefined {
   for (let i = 0; i < uses.length; i++) {
     const n = uses[i]!.expr.node;
     if (n === first) continue;
-    const more = contextKeys(model, n);
+    const more = contextKeysNow(model, n);
     if (first === undefined) {
       first = n;
       ks = more;
@@ -707,7 +713,7 @@ function openKeys(model: Model, row: PolicyRow): ContextKey[] | undefined {
       const u = uses[i]!;
       // a use of the same clause in the same mode as an earlier one has its states (but an UPDATE's check, see openStates)
       if (!(u.effect === 'write' && u.cmd === 'update') && sameAsEarlier(uses, i)) continue;
-      if (openStates(model, uses, u, ks[j]!).length > 0) return ks;
+      if (openStates(model, uses, u, ks[j]!, true).length > 0) return ks;
     }
   }
   return undefined;
