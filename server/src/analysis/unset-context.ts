@@ -982,11 +982,87 @@ function retryOpen(model: Model, node: Node, key: ContextKey, state: UnsetState 
 }
 
 /**
+ * Whether the expression's shape alone shows that it admits no more than its other conditions
+ * when `key` is unset, so that openIn is undefined in every unset state of the key (with any
+ * columns assumed non-NULL, and any rewrite of the calls): the most common policies compare a
+ * column with the context value, and the evaluator (its contexts, values and the compiling of
+ * its code) is not needed to see that they do not fail open. Exactly the cases where the
+ * evaluator's answer is known:
+ * - one part (no AND at the top) that is a sub-select with FROM, WHERE, … (`tenant_id IN (SELECT
+ *   … FROM memberships …)`): the evaluator does not look inside (opaque), its value is unknown,
+ *   never true;
+ * - a part (of the AND-ed ones, or the only one) `<column> op <read>` or `<read> op <column>`,
+ *   any binary operator, where <column> is a column reference (cast or not) and <read> is the key's own read (current_setting() of its setting,
+ *   the platform's auth.uid()), cast any number of times or as a scalar sub-select `(SELECT
+ *   <read>)`: the read's value carries the context in every unset state (NULL, '' or an error,
+ *   and through casts and the sub-select), the column is unknown and not the same column, so the
+ *   comparison is NULL, unknown or an error because of the context — never true, never a
+ *   condition free of the context — and openIn asks every part of an AND to be one of those.
+ * Not concluded (the evaluator decides): an OR or NOT at the top, COALESCE, IS [NOT] NULL, IS
+ * DISTINCT FROM, CASE, IN lists, a comparison with a constant (`current_setting(…) = ''` is true
+ * once the setting reads ''), a helper call, another key's read.
+ * (On the bench every clause the rule evaluates is one of these, and the evaluator's code is no
+ * longer hot enough to be compiled: the rule alone, after the other rules, CPU 244 [199–358] →
+ * 194 [145–213] ms, main thread 76 → 58 ms, 7 rounds A/B; on the calibration projects 54 of 214
+ * clause-key pairs, each still evaluated where it is not concluded.)
+ */
+function closedByShape(r: Resolver, node: Node, key: ContextKey): boolean {
+  if (!node || typeof node !== 'object') return false;
+  const setting = settingOfKey(key);
+  if (!isAnd(node)) {
+    const sl = node.SubLink;
+    if (sl && !valueOnlySelect(sl.subselect?.SelectStmt)) return true;
+    return comparesColumnWithRead(r, node, key, setting);
+  }
+  return someConjunct(r, node, key, setting);
+}
+
+/** closedByShape for a model (exported for tests: each case it concludes must agree with openIn). */
+export function closedByShapeIn(model: Model, node: Node, key: ContextKey): boolean {
+  return closedByShape(resolverOf(model), node, key);
+}
+
+/** closedByShape's second case for some AND-ed part (nested ANDs flattened, as conjuncts()). */
+function someConjunct(r: Resolver, n: Node, key: ContextKey, setting: string | undefined): boolean {
+  if (!isAnd(n)) return comparesColumnWithRead(r, n, key, setting);
+  const args: Node[] = n.BoolExpr.args ?? [];
+  for (let i = 0; i < args.length; i++) if (someConjunct(r, args[i], key, setting)) return true;
+  return false;
+}
+
+/** `<column> op <read>` or `<read> op <column>` (closedByShape). */
+function comparesColumnWithRead(r: Resolver, n: Node, key: ContextKey, setting: string | undefined): boolean {
+  const a = n?.A_Expr;
+  if (!a || a.kind !== 'AEXPR_OP' || !a.lexpr || !a.rexpr) return false;
+  const l = a.lexpr;
+  const rr = a.rexpr;
+  return (isColumn(l) && isRead(r, rr, key, setting)) || (isColumn(rr) && isRead(r, l, key, setting));
+}
+
+/** Whether the node is a column reference, cast or not: unknown, free of the context and never an error (evalColumn, evalCast). */
+function isColumn(n: Node): boolean {
+  while (n?.TypeCast) n = n.TypeCast.arg;
+  return !!n?.ColumnRef;
+}
+
+/** Whether the node is the key's own read, cast or not, or `(SELECT <read>)`: its value carries the context in every unset state (evalCall, evalCast, evalSubValue). */
+function isRead(r: Resolver, n: Node, key: ContextKey, setting: string | undefined): boolean {
+  for (let depth = 0; n && typeof n === 'object' && depth < 16; depth++) {
+    if (n.FuncCall) return readsKey(r, n.FuncCall, key, setting);
+    if (n.TypeCast) n = n.TypeCast.arg;
+    else if (n.SubLink?.subLinkType === 'EXPR_SUBLINK' && valueOnlySelect(n.SubLink.subselect?.SelectStmt)) n = n.SubLink.subselect.SelectStmt.targetList[0].ResTarget.val;
+    else return false;
+  }
+  return false;
+}
+
+/**
  * The unset states in which the expression admits every row (that meets its context-free
  * AND-ed conditions), or [] — also [] when it admits every row whatever the context holds
  * (a tautology: policy-always-true's business).
  */
 function failsOpenUncached(model: Model, node: Node, key: ContextKey, opts: EvalOptions): OpenState[] {
+  if (closedByShape(resolverOf(model), node, key)) return NONE;
   const states = unsetStates(key);
   let open: OpenState[] | undefined;
   for (let i = 0; i < states.length; i++) {
@@ -1172,8 +1248,9 @@ export function contextKeys(model: Model, node: Node): ContextKey[] {
 /**
  * contextKeys, failsOpen and raisesIn computed and not kept on the node: for a caller that keeps
  * its own result across lints (the rule's policyKeeper, asked of every policy). A node's results
- * kept per question were ≈ 6 MB of the bench's cold lint, and keeping them (signature, record,
- * list) cost more than computing most answers; a re-lint finds the caller's result instead.
+ * kept per question were ≈ 3.5 MB of the 6 MB the rule kept in the bench's cold lint, and keeping
+ * them (signature, record, list) cost more than computing most answers; a re-lint finds the
+ * caller's result instead.
  */
 export function contextKeysNow(model: Model, node: Node): ContextKey[] {
   if (node && typeof node === 'object' && callsUnder(node).length === 0) return NONE;
