@@ -595,3 +595,48 @@ test('ok: with other conditions (the residual), the effects sentence keeps them:
   const all = one(`CREATE POLICY p ON t FOR SELECT TO authenticated USING (${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid);`);
   assert.match(all, /So authenticated may read every row — /);
 });
+
+test('ok: which policies are looked at (each command, USING and/or WITH CHECK, an UPDATE whose USING raises) agrees with the uses PostgreSQL makes of the clauses (rowUses)', async () => {
+  const { rowUses, contextKeys, failsOpen, raisesIn } = await import('../../server/src/analysis/unset-context.js');
+  const { activeRows } = await import('../../server/src/analysis/policy-exprs.js');
+  const T = "current_setting('app.tenant_id', true)";
+  const A = 'auth.uid()';
+  // closed, open in both states, open only once '' is read, raising (22P02) once '' is read, another key open
+  const exprs = [`tenant_id = nullif(${T}, '')::uuid`, `${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid`, `${T} = '' OR tenant_id = nullif(${T}, '')::uuid`, `tenant_id = ${T}::uuid`, `${A} IS NULL OR owner_id = ${A}`, `owner_id = ${A}`];
+  const base = 'CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, owner_id uuid); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;';
+  const policies: string[] = [];
+  for (const cmd of ['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'])
+    for (const u of [undefined, ...exprs])
+      for (const c of [undefined, ...exprs]) {
+        if (!u && !c) continue;
+        if ((cmd === 'SELECT' || cmd === 'DELETE') && c) continue;
+        if (cmd === 'INSERT' && u) continue;
+        policies.push(`FOR ${cmd} TO authenticated${u ? ` USING (${u})` : ''}${c ? ` WITH CHECK (${c})` : ''}`);
+      }
+  // one table per policy, so that no policy narrows another
+  const sql = policies.map((p, i) => `${base.replaceAll(' t ', ` t${i} `).replace('TABLE t ', `TABLE t${i} `)}\nCREATE POLICY p${i} ON t${i} ${p};`).join('\n');
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  const model = ws.model();
+  const reported = new Set(mine.map((f) => /Policy "(p\d+)"/.exec(f.message)?.[1]));
+  let open = 0;
+  for (const row of activeRows(model)) {
+    const uses = rowUses(row);
+    const keys = [...new Set(uses.flatMap((u) => contextKeys(model, u.expr.node)))];
+    const opensFor = (k: string) =>
+      uses.some((u) => {
+        let states = failsOpen(model, u.expr.node, k, { mode: u.mode });
+        const reach = uses.find((x) => x.cmd === 'update' && x.effect === 'reach');
+        if (u.effect === 'write' && u.cmd === 'update' && reach) states = states.filter((s) => !raisesIn(model, reach.expr.node, k, s.state, { mode: 'filter' }));
+        return states.length > 0;
+      });
+    const firstOpen = keys.find(opensFor);
+    if (firstOpen) open++;
+    const name = row.policy.name;
+    assert.equal(reported.has(name), !!firstOpen, `${name}: ${policies[Number(name.slice(1))]}`);
+    // the key reported is the first the clauses read that opens them
+    const f = mine.find((x) => x.message.includes(`Policy "${name}"`));
+    if (f) assert.equal(/when auth\.uid\(\) is NULL/.test(f.message), firstOpen === 'auth.uid', `${name}: ${f.message}`);
+  }
+  assert.equal(activeRows(model).length, policies.length);
+  assert.ok(open > 30 && open < policies.length - 30, `open: ${open} of ${policies.length}`);
+});
