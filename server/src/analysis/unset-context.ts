@@ -992,12 +992,13 @@ function retryOpen(model: Model, node: Node, key: ContextKey, state: UnsetState 
  *   … FROM memberships …)`): the evaluator does not look inside (opaque), its value is unknown,
  *   never true;
  * - a part (of the AND-ed ones, or the only one) `<column> op <read>` or `<read> op <column>`,
- *   any binary operator, where <column> is a column reference (cast or not) and <read> is the key's own read (current_setting() of its setting,
- *   the platform's auth.uid()), cast any number of times or as a scalar sub-select `(SELECT
- *   <read>)`: the read's value carries the context in every unset state (NULL, '' or an error,
- *   and through casts and the sub-select), the column is unknown and not the same column, so the
- *   comparison is NULL, unknown or an error because of the context — never true, never a
- *   condition free of the context — and openIn asks every part of an AND to be one of those.
+ *   any binary operator, where <column> is a column reference (cast or not) and <read> is the
+ *   key's own read (current_setting() of its setting, the platform's auth.uid()), cast any
+ *   number of times or as a scalar sub-select `(SELECT <read>)`: the read's value carries the
+ *   context in every unset state (NULL, '' or an error, and through casts and the sub-select),
+ *   the column is unknown and not the same column, so the comparison is NULL, unknown or an
+ *   error because of the context — never true, never a condition free of the context — and
+ *   openIn asks every part of an AND to be true or free of the context.
  * Not concluded (the evaluator decides): an OR or NOT at the top, COALESCE, IS [NOT] NULL, IS
  * DISTINCT FROM, CASE, IN lists, a comparison with a constant (`current_setting(…) = ''` is true
  * once the setting reads ''), a helper call, another key's read.
