@@ -601,8 +601,8 @@ test('ok: which policies are looked at (each command, USING and/or WITH CHECK, a
   const { activeRows } = await import('../../server/src/analysis/policy-exprs.js');
   const T = "current_setting('app.tenant_id', true)";
   const A = 'auth.uid()';
-  // closed, open in both states, open only once '' is read, raising (22P02) once '' is read, another key open
-  const exprs = [`tenant_id = nullif(${T}, '')::uuid`, `${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid`, `${T} = '' OR tenant_id = nullif(${T}, '')::uuid`, `tenant_id = ${T}::uuid`, `${A} IS NULL OR owner_id = ${A}`, `owner_id = ${A}`];
+  // closed, open in both states, open only once '' is read, raising (22P02) once '' is read, another key open and closed, a sub-select with FROM
+  const exprs = [`tenant_id = nullif(${T}, '')::uuid`, `${T} IS NULL OR tenant_id = nullif(${T}, '')::uuid`, `${T} = '' OR tenant_id = nullif(${T}, '')::uuid`, `tenant_id = ${T}::uuid`, `${A} IS NULL OR owner_id = ${A}`, `owner_id = ${A}`, `tenant_id IN (SELECT x.tenant_id FROM t AS x WHERE ${T} = '' OR x.owner_id = ${A})`];
   const base = 'CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, owner_id uuid); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;';
   const policies: string[] = [];
   for (const cmd of ['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'])

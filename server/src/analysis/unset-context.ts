@@ -1010,12 +1010,14 @@ function retryOpen(model: Model, node: Node, key: ContextKey, state: UnsetState 
 function closedByShape(r: Resolver, node: Node, key: ContextKey): boolean {
   if (!node || typeof node !== 'object') return false;
   const setting = settingOfKey(key);
-  if (!isAnd(node)) {
-    const sl = node.SubLink;
-    if (sl && !valueOnlySelect(sl.subselect?.SelectStmt)) return true;
-    return comparesColumnWithRead(r, node, key, setting);
-  }
+  if (!isAnd(node)) return opaqueClause(node) || comparesColumnWithRead(r, node, key, setting);
   return someConjunct(r, node, key, setting);
+}
+
+/** closedByShape's first case, for every key: a clause that is one sub-select with FROM, WHERE, … (the evaluator's opaque). */
+export function opaqueClause(node: Node): boolean {
+  const sl = node?.SubLink;
+  return !!sl && !valueOnlySelect(sl.subselect?.SelectStmt);
 }
 
 /** closedByShape for a model (exported for tests: each case it concludes must agree with openIn). */
