@@ -34,6 +34,27 @@ before(() => ensureServerBuilt());
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('output formats', () => {
+  test('ok: a finding quoting a clause written over several lines stays on one line (its line breaks and indentation become one space)', () => {
+    const sql = [
+      'CREATE ROLE anon;',
+      'CREATE TABLE t (id int PRIMARY KEY, bucket text, status text);',
+      'ALTER TABLE t ENABLE ROW LEVEL SECURITY;',
+      'ALTER TABLE t FORCE ROW LEVEL SECURITY;',
+      'GRANT SELECT, DELETE ON t TO anon;',
+      'CREATE POLICY t_read ON t FOR SELECT TO anon USING (true);',
+      "CREATE POLICY p ON t FOR DELETE TO anon USING (\r\n  bucket = 'x'\r\n  AND status = 'draft'\r\n);",
+      '',
+    ].join('\r\n');
+    const dir = fixture({ 'm/1.sql': sql });
+    const r = run(dir, ['m', '--rule', 'policy-anon-write=error']);
+    assert.equal(r.code, 1, r.stderr);
+    const line = r.stdout.split('\n').find((l) => l.includes('policy-anon-write'));
+    assert.ok(line, r.stdout);
+    assert.match(line, /USING \(bucket = 'x' AND status = 'draft'\) tests only the row/);
+    const json = JSON.parse(run(dir, ['m', '--format', 'json']).stdout);
+    const messages = json.files.flatMap((f: { diagnostics: Array<{ message: string }> }) => f.diagnostics.map((d) => d.message));
+    assert.ok(messages.length > 0 && messages.every((m: string) => !/[\r\n]/.test(m)), messages.join('\n---\n'));
+  });
   test('ok: text output names file, line:col, severity, rule', () => {
     const dir = fixture({ 'm/1.sql': NO_RLS });
     const r = run(dir, ['m']);

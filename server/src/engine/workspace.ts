@@ -180,7 +180,7 @@ export class Workspace {
             start: r.start,
             end: r.end,
             range: { start, end: pf.positionAt(r.end) },
-            message: r.message,
+            message: oneLine(r.message),
             docs,
             fixes: r.fixes ? this.withRanges(r.fixes, pf, r.start, start) : [],
             related: r.related ? this.relatedWithRanges(r.related, pf) : [],
@@ -258,7 +258,7 @@ export class Workspace {
   private withRanges(fixes: readonly Fix[], pf: ParsedFile, reportStart: number, reportStartAt: Position): FixWithRanges[] {
     let crlf: boolean | undefined;
     return fixes.map((fix) => ({
-      title: fix.title,
+      title: oneLine(fix.title),
       kind: fix.kind,
       edits: fix.edits.map((e): EditWithRange => {
         if (e.file !== pf.file) return { file: e.file, start: e.start, end: e.end, newText: this.withFileEol(e.file, e.newText), range: this.rangeOf(e.file, e.start, e.end) };
@@ -276,7 +276,7 @@ export class Workspace {
       file: x.file,
       start: x.start,
       end: x.end,
-      message: x.message,
+      message: oneLine(x.message),
       range: x.file === pf.file ? { start: pf.positionAt(x.start), end: pf.positionAt(x.end) } : this.rangeOf(x.file, x.start, x.end),
     }));
   }
@@ -355,6 +355,15 @@ export interface FixCheck {
   introduced: Finding[];
   /** true when the finding the fix was for is gone */
   resolved: boolean;
+}
+
+/**
+ * A message or title on one line: rules quote the SQL they are about as written, and a clause
+ * written over several lines would break a diagnostic's line (the CLI's text and GitHub formats
+ * print one per finding). Each line break, with the indentation around it, becomes one space.
+ */
+function oneLine(s: string): string {
+  return s.indexOf('\n') < 0 && s.indexOf('\r') < 0 ? s : s.replace(/[ \t]*(?:\r\n?|\n)\s*/g, ' ');
 }
 
 const findingKey = (f: Finding, text: string) => `${f.rule}|${f.file}|${f.message}|${text.slice(f.start, f.end)}`;
