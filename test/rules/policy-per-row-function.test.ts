@@ -103,6 +103,52 @@ CREATE POLICY documents_own ON documents FOR SELECT TO authenticated
   assert.deepEqual(await calls(sqlOf(fixed)), { n: 2, v: 1 }, 'once per statement');
 });
 
+test('ok: beside a permissive USING (true) for the same command and roles, PostgreSQL folds `true OR …` and never calls the helper: not reported', async () => {
+  const base = `CREATE SEQUENCE uid_calls;
+CREATE FUNCTION counted_uid() RETURNS uuid LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  PERFORM nextval('uid_calls');
+  RETURN auth.uid();
+END $$;
+CREATE TABLE documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+CREATE INDEX ON documents (owner_id);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;
+CREATE POLICY documents_own ON documents FOR SELECT TO authenticated
+  USING (owner_id = counted_uid());`;
+  const folded = `${base}\nCREATE POLICY documents_public ON documents FOR SELECT TO anon, authenticated USING (true);`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: folded }], ID).mine.length, 0);
+  // not folded where the true policy leaves a command or a role out: UPDATE, or another role
+  for (const other of [
+    `${base.replace('FOR SELECT TO authenticated', 'FOR ALL TO authenticated').replace('counted_uid());', 'counted_uid()) WITH CHECK (true);')}\nCREATE POLICY documents_public ON documents FOR SELECT TO authenticated USING (true);`,
+    `${base.replace('TO authenticated', 'TO authenticated, staff')}\nCREATE POLICY documents_public ON documents FOR SELECT TO authenticated USING (true);`,
+    `${base}\nCREATE POLICY documents_public ON documents AS RESTRICTIVE FOR SELECT TO authenticated USING (true);`,
+  ])
+    assert.equal(lintFiles([{ file: 'm.sql', text: other }], ID).mine.length, 1, other);
+  const db = await getDb();
+  const calls = async (text: string) =>
+    inRollback(db, async (q) => {
+      await load(q, text, 'documents', 'owner_id');
+      await q('RESET ROLE');
+      await q('GRANT USAGE ON SEQUENCE uid_calls TO authenticated');
+      await q('SET ROLE authenticated');
+      await q('SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
+      const n = await count(q, 'documents');
+      await q('RESET ROLE');
+      const [{ v }] = (await q(`SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END AS v FROM uid_calls`)) as Array<{ v: number }>;
+      await q('SET ROLE authenticated');
+      // (after the count: planning the EXPLAIN calls the helper once more, to estimate)
+      const p = await plan(q, 'SELECT * FROM documents');
+      return { n, v, p };
+    });
+  const alone = await calls(base);
+  assert.deepEqual({ n: alone.n, v: alone.v }, { n: 2, v: 201 }, 'alone: once per row (and once by the planner)');
+  assert.match(alone.p, /Filter: \(owner_id = counted_uid\(\)\)/, alone.p);
+  const beside = await calls(folded);
+  assert.deepEqual({ n: beside.n, v: beside.v }, { n: 200, v: 0 }, 'beside USING (true): every row, never called');
+  assert.doesNotMatch(beside.p, /Filter/, beside.p);
+});
+
 const ORG_MEMBERS = `CREATE TABLE org_members (org_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (user_id, org_id));
 CREATE INDEX ON org_members (org_id);
 ALTER TABLE org_members ENABLE ROW LEVEL SECURITY;
