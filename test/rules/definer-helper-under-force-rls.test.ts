@@ -106,3 +106,21 @@ test('ok: not reported: Supabase layout, a BYPASSRLS owner, the setting, no FORC
     assert.equal(await visible(q), 2);
   });
 });
+
+test('ok: beside a permissive USING (true) for the same command and roles the helper is never called (PostgreSQL folds `true OR …`): not reported; its WITH CHECK still counts', async () => {
+  const base = invalidFinding(ID, 0).ex.files[0]!.text;
+  const open = `${base}\nCREATE POLICY org_members_all ON org_members FOR SELECT TO authenticated USING (true);`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: open }], ID).mine.length, 0);
+  // a command or a role the true policy leaves out: still reported
+  assert.equal(lintFiles([{ file: 'm.sql', text: `${base}\nCREATE POLICY org_members_all ON org_members FOR SELECT TO anon USING (true);` }], ID).mine.length, 1);
+  assert.equal(lintFiles([{ file: 'm.sql', text: `${base}\nCREATE POLICY org_members_all ON org_members AS RESTRICTIVE FOR SELECT TO authenticated USING (true);` }], ID).mine.length, 1);
+  // the helper in an INSERT check is called for each new row, whatever SELECT policies say
+  const check = `${open}\nCREATE POLICY org_members_join ON org_members FOR INSERT TO authenticated WITH CHECK (is_org_member(org_id));`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: check }], ID).mine.length, 1);
+  // PGlite, as the non-superuser owner (T06b alone: 0 rows): every row, no error — the helper is not run
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, open);
+    assert.equal(await visible(q), 3);
+  });
+});

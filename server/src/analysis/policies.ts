@@ -1,5 +1,6 @@
 // Which policies apply to a role and a command. Pure: reads the model.
 import type { Model, Policy } from './model.js';
+import { activePoliciesWithKey, constBool } from './policy-exprs.js';
 import { groupsOf } from './privileges.js';
 
 export const COMMANDS = ['select', 'insert', 'update', 'delete'] as const;
@@ -27,6 +28,31 @@ export function appliesToRole(model: Model, p: Policy, role: string): boolean {
   const groups = groupsOf(model, role);
   if (groups) for (let i = 0; i < roles.length; i++) if (groups.has(roles[i]!)) return true;
   return false;
+}
+
+/**
+ * Whether PostgreSQL never evaluates the policy's USING: for each command it filters and each
+ * role it is for, another permissive policy of the table for that command and role has USING
+ * (true). PostgreSQL ORs the permissive policies' USING and folds `true OR …` to true while
+ * planning, so nothing of this USING is in the plan (shown on PGlite: a helper it calls is
+ * never called; test/rules/policy-per-row-function.test.ts). Not for a restrictive policy
+ * (ANDed), nor for FOR ALL without WITH CHECK (its USING is also the INSERT check). Sub-selects
+ * are expanded by the rewriter before planning: a recursion through one is still raised.
+ */
+export function usingFoldedAway(model: Model, p: Policy): boolean {
+  if (!p.permissive || (p.command === 'all' && !p.withCheck)) return false;
+  let always: Policy[] | undefined;
+  const others = activePoliciesWithKey(model, p.table);
+  for (let i = 0; i < others.length; i++) {
+    const q = others[i]!;
+    if (q !== p && q.permissive && q.using && constBool(q.using) === true) (always ??= []).push(q);
+  }
+  if (always === undefined) return false;
+  for (const c of commandsOf(p)) {
+    if (c === 'insert') continue; // (a FOR ALL policy's WITH CHECK is the INSERT check, not its USING)
+    for (const r of p.roles) if (!always.some((q) => coversCommand(q, c) && appliesToRole(model, q, r))) return false;
+  }
+  return true;
 }
 
 /** The roles a policy is for that are subject to row-level security: PUBLIC, and roles not known to bypass it. */

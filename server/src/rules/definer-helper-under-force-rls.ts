@@ -1,5 +1,5 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
-import { appliesToRole } from '../analysis/policies.js';
+import { appliesToRole, usingFoldedAway } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
 import { policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
@@ -38,7 +38,9 @@ function mentions(model: Model, loc: Loc, names: string[]): boolean {
 function firstCall(model: Model, t: Table, f: Func, names: string[]): { p: Policy; loc: Loc; called: Func } | undefined {
   for (const p of t.policies) {
     if (!mentions(model, p.loc, names) && (p.created === p.loc || !mentions(model, p.created, names))) continue;
+    const folded = usingFoldedAway(model, p); // (its USING is never evaluated: the helper is not called from it)
     for (const e of policyExprs(p)) {
+      if (folded && e.clause === 'using') continue;
       for (const c of callsIn(e.node)) {
         const called = model.findFunction(c.name, c.args.length);
         if (!called || c.location < 0 || !definersReached(model, called).includes(f)) continue;

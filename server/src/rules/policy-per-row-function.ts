@@ -1,12 +1,10 @@
 import { nodeFacts } from '../analysis/ast.js';
-import type { Model, Policy } from '../analysis/model.js';
-import { appliesToRole, commandsOf, coversCommand } from '../analysis/policies.js';
+import type { Policy } from '../analysis/model.js';
+import { usingFoldedAway } from '../analysis/policies.js';
 import {
-  activePoliciesWithKey,
   activeRowsWith,
   callKeyList,
   callListSig,
-  constBool,
   FLAG_CALL_OUTSIDE_SELECT,
   keptOnCalls,
   nodeCallSig,
@@ -89,7 +87,7 @@ export const policyPerRowFunction = defineRule({
       const e = row.using;
       if (!(row.usingFlags & FLAG_CALL_OUTSIDE_SELECT)) continue; // no call outside a SELECT: perRowCalls finds none
       if (!e) continue;
-      if (foldedAway(model, p)) continue;
+      if (usingFoldedAway(model, p)) continue; // never evaluated: nothing runs per row
       // A sub-select in a SELECT policy can create 42P17 when the table is read in a
       // sub-select while its own policies are being expanded (T31).
       let closer: Policy | undefined;
@@ -132,29 +130,6 @@ export const policyPerRowFunction = defineRule({
     }
   },
 });
-
-/**
- * Whether PostgreSQL never evaluates the policy's USING: for each command it filters and each
- * role it is for, another permissive policy of the table for that command and role has USING
- * (true). PostgreSQL ORs the permissive policies' USING and folds `true OR …` to true while
- * planning, so the call is not in the plan at all (shown on PGlite). Not for a restrictive
- * policy (ANDed), nor for FOR ALL without WITH CHECK (its USING is also the INSERT check).
- */
-function foldedAway(model: Model, p: Policy): boolean {
-  if (!p.permissive || (p.command === 'all' && !p.withCheck)) return false;
-  let always: Policy[] | undefined;
-  const others = activePoliciesWithKey(model, p.table);
-  for (let i = 0; i < others.length; i++) {
-    const q = others[i]!;
-    if (q !== p && q.permissive && q.using && constBool(q.using) === true) (always ??= []).push(q);
-  }
-  if (always === undefined) return false;
-  for (const c of commandsOf(p)) {
-    if (c === 'insert') continue; // (a FOR ALL policy's WITH CHECK is the INSERT check, not its USING)
-    for (const r of p.roles) if (!always.some((q) => coversCommand(q, c) && appliesToRole(model, q, r))) return false;
-  }
-  return true;
-}
 
 /** The finding: made of the file's text, the calls found, the policy's name and table, and the name and table of the policy that closes a 42P17 cycle. */
 function reportOf(text: string, file: string, calls: RowIndependentCall[], name: string, table: string, closer: { name: string; table: string } | undefined): Report {
