@@ -244,3 +244,26 @@ test('ok: not reported: a self-read in a policy only for a BYPASSRLS role, a cyc
   // a plain view reads as its owner (here the table's owner, RLS not forced): no recursion
   assert.equal(lintFiles([{ file: 'm.sql', text: view.replace(' WITH (security_invoker = true)', '') }], ID).mine.length, 0);
 });
+
+test('ok: T05 beside a permissive USING (true) for the same command and roles: PostgreSQL folds `true OR …` and never calls the invoker helper (PGlite: every row, no error); a sub-select recursion is still raised', async () => {
+  const base = invalidFinding(ID, 3).ex.files[0]!.text;
+  const open = `${base}\nCREATE POLICY org_members_all ON org_members FOR SELECT TO authenticated USING (true);`;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: open }], ID).mine.length, 0);
+  // a role the true policy leaves out: still reported
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: `${base}\nCREATE POLICY org_members_all ON org_members FOR SELECT TO anon USING (true);` }], ID).mine.length, 1);
+  // T01's sub-select is expanded by the rewriter before any planning: 42P17 either way
+  const t01 = invalidFinding(ID, 0).ex.files[0]!.text;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: `${t01}\nCREATE POLICY org_members_all ON org_members FOR SELECT TO authenticated USING (true);` }], ID).mine.length, 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await orgSetup(q, open);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'org_members'), 3);
+  });
+  await inRollback(db, async (q) => {
+    await orgSetup(q, `${t01}\nCREATE POLICY org_members_all ON org_members FOR SELECT TO authenticated USING (true);`);
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT count(*) FROM org_members');
+    assert.ok(!r.ok && r.error.code === '42P17', JSON.stringify(r));
+  });
+});

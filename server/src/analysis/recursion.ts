@@ -19,7 +19,7 @@
 //    owner is not shown is left to definer-helper-under-force-rls.
 import { callsIn, fitted, hasSubLink, memoStmt, relationsIn, type CallRef } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
-import { appliesToRole } from './policies.js';
+import { appliesToRole, usingFoldedAway } from './policies.js';
 import { activePoliciesWithKey, activeRows, memoModel, textOfFile } from './policy-exprs.js';
 import type { Loc, Node } from './types.js';
 
@@ -479,6 +479,9 @@ function buildInfo(model: Model, p: Policy): PolicyInfo {
   if (r.tables.length === 0 && !wantCalls) return NO_INFO;
   let start = NO_EDGES;
   let select = NO_EDGES;
+  // a USING PostgreSQL never evaluates (beside USING (true) for each of its commands and roles,
+  // folded while planning) calls nothing; its sub-selects are still expanded by the rewriter
+  const folded = wantCalls && usingFoldedAway(model, p);
   for (const e of clausesOf(p)) {
     const edges: Edge[] = [];
     if (subReads) {
@@ -487,7 +490,7 @@ function buildInfo(model: Model, p: Policy): PolicyInfo {
         for (const x of expandRead(model, model.key([r.schema, r.name]), undefined)) edges.push({ via: 'sub-select', target: x.key, loc, view: x.view, role: x.role });
       }
     }
-    if (wantCalls) {
+    if (wantCalls && !(folded && e.clause === 'using')) {
       for (const c of callsOf(e.facts, e.node)) {
         if (!g.callable.has(callName(c))) continue;
         const f = model.findFunction(c.name, c.argc);
