@@ -68,8 +68,8 @@ for (const [n, table, column, claims] of [
   });
 }
 
-test('err: a counting STABLE plpgsql helper is called once per row before the fix and once per statement after', async () => {
-  const sql = `CREATE SEQUENCE uid_calls;
+/** documents with a STABLE plpgsql helper that counts its calls (a sequence), called in the policy's USING. */
+const COUNTED = `CREATE SEQUENCE uid_calls;
 CREATE FUNCTION counted_uid() RETURNS uuid LANGUAGE plpgsql STABLE AS $$
 BEGIN
   PERFORM nextval('uid_calls');
@@ -81,70 +81,49 @@ ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
 ALTER TABLE documents FORCE ROW LEVEL SECURITY;
 CREATE POLICY documents_own ON documents FOR SELECT TO authenticated
   USING (owner_id = counted_uid());`;
-  const linted = lintFiles([{ file: 'm.sql', text: sql }], ID);
+
+/** Runs `text` (COUNTED's shape) with 200 rows, 2 of them A's, and counts as A: rows seen, helper calls, then the plan. */
+async function countedCalls(text: string): Promise<{ n: number; v: number; p: string }> {
+  return inRollback(await getDb(), async (q) => {
+    await load(q, text, 'documents', 'owner_id');
+    await q('RESET ROLE');
+    await q('GRANT USAGE ON SEQUENCE uid_calls TO authenticated');
+    await q('SET ROLE authenticated');
+    await q('SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
+    const n = await count(q, 'documents');
+    await q('RESET ROLE');
+    const [{ v }] = (await q(`SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END AS v FROM uid_calls`)) as Array<{ v: number }>;
+    await q('SET ROLE authenticated');
+    // (after the count: planning the EXPLAIN calls the helper once more, to estimate)
+    const p = await plan(q, 'SELECT * FROM documents');
+    return { n, v, p };
+  });
+}
+
+test('err: a counting STABLE plpgsql helper is called once per row before the fix and once per statement after', async () => {
+  const linted = lintFiles([{ file: 'm.sql', text: COUNTED }], ID);
   assert.equal(linted.mine.length, 1);
   assert.match(linted.mine[0]!.message, /calls the STABLE function counted_uid\(\)/);
   const fixed = applyFix(linted.ws, linted.mine[0]!);
-  const db = await getDb();
-  const calls = async (text: string) =>
-    inRollback(db, async (q) => {
-      await load(q, text, 'documents', 'owner_id');
-      await q('RESET ROLE');
-      await q('GRANT USAGE ON SEQUENCE uid_calls TO authenticated');
-      await q('SET ROLE authenticated');
-      await q('SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
-      const n = await count(q, 'documents');
-      await q('RESET ROLE');
-      const [{ v }] = (await q(`SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END AS v FROM uid_calls`)) as Array<{ v: number }>;
-      return { n, v };
-    });
   // 200 rows: one call per row, plus one by the planner (it evaluates STABLE calls to estimate selectivity)
-  assert.deepEqual(await calls(sql), { n: 2, v: 201 }, 'once per row');
-  assert.deepEqual(await calls(sqlOf(fixed)), { n: 2, v: 1 }, 'once per statement');
+  const before = await countedCalls(COUNTED);
+  assert.deepEqual({ n: before.n, v: before.v }, { n: 2, v: 201 }, 'once per row');
+  assert.match(before.p, /Filter: \(owner_id = counted_uid\(\)\)/, before.p);
+  const after = await countedCalls(sqlOf(fixed));
+  assert.deepEqual({ n: after.n, v: after.v }, { n: 2, v: 1 }, 'once per statement');
 });
 
 test('ok: beside a permissive USING (true) for the same command and roles, PostgreSQL folds `true OR …` and never calls the helper: not reported', async () => {
-  const base = `CREATE SEQUENCE uid_calls;
-CREATE FUNCTION counted_uid() RETURNS uuid LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  PERFORM nextval('uid_calls');
-  RETURN auth.uid();
-END $$;
-CREATE TABLE documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
-CREATE INDEX ON documents (owner_id);
-ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
-ALTER TABLE documents FORCE ROW LEVEL SECURITY;
-CREATE POLICY documents_own ON documents FOR SELECT TO authenticated
-  USING (owner_id = counted_uid());`;
-  const folded = `${base}\nCREATE POLICY documents_public ON documents FOR SELECT TO anon, authenticated USING (true);`;
+  const folded = `${COUNTED}\nCREATE POLICY documents_public ON documents FOR SELECT TO anon, authenticated USING (true);`;
   assert.equal(lintFiles([{ file: 'm.sql', text: folded }], ID).mine.length, 0);
   // not folded where the true policy leaves a command or a role out: UPDATE, or another role
   for (const other of [
-    `${base.replace('FOR SELECT TO authenticated', 'FOR ALL TO authenticated').replace('counted_uid());', 'counted_uid()) WITH CHECK (true);')}\nCREATE POLICY documents_public ON documents FOR SELECT TO authenticated USING (true);`,
-    `${base.replace('TO authenticated', 'TO authenticated, staff')}\nCREATE POLICY documents_public ON documents FOR SELECT TO authenticated USING (true);`,
-    `${base}\nCREATE POLICY documents_public ON documents AS RESTRICTIVE FOR SELECT TO authenticated USING (true);`,
+    `${COUNTED.replace('FOR SELECT TO authenticated', 'FOR ALL TO authenticated').replace('counted_uid());', 'counted_uid()) WITH CHECK (true);')}\nCREATE POLICY documents_public ON documents FOR SELECT TO authenticated USING (true);`,
+    `${COUNTED.replace('TO authenticated', 'TO authenticated, staff')}\nCREATE POLICY documents_public ON documents FOR SELECT TO authenticated USING (true);`,
+    `${COUNTED}\nCREATE POLICY documents_public ON documents AS RESTRICTIVE FOR SELECT TO authenticated USING (true);`,
   ])
     assert.equal(lintFiles([{ file: 'm.sql', text: other }], ID).mine.length, 1, other);
-  const db = await getDb();
-  const calls = async (text: string) =>
-    inRollback(db, async (q) => {
-      await load(q, text, 'documents', 'owner_id');
-      await q('RESET ROLE');
-      await q('GRANT USAGE ON SEQUENCE uid_calls TO authenticated');
-      await q('SET ROLE authenticated');
-      await q('SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
-      const n = await count(q, 'documents');
-      await q('RESET ROLE');
-      const [{ v }] = (await q(`SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END AS v FROM uid_calls`)) as Array<{ v: number }>;
-      await q('SET ROLE authenticated');
-      // (after the count: planning the EXPLAIN calls the helper once more, to estimate)
-      const p = await plan(q, 'SELECT * FROM documents');
-      return { n, v, p };
-    });
-  const alone = await calls(base);
-  assert.deepEqual({ n: alone.n, v: alone.v }, { n: 2, v: 201 }, 'alone: once per row (and once by the planner)');
-  assert.match(alone.p, /Filter: \(owner_id = counted_uid\(\)\)/, alone.p);
-  const beside = await calls(folded);
+  const beside = await countedCalls(folded);
   assert.deepEqual({ n: beside.n, v: beside.v }, { n: 200, v: 0 }, 'beside USING (true): every row, never called');
   assert.doesNotMatch(beside.p, /Filter/, beside.p);
 });
