@@ -1,5 +1,5 @@
 // Helpers over libpg-query expression trees and their source text. Pure.
-import { nameParts, sval } from './parse.js';
+import { nameParts, sval, walk } from './parse.js';
 import type { Node, Span, Statement } from './types.js';
 
 export interface RelationRef {
@@ -467,6 +467,27 @@ export function matchParen(text: string, open: number, limit = text.length): num
     }
   }
   return -1;
+}
+
+/**
+ * The smallest and the largest `location` (≥ 0) in a node, the node itself included: where its
+ * first and its last token start ({ min: Infinity, max: -1 } when it holds none).
+ */
+export function locationBounds(n: Node): { min: number; max: number } {
+  let min = Infinity;
+  let max = -1;
+  const see = (v: Node) => {
+    const at = v?.location;
+    if (typeof at === 'number' && at >= 0) {
+      if (at < min) min = at;
+      if (at > max) max = at;
+    }
+  };
+  if (n && typeof n === 'object' && !Array.isArray(n)) see(n);
+  walk(n, (_k, v) => {
+    see(v);
+  });
+  return { min, max };
 }
 
 /** Span of a function call `name(...)` starting at `location` (the name's start). */

@@ -1,4 +1,4 @@
-import { callSpan, matchParen, typeName } from '../analysis/ast.js';
+import { callSpan, locationBounds, matchParen, typeName } from '../analysis/ast.js';
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
@@ -214,15 +214,6 @@ function flatArgs(n: Node, boolop: string): Node[] {
   return n?.BoolExpr?.boolop === boolop ? (n.BoolExpr.args ?? []).flatMap((a: Node) => flatArgs(a, boolop)) : [n];
 }
 
-function minLocation(n: Node): number {
-  let min = Infinity;
-  walk(n, (_k, v) => {
-    if (typeof v?.location === 'number' && v.location >= 0 && v.location < min) min = v.location;
-    return true;
-  });
-  return min;
-}
-
 interface Part {
   node: Node;
   span: Span;
@@ -236,7 +227,7 @@ function locateParts(text: string, span: Span, node: Node, boolop: 'AND_EXPR' | 
   const spans = flatSplit(text, inner, boolop === 'AND_EXPR' ? 'AND' : 'OR');
   if (spans.length !== nodes.length) return undefined;
   for (let i = 0; i < nodes.length; i++) {
-    const loc = minLocation(nodes[i]);
+    const loc = locationBounds(nodes[i]).min;
     if (loc !== Infinity && (loc < spans[i]!.start || loc >= spans[i]!.end)) return undefined;
   }
   return nodes.map((n, i) => ({ node: n, span: spans[i]! }));
@@ -348,7 +339,7 @@ function rewritePart(text: string, span: Span, node: Node, rewritten: Map<Node, 
       const args: Node[] = co.args;
       if (!cs || !spans || spans.length !== args.length || cs.start < span.start || cs.end > span.end) return undefined;
       for (let i = 0; i < args.length; i++) {
-        const loc = minLocation(args[i]);
+        const loc = locationBounds(args[i]).min;
         if (loc !== Infinity && (loc < spans[i]!.start || loc >= spans[i]!.end)) return undefined;
       }
       if (f.keep === 1) {

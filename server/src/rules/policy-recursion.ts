@@ -1,4 +1,4 @@
-import { hasSubLink, matchParen, relationsIn, typeName } from '../analysis/ast.js';
+import { hasSubLink, locationBounds, matchParen, relationsIn, typeName } from '../analysis/ast.js';
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import { policyExprs, textOfFile, visitTyped, type PolicyExpr } from '../analysis/policy-exprs.js';
@@ -112,16 +112,6 @@ function columnTypes(t: Table): Map<string, string> | undefined {
 
 const IDENT_CHAIN = /^(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))*/;
 
-/** Smallest `location` in a node. */
-function minLocation(n: Node): number {
-  let m = Infinity;
-  walk(n, (k, v) => {
-    if (v && typeof v === 'object' && typeof v.location === 'number' && v.location >= 0) m = Math.min(m, v.location);
-    void k;
-  });
-  return m;
-}
-
 function uniqueName(model: Model, schema: string, base: string): string {
   let name = base;
   for (let i = 2; model.functions.has(`${schema}.${name}`); i++) name = `${base}_${i}`;
@@ -157,7 +147,7 @@ function extractFix(model: Model, c: RecursionCycle, e: PolicyExpr, at: number):
   let start = sub.location;
   if (type === 'ANY_SUBLINK') {
     if (!sub.testexpr || hasSubLink(sub.testexpr)) return undefined;
-    start = minLocation(sub.testexpr);
+    start = locationBounds(sub.testexpr).min;
     if (!Number.isFinite(start) || start >= sub.location) return undefined;
   }
   const end = close + 1;

@@ -1,4 +1,4 @@
-import { census, identEnd, relationsIn } from '../analysis/ast.js';
+import { census, identEnd, locationBounds, relationsIn } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { sval } from '../analysis/parse.js';
 import {
@@ -275,15 +275,7 @@ function trustOf(model: Model, table: string, column: string): Trust | undefined
 
 /** The span of an expression in the text: its first and last tokens, parentheses around it balanced. */
 function exprSpan(text: string, node: Node): Span {
-  let lo = Infinity;
-  let hi = -1;
-  visitTyped({ x: node }, (_t, n) => {
-    const at = n.location;
-    if (typeof at === 'number' && at >= 0) {
-      lo = Math.min(lo, at);
-      hi = Math.max(hi, at);
-    }
-  });
+  const { min: lo, max: hi } = locationBounds(node);
   if (hi < 0) return { start: 0, end: 0 };
   let end: number;
   const c = text[hi];
