@@ -10,6 +10,7 @@ import {
   BODY_USER_META,
   constBool,
   memoModel,
+  policiesWithKey,
   textOfFile,
   userMetadataRefs,
   userMetadataRefsAt,
@@ -73,11 +74,10 @@ function readsUnreadableAuthUsers(model: Model, p: Policy, nodes: Node[]): boole
   const alwaysTrue = (q: Policy) =>
     q !== p &&
     q.permissive &&
-    q.table === p.table &&
     (q.command === 'all' || p.command === 'all' || q.command === p.command) &&
     q.roles.some((r) => API_ROLES.includes(r)) &&
     [q.using, q.withCheck].some((e) => e !== undefined && constBool(e) === true);
-  if (model.policies.some(alwaysTrue)) return false;
+  if (policiesWithKey(model, p.table).some(alwaysTrue)) return false;
   return !model.grantEvents.some(
     (g) =>
       g.isGrant &&
