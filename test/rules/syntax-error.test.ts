@@ -105,3 +105,40 @@ test('err: with check_function_bodies off (pg_dump), a broken body is accepted a
     assert.equal((await pgError(q('DO $$ BEGIN UPDATE tpop WHERE id = 1; END $$')))?.code, '42601');
   });
 });
+
+// libpg-query's PL/pgSQL parser names no position; PostgreSQL does (the token it quotes, or the
+// body's closing quote at "end of input"). The finding is where PostgreSQL points.
+test('err: a PL/pgSQL body\'s syntax error is placed where PostgreSQL points, in functions and DO blocks, after non-ASCII text, in any quoting', async () => {
+  const bodies: Array<[string, string]> = [
+    ['\nDECLARE x int;\nBEGIN\n  x := 1;\n  IF x = 1 THEN\n    RETURN 2\n  END IF;\n  RETURN x;\nEND ', 'IF'], // the IF of END IF
+    ['BEGIN\n  -- café 日本 😀\n  RETURN foo(1 2) + 2;\nEND', '2'], // inside an expression: its first "2"
+    ['BEGIN\n  SELEC 1;\n  RETURN 1;\nEND', 'SELEC'],
+    ['DECLARE x int BEGIN RETURN 1; END', 'BEGIN'],
+    ['BEGIN IF true THEN RETURN 1; END; END', ';'],
+    ['BEGIN RETURN (1; END', ';'], // mismatched parentheses
+    ['BEGIN FOR i IN 1..3 LOOP NULL; END LOOP RETURN 1; END', '1'],
+    ['BEGIN RETURN 1; END; x', 'x'],
+    ['BEGIN RETURN 1; ', '$$'], // at end of input: the closing quote
+  ];
+  const texts: Array<[string, string]> = [];
+  for (const [body, token] of bodies) {
+    texts.push([`-- ça 🎉\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$${body}$$;`, token]);
+    texts.push([`-- ça 🎉\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS '${body.replaceAll("'", "''")}';`, token === '$$' ? "'" : token]);
+  }
+  texts.push(['-- ça 🎉\nDO $$BEGIN\n  SELEC 1;\nEND$$;', 'SELEC']);
+  texts.push(['-- ça 🎉\nDO $$DECLARE x int BEGIN NULL; END$$;', 'BEGIN']);
+  texts.push(['-- ça 🎉\nDO $$BEGIN\n  -- 日本 😀\n  PERFORM foo(1 2) + 2;\nEND$$;', '2']);
+  const db = await getDb();
+  for (const [text, token] of texts) {
+    const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+    assert.equal(mine.length, 1, text);
+    const f = mine[0]!;
+    assert.equal(text.slice(f.start, f.end), token, text);
+    await inRollback(db, async (q) => {
+      const err = await pgError(q(text));
+      assert.equal(err?.code, '42601', text);
+      assert.equal(f.message.split(' (SQLSTATE')[0]!.replace('in PL/pgSQL body: ', ''), err!.message, text);
+      assert.equal(err!.position, positionOf(text, f.start), text);
+    });
+  }
+});

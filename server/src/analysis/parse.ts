@@ -13,7 +13,7 @@
 //   psql variables and extension-script placeholders are replaced by identifiers of the
 //   same length, so every offset of the cleaned text is an offset of the original.
 import * as pg from 'libpg-query';
-import type { FunctionBody, Include, Node, ParseError, ParsedFile, Position, Statement } from './types.js';
+import type { FunctionBody, Include, Node, ParseError, ParsedFile, Position, Span, Statement } from './types.js';
 
 let ready: Promise<void> | undefined;
 
@@ -1021,6 +1021,9 @@ interface BodyText {
   toFile: (i: number) => number;
   start: number;
   end: number;
+  /** where the literal's opening quote (`$tag$`, `'`, `E'`) starts and its closing quote ends */
+  open: number;
+  close: number;
 }
 
 /** Finds the string literal that starts at or after `from` and returns its content. */
@@ -1034,9 +1037,10 @@ function findBodyLiteral(clean: string, from: number, limit: number): BodyText |
     const s = i + m[0].length;
     const e = clean.indexOf(m[0], s);
     if (e < 0) return undefined;
-    return { text: clean.slice(s, e), toFile: (k) => s + k, start: s, end: e };
+    return { text: clean.slice(s, e), toFile: (k) => s + k, start: s, end: e, open: i, close: e + m[0].length };
   }
   let escape = false;
+  const open = i;
   if (/[eE]/.test(clean[i] ?? '') && clean[i + 1] === "'") {
     escape = true;
     i++;
@@ -1063,7 +1067,7 @@ function findBodyLiteral(clean: string, from: number, limit: number): BodyText |
     }
   }
   offsets.push(k);
-  return { text, toFile: (x) => offsets[Math.max(0, Math.min(x, offsets.length - 1))]!, start: s, end: k };
+  return { text, toFile: (x) => offsets[Math.max(0, Math.min(x, offsets.length - 1))]!, start: s, end: k, open, close: Math.min(k + 1, limit) };
 }
 
 function parseFunctionBody(clean: string, stmt: Statement): FunctionBody | undefined {
@@ -1089,7 +1093,9 @@ function parseFunctionBody(clean: string, stmt: Statement): FunctionBody | undef
   if (!lit) return { language, start: stmt.start, end: stmt.end, statements: [], dynamicExecutes: [], errors: [] };
   if (language === 'sql') return parseSqlBody(lit, language);
   if (language === 'plpgsql') {
-    return parsePlpgsqlBody(lit, clean.slice(stmt.start, stmt.end), language, 'function');
+    const before = clean.slice(stmt.start, lit.open);
+    const after = clean.slice(lit.close, stmt.end);
+    return parsePlpgsqlBody(lit, clean.slice(stmt.start, stmt.end), language, 'function', (b) => before + dollarQuoted(b) + after);
   }
   return { language, start: lit.start, end: lit.end, statements: [], dynamicExecutes: [], errors: [] };
 }
@@ -1139,9 +1145,8 @@ function parseDoBody(clean: string, stmt: Statement): FunctionBody | undefined {
   // DO [LANGUAGE x] 'body' — the AS DefElem location points at the literal
   const lit = findBodyLiteral(clean, as.location ?? stmt.start, stmt.end);
   if (!lit) return undefined;
-  const tag = '$pg_rls_lint_do$';
-  const wrapper = `CREATE FUNCTION pg_rls_lint_do() RETURNS void LANGUAGE plpgsql AS ${tag}${lit.text}${tag}`;
-  return parsePlpgsqlBody(lit, wrapper, language, 'do');
+  const withBody = (b: string) => `CREATE FUNCTION pg_rls_lint_do() RETURNS void LANGUAGE plpgsql AS ${dollarQuoted(b)}`;
+  return parsePlpgsqlBody(lit, withBody(lit.text), language, 'do', withBody);
 }
 
 const ASSIGN_RE = /^\s*[A-Za-z_][\w$.]*(\s*\[[^\]]*\])*\s*(:=|=)/;
@@ -1150,7 +1155,7 @@ const ASSIGN_RE = /^\s*[A-Za-z_][\w$.]*(\s*\[[^\]]*\])*\s*(:=|=)/;
  * Parses a PL/pgSQL body: every embedded SQL statement or expression is parsed as SQL and
  * located in the file by searching its text forward from the previous one.
  */
-function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, kind: 'function' | 'do'): FunctionBody {
+function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, kind: 'function' | 'do', withBody: (body: string) => string): FunctionBody {
   const body: FunctionBody = { language, start: lit.start, end: lit.end, statements: [], dynamicExecutes: [], errors: [] };
   let tree: Node;
   try {
@@ -1174,9 +1179,8 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
     // libpg-query parses PL/pgSQL without a catalog: errors such as `"x" is not a scalar
     // variable` (a variable of a user-defined type) are not errors PostgreSQL would raise.
     // Only syntax errors are reported; otherwise the body's SQL is found lexically.
-    if (/syntax error|unterminated|end of function/i.test(message)) {
-      const at = lit.toFile(0);
-      body.errors.push({ message: `in PL/pgSQL body: ${message}`, start: at, end: Math.min(lit.end, lit.toFile(tokenEnd(lit.text, 0, lit.text.length))) });
+    if (/syntax error|unterminated|end of function|mismatched parentheses/i.test(message)) {
+      body.errors.push({ message: `in PL/pgSQL body: ${message}`, ...plpgsqlErrorSpan(lit, withBody, message) });
     } else {
       scanPlpgsqlLexically(lit, body);
     }
@@ -1184,6 +1188,59 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
   }
   return analysePlpgsql(tree, lit, body, kind);
 }
+
+/** `body` in dollar quotes whose tag it does not contain. */
+function dollarQuoted(body: string): string {
+  let tag = '$pg_rls_lint$';
+  for (let i = 0; body.includes(tag); i++) tag = `$pg_rls_lint${i}$`;
+  return tag + body + tag;
+}
+
+/**
+ * Where PostgreSQL puts a PL/pgSQL body's syntax error, in the file. libpg-query's PL/pgSQL
+ * parser gives the message only; PostgreSQL points at the token it names (`at or near "x"`),
+ * or at the body's closing quote (`at end of input`). The token is found as the end of the
+ * shortest prefix of the body that fails with the same message: a parser stops at its first
+ * error, so every prefix that reaches the offending token fails there, and a shorter one fails
+ * elsewhere (at its own end). Each prefix is closed with `;`, so that an expression PL/pgSQL
+ * hands whole to the SQL parser (`x := foo(1 2) + 2;`) fails at its own token rather than at
+ * the statement's end. About log2(body length) parses, of broken bodies only. When no prefix
+ * reproduces the message, the body's first token, as before.
+ */
+function plpgsqlErrorSpan(lit: BodyText, withBody: (body: string) => string, message: string): Span {
+  const { text } = lit;
+  const first = { start: lit.toFile(0), end: Math.min(lit.end, lit.toFile(tokenEnd(text, 0, text.length))) };
+  const near = /\bat or near "([\s\S]*)"$/.exec(message)?.[1];
+  if (near === undefined) {
+    return /at end of input|end of function/i.test(message) ? { start: lit.end, end: Math.max(lit.end + 1, lit.close) } : first;
+  }
+  const failsSo = (prefix: string) => {
+    try {
+      pg.parsePlPgSQLSync(withBody(prefix));
+      return false;
+    } catch (e) {
+      return errorOf(e).message === message;
+    }
+  };
+  const suffixes = near === ';' ? [''] : ['\n;', ''];
+  for (const suffix of suffixes) {
+    if (!failsSo(text + suffix)) continue;
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+      let mid = (lo + hi) >> 1;
+      if (mid > 0 && isLowSurrogate(text.charCodeAt(mid))) mid++; // (never half an emoji)
+      if (mid >= hi) break;
+      if (failsSo(text.slice(0, mid) + suffix)) hi = mid;
+      else lo = mid + 1;
+    }
+    const at = text.lastIndexOf(near, hi - near.length);
+    if (at >= 0) return { start: lit.toFile(at), end: lit.toFile(at + near.length) };
+  }
+  return first;
+}
+
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
 /** The SQL statements and expressions of a parsed PL/pgSQL body, located in the file. */
 function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'function' | 'do'): FunctionBody {
