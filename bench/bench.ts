@@ -48,8 +48,10 @@ async function main() {
   const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3) || 3);
   const parses: Array<Record<string, any>> = [];
   const lints: Array<Record<string, any>> = [];
+  const keeps: Array<Record<string, any>> = [];
   for (let i = 0; i < rounds; i++) {
     parses.push(runPhase('parse'));
+    keeps.push(runPhase('keep'));
     lints.push(runPhase('lint'));
   }
   const byLint = [...lints].sort((a, b) => a.lintMs - b.lintMs);
@@ -60,13 +62,16 @@ async function main() {
   const cpuRatios = lints.map((x, i) => x.lintCpuMs / parses[i]!.parseCpuMs).sort((a, b) => a - b);
   const mid = (xs: number[]) => xs[Math.floor(xs.length / 2)]!;
   const range = (xs: number[]) => (xs.length > 1 ? ` (rounds: ${xs.map((x) => x.toFixed(2)).join(', ')})` : '');
-  console.log(`${rounds} round(s), each a parse-only process then a lint process; medians`);
+  console.log(`${rounds} round(s), each a parse-only process, a parse-and-keep process and a lint process; medians`);
   console.log(`parse only:          ${ms(p.parseMs)}   (CPU ${ms(p.parseCpuMs)})`);
   console.log(`full lint:           ${ms(l.lintMs)}   (target ≤ 3000 ms)   findings: ${l.findings}   (CPU ${ms(l.lintCpuMs)})`);
   console.log(`  of which: parse ${ms(l.lintParts.parse)}, model replay ${ms(l.lintParts.model)}, rules ${ms(l.lintParts.rules)}`);
   console.log(`  then, in the language server, once: one full garbage collection with the heap's steady setting ${ms(l.settleMs)}`);
   console.log(`lint / parse ratio:  ${mid(ratios).toFixed(2)}        (target ≤ 1.3)   each round's lint over its parse-only${range(ratios)}`);
   console.log(`  the same in CPU time (all threads): ${mid(cpuRatios).toFixed(2)}${range(cpuRatios)}`);
+  // how much of the ratio a lint pays before any analysis: the parsed files must be kept
+  const keepRatios = keeps.map((x, i) => x.parseMs / parses[i]!.parseMs).sort((a, b) => a - b);
+  console.log(`  of which keeping the parsed files (no analysis): ${mid(keepRatios).toFixed(2)}${range(keepRatios)}   (the same parse, each file's result kept, over parse-only)`);
   console.log(`re-lint after edit:  ${ms(l.relintMs)} median of 21   (target ≤ 50 ms)`);
   console.log(`  of which (medians): re-parse of the edited file ${ms(l.relintParts.parse)}, model replay ${ms(l.relintParts.model)}, rules ${ms(l.relintParts.rules)}`);
   console.log(`  the first of them, right after the full lint: ${ms(l.firstRelintMs)}`);
