@@ -1198,49 +1198,44 @@ function dollarQuoted(body: string): string {
 
 /**
  * Where PostgreSQL puts a PL/pgSQL body's syntax error, in the file. libpg-query's PL/pgSQL
- * parser gives the message only; PostgreSQL points at the token it names (`at or near "x"`),
- * or at the body's closing quote (`at end of input`). The token is found as the end of the
- * shortest prefix of the body that fails with the same message: a parser stops at its first
- * error, so every prefix that reaches the offending token fails there, and a shorter one fails
- * elsewhere (at its own end). Each prefix is closed with `;`, so that an expression PL/pgSQL
- * hands whole to the SQL parser (`x := foo(1 2) + 2;`) fails at its own token rather than at
- * the statement's end. About log2(body length) parses, of broken bodies only. When no prefix
- * reproduces the message, the body's first token, as before.
+ * parser gives the message only; PostgreSQL points at the token it quotes (`at or near "x"`),
+ * or at the body's closing quote (`at end of input`). The token is one of the places the body
+ * has its text: the first of them such that the body up to the next one fails with the same
+ * message (a parser stops at its first error: a part of the body that reaches the offending
+ * token and the tokens it looks ahead at fails there, a shorter one elsewhere). Each part is
+ * closed with `;`, so that an expression PL/pgSQL hands whole to the SQL parser
+ * (`x := foo(1 2) + 2;`) fails at its own token rather than at its statement's end. A text the
+ * body has once costs no parse; n places, about log2(n) parses (of broken bodies only). When
+ * the body does not have the text, its first token, as before.
  */
 function plpgsqlErrorSpan(lit: BodyText, withBody: (body: string) => string, message: string): Span {
   const { text } = lit;
-  const first = { start: lit.toFile(0), end: Math.min(lit.end, lit.toFile(tokenEnd(text, 0, text.length))) };
   const near = /\bat or near "([\s\S]*)"$/.exec(message)?.[1];
-  if (near === undefined) {
-    return /at end of input|end of function/i.test(message) ? { start: lit.end, end: Math.max(lit.end + 1, lit.close) } : first;
-  }
-  const failsSo = (prefix: string) => {
+  if (near === undefined && /at end of input|end of function/i.test(message)) return { start: lit.end, end: Math.max(lit.end + 1, lit.close) };
+  const places: number[] = [];
+  if (near) for (let i = text.indexOf(near); i >= 0; i = text.indexOf(near, i + 1)) places.push(i);
+  if (places.length === 0) return { start: lit.toFile(0), end: Math.min(lit.end, lit.toFile(tokenEnd(text, 0, text.length))) };
+  const at = (i: number): Span => ({ start: lit.toFile(places[i]!), end: lit.toFile(places[i]! + near!.length) });
+  if (places.length === 1) return at(0);
+  const failsSo = (part: string) => {
     try {
-      pg.parsePlPgSQLSync(withBody(prefix));
+      pg.parsePlPgSQLSync(withBody(part));
       return false;
     } catch (e) {
       return errorOf(e).message === message;
     }
   };
-  const suffixes = near === ';' ? [''] : ['\n;', ''];
-  for (const suffix of suffixes) {
-    if (!failsSo(text + suffix)) continue;
-    let lo = 0;
-    let hi = text.length;
-    while (lo < hi) {
-      let mid = (lo + hi) >> 1;
-      if (mid > 0 && isLowSurrogate(text.charCodeAt(mid))) mid++; // (never half an emoji)
-      if (mid >= hi) break;
-      if (failsSo(text.slice(0, mid) + suffix)) hi = mid;
-      else lo = mid + 1;
-    }
-    const at = text.lastIndexOf(near, hi - near.length);
-    if (at >= 0) return { start: lit.toFile(at), end: lit.toFile(at + near.length) };
+  // (without the `;`, the whole body: it fails so by definition)
+  const suffix = near !== ';' && failsSo(`${text}\n;`) ? '\n;' : '';
+  let lo = 0;
+  let hi = places.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (failsSo(text.slice(0, places[mid + 1]) + suffix)) hi = mid;
+    else lo = mid + 1;
   }
-  return first;
+  return at(lo);
 }
-
-const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
 /** The SQL statements and expressions of a parsed PL/pgSQL body, located in the file. */
 function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'function' | 'do'): FunctionBody {
