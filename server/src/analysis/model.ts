@@ -140,7 +140,7 @@ export interface Role {
 export interface GrantEvent {
   isGrant: boolean;
   objectKind: 'table' | 'function' | 'schema' | 'sequence' | 'other';
-  /** object keys; for ALL … IN SCHEMA, the schema name prefixed with `schema:` */
+  /** object keys; for ALL … IN SCHEMA, the schema name prefixed with `schema:`; for a schema's own grant, its name */
   objects: string[];
   privileges: string[];
   grantees: string[];
@@ -1000,8 +1000,9 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
     event: undefined,
   };
   if (objectKind !== 'function') {
-    const objects = schemas ? schemas.map((s) => `schema:${s}`) : relations.map((r) => r.key);
-    op.event = { isGrant, objectKind, objects, privileges, grantees, loc: base.here };
+    // (a schema's grant: the schema names)
+    const names = objectKind === 'schema' ? objects.map((s: Node) => sval(s) ?? '') : schemas ? schemas.map((s) => `schema:${s}`) : relations.map((r) => r.key);
+    op.event = { isGrant, objectKind, objects: names, privileges, grantees, loc: base.here };
   }
   return op;
 }

@@ -6,7 +6,7 @@ import { defineRule, type Fix } from './types.js';
 import { DF_PUBLIC_EXECUTE, DF_TRIGGER, insertAfter, orderOf, quoteIdent, functionLists } from './lib/util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
-function signatureSql(f: Func): string {
+export function signatureSql(f: Func): string {
   return `${quoteIdent(f.schema)}.${quoteIdent(f.name)}(${f.argTypes.join(', ')})`;
 }
 
@@ -69,7 +69,7 @@ function policyRoles(model: Model, f: Func): Array<{ role: string; policy: strin
 }
 
 /** The statement after which PUBLIC (or one of `roles`) last got EXECUTE on `f`: its CREATE, or a later GRANT. */
-function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc {
+export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc {
   let at = f.created;
   let best = orderOf(model, at);
   for (const g of model.grantEvents) {

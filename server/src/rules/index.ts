@@ -34,3 +34,4 @@ export { definerUnneeded } from './definer-unneeded.js';
 export { definerDynamicSql } from './definer-dynamic-sql.js';
 export { policyRecursion } from './policy-recursion.js';
 export { definerHelperUnderForceRls } from './definer-helper-under-force-rls.js';
+export { definerBypassesRls } from './definer-bypasses-rls.js';

@@ -1,0 +1,210 @@
+import { callsIn, typeName } from '../analysis/ast.js';
+import type { Func, Model, Table } from '../analysis/model.js';
+import { walk } from '../analysis/parse.js';
+import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
+import { policyCallNames } from '../analysis/recursion.js';
+import { defineRule, type Fix } from './types.js';
+import { functionLists, insertAfter, quoteIdent, tableName } from './lib/util.js';
+import { readsAsOwner } from './definer-helper-under-force-rls.js';
+import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
+
+/** SQL value functions that name a role (in a definer function current_user is its owner, session_user the caller). */
+const ROLE_SVF = new Set(['SVFOP_CURRENT_USER', 'SVFOP_CURRENT_ROLE', 'SVFOP_USER', 'SVFOP_SESSION_USER']);
+
+/** Built-ins that tell who is calling, or what the caller may do. */
+const CALLER_BUILTINS = new Set([
+  'current_setting', // the request's claims (PostgREST's request.jwt.claims), a tenant setting (app.tenant_id)
+  'pg_has_role',
+  'has_table_privilege',
+  'has_any_column_privilege',
+  'has_column_privilege',
+  'has_schema_privilege',
+  'has_function_privilege',
+]);
+
+/**
+ * Whether a function looks at who calls it: Supabase's auth.*() helpers (any function of
+ * schema auth), a role name (current_user, session_user …), current_setting() (the request's
+ * claims, a tenant setting), a privilege test, or a workspace function that does, through any
+ * number of calls. Assumed (true) for a body that did not parse, runs dynamic SQL, or is not
+ * SQL or PL/pgSQL, or for a call of a workspace function of that kind.
+ */
+function asksCaller(model: Model, f: Func, seen: Set<Func>): boolean {
+  if (seen.has(f)) return false;
+  seen.add(f);
+  const body = f.body;
+  if (!body || body.errors.length || body.dynamicExecutes.length) return true;
+  if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
+  for (const s of body.statements) {
+    let role = false;
+    walk(s.node, (k, v) => {
+      if (k === 'SQLValueFunction' && ROLE_SVF.has(v.op)) role = true;
+    });
+    if (role) return true;
+    for (const c of callsIn(s.node)) {
+      const name = c.name[c.name.length - 1]!.toLowerCase();
+      const schema = c.name.length > 1 ? c.name[c.name.length - 2]!.toLowerCase() : undefined;
+      if (schema === 'auth') return true;
+      const own = schema === 'pg_catalog' ? undefined : model.findFunction(c.name, c.args.length);
+      if (own) {
+        if (asksCaller(model, own, seen)) return true;
+      } else if ((schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
+    }
+  }
+  return false;
+}
+
+/** Return types that carry no row data: a yes/no or a number (a policy helper's answer, a count). */
+const NO_ROW_DATA = new Set(['void', 'boolean', 'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision']);
+
+/** What `f` hands back of the rows it reads: its return type, unless it is one of NO_ROW_DATA. */
+function returnsRowData(f: Func): boolean {
+  const t = f.stmt.node?.returnType;
+  if (!t) return true; // (RETURNS TABLE, or OUT parameters)
+  return !!t.setof || !NO_ROW_DATA.has(typeName(t));
+}
+
+/** Whether `role` (or PUBLIC) has USAGE on `schema` at the end of the migrations (public: granted to PUBLIC by PostgreSQL). */
+function usesSchema(model: Model, schema: string, role: string): boolean {
+  let usage = schema === 'public';
+  for (const g of model.grantEvents) {
+    if (g.objectKind !== 'schema' || !g.objects.includes(schema)) continue;
+    if (!g.privileges.includes('usage') && !g.privileges.includes('all')) continue;
+    if (g.grantees.includes(role) || g.grantees.includes('public')) usage = g.isGrant;
+  }
+  return usage;
+}
+
+/** Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back). */
+function revokedFrom(model: Model, f: Func, role: string): boolean {
+  let revoked = false;
+  for (const g of model.grantEvents) {
+    if (g.objectKind !== 'function' || !g.grantees.includes(role)) continue;
+    if (!g.objects.includes(f.signature) && !g.objects.includes(`schema:${f.schema}`)) continue;
+    revoked = !g.isGrant;
+  }
+  return revoked;
+}
+
+interface Callers {
+  /** PUBLIC, or the roles, as written in the message */
+  text: string;
+  /** what a REVOKE names so that none of them can call it */
+  revoke: string[];
+}
+
+/**
+ * Who can call `f` whose reads the policies of `tables` would limit: PUBLIC, anon and
+ * authenticated, or a role a policy of these tables names; with EXECUTE (granted, PUBLIC's,
+ * or Supabase's default privileges on functions in public) and USAGE on the function's schema,
+ * and not known to bypass row-level security.
+ */
+function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined {
+  const limited = new Set<string>(['anon', 'authenticated']);
+  for (const t of tables) for (const p of t.policies) for (const r of p.roles) if (r !== 'public') limited.add(r);
+  const subject = (r: string) => limited.has(r) && model.roleBypassesRls(r) !== true && r !== 'service_role' && usesSchema(model, f.schema, r);
+  const supabaseDefault = model.supabase && f.schema === 'public';
+  if (f.publicExecute && usesSchema(model, f.schema, 'public')) {
+    const extra = supabaseDefault ? SUPABASE_PLATFORM_GRANTEES.filter((r) => r !== 'service_role' && !revokedFrom(model, f, r)) : [];
+    return {
+      text: model.supabase ? 'PUBLIC (every role, anon and authenticated included)' : 'PUBLIC (every role)',
+      revoke: ['PUBLIC', ...extra, ...[...f.executeGrants].filter((r) => subject(r) && !extra.includes(r as never))],
+    };
+  }
+  const roles: string[] = [];
+  for (const r of f.executeGrants) if (subject(r)) roles.push(r);
+  let byDefault = false;
+  if (supabaseDefault) {
+    for (const r of ['anon', 'authenticated']) {
+      if (roles.includes(r) || revokedFrom(model, f, r) || !subject(r)) continue;
+      roles.push(r);
+      byDefault = true;
+    }
+  }
+  if (roles.length === 0) return undefined;
+  const list = roles.length === 1 ? roles[0]! : `${roles.slice(0, -1).join(', ')} and ${roles[roles.length - 1]}`;
+  return { text: byDefault ? `${list} (Supabase's default privileges grant EXECUTE on functions in public)` : list, revoke: roles };
+}
+
+function revokeFix(model: Model, f: Func, callers: Callers): Fix {
+  const at = lastGrant(model, f, callers.revoke.map((r) => r.toLowerCase()));
+  const roles = callers.revoke.map((r) => (r === 'PUBLIC' ? r : quoteIdent(r))).join(', ');
+  return {
+    title: `Revoke EXECUTE on ${f.name}() from ${roles}`,
+    kind: 'unsafe',
+    edits: [insertAfter(model, at, [`REVOKE EXECUTE ON FUNCTION ${signatureSql(f)} FROM ${roles};`])],
+  };
+}
+
+export const definerBypassesRls = defineRule({
+  meta: {
+    id: 'definer-bypasses-rls',
+    description:
+      'A SECURITY DEFINER function that API roles can call returns rows of, or changes, a table with row-level security whose policies do not restrict its owner, and never looks at who is calling.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards:
+      "A SECURITY DEFINER function runs with its owner's rights, and a table's owner (without FORCE) or a BYPASSRLS role is not subject to its policies: what the function reads or changes is chosen by its arguments alone.",
+    truths: ['T22'],
+    sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
+  },
+  check({ model, report }) {
+    const definers = functionLists(model).definers;
+    let called: ReadonlySet<string> | undefined;
+    for (let i = 0; i < definers.length; i++) {
+      const f = definers[i]!;
+      if (f.returnsTrigger || f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt') continue;
+      const owner = f.owner?.role;
+      const ownerBypasses = model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls);
+      // the tables whose policies do not restrict the function's reads and writes: FORCE'd ones
+      // restrict their owner too, and a table owned by another role restricts the function's owner
+      const unrestricted = (k: string): Table | undefined => {
+        const t = model.tables.get(k);
+        if (!t || !t.rlsEnabled) return undefined;
+        if (ownerBypasses) return t;
+        if (t.rlsForced) return undefined;
+        return owner && t.owner?.role && t.owner.role !== owner ? undefined : t;
+      };
+      const writes: Table[] = [];
+      for (const k of f.writes) {
+        const t = unrestricted(k);
+        if (t) writes.push(t);
+      }
+      const reads: Table[] = [];
+      if (returnsRowData(f)) {
+        for (const k of readsAsOwner(model, f)) {
+          const t = unrestricted(k);
+          if (t && !writes.includes(t)) reads.push(t);
+        }
+      }
+      if (writes.length === 0 && reads.length === 0) continue;
+      const tables = [...writes, ...reads];
+      const callers = callersOf(model, f, tables);
+      if (!callers) continue;
+      // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
+      called ??= policyCallNames(model);
+      if (called.has(f.name) || called.has(`${f.schema}.${f.name}`)) continue;
+      if (asksCaller(model, f, new Set())) continue;
+      const names = (ts: Table[]) => ts.map((t) => tableName(model, t, f.created)).join(', ');
+      const what = [writes.length ? `changes rows of ${names(writes)}` : '', reads.length ? `returns data of rows of ${names(reads)}` : ''].filter(Boolean).join(' and ');
+      const ownerText = ownerBypasses
+        ? owner
+          ? `${owner}, which bypasses row-level security`
+          : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)'
+        : `the tables' owner${owner ? ` (${owner})` : ''}, whom their policies do not restrict without FORCE ROW LEVEL SECURITY`;
+      const gets = [writes.length ? 'change rows the policies do not let them change' : '', reads.length ? 'see rows the policies hide from them' : ''].filter(Boolean).join(' and ');
+      report({
+        ...f.nameLoc,
+        message:
+          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never looks at who is calling ` +
+          '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ' +
+          `it runs as its owner, ${ownerText}, so its arguments alone choose the rows, and any caller can ${gets}. ` +
+          'Check the caller in the function (e.g. AND user_id = (select auth.uid())), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. ' +
+          'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.',
+        related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
+        fixes: [revokeFix(model, f, callers)],
+      });
+    }
+  },
+});

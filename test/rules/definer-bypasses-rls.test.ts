@@ -1,0 +1,121 @@
+// definer-bypasses-rls on PostgreSQL (PGlite): a SECURITY DEFINER function owned by the table's
+// owner, callable by the API roles and blind to the caller, hands user A user B's profile row
+// that the policy hides, and lets A make itself an admin; the fix's REVOKE makes the calls fail
+// with 42501, and the Valid forms (a caller check, SECURITY INVOKER) return only A's own row.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, getDb, inRollback, pgError, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import type { Workspace } from '../../server/src/engine/workspace.js';
+
+const ID = 'definer-bypasses-rls';
+before(initParser);
+after(closeAll);
+
+/**
+ * The migration run by the tables' owner (app_owner: not a superuser, no BYPASSRLS, not FORCE'd),
+ * under Supabase's platform defaults: its default privileges grant the API roles EXECUTE on new
+ * functions and every privilege on new tables in public. Then users A and B.
+ */
+async function migrate(q: Q, ws: Workspace): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(`ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role;
+           ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role`);
+  await asOwner(q, sqlOf(ws));
+  const email = /\bemail\b/.test(sqlOf(ws));
+  await asOwner(
+    q,
+    email
+      ? `INSERT INTO profiles (id, email) VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com')`
+      : `INSERT INTO profiles (id) VALUES ('${TENANT_A}'), ('${TENANT_B}')`,
+  );
+}
+
+/** As user A (authenticated, request claims set). */
+async function asUserA(q: Q): Promise<void> {
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+test("err: get_profile(uid) returns user B's row to user A, whom the policy shows only its own", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'get_profile');
+  assert.match(
+    finding.message,
+    /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(Supabase's default privileges grant EXECUTE on functions in public\) and returns data of rows of profiles, which has row-level security, but never looks at who is calling .* any caller can see rows the policies hide from them\./,
+  );
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrate(q, ws);
+    await asUserA(q);
+    assert.equal(await count(q, `SELECT * FROM profiles WHERE id = '${TENANT_B}'`), 0, "the policy hides B's row from A");
+    assert.deepEqual(await q(`SELECT email FROM get_profile('${TENANT_B}')`), [{ email: 'b@example.com' }], 'the function hands it over');
+    await q('RESET ROLE');
+  });
+});
+
+test('err: set_user_role(uid, role): user A, and anon, change the role of any profile', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'set_user_role');
+  assert.match(finding.message, /can be called by PUBLIC \(every role, anon and authenticated included\) and changes rows of profiles.*any caller can change rows the policies do not let them change\./);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrate(q, ws);
+    await asUserA(q);
+    await q(`SELECT set_user_role('${TENANT_A}', 'admin')`);
+    await q('RESET ROLE');
+    await q('SET ROLE anon');
+    await q(`SELECT set_user_role('${TENANT_B}', 'banned')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT id, role FROM profiles ORDER BY id'), [
+      { id: TENANT_A, role: 'admin' },
+      { id: TENANT_B, role: 'banned' },
+    ]);
+  });
+});
+
+test('err→ok: the fix revokes EXECUTE from the roles that could call it (PUBLIC, anon, authenticated): the migration re-lints clean and the calls fail with 42501', async () => {
+  for (const n of [0, 1]) {
+    const { ws, finding } = invalidFinding(ID, n);
+    const fixed = applyFix(ws, finding);
+    assert.deepEqual(findingsOf(fixed, ID), [], `Invalid #${n + 1} after the fix`);
+    // (Invalid #1 revokes from PUBLIC already: anon and authenticated keep EXECUTE by Supabase's default privileges)
+    assert.match(sqlOf(fixed), n === 0 ? /REVOKE EXECUTE ON FUNCTION public\.get_profile\(uuid\) FROM anon, authenticated;/ : /REVOKE EXECUTE ON FUNCTION public\.set_user_role\(uuid, text\) FROM PUBLIC, anon, authenticated;/);
+    const db = await getDb();
+    await inRollback(db, async (q) => {
+      await migrate(q, fixed);
+      await asUserA(q);
+      const call = n === 0 ? `SELECT * FROM get_profile('${TENANT_B}')` : `SELECT set_user_role('${TENANT_A}', 'admin')`;
+      assert.equal((await pgError(q(call)))?.code, '42501', call);
+    });
+  }
+});
+
+test('ok: a caller check (auth.uid()) or SECURITY INVOKER: user A gets only its own row', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 0);
+  assert.equal(mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrate(q, ws);
+    await asUserA(q);
+    assert.deepEqual(await q('SELECT email FROM my_profile()'), [{ email: 'a@example.com' }]);
+    assert.equal(await count(q, `SELECT * FROM get_profile('${TENANT_B}')`), 0, 'as invoker, the policy applies');
+    await q('RESET ROLE');
+  });
+});
+
+test('ok: FORCE ROW LEVEL SECURITY and an ordinary owner: the policies restrict the definer function too', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 3);
+  assert.equal(mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    // (app_owner exists already: the example's CREATE ROLE is left out)
+    await asOwner(q, sqlOf(ws).replace('CREATE ROLE app_owner NOLOGIN;', '').replace(/ALTER (TABLE|FUNCTION) [^;]* OWNER TO app_owner;/g, ''));
+    await q("INSERT INTO notes VALUES (1, 'app_owner', 'mine'), (2, 'someone_else', 'theirs')"); // (as the superuser)
+    await asOwner(q, 'GRANT EXECUTE ON FUNCTION note(bigint) TO authenticated');
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'SELECT * FROM note(2)'), 0, "the owner's own policy filters the function's read");
+    await q('RESET ROLE');
+  });
+});
