@@ -52,3 +52,17 @@ test('err: the table the demo reports without RLS leaks every row to a granted r
     assert.equal(await count(q, 'invoices'), 2, 'both tenants’ invoices are visible');
   });
 });
+
+test("err: the definer function the demo reports lists another tenant's members to any signed-in user", async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    for (const f of files) await q(f.text);
+    const [t1, t2, u1] = ['00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000a2', '00000000-0000-0000-0000-0000000000b1'];
+    await q(`INSERT INTO tenants (id, name) VALUES ('${t1}', 'one'), ('${t2}', 'two')`);
+    await q(`INSERT INTO tenant_users (tenant_id, user_id) VALUES ('${t1}', '${u1}'), ('${t2}', gen_random_uuid()), ('${t2}', gen_random_uuid())`);
+    await q(actAs(u1)); // a member of tenant one only
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, `SELECT * FROM tenant_members('${t2}')`), 2, "tenant two's members");
+  });
+});

@@ -30,3 +30,12 @@ CREATE TRIGGER projects_audit AFTER UPDATE ON projects
 CREATE FUNCTION set_tenant(t uuid) RETURNS void LANGUAGE sql AS $$
   SELECT set_config('app.tenant_id', t::text, false)
 $$;
+
+-- For the members page: SECURITY DEFINER reads tenant_users as its owner, past its policy, and
+-- nothing checks who is calling: any signed-in user lists the members of any tenant.
+CREATE FUNCTION tenant_members(t uuid) RETURNS SETOF tenant_users
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT * FROM tenant_users WHERE tenant_id = t
+$$;
+REVOKE EXECUTE ON FUNCTION tenant_members(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tenant_members(uuid) TO authenticated;

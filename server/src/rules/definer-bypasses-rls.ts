@@ -192,7 +192,7 @@ export const definerBypassesRls = defineRule({
         ? owner
           ? `${owner}, which bypasses row-level security`
           : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)'
-        : `the tables' owner${owner ? ` (${owner})` : ''}, whom their policies do not restrict without FORCE ROW LEVEL SECURITY`;
+        : `${tables.length === 1 ? "the table's owner" : "the tables' owner"}${owner ? ` (${owner})` : ''}, whom ${tables.length === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
       const gets = [writes.length ? 'change rows the policies do not let them change' : '', reads.length ? 'see rows the policies hide from them' : ''].filter(Boolean).join(' and ');
       report({
         ...f.nameLoc,
