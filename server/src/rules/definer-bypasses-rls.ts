@@ -146,7 +146,7 @@ export const definerBypassesRls = defineRule({
     fixKind: 'unsafe',
     guards:
       "A SECURITY DEFINER function runs with its owner's rights, and a table's owner (without FORCE) or a BYPASSRLS role is not subject to its policies: what the function reads or changes is chosen by its arguments alone.",
-    truths: ['T22'],
+    truths: ['T13', 'T22'],
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
   },
   check({ model, report }) {
@@ -175,11 +175,11 @@ export const definerBypassesRls = defineRule({
       if (returnsRowData(f)) {
         for (const k of readsAsOwner(model, f)) {
           const t = unrestricted(k);
-          if (t && !writes.includes(t)) reads.push(t);
+          if (t) reads.push(t);
         }
       }
       if (writes.length === 0 && reads.length === 0) continue;
-      const tables = [...writes, ...reads];
+      const tables = [...new Set([...writes, ...reads])];
       const callers = callersOf(model, f, tables);
       if (!callers) continue;
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
@@ -187,7 +187,16 @@ export const definerBypassesRls = defineRule({
       if (called.has(f.name) || called.has(`${f.schema}.${f.name}`)) continue;
       if (asksCaller(model, f, new Set())) continue;
       const names = (ts: Table[]) => ts.map((t) => tableName(model, t, f.created)).join(', ');
-      const what = [writes.length ? `changes rows of ${names(writes)}` : '', reads.length ? `returns data of rows of ${names(reads)}` : ''].filter(Boolean).join(' and ');
+      const both = writes.filter((t) => reads.includes(t));
+      const onlyWrites = writes.filter((t) => !both.includes(t));
+      const onlyReads = reads.filter((t) => !both.includes(t));
+      const what = [
+        both.length ? `returns data of, and changes, rows of ${names(both)}` : '',
+        onlyWrites.length ? `changes rows of ${names(onlyWrites)}` : '',
+        onlyReads.length ? `returns data of rows of ${names(onlyReads)}` : '',
+      ]
+        .filter(Boolean)
+        .join(', and ');
       const ownerText = ownerBypasses
         ? owner
           ? `${owner}, which bypasses row-level security`
