@@ -105,8 +105,19 @@ test('ok: a caller check (auth.uid()) or SECURITY INVOKER: user A gets only its 
   });
 });
 
+test("ok: ALTER DEFAULT PRIVILEGES takes Supabase's default EXECUTE away before the function is made: authenticated cannot call it", async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 2);
+  assert.equal(mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrate(q, ws);
+    await asUserA(q);
+    assert.equal((await pgError(q(`SELECT * FROM get_profile('${TENANT_B}')`)))?.code, '42501');
+  });
+});
+
 test('ok: FORCE ROW LEVEL SECURITY and an ordinary owner: the policies restrict the definer function too', async () => {
-  const { ws, mine } = lintDocExample(ID, 'valid', 3);
+  const { ws, mine } = lintDocExample(ID, 'valid', 4);
   assert.equal(mine.length, 0);
   const db = await getDb();
   await inRollback(db, async (q) => {

@@ -626,3 +626,20 @@ export function compareConstants(op: string, l: string | number | boolean, r: st
   }
   return undefined;
 }
+
+/** A role as the model names it: lower-case, `public` for PUBLIC, `current_user` etc. for those keywords (a RoleSpec, or a String node). */
+export function roleName(spec: Node): string {
+  const r = spec?.RoleSpec ?? spec;
+  switch (r?.roletype) {
+    case 'ROLESPEC_PUBLIC':
+      return 'public';
+    case 'ROLESPEC_CURRENT_USER':
+      return 'current_user';
+    case 'ROLESPEC_SESSION_USER':
+      return 'session_user';
+    case 'ROLESPEC_CURRENT_ROLE':
+      return 'current_role';
+    default:
+      return String(r?.rolename ?? sval(r) ?? '').toLowerCase();
+  }
+}

@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, typeName } from './ast.js';
+import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -343,21 +343,6 @@ function resolveInclude<F>(byPath: Map<string, F>, from: string, path: string, r
   }
 }
 
-function roleName(spec: Node): string {
-  const r = spec?.RoleSpec ?? spec;
-  switch (r?.roletype) {
-    case 'ROLESPEC_PUBLIC':
-      return 'public';
-    case 'ROLESPEC_CURRENT_USER':
-      return 'current_user';
-    case 'ROLESPEC_SESSION_USER':
-      return 'session_user';
-    case 'ROLESPEC_CURRENT_ROLE':
-      return 'current_role';
-    default:
-      return String(r?.rolename ?? '').toLowerCase();
-  }
-}
 
 /**
  * Whether the migrations call Supabase's auth.uid()/auth.jwt()/auth.role(): they target a

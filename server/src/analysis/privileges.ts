@@ -3,6 +3,7 @@
 // membership (GRANT role TO role, CREATE ROLE … IN ROLE / ROLE), and Supabase's platform
 // default privileges. Pure: reads the model, memoised per model.
 import type { Model, Table, View } from './model.js';
+import { roleName } from './ast.js';
 import { sval } from './parse.js';
 import type { Node, ParsedFile } from './types.js';
 
@@ -35,12 +36,6 @@ interface GrantFacts {
 }
 
 const cache = new WeakMap<Model, GrantFacts>();
-
-function roleName(spec: Node): string {
-  const r = spec?.RoleSpec ?? spec;
-  if (r?.roletype === 'ROLESPEC_PUBLIC') return 'public';
-  return String(r?.rolename ?? sval(r) ?? '').toLowerCase();
-}
 
 const ROLE_STATEMENTS = new Set(['AlterDefaultPrivilegesStmt', 'GrantRoleStmt', 'CreateRoleStmt']);
 const roleStatementsIn = new WeakMap<ParsedFile, boolean>();

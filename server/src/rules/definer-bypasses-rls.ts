@@ -1,10 +1,11 @@
-import { callsIn, typeName } from '../analysis/ast.js';
+import { callsIn, roleName, typeName } from '../analysis/ast.js';
 import type { Func, Model, Table } from '../analysis/model.js';
-import { walk } from '../analysis/parse.js';
+import { defElems, sval, walk } from '../analysis/parse.js';
+import { memoModel } from '../analysis/policy-exprs.js';
 import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { policyCallNames } from '../analysis/recursion.js';
 import { defineRule, type Fix } from './types.js';
-import { functionLists, insertAfter, quoteIdent, tableName } from './lib/util.js';
+import { functionLists, insertAfter, orderOf, quoteIdent, tableName } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 
@@ -75,9 +76,33 @@ function usesSchema(model: Model, schema: string, role: string): boolean {
   return usage;
 }
 
-/** Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back). */
+/**
+ * Where the migrations revoke the default EXECUTE on functions from roles (`ALTER DEFAULT
+ * PRIVILEGES [IN SCHEMA public] REVOKE EXECUTE ON FUNCTIONS FROM anon, …`, Supabase's own
+ * hardening advice): statement order and roles. A function created after one is not taken to
+ * have Supabase's default grant to those roles (whichever role the defaults are for).
+ */
+function defaultRevokes(model: Model): Array<{ order: number; roles: string[] }> {
+  return memoModel(model, 'definer-bypasses-rls:defaultRevokes', () => {
+    const out: Array<{ order: number; roles: string[] }> = [];
+    model.statements.forEach((s, i) => {
+      if (s.stmt.kind !== 'AlterDefaultPrivilegesStmt') return;
+      const a = s.stmt.node.action;
+      if (!a || a.is_grant || a.objtype !== 'OBJECT_FUNCTION') return;
+      const privs: string[] = (a.privileges ?? []).map((p: { AccessPriv?: { priv_name?: string } }) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
+      if (privs.length && !privs.includes('execute') && !privs.includes('all')) return;
+      const schemas: string[] = (defElems(s.stmt.node.options).get('schemas')?.arg?.List?.items ?? []).map((x: unknown) => sval(x) ?? '');
+      if (schemas.length && !schemas.includes('public')) return;
+      out.push({ order: i, roles: (a.grantees ?? []).map(roleName) });
+    });
+    return out;
+  });
+}
+
+/** Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back), or its default before creating it. */
 function revokedFrom(model: Model, f: Func, role: string): boolean {
-  let revoked = false;
+  const created = orderOf(model, f.created);
+  let revoked = defaultRevokes(model).some((r) => r.order < created && (r.roles.includes(role) || r.roles.includes('public')));
   for (const g of model.grantEvents) {
     if (g.objectKind !== 'function' || !g.grantees.includes(role)) continue;
     if (!g.objects.includes(f.signature) && !g.objects.includes(`schema:${f.schema}`)) continue;
