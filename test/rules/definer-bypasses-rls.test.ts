@@ -43,7 +43,7 @@ test("err: get_profile(uid) returns user B's row to user A, whom the policy show
   assert.equal(textAt(ws, finding), 'get_profile');
   assert.match(
     finding.message,
-    /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(Supabase's default privileges grant EXECUTE on functions in public\) and returns data of rows of profiles, which has row-level security, but never looks at who is calling .* any caller can see rows the policies hide from them\./,
+    /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(Supabase's default privileges grant EXECUTE on functions in public\) and returns data of rows of profiles, which has row-level security, but never looks at who is calling .* any caller can see rows it may not read itself\./,
   );
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -58,7 +58,7 @@ test("err: get_profile(uid) returns user B's row to user A, whom the policy show
 test('err: set_user_role(uid, role): user A, and anon, change the role of any profile', async () => {
   const { ws, finding } = invalidFinding(ID, 1);
   assert.equal(textAt(ws, finding), 'set_user_role');
-  assert.match(finding.message, /can be called by PUBLIC \(every role, anon and authenticated included\) and changes rows of profiles.*any caller can change rows the policies do not let them change\./);
+  assert.match(finding.message, /can be called by PUBLIC \(every role, anon and authenticated included\) and changes rows of profiles.*any caller can change rows it may not change itself\./);
   const db = await getDb();
   await inRollback(db, async (q) => {
     await migrate(q, ws);
@@ -117,7 +117,7 @@ test("ok: ALTER DEFAULT PRIVILEGES takes Supabase's default EXECUTE away before 
 });
 
 test('ok: FORCE ROW LEVEL SECURITY and an ordinary owner: the policies restrict the definer function too', async () => {
-  const { ws, mine } = lintDocExample(ID, 'valid', 4);
+  const { ws, mine } = lintDocExample(ID, 'valid', 5);
   assert.equal(mine.length, 0);
   const db = await getDb();
   await inRollback(db, async (q) => {

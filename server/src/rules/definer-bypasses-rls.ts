@@ -1,7 +1,8 @@
 import { callsIn, roleName, typeName } from '../analysis/ast.js';
 import type { Func, Model, Table } from '../analysis/model.js';
 import { defElems, sval, walk } from '../analysis/parse.js';
-import { memoModel } from '../analysis/policy-exprs.js';
+import { appliesToRole } from '../analysis/policies.js';
+import { constBool, memoModel } from '../analysis/policy-exprs.js';
 import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { policyCallNames } from '../analysis/recursion.js';
 import { defineRule, type Fix } from './types.js';
@@ -112,6 +113,8 @@ function revokedFrom(model: Model, f: Func, role: string): boolean {
 }
 
 interface Callers {
+  /** `public` (every role), or the roles */
+  roles: string[];
   /** PUBLIC, or the roles, as written in the message */
   text: string;
   /** what a REVOKE names so that none of them can call it */
@@ -132,6 +135,7 @@ function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined 
   if (f.publicExecute && usesSchema(model, f.schema, 'public')) {
     const extra = supabaseDefault ? SUPABASE_PLATFORM_GRANTEES.filter((r) => r !== 'service_role' && !revokedFrom(model, f, r)) : [];
     return {
+      roles: ['public'],
       text: model.supabase ? 'PUBLIC (every role, anon and authenticated included)' : 'PUBLIC (every role)',
       revoke: ['PUBLIC', ...extra, ...[...f.executeGrants].filter((r) => subject(r) && !extra.includes(r as never))],
     };
@@ -148,7 +152,12 @@ function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined 
   }
   if (roles.length === 0) return undefined;
   const list = roles.length === 1 ? roles[0]! : `${roles.slice(0, -1).join(', ')} and ${roles[roles.length - 1]}`;
-  return { text: byDefault ? `${list} (Supabase's default privileges grant EXECUTE on functions in public)` : list, revoke: roles };
+  return { roles, text: byDefault ? `${list} (Supabase's default privileges grant EXECUTE on functions in public)` : list, revoke: roles };
+}
+
+/** Whether a permissive policy of `t` for SELECT (or ALL) applies to `role` with USING (true). */
+function readsAll(model: Model, t: Table, role: string): boolean {
+  return t.policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, role) && constBool(p.using) === true);
 }
 
 function revokeFix(model: Model, f: Func, callers: Callers): Fix {
@@ -204,9 +213,14 @@ export const definerBypassesRls = defineRule({
         }
       }
       if (writes.length === 0 && reads.length === 0) continue;
-      const tables = [...new Set([...writes, ...reads])];
-      const callers = callersOf(model, f, tables);
+      const callers = callersOf(model, f, [...new Set([...writes, ...reads])]);
       if (!callers) continue;
+      // a table every caller may read whole anyway (a permissive USING (true) for SELECT) leaks
+      // nothing; PUBLIC's callers: on Supabase its API roles, elsewhere any role (a policy TO PUBLIC)
+      const readers = callers.roles[0] === 'public' && model.supabase ? ['anon', 'authenticated'] : callers.roles;
+      for (let j = reads.length - 1; j >= 0; j--) if (readers.every((r) => readsAll(model, reads[j]!, r))) reads.splice(j, 1);
+      if (writes.length === 0 && reads.length === 0) continue;
+      const tables = [...new Set([...writes, ...reads])];
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       called ??= policyCallNames(model);
       if (called.has(f.name) || called.has(`${f.schema}.${f.name}`)) continue;
@@ -227,7 +241,7 @@ export const definerBypassesRls = defineRule({
           ? `${owner}, which bypasses row-level security`
           : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)'
         : `${tables.length === 1 ? "the table's owner" : "the tables' owner"}${owner ? ` (${owner})` : ''}, whom ${tables.length === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
-      const gets = [writes.length ? 'change rows the policies do not let them change' : '', reads.length ? 'see rows the policies hide from them' : ''].filter(Boolean).join(' and ');
+      const gets = [writes.length ? 'change rows it may not change itself' : '', reads.length ? 'see rows it may not read itself' : ''].filter(Boolean).join(' and ');
       report({
         ...f.nameLoc,
         message:
