@@ -1,17 +1,14 @@
 import { callsIn, roleName, typeName } from '../analysis/ast.js';
 import type { Func, Model, Table } from '../analysis/model.js';
-import { defElems, sval, walk } from '../analysis/parse.js';
+import { defElems, sval } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, memoModel } from '../analysis/policy-exprs.js';
 import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { policyCallNames } from '../analysis/recursion.js';
 import { defineRule, type Fix } from './types.js';
-import { functionLists, insertAfter, orderOf, quoteIdent, tableName } from './lib/util.js';
+import { functionLists, insertAfter, lowerCallName, namesRole, orderOf, quoteIdent, tableName } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
-
-/** SQL value functions that name a role (in a definer function current_user is its owner, session_user the caller). */
-const ROLE_SVF = new Set(['SVFOP_CURRENT_USER', 'SVFOP_CURRENT_ROLE', 'SVFOP_USER', 'SVFOP_SESSION_USER']);
 
 /** Built-ins that tell who is calling, or what the caller may do. */
 const CALLER_BUILTINS = new Set([
@@ -38,14 +35,9 @@ function asksCaller(model: Model, f: Func, seen: Set<Func>): boolean {
   if (!body || body.errors.length || body.dynamicExecutes.length) return true;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
   for (const s of body.statements) {
-    let role = false;
-    walk(s.node, (k, v) => {
-      if (k === 'SQLValueFunction' && ROLE_SVF.has(v.op)) role = true;
-    });
-    if (role) return true;
+    if (namesRole(s.node)) return true;
     for (const c of callsIn(s.node)) {
-      const name = c.name[c.name.length - 1]!.toLowerCase();
-      const schema = c.name.length > 1 ? c.name[c.name.length - 2]!.toLowerCase() : undefined;
+      const { name, schema } = lowerCallName(c);
       if (schema === 'auth') return true;
       const own = schema === 'pg_catalog' ? undefined : model.findFunction(c.name, c.args.length);
       if (own) {

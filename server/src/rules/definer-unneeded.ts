@@ -1,9 +1,8 @@
 import { callsIn, constValue } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
-import { walk } from '../analysis/parse.js';
 import type { Edit, Fix } from './types.js';
 import { defineRule } from './types.js';
-import { fileOf, functionLists } from './lib/util.js';
+import { fileOf, functionLists, lowerCallName, namesRole } from './lib/util.js';
 
 /** Built-in functions that read no table and need no privilege beyond EXECUTE (granted to PUBLIC). */
 const PURE_BUILTINS = new Set([
@@ -19,9 +18,6 @@ const PURE_BUILTINS = new Set([
 
 /** Supabase's request helpers: they read request settings only. */
 const SUPABASE_AUTH = new Set(['uid', 'jwt', 'role', 'email']);
-
-/** SQL value functions whose result depends on who runs the function. */
-const IDENTITY_SVF = new Set(['SVFOP_CURRENT_USER', 'SVFOP_CURRENT_ROLE', 'SVFOP_USER', 'SVFOP_SESSION_USER']);
 
 interface Verdict {
   /** built-in and helper names it calls, for the message */
@@ -50,14 +46,9 @@ function needsNoPrivilege(model: Model, f: Func, seen: Set<Func> | undefined): V
   const verdict: Verdict = { calls: new Set(), callsWorkspace: false };
   for (const s of body.statements) {
     if (s.kind !== 'SelectStmt' && s.kind !== 'ReturnStmt') return undefined;
-    let identity = false;
-    walk(s.node, (k, v) => {
-      if (k === 'SQLValueFunction' && IDENTITY_SVF.has(v.op)) identity = true;
-    });
-    if (identity) return undefined;
+    if (namesRole(s.node)) return undefined; // its result depends on who runs it
     for (const c of callsIn(s.node)) {
-      const name = c.name[c.name.length - 1]!.toLowerCase();
-      const schema = c.name.length > 1 ? c.name[c.name.length - 2]!.toLowerCase() : undefined;
+      const { name, schema } = lowerCallName(c);
       const own = model.findFunction(c.name, c.args.length);
       if (own && (schema === undefined || schema !== 'pg_catalog')) {
         // a workspace function: callable by anyone, in a schema the caller already uses, and itself needing nothing

@@ -2,6 +2,7 @@
 import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table } from '../../analysis/model.js';
 import type { Loc, ParsedFile } from '../../analysis/types.js';
 import { idOf } from '../../analysis/ast.js';
+import { walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
@@ -342,4 +343,21 @@ export function reportKeeper(): (anchor: object, slot: string, deps: readonly un
     }
     return report;
   };
+}
+
+/** SQL value functions that name a role: current_user, current_role, user, session_user. */
+const ROLE_SVF = new Set(['SVFOP_CURRENT_USER', 'SVFOP_CURRENT_ROLE', 'SVFOP_USER', 'SVFOP_SESSION_USER']);
+
+/** Whether a statement or expression names a role through current_user, current_role, user or session_user (in a definer function, current_user is its owner, session_user the caller). */
+export function namesRole(node: unknown): boolean {
+  let found = false;
+  walk(node, (k, v) => {
+    if (k === 'SQLValueFunction' && ROLE_SVF.has(v.op)) found = true;
+  });
+  return found;
+}
+
+/** A call's function name and the schema written before it, lower-cased. */
+export function lowerCallName(c: { name: string[] }): { name: string; schema: string | undefined } {
+  return { name: c.name[c.name.length - 1]!.toLowerCase(), schema: c.name.length > 1 ? c.name[c.name.length - 2]!.toLowerCase() : undefined };
 }
