@@ -232,7 +232,7 @@ export const definerBypassesRls = defineRule({
         ? owner
           ? `${owner}, which bypasses row-level security`
           : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)'
-        : `${tables.length === 1 ? "the table's owner" : "the tables' owner"}${owner ? ` (${owner})` : ''}, whom ${tables.length === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
+        : `${owner ? `${owner}, ` : 'presumably '}${tables.length === 1 ? "the table's owner" : "the tables' owner"}${owner ? '' : ' too (the same migrations create both)'}, whom ${tables.length === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
       const gets = [writes.length ? 'change rows it may not change itself' : '', reads.length ? 'see rows it may not read itself' : ''].filter(Boolean).join(' and ');
       report({
         ...f.nameLoc,
