@@ -1,11 +1,11 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { fitted, memoised } from '../analysis/ast.js';
+import { memoised } from '../analysis/ast.js';
 import { nodeFactsFor } from '../analysis/ast.js';
 import { functionsToken, keptOnCalls, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
-import { defineRule, type Report } from './types.js';
-import { fileId, insertAfter, quoteIdent, reportKeeper, tableList, tableName } from './lib/util.js';
+import { defineRule, type KeptFinding, type Report } from './types.js';
+import { fileId, insertAfter, quoteIdent, tableList, tableName } from './lib/util.js';
 
 /**
  * Whether a value is a constant, the same for every row of a statement (a call, a sub-select, a
@@ -35,6 +35,14 @@ function lookupValue(model: Model, n: Node, asked: { call: boolean }): boolean {
 }
 
 /**
+ * Comparisons: a flat list of pairs, a ColumnRef (its inner object: its location is read there,
+ * see ast.ts, "Offsets in what is kept") then the value it is compared with. (No record nor
+ * name-part array per comparison: a cold bench lint made three objects for each of its 8,938
+ * USINGs with one; a reference's name parts are read from it when a table asks.)
+ */
+type Pairs = Node[];
+
+/**
  * Column references compared with `=` or `= ANY` to a value in the conditions the whole USING
  * is an AND of (memoised per node). Only those can drive an index scan: a comparison under OR
  * (or NOT, CASE, a call) cannot, unless every other branch of the OR is indexed too, so it is
@@ -42,35 +50,26 @@ function lookupValue(model: Model, n: Node, asked: { call: boolean }): boolean {
  * index on owner_id). `col IN (SELECT …)` is planned as a hashed sub-plan filter applied to
  * every row, index or not (measured on PGlite): not reported either.
  */
-/** A column compared with a value; its location is its ColumnRef's (see ast.ts, "Offsets in what is kept"). */
-class Compared {
-  constructor(
-    readonly parts: Array<string | undefined>,
-    readonly value: Node,
-    private readonly ref: Node,
-  ) {}
-  get location(): number {
-    return this.ref.location;
-  }
-}
 
 interface Comparisons {
-  /** each with the column reference's name parts */
-  found: Compared[];
-  /** the lookups among them, once found to depend on no call (so on no model) */
-  fixed?: Lookup[];
+  found: Pairs;
+  /** the lookups among them (pairs too), once found to depend on no call (so on no model) */
+  fixed: Pairs | undefined;
   /** set once the lookups are found to depend on calls (whether a value asks a call is a fact of the node) */
-  onCalls?: true;
+  onCalls: boolean;
 }
 
+/** The comparisons of a USING without any (never mutated: lookups returns before). */
+const NO_COMPARISONS: Comparisons = { found: [], fixed: undefined, onCalls: false };
+
 const comparisons = memoised((using: Node): Comparisons => {
-  const found: Comparisons['found'] = [];
+  const found: Pairs = [];
   comparedIn(using, found);
-  return { found: fitted(found) };
+  return found.length ? { found: found.slice(), fixed: undefined, onCalls: false } : NO_COMPARISONS;
 });
 
 /** The comparisons of the AND chain `n` heads, in `found`. (No closure or pair arrays per node: this runs for every USING in a cold lint.) */
-function comparedIn(n: Node, found: Compared[]): void {
+function comparedIn(n: Node, found: Pairs): void {
   if (n?.BoolExpr?.boolop === 'AND_EXPR') {
     const args = n.BoolExpr.args ?? [];
     for (let i = 0; i < args.length; i++) comparedIn(args[i], found);
@@ -85,8 +84,8 @@ function comparedIn(n: Node, found: Compared[]): void {
 }
 
 /** `a` compared with `b`, when `a` is a column reference. */
-function compared(a: Node, b: Node, found: Compared[]): void {
-  if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push(new Compared(refParts(a), b, a.ColumnRef));
+function compared(a: Node, b: Node, found: Pairs): void {
+  if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push(a.ColumnRef, b);
 }
 
 /**
@@ -95,30 +94,36 @@ function compared(a: Node, b: Node, found: Compared[]): void {
  * index on p's column (measured: with an index on owner_id, `owner_id = (select auth.uid())`
  * ORed with a second policy's `is_admin()` is a Seq Scan).
  */
-function unindexableOr(model: Model, t: Table, p: Policy): Policy | undefined {
+function unindexableOr(t: Table, p: Policy, ls: Array<Pairs | undefined>): Policy | undefined {
   if (!p.permissive) return undefined;
   const ps = t.policies;
   for (let i = 0; i < ps.length; i++) {
     const q = ps[i]!;
-    if (q !== p && q.permissive && q.command !== 'insert' && commandsOverlap(p, q) && rolesOverlap(p, q) && !!q.using && lookups(model, q.using).length === 0) return q;
+    if (q !== p && q.permissive && q.command !== 'insert' && commandsOverlap(p, q) && rolesOverlap(p, q) && !!q.using && !ls[i]) return q;
   }
   return undefined;
 }
 
 const commandsOverlap = (a: Policy, b: Policy) => a.command === b.command || a.command === 'all' || b.command === 'all';
-const rolesOverlap = (a: Policy, b: Policy) => a.roles.includes('public') || b.roles.includes('public') || a.roles.some((r) => b.roles.includes(r));
 
-type Lookup = { parts: Array<string | undefined>; location: number };
-const NO_LOOKUPS: Lookup[] = [];
+/** (loops, no closure per pair of policies) */
+function rolesOverlap(a: Policy, b: Policy): boolean {
+  const ar = a.roles;
+  const br = b.roles;
+  if (ar.includes('public') || br.includes('public')) return true;
+  for (let i = 0; i < ar.length; i++) if (br.includes(ar[i]!)) return true;
+  return false;
+}
+
+const NO_LOOKUPS: Pairs = [];
 
 /**
- * Column references (as name parts) compared to a per-statement value, outside sub-selects.
- * Whether a value is per-statement depends on the model only through what its calls resolve
- * to (rowIndependentCall: volatility, kind), so the result is kept on the node across lints
- * under the signature of those resolutions (keptOnCalls).
+ * Column references compared to a per-statement value, outside sub-selects (pairs, as
+ * comparisons lists them; `cs` the USING's). Whether a value is per-statement depends on the model only through
+ * what its calls resolve to (rowIndependentCall: volatility, kind), so the result is kept on the
+ * node across lints under the signature of those resolutions (keptOnCalls).
  */
-function lookups(model: Model, using: Node): Lookup[] {
-  const cs = comparisons(using);
+function lookups(model: Model, using: Node, cs: Comparisons): Pairs {
   if (cs.fixed) return cs.fixed;
   if (cs.found.length === 0) return NO_LOOKUPS;
   if (cs.onCalls) return keptOnCalls(model, using, 'column-not-indexed:lookups', () => lookupsIn(model, cs, { call: false }));
@@ -134,31 +139,28 @@ function lookups(model: Model, using: Node): Lookup[] {
   return keptOnCalls(model, using, 'column-not-indexed:lookups', () => v);
 }
 
-function lookupsIn(model: Model, cs: Comparisons, asked: { call: boolean }): Lookup[] {
+function lookupsIn(model: Model, cs: Comparisons, asked: { call: boolean }): Pairs {
   const found = cs.found;
   // (every value asked, as filter would; the comparisons' own list when all are lookups, the usual case: no copy kept with it)
-  let out: Lookup[] | undefined;
-  for (let i = 0; i < found.length; i++) {
-    const c = found[i]!;
-    if (lookupValue(model, c.value, asked)) {
-      if (out !== undefined) out.push(c);
+  let out: Pairs | undefined;
+  for (let i = 0; i < found.length; i += 2) {
+    if (lookupValue(model, found[i + 1], asked)) {
+      if (out !== undefined) out.push(found[i], found[i + 1]);
     } else if (out === undefined) out = found.slice(0, i);
   }
   if (out === undefined) return found;
-  return out.length ? out : NO_LOOKUPS;
+  return out.length ? out.slice() : NO_LOOKUPS;
 }
 
-/** A column reference's name parts (kept with the comparisons it is in, not on the reference's own node). */
-function refParts(ref: Node): Array<string | undefined> {
-  return ((ref?.ColumnRef?.fields ?? []) as Node[]).map((f) => sval(f));
-}
-
-/** The column of `t` a column reference names (unqualified or qualified by the table's name). */
-function ownColumnOf(t: Table, parts: Array<string | undefined>): string | undefined {
-  if (parts.includes(undefined)) return undefined;
-  const name = parts[parts.length - 1]!;
-  if (parts.length === 2 && parts[0] !== t.name) return undefined;
-  if (parts.length > 2 && (parts[parts.length - 2] !== t.name || parts[parts.length - 3] !== t.schema)) return undefined;
+/** The column of `t` a column reference (a ColumnRef's inner object) names: unqualified or qualified by the table's name. */
+function ownColumnOf(t: Table, ref: Node): string | undefined {
+  const fields: Node[] = ref.fields ?? [];
+  const n = fields.length;
+  for (let i = 0; i < n; i++) if (sval(fields[i]) === undefined) return undefined; // `*`
+  if (n === 0) return undefined;
+  if (n === 2 && sval(fields[0]) !== t.name) return undefined;
+  if (n > 2 && (sval(fields[n - 2]) !== t.name || sval(fields[n - 3]) !== t.schema)) return undefined;
+  const name = sval(fields[n - 1])!;
   return t.columns.includes(name) ? name : undefined;
 }
 
@@ -177,9 +179,6 @@ function refSpan(text: string, at: number): Span {
   return { start: at, end: at + (m ? m[0].length : 1) };
 }
 
-/** Reports kept on the USING node per column (what they are made of: the deps in check). */
-const kept = reportKeeper();
-
 export const policyColumnNotIndexed = defineRule({
   meta: {
     id: 'policy-column-not-indexed',
@@ -192,6 +191,8 @@ export const policyColumnNotIndexed = defineRule({
   },
   check({ model, report }) {
     const token = functionsToken(model);
+    // keptFor's list of a table whose policies are all in its own file, one per file (never mutated)
+    const ownFiles = new Map<string, Array<string | number>>();
     const tables = tableList(model);
     for (let i = 0; i < tables.length; i++) {
       const t = tables[i]!;
@@ -201,12 +202,11 @@ export const policyColumnNotIndexed = defineRule({
         for (let j = 0; j < hit.reports.length; j++) report(hit.reports[j]!);
         continue;
       }
-      const reports: Report[] = [];
-      checkTable(model, t, reports);
-      for (let j = 0; j < reports.length; j++) report(reports[j]!);
+      const k = checkTable(model, t, token, ownFiles);
+      for (let j = 0; j < k.reports.length; j++) report(k.reports[j]!);
       // (a table renamed, or a partition: what is found depends on more than the table; not kept)
       if (t.renamed || t.parents.length > 0) byTable.delete(t);
-      else byTable.set(t, keptFor(model, t, token, reports));
+      else byTable.set(t, k);
     }
   },
 });
@@ -228,29 +228,6 @@ interface KeptTable {
 }
 const byTable = new WeakMap<Table, KeptTable>();
 
-function keptFor(model: Model, t: Table, token: object, reports: Report[]): KeptTable {
-  // (indexed loops and no pair array per policy: for-of allocates an iterator result per element
-  // while this is not optimised, as in a cold lint: ≈ 0.7 MB on the bench; the shared NO_CALLS
-  // for a table without call-dependent lookups, most of them)
-  let calls: Array<Node | string> = NO_CALLS;
-  const files: Array<string | number> = [t.nameLoc.file, fileId(model, t.nameLoc.file)];
-  const ps = t.policies;
-  for (let i = 0; i < ps.length; i++) {
-    const p = ps[i]!;
-    if (!p.using) continue;
-    const cs = comparisons(p.using);
-    if (cs.found.length && !cs.fixed) {
-      if (calls === NO_CALLS) calls = [];
-      calls.push(p.using, nodeCallSigOf(model, nodeFactsFor(p.using, model), p.using));
-    }
-    const u = usingFile(p);
-    if (!files.includes(u)) files.push(u, fileId(model, u));
-    const f = p.loc.file;
-    if (!files.includes(f)) files.push(f, fileId(model, f));
-  }
-  return { token, calls, files, reports };
-}
-
 /** The calls of a KeptTable with none (never mutated). */
 const NO_CALLS: Array<Node | string> = [];
 
@@ -265,45 +242,164 @@ function stillHolds(model: Model, k: KeptTable, token: object): boolean {
   return true;
 }
 
-/** The findings of one table, into `reports` (no closure per table to collect them). */
-function checkTable(model: Model, t: Table, reports: Report[]): void {
-  // the columns of t compared with `=` or `= ANY` to a per-statement value, outside
-  // sub-selects, each with the first policy that does (no map for a table without one)
-  let first: Map<string, { p: Policy; file: string; location: number }> | undefined;
+/**
+ * A report kept on its USING node across lints, one per column (a chain), with what it is made
+ * of: the column reference's file, its parsed file and offset, the table, the policy's name and
+ * statement, the table's name as written. Its KeptFinding fields are there from the start, where
+ * the engine would add them (a property store per record). (Not reportKeeper: no list of
+ * dependencies nor closure per report, 2,234 on the bench.)
+ */
+interface KeptColumn extends KeptFinding {
+  column: string;
+  file: string;
+  fileId: number;
+  location: number;
+  table: string;
+  policy: string;
+  name: string;
+  locFile: string;
+  locStart: number;
+  locEnd: number;
+  locFileId: number;
+  report: Report;
+  next: KeptColumn | undefined;
+}
+const keptOn = new WeakMap<Node, KeptColumn>();
+
+/**
+ * What check finds for a table, with what it depends on (KeptTable), in one pass over its
+ * policies: each USING's lookups asked once (unindexableOr reads them from that list), where
+ * the table's check and keptFor asked each three to four times through the node's memo.
+ */
+function checkTable(model: Model, t: Table, token: object, ownFiles: Map<string, Array<string | number>>): KeptTable {
+  // (indexed loops and no pair array per policy: for-of allocates an iterator result per element
+  // while this is not optimised, as in a cold lint: ≈ 0.7 MB on the bench; the shared NO_CALLS
+  // for a table without call-dependent lookups, most of them, and one list of files shared by
+  // the tables whose policies are all in their file, most of them: arrays grown by push keep
+  // room for 17 elements, two per table were ≈ 0.7 MB of what the bench's 2,237 records kept)
+  let calls: Array<Node | string> = NO_CALLS;
+  const own = t.nameLoc.file;
+  let files: Array<string | number> | undefined;
   const ps = t.policies;
+  // each policy's lookups, by index (undefined without a USING); none made for a table without any
+  let ls: Array<Pairs | undefined> | undefined;
   for (let i = 0; i < ps.length; i++) {
     const p = ps[i]!;
-    if (!p.using) continue;
-    const found = lookups(model, p.using);
-    if (found.length === 0 || unindexableOr(model, t, p)) continue;
-    for (let j = 0; j < found.length; j++) {
-      const c = found[j]!;
-      const column = ownColumnOf(t, c.parts);
-      if (column && !first?.has(column)) (first ??= new Map()).set(column, { p, file: usingFile(p), location: c.location });
+    const using = p.using;
+    if (!using) continue;
+    const cs = comparisons(using);
+    const found = lookups(model, using, cs);
+    if (found.length) (ls ??= new Array<Pairs | undefined>(ps.length))[i] = found;
+    if (cs.onCalls) {
+      if (calls === NO_CALLS) calls = [];
+      calls.push(using, nodeCallSigOf(model, nodeFactsFor(using, model), using));
+    }
+    const u = usingFile(p);
+    if (u !== own && !files?.includes(u)) (files ??= [own, fileId(model, own)]).push(u, fileId(model, u));
+    const f = p.loc.file;
+    if (f !== own && !files?.includes(f)) (files ??= [own, fileId(model, own)]).push(f, fileId(model, f));
+  }
+  if (files) files = files.slice();
+  else if (!(files = ownFiles.get(own))) ownFiles.set(own, (files = [own, fileId(model, own)]));
+  return { token, calls: calls === NO_CALLS ? calls : calls.slice(), files, reports: ls ? reportsOf(model, t, ls) : NO_REPORTS };
+}
+
+/** The reports of a table, given its policies' lookups (NO_REPORTS when none: the list is kept with the table). */
+function reportsOf(model: Model, t: Table, ls: Array<Pairs | undefined>): Report[] {
+  // the columns of t compared with `=` or `= ANY` to a per-statement value, outside
+  // sub-selects, each with the first policy that does and its reference: triples in one list
+  // (no map nor record per column, none for a table without one)
+  let first: Array<string | Policy | Node> | undefined;
+  const ps = t.policies;
+  for (let i = 0; i < ps.length; i++) {
+    const found = ls[i];
+    if (!found) continue;
+    const p = ps[i]!;
+    if (unindexableOr(t, p, ls)) continue;
+    for (let j = 0; j < found.length; j += 2) {
+      const column = ownColumnOf(t, found[j]);
+      if (column && !(first && hasColumn(first, column))) (first ??= []).push(column, p, found[j]);
     }
   }
-  if (!first) return;
-  // (forEach: no entry pair nor iterator result per column, and no spread of the span into the
-  // report: each runs in the runtime while this is not optimised, as in a cold lint)
-  first.forEach(({ p, file, location }, column) => {
-    if (leadsAnIndex(model, t, column)) return;
-    const name = tableName(model, t, p.loc);
-    const deps = [file, fileId(model, file), location, t.key, p.name, name, p.loc.file, p.loc.start, p.loc.end, fileId(model, p.loc.file)];
-    reports.push(
-      kept(p.using!, column, deps, () => {
-        const stmt = `CREATE INDEX ON ${name} (${quoteIdent(column)});`;
-        const span = refSpan(textOfFile(model, file), location);
-        return {
-          file,
-          start: span.start,
-          end: span.end,
-          message:
-            `Column ${column} of ${t.key} is compared in policy "${p.name}" to a value that is the same for every row, but no index, primary key or unique constraint on ${t.key} starts with it: ` +
-            'so PostgreSQL cannot look up the rows the policy admits: a query with no other selective indexed condition typically reads the whole table and checks the policy on every row ' +
-            `(measured on 200,000 rows, 1% visible: 11 ms with a Seq Scan, 1.6 ms with an index on the column). Add ${stmt}`,
-          fixes: [{ title: `Add ${stmt} (on a large table, consider CREATE INDEX CONCURRENTLY outside a transaction)`, kind: 'unsafe', edits: [insertAfter(model, p.loc, [stmt])] }],
-        };
-      }),
-    );
-  });
+  if (!first) return NO_REPORTS;
+  let reports: Report[] | undefined;
+  for (let i = 0; i < first.length; i += 3) {
+    const column = first[i] as string;
+    if (leadsAnIndex(model, t, column)) continue;
+    (reports ??= []).push(reportFor(model, t, first[i + 1] as Policy, column, (first[i + 2] as Node).location));
+  }
+  return reports ? reports.slice() : NO_REPORTS;
+}
+
+const NO_REPORTS: Report[] = [];
+
+function hasColumn(first: Array<string | Policy | Node>, column: string): boolean {
+  for (let i = 0; i < first.length; i += 3) if (first[i] === column) return true;
+  return false;
+}
+
+/** The report for `column` compared in p's USING at `location`: the one kept on the node when what it is made of is the same. */
+function reportFor(model: Model, t: Table, p: Policy, column: string, location: number): Report {
+  const using = p.using!;
+  const file = usingFile(p);
+  const id = fileId(model, file);
+  const name = tableName(model, t, p.loc);
+  const loc = p.loc;
+  const locId = fileId(model, loc.file);
+  const head = keptOn.get(using);
+  let hit = head;
+  while (hit && hit.column !== column) hit = hit.next;
+  if (
+    hit &&
+    hit.file === file &&
+    hit.fileId === id &&
+    hit.location === location &&
+    hit.table === t.key &&
+    hit.policy === p.name &&
+    hit.name === name &&
+    hit.locFile === loc.file &&
+    hit.locStart === loc.start &&
+    hit.locEnd === loc.end &&
+    hit.locFileId === locId
+  )
+    return hit.report;
+  const stmt = `CREATE INDEX ON ${name} (${quoteIdent(column)});`;
+  const span = refSpan(textOfFile(model, file), location);
+  const report: Report = {
+    file,
+    start: span.start,
+    end: span.end,
+    message:
+      `Column ${column} of ${t.key} is compared in policy "${p.name}" to a value that is the same for every row, but no index, primary key or unique constraint on ${t.key} starts with it: ` +
+      'so PostgreSQL cannot look up the rows the policy admits: a query with no other selective indexed condition typically reads the whole table and checks the policy on every row ' +
+      `(measured on 200,000 rows, 1% visible: 11 ms with a Seq Scan, 1.6 ms with an index on the column). Add ${stmt}`,
+    fixes: [{ title: `Add ${stmt} (on a large table, consider CREATE INDEX CONCURRENTLY outside a transaction)`, kind: 'unsafe', edits: [insertAfter(model, loc, [stmt])] }],
+    kept: undefined,
+  };
+  // a new record (the engine's finding on the old one belongs to the old report), in hit's place
+  const entry: KeptColumn = {
+    column,
+    file,
+    fileId: id,
+    location,
+    table: t.key,
+    policy: p.name,
+    name,
+    locFile: loc.file,
+    locStart: loc.start,
+    locEnd: loc.end,
+    locFileId: locId,
+    report,
+    next: hit ? hit.next : head,
+    finding: undefined,
+    files: undefined,
+  };
+  report.kept = entry;
+  if (!hit || hit === head) keptOn.set(using, entry);
+  else {
+    let e = head!;
+    while (e.next !== hit) e = e.next!;
+    e.next = entry;
+  }
+  return report;
 }
