@@ -165,8 +165,10 @@ export class Workspace {
           const list = byFile.get(r.file);
           if (!list) return;
           const kept = r.kept;
-          if (kept?.finding && kept.severity === severity && kept.rule === id && sameFiles(kept.files!, model)) {
-            list.push(kept.finding as Finding);
+          // (the finding's own rule and severity are what it was made with: the record keeps only it and its files)
+          const had = kept?.finding as Finding | undefined;
+          if (had && had.severity === severity && had.rule === id && sameFiles(kept!.files!, model)) {
+            list.push(had);
             return;
           }
           const pf = this.parsed(r.file);
@@ -182,14 +184,12 @@ export class Workspace {
             range: { start, end: pf.positionAt(r.end) },
             message: oneLine(r.message),
             docs,
-            fixes: r.fixes ? this.withRanges(r.fixes, pf, r.start, start) : [],
-            related: r.related ? this.relatedWithRanges(r.related, pf) : [],
+            fixes: r.fixes?.length ? this.withRanges(r.fixes, pf, r.start, start) : NONE,
+            related: r.related?.length ? this.relatedWithRanges(r.related, pf) : NONE,
           };
           list.push(finding);
           if (kept) {
             kept.finding = finding;
-            kept.severity = severity;
-            kept.rule = id;
             kept.files = filesOf(r, model, ownFiles);
           }
         },
@@ -291,6 +291,13 @@ export class Workspace {
     this.cachedResult = undefined;
   }
 }
+
+/**
+ * The fixes or related places of a finding without any: one frozen list shared by all (readers
+ * only iterate them), not two empty arrays per finding, ≈ 0.3 MB of the bench's 4,471 findings
+ * (nearly none has related places).
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
 
 /** The files a finding made from a report is computed in (its file, its fixes' edits', its related places'), each name with its parsed file (fileId). */
 function filesOf(r: Report, model: Model, ownFiles: Map<string, Array<string | number>>): Array<string | number> {

@@ -123,7 +123,21 @@ export const policyPerRowFunction = defineRule({
       const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, textOfFile(model, e.file), e.node));
       if (calls.length === 0) continue;
       const r = reportOf(textOfFile(model, e.file), e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table });
-      const kept: Kept = { list: callKeyList(nodeFacts(e.node), e.node), sig: nodeSig, node: e.node, file: e.file, fileId: id, name: p.name, table: p.table, closerName: closer?.name, closerTable: closer?.table, report: r };
+      // (the engine's fields there from the start, where it would add them: a property store per record)
+      const kept: Kept = {
+        list: callKeyList(nodeFacts(e.node), e.node),
+        sig: nodeSig,
+        node: e.node,
+        file: e.file,
+        fileId: id,
+        name: p.name,
+        table: p.table,
+        closerName: closer?.name,
+        closerTable: closer?.table,
+        report: r,
+        finding: undefined,
+        files: undefined,
+      };
       r.kept = kept;
       keptOn.set(e, kept);
       report(r);
@@ -163,5 +177,6 @@ function reportOf(text: string, file: string, calls: RowIndependentCall[], name:
       'but PostgreSQL evaluates it again for each row a scan filters with the policy (the plan shows it in the Filter). ' +
       `Wrapped in a scalar sub-select, (select ${firstName.text}(${(first.node.args ?? []).length ? '…' : ''})), it is evaluated once per statement as an InitPlan (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).${recursionNote}`,
     fixes,
+    kept: undefined, // set by check (declared here: no property store added per report)
   };
 }
