@@ -1,18 +1,19 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { memoised } from '../analysis/ast.js';
 import { nodeFactsFor } from '../analysis/ast.js';
-import { functionsToken, keptOnCalls, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
+import { functionsToken, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type KeptFinding, type Report } from './types.js';
 import { fileId, insertAfter, quoteIdent, tableList, tableName } from './lib/util.js';
 
+type Kind = 'const' | 'statement' | 'row';
+
 /**
  * Whether a value is a constant, the same for every row of a statement (a call, a sub-select, a
  * setting), or row-dependent. Only a call's answer depends on the model: `asked.call` is set
- * when one is looked at.
+ * when one is looked at. Every part of an operator or array is asked, whatever the others are.
  */
-function valueKind(model: Model, n: Node, asked: { call: boolean }): 'const' | 'statement' | 'row' {
+function valueKind(model: Model, n: Node, asked: { call: boolean }): Kind {
   if (!n || typeof n !== 'object') return 'row';
   if (n.A_Const) return 'const';
   if (n.TypeCast) return valueKind(model, n.TypeCast.arg, asked);
@@ -22,11 +23,22 @@ function valueKind(model: Model, n: Node, asked: { call: boolean }): 'const' | '
     asked.call = true;
     return rowIndependentCall(model, n.FuncCall) ? 'statement' : 'row';
   }
-  const parts: Node[] = n.A_Expr && n.A_Expr.kind === 'AEXPR_OP' ? [n.A_Expr.lexpr, n.A_Expr.rexpr].filter(Boolean) : n.A_ArrayExpr ? (n.A_ArrayExpr.elements ?? []) : [];
-  if (parts.length === 0) return 'row';
-  const kinds = parts.map((x) => valueKind(model, x, asked));
-  if (kinds.includes('row')) return 'row';
-  return kinds.includes('statement') ? 'statement' : 'const';
+  // (the parts walked in place: no part or kind arrays nor closures per value)
+  if (n.A_Expr && n.A_Expr.kind === 'AEXPR_OP') {
+    const e = n.A_Expr;
+    if (!e.lexpr && !e.rexpr) return 'row';
+    return joined(e.lexpr ? valueKind(model, e.lexpr, asked) : 'const', e.rexpr ? valueKind(model, e.rexpr, asked) : 'const');
+  }
+  const elements: Node[] = n.A_ArrayExpr?.elements ?? [];
+  if (elements.length === 0) return 'row';
+  let k: Kind = 'const';
+  for (let i = 0; i < elements.length; i++) k = joined(k, valueKind(model, elements[i], asked));
+  return k;
+}
+
+/** The kind of a value made of two: row-dependent if either is, else per-statement if either is. */
+function joined(a: Kind, b: Kind): Kind {
+  return a === 'row' || b === 'row' ? 'row' : a === 'statement' || b === 'statement' ? 'statement' : 'const';
 }
 
 /** A value the same for every row of a statement that is not a constant (constants are often flags of low selectivity). */
@@ -35,57 +47,44 @@ function lookupValue(model: Model, n: Node, asked: { call: boolean }): boolean {
 }
 
 /**
- * Comparisons: a flat list of pairs, a ColumnRef (its inner object: its location is read there,
- * see ast.ts, "Offsets in what is kept") then the value it is compared with. (No record nor
- * name-part array per comparison: a cold bench lint made three objects for each of its 8,938
- * USINGs with one; a reference's name parts are read from it when a table asks.)
+ * Comparisons: a flat list of pairs, a ColumnRef (its inner object, whose location is read
+ * when a report is made) then the value it is compared with. (No record nor name-part array per
+ * comparison: a cold bench lint made three objects for each of its 8,938 USINGs with one; a
+ * reference's name parts are read from it when a table asks.)
  */
 type Pairs = Node[];
 
 /**
  * Column references compared with `=` or `= ANY` to a value in the conditions the whole USING
- * is an AND of (memoised per node). Only those can drive an index scan: a comparison under OR
- * (or NOT, CASE, a call) cannot, unless every other branch of the OR is indexed too, so it is
- * not reported (measured: `owner_id = (select auth.uid()) OR is_public` is a Seq Scan with an
- * index on owner_id). `col IN (SELECT …)` is planned as a hashed sub-plan filter applied to
- * every row, index or not (measured on PGlite): not reported either.
+ * is an AND of, added to `found` (made with the first; undefined when none). Only those can
+ * drive an index scan: a comparison under OR (or NOT, CASE, a call) cannot, unless every other
+ * branch of the OR is indexed too, so it is not reported (measured: `owner_id = (select
+ * auth.uid()) OR is_public` is a Seq Scan with an index on owner_id). `col IN (SELECT …)` is
+ * planned as a hashed sub-plan filter applied to every row, index or not (measured on PGlite):
+ * not reported either. (No closure or pair arrays per node: this runs for every USING in a
+ * cold lint.)
  */
-
-interface Comparisons {
-  found: Pairs;
-  /** the lookups among them (pairs too), once found to depend on no call (so on no model) */
-  fixed: Pairs | undefined;
-  /** set once the lookups are found to depend on calls (whether a value asks a call is a fact of the node) */
-  onCalls: boolean;
-}
-
-/** The comparisons of a USING without any (never mutated: lookups returns before). */
-const NO_COMPARISONS: Comparisons = { found: [], fixed: undefined, onCalls: false };
-
-const comparisons = memoised((using: Node): Comparisons => {
-  const found: Pairs = [];
-  comparedIn(using, found);
-  return found.length ? { found: found.slice(), fixed: undefined, onCalls: false } : NO_COMPARISONS;
-});
-
-/** The comparisons of the AND chain `n` heads, in `found`. (No closure or pair arrays per node: this runs for every USING in a cold lint.) */
-function comparedIn(n: Node, found: Pairs): void {
+function comparedIn(n: Node, found: Pairs | undefined): Pairs | undefined {
   if (n?.BoolExpr?.boolop === 'AND_EXPR') {
     const args = n.BoolExpr.args ?? [];
-    for (let i = 0; i < args.length; i++) comparedIn(args[i], found);
-    return;
+    for (let i = 0; i < args.length; i++) found = comparedIn(args[i], found);
+    return found;
   }
   const e = n?.A_Expr;
-  if (!e || sval(e.name?.[e.name.length - 1]) !== '=') return;
+  if (!e || sval(e.name?.[e.name.length - 1]) !== '=') return found;
   if (e.kind === 'AEXPR_OP') {
-    compared(e.lexpr, e.rexpr, found);
-    compared(e.rexpr, e.lexpr, found);
-  } else if (e.kind === 'AEXPR_OP_ANY') compared(e.lexpr, e.rexpr, found);
+    found = compared(e.lexpr, e.rexpr, found);
+    return compared(e.rexpr, e.lexpr, found);
+  }
+  return e.kind === 'AEXPR_OP_ANY' ? compared(e.lexpr, e.rexpr, found) : found;
 }
 
 /** `a` compared with `b`, when `a` is a column reference. */
-function compared(a: Node, b: Node, found: Pairs): void {
-  if (a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0) found.push(a.ColumnRef, b);
+function compared(a: Node, b: Node, found: Pairs | undefined): Pairs | undefined {
+  if (!(a?.ColumnRef && (a.ColumnRef.location ?? -1) >= 0)) return found;
+  if (!found) return [a.ColumnRef, b];
+  found.push(a.ColumnRef, b);
+  return found;
 }
 
 /**
@@ -119,29 +118,24 @@ const NO_LOOKUPS: Pairs = [];
 
 /**
  * Column references compared to a per-statement value, outside sub-selects (pairs, as
- * comparisons lists them; `cs` the USING's). Whether a value is per-statement depends on the model only through
- * what its calls resolve to (rowIndependentCall: volatility, kind), so the result is kept on the
- * node across lints under the signature of those resolutions (keptOnCalls).
+ * comparedIn lists them), found again each time a table is checked: nothing is kept on the
+ * node. (Kept on it, the comparisons of a cold bench lint's 8,938 USINGs with one cost a slot
+ * list grown on each node, a record and copies of lists: with the lookups asked once per
+ * policy, the rule allocated 13.8 then 11.8 MB and retained 6.9 then 5.8 MB, and its re-lint
+ * asks only the tables whose kept findings do not hold: 2.1–3.0 ms against 2.0–4.5 with the
+ * memo, 3 rounds.) `asked.call` is set when a value asks a call: whether a value is
+ * per-statement depends on the model only through what its calls resolve to
+ * (rowIndependentCall: volatility, kind), so what is kept for the table (KeptTable.calls)
+ * lists the node with the signature of those resolutions.
  */
-function lookups(model: Model, using: Node, cs: Comparisons): Pairs {
-  if (cs.fixed) return cs.fixed;
-  if (cs.found.length === 0) return NO_LOOKUPS;
-  if (cs.onCalls) return keptOnCalls(model, using, 'column-not-indexed:lookups', () => lookupsIn(model, cs, { call: false }));
-  // First time for this node: computed before any signature. Values without calls (e.g.
-  // `(select auth.uid())`) answer the same in every model: kept on the node, with no signature
-  // computed, no kept entry made and no offset anchor looked for (a cold bench lint made them
-  // for each of its 8,938 USINGs with a comparison); whether a value asks a call depends on the
-  // node alone.
-  const asked = { call: false };
-  const v = lookupsIn(model, cs, asked);
-  if (!asked.call) return (cs.fixed = v);
-  cs.onCalls = true;
-  return keptOnCalls(model, using, 'column-not-indexed:lookups', () => v);
+function lookups(model: Model, using: Node, asked: { call: boolean }): Pairs {
+  const found = comparedIn(using, undefined);
+  return found ? lookupsIn(model, found, asked) : NO_LOOKUPS;
 }
 
-function lookupsIn(model: Model, cs: Comparisons, asked: { call: boolean }): Pairs {
-  const found = cs.found;
-  // (every value asked, as filter would; the comparisons' own list when all are lookups, the usual case: no copy kept with it)
+/** The lookups among comparisons. */
+function lookupsIn(model: Model, found: Pairs, asked: { call: boolean }): Pairs {
+  // (every value asked, as filter would; the comparisons' own list when all are lookups, the usual case)
   let out: Pairs | undefined;
   for (let i = 0; i < found.length; i += 2) {
     if (lookupValue(model, found[i + 1], asked)) {
@@ -149,7 +143,7 @@ function lookupsIn(model: Model, cs: Comparisons, asked: { call: boolean }): Pai
     } else if (out === undefined) out = found.slice(0, i);
   }
   if (out === undefined) return found;
-  return out.length ? out.slice() : NO_LOOKUPS;
+  return out.length ? out : NO_LOOKUPS;
 }
 
 /** The column of `t` a column reference (a ColumnRef's inner object) names: unqualified or qualified by the table's name. */
@@ -266,6 +260,9 @@ interface KeptColumn extends KeptFinding {
 }
 const keptOn = new WeakMap<Node, KeptColumn>();
 
+/** lookups' flag, reset for each USING (one record, not one per USING) */
+const ASKED = { call: false };
+
 /**
  * What check finds for a table, with what it depends on (KeptTable), in one pass over its
  * policies: each USING's lookups asked once (unindexableOr reads them from that list), where
@@ -287,10 +284,11 @@ function checkTable(model: Model, t: Table, token: object, ownFiles: Map<string,
     const p = ps[i]!;
     const using = p.using;
     if (!using) continue;
-    const cs = comparisons(using);
-    const found = lookups(model, using, cs);
+    const asked = ASKED;
+    asked.call = false;
+    const found = lookups(model, using, asked);
     if (found.length) (ls ??= new Array<Pairs | undefined>(ps.length))[i] = found;
-    if (cs.onCalls) {
+    if (asked.call) {
       if (calls === NO_CALLS) calls = [];
       calls.push(using, nodeCallSigOf(model, nodeFactsFor(using, model), using));
     }
