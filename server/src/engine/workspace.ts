@@ -158,11 +158,20 @@ export class Workspace {
       // one docs URL per rule, not a string made per finding
       const docs = docsUrl(id);
       const t0 = performance.now();
+      // the last report's file, its findings and parsed file: a rule's reports come mostly file by file
+      let lastFile: string | undefined;
+      let lastList: Finding[] | undefined;
+      let lastPf: ParsedFile | undefined;
       const context = {
         model,
         config: this.config,
         report: (r: Report) => {
-          const list = byFile.get(r.file);
+          if (r.file !== lastFile) {
+            lastFile = r.file;
+            lastList = byFile.get(r.file);
+            lastPf = undefined;
+          }
+          const list = lastList;
           if (!list) return;
           const kept = r.kept;
           // (the finding's own rule and severity are what it was made with: the record keeps only it and its files)
@@ -171,7 +180,7 @@ export class Workspace {
             list.push(had);
             return;
           }
-          const pf = this.parsed(r.file);
+          const pf = (lastPf ??= this.parsed(r.file));
           if (!pf) return;
           const start = pf.positionAt(r.start);
           if (isSuppressed(pf, id, start.line)) return;
@@ -302,9 +311,26 @@ const NONE: never[] = Object.freeze([]) as unknown as never[];
 /** The files a finding made from a report is computed in (its file, its fixes' edits', its related places'), each name with its parsed file (fileId). */
 function filesOf(r: Report, model: Model, ownFiles: Map<string, Array<string | number>>): Array<string | number> {
   // (the report's own file once: nearly every edit and related place is in it; when all are, the list is shared)
+  // (indexed loops: for-of makes an iterator and a result per element while this is not
+  // optimised, as in a cold lint: ≈ 0.9 MB of the bench's 4,471 reports)
   let out: Array<string | number> | undefined;
-  if (r.fixes) for (const f of r.fixes) for (const e of f.edits) if (e.file !== r.file) (out ??= [r.file, fileId(model, r.file)]).push(e.file, fileId(model, e.file));
-  if (r.related) for (const x of r.related) if (x.file !== r.file) (out ??= [r.file, fileId(model, r.file)]).push(x.file, fileId(model, x.file));
+  const fixes = r.fixes;
+  if (fixes) {
+    for (let i = 0; i < fixes.length; i++) {
+      const edits = fixes[i]!.edits;
+      for (let j = 0; j < edits.length; j++) {
+        const e = edits[j]!;
+        if (e.file !== r.file) (out ??= [r.file, fileId(model, r.file)]).push(e.file, fileId(model, e.file));
+      }
+    }
+  }
+  const related = r.related;
+  if (related) {
+    for (let i = 0; i < related.length; i++) {
+      const x = related[i]!;
+      if (x.file !== r.file) (out ??= [r.file, fileId(model, r.file)]).push(x.file, fileId(model, x.file));
+    }
+  }
   if (out) return out;
   let own = ownFiles.get(r.file);
   if (!own) ownFiles.set(r.file, (own = [r.file, fileId(model, r.file)]));

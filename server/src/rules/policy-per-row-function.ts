@@ -78,6 +78,8 @@ export const policyPerRowFunction = defineRule({
     // rows come file by file: the file's id is looked up once per run
     let file: string | undefined;
     let id = 0;
+    // and its text once, when a row asks for it
+    let text: string | undefined;
     // the last call list asked of and its signature
     let list: CallKey[] | undefined;
     let sig = '';
@@ -98,6 +100,7 @@ export const policyPerRowFunction = defineRule({
       if (e.file !== file) {
         file = e.file;
         id = fileId(model, file);
+        text = undefined;
       }
       const k = keptOn.get(e);
       if (k && k.list !== list) {
@@ -119,10 +122,11 @@ export const policyPerRowFunction = defineRule({
         continue;
       }
       const nodeSig = nodeCallSig(model, e.node);
+      const t = (text ??= textOfFile(model, file));
       // kept on the node across lints (perRowCalls' records hold no `func`, an object of the model they were found in)
-      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, textOfFile(model, e.file), e.node));
+      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, t, e.node));
       if (calls.length === 0) continue;
-      const r = reportOf(textOfFile(model, e.file), e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table });
+      const r = reportOf(t, e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table });
       // (the engine's fields there from the start, where it would add them: a property store per record)
       const kept: Kept = {
         list: callKeyList(nodeFacts(e.node), e.node),
