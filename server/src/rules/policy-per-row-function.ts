@@ -16,7 +16,7 @@ import {
   type RowIndependentCall,
 } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
-import { defineRule, type Fix, type KeptFinding, type Report } from './types.js';
+import { defineRule, type Edit, type Fix, type KeptFinding, type Report } from './types.js';
 import { fileId } from './lib/util.js';
 
 /**
@@ -155,16 +155,16 @@ function reportOf(text: string, file: string, calls: RowIndependentCall[], name:
   // the first call's name and text once (each was sliced 3 and 2 times per finding)
   const firstName = nameOf(first, text);
   const firstText = text.slice(first.span.start, first.span.end);
-  const wrapped = calls.map((c, i) => `(select ${i === 0 ? firstText : text.slice(c.span.start, c.span.end)})`);
-  const fixes: Fix[] = closer
-    ? []
-    : [
-        {
-          title: calls.length === 1 ? `Wrap ${firstText} in a sub-select: ${wrapped[0]}` : `Wrap ${calls.length} row-independent calls in sub-selects`,
-          kind: 'safe',
-          edits: calls.map((c, i) => ({ file, start: c.span.start, end: c.span.end, newText: wrapped[i]! })),
-        },
-      ];
+  let fixes: Fix[] = [];
+  if (!closer) {
+    // (one loop into an exact-size list: no wrapped-text list nor map closures per report)
+    const edits = new Array<Edit>(calls.length);
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i]!;
+      edits[i] = { file, start: c.span.start, end: c.span.end, newText: `(select ${i === 0 ? firstText : text.slice(c.span.start, c.span.end)})` };
+    }
+    fixes = [{ title: calls.length === 1 ? `Wrap ${firstText} in a sub-select: ${edits[0]!.newText}` : `Wrap ${calls.length} row-independent calls in sub-selects`, kind: 'safe', edits }];
+  }
   const more = calls.length > 1 ? ` (and ${calls.length - 1} more such call${calls.length > 2 ? 's' : ''})` : '';
   const recursionNote = closer
     ? ` Not wrapped automatically: policy "${closer.name}" on ${closer.table} reads ${table} inside a sub-select while ${table}'s policies are being expanded, so a sub-select in ${table}'s SELECT policies would make PostgreSQL raise 42P17 infinite recursion (T31); keep the call, or have "${closer.name}" read ${table} through a SECURITY DEFINER function.`
