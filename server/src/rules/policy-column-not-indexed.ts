@@ -265,15 +265,16 @@ const ASKED = { call: false };
 
 /**
  * What check finds for a table, with what it depends on (KeptTable), in one pass over its
- * policies: each USING's lookups asked once (unindexableOr reads them from that list), where
- * the table's check and keptFor asked each three to four times through the node's memo.
+ * policies: each USING's lookups found once (unindexableOr reads them from that list; the
+ * table's check, unindexableOr and keptFor asked each three to four times through a memo).
  */
 function checkTable(model: Model, t: Table, token: object, ownFiles: Map<string, Array<string | number>>): KeptTable {
   // (indexed loops and no pair array per policy: for-of allocates an iterator result per element
   // while this is not optimised, as in a cold lint: ≈ 0.7 MB on the bench; the shared NO_CALLS
-  // for a table without call-dependent lookups, most of them, and one list of files shared by
-  // the tables whose policies are all in their file, most of them: arrays grown by push keep
-  // room for 17 elements, two per table were ≈ 0.7 MB of what the bench's 2,237 records kept)
+  // for a table without call-dependent lookups, and one list of files shared by the tables
+  // whose policies are all in their file; the other lists made with their first elements and
+  // fitted: arrays grown by push keep room for 17 elements, two per table were ≈ 0.7 MB of what
+  // the bench's 2,237 records kept)
   let calls: Array<Node | string> = NO_CALLS;
   const own = t.nameLoc.file;
   let files: Array<string | number> | undefined;
@@ -289,17 +290,32 @@ function checkTable(model: Model, t: Table, token: object, ownFiles: Map<string,
     const found = lookups(model, using, asked);
     if (found.length) (ls ??= new Array<Pairs | undefined>(ps.length))[i] = found;
     if (asked.call) {
-      if (calls === NO_CALLS) calls = [];
-      calls.push(using, nodeCallSigOf(model, nodeFactsFor(using, model), using));
+      const sig = nodeCallSigOf(model, nodeFactsFor(using, model), using);
+      if (calls === NO_CALLS) calls = [using, sig];
+      else calls.push(using, sig);
     }
     const u = usingFile(p);
-    if (u !== own && !files?.includes(u)) (files ??= [own, fileId(model, own)]).push(u, fileId(model, u));
+    if (u !== own && !files?.includes(u)) files = withFile(model, files, own, u);
     const f = p.loc.file;
-    if (f !== own && !files?.includes(f)) (files ??= [own, fileId(model, own)]).push(f, fileId(model, f));
+    if (f !== own && !files?.includes(f)) files = withFile(model, files, own, f);
   }
-  if (files) files = files.slice();
-  else if (!(files = ownFiles.get(own))) ownFiles.set(own, (files = [own, fileId(model, own)]));
-  return { token, calls: calls === NO_CALLS ? calls : calls.slice(), files, reports: ls ? reportsOf(model, t, ls) : NO_REPORTS };
+  if (!files && !(files = ownFiles.get(own))) ownFiles.set(own, (files = [own, fileId(model, own)]));
+  return { token, calls: fit(calls, 2), files: fit(files, 4), reports: ls ? reportsOf(model, t, ls) : NO_REPORTS };
+}
+
+/** `files` with `file` (and its fileId) added, made with `own` and `file` when undefined. */
+function withFile(model: Model, files: Array<string | number> | undefined, own: string, file: string): Array<string | number> {
+  if (!files) return [own, fileId(model, own), file, fileId(model, file)];
+  files.push(file, fileId(model, file));
+  return files;
+}
+
+/**
+ * A list kept with a table, exact-size: one made as a literal of `made` elements is; one grown
+ * by push has room for 17 or more, copied. (Most lists are made with their first elements.)
+ */
+function fit<T>(list: T[], made: number): T[] {
+  return list.length > made ? list.slice() : list;
 }
 
 /** The reports of a table, given its policies' lookups (NO_REPORTS when none: the list is kept with the table). */
@@ -316,7 +332,9 @@ function reportsOf(model: Model, t: Table, ls: Array<Pairs | undefined>): Report
     if (unindexableOr(t, p, ls)) continue;
     for (let j = 0; j < found.length; j += 2) {
       const column = ownColumnOf(t, found[j]);
-      if (column && !(first && hasColumn(first, column))) (first ??= []).push(column, p, found[j]);
+      if (!column) continue;
+      if (!first) first = [column, p, found[j]];
+      else if (!hasColumn(first, column)) first.push(column, p, found[j]);
     }
   }
   if (!first) return NO_REPORTS;
@@ -324,9 +342,11 @@ function reportsOf(model: Model, t: Table, ls: Array<Pairs | undefined>): Report
   for (let i = 0; i < first.length; i += 3) {
     const column = first[i] as string;
     if (leadsAnIndex(model, t, column)) continue;
-    (reports ??= []).push(reportFor(model, t, first[i + 1] as Policy, column, (first[i + 2] as Node).location));
+    const r = reportFor(model, t, first[i + 1] as Policy, column, (first[i + 2] as Node).location);
+    if (!reports) reports = [r];
+    else reports.push(r);
   }
-  return reports ? reports.slice() : NO_REPORTS;
+  return reports ? fit(reports, 1) : NO_REPORTS;
 }
 
 const NO_REPORTS: Report[] = [];
