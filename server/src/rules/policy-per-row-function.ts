@@ -1,4 +1,4 @@
-import { nodeFacts } from '../analysis/ast.js';
+import { nodeFactsFor } from '../analysis/ast.js';
 import type { Policy } from '../analysis/model.js';
 import { usingFoldedAway } from '../analysis/policies.js';
 import {
@@ -7,7 +7,7 @@ import {
   callListSig,
   FLAG_CALL_OUTSIDE_SELECT,
   keptOnCalls,
-  nodeCallSig,
+  nodeCallSigOf,
   perRowCalls,
   selectSubLinkWouldRecurse,
   textOfFile,
@@ -121,7 +121,9 @@ export const policyPerRowFunction = defineRule({
         report(k.report);
         continue;
       }
-      const nodeSig = nodeCallSig(model, e.node);
+      // (the node's facts looked up once for the signature and the call list)
+      const facts = nodeFactsFor(e.node, model);
+      const nodeSig = nodeCallSigOf(model, facts, e.node);
       const t = (text ??= textOfFile(model, file));
       // kept on the node across lints (perRowCalls' records hold no `func`, an object of the model they were found in)
       const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, t, e.node));
@@ -129,7 +131,7 @@ export const policyPerRowFunction = defineRule({
       const r = reportOf(t, e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table });
       // (the engine's fields there from the start, where it would add them: a property store per record)
       const kept: Kept = {
-        list: callKeyList(nodeFacts(e.node), e.node),
+        list: callKeyList(facts, e.node),
         sig: nodeSig,
         node: e.node,
         file: e.file,
