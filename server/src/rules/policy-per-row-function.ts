@@ -151,22 +151,23 @@ export const policyPerRowFunction = defineRule({
   },
 });
 
+/** The fix wrapping each call in a sub-select (one loop into an exact-size list: no wrapped-text list nor map closures per report). */
+function wrapFix(text: string, file: string, calls: RowIndependentCall[], firstText: string): Fix {
+  const edits = new Array<Edit>(calls.length);
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i]!;
+    edits[i] = { file, start: c.span.start, end: c.span.end, newText: `(select ${i === 0 ? firstText : text.slice(c.span.start, c.span.end)})` };
+  }
+  return { title: calls.length === 1 ? `Wrap ${firstText} in a sub-select: ${edits[0]!.newText}` : `Wrap ${calls.length} row-independent calls in sub-selects`, kind: 'safe', edits };
+}
+
 /** The finding: made of the file's text, the calls found, the policy's name and table, and the name and table of the policy that closes a 42P17 cycle. */
 function reportOf(text: string, file: string, calls: RowIndependentCall[], name: string, table: string, closer: { name: string; table: string } | undefined): Report {
   const first = calls[0]!;
   // the first call's name and text once (each was sliced 3 and 2 times per finding)
   const firstName = nameOf(first, text);
   const firstText = text.slice(first.span.start, first.span.end);
-  let fixes: Fix[] = [];
-  if (!closer) {
-    // (one loop into an exact-size list: no wrapped-text list nor map closures per report)
-    const edits = new Array<Edit>(calls.length);
-    for (let i = 0; i < calls.length; i++) {
-      const c = calls[i]!;
-      edits[i] = { file, start: c.span.start, end: c.span.end, newText: `(select ${i === 0 ? firstText : text.slice(c.span.start, c.span.end)})` };
-    }
-    fixes = [{ title: calls.length === 1 ? `Wrap ${firstText} in a sub-select: ${edits[0]!.newText}` : `Wrap ${calls.length} row-independent calls in sub-selects`, kind: 'safe', edits }];
-  }
+  const fixes: Fix[] = closer ? [] : [wrapFix(text, file, calls, firstText)];
   const more = calls.length > 1 ? ` (and ${calls.length - 1} more such call${calls.length > 2 ? 's' : ''})` : '';
   const recursionNote = closer
     ? ` Not wrapped automatically: policy "${closer.name}" on ${closer.table} reads ${table} inside a sub-select while ${table}'s policies are being expanded, so a sub-select in ${table}'s SELECT policies would make PostgreSQL raise 42P17 infinite recursion (T31); keep the call, or have "${closer.name}" read ${table} through a SECURITY DEFINER function.`
