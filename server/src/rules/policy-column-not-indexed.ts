@@ -117,16 +117,16 @@ function rolesOverlap(a: Policy, b: Policy): boolean {
 const NO_LOOKUPS: Pairs = [];
 
 /**
- * Column references compared to a per-statement value, outside sub-selects (pairs, as
- * comparedIn lists them), found again each time a table is checked: nothing is kept on the
- * node. (Kept on it, the comparisons of a cold bench lint's 8,938 USINGs with one cost a slot
- * list grown on each node, a record and copies of lists: with the lookups asked once per
- * policy, the rule allocated 13.8 then 11.8 MB and retained 6.9 then 5.8 MB, and its re-lint
- * asks only the tables whose kept findings do not hold: 2.1–3.0 ms against 2.0–4.5 with the
- * memo, 3 rounds.) `asked.call` is set when a value asks a call: whether a value is
- * per-statement depends on the model only through what its calls resolve to
- * (rowIndependentCall: volatility, kind), so what is kept for the table (KeptTable.calls)
- * lists the node with the signature of those resolutions.
+ * Column references compared to a per-statement value, outside sub-selects (pairs, as comparedIn
+ * lists them), found again each time a table is checked: nothing is kept on the node. (Kept on
+ * it, the comparisons of a cold bench lint's 8,938 USINGs with one cost a slot list grown on each
+ * node, a record and copies of lists: with the lookups asked once per policy, the rule allocated
+ * 13.8 then 11.8 MB and retained 6.9 then 5.8 MB. Its re-lint asks only the tables whose kept
+ * findings do not hold: the rule's bench re-lint is 2.2–2.6 ms, 2.7–3.1 at main with the memo, 5
+ * A/B rounds.) `asked.call` is set when a value asks a call: whether a value is per-statement
+ * depends on the model only through what its calls resolve to (rowIndependentCall: volatility,
+ * kind), so what is kept for the table (KeptTable.calls) lists the node with the signature of
+ * those resolutions.
  */
 function lookups(model: Model, using: Node, asked: { call: boolean }): Pairs {
   const found = comparedIn(using, undefined);
