@@ -52,11 +52,9 @@ export interface Report extends Span {
   kept?: KeptFinding;
 }
 
-/** The engine's record on a kept report: the finding it made, and what else that finding was made of. */
+/** The engine's record on a kept report: the finding it made (with its rule and severity), and what else that finding was made of. */
 export interface KeptFinding {
   finding?: unknown;
-  severity?: string;
-  rule?: string;
   /** the files the finding's ranges were computed in, each name followed by its parsed file (idOf) */
   files?: Array<string | number>;
 }

@@ -333,7 +333,8 @@ export function reportKeeper(): (anchor: object, slot: string, deps: readonly un
     if (hit && sameDeps(hit.deps, deps)) return hit.report;
     const report = build();
     // a new record (the engine's finding on the old one belongs to the old report), in hit's place
-    const entry: KeptReport = { slot, deps, report, next: hit ? hit.next : head };
+    // (the engine's fields declared up front: added later, each record would get a property store of its own)
+    const entry: KeptReport = { slot, deps, report, next: hit ? hit.next : head, finding: undefined, files: undefined };
     report.kept = entry;
     if (!hit || hit === head) kept.set(anchor, entry);
     else {
