@@ -17,51 +17,6 @@ export interface PolicyExpr {
   stmt: Loc;
 }
 
-/**
- * A policy's expressions and their flags, kept on its statement: statements are cached per
- * file text while the model (so the Policy) is new after each edit, and all of this comes
- * from the policy's nodes and locations alone (checked, so a statement that gives another
- * policy these gets a new record).
- */
-interface StmtExprs {
-  using: Node | undefined;
-  check: Node | undefined;
-  loc: Loc;
-  created: Loc;
-  exprs: PolicyExpr[];
-  usingExpr: PolicyExpr | undefined;
-  checkExpr: PolicyExpr | undefined;
-  /** exprFlags of the USING and of the WITH CHECK, once asked (-1 before) */
-  usingFlags: number;
-  checkFlags: number;
-}
-
-function stmtExprs(p: Policy): StmtExprs {
-  const m = (p.stmt.memo ??= {});
-  let s = m.policyExprs as StmtExprs | undefined;
-  if (s && s.using === p.using && s.check === p.withCheck && s.loc === p.loc && s.created === p.created) return s;
-  const alter = p.stmt.kind === 'AlterPolicyStmt';
-  let using: PolicyExpr | undefined;
-  let check: PolicyExpr | undefined;
-  if (p.using) {
-    const at = alter && p.stmt.node?.qual === p.using ? p.loc : p.created;
-    using = { clause: 'using', node: p.using, file: at.file, stmt: at };
-  }
-  if (p.withCheck) {
-    const at = alter && p.stmt.node?.with_check === p.withCheck ? p.loc : p.created;
-    check = { clause: 'check', node: p.withCheck, file: at.file, stmt: at };
-  }
-  // array literals: exact size (one built by push() has room for 17, and there is one per policy)
-  const exprs = using && check ? [using, check] : using ? [using] : check ? [check] : [];
-  m.policyExprs = s = { using: p.using, check: p.withCheck, loc: p.loc, created: p.created, exprs, usingExpr: using, checkExpr: check, usingFlags: -1, checkFlags: -1 };
-  return s;
-}
-
-/** The policy's USING and WITH CHECK expressions, each with the statement it comes from. */
-export function policyExprs(p: Policy): PolicyExpr[] {
-  return stmtExprs(p).exprs;
-}
-
 /** A policy of the model with what rules ask of it first (built once per model, in model order). */
 export interface PolicyRow {
   policy: Policy;
@@ -84,28 +39,96 @@ export interface PolicyRow {
 }
 
 /**
- * Rows kept across models on their policy objects: a row is made of its policy and table alone
- * (rowFrom), and a re-lint's model holds the same policy and table objects where its replay
- * kept them (a file before the edited one, or a segment redone).
+ * Rows are kept on their policy's statement (stmt.memo.policyRow), the last one made for it: a
+ * row is made of its policy and table alone, and a re-lint's model holds the same policy and
+ * table objects where its replay kept them (a file before the edited one, or a segment redone),
+ * so the row found there is that policy's while `row.policy` and `row.table` are the model's.
+ * A policy object of a replayed file is new while its statement, nodes and locations often are
+ * not: its row is new, with the PolicyExpr records and flags of the row before (sameContent).
+ * One record per policy: a row and a record of the statement's expressions apart, and the rows
+ * in a WeakMap by policy, were ≈ 1.1 MB more of the bench's cold lint (measured with a gc before
+ * and after the index: 4.9 → 3.8 MB with the PolicyExpr records and lists) and a WeakMap entry
+ * each to make and look up.
+ *
+ * Two live policies on one statement (a file \i-included twice) would take turns on the memo:
+ * each re-lint makes their rows again (correct, only slower). A statement an edit moves has its
+ * file replayed: its policy is a new object, so its row is new, and nothing in a row is an offset
+ * (PolicyExpr.stmt is the policy's own Loc, compared by identity in sameContent). What a
+ * statement keeps of a policy that is gone from the model (dropped by a later edit) is its last
+ * row: that policy, its table record and what rules kept on the row, until the next row.
  */
-const rowsByPolicy = new WeakMap<Policy, PolicyRow>();
+const ROW = 'policyRow';
 
-/** A policy's row. Flags are asked of active rows only (activeRowsWith): an inactive row gets none. */
-function rowFrom(p: Policy, table: Table | undefined): PolicyRow {
-  const s = stmtExprs(p);
-  const active = !table || table.rlsEnabled;
-  let usingFlags = 0;
-  let checkFlags = 0;
-  if (active) {
-    if (s.usingFlags < 0) s.usingFlags = s.usingExpr ? exprFlags(s.usingExpr.node) : 0;
-    if (s.checkFlags < 0) s.checkFlags = s.checkExpr ? exprFlags(s.checkExpr.node) : 0;
-    usingFlags = s.usingFlags;
-    checkFlags = s.checkFlags;
-  }
-  // (the fields asked later too: a row of one shape, which they do not outgrow)
-  return { policy: p, table, active, exprs: s.exprs, using: s.usingExpr, check: s.checkExpr, usingFlags, checkFlags, uses: undefined, bits: undefined, kept: undefined };
+/**
+ * What the rows made before their model is known keep as their table (policyExprs, asked of a
+ * policy alone): never a model's, so the index makes the policy's row again (from this one's
+ * content).
+ */
+const NO_TABLE = {} as Table;
+
+/** Whether a row made for `q` has the PolicyExpr records and flags of `p` (both on the same statement). */
+function sameContent(q: Policy, p: Policy): boolean {
+  return q.using === p.using && q.withCheck === p.withCheck && q.loc === p.loc && q.created === p.created;
 }
 
+/** The row kept on the policy's statement, when it is this policy's and table's. */
+function keptRow(p: Policy): PolicyRow | undefined {
+  const row = p.stmt.memo?.[ROW] as PolicyRow | undefined;
+  return row !== undefined && row.policy === p ? row : undefined;
+}
+
+/**
+ * A policy's row, made and kept on its statement. Flags are asked of active rows only
+ * (activeRowsWith): an inactive row gets none.
+ */
+function rowFrom(p: Policy, table: Table | undefined): PolicyRow {
+  const m = (p.stmt.memo ??= {});
+  const before = m[ROW] as PolicyRow | undefined;
+  const active = table !== NO_TABLE && (!table || table.rlsEnabled);
+  let using: PolicyExpr | undefined;
+  let check: PolicyExpr | undefined;
+  let exprs: PolicyExpr[];
+  let usingFlags = 0;
+  let checkFlags = 0;
+  if (before !== undefined && sameContent(before.policy, p)) {
+    using = before.using;
+    check = before.check;
+    exprs = before.exprs;
+    // (flags an inactive row did not ask: exprFlags keeps them on the node)
+    if (active && before.active) {
+      usingFlags = before.usingFlags;
+      checkFlags = before.checkFlags;
+    } else if (active) {
+      usingFlags = using ? exprFlags(using.node) : 0;
+      checkFlags = check ? exprFlags(check.node) : 0;
+    }
+  } else {
+    const alter = p.stmt.kind === 'AlterPolicyStmt';
+    if (p.using) {
+      const at = alter && p.stmt.node?.qual === p.using ? p.loc : p.created;
+      using = { clause: 'using', node: p.using, file: at.file, stmt: at };
+      if (active) usingFlags = exprFlags(p.using);
+    }
+    if (p.withCheck) {
+      const at = alter && p.stmt.node?.with_check === p.withCheck ? p.loc : p.created;
+      check = { clause: 'check', node: p.withCheck, file: at.file, stmt: at };
+      if (active) checkFlags = exprFlags(p.withCheck);
+    }
+    // array literals: exact size (one built by push() has room for 17, and there is one per policy)
+    exprs = using && check ? [using, check] : using ? [using] : check ? [check] : [];
+  }
+  // (the fields asked later too: a row of one shape, which they do not outgrow)
+  const row: PolicyRow = { policy: p, table, active, exprs, using, check, usingFlags, checkFlags, uses: undefined, bits: undefined, kept: undefined };
+  m[ROW] = row;
+  return row;
+}
+
+/** The policy's USING and WITH CHECK expressions, each with the statement it comes from. */
+export function policyExprs(p: Policy): PolicyExpr[] {
+  const row = p.stmt.memo?.[ROW] as PolicyRow | undefined;
+  if (row !== undefined && (row.policy === p || sameContent(row.policy, p))) return row.exprs;
+  return rowFrom(p, NO_TABLE).exprs;
+}
 /** The per-model indexes over policies, built in one pass over model.policies. */
 interface PolicyIndex {
   rows: PolicyRow[];
@@ -141,8 +164,8 @@ function buildIndex(model: Model): PolicyIndex {
       else byKey.set(key, (list = []));
     }
     list.push(p);
-    let row = rowsByPolicy.get(p);
-    if (row === undefined || row.table !== table) rowsByPolicy.set(p, (row = rowFrom(p, table)));
+    let row = keptRow(p);
+    if (row === undefined || row.table !== table) row = rowFrom(p, table);
     rows[i] = row;
     if (!row.active) continue;
     active.push(row);
