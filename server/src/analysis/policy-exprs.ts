@@ -50,8 +50,9 @@ export interface PolicyRow {
  * and after the index: 4.9 → 3.8 MB with the PolicyExpr records and lists) and a WeakMap entry
  * each to make and look up.
  *
- * Two live policies on one statement (a file \i-included twice) would take turns on the memo:
- * each re-lint makes their rows again (correct, only slower). A statement an edit moves has its
+ * A statement is replayed once per model (model.ts replayOrder: a file included twice runs
+ * once), so no two live policies share one; were they to, they would take turns on the memo and
+ * each re-lint would make their rows again (correct, only slower). A statement an edit moves has its
  * file replayed: its policy is a new object, so its row is new, and nothing in a row is an offset
  * (PolicyExpr.stmt is the policy's own Loc, compared by identity in sameContent). What a
  * statement keeps of a policy that is gone from the model (dropped by a later edit) is its last
@@ -242,9 +243,47 @@ export function exprFlags(node: Node): number {
       (c.userMeta && userMetadataRefs(node).length ? FLAG_USER_METADATA : 0) |
       (c.currentSetting && unsafeSettingCalls(node).length ? FLAG_UNSAFE_SETTING : 0) |
       (tautology ? FLAG_TAUTOLOGY : 0) |
-      (c.funcCalls.length !== 0 && callsIn(node).some((k) => !k.inSelect && k.location >= 0) ? FLAG_CALL_OUTSIDE_SELECT : 0);
+      (c.funcCalls.length !== 0 && callOutsideSelect(node) ? FLAG_CALL_OUTSIDE_SELECT : 0);
   }
   return f.flags;
+}
+
+/**
+ * `callsIn(node).some((k) => !k.inSelect && k.location >= 0)` without callsIn's records: its walk
+ * (a SELECT, a SubLink or a sub-query in FROM puts what it holds in a SELECT; a call's arguments
+ * and aggregate FILTER are looked into), stopping at the first call found. The policy index asks
+ * this of every active policy expression, and callsIn kept a record and a name list per call on
+ * each, which on the bench no other rule asks of most of them (per-row-function asks callsIn of
+ * the 2,235 its flag selects, of the 11,172; recursion.ts readsOf reads census instead). Bench,
+ * cold lint, 8 runs each alternating: retained by model + rules 55.2–55.6 → 52.1–52.3 MB (54.0–
+ * 54.5 with callsIn here and census in readsOf), rules CPU median 855 → 789 ms (728–1029 →
+ * 711–844; 790 with callsIn here).
+ */
+function callOutsideSelect(n: Node): boolean {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object' && callOutsideSelect(x)) return true;
+    }
+    return false;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    // (nothing under these is outside a SELECT)
+    if (k === 'SelectStmt' || k === 'SubLink' || k === 'RangeSubselect') continue;
+    if (k === 'FuncCall') {
+      if ((v.location ?? -1) >= 0) return true;
+      if (v.args && typeof v.args === 'object' && callOutsideSelect(v.args)) return true;
+      if (v.agg_filter && typeof v.agg_filter === 'object' && callOutsideSelect(v.agg_filter)) return true;
+    } else if (!leafKind(k) && callOutsideSelect(v)) return true;
+  }
+  return false;
+}
+
+/** ast.ts isLeafKind: node kinds that hold no other node but names and values (no call, relation or sub-link under them). */
+export function leafKind(k: string): boolean {
+  return k === 'ColumnRef' || k === 'String' || k === 'A_Const' || k === 'ParamRef' || k === 'A_Star';
 }
 
 /** The active rows with a flag (one FLAG_ bit) on their USING or WITH CHECK (per model, in model order). */

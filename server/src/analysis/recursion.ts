@@ -17,10 +17,11 @@
 //    or owns the table without FORCE; a definer owned by an ordinary role the workspace
 //    declares, reading a FORCE'd table, recurses like an invoker one (T06). A definer whose
 //    owner is not shown is left to definer-helper-under-force-rls.
-import { callsIn, fitted, hasSubLink, memoStmt, relationsIn, type CallRef } from './ast.js';
+import { callsIn, census, fitted, hasSubLink, memoStmt, relationsIn, type CallRef } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { appliesToRole, usingFoldedAway } from './policies.js';
-import { activePoliciesWithKey, activeRows, memoModel, textOfFile } from './policy-exprs.js';
+import { activePoliciesWithKey, activeRows, leafKind, memoModel, textOfFile } from './policy-exprs.js';
+import { nameParts } from './parse.js';
 import type { Loc, Node } from './types.js';
 
 export interface RecursionStep {
@@ -242,17 +243,17 @@ function readsKey(schema: string): string {
 function readsOfUncached(model: Model, p: Policy): PolicyReads {
   const reads = policyTextFacts(model, p).reads;
   // each relation and call once; the content, as one string, is the record's identity. From
-  // relationsIn / callsIn, kept on the nodes: the ExprFacts records (with locations, on the
-  // statement) are made for the policies buildInfo asks for edges, not for every policy.
+  // relationsIn and census (kept on the nodes: exprFlags asked census of every active policy
+  // expression): the ExprFacts records (with locations, on the statement) are made for the
+  // policies buildInfo asks for edges, not for every policy.
   // (indexed loops, calls told apart by their name parts and argument count rather than by a
   // string made for each, and no record of each call made unless the record is new: this runs
   // once per policy in a cold lint, mostly unoptimised)
   let tables: string[] | undefined;
-  // the calls of callsIn themselves (a PolicyCall is made for a new record only)
-  let calls: CallRef[] | undefined;
+  const w: CallsWalk = { calls: undefined };
   for (let i = 0; i < 2; i++) {
     const node = i === 0 ? p.using : p.withCheck;
-    if (!node) continue;
+    if (!node || typeof node !== 'object') continue;
     if (reads) {
       const rels = relationsIn(node);
       for (let j = 0; j < rels.length; j++) {
@@ -263,22 +264,16 @@ function readsOfUncached(model: Model, p: Policy): PolicyReads {
         else if (!tables.includes(k)) tables.push(k);
       }
     }
-    const cs = callsIn(node);
-    for (let j = 0; j < cs.length; j++) {
-      const c = cs[j]!;
-      if (c.location < 0) continue;
-      if (calls === undefined) calls = [];
-      else if (hasCall(calls, c.name, c.args.length)) continue;
-      calls.push(c);
-    }
+    policyCalls(node, w);
   }
+  const calls = w.calls;
   if (tables === undefined && calls === undefined) return NO_READS;
   // (names have no NUL: parts joined with it, and the argument count, tell calls apart)
   let id = tables === undefined ? '\u0001' : `${tables.join('\u0000')}\u0001`;
   if (calls !== undefined) {
     for (let j = 0; j < calls.length; j++) {
       const name = calls[j]!.name;
-      id += `${j ? '\u0001' : ''}${name.length === 1 ? name[0] : name.join('\u0000')}\u0000${calls[j]!.args.length}`;
+      id += `${j ? '\u0001' : ''}${name.length === 1 ? name[0] : name.join('\u0000')}\u0000${calls[j]!.argc}`;
     }
   }
   let r = readsByContent.get(id);
@@ -287,18 +282,77 @@ function readsOfUncached(model: Model, p: Policy): PolicyReads {
     // (as shared strings: the names a graph collects compare by pointer)
     r = {
       tables: tables ? tables.map(interned) : NO_READS.tables,
-      calls: calls ? calls.map((c) => ({ key: interned(callName(c)), name: c.name, argc: c.args.length })) : NO_READS.calls,
+      calls: calls ? calls.map((c) => ({ key: interned(callName(c)), name: c.name, argc: c.argc })) : NO_READS.calls,
     };
     readsByContent.set(id, r);
   }
   return r;
 }
 
+/** The calls readsOfUncached collects: each name and argument count once. */
+interface CallsWalk {
+  calls: Array<{ name: string[]; argc: number }> | undefined;
+}
+
+/**
+ * Adds the calls of callsIn(node) that have a location to w.calls, each name and argument count
+ * once, in callsIn's order. callsIn kept a record and a name list per call on every policy
+ * expression, which on the bench no other rule asks of most of them (per-row-function asks it
+ * of the 2,235 its flag selects, of 11,172): ≈ 1.7 MB of a cold lint. census lists the same
+ * calls in the same order (each walk looks at every object-valued property, for-in order) but
+ * for one thing: callsIn looks into a call's arguments and aggregate FILTER only, census into
+ * all of it. So census' list serves where no call has an aggregate FILTER, ORDER BY or OVER
+ * (FILTER too: callsIn looks at it after the arguments, whatever the order of the fields); a
+ * walk as callsIn's (callsUnder) otherwise. Not a walk of its own for all: census is kept
+ * already, and a new walker runs unoptimised in a cold lint where those of ast.ts are hot from
+ * the model build (bench, CPU of the reads of a cold model, 5 runs each under load: medians 81
+ * ms with callsIn, 99 with a walk of its own for every expression).
+ */
+function policyCalls(node: Node, w: CallsWalk): void {
+  const all = census(node).funcCalls;
+  for (let i = 0; i < all.length; i++) {
+    const v = all[i];
+    if (v.agg_filter || v.agg_order || v.over) {
+      callsUnder(node, w);
+      return;
+    }
+  }
+  for (let i = 0; i < all.length; i++) addCall(all[i], w);
+}
+
+function addCall(v: Node, w: CallsWalk): void {
+  if ((v.location ?? -1) < 0) return;
+  const argc: number = v.args?.length ?? 0;
+  const name = nameParts(v.funcname);
+  if (w.calls === undefined) w.calls = [{ name, argc }];
+  else if (!hasCall(w.calls, name, argc)) w.calls.push({ name, argc });
+}
+
+/** callsIn's walk (ast.ts callsUnder), adding each call to w (addCall). */
+function callsUnder(n: Node, w: CallsWalk): void {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object') callsUnder(x, w);
+    }
+    return;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'FuncCall') {
+      addCall(v, w);
+      if (v.args && typeof v.args === 'object') callsUnder(v.args, w);
+      if (v.agg_filter && typeof v.agg_filter === 'object') callsUnder(v.agg_filter, w);
+    } else if (!leafKind(k)) callsUnder(v, w);
+  }
+}
+
 /** Whether `calls` has a call of `name` (the same parts) with `argc` arguments. */
-function hasCall(calls: CallRef[], name: string[], argc: number): boolean {
+function hasCall(calls: Array<{ name: string[]; argc: number }>, name: string[], argc: number): boolean {
   for (let i = 0; i < calls.length; i++) {
     const c = calls[i]!;
-    if (c.args.length !== argc || c.name.length !== name.length) continue;
+    if (c.argc !== argc || c.name.length !== name.length) continue;
     let same = true;
     for (let k = 0; k < name.length && same; k++) same = c.name[k] === name[k];
     if (same) return true;
