@@ -114,3 +114,17 @@ test('a policy made again on its statement (its table renamed in another file, R
   );
   assert.deepEqual(counts, [1, 1, 0, 1, 1]);
 });
+
+test('an ALTER POLICY statement kept while the CREATE POLICY it alters changes in another file: the expressions are the new ones', () => {
+  const table = 'CREATE TABLE docs (id int, owner_id uuid);\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nGRANT SELECT, INSERT, UPDATE ON docs TO authenticated, anon;\n';
+  const create = (using: string, check: string) => `${table}CREATE POLICY p ON docs FOR ALL TO authenticated USING (${using}) WITH CHECK (${check});`;
+  const counts = steps({ '1_create.sql': create('true', 'true'), '2_alter.sql': 'ALTER POLICY p ON docs TO authenticated, anon;' }, 'policy-always-true', [
+    ['1_create.sql', create('owner_id = auth.uid()', 'owner_id = auth.uid()')],
+    ['1_create.sql', create('true', 'owner_id = auth.uid()')],
+    ['1_create.sql', create('owner_id = auth.uid()', 'true')],
+    ['1_create.sql', create('true', 'true')],
+  ]);
+  assert.equal(counts[0], 1);
+  assert.equal(counts[1], 0);
+  assert.equal(counts[4], 1);
+});
