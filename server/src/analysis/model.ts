@@ -96,6 +96,8 @@ export interface Func {
   volatilityLoc?: Loc;
   settings: FunctionSetting[];
   returnsTrigger: boolean;
+  /** The return type (typeName), `setof …` for a set (RETURNS TABLE: `setof record`); '' for none (a procedure). */
+  returnType: string;
   owner?: { role: string; loc?: Loc };
   body?: FunctionBody;
   /** tables/views read and written by the body (keys) */
@@ -1482,6 +1484,7 @@ function copyFunc(f: Func): Func {
     volatility: f.volatility,
     settings: f.settings, // (replaced, never written to: applyFunctionOptions)
     returnsTrigger: f.returnsTrigger,
+    returnType: f.returnType,
     body: f.body,
     reads: f.reads,
     writes: f.writes,
@@ -2453,6 +2456,7 @@ class Replay {
       volatility: pf.volatility,
       settings: pf.settings, // (replaced, never written to: applyFunctionOptions)
       returnsTrigger: pf.returnsTrigger,
+      returnType: pf.returnType,
       body: pf.body,
       reads: pf.reads,
       writes: pf.writes,
@@ -2621,6 +2625,7 @@ class Replay {
       volatility: 'volatile',
       settings: [],
       returnsTrigger: returns === 'trigger' || returns === 'event_trigger',
+      returnType: n.returnType?.setof ? `setof ${returns}` : returns,
       body,
       reads: facts ? facts.reads : NO_KEYS,
       writes: facts ? facts.writes : NO_KEYS,

@@ -246,6 +246,14 @@ export const DF_TRIGGER = 4;
 export const DF_BODY = 8;
 /** PUBLIC can execute it */
 export const DF_PUBLIC_EXECUTE = 16;
+/** it changes tables, or returns something other than void, a yes/no or a number (row data) */
+export const DF_ROW_DATA = 32;
+
+/** Return types that carry no row data: a yes/no or a number (a policy helper's answer, a count). */
+const NO_ROW_DATA = new Set(['void', 'boolean', 'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision']);
+
+/** Whether `f` hands back data of the rows it reads: its return type is not one of NO_ROW_DATA. */
+export const returnsRowData = (f: Func): boolean => !NO_ROW_DATA.has(f.returnType);
 
 export function functionLists(model: Model): FunctionLists {
   return memoModel(model, 'rules:functionLists', listFunctions);
@@ -264,7 +272,8 @@ function listFunctions(model: Model): FunctionLists {
           (settingOf(f, 'search_path') ? DF_SEARCH_PATH : 0) |
             (f.body ? DF_BODY | (f.language === 'plpgsql' ? DF_PLPGSQL_BODY : 0) : 0) |
             (f.returnsTrigger ? DF_TRIGGER : 0) |
-            (f.publicExecute ? DF_PUBLIC_EXECUTE : 0),
+            (f.publicExecute ? DF_PUBLIC_EXECUTE : 0) |
+            (f.writes.size || returnsRowData(f) ? DF_ROW_DATA : 0),
         );
       }
       if (f.volatility === 'immutable') out.immutables.push(f);
