@@ -13,6 +13,7 @@ import {
   DF_BODY,
   DF_PLPGSQL_BODY,
   DF_PUBLIC_EXECUTE,
+  DF_ROW_DATA,
   DF_SEARCH_PATH,
   DF_TRIGGER,
   forEachPolicyKeyWithoutTable,
@@ -121,7 +122,8 @@ test('functionLists: definerFacts, one entry per definer', () => {
       (f.settings.some((s) => s.name === 'search_path') ? DF_SEARCH_PATH : 0) |
       (f.body ? DF_BODY | (f.language === 'plpgsql' ? DF_PLPGSQL_BODY : 0) : 0) |
       (f.returnsTrigger ? DF_TRIGGER : 0) |
-      (f.publicExecute ? DF_PUBLIC_EXECUTE : 0);
+      (f.publicExecute ? DF_PUBLIC_EXECUTE : 0) |
+      (f.writes.size || !['void', 'boolean', 'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision'].includes(f.returnType) ? DF_ROW_DATA : 0);
     assert.equal(definerFacts[i], expected, f.name);
   });
 });
@@ -133,4 +135,19 @@ test('policy-role-without-grant leaves a policy on no table alone, also when a t
   const names = found.map((f) => /^Policy "([^"]+)"/.exec(f.message)?.[1]).sort();
   // docs_read: anon has no grant here but its grants are not managed here; app_late: authenticated has none on app.late
   assert.deepEqual(names, ['app_late']);
+});
+
+test('Func.returnType: the return type, setof for a set, RETURNS TABLE as setof record (of its type for one column), none for a procedure', () => {
+  const model = modelOf({
+    'a.sql': `CREATE TABLE t (id int);
+CREATE FUNCTION r1() RETURNS SETOF t LANGUAGE sql AS $$ SELECT * FROM t $$;
+CREATE FUNCTION r2() RETURNS TABLE (id int, n int) LANGUAGE sql AS $$ SELECT id, 1 FROM t $$;
+CREATE FUNCTION r6() RETURNS TABLE (id int) LANGUAGE sql AS $$ SELECT id FROM t $$;
+CREATE FUNCTION r3() RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE FUNCTION r4() RETURNS int8 LANGUAGE sql AS $$ SELECT 1::int8 $$;
+CREATE PROCEDURE r5() LANGUAGE sql AS $$ SELECT 1 $$;`,
+  });
+  const types = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].map((n) => model.functions.get(`public.${n}`)![0]!.returnType);
+  // (one column: PostgreSQL's grammar makes RETURNS TABLE a set of that column's type)
+  assert.deepEqual(types, ['setof t', 'setof record', 'void', 'bigint', '', 'setof integer']);
 });

@@ -96,7 +96,7 @@ export interface Func {
   volatilityLoc?: Loc;
   settings: FunctionSetting[];
   returnsTrigger: boolean;
-  /** The return type (typeName), `setof …` for a set (RETURNS TABLE: `setof record`); '' for none (a procedure). */
+  /** The return type (typeName), `setof …` for a set (RETURNS TABLE: `setof record`, or of its type for one column); '' for none (a procedure). */
   returnType: string;
   owner?: { role: string; loc?: Loc };
   body?: FunctionBody;
