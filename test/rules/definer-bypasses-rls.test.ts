@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, getDb, inRollback, pgError, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
@@ -129,4 +129,34 @@ test('ok: FORCE ROW LEVEL SECURITY and an ordinary owner: the policies restrict 
     assert.equal(await count(q, 'SELECT * FROM note(2)'), 0, "the owner's own policy filters the function's read");
     await q('RESET ROLE');
   });
+});
+
+test("err: PUBLIC's EXECUTE in a schema only one role may use: that role is named, and gets another owner's document", async () => {
+  const text = `CREATE ROLE web_user NOLOGIN;
+CREATE SCHEMA api;
+GRANT USAGE ON SCHEMA api TO web_user;
+CREATE TABLE docs (id int PRIMARY KEY, owner text NOT NULL, body text);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON docs TO web_user;
+CREATE POLICY docs_own ON docs FOR SELECT TO web_user USING (owner = current_user);
+CREATE FUNCTION api.doc(did int) RETURNS SETOF docs
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT * FROM docs WHERE id = did $$;`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function api\.doc\(integer\) can be called by web_user and returns data of rows of docs/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.match(sqlOf(fixed), /REVOKE EXECUTE ON FUNCTION api\.doc\(integer\) FROM PUBLIC, web_user;/);
+  const db = await getDb();
+  for (const [w, expect] of [[ws, 'ok'], [fixed, '42501']] as const) {
+    await inRollback(db, async (q) => {
+      await q(sqlOf(w)); // (as the superuser: the function's owner bypasses RLS)
+      await q(`INSERT INTO docs VALUES (1, 'someone_else', 'secret')`);
+      await q('SET ROLE web_user');
+      assert.equal(await count(q, 'docs'), 0, 'the policy hides the document');
+      const err = await pgError(q('SELECT body FROM api.doc(1)'));
+      assert.equal(err?.code ?? 'ok', expect);
+      if (!err) assert.deepEqual(await q('SELECT body FROM api.doc(1)'), [{ body: 'secret' }]);
+    });
+  }
 });

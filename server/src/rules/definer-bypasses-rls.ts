@@ -124,6 +124,8 @@ function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined 
   }
   const roles: string[] = [];
   for (const r of f.executeGrants) if (subject(r)) roles.push(r);
+  // PUBLIC's EXECUTE in a schema PUBLIC may not use: the roles that may
+  if (f.publicExecute) for (const r of limited) if (!roles.includes(r) && subject(r)) roles.push(r);
   let byDefault = false;
   if (supabaseDefault) {
     for (const r of ['anon', 'authenticated']) {
@@ -134,7 +136,7 @@ function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined 
   }
   if (roles.length === 0) return undefined;
   const list = roles.length === 1 ? roles[0]! : `${roles.slice(0, -1).join(', ')} and ${roles[roles.length - 1]}`;
-  return { roles, text: byDefault ? `${list} (Supabase's default privileges grant EXECUTE on functions in public)` : list, revoke: roles };
+  return { roles, text: byDefault ? `${list} (Supabase's default privileges grant EXECUTE on functions in public)` : list, revoke: f.publicExecute ? ['PUBLIC', ...roles] : roles };
 }
 
 /** Whether a permissive policy of `t` for SELECT (or ALL) applies to `role` with USING (true). */
