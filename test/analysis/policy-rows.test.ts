@@ -8,34 +8,9 @@ import { callsIn } from '../../server/src/analysis/ast.js';
 import { activeRowsWith, FLAG_CALL_OUTSIDE_SELECT, policyRows } from '../../server/src/analysis/policy-exprs.js';
 import { policyCallNames } from '../../server/src/analysis/recursion.js';
 import { initParser, Workspace } from '../../server/src/engine/workspace.js';
+import { steps } from '../helpers/relint.js';
 
 before(initParser);
-
-function summary(ws: Workspace): unknown {
-  return [...ws.lint().byFile]
-    .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([file, list]) => [file, list.map((x) => [x.rule, x.start, x.end, x.message, JSON.stringify(x.fixes), JSON.stringify(x.related)])]);
-}
-
-function fresh(ws: Workspace): Workspace {
-  const w = new Workspace(ws.getConfig());
-  for (const f of ws.files()) w.setFile(f, ws.text(f)!);
-  return w;
-}
-
-/** Lints, applies each edit to the same workspace, checks it against a fresh one; returns the counts of `rule` per step. */
-function steps(files: Record<string, string>, rule: string, edits: Array<[string, string]>): number[] {
-  const ws = new Workspace();
-  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
-  const count = () => [...ws.lint().byFile.values()].flat().filter((x) => x.rule === rule).length;
-  const counts = [count()];
-  for (const [i, [file, text]] of edits.entries()) {
-    ws.setFile(file, text);
-    assert.deepEqual(summary(ws), summary(fresh(ws)), `step ${i + 1} (${file}) differs from a fresh lint`);
-    counts.push(count());
-  }
-  return counts;
-}
 
 const EXPRS = [
   'owner_id = auth.uid()',

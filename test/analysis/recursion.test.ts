@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initParser, Workspace } from '../../server/src/engine/workspace.js';
+import { steps } from '../helpers/relint.js';
 
 before(initParser);
 
@@ -23,28 +24,6 @@ CREATE POLICY m ON members FOR SELECT USING (in_tree(tenant_id));`;
   const rules = rulesOf({ '1.sql': sql });
   assert.ok(rules.includes('policy-recursion'), `findings: ${rules}`);
 });
-
-function summary(ws: Workspace): unknown {
-  return [...ws.lint().byFile]
-    .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([file, list]) => [file, list.map((x) => [x.rule, x.start, x.end, x.message, JSON.stringify(x.fixes), JSON.stringify(x.related)])]);
-}
-
-/** Lints, applies each edit to the same workspace, checks it against a fresh one; returns the counts of `rule` per step. */
-function steps(files: Record<string, string>, rule: string, edits: Array<[string, string]>): number[] {
-  const ws = new Workspace();
-  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
-  const count = () => [...ws.lint().byFile.values()].flat().filter((x) => x.rule === rule).length;
-  const counts = [count()];
-  for (const [i, [file, text]] of edits.entries()) {
-    ws.setFile(file, text);
-    const fresh = new Workspace();
-    for (const f of ws.files()) fresh.setFile(f, ws.text(f)!);
-    assert.deepEqual(summary(ws), summary(fresh), `step ${i + 1} (${file}) differs from a fresh lint`);
-    counts.push(count());
-  }
-  return counts;
-}
 
 test('the functions active policies call (per model, from reads kept per statement) follow RLS, the policies and the helper schema in other files', () => {
   const helper = (schema: string) => `CREATE SCHEMA IF NOT EXISTS app;

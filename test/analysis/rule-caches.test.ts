@@ -7,20 +7,9 @@ import { before, test } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../server/src/analysis/config.js';
 import { checkFix, initParser, Workspace } from '../../server/src/engine/workspace.js';
 import { reportKeeper } from '../../server/src/rules/lib/util.js';
+import { fresh, summary } from '../helpers/relint.js';
 
 before(initParser);
-
-function summary(ws: Workspace): unknown {
-  return [...ws.lint().byFile]
-    .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([file, list]) => [file, list.map((x) => [x.rule, x.start, x.end, x.message, JSON.stringify(x.fixes), JSON.stringify(x.related)])]);
-}
-
-function fresh(ws: Workspace): Workspace {
-  const w = new Workspace(ws.getConfig());
-  for (const f of ws.files()) w.setFile(f, ws.text(f)!);
-  return w;
-}
 
 function count(ws: Workspace, rule: string): number {
   return [...ws.lint().byFile.values()].flat().filter((f) => f.rule === rule).length;
