@@ -4,7 +4,7 @@ import { functionsToken, nodeCallSigOf, rowIndependentCall, textOfFile, usingFil
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type KeptFinding, type Report } from './types.js';
-import { fileId, insertAfter, quoteIdent, tableList, tableName } from './lib/util.js';
+import { fileId, insertAfter, keepInPlace, quoteIdent, tableList, tableName } from './lib/util.js';
 
 type Kind = 'const' | 'statement' | 'row';
 
@@ -413,11 +413,6 @@ function reportFor(model: Model, t: Table, p: Policy, column: string, location: 
     files: undefined,
   };
   report.kept = entry;
-  if (!hit || hit === head) keptOn.set(using, entry);
-  else {
-    let e = head!;
-    while (e.next !== hit) e = e.next!;
-    e.next = entry;
-  }
+  keepInPlace(keptOn, using, head, hit, entry);
   return report;
 }

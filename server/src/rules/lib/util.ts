@@ -345,14 +345,24 @@ export function reportKeeper(): (anchor: object, slot: string, deps: readonly un
     // (the engine's fields declared up front: added later, each record would get a property store of its own)
     const entry: KeptReport = { slot, deps, report, next: hit ? hit.next : head, finding: undefined, files: undefined };
     report.kept = entry;
-    if (!hit || hit === head) kept.set(anchor, entry);
-    else {
-      let e = head!;
-      while (e.next !== hit) e = e.next!;
-      e.next = entry;
-    }
+    keepInPlace(kept, anchor, head, hit, entry);
     return report;
   };
+}
+
+/**
+ * Puts `entry` (its `next` already `hit`'s, or `head` when there is no hit) in `hit`'s place in
+ * the list of kept records that `kept` holds for `anchor` and that starts at `head`: at the
+ * head when `hit` is absent or is the head.
+ */
+export function keepInPlace<T extends { next?: T }>(kept: WeakMap<object, T>, anchor: object, head: T | undefined, hit: T | undefined, entry: T): void {
+  if (!hit || hit === head) {
+    kept.set(anchor, entry);
+    return;
+  }
+  let e = head!;
+  while (e.next !== hit) e = e.next!;
+  e.next = entry;
 }
 
 /** SQL value functions that name a role: current_user, current_role, user, session_user. */
