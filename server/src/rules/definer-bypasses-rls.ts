@@ -1,5 +1,5 @@
 import { callsIn, roleName } from '../analysis/ast.js';
-import type { Func, Model, Table } from '../analysis/model.js';
+import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { defElems, sval } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, memoModel } from '../analysis/policy-exprs.js';
@@ -136,12 +136,20 @@ function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined 
   }
   if (roles.length === 0) return undefined;
   const list = roles.length === 1 ? roles[0]! : `${roles.slice(0, -1).join(', ')} and ${roles[roles.length - 1]}`;
-  return { roles, text: byDefault ? `${list} (Supabase's default privileges grant EXECUTE on functions in public)` : list, revoke: f.publicExecute ? ['PUBLIC', ...roles] : roles };
+  return { roles, text: byDefault ? `${list} (by Supabase's default privileges on new functions in public, which these migrations do not take away)` : list, revoke: f.publicExecute ? ['PUBLIC', ...roles] : roles };
 }
 
 /** Whether a permissive policy of `t` for SELECT (or ALL) applies to `role` with USING (true). */
 function readsAll(model: Model, t: Table, role: string): boolean {
   return t.policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, role) && constBool(p.using) === true);
+}
+
+/** Whether permissive policies of `t` let `role` insert, update and delete any row (always-true conditions). */
+function writesAll(model: Model, t: Table, role: string): boolean {
+  const any = (cmd: string, ok: (p: Policy) => boolean) => t.policies.some((p) => p.permissive && (p.command === cmd || p.command === 'all') && appliesToRole(model, p, role) && ok(p));
+  // (WITH CHECK defaults to USING: T14c)
+  const checks = (p: Policy) => constBool(p.withCheck ?? p.using) === true;
+  return any('insert', checks) && any('update', (p) => constBool(p.using) === true && checks(p)) && any('delete', (p) => constBool(p.using) === true);
 }
 
 function revokeFix(model: Model, f: Func, callers: Callers): Fix {
@@ -204,9 +212,11 @@ export const definerBypassesRls = defineRule({
       const callers = callersOf(model, f, [...new Set([...writes, ...reads])]);
       if (!callers) continue;
       // a table every caller may read whole anyway (a permissive USING (true) for SELECT) leaks
-      // nothing; PUBLIC's callers: on Supabase its API roles, elsewhere any role (a policy TO PUBLIC)
-      const readers = callers.roles[0] === 'public' && model.supabase ? ['anon', 'authenticated'] : callers.roles;
-      for (let j = reads.length - 1; j >= 0; j--) if (readers.every((r) => readsAll(model, reads[j]!, r))) reads.splice(j, 1);
+      // nothing, nor one every caller may change whole (always-true policies for INSERT, UPDATE
+      // and DELETE); PUBLIC's callers: on Supabase its API roles, elsewhere any role (a policy TO PUBLIC)
+      const who = callers.roles[0] === 'public' && model.supabase ? ['anon', 'authenticated'] : callers.roles;
+      for (let j = reads.length - 1; j >= 0; j--) if (who.every((r) => readsAll(model, reads[j]!, r))) reads.splice(j, 1);
+      for (let j = writes.length - 1; j >= 0; j--) if (who.every((r) => writesAll(model, writes[j]!, r))) writes.splice(j, 1);
       if (writes.length === 0 && reads.length === 0) continue;
       const tables = [...new Set([...writes, ...reads])];
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
