@@ -1,4 +1,4 @@
-import { callsIn, roleName } from '../analysis/ast.js';
+import { roleName } from '../analysis/ast.js';
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { defElems, sval } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
@@ -6,58 +6,9 @@ import { constBool, memoModel } from '../analysis/policy-exprs.js';
 import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { policyCallNames } from '../analysis/recursion.js';
 import { defineRule, type Fix } from './types.js';
-import { DF_BODY, DF_ROW_DATA, DF_TRIGGER, functionLists, insertAfter, lowerCallName, namesRole, orderOf, quoteIdent, returnsRowData, tableName } from './lib/util.js';
+import { DF_BODY, DF_ROW_DATA, DF_TRIGGER, funcLooksAtCaller, functionLists, insertAfter, orderOf, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
-
-/** Built-ins that tell who is calling, or what the caller may do. */
-const CALLER_BUILTINS = new Set([
-  'current_setting', // the request's claims (PostgREST's request.jwt.claims), a tenant setting (app.tenant_id)
-  'pg_has_role',
-  'has_table_privilege',
-  'has_any_column_privilege',
-  'has_column_privilege',
-  'has_schema_privilege',
-  'has_function_privilege',
-]);
-
-/**
- * Whether a function looks at who calls it: Supabase's auth.*() helpers (any function of
- * schema auth), a role name (current_user, session_user …), current_setting() (the request's
- * claims, a tenant setting), a privilege test, or a workspace function that does, through any
- * number of calls. Assumed (true) for a body that did not parse, runs dynamic SQL, or is not
- * SQL or PL/pgSQL, or for a call of a workspace function of that kind.
- */
-function asksCaller(model: Model, f: Func, seen: Set<Func>): boolean {
-  if (seen.has(f)) return false;
-  seen.add(f);
-  const body = f.body;
-  if (!body || body.errors.length || body.dynamicExecutes.length) return true;
-  if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
-  for (const s of body.statements) {
-    if (namesRole(s.node)) return true;
-    for (const c of callsIn(s.node)) {
-      const { name, schema } = lowerCallName(c);
-      if (schema === 'auth') return true;
-      const own = schema === 'pg_catalog' ? undefined : model.findFunction(c.name, c.args.length);
-      if (own) {
-        if (asksCaller(model, own, seen)) return true;
-      } else if ((schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
-    }
-  }
-  return false;
-}
-
-/** Whether `role` (or PUBLIC) has USAGE on `schema` at the end of the migrations (public: granted to PUBLIC by PostgreSQL). */
-function usesSchema(model: Model, schema: string, role: string): boolean {
-  let usage = schema === 'public';
-  for (const g of model.grantEvents) {
-    if (g.objectKind !== 'schema' || !g.objects.includes(schema)) continue;
-    if (!g.privileges.includes('usage') && !g.privileges.includes('all')) continue;
-    if (g.grantees.includes(role) || g.grantees.includes('public')) usage = g.isGrant;
-  }
-  return usage;
-}
 
 /**
  * Where the migrations revoke the default EXECUTE on functions from roles (`ALTER DEFAULT
@@ -222,7 +173,7 @@ export const definerBypassesRls = defineRule({
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       called ??= policyCallNames(model);
       if (called.has(f.name) || called.has(`${f.schema}.${f.name}`)) continue;
-      if (asksCaller(model, f, new Set())) continue;
+      if (funcLooksAtCaller(model, f)) continue;
       const names = (ts: Table[]) => ts.map((t) => tableName(model, t, f.created)).join(', ');
       const both = writes.filter((t) => reads.includes(t));
       const onlyWrites = writes.filter((t) => !both.includes(t));

@@ -35,3 +35,4 @@ export { definerDynamicSql } from './definer-dynamic-sql.js';
 export { policyRecursion } from './policy-recursion.js';
 export { definerHelperUnderForceRls } from './definer-helper-under-force-rls.js';
 export { definerBypassesRls } from './definer-bypasses-rls.js';
+export { viewExposesAuthUsers } from './view-exposes-auth-users.js';

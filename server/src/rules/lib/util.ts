@@ -1,7 +1,7 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table } from '../../analysis/model.js';
-import type { Loc, ParsedFile } from '../../analysis/types.js';
-import { idOf } from '../../analysis/ast.js';
+import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
+import { callsIn, idOf } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
@@ -380,4 +380,59 @@ export function namesRole(node: unknown): boolean {
 /** A call's function name and the schema written before it, lower-cased. */
 export function lowerCallName(c: { name: string[] }): { name: string; schema: string | undefined } {
   return { name: c.name[c.name.length - 1]!.toLowerCase(), schema: c.name.length > 1 ? c.name[c.name.length - 2]!.toLowerCase() : undefined };
+}
+
+/** Built-ins that tell who is calling, or what the caller may do. */
+const CALLER_BUILTINS = new Set([
+  'current_setting', // the request's claims (PostgREST's request.jwt.claims), a tenant setting (app.tenant_id)
+  'pg_has_role',
+  'has_table_privilege',
+  'has_any_column_privilege',
+  'has_column_privilege',
+  'has_schema_privilege',
+  'has_function_privilege',
+]);
+
+/**
+ * Whether a statement or expression looks at who runs it: Supabase's auth.*() helpers (any
+ * function of schema auth), a role name (current_user, session_user …), current_setting() (the
+ * request's claims, a tenant setting), a privilege test, or a workspace function that does,
+ * through any number of calls (funcLooksAtCaller).
+ */
+export function looksAtCaller(model: Model, node: Node, seen: Set<Func> = new Set()): boolean {
+  if (namesRole(node)) return true;
+  for (const c of callsIn(node)) {
+    const { name, schema } = lowerCallName(c);
+    if (schema === 'auth') return true;
+    const own = schema === 'pg_catalog' ? undefined : model.findFunction(c.name, c.args.length);
+    if (own) {
+      if (funcLooksAtCaller(model, own, seen)) return true;
+    } else if ((schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether a function's body looks at who calls it (looksAtCaller). Assumed (true) for a body
+ * that did not parse, runs dynamic SQL, or is not SQL or PL/pgSQL.
+ */
+export function funcLooksAtCaller(model: Model, f: Func, seen: Set<Func> = new Set()): boolean {
+  if (seen.has(f)) return false;
+  seen.add(f);
+  const body = f.body;
+  if (!body || body.errors.length || body.dynamicExecutes.length) return true;
+  if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
+  for (const s of body.statements) if (looksAtCaller(model, s.node, seen)) return true;
+  return false;
+}
+
+/** Whether `role` (or PUBLIC) has USAGE on `schema` at the end of the migrations (public: granted to PUBLIC by PostgreSQL). */
+export function usesSchema(model: Model, schema: string, role: string): boolean {
+  let usage = schema === 'public';
+  for (const g of model.grantEvents) {
+    if (g.objectKind !== 'schema' || !g.objects.includes(schema)) continue;
+    if (!g.privileges.includes('usage') && !g.privileges.includes('all')) continue;
+    if (g.grantees.includes(role) || g.grantees.includes('public')) usage = g.isGrant;
+  }
+  return usage;
 }
