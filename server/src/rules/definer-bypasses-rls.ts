@@ -45,7 +45,7 @@ function revokedFrom(model: Model, f: Func, role: string): boolean {
   return revoked;
 }
 
-interface Callers {
+export interface Callers {
   /** `public` (every role), or the roles */
   roles: string[];
   /** PUBLIC, or the roles, as written in the message */
@@ -60,7 +60,7 @@ interface Callers {
  * or Supabase's default privileges on functions in public) and USAGE on the function's schema,
  * and not known to bypass row-level security.
  */
-function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined {
+export function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined {
   const limited = new Set<string>(['anon', 'authenticated']);
   for (const t of tables) for (const p of t.policies) for (const r of p.roles) if (r !== 'public') limited.add(r);
   const subject = (r: string) => limited.has(r) && model.roleBypassesRls(r) !== true && r !== 'service_role' && usesSchema(model, f.schema, r);
@@ -103,7 +103,7 @@ function writesAll(model: Model, t: Table, role: string): boolean {
   return any('insert', checks) && any('update', (p) => constBool(p.using) === true && checks(p)) && any('delete', (p) => constBool(p.using) === true);
 }
 
-function revokeFix(model: Model, f: Func, callers: Callers): Fix {
+export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
   const at = lastGrant(model, f, callers.revoke.map((r) => r.toLowerCase()));
   const roles = callers.revoke.map((r) => (r === 'PUBLIC' ? r : quoteIdent(r))).join(', ');
   return {

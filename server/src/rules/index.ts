@@ -36,3 +36,4 @@ export { policyRecursion } from './policy-recursion.js';
 export { definerHelperUnderForceRls } from './definer-helper-under-force-rls.js';
 export { definerBypassesRls } from './definer-bypasses-rls.js';
 export { viewExposesAuthUsers } from './view-exposes-auth-users.js';
+export { definerExposesAuthUsers } from './definer-exposes-auth-users.js';

@@ -2,11 +2,8 @@ import type { Model, View } from '../analysis/model.js';
 import { revokedFrom, rolesActingAs } from '../analysis/privileges.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { insertAfter, looksAtCaller, orderOf, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
+import { AUTH_USERS, AUTH_USERS_TEXT, insertAfter, looksAtCaller, mayReadAuthUsers, orderOf, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
 import { invokerFix, viewNameSpan } from './lib/views.js';
-
-/** Supabase's table of users: every account's email, phone, metadata and password hash. */
-const AUTH_USERS = 'auth.users';
 
 /** The API roles, and PUBLIC, that may read through a view. */
 const READERS = ['public', 'anon', 'authenticated'] as const;
@@ -28,18 +25,6 @@ function pathToAuthUsers(model: Model, v: View, seen: Set<View>): View[] | undef
     if (rest) return [v, ...rest];
   }
   return undefined;
-}
-
-/** Whether the workspace grants `role` (or PUBLIC) SELECT on auth.users (or on all tables of schema auth). */
-function grantedAuthUsers(model: Model, role: string): boolean {
-  let granted = false;
-  for (const g of model.grantEvents) {
-    if (g.objectKind !== 'table' || !g.grantees.some((r) => r === role || r === 'public')) continue;
-    if (!g.objects.includes(AUTH_USERS) && !g.objects.includes('schema:auth')) continue;
-    if (g.privileges.length && !g.privileges.includes('select') && !g.privileges.includes('all')) continue;
-    granted = g.isGrant;
-  }
-  return granted;
 }
 
 /**
@@ -110,7 +95,7 @@ export const viewExposesAuthUsers = defineRule({
       if (roles.length === 0) continue;
       // an owner known to be an ordinary role without SELECT on auth.users gets 42501 itself
       const owners = path.map((w) => w.owner?.role);
-      if (owners.some((o) => o !== undefined && model.roleBypassesRls(o) === false && !model.roles.get(o)?.superuser && !grantedAuthUsers(model, o))) continue;
+      if (owners.some((o) => o !== undefined && model.roleBypassesRls(o) === false && !model.roles.get(o)?.superuser && !mayReadAuthUsers(model, o))) continue;
       // a view that looks at who is asking (e.g. WHERE id = auth.uid()) shows each caller what it chose
       if (path.some((w) => looksAtCaller(model, w.stmt.node?.query))) continue;
       const owner = v.owner?.role;
@@ -130,7 +115,7 @@ export const viewExposesAuthUsers = defineRule({
       const through = path.length > 1 ? ` (through ${path.slice(1).map((w) => w.key).join(', then ')})` : '';
       const at = viewNameSpan(model, v);
       const related = path.slice(1).map((w) => ({ ...viewNameSpan(model, w), message: `${w.key} (${w.materialized ? 'materialized view' : 'view, not security_invoker'}; created at ${where(model, w.created)})` }));
-      const what = "Supabase's table of every account's email, phone, metadata and password hash, on which anon and authenticated have no privilege";
+      const what = AUTH_USERS_TEXT;
       const advice =
         'Serve only what each user may see: a public profiles table filled by a trigger on auth.users, with its own policies, or a filter on the caller (WHERE id = (select auth.uid())).';
       const revokeText = `revoke SELECT on it from ${roles.map((r) => (r === 'public' ? 'PUBLIC' : r)).join(', ')}`;

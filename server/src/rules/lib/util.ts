@@ -436,3 +436,22 @@ export function usesSchema(model: Model, schema: string, role: string): boolean 
   }
   return usage;
 }
+
+/** Supabase's table of accounts (when the migrations do not create it themselves: then the model knows it). */
+export const AUTH_USERS = 'auth.users';
+
+/** What auth.users is, and who may read it, for messages. */
+export const AUTH_USERS_TEXT =
+  "Supabase's table of every account's email, phone, metadata and password hash, on which anon and authenticated have no privilege";
+
+/** Whether the workspace grants `role` (or PUBLIC) SELECT on auth.users (or on all tables of schema auth), and does not take it back. */
+export function mayReadAuthUsers(model: Model, role: string): boolean {
+  let granted = false;
+  for (const g of model.grantEvents) {
+    if (g.objectKind !== 'table' || !g.grantees.some((r) => r === role || r === 'public')) continue;
+    if (!g.objects.includes(AUTH_USERS) && !g.objects.includes('schema:auth')) continue;
+    if (!g.privileges.includes('select') && !g.privileges.includes('all')) continue;
+    granted = g.isGrant;
+  }
+  return granted;
+}

@@ -1,0 +1,63 @@
+import type { Model } from '../analysis/model.js';
+import { policyCallNames } from '../analysis/recursion.js';
+import { defineRule } from './types.js';
+import { callersOf, revokeFix } from './definer-bypasses-rls.js';
+import { readsAsOwner } from './definer-helper-under-force-rls.js';
+import { AUTH_USERS, AUTH_USERS_TEXT, DF_BODY, DF_ROW_DATA, DF_TRIGGER, funcLooksAtCaller, functionLists, mayReadAuthUsers, returnsRowData } from './lib/util.js';
+
+/** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
+function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
+  return role !== undefined && model.roleBypassesRls(role) === false && !model.roles.get(role)?.superuser && !mayReadAuthUsers(model, role);
+}
+
+export const definerExposesAuthUsers = defineRule({
+  meta: {
+    id: 'definer-exposes-auth-users',
+    description: "A SECURITY DEFINER function that API roles can call returns data of, or changes, Supabase's auth.users, and never looks at who is calling.",
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards:
+      "A SECURITY DEFINER function runs with its owner's privileges: one that postgres owns reads and changes auth.users, every account's email, phone and metadata, for callers that have no privilege on it.",
+    truths: ['T22'],
+    sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable', 'splinter 0002 auth_users_exposed'],
+  },
+  check({ model, report }) {
+    // (a workspace that creates auth.users itself models it: definer-bypasses-rls looks at its row-level security)
+    if (model.tables.has(AUTH_USERS)) return;
+    const { definers, definerFacts } = functionLists(model);
+    let called: ReadonlySet<string> | undefined;
+    for (let i = 0; i < definers.length; i++) {
+      if ((definerFacts[i]! & (DF_TRIGGER | DF_BODY | DF_ROW_DATA)) !== (DF_BODY | DF_ROW_DATA)) continue;
+      const f = definers[i]!;
+      if (f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt') continue;
+      const writes = f.writes.has(AUTH_USERS);
+      const reads = returnsRowData(f) && readsAsOwner(model, f).has(AUTH_USERS);
+      if (!writes && !reads) continue;
+      // an owner known to be an ordinary role without a grant on auth.users gets 42501 itself
+      if (ordinaryWithoutAuthUsers(model, f.owner?.role)) continue;
+      const callers = callersOf(model, f, []);
+      if (!callers) continue;
+      // callers granted auth.users themselves get nothing they could not read (or change) directly
+      const who = callers.roles[0] === 'public' ? ['anon', 'authenticated'] : callers.roles;
+      if (who.every((r) => mayReadAuthUsers(model, r))) continue;
+      called ??= policyCallNames(model);
+      if (called.has(f.name) || called.has(`${f.schema}.${f.name}`)) continue;
+      if (funcLooksAtCaller(model, f)) continue;
+      const owner = f.owner?.role;
+      const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
+      const what = reads && writes ? 'returns data of, and changes, rows of auth.users' : reads ? 'returns data of rows of auth.users' : 'changes rows of auth.users';
+      const gets = reads && writes ? "read other users' accounts and change them" : reads ? "read other users' accounts" : "change other users' accounts";
+      report({
+        ...f.nameLoc,
+        message:
+          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${AUTH_USERS_TEXT}, but never looks at who is calling ` +
+          '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ' +
+          `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any caller can ${gets}. ` +
+          'Check the caller in the function (e.g. WHERE id = (select auth.uid())), or revoke EXECUTE from these roles and call it with the service role. ' +
+          'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.',
+        fixes: [revokeFix(model, f, callers)],
+      });
+    }
+  },
+});

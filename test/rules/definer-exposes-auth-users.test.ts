@@ -1,0 +1,100 @@
+// definer-exposes-auth-users on PostgreSQL (PGlite): anon and authenticated have no privilege on
+// auth.users, yet a SECURITY DEFINER function the migrations' superuser owns hands anon every
+// account's email, and lets user A change user B's app metadata; the fix's REVOKE makes the
+// calls fail with 42501, and the Valid forms give each caller its own row or a number.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import type { Workspace } from '../../server/src/engine/workspace.js';
+
+const ID = 'definer-exposes-auth-users';
+before(initParser);
+after(closeAll);
+
+/**
+ * Supabase's auth.users (owned by the superuser; no privilege for the API roles), two accounts,
+ * and the platform's default privileges: EXECUTE on new functions in public for the API roles.
+ * Then the migration, run by the superuser (Supabase's postgres may read and change auth.users).
+ */
+async function migrate(q: Q, ws: Workspace): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), raw_app_meta_data jsonb);
+           REVOKE ALL ON auth.users FROM PUBLIC`);
+  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role');
+  await q(sqlOf(ws));
+  await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com', '{}'), ('${TENANT_B}', 'b@example.com', '{}')`);
+}
+
+const asUserA = async (q: Q) => {
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+};
+
+test("err: get_user_emails(): anon gets 42501 from auth.users and every account's email from the function", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'public.get_user_emails');
+  assert.match(finding.message, /^SECURITY DEFINER function public\.get_user_emails\(\) can be called by PUBLIC .* and returns data of rows of auth\.users, .* any caller can read other users' accounts\./);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrate(q, ws);
+    await q('SET ROLE anon');
+    assert.deepEqual((await q('SELECT email FROM public.get_user_emails() ORDER BY email')).map((r) => r.email), ['a@example.com', 'b@example.com']);
+    await expectPgError(q('SELECT email FROM auth.users'), '42501', /permission denied for table users/);
+  });
+});
+
+test("err: set_user_role(uid, role): user A makes user B an admin in B's app metadata", async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'public.set_user_role');
+  assert.match(finding.message, /can be called by anon and authenticated \(by Supabase's default privileges .*\) and changes rows of auth\.users, .* any caller can change other users' accounts\./);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrate(q, ws);
+    await asUserA(q);
+    await q(`SELECT public.set_user_role('${TENANT_B}', 'admin')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q(`SELECT raw_app_meta_data FROM auth.users WHERE id = '${TENANT_B}'`), [{ raw_app_meta_data: { role: 'admin' } }]);
+  });
+});
+
+test('err→ok: the fix revokes EXECUTE from the roles that can call it: the migration re-lints clean and the calls fail with 42501', async () => {
+  for (const n of [0, 1]) {
+    const { ws, finding } = invalidFinding(ID, n);
+    const fixed = applyFix(ws, finding);
+    assert.deepEqual(findingsOf(fixed, ID), [], `Invalid #${n + 1} after the fix`);
+    const db = await getDb();
+    await inRollback(db, async (q) => {
+      await migrate(q, fixed);
+      await asUserA(q);
+      const call = n === 0 ? 'SELECT * FROM public.get_user_emails()' : `SELECT public.set_user_role('${TENANT_B}', 'admin')`;
+      await expectPgError(q(call), '42501', /permission denied for function/);
+    });
+  }
+});
+
+test('ok: a caller check (auth.uid()): user A gets its own email; a count: a number', async () => {
+  for (const n of [0, 2]) {
+    const { ws, mine } = lintDocExample(ID, 'valid', n);
+    assert.equal(mine.length, 0);
+    const db = await getDb();
+    await inRollback(db, async (q) => {
+      await migrate(q, ws);
+      await asUserA(q);
+      if (n === 0) assert.deepEqual(await q('SELECT public.my_email() AS email'), [{ email: 'a@example.com' }]);
+      else assert.deepEqual(await q('SELECT public.user_count()::int AS n'), [{ n: 2 }]);
+    });
+  }
+});
+
+test('ok: EXECUTE revoked from the API roles: 42501', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 1);
+  assert.equal(mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrate(q, ws);
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT * FROM public.get_user_emails()'), '42501');
+  });
+});
