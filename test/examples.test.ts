@@ -15,10 +15,15 @@ const files = readdirSync(DIR)
 
 after(closeAll);
 
+/** Supabase's auth.users, as far as the examples read it: no privilege for the API roles. */
+const AUTH_USERS_SQL = `CREATE TABLE auth.users (id uuid PRIMARY KEY, email text);
+REVOKE ALL ON auth.users FROM PUBLIC;`;
+
 test('ok: every example statement executes on PostgreSQL (PGlite)', async () => {
   const db = await getDb();
   await inRollback(db, async (q) => {
     await q(AUTH_STUB_SQL);
+    await q(AUTH_USERS_SQL);
     for (const f of files) {
       for (const stmt of sqlStatements(f.text)) {
         const r = await tryQuery(q, stmt);
@@ -32,6 +37,7 @@ test('err: the recursion the demo reports on tenant_users is real (42P17)', asyn
   const db = await getDb();
   await inRollback(db, async (q) => {
     await q(AUTH_STUB_SQL);
+    await q(AUTH_USERS_SQL);
     for (const f of files) await q(f.text);
     await q('GRANT SELECT ON tenant_users TO authenticated');
     await q(actAs('00000000-0000-0000-0000-000000000001'));
@@ -45,6 +51,7 @@ test('err: the table the demo reports without RLS leaks every row to a granted r
   const db = await getDb();
   await inRollback(db, async (q) => {
     await q(AUTH_STUB_SQL);
+    await q(AUTH_USERS_SQL);
     for (const f of files) await q(f.text);
     await q(`INSERT INTO invoices (tenant_id, amount_cents) VALUES (gen_random_uuid(), 100), (gen_random_uuid(), 200)`);
     await q('GRANT SELECT ON invoices TO authenticated');
@@ -57,6 +64,7 @@ test("err: the definer function the demo reports lists another tenant's members 
   const db = await getDb();
   await inRollback(db, async (q) => {
     await q(AUTH_STUB_SQL);
+    await q(AUTH_USERS_SQL);
     for (const f of files) await q(f.text);
     const [t1, t2, u1] = ['00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000000a2', '00000000-0000-0000-0000-0000000000b1'];
     await q(`INSERT INTO tenants (id, name) VALUES ('${t1}', 'one'), ('${t2}', 'two')`);
@@ -64,5 +72,21 @@ test("err: the definer function the demo reports lists another tenant's members 
     await q(actAs(u1)); // a member of tenant one only
     await q('SET ROLE authenticated');
     assert.equal(await count(q, `SELECT * FROM tenant_members('${t2}')`), 2, "tenant two's members");
+  });
+});
+
+test("err: the view the demo reports hands every account's email to anon, which may not read auth.users", async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(AUTH_USERS_SQL);
+    // Supabase's default privileges: every privilege on new tables and views in public for the API roles
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+    for (const f of files) await q(f.text);
+    await q(`INSERT INTO auth.users VALUES (gen_random_uuid(), 'a@example.com'), (gen_random_uuid(), 'b@example.com')`);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'member_emails'), 2, 'every email');
+    const r = await tryQuery(q, 'SELECT email FROM auth.users');
+    assert.equal(r.ok ? 'no error' : r.error.code, '42501');
   });
 });

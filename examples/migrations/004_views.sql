@@ -5,3 +5,7 @@ CREATE VIEW project_summary AS
   GROUP BY p.tenant_id;
 
 GRANT SELECT ON project_summary TO authenticated;
+
+-- The members' emails for an admin page: reads Supabase's auth.users with the view owner's rights.
+CREATE VIEW member_emails AS
+  SELECT id AS user_id, email FROM auth.users;
