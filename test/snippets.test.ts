@@ -25,6 +25,7 @@ const PREFIXES = [
   'rls-owner-policies',
   'rls-set-tenant-context',
   'rls-security-invoker-view',
+  'rls-user-profiles',
 ];
 
 /** The snippet expanded with its defaults; `fill` overrides tabstops (e.g. a tenant id). */
@@ -393,5 +394,33 @@ test('ok: rls-security-invoker-view: through the view a role sees only what the 
     assert.equal(await count(q, 'public.projects_plain'), 3, 'the plain view runs with its owner rights');
     await q(setTenant(''));
     assert.equal(await count(q, 'public.projects_view'), 0);
+  });
+});
+
+test("ok: rls-user-profiles, created by a non-superuser owner under FORCE: a new auth user gets a profile from the trigger, anon reads names (never auth.users), a user renames only itself, direct inserts fail", async () => {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    // Supabase's auth.users: no privilege for the API roles; the migration role may reference it and put triggers on it
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email text, raw_user_meta_data jsonb);
+             REVOKE ALL ON auth.users FROM PUBLIC;
+             GRANT USAGE ON SCHEMA auth TO app_owner;
+             GRANT REFERENCES, TRIGGER ON auth.users TO app_owner`);
+    await asOwner(q, snippet('rls-user-profiles'));
+    // as Supabase Auth does when a user signs up (here the superuser; the trigger runs as app_owner)
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com', '{"full_name":"Ann"}'), ('${TENANT_B}', 'b@example.com', '{"full_name":"Bob"}')`);
+    await q('SET ROLE anon');
+    assert.deepEqual((await q('SELECT display_name FROM public.profiles ORDER BY 1')).map((r) => r.display_name), ['Ann', 'Bob']);
+    assert.equal((await tryQuery(q, 'SELECT email FROM public.profiles')).ok, false, 'no email column');
+    await q('RESET ROLE');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, "UPDATE public.profiles SET display_name = 'Anna'"), 1, 'only its own row');
+    await q('RESET ROLE');
+    assert.deepEqual((await q('SELECT display_name FROM public.profiles ORDER BY 1')).map((r) => r.display_name), ['Anna', 'Bob']);
+    // deleting the account deletes the profile (the foreign key's cascade is not subject to RLS)
+    await q(`DELETE FROM auth.users WHERE id = '${TENANT_B}'`);
+    assert.deepEqual((await q('SELECT display_name FROM public.profiles')).map((r) => r.display_name), ['Anna']);
+    await expectPgError(asOwner(q, `INSERT INTO public.profiles (id, display_name) VALUES ('${TENANT_B}', 'x')`), '42501');
   });
 });
