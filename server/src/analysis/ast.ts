@@ -225,6 +225,10 @@ export interface Census {
   userMeta: boolean;
   /** a call named current_setting (any schema) */
   currentSetting: boolean;
+  /** ColumnRef values, in walk order (columns.ts: the names a policy reads) */
+  columnRefs: Node[];
+  /** RangeVar values (relations named in FROM, and DML targets), in walk order (columns.ts) */
+  rangeVars: Node[];
 }
 
 // The walkers below (census, relationsIn, callsIn, hasSubLink) each visit what parse.ts `walk`
@@ -242,9 +246,11 @@ export interface Census {
 
 /** One walk that lets helpers skip nodes that cannot hold what they look for. */
 export const census = memoised((node: Node): Census => {
-  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false };
+  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false, columnRefs: [], rangeVars: [] };
   if (node && typeof node === 'object') censusIn(node, out);
   out.funcCalls = fitted(out.funcCalls);
+  out.columnRefs = fitted(out.columnRefs);
+  out.rangeVars = fitted(out.rangeVars);
   return out;
 });
 
@@ -264,6 +270,8 @@ function censusIn(n: Node, out: Census): void {
       out.funcCalls.push(v);
       if (!out.currentSetting && isCurrentSetting(lastNamePart(v.funcname))) out.currentSetting = true;
     } else if (k === 'A_Const') out.aConst = true;
+    else if (k === 'ColumnRef') out.columnRefs.push(v);
+    else if (k === 'RangeVar') out.rangeVars.push(v);
     else if (k === 'String' || k === 'sval') {
       if (!out.userMeta && mentionsUserMeta(v.sval)) out.userMeta = true;
       // (a String is its sval alone, as an A_Const's sval: nothing under it; a sixth of a policy expression's objects)

@@ -3,6 +3,7 @@
 // which relations policies read inside sub-selects. Pure: reads the model.
 import { anchorAt, callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
+import { failingPolicies, failsToCreate } from './columns.js';
 import { nameParts, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
 
@@ -169,7 +170,8 @@ function buildIndex(model: Model): PolicyIndex {
     let row = keptRow(p);
     if (row === undefined || row.table !== table) row = rowFrom(p, table);
     rows[i] = row;
-    if (!row.active) continue;
+    // (a policy whose CREATE POLICY PostgreSQL rejects, for a column none of its tables has, never exists)
+    if (!row.active || failsToCreate(model, p)) continue;
     active.push(row);
     activePolicies.push(p);
     const f = row.usingFlags | row.checkFlags;
@@ -204,12 +206,15 @@ export function policiesWithKeys(model: Model): ReadonlyMap<string, Policy[]> {
   return policyIndex(model).byKey;
 }
 
-/** The policies PostgreSQL applies on a table key, in model order (those of policiesWithKey when they are active). */
+/** The policies PostgreSQL applies on a table key, in model order (those of policiesWithKey when they are active, and exist). */
 export function activePoliciesWithKey(model: Model, key: string): Policy[] {
   const list = policiesWithKey(model, key);
   if (list.length === 0) return list;
   const t = model.tables.get(key);
-  return !t || t.rlsEnabled ? list : NO_POLICIES;
+  if (t && !t.rlsEnabled) return NO_POLICIES;
+  // (not those whose CREATE POLICY PostgreSQL rejects: they never exist)
+  const failing = failingPolicies(model);
+  return failing.size && list.some((p) => failing.has(p)) ? list.filter((p) => !failing.has(p)) : list;
 }
 
 /** The row of a policy of the model. */

@@ -37,3 +37,4 @@ export { definerHelperUnderForceRls } from './definer-helper-under-force-rls.js'
 export { definerBypassesRls } from './definer-bypasses-rls.js';
 export { viewExposesAuthUsers } from './view-exposes-auth-users.js';
 export { definerExposesAuthUsers } from './definer-exposes-auth-users.js';
+export { policyUnknownColumn } from './policy-unknown-column.js';

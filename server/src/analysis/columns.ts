@@ -1,0 +1,386 @@
+// Columns a policy names that no table it reads has: PostgreSQL analyses a CREATE POLICY's
+// expressions when it runs it and rejects the statement (42703 column "x" does not exist), so
+// the policy never exists. Pure: reads the model and the policies' trees.
+//
+// Sound, not complete: a column is reported only when every relation the policy reads is a
+// table the migrations create with a plain column list (no LIKE, inheritance, partition or
+// typed table) and the name is a column of none of them, nor a relation's name (a whole-row
+// reference) nor a system column. The tables' columns are those at the end of the migrations,
+// so a column added after the policy is not reported, and a name some ALTER TABLE drops or
+// renames is never reported (the policy may have come before). Expressions with sub-queries
+// in FROM, set-returning functions in FROM, CTEs, VALUES or column aliases are not looked at
+// (their names are not table columns); nor is anything when a DO block runs dynamic SQL (it
+// may add columns the model cannot see).
+import { census } from './ast.js';
+import type { Model, Policy, Table } from './model.js';
+import { sval } from './parse.js';
+import { memoModel } from './policy-exprs.js';
+import type { Node, ParsedFile } from './types.js';
+
+/** A column reference and the FROM lists it may be resolved in: the innermost SELECT's first, the policy's table after the last. */
+interface ScopedRef {
+  ref: Node;
+  /** RangeVar nodes of each enclosing SELECT's FROM, innermost first */
+  scopes: Node[][];
+}
+
+/** What a policy expression names, walked once per tree. */
+interface ColumnFacts {
+  /** ColumnRef nodes, outside ORDER BY / GROUP BY / DISTINCT ON (which may name output columns) */
+  refs: ScopedRef[];
+  /** it has what makes names other than table columns: a sub-query or function in FROM, a CTE, VALUES, column aliases */
+  opaque: boolean;
+}
+
+const OPAQUE_KEYS = new Set(['RangeSubselect', 'RangeFunction', 'RangeTableFunc', 'withClause', 'CommonTableExpr', 'valuesLists', 'JsonTable']);
+const SKIPPED_KEYS = new Set(['sortClause', 'groupClause', 'distinctClause']);
+const NO_SCOPES: Node[][] = [];
+
+/** The ColumnRefs of an expression with their scopes (walked when a policy is checked: its result is kept, not this). */
+function columnFacts(node: Node): ColumnFacts {
+  const out: ColumnFacts = { refs: [], opaque: false };
+  if (node && typeof node === 'object') visit(node, NO_SCOPES, out);
+  return out;
+}
+
+function visit(n: Node, scopes: Node[][], out: ColumnFacts): void {
+  if (out.opaque) return;
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) if (n[i] && typeof n[i] === 'object') visit(n[i], scopes, out);
+    return;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (OPAQUE_KEYS.has(k) || (k === 'Alias' && v.colnames?.length) || (k === 'JoinExpr' && v.alias)) {
+      out.opaque = true;
+      return;
+    }
+    if (SKIPPED_KEYS.has(k)) continue;
+    if (k === 'ColumnRef') out.refs.push({ ref: v, scopes });
+    else if (k === 'SelectStmt' || k === 'larg' || k === 'rarg') visitSelect(v, scopes, out);
+    else visit(v, scopes, out);
+  }
+}
+
+/** A SELECT: its FROM list is the innermost scope of what it holds (a UNION's arms are SELECTs of their own). */
+function visitSelect(sel: Node, scopes: Node[][], out: ColumnFacts): void {
+  if (sel.larg || sel.rarg) {
+    if (sel.larg) visitSelect(sel.larg, scopes, out);
+    if (sel.rarg) visitSelect(sel.rarg, scopes, out);
+    return;
+  }
+  const ranges: Node[] = [];
+  const quals: Node[] = [];
+  const from = (item: Node): void => {
+    if (item?.RangeVar) ranges.push(item.RangeVar);
+    else if (item?.JoinExpr && !item.JoinExpr.alias) {
+      from(item.JoinExpr.larg);
+      from(item.JoinExpr.rarg);
+      if (item.JoinExpr.quals) quals.push(item.JoinExpr.quals);
+    } else out.opaque = true;
+  };
+  for (const item of sel.fromClause ?? []) from(item);
+  if (out.opaque) return;
+  const inner = ranges.length ? [ranges, ...scopes] : scopes;
+  for (const k in sel) {
+    if (k === 'fromClause' || k === 'larg' || k === 'rarg') continue;
+    const v = sel[k];
+    if (!v || typeof v !== 'object') continue;
+    if (OPAQUE_KEYS.has(k)) {
+      out.opaque = true;
+      return;
+    }
+    if (!SKIPPED_KEYS.has(k)) visit(v, inner, out);
+  }
+  for (const q of quals) visit(q, inner, out);
+}
+
+/** Columns every table has. */
+const SYSTEM_COLUMNS = new Set(['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid', 'oid']);
+
+export interface UnknownColumn {
+  /** the ColumnRef node (its `location` is where it is written) */
+  ref: Node;
+  /** the name as PostgreSQL reports it (`x` or `t.x`) */
+  column: string;
+  /** the tables the policy reads, its own first */
+  tables: Table[];
+}
+
+/**
+ * Whether the table's columns are all the model knows of: one CREATE TABLE with a plain column
+ * list, run for certain (not in a DO block, where it may sit in an IF), and no other CREATE
+ * TABLE of it in the migrations (PostgreSQL keeps the first one and rejects the next, 42P07,
+ * unless a DROP came between; the model keeps the last).
+ */
+function plainTable(t: Table, ws: WorkspaceColumnFacts): boolean {
+  return t.parents.length === 0 && plainCreate(t.stmt) && !ws.recreated.has(t.key);
+}
+
+/** Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks (kept per statement). */
+const plainCreates = new WeakMap<object, boolean>();
+function plainCreate(stmt: Table['stmt']): boolean {
+  let plain = plainCreates.get(stmt);
+  if (plain === undefined) {
+    const n = stmt.node;
+    plain = stmt.kind === 'CreateStmt' && stmt.origin === 'file' && !n?.ofTypename && !n?.partbound && !n?.inhRelations?.length && !(n?.tableElts ?? []).some((e: Node) => e?.TableLikeClause);
+    plainCreates.set(stmt, plain);
+  }
+  return plain;
+}
+
+interface WorkspaceColumnFacts {
+  /** a DO block runs dynamic SQL: nothing is reported */
+  dynamic: boolean;
+  /** names some ALTER TABLE drops, retypes or renames (any table) */
+  changed: Set<string>;
+  /** keys of tables more than one CREATE TABLE creates */
+  recreated: Set<string>;
+  /** all of the above as a string: a policy's result kept from an earlier model holds while it is the same */
+  sig: string;
+}
+
+/** What workspaceFacts takes from one parsed file (kept per parsed file: re-lints parse only the edited one). */
+interface FileColumnFacts {
+  dynamic: boolean;
+  changed: string[];
+  /** [schema, name] of each CREATE TABLE */
+  creates: Array<[string | undefined, string]>;
+  /** their keys, made for the default schema `keysFor` stands for (workspaceFacts) */
+  keys: string[];
+  keysFor: string | undefined;
+}
+
+const fileFacts = new WeakMap<ParsedFile, FileColumnFacts>();
+
+function factsOfFile(file: ParsedFile): FileColumnFacts {
+  let out = fileFacts.get(file);
+  if (out) return out;
+  out = { dynamic: false, changed: [], creates: [], keys: [], keysFor: undefined };
+  const list = file.statements;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
+    if (s.kind === 'CreateStmt') out.creates.push([s.node?.relation?.schemaname, s.node?.relation?.relname]);
+    else if (s.kind === 'DoStmt') {
+      if (s.body?.dynamicExecutes.length) out.dynamic = true;
+    } else if (s.kind === 'RenameStmt') {
+      if (s.node?.renameType === 'OBJECT_COLUMN' && s.node.subname) out.changed.push(s.node.subname);
+    } else if (s.kind === 'AlterTableStmt') {
+      for (const c of s.node?.cmds ?? []) {
+        const cmd = c?.AlterTableCmd;
+        if ((cmd?.subtype === 'AT_DropColumn' || cmd?.subtype === 'AT_AlterColumnType') && cmd.name) out.changed.push(cmd.name);
+      }
+    }
+  }
+  fileFacts.set(file, out);
+  return out;
+}
+
+function workspaceFacts(model: Model): WorkspaceColumnFacts {
+  return memoModel(model, 'columns:workspace', (m) => {
+    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '' };
+    const created = new Set<string>();
+    // (the keys of a file's CREATE TABLEs are kept with it, for the default schema they were made under)
+    const probe = m.key([undefined, '']);
+    for (const file of m.files) {
+      const f = factsOfFile(file);
+      if (f.dynamic) out.dynamic = true;
+      for (let i = 0; i < f.changed.length; i++) out.changed.add(f.changed[i]!);
+      if (f.keysFor !== probe) {
+        f.keys = f.creates.map(([schema, name]) => m.key([schema, name]));
+        f.keysFor = probe;
+      }
+      for (let i = 0; i < f.keys.length; i++) {
+        const k = f.keys[i]!;
+        if (created.has(k)) out.recreated.add(k);
+        else created.add(k);
+      }
+    }
+    // (with the default schema: the keys of the tables a result looked at were made under it)
+    out.sig = out.dynamic || out.changed.size || out.recreated.size ? `${probe}|${out.dynamic}|${[...out.changed].sort().join(',')}|${[...out.recreated].sort().join(',')}` : probe;
+    return out;
+  });
+}
+
+/** The first column a policy's USING or WITH CHECK names that none of the tables in its reach has, if it can be told. */
+export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFacts = workspaceFacts(model)): UnknownColumn | undefined {
+  // (a statement of a DO block may sit in an IF: PostgreSQL analyses it only if it runs)
+  if (p.stmt.origin !== 'file' || ws.dynamic) return undefined;
+  const own = model.tables.get(p.table);
+  if (!own) return undefined;
+  // kept from an earlier model while the tables it looked at are the same objects (a re-lint's
+  // model shares the policies of the files it did not parse again, and the tables no statement
+  // changed) and the workspace facts are the same
+  const hit = kept.get(p);
+  if (hit && hit.own === own && hit.sig === ws.sig && sameTables(model, hit)) return hit.result;
+  const rec: Kept = { own, sig: ws.sig, keys: undefined, tables: undefined, result: undefined };
+  rec.result = uncached(model, ws, own, p, rec);
+  kept.set(p, rec);
+  return rec.result;
+}
+
+interface Kept {
+  own: Table;
+  sig: string;
+  /** keys of the other tables looked at, and what they were */
+  keys: string[] | undefined;
+  tables: Array<Table | undefined> | undefined;
+  result: UnknownColumn | undefined;
+}
+const kept = new WeakMap<Policy, Kept>();
+
+function sameTables(model: Model, k: Kept): boolean {
+  if (!k.keys) return true;
+  for (let i = 0; i < k.keys.length; i++) if (model.tables.get(k.keys[i]!) !== k.tables![i]) return false;
+  return true;
+}
+
+function uncached(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, rec: Kept): UnknownColumn | undefined {
+  // First without scopes, from what census keeps on the expression (every policy's is asked
+  // anyway): a name that is a column of the policy's table or of a table the expression reads
+  // is taken as found (most policies name only their table's columns). Only a policy with a
+  // name found nowhere is walked with its scopes.
+  const u = p.using ? namesBeyond(p.using, own.columns) : NO_NAMES;
+  const c = p.withCheck ? namesBeyond(p.withCheck, own.columns) : NO_NAMES;
+  if ((u.length === 0 && c.length === 0) || !plainTable(own, ws)) return undefined;
+  // (the tables of the expressions' FROM lists: what the answer depends on besides `own`)
+  const looked = (rv: Node): Table | undefined => {
+    const key = model.key([rv.schemaname, rv.relname]);
+    const t = model.tables.get(key);
+    rec.keys ??= [];
+    rec.tables ??= [];
+    if (!rec.keys.includes(key)) {
+      rec.keys.push(key);
+      rec.tables.push(t);
+    }
+    return t;
+  };
+  if (!(u.length && mayMiss(ws, u, p.using, looked)) && !(c.length && mayMiss(ws, c, p.withCheck, looked))) return undefined;
+  return check(ws, own, p, looked);
+}
+
+/** Whether one of `names` (those of the expression's ColumnRefs its policy's table does not have) is a column of no table the migrations show the expression reads. */
+function mayMiss(ws: WorkspaceColumnFacts, names: readonly string[], e: Node, tableOf: (rv: Node) => Table | undefined): boolean {
+  const ranges = census(e).rangeVars;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (ws.changed.has(name)) continue;
+    let found = false;
+    for (let j = 0; j < ranges.length && !found; j++) {
+      const rv = ranges[j];
+      if (rv.relname === name || rv.alias?.aliasname === name) found = true; // a whole-row reference
+      else {
+        // (a relation whose columns are not known leaves it to the walk: it may be out of the name's reach)
+        const t = tableOf(rv);
+        found = !!t && plainTable(t, ws) && t.columns.includes(name);
+      }
+    }
+    if (!found) return true;
+  }
+  return false;
+}
+
+/** The names an expression's ColumnRefs end with that are not in `columns` (nor system columns). */
+const NO_NAMES: readonly string[] = Object.freeze([]);
+function namesBeyond(e: Node, columns: readonly string[]): readonly string[] {
+  let names: string[] | undefined;
+  const refs = census(e).columnRefs;
+  for (let i = 0; i < refs.length; i++) {
+    const fields: Node[] = refs[i].fields ?? [];
+    if (fields.length > 2) continue;
+    const last = fields[fields.length - 1];
+    const name = last ? sval(last) : undefined;
+    if (name === undefined || columns.includes(name) || SYSTEM_COLUMNS.has(name)) continue;
+    if (!names) names = [name];
+    else if (!names.includes(name)) names.push(name);
+  }
+  return names ?? NO_NAMES;
+}
+
+/** unknownColumnOf's walk, with the scopes of the names. */
+function check(ws: WorkspaceColumnFacts, own: Table, p: Policy, tableOf: (rv: Node) => Table | undefined): UnknownColumn | undefined {
+  for (const e of [p.using, p.withCheck]) {
+    if (!e) continue;
+    const f = columnFacts(e);
+    if (f.opaque) continue;
+    for (const r of f.refs) {
+      const u = resolve(ws, own, r, tableOf);
+      if (u) return u;
+    }
+  }
+  return undefined;
+}
+
+/** An UnknownColumn when no relation in reach of the reference has the column (and every one in reach is known). */
+function resolve(ws: WorkspaceColumnFacts, own: Table, r: ScopedRef, tableOf: (rv: Node) => Table | undefined): UnknownColumn | undefined {
+  const fields: Node[] = r.ref.fields ?? [];
+  if (fields.length === 0 || fields.length > 2) return undefined;
+  const known = (rv: Node): Table | undefined => {
+    const t = tableOf(rv);
+    return t && plainTable(t, ws) ? t : undefined;
+  };
+  const reach = (): Table[] => {
+    const out: Table[] = [];
+    for (const scope of r.scopes) for (const rv of scope) {
+      const t = tableOf(rv);
+      if (t && !out.includes(t)) out.push(t);
+    }
+    if (!out.includes(own)) out.push(own);
+    return out;
+  };
+  if (fields.length === 1) {
+    const name = sval(fields[0]);
+    if (name === undefined || SYSTEM_COLUMNS.has(name) || ws.changed.has(name) || name === own.name) return undefined;
+    for (const scope of r.scopes) {
+      for (const rv of scope) {
+        if (rv.relname === name || rv.alias?.aliasname === name) return undefined; // a whole-row reference
+        const t = known(rv);
+        if (!t || t.columns.includes(name)) return undefined;
+      }
+    }
+    if (own.columns.includes(name)) return undefined;
+    return { ref: r.ref, column: name, tables: reach() };
+  }
+  const q = sval(fields[0]);
+  const name = sval(fields[1]);
+  if (q === undefined || name === undefined || SYSTEM_COLUMNS.has(name) || ws.changed.has(name)) return undefined;
+  let t: Table | undefined;
+  let found = false;
+  for (const scope of r.scopes) {
+    for (const rv of scope) {
+      if (rv.alias?.aliasname === q || (!rv.alias && rv.relname === q)) {
+        t = known(rv);
+        found = true;
+        break;
+      }
+    }
+    if (found) break;
+  }
+  if (!found && q === own.name) {
+    t = own;
+    found = true;
+  }
+  // (not a relation's name: a composite column's field, or a missing FROM entry, 42P01)
+  if (!found || !t || t.columns.includes(name)) return undefined;
+  return { ref: r.ref, column: `${q}.${name}`, tables: reach() };
+}
+
+/** Whether PostgreSQL rejects the policy's CREATE POLICY for a column it names (unknownColumnOf), once per model. */
+export function failsToCreate(model: Model, p: Policy): boolean {
+  return failingPolicies(model).has(p);
+}
+
+/** The policies whose CREATE POLICY PostgreSQL rejects for a column they name, with what it is (unknownColumnOf), once per model. Shared: do not mutate. */
+export function failingPolicies(model: Model): ReadonlyMap<Policy, UnknownColumn> {
+  return memoModel(model, 'columns:failing', (m) => {
+    const out = new Map<Policy, UnknownColumn>();
+    const ws = workspaceFacts(m);
+    const list = m.policies;
+    for (let i = 0; i < list.length; i++) {
+      const u = unknownColumnOf(m, list[i]!, ws);
+      if (u) out.set(list[i]!, u);
+    }
+    return out;
+  });
+}

@@ -1,0 +1,60 @@
+import { failingPolicies } from '../analysis/columns.js';
+import { defineRule } from './types.js';
+import { fileOf, where } from './lib/util.js';
+
+/** Levenshtein distance, stopping early above `max`. */
+function distance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      best = Math.min(best, cur[j]!);
+    }
+    if (best > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+export const policyUnknownColumn = defineRule({
+  meta: {
+    id: 'policy-unknown-column',
+    description: 'A policy names a column that none of the tables it reads has: PostgreSQL rejects the CREATE POLICY (42703) and the policy never exists.',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'none',
+    guards:
+      'PostgreSQL analyses a policy\'s USING and WITH CHECK when it creates it: a column no table in reach has fails the statement with 42703 column "x" does not exist, so the table keeps the policies it had before (none, for a new table: every query as a role subject to RLS sees 0 rows).',
+  },
+  check({ model, report }) {
+    for (const [p, u] of failingPolicies(model)) {
+      // (the expression is the CREATE POLICY's, or a later ALTER POLICY's)
+      const start: number = u.ref.location ?? p.nameLoc.start;
+      const file = start >= p.loc.start && start < p.loc.end ? p.loc.file : p.created.file;
+      const text = fileOf(model, file)?.text ?? '';
+      const m = /^[\w$"\u0080-\uffff]+(?:\s*\.\s*[\w$"\u0080-\uffff]+)*/.exec(text.slice(start, start + 300));
+      const end = start + (m ? m[0].length : 1);
+      const name = u.column.includes('.') ? u.column.slice(u.column.indexOf('.') + 1) : u.column;
+      const candidates = u.tables.flatMap((t) => t.columns.map((c) => ({ c, t })));
+      let best: { c: string; d: number } | undefined;
+      for (const { c } of candidates) {
+        const d = distance(name, c, 1);
+        if (d <= 1 && (!best || d < best.d)) best = { c, d };
+      }
+      const tableList = u.tables.map((t) => `${t.key} (${t.columns.join(', ')})`).join('; ');
+      report({
+        file,
+        start,
+        end,
+        message:
+          `Policy "${p.name}" on ${p.table} names the column ${u.column}, which no table it reads has — ${tableList} — even at the end of the migrations: ` +
+          `PostgreSQL rejects this statement with 42703 column "${name}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+          `${best ? `Did you mean ${best.c}? ` : ''}Name an existing column, or add the column before this policy.`,
+        related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
+      });
+    }
+  },
+});

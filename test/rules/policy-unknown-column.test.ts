@@ -1,0 +1,140 @@
+// policy-unknown-column on PostgreSQL (PGlite): a policy naming a column no table in reach has
+// fails with 42703 when it is created, so it never exists (pg_policies) and the table, with RLS
+// and no policy, shows a role nothing; the Valid forms are created. A recursion through such a
+// policy is not reported, and PostgreSQL raises none.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { sqlStatements } from '../helpers/pg.js';
+
+const ID = 'policy-unknown-column';
+before(initParser);
+after(closeAll);
+
+/** Runs each statement on its own (as psql without ON_ERROR_STOP does), savepoint-protected; returns the errors' codes by statement. */
+async function runEach(q: Q, sql: string): Promise<Array<{ sql: string; code: string }>> {
+  const errors: Array<{ sql: string; code: string }> = [];
+  for (const s of sqlStatements(sql)) {
+    await q('SAVEPOINT s');
+    const r = await tryQuery(q, s);
+    if (r.ok) await q('RELEASE SAVEPOINT s');
+    else {
+      await q('ROLLBACK TO SAVEPOINT s');
+      errors.push({ sql: s, code: r.error.code });
+    }
+  }
+  return errors;
+}
+
+const policies = async (q: Q) => (await q('SELECT policyname FROM pg_policies ORDER BY 1')).map((r) => r.policyname as string);
+
+test('err: a column the table does not have: CREATE POLICY fails with 42703, the policy does not exist, authenticated reads 0 rows', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'created_by');
+  assert.match(finding.message, /^Policy "projects_own" on public\.projects names the column created_by, which no table it reads has — public\.projects \(id, owner_id, name\) — .*42703 column "created_by" does not exist/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEach(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => e.code), ['42703']);
+    assert.match(errors[0]!.sql, /CREATE POLICY projects_own/);
+    assert.deepEqual(await policies(q), []);
+    await q(`INSERT INTO projects VALUES (1, '${TENANT_A}', 'p')`);
+    await q('GRANT SELECT ON projects TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'projects'), 0, 'RLS with no policy: nothing, even the owner_id row');
+  });
+});
+
+test('err: a column named in a sub-select, in none of tasks and task_shares: 42703', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'created_by');
+  assert.match(finding.message, /which no table it reads has — public\.tasks \(id, project_id, title\); public\.task_shares \(task_id, user_id\) —/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEach(q, sqlOf(ws))).map((e) => e.code), ['42703']);
+    assert.deepEqual(await policies(q), []);
+  });
+});
+
+test('ok: the Valid examples are created as written (inner scopes, aliases, columns added before, a view in reach)', async () => {
+  for (const n of [0, 1]) {
+    const { ws, mine } = lintDocExample(ID, 'valid', n);
+    assert.equal(mine.length, 0);
+    const db = await getDb();
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runEach(q, sqlOf(ws)), [], `Valid #${n + 1}`);
+      assert.equal((await policies(q)).length, 1);
+    });
+  }
+});
+
+test('ok: a recursion through a policy PostgreSQL rejects is not reported, and PostgreSQL raises none', async () => {
+  const sql = `CREATE TABLE tasks (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+CREATE TABLE task_shares (task_id bigint NOT NULL, user_id uuid NOT NULL);
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE task_shares ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tasks_read ON tasks FOR SELECT TO authenticated
+  USING (owner_id = (select auth.uid()) OR id IN (SELECT task_id FROM task_shares WHERE user_id = (select auth.uid())));
+CREATE POLICY task_shares_read ON task_shares FOR SELECT TO authenticated
+  USING (task_id IN (SELECT id FROM tasks WHERE created_by = (select auth.uid())));
+`;
+  const files = [{ file: 'm/1.sql', text: sql }];
+  assert.deepEqual(lintFiles(files, 'policy-recursion').mine, []);
+  assert.deepEqual(lintFiles(files, ID).mine.map((f) => f.rule), [ID]);
+  // with the column written right, the same two policies recurse: reported, and 42P17
+  const fixed = [{ file: 'm/1.sql', text: sql.replace('created_by', 'owner_id') }];
+  assert.deepEqual(lintFiles(fixed, 'policy-recursion').mine.map((f) => f.rule), ['policy-recursion']);
+  const db = await getDb();
+  for (const [text, expected] of [
+    [sql, 'no error'],
+    [fixed[0]!.text, '42P17'],
+  ] as const) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await runEach(q, text);
+      await q('GRANT SELECT ON tasks, task_shares TO authenticated');
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, 'SELECT count(*) FROM task_shares');
+      assert.equal(r.ok ? 'no error' : r.error.code, expected);
+    });
+  }
+});
+
+test('ok: not reported when a table in reach is created twice, by a DO block, or when a column of that name is renamed', () => {
+  const base = 'CREATE TABLE t (id bigint PRIMARY KEY);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\n';
+  const policy = 'CREATE POLICY p ON t FOR SELECT USING (owner = current_user);\n';
+  assert.equal(findingsOf(lintFiles([{ file: 'm/1.sql', text: base + policy }], ID).ws, ID).length, 1);
+  for (const extra of [
+    'CREATE TABLE IF NOT EXISTS t (id bigint PRIMARY KEY, owner text);\n',
+    "DO $$ BEGIN EXECUTE 'ALTER TABLE t ADD COLUMN owner text'; END $$;\n",
+    'CREATE TABLE u (owner text);\nALTER TABLE u RENAME COLUMN owner TO owned_by;\n',
+  ]) {
+    assert.deepEqual(findingsOf(lintFiles([{ file: 'm/1.sql', text: base + extra + policy }], ID).ws, ID), [], extra);
+  }
+  const inDo = `${base}DO $$ BEGIN IF false THEN CREATE POLICY p ON t FOR SELECT USING (owner = current_user); END IF; END $$;\n`;
+  assert.deepEqual(findingsOf(lintFiles([{ file: 'm/1.sql', text: inDo }], ID).ws, ID), []);
+});
+
+test('err: a relation whose columns are not known (a view) in another sub-select does not hide a name out of its reach', () => {
+  const sql = `CREATE TABLE tasks (id bigint PRIMARY KEY, team_id bigint);
+CREATE TABLE task_shares (task_id bigint NOT NULL, user_id uuid NOT NULL);
+CREATE VIEW team_admins AS SELECT 1::bigint AS team_id, NULL::uuid AS user_id;
+ALTER TABLE task_shares ENABLE ROW LEVEL SECURITY;
+CREATE POLICY task_shares_read ON task_shares FOR SELECT TO authenticated
+  USING (task_id IN (SELECT id FROM tasks WHERE created_by = (select auth.uid())
+                     OR team_id IN (SELECT team_id FROM team_admins WHERE user_id = (select auth.uid()))));
+`;
+  const { mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "task_shares_read" on public\.task_shares names the column created_by, which no table it reads has — public\.tasks \(id, team_id\); public\.task_shares/);
+  // in the view's sub-select, an unknown name may be one of the view's columns: not reported
+  const inView = sql.replace('WHERE user_id = (select auth.uid())', 'WHERE admin_id = (select auth.uid())').replace('created_by', 'team_id');
+  assert.deepEqual(lintFiles([{ file: 'm/1.sql', text: inView }], ID).mine, []);
+});
