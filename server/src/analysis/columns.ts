@@ -2,10 +2,11 @@
 // expressions when it runs it and rejects the statement (42703 column "x" does not exist), so
 // the policy never exists. Pure: reads the model and the policies' trees.
 //
-// Sound, not complete: a column is reported only when every relation the policy reads is a
-// table the migrations create with a plain column list (no LIKE, inheritance, partition or
-// typed table) and the name is a column of none of them, nor a relation's name (a whole-row
-// reference) nor a system column. The tables' columns are those at the end of the migrations,
+// Sound, not complete: a column is reported only when every relation in the name's reach (the
+// FROM lists of the sub-selects around it, then the policy's table) is a table the migrations
+// create with a plain column list (no LIKE, inheritance, partition or typed table) and the name
+// is a column of none of them, nor a relation's name (a whole-row reference) nor a system
+// column. The tables' columns are those at the end of the migrations,
 // so a column added after the policy is not reported, and a name some ALTER TABLE drops or
 // renames is never reported (the policy may have come before). Expressions with sub-queries
 // in FROM, set-returning functions in FROM, CTEs, VALUES or column aliases are not looked at
@@ -109,10 +110,10 @@ export interface UnknownColumn {
 }
 
 /**
- * Whether the table's columns are all the model knows of: one CREATE TABLE with a plain column
- * list, run for certain (not in a DO block, where it may sit in an IF), and no other CREATE
- * TABLE of it in the migrations (PostgreSQL keeps the first one and rejects the next, 42P07,
- * unless a DROP came between; the model keeps the last).
+ * Whether the table's columns are all the model knows of: made by a CREATE TABLE with a plain
+ * column list, run for certain (not in a DO block, where it may sit in an IF), and not made
+ * again by a plain CREATE TABLE while it existed (PostgreSQL rejects that one, 42P07, and keeps
+ * the first; the model keeps the last).
  */
 function plainTable(t: Table, ws: WorkspaceColumnFacts): boolean {
   return t.parents.length === 0 && plainCreate(t.stmt) && !ws.recreated.has(t.key);
@@ -135,7 +136,7 @@ interface WorkspaceColumnFacts {
   dynamic: boolean;
   /** names some ALTER TABLE drops, retypes or renames (any table) */
   changed: Set<string>;
-  /** keys of tables more than one CREATE TABLE creates */
+  /** keys of tables a plain CREATE TABLE creates again while they exist */
   recreated: Set<string>;
   /** all of the above as a string: a policy's result kept from an earlier model holds while it is the same */
   sig: string;
@@ -145,8 +146,8 @@ interface WorkspaceColumnFacts {
 interface FileColumnFacts {
   dynamic: boolean;
   changed: string[];
-  /** [schema, name] of each CREATE TABLE */
-  creates: Array<[string | undefined, string]>;
+  /** its CREATE TABLEs (`ine`: IF NOT EXISTS) and DROP TABLEs, in order, by [schema, name] */
+  events: Array<{ create: boolean; ine: boolean; name: [string | undefined, string] }>;
   /** their keys, made for the default schema `keysFor` stands for (workspaceFacts) */
   keys: string[];
   keysFor: string | undefined;
@@ -157,17 +158,24 @@ const fileFacts = new WeakMap<ParsedFile, FileColumnFacts>();
 function factsOfFile(file: ParsedFile): FileColumnFacts {
   let out = fileFacts.get(file);
   if (out) return out;
-  out = { dynamic: false, changed: [], creates: [], keys: [], keysFor: undefined };
+  out = { dynamic: false, changed: [], events: [], keys: [], keysFor: undefined };
   const list = file.statements;
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
-    if (s.kind === 'CreateStmt') out.creates.push([s.node?.relation?.schemaname, s.node?.relation?.relname]);
-    else if (s.kind === 'DoStmt') {
+    const n = s.node;
+    if (s.kind === 'CreateStmt') out.events.push({ create: true, ine: !!n?.if_not_exists, name: [n?.relation?.schemaname, n?.relation?.relname] });
+    else if (s.kind === 'DropStmt') {
+      if (n?.removeType !== 'OBJECT_TABLE') continue;
+      for (const o of n.objects ?? []) {
+        const parts: string[] = (o?.List?.items ?? []).map((x: Node) => sval(x) ?? '');
+        if (parts.length) out.events.push({ create: false, ine: false, name: [parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1]!] });
+      }
+    } else if (s.kind === 'DoStmt') {
       if (s.body?.dynamicExecutes.length) out.dynamic = true;
     } else if (s.kind === 'RenameStmt') {
-      if (s.node?.renameType === 'OBJECT_COLUMN' && s.node.subname) out.changed.push(s.node.subname);
+      if (n?.renameType === 'OBJECT_COLUMN' && n.subname) out.changed.push(n.subname);
     } else if (s.kind === 'AlterTableStmt') {
-      for (const c of s.node?.cmds ?? []) {
+      for (const c of n?.cmds ?? []) {
         const cmd = c?.AlterTableCmd;
         if ((cmd?.subtype === 'AT_DropColumn' || cmd?.subtype === 'AT_AlterColumnType') && cmd.name) out.changed.push(cmd.name);
       }
@@ -180,21 +188,26 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
 function workspaceFacts(model: Model): WorkspaceColumnFacts {
   return memoModel(model, 'columns:workspace', (m) => {
     const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '' };
-    const created = new Set<string>();
-    // (the keys of a file's CREATE TABLEs are kept with it, for the default schema they were made under)
+    // A plain CREATE TABLE of a table that exists fails in PostgreSQL (42P07), which keeps the
+    // first one, where the model keeps the last: its columns are not certain. (CREATE TABLE IF
+    // NOT EXISTS keeps the first in both; a DROP TABLE between makes the next one certain.)
+    const exists = new Set<string>();
+    // (the keys of a file's tables are kept with it, for the default schema they were made under)
     const probe = m.key([undefined, '']);
     for (const file of m.files) {
       const f = factsOfFile(file);
       if (f.dynamic) out.dynamic = true;
       for (let i = 0; i < f.changed.length; i++) out.changed.add(f.changed[i]!);
       if (f.keysFor !== probe) {
-        f.keys = f.creates.map(([schema, name]) => m.key([schema, name]));
+        f.keys = f.events.map((e) => m.key(e.name));
         f.keysFor = probe;
       }
       for (let i = 0; i < f.keys.length; i++) {
         const k = f.keys[i]!;
-        if (created.has(k)) out.recreated.add(k);
-        else created.add(k);
+        const e = f.events[i]!;
+        if (!e.create) exists.delete(k);
+        else if (!exists.has(k)) exists.add(k);
+        else if (!e.ine) out.recreated.add(k);
       }
     }
     // (with the default schema: the keys of the tables a result looked at were made under it)
