@@ -146,8 +146,11 @@ interface WorkspaceColumnFacts {
 interface FileColumnFacts {
   dynamic: boolean;
   changed: string[];
-  /** its CREATE TABLEs (`ine`: IF NOT EXISTS) and DROP TABLEs, in order, by [schema, name] */
-  events: Array<{ create: boolean; ine: boolean; name: [string | undefined, string] }>;
+  /**
+   * its CREATE TABLEs (`ine`: IF NOT EXISTS) and DROP TABLEs, and (`view`) its CREATE [OR REPLACE]
+   * [MATERIALIZED] VIEWs and DROP VIEWs, in order, by [schema, name], with the statement's offset
+   */
+  events: Array<{ create: boolean; ine: boolean; view: boolean; name: [string | undefined, string]; at: number }>;
   /** their keys, made for the default schema `keysFor` stands for (workspaceFacts) */
   keys: string[];
   keysFor: string | undefined;
@@ -163,12 +166,16 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
     const n = s.node;
-    if (s.kind === 'CreateStmt') out.events.push({ create: true, ine: !!n?.if_not_exists, name: [n?.relation?.schemaname, n?.relation?.relname] });
-    else if (s.kind === 'DropStmt') {
-      if (n?.removeType !== 'OBJECT_TABLE') continue;
+    if (s.kind === 'CreateStmt') out.events.push({ create: true, ine: !!n?.if_not_exists, view: false, name: [n?.relation?.schemaname, n?.relation?.relname], at: s.start });
+    else if (s.kind === 'ViewStmt') out.events.push({ create: true, ine: false, view: true, name: [n?.view?.schemaname, n?.view?.relname], at: s.start });
+    else if (s.kind === 'CreateTableAsStmt') {
+      if (n?.objtype === 'OBJECT_MATVIEW') out.events.push({ create: true, ine: !!n?.if_not_exists, view: true, name: [n?.into?.rel?.schemaname, n?.into?.rel?.relname], at: s.start });
+    } else if (s.kind === 'DropStmt') {
+      const view = n?.removeType === 'OBJECT_VIEW' || n?.removeType === 'OBJECT_MATVIEW';
+      if (!view && n?.removeType !== 'OBJECT_TABLE') continue;
       for (const o of n.objects ?? []) {
         const parts: string[] = (o?.List?.items ?? []).map((x: Node) => sval(x) ?? '');
-        if (parts.length) out.events.push({ create: false, ine: false, name: [parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1]!] });
+        if (parts.length) out.events.push({ create: false, ine: false, view, name: [parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1]!], at: s.start });
       }
     } else if (s.kind === 'DoStmt') {
       if (s.body?.dynamicExecutes.length) out.dynamic = true;
@@ -205,6 +212,7 @@ function workspaceFacts(model: Model): WorkspaceColumnFacts {
       for (let i = 0; i < f.keys.length; i++) {
         const k = f.keys[i]!;
         const e = f.events[i]!;
+        if (e.view) continue;
         if (!e.create) exists.delete(k);
         else if (!exists.has(k)) exists.add(k);
         else if (!e.ine) out.recreated.add(k);
@@ -379,21 +387,29 @@ function resolve(ws: WorkspaceColumnFacts, own: Table, r: ScopedRef, tableOf: (r
   return { ref: r.ref, column: `${q}.${name}`, tables: reach() };
 }
 
-/** Whether PostgreSQL rejects the policy's CREATE POLICY for a column it names (unknownColumnOf), once per model. */
-export function failsToCreate(model: Model, p: Policy): boolean {
-  return failingPolicies(model).has(p);
+/** Whether the migrations ever create `key` with CREATE TABLE (from what workspaceFacts keeps per file). */
+export function createdAsTable(model: Model, key: string): boolean {
+  workspaceFacts(model); // (the files' keys, for this model's default schema)
+  for (const file of model.files) {
+    const f = factsOfFile(file);
+    for (let i = 0; i < f.keys.length; i++) if (f.events[i]!.create && !f.events[i]!.view && f.keys[i] === key) return true;
+  }
+  return false;
 }
 
-/** The policies whose CREATE POLICY PostgreSQL rejects for a column they name, with what it is (unknownColumnOf), once per model. Shared: do not mutate. */
-export function failingPolicies(model: Model): ReadonlyMap<Policy, UnknownColumn> {
-  return memoModel(model, 'columns:failing', (m) => {
-    const out = new Map<Policy, UnknownColumn>();
-    const ws = workspaceFacts(m);
-    const list = m.policies;
-    for (let i = 0; i < list.length; i++) {
-      const u = unknownColumnOf(m, list[i]!, ws);
-      if (u) out.set(list[i]!, u);
+/** Whether `key` is a view (or materialized view) when the statement at `at` runs: its CREATE VIEWs and DROP VIEWs before it, in migration order. */
+export function viewAt(model: Model, key: string, at: { file: string; start: number }): boolean {
+  workspaceFacts(model); // (the files' keys, for this model's default schema)
+  let exists = false;
+  for (const file of model.files) {
+    const f = factsOfFile(file);
+    const same = file.file === at.file;
+    for (let i = 0; i < f.keys.length; i++) {
+      const e = f.events[i]!;
+      if (same && e.at >= at.start) return exists;
+      if (e.view && f.keys[i] === key) exists = e.create;
     }
-    return out;
-  });
+    if (same) return exists;
+  }
+  return exists;
 }

@@ -3,7 +3,7 @@
 // which relations policies read inside sub-selects. Pure: reads the model.
 import { anchorAt, callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
-import { failingPolicies, failsToCreate } from './columns.js';
+import { isRejected, rejectedPolicies } from './rejected.js';
 import { nameParts, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span } from './types.js';
 
@@ -170,8 +170,8 @@ function buildIndex(model: Model): PolicyIndex {
     let row = keptRow(p);
     if (row === undefined || row.table !== table) row = rowFrom(p, table);
     rows[i] = row;
-    // (a policy whose CREATE POLICY PostgreSQL rejects, for a column none of its tables has, never exists)
-    if (!row.active || failsToCreate(model, p)) continue;
+    // (a policy PostgreSQL rejects when it is created never exists: rejected.ts)
+    if (!row.active || isRejected(model, p)) continue;
     active.push(row);
     activePolicies.push(p);
     const f = row.usingFlags | row.checkFlags;
@@ -212,9 +212,9 @@ export function activePoliciesWithKey(model: Model, key: string): Policy[] {
   if (list.length === 0) return list;
   const t = model.tables.get(key);
   if (t && !t.rlsEnabled) return NO_POLICIES;
-  // (not those whose CREATE POLICY PostgreSQL rejects: they never exist)
-  const failing = failingPolicies(model);
-  return failing.size && list.some((p) => failing.has(p)) ? list.filter((p) => !failing.has(p)) : list;
+  // (not those PostgreSQL rejects when they are created: they never exist)
+  const rejected = rejectedPolicies(model);
+  return rejected.size && list.some((p) => rejected.has(p)) ? list.filter((p) => !rejected.has(p)) : list;
 }
 
 /** The row of a policy of the model. */

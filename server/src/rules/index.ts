@@ -38,3 +38,4 @@ export { definerBypassesRls } from './definer-bypasses-rls.js';
 export { viewExposesAuthUsers } from './view-exposes-auth-users.js';
 export { definerExposesAuthUsers } from './definer-exposes-auth-users.js';
 export { policyUnknownColumn } from './policy-unknown-column.js';
+export { rlsOnView } from './rls-on-view.js';

@@ -1,4 +1,4 @@
-import { failingPolicies } from '../analysis/columns.js';
+import { rejectedPolicies } from '../analysis/rejected.js';
 import { defineRule } from './types.js';
 import { fileOf, where } from './lib/util.js';
 
@@ -30,7 +30,9 @@ export const policyUnknownColumn = defineRule({
       'PostgreSQL analyses a policy\'s USING and WITH CHECK when it creates it: a column no table in reach has fails the statement with 42703 column "x" does not exist, so the table keeps the policies it had before (none, for a new table: every query as a role subject to RLS sees 0 rows).',
   },
   check({ model, report }) {
-    for (const [p, u] of failingPolicies(model)) {
+    for (const [p, r] of rejectedPolicies(model)) {
+      if (r.code !== '42703') continue;
+      const u = r.column;
       // (the expression is the CREATE POLICY's, or a later ALTER POLICY's)
       const start: number = u.ref.location ?? p.nameLoc.start;
       const file = start >= p.loc.start && start < p.loc.end ? p.loc.file : p.created.file;

@@ -5,6 +5,7 @@ import { callsIn, idOf } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
+import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
 
 export function fileOf(model: Model, file: string): ParsedFile | undefined {
@@ -46,6 +47,17 @@ export function afterStatement(model: Model, loc: Loc): number {
   let i = loc.end;
   while (i < text.length && /[ \t]/.test(text[i]!)) i++;
   return text[i] === ';' ? i + 1 : loc.end;
+}
+
+/** An edit removing a statement: from its start to its semicolon, with the rest of its line when only blanks remain there. */
+export function removeStatement(model: Model, loc: Loc): Edit {
+  const text = fileOf(model, loc.file)?.text ?? '';
+  let end = afterStatement(model, loc);
+  let j = end;
+  while (j < text.length && (text[j] === ' ' || text[j] === '\t')) j++;
+  if (text[j] === '\r') j++;
+  if (text[j] === '\n') end = j + 1;
+  return { file: loc.file, start: loc.start, end, newText: '' };
 }
 
 /** An edit inserting whole statements on new lines right after a statement. */
@@ -204,6 +216,9 @@ function factsOfPolicies(model: Model): Uint16Array {
     // kept on the row, which is kept across models while its policy and table are the same objects
     out[i] = row.bits ??= bitsOf(row);
   }
+  // a policy PostgreSQL rejects never exists: no bits (every rule filtering on them asks for a command)
+  const rejected = rejectedPolicies(model);
+  if (rejected.size) for (let i = 0; i < rows.length; i++) if (rejected.has(rows[i]!.policy)) out[i] = 0;
   return out;
 }
 
