@@ -39,3 +39,4 @@ export { viewExposesAuthUsers } from './view-exposes-auth-users.js';
 export { definerExposesAuthUsers } from './definer-exposes-auth-users.js';
 export { policyUnknownColumn } from './policy-unknown-column.js';
 export { rlsOnView } from './rls-on-view.js';
+export { policyInvalidClause } from './policy-invalid-clause.js';

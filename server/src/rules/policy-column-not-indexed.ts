@@ -1,6 +1,7 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nodeFactsFor } from '../analysis/ast.js';
 import { functionsToken, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
+import { rejectedPolicies } from '../analysis/rejected.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type KeptFinding, type Report } from './types.js';
@@ -192,11 +193,12 @@ export const policyColumnNotIndexed = defineRule({
       const t = tables[i]!;
       if (!t.rlsEnabled || t.columns.length === 0) continue;
       const hit = byTable.get(t);
-      if (hit && stillHolds(model, hit, token)) {
+      const rejected = rejectedOf(model, t);
+      if (hit && sameList(hit.rejected, rejected) && stillHolds(model, hit, token)) {
         for (let j = 0; j < hit.reports.length; j++) report(hit.reports[j]!);
         continue;
       }
-      const k = checkTable(model, t, token, ownFiles);
+      const k = checkTable(model, t, token, ownFiles, rejected);
       for (let j = 0; j < k.reports.length; j++) report(k.reports[j]!);
       // (a table renamed, or a partition: what is found depends on more than the table; not kept)
       if (t.renamed || t.parents.length > 0) byTable.delete(t);
@@ -219,8 +221,21 @@ interface KeptTable {
   /** file names and their fileIds */
   files: Array<string | number>;
   reports: Report[];
+  /** the table's policies PostgreSQL rejects (rejected.ts), left out: NO_POLICIES when none */
+  rejected: readonly Policy[];
 }
 const byTable = new WeakMap<Table, KeptTable>();
+const NO_POLICIES: readonly Policy[] = Object.freeze([]);
+
+/** The table's policies PostgreSQL rejects (they never exist), in order; NO_POLICIES when none. */
+function rejectedOf(model: Model, t: Table): readonly Policy[] {
+  const all = rejectedPolicies(model);
+  if (all.size === 0) return NO_POLICIES;
+  const out = t.policies.filter((p) => all.has(p));
+  return out.length ? out : NO_POLICIES;
+}
+
+const sameList = (a: readonly Policy[], b: readonly Policy[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The calls of a KeptTable with none (never mutated). */
 const NO_CALLS: Array<Node | string> = [];
@@ -268,7 +283,7 @@ const ASKED = { call: false };
  * policies: each USING's lookups found once (unindexableOr reads them from that list; the
  * table's check, unindexableOr and keptFor asked each three to four times through a memo).
  */
-function checkTable(model: Model, t: Table, token: object, ownFiles: Map<string, Array<string | number>>): KeptTable {
+function checkTable(model: Model, t: Table, token: object, ownFiles: Map<string, Array<string | number>>, rejected: readonly Policy[]): KeptTable {
   // (indexed loops and no pair array per policy: for-of allocates an iterator result per element
   // while this is not optimised, as in a cold lint: ≈ 0.7 MB on the bench; the shared NO_CALLS
   // for a table without call-dependent lookups, and one list of files shared by the tables
@@ -284,7 +299,7 @@ function checkTable(model: Model, t: Table, token: object, ownFiles: Map<string,
   for (let i = 0; i < ps.length; i++) {
     const p = ps[i]!;
     const using = p.using;
-    if (!using) continue;
+    if (!using || (rejected.length && rejected.includes(p))) continue;
     const asked = ASKED;
     asked.call = false;
     const found = lookups(model, using, asked);
@@ -300,7 +315,7 @@ function checkTable(model: Model, t: Table, token: object, ownFiles: Map<string,
     if (f !== own && !files?.includes(f)) files = withFile(model, files, own, f);
   }
   if (!files && !(files = ownFiles.get(own))) ownFiles.set(own, (files = [own, fileId(model, own)]));
-  return { token, calls: fit(calls, 2), files: fit(files, 4), reports: ls ? reportsOf(model, t, ls) : NO_REPORTS };
+  return { token, calls: fit(calls, 2), files: fit(files, 4), reports: ls ? reportsOf(model, t, ls) : NO_REPORTS, rejected };
 }
 
 /** `files` with `file` (and its fileId) added, made with `own` and `file` when undefined. */
