@@ -13,10 +13,11 @@
 // (their names are not table columns); nor is anything when a DO block runs dynamic SQL (it
 // may add columns the model cannot see).
 import { census } from './ast.js';
-import type { Model, Policy, Table } from './model.js';
+import { clauseError } from './clauses.js';
+import { rollbackSections, type Model, type Policy, type Table } from './model.js';
 import { sval } from './parse.js';
 import { memoModel } from './policy-exprs.js';
-import type { Node, ParsedFile } from './types.js';
+import type { Node, ParsedFile, Statement } from './types.js';
 
 /** A column reference and the FROM lists it may be resolved in: the innermost SELECT's first, the policy's table after the last. */
 interface ScopedRef {
@@ -131,7 +132,7 @@ function plainCreate(stmt: Table['stmt']): boolean {
   return plain;
 }
 
-interface WorkspaceColumnFacts {
+export interface WorkspaceColumnFacts {
   /** a DO block runs dynamic SQL: nothing is reported */
   dynamic: boolean;
   /** names some ALTER TABLE drops, retypes or renames (any table) */
@@ -154,14 +155,21 @@ interface FileColumnFacts {
   /** their keys, made for the default schema `keysFor` stands for (workspaceFacts) */
   keys: string[];
   keysFor: string | undefined;
+  /** its CREATE POLICY and ALTER TABLE … [NO] FORCE / ENABLE / DISABLE ROW LEVEL SECURITY statements, and (`targets`) the relation each names (without schema) */
+  rls: Statement[];
+  targets: string[];
+  /** its ALTER POLICY statements, and the CREATE POLICY ones whose clauses their command does not take (clauseError) */
+  clauses: Statement[];
 }
+
+const RLS_SUBTYPES = new Set(['AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity', 'AT_NoForceRowSecurity']);
 
 const fileFacts = new WeakMap<ParsedFile, FileColumnFacts>();
 
 function factsOfFile(file: ParsedFile): FileColumnFacts {
   let out = fileFacts.get(file);
   if (out) return out;
-  out = { dynamic: false, changed: [], events: [], keys: [], keysFor: undefined };
+  out = { dynamic: false, changed: [], events: [], keys: [], keysFor: undefined, rls: [], targets: [], clauses: [] };
   const list = file.statements;
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
@@ -182,17 +190,27 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
     } else if (s.kind === 'RenameStmt') {
       if (n?.renameType === 'OBJECT_COLUMN' && n.subname) out.changed.push(n.subname);
     } else if (s.kind === 'AlterTableStmt') {
+      let rls = false;
       for (const c of n?.cmds ?? []) {
         const cmd = c?.AlterTableCmd;
         if ((cmd?.subtype === 'AT_DropColumn' || cmd?.subtype === 'AT_AlterColumnType') && cmd.name) out.changed.push(cmd.name);
+        if (RLS_SUBTYPES.has(cmd?.subtype)) rls = true;
       }
-    }
+      if (rls) {
+        out.rls.push(s);
+        out.targets.push(n?.relation?.relname ?? '');
+      }
+    } else if (s.kind === 'CreatePolicyStmt') {
+      out.rls.push(s);
+      out.targets.push(n?.table?.relname ?? '');
+      if ((n?.qual || n?.with_check) && clauseError(n)) out.clauses.push(s);
+    } else if (s.kind === 'AlterPolicyStmt') out.clauses.push(s);
   }
   fileFacts.set(file, out);
   return out;
 }
 
-function workspaceFacts(model: Model): WorkspaceColumnFacts {
+export function workspaceFacts(model: Model): WorkspaceColumnFacts {
   return memoModel(model, 'columns:workspace', (m) => {
     const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '' };
     // A plain CREATE TABLE of a table that exists fails in PostgreSQL (42P07), which keeps the
@@ -232,16 +250,20 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
   if (!own) return undefined;
   // kept from an earlier model while the tables it looked at are the same objects (a re-lint's
   // model shares the policies of the files it did not parse again, and the tables no statement
-  // changed) and the workspace facts are the same
-  const hit = kept.get(p);
-  if (hit && hit.own === own && hit.sig === ws.sig && sameTables(model, hit)) return hit.result;
-  const rec: Kept = { own, sig: ws.sig, keys: undefined, tables: undefined, result: undefined };
+  // changed) and the workspace facts are the same; on the policy's statement, as its row is
+  // (policy-exprs.ts rowFrom: a property read, where a WeakMap lookup per policy was ≈ 2 ms of
+  // each bench re-lint)
+  const memo = (p.stmt.memo ??= {});
+  const hit = memo[KEPT] as Kept | undefined;
+  if (hit !== undefined && hit.policy === p && hit.own === own && hit.sig === ws.sig && sameTables(model, hit)) return hit.result;
+  const rec: Kept = { policy: p, own, sig: ws.sig, keys: undefined, tables: undefined, result: undefined };
   rec.result = uncached(model, ws, own, p, rec);
-  kept.set(p, rec);
+  memo[KEPT] = rec;
   return rec.result;
 }
 
 interface Kept {
+  policy: Policy;
   own: Table;
   sig: string;
   /** keys of the other tables looked at, and what they were */
@@ -249,7 +271,7 @@ interface Kept {
   tables: Array<Table | undefined> | undefined;
   result: UnknownColumn | undefined;
 }
-const kept = new WeakMap<Policy, Kept>();
+const KEPT = 'unknownColumn';
 
 function sameTables(model: Model, k: Kept): boolean {
   if (!k.keys) return true;
@@ -412,4 +434,30 @@ export function viewAt(model: Model, key: string, at: { file: string; start: num
     if (same) return exists;
   }
   return exists;
+}
+
+/** Whether the statement is in a part of the file migrating up never runs (model.ts rollbackSections). */
+function rolledBack(file: ParsedFile, stmt: Statement): boolean {
+  const sections = rollbackSections(file);
+  return sections.length !== 0 && sections.some((r) => r.start <= stmt.start && stmt.start < r.end);
+}
+
+/** The CREATE POLICY and ALTER TABLE … ROW LEVEL SECURITY statements the migrations run on a relation named one of `names` (without schema), by file in migration order. */
+export function rlsStatementsOn(model: Model, names: ReadonlySet<string>): Array<{ file: ParsedFile; stmt: Statement }> {
+  const out: Array<{ file: ParsedFile; stmt: Statement }> = [];
+  for (const file of model.files) {
+    const f = factsOfFile(file);
+    for (let i = 0; i < f.targets.length; i++) if (names.has(f.targets[i]!) && !rolledBack(file, f.rls[i]!)) out.push({ file, stmt: f.rls[i]! });
+  }
+  return out;
+}
+
+/** The ALTER POLICY statements the migrations run, and the CREATE POLICY ones whose clauses their command does not take, by file in migration order. */
+export function clauseStatements(model: Model): Array<{ file: ParsedFile; stmt: Statement }> {
+  const out: Array<{ file: ParsedFile; stmt: Statement }> = [];
+  for (const file of model.files) {
+    const list = factsOfFile(file).clauses;
+    for (let i = 0; i < list.length; i++) if (!rolledBack(file, list[i]!)) out.push({ file, stmt: list[i]! });
+  }
+  return out;
 }

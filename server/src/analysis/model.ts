@@ -399,7 +399,7 @@ const MARKER_WORD = /migrate:|\+goose|\+migrate/iy;
  * end. A marker counts only as a comment between statements. (`file` is a ParsedFile, or
  * verify's own split of it.)
  */
-function rollbackSections(file: { file: string; text: string; statements: readonly { start: number; end: number }[] }): Array<{ start: number; end: number }> {
+export function rollbackSections(file: { file: string; text: string; statements: readonly { start: number; end: number }[] }): Array<{ start: number; end: number }> {
   let sections = rollbackCache.get(file);
   if (sections) return sections;
   sections = [];

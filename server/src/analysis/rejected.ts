@@ -5,10 +5,13 @@
 // FOR SELECT or DELETE).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
-import { createdAsTable, unknownColumnOf, viewAt, type UnknownColumn } from './columns.js';
+import { clauseStatements, createdAsTable, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn } from './columns.js';
 import type { Model, Policy, View } from './model.js';
 import { memoModel } from './policy-exprs.js';
 import type { Loc } from './types.js';
+import { clauseError } from './clauses.js';
+
+export { clauseError };
 
 export type Rejection = { code: '42703'; column: UnknownColumn } | { code: '42809'; view: View } | { code: '42601'; message: string };
 
@@ -17,32 +20,28 @@ export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
   return memoModel(model, 'rejected:policies', (m) => {
     const out = new Map<Policy, Rejection>();
     const list = m.policies;
+    const views = m.views;
+    const ws = workspaceFacts(m);
+    // (the CREATE POLICY statements whose clauses their command does not take: few, found per file)
+    const badClauses = new Set<unknown>();
+    for (const { stmt } of clauseStatements(m)) if (stmt.kind === 'CreatePolicyStmt') badClauses.add(stmt);
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
       // (one in a DO block may not run, but then it does not exist either)
-      const view = onView(m, p.table, p.loc);
-      const clause = p.stmt.kind === 'CreatePolicyStmt' ? clauseError(p.stmt.node) : undefined;
-      if (view) out.set(p, { code: '42809', view });
-      else if (clause) out.set(p, { code: '42601', message: clause });
+      const view = views.size !== 0 && views.has(p.table) ? onView(m, p.table, p.loc) : undefined;
+      if (view) {
+        out.set(p, { code: '42809', view });
+        continue;
+      }
+      const clause = badClauses.size !== 0 && badClauses.has(p.stmt) ? clauseError(p.stmt.node) : undefined;
+      if (clause) out.set(p, { code: '42601', message: clause });
       else {
-        const column = unknownColumnOf(m, p);
+        const column = unknownColumnOf(m, p, ws);
         if (column) out.set(p, { code: '42703', column });
       }
     }
     return out;
   });
-}
-
-/**
- * PostgreSQL's error for a CREATE POLICY (`alter`: an ALTER POLICY of a policy for `command`)
- * whose clauses its command does not take, if any: FOR INSERT takes only WITH CHECK, FOR
- * SELECT and DELETE only USING (measured on PGlite, PostgreSQL 18).
- */
-export function clauseError(n: { cmd_name?: string; qual?: unknown; with_check?: unknown } | undefined, alter?: { command: string }): string | undefined {
-  const cmd = alter ? alter.command : (n?.cmd_name ?? 'all');
-  if (cmd === 'insert' && n?.qual) return 'only WITH CHECK expression allowed for INSERT';
-  if ((cmd === 'select' || cmd === 'delete') && n?.with_check) return alter ? 'only USING expression allowed for SELECT, DELETE' : 'WITH CHECK cannot be applied to SELECT or DELETE';
-  return undefined;
 }
 
 /** Whether PostgreSQL rejects the policy (rejectedPolicies). */

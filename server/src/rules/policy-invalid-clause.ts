@@ -1,5 +1,6 @@
 import { clauseSpan } from '../analysis/ast.js';
 import { clauseError } from '../analysis/rejected.js';
+import { clauseStatements } from '../analysis/columns.js';
 import type { Loc, Span } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { fileOf } from './lib/util.js';
@@ -30,7 +31,7 @@ export const policyInvalidClause = defineRule({
     truths: ['T14b'],
   },
   check({ model, report }) {
-    for (const { file, stmt } of model.statements) {
+    for (const { file, stmt } of clauseStatements(model)) {
       if (stmt.kind !== 'CreatePolicyStmt' && stmt.kind !== 'AlterPolicyStmt') continue;
       const n = stmt.node;
       let command: string = n?.cmd_name ?? 'all';

@@ -1,5 +1,7 @@
 import type { Model, View } from '../analysis/model.js';
+import { memoModel } from '../analysis/policy-exprs.js';
 import { onView } from '../analysis/rejected.js';
+import { rlsStatementsOn } from '../analysis/columns.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { removeStatement } from './lib/util.js';
@@ -11,6 +13,15 @@ const RLS_SUBTYPES: Record<string, string> = {
   AT_ForceRowSecurity: 'FORCE ROW SECURITY',
   AT_NoForceRowSecurity: 'NO FORCE ROW SECURITY',
 };
+
+/** The names (without schema) of the model's views. */
+function viewNames(model: Model): ReadonlySet<string> {
+  return memoModel(model, 'rls-on-view:names', (m) => {
+    const out = new Set<string>();
+    for (const v of m.views.values()) out.add(v.name);
+    return out;
+  });
+}
 
 /** What a view's readers see instead, and what to do (the messages' second half). */
 function instead(v: View): string {
@@ -43,15 +54,21 @@ export const rlsOnView = defineRule({
     truths: ['T18', 'T18b'],
   },
   check({ model, report }) {
+    if (model.views.size === 0) return;
+    // (the names of the views: a statement on another name is passed over without building its key)
+    const names = viewNames(model);
     // every statement, not the model's policies: a policy made again under the same name keeps
     // only its last CREATE POLICY in the model, and each of them fails
-    for (const { file, stmt } of model.statements) {
+    const list = rlsStatementsOn(model, names);
+    for (let i = 0; i < list.length; i++) {
+      const { file, stmt } = list[i]!;
       if (stmt.origin !== 'file') continue; // (a statement of a DO block may sit in an IF)
       const n = stmt.node;
-      const at: Loc = { file: file.file, start: stmt.start, end: stmt.end };
       if (stmt.kind === 'CreatePolicyStmt') {
         const rv = n?.table;
-        const v = rv && onView(model, model.key([rv.schemaname, rv.relname]), at);
+        if (!rv || !names.has(rv.relname)) continue;
+        const at: Loc = { file: file.file, start: stmt.start, end: stmt.end };
+        const v = onView(model, model.key([rv.schemaname, rv.relname]), at);
         if (!v) continue;
         const kind = v.materialized ? 'materialized view' : 'view';
         const start: number = rv.location >= 0 ? rv.location : stmt.start;
@@ -67,10 +84,11 @@ export const rlsOnView = defineRule({
         });
         continue;
       }
-      if (stmt.kind !== 'AlterTableStmt') continue;
+      if (stmt.kind !== 'AlterTableStmt' || !names.has(n?.relation?.relname)) continue;
       const cmds: Array<{ AlterTableCmd?: { subtype?: string } }> = n?.cmds ?? [];
       const action = cmds.map((c) => RLS_SUBTYPES[c.AlterTableCmd?.subtype ?? '']).find((x) => x);
       if (!action) continue;
+      const at: Loc = { file: file.file, start: stmt.start, end: stmt.end };
       const v = onView(model, model.key([n.relation?.schemaname, n.relation?.relname]), at);
       if (!v) continue;
       const kind = v.materialized ? 'materialized view' : 'view';
