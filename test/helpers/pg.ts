@@ -415,3 +415,22 @@ export function quoteIdent(s: string): string {
 export function quoteLiteral(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
+
+/**
+ * Runs each statement of `sql` on its own, as psql without ON_ERROR_STOP does: each in a
+ * savepoint, a failing one rolled back and the next run. Returns the failing statements with
+ * their error, in order.
+ */
+export async function runEachStatement(q: Q, sql: string): Promise<Array<{ sql: string; code: string; message: string }>> {
+  const errors: Array<{ sql: string; code: string; message: string }> = [];
+  for (const s of sqlStatements(sql)) {
+    await q('SAVEPOINT run_each');
+    const r = await tryQuery(q, s);
+    if (r.ok) await q('RELEASE SAVEPOINT run_each');
+    else {
+      await q('ROLLBACK TO SAVEPOINT run_each');
+      errors.push({ sql: s, code: r.error.code, message: r.error.message });
+    }
+  }
+  return errors;
+}

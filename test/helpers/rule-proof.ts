@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { migrationOrder } from '../../server/src/analysis/model.js';
 import { applyFixToWorkspace, type Finding, initParser, Workspace } from '../../server/src/engine/workspace.js';
 import { loadRuleDoc, type DocExample } from './docs.js';
+import { getDb, inRollback, runEachStatement, type Q } from './pg.js';
+import { AUTH_STUB_SQL } from './supabase.js';
 
 export { initParser };
 
@@ -63,3 +65,18 @@ export function textAt(ws: Workspace, f: Finding): string {
 
 export const TENANT_A = '00000000-0000-0000-0000-00000000000a';
 export const TENANT_B = '00000000-0000-0000-0000-00000000000b';
+
+/**
+ * The n-th Valid example of a rule's doc gives no finding of the rule, and each of its
+ * statements runs on PGlite (after Supabase's auth stub), in a transaction rolled back; `then`
+ * looks further inside it.
+ */
+export async function validExampleRuns(id: string, n: number, then?: (q: Q) => Promise<void>): Promise<void> {
+  const { ws, mine } = lintDocExample(id, 'valid', n);
+  assert.equal(mine.length, 0, `Valid #${n + 1} of ${id}`);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, sqlOf(ws)), [], `Valid #${n + 1} of ${id} runs`);
+    await then?.(q);
+  });
+}

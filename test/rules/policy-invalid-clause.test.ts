@@ -4,7 +4,7 @@
 // the policy then does what it meant to. No other rule reports on the policy that never exists.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, sqlStatements, tryQuery, type Q } from '../helpers/pg.js';
+import { closeAll, count, getDb, inRollback, runEachStatement, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -12,20 +12,8 @@ const ID = 'policy-invalid-clause';
 before(initParser);
 after(closeAll);
 
-/** Runs each statement on its own (as psql without ON_ERROR_STOP does); returns the errors' codes and messages. */
-async function runEach(q: Q, sql: string): Promise<string[]> {
-  const errors: string[] = [];
-  for (const s of sqlStatements(sql)) {
-    await q('SAVEPOINT s');
-    const r = await tryQuery(q, s);
-    if (r.ok) await q('RELEASE SAVEPOINT s');
-    else {
-      await q('ROLLBACK TO SAVEPOINT s');
-      errors.push(`${r.error.code} ${r.error.message}`);
-    }
-  }
-  return errors;
-}
+/** The statements that fail (psql without ON_ERROR_STOP goes on), as `code message`. */
+const runEach = async (q: Q, sql: string) => (await runEachStatement(q, sql)).map((e) => `${e.code} ${e.message}`);
 
 /** As user A: how many of its notes it may insert (1 or 42501) and read. */
 async function asUserA(q: Q): Promise<{ insert: string; read: number }> {

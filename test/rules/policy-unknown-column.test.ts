@@ -4,29 +4,16 @@
 // policy is not reported, and PostgreSQL raises none.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
-import { findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { closeAll, count, getDb, inRollback, runEachStatement, tryQuery, type Q } from '../helpers/pg.js';
+import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
-import { sqlStatements } from '../helpers/pg.js';
 
 const ID = 'policy-unknown-column';
 before(initParser);
 after(closeAll);
 
-/** Runs each statement on its own (as psql without ON_ERROR_STOP does), savepoint-protected; returns the errors' codes by statement. */
-async function runEach(q: Q, sql: string): Promise<Array<{ sql: string; code: string }>> {
-  const errors: Array<{ sql: string; code: string }> = [];
-  for (const s of sqlStatements(sql)) {
-    await q('SAVEPOINT s');
-    const r = await tryQuery(q, s);
-    if (r.ok) await q('RELEASE SAVEPOINT s');
-    else {
-      await q('ROLLBACK TO SAVEPOINT s');
-      errors.push({ sql: s, code: r.error.code });
-    }
-  }
-  return errors;
-}
+/** The statements that fail (psql without ON_ERROR_STOP goes on), with their codes. */
+const runEach = async (q: Q, sql: string) => (await runEachStatement(q, sql)).map(({ sql: s, code }) => ({ sql: s, code }));
 
 const policies = async (q: Q) => (await q('SELECT policyname FROM pg_policies ORDER BY 1')).map((r) => r.policyname as string);
 
@@ -62,16 +49,7 @@ test('err: a column named in a sub-select, in none of tasks and task_shares: 427
 });
 
 test('ok: the Valid examples are created as written (inner scopes, aliases, columns added before, a view in reach)', async () => {
-  for (const n of [0, 1]) {
-    const { ws, mine } = lintDocExample(ID, 'valid', n);
-    assert.equal(mine.length, 0);
-    const db = await getDb();
-    await inRollback(db, async (q) => {
-      await q(AUTH_STUB_SQL);
-      assert.deepEqual(await runEach(q, sqlOf(ws)), [], `Valid #${n + 1}`);
-      assert.equal((await policies(q)).length, 1);
-    });
-  }
+  for (const n of [0, 1]) await validExampleRuns(ID, n, async (q) => assert.equal((await policies(q)).length, 1));
 });
 
 test('ok: a recursion through a policy PostgreSQL rejects is not reported, and PostgreSQL raises none', async () => {

@@ -5,28 +5,16 @@
 // its own rows through the view once the policy is on the table.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, sqlStatements, tryQuery, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { closeAll, count, getDb, inRollback, runEachStatement, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'rls-on-view';
 before(initParser);
 after(closeAll);
 
-/** Runs each statement on its own (as psql without ON_ERROR_STOP does); returns the errors' codes. */
-async function runEach(q: Q, sql: string): Promise<string[]> {
-  const codes: string[] = [];
-  for (const s of sqlStatements(sql)) {
-    await q('SAVEPOINT s');
-    const r = await tryQuery(q, s);
-    if (r.ok) await q('RELEASE SAVEPOINT s');
-    else {
-      await q('ROLLBACK TO SAVEPOINT s');
-      codes.push(r.error.code);
-    }
-  }
-  return codes;
-}
+/** The codes of the statements that fail (psql without ON_ERROR_STOP goes on). */
+const runEach = async (q: Q, sql: string) => (await runEachStatement(q, sql)).map((e) => e.code);
 
 const DOCS = `INSERT INTO documents (id, owner_id, title) VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`;
 
@@ -93,15 +81,7 @@ test('err→ok: the fixes remove the statement (and make the view security_invok
 });
 
 test('ok: the policy on the table with a security_invoker view, and a view replaced by a table, run without error', async () => {
-  for (const n of [0, 1]) {
-    const { ws, mine } = lintDocExample(ID, 'valid', n);
-    assert.equal(mine.length, 0);
-    const db = await getDb();
-    await inRollback(db, async (q) => {
-      await q(AUTH_STUB_SQL);
-      assert.deepEqual(await runEach(q, sqlOf(ws)), [], `Valid #${n + 1}`);
-    });
-  }
+  for (const n of [0, 1]) await validExampleRuns(ID, n);
 });
 
 test('ok: other rules say nothing of a policy PostgreSQL rejects (no per-row, no PUBLIC finding on it)', () => {

@@ -4,9 +4,8 @@ import { defElems, sval } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, memoModel } from '../analysis/policy-exprs.js';
 import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
-import { policyCallNames } from '../analysis/recursion.js';
 import { defineRule, type Fix } from './types.js';
-import { DF_BODY, DF_ROW_DATA, DF_TRIGGER, funcLooksAtCaller, functionLists, insertAfter, orderOf, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
+import { calledByPolicy, dataDefiners, funcLooksAtCaller, insertAfter, orderOf, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 
@@ -127,14 +126,7 @@ export const definerBypassesRls = defineRule({
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
   },
   check({ model, report }) {
-    const { definers, definerFacts } = functionLists(model);
-    let called: ReadonlySet<string> | undefined;
-    for (let i = 0; i < definers.length; i++) {
-      // (by their flags alone: trigger functions, functions without a parsed body, and those
-      // that neither change tables nor return row data: 2,234 of the bench's 2,235 definers)
-      if ((definerFacts[i]! & (DF_TRIGGER | DF_BODY | DF_ROW_DATA)) !== (DF_BODY | DF_ROW_DATA)) continue;
-      const f = definers[i]!;
-      if (f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt') continue;
+    for (const f of dataDefiners(model)) {
       const data = returnsRowData(f);
       const owner = f.owner?.role;
       const ownerBypasses = model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls);
@@ -171,8 +163,7 @@ export const definerBypassesRls = defineRule({
       if (writes.length === 0 && reads.length === 0) continue;
       const tables = [...new Set([...writes, ...reads])];
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
-      called ??= policyCallNames(model);
-      if (called.has(f.name) || called.has(`${f.schema}.${f.name}`)) continue;
+      if (calledByPolicy(model, f)) continue;
       if (funcLooksAtCaller(model, f)) continue;
       const names = (ts: Table[]) => ts.map((t) => tableName(model, t, f.created)).join(', ');
       const both = writes.filter((t) => reads.includes(t));

@@ -1,9 +1,8 @@
 import type { Model } from '../analysis/model.js';
-import { policyCallNames } from '../analysis/recursion.js';
 import { defineRule } from './types.js';
 import { callersOf, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
-import { AUTH_USERS, AUTH_USERS_TEXT, DF_BODY, DF_ROW_DATA, DF_TRIGGER, funcLooksAtCaller, functionLists, mayReadAuthUsers, returnsRowData } from './lib/util.js';
+import { AUTH_USERS, AUTH_USERS_TEXT, calledByPolicy, dataDefiners, funcLooksAtCaller, mayReadAuthUsers, returnsRowData } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
@@ -25,12 +24,7 @@ export const definerExposesAuthUsers = defineRule({
   check({ model, report }) {
     // (a workspace that creates auth.users itself models it: definer-bypasses-rls looks at its row-level security)
     if (model.tables.has(AUTH_USERS)) return;
-    const { definers, definerFacts } = functionLists(model);
-    let called: ReadonlySet<string> | undefined;
-    for (let i = 0; i < definers.length; i++) {
-      if ((definerFacts[i]! & (DF_TRIGGER | DF_BODY | DF_ROW_DATA)) !== (DF_BODY | DF_ROW_DATA)) continue;
-      const f = definers[i]!;
-      if (f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt') continue;
+    for (const f of dataDefiners(model)) {
       const writes = f.writes.has(AUTH_USERS);
       const reads = returnsRowData(f) && readsAsOwner(model, f).has(AUTH_USERS);
       if (!writes && !reads) continue;
@@ -41,8 +35,7 @@ export const definerExposesAuthUsers = defineRule({
       // callers granted auth.users themselves get nothing they could not read (or change) directly
       const who = callers.roles[0] === 'public' ? ['anon', 'authenticated'] : callers.roles;
       if (who.every((r) => mayReadAuthUsers(model, r))) continue;
-      called ??= policyCallNames(model);
-      if (called.has(f.name) || called.has(`${f.schema}.${f.name}`)) continue;
+      if (calledByPolicy(model, f)) continue;
       if (funcLooksAtCaller(model, f)) continue;
       const owner = f.owner?.role;
       const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';

@@ -5,6 +5,7 @@ import { callsIn, idOf } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
+import { policyCallNames } from '../../analysis/recursion.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
 
@@ -469,4 +470,28 @@ export function mayReadAuthUsers(model: Model, role: string): boolean {
     granted = g.isGrant;
   }
   return granted;
+}
+
+/**
+ * The SECURITY DEFINER functions API roles may call that change tables or return row data:
+ * not procedures nor trigger functions, with a parsed body (by functionLists' flags first:
+ * 2,234 of the bench's 2,235 definers are passed over on them). Shared: do not mutate.
+ */
+export function dataDefiners(model: Model): readonly Func[] {
+  return memoModel(model, 'rules:dataDefiners', (m) => {
+    const { definers, definerFacts } = functionLists(m);
+    const out: Func[] = [];
+    for (let i = 0; i < definers.length; i++) {
+      if ((definerFacts[i]! & (DF_TRIGGER | DF_BODY | DF_ROW_DATA)) !== (DF_BODY | DF_ROW_DATA)) continue;
+      const f = definers[i]!;
+      if (!f.isProcedure && f.stmt.kind === 'CreateFunctionStmt') out.push(f);
+    }
+    return out;
+  });
+}
+
+/** Whether a policy calls the function (by its name as written, `name` or `schema.name`): its callers need EXECUTE, which definer-execute-granted-to-public looks at. */
+export function calledByPolicy(model: Model, f: Func): boolean {
+  const called = policyCallNames(model);
+  return called.has(f.name) || called.has(`${f.schema}.${f.name}`);
 }
