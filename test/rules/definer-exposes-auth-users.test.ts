@@ -35,7 +35,7 @@ const asUserA = async (q: Q) => {
 test("err: get_user_emails(): anon gets 42501 from auth.users and every account's email from the function", async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'public.get_user_emails');
-  assert.match(finding.message, /^SECURITY DEFINER function public\.get_user_emails\(\) can be called by PUBLIC .* and returns data of rows of auth\.users, .* any caller can read other users' accounts\./);
+  assert.match(finding.message, /^SECURITY DEFINER function public\.get_user_emails\(\) can be called by PUBLIC .* and returns data of rows of auth\.users, .* any caller can read what it returns of other users' accounts\./);
   const db = await getDb();
   await inRollback(db, async (q) => {
     await migrate(q, ws);

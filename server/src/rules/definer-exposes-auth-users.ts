@@ -40,7 +40,15 @@ export const definerExposesAuthUsers = defineRule({
       const owner = f.owner?.role;
       const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
       const what = reads && writes ? 'returns data of, and changes, rows of auth.users' : reads ? 'returns data of rows of auth.users' : 'changes rows of auth.users';
-      const gets = reads && writes ? "read other users' accounts and change them" : reads ? "read other users' accounts" : "change other users' accounts";
+      // (a function without arguments does what it does: the caller only chooses to run it)
+      const fixed = f.argTypes.length === 0;
+      const gets = fixed
+        ? [reads ? 'read what it returns of other users\' accounts' : '', writes ? 'make it change auth.users as it does' : ''].filter(Boolean).join(' and ')
+        : reads && writes
+          ? "read other users' accounts and change them"
+          : reads
+            ? "read other users' accounts"
+            : "change other users' accounts";
       report({
         ...f.nameLoc,
         message:

@@ -1,7 +1,7 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
-import { callsIn, idOf } from '../../analysis/ast.js';
+import { callsIn, idOf, typeName } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
@@ -268,8 +268,20 @@ export const DF_ROW_DATA = 32;
 /** Return types that carry no row data: a yes/no or a number (a policy helper's answer, a count). */
 const NO_ROW_DATA = new Set(['void', 'boolean', 'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision']);
 
-/** Whether `f` hands back data of the rows it reads: its return type is not one of NO_ROW_DATA. */
-export const returnsRowData = (f: Func): boolean => !NO_ROW_DATA.has(f.returnType);
+/**
+ * Whether `f` hands back data of the rows it reads: its return type is not one of NO_ROW_DATA,
+ * nor a record (RETURNS TABLE or OUT parameters) whose columns all are (e.g. counts).
+ */
+export function returnsRowData(f: Func): boolean {
+  if (NO_ROW_DATA.has(f.returnType)) return false;
+  if (f.returnType !== 'record' && f.returnType !== 'setof record') return true;
+  const outs: string[] = [];
+  for (const x of f.stmt.node?.parameters ?? []) {
+    const prm = x?.FunctionParameter;
+    if (prm && (prm.mode === 'FUNC_PARAM_OUT' || prm.mode === 'FUNC_PARAM_TABLE' || prm.mode === 'FUNC_PARAM_INOUT')) outs.push(typeName(prm.argType));
+  }
+  return outs.length === 0 || !outs.every((t) => NO_ROW_DATA.has(t));
+}
 
 export function functionLists(model: Model): FunctionLists {
   return memoModel(model, 'rules:functionLists', listFunctions);
