@@ -112,13 +112,19 @@ export interface UnknownColumn {
 
 /**
  * Whether the table's columns are all the model knows of: made by a CREATE TABLE with a plain
- * column list, run for certain (not in a DO block, where it may sit in an IF), and not made
- * again by a plain CREATE TABLE while it existed (PostgreSQL rejects that one, 42P07, and keeps
- * the first; the model keeps the last).
+ * column list, run for certain (not in a DO block, where it may sit in an IF), not made again by
+ * a plain CREATE TABLE while it existed (PostgreSQL rejects that one, 42P07, and keeps the first;
+ * the model keeps the last), and not in a schema of the platform (PLATFORM_SCHEMAS).
  */
 function plainTable(t: Table, ws: WorkspaceColumnFacts): boolean {
-  return t.parents.length === 0 && plainCreate(t.stmt) && !ws.recreated.has(t.key);
+  return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && !ws.recreated.has(t.key);
 }
+
+/**
+ * Schemas a platform (Supabase, extensions) fills before any migration runs: a CREATE TABLE
+ * there is often a local stand-in (IF NOT EXISTS), and the real table's columns are not its.
+ */
+const PLATFORM_SCHEMAS = new Set(['auth', 'storage', 'realtime', '_realtime', 'extensions', 'graphql', 'graphql_public', 'vault', 'pgsodium', 'net', 'supabase_functions', 'supabase_migrations', 'cron', 'pgbouncer']);
 
 /** Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks (kept per statement). */
 const plainCreates = new WeakMap<object, boolean>();
