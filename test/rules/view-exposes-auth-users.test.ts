@@ -142,3 +142,11 @@ test('ok: SELECT revoked from the API roles, or a schema they may not use: 42501
     });
   }
 });
+
+test("ok/err: a local stand-in for Supabase's auth.users (CREATE TABLE IF NOT EXISTS) still means Supabase's; a plain CREATE TABLE auth.users is the migrations' own table", async () => {
+  const { lintFiles } = await import('../helpers/rule-proof.js');
+  const view = 'CREATE VIEW public.user_emails AS SELECT id, email FROM auth.users;\n';
+  const standIn = 'CREATE SCHEMA IF NOT EXISTS auth;\nCREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY, email text);\n';
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1.sql', text: standIn + view }], ID).mine.length, 1);
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1.sql', text: standIn.replace(' IF NOT EXISTS auth.users', ' auth.users') + view }], ID).mine.length, 0);
+});

@@ -2,7 +2,7 @@ import type { Model } from '../analysis/model.js';
 import { defineRule } from './types.js';
 import { callersOf, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
-import { AUTH_USERS, AUTH_USERS_TEXT, calledByPolicy, dataDefiners, funcLooksAtCaller, mayReadAuthUsers, returnsRowData } from './lib/util.js';
+import { AUTH_USERS, AUTH_USERS_TEXT, supabaseAuthUsers, calledByPolicy, dataDefiners, funcLooksAtCaller, mayReadAuthUsers, returnsRowData } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
@@ -23,7 +23,7 @@ export const definerExposesAuthUsers = defineRule({
   },
   check({ model, report }) {
     // (a workspace that creates auth.users itself models it: definer-bypasses-rls looks at its row-level security)
-    if (model.tables.has(AUTH_USERS)) return;
+    if (!supabaseAuthUsers(model)) return;
     for (const f of dataDefiners(model)) {
       const writes = f.writes.has(AUTH_USERS);
       const reads = returnsRowData(f) && readsAsOwner(model, f).has(AUTH_USERS);

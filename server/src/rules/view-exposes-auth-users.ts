@@ -2,7 +2,7 @@ import type { Model, View } from '../analysis/model.js';
 import { revokedFrom, rolesActingAs } from '../analysis/privileges.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { AUTH_USERS, AUTH_USERS_TEXT, insertAfter, looksAtCaller, mayReadAuthUsers, orderOf, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
+import { AUTH_USERS, AUTH_USERS_TEXT, supabaseAuthUsers, insertAfter, looksAtCaller, mayReadAuthUsers, orderOf, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
 import { invokerFix, viewNameSpan } from './lib/views.js';
 
 /** The API roles, and PUBLIC, that may read through a view. */
@@ -84,7 +84,7 @@ export const viewExposesAuthUsers = defineRule({
   },
   check({ model, report }) {
     // (a workspace that creates auth.users itself models it: view-bypasses-rls looks at it)
-    if (model.tables.has(AUTH_USERS)) return;
+    if (!supabaseAuthUsers(model)) return;
     for (const v of model.views.values()) {
       if (!v.materialized && v.securityInvoker) continue;
       const rv = v.materialized ? v.stmt.node?.into?.rel : v.stmt.node?.view;

@@ -507,3 +507,13 @@ export function calledByPolicy(model: Model, f: Func): boolean {
   const called = policyCallNames(model);
   return called.has(f.name) || called.has(`${f.schema}.${f.name}`);
 }
+
+/**
+ * Whether the migrations' auth.users is Supabase's: they do not create it, or only with CREATE
+ * TABLE IF NOT EXISTS, a local stand-in that is a no-op where Supabase's exists. (A plain CREATE
+ * TABLE makes it a table of their own: view-bypasses-rls and definer-bypasses-rls look at it.)
+ */
+export function supabaseAuthUsers(model: Model): boolean {
+  const t = model.tables.get(AUTH_USERS);
+  return !t || !!t.stmt.node?.if_not_exists;
+}
