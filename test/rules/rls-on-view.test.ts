@@ -93,3 +93,17 @@ test('ok: other rules say nothing of a policy PostgreSQL rejects (no per-row, no
   const onView = lintFiles([{ file: 'm/1.sql', text: `${table}CREATE VIEW docs WITH (security_invoker = true) AS SELECT * FROM documents;\n${policy}` }], ID);
   assert.deepEqual(onView.findings.map((f) => f.rule), [ID]);
 });
+
+test('err: ENABLE, DISABLE, FORCE and NO FORCE ROW LEVEL SECURITY on a view, by ALTER TABLE or ALTER VIEW: each reported, each 42809', async () => {
+  const base = 'CREATE TABLE documents (id bigint PRIMARY KEY);\nCREATE VIEW document_ids AS SELECT id FROM documents;\n';
+  const actions = ['ALTER TABLE document_ids ENABLE ROW LEVEL SECURITY;', 'ALTER TABLE document_ids DISABLE ROW LEVEL SECURITY;', 'ALTER VIEW document_ids FORCE ROW LEVEL SECURITY;', 'ALTER TABLE document_ids NO FORCE ROW LEVEL SECURITY;'];
+  const sql = base + actions.join('\n') + '\n';
+  assert.deepEqual(
+    lintFiles([{ file: 'm/1.sql', text: sql }], ID).mine.map((f) => /ALTER action ([A-Z ]+) cannot/.exec(f.message)?.[1]),
+    ['ENABLE ROW SECURITY', 'DISABLE ROW SECURITY', 'FORCE ROW SECURITY', 'NO FORCE ROW SECURITY'],
+  );
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    assert.deepEqual(await runEach(q, sql), ['42809', '42809', '42809', '42809']);
+  });
+});
