@@ -134,3 +134,18 @@ CREATE POLICY own_files ON storage.objects FOR SELECT TO authenticated USING (ow
   // the same in a schema of the migrations' own is reported
   assert.equal(lintFiles([{ file: 'm/1.sql', text: sql.replaceAll('storage', 'files') }], ID).mine.length, 1);
 });
+
+test('ok: an ALTER POLICY naming an unknown column fails (42703) but leaves the policy with its former USING: the policy is not taken as gone, nor reported', async () => {
+  const sql = `CREATE TABLE t (id bigint PRIMARY KEY, owner_id uuid);
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON t FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+ALTER POLICY p ON t USING (created_by = (select auth.uid()));
+`;
+  assert.deepEqual(lintFiles([{ file: 'm/1.sql', text: sql }], ID).mine, []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEach(q, sql)).map((e) => e.code), ['42703']);
+    assert.deepEqual((await q("SELECT qual FROM pg_policies WHERE policyname = 'p'")).map((r) => /owner_id/.test(r.qual as string)), [true]);
+  });
+});

@@ -250,8 +250,9 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
 
 /** The first column a policy's USING or WITH CHECK names that none of the tables in its reach has, if it can be told. */
 export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFacts = workspaceFacts(model)): UnknownColumn | undefined {
-  // (a statement of a DO block may sit in an IF: PostgreSQL analyses it only if it runs)
-  if (p.stmt.origin !== 'file' || ws.dynamic) return undefined;
+  // (a statement of a DO block may sit in an IF: PostgreSQL analyses it only if it runs; and a
+  // failing ALTER POLICY leaves the policy with its former expressions, where the model has the new)
+  if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic) return undefined;
   const own = model.tables.get(p.table);
   if (!own) return undefined;
   // kept from an earlier model while the tables it looked at are the same objects (a re-lint's
