@@ -150,3 +150,12 @@ test("ok/err: a local stand-in for Supabase's auth.users (CREATE TABLE IF NOT EX
   assert.equal(lintFiles([{ file: 'supabase/migrations/1.sql', text: standIn + view }], ID).mine.length, 1);
   assert.equal(lintFiles([{ file: 'supabase/migrations/1.sql', text: standIn.replace(' IF NOT EXISTS auth.users', ' auth.users') + view }], ID).mine.length, 0);
 });
+
+test('ok/err: a role the migrations grant SELECT on auth.users gets nothing it could not read: only the others are named', async () => {
+  const { lintFiles } = await import('../helpers/rule-proof.js');
+  const view = 'CREATE VIEW public.user_emails AS SELECT id, email FROM auth.users;\n';
+  const one = lintFiles([{ file: 'supabase/migrations/1.sql', text: `GRANT SELECT ON auth.users TO authenticated;\n${view}` }], ID).mine;
+  assert.equal(one.length, 1);
+  assert.match(one[0]!.message, /on which anon has no privilege, .* So anon \(by Supabase's default privileges/);
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/1.sql', text: `GRANT SELECT ON auth.users TO anon, authenticated;\n${view}` }], ID).mine, []);
+});

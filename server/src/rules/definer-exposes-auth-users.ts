@@ -2,7 +2,7 @@ import type { Model } from '../analysis/model.js';
 import { defineRule } from './types.js';
 import { callersOf, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
-import { AUTH_USERS, AUTH_USERS_TEXT, supabaseAuthUsers, calledByPolicy, dataDefiners, funcLooksAtCaller, mayReadAuthUsers, returnsRowData } from './lib/util.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, funcLooksAtCaller, mayReadAuthUsers, returnsRowData } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
@@ -52,7 +52,7 @@ export const definerExposesAuthUsers = defineRule({
       report({
         ...f.nameLoc,
         message:
-          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${AUTH_USERS_TEXT}, but never looks at who is calling ` +
+          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${authUsersText(model) ?? "Supabase's table of every account's email, phone, metadata and password hash"}, but never looks at who is calling ` +
           '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ' +
           `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any caller can ${gets}. ` +
           'Check the caller in the function (e.g. WHERE id = (select auth.uid())), or revoke EXECUTE from these roles and call it with the service role. ' +

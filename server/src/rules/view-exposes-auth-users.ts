@@ -2,7 +2,7 @@ import type { Model, View } from '../analysis/model.js';
 import { revokedFrom, rolesActingAs } from '../analysis/privileges.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { AUTH_USERS, AUTH_USERS_TEXT, supabaseAuthUsers, insertAfter, looksAtCaller, mayReadAuthUsers, orderOf, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, insertAfter, looksAtCaller, mayReadAuthUsers, orderOf, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
 import { invokerFix, viewNameSpan } from './lib/views.js';
 
 /** The API roles, and PUBLIC, that may read through a view. */
@@ -91,7 +91,10 @@ export const viewExposesAuthUsers = defineRule({
       if (rv?.relpersistence === 't') continue; // a temporary view lives in one session
       const path = pathToAuthUsers(model, v, new Set());
       if (!path) continue;
-      const { roles, granted } = readersOf(model, v);
+      // the readers that may read auth.users themselves (granted by the migrations) get nothing they could not
+      const readers = readersOf(model, v);
+      const roles = readers.roles.filter((r) => !mayReadAuthUsers(model, r));
+      const granted = readers.granted.filter((r) => roles.includes(r));
       if (roles.length === 0) continue;
       // an owner known to be an ordinary role without SELECT on auth.users gets 42501 itself
       const owners = path.map((w) => w.owner?.role);
@@ -115,7 +118,7 @@ export const viewExposesAuthUsers = defineRule({
       const through = path.length > 1 ? ` (through ${path.slice(1).map((w) => w.key).join(', then ')})` : '';
       const at = viewNameSpan(model, v);
       const related = path.slice(1).map((w) => ({ ...viewNameSpan(model, w), message: `${w.key} (${w.materialized ? 'materialized view' : 'view, not security_invoker'}; created at ${where(model, w.created)})` }));
-      const what = AUTH_USERS_TEXT;
+      const what = authUsersText(model) ?? "Supabase's table of every account's email, phone, metadata and password hash";
       const advice =
         'Serve only what each user may see: a public profiles table filled by a trigger on auth.users, with its own policies, or a filter on the caller (WHERE id = (select auth.uid())).';
       const revokeText = `revoke SELECT on it from ${roles.map((r) => (r === 'public' ? 'PUBLIC' : r)).join(', ')}`;

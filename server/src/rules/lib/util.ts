@@ -468,9 +468,15 @@ export function usesSchema(model: Model, schema: string, role: string): boolean 
 /** Supabase's table of accounts (when the migrations do not create it themselves: then the model knows it). */
 export const AUTH_USERS = 'auth.users';
 
-/** What auth.users is, and who may read it, for messages. */
-export const AUTH_USERS_TEXT =
-  "Supabase's table of every account's email, phone, metadata and password hash, on which anon and authenticated have no privilege";
+/**
+ * What auth.users is, and which of the API roles have no privilege on it (those the migrations
+ * do not grant SELECT on it), for messages; undefined when both are granted it.
+ */
+export function authUsersText(model: Model): string | undefined {
+  const without = ['anon', 'authenticated'].filter((r) => !mayReadAuthUsers(model, r));
+  if (without.length === 0) return undefined;
+  return `Supabase's table of every account's email, phone, metadata and password hash, on which ${without.join(' and ')} ${without.length === 1 ? 'has' : 'have'} no privilege`;
+}
 
 /** Whether the workspace grants `role` (or PUBLIC) SELECT on auth.users (or on all tables of schema auth), and does not take it back. */
 export function mayReadAuthUsers(model: Model, role: string): boolean {
