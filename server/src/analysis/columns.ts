@@ -12,7 +12,7 @@
 // in FROM, set-returning functions in FROM, CTEs, VALUES or column aliases are not looked at
 // (their names are not table columns); nor is anything when a DO block runs dynamic SQL (it
 // may add columns the model cannot see).
-import { census } from './ast.js';
+import { census, memoStmt } from './ast.js';
 import { clauseError } from './clauses.js';
 import { rollbackSections, type Model, type Policy, type Table } from './model.js';
 import { sval } from './parse.js';
@@ -127,15 +127,11 @@ function plainTable(t: Table, ws: WorkspaceColumnFacts): boolean {
 const PLATFORM_SCHEMAS = new Set(['auth', 'storage', 'realtime', '_realtime', 'extensions', 'graphql', 'graphql_public', 'vault', 'pgsodium', 'net', 'supabase_functions', 'supabase_migrations', 'cron', 'pgbouncer']);
 
 /** Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks (kept per statement). */
-const plainCreates = new WeakMap<object, boolean>();
 function plainCreate(stmt: Table['stmt']): boolean {
-  let plain = plainCreates.get(stmt);
-  if (plain === undefined) {
+  return memoStmt(stmt, 'plainCreate', () => {
     const n = stmt.node;
-    plain = stmt.kind === 'CreateStmt' && stmt.origin === 'file' && !n?.ofTypename && !n?.partbound && !n?.inhRelations?.length && !(n?.tableElts ?? []).some((e: Node) => e?.TableLikeClause);
-    plainCreates.set(stmt, plain);
-  }
-  return plain;
+    return stmt.kind === 'CreateStmt' && stmt.origin === 'file' && !n?.ofTypename && !n?.partbound && !n?.inhRelations?.length && !(n?.tableElts ?? []).some((e: Node) => e?.TableLikeClause);
+  });
 }
 
 export interface WorkspaceColumnFacts {

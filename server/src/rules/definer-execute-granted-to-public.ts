@@ -3,7 +3,7 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { DF_PUBLIC_EXECUTE, DF_TRIGGER, insertAfter, orderOf, quoteIdent, functionLists } from './lib/util.js';
+import { DF_PUBLIC_EXECUTE, DF_TRIGGER, insertAfter, lastGrantOf, quoteIdent, functionLists } from './lib/util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 export function signatureSql(f: Func): string {
@@ -70,18 +70,7 @@ function policyRoles(model: Model, f: Func): Array<{ role: string; policy: strin
 
 /** The statement after which PUBLIC (or one of `roles`) last got EXECUTE on `f`: its CREATE, or a later GRANT. */
 export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc {
-  let at = f.created;
-  let best = orderOf(model, at);
-  for (const g of model.grantEvents) {
-    if (!g.isGrant || g.objectKind !== 'function' || !g.grantees.some((r) => r === 'public' || roles.includes(r))) continue;
-    if (!g.objects.includes(f.signature) && !g.objects.includes(`schema:${f.schema}`)) continue;
-    const i = orderOf(model, g.loc);
-    if (i > best) {
-      best = i;
-      at = g.loc;
-    }
-  }
-  return at;
+  return lastGrantOf(model, f.created, 'function', [f.signature, `schema:${f.schema}`], roles);
 }
 
 export const definerExecuteGrantedToPublic = defineRule({

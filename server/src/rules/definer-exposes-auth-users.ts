@@ -52,7 +52,7 @@ export const definerExposesAuthUsers = defineRule({
       report({
         ...f.nameLoc,
         message:
-          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${authUsersText(model) ?? "Supabase's table of every account's email, phone, metadata and password hash"}, but never looks at who is calling ` +
+          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${authUsersText(model)}, but never looks at who is calling ` +
           '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ' +
           `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any caller can ${gets}. ` +
           'Check the caller in the function (e.g. WHERE id = (select auth.uid())), or revoke EXECUTE from these roles and call it with the service role. ' +

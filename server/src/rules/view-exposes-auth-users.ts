@@ -1,8 +1,8 @@
 import type { Model, View } from '../analysis/model.js';
 import { revokedFrom, rolesActingAs } from '../analysis/privileges.js';
-import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { AUTH_USERS, authUsersText, supabaseAuthUsers, insertAfter, looksAtCaller, mayReadAuthUsers, orderOf, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
+import { roleList } from '../analysis/policies.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, insertAfter, lastGrantOf, looksAtCaller, mayReadAuthUsers, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
 import { invokerFix, viewNameSpan } from './lib/views.js';
 
 /** The API roles, and PUBLIC, that may read through a view. */
@@ -46,27 +46,12 @@ function readersOf(model: Model, v: View): { roles: string[]; granted: string[] 
   return { roles, granted };
 }
 
-/** The last GRANT of the view to one of `roles` (or its creation): where a REVOKE goes. */
-function lastGrant(model: Model, v: View, roles: readonly string[]): Loc {
-  let at = v.created;
-  let best = orderOf(model, at);
-  for (const g of model.grantEvents) {
-    if (!g.isGrant || g.objectKind !== 'table' || !g.objects.includes(v.key) || !g.grantees.some((r) => r === 'public' || roles.includes(r))) continue;
-    const i = orderOf(model, g.loc);
-    if (i > best) {
-      best = i;
-      at = g.loc;
-    }
-  }
-  return at;
-}
-
 function revokeFix(model: Model, v: View, roles: readonly string[]): Fix {
   const list = roles.map((r) => (r === 'public' ? 'PUBLIC' : quoteIdent(r))).join(', ');
   return {
     title: `Revoke SELECT on ${v.key} from ${list}`,
     kind: 'unsafe',
-    edits: [insertAfter(model, lastGrant(model, v, roles), [`REVOKE SELECT ON ${textOf(model, viewNameSpan(model, v))} FROM ${list};`])],
+    edits: [insertAfter(model, lastGrantOf(model, v.created, 'table', [v.key], roles), [`REVOKE SELECT ON ${textOf(model, viewNameSpan(model, v))} FROM ${list};`])],
   };
 }
 
@@ -103,22 +88,21 @@ export const viewExposesAuthUsers = defineRule({
       if (path.some((w) => looksAtCaller(model, w.stmt.node?.query))) continue;
       const owner = v.owner?.role;
       const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read auth.users)';
-      const list = (rs: string[]) => (rs.length === 1 ? rs[0]! : `${rs.slice(0, -1).join(', ')} and ${rs[rs.length - 1]}`);
       const byDefault = roles.filter((r) => !granted.includes(r));
       const defaults = "Supabase's default privileges on new tables and views in public, which these migrations do not take away";
       const whoText =
         roles[0] === 'public'
           ? 'PUBLIC (every role, anon and authenticated included)'
           : byDefault.length === 0
-            ? list(roles)
+            ? roleList(roles)
             : granted.length === 0
-              ? `${list(roles)} (by ${defaults})`
-              : `${list(roles)} (${list(granted)} by a GRANT, ${list(byDefault)} by ${defaults})`;
+              ? `${roleList(roles)} (by ${defaults})`
+              : `${roleList(roles)} (${roleList(granted)} by a GRANT, ${roleList(byDefault)} by ${defaults})`;
       const read = roles.length === 1 && roles[0] !== 'public' ? 'reads' : 'read';
       const through = path.length > 1 ? ` (through ${path.slice(1).map((w) => w.key).join(', then ')})` : '';
       const at = viewNameSpan(model, v);
       const related = path.slice(1).map((w) => ({ ...viewNameSpan(model, w), message: `${w.key} (${w.materialized ? 'materialized view' : 'view, not security_invoker'}; created at ${where(model, w.created)})` }));
-      const what = authUsersText(model) ?? "Supabase's table of every account's email, phone, metadata and password hash";
+      const what = authUsersText(model);
       const advice =
         'Serve only what each user may see: a public profiles table filled by a trigger on auth.users, with its own policies, or a filter on the caller (WHERE id = (select auth.uid())).';
       const revokeText = `revoke SELECT on it from ${roles.map((r) => (r === 'public' ? 'PUBLIC' : r)).join(', ')}`;

@@ -468,14 +468,11 @@ export function usesSchema(model: Model, schema: string, role: string): boolean 
 /** Supabase's table of accounts (when the migrations do not create it themselves: then the model knows it). */
 export const AUTH_USERS = 'auth.users';
 
-/**
- * What auth.users is, and which of the API roles have no privilege on it (those the migrations
- * do not grant SELECT on it), for messages; undefined when both are granted it.
- */
-export function authUsersText(model: Model): string | undefined {
+/** What auth.users is, and which of the API roles have no privilege on it (those the migrations do not grant SELECT on it), for messages. */
+export function authUsersText(model: Model): string {
+  const what = "Supabase's table of every account's email, phone, metadata and password hash";
   const without = ['anon', 'authenticated'].filter((r) => !mayReadAuthUsers(model, r));
-  if (without.length === 0) return undefined;
-  return `Supabase's table of every account's email, phone, metadata and password hash, on which ${without.join(' and ')} ${without.length === 1 ? 'has' : 'have'} no privilege`;
+  return without.length ? `${what}, on which ${without.join(' and ')} ${without.length === 1 ? 'has' : 'have'} no privilege` : what;
 }
 
 /** Whether the workspace grants `role` (or PUBLIC) SELECT on auth.users (or on all tables of schema auth), and does not take it back. */
@@ -522,4 +519,24 @@ export function calledByPolicy(model: Model, f: Func): boolean {
 export function supabaseAuthUsers(model: Model): boolean {
   const t = model.tables.get(AUTH_USERS);
   return !t || !!t.stmt.node?.if_not_exists;
+}
+
+/**
+ * The statement after which a REVOKE of `roles` (or PUBLIC) on an object goes: the last GRANT
+ * of a `kind` privilege to one of them or PUBLIC on one of `objects` (keys, signatures, or
+ * `schema:name` for ALL … IN SCHEMA), in migration order, else the object's creation.
+ */
+export function lastGrantOf(model: Model, created: Loc, kind: 'table' | 'function', objects: readonly string[], roles: readonly string[]): Loc {
+  let at = created;
+  let best = orderOf(model, at);
+  for (const g of model.grantEvents) {
+    if (!g.isGrant || g.objectKind !== kind || !g.grantees.some((r) => r === 'public' || roles.includes(r))) continue;
+    if (!g.objects.some((o) => objects.includes(o))) continue;
+    const i = orderOf(model, g.loc);
+    if (i > best) {
+      best = i;
+      at = g.loc;
+    }
+  }
+  return at;
 }
