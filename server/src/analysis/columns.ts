@@ -124,7 +124,7 @@ function plainTable(t: Table, ws: WorkspaceColumnFacts): boolean {
  * Schemas a platform (Supabase, extensions) fills before any migration runs: a CREATE TABLE
  * there is often a local stand-in (IF NOT EXISTS), and the real table's columns are not its.
  */
-const PLATFORM_SCHEMAS = new Set(['auth', 'storage', 'realtime', '_realtime', 'extensions', 'graphql', 'graphql_public', 'vault', 'pgsodium', 'net', 'supabase_functions', 'supabase_migrations', 'cron', 'pgbouncer']);
+export const PLATFORM_SCHEMAS = new Set(['auth', 'storage', 'realtime', '_realtime', 'extensions', 'graphql', 'graphql_public', 'vault', 'pgsodium', 'net', 'supabase_functions', 'supabase_migrations', 'cron', 'pgbouncer']);
 
 /** Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks (kept per statement). */
 function plainCreate(stmt: Table['stmt']): boolean {

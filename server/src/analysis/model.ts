@@ -28,6 +28,12 @@ export interface Policy {
   created: Loc;
 }
 
+/** A CREATE POLICY (`by`) of a name its table already had a policy of (`replaced`, as it was then). */
+export interface PolicyReplacement {
+  replaced: Policy;
+  by: Policy;
+}
+
 export interface Index {
   name?: string;
   columns: string[];
@@ -179,6 +185,13 @@ export interface Model {
   defaultExecuteRevoked?: Loc;
   /** every statement in replay order */
   statements: Array<{ file: ParsedFile; stmt: Statement }>;
+  /**
+   * Each CREATE POLICY of a name its table already had a policy of, in replay order: the model
+   * keeps the new policy (what the statement means once the old one is dropped first), where
+   * PostgreSQL rejects the statement with 42710 unless something the migrations do not show
+   * dropped the old one (policy-already-exists tells which).
+   */
+  replacedPolicies: PolicyReplacement[];
   /** the workspace looks like a Supabase project (supabase/migrations/ or supabase/schemas/) */
   supabase: boolean;
   /** The owner of SECURITY DEFINER functions and tables with no known owner (the role that ran the migrations) is assumed to bypass RLS. */
@@ -1303,6 +1316,7 @@ function shareState(from: Replay, to: Replay): void {
   to.contextWrites = from.contextWrites.slice();
   to.statements = from.statements.slice();
   to.defaultTableGrants = from.defaultTableGrants.slice();
+  to.replacedPolicies = from.replacedPolicies.slice();
   to.defaultExecuteRevoked = from.defaultExecuteRevoked;
   to.searchPath = from.searchPath;
   to.schemaTag = from.schemaTag;
@@ -1693,6 +1707,7 @@ interface SegmentRecord {
   triggers: Trigger[];
   orphanPolicies: Policy[];
   defaultTableGrants: DefaultTableGrant[];
+  replacedPolicies: PolicyReplacement[];
 }
 
 /** Appends the elements of `from` to `to`: one push of them all, or a push each for a list too long to be arguments. */
@@ -1715,7 +1730,7 @@ export function checkRedoWith(check: (redone: object, replayed: object) => void)
 function stateOf(r: Replay): object {
   return {
     maps: r.maps.map((m) => [...m]),
-    lists: [r.statements, r.grantEvents, r.contextWrites, r.triggers, r.orphanPolicies, r.defaultTableGrants],
+    lists: [r.statements, r.grantEvents, r.contextWrites, r.triggers, r.orphanPolicies, r.defaultTableGrants, r.replacedPolicies],
     session: [r.lastEntry, r.currentRole, r.searchPath, r.schemaTag, r.defaultExecuteRevoked],
   };
 }
@@ -1748,6 +1763,7 @@ class ReplayedModel implements Model {
   rlsEventsOfUncreatedTables: Map<string, RlsEvent[]>;
   defaultExecuteRevoked: Loc | undefined;
   statements: Array<{ file: ParsedFile; stmt: Statement }>;
+  replacedPolicies: PolicyReplacement[];
   supabase: boolean;
   assumeUnknownOwnerBypassesRls: boolean;
   readonly #defaultSchema: string;
@@ -1768,6 +1784,7 @@ class ReplayedModel implements Model {
     this.rlsEventsOfUncreatedTables = r.rlsEventsOfUncreatedTables;
     this.defaultExecuteRevoked = r.defaultExecuteRevoked;
     this.statements = r.statements;
+    this.replacedPolicies = r.replacedPolicies;
     this.supabase = supabase;
     this.assumeUnknownOwnerBypassesRls = config.definerOwnerBypassesRls === 'true' || (config.definerOwnerBypassesRls === 'auto' && supabase);
     this.#defaultSchema = defaultSchema;
@@ -1815,6 +1832,8 @@ class Replay {
   statements: Array<{ file: ParsedFile; stmt: Statement }> = [];
   /** policies on tables the workspace never creates (e.g. storage.objects) */
   readonly orphanPolicies: Policy[] = [];
+  /** CREATE POLICY statements that replaced a policy of the same name (Model.replacedPolicies) */
+  replacedPolicies: PolicyReplacement[] = [];
   /** how many orphan policies a CREATE POLICY of the same name replaced: a segment that replaced one is not recorded (its record would only append) */
   orphansReplaced = 0;
   defaultExecuteRevoked: Loc | undefined;
@@ -1853,7 +1872,7 @@ class Replay {
   save(): Replay {
     const state = this.sharedCopy();
     if (guarding) {
-      for (const a of [state.triggers, state.orphanPolicies, state.grantEvents, state.contextWrites, state.statements, state.defaultTableGrants]) Object.freeze(a);
+      for (const a of [state.triggers, state.orphanPolicies, state.grantEvents, state.contextWrites, state.statements, state.defaultTableGrants, state.replacedPolicies]) Object.freeze(a);
       for (const m of [state.tables, state.views, state.functions, state.roles, state.rlsEventsOfUncreatedTables]) guard(m);
     }
     return state;
@@ -2099,8 +2118,8 @@ class Replay {
     const role = goesOn ? this.currentRole : undefined;
     const revokedBefore = this.defaultExecuteRevoked;
     const defaults = fp.readsDefaults ? this.defaultTableGrants.slice() : undefined;
-    const { statements, grantEvents, contextWrites, triggers, orphanPolicies, defaultTableGrants } = this;
-    const lengths = [statements.length, grantEvents.length, contextWrites.length, triggers.length, orphanPolicies.length, defaultTableGrants.length];
+    const { statements, grantEvents, contextWrites, triggers, orphanPolicies, defaultTableGrants, replacedPolicies } = this;
+    const lengths = [statements.length, grantEvents.length, contextWrites.length, triggers.length, orphanPolicies.length, defaultTableGrants.length, replacedPolicies.length];
     const added: Array<number | string> = (this.added = []);
     const replacedBefore = this.orphansReplaced;
     try {
@@ -2141,6 +2160,7 @@ class Replay {
       triggers: triggers.slice(lengths[3]),
       orphanPolicies: orphanPolicies.slice(lengths[4]),
       defaultTableGrants: defaultTableGrants.slice(lengths[5]),
+      replacedPolicies: replacedPolicies.slice(lengths[6]),
     };
     this.pending.push(rec);
     return rec;
@@ -2185,6 +2205,7 @@ class Replay {
     append(this.triggers, rec.triggers);
     append(this.orphanPolicies, rec.orphanPolicies);
     append(this.defaultTableGrants, rec.defaultTableGrants);
+    append(this.replacedPolicies, rec.replacedPolicies);
     this.pending.push(rec);
     if (fp.hasOps) {
       // (as run() leaves the session)
@@ -2405,7 +2426,10 @@ class Replay {
       const t = this.ownTable(shared);
       let i = 0;
       while (i < t.policies.length && t.policies[i]!.name !== p.name) i++;
-      if (i < t.policies.length) t.policies = t.policies.filter((x) => x.name !== p.name);
+      if (i < t.policies.length) {
+        this.replacedPolicies.push({ replaced: t.policies[i]!, by: p });
+        t.policies = t.policies.filter((x) => x.name !== p.name);
+      }
       t.policies = t.policies.concat(p);
     } else {
       // policy on a table the workspace does not create (e.g. storage.objects); one of the same
@@ -2413,6 +2437,7 @@ class Replay {
       const orphans = this.orphanPolicies;
       for (let i = orphans.length - 1; i >= 0; i--) {
         if (orphans[i]!.table === p.table && orphans[i]!.name === p.name) {
+          this.replacedPolicies.push({ replaced: orphans[i]!, by: p });
           orphans.splice(i, 1);
           this.orphansReplaced++;
         }

@@ -5,7 +5,7 @@
 // FOR SELECT or DELETE).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
-import { clauseStatements, createdAsTable, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn } from './columns.js';
+import { clauseStatements, createdAsTable, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
 import type { Model, Policy, View } from './model.js';
 import { memoModel } from './policy-exprs.js';
 import type { Loc } from './types.js';
@@ -27,21 +27,28 @@ export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
     for (const { stmt } of clauseStatements(m)) if (stmt.kind === 'CreatePolicyStmt') badClauses.add(stmt);
     for (let i = 0; i < list.length; i++) {
       const p = list[i]!;
-      // (one in a DO block may not run, but then it does not exist either)
-      const view = views.size !== 0 && views.has(p.table) ? onView(m, p.table, p.loc) : undefined;
-      if (view) {
-        out.set(p, { code: '42809', view });
-        continue;
-      }
-      const clause = badClauses.size !== 0 && badClauses.has(p.stmt) ? clauseError(p.stmt.node) : undefined;
-      if (clause) out.set(p, { code: '42601', message: clause });
-      else {
-        const column = unknownColumnOf(m, p, ws);
-        if (column) out.set(p, { code: '42703', column });
-      }
+      const r = rejectionIn(m, p, ws, views.size !== 0 && views.has(p.table), badClauses.size !== 0 && badClauses.has(p.stmt));
+      if (r) out.set(p, r);
     }
     return out;
   });
+}
+
+/** Why PostgreSQL rejects a policy's CREATE POLICY (as rejectedPolicies), for one the model no longer holds too. */
+export function rejectionOf(model: Model, p: Policy): Rejection | undefined {
+  if (p.stmt.kind !== 'CreatePolicyStmt') return undefined;
+  const n = p.stmt.node;
+  return rejectionIn(model, p, workspaceFacts(model), model.views.has(p.table), !!(n?.qual || n?.with_check) && !!clauseError(n));
+}
+
+function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeView: boolean, badClause: boolean): Rejection | undefined {
+  // (one in a DO block may not run, but then it does not exist either)
+  const view = mayBeView ? onView(model, p.table, p.loc) : undefined;
+  if (view) return { code: '42809', view };
+  const clause = badClause ? clauseError(p.stmt.node) : undefined;
+  if (clause) return { code: '42601', message: clause };
+  const column = unknownColumnOf(model, p, ws);
+  return column ? { code: '42703', column } : undefined;
 }
 
 /** Whether PostgreSQL rejects the policy (rejectedPolicies). */

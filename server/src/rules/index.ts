@@ -40,3 +40,4 @@ export { definerExposesAuthUsers } from './definer-exposes-auth-users.js';
 export { policyUnknownColumn } from './policy-unknown-column.js';
 export { rlsOnView } from './rls-on-view.js';
 export { policyInvalidClause } from './policy-invalid-clause.js';
+export { policyAlreadyExists } from './policy-already-exists.js';

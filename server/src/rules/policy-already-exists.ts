@@ -1,0 +1,173 @@
+import { census, relationsIn } from '../analysis/ast.js';
+import { PLATFORM_SCHEMAS } from '../analysis/columns.js';
+import type { Model, Policy, PolicyReplacement } from '../analysis/model.js';
+import { memoModel } from '../analysis/policy-exprs.js';
+import { nameParts } from '../analysis/parse.js';
+import { rejectionOf } from '../analysis/rejected.js';
+import type { Statement } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { fileOf, orderOf, quoteIdent, removeStatement, where } from './lib/util.js';
+
+// A CREATE POLICY of a name its table already has a policy of fails (42710): the model keeps the
+// new one (what the statement means once the old one is dropped first: the fix), and this rule
+// tells that the migrations, run as written, stop there.
+//
+// Reported only when the migrations leave no doubt that the old policy is still there:
+// - both CREATE POLICY statements are top-level statements of files (one in a DO block may sit
+//   in an IF, or under an EXCEPTION handler that catches the error), or the old one was made by
+//   such a statement and only re-created in DO blocks since (it is there after them either way);
+// - both files are in the same folder, one sequence of migrations: a schema dump or a declarative
+//   schema beside the migrations (supabase/schemas/) re-creates what they create, and is not run
+//   after them;
+// - PostgreSQL accepts the old one (a policy it rejects never exists) and would get as far as
+//   the name with the new one (it analyses the expressions first: policy-unknown-column and
+//   rls-on-view report those, and a relation the migrations never create fails with 42P01);
+// - between the two, nothing the model cannot see through may drop policies: a DO block or a
+//   called function of the workspace running dynamic SQL or DDL, DROP SCHEMA … CASCADE, DROP OWNED.
+
+/** The folder of a file (a path or a URI). */
+function folderOf(file: string): string {
+  const k = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  return k < 0 ? '' : file.slice(0, k);
+}
+
+/** Whether a function body may drop or rename policies or tables in ways the model cannot follow. */
+function bodyMayDrop(body: { statements: Statement[]; dynamicExecutes: unknown[] } | undefined): boolean {
+  if (!body) return false;
+  if (body.dynamicExecutes.length !== 0) return true;
+  return body.statements.some((s) => s.kind === 'DropStmt' || s.kind === 'RenameStmt' || s.kind === 'AlterPolicyStmt' || s.kind === 'DropOwnedStmt');
+}
+
+/** Whether a statement calls a function of the workspace whose body may drop policies. */
+function callsDroppingFunction(model: Model, stmt: Statement): boolean {
+  const calls = census(stmt.node).funcCalls;
+  for (let i = 0; i < calls.length; i++) {
+    const parts = nameParts(calls[i]!.funcname);
+    const f = model.findFunction(parts);
+    // (a body in another language is not looked into; nor is a function of an application schema
+    // the migrations do not create: an unqualified one or one of the platform's is most likely built in)
+    if (f ? f.language !== 'sql' && f.language !== 'plpgsql' || bodyMayDrop(f.body) : parts.length > 1 && !PLATFORM_SCHEMAS.has(parts[0]!) && parts[0] !== 'pg_catalog' && parts[0] !== 'public') return true;
+  }
+  return false;
+}
+
+/** Whether a statement may drop a policy without the model seeing it. */
+function mayDropUnseen(model: Model, stmt: Statement): boolean {
+  const n = stmt.node;
+  switch (stmt.kind) {
+    case 'DoStmt':
+      return bodyMayDrop(stmt.body) || (stmt.body?.statements ?? []).some((s) => callsDroppingFunction(model, s));
+    case 'DropOwnedStmt':
+      return true;
+    case 'DropStmt':
+      return n?.removeType === 'OBJECT_SCHEMA' && n?.behavior === 'DROP_CASCADE';
+    case 'SelectStmt':
+    case 'CallStmt':
+      return callsDroppingFunction(model, stmt);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether the policy reads a relation the migrations never create, outside the platform's schemas:
+ * on a new database PostgreSQL stops at it first (42P01), and the table may have been made by hand.
+ */
+function readsUnknownRelation(model: Model, p: Policy): boolean {
+  for (const node of [p.using, p.withCheck]) {
+    if (!node) continue;
+    for (const r of relationsIn(node)) {
+      const key = model.key([r.schema, r.name]);
+      const schema = key.slice(0, key.indexOf('.'));
+      if (!model.tables.has(key) && !model.views.has(key) && !PLATFORM_SCHEMAS.has(schema) && schema !== 'pg_catalog' && schema !== 'information_schema') return true;
+    }
+  }
+  return false;
+}
+
+/** A CREATE POLICY PostgreSQL rejects with 42710, and the CREATE POLICY that made the policy it finds. */
+export interface FailingCreate {
+  by: Policy;
+  /** the top-level CREATE POLICY that certainly made the policy of that name (see below) */
+  first: Policy;
+}
+
+/** The CREATE POLICY statements PostgreSQL rejects with 42710 as far as the migrations tell (see above), in replay order. */
+export function failingCreates(model: Model): readonly FailingCreate[] {
+  return memoModel(model, 'policy-already-exists', (m) => {
+    const out: FailingCreate[] = [];
+    const list = m.replacedPolicies;
+    if (list.length === 0) return out;
+    // (the replacement that made each policy: a CREATE POLICY in a DO block that replaced one is
+    // most often under IF NOT EXISTS (… pg_policies …), and the policy is there after it either way)
+    const madeBy = new Map<Policy, PolicyReplacement>();
+    for (const r of list) madeBy.set(r.by, r);
+    for (const { replaced, by } of list) {
+      if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsUnknownRelation(m, by)) continue;
+      let first: Policy | undefined = replaced;
+      while (first && first.stmt.origin !== 'file') first = madeBy.get(first)?.replaced;
+      if (!first || first.stmt.kind !== 'CreatePolicyStmt' || rejectionOf(m, first)) continue;
+      if (folderOf(first.created.file) !== folderOf(by.created.file)) continue;
+      const from = orderOf(m, first.created);
+      const to = orderOf(m, by.created);
+      if (from < 0 || to <= from) continue;
+      let unseen = false;
+      for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m, m.statements[i]!.stmt);
+      if (!unseen) out.push({ by, first });
+    }
+    return out;
+  });
+}
+
+/** `name ON table` as the new CREATE POLICY writes them. */
+function target(model: Model, p: Policy): string {
+  const text = fileOf(model, p.created.file)?.text ?? '';
+  const rel = p.stmt.node?.table;
+  const written = /^\s*ON\s+((?:"(?:[^"]|"")*"|[^\s(]+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[^\s(]+))?)/i.exec(text.slice(p.nameLoc.end, p.created.end));
+  const table = written ? written[1]! : rel?.schemaname ? `${quoteIdent(rel.schemaname)}.${quoteIdent(rel.relname)}` : quoteIdent(rel?.relname ?? p.table);
+  return `${quoteIdent(p.name)} ON ${table}`;
+}
+
+export const policyAlreadyExists = defineRule({
+  meta: {
+    id: 'policy-already-exists',
+    description: 'A CREATE POLICY of a name its table already has a policy of, with no DROP POLICY before it: PostgreSQL rejects it (42710) and the migration stops.',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      'CREATE POLICY fails with 42710 (policy "…" for table "…" already exists) when the table has a policy of that name: the migration stops there, and the table keeps the old policy. There is no CREATE OR REPLACE POLICY: drop the old one first, or use ALTER POLICY.',
+  },
+  check({ model, report }) {
+    for (const { first: old, by } of failingCreates(model)) {
+      const same = old.created.file === by.created.file;
+      const fixes: Fix[] = [
+        {
+          title: `Drop the earlier policy "${by.name}" first (DROP POLICY IF EXISTS), so that this one replaces it`,
+          kind: 'unsafe',
+          edits: [{ file: by.created.file, start: by.created.start, end: by.created.start, newText: `DROP POLICY IF EXISTS ${target(model, by)};\n${indentBefore(model, by)}` }],
+        },
+        { title: `Remove this CREATE POLICY (the earlier "${by.name}" stays)`, kind: 'unsafe', edits: [removeStatement(model, by.created)] },
+      ];
+      report({
+        file: by.nameLoc.file,
+        start: by.nameLoc.start,
+        end: by.nameLoc.end,
+        message:
+          `The policy "${by.name}" already exists on ${old.table.replace(/^public\./, '')}: it is created at ${where(model, old.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
+          `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so applying the migrations in order (a new database, supabase db reset, CI) stops here and the table keeps the earlier policy. ` +
+          `There is no CREATE OR REPLACE POLICY: put DROP POLICY IF EXISTS … before it to replace the policy (the other rules read this one as the table's), change it with ALTER POLICY, give it another name, or remove it.`,
+        related: [{ ...old.created, message: `the policy "${old.name}" is created here` }],
+        fixes,
+      });
+    }
+  },
+});
+
+/** The blanks before the statement on its line, for a statement inserted before it on a line of its own. */
+function indentBefore(model: Model, p: Policy): string {
+  const text = fileOf(model, p.created.file)?.text ?? '';
+  let i = p.created.start;
+  while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+  return i === 0 || text[i - 1] === '\n' ? text.slice(i, p.created.start) : '';
+}

@@ -1,0 +1,145 @@
+// policy-already-exists on PostgreSQL (PGlite): a CREATE POLICY of a name the table already has
+// fails with 42710 and the table keeps the old policy (user A still cannot read shared notes); the
+// fixes (DROP POLICY IF EXISTS first; the statement removed) re-lint clean and run. What the rule
+// leaves alone runs: a re-creation in a DO block under IF NOT EXISTS, one after a function that
+// drops the table's policies with dynamic SQL, and a schema file of another folder.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, getDb, inRollback, runEachStatement, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-already-exists';
+before(initParser);
+after(closeAll);
+
+const runEach = async (q: Q, sql: string) => (await runEachStatement(q, sql)).map((e) => `${e.code} ${e.message}`);
+
+/** As user A: the notes it reads (its own, and B's shared one if the new policy is in place). */
+async function readsAsUserA(q: Q): Promise<number> {
+  await q(`INSERT INTO notes VALUES (1, '${TENANT_A}', false, 'a'), (2, '${TENANT_B}', true, 'shared by b'), (3, '${TENANT_B}', false, 'b')`);
+  await q('GRANT SELECT ON notes TO authenticated');
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+  const rows = await q('SELECT id FROM notes ORDER BY id');
+  await q('RESET ROLE');
+  return rows.length;
+}
+
+const TABLE = `CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, shared boolean NOT NULL DEFAULT false, body text);
+CREATE INDEX ON notes (owner_id);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY "Users read own notes" ON notes FOR SELECT TO authenticated
+  USING (owner_id = (select auth.uid()));
+`;
+const AGAIN = `CREATE POLICY "Users read own notes" ON notes FOR SELECT TO authenticated
+  USING (owner_id = (select auth.uid()) OR shared);
+`;
+
+test('err: a later migration writes the policy again: 42710, and the table keeps the old policy (user A does not see the shared note)', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), '"Users read own notes"');
+  assert.equal(finding.file, 'migrations/2_shared_notes.sql');
+  assert.match(finding.message, /^The policy "Users read own notes" already exists on notes: it is created at 1_notes\.sql:5 \(an earlier migration\)/);
+  assert.match(finding.message, /PostgreSQL rejects this CREATE POLICY with 42710 \(policy "Users read own notes" for table "notes" already exists\)/);
+  assert.deepEqual(finding.related?.map((r) => [r.file, r.message]), [['migrations/1_notes.sql', 'the policy "Users read own notes" is created here']]);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(ws)), ['42710 policy "Users read own notes" for table "notes" already exists']);
+    const [p] = await q(`SELECT qual FROM pg_policies WHERE tablename = 'notes'`);
+    assert.doesNotMatch(String(p!.qual), /shared/);
+    assert.equal(await readsAsUserA(q), 1);
+  });
+});
+
+test('err→ok: DROP POLICY IF EXISTS first (the new policy replaces the old), or the statement removed (the old stays): both re-lint clean and run', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.deepEqual(
+    finding.fixes.map((f) => [f.title, f.kind]),
+    [
+      ['Drop the earlier policy "Users read own notes" first (DROP POLICY IF EXISTS), so that this one replaces it', 'unsafe'],
+      ['Remove this CREATE POLICY (the earlier "Users read own notes" stays)', 'unsafe'],
+    ],
+  );
+  const dropped = applyFix(ws, finding, /^Drop/);
+  assert.match(dropped.text('migrations/2_shared_notes.sql')!, /^-- users may now read shared notes too\nDROP POLICY IF EXISTS "Users read own notes" ON notes;\nCREATE POLICY "Users read own notes" ON notes/);
+  assert.deepEqual(findingsOf(dropped, ID), []);
+  const removed = applyFix(ws, finding, /^Remove/);
+  assert.equal(removed.text('migrations/2_shared_notes.sql'), '-- users may now read shared notes too\n');
+  assert.deepEqual(findingsOf(removed, ID), []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(dropped)), []);
+    assert.equal(await readsAsUserA(q), 2);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(removed)), []);
+    assert.equal(await readsAsUserA(q), 1);
+  });
+});
+
+test('ok: the Valid example (DROP POLICY IF EXISTS, ALTER POLICY, a DO block under IF NOT EXISTS) runs', async () => {
+  await validExampleRuns(ID, 0);
+});
+
+test('err: re-created in a DO block under IF NOT EXISTS, then written again at the top level: still 42710', async () => {
+  const guarded = `DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'notes' AND policyname = 'Users read own notes') THEN
+    CREATE POLICY "Users read own notes" ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+  END IF;
+END $$;
+`;
+  const files = [
+    { file: 'supabase/migrations/1_notes.sql', text: TABLE },
+    { file: 'supabase/migrations/2_again.sql', text: guarded },
+    { file: 'supabase/migrations/3_shared.sql', text: AGAIN },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(
+    mine.map((f) => f.file),
+    ['supabase/migrations/3_shared.sql'],
+  );
+  assert.match(mine[0]!.message, /it is created at 1_notes\.sql:5/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(ws)), ['42710 policy "Users read own notes" for table "notes" already exists']);
+  });
+});
+
+test('ok: left alone where the old policy may be gone: a function dropping policies with dynamic SQL called between, a DO block running dynamic SQL; and a schema of another folder', async () => {
+  const dropAll = `CREATE FUNCTION drop_policies(tbl text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE p record;
+BEGIN
+  FOR p IN SELECT policyname FROM pg_policies WHERE tablename = tbl LOOP
+    EXECUTE format('DROP POLICY %I ON %I', p.policyname, tbl);
+  END LOOP;
+END $$;
+SELECT drop_policies('notes');
+`;
+  const viaFunction = [
+    { file: 'm/1_notes.sql', text: TABLE },
+    { file: 'm/2_reset.sql', text: dropAll },
+    { file: 'm/3_shared.sql', text: AGAIN },
+  ];
+  const { ws, mine } = lintFiles(viaFunction, ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(ws)), []);
+    assert.equal(await readsAsUserA(q), 2);
+  });
+  const dynamicDo = `DO $$ BEGIN EXECUTE 'DROP POLICY "Users read own notes" ON notes'; END $$;\n`;
+  assert.deepEqual(lintFiles([{ file: 'm/1_notes.sql', text: TABLE }, { file: 'm/2_reset.sql', text: dynamicDo }, { file: 'm/3_shared.sql', text: AGAIN }], ID).mine, []);
+  // a declarative schema beside the migrations (supabase/schemas/) states what they create
+  const declarative = [
+    { file: 'supabase/migrations/1_notes.sql', text: TABLE },
+    { file: 'supabase/schemas/notes.sql', text: TABLE.replace('CREATE TABLE notes', 'CREATE TABLE IF NOT EXISTS notes') },
+  ];
+  assert.deepEqual(lintFiles(declarative, ID).mine, []);
+  // in one file too
+  assert.equal(lintFiles([{ file: 'm/1.sql', text: TABLE + AGAIN }], ID).mine.length, 1);
+});
