@@ -18,6 +18,19 @@ describe('replay order', () => {
     assert.deepEqual(order, ['m/1_z.sql', 'm/2_a.sql', 'm/10_b.sql']);
   });
 
+  test('ok: Supabase migrations whose versions differ in length run in file name order, as the Supabase CLI runs them', () => {
+    const files = ['supabase/migrations/20251216_create_documents.sql', 'supabase/migrations/20251115150428_schema.sql', 'supabase/migrations/20251126040000_fix.sql', 'supabase/migrations/20260101_later.sql'];
+    assert.deepEqual(
+      migrationOrder(files.map((file) => ({ file }))).map((f) => f.file),
+      ['supabase/migrations/20251115150428_schema.sql', 'supabase/migrations/20251126040000_fix.sql', 'supabase/migrations/20251216_create_documents.sql', 'supabase/migrations/20260101_later.sql'],
+    );
+    // elsewhere, and for short sequence numbers, the natural order stays
+    assert.deepEqual(
+      migrationOrder(['db/20251216_a.sql', 'db/20251115150428_b.sql', 'supabase/migrations/10_c.sql', 'supabase/migrations/2_d.sql'].map((file) => ({ file }))).map((f) => f.file),
+      ['db/20251216_a.sql', 'db/20251115150428_b.sql', 'supabase/migrations/2_d.sql', 'supabase/migrations/10_c.sql'],
+    );
+  });
+
   test('ok: later statements win (enable, force, no force, disable)', () => {
     const m = model({
       '10_later.sql': 'ALTER TABLE t DISABLE ROW LEVEL SECURITY; ALTER TABLE t NO FORCE ROW LEVEL SECURITY;',

@@ -226,13 +226,33 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 /** The last order computed: the positions of the files in order, for the paths joined by NUL. */
 let lastOrder: { paths: string; order: number[] } | undefined;
 
-/** Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`). */
+/**
+ * A file right in a `supabase/migrations/` folder whose name starts with a timestamp version
+ * (8 digits or more, then `_`): its folder and its name.
+ */
+const SUPABASE_VERSIONED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])(\d{8,}_[^\\/]*)$/;
+
+/**
+ * The order of two paths: natural (`2_x.sql` before `10_x.sql`), except for two Supabase
+ * migrations of one folder whose versions have different lengths. The Supabase CLI applies its
+ * migrations in file name order (Go's fs.ReadDir), where a version of a day (`20251216_x.sql`)
+ * comes after the timestamps of the days before (`20251115150428_y.sql`), which the numeric
+ * order puts after it (7 of the 46 calibration projects mix such versions).
+ */
+function compareMigrations(a: string, b: string): number {
+  const va = SUPABASE_VERSIONED.exec(a);
+  const vb = va && SUPABASE_VERSIONED.exec(b);
+  if (va && vb && va[1] === vb[1] && va[2]!.indexOf('_') !== vb[2]!.indexOf('_')) return va[2]! < vb[2]! ? -1 : va[2]! > vb[2]! ? 1 : 0;
+  return collator.compare(a, b);
+}
+
+/** Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`; Supabase's timestamps as its CLI orders them: compareMigrations). */
 export function migrationOrder<T extends { file: string }>(files: T[]): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   const paths = files.map((f) => f.file).join('\0');
   if (lastOrder?.paths !== paths) {
     const order = files.map((_, i) => i);
-    order.sort((a, b) => collator.compare(files[a]!.file, files[b]!.file));
+    order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file));
     lastOrder = { paths, order };
   }
   return lastOrder.order.map((i) => files[i]!);
