@@ -281,6 +281,26 @@ CREATE TABLE IF NOT EXISTS u (id int);`,
     assert.equal(t.created.file, '1.sql');
     assert.ok(m.tables.has('public.u'));
   });
+
+  test('ok: a CREATE TABLE in a DO block (under IF NOT EXISTS, or failing with 42P07 and its block with it) never replaces an existing table', () => {
+    const m = model({
+      '1.sql': `CREATE TABLE profiles (id uuid PRIMARY KEY);
+ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON profiles USING (true);`,
+      '2.sql': `DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM information_schema.tables WHERE table_name = 'profiles') THEN
+    CREATE TABLE profiles (id uuid PRIMARY KEY, name text);
+  END IF;
+  CREATE TABLE notes (id int);
+END $$;`,
+    });
+    const t = m.tables.get('public.profiles')!;
+    assert.equal(t.rlsEnabled, true);
+    assert.deepEqual(t.policies.map((p) => p.name), ['p']);
+    assert.equal(t.created.file, '1.sql');
+    assert.equal(m.tables.get('public.notes')?.created.file, '2.sql');
+  });
 });
 
 describe('psql includes (\\i, \\ir) replay the included file where it is included', () => {

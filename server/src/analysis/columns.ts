@@ -176,7 +176,7 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
     const n = s.node;
-    if (s.kind === 'CreateStmt') out.events.push({ create: true, ine: !!n?.if_not_exists, view: false, name: [n?.relation?.schemaname, n?.relation?.relname], at: s.start });
+    if (s.kind === 'CreateStmt') out.events.push({ create: true, ine: !!n?.if_not_exists || s.origin === 'do', view: false, name: [n?.relation?.schemaname, n?.relation?.relname], at: s.start });
     else if (s.kind === 'ViewStmt') out.events.push({ create: true, ine: false, view: true, name: [n?.view?.schemaname, n?.view?.relname], at: s.start });
     else if (s.kind === 'CreateTableAsStmt') {
       if (n?.objtype === 'OBJECT_MATVIEW') out.events.push({ create: true, ine: !!n?.if_not_exists, view: true, name: [n?.into?.rel?.schemaname, n?.into?.rel?.relname], at: s.start });

@@ -810,7 +810,10 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'CreateStmt':
       {
         const r = newRelation(file, stmt, n.relation, ds, here);
-        return { kind: OP_CREATE_TABLE, stmt, pair, here, setConfig, rel: r.rel, schema: r.schema, relname: r.relname, temp: r.temp, created: r.created, nameLoc: r.nameLoc, ifNotExists: !!n.if_not_exists, tag: undefined, deps: undefined, proto: undefined };
+        // (one in a DO block never replaces a table that exists either: it sits under IF NOT EXISTS
+        // (… information_schema.tables …) most often, and otherwise fails with 42P07 and its DO block
+        // with it; the model replaced the table, and reported RLS never enabled on it)
+        return { kind: OP_CREATE_TABLE, stmt, pair, here, setConfig, rel: r.rel, schema: r.schema, relname: r.relname, temp: r.temp, created: r.created, nameLoc: r.nameLoc, ifNotExists: !!n.if_not_exists || stmt.origin === 'do', tag: undefined, deps: undefined, proto: undefined };
       }
       case 'CreateTableAsStmt': {
         const into = n.into?.rel;
