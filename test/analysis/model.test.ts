@@ -301,6 +301,26 @@ END $$;`,
     assert.equal(t.created.file, '1.sql');
     assert.equal(m.tables.get('public.notes')?.created.file, '2.sql');
   });
+
+  test('ok: nor does a CREATE POLICY in a DO block replace a policy of its name (EXCEPTION WHEN duplicate_object, or IF NOT EXISTS … pg_policies)', () => {
+    const m = model({
+      '1.sql': `CREATE TABLE albums (id int, owner uuid);
+ALTER TABLE albums ENABLE ROW LEVEL SECURITY;
+CREATE POLICY albums_read ON albums FOR SELECT TO authenticated USING (owner = auth.uid());
+CREATE POLICY storage_read ON storage.objects FOR SELECT TO authenticated USING (true);`,
+      '2.sql': `DO $$ BEGIN
+  CREATE POLICY albums_read ON albums FOR SELECT USING (true);
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN
+  CREATE POLICY storage_read ON storage.objects FOR SELECT USING (true);
+  CREATE POLICY albums_write ON albums FOR INSERT TO authenticated WITH CHECK (owner = auth.uid());
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;`,
+    });
+    const t = m.tables.get('public.albums')!;
+    assert.deepEqual(t.policies.map((p) => [p.name, p.roles.join(), p.created.file]), [['albums_read', 'authenticated', '1.sql'], ['albums_write', 'authenticated', '2.sql']]);
+    assert.deepEqual(m.policies.filter((p) => p.table === 'storage.objects').map((p) => [p.roles.join(), p.created.file]), [['authenticated', '1.sql']]);
+    assert.deepEqual(m.replacedPolicies, []);
+  });
 });
 
 describe('psql includes (\\i, \\ir) replay the included file where it is included', () => {

@@ -1,6 +1,6 @@
 import { census, relationsIn } from '../analysis/ast.js';
 import { PLATFORM_SCHEMAS } from '../analysis/columns.js';
-import type { Model, Policy, PolicyReplacement } from '../analysis/model.js';
+import type { Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import { nameParts } from '../analysis/parse.js';
 import { rejectionOf } from '../analysis/rejected.js';
@@ -14,8 +14,8 @@ import { fileOf, orderOf, quoteIdent, removeStatement, where } from './lib/util.
 //
 // Reported only when the migrations leave no doubt that the old policy is still there:
 // - both CREATE POLICY statements are top-level statements of files (one in a DO block may sit
-//   in an IF, or under an EXCEPTION handler that catches the error), or the old one was made by
-//   such a statement and only re-created in DO blocks since (it is there after them either way);
+//   in an IF, or under an EXCEPTION handler that catches the error; one that re-creates a policy
+//   never replaces it in the model, as in PostgreSQL);
 // - both files are in the same folder, one sequence of migrations: a schema dump or a declarative
 //   schema beside the migrations (supabase/schemas/) re-creates what they create, and is not run
 //   after them;
@@ -88,7 +88,7 @@ function readsUnknownRelation(model: Model, p: Policy): boolean {
 /** A CREATE POLICY PostgreSQL rejects with 42710, and the CREATE POLICY that made the policy it finds. */
 export interface FailingCreate {
   by: Policy;
-  /** the top-level CREATE POLICY that certainly made the policy of that name (see below) */
+  /** the policy it finds (a top-level CREATE POLICY made it) */
   first: Policy;
 }
 
@@ -96,17 +96,11 @@ export interface FailingCreate {
 export function failingCreates(model: Model): readonly FailingCreate[] {
   return memoModel(model, 'policy-already-exists', (m) => {
     const out: FailingCreate[] = [];
-    const list = m.replacedPolicies;
-    if (list.length === 0) return out;
-    // (the replacement that made each policy: a CREATE POLICY in a DO block that replaced one is
-    // most often under IF NOT EXISTS (… pg_policies …), and the policy is there after it either way)
-    const madeBy = new Map<Policy, PolicyReplacement>();
-    for (const r of list) madeBy.set(r.by, r);
-    for (const { replaced, by } of list) {
+    for (const { replaced: first, by } of m.replacedPolicies) {
       if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsUnknownRelation(m, by)) continue;
-      let first: Policy | undefined = replaced;
-      while (first && first.stmt.origin !== 'file') first = madeBy.get(first)?.replaced;
-      if (!first || first.stmt.kind !== 'CreatePolicyStmt' || rejectionOf(m, first)) continue;
+      // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
+      // in a DO block, it may sit in an IF that did not run)
+      if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first)) continue;
       if (folderOf(first.created.file) !== folderOf(by.created.file)) continue;
       const from = orderOf(m, first.created);
       const to = orderOf(m, by.created);
