@@ -651,3 +651,9 @@ export function roleName(spec: Node): string {
       return String(r?.rolename ?? sval(r) ?? '').toLowerCase();
   }
 }
+
+/**
+ * Schemas a platform (Supabase, extensions) fills before any migration runs: a CREATE TABLE
+ * there is often a local stand-in (IF NOT EXISTS), and the real table's columns are not its.
+ */
+export const PLATFORM_SCHEMAS = new Set(['auth', 'storage', 'realtime', '_realtime', 'extensions', 'graphql', 'graphql_public', 'vault', 'pgsodium', 'net', 'supabase_functions', 'supabase_migrations', 'cron', 'pgbouncer']);

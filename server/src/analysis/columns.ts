@@ -12,7 +12,7 @@
 // in FROM, set-returning functions in FROM, CTEs, VALUES or column aliases are not looked at
 // (their names are not table columns); nor is anything when a DO block runs dynamic SQL (it
 // may add columns the model cannot see).
-import { census, memoStmt } from './ast.js';
+import { census, memoStmt, PLATFORM_SCHEMAS } from './ast.js';
 import { clauseError } from './clauses.js';
 import { rollbackSections, type Model, type Policy, type Table } from './model.js';
 import { sval } from './parse.js';
@@ -120,11 +120,6 @@ function plainTable(t: Table, ws: WorkspaceColumnFacts): boolean {
   return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && !ws.recreated.has(t.key);
 }
 
-/**
- * Schemas a platform (Supabase, extensions) fills before any migration runs: a CREATE TABLE
- * there is often a local stand-in (IF NOT EXISTS), and the real table's columns are not its.
- */
-export const PLATFORM_SCHEMAS = new Set(['auth', 'storage', 'realtime', '_realtime', 'extensions', 'graphql', 'graphql_public', 'vault', 'pgsodium', 'net', 'supabase_functions', 'supabase_migrations', 'cron', 'pgbouncer']);
 
 /** Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks (kept per statement). */
 function plainCreate(stmt: Table['stmt']): boolean {
@@ -216,8 +211,9 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
   return memoModel(model, 'columns:workspace', (m) => {
     const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '' };
     // A plain CREATE TABLE of a table that exists fails in PostgreSQL (42P07), which keeps the
-    // first one, where the model keeps the last: its columns are not certain. (CREATE TABLE IF
-    // NOT EXISTS keeps the first in both; a DROP TABLE between makes the next one certain.)
+    // first one, where the model keeps the last unless that is certain (Model.recreatedTables):
+    // its columns are not certain. (CREATE TABLE IF NOT EXISTS keeps the first in both; a DROP
+    // TABLE between makes the next one certain.)
     const exists = new Set<string>();
     // (the keys of a file's tables are kept with it, for the default schema they were made under)
     const probe = m.key([undefined, '']);

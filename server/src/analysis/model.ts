@@ -5,6 +5,7 @@ import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, typeNam
 import type { Config } from './config.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
+import { folderOf, mayDropUnseen, type UnseenLookup } from './unseen.js';
 
 export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
 
@@ -26,6 +27,41 @@ export interface Policy {
   nameLoc: Loc;
   stmt: Statement;
   created: Loc;
+}
+
+/** The type names (last part, as written) of a CREATE TABLE's columns. */
+function columnTypeNames(stmt: Statement): Set<string> {
+  const out = new Set<string>();
+  for (const e of stmt.node?.tableElts ?? []) {
+    const names: Node[] | undefined = e?.ColumnDef?.typeName?.names;
+    const last = names && sval(names[names.length - 1]);
+    if (last) out.add(last);
+  }
+  return out;
+}
+
+/** The name (last part) of the type a CREATE TYPE / DOMAIN statement makes. */
+function createdTypeName(stmt: Statement): string | undefined {
+  const n = stmt.node;
+  switch (stmt.kind) {
+    case 'CreateEnumStmt':
+    case 'CreateRangeStmt':
+      return n?.typeName ? sval(n.typeName[n.typeName.length - 1]) : undefined;
+    case 'CreateDomainStmt':
+      return n?.domainname ? sval(n.domainname[n.domainname.length - 1]) : undefined;
+    case 'CompositeTypeStmt':
+      return n?.typevar?.relname;
+    default:
+      return undefined;
+  }
+}
+
+/** A plain CREATE TABLE (`stmt`, at `loc`, naming it at `nameLoc`) of a table that existed (`table`: what it was then). */
+export interface TableRecreation {
+  table: { key: string; name: string; created: Loc; columns: readonly string[] };
+  stmt: Statement;
+  loc: Loc;
+  nameLoc: Loc;
 }
 
 /** A CREATE POLICY (`by`) of a name its table already had a policy of (`replaced`, as it was then). */
@@ -192,6 +228,13 @@ export interface Model {
    * dropped the old one (policy-already-exists tells which).
    */
   replacedPolicies: PolicyReplacement[];
+  /**
+   * Each plain CREATE TABLE of a table that exists, which the model leaves alone as PostgreSQL
+   * does (it rejects the statement with 42P07): both top-level statements of files in one folder,
+   * with nothing between that may drop the table unseen (analysis/unseen.ts). Otherwise (a
+   * schema dump or declarative schema beside the migrations, say) the model takes the new table.
+   */
+  recreatedTables: TableRecreation[];
   /** the workspace looks like a Supabase project (supabase/migrations/ or supabase/schemas/) */
   supabase: boolean;
   /** The owner of SECURITY DEFINER functions and tables with no known owner (the role that ran the migrations) is assumed to bypass RLS. */
@@ -1340,6 +1383,7 @@ function shareState(from: Replay, to: Replay): void {
   to.statements = from.statements.slice();
   to.defaultTableGrants = from.defaultTableGrants.slice();
   to.replacedPolicies = from.replacedPolicies.slice();
+  to.recreatedTables = from.recreatedTables.slice();
   to.defaultExecuteRevoked = from.defaultExecuteRevoked;
   to.searchPath = from.searchPath;
   to.schemaTag = from.schemaTag;
@@ -1753,7 +1797,7 @@ export function checkRedoWith(check: (redone: object, replayed: object) => void)
 function stateOf(r: Replay): object {
   return {
     maps: r.maps.map((m) => [...m]),
-    lists: [r.statements, r.grantEvents, r.contextWrites, r.triggers, r.orphanPolicies, r.defaultTableGrants, r.replacedPolicies],
+    lists: [r.statements, r.grantEvents, r.contextWrites, r.triggers, r.orphanPolicies, r.defaultTableGrants, r.replacedPolicies, r.recreatedTables],
     session: [r.lastEntry, r.currentRole, r.searchPath, r.schemaTag, r.defaultExecuteRevoked],
   };
 }
@@ -1787,6 +1831,7 @@ class ReplayedModel implements Model {
   defaultExecuteRevoked: Loc | undefined;
   statements: Array<{ file: ParsedFile; stmt: Statement }>;
   replacedPolicies: PolicyReplacement[];
+  recreatedTables: TableRecreation[];
   supabase: boolean;
   assumeUnknownOwnerBypassesRls: boolean;
   readonly #defaultSchema: string;
@@ -1808,6 +1853,7 @@ class ReplayedModel implements Model {
     this.defaultExecuteRevoked = r.defaultExecuteRevoked;
     this.statements = r.statements;
     this.replacedPolicies = r.replacedPolicies;
+    this.recreatedTables = r.recreatedTables;
     this.supabase = supabase;
     this.assumeUnknownOwnerBypassesRls = config.definerOwnerBypassesRls === 'true' || (config.definerOwnerBypassesRls === 'auto' && supabase);
     this.#defaultSchema = defaultSchema;
@@ -1857,6 +1903,8 @@ class Replay {
   readonly orphanPolicies: Policy[] = [];
   /** CREATE POLICY statements that replaced a policy of the same name (Model.replacedPolicies) */
   replacedPolicies: PolicyReplacement[] = [];
+  /** Model.recreatedTables: a segment that adds to it is not recorded (whether one is depends on all the statements before it) */
+  recreatedTables: TableRecreation[] = [];
   /** how many orphan policies a CREATE POLICY of the same name replaced: a segment that replaced one is not recorded (its record would only append) */
   orphansReplaced = 0;
   defaultExecuteRevoked: Loc | undefined;
@@ -1895,7 +1943,7 @@ class Replay {
   save(): Replay {
     const state = this.sharedCopy();
     if (guarding) {
-      for (const a of [state.triggers, state.orphanPolicies, state.grantEvents, state.contextWrites, state.statements, state.defaultTableGrants, state.replacedPolicies]) Object.freeze(a);
+      for (const a of [state.triggers, state.orphanPolicies, state.grantEvents, state.contextWrites, state.statements, state.defaultTableGrants, state.replacedPolicies, state.recreatedTables]) Object.freeze(a);
       for (const m of [state.tables, state.views, state.functions, state.roles, state.rlsEventsOfUncreatedTables]) guard(m);
     }
     return state;
@@ -2145,12 +2193,13 @@ class Replay {
     const lengths = [statements.length, grantEvents.length, contextWrites.length, triggers.length, orphanPolicies.length, defaultTableGrants.length, replacedPolicies.length];
     const added: Array<number | string> = (this.added = []);
     const replacedBefore = this.orphansReplaced;
+    const recreatedBefore = this.recreatedTables.length;
     try {
       this.run(file, entry, from, to);
     } finally {
       this.added = undefined;
     }
-    if (this.orphansReplaced !== replacedBefore) recordable = false;
+    if (this.orphansReplaced !== replacedBefore || this.recreatedTables.length !== recreatedBefore) recordable = false;
     const addedOut: unknown[] = [];
     for (let k = 0; k < added.length; k += 2) addedOut.push(added[k], added[k + 1], maps[added[k] as number]!.get(added[k + 1] as string));
     const changed: unknown[] = [];
@@ -2269,6 +2318,7 @@ class Replay {
         const k = this.keyOf(op.rel);
         // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its RLS state, policies and grants
         if (op.ifNotExists && this.relationExists(k)) break;
+        if (this.failsAsExisting(op, k)) break;
         const t = this.addTable(op, k, this.tableProtoOf(op));
         if (this.currentRole) t.owner = { role: this.currentRole };
         break;
@@ -2364,6 +2414,41 @@ class Replay {
         if (op.write) this.contextWrites.push(op.write);
         break;
     }
+  }
+
+  /**
+   * Whether a plain CREATE TABLE of a table that exists fails for certain (Model.recreatedTables),
+   * recording it if so: a redone segment does not add to the list, so one that does is never
+   * recorded (see record()), and it is replayed with whatever came before it now.
+   */
+  failsAsExisting(op: OpCreateTable, k: string): boolean {
+    const t = this.tables.get(k);
+    if (!t || op.stmt.origin !== 'file' || t.stmt.origin !== 'file' || t.stmt.kind !== 'CreateStmt' || folderOf(t.created.file) !== folderOf(op.here.file)) return false;
+    // nothing since it was created may have dropped it unseen (this statement is the last one)
+    const list = this.statements;
+    let texts: Map<string, string> | undefined;
+    const look: UnseenLookup = {
+      func: (parts) => this.functions.get(plainKey(parts, this.defaultSchema))?.[0] ?? (parts.length === 1 ? this.functions.get(`pg_catalog.${parts[0]}`)?.[0] : undefined),
+      text: (file) => {
+        if (!texts) {
+          texts = new Map();
+          for (const x of list) texts.set(x.file.file, x.file.text);
+        }
+        return texts.get(file) ?? '';
+      },
+    };
+    // nor does a type of its columns come after it (then it failed with 42704 and this one creates the table)
+    const types = columnTypeNames(t.stmt);
+    let i = list.length - 2;
+    while (i >= 0 && list[i]!.stmt !== t.stmt) {
+      const s = list[i]!.stmt;
+      if (mayDropUnseen(s, list[i]!.file.file, look)) return false;
+      if (types.size !== 0 && types.has(createdTypeName(s) ?? '')) return false;
+      i--;
+    }
+    if (i < 0) return false;
+    this.recreatedTables.push({ table: { key: t.key, name: t.name, created: t.created, columns: t.columns.slice() }, stmt: op.stmt, loc: op.here, nameLoc: op.nameLoc });
+    return true;
   }
 
   relationExists(k: string): boolean {

@@ -41,3 +41,4 @@ export { policyUnknownColumn } from './policy-unknown-column.js';
 export { rlsOnView } from './rls-on-view.js';
 export { policyInvalidClause } from './policy-invalid-clause.js';
 export { policyAlreadyExists } from './policy-already-exists.js';
+export { tableAlreadyExists } from './table-already-exists.js';

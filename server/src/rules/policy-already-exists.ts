@@ -1,10 +1,8 @@
-import { census, relationsIn } from '../analysis/ast.js';
-import { PLATFORM_SCHEMAS } from '../analysis/columns.js';
+import { PLATFORM_SCHEMAS, relationsIn } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
-import { nameParts } from '../analysis/parse.js';
 import { rejectionOf } from '../analysis/rejected.js';
-import type { Statement } from '../analysis/types.js';
+import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, orderOf, quoteIdent, removeStatement, where } from './lib/util.js';
 
@@ -21,65 +19,34 @@ import { fileOf, orderOf, quoteIdent, removeStatement, where } from './lib/util.
 //   after them;
 // - PostgreSQL accepts the old one (a policy it rejects never exists) and would get as far as
 //   the name with the new one (it analyses the expressions first: policy-unknown-column and
-//   rls-on-view report those, and a relation the migrations never create fails with 42P01);
-// - between the two, nothing the model cannot see through may drop policies: a DO block or a
-//   called function of the workspace running dynamic SQL or DDL, DROP SCHEMA … CASCADE, DROP OWNED.
+//   rls-on-view report those, and a relation that does not exist yet fails with 42P01);
+// - between the two, nothing may drop policies unseen (analysis/unseen.ts).
 
-/** The folder of a file (a path or a URI). */
-function folderOf(file: string): string {
-  const k = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
-  return k < 0 ? '' : file.slice(0, k);
+/** What mayDropUnseen asks, of the model (its functions at the end of the migrations). */
+function lookupIn(model: Model): UnseenLookup {
+  return { func: (parts) => model.findFunction(parts), text: (file) => fileOf(model, file)?.text ?? '' };
 }
 
-/** Whether a function body may drop or rename policies or tables in ways the model cannot follow. */
-function bodyMayDrop(body: { statements: Statement[]; dynamicExecutes: unknown[] } | undefined): boolean {
-  if (!body) return false;
-  if (body.dynamicExecutes.length !== 0) return true;
-  return body.statements.some((s) => s.kind === 'DropStmt' || s.kind === 'RenameStmt' || s.kind === 'AlterPolicyStmt' || s.kind === 'DropOwnedStmt');
-}
-
-/** Whether a statement calls a function of the workspace whose body may drop policies. */
-function callsDroppingFunction(model: Model, stmt: Statement): boolean {
-  const calls = census(stmt.node).funcCalls;
-  for (let i = 0; i < calls.length; i++) {
-    const parts = nameParts(calls[i]!.funcname);
-    const f = model.findFunction(parts);
-    // (a body in another language is not looked into; nor is a function of an application schema
-    // the migrations do not create: an unqualified one or one of the platform's is most likely built in)
-    if (f ? f.language !== 'sql' && f.language !== 'plpgsql' || bodyMayDrop(f.body) : parts.length > 1 && !PLATFORM_SCHEMAS.has(parts[0]!) && parts[0] !== 'pg_catalog' && parts[0] !== 'public') return true;
-  }
-  return false;
-}
-
-/** Whether a statement may drop a policy without the model seeing it. */
-function mayDropUnseen(model: Model, stmt: Statement): boolean {
-  const n = stmt.node;
-  switch (stmt.kind) {
-    case 'DoStmt':
-      return bodyMayDrop(stmt.body) || (stmt.body?.statements ?? []).some((s) => callsDroppingFunction(model, s));
-    case 'DropOwnedStmt':
-      return true;
-    case 'DropStmt':
-      return n?.removeType === 'OBJECT_SCHEMA' && n?.behavior === 'DROP_CASCADE';
-    case 'SelectStmt':
-    case 'CallStmt':
-      return callsDroppingFunction(model, stmt);
-    default:
-      return false;
-  }
-}
 
 /**
- * Whether the policy reads a relation the migrations never create, outside the platform's schemas:
- * on a new database PostgreSQL stops at it first (42P01), and the table may have been made by hand.
+ * Whether the policy reads a relation that does not exist when its CREATE POLICY runs: one the
+ * migrations never create, outside the platform's schemas (on a new database PostgreSQL stops
+ * at it first, 42P01; the table may have been made by hand), or one they create after it.
  */
-function readsUnknownRelation(model: Model, p: Policy): boolean {
+function readsMissingRelation(model: Model, p: Policy): boolean {
+  let at: number | undefined;
   for (const node of [p.using, p.withCheck]) {
     if (!node) continue;
     for (const r of relationsIn(node)) {
       const key = model.key([r.schema, r.name]);
       const schema = key.slice(0, key.indexOf('.'));
-      if (!model.tables.has(key) && !model.views.has(key) && !PLATFORM_SCHEMAS.has(schema) && schema !== 'pg_catalog' && schema !== 'information_schema') return true;
+      const rel = model.tables.get(key) ?? model.views.get(key);
+      if (!rel) {
+        if (!PLATFORM_SCHEMAS.has(schema) && schema !== 'pg_catalog' && schema !== 'information_schema') return true;
+        continue;
+      }
+      at ??= orderOf(model, p.created);
+      if (orderOf(model, rel.created) > at) return true;
     }
   }
   return false;
@@ -97,16 +64,17 @@ export function failingCreates(model: Model): readonly FailingCreate[] {
   return memoModel(model, 'policy-already-exists', (m) => {
     const out: FailingCreate[] = [];
     for (const { replaced: first, by } of m.replacedPolicies) {
-      if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsUnknownRelation(m, by)) continue;
+      if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by)) continue;
       // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
       // in a DO block, it may sit in an IF that did not run)
-      if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first)) continue;
+      if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;
       if (folderOf(first.created.file) !== folderOf(by.created.file)) continue;
       const from = orderOf(m, first.created);
       const to = orderOf(m, by.created);
       if (from < 0 || to <= from) continue;
+      const look = lookupIn(m);
       let unseen = false;
-      for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m, m.statements[i]!.stmt);
+      for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m.statements[i]!.stmt, m.statements[i]!.file.file, look);
       if (!unseen) out.push({ by, first });
     }
     return out;

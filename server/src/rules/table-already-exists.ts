@@ -1,0 +1,67 @@
+import type { Model, TableRecreation } from '../analysis/model.js';
+import { defineRule, type Fix } from './types.js';
+import { fileOf, removeStatement, where } from './lib/util.js';
+
+// A plain CREATE TABLE of a table that exists fails (42P07) and the table stays as it was: its
+// columns, row-level security, policies and grants. The model records such a statement when the
+// migrations leave no doubt (Model.recreatedTables: both top-level in one folder, nothing between
+// that may drop the table unseen) and keeps the first table, as PostgreSQL does; this rule tells
+// that the migrations, run as written, stop there.
+
+/** `CREATE [TEMP|UNLOGGED …] TABLE ` at the statement's start: where IF NOT EXISTS goes. */
+const CREATE_TABLE = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?TABLE\s+/i;
+
+/** The columns the statement writes that the existing table does not have. */
+function newColumns(r: TableRecreation): string[] {
+  const have = new Set(r.table.columns);
+  const out: string[] = [];
+  for (const e of r.stmt.node?.tableElts ?? []) {
+    const name: string | undefined = e?.ColumnDef?.colname;
+    if (name && !have.has(name)) out.push(name);
+  }
+  return out;
+}
+
+function fixesOf(model: Model, r: TableRecreation): Fix[] {
+  const text = fileOf(model, r.loc.file)?.text ?? '';
+  const m = CREATE_TABLE.exec(text.slice(r.loc.start, r.loc.end));
+  const fixes: Fix[] = [];
+  if (m) {
+    const at = r.loc.start + m[0].length;
+    fixes.push({ title: 'Write CREATE TABLE IF NOT EXISTS (the existing table stays as it is)', kind: 'unsafe', edits: [{ file: r.loc.file, start: at, end: at, newText: 'IF NOT EXISTS ' }] });
+  }
+  fixes.push({ title: 'Remove this CREATE TABLE (the existing table stays as it is)', kind: 'unsafe', edits: [removeStatement(model, r.loc)] });
+  return fixes;
+}
+
+export const tableAlreadyExists = defineRule({
+  meta: {
+    id: 'table-already-exists',
+    description: 'A CREATE TABLE of a table an earlier migration creates, with nothing dropping it between: PostgreSQL rejects it (42P07), the migration stops, and the table keeps its columns, RLS and policies.',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      'CREATE TABLE fails with 42P07 (relation "…" already exists) when the table exists: the migration stops there, and the table keeps its columns, row-level security, policies and grants, whatever the new statement and the ones after it meant for a new table.',
+  },
+  check({ model, report }) {
+    for (const r of model.recreatedTables) {
+      const name = r.table.key.replace(/^public\./, '');
+      const added = newColumns(r);
+      const same = r.table.created.file === r.loc.file;
+      report({
+        file: r.nameLoc.file,
+        start: r.nameLoc.start,
+        end: r.nameLoc.end,
+        message:
+          `The table ${name} already exists: it is created at ${where(model, r.table.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
+          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so applying the migrations in order (a new database, supabase db reset, CI) stops here, and the table keeps its columns, row-level security, policies and grants` +
+          (added.length ? ` — not ${added.length === 1 ? 'the column' : 'the columns'} ${added.join(', ')} written here` : '') +
+          ` (the other rules read it so). ` +
+          `Write CREATE TABLE IF NOT EXISTS${added.length ? ' and add the new columns with ALTER TABLE … ADD COLUMN IF NOT EXISTS' : ''}, or remove the statement; drop the table first only if its data may go.`,
+        related: [{ ...r.table.created, message: `the table ${name} is created here` }],
+        fixes: fixesOf(model, r),
+      });
+    }
+  },
+});

@@ -1,0 +1,127 @@
+// table-already-exists on PostgreSQL (PGlite): a plain CREATE TABLE of a table that exists fails
+// with 42P07, and the table keeps its columns (not the new one), row-level security and policies:
+// user A still reads only its own notes, and the statements written for the new table meet the
+// old one (a CREATE POLICY of a name it has fails with 42710). The fixes (IF NOT EXISTS; the
+// statement removed) re-lint clean and run. The model keeps the first table, as PostgreSQL does,
+// only where that is certain; a DO block running dynamic DROP between leaves it alone.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, getDb, inRollback, runEachStatement, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'table-already-exists';
+before(initParser);
+after(closeAll);
+
+const runEach = async (q: Q, sql: string) => (await runEachStatement(q, sql)).map((e) => `${e.code} ${e.message}`);
+
+/** The columns of notes, whether RLS is on, its policies, and how many notes user A reads. */
+async function state(q: Q): Promise<{ columns: string; rls: boolean; policies: string; readsA: number }> {
+  const columns = (await q(`SELECT string_agg(attname, ',' ORDER BY attnum) AS c FROM pg_attribute WHERE attrelid = 'notes'::regclass AND attnum > 0 AND NOT attisdropped`))[0]!.c;
+  const rls = (await q(`SELECT relrowsecurity AS r FROM pg_class WHERE oid = 'notes'::regclass`))[0]!.r;
+  const policies = (await q(`SELECT string_agg(policyname, ',' ORDER BY policyname) AS p FROM pg_policies WHERE tablename = 'notes'`))[0]!.p ?? '';
+  await q(`INSERT INTO notes (id, owner_id, body) VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+  await q('GRANT SELECT ON notes TO authenticated');
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+  const readsA = (await q('SELECT id FROM notes')).length;
+  await q('RESET ROLE');
+  return { columns, rls, policies, readsA };
+}
+
+test('err: a later migration creates the table again to add a column: 42P07; the table keeps its columns, RLS and policy', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'notes');
+  assert.equal(finding.file, 'supabase/migrations/20250102000000_notes_shared.sql');
+  assert.match(finding.message, /^The table notes already exists: it is created at 20250101000000_notes\.sql:1 \(an earlier migration\)/);
+  assert.match(finding.message, /PostgreSQL rejects this CREATE TABLE with 42P07 \(relation "notes" already exists\)/);
+  assert.match(finding.message, /keeps its columns, row-level security, policies and grants — not the column shared written here/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(ws)), ['42P07 relation "notes" already exists']);
+    assert.deepEqual(await state(q), { columns: 'id,owner_id,body', rls: true, policies: 'notes_owner', readsA: 1 });
+  });
+  // the model keeps the first table: no rls-not-enabled or missing policy is reported on the second
+  assert.deepEqual(lintFiles([...invalidFinding(ID, 0).ex.files], ID).findings.map((f) => f.rule), [ID]);
+});
+
+test('err→ok: IF NOT EXISTS, or the statement removed: both re-lint clean and run, the table as it was', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.deepEqual(
+    finding.fixes.map((f) => [f.title, f.kind]),
+    [
+      ['Write CREATE TABLE IF NOT EXISTS (the existing table stays as it is)', 'unsafe'],
+      ['Remove this CREATE TABLE (the existing table stays as it is)', 'unsafe'],
+    ],
+  );
+  const ine = applyFix(ws, finding, /IF NOT EXISTS/);
+  assert.match(ine.text('supabase/migrations/20250102000000_notes_shared.sql')!, /^-- notes can now be shared\nCREATE TABLE IF NOT EXISTS notes \(/);
+  assert.deepEqual(findingsOf(ine, ID), []);
+  const removed = applyFix(ws, finding, /^Remove/);
+  assert.equal(removed.text('supabase/migrations/20250102000000_notes_shared.sql'), '-- notes can now be shared\n');
+  assert.deepEqual(findingsOf(removed, ID), []);
+  const db = await getDb();
+  for (const fixed of [ine, removed]) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual(await runEach(q, sqlOf(fixed)), []);
+      assert.deepEqual(await state(q), { columns: 'id,owner_id,body', rls: true, policies: 'notes_owner', readsA: 1 });
+    });
+  }
+});
+
+test('ok: the Valid example (IF NOT EXISTS, then ADD COLUMN) runs and adds the column', async () => {
+  await validExampleRuns(ID, 0, async (q) => {
+    assert.deepEqual(await state(q), { columns: 'id,owner_id,body,shared', rls: true, policies: 'notes_owner', readsA: 1 });
+  });
+});
+
+const TABLE = `CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_owner ON notes FOR ALL TO authenticated USING (owner_id = (select auth.uid()));
+`;
+
+test('err: the statements written for the new table meet the old one: its policies, written again, are reported (42710)', async () => {
+  const again = `CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_owner ON notes FOR ALL TO authenticated USING (owner_id = (select auth.uid()));
+`;
+  const { ws, findings } = lintFiles([{ file: 'm/1.sql', text: TABLE }, { file: 'm/2.sql', text: again }], ID);
+  assert.deepEqual(findings.filter((f) => f.file === 'm/2.sql' && f.rule.endsWith('-already-exists')).map((f) => f.rule).sort(), ['policy-already-exists', ID]);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(ws)), ['42P07 relation "notes" already exists', '42710 policy "notes_owner" for table "notes" already exists']);
+  });
+});
+
+test('ok: left alone where the first table may be gone or never made: dynamic DROP between, a type created after it, another folder', async () => {
+  const dynamicDrop = `DO $$ BEGIN EXECUTE 'DROP TABLE ' || 'notes'; END $$;\n`;
+  const viaDo = [
+    { file: 'm/1.sql', text: TABLE },
+    { file: 'm/2.sql', text: dynamicDrop },
+    { file: 'm/3.sql', text: 'CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);\n' },
+  ];
+  const linted = lintFiles(viaDo, ID);
+  assert.deepEqual(linted.mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(linted.ws)), []);
+  });
+  // the first CREATE TABLE uses a type made after it: it fails (42704) and the second makes the table
+  const typeLater = [
+    { file: 'm/1.sql', text: "CREATE TABLE notes (id bigint PRIMARY KEY, kind note_kind);\nCREATE TYPE note_kind AS ENUM ('a', 'b');\n" },
+    { file: 'm/2.sql', text: 'CREATE TABLE notes (id bigint PRIMARY KEY, kind note_kind);\n' },
+  ];
+  const later = lintFiles(typeLater, ID);
+  assert.deepEqual(later.mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, sqlOf(later.ws)), ['42704 type "note_kind" does not exist']);
+  });
+  // a dump beside the migrations: the later table is taken, nothing reported
+  const dump = [
+    { file: 'supabase/migrations/1_notes.sql', text: TABLE },
+    { file: 'supabase/schema.sql', text: 'CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text, shared boolean);\n' },
+  ];
+  assert.deepEqual(lintFiles(dump, ID).mine, []);
+});
