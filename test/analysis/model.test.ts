@@ -323,6 +323,29 @@ EXCEPTION WHEN duplicate_object THEN NULL; END $$;`,
   });
 });
 
+describe('transactions rolled back', () => {
+  test('ok: what BEGIN … ROLLBACK and SAVEPOINT … ROLLBACK TO undo is not replayed (pgTAP tests); COMMIT keeps it', () => {
+    const m = model({
+      'supabase/migrations/1.sql': `BEGIN;
+CREATE TABLE kept (id int);
+SAVEPOINT s;
+CREATE TABLE undone_to_savepoint (id int);
+ROLLBACK TO SAVEPOINT s;
+ALTER TABLE kept ENABLE ROW LEVEL SECURITY;
+COMMIT;`,
+      'supabase/tests/notes.test.sql': `begin;
+select plan(1);
+create table test_only (id int);
+create policy p on kept using (true);
+select * from finish();
+rollback;`,
+    });
+    assert.deepEqual([...m.tables.keys()], ['public.kept']);
+    assert.equal(m.tables.get('public.kept')!.rlsEnabled, true);
+    assert.deepEqual(m.policies, []);
+  });
+});
+
 describe('psql includes (\\i, \\ir) replay the included file where it is included', () => {
   test('ok: an init.sql that includes tables, then policies: natural order would replay the policies first', () => {
     const m = model({

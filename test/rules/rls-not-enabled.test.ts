@@ -75,3 +75,35 @@ test('ok: a later CREATE TABLE IF NOT EXISTS of the table only gives a NOTICE: R
     assert.deepEqual({ ...r }, { on: true, forced: true });
   });
 });
+
+test('ok: RLS enabled by dynamic SQL is not "never enabled": a DO block looping over names, a loop over the catalog keeping a prefix, a helper called with the table (analysis/dynamic-rls.ts)', async () => {
+  const tables = 'CREATE TABLE invoices (id int);\nCREATE TABLE orders (id int);\nCREATE TABLE fa_scans (id int);\nCREATE TABLE fa_jobs (id int);\nCREATE TABLE audit_log (id int);\nCREATE TABLE notes (id int);\n';
+  const loops = `DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['invoices', 'orders'] LOOP
+    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', t);
+  END LOOP;
+END $$;
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND c.relkind = 'r' AND left(c.relname, 3) = 'fa_' LOOP
+    EXECUTE 'ALTER TABLE public.' || quote_ident(r.relname) || ' ENABLE ROW LEVEL SECURITY';
+  END LOOP;
+END $$;
+CREATE FUNCTION enable_rls(t regclass) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+END $$;
+SELECT enable_rls('public.audit_log'::regclass);
+`;
+  const { mine } = lintFiles([{ file: 'm/1_tables.sql', text: tables }, { file: 'm/2_rls.sql', text: loops }], ID);
+  assert.deepEqual(mine.map((f) => f.message.match(/Table (\S+)/)![1]), ['public.notes']);
+  await inRollback(await getDb(), async (q) => {
+    await q(tables + loops);
+    const rows = await q(`SELECT relname, relrowsecurity AS on FROM pg_class WHERE relname IN ('invoices', 'orders', 'fa_scans', 'fa_jobs', 'audit_log', 'notes') ORDER BY relname`);
+    assert.deepEqual(rows.map((r) => `${r.relname}:${r.on}`), ['audit_log:true', 'fa_jobs:true', 'fa_scans:true', 'invoices:true', 'notes:false', 'orders:true']);
+  });
+});

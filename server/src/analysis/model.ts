@@ -468,19 +468,77 @@ function mayHoldMarker(text: string): boolean {
 }
 
 const MARKER_WORD = /migrate:|\+goose|\+migrate/iy;
+
+/** A statement as rollbackSections reads it: verify's own split has no kinds (PostgreSQL itself undoes its transactions). */
+type SectionStatement = { start: number; end: number; kind?: string; node?: Node; origin?: Statement['origin'] };
 /**
  * The parts of a file migrating up never runs: all of a rollback file, or the rollback
  * sections of a file that keeps both directions: from `-- migrate:down` (dbmate),
  * `-- +goose Down` (goose) or `-- +migrate Down` (sql-migrate) to the next up marker or the
- * end. A marker counts only as a comment between statements. (`file` is a ParsedFile, or
- * verify's own split of it.)
+ * end. A marker counts only as a comment between statements. Also the statements a transaction
+ * rolls back (rolledBackTransactions). (`file` is a ParsedFile, or verify's own split of it.)
  */
-export function rollbackSections(file: { file: string; text: string; statements: readonly { start: number; end: number }[] }): Array<{ start: number; end: number }> {
+export function rollbackSections(file: { file: string; text: string; statements: readonly SectionStatement[] }): Array<{ start: number; end: number }> {
   let sections = rollbackCache.get(file);
   if (sections) return sections;
   sections = [];
   if (isRollbackFile(file.file)) sections.push({ start: 0, end: file.text.length });
-  else if (mayHoldMarker(file.text)) {
+  else {
+    rolledBackTransactions(file.statements, sections);
+    if (mayHoldMarker(file.text)) markedSections(file, sections);
+  }
+  rollbackCache.set(file, sections);
+  return sections;
+}
+
+/**
+ * The statements a transaction undoes: from BEGIN (or START TRANSACTION) to the ROLLBACK that
+ * ends it, and from a SAVEPOINT to a ROLLBACK TO it. pgTAP test files (Supabase's
+ * supabase/tests/) run in `begin; … rollback;`: nothing they create stays.
+ */
+function rolledBackTransactions(statements: readonly SectionStatement[], out: Array<{ start: number; end: number }>): void {
+  let open: number | undefined;
+  const savepoints: Array<{ name: string; start: number }> = [];
+  for (const s of statements) {
+    if (s.kind !== 'TransactionStmt' || s.origin !== 'file') continue;
+    const n = s.node;
+    switch (n?.kind) {
+      case 'TRANS_STMT_BEGIN':
+      case 'TRANS_STMT_START':
+        open = s.start;
+        savepoints.length = 0;
+        break;
+      case 'TRANS_STMT_ROLLBACK':
+        if (open !== undefined) out.push({ start: open, end: s.end });
+        open = undefined;
+        savepoints.length = 0;
+        break;
+      case 'TRANS_STMT_COMMIT':
+      case 'TRANS_STMT_PREPARE':
+        open = undefined;
+        savepoints.length = 0;
+        break;
+      case 'TRANS_STMT_SAVEPOINT':
+        if (open !== undefined && n.savepoint_name) savepoints.push({ name: n.savepoint_name, start: s.start });
+        break;
+      case 'TRANS_STMT_ROLLBACK_TO':
+      case 'TRANS_STMT_RELEASE': {
+        let k = savepoints.length - 1;
+        while (k >= 0 && savepoints[k]!.name !== n.savepoint_name) k--;
+        if (k < 0) break;
+        if (n.kind === 'TRANS_STMT_ROLLBACK_TO') {
+          out.push({ start: savepoints[k]!.start, end: s.end });
+          savepoints.length = k + 1; // (the savepoint stays, those after it go)
+        } else savepoints.length = k;
+        break;
+      }
+    }
+  }
+}
+
+/** The rollback sections of a file that keeps both directions of a migration (see rollbackSections). */
+function markedSections(file: { text: string; statements: readonly { start: number; end: number }[] }, sections: Array<{ start: number; end: number }>): void {
+  {
     let downFrom: number | undefined;
     for (const m of file.text.matchAll(MIGRATION_MARKER)) {
       const at = m.index!;
@@ -494,8 +552,6 @@ export function rollbackSections(file: { file: string; text: string; statements:
     }
     if (downFrom !== undefined) sections.push({ start: downFrom, end: file.text.length });
   }
-  rollbackCache.set(file, sections);
-  return sections;
 }
 
 // ---- the replay ----
@@ -2423,7 +2479,8 @@ class Replay {
    */
   failsAsExisting(op: OpCreateTable, k: string): boolean {
     const t = this.tables.get(k);
-    if (!t || op.stmt.origin !== 'file' || t.stmt.origin !== 'file' || t.stmt.kind !== 'CreateStmt' || folderOf(t.created.file) !== folderOf(op.here.file)) return false;
+    // (a temporary table lasts for its session: psql's session of one migration file)
+    if (!t || t.temp || op.temp || op.stmt.origin !== 'file' || t.stmt.origin !== 'file' || t.stmt.kind !== 'CreateStmt' || folderOf(t.created.file) !== folderOf(op.here.file)) return false;
     // nothing since it was created may have dropped it unseen (this statement is the last one)
     const list = this.statements;
     let texts: Map<string, string> | undefined;

@@ -19,7 +19,8 @@ import { fileOf, orderOf, quoteIdent, removeStatement, where } from './lib/util.
 //   after them;
 // - PostgreSQL accepts the old one (a policy it rejects never exists) and would get as far as
 //   the name with the new one (it analyses the expressions first: policy-unknown-column and
-//   rls-on-view report those, and a relation that does not exist yet fails with 42P01);
+//   rls-on-view report those, a relation that does not exist yet fails with 42P01, and so may a
+//   column of a table written again with new columns, 42703: table-already-exists);
 // - between the two, nothing may drop policies unseen (analysis/unseen.ts).
 
 /** What mayDropUnseen asks, of the model (its functions at the end of the migrations). */
@@ -52,6 +53,25 @@ function readsMissingRelation(model: Model, p: Policy): boolean {
   return false;
 }
 
+/**
+ * Whether the policy's table was written again, with columns it does not have, before the
+ * policy (Model.recreatedTables): the policy may name them, and PostgreSQL then stops at one
+ * (42703) before it looks at the name.
+ */
+function meantForNewColumns(model: Model, p: Policy): boolean {
+  const list = model.recreatedTables;
+  if (list.length === 0) return false;
+  let at: number | undefined;
+  for (const r of list) {
+    if (r.table.key !== p.table) continue;
+    const have = new Set(r.table.columns);
+    if (!(r.stmt.node?.tableElts ?? []).some((e: { ColumnDef?: { colname?: string } }) => e?.ColumnDef?.colname && !have.has(e.ColumnDef.colname))) continue;
+    at ??= orderOf(model, p.created);
+    if (orderOf(model, r.loc) < at) return true;
+  }
+  return false;
+}
+
 /** A CREATE POLICY PostgreSQL rejects with 42710, and the CREATE POLICY that made the policy it finds. */
 export interface FailingCreate {
   by: Policy;
@@ -64,7 +84,7 @@ export function failingCreates(model: Model): readonly FailingCreate[] {
   return memoModel(model, 'policy-already-exists', (m) => {
     const out: FailingCreate[] = [];
     for (const { replaced: first, by } of m.replacedPolicies) {
-      if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by)) continue;
+      if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by) || meantForNewColumns(m, by)) continue;
       // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
       // in a DO block, it may sit in an IF that did not run)
       if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;

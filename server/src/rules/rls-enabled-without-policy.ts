@@ -2,6 +2,7 @@ import { roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
 import { rlsAncestor, tableList } from './lib/util.js';
+import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 
 export const rlsEnabledWithoutPolicy = defineRule({
   meta: {
@@ -23,6 +24,7 @@ export const rlsEnabledWithoutPolicy = defineRule({
       // A partition/child of an RLS table is read through its parent with the parent's
       // policies; denying direct access is what partition-without-rls asks for.
       if (rlsAncestor(model, t)) continue;
+      if (mayBeDynamic(model, 'policy', t.name)) continue; // (dynamic SQL may create its policies: analysis/dynamic-rls.ts)
       // Only a grant (here, or Supabase's platform defaults) shows that a role subject to RLS
       // queries the table; without one, RLS with no policy is the deny-all default.
       const roles = rlsSubjectGrantees(model, t);

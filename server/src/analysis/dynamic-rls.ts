@@ -1,0 +1,118 @@
+// Tables that dynamic SQL may enable or force row-level security on, or put policies on, where
+// the replay cannot see it: a DO block looping `EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL
+// SECURITY', t)` over a list of names or over pg_tables, a helper function doing it for the
+// table its caller names (`SELECT admin.add_rls('public.activity'::regclass)`), an event trigger
+// enabling RLS on every new table. The rules that would say RLS is never enabled (or forced, or
+// that a table has no policy) leave such tables alone: sound, not complete. Pure: reads the model.
+import { census } from './ast.js';
+import type { Model } from './model.js';
+import { nameParts } from './parse.js';
+import { memoModel } from './policy-exprs.js';
+import type { FunctionBody, Node, ParsedFile, Statement } from './types.js';
+
+/** What dynamic SQL may do to which tables: every table (`all`), or those of these bare names or name prefixes (lower-case). */
+export interface DynamicTargets {
+  all: boolean;
+  names: Set<string>;
+  prefixes: string[];
+}
+
+export interface DynamicRls {
+  enable: DynamicTargets;
+  force: DynamicTargets;
+  policy: DynamicTargets;
+}
+
+const WHAT = {
+  enable: /\benable\s+row\s+level\s+security\b/i,
+  force: /\bforce\s+row\s+level\s+security\b/i,
+  policy: /\bcreate\s+policy\b/i,
+} as const;
+
+/** A loop over the catalog's tables (its query in group 1), or an event trigger's new ones: the names are not written. */
+const CATALOG = /\bpg_event_trigger_ddl_commands\b|\bfor\s+\w+\s+in\s+(select\b[^;]*?\b(?:pg_tables|pg_class|information_schema\s*\.\s*(?:tables|columns))\b[\s\S]*?)\bloop\b/i;
+/** A loop's query keeping tables by name (`relname = any(list)`, `IN (…)`, `LIKE 'x%'`, `left(relname, 3) = 'fa_'`). */
+const NAME_FILTER = /\b(?:relname|table_name|tablename)\b\s*(?:=|~|like\b|ilike\b|in\b)|\bleft\s*\(\s*[\w.]*\b(?:relname|table_name|tablename)\b/i;
+/** The prefixes such a query keeps: `LIKE 'fa\_%'`, `left(relname, 3) = 'fa_'`. */
+const PREFIX = /\blike\s+'((?:[^'%_\\]|\\.)+)[%_]|\bleft\s*\([^)]*\)\s*=\s*'([^']+)'/gi;
+
+/** Quoted names in a text: 'name' or 'schema.name' (their last part, lower-case). */
+function quotedNames(text: string, into: Set<string>): void {
+  for (const m of text.matchAll(/'([A-Za-z_][\w$]*)(?:\.([A-Za-z_][\w$]*))?'/g)) into.add((m[2] ?? m[1]!).toLowerCase());
+}
+
+/** The literal string arguments of a call (plain or cast, e.g. 'public.t'::regclass). */
+function literalArgs(call: Node, into: Set<string>): void {
+  for (const a of call.args ?? []) {
+    const c = a?.A_Const ?? a?.TypeCast?.arg?.A_Const;
+    const s: unknown = c?.sval?.sval;
+    if (typeof s === 'string') {
+      const parts = s.split('.');
+      into.add(parts[parts.length - 1]!.replace(/^"|"$/g, '').toLowerCase());
+    }
+  }
+}
+
+function empty(): DynamicRls {
+  return { enable: { all: false, names: new Set(), prefixes: [] }, force: { all: false, names: new Set(), prefixes: [] }, policy: { all: false, names: new Set(), prefixes: [] } };
+}
+
+/** Every statement of a file and of the bodies in it, with the bodies. */
+function* statementsOf(file: ParsedFile): Generator<Statement> {
+  for (const s of file.statements) {
+    yield s;
+    if (s.body) for (const b of s.body.statements) yield b;
+  }
+}
+
+/** What dynamic SQL in the workspace may do (see above), once per model. */
+export function dynamicRls(model: Model): DynamicRls {
+  return memoModel(model, 'dynamic-rls', (m) => {
+    const out = empty();
+    // the bodies whose dynamic SQL enables, forces or makes policies; a function's by its name
+    const byFunction = new Map<string, Array<keyof DynamicRls>>();
+    let any = false;
+    for (const file of m.files) {
+      for (const s of file.statements) {
+        const body: FunctionBody | undefined = s.body;
+        if (!body || body.dynamicExecutes.length === 0) continue;
+        const text = file.text.slice(body.start, body.end);
+        const what = (Object.keys(WHAT) as Array<keyof DynamicRls>).filter((k) => WHAT[k].test(text));
+        if (what.length === 0) continue;
+        any = true;
+        const catalog = CATALOG.exec(text);
+        // (a loop over the catalog that keeps tables by name: those names, and the prefixes it keeps)
+        const all = catalog !== null && !(catalog[1] && NAME_FILTER.test(catalog[1]));
+        for (const k of what) {
+          if (all) out[k].all = true;
+          quotedNames(text, out[k].names);
+          if (catalog?.[1]) for (const p of catalog[1].matchAll(PREFIX)) out[k].prefixes.push((p[1] ?? p[2]!).replace(/\\(.)/g, '$1').toLowerCase());
+        }
+        if (s.kind === 'CreateFunctionStmt') {
+          const name = nameParts(s.node?.funcname).pop()?.toLowerCase();
+          if (name) byFunction.set(name, [...(byFunction.get(name) ?? []), ...what]);
+        }
+      }
+    }
+    if (!any || byFunction.size === 0) return out;
+    // the tables callers name to such functions (the names they pass: its parameters fill the SQL)
+    for (const file of m.files) {
+      for (const s of statementsOf(file)) {
+        const calls = census(s.node).funcCalls;
+        for (let i = 0; i < calls.length; i++) {
+          const what = byFunction.get(nameParts(calls[i]!.funcname).pop()?.toLowerCase() ?? '');
+          if (what) for (const k of what) literalArgs(calls[i]!, out[k].names);
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/** Whether dynamic SQL may do `what` to the table of bare name `name`. */
+export function mayBeDynamic(model: Model, what: keyof DynamicRls, name: string): boolean {
+  const t = dynamicRls(model)[what];
+  if (t.all) return true;
+  const lower = name.toLowerCase();
+  return (t.names.size !== 0 && t.names.has(lower)) || t.prefixes.some((p) => lower.startsWith(p));
+}
