@@ -344,6 +344,15 @@ rollback;`,
     assert.equal(m.tables.get('public.kept')!.rlsEnabled, true);
     assert.deepEqual(m.policies, []);
   });
+
+  test('ok: a Supabase pgTAP file (supabase/tests/) is not replayed, even outside a transaction (its test helpers are not the schema)', () => {
+    const m = model({
+      'supabase/migrations/1.sql': 'CREATE TABLE notes (id int);',
+      'supabase/tests/00_helpers.sql': 'CREATE SCHEMA tests;\nCREATE FUNCTION tests.create_supabase_user(name text) RETURNS uuid LANGUAGE sql SECURITY DEFINER AS $$ SELECT gen_random_uuid() $$;',
+    });
+    assert.deepEqual([...m.functions.keys()], []);
+    assert.deepEqual([...m.tables.keys()], ['public.notes']);
+  });
 });
 
 describe('psql includes (\\i, \\ir) replay the included file where it is included', () => {

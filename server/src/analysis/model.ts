@@ -447,6 +447,15 @@ export function isRollbackFile(file: string): boolean {
   return /(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base);
 }
 
+/**
+ * A pgTAP test of a Supabase project (`supabase/tests/`): `supabase test db` runs it against the
+ * migrated database, never as a migration, so what it creates (test helpers, fixtures) is not
+ * the schema. Parsed (a syntax error is still reported) but not replayed, like a rollback file.
+ */
+export function isSupabaseTestFile(file: string): boolean {
+  return /(^|[\\/])supabase[\\/]tests[\\/]/.test(file);
+}
+
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
 const rollbackCache = new WeakMap<object, Array<{ start: number; end: number }>>();
 
@@ -482,7 +491,7 @@ export function rollbackSections(file: { file: string; text: string; statements:
   let sections = rollbackCache.get(file);
   if (sections) return sections;
   sections = [];
-  if (isRollbackFile(file.file)) sections.push({ start: 0, end: file.text.length });
+  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file)) sections.push({ start: 0, end: file.text.length });
   else {
     rolledBackTransactions(file.statements, sections);
     if (mayHoldMarker(file.text)) markedSections(file, sections);
