@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, ensureRoles, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-only-restrictive';
@@ -73,5 +73,20 @@ test('ok: a permissive policy for a group role applies to its members (Valid exa
     await q(`UPDATE projects SET archived = true WHERE id = 2`);
     await q('SET ROLE alice');
     assert.equal(await count(q, 'projects'), 1, 'permissive via members, narrowed by the restrictive policies');
+  });
+});
+
+test('ok: a restrictive deny-all (USING (false) WITH CHECK (false)) admits nothing by intent: not reported (capgo: 48 such tables)', async () => {
+  const sql = `CREATE TABLE settings (id int PRIMARY KEY, v text);
+ALTER TABLE settings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE settings FORCE ROW LEVEL SECURITY;
+CREATE POLICY "Deny all settings access" ON settings AS RESTRICTIVE USING (false) WITH CHECK (false);
+`;
+  const { mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO settings VALUES (1, 'x'); GRANT SELECT ON settings TO authenticated; SET ROLE authenticated`);
+    assert.equal(await count(q, 'settings'), 0);
   });
 });

@@ -1,5 +1,6 @@
 import { appliesToRole, commandList, commandsOf, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import type { Model, Policy } from '../analysis/model.js';
+import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, forEachEnabledTable, PF_PERMISSIVE, policyFacts } from './lib/util.js';
 
@@ -29,6 +30,15 @@ function hasRestrictive(facts: Uint16Array, from: number, to: number): boolean {
   return false;
 }
 
+/**
+ * A restrictive policy whose expressions are constant false or NULL (`AS RESTRICTIVE USING
+ * (false) WITH CHECK (false)`): a deny-all by intent, which admits nothing whatever else exists.
+ */
+function deniesAll(p: Policy): boolean {
+  const off = (e: unknown) => e === undefined || constBool(e) === false || constBool(e) === null;
+  return (p.using !== undefined || p.withCheck !== undefined) && off(p.using) && off(p.withCheck);
+}
+
 export const policyOnlyRestrictive = defineRule({
   meta: {
     id: 'policy-only-restrictive',
@@ -47,7 +57,7 @@ export const policyOnlyRestrictive = defineRule({
       if (!hasRestrictive(facts, from, to)) return; // most tables: no list of permissive policies to make
       const permissive = t.policies.filter((p) => p.permissive);
       for (const r of t.policies) {
-        if (r.permissive) continue;
+        if (r.permissive || deniesAll(r)) continue;
         const gaps: Array<{ role: string; cmds: Command[] }> = [];
         let pairs = 0;
         for (const role of r.roles) {
