@@ -4,7 +4,7 @@ import { memoModel } from '../analysis/policy-exprs.js';
 import { rejectionOf } from '../analysis/rejected.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, orderOf, quoteIdent, removeStatement, where } from './lib/util.js';
+import { fileOf, newColumnsOf, orderOf, quoteIdent, removeStatement, where } from './lib/util.js';
 
 // A CREATE POLICY of a name its table already has a policy of fails (42710): the model keeps the
 // new one (what the statement means once the old one is dropped first: the fix), and this rule
@@ -63,9 +63,7 @@ function meantForNewColumns(model: Model, p: Policy): boolean {
   if (list.length === 0) return false;
   let at: number | undefined;
   for (const r of list) {
-    if (r.table.key !== p.table) continue;
-    const have = new Set(r.table.columns);
-    if (!(r.stmt.node?.tableElts ?? []).some((e: { ColumnDef?: { colname?: string } }) => e?.ColumnDef?.colname && !have.has(e.ColumnDef.colname))) continue;
+    if (r.table.key !== p.table || newColumnsOf(r).length === 0) continue;
     at ??= orderOf(model, p.created);
     if (orderOf(model, r.loc) < at) return true;
   }

@@ -1,6 +1,6 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, removeStatement, where } from './lib/util.js';
+import { fileOf, newColumnsOf, removeStatement, where } from './lib/util.js';
 
 // A plain CREATE TABLE of a table that exists fails (42P07) and the table stays as it was: its
 // columns, row-level security, policies and grants. The model records such a statement when the
@@ -11,16 +11,6 @@ import { fileOf, removeStatement, where } from './lib/util.js';
 /** `CREATE [TEMP|UNLOGGED …] TABLE ` at the statement's start: where IF NOT EXISTS goes. */
 const CREATE_TABLE = /^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMPORARY|TEMP|UNLOGGED)\s+)?TABLE\s+/i;
 
-/** The columns the statement writes that the existing table does not have. */
-function newColumns(r: TableRecreation): string[] {
-  const have = new Set(r.table.columns);
-  const out: string[] = [];
-  for (const e of r.stmt.node?.tableElts ?? []) {
-    const name: string | undefined = e?.ColumnDef?.colname;
-    if (name && !have.has(name)) out.push(name);
-  }
-  return out;
-}
 
 function fixesOf(model: Model, r: TableRecreation): Fix[] {
   const text = fileOf(model, r.loc.file)?.text ?? '';
@@ -47,7 +37,7 @@ export const tableAlreadyExists = defineRule({
   check({ model, report }) {
     for (const r of model.recreatedTables) {
       const name = r.table.key.replace(/^public\./, '');
-      const added = newColumns(r);
+      const added = newColumnsOf(r);
       const same = r.table.created.file === r.loc.file;
       report({
         file: r.nameLoc.file,

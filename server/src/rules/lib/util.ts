@@ -1,5 +1,5 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
-import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table } from '../../analysis/model.js';
+import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table, TableRecreation } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, idOf, typeName } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
@@ -539,4 +539,15 @@ export function lastGrantOf(model: Model, created: Loc, kind: 'table' | 'functio
     }
   }
   return at;
+}
+
+/** The columns a CREATE TABLE of a table that existed writes that the table does not have (Model.recreatedTables). */
+export function newColumnsOf(r: TableRecreation): string[] {
+  const have = new Set(r.table.columns);
+  const out: string[] = [];
+  for (const e of r.stmt.node?.tableElts ?? []) {
+    const name: string | undefined = e?.ColumnDef?.colname;
+    if (name && !have.has(name)) out.push(name);
+  }
+  return out;
 }
