@@ -45,7 +45,7 @@ export const tableAlreadyExists = defineRule({
         end: r.nameLoc.end,
         message:
           `The table ${name} already exists: it is created at ${where(model, r.table.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
-          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so applying the migrations in order (a new database, supabase db reset, CI) stops here, and the table keeps its columns, row-level security, policies and grants` +
+          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, supabase db reset, CI) stops here, and the table keeps its columns, row-level security, policies and grants` +
           (added.length ? ` — not ${added.length === 1 ? 'the column' : 'the columns'} ${added.join(', ')} written here` : '') +
           ` (the other rules read it so). ` +
           `Write CREATE TABLE IF NOT EXISTS${added.length ? ' and add the new columns with ALTER TABLE … ADD COLUMN IF NOT EXISTS' : ''}, or remove the statement; drop the table first only if its data may go.`,
