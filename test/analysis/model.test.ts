@@ -234,7 +234,7 @@ DROP TABLE c;`,
     assert.ok(m.tables.has('public.c'));
     assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt').length, 0);
   });
-  test('ok: rollback files are parsed but not replayed (golang-migrate/sqlx .down.sql, diesel down.sql, Flyway U__ undo)', () => {
+  test('ok: rollback files are parsed but not replayed (golang-migrate/sqlx .down.sql, diesel down.sql, Flyway U__ undo, sqitch revert/ and verify/)', () => {
     const m = model({
       'migrations/000001_todos.up.sql': 'CREATE TABLE todos (id int);\nALTER TABLE todos ENABLE ROW LEVEL SECURITY;',
       'migrations/000001_todos.down.sql': 'ALTER TABLE todos DISABLE ROW LEVEL SECURITY;\nDROP TABLE todos;',
@@ -243,12 +243,16 @@ DROP TABLE c;`,
       'diesel/2024-01-01-000000_x/down.sql': 'DROP TABLE notes;',
       'diesel/2024-01-01-000000_x/up.sql': 'CREATE TABLE x (id int);',
       'flyway/U3__undo.sql': 'DROP TABLE x;',
+      'sqitch/deploy/appschema/todos.sql': 'CREATE TABLE sq (id int);',
+      'sqitch/revert/appschema/todos.sql': 'DROP TABLE sq;',
+      'sqitch/verify/appschema/todos.sql': 'BEGIN; SELECT id FROM sq WHERE FALSE; ROLLBACK;',
       'migrations/0003_slowdown.sql': 'CREATE TABLE slowdown (id int);',
     });
     assert.equal(m.tables.get('public.todos')?.rlsEnabled, true);
     assert.ok(m.tables.has('public.notes'));
     assert.ok(m.tables.has('public.x'));
     assert.ok(m.tables.has('public.slowdown'));
+    assert.ok(m.tables.has('public.sq'));
     assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt' || s.stmt.kind === 'AlterTableStmt' && /down/.test(s.file.file)).length, 0);
   });
   test('ok: a marker inside a function body or string is no marker', () => {

@@ -439,12 +439,13 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
 
 /**
  * A file that only rolls a migration back: `…down.sql` beside its `…up.sql` (golang-migrate,
- * sqlx, diesel's `down.sql`) or a Flyway undo migration (`U<version>__<name>.sql`). It is
- * parsed (a syntax error is still reported) but not replayed.
+ * sqlx, diesel's `down.sql`), a Flyway undo migration (`U<version>__<name>.sql`), or a sqitch
+ * `revert/` script (and its `verify/` one, which checks and changes nothing). It is parsed (a
+ * syntax error is still reported) but not replayed.
  */
 export function isRollbackFile(file: string): boolean {
   const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
-  return /(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base);
+  return /(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base) || /(^|[\\/])(revert|verify)[\\/].+\.sql$/i.test(file);
 }
 
 /**
