@@ -28,7 +28,6 @@ function lookupIn(model: Model): UnseenLookup {
   return { func: (parts) => model.findFunction(parts), text: (file) => fileOf(model, file)?.text ?? '' };
 }
 
-
 /**
  * Whether the policy reads a relation that does not exist when its CREATE POLICY runs: one the
  * migrations never create, outside the platform's schemas (on a new database PostgreSQL stops
