@@ -143,13 +143,16 @@ describe('verify: default probes', () => {
     );
   });
 
-  test('ok: default probes are RLS tables × (policy roles + grantees + anon/authenticated), sorted', () => {
+  test('ok: default probes are RLS tables × (policy roles + grantees + anon/authenticated), sorted; then writes for the tables with write policies', () => {
     const tables = ['public.invoices', 'public.notes', 'public.projects', 'public.tenant_users'];
     const roles = ['anon', 'app_user', 'authenticated', 'reporting'];
+    const reads = res.probes.filter((p) => !p.recursionOnly);
     assert.deepEqual(
-      res.probes.map((p) => `${p.table} ${p.role}`),
+      reads.map((p) => `${p.table} ${p.role}`),
       tables.flatMap((t) => roles.map((r) => `${t} ${r}`)),
     );
+    assert.deepEqual(res.probes.slice(0, reads.length), reads, 'the reads first');
+    assert.ok(res.probes.slice(reads.length).every((p) => p.recursionOnly && p.command !== 'select'));
     // the auth stub's tables are not probed
     assert.ok(!res.probes.some((p) => p.table.startsWith('auth.')));
     assert.equal(formatOutcome(probe('public.invoices', 'app_user')), 'app_user SELECT public.invoices → 0 rows');
@@ -192,6 +195,27 @@ describe('verify: statement errors', () => {
     );
     // the statements after it ran: after_smoke exists, so no later error and no missing table
     assert.equal(res.statementErrors.length, 4, JSON.stringify(res.statementErrors));
+  });
+});
+
+describe('verify: write probes', () => {
+  test('err: an INSERT policy reading its own table under a SELECT policy with a sub-select recurses on INSERT only (T31): the write probe shows 42P17, the CLI lists it', async () => {
+    const file: VerifyFile = {
+      file: 'migrations/001_members.sql',
+      text: `CREATE TABLE teams (id int PRIMARY KEY, public boolean NOT NULL DEFAULT true);
+CREATE TABLE members (team_id int, user_id uuid);
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_read ON members FOR SELECT TO authenticated USING (team_id IN (SELECT id FROM teams WHERE public));
+CREATE POLICY members_join ON members FOR INSERT TO authenticated WITH CHECK (NOT EXISTS (SELECT 1 FROM members m WHERE m.user_id = auth.uid()));
+GRANT SELECT, INSERT ON members, teams TO authenticated;`,
+    };
+    const r = await verify([file], { cacheDir: CACHE_DIR, roles: ['authenticated'] });
+    assert.deepEqual(r.statementErrors, []);
+    assert.deepEqual(r.probes.map(formatOutcome), [
+      'authenticated SELECT public.members → 0 rows',
+      'authenticated INSERT public.members → 42P17 infinite recursion detected in policy for relation "members"',
+    ]);
+    assert.deepEqual(r.probes.map((p) => !!p.recursionOnly), [false, true]);
   });
 });
 

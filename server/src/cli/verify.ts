@@ -129,7 +129,13 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     lines.push(`${e.file}:${w.line}:${w.column}  ${e.code} ${e.message}`);
   }
   if (result.probes.length) lines.push('', 'probes (each in a rolled-back transaction):');
-  for (const p of result.probes) lines.push(`  ${formatOutcome(p)}`);
+  // (a write made only to look for recursion is listed when it found some)
+  let quietWrites = 0;
+  for (const p of result.probes) {
+    if (p.recursionOnly && !failing.includes(p) && p.code !== '57014') quietWrites++;
+    else lines.push(`  ${formatOutcome(p)}`);
+  }
+  if (quietWrites) lines.push(`  (and ${counted(quietWrites, 'write')} — INSERT, UPDATE, DELETE changing nothing — whose policies do not recurse)`);
   if (result.timedOut) lines.push('', 'time budget exhausted: the remaining statements or probes were not run');
   lines.push('', exitCode ? `✖ ${counted(result.statementErrors.length, 'statement error')}, ${counted(failing.length, 'failing probe')} (recursion)${stopped.length ? `, ${counted(stopped.length, 'probe')} still running at the time budget` : ''}` : '✔ migrations replay cleanly and no probe recurses');
   return { text: lines.join('\n'), exitCode };

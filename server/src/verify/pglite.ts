@@ -57,6 +57,8 @@ export interface ProbeResult {
   table: string;
   role: string;
   command: ProbeCommand;
+  /** the probe looked for recursion only: an outcome other than 42P17 or 54001 means none */
+  recursionOnly?: boolean;
   /** ok: the probe ran (rows = count, or rows affected/returned for custom SQL);
    * error: PostgreSQL raised `code`; dead: PGlite died (a real server raises 54001) */
   outcome: 'ok' | 'error' | 'dead';
@@ -72,6 +74,8 @@ export interface ProbeSpec {
   sql?: string;
   /** transaction-local settings applied before the probe, e.g. {'request.jwt.claim.sub': '…'} */
   settings?: Record<string, string>;
+  /** a write the default probes make only to see whether its policies recurse (see defaultProbes) */
+  recursionOnly?: boolean;
 }
 
 export interface VerifyOptions {
@@ -488,6 +492,33 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles?: string[]
   }
   const probes: ProbeSpec[] = [];
   for (const t of tables) for (const role of roleNames) probes.push({ table: `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, role });
+  // then, for the tables with INSERT, UPDATE or DELETE policies, a write of each such command
+  // that changes nothing (rolled back; UPDATE and DELETE match no row): PostgreSQL expands a
+  // command's policies before it runs it, so a write whose policies recurse (an INSERT policy
+  // reading its own table while its SELECT policies hold a sub-select, T31) fails with 42P17 or
+  // 54001 where a SELECT does not. Its other outcomes (a NOT NULL column, WITH CHECK) say
+  // nothing about recursion.
+  const writes = (
+    await db.query<TableRef & { ins: boolean; upd: boolean; del: boolean; col: string | null }>(
+      `SELECT n.nspname AS schema, c.relname AS name,
+              bool_or(p.polcmd IN ('a', '*')) AS ins, bool_or(p.polcmd IN ('w', '*')) AS upd, bool_or(p.polcmd IN ('d', '*')) AS del,
+              (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                  AND a.attidentity = '' AND a.attgenerated = '' ORDER BY a.attnum LIMIT 1) AS col
+       FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND p.polcmd <> 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         AND NOT (n.nspname = ANY($1::text[]))
+       GROUP BY c.oid, n.nspname, c.relname ORDER BY 1, 2`,
+      [stubSchemas],
+    )
+  ).rows;
+  for (const t of writes) {
+    const table = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+    const sqls: string[] = [];
+    if (t.ins) sqls.push(`INSERT INTO ${table} DEFAULT VALUES`);
+    if (t.upd && t.col) sqls.push(`UPDATE ${table} SET ${t.col} = ${t.col} WHERE false`);
+    if (t.del) sqls.push(`DELETE FROM ${table} WHERE false`);
+    for (const role of roleNames) for (const sql of sqls) probes.push({ table, role, sql, recursionOnly: true });
+  }
   return probes;
 }
 
@@ -504,7 +535,7 @@ function commandOf(sql: string | undefined): ProbeCommand {
 }
 
 async function runProbe(db: PGlite, p: ProbeSpec): Promise<ProbeResult> {
-  const base = { table: p.table, role: p.role, command: commandOf(p.sql) };
+  const base = { table: p.table, role: p.role, command: commandOf(p.sql), ...(p.recursionOnly ? { recursionOnly: true } : {}) };
   let inTx = false;
   try {
     await db.exec('BEGIN');
