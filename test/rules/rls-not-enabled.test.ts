@@ -107,3 +107,23 @@ SELECT enable_rls('public.audit_log'::regclass);
     assert.deepEqual(rows.map((r) => `${r.relname}:${r.on}`), ['audit_log:true', 'fa_jobs:true', 'fa_scans:true', 'invoices:true', 'notes:false', 'orders:true']);
   });
 });
+
+test('err: a DO block looping over every table of the catalog enables RLS on those made before it, not on a table made after it', async () => {
+  const sql = `CREATE TABLE early (id int);
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', r.tablename);
+  END LOOP;
+END $$;
+CREATE TABLE later (id int);
+`;
+  const { mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
+  assert.deepEqual(mine.map((f) => f.message.match(/Table (\S+)/)![1]), ['public.later']);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    const rows = await q(`SELECT relname, relrowsecurity AS on FROM pg_class WHERE relname IN ('early', 'later') ORDER BY relname`);
+    assert.deepEqual(rows.map((r) => `${r.relname}:${r.on}`), ['early:true', 'later:false']);
+  });
+});

@@ -5,22 +5,32 @@
 // enabling RLS on every new table. The rules that would say RLS is never enabled (or forced, or
 // that a table has no policy) leave such tables alone: sound, not complete. Pure: reads the model.
 import { census } from './ast.js';
-import type { Model } from './model.js';
+import type { Model, Table } from './model.js';
 import { nameParts } from './parse.js';
 import { memoModel } from './policy-exprs.js';
 import type { FunctionBody, Node, ParsedFile, Statement } from './types.js';
 
-/** What dynamic SQL may do to which tables: every table (`all`), or those of these bare names or name prefixes (lower-case). */
+/**
+ * What dynamic SQL may do to which tables: every table (`all`), every table made before a DO
+ * block's loop over the catalog (`allUntil`: that block's replay position, -1 for none), or those
+ * of these bare names or name prefixes (lower-case).
+ */
 export interface DynamicTargets {
   all: boolean;
+  allUntil: number;
   names: Set<string>;
   prefixes: string[];
 }
+
+/** What dynamic SQL may do: enable or force RLS, or create policies. */
+export type DynamicWhat = 'enable' | 'force' | 'policy';
 
 export interface DynamicRls {
   enable: DynamicTargets;
   force: DynamicTargets;
   policy: DynamicTargets;
+  /** replay positions of the statements, when allUntil is used */
+  positions?: Map<Statement, number>;
 }
 
 const WHAT = {
@@ -29,8 +39,10 @@ const WHAT = {
   policy: /\bcreate\s+policy\b/i,
 } as const;
 
-/** A loop over the catalog's tables (its query in group 1), or an event trigger's new ones: the names are not written. */
-const CATALOG = /\bpg_event_trigger_ddl_commands\b|\bfor\s+\w+\s+in\s+(select\b[^;]*?\b(?:pg_tables|pg_class|information_schema\s*\.\s*(?:tables|columns))\b[\s\S]*?)\bloop\b/i;
+/** An event trigger's new tables: every table made after it too. */
+const EVENT_TRIGGER = /\bpg_event_trigger_ddl_commands\b/i;
+/** A loop over the catalog's tables (its query in group 1): the names are not written. */
+const CATALOG = /\bfor\s+\w+\s+in\s+(select\b[^;]*?\b(?:pg_tables|pg_class|information_schema\s*\.\s*(?:tables|columns))\b[\s\S]*?)\bloop\b/i;
 /** A loop's query keeping tables by name (`relname = any(list)`, `IN (…)`, `LIKE 'x%'`, `left(relname, 3) = 'fa_'`). */
 const NAME_FILTER = /\b(?:relname|table_name|tablename)\b\s*(?:=|~|like\b|ilike\b|in\b)|\bleft\s*\(\s*[\w.]*\b(?:relname|table_name|tablename)\b/i;
 /** The prefixes such a query keeps: `LIKE 'fa\_%'`, `left(relname, 3) = 'fa_'`. */
@@ -54,7 +66,8 @@ function literalArgs(call: Node, into: Set<string>): void {
 }
 
 function empty(): DynamicRls {
-  return { enable: { all: false, names: new Set(), prefixes: [] }, force: { all: false, names: new Set(), prefixes: [] }, policy: { all: false, names: new Set(), prefixes: [] } };
+  const none = (): DynamicTargets => ({ all: false, allUntil: -1, names: new Set(), prefixes: [] });
+  return { enable: none(), force: none(), policy: none() };
 }
 
 /** Every statement of a file and of the bodies in it, with the bodies. */
@@ -70,21 +83,32 @@ export function dynamicRls(model: Model): DynamicRls {
   return memoModel(model, 'dynamic-rls', (m) => {
     const out = empty();
     // the bodies whose dynamic SQL enables, forces or makes policies; a function's by its name
-    const byFunction = new Map<string, Array<keyof DynamicRls>>();
+    const byFunction = new Map<string, Array<DynamicWhat>>();
     let any = false;
     for (const file of m.files) {
       for (const s of file.statements) {
         const body: FunctionBody | undefined = s.body;
         if (!body || body.dynamicExecutes.length === 0) continue;
         const text = file.text.slice(body.start, body.end);
-        const what = (Object.keys(WHAT) as Array<keyof DynamicRls>).filter((k) => WHAT[k].test(text));
+        const what = (Object.keys(WHAT) as Array<DynamicWhat>).filter((k) => WHAT[k].test(text));
         if (what.length === 0) continue;
         any = true;
         const catalog = CATALOG.exec(text);
-        // (a loop over the catalog that keeps tables by name: those names, and the prefixes it keeps)
-        const all = catalog !== null && !(catalog[1] && NAME_FILTER.test(catalog[1]));
+        // (a loop over the catalog that keeps tables by name: those names, and the prefixes it
+        // keeps; one in a DO block sees the tables made before it, one in a function those made
+        // before a call, which is not followed: every table)
+        const loop = catalog !== null && !NAME_FILTER.test(catalog[1]!);
+        let until = -1;
+        if (loop && s.kind === 'DoStmt' && !EVENT_TRIGGER.test(text)) {
+          if (!out.positions) {
+            out.positions = new Map();
+            for (let i = 0; i < m.statements.length; i++) out.positions.set(m.statements[i]!.stmt, i);
+          }
+          until = out.positions.get(s) ?? Infinity;
+        }
         for (const k of what) {
-          if (all) out[k].all = true;
+          if (EVENT_TRIGGER.test(text) || (loop && until === -1)) out[k].all = true;
+          else if (loop) out[k].allUntil = Math.max(out[k].allUntil, until);
           quotedNames(text, out[k].names);
           if (catalog?.[1]) for (const p of catalog[1].matchAll(PREFIX)) out[k].prefixes.push((p[1] ?? p[2]!).replace(/\\(.)/g, '$1').toLowerCase());
         }
@@ -109,10 +133,15 @@ export function dynamicRls(model: Model): DynamicRls {
   });
 }
 
-/** Whether dynamic SQL may do `what` to the table of bare name `name`. */
-export function mayBeDynamic(model: Model, what: keyof DynamicRls, name: string): boolean {
-  const t = dynamicRls(model)[what];
+/** Whether dynamic SQL may do `what` to the table. */
+export function mayBeDynamic(model: Model, what: DynamicWhat, table: Table): boolean {
+  const d = dynamicRls(model);
+  const t = d[what];
   if (t.all) return true;
-  const lower = name.toLowerCase();
+  if (t.allUntil >= 0) {
+    const at = d.positions?.get(table.stmt);
+    if (at === undefined || at < t.allUntil) return true;
+  }
+  const lower = table.name.toLowerCase();
   return (t.names.size !== 0 && t.names.has(lower)) || t.prefixes.some((p) => lower.startsWith(p));
 }

@@ -18,7 +18,7 @@ export const policyOnTableWithoutRls = defineRule({
       const t = tables[ti]!;
       if (t.rlsEnabled || t.policies.length === 0) continue;
       if (t.rlsEvents.some((e) => e.kind === 'disable')) continue; // rls-disabled reports DISABLE
-      if (mayBeDynamic(model, 'enable', t.name)) continue; // (dynamic SQL may enable it: analysis/dynamic-rls.ts)
+      if (mayBeDynamic(model, 'enable', t)) continue; // (dynamic SQL may enable it: analysis/dynamic-rls.ts)
       const first = t.policies[0]!;
       const name = tableName(model, t);
       const names = t.policies.map((p) => `"${p.name}"`).join(', ');

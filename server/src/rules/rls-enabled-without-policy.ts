@@ -24,7 +24,7 @@ export const rlsEnabledWithoutPolicy = defineRule({
       // A partition/child of an RLS table is read through its parent with the parent's
       // policies; denying direct access is what partition-without-rls asks for.
       if (rlsAncestor(model, t)) continue;
-      if (mayBeDynamic(model, 'policy', t.name)) continue; // (dynamic SQL may create its policies: analysis/dynamic-rls.ts)
+      if (mayBeDynamic(model, 'policy', t)) continue; // (dynamic SQL may create its policies: analysis/dynamic-rls.ts)
       // Only a grant (here, or Supabase's platform defaults) shows that a role subject to RLS
       // queries the table; without one, RLS with no policy is the deny-all default.
       const roles = rlsSubjectGrantees(model, t);

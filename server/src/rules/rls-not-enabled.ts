@@ -21,7 +21,7 @@ export const rlsNotEnabled = defineRule({
       if (t.policies.length > 0) continue; // policy-on-table-without-rls reports it
       if (t.rlsEvents.some((e) => e.kind === 'disable')) continue; // rls-disabled reports the DISABLE
       if (rlsAncestor(model, t)) continue; // partition-without-rls reports a child of an RLS table
-      if (mayBeDynamic(model, 'enable', t.name)) continue; // (dynamic SQL may enable it: analysis/dynamic-rls.ts)
+      if (mayBeDynamic(model, 'enable', t)) continue; // (dynamic SQL may enable it: analysis/dynamic-rls.ts)
       const name = tableName(model, t);
       report({
         file: t.nameLoc.file,

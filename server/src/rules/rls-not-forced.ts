@@ -18,7 +18,7 @@ export const rlsNotForced = defineRule({
       const t = tables[ti]!;
       if (!t.rlsEnabled || t.rlsForced) continue;
       if (t.rlsEvents.some((e) => e.kind === 'no-force')) continue; // rls-disabled reports NO FORCE
-      if (mayBeDynamic(model, 'force', t.name)) continue; // (dynamic SQL may force it: analysis/dynamic-rls.ts)
+      if (mayBeDynamic(model, 'force', t)) continue; // (dynamic SQL may force it: analysis/dynamic-rls.ts)
       // No policy: only the owner (and BYPASSRLS roles) can read it, a service-only table
       // (rls-enabled-without-policy says so); FORCE would leave the owner no row either (T13b).
       if (t.policies.length === 0) continue;
