@@ -7,7 +7,7 @@
 import { census } from './ast.js';
 import type { Model, Table } from './model.js';
 import { nameParts } from './parse.js';
-import { memoModel } from './policy-exprs.js';
+import { memoModel, orderOf } from './policy-exprs.js';
 import type { FunctionBody, Node, ParsedFile, Statement } from './types.js';
 
 /**
@@ -29,8 +29,6 @@ export interface DynamicRls {
   enable: DynamicTargets;
   force: DynamicTargets;
   policy: DynamicTargets;
-  /** replay positions of the statements, when allUntil is used */
-  positions?: Map<Statement, number>;
 }
 
 const WHAT = {
@@ -98,16 +96,14 @@ export function dynamicRls(model: Model): DynamicRls {
         // keeps; one in a DO block sees the tables made before it, one in a function those made
         // before a call, which is not followed: every table)
         const loop = catalog !== null && !NAME_FILTER.test(catalog[1]!);
+        const eventTrigger = EVENT_TRIGGER.test(text);
         let until = -1;
-        if (loop && s.kind === 'DoStmt' && !EVENT_TRIGGER.test(text)) {
-          if (!out.positions) {
-            out.positions = new Map();
-            for (let i = 0; i < m.statements.length; i++) out.positions.set(m.statements[i]!.stmt, i);
-          }
-          until = out.positions.get(s) ?? Infinity;
+        if (loop && s.kind === 'DoStmt' && !eventTrigger) {
+          const at = orderOf(m, { file: file.file, start: s.start, end: s.end });
+          until = at < 0 ? Infinity : at;
         }
         for (const k of what) {
-          if (EVENT_TRIGGER.test(text) || (loop && until === -1)) out[k].all = true;
+          if (eventTrigger || (loop && until === -1)) out[k].all = true;
           else if (loop) out[k].allUntil = Math.max(out[k].allUntil, until);
           quotedNames(text, out[k].names);
           if (catalog?.[1]) for (const p of catalog[1].matchAll(PREFIX)) out[k].prefixes.push((p[1] ?? p[2]!).replace(/\\(.)/g, '$1').toLowerCase());
@@ -135,13 +131,10 @@ export function dynamicRls(model: Model): DynamicRls {
 
 /** Whether dynamic SQL may do `what` to the table. */
 export function mayBeDynamic(model: Model, what: DynamicWhat, table: Table): boolean {
-  const d = dynamicRls(model);
-  const t = d[what];
+  const t = dynamicRls(model)[what];
   if (t.all) return true;
-  if (t.allUntil >= 0) {
-    const at = d.positions?.get(table.stmt);
-    if (at === undefined || at < t.allUntil) return true;
-  }
+  // (a table the model holds no CREATE statement of counts as made before)
+  if (t.allUntil >= 0 && orderOf(model, table.created) < t.allUntil) return true;
   const lower = table.name.toLowerCase();
   return (t.names.size !== 0 && t.names.has(lower)) || t.prefixes.some((p) => lower.startsWith(p));
 }

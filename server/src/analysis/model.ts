@@ -56,6 +56,12 @@ function createdTypeName(stmt: Statement): string | undefined {
   }
 }
 
+/** The overloads a name as written calls: `schema.name`, or an unqualified name in the default schema, else in pg_catalog. */
+function functionsNamed(functions: ReadonlyMap<string, Func[]>, parts: string[], defaultSchema: string): Func[] | undefined {
+  const list = functions.get(plainKey(parts, defaultSchema));
+  return list === undefined && parts.length === 1 ? functions.get(`pg_catalog.${parts[0]}`) : list;
+}
+
 /** A plain CREATE TABLE (`stmt`, at `loc`, naming it at `nameLoc`) of a table that existed (`table`: what it was then). */
 export interface TableRecreation {
   table: { key: string; name: string; created: Loc; columns: readonly string[] };
@@ -548,20 +554,18 @@ function rolledBackTransactions(statements: readonly SectionStatement[], out: Ar
 
 /** The rollback sections of a file that keeps both directions of a migration (see rollbackSections). */
 function markedSections(file: { text: string; statements: readonly { start: number; end: number }[] }, sections: Array<{ start: number; end: number }>): void {
-  {
-    let downFrom: number | undefined;
-    for (const m of file.text.matchAll(MIGRATION_MARKER)) {
-      const at = m.index!;
-      if (file.statements.some((s) => s.start <= at && at < s.end)) continue; // inside a statement or a body
-      const down = (m[1] ?? m[2])!.toLowerCase() === 'down';
-      if (down && downFrom === undefined) downFrom = at;
-      else if (!down && downFrom !== undefined) {
-        sections.push({ start: downFrom, end: at });
-        downFrom = undefined;
-      }
+  let downFrom: number | undefined;
+  for (const m of file.text.matchAll(MIGRATION_MARKER)) {
+    const at = m.index!;
+    if (file.statements.some((s) => s.start <= at && at < s.end)) continue; // inside a statement or a body
+    const down = (m[1] ?? m[2])!.toLowerCase() === 'down';
+    if (down && downFrom === undefined) downFrom = at;
+    else if (!down && downFrom !== undefined) {
+      sections.push({ start: downFrom, end: at });
+      downFrom = undefined;
     }
-    if (downFrom !== undefined) sections.push({ start: downFrom, end: file.text.length });
   }
+  if (downFrom !== undefined) sections.push({ start: downFrom, end: file.text.length });
 }
 
 // ---- the replay ----
@@ -1930,7 +1934,7 @@ class ReplayedModel implements Model {
   }
 
   findFunction(parts: string[], argCount?: number): Func | undefined {
-    const list = parts.length === 1 ? (this.functions.get(this.key(parts)) ?? this.functions.get(`pg_catalog.${parts[0]}`)) : this.functions.get(this.key(parts));
+    const list = functionsNamed(this.functions, parts, this.#defaultSchema);
     if (!list || list.length === 0) return undefined;
     if (argCount !== undefined) return list.find((f) => f.argTypes.length === argCount) ?? list[0];
     return list[list.length - 1];
@@ -2495,7 +2499,7 @@ class Replay {
     const list = this.statements;
     let texts: Map<string, string> | undefined;
     const look: UnseenLookup = {
-      func: (parts) => this.functions.get(plainKey(parts, this.defaultSchema))?.[0] ?? (parts.length === 1 ? this.functions.get(`pg_catalog.${parts[0]}`)?.[0] : undefined),
+      func: (parts) => functionsNamed(this.functions, parts, this.defaultSchema)?.[0],
       text: (file) => {
         if (!texts) {
           texts = new Map();

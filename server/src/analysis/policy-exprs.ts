@@ -414,6 +414,19 @@ export function fileByName(model: Model, file: string): ParsedFile | undefined {
   return memoModel(model, 'filesByName', filesByName).get(file);
 }
 
+/** Replay position of the statement at `loc` (-1 for one the model does not hold). */
+export function orderOf(model: Model, loc: Loc): number {
+  const order = memoModel(model, 'statementOrder', () => {
+    const m = new Map<string, number>();
+    model.statements.forEach((s, i) => {
+      const k = `${s.file.file}\u0000${s.stmt.start}`;
+      if (!m.has(k)) m.set(k, i);
+    });
+    return m;
+  });
+  return order.get(`${loc.file}\u0000${loc.start}`) ?? -1;
+}
+
 export function textOfFile(model: Model, file: string): string {
   return fileByName(model, file)?.text ?? '';
 }

@@ -38,14 +38,15 @@ export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
 export function rejectionOf(model: Model, p: Policy): Rejection | undefined {
   if (p.stmt.kind !== 'CreatePolicyStmt') return undefined;
   const n = p.stmt.node;
-  return rejectionIn(model, p, workspaceFacts(model), model.views.has(p.table), !!(n?.qual || n?.with_check) && !!clauseError(n));
+  return rejectionIn(model, p, workspaceFacts(model), model.views.has(p.table), !!(n?.qual || n?.with_check));
 }
 
-function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeView: boolean, badClause: boolean): Rejection | undefined {
+/** Why PostgreSQL rejects the policy; `mayBeView` and `mayHaveBadClause` say which checks may apply (rejectedPolicies knows them for many policies at once). */
+function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeView: boolean, mayHaveBadClause: boolean): Rejection | undefined {
   // (one in a DO block may not run, but then it does not exist either)
   const view = mayBeView ? onView(model, p.table, p.loc) : undefined;
   if (view) return { code: '42809', view };
-  const clause = badClause ? clauseError(p.stmt.node) : undefined;
+  const clause = mayHaveBadClause ? clauseError(p.stmt.node) : undefined;
   if (clause) return { code: '42601', message: clause };
   const column = unknownColumnOf(model, p, ws);
   return column ? { code: '42703', column } : undefined;

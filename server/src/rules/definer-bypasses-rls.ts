@@ -2,10 +2,10 @@ import { roleName } from '../analysis/ast.js';
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { defElems, sval } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool, memoModel } from '../analysis/policy-exprs.js';
+import { constBool, memoModel, orderOf } from '../analysis/policy-exprs.js';
 import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
-import { calledByPolicy, dataDefiners, funcLooksAtCaller, insertAfter, orderOf, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
+import { calledByPolicy, dataDefiners, funcLooksAtCaller, insertAfter, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 

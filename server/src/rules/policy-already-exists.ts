@@ -1,10 +1,10 @@
 import { PLATFORM_SCHEMAS, relationsIn } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
-import { memoModel } from '../analysis/policy-exprs.js';
+import { memoModel, orderOf } from '../analysis/policy-exprs.js';
 import { rejectionOf } from '../analysis/rejected.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, newColumnsOf, orderOf, quoteIdent, removeStatement, where } from './lib/util.js';
+import { fileOf, newColumnsOf, quoteIdent, removeStatement, where } from './lib/util.js';
 
 // A CREATE POLICY of a name its table already has a policy of fails (42710): the model keeps the
 // new one (what the statement means once the old one is dropped first: the fix), and this rule

@@ -3,7 +3,7 @@ import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table, TableR
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, idOf, typeName } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
-import { fileByName, memoModel, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
+import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
@@ -29,18 +29,6 @@ export function tableName(model: Model, t: Table, at?: Loc): string {
   return textOf(model, t.nameLoc) || t.key;
 }
 
-/** Replay position of the statement at `loc` (-1 for one the model does not hold). */
-export function orderOf(model: Model, loc: Loc): number {
-  const order = memoModel(model, 'statementOrder', () => {
-    const m = new Map<string, number>();
-    model.statements.forEach((s, i) => {
-      const k = `${s.file.file}\u0000${s.stmt.start}`;
-      if (!m.has(k)) m.set(k, i);
-    });
-    return m;
-  });
-  return order.get(`${loc.file}\u0000${loc.start}`) ?? -1;
-}
 
 /** Offset just after the statement's terminating semicolon (or its end when there is none). */
 export function afterStatement(model: Model, loc: Loc): number {
