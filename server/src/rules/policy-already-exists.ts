@@ -1,6 +1,6 @@
 import { PLATFORM_SCHEMAS, relationsIn } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
-import { memoModel, orderOf } from '../analysis/policy-exprs.js';
+import { memoModel, orderOf, textOfFile } from '../analysis/policy-exprs.js';
 import { rejectionOf } from '../analysis/rejected.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import { defineRule, type Fix } from './types.js';
@@ -25,7 +25,7 @@ import { fileOf, newColumnsOf, quoteIdent, removeStatement, where } from './lib/
 
 /** What mayDropUnseen asks, of the model (its functions at the end of the migrations). */
 function lookupIn(model: Model): UnseenLookup {
-  return { func: (parts) => model.findFunction(parts), text: (file) => fileOf(model, file)?.text ?? '' };
+  return { func: (parts) => model.findFunction(parts), text: (file) => textOfFile(model, file) };
 }
 
 /**
