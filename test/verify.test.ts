@@ -219,6 +219,66 @@ GRANT SELECT, INSERT ON members, teams TO authenticated;`,
   });
 });
 
+describe('verify: seeded rows', () => {
+  // policies that fail only on a row: on the empty tables the migrations leave, their probes pass
+  const file: VerifyFile = {
+    file: 'migrations/001_seed.sql',
+    text: `CREATE ROLE app_user;
+CREATE TYPE doc_kind AS ENUM ('memo', 'report');
+CREATE DOMAIN short_code AS text NOT NULL CHECK (length(VALUE) <= 8);
+CREATE TABLE teams (id bigint PRIMARY KEY);
+-- an invoker helper reading its own table: evaluated once per row, it recurses (54001)
+CREATE TABLE members (id bigint PRIMARY KEY, team_id bigint NOT NULL REFERENCES teams (id), user_name varchar(3) NOT NULL,
+  status text NOT NULL CHECK (status IN ('active', 'left')), seats int NOT NULL CHECK (seats > 10));
+CREATE FUNCTION my_teams() RETURNS SETOF bigint LANGUAGE plpgsql STABLE AS $$
+BEGIN RETURN QUERY SELECT team_id FROM members WHERE user_name = current_user; END $$;
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_mine ON members FOR SELECT TO app_user USING (team_id IN (SELECT my_teams()));
+-- every kind of column a row needs: uuid, enum, domain, date, array, json, numeric, boolean, interval, inet
+CREATE TABLE docs (id uuid PRIMARY KEY, kind doc_kind NOT NULL, code short_code, due date NOT NULL, tags text[] NOT NULL,
+  meta jsonb NOT NULL, price numeric(8,2) NOT NULL, done boolean NOT NULL, span interval NOT NULL, ip inet NOT NULL, note text);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_all ON docs FOR SELECT TO app_user USING (true);
+-- a row PostgreSQL refuses (a CHECK it cannot meet): left empty, listed with the error
+CREATE TABLE odd (id int PRIMARY KEY, a int NOT NULL, CHECK (a < 0 AND a > 0));
+ALTER TABLE odd ENABLE ROW LEVEL SECURITY;
+-- rows from the migrations: not seeded
+CREATE TABLE filled (id int PRIMARY KEY);
+INSERT INTO filled VALUES (1), (2);
+ALTER TABLE filled ENABLE ROW LEVEL SECURITY;
+CREATE POLICY filled_all ON filled FOR SELECT TO app_user USING (true);
+GRANT SELECT ON members, docs, odd, filled TO app_user;`,
+  };
+
+  test('err: with seed, an invoker helper reading its own table recurses per row (T02: 54001, PGlite dead), where the empty table gave 0 rows', async () => {
+    const empty = await verify([file], { cacheDir: CACHE_DIR, roles: ['app_user'] });
+    const seeded = await verify([file], { cacheDir: CACHE_DIR, roles: ['app_user'], seed: true });
+    assert.deepEqual(empty.statementErrors, []);
+    assert.equal(empty.seeded, undefined);
+    assert.deepEqual(empty.probes.map(formatOutcome), [
+      'app_user SELECT public.docs → 0 rows',
+      'app_user SELECT public.filled → 2 rows',
+      'app_user SELECT public.members → 0 rows',
+      'app_user SELECT public.odd → 0 rows',
+    ]);
+    assert.deepEqual(seeded.probes.map(formatOutcome), [
+      'app_user SELECT public.docs → 1 row',
+      'app_user SELECT public.filled → 2 rows',
+      `app_user SELECT public.members → 54001 stack depth limit exceeded (infinite recursion at execution time; PGlite's instance died instead of raising it)`,
+      'app_user SELECT public.odd → 0 rows',
+    ]);
+  });
+
+  test('ok: the row meets NOT NULL, enum, domain, CHECK lists and lower bounds; foreign keys are not checked; a refused row is listed; tables with rows are left alone', async () => {
+    const r = await verify([file], { cacheDir: CACHE_DIR, roles: [], seed: true });
+    assert.deepEqual(
+      r.seeded?.map((s) => `${s.table} ${s.outcome}${s.code ? ` ${s.code}` : ''}`),
+      ['public.docs seeded', 'public.members seeded', 'public.odd error 23514'],
+    );
+    assert.match(r.seeded![2]!.message!, /violates check constraint/);
+  });
+});
+
 describe('verify: explicit probes', () => {
   test('ok: custom SQL, settings (auth.uid()) and the command are reported', async () => {
     const extensions: VerifyFile = {

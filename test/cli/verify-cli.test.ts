@@ -87,3 +87,39 @@ describe('verify --timeout', () => {
     assert.match(r.stderr, /--timeout expects a positive number of seconds, got "0"/);
   });
 });
+
+describe('verify seeding', () => {
+  // T02 through an invoker plpgsql helper: it recurses only when the policy runs on a row
+  const files = {
+    '1.sql': `CREATE ROLE app_user;
+CREATE TABLE members (id bigint PRIMARY KEY, team_id bigint NOT NULL, user_name text NOT NULL);
+CREATE FUNCTION my_teams() RETURNS SETOF bigint LANGUAGE plpgsql STABLE AS $$
+BEGIN RETURN QUERY SELECT team_id FROM members WHERE user_name = current_user; END $$;
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_mine ON members FOR SELECT TO app_user USING (team_id IN (SELECT my_teams()));
+GRANT SELECT ON members TO app_user;
+CREATE TABLE odd (id int PRIMARY KEY, a int NOT NULL CHECK (a < 0 AND a > 0));
+ALTER TABLE odd ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON odd TO app_user;
+`,
+  };
+
+  test('err: by default each empty RLS table gets a row first: the recursion shows (exit 1); a refused row is listed', () => {
+    const r = run(files, []);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.match(r.stdout, /seeded: 1 empty RLS table got one row \(as the superuser, foreign keys and triggers off\)/);
+    assert.match(r.stdout, /public\.odd left empty: 23514 new row for relation "odd" violates check constraint/);
+    assert.match(r.stdout, /app_user SELECT public\.members → 54001 stack depth limit exceeded/);
+  });
+
+  test('ok: --no-seed probes the tables as the migrations leave them (empty: no recursion, exit 0); JSON has no seeded list', () => {
+    const r = run(files, ['--no-seed', '--format', 'json']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.seeded, undefined);
+    assert.deepEqual(
+      out.probes.map((p: { table: string; outcome: string; rows?: number }) => `${p.table} ${p.outcome} ${p.rows}`),
+      ['public.members ok 0', 'public.odd ok 0'],
+    );
+  });
+});

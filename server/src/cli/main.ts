@@ -26,6 +26,7 @@ Options:
       --rule <id=severity>   override a rule: error, warning, info, hint or off (repeatable)
       --max-warnings <n>     exit 1 when there are more than n warnings
       --timeout <seconds>    verify: time budget of the replay and probes (default 60; PGlite's start not included); a statement still running then is stopped, reported as 57014
+      --no-seed              verify: probe the tables as the migrations leave them (by default each empty RLS table gets one row first, so policies run on a row)
   -q, --quiet                report errors only
       --list-rules           print the rule catalog
   -h, --help                 show this help
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
         rule: { type: 'string', multiple: true, default: [] },
         'max-warnings': { type: 'string' },
         timeout: { type: 'string' },
+        'no-seed': { type: 'boolean', default: false },
         quiet: { type: 'boolean', short: 'q', default: false },
         'list-rules': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -88,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!['text', 'json'].includes(format)) return fail(`verify: --format must be text or json, got "${format}"`);
       const seconds = o.timeout === undefined ? 60 : Number(o.timeout);
       if (!(seconds > 0) || !Number.isFinite(seconds)) return fail(`verify: --timeout expects a positive number of seconds, got "${o.timeout}"`);
-      const out = await lintVerify({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: false }, format as 'text' | 'json', seconds * 1000);
+      const out = await lintVerify({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: false }, format as 'text' | 'json', seconds * 1000, !o['no-seed']);
       process.stdout.write(`${out.text}\n`);
       return out.exitCode;
     }

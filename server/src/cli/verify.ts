@@ -92,13 +92,13 @@ if (!isMainThread && workerData?.[WORKER_DATA_KEY]) {
   );
 }
 
-export async function lintVerify(options: LintOptions, format: 'text' | 'json', timeoutMs = 60_000): Promise<{ text: string; exitCode: number }> {
+export async function lintVerify(options: LintOptions, format: 'text' | 'json', timeoutMs = 60_000, seed = true): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const absolute = await collectFiles(options.paths, options.cwd, config);
   // the lint's order (natural sort of paths; psql includes and rollbacks are handled by verify)
   const files = migrationOrder((await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text })));
   const supabase = files.some((f) => isSupabaseLayout(f.file));
-  const result = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs });
+  const result = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed });
   const texts = new Map(files.map((f) => [f.file, f.text]));
   const where = (file: string, offset: number) => {
     const p = makePositionAt(texts.get(file) ?? '').positionAt(offset);
@@ -116,6 +116,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
           pgVersion: result.pgVersion,
           timedOut: !!result.timedOut,
           statementErrors: result.statementErrors.map((e) => ({ path: e.file, ...where(e.file, e.offset), code: e.code, message: e.message })),
+          ...(result.seeded ? { seeded: result.seeded } : {}),
           probes: result.probes,
         },
         null,
@@ -127,6 +128,12 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   for (const e of result.statementErrors) {
     const w = where(e.file, e.offset);
     lines.push(`${e.file}:${w.line}:${w.column}  ${e.code} ${e.message}`);
+  }
+  const seeded = result.seeded ?? [];
+  const refused = seeded.filter((s) => s.outcome === 'error');
+  if (seeded.length) {
+    lines.push('', `seeded: ${counted(seeded.length - refused.length, 'empty RLS table')} got one row (as the superuser, foreign keys and triggers off), so the probes evaluate their policies on a row`);
+    for (const s of refused) lines.push(`  ${s.table} left empty: ${s.code} ${s.message}`);
   }
   if (result.probes.length) lines.push('', 'probes (each in a rolled-back transaction):');
   // (a write made only to look for recursion is listed when it found some)

@@ -93,6 +93,10 @@ export interface VerifyOptions {
   /** Supabase's default privileges: tables, sequences and functions the migrations create in
    * `public` are granted to anon, authenticated and service_role (default false) */
   supabaseDefaultPrivileges?: boolean;
+  /** before the probes, put one row into each RLS table the replay left empty (see seed()), so
+   * that policies are evaluated on a row: a policy whose expression fails or recurses only per
+   * row (an unset `current_setting`, an invoker helper reading its own table) fails its probe */
+  seed?: boolean;
   /** told what runs, as it starts, and what it found (for a supervisor that may have to stop
    * a statement PGlite cannot cancel: it then still has everything found before) */
   onProgress?: (event: VerifyProgress) => void;
@@ -115,6 +119,16 @@ export interface VerifyResult {
   pgVersion: string;
   /** the budget ran out: statements or probes after that point were not run */
   timedOut?: boolean;
+  /** with `seed`: what became of each RLS table the replay left empty */
+  seeded?: SeedResult[];
+}
+
+/** One RLS table the replay left empty: a row was put into it, or PostgreSQL refused it. */
+export interface SeedResult {
+  table: string;
+  outcome: 'seeded' | 'error';
+  code?: string;
+  message?: string;
 }
 
 /** The real server's message for what PGlite shows as a dead instance (code 54001). */
@@ -522,6 +536,107 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles?: string[]
   return probes;
 }
 
+/**
+ * For each RLS table, the columns an INSERT must name (NOT NULL without a default, or of a NOT
+ * NULL domain), a value of each by its type's category, and the type to cast it to (an explicit
+ * cast to varchar(n) truncates). A type it has no value for gets NULL: that INSERT fails, and
+ * says why.
+ */
+const SEED_ROWS = `
+SELECT c.oid::regclass::text AS rel, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
+       array_agg(quote_ident(a.attname) ORDER BY a.attnum) FILTER (WHERE a.need) AS cols,
+       array_agg(a.val ORDER BY a.attnum) FILTER (WHERE a.need) AS vals,
+       array_agg(a.typ ORDER BY a.attnum) FILTER (WHERE a.need) AS types
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN LATERAL (
+  SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS typ,
+         (a.attnotnull OR t.typnotnull) AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = '' AS need,
+         CASE
+           WHEN e.typtype = 'e' THEN coalesce((SELECT quote_literal(enumlabel) FROM pg_enum WHERE enumtypid = e.oid ORDER BY enumsortorder LIMIT 1), 'NULL')
+           WHEN e.typname = 'uuid' THEN 'gen_random_uuid()'
+           WHEN e.typname IN ('json', 'jsonb') THEN '''{}'''
+           WHEN e.typname = 'bytea' THEN '''\\x00'''
+           WHEN e.typcategory = 'A' THEN '''{}'''
+           WHEN e.typcategory = 'N' THEN '1'
+           WHEN e.typcategory = 'B' THEN 'true'
+           WHEN e.typcategory = 'D' THEN 'now()'
+           WHEN e.typcategory = 'T' THEN '''1 day'''
+           WHEN e.typcategory = 'S' THEN '''seed'''
+           WHEN e.typcategory = 'I' THEN '''127.0.0.1'''
+           WHEN e.typcategory = 'V' THEN '''0'''
+           WHEN e.typcategory = 'R' THEN '''empty'''
+           WHEN e.typcategory = 'G' THEN '''(0,0)'''
+           ELSE 'NULL'
+         END AS val
+  FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+  JOIN pg_type e ON e.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+) a ON true
+WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND NOT (n.nspname = ANY($1::text[]))
+GROUP BY c.oid, n.nspname, c.relname
+ORDER BY 2`;
+
+/**
+ * Puts one row into each RLS table the replay left empty, as the superuser (no policy applies)
+ * with `session_replication_role = replica` (foreign keys and ordinary triggers do not fire:
+ * the row needs no parent rows, and no trigger writes elsewhere). A probe then reads a table
+ * with a row in it, so each policy is evaluated on a row: an expression that fails per row
+ * (`current_setting('app.x')` unset: 42704) or recurses per row (an invoker helper reading its
+ * own table: 54001) fails the probe, where on an empty table it never runs. A table whose row
+ * PostgreSQL refuses (a CHECK constraint, a NOT NULL column of a type without a value here) is
+ * left empty and listed with the error.
+ */
+async function seed(db: PGlite, stubSchemas: string[]): Promise<SeedResult[]> {
+  const rows = (await db.query<{ rel: string; name: string; cols: string[] | null; vals: string[] | null; types: string[] | null }>(SEED_ROWS, [stubSchemas])).rows;
+  const out: SeedResult[] = [];
+  for (const r of rows) {
+    if ((await db.query(`SELECT 1 AS one FROM ${r.rel} LIMIT 1`)).rows.length > 0) continue;
+    const cols = r.cols ?? [];
+    const vals = r.vals ?? [];
+    const types = r.types ?? [];
+    let err = await insertRow(db, r.rel, cols, vals, types);
+    if (err?.code === '23514') {
+      // a CHECK constraint keeping a column to a list of values (`status IN ('draft', 'done')`):
+      // the first value of the list instead
+      const checks = (await db.query<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`, [r.rel])).rows;
+      const picked = vals.map((v, i) => checkedValue(checks.map((c) => c.def), cols[i]!) ?? v);
+      if (picked.some((v, i) => v !== vals[i])) err = await insertRow(db, r.rel, cols, picked, types);
+    }
+    out.push(err ? { table: r.name, outcome: 'error', code: err.code, message: err.message } : { table: r.name, outcome: 'seeded' });
+  }
+  return out;
+}
+
+/**
+ * A value a CHECK constraint admits for `col`: the first it lists (`col = ANY (ARRAY['a'::text,
+ * …])`, `col = 'a'`), or one more than its lower bound (`col > 0`); as pg_get_constraintdef writes it.
+ */
+function checkedValue(defs: string[], col: string): string | undefined {
+  const name = col.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  for (const def of defs) {
+    const m = new RegExp(`\\(*${name}\\)?(?:::[\\w ]+)?\\s*=\\s*(?:ANY\\s*\\(\\(?ARRAY\\[)?('(?:[^']|'')*'(?:::[\\w ]+)?)`).exec(def);
+    if (m) return m[1];
+    // a lower bound (`col > 0`, `col >= 1`): one more than it
+    const b = new RegExp(`\\(*${name}\\)?(?:::[\\w ]+)?\\s*>=?\\s*\\(?(-?\\d+(?:\\.\\d+)?)`).exec(def);
+    if (b) return String(Number(b[1]) + 1);
+  }
+  return undefined;
+}
+
+async function insertRow(db: PGlite, rel: string, cols: string[], vals: string[], types: string[]): Promise<{ code: string; message: string } | undefined> {
+  const values = vals.map((v, i) => `${v}::${types[i]}`).join(', ');
+  const insert = cols.length ? `INSERT INTO ${rel} (${cols.join(', ')}) VALUES (${values})` : `INSERT INTO ${rel} DEFAULT VALUES`;
+  try {
+    await db.exec(`BEGIN; SET LOCAL session_replication_role = replica; ${insert}; COMMIT`);
+    return undefined;
+  } catch (e) {
+    await db.exec('ROLLBACK').catch(() => undefined);
+    const err = e as PgErrorLike;
+    return { code: typeof err.code === 'string' ? err.code : 'XX000', message: String(err.message ?? e) };
+  }
+}
+
 function commandOf(sql: string | undefined): ProbeCommand {
   const w = sql ? leadingWords(sql, 1) : 'SELECT';
   if (w === 'INSERT') return 'insert';
@@ -616,6 +731,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     // roles asked for but never created by the files (created after the replay, so a file's
     // own CREATE ROLE does not collide)
     for (const r of opts.roles ?? []) await db.exec(createRoleSqlIfMissing(r)).catch(() => undefined);
+    if (opts.seed) result.seeded = await seed(db, stubs.schemas);
     const probes = opts.probes ?? (await defaultProbes(db, stubs.schemas, opts.roles));
     if (probes.length === 0) return result;
     // a dump of the replayed state restarts a dead instance in ~0.5 s instead of a replay
