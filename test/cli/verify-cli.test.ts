@@ -110,13 +110,16 @@ GRANT SELECT ON odd TO app_user;
     assert.match(r.stdout, /seeded: 1 empty RLS table got one row \(as the superuser, foreign keys and triggers off\)/);
     assert.match(r.stdout, /public\.odd left empty: 23514 new row for relation "odd" violates check constraint/);
     assert.match(r.stdout, /app_user SELECT public\.members → 54001 stack depth limit exceeded/);
+    // the lint's finding on that policy, shown by the probe
+    assert.match(r.stdout, /lint findings the engine showed \(1 of the 1 finding of rules it can show\):\n {2}1\.sql:6:\d+ {2}policy-recursion {2}\(app_user SELECT public\.members → 54001\)/);
   });
 
-  test('ok: --no-seed probes the tables as the migrations leave them (empty: no recursion, exit 0); JSON has no seeded list', () => {
+  test('ok: --no-seed probes the tables as the migrations leave them (empty: no recursion, exit 0); JSON has no seeded list, and shows no finding', () => {
     const r = run(files, ['--no-seed', '--format', 'json']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const out = JSON.parse(r.stdout);
     assert.equal(out.seeded, undefined);
+    assert.deepEqual(out.shown, []);
     assert.deepEqual(
       out.probes.map((p: { table: string; outcome: string; rows?: number }) => `${p.table} ${p.outcome} ${p.rows}`),
       ['public.members ok 0', 'public.odd ok 0'],

@@ -8,6 +8,8 @@ import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
 import { counted } from './words.js';
+import { confirm } from '../verify/confirm.js';
+import { initParser, ruleById, Workspace, type Finding } from '../engine/workspace.js';
 
 /** How long a statement may outlast the budget before its worker is stopped. */
 const GRACE_MS = 1_000;
@@ -99,6 +101,14 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const files = migrationOrder((await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text })));
   const supabase = files.some((f) => isSupabaseLayout(f.file));
   const result = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed });
+  // the lint of the same files: which of its findings the engine showed
+  await initParser();
+  const ws = new Workspace(config);
+  for (const f of files) ws.setFile(f.file, f.text);
+  const linted = ws.lint();
+  const shownBy = (rule: string) => ruleById.get(rule)?.meta.shownBy;
+  const findings: Finding[] = [...linted.byFile.values()].flat().filter((f) => shownBy(f.rule));
+  const shown = confirm(findings, linted.model, result, shownBy);
   const texts = new Map(files.map((f) => [f.file, f.text]));
   const where = (file: string, offset: number) => {
     const p = makePositionAt(texts.get(file) ?? '').positionAt(offset);
@@ -118,6 +128,14 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
           statementErrors: result.statementErrors.map((e) => ({ path: e.file, ...where(e.file, e.offset), code: e.code, message: e.message })),
           ...(result.seeded ? { seeded: result.seeded } : {}),
           probes: result.probes,
+          shown: shown.map((c) => ({
+            rule: c.finding.rule,
+            path: c.finding.file,
+            line: c.finding.range.start.line + 1,
+            column: c.finding.range.start.character + 1,
+            code: c.code,
+            by: c.statement ? { statement: { path: c.statement.file, ...where(c.statement.file, c.statement.offset) } } : { probe: c.probe },
+          })),
         },
         null,
         2,
@@ -143,6 +161,14 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     else lines.push(`  ${formatOutcome(p)}`);
   }
   if (quietWrites) lines.push(`  (and ${counted(quietWrites, 'write')} — INSERT, UPDATE, DELETE changing nothing — whose policies do not recurse)`);
+  if (shown.length) {
+    lines.push('', `lint findings the engine showed (${shown.length} of the ${counted(findings.length, 'finding')} of rules it can show):`);
+    for (const c of shown) {
+      const at = `${c.finding.file}:${c.finding.range.start.line + 1}:${c.finding.range.start.character + 1}`;
+      const by = c.statement ? `the statement raised ${c.code}` : `${c.probe!.role} ${c.probe!.command.toUpperCase()} ${c.probe!.table} → ${c.code}`;
+      lines.push(`  ${at}  ${c.finding.rule}  (${by})`);
+    }
+  } else if (findings.length) lines.push('', `none of the ${counted(findings.length, 'lint finding')} of rules the engine can show was shown by this replay and these probes`);
   if (result.timedOut) lines.push('', 'time budget exhausted: the remaining statements or probes were not run');
   lines.push('', exitCode ? `✖ ${counted(result.statementErrors.length, 'statement error')}, ${counted(failing.length, 'failing probe')} (recursion)${stopped.length ? `, ${counted(stopped.length, 'probe')} still running at the time budget` : ''}` : '✔ migrations replay cleanly and no probe recurses');
   return { text: lines.join('\n'), exitCode };

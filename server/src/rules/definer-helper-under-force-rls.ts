@@ -119,6 +119,7 @@ export const definerHelperUnderForceRls = defineRule({
     guards:
       "FORCE applies a table's policies to its owner too: a definer helper owned by a role without BYPASSRLS reads the table through its policies, and recurses (54001, T06) or sees no rows so the policy silently denies every row (T06b).",
     truths: ['T06', 'T06b', 'T03', 'T04'],
+    shownBy: { probe: ['54001'] },
   },
   check({ model, report }) {
     // Start from the functions active policies call (by name), and follow the invoker

@@ -116,6 +116,7 @@ export const policyAlreadyExists = defineRule({
     fixKind: 'unsafe',
     guards:
       'CREATE POLICY fails with 42710 (policy "…" for table "…" already exists) when the table has a policy of that name: the migration stops there, and the table keeps the old policy. There is no CREATE OR REPLACE POLICY: drop the old one first, or use ALTER POLICY.',
+    shownBy: { statement: ['42710'] },
   },
   check({ model, report }) {
     for (const { first: old, by } of failingCreates(model)) {

@@ -137,6 +137,7 @@ export const policyCurrentSettingUnsafe = defineRule({
     guards:
       "current_setting('x') raises 42704 when x was never set; current_setting('x', true)::uuid raises 22P02 once a transaction-local set has ended, because the setting then reads ''.",
     truths: ['T15', 'T15b'],
+    shownBy: { probe: ['42704', '22P02'] },
   },
   check({ model, report }) {
     for (const row of activeRowsWith(model, FLAG_UNSAFE_SETTING)) {

@@ -29,6 +29,7 @@ export const policyInvalidClause = defineRule({
     guards:
       'PostgreSQL accepts only WITH CHECK for INSERT policies and only USING for SELECT and DELETE ones: CREATE POLICY (or ALTER POLICY) with the other clause fails with 42601, and the policy does not exist (or keeps its old expressions).',
     truths: ['T14b'],
+    shownBy: { statement: ['42601'] },
   },
   check({ model, report }) {
     for (const { file, stmt } of clauseStatements(model)) {

@@ -284,6 +284,7 @@ export const policyRecursion = defineRule({
     guards:
       'A relation met again while its policies with a sub-select are being expanded raises 42P17 (T01, T25, T31); a function the policy calls that queries the table as a role subject to its policies recurses at execution time until 54001 (T02, T05, T06).',
     truths: ['T01', 'T02', 'T03', 'T05', 'T06', 'T25', 'T31', 'T32', 'T33', 'F1'],
+    shownBy: { probe: ['42P17', '54001'] },
     sources: ['Supabase docs: "infinite recursion detected in policy"'],
   },
   check({ model, report }) {

@@ -28,6 +28,7 @@ export const policyUnknownColumn = defineRule({
     fixKind: 'none',
     guards:
       'PostgreSQL analyses a policy\'s USING and WITH CHECK when it creates it: a column no table in reach has fails the statement with 42703 column "x" does not exist, so the table keeps the policies it had before (none, for a new table: every query as a role subject to RLS sees 0 rows).',
+    shownBy: { statement: ['42703'] },
   },
   check({ model, report }) {
     for (const [p, r] of rejectedPolicies(model)) {

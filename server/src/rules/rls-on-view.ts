@@ -52,6 +52,7 @@ export const rlsOnView = defineRule({
     guards:
       'A view has no row-level security of its own: PostgreSQL rejects a policy on it ("v" is not a table) and ENABLE / FORCE ROW LEVEL SECURITY on it (42809), so the migration stops there and the view shows what its tables\' policies give its owner, or with security_invoker the querying role.',
     truths: ['T18', 'T18b'],
+    shownBy: { statement: ['42809'] },
   },
   check({ model, report }) {
     if (model.views.size === 0) return;

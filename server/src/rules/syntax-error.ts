@@ -9,6 +9,7 @@ export const syntaxError = defineRule({
     category: 'syntax',
     fixKind: 'none',
     guards: 'PostgreSQL rejects the statement (SQLSTATE 42601) and a migration stops there.',
+    shownBy: { statement: ['42601'] },
   },
   check({ model, report }) {
     for (const f of model.files) {

@@ -33,6 +33,7 @@ export const tableAlreadyExists = defineRule({
     fixKind: 'unsafe',
     guards:
       'CREATE TABLE fails with 42P07 (relation "…" already exists) when the table exists: the migration stops there, and the table keeps its columns, row-level security, policies and grants, whatever the new statement and the ones after it meant for a new table.',
+    shownBy: { statement: ['42P07'] },
   },
   check({ model, report }) {
     for (const r of model.recreatedTables) {

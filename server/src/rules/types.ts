@@ -24,6 +24,12 @@ export interface RuleMeta {
   truths?: string[];
   /** Prior art: ids in other tools (e.g. 'splinter 0013 rls_disabled_in_public'). */
   sources?: string[];
+  /**
+   * How `pg-rls-lint verify` shows a finding's claim on the engine: the SQLSTATEs with which the
+   * replayed statement the finding is on fails (`statement`), or a probe of a table the finding
+   * is about (its policy's, or that of a policy calling its function) fails (`probe`).
+   */
+  shownBy?: { statement?: readonly string[]; probe?: readonly string[] };
 }
 
 export interface Edit extends Span {

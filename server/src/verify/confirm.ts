@@ -1,0 +1,110 @@
+// Which lint findings the engine showed. A rule says how its claim shows (RuleMeta.shownBy):
+// the statement the finding is on fails in verify's replay with one of its SQLSTATEs
+// (policy-already-exists: 42710), or a probe of a table the finding is about does
+// (policy-recursion: 42P17 or 54001). Pure: it reads findings, the lint's model and verify's
+// result; it runs nothing.
+import { callsIn } from '../analysis/ast.js';
+import type { Func, Model } from '../analysis/model.js';
+import { policyExprs } from '../analysis/policy-exprs.js';
+import type { Loc } from '../analysis/types.js';
+import { quoteIdent, type ProbeResult, type VerifyResult, type VerifyStatementError } from './pglite.js';
+
+/** What confirm() needs of a finding (the engine's Finding has it). */
+export interface FindingRef {
+  rule: string;
+  file: string;
+  start: number;
+  end: number;
+  message: string;
+  related?: ReadonlyArray<{ file: string; start: number }>;
+}
+
+/** A rule's RuleMeta.shownBy. */
+export interface ShownBy {
+  statement?: readonly string[];
+  probe?: readonly string[];
+}
+
+export interface Confirmation<F extends FindingRef> {
+  finding: F;
+  /** the SQLSTATE PostgreSQL raised */
+  code: string;
+  /** what raised it: a statement of the replay, or a probe */
+  statement?: VerifyStatementError;
+  probe?: ProbeResult;
+}
+
+/** A probe's SQLSTATE: PGlite dies where a real server raises 54001. */
+const codeOf = (p: ProbeResult): string | undefined => (p.outcome === 'dead' ? '54001' : p.outcome === 'error' ? p.code : undefined);
+
+const within = (loc: Loc | undefined, file: string, at: number) => !!loc && loc.file === file && loc.start <= at && at < Math.max(loc.end, loc.start + 1);
+
+/**
+ * The findings the engine showed, each with what showed it (a statement error before a probe).
+ * `shownBy` gives a rule's RuleMeta.shownBy; a finding of a rule without one is not looked at.
+ */
+export function confirm<F extends FindingRef>(findings: readonly F[], model: Model, result: VerifyResult, shownBy: (rule: string) => ShownBy | undefined): Array<Confirmation<F>> {
+  const failing = result.probes.filter((p) => codeOf(p) !== undefined);
+  let tables: ReturnType<typeof tablesAbout> | undefined;
+  const out: Array<Confirmation<F>> = [];
+  for (const f of findings) {
+    const how = shownBy(f.rule);
+    if (!how) continue;
+    const statement = how.statement?.length
+      ? result.statementErrors.find((e) => e.file === f.file && how.statement!.includes(e.code) && (e.statementStart ?? e.offset) <= f.start && f.start < (e.statementEnd ?? e.offset + 1))
+      : undefined;
+    if (statement) {
+      out.push({ finding: f, code: statement.code, statement });
+      continue;
+    }
+    const codes = how.probe ?? [];
+    const candidates = failing.filter((p) => codes.includes(codeOf(p)!));
+    if (candidates.length === 0) continue;
+    tables ??= tablesAbout(model);
+    const about = new Set<string>();
+    for (const at of [{ file: f.file, start: f.start }, ...(f.related ?? [])]) for (const t of tables(at.file, at.start)) about.add(t);
+    const probe = candidates.find((p) => about.has(p.table));
+    if (probe) out.push({ finding: f, code: codeOf(probe)!, probe });
+  }
+  return out;
+}
+
+/**
+ * The tables a place in a file is about, named as verify names them (`schema.name`, quoted
+ * where needed): the policy there; else the policies calling the function there (directly or
+ * through other functions); else the table created there.
+ */
+function tablesAbout(model: Model): (file: string, at: number) => string[] {
+  const name = (key: string) => {
+    const t = model.tables.get(key);
+    return t ? `${quoteIdent(t.schema)}.${quoteIdent(t.name)}` : key;
+  };
+  let callers: Map<Func, Set<string>> | undefined;
+  /** for each function, the tables of the policies that reach it */
+  const policiesReaching = () => {
+    const map = new Map<Func, Set<string>>();
+    for (const p of model.policies) {
+      const seen = new Set<Func>();
+      const visit = (g: Func | undefined) => {
+        if (!g || seen.has(g)) return;
+        seen.add(g);
+        let s = map.get(g);
+        if (!s) map.set(g, (s = new Set()));
+        s.add(p.table);
+        for (const k of g.calls) for (const h of model.functions.get(k) ?? []) visit(h);
+      };
+      for (const e of policyExprs(p)) for (const c of callsIn(e.node)) visit(model.findFunction(c.name, c.args.length));
+    }
+    return map;
+  };
+  return (file, at) => {
+    const policies = model.policies.filter((p) => within(p.loc, file, at) || within(p.created, file, at));
+    if (policies.length) return policies.map((p) => name(p.table));
+    const funcs = [...model.functions.values()].flat().filter((g) => within(g.created, file, at));
+    if (funcs.length) {
+      callers ??= policiesReaching();
+      return funcs.flatMap((g) => [...(callers!.get(g) ?? [])].map(name));
+    }
+    return [...model.tables.values()].filter((t) => within(t.created, file, at)).map((t) => name(t.key));
+  };
+}

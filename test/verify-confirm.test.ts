@@ -1,0 +1,82 @@
+// Which lint findings the engine shows (verify/confirm.ts): each rule's RuleMeta.shownBy names
+// the SQLSTATEs of the replayed statement a finding is on, or of a probe of a table the finding
+// is about. Lint and verify run on the same migrations, verify on PGlite with seeded rows.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { initParser, ruleById, Workspace, type Finding } from '../server/src/engine/workspace.js';
+import { confirm, type Confirmation } from '../server/src/verify/confirm.js';
+import { verify, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
+
+const FILES: VerifyFile[] = [
+  {
+    file: 'migrations/001_tables.sql',
+    text: `-- « Schéma » 日本語 😀
+CREATE ROLE app_user;
+CREATE TABLE tenant_users (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, user_name text NOT NULL);
+CREATE TABLE members (id bigint PRIMARY KEY, team_id bigint NOT NULL, user_name text NOT NULL);
+CREATE TABLE docs (id bigint PRIMARY KEY, tenant_id bigint NOT NULL);
+CREATE TABLE notes (id bigint PRIMARY KEY, owner text NOT NULL);
+GRANT SELECT ON tenant_users, members, docs, notes TO app_user;
+ALTER TABLE tenant_users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+`,
+  },
+  {
+    file: 'migrations/002_policies.sql',
+    text: `-- T01: reads its own table in a sub-select: 42P17
+CREATE POLICY tenant_users_read ON tenant_users FOR SELECT TO app_user
+  USING (tenant_id IN (SELECT tenant_id FROM tenant_users WHERE user_name = current_user));
+-- T02 through an invoker plpgsql helper: 54001 once the table has a row
+CREATE FUNCTION my_teams() RETURNS SETOF bigint LANGUAGE plpgsql STABLE AS $$
+BEGIN RETURN QUERY SELECT team_id FROM members WHERE user_name = current_user; END $$;
+CREATE POLICY members_mine ON members FOR SELECT TO app_user USING (team_id IN (SELECT my_teams()));
+-- T15: current_setting without missing_ok, through a helper: 42704 on a row
+CREATE FUNCTION current_tenant() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant')::bigint $$;
+CREATE POLICY docs_tenant ON docs FOR SELECT TO app_user USING (tenant_id = current_tenant());
+-- written twice: the second fails with 42710
+CREATE POLICY notes_own ON notes FOR SELECT TO app_user USING (owner = current_user);
+CREATE POLICY notes_own ON notes FOR SELECT TO app_user USING (owner = session_user);
+-- created twice: 42P07
+CREATE TABLE notes (id bigint PRIMARY KEY, owner text NOT NULL, body text);
+-- per-row auth call: its message mentions 42P17 (a wrapping that could recurse), which the engine does show on tenant_users
+CREATE POLICY tenant_users_mine ON tenant_users FOR SELECT TO app_user USING (user_name = current_setting('app.user', true));
+`,
+  },
+];
+
+let result: VerifyResult;
+let findings: Finding[];
+let shown: Array<Confirmation<Finding>>;
+before(async () => {
+  result = await verify(FILES, { cacheDir: join(__dirname, '..', '.cache'), seed: true });
+  await initParser();
+  const ws = new Workspace();
+  for (const f of FILES) ws.setFile(f.file, f.text);
+  const linted = ws.lint();
+  findings = [...linted.byFile.values()].flat();
+  shown = confirm(findings, linted.model, result, (rule) => ruleById.get(rule)?.meta.shownBy);
+});
+
+const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.file}:${c.finding.range.start.line + 1} ${c.code} ${c.probe ? `probe ${c.probe.table}` : 'statement'}`;
+
+describe('verify: the lint findings the engine shows', () => {
+  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a policy and a table written twice (42710, 42P07)', () => {
+    assert.deepEqual(shown.map(line).sort(), [
+      'policy-already-exists migrations/002_policies.sql:13 42710 statement',
+      'policy-current-setting-unsafe migrations/002_policies.sql:9 42704 probe public.docs',
+      'policy-recursion migrations/002_policies.sql:3 42P17 probe public.tenant_users',
+      'policy-recursion migrations/002_policies.sql:7 54001 probe public.members',
+      'table-already-exists migrations/002_policies.sql:15 42P07 statement',
+    ]);
+  });
+
+  test('ok: a rule without shownBy is never shown, even when its message names a code a probe raised (policy-per-row-function mentions 42P17)', () => {
+    const perRow = findings.filter((f) => f.rule === 'policy-per-row-function');
+    assert.ok(perRow.length > 0 && perRow.some((f) => /42P17/.test(f.message)), 'a per-row finding naming 42P17');
+    assert.ok(result.probes.some((p) => p.code === '42P17'));
+    assert.ok(!shown.some((c) => c.finding.rule === 'policy-per-row-function'));
+  });
+});
