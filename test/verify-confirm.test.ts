@@ -17,7 +17,9 @@ CREATE TABLE tenant_users (id bigint PRIMARY KEY, tenant_id bigint NOT NULL, use
 CREATE TABLE members (id bigint PRIMARY KEY, team_id bigint NOT NULL, user_name text NOT NULL);
 CREATE TABLE docs (id bigint PRIMARY KEY, tenant_id bigint NOT NULL);
 CREATE TABLE notes (id bigint PRIMARY KEY, owner text NOT NULL);
-GRANT SELECT ON tenant_users, members, docs, notes TO app_user;
+CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);
+GRANT SELECT ON tenant_users, members, docs, notes, projects TO app_user;
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenant_users ENABLE ROW LEVEL SECURITY;
 ALTER TABLE members ENABLE ROW LEVEL SECURITY;
 ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
@@ -41,6 +43,8 @@ CREATE POLICY notes_own ON notes FOR SELECT TO app_user USING (owner = current_u
 CREATE POLICY notes_own ON notes FOR SELECT TO app_user USING (owner = session_user);
 -- created twice: 42P07
 CREATE TABLE notes (id bigint PRIMARY KEY, owner text NOT NULL, body text);
+-- T15b: reads '' once a transaction-local set has ended: 22P02
+CREATE POLICY projects_read ON projects FOR SELECT TO app_user USING (tenant_id = (select current_setting('app.tenant_id', true)::uuid));
 -- per-row auth call: its message mentions 42P17 (a wrapping that could recurse), which the engine does show on tenant_users
 CREATE POLICY tenant_users_mine ON tenant_users FOR SELECT TO app_user USING (user_name = current_setting('app.user', true));
 `,
@@ -63,9 +67,10 @@ before(async () => {
 const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.file}:${c.finding.range.start.line + 1} ${c.code} ${c.probe ? `probe ${c.probe.table}` : 'statement'}`;
 
 describe('verify: the lint findings the engine shows', () => {
-  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a policy and a table written twice (42710, 42P07)', () => {
+  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a setting read after its local set ended (22P02), a policy and a table written twice (42710, 42P07)', () => {
     assert.deepEqual(shown.map(line).sort(), [
       'policy-already-exists migrations/002_policies.sql:13 42710 statement',
+      'policy-current-setting-unsafe migrations/002_policies.sql:17 22P02 probe public.projects',
       'policy-current-setting-unsafe migrations/002_policies.sql:9 42704 probe public.docs',
       'policy-recursion migrations/002_policies.sql:3 42P17 probe public.tenant_users',
       'policy-recursion migrations/002_policies.sql:7 54001 probe public.members',

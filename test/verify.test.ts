@@ -146,13 +146,21 @@ describe('verify: default probes', () => {
   test('ok: default probes are RLS tables × (policy roles + grantees + anon/authenticated), sorted; then writes for the tables with write policies', () => {
     const tables = ['public.invoices', 'public.notes', 'public.projects', 'public.tenant_users'];
     const roles = ['anon', 'app_user', 'authenticated', 'reporting'];
-    const reads = res.probes.filter((p) => !p.recursionOnly);
+    const reads = res.probes.filter((p) => !p.recursionOnly && !p.settingsEnded);
     assert.deepEqual(
       reads.map((p) => `${p.table} ${p.role}`),
       tables.flatMap((t) => roles.map((r) => `${t} ${r}`)),
     );
     assert.deepEqual(res.probes.slice(0, reads.length), reads, 'the reads first');
-    assert.ok(res.probes.slice(reads.length).every((p) => p.recursionOnly && p.command !== 'select'));
+    const writes = res.probes.filter((p) => p.recursionOnly);
+    assert.ok(writes.every((p) => p.command !== 'select'));
+    assert.deepEqual(res.probes.slice(reads.length, reads.length + writes.length), writes, 'then the writes');
+    // last, the reads that passed, again after a local set of the settings policies read (app.tenant) ended
+    const again = res.probes.slice(reads.length + writes.length);
+    assert.deepEqual(
+      again.map((p) => `${p.table} ${p.role} ${p.settingsEnded?.join()}`),
+      reads.filter((p) => p.outcome === 'ok').map((p) => `${p.table} ${p.role} app.tenant`),
+    );
     // the auth stub's tables are not probed
     assert.ok(!res.probes.some((p) => p.table.startsWith('auth.')));
     assert.equal(formatOutcome(probe('public.invoices', 'app_user')), 'app_user SELECT public.invoices → 0 rows');
@@ -276,6 +284,32 @@ GRANT SELECT ON members, docs, odd, filled TO app_user;`,
       ['public.docs seeded', 'public.members seeded', 'public.odd error 23514'],
     );
     assert.match(r.seeded![2]!.message!, /violates check constraint/);
+  });
+});
+
+describe('verify: reads after a local set ended', () => {
+  test("err: after a transaction set the policies' settings locally, each reads '' (T15b): current_setting(…, true)::uuid fails with 22P02, the nullif form passes", async () => {
+    const file: VerifyFile = {
+      file: 'migrations/001_settings.sql',
+      text: `CREATE ROLE app_user;
+CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY projects_read ON projects FOR SELECT TO app_user USING (tenant_id = current_setting('app.tenant_id', true)::uuid);
+CREATE TABLE safe (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE safe ENABLE ROW LEVEL SECURITY;
+CREATE POLICY safe_read ON safe FOR SELECT TO app_user USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
+GRANT SELECT ON projects, safe TO app_user;`,
+    };
+    const r = await verify([file], { cacheDir: CACHE_DIR, seed: true });
+    assert.deepEqual(r.probes.map(formatOutcome), [
+      'app_user SELECT public.projects → 0 rows',
+      'app_user SELECT public.safe → 0 rows',
+      `app_user SELECT public.projects → 22P02 invalid input syntax for type uuid: "" (after a transaction that set app.tenant_id locally ended: it reads '')`,
+      `app_user SELECT public.safe → 0 rows (after a transaction that set app.tenant_id locally ended: it reads '')`,
+    ]);
+    // explicit probes are run as given, without these
+    const explicit = await verify([file], { cacheDir: CACHE_DIR, probes: [{ table: 'public.projects', role: 'app_user' }] });
+    assert.equal(explicit.probes.length, 1);
   });
 });
 

@@ -155,12 +155,16 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   }
   if (result.probes.length) lines.push('', 'probes (each in a rolled-back transaction):');
   // (a write made only to look for recursion is listed when it found some)
+  // (and a read made again after the settings' local set ended, when it fails)
   let quietWrites = 0;
+  let quietAgain = 0;
   for (const p of result.probes) {
     if (p.recursionOnly && !failing.includes(p) && p.code !== '57014') quietWrites++;
+    else if (p.settingsEnded && p.outcome === 'ok') quietAgain++;
     else lines.push(`  ${formatOutcome(p)}`);
   }
   if (quietWrites) lines.push(`  (and ${counted(quietWrites, 'write')} — INSERT, UPDATE, DELETE changing nothing — whose policies do not recurse)`);
+  if (quietAgain) lines.push(`  (and ${counted(quietAgain, 'read')} made again after a transaction set the settings the policies read locally, which still pass)`);
   if (shown.length) {
     lines.push('', `lint findings the engine showed (${shown.length} of the ${counted(findings.length, 'finding')} of rules it can show):`);
     for (const c of shown) {

@@ -65,6 +65,9 @@ export interface ProbeResult {
   rows?: number;
   code?: string;
   message?: string;
+  /** the read was made again after a transaction that set these settings locally had ended
+   * (each reads '' then, T15b) */
+  settingsEnded?: string[];
 }
 
 export interface ProbeSpec {
@@ -637,6 +640,26 @@ async function insertRow(db: PGlite, rel: string, cols: string[], vals: string[]
   }
 }
 
+/**
+ * The custom settings (`app.tenant_id`: a dotted name) that policies, or functions outside the
+ * stubs, read with current_setting.
+ */
+async function settingsRead(db: PGlite, stubSchemas: string[]): Promise<string[]> {
+  const rows = (
+    await db.query<{ name: string }>(
+      `SELECT DISTINCT m[1] AS name FROM (
+         SELECT regexp_matches(coalesce(qual, '') || ' ' || coalesce(with_check, ''), 'current_setting\\(\\s*''([^'']+)''', 'gi') AS m FROM pg_policies
+         UNION ALL
+         SELECT regexp_matches(p.prosrc, 'current_setting\\s*\\(\\s*''([^'']+)''', 'gi') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND NOT (n.nspname = ANY($1::text[]))) x
+       WHERE m[1] ~ '^[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)+$'
+       ORDER BY 1`,
+      [stubSchemas],
+    )
+  ).rows;
+  return rows.map((r) => r.name);
+}
+
 function commandOf(sql: string | undefined): ProbeCommand {
   const w = sql ? leadingWords(sql, 1) : 'SELECT';
   if (w === 'INSERT') return 'insert';
@@ -748,6 +771,25 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
         db = await startInstance(extensions, snapshot);
       }
     }
+    if (opts.probes) return result;
+    // then, as on a pooled connection after a transaction that set the policies' settings
+    // locally (set_config(…, true), SET LOCAL): each now reads '' rather than NULL (T15b), so a
+    // cast such as current_setting('app.tenant', true)::uuid fails with 22P02. Last, since a
+    // setting once defined stays defined for the session: the reads that passed, again.
+    const settings = await settingsRead(db, stubs.schemas);
+    if (settings.length === 0) return result;
+    const again = result.probes.filter((r) => r.outcome === 'ok' && r.command === 'select' && !r.recursionOnly);
+    if (again.length === 0) return result;
+    await db.exec(`BEGIN; ${settings.map((n) => `SELECT set_config(${quoteLiteral(n)}, 'x', true);`).join(' ')} COMMIT;`);
+    for (const q of again) {
+      if (Date.now() > deadline) return { ...result, timedOut: true };
+      const p: ProbeSpec = { table: q.table, role: q.role };
+      opts.onProgress?.({ kind: 'probe', probe: p, command: 'select' });
+      const r: ProbeResult = { ...(await runProbe(db, p)), settingsEnded: settings };
+      result.probes.push(r);
+      opts.onProgress?.({ kind: 'probed', result: r });
+      if (r.outcome === 'dead') break; // (a new instance would not have the settings defined)
+    }
     return result;
   } finally {
     await closeQuietly(db);
@@ -758,10 +800,11 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
  * `authenticated SELECT public.tenant_users → 42P17 infinite recursion detected in policy for relation "tenant_users"`. */
 export function formatOutcome(p: ProbeResult): string {
   const head = `${p.role} ${p.command.toUpperCase()} ${p.table} →`;
+  const after = p.settingsEnded ? ` (after a transaction that set ${p.settingsEnded.join(', ')} locally ended: ${p.settingsEnded.length === 1 ? 'it reads' : 'each reads'} '')` : '';
   if (p.outcome === 'ok') {
     const n = p.rows ?? 0;
-    return `${head} ${n} row${n === 1 ? '' : 's'}`;
+    return `${head} ${n} row${n === 1 ? '' : 's'}${after}`;
   }
-  if (p.outcome === 'dead') return `${head} 54001 ${p.message ?? DEAD_MESSAGE} (${DEAD_NOTE})`;
-  return `${head} ${p.code ?? 'XX000'} ${p.message ?? ''}`.trimEnd();
+  if (p.outcome === 'dead') return `${head} 54001 ${p.message ?? DEAD_MESSAGE} (${DEAD_NOTE})${after}`;
+  return `${head} ${p.code ?? 'XX000'} ${p.message ?? ''}`.trimEnd() + after;
 }
