@@ -45,6 +45,14 @@ CREATE POLICY notes_own ON notes FOR SELECT TO app_user USING (owner = session_u
 CREATE TABLE notes (id bigint PRIMARY KEY, owner text NOT NULL, body text);
 -- T15b: reads '' once a transaction-local set has ended: 22P02
 CREATE POLICY projects_read ON projects FOR SELECT TO app_user USING (tenant_id = (select current_setting('app.tenant_id', true)::uuid));
+-- T28: no privilege for the policy's role: its reads fail with 42501 before RLS (an UPDATE policy's finding is not shown by a read)
+CREATE ROLE auditor;
+CREATE TABLE secrets (id bigint PRIMARY KEY, body text);
+ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON secrets TO app_user;
+GRANT SELECT ON notes TO auditor;
+CREATE POLICY secrets_audit ON secrets FOR SELECT TO auditor USING (true);
+CREATE POLICY secrets_fix ON secrets FOR UPDATE TO auditor USING (true);
 -- per-row auth call: its message mentions 42P17 (a wrapping that could recurse), which the engine does show on tenant_users
 CREATE POLICY tenant_users_mine ON tenant_users FOR SELECT TO app_user USING (user_name = current_setting('app.user', true));
 `,
@@ -67,15 +75,23 @@ before(async () => {
 const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.file}:${c.finding.range.start.line + 1} ${c.code} ${c.probe ? `probe ${c.probe.table}` : 'statement'}`;
 
 describe('verify: the lint findings the engine shows', () => {
-  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a setting read after its local set ended (22P02), a policy and a table written twice (42710, 42P07)', () => {
+  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a setting read after its local set ended (22P02), a policy and a table written twice (42710, 42P07), a policy role without SELECT (42501, read as that role)', () => {
     assert.deepEqual(shown.map(line).sort(), [
       'policy-already-exists migrations/002_policies.sql:13 42710 statement',
       'policy-current-setting-unsafe migrations/002_policies.sql:17 22P02 probe public.projects',
       'policy-current-setting-unsafe migrations/002_policies.sql:9 42704 probe public.docs',
       'policy-recursion migrations/002_policies.sql:3 42P17 probe public.tenant_users',
       'policy-recursion migrations/002_policies.sql:7 54001 probe public.members',
+      'policy-role-without-grant migrations/002_policies.sql:24 42501 probe public.secrets',
       'table-already-exists migrations/002_policies.sql:15 42P07 statement',
     ]);
+  });
+
+  test("ok: a finding on an UPDATE policy is not shown by a read that fails as its role (policy-role-without-grant's claim is about its UPDATEs)", () => {
+    const update = findings.filter((f) => f.rule === 'policy-role-without-grant' && f.range.start.line + 1 === 25);
+    assert.equal(update.length, 1);
+    assert.ok(result.probes.some((p) => p.table === 'public.secrets' && p.role === 'auditor' && p.code === '42501'));
+    assert.ok(!shown.some((c) => c.finding === update[0]));
   });
 
   test('ok: a rule without shownBy is never shown, even when its message names a code a probe raised (policy-per-row-function mentions 42P17)', () => {

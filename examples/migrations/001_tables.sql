@@ -31,3 +31,6 @@ CREATE TABLE invoices (
   tenant_id uuid NOT NULL,
   amount_cents integer NOT NULL
 );
+
+-- The app signs in as authenticated (Supabase grants this by default).
+GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, tenant_users, projects TO authenticated;

@@ -29,7 +29,12 @@ export interface RuleMeta {
    * replayed statement the finding is on fails (`statement`), or a probe of a table the finding
    * is about (its policy's, or that of a policy calling its function) fails (`probe`).
    */
-  shownBy?: { statement?: readonly string[]; probe?: readonly string[] };
+  shownBy?: {
+    statement?: readonly string[];
+    probe?: readonly string[];
+    /** the probe must be a read made as a role of the SELECT (or ALL) policy the finding is on */
+    readAsPolicyRole?: boolean;
+  };
 }
 
 export interface Edit extends Span {

@@ -23,6 +23,8 @@ export interface FindingRef {
 export interface ShownBy {
   statement?: readonly string[];
   probe?: readonly string[];
+  /** the probe must be a read made as a role of the SELECT (or ALL) policy the finding is on */
+  readAsPolicyRole?: boolean;
 }
 
 export interface Confirmation<F extends FindingRef> {
@@ -61,20 +63,30 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     const candidates = failing.filter((p) => codes.includes(codeOf(p)!));
     if (candidates.length === 0) continue;
     tables ??= tablesAbout(model);
-    const about = new Set<string>();
-    for (const at of [{ file: f.file, start: f.start }, ...(f.related ?? [])]) for (const t of tables(at.file, at.start)) about.add(t);
-    const probe = candidates.find((p) => about.has(p.table));
+    const about: Subject[] = [];
+    for (const at of [{ file: f.file, start: f.start }, ...(f.related ?? [])]) about.push(...tables(at.file, at.start));
+    const probe = candidates.find((p) =>
+      about.some((a) => a.table === p.table && (!how.readAsPolicyRole || (p.command === 'select' && a.reads === true && (a.roles!.includes('public') || a.roles!.includes(p.role.toLowerCase()))))),
+    );
     if (probe) out.push({ finding: f, code: codeOf(probe)!, probe });
   }
   return out;
 }
 
+/** A table a finding is about, named as verify names it (`schema.name`, quoted where needed), and its policy there. */
+interface Subject {
+  table: string;
+  roles?: readonly string[];
+  /** the policy applies to reads (FOR SELECT or ALL) */
+  reads?: boolean;
+}
+
 /**
- * The tables a place in a file is about, named as verify names them (`schema.name`, quoted
- * where needed): the policy there; else the policies calling the function there (directly or
- * through other functions); else the table created there.
+ * The tables a place in a file is about: the policy there (with its roles); else the policies
+ * calling the function there (directly or through other functions); else the table created
+ * there.
  */
-function tablesAbout(model: Model): (file: string, at: number) => string[] {
+function tablesAbout(model: Model): (file: string, at: number) => Subject[] {
   const name = (key: string) => {
     const t = model.tables.get(key);
     return t ? `${quoteIdent(t.schema)}.${quoteIdent(t.name)}` : key;
@@ -99,12 +111,12 @@ function tablesAbout(model: Model): (file: string, at: number) => string[] {
   };
   return (file, at) => {
     const policies = model.policies.filter((p) => within(p.loc, file, at) || within(p.created, file, at));
-    if (policies.length) return policies.map((p) => name(p.table));
+    if (policies.length) return policies.map((p) => ({ table: name(p.table), roles: p.roles, reads: p.command === 'select' || p.command === 'all' }));
     const funcs = [...model.functions.values()].flat().filter((g) => within(g.created, file, at));
     if (funcs.length) {
       callers ??= policiesReaching();
-      return funcs.flatMap((g) => [...(callers!.get(g) ?? [])].map(name));
+      return funcs.flatMap((g) => [...(callers!.get(g) ?? [])].map((k) => ({ table: name(k) })));
     }
-    return [...model.tables.values()].filter((t) => within(t.created, file, at)).map((t) => name(t.key));
+    return [...model.tables.values()].filter((t) => within(t.created, file, at)).map((t) => ({ table: name(t.key) }));
   };
 }
