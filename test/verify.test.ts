@@ -313,6 +313,26 @@ GRANT SELECT ON projects, safe TO app_user;`,
   });
 });
 
+describe('verify: a stand-in role', () => {
+  test('ok: when no policy names a role and nothing is granted, the probes read as rls_probe, granted each table inside the probe; its grants roll back', async () => {
+    const file: VerifyFile = {
+      file: 'migrations/001_public.sql',
+      text: `CREATE TABLE "Workspace" (id int PRIMARY KEY, tenant int NOT NULL);
+ALTER TABLE "Workspace" ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_tenant ON "Workspace" USING (tenant = current_setting('app.tenant', true)::int);`,
+    };
+    const r = await verify([file], { cacheDir: CACHE_DIR, seed: true });
+    assert.deepEqual(r.probes.filter((p) => !p.recursionOnly).map(formatOutcome), [
+      'rls_probe SELECT public."Workspace" → 0 rows',
+      `rls_probe SELECT public."Workspace" → 22P02 invalid input syntax for type integer: "" (after a transaction that set app.tenant locally ended: it reads '')`,
+    ]);
+    assert.ok(r.probes.every((p) => p.grantedInProbe));
+    // the grants were made inside the rolled-back probes: an explicit probe as rls_probe has none
+    const explicit = await verify([file], { cacheDir: CACHE_DIR, probes: [{ table: 'public."Workspace"', role: 'rls_probe' }], roles: ['rls_probe'] });
+    assert.equal(explicit.probes[0]!.code, '42501');
+  });
+});
+
 describe('verify: explicit probes', () => {
   test('ok: custom SQL, settings (auth.uid()) and the command are reported', async () => {
     const extensions: VerifyFile = {

@@ -154,6 +154,8 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     for (const s of refused) lines.push(`  ${s.table} left empty: ${s.code} ${s.message}`);
   }
   if (result.probes.length) lines.push('', 'probes (each in a rolled-back transaction):');
+  const standIn = result.probes.find((p) => p.grantedInProbe)?.role;
+  if (standIn) lines.push(`  (no policy names a role and nothing is granted: the probes read as ${standIn}, a stand-in role granted each table inside its probe; the policies for PUBLIC apply to it)`);
   // (a write made only to look for recursion is listed when it found some)
   // (and a read made again after the settings' local set ended, when it fails)
   let quietWrites = 0;

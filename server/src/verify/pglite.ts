@@ -65,6 +65,8 @@ export interface ProbeResult {
   rows?: number;
   code?: string;
   message?: string;
+  /** the role was granted the table inside the probe (the stand-in role, STAND_IN_ROLE) */
+  grantedInProbe?: boolean;
   /** the read was made again after a transaction that set these settings locally had ended
    * (each reads '' then, T15b) */
   settingsEnded?: string[];
@@ -79,6 +81,9 @@ export interface ProbeSpec {
   settings?: Record<string, string>;
   /** a write the default probes make only to see whether its policies recurse (see defaultProbes) */
   recursionOnly?: boolean;
+  /** grant the role the table (and its schema's USAGE) inside the probe's transaction: the
+   * default probes' stand-in role, when the migrations name no role (see defaultProbes) */
+  grantInProbe?: boolean;
 }
 
 export interface VerifyOptions {
@@ -133,6 +138,9 @@ export interface SeedResult {
   code?: string;
   message?: string;
 }
+
+/** The role the default probes read as when the migrations name none (every policy is for PUBLIC, nothing is granted). */
+export const STAND_IN_ROLE = 'rls_probe';
 
 /** The real server's message for what PGlite shows as a dead instance (code 54001). */
 export const DEAD_MESSAGE = 'stack depth limit exceeded';
@@ -507,8 +515,16 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles?: string[]
     );
     roleNames = r.rows.map((x) => x.name);
   }
+  // No role at all: every policy is for PUBLIC and the migrations grant nothing (the app's role
+  // and its grants are made elsewhere). A stand-in role, granted the table inside each probe's
+  // rolled-back transaction, reads it as that role would: PUBLIC's policies apply to it.
+  const standIn = !roles && roleNames.length === 0 && tables.length > 0;
+  if (standIn) {
+    await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+    roleNames = [STAND_IN_ROLE];
+  }
   const probes: ProbeSpec[] = [];
-  for (const t of tables) for (const role of roleNames) probes.push({ table: `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, role });
+  for (const t of tables) for (const role of roleNames) probes.push({ table: `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, role, ...(standIn ? { grantInProbe: true } : {}) });
   // then, for the tables with INSERT, UPDATE or DELETE policies, a write of each such command
   // that changes nothing (rolled back; UPDATE and DELETE match no row): PostgreSQL expands a
   // command's policies before it runs it, so a write whose policies recurse (an INSERT policy
@@ -534,7 +550,7 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles?: string[]
     if (t.ins) sqls.push(`INSERT INTO ${table} DEFAULT VALUES`);
     if (t.upd && t.col) sqls.push(`UPDATE ${table} SET ${t.col} = ${t.col} WHERE false`);
     if (t.del) sqls.push(`DELETE FROM ${table} WHERE false`);
-    for (const role of roleNames) for (const sql of sqls) probes.push({ table, role, sql, recursionOnly: true });
+    for (const role of roleNames) for (const sql of sqls) probes.push({ table, role, sql, recursionOnly: true, ...(standIn ? { grantInProbe: true } : {}) });
   }
   return probes;
 }
@@ -673,11 +689,15 @@ function commandOf(sql: string | undefined): ProbeCommand {
 }
 
 async function runProbe(db: PGlite, p: ProbeSpec): Promise<ProbeResult> {
-  const base = { table: p.table, role: p.role, command: commandOf(p.sql), ...(p.recursionOnly ? { recursionOnly: true } : {}) };
+  const base = { table: p.table, role: p.role, command: commandOf(p.sql), ...(p.recursionOnly ? { recursionOnly: true } : {}), ...(p.grantInProbe ? { grantedInProbe: true } : {}) };
   let inTx = false;
   try {
     await db.exec('BEGIN');
     inTx = true;
+    if (p.grantInProbe) {
+      const schema = (await db.query<{ s: string }>(`SELECT quote_ident(n.nspname) AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::regclass`, [p.table])).rows[0]?.s;
+      await db.exec(`${schema ? `GRANT USAGE ON SCHEMA ${schema} TO ${quoteIdent(p.role)}; ` : ''}GRANT SELECT, INSERT, UPDATE, DELETE ON ${p.table} TO ${quoteIdent(p.role)}`);
+    }
     await db.exec(`SET LOCAL ROLE ${quoteIdent(p.role)}`);
     for (const [k, v] of Object.entries(p.settings ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
     let rows: number | undefined;
@@ -783,7 +803,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     await db.exec(`BEGIN; ${settings.map((n) => `SELECT set_config(${quoteLiteral(n)}, 'x', true);`).join(' ')} COMMIT;`);
     for (const q of again) {
       if (Date.now() > deadline) return { ...result, timedOut: true };
-      const p: ProbeSpec = { table: q.table, role: q.role };
+      const p: ProbeSpec = { table: q.table, role: q.role, ...(q.grantedInProbe ? { grantInProbe: true } : {}) };
       opts.onProgress?.({ kind: 'probe', probe: p, command: 'select' });
       const r: ProbeResult = { ...(await runProbe(db, p)), settingsEnded: settings };
       result.probes.push(r);
