@@ -333,6 +333,27 @@ CREATE POLICY by_tenant ON "Workspace" USING (tenant = current_setting('app.tena
   });
 });
 
+describe('verify: a Supabase project', () => {
+  test("ok: uuid-ossp and pgcrypto are in the extensions schema, as Supabase installs them, unless the files create them", async () => {
+    const files: VerifyFile[] = [
+      {
+        file: 'supabase/migrations/20240101000000_init.sql',
+        text: `CREATE TABLE posts (id uuid PRIMARY KEY DEFAULT uuid_generate_v4(), token text DEFAULT encode(gen_random_bytes(8), 'hex'));
+CREATE EXTENSION pgcrypto;
+INSERT INTO posts DEFAULT VALUES;`,
+      },
+    ];
+    const r = await verify(files, { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
+    // uuid-ossp was there; pgcrypto was not (the file creates it: no 42710), so its function fails first
+    assert.deepEqual(r.statementErrors.map((e) => `${e.code} ${e.message}`), [
+      '42883 function gen_random_bytes(integer) does not exist',
+      '42P01 relation "posts" does not exist',
+    ]);
+    const plain = await verify([{ file: files[0]!.file, text: files[0]!.text.replace('CREATE EXTENSION pgcrypto;', '') }], { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
+    assert.deepEqual(plain.statementErrors, []);
+  });
+});
+
 describe('verify: explicit probes', () => {
   test('ok: custom SQL, settings (auth.uid()) and the command are reported', async () => {
     const extensions: VerifyFile = {

@@ -6,8 +6,9 @@
 //  1. Starts PGlite (loading the contrib extensions the files CREATE, when PGlite ships them).
 //  2. Creates what a Supabase project provides when the files reference it and do not create it:
 //     roles anon / authenticated / service_role (BYPASSRLS), the `auth` schema (auth.uid(),
-//     auth.jwt(), auth.role(), auth.email(), auth.users), the `extensions` schema, and a minimal
-//     `storage` schema (buckets, objects, foldername/filename/extension).
+//     auth.jwt(), auth.role(), auth.email(), auth.users), the `extensions` schema (in a Supabase
+//     project, with uuid-ossp and pgcrypto), and a minimal `storage` schema (buckets, objects,
+//     foldername/filename/extension).
 //  3. Runs each file statement by statement as the superuser, each statement in its own
 //     transaction (BEGIN/COMMIT/ROLLBACK/SAVEPOINT/LOCK lines are skipped, so one failing
 //     statement does not abort the rest); records errors and continues. A role the statement
@@ -98,8 +99,10 @@ export interface VerifyOptions {
   /** a directory where the initialised PGlite data directory (~40 MB) is kept between
    * processes (e.g. the extension's global storage); without it, each process runs initdb once */
   cacheDir?: string;
-  /** Supabase's default privileges: tables, sequences and functions the migrations create in
-   * `public` are granted to anon, authenticated and service_role (default false) */
+  /** a Supabase project: tables, sequences and functions the migrations create in `public` are
+   * granted to anon, authenticated and service_role (Supabase's default privileges), and the
+   * extensions Supabase installs in `extensions` (uuid-ossp, pgcrypto) are there unless the files
+   * create them (default false) */
   supabaseDefaultPrivileges?: boolean;
   /** before the probes, put one row into each RLS table the replay left empty (see seed()), so
    * that policies are evaluated on a row: a policy whose expression fails or recurses only per
@@ -274,8 +277,14 @@ CREATE FUNCTION storage.extension(name text) RETURNS text LANGUAGE sql IMMUTABLE
 
 const ident = (name: string) => `"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
 
-/** Stub SQL for what the files reference but do not create (see the header). */
-function stubSql(allSql: string, opts: VerifyOptions): { sql: string; schemas: string[] } {
+/**
+ * The extensions a Supabase project has in its `extensions` schema before any migration runs,
+ * which migrations use without creating them (`uuid_generate_v4()`, `gen_random_bytes()`).
+ */
+const SUPABASE_EXTENSIONS = ['uuid-ossp', 'pgcrypto'];
+
+/** Stub SQL for what the files reference but do not create (see the header); `preinstalled`: extensions to create in `extensions`. */
+function stubSql(allSql: string, opts: VerifyOptions, preinstalled: string[] = []): { sql: string; schemas: string[] } {
   const parts: string[] = [];
   const schemas: string[] = [];
   const creates = (re: string) => new RegExp(re, 'i').test(allSql);
@@ -297,12 +306,13 @@ function stubSql(allSql: string, opts: VerifyOptions): { sql: string; schemas: s
     schemas.push('storage');
     parts.push(STORAGE_STUB);
   }
-  if (/\bschema\s+"?extensions"?\b|(^|[^A-Za-z0-9_$])"?extensions"?\s*\.\s*[A-Za-z_"]/i.test(allSql) && !createsSchema('extensions')) {
+  if ((preinstalled.length || /\bschema\s+"?extensions"?\b|(^|[^A-Za-z0-9_$])"?extensions"?\s*\.\s*[A-Za-z_"]/i.test(allSql)) && !createsSchema('extensions')) {
     schemas.push('extensions');
     parts.push(`CREATE SCHEMA extensions; GRANT USAGE ON SCHEMA extensions TO PUBLIC;
       DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, extensions', current_database()); END $$;
       SET search_path = public, extensions;`);
   }
+  for (const n of preinstalled) parts.push(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(n)} WITH SCHEMA extensions;`);
   if (opts.supabaseDefaultPrivileges) {
     for (const r of SUPABASE_ROLES) if (!parts.some((p) => p.includes(`ROLE ${r.name} `))) parts.push(createRoleSqlIfMissing(r.name, r.bypassrls));
     parts.push(`GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
@@ -730,13 +740,18 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
   const allSql = prepared.map((p) => p.statements.map((s) => s.text).join(';\n')).join(';\n');
 
   const extensions: Record<string, Extension> = {};
+  const created = new Set<string>();
   for (const m of allSql.matchAll(/create\s+extension\s+(?:if\s+not\s+exists\s+)?("[^"]+"|[A-Za-z0-9_-]+)/gi)) {
     const name = m[1]!.replace(/"/g, '').toLowerCase();
+    created.add(name);
     const ext = contribExtension(name);
     if (ext) extensions[name.replace(/-/g, '_')] = ext;
   }
+  // what the platform installs before the migrations run and the files do not create
+  const preinstalled = opts.supabaseDefaultPrivileges ? SUPABASE_EXTENSIONS.filter((n) => !created.has(n) && contribExtension(n)) : [];
+  for (const n of preinstalled) extensions[n.replace(/-/g, '_')] = contribExtension(n)!;
 
-  const stubs = stubSql(allSql, opts);
+  const stubs = stubSql(allSql, opts, preinstalled);
   const setup = async (db: PGlite) => {
     if (!stubs.sql.trim()) return;
     // stubs are best effort: one that fails (say, a role the files also create) is left out
