@@ -91,3 +91,30 @@ test('ok: Supabase layout: a policy for a platform role is not reported without 
     await q(`INSERT INTO tickets (id, requester) VALUES (3, '${TENANT_A}')`);
   });
 });
+
+test('ok: Supabase: REVOKE INSERT, UPDATE leaves the platform grant of SELECT and DELETE (Valid example): the read and the delete reach the policies, the insert does not', async () => {
+  const valid = lintDocExample(ID, 'valid', 4);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(PLATFORM);
+    await run(q, sqlOf(valid.ws), 'authenticated');
+    assert.equal(await count(q, 'tickets'), 1, 'SELECT granted by the platform, filtered by the policy');
+    await q('DELETE FROM tickets WHERE id = 1');
+    await expectPgError(q(`INSERT INTO tickets (id, requester) VALUES (3, '${TENANT_A}')`), '42501', 'permission denied for table tickets');
+  });
+});
+
+test('ok: Supabase: REVOKE ON ALL TABLES IN SCHEMA before CREATE TABLE leaves the new table its platform grant (Valid example)', async () => {
+  const valid = lintDocExample(ID, 'valid', 5);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(PLATFORM);
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(valid.ws));
+    await q('INSERT INTO tickets (id, public) VALUES (1, true), (2, false)');
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'tickets'), 1, 'the public ticket, through the policy');
+  });
+});

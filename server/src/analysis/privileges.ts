@@ -2,7 +2,8 @@
 // SCHEMA and ALTER DEFAULT PRIVILEGES, replayed by the model), grants to PUBLIC, role
 // membership (GRANT role TO role, CREATE ROLE … IN ROLE / ROLE), and Supabase's platform
 // default privileges. Pure: reads the model, memoised per model.
-import type { Model, Table, View } from './model.js';
+import type { GrantEvent, Model, Table, View } from './model.js';
+import { orderOf } from './policy-exprs.js';
 import { roleName } from './ast.js';
 import { sval } from './parse.js';
 import type { Node, ParsedFile } from './types.js';
@@ -29,8 +30,8 @@ interface GrantFacts {
   scanned: number;
   /** role → every role it is a member of (transitively) */
   memberOf: Map<string, Set<string>>;
-  /** `role\0object` for every table REVOKE (object: a key or `schema:name`), once asked */
-  revoked: Set<string> | undefined;
+  /** `role\0object` → the table REVOKEs naming the role there (object: a key or `schema:name`), once asked */
+  revoked: Map<string, GrantEvent[]> | undefined;
   /** grantsManagedFor by role, once asked */
   managedFor: Map<string, boolean>;
 }
@@ -127,15 +128,37 @@ function onTables(model: Model, objects: readonly string[]): boolean {
 }
 
 /** `role\0object` for every table REVOKE of the workspace (object: a key or `schema:name`). */
-function revokedSet(model: Model): Set<string> {
-  const revoked = new Set<string>();
+function revokedSet(model: Model): Map<string, GrantEvent[]> {
+  const revoked = new Map<string, GrantEvent[]>();
   const events = model.grantEvents;
   for (let i = 0; i < events.length; i++) {
     const g = events[i]!;
     if (g.objectKind !== 'table' || g.isGrant) continue;
-    for (const r of g.grantees) for (const o of g.objects) revoked.add(`${r}\u0000${o}`);
+    for (const r of g.grantees) {
+      for (const o of g.objects) {
+        const k = `${r}\u0000${o}`;
+        const list = revoked.get(k);
+        if (list) list.push(g);
+        else revoked.set(k, [g]);
+      }
+    }
   }
   return revoked;
+}
+
+/**
+ * The REVOKEs naming the role on this relation: on it, or on all tables of its schema after it
+ * was created (REVOKE … ON ALL TABLES IN SCHEMA touches the tables there at that point; a later
+ * one gets the default privileges again).
+ */
+function revokesOf(model: Model, rel: Table | View, role: string): GrantEvent[] {
+  const f = facts(model);
+  const r = (f.revoked ??= revokedSet(model));
+  const own = r.get(`${role}\u0000${rel.key}`) ?? [];
+  const schemaWide = r.get(`${role}\u0000schema:${rel.schema}`);
+  if (!schemaWide) return own;
+  const created = orderOf(model, rel.created);
+  return [...own, ...schemaWide.filter((g) => created < 0 || orderOf(model, g.loc) < 0 || orderOf(model, g.loc) > created)];
 }
 
 /**
@@ -170,16 +193,23 @@ export function groupsOf(model: Model, role: string): ReadonlySet<string> | unde
   return facts(model).memberOf.get(role);
 }
 
-/** A REVOKE in the workspace names this role on this relation (or on all tables of its schema). */
+/** A REVOKE in the workspace names this role on this relation (or on all tables of its schema, after it was created). */
 export function revokedFrom(model: Model, rel: Table | View, role: string): boolean {
-  const f = facts(model);
-  const r = (f.revoked ??= revokedSet(model));
-  return r.has(`${role}\u0000${rel.key}`) || r.has(`${role}\u0000schema:${rel.schema}`);
+  return revokesOf(model, rel, role).length > 0;
 }
 
-/** Supabase grants ALL on tables in `public` to its API roles unless the workspace revokes it. */
-function platformGrant(model: Model, rel: Table | View, role: string): boolean {
-  return model.supabase && rel.schema === 'public' && (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role) && !revokedFrom(model, rel, role);
+/**
+ * What Supabase's platform default privileges leave the role on a relation in `public`: ALL
+ * (of the command privileges) to its API roles, less what the workspace revokes from it there
+ * (`REVOKE INSERT, UPDATE … FROM authenticated` leaves SELECT and DELETE). Empty elsewhere.
+ */
+function platformPrivileges(model: Model, rel: Table | View, role: string): string[] {
+  if (!model.supabase || rel.schema !== 'public' || !(SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role)) return [];
+  const revokes = revokesOf(model, rel, role);
+  if (revokes.length === 0) return [...COMMAND_PRIVILEGES];
+  const taken = new Set<string>();
+  for (const g of revokes) for (const p of g.privileges) taken.add(p);
+  return taken.has('all') ? [] : COMMAND_PRIVILEGES.filter((p) => !taken.has(p));
 }
 
 const privilegeCache = new WeakMap<Model, WeakMap<Table | View, Map<string, Set<string>>>>();
@@ -199,7 +229,7 @@ function computePrivileges(model: Model, rel: Table | View, role: string): Set<s
   const out = new Set<string>();
   for (const r of rolesActingAs(model, role)) {
     for (const p of rel.grants.get(r) ?? []) out.add(p);
-    if (platformGrant(model, rel, r)) for (const p of COMMAND_PRIVILEGES) out.add(p);
+    for (const p of platformPrivileges(model, rel, r)) out.add(p);
   }
   return out;
 }
