@@ -277,6 +277,23 @@ GRANT SELECT ON members, docs, odd, filled TO app_user;`,
     ]);
   });
 
+  test("err: with seed, authenticated is the user the rows name: a policy admitting the owner's rows runs its helper on them, and an invoker helper reading the table recurses (54001) only then", async () => {
+    const own: VerifyFile = {
+      file: 'supabase/migrations/20240101000000_own.sql',
+      text: `CREATE TABLE public.notes (id bigint PRIMARY KEY, owner uuid NOT NULL, archived boolean NOT NULL DEFAULT false);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.notes TO authenticated;
+CREATE FUNCTION public.owns_active() RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN RETURN EXISTS (SELECT 1 FROM public.notes WHERE owner = auth.uid() AND NOT archived); END $$;
+CREATE POLICY notes_own ON public.notes FOR SELECT TO authenticated USING (owner = (select auth.uid()) AND public.owns_active());`,
+    };
+    const signedOut = await verify([own], { cacheDir: CACHE_DIR, roles: ['authenticated'], seed: true, probes: [{ table: 'public.notes', role: 'authenticated' }] });
+    assert.deepEqual(signedOut.probes.map(formatOutcome), ['authenticated SELECT public.notes → 0 rows'], 'auth.uid() NULL: the leakproof owner test filters first, the helper never runs');
+    const r = await verify([own], { cacheDir: CACHE_DIR, roles: ['authenticated'], seed: true });
+    assert.equal(r.probes[0]!.signedIn, true);
+    assert.equal(r.probes[0]!.outcome, 'dead', formatOutcome(r.probes[0]!));
+  });
+
   test('ok: the row meets NOT NULL, enum, domain, CHECK lists and lower bounds; foreign keys are not checked; a refused row is listed; tables with rows are left alone', async () => {
     const r = await verify([file], { cacheDir: CACHE_DIR, roles: [], seed: true });
     assert.deepEqual(

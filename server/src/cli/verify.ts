@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { formatOutcome, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
+import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
 import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
@@ -151,6 +151,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const refused = seeded.filter((s) => s.outcome === 'error');
   if (seeded.length) {
     lines.push('', `seeded: ${counted(seeded.length - refused.length, 'empty RLS table')} got one row (as the superuser, foreign keys and triggers off), so the probes evaluate their policies on a row`);
+    if (result.probes.some((p) => p.signedIn)) lines.push(`  (a uuid column without a default holds ${SEED_USER}, and authenticated reads signed in as that user: auth.uid() returns it)`);
     for (const s of refused) lines.push(`  ${s.table} left empty: ${s.code} ${s.message}`);
   }
   if (result.probes.length) lines.push('', 'probes (each in a rolled-back transaction):');

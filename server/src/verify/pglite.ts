@@ -68,6 +68,8 @@ export interface ProbeResult {
   message?: string;
   /** the role was granted the table inside the probe (the stand-in role, STAND_IN_ROLE) */
   grantedInProbe?: boolean;
+  /** Supabase's authenticated, signed in as SEED_USER, whom the seeded rows name */
+  signedIn?: boolean;
   /** the read was made again after a transaction that set these settings locally had ended
    * (each reads '' then, T15b) */
   settingsEnded?: string[];
@@ -498,7 +500,7 @@ interface TableRef {
   name: string;
 }
 
-async function defaultProbes(db: PGlite, stubSchemas: string[], roles?: string[]): Promise<ProbeSpec[]> {
+async function defaultProbes(db: PGlite, stubSchemas: string[], roles: string[] | undefined, seeded: boolean): Promise<ProbeSpec[]> {
   const tables = (
     await db.query<TableRef>(
       `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -533,8 +535,10 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles?: string[]
     await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
     roleNames = [STAND_IN_ROLE];
   }
+  // with seeded rows, Supabase's authenticated is the user the rows name (SEED_USER)
+  const signedIn = (role: string) => (seeded && role === 'authenticated' ? { settings: SIGNED_IN } : {});
   const probes: ProbeSpec[] = [];
-  for (const t of tables) for (const role of roleNames) probes.push({ table: `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, role, ...(standIn ? { grantInProbe: true } : {}) });
+  for (const t of tables) for (const role of roleNames) probes.push({ table: `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, role, ...(standIn ? { grantInProbe: true } : {}), ...signedIn(role) });
   // then, for the tables with INSERT, UPDATE or DELETE policies, a write of each such command
   // that changes nothing (rolled back; UPDATE and DELETE match no row): PostgreSQL expands a
   // command's policies before it runs it, so a write whose policies recurse (an INSERT policy
@@ -560,10 +564,24 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles?: string[]
     if (t.ins) sqls.push(`INSERT INTO ${table} DEFAULT VALUES`);
     if (t.upd && t.col) sqls.push(`UPDATE ${table} SET ${t.col} = ${t.col} WHERE false`);
     if (t.del) sqls.push(`DELETE FROM ${table} WHERE false`);
-    for (const role of roleNames) for (const sql of sqls) probes.push({ table, role, sql, recursionOnly: true, ...(standIn ? { grantInProbe: true } : {}) });
+    for (const role of roleNames) for (const sql of sqls) probes.push({ table, role, sql, recursionOnly: true, ...(standIn ? { grantInProbe: true } : {}), ...signedIn(role) });
   }
   return probes;
 }
+
+/**
+ * The uuid of every seeded row's uuid columns, and the user Supabase's `authenticated` probes
+ * are signed in as (auth.uid()): the seeded rows are that user's, so policies comparing a
+ * column with auth.uid() admit them and run what they call on them.
+ */
+export const SEED_USER = '00000000-0000-4000-8000-00000000005e';
+
+/** The request settings of a Supabase request signed in as SEED_USER (what auth.uid(), auth.jwt() read). */
+const SIGNED_IN: Record<string, string> = {
+  'request.jwt.claim.sub': SEED_USER,
+  'request.jwt.claim.role': 'authenticated',
+  'request.jwt.claims': JSON.stringify({ sub: SEED_USER, role: 'authenticated', aud: 'authenticated' }),
+};
 
 /**
  * For each RLS table, the columns an INSERT must name (NOT NULL without a default, or of a NOT
@@ -582,7 +600,7 @@ LEFT JOIN LATERAL (
          (a.attnotnull OR t.typnotnull) AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = '' AS need,
          CASE
            WHEN e.typtype = 'e' THEN coalesce((SELECT quote_literal(enumlabel) FROM pg_enum WHERE enumtypid = e.oid ORDER BY enumsortorder LIMIT 1), 'NULL')
-           WHEN e.typname = 'uuid' THEN 'gen_random_uuid()'
+           WHEN e.typname = 'uuid' THEN '''${SEED_USER}'''
            WHEN e.typname IN ('json', 'jsonb') THEN '''{}'''
            WHEN e.typname = 'bytea' THEN '''\\x00'''
            WHEN e.typcategory = 'A' THEN '''{}'''
@@ -699,7 +717,14 @@ function commandOf(sql: string | undefined): ProbeCommand {
 }
 
 async function runProbe(db: PGlite, p: ProbeSpec): Promise<ProbeResult> {
-  const base = { table: p.table, role: p.role, command: commandOf(p.sql), ...(p.recursionOnly ? { recursionOnly: true } : {}), ...(p.grantInProbe ? { grantedInProbe: true } : {}) };
+  const base = {
+    table: p.table,
+    role: p.role,
+    command: commandOf(p.sql),
+    ...(p.recursionOnly ? { recursionOnly: true } : {}),
+    ...(p.grantInProbe ? { grantedInProbe: true } : {}),
+    ...(p.settings === SIGNED_IN ? { signedIn: true } : {}),
+  };
   let inTx = false;
   try {
     await db.exec('BEGIN');
@@ -790,7 +815,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     // own CREATE ROLE does not collide)
     for (const r of opts.roles ?? []) await db.exec(createRoleSqlIfMissing(r)).catch(() => undefined);
     if (opts.seed) result.seeded = await seed(db, stubs.schemas);
-    const probes = opts.probes ?? (await defaultProbes(db, stubs.schemas, opts.roles));
+    const probes = opts.probes ?? (await defaultProbes(db, stubs.schemas, opts.roles, !!result.seeded));
     if (probes.length === 0) return result;
     // a dump of the replayed state restarts a dead instance in ~0.5 s instead of a replay
     let snapshot: Blob | undefined;
@@ -818,7 +843,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     await db.exec(`BEGIN; ${settings.map((n) => `SELECT set_config(${quoteLiteral(n)}, 'x', true);`).join(' ')} COMMIT;`);
     for (const q of again) {
       if (Date.now() > deadline) return { ...result, timedOut: true };
-      const p: ProbeSpec = { table: q.table, role: q.role, ...(q.grantedInProbe ? { grantInProbe: true } : {}) };
+      const p: ProbeSpec = { table: q.table, role: q.role, ...(q.grantedInProbe ? { grantInProbe: true } : {}), ...(q.signedIn ? { settings: SIGNED_IN } : {}) };
       opts.onProgress?.({ kind: 'probe', probe: p, command: 'select' });
       const r: ProbeResult = { ...(await runProbe(db, p)), settingsEnded: settings };
       result.probes.push(r);
