@@ -42,3 +42,4 @@ export { rlsOnView } from './rls-on-view.js';
 export { policyInvalidClause } from './policy-invalid-clause.js';
 export { policyAlreadyExists } from './policy-already-exists.js';
 export { tableAlreadyExists } from './table-already-exists.js';
+export { membershipBypassesRls } from './membership-bypasses-rls.js';

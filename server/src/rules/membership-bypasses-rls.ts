@@ -1,0 +1,106 @@
+import type { Model, Table } from '../analysis/model.js';
+import { roleName } from '../analysis/ast.js';
+import type { Loc, Node } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { fileOf, removeStatement, tableList } from './lib/util.js';
+
+/** Roles that skip row-level security themselves: granting them to one another changes nothing. */
+function bypasses(model: Model, role: string): boolean {
+  if (model.roleBypassesRls(role)) return true;
+  return !model.supabase && role === 'postgres';
+}
+
+/** A membership option (`WITH INHERIT FALSE`, `SET FALSE`); true unless written false (PostgreSQL 16's defaults). */
+function option(n: Node, name: string): boolean {
+  for (const o of n.opt ?? []) {
+    const d = o?.DefElem;
+    if (d?.defname === name) return d.arg?.Boolean?.boolval === true;
+  }
+  return true;
+}
+
+/** What makes membership in `group` bypass RLS: the RLS tables it owns (not forced), and what SET ROLE to it gives. */
+function powersOf(model: Model, group: string, owned: Map<string, Table[]>): { owns: Table[]; usuallyOwns: boolean; becomes: 'a superuser' | 'a role with BYPASSRLS' | undefined } {
+  const r = model.roles.get(group);
+  const superuser = r?.superuser === true || (!model.supabase && group === 'postgres');
+  const becomes = superuser ? 'a superuser' : r?.bypassRls ? 'a role with BYPASSRLS' : undefined;
+  // the role that runs the migrations owns what they create; on Supabase and on most
+  // installations that is postgres
+  return { owns: owned.get(group) ?? [], usuallyOwns: group === 'postgres', becomes };
+}
+
+const list = (ts: Table[]) => (ts.length <= 4 ? ts.map((t) => t.key).join(', ') : `${ts.slice(0, 4).map((t) => t.key).join(', ')} and ${ts.length - 4} more`);
+
+export const membershipBypassesRls = defineRule({
+  meta: {
+    id: 'membership-bypasses-rls',
+    description: 'A role is made a member of a role that owns RLS tables, or of a superuser or BYPASSRLS role, so row-level security stops applying to it.',
+    severity: 'error',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards:
+      "A member has its group's privileges (INHERIT), ownership included, and an owner bypasses its tables' policies unless FORCE'd; it can also SET ROLE to the group (SET) and act as a superuser or BYPASSRLS role.",
+    truths: ['T13'],
+  },
+  check({ model, report }) {
+    const grants: Array<{ loc: Loc; node: Node; order: number }> = [];
+    const revoked = new Map<string, number>();
+    model.statements.forEach(({ file, stmt }, order) => {
+      if (stmt.kind !== 'GrantRoleStmt') return;
+      const n = stmt.node;
+      const groups: string[] = (n.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? ''));
+      const members: string[] = (n.grantee_roles ?? []).map(roleName);
+      if (n.is_grant) grants.push({ loc: { file: file.file, start: stmt.start, end: stmt.end }, node: n, order });
+      else for (const g of groups) for (const m of members) revoked.set(`${g}\u0000${m}`, order);
+    });
+    if (grants.length === 0) return;
+    // RLS tables without FORCE, by owner
+    const owned = new Map<string, Table[]>();
+    for (const t of tableList(model)) {
+      if (!t.rlsEnabled || t.rlsForced || !t.owner) continue;
+      const o = t.owner.role;
+      owned.set(o, [...(owned.get(o) ?? []), t]);
+    }
+    // the RLS tables without FORCE whose owner the migrations do not name: the migrating role's
+    const unnamed = tableList(model).filter((t) => t.rlsEnabled && !t.rlsForced && !t.owner && !t.temp);
+    for (const { loc, node, order } of grants) {
+      const inherit = option(node, 'inherit');
+      const set = option(node, 'set');
+      if (!inherit && !set) continue;
+      const groups: string[] = (node.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? ''));
+      // (a psql variable, `TO :"PGUSER"`, names the role only when the script runs: left alone)
+      const text = fileOf(model, loc.file)?.text ?? '';
+      const variable = (at: number) => text[at] === ':' || (text[at] === '"' && text[at - 1] === ':');
+      const members: string[] = (node.grantee_roles ?? []).filter((m: Node) => !variable(m?.RoleSpec?.location ?? -1)).map(roleName);
+      for (const group of groups) {
+        const p = powersOf(model, group, owned);
+        const owns = inherit ? [...p.owns, ...(p.usuallyOwns ? unnamed : [])] : [];
+        const becomes = set ? p.becomes : undefined;
+        if (owns.length === 0 && !becomes) continue;
+        for (const member of members) {
+          if (member === 'public' || bypasses(model, member)) continue;
+          if ((revoked.get(`${group}\u0000${member}`) ?? -1) > order) continue;
+          const parts: string[] = [];
+          if (owns.length) {
+            const whose = p.owns.length ? `${group} owns` : `${group} usually runs the migrations, so it owns the tables they create, here`;
+            parts.push(
+              `${whose} ${owns.length === 1 ? 'an RLS table' : `${owns.length} RLS tables`} without FORCE ROW LEVEL SECURITY (${list(owns)}): PostgreSQL treats a member as their owner, ` +
+                `and an owner bypasses a table's policies unless it is forced, so ${member} reads and changes every row of ${owns.length === 1 ? 'it' : 'them'} (T13)`,
+            );
+          }
+          if (becomes) parts.push(`${member} can ${parts.length ? 'also ' : ''}SET ROLE ${group}, ${becomes}${p.becomes === 'a superuser' && group === 'postgres' && !model.supabase ? ' on most installations' : ''}, to which no policy applies`);
+          const fixes: Fix[] = [];
+          if (groups.length === 1 && members.length === 1) fixes.push({ title: `Remove GRANT ${group} TO ${member}`, kind: 'unsafe', edits: [removeStatement(model, loc)] });
+          if (!node.opt?.length) fixes.push({ title: `Keep the membership without its privileges: WITH INHERIT FALSE, SET FALSE`, kind: 'unsafe', edits: [{ file: loc.file, start: loc.end, end: loc.end, newText: ' WITH INHERIT FALSE, SET FALSE' }] });
+          report({
+            ...loc,
+            message:
+              `GRANT ${group} TO ${member} makes ${member} a member of ${group}, with ${group}'s privileges (INHERIT, the default) and the right to SET ROLE ${group} (SET, the default). ` +
+              `${parts.join('; ')}. Grant ${member} the table privileges it needs instead (GRANT SELECT, … ON … TO ${member}), or, on PostgreSQL 16 and later, keep the membership WITH INHERIT FALSE, SET FALSE.`,
+            fixes,
+          });
+        }
+      }
+    }
+  },
+});

@@ -1,0 +1,108 @@
+// membership-bypasses-rls on PostgreSQL (PGlite): a member of the tables' owner is treated as
+// their owner and bypasses their policies unless FORCE'd (T13); a member of a superuser can SET
+// ROLE to it. Each fix takes that away: the policy applies again.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, closeDb, count, ensureRoles, freshDb, getDb, inRollback, queryFn, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, textAt } from '../helpers/rule-proof.js';
+
+const ID = 'membership-bypasses-rls';
+before(async () => {
+  await initParser();
+  // roles are cluster-wide, and a session authorization must outlive the rolled-back case: made once
+  await ensureRoles(await getDb(), [{ name: 'app_user', login: true, createInPublic: true }, 'notes_owner']);
+});
+after(closeAll);
+
+/** Runs the migrations as the superuser (their CREATE ROLEs made once, in before()), with two notes (one by app_user), then acts as app_user (SET ROLE: ownership is judged for the current role). */
+async function asAppUser(q: Q, sql: string): Promise<void> {
+  await q(sql.replace(/CREATE ROLE [^;]*;/g, ''));
+  await q(`INSERT INTO notes (id, author) VALUES (1, 'app_user'), (2, 'someone_else')`);
+  await q('SET ROLE app_user');
+}
+
+test('err: a member of the owner role reads every row (T13: the owner bypasses unforced RLS); either fix: the policy applies again', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'GRANT notes_owner TO app_user');
+  assert.match(finding.message, /notes_owner owns an RLS table without FORCE ROW LEVEL SECURITY \(public\.notes\).*app_user reads and changes every row of it \(T13\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asAppUser(q, sqlOf(ws));
+    assert.equal(await count(q, 'notes'), 2, 'both notes: the policy is bypassed');
+  });
+  for (const title of [/^Remove GRANT notes_owner TO app_user/, /WITH INHERIT FALSE, SET FALSE/]) {
+    const fixed = applyFix(ws, finding, title);
+    assert.equal(findingsOf(fixed, ID).length, 0, `${title}: re-lints clean`);
+    await inRollback(db, async (q) => {
+      await asAppUser(q, sqlOf(fixed));
+      assert.equal(await count(q, 'notes'), 1, `${title}: only app_user's note`);
+    });
+  }
+});
+
+/**
+ * Whether app_user, logged in as itself, can SET ROLE `target` after the migrations: a fresh
+ * instance (PGlite does not undo SET SESSION AUTHORIZATION at ROLLBACK or RESET).
+ */
+async function canSetRole(sql: string, target: string): Promise<boolean | string> {
+  const db = await freshDb();
+  try {
+    const q = queryFn(db);
+    await ensureRoles(db, [{ name: 'app_user', login: true, createInPublic: true }, 'notes_owner']);
+    await q(sql.replace(/CREATE ROLE [^;]*;/g, ''));
+    await q('SET SESSION AUTHORIZATION app_user');
+    try {
+      await q(`SET ROLE ${target}`);
+      return true;
+    } catch (e) {
+      return String((e as { code?: string }).code);
+    }
+  } finally {
+    await closeDb(db);
+  }
+}
+
+test('err: the membership also lets app_user SET ROLE the owner; with the fix WITH INHERIT FALSE, SET FALSE it cannot (42501)', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(await canSetRole(sqlOf(ws), 'notes_owner'), true);
+  assert.equal(await canSetRole(sqlOf(applyFix(ws, finding, /WITH INHERIT FALSE, SET FALSE/)), 'notes_owner'), '42501');
+});
+
+test('err: GRANT postgres: the member is treated as the owner of what postgres created, and can SET ROLE postgres (a superuser); fixed, neither', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /postgres usually runs the migrations, so it owns the tables they create, here an RLS table .*\(public\.notes\).*can also SET ROLE postgres, a superuser on most installations/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asAppUser(q, sqlOf(ws));
+    assert.equal(await count(q, 'notes'), 2);
+  });
+  assert.equal(await canSetRole(sqlOf(ws), 'postgres'), true, 'app_user can become the superuser');
+  const fixed = applyFix(ws, finding, /WITH INHERIT FALSE, SET FALSE/);
+  assert.match(sqlOf(fixed), /GRANT postgres TO app_user WITH INHERIT FALSE, SET FALSE;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await asAppUser(q, sqlOf(fixed));
+    assert.equal(await count(q, 'notes'), 1);
+  });
+  assert.equal(await canSetRole(sqlOf(fixed), 'postgres'), '42501');
+});
+
+test('ok: FORCE ROW LEVEL SECURITY applies the policies to the owner and so to its members (Valid example)', async () => {
+  const valid = lintDocExample(ID, 'valid', 1);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asAppUser(q, sqlOf(valid.ws));
+    assert.equal(await count(q, 'notes'), 1);
+  });
+});
+
+test('ok: a REVOKE later in the migrations ends the membership (Valid example)', async () => {
+  const valid = lintDocExample(ID, 'valid', 3);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asAppUser(q, sqlOf(valid.ws));
+    assert.equal(await count(q, 'notes'), 1);
+  });
+});
