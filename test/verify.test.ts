@@ -436,6 +436,22 @@ INSERT INTO tokens DEFAULT VALUES;`,
     assert.deepEqual(r.probes.map(formatOutcome), ['authenticated SELECT public.docs → 1 row']);
   });
 
+  test('ok: RESET SESSION AUTHORIZATION in a migration goes back to the superuser (PGlite alone would stay the role it was set to)', async () => {
+    const file: VerifyFile = {
+      file: 'migrations/001_owner.sql',
+      text: `CREATE ROLE app_owner;
+GRANT CREATE, USAGE ON SCHEMA public TO app_owner;
+SET SESSION AUTHORIZATION app_owner;
+CREATE TABLE owned (id int PRIMARY KEY);
+RESET SESSION AUTHORIZATION;
+CREATE ROLE made_after;
+ALTER TABLE owned ENABLE ROW LEVEL SECURITY;`,
+    };
+    const r = await verify([file], { cacheDir: CACHE_DIR, probes: [{ table: 'public.owned', role: 'made_after', sql: "SELECT 1 FROM pg_class WHERE relname = 'owned' AND relowner = 'app_owner'::regrole" }] });
+    assert.deepEqual(r.statementErrors, []);
+    assert.deepEqual(r.probes.map((p) => `${p.outcome} ${p.rows}`), ['ok 1']);
+  });
+
   test('ok: timeoutMs <= 0 returns at once, marked timedOut', async () => {
     const r = await verify(FILES, { timeoutMs: 0 });
     assert.equal(r.timedOut, true);

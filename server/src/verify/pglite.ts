@@ -420,8 +420,19 @@ interface StatementError {
 }
 
 /** Runs one statement (creating missing roles / Supabase stubs and retrying); returns its error. */
+/**
+ * PGlite's superuser. PGlite does not go back to it on `RESET SESSION AUTHORIZATION` (nor on
+ * `SET SESSION AUTHORIZATION DEFAULT`, `RESET ALL`, or a ROLLBACK of the SET): after `SET
+ * SESSION AUTHORIZATION app` the session stays `app` (measured on PGlite 0.5). PostgreSQL goes
+ * back to the user that connected. `SET SESSION AUTHORIZATION postgres` does, on both.
+ */
+const PGLITE_SUPERUSER = 'postgres';
+const BACK_TO_SUPERUSER = `SET SESSION AUTHORIZATION ${PGLITE_SUPERUSER}`;
+/** A statement resetting the session authorization: run as BACK_TO_SUPERUSER (see PGLITE_SUPERUSER). */
+const RESETS_SESSION = /^\s*(?:reset\s+session\s+authorization|set\s+(?:session\s+)?session\s+authorization\s+default)\s*;?\s*$/i;
+
 async function runStatement(db: PGlite, st: SqlStatement): Promise<StatementError | undefined> {
-  let sent = st.text;
+  let sent = RESETS_SESSION.test(withoutComments(st.text)) ? BACK_TO_SUPERUSER : st.text;
   let shift = (_pos: number) => 0;
   let blob: Blob | undefined;
   if (st.copyData !== undefined) {
@@ -479,7 +490,7 @@ async function repair(db: PGlite, code: string, message: string): Promise<boolea
 async function asSuperuser(db: PGlite, sql: string): Promise<boolean> {
   const state = (await db.query<{ role: string; su: string; cu: string }>(`SELECT current_setting('role') AS role, session_user AS su, current_user AS cu`)).rows[0];
   try {
-    await db.exec(`RESET SESSION AUTHORIZATION; ${sql}`);
+    await db.exec(`${BACK_TO_SUPERUSER}; ${sql}`);
     return true;
   } catch {
     return false;
@@ -810,7 +821,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     if (outcome.timedOut) return { ...result, timedOut: true };
     opts.onProgress?.({ kind: 'replayed' });
 
-    await db.exec('RESET SESSION AUTHORIZATION; RESET ROLE;');
+    await db.exec(`${BACK_TO_SUPERUSER}; RESET ROLE;`);
     // roles asked for but never created by the files (created after the replay, so a file's
     // own CREATE ROLE does not collide)
     for (const r of opts.roles ?? []) await db.exec(createRoleSqlIfMissing(r)).catch(() => undefined);
