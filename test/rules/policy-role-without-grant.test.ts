@@ -106,7 +106,7 @@ test('ok: Supabase: REVOKE INSERT, UPDATE leaves the platform grant of SELECT an
 });
 
 test('ok: Supabase: REVOKE ON ALL TABLES IN SCHEMA before CREATE TABLE leaves the new table its platform grant (Valid example)', async () => {
-  const valid = lintDocExample(ID, 'valid', 5);
+  const valid = lintDocExample(ID, 'valid', 6);
   assert.equal(valid.mine.length, 0);
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -116,5 +116,17 @@ test('ok: Supabase: REVOKE ON ALL TABLES IN SCHEMA before CREATE TABLE leaves th
     await q('INSERT INTO tickets (id, public) VALUES (1, true), (2, false)');
     await q('SET ROLE anon');
     assert.equal(await count(q, 'tickets'), 1, 'the public ticket, through the policy');
+  });
+});
+
+test('ok: a column REVOKE leaves SELECT granted on the whole table: the role reads every column, password_hash too (Valid example)', async () => {
+  const valid = lintDocExample(ID, 'valid', 5);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(sqlOf(valid.ws));
+    await q(`INSERT INTO accounts VALUES (1, 'authenticated', 'secret-hash'), (2, 'someone', 'other-hash')`);
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT password_hash FROM accounts'), [{ password_hash: 'secret-hash' }], 'the REVOKE of the column changed nothing');
   });
 });

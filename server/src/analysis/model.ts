@@ -1098,7 +1098,12 @@ function expandPrivileges(privileges: string[]): string[] {
 }
 
 function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
-  const privileges: string[] = n.privileges ? n.privileges.map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase()) : ['all'];
+  // A column privilege's REVOKE (`REVOKE SELECT (password_hash) ON users FROM app`) takes nothing
+  // from a privilege granted on the whole table: PostgreSQL keeps it, and the role still reads
+  // every column (measured). Its GRANT does give the role the command, on those columns.
+  const privileges: string[] = n.privileges
+    ? (n.privileges as Node[]).filter((p) => n.is_grant || !p.AccessPriv?.cols?.length).map((p: Node) => String(p.AccessPriv?.priv_name ?? '').toLowerCase())
+    : ['all'];
   const grantees: string[] = (n.grantees ?? []).map(roleName);
   const isGrant = !!n.is_grant;
   let objectKind: GrantEvent['objectKind'] = 'other';
