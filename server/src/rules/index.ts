@@ -43,3 +43,4 @@ export { policyInvalidClause } from './policy-invalid-clause.js';
 export { policyAlreadyExists } from './policy-already-exists.js';
 export { tableAlreadyExists } from './table-already-exists.js';
 export { membershipBypassesRls } from './membership-bypasses-rls.js';
+export { columnRevokeIneffective } from './column-revoke-ineffective.js';
