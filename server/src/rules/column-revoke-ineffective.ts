@@ -1,20 +1,12 @@
 import type { GrantEvent, Model, Table } from '../analysis/model.js';
 import { roleName } from '../analysis/ast.js';
 import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
-import type { Loc, Node, ParsedFile } from '../analysis/types.js';
+import type { Loc, Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { insertAfter, quoteIdent, tableName } from './lib/util.js';
+import { anyStatementIn, insertAfter, quoteIdent, tableName } from './lib/util.js';
 
-const revokesColumnsIn = new WeakMap<ParsedFile, boolean>();
-/** Whether a parsed file has a REVOKE of a column privilege (kept per parsed file). */
-function revokesColumns(file: ParsedFile): boolean {
-  let has = revokesColumnsIn.get(file);
-  if (has === undefined) {
-    has = file.statements.some((s) => s.kind === 'GrantStmt' && !s.node?.is_grant && (s.node?.privileges ?? []).some((p: Node) => p?.AccessPriv?.cols?.length));
-    revokesColumnsIn.set(file, has);
-  }
-  return has;
-}
+/** Whether a parsed file has a REVOKE of a column privilege. */
+const revokesColumns = anyStatementIn((s) => s.kind === 'GrantStmt' && !s.node?.is_grant && (s.node?.privileges ?? []).some((p: Node) => p?.AccessPriv?.cols?.length));
 
 /** The column privileges a GRANT or REVOKE statement names: `select` → its columns. */
 function columnPrivilegesOf(n: Node): Map<string, string[]> {

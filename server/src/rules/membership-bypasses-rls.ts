@@ -1,8 +1,8 @@
 import type { Model, Table } from '../analysis/model.js';
 import { roleName } from '../analysis/ast.js';
-import type { Loc, Node, ParsedFile } from '../analysis/types.js';
+import type { Loc, Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, removeStatement, tableList } from './lib/util.js';
+import { anyStatementIn, fileOf, removeStatement, tableList } from './lib/util.js';
 
 /** Roles that skip row-level security themselves: granting them to one another changes nothing. */
 function bypasses(model: Model, role: string): boolean {
@@ -29,13 +29,8 @@ function powersOf(model: Model, group: string, owned: Map<string, Table[]>): { o
   return { owns: owned.get(group) ?? [], usuallyOwns: group === 'postgres', becomes };
 }
 
-const grantsRolesIn = new WeakMap<ParsedFile, boolean>();
-/** Whether a parsed file has a GRANT or REVOKE of a role (kept per parsed file). */
-function grantsRoles(file: ParsedFile): boolean {
-  let has = grantsRolesIn.get(file);
-  if (has === undefined) grantsRolesIn.set(file, (has = file.statements.some((s) => s.kind === 'GrantRoleStmt')));
-  return has;
-}
+/** Whether a parsed file has a GRANT or REVOKE of a role. */
+const grantsRoles = anyStatementIn((s) => s.kind === 'GrantRoleStmt');
 
 const list = (ts: Table[]) => (ts.length <= 4 ? ts.map((t) => t.key).join(', ') : `${ts.slice(0, 4).map((t) => t.key).join(', ')} and ${ts.length - 4} more`);
 
