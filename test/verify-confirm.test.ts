@@ -75,7 +75,7 @@ before(async () => {
 const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.file}:${c.finding.range.start.line + 1} ${c.code} ${c.probe ? `probe ${c.probe.table}` : 'statement'}`;
 
 describe('verify: the lint findings the engine shows', () => {
-  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a setting read after its local set ended (22P02), a policy and a table written twice (42710, 42P07), a policy role without SELECT (42501, read as that role)', () => {
+  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a setting read after its local set ended (22P02), a policy and a table written twice (42710, 42P07), a policy role without SELECT or UPDATE (42501, as that role)', () => {
     assert.deepEqual(shown.map(line).sort(), [
       'policy-already-exists migrations/002_policies.sql:13 42710 statement',
       'policy-current-setting-unsafe migrations/002_policies.sql:17 22P02 probe public.projects',
@@ -83,15 +83,19 @@ describe('verify: the lint findings the engine shows', () => {
       'policy-recursion migrations/002_policies.sql:3 42P17 probe public.tenant_users',
       'policy-recursion migrations/002_policies.sql:7 54001 probe public.members',
       'policy-role-without-grant migrations/002_policies.sql:24 42501 probe public.secrets',
+      'policy-role-without-grant migrations/002_policies.sql:25 42501 probe public.secrets',
       'table-already-exists migrations/002_policies.sql:15 42P07 statement',
     ]);
   });
 
-  test("ok: a finding on an UPDATE policy is not shown by a read that fails as its role (policy-role-without-grant's claim is about its UPDATEs)", () => {
-    const update = findings.filter((f) => f.rule === 'policy-role-without-grant' && f.range.start.line + 1 === 25);
-    assert.equal(update.length, 1);
-    assert.ok(result.probes.some((p) => p.table === 'public.secrets' && p.role === 'auditor' && p.code === '42501'));
-    assert.ok(!shown.some((c) => c.finding === update[0]));
+  test("ok: policy-role-without-grant on an UPDATE policy is shown by the UPDATE probe as its role, not by the read (its claim is about UPDATEs); a refused row's 42501 shows nothing", () => {
+    const update = shown.find((c) => c.finding.rule === 'policy-role-without-grant' && c.finding.range.start.line + 1 === 25);
+    assert.equal(update?.probe?.command, 'update');
+    assert.match(update!.probe!.message!, /^permission denied for table secrets/);
+    const read = shown.find((c) => c.finding.rule === 'policy-role-without-grant' && c.finding.range.start.line + 1 === 24);
+    assert.equal(read?.probe?.command, 'select');
+    // (no finding is shown by "new row violates row-level security policy", also 42501)
+    assert.ok(!shown.some((c) => /new row violates/.test(c.probe?.message ?? '')));
   });
 
   test('ok: a rule without shownBy is never shown, even when its message names a code a probe raised (policy-per-row-function mentions 42P17)', () => {

@@ -36,7 +36,7 @@ export const policyRoleWithoutGrant = defineRule({
     fixKind: 'unsafe',
     guards: 'PostgreSQL checks table privileges before row-level security: without the GRANT the query fails with 42501 and the policy is never used.',
     truths: ['T28'],
-    shownBy: { probe: ['42501'], readAsPolicyRole: true },
+    shownBy: { probe: ['42501'], asPolicyRole: true },
   },
   check({ model, report }) {
     // Most policies have each role granted on the table (policyFacts), and are not read here.

@@ -32,8 +32,8 @@ export interface RuleMeta {
   shownBy?: {
     statement?: readonly string[];
     probe?: readonly string[];
-    /** the probe must be a read made as a role of the SELECT (or ALL) policy the finding is on */
-    readAsPolicyRole?: boolean;
+    /** the probe must be made as a role of the policy the finding is on, with its command; a 42501 must be a privilege error */
+    asPolicyRole?: boolean;
   };
 }
 

@@ -23,8 +23,12 @@ export interface FindingRef {
 export interface ShownBy {
   statement?: readonly string[];
   probe?: readonly string[];
-  /** the probe must be a read made as a role of the SELECT (or ALL) policy the finding is on */
-  readAsPolicyRole?: boolean;
+  /**
+   * the probe must be made as a role of the policy the finding is on, with its command (any for
+   * FOR ALL), and a 42501 must be a privilege error ("permission denied for …"), not a row
+   * the policies refuse
+   */
+  asPolicyRole?: boolean;
 }
 
 export interface Confirmation<F extends FindingRef> {
@@ -66,19 +70,27 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     const about: Subject[] = [];
     for (const at of [{ file: f.file, start: f.start }, ...(f.related ?? [])]) about.push(...tables(at.file, at.start));
     const probe = candidates.find((p) =>
-      about.some((a) => a.table === p.table && (!how.readAsPolicyRole || (p.command === 'select' && a.reads === true && (a.roles!.includes('public') || a.roles!.includes(p.role.toLowerCase()))))),
+      about.some((a) => a.table === p.table && (!how.asPolicyRole || asPolicy(a, p))),
     );
     if (probe) out.push({ finding: f, code: codeOf(probe)!, probe });
   }
   return out;
 }
 
+/** Whether a probe was made as a role of the subject's policy, with its command, and failed for want of a privilege (not a refused row). */
+function asPolicy(a: Subject, p: ProbeResult): boolean {
+  if (!a.roles || !a.command) return false;
+  if (!a.roles.includes('public') && !a.roles.includes(p.role.toLowerCase())) return false;
+  if (a.command !== 'all' && a.command !== p.command) return false;
+  return p.code !== '42501' || /^permission denied for /.test(p.message ?? '');
+}
+
 /** A table a finding is about, named as verify names it (`schema.name`, quoted where needed), and its policy there. */
 interface Subject {
   table: string;
   roles?: readonly string[];
-  /** the policy applies to reads (FOR SELECT or ALL) */
-  reads?: boolean;
+  /** the command of its policy there */
+  command?: string;
 }
 
 /**
@@ -111,7 +123,7 @@ function tablesAbout(model: Model): (file: string, at: number) => Subject[] {
   };
   return (file, at) => {
     const policies = model.policies.filter((p) => within(p.loc, file, at) || within(p.created, file, at));
-    if (policies.length) return policies.map((p) => ({ table: name(p.table), roles: p.roles, reads: p.command === 'select' || p.command === 'all' }));
+    if (policies.length) return policies.map((p) => ({ table: name(p.table), roles: p.roles, command: p.command }));
     const funcs = [...model.functions.values()].flat().filter((g) => within(g.created, file, at));
     if (funcs.length) {
       callers ??= policiesReaching();
