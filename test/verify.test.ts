@@ -452,6 +452,21 @@ ALTER TABLE owned ENABLE ROW LEVEL SECURITY;`,
     assert.deepEqual(r.probes.map((p) => `${p.outcome} ${p.rows}`), ['ok 1']);
   });
 
+  test("ok: a dump's SET row_security = off does not carry over to the probes", async () => {
+    const file: VerifyFile = {
+      file: 'db/schema.sql',
+      text: `SET row_security = off;
+CREATE ROLE reader;
+CREATE TABLE docs (id int PRIMARY KEY, public boolean NOT NULL);
+INSERT INTO docs VALUES (1, true), (2, false);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_public ON docs FOR SELECT TO reader USING (public);
+GRANT SELECT ON docs TO reader;`,
+    };
+    const r = await verify([file], { cacheDir: CACHE_DIR });
+    assert.deepEqual(r.probes.map(formatOutcome), ['reader SELECT public.docs → 1 row']);
+  });
+
   test('ok: timeoutMs <= 0 returns at once, marked timedOut', async () => {
     const r = await verify(FILES, { timeoutMs: 0 });
     assert.equal(r.timedOut, true);

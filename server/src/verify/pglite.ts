@@ -821,7 +821,9 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     if (outcome.timedOut) return { ...result, timedOut: true };
     opts.onProgress?.({ kind: 'replayed' });
 
-    await db.exec(`${BACK_TO_SUPERUSER}; RESET ROLE;`);
+    // (a pg_dump's `SET row_security = off` would make every probe of an RLS table fail with
+    // 42501 "query would be affected by row-level security policy", before any privilege check)
+    await db.exec(`${BACK_TO_SUPERUSER}; RESET ROLE; RESET row_security;`);
     // roles asked for but never created by the files (created after the replay, so a file's
     // own CREATE ROLE does not collide)
     for (const r of opts.roles ?? []) await db.exec(createRoleSqlIfMissing(r)).catch(() => undefined);
