@@ -130,3 +130,19 @@ test('ok: a column REVOKE leaves SELECT granted on the whole table: the role rea
     assert.deepEqual(await q('SELECT password_hash FROM accounts'), [{ password_hash: 'secret-hash' }], 'the REVOKE of the column changed nothing');
   });
 });
+
+test("ok: a dump in another folder creates the table again (Valid example): its CREATE fails with 42P07 and the migrations' GRANT stays, so support reads through the policy", async () => {
+  const valid = lintDocExample(ID, 'valid', 7);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q('CREATE ROLE support');
+    await q(valid.ex.files[0]!.text);
+    await expectPgError(q('SAVEPOINT dump; CREATE TABLE tickets (id bigint PRIMARY KEY, requester text NOT NULL)'), '42P07', 'already exists');
+    await q('ROLLBACK TO SAVEPOINT dump');
+    await q(valid.ex.files[1]!.text.replace(/CREATE TABLE tickets[^;]*;/, ''));
+    await q(`INSERT INTO tickets VALUES (1, 'a')`);
+    await q('SET ROLE support');
+    assert.equal(await count(q, 'tickets'), 1);
+  });
+});

@@ -1,6 +1,9 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, grantsManagedFor } from '../analysis/privileges.js';
+import { folderOf } from '../analysis/unseen.js';
+import { memoModel, orderOf } from '../analysis/policy-exprs.js';
+import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { hasAnyPrivilege, insertAfter, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, tableList, tableName } from './lib/util.js';
 
@@ -27,6 +30,37 @@ function missingRoles(model: Model, t: Table, p: Policy): string[] | undefined {
   return missing;
 }
 
+/**
+ * Whether the table the replay holds comes from a plain CREATE TABLE in another folder than its
+ * first one (a dump or `supabase/schemas/` beside the migrations), and the migrations granted
+ * one of `roles` (or PUBLIC) a privilege the policy needs (`need`) on the first one. In PostgreSQL that CREATE fails and
+ * the table keeps those grants (measured with verify: open-bsp's `authenticated` reads
+ * `contacts_addresses`, watermelondb's `appuser` reads `app.todos`); the replay's copy lost them.
+ */
+function replacedFromElsewhere(model: Model, t: Table, roles: string[], need: readonly string[]): boolean {
+  const first = memoModel(model, 'policy-role-without-grant:firstCreates', () => {
+    const m = new Map<string, Loc>();
+    for (const { file, stmt } of model.statements) {
+      const rv = stmt.kind === 'CreateStmt' ? stmt.node?.relation : undefined;
+      if (!rv?.relname) continue;
+      const key = `${rv.schemaname ?? 'public'}.${rv.relname}`;
+      if (!m.has(key)) m.set(key, { file: file.file, start: stmt.start, end: stmt.end });
+    }
+    return m;
+  }).get(t.key);
+  if (!first || first.file === t.created.file || folderOf(first.file) === folderOf(t.created.file)) return false;
+  const created = orderOf(model, t.created);
+  return model.grantEvents.some(
+    (e) =>
+      e.isGrant &&
+      e.objectKind === 'table' &&
+      (e.objects.includes(t.key) || e.objects.includes(`schema:${t.schema}`)) &&
+      e.grantees.some((g) => g === 'public' || roles.includes(g)) &&
+      e.privileges.some((x) => x === 'all' || need.includes(x)) &&
+      orderOf(model, e.loc) < created,
+  );
+}
+
 export const policyRoleWithoutGrant = defineRule({
   meta: {
     id: 'policy-role-without-grant',
@@ -51,7 +85,7 @@ export const policyRoleWithoutGrant = defineRule({
         if (facts[k++]! & PF_GRANTED) continue;
         const p = policies[j]!;
         const missing = missingRoles(model, t, p);
-        if (!missing) continue;
+        if (!missing || replacedFromElsewhere(model, t, missing, privilegesNeeded(p))) continue;
         const name = tableName(model, t, p.loc);
         const cmd = p.command === 'all' ? 'any command' : p.command.toUpperCase();
         const grantPrivs = privilegesNeeded(p).map((x) => x.toUpperCase()).join(', ');

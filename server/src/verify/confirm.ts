@@ -70,7 +70,7 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     const about: Subject[] = [];
     for (const at of [{ file: f.file, start: f.start }, ...(f.related ?? [])]) about.push(...tables(at.file, at.start));
     const probe = candidates.find((p) =>
-      about.some((a) => a.table === p.table && (!how.asPolicyRole || asPolicy(a, p))),
+      about.some((a) => a.table === p.table && (!how.asPolicyRole || (asPolicy(a, p) && (a.command !== 'all' || everyCommandDenied(result, p))))),
     );
     if (probe) out.push({ finding: f, code: codeOf(probe)!, probe });
   }
@@ -83,6 +83,15 @@ function asPolicy(a: Subject, p: ProbeResult): boolean {
   if (!a.roles.includes('public') && !a.roles.includes(p.role.toLowerCase())) return false;
   if (a.command !== 'all' && a.command !== p.command) return false;
   return p.code !== '42501' || /^permission denied for /.test(p.message ?? '');
+}
+
+/**
+ * For a FOR ALL policy's claim (the role has no privilege for any command): every probe of the
+ * table as the role was refused for want of a privilege, the read among them.
+ */
+function everyCommandDenied(result: VerifyResult, p: ProbeResult): boolean {
+  const same = result.probes.filter((q) => q.table === p.table && q.role === p.role && !q.settingsEnded);
+  return same.some((q) => q.command === 'select') && same.every((q) => q.code === '42501' && /^permission denied for /.test(q.message ?? ''));
 }
 
 /** A table a finding is about, named as verify names it (`schema.name`, quoted where needed), and its policy there. */
