@@ -198,13 +198,18 @@ export function revokedFrom(model: Model, rel: Table | View, role: string): bool
   return revokesOf(model, rel, role).length > 0;
 }
 
+/** Whether Supabase's platform default privileges grant `role` ALL on a relation in `schema` (its API roles, in `public`). */
+export function platformGrantee(model: Model, schema: string, role: string): boolean {
+  return model.supabase && schema === 'public' && (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role);
+}
+
 /**
  * What Supabase's platform default privileges leave the role on a relation in `public`: ALL
  * (of the command privileges) to its API roles, less what the workspace revokes from it there
  * (`REVOKE INSERT, UPDATE … FROM authenticated` leaves SELECT and DELETE). Empty elsewhere.
  */
 function platformPrivileges(model: Model, rel: Table | View, role: string): string[] {
-  if (!model.supabase || rel.schema !== 'public' || !(SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role)) return [];
+  if (!platformGrantee(model, rel.schema, role)) return [];
   const revokes = revokesOf(model, rel, role);
   if (revokes.length === 0) return [...COMMAND_PRIVILEGES];
   const taken = new Set<string>();
@@ -274,7 +279,7 @@ export function mayBeQueriedBySubjectRoles(model: Model, t: Table, expectedRoles
     }
     if (PSEUDO_ROLES.has(r) || model.roleBypassesRls(r)) continue;
     // a platform role whose default grant on this table was revoked
-    if (model.supabase && t.schema === 'public' && (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(r)) continue;
+    if (platformGrantee(model, t.schema, r)) continue;
     if (!grantsManagedFor(model, r)) return true;
   }
   return false;

@@ -1,6 +1,6 @@
 import type { GrantEvent, Model, Table } from '../analysis/model.js';
 import { roleName } from '../analysis/ast.js';
-import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
+import { platformGrantee } from '../analysis/privileges.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { anyStatementIn, insertAfter, quoteIdent, tableName } from './lib/util.js';
@@ -25,7 +25,6 @@ function columnPrivilegesOf(n: Node): Map<string, string[]> {
  * defaults, unless a table-wide REVOKE took it. Membership is not followed (not reported).
  */
 function tableWide(model: Model, t: Pick<Table, 'key' | 'schema'> & { grants?: Table['grants'] }, role: string, privilege: string, columnGrants: Set<string>): 'grant' | 'public' | 'platform' | undefined {
-  const platform = role !== 'public' && model.supabase && t.schema === 'public' && (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role);
   let granted: boolean | undefined;
   for (const e of model.grantEvents) {
     if (e.objectKind !== 'table' || !e.grantees.includes(role)) continue;
@@ -39,7 +38,7 @@ function tableWide(model: Model, t: Pick<Table, 'key' | 'schema'> & { grants?: T
   // no table-wide GRANT or REVOKE of it here: default privileges (in the replayed grants, when
   // no column GRANT put it there) or the platform's
   if (t.grants?.get(role)?.has(privilege) && ![...columnGrants].some((k) => k.endsWith(`\u0000${privilege}`))) return role === 'public' ? 'public' : 'grant';
-  return platform ? 'platform' : undefined;
+  return platformGrantee(model, t.schema, role) ? 'platform' : undefined;
 }
 
 const SOURCE = {

@@ -49,31 +49,30 @@ export const membershipBypassesRls = defineRule({
     // (most workspaces grant no role: then the replayed statements are not looked at; on the
     // bench that is 1 ms of every re-lint)
     if (!model.files.some(grantsRoles)) return;
-    const grants: Array<{ loc: Loc; node: Node; order: number }> = [];
+    const grants: Array<{ loc: Loc; node: Node; order: number; groups: string[] }> = [];
     const revoked = new Map<string, number>();
     model.statements.forEach(({ file, stmt }, order) => {
       if (stmt.kind !== 'GrantRoleStmt') return;
       const n = stmt.node;
       const groups: string[] = (n.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? ''));
-      const members: string[] = (n.grantee_roles ?? []).map(roleName);
-      if (n.is_grant) grants.push({ loc: { file: file.file, start: stmt.start, end: stmt.end }, node: n, order });
-      else for (const g of groups) for (const m of members) revoked.set(`${g}\u0000${m}`, order);
+      if (n.is_grant) grants.push({ loc: { file: file.file, start: stmt.start, end: stmt.end }, node: n, order, groups });
+      else for (const g of groups) for (const m of (n.grantee_roles ?? []).map(roleName)) revoked.set(`${g}\u0000${m}`, order);
     });
     if (grants.length === 0) return;
     // RLS tables without FORCE, by owner
     const owned = new Map<string, Table[]>();
     for (const t of tableList(model)) {
       if (!t.rlsEnabled || t.rlsForced || !t.owner) continue;
-      const o = t.owner.role;
-      owned.set(o, [...(owned.get(o) ?? []), t]);
+      const theirs = owned.get(t.owner.role);
+      if (theirs) theirs.push(t);
+      else owned.set(t.owner.role, [t]);
     }
     // the RLS tables without FORCE whose owner the migrations do not name: the migrating role's
     const unnamed = tableList(model).filter((t) => t.rlsEnabled && !t.rlsForced && !t.owner && !t.temp);
-    for (const { loc, node, order } of grants) {
+    for (const { loc, node, order, groups } of grants) {
       const inherit = option(node, 'inherit');
       const set = option(node, 'set');
       if (!inherit && !set) continue;
-      const groups: string[] = (node.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? ''));
       // (a psql variable, `TO :"PGUSER"`, names the role only when the script runs: left alone)
       const text = fileOf(model, loc.file)?.text ?? '';
       const variable = (at: number) => text[at] === ':' || (text[at] === '"' && text[at - 1] === ':');

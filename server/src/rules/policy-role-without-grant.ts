@@ -37,13 +37,13 @@ function missingRoles(model: Model, t: Table, p: Policy): string[] | undefined {
  * the table keeps those grants (measured with verify: open-bsp's `authenticated` reads
  * `contacts_addresses`, watermelondb's `appuser` reads `app.todos`); the replay's copy lost them.
  */
-function replacedFromElsewhere(model: Model, t: Table, roles: string[], need: readonly string[]): boolean {
+function replacedFromElsewhere(model: Model, defaultSchema: string, t: Table, roles: string[], need: readonly string[]): boolean {
   const first = memoModel(model, 'policy-role-without-grant:firstCreates', () => {
     const m = new Map<string, Loc>();
     for (const { file, stmt } of model.statements) {
       const rv = stmt.kind === 'CreateStmt' ? stmt.node?.relation : undefined;
       if (!rv?.relname) continue;
-      const key = `${rv.schemaname ?? 'public'}.${rv.relname}`;
+      const key = `${rv.schemaname ?? defaultSchema}.${rv.relname}`;
       if (!m.has(key)) m.set(key, { file: file.file, start: stmt.start, end: stmt.end });
     }
     return m;
@@ -72,7 +72,7 @@ export const policyRoleWithoutGrant = defineRule({
     truths: ['T28'],
     shownBy: { probe: ['42501'], asPolicyRole: true },
   },
-  check({ model, report }) {
+  check({ model, config, report }) {
     // Most policies have each role granted on the table (policyFacts), and are not read here.
     // model.policies, which policyFacts follows, holds the tables' policies first, in this order.
     const facts = policyFacts(model);
@@ -85,7 +85,7 @@ export const policyRoleWithoutGrant = defineRule({
         if (facts[k++]! & PF_GRANTED) continue;
         const p = policies[j]!;
         const missing = missingRoles(model, t, p);
-        if (!missing || replacedFromElsewhere(model, t, missing, privilegesNeeded(p))) continue;
+        if (!missing || replacedFromElsewhere(model, config.defaultSchema, t, missing, privilegesNeeded(p))) continue;
         const name = tableName(model, t, p.loc);
         const cmd = p.command === 'all' ? 'any command' : p.command.toUpperCase();
         const grantPrivs = privilegesNeeded(p).map((x) => x.toUpperCase()).join(', ');

@@ -82,8 +82,11 @@ function asPolicy(a: Subject, p: ProbeResult): boolean {
   if (!a.roles || !a.command) return false;
   if (!a.roles.includes('public') && !a.roles.includes(p.role.toLowerCase())) return false;
   if (a.command !== 'all' && a.command !== p.command) return false;
-  return p.code !== '42501' || /^permission denied for /.test(p.message ?? '');
+  return p.code !== '42501' || privilegeDenied(p);
 }
+
+/** A 42501 for want of a privilege ("permission denied for table …"), not a row the policies refuse ("new row violates …"). */
+const privilegeDenied = (p: ProbeResult) => p.code === '42501' && /^permission denied for /.test(p.message ?? '');
 
 /**
  * For a FOR ALL policy's claim (the role has no privilege for any command): every probe of the
@@ -91,7 +94,7 @@ function asPolicy(a: Subject, p: ProbeResult): boolean {
  */
 function everyCommandDenied(result: VerifyResult, p: ProbeResult): boolean {
   const same = result.probes.filter((q) => q.table === p.table && q.role === p.role && !q.settingsEnded);
-  return same.some((q) => q.command === 'select') && same.every((q) => q.code === '42501' && /^permission denied for /.test(q.message ?? ''));
+  return same.some((q) => q.command === 'select') && same.every(privilegeDenied);
 }
 
 /** A table a finding is about, named as verify names it (`schema.name`, quoted where needed), and its policy there. */
