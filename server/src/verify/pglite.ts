@@ -354,6 +354,12 @@ interface PgErrorLike {
   internalQuery?: string;
 }
 
+/** The SQLSTATE and message of what PGlite threw (XX000 when it carries no code). */
+function pgErrorOf(e: unknown): { code: string; message: string } {
+  const err = e as PgErrorLike;
+  return { code: typeof err.code === 'string' ? err.code : 'XX000', message: String(err.message ?? e) };
+}
+
 interface ReplayOutcome {
   errors: VerifyStatementError[];
   /** a statement after which the instance was dead */
@@ -457,8 +463,7 @@ async function runStatement(db: PGlite, st: SqlStatement): Promise<StatementErro
       return undefined;
     } catch (e) {
       const err = e as PgErrorLike;
-      const code = typeof err.code === 'string' ? err.code : 'XX000';
-      const message = String(err.message ?? e);
+      const { code, message } = pgErrorOf(e);
       // each missing thing is repaired once; a repeated error is the statement's own
       if (!repaired.has(message) && repaired.size < 50 && (await repair(db, code, message))) {
         repaired.add(message);
@@ -690,8 +695,7 @@ async function insertRow(db: PGlite, rel: string, cols: string[], vals: string[]
     return undefined;
   } catch (e) {
     await db.exec('ROLLBACK').catch(() => undefined);
-    const err = e as PgErrorLike;
-    return { code: typeof err.code === 'string' ? err.code : 'XX000', message: String(err.message ?? e) };
+    return pgErrorOf(e);
   }
 }
 
@@ -757,9 +761,8 @@ async function runProbe(db: PGlite, p: ProbeSpec): Promise<ProbeResult> {
     if (rows === undefined || !(await alive(db))) return { ...base, outcome: 'dead', code: '54001', message: DEAD_MESSAGE };
     return { ...base, outcome: 'ok', rows };
   } catch (e) {
-    const err = e as PgErrorLike;
     if (!(await alive(db))) return { ...base, outcome: 'dead', code: '54001', message: DEAD_MESSAGE };
-    return { ...base, outcome: 'error', code: typeof err.code === 'string' ? err.code : 'XX000', message: String(err.message ?? e) };
+    return { ...base, outcome: 'error', ...pgErrorOf(e) };
   } finally {
     if (inTx) await db.exec('ROLLBACK').catch(() => undefined);
   }
@@ -851,12 +854,12 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     // setting once defined stays defined for the session: the reads that passed, again.
     const settings = await settingsRead(db, stubs.schemas);
     if (settings.length === 0) return result;
-    const again = result.probes.filter((r) => r.outcome === 'ok' && r.command === 'select' && !r.recursionOnly);
+    // (result.probes holds one result per spec, in order)
+    const again = probes.filter((p, i) => !p.sql && result.probes[i]!.outcome === 'ok');
     if (again.length === 0) return result;
     await db.exec(`BEGIN; ${settings.map((n) => `SELECT set_config(${quoteLiteral(n)}, 'x', true);`).join(' ')} COMMIT;`);
-    for (const q of again) {
+    for (const p of again) {
       if (Date.now() > deadline) return { ...result, timedOut: true };
-      const p: ProbeSpec = { table: q.table, role: q.role, ...(q.grantedInProbe ? { grantInProbe: true } : {}), ...(q.signedIn ? { settings: SIGNED_IN } : {}) };
       opts.onProgress?.({ kind: 'probe', probe: p, command: 'select' });
       const r: ProbeResult = { ...(await runProbe(db, p)), settingsEnded: settings };
       result.probes.push(r);
