@@ -3,10 +3,10 @@
 // membership (GRANT role TO role, CREATE ROLE … IN ROLE / ROLE), and Supabase's platform
 // default privileges. Pure: reads the model, memoised per model.
 import type { GrantEvent, Model, Table, View } from './model.js';
-import { orderOf } from './policy-exprs.js';
+import { anyStatementIn, orderOf } from './policy-exprs.js';
 import { roleName } from './ast.js';
 import { sval } from './parse.js';
-import type { Node, ParsedFile } from './types.js';
+import type { Node } from './types.js';
 
 /** The privileges a policy command needs. */
 export const COMMAND_PRIVILEGES = ['select', 'insert', 'update', 'delete'] as const;
@@ -39,13 +39,8 @@ interface GrantFacts {
 const cache = new WeakMap<Model, GrantFacts>();
 
 const ROLE_STATEMENTS = new Set(['AlterDefaultPrivilegesStmt', 'GrantRoleStmt', 'CreateRoleStmt']);
-const roleStatementsIn = new WeakMap<ParsedFile, boolean>();
-/** Whether a parsed file has a statement facts() reads role facts from (kept per parsed file). */
-function hasRoleStatements(file: ParsedFile): boolean {
-  let has = roleStatementsIn.get(file);
-  if (has === undefined) roleStatementsIn.set(file, (has = file.statements.some((s) => ROLE_STATEMENTS.has(s.kind))));
-  return has;
-}
+/** Whether a parsed file has a statement facts() reads role facts from. */
+const hasRoleStatements = anyStatementIn((s) => ROLE_STATEMENTS.has(s.kind));
 
 function facts(model: Model): GrantFacts {
   const hit = cache.get(model);

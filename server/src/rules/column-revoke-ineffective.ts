@@ -2,8 +2,9 @@ import type { GrantEvent, Model, Table } from '../analysis/model.js';
 import { roleName } from '../analysis/ast.js';
 import { platformGrantee } from '../analysis/privileges.js';
 import type { Loc, Node } from '../analysis/types.js';
+import { anyStatementIn } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
-import { anyStatementIn, insertAfter, quoteIdent, tableName } from './lib/util.js';
+import { insertAfter, quoteIdent, tableName } from './lib/util.js';
 
 /** Whether a parsed file has a REVOKE of a column privilege. */
 const revokesColumns = anyStatementIn((s) => s.kind === 'GrantStmt' && !s.node?.is_grant && (s.node?.privileges ?? []).some((p: Node) => p?.AccessPriv?.cols?.length));

@@ -1,8 +1,9 @@
 import type { Model, Table } from '../analysis/model.js';
 import { roleName } from '../analysis/ast.js';
 import type { Loc, Node } from '../analysis/types.js';
+import { anyStatementIn } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
-import { anyStatementIn, fileOf, removeStatement, tableList } from './lib/util.js';
+import { fileOf, removeStatement, tableList } from './lib/util.js';
 
 /** Roles that skip row-level security themselves: granting them to one another changes nothing. */
 function bypasses(model: Model, role: string): boolean {

@@ -1,6 +1,6 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table, TableRecreation } from '../../analysis/model.js';
-import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
+import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, idOf, typeName } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
@@ -28,7 +28,6 @@ export function tableName(model: Model, t: Table, at?: Loc): string {
   }
   return textOf(model, t.nameLoc) || t.key;
 }
-
 
 /** Offset just after the statement's terminating semicolon (or its end when there is none). */
 export function afterStatement(model: Model, loc: Loc): number {
@@ -540,16 +539,3 @@ export function newColumnsOf(r: TableRecreation): string[] {
   return out;
 }
 
-/**
- * A test of whether a parsed file has a statement `test` accepts, kept per parsed file: a rule
- * that looks at rare statements (GRANT of a role, a column REVOKE) skips the replayed
- * statements of a workspace that has none, at no cost per re-lint.
- */
-export function anyStatementIn(test: (s: Statement) => boolean): (file: ParsedFile) => boolean {
-  const kept = new WeakMap<ParsedFile, boolean>();
-  return (file) => {
-    let has = kept.get(file);
-    if (has === undefined) kept.set(file, (has = file.statements.some(test)));
-    return has;
-  };
-}
