@@ -72,10 +72,11 @@ before(async () => {
   shown = confirm(findings, linted.model, result, (rule) => ruleById.get(rule)?.meta.shownBy);
 });
 
-const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.file}:${c.finding.range.start.line + 1} ${c.code} ${c.probe ? `probe ${c.probe.table}` : 'statement'}`;
+const line = (c: Confirmation<Finding>) =>
+  `${c.finding.rule} ${c.finding.file}:${c.finding.range.start.line + 1} ${c.code ?? c.exposure?.kind} ${c.probe ? `probe ${c.probe.table}` : c.exposure ? `exposure ${c.exposure.object}` : 'statement'}`;
 
 describe('verify: the lint findings the engine shows', () => {
-  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a setting read after its local set ended (22P02), a policy and a table written twice (42710, 42P07), a policy role without SELECT or UPDATE (42501, as that role)', () => {
+  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a setting read after its local set ended (22P02), a policy and a table written twice (42710, 42P07), a policy role without SELECT or UPDATE (42501, as that role), tables not forced (their owner reads what it reads no longer when forced)', () => {
     assert.deepEqual(shown.map(line).sort(), [
       'policy-already-exists migrations/002_policies.sql:13 42710 statement',
       'policy-current-setting-unsafe migrations/002_policies.sql:17 22P02 probe public.projects',
@@ -84,6 +85,13 @@ describe('verify: the lint findings the engine shows', () => {
       'policy-recursion migrations/002_policies.sql:7 54001 probe public.members',
       'policy-role-without-grant migrations/002_policies.sql:24 42501 probe public.secrets',
       'policy-role-without-grant migrations/002_policies.sql:25 42501 probe public.secrets',
+      // (each table's owner, an ordinary role, reads its seeded row; with FORCE, no policy admits it)
+      'rls-not-forced migrations/001_tables.sql:3 owner exposure public.tenant_users',
+      'rls-not-forced migrations/001_tables.sql:4 owner exposure public.members',
+      'rls-not-forced migrations/001_tables.sql:5 owner exposure public.docs',
+      'rls-not-forced migrations/001_tables.sql:6 owner exposure public.notes',
+      'rls-not-forced migrations/001_tables.sql:7 owner exposure public.projects',
+      'rls-not-forced migrations/002_policies.sql:20 owner exposure public.secrets',
       'table-already-exists migrations/002_policies.sql:15 42P07 statement',
     ]);
   });

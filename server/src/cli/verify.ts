@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
+import { formatExposure, formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
 import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
@@ -33,8 +33,9 @@ export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'o
     let pgVersion = '';
     let errors: VerifyResult['statementErrors'] = [];
     const probes: VerifyResult['probes'] = [];
-    /** the statement or probe running now, if any */
-    let running: Extract<VerifyProgress, { kind: 'statement' | 'probe' }> | undefined;
+    const exposures: NonNullable<VerifyResult['exposures']> = [];
+    /** the statement, probe or exposure running now, if any */
+    let running: Extract<VerifyProgress, { kind: 'statement' | 'probe' | 'exposure' }> | undefined;
     const settle = (f: () => void) => {
       if (settled) return;
       settled = true;
@@ -56,7 +57,8 @@ export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'o
         const message = `still running after the ${seconds} s budget; PGlite cannot cancel a statement, so verify stopped it here (a real server's statement_timeout raises 57014 query_canceled): what follows was not run`;
         if (running?.kind === 'statement') errors.push({ file: running.file, offset: running.start, code: '57014', message, statementStart: running.start, statementEnd: running.end });
         if (running?.kind === 'probe') probes.push({ table: running.probe.table, role: running.probe.role, command: running.command, outcome: 'error', code: '57014', message });
-        resolve({ statementErrors: errors, probes, pgVersion, timedOut: true });
+        if (running?.kind === 'exposure') exposures.push({ ...running.exposure, code: '57014', message, shown: false });
+        resolve({ statementErrors: errors, probes, pgVersion, timedOut: true, ...(exposures.length ? { exposures } : {}) });
       });
     };
     worker.on('message', (m: FromWorker) => {
@@ -75,6 +77,9 @@ export function verifyInWorker(files: VerifyFile[], opts: Omit<VerifyOptions, 'o
         } else if (e.kind === 'error') errors.push(e.error);
         else if (e.kind === 'probed') {
           probes.push(e.result);
+          running = undefined;
+        } else if (e.kind === 'exposed') {
+          exposures.push(e.result);
           running = undefined;
         } else if (e.kind === 'replayed') running = undefined;
         else running = e;
@@ -128,13 +133,14 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
           statementErrors: result.statementErrors.map((e) => ({ path: e.file, ...where(e.file, e.offset), code: e.code, message: e.message })),
           ...(result.seeded ? { seeded: result.seeded } : {}),
           probes: result.probes,
+          ...(result.exposures ? { exposures: result.exposures } : {}),
           shown: shown.map((c) => ({
             rule: c.finding.rule,
             path: c.finding.file,
             line: c.finding.range.start.line + 1,
             column: c.finding.range.start.character + 1,
-            code: c.code,
-            by: c.statement ? { statement: { path: c.statement.file, ...where(c.statement.file, c.statement.offset) } } : { probe: c.probe },
+            ...(c.code ? { code: c.code } : {}),
+            by: c.statement ? { statement: { path: c.statement.file, ...where(c.statement.file, c.statement.offset) } } : c.exposure ? { exposure: c.exposure } : { probe: c.probe },
           })),
         },
         null,
@@ -168,11 +174,18 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   }
   if (quietWrites) lines.push(`  (and ${counted(quietWrites, 'write')} — INSERT, UPDATE, DELETE changing nothing — whose policies do not recurse)`);
   if (quietAgain) lines.push(`  (and ${counted(quietAgain, 'read')} made again after a transaction set the settings the policies read locally, which still pass)`);
+  const exposures = result.exposures ?? [];
+  const exposed = exposures.filter((e) => e.shown);
+  if (exposed.length) {
+    lines.push('', 'exposures: what roles get that findings say they should not (each in a rolled-back transaction):');
+    for (const e of exposed) lines.push(`  ${formatExposure(e)}`);
+  }
+  if (exposures.length > exposed.length) lines.push(`  (and ${counted(exposures.length - exposed.length, 'look')} at a view, a table or its owner that showed nothing: the role got no more than after the fix, or the read failed; --format json lists them)`);
   if (shown.length) {
     lines.push('', `lint findings the engine showed (${shown.length} of the ${counted(findings.length, 'finding')} of rules it can show):`);
     for (const c of shown) {
       const at = `${c.finding.file}:${c.finding.range.start.line + 1}:${c.finding.range.start.character + 1}`;
-      const by = c.statement ? `the statement raised ${c.code}` : `${c.probe!.role} ${c.probe!.command.toUpperCase()} ${c.probe!.table} → ${c.code}`;
+      const by = c.statement ? `the statement raised ${c.code}` : c.exposure ? formatExposure(c.exposure) : `${c.probe!.role} ${c.probe!.command.toUpperCase()} ${c.probe!.table} → ${c.code}`;
       lines.push(`  ${at}  ${c.finding.rule}  (${by})`);
     }
   } else if (findings.length) lines.push('', `none of the ${counted(findings.length, 'lint finding')} of rules the engine can show was shown by this replay and these probes`);

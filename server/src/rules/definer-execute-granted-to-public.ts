@@ -83,6 +83,7 @@ export const definerExecuteGrantedToPublic = defineRule({
     guards: "Functions are executable by PUBLIC unless revoked: every role can call a definer helper directly, with its owner's rights (T22).",
     truths: ['T22'],
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
+    shownBy: { exposure: 'execute' },
   },
   check({ model, report }) {
     const { definers, definerFacts } = functionLists(model);

@@ -11,6 +11,7 @@ export const rlsNotEnabled = defineRule({
     fixKind: 'unsafe',
     guards: 'Without RLS, any role granted access to the table reads and writes every row; no policy filters them.',
     sources: ['splinter 0013 rls_disabled_in_public', 'pgrls'],
+    shownBy: { exposure: 'no-rls' },
   },
   check({ model, config, report }) {
     const tables = tableList(model);

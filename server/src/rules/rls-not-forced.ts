@@ -11,6 +11,7 @@ export const rlsNotForced = defineRule({
     fixKind: 'safe',
     guards: 'ENABLE without FORCE: queries run as the table owner see and change all rows (T13).',
     truths: ['T13'],
+    shownBy: { exposure: 'owner' },
   },
   check({ model, report }) {
     const tables = tableList(model);

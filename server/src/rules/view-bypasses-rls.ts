@@ -33,6 +33,7 @@ export const viewBypassesRls = defineRule({
       "A view reads its tables with its owner's rights: when the owner bypasses RLS, every role that can select from the view sees all rows.",
     truths: ['T18', 'T18b'],
     sources: ['splinter 0010 security_definer_view', 'splinter 0016 materialized_view_in_api'],
+    shownBy: { exposure: 'view' },
   },
   check({ model, config, report }) {
     for (const v of model.views.values()) {

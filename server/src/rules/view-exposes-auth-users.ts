@@ -66,6 +66,7 @@ export const viewExposesAuthUsers = defineRule({
       "A view reads its tables with its owner's privileges: through one that postgres owns, anon and authenticated read auth.users, every account's email, phone and metadata, on which they have no privilege of their own.",
     truths: ['T18'],
     sources: ['splinter 0002 auth_users_exposed'],
+    shownBy: { exposure: 'view' },
   },
   check({ model, report }) {
     // (a workspace that creates auth.users itself models it: view-bypasses-rls looks at it)

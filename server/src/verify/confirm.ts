@@ -7,7 +7,7 @@ import { callsIn } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
 import { policyExprs } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
-import { quoteIdent, type ProbeResult, type VerifyResult, type VerifyStatementError } from './pglite.js';
+import { quoteIdent, type ExposureResult, type ProbeResult, type VerifyResult, type VerifyStatementError } from './pglite.js';
 
 /** What confirm() needs of a finding (the engine's Finding has it). */
 export interface FindingRef {
@@ -29,15 +29,18 @@ export interface ShownBy {
    * the policies refuse
    */
   asPolicyRole?: boolean;
+  /** an exposure of this kind of what the finding is on (its view, table or function) shows (ExposureResult.shown) */
+  exposure?: ExposureResult['kind'];
 }
 
 export interface Confirmation<F extends FindingRef> {
   finding: F;
-  /** the SQLSTATE PostgreSQL raised */
-  code: string;
-  /** what raised it: a statement of the replay, or a probe */
+  /** the SQLSTATE PostgreSQL raised (none for an exposure) */
+  code?: string;
+  /** what raised it: a statement of the replay, or a probe; or the exposure that showed it */
   statement?: VerifyStatementError;
   probe?: ProbeResult;
+  exposure?: ExposureResult;
 }
 
 /** A probe's SQLSTATE: PGlite dies where a real server raises 54001. */
@@ -52,6 +55,7 @@ const within = (loc: Loc | undefined, file: string, at: number) => !!loc && loc.
 export function confirm<F extends FindingRef>(findings: readonly F[], model: Model, result: VerifyResult, shownBy: (rule: string) => ShownBy | undefined): Array<Confirmation<F>> {
   const failing = result.probes.filter((p) => codeOf(p) !== undefined);
   let tables: ReturnType<typeof tablesAbout> | undefined;
+  let objects: ReturnType<typeof objectsAt> | undefined;
   const out: Array<Confirmation<F>> = [];
   for (const f of findings) {
     const how = shownBy(f.rule);
@@ -61,6 +65,12 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
       : undefined;
     if (statement) {
       out.push({ finding: f, code: statement.code, statement });
+      continue;
+    }
+    if (how.exposure) {
+      objects ??= objectsAt(model);
+      const exposure = (result.exposures ?? []).find((e) => e.kind === how.exposure && e.shown && objects!(f.file, f.start).some((o) => o(e)));
+      if (exposure) out.push({ finding: f, exposure });
       continue;
     }
     const codes = how.probe ?? [];
@@ -95,6 +105,24 @@ const privilegeDenied = (p: ProbeResult) => p.code === '42501' && /^permission d
 function everyCommandDenied(result: VerifyResult, p: ProbeResult): boolean {
   const same = result.probes.filter((q) => q.table === p.table && q.role === p.role && !q.settingsEnded);
   return same.some((q) => q.command === 'select') && same.every(privilegeDenied);
+}
+
+/**
+ * The views, tables and functions created at a place in a file, each as a test of whether an
+ * exposure is about it (verify names relations `schema.name`, quoted where needed, and
+ * functions by schema, name and number of arguments).
+ */
+function objectsAt(model: Model): (file: string, at: number) => Array<(e: ExposureResult) => boolean> {
+  const name = (o: { schema: string; name: string }) => `${quoteIdent(o.schema)}.${quoteIdent(o.name)}`;
+  return (file, at) => {
+    const out: Array<(e: ExposureResult) => boolean> = [];
+    for (const v of model.views.values()) if (within(v.created, file, at)) out.push((e) => e.object === name(v));
+    for (const t of model.tables.values()) if (within(t.created, file, at)) out.push((e) => e.object === name(t));
+    for (const list of model.functions.values()) {
+      for (const g of list) if (within(g.created, file, at)) out.push((e) => e.function?.schema === g.schema && e.function.name === g.name && e.function.args === g.argTypes.length);
+    }
+    return out;
+  };
 }
 
 /** A table a finding is about, named as verify names it (`schema.name`, quoted where needed), and its policy there. */

@@ -123,7 +123,9 @@ export type VerifyProgress =
   /** every statement has run: until the next probe, no statement or probe is running */
   | { kind: 'replayed' }
   | { kind: 'probe'; probe: ProbeSpec; command: ProbeCommand }
-  | { kind: 'probed'; result: ProbeResult };
+  | { kind: 'probed'; result: ProbeResult }
+  | { kind: 'exposure'; exposure: Pick<ExposureResult, 'kind' | 'object' | 'role'> }
+  | { kind: 'exposed'; result: ExposureResult };
 
 export interface VerifyResult {
   statementErrors: VerifyStatementError[];
@@ -134,7 +136,50 @@ export interface VerifyResult {
   timedOut?: boolean;
   /** with `seed`: what became of each RLS table the replay left empty */
   seeded?: SeedResult[];
+  /** with the default probes: what roles can get that findings say they should not (see ExposureResult) */
+  exposures?: ExposureResult[];
 }
+
+/**
+ * What a role can get that a finding says it should not, made visible on the engine (each in a
+ * rolled-back transaction, after the probes):
+ * - `view`: a role's read through a view that is not security_invoker and reads RLS tables,
+ *   then the same read with the view made security_invoker (the finding's fix);
+ * - `no-rls`: a role's read and update of a table without row-level security that it holds
+ *   privileges on (a row is put in first if the table is empty);
+ * - `owner`: a read as the owner of an RLS table that is not forced, the owner being OWNER_ROLE
+ *   (neither superuser nor BYPASSRLS), then the same read with FORCE ROW LEVEL SECURITY (not in
+ *   a Supabase project, whose tables postgres owns, a BYPASSRLS role);
+ * - `execute`: a SECURITY DEFINER function PUBLIC may execute (PostgreSQL's
+ *   has_function_privilege('public', …)).
+ */
+export interface ExposureResult {
+  kind: 'view' | 'no-rls' | 'owner' | 'execute';
+  /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
+  object: string;
+  /** who reads: a role, OWNER_ROLE, or PUBLIC */
+  role: string;
+  /** the rows the role read (view: through the view; no-rls: of the table; owner: as its owner, not forced) */
+  rows?: number;
+  /** the rows in the table (no-rls) */
+  total?: number;
+  /** no-rls: the rows an `UPDATE … SET c = c` as the role changed (when it holds UPDATE) */
+  updated?: number;
+  /** the same read after the fix (view: security_invoker = true; owner: FORCE ROW LEVEL SECURITY): rows, or what PostgreSQL raised */
+  fixedRows?: number;
+  fixedCode?: string;
+  fixedMessage?: string;
+  /** the read itself failed: nothing is shown */
+  code?: string;
+  message?: string;
+  /** the function, for `execute` */
+  function?: { schema: string; name: string; args: number };
+  /** the exposure shows: the role read rows it reads no longer after the fix (view, owner), read the table's rows (no-rls), PUBLIC may execute (execute) */
+  shown: boolean;
+}
+
+/** The owner the `owner` exposures give a table: an ordinary role, neither superuser nor BYPASSRLS. */
+export const OWNER_ROLE = 'rls_owner';
 
 /** One RLS table the replay left empty: a row was put into it, or PostgreSQL refused it. */
 export interface SeedResult {
@@ -516,6 +561,25 @@ interface TableRef {
   name: string;
 }
 
+/**
+ * The roles the default probes read as: the roles policies name, the roles granted a privilege
+ * on an RLS table (policies without TO apply to them), and Supabase's anon/authenticated;
+ * never a superuser or BYPASSRLS role.
+ */
+async function probeRoles(db: PGlite): Promise<string[]> {
+  const r = await db.query<{ name: string }>(
+    `SELECT DISTINCT r.rolname::text AS name FROM (
+       SELECT unnest(roles)::text AS name FROM pg_policies
+       UNION SELECT g.grantee::regrole::text FROM pg_class c, aclexplode(c.relacl) g
+             WHERE c.relrowsecurity AND g.grantee <> 0 AND g.grantee <> c.relowner
+       UNION SELECT rolname::text FROM pg_roles WHERE rolname IN ('authenticated', 'anon')) x
+     JOIN pg_roles r ON quote_ident(r.rolname) = x.name OR r.rolname = x.name
+     WHERE x.name <> 'public' AND NOT r.rolsuper AND NOT r.rolbypassrls AND r.rolname NOT LIKE 'pg\\_%'
+     ORDER BY 1`,
+  );
+  return r.rows.map((x) => x.name);
+}
+
 async function defaultProbes(db: PGlite, stubSchemas: string[], roles: string[] | undefined, seeded: boolean): Promise<ProbeSpec[]> {
   const tables = (
     await db.query<TableRef>(
@@ -526,23 +590,7 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles: string[] 
       [stubSchemas],
     )
   ).rows;
-  let roleNames: string[];
-  if (roles) roleNames = roles;
-  else {
-    // the roles policies name, the roles granted a privilege on an RLS table (policies
-    // without TO apply to them), and Supabase's anon/authenticated
-    const r = await db.query<{ name: string }>(
-      `SELECT DISTINCT r.rolname::text AS name FROM (
-         SELECT unnest(roles)::text AS name FROM pg_policies
-         UNION SELECT g.grantee::regrole::text FROM pg_class c, aclexplode(c.relacl) g
-               WHERE c.relrowsecurity AND g.grantee <> 0 AND g.grantee <> c.relowner
-         UNION SELECT rolname::text FROM pg_roles WHERE rolname IN ('authenticated', 'anon')) x
-       JOIN pg_roles r ON quote_ident(r.rolname) = x.name OR r.rolname = x.name
-       WHERE x.name <> 'public' AND NOT r.rolsuper AND NOT r.rolbypassrls AND r.rolname NOT LIKE 'pg\\_%'
-       ORDER BY 1`,
-    );
-    roleNames = r.rows.map((x) => x.name);
-  }
+  let roleNames = roles ?? (await probeRoles(db));
   // No role at all: every policy is for PUBLIC and the migrations grant nothing (the app's role
   // and its grants are made elsewhere). A stand-in role, granted the table inside each probe's
   // rolled-back transaction, reads it as that role would: PUBLIC's policies apply to it.
@@ -600,13 +648,13 @@ const SIGNED_IN: Record<string, string> = {
 };
 
 /**
- * For each RLS table, the columns an INSERT must name (NOT NULL without a default, or of a NOT
+ * For each RLS table (each table without RLS when $2 is false), the columns an INSERT must name (NOT NULL without a default, or of a NOT
  * NULL domain), a value of each by its type's category, and the type to cast it to (an explicit
  * cast to varchar(n) truncates). A type it has no value for gets NULL: that INSERT fails, and
  * says why.
  */
 const SEED_ROWS = `
-SELECT c.oid::regclass::text AS rel, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
+SELECT c.oid::regclass::text AS rel, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, n.nspname AS schema,
        array_agg(quote_ident(a.attname) ORDER BY a.attnum) FILTER (WHERE a.need) AS cols,
        array_agg(a.val ORDER BY a.attnum) FILTER (WHERE a.need) AS vals,
        array_agg(a.typ ORDER BY a.attnum) FILTER (WHERE a.need) AS types
@@ -635,7 +683,7 @@ LEFT JOIN LATERAL (
   JOIN pg_type e ON e.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 ) a ON true
-WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE c.relrowsecurity = $2 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND NOT (n.nspname = ANY($1::text[]))
 GROUP BY c.oid, n.nspname, c.relname
 ORDER BY 2`;
@@ -651,24 +699,42 @@ ORDER BY 2`;
  * left empty and listed with the error.
  */
 async function seed(db: PGlite, stubSchemas: string[]): Promise<SeedResult[]> {
-  const rows = (await db.query<{ rel: string; name: string; cols: string[] | null; vals: string[] | null; types: string[] | null }>(SEED_ROWS, [stubSchemas])).rows;
   const out: SeedResult[] = [];
-  for (const r of rows) {
+  for (const r of await seedRows(db, stubSchemas, true)) {
     if ((await db.query(`SELECT 1 AS one FROM ${r.rel} LIMIT 1`)).rows.length > 0) continue;
-    const cols = r.cols ?? [];
-    const vals = r.vals ?? [];
-    const types = r.types ?? [];
-    let err = await insertRow(db, r.rel, cols, vals, types);
-    if (err?.code === '23514') {
-      // a CHECK constraint keeping a column to a list of values (`status IN ('draft', 'done')`):
-      // the first value of the list instead
-      const checks = (await db.query<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`, [r.rel])).rows;
-      const picked = vals.map((v, i) => checkedValue(checks.map((c) => c.def), cols[i]!) ?? v);
-      if (picked.some((v, i) => v !== vals[i])) err = await insertRow(db, r.rel, cols, picked, types);
-    }
+    const err = await seedTable(db, r, false);
     out.push(err ? { table: r.name, outcome: 'error', code: err.code, message: err.message } : { table: r.name, outcome: 'seeded' });
   }
   return out;
+}
+
+interface SeedRow {
+  rel: string;
+  name: string;
+  schema: string;
+  cols: string[] | null;
+  vals: string[] | null;
+  types: string[] | null;
+}
+
+async function seedRows(db: PGlite, stubSchemas: string[], rls: boolean): Promise<SeedRow[]> {
+  return (await db.query<SeedRow>(SEED_ROWS, [stubSchemas, rls])).rows;
+}
+
+/** Puts the row into the table (see seed()); `inTx`: inside the caller's transaction, which keeps it until it rolls back. */
+async function seedTable(db: PGlite, r: SeedRow, inTx: boolean): Promise<{ code: string; message: string } | undefined> {
+  const cols = r.cols ?? [];
+  const vals = r.vals ?? [];
+  const types = r.types ?? [];
+  let err = await insertRow(db, r.rel, cols, vals, types, inTx);
+  if (err?.code === '23514') {
+    // a CHECK constraint keeping a column to a list of values (`status IN ('draft', 'done')`):
+    // the first value of the list instead
+    const checks = (await db.query<{ def: string }>(`SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'`, [r.rel])).rows;
+    const picked = vals.map((v, i) => checkedValue(checks.map((c) => c.def), cols[i]!) ?? v);
+    if (picked.some((v, i) => v !== vals[i])) err = await insertRow(db, r.rel, cols, picked, types, inTx);
+  }
+  return err;
 }
 
 /**
@@ -687,14 +753,16 @@ function checkedValue(defs: string[], col: string): string | undefined {
   return undefined;
 }
 
-async function insertRow(db: PGlite, rel: string, cols: string[], vals: string[], types: string[]): Promise<{ code: string; message: string } | undefined> {
+async function insertRow(db: PGlite, rel: string, cols: string[], vals: string[], types: string[], inTx: boolean): Promise<{ code: string; message: string } | undefined> {
   const values = vals.map((v, i) => `${v}::${types[i]}`).join(', ');
   const insert = cols.length ? `INSERT INTO ${rel} (${cols.join(', ')}) VALUES (${values})` : `INSERT INTO ${rel} DEFAULT VALUES`;
+  // (in the caller's transaction: a savepoint, so that a refused row leaves it usable; the
+  // setting then lasts until the transaction ends)
   try {
-    await db.exec(`BEGIN; SET LOCAL session_replication_role = replica; ${insert}; COMMIT`);
+    await db.exec(inTx ? `SAVEPOINT seed; SET LOCAL session_replication_role = replica; ${insert}; RELEASE SAVEPOINT seed` : `BEGIN; SET LOCAL session_replication_role = replica; ${insert}; COMMIT`);
     return undefined;
   } catch (e) {
-    await db.exec('ROLLBACK').catch(() => undefined);
+    await db.exec(inTx ? 'ROLLBACK TO SAVEPOINT seed' : 'ROLLBACK').catch(() => undefined);
     return pgErrorOf(e);
   }
 }
@@ -769,6 +837,183 @@ async function runProbe(db: PGlite, p: ProbeSpec): Promise<ProbeResult> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Exposures
+
+/** One exposure to look at, and how (in a transaction the caller rolls back). */
+interface ExposureSpec {
+  kind: ExposureResult['kind'];
+  object: string;
+  role: string;
+  run(db: PGlite): Promise<Omit<ExposureResult, 'kind' | 'object' | 'role'>>;
+}
+
+type Read = { rows: number } | { code: string; message: string };
+
+/** `count(*)` of `rel` as `role` (reading with `settings`), inside the caller's transaction; or what PostgreSQL raised. */
+async function readAs(db: PGlite, rel: string, role: string, settings?: Record<string, string>): Promise<Read> {
+  await db.exec('SAVEPOINT exposure_read');
+  try {
+    await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
+    for (const [k, v] of Object.entries(settings ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
+    const n = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${rel}`)).rows[0]?.n;
+    await db.exec('RELEASE SAVEPOINT exposure_read; RESET ROLE');
+    return n === undefined ? { code: '54001', message: DEAD_MESSAGE } : { rows: n };
+  } catch (e) {
+    await db.exec('ROLLBACK TO SAVEPOINT exposure_read; RESET ROLE').catch(() => undefined);
+    return pgErrorOf(e);
+  }
+}
+
+/** A read's outcome after the fix, as ExposureResult's fixed* fields. */
+const fixedOf = (r: Read) => ('rows' in r ? { fixedRows: r.rows } : { fixedCode: r.code, fixedMessage: r.message });
+
+/** Whether `role` holds `privilege` on the relation (PUBLIC's and its groups' included). */
+async function holds(db: PGlite, role: string, rel: string, privilege: string): Promise<boolean> {
+  return !!(await db.query<{ ok: boolean }>('SELECT has_table_privilege($1, $2, $3) AS ok', [role, rel, privilege])).rows[0]?.ok;
+}
+
+const RELATIONS_OF = (where: string) => `
+  SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE ${where} AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+  ORDER BY 1`;
+
+/**
+ * Creates OWNER_ROLE (committed: roles are the cluster's) with what the role that ran the
+ * migrations holds besides superuser: USAGE on every schema, SELECT on every table, EXECUTE on
+ * every function (a policy it becomes subject to may read other tables and call functions).
+ */
+async function ownerRole(db: PGlite): Promise<void> {
+  await db.exec(createRoleSqlIfMissing(OWNER_ROLE));
+  const schemas = (await db.query<{ s: string }>(`SELECT quote_ident(nspname) AS s FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg\\_%' ORDER BY 1`)).rows.map((r) => r.s);
+  if (schemas.length === 0) return;
+  const list = schemas.join(', ');
+  await db.exec(`GRANT USAGE ON SCHEMA ${list} TO ${OWNER_ROLE}; GRANT SELECT ON ALL TABLES IN SCHEMA ${list} TO ${OWNER_ROLE}; GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${list} TO ${OWNER_ROLE};`);
+}
+
+/**
+ * The exposures to look at after the probes (see ExposureResult). `roles`: the probes' roles
+ * (never a superuser or BYPASSRLS role); `settingsOf`: what a role reads with (Supabase's
+ * authenticated, signed in).
+ */
+async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined, owners: boolean): Promise<ExposureSpec[]> {
+  const specs: ExposureSpec[] = [];
+  // (what a row is put into a table without RLS with: every schema's, for the tables behind views)
+  const plainAll = await seedRows(db, [], false);
+  // views that are not security_invoker, as each role that may select from them: each empty
+  // table without RLS behind one gets a row first (the RLS tables have theirs, when seeded)
+  const views = (
+    await db.query<{ name: string; tables: string[] | null }>(
+      `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
+              array_agg(DISTINCT t.oid::regclass::text) FILTER (WHERE t.relkind IN ('r', 'p') AND NOT t.relrowsecurity) AS tables
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_rewrite r ON r.ev_class = c.oid
+       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+       JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> c.oid
+       WHERE c.relkind = 'v' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+         AND NOT coalesce((SELECT option_value::bool FROM pg_options_to_table(c.reloptions) WHERE option_name = 'security_invoker'), false)
+       GROUP BY c.oid, n.nspname, c.relname ORDER BY 1`,
+      [stubSchemas],
+    )
+  ).rows;
+  for (const v of views) {
+    const behind = plainAll.filter((t) => (v.tables ?? []).includes(t.rel));
+    for (const role of roles) {
+      if (!(await holds(db, role, v.name, 'SELECT'))) continue;
+      specs.push({
+        kind: 'view',
+        object: v.name,
+        role,
+        run: async (db) => {
+          await db.exec('SET LOCAL session_replication_role = replica');
+          for (const t of behind) if ((await db.query(`SELECT 1 AS one FROM ${t.rel} LIMIT 1`)).rows.length === 0) await seedTable(db, t, true);
+          const read = await readAs(db, v.name, role, settingsOf(role));
+          if (!('rows' in read)) return { ...read, shown: false };
+          await db.exec(`ALTER VIEW ${v.name} SET (security_invoker = true)`);
+          const fixed = await readAs(db, v.name, role, settingsOf(role));
+          // fewer rows, or none at all for want of the role's own privilege on a table behind it
+          const shown = read.rows > 0 && ('rows' in fixed ? fixed.rows < read.rows : fixed.code === '42501' && /^permission denied for /.test(fixed.message));
+          return { rows: read.rows, ...fixedOf(fixed), shown };
+        },
+      });
+    }
+  }
+  // tables without row-level security, as each role that may select from them
+  const plain = plainAll.filter((t) => !stubSchemas.includes(t.schema));
+  for (const t of plain) {
+    for (const role of roles) {
+      if (!(await holds(db, role, t.rel, 'SELECT'))) continue;
+      specs.push({
+        kind: 'no-rls',
+        object: t.name,
+        role,
+        run: async (db) => {
+          // (foreign keys and triggers off for what follows, as for the seeded rows)
+          await db.exec('SET LOCAL session_replication_role = replica');
+          const count = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.rel}`)).rows[0]?.n ?? 0;
+          if ((await count()) === 0) {
+            const err = await seedTable(db, t, true);
+            if (err) return { code: err.code, message: `the table is empty and PostgreSQL refused a row for it: ${err.message}`, shown: false };
+          }
+          const total = await count();
+          const read = await readAs(db, t.rel, role, settingsOf(role));
+          if (!('rows' in read)) return { ...read, shown: false };
+          let updated: number | undefined;
+          const col = (await db.query<{ col: string | null }>(`SELECT quote_ident(a.attname) AS col FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '' ORDER BY a.attnum LIMIT 1`, [t.rel])).rows[0]?.col;
+          if (col && (await holds(db, role, t.rel, 'UPDATE'))) {
+            await db.exec('SAVEPOINT exposure_write');
+            try {
+              await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
+              updated = (await db.query(`UPDATE ${t.rel} SET ${col} = ${col}`)).affectedRows ?? 0;
+              await db.exec('RELEASE SAVEPOINT exposure_write; RESET ROLE');
+            } catch {
+              await db.exec('ROLLBACK TO SAVEPOINT exposure_write; RESET ROLE').catch(() => undefined);
+            }
+          }
+          return { rows: read.rows, total, ...(updated !== undefined ? { updated } : {}), shown: read.rows > 0 && read.rows === total };
+        },
+      });
+    }
+  }
+  // RLS tables that are not forced, as their owner: an ordinary role holding what the migrations'
+  // role would (not on Supabase, whose migrations run as postgres, a BYPASSRLS role: forced or not,
+  // it reads every row)
+  const unforced = owners ? (await db.query<{ name: string }>(RELATIONS_OF(`c.relkind IN ('r', 'p') AND c.relrowsecurity AND NOT c.relforcerowsecurity AND NOT c.relispartition`), [stubSchemas])).rows : [];
+  if (unforced.length) await ownerRole(db);
+  for (const { name } of unforced) {
+    specs.push({
+      kind: 'owner',
+      object: name,
+      role: OWNER_ROLE,
+      run: async (db) => {
+        await db.exec(`ALTER TABLE ${name} OWNER TO ${OWNER_ROLE}`);
+        const read = await readAs(db, name, OWNER_ROLE);
+        if (!('rows' in read)) return { ...read, shown: false };
+        await db.exec(`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY`);
+        const fixed = await readAs(db, name, OWNER_ROLE);
+        return { rows: read.rows, ...fixedOf(fixed), shown: read.rows > 0 && 'rows' in fixed && fixed.rows < read.rows };
+      },
+    });
+  }
+  // SECURITY DEFINER functions PUBLIC may execute
+  const definers = (
+    await db.query<{ sig: string; schema: string; name: string; args: number }>(
+      `SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
+              n.nspname AS schema, p.proname AS name, p.pronargs::int AS args
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+         AND has_function_privilege('public', p.oid, 'EXECUTE') AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+       ORDER BY 1`,
+      [stubSchemas],
+    )
+  ).rows;
+  for (const f of definers) {
+    specs.push({ kind: 'execute', object: f.sig, role: 'PUBLIC', run: async () => ({ function: { schema: f.schema, name: f.name, args: f.args }, shown: true }) });
+  }
+  return specs;
+}
+
+// ---------------------------------------------------------------------------------------
 // Entry point
 
 export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Promise<VerifyResult> {
@@ -832,7 +1077,6 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     for (const r of opts.roles ?? []) await db.exec(createRoleSqlIfMissing(r)).catch(() => undefined);
     if (opts.seed) result.seeded = await seed(db, stubs.schemas);
     const probes = opts.probes ?? (await defaultProbes(db, stubs.schemas, opts.roles, !!result.seeded));
-    if (probes.length === 0) return result;
     // a dump of the replayed state restarts a dead instance in ~0.5 s instead of a replay
     let snapshot: Blob | undefined;
     for (const p of probes) {
@@ -848,11 +1092,40 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
       }
     }
     if (opts.probes) return result;
+    // then what roles can get that findings say they should not
+    const roles = opts.roles ?? (await probeRoles(db));
+    const seeded = !!result.seeded;
+    result.exposures = [];
+    const specs = await exposureSpecs(db, stubs.schemas, roles, (role) => (seeded && role === 'authenticated' ? SIGNED_IN : undefined), !opts.supabaseDefaultPrivileges);
+    for (const spec of specs) {
+      if (Date.now() > deadline) return { ...result, timedOut: true };
+      snapshot ??= await db.dumpDataDir('none');
+      const head = { kind: spec.kind, object: spec.object, role: spec.role };
+      opts.onProgress?.({ kind: 'exposure', exposure: head });
+      let r: ExposureResult;
+      try {
+        await db.exec('BEGIN');
+        r = { ...head, ...(await spec.run(db)) };
+      } catch (e) {
+        r = { ...head, ...pgErrorOf(e), shown: false };
+      } finally {
+        await db.exec('ROLLBACK').catch(() => undefined);
+      }
+      if (!(await alive(db))) {
+        r = { ...head, code: '54001', message: DEAD_MESSAGE, shown: false };
+        await closeQuietly(db);
+        db = await startInstance(extensions, snapshot);
+        // (the snapshot is the replay's: without the role the owner exposures made)
+        if (specs.some((x) => x.kind === 'owner')) await ownerRole(db);
+      }
+      result.exposures.push(r);
+      opts.onProgress?.({ kind: 'exposed', result: r });
+    }
     // then, as on a pooled connection after a transaction that set the policies' settings
     // locally (set_config(…, true), SET LOCAL): each now reads '' rather than NULL (T15b), so a
     // cast such as current_setting('app.tenant', true)::uuid fails with 22P02. Last, since a
     // setting once defined stays defined for the session: the reads that passed, again.
-    const settings = await settingsRead(db, stubs.schemas);
+    const settings = probes.length ? await settingsRead(db, stubs.schemas) : [];
     if (settings.length === 0) return result;
     // (result.probes holds one result per spec, in order)
     const again = probes.filter((p, i) => !p.sql && result.probes[i]!.outcome === 'ok');
@@ -883,4 +1156,21 @@ export function formatOutcome(p: ProbeResult): string {
   }
   if (p.outcome === 'dead') return `${head} 54001 ${p.message ?? DEAD_MESSAGE} (${DEAD_NOTE})${after}`;
   return `${head} ${p.code ?? 'XX000'} ${p.message ?? ''}`.trimEnd() + after;
+}
+
+/** One line for an exposure, e.g. `anon SELECT public.profile_cards → 1 row; with security_invoker = true: 0 rows`. */
+export function formatExposure(e: ExposureResult): string {
+  const rows = (n: number | undefined) => `${n ?? 0} row${n === 1 ? '' : 's'}`;
+  const fixed = e.fixedCode ? `${e.fixedCode} ${e.fixedMessage ?? ''}`.trimEnd() : rows(e.fixedRows);
+  const failed = e.code ? `${e.code} ${e.message ?? ''}`.trimEnd() : undefined;
+  switch (e.kind) {
+    case 'view':
+      return `${e.role} SELECT ${e.object} → ${failed ?? `${rows(e.rows)}; with security_invoker = true: ${fixed}`}`;
+    case 'no-rls':
+      return `${e.role} SELECT ${e.object} (no row-level security) → ${failed ?? `${e.rows ?? 0} of ${rows(e.total)}${e.updated !== undefined ? `; UPDATE of every row → ${rows(e.updated)}` : ''}`}`;
+    case 'owner':
+      return `${e.role} (neither superuser nor BYPASSRLS) owning ${e.object}, SELECT → ${failed ?? `${rows(e.rows)}; with FORCE ROW LEVEL SECURITY: ${fixed}`}`;
+    case 'execute':
+      return `PUBLIC may EXECUTE ${e.object} (SECURITY DEFINER)`;
+  }
 }

@@ -1,0 +1,146 @@
+// Verify's exposures (verify/pglite.ts ExposureResult): what a role gets that a finding says it
+// should not, made visible on PGlite in rolled-back transactions, and the lint findings they show
+// (view-bypasses-rls, view-exposes-auth-users, rls-not-enabled, rls-not-forced,
+// definer-execute-granted-to-public). A Supabase project: its default privileges grant anon and
+// authenticated every table, view and function the migrations create in public.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, describe, test } from 'node:test';
+import { initParser, ruleById, Workspace, type Finding } from '../server/src/engine/workspace.js';
+import { confirm, type Confirmation } from '../server/src/verify/confirm.js';
+import { formatExposure, OWNER_ROLE, verify, type ExposureResult, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
+
+const FILES: VerifyFile[] = [
+  {
+    file: 'supabase/migrations/20240101000000_init.sql',
+    text: `-- « Schéma » 日本語 😀
+-- no row-level security: anon and authenticated read and update every row
+CREATE TABLE profiles (id uuid PRIMARY KEY, display_name text NOT NULL);
+-- enabled, not forced (on Supabase, its owner postgres bypasses RLS either way)
+CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_own ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+-- read with its owner's rights: anon gets the note no policy gives it
+CREATE VIEW note_list AS SELECT id, body FROM notes;
+CREATE VIEW own_notes WITH (security_invoker = true) AS SELECT id FROM notes;
+-- auth.users, on which anon and authenticated have no privilege
+CREATE VIEW member_emails AS SELECT id, email FROM auth.users;
+-- forced
+CREATE TABLE board (id bigint PRIMARY KEY, msg text);
+ALTER TABLE board ENABLE ROW LEVEL SECURITY;
+ALTER TABLE board FORCE ROW LEVEL SECURITY;
+CREATE POLICY board_read ON board FOR SELECT TO authenticated USING (true);
+-- PUBLIC may execute the first; not the second (revoked), nor the trigger function (not callable)
+CREATE FUNCTION is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT false $$;
+CREATE FUNCTION note_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT count(*) FROM public.notes $$;
+REVOKE EXECUTE ON FUNCTION note_count() FROM PUBLIC;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$ BEGIN RETURN NEW; END $$;
+`,
+  },
+];
+
+let result: VerifyResult;
+let findings: Finding[];
+let shown: Array<Confirmation<Finding>>;
+before(async () => {
+  result = await verify(FILES, { cacheDir: join(__dirname, '..', '.cache'), seed: true, supabaseDefaultPrivileges: true });
+  await initParser();
+  const ws = new Workspace();
+  for (const f of FILES) ws.setFile(f.file, f.text);
+  const linted = ws.lint();
+  findings = [...linted.byFile.values()].flat();
+  shown = confirm(findings, linted.model, result, (rule) => ruleById.get(rule)?.meta.shownBy);
+});
+
+const of = (kind: ExposureResult['kind'], object: string, role?: string) => (result.exposures ?? []).filter((e) => e.kind === kind && e.object === object && (!role || e.role === role));
+
+describe('verify: exposures', () => {
+  test('ok: through a view that is not security_invoker, anon reads the seeded note no policy gives it; made security_invoker, none (authenticated, whose note it is, reads it both ways)', () => {
+    const [anon] = of('view', 'public.note_list', 'anon');
+    assert.deepEqual({ rows: anon?.rows, fixedRows: anon?.fixedRows, shown: anon?.shown }, { rows: 1, fixedRows: 0, shown: true });
+    assert.equal(formatExposure(anon!), 'anon SELECT public.note_list → 1 row; with security_invoker = true: 0 rows');
+    const [auth] = of('view', 'public.note_list', 'authenticated');
+    assert.deepEqual({ rows: auth?.rows, fixedRows: auth?.fixedRows, shown: auth?.shown }, { rows: 1, fixedRows: 1, shown: false });
+    assert.deepEqual(of('view', 'public.own_notes'), []);
+  });
+
+  test('ok: a view over auth.users returns its (seeded) row to anon, which made security_invoker gets 42501 permission denied', () => {
+    const [anon] = of('view', 'public.member_emails', 'anon');
+    assert.equal(anon?.rows, 1);
+    assert.equal(anon?.fixedCode, '42501');
+    assert.match(anon!.fixedMessage!, /^permission denied for table users/);
+    assert.equal(anon?.shown, true);
+  });
+
+  test('ok: a table without RLS: anon reads 1 of its 1 rows (put in for the look) and updates it', () => {
+    const [anon] = of('no-rls', 'public.profiles', 'anon');
+    assert.deepEqual({ rows: anon?.rows, total: anon?.total, updated: anon?.updated, shown: anon?.shown }, { rows: 1, total: 1, updated: 1, shown: true });
+    assert.equal(formatExposure(anon!), 'anon SELECT public.profiles (no row-level security) → 1 of 1 row; UPDATE of every row → 1 row');
+  });
+
+  test('ok: no owner is looked at in a Supabase project: its migrations run as postgres, a BYPASSRLS role, which reads every row forced or not', () => {
+    assert.deepEqual((result.exposures ?? []).filter((e) => e.kind === 'owner'), []);
+  });
+
+  test('ok: PUBLIC may execute a SECURITY DEFINER function unless revoked; trigger functions are left out', () => {
+    const execute = (result.exposures ?? []).filter((e) => e.kind === 'execute').map((e) => e.object);
+    assert.deepEqual(execute, ['public.is_admin()']);
+  });
+
+  test('ok: the lint findings these show, each by the exposure of its own view, table or function', () => {
+    const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind} ${c.exposure?.object} ${c.exposure?.role}`;
+    assert.deepEqual(shown.filter((c) => c.exposure).map(line).sort(), [
+      'definer-execute-granted-to-public 19 execute public.is_admin() PUBLIC',
+      'rls-not-enabled 3 no-rls public.profiles anon',
+      'view-bypasses-rls 9 view public.note_list anon',
+      'view-exposes-auth-users 12 view public.member_emails anon',
+    ]);
+  });
+
+  test("ok: each look rolls back what it changed: anon's look made member_emails security_invoker, and authenticated's, after it, still reads through the owner's rights", () => {
+    const [anon, auth] = [of('view', 'public.member_emails', 'anon')[0], of('view', 'public.member_emails', 'authenticated')[0]];
+    assert.ok(result.exposures!.indexOf(anon!) < result.exposures!.indexOf(auth!));
+    assert.deepEqual({ rows: auth?.rows, fixedCode: auth?.fixedCode }, { rows: 1, fixedCode: '42501' });
+  });
+
+  test('ok: with explicit probes, no exposures are looked at', async () => {
+    const again = await verify(FILES, { cacheDir: join(__dirname, '..', '.cache'), seed: false, supabaseDefaultPrivileges: true, probes: [] });
+    assert.equal(again.exposures, undefined);
+  });
+});
+
+describe('verify: exposures of owners (not a Supabase project)', () => {
+  let owners: ExposureResult[];
+  before(async () => {
+    const files: VerifyFile[] = [
+      {
+        file: 'migrations/001.sql',
+        text: `CREATE ROLE app;
+-- not forced: its owner reads the row; forced, no policy admits the owner
+CREATE TABLE notes (id bigint PRIMARY KEY, owner_name text NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_own ON notes FOR SELECT TO app USING (owner_name = current_user);
+-- not forced, but a policy for PUBLIC admits every row: forced, the owner reads the same
+CREATE TABLE everyone (id bigint PRIMARY KEY);
+ALTER TABLE everyone ENABLE ROW LEVEL SECURITY;
+CREATE POLICY everyone_read ON everyone FOR SELECT USING (true);
+-- forced: not looked at
+CREATE TABLE board (id bigint PRIMARY KEY);
+ALTER TABLE board ENABLE ROW LEVEL SECURITY;
+ALTER TABLE board FORCE ROW LEVEL SECURITY;
+`,
+      },
+    ];
+    const r = await verify(files, { cacheDir: join(__dirname, '..', '.cache'), seed: true });
+    owners = (r.exposures ?? []).filter((e) => e.kind === 'owner');
+  });
+
+  test('ok: owned by an ordinary role, a table that is not forced gives it its row, forced none; a policy for PUBLIC admitting every row gives it the row both ways; a forced table is not looked at', () => {
+    const brief = (e: ExposureResult) => ({ object: e.object, role: e.role, rows: e.rows, fixedRows: e.fixedRows, shown: e.shown });
+    assert.deepEqual(owners.map(brief), [
+      { object: 'public.everyone', role: OWNER_ROLE, rows: 1, fixedRows: 1, shown: false },
+      { object: 'public.notes', role: OWNER_ROLE, rows: 1, fixedRows: 0, shown: true },
+    ]);
+    assert.equal(formatExposure(owners[1]!), `${OWNER_ROLE} (neither superuser nor BYPASSRLS) owning public.notes, SELECT → 1 row; with FORCE ROW LEVEL SECURITY: 0 rows`);
+  });
+});
