@@ -449,3 +449,24 @@ CREATE POLICY public_view ON other FOR SELECT TO member USING (true);`,
     assert.equal(m.policies.filter((p) => p.name === 'admin_all').length, 1);
   });
 });
+
+describe('function identity', () => {
+  test('ok: an argument type of the default schema is the same type with or without it: CREATE OR REPLACE of f(public.job) replaces f(job), and REVOKE … f(public.job) names it', () => {
+    const m = model({
+      '1.sql': `CREATE TYPE job AS (id int);
+CREATE FUNCTION run(j job) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT $$;`,
+      '2.sql': `CREATE OR REPLACE FUNCTION run(j public.job) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT 1 $$;
+REVOKE EXECUTE ON FUNCTION public.run(public.job) FROM PUBLIC;`,
+    });
+    const fs = m.functions.get('public.run') ?? [];
+    assert.equal(fs.length, 1);
+    assert.equal(fs[0]!.signature, 'public.run(job)');
+    assert.equal(fs[0]!.created.file, '2.sql');
+    assert.equal(fs[0]!.publicExecute, false);
+  });
+
+  test('ok: a type of another schema stays qualified: f(app.job) and f(job) are two functions', () => {
+    const m = model({ '1.sql': `CREATE FUNCTION run(j job) RETURNS void LANGUAGE sql AS $$ SELECT $$;\nCREATE FUNCTION run(j app.job) RETURNS void LANGUAGE sql AS $$ SELECT $$;` });
+    assert.deepEqual((m.functions.get('public.run') ?? []).map((f) => f.signature).sort(), ['public.run(app.job)', 'public.run(job)']);
+  });
+});

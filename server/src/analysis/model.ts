@@ -895,8 +895,18 @@ function funcRef(obj: Node, defaultSchema: string): FuncRef {
   const o = obj?.ObjectWithArgs ?? obj;
   const name = nameOf(nameParts(o?.objname), defaultSchema);
   if (o?.args_unspecified || !o?.objargs) return { name, argKey: undefined, argCount: 0 };
-  const types: string[] = (o.objargs ?? []).map((t: Node) => typeName(t.TypeName ?? t));
+  const types: string[] = (o.objargs ?? []).map((t: Node) => argTypeName(t.TypeName ?? t, defaultSchema));
   return { name, argKey: types.join(','), argCount: types.length };
+}
+
+/**
+ * An argument's type as a function's identity compares it: a type of the default schema without
+ * it, as the unqualified name resolves through the search_path (`f(job public.import_job)` is
+ * `f(job import_job)`: a CREATE OR REPLACE of one replaces the other).
+ */
+function argTypeName(t: Node, defaultSchema: string): string {
+  const name = typeName(t);
+  return name.length > defaultSchema.length && name.charCodeAt(defaultSchema.length) === 46 && name.startsWith(defaultSchema) ? name.slice(defaultSchema.length + 1) : name;
 }
 
 const argKeys = new WeakMap<string[], string>();
@@ -2822,7 +2832,7 @@ class Replay {
     const argTypes: string[] = [];
     for (const x of n.parameters ?? []) {
       const p = x.FunctionParameter;
-      if (p && p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE') argTypes.push(typeName(p.argType));
+      if (p && p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE') argTypes.push(argTypeName(p.argType, this.defaultSchema));
     }
     const nameStart = firstNameLocation(file.text, stmt);
     const returns = typeName(n.returnType);
