@@ -1,5 +1,5 @@
-// Tables that dynamic SQL may enable or force row-level security on, or put policies on, where
-// the replay cannot see it: a DO block looping `EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL
+// Tables that dynamic SQL may enable or force row-level security on, or put policies on (and views
+// it may make security_invoker), where the replay cannot see it: a DO block looping `EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL
 // SECURITY', t)` over a list of names or over pg_tables, a helper function doing it for the
 // table its caller names (`SELECT admin.add_rls('public.activity'::regclass)`), an event trigger
 // enabling RLS on every new table. The rules that would say RLS is never enabled (or forced, or
@@ -22,19 +22,21 @@ export interface DynamicTargets {
   prefixes: string[];
 }
 
-/** What dynamic SQL may do: enable or force RLS, or create policies. */
-export type DynamicWhat = 'enable' | 'force' | 'policy';
+/** What dynamic SQL may do: enable or force RLS, create policies, or make views security_invoker. */
+export type DynamicWhat = 'enable' | 'force' | 'policy' | 'invoker';
 
 export interface DynamicRls {
   enable: DynamicTargets;
   force: DynamicTargets;
   policy: DynamicTargets;
+  invoker: DynamicTargets;
 }
 
 const WHAT = {
   enable: /\benable\s+row\s+level\s+security\b/i,
   force: /\bforce\s+row\s+level\s+security\b/i,
   policy: /\bcreate\s+policy\b/i,
+  invoker: /\bsecurity_invoker\s*=\s*'?(?:true|on|yes|1)\b/i,
 } as const;
 
 /** An event trigger's new tables: every table made after it too. */
@@ -65,7 +67,7 @@ function literalArgs(call: Node, into: Set<string>): void {
 
 function empty(): DynamicRls {
   const none = (): DynamicTargets => ({ all: false, allUntil: -1, names: new Set(), prefixes: [] });
-  return { enable: none(), force: none(), policy: none() };
+  return { enable: none(), force: none(), policy: none(), invoker: none() };
 }
 
 /** Every statement of a file and of the bodies in it, with the bodies. */
@@ -129,8 +131,8 @@ export function dynamicRls(model: Model): DynamicRls {
   });
 }
 
-/** Whether dynamic SQL may do `what` to the table. */
-export function mayBeDynamic(model: Model, what: DynamicWhat, table: Table): boolean {
+/** Whether dynamic SQL may do `what` to the table (or view). */
+export function mayBeDynamic(model: Model, what: DynamicWhat, table: Pick<Table, 'name' | 'created'>): boolean {
   const t = dynamicRls(model)[what];
   if (t.all) return true;
   // (a table the model holds no CREATE statement of counts as made before)

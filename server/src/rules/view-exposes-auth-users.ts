@@ -3,7 +3,7 @@ import { revokedFrom, rolesActingAs } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
 import { roleList } from '../analysis/policies.js';
 import { AUTH_USERS, authUsersText, supabaseAuthUsers, insertAfter, lastGrantOf, looksAtCaller, mayReadAuthUsers, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
-import { invokerFix, viewNameSpan } from './lib/views.js';
+import { invokerFix, readsAsCaller, viewNameSpan } from './lib/views.js';
 
 /** The API roles, and PUBLIC, that may read through a view. */
 const READERS = ['public', 'anon', 'authenticated'] as const;
@@ -20,7 +20,7 @@ function pathToAuthUsers(model: Model, v: View, seen: Set<View>): View[] | undef
   if (v.reads.has(AUTH_USERS)) return [v];
   for (const k of v.reads) {
     const inner = model.views.get(k);
-    if (!inner || (!inner.materialized && inner.securityInvoker)) continue;
+    if (!inner || readsAsCaller(model, inner)) continue;
     const rest = pathToAuthUsers(model, inner, seen);
     if (rest) return [v, ...rest];
   }
@@ -72,7 +72,7 @@ export const viewExposesAuthUsers = defineRule({
     // (a workspace that creates auth.users itself models it: view-bypasses-rls looks at it)
     if (!supabaseAuthUsers(model)) return;
     for (const v of model.views.values()) {
-      if (!v.materialized && v.securityInvoker) continue;
+      if (readsAsCaller(model, v)) continue;
       const rv = v.materialized ? v.stmt.node?.into?.rel : v.stmt.node?.view;
       if (rv?.relpersistence === 't') continue; // a temporary view lives in one session
       const path = pathToAuthUsers(model, v, new Set());

@@ -1,11 +1,22 @@
-// Views: where a view's name is written, and the edit that makes it security_invoker
-// (view-bypasses-rls, view-exposes-auth-users).
+// Views: whether one reads as the querying role, where its name is written, and the edit that
+// makes it security_invoker (view-bypasses-rls, view-exposes-auth-users).
 import { matchParen } from '../../analysis/ast.js';
+import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import type { Model, View } from '../../analysis/model.js';
 import { skipTrivia } from '../../analysis/parse.js';
 import type { Loc } from '../../analysis/types.js';
 import type { Edit } from '../types.js';
 import { fileOf, insertAfter, quoteIdent } from './util.js';
+
+/**
+ * Whether a view reads its tables as the querying role: security_invoker, or possibly made so by
+ * dynamic SQL the replay cannot see (a DO block looping over the catalog's views with
+ * `EXECUTE format('ALTER VIEW %I.%I SET (security_invoker = true)', …)`). Never a
+ * materialized view.
+ */
+export function readsAsCaller(model: Model, v: View): boolean {
+  return !v.materialized && (v.securityInvoker || mayBeDynamic(model, 'invoker', v));
+}
 
 /** End of a possibly schema-qualified, possibly quoted name starting at `at`. */
 function nameEnd(text: string, at: number, limit: number): number {
