@@ -1,5 +1,5 @@
 // Tables that dynamic SQL may enable or force row-level security on, or put policies on (and views
-// it may make security_invoker), where the replay cannot see it: a DO block looping `EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL
+// it may make security_invoker or drop), where the replay cannot see it: a DO block looping `EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL
 // SECURITY', t)` over a list of names or over pg_tables, a helper function doing it for the
 // table its caller names (`SELECT admin.add_rls('public.activity'::regclass)`), an event trigger
 // enabling RLS on every new table. The rules that would say RLS is never enabled (or forced, or
@@ -22,14 +22,15 @@ export interface DynamicTargets {
   prefixes: string[];
 }
 
-/** What dynamic SQL may do: enable or force RLS, create policies, or make views security_invoker. */
-export type DynamicWhat = 'enable' | 'force' | 'policy' | 'invoker';
+/** What dynamic SQL may do: enable or force RLS, create policies, make views security_invoker, or drop views. */
+export type DynamicWhat = 'enable' | 'force' | 'policy' | 'invoker' | 'dropView';
 
 export interface DynamicRls {
   enable: DynamicTargets;
   force: DynamicTargets;
   policy: DynamicTargets;
   invoker: DynamicTargets;
+  dropView: DynamicTargets;
 }
 
 const WHAT = {
@@ -37,7 +38,20 @@ const WHAT = {
   force: /\bforce\s+row\s+level\s+security\b/i,
   policy: /\bcreate\s+policy\b/i,
   invoker: /\bsecurity_invoker\s*=\s*'?(?:true|on|yes|1)\b/i,
+  dropView: /\bdrop\s+view\b/i,
 } as const;
+
+/** The views a constant `DROP VIEW` names (`EXECUTE 'DROP VIEW users_admin'`): their last part, lower-case. */
+const DROP_VIEW_NAMES = /\bdrop\s+view\s+(?:if\s+exists\s+)?((?:"[^"]+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"[^"]+"|[A-Za-z_][\w$]*))?(?:\s*,\s*(?:"[^"]+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"[^"]+"|[A-Za-z_][\w$]*))?)*)/gi;
+
+function droppedViewNames(text: string, into: Set<string>): void {
+  for (const m of text.matchAll(DROP_VIEW_NAMES)) {
+    for (const name of m[1]!.split(',')) {
+      const last = name.split('.').pop()!.trim();
+      into.add(last.startsWith('"') ? last.slice(1, -1) : last.toLowerCase());
+    }
+  }
+}
 
 /** An event trigger's new tables: every table made after it too. */
 const EVENT_TRIGGER = /\bpg_event_trigger_ddl_commands\b/i;
@@ -67,7 +81,7 @@ function literalArgs(call: Node, into: Set<string>): void {
 
 function empty(): DynamicRls {
   const none = (): DynamicTargets => ({ all: false, allUntil: -1, names: new Set(), prefixes: [] });
-  return { enable: none(), force: none(), policy: none(), invoker: none() };
+  return { enable: none(), force: none(), policy: none(), invoker: none(), dropView: none() };
 }
 
 /** Every statement of a file and of the bodies in it, with the bodies. */
@@ -108,6 +122,7 @@ export function dynamicRls(model: Model): DynamicRls {
           if (eventTrigger || (loop && until === -1)) out[k].all = true;
           else if (loop) out[k].allUntil = Math.max(out[k].allUntil, until);
           quotedNames(text, out[k].names);
+          if (k === 'dropView') droppedViewNames(text, out[k].names);
           if (catalog?.[1]) for (const p of catalog[1].matchAll(PREFIX)) out[k].prefixes.push((p[1] ?? p[2]!).replace(/\\(.)/g, '$1').toLowerCase());
         }
         if (s.kind === 'CreateFunctionStmt') {

@@ -1,7 +1,7 @@
 import type { Model, Table, View } from '../analysis/model.js';
 import { defineRule } from './types.js';
 import { where } from './lib/util.js';
-import { invokerFix, readsAsCaller, viewNameSpan } from './lib/views.js';
+import { invokerFix, mayBeDropped, readsAsCaller, viewNameSpan } from './lib/views.js';
 
 interface Hit {
   table: Table;
@@ -37,7 +37,7 @@ export const viewBypassesRls = defineRule({
   },
   check({ model, config, report }) {
     for (const v of model.views.values()) {
-      if (readsAsCaller(model, v)) continue;
+      if (readsAsCaller(model, v) || mayBeDropped(model, v)) continue;
       const rv = v.materialized ? v.stmt.node?.into?.rel : v.stmt.node?.view;
       if (rv?.relpersistence === 't') continue; // a temporary view lives in one session
       // (a view granted only to roles that bypass RLS anyway, such as Supabase's service_role,

@@ -18,6 +18,11 @@ export function readsAsCaller(model: Model, v: View): boolean {
   return !v.materialized && (v.securityInvoker || mayBeDynamic(model, 'invoker', v));
 }
 
+/** Whether dynamic SQL the replay cannot see may drop the view (`EXECUTE format('DROP VIEW %I', name)` over a list of names). */
+export function mayBeDropped(model: Model, v: View): boolean {
+  return mayBeDynamic(model, 'dropView', v);
+}
+
 /** End of a possibly schema-qualified, possibly quoted name starting at `at`. */
 function nameEnd(text: string, at: number, limit: number): number {
   let i = at;
