@@ -48,7 +48,7 @@ function droppedViewNames(text: string, into: Set<string>): void {
   for (const m of text.matchAll(DROP_VIEW_NAMES)) {
     for (const name of m[1]!.split(',')) {
       const last = name.split('.').pop()!.trim();
-      into.add(last.startsWith('"') ? last.slice(1, -1) : last.toLowerCase());
+      into.add((last.startsWith('"') ? last.slice(1, -1) : last).toLowerCase()); // (compared lower-case, as quotedNames' are)
     }
   }
 }

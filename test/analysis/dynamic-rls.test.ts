@@ -1,0 +1,43 @@
+// What dynamic SQL the replay cannot see may do to views (analysis/dynamic-rls.ts): make them
+// security_invoker, or drop them.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { mergeConfig } from '../../server/src/analysis/config.js';
+import { mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
+import { buildModel } from '../../server/src/analysis/model.js';
+import { initParser, parseFile } from '../../server/src/analysis/parse.js';
+
+before(async () => {
+  await initParser();
+});
+
+const model = (files: Record<string, string>) => buildModel(Object.entries(files).map(([f, t]) => parseFile(f, t)), mergeConfig({}));
+const view = (m: ReturnType<typeof model>, key: string) => m.views.get(key)!;
+
+describe('dynamic SQL on views', () => {
+  test('ok: a DO block looping over the catalog with ALTER VIEW … SET (security_invoker = true) covers the views made before it, not after', () => {
+    const m = model({
+      '1.sql': 'CREATE TABLE t (id int);\nCREATE VIEW before_v AS SELECT id FROM t;',
+      '2.sql': `DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'v' LOOP
+    EXECUTE format('alter view %I.%I set (security_invoker = on)', r.nspname, r.relname);
+  END LOOP; END $$;`,
+      '3.sql': 'CREATE VIEW after_v AS SELECT id FROM t;',
+    });
+    assert.equal(mayBeDynamic(m, 'invoker', view(m, 'public.before_v')), true);
+    assert.equal(mayBeDynamic(m, 'invoker', view(m, 'public.after_v')), false);
+    assert.equal(mayBeDynamic(m, 'dropView', view(m, 'public.before_v')), false);
+  });
+
+  test('ok: DROP VIEW by a constant EXECUTE string names its views (a quoted one too); format() over a list, the names listed', () => {
+    const m = model({
+      '1.sql': 'CREATE TABLE t (id int);\nCREATE VIEW users_admin AS SELECT id FROM t;\nCREATE VIEW "Mixed" AS SELECT id FROM t;\nCREATE VIEW listed AS SELECT id FROM t;\nCREATE VIEW kept AS SELECT id FROM t;',
+      '2.sql': `DO $$ BEGIN EXECUTE 'DROP VIEW IF EXISTS public.users_admin, "Mixed"'; END $$;
+DO $$ DECLARE v text; BEGIN FOR v IN SELECT unnest(ARRAY['listed', 'other']) LOOP EXECUTE format('DROP VIEW %I', v); END LOOP; END $$;`,
+    });
+    assert.deepEqual(
+      ['users_admin', 'Mixed', 'listed', 'kept'].map((n) => mayBeDynamic(m, 'dropView', view(m, n === 'Mixed' ? 'public.Mixed' : `public.${n}`))),
+      [true, true, true, false],
+    );
+  });
+});
