@@ -124,6 +124,10 @@ CREATE POLICY notes_own ON notes FOR SELECT TO app USING (owner_name = current_u
 CREATE TABLE everyone (id bigint PRIMARY KEY);
 ALTER TABLE everyone ENABLE ROW LEVEL SECURITY;
 CREATE POLICY everyone_read ON everyone FOR SELECT USING (true);
+-- not forced; forced, its policy for PUBLIC reads a setting the owner never set: 42704
+CREATE TABLE scoped (id bigint PRIMARY KEY, tenant text NOT NULL);
+ALTER TABLE scoped ENABLE ROW LEVEL SECURITY;
+CREATE POLICY scoped_tenant ON scoped FOR SELECT USING (tenant = current_setting('app.tenant'));
 -- forced: not looked at
 CREATE TABLE board (id bigint PRIMARY KEY);
 ALTER TABLE board ENABLE ROW LEVEL SECURITY;
@@ -135,11 +139,12 @@ ALTER TABLE board FORCE ROW LEVEL SECURITY;
     owners = (r.exposures ?? []).filter((e) => e.kind === 'owner');
   });
 
-  test('ok: owned by an ordinary role, a table that is not forced gives it its row, forced none; a policy for PUBLIC admitting every row gives it the row both ways; a forced table is not looked at', () => {
-    const brief = (e: ExposureResult) => ({ object: e.object, role: e.role, rows: e.rows, fixedRows: e.fixedRows, shown: e.shown });
+  test('ok: owned by an ordinary role, a table that is not forced gives it its row, forced none (or an error: its policy now runs for the owner); a policy for PUBLIC admitting every row gives it the row both ways; a forced table is not looked at', () => {
+    const brief = (e: ExposureResult) => ({ object: e.object, role: e.role, rows: e.rows, fixed: e.fixedRows ?? e.fixedCode, shown: e.shown });
     assert.deepEqual(owners.map(brief), [
-      { object: 'public.everyone', role: OWNER_ROLE, rows: 1, fixedRows: 1, shown: false },
-      { object: 'public.notes', role: OWNER_ROLE, rows: 1, fixedRows: 0, shown: true },
+      { object: 'public.everyone', role: OWNER_ROLE, rows: 1, fixed: 1, shown: false },
+      { object: 'public.notes', role: OWNER_ROLE, rows: 1, fixed: 0, shown: true },
+      { object: 'public.scoped', role: OWNER_ROLE, rows: 1, fixed: '42704', shown: true },
     ]);
     assert.equal(formatExposure(owners[1]!), `${OWNER_ROLE} (neither superuser nor BYPASSRLS) owning public.notes, SELECT → 1 row; with FORCE ROW LEVEL SECURITY: 0 rows`);
   });

@@ -174,7 +174,7 @@ export interface ExposureResult {
   message?: string;
   /** the function, for `execute` */
   function?: { schema: string; name: string; args: number };
-  /** the exposure shows: the role read rows it reads no longer after the fix (view, owner), read the table's rows (no-rls), PUBLIC may execute (execute) */
+  /** the exposure shows: the role read rows it reads no longer after the fix, fewer or none or an error where the read passed (view, owner); read the table's rows (no-rls); PUBLIC may execute (execute) */
   shown: boolean;
 }
 
@@ -864,6 +864,13 @@ async function readAs(db: PGlite, rel: string, role: string, settings?: Record<s
   }
 }
 
+/**
+ * Whether the fix takes rows away: fewer rows, or an error where the same read passed before it
+ * (the policies or privileges that now apply refuse: `42501 permission denied` for a table behind
+ * the view, `42704` for a setting the owner never set, `42P17`…).
+ */
+const lessAfterFix = (rows: number, fixed: Read) => rows > 0 && ('rows' in fixed ? fixed.rows < rows : true);
+
 /** A read's outcome after the fix, as ExposureResult's fixed* fields. */
 const fixedOf = (r: Read) => ('rows' in r ? { fixedRows: r.rows } : { fixedCode: r.code, fixedMessage: r.message });
 
@@ -931,9 +938,7 @@ async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[],
           if (!('rows' in read)) return { ...read, shown: false };
           await db.exec(`ALTER VIEW ${v.name} SET (security_invoker = true)`);
           const fixed = await readAs(db, v.name, role, settingsOf(role));
-          // fewer rows, or none at all for want of the role's own privilege on a table behind it
-          const shown = read.rows > 0 && ('rows' in fixed ? fixed.rows < read.rows : fixed.code === '42501' && /^permission denied for /.test(fixed.message));
-          return { rows: read.rows, ...fixedOf(fixed), shown };
+          return { rows: read.rows, ...fixedOf(fixed), shown: lessAfterFix(read.rows, fixed) };
         },
       });
     }
@@ -991,7 +996,7 @@ async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[],
         if (!('rows' in read)) return { ...read, shown: false };
         await db.exec(`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY`);
         const fixed = await readAs(db, name, OWNER_ROLE);
-        return { rows: read.rows, ...fixedOf(fixed), shown: read.rows > 0 && 'rows' in fixed && fixed.rows < read.rows };
+        return { rows: read.rows, ...fixedOf(fixed), shown: lessAfterFix(read.rows, fixed) };
       },
     });
   }
