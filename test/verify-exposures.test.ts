@@ -35,6 +35,12 @@ CREATE FUNCTION is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER 
 CREATE FUNCTION note_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT count(*) FROM public.notes $$;
 REVOKE EXECUTE ON FUNCTION note_count() FROM PUBLIC;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$ BEGIN RETURN NEW; END $$;
+-- always true: authenticated deletes every note, inserts one naming another user; board's two
+-- UPDATE policies each admit every row, so without one the other still does
+CREATE POLICY notes_delete ON notes FOR DELETE TO authenticated USING (true);
+CREATE POLICY notes_insert ON notes FOR INSERT TO authenticated WITH CHECK (true);
+CREATE POLICY board_edit ON board FOR UPDATE TO authenticated USING (true);
+CREATE POLICY board_edit_too ON board FOR UPDATE TO authenticated USING (true);
 `,
   },
 ];
@@ -91,10 +97,24 @@ describe('verify: exposures', () => {
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind} ${c.exposure?.object} ${c.exposure?.role}`;
     assert.deepEqual(shown.filter((c) => c.exposure).map(line).sort(), [
       'definer-execute-granted-to-public 19 execute public.is_admin() PUBLIC',
+      'policy-always-true 25 policy public.notes authenticated',
+      'policy-always-true 26 policy public.notes authenticated',
       'rls-not-enabled 3 no-rls public.profiles anon',
       'view-bypasses-rls 9 view public.note_list anon',
       'view-exposes-auth-users 12 view public.member_emails anon',
     ]);
+  });
+
+  test('ok: a write a policy that is always true admits, made as its role reading no column, and made again without the policy', () => {
+    const brief = (e: ExposureResult) => ({ policy: e.policy, command: e.command, rows: e.rows, fixed: e.fixedRows ?? e.fixedCode, shown: e.shown });
+    assert.deepEqual((result.exposures ?? []).filter((e) => e.kind === 'policy').map(brief), [
+      { policy: 'board_edit', command: 'update', rows: 1, fixed: 1, shown: false },
+      { policy: 'board_edit_too', command: 'update', rows: 1, fixed: 1, shown: false },
+      { policy: 'notes_delete', command: 'delete', rows: 1, fixed: 0, shown: true },
+      { policy: 'notes_insert', command: 'insert', rows: 1, fixed: '42501', shown: true },
+    ]);
+    const [insert] = (result.exposures ?? []).filter((e) => e.policy === 'notes_insert');
+    assert.match(formatExposure(insert!), /^authenticated INSERT INTO public\.notes of a row naming another user → 1 row; without policy "notes_insert": 42501 new row violates row-level security policy/);
   });
 
   test("ok: each look rolls back what it changed: anon's look made member_emails security_invoker, and authenticated's, after it, still reads through the owner's rights", () => {

@@ -55,6 +55,7 @@ export const policyAlwaysTrue = defineRule({
     guards: 'A permissive policy whose expression is a tautology (true, 1 = 1, NOT false, … OR true) admits every row for its roles and that command; without WITH CHECK, USING is also the check for new rows.',
     truths: ['T14c'],
     sources: ['splinter 0024 rls_policy_always_true'],
+    shownBy: { exposure: 'policy' },
   },
   check({ model, report }) {
     for (const row of activeRowsWith(model, FLAG_TAUTOLOGY)) {

@@ -117,6 +117,10 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
   return (file, at) => {
     const out: Array<(e: ExposureResult) => boolean> = [];
     for (const v of model.views.values()) if (within(v.created, file, at)) out.push((e) => e.object === name(v));
+    for (const p of model.policies) {
+      const t = model.tables.get(p.table);
+      if (t && within(p.loc, file, at)) out.push((e) => e.policy === p.name && e.object === name(t));
+    }
     for (const t of model.tables.values()) if (within(t.created, file, at)) out.push((e) => e.object === name(t));
     for (const list of model.functions.values()) {
       for (const g of list) if (within(g.created, file, at)) out.push((e) => e.function?.schema === g.schema && e.function.name === g.name && e.function.args === g.argTypes.length);

@@ -151,21 +151,24 @@ export interface VerifyResult {
  *   (neither superuser nor BYPASSRLS), then the same read with FORCE ROW LEVEL SECURITY (not in
  *   a Supabase project, whose tables postgres owns, a BYPASSRLS role);
  * - `execute`: a SECURITY DEFINER function PUBLIC may execute (PostgreSQL's
- *   has_function_privilege('public', …)).
+ *   has_function_privilege('public', …));
+ * - `policy`: a write a permissive policy whose USING or WITH CHECK is `true` admits, made as a
+ *   role it applies to with a statement that reads no column (`DELETE FROM t`, `UPDATE t SET c =
+ *   DEFAULT`, an INSERT of a row naming another user), then made again with the policy dropped.
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
   role: string;
-  /** the rows the role read (view: through the view; no-rls: of the table; owner: as its owner, not forced) */
+  /** the rows the role read (view: through the view; no-rls: of the table; owner: as its owner, not forced), or wrote (policy) */
   rows?: number;
   /** the rows in the table (no-rls) */
   total?: number;
   /** no-rls: the rows an `UPDATE … SET c = c` as the role changed (when it holds UPDATE) */
   updated?: number;
-  /** the same read after the fix (view: security_invoker = true; owner: FORCE ROW LEVEL SECURITY): rows, or what PostgreSQL raised */
+  /** the same read after the fix (view: security_invoker = true; owner: FORCE ROW LEVEL SECURITY; policy: the write without the policy): rows, or what PostgreSQL raised */
   fixedRows?: number;
   fixedCode?: string;
   fixedMessage?: string;
@@ -174,6 +177,9 @@ export interface ExposureResult {
   message?: string;
   /** the function, for `execute` */
   function?: { schema: string; name: string; args: number };
+  /** the policy, for `policy`; and the write made (`command`) */
+  policy?: string;
+  command?: ProbeCommand;
   /** the exposure shows: the role read rows it reads no longer after the fix, fewer or none or an error where the read passed (view, owner); read the table's rows (no-rls); PUBLIC may execute (execute) */
   shown: boolean;
 }
@@ -640,6 +646,9 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles: string[] 
  */
 export const SEED_USER = '00000000-0000-4000-8000-00000000005e';
 
+/** Another user than SEED_USER: the user an INSERT the `policy` exposures make names (a row that is not the signed-in user's). */
+export const OTHER_USER = '00000000-0000-4000-8000-0000000000ff';
+
 /** The request settings of a Supabase request signed in as SEED_USER (what auth.uid(), auth.jwt() read). */
 const SIGNED_IN: Record<string, string> = {
   'request.jwt.claim.sub': SEED_USER,
@@ -753,9 +762,15 @@ function checkedValue(defs: string[], col: string): string | undefined {
   return undefined;
 }
 
+/** The INSERT of a seed row (see SEED_ROWS); `value` may change each value's text. */
+function insertSql(r: SeedRow, value: (v: string) => string = (v) => v): string {
+  const cols = r.cols ?? [];
+  const values = (r.vals ?? []).map((v, i) => `${value(v)}::${r.types![i]}`).join(', ');
+  return cols.length ? `INSERT INTO ${r.rel} (${cols.join(', ')}) VALUES (${values})` : `INSERT INTO ${r.rel} DEFAULT VALUES`;
+}
+
 async function insertRow(db: PGlite, rel: string, cols: string[], vals: string[], types: string[], inTx: boolean): Promise<{ code: string; message: string } | undefined> {
-  const values = vals.map((v, i) => `${v}::${types[i]}`).join(', ');
-  const insert = cols.length ? `INSERT INTO ${rel} (${cols.join(', ')}) VALUES (${values})` : `INSERT INTO ${rel} DEFAULT VALUES`;
+  const insert = insertSql({ rel, name: rel, schema: '', cols, vals, types });
   // (in the caller's transaction: a savepoint, so that a refused row leaves it usable; the
   // setting then lasts until the transaction ends)
   try {
@@ -861,6 +876,21 @@ async function readAs(db: PGlite, rel: string, role: string, settings?: Record<s
   } catch (e) {
     await db.exec('ROLLBACK TO SAVEPOINT exposure_read; RESET ROLE').catch(() => undefined);
     return pgErrorOf(e);
+  }
+}
+
+/** A write as `role`, inside the caller's transaction and undone after (a savepoint): the rows it changed, or what PostgreSQL raised. */
+async function writeAs(db: PGlite, sql: string, role: string, settings?: Record<string, string>): Promise<Read> {
+  await db.exec('SAVEPOINT exposure_write');
+  try {
+    await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
+    for (const [k, v] of Object.entries(settings ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
+    const rows = (await db.query(sql)).affectedRows ?? 0;
+    return { rows };
+  } catch (e) {
+    return pgErrorOf(e);
+  } finally {
+    await db.exec('ROLLBACK TO SAVEPOINT exposure_write; RESET ROLE').catch(() => undefined);
   }
 }
 
@@ -997,6 +1027,57 @@ async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[],
         await db.exec(`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY`);
         const fixed = await readAs(db, name, OWNER_ROLE);
         return { rows: read.rows, ...fixedOf(fixed), shown: lessAfterFix(read.rows, fixed) };
+      },
+    });
+  }
+  // permissive write policies whose USING or WITH CHECK is `true`: the write each admits, as a
+  // role it applies to, with and without it
+  const open = (
+    await db.query<{ table: string; rel: string; policy: string; cmd: string; roles: string[]; using_true: boolean; check_true: boolean; col: string | null; set: string | null }>(
+      `SELECT quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, (quote_ident(p.schemaname) || '.' || quote_ident(p.tablename))::regclass::text AS rel,
+              p.policyname AS policy, p.cmd, p.roles::text[] AS roles, coalesce(p.qual = 'true', false) AS using_true, coalesce(p.with_check = 'true', false) AS check_true,
+              (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = ''
+                 AND (a.atthasdef OR NOT a.attnotnull) ORDER BY a.attnum LIMIT 1) AS col,
+              (SELECT CASE WHEN a.atthasdef THEN 'DEFAULT' ELSE 'NULL' END FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = ''
+                 AND a.attgenerated = '' AND (a.atthasdef OR NOT a.attnotnull) ORDER BY a.attnum LIMIT 1) AS set
+       FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+       WHERE p.permissive = 'PERMISSIVE' AND p.cmd <> 'SELECT' AND (p.qual = 'true' OR p.with_check = 'true')
+         AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
+       ORDER BY 1, 3`,
+      [stubSchemas],
+    )
+  ).rows;
+  const seedOf = open.length ? new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r])) : new Map<string, SeedRow>();
+  for (const p of open) {
+    // the write: a DELETE (USING true, FOR DELETE or ALL), an UPDATE setting a column to its
+    // default or NULL (FOR UPDATE), an INSERT of the seeded row naming another user (WITH CHECK true)
+    let command: ProbeCommand | undefined;
+    let sql: string | undefined;
+    const row = seedOf.get(p.rel);
+    if (p.using_true && (p.cmd === 'DELETE' || p.cmd === 'ALL')) [command, sql] = ['delete', `DELETE FROM ${p.table}`];
+    else if (p.using_true && p.cmd === 'UPDATE' && p.col) [command, sql] = ['update', `UPDATE ${p.table} SET ${p.col} = ${p.set}`];
+    else if (p.check_true && (p.cmd === 'INSERT' || p.cmd === 'ALL') && row) [command, sql] = ['insert', insertSql(row, (v) => v.replace(SEED_USER, OTHER_USER))];
+    if (!command || !sql) continue;
+    const candidates = p.roles.includes('public') ? roles : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r)));
+    const privilege = command.toUpperCase();
+    let role: string | undefined;
+    for (const r of candidates) if (await holds(db, r, p.table, privilege)) { role = r; break; }
+    if (!role) continue;
+    const as = role;
+    const write = sql;
+    specs.push({
+      kind: 'policy',
+      object: p.table,
+      role: as,
+      run: async (db) => {
+        await db.exec('SET LOCAL session_replication_role = replica');
+        // (an INSERT into a table holding the seeded row would collide with it)
+        if (command === 'insert') await db.exec(`DELETE FROM ${p.table}`);
+        const first = await writeAs(db, write, as, settingsOf(as));
+        if (!('rows' in first)) return { policy: p.policy, command, ...first, shown: false };
+        await db.exec(`DROP POLICY ${quoteIdent(p.policy)} ON ${p.table}`);
+        const fixed = await writeAs(db, write, as, settingsOf(as));
+        return { policy: p.policy, command, rows: first.rows, ...fixedOf(fixed), shown: lessAfterFix(first.rows, fixed) };
       },
     });
   }
@@ -1177,5 +1258,9 @@ export function formatExposure(e: ExposureResult): string {
       return `${e.role} (neither superuser nor BYPASSRLS) owning ${e.object}, SELECT → ${failed ?? `${rows(e.rows)}; with FORCE ROW LEVEL SECURITY: ${fixed}`}`;
     case 'execute':
       return `PUBLIC may EXECUTE ${e.object} (SECURITY DEFINER)`;
+    case 'policy': {
+      const write = e.command === 'insert' ? `INSERT INTO ${e.object} of a row naming another user` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : `UPDATE ${e.object} (every row, reading no column)`;
+      return `${e.role} ${write} → ${failed ?? `${rows(e.rows)}; without policy "${e.policy}": ${fixed}`}`;
+    }
   }
 }
