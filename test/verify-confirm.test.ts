@@ -2,11 +2,11 @@
 // the SQLSTATEs of the replayed statement a finding is on, or of a probe of a table the finding
 // is about. Lint and verify run on the same migrations, verify on PGlite with seeded rows.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { initParser, ruleById, Workspace, type Finding } from '../server/src/engine/workspace.js';
-import { confirm, type Confirmation } from '../server/src/verify/confirm.js';
-import { verify, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
+import type { Finding } from '../server/src/engine/workspace.js';
+import type { Confirmation } from '../server/src/verify/confirm.js';
+import { verified } from './helpers/verified.js';
+import type { VerifyFile, VerifyResult } from '../server/src/verify/pglite.js';
 
 const FILES: VerifyFile[] = [
   {
@@ -63,13 +63,7 @@ let result: VerifyResult;
 let findings: Finding[];
 let shown: Array<Confirmation<Finding>>;
 before(async () => {
-  result = await verify(FILES, { cacheDir: join(__dirname, '..', '.cache'), seed: true });
-  await initParser();
-  const ws = new Workspace();
-  for (const f of FILES) ws.setFile(f.file, f.text);
-  const linted = ws.lint();
-  findings = [...linted.byFile.values()].flat();
-  shown = confirm(findings, linted.model, result, (rule) => ruleById.get(rule)?.meta.shownBy);
+  ({ result, findings, shown } = await verified(FILES, { seed: true }));
 });
 
 const line = (c: Confirmation<Finding>) =>

@@ -1,13 +1,14 @@
 // Verify's exposures (verify/pglite.ts ExposureResult): what a role gets that a finding says it
 // should not, made visible on PGlite in rolled-back transactions, and the lint findings they show
 // (view-bypasses-rls, view-exposes-auth-users, rls-not-enabled, rls-not-forced,
-// definer-execute-granted-to-public). A Supabase project: its default privileges grant anon and
+// definer-execute-granted-to-public, policy-always-true). A Supabase project: its default privileges grant anon and
 // authenticated every table, view and function the migrations create in public.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { initParser, ruleById, Workspace, type Finding } from '../server/src/engine/workspace.js';
-import { confirm, type Confirmation } from '../server/src/verify/confirm.js';
+import type { Finding } from '../server/src/engine/workspace.js';
+import type { Confirmation } from '../server/src/verify/confirm.js';
+import { verified } from './helpers/verified.js';
 import { formatExposure, OWNER_ROLE, verify, type ExposureResult, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
 
 const FILES: VerifyFile[] = [
@@ -46,16 +47,9 @@ CREATE POLICY board_edit_too ON board FOR UPDATE TO authenticated USING (true);
 ];
 
 let result: VerifyResult;
-let findings: Finding[];
 let shown: Array<Confirmation<Finding>>;
 before(async () => {
-  result = await verify(FILES, { cacheDir: join(__dirname, '..', '.cache'), seed: true, supabaseDefaultPrivileges: true });
-  await initParser();
-  const ws = new Workspace();
-  for (const f of FILES) ws.setFile(f.file, f.text);
-  const linted = ws.lint();
-  findings = [...linted.byFile.values()].flat();
-  shown = confirm(findings, linted.model, result, (rule) => ruleById.get(rule)?.meta.shownBy);
+  ({ result, shown } = await verified(FILES, { seed: true, supabaseDefaultPrivileges: true }));
 });
 
 const of = (kind: ExposureResult['kind'], object: string, role?: string) => (result.exposures ?? []).filter((e) => e.kind === kind && e.object === object && (!role || e.role === role));

@@ -864,35 +864,30 @@ interface ExposureSpec {
 
 type Read = { rows: number } | { code: string; message: string };
 
-/** `count(*)` of `rel` as `role` (reading with `settings`), inside the caller's transaction; or what PostgreSQL raised. */
-async function readAs(db: PGlite, rel: string, role: string, settings?: Record<string, string>): Promise<Read> {
-  await db.exec('SAVEPOINT exposure_read');
+/**
+ * `query` as `role` (reading with `settings`) inside the caller's transaction, undone after (a
+ * savepoint): the count it returns, or what PostgreSQL raised.
+ */
+async function runAs(db: PGlite, role: string, settings: Record<string, string> | undefined, query: () => Promise<number | undefined>): Promise<Read> {
+  await db.exec('SAVEPOINT exposure');
   try {
     await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
     for (const [k, v] of Object.entries(settings ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
-    const n = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${rel}`)).rows[0]?.n;
-    await db.exec('RELEASE SAVEPOINT exposure_read; RESET ROLE');
+    const n = await query();
     return n === undefined ? { code: '54001', message: DEAD_MESSAGE } : { rows: n };
-  } catch (e) {
-    await db.exec('ROLLBACK TO SAVEPOINT exposure_read; RESET ROLE').catch(() => undefined);
-    return pgErrorOf(e);
-  }
-}
-
-/** A write as `role`, inside the caller's transaction and undone after (a savepoint): the rows it changed, or what PostgreSQL raised. */
-async function writeAs(db: PGlite, sql: string, role: string, settings?: Record<string, string>): Promise<Read> {
-  await db.exec('SAVEPOINT exposure_write');
-  try {
-    await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
-    for (const [k, v] of Object.entries(settings ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
-    const rows = (await db.query(sql)).affectedRows ?? 0;
-    return { rows };
   } catch (e) {
     return pgErrorOf(e);
   } finally {
-    await db.exec('ROLLBACK TO SAVEPOINT exposure_write; RESET ROLE').catch(() => undefined);
+    await db.exec('ROLLBACK TO SAVEPOINT exposure; RESET ROLE').catch(() => undefined);
   }
 }
+
+/** `count(*)` of `rel` as `role` (see runAs). */
+const readAs = (db: PGlite, rel: string, role: string, settings?: Record<string, string>) =>
+  runAs(db, role, settings, async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${rel}`)).rows[0]?.n);
+
+/** A write as `role` (see runAs): the rows it changed. */
+const writeAs = (db: PGlite, sql: string, role: string, settings?: Record<string, string>) => runAs(db, role, settings, async () => (await db.query(sql)).affectedRows ?? 0);
 
 /**
  * Whether the fix takes rows away: fewer rows, or an error where the same read passed before it
@@ -904,9 +899,17 @@ const lessAfterFix = (rows: number, fixed: Read) => rows > 0 && ('rows' in fixed
 /** A read's outcome after the fix, as ExposureResult's fixed* fields. */
 const fixedOf = (r: Read) => ('rows' in r ? { fixedRows: r.rows } : { fixedCode: r.code, fixedMessage: r.message });
 
-/** Whether `role` holds `privilege` on the relation (PUBLIC's and its groups' included). */
-async function holds(db: PGlite, role: string, rel: string, privilege: string): Promise<boolean> {
-  return !!(await db.query<{ ok: boolean }>('SELECT has_table_privilege($1, $2, $3) AS ok', [role, rel, privilege])).rows[0]?.ok;
+/** The roles that hold `privilege` on the relation (PUBLIC's and their groups' included), in order. */
+async function holding(db: PGlite, roles: string[], rel: string, privilege: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const role of roles) if ((await db.query<{ ok: boolean }>('SELECT has_table_privilege($1, $2, $3) AS ok', [role, rel, privilege])).rows[0]?.ok) out.push(role);
+  return out;
+}
+
+/** Puts a row into the table inside the caller's transaction (see seedTable) when it has none; what PostgreSQL refused. */
+async function seedIfEmpty(db: PGlite, t: SeedRow): Promise<{ code: string; message: string } | undefined> {
+  if ((await db.query(`SELECT 1 AS one FROM ${t.rel} LIMIT 1`)).rows.length > 0) return undefined;
+  return seedTable(db, t, true);
 }
 
 const RELATIONS_OF = (where: string) => `
@@ -955,15 +958,14 @@ async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[],
   ).rows;
   for (const v of views) {
     const behind = plainAll.filter((t) => (v.tables ?? []).includes(t.rel));
-    for (const role of roles) {
-      if (!(await holds(db, role, v.name, 'SELECT'))) continue;
+    for (const role of await holding(db, roles, v.name, 'SELECT')) {
       specs.push({
         kind: 'view',
         object: v.name,
         role,
         run: async (db) => {
           await db.exec('SET LOCAL session_replication_role = replica');
-          for (const t of behind) if ((await db.query(`SELECT 1 AS one FROM ${t.rel} LIMIT 1`)).rows.length === 0) await seedTable(db, t, true);
+          for (const t of behind) await seedIfEmpty(db, t);
           const read = await readAs(db, v.name, role, settingsOf(role));
           if (!('rows' in read)) return { ...read, shown: false };
           await db.exec(`ALTER VIEW ${v.name} SET (security_invoker = true)`);
@@ -976,8 +978,7 @@ async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[],
   // tables without row-level security, as each role that may select from them
   const plain = plainAll.filter((t) => !stubSchemas.includes(t.schema));
   for (const t of plain) {
-    for (const role of roles) {
-      if (!(await holds(db, role, t.rel, 'SELECT'))) continue;
+    for (const role of await holding(db, roles, t.rel, 'SELECT')) {
       specs.push({
         kind: 'no-rls',
         object: t.name,
@@ -985,25 +986,16 @@ async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[],
         run: async (db) => {
           // (foreign keys and triggers off for what follows, as for the seeded rows)
           await db.exec('SET LOCAL session_replication_role = replica');
-          const count = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.rel}`)).rows[0]?.n ?? 0;
-          if ((await count()) === 0) {
-            const err = await seedTable(db, t, true);
-            if (err) return { code: err.code, message: `the table is empty and PostgreSQL refused a row for it: ${err.message}`, shown: false };
-          }
-          const total = await count();
+          const err = await seedIfEmpty(db, t);
+          if (err) return { code: err.code, message: `the table is empty and PostgreSQL refused a row for it: ${err.message}`, shown: false };
+          const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.rel}`)).rows[0]?.n ?? 0;
           const read = await readAs(db, t.rel, role, settingsOf(role));
           if (!('rows' in read)) return { ...read, shown: false };
           let updated: number | undefined;
           const col = (await db.query<{ col: string | null }>(`SELECT quote_ident(a.attname) AS col FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '' ORDER BY a.attnum LIMIT 1`, [t.rel])).rows[0]?.col;
-          if (col && (await holds(db, role, t.rel, 'UPDATE'))) {
-            await db.exec('SAVEPOINT exposure_write');
-            try {
-              await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
-              updated = (await db.query(`UPDATE ${t.rel} SET ${col} = ${col}`)).affectedRows ?? 0;
-              await db.exec('RELEASE SAVEPOINT exposure_write; RESET ROLE');
-            } catch {
-              await db.exec('ROLLBACK TO SAVEPOINT exposure_write; RESET ROLE').catch(() => undefined);
-            }
+          if (col && (await holding(db, [role], t.rel, 'UPDATE')).length) {
+            const w = await writeAs(db, `UPDATE ${t.rel} SET ${col} = ${col}`, role, settingsOf(role));
+            if ('rows' in w) updated = w.rows;
           }
           return { rows: read.rows, total, ...(updated !== undefined ? { updated } : {}), shown: read.rows > 0 && read.rows === total };
         },
@@ -1059,11 +1051,8 @@ async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[],
     else if (p.check_true && (p.cmd === 'INSERT' || p.cmd === 'ALL') && row) [command, sql] = ['insert', insertSql(row, (v) => v.replace(SEED_USER, OTHER_USER))];
     if (!command || !sql) continue;
     const candidates = p.roles.includes('public') ? roles : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r)));
-    const privilege = command.toUpperCase();
-    let role: string | undefined;
-    for (const r of candidates) if (await holds(db, r, p.table, privilege)) { role = r; break; }
-    if (!role) continue;
-    const as = role;
+    const [as] = await holding(db, candidates, p.table, command.toUpperCase());
+    if (!as) continue;
     const write = sql;
     specs.push({
       kind: 'policy',

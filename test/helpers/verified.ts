@@ -1,0 +1,15 @@
+// Verify and the lint of the same files, and the lint findings the engine showed (confirm()).
+import { join } from 'node:path';
+import { initParser, ruleById, Workspace, type Finding } from '../../server/src/engine/workspace.js';
+import { confirm, type Confirmation } from '../../server/src/verify/confirm.js';
+import { verify, type VerifyFile, type VerifyOptions, type VerifyResult } from '../../server/src/verify/pglite.js';
+
+export async function verified(files: VerifyFile[], opts: VerifyOptions): Promise<{ result: VerifyResult; findings: Finding[]; shown: Array<Confirmation<Finding>> }> {
+  const result = await verify(files, { cacheDir: join(__dirname, '..', '..', '.cache'), ...opts });
+  await initParser();
+  const ws = new Workspace();
+  for (const f of files) ws.setFile(f.file, f.text);
+  const linted = ws.lint();
+  const findings = [...linted.byFile.values()].flat();
+  return { result, findings, shown: confirm(findings, linted.model, result, (rule) => ruleById.get(rule)?.meta.shownBy) };
+}
