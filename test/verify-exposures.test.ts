@@ -1,7 +1,7 @@
 // Verify's exposures (verify/pglite.ts ExposureResult): what a role gets that a finding says it
 // should not, made visible on PGlite in rolled-back transactions, and the lint findings they show
 // (view-bypasses-rls, view-exposes-auth-users, rls-not-enabled, rls-not-forced,
-// definer-execute-granted-to-public, policy-always-true). A Supabase project: its default privileges grant anon and
+// definer-execute-granted-to-public, policy-always-true, policy-missing-select-companion). A Supabase project: its default privileges grant anon and
 // authenticated every table, view and function the migrations create in public.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -42,6 +42,10 @@ CREATE POLICY notes_delete ON notes FOR DELETE TO authenticated USING (true);
 CREATE POLICY notes_insert ON notes FOR INSERT TO authenticated WITH CHECK (true);
 CREATE POLICY board_edit ON board FOR UPDATE TO authenticated USING (true);
 CREATE POLICY board_edit_too ON board FOR UPDATE TO authenticated USING (true);
+-- a DELETE policy, but no SELECT policy for authenticated: a DELETE whose WHERE reads a column reaches no row
+CREATE TABLE drafts (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+ALTER TABLE drafts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY drafts_delete ON drafts FOR DELETE TO authenticated USING (owner_id = (select auth.uid()));
 `,
   },
 ];
@@ -93,6 +97,7 @@ describe('verify: exposures', () => {
       'definer-execute-granted-to-public 19 execute public.is_admin() PUBLIC',
       'policy-always-true 25 policy public.notes authenticated',
       'policy-always-true 26 policy public.notes authenticated',
+      'policy-missing-select-companion 32 companion public.drafts authenticated',
       'rls-not-enabled 3 no-rls public.profiles anon',
       'view-bypasses-rls 9 view public.note_list anon',
       'view-exposes-auth-users 12 view public.member_emails anon',
@@ -109,6 +114,15 @@ describe('verify: exposures', () => {
     ]);
     const [insert] = (result.exposures ?? []).filter((e) => e.policy === 'notes_insert');
     assert.match(formatExposure(insert!), /^authenticated INSERT INTO public\.notes of a row naming another user → 1 row; without policy "notes_insert": 42501 new row violates row-level security policy/);
+  });
+
+  test("ok: a DELETE policy's role without a SELECT policy deletes its own row with a DELETE reading no column, none with a WHERE reading one; a role with a SELECT policy is not looked at", () => {
+    const companions = (result.exposures ?? []).filter((e) => e.kind === 'companion');
+    assert.deepEqual(
+      companions.map((e) => ({ policy: e.policy, role: e.role, rows: e.rows, fixed: e.fixedRows, shown: e.shown })),
+      [{ policy: 'drafts_delete', role: 'authenticated', rows: 1, fixed: 0, shown: true }],
+    );
+    assert.equal(formatExposure(companions[0]!), 'authenticated DELETE FROM public.drafts (policy "drafts_delete") → 1 row reading no column; with a WHERE reading one, matching every row: 0 rows');
   });
 
   test("ok: each look rolls back what it changed: anon's look made member_emails security_invoker, and authenticated's, after it, still reads through the owner's rights", () => {

@@ -57,6 +57,7 @@ export const policyMissingSelectCompanion = defineRule({
     guards:
       'An UPDATE or DELETE that reads the table (a WHERE, a SET expression or RETURNING on its columns) only reaches rows a SELECT policy lets the role see: with no SELECT policy it silently affects 0 rows.',
     truths: ['T26', 'T27', 'T30'],
+    shownBy: { exposure: 'companion' },
   },
   check({ model, report }) {
     // permissive UPDATE and DELETE policies with a USING (policyFacts: the others are not read);

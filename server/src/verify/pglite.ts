@@ -154,10 +154,13 @@ export interface VerifyResult {
  *   has_function_privilege('public', …));
  * - `policy`: a write a permissive policy whose USING or WITH CHECK is `true` admits, made as a
  *   role it applies to with a statement that reads no column (`DELETE FROM t`, `UPDATE t SET c =
- *   DEFAULT`, an INSERT of a row naming another user), then made again with the policy dropped.
+ *   DEFAULT`, an INSERT of a row naming another user), then made again with the policy dropped;
+ * - `companion`: for an UPDATE or DELETE policy, the write made as a role it applies to and no
+ *   permissive SELECT (or ALL) policy does, reading no column, then with a WHERE that reads one
+ *   and matches every row: such a role reaches no row then (T26, T27).
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
@@ -168,7 +171,7 @@ export interface ExposureResult {
   total?: number;
   /** no-rls: the rows an `UPDATE … SET c = c` as the role changed (when it holds UPDATE) */
   updated?: number;
-  /** the same read after the fix (view: security_invoker = true; owner: FORCE ROW LEVEL SECURITY; policy: the write without the policy): rows, or what PostgreSQL raised */
+  /** the same read after the fix (view: security_invoker = true; owner: FORCE ROW LEVEL SECURITY; policy: the write without the policy; companion: the write with a WHERE reading a column): rows, or what PostgreSQL raised */
   fixedRows?: number;
   fixedCode?: string;
   fixedMessage?: string;
@@ -1025,22 +1028,55 @@ async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[],
   // permissive write policies whose USING or WITH CHECK is `true`: the write each admits, as a
   // role it applies to, with and without it
   const open = (
-    await db.query<{ table: string; rel: string; policy: string; cmd: string; roles: string[]; using_true: boolean; check_true: boolean; col: string | null; set: string | null }>(
+    await db.query<{ table: string; rel: string; policy: string; cmd: string; roles: string[]; using_true: boolean; check_true: boolean; col: string | null; set: string | null; any: string | null }>(
       `SELECT quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, (quote_ident(p.schemaname) || '.' || quote_ident(p.tablename))::regclass::text AS rel,
               p.policyname AS policy, p.cmd, p.roles::text[] AS roles, coalesce(p.qual = 'true', false) AS using_true, coalesce(p.with_check = 'true', false) AS check_true,
               (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = ''
                  AND (a.atthasdef OR NOT a.attnotnull) ORDER BY a.attnum LIMIT 1) AS col,
               (SELECT CASE WHEN a.atthasdef THEN 'DEFAULT' ELSE 'NULL' END FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = ''
-                 AND a.attgenerated = '' AND (a.atthasdef OR NOT a.attnotnull) ORDER BY a.attnum LIMIT 1) AS set
+                 AND a.attgenerated = '' AND (a.atthasdef OR NOT a.attnotnull) ORDER BY a.attnum LIMIT 1) AS set,
+              (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum LIMIT 1) AS any
        FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
-       WHERE p.permissive = 'PERMISSIVE' AND p.cmd <> 'SELECT' AND (p.qual = 'true' OR p.with_check = 'true')
+       WHERE p.permissive = 'PERMISSIVE' AND p.cmd <> 'SELECT'
          AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
        ORDER BY 1, 3`,
       [stubSchemas],
     )
   ).rows;
   const seedOf = open.length ? new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r])) : new Map<string, SeedRow>();
+  const names = (list: string[], r: string) => list.includes(r) || list.includes(quoteIdent(r));
+  const candidatesOf = (p: (typeof open)[number]) => (p.roles.includes('public') ? roles : roles.filter((r) => names(p.roles, r)));
+  // the roles of each table's permissive SELECT (or ALL) policies
+  const readers = new Map<string, string[][]>();
+  for (const p of open) if (p.cmd === 'ALL') readers.set(p.table, [...(readers.get(p.table) ?? []), p.roles]);
+  for (const r of (await db.query<{ table: string; roles: string[] }>(
+    `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS table, roles::text[] AS roles FROM pg_policies WHERE permissive = 'PERMISSIVE' AND cmd = 'SELECT'`,
+  )).rows) readers.set(r.table, [...(readers.get(r.table) ?? []), r.roles]);
+  const hasSelectPolicy = (table: string, role: string) => (readers.get(table) ?? []).some((list) => list.includes('public') || names(list, role));
   for (const p of open) {
+    // an UPDATE or DELETE policy: the write reading no column, then with a WHERE reading one (a
+    // role without a SELECT policy of its own reaches no row then, T26/T27)
+    const blind = p.cmd === 'DELETE' ? `DELETE FROM ${p.table}` : p.cmd === 'UPDATE' && p.col ? `UPDATE ${p.table} SET ${p.col} = ${p.set}` : undefined;
+    if (blind && p.any) {
+      // (as a role the policy applies to that no SELECT policy does: whom the finding is about)
+      const [as] = await holding(db, candidatesOf(p).filter((r) => !hasSelectPolicy(p.table, r)), p.table, p.cmd);
+      const command = p.cmd.toLowerCase() as ProbeCommand;
+      if (as) {
+        specs.push({
+          kind: 'companion',
+          object: p.table,
+          role: as,
+          run: async (db) => {
+            await db.exec('SET LOCAL session_replication_role = replica');
+            const first = await writeAs(db, blind, as, settingsOf(as));
+            if (!('rows' in first)) return { policy: p.policy, command, ...first, shown: false };
+            const reading = await writeAs(db, `${blind} WHERE ${p.any} IS NOT DISTINCT FROM ${p.any}`, as, settingsOf(as));
+            return { policy: p.policy, command, rows: first.rows, ...fixedOf(reading), shown: lessAfterFix(first.rows, reading) };
+          },
+        });
+      }
+    }
+    if (!p.using_true && !p.check_true) continue;
     // the write: a DELETE (USING true, FOR DELETE or ALL), an UPDATE setting a column to its
     // default or NULL (FOR UPDATE), an INSERT of the seeded row naming another user (WITH CHECK true)
     let command: ProbeCommand | undefined;
@@ -1050,8 +1086,7 @@ async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[],
     else if (p.using_true && p.cmd === 'UPDATE' && p.col) [command, sql] = ['update', `UPDATE ${p.table} SET ${p.col} = ${p.set}`];
     else if (p.check_true && (p.cmd === 'INSERT' || p.cmd === 'ALL') && row) [command, sql] = ['insert', insertSql(row, (v) => v.replace(SEED_USER, OTHER_USER))];
     if (!command || !sql) continue;
-    const candidates = p.roles.includes('public') ? roles : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r)));
-    const [as] = await holding(db, candidates, p.table, command.toUpperCase());
+    const [as] = await holding(db, candidatesOf(p), p.table, command.toUpperCase());
     if (!as) continue;
     const write = sql;
     specs.push({
@@ -1247,6 +1282,10 @@ export function formatExposure(e: ExposureResult): string {
       return `${e.role} (neither superuser nor BYPASSRLS) owning ${e.object}, SELECT → ${failed ?? `${rows(e.rows)}; with FORCE ROW LEVEL SECURITY: ${fixed}`}`;
     case 'execute':
       return `PUBLIC may EXECUTE ${e.object} (SECURITY DEFINER)`;
+    case 'companion': {
+      const write = e.command === 'delete' ? `DELETE FROM ${e.object}` : `UPDATE ${e.object}`;
+      return `${e.role} ${write} (policy "${e.policy}") → ${failed ?? `${rows(e.rows)} reading no column; with a WHERE reading one, matching every row: ${fixed}`}`;
+    }
     case 'policy': {
       const write = e.command === 'insert' ? `INSERT INTO ${e.object} of a row naming another user` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : `UPDATE ${e.object} (every row, reading no column)`;
       return `${e.role} ${write} → ${failed ?? `${rows(e.rows)}; without policy "${e.policy}": ${fixed}`}`;
