@@ -9,7 +9,8 @@ import { before, describe, test } from 'node:test';
 import type { Finding } from '../server/src/engine/workspace.js';
 import type { Confirmation } from '../server/src/verify/confirm.js';
 import { verified } from './helpers/verified.js';
-import { formatExposure, OWNER_ROLE, verify, type ExposureResult, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
+import { formatExposure, OWNER_ROLE, type ExposureResult } from '../server/src/verify/exposures.js';
+import { verify, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
 
 const FILES: VerifyFile[] = [
   {

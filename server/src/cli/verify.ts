@@ -3,7 +3,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { formatExposure, formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
+import { formatExposure } from '../verify/exposures.js';
+import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
 import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';

@@ -7,7 +7,8 @@ import { callsIn } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
 import { policyExprs } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
-import { quoteIdent, type ExposureResult, type ProbeResult, type VerifyResult, type VerifyStatementError } from './pglite.js';
+import type { ExposureResult } from './exposures.js';
+import { quoteIdent, type ProbeResult, type VerifyResult, type VerifyStatementError } from './pglite.js';
 
 /** What confirm() needs of a finding (the engine's Finding has it). */
 export interface FindingRef {

@@ -1,0 +1,347 @@
+// Verify's exposures: what a role gets that a finding says it should not, each looked at in a
+// transaction verify() rolls back, and compared with the same read or write after the finding's
+// fix (see ExposureResult). Called by verify() after the probes; runs PostgreSQL, prints nothing.
+import type { PGlite } from '@electric-sql/pglite';
+import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf, quoteIdent, SEED_USER, seedRows, seedTable, type ProbeCommand, type SeedRow } from './pglite.js';
+
+/**
+ * What a role can get that a finding says it should not, made visible on the engine (each in a
+ * rolled-back transaction, after the probes):
+ * - `view`: a role's read through a view that is not security_invoker (an empty table without RLS
+ *   behind it gets a row first), then the same read with the view made security_invoker (the
+ *   finding's fix);
+ * - `no-rls`: a role's read and update of a table without row-level security that it holds
+ *   privileges on (a row is put in first if the table is empty);
+ * - `owner`: a read as the owner of an RLS table that is not forced, the owner being OWNER_ROLE
+ *   (neither superuser nor BYPASSRLS), then the same read with FORCE ROW LEVEL SECURITY (not in
+ *   a Supabase project, whose tables postgres owns, a BYPASSRLS role);
+ * - `execute`: a SECURITY DEFINER function PUBLIC may execute (PostgreSQL's
+ *   has_function_privilege('public', …));
+ * - `policy`: a write a permissive policy whose USING or WITH CHECK is `true` admits, made as a
+ *   role it applies to with a statement that reads no column (`DELETE FROM t`, `UPDATE t SET c =
+ *   DEFAULT`, an INSERT of a row naming another user), then made again with the policy dropped;
+ * - `companion`: for an UPDATE or DELETE policy, the write made as a role it applies to and no
+ *   permissive SELECT (or ALL) policy does, reading no column, then with a WHERE that reads one
+ *   and matches every row: such a role reaches no row then (T26, T27).
+ */
+export interface ExposureResult {
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion';
+  /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
+  object: string;
+  /** who reads: a role, OWNER_ROLE, or PUBLIC */
+  role: string;
+  /** the rows the role read (view: through the view; no-rls: of the table; owner: as its owner, not forced), or wrote (policy) */
+  rows?: number;
+  /** the rows in the table (no-rls) */
+  total?: number;
+  /** no-rls: the rows an `UPDATE … SET c = c` as the role changed (when it holds UPDATE) */
+  updated?: number;
+  /** the same read after the fix (view: security_invoker = true; owner: FORCE ROW LEVEL SECURITY; policy: the write without the policy; companion: the write with a WHERE reading a column): rows, or what PostgreSQL raised */
+  fixedRows?: number;
+  fixedCode?: string;
+  fixedMessage?: string;
+  /** the read itself failed: nothing is shown */
+  code?: string;
+  message?: string;
+  /** the function, for `execute` */
+  function?: { schema: string; name: string; args: number };
+  /** the policy, for `policy`; and the write made (`command`) */
+  policy?: string;
+  command?: ProbeCommand;
+  /** the exposure shows: the role read rows it reads no longer after the fix, fewer or none or an error where the read passed (view, owner); read the table's rows (no-rls); PUBLIC may execute (execute) */
+  shown: boolean;
+}
+
+/** The owner the `owner` exposures give a table: an ordinary role, neither superuser nor BYPASSRLS. */
+export const OWNER_ROLE = 'rls_owner';
+
+/** One exposure to look at, and how (in a transaction the caller rolls back). */
+interface ExposureSpec {
+  kind: ExposureResult['kind'];
+  object: string;
+  role: string;
+  run(db: PGlite): Promise<Omit<ExposureResult, 'kind' | 'object' | 'role'>>;
+}
+
+type Read = { rows: number } | { code: string; message: string };
+
+/**
+ * `query` as `role` (reading with `settings`) inside the caller's transaction, undone after (a
+ * savepoint): the count it returns, or what PostgreSQL raised.
+ */
+async function runAs(db: PGlite, role: string, settings: Record<string, string> | undefined, query: () => Promise<number | undefined>): Promise<Read> {
+  await db.exec('SAVEPOINT exposure');
+  try {
+    await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
+    for (const [k, v] of Object.entries(settings ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
+    const n = await query();
+    return n === undefined ? { code: '54001', message: DEAD_MESSAGE } : { rows: n };
+  } catch (e) {
+    return pgErrorOf(e);
+  } finally {
+    await db.exec('ROLLBACK TO SAVEPOINT exposure; RESET ROLE').catch(() => undefined);
+  }
+}
+
+/** `count(*)` of `rel` as `role` (see runAs). */
+const readAs = (db: PGlite, rel: string, role: string, settings?: Record<string, string>) =>
+  runAs(db, role, settings, async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${rel}`)).rows[0]?.n);
+
+/** A write as `role` (see runAs): the rows it changed. */
+const writeAs = (db: PGlite, sql: string, role: string, settings?: Record<string, string>) => runAs(db, role, settings, async () => (await db.query(sql)).affectedRows ?? 0);
+
+/**
+ * Whether the fix takes rows away: fewer rows, or an error where the same read passed before it
+ * (the policies or privileges that now apply refuse: `42501 permission denied` for a table behind
+ * the view, `42704` for a setting the owner never set, `42P17`…).
+ */
+const lessAfterFix = (rows: number, fixed: Read) => rows > 0 && ('rows' in fixed ? fixed.rows < rows : true);
+
+/** A read's outcome after the fix, as ExposureResult's fixed* fields. */
+const fixedOf = (r: Read) => ('rows' in r ? { fixedRows: r.rows } : { fixedCode: r.code, fixedMessage: r.message });
+
+/** The roles that hold `privilege` on the relation (PUBLIC's and their groups' included), in order. */
+async function holding(db: PGlite, roles: string[], rel: string, privilege: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const role of roles) if ((await db.query<{ ok: boolean }>('SELECT has_table_privilege($1, $2, $3) AS ok', [role, rel, privilege])).rows[0]?.ok) out.push(role);
+  return out;
+}
+
+/** Puts a row into the table inside the caller's transaction (see seedTable) when it has none; what PostgreSQL refused. */
+async function seedIfEmpty(db: PGlite, t: SeedRow): Promise<{ code: string; message: string } | undefined> {
+  if ((await db.query(`SELECT 1 AS one FROM ${t.rel} LIMIT 1`)).rows.length > 0) return undefined;
+  return seedTable(db, t, true);
+}
+
+const RELATIONS_OF = (where: string) => `
+  SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE ${where} AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+  ORDER BY 1`;
+
+/**
+ * Creates OWNER_ROLE (committed: roles are the cluster's) with what the role that ran the
+ * migrations holds besides superuser: USAGE on every schema, SELECT on every table, EXECUTE on
+ * every function (a policy it becomes subject to may read other tables and call functions).
+ */
+export async function ownerRole(db: PGlite): Promise<void> {
+  await db.exec(createRoleSqlIfMissing(OWNER_ROLE));
+  const schemas = (await db.query<{ s: string }>(`SELECT quote_ident(nspname) AS s FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg\\_%' ORDER BY 1`)).rows.map((r) => r.s);
+  if (schemas.length === 0) return;
+  const list = schemas.join(', ');
+  await db.exec(`GRANT USAGE ON SCHEMA ${list} TO ${OWNER_ROLE}; GRANT SELECT ON ALL TABLES IN SCHEMA ${list} TO ${OWNER_ROLE}; GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${list} TO ${OWNER_ROLE};`);
+}
+
+/**
+ * The exposures to look at after the probes (see ExposureResult). `roles`: the probes' roles
+ * (never a superuser or BYPASSRLS role); `settingsOf`: what a role reads with (Supabase's
+ * authenticated, signed in).
+ */
+export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined, owners: boolean): Promise<ExposureSpec[]> {
+  const specs: ExposureSpec[] = [];
+  // (what a row is put into a table without RLS with: every schema's, for the tables behind views)
+  const plainAll = await seedRows(db, [], false);
+  // views that are not security_invoker, as each role that may select from them: each empty
+  // table without RLS behind one gets a row first (the RLS tables have theirs, when seeded)
+  const views = (
+    await db.query<{ name: string; tables: string[] | null }>(
+      `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
+              array_agg(DISTINCT t.oid::regclass::text) FILTER (WHERE t.relkind IN ('r', 'p') AND NOT t.relrowsecurity) AS tables
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_rewrite r ON r.ev_class = c.oid
+       JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
+       JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> c.oid
+       WHERE c.relkind = 'v' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+         AND NOT coalesce((SELECT option_value::bool FROM pg_options_to_table(c.reloptions) WHERE option_name = 'security_invoker'), false)
+       GROUP BY c.oid, n.nspname, c.relname ORDER BY 1`,
+      [stubSchemas],
+    )
+  ).rows;
+  for (const v of views) {
+    const behind = plainAll.filter((t) => (v.tables ?? []).includes(t.rel));
+    for (const role of await holding(db, roles, v.name, 'SELECT')) {
+      specs.push({
+        kind: 'view',
+        object: v.name,
+        role,
+        run: async (db) => {
+          await db.exec('SET LOCAL session_replication_role = replica');
+          for (const t of behind) await seedIfEmpty(db, t);
+          const read = await readAs(db, v.name, role, settingsOf(role));
+          if (!('rows' in read)) return { ...read, shown: false };
+          await db.exec(`ALTER VIEW ${v.name} SET (security_invoker = true)`);
+          const fixed = await readAs(db, v.name, role, settingsOf(role));
+          return { rows: read.rows, ...fixedOf(fixed), shown: lessAfterFix(read.rows, fixed) };
+        },
+      });
+    }
+  }
+  // tables without row-level security, as each role that may select from them
+  const plain = plainAll.filter((t) => !stubSchemas.includes(t.schema));
+  for (const t of plain) {
+    for (const role of await holding(db, roles, t.rel, 'SELECT')) {
+      specs.push({
+        kind: 'no-rls',
+        object: t.name,
+        role,
+        run: async (db) => {
+          // (foreign keys and triggers off for what follows, as for the seeded rows)
+          await db.exec('SET LOCAL session_replication_role = replica');
+          const err = await seedIfEmpty(db, t);
+          if (err) return { code: err.code, message: `the table is empty and PostgreSQL refused a row for it: ${err.message}`, shown: false };
+          const total = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.rel}`)).rows[0]?.n ?? 0;
+          const read = await readAs(db, t.rel, role, settingsOf(role));
+          if (!('rows' in read)) return { ...read, shown: false };
+          let updated: number | undefined;
+          const col = (await db.query<{ col: string | null }>(`SELECT quote_ident(a.attname) AS col FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '' ORDER BY a.attnum LIMIT 1`, [t.rel])).rows[0]?.col;
+          if (col && (await holding(db, [role], t.rel, 'UPDATE')).length) {
+            const w = await writeAs(db, `UPDATE ${t.rel} SET ${col} = ${col}`, role, settingsOf(role));
+            if ('rows' in w) updated = w.rows;
+          }
+          return { rows: read.rows, total, ...(updated !== undefined ? { updated } : {}), shown: read.rows > 0 && read.rows === total };
+        },
+      });
+    }
+  }
+  // RLS tables that are not forced, as their owner: an ordinary role holding what the migrations'
+  // role would (not on Supabase, whose migrations run as postgres, a BYPASSRLS role: forced or not,
+  // it reads every row)
+  const unforced = owners ? (await db.query<{ name: string }>(RELATIONS_OF(`c.relkind IN ('r', 'p') AND c.relrowsecurity AND NOT c.relforcerowsecurity AND NOT c.relispartition`), [stubSchemas])).rows : [];
+  if (unforced.length) await ownerRole(db);
+  for (const { name } of unforced) {
+    specs.push({
+      kind: 'owner',
+      object: name,
+      role: OWNER_ROLE,
+      run: async (db) => {
+        await db.exec(`ALTER TABLE ${name} OWNER TO ${OWNER_ROLE}`);
+        const read = await readAs(db, name, OWNER_ROLE);
+        if (!('rows' in read)) return { ...read, shown: false };
+        await db.exec(`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY`);
+        const fixed = await readAs(db, name, OWNER_ROLE);
+        return { rows: read.rows, ...fixedOf(fixed), shown: lessAfterFix(read.rows, fixed) };
+      },
+    });
+  }
+  // permissive write policies whose USING or WITH CHECK is `true`: the write each admits, as a
+  // role it applies to, with and without it
+  const open = (
+    await db.query<{ table: string; rel: string; policy: string; cmd: string; roles: string[]; using_true: boolean; check_true: boolean; col: string | null; set: string | null; any: string | null }>(
+      `SELECT quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, (quote_ident(p.schemaname) || '.' || quote_ident(p.tablename))::regclass::text AS rel,
+              p.policyname AS policy, p.cmd, p.roles::text[] AS roles, coalesce(p.qual = 'true', false) AS using_true, coalesce(p.with_check = 'true', false) AS check_true,
+              (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = ''
+                 AND (a.atthasdef OR NOT a.attnotnull) ORDER BY a.attnum LIMIT 1) AS col,
+              (SELECT CASE WHEN a.atthasdef THEN 'DEFAULT' ELSE 'NULL' END FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = ''
+                 AND a.attgenerated = '' AND (a.atthasdef OR NOT a.attnotnull) ORDER BY a.attnum LIMIT 1) AS set,
+              (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum LIMIT 1) AS any
+       FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+       WHERE p.permissive = 'PERMISSIVE' AND p.cmd <> 'SELECT'
+         AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
+       ORDER BY 1, 3`,
+      [stubSchemas],
+    )
+  ).rows;
+  const seedOf = open.length ? new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r])) : new Map<string, SeedRow>();
+  const names = (list: string[], r: string) => list.includes(r) || list.includes(quoteIdent(r));
+  const candidatesOf = (p: (typeof open)[number]) => (p.roles.includes('public') ? roles : roles.filter((r) => names(p.roles, r)));
+  // the roles of each table's permissive SELECT (or ALL) policies
+  const readers = new Map<string, string[][]>();
+  for (const p of open) if (p.cmd === 'ALL') readers.set(p.table, [...(readers.get(p.table) ?? []), p.roles]);
+  for (const r of (await db.query<{ table: string; roles: string[] }>(
+    `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS table, roles::text[] AS roles FROM pg_policies WHERE permissive = 'PERMISSIVE' AND cmd = 'SELECT'`,
+  )).rows) readers.set(r.table, [...(readers.get(r.table) ?? []), r.roles]);
+  const hasSelectPolicy = (table: string, role: string) => (readers.get(table) ?? []).some((list) => list.includes('public') || names(list, role));
+  for (const p of open) {
+    // an UPDATE or DELETE policy: the write reading no column, then with a WHERE reading one (a
+    // role without a SELECT policy of its own reaches no row then, T26/T27)
+    const blind = p.cmd === 'DELETE' ? `DELETE FROM ${p.table}` : p.cmd === 'UPDATE' && p.col ? `UPDATE ${p.table} SET ${p.col} = ${p.set}` : undefined;
+    if (blind && p.any) {
+      // (as a role the policy applies to that no SELECT policy does: whom the finding is about)
+      const [as] = await holding(db, candidatesOf(p).filter((r) => !hasSelectPolicy(p.table, r)), p.table, p.cmd);
+      const command = p.cmd.toLowerCase() as ProbeCommand;
+      if (as) {
+        specs.push({
+          kind: 'companion',
+          object: p.table,
+          role: as,
+          run: async (db) => {
+            await db.exec('SET LOCAL session_replication_role = replica');
+            const first = await writeAs(db, blind, as, settingsOf(as));
+            if (!('rows' in first)) return { policy: p.policy, command, ...first, shown: false };
+            const reading = await writeAs(db, `${blind} WHERE ${p.any} IS NOT DISTINCT FROM ${p.any}`, as, settingsOf(as));
+            return { policy: p.policy, command, rows: first.rows, ...fixedOf(reading), shown: lessAfterFix(first.rows, reading) };
+          },
+        });
+      }
+    }
+    if (!p.using_true && !p.check_true) continue;
+    // the write: a DELETE (USING true, FOR DELETE or ALL), an UPDATE setting a column to its
+    // default or NULL (FOR UPDATE), an INSERT of the seeded row naming another user (WITH CHECK true)
+    let command: ProbeCommand | undefined;
+    let sql: string | undefined;
+    const row = seedOf.get(p.rel);
+    if (p.using_true && (p.cmd === 'DELETE' || p.cmd === 'ALL')) [command, sql] = ['delete', `DELETE FROM ${p.table}`];
+    else if (p.using_true && p.cmd === 'UPDATE' && p.col) [command, sql] = ['update', `UPDATE ${p.table} SET ${p.col} = ${p.set}`];
+    else if (p.check_true && (p.cmd === 'INSERT' || p.cmd === 'ALL') && row) [command, sql] = ['insert', insertSql(row, (v) => v.replace(SEED_USER, OTHER_USER))];
+    if (!command || !sql) continue;
+    const [as] = await holding(db, candidatesOf(p), p.table, command.toUpperCase());
+    if (!as) continue;
+    const write = sql;
+    specs.push({
+      kind: 'policy',
+      object: p.table,
+      role: as,
+      run: async (db) => {
+        await db.exec('SET LOCAL session_replication_role = replica');
+        // (an INSERT into a table holding the seeded row would collide with it)
+        if (command === 'insert') await db.exec(`DELETE FROM ${p.table}`);
+        const first = await writeAs(db, write, as, settingsOf(as));
+        if (!('rows' in first)) return { policy: p.policy, command, ...first, shown: false };
+        await db.exec(`DROP POLICY ${quoteIdent(p.policy)} ON ${p.table}`);
+        const fixed = await writeAs(db, write, as, settingsOf(as));
+        return { policy: p.policy, command, rows: first.rows, ...fixedOf(fixed), shown: lessAfterFix(first.rows, fixed) };
+      },
+    });
+  }
+  // SECURITY DEFINER functions PUBLIC may execute
+  const definers = (
+    await db.query<{ sig: string; schema: string; name: string; args: number }>(
+      `SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
+              n.nspname AS schema, p.proname AS name, p.pronargs::int AS args
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+         AND has_function_privilege('public', p.oid, 'EXECUTE') AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+       ORDER BY 1`,
+      [stubSchemas],
+    )
+  ).rows;
+  for (const f of definers) {
+    specs.push({ kind: 'execute', object: f.sig, role: 'PUBLIC', run: async () => ({ function: { schema: f.schema, name: f.name, args: f.args }, shown: true }) });
+  }
+  return specs;
+}
+
+/** One line for an exposure, e.g. `anon SELECT public.profile_cards → 1 row; with security_invoker = true: 0 rows`. */
+export function formatExposure(e: ExposureResult): string {
+  const rows = (n: number | undefined) => `${n ?? 0} row${n === 1 ? '' : 's'}`;
+  const fixed = e.fixedCode ? `${e.fixedCode} ${e.fixedMessage ?? ''}`.trimEnd() : rows(e.fixedRows);
+  const failed = e.code ? `${e.code} ${e.message ?? ''}`.trimEnd() : undefined;
+  switch (e.kind) {
+    case 'view':
+      return `${e.role} SELECT ${e.object} → ${failed ?? `${rows(e.rows)}; with security_invoker = true: ${fixed}`}`;
+    case 'no-rls':
+      return `${e.role} SELECT ${e.object} (no row-level security) → ${failed ?? `${e.rows ?? 0} of ${rows(e.total)}${e.updated !== undefined ? `; UPDATE of every row → ${rows(e.updated)}` : ''}`}`;
+    case 'owner':
+      return `${e.role} (neither superuser nor BYPASSRLS) owning ${e.object}, SELECT → ${failed ?? `${rows(e.rows)}; with FORCE ROW LEVEL SECURITY: ${fixed}`}`;
+    case 'execute':
+      return `PUBLIC may EXECUTE ${e.object} (SECURITY DEFINER)`;
+    case 'companion': {
+      const write = e.command === 'delete' ? `DELETE FROM ${e.object}` : `UPDATE ${e.object}`;
+      return `${e.role} ${write} (policy "${e.policy}") → ${failed ?? `${rows(e.rows)} reading no column; with a WHERE reading one, matching every row: ${fixed}`}`;
+    }
+    case 'policy': {
+      const write = e.command === 'insert' ? `INSERT INTO ${e.object} of a row naming another user` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : `UPDATE ${e.object} (every row, reading no column)`;
+      return `${e.role} ${write} → ${failed ?? `${rows(e.rows)}; without policy "${e.policy}": ${fixed}`}`;
+    }
+  }
+}
