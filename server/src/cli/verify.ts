@@ -181,7 +181,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     lines.push('', 'exposures: what roles get that findings say they should not (each in a rolled-back transaction):');
     for (const e of exposed) lines.push(`  ${formatExposure(e)}`);
   }
-  if (exposures.length > exposed.length) lines.push(`  (and ${counted(exposures.length - exposed.length, 'look')} at a view, a table or its owner that showed nothing: the role got no more than after the fix, or the read failed; --format json lists them)`);
+  if (exposures.length > exposed.length) lines.push(`  (and ${counted(exposures.length - exposed.length, 'look')} that showed nothing: the role got no more than after the fix, or the read or write failed; --format json lists them)`);
   if (shown.length) {
     lines.push('', `lint findings the engine showed (${shown.length} of the ${counted(findings.length, 'finding')} of rules it can show):`);
     for (const c of shown) {
