@@ -138,8 +138,9 @@ describe('verify: exposures', () => {
   });
 });
 
-describe('verify: exposures of owners (not a Supabase project)', () => {
-  let owners: ExposureResult[];
+describe('verify: exposures of owners and of search paths (not a Supabase project)', () => {
+  let exposures: ExposureResult[];
+  let shownHere: Array<Confirmation<Finding>>;
   before(async () => {
     const files: VerifyFile[] = [
       {
@@ -161,20 +162,42 @@ CREATE POLICY scoped_tenant ON scoped FOR SELECT USING (tenant = current_setting
 CREATE TABLE board (id bigint PRIMARY KEY);
 ALTER TABLE board ENABLE ROW LEVEL SECURITY;
 ALTER TABLE board FORCE ROW LEVEL SECURITY;
+-- definer functions reading notes by an unqualified name: a temporary view of that name takes its place
+CREATE FUNCTION note_count(p_owner text) RETURNS bigint LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+BEGIN RETURN (SELECT count(*) FROM notes WHERE owner_name = p_owner); END $$;
+CREATE FUNCTION any_notes() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT EXISTS (SELECT 1 FROM notes) $$;
+CREATE FUNCTION safe_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT count(*) FROM notes $$;
 `,
       },
     ];
-    const r = await verify(files, { cacheDir: join(__dirname, '..', '.cache'), seed: true });
-    owners = (r.exposures ?? []).filter((e) => e.kind === 'owner');
+    let r: VerifyResult;
+    ({ result: r, shown: shownHere } = await verified(files, { seed: true }));
+    exposures = r.exposures ?? [];
   });
 
   test('ok: owned by an ordinary role, a table that is not forced gives it its row, forced none (or an error: its policy now runs for the owner); a policy for PUBLIC admitting every row gives it the row both ways; a forced table is not looked at', () => {
     const brief = (e: ExposureResult) => ({ object: e.object, role: e.role, rows: e.rows, fixed: e.fixedRows ?? e.fixedCode, shown: e.shown });
+    const owners = exposures.filter((e) => e.kind === 'owner');
     assert.deepEqual(owners.map(brief), [
       { object: 'public.everyone', role: OWNER_ROLE, rows: 1, fixed: 1, shown: false },
       { object: 'public.notes', role: OWNER_ROLE, rows: 1, fixed: 0, shown: true },
       { object: 'public.scoped', role: OWNER_ROLE, rows: 1, fixed: '42704', shown: true },
     ]);
     assert.equal(formatExposure(owners[1]!), `${OWNER_ROLE} (neither superuser nor BYPASSRLS) owning public.notes, SELECT → 1 row; with FORCE ROW LEVEL SECURITY: 0 rows`);
+  });
+
+  test("ok: a definer function whose search_path does not end with pg_temp (or is not set) reads a role's temporary view of a table it names without a schema, as its owner; one ending with pg_temp is not looked at", () => {
+    const paths = exposures.filter((e) => e.kind === 'search-path');
+    assert.deepEqual(
+      paths.map((e) => ({ object: e.object, hijacked: e.hijacked, shown: e.shown })),
+      [
+        { object: 'public.any_notes()', hijacked: 'notes', shown: true },
+        { object: 'public.note_count(p_owner text)', hijacked: 'notes', shown: true },
+      ],
+    );
+    assert.match(paths[1]!.message!, /"pg_rls_lint: pg_temp\.notes read"/);
+    assert.match(formatExposure(paths[1]!), /made a temporary view pg_temp\.notes; a call of public\.note_count\(p_owner text\) \(SECURITY DEFINER, with NULL arguments\) planned a read of it instead of the table notes, which it runs as its owner/);
+    const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind}`;
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-unsafe 19 search-path']);
   });
 });

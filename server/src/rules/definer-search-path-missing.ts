@@ -11,6 +11,7 @@ export const definerSearchPathMissing = defineRule({
     guards: "A definer function resolves names through the caller's search_path, where pg_temp comes first for relations: a temp table hijacks it (T19c).",
     truths: ['T19c', 'F3'],
     sources: ['splinter 0011 function_search_path_mutable', 'pgspot PS004'],
+    shownBy: { exposure: 'search-path' },
   },
   check({ model, report }) {
     const { definers, definerFacts } = functionLists(model);

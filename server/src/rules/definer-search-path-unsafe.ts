@@ -44,6 +44,7 @@ export const definerSearchPathUnsafe = defineRule({
       'pg_temp is searched first for relations unless the search_path lists it: SET search_path = public does not stop a temp table from shadowing the tables a definer function reads (F3).',
     truths: ['F3', 'T19', 'T19b', 'T19c'],
     sources: ['splinter 0011 function_search_path_mutable', 'pgspot PS004'],
+    shownBy: { exposure: 'search-path' },
   },
   check({ model, report }) {
     const definers = functionLists(model).definers;

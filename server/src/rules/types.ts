@@ -35,7 +35,7 @@ export interface RuleMeta {
     /** the probe must be made as a role of the policy the finding is on, with its command; a 42501 must be a privilege error */
     asPolicyRole?: boolean;
     /** an exposure of this kind of the view, table or function the finding is on shows (a role read through the view what it reads no longer when security_invoker; read a table without RLS; its owner read what it reads no longer when forced; PUBLIC may execute it; a role made a write the policy alone admits) */
-    exposure?: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion';
+    exposure?: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path';
   };
 }
 

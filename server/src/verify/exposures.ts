@@ -2,7 +2,7 @@
 // transaction verify() rolls back, and compared with the same read or write after the finding's
 // fix (see ExposureResult). Called by verify() after the probes; runs PostgreSQL, prints nothing.
 import type { PGlite } from '@electric-sql/pglite';
-import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf, quoteIdent, SEED_USER, seedRows, seedTable, type ProbeCommand, type SeedRow } from './pglite.js';
+import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf, quoteIdent, quoteLiteral, SEED_USER, seedRows, seedTable, STAND_IN_ROLE, type ProbeCommand, type SeedRow } from './pglite.js';
 
 /**
  * What a role can get that a finding says it should not, made visible on the engine (each in a
@@ -22,10 +22,15 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  *   DEFAULT`, an INSERT of a row naming another user), then made again with the policy dropped;
  * - `companion`: for an UPDATE or DELETE policy, the write made as a role it applies to and no
  *   permissive SELECT (or ALL) policy does, reading no column, then with a WHERE that reads one
- *   and matches every row: such a role reaches no row then (T26, T27).
+ *   and matches every row: such a role reaches no row then (T26, T27);
+ * - `search-path`: a SECURITY DEFINER function whose search_path does not end with pg_temp (or
+ *   is not set) and that reads a table by an unqualified name: as a role that may execute it,
+ *   a temporary view of that name (which raises a marked error when read), then a call with NULL
+ *   arguments; the marked error shows the function read the role's object with its owner's
+ *   rights (T19, T19c).
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
@@ -45,6 +50,8 @@ export interface ExposureResult {
   message?: string;
   /** the function, for `execute` */
   function?: { schema: string; name: string; args: number };
+  /** search-path: the name the role's temporary view took (`pg_temp.<name>`) */
+  hijacked?: string;
   /** the policy, for `policy`; and the write made (`command`) */
   policy?: string;
   command?: ProbeCommand;
@@ -112,6 +119,18 @@ async function seedIfEmpty(db: PGlite, t: SeedRow): Promise<{ code: string; mess
   if ((await db.query(`SELECT 1 AS one FROM ${t.rel} LIMIT 1`)).rows.length > 0) return undefined;
   return seedTable(db, t, true);
 }
+
+/** A function's `SET search_path` (its proconfig entry) as a list of schema names, lower-case unless quoted; undefined when not set. */
+function searchPathOf(config: string[] | null): string[] | undefined {
+  const entry = (config ?? []).find((c) => c.toLowerCase().startsWith('search_path='));
+  if (entry === undefined) return undefined;
+  const value = entry.slice('search_path='.length).trim();
+  if (value === '' || value === '""') return [];
+  return value.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase()));
+}
+
+/** Words after FROM or JOIN that are not table names. */
+const SQL_WORDS = new Set(['select', 'lateral', 'only', 'unnest', 'generate_series', 'jsonb_array_elements', 'json_array_elements', 'jsonb_each', 'json_each', 'jsonb_to_recordset', 'rows', 'each', 'the', 'a', 'an']);
 
 const RELATIONS_OF = (where: string) => `
   SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
@@ -303,6 +322,80 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
       },
     });
   }
+  // SECURITY DEFINER functions a temporary object can hijack: a role's temporary view of a
+  // table the body names without a schema, and a call
+  const open2 = (
+    await db.query<{ oid: number; fn: string; sig: string; schema: string; name: string; args: number; src: string; config: string[] | null; call: string }>(
+      `SELECT p.oid::int AS oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) AS fn,
+              quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
+              n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src, p.proconfig AS config,
+              CASE WHEN p.prokind = 'p' THEN 'CALL ' ELSE 'SELECT ' END || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
+                coalesce((SELECT string_agg('NULL::' || format_type(t, NULL), ', ' ORDER BY i) FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i)), '') || ')' AS call
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+       WHERE p.prosecdef AND NOT p.proisstrict AND l.lanname IN ('sql', 'plpgsql') AND p.prokind IN ('f', 'p')
+         AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+         AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+       ORDER BY 3`,
+      [stubSchemas],
+    )
+  ).rows;
+  const hijackers = open2.length ? [...roles, STAND_IN_ROLE] : [];
+  if (open2.length) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+  for (const f of open2) {
+    const path = searchPathOf(f.config);
+    if (path !== undefined && (path.length === 0 || path.includes('pg_temp'))) continue;
+    // the first table the body reads by an unqualified name that resolves in the function's search_path (public by default)
+    let target: { name: string; columns: string } | undefined;
+    for (const m of f.src.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_$]*)\b(?!\s*[.(])/gi)) {
+      const name = m[1]!.toLowerCase();
+      if (SQL_WORDS.has(name)) continue;
+      const columns = (
+        await db.query<{ cols: string | null }>(
+          `SELECT string_agg(format('NULL::%s AS %I', format_type(a.atttypid, a.atttypmod), a.attname), ', ' ORDER BY a.attnum) AS cols
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+           WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY($2::text[])`,
+          [name, path ?? ['public']],
+        )
+      ).rows[0]?.cols;
+      if (columns) {
+        target = { name, columns };
+        break;
+      }
+    }
+    if (!target) continue;
+    let as: string | undefined;
+    for (const r of hijackers) {
+      const ok = (await db.query<{ ok: boolean }>(`SELECT has_function_privilege($1, $2::oid, 'EXECUTE') AND has_database_privilege($1, current_database(), 'TEMP') AS ok`, [r, f.oid])).rows[0]?.ok;
+      if (ok) {
+        as = r;
+        break;
+      }
+    }
+    if (!as) continue;
+    const role = as;
+    const t = target;
+    const marker = `pg_rls_lint: pg_temp.${t.name} read`;
+    specs.push({
+      kind: 'search-path',
+      object: f.sig,
+      role,
+      run: async (db) => {
+        // (the probes ran the function already in this session: its cached plans name the table by
+        // its oid, as a session's do until something invalidates them; a new session plans afresh)
+        await db.exec('DISCARD PLANS');
+        await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
+        // (a query reading it fails with an error carrying the marker: PostgreSQL folds the constant
+        // cast while it plans the query, before any condition of the query, e.g. on a NULL
+        // argument, can make the scan unneeded)
+        await db.exec(`CREATE TEMP VIEW ${quoteIdent(t.name)} AS SELECT ${t.columns} WHERE (${quoteLiteral(marker)} || '')::int IS NOT NULL`);
+        const call = await runAs(db, role, settingsOf(role), async () => ((await db.query(f.call)).rows.length));
+        await db.exec('RESET ROLE');
+        const base = { function: { schema: f.schema, name: f.name, args: f.args }, hijacked: t.name };
+        if ('rows' in call) return { ...base, rows: call.rows, shown: false };
+        return { ...base, code: call.code, message: call.message, shown: call.code === '22P02' && call.message.includes(marker) };
+      },
+    });
+  }
   // SECURITY DEFINER functions PUBLIC may execute
   const definers = (
     await db.query<{ sig: string; schema: string; name: string; args: number }>(
@@ -335,6 +428,10 @@ export function formatExposure(e: ExposureResult): string {
       return `${e.role} (neither superuser nor BYPASSRLS) owning ${e.object}, SELECT → ${failed ?? `${rows(e.rows)}; with FORCE ROW LEVEL SECURITY: ${fixed}`}`;
     case 'execute':
       return `PUBLIC may EXECUTE ${e.object} (SECURITY DEFINER)`;
+    case 'search-path':
+      return e.shown
+        ? `${e.role} made a temporary view pg_temp.${e.hijacked}; a call of ${e.object} (SECURITY DEFINER${e.function?.args ? ', with NULL arguments' : ''}) planned a read of it instead of the table ${e.hijacked}, which it runs as its owner (the view's marked error: ${e.code} ${e.message ?? ''})`
+        : `${e.role} made a temporary view pg_temp.${e.hijacked}; a call of ${e.object} → ${failed ?? `${rows(e.rows)}, without reading it`}`;
     case 'companion': {
       const write = e.command === 'delete' ? `DELETE FROM ${e.object}` : `UPDATE ${e.object}`;
       return `${e.role} ${write} (policy "${e.policy}") → ${failed ?? `${rows(e.rows)} reading no column; with a WHERE reading one, matching every row: ${fixed}`}`;
