@@ -380,8 +380,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
       object: f.sig,
       role,
       run: async (db) => {
-        // (the probes ran the function already in this session: its cached plans name the table by
-        // its oid, as a session's do until something invalidates them; a new session plans afresh)
+        // (the probes may have run the function in this session already: DISCARD PLANS makes it plan
+        // its queries again, as a new session would, whatever its cached plans resolved names to)
         await db.exec('DISCARD PLANS');
         await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
         // (a query reading it fails with an error carrying the marker: PostgreSQL folds the constant
