@@ -167,6 +167,8 @@ CREATE FUNCTION note_count(p_owner text) RETURNS bigint LANGUAGE plpgsql STABLE 
 BEGIN RETURN (SELECT count(*) FROM notes WHERE owner_name = p_owner); END $$;
 CREATE FUNCTION any_notes() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT EXISTS (SELECT 1 FROM notes) $$;
 CREATE FUNCTION safe_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT count(*) FROM notes $$;
+CREATE FUNCTION add_note(p text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO notes (id, owner_name) SELECT coalesce(max(id), 0) + 1, p FROM notes; END $$;
 `,
       },
     ];
@@ -191,13 +193,16 @@ CREATE FUNCTION safe_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER
     assert.deepEqual(
       paths.map((e) => ({ object: e.object, hijacked: e.hijacked, shown: e.shown })),
       [
+        { object: 'public.add_note(p text)', hijacked: 'notes', shown: true },
         { object: 'public.any_notes()', hijacked: 'notes', shown: true },
         { object: 'public.note_count(p_owner text)', hijacked: 'notes', shown: true },
       ],
     );
-    assert.match(paths[1]!.message!, /"pg_rls_lint: pg_temp\.notes read"/);
-    assert.match(formatExposure(paths[1]!), /made a temporary view pg_temp\.notes; a call of public\.note_count\(p_owner text\) \(SECURITY DEFINER, with NULL arguments\) planned a read of it instead of the table notes, which it runs as its owner/);
+    // (a write into the name is a write into the view, which takes none)
+    assert.equal(`${paths[0]!.code} ${paths[0]!.message}`, '55000 cannot insert into view "notes"');
+    assert.match(paths[2]!.message!, /"pg_rls_lint: pg_temp\.notes read"/);
+    assert.match(formatExposure(paths[2]!), /made a temporary view pg_temp\.notes; a call of public\.note_count\(p_owner text\) \(SECURITY DEFINER, with NULL arguments\) used it instead of the table notes, running as its owner/);
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind}`;
-    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-unsafe 19 search-path']);
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 23 search-path', 'definer-search-path-unsafe 19 search-path']);
   });
 });

@@ -345,20 +345,21 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     const path = searchPathOf(f.config);
     if (path !== undefined && (path.length === 0 || path.includes('pg_temp'))) continue;
     // the first table the body reads by an unqualified name that resolves in the function's search_path (public by default)
-    let target: { name: string; columns: string } | undefined;
+    let target: { name: string; columns: string; table: boolean } | undefined;
     for (const m of f.src.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_$]*)\b(?!\s*[.(])/gi)) {
       const name = m[1]!.toLowerCase();
       if (SQL_WORDS.has(name)) continue;
       const columns = (
-        await db.query<{ cols: string | null }>(
-          `SELECT string_agg(format('NULL::%s AS %I', format_type(a.atttypid, a.atttypmod), a.attname), ', ' ORDER BY a.attnum) AS cols
+        await db.query<{ cols: string | null; table: boolean }>(
+          `SELECT string_agg(format('NULL::%s AS %I', format_type(a.atttypid, a.atttypmod), a.attname), ', ' ORDER BY a.attnum) AS cols,
+                  bool_and(c.relkind IN ('r', 'p')) AS table
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
            WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY($2::text[])`,
           [name, path ?? ['public']],
         )
-      ).rows[0]?.cols;
-      if (columns) {
-        target = { name, columns };
+      ).rows[0];
+      if (columns?.cols) {
+        target = { name, columns: columns.cols, table: columns.table };
         break;
       }
     }
@@ -392,7 +393,10 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
         await db.exec('RESET ROLE');
         const base = { function: { schema: f.schema, name: f.name, args: f.args }, hijacked: t.name };
         if ('rows' in call) return { ...base, rows: call.rows, shown: false };
-        return { ...base, code: call.code, message: call.message, shown: call.code === '22P02' && call.message.includes(marker) };
+        // (the marked error, or a write into the view where the name is a table's: the temporary
+        // view, which takes no writes, was the one written to)
+        const written = t.table && call.code === '55000' && new RegExp(`^cannot (?:insert into|update|delete from) view "${t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(call.message);
+        return { ...base, code: call.code, message: call.message, shown: (call.code === '22P02' && call.message.includes(marker)) || written };
       },
     });
   }
@@ -430,7 +434,7 @@ export function formatExposure(e: ExposureResult): string {
       return `PUBLIC may EXECUTE ${e.object} (SECURITY DEFINER)`;
     case 'search-path':
       return e.shown
-        ? `${e.role} made a temporary view pg_temp.${e.hijacked}; a call of ${e.object} (SECURITY DEFINER${e.function?.args ? ', with NULL arguments' : ''}) planned a read of it instead of the table ${e.hijacked}, which it runs as its owner (the view's marked error: ${e.code} ${e.message ?? ''})`
+        ? `${e.role} made a temporary view pg_temp.${e.hijacked}; a call of ${e.object} (SECURITY DEFINER${e.function?.args ? ', with NULL arguments' : ''}) used it instead of the table ${e.hijacked}, running as its owner (${e.code} ${e.message ?? ''})`
         : `${e.role} made a temporary view pg_temp.${e.hijacked}; a call of ${e.object} → ${failed ?? `${rows(e.rows)}, without reading it`}`;
     case 'companion': {
       const write = e.command === 'delete' ? `DELETE FROM ${e.object}` : `UPDATE ${e.object}`;
