@@ -98,14 +98,19 @@ const readAs = (db: PGlite, rel: string, role: string, settings?: Record<string,
 const writeAs = (db: PGlite, sql: string, role: string, settings?: Record<string, string>) => runAs(db, role, settings, async () => (await db.query(sql)).affectedRows ?? 0);
 
 /**
- * Whether the fix takes rows away: fewer rows, or an error where the same read passed before it
- * (the policies or privileges that now apply refuse: `42501 permission denied` for a table behind
- * the view, `42704` for a setting the owner never set, `42P17`…).
+ * `before` (a read or write as a role), then `after` (the same after the finding's fix, or a
+ * variant of it): the rows of the first, what the second gave (ExposureResult's fixed* fields),
+ * and whether the second took rows away: fewer rows, or an error where the first passed (the
+ * policies or privileges that now apply refuse: `42501 permission denied` for a table behind a
+ * view, `42704` for a setting the owner never set, `42P17`…). Nothing when the first failed.
  */
-const lessAfterFix = (rows: number, fixed: Read) => rows > 0 && ('rows' in fixed ? fixed.rows < rows : true);
-
-/** A read's outcome after the fix, as ExposureResult's fixed* fields. */
-const fixedOf = (r: Read) => ('rows' in r ? { fixedRows: r.rows } : { fixedCode: r.code, fixedMessage: r.message });
+async function compared(before: () => Promise<Read>, after: () => Promise<Read>): Promise<Omit<ExposureResult, 'kind' | 'object' | 'role'>> {
+  const first = await before();
+  if (!('rows' in first)) return { ...first, shown: false };
+  const second = await after();
+  const fixed = 'rows' in second ? { fixedRows: second.rows } : { fixedCode: second.code, fixedMessage: second.message };
+  return { rows: first.rows, ...fixed, shown: first.rows > 0 && ('rows' in second ? second.rows < first.rows : true) };
+}
 
 /** The roles that hold `privilege` on the relation (PUBLIC's and their groups' included), in order. */
 async function holding(db: PGlite, roles: string[], rel: string, privilege: string): Promise<string[]> {
@@ -186,11 +191,11 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
         run: async (db) => {
           await db.exec('SET LOCAL session_replication_role = replica');
           for (const t of behind) await seedIfEmpty(db, t);
-          const read = await readAs(db, v.name, role, settingsOf(role));
-          if (!('rows' in read)) return { ...read, shown: false };
-          await db.exec(`ALTER VIEW ${v.name} SET (security_invoker = true)`);
-          const fixed = await readAs(db, v.name, role, settingsOf(role));
-          return { rows: read.rows, ...fixedOf(fixed), shown: lessAfterFix(read.rows, fixed) };
+          const read = () => readAs(db, v.name, role, settingsOf(role));
+          return compared(read, async () => {
+            await db.exec(`ALTER VIEW ${v.name} SET (security_invoker = true)`);
+            return read();
+          });
         },
       });
     }
@@ -234,11 +239,11 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
       role: OWNER_ROLE,
       run: async (db) => {
         await db.exec(`ALTER TABLE ${name} OWNER TO ${OWNER_ROLE}`);
-        const read = await readAs(db, name, OWNER_ROLE);
-        if (!('rows' in read)) return { ...read, shown: false };
-        await db.exec(`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY`);
-        const fixed = await readAs(db, name, OWNER_ROLE);
-        return { rows: read.rows, ...fixedOf(fixed), shown: lessAfterFix(read.rows, fixed) };
+        const read = () => readAs(db, name, OWNER_ROLE);
+        return compared(read, async () => {
+          await db.exec(`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY`);
+          return read();
+        });
       },
     });
   }
@@ -285,10 +290,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
           role: as,
           run: async (db) => {
             await db.exec('SET LOCAL session_replication_role = replica');
-            const first = await writeAs(db, blind, as, settingsOf(as));
-            if (!('rows' in first)) return { policy: p.policy, command, ...first, shown: false };
-            const reading = await writeAs(db, `${blind} WHERE ${p.any} IS NOT DISTINCT FROM ${p.any}`, as, settingsOf(as));
-            return { policy: p.policy, command, rows: first.rows, ...fixedOf(reading), shown: lessAfterFix(first.rows, reading) };
+            const write = (sql: string) => () => writeAs(db, sql, as, settingsOf(as));
+            return { policy: p.policy, command, ...(await compared(write(blind), write(`${blind} WHERE ${p.any} IS NOT DISTINCT FROM ${p.any}`))) };
           },
         });
       }
@@ -314,11 +317,12 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
         await db.exec('SET LOCAL session_replication_role = replica');
         // (an INSERT into a table holding the seeded row would collide with it)
         if (command === 'insert') await db.exec(`DELETE FROM ${p.table}`);
-        const first = await writeAs(db, write, as, settingsOf(as));
-        if (!('rows' in first)) return { policy: p.policy, command, ...first, shown: false };
-        await db.exec(`DROP POLICY ${quoteIdent(p.policy)} ON ${p.table}`);
-        const fixed = await writeAs(db, write, as, settingsOf(as));
-        return { policy: p.policy, command, rows: first.rows, ...fixedOf(fixed), shown: lessAfterFix(first.rows, fixed) };
+        const made = () => writeAs(db, write, as, settingsOf(as));
+        const withoutPolicy = async () => {
+          await db.exec(`DROP POLICY ${quoteIdent(p.policy)} ON ${p.table}`);
+          return made();
+        };
+        return { policy: p.policy, command, ...(await compared(made, withoutPolicy)) };
       },
     });
   }
