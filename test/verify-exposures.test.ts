@@ -167,6 +167,7 @@ CREATE FUNCTION note_count(p_owner text) RETURNS bigint LANGUAGE plpgsql STABLE 
 BEGIN RETURN (SELECT count(*) FROM notes WHERE owner_name = p_owner); END $$;
 CREATE FUNCTION any_notes() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS $$ SELECT EXISTS (SELECT 1 FROM notes) $$;
 CREATE FUNCTION safe_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT count(*) FROM notes $$;
+CREATE FUNCTION temp_first() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_temp, public AS $$ SELECT count(*) FROM notes $$;
 CREATE FUNCTION add_note(p text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN INSERT INTO notes (id, owner_name) SELECT coalesce(max(id), 0) + 1, p FROM notes; END $$;
 `,
@@ -188,7 +189,7 @@ BEGIN INSERT INTO notes (id, owner_name) SELECT coalesce(max(id), 0) + 1, p FROM
     assert.equal(formatExposure(owners[1]!), `${OWNER_ROLE} (neither superuser nor BYPASSRLS) owning public.notes, SELECT → 1 row; with FORCE ROW LEVEL SECURITY: 0 rows`);
   });
 
-  test("ok: a definer function whose search_path does not end with pg_temp (or is not set) reads a role's temporary view of a table it names without a schema, as its owner; one ending with pg_temp is not looked at", () => {
+  test("ok: a definer function whose search_path does not end with pg_temp (or is not set) reads a role's temporary view of a table it names without a schema, as its owner; one ending with pg_temp is not looked at; one listing pg_temp first is", () => {
     const paths = exposures.filter((e) => e.kind === 'search-path');
     assert.deepEqual(
       paths.map((e) => ({ object: e.object, hijacked: e.hijacked, shown: e.shown })),
@@ -196,6 +197,7 @@ BEGIN INSERT INTO notes (id, owner_name) SELECT coalesce(max(id), 0) + 1, p FROM
         { object: 'public.add_note(p text)', hijacked: 'notes', shown: true },
         { object: 'public.any_notes()', hijacked: 'notes', shown: true },
         { object: 'public.note_count(p_owner text)', hijacked: 'notes', shown: true },
+        { object: 'public.temp_first()', hijacked: 'notes', shown: true },
       ],
     );
     // (a write into the name is a write into the view, which takes none)
@@ -203,6 +205,6 @@ BEGIN INSERT INTO notes (id, owner_name) SELECT coalesce(max(id), 0) + 1, p FROM
     assert.match(paths[2]!.message!, /"pg_rls_lint: pg_temp\.notes read"/);
     assert.match(formatExposure(paths[2]!), /made a temporary view pg_temp\.notes; a call of public\.note_count\(p_owner text\) \(SECURITY DEFINER, with NULL arguments\) used it instead of the table notes, running as its owner/);
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind}`;
-    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 23 search-path', 'definer-search-path-unsafe 19 search-path']);
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 24 search-path', 'definer-search-path-unsafe 19 search-path', 'definer-search-path-unsafe 23 search-path']);
   });
 });

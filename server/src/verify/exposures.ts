@@ -347,7 +347,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   if (open2.length) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
   for (const f of open2) {
     const path = searchPathOf(f.config);
-    if (path !== undefined && (path.length === 0 || path.includes('pg_temp'))) continue;
+    // (safe: '' with qualified names, or a list ending with pg_temp; pg_temp listed first is searched first)
+    if (path !== undefined && (path.length === 0 || path[path.length - 1] === 'pg_temp')) continue;
     // the first table the body reads by an unqualified name that resolves in the function's search_path (public by default)
     let target: { name: string; columns: string; table: boolean } | undefined;
     for (const m of f.src.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_$]*)\b(?!\s*[.(])/gi)) {
