@@ -137,11 +137,8 @@ function searchPathOf(config: string[] | null): string[] | undefined {
 /** Words after FROM or JOIN that are not table names. */
 const SQL_WORDS = new Set(['select', 'lateral', 'only', 'unnest', 'generate_series', 'jsonb_array_elements', 'json_array_elements', 'jsonb_each', 'json_each', 'jsonb_to_recordset', 'rows', 'each', 'the', 'a', 'an']);
 
-const RELATIONS_OF = (where: string) => `
-  SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE ${where} AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
-  ORDER BY 1`;
+/** A condition on `n` (pg_namespace) keeping the schemas the migrations made: not PostgreSQL's, not verify's stubs ($1). */
+const MIGRATIONS_SCHEMA = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))`;
 
 /**
  * Creates OWNER_ROLE (committed: roles are the cluster's) with what the role that ran the
@@ -175,7 +172,7 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
        JOIN pg_rewrite r ON r.ev_class = c.oid
        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass
        JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> c.oid
-       WHERE c.relkind = 'v' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+       WHERE c.relkind = 'v' AND ${MIGRATIONS_SCHEMA}
          AND NOT coalesce((SELECT option_value::bool FROM pg_options_to_table(c.reloptions) WHERE option_name = 'security_invoker'), false)
        GROUP BY c.oid, n.nspname, c.relname ORDER BY 1`,
       [stubSchemas],
@@ -230,7 +227,15 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   // RLS tables that are not forced, as their owner: an ordinary role holding what the migrations'
   // role would (not on Supabase, whose migrations run as postgres, a BYPASSRLS role: forced or not,
   // it reads every row)
-  const unforced = owners ? (await db.query<{ name: string }>(RELATIONS_OF(`c.relkind IN ('r', 'p') AND c.relrowsecurity AND NOT c.relforcerowsecurity AND NOT c.relispartition`), [stubSchemas])).rows : [];
+  const unforced = owners
+    ? (
+        await db.query<{ name: string }>(
+          `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relkind IN ('r', 'p') AND c.relrowsecurity AND NOT c.relforcerowsecurity AND NOT c.relispartition AND ${MIGRATIONS_SCHEMA} ORDER BY 1`,
+          [stubSchemas],
+        )
+      ).rows
+    : [];
   if (unforced.length) await ownerRole(db);
   for (const { name } of unforced) {
     specs.push({
@@ -253,12 +258,13 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     await db.query<{ table: string; rel: string; policy: string; cmd: string; roles: string[]; using_true: boolean; check_true: boolean; col: string | null; set: string | null; any: string | null }>(
       `SELECT quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, (quote_ident(p.schemaname) || '.' || quote_ident(p.tablename))::regclass::text AS rel,
               p.policyname AS policy, p.cmd, p.roles::text[] AS roles, coalesce(p.qual = 'true', false) AS using_true, coalesce(p.with_check = 'true', false) AS check_true,
-              (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = ''
-                 AND (a.atthasdef OR NOT a.attnotnull) ORDER BY a.attnum LIMIT 1) AS col,
-              (SELECT CASE WHEN a.atthasdef THEN 'DEFAULT' ELSE 'NULL' END FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = ''
-                 AND a.attgenerated = '' AND (a.atthasdef OR NOT a.attnotnull) ORDER BY a.attnum LIMIT 1) AS set,
+              settable.col, settable.set,
               (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum LIMIT 1) AS any
        FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+       -- (the first column an UPDATE may set without reading a column: to its default, or NULL)
+       LEFT JOIN LATERAL (SELECT quote_ident(a.attname) AS col, CASE WHEN a.atthasdef THEN 'DEFAULT' ELSE 'NULL' END AS set FROM pg_attribute a
+                          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '' AND (a.atthasdef OR NOT a.attnotnull)
+                          ORDER BY a.attnum LIMIT 1) settable ON true
        WHERE p.permissive = 'PERMISSIVE' AND p.cmd <> 'SELECT'
          AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
        ORDER BY 1, 3`,
@@ -338,7 +344,7 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
        WHERE p.prosecdef AND NOT p.proisstrict AND l.lanname IN ('sql', 'plpgsql') AND p.prokind IN ('f', 'p')
          AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
-         AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+         AND ${MIGRATIONS_SCHEMA}
        ORDER BY 3`,
       [stubSchemas],
     )
@@ -411,7 +417,7 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
       `SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
               n.nspname AS schema, p.proname AS name, p.pronargs::int AS args
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-       WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))
+       WHERE p.prosecdef AND ${MIGRATIONS_SCHEMA}
          AND has_function_privilege('public', p.oid, 'EXECUTE') AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
        ORDER BY 1`,
       [stubSchemas],
