@@ -170,6 +170,17 @@ CREATE FUNCTION safe_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER
 CREATE FUNCTION temp_first() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_temp, public AS $$ SELECT count(*) FROM notes $$;
 CREATE FUNCTION add_note(p text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN INSERT INTO notes (id, owner_name) SELECT coalesce(max(id), 0) + 1, p FROM notes; END $$;
+-- writing only: the UPDATE goes to the view
+CREATE FUNCTION rename_notes(p text) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$ UPDATE notes SET owner_name = p $$;
+-- reading no table: its cast to text takes a temporary domain text (w3labkr's generate_password)
+CREATE FUNCTION generate_password() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN RETURN md5(random()::text); END $$;
+-- a declared variable of an enum of public: a temporary domain of that name
+CREATE TYPE mood AS ENUM ('calm', 'angry');
+CREATE FUNCTION first_mood() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE m mood := 'calm'; BEGIN RETURN m::pg_catalog.text; END $$;
+-- only keyword types (int is pg_catalog's int4 whatever the search_path): not looked at
+CREATE FUNCTION doubled(p int) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT (p * 2)::int $$;
 `,
       },
     ];
@@ -189,22 +200,32 @@ BEGIN INSERT INTO notes (id, owner_name) SELECT coalesce(max(id), 0) + 1, p FROM
     assert.equal(formatExposure(owners[1]!), `${OWNER_ROLE} (neither superuser nor BYPASSRLS) owning public.notes, SELECT → 1 row; with FORCE ROW LEVEL SECURITY: 0 rows`);
   });
 
-  test("ok: a definer function whose search_path does not end with pg_temp (or is not set) reads a role's temporary view of a table it names without a schema, as its owner; one ending with pg_temp is not looked at; one listing pg_temp first is", () => {
+  test("ok: a definer function whose search_path does not end with pg_temp (or is not set) reads or writes a role's temporary view of a table it names without a schema, or makes a value of its temporary domain of a type it so names, as its owner; one ending with pg_temp is not looked at; one listing pg_temp first is", () => {
     const paths = exposures.filter((e) => e.kind === 'search-path');
     assert.deepEqual(
       paths.map((e) => ({ object: e.object, hijacked: e.hijacked, shown: e.shown })),
       [
         { object: 'public.add_note(p text)', hijacked: 'notes', shown: true },
         { object: 'public.any_notes()', hijacked: 'notes', shown: true },
+        { object: 'public.first_mood()', hijacked: 'mood', shown: true },
+        { object: 'public.generate_password()', hijacked: 'text', shown: true },
         { object: 'public.note_count(p_owner text)', hijacked: 'notes', shown: true },
+        { object: 'public.rename_notes(p text)', hijacked: 'notes', shown: true },
         { object: 'public.temp_first()', hijacked: 'notes', shown: true },
       ],
     );
     // (a write into the name is a write into the view, which takes none)
     assert.equal(`${paths[0]!.code} ${paths[0]!.message}`, '55000 cannot insert into view "notes"');
-    assert.match(paths[2]!.message!, /"pg_rls_lint: pg_temp\.notes read"/);
-    assert.match(formatExposure(paths[2]!), /made a temporary view pg_temp\.notes; a call of public\.note_count\(p_owner text\) \(SECURITY DEFINER, with NULL arguments\) used it instead of the table notes, running as its owner/);
+    const of = (fn: string) => paths.find((e) => e.function?.name === fn)!;
+    assert.match(of('note_count').message!, /"pg_rls_lint: pg_temp\.notes read"/);
+    assert.match(formatExposure(of('note_count')), /made a temporary view pg_temp\.notes; a call of public\.note_count\(p_owner text\) \(SECURITY DEFINER, with NULL arguments\) used it instead of the table notes, running as its owner/);
+    assert.equal(`${of('rename_notes').code} ${of('rename_notes').message}`, '55000 cannot update view "notes"');
+    // (a type: the domain's CHECK raised the marked error when the function made a value of it)
+    assert.equal(of('generate_password').shadow, 'domain');
+    assert.match(formatExposure(of('generate_password')), /made a temporary domain pg_temp\.text; a call of public\.generate_password\(\) \(SECURITY DEFINER\) used it instead of the type text, running as its owner \(22P02 invalid input syntax for type integer: "pg_rls_lint: pg_temp\.text used"\)/);
+    assert.equal(of('first_mood').shadow, 'domain');
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind}`;
-    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 24 search-path', 'definer-search-path-unsafe 19 search-path', 'definer-search-path-unsafe 23 search-path']);
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 24 search-path', 'definer-search-path-unsafe 19 search-path', 'definer-search-path-unsafe 23 search-path', 'definer-search-path-unsafe 27 search-path', 'definer-search-path-unsafe 29 search-path', 'definer-search-path-unsafe 33 search-path']);
+    assert.equal(paths.filter((e) => e.function?.name === 'doubled').length, 0, 'a function naming only keyword types is not looked at');
   });
 });

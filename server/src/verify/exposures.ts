@@ -24,9 +24,10 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  *   permissive SELECT (or ALL) policy does, reading no column, then with a WHERE that reads one
  *   and matches every row: such a role reaches no row then (T26, T27);
  * - `search-path`: a SECURITY DEFINER function whose search_path does not end with pg_temp (or
- *   is not set) and that reads a table by an unqualified name: as a role that may execute it,
- *   a temporary view of that name (which raises a marked error when read), then a call with NULL
- *   arguments; the marked error shows the function read the role's object with its owner's
+ *   is not set) and that reads or writes a table, or casts to or declares a type, by an
+ *   unqualified name: as a role that may execute it, a temporary view of that table's name or a
+ *   temporary domain of that type's (each raising a marked error when used), then a call with
+ *   NULL arguments; the marked error shows the function used the role's object with its owner's
  *   rights (T19, T19c).
  */
 export interface ExposureResult {
@@ -50,8 +51,9 @@ export interface ExposureResult {
   message?: string;
   /** the function, for `execute` */
   function?: { schema: string; name: string; args: number };
-  /** search-path: the name the role's temporary view took (`pg_temp.<name>`) */
+  /** search-path: the name the role's temporary object took (`pg_temp.<name>`), and what it was: a view for a table's name, a domain for a type's */
   hijacked?: string;
+  shadow?: 'view' | 'domain';
   /** the policy, for `policy`; and the write made (`command`) */
   policy?: string;
   command?: ProbeCommand;
@@ -134,8 +136,84 @@ function searchPathOf(config: string[] | null): string[] | undefined {
   return value.split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase()));
 }
 
-/** Words after FROM or JOIN that are not table names. */
-const SQL_WORDS = new Set(['select', 'lateral', 'only', 'unnest', 'generate_series', 'jsonb_array_elements', 'json_array_elements', 'jsonb_each', 'json_each', 'jsonb_to_recordset', 'rows', 'each', 'the', 'a', 'an']);
+/** Words after FROM, JOIN, INTO or UPDATE that are not table names. */
+const SQL_WORDS = new Set(['select', 'lateral', 'only', 'unnest', 'generate_series', 'jsonb_array_elements', 'json_array_elements', 'jsonb_each', 'json_each', 'jsonb_to_recordset', 'rows', 'each', 'the', 'a', 'an', 'set', 'of', 'skip', 'nowait', 'strict', 'temp', 'temporary', 'unlogged']);
+
+/** Type names the grammar maps to pg_catalog's type itself (`int`, `timestamp`…): never looked up in the search_path. */
+const KEYWORD_TYPES = new Set(['int', 'integer', 'smallint', 'bigint', 'real', 'float', 'double', 'numeric', 'decimal', 'dec', 'boolean', 'bit', 'character', 'char', 'varchar', 'nchar', 'national', 'time', 'timestamp', 'interval', 'json', 'setof']);
+
+/** What a role puts in pg_temp to take the place of a name a function's body uses without a schema. */
+interface Shadow {
+  name: string;
+  shadow: 'view' | 'domain';
+  /** the name is a table's (a write into the view then fails with `cannot insert into view`) */
+  table: boolean;
+  /** the statement that makes it, raising an error with `marker` when a query using it is planned */
+  create: string;
+  marker: string;
+}
+
+/** The most type names a function is tried with. */
+const MAX_TYPE_SHADOWS = 2;
+
+/**
+ * What can take the place of the names a definer function's body uses without a schema, with
+ * `path` its search_path: a temporary view for the first table it reads or writes so, then
+ * temporary domains for the types it casts to or declares (pg_temp is searched first for
+ * relations and types alike, T19): a domain's CHECK runs when a value is made of it.
+ */
+async function shadowsOf(db: PGlite, src: string, path: string[]): Promise<Shadow[]> {
+  const out: Shadow[] = [];
+  // the first table the body reads or writes by an unqualified name that resolves in the path
+  for (const m of src.matchAll(/\b(?:from|join|into|update)\s+([a-z_][a-z0-9_$]*)\b(?!\s*[.(])/gi)) {
+    const name = m[1]!.toLowerCase();
+    if (SQL_WORDS.has(name)) continue;
+    const rel = (
+      await db.query<{ cols: string | null; table: boolean }>(
+        `SELECT string_agg(format('NULL::%s AS %I', format_type(a.atttypid, a.atttypmod), a.attname), ', ' ORDER BY a.attnum) AS cols,
+                bool_and(c.relkind IN ('r', 'p')) AS table
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY($2::text[])`,
+        [name, path],
+      )
+    ).rows[0];
+    if (rel?.cols) {
+      const marker = `pg_rls_lint: pg_temp.${name} read`;
+      // (a query reading it fails with an error carrying the marker: PostgreSQL folds the constant
+      // cast while it plans the query, before any condition of the query, e.g. on a NULL
+      // argument, can make the scan unneeded)
+      out.push({ name, shadow: 'view', table: rel.table, marker, create: `CREATE TEMP VIEW ${quoteIdent(name)} AS SELECT ${rel.cols} WHERE (${quoteLiteral(marker)} || '')::int IS NOT NULL` });
+      break;
+    }
+  }
+  // the types it casts to (`::text`) or declares (a PL/pgSQL DECLARE section), in that order
+  const words: string[] = [];
+  for (const m of src.matchAll(/::\s*([a-z_][a-z0-9_$]*)\b(?!\s*\.)/gi)) words.push(m[1]!.toLowerCase());
+  const declare = /\bdeclare\b([\s\S]*?)\bbegin\b/i.exec(src)?.[1] ?? '';
+  for (const d of declare.split(';')) {
+    const m = /^\s*[a-z_][a-z0-9_$]*\s+(?:constant\s+)?([a-z_][a-z0-9_$]*)\b(?!\s*\.)/i.exec(d.replace(/--[^\n]*/g, ''));
+    if (m) words.push(m[1]!.toLowerCase());
+  }
+  const names = [...new Set(words)].filter((w) => !KEYWORD_TYPES.has(w));
+  if (names.length === 0) return out;
+  // (pg_catalog is searched before the path's schemas unless the path lists it)
+  const order = path.includes('pg_catalog') ? path : ['pg_catalog', ...path];
+  const types = (
+    await db.query<{ name: string; qualified: string }>(
+      `SELECT DISTINCT ON (t.typname) t.typname AS name, quote_ident(n.nspname) || '.' || quote_ident(t.typname) AS qualified
+       FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+       WHERE t.typname = ANY($1::text[]) AND n.nspname = ANY($2::text[]) AND t.typtype IN ('b', 'e', 'd', 'r', 'm') AND t.typcategory <> 'A'
+       ORDER BY t.typname, array_position($2::text[], n.nspname::text)`,
+      [names, order],
+    )
+  ).rows;
+  const qualified = new Map(types.map((t) => [t.name, t.qualified]));
+  for (const name of names.filter((x) => qualified.has(x)).slice(0, MAX_TYPE_SHADOWS)) {
+    const marker = `pg_rls_lint: pg_temp.${name} used`;
+    out.push({ name, shadow: 'domain', table: false, marker, create: `CREATE DOMAIN pg_temp.${quoteIdent(name)} AS ${qualified.get(name)} CHECK ((${quoteLiteral(marker)} || '')::pg_catalog.int4 IS NOT NULL)` });
+  }
+  return out;
+}
 
 /** A condition on `n` (pg_namespace) keeping the schemas the migrations made: not PostgreSQL's, not verify's stubs ($1). */
 const MIGRATIONS_SCHEMA = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))`;
@@ -333,14 +411,16 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     });
   }
   // SECURITY DEFINER functions a temporary object can hijack: a role's temporary view of a
-  // table the body names without a schema, and a call
+  // table the body names without a schema, or its temporary domain of a type it names so, and a call
   const open2 = (
     await db.query<{ oid: number; fn: string; sig: string; schema: string; name: string; args: number; src: string; config: string[] | null; call: string }>(
       `SELECT p.oid::int AS oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) AS fn,
               quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
               n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src, p.proconfig AS config,
+              -- (the arguments' types schema-qualified: a temporary type of the same name must not catch the call's own casts)
               CASE WHEN p.prokind = 'p' THEN 'CALL ' ELSE 'SELECT ' END || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
-                coalesce((SELECT string_agg('NULL::' || format_type(t, NULL), ', ' ORDER BY i) FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i)), '') || ')' AS call
+                coalesce((SELECT string_agg('NULL::' || quote_ident(tn.nspname) || '.' || quote_ident(ty.typname), ', ' ORDER BY a.i)
+                          FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace), '') || ')' AS call
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
        WHERE p.prosecdef AND NOT p.proisstrict AND l.lanname IN ('sql', 'plpgsql') AND p.prokind IN ('f', 'p')
          AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
@@ -355,26 +435,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     const path = searchPathOf(f.config);
     // (safe: '' with qualified names, or a list ending with pg_temp; pg_temp listed first is searched first)
     if (path !== undefined && (path.length === 0 || path[path.length - 1] === 'pg_temp')) continue;
-    // the first table the body reads by an unqualified name that resolves in the function's search_path (public by default)
-    let target: { name: string; columns: string; table: boolean } | undefined;
-    for (const m of f.src.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_$]*)\b(?!\s*[.(])/gi)) {
-      const name = m[1]!.toLowerCase();
-      if (SQL_WORDS.has(name)) continue;
-      const columns = (
-        await db.query<{ cols: string | null; table: boolean }>(
-          `SELECT string_agg(format('NULL::%s AS %I', format_type(a.atttypid, a.atttypmod), a.attname), ', ' ORDER BY a.attnum) AS cols,
-                  bool_and(c.relkind IN ('r', 'p')) AS table
-           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-           WHERE c.relname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname = ANY($2::text[])`,
-          [name, path ?? ['public']],
-        )
-      ).rows[0];
-      if (columns?.cols) {
-        target = { name, columns: columns.cols, table: columns.table };
-        break;
-      }
-    }
-    if (!target) continue;
+    const shadows = await shadowsOf(db, f.src, path ?? ['public']);
+    if (shadows.length === 0) continue;
     let as: string | undefined;
     for (const r of hijackers) {
       const ok = (await db.query<{ ok: boolean }>(`SELECT has_function_privilege($1, $2::oid, 'EXECUTE') AND has_database_privilege($1, current_database(), 'TEMP') AS ok`, [r, f.oid])).rows[0]?.ok;
@@ -385,29 +447,43 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     }
     if (!as) continue;
     const role = as;
-    const t = target;
-    const marker = `pg_rls_lint: pg_temp.${t.name} read`;
     specs.push({
       kind: 'search-path',
       object: f.sig,
       role,
       run: async (db) => {
-        // (the probes may have run the function in this session already: DISCARD PLANS makes it plan
-        // its queries again, as a new session would, whatever its cached plans resolved names to)
-        await db.exec('DISCARD PLANS');
-        await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
-        // (a query reading it fails with an error carrying the marker: PostgreSQL folds the constant
-        // cast while it plans the query, before any condition of the query, e.g. on a NULL
-        // argument, can make the scan unneeded)
-        await db.exec(`CREATE TEMP VIEW ${quoteIdent(t.name)} AS SELECT ${t.columns} WHERE (${quoteLiteral(marker)} || '')::int IS NOT NULL`);
-        const call = await runAs(db, role, settingsOf(role), async () => ((await db.query(f.call)).rows.length));
-        await db.exec('RESET ROLE');
-        const base = { function: { schema: f.schema, name: f.name, args: f.args }, hijacked: t.name };
-        if ('rows' in call) return { ...base, rows: call.rows, shown: false };
-        // (the marked error, or a write into the view where the name is a table's: the temporary
-        // view, which takes no writes, was the one written to)
-        const written = t.table && call.code === '55000' && new RegExp(`^cannot (?:insert into|update|delete from) view "${t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(call.message);
-        return { ...base, code: call.code, message: call.message, shown: (call.code === '22P02' && call.message.includes(marker)) || written };
+        const fn = { function: { schema: f.schema, name: f.name, args: f.args } };
+        let last: Omit<ExposureResult, 'kind' | 'object' | 'role'> | undefined;
+        // each shadow in turn, until one is used (each undone before the next)
+        for (const s of shadows) {
+          await db.exec('SAVEPOINT shadow');
+          // (the probes may have run the function in this session already: DISCARD PLANS makes it plan
+          // its queries again, as a new session would, whatever its cached plans resolved names to)
+          await db.exec('DISCARD PLANS');
+          await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
+          const base = { ...fn, hijacked: s.name, shadow: s.shadow };
+          let call: Read;
+          try {
+            await db.exec(s.create);
+            call = await runAs(db, role, settingsOf(role), async () => (await db.query(f.call)).rows.length);
+          } catch (e) {
+            // (PostgreSQL refused the shadow itself: nothing was tried with it)
+            last ??= { ...base, ...pgErrorOf(e), shown: false };
+            continue;
+          } finally {
+            await db.exec('ROLLBACK TO SAVEPOINT shadow; RESET ROLE');
+          }
+          if ('rows' in call) {
+            last = { ...base, rows: call.rows, shown: false };
+            continue;
+          }
+          // (the marked error, or a write into the view where the name is a table's: the temporary
+          // view, which takes no writes, was the one written to)
+          const written = s.table && call.code === '55000' && new RegExp(`^cannot (?:insert into|update|delete from) view "${s.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(call.message);
+          last = { ...base, code: call.code, message: call.message, shown: (call.code === '22P02' && call.message.includes(s.marker)) || written };
+          if (last.shown) break;
+        }
+        return last!;
       },
     });
   }
@@ -443,10 +519,12 @@ export function formatExposure(e: ExposureResult): string {
       return `${e.role} (neither superuser nor BYPASSRLS) owning ${e.object}, SELECT → ${failed ?? `${rows(e.rows)}; with FORCE ROW LEVEL SECURITY: ${fixed}`}`;
     case 'execute':
       return `PUBLIC may EXECUTE ${e.object} (SECURITY DEFINER)`;
-    case 'search-path':
+    case 'search-path': {
+      const [made, of] = e.shadow === 'domain' ? ['domain', 'type'] : ['view', 'table'];
       return e.shown
-        ? `${e.role} made a temporary view pg_temp.${e.hijacked}; a call of ${e.object} (SECURITY DEFINER${e.function?.args ? ', with NULL arguments' : ''}) used it instead of the table ${e.hijacked}, running as its owner (${e.code} ${e.message ?? ''})`
-        : `${e.role} made a temporary view pg_temp.${e.hijacked}; a call of ${e.object} → ${failed ?? `${rows(e.rows)}, without reading it`}`;
+        ? `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; a call of ${e.object} (SECURITY DEFINER${e.function?.args ? ', with NULL arguments' : ''}) used it instead of the ${of} ${e.hijacked}, running as its owner (${e.code} ${e.message ?? ''})`
+        : `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; a call of ${e.object} → ${failed ?? `${rows(e.rows)}, without using it`}`;
+    }
     case 'companion': {
       const write = e.command === 'delete' ? `DELETE FROM ${e.object}` : `UPDATE ${e.object}`;
       return `${e.role} ${write} (policy "${e.policy}") → ${failed ?? `${rows(e.rows)} reading no column; with a WHERE reading one, matching every row: ${fixed}`}`;
