@@ -181,6 +181,17 @@ CREATE FUNCTION first_mood() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET 
 DECLARE m mood := 'calm'; BEGIN RETURN m::pg_catalog.text; END $$;
 -- only keyword types (int is pg_catalog's int4 whatever the search_path): not looked at
 CREATE FUNCTION doubled(p int) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT (p * 2)::int $$;
+-- a trigger function: app's INSERT into events fires it, and its INSERT goes to app's view
+CREATE TABLE events (id bigint NOT NULL);
+CREATE TABLE event_log (event_id bigint);
+GRANT INSERT ON events TO app;
+CREATE FUNCTION log_event() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN INSERT INTO event_log (event_id) VALUES (NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER events_log AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION log_event();
+-- the same on a table no role may write: not looked at
+CREATE FUNCTION log_board() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN INSERT INTO event_log (event_id) VALUES (NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER board_log AFTER INSERT ON board FOR EACH ROW EXECUTE FUNCTION log_board();
 `,
       },
     ];
@@ -209,6 +220,7 @@ CREATE FUNCTION doubled(p int) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ S
         { object: 'public.any_notes()', hijacked: 'notes', shown: true },
         { object: 'public.first_mood()', hijacked: 'mood', shown: true },
         { object: 'public.generate_password()', hijacked: 'text', shown: true },
+        { object: 'public.log_event()', hijacked: 'event_log', shown: true },
         { object: 'public.note_count(p_owner text)', hijacked: 'notes', shown: true },
         { object: 'public.rename_notes(p text)', hijacked: 'notes', shown: true },
         { object: 'public.temp_first()', hijacked: 'notes', shown: true },
@@ -224,8 +236,11 @@ CREATE FUNCTION doubled(p int) RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ S
     assert.equal(of('generate_password').shadow, 'domain');
     assert.match(formatExposure(of('generate_password')), /made a temporary domain pg_temp\.text; a call of public\.generate_password\(\) \(SECURITY DEFINER\) used it instead of the type text, running as its owner \(22P02 invalid input syntax for type integer: "pg_rls_lint: pg_temp\.text used"\)/);
     assert.equal(of('first_mood').shadow, 'domain');
+    // (a trigger function: a write of the role's fired it)
+    assert.equal(formatExposure(of('log_event')), 'app made a temporary view pg_temp.event_log; an INSERT into public.events fired trigger events_log, whose function public.log_event() (SECURITY DEFINER) used it instead of the table event_log, running as its owner (55000 cannot insert into view "event_log")');
+    assert.equal(paths.filter((e) => e.function?.name === 'log_board').length, 0, 'no role may write board');
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind}`;
-    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 24 search-path', 'definer-search-path-unsafe 19 search-path', 'definer-search-path-unsafe 23 search-path', 'definer-search-path-unsafe 27 search-path', 'definer-search-path-unsafe 29 search-path', 'definer-search-path-unsafe 33 search-path']);
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 24 search-path', 'definer-search-path-unsafe 19 search-path', 'definer-search-path-unsafe 23 search-path', 'definer-search-path-unsafe 27 search-path', 'definer-search-path-unsafe 29 search-path', 'definer-search-path-unsafe 33 search-path', 'definer-search-path-unsafe 41 search-path']);
     assert.equal(paths.filter((e) => e.function?.name === 'doubled').length, 0, 'a function naming only keyword types is not looked at');
   });
 });

@@ -27,7 +27,8 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  *   is not set) and that reads or writes a table, or casts to or declares a type, by an
  *   unqualified name: as a role that may execute it, a temporary view of that table's name or a
  *   temporary domain of that type's (each raising a marked error when used), then a call with
- *   NULL arguments; the marked error shows the function used the role's object with its owner's
+ *   NULL arguments, or for a trigger function a write of the role's that fires one of its
+ *   triggers; the marked error shows the function used the role's object with its owner's
  *   rights (T19, T19c).
  */
 export interface ExposureResult {
@@ -54,6 +55,8 @@ export interface ExposureResult {
   /** search-path: the name the role's temporary object took (`pg_temp.<name>`), and what it was: a view for a table's name, a domain for a type's */
   hijacked?: string;
   shadow?: 'view' | 'domain';
+  /** search-path, of a trigger function: the trigger a write of the role's fired (its table, and the write) */
+  trigger?: { name: string; table: string; command: ProbeCommand };
   /** the policy, for `policy`; and the write made (`command`) */
   policy?: string;
   command?: ProbeCommand;
@@ -165,8 +168,9 @@ const MAX_TYPE_SHADOWS = 2;
 async function shadowsOf(db: PGlite, src: string, path: string[]): Promise<Shadow[]> {
   const out: Shadow[] = [];
   // the first table the body reads or writes by an unqualified name that resolves in the path
-  for (const m of src.matchAll(/\b(?:from|join|into|update)\s+([a-z_][a-z0-9_$]*)\b(?!\s*[.(])/gi)) {
-    const name = m[1]!.toLowerCase();
+  // (a name FROM or JOIN followed by `(` is a function's; INTO or UPDATE, a table's with its column list)
+  for (const m of src.matchAll(/\b(?:(?:from|join)\s+([a-z_][a-z0-9_$]*)\b(?!\s*[.(])|(?:into|update)\s+([a-z_][a-z0-9_$]*)\b(?!\s*\.))/gi)) {
+    const name = (m[1] ?? m[2])!.toLowerCase();
     if (SQL_WORDS.has(name)) continue;
     const rel = (
       await db.query<{ cols: string | null; table: boolean }>(
@@ -213,6 +217,51 @@ async function shadowsOf(db: PGlite, src: string, path: string[]): Promise<Shado
     out.push({ name, shadow: 'domain', table: false, marker, create: `CREATE DOMAIN pg_temp.${quoteIdent(name)} AS ${qualified.get(name)} CHECK ((${quoteLiteral(marker)} || '')::pg_catalog.int4 IS NOT NULL)` });
   }
   return out;
+}
+
+/** pg_trigger.tgtype's bits for the events (PostgreSQL's catalog/pg_trigger.h) */
+const TRIGGER_EVENTS = [
+  [4, 'insert'],
+  [16, 'update'],
+  [8, 'delete'],
+] as const;
+
+/**
+ * A write of one of `roles` that fires a trigger of the function `oid`: the first trigger and
+ * event for which a role holds the privilege (an INSERT of the table's seeded row, an UPDATE
+ * setting a column to itself, a DELETE), what to do first as the superuser (the table holds the
+ * seeded row, or none before an INSERT; and only this trigger fires: `session_replication_role
+ * = replica` with the trigger enabled ALWAYS, so no foreign key or other trigger stops the
+ * write first), and the write, with the table's name schema-qualified (a temporary view of the
+ * same name must not take the write itself).
+ */
+async function firingWrite(db: PGlite, oid: number, roles: string[], rowOf: ReadonlyMap<string, SeedRow>) {
+  const triggers = (
+    await db.query<{ tg: string; name: string; table: string; rel: string; type: number; col: string | null }>(
+      `SELECT quote_ident(t.tgname) AS tg, t.tgname AS name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS table, c.oid::regclass::text AS rel, t.tgtype::int AS type,
+              (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' AND a.attidentity <> 'a' ORDER BY a.attnum LIMIT 1) AS col
+       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE t.tgfoid = $1 AND NOT t.tgisinternal AND c.relkind IN ('r', 'p') ORDER BY 3, 2`,
+      [oid],
+    )
+  ).rows;
+  for (const t of triggers) {
+    const row = rowOf.get(t.rel);
+    for (const [bit, command] of TRIGGER_EVENTS) {
+      if (!(t.type & bit) || (command === 'insert' && !row) || (command === 'update' && !t.col)) continue;
+      const [role] = await holding(db, roles, t.table, command.toUpperCase());
+      if (!role) continue;
+      const sql = command === 'insert' ? insertSql({ ...row!, rel: t.table }, undefined, false) : command === 'update' ? `UPDATE ${t.table} SET ${t.col} = ${t.col}` : `DELETE FROM ${t.table}`;
+      const prepare = async (db: PGlite) => {
+        await db.exec('SET LOCAL session_replication_role = replica');
+        if (command === 'insert') await db.exec(`DELETE FROM ${t.table}`);
+        else if (row) await seedIfEmpty(db, row);
+        await db.exec(`ALTER TABLE ${t.table} ENABLE ALWAYS TRIGGER ${t.tg}`);
+      };
+      return { role, sql, prepare, trigger: { name: t.name, table: t.table, command } };
+    }
+  }
+  return undefined;
 }
 
 /** A condition on `n` (pg_namespace) keeping the schemas the migrations made: not PostgreSQL's, not verify's stubs ($1). */
@@ -411,48 +460,53 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     });
   }
   // SECURITY DEFINER functions a temporary object can hijack: a role's temporary view of a
-  // table the body names without a schema, or its temporary domain of a type it names so, and a call
+  // table the body names without a schema, or its temporary domain of a type it names so; then a
+  // call, or for a trigger function a write of the role's that fires one of its triggers
   const open2 = (
-    await db.query<{ oid: number; fn: string; sig: string; schema: string; name: string; args: number; src: string; config: string[] | null; call: string }>(
-      `SELECT p.oid::int AS oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) AS fn,
-              quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
+    await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; config: string[] | null; call: string; trigger: boolean }>(
+      `SELECT p.oid::int AS oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
               n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src, p.proconfig AS config,
               -- (the arguments' types schema-qualified: a temporary type of the same name must not catch the call's own casts)
               CASE WHEN p.prokind = 'p' THEN 'CALL ' ELSE 'SELECT ' END || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
                 coalesce((SELECT string_agg('NULL::' || quote_ident(tn.nspname) || '.' || quote_ident(ty.typname), ', ' ORDER BY a.i)
-                          FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace), '') || ')' AS call
+                          FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace), '') || ')' AS call,
+              p.prorettype = 'trigger'::regtype AS trigger
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
        WHERE p.prosecdef AND NOT p.proisstrict AND l.lanname IN ('sql', 'plpgsql') AND p.prokind IN ('f', 'p')
-         AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+         AND p.prorettype <> 'event_trigger'::regtype
          AND ${MIGRATIONS_SCHEMA}
-       ORDER BY 3`,
+       ORDER BY 2`,
       [stubSchemas],
     )
   ).rows;
   const hijackers = open2.length ? [...roles, STAND_IN_ROLE] : [];
   if (open2.length) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+  const mayTemp = async (r: string) => (await db.query<{ ok: boolean }>(`SELECT has_database_privilege($1, current_database(), 'TEMP') AS ok`, [r])).rows[0]?.ok;
+  const rowOf = new Map((open2.some((f) => f.trigger) ? [...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))] : []).map((r) => [r.rel, r]));
   for (const f of open2) {
     const path = searchPathOf(f.config);
     // (safe: '' with qualified names, or a list ending with pg_temp; pg_temp listed first is searched first)
     if (path !== undefined && (path.length === 0 || path[path.length - 1] === 'pg_temp')) continue;
     const shadows = await shadowsOf(db, f.src, path ?? ['public']);
     if (shadows.length === 0) continue;
-    let as: string | undefined;
-    for (const r of hijackers) {
-      const ok = (await db.query<{ ok: boolean }>(`SELECT has_function_privilege($1, $2::oid, 'EXECUTE') AND has_database_privilege($1, current_database(), 'TEMP') AS ok`, [r, f.oid])).rows[0]?.ok;
-      if (ok) {
-        as = r;
-        break;
+    const fired = f.trigger ? await firingWrite(db, f.oid, hijackers, rowOf) : undefined;
+    let role: string | undefined = fired?.role;
+    if (!f.trigger) {
+      for (const r of hijackers) {
+        if ((await db.query<{ ok: boolean }>(`SELECT has_function_privilege($1, $2::oid, 'EXECUTE') AS ok`, [r, f.oid])).rows[0]?.ok && (await mayTemp(r))) {
+          role = r;
+          break;
+        }
       }
     }
-    if (!as) continue;
-    const role = as;
+    if (!role || (fired && !(await mayTemp(role)))) continue;
+    const as = role;
     specs.push({
       kind: 'search-path',
       object: f.sig,
-      role,
+      role: as,
       run: async (db) => {
-        const fn = { function: { schema: f.schema, name: f.name, args: f.args } };
+        const fn = { function: { schema: f.schema, name: f.name, args: f.args }, ...(fired ? { trigger: fired.trigger } : {}) };
         let last: Omit<ExposureResult, 'kind' | 'object' | 'role'> | undefined;
         // each shadow in turn, until one is used (each undone before the next)
         for (const s of shadows) {
@@ -460,12 +514,13 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
           // (the probes may have run the function in this session already: DISCARD PLANS makes it plan
           // its queries again, as a new session would, whatever its cached plans resolved names to)
           await db.exec('DISCARD PLANS');
-          await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
+          if (fired) await fired.prepare(db);
+          await db.exec(`SET LOCAL ROLE ${quoteIdent(as)}`);
           const base = { ...fn, hijacked: s.name, shadow: s.shadow };
           let call: Read;
           try {
             await db.exec(s.create);
-            call = await runAs(db, role, settingsOf(role), async () => (await db.query(f.call)).rows.length);
+            call = await runAs(db, as, settingsOf(as), async () => (fired ? ((await db.query(fired.sql)).affectedRows ?? 0) : (await db.query(f.call)).rows.length));
           } catch (e) {
             // (PostgreSQL refused the shadow itself: nothing was tried with it)
             last ??= { ...base, ...pgErrorOf(e), shown: false };
@@ -521,9 +576,13 @@ export function formatExposure(e: ExposureResult): string {
       return `PUBLIC may EXECUTE ${e.object} (SECURITY DEFINER)`;
     case 'search-path': {
       const [made, of] = e.shadow === 'domain' ? ['domain', 'type'] : ['view', 'table'];
+      const t = e.trigger;
+      const ran = t
+        ? `${t.command === 'insert' ? 'an INSERT into' : t.command === 'update' ? 'an UPDATE of' : 'a DELETE from'} ${t.table} fired trigger ${t.name}, whose function ${e.object} (SECURITY DEFINER)`
+        : `a call of ${e.object} (SECURITY DEFINER${e.function?.args ? ', with NULL arguments' : ''})`;
       return e.shown
-        ? `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; a call of ${e.object} (SECURITY DEFINER${e.function?.args ? ', with NULL arguments' : ''}) used it instead of the ${of} ${e.hijacked}, running as its owner (${e.code} ${e.message ?? ''})`
-        : `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; a call of ${e.object} → ${failed ?? `${rows(e.rows)}, without using it`}`;
+        ? `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; ${ran} used it instead of the ${of} ${e.hijacked}, running as its owner (${e.code} ${e.message ?? ''})`
+        : `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; ${ran} → ${failed ?? `${rows(e.rows)}, without using it`}`;
     }
     case 'companion': {
       const write = e.command === 'delete' ? `DELETE FROM ${e.object}` : `UPDATE ${e.object}`;

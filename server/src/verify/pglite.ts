@@ -717,9 +717,10 @@ function checkedValue(defs: string[], col: string): string | undefined {
 }
 
 /** The INSERT of a seed row (see SEED_ROWS); `value` may change each value's text. */
-export function insertSql(r: SeedRow, value: (v: string) => string = (v) => v): string {
+export function insertSql(r: SeedRow, value: (v: string) => string = (v) => v, cast = true): string {
   const cols = r.cols ?? [];
-  const values = (r.vals ?? []).map((v, i) => `${value(v)}::${r.types![i]}`).join(', ');
+  // (`cast` false: each value is coerced to its column's type, which names no type)
+  const values = (r.vals ?? []).map((v, i) => (cast ? `${value(v)}::${r.types![i]}` : value(v))).join(', ');
   return cols.length ? `INSERT INTO ${r.rel} (${cols.join(', ')}) VALUES (${values})` : `INSERT INTO ${r.rel} DEFAULT VALUES`;
 }
 
