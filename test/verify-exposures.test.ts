@@ -138,7 +138,7 @@ describe('verify: exposures', () => {
   });
 });
 
-describe('verify: exposures of owners and of search paths (not a Supabase project)', () => {
+describe('verify: exposures of owners, search paths and session settings (not a Supabase project)', () => {
   let exposures: ExposureResult[];
   let shownHere: Array<Confirmation<Finding>>;
   before(async () => {
@@ -192,6 +192,10 @@ CREATE TRIGGER events_log AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION l
 CREATE FUNCTION log_board() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN INSERT INTO event_log (event_id) VALUES (NEW.id); RETURN NEW; END $$;
 CREATE TRIGGER board_log AFTER INSERT ON board FOR EACH ROW EXECUTE FUNCTION log_board();
+-- request context: for the session (kept after COMMIT), for the transaction, and one that also writes (not called)
+CREATE FUNCTION set_tenant(t text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.tenant', t, false) $$;
+CREATE FUNCTION set_tenant_local(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.tenant', t, true); END $$;
+CREATE FUNCTION set_and_log(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.tenant', t, false); INSERT INTO event_log VALUES (1); END $$;
 `,
       },
     ];
@@ -242,5 +246,19 @@ CREATE TRIGGER board_log AFTER INSERT ON board FOR EACH ROW EXECUTE FUNCTION log
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind}`;
     assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 24 search-path', 'definer-search-path-unsafe 19 search-path', 'definer-search-path-unsafe 23 search-path', 'definer-search-path-unsafe 27 search-path', 'definer-search-path-unsafe 29 search-path', 'definer-search-path-unsafe 33 search-path', 'definer-search-path-unsafe 41 search-path']);
     assert.equal(paths.filter((e) => e.function?.name === 'doubled').length, 0, 'a function naming only keyword types is not looked at');
+  });
+
+  test("ok: a function setting a request setting for the session leaves it set after its transaction committed; one setting it for the transaction does not; one that also writes is not called", () => {
+    const sessions = exposures.filter((e) => e.kind === 'session');
+    assert.deepEqual(
+      sessions.map((e) => ({ object: e.object, setting: e.setting, value: e.value, shown: e.shown })),
+      [
+        { object: 'public.set_tenant(t text)', setting: 'app.tenant', value: 'pg-rls-lint', shown: true },
+        { object: 'public.set_tenant_local(t text)', setting: 'app.tenant', value: '', shown: false },
+      ],
+    );
+    assert.equal(formatExposure(sessions[0]!), "app: public.set_tenant(t text) called in a transaction that committed; the next transaction still reads app.tenant = 'pg-rls-lint' (set for the session, not the transaction)");
+    const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1}`;
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'session').map(line), ['session-context-not-local 49']);
   });
 });

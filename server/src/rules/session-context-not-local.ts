@@ -83,6 +83,7 @@ export const sessionContextNotLocal = defineRule({
     guards:
       "A session-level SET or set_config(…, false) outlives COMMIT: on a pooled connection the next client's queries run with the previous request's tenant context.",
     truths: ['T15b'],
+    shownBy: { exposure: 'session' },
   },
   check({ model, report }) {
     for (const w of model.contextWrites) {

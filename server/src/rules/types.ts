@@ -34,8 +34,8 @@ export interface RuleMeta {
     probe?: readonly string[];
     /** the probe must be made as a role of the policy the finding is on, with its command; a 42501 must be a privilege error */
     asPolicyRole?: boolean;
-    /** an exposure of this kind of the view, table or function the finding is on shows (a role read through the view what it reads no longer when security_invoker; read a table without RLS; its owner read what it reads no longer when forced; PUBLIC may execute it; a role made a write the policy alone admits) */
-    exposure?: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path';
+    /** an exposure of this kind of the view, table or function the finding is on shows (a role read through the view what it reads no longer when security_invoker; read a table without RLS; its owner read what it reads no longer when forced; PUBLIC may execute it; a role made a write the policy alone admits; a call left a setting set after its transaction committed) */
+    exposure?: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session';
   };
 }
 

@@ -1,5 +1,5 @@
 // Verify's exposures: what a role gets that a finding says it should not, each looked at in a
-// transaction verify() rolls back, and compared with the same read or write after the finding's
+// transaction verify() rolls back (a `session` look's call commits: see sessionSpecs), and compared with the same read or write after the finding's
 // fix (see ExposureResult). Called by verify() after the probes; runs PostgreSQL, prints nothing.
 import type { PGlite } from '@electric-sql/pglite';
 import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf, quoteIdent, quoteLiteral, SEED_USER, seedRows, seedTable, STAND_IN_ROLE, type ProbeCommand, type SeedRow } from './pglite.js';
@@ -29,10 +29,13 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  *   temporary domain of that type's (each raising a marked error when used), then a call with
  *   NULL arguments, or for a trigger function a write of the role's that fires one of its
  *   triggers; the marked error shows the function used the role's object with its owner's
- *   rights (T19, T19c).
+ *   rights (T19, T19c);
+ * - `session`: a function setting a dotted setting, and changing nothing else, called in a
+ *   transaction that commits; the next transaction still reading the value shows it was set for
+ *   the session (T15b).
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
@@ -55,6 +58,9 @@ export interface ExposureResult {
   /** search-path: the name the role's temporary object took (`pg_temp.<name>`), and what it was: a view for a table's name, a domain for a type's */
   hijacked?: string;
   shadow?: 'view' | 'domain';
+  /** session: the setting the call left set, and the value the next transaction read (when shown: the call's) */
+  setting?: string;
+  value?: string;
   /** search-path, of a trigger function: the trigger a write of the role's fired (its table, and the write) */
   trigger?: { name: string; table: string; command: ProbeCommand };
   /** the policy, for `policy`; and the write made (`command`) */
@@ -557,6 +563,95 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   for (const f of definers) {
     specs.push({ kind: 'execute', object: f.sig, role: 'PUBLIC', run: async () => ({ function: { schema: f.schema, name: f.name, args: f.args }, shown: true }) });
   }
+  // last (their calls commit): functions that set a request setting for the session
+  specs.push(...(await sessionSpecs(db, stubSchemas, [...roles, STAND_IN_ROLE], settingsOf)));
+  return specs;
+}
+
+/** A function body's statements that change more than settings (a `session` look commits its call). */
+const WRITES = /\b(?:insert|update|delete|truncate|merge|execute|create|drop|alter|grant|revoke|call|copy|lock|notify|nextval|setval|pg_notify|dblink\w*|lo_\w+)\b/i;
+
+/**
+ * `session` looks: each function whose body sets a dotted setting with `set_config(…)` or `SET`
+ * (and changes nothing else, as far as its text shows), called with a value for each argument by
+ * a role that may execute it, in a read-only transaction that commits (a write would fail);
+ * then the setting is read in the next transaction, and set back. Still holding the value (set_config(…, false), SET without LOCAL)
+ * shows it outlives the transaction, as the next client's requests on a pooled connection
+ * would read it (T15b); set for the transaction only, it reads '' (or NULL) then.
+ */
+async function sessionSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined): Promise<ExposureSpec[]> {
+  const fns = (
+    await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; call: string }>(
+      `SELECT p.oid::int AS oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
+              n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src,
+              CASE WHEN p.prokind = 'p' THEN 'CALL ' ELSE 'SELECT ' END || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
+                coalesce((SELECT string_agg(CASE
+                            WHEN ty.oid = 'uuid'::regtype THEN quote_literal($2)
+                            WHEN ty.typcategory = 'S' THEN quote_literal('pg-rls-lint')
+                            WHEN ty.typcategory = 'N' THEN '1'
+                            WHEN ty.typcategory = 'B' THEN 'true'
+                            ELSE 'NULL' END || '::' || quote_ident(tn.nspname) || '.' || quote_ident(ty.typname), ', ' ORDER BY a.i)
+                          FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace), '') || ')' AS call
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+       WHERE l.lanname IN ('sql', 'plpgsql') AND p.prokind IN ('f', 'p') AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+         AND (p.prosrc ~* 'set_config\\s*\\(' OR p.prosrc ~* '\\mset\\s+(session\\s+)?"?[a-z_][a-z0-9_$]*"?\\.')
+         AND ${MIGRATIONS_SCHEMA}
+       ORDER BY 2`,
+      [stubSchemas, SEED_USER],
+    )
+  ).rows;
+  const specs: ExposureSpec[] = [];
+  if (fns.length) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+  for (const f of fns) {
+    // the settings the body names: set_config('a.b', …) or SET [SESSION] a.b
+    const names = new Set<string>();
+    for (const m of f.src.matchAll(/set_config\s*\(\s*'([^']+)'/gi)) names.add(m[1]!.toLowerCase());
+    for (const m of f.src.matchAll(/\bset\s+(?:session\s+)?([a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*)/gi)) names.add(m[1]!.toLowerCase());
+    const settings = [...names].filter((n) => n.includes('.'));
+    if (settings.length === 0 || WRITES.test(f.src.replace(/set_config|--[^\n]*/gi, ''))) continue;
+    let role: string | undefined;
+    for (const r of roles) {
+      if ((await db.query<{ ok: boolean }>(`SELECT has_function_privilege($1, $2::oid, 'EXECUTE') AS ok`, [r, f.oid])).rows[0]?.ok) {
+        role = r;
+        break;
+      }
+    }
+    if (!role) continue;
+    const as = role;
+    specs.push({
+      kind: 'session',
+      object: f.sig,
+      role: as,
+      run: async (db) => {
+        const fn = { function: { schema: f.schema, name: f.name, args: f.args } };
+        const read = async () => {
+          const out: Record<string, string | null> = {};
+          for (const k of settings) out[k] = (await db.query<{ v: string | null }>('SELECT current_setting($1, true) AS v', [k])).rows[0]?.v ?? null;
+          return out;
+        };
+        // (verify opened a transaction for the look: this one must commit, so it ends it, and opens one again for verify to roll back)
+        await db.exec('ROLLBACK');
+        const before = await read();
+        try {
+          // (read only: whatever else the call would do fails, 25006, and nothing of it commits)
+          await db.exec(`BEGIN READ ONLY; SET LOCAL ROLE ${quoteIdent(as)}`);
+          for (const [k, v] of Object.entries(settingsOf(as) ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
+          await db.query(f.call);
+          await db.exec('COMMIT');
+        } catch (e) {
+          await db.exec('ROLLBACK').catch(() => undefined);
+          await db.exec('BEGIN');
+          return { ...fn, ...pgErrorOf(e), shown: false };
+        }
+        const after = await read();
+        // (set back: the settings are the session's, and later looks must not read them)
+        for (const k of settings) await db.query('SELECT set_config($1, $2, false)', [k, before[k] ?? '']);
+        await db.exec('BEGIN');
+        const kept = settings.find((k) => after[k] !== null && after[k] !== '' && after[k] !== before[k]);
+        return { ...fn, setting: kept ?? settings[0], value: kept ? after[kept]! : (after[settings[0]!] ?? undefined), shown: kept !== undefined };
+      },
+    });
+  }
   return specs;
 }
 
@@ -584,6 +679,10 @@ export function formatExposure(e: ExposureResult): string {
         ? `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; ${ran} used it instead of the ${of} ${e.hijacked}, running as its owner (${e.code} ${e.message ?? ''})`
         : `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; ${ran} → ${failed ?? `${rows(e.rows)}, without using it`}`;
     }
+    case 'session':
+      return e.shown
+        ? `${e.role}: ${e.object} called in a transaction that committed; the next transaction still reads ${e.setting} = ${quoteLiteral(e.value ?? '')} (set for the session, not the transaction)`
+        : `${e.role}: ${e.object} called in a transaction that committed → ${failed ?? `the next transaction reads ${e.setting} = ${e.value === undefined ? 'NULL' : quoteLiteral(e.value)}`}`;
     case 'companion': {
       const write = e.command === 'delete' ? `DELETE FROM ${e.object}` : `UPDATE ${e.object}`;
       return `${e.role} ${write} (policy "${e.policy}") → ${failed ?? `${rows(e.rows)} reading no column; with a WHERE reading one, matching every row: ${fixed}`}`;
