@@ -7,6 +7,10 @@
 //       { applied: boolean } (false: nothing to fix, a stale version, or the edit refused).
 //   pgRlsLint.server.rlsMatrix arguments [] (or [uri] to limit it to that file's project)
 //       Returns a Markdown string: the RLS matrix of the workspace (summary and access grid).
+//   pgRlsLint.server.verify    arguments [] (or [uri] to limit it to that file's project)
+//       Runs `pg-rls-lint verify` on each workspace folder (the files as saved) and republishes
+//       the diagnostics: a finding the engine showed says how. Returns { projects: Array<
+//       { project, pgVersion, shown, statementErrors, failingProbes, timedOut } | { project, error }> }.
 //   CodeLens above CREATE TABLE: command editor.action.showReferences with JSON arguments
 //       [uri: string, position: Position, locations: Location[]]; the middleware below turns
 //       them into the vscode.Uri / Position / Location[] that VS Code's command requires.
@@ -35,6 +39,7 @@ const DIAGNOSTIC_SOURCE = 'pg-rls-lint';
 
 const SERVER_FIX_ALL = 'pgRlsLint.server.fixAll';
 const SERVER_RLS_MATRIX = 'pgRlsLint.server.rlsMatrix';
+const SERVER_VERIFY = 'pgRlsLint.server.verify';
 
 /** Restart after a crash unless the server crashed more than this often within the window. */
 const MAX_CRASHES = 5;
@@ -184,6 +189,42 @@ function showReferencesArguments(lens: vscode.CodeLens): vscode.CodeLens {
   return lens;
 }
 
+type VerifySummary = { project: string; pgVersion?: string; shown?: number; statementErrors?: number; failingProbes?: number; timedOut?: boolean; error?: string };
+
+async function verifyWorkspace(): Promise<void> {
+  if (!vscode.workspace.workspaceFolders?.length) {
+    void vscode.window.showInformationMessage(`${NAME}: open a folder to verify: verify runs its migrations, as saved, on an embedded PostgreSQL.`);
+    return;
+  }
+  // (verify reads the files as saved; the diagnostics of a file edited since carry no notes)
+  const unsaved = vscode.workspace.textDocuments.some((d) => d.isDirty && isLinted(d)) ? ' (unsaved changes were not verified: verify reads the files as saved)' : '';
+  let result: { projects?: VerifySummary[] } | null;
+  try {
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${NAME}: running the migrations on PostgreSQL (PGlite) and probing each RLS table as each role…` },
+      () => executeServerCommand<{ projects?: VerifySummary[] } | null>(SERVER_VERIFY),
+    );
+  } catch (err) {
+    log(`verify failed: ${errorMessage(err)}`);
+    void vscode.window.showErrorMessage(`${NAME}: verify failed: ${errorMessage(err)}`);
+    return;
+  }
+  const projects = result?.projects ?? [];
+  if (projects.length === 0) {
+    void vscode.window.showInformationMessage(`${NAME}: no workspace folder with SQL files to verify.`);
+    return;
+  }
+  const lines = projects.map((p) =>
+    p.error
+      ? `${p.project}: verify failed: ${p.error}`
+      : `${p.project ? `${p.project}: ` : ''}${p.shown} finding(s) shown on ${p.pgVersion}; ${p.statementErrors} statement error(s), ${p.failingProbes} failing probe(s)${p.timedOut ? ', time budget exhausted' : ''}`,
+  );
+  const show = 'Show output';
+  const text = `${NAME}: ${lines.join(' · ')}${unsaved}`;
+  const pick = projects.some((p) => p.error) ? await vscode.window.showErrorMessage(text, show) : await vscode.window.showInformationMessage(text, show);
+  if (pick === show) output?.show(true);
+}
+
 async function showRlsMatrix(): Promise<void> {
   let markdown: unknown;
   try {
@@ -248,6 +289,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('pgRlsLint.showRuleDocumentation', () => showRuleDocumentation(context)),
     vscode.commands.registerCommand('pgRlsLint.showOutput', () => output?.show(true)),
     vscode.commands.registerCommand('pgRlsLint.showRlsMatrix', showRlsMatrix),
+    vscode.commands.registerCommand('pgRlsLint.verify', verifyWorkspace),
     // synchronize.configurationSection already forwards changes to the server.
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(SECTION)) checkSettings();

@@ -16,6 +16,7 @@ test('ok: initialize → capabilities (incremental sync, code action kinds, comm
   assert.deepEqual(caps.codeActionProvider.codeActionKinds, ['quickfix', 'source.fixAll.pg-rls-lint']);
   assert.ok(caps.executeCommandProvider.commands.includes('pgRlsLint.server.fixAll'));
   assert.ok(caps.executeCommandProvider.commands.includes('pgRlsLint.server.rlsMatrix'));
+  assert.ok(caps.executeCommandProvider.commands.includes('pgRlsLint.server.verify'));
   assert.equal(result.serverInfo.name, 'pg-rls-lint');
   // watchers for SQL files and the config file are registered dynamically
   const deadline = Date.now() + 3000;

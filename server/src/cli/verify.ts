@@ -120,6 +120,8 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     const p = makePositionAt(texts.get(file) ?? '').positionAt(offset);
     return { line: p.line + 1, column: p.character + 1 };
   };
+  /** how the engine showed a finding, as the report says it */
+  const how = (c: (typeof shown)[number]) => (c.statement ? `the statement raised ${c.code}` : c.exposure ? formatExposure(c.exposure) : `${c.probe!.role} ${c.probe!.command.toUpperCase()} ${c.probe!.table} → ${c.code}`);
   const failing = result.probes.filter((p) => p.outcome === 'dead' || p.code === '42P17' || p.code === '54001');
   // a probe stopped at the time budget: every such query hangs on a server without statement_timeout
   const stopped = result.probes.filter((p) => p.code === '57014');
@@ -142,6 +144,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
             column: c.finding.range.start.character + 1,
             ...(c.code ? { code: c.code } : {}),
             by: c.statement ? { statement: { path: c.statement.file, ...where(c.statement.file, c.statement.offset) } } : c.exposure ? { exposure: c.exposure } : { probe: c.probe },
+            text: how(c),
           })),
         },
         null,
@@ -187,8 +190,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     lines.push('', `lint findings the engine showed (${shown.length} of the ${counted(findings.length, 'finding')} of rules it can show):`);
     for (const c of shown) {
       const at = `${c.finding.file}:${c.finding.range.start.line + 1}:${c.finding.range.start.character + 1}`;
-      const by = c.statement ? `the statement raised ${c.code}` : c.exposure ? formatExposure(c.exposure) : `${c.probe!.role} ${c.probe!.command.toUpperCase()} ${c.probe!.table} → ${c.code}`;
-      lines.push(`  ${at}  ${c.finding.rule}  (${by})`);
+      lines.push(`  ${at}  ${c.finding.rule}  (${how(c)})`);
     }
   } else if (findings.length) lines.push('', `none of the ${counted(findings.length, 'lint finding')} of rules the engine can show was shown by this replay and these probes`);
   if (result.timedOut) lines.push('', 'time budget exhausted: the remaining statements or probes were not run');

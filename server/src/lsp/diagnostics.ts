@@ -39,8 +39,8 @@ export function severityOf(s: Severity): DiagnosticSeverity {
   return SEVERITY[s] ?? DiagnosticSeverity.Warning;
 }
 
-/** `uriOf` maps an engine file id to the URI the client knows the file by. */
-export function toDiagnostic(f: Finding, caps: DiagnosticCaps, uriOf: (id: string) => string): Diagnostic {
+/** `uriOf` maps an engine file id to the URI the client knows the file by; `note`, a paragraph added to the message (what verify showed). */
+export function toDiagnostic(f: Finding, caps: DiagnosticCaps, uriOf: (id: string) => string, note?: string): Diagnostic {
   const data: DiagnosticData = {
     rule: f.rule,
     fixes: f.fixes.map((fix) => ({
@@ -54,7 +54,7 @@ export function toDiagnostic(f: Finding, caps: DiagnosticCaps, uriOf: (id: strin
     severity: severityOf(f.severity),
     code: f.rule,
     source: SOURCE,
-    message: f.message,
+    message: note ? `${f.message}\n\n${note}` : f.message,
     data,
   };
   if (caps.codeDescription) d.codeDescription = { href: f.docs };

@@ -13,7 +13,7 @@
 // are not open, since rules are workspace-wide. Work is serialised on one queue (the first
 // job is the initial discovery) so that config reloads, disk reads and lints never
 // interleave; requests (code actions, commands) wait for the initial discovery.
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
@@ -48,11 +48,13 @@ import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relati
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { settleHeap } from './runtime.js';
+import { noteKey, runVerify } from './verify.js';
 import { issuesMessage, readConfigFile, resolveConfig, sectionOf, SETTINGS_SECTION } from './settings.js';
 
 export const COMMANDS = {
   fixAll: 'pgRlsLint.server.fixAll',
   rlsMatrix: 'pgRlsLint.server.rlsMatrix',
+  verify: 'pgRlsLint.server.verify',
   applyEdit: APPLY_EDIT_COMMAND,
 } as const;
 
@@ -70,6 +72,9 @@ interface Caps extends DiagnosticCaps, EditCaps {
   workspaceFolders: boolean;
 }
 
+/** What the verify command answers for a project. */
+export type VerifySummary = { project: string; pgVersion: string; shown: number; statementErrors: number; failingProbes: number; timedOut: boolean } | { project: string; error: string };
+
 class Project {
   readonly ws = new Workspace(DEFAULT_CONFIG, undefined, { editing: true });
   match: (rel: string) => boolean = fileMatcher(DEFAULT_CONFIG);
@@ -77,7 +82,12 @@ class Project {
    * per engine id, the findings its last published diagnostics were made of (only non-empty
    * ones) and the URI aliases they were made with
    */
-  readonly published = new Map<string, { findings: readonly Finding[]; aliases: number }>();
+  readonly published = new Map<string, { findings: readonly Finding[]; aliases: number; verified: number }>();
+  /**
+   * what the last verify of the project's folder showed: a note per finding's place (noteKey),
+   * kept for a file while its text is the one verified
+   */
+  verified?: { pgVersion: string; notes: Map<string, string>; texts: Map<string, string> };
   /** open document id → version copied into the engine */
   readonly synced = new Map<string, number>();
   configFileUri?: string;
@@ -312,6 +322,8 @@ export class PgRlsLintServer {
   private uriOf = (id: string): string => this.aliases.get(id) ?? id;
   /** bumped when an alias changes: diagnostics made before name other URIs in their fixes */
   private aliasesVersion = 0;
+  /** bumped by each verify: the diagnostics of its project are made again with its notes */
+  private verifiedVersion = 0;
 
   private versionOf = (uri: string): number | null => this.documents.get(uri)?.version ?? null;
 
@@ -426,13 +438,20 @@ export class PgRlsLintServer {
   /** Publishes a file's findings as diagnostics when they differ from the last published ones. Returns whether it sent. */
   private publish(project: Project, id: string, findings: readonly Finding[], version: number | undefined): boolean {
     const last = project.published.get(id);
-    if (last ? last.aliases === this.aliasesVersion && sameFindings(last.findings, findings) : findings.length === 0) {
+    // (the notes of a verify apply while the file's text is the one verified)
+    const verified = project.verified && project.verified.texts.get(id) === project.ws.text(id) ? project.verified : undefined;
+    const stamp = verified ? this.verifiedVersion : 0;
+    if (last ? last.aliases === this.aliasesVersion && last.verified === stamp && sameFindings(last.findings, findings) : findings.length === 0) {
       if (last) last.findings = findings; // the same data: keep the current lint's, let the old go
       return false;
     }
-    if (findings.length) project.published.set(id, { findings, aliases: this.aliasesVersion });
+    if (findings.length) project.published.set(id, { findings, aliases: this.aliasesVersion, verified: stamp });
     else project.published.delete(id);
-    this.send(id, findings.map((f) => toDiagnostic(f, this.caps, this.uriOf)), version);
+    const noteOf = (f: Finding) => {
+      const text = verified?.notes.get(noteKey(id, f.rule, f.range.start.line + 1, f.range.start.character + 1));
+      return text === undefined ? undefined : `Shown on ${verified!.pgVersion} by pg-rls-lint verify: ${text}`;
+    };
+    this.send(id, findings.map((f) => toDiagnostic(f, this.caps, this.uriOf, noteOf(f))), version);
     return true;
   }
 
@@ -663,6 +682,8 @@ export class PgRlsLintServer {
         return this.fixAll(args[0], args[1]);
       case COMMANDS.rlsMatrix:
         return this.matrix(args[0]);
+      case COMMANDS.verify:
+        return this.verify(args[0]);
       case COMMANDS.applyEdit: {
         const r = await this.connection.workspace.applyEdit({ label: 'pg-rls-lint', edit: args[0] as WorkspaceEdit });
         return { applied: r.applied };
@@ -685,6 +706,44 @@ export class PgRlsLintServer {
     const r = await this.connection.workspace.applyEdit({ label: 'Fix all safe pg-rls-lint problems', edit });
     if (!r.applied && r.failureReason) this.log(`fix all not applied: ${r.failureReason}`);
     return { applied: r.applied };
+  }
+
+  /**
+   * Runs `pg-rls-lint verify` on the folder of each project (or of the file `uri`'s) and
+   * republishes its diagnostics: each finding the engine showed says how. A summary per project.
+   */
+  private async verify(uri: unknown): Promise<{ projects: VerifySummary[] }> {
+    const projects = (typeof uri === 'string' ? [this.projectOf(canonicalUri(uri)).project] : this.allProjects()).filter((p) => p.folder);
+    const out: VerifySummary[] = [];
+    for (const p of projects) {
+      const folder = p.folder!.path;
+      this.log(`verify: running the migrations of ${folder} on PGlite`);
+      try {
+        const run = await runVerify(join(__dirname, 'cli.js'), folder);
+        const notes = new Map<string, string>();
+        const texts = new Map<string, string>();
+        for (const s of run.shown) {
+          const id = canonicalUri(fileUri(s.path));
+          notes.set(noteKey(id, s.rule, s.line, s.column), s.text);
+          if (!texts.has(id)) {
+            const r = await readTextFile(s.path);
+            if (r.ok) texts.set(id, r.text);
+          }
+          this.log(`  ${relativeTo(folder, s.path) ?? s.path}:${s.line}:${s.column}  ${s.rule}  (${s.text})`);
+        }
+        p.verified = { pgVersion: run.pgVersion, notes, texts };
+        this.verifiedVersion++;
+        const summary = { project: p.name, pgVersion: run.pgVersion, shown: run.shown.length, statementErrors: run.statementErrors, failingProbes: run.failingProbes, timedOut: run.timedOut };
+        this.log(`verify: ${summary.shown} finding(s) shown on ${run.pgVersion}; ${summary.statementErrors} statement error(s), ${summary.failingProbes} failing probe(s)${run.timedOut ? '; time budget exhausted' : ''} (pg-rls-lint verify in a terminal lists them)`);
+        out.push(summary);
+        await this.enqueue(async () => this.lintAndPublish(p));
+      } catch (e) {
+        const error = (e as Error)?.message ?? String(e);
+        this.log(`verify of ${folder} failed: ${error}`);
+        out.push({ project: p.name, error });
+      }
+    }
+    return { projects: out };
   }
 
   private matrix(uri: unknown): string {

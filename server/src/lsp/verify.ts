@@ -1,0 +1,72 @@
+// The editor's verify: runs the CLI's `verify --format json` on a project's folder in a child
+// process (PGlite and its memory live and die with it, not in the language server) and reads
+// which lint findings the engine showed, for the diagnostics to say so (server.ts).
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** A lint finding the engine showed: where (absolute path, 1-based line and column), and how. */
+export interface ShownNote {
+  path: string;
+  rule: string;
+  line: number;
+  column: number;
+  text: string;
+}
+
+export interface VerifyRun {
+  pgVersion: string;
+  shown: ShownNote[];
+  statementErrors: number;
+  /** probes that recursed or did not finish (42P17, 54001, the engine lost) */
+  failingProbes: number;
+  timedOut: boolean;
+}
+
+/** What the CLI's JSON holds that the editor uses. */
+interface VerifyJson {
+  pgVersion?: string;
+  timedOut?: boolean;
+  statementErrors?: unknown[];
+  probes?: Array<{ outcome?: string; code?: string }>;
+  shown?: Array<{ rule?: string; path?: string; line?: number; column?: number; text?: string }>;
+}
+
+/**
+ * Runs `node <cli> verify --format json .` in `folder` (the files as saved on disk, the
+ * folder's `.pg-rls-lint.json` applied as the CLI applies it). Rejects with the CLI's own
+ * error when it could not verify (no SQL files, a bad config…).
+ */
+export function runVerify(cli: string, folder: string, timeoutSeconds?: number): Promise<VerifyRun> {
+  const args = [cli, 'verify', '--format', 'json', ...(timeoutSeconds ? ['--timeout', String(timeoutSeconds)] : []), '.'];
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const stderr = Buffer.concat(err).toString('utf8').trim();
+      // (exit 1: statement errors or failing probes, still a verify)
+      if (code !== 0 && code !== 1) return fail(new Error(stderr.split('\n').pop() || `pg-rls-lint verify exited with ${code}`));
+      let json: VerifyJson;
+      try {
+        json = JSON.parse(Buffer.concat(out).toString('utf8')) as VerifyJson;
+      } catch {
+        return fail(new Error(`pg-rls-lint verify printed no JSON${stderr ? `: ${stderr.split('\n').pop()}` : ''}`));
+      }
+      done({
+        pgVersion: json.pgVersion ?? 'PostgreSQL',
+        shown: (json.shown ?? []).flatMap((s) =>
+          s.rule && s.path && s.line && s.column ? [{ path: resolve(folder, s.path), rule: s.rule, line: s.line, column: s.column, text: s.text ?? '' }] : [],
+        ),
+        statementErrors: json.statementErrors?.length ?? 0,
+        failingProbes: (json.probes ?? []).filter((p) => p.outcome === 'dead' || p.code === '42P17' || p.code === '54001').length,
+        timedOut: !!json.timedOut,
+      });
+    });
+  });
+}
+
+/** The key of a finding's place: the shown notes are looked up by it. */
+export const noteKey = (id: string, rule: string, line: number, column: number) => `${id}\u0000${rule}\u0000${line}\u0000${column}`;

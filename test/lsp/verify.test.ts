@@ -1,0 +1,50 @@
+// The editor's verify command: the server runs `pg-rls-lint verify` on the workspace folder
+// (dist/cli.js in a child process) and republishes the diagnostics, a finding the engine
+// showed saying how; an edit of the file drops the note (its text is no longer the verified one).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ensureServerBuilt } from './client.js';
+import { byRule, Doc, start } from './helpers.js';
+
+ensureServerBuilt();
+
+const MIGRATION = `CREATE ROLE app_user;
+CREATE TABLE members (id bigint PRIMARY KEY, team_id bigint NOT NULL, user_name text NOT NULL);
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE members FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON members TO app_user;
+CREATE POLICY members_team ON members FOR SELECT TO app_user
+  USING (team_id IN (SELECT team_id FROM members WHERE user_name = current_user));
+`;
+
+test('ok: pgRlsLint.server.verify runs verify on the folder: the recursion finding says the engine showed it (42P17); an edit drops the note', async (t) => {
+  const s = await start(t, { '001_members.sql': MIGRATION });
+  const doc = new Doc(s.client, s.uri('001_members.sql'), MIGRATION);
+  const before = byRule(await doc.diagnostics((d) => byRule(d, 'policy-recursion').length === 1), 'policy-recursion')[0];
+  assert.doesNotMatch(before.message, /Shown on/);
+  const since = Date.now();
+  const result = await s.client.request('workspace/executeCommand', { command: 'pgRlsLint.server.verify', arguments: [] });
+  assert.equal(result.projects.length, 1);
+  const [summary] = result.projects;
+  assert.equal(summary.error, undefined, summary.error);
+  assert.match(summary.pgVersion, /^PostgreSQL \d+/);
+  assert.ok(summary.shown >= 1);
+  assert.equal(summary.failingProbes, 1);
+  const shown = byRule(await doc.diagnostics((d) => /Shown on/.test(byRule(d, 'policy-recursion')[0]?.message ?? ''), 0), 'policy-recursion')[0];
+  assert.ok(Date.now() >= since);
+  assert.match(shown.message, /\n\nShown on PostgreSQL \d+[^:]* by pg-rls-lint verify: app_user SELECT public\.members → 42P17$/);
+  // (the finding's own text and fixes are unchanged)
+  assert.ok(shown.message.startsWith(before.message));
+  assert.deepEqual(shown.data, before.data);
+  // an edit: the file is no longer the one verified
+  doc.append('\n-- edited\n');
+  const edited = byRule(await doc.diagnostics((d) => byRule(d, 'policy-recursion').length === 1), 'policy-recursion')[0];
+  assert.doesNotMatch(edited.message, /Shown on/);
+});
+
+test("err: a folder whose config the CLI refuses: the command answers the CLI's error for that project", async (t) => {
+  const s = await start(t, { '.pg-rls-lint.json': '{ "rules": 5 }', 'a.sql': 'SELECT 1;\n' });
+  const result = await s.client.request('workspace/executeCommand', { command: 'pgRlsLint.server.verify', arguments: [] });
+  assert.equal(result.projects.length, 1);
+  assert.match(result.projects[0].error, /invalid config \.pg-rls-lint\.json: "rules" must be an object/);
+});
