@@ -39,7 +39,8 @@ interface VerifyJson {
 export function runVerify(cli: string, folder: string, timeoutSeconds?: number): Promise<VerifyRun> {
   const args = [cli, 'verify', '--format', 'json', ...(timeoutSeconds ? ['--timeout', String(timeoutSeconds)] : []), '.'];
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'] });
+    // (in VS Code the server runs on the editor's Electron as node: so does the CLI)
+    const child = spawn(process.execPath, args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
