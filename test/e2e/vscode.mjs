@@ -425,6 +425,31 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
     await moveAway();
   });
 
+  // 2b. verify on PGlite: the findings it showed say so
+  await step('command "Verify findings on PostgreSQL (PGlite)": a summary, and the findings it showed say how', async () => {
+    await openFile('app/010_app.sql');
+    await command('pg-rls-lint: Verify findings on PostgreSQL (PGlite)');
+    const toast = await waitFor('a notification with the verify summary', async () => {
+      const t = (await page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').allTextContents()).join(' | ');
+      return /finding\(s\) shown on PostgreSQL \d+/.test(t) && t;
+    }, 90_000);
+    console.log(`    notification: ${toast.slice(0, 200)}`);
+    await shot('verify-summary');
+    await kb.press('Escape');
+    await moveAway();
+    const s = (await squiggles()).find((q) => q.line.includes('CREATE TABLE accounts'));
+    if (!s) throw new Error('no squiggle on CREATE TABLE accounts');
+    await page.mouse.move(s.x, s.y, { steps: 4 });
+    await waitFor('a hover on the rls-not-forced finding saying verify showed it', async () => {
+      const t = await hoverText();
+      return t.includes(MSG_ACCOUNTS) && /Shown on PostgreSQL \d+[^:]* by pg-rls-lint verify: rls_owner \(neither superuser nor BYPASSRLS\) owning public\.accounts, SELECT → 1 row; with FORCE ROW LEVEL SECURITY: 0 rows/.test(t) && t;
+    }, 30_000);
+    await hoverSettled();
+    await shot('verify-hover');
+    await moveAway();
+    await command('Notifications: Clear All Notifications').catch(() => undefined);
+  });
+
   // 3. quick fix with Ctrl+.
   await step('quick fix with Ctrl+.: file changed on disk, finding gone', async () => {
     await moveAway();

@@ -130,6 +130,19 @@ async function holding(db: PGlite, roles: string[], rel: string, privilege: stri
   return out;
 }
 
+/** The first of `roles` that may execute the function `oid`. */
+async function executor(db: PGlite, roles: string[], oid: number): Promise<string | undefined> {
+  for (const role of roles) if ((await db.query<{ ok: boolean }>(`SELECT has_function_privilege($1, $2::oid, 'EXECUTE') AS ok`, [role, oid])).rows[0]?.ok) return role;
+  return undefined;
+}
+
+/** Those of `roles` that may create temporary objects (TEMP on the database: PUBLIC's by default). */
+async function mayTemp(db: PGlite, roles: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const role of roles) if ((await db.query<{ ok: boolean }>(`SELECT has_database_privilege($1, current_database(), 'TEMP') AS ok`, [role])).rows[0]?.ok) out.push(role);
+  return out;
+}
+
 /** Puts a row into the table inside the caller's transaction (see seedTable) when it has none; what PostgreSQL refused. */
 async function seedIfEmpty(db: PGlite, t: SeedRow): Promise<{ code: string; message: string } | undefined> {
   if ((await db.query(`SELECT 1 AS one FROM ${t.rel} LIMIT 1`)).rows.length > 0) return undefined;
@@ -487,7 +500,6 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   ).rows;
   const hijackers = open2.length ? [...roles, STAND_IN_ROLE] : [];
   if (open2.length) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
-  const mayTemp = async (r: string) => (await db.query<{ ok: boolean }>(`SELECT has_database_privilege($1, current_database(), 'TEMP') AS ok`, [r])).rows[0]?.ok;
   const rowOf = new Map((open2.some((f) => f.trigger) ? [...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))] : []).map((r) => [r.rel, r]));
   for (const f of open2) {
     const path = searchPathOf(f.config);
@@ -495,17 +507,10 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     if (path !== undefined && (path.length === 0 || path[path.length - 1] === 'pg_temp')) continue;
     const shadows = await shadowsOf(db, f.src, path ?? ['public']);
     if (shadows.length === 0) continue;
-    const fired = f.trigger ? await firingWrite(db, f.oid, hijackers, rowOf) : undefined;
-    let role: string | undefined = fired?.role;
-    if (!f.trigger) {
-      for (const r of hijackers) {
-        if ((await db.query<{ ok: boolean }>(`SELECT has_function_privilege($1, $2::oid, 'EXECUTE') AS ok`, [r, f.oid])).rows[0]?.ok && (await mayTemp(r))) {
-          role = r;
-          break;
-        }
-      }
-    }
-    if (!role || (fired && !(await mayTemp(role)))) continue;
+    // (a role that may make temporary objects, and fire one of its triggers or else execute it)
+    const fired = f.trigger ? await firingWrite(db, f.oid, await mayTemp(db, hijackers), rowOf) : undefined;
+    const role = f.trigger ? fired?.role : await executor(db, await mayTemp(db, hijackers), f.oid);
+    if (!role) continue;
     const as = role;
     specs.push({
       kind: 'search-path',
@@ -609,15 +614,8 @@ async function sessionSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
     for (const m of f.src.matchAll(/\bset\s+(?:session\s+)?([a-z_][a-z0-9_$]*\.[a-z_][a-z0-9_$]*)/gi)) names.add(m[1]!.toLowerCase());
     const settings = [...names].filter((n) => n.includes('.'));
     if (settings.length === 0 || WRITES.test(f.src.replace(/set_config|--[^\n]*/gi, ''))) continue;
-    let role: string | undefined;
-    for (const r of roles) {
-      if ((await db.query<{ ok: boolean }>(`SELECT has_function_privilege($1, $2::oid, 'EXECUTE') AS ok`, [r, f.oid])).rows[0]?.ok) {
-        role = r;
-        break;
-      }
-    }
-    if (!role) continue;
-    const as = role;
+    const as = await executor(db, roles, f.oid);
+    if (!as) continue;
     specs.push({
       kind: 'session',
       object: f.sig,
