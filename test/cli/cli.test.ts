@@ -122,6 +122,14 @@ describe('exit codes and errors', () => {
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim(), 'pg-rls-lint: no such file or directory: nope');
   });
+  test('err: a folder without SQL files → exit 2 naming the include globs (a wrong path or include is not a clean lint); the same for verify and matrix', () => {
+    const dir = fixture({ 'notes.txt': 'not SQL\n', 'node_modules/x/1.sql': NO_RLS });
+    for (const args of [['.'], ['verify', '.'], ['matrix', '.']]) {
+      const r = run(dir, args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.equal(r.stderr.trim(), 'pg-rls-lint: no SQL files in . (include: **/*.sql, **/*.pgsql, **/*.psql; node_modules and .git are skipped)');
+    }
+  });
   test('err: invalid config JSON names line and column', () => {
     const dir = fixture({ '.pg-rls-lint.json': '{\n  "rules": {\n', '1.sql': NO_RLS });
     const r = run(dir, ['.']);

@@ -32,7 +32,7 @@ Options:
   -h, --help                 show this help
   -v, --version              print the version
 
-Exit codes: 0 no errors, 1 errors (or more than --max-warnings warnings), 2 usage or I/O error.`;
+Exit codes: 0 no errors, 1 errors (or more than --max-warnings warnings), 2 usage or I/O error (or no SQL files).`;
 
 function fail(message: string): number {
   process.stderr.write(`pg-rls-lint: ${message}\n`);

@@ -66,7 +66,8 @@ export async function loadConfig(cwd: string, configPath: string | undefined, ru
 /** Expands the command line's paths: directories are walked like a workspace; globs expand. */
 export async function collectFiles(paths: string[], cwd: string, config: Config): Promise<string[]> {
   const out = new Set<string>();
-  for (const p of paths.length ? paths : ['.']) {
+  const given = paths.length ? paths : ['.'];
+  for (const p of given) {
     const abs = resolve(cwd, p);
     if (existsSync(abs)) {
       const st = statSync(abs);
@@ -85,6 +86,9 @@ export async function collectFiles(paths: string[], cwd: string, config: Config)
     }
     throw new CliError(`no such file or directory: ${p}`);
   }
+  // (directories only, as a glob that matches nothing is refused above: a wrong path or include
+  // must not pass as a clean lint)
+  if (out.size === 0) throw new CliError(`no SQL files in ${given.join(', ')} (include: ${config.include.join(', ') || 'none'}${config.exclude.length ? `; exclude: ${config.exclude.join(', ')}` : ''}; node_modules and .git are skipped)`);
   return [...out];
 }
 

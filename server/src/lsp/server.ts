@@ -713,7 +713,8 @@ export class PgRlsLintServer {
    * republishes its diagnostics: each finding the engine showed says how. A summary per project.
    */
   private async verify(uri: unknown): Promise<{ projects: VerifySummary[] }> {
-    const projects = (typeof uri === 'string' ? [this.projectOf(canonicalUri(uri)).project] : this.allProjects()).filter((p) => p.folder);
+    // (a folder without SQL files has nothing to verify: the CLI would refuse it)
+    const projects = (typeof uri === 'string' ? [this.projectOf(canonicalUri(uri)).project] : this.allProjects()).filter((p) => p.folder && p.ws.files().length > 0);
     const out: VerifySummary[] = [];
     for (const p of projects) {
       const folder = p.folder!.path;
