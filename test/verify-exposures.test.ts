@@ -10,7 +10,7 @@ import type { Finding } from '../server/src/engine/workspace.js';
 import type { Confirmation } from '../server/src/verify/confirm.js';
 import { verified } from './helpers/verified.js';
 import { formatExposure, OWNER_ROLE, type ExposureResult } from '../server/src/verify/exposures.js';
-import { verify, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
+import { STAND_IN_ROLE, verify, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
 
 const FILES: VerifyFile[] = [
   {
@@ -138,7 +138,7 @@ describe('verify: exposures', () => {
   });
 });
 
-describe('verify: exposures of owners, search paths and session settings (not a Supabase project)', () => {
+describe('verify: exposures of owners, search paths, companions and session settings (not a Supabase project)', () => {
   let exposures: ExposureResult[];
   let shownHere: Array<Confirmation<Finding>>;
   before(async () => {
@@ -192,6 +192,12 @@ CREATE TRIGGER events_log AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION l
 CREATE FUNCTION log_board() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN INSERT INTO event_log (event_id) VALUES (NEW.id); RETURN NEW; END $$;
 CREATE TRIGGER board_log AFTER INSERT ON board FOR EACH ROW EXECUTE FUNCTION log_board();
+-- a DELETE policy for PUBLIC whose table only app may read: the stand-in role, granted SELECT and DELETE, deletes blind, not with a WHERE
+CREATE TABLE tasks (id bigint PRIMARY KEY, owner_name text NOT NULL);
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tasks FORCE ROW LEVEL SECURITY;
+CREATE POLICY tasks_read ON tasks FOR SELECT TO app USING (owner_name = current_user);
+CREATE POLICY tasks_delete ON tasks FOR DELETE USING (owner_name IS NOT NULL);
 -- request context: for the session (kept after COMMIT), for the transaction, and one that also writes (not called)
 CREATE FUNCTION set_tenant(t text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.tenant', t, false) $$;
 CREATE FUNCTION set_tenant_local(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.tenant', t, true); END $$;
@@ -248,6 +254,15 @@ CREATE FUNCTION set_and_log(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PE
     assert.equal(paths.filter((e) => e.function?.name === 'doubled').length, 0, 'a function naming only keyword types is not looked at');
   });
 
+  test('ok: a DELETE policy for PUBLIC, no probe role without a SELECT policy: the stand-in role, granted SELECT and DELETE for the look, deletes the row blind and none with a WHERE', () => {
+    const companions = exposures.filter((e) => e.kind === 'companion');
+    assert.deepEqual(
+      companions.map((e) => ({ policy: e.policy, role: e.role, standIn: e.standIn, rows: e.rows, fixed: e.fixedRows, shown: e.shown })),
+      [{ policy: 'tasks_delete', role: STAND_IN_ROLE, standIn: true, rows: 1, fixed: 0, shown: true }],
+    );
+    assert.equal(formatExposure(companions[0]!), `${STAND_IN_ROLE} (standing in for PUBLIC, granted SELECT and DELETE) DELETE FROM public.tasks (policy "tasks_delete") → 1 row reading no column; with a WHERE reading one, matching every row: 0 rows`);
+  });
+
   test("ok: a function setting a request setting for the session leaves it set after its transaction committed; one setting it for the transaction does not; one that also writes is not called", () => {
     const sessions = exposures.filter((e) => e.kind === 'session');
     assert.deepEqual(
@@ -259,6 +274,6 @@ CREATE FUNCTION set_and_log(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PE
     );
     assert.equal(formatExposure(sessions[0]!), "app: public.set_tenant(t text) called in a transaction that committed; the next transaction still reads app.tenant = 'pg-rls-lint' (set for the session, not the transaction)");
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1}`;
-    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'session').map(line), ['session-context-not-local 49']);
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'session').map(line), ['session-context-not-local 55']);
   });
 });

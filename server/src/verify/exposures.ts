@@ -63,6 +63,8 @@ export interface ExposureResult {
   value?: string;
   /** search-path, of a trigger function: the trigger a write of the role's fired (its table, and the write) */
   trigger?: { name: string; table: string; command: ProbeCommand };
+  /** companion: the role is STAND_IN_ROLE, for PUBLIC, granted SELECT and the write's privilege for the look */
+  standIn?: boolean;
   /** the policy, for `policy`; and the write made (`command`) */
   policy?: string;
   command?: ProbeCommand;
@@ -401,8 +403,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   // permissive write policies whose USING or WITH CHECK is `true`: the write each admits, as a
   // role it applies to, with and without it
   const open = (
-    await db.query<{ table: string; rel: string; policy: string; cmd: string; roles: string[]; using_true: boolean; check_true: boolean; col: string | null; set: string | null; any: string | null }>(
-      `SELECT quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, (quote_ident(p.schemaname) || '.' || quote_ident(p.tablename))::regclass::text AS rel,
+    await db.query<{ schema: string; table: string; rel: string; policy: string; cmd: string; roles: string[]; using_true: boolean; check_true: boolean; col: string | null; set: string | null; any: string | null }>(
+      `SELECT quote_ident(p.schemaname) AS schema, quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, (quote_ident(p.schemaname) || '.' || quote_ident(p.tablename))::regclass::text AS rel,
               p.policyname AS policy, p.cmd, p.roles::text[] AS roles, coalesce(p.qual = 'true', false) AS using_true, coalesce(p.with_check = 'true', false) AS check_true,
               settable.col, settable.set,
               (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum LIMIT 1) AS any
@@ -432,18 +434,27 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     // role without a SELECT policy of its own reaches no row then, T26/T27)
     const blind = p.cmd === 'DELETE' ? `DELETE FROM ${p.table}` : p.cmd === 'UPDATE' && p.col ? `UPDATE ${p.table} SET ${p.col} = ${p.set}` : undefined;
     if (blind && p.any) {
-      // (as a role the policy applies to that no SELECT policy does: whom the finding is about)
-      const [as] = await holding(db, candidatesOf(p).filter((r) => !hasSelectPolicy(p.table, r)), p.table, p.cmd);
+      // (as a role the policy applies to that no SELECT policy does: whom the finding is about; for
+      // a policy for PUBLIC with no such role among the probes', the stand-in role, granted the
+      // privileges such a role would hold for the look)
+      let [as] = await holding(db, candidatesOf(p).filter((r) => !hasSelectPolicy(p.table, r)), p.table, p.cmd);
+      const standIn = !as && p.roles.includes('public') && !hasSelectPolicy(p.table, STAND_IN_ROLE);
+      if (standIn) {
+        await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+        as = STAND_IN_ROLE;
+      }
       const command = p.cmd.toLowerCase() as ProbeCommand;
       if (as) {
+        const role = as;
         specs.push({
           kind: 'companion',
           object: p.table,
-          role: as,
+          role,
           run: async (db) => {
+            if (standIn) await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${STAND_IN_ROLE}; GRANT SELECT, ${p.cmd} ON ${p.table} TO ${STAND_IN_ROLE}`);
             await db.exec('SET LOCAL session_replication_role = replica');
-            const write = (sql: string) => () => writeAs(db, sql, as, settingsOf(as));
-            return { policy: p.policy, command, ...(await compared(write(blind), write(`${blind} WHERE ${p.any} IS NOT DISTINCT FROM ${p.any}`))) };
+            const write = (sql: string) => () => writeAs(db, sql, role, settingsOf(role));
+            return { policy: p.policy, command, ...(standIn ? { standIn } : {}), ...(await compared(write(blind), write(`${blind} WHERE ${p.any} IS NOT DISTINCT FROM ${p.any}`))) };
           },
         });
       }
@@ -683,7 +694,8 @@ export function formatExposure(e: ExposureResult): string {
         : `${e.role}: ${e.object} called in a transaction that committed → ${failed ?? `the next transaction reads ${e.setting} = ${e.value === undefined ? 'NULL' : quoteLiteral(e.value)}`}`;
     case 'companion': {
       const write = e.command === 'delete' ? `DELETE FROM ${e.object}` : `UPDATE ${e.object}`;
-      return `${e.role} ${write} (policy "${e.policy}") → ${failed ?? `${rows(e.rows)} reading no column; with a WHERE reading one, matching every row: ${fixed}`}`;
+      const who = e.standIn ? `${e.role} (standing in for PUBLIC, granted SELECT and ${e.command === 'delete' ? 'DELETE' : 'UPDATE'})` : e.role;
+      return `${who} ${write} (policy "${e.policy}") → ${failed ?? `${rows(e.rows)} reading no column; with a WHERE reading one, matching every row: ${fixed}`}`;
     }
     case 'policy': {
       const write = e.command === 'insert' ? `INSERT INTO ${e.object} of a row naming another user` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : `UPDATE ${e.object} (every row, reading no column)`;
