@@ -415,7 +415,7 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
                           ORDER BY a.attnum LIMIT 1) settable ON true
        WHERE p.permissive = 'PERMISSIVE' AND p.cmd <> 'SELECT'
          AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
-       ORDER BY 1, 3`,
+       ORDER BY 2, 4`,
       [stubSchemas],
     )
   ).rows;
