@@ -71,6 +71,19 @@ report(got and not exited and notes ~= nil and notes.source == 'pg-rls-lint' and
 if not notes then return finish() end
 if not (notes.message or ''):find('public.notes', 1, true) then report(false, 'neovim: diagnostic message', notes.message) end
 
+-- 1b. verify (the README's command): the rls-not-forced finding then says how the engine showed it
+local verified = vim.lsp.buf_request_sync(bufnr, 'workspace/executeCommand', { command = 'pgRlsLint.server.verify', arguments = {} }, 120000) or {}
+local summary = ''
+for _, r in pairs(verified) do
+  for _, p in ipairs((r.result or {}).projects or {}) do summary = summary .. vim.inspect(p) end
+end
+local shown = vim.wait(30000, function()
+  local d = find('rls-not-forced', 7)
+  return d ~= nil and (d.message or ''):find('Shown on PostgreSQL', 1, true) ~= nil
+end, 100)
+report(shown, 'neovim: pgRlsLint.server.verify, then the rls-not-forced diagnostic says the engine showed it',
+  'summary: ' .. summary .. '; message: ' .. tostring((find('rls-not-forced', 7) or {}).message))
+
 -- 2. code action on the notes finding
 local params = {
   textDocument = { uri = uri },
