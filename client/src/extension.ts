@@ -96,10 +96,10 @@ function isLinted(document: vscode.TextDocument): boolean {
   return vscode.languages.match(DOCUMENT_SELECTOR as vscode.DocumentSelector, document) > 0;
 }
 
-/** Sends workspace/executeCommand to the server (waits for it to start if needed). */
-async function executeServerCommand<T>(command: string, args: unknown[] = []): Promise<T> {
+/** Sends workspace/executeCommand to the server (waits for it to start if needed); `token` cancels it. */
+async function executeServerCommand<T>(command: string, args: unknown[] = [], token?: vscode.CancellationToken): Promise<T> {
   if (!client) throw new Error('the language server is not running');
-  return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args })) as T;
+  return (await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token)) as T;
 }
 
 // ---- configuration ----
@@ -199,16 +199,25 @@ async function verifyWorkspace(): Promise<void> {
   // (verify reads the files as saved; the diagnostics of a file edited since carry no notes)
   const unsaved = vscode.workspace.textDocuments.some((d) => d.isDirty && isLinted(d)) ? ' (unsaved changes were not verified: verify reads the files as saved)' : '';
   let result: { projects?: VerifySummary[] } | null;
+  let cancelled = false;
   try {
     result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `${NAME}: running the migrations on PostgreSQL (PGlite) and probing each RLS table as each role…` },
-      () => executeServerCommand<{ projects?: VerifySummary[] } | null>(SERVER_VERIFY),
+      { location: vscode.ProgressLocation.Notification, title: `${NAME}: running the migrations on PostgreSQL (PGlite) and probing each RLS table as each role…`, cancellable: true },
+      (_, token) => {
+        token.onCancellationRequested(() => (cancelled = true));
+        return executeServerCommand<{ projects?: VerifySummary[] } | null>(SERVER_VERIFY, [], token);
+      },
     );
   } catch (err) {
+    if (cancelled) {
+      log('verify cancelled');
+      return;
+    }
     log(`verify failed: ${errorMessage(err)}`);
     void vscode.window.showErrorMessage(`${NAME}: verify failed: ${errorMessage(err)}`);
     return;
   }
+  if (cancelled) return; // (the server answered before it saw the cancellation)
   const projects = result?.projects ?? [];
   if (projects.length === 0) {
     void vscode.window.showInformationMessage(`${NAME}: no workspace folder with SQL files to verify.`);

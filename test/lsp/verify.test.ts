@@ -18,7 +18,7 @@ CREATE POLICY members_team ON members FOR SELECT TO app_user
 `;
 
 test('ok: pgRlsLint.server.verify runs verify on the folder: the recursion finding says the engine showed it (42P17); an edit drops the note', async (t) => {
-  const s = await start(t, { '001_members.sql': MIGRATION });
+  const s = await start(t, { '001_members.sql': MIGRATION }, { timeoutMs: 120_000 });
   const doc = new Doc(s.client, s.uri('001_members.sql'), MIGRATION);
   const before = byRule(await doc.diagnostics((d) => byRule(d, 'policy-recursion').length === 1), 'policy-recursion')[0];
   assert.doesNotMatch(before.message, /Shown on/);
@@ -43,8 +43,18 @@ test('ok: pgRlsLint.server.verify runs verify on the folder: the recursion findi
 });
 
 test("err: a folder whose config the CLI refuses: the command answers the CLI's error for that project", async (t) => {
-  const s = await start(t, { '.pg-rls-lint.json': '{ "rules": 5 }', 'a.sql': 'SELECT 1;\n' });
+  const s = await start(t, { '.pg-rls-lint.json': '{ "rules": 5 }', 'a.sql': 'SELECT 1;\n' }, { timeoutMs: 120_000 });
   const result = await s.client.request('workspace/executeCommand', { command: 'pgRlsLint.server.verify', arguments: [] });
   assert.equal(result.projects.length, 1);
   assert.match(result.projects[0].error, /invalid config \.pg-rls-lint\.json: "rules" must be an object/);
+});
+
+test('ok: $/cancelRequest stops a running verify: its child is killed and the command answers "cancelled"', async (t) => {
+  const s = await start(t, { '001_members.sql': MIGRATION }, { timeoutMs: 120_000 });
+  const id = (s.client as unknown as { nextId: number }).nextId;
+  const pending = s.client.request('workspace/executeCommand', { command: 'pgRlsLint.server.verify', arguments: [] });
+  setTimeout(() => s.client.notify('$/cancelRequest', { id }), 300);
+  const result = await pending;
+  // ('cancelled' only when the child was killed before it ended)
+  assert.deepEqual(result.projects, [{ project: result.projects[0].project, error: 'cancelled' }]);
 });

@@ -23,6 +23,7 @@ import {
   ShowMessageNotification,
   TextDocumentSyncKind,
   TextDocuments,
+  type CancellationToken,
   type ClientCapabilities,
   type CodeActionParams,
   type CompletionParams,
@@ -139,7 +140,7 @@ export class PgRlsLintServer {
     this.documents.onDidChangeContent(this.guard('didChange', undefined, (e) => this.changed(e.document)));
     this.documents.onDidClose(this.guard('didClose', undefined, (e) => this.closed(e.document)));
     c.onCodeAction(this.guard('codeAction', [], (p) => this.codeAction(p)));
-    c.onExecuteCommand(this.guard('executeCommand', null, (p) => this.executeCommand(p)));
+    c.onExecuteCommand(this.guard('executeCommand', null, (p, token: CancellationToken) => this.executeCommand(p, token)));
     c.onHover(this.guard('hover', null, async (p: TextDocumentPositionParams) => {
       const ctx = await this.insightContext(p.textDocument.uri, this.hoverFindings);
       return ctx ? insight.hover(ctx, p.position) : null;
@@ -674,7 +675,7 @@ export class PgRlsLintServer {
     });
   }
 
-  private async executeCommand(params: ExecuteCommandParams): Promise<unknown> {
+  private async executeCommand(params: ExecuteCommandParams, token?: CancellationToken): Promise<unknown> {
     await this.ready;
     const args = params.arguments ?? [];
     switch (params.command) {
@@ -683,7 +684,7 @@ export class PgRlsLintServer {
       case COMMANDS.rlsMatrix:
         return this.matrix(args[0]);
       case COMMANDS.verify:
-        return this.verify(args[0]);
+        return this.verify(args[0], token);
       case COMMANDS.applyEdit: {
         const r = await this.connection.workspace.applyEdit({ label: 'pg-rls-lint', edit: args[0] as WorkspaceEdit });
         return { applied: r.applied };
@@ -712,15 +713,19 @@ export class PgRlsLintServer {
    * Runs `pg-rls-lint verify` on the folder of each project (or of the file `uri`'s) and
    * republishes its diagnostics: each finding the engine showed says how. A summary per project.
    */
-  private async verify(uri: unknown): Promise<{ projects: VerifySummary[] }> {
+  private async verify(uri: unknown, token?: CancellationToken): Promise<{ projects: VerifySummary[] }> {
     // (a folder without SQL files has nothing to verify: the CLI would refuse it)
     const projects = (typeof uri === 'string' ? [this.projectOf(canonicalUri(uri)).project] : this.allProjects()).filter((p) => p.folder && p.ws.files().length > 0);
     const out: VerifySummary[] = [];
     for (const p of projects) {
       const folder = p.folder!.path;
+      if (token?.isCancellationRequested) {
+        out.push({ project: p.name, error: 'cancelled' });
+        continue;
+      }
       this.log(`verify: running the migrations of ${folder} on PGlite`);
       try {
-        const run = await runVerify(join(__dirname, 'cli.js'), folder);
+        const run = await runVerify(join(__dirname, 'cli.js'), folder, undefined, (stop) => token?.onCancellationRequested(stop));
         const notes = new Map<string, string>();
         const texts = new Map<string, string>();
         for (const s of run.shown) {

@@ -34,9 +34,10 @@ interface VerifyJson {
 /**
  * Runs `node <cli> verify --format json .` in `folder` (the files as saved on disk, the
  * folder's `.pg-rls-lint.json` applied as the CLI applies it). Rejects with the CLI's own
- * error when it could not verify (no SQL files, a bad config…).
+ * error when it could not verify (no SQL files, a bad config…), or with `cancelled` when
+ * `onCancel`'s callback is called (the child is killed).
  */
-export function runVerify(cli: string, folder: string, timeoutSeconds?: number): Promise<VerifyRun> {
+export function runVerify(cli: string, folder: string, timeoutSeconds?: number, onCancel?: (stop: () => void) => void): Promise<VerifyRun> {
   const args = [cli, 'verify', '--format', 'json', ...(timeoutSeconds ? ['--timeout', String(timeoutSeconds)] : []), '.'];
   return new Promise((done, fail) => {
     // (in VS Code the server runs on the editor's Electron as node: so does the CLI)
@@ -46,7 +47,13 @@ export function runVerify(cli: string, folder: string, timeoutSeconds?: number):
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', fail);
+    let cancelled = false;
+    onCancel?.(() => {
+      cancelled = true;
+      child.kill();
+    });
     child.on('close', (code) => {
+      if (cancelled) return fail(new Error('cancelled'));
       const stderr = Buffer.concat(err).toString('utf8').trim();
       // (exit 1: statement errors or failing probes, still a verify)
       if (code !== 0 && code !== 1) return fail(new Error(stderr.split('\n').pop() || `pg-rls-lint verify exited with ${code}`));
