@@ -382,6 +382,21 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
     await page.mouse.move(box.x, box.y, { steps: 4 });
   };
 
+  /** Hovers the squiggle on the visible line containing `lineText`; waits for a hover `test` accepts (returns its text). */
+  const hoverSquiggle = async (lineText, what, test, timeoutMs = 20_000) => {
+    await moveAway();
+    const s = (await squiggles()).find((q) => q.line.includes(lineText));
+    if (!s) throw new Error(`no squiggle on ${lineText}`);
+    await page.mouse.move(s.x, s.y, { steps: 4 });
+    const text = await waitFor(what, async () => {
+      const t = await hoverText();
+      return test(t) && t;
+    }, timeoutMs);
+    await hoverSettled();
+    return text;
+  };
+  /** The text of the notifications shown (toasts and the notification center). */
+  const notificationsText = async () => (await page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').allTextContents()).join(' | ');
   const statusProblems = async () => (await page.locator('#status\\.problems').getAttribute('aria-label').catch(() => '')) ?? '';
   const diskText = (f) => readFileSync(f, 'utf8');
   const appBefore = diskText(APP);
@@ -412,15 +427,7 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
 
   // 2. hover a finding
   await step('hover a finding: message, rule and documentation link', async () => {
-    await moveAway();
-    const s = (await squiggles()).find((q) => q.line.includes('CREATE TABLE notes'));
-    if (!s) throw new Error('no squiggle on CREATE TABLE notes');
-    await page.mouse.move(s.x, s.y, { steps: 4 });
-    await waitFor('a hover with the rls-not-enabled message', async () => {
-      const t = await hoverText();
-      return t.includes(MSG_NOTES) && t.includes('rls-not-enabled') && t;
-    }, 20_000);
-    await hoverSettled();
+    await hoverSquiggle('CREATE TABLE notes', 'a hover with the rls-not-enabled message', (t) => t.includes(MSG_NOTES) && t.includes('rls-not-enabled'));
     await shot('hover-finding');
     await moveAway();
   });
@@ -430,21 +437,14 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
     await openFile('app/010_app.sql');
     await command('pg-rls-lint: Verify findings on PostgreSQL (PGlite)');
     const toast = await waitFor('a notification with the verify summary', async () => {
-      const t = (await page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').allTextContents()).join(' | ');
+      const t = await notificationsText();
       return /finding\(s\) shown on PostgreSQL \d+/.test(t) && t;
     }, 90_000);
     console.log(`    notification: ${toast.slice(0, 200)}`);
     await shot('verify-summary');
     await kb.press('Escape');
-    await moveAway();
-    const s = (await squiggles()).find((q) => q.line.includes('CREATE TABLE accounts'));
-    if (!s) throw new Error('no squiggle on CREATE TABLE accounts');
-    await page.mouse.move(s.x, s.y, { steps: 4 });
-    await waitFor('a hover on the rls-not-forced finding saying verify showed it', async () => {
-      const t = await hoverText();
-      return t.includes(MSG_ACCOUNTS) && /Shown on PostgreSQL \d+[^:]* by pg-rls-lint verify: rls_owner \(neither superuser nor BYPASSRLS\) owning public\.accounts, SELECT → 1 row; with FORCE ROW LEVEL SECURITY: 0 rows/.test(t) && t;
-    }, 30_000);
-    await hoverSettled();
+    await hoverSquiggle('CREATE TABLE accounts', 'a hover on the rls-not-forced finding saying verify showed it', (t) =>
+      t.includes(MSG_ACCOUNTS) && /Shown on PostgreSQL \d+[^:]* by pg-rls-lint verify: rls_owner \(neither superuser nor BYPASSRLS\) owning public\.accounts, SELECT → 1 row; with FORCE ROW LEVEL SECURITY: 0 rows/.test(t), 30_000);
     await shot('verify-hover');
     await moveAway();
     await command('Notifications: Clear All Notifications').catch(() => undefined);
@@ -634,7 +634,7 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
     mkdirSync(join(ws, '.vscode'), { recursive: true });
     writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'pgRlsLint.exposedSchemas': 42 }, null, 2));
     const toast = await waitFor('a notification naming pgRlsLint.exposedSchemas', async () => {
-      const t = (await page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').allTextContents()).join(' | ');
+      const t = await notificationsText();
       return /exposedSchemas/.test(t) && t;
     }, 45_000);
     console.log(`    notification: ${toast.slice(0, 200)}`);
@@ -651,7 +651,7 @@ async function drive({ page, ws, shots, results, capabilities, snippet, extDir, 
     const cfg = join(ws, '.pg-rls-lint.json');
     writeFileSync(cfg, '{ "rules": { "rls-not-enabled": "loud" }, \n');
     const toast = await waitFor('a notification naming .pg-rls-lint.json', async () => {
-      const t = (await page.locator('.notifications-toasts .notification-list-item, .notifications-center .notification-list-item').allTextContents()).join(' | ');
+      const t = await notificationsText();
       return /\.pg-rls-lint\.json/.test(t) && t;
     }, 45_000);
     console.log(`    notification: ${toast.slice(0, 200)}`);
