@@ -202,6 +202,17 @@ CREATE POLICY tasks_delete ON tasks FOR DELETE USING (owner_name IS NOT NULL);
 CREATE FUNCTION set_tenant(t text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.tenant', t, false) $$;
 CREATE FUNCTION set_tenant_local(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.tenant', t, true); END $$;
 CREATE FUNCTION set_and_log(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.tenant', t, false); INSERT INTO event_log VALUES (1); END $$;
+-- a trigger on INSERT and UPDATE: app's INSERT of the seeded row is refused (not its own), its UPDATE fires the trigger
+CREATE TABLE chores (id bigint PRIMARY KEY, owner_name text NOT NULL);
+ALTER TABLE chores ENABLE ROW LEVEL SECURITY;
+ALTER TABLE chores FORCE ROW LEVEL SECURITY;
+CREATE POLICY chores_read ON chores FOR SELECT TO app USING (owner_name IS NOT NULL);
+CREATE POLICY chores_add ON chores FOR INSERT TO app WITH CHECK (owner_name = current_user);
+CREATE POLICY chores_edit ON chores FOR UPDATE TO app USING (owner_name IS NOT NULL);
+GRANT SELECT, INSERT, UPDATE ON chores TO app;
+CREATE FUNCTION log_chore() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN INSERT INTO event_log (event_id) VALUES (NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER chores_log AFTER INSERT OR UPDATE ON chores FOR EACH ROW EXECUTE FUNCTION log_chore();
 `,
       },
     ];
@@ -230,6 +241,7 @@ CREATE FUNCTION set_and_log(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PE
         { object: 'public.any_notes()', hijacked: 'notes', shown: true },
         { object: 'public.first_mood()', hijacked: 'mood', shown: true },
         { object: 'public.generate_password()', hijacked: 'text', shown: true },
+        { object: 'public.log_chore()', hijacked: 'event_log', shown: true },
         { object: 'public.log_event()', hijacked: 'event_log', shown: true },
         { object: 'public.note_count(p_owner text)', hijacked: 'notes', shown: true },
         { object: 'public.rename_notes(p text)', hijacked: 'notes', shown: true },
@@ -249,8 +261,10 @@ CREATE FUNCTION set_and_log(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PE
     // (a trigger function: a write of the role's fired it)
     assert.equal(formatExposure(of('log_event')), 'app made a temporary view pg_temp.event_log; an INSERT into public.events fired trigger events_log, whose function public.log_event() (SECURITY DEFINER) used it instead of the table event_log, running as its owner (55000 cannot insert into view "event_log")');
     assert.equal(paths.filter((e) => e.function?.name === 'log_board').length, 0, 'no role may write board');
+    // (its INSERT refused by the policy before the AFTER trigger, the next write fired it: the UPDATE)
+    assert.deepEqual(of('log_chore').trigger, { name: 'chores_log', table: 'public.chores', command: 'update' });
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind}`;
-    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 24 search-path', 'definer-search-path-unsafe 19 search-path', 'definer-search-path-unsafe 23 search-path', 'definer-search-path-unsafe 27 search-path', 'definer-search-path-unsafe 29 search-path', 'definer-search-path-unsafe 33 search-path', 'definer-search-path-unsafe 41 search-path']);
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.kind === 'search-path').map(line).sort(), ['definer-search-path-missing 21 search-path', 'definer-search-path-missing 24 search-path', 'definer-search-path-unsafe 19 search-path', 'definer-search-path-unsafe 23 search-path', 'definer-search-path-unsafe 27 search-path', 'definer-search-path-unsafe 29 search-path', 'definer-search-path-unsafe 33 search-path', 'definer-search-path-unsafe 41 search-path', 'definer-search-path-unsafe 66 search-path']);
     assert.equal(paths.filter((e) => e.function?.name === 'doubled').length, 0, 'a function naming only keyword types is not looked at');
   });
 

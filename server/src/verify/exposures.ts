@@ -247,16 +247,28 @@ const TRIGGER_EVENTS = [
   [8, 'delete'],
 ] as const;
 
+/** The most writes a trigger function is fired with (each trigger and event of it a role may write, in turn). */
+const MAX_FIRINGS = 3;
+
+/** A write that fires a trigger: what to do first as the superuser, and the write (see firingWrites). */
+interface Firing {
+  sql: string;
+  prepare: (db: PGlite) => Promise<void>;
+  trigger: { name: string; table: string; command: ProbeCommand };
+}
+
 /**
- * A write of one of `roles` that fires a trigger of the function `oid`: the first trigger and
- * event for which a role holds the privilege (an INSERT of the table's seeded row, an UPDATE
- * setting a column to itself, a DELETE), what to do first as the superuser (the table holds the
- * seeded row, or none before an INSERT; and only this trigger fires: `session_replication_role
- * = replica` with the trigger enabled ALWAYS, so no foreign key or other trigger stops the
- * write first), and the write, with the table's name schema-qualified (a temporary view of the
- * same name must not take the write itself).
+ * Writes of one role of `roles` that fire a trigger of the function `oid`: for each trigger and
+ * event the first role holding a privilege for may write (that role's only, up to MAX_FIRINGS)
+ * an INSERT of the table's seeded row, an UPDATE setting a column to itself, or a DELETE; what
+ * to do first as the superuser (the table holds the seeded row, or none before an INSERT; and
+ * only this trigger fires: `session_replication_role = replica` with the trigger enabled
+ * ALWAYS, so no foreign key or other trigger stops the write first); and the write, with the
+ * table's name schema-qualified (a temporary view of the same name must not take the write
+ * itself). An INSERT an AFTER trigger's policy refuses, or an UPDATE reaching no row, fires
+ * nothing: the next write may.
  */
-async function firingWrite(db: PGlite, oid: number, roles: string[], rowOf: ReadonlyMap<string, SeedRow>) {
+async function firingWrites(db: PGlite, oid: number, roles: string[], rowOf: ReadonlyMap<string, SeedRow>): Promise<{ role: string; firings: Firing[] } | undefined> {
   const triggers = (
     await db.query<{ tg: string; name: string; table: string; rel: string; type: number; col: string | null }>(
       `SELECT quote_ident(t.tgname) AS tg, t.tgname AS name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS table, c.oid::regclass::text AS rel, t.tgtype::int AS type,
@@ -266,12 +278,16 @@ async function firingWrite(db: PGlite, oid: number, roles: string[], rowOf: Read
       [oid],
     )
   ).rows;
+  let role: string | undefined;
+  const firings: Firing[] = [];
   for (const t of triggers) {
     const row = rowOf.get(t.rel);
     for (const [bit, command] of TRIGGER_EVENTS) {
+      if (firings.length >= MAX_FIRINGS) break;
       if (!(t.type & bit) || (command === 'insert' && !row) || (command === 'update' && !t.col)) continue;
-      const [role] = await holding(db, roles, t.table, command.toUpperCase());
-      if (!role) continue;
+      const [who] = await holding(db, role ? [role] : roles, t.table, command.toUpperCase());
+      if (!who) continue;
+      role = who;
       const sql = command === 'insert' ? insertSql({ ...row!, rel: t.table }, undefined, false) : command === 'update' ? `UPDATE ${t.table} SET ${t.col} = ${t.col}` : `DELETE FROM ${t.table}`;
       const prepare = async (db: PGlite) => {
         await db.exec('SET LOCAL session_replication_role = replica');
@@ -279,10 +295,10 @@ async function firingWrite(db: PGlite, oid: number, roles: string[], rowOf: Read
         else if (row) await seedIfEmpty(db, row);
         await db.exec(`ALTER TABLE ${t.table} ENABLE ALWAYS TRIGGER ${t.tg}`);
       };
-      return { role, sql, prepare, trigger: { name: t.name, table: t.table, command } };
+      firings.push({ sql, prepare, trigger: { name: t.name, table: t.table, command } });
     }
   }
-  return undefined;
+  return role ? { role, firings } : undefined;
 }
 
 /** A condition on `n` (pg_namespace) keeping the schemas the migrations made: not PostgreSQL's, not verify's stubs ($1). */
@@ -519,46 +535,50 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     const shadows = await shadowsOf(db, f.src, path ?? ['public']);
     if (shadows.length === 0) continue;
     // (a role that may make temporary objects, and fire one of its triggers or else execute it)
-    const fired = f.trigger ? await firingWrite(db, f.oid, await mayTemp(db, hijackers), rowOf) : undefined;
+    const fired = f.trigger ? await firingWrites(db, f.oid, await mayTemp(db, hijackers), rowOf) : undefined;
     const role = f.trigger ? fired?.role : await executor(db, await mayTemp(db, hijackers), f.oid);
     if (!role) continue;
     const as = role;
+    // how the function runs: a call, or each write firing one of its triggers
+    const runs: Array<Firing | undefined> = fired ? fired.firings : [undefined];
     specs.push({
       kind: 'search-path',
       object: f.sig,
       role: as,
       run: async (db) => {
-        const fn = { function: { schema: f.schema, name: f.name, args: f.args }, ...(fired ? { trigger: fired.trigger } : {}) };
+        const fn = { function: { schema: f.schema, name: f.name, args: f.args } };
         let last: Omit<ExposureResult, 'kind' | 'object' | 'role'> | undefined;
-        // each shadow in turn, until one is used (each undone before the next)
-        for (const s of shadows) {
-          await db.exec('SAVEPOINT shadow');
-          // (the probes may have run the function in this session already: DISCARD PLANS makes it plan
-          // its queries again, as a new session would, whatever its cached plans resolved names to)
-          await db.exec('DISCARD PLANS');
-          if (fired) await fired.prepare(db);
-          await db.exec(`SET LOCAL ROLE ${quoteIdent(as)}`);
-          const base = { ...fn, hijacked: s.name, shadow: s.shadow };
-          let call: Read;
-          try {
-            await db.exec(s.create);
-            call = await runAs(db, as, settingsOf(as), async () => (fired ? ((await db.query(fired.sql)).affectedRows ?? 0) : (await db.query(f.call)).rows.length));
-          } catch (e) {
-            // (PostgreSQL refused the shadow itself: nothing was tried with it)
-            last ??= { ...base, ...pgErrorOf(e), shown: false };
-            continue;
-          } finally {
-            await db.exec('ROLLBACK TO SAVEPOINT shadow; RESET ROLE');
+        // each way it runs with each shadow in turn, until one is used (each undone before the next)
+        for (const w of runs) {
+          for (const s of shadows) {
+            await db.exec('SAVEPOINT shadow');
+            // (the probes may have run the function in this session already: DISCARD PLANS makes it plan
+            // its queries again, as a new session would, whatever its cached plans resolved names to)
+            await db.exec('DISCARD PLANS');
+            if (w) await w.prepare(db);
+            await db.exec(`SET LOCAL ROLE ${quoteIdent(as)}`);
+            const base = { ...fn, ...(w ? { trigger: w.trigger } : {}), hijacked: s.name, shadow: s.shadow };
+            let call: Read;
+            try {
+              await db.exec(s.create);
+              call = await runAs(db, as, settingsOf(as), async () => (w ? ((await db.query(w.sql)).affectedRows ?? 0) : (await db.query(f.call)).rows.length));
+            } catch (e) {
+              // (PostgreSQL refused the shadow itself: nothing was tried with it)
+              last ??= { ...base, ...pgErrorOf(e), shown: false };
+              continue;
+            } finally {
+              await db.exec('ROLLBACK TO SAVEPOINT shadow; RESET ROLE');
+            }
+            if ('rows' in call) {
+              last = { ...base, rows: call.rows, shown: false };
+              continue;
+            }
+            // (the marked error, or a write into the view where the name is a table's: the temporary
+            // view, which takes no writes, was the one written to)
+            const written = s.table && call.code === '55000' && new RegExp(`^cannot (?:insert into|update|delete from) view "${s.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(call.message);
+            last = { ...base, code: call.code, message: call.message, shown: (call.code === '22P02' && call.message.includes(s.marker)) || written };
+            if (last.shown) return last;
           }
-          if ('rows' in call) {
-            last = { ...base, rows: call.rows, shown: false };
-            continue;
-          }
-          // (the marked error, or a write into the view where the name is a table's: the temporary
-          // view, which takes no writes, was the one written to)
-          const written = s.table && call.code === '55000' && new RegExp(`^cannot (?:insert into|update|delete from) view "${s.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`).test(call.message);
-          last = { ...base, code: call.code, message: call.message, shown: (call.code === '22P02' && call.message.includes(s.marker)) || written };
-          if (last.shown) break;
         }
         return last!;
       },
