@@ -213,6 +213,10 @@ GRANT SELECT, INSERT, UPDATE ON chores TO app;
 CREATE FUNCTION log_chore() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN INSERT INTO event_log (event_id) VALUES (NEW.id); RETURN NEW; END $$;
 CREATE TRIGGER chores_log AFTER INSERT OR UPDATE ON chores FOR EACH ROW EXECUTE FUNCTION log_chore();
+-- a policy on a table whose RLS is never enabled: app reads every row
+CREATE TABLE memos (id bigint PRIMARY KEY, owner_name text NOT NULL);
+CREATE POLICY memos_own ON memos FOR SELECT TO app USING (owner_name = current_user);
+GRANT SELECT ON memos TO app;
 `,
       },
     ];
@@ -275,6 +279,13 @@ CREATE TRIGGER chores_log AFTER INSERT OR UPDATE ON chores FOR EACH ROW EXECUTE 
       [{ policy: 'tasks_delete', role: STAND_IN_ROLE, standIn: true, rows: 1, fixed: 0, shown: true }],
     );
     assert.equal(formatExposure(companions[0]!), `${STAND_IN_ROLE} (standing in for PUBLIC, granted SELECT and DELETE) DELETE FROM public.tasks (policy "tasks_delete") → 1 row reading no column; with a WHERE reading one, matching every row: 0 rows`);
+  });
+
+  test('ok: a policy on a table whose RLS is never enabled is shown by the table\'s no-rls exposure: app reads the row its policy would not give it', () => {
+    const memos = exposures.filter((e) => e.kind === 'no-rls' && e.object === 'public.memos');
+    assert.deepEqual(memos.map((e) => ({ role: e.role, rows: e.rows, total: e.total, shown: e.shown })), [{ role: 'app', rows: 1, total: 1, shown: true }]);
+    const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind}`;
+    assert.deepEqual(shownHere.filter((c) => c.exposure?.object === 'public.memos').map(line).sort(), ['policy-on-table-without-rls 71 no-rls']);
   });
 
   test("ok: a function setting a request setting for the session leaves it set after its transaction committed; one setting it for the transaction does not; one that also writes is not called", () => {

@@ -11,6 +11,7 @@ export const policyOnTableWithoutRls = defineRule({
     fixKind: 'safe',
     guards: 'PostgreSQL ignores policies until ENABLE ROW LEVEL SECURITY: every role with a grant sees and changes all rows.',
     sources: ['splinter 0007 policy_exists_rls_disabled'],
+    shownBy: { exposure: 'no-rls' },
   },
   check({ model, report }) {
     const tables = tableList(model);

@@ -120,7 +120,9 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
     for (const v of model.views.values()) if (within(v.created, file, at)) out.push((e) => e.object === name(v));
     for (const p of model.policies) {
       const t = model.tables.get(p.table);
-      if (t && within(p.loc, file, at)) out.push((e) => e.policy === p.name && e.object === name(t));
+      // (the policy's own exposures; and its table's, which name no policy: a policy on a table
+      // without RLS is about what roles get from the table)
+      if (t && within(p.loc, file, at)) out.push((e) => (e.policy === undefined || e.policy === p.name) && e.object === name(t));
     }
     for (const t of model.tables.values()) if (within(t.created, file, at)) out.push((e) => e.object === name(t));
     for (const list of model.functions.values()) {
