@@ -217,6 +217,16 @@ CREATE TRIGGER chores_log AFTER INSERT OR UPDATE ON chores FOR EACH ROW EXECUTE 
 CREATE TABLE memos (id bigint PRIMARY KEY, owner_name text NOT NULL);
 CREATE POLICY memos_own ON memos FOR SELECT TO app USING (owner_name = current_user);
 GRANT SELECT ON memos TO app;
+-- RLS and no policy; only a RESTRICTIVE policy: app reads no row of either (each holds the seeded row)
+CREATE TABLE vault (id bigint PRIMARY KEY);
+ALTER TABLE vault ENABLE ROW LEVEL SECURITY;
+ALTER TABLE vault FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON vault TO app;
+CREATE TABLE gated (id bigint PRIMARY KEY, owner_name text NOT NULL);
+ALTER TABLE gated ENABLE ROW LEVEL SECURITY;
+ALTER TABLE gated FORCE ROW LEVEL SECURITY;
+CREATE POLICY gated_owner ON gated AS RESTRICTIVE FOR SELECT TO app USING (owner_name IS NOT NULL);
+GRANT SELECT ON gated TO app;
 `,
       },
     ];
@@ -286,6 +296,14 @@ GRANT SELECT ON memos TO app;
     assert.deepEqual(memos.map((e) => ({ role: e.role, rows: e.rows, total: e.total, shown: e.shown })), [{ role: 'app', rows: 1, total: 1, shown: true }]);
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind}`;
     assert.deepEqual(shownHere.filter((c) => c.exposure?.object === 'public.memos').map(line).sort(), ['policy-on-table-without-rls 71 no-rls']);
+  });
+
+  test('ok: a read passing with 0 rows of a table holding the seeded row shows rls-enabled-without-policy (any role but the owner) and policy-only-restrictive (as the policy\'s role)', () => {
+    const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.probe?.role} ${c.probe?.table} ${c.probe?.rows}`;
+    assert.deepEqual(
+      shownHere.filter((c) => c.finding.rule === 'rls-enabled-without-policy' || c.finding.rule === 'policy-only-restrictive').map(line).sort(),
+      ['policy-only-restrictive 81 app public.gated 0', 'rls-enabled-without-policy 75 app public.vault 0'],
+    );
   });
 
   test("ok: a function setting a request setting for the session leaves it set after its transaction committed; one setting it for the transaction does not; one that also writes is not called", () => {

@@ -121,7 +121,12 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     return { line: p.line + 1, column: p.character + 1 };
   };
   /** how the engine showed a finding, as the report says it */
-  const how = (c: (typeof shown)[number]) => (c.statement ? `the statement raised ${c.code}` : c.exposure ? formatExposure(c.exposure) : `${c.probe!.role} ${c.probe!.command.toUpperCase()} ${c.probe!.table} → ${c.code}`);
+  const how = (c: (typeof shown)[number]) =>
+    c.statement
+      ? `the statement raised ${c.code}`
+      : c.exposure
+        ? formatExposure(c.exposure)
+        : `${c.probe!.role} ${c.probe!.command.toUpperCase()} ${c.probe!.table} → ${c.code ?? `${c.probe!.rows ?? 0} rows, the table holding the row verify put in`}`;
   const failing = result.probes.filter((p) => p.outcome === 'dead' || p.code === '42P17' || p.code === '54001');
   // a probe stopped at the time budget: every such query hangs on a server without statement_timeout
   const stopped = result.probes.filter((p) => p.code === '57014');

@@ -48,6 +48,7 @@ export const policyOnlyRestrictive = defineRule({
     fixKind: 'unsafe',
     guards: 'A row is admitted only if some permissive policy allows it and every restrictive one does: with only restrictive policies, no row is ever visible or writable.',
     truths: ['T17'],
+    shownBy: { emptyRead: true, asPolicyRole: true },
   },
   check({ model, report }) {
     // model.policies, which policyFacts follows, holds the tables' policies first, in this order

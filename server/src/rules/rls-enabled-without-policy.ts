@@ -14,6 +14,7 @@ export const rlsEnabledWithoutPolicy = defineRule({
     guards:
       'With RLS on and no policy, a role subject to RLS sees 0 rows, UPDATE and DELETE change nothing and INSERT fails with 42501: right for service-only tables, a bug otherwise.',
     truths: ['T12', 'T13b'],
+    shownBy: { emptyRead: true },
     sources: ['splinter 0008 rls_enabled_no_policy'],
   },
   check({ model, report }) {

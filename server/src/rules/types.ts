@@ -36,6 +36,8 @@ export interface RuleMeta {
     asPolicyRole?: boolean;
     /** an exposure of this kind of the view, table or function the finding is on shows (a role read through the view what it reads no longer when security_invoker; read a table without RLS; its owner read what it reads no longer when forced; PUBLIC may execute it; a role made a write the policy alone admits; a call left a setting set after its transaction committed) */
     exposure?: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session';
+    /** a read probe of the finding's table (as the policy's role, with asPolicyRole) passed with 0 rows, the table holding verify's seeded row */
+    emptyRead?: boolean;
   };
 }
 

@@ -32,6 +32,11 @@ export interface ShownBy {
   asPolicyRole?: boolean;
   /** an exposure of this kind of what the finding is on (its view, table or function) shows (ExposureResult.shown) */
   exposure?: ExposureResult['kind'];
+  /**
+   * a read probe of a table the finding is about passed with 0 rows, the table holding the row
+   * verify seeded (with asPolicyRole: as a role of the policy, whose command reads)
+   */
+  emptyRead?: boolean;
 }
 
 export interface Confirmation<F extends FindingRef> {
@@ -74,6 +79,18 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
       if (exposure) out.push({ finding: f, exposure });
       continue;
     }
+    if (how.emptyRead) {
+      tables ??= tablesAbout(model);
+      const about: Subject[] = tables(f.file, f.start);
+      const seeded = new Set((result.seeded ?? []).filter((x) => x.outcome === 'seeded').map((x) => x.table));
+      const probe = result.probes.find(
+        (p) =>
+          p.command === 'select' && p.outcome === 'ok' && p.rows === 0 && !p.settingsEnded && !p.recursionOnly && seeded.has(p.table) &&
+          about.some((a) => a.table === p.table && (!how.asPolicyRole || readsAsPolicy(a, p))),
+      );
+      if (probe) out.push({ finding: f, probe });
+      continue;
+    }
     const codes = how.probe ?? [];
     const candidates = failing.filter((p) => codes.includes(codeOf(p)!));
     if (candidates.length === 0) continue;
@@ -94,6 +111,11 @@ function asPolicy(a: Subject, p: ProbeResult): boolean {
   if (!a.roles.includes('public') && !a.roles.includes(p.role.toLowerCase())) return false;
   if (a.command !== 'all' && a.command !== p.command) return false;
   return p.code !== '42501' || privilegeDenied(p);
+}
+
+/** Whether a read probe was made as a role of the subject's policy, whose command reads (SELECT or ALL). */
+function readsAsPolicy(a: Subject, p: ProbeResult): boolean {
+  return !!a.roles && (a.command === 'select' || a.command === 'all') && (a.roles.includes('public') || a.roles.includes(p.role.toLowerCase()));
 }
 
 /** A 42501 for want of a privilege ("permission denied for table …"), not a row the policies refuse ("new row violates …"). */
@@ -176,6 +198,7 @@ function tablesAbout(model: Model): (file: string, at: number) => Subject[] {
       callers ??= policiesReaching();
       return funcs.flatMap((g) => [...(callers!.get(g) ?? [])].map((k) => ({ table: name(k) })));
     }
-    return [...model.tables.values()].filter((t) => within(t.created, file, at)).map((t) => ({ table: name(t.key) }));
+    // (a table created there, or whose row-level security a statement there enables, forces…)
+    return [...model.tables.values()].filter((t) => within(t.created, file, at) || t.rlsEvents.some((e) => within(e.loc, file, at))).map((t) => ({ table: name(t.key) }));
   };
 }
