@@ -724,8 +724,9 @@ export class PgRlsLintServer {
         continue;
       }
       this.log(`verify: running the migrations of ${folder} on PGlite`);
+      let cancel: { dispose(): void } | undefined;
       try {
-        const run = await runVerify(join(__dirname, 'cli.js'), folder, undefined, (stop) => token?.onCancellationRequested(stop));
+        const run = await runVerify(join(__dirname, 'cli.js'), folder, (stop) => (cancel = token?.onCancellationRequested(stop)));
         const notes = new Map<string, string>();
         const texts = new Map<string, string>();
         for (const s of run.shown) {
@@ -747,6 +748,8 @@ export class PgRlsLintServer {
         const error = (e as Error)?.message ?? String(e);
         this.log(`verify of ${folder} failed: ${error}`);
         out.push({ project: p.name, error });
+      } finally {
+        cancel?.dispose();
       }
     }
     return { projects: out };

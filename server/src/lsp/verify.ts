@@ -37,8 +37,8 @@ interface VerifyJson {
  * error when it could not verify (no SQL files, a bad config…), or with `cancelled` when
  * `onCancel`'s callback is called (the child is killed).
  */
-export function runVerify(cli: string, folder: string, timeoutSeconds?: number, onCancel?: (stop: () => void) => void): Promise<VerifyRun> {
-  const args = [cli, 'verify', '--format', 'json', ...(timeoutSeconds ? ['--timeout', String(timeoutSeconds)] : []), '.'];
+export function runVerify(cli: string, folder: string, onCancel?: (stop: () => void) => void): Promise<VerifyRun> {
+  const args = [cli, 'verify', '--format', 'json', '.'];
   return new Promise((done, fail) => {
     // (in VS Code the server runs on the editor's Electron as node: so does the CLI)
     const child = spawn(process.execPath, args, { cwd: folder, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });

@@ -62,6 +62,7 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
   const failing = result.probes.filter((p) => codeOf(p) !== undefined);
   let tables: ReturnType<typeof tablesAbout> | undefined;
   let objects: ReturnType<typeof objectsAt> | undefined;
+  let seeded: Set<string> | undefined;
   const out: Array<Confirmation<F>> = [];
   for (const f of findings) {
     const how = shownBy(f.rule);
@@ -82,10 +83,10 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     if (how.emptyRead) {
       tables ??= tablesAbout(model);
       const about: Subject[] = tables(f.file, f.start);
-      const seeded = new Set((result.seeded ?? []).filter((x) => x.outcome === 'seeded').map((x) => x.table));
+      const holding = (seeded ??= new Set((result.seeded ?? []).filter((x) => x.outcome === 'seeded').map((x) => x.table)));
       const probe = result.probes.find(
         (p) =>
-          p.command === 'select' && p.outcome === 'ok' && p.rows === 0 && !p.settingsEnded && !p.recursionOnly && seeded.has(p.table) &&
+          p.command === 'select' && p.outcome === 'ok' && p.rows === 0 && !p.settingsEnded && !p.recursionOnly && holding.has(p.table) &&
           about.some((a) => a.table === p.table && (!how.asPolicyRole || readsAsPolicy(a, p))),
       );
       if (probe) out.push({ finding: f, probe });

@@ -301,6 +301,22 @@ async function firingWrites(db: PGlite, oid: number, roles: string[], rowOf: Rea
   return role ? { role, firings } : undefined;
 }
 
+/** A function's signature as verify names it (`schema.name(args)`), of `p` (pg_proc) and `n` (its pg_namespace). */
+const FUNCTION_SIG = `quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')'`;
+
+/**
+ * The statement calling the function `p` (pg_proc, `n` its pg_namespace): each argument the SQL
+ * text `value` makes of `ty` (its pg_type), cast to its type schema-qualified, so that a
+ * temporary type of the same name cannot catch the call's own casts.
+ */
+const callOf = (value: string) =>
+  `CASE WHEN p.prokind = 'p' THEN 'CALL ' ELSE 'SELECT ' END || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
+     coalesce((SELECT string_agg(${value} || '::' || quote_ident(tn.nspname) || '.' || quote_ident(ty.typname), ', ' ORDER BY a.i)
+               FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace), '') || ')'`;
+
+/** ExposureResult's `function`, of a function verify queried. */
+const functionOf = (f: { schema: string; name: string; args: number }) => ({ function: { schema: f.schema, name: f.name, args: f.args } });
+
 /** A condition on `n` (pg_namespace) keeping the schemas the migrations made: not PostgreSQL's, not verify's stubs ($1). */
 const MIGRATIONS_SCHEMA = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND NOT (n.nspname = ANY($1::text[]))`;
 
@@ -510,12 +526,9 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   // call, or for a trigger function a write of the role's that fires one of its triggers
   const open2 = (
     await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; config: string[] | null; call: string; trigger: boolean }>(
-      `SELECT p.oid::int AS oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
+      `SELECT p.oid::int AS oid, ${FUNCTION_SIG} AS sig,
               n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src, p.proconfig AS config,
-              -- (the arguments' types schema-qualified: a temporary type of the same name must not catch the call's own casts)
-              CASE WHEN p.prokind = 'p' THEN 'CALL ' ELSE 'SELECT ' END || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
-                coalesce((SELECT string_agg('NULL::' || quote_ident(tn.nspname) || '.' || quote_ident(ty.typname), ', ' ORDER BY a.i)
-                          FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace), '') || ')' AS call,
+              ${callOf("'NULL'")} AS call,
               p.prorettype = 'trigger'::regtype AS trigger
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
        WHERE p.prosecdef AND NOT p.proisstrict AND l.lanname IN ('sql', 'plpgsql') AND p.prokind IN ('f', 'p')
@@ -527,6 +540,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   ).rows;
   const hijackers = open2.length ? [...roles, STAND_IN_ROLE] : [];
   if (open2.length) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+  // (the roles that may make temporary objects: those a shadow can be made by)
+  const tempers = open2.length ? await mayTemp(db, hijackers) : [];
   const rowOf = new Map((open2.some((f) => f.trigger) ? [...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))] : []).map((r) => [r.rel, r]));
   for (const f of open2) {
     const path = searchPathOf(f.config);
@@ -535,10 +550,9 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     const shadows = await shadowsOf(db, f.src, path ?? ['public']);
     if (shadows.length === 0) continue;
     // (a role that may make temporary objects, and fire one of its triggers or else execute it)
-    const fired = f.trigger ? await firingWrites(db, f.oid, await mayTemp(db, hijackers), rowOf) : undefined;
-    const role = f.trigger ? fired?.role : await executor(db, await mayTemp(db, hijackers), f.oid);
-    if (!role) continue;
-    const as = role;
+    const fired = f.trigger ? await firingWrites(db, f.oid, tempers, rowOf) : undefined;
+    const as = f.trigger ? fired?.role : await executor(db, tempers, f.oid);
+    if (!as) continue;
     // how the function runs: a call, or each write firing one of its triggers
     const runs: Array<Firing | undefined> = fired ? fired.firings : [undefined];
     specs.push({
@@ -546,7 +560,7 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
       object: f.sig,
       role: as,
       run: async (db) => {
-        const fn = { function: { schema: f.schema, name: f.name, args: f.args } };
+        const fn = functionOf(f);
         let last: Omit<ExposureResult, 'kind' | 'object' | 'role'> | undefined;
         // each way it runs with each shadow in turn, until one is used (each undone before the next)
         for (const w of runs) {
@@ -587,7 +601,7 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   // SECURITY DEFINER functions PUBLIC may execute
   const definers = (
     await db.query<{ sig: string; schema: string; name: string; args: number }>(
-      `SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
+      `SELECT ${FUNCTION_SIG} AS sig,
               n.nspname AS schema, p.proname AS name, p.pronargs::int AS args
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE p.prosecdef AND ${MIGRATIONS_SCHEMA}
@@ -597,7 +611,7 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     )
   ).rows;
   for (const f of definers) {
-    specs.push({ kind: 'execute', object: f.sig, role: 'PUBLIC', run: async () => ({ function: { schema: f.schema, name: f.name, args: f.args }, shown: true }) });
+    specs.push({ kind: 'execute', object: f.sig, role: 'PUBLIC', run: async () => ({ ...functionOf(f), shown: true }) });
   }
   // last (their calls commit): functions that set a request setting for the session
   specs.push(...(await sessionSpecs(db, stubSchemas, [...roles, STAND_IN_ROLE], settingsOf)));
@@ -618,16 +632,10 @@ const WRITES = /\b(?:insert|update|delete|truncate|merge|execute|create|drop|alt
 async function sessionSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined): Promise<ExposureSpec[]> {
   const fns = (
     await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; call: string }>(
-      `SELECT p.oid::int AS oid, quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig,
+      `SELECT p.oid::int AS oid, ${FUNCTION_SIG} AS sig,
               n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src,
-              CASE WHEN p.prokind = 'p' THEN 'CALL ' ELSE 'SELECT ' END || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
-                coalesce((SELECT string_agg(CASE
-                            WHEN ty.oid = 'uuid'::regtype THEN quote_literal($2)
-                            WHEN ty.typcategory = 'S' THEN quote_literal('pg-rls-lint')
-                            WHEN ty.typcategory = 'N' THEN '1'
-                            WHEN ty.typcategory = 'B' THEN 'true'
-                            ELSE 'NULL' END || '::' || quote_ident(tn.nspname) || '.' || quote_ident(ty.typname), ', ' ORDER BY a.i)
-                          FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace), '') || ')' AS call
+              ${callOf(`CASE WHEN ty.oid = 'uuid'::regtype THEN quote_literal($2) WHEN ty.typcategory = 'S' THEN quote_literal('pg-rls-lint')
+                                WHEN ty.typcategory = 'N' THEN '1' WHEN ty.typcategory = 'B' THEN 'true' ELSE 'NULL' END`)} AS call
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
        WHERE l.lanname IN ('sql', 'plpgsql') AND p.prokind IN ('f', 'p') AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
          AND (p.prosrc ~* 'set_config\\s*\\(' OR p.prosrc ~* '\\mset\\s+(session\\s+)?"?[a-z_][a-z0-9_$]*"?\\.')
@@ -652,7 +660,7 @@ async function sessionSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
       object: f.sig,
       role: as,
       run: async (db) => {
-        const fn = { function: { schema: f.schema, name: f.name, args: f.args } };
+        const fn = functionOf(f);
         const read = async () => {
           const out: Record<string, string | null> = {};
           for (const k of settings) out[k] = (await db.query<{ v: string | null }>('SELECT current_setting($1, true) AS v', [k])).rows[0]?.v ?? null;
