@@ -123,6 +123,7 @@ export const definerBypassesRls = defineRule({
     guards:
       "A SECURITY DEFINER function runs with its owner's rights, and a table's owner (without FORCE) or a BYPASSRLS role is not subject to its policies: what the function reads or changes is chosen by its arguments alone.",
     truths: ['T13', 'T22'],
+    shownBy: { exposure: 'definer-call' },
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
   },
   check({ model, report }) {

@@ -67,6 +67,7 @@ export const definerTriggerBlockedByForceRls = defineRule({
     guards:
       "FORCE applies the table's policies to its owner too: a definer trigger function whose owner neither bypasses RLS nor has an INSERT policy makes every statement that fires the trigger fail with 42501 (T07).",
     truths: ['T07', 'T09', 'T10', 'T11', 'F2'],
+    shownBy: { exposure: 'trigger-force' },
   },
   check({ model, report }) {
     const { definers, definerFacts } = functionLists(model);

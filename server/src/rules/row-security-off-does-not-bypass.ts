@@ -90,6 +90,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
     fixKind: 'unsafe',
     guards: 'row_security = off never bypasses RLS: a query that RLS would filter fails with 42501 instead (T08, F2).',
     truths: ['T08', 'F2', 'T10'],
+    shownBy: { exposure: 'row-security' },
   },
   check({ model, report }) {
     const sites: Site[] = [];

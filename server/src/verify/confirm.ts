@@ -147,10 +147,18 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
       // without RLS is about what roles get from the table)
       if (t && within(p.loc, file, at)) out.push((e) => (e.policy === undefined || e.policy === p.name) && e.object === name(t));
     }
-    for (const t of model.tables.values()) if (within(t.created, file, at)) out.push((e) => e.object === name(t));
-    for (const list of model.functions.values()) {
-      for (const g of list) if (within(g.created, file, at)) out.push((e) => e.function?.schema === g.schema && e.function.name === g.name && e.function.args === g.argTypes.length);
+    for (const t of model.tables.values()) {
+      if (within(t.created, file, at)) out.push((e) => e.object === name(t));
+      // (a statement forcing its row-level security: what a look owning it as an ordinary role wrote into it)
+      else if (t.rlsEvents.some((x) => within(x.loc, file, at))) out.push((e) => !!e.written?.includes(name(t)));
     }
+    const fn = (g: Func) => (e: ExposureResult) => e.function?.schema === g.schema && e.function.name === g.name && e.function.args === g.argTypes.length;
+    for (const list of model.functions.values()) {
+      // (its CREATE, or an ALTER FUNCTION setting one of its options)
+      for (const g of list) if (within(g.created, file, at) || g.settings.some((x) => within(x.loc, file, at))) out.push(fn(g));
+    }
+    // (a trigger: its function's)
+    for (const t of model.triggers) if (within(t.loc, file, at)) for (const g of model.functions.get(t.func) ?? []) out.push(fn(g));
     return out;
   };
 }

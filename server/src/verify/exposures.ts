@@ -32,10 +32,25 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  *   rights (T19, T19c);
  * - `session`: a function setting a dotted setting, and changing nothing else, called in a
  *   transaction that commits; the next transaction still reading the value shows it was set for
- *   the session (T15b).
+ *   the session (T15b);
+ * - `row-security`: a function with `SET row_security = off` (or setting it in its body), owned
+ *   by OWNER_ROLE, run: called by OWNER_ROLE, or, a SECURITY DEFINER trigger function, fired by
+ *   a write of the superuser's; 42501 "query would be affected by row-level security policy"
+ *   shows the setting made a query RLS would filter fail rather than bypass RLS (T08); then the
+ *   same with the setting reset;
+ * - `trigger-force`: a SECURITY DEFINER trigger function inserting into a FORCE'd table, it and
+ *   the table owned by OWNER_ROLE, fired by a write of the superuser's: 42501 "new row violates
+ *   row-level security policy" shows every statement firing it fails (T07); then the same with
+ *   a policy admitting inserts from triggers (pg_trigger_depth() > 0, T10);
+ * - `definer-call`: a SECURITY DEFINER function that names an RLS table, called with the seeded
+ *   row's values by a role that may execute it, signed in as another user than the row's
+ *   (OTHER_USER); then the same call with the function SECURITY INVOKER: fewer rows, another
+ *   result or an error show its owner's rights chose what the caller got.
+ * (`row-security` and `trigger-force` are not looked at in a Supabase project, whose functions
+ * postgres owns, a BYPASSRLS role.)
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
@@ -63,6 +78,15 @@ export interface ExposureResult {
   value?: string;
   /** search-path, of a trigger function: the trigger a write of the role's fired (its table, and the write) */
   trigger?: { name: string; table: string; command: ProbeCommand };
+  /** trigger-force: the FORCE'd tables the function inserts into, owned by OWNER_ROLE for the look */
+  written?: string[];
+  /** row-security: the setting is the function's (SET row_security = off), reset for the second run; else its body sets it */
+  option?: boolean;
+  /** definer-call: the call made, signed in as `user` (when the role reads auth.uid()); and its results (JSON, cut), before and as SECURITY INVOKER; `rows`, `fixedRows`: the rows holding something (not NULL, nor a lone false) */
+  call?: string;
+  user?: string;
+  result?: string;
+  fixedResult?: string;
   /** companion: the role is STAND_IN_ROLE, for PUBLIC, granted SELECT and the write's privilege for the look */
   standIn?: boolean;
   /** the policy, for `policy`; and the write made (`command`) */
@@ -86,13 +110,13 @@ interface ExposureSpec {
 type Read = { rows: number } | { code: string; message: string };
 
 /**
- * `query` as `role` (reading with `settings`) inside the caller's transaction, undone after (a
+ * `query` as `role` (the superuser when undefined; reading with `settings`) inside the caller's transaction, undone after (a
  * savepoint): the count it returns, or what PostgreSQL raised.
  */
-async function runAs(db: PGlite, role: string, settings: Record<string, string> | undefined, query: () => Promise<number | undefined>): Promise<Read> {
+async function runAs(db: PGlite, role: string | undefined, settings: Record<string, string> | undefined, query: () => Promise<number | undefined>): Promise<Read> {
   await db.exec('SAVEPOINT exposure');
   try {
-    await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
+    if (role !== undefined) await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
     for (const [k, v] of Object.entries(settings ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
     const n = await query();
     return n === undefined ? { code: '54001', message: DEAD_MESSAGE } : { rows: n };
@@ -250,6 +274,9 @@ const TRIGGER_EVENTS = [
 /** The most writes a trigger function is fired with (each trigger and event of it a role may write, in turn). */
 const MAX_FIRINGS = 3;
 
+/** firingWrites' role for writes made as the superuser, who verify runs as (no SET ROLE). */
+const SUPERUSER = '';
+
 /** A write that fires a trigger: what to do first as the superuser, and the write (see firingWrites). */
 interface Firing {
   sql: string;
@@ -266,9 +293,10 @@ interface Firing {
  * ALWAYS, so no foreign key or other trigger stops the write first); and the write, with the
  * table's name schema-qualified (a temporary view of the same name must not take the write
  * itself). An INSERT an AFTER trigger's policy refuses, or an UPDATE reaching no row, fires
- * nothing: the next write may.
+ * nothing: the next write may. With no `roles`, the writes are the superuser's (SUPERUSER), which
+ * no policy refuses: for a look at what the function does, whoever fires it.
  */
-async function firingWrites(db: PGlite, oid: number, roles: string[], rowOf: ReadonlyMap<string, SeedRow>): Promise<{ role: string; firings: Firing[] } | undefined> {
+async function firingWrites(db: PGlite, oid: number, roles: string[] | undefined, rowOf: ReadonlyMap<string, SeedRow>): Promise<{ role: string; firings: Firing[] } | undefined> {
   const triggers = (
     await db.query<{ tg: string; name: string; table: string; rel: string; type: number; col: string | null }>(
       `SELECT quote_ident(t.tgname) AS tg, t.tgname AS name, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS table, c.oid::regclass::text AS rel, t.tgtype::int AS type,
@@ -285,8 +313,8 @@ async function firingWrites(db: PGlite, oid: number, roles: string[], rowOf: Rea
     for (const [bit, command] of TRIGGER_EVENTS) {
       if (firings.length >= MAX_FIRINGS) break;
       if (!(t.type & bit) || (command === 'insert' && !row) || (command === 'update' && !t.col)) continue;
-      const [who] = await holding(db, role ? [role] : roles, t.table, command.toUpperCase());
-      if (!who) continue;
+      const [who] = roles ? await holding(db, role !== undefined ? [role] : roles, t.table, command.toUpperCase()) : [SUPERUSER];
+      if (who === undefined) continue;
       role = who;
       const sql = command === 'insert' ? insertSql({ ...row!, rel: t.table }, undefined, false) : command === 'update' ? `UPDATE ${t.table} SET ${t.col} = ${t.col}` : `DELETE FROM ${t.table}`;
       const prepare = async (db: PGlite) => {
@@ -298,7 +326,7 @@ async function firingWrites(db: PGlite, oid: number, roles: string[], rowOf: Rea
       firings.push({ sql, prepare, trigger: { name: t.name, table: t.table, command } });
     }
   }
-  return role ? { role, firings } : undefined;
+  return role !== undefined ? { role, firings } : undefined;
 }
 
 /** A function's signature as verify names it (`schema.name(args)`), of `p` (pg_proc) and `n` (its pg_namespace). */
@@ -309,10 +337,21 @@ const FUNCTION_SIG = `quote_ident(n.nspname) || '.' || quote_ident(p.proname) ||
  * text `value` makes of `ty` (its pg_type), cast to its type schema-qualified, so that a
  * temporary type of the same name cannot catch the call's own casts.
  */
-const callOf = (value: string) =>
-  `CASE WHEN p.prokind = 'p' THEN 'CALL ' ELSE 'SELECT ' END || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
+const callOf = (value: string) => `CASE WHEN p.prokind = 'p' THEN 'CALL ' ELSE 'SELECT ' END || ${callExpr(value)}`;
+
+/** callOf's call itself (`schema.name(args…)`), without SELECT or CALL. */
+const callExpr = (value: string) =>
+  `quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' ||
      coalesce((SELECT string_agg(${value} || '::' || quote_ident(tn.nspname) || '.' || quote_ident(ty.typname), ', ' ORDER BY a.i)
                FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace), '') || ')'`;
+
+/**
+ * For callOf: a value of each argument's type `ty` that the seeded rows hold (SEED_USER, bound
+ * as $2, for a uuid; `text` for one of the string category), else NULL.
+ */
+const seededArg = (text: string) =>
+  `CASE WHEN ty.oid = 'uuid'::regtype THEN quote_literal($2) WHEN ty.typcategory = 'S' THEN quote_literal(${quoteLiteral(text)})
+        WHEN ty.typcategory = 'N' THEN '1' WHEN ty.typcategory = 'B' THEN 'true' ELSE 'NULL' END`;
 
 /** ExposureResult's `function`, of a function verify queried. */
 const functionOf = (f: { schema: string; name: string; args: number }) => ({ function: { schema: f.schema, name: f.name, args: f.args } });
@@ -613,8 +652,157 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   for (const f of definers) {
     specs.push({ kind: 'execute', object: f.sig, role: 'PUBLIC', run: async () => ({ ...functionOf(f), shown: true }) });
   }
+  // functions run with row_security = off, definer triggers inserting into FORCE'd tables, definer functions' results
+  specs.push(...(await definerSpecs(db, stubSchemas, roles, settingsOf, owners)));
   // last (their calls commit): functions that set a request setting for the session
   specs.push(...(await sessionSpecs(db, stubSchemas, [...roles, STAND_IN_ROLE], settingsOf)));
+  return specs;
+}
+
+/** PostgreSQL's spellings of `off` for a boolean setting (as proconfig keeps what was written). */
+const OFF = `(off|of|false|fals|fal|fa|f|no|n|0)`;
+
+/** `name` (a relation's, unquoted) as a whole word of a function's text, `schema.`-qualified or not. */
+const wordOf = (name: string) => `(?<![\\w$])"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?(?![\\w$])`;
+
+/** The longest result (JSON) an exposure keeps of a call. */
+const MAX_RESULT = 160;
+
+/**
+ * `row-security`, `trigger-force` and `definer-call` looks (see ExposureResult): functions run
+ * with their owner's rights, or settings, where the lint says what PostgreSQL then does.
+ */
+async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined, owners: boolean): Promise<ExposureSpec[]> {
+  const fns = (
+    await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; definer: boolean; trigger: boolean; kind: string; off: boolean; call: string; expr: string }>(
+      `SELECT p.oid::int AS oid, ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src,
+              p.prosecdef AS definer, p.prorettype = 'trigger'::regtype AS trigger, p.prokind::text AS kind,
+              coalesce((SELECT bool_or(lower(c) ~ '^row_security=${OFF}$') FROM unnest(p.proconfig) c), false) AS off,
+              ${callOf(seededArg('seed'))} AS call, ${callExpr(seededArg('seed'))} AS expr
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+       WHERE l.lanname IN ('sql', 'plpgsql') AND p.prokind IN ('f', 'p') AND p.prorettype <> 'event_trigger'::regtype AND ${MIGRATIONS_SCHEMA}
+       ORDER BY 2`,
+      [stubSchemas, SEED_USER],
+    )
+  ).rows;
+  const tables = (
+    await db.query<{ name: string; schema: string; rel: string; forced: boolean }>(
+      `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, quote_ident(n.nspname) AS schema, c.relname AS rel, c.relforcerowsecurity AS forced
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND ${MIGRATIONS_SCHEMA} ORDER BY 1`,
+      [stubSchemas],
+    )
+  ).rows;
+  const named = new Map(tables.map((t) => [t.name, new RegExp(wordOf(t.rel), 'i')]));
+  const inserted = new Map(tables.filter((t) => t.forced).map((t) => [t.name, new RegExp(`\\binsert\\s+into\\s+(?:[\\w$"]+\\s*\\.\\s*)?${wordOf(t.rel)}`, 'i')]));
+  const specs: ExposureSpec[] = [];
+  const bodyOff = new RegExp(`\\bset\\s+(?:local\\s+|session\\s+)?row_security\\s*(?:=|to)\\s*'?${OFF}\\b|set_config\\s*\\(\\s*'row_security'\\s*,\\s*'${OFF}'`, 'i');
+  const setting = owners ? fns.filter((f) => f.off || bodyOff.test(f.src)) : [];
+  const forcing = owners ? fns.filter((f) => f.definer && f.trigger && !f.off && !bodyOff.test(f.src) && [...inserted.values()].some((re) => re.test(f.src))) : [];
+  const calling = fns.filter((f) => f.definer && !f.trigger && f.kind === 'f' && !f.off && tables.some((t) => named.get(t.name)!.test(f.src)));
+  if (setting.length || forcing.length) await ownerRole(db);
+  const rowOf = setting.some((f) => f.trigger) || forcing.length ? new Map([...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))].map((r) => [r.rel, r])) : new Map<string, SeedRow>();
+  const alter = (f: { sig: string }, what: string) => db.exec(`ALTER ROUTINE ${f.sig} ${what}`);
+  /** each way the function runs (a call as `role`, or each firing as the superuser) until one fails: what the last gave */
+  const runs = async (f: (typeof fns)[number], firings: Firing[] | undefined, role: string | undefined): Promise<Read & { trigger?: Firing['trigger'] }> => {
+    if (!firings) return runAs(db, role, undefined, async () => (await db.query(f.call)).rows.length);
+    let last: (Read & { trigger?: Firing['trigger'] }) | undefined;
+    for (const w of firings) {
+      await db.exec('SAVEPOINT firing');
+      try {
+        await w.prepare(db);
+        last = { ...(await runAs(db, undefined, undefined, async () => (await db.query(w.sql)).affectedRows ?? 0)), trigger: w.trigger };
+      } finally {
+        await db.exec('ROLLBACK TO SAVEPOINT firing');
+      }
+      if (!('rows' in last)) break;
+    }
+    return last!;
+  };
+  const outcome = (r: Read, fixed?: Read) => ({
+    ...('rows' in r ? { rows: r.rows } : { code: r.code, message: r.message }),
+    ...(fixed ? ('rows' in fixed ? { fixedRows: fixed.rows } : { fixedCode: fixed.code, fixedMessage: fixed.message }) : {}),
+  });
+  // row_security = off: owned (and, called, run) by OWNER_ROLE, who may write every table for the look
+  const schemas = [...new Set(tables.map((t) => t.schema))];
+  const mayWrite = async () => {
+    if (schemas.length) await db.exec(`GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schemas.join(', ')} TO ${OWNER_ROLE}`);
+  };
+  for (const f of setting) {
+    const fired = f.trigger ? (f.definer ? await firingWrites(db, f.oid, undefined, rowOf) : undefined) : undefined;
+    if (f.trigger && !fired?.firings.length) continue;
+    specs.push({
+      kind: 'row-security',
+      object: f.sig,
+      role: OWNER_ROLE,
+      run: async (db) => {
+        await mayWrite();
+        await alter(f, `OWNER TO ${OWNER_ROLE}`);
+        const as = f.trigger ? undefined : OWNER_ROLE;
+        const first = await runs(f, fired?.firings, as);
+        const shown = !('rows' in first) && first.code === '42501' && /^query would be affected by row-level security policy/.test(first.message);
+        let fixed: Read | undefined;
+        if (f.off) {
+          await alter(f, 'RESET row_security');
+          fixed = await runs(f, fired?.firings, as);
+        }
+        return { ...functionOf(f), option: f.off, ...(first.trigger ? { trigger: first.trigger } : {}), ...outcome(first, fixed), shown };
+      },
+    });
+  }
+  // definer trigger functions inserting into FORCE'd tables: it and the tables owned by OWNER_ROLE
+  for (const f of forcing) {
+    const fired = await firingWrites(db, f.oid, undefined, rowOf);
+    if (!fired?.firings.length) continue;
+    const written = [...inserted].filter(([, re]) => re.test(f.src)).map(([name]) => name);
+    specs.push({
+      kind: 'trigger-force',
+      object: f.sig,
+      role: OWNER_ROLE,
+      run: async (db) => {
+        await alter(f, `OWNER TO ${OWNER_ROLE}`);
+        for (const t of written) await db.exec(`ALTER TABLE ${t} OWNER TO ${OWNER_ROLE}`);
+        const first = await runs(f, fired.firings, undefined);
+        const shown = !('rows' in first) && first.code === '42501' && /^new row violates row-level security policy/.test(first.message);
+        for (const t of written) await db.exec(`CREATE POLICY pg_rls_lint_from_trigger ON ${t} FOR INSERT TO ${OWNER_ROLE} WITH CHECK (pg_trigger_depth() > 0)`);
+        const fixed = await runs(f, fired.firings, undefined);
+        return { ...functionOf(f), written, ...(first.trigger ? { trigger: first.trigger } : {}), ...outcome(first, fixed), shown };
+      },
+    });
+  }
+  // definer functions naming an RLS table: their result for another user than the seeded rows', then as SECURITY INVOKER
+  const other = (s: Record<string, string> | undefined) => (s ? Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.split(SEED_USER).join(OTHER_USER)])) : undefined);
+  for (const f of calling) {
+    const as = await executor(db, roles, f.oid);
+    if (!as) continue;
+    const settings = other(settingsOf(as));
+    // (the rows holding something: not NULL, nor a lone false, as an is_admin() check gives anyone)
+    const query = `SELECT count(*) FILTER (WHERE NOT (r IS NULL) AND r::text <> 'false')::int AS n, left(coalesce(json_agg(r)::text, '[]'), ${MAX_RESULT}) AS v FROM ${f.expr} AS r`;
+    specs.push({
+      kind: 'definer-call',
+      object: f.sig,
+      role: as,
+      run: async (db) => {
+        const once = async () => {
+          let v = '';
+          const r = await runAs(db, as, settings, async () => {
+            const row = (await db.query<{ n: number; v: string }>(query)).rows[0];
+            v = row?.v ?? '[]';
+            return row?.n ?? 0;
+          });
+          return { r, v };
+        };
+        const first = await once();
+        const base = { ...functionOf(f), call: f.call, ...(settings ? { user: OTHER_USER } : {}) };
+        if (!('rows' in first.r)) return { ...base, ...outcome(first.r), shown: false };
+        if (first.r.rows === 0) return { ...base, ...outcome(first.r), result: first.v, shown: false };
+        await alter(f, 'SECURITY INVOKER');
+        const second = await once();
+        const differs = !('rows' in second.r) || second.r.rows < first.r.rows || second.v !== first.v;
+        return { ...base, ...outcome(first.r, second.r), result: first.v, ...('rows' in second.r ? { fixedResult: second.v } : {}), shown: first.r.rows > 0 && differs };
+      },
+    });
+  }
   return specs;
 }
 
@@ -634,8 +822,7 @@ async function sessionSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
     await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; call: string }>(
       `SELECT p.oid::int AS oid, ${FUNCTION_SIG} AS sig,
               n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src,
-              ${callOf(`CASE WHEN ty.oid = 'uuid'::regtype THEN quote_literal($2) WHEN ty.typcategory = 'S' THEN quote_literal('pg-rls-lint')
-                                WHEN ty.typcategory = 'N' THEN '1' WHEN ty.typcategory = 'B' THEN 'true' ELSE 'NULL' END`)} AS call
+              ${callOf(seededArg('pg-rls-lint'))} AS call
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
        WHERE l.lanname IN ('sql', 'plpgsql') AND p.prokind IN ('f', 'p') AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
          AND (p.prosrc ~* 'set_config\\s*\\(' OR p.prosrc ~* '\\mset\\s+(session\\s+)?"?[a-z_][a-z0-9_$]*"?\\.')
@@ -692,6 +879,9 @@ async function sessionSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
   return specs;
 }
 
+/** The write that fired a trigger, e.g. `an INSERT into public.t`. */
+const writing = (t: { table: string; command: ProbeCommand }) => `${t.command === 'insert' ? 'an INSERT into' : t.command === 'update' ? 'an UPDATE of' : 'a DELETE from'} ${t.table}`;
+
 /** One line for an exposure, e.g. `anon SELECT public.profile_cards → 1 row; with security_invoker = true: 0 rows`. */
 export function formatExposure(e: ExposureResult): string {
   const rows = (n: number | undefined) => `${n ?? 0} row${n === 1 ? '' : 's'}`;
@@ -710,11 +900,32 @@ export function formatExposure(e: ExposureResult): string {
       const [made, of] = e.shadow === 'domain' ? ['domain', 'type'] : ['view', 'table'];
       const t = e.trigger;
       const ran = t
-        ? `${t.command === 'insert' ? 'an INSERT into' : t.command === 'update' ? 'an UPDATE of' : 'a DELETE from'} ${t.table} fired trigger ${t.name}, whose function ${e.object} (SECURITY DEFINER)`
+        ? `${writing(t)} fired trigger ${t.name}, whose function ${e.object} (SECURITY DEFINER)`
         : `a call of ${e.object} (SECURITY DEFINER${e.function?.args ? ', with NULL arguments' : ''})`;
       return e.shown
         ? `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; ${ran} used it instead of the ${of} ${e.hijacked}, running as its owner (${e.code} ${e.message ?? ''})`
         : `${e.role} made a temporary ${made} pg_temp.${e.hijacked}; ${ran} → ${failed ?? `${rows(e.rows)}, without using it`}`;
+    }
+    case 'row-security': {
+      const set = e.option ? 'SET row_security = off' : 'setting row_security = off in its body';
+      const ran = e.trigger
+        ? `${writing(e.trigger)} as the superuser fired trigger ${e.trigger.name}, whose function ${e.object} (SECURITY DEFINER, ${set}) runs as its owner ${e.role}`
+        : `${e.role} called ${e.object} (${set}), owning it`;
+      return `${ran} (neither superuser nor BYPASSRLS) → ${failed ?? rows(e.rows)}${e.option ? `; with row_security reset: ${fixed}` : ''}`;
+    }
+    case 'trigger-force': {
+      const t = e.trigger!;
+      const into = (e.written ?? []).join(', ');
+      return (
+        `${writing(t)} as the superuser fired trigger ${t.name}, whose function ${e.object} (SECURITY DEFINER) inserts into ${into} (FORCE ROW LEVEL SECURITY), ` +
+        `it and ${e.written?.length === 1 ? 'the table' : 'the tables'} owned by ${e.role} (neither superuser nor BYPASSRLS) → ${failed ?? rows(e.rows)}; ` +
+        `with an INSERT policy for ${e.role} WITH CHECK (pg_trigger_depth() > 0): ${fixed}`
+      );
+    }
+    case 'definer-call': {
+      const got = (v: string | undefined) => (v === undefined ? '' : v.length > 80 ? `${v.slice(0, 79)}…` : v);
+      const who = `${e.role}${e.user ? `, signed in as a user the seeded rows do not name (${e.user})` : ''}`;
+      return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${got(e.result)}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult)}`}`;
     }
     case 'session':
       return e.shown

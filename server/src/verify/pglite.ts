@@ -909,7 +909,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
         await closeQuietly(db);
         db = await startInstance(extensions, snapshot);
         // (the snapshot is the replay's: without the role the owner exposures made)
-        if (specs.some((x) => x.kind === 'owner')) await ownerRole(db);
+        if (specs.some((x) => x.kind === 'owner' || x.kind === 'row-security' || x.kind === 'trigger-force')) await ownerRole(db);
       }
       result.exposures.push(r);
       opts.onProgress?.({ kind: 'exposed', result: r });
