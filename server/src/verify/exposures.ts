@@ -665,6 +665,12 @@ const OFF = `(off|of|false|fals|fal|fa|f|no|n|0)`;
 /** `name` (a relation's, unquoted) as a whole word of a function's text, `schema.`-qualified or not. */
 const wordOf = (name: string) => `(?<![\\w$])"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?(?![\\w$])`;
 
+/** A function text looking at who calls it (as the lint's definer-bypasses-rls asks). */
+const CALLER = /\b(?:auth\.(?:uid|jwt|role|email)|current_user|session_user|current_role|current_setting|request\.jwt)\b/i;
+
+/** What an invoker's call fails with when the caller may not read what the definer did: no privilege or a policy's refusal, a policy recursing. */
+const REFUSED = ['42501', '42P17', '54001'];
+
 /** The longest result (JSON) an exposure keeps of a call. */
 const MAX_RESULT = 160;
 
@@ -674,9 +680,9 @@ const MAX_RESULT = 160;
  */
 async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined, owners: boolean): Promise<ExposureSpec[]> {
   const fns = (
-    await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; definer: boolean; trigger: boolean; kind: string; off: boolean; call: string; expr: string }>(
+    await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; definer: boolean; trigger: boolean; void: boolean; kind: string; off: boolean; call: string; expr: string }>(
       `SELECT p.oid::int AS oid, ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src,
-              p.prosecdef AS definer, p.prorettype = 'trigger'::regtype AS trigger, p.prokind::text AS kind,
+              p.prosecdef AS definer, p.prorettype = 'trigger'::regtype AS trigger, p.prorettype = 'void'::regtype AS void, p.prokind::text AS kind,
               coalesce((SELECT bool_or(lower(c) ~ '^row_security=${OFF}$') FROM unnest(p.proconfig) c), false) AS off,
               ${callOf(seededArg('seed'))} AS call, ${callExpr(seededArg('seed'))} AS expr
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
@@ -699,7 +705,8 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
   const bodyOff = new RegExp(`\\bset\\s+(?:local\\s+|session\\s+)?row_security\\s*(?:=|to)\\s*'?${OFF}\\b|set_config\\s*\\(\\s*'row_security'\\s*,\\s*'${OFF}'`, 'i');
   const setting = owners ? fns.filter((f) => f.off || bodyOff.test(f.src)) : [];
   const forcing = owners ? fns.filter((f) => f.definer && f.trigger && !f.off && !bodyOff.test(f.src) && [...inserted.values()].some((re) => re.test(f.src))) : [];
-  const calling = fns.filter((f) => f.definer && !f.trigger && f.kind === 'f' && !f.off && tables.some((t) => named.get(t.name)!.test(f.src)));
+  // (reading, as its text shows, and never looking at who calls: as definer-bypasses-rls)
+  const calling = fns.filter((f) => f.definer && !f.trigger && !f.void && f.kind === 'f' && !f.off && !CALLER.test(f.src) && !WRITES.test(f.src.replace(/--[^\n]*/g, '')) && tables.some((t) => named.get(t.name)!.test(f.src)));
   if (setting.length || forcing.length) await ownerRole(db);
   const rowOf = setting.some((f) => f.trigger) || forcing.length ? new Map([...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))].map((r) => [r.rel, r])) : new Map<string, SeedRow>();
   const alter = (f: { sig: string }, what: string) => db.exec(`ALTER ROUTINE ${f.sig} ${what}`);
@@ -776,8 +783,8 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
     const as = await executor(db, roles, f.oid);
     if (!as) continue;
     const settings = other(settingsOf(as));
-    // (the rows holding something: not NULL, nor a lone false, as an is_admin() check gives anyone)
-    const query = `SELECT count(*) FILTER (WHERE NOT (r IS NULL) AND r::text <> 'false')::int AS n, left(coalesce(json_agg(r)::text, '[]'), ${MAX_RESULT}) AS v FROM ${f.expr} AS r`;
+    // (the rows holding something: not NULL, nor a lone false, 0 or '', as an is_admin() check or a count of nothing gives anyone)
+    const query = `SELECT count(*) FILTER (WHERE NOT (r IS NULL) AND r::text NOT IN ('false', '0', ''))::int AS n, left(coalesce(json_agg(r)::text, '[]'), ${MAX_RESULT}) AS v FROM ${f.expr} AS r`;
     specs.push({
       kind: 'definer-call',
       object: f.sig,
@@ -798,7 +805,8 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
         if (first.r.rows === 0) return { ...base, ...outcome(first.r), result: first.v, shown: false };
         await alter(f, 'SECURITY INVOKER');
         const second = await once();
-        const differs = !('rows' in second.r) || second.r.rows < first.r.rows || second.v !== first.v;
+        // (as the invoker: fewer rows, another result, or refused: no privilege or a policy's refusal, 42501, or a policy recursing)
+        const differs = 'rows' in second.r ? second.r.rows < first.r.rows || second.v !== first.v : REFUSED.includes(second.r.code);
         return { ...base, ...outcome(first.r, second.r), result: first.v, ...('rows' in second.r ? { fixedResult: second.v } : {}), shown: first.r.rows > 0 && differs };
       },
     });
@@ -923,9 +931,10 @@ export function formatExposure(e: ExposureResult): string {
       );
     }
     case 'definer-call': {
-      const got = (v: string | undefined) => (v === undefined ? '' : v.length > 80 ? `${v.slice(0, 79)}…` : v);
+      // (rows as a count; a scalar result as itself, e.g. [5] or [false])
+      const got = (v: string | undefined, n: number | undefined) => (v === undefined || v.startsWith('[{') || v === '[]' ? rows(n) : v.length > 80 ? `${v.slice(0, 79)}…` : v);
       const who = `${e.role}${e.user ? `, signed in as a user the seeded rows do not name (${e.user})` : ''}`;
-      return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${got(e.result)}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult)}`}`;
+      return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${got(e.result, e.rows)}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult, e.fixedRows)}`}`;
     }
     case 'session':
       return e.shown

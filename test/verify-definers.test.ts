@@ -1,0 +1,137 @@
+// Verify's looks at functions run with their owner's rights or settings (verify/exposures.ts
+// definerSpecs): row_security = off run by an ordinary owner (row-security-off-does-not-bypass,
+// T08), a definer trigger inserting into a FORCE'd table its ordinary owner owns
+// (definer-trigger-blocked-by-force-rls, T07, T10), and a definer function's result for a user
+// its rows are not (definer-bypasses-rls). Each on PGlite, and the lint findings they show.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import type { Finding } from '../server/src/engine/workspace.js';
+import type { Confirmation } from '../server/src/verify/confirm.js';
+import { formatExposure, OWNER_ROLE, type ExposureResult } from '../server/src/verify/exposures.js';
+import type { VerifyFile } from '../server/src/verify/pglite.js';
+import { verified } from './helpers/verified.js';
+
+const FILES: VerifyFile[] = [
+  {
+    file: 'migrations/001_tables.sql',
+    text: `-- « Définitions » 日本語 😀
+CREATE ROLE authenticated;
+CREATE SCHEMA auth;
+CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
+CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, owner_id uuid NOT NULL, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_own ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+GRANT SELECT, UPDATE ON notes TO authenticated;
+CREATE TABLE audit (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note_id bigint NOT NULL);
+ALTER TABLE audit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE audit FORCE ROW LEVEL SECURITY;
+CREATE POLICY audit_read ON audit FOR SELECT TO authenticated USING (false);
+`,
+  },
+  {
+    file: 'migrations/002_functions.sql',
+    text: `-- the folklore fix: row_security = off on the audit trigger (it makes the INSERT fail instead)
+CREATE FUNCTION audit_note() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN INSERT INTO audit (note_id) VALUES (NEW.id); RETURN NEW; END $$;
+ALTER FUNCTION audit_note() SET row_security TO off;
+CREATE TRIGGER notes_audit AFTER UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION audit_note();
+-- the same trigger without it: FORCE applies audit's policies to its owner, none admits the INSERT
+CREATE FUNCTION audit_note_forced() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN INSERT INTO audit (note_id) VALUES (NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER notes_audit_forced AFTER UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION audit_note_forced();
+-- not a trigger: called by its owner, it reads notes, whose policies do not admit that owner
+CREATE FUNCTION note_total() RETURNS bigint LANGUAGE sql STABLE SET row_security = off AS $$ SELECT count(*) FROM notes $$;
+-- definer functions: the first returns any user's notes, the second counts them; the third only the caller's, the fourth says only whether (both look at the caller: not called)
+CREATE FUNCTION notes_of(p_owner uuid) RETURNS SETOF notes LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT * FROM notes WHERE owner_id = p_owner $$;
+CREATE FUNCTION note_count_of(p_owner uuid) RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT count(*) FROM notes WHERE owner_id = p_owner $$;
+-- counting what nobody has: 0 holds nothing
+CREATE FUNCTION body_count(p_body text) RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT count(*) FROM notes WHERE body = p_body $$;
+CREATE FUNCTION my_notes_of(p_owner uuid) RETURNS SETOF notes LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT * FROM notes WHERE owner_id = p_owner AND owner_id = (select auth.uid()) $$;
+CREATE FUNCTION has_notes() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM notes WHERE owner_id = (select auth.uid())) $$;
+REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes() TO authenticated;
+`,
+  },
+];
+
+let exposures: ExposureResult[];
+let shown: Array<Confirmation<Finding>>;
+let findings: Finding[];
+before(async () => {
+  const r = await verified(FILES, { seed: true });
+  exposures = r.result.exposures ?? [];
+  shown = r.shown;
+  findings = r.findings;
+});
+
+const of = (kind: ExposureResult['kind'], object: string) => exposures.filter((e) => e.kind === kind && e.object === object);
+const shownOf = (rule: string) => shown.filter((c) => c.finding.rule === rule);
+
+describe('verify: functions run with their owner\'s rights or settings', () => {
+  test('ok: row_security = off on a definer trigger function its ordinary owner runs: the INSERT RLS would filter fails with 42501 "query would be affected by row-level security policy"; reset, the policies refuse the row', () => {
+    const [e] = of('row-security', 'public.audit_note()');
+    assert.ok(e, JSON.stringify(exposures.map((x) => [x.kind, x.object])));
+    assert.deepEqual(
+      { role: e.role, code: e.code, fixedCode: e.fixedCode, option: e.option, trigger: e.trigger?.name, shown: e.shown },
+      { role: OWNER_ROLE, code: '42501', fixedCode: '42501', option: true, trigger: 'notes_audit', shown: true },
+    );
+    assert.match(e.message!, /^query would be affected by row-level security policy for table "audit"/);
+    assert.match(e.fixedMessage!, /^new row violates row-level security policy for table "audit"/);
+    assert.equal(
+      formatExposure(e),
+      `an UPDATE of public.notes as the superuser fired trigger notes_audit, whose function public.audit_note() (SECURITY DEFINER, SET row_security = off) runs as its owner ${OWNER_ROLE} (neither superuser nor BYPASSRLS) → 42501 ${e.message}; with row_security reset: 42501 ${e.fixedMessage}`,
+    );
+  });
+
+  test('ok: row_security = off on a function its ordinary owner calls: its read of notes fails with 42501; reset, it counts the rows the policies give it (none)', () => {
+    const [e] = of('row-security', 'public.note_total()');
+    assert.deepEqual({ code: e?.code, fixedRows: e?.fixedRows, shown: e?.shown }, { code: '42501', fixedRows: 1, shown: true });
+    assert.match(formatExposure(e!), new RegExp(`^${OWNER_ROLE} called public\\.note_total\\(\\) \\(SET row_security = off\\), owning it \\(neither superuser nor BYPASSRLS\\) → 42501 query would be affected`));
+  });
+
+  test('ok: the findings of row-security-off-does-not-bypass are shown, on the ALTER FUNCTION and on the SET clause of CREATE FUNCTION', () => {
+    const all = findings.filter((f) => f.rule === 'row-security-off-does-not-bypass');
+    assert.equal(all.length, 2);
+    assert.deepEqual(
+      shownOf('row-security-off-does-not-bypass').map((c) => [c.finding.file, c.exposure?.object]).sort(),
+      [
+        ['migrations/002_functions.sql', 'public.audit_note()'],
+        ['migrations/002_functions.sql', 'public.note_total()'],
+      ],
+    );
+  });
+
+  test('ok: a definer trigger inserting into a FORCE\'d table, it and the table owned by an ordinary role: every UPDATE firing it fails with 42501; with the trigger-only INSERT policy (T10), it passes', () => {
+    const [e] = of('trigger-force', 'public.audit_note_forced()');
+    assert.deepEqual(
+      { code: e?.code, written: e?.written, fixedRows: e?.fixedRows, shown: e?.shown },
+      { code: '42501', written: ['public.audit'], fixedRows: 1, shown: true },
+    );
+    assert.match(e!.message!, /^new row violates row-level security policy for table "audit"/);
+    assert.match(formatExposure(e!), /with an INSERT policy for rls_owner WITH CHECK \(pg_trigger_depth\(\) > 0\): 1 row$/);
+    // (the row_security one is left to its own look)
+    assert.deepEqual(of('trigger-force', 'public.audit_note()'), []);
+    const [c] = shownOf('definer-trigger-blocked-by-force-rls');
+    assert.equal(c?.exposure?.object, 'public.audit_note_forced()');
+    assert.equal(findings.filter((f) => f.rule === 'definer-trigger-blocked-by-force-rls').length, 1);
+  });
+
+  test('ok: a definer function returning any user\'s notes gives a user the seeded rows do not name the seeded note; as SECURITY INVOKER, nothing. A count of them too; a count of nothing does not show. Those looking at the caller are not called', () => {
+    const [e] = of('definer-call', 'public.notes_of(p_owner uuid)');
+    assert.deepEqual({ role: e?.role, rows: e?.rows, fixedRows: e?.fixedRows, fixedResult: e?.fixedResult, shown: e?.shown }, { role: 'authenticated', rows: 1, fixedRows: 0, fixedResult: '[]', shown: true });
+    assert.match(e!.result!, /"owner_id":"00000000-0000-4000-8000-00000000005e"/);
+    assert.match(formatExposure(e!), /^authenticated, signed in as a user the seeded rows do not name \(00000000-0000-4000-8000-0000000000ff\): SELECT public\.notes_of\('00000000-0000-4000-8000-00000000005e'::pg_catalog\.uuid\) \(SECURITY DEFINER\) → 1 row; as SECURITY INVOKER: 0 rows$/);
+    const [count] = of('definer-call', 'public.note_count_of(p_owner uuid)');
+    assert.deepEqual({ result: count?.result, fixedResult: count?.fixedResult, shown: count?.shown }, { result: '[1]', fixedResult: '[0]', shown: true });
+    assert.match(formatExposure(count!), / → \[1\]; as SECURITY INVOKER: \[0\]$/);
+    const [none] = of('definer-call', 'public.body_count(p_body text)');
+    assert.deepEqual({ rows: none?.rows, result: none?.result, shown: none?.shown }, { rows: 0, result: '[0]', shown: false });
+    assert.deepEqual([...of('definer-call', 'public.my_notes_of(p_owner uuid)'), ...of('definer-call', 'public.has_notes()')], []);
+    assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)']);
+  });
+});
