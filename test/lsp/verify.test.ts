@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ensureServerBuilt } from './client.js';
+import { statementErrorDiagnostic } from '../../server/src/lsp/diagnostics.js';
 import { byRule, Doc, start } from './helpers.js';
 
 ensureServerBuilt();
@@ -42,6 +43,22 @@ test('ok: pgRlsLint.server.verify runs verify on the folder: the recursion findi
   assert.doesNotMatch(edited.message, /Shown on/);
 });
 
+test('ok: a statement that fails in the replay is a warning where PostgreSQL says (code verify), in a file with no finding too; an edit of the file drops it', async (t) => {
+  const BAD = `-- « index » 日本語\nCREATE INDEX members_note ON members (no_such_column);\n`;
+  const s = await start(t, { '001_members.sql': MIGRATION, '002_index.sql': BAD }, { timeoutMs: 120_000 });
+  const doc = new Doc(s.client, s.uri('002_index.sql'), BAD);
+  const result = await s.client.request('workspace/executeCommand', { command: 'pgRlsLint.server.verify', arguments: [] });
+  assert.equal(result.projects[0].statementErrors, 1);
+  const [d] = byRule(await doc.diagnostics((ds) => byRule(ds, 'verify').length === 1, 0), 'verify');
+  assert.equal(d.severity, 2);
+  assert.equal(d.source, 'pg-rls-lint');
+  // (PostgreSQL names no place in it: the whole statement)
+  assert.deepEqual(d.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 53 } });
+  assert.match(d.message, /^This statement failed when pg-rls-lint verify replayed the migrations in order on PostgreSQL \d+[^:]*: 42703 column "no_such_column" does not exist\. A migration tool stops/);
+  doc.append('\n-- edited\n');
+  assert.deepEqual(await doc.diagnostics((ds) => byRule(ds, 'verify').length === 0), []);
+});
+
 test("err: a folder whose config the CLI refuses: the command answers the CLI's error for that project", async (t) => {
   const s = await start(t, { '.pg-rls-lint.json': '{ "rules": 5 }', 'a.sql': 'SELECT 1;\n' }, { timeoutMs: 120_000 });
   const result = await s.client.request('workspace/executeCommand', { command: 'pgRlsLint.server.verify', arguments: [] });
@@ -57,4 +74,12 @@ test('ok: $/cancelRequest stops a running verify: its child is killed and the co
   const result = await pending;
   // ('cancelled' only when the child was killed before it ended)
   assert.deepEqual(result.projects, [{ project: result.projects[0].project, error: 'cancelled' }]);
+});
+
+test('ok: a statement error at a place PostgreSQL names: the word there (a quoted name whole, after non-ASCII text)', () => {
+  const text = '-- ü\nCREATE POLICY « p » ON t USING (true);\nSELECT "Tëam ""x""".id FROM x;\n';
+  const at = (line: number, column: number) => statementErrorDiagnostic({ line, column, code: '42P01', message: 'relation does not exist' }, 'PostgreSQL 18', text).range;
+  assert.deepEqual(at(3, 8), { start: { line: 2, character: 7 }, end: { line: 2, character: 19 } });
+  assert.deepEqual(at(2, 15), { start: { line: 1, character: 14 }, end: { line: 1, character: 15 } });
+  assert.deepEqual(at(3, 28), { start: { line: 2, character: 27 }, end: { line: 2, character: 28 } });
 });

@@ -64,6 +64,35 @@ export function toDiagnostic(f: Finding, caps: DiagnosticCaps, uriOf: (id: strin
   return d;
 }
 
+/** The code of a statement error of verify's replay (statementErrorDiagnostic): not a rule's. */
+export const VERIFY_CODE = 'verify';
+
+/**
+ * A statement that failed when `pg-rls-lint verify` replayed the migrations, as a warning at
+ * the place PostgreSQL's error names (the word there, in `text`, the file's verified text), or
+ * on the whole statement when the error names no place in it (it is then at its start).
+ */
+export function statementErrorDiagnostic(
+  e: { line: number; column: number; code: string; message: string; statement?: { start: { line: number; column: number }; end: { line: number; column: number } } },
+  pgVersion: string,
+  text: string,
+): Diagnostic {
+  const start = { line: e.line - 1, character: e.column - 1 };
+  const rest = (text.split('\n')[start.line] ?? '').slice(start.character);
+  const word = /^(?:"(?:[^"]|"")*"|[\p{L}\p{N}_$]+|\S)/u.exec(rest)?.[0].length ?? 0;
+  const st = e.statement;
+  const whole = st && st.start.line === e.line && st.start.column === e.column;
+  return {
+    range: { start, end: whole ? { line: st.end.line - 1, character: st.end.column - 1 } : { line: start.line, character: start.character + Math.max(1, word) } },
+    severity: DiagnosticSeverity.Warning,
+    code: VERIFY_CODE,
+    source: SOURCE,
+    message:
+      `This statement failed when pg-rls-lint verify replayed the migrations in order on ${pgVersion}: ${e.code} ${e.message}. ` +
+      'A migration tool stops at such an error; verify went on without what the statement makes.',
+  };
+}
+
 /**
  * Whether two lists of findings make the same diagnostics (every field compared; test/lsp
  * checks that a change to any field of a real finding is seen). The server republishes a

@@ -44,12 +44,12 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
-import { configDiagnostics, sameFindings, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
+import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { settleHeap } from './runtime.js';
-import { noteKey, runVerify } from './verify.js';
+import { noteKey, runVerify, type StatementError } from './verify.js';
 import { issuesMessage, readConfigFile, resolveConfig, sectionOf, SETTINGS_SECTION } from './settings.js';
 
 export const COMMANDS = {
@@ -88,7 +88,7 @@ class Project {
    * what the last verify of the project's folder showed: a note per finding's place (noteKey),
    * kept for a file while its text is the one verified
    */
-  verified?: { pgVersion: string; notes: Map<string, string>; texts: Map<string, string> };
+  verified?: { pgVersion: string; notes: Map<string, string>; errors: Map<string, StatementError[]>; texts: Map<string, string> };
   /** open document id → version copied into the engine */
   readonly synced = new Map<string, number>();
   configFileUri?: string;
@@ -433,6 +433,10 @@ export class PgRlsLintServer {
     for (const id of [...project.published.keys()]) {
       if (!result.byFile.has(id)) this.publish(project, id, [], undefined);
     }
+    // (a file of the verify's statement errors the lint no longer holds: its errors, while its text is the verified one)
+    for (const id of project.verified?.errors.keys() ?? []) {
+      if (!result.byFile.has(id) && !project.published.has(id)) this.publish(project, id, [], undefined);
+    }
     if (ms > 500) this.log(`linted ${result.byFile.size} files of ${project.name || 'loose files'} in ${Math.round(ms)} ms (${count} updated)`);
   }
 
@@ -442,17 +446,21 @@ export class PgRlsLintServer {
     // (the notes of a verify apply while the file's text is the one verified)
     const verified = project.verified && project.verified.texts.get(id) === project.ws.text(id) ? project.verified : undefined;
     const stamp = verified ? this.verifiedVersion : 0;
-    if (last ? last.aliases === this.aliasesVersion && last.verified === stamp && sameFindings(last.findings, findings) : findings.length === 0) {
+    const failed = verified?.errors.get(id) ?? [];
+    if (last ? last.aliases === this.aliasesVersion && last.verified === stamp && sameFindings(last.findings, findings) : findings.length === 0 && failed.length === 0) {
       if (last) last.findings = findings; // the same data: keep the current lint's, let the old go
       return false;
     }
-    if (findings.length) project.published.set(id, { findings, aliases: this.aliasesVersion, verified: stamp });
+    if (findings.length || failed.length) project.published.set(id, { findings, aliases: this.aliasesVersion, verified: stamp });
     else project.published.delete(id);
     const noteOf = (f: Finding) => {
       const text = verified?.notes.get(noteKey(id, f.rule, f.range.start.line + 1, f.range.start.character + 1));
       return text === undefined ? undefined : `Shown on ${verified!.pgVersion} by pg-rls-lint verify: ${text}`;
     };
-    this.send(id, findings.map((f) => toDiagnostic(f, this.caps, this.uriOf, noteOf(f))), version);
+    const text = failed.length ? (project.ws.text(id) ?? '') : '';
+    const diagnostics = findings.map((f) => toDiagnostic(f, this.caps, this.uriOf, noteOf(f)));
+    for (const e of failed) diagnostics.push(statementErrorDiagnostic(e, verified!.pgVersion, text));
+    this.send(id, diagnostics, version);
     return true;
   }
 
@@ -728,17 +736,27 @@ export class PgRlsLintServer {
       try {
         const run = await runVerify(join(__dirname, 'cli.js'), folder, (stop) => (cancel = token?.onCancellationRequested(stop)));
         const notes = new Map<string, string>();
+        const errors = new Map<string, StatementError[]>();
         const texts = new Map<string, string>();
-        for (const s of run.shown) {
-          const id = canonicalUri(fileUri(s.path));
-          notes.set(noteKey(id, s.rule, s.line, s.column), s.text);
+        // (the text verify read of each file: its notes and errors apply while the file has it)
+        const read = async (path: string) => {
+          const id = canonicalUri(fileUri(path));
           if (!texts.has(id)) {
-            const r = await readTextFile(s.path);
+            const r = await readTextFile(path);
             if (r.ok) texts.set(id, r.text);
           }
+          return id;
+        };
+        for (const s of run.shown) {
+          notes.set(noteKey(await read(s.path), s.rule, s.line, s.column), s.text);
           this.log(`  ${relativeTo(folder, s.path) ?? s.path}:${s.line}:${s.column}  ${s.rule}  (${s.text})`);
         }
-        p.verified = { pgVersion: run.pgVersion, notes, texts };
+        for (const e of run.errors) {
+          const id = await read(e.path);
+          errors.set(id, [...(errors.get(id) ?? []), e]);
+          this.log(`  ${relativeTo(folder, e.path) ?? e.path}:${e.line}:${e.column}  failed in the replay: ${e.code} ${e.message}`);
+        }
+        p.verified = { pgVersion: run.pgVersion, notes, errors, texts };
         this.verifiedVersion++;
         const summary = { project: p.name, pgVersion: run.pgVersion, shown: run.shown.length, statementErrors: run.statementErrors, failingProbes: run.failingProbes, timedOut: run.timedOut };
         this.log(`verify: ${summary.shown} finding(s) shown on ${run.pgVersion}; ${summary.statementErrors} statement error(s), ${summary.failingProbes} failing probe(s)${run.timedOut ? '; time budget exhausted' : ''} (pg-rls-lint verify in a terminal lists them)`);

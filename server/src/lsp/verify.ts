@@ -13,9 +13,22 @@ export interface ShownNote {
   text: string;
 }
 
+/** A statement of the migrations that failed in verify's replay: where (absolute path, 1-based line and column), and PostgreSQL's error. */
+export interface StatementError {
+  path: string;
+  line: number;
+  column: number;
+  code: string;
+  message: string;
+  /** the failing statement (1-based lines and columns; its end exclusive) */
+  statement?: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+
 export interface VerifyRun {
   pgVersion: string;
   shown: ShownNote[];
+  /** the statements that failed in the replay (their number: `statementErrors`) */
+  errors: StatementError[];
   statementErrors: number;
   /** probes that recursed or did not finish (42P17, 54001, the engine lost) */
   failingProbes: number;
@@ -26,7 +39,7 @@ export interface VerifyRun {
 interface VerifyJson {
   pgVersion?: string;
   timedOut?: boolean;
-  statementErrors?: unknown[];
+  statementErrors?: Array<{ path?: string; line?: number; column?: number; code?: string; message?: string; statement?: StatementError['statement'] }>;
   probes?: Array<{ outcome?: string; code?: string }>;
   shown?: Array<{ rule?: string; path?: string; line?: number; column?: number; text?: string }>;
 }
@@ -67,6 +80,11 @@ export function runVerify(cli: string, folder: string, onCancel?: (stop: () => v
         pgVersion: json.pgVersion ?? 'PostgreSQL',
         shown: (json.shown ?? []).flatMap((s) =>
           s.rule && s.path && s.line && s.column ? [{ path: resolve(folder, s.path), rule: s.rule, line: s.line, column: s.column, text: s.text ?? '' }] : [],
+        ),
+        errors: (json.statementErrors ?? []).flatMap((e) =>
+          e.path && e.line && e.column
+            ? [{ path: resolve(folder, e.path), line: e.line, column: e.column, code: e.code ?? 'XX000', message: e.message ?? '', ...(e.statement ? { statement: e.statement } : {}) }]
+            : [],
         ),
         statementErrors: json.statementErrors?.length ?? 0,
         failingProbes: (json.probes ?? []).filter((p) => p.outcome === 'dead' || p.code === '42P17' || p.code === '54001').length,
