@@ -71,6 +71,7 @@ export const policyPerRowFunction = defineRule({
     guards:
       'A STABLE call that does not depend on the row is still evaluated for each row a scan filters; wrapped in a scalar sub-select it becomes an InitPlan evaluated once per statement (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).',
     sources: ['splinter 0003 auth_rls_initplan'],
+    shownBy: { exposure: 'plan' },
   },
   check({ model, report }) {
     const recursion = new Map<string, Policy | undefined>();

@@ -4,7 +4,7 @@
 // (policy-recursion: 42P17 or 54001). Pure: it reads findings, the lint's model and verify's
 // result; it runs nothing.
 import { callsIn } from '../analysis/ast.js';
-import type { Func, Model } from '../analysis/model.js';
+import type { Func, Model, Policy } from '../analysis/model.js';
 import { policyExprs } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import type { ExposureResult } from './exposures.js';
@@ -145,7 +145,7 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
       const t = model.tables.get(p.table);
       // (the policy's own exposures; and its table's, which name no policy: a policy on a table
       // without RLS is about what roles get from the table)
-      if (t && within(p.loc, file, at)) out.push((e) => (e.policy === undefined || e.policy === p.name) && e.object === name(t));
+      if (t && within(p.loc, file, at)) out.push((e) => (e.policy === undefined || e.policy === p.name) && e.object === name(t) && (e.kind !== 'plan' || planCalls(p, e)));
     }
     for (const t of model.tables.values()) {
       if (within(t.created, file, at)) out.push((e) => e.object === name(t));
@@ -161,6 +161,11 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
     for (const t of model.triggers) if (within(t.loc, file, at)) for (const g of model.functions.get(t.func) ?? []) out.push(fn(g));
     return out;
   };
+}
+
+/** Whether a `plan` look, of a command the policy is for (FOR ALL: any), found calls of the policy's USING in the Filter of the table's scan. */
+function planCalls(p: Policy, e: ExposureResult): boolean {
+  return !!p.using && (p.command === 'all' || p.command === e.command) && !!e.policies?.includes(p.name);
 }
 
 /** A table a finding is about, named as verify names it (`schema.name`, quoted where needed), and its policy there. */

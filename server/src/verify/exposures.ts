@@ -47,10 +47,14 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  *   (OTHER_USER); then the same call with the function SECURITY INVOKER: fewer rows, another
  *   result or an error show its owner's rights chose what the caller got.
  * (`row-security` and `trigger-force` are not looked at in a Supabase project, whose functions
- * postgres owns, a BYPASSRLS role.)
+ *   postgres owns, a BYPASSRLS role);
+ * - `plan`: for a table whose policies' USING calls a function outside a sub-select, the plan
+ *   (EXPLAIN) of a read, UPDATE or DELETE as a role they apply to: a call in the Filter of the
+ *   table's scan is evaluated for each row the scan reads; wrapped in a sub-select it would be an
+ *   InitPlan, evaluated once.
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call' | 'plan';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
@@ -87,6 +91,10 @@ export interface ExposureResult {
   user?: string;
   result?: string;
   fixedResult?: string;
+  /** plan: the Filter of the table's scan (cut), the policies whose USING it holds, and the functions these call (last name part, lower-case): each evaluated per row */
+  filter?: string;
+  policies?: string[];
+  perRow?: string[];
   /** companion: the role is STAND_IN_ROLE, for PUBLIC, granted SELECT and the write's privilege for the look */
   standIn?: boolean;
   /** the policy, for `policy`; and the write made (`command`) */
@@ -652,10 +660,118 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   for (const f of definers) {
     specs.push({ kind: 'execute', object: f.sig, role: 'PUBLIC', run: async () => ({ ...functionOf(f), shown: true }) });
   }
+  // the plans of reads and writes whose policies call functions
+  specs.push(...(await planSpecs(db, stubSchemas, roles, settingsOf)));
   // functions run with row_security = off, definer triggers inserting into FORCE'd tables, definer functions' results
   specs.push(...(await definerSpecs(db, stubSchemas, roles, settingsOf, owners)));
   // last (their calls commit): functions that set a request setting for the session
   specs.push(...(await sessionSpecs(db, stubSchemas, [...roles, STAND_IN_ROLE], settingsOf)));
+  return specs;
+}
+
+/** Words EXPLAIN writes before `(` that are no function's. */
+const NOT_CALLS = new Set(['exists', 'any', 'all', 'array', 'row', 'coalesce', 'nullif', 'greatest', 'least', 'subplan', 'initplan', 'in', 'not', 'and', 'or', 'varying', 'numeric', 'char', 'character', 'varchar', 'time', 'timestamp', 'interval', 'bit']);
+
+/**
+ * The Filter of the first scan of `rel` (its name unqualified, as EXPLAIN writes it) in a plan's
+ * lines: the condition tested on each row the scan reads.
+ */
+export function scanFilter(lines: readonly string[], rel: string): string | undefined {
+  const scan = new RegExp(`(?:Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan|Tid Scan|Tid Range Scan|Sample Scan)(?: Backward)?(?: using \\S+)? on ${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:\\s|$)`);
+  const at = lines.findIndex((l) => scan.test(l));
+  if (at < 0) return undefined;
+  for (let i = at + 1; i < lines.length; i++) {
+    const l = lines[i]!.trim();
+    if (l.startsWith('->') || /^(?:InitPlan|SubPlan)\b/.test(l)) return undefined;
+    if (l.startsWith('Filter: ')) return l.slice('Filter: '.length);
+  }
+  return undefined;
+}
+
+/** The functions a plan's condition calls (last name part, lower-case), in order, once each (`all`: each call). */
+export function callsOfFilter(filter: string, all = false): string[] {
+  const out: string[] = [];
+  for (const m of filter.matchAll(/(?<![\w$."])((?:[A-Za-z_][\w$]*\.)?([A-Za-z_][\w$]*))\(/g)) {
+    const name = m[2]!.toLowerCase();
+    if (!NOT_CALLS.has(name) && (all || !out.includes(name))) out.push(name);
+  }
+  return out;
+}
+
+/**
+ * `plan` looks (see ExposureResult): each RLS table with a permissive policy whose USING calls a
+ * function, and each command such a policy is for (FOR ALL: the read), once, as the first role
+ * of `roles` the policy applies to that holds the privilege. A policy's USING puts calls in the
+ * Filter of the table's scan (each evaluated per row) when the same plan with its USING `true`
+ * has fewer: the planner inlines SQL functions (auth.uid() shows as its body), and may fold a
+ * condition into a one-time filter or a sub-plan instead.
+ */
+async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined): Promise<ExposureSpec[]> {
+  const policies = (
+    await db.query<{ table: string; rel: string; policy: string; cmd: string; roles: string[]; col: string | null }>(
+      `SELECT quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, quote_ident(p.tablename) AS rel, p.policyname AS policy, p.cmd, p.roles::text[] AS roles,
+              (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '' ORDER BY a.attnum LIMIT 1) AS col
+       FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+       WHERE p.permissive = 'PERMISSIVE' AND p.cmd IN ('ALL', 'SELECT', 'UPDATE', 'DELETE') AND p.qual ~ '[A-Za-z_][(]' AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
+       ORDER BY 1, 4, 3`,
+      [stubSchemas],
+    )
+  ).rows;
+  const specs: ExposureSpec[] = [];
+  const done = new Set<string>();
+  for (const p of policies) {
+    const command: ProbeCommand = p.cmd === 'UPDATE' ? 'update' : p.cmd === 'DELETE' ? 'delete' : 'select';
+    const key = `${p.table}\u0000${command}`;
+    if (done.has(key)) continue;
+    const sql = command === 'select' ? `SELECT * FROM ${p.table}` : command === 'delete' ? `DELETE FROM ${p.table}` : p.col ? `UPDATE ${p.table} SET ${p.col} = ${p.col}` : undefined;
+    if (!sql) continue;
+    const [as] = await holding(db, p.roles.includes('public') ? roles : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r))), p.table, command.toUpperCase());
+    if (!as) continue;
+    done.add(key);
+    // (the table's policies calling a function: any of them may be in the plan's Filter, a SELECT policy's in an UPDATE's too; and
+    // FOR ALL, whose command is none of them)
+    const mine = policies.filter((q) => q.table === p.table);
+    specs.push({
+      kind: 'plan',
+      object: p.table,
+      role: as,
+      run: async (db) => {
+        /** the Filter of the table's scan in the plan, as the role */
+        const explain = async (): Promise<Read & { filter?: string }> => {
+          let lines: string[] = [];
+          const r = await runAs(db, as, settingsOf(as), async () => {
+            lines = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${sql}`)).rows.map((x) => x['QUERY PLAN']);
+            return lines.length;
+          });
+          return 'rows' in r ? { ...r, filter: scanFilter(lines, p.rel) } : r;
+        };
+        const first = await explain();
+        if (!('rows' in first)) return { command, ...first, shown: false };
+        const filter = first.filter ?? '';
+        const calls = callsOfFilter(filter, true).length;
+        // (each policy whose USING made `true` takes calls out of the Filter; dropped, a policy the
+        // command needs would take the whole scan away)
+        const policies: string[] = [];
+        for (const q of calls ? mine : []) {
+          await db.exec('SAVEPOINT plan');
+          try {
+            await db.exec(`ALTER POLICY ${quoteIdent(q.policy)} ON ${q.table} USING (true)`);
+            const without = await explain();
+            if ('rows' in without && callsOfFilter(without.filter ?? '', true).length < calls) policies.push(q.policy);
+          } finally {
+            await db.exec('ROLLBACK TO SAVEPOINT plan');
+          }
+        }
+        return {
+          command,
+          ...(filter ? { filter: filter.length > 200 ? `${filter.slice(0, 199)}…` : filter } : {}),
+          policies,
+          perRow: callsOfFilter(filter),
+          shown: policies.length > 0,
+        };
+      },
+    });
+  }
   return specs;
 }
 
@@ -705,8 +821,8 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
   const bodyOff = new RegExp(`\\bset\\s+(?:local\\s+|session\\s+)?row_security\\s*(?:=|to)\\s*'?${OFF}\\b|set_config\\s*\\(\\s*'row_security'\\s*,\\s*'${OFF}'`, 'i');
   const setting = owners ? fns.filter((f) => f.off || bodyOff.test(f.src)) : [];
   const forcing = owners ? fns.filter((f) => f.definer && f.trigger && !f.off && !bodyOff.test(f.src) && [...inserted.values()].some((re) => re.test(f.src))) : [];
-  // (reading, as its text shows, and never looking at who calls: as definer-bypasses-rls)
-  const calling = fns.filter((f) => f.definer && !f.trigger && !f.void && f.kind === 'f' && !f.off && !CALLER.test(f.src) && !WRITES.test(f.src.replace(/--[^\n]*/g, '')) && tables.some((t) => named.get(t.name)!.test(f.src)));
+  // (never looking at who calls, as its text shows: as definer-bypasses-rls; a write it makes is rolled back with the look)
+  const calling = fns.filter((f) => f.definer && !f.trigger && !f.void && f.kind === 'f' && !f.off && !CALLER.test(f.src) && tables.some((t) => named.get(t.name)!.test(f.src)));
   if (setting.length || forcing.length) await ownerRole(db);
   const rowOf = setting.some((f) => f.trigger) || forcing.length ? new Map([...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))].map((r) => [r.rel, r])) : new Map<string, SeedRow>();
   const alter = (f: { sig: string }, what: string) => db.exec(`ALTER ROUTINE ${f.sig} ${what}`);
@@ -935,6 +1051,14 @@ export function formatExposure(e: ExposureResult): string {
       const got = (v: string | undefined, n: number | undefined) => (v === undefined || v.startsWith('[{') || v === '[]' ? rows(n) : v.length > 80 ? `${v.slice(0, 79)}…` : v);
       const who = `${e.role}${e.user ? `, signed in as a user the seeded rows do not name (${e.user})` : ''}`;
       return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${got(e.result, e.rows)}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult, e.fixedRows)}`}`;
+    }
+    case 'plan': {
+      const head = `${e.role} ${(e.command ?? 'select').toUpperCase()} ${e.object}`;
+      if (failed) return `${head} → EXPLAIN: ${failed}`;
+      const calls = (e.perRow ?? []).map((n) => `${n}()`).join(', ');
+      const of = (e.policies ?? []).map((x) => `"${x}"`).join(', ');
+      if (e.policies?.length) return `${head}: the plan calls ${calls} in the Filter of its scan, for each row it reads (from the USING of ${e.policies.length === 1 ? 'policy' : 'policies'} ${of}; Filter: ${e.filter})`;
+      return `${head}: the plan calls ${e.perRow?.length ? `${calls}, from no policy found,` : 'no function'} in the Filter of its scan${e.filter ? ` (Filter: ${e.filter})` : ''}`;
     }
     case 'session':
       return e.shown

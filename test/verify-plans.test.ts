@@ -1,0 +1,98 @@
+// Verify's `plan` looks (verify/exposures.ts planSpecs): the plan of a read, UPDATE or DELETE as
+// a role of the policies shows a USING's call in the Filter of the table's scan, evaluated for
+// each row (policy-per-row-function); wrapped in a sub-select it is an InitPlan instead.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import type { Finding } from '../server/src/engine/workspace.js';
+import type { Confirmation } from '../server/src/verify/confirm.js';
+import { callsOfFilter, formatExposure, scanFilter, type ExposureResult } from '../server/src/verify/exposures.js';
+import type { VerifyFile } from '../server/src/verify/pglite.js';
+import { verified } from './helpers/verified.js';
+
+const FILES: VerifyFile[] = [
+  {
+    file: 'migrations/001.sql',
+    text: `-- « plans » 日本語 😀
+CREATE ROLE authenticated;
+CREATE SCHEMA auth;
+CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
+-- per row: auth.uid() unwrapped
+CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_own ON notes FOR SELECT TO authenticated USING (owner_id = auth.uid());
+GRANT SELECT ON notes TO authenticated;
+-- wrapped: an InitPlan, once per statement
+CREATE TABLE docs (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_own ON docs FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+GRANT SELECT ON docs TO authenticated;
+-- an UPDATE policy comparing the same column as the SELECT policy: the planner tests the two
+-- values against each other once (a One-Time Filter), and only the SELECT policy's per row
+CREATE TABLE projects (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY projects_read ON projects FOR SELECT TO authenticated USING (tenant_id = current_setting('app.tenant', true)::uuid);
+CREATE POLICY projects_edit ON projects FOR UPDATE TO authenticated USING (tenant_id = nullif(current_setting('app.tenant', true), '')::uuid);
+GRANT SELECT, UPDATE ON projects TO authenticated;
+`,
+  },
+];
+
+let exposures: ExposureResult[];
+let shown: Array<Confirmation<Finding>>;
+let findings: Finding[];
+before(async () => {
+  const r = await verified(FILES, { seed: true });
+  exposures = r.result.exposures ?? [];
+  shown = r.shown;
+  findings = r.findings;
+});
+
+const plan = (object: string, command: string) => exposures.find((e) => e.kind === 'plan' && e.object === object && e.command === command);
+
+describe('verify: plans', () => {
+  test("ok: a read as authenticated: notes' plan calls auth.uid()'s body (a SQL function, inlined) in the Filter of its scan, and not with notes_own's USING true; docs' (wrapped) calls none", () => {
+    const notes = plan('public.notes', 'select');
+    const filter = "(owner_id = (NULLIF(current_setting('request.jwt.claim.sub'::text, true), ''::text))::uuid)";
+    assert.deepEqual({ perRow: notes?.perRow, policies: notes?.policies, filter: notes?.filter, shown: notes?.shown }, { perRow: ['current_setting'], policies: ['notes_own'], filter, shown: true });
+    assert.equal(
+      formatExposure(notes!),
+      `authenticated SELECT public.notes: the plan calls current_setting() in the Filter of its scan, for each row it reads (from the USING of policy "notes_own"; Filter: ${filter})`,
+    );
+    const docs = plan('public.docs', 'select');
+    assert.deepEqual({ perRow: docs?.perRow, shown: docs?.shown }, { perRow: [], shown: false });
+    assert.match(docs!.filter!, /InitPlan/);
+  });
+
+  test("ok: an UPDATE: projects_edit's USING is folded into a one-time test against projects_read's, so either made true leaves one call in the Filter: neither is found, and projects_edit's finding is not shown (projects_read's is, by the read)", () => {
+    const upd = plan('public.projects', 'update');
+    assert.deepEqual({ policies: upd?.policies, perRow: upd?.perRow, shown: upd?.shown }, { policies: [], perRow: ['current_setting'], shown: false });
+    assert.match(formatExposure(upd!), /^authenticated UPDATE public\.projects: the plan calls current_setting\(\), from no policy found, in the Filter of its scan \(Filter: /);
+    const perRow = findings.filter((f) => f.rule === 'policy-per-row-function');
+    assert.equal(perRow.length, 3);
+    assert.deepEqual(
+      shown.filter((c) => c.finding.rule === 'policy-per-row-function').map((c) => [c.finding.message.match(/Policy "(\w+)"/)?.[1], c.exposure?.command]).sort(),
+      [
+        ['notes_own', 'select'],
+        ['projects_read', 'select'],
+      ],
+    );
+  });
+
+  test('ok: the Filter of the scan of the table, not of a sub-plan or another node; the calls it makes, without SQL words', () => {
+    const lines = [
+      'Update on projects',
+      '  ->  Result',
+      "        One-Time Filter: ((NULLIF(current_setting('a'::text, true), ''::text))::uuid = x)",
+      '        ->  Seq Scan on projects',
+      "              Filter: ((tenant_id = (current_setting('a'::text, true))::uuid) AND (EXISTS(SubPlan 1)) AND (\"Owner\" = ANY (auth.ids())))",
+      '  SubPlan 1',
+      '    ->  Seq Scan on members',
+      '          Filter: (user_id = auth.uid())',
+    ];
+    const f = scanFilter(lines, 'projects')!;
+    assert.deepEqual(callsOfFilter(f), ['current_setting', 'ids']);
+    assert.equal(scanFilter(lines, 'members'), '(user_id = auth.uid())');
+    assert.equal(scanFilter(lines, 'proj'), undefined);
+    assert.equal(scanFilter(['Seq Scan on notes', '  SubPlan 1', '    Filter: (a = f())'], 'notes'), undefined);
+  });
+});
