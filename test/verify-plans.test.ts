@@ -1,11 +1,14 @@
 // Verify's `plan` looks (verify/exposures.ts planSpecs): the plan of a read, UPDATE or DELETE as
 // a role of the policies shows a USING's call in the Filter of the table's scan, evaluated for
-// each row (policy-per-row-function); wrapped in a sub-select it is an InitPlan instead.
+// each row (policy-per-row-function); wrapped in a sub-select it is an InitPlan instead. And its
+// `public` looks (publicSpecs): a policy for PUBLIC gives a role no policy names its rows
+// (policy-applies-to-public).
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Finding } from '../server/src/engine/workspace.js';
 import type { Confirmation } from '../server/src/verify/confirm.js';
 import { callsOfFilter, formatExposure, scanFilter, type ExposureResult } from '../server/src/verify/exposures.js';
+import { STAND_IN_ROLE } from '../server/src/verify/pglite.js';
 import type { VerifyFile } from '../server/src/verify/pglite.js';
 import { verified } from './helpers/verified.js';
 
@@ -21,6 +24,10 @@ CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
 ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY notes_own ON notes FOR SELECT TO authenticated USING (owner_id = auth.uid());
 GRANT SELECT ON notes TO authenticated;
+-- per row, and no role holds SELECT: authenticated is granted it for the look (the plan is the same)
+CREATE TABLE secrets (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY secrets_own ON secrets FOR SELECT TO authenticated USING (owner_id = auth.uid());
 -- wrapped: an InitPlan, once per statement
 CREATE TABLE docs (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
 ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
@@ -33,6 +40,12 @@ ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
 CREATE POLICY projects_read ON projects FOR SELECT TO authenticated USING (tenant_id = current_setting('app.tenant', true)::uuid);
 CREATE POLICY projects_edit ON projects FOR UPDATE TO authenticated USING (tenant_id = nullif(current_setting('app.tenant', true), '')::uuid);
 GRANT SELECT, UPDATE ON projects TO authenticated;
+-- policies for PUBLIC (no TO): a role no policy names, granted SELECT, reads the published post;
+-- granted DELETE, deletes none (it has no user id)
+CREATE TABLE posts (id bigint PRIMARY KEY, owner_id uuid NOT NULL, published boolean NOT NULL);
+ALTER TABLE posts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY posts_read ON posts FOR SELECT USING (published);
+CREATE POLICY posts_delete ON posts FOR DELETE USING (owner_id = (select auth.uid()));
 `,
   },
 ];
@@ -58,6 +71,9 @@ describe('verify: plans', () => {
       formatExposure(notes!),
       `authenticated SELECT public.notes: the plan calls current_setting() in the Filter of its scan, for each row it reads (from the USING of policy "notes_own"; Filter: ${filter})`,
     );
+    const secrets = plan('public.secrets', 'select');
+    assert.deepEqual({ granted: secrets?.granted, policies: secrets?.policies, shown: secrets?.shown }, { granted: true, policies: ['secrets_own'], shown: true });
+    assert.match(formatExposure(secrets!), /^authenticated \(granted SELECT for the look\) SELECT public\.secrets: the plan calls current_setting\(\)/);
     const docs = plan('public.docs', 'select');
     assert.deepEqual({ perRow: docs?.perRow, shown: docs?.shown }, { perRow: [], shown: false });
     assert.match(docs!.filter!, /InitPlan/);
@@ -68,12 +84,13 @@ describe('verify: plans', () => {
     assert.deepEqual({ policies: upd?.policies, perRow: upd?.perRow, shown: upd?.shown }, { policies: [], perRow: ['current_setting'], shown: false });
     assert.match(formatExposure(upd!), /^authenticated UPDATE public\.projects: the plan calls current_setting\(\), from no policy found, in the Filter of its scan \(Filter: /);
     const perRow = findings.filter((f) => f.rule === 'policy-per-row-function');
-    assert.equal(perRow.length, 3);
+    assert.equal(perRow.length, 4);
     assert.deepEqual(
       shown.filter((c) => c.finding.rule === 'policy-per-row-function').map((c) => [c.finding.message.match(/Policy "(\w+)"/)?.[1], c.exposure?.command]).sort(),
       [
         ['notes_own', 'select'],
         ['projects_read', 'select'],
+        ['secrets_own', 'select'],
       ],
     );
   });
@@ -94,5 +111,18 @@ describe('verify: plans', () => {
     assert.equal(scanFilter(lines, 'members'), '(user_id = auth.uid())');
     assert.equal(scanFilter(lines, 'proj'), undefined);
     assert.equal(scanFilter(['Seq Scan on notes', '  SubPlan 1', '    Filter: (a = f())'], 'notes'), undefined);
+  });
+
+  test('ok: a policy for PUBLIC: the stand-in role, which no policy names, granted SELECT for the look, reads the published post through it, and none without it; the DELETE policy gives it no row', () => {
+    const read = exposures.find((e) => e.kind === 'public' && e.policy === 'posts_read');
+    assert.deepEqual({ role: read?.role, command: read?.command, rows: read?.rows, fixedRows: read?.fixedRows, shown: read?.shown }, { role: STAND_IN_ROLE, command: 'select', rows: 1, fixedRows: 0, shown: true });
+    assert.equal(formatExposure(read!), `${STAND_IN_ROLE} (a role no policy names, granted SELECT for the look) SELECT public.posts → 1 row through policy "posts_read" (for PUBLIC); without it: 0 rows`);
+    const del = exposures.find((e) => e.kind === 'public' && e.policy === 'posts_delete');
+    assert.deepEqual({ command: del?.command, rows: del?.rows, shown: del?.shown }, { command: 'delete', rows: 0, shown: false });
+    assert.deepEqual(
+      shown.filter((c) => c.finding.rule === 'policy-applies-to-public').map((c) => c.exposure?.policy),
+      ['posts_read'],
+    );
+    assert.equal(findings.filter((f) => f.rule === 'policy-applies-to-public').length, 2);
   });
 });

@@ -193,7 +193,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const exposed = exposures.filter((e) => e.shown);
   if (exposed.length) {
     const sessions = exposures.some((e) => e.kind === 'session');
-    lines.push('', `exposures: what roles get that findings say they should not (each in a rolled-back transaction${sessions ? "; a session look's call commits, and the setting is set back after" : ''}):`);
+    lines.push('', `exposures: what roles get that findings say they should not, and how PostgreSQL runs what findings say it runs (each in a rolled-back transaction${sessions ? "; a session look's call commits, and the setting is set back after" : ''}):`);
     for (const e of exposed) lines.push(`  ${formatExposure(e)}`);
   }
   if (exposures.length > exposed.length) lines.push(`  (and ${counted(exposures.length - exposed.length, 'look')} that showed nothing: the role got no more than after the fix, or the read or write failed; --format json lists them)`);

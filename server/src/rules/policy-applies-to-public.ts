@@ -68,6 +68,7 @@ export const policyAppliesToPublic = defineRule({
     fixKind: 'unsafe',
     guards: "A policy without TO applies to PUBLIC: every role with a grant on the table, including Supabase's anon and roles created later, gets the rows it admits.",
     sources: ['supabase RLS guide: specify roles with TO'],
+    shownBy: { exposure: 'public' },
   },
   check({ model, report }) {
     const anonRole = model.roles.get('anon');

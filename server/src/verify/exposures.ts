@@ -48,13 +48,16 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  *   result or an error show its owner's rights chose what the caller got.
  * (`row-security` and `trigger-force` are not looked at in a Supabase project, whose functions
  *   postgres owns, a BYPASSRLS role);
+ * - `public`: a permissive policy for PUBLIC, put to work by STAND_IN_ROLE, a role no policy
+ *   names (as one created later), granted the command's privilege for the look: a read, a write
+ *   reading no column, or an INSERT of the seeded row; then the same with the policy dropped;
  * - `plan`: for a table whose policies' USING calls a function outside a sub-select, the plan
  *   (EXPLAIN) of a read, UPDATE or DELETE as a role they apply to: a call in the Filter of the
  *   table's scan is evaluated for each row the scan reads; wrapped in a sub-select it would be an
  *   InitPlan, evaluated once.
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call' | 'plan';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call' | 'plan' | 'public';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
@@ -95,6 +98,8 @@ export interface ExposureResult {
   filter?: string;
   policies?: string[];
   perRow?: string[];
+  /** plan: the role holds no privilege for the command, and was granted it for the look */
+  granted?: boolean;
   /** companion: the role is STAND_IN_ROLE, for PUBLIC, granted SELECT and the write's privilege for the look */
   standIn?: boolean;
   /** the policy, for `policy`; and the write made (`command`) */
@@ -660,12 +665,73 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   for (const f of definers) {
     specs.push({ kind: 'execute', object: f.sig, role: 'PUBLIC', run: async () => ({ ...functionOf(f), shown: true }) });
   }
+  // policies for PUBLIC, as a role no policy names
+  specs.push(...(await publicSpecs(db, stubSchemas)));
   // the plans of reads and writes whose policies call functions
   specs.push(...(await planSpecs(db, stubSchemas, roles, settingsOf)));
   // functions run with row_security = off, definer triggers inserting into FORCE'd tables, definer functions' results
   specs.push(...(await definerSpecs(db, stubSchemas, roles, settingsOf, owners)));
   // last (their calls commit): functions that set a request setting for the session
   specs.push(...(await sessionSpecs(db, stubSchemas, [...roles, STAND_IN_ROLE], settingsOf)));
+  return specs;
+}
+
+/**
+ * `public` looks (see ExposureResult): each permissive policy for PUBLIC on an RLS table, its
+ * command made by STAND_IN_ROLE, granted USAGE on the schema and the command's privilege on the
+ * table inside the look, then made again with the policy dropped.
+ */
+async function publicSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureSpec[]> {
+  const policies = (
+    await db.query<{ schema: string; table: string; rel: string; policy: string; cmd: string; col: string | null; set: string | null }>(
+      `SELECT quote_ident(p.schemaname) AS schema, quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, c.oid::regclass::text AS rel, p.policyname AS policy, p.cmd,
+              settable.col, settable.set
+       FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+       LEFT JOIN LATERAL (SELECT quote_ident(a.attname) AS col, CASE WHEN a.atthasdef THEN 'DEFAULT' ELSE 'NULL' END AS set FROM pg_attribute a
+                          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '' AND (a.atthasdef OR NOT a.attnotnull)
+                          ORDER BY a.attnum LIMIT 1) settable ON true
+       WHERE p.permissive = 'PERMISSIVE' AND p.roles = '{public}' AND c.relrowsecurity AND c.relkind IN ('r', 'p') AND NOT (p.schemaname = ANY($1::text[]))
+       ORDER BY 2, 4`,
+      [stubSchemas],
+    )
+  ).rows;
+  if (policies.length === 0) return [];
+  await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+  const seedOf = new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r]));
+  const specs: ExposureSpec[] = [];
+  for (const p of policies) {
+    const row = seedOf.get(p.rel);
+    let command: ProbeCommand | undefined;
+    let sql: string | undefined;
+    if (p.cmd === 'SELECT' || p.cmd === 'ALL') [command, sql] = ['select', `SELECT count(*)::int AS n FROM ${p.table}`];
+    else if (p.cmd === 'DELETE') [command, sql] = ['delete', `DELETE FROM ${p.table}`];
+    else if (p.cmd === 'UPDATE' && p.col) [command, sql] = ['update', `UPDATE ${p.table} SET ${p.col} = ${p.set}`];
+    else if (p.cmd === 'INSERT' && row) [command, sql] = ['insert', insertSql(row)];
+    if (!command || !sql) continue;
+    const run = sql;
+    const privilege = command.toUpperCase();
+    specs.push({
+      kind: 'public',
+      object: p.table,
+      role: STAND_IN_ROLE,
+      run: async (db) => {
+        await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${STAND_IN_ROLE}; GRANT ${privilege} ON ${p.table} TO ${STAND_IN_ROLE}`);
+        await db.exec('SET LOCAL session_replication_role = replica');
+        // (an INSERT into a table holding the seeded row would collide with it)
+        if (command === 'insert') await db.exec(`DELETE FROM ${p.table}`);
+        else if (row) await seedIfEmpty(db, row);
+        const made = () => (command === 'select' ? readAs(db, p.table, STAND_IN_ROLE) : writeAs(db, run, STAND_IN_ROLE));
+        return {
+          policy: p.policy,
+          command,
+          ...(await compared(made, async () => {
+            await db.exec(`DROP POLICY ${quoteIdent(p.policy)} ON ${p.table}`);
+            return made();
+          })),
+        };
+      },
+    });
+  }
   return specs;
 }
 
@@ -708,8 +774,8 @@ export function callsOfFilter(filter: string, all = false): string[] {
  */
 async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined): Promise<ExposureSpec[]> {
   const policies = (
-    await db.query<{ table: string; rel: string; policy: string; cmd: string; roles: string[]; col: string | null }>(
-      `SELECT quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, quote_ident(p.tablename) AS rel, p.policyname AS policy, p.cmd, p.roles::text[] AS roles,
+    await db.query<{ schema: string; table: string; rel: string; policy: string; cmd: string; roles: string[]; col: string | null }>(
+      `SELECT quote_ident(p.schemaname) AS schema, quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, quote_ident(p.tablename) AS rel, p.policyname AS policy, p.cmd, p.roles::text[] AS roles,
               (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '' ORDER BY a.attnum LIMIT 1) AS col
        FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
        WHERE p.permissive = 'PERMISSIVE' AND p.cmd IN ('ALL', 'SELECT', 'UPDATE', 'DELETE') AND p.qual ~ '[A-Za-z_][(]' AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
@@ -725,8 +791,14 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
     if (done.has(key)) continue;
     const sql = command === 'select' ? `SELECT * FROM ${p.table}` : command === 'delete' ? `DELETE FROM ${p.table}` : p.col ? `UPDATE ${p.table} SET ${p.col} = ${p.col}` : undefined;
     if (!sql) continue;
-    const [as] = await holding(db, p.roles.includes('public') ? roles : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r))), p.table, command.toUpperCase());
+    // (a role the policy applies to holding the privilege; else the first, or for PUBLIC the stand-in, granted it for the look:
+    // privileges are checked before the plan is made, and change nothing in it)
+    const candidates = p.roles.includes('public') ? roles : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r)));
+    let [as] = await holding(db, candidates, p.table, command.toUpperCase());
+    const granted = !as;
+    as ??= candidates[0] ?? (p.roles.includes('public') ? STAND_IN_ROLE : undefined);
     if (!as) continue;
+    if (as === STAND_IN_ROLE) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
     done.add(key);
     // (the table's policies calling a function: any of them may be in the plan's Filter, a SELECT policy's in an UPDATE's too; and
     // FOR ALL, whose command is none of them)
@@ -736,6 +808,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
       object: p.table,
       role: as,
       run: async (db) => {
+        if (granted) await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${quoteIdent(as)}; GRANT ${command.toUpperCase()} ON ${p.table} TO ${quoteIdent(as)}`);
         /** the Filter of the table's scan in the plan, as the role */
         const explain = async (): Promise<Read & { filter?: string }> => {
           let lines: string[] = [];
@@ -746,7 +819,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
           return 'rows' in r ? { ...r, filter: scanFilter(lines, p.rel) } : r;
         };
         const first = await explain();
-        if (!('rows' in first)) return { command, ...first, shown: false };
+        if (!('rows' in first)) return { command, ...(granted ? { granted } : {}), ...first, shown: false };
         const filter = first.filter ?? '';
         const calls = callsOfFilter(filter, true).length;
         // (each policy whose USING made `true` takes calls out of the Filter; dropped, a policy the
@@ -764,6 +837,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
         }
         return {
           command,
+          ...(granted ? { granted } : {}),
           ...(filter ? { filter: filter.length > 200 ? `${filter.slice(0, 199)}…` : filter } : {}),
           policies,
           perRow: callsOfFilter(filter),
@@ -1052,8 +1126,14 @@ export function formatExposure(e: ExposureResult): string {
       const who = `${e.role}${e.user ? `, signed in as a user the seeded rows do not name (${e.user})` : ''}`;
       return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${got(e.result, e.rows)}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult, e.fixedRows)}`}`;
     }
+    case 'public': {
+      const what = e.command === 'insert' ? `INSERT INTO ${e.object} of the seeded row` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : e.command === 'update' ? `UPDATE ${e.object} (every row, reading no column)` : `SELECT ${e.object}`;
+      const who = `${e.role} (a role no policy names, granted ${(e.command ?? 'select').toUpperCase()} for the look)`;
+      return `${who} ${what} → ${failed ?? `${rows(e.rows)} through policy "${e.policy}" (for PUBLIC); without it: ${fixed}`}`;
+    }
     case 'plan': {
-      const head = `${e.role} ${(e.command ?? 'select').toUpperCase()} ${e.object}`;
+      const command = (e.command ?? 'select').toUpperCase();
+      const head = `${e.role}${e.granted ? ` (granted ${command} for the look)` : ''} ${command} ${e.object}`;
       if (failed) return `${head} → EXPLAIN: ${failed}`;
       const calls = (e.perRow ?? []).map((n) => `${n}()`).join(', ');
       const of = (e.policies ?? []).map((x) => `"${x}"`).join(', ');
