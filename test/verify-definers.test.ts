@@ -4,12 +4,10 @@
 // (definer-trigger-blocked-by-force-rls, T07, T10), and a definer function's result for a user
 // its rows are not (definer-bypasses-rls). Each on PGlite, and the lint findings they show.
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
-import type { Finding } from '../server/src/engine/workspace.js';
-import type { Confirmation } from '../server/src/verify/confirm.js';
+import { describe, test } from 'node:test';
 import { formatExposure, OWNER_ROLE, type ExposureResult } from '../server/src/verify/exposures.js';
 import type { VerifyFile } from '../server/src/verify/pglite.js';
-import { verified } from './helpers/verified.js';
+import { verifiedBefore } from './helpers/verified.js';
 
 const FILES: VerifyFile[] = [
   {
@@ -59,23 +57,15 @@ GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text),
   },
 ];
 
-let exposures: ExposureResult[];
-let shown: Array<Confirmation<Finding>>;
-let findings: Finding[];
-before(async () => {
-  const r = await verified(FILES, { seed: true });
-  exposures = r.result.exposures ?? [];
-  shown = r.shown;
-  findings = r.findings;
-});
+const v = verifiedBefore(FILES, { seed: true });
 
-const of = (kind: ExposureResult['kind'], object: string) => exposures.filter((e) => e.kind === kind && e.object === object);
-const shownOf = (rule: string) => shown.filter((c) => c.finding.rule === rule);
+const of = (kind: ExposureResult['kind'], object: string) => v.exposures.filter((e) => e.kind === kind && e.object === object);
+const shownOf = (rule: string) => v.shown.filter((c) => c.finding.rule === rule);
 
 describe('verify: functions run with their owner\'s rights or settings', () => {
   test('ok: row_security = off on a definer trigger function its ordinary owner runs: the INSERT RLS would filter fails with 42501 "query would be affected by row-level security policy"; reset, the policies refuse the row', () => {
     const [e] = of('row-security', 'public.audit_note()');
-    assert.ok(e, JSON.stringify(exposures.map((x) => [x.kind, x.object])));
+    assert.ok(e, JSON.stringify(v.exposures.map((x) => [x.kind, x.object])));
     assert.deepEqual(
       { role: e.role, code: e.code, fixedCode: e.fixedCode, option: e.option, trigger: e.trigger?.name, shown: e.shown },
       { role: OWNER_ROLE, code: '42501', fixedCode: '42501', option: true, trigger: 'notes_audit', shown: true },
@@ -95,7 +85,7 @@ describe('verify: functions run with their owner\'s rights or settings', () => {
   });
 
   test('ok: the findings of row-security-off-does-not-bypass are shown, on the ALTER FUNCTION and on the SET clause of CREATE FUNCTION', () => {
-    const all = findings.filter((f) => f.rule === 'row-security-off-does-not-bypass');
+    const all = v.findings.filter((f) => f.rule === 'row-security-off-does-not-bypass');
     assert.equal(all.length, 2);
     assert.deepEqual(
       shownOf('row-security-off-does-not-bypass').map((c) => [c.finding.file, c.exposure?.object]).sort(),
@@ -118,7 +108,7 @@ describe('verify: functions run with their owner\'s rights or settings', () => {
     assert.deepEqual(of('trigger-force', 'public.audit_note()'), []);
     const [c] = shownOf('definer-trigger-blocked-by-force-rls');
     assert.equal(c?.exposure?.object, 'public.audit_note_forced()');
-    assert.equal(findings.filter((f) => f.rule === 'definer-trigger-blocked-by-force-rls').length, 1);
+    assert.equal(v.findings.filter((f) => f.rule === 'definer-trigger-blocked-by-force-rls').length, 1);
   });
 
   test('ok: a definer function returning any user\'s notes gives a user the seeded rows do not name the seeded note; as SECURITY INVOKER, nothing. A count of them too; a count of nothing does not show. Those looking at the caller are not called', () => {

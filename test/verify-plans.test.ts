@@ -4,13 +4,11 @@
 // `public` looks (publicSpecs): a policy for PUBLIC gives a role no policy names its rows
 // (policy-applies-to-public).
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
-import type { Finding } from '../server/src/engine/workspace.js';
-import type { Confirmation } from '../server/src/verify/confirm.js';
-import { callsOfFilter, formatExposure, scanFilter, type ExposureResult } from '../server/src/verify/exposures.js';
+import { describe, test } from 'node:test';
+import { callsOfFilter, formatExposure, scanFilter } from '../server/src/verify/exposures.js';
 import { STAND_IN_ROLE } from '../server/src/verify/pglite.js';
 import type { VerifyFile } from '../server/src/verify/pglite.js';
-import { verified } from './helpers/verified.js';
+import { verifiedBefore } from './helpers/verified.js';
 
 const FILES: VerifyFile[] = [
   {
@@ -50,17 +48,9 @@ CREATE POLICY posts_delete ON posts FOR DELETE USING (owner_id = (select auth.ui
   },
 ];
 
-let exposures: ExposureResult[];
-let shown: Array<Confirmation<Finding>>;
-let findings: Finding[];
-before(async () => {
-  const r = await verified(FILES, { seed: true });
-  exposures = r.result.exposures ?? [];
-  shown = r.shown;
-  findings = r.findings;
-});
+const v = verifiedBefore(FILES, { seed: true });
 
-const plan = (object: string, command: string) => exposures.find((e) => e.kind === 'plan' && e.object === object && e.command === command);
+const plan = (object: string, command: string) => v.exposures.find((e) => e.kind === 'plan' && e.object === object && e.command === command);
 
 describe('verify: plans', () => {
   test("ok: a read as authenticated: notes' plan calls auth.uid()'s body (a SQL function, inlined) in the Filter of its scan, and not with notes_own's USING true; docs' (wrapped) calls none", () => {
@@ -83,10 +73,10 @@ describe('verify: plans', () => {
     const upd = plan('public.projects', 'update');
     assert.deepEqual({ policies: upd?.policies, perRow: upd?.perRow, shown: upd?.shown }, { policies: [], perRow: ['current_setting'], shown: false });
     assert.match(formatExposure(upd!), /^authenticated UPDATE public\.projects: the plan calls current_setting\(\), from no policy found, in the Filter of its scan \(Filter: /);
-    const perRow = findings.filter((f) => f.rule === 'policy-per-row-function');
+    const perRow = v.findings.filter((f) => f.rule === 'policy-per-row-function');
     assert.equal(perRow.length, 4);
     assert.deepEqual(
-      shown.filter((c) => c.finding.rule === 'policy-per-row-function').map((c) => [c.finding.message.match(/Policy "(\w+)"/)?.[1], c.exposure?.command]).sort(),
+      v.shown.filter((c) => c.finding.rule === 'policy-per-row-function').map((c) => [c.finding.message.match(/Policy "(\w+)"/)?.[1], c.exposure?.command]).sort(),
       [
         ['notes_own', 'select'],
         ['projects_read', 'select'],
@@ -114,15 +104,15 @@ describe('verify: plans', () => {
   });
 
   test('ok: a policy for PUBLIC: the stand-in role, which no policy names, granted SELECT for the look, reads the published post through it, and none without it; the DELETE policy gives it no row', () => {
-    const read = exposures.find((e) => e.kind === 'public' && e.policy === 'posts_read');
+    const read = v.exposures.find((e) => e.kind === 'public' && e.policy === 'posts_read');
     assert.deepEqual({ role: read?.role, command: read?.command, rows: read?.rows, fixedRows: read?.fixedRows, shown: read?.shown }, { role: STAND_IN_ROLE, command: 'select', rows: 1, fixedRows: 0, shown: true });
     assert.equal(formatExposure(read!), `${STAND_IN_ROLE} (a role no policy names, granted SELECT for the look) SELECT public.posts → 1 row through policy "posts_read" (for PUBLIC); without it: 0 rows`);
-    const del = exposures.find((e) => e.kind === 'public' && e.policy === 'posts_delete');
+    const del = v.exposures.find((e) => e.kind === 'public' && e.policy === 'posts_delete');
     assert.deepEqual({ command: del?.command, rows: del?.rows, shown: del?.shown }, { command: 'delete', rows: 0, shown: false });
     assert.deepEqual(
-      shown.filter((c) => c.finding.rule === 'policy-applies-to-public').map((c) => c.exposure?.policy),
+      v.shown.filter((c) => c.finding.rule === 'policy-applies-to-public').map((c) => c.exposure?.policy),
       ['posts_read'],
     );
-    assert.equal(findings.filter((f) => f.rule === 'policy-applies-to-public').length, 2);
+    assert.equal(v.findings.filter((f) => f.rule === 'policy-applies-to-public').length, 2);
   });
 });
