@@ -470,3 +470,34 @@ REVOKE EXECUTE ON FUNCTION public.run(public.job) FROM PUBLIC;`,
     assert.deepEqual((m.functions.get('public.run') ?? []).map((f) => f.signature).sort(), ['public.run(app.job)', 'public.run(job)']);
   });
 });
+
+describe('ALTER … SET SCHEMA', () => {
+  test('ok: a table moved keeps its policies, grants and triggers under its new key; the old name is free for a new table; a view and a function move too', () => {
+    const m = model({
+      '1.sql': `CREATE SCHEMA private;
+        CREATE TABLE notes (id int, owner text);
+        ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY notes_own ON notes USING (owner = current_user);
+        GRANT SELECT ON notes TO app;
+        CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+        CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();
+        CREATE VIEW note_list AS SELECT id FROM notes;`,
+      '2.sql': `ALTER TABLE IF EXISTS public.notes SET SCHEMA private;
+        ALTER VIEW note_list SET SCHEMA private;
+        ALTER FUNCTION touch() SET SCHEMA private;
+        CREATE TABLE notes (id int);`,
+    });
+    const t = m.tables.get('private.notes')!;
+    assert.deepEqual([t.schema, t.name, t.rlsEnabled], ['private', 'notes', true]);
+    assert.deepEqual(t.policies.map((p) => [p.name, p.table]), [['notes_own', 'private.notes']]);
+    assert.deepEqual(t.triggers.map((x) => x.table), ['private.notes']);
+    assert.ok(t.grants.get('app')?.has('select'));
+    // (the new public.notes: another table, without RLS, and not a re-creation of the first)
+    assert.equal(m.tables.get('public.notes')?.rlsEnabled, false);
+    assert.ok(m.views.has('private.note_list') && !m.views.has('public.note_list'));
+    assert.deepEqual(m.functions.get('private.touch')?.map((f) => f.signature), ['private.touch()']);
+    assert.equal(m.functions.get('public.touch'), undefined);
+    // (the trigger runs the moved function)
+    assert.deepEqual(m.triggers.map((x) => [x.name, x.func]), [['notes_touch', 'private.touch']]);
+  });
+});

@@ -182,6 +182,13 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
         const parts: string[] = (o?.List?.items ?? []).map((x: Node) => sval(x) ?? '');
         if (parts.length) out.events.push({ create: false, ine: false, view, name: [parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1]!], at: s.start });
       }
+    } else if (s.kind === 'AlterObjectSchemaStmt') {
+      // (ALTER TABLE / VIEW … SET SCHEMA: the old name is free, the new one taken)
+      const view = n?.objectType === 'OBJECT_VIEW' || n?.objectType === 'OBJECT_MATVIEW';
+      if ((view || n?.objectType === 'OBJECT_TABLE') && n.relation?.relname && typeof n.newschema === 'string') {
+        out.events.push({ create: false, ine: false, view, name: [n.relation.schemaname, n.relation.relname], at: s.start });
+        out.events.push({ create: true, ine: true, view, name: [n.newschema, n.relation.relname], at: s.start });
+      }
     } else if (s.kind === 'DoStmt') {
       if (s.body?.dynamicExecutes.length) out.dynamic = true;
     } else if (s.kind === 'RenameStmt') {

@@ -1058,6 +1058,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'DropStmt':
         return { kind: OP_DROP, stmt, pair, here, setConfig };
       case 'RenameStmt':
+      case 'AlterObjectSchemaStmt': // (ALTER … SET SCHEMA: a move, as a rename of the schema part)
         return { kind: OP_RENAME, stmt, pair, here, setConfig };
       case 'VariableSetStmt': {
         const name = String(n.name ?? '').toLowerCase();
@@ -3063,25 +3064,21 @@ class Replay {
   }
 
   applyRename(n: Node, here: Loc): void {
+    // ALTER TABLE / VIEW / FUNCTION … SET SCHEMA: the same object, keyed by its new schema
+    if (typeof n.newschema === 'string') {
+      const type = n.objectType;
+      this.moveObject(type === 'OBJECT_TABLE' || type === 'OBJECT_FOREIGN_TABLE' ? 'table' : type === 'OBJECT_VIEW' || type === 'OBJECT_MATVIEW' ? 'view' : type === 'OBJECT_FUNCTION' || type === 'OBJECT_PROCEDURE' || type === 'OBJECT_ROUTINE' ? 'function' : undefined, n, n.newschema, here);
+      return;
+    }
     const newname = n.newname;
     if (!newname) return;
-    const { tables, views, functions } = this;
+    const { tables, views } = this;
     if (n.renameType === 'OBJECT_TABLE' && n.relation) {
       const k = this.key([n.relation.schemaname, n.relation.relname]);
       const shared = tables.get(k);
       if (!shared) return;
       const t = this.ownTable(shared);
-      tables.delete(k);
-      const nk = `${t.schema}.${newname}`;
-      t.key = nk;
-      t.name = newname;
-      t.renamed = here;
-      for (const p of t.policies) this.ownPolicy(p, t.policies).table = nk;
-      for (const tr of t.triggers) this.ownTrigger(tr, t.triggers).table = nk;
-      tables.set(nk, t);
-      for (const other of tables.values()) {
-        if (other.parents.some((p) => p.key === k)) for (const p of this.ownTable(other).parents) if (p.key === k) p.key = nk;
-      }
+      this.rekeyTable(t, k, t.schema, newname, here);
     } else if (n.renameType === 'OBJECT_POLICY' && n.relation) {
       const t = tables.get(this.key([n.relation.schemaname, n.relation.relname]));
       const p = t?.policies.find((x) => x.name === n.subname);
@@ -3095,26 +3092,75 @@ class Replay {
         t.indexes.forEach((i) => (i.columns = i.columns.map((c) => (c === n.subname ? newname : c))));
       }
     } else if (n.renameType === 'OBJECT_FUNCTION') {
-      for (const g of this.funcFromObject(n.object)) {
-        const f = this.ownFunc(g);
-        const oldKey = f.key;
-        const list = (functions.get(oldKey) ?? []).filter((x) => x !== f);
-        if (list.length) functions.set(oldKey, list);
-        else functions.delete(oldKey);
-        f.name = newname;
-        f.key = `${f.schema}.${newname}`;
-        f.signature = `${f.key}(${f.argTypes.join(', ')})`;
-        functions.set(f.key, [...(functions.get(f.key) ?? []), f]);
-      }
+      for (const g of this.funcFromObject(n.object)) this.rekeyFunc(this.ownFunc(g), g.schema, newname);
     } else if ((n.renameType === 'OBJECT_VIEW' || n.renameType === 'OBJECT_MATVIEW') && n.relation) {
       const k = this.key([n.relation.schemaname, n.relation.relname]);
       const shared = views.get(k);
       if (!shared) return;
-      const v = this.ownView(shared);
-      views.delete(k);
-      v.name = newname;
-      v.key = `${v.schema}.${newname}`;
-      views.set(v.key, v);
+      this.rekeyView(this.ownView(shared), k, shared.schema, newname);
+    }
+  }
+
+  /** ALTER TABLE / VIEW / FUNCTION … SET SCHEMA `schema` (applyRename): the object keyed by its new schema. */
+  private moveObject(kind: 'table' | 'view' | 'function' | undefined, n: Node, schema: string, here: Loc): void {
+    if (kind === 'function') {
+      for (const g of this.funcFromObject(n.object)) this.rekeyFunc(this.ownFunc(g), schema, g.name);
+      return;
+    }
+    if (!kind || !n.relation) return;
+    const k = this.key([n.relation.schemaname, n.relation.relname]);
+    if (kind === 'table') {
+      const shared = this.tables.get(k);
+      if (shared) this.rekeyTable(this.ownTable(shared), k, schema, shared.name, here);
+    } else {
+      const shared = this.views.get(k);
+      if (shared) this.rekeyView(this.ownView(shared), k, schema, shared.name);
+    }
+  }
+
+  /** The table `t` (keyed `k`) as `schema`.`name`: its policies, triggers and children follow. */
+  private rekeyTable(t: Table, k: string, schema: string, name: string, here: Loc): void {
+    const { tables } = this;
+    tables.delete(k);
+    const nk = `${schema}.${name}`;
+    t.key = nk;
+    t.schema = schema;
+    t.name = name;
+    t.renamed = here;
+    for (const p of t.policies) this.ownPolicy(p, t.policies).table = nk;
+    for (const tr of t.triggers) this.ownTrigger(tr, t.triggers).table = nk;
+    tables.set(nk, t);
+    for (const other of tables.values()) {
+      if (other.parents.some((p) => p.key === k)) for (const p of this.ownTable(other).parents) if (p.key === k) p.key = nk;
+    }
+  }
+
+  /** The view `v` (keyed `k`) as `schema`.`name`. */
+  private rekeyView(v: View, k: string, schema: string, name: string): void {
+    this.views.delete(k);
+    v.schema = schema;
+    v.name = name;
+    v.key = `${schema}.${name}`;
+    this.views.set(v.key, v);
+  }
+
+  /** The function `f` as `schema`.`name` (its overloads stay under the old key). */
+  private rekeyFunc(f: Func, schema: string, name: string): void {
+    const { functions } = this;
+    const oldKey = f.key;
+    const list = (functions.get(oldKey) ?? []).filter((x) => x !== f);
+    if (list.length) functions.set(oldKey, list);
+    else functions.delete(oldKey);
+    f.schema = schema;
+    f.name = name;
+    f.key = `${schema}.${name}`;
+    f.signature = `${f.key}(${f.argTypes.join(', ')})`;
+    functions.set(f.key, [...(functions.get(f.key) ?? []), f]);
+    // (a trigger runs the same function, whatever its name: PostgreSQL keeps it by OID; a trigger function takes no arguments)
+    if (f.returnsTrigger && !list.some((x) => x.returnsTrigger)) {
+      for (const t of this.tables.values()) {
+        if (t.triggers.some((tr) => tr.func === oldKey)) for (const tr of this.ownTable(t).triggers.slice()) if (tr.func === oldKey) this.ownTrigger(tr, this.ownTable(t).triggers).func = f.key;
+      }
     }
   }
 }
