@@ -106,7 +106,7 @@ describe('verify: plans', () => {
   test('ok: a policy for PUBLIC: the stand-in role, which no policy names, granted SELECT for the look, reads the published post through it, and none without it; the DELETE policy gives it no row', () => {
     const read = v.exposures.find((e) => e.kind === 'public' && e.policy === 'posts_read');
     assert.deepEqual({ role: read?.role, command: read?.command, rows: read?.rows, fixedRows: read?.fixedRows, shown: read?.shown }, { role: STAND_IN_ROLE, command: 'select', rows: 1, fixedRows: 0, shown: true });
-    assert.equal(formatExposure(read!), `${STAND_IN_ROLE} (a role no policy names, granted SELECT for the look) SELECT public.posts → 1 row through policy "posts_read" (for PUBLIC); without it: 0 rows`);
+    assert.equal(formatExposure(read!), `${STAND_IN_ROLE} (a role no policy names, granted SELECT on the schema's tables for the look) SELECT public.posts → 1 row through policy "posts_read" (for PUBLIC); without it: 0 rows`);
     const del = v.exposures.find((e) => e.kind === 'public' && e.policy === 'posts_delete');
     assert.deepEqual({ command: del?.command, rows: del?.rows, shown: del?.shown }, { command: 'delete', rows: 0, shown: false });
     assert.deepEqual(

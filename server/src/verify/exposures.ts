@@ -678,8 +678,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
 
 /**
  * `public` looks (see ExposureResult): each permissive policy for PUBLIC on an RLS table, its
- * command made by STAND_IN_ROLE, granted USAGE on the schema and the command's privilege on the
- * table inside the look, then made again with the policy dropped.
+ * command made by STAND_IN_ROLE, granted USAGE on the schema, SELECT on its tables and the
+ * command's privilege on the table inside the look, then made again with the policy dropped.
  */
 async function publicSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureSpec[]> {
   const policies = (
@@ -715,7 +715,8 @@ async function publicSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureS
       object: p.table,
       role: STAND_IN_ROLE,
       run: async (db) => {
-        await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${STAND_IN_ROLE}; GRANT ${privilege} ON ${p.table} TO ${STAND_IN_ROLE}`);
+        // (and SELECT on the schema's tables, which a policy's sub-select may read: as a role granted what the app's roles are)
+        await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${STAND_IN_ROLE}; GRANT SELECT ON ALL TABLES IN SCHEMA ${p.schema} TO ${STAND_IN_ROLE}; GRANT ${privilege} ON ${p.table} TO ${STAND_IN_ROLE}`);
         await db.exec('SET LOCAL session_replication_role = replica');
         // (an INSERT into a table holding the seeded row would collide with it)
         if (command === 'insert') await db.exec(`DELETE FROM ${p.table}`);
@@ -1128,7 +1129,7 @@ export function formatExposure(e: ExposureResult): string {
     }
     case 'public': {
       const what = e.command === 'insert' ? `INSERT INTO ${e.object} of the seeded row` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : e.command === 'update' ? `UPDATE ${e.object} (every row, reading no column)` : `SELECT ${e.object}`;
-      const who = `${e.role} (a role no policy names, granted ${(e.command ?? 'select').toUpperCase()} for the look)`;
+      const who = `${e.role} (a role no policy names, granted ${e.command && e.command !== 'select' ? `SELECT on the schema's tables and ${e.command.toUpperCase()}` : "SELECT on the schema's tables"} for the look)`;
       return `${who} ${what} → ${failed ?? `${rows(e.rows)} through policy "${e.policy}" (for PUBLIC); without it: ${fixed}`}`;
     }
     case 'plan': {
