@@ -51,8 +51,12 @@ CREATE FUNCTION my_notes_of(p_owner uuid) RETURNS SETOF notes LANGUAGE sql STABL
   SELECT * FROM notes WHERE owner_id = p_owner AND owner_id = (select auth.uid()) $$;
 CREATE FUNCTION has_notes() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM notes WHERE owner_id = (select auth.uid())) $$;
-REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes() TO authenticated;
+-- a search_path without pg_temp and a declared text: the search-path look calls it with a temporary domain text, the
+-- definer-call look after it with text again (not the domain the first look's rollback dropped)
+CREATE FUNCTION first_body(p_owner uuid) RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+DECLARE b text; BEGIN SELECT n.body INTO b FROM public.notes n WHERE n.owner_id = p_owner LIMIT 1; RETURN coalesce(b, 'none'); END $$;
+REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid) TO authenticated;
 `,
   },
 ];
@@ -123,5 +127,12 @@ describe('verify: functions run with their owner\'s rights or settings', () => {
     assert.deepEqual({ rows: none?.rows, result: none?.result, shown: none?.shown }, { rows: 0, result: '[0]', shown: false });
     assert.deepEqual([...of('definer-call', 'public.my_notes_of(p_owner uuid)'), ...of('definer-call', 'public.has_notes()')], []);
     assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)']);
+  });
+
+  test("ok: a PL/pgSQL function the search-path look ran with a temporary domain text is compiled again after the look's rollback: the definer-call look's call after it passes (no XX000 cache lookup failed for type)", () => {
+    const [sp] = of('search-path', 'public.first_body(p_owner uuid)');
+    assert.deepEqual({ hijacked: sp?.hijacked, shadow: sp?.shadow, shown: sp?.shown }, { hijacked: 'text', shadow: 'domain', shown: true });
+    const [call] = of('definer-call', 'public.first_body(p_owner uuid)');
+    assert.deepEqual({ code: call?.code, result: call?.result, shown: call?.shown }, { code: undefined, result: '["none"]', shown: false });
   });
 });

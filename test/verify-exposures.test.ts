@@ -43,6 +43,9 @@ CREATE POLICY notes_delete ON notes FOR DELETE TO authenticated USING (true);
 CREATE POLICY notes_insert ON notes FOR INSERT TO authenticated WITH CHECK (true);
 CREATE POLICY board_edit ON board FOR UPDATE TO authenticated USING (true);
 CREATE POLICY board_edit_too ON board FOR UPDATE TO authenticated USING (true);
+-- definer functions on auth.users that never look at the caller: anon deletes the seeded account, reads its email
+CREATE FUNCTION delete_user(p_id uuid) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$ DELETE FROM auth.users WHERE id = p_id $$;
+CREATE FUNCTION user_email(p_id uuid) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT email FROM auth.users WHERE id = p_id $$;
 -- a DELETE policy, but no SELECT policy for authenticated: a DELETE whose WHERE reads a column reaches no row
 CREATE TABLE drafts (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
 ALTER TABLE drafts ENABLE ROW LEVEL SECURITY;
@@ -89,20 +92,36 @@ describe('verify: exposures', () => {
 
   test('ok: PUBLIC may execute a SECURITY DEFINER function unless revoked; trigger functions are left out', () => {
     const execute = (result.exposures ?? []).filter((e) => e.kind === 'execute').map((e) => e.object);
-    assert.deepEqual(execute, ['public.is_admin()']);
+    assert.deepEqual(execute, ['public.delete_user(p_id uuid)', 'public.is_admin()', 'public.user_email(p_id uuid)']);
   });
 
   test('ok: the lint findings these show, each by the exposure of its own view, table or function', () => {
     const line = (c: Confirmation<Finding>) => `${c.finding.rule} ${c.finding.range.start.line + 1} ${c.exposure?.kind} ${c.exposure?.object} ${c.exposure?.role}`;
     assert.deepEqual(shown.filter((c) => c.exposure).map(line).sort(), [
       'definer-execute-granted-to-public 19 execute public.is_admin() PUBLIC',
+      'definer-execute-granted-to-public 30 execute public.delete_user(p_id uuid) PUBLIC',
+      'definer-execute-granted-to-public 31 execute public.user_email(p_id uuid) PUBLIC',
+      'definer-exposes-auth-users 30 auth-users public.delete_user(p_id uuid) anon',
+      'definer-exposes-auth-users 31 auth-users public.user_email(p_id uuid) anon',
       'policy-always-true 25 policy public.notes authenticated',
       'policy-always-true 26 policy public.notes authenticated',
-      'policy-missing-select-companion 32 companion public.drafts authenticated',
+      'policy-missing-select-companion 35 companion public.drafts authenticated',
       'rls-not-enabled 3 no-rls public.profiles anon',
       'view-bypasses-rls 9 view public.note_list anon',
       'view-exposes-auth-users 12 view public.member_emails anon',
     ]);
+  });
+
+  test("ok: definer functions on auth.users, called by anon with the seeded account's id: one deletes it, one returns its email; as SECURITY INVOKER each is refused (42501 permission denied for table users)", () => {
+    const look = (object: string) => (result.exposures ?? []).find((e) => e.kind === 'auth-users' && e.object === object);
+    const del = look('public.delete_user(p_id uuid)');
+    assert.deepEqual({ role: del?.role, usersChanged: del?.usersChanged, fixedCode: del?.fixedCode, shown: del?.shown }, { role: 'anon', usersChanged: true, fixedCode: '42501', shown: true });
+    assert.equal(
+      formatExposure(del!),
+      "anon: SELECT public.delete_user('00000000-0000-4000-8000-00000000005e'::pg_catalog.uuid) (SECURITY DEFINER) → auth.users changed; as SECURITY INVOKER: 42501 permission denied for table users",
+    );
+    const email = look('public.user_email(p_id uuid)');
+    assert.deepEqual({ result: email?.result, usersChanged: email?.usersChanged, fixedCode: email?.fixedCode, shown: email?.shown }, { result: '["user@example.com"]', usersChanged: false, fixedCode: '42501', shown: true });
   });
 
   test('ok: a write a policy that is always true admits, made as its role reading no column, and made again without the policy', () => {

@@ -19,6 +19,7 @@ export const definerExposesAuthUsers = defineRule({
     guards:
       "A SECURITY DEFINER function runs with its owner's privileges: one that postgres owns reads and changes auth.users, every account's email, phone and metadata, for callers that have no privilege on it.",
     truths: ['T22'],
+    shownBy: { exposure: 'auth-users' },
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable', 'splinter 0002 auth_users_exposed'],
   },
   check({ model, report }) {

@@ -45,7 +45,9 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  * - `definer-call`: a SECURITY DEFINER function that names an RLS table, called with the seeded
  *   row's values by a role that may execute it, signed in as another user than the row's
  *   (OTHER_USER); then the same call with the function SECURITY INVOKER: fewer rows, another
- *   result or an error show its owner's rights chose what the caller got.
+ *   result or an error show its owner's rights chose what the caller got;
+ * - `auth-users`: the same for a SECURITY DEFINER function naming Supabase's auth.users, which
+ *   holds the seeded user for the look; the call changing auth.users counts as what it gave;
  * (`row-security` and `trigger-force` are not looked at in a Supabase project, whose functions
  *   postgres owns, a BYPASSRLS role);
  * - `public`: a permissive policy for PUBLIC, put to work by STAND_IN_ROLE, a role no policy
@@ -57,7 +59,7 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  *   InitPlan, evaluated once.
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call' | 'plan' | 'public';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call' | 'auth-users' | 'plan' | 'public';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
@@ -89,7 +91,9 @@ export interface ExposureResult {
   written?: string[];
   /** row-security: the setting is the function's (SET row_security = off), reset for the second run; else its body sets it */
   option?: boolean;
-  /** definer-call: the call made, signed in as `user` (when the role reads auth.uid()); and its results (JSON, cut), before and as SECURITY INVOKER; `rows`, `fixedRows`: the rows holding something (not NULL, nor a lone false) */
+  /** auth-users: the call changed auth.users (before it was undone) */
+  usersChanged?: boolean;
+  /** definer-call, auth-users: the call made, signed in as `user` (when the role reads auth.uid()); and its results (JSON, cut), before and as SECURITY INVOKER; `rows`, `fixedRows`: the rows holding something (not NULL, nor a lone false) */
   call?: string;
   user?: string;
   result?: string;
@@ -577,9 +581,9 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   // table the body names without a schema, or its temporary domain of a type it names so; then a
   // call, or for a trigger function a write of the role's that fires one of its triggers
   const open2 = (
-    await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; config: string[] | null; call: string; trigger: boolean }>(
+    await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; src: string; config: string[] | null; cost: string; call: string; trigger: boolean }>(
       `SELECT p.oid::int AS oid, ${FUNCTION_SIG} AS sig,
-              n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src, p.proconfig AS config,
+              n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosrc AS src, p.proconfig AS config, p.procost::text AS cost,
               ${callOf("'NULL'")} AS call,
               p.prorettype = 'trigger'::regtype AS trigger
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
@@ -621,6 +625,11 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
             // (the probes may have run the function in this session already: DISCARD PLANS makes it plan
             // its queries again, as a new session would, whatever its cached plans resolved names to)
             await db.exec('DISCARD PLANS');
+            // (a no-op ALTER gives the function a new catalog row for the look: PL/pgSQL compiles it
+            // again, with the shadow's types, and again after the rollback, without them; else the
+            // session keeps the compiled function naming the domain the rollback dropped, and later
+            // calls fail with XX000 cache lookup failed for type)
+            await db.exec(`ALTER ROUTINE ${f.sig} COST ${f.cost}`);
             if (w) await w.prepare(db);
             await db.exec(`SET LOCAL ROLE ${quoteIdent(as)}`);
             const base = { ...fn, ...(w ? { trigger: w.trigger } : {}), hijacked: s.name, shadow: s.shadow };
@@ -896,8 +905,6 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
   const bodyOff = new RegExp(`\\bset\\s+(?:local\\s+|session\\s+)?row_security\\s*(?:=|to)\\s*'?${OFF}\\b|set_config\\s*\\(\\s*'row_security'\\s*,\\s*'${OFF}'`, 'i');
   const setting = owners ? fns.filter((f) => f.off || bodyOff.test(f.src)) : [];
   const forcing = owners ? fns.filter((f) => f.definer && f.trigger && !f.off && !bodyOff.test(f.src) && [...inserted.values()].some((re) => re.test(f.src))) : [];
-  // (never looking at who calls, as its text shows: as definer-bypasses-rls; a write it makes is rolled back with the look)
-  const calling = fns.filter((f) => f.definer && !f.trigger && !f.void && f.kind === 'f' && !f.off && !CALLER.test(f.src) && tables.some((t) => named.get(t.name)!.test(f.src)));
   if (setting.length || forcing.length) await ownerRole(db);
   const rowOf = setting.some((f) => f.trigger) || forcing.length ? new Map([...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))].map((r) => [r.rel, r])) : new Map<string, SeedRow>();
   const alter = (f: { sig: string }, what: string) => db.exec(`ALTER ROUTINE ${f.sig} ${what}`);
@@ -917,10 +924,6 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
     }
     return last!;
   };
-  const outcome = (r: Read, fixed?: Read) => ({
-    ...('rows' in r ? { rows: r.rows } : { code: r.code, message: r.message }),
-    ...(fixed ? ('rows' in fixed ? { fixedRows: fixed.rows } : { fixedCode: fixed.code, fixedMessage: fixed.message }) : {}),
-  });
   // row_security = off: owned (and, called, run) by OWNER_ROLE, who may write every table for the look
   const schemas = [...new Set(tables.map((t) => t.schema))];
   const mayWrite = async () => {
@@ -968,41 +971,87 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
       },
     });
   }
-  // definer functions naming an RLS table: their result for another user than the seeded rows', then as SECURITY INVOKER
+  // definer functions naming an RLS table, or auth.users: their result for another user than the
+  // seeded rows' (and what became of auth.users), then as SECURITY INVOKER
   const other = (s: Record<string, string> | undefined) => (s ? Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.split(SEED_USER).join(OTHER_USER)])) : undefined);
-  for (const f of calling) {
+  const users = (await db.query<{ ok: boolean }>(`SELECT to_regclass('auth.users') IS NOT NULL AS ok`)).rows[0]?.ok ? await seedRows(db, [], false) : [];
+  const usersRow = users.find((r) => r.rel === 'auth.users');
+  for (const f of fns) {
+    if (!f.definer || f.trigger || f.kind !== 'f' || f.off || CALLER.test(f.src)) continue;
+    const kinds: Array<'definer-call' | 'auth-users'> = [];
+    if (!f.void && tables.some((t) => named.get(t.name)!.test(f.src))) kinds.push('definer-call');
+    if (usersRow && AUTH_USERS_NAMED.test(f.src)) kinds.push('auth-users');
+    if (kinds.length === 0) continue;
     const as = await executor(db, roles, f.oid);
     if (!as) continue;
-    const settings = other(settingsOf(as));
-    // (the rows holding something: not NULL, nor a lone false, 0 or '', as an is_admin() check or a count of nothing gives anyone)
-    const query = `SELECT count(*) FILTER (WHERE NOT (r IS NULL) AND r::text NOT IN ('false', '0', ''))::int AS n, left(coalesce(json_agg(r)::text, '[]'), ${MAX_RESULT}) AS v FROM ${f.expr} AS r`;
-    specs.push({
-      kind: 'definer-call',
-      object: f.sig,
-      role: as,
-      run: async (db) => {
-        const once = async () => {
-          let v = '';
-          const r = await runAs(db, as, settings, async () => {
-            const row = (await db.query<{ n: number; v: string }>(query)).rows[0];
-            v = row?.v ?? '[]';
-            return row?.n ?? 0;
-          });
-          return { r, v };
-        };
-        const first = await once();
-        const base = { ...functionOf(f), call: f.call, ...(settings ? { user: OTHER_USER } : {}) };
-        if (!('rows' in first.r)) return { ...base, ...outcome(first.r), shown: false };
-        if (first.r.rows === 0) return { ...base, ...outcome(first.r), result: first.v, shown: false };
-        await alter(f, 'SECURITY INVOKER');
-        const second = await once();
-        // (as the invoker: fewer rows, another result, or refused: no privilege or a policy's refusal, 42501, or a policy recursing)
-        const differs = 'rows' in second.r ? second.r.rows < first.r.rows || second.v !== first.v : REFUSED.includes(second.r.code);
-        return { ...base, ...outcome(first.r, second.r), result: first.v, ...('rows' in second.r ? { fixedResult: second.v } : {}), shown: first.r.rows > 0 && differs };
-      },
-    });
+    for (const kind of kinds) specs.push(callLook(kind, f, as, other(settingsOf(as)), kind === 'auth-users' ? usersRow : undefined, alter));
   }
-  return specs;
+    return specs;
+}
+
+/** A look's outcome fields: the rows of a read or write, or what PostgreSQL raised; and the same after the fix (fixed*). */
+const outcome = (r: Read, fixed?: Read) => ({
+  ...('rows' in r ? { rows: r.rows } : { code: r.code, message: r.message }),
+  ...(fixed ? ('rows' in fixed ? { fixedRows: fixed.rows } : { fixedCode: fixed.code, fixedMessage: fixed.message }) : {}),
+});
+
+/** A function's text naming Supabase's auth.users. */
+const AUTH_USERS_NAMED = /\bauth\s*\.\s*"?users"?(?![\w$])/i;
+
+/**
+ * A `definer-call` or `auth-users` look (see ExposureResult) of the definer function `f`, called
+ * by `as` reading with `settings`, then as SECURITY INVOKER. With `users` (auth.users' seed row):
+ * auth.users holds that row for the look, and what the call did to auth.users is looked at too.
+ */
+function callLook(
+  kind: 'definer-call' | 'auth-users',
+  f: { sig: string; schema: string; name: string; args: number; call: string; expr: string },
+  as: string,
+  settings: Record<string, string> | undefined,
+  users: SeedRow | undefined,
+  alter: (f: { sig: string }, what: string) => Promise<unknown>,
+): ExposureSpec {
+  // (the rows holding something: not NULL, nor a lone false, 0 or '', as an is_admin() check or a count of nothing gives anyone)
+  const query = `SELECT count(*) FILTER (WHERE NOT (r IS NULL) AND r::text NOT IN ('false', '0', ''))::int AS n, left(coalesce(json_agg(r)::text, '[]'), ${MAX_RESULT}) AS v FROM ${f.expr} AS r`;
+  const FINGERPRINT = `SELECT md5(coalesce(string_agg(u::text, ',' ORDER BY u::text), '')) AS h FROM auth.users u`;
+  return {
+    kind,
+    object: f.sig,
+    role: as,
+    run: async (db) => {
+      if (users) {
+        await seedIfEmpty(db, users);
+        // (an account has an email: what a lookup by id would give away)
+        await db.exec(`UPDATE auth.users SET email = 'user@example.com' WHERE email IS NULL`).catch(() => undefined);
+      }
+      const before = users ? (await db.query<{ h: string }>(FINGERPRINT)).rows[0]!.h : '';
+      const once = async () => {
+        let v = '';
+        let changed = false;
+        const r = await runAs(db, as, settings, async () => {
+          const row = (await db.query<{ n: number; v: string }>(query)).rows[0];
+          v = row?.v ?? '[]';
+          // (auth.users read as the superuser, before the call is undone)
+          if (users) {
+            await db.exec('RESET ROLE');
+            changed = (await db.query<{ h: string }>(FINGERPRINT)).rows[0]!.h !== before;
+          }
+          return row?.n ?? 0;
+        });
+        return { r, v, changed };
+      };
+      const first = await once();
+      const base = { ...functionOf(f), call: f.call, ...(settings ? { user: OTHER_USER } : {}), ...(users && 'rows' in first.r ? { usersChanged: first.changed } : {}) };
+      if (!('rows' in first.r)) return { ...base, ...outcome(first.r), shown: false };
+      if (first.r.rows === 0 && !first.changed) return { ...base, ...outcome(first.r), result: first.v, shown: false };
+      await alter(f, 'SECURITY INVOKER');
+      const second = await once();
+      // (as the invoker: fewer rows, another result, auth.users left as it was, or refused: no
+      // privilege or a policy's refusal, 42501, or a policy recursing)
+      const differs = 'rows' in second.r ? second.r.rows < first.r.rows || second.v !== first.v || (first.changed && !second.changed) : REFUSED.includes(second.r.code);
+      return { ...base, ...outcome(first.r, second.r), result: first.v, ...('rows' in second.r ? { fixedResult: second.v } : {}), shown: differs };
+    },
+  };
 }
 
 /** A function body's statements that change more than settings (a `session` look commits its call). */
@@ -1121,11 +1170,14 @@ export function formatExposure(e: ExposureResult): string {
         `with an INSERT policy for ${e.role} WITH CHECK (pg_trigger_depth() > 0): ${fixed}`
       );
     }
-    case 'definer-call': {
+    case 'definer-call':
+    case 'auth-users': {
       // (rows as a count; a scalar result as itself, e.g. [5] or [false])
       const got = (v: string | undefined, n: number | undefined) => (v === undefined || v.startsWith('[{') || v === '[]' ? rows(n) : v.length > 80 ? `${v.slice(0, 79)}…` : v);
       const who = `${e.role}${e.user ? `, signed in as a user the seeded rows do not name (${e.user})` : ''}`;
-      return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${got(e.result, e.rows)}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult, e.fixedRows)}`}`;
+      // (a call returning nothing, void, that changed auth.users: what it did)
+      const gave = e.usersChanged && !e.rows ? 'auth.users changed' : `${got(e.result, e.rows)}${e.usersChanged ? ', auth.users changed' : ''}`;
+      return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${gave}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult, e.fixedRows)}`}`;
     }
     case 'public': {
       const what = e.command === 'insert' ? `INSERT INTO ${e.object} of the seeded row` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : e.command === 'update' ? `UPDATE ${e.object} (every row, reading no column)` : `SELECT ${e.object}`;

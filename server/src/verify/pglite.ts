@@ -261,10 +261,41 @@ const AUTH_FUNCTIONS: Record<string, string> = {
   email: `CREATE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.email', true), '')::text $$;`,
 };
 
+/**
+ * Supabase Auth's tables that migrations read, write or reference (auth.users with its columns,
+ * and the identities, sessions, refresh tokens, MFA factors and audit log that hang off it), as
+ * Supabase creates them; no privilege on them for anon or authenticated.
+ */
 const AUTH_USERS = `CREATE TABLE auth.users (
-  id uuid PRIMARY KEY, email text, phone text, role text,
-  raw_app_meta_data jsonb, raw_user_meta_data jsonb, is_anonymous boolean NOT NULL DEFAULT false,
-  created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());`;
+  instance_id uuid, id uuid PRIMARY KEY, aud varchar(255), role varchar(255), email varchar(255), encrypted_password varchar(255),
+  email_confirmed_at timestamptz, invited_at timestamptz, confirmation_token varchar(255), confirmation_sent_at timestamptz,
+  recovery_token varchar(255), recovery_sent_at timestamptz, email_change_token_new varchar(255), email_change varchar(255),
+  email_change_sent_at timestamptz, last_sign_in_at timestamptz, raw_app_meta_data jsonb, raw_user_meta_data jsonb,
+  is_super_admin boolean, created_at timestamptz, updated_at timestamptz, phone text UNIQUE DEFAULT NULL, phone_confirmed_at timestamptz,
+  phone_change text DEFAULT '', phone_change_token varchar(255) DEFAULT '', phone_change_sent_at timestamptz,
+  confirmed_at timestamptz GENERATED ALWAYS AS (LEAST(email_confirmed_at, phone_confirmed_at)) STORED,
+  email_change_token_current varchar(255) DEFAULT '', email_change_confirm_status smallint DEFAULT 0,
+  banned_until timestamptz, reauthentication_token varchar(255) DEFAULT '', reauthentication_sent_at timestamptz,
+  is_sso_user boolean NOT NULL DEFAULT false, deleted_at timestamptz, is_anonymous boolean NOT NULL DEFAULT false);
+CREATE TABLE auth.identities (
+  provider_id text NOT NULL, user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE, identity_data jsonb NOT NULL,
+  provider text NOT NULL, last_sign_in_at timestamptz, created_at timestamptz, updated_at timestamptz,
+  email text GENERATED ALWAYS AS (lower(identity_data ->> 'email')) STORED, id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  UNIQUE (provider_id, provider));
+CREATE TYPE auth.aal_level AS ENUM ('aal1', 'aal2', 'aal3');
+CREATE TABLE auth.sessions (
+  id uuid PRIMARY KEY, user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE, created_at timestamptz, updated_at timestamptz,
+  factor_id uuid, aal auth.aal_level, not_after timestamptz, refreshed_at timestamp, user_agent text, ip inet, tag text);
+CREATE TABLE auth.refresh_tokens (
+  instance_id uuid, id bigserial PRIMARY KEY, token varchar(255) UNIQUE, user_id varchar(255), revoked boolean,
+  created_at timestamptz, updated_at timestamptz, parent varchar(255), session_id uuid REFERENCES auth.sessions (id) ON DELETE CASCADE);
+CREATE TYPE auth.factor_type AS ENUM ('totp', 'webauthn', 'phone');
+CREATE TYPE auth.factor_status AS ENUM ('unverified', 'verified');
+CREATE TABLE auth.mfa_factors (
+  id uuid PRIMARY KEY, user_id uuid NOT NULL REFERENCES auth.users (id) ON DELETE CASCADE, friendly_name text,
+  factor_type auth.factor_type NOT NULL, status auth.factor_status NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
+  secret text, phone text, last_challenged_at timestamptz UNIQUE, web_authn_credential jsonb, web_authn_aaguid uuid);
+CREATE TABLE auth.audit_log_entries (instance_id uuid, id uuid PRIMARY KEY, payload json, created_at timestamptz, ip_address varchar(64) NOT NULL DEFAULT '');`;
 
 const STORAGE_STUB = `CREATE SCHEMA storage;
 GRANT USAGE ON SCHEMA storage TO PUBLIC;
