@@ -38,6 +38,12 @@ ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
 CREATE POLICY projects_read ON projects FOR SELECT TO authenticated USING (tenant_id = current_setting('app.tenant', true)::uuid);
 CREATE POLICY projects_edit ON projects FOR UPDATE TO authenticated USING (tenant_id = nullif(current_setting('app.tenant', true), '')::uuid);
 GRANT SELECT, UPDATE ON projects TO authenticated;
+-- two permissive SELECT policies for authenticated: ORed into one Filter
+CREATE TABLE boards (id bigint PRIMARY KEY, owner_id uuid NOT NULL, shared boolean NOT NULL);
+ALTER TABLE boards ENABLE ROW LEVEL SECURITY;
+CREATE POLICY boards_own ON boards FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY boards_shared ON boards FOR SELECT TO authenticated USING (shared);
+GRANT SELECT ON boards TO authenticated;
 -- policies for PUBLIC (no TO): a role no policy names, granted SELECT, reads the published post;
 -- granted DELETE, deletes none (it has no user id)
 CREATE TABLE posts (id bigint PRIMARY KEY, owner_id uuid NOT NULL, published boolean NOT NULL);
@@ -114,5 +120,18 @@ describe('verify: plans', () => {
       ['posts_read'],
     );
     assert.equal(v.findings.filter((f) => f.rule === 'policy-applies-to-public').length, 2);
+  });
+
+  test("ok: two permissive SELECT policies for authenticated: the Filter of the read's plan holds both (each made false changes it), so policy-multiple-permissive is shown", () => {
+    const e = v.exposures.find((x) => x.kind === 'filter' && x.object === 'public.boards');
+    assert.deepEqual({ command: e?.command, role: e?.role, policies: e?.policies, shown: e?.shown }, { command: 'select', role: 'authenticated', policies: ['boards_own', 'boards_shared'], shown: true });
+    assert.match(e!.filter!, / OR /);
+    assert.match(formatExposure(e!), /^authenticated SELECT public\.boards: the Filter of the plan's scan holds the USING of policies "boards_own", "boards_shared" \(each made false changes it; Filter: /);
+    assert.deepEqual(
+      v.shown.filter((c) => c.finding.rule === 'policy-multiple-permissive').map((c) => c.exposure?.object),
+      ['public.boards'],
+    );
+    // (one policy per command elsewhere: no filter look)
+    assert.deepEqual(v.exposures.filter((x) => x.kind === 'filter').map((x) => x.object), ['public.boards']);
   });
 });

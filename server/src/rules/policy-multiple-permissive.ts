@@ -91,6 +91,7 @@ export const policyMultiplePermissive = defineRule({
     category: 'correctness',
     fixKind: 'none',
     guards: 'PostgreSQL ORs the permissive policies of a role and command into one filter: a row is admitted when any admits it, so the broadest decides.',
+    shownBy: { exposure: 'filter' },
     sources: ['splinter 0006 multiple_permissive_policies'],
   },
   check({ model, report }) {

@@ -145,7 +145,7 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
       const t = model.tables.get(p.table);
       // (the policy's own exposures; and its table's, which name no policy: a policy on a table
       // without RLS is about what roles get from the table)
-      if (t && within(p.loc, file, at)) out.push((e) => (e.policy === undefined || e.policy === p.name) && e.object === name(t) && (e.kind !== 'plan' || planCalls(p, e)));
+      if (t && within(p.loc, file, at)) out.push((e) => (e.policy === undefined || e.policy === p.name) && e.object === name(t) && (e.kind !== 'plan' || planCalls(p, e)) && (e.kind !== 'filter' || planCalls(p, e)));
     }
     for (const t of model.tables.values()) {
       if (within(t.created, file, at)) out.push((e) => e.object === name(t));
@@ -163,7 +163,7 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
   };
 }
 
-/** Whether a `plan` look, of a command the policy is for (FOR ALL: any), found calls of the policy's USING in the Filter of the table's scan. */
+/** Whether a `plan` look, of a command the policy is for (FOR ALL: any), found calls of the policy's USING in the Filter of the table's scan (a `filter` look: the policy's USING, ORed with others'). */
 function planCalls(p: Policy, e: ExposureResult): boolean {
   return !!p.using && (p.command === 'all' || p.command === e.command) && !!e.policies?.includes(p.name);
 }

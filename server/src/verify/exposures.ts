@@ -56,10 +56,13 @@ import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf,
  * - `plan`: for a table whose policies' USING calls a function outside a sub-select, the plan
  *   (EXPLAIN) of a read, UPDATE or DELETE as a role they apply to: a call in the Filter of the
  *   table's scan is evaluated for each row the scan reads; wrapped in a sub-select it would be an
- *   InitPlan, evaluated once.
+ *   InitPlan, evaluated once;
+ * - `filter`: for a table with two or more permissive policies of a command for one role, the
+ *   plan of that command as the role: the policies whose USING is in the Filter of the table's
+ *   scan, ORed (see planSpecs).
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call' | 'auth-users' | 'plan' | 'public';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call' | 'auth-users' | 'plan' | 'filter' | 'public';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
@@ -98,11 +101,11 @@ export interface ExposureResult {
   user?: string;
   result?: string;
   fixedResult?: string;
-  /** plan: the Filter of the table's scan (cut), the policies whose USING it holds, and the functions these call (last name part, lower-case): each evaluated per row */
+  /** plan, filter: the Filter of the table's scan (cut), the policies whose USING it holds (plan: that put calls in it), and (plan) the functions it calls (last name part, lower-case): each evaluated per row */
   filter?: string;
   policies?: string[];
   perRow?: string[];
-  /** plan: the role holds no privilege for the command, and was granted it for the look */
+  /** plan, filter: the role holds no privilege for the command, and was granted it for the look */
   granted?: boolean;
   /** companion: the role is STAND_IN_ROLE, for PUBLIC, granted SELECT and the write's privilege for the look */
   standIn?: boolean;
@@ -775,86 +778,117 @@ export function callsOfFilter(filter: string, all = false): string[] {
 }
 
 /**
- * `plan` looks (see ExposureResult): each RLS table with a permissive policy whose USING calls a
- * function, and each command such a policy is for (FOR ALL: the read), once, as the first role
- * of `roles` the policy applies to that holds the privilege. A policy's USING puts calls in the
- * Filter of the table's scan (each evaluated per row) when the same plan with its USING `true`
- * has fewer: the planner inlines SQL functions (auth.uid() shows as its body), and may fold a
- * condition into a one-time filter or a sub-plan instead.
+ * `plan` and `filter` looks (see ExposureResult), from the plans of each RLS table's commands (a
+ * read, an UPDATE, a DELETE) that permissive policies are for (FOR ALL: each), as a probe role
+ * they apply to (or the stand-in, for PUBLIC), granted the command's privilege for the look when
+ * it holds none: privileges are checked before a plan is made and change nothing in it.
+ * - `plan`, when a policy's USING calls a function: a policy puts calls in the Filter of the
+ *   table's scan (each evaluated per row) when the same plan with its USING `true` has fewer
+ *   (the planner inlines SQL functions: auth.uid() shows as its body; and may fold a condition
+ *   into a one-time filter or a sub-plan instead);
+ * - `filter`, when two or more of them apply to one role: a policy is in the Filter when the same
+ *   plan with its USING `false` has another (PostgreSQL ORs the permissive policies into it).
  */
 async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined): Promise<ExposureSpec[]> {
   const policies = (
-    await db.query<{ schema: string; table: string; rel: string; policy: string; cmd: string; roles: string[]; col: string | null }>(
+    await db.query<{ schema: string; table: string; rel: string; policy: string; cmd: string; roles: string[]; calls: boolean; col: string | null }>(
       `SELECT quote_ident(p.schemaname) AS schema, quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, quote_ident(p.tablename) AS rel, p.policyname AS policy, p.cmd, p.roles::text[] AS roles,
+              p.qual ~ '[A-Za-z_][(]' AS calls,
               (SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = '' AND a.attgenerated = '' ORDER BY a.attnum LIMIT 1) AS col
        FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
-       WHERE p.permissive = 'PERMISSIVE' AND p.cmd IN ('ALL', 'SELECT', 'UPDATE', 'DELETE') AND p.qual ~ '[A-Za-z_][(]' AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
+       WHERE p.permissive = 'PERMISSIVE' AND p.cmd IN ('ALL', 'SELECT', 'UPDATE', 'DELETE') AND p.qual IS NOT NULL AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
        ORDER BY 1, 4, 3`,
       [stubSchemas],
     )
   ).rows;
-  const specs: ExposureSpec[] = [];
-  const done = new Set<string>();
-  for (const p of policies) {
-    const command: ProbeCommand = p.cmd === 'UPDATE' ? 'update' : p.cmd === 'DELETE' ? 'delete' : 'select';
-    const key = `${p.table}\u0000${command}`;
-    if (done.has(key)) continue;
-    const sql = command === 'select' ? `SELECT * FROM ${p.table}` : command === 'delete' ? `DELETE FROM ${p.table}` : p.col ? `UPDATE ${p.table} SET ${p.col} = ${p.col}` : undefined;
-    if (!sql) continue;
-    // (a role the policy applies to holding the privilege; else the first, or for PUBLIC the stand-in, granted it for the look:
-    // privileges are checked before the plan is made, and change nothing in it)
-    const candidates = p.roles.includes('public') ? roles : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r)));
-    let [as] = await holding(db, candidates, p.table, command.toUpperCase());
-    const granted = !as;
-    as ??= candidates[0] ?? (p.roles.includes('public') ? STAND_IN_ROLE : undefined);
-    if (!as) continue;
-    if (as === STAND_IN_ROLE) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
-    done.add(key);
-    // (the table's policies calling a function: any of them may be in the plan's Filter, a SELECT policy's in an UPDATE's too; and
-    // FOR ALL, whose command is none of them)
-    const mine = policies.filter((q) => q.table === p.table);
-    specs.push({
-      kind: 'plan',
-      object: p.table,
-      role: as,
-      run: async (db) => {
-        if (granted) await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${quoteIdent(as)}; GRANT ${command.toUpperCase()} ON ${p.table} TO ${quoteIdent(as)}`);
-        /** the Filter of the table's scan in the plan, as the role */
-        const explain = async (): Promise<Read & { filter?: string }> => {
-          let lines: string[] = [];
-          const r = await runAs(db, as, settingsOf(as), async () => {
-            lines = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${sql}`)).rows.map((x) => x['QUERY PLAN']);
-            return lines.length;
-          });
-          return 'rows' in r ? { ...r, filter: scanFilter(lines, p.rel) } : r;
-        };
-        const first = await explain();
-        if (!('rows' in first)) return { command, ...(granted ? { granted } : {}), ...first, shown: false };
-        const filter = first.filter ?? '';
-        const calls = callsOfFilter(filter, true).length;
-        // (each policy whose USING made `true` takes calls out of the Filter; dropped, a policy the
-        // command needs would take the whole scan away)
-        const policies: string[] = [];
-        for (const q of calls ? mine : []) {
-          await db.exec('SAVEPOINT plan');
-          try {
-            await db.exec(`ALTER POLICY ${quoteIdent(q.policy)} ON ${q.table} USING (true)`);
-            const without = await explain();
-            if ('rows' in without && callsOfFilter(without.filter ?? '', true).length < calls) policies.push(q.policy);
-          } finally {
-            await db.exec('ROLLBACK TO SAVEPOINT plan');
-          }
-        }
-        return {
-          command,
-          ...(granted ? { granted } : {}),
-          ...(filter ? { filter: filter.length > 200 ? `${filter.slice(0, 199)}…` : filter } : {}),
-          policies,
-          perRow: callsOfFilter(filter),
-          shown: policies.length > 0,
-        };
-      },
+  type Row = (typeof policies)[number];
+  const appliesTo = (q: Row, role: string) => q.roles.includes('public') || q.roles.includes(role) || q.roles.includes(quoteIdent(role));
+  /** a role of `candidates` holding the privilege; else the first, granted it for the look */
+  const lookRole = async (candidates: string[], table: string, command: ProbeCommand): Promise<{ as: string; granted: boolean } | undefined> => {
+    const [held] = await holding(db, candidates, table, command.toUpperCase());
+    if (held) return { as: held, granted: false };
+    if (!candidates[0]) return undefined;
+    if (candidates[0] === STAND_IN_ROLE) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+    return { as: candidates[0], granted: true };
+  };
+  /** the Filter of the table's scan in the plan of `sql`, as `as` */
+  const explain = async (as: string, sql: string, rel: string): Promise<Read & { filter?: string }> => {
+    let lines: string[] = [];
+    const r = await runAs(db, as, settingsOf(as), async () => {
+      lines = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${sql}`)).rows.map((x) => x['QUERY PLAN']);
+      return lines.length;
     });
+    return 'rows' in r ? { ...r, filter: scanFilter(lines, rel) } : r;
+  };
+  /** the policies of `mine` whose USING set to `to` makes `changed` true of the plan's Filter */
+  const whose = async (mine: Row[], to: string, as: string, sql: string, rel: string, changed: (filter: string) => boolean): Promise<string[]> => {
+    const out: string[] = [];
+    for (const q of mine) {
+      await db.exec('SAVEPOINT plan');
+      try {
+        await db.exec(`ALTER POLICY ${quoteIdent(q.policy)} ON ${q.table} USING (${to})`);
+        const other = await explain(as, sql, rel);
+        if ('rows' in other && changed(other.filter ?? '')) out.push(q.policy);
+      } finally {
+        await db.exec('ROLLBACK TO SAVEPOINT plan');
+      }
+    }
+    return out;
+  };
+  const cut = (filter: string) => (filter ? { filter: filter.length > 200 ? `${filter.slice(0, 199)}…` : filter } : {});
+  const specs: ExposureSpec[] = [];
+  const tables = [...new Set(policies.map((q) => q.table))];
+  for (const table of tables) {
+    const all = policies.filter((q) => q.table === table);
+    const { schema, rel, col } = all[0]!;
+    for (const command of ['select', 'update', 'delete'] as const) {
+      const sql = command === 'select' ? `SELECT * FROM ${table}` : command === 'delete' ? `DELETE FROM ${table}` : col ? `UPDATE ${table} SET ${col} = ${col}` : undefined;
+      const own = all.filter((q) => q.cmd === command.toUpperCase());
+      if (!sql || own.length + all.filter((q) => q.cmd === 'ALL').length === 0) continue;
+      const grant = (as: string) => `GRANT USAGE ON SCHEMA ${schema} TO ${quoteIdent(as)}; GRANT ${command.toUpperCase()} ON ${table} TO ${quoteIdent(as)}`;
+      // (the table's policies calling a function: any of them may be in the plan's Filter, a SELECT policy's in an UPDATE's too)
+      const calling = all.filter((q) => q.calls);
+      const first = own.find((q) => q.calls) ?? (command === 'select' ? all.find((q) => q.cmd === 'ALL' && q.calls) : undefined);
+      const planRole = first ? await lookRole(first.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((r) => appliesTo(first, r)), table, command) : undefined;
+      if (planRole) {
+        const { as, granted } = planRole;
+        specs.push({
+          kind: 'plan',
+          object: table,
+          role: as,
+          run: async (db) => {
+            if (granted) await db.exec(grant(as));
+            const plan = await explain(as, sql, rel);
+            if (!('rows' in plan)) return { command, ...(granted ? { granted } : {}), ...plan, shown: false };
+            const filter = plan.filter ?? '';
+            const calls = callsOfFilter(filter, true).length;
+            // (dropped, a policy the command needs would take the whole scan away)
+            const found = calls ? await whose(calling, 'true', as, sql, rel, (f) => callsOfFilter(f, true).length < calls) : [];
+            return { command, ...(granted ? { granted } : {}), ...cut(filter), policies: found, perRow: callsOfFilter(filter), shown: found.length > 0 };
+          },
+        });
+      }
+      // two or more permissive policies of the command (FOR ALL ones count for every command) for one role
+      const mine = [...own, ...all.filter((q) => q.cmd === 'ALL')];
+      const both = [...roles, STAND_IN_ROLE].filter((r) => mine.filter((q) => appliesTo(q, r)).length >= 2 && (r !== STAND_IN_ROLE || mine.filter((q) => q.roles.includes('public')).length >= 2));
+      const filterRole = both.length ? await lookRole(both, table, command) : undefined;
+      if (!filterRole) continue;
+      const { as, granted } = filterRole;
+      const theirs = mine.filter((q) => appliesTo(q, as));
+      specs.push({
+        kind: 'filter',
+        object: table,
+        role: as,
+        run: async (db) => {
+          if (granted) await db.exec(grant(as));
+          const plan = await explain(as, sql, rel);
+          if (!('rows' in plan)) return { command, ...(granted ? { granted } : {}), ...plan, shown: false };
+          const filter = plan.filter ?? '';
+          const found = filter ? await whose(theirs, 'false', as, sql, rel, (f) => f !== filter) : [];
+          return { command, ...(granted ? { granted } : {}), ...cut(filter), policies: found, shown: found.length >= 2 };
+        },
+      });
+    }
   }
   return specs;
 }
@@ -1192,6 +1226,15 @@ export function formatExposure(e: ExposureResult): string {
       const of = (e.policies ?? []).map((x) => `"${x}"`).join(', ');
       if (e.policies?.length) return `${head}: the plan calls ${calls} in the Filter of its scan, for each row it reads (from the USING of ${e.policies.length === 1 ? 'policy' : 'policies'} ${of}; Filter: ${e.filter})`;
       return `${head}: the plan calls ${e.perRow?.length ? `${calls}, from no policy found,` : 'no function'} in the Filter of its scan${e.filter ? ` (Filter: ${e.filter})` : ''}`;
+    }
+    case 'filter': {
+      const command = (e.command ?? 'select').toUpperCase();
+      const head = `${e.role}${e.granted ? ` (granted ${command} for the look)` : ''} ${command} ${e.object}`;
+      if (failed) return `${head} → EXPLAIN: ${failed}`;
+      const of = (e.policies ?? []).map((x) => `"${x}"`).join(', ');
+      return e.policies?.length
+        ? `${head}: the Filter of the plan's scan holds the USING of ${e.policies.length === 1 ? 'policy' : 'policies'} ${of} (each made false changes it; Filter: ${e.filter})`
+        : `${head}: the Filter of the plan's scan holds no policy's USING found${e.filter ? ` (Filter: ${e.filter})` : ''}`;
     }
     case 'session':
       return e.shown
