@@ -848,10 +848,14 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
       const grant = (as: string) => `GRANT USAGE ON SCHEMA ${schema} TO ${quoteIdent(as)}; GRANT ${command.toUpperCase()} ON ${table} TO ${quoteIdent(as)}`;
       // (the table's policies calling a function: any of them may be in the plan's Filter, a SELECT policy's in an UPDATE's too)
       const calling = all.filter((q) => q.calls);
-      const first = own.find((q) => q.calls) ?? (command === 'select' ? all.find((q) => q.cmd === 'ALL' && q.calls) : undefined);
-      const planRole = first ? await lookRole(first.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((r) => appliesTo(first, r)), table, command) : undefined;
-      if (planRole) {
-        const { as, granted } = planRole;
+      // (a look as a role each policy of the command calling a function applies to: one per role, as few as cover them; FOR ALL: the read)
+      const chosen = new Map<string, { as: string; granted: boolean }>();
+      for (const q of [...own, ...(command === 'select' ? all.filter((x) => x.cmd === 'ALL') : [])]) {
+        if (!q.calls || [...chosen.keys()].some((r) => appliesTo(q, r))) continue;
+        const r = await lookRole(q.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((x) => appliesTo(q, x)), table, command);
+        if (r) chosen.set(r.as, r);
+      }
+      for (const { as, granted } of chosen.values()) {
         specs.push({
           kind: 'plan',
           object: table,
