@@ -836,6 +836,16 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
     return out;
   };
   const cut = (filter: string) => (filter ? { filter: filter.length > 200 ? `${filter.slice(0, 199)}…` : filter } : {});
+  /** a look's run: the plan of `sql` as `as` (granted `grant` first when `granted`), then what `then` finds of its Filter */
+  const planned =
+    (command: ProbeCommand, as: string, granted: boolean, grant: string, sql: string, rel: string, then: (filter: string) => Promise<{ policies: string[]; perRow?: string[]; shown: boolean }>) =>
+    async (db: PGlite) => {
+      if (granted) await db.exec(grant);
+      const plan = await explain(as, sql, rel);
+      if (!('rows' in plan)) return { command, ...(granted ? { granted } : {}), ...plan, shown: false };
+      const filter = plan.filter ?? '';
+      return { command, ...(granted ? { granted } : {}), ...cut(filter), ...(await then(filter)) };
+    };
   const specs: ExposureSpec[] = [];
   const tables = [...new Set(policies.map((q) => q.table))];
   for (const table of tables) {
@@ -856,42 +866,26 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
         if (r) chosen.set(r.as, r);
       }
       for (const { as, granted } of chosen.values()) {
-        specs.push({
-          kind: 'plan',
-          object: table,
-          role: as,
-          run: async (db) => {
-            if (granted) await db.exec(grant(as));
-            const plan = await explain(as, sql, rel);
-            if (!('rows' in plan)) return { command, ...(granted ? { granted } : {}), ...plan, shown: false };
-            const filter = plan.filter ?? '';
-            const calls = callsOfFilter(filter, true).length;
-            // (dropped, a policy the command needs would take the whole scan away)
-            const found = calls ? await whose(calling, 'true', as, sql, rel, (f) => callsOfFilter(f, true).length < calls) : [];
-            return { command, ...(granted ? { granted } : {}), ...cut(filter), policies: found, perRow: callsOfFilter(filter), shown: found.length > 0 };
-          },
+        const run = planned(command, as, granted, grant(as), sql, rel, async (filter) => {
+          const calls = callsOfFilter(filter, true).length;
+          // (dropped, a policy the command needs would take the whole scan away)
+          const found = calls ? await whose(calling, 'true', as, sql, rel, (f) => callsOfFilter(f, true).length < calls) : [];
+          return { policies: found, perRow: callsOfFilter(filter), shown: found.length > 0 };
         });
+        specs.push({ kind: 'plan', object: table, role: as, run });
       }
       // two or more permissive policies of the command (FOR ALL ones count for every command) for one role
       const mine = [...own, ...all.filter((q) => q.cmd === 'ALL')];
-      const both = [...roles, STAND_IN_ROLE].filter((r) => mine.filter((q) => appliesTo(q, r)).length >= 2 && (r !== STAND_IN_ROLE || mine.filter((q) => q.roles.includes('public')).length >= 2));
+      const both = [...roles, STAND_IN_ROLE].filter((r) => mine.filter((q) => appliesTo(q, r)).length >= 2);
       const filterRole = both.length ? await lookRole(both, table, command) : undefined;
       if (!filterRole) continue;
       const { as, granted } = filterRole;
       const theirs = mine.filter((q) => appliesTo(q, as));
-      specs.push({
-        kind: 'filter',
-        object: table,
-        role: as,
-        run: async (db) => {
-          if (granted) await db.exec(grant(as));
-          const plan = await explain(as, sql, rel);
-          if (!('rows' in plan)) return { command, ...(granted ? { granted } : {}), ...plan, shown: false };
-          const filter = plan.filter ?? '';
-          const found = filter ? await whose(theirs, 'false', as, sql, rel, (f) => f !== filter) : [];
-          return { command, ...(granted ? { granted } : {}), ...cut(filter), policies: found, shown: found.length >= 2 };
-        },
+      const run = planned(command, as, granted, grant(as), sql, rel, async (filter) => {
+        const found = filter ? await whose(theirs, 'false', as, sql, rel, (f) => f !== filter) : [];
+        return { policies: found, shown: found.length >= 2 };
       });
+      specs.push({ kind: 'filter', object: table, role: as, run });
     }
   }
   return specs;
