@@ -3158,8 +3158,10 @@ class Replay {
     functions.set(f.key, [...(functions.get(f.key) ?? []), f]);
     // (a trigger runs the same function, whatever its name: PostgreSQL keeps it by OID; a trigger function takes no arguments)
     if (f.returnsTrigger && !list.some((x) => x.returnsTrigger)) {
-      for (const t of this.tables.values()) {
-        if (t.triggers.some((tr) => tr.func === oldKey)) for (const tr of this.ownTable(t).triggers.slice()) if (tr.func === oldKey) this.ownTrigger(tr, this.ownTable(t).triggers).func = f.key;
+      for (const shared of this.tables.values()) {
+        if (!shared.triggers.some((tr) => tr.func === oldKey)) continue;
+        const t = this.ownTable(shared);
+        for (const tr of t.triggers.slice()) if (tr.func === oldKey) this.ownTrigger(tr, t.triggers).func = f.key;
       }
     }
   }
