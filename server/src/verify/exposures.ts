@@ -811,8 +811,8 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
     if (candidates[0] === STAND_IN_ROLE) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
     return { as: candidates[0], granted: true };
   };
-  /** the Filter of the table's scan in the plan of `sql`, as `as` */
-  const explain = async (as: string, sql: string, rel: string): Promise<Read & { filter?: string }> => {
+  /** the Filter of the table's scan in the plan of `sql`, as `as` (each look's `db`: verify restarts a dead instance) */
+  const explain = async (db: PGlite, as: string, sql: string, rel: string): Promise<Read & { filter?: string }> => {
     let lines: string[] = [];
     const r = await runAs(db, as, settingsOf(as), async () => {
       lines = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${sql}`)).rows.map((x) => x['QUERY PLAN']);
@@ -821,13 +821,13 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
     return 'rows' in r ? { ...r, filter: scanFilter(lines, rel) } : r;
   };
   /** the policies of `mine` whose USING set to `to` makes `changed` true of the plan's Filter */
-  const whose = async (mine: Row[], to: string, as: string, sql: string, rel: string, changed: (filter: string) => boolean): Promise<string[]> => {
+  const whose = async (db: PGlite, mine: Row[], to: string, as: string, sql: string, rel: string, changed: (filter: string) => boolean): Promise<string[]> => {
     const out: string[] = [];
     for (const q of mine) {
       await db.exec('SAVEPOINT plan');
       try {
         await db.exec(`ALTER POLICY ${quoteIdent(q.policy)} ON ${q.table} USING (${to})`);
-        const other = await explain(as, sql, rel);
+        const other = await explain(db, as, sql, rel);
         if ('rows' in other && changed(other.filter ?? '')) out.push(q.policy);
       } finally {
         await db.exec('ROLLBACK TO SAVEPOINT plan');
@@ -838,13 +838,13 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
   const cut = (filter: string) => (filter ? { filter: filter.length > 200 ? `${filter.slice(0, 199)}…` : filter } : {});
   /** a look's run: the plan of `sql` as `as` (granted `grant` first when `granted`), then what `then` finds of its Filter */
   const planned =
-    (command: ProbeCommand, as: string, granted: boolean, grant: string, sql: string, rel: string, then: (filter: string) => Promise<{ policies: string[]; perRow?: string[]; shown: boolean }>) =>
+    (command: ProbeCommand, as: string, granted: boolean, grant: string, sql: string, rel: string, then: (db: PGlite, filter: string) => Promise<{ policies: string[]; perRow?: string[]; shown: boolean }>) =>
     async (db: PGlite) => {
       if (granted) await db.exec(grant);
-      const plan = await explain(as, sql, rel);
+      const plan = await explain(db, as, sql, rel);
       if (!('rows' in plan)) return { command, ...(granted ? { granted } : {}), ...plan, shown: false };
       const filter = plan.filter ?? '';
-      return { command, ...(granted ? { granted } : {}), ...cut(filter), ...(await then(filter)) };
+      return { command, ...(granted ? { granted } : {}), ...cut(filter), ...(await then(db, filter)) };
     };
   const specs: ExposureSpec[] = [];
   const tables = [...new Set(policies.map((q) => q.table))];
@@ -866,10 +866,10 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
         if (r) chosen.set(r.as, r);
       }
       for (const { as, granted } of chosen.values()) {
-        const run = planned(command, as, granted, grant(as), sql, rel, async (filter) => {
+        const run = planned(command, as, granted, grant(as), sql, rel, async (db, filter) => {
           const calls = callsOfFilter(filter, true).length;
           // (dropped, a policy the command needs would take the whole scan away)
-          const found = calls ? await whose(calling, 'true', as, sql, rel, (f) => callsOfFilter(f, true).length < calls) : [];
+          const found = calls ? await whose(db, calling, 'true', as, sql, rel, (f) => callsOfFilter(f, true).length < calls) : [];
           return { policies: found, perRow: callsOfFilter(filter), shown: found.length > 0 };
         });
         specs.push({ kind: 'plan', object: table, role: as, run });
@@ -881,8 +881,8 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
       if (!filterRole) continue;
       const { as, granted } = filterRole;
       const theirs = mine.filter((q) => appliesTo(q, as));
-      const run = planned(command, as, granted, grant(as), sql, rel, async (filter) => {
-        const found = filter ? await whose(theirs, 'false', as, sql, rel, (f) => f !== filter) : [];
+      const run = planned(command, as, granted, grant(as), sql, rel, async (db, filter) => {
+        const found = filter ? await whose(db, theirs, 'false', as, sql, rel, (f) => f !== filter) : [];
         return { policies: found, shown: found.length >= 2 };
       });
       specs.push({ kind: 'filter', object: table, role: as, run });
@@ -939,9 +939,8 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
   const forcing = owners ? fns.filter((f) => f.definer && f.trigger && !f.off && !bodyOff.test(f.src) && [...inserted.values()].some((re) => re.test(f.src))) : [];
   if (setting.length || forcing.length) await ownerRole(db);
   const rowOf = setting.some((f) => f.trigger) || forcing.length ? new Map([...(await seedRows(db, stubSchemas, true)), ...(await seedRows(db, stubSchemas, false))].map((r) => [r.rel, r])) : new Map<string, SeedRow>();
-  const alter = (f: { sig: string }, what: string) => db.exec(`ALTER ROUTINE ${f.sig} ${what}`);
-  /** each way the function runs (a call as `role`, or each firing as the superuser) until one fails: what the last gave */
-  const runs = async (f: (typeof fns)[number], firings: Firing[] | undefined, role: string | undefined): Promise<Read & { trigger?: Firing['trigger'] }> => {
+  /** each way the function runs (a call as `role`, or each firing as the superuser) until one fails: what the last gave (each look's `db`: verify restarts a dead instance) */
+  const runs = async (db: PGlite, f: (typeof fns)[number], firings: Firing[] | undefined, role: string | undefined): Promise<Read & { trigger?: Firing['trigger'] }> => {
     if (!firings) return runAs(db, role, undefined, async () => (await db.query(f.call)).rows.length);
     let last: (Read & { trigger?: Firing['trigger'] }) | undefined;
     for (const w of firings) {
@@ -958,7 +957,7 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
   };
   // row_security = off: owned (and, called, run) by OWNER_ROLE, who may write every table for the look
   const schemas = [...new Set(tables.map((t) => t.schema))];
-  const mayWrite = async () => {
+  const mayWrite = async (db: PGlite) => {
     if (schemas.length) await db.exec(`GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schemas.join(', ')} TO ${OWNER_ROLE}`);
   };
   for (const f of setting) {
@@ -969,15 +968,15 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
       object: f.sig,
       role: OWNER_ROLE,
       run: async (db) => {
-        await mayWrite();
-        await alter(f, `OWNER TO ${OWNER_ROLE}`);
+        await mayWrite(db);
+        await alter(db, f, `OWNER TO ${OWNER_ROLE}`);
         const as = f.trigger ? undefined : OWNER_ROLE;
-        const first = await runs(f, fired?.firings, as);
+        const first = await runs(db, f, fired?.firings, as);
         const shown = !('rows' in first) && first.code === '42501' && /^query would be affected by row-level security policy/.test(first.message);
         let fixed: Read | undefined;
         if (f.off) {
-          await alter(f, 'RESET row_security');
-          fixed = await runs(f, fired?.firings, as);
+          await alter(db, f, 'RESET row_security');
+          fixed = await runs(db, f, fired?.firings, as);
         }
         return { ...functionOf(f), option: f.off, ...(first.trigger ? { trigger: first.trigger } : {}), ...outcome(first, fixed), shown };
       },
@@ -993,12 +992,12 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
       object: f.sig,
       role: OWNER_ROLE,
       run: async (db) => {
-        await alter(f, `OWNER TO ${OWNER_ROLE}`);
+        await alter(db, f, `OWNER TO ${OWNER_ROLE}`);
         for (const t of written) await db.exec(`ALTER TABLE ${t} OWNER TO ${OWNER_ROLE}`);
-        const first = await runs(f, fired.firings, undefined);
+        const first = await runs(db, f, fired.firings, undefined);
         const shown = !('rows' in first) && first.code === '42501' && /^new row violates row-level security policy/.test(first.message);
         for (const t of written) await db.exec(`CREATE POLICY pg_rls_lint_from_trigger ON ${t} FOR INSERT TO ${OWNER_ROLE} WITH CHECK (pg_trigger_depth() > 0)`);
-        const fixed = await runs(f, fired.firings, undefined);
+        const fixed = await runs(db, f, fired.firings, undefined);
         return { ...functionOf(f), written, ...(first.trigger ? { trigger: first.trigger } : {}), ...outcome(first, fixed), shown };
       },
     });
@@ -1016,10 +1015,13 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
     if (kinds.length === 0) continue;
     const as = await executor(db, roles, f.oid);
     if (!as) continue;
-    for (const kind of kinds) specs.push(callLook(kind, f, as, other(settingsOf(as)), kind === 'auth-users' ? usersRow : undefined, alter));
+    for (const kind of kinds) specs.push(callLook(kind, f, as, other(settingsOf(as)), kind === 'auth-users' ? usersRow : undefined));
   }
     return specs;
 }
+
+/** `ALTER ROUTINE` of a function verify queried (`sig`: FUNCTION_SIG), inside a look. */
+const alter = (db: PGlite, f: { sig: string }, what: string) => db.exec(`ALTER ROUTINE ${f.sig} ${what}`);
 
 /** A look's outcome fields: the rows of a read or write, or what PostgreSQL raised; and the same after the fix (fixed*). */
 const outcome = (r: Read, fixed?: Read) => ({
@@ -1041,7 +1043,6 @@ function callLook(
   as: string,
   settings: Record<string, string> | undefined,
   users: SeedRow | undefined,
-  alter: (f: { sig: string }, what: string) => Promise<unknown>,
 ): ExposureSpec {
   // (the rows holding something: not NULL, nor a lone false, 0 or '', as an is_admin() check or a count of nothing gives anyone)
   const query = `SELECT count(*) FILTER (WHERE NOT (r IS NULL) AND r::text NOT IN ('false', '0', ''))::int AS n, left(coalesce(json_agg(r)::text, '[]'), ${MAX_RESULT}) AS v FROM ${f.expr} AS r`;
@@ -1076,7 +1077,7 @@ function callLook(
       const base = { ...functionOf(f), call: f.call, ...(settings ? { user: OTHER_USER } : {}), ...(users && 'rows' in first.r ? { usersChanged: first.changed } : {}) };
       if (!('rows' in first.r)) return { ...base, ...outcome(first.r), shown: false };
       if (first.r.rows === 0 && !first.changed) return { ...base, ...outcome(first.r), result: first.v, shown: false };
-      await alter(f, 'SECURITY INVOKER');
+      await alter(db, f, 'SECURITY INVOKER');
       const second = await once();
       // (as the invoker: fewer rows, another result, auth.users left as it was, or refused: no
       // privilege or a policy's refusal, 42501, or a policy recursing)
