@@ -100,7 +100,7 @@ describe('verify: the lint findings the engine shows', () => {
     assert.ok(!shown.some((c) => /new row violates/.test(c.probe?.message ?? '')));
   });
 
-  test('ok: a rule without shownBy is never shown, even when its message names a code a probe raised (policy-per-row-function mentions 42P17)', () => {
+  test("ok: a finding is shown only as its rule's shownBy says, even when its message names a code a probe raised (policy-per-row-function, shown by a plan, mentions 42P17)", () => {
     const perRow = findings.filter((f) => f.rule === 'policy-per-row-function');
     assert.ok(perRow.length > 0 && perRow.some((f) => /42P17/.test(f.message)), 'a per-row finding naming 42P17');
     assert.ok(result.probes.some((p) => p.code === '42P17'));

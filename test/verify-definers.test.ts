@@ -51,6 +51,11 @@ CREATE FUNCTION my_notes_of(p_owner uuid) RETURNS SETOF notes LANGUAGE sql STABL
   SELECT * FROM notes WHERE owner_id = p_owner AND owner_id = (select auth.uid()) $$;
 CREATE FUNCTION has_notes() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM notes WHERE owner_id = (select auth.uid())) $$;
+-- called first (by name) of the definer-call looks: it recurses until the stack gives out (PGlite's instance may die: the looks after it
+-- run on the instance verify starts again)
+CREATE FUNCTION a_spin(p_owner uuid) RETURNS bigint LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN RETURN (SELECT count(*) FROM public.notes WHERE owner_id = p_owner) + public.a_spin(p_owner); END $$;
+GRANT EXECUTE ON FUNCTION a_spin(uuid) TO authenticated;
 -- a search_path without pg_temp and a declared text: the search-path look calls it with a temporary domain text, the
 -- definer-call look after it with text again (not the domain the first look's rollback dropped)
 CREATE FUNCTION first_body(p_owner uuid) RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
@@ -134,5 +139,12 @@ describe('verify: functions run with their owner\'s rights or settings', () => {
     assert.deepEqual({ hijacked: sp?.hijacked, shadow: sp?.shadow, shown: sp?.shown }, { hijacked: 'text', shadow: 'domain', shown: true });
     const [call] = of('definer-call', 'public.first_body(p_owner uuid)');
     assert.deepEqual({ code: call?.code, result: call?.result, shown: call?.shown }, { code: undefined, result: '["none"]', shown: false });
+  });
+
+  test('err: a definer function recursing without end: its call fails with 54001 (or kills the instance, reported so); the looks after it still run', () => {
+    const [spin] = of('definer-call', 'public.a_spin(p_owner uuid)');
+    assert.deepEqual({ code: spin?.code, shown: spin?.shown }, { code: '54001', shown: false });
+    const [after] = of('definer-call', 'public.notes_of(p_owner uuid)');
+    assert.equal(after?.shown, true);
   });
 });

@@ -2,7 +2,7 @@
 // transaction verify() rolls back (a `session` look's call commits: see sessionSpecs), and compared with the same read or write after the finding's
 // fix (see ExposureResult). Called by verify() after the probes; runs PostgreSQL, prints nothing.
 import type { PGlite } from '@electric-sql/pglite';
-import { createRoleSqlIfMissing, DEAD_MESSAGE, insertSql, OTHER_USER, pgErrorOf, quoteIdent, quoteLiteral, SEED_USER, seedRows, seedTable, STAND_IN_ROLE, type ProbeCommand, type SeedRow } from './pglite.js';
+import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHER_USER, pgErrorOf, quoteIdent, quoteLiteral, SEED_USER, seedRows, seedTable, STAND_IN_ROLE, type ProbeCommand, type SeedRow } from './pglite.js';
 
 /**
  * What a role can get that a finding says it should not, made visible on the engine (each in a
@@ -139,11 +139,14 @@ async function runAs(db: PGlite, role: string | undefined, settings: Record<stri
     if (role !== undefined) await db.exec(`SET LOCAL ROLE ${quoteIdent(role)}`);
     for (const [k, v] of Object.entries(settings ?? {})) await db.query('SELECT set_config($1, $2, true)', [k, v]);
     const n = await query();
-    return n === undefined ? { code: '54001', message: DEAD_MESSAGE } : { rows: n };
+    // (nothing at all: PGlite's instance died in the query, and must not be asked anything more)
+    if (n === undefined) throw markDead(db);
+    return { rows: n };
   } catch (e) {
+    if (e instanceof InstanceDead) throw e;
     return pgErrorOf(e);
   } finally {
-    await db.exec('ROLLBACK TO SAVEPOINT exposure; RESET ROLE').catch(() => undefined);
+    if (!isDead(db)) await db.exec('ROLLBACK TO SAVEPOINT exposure; RESET ROLE').catch(() => undefined);
   }
 }
 
@@ -639,13 +642,15 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
             let call: Read;
             try {
               await db.exec(s.create);
-              call = await runAs(db, as, settingsOf(as), async () => (w ? ((await db.query(w.sql)).affectedRows ?? 0) : (await db.query(f.call)).rows.length));
+              // (a SELECT of the function answering no row at all: the instance died in it)
+              call = await runAs(db, as, settingsOf(as), async () => (w ? ((await db.query(w.sql)).affectedRows ?? 0) : ((await db.query(f.call)).rows.length || (f.call.startsWith('SELECT ') ? undefined : 0))));
             } catch (e) {
+              if (e instanceof InstanceDead) throw e;
               // (PostgreSQL refused the shadow itself: nothing was tried with it)
               last ??= { ...base, ...pgErrorOf(e), shown: false };
               continue;
             } finally {
-              await db.exec('ROLLBACK TO SAVEPOINT shadow; RESET ROLE');
+              if (!isDead(db)) await db.exec('ROLLBACK TO SAVEPOINT shadow; RESET ROLE');
             }
             if ('rows' in call) {
               last = { ...base, rows: call.rows, shown: false };
@@ -816,7 +821,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
     let lines: string[] = [];
     const r = await runAs(db, as, settingsOf(as), async () => {
       lines = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${sql}`)).rows.map((x) => x['QUERY PLAN']);
-      return lines.length;
+      return lines.length || undefined; // (a plan has a line at least: none, the instance died)
     });
     return 'rows' in r ? { ...r, filter: scanFilter(lines, rel) } : r;
   };
@@ -830,7 +835,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
         const other = await explain(db, as, sql, rel);
         if ('rows' in other && changed(other.filter ?? '')) out.push(q.policy);
       } finally {
-        await db.exec('ROLLBACK TO SAVEPOINT plan');
+        if (!isDead(db)) await db.exec('ROLLBACK TO SAVEPOINT plan');
       }
     }
     return out;
@@ -949,7 +954,7 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
         await w.prepare(db);
         last = { ...(await runAs(db, undefined, undefined, async () => (await db.query(w.sql)).affectedRows ?? 0)), trigger: w.trigger };
       } finally {
-        await db.exec('ROLLBACK TO SAVEPOINT firing');
+        if (!isDead(db)) await db.exec('ROLLBACK TO SAVEPOINT firing');
       }
       if (!('rows' in last)) break;
     }
@@ -1062,14 +1067,16 @@ function callLook(
         let v = '';
         let changed = false;
         const r = await runAs(db, as, settings, async () => {
+          // (no row at all: PGlite's instance died in the call, as runAs reports)
           const row = (await db.query<{ n: number; v: string }>(query)).rows[0];
-          v = row?.v ?? '[]';
+          if (!row) return undefined;
+          v = row.v ?? '[]';
           // (auth.users read as the superuser, before the call is undone)
           if (users) {
             await db.exec('RESET ROLE');
             changed = (await db.query<{ h: string }>(FINGERPRINT)).rows[0]!.h !== before;
           }
-          return row?.n ?? 0;
+          return row.n;
         });
         return { r, v, changed };
       };

@@ -229,6 +229,28 @@ async function startInstance(extensions: Record<string, Extension>, loadDataDir?
   return db;
 }
 
+/**
+ * An instance left in PGlite's recursion gap: a query answered nothing at all (no row where its
+ * statement always has one), and the next statement would spin forever. Only close() is safe.
+ */
+const deadInstances = new WeakSet<PGlite>();
+
+/** What a look throws when its query answered nothing: verify closes the instance and starts it again. */
+export class InstanceDead extends Error {
+  constructor() {
+    super(DEAD_MESSAGE);
+  }
+}
+
+/** Marks `db` dead (see deadInstances): the error to throw. */
+export function markDead(db: PGlite): InstanceDead {
+  deadInstances.add(db);
+  return new InstanceDead();
+}
+
+/** Whether `db` was marked dead: nothing but close() may run on it. */
+export const isDead = (db: PGlite): boolean => deadInstances.has(db);
+
 async function closeQuietly(db: PGlite | undefined): Promise<void> {
   if (db && !db.closed) await db.close().catch(() => undefined);
 }
@@ -933,9 +955,10 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
       } catch (e) {
         r = { ...head, ...pgErrorOf(e), shown: false };
       } finally {
-        await db.exec('ROLLBACK').catch(() => undefined);
+        if (!isDead(db)) await db.exec('ROLLBACK').catch(() => undefined);
       }
-      if (!(await alive(db))) {
+      // (a look's query answered nothing: the instance is not asked anything more)
+      if (isDead(db) || !(await alive(db))) {
         r = { ...head, code: '54001', message: DEAD_MESSAGE, shown: false };
         await closeQuietly(db);
         db = await startInstance(extensions, snapshot);
