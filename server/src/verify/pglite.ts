@@ -849,13 +849,15 @@ async function runProbe(db: PGlite, p: ProbeSpec): Promise<ProbeResult> {
       const res = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${p.table}`);
       rows = res.rows.length === 1 ? res.rows[0]!.n : undefined;
     }
+    // (a count answering no row at all: the instance died in it, and is asked nothing more)
+    if (rows === undefined) markDead(db);
     if (rows === undefined || !(await alive(db))) return { ...base, outcome: 'dead', code: '54001', message: DEAD_MESSAGE };
     return { ...base, outcome: 'ok', rows };
   } catch (e) {
     if (!(await alive(db))) return { ...base, outcome: 'dead', code: '54001', message: DEAD_MESSAGE };
     return { ...base, outcome: 'error', ...pgErrorOf(e) };
   } finally {
-    if (inTx) await db.exec('ROLLBACK').catch(() => undefined);
+    if (inTx && !isDead(db)) await db.exec('ROLLBACK').catch(() => undefined);
   }
 }
 
