@@ -246,6 +246,20 @@ ALTER TABLE gated ENABLE ROW LEVEL SECURITY;
 ALTER TABLE gated FORCE ROW LEVEL SECURITY;
 CREATE POLICY gated_owner ON gated AS RESTRICTIVE FOR SELECT TO app USING (owner_name IS NOT NULL);
 GRANT SELECT ON gated TO app;
+-- a partition and an INHERITS child without RLS of their own, of RLS tables: app, granted them, reads their rows directly,
+-- past the parents' policies (the partition gets the parent's seeded row, the child its own)
+CREATE TABLE events_all (id bigint NOT NULL, owner_name text NOT NULL) PARTITION BY RANGE (id);
+ALTER TABLE events_all ENABLE ROW LEVEL SECURITY;
+ALTER TABLE events_all FORCE ROW LEVEL SECURITY;
+CREATE POLICY events_own ON events_all FOR SELECT TO app USING (owner_name = current_user);
+CREATE TABLE events_low PARTITION OF events_all FOR VALUES FROM (0) TO (1000);
+GRANT SELECT ON events_all, events_low TO app;
+CREATE TABLE base_items (id bigint NOT NULL, owner_name text NOT NULL);
+ALTER TABLE base_items ENABLE ROW LEVEL SECURITY;
+ALTER TABLE base_items FORCE ROW LEVEL SECURITY;
+CREATE POLICY base_own ON base_items FOR SELECT TO app USING (owner_name = current_user);
+CREATE TABLE extra_items (note text) INHERITS (base_items);
+GRANT SELECT ON base_items, extra_items TO app;
 `,
       },
     ];
@@ -322,6 +336,16 @@ GRANT SELECT ON gated TO app;
     assert.deepEqual(
       shownHere.filter((c) => c.finding.rule === 'rls-enabled-without-policy' || c.finding.rule === 'policy-only-restrictive').map(line).sort(),
       ['policy-only-restrictive 81 app public.gated 0', 'rls-enabled-without-policy 75 app public.vault 0'],
+    );
+  });
+
+  test("ok: a partition and an INHERITS child without RLS of their own: app reads their rows directly (the no-rls look), which shows partition-without-rls", () => {
+    const noRls = (object: string) => exposures.find((e) => e.kind === 'no-rls' && e.object === object);
+    assert.deepEqual({ rows: noRls('public.events_low')?.rows, total: noRls('public.events_low')?.total, shown: noRls('public.events_low')?.shown }, { rows: 1, total: 1, shown: true });
+    assert.deepEqual({ rows: noRls('public.extra_items')?.rows, shown: noRls('public.extra_items')?.shown }, { rows: 1, shown: true });
+    assert.deepEqual(
+      shownHere.filter((c) => c.finding.rule === 'partition-without-rls').map((c) => c.exposure?.object).sort(),
+      ['public.events_low', 'public.extra_items'],
     );
   });
 

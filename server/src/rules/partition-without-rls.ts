@@ -18,6 +18,7 @@ export const partitionWithoutRls = defineRule({
     fixKind: 'unsafe',
     guards: "A query on the partition itself applies none of the parent's policies: a role granted access to it reads all of its rows.",
     truths: ['T29'],
+    shownBy: { exposure: 'no-rls' },
   },
   check({ model, report }) {
     const tables = tableList(model);

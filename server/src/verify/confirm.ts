@@ -148,7 +148,8 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
       if (t && within(p.loc, file, at)) out.push((e) => (e.policy === undefined || e.policy === p.name) && e.object === name(t) && (e.kind !== 'plan' || planCalls(p, e)) && (e.kind !== 'filter' || planCalls(p, e)));
     }
     for (const t of model.tables.values()) {
-      if (within(t.created, file, at)) out.push((e) => e.object === name(t));
+      // (or made a partition or child there: ATTACH PARTITION, INHERIT)
+      if (within(t.created, file, at) || t.parents.some((x) => within(x.loc, file, at))) out.push((e) => e.object === name(t));
       // (a statement forcing its row-level security: what a look owning it as an ordinary role wrote into it)
       else if (t.rlsEvents.some((x) => within(x.loc, file, at))) out.push((e) => !!e.written?.includes(name(t)));
     }

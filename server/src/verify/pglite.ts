@@ -664,7 +664,8 @@ const SIGNED_IN: Record<string, string> = {
 };
 
 /**
- * For each RLS table (each table without RLS when $2 is false), the columns an INSERT must name (NOT NULL without a default, or of a NOT
+ * For each RLS table but partitions (whose parent gets the row), or each table without RLS when
+ * $2 is false (partitions too), the columns an INSERT must name (NOT NULL without a default, or of a NOT
  * NULL domain), a value of each by its type's category, and the type to cast it to (an explicit
  * cast to varchar(n) truncates). A type it has no value for gets NULL: that INSERT fails, and
  * says why.
@@ -699,7 +700,7 @@ LEFT JOIN LATERAL (
   JOIN pg_type e ON e.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 ) a ON true
-WHERE c.relrowsecurity = $2 AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+WHERE c.relrowsecurity = $2 AND c.relkind IN ('r', 'p') AND (NOT c.relispartition OR NOT $2)
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND NOT (n.nspname = ANY($1::text[]))
 GROUP BY c.oid, n.nspname, c.relname
 ORDER BY 2`;
