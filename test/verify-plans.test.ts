@@ -1,8 +1,10 @@
 // Verify's `plan` looks (verify/exposures.ts planSpecs): the plan of a read, UPDATE or DELETE as
 // a role of the policies shows a USING's call in the Filter of the table's scan, evaluated for
-// each row (policy-per-row-function); wrapped in a sub-select it is an InitPlan instead. And its
-// `public` looks (publicSpecs): a policy for PUBLIC gives a role no policy names its rows
-// (policy-applies-to-public).
+// each row (policy-per-row-function); wrapped in a sub-select it is an InitPlan instead; its
+// `filter` looks, several permissive policies ORed in one Filter (policy-multiple-permissive). And
+// its `public` looks (publicSpecs): a policy for PUBLIC gives a role no policy names its rows
+// (policy-applies-to-public); its `insert-check` looks: an INSERT policy without WITH CHECK
+// refuses every row (policy-insert-without-check).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { callsOfFilter, formatExposure, scanFilter } from '../server/src/verify/exposures.js';
@@ -44,6 +46,11 @@ ALTER TABLE boards ENABLE ROW LEVEL SECURITY;
 CREATE POLICY boards_own ON boards FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
 CREATE POLICY boards_shared ON boards FOR SELECT TO authenticated USING (shared);
 GRANT SELECT ON boards TO authenticated;
+-- an INSERT policy without WITH CHECK: authenticated's INSERT of the seeded row is refused; with WITH CHECK (true) it passes (T14)
+CREATE TABLE inbox (id bigint PRIMARY KEY, body text);
+ALTER TABLE inbox ENABLE ROW LEVEL SECURITY;
+CREATE POLICY inbox_add ON inbox FOR INSERT TO authenticated;
+GRANT INSERT ON inbox TO authenticated;
 -- policies for PUBLIC (no TO): a role no policy names, granted SELECT, reads the published post;
 -- granted DELETE, deletes none (it has no user id)
 CREATE TABLE posts (id bigint PRIMARY KEY, owner_id uuid NOT NULL, published boolean NOT NULL);
@@ -133,5 +140,12 @@ describe('verify: plans', () => {
     );
     // (one policy per command elsewhere: no filter look)
     assert.deepEqual(v.exposures.filter((x) => x.kind === 'filter').map((x) => x.object), ['public.boards']);
+  });
+
+  test('ok: an INSERT policy without WITH CHECK: authenticated\'s INSERT of the seeded row is refused with 42501, and passes with WITH CHECK (true); policy-insert-without-check is shown', () => {
+    const e = v.exposures.find((x) => x.kind === 'insert-check' && x.object === 'public.inbox');
+    assert.deepEqual({ role: e?.role, code: e?.code, fixedRows: e?.fixedRows, shown: e?.shown }, { role: 'authenticated', code: '42501', fixedRows: 1, shown: true });
+    assert.match(formatExposure(e!), /^authenticated INSERT INTO public\.inbox of the seeded row \(policy "inbox_add", no WITH CHECK\) → 42501 new row violates row-level security policy for table "inbox"; with WITH CHECK \(true\): 1 row$/);
+    assert.deepEqual(v.shown.filter((c) => c.finding.rule === 'policy-insert-without-check').map((c) => c.exposure?.object), ['public.inbox']);
   });
 });

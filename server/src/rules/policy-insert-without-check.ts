@@ -37,6 +37,7 @@ export const policyInsertWithoutCheck = defineRule({
     fixKind: 'unsafe',
     guards: 'For INSERT, new rows are checked only against WITH CHECK; a permissive INSERT policy without one admits nothing, so without another INSERT policy every insert fails with 42501.',
     truths: ['T14', 'T14b', 'T14c'],
+    shownBy: { exposure: 'insert-check' },
   },
   check({ model, report }) {
     // permissive INSERT policies without WITH CHECK (policyFacts: the others are not read)

@@ -53,6 +53,9 @@ import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHE
  * - `public`: a permissive policy for PUBLIC, put to work by STAND_IN_ROLE, a role no policy
  *   names (as one created later), granted the command's privilege for the look: a read, a write
  *   reading no column, or an INSERT of the seeded row; then the same with the policy dropped;
+ * - `insert-check`: a permissive INSERT policy without WITH CHECK, put to work by a role it
+ *   applies to (granted INSERT for the look when it holds none): an INSERT of the seeded row is
+ *   refused (42501), and passes once the policy has WITH CHECK (true) (T14);
  * - `plan`: for a table whose policies' USING calls a function outside a sub-select, the plan
  *   (EXPLAIN) of a read, UPDATE or DELETE as a role they apply to: a call in the Filter of the
  *   table's scan is evaluated for each row the scan reads; wrapped in a sub-select it would be an
@@ -62,7 +65,7 @@ import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHE
  *   scan, ORed (see planSpecs).
  */
 export interface ExposureResult {
-  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call' | 'auth-users' | 'plan' | 'filter' | 'public';
+  kind: 'view' | 'no-rls' | 'owner' | 'execute' | 'policy' | 'companion' | 'search-path' | 'session' | 'row-security' | 'trigger-force' | 'definer-call' | 'auth-users' | 'plan' | 'filter' | 'public' | 'insert-check';
   /** the relation (`schema.name`, quoted where needed), or the function (`schema.name(types)`) */
   object: string;
   /** who reads: a role, OWNER_ROLE, or PUBLIC */
@@ -105,7 +108,7 @@ export interface ExposureResult {
   filter?: string;
   policies?: string[];
   perRow?: string[];
-  /** plan, filter: the role holds no privilege for the command, and was granted it for the look */
+  /** plan, filter, insert-check: the role holds no privilege for the command, and was granted it for the look */
   granted?: boolean;
   /** companion: the role is STAND_IN_ROLE, for PUBLIC, granted SELECT and the write's privilege for the look */
   standIn?: boolean;
@@ -682,8 +685,9 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   for (const f of definers) {
     specs.push({ kind: 'execute', object: f.sig, role: 'PUBLIC', run: async () => ({ ...functionOf(f), shown: true }) });
   }
-  // policies for PUBLIC, as a role no policy names
+  // policies for PUBLIC, as a role no policy names; INSERT policies without WITH CHECK
   specs.push(...(await publicSpecs(db, stubSchemas)));
+  specs.push(...(await insertCheckSpecs(db, stubSchemas, roles, settingsOf)));
   // the plans of reads and writes whose policies call functions
   specs.push(...(await planSpecs(db, stubSchemas, roles, settingsOf)));
   // functions run with row_security = off, definer triggers inserting into FORCE'd tables, definer functions' results
@@ -747,6 +751,55 @@ async function publicSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureS
             return made();
           })),
         };
+      },
+    });
+  }
+  return specs;
+}
+
+/**
+ * `insert-check` looks (see ExposureResult): each permissive INSERT policy without WITH CHECK on
+ * an RLS table, as the first probe role it applies to (for PUBLIC: the stand-in), granted USAGE
+ * and INSERT for the look when it holds none: an INSERT of the seeded row (the table emptied
+ * first), then the same once the policy has WITH CHECK (true).
+ */
+async function insertCheckSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined): Promise<ExposureSpec[]> {
+  const policies = (
+    await db.query<{ schema: string; table: string; rel: string; policy: string; roles: string[] }>(
+      `SELECT quote_ident(p.schemaname) AS schema, quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, c.oid::regclass::text AS rel, p.policyname AS policy, p.roles::text[] AS roles
+       FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+       WHERE p.permissive = 'PERMISSIVE' AND p.cmd = 'INSERT' AND p.with_check IS NULL AND c.relrowsecurity AND NOT (p.schemaname = ANY($1::text[]))
+       ORDER BY 2, 4`,
+      [stubSchemas],
+    )
+  ).rows;
+  if (policies.length === 0) return [];
+  const seedOf = new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r]));
+  const specs: ExposureSpec[] = [];
+  for (const p of policies) {
+    const row = seedOf.get(p.rel);
+    if (!row) continue;
+    const candidates = p.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r)));
+    const [held] = await holding(db, candidates, p.table, 'INSERT');
+    const as = held ?? candidates[0];
+    if (!as) continue;
+    if (as === STAND_IN_ROLE) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+    const granted = !held;
+    specs.push({
+      kind: 'insert-check',
+      object: p.table,
+      role: as,
+      run: async (db) => {
+        if (granted) await db.exec(`GRANT USAGE ON SCHEMA ${p.schema} TO ${quoteIdent(as)}; GRANT INSERT ON ${p.table} TO ${quoteIdent(as)}`);
+        await db.exec('SET LOCAL session_replication_role = replica');
+        // (an INSERT into a table holding the seeded row would collide with it)
+        await db.exec(`DELETE FROM ${p.table}`);
+        const insert = () => writeAs(db, insertSql(row), as, settingsOf(as));
+        const first = await insert();
+        const refused = !('rows' in first) && first.code === '42501' && /^new row violates row-level security policy/.test(first.message);
+        await db.exec(`ALTER POLICY ${quoteIdent(p.policy)} ON ${p.table} WITH CHECK (true)`);
+        const fixed = await insert();
+        return { policy: p.policy, command: 'insert' as const, ...(granted ? { granted } : {}), ...outcome(first, fixed), shown: refused && 'rows' in fixed && fixed.rows > 0 };
       },
     });
   }
@@ -1223,6 +1276,10 @@ export function formatExposure(e: ExposureResult): string {
       const what = e.command === 'insert' ? `INSERT INTO ${e.object} of the seeded row` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : e.command === 'update' ? `UPDATE ${e.object} (every row, reading no column)` : `SELECT ${e.object}`;
       const who = `${e.role} (a role no policy names, granted ${e.command && e.command !== 'select' ? `SELECT on the schema's tables and ${e.command.toUpperCase()}` : "SELECT on the schema's tables"} for the look)`;
       return `${who} ${what} → ${failed ?? `${rows(e.rows)} through policy "${e.policy}" (for PUBLIC); without it: ${fixed}`}`;
+    }
+    case 'insert-check': {
+      const who = `${e.role}${e.granted ? ' (granted INSERT for the look)' : ''}`;
+      return `${who} INSERT INTO ${e.object} of the seeded row (policy "${e.policy}", no WITH CHECK) → ${failed ?? rows(e.rows)}; with WITH CHECK (true): ${fixed}`;
     }
     case 'plan': {
       const command = (e.command ?? 'select').toUpperCase();
