@@ -758,6 +758,18 @@ async function publicSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureS
 }
 
 /**
+ * The role a look of `command` on `table` is made as: the first of `candidates` holding the
+ * privilege; else the first of them, to be granted it for the look (`granted`).
+ */
+async function lookRole(db: PGlite, candidates: string[], table: string, command: ProbeCommand): Promise<{ as: string; granted: boolean } | undefined> {
+  const [held] = await holding(db, candidates, table, command.toUpperCase());
+  if (held) return { as: held, granted: false };
+  if (!candidates[0]) return undefined;
+  if (candidates[0] === STAND_IN_ROLE) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+  return { as: candidates[0], granted: true };
+}
+
+/**
  * `insert-check` looks (see ExposureResult): each permissive INSERT policy without WITH CHECK on
  * an RLS table, as the first probe role it applies to (for PUBLIC: the stand-in), granted USAGE
  * and INSERT for the look when it holds none: an INSERT of the seeded row (the table emptied
@@ -779,12 +791,9 @@ async function insertCheckSpecs(db: PGlite, stubSchemas: string[], roles: string
   for (const p of policies) {
     const row = seedOf.get(p.rel);
     if (!row) continue;
-    const candidates = p.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r)));
-    const [held] = await holding(db, candidates, p.table, 'INSERT');
-    const as = held ?? candidates[0];
-    if (!as) continue;
-    if (as === STAND_IN_ROLE) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
-    const granted = !held;
+    const role = await lookRole(db, p.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r))), p.table, 'insert');
+    if (!role) continue;
+    const { as, granted } = role;
     specs.push({
       kind: 'insert-check',
       object: p.table,
@@ -861,14 +870,6 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
   ).rows;
   type Row = (typeof policies)[number];
   const appliesTo = (q: Row, role: string) => q.roles.includes('public') || q.roles.includes(role) || q.roles.includes(quoteIdent(role));
-  /** a role of `candidates` holding the privilege; else the first, granted it for the look */
-  const lookRole = async (candidates: string[], table: string, command: ProbeCommand): Promise<{ as: string; granted: boolean } | undefined> => {
-    const [held] = await holding(db, candidates, table, command.toUpperCase());
-    if (held) return { as: held, granted: false };
-    if (!candidates[0]) return undefined;
-    if (candidates[0] === STAND_IN_ROLE) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
-    return { as: candidates[0], granted: true };
-  };
   /** the Filter of the table's scan in the plan of `sql`, as `as` (each look's `db`: verify restarts a dead instance) */
   const explain = async (db: PGlite, as: string, sql: string, rel: string): Promise<Read & { filter?: string }> => {
     let lines: string[] = [];
@@ -920,7 +921,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
       const chosen = new Map<string, { as: string; granted: boolean }>();
       for (const q of [...own, ...(command === 'select' ? all.filter((x) => x.cmd === 'ALL') : [])]) {
         if (!q.calls || [...chosen.keys()].some((r) => appliesTo(q, r))) continue;
-        const r = await lookRole(q.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((x) => appliesTo(q, x)), table, command);
+        const r = await lookRole(db, q.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((x) => appliesTo(q, x)), table, command);
         if (r) chosen.set(r.as, r);
       }
       for (const { as, granted } of chosen.values()) {
@@ -935,7 +936,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
       // two or more permissive policies of the command (FOR ALL ones count for every command) for one role
       const mine = [...own, ...all.filter((q) => q.cmd === 'ALL')];
       const both = [...roles, STAND_IN_ROLE].filter((r) => mine.filter((q) => appliesTo(q, r)).length >= 2);
-      const filterRole = both.length ? await lookRole(both, table, command) : undefined;
+      const filterRole = both.length ? await lookRole(db, both, table, command) : undefined;
       if (!filterRole) continue;
       const { as, granted } = filterRole;
       const theirs = mine.filter((q) => appliesTo(q, as));
