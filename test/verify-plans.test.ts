@@ -51,6 +51,10 @@ CREATE TABLE inbox (id bigint PRIMARY KEY, body text);
 ALTER TABLE inbox ENABLE ROW LEVEL SECURITY;
 CREATE POLICY inbox_add ON inbox FOR INSERT TO authenticated;
 GRANT INSERT ON inbox TO authenticated;
+-- a definer function recursing without end before it reads anything: its search-path look kills PGlite's instance, which verify
+-- starts again (with the stand-in role the public looks after it are made as)
+CREATE FUNCTION c_spin(p uuid) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN IF public.c_spin(p) > 0 THEN RETURN 0; END IF; RETURN (SELECT count(*) FROM notes); END $$;
 -- policies for PUBLIC (no TO): a role no policy names, granted SELECT, reads the published post;
 -- granted DELETE, deletes none (it has no user id)
 CREATE TABLE posts (id bigint PRIMARY KEY, owner_id uuid NOT NULL, published boolean NOT NULL);
@@ -116,7 +120,8 @@ describe('verify: plans', () => {
     assert.equal(scanFilter(['Seq Scan on notes', '  SubPlan 1', '    Filter: (a = f())'], 'notes'), undefined);
   });
 
-  test('ok: a policy for PUBLIC: the stand-in role, which no policy names, granted SELECT for the look, reads the published post through it, and none without it; the DELETE policy gives it no row', () => {
+  test('ok: a policy for PUBLIC: the stand-in role, which no policy names, granted SELECT for the look, reads the published post through it, and none without it; the DELETE policy gives it no row (after a search-path look killed the instance: the stand-in is made again)', () => {
+    assert.equal(v.exposures.find((x) => x.kind === 'search-path' && x.object === 'public.c_spin(p uuid)')?.code, '54001');
     const read = v.exposures.find((e) => e.kind === 'public' && e.policy === 'posts_read');
     assert.deepEqual({ role: read?.role, command: read?.command, rows: read?.rows, fixedRows: read?.fixedRows, shown: read?.shown }, { role: STAND_IN_ROLE, command: 'select', rows: 1, fixedRows: 0, shown: true });
     assert.equal(formatExposure(read!), `${STAND_IN_ROLE} (a role no policy names, granted SELECT on the schema's tables for the look) SELECT public.posts → 1 row through policy "posts_read" (for PUBLIC); without it: 0 rows`);

@@ -965,8 +965,9 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
         r = { ...head, code: '54001', message: DEAD_MESSAGE, shown: false };
         await closeQuietly(db);
         db = await startInstance(extensions, snapshot);
-        // (the snapshot is the replay's: without the role the owner exposures made)
+        // (the snapshot is the replay's: without the roles the exposures made, the owner and the stand-in)
         if (specs.some((x) => x.kind === 'owner' || x.kind === 'row-security' || x.kind === 'trigger-force')) await ownerRole(db);
+        await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
       }
       result.exposures.push(r);
       opts.onProgress?.({ kind: 'exposed', result: r });
