@@ -260,6 +260,17 @@ ALTER TABLE base_items FORCE ROW LEVEL SECURITY;
 CREATE POLICY base_own ON base_items FOR SELECT TO app USING (owner_name = current_user);
 CREATE TABLE extra_items (note text) INHERITS (base_items);
 GRANT SELECT ON base_items, extra_items TO app;
+-- DISABLE as the last word: app reads every row (the no-rls look); NO FORCE as the last word: its owner reads past the policy
+CREATE TABLE ledger (id bigint PRIMARY KEY, owner_name text NOT NULL);
+ALTER TABLE ledger ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ledger_own ON ledger FOR SELECT TO app USING (owner_name = current_user);
+GRANT SELECT ON ledger TO app;
+ALTER TABLE ledger DISABLE ROW LEVEL SECURITY;
+CREATE TABLE vault2 (id bigint PRIMARY KEY, owner_name text NOT NULL);
+ALTER TABLE vault2 ENABLE ROW LEVEL SECURITY;
+ALTER TABLE vault2 FORCE ROW LEVEL SECURITY;
+CREATE POLICY vault2_own ON vault2 FOR SELECT TO app USING (owner_name = current_user);
+ALTER TABLE vault2 NO FORCE ROW LEVEL SECURITY;
 `,
       },
     ];
@@ -275,6 +286,7 @@ GRANT SELECT ON base_items, extra_items TO app;
       { object: 'public.everyone', role: OWNER_ROLE, rows: 1, fixed: 1, shown: false },
       { object: 'public.notes', role: OWNER_ROLE, rows: 1, fixed: 0, shown: true },
       { object: 'public.scoped', role: OWNER_ROLE, rows: 1, fixed: '42704', shown: true },
+      { object: 'public.vault2', role: OWNER_ROLE, rows: 1, fixed: 0, shown: true },
     ]);
     assert.equal(formatExposure(owners[1]!), `${OWNER_ROLE} (neither superuser nor BYPASSRLS) owning public.notes, SELECT → 1 row; with FORCE ROW LEVEL SECURITY: 0 rows`);
   });
@@ -347,6 +359,11 @@ GRANT SELECT ON base_items, extra_items TO app;
       shownHere.filter((c) => c.finding.rule === 'partition-without-rls').map((c) => c.exposure?.object).sort(),
       ['public.events_low', 'public.extra_items'],
     );
+  });
+
+  test('ok: rls-disabled is shown on a DISABLE by the table\'s no-rls look (app reads its row), and on a NO FORCE by its owner look (the owner reads past the policy)', () => {
+    const line = (c: Confirmation<Finding>) => `${c.exposure?.kind} ${c.exposure?.object}`;
+    assert.deepEqual(shownHere.filter((c) => c.finding.rule === 'rls-disabled').map(line).sort(), ['no-rls public.ledger', 'owner public.vault2']);
   });
 
   test("ok: a function setting a request setting for the session leaves it set after its transaction committed; one setting it for the transaction does not; one that also writes is not called", () => {

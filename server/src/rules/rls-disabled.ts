@@ -51,6 +51,7 @@ export const rlsDisabled = defineRule({
     guards:
       'DISABLE: PostgreSQL ignores the policies and every role with a grant reads and changes all rows; NO FORCE: the table owner bypasses every policy.',
     truths: ['T13'],
+    shownBy: { exposure: ['no-rls', 'owner'] },
     sources: ['splinter 0013 rls_disabled_in_public'],
   },
   check({ model, config, report }) {

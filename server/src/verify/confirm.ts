@@ -30,8 +30,8 @@ export interface ShownBy {
    * the policies refuse
    */
   asPolicyRole?: boolean;
-  /** an exposure of this kind of what the finding is on (its view, table or function) shows (ExposureResult.shown) */
-  exposure?: ExposureResult['kind'];
+  /** an exposure of this kind (or of one of these) of what the finding is on (its view, table or function) shows (ExposureResult.shown) */
+  exposure?: ExposureResult['kind'] | ReadonlyArray<ExposureResult['kind']>;
   /**
    * a read probe of a table the finding is about passed with 0 rows, the table holding the row
    * verify seeded (with asPolicyRole: as a role of the policy, whose command reads)
@@ -76,7 +76,8 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     }
     if (how.exposure) {
       objects ??= objectsAt(model);
-      const exposure = (result.exposures ?? []).find((e) => e.kind === how.exposure && e.shown && objects!(f.file, f.start).some((o) => o(e)));
+      const kinds: ReadonlyArray<ExposureResult['kind']> = typeof how.exposure === 'string' ? [how.exposure] : how.exposure;
+      const exposure = (result.exposures ?? []).find((e) => kinds.includes(e.kind) && e.shown && objects!(f.file, f.start).some((o) => o(e)));
       if (exposure) out.push({ finding: f, exposure });
       continue;
     }
@@ -150,8 +151,9 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
     for (const t of model.tables.values()) {
       // (or made a partition or child there: ATTACH PARTITION, INHERIT)
       if (within(t.created, file, at) || t.parents.some((x) => within(x.loc, file, at))) out.push((e) => e.object === name(t));
-      // (a statement forcing its row-level security: what a look owning it as an ordinary role wrote into it)
-      else if (t.rlsEvents.some((x) => within(x.loc, file, at))) out.push((e) => !!e.written?.includes(name(t)));
+      // (a statement enabling, disabling or forcing its row-level security: the table's looks, and what a look owning it as an
+      // ordinary role wrote into it)
+      else if (t.rlsEvents.some((x) => within(x.loc, file, at))) out.push((e) => e.object === name(t) || !!e.written?.includes(name(t)));
     }
     const fn = (g: Func) => (e: ExposureResult) => e.function?.schema === g.schema && e.function.name === g.name && e.function.args === g.argTypes.length;
     for (const list of model.functions.values()) {
