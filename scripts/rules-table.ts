@@ -17,6 +17,7 @@ const LOOKS: Record<ExposureKind, string> = {
   owner: 'a read as an ordinary owner, then forced',
   execute: "PUBLIC's EXECUTE",
   policy: 'the write the policy alone admits',
+  'anon-write': "anon's write reading no column, then without the policy",
   companion: 'a write reading no column, then one with a WHERE',
   'search-path': "a call using a role's temporary view or domain",
   session: 'the setting still set after COMMIT',

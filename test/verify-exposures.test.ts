@@ -50,6 +50,10 @@ CREATE FUNCTION user_email(p_id uuid) RETURNS text LANGUAGE sql STABLE SECURITY 
 CREATE TABLE drafts (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
 ALTER TABLE drafts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY drafts_delete ON drafts FOR DELETE TO authenticated USING (owner_id = (select auth.uid()));
+-- a DELETE policy for anon whose USING tests only the row: anon's DELETE reading no column reaches the row
+CREATE TABLE guestbook (id bigint PRIMARY KEY, body text);
+ALTER TABLE guestbook ENABLE ROW LEVEL SECURITY;
+CREATE POLICY guestbook_clean ON guestbook FOR DELETE TO anon USING (body IS NULL);
 `,
   },
 ];
@@ -105,7 +109,9 @@ describe('verify: exposures', () => {
       'definer-exposes-auth-users 31 auth-users public.user_email(p_id uuid) anon',
       'policy-always-true 25 policy public.notes authenticated',
       'policy-always-true 26 policy public.notes authenticated',
+      'policy-anon-write 39 anon-write public.guestbook anon',
       'policy-missing-select-companion 35 companion public.drafts authenticated',
+      'policy-missing-select-companion 39 companion public.guestbook anon',
       'rls-not-enabled 3 no-rls public.profiles anon',
       'view-bypasses-rls 9 view public.note_list anon',
       'view-exposes-auth-users 12 view public.member_emails anon',
@@ -124,6 +130,12 @@ describe('verify: exposures', () => {
     assert.deepEqual({ result: email?.result, usersChanged: email?.usersChanged, fixedCode: email?.fixedCode, shown: email?.shown }, { result: '["user@example.com"]', usersChanged: false, fixedCode: '42501', shown: true });
   });
 
+  test("ok: anon's DELETE reading no column reaches the row a DELETE policy for anon admits by testing only the row, and none without the policy", () => {
+    const e = (result.exposures ?? []).find((x) => x.kind === 'anon-write' && x.object === 'public.guestbook');
+    assert.deepEqual({ role: e?.role, policy: e?.policy, command: e?.command, rows: e?.rows, fixedRows: e?.fixedRows, shown: e?.shown }, { role: 'anon', policy: 'guestbook_clean', command: 'delete', rows: 1, fixedRows: 0, shown: true });
+    assert.equal(formatExposure(e!), 'anon DELETE FROM public.guestbook (no WHERE) → 1 row; without policy "guestbook_clean": 0 rows');
+  });
+
   test('ok: a write a policy that is always true admits, made as its role reading no column, and made again without the policy', () => {
     const brief = (e: ExposureResult) => ({ policy: e.policy, command: e.command, rows: e.rows, fixed: e.fixedRows ?? e.fixedCode, shown: e.shown });
     assert.deepEqual((result.exposures ?? []).filter((e) => e.kind === 'policy').map(brief), [
@@ -140,7 +152,10 @@ describe('verify: exposures', () => {
     const companions = (result.exposures ?? []).filter((e) => e.kind === 'companion');
     assert.deepEqual(
       companions.map((e) => ({ policy: e.policy, role: e.role, rows: e.rows, fixed: e.fixedRows, shown: e.shown })),
-      [{ policy: 'drafts_delete', role: 'authenticated', rows: 1, fixed: 0, shown: true }],
+      [
+        { policy: 'drafts_delete', role: 'authenticated', rows: 1, fixed: 0, shown: true },
+        { policy: 'guestbook_clean', role: 'anon', rows: 1, fixed: 0, shown: true },
+      ],
     );
     assert.equal(formatExposure(companions[0]!), 'authenticated DELETE FROM public.drafts (policy "drafts_delete") → 1 row reading no column; with a WHERE reading one, matching every row: 0 rows');
   });

@@ -146,6 +146,7 @@ export const policyAnonWrite = defineRule({
     guards:
       "A permissive policy admits every row its USING admits: when it applies to anon (TO anon, or PUBLIC where anon exists, as on Supabase) and its condition tests only the row (bucket_id = 'avatars'), any unauthenticated request — on Supabase, anyone with the public anon key — can UPDATE and DELETE all those rows.",
     truths: ['T26', 'T27'],
+    shownBy: { exposure: 'anon-write' },
   },
   check({ model, report }) {
     // an explicit TO anon names the role whatever the workspace declares; PUBLIC and groups

@@ -48,6 +48,7 @@ export type ExposureKind =
   | 'owner'
   | 'execute'
   | 'policy'
+  | 'anon-write'
   | 'companion'
   | 'search-path'
   | 'session'

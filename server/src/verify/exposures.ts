@@ -21,6 +21,8 @@ import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHE
  * - `policy`: a write a permissive policy whose USING or WITH CHECK is `true` admits, made as a
  *   role it applies to with a statement that reads no column (`DELETE FROM t`, `UPDATE t SET c =
  *   DEFAULT`, an INSERT of a row naming another user), then made again with the policy dropped;
+ * - `anon-write`: for a write policy anon is among the roles of, anon's DELETE or UPDATE reading
+ *   no column, then made again with the policy dropped;
  * - `companion`: for an UPDATE or DELETE policy, the write made as a role it applies to and no
  *   permissive SELECT (or ALL) policy does, reading no column, then with a WHERE that reads one
  *   and matches every row: such a role reaches no row then (T26, T27);
@@ -557,35 +559,38 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
         });
       }
     }
-    if (!p.using_true && !p.check_true) continue;
-    // the write: a DELETE (USING true, FOR DELETE or ALL), an UPDATE setting a column to its
-    // default or NULL (FOR UPDATE), an INSERT of the seeded row naming another user (WITH CHECK true)
-    let command: ProbeCommand | undefined;
-    let sql: string | undefined;
+    // the writes to look at: what an always-true USING or WITH CHECK admits (`policy`: a DELETE, an
+    // UPDATE setting a column to its default or NULL, an INSERT of the seeded row naming another
+    // user), as a role it applies to; and for a policy anon is among the roles of, anon's DELETE or
+    // UPDATE reading no column (`anon-write`)
     const row = seedOf.get(p.rel);
-    if (p.using_true && (p.cmd === 'DELETE' || p.cmd === 'ALL')) [command, sql] = ['delete', `DELETE FROM ${p.table}`];
-    else if (p.using_true && p.cmd === 'UPDATE' && p.col) [command, sql] = ['update', `UPDATE ${p.table} SET ${p.col} = ${p.set}`];
-    else if (p.check_true && (p.cmd === 'INSERT' || p.cmd === 'ALL') && row) [command, sql] = ['insert', insertSql(row, (v) => v.replace(SEED_USER, OTHER_USER))];
-    if (!command || !sql) continue;
-    const [as] = await holding(db, candidatesOf(p), p.table, command.toUpperCase());
-    if (!as) continue;
-    const write = sql;
-    specs.push({
-      kind: 'policy',
-      object: p.table,
-      role: as,
-      run: async (db) => {
-        await db.exec('SET LOCAL session_replication_role = replica');
-        // (an INSERT into a table holding the seeded row would collide with it)
-        if (command === 'insert') await db.exec(`DELETE FROM ${p.table}`);
-        const made = () => writeAs(db, write, as, settingsOf(as));
-        const withoutPolicy = async () => {
-          await db.exec(`DROP POLICY ${quoteIdent(p.policy)} ON ${p.table}`);
-          return made();
-        };
-        return { policy: p.policy, command, ...(await compared(made, withoutPolicy)) };
-      },
-    });
+    const noColumn: [ProbeCommand, string] | undefined =
+      p.cmd === 'DELETE' || p.cmd === 'ALL' ? ['delete', `DELETE FROM ${p.table}`] : p.cmd === 'UPDATE' && p.col ? ['update', `UPDATE ${p.table} SET ${p.col} = ${p.set}`] : undefined;
+    const looks: Array<{ kind: 'policy' | 'anon-write'; command: ProbeCommand; sql: string; roles: string[] }> = [];
+    if (p.using_true && noColumn) looks.push({ kind: 'policy', command: noColumn[0], sql: noColumn[1], roles: candidatesOf(p) });
+    else if (p.check_true && (p.cmd === 'INSERT' || p.cmd === 'ALL') && row) looks.push({ kind: 'policy', command: 'insert', sql: insertSql(row, (v) => v.replace(SEED_USER, OTHER_USER)), roles: candidatesOf(p) });
+    if (noColumn && roles.includes('anon') && (p.roles.includes('public') || names(p.roles, 'anon'))) looks.push({ kind: 'anon-write', command: noColumn[0], sql: noColumn[1], roles: ['anon'] });
+    for (const look of looks) {
+      const [as] = await holding(db, look.roles, p.table, look.command.toUpperCase());
+      if (!as) continue;
+      const { command, sql: write } = look;
+      specs.push({
+        kind: look.kind,
+        object: p.table,
+        role: as,
+        run: async (db) => {
+          await db.exec('SET LOCAL session_replication_role = replica');
+          // (an INSERT into a table holding the seeded row would collide with it)
+          if (command === 'insert') await db.exec(`DELETE FROM ${p.table}`);
+          const made = () => writeAs(db, write, as, settingsOf(as));
+          const withoutPolicy = async () => {
+            await db.exec(`DROP POLICY ${quoteIdent(p.policy)} ON ${p.table}`);
+            return made();
+          };
+          return { policy: p.policy, command, ...(await compared(made, withoutPolicy)) };
+        },
+      });
+    }
   }
   // SECURITY DEFINER functions a temporary object can hijack: a role's temporary view of a
   // table the body names without a schema, or its temporary domain of a type it names so; then a
@@ -1310,6 +1315,7 @@ export function formatExposure(e: ExposureResult): string {
       const who = e.standIn ? `${e.role} (standing in for PUBLIC, granted SELECT and ${e.command === 'delete' ? 'DELETE' : 'UPDATE'})` : e.role;
       return `${who} ${write} (policy "${e.policy}") → ${failed ?? `${rows(e.rows)} reading no column; with a WHERE reading one, matching every row: ${fixed}`}`;
     }
+    case 'anon-write':
     case 'policy': {
       const write = e.command === 'insert' ? `INSERT INTO ${e.object} of a row naming another user` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : `UPDATE ${e.object} (every row, reading no column)`;
       return `${e.role} ${write} → ${failed ?? `${rows(e.rows)}; without policy "${e.policy}": ${fixed}`}`;
