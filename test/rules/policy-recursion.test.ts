@@ -267,3 +267,53 @@ test('ok: T05 beside a permissive USING (true) for the same command and roles: P
     assert.ok(!r.ok && r.error.code === '42P17', JSON.stringify(r));
   });
 });
+
+test('err: a cycle through an invoker helper beside another permissive policy: the message says it depends on the rows and the other policies; PGlite: silent while that policy admits the row first, dies (54001) once a rename puts it second', async () => {
+  const cycle = (ownName: string) => `
+CREATE TABLE study (id uuid PRIMARY KEY, owner_id uuid NOT NULL);
+CREATE TABLE study_subject (id uuid PRIMARY KEY, user_id uuid NOT NULL, study_id uuid NOT NULL);
+ALTER TABLE study ENABLE ROW LEVEL SECURITY;
+ALTER TABLE study_subject ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_subject_of(_user uuid, _study uuid) RETURNS boolean LANGUAGE sql STABLE SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.study_subject s WHERE s.user_id = _user AND s.study_id = _study)
+$$;
+CREATE POLICY "Subjects see their studies" ON study FOR SELECT TO authenticated USING (public.is_subject_of((select auth.uid()), id));
+CREATE POLICY "Owners see their studies' subjects" ON study_subject FOR SELECT TO authenticated
+  USING ((SELECT s.owner_id = (select auth.uid()) FROM study s WHERE s.id = study_subject.study_id));
+CREATE POLICY "${ownName}" ON study_subject FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+GRANT SELECT ON study, study_subject TO authenticated;
+`;
+  const sql = cycle('Users see their own subjects');
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1, 'one cycle, one finding');
+  const finding = mine[0]!;
+  assert.match(finding.message, /54001 stack depth limit exceeded \(T02\)/);
+  assert.match(finding.message, /PostgreSQL stops at the first permissive policy of a table that admits a row, so policy "Users see their own subjects" on study_subject may admit it before/);
+  assert.doesNotMatch(finding.message, /as soon as/);
+  const renamed = cycle('A user sees own subjects');
+  assert.match(lintFiles([{ file: 'm.sql', text: renamed }], ID).mine.map((f) => f.message).join('\n'), /policy "A user sees own subjects" on study_subject may admit it/);
+  // user A joined study X, which user B owns
+  const setup = async (q: Q, text: string) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, text, 'bypass_owner');
+    await q(`INSERT INTO study VALUES ('${ORG_X}', '${B}')`);
+    await q(`INSERT INTO study_subject VALUES ('${NEW}', '${A}', '${ORG_X}')`);
+    await q(actAs(A));
+    await q('SET ROLE authenticated');
+  };
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setup(q, sql);
+    // study_subject's policies are ORed, "Users see …" first: it admits A's row, the cycle's policy is never evaluated
+    assert.equal(await count(q, 'study'), 1, 'A sees the study it joined');
+  });
+  await inRollback(db, async (q) => {
+    await setup(q, sql);
+    await q('RESET ROLE');
+    await q('DELETE FROM study_subject');
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'study'), 0, 'no row for the helper to read: no recursion');
+  });
+  // the same policies, one renamed: "Owners see …" is now evaluated first, reads the study, whose policy calls the helper again
+  await expectRecursionGap((q) => setup(q, renamed), (q) => count(q, 'study'));
+});

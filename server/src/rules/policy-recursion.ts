@@ -2,6 +2,7 @@ import { hasSubLink, locationBounds, matchParen, relationsIn, typeName } from '.
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import { policyExprs, textOfFile, visitTyped, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { appliesToRole, commandsOf, coversCommand, type Command } from '../analysis/policies.js';
 import { recursionCycles, type RecursionCycle, type RecursionStep } from '../analysis/recursion.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { bypassOwnerFix, readsAsOwner } from './definer-helper-under-force-rls.js';
@@ -73,13 +74,43 @@ function messageOf(model: Model, c: RecursionCycle): string {
     );
   }
   const definer = ids === 'T06';
+  const alts = alternatives(model, c);
+  const altText = alts
+    .slice(0, 3)
+    .map((q) => `"${q.name}" on ${bare(q.table)}`)
+    .join(', ');
+  const more = alts.length > 3 ? ` and ${alts.length - 3} more` : '';
   return (
     `Policy "${c.start.name}" on ${bare(R)} recurses: ${chain} → ${bare(R)} again, in a new query that applies policy "${c.start.name}" again. ` +
-    `Each evaluation of the policy runs that query, without end: PostgreSQL fails with 54001 stack depth limit exceeded as soon as the policy is evaluated for a row (${ids}). ` +
+    `Each evaluation of the policy for a row runs that query, and each row the query reads evaluates the policy again, without end: PostgreSQL fails with 54001 stack depth limit exceeded (${ids}). ` +
+    (alts.length
+      ? `Whether a query goes round depends on the rows and on the other policies: PostgreSQL stops at the first permissive policy of a table that admits a row, so ${alts.length === 1 ? 'policy' : 'policies'} ${altText}${more} may admit it before the cycle's policy is evaluated. The cycle may then stay silent in tests and fail once the data or the policies change (even a policy's name: it sets the order they are evaluated in). `
+      : 'It takes a row the query reads: an empty table hides it. ') +
     (definer
       ? "FORCE ROW LEVEL SECURITY applies the table's policies to the function's owner too: have the function owned by a role with BYPASSRLS (or a superuser)."
       : 'Make the function SECURITY DEFINER (with SET search_path = public, pg_temp) owned by a role that bypasses RLS, so its query runs outside these policies (T03, T04).')
   );
+}
+
+/**
+ * The other permissive policies of the cycle's tables, for its roles and commands: PostgreSQL
+ * ORs a table's permissive policies and stops at the first that admits a row, so one of these
+ * may admit it before the cycle's policy is evaluated (measured on PGlite: the order follows
+ * the policies' names, and renaming one can set the recursion off; test/rules/policy-recursion.test.ts).
+ */
+function alternatives(model: Model, c: RecursionCycle): Policy[] {
+  const inCycle = new Set(c.steps.map((s) => s.policy));
+  const out: Policy[] = [];
+  c.steps.forEach((s, i) => {
+    const p = s.policy;
+    const cmds: Command[] = i === 0 ? commandsOf(p) : ['select'];
+    for (const q of model.tables.get(s.table)?.policies ?? []) {
+      if (inCycle.has(q) || !q.permissive || out.includes(q)) continue;
+      if (!cmds.some((cmd) => coversCommand(q, cmd))) continue;
+      if (p.roles.some((r) => appliesToRole(model, q, r))) out.push(q);
+    }
+  });
+  return out;
 }
 
 function relatedOf(model: Model, c: RecursionCycle): Related[] {
