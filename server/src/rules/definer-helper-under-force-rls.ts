@@ -220,7 +220,7 @@ function messageOf(model: Model, p: Policy, t: Table, f: Func, called: Func): st
     ? `its owner ${owner} is not shown to have BYPASSRLS or to be a superuser`
     : "nothing in the workspace shows the function's owner (the role that ran this migration, unless changed) is a superuser or has BYPASSRLS (setting definerOwnerBypassesRls)";
   return (
-    `${head}Here ${who}. Unless it is, the function's read of ${bare(t.key)} is filtered by the policies of ${bare(t.key)}: if one applies to the owner, evaluating it calls the function again and the query fails with 54001 stack depth limit exceeded (T06); ` +
+    `${head}Here ${who}. Unless it is, the function's read of ${bare(t.key)} is filtered by the policies of ${bare(t.key)}: if one applies to the owner, evaluating it for a row the read meets calls the function again, without end, and the query fails with 54001 stack depth limit exceeded (T06); ` +
     `otherwise the read sees no rows and the policy silently denies every row (T06b). ${fix}, or set definerOwnerBypassesRls to true if it already is.`
   );
 }
