@@ -46,6 +46,14 @@ ALTER TABLE boards ENABLE ROW LEVEL SECURITY;
 CREATE POLICY boards_own ON boards FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
 CREATE POLICY boards_shared ON boards FOR SELECT TO authenticated USING (shared);
 GRANT SELECT ON boards TO authenticated;
+-- an index on the compared column: the plan of the read uses it (an Index Cond: the call evaluated once per scan); with index
+-- scans off, as for a table where the condition matches too many rows for an index, the Filter calls it for each row
+CREATE FUNCTION my_team() RETURNS bigint LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN 1; END $$;
+CREATE TABLE tasks (id bigint PRIMARY KEY, team_id bigint NOT NULL);
+CREATE INDEX tasks_team ON tasks (team_id);
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tasks_team_read ON tasks FOR SELECT TO authenticated USING (team_id = my_team());
+GRANT SELECT ON tasks TO authenticated;
 -- an INSERT policy without WITH CHECK: authenticated's INSERT of the seeded row is refused; with WITH CHECK (true) it passes (T14)
 CREATE TABLE inbox (id bigint PRIMARY KEY, body text);
 ALTER TABLE inbox ENABLE ROW LEVEL SECURITY;
@@ -91,15 +99,30 @@ describe('verify: plans', () => {
     assert.deepEqual({ policies: upd?.policies, perRow: upd?.perRow, shown: upd?.shown }, { policies: [], perRow: ['current_setting'], shown: false });
     assert.match(formatExposure(upd!), /^authenticated UPDATE public\.projects: the plan calls current_setting\(\), from no policy found, in the Filter of its scan \(Filter: /);
     const perRow = v.findings.filter((f) => f.rule === 'policy-per-row-function');
-    assert.equal(perRow.length, 4);
+    assert.equal(perRow.length, 5);
     assert.deepEqual(
       v.shown.filter((c) => c.finding.rule === 'policy-per-row-function').map((c) => [c.finding.message.match(/Policy "(\w+)"/)?.[1], c.exposure?.command]).sort(),
       [
         ['notes_own', 'select'],
         ['projects_read', 'select'],
         ['secrets_own', 'select'],
+        ['tasks_team_read', 'select'],
       ],
     );
+  });
+
+  test('ok: a read whose plan uses an index on the compared column calls nothing in a Filter; with index scans off it calls my_team() in the Filter for each row (seqScan), and policy-per-row-function is shown', () => {
+    const tasks = plan('public.tasks', 'select');
+    assert.deepEqual(
+      { seqScan: tasks?.seqScan, perRow: tasks?.perRow, policies: tasks?.policies, filter: tasks?.filter, shown: tasks?.shown },
+      { seqScan: true, perRow: ['my_team'], policies: ['tasks_team_read'], filter: '(team_id = my_team())', shown: true },
+    );
+    assert.equal(
+      formatExposure(tasks!),
+      'authenticated SELECT public.tasks with index scans off (as when the condition matches too many rows for an index; as an index condition it is evaluated once): the plan calls my_team() in the Filter of its scan, for each row it reads (from the USING of policy "tasks_team_read"; Filter: (team_id = my_team()))',
+    );
+    // (a plan whose Filter calls a function is taken as it is)
+    assert.equal(plan('public.notes', 'select')?.seqScan, undefined);
   });
 
   test('ok: the Filter of the scan of the table, not of a sub-plan or another node; the calls it makes, without SQL words', () => {

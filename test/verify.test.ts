@@ -371,6 +371,24 @@ INSERT INTO posts DEFAULT VALUES;`,
   });
 });
 
+describe('verify: anon reads as an anonymous request', () => {
+  test('ok: with seeded rows, anon reads with the JWT claims PostgREST sets for a request without a signed-in user ({"role":"anon"}), not what an earlier transaction-local set left in the session (\'\', T15b)', async () => {
+    const files: VerifyFile[] = [
+      {
+        file: 'supabase/migrations/20240101000000_init.sql',
+        text: `CREATE FUNCTION public.request_role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('request.jwt.claims', true)::jsonb ->> 'role' $$;
+CREATE TABLE pages (id bigint PRIMARY KEY);
+ALTER TABLE pages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pages_read ON pages FOR SELECT TO anon, authenticated USING (public.request_role() IN ('anon', 'authenticated'));
+GRANT SELECT ON pages TO anon, authenticated;`,
+      },
+    ];
+    const r = await verify(files, { cacheDir: CACHE_DIR, seed: true, supabaseDefaultPrivileges: true });
+    const reads = r.probes.filter((p) => p.table === 'public.pages' && p.command === 'select' && !p.settingsEnded).map(formatOutcome);
+    assert.deepEqual(reads.sort(), ['anon SELECT public.pages → 1 row', 'authenticated SELECT public.pages → 1 row']);
+  });
+});
+
 describe('verify: explicit probes', () => {
   test('ok: custom SQL, settings (auth.uid()) and the command are reported', async () => {
     const extensions: VerifyFile = {

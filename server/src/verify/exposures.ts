@@ -111,6 +111,8 @@ export interface ExposureResult {
   filter?: string;
   policies?: string[];
   perRow?: string[];
+  /** plan: the plan with index scans calls nothing in the scan's Filter (the policy's condition is an index condition, evaluated once per scan); this one was made with them off, as for a table where the condition matches too many rows for an index */
+  seqScan?: boolean;
   /** plan, filter, insert-check: the role holds no privilege for the command, and was granted it for the look */
   granted?: boolean;
   /** companion: the role is STAND_IN_ROLE, for PUBLIC, granted SELECT and the write's privilege for the look */
@@ -840,6 +842,9 @@ export function scanFilter(lines: readonly string[], rel: string): string | unde
   return undefined;
 }
 
+/** Settings that keep the planner from index scans: the plan of a scan of every row (`plan` looks, ExposureResult.seqScan). */
+const SEQ_SCAN = { enable_indexscan: 'off', enable_indexonlyscan: 'off', enable_bitmapscan: 'off', enable_tidscan: 'off' };
+
 /** The functions a plan's condition calls (last name part, lower-case), in order, once each (`all`: each call). */
 export function callsOfFilter(filter: string, all = false): string[] {
   const out: string[] = [];
@@ -877,22 +882,22 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
   type Row = (typeof policies)[number];
   const appliesTo = (q: Row, role: string) => q.roles.includes('public') || q.roles.includes(role) || q.roles.includes(quoteIdent(role));
   /** the Filter of the table's scan in the plan of `sql`, as `as` (each look's `db`: verify restarts a dead instance) */
-  const explain = async (db: PGlite, as: string, sql: string, rel: string): Promise<Read & { filter?: string }> => {
+  const explain = async (db: PGlite, as: string, sql: string, rel: string, seq = false): Promise<Read & { filter?: string }> => {
     let lines: string[] = [];
-    const r = await runAs(db, as, settingsOf(as), async () => {
+    const r = await runAs(db, as, seq ? { ...settingsOf(as), ...SEQ_SCAN } : settingsOf(as), async () => {
       lines = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (COSTS OFF) ${sql}`)).rows.map((x) => x['QUERY PLAN']);
       return lines.length || undefined; // (a plan has a line at least: none, the instance died)
     });
     return 'rows' in r ? { ...r, filter: scanFilter(lines, rel) } : r;
   };
   /** the policies of `mine` whose USING set to `to` makes `changed` true of the plan's Filter */
-  const whose = async (db: PGlite, mine: Row[], to: string, as: string, sql: string, rel: string, changed: (filter: string) => boolean): Promise<string[]> => {
+  const whose = async (db: PGlite, mine: Row[], to: string, as: string, sql: string, rel: string, changed: (filter: string) => boolean, seq = false): Promise<string[]> => {
     const out: string[] = [];
     for (const q of mine) {
       await db.exec('SAVEPOINT plan');
       try {
         await db.exec(`ALTER POLICY ${quoteIdent(q.policy)} ON ${q.table} USING (${to})`);
-        const other = await explain(db, as, sql, rel);
+        const other = await explain(db, as, sql, rel, seq);
         if ('rows' in other && changed(other.filter ?? '')) out.push(q.policy);
       } finally {
         if (!isDead(db)) await db.exec('ROLLBACK TO SAVEPOINT plan');
@@ -901,15 +906,32 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
     return out;
   };
   const cut = (filter: string) => (filter ? { filter: filter.length > 200 ? `${filter.slice(0, 199)}…` : filter } : {});
-  /** a look's run: the plan of `sql` as `as` (granted `grant` first when `granted`), then what `then` finds of its Filter */
+  /**
+   * a look's run: the plan of `sql` as `as` (granted `grant` first when `granted`), then what `then` finds of its Filter;
+   * `seqFallback`: when the scan's Filter calls nothing, the plan with index scans off if its Filter does (ExposureResult.seqScan)
+   */
   const planned =
-    (command: ProbeCommand, as: string, granted: boolean, grant: string, sql: string, rel: string, then: (db: PGlite, filter: string) => Promise<{ policies: string[]; perRow?: string[]; shown: boolean }>) =>
+    (
+      command: ProbeCommand,
+      as: string,
+      granted: boolean,
+      grant: string,
+      sql: string,
+      rel: string,
+      then: (db: PGlite, filter: string, seq: boolean) => Promise<{ policies: string[]; perRow?: string[]; shown: boolean }>,
+      seqFallback = false,
+    ) =>
     async (db: PGlite) => {
       if (granted) await db.exec(grant);
-      const plan = await explain(db, as, sql, rel);
+      let plan = await explain(db, as, sql, rel);
+      let seq = false;
+      if (seqFallback && 'rows' in plan && callsOfFilter(plan.filter ?? '').length === 0) {
+        const scan = await explain(db, as, sql, rel, true);
+        if ('rows' in scan && callsOfFilter(scan.filter ?? '').length > 0) [plan, seq] = [scan, true];
+      }
       if (!('rows' in plan)) return { command, ...(granted ? { granted } : {}), ...plan, shown: false };
       const filter = plan.filter ?? '';
-      return { command, ...(granted ? { granted } : {}), ...cut(filter), ...(await then(db, filter)) };
+      return { command, ...(granted ? { granted } : {}), ...(seq ? { seqScan: true } : {}), ...cut(filter), ...(await then(db, filter, seq)) };
     };
   const specs: ExposureSpec[] = [];
   const tables = [...new Set(policies.map((q) => q.table))];
@@ -931,12 +953,21 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
         if (r) chosen.set(r.as, r);
       }
       for (const { as, granted } of chosen.values()) {
-        const run = planned(command, as, granted, grant(as), sql, rel, async (db, filter) => {
-          const calls = callsOfFilter(filter, true).length;
-          // (dropped, a policy the command needs would take the whole scan away)
-          const found = calls ? await whose(db, calling, 'true', as, sql, rel, (f) => callsOfFilter(f, true).length < calls) : [];
-          return { policies: found, perRow: callsOfFilter(filter), shown: found.length > 0 };
-        });
+        const run = planned(
+          command,
+          as,
+          granted,
+          grant(as),
+          sql,
+          rel,
+          async (db, filter, seq) => {
+            const calls = callsOfFilter(filter, true).length;
+            // (dropped, a policy the command needs would take the whole scan away)
+            const found = calls ? await whose(db, calling, 'true', as, sql, rel, (f) => callsOfFilter(f, true).length < calls, seq) : [];
+            return { policies: found, perRow: callsOfFilter(filter), shown: found.length > 0 };
+          },
+          true,
+        );
         specs.push({ kind: 'plan', object: table, role: as, run });
       }
       // two or more permissive policies of the command (FOR ALL ones count for every command) for one role
@@ -1141,7 +1172,7 @@ function callLook(
         return { r, v, changed };
       };
       const first = await once();
-      const base = { ...functionOf(f), call: f.call, ...(settings ? { user: OTHER_USER } : {}), ...(users && 'rows' in first.r ? { usersChanged: first.changed } : {}) };
+      const base = { ...functionOf(f), call: f.call, ...(settings && Object.values(settings).some((v) => v.includes(OTHER_USER)) ? { user: OTHER_USER } : {}), ...(users && 'rows' in first.r ? { usersChanged: first.changed } : {}) };
       if (!('rows' in first.r)) return { ...base, ...outcome(first.r), shown: false };
       if (first.r.rows === 0 && !first.changed) return { ...base, ...outcome(first.r), result: first.v, shown: false };
       await alter(db, f, 'SECURITY INVOKER');
@@ -1290,7 +1321,8 @@ export function formatExposure(e: ExposureResult): string {
     }
     case 'plan': {
       const command = (e.command ?? 'select').toUpperCase();
-      const head = `${e.role}${e.granted ? ` (granted ${command} for the look)` : ''} ${command} ${e.object}`;
+      const scan = e.seqScan ? " with index scans off (as when the condition matches too many rows for an index; as an index condition it is evaluated once)" : '';
+      const head = `${e.role}${e.granted ? ` (granted ${command} for the look)` : ''} ${command} ${e.object}${scan}`;
       if (failed) return `${head} → EXPLAIN: ${failed}`;
       const calls = (e.perRow ?? []).map((n) => `${n}()`).join(', ');
       const of = (e.policies ?? []).map((x) => `"${x}"`).join(', ');

@@ -613,7 +613,10 @@ async function defaultProbes(db: PGlite, stubSchemas: string[], roles: string[] 
     roleNames = [STAND_IN_ROLE];
   }
   // with seeded rows, Supabase's authenticated is the user the rows name (SEED_USER)
-  const signedIn = (role: string) => (seeded && role === 'authenticated' ? { settings: SIGNED_IN } : {});
+  const signedIn = (role: string) => {
+    const settings = seeded ? requestOf(role) : undefined;
+    return settings ? { settings } : {};
+  };
   const probes: ProbeSpec[] = [];
   for (const t of tables) for (const role of roleNames) probes.push({ table: `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`, role, ...(standIn ? { grantInProbe: true } : {}), ...signedIn(role) });
   // then, for the tables with INSERT, UPDATE or DELETE policies, a write of each such command
@@ -662,6 +665,22 @@ const SIGNED_IN: Record<string, string> = {
   'request.jwt.claim.role': 'authenticated',
   'request.jwt.claims': JSON.stringify({ sub: SEED_USER, role: 'authenticated', aud: 'authenticated' }),
 };
+
+/**
+ * The request settings of an anonymous Supabase request: PostgREST sets the claims of the anon
+ * key's JWT for it too (role anon, no sub: auth.uid() is NULL). Unset, a read as anon would see
+ * what an earlier transaction-local set left in the session ('', T15b), which PostgREST never
+ * lets a request see.
+ */
+const ANON_REQUEST: Record<string, string> = {
+  'request.jwt.claim.role': 'anon',
+  'request.jwt.claims': JSON.stringify({ role: 'anon' }),
+};
+
+/** What a probe or look as `role` reads with, when rows are seeded: Supabase's authenticated signed in as SEED_USER, anon as an anonymous request. */
+function requestOf(role: string): Record<string, string> | undefined {
+  return role === 'authenticated' ? SIGNED_IN : role === 'anon' ? ANON_REQUEST : undefined;
+}
 
 /**
  * For each RLS table but partitions (whose parent gets the row), or each table without RLS when
@@ -945,7 +964,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     const roles = opts.roles ?? (await probeRoles(db));
     const seeded = !!result.seeded;
     result.exposures = [];
-    const specs = await exposureSpecs(db, stubs.schemas, roles, (role) => (seeded && role === 'authenticated' ? SIGNED_IN : undefined), !opts.supabaseDefaultPrivileges);
+    const specs = await exposureSpecs(db, stubs.schemas, roles, (role) => (seeded ? requestOf(role) : undefined), !opts.supabaseDefaultPrivileges);
     for (const spec of specs) {
       if (Date.now() > deadline) return { ...result, timedOut: true };
       snapshot ??= await db.dumpDataDir('none');
