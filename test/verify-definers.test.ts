@@ -60,6 +60,16 @@ GRANT EXECUTE ON FUNCTION a_spin(uuid) TO authenticated;
 -- definer-call look after it with text again (not the domain the first look's rollback dropped)
 CREATE FUNCTION first_body(p_owner uuid) RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
 DECLARE b text; BEGIN SELECT n.body INTO b FROM public.notes n WHERE n.owner_id = p_owner LIMIT 1; RETURN coalesce(b, 'none'); END $$;
+-- a Supabase custom access token hook, (event jsonb) RETURNS jsonb, that looks only at the event: called with a hook event for the
+-- seeded user, it puts that user's note count into the claims; as SECURITY INVOKER the policies give the caller no note of theirs
+CREATE FUNCTION access_token_hook(event jsonb) RETURNS jsonb LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE n bigint;
+BEGIN
+  SELECT count(*) INTO n FROM public.notes WHERE owner_id = (event->>'user_id')::uuid;
+  RETURN jsonb_set(event, '{claims,note_count}', to_jsonb(n));
+END $$;
+REVOKE EXECUTE ON FUNCTION access_token_hook(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION access_token_hook(jsonb) TO authenticated;
 REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid) TO authenticated;
 `,
@@ -131,7 +141,16 @@ describe('verify: functions run with their owner\'s rights or settings', () => {
     const [none] = of('definer-call', 'public.body_count(p_body text)');
     assert.deepEqual({ rows: none?.rows, result: none?.result, shown: none?.shown }, { rows: 0, result: '[0]', shown: false });
     assert.deepEqual([...of('definer-call', 'public.my_notes_of(p_owner uuid)'), ...of('definer-call', 'public.has_notes()')], []);
-    assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)']);
+    assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)', 'public.access_token_hook(event jsonb)']);
+  });
+
+  test("ok: a custom access token hook is called with the event Supabase Auth passes, for the seeded user: the claims it returns hold that user's note count (1); as SECURITY INVOKER another result (0)", () => {
+    const [hook] = of('definer-call', 'public.access_token_hook(event jsonb)');
+    assert.deepEqual({ role: hook?.role, rows: hook?.rows, fixedRows: hook?.fixedRows, shown: hook?.shown }, { role: 'authenticated', rows: 1, fixedRows: 1, shown: true });
+    assert.match(hook!.call!, /^SELECT public\.access_token_hook\('\{"claims": \{"aud": "authenticated", "sub": "00000000-0000-4000-8000-00000000005e", .*"user_id": "00000000-0000-4000-8000-00000000005e".*'::pg_catalog\.jsonb\)$/);
+    assert.match(hook!.result!, /"note_count": ?1/);
+    assert.match(hook!.fixedResult!, /"note_count": ?0/);
+    assert.match(formatExposure(hook!), / \(SECURITY DEFINER\) → 1 row; as SECURITY INVOKER: 1 row, holding another result$/);
   });
 
   test("ok: a PL/pgSQL function the search-path look ran with a temporary domain text is compiled again after the look's rollback: the definer-call look's call after it passes (no XX000 cache lookup failed for type)", () => {

@@ -377,11 +377,20 @@ const callExpr = (value: string) =>
                FROM unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace), '') || ')'`;
 
 /**
+ * The event Supabase Auth passes a custom access token hook (`(event jsonb) RETURNS jsonb`), for
+ * the seeded user (SEED_USER, $2): its user_id and the claims of the token being made.
+ */
+const HOOK_EVENT = `jsonb_build_object('user_id', $2::text, 'authentication_method', 'password',
+  'claims', jsonb_build_object('sub', $2::text, 'role', 'authenticated', 'aud', 'authenticated', 'app_metadata', '{}'::jsonb, 'user_metadata', '{}'::jsonb))`;
+
+/**
  * For callOf: a value of each argument's type `ty` that the seeded rows hold (SEED_USER, bound
- * as $2, for a uuid; `text` for one of the string category), else NULL.
+ * as $2, for a uuid; `text` for one of the string category; an auth hook's event for the one
+ * jsonb argument of a function returning jsonb), else NULL.
  */
 const seededArg = (text: string) =>
   `CASE WHEN ty.oid = 'uuid'::regtype THEN quote_literal($2) WHEN ty.typcategory = 'S' THEN quote_literal(${quoteLiteral(text)})
+        WHEN ty.oid = 'jsonb'::regtype AND p.pronargs = 1 AND p.prorettype = 'jsonb'::regtype THEN quote_literal((${HOOK_EVENT})::text)
         WHEN ty.typcategory = 'N' THEN '1' WHEN ty.typcategory = 'B' THEN 'true' ELSE 'NULL' END`;
 
 /** ExposureResult's `function`, of a function verify queried. */
@@ -1308,7 +1317,9 @@ export function formatExposure(e: ExposureResult): string {
       const who = `${e.role}${e.user ? `, signed in as a user the seeded rows do not name (${e.user})` : ''}`;
       // (a call returning nothing, void, that changed auth.users: what it did)
       const gave = e.usersChanged && !e.rows ? 'auth.users changed' : `${got(e.result, e.rows)}${e.usersChanged ? ', auth.users changed' : ''}`;
-      return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${gave}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult, e.fixedRows)}`}`;
+      // (as many rows both ways, told as counts: say that they hold something else)
+      const other = !e.fixedCode && e.rows === e.fixedRows && e.result !== e.fixedResult && got(e.result, e.rows) === got(e.fixedResult, e.fixedRows) ? ', holding another result' : '';
+      return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${gave}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult, e.fixedRows)}${other}`}`;
     }
     case 'public': {
       const what = e.command === 'insert' ? `INSERT INTO ${e.object} of the seeded row` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : e.command === 'update' ? `UPDATE ${e.object} (every row, reading no column)` : `SELECT ${e.object}`;
