@@ -146,7 +146,7 @@ function objectsAt(model: Model): (file: string, at: number) => Array<(e: Exposu
       const t = model.tables.get(p.table);
       // (the policy's own exposures; and its table's, which name no policy: a policy on a table
       // without RLS is about what roles get from the table)
-      if (t && within(p.loc, file, at)) out.push((e) => (e.policy === undefined || e.policy === p.name) && e.object === name(t) && (e.kind !== 'plan' || planCalls(p, e)) && (e.kind !== 'filter' || planCalls(p, e)));
+      if (t && within(p.loc, file, at)) out.push((e) => (e.policy === undefined || e.policy === p.name) && e.object === name(t) && ((e.kind !== 'plan' && e.kind !== 'filter') || planCalls(p, e)));
     }
     for (const t of model.tables.values()) {
       // (or made a partition or child there: ATTACH PARTITION, INHERIT)

@@ -531,15 +531,14 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     )
   ).rows;
   const seedOf = open.length ? new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r])) : new Map<string, SeedRow>();
-  const names = (list: string[], r: string) => list.includes(r) || list.includes(quoteIdent(r));
-  const candidatesOf = (p: (typeof open)[number]) => (p.roles.includes('public') ? roles : roles.filter((r) => names(p.roles, r)));
+  const candidatesOf = (p: (typeof open)[number]) => roles.filter((r) => covers(p.roles, r));
   // the roles of each table's permissive SELECT (or ALL) policies
   const readers = new Map<string, string[][]>();
   for (const p of open) if (p.cmd === 'ALL') readers.set(p.table, [...(readers.get(p.table) ?? []), p.roles]);
   for (const r of (await db.query<{ table: string; roles: string[] }>(
     `SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) AS table, roles::text[] AS roles FROM pg_policies WHERE permissive = 'PERMISSIVE' AND cmd = 'SELECT'`,
   )).rows) readers.set(r.table, [...(readers.get(r.table) ?? []), r.roles]);
-  const hasSelectPolicy = (table: string, role: string) => (readers.get(table) ?? []).some((list) => list.includes('public') || names(list, role));
+  const hasSelectPolicy = (table: string, role: string) => (readers.get(table) ?? []).some((list) => covers(list, role));
   for (const p of open) {
     // an UPDATE or DELETE policy: the write reading no column, then with a WHERE reading one (a
     // role without a SELECT policy of its own reaches no row then, T26/T27)
@@ -580,7 +579,7 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
     const looks: Array<{ kind: 'policy' | 'anon-write'; command: ProbeCommand; sql: string; roles: string[] }> = [];
     if (p.using_true && noColumn) looks.push({ kind: 'policy', command: noColumn[0], sql: noColumn[1], roles: candidatesOf(p) });
     else if (p.check_true && (p.cmd === 'INSERT' || p.cmd === 'ALL') && row) looks.push({ kind: 'policy', command: 'insert', sql: insertSql(row, (v) => v.replace(SEED_USER, OTHER_USER)), roles: candidatesOf(p) });
-    if (noColumn && roles.includes('anon') && (p.roles.includes('public') || names(p.roles, 'anon'))) looks.push({ kind: 'anon-write', command: noColumn[0], sql: noColumn[1], roles: ['anon'] });
+    if (noColumn && roles.includes('anon') && covers(p.roles, 'anon')) looks.push({ kind: 'anon-write', command: noColumn[0], sql: noColumn[1], roles: ['anon'] });
     for (const look of looks) {
       const [as] = await holding(db, look.roles, p.table, look.command.toUpperCase());
       if (!as) continue;
@@ -774,6 +773,12 @@ async function publicSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureS
   return specs;
 }
 
+/** Whether a policy's roles (pg_policies.roles) take in `role`: they name it, or are PUBLIC's. */
+const covers = (list: readonly string[], role: string) => list.includes('public') || list.includes(role) || list.includes(quoteIdent(role));
+
+/** The probe roles a look at a policy for `list` may be made as (lookRole): those it names; for PUBLIC each, then the stand-in. */
+const lookCandidates = (list: readonly string[], roles: string[]) => (list.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((r) => covers(list, r)));
+
 /**
  * The role a look of `command` on `table` is made as: the first of `candidates` holding the
  * privilege; else the first of them, to be granted it for the look (`granted`).
@@ -808,7 +813,7 @@ async function insertCheckSpecs(db: PGlite, stubSchemas: string[], roles: string
   for (const p of policies) {
     const row = seedOf.get(p.rel);
     if (!row) continue;
-    const role = await lookRole(db, p.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((r) => p.roles.includes(r) || p.roles.includes(quoteIdent(r))), p.table, 'insert');
+    const role = await lookRole(db, lookCandidates(p.roles, roles), p.table, 'insert');
     if (!role) continue;
     const { as, granted } = role;
     specs.push({
@@ -889,7 +894,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
     )
   ).rows;
   type Row = (typeof policies)[number];
-  const appliesTo = (q: Row, role: string) => q.roles.includes('public') || q.roles.includes(role) || q.roles.includes(quoteIdent(role));
+  const appliesTo = (q: Row, role: string) => covers(q.roles, role);
   /** the Filter of the table's scan in the plan of `sql`, as `as` (each look's `db`: verify restarts a dead instance) */
   const explain = async (db: PGlite, as: string, sql: string, rel: string, seq = false): Promise<Read & { filter?: string }> => {
     let lines: string[] = [];
@@ -958,7 +963,7 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
       const chosen = new Map<string, { as: string; granted: boolean }>();
       for (const q of [...own, ...(command === 'select' ? all.filter((x) => x.cmd === 'ALL') : [])]) {
         if (!q.calls || [...chosen.keys()].some((r) => appliesTo(q, r))) continue;
-        const r = await lookRole(db, q.roles.includes('public') ? [...roles, STAND_IN_ROLE] : roles.filter((x) => appliesTo(q, x)), table, command);
+        const r = await lookRole(db, lookCandidates(q.roles, roles), table, command);
         if (r) chosen.set(r.as, r);
       }
       for (const { as, granted } of chosen.values()) {
