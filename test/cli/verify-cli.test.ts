@@ -131,3 +131,52 @@ GRANT SELECT ON odd TO app_user;
     );
   });
 });
+
+describe('verify: why statements failed', () => {
+  // a history that lacks what makes tenants (an ORM's push, a baseline kept elsewhere): its first
+  // user fails, and every statement using what that one would have made fails after it
+  const files = {
+    '1_orders.sql': [
+      'CREATE TABLE orders (id int PRIMARY KEY, tenant_id int REFERENCES tenants (id));',
+      'ALTER TABLE orders ENABLE ROW LEVEL SECURITY;',
+      'CREATE POLICY orders_all ON orders USING (true);',
+      'CREATE TABLE items (id int, order_id int REFERENCES orders (id));',
+      'CREATE INDEX ON items (order_id);',
+      '',
+    ].join('\n'),
+    '2_later.sql': [
+      'ALTER TABLE IF EXISTS items RENAME TO line_items;',
+      'ALTER TABLE line_items ENABLE ROW LEVEL SECURITY;',
+      'GRANT SELECT ON audit TO PUBLIC;',
+      'CREATE TABLE audit (id int);',
+      '',
+    ].join('\n'),
+  };
+
+  test('err: JSON gives each error its cause: made nowhere, following an earlier failure (through a rename that ran without its table), made later', () => {
+    const r = run(files, ['--no-seed', '--format', 'json']);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const out = JSON.parse(r.stdout);
+    const by = (e: { path: string; line: number; code: string; cause?: { kind: string; missing: { name: string }; follows?: { path: string; line: number }; madeAt?: { path: string; line: number } } }) =>
+      `${e.path}:${e.line} ${e.code} ${e.cause ? `${e.cause.kind} ${e.cause.missing.name}${e.cause.follows ? ` ${e.cause.follows.path}:${e.cause.follows.line}` : ''}${e.cause.madeAt ? ` ${e.cause.madeAt.path}:${e.cause.madeAt.line}` : ''}` : '-'}`;
+    assert.deepEqual(out.statementErrors.map(by), [
+      '1_orders.sql:1 42P01 never tenants',
+      '1_orders.sql:2 42P01 follows orders 1_orders.sql:1',
+      '1_orders.sql:3 42P01 follows orders 1_orders.sql:1',
+      '1_orders.sql:4 42P01 follows orders 1_orders.sql:1',
+      '1_orders.sql:5 42P01 follows items 1_orders.sql:4',
+      '2_later.sql:2 42P01 follows line_items 1_orders.sql:4',
+      '2_later.sql:3 42P01 later audit 2_later.sql:4',
+    ]);
+  });
+
+  test('err: the text report counts the errors that follow and lists each name no statement makes once', () => {
+    const r = run(files, ['--no-seed']);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.match(r.stdout, /statement errors: 7, of which 5 follow from an earlier failure/);
+    assert.match(r.stdout, /no statement of these files makes[^\n]*\n {2}relation tenants: 1 statement fails on it \(the first at 1_orders\.sql:1:\d+\), and 5 later errors follow from it\n/);
+    assert.match(r.stdout, /the other failures:\n {2}2_later\.sql:3:\d+ {2}42P01 relation "audit" does not exist {2}\(relation audit is made later, at 2_later\.sql:4:1\)\n/);
+    // (a following error is not listed on its own)
+    assert.doesNotMatch(r.stdout, /1_orders\.sql:2:\d+ {2}42P01/);
+  });
+});

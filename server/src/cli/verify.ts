@@ -10,6 +10,7 @@ import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
 import { counted } from './words.js';
 import { confirm } from '../verify/confirm.js';
+import { causes, rootsOf, type Cause } from '../verify/causes.js';
 import { initParser, ruleById, Workspace, type Finding } from '../engine/workspace.js';
 
 /** How long a statement may outlast the budget before its worker is stopped. */
@@ -100,6 +101,60 @@ if (!isMainThread && workerData?.[WORKER_DATA_KEY]) {
   );
 }
 
+/**
+ * The report's statement errors: those that follow from an earlier failure are counted, not
+ * listed; those failing on what no statement of the files makes are one line per name; the
+ * others one line each, with how many later errors follow from them.
+ */
+function statementErrorLines(
+  errors: VerifyResult['statementErrors'],
+  found: ReadonlyArray<Cause | undefined>,
+  roots: readonly number[],
+  where: (file: string, offset: number) => { line: number; column: number },
+): string[] {
+  if (!errors.length) return [];
+  const at = (file: string, offset: number) => {
+    const w = where(file, offset);
+    return `${file}:${w.line}:${w.column}`;
+  };
+  const followers = new Map<number, number>();
+  roots.forEach((r, i) => r !== i && followers.set(r, (followers.get(r) ?? 0) + 1));
+  const following = roots.filter((r, i) => r !== i).length;
+  const follow = (n: number, from: string) => (n ? `, and ${counted(n, 'later error')} follow${n === 1 ? 's' : ''} from ${from}` : '');
+  const never = new Map<string, number[]>();
+  const others: number[] = [];
+  errors.forEach((_, i) => {
+    if (roots[i] !== i) return;
+    const c = found[i];
+    if (c?.kind === 'never') {
+      const k = `${c.missing.kind} ${c.missing.name}`;
+      never.set(k, [...(never.get(k) ?? []), i]);
+    } else others.push(i);
+  });
+  const lines: string[] = [];
+  if (following || never.size) {
+    lines.push('', `statement errors: ${errors.length}${following ? `, of which ${following} follow from an earlier failure (they use what a failed statement would have made)` : ''}; --format json lists each, with the failure it follows`);
+  }
+  if (never.size) {
+    lines.push('no statement of these files makes (the history lacks what makes them: an earlier baseline, an ORM\'s schema push, another service\'s migrations…):');
+    for (const [what, list] of [...never].sort((x, y) => y[1].length - x[1].length)) {
+      const first = errors[list[0]!]!;
+      const after = list.reduce((n, i) => n + (followers.get(i) ?? 0), 0);
+      lines.push(`  ${what}: ${counted(list.length, 'statement')} fail${list.length === 1 ? 's' : ''} on it (the first at ${at(first.file, first.offset)})${follow(after, list.length === 1 ? 'it' : 'them')}`);
+    }
+    if (others.length) lines.push('the other failures:');
+  }
+  for (const i of others) {
+    const e = errors[i]!;
+    const c = found[i];
+    const later = c?.kind === 'later' ? `${c.missing.kind} ${c.missing.name} is made later, at ${at(c.file, c.offset)}` : '';
+    const n = followers.get(i) ?? 0;
+    const tail = [later, n ? `${counted(n, 'later error')} follow${n === 1 ? 's' : ''} from it` : ''].filter(Boolean).join('; ');
+    lines.push(`${never.size ? '  ' : ''}${at(e.file, e.offset)}  ${e.code} ${e.message}${tail ? `  (${tail})` : ''}`);
+  }
+  return lines;
+}
+
 export async function lintVerify(options: LintOptions, format: 'text' | 'json', timeoutMs = 60_000, seed = true): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const absolute = await collectFiles(options.paths, options.cwd, config);
@@ -112,6 +167,12 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const ws = new Workspace(config);
   for (const f of files) ws.setFile(f.file, f.text);
   const linted = ws.lint();
+  // why statements failed, where another failed statement or the files' order tells
+  const found = causes(
+    result.statementErrors,
+    files.map((f) => ({ file: f.file, statements: ws.parsed(f.file)?.statements ?? [] })),
+  );
+  const roots = rootsOf(found);
   const shownBy = (rule: string) => ruleById.get(rule)?.meta.shownBy;
   const findings: Finding[] = [...linted.byFile.values()].flat().filter((f) => shownBy(f.rule));
   const shown = confirm(findings, linted.model, result, shownBy);
@@ -120,6 +181,16 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     const p = makePositionAt(texts.get(file) ?? '').positionAt(offset);
     return { line: p.line + 1, column: p.character + 1 };
   };
+  const errorAt = (i: number) => {
+    const e = result.statementErrors[i]!;
+    return { path: e.file, ...where(e.file, e.offset) };
+  };
+  const causeJson = (c: Cause) =>
+    c.kind === 'follows'
+      ? { kind: c.kind, missing: c.missing, follows: errorAt(c.follows) }
+      : c.kind === 'later'
+        ? { kind: c.kind, missing: c.missing, madeAt: { path: c.file, ...where(c.file, c.offset) } }
+        : { kind: c.kind, missing: c.missing };
   /** how the engine showed a finding, as the report says it */
   const how = (c: (typeof shown)[number]) =>
     c.statement
@@ -138,12 +209,13 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
         {
           pgVersion: result.pgVersion,
           timedOut: !!result.timedOut,
-          statementErrors: result.statementErrors.map((e) => ({
+          statementErrors: result.statementErrors.map((e, i) => ({
             path: e.file,
             ...where(e.file, e.offset),
             code: e.code,
             message: e.message,
             ...(e.statementStart !== undefined && e.statementEnd !== undefined ? { statement: { start: where(e.file, e.statementStart), end: where(e.file, e.statementEnd) } } : {}),
+            ...(found[i] ? { cause: causeJson(found[i]!) } : {}),
           })),
           ...(result.seeded ? { seeded: result.seeded } : {}),
           probes: result.probes,
@@ -164,10 +236,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     };
   }
   const lines = [`verified on ${result.pgVersion}: ${counted(files.length, 'file')}`];
-  for (const e of result.statementErrors) {
-    const w = where(e.file, e.offset);
-    lines.push(`${e.file}:${w.line}:${w.column}  ${e.code} ${e.message}`);
-  }
+  lines.push(...statementErrorLines(result.statementErrors, found, roots, where));
   const seeded = result.seeded ?? [];
   const refused = seeded.filter((s) => s.outcome === 'error');
   if (seeded.length) {

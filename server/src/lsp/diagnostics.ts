@@ -6,6 +6,7 @@ import type { Range, Severity } from '../analysis/types.js';
 import type { EditWithRange, Finding, FixWithRanges } from '../engine/workspace.js';
 import type { FixKind } from '../rules/types.js';
 import type { ConfigIssue } from './settings.js';
+import type { StatementCause } from './verify.js';
 
 export const SOURCE = 'pg-rls-lint';
 /** Diagnostic code of a problem in `.pg-rls-lint.json`. */
@@ -72,8 +73,17 @@ export const VERIFY_CODE = 'verify';
  * the place PostgreSQL's error names (the word there, in `text`, the file's verified text), or
  * on the whole statement when the error names no place in it (it is then at its start).
  */
+/** What the other statements tell of a failure (verify/causes.ts), as a sentence or two. */
+function causeText(c: StatementCause | undefined): string {
+  if (!c) return '';
+  const what = `${c.missing.kind} ${c.missing.name}`;
+  if (c.kind === 'follows') return `It follows from an earlier failure, at ${c.follows.path}:${c.follows.line}:${c.follows.column}: the statement that would have made ${what} (or what it is renamed from) failed there. `;
+  if (c.kind === 'later') return `${what} is made later in migration order, at ${c.madeAt.path}:${c.madeAt.line}:${c.madeAt.column}: this statement runs before it. `;
+  return `No statement of the project's files makes ${what}: the history lacks what makes it (an earlier baseline, an ORM's schema push, another service's migrations…). `;
+}
+
 export function statementErrorDiagnostic(
-  e: { line: number; column: number; code: string; message: string; statement?: { start: { line: number; column: number }; end: { line: number; column: number } } },
+  e: { line: number; column: number; code: string; message: string; statement?: { start: { line: number; column: number }; end: { line: number; column: number } }; cause?: StatementCause },
   pgVersion: string,
   text: string,
 ): Diagnostic {
@@ -89,6 +99,7 @@ export function statementErrorDiagnostic(
     source: SOURCE,
     message:
       `This statement failed when pg-rls-lint verify replayed the migrations in order on ${pgVersion}: ${e.code} ${e.message}. ` +
+      causeText(e.cause) +
       'A migration tool stops at such an error; verify went on without what the statement makes.',
   };
 }

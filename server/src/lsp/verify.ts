@@ -22,7 +22,15 @@ export interface StatementError {
   message: string;
   /** the failing statement (1-based lines and columns; its end exclusive) */
   statement?: { start: { line: number; column: number }; end: { line: number; column: number } };
+  /** why it failed, where the other statements tell (the CLI's `cause`; paths as the CLI prints them) */
+  cause?: StatementCause;
 }
+
+/** verify/causes.ts's Cause as the CLI's JSON gives it. */
+export type StatementCause =
+  | { kind: 'follows'; missing: { kind: string; name: string }; follows: { path: string; line: number; column: number } }
+  | { kind: 'never'; missing: { kind: string; name: string } }
+  | { kind: 'later'; missing: { kind: string; name: string }; madeAt: { path: string; line: number; column: number } };
 
 export interface VerifyRun {
   pgVersion: string;
@@ -39,7 +47,7 @@ export interface VerifyRun {
 interface VerifyJson {
   pgVersion?: string;
   timedOut?: boolean;
-  statementErrors?: Array<{ path?: string; line?: number; column?: number; code?: string; message?: string; statement?: StatementError['statement'] }>;
+  statementErrors?: Array<{ path?: string; line?: number; column?: number; code?: string; message?: string; statement?: StatementError['statement']; cause?: StatementCause }>;
   probes?: Array<{ outcome?: string; code?: string }>;
   shown?: Array<{ rule?: string; path?: string; line?: number; column?: number; text?: string }>;
 }
@@ -83,7 +91,7 @@ export function runVerify(cli: string, folder: string, onCancel?: (stop: () => v
         ),
         errors: (json.statementErrors ?? []).flatMap((e) =>
           e.path && e.line && e.column
-            ? [{ path: resolve(folder, e.path), line: e.line, column: e.column, code: e.code ?? 'XX000', message: e.message ?? '', ...(e.statement ? { statement: e.statement } : {}) }]
+            ? [{ path: resolve(folder, e.path), line: e.line, column: e.column, code: e.code ?? 'XX000', message: e.message ?? '', ...(e.statement ? { statement: e.statement } : {}), ...(e.cause ? { cause: e.cause } : {}) }]
             : [],
         ),
         statementErrors: json.statementErrors?.length ?? 0,

@@ -1,0 +1,182 @@
+// Why the statements of verify's replay failed, where one failure explains another: a migration
+// history that lacks the statement making a table (an ORM's schema push, a baseline kept
+// elsewhere) fails there, and then every statement using what the failed one would have made.
+// Pure: reads verify's statement errors and the lint's parsed statements; runs nothing.
+import type { Statement } from '../analysis/types.js';
+
+/** What an error says is missing, as PostgreSQL names it in the message. */
+export type MissingKind = 'relation' | 'type' | 'function' | 'schema';
+
+/** Why a statement failed, as far as the other statements tell. */
+export type Cause =
+  /** it uses what an earlier statement would have made, and that statement failed: `errors[follows]` */
+  | { kind: 'follows'; follows: number; missing: { kind: MissingKind; name: string } }
+  /** no statement of the files makes what it uses */
+  | { kind: 'never'; missing: { kind: MissingKind; name: string } }
+  /** a statement makes it, but only after this one in migration order */
+  | { kind: 'later'; missing: { kind: MissingKind; name: string }; file: string; offset: number };
+
+/** A statement error as causes() needs it (verify's VerifyStatementError). */
+export interface FailedStatement {
+  file: string;
+  /** UTF-16 offset in the file, inside the failed statement */
+  offset: number;
+  code: string;
+  message: string;
+}
+
+/** A statement that makes a named object, where it stands in migration order. */
+interface Maker {
+  file: number;
+  start: number;
+  end: number;
+  schema: string | undefined;
+  name: string;
+  /** a rename: the name it takes the object from (it makes the new name only if the old one exists) */
+  from?: { schema: string | undefined; name: string };
+}
+
+const PATTERNS: Array<[string, RegExp, MissingKind]> = [
+  ['42P01', /^relation "(.+)" does not exist$/, 'relation'],
+  ['42704', /^type "(.+?)(?:\[\])*" does not exist$/, 'type'],
+  ['42883', /^function (.+?)\(.*\) does not exist$/, 'function'],
+  ['3F000', /^schema "(.+)" does not exist$/, 'schema'],
+];
+
+/** What an error's message says does not exist (schema part split off), when it says so. */
+export function missingOf(code: string, message: string): { kind: MissingKind; name: string; schema?: string } | undefined {
+  for (const [c, re, kind] of PATTERNS) {
+    if (c !== code) continue;
+    const m = re.exec(message);
+    if (!m) return undefined;
+    const full = m[1]!;
+    // (a schema name has no dot in the messages looked at here, and "schema" has no schema part)
+    const dot = kind === 'schema' ? -1 : full.indexOf('.');
+    return dot > 0 ? { kind, name: full, schema: full.slice(0, dot) } : { kind, name: full };
+  }
+  return undefined;
+}
+
+const RELATION_RENAMES = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);
+
+/** The object a statement makes (or names anew), if any: its kind, schema as written and name. */
+function madeBy(s: Statement): { kind: MissingKind; schema?: string; name: string; from?: { schema: string | undefined; name: string } } | undefined {
+  const n = s.node;
+  const rel = (r: { schemaname?: string; relname?: string } | undefined) => (r?.relname ? { kind: 'relation' as const, schema: r.schemaname, name: r.relname } : undefined);
+  const qualified = (kind: MissingKind, parts: unknown) => {
+    const names = Array.isArray(parts) ? parts.map((p: { String?: { sval?: string } }) => p?.String?.sval ?? '') : [];
+    const name = names[names.length - 1];
+    return name ? { kind, schema: names.length > 1 ? names[names.length - 2] : undefined, name } : undefined;
+  };
+  switch (s.kind) {
+    case 'CreateStmt':
+    case 'CreateForeignTableStmt':
+      return rel(n?.relation ?? n?.base?.relation);
+    case 'CreateTableAsStmt':
+      return rel(n?.into?.rel);
+    case 'ViewStmt':
+      return rel(n?.view);
+    case 'CreateSeqStmt':
+      return rel(n?.sequence);
+    case 'CreateEnumStmt':
+    case 'CreateRangeStmt':
+      return qualified('type', n?.typeName);
+    case 'CompositeTypeStmt':
+      return n?.typevar?.relname ? { kind: 'type', schema: n.typevar.schemaname, name: n.typevar.relname } : undefined;
+    case 'CreateDomainStmt':
+      return qualified('type', n?.domainname);
+    case 'CreateFunctionStmt':
+      return qualified('function', n?.funcname);
+    case 'CreateSchemaStmt':
+      return n?.schemaname ? { kind: 'schema', name: n.schemaname } : undefined;
+    case 'RenameStmt':
+      if (!n?.newname) return undefined;
+      if (RELATION_RENAMES.has(n.renameType) && !n.subname && n.relation?.relname) {
+        return { kind: 'relation', schema: n.relation.schemaname, name: n.newname, from: { schema: n.relation.schemaname, name: n.relation.relname } };
+      }
+      if (n.renameType === 'OBJECT_TYPE' || n.renameType === 'OBJECT_DOMAIN') return { kind: 'type', name: n.newname };
+      if (n.renameType === 'OBJECT_SCHEMA') return { kind: 'schema', name: n.newname };
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The cause of each error, where the statements tell one (undefined where they do not: the
+ * error is the statement's own). `files` are the replayed files in migration order, each with
+ * the lint's statements of it; an error's statement is the one whose span holds its offset.
+ *
+ * An error saying a relation, type, function or schema does not exist follows from an earlier
+ * failed statement when the last statement before it making that name failed; it has cause
+ * `never` when no statement makes the name, and `later` when the first that does comes after it.
+ * A name made before it by a statement that succeeded explains nothing (dropped since, another
+ * schema, other argument types): no cause.
+ */
+export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<{ file: string; statements: readonly Statement[] }>): Array<Cause | undefined> {
+  const fileIndex = new Map(files.map((f, i) => [f.file, i]));
+  const makers = new Map<string, Maker[]>();
+  files.forEach((f, i) => {
+    for (const s of f.statements) {
+      const m = madeBy(s);
+      if (!m) continue;
+      const key = `${m.kind}:${m.name}`;
+      const list = makers.get(key) ?? [];
+      list.push({ file: i, start: s.start, end: s.end, schema: m.schema, name: m.name, ...(m.from ? { from: m.from } : {}) });
+      makers.set(key, list);
+    }
+  });
+  // the errors of each file, to find the one (if any) of a maker's statement
+  const byFile = new Map<number, number[]>();
+  errors.forEach((e, i) => {
+    const f = fileIndex.get(e.file);
+    if (f !== undefined) byFile.set(f, [...(byFile.get(f) ?? []), i]);
+  });
+  const failureOf = (m: Maker) => byFile.get(m.file)?.find((i) => errors[i]!.offset >= m.start && errors[i]!.offset <= m.end);
+  const before = (m: Maker, file: number, offset: number) => m.file < file || (m.file === file && m.end < offset);
+  type Found = { kind: 'follows'; follows: number } | { kind: 'never'; name: string } | { kind: 'later'; file: string; offset: number } | undefined;
+  /** what became of `kind name` by (file, offset), for the error `self` */
+  const resolve = (kind: MissingKind, name: string, schema: string | undefined, file: number, offset: number, self: number, depth: number): Found => {
+    // (a maker naming no schema makes the name in the schema of its search_path, most often the one asked)
+    const list = (makers.get(`${kind}:${name}`) ?? []).filter((m) => !schema || !m.schema || m.schema === schema);
+    let last: Maker | undefined;
+    for (const m of list) if (before(m, file, offset)) last = m;
+    if (last) {
+      const failed = failureOf(last);
+      if (failed !== undefined) return failed !== self ? { kind: 'follows', follows: failed } : undefined;
+      // a rename that ran made the new name only if the old one was there (ALTER … IF EXISTS … RENAME passes without it)
+      if (last.from && depth < 20) {
+        const old = resolve(kind, last.from.name, last.from.schema, last.file, last.start, self, depth + 1);
+        return old?.kind === 'follows' ? old : undefined;
+      }
+      return undefined;
+    }
+    const next = list.find((m) => !before(m, file, offset) && !(m.file === file && m.start <= offset && offset <= m.end));
+    return next ? { kind: 'later', file: files[next.file]!.file, offset: next.start } : { kind: 'never', name };
+  };
+  return errors.map((e, self) => {
+    const missing = missingOf(e.code, e.message);
+    const file = fileIndex.get(e.file);
+    if (!missing || file === undefined) return undefined;
+    const bare = missing.schema ? missing.name.slice(missing.schema.length + 1) : missing.name;
+    const said = { kind: missing.kind, name: missing.name };
+    const r = resolve(missing.kind, bare, missing.schema, file, e.offset, self, 0);
+    if (!r) return undefined;
+    return r.kind === 'follows' ? { kind: 'follows', follows: r.follows, missing: said } : r.kind === 'later' ? { kind: 'later', missing: said, file: r.file, offset: r.offset } : { kind: 'never', missing: said };
+  });
+}
+
+/** The error each error's failure comes down to: itself, or the root of the chain it follows. */
+export function rootsOf(found: ReadonlyArray<Cause | undefined>): number[] {
+  const roots: number[] = new Array(found.length);
+  const rootOf = (i: number, depth: number): number => {
+    if (roots[i] !== undefined) return roots[i]!;
+    const c = found[i];
+    // (a chain goes back in migration order, so it ends; the depth guards against a cycle all the same)
+    const r = c?.kind === 'follows' && depth < found.length ? rootOf(c.follows, depth + 1) : i;
+    roots[i] = r;
+    return r;
+  };
+  for (let i = 0; i < found.length; i++) rootOf(i, 0);
+  return roots;
+}
