@@ -20,6 +20,9 @@ const pgliteDist = dirname(require.resolve('@electric-sql/pglite'));
 for (const f of readdirSync(pgliteDist)) {
   if (/\.(wasm|data|tar\.gz)$/.test(f)) copyFileSync(join(pgliteDist, f), join('dist', f));
 }
+// pgvector, which AI apps' migrations create (`vector.tar.gz`; PGlite ships it apart)
+const pgvectorDist = dirname(require.resolve('@electric-sql/pglite-pgvector'));
+copyFileSync(join(pgvectorDist, 'vector.tar.gz'), 'dist/vector.tar.gz');
 
 // Rule docs ship in the extension: "Show rule documentation" previews dist/docs/rules/<id>.md.
 mkdirSync('dist/docs/rules', { recursive: true });

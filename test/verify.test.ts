@@ -371,6 +371,27 @@ INSERT INTO posts DEFAULT VALUES;`,
   });
 });
 
+describe('verify: pgvector', () => {
+  test('ok: CREATE EXTENSION vector loads pgvector (a package of its own): a table of embeddings with an HNSW index replays, and its distance operator answers', async () => {
+    const files: VerifyFile[] = [
+      {
+        file: 'supabase/migrations/20240101000000_docs.sql',
+        text: `CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA extensions;
+CREATE TABLE documents (id bigint PRIMARY KEY, embedding extensions.vector(3) NOT NULL);
+CREATE INDEX ON documents USING hnsw (embedding extensions.vector_cosine_ops);
+INSERT INTO documents VALUES (1, '[1,0,0]'), (2, '[0,1,0]');
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY documents_read ON documents FOR SELECT TO authenticated USING (embedding OPERATOR(extensions.<=>) '[1,0,0]' < 0.5);
+GRANT SELECT ON documents TO authenticated;`,
+      },
+    ];
+    const r = await verify(files, { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, seed: false });
+    assert.deepEqual(r.statementErrors, []);
+    const read = r.probes.find((p) => p.role === 'authenticated' && p.command === 'select' && p.table === 'public.documents');
+    assert.equal(read?.rows, 1, formatOutcome(read!));
+  });
+});
+
 describe('verify: anon reads as an anonymous request', () => {
   test('ok: with seeded rows, anon reads with the JWT claims PostgREST sets for a request without a signed-in user ({"role":"anon"}), not what an earlier transaction-local set left in the session (\'\', T15b)', async () => {
     const files: VerifyFile[] = [

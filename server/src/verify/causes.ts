@@ -57,10 +57,41 @@ export function missingOf(code: string, message: string): { kind: MissingKind; n
   return undefined;
 }
 
+/**
+ * Types and functions of common extensions, by extension name: a failed CREATE EXTENSION (not
+ * available on the server, as pgvector or PostGIS on PGlite) explains the errors on them.
+ * Names with a trailing `*` are prefixes (PostGIS's `st_` functions).
+ */
+const EXTENSION_MAKES: Record<string, Array<[MissingKind, string]>> = {
+  vector: [['type', 'vector'], ['type', 'halfvec'], ['type', 'sparsevec']],
+  postgis: [['type', 'geometry'], ['type', 'geography'], ['type', 'box2d'], ['type', 'box3d'], ['function', 'st_*']],
+  citext: [['type', 'citext']],
+  hstore: [['type', 'hstore']],
+  ltree: [['type', 'ltree'], ['type', 'lquery'], ['type', 'ltxtquery']],
+  cube: [['type', 'cube']],
+  earthdistance: [['type', 'earth'], ['function', 'earth_distance'], ['function', 'll_to_earth']],
+  'uuid-ossp': [['function', 'uuid_generate_v1'], ['function', 'uuid_generate_v1mc'], ['function', 'uuid_generate_v3'], ['function', 'uuid_generate_v4'], ['function', 'uuid_generate_v5'], ['function', 'uuid_nil']],
+  pgcrypto: [['function', 'crypt'], ['function', 'gen_salt'], ['function', 'digest'], ['function', 'hmac'], ['function', 'gen_random_bytes'], ['function', 'pgp_sym_encrypt'], ['function', 'pgp_sym_decrypt']],
+  pg_trgm: [['function', 'similarity'], ['function', 'word_similarity'], ['function', 'show_trgm']],
+  unaccent: [['function', 'unaccent']],
+};
+
 const RELATION_RENAMES = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);
 
 /** The object a statement makes (or names anew), if any: its kind, schema as written and name. */
-function madeBy(s: Statement): { kind: MissingKind; schema?: string; name: string; from?: { schema: string | undefined; name: string } } | undefined {
+type Made = { kind: MissingKind; schema?: string; name: string; from?: { schema: string | undefined; name: string } };
+
+/** What a statement makes (or names anew): one object, or those of a known extension. */
+function madeBy(s: Statement): Made[] {
+  if (s.kind === 'CreateExtensionStmt') {
+    const makes = EXTENSION_MAKES[String(s.node?.extname ?? '').toLowerCase()] ?? [];
+    return makes.map(([kind, name]) => ({ kind, name }));
+  }
+  const one = madeOne(s);
+  return one ? [one] : [];
+}
+
+function madeOne(s: Statement): Made | undefined {
   const n = s.node;
   const rel = (r: { schemaname?: string; relname?: string } | undefined) => (r?.relname ? { kind: 'relation' as const, schema: r.schemaname, name: r.relname } : undefined);
   const qualified = (kind: MissingKind, parts: unknown) => {
@@ -118,12 +149,12 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
   const makers = new Map<string, Maker[]>();
   files.forEach((f, i) => {
     for (const s of f.statements) {
-      const m = madeBy(s);
-      if (!m) continue;
-      const key = `${m.kind}:${m.name}`;
-      const list = makers.get(key) ?? [];
-      list.push({ file: i, start: s.start, end: s.end, schema: m.schema, name: m.name, ...(m.from ? { from: m.from } : {}) });
-      makers.set(key, list);
+      for (const m of madeBy(s)) {
+        const key = `${m.kind}:${m.name}`;
+        const list = makers.get(key) ?? [];
+        list.push({ file: i, start: s.start, end: s.end, schema: m.schema, name: m.name, ...(m.from ? { from: m.from } : {}) });
+        makers.set(key, list);
+      }
     }
   });
   // the errors of each file, to find the one (if any) of a maker's statement
@@ -138,7 +169,10 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
   /** what became of `kind name` by (file, offset), for the error `self` */
   const resolve = (kind: MissingKind, name: string, schema: string | undefined, file: number, offset: number, self: number, depth: number): Found => {
     // (a maker naming no schema makes the name in the schema of its search_path, most often the one asked)
-    const list = (makers.get(`${kind}:${name}`) ?? []).filter((m) => !schema || !m.schema || m.schema === schema);
+    const named = makers.get(`${kind}:${name}`) ?? [];
+    // (a prefix an extension's functions share: PostGIS's st_…)
+    const prefixed = kind === 'function' && name.includes('_') ? (makers.get(`${kind}:${name.slice(0, name.indexOf('_') + 1)}*`) ?? []) : [];
+    const list = (prefixed.length ? [...named, ...prefixed].sort((a, b) => a.file - b.file || a.start - b.start) : named).filter((m) => !schema || !m.schema || m.schema === schema);
     let last: Maker | undefined;
     for (const m of list) if (before(m, file, offset)) last = m;
     if (last) {

@@ -171,10 +171,13 @@ const loadPGlite = (): PGliteModule => (pgliteModule ??= require('@electric-sql/
 function contribExtension(name: string): Extension | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) return undefined;
   const dirs = [__dirname];
-  try {
-    dirs.push(dirname(require.resolve('@electric-sql/pglite')));
-  } catch {
-    // bundled without node_modules
+  // (PGlite's contrib; pgvector comes in a package of its own)
+  for (const pkg of ['@electric-sql/pglite', '@electric-sql/pglite-pgvector']) {
+    try {
+      dirs.push(dirname(require.resolve(pkg)));
+    } catch {
+      // bundled without node_modules
+    }
   }
   for (const dir of dirs) {
     const path = join(dir, `${name}.tar.gz`);

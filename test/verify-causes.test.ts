@@ -1,0 +1,55 @@
+// Why statements of verify's replay failed (verify/causes.ts): the errors are PGlite's own, from
+// a replay of the files; causes() reads them with the lint's statements of the same files.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { initParser, parseFile } from '../server/src/analysis/parse.js';
+import { causes, rootsOf } from '../server/src/verify/causes.js';
+import { verify, type VerifyFile, type VerifyResult } from '../server/src/verify/pglite.js';
+
+const CACHE_DIR = join(__dirname, '..', '.cache');
+
+const FILES: VerifyFile[] = [
+  {
+    file: 'migrations/001_geo.sql',
+    // (PostGIS is not among PGlite's extensions: its CREATE EXTENSION fails, and so does what uses it)
+    text: `-- « géo » 日本語 😀
+CREATE EXTENSION IF NOT EXISTS postgis;
+CREATE TABLE places (id int PRIMARY KEY, geom geometry(Point, 4326));
+SELECT st_makepoint(1, 2);
+CREATE SCHEMA app;
+CREATE TABLE public.orders (id int);
+SELECT * FROM app.orders;
+SELECT * FROM places;
+`,
+  },
+];
+
+let result: VerifyResult;
+before(async () => {
+  await initParser();
+  result = await verify(FILES, { cacheDir: CACHE_DIR, probes: [] });
+});
+
+test('err: errors on what a failed CREATE EXTENSION makes follow from it; another schema is no maker; the chain ends at the extension', () => {
+  const errors = result.statementErrors;
+  assert.deepEqual(
+    errors.map((e) => `${e.code} ${e.message}`),
+    [
+      '0A000 extension "postgis" is not available',
+      '42704 type "geometry" does not exist',
+      '42883 function st_makepoint(integer, integer) does not exist',
+      '42P01 relation "app.orders" does not exist',
+      '42P01 relation "places" does not exist',
+    ],
+  );
+  const found = causes(errors, FILES.map((f) => ({ file: f.file, statements: parseFile(f.file, f.text).statements })));
+  assert.deepEqual(found, [
+    undefined,
+    { kind: 'follows', follows: 0, missing: { kind: 'type', name: 'geometry' } },
+    { kind: 'follows', follows: 0, missing: { kind: 'function', name: 'st_makepoint' } },
+    { kind: 'never', missing: { kind: 'relation', name: 'app.orders' } },
+    { kind: 'follows', follows: 1, missing: { kind: 'relation', name: 'places' } },
+  ]);
+  assert.deepEqual(rootsOf(found), [0, 0, 0, 3, 0]);
+});
