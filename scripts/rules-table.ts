@@ -29,6 +29,7 @@ const LOOKS: Record<ExposureKind, string> = {
   filter: "the plan's Filter ORing the policies",
   public: 'the rows a role no policy names gets',
   'insert-check': 'the INSERT refused, then passing with WITH CHECK (true)',
+  injection: "a call with SQL in a text argument, run as the function's owner",
 };
 
 /** How `pg-rls-lint verify` shows a rule's findings on the engine (its meta.shownBy), in a few words. */

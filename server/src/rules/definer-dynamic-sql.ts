@@ -213,6 +213,7 @@ export const definerDynamicSql = defineRule({
     guards:
       "Text concatenated into a dynamic query is parsed as SQL: a caller can inject SQL that runs with the definer function's owner's privileges.",
     sources: ['pgspot PS001 (unsafe dynamic SQL)', 'CWE-89'],
+    shownBy: { exposure: 'injection' },
   },
   check({ model, report }) {
     const { definers, definerFacts } = functionLists(model);

@@ -59,7 +59,8 @@ export type ExposureKind =
   | 'plan'
   | 'filter'
   | 'public'
-  | 'insert-check';
+  | 'insert-check'
+  | 'injection';
 
 export interface Edit extends Span {
   file: string;

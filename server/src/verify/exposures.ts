@@ -65,7 +65,12 @@ import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHE
  *   InitPlan, evaluated once;
  * - `filter`: for a table with two or more permissive policies of a command for one role, the
  *   plan of that command as the role: the policies whose USING is in the Filter of the table's
- *   scan, ORed (see planSpecs).
+ *   scan, ORed (see planSpecs);
+ * - `injection`: a SECURITY DEFINER PL/pgSQL function running dynamic SQL, called by a role that
+ *   may execute it with SQL in one text argument (the others seeded), in each of the places a
+ *   string can be spliced into a query (a whole statement, inside a quoted literal, an
+ *   expression, a FROM item): SQL naming current_user in an error shows the text ran as SQL, and
+ *   as whom — the function's owner, not the caller (see injectionSpecs).
  */
 export interface ExposureResult {
   kind: ExposureKind;
@@ -117,6 +122,9 @@ export interface ExposureResult {
   granted?: boolean;
   /** companion: the role is STAND_IN_ROLE, for PUBLIC, granted SELECT and the write's privilege for the look */
   standIn?: boolean;
+  /** injection: the argument the SQL went in (its name, or $n), and whom PostgreSQL ran it as (current_user inside) */
+  argument?: string;
+  ranAs?: string;
   /** the policy, for `policy`; and the write made (`command`) */
   policy?: string;
   command?: ProbeCommand;
@@ -708,6 +716,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   specs.push(...(await planSpecs(db, stubSchemas, roles, settingsOf)));
   // functions run with row_security = off, definer triggers inserting into FORCE'd tables, definer functions' results
   specs.push(...(await definerSpecs(db, stubSchemas, roles, settingsOf, owners)));
+  // definer functions running dynamic SQL: SQL in a text argument
+  specs.push(...(await injectionSpecs(db, stubSchemas, roles, settingsOf)));
   // last (their calls commit): functions that set a request setting for the session
   specs.push(...(await sessionSpecs(db, stubSchemas, [...roles, STAND_IN_ROLE], settingsOf)));
   return specs;
@@ -1199,6 +1209,68 @@ function callLook(
   };
 }
 
+/** What injectionSpecs' SQL raises: current_user, then this marker, as an integer's invalid input. */
+const INJECTED = 'pg_rls_lint_injected';
+const WHO = `(current_user || ':${INJECTED}')::int`;
+/** SQL for each place a string can be spliced into a query: a whole statement, inside a quoted literal, an expression, a FROM item. */
+// (as a FROM item, a WHERE: a column nobody reads is never computed, a condition always is)
+const PAYLOADS = [`SELECT ${WHO}`, `x' || ${WHO} || '`, WHO, `(SELECT WHERE ${WHO} > 0) AS pg_rls_lint`];
+
+/**
+ * `injection` looks (see ExposureResult): each SECURITY DEFINER PL/pgSQL function whose body runs
+ * dynamic SQL (EXECUTE) and that takes text, called by a role that may execute it, signed in as
+ * the seeded user where the role reads auth.uid(), with each payload in each text argument in
+ * turn (the others seeded) until PostgreSQL raises the payload's error: its text names
+ * current_user where the SQL ran, the function's owner. A function that quotes its arguments
+ * (quote_literal, format's %L / %I) or checks the caller first raises no such error: nothing shown.
+ */
+async function injectionSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined): Promise<ExposureSpec[]> {
+  const args = `unnest(p.proargtypes) WITH ORDINALITY AS a(t, i) JOIN pg_type ty ON ty.oid = a.t JOIN pg_namespace tn ON tn.oid = ty.typnamespace`;
+  const fns = (
+    await db.query<{ oid: number; sig: string; schema: string; name: string; args: number; fn: string; proc: boolean; types: string[]; seeded: string[]; texts: number[]; names: string[] | null }>(
+      `SELECT p.oid::int AS oid, ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args,
+              quote_ident(n.nspname) || '.' || quote_ident(p.proname) AS fn, p.prokind = 'p' AS proc,
+              (SELECT array_agg(quote_ident(tn.nspname) || '.' || quote_ident(ty.typname) ORDER BY a.i) FROM ${args}) AS types,
+              (SELECT array_agg(${seededArg('seed')} ORDER BY a.i) FROM ${args}) AS seeded,
+              (SELECT array_agg(a.i::int - 1 ORDER BY a.i) FROM ${args} WHERE ty.typcategory = 'S') AS texts,
+              p.proargnames AS names
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+       WHERE p.prosecdef AND l.lanname = 'plpgsql' AND p.prokind IN ('f', 'p') AND p.prorettype NOT IN ('trigger'::regtype, 'event_trigger'::regtype)
+         AND p.prosrc ~* '\\mexecute\\M' AND ${MIGRATIONS_SCHEMA}
+       ORDER BY 2`,
+      [stubSchemas, SEED_USER],
+    )
+  ).rows.filter((f) => f.texts?.length);
+  const specs: ExposureSpec[] = [];
+  if (fns.length) await db.exec(createRoleSqlIfMissing(STAND_IN_ROLE));
+  for (const f of fns) {
+    const as = await executor(db, [...roles, STAND_IN_ROLE], f.oid);
+    if (!as) continue;
+    const callWith = (at: number, sql: string) =>
+      `${f.proc ? 'CALL' : 'SELECT'} ${f.fn}(${f.types.map((t, i) => `${i === at ? quoteLiteral(sql) : f.seeded[i]}::${t}`).join(', ')})`;
+    specs.push({
+      kind: 'injection',
+      object: f.sig,
+      role: as,
+      run: async (db) => {
+        let last: Omit<ExposureResult, 'kind' | 'object' | 'role'> | undefined;
+        for (const at of f.texts) {
+          const argument = f.names?.[at] || `$${at + 1}`;
+          for (const payload of PAYLOADS) {
+            const call = callWith(at, payload);
+            const r = await runAs(db, as, settingsOf(as), async () => (await db.query(call)).rows.length);
+            const who = 'code' in r ? new RegExp(`"([^"]*):${INJECTED}"`).exec(r.message)?.[1] : undefined;
+            last = { ...functionOf(f), call, argument, ...outcome(r), ...(who !== undefined ? { ranAs: who } : {}), shown: who !== undefined && who !== as };
+            if (who !== undefined) return last;
+          }
+        }
+        return last!;
+      },
+    });
+  }
+  return specs;
+}
+
 /** A function body's statements that change more than settings (a `session` look commits its call). */
 const WRITES = /\b(?:insert|update|delete|truncate|merge|execute|create|drop|alter|grant|revoke|call|copy|lock|notify|nextval|setval|pg_notify|dblink\w*|lo_\w+)\b/i;
 
@@ -1289,6 +1361,12 @@ export function formatExposure(e: ExposureResult): string {
       return `${e.role} (neither superuser nor BYPASSRLS) owning ${e.object}, SELECT → ${failed ?? `${rows(e.rows)}; with FORCE ROW LEVEL SECURITY: ${fixed}`}`;
     case 'execute':
       return `PUBLIC may EXECUTE ${e.object} (SECURITY DEFINER)`;
+    case 'injection':
+      return e.shown
+        ? `${e.role}: ${e.call} (SECURITY DEFINER) → ${e.code} ${e.message ?? ''}: the text of its argument ${e.argument} ran as SQL, as ${e.ranAs}, not as ${e.role}`
+        : e.ranAs !== undefined
+          ? `${e.role}: ${e.call} → ${e.code} ${e.message ?? ''}: the text of its argument ${e.argument} ran as SQL, as the caller`
+          : `${e.role}: ${e.object} (SECURITY DEFINER) called with SQL in each text argument → ${failed ?? rows(e.rows)}; none of it ran as SQL`;
     case 'search-path': {
       const [made, of] = e.shadow === 'domain' ? ['domain', 'type'] : ['view', 'table'];
       const t = e.trigger;
