@@ -277,21 +277,23 @@ let lastOrder: { paths: string; order: number[] } | undefined;
 
 /**
  * A file right in a `supabase/migrations/` folder whose name starts with a timestamp version
- * (8 digits or more, then `_`): its folder and its name.
+ * (8 digits or more; then `_`, or for a name the CLI skips, anything): its folder, its name and
+ * the version's digits.
  */
-const SUPABASE_VERSIONED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])(\d{8,}_[^\\/]*)$/;
+const SUPABASE_VERSIONED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])((\d{8,})[^\\/]*)$/;
 
 /**
  * The order of two paths: natural (`2_x.sql` before `10_x.sql`), except for two Supabase
  * migrations of one folder whose versions have different lengths. The Supabase CLI applies its
  * migrations in file name order (Go's fs.ReadDir), where a version of a day (`20251216_x.sql`)
  * comes after the timestamps of the days before (`20251115150428_y.sql`), which the numeric
- * order puts after it (7 of the 46 calibration projects mix such versions).
+ * order puts after it (7 of the 46 calibration projects mix such versions). A name the CLI
+ * skips (`20250812b_x.sql`: supabase-migration-skipped) takes its place in that order too.
  */
 function compareMigrations(a: string, b: string): number {
   const va = SUPABASE_VERSIONED.exec(a);
   const vb = va && SUPABASE_VERSIONED.exec(b);
-  if (va && vb && va[1] === vb[1] && va[2]!.indexOf('_') !== vb[2]!.indexOf('_')) return va[2]! < vb[2]! ? -1 : va[2]! > vb[2]! ? 1 : 0;
+  if (va && vb && va[1] === vb[1] && va[3]!.length !== vb[3]!.length) return va[2]! < vb[2]! ? -1 : va[2]! > vb[2]! ? 1 : 0;
   return collator.compare(a, b);
 }
 

@@ -44,3 +44,4 @@ export { policyAlreadyExists } from './policy-already-exists.js';
 export { tableAlreadyExists } from './table-already-exists.js';
 export { membershipBypassesRls } from './membership-bypasses-rls.js';
 export { columnRevokeIneffective } from './column-revoke-ineffective.js';
+export { supabaseMigrationSkipped } from './supabase-migration-skipped.js';

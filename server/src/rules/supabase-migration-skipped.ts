@@ -1,0 +1,87 @@
+import type { Statement } from '../analysis/types.js';
+import { defineRule } from './types.js';
+
+// The Supabase CLI (pkg/migration/list.go, ListLocalMigrations) reads the files of
+// supabase/migrations/ in file name order (Go's fs.ReadDir) and applies those whose name matches
+// `^([0-9]+)_(.*)\.sql$`; it skips any other, printing "Skipping migration <name>... (file name
+// must match pattern "<timestamp>_name.sql")". Subfolders are never read (an archive there is
+// deliberate): only files right in the folder are looked at.
+
+/** A file right in a `supabase/migrations/` folder: the folder (with its separator) and the file name. */
+const IN_FOLDER = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/;
+/** The Supabase CLI's migration file name pattern. */
+const APPLIED = /^[0-9]+_.*\.sql$/;
+
+/** Statements that change who sees which rows: policies, RLS switches, grants, SECURITY DEFINER functions. */
+function aboutRls(s: Statement): boolean {
+  switch (s.kind) {
+    case 'CreatePolicyStmt':
+    case 'AlterPolicyStmt':
+    case 'GrantStmt':
+      return true;
+    case 'DropStmt':
+      return s.node?.removeType === 'OBJECT_POLICY';
+    case 'AlterTableStmt':
+      return (s.node?.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => /RowSecurity$/.test(c.AlterTableCmd?.subtype ?? ''));
+    case 'CreateFunctionStmt':
+      return (s.node?.options ?? []).some((o: { DefElem?: { defname?: string; arg?: { Boolean?: { boolval?: boolean } } } }) => o.DefElem?.defname === 'security' && !!o.DefElem.arg?.Boolean?.boolval);
+    default:
+      return false;
+  }
+}
+
+/** A file name as the folder holds it (the workspace names a file by its URI in the editor). */
+function decoded(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
+export const supabaseMigrationSkipped = defineRule({
+  meta: {
+    id: 'supabase-migration-skipped',
+    description: 'A file in supabase/migrations/ whose name is not <timestamp>_name.sql: the Supabase CLI skips it.',
+    severity: 'warning',
+    category: 'correctness',
+    fixKind: 'none',
+    guards:
+      'supabase db reset, db push and migration up apply only files named digits, an underscore and a name ending in .sql: the policies and grants of any other file never reach the database.',
+    sources: ['supabase/cli pkg/migration/list.go (ListLocalMigrations, migrateFilePattern)'],
+  },
+  check({ model, report }) {
+    const folders = new Map<string, string[]>();
+    for (const f of model.files) {
+      const m = IN_FOLDER.exec(f.file);
+      if (m) folders.set(m[1]!, [...(folders.get(m[1]!) ?? []), m[2]!]);
+    }
+    for (const f of model.files) {
+      const m = IN_FOLDER.exec(f.file);
+      if (!m) continue;
+      const name = decoded(m[2]!);
+      if (APPLIED.test(name)) continue;
+      // where it would run, among the files the CLI applies (file name order, as fs.ReadDir gives them)
+      const applied = folders.get(m[1]!)!.map(decoded).filter((n) => APPLIED.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const prev = applied.filter((n) => n < name).pop();
+      const next = applied.find((n) => n > name);
+      const place = prev && next ? `between ${prev} and ${next}` : prev ? `after ${prev}` : next ? `before ${next}` : undefined;
+      const top = f.statements.filter((s) => s.origin === 'file');
+      const rls = top.filter(aboutRls).length;
+      const one = top.length === 1;
+      const which = rls === 0 ? '' : one ? ' (a policy, row-level security switch, grant or SECURITY DEFINER function)' : ` (${rls} of them policies, row-level security switches, grants or SECURITY DEFINER functions)`;
+      const holds = top.length === 0 ? '' : ` ${one ? 'Its statement' : `Its ${top.length} statements`}${which} never reach${one ? 'es' : ''} a database built with the CLI.`;
+      const first = top[0];
+      const lineEnd = f.text.indexOf('\n');
+      report({
+        file: f.file,
+        start: first ? first.start : 0,
+        end: first ? first.end : Math.max(1, lineEnd < 0 ? f.text.length : lineEnd),
+        message:
+          `The Supabase CLI skips ${name}: it applies a migration only when its file name is digits, an underscore and a name ending in .sql (<timestamp>_name.sql), so supabase db reset, db push and migration up never run this file (they print "Skipping migration ${name}... (file name must match pattern "<timestamp>_name.sql")").` +
+          holds +
+          ` Rename it to a version that sorts where it must run${place ? ` (by name it comes ${place})` : ''}, e.g. a 14-digit timestamp and an underscore. pg-rls-lint replays it all the same, in file name order, as if it were run by other means.`,
+      });
+    }
+  },
+});

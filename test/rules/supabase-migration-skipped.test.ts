@@ -1,0 +1,83 @@
+// supabase-migration-skipped: the Supabase CLI (pkg/migration/list.go) applies only the files of
+// supabase/migrations/ named `^[0-9]+_.*\.sql$`, in file name order. Replayed on PostgreSQL
+// (PGlite) as the CLI picks them, the Invalid example's table keeps no row-level security (user A
+// reads user B's note); renamed (the Valid example), A reads only its own. The finding says how
+// many statements, and which about RLS, are lost, and where the name puts the file.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { migrationOrder } from '../../server/src/analysis/model.js';
+import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'supabase-migration-skipped';
+before(initParser);
+after(closeAll);
+
+/** What `supabase db reset` runs of the files: those named as its pattern wants, in file name order. */
+const appliedByCli = (files: ReadonlyArray<{ file: string; text: string }>) =>
+  files
+    .filter((f) => /^[0-9]+_.*\.sql$/.test(f.file.split('/').pop()!))
+    .sort((a, b) => (a.file < b.file ? -1 : 1))
+    .map((f) => f.text)
+    .join('\n;\n');
+
+/** How many notes user A reads, the notes being A's and B's. */
+async function readsA(q: Q, sql: string): Promise<number> {
+  await q(AUTH_STUB_SQL);
+  await q(sql);
+  await q(`INSERT INTO notes (id, owner_id, body) VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+  await q('GRANT SELECT ON notes TO authenticated');
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+  const n = (await q('SELECT id FROM notes')).length;
+  await q('RESET ROLE');
+  return n;
+}
+
+test("err: a migration named 20250102b_…: the CLI skips it, and the table it would protect stays open (A reads B's note)", async () => {
+  const { ws, finding, ex } = invalidFinding(ID, 0);
+  assert.equal(finding.file, 'supabase/migrations/20250102b_notes_rls.sql');
+  // (on its first statement)
+  assert.equal((ws.text(finding.file) ?? '').slice(finding.start, finding.end), 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY');
+  assert.match(finding.message, /^The Supabase CLI skips 20250102b_notes_rls\.sql: it applies a migration only when its file name is digits, an underscore and a name ending in \.sql \(<timestamp>_name\.sql\)/);
+  assert.match(finding.message, /they print "Skipping migration 20250102b_notes_rls\.sql\.\.\. \(file name must match pattern "<timestamp>_name\.sql"\)"/);
+  assert.match(finding.message, /Its 3 statements \(3 of them policies, row-level security switches, grants or SECURITY DEFINER functions\) never reach a database built with the CLI\./);
+  assert.match(finding.message, /\(by name it comes after 20250101000000_notes\.sql\)/);
+  assert.equal(await inRollback(await getDb(), (q) => readsA(q, appliedByCli(ex.files))), 2);
+});
+
+test('ok: renamed <timestamp>_name.sql (Valid), the CLI runs it: A reads only its note; no finding', async () => {
+  const { mine, ex } = lintDocExample(ID, 'valid', 0);
+  assert.deepEqual(mine, []);
+  assert.equal(await inRollback(await getDb(), (q) => readsA(q, appliedByCli(ex.files))), 1);
+});
+
+test('ok: a file in a folder inside supabase/migrations (an archive: the CLI reads no folder) and files elsewhere are not reported; one statement, and the neighbours on both sides', () => {
+  const files = [
+    { file: 'supabase/migrations/20240101000000_a.sql', text: 'CREATE TABLE a (id int);' },
+    { file: 'supabase/migrations/20240201000000_c.sql', text: 'CREATE TABLE c (id int);' },
+    { file: 'supabase/migrations/archive/old.sql', text: 'CREATE TABLE old (id int);' },
+    { file: 'db/migrations/policies.sql', text: 'CREATE TABLE p (id int);' },
+    { file: 'supabase/migrations/20240115-b.sql', text: '-- « b »\nCREATE TABLE b (id int);' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => f.file), ['supabase/migrations/20240115-b.sql']);
+  assert.match(mine[0]!.message, /Its statement never reaches a database built with the CLI\. Rename it to a version that sorts where it must run \(by name it comes between 20240101000000_a\.sql and 20240201000000_c\.sql\)/);
+});
+
+test('ok: the model replays a skipped file where its name puts it among the migrations (file name order), not by the number before its letter', () => {
+  const order = migrationOrder(
+    ['supabase/migrations/20250812b_org.sql', 'supabase/migrations/20240321000006_rls.sql', 'supabase/migrations/20250812_plan.sql', 'supabase/migrations/20250813_next.sql'].map((file) => ({ file })),
+  ).map((f) => f.file.split('/').pop());
+  assert.deepEqual(order, ['20240321000006_rls.sql', '20250812_plan.sql', '20250812b_org.sql', '20250813_next.sql']);
+  // (the lint too: a table the skipped file makes is there for the migrations after it)
+  const ws = lintFiles(
+    [
+      { file: 'supabase/migrations/20240101000000_t.sql', text: 'CREATE TABLE t (id int);' },
+      { file: 'supabase/migrations/20250101b_rls.sql', text: 'ALTER TABLE t ENABLE ROW LEVEL SECURITY;' },
+    ],
+    ID,
+  );
+  assert.equal(findingsOf(ws.ws, 'rls-not-enabled').length, 0);
+});
