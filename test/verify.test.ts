@@ -371,6 +371,14 @@ INSERT INTO posts DEFAULT VALUES;`,
   });
 });
 
+describe('verify: Supabase Realtime', () => {
+  test("ok: a migration adding a table to Supabase Realtime's publication replays: supabase_realtime is there, as on the platform", async () => {
+    const files: VerifyFile[] = [{ file: 'supabase/migrations/20240101000000_chat.sql', text: 'CREATE TABLE messages (id bigint PRIMARY KEY, body text);\nALTER PUBLICATION supabase_realtime ADD TABLE messages;' }];
+    const r = await verify(files, { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
+    assert.deepEqual(r.statementErrors, []);
+  });
+});
+
 describe('verify: pgvector', () => {
   test('ok: CREATE EXTENSION vector loads pgvector (a package of its own): a table of embeddings with an HNSW index replays, and its distance operator answers', async () => {
     const files: VerifyFile[] = [

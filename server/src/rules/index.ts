@@ -45,3 +45,4 @@ export { tableAlreadyExists } from './table-already-exists.js';
 export { membershipBypassesRls } from './membership-bypasses-rls.js';
 export { columnRevokeIneffective } from './column-revoke-ineffective.js';
 export { supabaseMigrationSkipped } from './supabase-migration-skipped.js';
+export { defaultPrivilegesRevokeIneffective } from './default-privileges-revoke-ineffective.js';

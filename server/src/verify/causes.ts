@@ -74,6 +74,10 @@ const EXTENSION_MAKES: Record<string, Array<[MissingKind, string]>> = {
   pgcrypto: [['function', 'crypt'], ['function', 'gen_salt'], ['function', 'digest'], ['function', 'hmac'], ['function', 'gen_random_bytes'], ['function', 'pgp_sym_encrypt'], ['function', 'pgp_sym_decrypt']],
   pg_trgm: [['function', 'similarity'], ['function', 'word_similarity'], ['function', 'show_trgm']],
   unaccent: [['function', 'unaccent']],
+  moddatetime: [['function', 'moddatetime']],
+  pg_cron: [['schema', 'cron']],
+  pg_net: [['schema', 'net']],
+  supabase_vault: [['schema', 'vault']],
 };
 
 const RELATION_RENAMES = new Set(['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FOREIGN_TABLE', 'OBJECT_SEQUENCE']);

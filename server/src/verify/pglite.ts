@@ -382,6 +382,8 @@ function stubSql(allSql: string, opts: VerifyOptions, preinstalled: string[] = [
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role;
       ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;`);
+    // (Realtime's publication, which migrations add tables to)
+    if (/\bsupabase_realtime\b/i.test(allSql) && !creates('create\\s+publication\\s+"?supabase_realtime\\b')) parts.push('CREATE PUBLICATION supabase_realtime;');
   }
   return { sql: parts.join('\n'), schemas };
 }
