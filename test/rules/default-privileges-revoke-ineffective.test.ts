@@ -9,6 +9,8 @@ import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, validExampleRuns } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { verified } from '../helpers/verified.js';
+import { lintDocExample } from '../helpers/rule-proof.js';
 
 const ID = 'default-privileges-revoke-ineffective';
 before(initParser);
@@ -89,4 +91,13 @@ CREATE FUNCTION s.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
     await q('SET ROLE authenticated');
     assert.equal((await q('SELECT s.f() AS x'))[0]!.x, 1);
   });
+});
+
+test("ok: verify shows the finding by its EXECUTE look of the function created after it (a related place of the finding)", async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 0);
+  const { shown } = await verified(ex.files, { seed: true });
+  const c = shown.find((x) => x.finding.rule === ID);
+  assert.ok(c, 'not shown');
+  assert.equal(c.exposure?.kind, 'execute');
+  assert.equal(c.exposure?.object, 'billing.add_credits(p_org uuid, p_amount integer)');
 });

@@ -38,6 +38,7 @@ export const defaultPrivilegesRevokeIneffective = defineRule({
       "Per-schema default privileges only add to the global ones, and PUBLIC's EXECUTE on new functions is a global default: a per-schema REVOKE of it changes nothing, so every function created after it, SECURITY DEFINER ones too, is executable by PUBLIC.",
     truths: ['T22'],
     sources: ['PostgreSQL docs: ALTER DEFAULT PRIVILEGES (per-schema defaults are added to the global ones)'],
+    shownBy: { exposure: 'execute', exposureOfRelated: true },
   },
   check({ model, report }) {
     // (most workspaces have no such statement)
@@ -77,6 +78,8 @@ export const defaultPrivilegesRevokeIneffective = defineRule({
           `This per-schema REVOKE of EXECUTE on functions from PUBLIC revokes nothing in ${where}: PostgreSQL adds per-schema default privileges to the global ones, and PUBLIC's EXECUTE on new functions is a global default, which only a REVOKE without IN SCHEMA removes (a per-schema REVOKE only undoes a per-schema GRANT).` +
           left +
           ` Write ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC without IN SCHEMA (it then holds in every schema, for the functions this role creates), or REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ${schemas[0]} FROM PUBLIC after the functions are created, and grant EXECUTE to the roles that must call them.`,
+        // (each function left executable, where it is created: verify's EXECUTE look of one shows the finding)
+        related: after.map((f) => ({ file: f.created.file, start: f.nameLoc.start, end: f.nameLoc.end, message: `${f.signature}${f.securityDefiner ? ' (SECURITY DEFINER)' : ''}, created after it: PUBLIC may execute it` })),
         fixes: inSchema
           ? [
               {

@@ -36,6 +36,8 @@ export interface RuleMeta {
     asPolicyRole?: boolean;
     /** an exposure of this kind of the view, table or function the finding is on shows (a role read through the view what it reads no longer when security_invoker; read a table without RLS; its owner read what it reads no longer when forced; PUBLIC may execute it; a role made a write the policy alone admits; a call left a setting set after its transaction committed; run by an ordinary owner, the function with row_security = off failed with 42501, or its trigger's insert into a FORCE'd table did; a call as another user got more than the same call as SECURITY INVOKER; the plan of a command as a role of the policy calls its function in the Filter of the table's scan; a role no policy names got rows through the policy for PUBLIC; the plan's Filter ORs the policies; an INSERT the policy refuses passes with WITH CHECK (true)) */
     exposure?: ExposureKind | readonly ExposureKind[];
+    /** the exposure may be of what one of the finding's related places is on (a statement about objects made elsewhere) */
+    exposureOfRelated?: boolean;
     /** a read probe of the finding's table (as the policy's role, with asPolicyRole) passed with 0 rows, the table holding verify's seeded row */
     emptyRead?: boolean;
   };

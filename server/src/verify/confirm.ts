@@ -32,6 +32,8 @@ export interface ShownBy {
   asPolicyRole?: boolean;
   /** an exposure of this kind (or of one of these) of what the finding is on (its view, table or function) shows (ExposureResult.shown) */
   exposure?: ExposureResult['kind'] | ReadonlyArray<ExposureResult['kind']>;
+  /** the exposure may be of what a related place of the finding is on too (a statement that is about objects made elsewhere) */
+  exposureOfRelated?: boolean;
   /**
    * a read probe of a table the finding is about passed with 0 rows, the table holding the row
    * verify seeded (with asPolicyRole: as a role of the policy, whose command reads)
@@ -77,7 +79,9 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     if (how.exposure) {
       objects ??= objectsAt(model);
       const kinds: ReadonlyArray<ExposureResult['kind']> = typeof how.exposure === 'string' ? [how.exposure] : how.exposure;
-      const exposure = (result.exposures ?? []).find((e) => kinds.includes(e.kind) && e.shown && objects!(f.file, f.start).some((o) => o(e)));
+      const places = how.exposureOfRelated ? [{ file: f.file, start: f.start }, ...(f.related ?? [])] : [{ file: f.file, start: f.start }];
+      const about = places.flatMap((at) => objects!(at.file, at.start));
+      const exposure = (result.exposures ?? []).find((e) => kinds.includes(e.kind) && e.shown && about.some((o) => o(e)));
       if (exposure) out.push({ finding: f, exposure });
       continue;
     }
