@@ -70,8 +70,11 @@ BEGIN
 END $$;
 REVOKE EXECUTE ON FUNCTION access_token_hook(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION access_token_hook(jsonb) TO authenticated;
-REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid) TO authenticated;
+-- returning nothing, it changes any user's note; as SECURITY INVOKER no policy gives the caller a row to update
+CREATE FUNCTION clear_note(p_owner uuid) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  UPDATE public.notes SET body = 'cleared' WHERE owner_id = p_owner $$;
+REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid) TO authenticated;
 `,
   },
 ];
@@ -141,7 +144,13 @@ describe('verify: functions run with their owner\'s rights or settings', () => {
     const [none] = of('definer-call', 'public.body_count(p_body text)');
     assert.deepEqual({ rows: none?.rows, result: none?.result, shown: none?.shown }, { rows: 0, result: '[0]', shown: false });
     assert.deepEqual([...of('definer-call', 'public.my_notes_of(p_owner uuid)'), ...of('definer-call', 'public.has_notes()')], []);
-    assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)', 'public.access_token_hook(event jsonb)']);
+    assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)', 'public.access_token_hook(event jsonb)', 'public.clear_note(p_owner uuid)']);
+  });
+
+  test("ok: a definer function returning nothing that updates any user's note: the call as another user changed public.notes; as SECURITY INVOKER, no row changed", () => {
+    const [e] = of('definer-call', 'public.clear_note(p_owner uuid)');
+    assert.deepEqual({ watched: e?.watched, changed: e?.changed, fixedChanged: e?.fixedChanged, rows: e?.rows, shown: e?.shown }, { watched: ['public.notes'], changed: true, fixedChanged: false, rows: 0, shown: true });
+    assert.match(formatExposure(e!), /^authenticated, signed in as a user the seeded rows do not name \(00000000-0000-4000-8000-0000000000ff\): SELECT public\.clear_note\('00000000-0000-4000-8000-00000000005e'::pg_catalog\.uuid\) \(SECURITY DEFINER\) → public\.notes changed; as SECURITY INVOKER: public\.notes unchanged$/);
   });
 
   test("ok: a custom access token hook is called with the event Supabase Auth passes, for the seeded user: the claims it returns hold that user's note count (1); as SECURITY INVOKER another result (0)", () => {

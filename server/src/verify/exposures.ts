@@ -107,6 +107,11 @@ export interface ExposureResult {
   option?: boolean;
   /** auth-users: the call changed auth.users (before it was undone) */
   usersChanged?: boolean;
+  /** definer-call of a function writing RLS tables: those it names in a write, and whether the call changed their rows (before it was undone) */
+  watched?: string[];
+  changed?: boolean;
+  /** definer-call with `watched`, auth-users: whether the same call as SECURITY INVOKER changed them */
+  fixedChanged?: boolean;
   /** definer-call, auth-users: the call made, signed in as `user` (when the role reads auth.uid()); and its results (JSON, cut), before and as SECURITY INVOKER; `rows`, `fixedRows`: the rows holding something (not NULL, nor a lone false) */
   call?: string;
   user?: string;
@@ -1052,6 +1057,7 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
     )
   ).rows;
   const named = new Map(tables.map((t) => [t.name, new RegExp(wordOf(t.rel), 'i')]));
+  const written = new Map(tables.map((t) => [t.name, new RegExp(`\\b(?:insert\\s+into|update|delete\\s+from)\\s+(?:only\\s+)?(?:[\\w$"]+\\s*\\.\\s*)?${wordOf(t.rel)}`, 'i')]));
   const inserted = new Map(tables.filter((t) => t.forced).map((t) => [t.name, new RegExp(`\\binsert\\s+into\\s+(?:[\\w$"]+\\s*\\.\\s*)?${wordOf(t.rel)}`, 'i')]));
   const specs: ExposureSpec[] = [];
   const bodyOff = new RegExp(`\\bset\\s+(?:local\\s+|session\\s+)?row_security\\s*(?:=|to)\\s*'?${OFF}\\b|set_config\\s*\\(\\s*'row_security'\\s*,\\s*'${OFF}'`, 'i');
@@ -1130,12 +1136,14 @@ async function definerSpecs(db: PGlite, stubSchemas: string[], roles: string[], 
   for (const f of fns) {
     if (!f.definer || f.trigger || f.kind !== 'f' || f.off || CALLER.test(f.src)) continue;
     const kinds: Array<'definer-call' | 'auth-users'> = [];
-    if (!f.void && tables.some((t) => named.get(t.name)!.test(f.src))) kinds.push('definer-call');
+    // (a function returning nothing is looked at for what it writes: the RLS tables it names in an INSERT, UPDATE or DELETE)
+    const writes = tables.filter((t) => written.get(t.name)!.test(f.src)).map((t) => t.name);
+    if ((!f.void || writes.length) && tables.some((t) => named.get(t.name)!.test(f.src))) kinds.push('definer-call');
     if (usersRow && AUTH_USERS_NAMED.test(f.src)) kinds.push('auth-users');
     if (kinds.length === 0) continue;
     const as = await executor(db, roles, f.oid);
     if (!as) continue;
-    for (const kind of kinds) specs.push(callLook(kind, f, as, other(settingsOf(as)), kind === 'auth-users' ? usersRow : undefined));
+    for (const kind of kinds) specs.push(callLook(kind, f, as, other(settingsOf(as)), kind === 'auth-users' ? usersRow : undefined, kind === 'definer-call' ? writes : []));
   }
     return specs;
 }
@@ -1163,10 +1171,18 @@ function callLook(
   as: string,
   settings: Record<string, string> | undefined,
   users: SeedRow | undefined,
+  watched: readonly string[] = [],
 ): ExposureSpec {
   // (the rows holding something: not NULL, nor a lone false, 0 or '', as an is_admin() check or a count of nothing gives anyone)
   const query = `SELECT count(*) FILTER (WHERE NOT (r IS NULL) AND r::text NOT IN ('false', '0', ''))::int AS n, left(coalesce(json_agg(r)::text, '[]'), ${MAX_RESULT}) AS v FROM ${f.expr} AS r`;
-  const FINGERPRINT = `SELECT md5(coalesce(string_agg(u::text, ',' ORDER BY u::text), '')) AS h FROM auth.users u`;
+  // (what the call may change, read as the superuser: auth.users, or the RLS tables the function writes)
+  const fingerprint = (rel: string) => `SELECT md5(coalesce(string_agg(u::text, ',' ORDER BY u::text), '')) AS h FROM ${rel} u`;
+  const rels = users ? ['auth.users'] : watched;
+  const print = async (db: PGlite) => {
+    let h = '';
+    for (const rel of rels) h += (await db.query<{ h: string }>(fingerprint(rel))).rows[0]!.h;
+    return h;
+  };
   return {
     kind,
     object: f.sig,
@@ -1177,7 +1193,7 @@ function callLook(
         // (an account has an email: what a lookup by id would give away)
         await db.exec(`UPDATE auth.users SET email = 'user@example.com' WHERE email IS NULL`).catch(() => undefined);
       }
-      const before = users ? (await db.query<{ h: string }>(FINGERPRINT)).rows[0]!.h : '';
+      const before = await print(db);
       const once = async () => {
         let v = '';
         let changed = false;
@@ -1186,25 +1202,31 @@ function callLook(
           const row = (await db.query<{ n: number; v: string }>(query)).rows[0];
           if (!row) return undefined;
           v = row.v ?? '[]';
-          // (auth.users read as the superuser, before the call is undone)
-          if (users) {
+          // (read as the superuser, before the call is undone)
+          if (rels.length) {
             await db.exec('RESET ROLE');
-            changed = (await db.query<{ h: string }>(FINGERPRINT)).rows[0]!.h !== before;
+            changed = (await print(db)) !== before;
           }
           return row.n;
         });
         return { r, v, changed };
       };
       const first = await once();
-      const base = { ...functionOf(f), call: f.call, ...(settings && Object.values(settings).some((v) => v.includes(OTHER_USER)) ? { user: OTHER_USER } : {}), ...(users && 'rows' in first.r ? { usersChanged: first.changed } : {}) };
+      const base = {
+        ...functionOf(f),
+        call: f.call,
+        ...(settings && Object.values(settings).some((v) => v.includes(OTHER_USER)) ? { user: OTHER_USER } : {}),
+        ...(users && 'rows' in first.r ? { usersChanged: first.changed } : {}),
+        ...(!users && rels.length ? { watched: [...rels], ...('rows' in first.r ? { changed: first.changed } : {}) } : {}),
+      };
       if (!('rows' in first.r)) return { ...base, ...outcome(first.r), shown: false };
       if (first.r.rows === 0 && !first.changed) return { ...base, ...outcome(first.r), result: first.v, shown: false };
       await alter(db, f, 'SECURITY INVOKER');
       const second = await once();
-      // (as the invoker: fewer rows, another result, auth.users left as it was, or refused: no
+      // (as the invoker: fewer rows, another result, the tables left as they were, or refused: no
       // privilege or a policy's refusal, 42501, or a policy recursing)
       const differs = 'rows' in second.r ? second.r.rows < first.r.rows || second.v !== first.v || (first.changed && !second.changed) : REFUSED.includes(second.r.code);
-      return { ...base, ...outcome(first.r, second.r), result: first.v, ...('rows' in second.r ? { fixedResult: second.v } : {}), shown: differs };
+      return { ...base, ...outcome(first.r, second.r), result: first.v, ...('rows' in second.r ? { fixedResult: second.v, ...(rels.length ? { fixedChanged: second.changed } : {}) } : {}), shown: differs };
     },
   };
 }
@@ -1399,10 +1421,13 @@ export function formatExposure(e: ExposureResult): string {
       const got = (v: string | undefined, n: number | undefined) => (v === undefined || v.startsWith('[{') || v === '[]' ? rows(n) : v.length > 80 ? `${v.slice(0, 79)}…` : v);
       const who = `${e.role}${e.user ? `, signed in as a user the seeded rows do not name (${e.user})` : ''}`;
       // (a call returning nothing, void, that changed auth.users: what it did)
-      const gave = e.usersChanged && !e.rows ? 'auth.users changed' : `${got(e.result, e.rows)}${e.usersChanged ? ', auth.users changed' : ''}`;
+      const changedWhat = e.usersChanged ? 'auth.users' : e.changed ? (e.watched ?? []).join(', ') : '';
+      const gave = changedWhat && !e.rows ? `${changedWhat} changed` : `${got(e.result, e.rows)}${changedWhat ? `, ${changedWhat} changed` : ''}`;
       // (as many rows both ways, told as counts: say that they hold something else)
       const other = !e.fixedCode && e.rows === e.fixedRows && e.result !== e.fixedResult && got(e.result, e.rows) === got(e.fixedResult, e.fixedRows) ? ', holding another result' : '';
-      return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${gave}; as SECURITY INVOKER: ${e.fixedCode ? fixed : got(e.fixedResult, e.fixedRows)}${other}`}`;
+      // (a call that changed what it writes, returning nothing: whether the invoker's changed it too)
+      const invoker = e.fixedCode ? fixed : changedWhat && !e.rows && !e.fixedRows && e.fixedChanged !== undefined ? `${changedWhat} ${e.fixedChanged ? 'changed' : 'unchanged'}` : `${got(e.fixedResult, e.fixedRows)}${other}`;
+      return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${gave}; as SECURITY INVOKER: ${invoker}`}`;
     }
     case 'public': {
       const what = e.command === 'insert' ? `INSERT INTO ${e.object} of the seeded row` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : e.command === 'update' ? `UPDATE ${e.object} (every row, reading no column)` : `SELECT ${e.object}`;
