@@ -147,3 +147,27 @@ END $$;`;
     assert.match(text.slice(f.start - 8, f.start), /EXECUTE $/);
   }
 });
+
+test("err: through a function of the workspace the message names it and does not assume what it does: one that keeps [a-z0-9-] stops the injection, one that only lowercases does not (PGlite)", async () => {
+  const sql = (clean: string) => `CREATE TABLE accounts (id int PRIMARY KEY, slug text NOT NULL);
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION clean(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT ${clean} $$;
+CREATE FUNCTION slug_count(p_name text) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE n bigint;
+BEGIN EXECUTE 'SELECT count(*) FROM accounts WHERE slug = ''' || clean(p_name) || '''' INTO n; RETURN n; END $$;`;
+  const slugify = "regexp_replace(lower(t), '[^a-z0-9-]+', '-', 'g')";
+  for (const clean of [slugify, 'lower(t)']) {
+    const mine = lintFiles([{ file: 'm.sql', text: sql(clean) }], ID).mine;
+    assert.equal(mine.length, 1);
+    assert.match(mine[0]!.message, /on a string built from argument p_name, passed through public\.clean\(\), without quoting: PostgreSQL parses that text as SQL, so a caller can inject SQL that runs with the function owner's privileges and reads or changes data the caller cannot, unless public\.clean\(\) removes quotes and everything else that can end a literal or an identifier \(it is not assumed either way\)\./);
+  }
+  const counted = async (clean: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql(clean));
+      await q("INSERT INTO accounts VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+      await q('SET ROLE authenticated');
+      return (await q("SELECT slug_count('x'' OR ''a'' = ''a') AS n"))[0]!.n;
+    });
+  assert.equal(Number(await counted(slugify)), 0, 'the quote is gone: a slug that matches nothing');
+  assert.equal(Number(await counted('lower(t)')), 3, 'the quote stays: every row, which authenticated cannot read');
+});

@@ -111,6 +111,10 @@ interface Ctx {
   active: Set<string>;
   /** the one assignment that reaches the dynamic statement for this variable (its own expression only) */
   reaching?: { name: string; expr: string };
+  /** the workspace's function of a call's name and argument count (its signature), if it makes one */
+  own: (parts: string[], argc: number) => string | undefined;
+  /** the workspace's functions a tainted value passed through (they may strip quotes: the message says so) */
+  through: Set<string>;
 }
 
 /** The parameter or variable names whose unquoted text reaches the string (empty: safe). */
@@ -176,7 +180,11 @@ function taint(n: Node, c: Ctx): string[] {
       }
       return out;
     }
-    return taint(args, c);
+    const t = taint(args, c);
+    // (a function of the workspace may clean its argument, e.g. a slugify keeping [a-z0-9-]: not assumed either way)
+    const own = t.length ? c.own(nameParts(n.FuncCall.funcname), args.length) : undefined;
+    if (own) c.through.add(own);
+    return t;
   }
   if (n.SubLink) return [];
   if (n.A_Expr) {
@@ -227,7 +235,11 @@ export const definerDynamicSql = defineRule({
       if (!/\bEXECUTE\b/i.test(bodyText)) continue;
       const a = analyse(file.text.slice(f.stmt.start, f.stmt.end), f.stmt);
       if (!a) continue;
-      const ctx: Ctx = { params: new Map(), positional: [], a, active: new Set() };
+      const own = (parts: string[], argc: number) => {
+        const g = model.findFunction(parts, argc);
+        return g && g.argTypes.length === argc ? `${g.schema}.${g.name}()` : undefined;
+      };
+      const ctx: Ctx = { params: new Map(), positional: [], a, active: new Set(), own, through: new Set() };
       for (const p of f.stmt.node.parameters ?? []) {
         const fp = p.FunctionParameter;
         if (!fp || fp.mode === 'FUNC_PARAM_OUT' || fp.mode === 'FUNC_PARAM_TABLE') continue;
@@ -242,8 +254,11 @@ export const definerDynamicSql = defineRule({
         if (k >= 0) cursor = k + d.query.length;
         const node = parseExpr(d.query);
         if (!node) continue;
-        const sources = [...new Set(taint(node, { ...ctx, reaching: d.prev }))];
+        const through = new Set<string>();
+        const sources = [...new Set(taint(node, { ...ctx, reaching: d.prev, through }))];
         if (sources.length === 0) continue;
+        const via = [...through];
+        const unless = via.length ? `, unless ${via.join(' or ')} removes quotes and everything else that can end a literal or an identifier (it is not assumed either way)` : '';
         const list = sources.map((s) => (ctx.params.has(s) || s.startsWith('$') ? `argument ${s}` : s)).join(', ');
         const direct = sources.length === 1 && ctx.params.has(sources[0]!) && sval(node.ColumnRef?.fields?.[0]) === sources[0] && node.ColumnRef.fields.length === 1;
         report({
@@ -251,8 +266,8 @@ export const definerDynamicSql = defineRule({
           start: span.start,
           end: span.end,
           message:
-            `SECURITY DEFINER function ${f.signature} runs ${d.kind} on ${direct ? `its argument ${sources[0]} as SQL` : `a string built from ${list} without quoting`}: ` +
-            "PostgreSQL parses that text as SQL, so a caller can inject SQL that runs with the function owner's privileges and reads or changes data the caller cannot. " +
+            `SECURITY DEFINER function ${f.signature} runs ${d.kind} on ${direct ? `its argument ${sources[0]} as SQL` : `a string built from ${list}${via.length ? `, passed through ${via.join(', ')},` : ''} without quoting`}: ` +
+            `PostgreSQL parses that text as SQL, so a caller can inject SQL that runs with the function owner's privileges and reads or changes data the caller cannot${unless}. ` +
             "Build the string with format() using %I for identifiers and %L for values (or quote_ident()/quote_literal()), and pass values with EXECUTE … USING where you can.",
         });
       }
