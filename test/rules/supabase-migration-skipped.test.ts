@@ -59,11 +59,14 @@ test('ok: a file in a folder inside supabase/migrations (an archive: the CLI rea
     { file: 'supabase/migrations/20240201000000_c.sql', text: 'CREATE TABLE c (id int);' },
     { file: 'supabase/migrations/archive/old.sql', text: 'CREATE TABLE old (id int);' },
     { file: 'db/migrations/policies.sql', text: 'CREATE TABLE p (id int);' },
-    { file: 'supabase/migrations/20240115-b.sql', text: '-- « b »\nCREATE TABLE b (id int);' },
+    { file: 'supabase/migrations/20240115x-b.sql', text: '-- « b »\nCREATE TABLE b (id int);' },
+    // (a generator's hyphen where the underscore goes: the rename keeps the version)
+    { file: 'supabase/migrations/20240301000000-e90b636c.sql', text: 'CREATE TABLE d (id int);' },
   ];
   const { mine } = lintFiles(files, ID);
-  assert.deepEqual(mine.map((f) => f.file), ['supabase/migrations/20240115-b.sql']);
+  assert.deepEqual(mine.map((f) => f.file), ['supabase/migrations/20240115x-b.sql', 'supabase/migrations/20240301000000-e90b636c.sql']);
   assert.match(mine[0]!.message, /Its statement never reaches a database built with the CLI\. Rename it to a version that sorts where it must run \(by name it comes between 20240101000000_a\.sql and 20240201000000_c\.sql\)/);
+  assert.match(mine[1]!.message, /Rename it 20240301000000_e90b636c\.sql: the same version, followed by the underscore the CLI looks for, so it keeps its place \(after 20240201000000_c\.sql\)\./);
 });
 
 test('ok: the model replays a skipped file where its name puts it among the migrations (file name order), not by the number before its letter', () => {

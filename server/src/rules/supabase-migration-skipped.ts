@@ -63,14 +63,22 @@ export const supabaseMigrationSkipped = defineRule({
       if (APPLIED.test(name)) continue;
       // where it would run, among the files the CLI applies (file name order, as fs.ReadDir gives them)
       const applied = folders.get(m[1]!)!.map(decoded).filter((n) => APPLIED.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const prev = applied.filter((n) => n < name).pop();
-      const next = applied.find((n) => n > name);
-      const place = prev && next ? `between ${prev} and ${next}` : prev ? `after ${prev}` : next ? `before ${next}` : undefined;
+      const placeOf = (as: string) => {
+        const prev = applied.filter((n) => n < as).pop();
+        const next = applied.find((n) => n > as);
+        return prev && next ? `between ${prev} and ${next}` : prev ? `after ${prev}` : next ? `before ${next}` : undefined;
+      };
+      const place = placeOf(name);
       const top = f.statements.filter((s) => s.origin === 'file');
       const rls = top.filter(aboutRls).length;
       const one = top.length === 1;
       const which = rls === 0 ? '' : one ? ' (a policy, row-level security switch, grant or SECURITY DEFINER function)' : ` (${rls} of them policies, row-level security switches, grants or SECURITY DEFINER functions)`;
       const holds = top.length === 0 ? '' : ` ${one ? 'Its statement' : `Its ${top.length} statements`}${which} never reach${one ? 'es' : ''} a database built with the CLI.`;
+      // (digits, then a hyphen or a dot where the underscore goes, as some generators name them: the fix keeps the version)
+      const sep = /^([0-9]+)[-.](.+\.sql)$/.exec(name);
+      // (only where the new name sorts between the same migrations: two of one version may swap)
+      const renamed = sep ? `${sep[1]}_${sep[2]}` : undefined;
+      const same = renamed !== undefined && placeOf(renamed) === place ? renamed : undefined;
       const first = top[0];
       const lineEnd = f.text.indexOf('\n');
       report({
@@ -80,7 +88,10 @@ export const supabaseMigrationSkipped = defineRule({
         message:
           `The Supabase CLI skips ${name}: it applies a migration only when its file name is digits, an underscore and a name ending in .sql (<timestamp>_name.sql), so supabase db reset, db push and migration up never run this file (they print "Skipping migration ${name}... (file name must match pattern "<timestamp>_name.sql")").` +
           holds +
-          ` Rename it to a version that sorts where it must run${place ? ` (by name it comes ${place})` : ''}, e.g. a 14-digit timestamp and an underscore. pg-rls-lint replays it all the same, in file name order, as if it were run by other means.`,
+          (same
+            ? ` Rename it ${same}: the same version, followed by the underscore the CLI looks for, so it keeps its place${place ? ` (${place})` : ''}.`
+            : ` Rename it to a version that sorts where it must run${place ? ` (by name it comes ${place})` : ''}, e.g. a 14-digit timestamp and an underscore.`) +
+          ' pg-rls-lint replays it all the same, in file name order, as if it were run by other means.',
       });
     }
   },
