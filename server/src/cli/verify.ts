@@ -136,7 +136,7 @@ function statementErrorLines(
     lines.push('', `statement errors: ${errors.length}${following ? `, of which ${following} follow from an earlier failure (they use what a failed statement would have made)` : ''}; --format json lists each, with the failure it follows`);
   }
   if (never.size) {
-    lines.push('no statement of these files makes (the history lacks what makes them: an earlier baseline, an ORM\'s schema push, another service\'s migrations…):');
+    lines.push('no statement of these files makes (none creates them, dynamic SQL aside: the history lacks what makes them, an earlier baseline, an ORM\'s schema push, another service\'s migrations…):');
     for (const [what, list] of [...never].sort((x, y) => y[1].length - x[1].length)) {
       const first = errors[list[0]!]!;
       const after = list.reduce((n, i) => n + (followers.get(i) ?? 0), 0);
