@@ -73,8 +73,13 @@ GRANT EXECUTE ON FUNCTION access_token_hook(jsonb) TO authenticated;
 -- returning nothing, it changes any user's note; as SECURITY INVOKER no policy gives the caller a row to update
 CREATE FUNCTION clear_note(p_owner uuid) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
   UPDATE public.notes SET body = 'cleared' WHERE owner_id = p_owner $$;
-REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid) TO authenticated;
+-- a row looked up by its uuid primary key, which has a default: the seeded row's key is the uuid the call passes
+CREATE TABLE coupons (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), used int NOT NULL DEFAULT 0);
+ALTER TABLE coupons ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION use_coupon(p_id uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN UPDATE public.coupons SET used = used + 1 WHERE id = p_id; END $$;
+REVOKE EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid), use_coupon(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION notes_of(uuid), note_count_of(uuid), body_count(text), my_notes_of(uuid), has_notes(), first_body(uuid), clear_note(uuid), use_coupon(uuid) TO authenticated;
 `,
   },
 ];
@@ -144,7 +149,13 @@ describe('verify: functions run with their owner\'s rights or settings', () => {
     const [none] = of('definer-call', 'public.body_count(p_body text)');
     assert.deepEqual({ rows: none?.rows, result: none?.result, shown: none?.shown }, { rows: 0, result: '[0]', shown: false });
     assert.deepEqual([...of('definer-call', 'public.my_notes_of(p_owner uuid)'), ...of('definer-call', 'public.has_notes()')], []);
-    assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)', 'public.access_token_hook(event jsonb)', 'public.clear_note(p_owner uuid)']);
+    assert.deepEqual(shownOf('definer-bypasses-rls').map((c) => c.exposure?.object), ['public.notes_of(p_owner uuid)', 'public.access_token_hook(event jsonb)', 'public.clear_note(p_owner uuid)', 'public.use_coupon(p_id uuid)']);
+  });
+
+  test('ok: a uuid primary key with a default holds the seeded uuid too: a definer function updating the row it is given by key changes coupons; as SECURITY INVOKER, authenticated (no grant on coupons) is refused', () => {
+    const [e] = of('definer-call', 'public.use_coupon(p_id uuid)');
+    assert.deepEqual({ changed: e?.changed, fixedCode: e?.fixedCode, shown: e?.shown }, { changed: true, fixedCode: '42501', shown: true });
+    assert.match(formatExposure(e!), /→ public\.coupons changed; as SECURITY INVOKER: 42501 permission denied for table coupons$/);
   });
 
   test("ok: a definer function returning nothing that updates any user's note: the call as another user changed public.notes; as SECURITY INVOKER, no row changed", () => {

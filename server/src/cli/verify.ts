@@ -243,7 +243,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     lines.push('', `seeded: ${counted(seeded.length - refused.length, 'empty RLS table')} got one row (as the superuser, foreign keys and triggers off), so the probes evaluate their policies on a row`);
     if (result.probes.some((p) => p.signedIn)) {
       const anon = result.probes.some((p) => p.role === 'anon') ? '; anon reads as a request without a signed-in user, its JWT claims {"role":"anon"}' : '';
-      lines.push(`  (a uuid column without a default holds ${SEED_USER}, and authenticated reads signed in as that user: auth.uid() returns it${anon})`);
+      lines.push(`  (a uuid column without a default, and a uuid primary key, holds ${SEED_USER}, and authenticated reads signed in as that user: auth.uid() returns it${anon})`);
     }
     for (const s of refused) lines.push(`  ${s.table} left empty: ${s.code} ${s.message}`);
   }

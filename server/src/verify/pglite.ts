@@ -702,7 +702,9 @@ SELECT c.oid::regclass::text AS rel, quote_ident(n.nspname) || '.' || quote_iden
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
   SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod) AS typ,
-         (a.attnotnull OR t.typnotnull) AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = '' AS need,
+         ((a.attnotnull OR t.typnotnull) AND NOT a.atthasdef AND a.attidentity = '' AND a.attgenerated = ''
+          -- (a uuid primary key too, default or not: a function looking the row up by the uuid it is given finds it)
+          OR (e.typname = 'uuid' AND a.attgenerated = '' AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY (i.indkey)))) AS need,
          CASE
            WHEN e.typtype = 'e' THEN coalesce((SELECT quote_literal(enumlabel) FROM pg_enum WHERE enumtypid = e.oid ORDER BY enumsortorder LIMIT 1), 'NULL')
            WHEN e.typname = 'uuid' THEN '''${SEED_USER}'''
