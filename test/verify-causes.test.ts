@@ -23,6 +23,18 @@ SELECT * FROM app.orders;
 SELECT * FROM places;
 `,
   },
+  {
+    file: 'migrations/002_columns.sql',
+    // (a column added in a DO block that fails as a whole; a column no statement adds)
+    text: `CREATE TABLE vehicles (id int PRIMARY KEY);
+DO $$ BEGIN
+  ALTER TABLE vehicles ADD COLUMN tenant_id uuid REFERENCES tenants (id);
+EXCEPTION WHEN duplicate_column THEN NULL;
+END $$;
+CREATE INDEX ON vehicles (tenant_id);
+INSERT INTO vehicles (id, color) VALUES (1, 'red');
+`,
+  },
 ];
 
 let result: VerifyResult;
@@ -31,7 +43,7 @@ before(async () => {
   result = await verify(FILES, { cacheDir: CACHE_DIR, probes: [] });
 });
 
-test('err: errors on what a failed CREATE EXTENSION makes follow from it; another schema is no maker; the chain ends at the extension', () => {
+test('err: errors on what a failed CREATE EXTENSION makes follow from it; another schema is no maker; the chain ends at the extension; a column a failed DO block adds, and one nothing adds', () => {
   const errors = result.statementErrors;
   assert.deepEqual(
     errors.map((e) => `${e.code} ${e.message}`),
@@ -41,6 +53,9 @@ test('err: errors on what a failed CREATE EXTENSION makes follow from it; anothe
       '42883 function st_makepoint(integer, integer) does not exist',
       '42P01 relation "app.orders" does not exist',
       '42P01 relation "places" does not exist',
+      '42P01 relation "tenants" does not exist',
+      '42703 column "tenant_id" does not exist',
+      '42703 column "color" of relation "vehicles" does not exist',
     ],
   );
   const found = causes(errors, FILES.map((f) => ({ file: f.file, statements: parseFile(f.file, f.text).statements })));
@@ -50,6 +65,10 @@ test('err: errors on what a failed CREATE EXTENSION makes follow from it; anothe
     { kind: 'follows', follows: 0, missing: { kind: 'function', name: 'st_makepoint' } },
     { kind: 'never', missing: { kind: 'relation', name: 'app.orders' } },
     { kind: 'follows', follows: 1, missing: { kind: 'relation', name: 'places' } },
+    { kind: 'never', missing: { kind: 'relation', name: 'tenants' } },
+    // (the column the failed DO block would have added; one the message names the table of, that nothing adds)
+    { kind: 'follows', follows: 5, missing: { kind: 'column', name: 'vehicles.tenant_id' } },
+    { kind: 'never', missing: { kind: 'column', name: 'vehicles.color' } },
   ]);
-  assert.deepEqual(rootsOf(found), [0, 0, 0, 3, 0]);
+  assert.deepEqual(rootsOf(found), [0, 0, 0, 3, 0, 5, 5, 7]);
 });

@@ -5,7 +5,7 @@
 import type { Statement } from '../analysis/types.js';
 
 /** What an error says is missing, as PostgreSQL names it in the message. */
-export type MissingKind = 'relation' | 'type' | 'function' | 'schema';
+export type MissingKind = 'relation' | 'type' | 'function' | 'schema' | 'column';
 
 /** Why a statement failed, as far as the other statements tell. */
 export type Cause =
@@ -23,6 +23,9 @@ export interface FailedStatement {
   offset: number;
   code: string;
   message: string;
+  /** UTF-16 offsets of the failed statement (a DO block: the whole block, which the statements inside it fail with) */
+  statementStart?: number;
+  statementEnd?: number;
 }
 
 /** A statement that makes a named object, where it stands in migration order. */
@@ -42,6 +45,10 @@ const PATTERNS: Array<[string, RegExp, MissingKind]> = [
   ['42883', /^function (.+?)\(.*\) does not exist$/, 'function'],
   ['3F000', /^schema "(.+)" does not exist$/, 'schema'],
 ];
+
+/** `column "x" of relation "y" does not exist` (the table named), or `column "x" does not exist` (the statement's table). */
+const COLUMN_OF = /^column "(.+)" of relation "(.+)" does not exist$/;
+const COLUMN = /^column "(.+)" does not exist$/;
 
 /** What an error's message says does not exist (schema part split off), when it says so. */
 export function missingOf(code: string, message: string): { kind: MissingKind; name: string; schema?: string } | undefined {
@@ -92,7 +99,42 @@ function madeBy(s: Statement): Made[] {
     return makes.map(([kind, name]) => ({ kind, name }));
   }
   const one = madeOne(s);
-  return one ? [one] : [];
+  return [...(one ? [one] : []), ...columnsMadeBy(s)];
+}
+
+/** The columns a statement makes (`table.column`, the table's schema as written): CREATE TABLE's, ADD COLUMN's, RENAME COLUMN's new name. */
+function columnsMadeBy(s: Statement): Made[] {
+  const n = s.node;
+  const col = (r: { schemaname?: string; relname?: string } | undefined, c: unknown, from?: string): Made[] =>
+    r?.relname && typeof c === 'string' && c ? [{ kind: 'column', schema: r.schemaname, name: `${r.relname}.${c}`, ...(from ? { from: { schema: r.schemaname, name: `${r.relname}.${from}` } } : {}) }] : [];
+  switch (s.kind) {
+    case 'CreateStmt':
+      return ((n?.tableElts ?? []) as Array<{ ColumnDef?: { colname?: string } }>).flatMap((e) => col(n.relation, e.ColumnDef?.colname));
+    case 'AlterTableStmt':
+      return ((n?.cmds ?? []) as Array<{ AlterTableCmd?: { subtype?: string; def?: { ColumnDef?: { colname?: string } } } }>).flatMap((c) =>
+        c.AlterTableCmd?.subtype === 'AT_AddColumn' ? col(n.relation, c.AlterTableCmd.def?.ColumnDef?.colname) : [],
+      );
+    case 'RenameStmt':
+      return n?.renameType === 'OBJECT_COLUMN' ? col(n.relation, n.newname, n.subname) : [];
+    default:
+      return [];
+  }
+}
+
+/** The table a statement is about, for a column it names without one (`column "x" does not exist`). */
+function tableOf(s: Statement): string | undefined {
+  const n = s.node;
+  switch (s.kind) {
+    case 'IndexStmt':
+    case 'AlterTableStmt':
+    case 'CreateTrigStmt':
+      return n?.relation?.relname;
+    case 'CreatePolicyStmt':
+    case 'AlterPolicyStmt':
+      return n?.table?.relname;
+    default:
+      return undefined;
+  }
 }
 
 function madeOne(s: Statement): Made | undefined {
@@ -167,7 +209,12 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
     const f = fileIndex.get(e.file);
     if (f !== undefined) byFile.set(f, [...(byFile.get(f) ?? []), i]);
   });
-  const failureOf = (m: Maker) => byFile.get(m.file)?.find((i) => errors[i]!.offset >= m.start && errors[i]!.offset <= m.end);
+  // (the error is in the maker, or the maker in the failed statement: a DO block holding it fails as a whole)
+  const failureOf = (m: Maker) =>
+    byFile.get(m.file)?.find((i) => {
+      const e = errors[i]!;
+      return (e.offset >= m.start && e.offset <= m.end) || (e.statementStart !== undefined && e.statementEnd !== undefined && e.statementStart <= m.start && m.end <= e.statementEnd);
+    });
   const before = (m: Maker, file: number, offset: number) => m.file < file || (m.file === file && m.end < offset);
   type Found = { kind: 'follows'; follows: number } | { kind: 'never'; name: string } | { kind: 'later'; file: string; offset: number } | undefined;
   /** what became of `kind name` by (file, offset), for the error `self` */
@@ -192,10 +239,31 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
     const next = list.find((m) => !before(m, file, offset) && !(m.file === file && m.start <= offset && offset <= m.end));
     return next ? { kind: 'later', file: files[next.file]!.file, offset: next.start } : { kind: 'never', name };
   };
+  /** the innermost statement of a file holding an offset */
+  const statementAt = (file: number, offset: number) => {
+    let best: Statement | undefined;
+    for (const s of files[file]!.statements) if (s.start <= offset && offset <= s.end && (!best || s.end - s.start < best.end - best.start)) best = s;
+    return best;
+  };
   return errors.map((e, self) => {
-    const missing = missingOf(e.code, e.message);
     const file = fileIndex.get(e.file);
-    if (!missing || file === undefined) return undefined;
+    if (file === undefined) return undefined;
+    if (e.code === '42703') {
+      // a column: of the relation the message names; else of the statement's table, where only an earlier failure
+      // adding it is taken (the column may be a sub-select's: nothing else is said)
+      const named = COLUMN_OF.exec(e.message);
+      const bare = named ? undefined : COLUMN.exec(e.message);
+      const table = named ? named[2] : bare ? (() => { const st = statementAt(file, e.offset); return st && tableOf(st); })() : undefined;
+      const column = named ? named[1] : bare?.[1];
+      if (!table || !column) return undefined;
+      const said = { kind: 'column' as const, name: `${table}.${column}` };
+      const r = resolve('column', said.name, undefined, file, e.offset, self, 0);
+      if (r?.kind === 'follows') return { kind: 'follows', follows: r.follows, missing: said };
+      if (!named || !r) return undefined;
+      return r.kind === 'later' ? { kind: 'later', missing: said, file: r.file, offset: r.offset } : { kind: 'never', missing: said };
+    }
+    const missing = missingOf(e.code, e.message);
+    if (!missing) return undefined;
     const bare = missing.schema ? missing.name.slice(missing.schema.length + 1) : missing.name;
     const said = { kind: missing.kind, name: missing.name };
     const r = resolve(missing.kind, bare, missing.schema, file, e.offset, self, 0);
