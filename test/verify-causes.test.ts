@@ -33,6 +33,10 @@ EXCEPTION WHEN duplicate_column THEN NULL;
 END $$;
 CREATE INDEX ON vehicles (tenant_id);
 INSERT INTO vehicles (id, color) VALUES (1, 'red');
+ALTER TABLE vehicles RENAME TO legacy_vehicles;
+SELECT v.tenant_id FROM legacy_vehicles v;
+SELECT v.tenant_id FROM vehicles_later v;
+CREATE TABLE vehicles_later (id int, tenant_id uuid);
 `,
   },
 ];
@@ -56,6 +60,8 @@ test('err: errors on what a failed CREATE EXTENSION makes follow from it; anothe
       '42P01 relation "tenants" does not exist',
       '42703 column "tenant_id" does not exist',
       '42703 column "color" of relation "vehicles" does not exist',
+      '42703 column v.tenant_id does not exist',
+      '42P01 relation "vehicles_later" does not exist',
     ],
   );
   const found = causes(errors, FILES.map((f) => ({ file: f.file, statements: parseFile(f.file, f.text).statements })));
@@ -69,6 +75,9 @@ test('err: errors on what a failed CREATE EXTENSION makes follow from it; anothe
     // (the column the failed DO block would have added; one the message names the table of, that nothing adds)
     { kind: 'follows', follows: 5, missing: { kind: 'column', name: 'vehicles.tenant_id' } },
     { kind: 'never', missing: { kind: 'column', name: 'vehicles.color' } },
+    // (through an alias, and the rename the table's columns went with)
+    { kind: 'follows', follows: 5, missing: { kind: 'column', name: 'legacy_vehicles.tenant_id' } },
+    { kind: 'later', missing: { kind: 'relation', name: 'vehicles_later' }, file: 'migrations/002_columns.sql', offset: FILES[1]!.text.indexOf('CREATE TABLE vehicles_later') },
   ]);
-  assert.deepEqual(rootsOf(found), [0, 0, 0, 3, 0, 5, 5, 7]);
+  assert.deepEqual(rootsOf(found), [0, 0, 0, 3, 0, 5, 5, 7, 5, 9]);
 });

@@ -49,6 +49,27 @@ const PATTERNS: Array<[string, RegExp, MissingKind]> = [
 /** `column "x" of relation "y" does not exist` (the table named), or `column "x" does not exist` (the statement's table). */
 const COLUMN_OF = /^column "(.+)" of relation "(.+)" does not exist$/;
 const COLUMN = /^column "(.+)" does not exist$/;
+/** `column a.x does not exist`: `a` a table or its alias in the statement */
+const COLUMN_QUALIFIED = /^column ([^".\s]+)\.([^".\s]+) does not exist$/;
+
+/** The table the statement reads as `alias` (its alias, or its own name), found in its tree. */
+function aliased(node: unknown, alias: string): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  if (Array.isArray(node)) {
+    for (const x of node) {
+      const t = aliased(x, alias);
+      if (t) return t;
+    }
+    return undefined;
+  }
+  const rv = (node as { RangeVar?: { relname?: string; alias?: { aliasname?: string } } }).RangeVar;
+  if (rv?.relname && (rv.alias?.aliasname ?? rv.relname) === alias) return rv.relname;
+  for (const v of Object.values(node)) {
+    const t = aliased(v, alias);
+    if (t) return t;
+  }
+  return undefined;
+}
 
 /** What an error's message says does not exist (schema part split off), when it says so. */
 export function missingOf(code: string, message: string): { kind: MissingKind; name: string; schema?: string } | undefined {
@@ -239,6 +260,18 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
     const next = list.find((m) => !before(m, file, offset) && !(m.file === file && m.start <= offset && offset <= m.end));
     return next ? { kind: 'later', file: files[next.file]!.file, offset: next.start } : { kind: 'never', name };
   };
+  /**
+   * What became of column `table.column` by (file, offset): as resolve(), and when no statement
+   * makes it under that name, under the name the table had before a rename that made it (its
+   * columns went with it).
+   */
+  const resolveColumn = (table: string, column: string, file: number, offset: number, self: number, depth: number): Found => {
+    const r = resolve('column', `${table}.${column}`, undefined, file, offset, self, depth);
+    if (r?.kind !== 'never' || depth >= 20) return r;
+    let renamed: Maker | undefined;
+    for (const m of makers.get(`relation:${table}`) ?? []) if (before(m, file, offset)) renamed = m;
+    return renamed?.from ? resolveColumn(renamed.from.name, column, renamed.file, renamed.start, self, depth + 1) : r;
+  };
   /** the innermost statement of a file holding an offset */
   const statementAt = (file: number, offset: number) => {
     let best: Statement | undefined;
@@ -253,13 +286,16 @@ export function causes(errors: readonly FailedStatement[], files: ReadonlyArray<
       // adding it is taken (the column may be a sub-select's: nothing else is said)
       const named = COLUMN_OF.exec(e.message);
       const bare = named ? undefined : COLUMN.exec(e.message);
-      const table = named ? named[2] : bare ? (() => { const st = statementAt(file, e.offset); return st && tableOf(st); })() : undefined;
-      const column = named ? named[1] : bare?.[1];
+      const qualified = named || bare ? undefined : COLUMN_QUALIFIED.exec(e.message);
+      const st = named ? undefined : statementAt(file, e.offset);
+      const table = named ? named[2] : bare ? st && tableOf(st) : qualified ? st && aliased(st.node, qualified[1]!) : undefined;
+      const column = named ? named[1] : bare ? bare[1] : qualified?.[2];
       if (!table || !column) return undefined;
       const said = { kind: 'column' as const, name: `${table}.${column}` };
-      const r = resolve('column', said.name, undefined, file, e.offset, self, 0);
+      const r = resolveColumn(table, column, file, e.offset, self, 0);
       if (r?.kind === 'follows') return { kind: 'follows', follows: r.follows, missing: said };
-      if (!named || !r) return undefined;
+      // (the table the message or the alias names: what became of its column is told; the statement's own table, only an earlier failure)
+      if ((!named && !qualified) || !r) return undefined;
       return r.kind === 'later' ? { kind: 'later', missing: said, file: r.file, offset: r.offset } : { kind: 'never', missing: said };
     }
     const missing = missingOf(e.code, e.message);
