@@ -180,3 +180,32 @@ describe('verify: why statements failed', () => {
     assert.doesNotMatch(r.stdout, /1_orders\.sql:2:\d+ {2}42P01/);
   });
 });
+
+describe('verify: probes failing with one recursion', () => {
+  test('err: one recursing policy fails the probes of every table whose policies read its table: the first few are listed, the others counted with their tables', () => {
+    const tables = ['a', 'b', 'c', 'd', 'e'];
+    const sql = [
+      'CREATE ROLE app_user;',
+      'CREATE TABLE members (id int PRIMARY KEY, user_name text NOT NULL);',
+      'ALTER TABLE members ENABLE ROW LEVEL SECURITY;',
+      'CREATE POLICY members_self ON members FOR SELECT TO app_user USING (EXISTS (SELECT 1 FROM members m WHERE m.user_name = current_user));',
+      'GRANT SELECT ON members TO app_user;',
+      ...tables.flatMap((t) => [
+        `CREATE TABLE t_${t} (id int PRIMARY KEY);`,
+        `ALTER TABLE t_${t} ENABLE ROW LEVEL SECURITY;`,
+        `CREATE POLICY t_${t}_members ON t_${t} FOR SELECT TO app_user USING (EXISTS (SELECT 1 FROM members WHERE user_name = current_user));`,
+        `GRANT SELECT ON t_${t} TO app_user;`,
+      ]),
+      '',
+    ].join('\n');
+    const r = run({ '1.sql': sql }, ['--no-seed']);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    const same = r.stdout.split('\n').filter((l) => /^ {2}app_user SELECT .* → 42P17 infinite recursion detected in policy for relation "members"$/.test(l));
+    assert.equal(same.length, 4, r.stdout);
+    assert.match(r.stdout, /\n {2}\(and 2 more probes failing with the same 42P17 infinite recursion detected in policy for relation "members", of public\.t_d, public\.t_e; --format json lists each\)\n/);
+    assert.match(r.stdout, /0 statement errors, 6 failing probes \(recursion\)/);
+    // (JSON lists each)
+    const json = JSON.parse(run({ '1.sql': sql }, ['--no-seed', '--format', 'json']).stdout);
+    assert.equal(json.probes.filter((p: { code?: string }) => p.code === '42P17').length, 6);
+  });
+});

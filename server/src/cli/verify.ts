@@ -254,10 +254,24 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   // (and a read made again after the settings' local set ended, when it fails)
   let quietWrites = 0;
   let quietAgain = 0;
+  // (one recursing policy fails the probes of every table whose policies read its table: past the
+  // first few of one error, the others are counted, with their tables)
+  const SAME_SHOWN = 4;
+  const sameError = new Map<string, typeof result.probes>();
+  for (const p of result.probes) if (p.code === '42P17' && p.message) sameError.set(p.message, [...(sameError.get(p.message) ?? []), p]);
   for (const p of result.probes) {
     if (p.recursionOnly && !failing.includes(p) && p.code !== '57014') quietWrites++;
     else if (p.settingsEnded && p.outcome === 'ok') quietAgain++;
-    else lines.push(`  ${formatOutcome(p)}`);
+    else {
+      const same = p.code === '42P17' && p.message ? sameError.get(p.message)! : undefined;
+      const at = same ? same.indexOf(p) : -1;
+      if (at < SAME_SHOWN) lines.push(`  ${formatOutcome(p)}`);
+      if (same && at === same.length - 1 && same.length > SAME_SHOWN) {
+        const rest = same.slice(SAME_SHOWN);
+        const tables = [...new Set(rest.map((q) => q.table))];
+        lines.push(`  (and ${counted(rest.length, 'more probe')} failing with the same ${p.code} ${p.message}, of ${tables.length <= 6 ? tables.join(', ') : `${tables.slice(0, 6).join(', ')} and ${tables.length - 6} more tables`}; --format json lists each)`);
+      }
+    }
   }
   if (quietWrites) lines.push(`  (and ${counted(quietWrites, 'write')} — INSERT, UPDATE, DELETE changing nothing — whose policies do not recurse)`);
   if (quietAgain) lines.push(`  (and ${counted(quietAgain, 'read')} made again after a transaction set the settings the policies read locally, which still pass)`);
