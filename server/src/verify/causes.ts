@@ -3,6 +3,7 @@
 // elsewhere) fails there, and then every statement using what the failed one would have made.
 // Pure: reads verify's statement errors and the lint's parsed statements; runs nothing.
 import type { Statement } from '../analysis/types.js';
+import type { VerifyStatementError } from './pglite.js';
 
 /** What an error says is missing, as PostgreSQL names it in the message. */
 export type MissingKind = 'relation' | 'type' | 'function' | 'schema' | 'column';
@@ -16,17 +17,8 @@ export type Cause =
   /** a statement makes it, but only after this one in migration order */
   | { kind: 'later'; missing: { kind: MissingKind; name: string }; file: string; offset: number };
 
-/** A statement error as causes() needs it (verify's VerifyStatementError). */
-export interface FailedStatement {
-  file: string;
-  /** UTF-16 offset in the file, inside the failed statement */
-  offset: number;
-  code: string;
-  message: string;
-  /** UTF-16 offsets of the failed statement (a DO block: the whole block, which the statements inside it fail with) */
-  statementStart?: number;
-  statementEnd?: number;
-}
+/** A statement error of verify's replay (the DO block holding a statement, when that fails, spans it). */
+export type FailedStatement = VerifyStatementError;
 
 /** A statement that makes a named object, where it stands in migration order. */
 interface Maker {
