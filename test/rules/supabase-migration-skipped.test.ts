@@ -53,7 +53,7 @@ test('ok: renamed <timestamp>_name.sql (Valid), the CLI runs it: A reads only it
   assert.equal(await inRollback(await getDb(), (q) => readsA(q, appliedByCli(ex.files))), 1);
 });
 
-test('ok: a file in a folder inside supabase/migrations (an archive: the CLI reads no folder) and files elsewhere are not reported; one statement, and the neighbours on both sides', () => {
+test('ok: a file in a folder inside supabase/migrations (an archive: the CLI reads no folder), files elsewhere and a file without a statement are not reported; one statement, and the neighbours on both sides', () => {
   const files = [
     { file: 'supabase/migrations/20240101000000_a.sql', text: 'CREATE TABLE a (id int);' },
     { file: 'supabase/migrations/20240201000000_c.sql', text: 'CREATE TABLE c (id int);' },
@@ -62,6 +62,8 @@ test('ok: a file in a folder inside supabase/migrations (an archive: the CLI rea
     { file: 'supabase/migrations/20240115x-b.sql', text: '-- « b »\nCREATE TABLE b (id int);' },
     // (a generator's hyphen where the underscore goes: the rename keeps the version)
     { file: 'supabase/migrations/20240301000000-e90b636c.sql', text: 'CREATE TABLE d (id int);' },
+    // (nothing in it: nothing lost)
+    { file: 'supabase/migrations/notes.sql', text: '-- see the README\n' },
   ];
   const { mine } = lintFiles(files, ID);
   assert.deepEqual(mine.map((f) => f.file), ['supabase/migrations/20240115x-b.sql', 'supabase/migrations/20240301000000-e90b636c.sql']);

@@ -60,7 +60,8 @@ export const supabaseMigrationSkipped = defineRule({
       const m = IN_FOLDER.exec(f.file);
       if (!m) continue;
       const name = decoded(m[2]!);
-      if (APPLIED.test(name)) continue;
+      // (a file with no statement loses nothing by being skipped)
+      if (APPLIED.test(name) || !f.statements.some((s) => s.origin === 'file')) continue;
       // where it would run, among the files the CLI applies (file name order, as fs.ReadDir gives them)
       const applied = folders.get(m[1]!)!.map(decoded).filter((n) => APPLIED.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const placeOf = (as: string) => {
@@ -73,18 +74,17 @@ export const supabaseMigrationSkipped = defineRule({
       const rls = top.filter(aboutRls).length;
       const one = top.length === 1;
       const which = rls === 0 ? '' : one ? ' (a policy, row-level security switch, grant or SECURITY DEFINER function)' : ` (${rls} of them policies, row-level security switches, grants or SECURITY DEFINER functions)`;
-      const holds = top.length === 0 ? '' : ` ${one ? 'Its statement' : `Its ${top.length} statements`}${which} never reach${one ? 'es' : ''} a database built with the CLI.`;
+      const holds = ` ${one ? 'Its statement' : `Its ${top.length} statements`}${which} never reach${one ? 'es' : ''} a database built with the CLI.`;
       // (digits, then a hyphen or a dot where the underscore goes, as some generators name them: the fix keeps the version)
       const sep = /^([0-9]+)[-.](.+\.sql)$/.exec(name);
       // (only where the new name sorts between the same migrations: two of one version may swap)
       const renamed = sep ? `${sep[1]}_${sep[2]}` : undefined;
       const same = renamed !== undefined && placeOf(renamed) === place ? renamed : undefined;
-      const first = top[0];
-      const lineEnd = f.text.indexOf('\n');
+      const first = top[0]!;
       report({
         file: f.file,
-        start: first ? first.start : 0,
-        end: first ? first.end : Math.max(1, lineEnd < 0 ? f.text.length : lineEnd),
+        start: first.start,
+        end: first.end,
         message:
           `The Supabase CLI skips ${name}: it applies a migration only when its file name is digits, an underscore and a name ending in .sql (<timestamp>_name.sql), so supabase db reset, db push and migration up never run this file (they print "Skipping migration ${name}... (file name must match pattern "<timestamp>_name.sql")").` +
           holds +
