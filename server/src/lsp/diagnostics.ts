@@ -68,11 +68,6 @@ export function toDiagnostic(f: Finding, caps: DiagnosticCaps, uriOf: (id: strin
 /** The code of a statement error of verify's replay (statementErrorDiagnostic): not a rule's. */
 export const VERIFY_CODE = 'verify';
 
-/**
- * A statement that failed when `pg-rls-lint verify` replayed the migrations, as a warning at
- * the place PostgreSQL's error names (the word there, in `text`, the file's verified text), or
- * on the whole statement when the error names no place in it (it is then at its start).
- */
 /** What the other statements tell of a failure (verify/causes.ts), as a sentence or two. */
 function causeText(c: StatementCause | undefined): string {
   if (!c) return '';
@@ -82,6 +77,11 @@ function causeText(c: StatementCause | undefined): string {
   return `No statement of the project's files makes ${what} (none creates it, dynamic SQL aside): the history lacks what makes it (an earlier baseline, an ORM's schema push, another service's migrations…). `;
 }
 
+/**
+ * A statement that failed when `pg-rls-lint verify` replayed the migrations, as a warning at
+ * the place PostgreSQL's error names (the word there, in `text`, the file's verified text), or
+ * on the whole statement when the error names no place in it (it is then at its start).
+ */
 export function statementErrorDiagnostic(
   e: { line: number; column: number; code: string; message: string; statement?: { start: { line: number; column: number }; end: { line: number; column: number } }; cause?: StatementCause },
   pgVersion: string,

@@ -51,19 +51,25 @@ export const supabaseMigrationSkipped = defineRule({
     sources: ['supabase/cli pkg/migration/list.go (ListLocalMigrations, migrateFilePattern)'],
   },
   check({ model, report }) {
+    // per folder, the names of the files the CLI applies, in its order (file name order, as fs.ReadDir gives them)
     const folders = new Map<string, string[]>();
     for (const f of model.files) {
       const m = IN_FOLDER.exec(f.file);
-      if (m) folders.set(m[1]!, [...(folders.get(m[1]!) ?? []), m[2]!]);
+      if (!m) continue;
+      const list = folders.get(m[1]!) ?? [];
+      folders.set(m[1]!, list);
+      const name = decoded(m[2]!);
+      if (APPLIED.test(name)) list.push(name);
     }
+    for (const list of folders.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const f of model.files) {
       const m = IN_FOLDER.exec(f.file);
       if (!m) continue;
       const name = decoded(m[2]!);
       // (a file with no statement loses nothing by being skipped)
       if (APPLIED.test(name) || !f.statements.some((s) => s.origin === 'file')) continue;
-      // where it would run, among the files the CLI applies (file name order, as fs.ReadDir gives them)
-      const applied = folders.get(m[1]!)!.map(decoded).filter((n) => APPLIED.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      // where it would run, among the files the CLI applies
+      const applied = folders.get(m[1]!)!;
       const placeOf = (as: string) => {
         const prev = applied.filter((n) => n < as).pop();
         const next = applied.find((n) => n > as);
