@@ -120,7 +120,7 @@ function statementErrorLines(
   const followers = new Map<number, number>();
   roots.forEach((r, i) => r !== i && followers.set(r, (followers.get(r) ?? 0) + 1));
   const following = roots.filter((r, i) => r !== i).length;
-  const follow = (n: number, from: string) => (n ? `, and ${counted(n, 'later error')} follow${n === 1 ? 's' : ''} from ${from}` : '');
+  const follow = (n: number, from: string) => `${counted(n, 'later error')} follow${n === 1 ? 's' : ''} from ${from}`;
   const never = new Map<string, number[]>();
   const others: number[] = [];
   errors.forEach((_, i) => {
@@ -140,7 +140,7 @@ function statementErrorLines(
     for (const [what, list] of [...never].sort((x, y) => y[1].length - x[1].length)) {
       const first = errors[list[0]!]!;
       const after = list.reduce((n, i) => n + (followers.get(i) ?? 0), 0);
-      lines.push(`  ${what}: ${counted(list.length, 'statement')} fail${list.length === 1 ? 's' : ''} on it (the first at ${at(first.file, first.offset)})${follow(after, list.length === 1 ? 'it' : 'them')}`);
+      lines.push(`  ${what}: ${counted(list.length, 'statement')} fail${list.length === 1 ? 's' : ''} on it (the first at ${at(first.file, first.offset)})${after ? `, and ${follow(after, list.length === 1 ? 'it' : 'them')}` : ''}`);
     }
     if (others.length) lines.push('the other failures:');
   }
@@ -149,7 +149,7 @@ function statementErrorLines(
     const c = found[i];
     const later = c?.kind === 'later' ? `${c.missing.kind} ${c.missing.name} is made later, at ${at(c.file, c.offset)}` : '';
     const n = followers.get(i) ?? 0;
-    const tail = [later, n ? `${counted(n, 'later error')} follow${n === 1 ? 's' : ''} from it` : ''].filter(Boolean).join('; ');
+    const tail = [later, n ? follow(n, 'it') : ''].filter(Boolean).join('; ');
     lines.push(`${never.size ? '  ' : ''}${at(e.file, e.offset)}  ${e.code} ${e.message}${tail ? `  (${tail})` : ''}`);
   }
   return lines;
