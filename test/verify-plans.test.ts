@@ -46,6 +46,13 @@ ALTER TABLE boards ENABLE ROW LEVEL SECURITY;
 CREATE POLICY boards_own ON boards FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
 CREATE POLICY boards_shared ON boards FOR SELECT TO authenticated USING (shared);
 GRANT SELECT ON boards TO authenticated;
+-- the same last policy in two findings: SELECT by PUBLIC (cards_pub, cards_all) and SELECT by authenticated (those and
+-- cards_team): one look for each set, as a role of it
+CREATE TABLE cards (id bigint PRIMARY KEY, owner_id uuid NOT NULL, shared boolean NOT NULL, team boolean NOT NULL);
+ALTER TABLE cards ENABLE ROW LEVEL SECURITY;
+CREATE POLICY cards_team ON cards FOR SELECT TO authenticated USING (team);
+CREATE POLICY cards_pub ON cards FOR SELECT USING (shared);
+CREATE POLICY cards_all ON cards USING (owner_id = (select auth.uid()));
 -- an index on the compared column: the plan of the read uses it (an Index Cond: the call evaluated once per scan); with index
 -- scans off, as for a table where the condition matches too many rows for an index, the Filter calls it for each row
 CREATE FUNCTION my_team() RETURNS bigint LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN 1; END $$;
@@ -151,10 +158,10 @@ describe('verify: plans', () => {
     const del = v.exposures.find((e) => e.kind === 'public' && e.policy === 'posts_delete');
     assert.deepEqual({ command: del?.command, rows: del?.rows, shown: del?.shown }, { command: 'delete', rows: 0, shown: false });
     assert.deepEqual(
-      v.shown.filter((c) => c.finding.rule === 'policy-applies-to-public').map((c) => c.exposure?.policy),
+      v.shown.filter((c) => c.finding.rule === 'policy-applies-to-public' && c.exposure?.object === 'public.posts').map((c) => c.exposure?.policy),
       ['posts_read'],
     );
-    assert.equal(v.findings.filter((f) => f.rule === 'policy-applies-to-public').length, 2);
+    assert.equal(v.findings.filter((f) => f.rule === 'policy-applies-to-public' && f.message.includes('public.posts')).length, 2);
   });
 
   test("ok: two permissive SELECT policies for authenticated: the Filter of the read's plan holds both (each made false changes it), so policy-multiple-permissive is shown", () => {
@@ -163,11 +170,30 @@ describe('verify: plans', () => {
     assert.match(e!.filter!, / OR /);
     assert.match(formatExposure(e!), /^authenticated SELECT public\.boards: the Filter of the plan's scan holds the USING of policies "boards_own", "boards_shared" \(each made false changes it; Filter: /);
     assert.deepEqual(
-      v.shown.filter((c) => c.finding.rule === 'policy-multiple-permissive').map((c) => c.exposure?.object),
-      ['public.boards'],
+      v.shown.filter((c) => c.finding.rule === 'policy-multiple-permissive' && c.exposure?.object === 'public.boards').length,
+      1,
     );
     // (one policy per command elsewhere: no filter look)
-    assert.deepEqual(v.exposures.filter((x) => x.kind === 'filter').map((x) => x.object), ['public.boards']);
+    assert.deepEqual(v.exposures.filter((x) => x.kind === 'filter').map((x) => x.object), ['public.boards', 'public.cards', 'public.cards']);
+  });
+
+  test('ok: two findings on one policy, for PUBLIC and for authenticated (who has one policy more): each is shown by the look as a role of its own set', () => {
+    const looks = v.exposures.filter((x) => x.kind === 'filter' && x.object === 'public.cards');
+    assert.deepEqual(
+      looks.map((e) => ({ role: e.role, policies: [...(e.policies ?? [])].sort(), shown: e.shown })),
+      [
+        { role: 'authenticated', policies: ['cards_all', 'cards_pub', 'cards_team'], shown: true },
+        { role: STAND_IN_ROLE, policies: ['cards_all', 'cards_pub'], shown: true },
+      ],
+    );
+    const shown = v.shown.filter((c) => c.finding.rule === 'policy-multiple-permissive' && c.exposure?.object === 'public.cards');
+    assert.deepEqual(
+      shown.map((c) => [c.finding.message.match(/ by (\S+):/)?.[1], c.exposure?.role]),
+      [
+        ['authenticated', 'authenticated'],
+        ['PUBLIC', STAND_IN_ROLE],
+      ],
+    );
   });
 
   test('ok: an INSERT policy without WITH CHECK: authenticated\'s INSERT of the seeded row is refused with 42501, and passes with WITH CHECK (true); policy-insert-without-check is shown', () => {

@@ -149,6 +149,9 @@ describe('verify: why statements failed', () => {
       'ALTER TABLE line_items ENABLE ROW LEVEL SECURITY;',
       'GRANT SELECT ON audit TO PUBLIC;',
       'CREATE TABLE audit (id int);',
+      // (the same missing table, unqualified and as public.ghosts: one line of the text report)
+      'GRANT SELECT ON ghosts TO PUBLIC;',
+      'GRANT SELECT ON public.ghosts TO PUBLIC;',
       '',
     ].join('\n'),
   };
@@ -167,13 +170,17 @@ describe('verify: why statements failed', () => {
       '1_orders.sql:5 42P01 follows items 1_orders.sql:4',
       '2_later.sql:2 42P01 follows line_items 1_orders.sql:4',
       '2_later.sql:3 42P01 later audit 2_later.sql:4',
+      '2_later.sql:5 42P01 never ghosts',
+      '2_later.sql:6 42P01 never public.ghosts',
     ]);
   });
 
   test('err: the text report counts the errors that follow and lists each name no statement makes once', () => {
     const r = run(files, ['--no-seed']);
     assert.equal(r.code, 1, r.stderr + r.stdout);
-    assert.match(r.stdout, /statement errors: 7, of which 5 follow from an earlier failure/);
+    assert.match(r.stdout, /statement errors: 9, of which 5 follow from an earlier failure/);
+    assert.match(r.stdout, /\n {2}relation public\.ghosts: 2 statements fail on it \(the first at 2_later\.sql:5:1\)\n/);
+    assert.doesNotMatch(r.stdout, /relation ghosts/);
     assert.match(r.stdout, /no statement of these files makes[^\n]*\n {2}relation tenants: 1 statement fails on it \(the first at 1_orders\.sql:1:\d+\), and 5 later errors follow from it\n/);
     assert.match(r.stdout, /the other failures:\n {2}2_later\.sql:3:\d+ {2}42P01 relation "audit" does not exist {2}\(relation audit is made later, at 2_later\.sql:4:1\)\n/);
     // (a following error is not listed on its own)

@@ -131,16 +131,26 @@ function statementErrorLines(
       never.set(k, [...(never.get(k) ?? []), i]);
     } else others.push(i);
   });
+  // (a name written unqualified and as public.name in others: one line, for the schema it most often is)
+  for (const [k, list] of [...never]) {
+    const [kind, name] = [k.slice(0, k.indexOf(' ')), k.slice(k.indexOf(' ') + 1)];
+    const qualified = never.get(`${kind} public.${name}`);
+    if (name.includes('.') || !qualified) continue;
+    never.set(`${kind} public.${name}`, [...qualified, ...list].sort((a, b) => a - b));
+    never.delete(k);
+  }
   const lines: string[] = [];
   if (following || never.size) {
     lines.push('', `statement errors: ${errors.length}${following ? `, of which ${following} follow from an earlier failure (they use what a failed statement would have made)` : ''}; --format json lists each, with the failure it follows`);
   }
   if (never.size) {
     lines.push('no statement of these files makes (none creates them, dynamic SQL aside: the history lacks what makes them, an earlier baseline, an ORM\'s schema push, another service\'s migrations…):');
-    for (const [what, list] of [...never].sort((x, y) => y[1].length - x[1].length)) {
+    // (the names that explain the most errors first: those failing on them and those following)
+    const after = (list: number[]) => list.reduce((n, i) => n + (followers.get(i) ?? 0), 0);
+    for (const [what, list] of [...never].map(([k, l]) => [k, l, l.length + after(l)] as const).sort((x, y) => y[2] - x[2])) {
       const first = errors[list[0]!]!;
-      const after = list.reduce((n, i) => n + (followers.get(i) ?? 0), 0);
-      lines.push(`  ${what}: ${counted(list.length, 'statement')} fail${list.length === 1 ? 's' : ''} on it (the first at ${at(first.file, first.offset)})${after ? `, and ${follow(after, list.length === 1 ? 'it' : 'them')}` : ''}`);
+      const later = after(list);
+      lines.push(`  ${what}: ${counted(list.length, 'statement')} fail${list.length === 1 ? 's' : ''} on it (the first at ${at(first.file, first.offset)})${later ? `, and ${follow(later, list.length === 1 ? 'it' : 'them')}` : ''}`);
     }
     if (others.length) lines.push('the other failures:');
   }

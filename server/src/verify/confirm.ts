@@ -5,6 +5,7 @@
 // result; it runs nothing.
 import { callsIn } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
+import { appliesToRole } from '../analysis/policies.js';
 import { policyExprs } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import type { ExposureResult } from './exposures.js';
@@ -81,7 +82,15 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
       const kinds: ReadonlyArray<ExposureResult['kind']> = typeof how.exposure === 'string' ? [how.exposure] : how.exposure;
       const places = how.exposureOfRelated ? [{ file: f.file, start: f.start }, ...(f.related ?? [])] : [{ file: f.file, start: f.start }];
       const about = places.flatMap((at) => objects!(at.file, at.start));
-      const exposure = (result.exposures ?? []).find((e) => kinds.includes(e.kind) && e.shown && about.some((o) => o(e)));
+      // (a `filter` look is as one role and for one command: a finding about several policies' OR
+      // is shown by a look whose Filter ORs only policies of the finding, as a role every one of
+      // them applies to; one policy may be in findings for other roles or commands)
+      const fits = (e: ExposureResult) => {
+        if (e.kind !== 'filter') return true;
+        const mine = policiesAtFinding(model, f);
+        return mine.every((p) => appliesToRole(model, p, e.role)) && (e.policies ?? []).every((n) => mine.some((p) => p.name === n));
+      };
+      const exposure = (result.exposures ?? []).find((e) => kinds.includes(e.kind) && e.shown && about.some((o) => o(e)) && fits(e));
       if (exposure) out.push({ finding: f, exposure });
       continue;
     }
@@ -109,6 +118,12 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     if (probe) out.push({ finding: f, code: codeOf(probe)!, probe });
   }
   return out;
+}
+
+/** The policies at a finding's place and at its related places (named where each is created or altered). */
+function policiesAtFinding(model: Model, f: FindingRef): Policy[] {
+  const places = [{ file: f.file, start: f.start }, ...(f.related ?? [])];
+  return model.policies.filter((p) => places.some((at) => within(p.loc, at.file, at.start)));
 }
 
 /** Whether a probe was made as a role of the subject's policy, with its command, and failed for want of a privilege (not a refused row). */

@@ -1001,16 +1001,25 @@ async function planSpecs(db: PGlite, stubSchemas: string[], roles: string[], set
       }
       // two or more permissive policies of the command (FOR ALL ones count for every command) for one role
       const mine = [...own, ...all.filter((q) => q.cmd === 'ALL')];
-      const both = [...roles, STAND_IN_ROLE].filter((r) => mine.filter((q) => appliesTo(q, r)).length >= 2);
-      const filterRole = both.length ? await lookRole(db, both, table, command) : undefined;
-      if (!filterRole) continue;
-      const { as, granted } = filterRole;
-      const theirs = mine.filter((q) => appliesTo(q, as));
-      const run = planned(command, as, granted, grant(as), sql, rel, async (db, filter) => {
-        const found = filter ? await whose(db, theirs, 'false', as, sql, rel, (f) => f !== filter) : [];
-        return { policies: found, shown: found.length >= 2 };
-      });
-      specs.push({ kind: 'filter', object: table, role: as, run });
+      // (one look per set of such policies: roles with different sets are different findings)
+      const bySet = new Map<string, string[]>();
+      for (const r of [...roles, STAND_IN_ROLE]) {
+        const theirs = mine.filter((q) => appliesTo(q, r));
+        if (theirs.length < 2) continue;
+        const key = theirs.map((q) => q.policy).join('\u0000');
+        bySet.set(key, [...(bySet.get(key) ?? []), r]);
+      }
+      for (const group of bySet.values()) {
+        const filterRole = await lookRole(db, group, table, command);
+        if (!filterRole) continue;
+        const { as, granted } = filterRole;
+        const theirs = mine.filter((q) => appliesTo(q, as));
+        const run = planned(command, as, granted, grant(as), sql, rel, async (db, filter) => {
+          const found = filter ? await whose(db, theirs, 'false', as, sql, rel, (f) => f !== filter) : [];
+          return { policies: found, shown: found.length >= 2 };
+        });
+        specs.push({ kind: 'filter', object: table, role: as, run });
+      }
     }
   }
   return specs;
