@@ -216,3 +216,18 @@ describe('verify: probes failing with one recursion', () => {
     assert.equal(json.probes.filter((p: { code?: string }) => p.code === '42P17').length, 6);
   });
 });
+
+describe('verify: files written for another database', () => {
+  test('ok: a SQLite migration beside the PostgreSQL ones is not run (the lint leaves it out too: not-postgresql); the report names it', () => {
+    const files = {
+      '1_notes.sql': 'CREATE TABLE notes (id bigint PRIMARY KEY);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n',
+      '2_local.sql': '-- the desktop app\'s SQLite cache\nCREATE TABLE cache (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT);\nCREATE TABLE kv (k TEXT, v TEXT);\n',
+    };
+    const r = run(files, ['--no-seed']);
+    assert.match(r.stdout, /^verified on PostgreSQL [^\n]*: 1 file\nleft out: 1 file written for another database \(not-postgresql\): 2_local\.sql \(SQLite\)\n/);
+    assert.doesNotMatch(r.stdout, /statement errors/);
+    const json = JSON.parse(run(files, ['--no-seed', '--format', 'json']).stdout);
+    assert.deepEqual(json.leftOut, [{ path: '2_local.sql', dialect: 'SQLite' }]);
+    assert.deepEqual(json.statementErrors, []);
+  });
+});

@@ -3,6 +3,7 @@
 // statement that caused it. Pure: takes parsed files, returns data.
 import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, typeName } from './ast.js';
 import type { Config } from './config.js';
+import { foreignDialect } from './dialect.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from './unseen.js';
@@ -500,7 +501,9 @@ export function rollbackSections(file: { file: string; text: string; statements:
   let sections = rollbackCache.get(file);
   if (sections) return sections;
   sections = [];
-  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file)) sections.push({ start: 0, end: file.text.length });
+  // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
+  const parsed = 'errors' in file ? (file as ParsedFile) : undefined;
+  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
   else {
     rolledBackTransactions(file.statements, sections);
     if (mayHoldMarker(file.text)) markedSections(file, sections);

@@ -8,6 +8,7 @@ import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, 
 import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
+import { foreignDialect } from '../analysis/dialect.js';
 import { counted } from './words.js';
 import { confirm } from '../verify/confirm.js';
 import { causes, rootsOf, type Cause } from '../verify/causes.js';
@@ -169,13 +170,16 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const absolute = await collectFiles(options.paths, options.cwd, config);
   // the lint's order (natural sort of paths; psql includes and rollbacks are handled by verify)
-  const files = migrationOrder((await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text })));
-  const supabase = files.some((f) => isSupabaseLayout(f.file));
-  const result = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed });
+  const read = migrationOrder((await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text })));
   // the lint of the same files: which of its findings the engine showed
   await initParser();
   const ws = new Workspace(config);
-  for (const f of files) ws.setFile(f.file, f.text);
+  for (const f of read) ws.setFile(f.file, f.text);
+  // (a file written for another database is not replayed, as the lint leaves it out: not-postgresql)
+  const foreign = read.filter((f) => foreignDialect(ws.parsed(f.file)!));
+  const files = foreign.length ? read.filter((f) => !foreign.includes(f)) : read;
+  const supabase = files.some((f) => isSupabaseLayout(f.file));
+  const result = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed });
   const linted = ws.lint();
   // why statements failed, where another failed statement or the files' order tells
   const found = causes(
@@ -219,6 +223,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
         {
           pgVersion: result.pgVersion,
           timedOut: !!result.timedOut,
+          ...(foreign.length ? { leftOut: foreign.map((f) => ({ path: f.file, dialect: foreignDialect(ws.parsed(f.file)!)!.dialect })) } : {}),
           statementErrors: result.statementErrors.map((e, i) => ({
             path: e.file,
             ...where(e.file, e.offset),
@@ -246,6 +251,10 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     };
   }
   const lines = [`verified on ${result.pgVersion}: ${counted(files.length, 'file')}`];
+  if (foreign.length) {
+    const named = foreign.map((f) => `${f.file} (${foreignDialect(ws.parsed(f.file)!)!.dialect})`);
+    lines.push(`left out: ${counted(foreign.length, 'file')} written for another database (not-postgresql): ${named.slice(0, 5).join(', ')}${named.length > 5 ? `, and ${named.length - 5} more` : ''}`);
+  }
   lines.push(...statementErrorLines(result.statementErrors, found, roots, where));
   const seeded = result.seeded ?? [];
   const refused = seeded.filter((s) => s.outcome === 'error');

@@ -46,3 +46,4 @@ export { membershipBypassesRls } from './membership-bypasses-rls.js';
 export { columnRevokeIneffective } from './column-revoke-ineffective.js';
 export { supabaseMigrationSkipped } from './supabase-migration-skipped.js';
 export { defaultPrivilegesRevokeIneffective } from './default-privileges-revoke-ineffective.js';
+export { notPostgresql } from './not-postgresql.js';

@@ -1,0 +1,79 @@
+// Files written for another database. A repository often holds SQL for more than PostgreSQL (a
+// Tauri or mobile app's SQLite migrations, a MySQL dump, SQL Server scripts); PostgreSQL rejects
+// their statements with 42601 at words of the other dialect. Such a file is not a migration of
+// this database: the model leaves it out (its tables, grants and policies are not PostgreSQL's)
+// and one finding says so (rules/not-postgresql.ts) instead of a syntax error per statement. Pure.
+import type { ParsedFile, ParseError } from './types.js';
+
+export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server';
+
+/** A word PostgreSQL rejected that belongs to another dialect. */
+interface Marker {
+  dialect: Dialect;
+  /** the word as the message names it */
+  word: string;
+  /** what PostgreSQL writes instead, or has in its place */
+  instead: string;
+  /** the error's text must be followed by this (after the word), or preceded by `before` */
+  after?: RegExp;
+  before?: RegExp;
+}
+
+// By the word PostgreSQL names in `syntax error at or near "…"` (upper-cased). Only words no
+// PostgreSQL statement has where the error is: each is checked in its context where the word
+// alone is a PostgreSQL word too (OR, IDENTITY, GO, ENGINE are valid names).
+const MARKERS: Record<string, Marker[]> = {
+  AUTOINCREMENT: [{ dialect: 'SQLite', word: 'AUTOINCREMENT', instead: 'GENERATED ALWAYS AS IDENTITY or bigserial' }],
+  PRAGMA: [{ dialect: 'SQLite', word: 'PRAGMA', instead: 'SET or ALTER SYSTEM for a setting', after: /^\s+\w+\s*(=|\(|;|$)/ }],
+  ROWID: [{ dialect: 'SQLite', word: 'WITHOUT ROWID', instead: 'no such option', before: /\bWITHOUT\s+$/i }],
+  OR: [{ dialect: 'SQLite', word: 'INSERT OR …', instead: 'INSERT … ON CONFLICT', before: /\b(INSERT|REPLACE)\s+$/i, after: /^\s*(IGNORE|REPLACE|ABORT|FAIL|ROLLBACK)\b/i }],
+  '`': [{ dialect: 'MySQL', word: '`quoted`', instead: '"double quotes"' }],
+  AUTO_INCREMENT: [{ dialect: 'MySQL', word: 'AUTO_INCREMENT', instead: 'GENERATED ALWAYS AS IDENTITY or bigserial' }],
+  UNSIGNED: [{ dialect: 'MySQL', word: 'UNSIGNED', instead: 'a CHECK constraint' }],
+  ENGINE: [{ dialect: 'MySQL', word: 'ENGINE=', instead: 'no storage engine option', after: /^\s*=/ }],
+  IDENTITY: [{ dialect: 'SQL Server', word: 'IDENTITY(…)', instead: 'GENERATED ALWAYS AS IDENTITY', after: /^\s*\(/ }],
+  GO: [{ dialect: 'SQL Server', word: 'GO', instead: 'a semicolon', before: /(^|\n)[ \t]*$/, after: /^[ \t]*(\r?\n|$)/ }],
+};
+
+const NEAR = /^syntax error at or near "(.*)"$/s;
+
+export interface ForeignDialect {
+  dialect: Dialect;
+  /** the first error at a word of the dialect */
+  first: ParseError;
+  word: string;
+  instead: string;
+  /** the file's syntax errors, and those at words of the dialect */
+  errors: number;
+  marked: number;
+  /** the statements PostgreSQL parses in it (left out all the same) */
+  parsed: number;
+}
+
+const cache = new WeakMap<ParsedFile, ForeignDialect | null>();
+
+/** The dialect a file is written in when PostgreSQL rejects a word of another one in it (see MARKERS); else undefined. */
+export function foreignDialect(f: Pick<ParsedFile, 'text' | 'errors' | 'statements'>): ForeignDialect | undefined {
+  if (f.errors.length === 0) return undefined;
+  const hit = cache.get(f as ParsedFile);
+  if (hit !== undefined) return hit ?? undefined;
+  let found: ForeignDialect | undefined;
+  for (const e of f.errors) {
+    const m = markerOf(f.text, e);
+    if (!m) continue;
+    if (!found) found = { dialect: m.dialect, first: e, word: m.word, instead: m.instead, errors: f.errors.length, marked: 0, parsed: f.statements.filter((s) => s.origin === 'file').length };
+    if (m.dialect === found.dialect) found.marked++;
+  }
+  cache.set(f as ParsedFile, found ?? null);
+  return found;
+}
+
+function markerOf(text: string, e: ParseError): Marker | undefined {
+  const near = NEAR.exec(e.message)?.[1];
+  if (near === undefined) return undefined;
+  const list = MARKERS[near.toUpperCase()];
+  if (!list) return undefined;
+  const before = text.slice(Math.max(0, e.start - 200), e.start);
+  const after = text.slice(e.start + near.length, e.start + near.length + 200);
+  return list.find((m) => (!m.before || m.before.test(before)) && (!m.after || m.after.test(after)));
+}

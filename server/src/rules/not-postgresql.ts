@@ -1,0 +1,32 @@
+import { foreignDialect } from '../analysis/dialect.js';
+import { defineRule } from './types.js';
+
+const counted = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export const notPostgresql = defineRule({
+  meta: {
+    id: 'not-postgresql',
+    description: 'A file written for another database (SQLite, MySQL, SQL Server): PostgreSQL rejects it, and it is left out of the schema.',
+    severity: 'warning',
+    category: 'syntax',
+    fixKind: 'none',
+    guards: 'PostgreSQL rejects words of other dialects (AUTOINCREMENT, AUTO_INCREMENT, backquotes, PRAGMA…) with 42601: such a file is no migration of a PostgreSQL database.',
+  },
+  check({ model, report }) {
+    for (const f of model.files) {
+      const d = foreignDialect(f);
+      if (!d) continue;
+      const others = d.errors - d.marked;
+      report({
+        file: f.file,
+        start: d.first.start,
+        end: Math.max(d.first.end, d.first.start + 1),
+        message:
+          `This file looks written for ${d.dialect}, not PostgreSQL: PostgreSQL rejects ${d.dialect}'s ${d.word} with 42601 syntax error (PostgreSQL has ${d.instead})` +
+          `${d.marked > 1 ? `, here and at ${counted(d.marked - 1, 'other place')} of the file` : ''}${others ? `, and the file has ${counted(others, 'other syntax error')}` : ''}. ` +
+          `pg-rls-lint leaves the whole file out of the schema it models: ${d.parsed + d.errors === 1 ? 'its statement is not' : `none of its ${d.parsed + d.errors} statements is`} checked, and no table it creates is taken for a PostgreSQL one. ` +
+          `If the file is not for PostgreSQL, list it in "exclude" of .pg-rls-lint.json (or the pgRlsLint.exclude setting); if it is, write it in PostgreSQL's syntax.`,
+      });
+    }
+  },
+});

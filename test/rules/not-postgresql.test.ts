@@ -1,0 +1,76 @@
+// not-postgresql: a file written for another database (SQLite, MySQL, SQL Server) is rejected by
+// PostgreSQL with 42601 at the other dialect's words (run on PGlite below), so it is no
+// migration of the database: it gets one finding instead of a syntax error per statement, and
+// the model leaves the whole file out (a table of it that happens to parse is not taken for a
+// PostgreSQL table: no rls-not-enabled). A PostgreSQL file with ordinary mistakes, or using the
+// same words where PostgreSQL allows them, is not such a file.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, getDb, inRollback, runEachStatement } from '../helpers/pg.js';
+import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+
+const ID = 'not-postgresql';
+before(initParser);
+after(closeAll);
+
+test("err: a Tauri app's SQLite migration (Invalid): PostgreSQL rejects AUTOINCREMENT with 42601; one finding, the file left out of the model", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'AUTOINCREMENT');
+  assert.match(
+    finding.message,
+    /^This file looks written for SQLite, not PostgreSQL: PostgreSQL rejects SQLite's AUTOINCREMENT with 42601 syntax error \(PostgreSQL has GENERATED ALWAYS AS IDENTITY or bigserial\)\. pg-rls-lint leaves the whole file out of the schema it models: none of its 2 statements is checked/,
+  );
+  assert.match(finding.message, /list it in "exclude" of \.pg-rls-lint\.json/);
+  // (no syntax error per statement; its tags table, which PostgreSQL would parse, is no PostgreSQL table)
+  assert.deepEqual(findingsOf(ws, 'syntax-error'), []);
+  assert.deepEqual(findingsOf(ws, 'rls-not-enabled'), []);
+  assert.equal(ws.model().tables.size, 0);
+  const errors = await inRollback(await getDb(), (q) => runEachStatement(q, sqlOf(ws)));
+  assert.deepEqual(
+    errors.map((e) => [e.code, e.message]),
+    [['42601', 'syntax error at or near "AUTOINCREMENT"']],
+  );
+});
+
+test('ok: the Valid example (the same table in PostgreSQL) runs and gives no finding', async () => {
+  await validExampleRuns(ID, 0);
+});
+
+test("err: each dialect's words, where PostgreSQL rejects them", () => {
+  const cases: Array<[string, string, string]> = [
+    ['PRAGMA foreign_keys = ON;\nCREATE TABLE a (id int);', 'SQLite', 'PRAGMA'],
+    ['CREATE TABLE a (id int PRIMARY KEY, x text) WITHOUT ROWID;', 'SQLite', 'ROWID'],
+    ["INSERT OR IGNORE INTO a (id) VALUES (1);", 'SQLite', 'OR'],
+    ['CREATE TABLE `a` (id int);', 'MySQL', '`'],
+    ['CREATE TABLE a (id int NOT NULL AUTO_INCREMENT PRIMARY KEY);', 'MySQL', 'AUTO_INCREMENT'],
+    ['CREATE TABLE a (id int unsigned NOT NULL);', 'MySQL', 'unsigned'],
+    ['CREATE TABLE a (id int) ENGINE=InnoDB;', 'MySQL', 'ENGINE'],
+    ['CREATE TABLE a (id INT IDENTITY(1,1) PRIMARY KEY);', 'SQL Server', 'IDENTITY'],
+    ['CREATE TABLE a (id int)\nGO\n', 'SQL Server', 'GO'],
+  ];
+  for (const [text, dialect, word] of cases) {
+    const { ws, mine } = lintFiles([{ file: 'other/1.sql', text: `-- « ${dialect} » 日本語 😀\n${text}` }], ID);
+    assert.equal(mine.length, 1, text);
+    assert.match(mine[0]!.message, new RegExp(`^This file looks written for ${dialect}, not PostgreSQL`), text);
+    assert.equal(textAt(ws, mine[0]!), word, text);
+    assert.deepEqual(findingsOf(ws, 'syntax-error'), [], text);
+  }
+});
+
+test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordinary mistakes, are PostgreSQL files', () => {
+  const files = [
+    // names PostgreSQL allows
+    { file: 'a.sql', text: 'CREATE TABLE cars (engine text, autoincrement int, identity int, pragma text, rowid int, go int);' },
+    { file: 'b.sql', text: "GRANT SELECT ON cars TO PUBLIC;\nSELECT engine = 'v8' OR go = 1 FROM cars;" },
+    // an ordinary syntax error, at OR and at IDENTITY, not in the other dialects' places
+    { file: 'c.sql', text: 'SELECT 1 OR OR 2;\nCREATE TABLE c (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);\nALTER TABLE c ALTER id IDENTITY;' },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  assert.deepEqual(findingsOf(ws, 'syntax-error').map((f) => [f.file, textAt(ws, f)]), [
+    ['c.sql', 'OR'],
+    ['c.sql', 'IDENTITY'],
+  ]);
+  // (their tables are modelled)
+  assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars']);
+});
