@@ -255,6 +255,23 @@ DROP TABLE c;`,
     assert.ok(m.tables.has('public.sq'));
     assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt' || s.stmt.kind === 'AlterTableStmt' && /down/.test(s.file.file)).length, 0);
   });
+  test("ok: a pg_dump snapshot of what the migrations before it made (graphile-migrate's data/schema.sql) is not replayed; a dump no migration precedes is", () => {
+    const DUMP = '--\n-- PostgreSQL database dump\n--\n\n-- Dumped by pg_dump version 17.2\n\nSET check_function_bodies = false;\n';
+    const migration = 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int PRIMARY KEY, name text);\nALTER TABLE app.users ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON app.users USING (id = 1);\nCREATE TABLE app.posts (id int);';
+    const dump = `${DUMP}CREATE SCHEMA app;\nCREATE TABLE app.users (id integer NOT NULL, name text);\nCREATE TABLE app.posts (id integer);\nALTER TABLE app.users ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON app.users USING ((id = 1));\nCREATE POLICY only_in_dump ON app.posts USING (true);\n`;
+    const m = model({ '@app/db/migrations/committed/000001.sql': migration, 'data/schema.sql': dump });
+    assert.equal(m.tables.get('app.users')?.created?.file, '@app/db/migrations/committed/000001.sql');
+    assert.deepEqual(m.policies.map((p) => [p.name, p.loc.file]), [['own', '@app/db/migrations/committed/000001.sql']]);
+    // (still parsed: a file of the workspace)
+    assert.ok(m.files.some((f) => f.file === 'data/schema.sql'));
+    // alone (Rails' db/structure.sql beside Ruby migrations), or first (a baseline), a dump is the schema's source
+    assert.deepEqual(model({ 'db/structure.sql': dump }).policies.map((p) => p.name), ['own', 'only_in_dump']);
+    const baseline = model({ 'migrations/0000_baseline.sql': dump, 'migrations/0001_more.sql': 'CREATE TABLE app.tags (id int);' });
+    assert.deepEqual([...baseline.tables.keys()].sort(), ['app.posts', 'app.tags', 'app.users']);
+    // (a dump most of whose tables are new is no snapshot of the files before it)
+    const mostlyNew = model({ '1.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int);', '2.sql': `${DUMP}CREATE TABLE app.users (id int);\nCREATE TABLE app.a (id int);\nCREATE TABLE app.b (id int);` });
+    assert.ok(mostlyNew.tables.has('app.b'));
+  });
   test('ok: a marker inside a function body or string is no marker', () => {
     const m = model({
       '1.sql': `CREATE TABLE a (id int);

@@ -231,3 +231,17 @@ describe('verify: files written for another database', () => {
     assert.deepEqual(json.statementErrors, []);
   });
 });
+
+describe('verify: a pg_dump snapshot beside the migrations', () => {
+  test('ok: not run after the migrations that built what it holds (it would fail with 42P06/42P07); the report names it', () => {
+    const files = {
+      '1_users.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int PRIMARY KEY);\nALTER TABLE app.users ENABLE ROW LEVEL SECURITY;\n',
+      'schema.sql': '--\n-- PostgreSQL database dump\n--\n\nCREATE SCHEMA app;\nCREATE TABLE app.users (id integer NOT NULL);\nALTER TABLE app.users ENABLE ROW LEVEL SECURITY;\n',
+    };
+    const r = run(files, ['--no-seed']);
+    assert.match(r.stdout, /^verified on PostgreSQL [^\n]*: 1 file\nleft out: 1 pg_dump snapshot of what the migrations before it make \(not a migration; the lint does not replay it either\): schema\.sql\n/);
+    assert.doesNotMatch(r.stdout, /statement errors|42P07/);
+    const json = JSON.parse(run(files, ['--no-seed', '--format', 'json']).stdout);
+    assert.deepEqual(json.leftOut, [{ path: 'schema.sql', snapshot: true }]);
+  });
+});

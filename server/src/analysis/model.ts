@@ -4,6 +4,7 @@
 import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { foreignDialect } from './dialect.js';
+import { schemaSnapshots } from './snapshot.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from './unseen.js';
@@ -1284,7 +1285,9 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';
-  const segments = replaySegments(files);
+  // (a pg_dump of what the migrations before it made is not replayed: snapshot.ts)
+  const snapshots = schemaSnapshots(files);
+  const segments = replaySegments(snapshots.size ? files.filter((f) => !snapshots.has(f)) : files);
   const r = new Replay(defaultSchema);
 
   // Where the segments first differ from the previous build's: the state there is saved (the

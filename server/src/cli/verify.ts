@@ -9,6 +9,7 @@ import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
+import { schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from './words.js';
 import { confirm } from '../verify/confirm.js';
 import { causes, rootsOf, type Cause } from '../verify/causes.js';
@@ -175,9 +176,15 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   await initParser();
   const ws = new Workspace(config);
   for (const f of read) ws.setFile(f.file, f.text);
-  // (a file written for another database is not replayed, as the lint leaves it out: not-postgresql)
-  const foreign = read.filter((f) => foreignDialect(ws.parsed(f.file)!));
-  const files = foreign.length ? read.filter((f) => !foreign.includes(f)) : read;
+  // (files the lint does not replay either: one written for another database, not-postgresql;
+  // a pg_dump of what the migrations before it made, snapshot.ts)
+  const snapshots = schemaSnapshots(read.map((f) => ws.parsed(f.file)!));
+  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true }> => {
+    const parsed = ws.parsed(f.file)!;
+    const d = foreignDialect(parsed);
+    return d ? [{ path: f.file, dialect: d.dialect }] : snapshots.has(parsed) ? [{ path: f.file, snapshot: true }] : [];
+  });
+  const files = leftOut.length ? read.filter((f) => !leftOut.some((x) => x.path === f.file)) : read;
   const supabase = files.some((f) => isSupabaseLayout(f.file));
   const result = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed });
   const linted = ws.lint();
@@ -223,7 +230,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
         {
           pgVersion: result.pgVersion,
           timedOut: !!result.timedOut,
-          ...(foreign.length ? { leftOut: foreign.map((f) => ({ path: f.file, dialect: foreignDialect(ws.parsed(f.file)!)!.dialect })) } : {}),
+          ...(leftOut.length ? { leftOut } : {}),
           statementErrors: result.statementErrors.map((e, i) => ({
             path: e.file,
             ...where(e.file, e.offset),
@@ -251,10 +258,11 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
     };
   }
   const lines = [`verified on ${result.pgVersion}: ${counted(files.length, 'file')}`];
-  if (foreign.length) {
-    const named = foreign.map((f) => `${f.file} (${foreignDialect(ws.parsed(f.file)!)!.dialect})`);
-    lines.push(`left out: ${counted(foreign.length, 'file')} written for another database (not-postgresql): ${named.slice(0, 5).join(', ')}${named.length > 5 ? `, and ${named.length - 5} more` : ''}`);
-  }
+  const listed = (l: string[]) => `${l.slice(0, 5).join(', ')}${l.length > 5 ? `, and ${l.length - 5} more` : ''}`;
+  const foreign = leftOut.flatMap((x) => (x.dialect ? [`${x.path} (${x.dialect})`] : []));
+  if (foreign.length) lines.push(`left out: ${counted(foreign.length, 'file')} written for another database (not-postgresql): ${listed(foreign)}`);
+  const dumps = leftOut.flatMap((x) => (x.snapshot ? [x.path] : []));
+  if (dumps.length) lines.push(`left out: ${counted(dumps.length, 'pg_dump snapshot')} of what the migrations before ${dumps.length === 1 ? 'it' : 'them'} make (not a migration; the lint does not replay ${dumps.length === 1 ? 'it' : 'them'} either): ${listed(dumps)}`);
   lines.push(...statementErrorLines(result.statementErrors, found, roots, where));
   const seeded = result.seeded ?? [];
   const refused = seeded.filter((s) => s.outcome === 'error');
