@@ -152,3 +152,43 @@ END $$;` }],
   assert.equal(findingsOf(fixed, ID).length, 0);
   assert.ok(!(await stolen(sqlOf(fixed))), 'with pg_temp last the cast resolves to pg_catalog.text');
 });
+
+test('ok (message): a body naming every table and type with its schema cannot be shadowed today: the finding says so; a temp table of the same name is not read', async () => {
+  const qualified = `CREATE FUNCTION is_member(p uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT EXISTS (SELECT 1 FROM public.tenant_users t WHERE t.tenant_id = p AND t.user_id = auth.uid())
+$$`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: `-- « naïve » 日本語 😀\n${qualified};` }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its body names every table and type with its schema today, so nothing can be shadowed yet: the search_path protects nothing, and the first name written without a schema opens the hole\./);
+  assert.doesNotMatch(mine[0]!.message, /the function then reads the attacker's table/);
+  assert.equal(await hijacked(qualified), false, 'public.tenant_users is read, not the temp table');
+  // a PL/pgSQL body declaring a uuid (a type named by one word, looked up in pg_temp first), or a table named without its
+  // schema, or dynamic SQL: the general message
+  const cases = [
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE v uuid; BEGIN v := p; RETURN v IS NOT NULL; END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$ SELECT EXISTS (SELECT 1 FROM tenant_users WHERE tenant_id = p) $$;`,
+    `CREATE FUNCTION f(p text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN EXECUTE 'SELECT 1 FROM ' || pg_catalog.quote_ident(p); END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE r public.tenant_users%ROWTYPE; BEGIN RETURN true; END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN INSERT INTO tenant_users (tenant_id) VALUES (p); END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$ SELECT p::text $$;`,
+    // (PL/pgSQL expressions the body's parsed statements do not hold: IF, RAISE, a declaration's default)
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN IF p::text = '' THEN RETURN false; END IF; RETURN true; END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN RAISE NOTICE '%', CAST(p AS text); RETURN true; END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE n int := length(p::text); BEGIN RETURN n > 0; END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM "Tenants" WHERE id = p); END $$;`,
+  ];
+  for (const text of cases) {
+    const r = lintFiles([{ file: 'm.sql', text }], ID).mine;
+    assert.equal(r.length, 1, text);
+    assert.match(r[0]!.message, /the function then reads the attacker's table/, text);
+  }
+  // (a PL/pgSQL body whose declarations are keyword types, and whose statements name everything with a schema)
+  const plain = `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE n integer := 0; ok boolean; r record;
+BEGIN
+  SELECT count(*) INTO n FROM public.tenant_users WHERE tenant_id = p;
+  ok := n > 0;
+  RETURN ok;
+END $$;`;
+  assert.match(lintFiles([{ file: 'm.sql', text: plain }], ID).mine[0]!.message, /nothing can be shadowed yet/);
+});

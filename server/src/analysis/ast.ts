@@ -552,6 +552,13 @@ const TYPE_ALIASES = new Map([
   ['timestamptz', 'timestamp with time zone'],
 ]);
 
+/**
+ * Type names PostgreSQL's grammar reads as keywords, mapping them to pg_catalog's type itself
+ * (`int`, `timestamp`…), and PL/pgSQL's `record`: never looked up in the search_path, so pg_temp
+ * cannot shadow them (a one-word name such as `text` or `uuid` is looked up).
+ */
+export const KEYWORD_TYPES: ReadonlySet<string> = new Set(['int', 'integer', 'smallint', 'bigint', 'real', 'float', 'double', 'numeric', 'decimal', 'dec', 'boolean', 'bit', 'character', 'char', 'varchar', 'nchar', 'national', 'time', 'timestamp', 'interval', 'json', 'record']);
+
 /** Normalised type name of a TypeName node, e.g. `uuid`, `integer[]`, `text`. */
 export function typeName(t: Node): string {
   if (!t) return '';

@@ -1,6 +1,8 @@
-import type { FunctionSetting, Model } from '../analysis/model.js';
+import type { Func, FunctionSetting, Model } from '../analysis/model.js';
+import { KEYWORD_TYPES } from '../analysis/ast.js';
+import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { quoteIdent, textOf, functionLists, settingOf } from './lib/util.js';
+import { fileOf, quoteIdent, textOf, functionLists, settingOf } from './lib/util.js';
 
 /** Why a search_path setting of a definer function is unsafe, or undefined when it is safe (or unknown). */
 export function unsafeSearchPath(s: FunctionSetting): 'no-pg-temp' | 'one-quoted-list' | undefined {
@@ -33,6 +35,76 @@ function fixesFor(model: Model, s: FunctionSetting, why: 'no-pg-temp' | 'one-quo
   ];
 }
 
+/** Whether a parsed node holds a relation named without a schema (a CTE's name too) or a type named by one word (a keyword type is pg_catalog's). */
+function holdsUnqualified(n: Node): boolean {
+  if (Array.isArray(n)) return n.some((x) => x && typeof x === 'object' && holdsUnqualified(x));
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    // (a RangeVar, or one unwrapped where a statement names its table: INSERT's, UPDATE's, DELETE's `relation`)
+    if ((k === 'RangeVar' || k === 'relation') && v.relname && !v.schemaname) return true;
+    // (a TypeName, or one unwrapped: a cast's or a column's `typeName`)
+    if ((k === 'TypeName' || k === 'typeName') && Array.isArray(v.names) && v.names.length < 2) return true;
+    if (holdsUnqualified(v)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether it is certain that the function's body names no relation and no type without a
+ * schema, so that nothing of it can be shadowed from pg_temp today: its body parsed without
+ * errors, runs no dynamic SQL (names in strings are resolved when it runs), and neither its
+ * statements nor its PL/pgSQL declarations (DECLARE …, %TYPE, %ROWTYPE) name one.
+ */
+function namesNothingUnqualified(model: Model, f: Func): boolean {
+  const b = f.body;
+  if (!b || b.errors.length || b.dynamicExecutes.length) return false;
+  if (b.statements.some((st) => holdsUnqualified(st.node))) return false;
+  if (b.language !== 'plpgsql') return b.language === 'sql';
+  // PL/pgSQL: not every expression of the body is among its parsed statements (IF, RETURN,
+  // RAISE, declarations' defaults…), so its text is read too, erring towards "names one":
+  // comments and string literals blanked
+  const text = (fileOf(model, f.created.file)?.text ?? '')
+    .slice(b.start, b.end)
+    .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/'(?:[^']|'')*'/g, "''");
+  if (/%\s*(row)?type\b/i.test(text)) return false;
+  // (its variables and parameters: `SELECT … INTO v` names no table)
+  const variables = new Set<string>(parameterNames(f));
+  for (const m of text.matchAll(/\bdeclare\b([\s\S]*?)\bbegin\b/gi)) {
+    for (const d of m[1]!.split(';')) {
+      const decl = /^\s*("[^"]+"|[a-z_][a-z0-9_$]*)\s+(?:constant\s+)?(.*)$/is.exec(d);
+      if (!decl) continue;
+      variables.add(decl[1]!.toLowerCase());
+      const type = decl[2]!.trim();
+      // (a type with its schema, a keyword type, an alias or a cursor: nothing looked up in pg_temp)
+      if (/^("[^"]+"|[a-z_][a-z0-9_$]*)\s*\./i.test(type) || /^(alias|cursor|refcursor)\b/i.test(type) || /^(no\s+)?scroll\b/i.test(type)) continue;
+      const word = /^[a-z_]+/i.exec(type)?.[0]?.toLowerCase();
+      if (!word || !KEYWORD_TYPES.has(word)) return false;
+    }
+  }
+  // (a whole word: never a prefix of one, which a lookahead after it would let the match back off to)
+  const IDENT = '("[^"]+"|[a-z_][a-z0-9_$]*(?![a-z0-9_$]))';
+  // a cast to a type named by one word: `::text`, `CAST(… AS uuid)` (AS before `)` or `[`; an alias there counts too)
+  for (const m of text.matchAll(new RegExp(`::\\s*${IDENT}(?!\\s*\\.)`, 'gi'))) if (!KEYWORD_TYPES.has(m[1]!.toLowerCase())) return false;
+  for (const m of text.matchAll(new RegExp(`\\bas\\s+${IDENT}\\s*[)\\[]`, 'gi'))) if (!KEYWORD_TYPES.has(m[1]!.toLowerCase())) return false;
+  // a relation named by one word after FROM, JOIN, INTO, UPDATE, TABLE (not a variable, a function, or a word of the syntax)
+  for (const m of text.matchAll(new RegExp(`\\b(?:from|join|into|update|table)\\s+${IDENT}(?!\\s*[.(])`, 'gi'))) {
+    const word = m[1]!.toLowerCase();
+    if (!variables.has(word) && !NOT_RELATIONS.has(word)) return false;
+  }
+  return true;
+}
+
+/** Words that follow FROM, JOIN, INTO, UPDATE or TABLE in PL/pgSQL and SQL without naming a relation. */
+const NOT_RELATIONS = new Set(['select', 'lateral', 'only', 'strict', 'skip', 'nowait', 'of', 'rows', 'each', 'unnest', 'generate_series']);
+
+/** The names of a function's parameters (lower-cased), as its CREATE FUNCTION writes them. */
+function parameterNames(f: Func): string[] {
+  const params: Node[] = f.stmt.node?.parameters ?? [];
+  return params.map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter(Boolean);
+}
+
 export const definerSearchPathUnsafe = defineRule({
   meta: {
     id: 'definer-search-path-unsafe',
@@ -60,12 +132,17 @@ export const definerSearchPathUnsafe = defineRule({
         why === 'one-quoted-list'
           ? `${written} names ONE schema, "${s.values[0]}" (a quoted string is a single name), and does not list pg_temp`
           : `${written} does not end with pg_temp`;
+      // (its body names every table and type with a schema today: nothing to shadow yet, which the message says)
+      const nothingYet = why === 'no-pg-temp' && namesNothingUnqualified(model, f);
       report({
         ...s.loc,
         message:
           `SECURITY DEFINER function ${f.signature}: ${what}. PostgreSQL searches pg_temp first for relations and types unless the search_path lists it, ` +
-          'so any role that can create temporary objects (PUBLIC can, by default) can shadow a table or type the function names without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name: ' +
-          `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). ` +
+          (nothingYet
+            ? 'so any role that can create temporary objects (PUBLIC can, by default) could shadow a table or type the function named without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name, and run code with the owner\'s rights (F3, T19). ' +
+              'Its body names every table and type with its schema today, so nothing can be shadowed yet: the search_path protects nothing, and the first name written without a schema opens the hole. '
+            : 'so any role that can create temporary objects (PUBLIC can, by default) can shadow a table or type the function names without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name: ' +
+              `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). `) +
           (why === 'one-quoted-list'
             ? 'Write the schemas as a list that ends with pg_temp (e.g. SET search_path = public, pg_temp).'
             : "Append pg_temp (e.g. SET search_path = public, pg_temp), or use SET search_path = '' with schema-qualified names."),

@@ -2,6 +2,7 @@
 // transaction verify() rolls back (a `session` look's call commits: see sessionSpecs), and compared with the same read or write after the finding's
 // fix (see ExposureResult). Called by verify() after the probes; runs PostgreSQL, prints nothing.
 import type { PGlite } from '@electric-sql/pglite';
+import { KEYWORD_TYPES } from '../analysis/ast.js';
 import type { ExposureKind } from '../rules/types.js';
 import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHER_USER, pgErrorOf, quoteIdent, quoteLiteral, SEED_USER, seedRows, seedTable, STAND_IN_ROLE, type ProbeCommand, type SeedRow } from './pglite.js';
 
@@ -231,8 +232,6 @@ function searchPathOf(config: string[] | null): string[] | undefined {
 /** Words after FROM, JOIN, INTO or UPDATE that are not table names. */
 const SQL_WORDS = new Set(['select', 'lateral', 'only', 'unnest', 'generate_series', 'jsonb_array_elements', 'json_array_elements', 'jsonb_each', 'json_each', 'jsonb_to_recordset', 'rows', 'each', 'the', 'a', 'an', 'set', 'of', 'skip', 'nowait', 'strict', 'temp', 'temporary', 'unlogged']);
 
-/** Type names the grammar maps to pg_catalog's type itself (`int`, `timestamp`…): never looked up in the search_path. */
-const KEYWORD_TYPES = new Set(['int', 'integer', 'smallint', 'bigint', 'real', 'float', 'double', 'numeric', 'decimal', 'dec', 'boolean', 'bit', 'character', 'char', 'varchar', 'nchar', 'national', 'time', 'timestamp', 'interval', 'json', 'setof']);
 
 /** What a role puts in pg_temp to take the place of a name a function's body uses without a schema. */
 interface Shadow {
@@ -287,7 +286,7 @@ async function shadowsOf(db: PGlite, src: string, path: string[]): Promise<Shado
     const m = /^\s*[a-z_][a-z0-9_$]*\s+(?:constant\s+)?([a-z_][a-z0-9_$]*)\b(?!\s*\.)/i.exec(d.replace(/--[^\n]*/g, ''));
     if (m) words.push(m[1]!.toLowerCase());
   }
-  const names = [...new Set(words)].filter((w) => !KEYWORD_TYPES.has(w));
+  const names = [...new Set(words)].filter((w) => !KEYWORD_TYPES.has(w) && w !== 'setof');
   if (names.length === 0) return out;
   // (pg_catalog is searched before the path's schemas unless the path lists it)
   const order = path.includes('pg_catalog') ? path : ['pg_catalog', ...path];
