@@ -272,6 +272,45 @@ DROP TABLE c;`,
     const mostlyNew = model({ '1.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int);', '2.sql': `${DUMP}CREATE TABLE app.users (id int);\nCREATE TABLE app.a (id int);\nCREATE TABLE app.b (id int);` });
     assert.ok(mostlyNew.tables.has('app.b'));
   });
+  test("ok: sqitch deploy scripts run after the changes their `-- requires:` header names (a column after its table, which the path order puts first); its extension bundle is a snapshot", () => {
+    const deploy = (change: string, requires: string[], sql: string) => ({
+      file: `pkg/deploy/${change}.sql`,
+      text: `-- Deploy: ${change} to pg\n-- « made » 日本語 😀\n\n${requires.map((r) => `-- requires: ${r}\n`).join('')}\nBEGIN;\n${sql}\nCOMMIT;\n`,
+    });
+    const files = [
+      deploy('schemas/app/tables/users/columns/name/column', ['schemas/app/schema', 'schemas/app/tables/users/table'], 'ALTER TABLE app.users ADD COLUMN name text;'),
+      deploy('schemas/app/tables/users/policies/enable_row_level_security', ['schemas/app/tables/users/table'], 'ALTER TABLE app.users ENABLE ROW LEVEL SECURITY;'),
+      deploy('schemas/app/tables/users/table', ['schemas/app/schema'], 'CREATE TABLE app.users (id int);'),
+      deploy('schemas/app/schema', [], 'CREATE SCHEMA app;'),
+      // (another project's change, and a tag: not followed, nothing to wait for)
+      deploy('schemas/app/tables/users/grants/select', ['jwt:schemas/jwt/schema', 'schemas/app/tables/users/table@v1.0'], 'GRANT SELECT ON app.users TO PUBLIC;'),
+      { file: 'pkg/revert/schemas/app/schema.sql', text: 'DROP SCHEMA app;' },
+      { file: 'pkg/sql/app--0.0.1.sql', text: '\\echo Use "CREATE EXTENSION app" to load this file. \\quit\nCREATE SCHEMA app;\nCREATE TABLE app.users (id int, name text);\n' },
+    ];
+    assert.deepEqual(
+      migrationOrder(files).map((f) => f.file.replace(/^pkg\//, '')),
+      [
+        'deploy/schemas/app/schema.sql',
+        'deploy/schemas/app/tables/users/table.sql',
+        'deploy/schemas/app/tables/users/columns/name/column.sql',
+        'deploy/schemas/app/tables/users/grants/select.sql',
+        'deploy/schemas/app/tables/users/policies/enable_row_level_security.sql',
+        'revert/schemas/app/schema.sql',
+        'sql/app--0.0.1.sql',
+      ],
+    );
+    // (the grant's requirement of the table names a tag: it waits for the table all the same)
+    const m = model(Object.fromEntries(files.map((f) => [f.file, f.text])));
+    const users = m.tables.get('app.users');
+    assert.equal(users?.created?.file, 'pkg/deploy/schemas/app/tables/users/table.sql');
+    assert.equal(users?.rlsEnabled, true);
+    assert.deepEqual(users?.columns, ['id', 'name']);
+    // a cycle keeps the path order; without texts (file names only) the path order stays
+    const cycle = [deploy('b', ['a'], 'SELECT 1;'), deploy('a', ['b'], 'SELECT 2;')];
+    assert.deepEqual(migrationOrder(cycle).map((f) => f.file), ['pkg/deploy/a.sql', 'pkg/deploy/b.sql']);
+    const byName = migrationOrder(files.map((f) => ({ file: f.file }))).map((f) => f.file);
+    assert.ok(byName.indexOf('pkg/deploy/schemas/app/tables/users/columns/name/column.sql') < byName.indexOf('pkg/deploy/schemas/app/tables/users/table.sql'));
+  });
   test('ok: a marker inside a function body or string is no marker', () => {
     const m = model({
       '1.sql': `CREATE TABLE a (id int);

@@ -299,16 +299,113 @@ function compareMigrations(a: string, b: string): number {
   return collator.compare(a, b);
 }
 
-/** Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`; Supabase's timestamps as its CLI orders them: compareMigrations). */
-export function migrationOrder<T extends { file: string }>(files: T[]): T[] {
+/**
+ * Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`; Supabase's timestamps as
+ * its CLI orders them: compareMigrations), then sqitch's dependencies: a deploy script runs
+ * after the changes its `-- requires:` header names (sqitchOrder).
+ */
+export function migrationOrder<T extends { file: string; text?: string }>(files: T[]): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
-  const paths = files.map((f) => f.file).join('\0');
+  let paths = files.map((f) => f.file).join('\0');
+  const requires = files.map((f) => (f.text !== undefined && SQITCH_DEPLOY.test(f.file) ? sqitchRequires(f as { text: string }) : NO_REQUIRES));
+  if (requires.some((r) => r.length)) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
   if (lastOrder?.paths !== paths) {
-    const order = files.map((_, i) => i);
+    let order = files.map((_, i) => i);
     order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file));
+    if (requires.some((r) => r.length)) order = sqitchOrder(order, files, requires);
     lastOrder = { paths, order };
   }
   return lastOrder.order.map((i) => files[i]!);
+}
+
+/** A sqitch deploy script: `…/deploy/<change>.sql`, its change named by its path under `deploy/`. */
+const SQITCH_DEPLOY = /^(.*(?:^|[\\/])deploy[\\/])(.+)\.sql$/i;
+const NO_REQUIRES: string[] = [];
+const requiresCache = new WeakMap<object, string[]>();
+
+/** The changes a deploy script's header requires (`-- requires: change`, sqitch's template), in its project (`proj:change` of another project is not followed; `@tag` dropped). */
+function sqitchRequires(f: { text: string }): string[] {
+  const hit = requiresCache.get(f);
+  if (hit) return hit;
+  const out: string[] = [];
+  // (the header: the comments and blank lines before the first statement)
+  for (const line of f.text.slice(0, 4000).split('\n')) {
+    const t = line.trim();
+    if (t === '') continue;
+    if (!t.startsWith('--')) break;
+    const m = /^--\s*requires:\s*(\S+)\s*$/i.exec(t);
+    if (m && !m[1]!.includes(':')) out.push(m[1]!.replace(/@.*$/, ''));
+  }
+  const list = out.length ? out : NO_REQUIRES;
+  requiresCache.set(f, list);
+  return list;
+}
+
+/**
+ * `order` (file positions, naturally sorted) with every sqitch deploy script after the deploy
+ * scripts of its project that it requires: a stable topological sort, each file at the earliest
+ * place its requirements allow (a cycle, or a change no file deploys, is left where it was).
+ */
+function sqitchOrder(order: number[], files: ReadonlyArray<{ file: string }>, requires: string[][]): number[] {
+  const byPath = new Map<string, number>();
+  for (const i of order) byPath.set(files[i]!.file.replace(/\\/g, '/'), i);
+  const rank = new Map(order.map((i, r) => [i, r]));
+  // edges: required file → requiring files; how many requirements each still waits for
+  const after = new Map<number, number[]>();
+  const waiting = new Map<number, number>();
+  for (const i of order) {
+    if (!requires[i]!.length) continue;
+    const root = SQITCH_DEPLOY.exec(files[i]!.file.replace(/\\/g, '/'))![1]!;
+    for (const change of requires[i]!) {
+      const j = byPath.get(`${root}${change}.sql`);
+      if (j === undefined || j === i) continue;
+      after.set(j, [...(after.get(j) ?? []), i]);
+      waiting.set(i, (waiting.get(i) ?? 0) + 1);
+    }
+  }
+  // Kahn's algorithm, always taking the ready file that comes first in the natural order (a
+  // binary heap of ranks: a sqitch project has thousands of changes)
+  const heap: number[] = [];
+  const push = (r: number) => {
+    heap.push(r);
+    for (let c = heap.length - 1; c > 0; ) {
+      const p = (c - 1) >> 1;
+      if (heap[p]! <= heap[c]!) break;
+      [heap[p], heap[c]] = [heap[c]!, heap[p]!];
+      c = p;
+    }
+  };
+  const pop = (): number => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length) {
+      heap[0] = last;
+      for (let c = 0; ; ) {
+        const l = 2 * c + 1;
+        const m = l + 1 < heap.length && heap[l + 1]! < heap[l]! ? l + 1 : l;
+        if (l >= heap.length || heap[c]! <= heap[m]!) break;
+        [heap[c], heap[m]] = [heap[m]!, heap[c]!];
+        c = m;
+      }
+    }
+    return top;
+  };
+  for (const i of order) if (!waiting.get(i)) push(rank.get(i)!);
+  const out: number[] = [];
+  const done = new Set<number>();
+  while (heap.length) {
+    const i = order[pop()]!;
+    out.push(i);
+    done.add(i);
+    for (const k of after.get(i) ?? []) {
+      const w = waiting.get(k)! - 1;
+      waiting.set(k, w);
+      if (w === 0) push(rank.get(k)!);
+    }
+  }
+  // (a cycle: its files where the natural order puts them, after the rest)
+  for (const i of order) if (!done.has(i)) out.push(i);
+  return out;
 }
 
 const locOf = (file: ParsedFile, start: number, end: number): Loc => ({ file: file.file, start, end });
