@@ -262,7 +262,10 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const foreign = leftOut.flatMap((x) => (x.dialect ? [`${x.path} (${x.dialect})`] : []));
   if (foreign.length) lines.push(`left out: ${counted(foreign.length, 'file')} written for another database (not-postgresql): ${listed(foreign)}`);
   const dumps = leftOut.flatMap((x) => (x.snapshot ? [x.path] : []));
-  if (dumps.length) lines.push(`left out: ${counted(dumps.length, 'pg_dump snapshot')} of what the migrations before ${dumps.length === 1 ? 'it' : 'them'} make (not a migration; the lint does not replay ${dumps.length === 1 ? 'it' : 'them'} either): ${listed(dumps)}`);
+  if (dumps.length) {
+    const it = dumps.length === 1 ? 'it' : 'them';
+    lines.push(`left out: ${counted(dumps.length, 'schema snapshot')} (a pg_dump or extension script re-creating what the migrations before ${it} make; not a migration, the lint does not replay ${it} either): ${listed(dumps)}`);
+  }
   lines.push(...statementErrorLines(result.statementErrors, found, roots, where));
   const seeded = result.seeded ?? [];
   const refused = seeded.filter((s) => s.outcome === 'error');
