@@ -175,3 +175,27 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SEL
     });
   }
 });
+
+test("ok: a caller check through another project's function the workspace does not define (jwt_public.current_user_id(), sqitch's `-- requires: jwt:…`): not said to be blind; with that function, user A gets only its own row", async () => {
+  const fn = `CREATE TABLE profiles (id uuid PRIMARY KEY, email text);
+ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_own ON profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE FUNCTION get_profile(uid uuid) RETURNS SETOF profiles LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT * FROM public.profiles WHERE id = uid AND id = jwt_public.current_user_id()
+$$;`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_p.sql', text: `-- « naïve » 日本語 😀\n${fn}` }], ID);
+  assert.deepEqual(mine, []);
+  // (a function of another schema whose name says nothing of the caller leaves it blind: still reported)
+  const blind = lintFiles([{ file: 'supabase/migrations/20240101000000_p.sql', text: fn.replace('jwt_public.current_user_id()', 'extensions.uuid_generate_v4()') }], ID).mine;
+  assert.equal(blind.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    // (the other project's function, as it defines it: the request's user)
+    await q(`CREATE SCHEMA jwt_public; GRANT USAGE ON SCHEMA jwt_public TO PUBLIC;
+      CREATE FUNCTION jwt_public.current_user_id() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$`);
+    await migrate(q, ws);
+    await asUserA(q);
+    assert.equal(await count(q, `SELECT * FROM get_profile('${TENANT_B}')`), 0, "B's row is not returned to A");
+    assert.equal(await count(q, `SELECT * FROM get_profile('${TENANT_A}')`), 1);
+    await q('RESET ROLE');
+  });
+});

@@ -423,9 +423,18 @@ export function looksAtCaller(model: Model, node: Node, seen: Set<Func> = new Se
     if (own) {
       if (funcLooksAtCaller(model, own, seen)) return true;
     } else if ((schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
+    // a function the workspace does not define (another project's, a database's own) whose name
+    // says it tells who calls (jwt_public.current_user_id(), app.is_admin()): what it does is
+    // not known, so it is not said that the caller is never looked at
+    else if (schema !== 'pg_catalog' && IDENTITY_NAME.test(name) && !NOT_IDENTITY.has(name)) return true;
   }
   return false;
 }
+
+/** Names of functions that tell who calls, or what the caller may do (current_user_id, get_my_role, is_admin, jwt_claims, has_permission…). */
+const IDENTITY_NAME = /(^|_)(uid|user|users|userid|jwt|claim|claims|auth|session|viewer|actor|caller|requester|whoami|identity|tenant|role|roles|member|membership|permission|permissions|privilege|access|allowed|admin|owner|me|my)(_|$)|^(is|has|can)_/;
+/** PostgreSQL's own functions such names would take for one. */
+const NOT_IDENTITY = new Set(['current_schema', 'current_schemas', 'current_database', 'current_query']);
 
 /**
  * Whether a function's body looks at who calls it (looksAtCaller). Assumed (true) for a body
