@@ -149,3 +149,24 @@ ALTER POLICY p ON t USING (created_by = (select auth.uid()));
     assert.deepEqual((await q("SELECT qual FROM pg_policies WHERE policyname = 'p'")).map((r) => /owner_id/.test(r.qual as string)), [true]);
   });
 });
+
+test("err: two unknown columns, in a JOIN's ON and in WHERE: the finding names the one PostgreSQL's error names (the join's, analysed first), in its words (a qualified name unquoted)", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE project (id int PRIMARY KEY);
+CREATE TABLE user_profile (id int PRIMARY KEY, auth_user_id uuid);
+CREATE TABLE molecule (id int PRIMARY KEY, project_id int);
+ALTER TABLE molecule ENABLE ROW LEVEL SECURITY;
+CREATE POLICY molecules_members ON molecule FOR SELECT USING (EXISTS (
+  SELECT 1 FROM project JOIN user_profile ON user_profile.project_id = project.id
+  WHERE project.id = molecule.project_id AND user_profile.user_id = auth.uid()));`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'user_profile.project_id');
+  const said = /42703 (column .*? does not exist)/.exec(mine[0]!.message)?.[1];
+  assert.equal(said, 'column user_profile.project_id does not exist');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42703', said]]);
+  });
+});

@@ -85,6 +85,9 @@ function visitSelect(sel: Node, scopes: Node[][], out: ColumnFacts): void {
   for (const item of sel.fromClause ?? []) from(item);
   if (out.opaque) return;
   const inner = ranges.length ? [ranges, ...scopes] : scopes;
+  // (in PostgreSQL's order: the FROM list's join conditions, then the target list, WHERE… as
+  // the tree holds them; the first name it cannot find is the one its error names)
+  for (const q of quals) visit(q, inner, out);
   for (const k in sel) {
     if (k === 'fromClause' || k === 'larg' || k === 'rarg') continue;
     const v = sel[k];
@@ -95,7 +98,6 @@ function visitSelect(sel: Node, scopes: Node[][], out: ColumnFacts): void {
     }
     if (!SKIPPED_KEYS.has(k)) visit(v, inner, out);
   }
-  for (const q of quals) visit(q, inner, out);
 }
 
 /** Columns every table has. */

@@ -54,7 +54,7 @@ export const policyUnknownColumn = defineRule({
         end,
         message:
           `Policy "${p.name}" on ${p.table} names the column ${u.column}, which no table it reads has — ${tableList} — even at the end of the migrations: ` +
-          `PostgreSQL rejects this statement with 42703 column "${name}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+          `PostgreSQL rejects this statement with 42703 ${u.column.includes('.') ? `column ${u.column}` : `column "${name}"`} does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
           `${best ? `Did you mean ${best.c}? ` : ''}Name an existing column, or add the column before this policy.`,
         related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
       });
