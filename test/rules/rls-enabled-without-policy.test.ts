@@ -69,3 +69,25 @@ test('ok: no report for BYPASSRLS grantees, the owner without FORCE, or partitio
   for (const sql of cases) assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 0, sql);
   assert.equal(lintDocExample(ID, 'valid', 4).mine.length, 0);
 });
+
+test("ok: in a Supabase project, the platform's own tables a full dump re-creates (auth.audit_log_entries, storage.buckets) are Supabase's to secure: not reported", () => {
+  const dump = `-- « naïve » 日本語 😀
+CREATE SCHEMA IF NOT EXISTS auth;
+CREATE TABLE auth.audit_log_entries (instance_id uuid, id uuid NOT NULL, payload json);
+ALTER TABLE auth.audit_log_entries ENABLE ROW LEVEL SECURITY;
+CREATE ROLE dashboard_user;
+GRANT ALL ON TABLE auth.audit_log_entries TO dashboard_user;
+CREATE TABLE public.notes (id bigint PRIMARY KEY);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;`;
+  const { mine } = lintFiles(
+    [
+      { file: 'supabase/backup.sql', text: dump },
+      { file: 'supabase/migrations/20250101000000_tags.sql', text: 'CREATE TABLE public.tags (id bigint PRIMARY KEY);\nALTER TABLE public.tags ENABLE ROW LEVEL SECURITY;' },
+    ],
+    'rls-enabled-without-policy',
+  );
+  assert.deepEqual(mine.map((f) => /^\S+/.exec(f.message)?.[0]), ['public.notes', 'public.tags']);
+  // (elsewhere, a schema named auth is the project's own)
+  const own = lintFiles([{ file: 'db/1.sql', text: dump }], 'rls-enabled-without-policy').mine;
+  assert.deepEqual(own.map((f) => /^\S+/.exec(f.message)?.[0]), ['auth.audit_log_entries']);
+});

@@ -1,3 +1,4 @@
+import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
@@ -26,6 +27,9 @@ export const rlsEnabledWithoutPolicy = defineRule({
       // policies; denying direct access is what partition-without-rls asks for.
       if (rlsAncestor(model, t)) continue;
       if (mayBeDynamic(model, 'policy', t)) continue; // (dynamic SQL may create its policies: analysis/dynamic-rls.ts)
+      // (in a Supabase project, the platform's own tables — auth.users, storage.buckets… which a
+      // full `supabase db dump` re-creates — are Supabase's to secure, and it leaves them so on purpose)
+      if (model.supabase && PLATFORM_SCHEMAS.has(t.schema)) continue;
       // Only a grant (here, or Supabase's platform defaults) shows that a role subject to RLS
       // queries the table; without one, RLS with no policy is the deny-all default.
       const roles = rlsSubjectGrantees(model, t);
