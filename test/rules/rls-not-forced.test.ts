@@ -116,3 +116,19 @@ test('ok (fix): after ALTER TABLE … RENAME, the FORCE the fix adds names the t
     assert.deepEqual(await q(`SELECT relforcerowsecurity AS f FROM pg_class WHERE relname = 'documents'`), [{ f: true }]);
   });
 });
+
+test("ok: in a Supabase project, a platform table a full dump re-creates (storage.objects, owned by supabase_storage_admin) is not the project's to force: not reported", () => {
+  const dump = `-- « naïve » 日本語 😀
+CREATE SCHEMA IF NOT EXISTS storage;
+CREATE TABLE storage.objects (id uuid NOT NULL, bucket_id text, name text, owner uuid);
+ALTER TABLE storage.objects OWNER TO supabase_storage_admin;
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "own files" ON storage.objects FOR SELECT TO authenticated USING (owner = (select auth.uid()));`;
+  const files = [
+    { file: 'supabase/backup.sql', text: dump },
+    { file: 'supabase/migrations/20250101000000_notes.sql', text: 'CREATE TABLE public.notes (id bigint PRIMARY KEY);' },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  // (a project's own schema named storage, outside a Supabase project: reported)
+  assert.equal(lintFiles([{ file: 'db/1.sql', text: dump }], ID).mine.length, 1);
+});

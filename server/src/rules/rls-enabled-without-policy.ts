@@ -1,8 +1,7 @@
-import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { rlsAncestor, tableList } from './lib/util.js';
+import { platformTable, rlsAncestor, tableList } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 
 export const rlsEnabledWithoutPolicy = defineRule({
@@ -27,9 +26,7 @@ export const rlsEnabledWithoutPolicy = defineRule({
       // policies; denying direct access is what partition-without-rls asks for.
       if (rlsAncestor(model, t)) continue;
       if (mayBeDynamic(model, 'policy', t)) continue; // (dynamic SQL may create its policies: analysis/dynamic-rls.ts)
-      // (in a Supabase project, the platform's own tables — auth.users, storage.buckets… which a
-      // full `supabase db dump` re-creates — are Supabase's to secure, and it leaves them so on purpose)
-      if (model.supabase && PLATFORM_SCHEMAS.has(t.schema)) continue;
+      if (platformTable(model, t)) continue; // (Supabase's own, with RLS and no policy on purpose)
       // Only a grant (here, or Supabase's platform defaults) shows that a role subject to RLS
       // queries the table; without one, RLS with no policy is the deny-all default.
       const roles = rlsSubjectGrantees(model, t);

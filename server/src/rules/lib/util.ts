@@ -1,7 +1,7 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table, TableRecreation } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
-import { callsIn, idOf, typeName } from '../../analysis/ast.js';
+import { callsIn, idOf, PLATFORM_SCHEMAS, typeName } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
@@ -448,6 +448,16 @@ export function funcLooksAtCaller(model: Model, f: Func, seen: Set<Func> = new S
   if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
   for (const s of body.statements) if (looksAtCaller(model, s.node, seen)) return true;
   return false;
+}
+
+/**
+ * Whether a table is the Supabase platform's own (auth.users, storage.objects…: a schema of the
+ * platform, in a Supabase project), which a full `supabase db dump` kept in the repository
+ * re-creates: Supabase owns and secures it, so its row-level security state is not the
+ * project's to change.
+ */
+export function platformTable(model: Model, t: { schema: string }): boolean {
+  return model.supabase && PLATFORM_SCHEMAS.has(t.schema);
 }
 
 /** Whether `role` (or PUBLIC) has USAGE on `schema` at the end of the migrations (public: granted to PUBLIC by PostgreSQL). */
