@@ -268,6 +268,15 @@ DROP TABLE c;`,
     assert.deepEqual(model({ 'db/structure.sql': dump }).policies.map((p) => p.name), ['own', 'only_in_dump']);
     const baseline = model({ 'migrations/0000_baseline.sql': dump, 'migrations/0001_more.sql': 'CREATE TABLE app.tags (id int);' });
     assert.deepEqual([...baseline.tables.keys()].sort(), ['app.posts', 'app.tags', 'app.users']);
+    // (`supabase db dump` keeps pg_dump's preamble, not its header; Supabase's own tables, auth.users…, are not counted)
+    const preamble = 'SET statement_timeout = 0;\nSET lock_timeout = 0;\nSELECT pg_catalog.set_config(\'search_path\', \'\', false);\n';
+    const supaDump = `${preamble}CREATE SCHEMA IF NOT EXISTS auth;\nCREATE TABLE auth.users (id uuid);\nCREATE TABLE auth.sessions (id uuid);\nCREATE TABLE public.notes (id int);\nCREATE POLICY dump_only ON public.notes USING (true);\n`;
+    const notes = 'CREATE TABLE public.notes (id int);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;';
+    const after = model({ 'supabase/migrations/20250101000000_notes.sql': notes, 'supabase/schema.sql': supaDump });
+    assert.deepEqual(after.policies.map((p) => p.name), []);
+    // (before the migrations, a dump is their baseline: replayed)
+    const first = model({ 'supabase/backup.sql': supaDump, 'supabase/migrations/20250101000000_notes.sql': notes });
+    assert.ok(first.tables.has('auth.users'));
     // (a dump most of whose tables are new is no snapshot of the files before it)
     const mostlyNew = model({ '1.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int);', '2.sql': `${DUMP}CREATE TABLE app.users (id int);\nCREATE TABLE app.a (id int);\nCREATE TABLE app.b (id int);` });
     assert.ok(mostlyNew.tables.has('app.b'));

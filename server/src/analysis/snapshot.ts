@@ -1,11 +1,13 @@
-// Schema snapshots. Some migration tools keep a pg_dump of the schema the migrations build
-// beside them (graphile-migrate's `data/schema.sql`, written after each migration; a
-// `schema.sql` kept for review; a sqitch project's deploy scripts bundled as an extension
-// script): it re-creates what the migrations created, and PostgreSQL would
-// reject it after them (42P06, 42P07, 42723). It is not a migration: the model does not replay it
-// (its findings belong to the migrations that made each object), nor does verify run it. A dump
-// with no migration before it that creates its tables (Rails' `db/structure.sql` with Ruby
-// migrations, a baseline dump as the first migration) is the schema's source: it is replayed. Pure.
+// Schema snapshots. Some projects keep a dump of the schema the migrations build beside them
+// (graphile-migrate's `data/schema.sql`, written after each migration; a `schema.sql` kept for
+// review; a sqitch project's deploy scripts bundled as an extension script): it re-creates what
+// the migrations create, and PostgreSQL would reject it after them (42P06, 42P07, 42723). It is
+// not a migration: the model does not replay it (its findings belong to the migrations that make
+// each object), nor does verify run it. A dump whose tables no migration before it creates
+// (Rails' `db/structure.sql` with Ruby migrations, a baseline dump as the first migration, which
+// the next ones alter; `supabase/backup.sql` before `supabase/migrations/`) is the schema's
+// source, or its baseline: it is replayed. Pure.
+import { PLATFORM_SCHEMAS } from './ast.js';
 import type { ParsedFile } from './types.js';
 
 /**
@@ -15,6 +17,19 @@ import type { ParsedFile } from './types.js';
  * `sql/<name>--<version>.sql`.
  */
 const DUMP_HEADER = /^\uFEFF?\s*(?:--[^\n]*\n--\s*PostgreSQL database (?:cluster )?dump\b|(?:--[^\n]*\n\s*)*\\echo Use "(?:CREATE|ALTER) EXTENSION)/i;
+
+/** pg_dump's preamble, which `supabase db dump` keeps when it drops the header comments. */
+const DUMP_PREAMBLE = /^\s*SET statement_timeout = 0;[\s\S]*^\s*SELECT pg_catalog\.set_config\('search_path', '', false\);/m;
+
+const dumpCache = new WeakMap<ParsedFile, boolean>();
+function isDump(f: ParsedFile): boolean {
+  let hit = dumpCache.get(f);
+  if (hit === undefined) {
+    const head = f.text.slice(0, 2000);
+    dumpCache.set(f, (hit = DUMP_HEADER.test(head) || DUMP_PREAMBLE.test(head)));
+  }
+  return hit;
+}
 
 /** `schema.name` of each table a file's statements create (unqualified: `public`). */
 function tablesCreated(f: ParsedFile): string[] {
@@ -29,23 +44,29 @@ function tablesCreated(f: ParsedFile): string[] {
 
 /**
  * The files among `ordered` (in migration order) that are snapshots of what the files before
- * them create: a dump or extension script (by its header) at least half of whose tables an
- * earlier file that is not one creates.
+ * them create: a dump or extension script (by its header, or pg_dump's preamble) at least half
+ * of whose tables (outside Supabase's own schemas) a file before it that is not one creates. A
+ * dump that comes first (`supabase/backup.sql` sorts before `supabase/migrations/`) is the
+ * baseline the migrations after it are replayed on: it holds what they do not make (auth.users,
+ * objects made in a dashboard), and it is replayed.
  */
 export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   const out = new Set<ParsedFile>();
-  if (!ordered.some((f) => DUMP_HEADER.test(f.text.slice(0, 300)))) return out;
-  const earlier = new Set<string>();
-  for (const f of ordered) {
-    const tables = tablesCreated(f);
-    if (DUMP_HEADER.test(f.text.slice(0, 300))) {
-      const again = tables.filter((t) => earlier.has(t)).length;
-      if (tables.length > 0 && again * 2 >= tables.length) {
-        out.add(f);
-        continue;
-      }
-    }
-    for (const t of tables) earlier.add(t);
+  const dumps = ordered.filter(isDump);
+  if (dumps.length === 0) return out;
+  // each table's makers that are no dump: their positions
+  const makers = new Map<string, Array<{ at: number }>>();
+  ordered.forEach((f, at) => {
+    if (dumps.includes(f)) return;
+    for (const t of tablesCreated(f)) makers.set(t, [...(makers.get(t) ?? []), { at }]);
+  });
+  for (const d of dumps) {
+    // (a whole database's dump holds Supabase's own tables too, auth.users…, which no migration makes)
+    const tables = tablesCreated(d).filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
+    if (tables.length === 0) continue;
+    const at = ordered.indexOf(d);
+    const before = tables.filter((t) => makers.get(t)?.some((m) => m.at < at)).length;
+    if (before * 2 >= tables.length) out.add(d);
   }
   return out;
 }
