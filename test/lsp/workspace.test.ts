@@ -194,3 +194,27 @@ test('ok: workspace folders added and removed; documents outside every folder ar
   doc.close();
   await client.waitForDiagnostics(doc.uri, (p) => p.diagnostics.length === 0, mark2);
 });
+
+test('ok: one workspace folder is one database: migrations of two databases, each opened as its own folder (a multi-root workspace), are modelled apart', async (t) => {
+  const { client, root } = await start(t, {});
+  mkdirSync(join(root, 'registry'));
+  mkdirSync(join(root, 'tenants'));
+  writeFileSync(join(root, 'registry', '1_t.sql'), TABLE);
+  // (in one database with registry's, this enables RLS on its t)
+  writeFileSync(join(root, 'tenants', '1_rls.sql'), `CREATE TABLE u (id int);\n${RLS}`);
+  const a = uriOf(join(root, 'registry', '1_t.sql'));
+  const b = uriOf(join(root, 'tenants', '1_rls.sql'));
+  const mark = client.mark();
+  client.notify('workspace/didChangeWorkspaceFolders', {
+    event: {
+      added: [
+        { uri: uriOf(join(root, 'registry')), name: 'registry' },
+        { uri: uriOf(join(root, 'tenants')), name: 'tenants' },
+      ],
+      removed: [{ uri: uriOf(root), name: 'root' }],
+    },
+  });
+  // (both folders linted; registry's t never gets RLS: the other folder is another database)
+  await client.waitForDiagnostics(b, (p) => has('rls-not-enabled')(p.diagnostics), mark);
+  await client.waitForDiagnostics(a, (p) => has('rls-not-enabled')(p.diagnostics), mark);
+});
