@@ -124,3 +124,20 @@ test('ok: not reported: transaction-local writes, clearing, extension and built-
     assert.match(sqlOf(applyFix(ws, mine[0]!)), /SET LOCAL app\./);
   }
 });
+
+test('ok (message): a session-level flag that names no tenant or user (app.bypass_audit) is said to carry over, not to leak an id; a tenant setting is', async () => {
+  const fn = (setting: string) => `-- « naïve » 日本語 😀
+CREATE FUNCTION set_flag(v boolean) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN PERFORM set_config('${setting}', v::text, false); END $$;`;
+  const flag = lintFiles([{ file: 'm.sql', text: fn('app.bypass_audit') }], ID).mine;
+  assert.equal(flag.length, 1);
+  assert.match(flag[0]!.message, /the next client's queries run with this request's app\.bypass_audit\. /);
+  assert.doesNotMatch(flag[0]!.message, /tenant or user id/);
+  const tenant = lintFiles([{ file: 'm.sql', text: fn('app.tenant_id') }], ID).mine;
+  assert.match(tenant[0]!.message, /run with this request's app\.tenant_id \(a tenant or user id leaks across requests\)\. /);
+  // (what the message says of the flag, on PostgreSQL: after COMMIT the next transaction still reads it)
+  const db: PGlite = await freshDb();
+  const q = queryFn(db);
+  await q(`${fn('app.bypass_audit')}; BEGIN; SELECT set_flag(true); COMMIT`);
+  assert.equal((await q(`SELECT current_setting('app.bypass_audit', true) AS v`))[0]!.v, 'true');
+});
