@@ -199,3 +199,29 @@ $$;`;
     await q('RESET ROLE');
   });
 });
+
+test("ok: a caller check in an IF condition of a body libpg-query's PL/pgSQL parser reads only lexically (a %ROWTYPE variable's field assigned: no catalog): the check is seen; anon's call is refused", async () => {
+  const fn = `CREATE TABLE profiles (id uuid PRIMARY KEY, email text);
+ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_own ON profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE FUNCTION get_profile(uid uuid) RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v public.profiles%rowtype;
+BEGIN
+  IF auth.uid() IS NULL OR auth.uid() <> uid THEN
+    RAISE EXCEPTION 'not yours';
+  END IF;
+  SELECT * INTO v FROM public.profiles WHERE id = uid;
+  v.email := lower(v.email);
+  RETURN v.email;
+END $$;`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_p.sql', text: `-- « naïve » 日本語 😀\n${fn}` }], ID);
+  const body = ws.parsed('supabase/migrations/20240101000000_p.sql')!.statements.find((s) => s.body)!.body!;
+  assert.equal(body.lexical, true, 'the PL/pgSQL parser refused it without a catalog');
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await migrate(q, ws);
+    await asUserA(q);
+    assert.equal((await q(`SELECT get_profile('${TENANT_A}') AS e`))[0]!.e, 'a@example.com');
+    assert.equal((await pgError(q(`SELECT get_profile('${TENANT_B}')`)))?.message, 'not yours');
+  });
+});

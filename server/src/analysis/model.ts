@@ -308,11 +308,12 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   let paths = files.map((f) => f.file).join('\0');
   const requires = files.map((f) => (f.text !== undefined && SQITCH_DEPLOY.test(f.file) ? sqitchRequires(f as { text: string }) : NO_REQUIRES));
-  if (requires.some((r) => r.length)) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
+  const sqitch = requires.some((r) => r.length);
+  if (sqitch) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
     order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file));
-    if (requires.some((r) => r.length)) order = sqitchOrder(order, files, requires);
+    if (sqitch) order = sqitchOrder(order, files, requires);
     lastOrder = { paths, order };
   }
   return lastOrder.order.map((i) => files[i]!);
@@ -359,7 +360,9 @@ function sqitchOrder(order: number[], files: ReadonlyArray<{ file: string }>, re
     for (const change of requires[i]!) {
       const j = byPath.get(`${root}${change}.sql`);
       if (j === undefined || j === i) continue;
-      after.set(j, [...(after.get(j) ?? []), i]);
+      const list = after.get(j);
+      if (list) list.push(i);
+      else after.set(j, [i]);
       waiting.set(i, (waiting.get(i) ?? 0) + 1);
     }
   }

@@ -1182,6 +1182,7 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
     if (/syntax error|unterminated|end of function|mismatched parentheses/i.test(message)) {
       body.errors.push({ message: `in PL/pgSQL body: ${message}`, ...plpgsqlErrorSpan(lit, withBody, message) });
     } else {
+      body.lexical = true;
       scanPlpgsqlLexically(lit, body);
     }
     return body;

@@ -54,18 +54,18 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
   const out = new Set<ParsedFile>();
   const dumps = ordered.filter(isDump);
   if (dumps.length === 0) return out;
-  // each table's makers that are no dump: their positions
-  const makers = new Map<string, Array<{ at: number }>>();
+  // where each table is first made by a file that is no dump
+  const firstMade = new Map<string, number>();
   ordered.forEach((f, at) => {
     if (dumps.includes(f)) return;
-    for (const t of tablesCreated(f)) makers.set(t, [...(makers.get(t) ?? []), { at }]);
+    for (const t of tablesCreated(f)) if (!firstMade.has(t)) firstMade.set(t, at);
   });
   for (const d of dumps) {
     // (a whole database's dump holds Supabase's own tables too, auth.users…, which no migration makes)
     const tables = tablesCreated(d).filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
     if (tables.length === 0) continue;
     const at = ordered.indexOf(d);
-    const before = tables.filter((t) => makers.get(t)?.some((m) => m.at < at)).length;
+    const before = tables.filter((t) => (firstMade.get(t) ?? Infinity) < at).length;
     if (before * 2 >= tables.length) out.add(d);
   }
   return out;

@@ -103,6 +103,12 @@ export interface FunctionBody {
   dynamicExecutes: DynamicExecute[];
   /** Errors parsing the body; they never hide the outer statement. */
   errors: ParseError[];
+  /**
+   * libpg-query's PL/pgSQL parser refused the body for want of a catalog, not for a syntax error:
+   * `statements` are then only the SQL statements found lexically (SELECT, PERFORM, INSERT…),
+   * not the conditions, assignments and RAISE arguments between them.
+   */
+  lexical?: boolean;
 }
 
 export interface Include {

@@ -61,9 +61,9 @@ function namesNothingUnqualified(model: Model, f: Func): boolean {
   if (!b || b.errors.length || b.dynamicExecutes.length) return false;
   if (b.statements.some((st) => holdsUnqualified(st.node))) return false;
   if (b.language !== 'plpgsql') return b.language === 'sql';
-  // PL/pgSQL: not every expression of the body is among its parsed statements (IF, RETURN,
-  // RAISE, declarations' defaults…), so its text is read too, erring towards "names one":
-  // comments and string literals blanked
+  // PL/pgSQL: its declarations' types are not among its parsed statements, nor, in a body read
+  // lexically (FunctionBody.lexical), its conditions, assignments and RAISE arguments; so its
+  // text is read too, erring towards "names one": comments and string literals blanked
   const text = (fileOf(model, f.created.file)?.text ?? '')
     .slice(b.start, b.end)
     .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')

@@ -3,7 +3,7 @@ import type { ContextWrite, Model } from '../analysis/model.js';
 import { skipTrivia } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf } from './lib/util.js';
+import { fileOf, namesIdentity } from './lib/util.js';
 
 /** Prefixes of settings that belong to extensions or tools, not to an application's request context. */
 const EXTENSION_PREFIXES = new Set([
@@ -73,9 +73,6 @@ function examine(model: Model, w: ContextWrite): Finding | undefined {
   return { w, span, what: `SET ${w.name} = …`, fix };
 }
 
-/** A setting that names who the request is for (app.tenant_id, request.jwt.claims, app.current_user…): its value leaking is an identity leaking. */
-const IDENTITY_SETTING = /tenant|user|uid|org|account|role|claim|jwt|sub\b|company|team|workspace|customer|member|owner|actor/i;
-
 export const sessionContextNotLocal = defineRule({
   meta: {
     id: 'session-context-not-local',
@@ -99,7 +96,7 @@ export const sessionContextNotLocal = defineRule({
         end: f.span.end,
         message:
           `${f.what}${where} sets ${w.name} for the rest of the session, not the transaction: after COMMIT the value is still there, ` +
-          `so on a pooled connection the next client's queries run with this request's ${w.name}${IDENTITY_SETTING.test(w.name) ? ' (a tenant or user id leaks across requests)' : ''}. ` +
+          `so on a pooled connection the next client's queries run with this request's ${w.name}${namesIdentity(w.name) ? ' (a tenant or user id leaks across requests)' : ''}. ` +
           `Make it transaction-local (${w.via === 'set_config' ? 'set_config(…, true)' : 'SET LOCAL'}): it then ends with the transaction and reads '' afterwards (T15b), ` +
           'so callers must set it in the same transaction as the queries that rely on it.',
         fixes: f.fix ? [f.fix] : [],

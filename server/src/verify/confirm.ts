@@ -85,10 +85,11 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
       // (a `filter` look is as one role and for one command: a finding about several policies' OR
       // is shown by a look whose Filter ORs only policies of the finding, as a role every one of
       // them applies to; one policy may be in findings for other roles or commands)
+      let mine: Policy[] | undefined;
       const fits = (e: ExposureResult) => {
         if (e.kind !== 'filter') return true;
-        const mine = policiesAtFinding(model, f);
-        return mine.every((p) => appliesToRole(model, p, e.role)) && (e.policies ?? []).every((n) => mine.some((p) => p.name === n));
+        mine ??= policiesAtFinding(model, f);
+        return mine.every((p) => appliesToRole(model, p, e.role)) && (e.policies ?? []).every((n) => mine!.some((p) => p.name === n));
       };
       const exposure = (result.exposures ?? []).find((e) => kinds.includes(e.kind) && e.shown && about.some((o) => o(e)) && fits(e));
       if (exposure) out.push({ finding: f, exposure });

@@ -232,7 +232,6 @@ function searchPathOf(config: string[] | null): string[] | undefined {
 /** Words after FROM, JOIN, INTO or UPDATE that are not table names. */
 const SQL_WORDS = new Set(['select', 'lateral', 'only', 'unnest', 'generate_series', 'jsonb_array_elements', 'json_array_elements', 'jsonb_each', 'json_each', 'jsonb_to_recordset', 'rows', 'each', 'the', 'a', 'an', 'set', 'of', 'skip', 'nowait', 'strict', 'temp', 'temporary', 'unlogged']);
 
-
 /** What a role puts in pg_temp to take the place of a name a function's body uses without a schema. */
 interface Shadow {
   name: string;

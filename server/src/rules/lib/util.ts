@@ -426,15 +426,28 @@ export function looksAtCaller(model: Model, node: Node, seen: Set<Func> = new Se
     // a function the workspace does not define (another project's, a database's own) whose name
     // says it tells who calls (jwt_public.current_user_id(), app.is_admin()): what it does is
     // not known, so it is not said that the caller is never looked at
-    else if (schema !== 'pg_catalog' && IDENTITY_NAME.test(name) && !NOT_IDENTITY.has(name)) return true;
+    else if (schema !== 'pg_catalog' && namesIdentity(name) && !NOT_IDENTITY.has(name)) return true;
   }
   return false;
 }
 
-/** Names of functions that tell who calls, or what the caller may do (current_user_id, get_my_role, is_admin, jwt_claims, has_permission…). */
-const IDENTITY_NAME = /(^|_)(uid|user|users|userid|jwt|claim|claims|auth|session|viewer|actor|caller|requester|whoami|identity|tenant|role|roles|member|membership|permission|permissions|privilege|access|allowed|admin|owner|me|my)(_|$)|^(is|has|can)_/;
+/** Words of a name that says it is about who calls, or what the caller may do. */
+const IDENTITY_WORDS = new Set(
+  ('uid user users userid jwt claim claims sub auth session viewer actor caller requester whoami identity tenant org account company ' +
+    'team workspace customer role roles member membership permission permissions privilege access allowed admin owner me my').split(' '),
+);
 /** PostgreSQL's own functions such names would take for one. */
 const NOT_IDENTITY = new Set(['current_schema', 'current_schemas', 'current_database', 'current_query']);
+
+/**
+ * Whether a function or setting name says it tells who calls or what the caller may do: one of
+ * its words (split at `_` and `.`) is an IDENTITY_WORDS word (current_user_id, get_my_role,
+ * app.tenant_id, request.jwt.claims), or it asks a question of one (is_admin, has_access, can_edit).
+ */
+export function namesIdentity(name: string): boolean {
+  const lower = name.toLowerCase();
+  return /^(is|has|can)_/.test(lower) || lower.split(/[_.]/).some((w) => IDENTITY_WORDS.has(w));
+}
 
 /**
  * Whether a function's body looks at who calls it (looksAtCaller). Assumed (true) for a body
@@ -447,6 +460,26 @@ export function funcLooksAtCaller(model: Model, f: Func, seen: Set<Func> = new S
   if (!body || body.errors.length || body.dynamicExecutes.length) return true;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
   for (const s of body.statements) if (looksAtCaller(model, s.node, seen)) return true;
+  // (a body read lexically: its IF conditions and assignments are not among its statements, so
+  // its text is read for what looksAtCaller looks for, comments and strings blanked)
+  if (body.lexical) {
+    const text = (fileOf(model, f.created.file)?.text ?? '')
+      .slice(body.start, body.end)
+      .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
+      .replace(/'(?:[^']|'')*'/g, "''");
+    if (/\b(current_user|session_user|current_role)\b/i.test(text)) return true;
+    for (const m of text.matchAll(/\b((?:"[^"]+"|[a-z_][\w$]*)(?:\s*\.\s*(?:"[^"]+"|[a-z_][\w$]*))?)\s*\(/gi)) {
+      // (a table's column list: INSERT INTO t (a, b), REFERENCES t (id)…, is no call)
+      if (/\b(into|table|from|join|update|references|on)\s*$/i.test(text.slice(Math.max(0, m.index! - 20), m.index))) continue;
+      const parts = m[1]!.split(/\s*\.\s*/).map((x) => x.replace(/^"|"$/g, ''));
+      const name = parts[parts.length - 1]!.toLowerCase();
+      const schema = parts.length > 1 ? parts[0]!.toLowerCase() : undefined;
+      if (schema === 'auth') return true;
+      const own = schema === 'pg_catalog' ? undefined : model.findFunction(parts);
+      if (own ? funcLooksAtCaller(model, own, seen) : (schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
+      if (!own && schema !== 'pg_catalog' && namesIdentity(name) && !NOT_IDENTITY.has(name)) return true;
+    }
+  }
   return false;
 }
 
