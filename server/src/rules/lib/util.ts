@@ -416,19 +416,25 @@ const CALLER_BUILTINS = new Set([
  */
 export function looksAtCaller(model: Model, node: Node, seen: Set<Func> = new Set()): boolean {
   if (namesRole(node)) return true;
-  for (const c of callsIn(node)) {
-    const { name, schema } = lowerCallName(c);
-    if (schema === 'auth') return true;
-    const own = schema === 'pg_catalog' ? undefined : model.findFunction(c.name, c.args.length);
-    if (own) {
-      if (funcLooksAtCaller(model, own, seen)) return true;
-    } else if ((schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
-    // a function the workspace does not define (another project's, a database's own) whose name
-    // says it tells who calls (jwt_public.current_user_id(), app.is_admin()): what it does is
-    // not known, so it is not said that the caller is never looked at
-    else if (schema !== 'pg_catalog' && namesIdentity(name) && !NOT_IDENTITY.has(name)) return true;
-  }
+  for (const c of callsIn(node)) if (callLooksAtCaller(model, c.name, c.args.length, seen)) return true;
   return false;
+}
+
+/**
+ * Whether a call (its name's parts, and its number of arguments when known) looks at who runs
+ * it: a function of schema auth, a workspace function that does (funcLooksAtCaller), a built-in
+ * that does (CALLER_BUILTINS), or a function the workspace does not define (another project's, a
+ * database's own) whose name says it tells who calls (jwt_public.current_user_id(),
+ * app.is_admin()): what that one does is not known, so it is not said that the caller is never
+ * looked at.
+ */
+function callLooksAtCaller(model: Model, parts: string[], argc: number | undefined, seen: Set<Func>): boolean {
+  const { name, schema } = lowerCallName({ name: parts });
+  if (schema === 'auth') return true;
+  const own = schema === 'pg_catalog' ? undefined : model.findFunction(parts, argc);
+  if (own) return funcLooksAtCaller(model, own, seen);
+  if ((schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
+  return schema !== 'pg_catalog' && namesIdentity(name) && !NOT_IDENTITY.has(name);
 }
 
 /** Words of a name that says it is about who calls, or what the caller may do. */
@@ -472,12 +478,7 @@ export function funcLooksAtCaller(model: Model, f: Func, seen: Set<Func> = new S
       // (a table's column list: INSERT INTO t (a, b), REFERENCES t (id)…, is no call)
       if (/\b(into|table|from|join|update|references|on)\s*$/i.test(text.slice(Math.max(0, m.index! - 20), m.index))) continue;
       const parts = m[1]!.split(/\s*\.\s*/).map((x) => x.replace(/^"|"$/g, ''));
-      const name = parts[parts.length - 1]!.toLowerCase();
-      const schema = parts.length > 1 ? parts[0]!.toLowerCase() : undefined;
-      if (schema === 'auth') return true;
-      const own = schema === 'pg_catalog' ? undefined : model.findFunction(parts);
-      if (own ? funcLooksAtCaller(model, own, seen) : (schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
-      if (!own && schema !== 'pg_catalog' && namesIdentity(name) && !NOT_IDENTITY.has(name)) return true;
+      if (callLooksAtCaller(model, parts, undefined, seen)) return true;
     }
   }
   return false;
