@@ -36,7 +36,7 @@ test('ok: the Valid example (the same table in PostgreSQL) runs and gives no fin
   await validExampleRuns(ID, 0);
 });
 
-test("err: each dialect's words, where PostgreSQL rejects them", () => {
+test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)", async () => {
   const cases: Array<[string, string, string]> = [
     ['PRAGMA foreign_keys = ON;\nCREATE TABLE a (id int);', 'SQLite', 'PRAGMA'],
     ['CREATE TABLE a (id int PRIMARY KEY, x text) WITHOUT ROWID;', 'SQLite', 'ROWID'],
@@ -54,6 +54,10 @@ test("err: each dialect's words, where PostgreSQL rejects them", () => {
     assert.match(mine[0]!.message, new RegExp(`^This file looks written for ${dialect}, not PostgreSQL`), text);
     assert.equal(textAt(ws, mine[0]!), word, text);
     assert.deepEqual(findingsOf(ws, 'syntax-error'), [], text);
+    // (the statement holding the word fails on PostgreSQL with a syntax error at it)
+    const errors = await inRollback(await getDb(), (q) => runEachStatement(q, text));
+    assert.ok(errors.length > 0 && errors.every((e) => e.code === '42601'), `${text}: ${JSON.stringify(errors)}`);
+    assert.match(errors[0]!.message, new RegExp(`^syntax error at or near "${word.replace(/[.*+?^${}()|[\]\\`]/g, '\\$&')}"$`, 'i'), text);
   }
 });
 
