@@ -52,21 +52,19 @@ function tablesCreated(f: ParsedFile): string[] {
  */
 export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   const out = new Set<ParsedFile>();
-  const dumps = ordered.filter(isDump);
-  if (dumps.length === 0) return out;
-  // where each table is first made by a file that is no dump
+  if (!ordered.some(isDump)) return out;
+  // in one pass: where each table is first made by a file that is no dump, and whether each dump
+  // re-creates at least half of its tables made before it
   const firstMade = new Map<string, number>();
   ordered.forEach((f, at) => {
-    if (dumps.includes(f)) return;
-    for (const t of tablesCreated(f)) if (!firstMade.has(t)) firstMade.set(t, at);
-  });
-  for (const d of dumps) {
+    if (!isDump(f)) {
+      for (const t of tablesCreated(f)) if (!firstMade.has(t)) firstMade.set(t, at);
+      return;
+    }
     // (a whole database's dump holds Supabase's own tables too, auth.users…, which no migration makes)
-    const tables = tablesCreated(d).filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
-    if (tables.length === 0) continue;
-    const at = ordered.indexOf(d);
+    const tables = tablesCreated(f).filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
     const before = tables.filter((t) => (firstMade.get(t) ?? Infinity) < at).length;
-    if (before * 2 >= tables.length) out.add(d);
-  }
+    if (tables.length > 0 && before * 2 >= tables.length) out.add(f);
+  });
   return out;
 }
