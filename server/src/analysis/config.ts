@@ -3,6 +3,7 @@
 import { parse as parseJsonc, printParseErrorCode, type ParseError as JsonError } from 'jsonc-parser';
 import { makePositionAt } from './parse.js';
 import type { Severity } from './types.js';
+import type { DatabasesSetting } from './databases.js';
 
 export type RuleSetting = Severity | 'off';
 export type OwnerBypass = 'auto' | 'true' | 'false';
@@ -24,6 +25,12 @@ export interface Config {
    * 'auto' = true for a Supabase layout (supabase/migrations/ or supabase/schemas/).
    */
   definerOwnerBypassesRls: OwnerBypass;
+  /**
+   * Which files make up which database (databases.ts): 'auto' finds several where two or more
+   * folders each start a numbered migration sequence; 'one' replays every file into one; an
+   * object names each database with its globs (relative to the workspace root).
+   */
+  databases: DatabasesSetting;
 }
 
 export const CONFIG_FILE_NAME = '.pg-rls-lint.json';
@@ -35,6 +42,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   exposedSchemas: ['public'],
   defaultSchema: 'public',
   definerOwnerBypassesRls: 'auto',
+  databases: 'auto',
 }) as Config;
 
 /** Folders never linted. */
@@ -97,7 +105,7 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
     return undefined;
   };
   for (const key of Object.keys(v)) {
-    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', '$schema'].includes(key)) {
+    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'databases', '$schema'].includes(key)) {
       problems.push({ message: `unknown setting "${key}" is ignored` });
     }
   }
@@ -118,6 +126,11 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
     else if (d === 'auto') config.definerOwnerBypassesRls = 'auto';
     else problems.push({ message: '"definerOwnerBypassesRls" must be "auto", "true" or "false"; using "auto"' });
   }
+  if (v.databases !== undefined) {
+    const d = databasesSetting(v.databases);
+    if (typeof d === 'string' && d !== 'auto' && d !== 'one') problems.push({ message: d });
+    else config.databases = d;
+  }
   if (v.rules !== undefined) {
     if (typeof v.rules !== 'object' || v.rules === null || Array.isArray(v.rules)) {
       problems.push({ message: '"rules" must be an object mapping rule ids to a severity or "off"' });
@@ -135,6 +148,26 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
     }
   }
   return { config, problems };
+}
+
+/**
+ * The `databases` setting, or the problem with it: "auto", "one", or an object mapping each
+ * database's name to a glob or a list of globs.
+ */
+function databasesSetting(d: unknown): DatabasesSetting | string {
+  if (d === 'auto' || d === 'one') return d;
+  const usage = '"databases" must be "auto", "one", or an object mapping each database\'s name to a glob or a list of globs (relative to the workspace root); using "auto"';
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return usage;
+  const out: Record<string, string[]> = {};
+  for (const [name, globs] of Object.entries(d as Record<string, unknown>)) {
+    const list = typeof globs === 'string' ? [globs] : globs;
+    if (!name.trim() || !Array.isArray(list) || list.length === 0 || !list.every((g) => typeof g === 'string' && g.length > 0)) {
+      return `"databases": "${name}" must name a glob or a non-empty list of globs; using "auto"`;
+    }
+    out[name] = list as string[];
+  }
+  if (Object.keys(out).length === 0) return usage;
+  return out;
 }
 
 /** Later layers win; `rules` are merged key by key. */

@@ -1,7 +1,7 @@
 // pg-rls-lint: the command line. The only code that prints.
 import { parseArgs } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
-import { formatMatrixJson, formatMatrixText, matrixOf } from './matrix.js';
+import { formatMatricesJson, formatMatricesText, matrixOf } from './matrix.js';
 import { lintVerify } from './verify.js';
 import { CliError, countFindings, lint } from './run.js';
 import { formatGithub } from './reporters/github.js';
@@ -97,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     if (first === 'matrix') {
       if (!['text', 'json'].includes(format)) return fail(`matrix: --format must be text or json, got "${format}"`);
       const m = await matrixOf({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [] });
-      process.stdout.write(`${format === 'json' ? formatMatrixJson(m) : formatMatrixText(m)}\n`);
+      process.stdout.write(`${format === 'json' ? formatMatricesJson(m) : formatMatricesText(m)}\n`);
       return 0;
     }
     if (!['text', 'json', 'sarif', 'github'].includes(format)) return fail(`--format must be text, json, sarif or github, got "${format}"`);

@@ -3,7 +3,7 @@
 // analysis/matrix.ts (the editor's "Show RLS matrix" renders the same data as Markdown).
 import { rlsMatrix, type MatrixCell, type RlsMatrix } from '../analysis/matrix.js';
 import { initParser, Workspace } from '../engine/workspace.js';
-import { collectFiles, loadConfig, readAllFiles } from './run.js';
+import { collectFiles, loadConfig, readAllFiles, rootRelative } from './run.js';
 import { counted } from './words.js';
 
 export interface MatrixOptions {
@@ -13,13 +13,16 @@ export interface MatrixOptions {
   rules: string[];
 }
 
-export async function matrixOf(options: MatrixOptions): Promise<RlsMatrix> {
+/** The matrix of each database the files make (one, named '', unless they make several: analysis/databases.ts). */
+export type Matrices = Array<{ name: string; matrix: RlsMatrix }>;
+
+export async function matrixOf(options: MatrixOptions): Promise<Matrices> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const files = await collectFiles(options.paths, options.cwd, config);
   await initParser();
-  const ws = new Workspace(config);
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
   for (const f of await readAllFiles(options.cwd, files)) ws.setFile(f.path, f.text);
-  return rlsMatrix(ws.model());
+  return ws.databases().map((d) => ({ name: d.name, matrix: rlsMatrix(ws.model(d.files[0])) }));
 }
 
 export const LEGEND =
@@ -37,6 +40,18 @@ export function cellText(c: MatrixCell): string {
     case 'rls-off':
       return 'rls-off';
   }
+}
+
+/** One database's matrix as it is; several, each under its name (`database <name>`). */
+export function formatMatricesText(ms: Matrices): string {
+  if (ms.length === 1) return formatMatrixText(ms[0]!.matrix);
+  return ms.map((m) => `== database ${m.name} ==\n${formatMatrixText(m.matrix)}`).join('\n\n');
+}
+
+/** JSON: one database's matrix as formatMatrixJson; several as `{ databases: [{ name, roles, commands, tables }] }`. */
+export function formatMatricesJson(ms: Matrices): string {
+  if (ms.length === 1) return formatMatrixJson(ms[0]!.matrix);
+  return JSON.stringify({ databases: ms.map((m) => ({ name: m.name, ...m.matrix })) }, null, 2);
 }
 
 export function formatMatrixText(m: RlsMatrix): string {

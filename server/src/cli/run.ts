@@ -6,6 +6,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
 import { discoverFiles, readTextFile } from '../io/files.js';
+import type { Database } from '../analysis/databases.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
 export class CliError extends Error {}
@@ -34,6 +35,8 @@ export interface LintRun {
   skipped: string[];
   /** files that could not be read (binary, not UTF-8, too large, no permission): not linted */
   unreadable: Array<{ path: string; reason: string }>;
+  /** the databases the files make, each replayed on its own (one, named '', unless they make several: analysis/databases.ts) */
+  databases: Database[];
 }
 
 export const toDisplay = (cwd: string, abs: string) => {
@@ -116,7 +119,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const read = await readFiles(options.cwd, await collectFiles(options.paths, options.cwd, config));
   const files: LintedFile[] = read.files.map((f) => ({ ...f, findings: [] }));
   await initParser();
-  const ws = new Workspace(config);
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
   for (const f of files) ws.setFile(f.path, f.text);
   const fixed = new Set<string>();
   const skipped = new Set<string>();
@@ -149,7 +152,20 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const result = ws.lint();
   for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
   files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
-  return { files, config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable };
+  return { files, config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable, databases: ws.databases() };
+}
+
+/**
+ * A file id's path relative to the config's root (the CLI's ids are paths relative to `cwd`,
+ * where its `.pg-rls-lint.json` is read: the `databases` globs are relative to it), `/`-separated;
+ * undefined outside it.
+ */
+export function rootRelative(cwd: string): (id: string) => string | undefined {
+  return (id) => {
+    const rel = relative(cwd, resolve(cwd, id));
+    if (rel === '' || rel.startsWith('..') || /^[a-zA-Z]:/.test(rel)) return undefined;
+    return sep === '\\' ? rel.split(sep).join('/') : rel;
+  };
 }
 
 /**

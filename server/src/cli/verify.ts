@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { formatExposure } from '../verify/exposures.js';
 import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
-import { collectFiles, loadConfig, readAllFiles, type LintOptions } from './run.js';
+import { collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
+import { describeDatabases, type Database } from '../analysis/databases.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
@@ -174,8 +175,39 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const read = migrationOrder((await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text })));
   // the lint of the same files: which of its findings the engine showed
   await initParser();
-  const ws = new Workspace(config);
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
   for (const f of read) ws.setFile(f.file, f.text);
+  // each database the files make on a PostgreSQL of its own (analysis/databases.ts), one after the other
+  const dbs = ws.databases();
+  const runs: Array<{ database: Database; run: DatabaseVerify }> = [];
+  for (const database of dbs) {
+    const mine = new Set(database.files);
+    runs.push({ database, run: await verifyDatabase(read.filter((f) => mine.has(f.file)), ws, format, timeoutMs, seed) });
+  }
+  if (runs.length === 1) return { text: format === 'json' ? JSON.stringify(runs[0]!.run.json, null, 2) : runs[0]!.run.text, exitCode: runs[0]!.run.exitCode };
+  const exitCode = Math.max(...runs.map((r) => r.run.exitCode));
+  if (format === 'json') {
+    // the lists of every database, each entry with its database's name, and each database's own report
+    const merged: Record<string, unknown> = { pgVersion: runs[0]!.run.json.pgVersion, timedOut: runs.some((r) => r.run.json.timedOut) };
+    for (const key of ['leftOut', 'statementErrors', 'seeded', 'probes', 'exposures', 'shown']) {
+      const all = runs.flatMap((r) => ((r.run.json[key] as unknown[] | undefined) ?? []).map((x) => ({ database: r.database.name, ...(x as object) })));
+      if (all.length || key === 'statementErrors' || key === 'probes' || key === 'shown') merged[key] = all;
+    }
+    merged.databases = runs.map((r) => ({ name: r.database.name, kind: r.database.kind, files: r.database.files, ...r.run.json }));
+    return { text: JSON.stringify(merged, null, 2), exitCode };
+  }
+  const text = [describeDatabases(dbs), ...runs.map((r) => `\n== database ${r.database.name} ==\n${r.run.text}`)].join('\n');
+  return { text, exitCode };
+}
+
+interface DatabaseVerify {
+  json: Record<string, unknown>;
+  text: string;
+  exitCode: number;
+}
+
+/** Verify of one database's files (in migration order), with the lint of the workspace they are in. */
+async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: Workspace, format: 'text' | 'json', timeoutMs: number, seed: boolean): Promise<DatabaseVerify> {
   // (files the lint does not replay either: one written for another database, not-postgresql;
   // a pg_dump of what the migrations before it made, snapshot.ts)
   const snapshots = schemaSnapshots(read.map((f) => ws.parsed(f.file)!));
@@ -187,7 +219,9 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const files = leftOut.length ? read.filter((f) => !leftOut.some((x) => x.path === f.file)) : read;
   const supabase = files.some((f) => isSupabaseLayout(f.file));
   const result = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed });
-  const linted = ws.lint();
+  const lintedAll = ws.lint();
+  const mine = new Set(read.map((f) => f.file));
+  const linted = { byFile: new Map([...lintedAll.byFile].filter(([f]) => mine.has(f))), model: ws.model(read[0]?.file) };
   // why statements failed, where another failed statement or the files' order tells
   const found = causes(
     result.statementErrors,
@@ -226,8 +260,8 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   if (format === 'json') {
     return {
       exitCode,
-      text: JSON.stringify(
-        {
+      text: '',
+      json: {
           pgVersion: result.pgVersion,
           timedOut: !!result.timedOut,
           ...(leftOut.length ? { leftOut } : {}),
@@ -252,9 +286,6 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
             text: how(c),
           })),
         },
-        null,
-        2,
-      ),
     };
   }
   const lines = [`verified on ${result.pgVersion}: ${counted(files.length, 'file')}`];
@@ -322,5 +353,5 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   } else if (findings.length) lines.push('', `none of the ${counted(findings.length, 'lint finding')} of rules the engine can show was shown by this replay and these probes`);
   if (result.timedOut) lines.push('', 'time budget exhausted: the remaining statements or probes were not run');
   lines.push('', exitCode ? `✖ ${counted(result.statementErrors.length, 'statement error')}, ${counted(failing.length, 'failing probe')} (recursion)${stopped.length ? `, ${counted(stopped.length, 'probe')} still running at the time budget` : ''}` : '✔ migrations replay cleanly and no probe recurses');
-  return { text: lines.join('\n'), exitCode };
+  return { text: lines.join('\n'), exitCode, json: {} };
 }

@@ -3,6 +3,7 @@
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { buildModel, recordFromStart, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
+import { databasesOf, relationRefs, type Database } from '../analysis/databases.js';
 import { initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Position, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
@@ -38,7 +39,10 @@ export const ruleIds: ReadonlySet<string> = new Set(ruleById.keys());
 export interface LintResult {
   /** findings per file id, for every file of the workspace (empty arrays included) */
   byFile: Map<string, Finding[]>;
+  /** the model of the workspace's first database (its only one, unless its files make several: databases.ts) */
   model: Model;
+  /** each database with its model (one, unless the files make several) */
+  databases: Array<{ database: Database; model: Model }>;
   /** milliseconds spent per rule */
   timings: Map<string, number>;
 }
@@ -54,13 +58,17 @@ export class Workspace {
    * workspace it was made from is unchanged: checkFix's.)
    */
   private borrowed = new WeakSet<ParsedFile>();
-  private cachedModel: Model | undefined;
   /**
-   * What the last build left for the next one (buildModel's resume point), not the model
-   * itself: the previous model is garbage as soon as an edit invalidates it, instead of being
-   * in memory beside the next one while that is built.
+   * Per database (by name): its model, and what its last build left for the next one
+   * (buildModel's resume point), not the model itself once an edit invalidates it: the previous
+   * model is garbage then, instead of being in memory beside the next one while that is built.
    */
-  private resume: ResumePoint | undefined;
+  private built = new Map<string, { model?: Model; resume?: ResumePoint }>();
+  /** the files of each database (databases.ts), until a file or the config changes */
+  private dbs: { list: Database[]; byFile: Map<string, Database> } | undefined;
+  private readonly editing: boolean;
+  /** a file id's path relative to the workspace root (the config's globs are), `/`-separated */
+  private readonly relPath: (id: string) => string | undefined;
   private cachedResult: LintResult | undefined;
 
   /**
@@ -73,9 +81,10 @@ export class Workspace {
   constructor(
     private config: Config = DEFAULT_CONFIG,
     private readonly ruleSet: readonly Rule[] = allRules,
-    options: { editing?: boolean } = {},
+    options: { editing?: boolean; relPath?: (id: string) => string | undefined } = {},
   ) {
-    if (options.editing) this.resume = recordFromStart();
+    this.editing = !!options.editing;
+    this.relPath = options.relPath ?? ((id) => id.replace(/\\/g, '/'));
   }
 
   getConfig(): Config {
@@ -132,19 +141,42 @@ export class Workspace {
     return p;
   }
 
-  model(): Model {
-    if (!this.cachedModel) {
-      const parsed = this.files().map((f) => this.parsed(f)!);
-      this.cachedModel = buildModel(parsed, this.config, this.resume);
-      this.resume = resumePointOf(this.cachedModel);
-    }
-    return this.cachedModel;
+  /** The databases the workspace's files make (one, unless they make several: databases.ts). */
+  databases(): Database[] {
+    return this.partition().list;
   }
 
+  private partition(): { list: Database[]; byFile: Map<string, Database> } {
+    if (!this.dbs) {
+      const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!));
+      const byFile = new Map<string, Database>();
+      for (const d of list) for (const f of d.files) byFile.set(f, d);
+      this.dbs = { list, byFile };
+      // (a database no longer made: what its builds left goes)
+      for (const name of [...this.built.keys()]) if (!list.some((d) => d.name === name)) this.built.delete(name);
+    }
+    return this.dbs;
+  }
+
+  /** The model of the database holding `file` (of the first database without one, or for a file not in the workspace). */
+  model(file?: string): Model {
+    const { list, byFile } = this.partition();
+    return this.modelOf((file !== undefined ? byFile.get(file) : undefined) ?? list[0]!);
+  }
+
+  private modelOf(db: Database): Model {
+    let b = this.built.get(db.name);
+    if (!b) this.built.set(db.name, (b = { resume: this.editing ? recordFromStart() : undefined }));
+    if (!b.model) {
+      b.model = buildModel(db.files.map((f) => this.parsed(f)!), this.config, b.resume);
+      b.resume = resumePointOf(b.model);
+    }
+    return b.model;
+  }
   /** Lints the whole workspace (cached until a file or the config changes). */
   lint(): LintResult {
     if (this.cachedResult) return this.cachedResult;
-    const model = this.model();
+    const databases = this.databases().map((database) => ({ database, model: this.modelOf(database) }));
     const byFile = new Map<string, Finding[]>();
     for (const f of this.files()) byFile.set(f, []);
     const timings = new Map<string, number>();
@@ -162,6 +194,7 @@ export class Workspace {
       let lastFile: string | undefined;
       let lastList: Finding[] | undefined;
       let lastPf: ParsedFile | undefined;
+      let model = databases[0]!.model;
       const context = {
         model,
         config: this.config,
@@ -204,7 +237,10 @@ export class Workspace {
         },
       };
       try {
-        rule.check(context);
+        for (const db of databases) {
+          model = context.model = db.model;
+          rule.check(context);
+        }
       } catch (e) {
         // A rule bug must never take the others down; report it where it can be seen.
         const first = this.files()[0];
@@ -226,13 +262,13 @@ export class Workspace {
       timings.set(rule.meta.id, (timings.get(rule.meta.id) ?? 0) + performance.now() - t0);
     }
     for (const list of byFile.values()) list.sort((a, b) => a.start - b.start || a.rule.localeCompare(b.rule));
-    this.cachedResult = { byFile, model, timings };
+    this.cachedResult = { byFile, model: databases[0]!.model, databases, timings };
     return this.cachedResult;
   }
 
   /** A copy of this workspace (shares parsed files that are unchanged), to be used while this one is unchanged. */
   clone(): Workspace {
-    const w = new Workspace(this.config, this.ruleSet);
+    const w = new Workspace(this.config, this.ruleSet, { relPath: this.relPath });
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);
@@ -241,7 +277,7 @@ export class Workspace {
         w.parsedCache.set(f, p);
       }
     }
-    w.resume = this.resume;
+    for (const [name, b] of this.built) w.built.set(name, { resume: b.resume });
     return w;
   }
 
@@ -305,7 +341,8 @@ export class Workspace {
   }
 
   private invalidate(): void {
-    this.cachedModel = undefined;
+    for (const b of this.built.values()) b.model = undefined;
+    this.dbs = undefined;
     this.cachedResult = undefined;
   }
 }

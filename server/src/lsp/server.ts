@@ -42,6 +42,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
+import { describeDatabases } from '../analysis/databases.js';
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
@@ -77,7 +78,16 @@ interface Caps extends DiagnosticCaps, EditCaps {
 export type VerifySummary = { project: string; pgVersion: string; shown: number; statementErrors: number; failingProbes: number; timedOut: boolean } | { project: string; error: string };
 
 class Project {
-  readonly ws = new Workspace(DEFAULT_CONFIG, undefined, { editing: true });
+  /** the engine; the config's `databases` globs are relative to the folder (a file outside it, or of no folder, is in no database the config names) */
+  readonly ws = new Workspace(DEFAULT_CONFIG, undefined, {
+    editing: true,
+    relPath: (id) => {
+      const path = this.folder ? uriToPath(id) : undefined;
+      return path ? relativeTo(this.folder!.path, path) : undefined;
+    },
+  });
+  /** the databases last logged (their names and sizes), so that a change of them is logged once */
+  databasesLogged = '';
   match: (rel: string) => boolean = fileMatcher(DEFAULT_CONFIG);
   /**
    * per engine id, the findings its last published diagnostics were made of (only non-empty
@@ -170,7 +180,7 @@ export class PgRlsLintServer {
       return insight.completion(() => {
         const { project } = this.projectOf(canonicalUri(doc.uri));
         this.sync(project);
-        return project.ws.model();
+        return project.ws.model(canonicalUri(doc.uri));
       }, before);
     }));
     c.onDidChangeConfiguration(this.guard('didChangeConfiguration', undefined, (p) => this.configurationChanged(p.settings)));
@@ -438,6 +448,13 @@ export class PgRlsLintServer {
       if (!result.byFile.has(id) && !project.published.has(id)) this.publish(project, id, [], undefined);
     }
     if (ms > 500) this.log(`linted ${result.byFile.size} files of ${project.name || 'loose files'} in ${Math.round(ms)} ms (${count} updated)`);
+    // (several databases: said once per change of them, since each is replayed on its own)
+    const dbs = result.databases.map((d) => d.database);
+    const key = dbs.length > 1 ? describeDatabases(dbs) : '';
+    if (key !== project.databasesLogged) {
+      project.databasesLogged = key;
+      this.log(`${project.name || 'loose files'}: ${key || 'one database'} (the config's "databases" setting decides)`);
+    }
   }
 
   /** Publishes a file's findings as diagnostics when they differ from the last published ones. Returns whether it sent. */
@@ -655,16 +672,17 @@ export class PgRlsLintServer {
     const parsed = project.ws.parsed(id);
     if (!parsed) return undefined;
     return {
-      ...this.projectInsight(project),
+      ...this.projectInsight(project, id),
       id,
       parsed,
       findings: withFindings ? () => project.ws.lint().byFile.get(id) ?? [] : undefined,
     };
   }
 
-  private projectInsight(project: Project): Omit<insight.InsightContext, 'id' | 'parsed'> {
+  /** The insight context of a project's database: `id`'s (the first one's without it). */
+  private projectInsight(project: Project, id?: string): Omit<insight.InsightContext, 'id' | 'parsed'> {
     return {
-      model: project.ws.model(),
+      model: project.ws.model(id),
       uriOf: this.uriOf,
       parsedOf: (f) => project.ws.parsed(f),
       display: (f) => {
@@ -679,7 +697,8 @@ export class PgRlsLintServer {
     await this.ready;
     return this.allProjects().flatMap((p) => {
       this.sync(p);
-      return p.ws.files().length ? insight.workspaceSymbols(this.projectInsight(p), query) : [];
+      // (each database's symbols: its model has them)
+      return p.ws.files().length ? p.ws.databases().flatMap((d) => insight.workspaceSymbols(this.projectInsight(p, d.files[0]), query)) : [];
     });
   }
 
@@ -777,9 +796,11 @@ export class PgRlsLintServer {
     const projects =
       typeof uri === 'string' ? [this.projectOf(canonicalUri(uri)).project] : this.allProjects().filter((p) => p.folder || p.ws.files().length > 0);
     return rlsMatrix(
-      projects.map((p) => {
+      projects.flatMap((p) => {
         this.refresh(p);
-        return { name: p.name, model: p.ws.model() };
+        // (one section per database when the project's files make several)
+        const dbs = p.ws.databases();
+        return dbs.map((d) => ({ name: dbs.length > 1 ? `${p.name || 'Files outside the workspace folders'} · database ${d.name}` : p.name, model: p.ws.model(d.files[0]) }));
       }),
     );
   }

@@ -1,6 +1,7 @@
 // eslint "stylish"-like output: grouped by file, `line:col  severity  message  rule`.
 import { countFindings, type LintRun } from '../run.js';
 import { counted } from '../words.js';
+import { describeDatabases } from '../../analysis/databases.js';
 
 export function formatText(run: LintRun, color: boolean): string {
   const c = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -15,6 +16,8 @@ export function formatText(run: LintRun, color: boolean): string {
     }
     lines.push('');
   }
+  // (several databases: said, since each is replayed on its own and a finding is about its database)
+  if (run.databases.length > 1) lines.push(c('2', `${describeDatabases(run.databases)} (the config's "databases" setting decides: see the README)`));
   const n = countFindings(run.files);
   const total = n.errors + n.warnings + n.infos;
   for (const p of run.fixed) lines.push(`fixed: ${p}`);

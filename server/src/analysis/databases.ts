@@ -1,0 +1,202 @@
+// Which files make up which database. A repository may hold the migrations of several databases
+// (one per service, a registry and a tenant database, a test fixture next to the app): each is
+// replayed into a model of its own, so that a table of one never answers for another. The
+// config's `databases` names them (globs per database); without it, they are found where the
+// evidence is certain: two or more folders that each start their own numbered sequence
+// (`000001_init.up.sql`, `001_tables.sql`, `V1__init.sql`, drizzle's `0000_x.sql`), a migration
+// history each. Pure: paths in, groups out.
+import picomatch from 'picomatch';
+import { isRollbackFile, isSupabaseTestFile } from './model.js';
+import type { Node, ParsedFile } from './types.js';
+
+/** `auto`: found from the folders (see above); `one`: every file one database; or names → globs. */
+export type DatabasesSetting = 'auto' | 'one' | Record<string, string[]>;
+
+export interface Database {
+  /** the config's name, or the folder of a found migration sequence ('' when there is one database) */
+  name: string;
+  /** how it was made: one database, the config's globs, a migration sequence found, or the files no database claims */
+  kind: 'one' | 'config' | 'sequence' | 'rest';
+  /** its files' ids, in the order given */
+  files: string[];
+}
+
+/** The name of the database of the files that no other claims. */
+export const REST_DATABASE = 'other files';
+
+/**
+ * A version number that starts a migration sequence: 0 or 1, written as the name's first part
+ * (`1_x`, `001-x`, `000001_init.up`, `0000_x`), or Flyway's `V1__x`. Timestamps (8 digits and
+ * more) never start one: they tell nothing about where a history begins.
+ */
+const SEQUENCE_START = /^(?:V0*[01](?:[._]0+)*__|0{0,7}[01][._-])/;
+
+/**
+ * The files of each database, given file ids and their paths relative to the workspace root
+ * (`relPath`, `/`-separated; undefined for a file outside it, which joins the rest). With one
+ * database, one group holding every file. Files keep their given order in each group.
+ */
+export function databasesOf(
+  ids: readonly string[],
+  relPath: (id: string) => string | undefined,
+  setting: DatabasesSetting = 'auto',
+  refsOf: (id: string) => RelationRefs = NO_REFS,
+): Database[] {
+  if (setting === 'one') return [{ name: '', kind: 'one', files: [...ids] }];
+  const paths = ids.map((id) => relPath(id));
+  return setting === 'auto' ? merged(bySequence(ids, paths), refsOf) : byConfig(ids, paths, setting);
+}
+
+/** The names of the tables and views a file creates, and of the relations it names otherwise (lower-case names, no schema). */
+export interface RelationRefs {
+  creates: ReadonlySet<string>;
+  uses: ReadonlySet<string>;
+}
+const NO_REFS = (): RelationRefs => ({ creates: new Set(), uses: new Set() });
+
+const refsCache = new WeakMap<ParsedFile, RelationRefs>();
+
+/**
+ * What a parsed file creates and names (its statements' trees, function bodies left aside): a
+ * CREATE TABLE, CREATE VIEW or CREATE TABLE AS creates its relation; every other relation a
+ * statement names (ALTER TABLE, CREATE POLICY ON, REFERENCES, a view's query, INSERT INTO …) is
+ * used.
+ */
+export function relationRefs(file: ParsedFile): RelationRefs {
+  let hit = refsCache.get(file);
+  if (hit) return hit;
+  const creates = new Set<string>();
+  const uses = new Set<string>();
+  for (const s of file.statements) {
+    const n = s.node as Node;
+    const made = s.kind === 'CreateStmt' ? n?.relation : s.kind === 'ViewStmt' ? n?.view : s.kind === 'CreateTableAsStmt' ? n?.into?.rel : undefined;
+    if (made?.relname) creates.add(made.relname);
+    namedRelations(n, made, uses);
+  }
+  refsCache.set(file, (hit = { creates, uses }));
+  return hit;
+}
+
+/** Adds the name of every relation (an object with a `relname`) under `n` but `except`. */
+function namedRelations(n: Node, except: Node, out: Set<string>): void {
+  if (Array.isArray(n)) {
+    for (const x of n) if (x && typeof x === 'object') namedRelations(x, except, out);
+    return;
+  }
+  if (!n || typeof n !== 'object') return;
+  if (typeof n.relname === 'string' && n !== except) out.add(n.relname);
+  for (const k in n) {
+    const v = n[k];
+    if (v && typeof v === 'object') namedRelations(v, except, out);
+  }
+}
+
+/**
+ * Found databases joined again where their files say they are one: a database naming a
+ * relation it never creates that another creates (policies in one folder on the tables of
+ * another, a seed filling them) is the same database as that one.
+ */
+function merged(dbs: Database[], refsOf: (id: string) => RelationRefs): Database[] {
+  if (dbs.length < 2) return dbs;
+  const creates = dbs.map((d) => new Set(d.files.flatMap((f) => [...refsOf(f).creates])));
+  const parent = dbs.map((_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i]!)));
+  dbs.forEach((d, i) => {
+    for (const f of d.files) {
+      for (const name of refsOf(f).uses) {
+        if (creates[i]!.has(name)) continue;
+        creates.forEach((c, j) => {
+          if (j !== i && c.has(name)) parent[root(j)] = root(i);
+        });
+      }
+    }
+  });
+  if (dbs.every((_, i) => root(i) === i)) return dbs;
+  const groups = new Map<number, Database[]>();
+  dbs.forEach((d, i) => groups.set(root(i), [...(groups.get(root(i)) ?? []), d]));
+  if (groups.size === 1) return [{ name: '', kind: 'one', files: dbs.flatMap((d) => d.files) }];
+  // (joined: named after its sequences; the model orders the files)
+  return [...groups.values()].map((g): Database => {
+    if (g.length === 1) return g[0]!;
+    const named = g.filter((d) => d.kind !== 'rest');
+    return { name: named.map((d) => d.name).join(' + ') || REST_DATABASE, kind: named.length ? 'sequence' : 'rest', files: g.flatMap((d) => d.files) };
+  });
+}
+
+/** The config's databases (the first whose globs match a file has it), then the files none matches. */
+function byConfig(ids: readonly string[], paths: ReadonlyArray<string | undefined>, setting: Record<string, string[]>): Database[] {
+  const names = Object.keys(setting);
+  const matchers = names.map((n) => picomatch(setting[n]!, { dot: true }));
+  const groups = names.map((name): Database => ({ name, kind: 'config', files: [] }));
+  const rest: Database = { name: REST_DATABASE, kind: 'rest', files: [] };
+  ids.forEach((id, i) => {
+    const p = paths[i];
+    const at = p === undefined ? -1 : matchers.findIndex((m) => m(p));
+    (at < 0 ? rest : groups[at]!).files.push(id);
+  });
+  return withRest(groups.filter((g) => g.files.length > 0), rest);
+}
+
+/**
+ * Databases found from migration sequences: the folders holding a file that starts one (not a
+ * rollback, not a Supabase test), when there are two or more and none is inside another (a
+ * sequence inside another's folder is no certain evidence: one database, as before). Each file
+ * belongs to the folder it is in, else to the one whose path shares the most folders with its
+ * own (a service's seed files beside its migrations); a file as near to two, or near none, is
+ * in the rest.
+ */
+function bySequence(ids: readonly string[], paths: ReadonlyArray<string | undefined>): Database[] {
+  const one = (): Database[] => [{ name: '', kind: 'one', files: [...ids] }];
+  const folders = new Set<string>();
+  for (const p of paths) {
+    if (p === undefined || isRollbackFile(p) || isSupabaseTestFile(p)) continue;
+    const slash = p.lastIndexOf('/');
+    if (SEQUENCE_START.test(p.slice(slash + 1))) folders.add(slash < 0 ? '' : p.slice(0, slash));
+  }
+  if (folders.size < 2) return one();
+  const list = [...folders].sort();
+  // (a folder at the root, or one inside another: no certain split)
+  if (list.some((f) => f === '' || list.some((g) => g !== f && f.startsWith(`${g}/`)))) return one();
+  const groups = new Map(list.map((f): [string, Database] => [f, { name: f, kind: 'sequence', files: [] }]));
+  const rest: Database = { name: REST_DATABASE, kind: 'rest', files: [] };
+  const parts = list.map((f) => f.split('/'));
+  ids.forEach((id, i) => {
+    const p = paths[i];
+    const home = p === undefined ? undefined : nearest(p, list, parts);
+    (home === undefined ? rest : groups.get(home)!).files.push(id);
+  });
+  return withRest([...groups.values()], rest);
+}
+
+/** The folder of `list` that `path` is in, or that shares the most leading folders with it (one only; none when no folder is shared). */
+function nearest(path: string, list: readonly string[], parts: readonly string[][]): string | undefined {
+  const own = path.split('/').slice(0, -1);
+  let best: string | undefined;
+  let bestShared = 0;
+  let tie = false;
+  for (let i = 0; i < list.length; i++) {
+    const f = parts[i]!;
+    let shared = 0;
+    while (shared < f.length && shared < own.length && f[shared] === own[shared]) shared++;
+    if (shared === f.length) return list[i]; // in it
+    if (shared > bestShared) {
+      bestShared = shared;
+      best = list[i];
+      tie = false;
+    } else if (shared === bestShared && shared > 0) tie = true;
+  }
+  return tie ? undefined : best;
+}
+
+/** The groups, then the rest when it holds any file; one group of all when nothing was split. */
+function withRest(groups: Database[], rest: Database): Database[] {
+  const all = rest.files.length ? [...groups, rest] : groups;
+  if (all.length === 1) return [{ ...all[0]!, name: all[0]!.kind === 'rest' ? '' : all[0]!.name, kind: all[0]!.kind === 'rest' ? 'one' : all[0]!.kind }];
+  return all;
+}
+
+/** The databases in a few words: `3 databases: a (2 files), b (1 file), other files (4 files)`. */
+export function describeDatabases(dbs: readonly Database[]): string {
+  const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+  return `${dbs.length} databases, each replayed on its own: ${dbs.map((d) => `${d.name} (${files(d.files.length)})`).join(', ')}`;
+}

@@ -1,0 +1,120 @@
+// Which files make up which database (analysis/databases.ts): found from folders that each start
+// a numbered migration sequence, joined again where one folder's files name another's tables, or
+// named by the config's globs. The engine replays each into a model of its own.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { databasesOf, describeDatabases, relationRefs } from '../../server/src/analysis/databases.js';
+import { parseConfigText } from '../../server/src/analysis/config.js';
+import { initParser, parseFile } from '../../server/src/analysis/parse.js';
+import { lintTexts, Workspace } from '../../server/src/engine/workspace.js';
+
+before(async () => {
+  await initParser();
+});
+
+const ident = (id: string) => id;
+const groups = (paths: string[], setting?: Parameters<typeof databasesOf>[2], texts: Record<string, string> = {}) =>
+  databasesOf(paths, ident, setting, (id) => relationRefs(parseFile(id, texts[id] ?? ''))).map((d) => `${d.kind}:${d.name}=${d.files.join(',')}`);
+
+test('ok: one folder, timestamps, or no numbered files: one database', () => {
+  assert.deepEqual(groups(['migrations/001_a.sql', 'migrations/002_b.sql', 'seed.sql']), ['one:=migrations/001_a.sql,migrations/002_b.sql,seed.sql']);
+  assert.deepEqual(groups(['a/migrations/20240101000000_x.sql', 'b/migrations/20240101000000_y.sql']), ['one:=a/migrations/20240101000000_x.sql,b/migrations/20240101000000_y.sql']);
+  assert.deepEqual(groups(['a/schema.sql', 'b/schema.sql']), ['one:=a/schema.sql,b/schema.sql']);
+  // a sequence starting at 10 is no start; nor is a rollback file
+  assert.deepEqual(groups(['a/10_x.sql', 'b/1_x.down.sql', 'b/2_x.sql']).length, 1);
+});
+
+test('ok: two folders that each start a sequence are two databases; a seed joins the nearer one', () => {
+  const paths = [
+    'internal/user/res/migrations/000001_init_db.up.sql',
+    'internal/user/res/migrations/000001_init_db.down.sql',
+    'internal/user/res/migrations/000002_add.up.sql',
+    'internal/admin/res/migrations/000001_init_db.up.sql',
+    'internal/admin/res/fixtures/seed.sql',
+    'scripts/reset.sql',
+  ];
+  assert.deepEqual(groups(paths), [
+    'sequence:internal/admin/res/migrations=internal/admin/res/migrations/000001_init_db.up.sql,internal/admin/res/fixtures/seed.sql',
+    'sequence:internal/user/res/migrations=internal/user/res/migrations/000001_init_db.up.sql,internal/user/res/migrations/000001_init_db.down.sql,internal/user/res/migrations/000002_add.up.sql',
+    'rest:other files=scripts/reset.sql',
+  ]);
+  // Flyway and drizzle names start sequences too
+  assert.equal(groups(['app/db/migration/V1__init.sql', 'test/db/migration/V1__init.sql']).length, 2);
+  assert.equal(groups(['a/drizzle/0000_cool.sql', 'b/drizzle/0000_warm.sql']).length, 2);
+});
+
+test('ok: a sequence folder inside another, or at the root: no certain split, one database', () => {
+  assert.equal(groups(['db/001_a.sql', 'db/tests/001_t.sql']).length, 1);
+  assert.equal(groups(['001_a.sql', 'other/001_b.sql']).length, 1);
+});
+
+test('ok: folders whose files name each other\'s tables are one database (per-folder numbering of one schema)', () => {
+  const texts = {
+    'db/tables/01_users.sql': 'CREATE TABLE users (id int primary key);',
+    'db/policies/01_users.sql': 'ALTER TABLE users ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON users USING (true);',
+    'svc/migrations/1_init.sql': 'CREATE TABLE jobs (id int);',
+  };
+  assert.deepEqual(groups(Object.keys(texts), 'auto', texts), [
+    'sequence:db/policies + db/tables=db/policies/01_users.sql,db/tables/01_users.sql',
+    'sequence:svc/migrations=svc/migrations/1_init.sql',
+  ]);
+  // a table both create does not join them (each has its own)
+  const twice = { 'a/migrations/1_init.sql': 'CREATE TABLE users (id int); ALTER TABLE users ADD c int;', 'b/migrations/1_init.sql': 'CREATE TABLE users (id int);' };
+  assert.equal(groups(Object.keys(twice), 'auto', twice).length, 2);
+});
+
+test('ok: the config names the databases (first match wins); "one" keeps one', () => {
+  const paths = ['db/registry/1627_a.sql', 'db/data/1632_b.sql', 'queries/get.sql'];
+  assert.deepEqual(groups(paths, { registry: ['db/registry/**'], data: ['db/data/**', 'db/registry/**'] }), [
+    'config:registry=db/registry/1627_a.sql',
+    'config:data=db/data/1632_b.sql',
+    'rest:other files=queries/get.sql',
+  ]);
+  assert.deepEqual(groups(['a/1_x.sql', 'b/1_y.sql'], 'one'), ['one:=a/1_x.sql,b/1_y.sql']);
+  assert.match(describeDatabases(databasesOf(paths, ident, { registry: ['db/registry/**'] })), /^2 databases, each replayed on its own: registry \(1 file\), other files \(2 files\)$/);
+});
+
+test('ok: "databases" in .pg-rls-lint.json: validated, bad values give one clear problem', () => {
+  assert.deepEqual(parseConfigText('{"databases": {"a": "x/**", "b": ["y/**"]}}').config.databases, { a: ['x/**'], b: ['y/**'] });
+  assert.equal(parseConfigText('{"databases": "one"}').config.databases, 'one');
+  for (const bad of ['"all"', '[]', '{}', '{"a": []}', '{"a": 3}', '{"": "x"}']) {
+    const r = parseConfigText(`{"databases": ${bad}}`);
+    assert.equal(r.config.databases, undefined, bad);
+    assert.equal(r.problems.length, 1, bad);
+    assert.match(r.problems[0]!.message, /"databases"/);
+  }
+});
+
+test('err → ok: each database is replayed on its own: a table of one never answers for another', async () => {
+  const files = [
+    // two services, each its own database, each with a users table: no table-already-exists
+    { file: 'svc/a/migrations/000001_init.up.sql', text: 'CREATE TABLE users (id int);\nALTER TABLE users ENABLE ROW LEVEL SECURITY;\nALTER TABLE users FORCE ROW LEVEL SECURITY;\nCREATE POLICY own ON users TO PUBLIC USING (id = 1);\n' },
+    // b's users never gets RLS: a's ALTER TABLE does not count for it
+    { file: 'svc/b/migrations/000001_init.up.sql', text: 'CREATE TABLE users (id int, name text);\n' },
+  ];
+  const r = await lintTexts(files);
+  const rules = (f: string) => (r.byFile.get(f) ?? []).map((x) => x.rule).sort();
+  assert.equal(r.databases.length, 2);
+  assert.deepEqual(rules(files[1]!.file), ['rls-not-enabled']);
+  assert.ok(!rules(files[0]!.file).includes('table-already-exists'));
+  assert.ok(!rules(files[1]!.file).includes('table-already-exists'));
+  // as one database (config "one"): one model, one users table
+  const one = await lintTexts(files, { ...r.workspace.getConfig(), databases: 'one' });
+  assert.equal(one.databases.length, 1);
+  // the model of a file is its database's
+  const ws = r.workspace as Workspace;
+  assert.ok(ws.model(files[1]!.file).tables.get('public.users')!.rlsEnabled === false);
+  assert.ok(ws.model(files[0]!.file).tables.get('public.users')!.rlsEnabled === true);
+});
+
+test('ok: an edit that makes one folder name the other\'s table joins them (the partition follows the texts)', async () => {
+  await initParser();
+  const ws = new Workspace(undefined, undefined, { editing: true });
+  ws.setFile('a/migrations/1_init.sql', 'CREATE TABLE orders (id int);\n');
+  ws.setFile('b/migrations/1_init.sql', 'CREATE TABLE jobs (id int);\n');
+  assert.equal(ws.lint().databases.length, 2);
+  ws.setFile('b/migrations/1_init.sql', 'CREATE TABLE jobs (id int);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\n');
+  assert.equal(ws.lint().databases.length, 1);
+  const orders = (ws.lint().byFile.get('a/migrations/1_init.sql') ?? []).map((f) => f.rule);
+  assert.ok(!orders.includes('rls-not-enabled'), orders.join());
+});
