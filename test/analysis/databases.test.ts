@@ -20,6 +20,8 @@ test('ok: one folder, timestamps, or no numbered files: one database', () => {
   assert.deepEqual(groups(['migrations/001_a.sql', 'migrations/002_b.sql', 'seed.sql']), ['one:=migrations/001_a.sql,migrations/002_b.sql,seed.sql']);
   assert.deepEqual(groups(['a/migrations/20240101000000_x.sql', 'b/migrations/20240101000000_y.sql']), ['one:=a/migrations/20240101000000_x.sql,b/migrations/20240101000000_y.sql']);
   assert.deepEqual(groups(['a/schema.sql', 'b/schema.sql']), ['one:=a/schema.sql,b/schema.sql']);
+  // graphile-migrate: current/ continues committed/
+  assert.equal(groups(['db/migrations/committed/000001.sql', 'db/migrations/current/1-current.sql', 'db/afterReset.sql']).length, 1);
   // a sequence starting at 10 is no start; nor is a rollback file
   assert.deepEqual(groups(['a/10_x.sql', 'b/1_x.down.sql', 'b/2_x.sql']).length, 1);
 });

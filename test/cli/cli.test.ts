@@ -242,3 +242,64 @@ describe('dist/ is self-contained', () => {
     assert.ok(j.files[0].diagnostics.some((d: { rule: string }) => d.rule === 'rls-not-enabled'));
   });
 });
+
+describe('several databases', () => {
+  // two services, each with its own migration history (golang-migrate's layout): each creates users
+  const SERVICES = {
+    'internal/user/res/migrations/000001_init.up.sql': 'CREATE TABLE users (id int PRIMARY KEY, name text);\nALTER TABLE users ENABLE ROW LEVEL SECURITY;\nALTER TABLE users FORCE ROW LEVEL SECURITY;\nCREATE POLICY users_own ON users TO PUBLIC USING (id = 1);\n',
+    'internal/user/res/migrations/000001_init.down.sql': 'DROP TABLE users;\n',
+    'internal/admin/res/migrations/000001_init.up.sql': 'CREATE TABLE users (id int PRIMARY KEY, email text);\n',
+  };
+  test('ok: folders that each start a migration sequence are linted as databases of their own, and the output says so', () => {
+    const dir = fixture(SERVICES);
+    const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(
+      j.databases.map((d: { name: string; files: string[] }) => `${d.name}: ${d.files.length}`),
+      ['internal/admin/res/migrations: 1', 'internal/user/res/migrations: 2'],
+    );
+    const rules = (p: string) => j.files.find((f: { path: string }) => f.path === p).diagnostics.map((d: { rule: string }) => d.rule);
+    // admin's users is a table of its own: no RLS there, and no "already exists"
+    assert.deepEqual(rules('internal/admin/res/migrations/000001_init.up.sql'), ['rls-not-enabled']);
+    const text = run(dir, ['.']).stdout;
+    assert.match(text, /2 databases, each replayed on its own: internal\/admin\/res\/migrations \(1 file\), internal\/user\/res\/migrations \(2 files\)/);
+    // "one" in the config: one database, as before
+    writeFileSync(join(dir, '.pg-rls-lint.json'), '{ "databases": "one" }');
+    const one = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(one.databases.map((d: { name: string }) => d.name), ['']);
+    assert.doesNotMatch(run(dir, ['.']).stdout, /databases/);
+  });
+  test('ok: the config names databases by globs; matrix has one section per database', () => {
+    const dir = fixture({
+      'db/registry/1627205500881-tenants.sql': 'CREATE TABLE tenants (id int);\nALTER TABLE tenants ENABLE ROW LEVEL SECURITY;\n',
+      'db/data/1632744251543-comments.sql': 'CREATE TABLE comments (id int);\n',
+      '.pg-rls-lint.json': '{ "databases": { "registry": "db/registry/**", "tenant": ["db/data/**"] } }',
+    });
+    const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(j.databases.map((d: { name: string; kind: string }) => `${d.kind}:${d.name}`), ['config:registry', 'config:tenant']);
+    const m = run(dir, ['matrix', '.']).stdout;
+    assert.match(m, /== database registry ==\nRLS matrix: 1 table[^]*public\.tenants[^]*== database tenant ==\nRLS matrix: 1 table[^]*public\.comments/);
+    const mj = JSON.parse(run(dir, ['matrix', '.', '--format', 'json']).stdout);
+    assert.deepEqual(mj.databases.map((d: { name: string; tables: Array<{ table: string }> }) => `${d.name}: ${d.tables.map((t) => t.table)}`), ['registry: public.tenants', 'tenant: public.comments']);
+  });
+  test('err: a bad "databases" value is one clear line, exit 2', () => {
+    const dir = fixture({ '1.sql': NO_RLS, '.pg-rls-lint.json': '{ "databases": ["a"] }' });
+    const r = run(dir, ['.']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /invalid config \.pg-rls-lint\.json: "databases" must be "auto", "one", or an object/);
+  });
+  test('ok: verify replays each database on a PostgreSQL of its own (as one, the second CREATE TABLE users fails with 42P07)', () => {
+    const dir = fixture(SERVICES);
+    const cache = mkdtempSync(join(tmpdir(), 'pg-rls-lint-verify-cache-'));
+    dirs.push(cache);
+    const verify = () => spawnSync(process.execPath, [CLI, 'verify', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: cache } });
+    const r = verify();
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.statementErrors, [], r.stdout);
+    assert.deepEqual(j.databases.map((d: { name: string; statementErrors: unknown[] }) => `${d.name}: ${d.statementErrors.length}`), ['internal/admin/res/migrations: 0', 'internal/user/res/migrations: 0']);
+    // each database's probes carry its name
+    assert.ok(j.probes.length > 0 && j.probes.every((p: { database: string }) => p.database === 'internal/user/res/migrations' || p.database === 'internal/admin/res/migrations'));
+    writeFileSync(join(dir, '.pg-rls-lint.json'), '{ "databases": "one" }');
+    const one = JSON.parse(verify().stdout);
+    assert.deepEqual(one.statementErrors.map((e: { code: string; path: string }) => `${e.code} ${e.path}`), ['42P07 internal/user/res/migrations/000001_init.up.sql']);
+  });
+});

@@ -218,3 +218,23 @@ test('ok: one workspace folder is one database: migrations of two databases, eac
   await client.waitForDiagnostics(b, (p) => has('rls-not-enabled')(p.diagnostics), mark);
   await client.waitForDiagnostics(a, (p) => has('rls-not-enabled')(p.diagnostics), mark);
 });
+
+test('ok: one workspace folder holding two services\' migration histories: each is a database of its own (said in the output channel), and hover answers from the file\'s own', async (t) => {
+  const { client, root } = await start(t, {});
+  const a = join(root, 'svc', 'a', 'migrations', '000001_init.up.sql');
+  const b = join(root, 'svc', 'b', 'migrations', '000001_init.up.sql');
+  mkdirSync(join(a, '..'), { recursive: true });
+  mkdirSync(join(b, '..'), { recursive: true });
+  writeFileSync(a, `CREATE TABLE t (id int);\n${RLS}CREATE POLICY p ON t TO PUBLIC USING (id = 1);\n`);
+  writeFileSync(b, 'CREATE TABLE t (id int, name text);\n');
+  const mark = client.mark();
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(a), type: 1 }, { uri: uriOf(b), type: 1 }] });
+  // b's t is a table of its own: a's RLS does not cover it, and it is no "already exists"
+  const d = await client.waitForDiagnostics(uriOf(b), (p) => has('rls-not-enabled')(p.diagnostics), mark);
+  assert.deepEqual(byRule(d.diagnostics, 'table-already-exists'), []);
+  await client.waitFor('window/logMessage', (p) => /2 databases, each replayed on its own: svc\/a\/migrations \(1 file\), svc\/b\/migrations \(1 file\)/.test(p.message), mark);
+  // hover on b's t: its columns are b's
+  new Doc(client, uriOf(b), 'CREATE TABLE t (id int, name text);\n');
+  const hover = await client.request('textDocument/hover', { textDocument: { uri: uriOf(b) }, position: { line: 0, character: 13 } });
+  assert.match(JSON.stringify(hover), /\*\*table\*\* `public\.t` · RLS \*\*off\*\*\\n\\n_No policies\._[^]*Created at \[svc\/b\//);
+});

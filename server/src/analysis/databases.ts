@@ -153,6 +153,11 @@ function bySequence(ids: readonly string[], paths: ReadonlyArray<string | undefi
     const slash = p.lastIndexOf('/');
     if (SEQUENCE_START.test(p.slice(slash + 1))) folders.add(slash < 0 ? '' : p.slice(0, slash));
   }
+  // (graphile-migrate's `current/` is the next migration of its `committed/` sequence)
+  for (const f of folders) {
+    const committed = f.replace(/(^|\/)current$/, '$1committed');
+    if (committed !== f && folders.has(committed)) folders.delete(f);
+  }
   if (folders.size < 2) return one();
   const list = [...folders].sort();
   // (a folder at the root, or one inside another: no certain split)
