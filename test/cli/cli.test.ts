@@ -278,6 +278,9 @@ describe('several databases', () => {
     assert.deepEqual(j.databases.map((d: { name: string; kind: string }) => `${d.kind}:${d.name}`), ['config:registry', 'config:tenant']);
     const m = run(dir, ['matrix', '.']).stdout;
     assert.match(m, /== database registry ==\nRLS matrix: 1 table[^]*public\.tenants[^]*== database tenant ==\nRLS matrix: 1 table[^]*public\.comments/);
+    // a database whose globs match no file is said (a typo would put every file in one)
+    writeFileSync(join(dir, '.pg-rls-lint.json'), '{ "databases": { "registry": "db/registry/**", "tenant": ["db/data/**"], "audit": "db/audti/**" } }');
+    assert.match(run(dir, ['.']).stderr, /the config's database "audit" matches none of the files linted/);
     const mj = JSON.parse(run(dir, ['matrix', '.', '--format', 'json']).stdout);
     assert.deepEqual(mj.databases.map((d: { name: string; tables: Array<{ table: string }> }) => `${d.name}: ${d.tables.map((t) => t.table)}`), ['registry: public.tenants', 'tenant: public.comments']);
   });

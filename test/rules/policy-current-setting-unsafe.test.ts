@@ -192,3 +192,41 @@ test("ok: CASE WHEN current_setting(…) = '' THEN false ELSE …::uuid END: pla
     assert.equal(await rows(q), 1, "set: the tenant's row");
   });
 });
+
+test("err: a text comparison without missing_ok: 42704 while never set; the fix wraps it in nullif too, since after a local set ended the setting reads '' and would match a row whose column is ''", async () => {
+  const sql = `CREATE TABLE notes (id int PRIMARY KEY, tenant text NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_tenant ON notes FOR SELECT TO authenticated USING (tenant = current_setting('app.tenant_id'));`;
+  const { ws, mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Write nullif\(current_setting\('app\.tenant_id', true\), ''\): an unset or empty setting then gives NULL, so the comparison admits no row/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /USING \(tenant = \(select nullif\(current_setting\('app\.tenant_id', true\), ''\)\)\)|USING \(tenant = nullif\(current_setting\('app\.tenant_id', true\), ''\)\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const setUp = async (q: Q, text: string) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, text);
+    await q(`INSERT INTO notes VALUES (1, 'acme'), (2, ''); GRANT SELECT ON notes TO authenticated; SET ROLE authenticated`);
+  };
+  const notes = async (q: Q) => {
+    const r = await tryQuery(q, 'SELECT count(*)::int AS n FROM notes');
+    return r.ok ? r.rows[0]!.n : r.error.code;
+  };
+  await withFreshDb(async (db) => {
+    await inRollback(db, async (q) => {
+      await setUp(q, sqlOf(ws));
+      assert.equal(await notes(q), '42704', 'never set: the query fails');
+    });
+    await inRollback(db, async (q) => {
+      await setUp(q, sqlOf(ws).replace("current_setting('app.tenant_id')", "current_setting('app.tenant_id', true)"));
+      await localSetEnded(q);
+      assert.equal(await notes(q), 1, "missing_ok alone: '' matches the row whose tenant is ''");
+    });
+    await inRollback(db, async (q) => {
+      await setUp(q, sqlOf(fixed));
+      assert.equal(await notes(q), 0, 'fixed, never set: no rows');
+      await localSetEnded(q);
+      assert.equal(await notes(q), 0, "fixed, after a local set ended: no rows (nullif turns '' into NULL)");
+    });
+  });
+});

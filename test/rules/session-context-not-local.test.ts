@@ -141,3 +141,16 @@ BEGIN PERFORM set_config('${setting}', v::text, false); END $$;`;
   await q(`${fn('app.bypass_audit')}; BEGIN; SELECT set_flag(true); COMMIT`);
   assert.equal((await q(`SELECT current_setting('app.bypass_audit', true) AS v`))[0]!.v, 'true');
 });
+
+test('ok: a logout that sets the nil uuid session-wide is not reported: made transaction-local it would bring the logged-in tenant back after COMMIT', async () => {
+  const clear = `CREATE FUNCTION set_tenant(tid uuid) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.tenant_id', tid::text, false) $$;
+CREATE FUNCTION end_session() RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.tenant_id', '00000000-0000-0000-0000-000000000000', false) $$;`;
+  const { ws, mine } = lintFiles([{ file: '1.sql', text: `${INVOICES}\n${clear}` }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ["set_config('app.tenant_id', tid::text, false)"]);
+  const session = `BEGIN; SET LOCAL ROLE authenticated; SELECT set_tenant('${TENANT_A}'); COMMIT;`;
+  // as written: after the logout the next request reads the nil uuid and sees nothing
+  assert.deepEqual(await scenario(clear, `${session} BEGIN; SELECT end_session(); COMMIT;`), { setting: '00000000-0000-0000-0000-000000000000', rows: 0 });
+  // made transaction-local (the rule's fix), the logout ends with its transaction: tenant A is back
+  const local = clear.replace("'00000000-0000-0000-0000-000000000000', false", "'00000000-0000-0000-0000-000000000000', true");
+  assert.deepEqual(await scenario(local, `${session} BEGIN; SELECT end_session(); COMMIT;`), { setting: TENANT_A, rows: 1 });
+});

@@ -200,6 +200,12 @@ function withRest(groups: Database[], rest: Database): Database[] {
   return all;
 }
 
+/** The names of the config's databases whose globs match none of the files (a typo, or a path linted alone). */
+export function unmatchedDatabases(setting: DatabasesSetting, dbs: readonly Database[]): string[] {
+  if (typeof setting === 'string') return [];
+  return Object.keys(setting).filter((name) => !dbs.some((d) => d.kind === 'config' && d.name === name));
+}
+
 /** The databases in a few words: `3 databases: a (2 files), b (1 file), other files (4 files)`. */
 export function describeDatabases(dbs: readonly Database[]): string {
   const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;

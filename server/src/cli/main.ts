@@ -9,6 +9,7 @@ import { formatJson } from './reporters/json.js';
 import { formatSarif } from './reporters/sarif.js';
 import { formatText } from './reporters/text.js';
 import { rules } from '../rules/lib/catalog.js';
+import { unmatchedDatabases } from '../analysis/databases.js';
 import { version } from '../../../package.json';
 
 const USAGE = `Usage: pg-rls-lint [options] [paths or globs …]      lint migrations (default: .)
@@ -109,6 +110,8 @@ export async function main(argv: string[]): Promise<number> {
     if (text) process.stdout.write(`${text}\n`);
     // the other files were linted and reported; the run still fails: a file went unchecked
     for (const u of run.unreadable) process.stderr.write(`pg-rls-lint: cannot lint ${u.path}: ${u.reason}; the other files were linted\n`);
+    // (a database of the config no file went to: its globs are wrong, or its files were not given)
+    for (const name of unmatchedDatabases(run.config.databases, run.databases)) process.stderr.write(`pg-rls-lint: the config's database "${name}" matches none of the files linted (its globs are relative to the current directory)\n`);
     if (run.unreadable.length) return 2;
     const n = countFindings(run.files);
     if (n.errors > 0) return 1;

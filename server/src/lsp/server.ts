@@ -42,7 +42,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { describeDatabases } from '../analysis/databases.js';
+import { describeDatabases, unmatchedDatabases } from '../analysis/databases.js';
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
@@ -450,10 +450,11 @@ export class PgRlsLintServer {
     if (ms > 500) this.log(`linted ${result.byFile.size} files of ${project.name || 'loose files'} in ${Math.round(ms)} ms (${count} updated)`);
     // (several databases: said once per change of them, since each is replayed on its own)
     const dbs = result.databases.map((d) => d.database);
-    const key = dbs.length > 1 ? describeDatabases(dbs) : '';
+    const unmatched = unmatchedDatabases(project.ws.getConfig().databases, dbs);
+    const key = (dbs.length > 1 ? describeDatabases(dbs) : '') + (unmatched.length ? `; the config's ${unmatched.map((n) => `"${n}"`).join(', ')} match${unmatched.length === 1 ? 'es' : ''} no file` : '');
     if (key !== project.databasesLogged) {
       project.databasesLogged = key;
-      this.log(`${project.name || 'loose files'}: ${key || 'one database'} (the config's "databases" setting decides)`);
+      this.log(`${project.name || 'loose files'}: ${key.replace(/^; /, 'one database; ') || 'one database'} (the config's "databases" setting decides)`);
     }
   }
 

@@ -28,7 +28,9 @@ function locate(model: Model, file: string, calls: Checked[]): Located[] {
     let replacement: string | undefined;
     if (parts && parts.args.length >= 1) {
       const withOk = c.missing || c.addOk ? `${parts.name}(${parts.args[0]}, true)` : src;
-      replacement = c.castType ? `nullif(${withOk}, '')` : withOk;
+      // (nullif with or without a cast: once a transaction-local set has ended the setting reads
+      // '', not NULL, and a text comparison with '' may still admit rows whose column is '')
+      replacement = `nullif(${withOk}, '')`;
     }
     out.push({ ...c, file, span, text: src, replacement });
   }

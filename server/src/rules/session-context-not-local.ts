@@ -34,6 +34,17 @@ function localArg(n: Node): boolean | undefined {
   return undefined;
 }
 
+/**
+ * Whether a value set clears the setting rather than carrying a request's: '', NULL, or the nil
+ * uuid (`'00000000-0000-0000-0000-000000000000'`, a logout's "no user"), cast or not. Made
+ * transaction-local, such a clear would end with its transaction and bring back the value a
+ * session-level set left before it: the leak this rule is about.
+ */
+function clears(n: Node): boolean {
+  const v = constValue(n?.TypeCast ? n.TypeCast.arg : n);
+  return v === '' || v === null || (typeof v === 'string' && /^0{8}-?0{4}-?0{4}-?0{4}-?0{12}$/.test(v.trim()));
+}
+
 interface Finding {
   w: ContextWrite;
   span: Span;
@@ -50,7 +61,7 @@ function examine(model: Model, w: ContextWrite): Finding | undefined {
     const args: Node[] = w.node?.args ?? [];
     if (args.length !== 3) return undefined;
     if (localArg(args[2]) !== false) return undefined;
-    if (constValue(args[1]) === '' || constValue(args[1]) === null) return undefined; // clearing the setting leaks nothing
+    if (clears(args[1])) return undefined; // clearing the setting leaks nothing
     const span = callSpan(text, w.loc.start) ?? { start: w.loc.start, end: w.loc.end };
     const at: unknown = (args[2]?.TypeCast ? args[2].TypeCast.arg : args[2])?.A_Const?.location;
     let fix: Fix | undefined;
@@ -63,7 +74,7 @@ function examine(model: Model, w: ContextWrite): Finding | undefined {
   const n = w.node;
   if (w.local || n?.is_local || n?.kind !== 'VAR_SET_VALUE') return undefined;
   const values: Node[] = n.args ?? [];
-  if (values.length === 1 && constValue(values[0]) === '') return undefined;
+  if (values.length === 1 && clears(values[0])) return undefined;
   const start = skipTrivia(text, w.loc.start, w.loc.end);
   const span = { start, end: w.loc.end };
   const kw = /^SET(\s+SESSION\b)?/i.exec(text.slice(start, w.loc.end));
