@@ -168,7 +168,8 @@ $$`;
     `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE v uuid; BEGIN v := p; RETURN v IS NOT NULL; END $$;`,
     `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$ SELECT EXISTS (SELECT 1 FROM tenant_users WHERE tenant_id = p) $$;`,
     `CREATE FUNCTION f(p text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN EXECUTE 'SELECT 1 FROM ' || pg_catalog.quote_ident(p); END $$;`,
-    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE r public.tenant_users%ROWTYPE; BEGIN RETURN true; END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE r tenant_users%ROWTYPE; BEGIN RETURN true; END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE r tenant_users.tenant_id%TYPE; BEGIN RETURN true; END $$;`,
     `CREATE FUNCTION f(p uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN INSERT INTO tenant_users (tenant_id) VALUES (p); END $$;`,
     `CREATE FUNCTION f(p uuid) RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$ SELECT p::text $$;`,
     // (PL/pgSQL expressions the body's parsed statements do not hold: IF, RAISE, a declaration's default)
@@ -191,4 +192,32 @@ BEGIN
   RETURN ok;
 END $$;`;
   assert.match(lintFiles([{ file: 'm.sql', text: plain }], ID).mine[0]!.message, /nothing can be shadowed yet/);
+  // a %ROWTYPE or %TYPE of a table named with its schema, and ON CONFLICT's DO UPDATE SET, name nothing unqualified
+  const certain = [
+    `CREATE FUNCTION f(p uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE r public.tenant_users%ROWTYPE; t public.tenant_users.tenant_id%TYPE; BEGIN RETURN true; END $$;`,
+    `CREATE FUNCTION f(p uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN INSERT INTO public.tenant_users (tenant_id, n) VALUES (p, 1) ON CONFLICT (tenant_id) DO UPDATE SET n = public.tenant_users.n + EXCLUDED.n; END $$;`,
+  ];
+  for (const text of certain) assert.match(lintFiles([{ file: 'm.sql', text }], ID).mine[0]!.message, /, so nothing can be shadowed yet/, text);
+});
+
+test('ok (message): json is a keyword type from PostgreSQL 16 on: a body casting to json is said safe only there; on PGlite (18) a temporary type named json does not shadow it', async () => {
+  const body = `CREATE FUNCTION claims() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT (pg_catalog.current_setting('request.jwt.claims', true)::json ->> 'sub')
+$$`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: `${body};` }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /json aside, which is a keyword type from PostgreSQL 16 on \(before 16 it is looked up in the search_path like text, so a temporary type named json shadows it\): on 16 and later nothing can be shadowed yet/);
+  const shadowed = await inRollback(await getDb(), async (q) => {
+    await q('SET ROLE app_owner');
+    await q(`${body}; GRANT EXECUTE ON FUNCTION claims() TO authenticated`);
+    await q('RESET ROLE');
+    await q('SET ROLE authenticated');
+    await q(`CREATE FUNCTION pg_temp.mark(v pg_catalog.json) RETURNS boolean LANGUAGE sql AS $$ SELECT pg_catalog.set_config('app.marked', 'yes', false) IS NOT NULL $$;
+      CREATE DOMAIN pg_temp.json AS pg_catalog.json CHECK (pg_temp.mark(VALUE))`);
+    await q(`SELECT pg_catalog.set_config('request.jwt.claims', '{"sub":"u1"}', true)`);
+    const r = await q('SELECT claims() AS c');
+    assert.equal(r[0]!.c, 'u1');
+    return (await q(`SELECT pg_catalog.current_setting('app.marked', true) AS m`))[0]!.m;
+  });
+  assert.ok(!shadowed, 'the cast resolved to pg_catalog.json: the temporary domain never ran');
 });

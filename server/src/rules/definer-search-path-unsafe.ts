@@ -54,21 +54,29 @@ function holdsUnqualified(n: Node): boolean {
  * Whether it is certain that the function's body names no relation and no type without a
  * schema, so that nothing of it can be shadowed from pg_temp today: its body parsed without
  * errors, runs no dynamic SQL (names in strings are resolved when it runs), and neither its
- * statements nor its PL/pgSQL declarations (DECLARE …, %TYPE, %ROWTYPE) name one.
+ * statements nor its PL/pgSQL declarations (DECLARE …, %TYPE, %ROWTYPE) name one. 'since-16'
+ * when it names the type json without a schema: a keyword type from PostgreSQL 16 on (the
+ * parser reads it as pg_catalog.json), looked up in the search_path like text before.
  */
-function namesNothingUnqualified(model: Model, f: Func): boolean {
+function namesNothingUnqualified(model: Model, f: Func): false | 'always' | 'since-16' {
   const b = f.body;
   if (!b || b.errors.length || b.dynamicExecutes.length) return false;
   if (b.statements.some((st) => holdsUnqualified(st.node))) return false;
-  if (b.language !== 'plpgsql') return b.language === 'sql';
-  // PL/pgSQL: its declarations' types are not among its parsed statements, nor, in a body read
-  // lexically (FunctionBody.lexical), its conditions, assignments and RAISE arguments; so its
-  // text is read too, erring towards "names one": comments and string literals blanked
+  if (b.language !== 'plpgsql' && b.language !== 'sql') return false;
+  // its text, comments and string literals blanked (PL/pgSQL: its declarations' types are not
+  // among its parsed statements, nor, in a body read lexically (FunctionBody.lexical), its
+  // conditions, assignments and RAISE arguments; so its text is read too, erring towards "names one")
   const text = (fileOf(model, f.created.file)?.text ?? '')
     .slice(b.start, b.end)
     .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
     .replace(/'(?:[^']|'')*'/g, "''");
-  if (/%\s*(row)?type\b/i.test(text)) return false;
+  const json = /(?<![\w$."])json(?![\w$"])(?!\s*\()/i.test(text) ? 'since-16' : 'always';
+  if (b.language === 'sql') return json;
+  // %TYPE / %ROWTYPE of a name with its schema (`public.users%ROWTYPE`, `public.t.c%TYPE`) is looked up there; of another name, maybe not
+  for (const m of text.matchAll(/((?:(?:"[^"]+"|[a-z_][a-z0-9_$]*)\s*\.\s*)*(?:"[^"]+"|[a-z_][a-z0-9_$]*))\s*%\s*(row)?type\b/gi)) {
+    const parts = m[1]!.split('.').length;
+    if (parts < (m[2] ? 2 : 3)) return false;
+  }
   // (its variables and parameters: `SELECT … INTO v` names no table)
   const variables = new Set<string>(parameterNames(f));
   for (const m of text.matchAll(/\bdeclare\b([\s\S]*?)\bbegin\b/gi)) {
@@ -88,12 +96,13 @@ function namesNothingUnqualified(model: Model, f: Func): boolean {
   // a cast to a type named by one word: `::text`, `CAST(… AS uuid)` (AS before `)` or `[`; an alias there counts too)
   for (const m of text.matchAll(new RegExp(`::\\s*${IDENT}(?!\\s*\\.)`, 'gi'))) if (!KEYWORD_TYPES.has(m[1]!.toLowerCase())) return false;
   for (const m of text.matchAll(new RegExp(`\\bas\\s+${IDENT}\\s*[)\\[]`, 'gi'))) if (!KEYWORD_TYPES.has(m[1]!.toLowerCase())) return false;
-  // a relation named by one word after FROM, JOIN, INTO, UPDATE, TABLE (not a variable, a function, or a word of the syntax)
-  for (const m of text.matchAll(new RegExp(`\\b(?:from|join|into|update|table)\\s+${IDENT}(?!\\s*[.(])`, 'gi'))) {
+  // a relation named by one word after FROM, JOIN, INTO, UPDATE, TABLE (not a variable, a function, or a word of the syntax;
+  // ON CONFLICT's DO UPDATE SET names none)
+  for (const m of text.replace(/\bdo\s+update\s+set\b/gi, ' ').matchAll(new RegExp(`\\b(?:from|join|into|update|table)\\s+${IDENT}(?!\\s*[.(])`, 'gi'))) {
     const word = m[1]!.toLowerCase();
     if (!variables.has(word) && !NOT_RELATIONS.has(word)) return false;
   }
-  return true;
+  return json;
 }
 
 /** Words that follow FROM, JOIN, INTO, UPDATE or TABLE in PL/pgSQL and SQL without naming a relation. */
@@ -140,7 +149,9 @@ export const definerSearchPathUnsafe = defineRule({
           `SECURITY DEFINER function ${f.signature}: ${what}. PostgreSQL searches pg_temp first for relations and types unless the search_path lists it, ` +
           (nothingYet
             ? 'so any role that can create temporary objects (PUBLIC can, by default) could shadow a table or type the function named without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name, and run code with the owner\'s rights (F3, T19). ' +
-              'Its body names every table and type with its schema today, so nothing can be shadowed yet: the search_path protects nothing, and the first name written without a schema opens the hole. '
+              (nothingYet === 'since-16'
+                ? 'Its body names every table and type with its schema today, json aside, which is a keyword type from PostgreSQL 16 on (before 16 it is looked up in the search_path like text, so a temporary type named json shadows it): on 16 and later nothing can be shadowed yet, the search_path protects nothing, and the first name written without a schema opens the hole. '
+                : 'Its body names every table and type with its schema today, so nothing can be shadowed yet: the search_path protects nothing, and the first name written without a schema opens the hole. ')
             : 'so any role that can create temporary objects (PUBLIC can, by default) can shadow a table or type the function names without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name: ' +
               `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). `) +
           (why === 'one-quoted-list'
