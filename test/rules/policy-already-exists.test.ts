@@ -143,3 +143,55 @@ SELECT drop_policies('notes');
   // in one file too
   assert.equal(lintFiles([{ file: 'm/1.sql', text: TABLE + AGAIN }], ID).mine.length, 1);
 });
+
+test('err: written a third time: the finding names the first maker (the second failed too), as PostgreSQL finds it', async () => {
+  const third = AGAIN.replace('OR shared', 'OR shared OR body IS NULL');
+  const { ws, mine } = lintFiles(
+    [
+      { file: 'migrations/1_notes.sql', text: TABLE },
+      { file: 'migrations/2_again.sql', text: AGAIN },
+      { file: 'migrations/3_again.sql', text: third },
+    ],
+    ID,
+  );
+  assert.deepEqual(mine.map((f) => `${f.file}: ${/created at ([^ ]+)/.exec(f.message)![1]}`), ['migrations/2_again.sql: 1_notes.sql:5', 'migrations/3_again.sql: 1_notes.sql:5']);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(ws)), ['42710 policy "Users read own notes" for table "notes" already exists', '42710 policy "Users read own notes" for table "notes" already exists']);
+    const [p] = await q(`SELECT qual FROM pg_policies WHERE tablename = 'notes'`);
+    assert.doesNotMatch(String(p!.qual), /shared/, "the first maker's policy is the one in place");
+  });
+});
+
+test('ok: left alone when the first maker\'s file has a statement PostgreSQL rejects: run in one transaction (the Supabase CLI, most tools), it made nothing', async () => {
+  const broken = `${TABLE}CREATE POLICY "Users read own notes" ON notes FOR INSERT TO authenticated USING (true);\n`.replace('CREATE POLICY "Users read own notes" ON notes FOR INSERT', 'CREATE POLICY "Users insert notes" ON notes FOR INSERT');
+  for (const first of [`${TABLE}SELEC 1;\n`, broken]) {
+    const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text: first }, { file: 'supabase/migrations/20240102000000_again.sql', text: AGAIN }], ID);
+    assert.deepEqual(mine, [], first);
+  }
+  // the first file run in one transaction: its rejected CREATE POLICY (USING on FOR INSERT, 42601) undoes the whole file,
+  // so the policy the second file writes again does not exist (no 42710 there)
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('SAVEPOINT first_file');
+    const failed = await q(broken).then(() => '', (e: { code?: string }) => e.code);
+    assert.equal(failed, '42601');
+    await q('ROLLBACK TO SAVEPOINT first_file');
+    assert.deepEqual(await q(`SELECT count(*)::int AS n FROM pg_policies WHERE policyname = 'Users read own notes'`), [{ n: 0 }]);
+  });
+});
+
+test("ok (message): a re-creation in a file the Supabase CLI skips does not say supabase db reset stops there", () => {
+  const { mine } = lintFiles(
+    [
+      { file: 'supabase/migrations/20240101000000_notes.sql', text: TABLE },
+      { file: 'supabase/migrations/20240102000000-again.sql', text: AGAIN },
+      { file: 'supabase/migrations/20240103000000_again.sql', text: AGAIN },
+    ],
+    ID,
+  );
+  const byFile = new Map(mine.map((f) => [f.file, f.message]));
+  assert.doesNotMatch(byFile.get('supabase/migrations/20240102000000-again.sql')!, /supabase db reset/);
+  assert.match(byFile.get('supabase/migrations/20240102000000-again.sql')!, /a migration tool applying them in order \(a new database, CI\) stops here/);
+  assert.match(byFile.get('supabase/migrations/20240103000000_again.sql')!, /\(a new database, supabase db reset, CI\)/);
+});

@@ -1,10 +1,10 @@
 import { PLATFORM_SCHEMAS, relationsIn } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { memoModel, orderOf, textOfFile } from '../analysis/policy-exprs.js';
-import { rejectionOf } from '../analysis/rejected.js';
+import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, newColumnsOf, quoteIdent, removeStatement, where } from './lib/util.js';
+import { fileOf, newColumnsOf, quoteIdent, removeStatement, supabaseMigration, where } from './lib/util.js';
 
 // A CREATE POLICY of a name its table already has a policy of fails (42710): the model keeps the
 // new one (what the statement means once the old one is dropped first: the fix), and this rule
@@ -21,6 +21,8 @@ import { fileOf, newColumnsOf, quoteIdent, removeStatement, where } from './lib/
 //   the name with the new one (it analyses the expressions first: policy-unknown-column and
 //   rls-on-view report those, a relation that does not exist yet fails with 42P01, and so may a
 //   column of a table written again with new columns, 42703: table-already-exists);
+// - the old one's file holds no statement PostgreSQL rejects (a syntax error, a rejected policy, a
+//   table that already exists): a tool running each file in one transaction applied none of it;
 // - between the two, nothing may drop policies unseen (analysis/unseen.ts).
 
 /** What mayDropUnseen asks, of the model (its functions at the end of the migrations). */
@@ -80,12 +82,17 @@ export interface FailingCreate {
 export function failingCreates(model: Model): readonly FailingCreate[] {
   return memoModel(model, 'policy-already-exists', (m) => {
     const out: FailingCreate[] = [];
+    const failing = filesWithFailures(m);
     for (const { replaced: first, by } of m.replacedPolicies) {
       if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by) || meantForNewColumns(m, by)) continue;
       // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
       // in a DO block, it may sit in an IF that did not run)
       if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;
       if (folderOf(first.created.file) !== folderOf(by.created.file)) continue;
+      // (a file with a statement PostgreSQL rejects is not applied at all by a tool that runs each
+      // file in one transaction, as the Supabase CLI and most migration tools do: whether its
+      // policy exists is in doubt)
+      if (failing.has(first.created.file)) continue;
       const from = orderOf(m, first.created);
       const to = orderOf(m, by.created);
       if (from < 0 || to <= from) continue;
@@ -94,8 +101,28 @@ export function failingCreates(model: Model): readonly FailingCreate[] {
       for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m.statements[i]!.stmt, m.statements[i]!.file.file, look);
       if (!unseen) out.push({ by, first });
     }
-    return out;
+    // a policy the model holds from a CREATE POLICY that itself fails is the one before it: the
+    // one PostgreSQL finds is its first maker's
+    const firstOf = new Map(out.map((x) => [x.by, x.first]));
+    return out.map((x) => {
+      let first = x.first;
+      for (let hops = 0; firstOf.has(first) && hops < out.length; hops++) first = firstOf.get(first)!;
+      return first === x.first ? x : { by: x.by, first };
+    });
   });
+}
+
+/**
+ * The files holding a statement PostgreSQL rejects, as far as the lint knows for certain: a
+ * syntax error, a CREATE POLICY it rejects (rejected.ts), a CREATE TABLE of a table that exists
+ * (table-already-exists).
+ */
+function filesWithFailures(model: Model): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const f of model.files) if (f.errors.length) out.add(f.file);
+  for (const p of rejectedPolicies(model).keys()) out.add(p.created.file);
+  for (const r of model.recreatedTables) out.add(r.loc.file);
+  return out;
 }
 
 /** `name ON table` as the new CREATE POLICY writes them. */
@@ -135,7 +162,7 @@ export const policyAlreadyExists = defineRule({
         end: by.nameLoc.end,
         message:
           `The policy "${by.name}" already exists on ${old.table.replace(/^public\./, '')}: it is created at ${where(model, old.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
-          `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so a migration tool applying them in order (a new database, supabase db reset, CI) stops here, and the table keeps the earlier policy. ` +
+          `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(by.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) stops here, and the table keeps the earlier policy. ` +
           `There is no CREATE OR REPLACE POLICY: put DROP POLICY IF EXISTS … before it to replace the policy (the other rules read this one as the table's), change it with ALTER POLICY, give it another name, or remove it.`,
         related: [{ ...old.created, message: `the policy "${old.name}" is created here` }],
         fixes,

@@ -1,16 +1,12 @@
 import type { Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
+import { supabaseMigration } from './lib/util.js';
 
 // The Supabase CLI (pkg/migration/list.go, ListLocalMigrations) reads the files of
 // supabase/migrations/ in file name order (Go's fs.ReadDir) and applies those whose name matches
 // `^([0-9]+)_(.*)\.sql$`; it skips any other, printing "Skipping migration <name>... (file name
 // must match pattern "<timestamp>_name.sql")". Subfolders are never read (an archive there is
 // deliberate): only files right in the folder are looked at.
-
-/** A file right in a `supabase/migrations/` folder: the folder (with its separator) and the file name. */
-const IN_FOLDER = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/;
-/** The Supabase CLI's migration file name pattern. */
-const APPLIED = /^[0-9]+_.*\.sql$/;
 
 /** Statements that change who sees which rows: policies, RLS switches, grants, SECURITY DEFINER functions. */
 function aboutRls(s: Statement): boolean {
@@ -30,15 +26,6 @@ function aboutRls(s: Statement): boolean {
   }
 }
 
-/** A file name as the folder holds it (the workspace names a file by its URI in the editor). */
-function decoded(name: string): string {
-  try {
-    return decodeURIComponent(name);
-  } catch {
-    return name;
-  }
-}
-
 export const supabaseMigrationSkipped = defineRule({
   meta: {
     id: 'supabase-migration-skipped',
@@ -54,22 +41,21 @@ export const supabaseMigrationSkipped = defineRule({
     // per folder, the names of the files the CLI applies, in its order (file name order, as fs.ReadDir gives them)
     const folders = new Map<string, string[]>();
     for (const f of model.files) {
-      const m = IN_FOLDER.exec(f.file);
+      const m = supabaseMigration(f.file);
       if (!m) continue;
-      const list = folders.get(m[1]!) ?? [];
-      folders.set(m[1]!, list);
-      const name = decoded(m[2]!);
-      if (APPLIED.test(name)) list.push(name);
+      const list = folders.get(m.folder) ?? [];
+      folders.set(m.folder, list);
+      if (m.applied) list.push(m.name);
     }
     for (const list of folders.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (const f of model.files) {
-      const m = IN_FOLDER.exec(f.file);
+      const m = supabaseMigration(f.file);
       if (!m) continue;
-      const name = decoded(m[2]!);
+      const name = m.name;
       // (a file with no statement loses nothing by being skipped)
-      if (APPLIED.test(name) || !f.statements.some((s) => s.origin === 'file')) continue;
+      if (m.applied || !f.statements.some((s) => s.origin === 'file')) continue;
       // where it would run, among the files the CLI applies
-      const applied = folders.get(m[1]!)!;
+      const applied = folders.get(m.folder)!;
       const placeOf = (as: string) => {
         const prev = applied.filter((n) => n < as).pop();
         const next = applied.find((n) => n > as);

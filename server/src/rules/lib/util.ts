@@ -592,3 +592,21 @@ export function newColumnsOf(r: TableRecreation): string[] {
   return out;
 }
 
+
+/**
+ * A file right in a `supabase/migrations/` folder: its folder (with its separator), its name (as
+ * the folder holds it: the editor names a file by its URI) and whether the Supabase CLI applies
+ * it. The CLI (pkg/migration/list.go, ListLocalMigrations) applies only names matching
+ * `^([0-9]+)_(.*)\.sql$`, and skips any other (supabase-migration-skipped).
+ */
+export function supabaseMigration(file: string): { folder: string; name: string; applied: boolean } | undefined {
+  const m = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/.exec(file);
+  if (!m) return undefined;
+  let name = m[2]!;
+  try {
+    name = decodeURIComponent(name);
+  } catch {
+    // (kept as written)
+  }
+  return { folder: m[1]!, name, applied: /^[0-9]+_.*\.sql$/.test(name) };
+}
