@@ -43,7 +43,7 @@ test("err: get_profile(uid) returns user B's row to user A, whom the policy show
   assert.equal(textAt(ws, finding), 'get_profile');
   assert.match(
     finding.message,
-    /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(by Supabase's default privileges on new functions in public, which these migrations do not take away\) and returns data of rows of profiles, which has row-level security, but never looks at who is calling .* any caller can see rows it may not read itself\./,
+    /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(by Supabase's default privileges on new functions in public, which these migrations do not take away\) and returns data of rows of profiles, which has row-level security, but never looks at who is calling .* any caller can get data of rows it may not read itself\./,
   );
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -224,4 +224,22 @@ END $$;`;
     assert.equal((await q(`SELECT get_profile('${TENANT_A}') AS e`))[0]!.e, 'a@example.com');
     assert.equal((await pgError(q(`SELECT get_profile('${TENANT_B}')`)))?.message, 'not yours');
   });
+});
+
+test('ok (message): a function with no argument is not said to let its arguments choose the rows', () => {
+  const { mine } = lintFiles(
+    [
+      {
+        file: 'supabase/migrations/20240101000000_stats.sql',
+        text: `CREATE TABLE public.orders (id bigint PRIMARY KEY, owner uuid NOT NULL, total int);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.orders FOR SELECT TO authenticated USING (owner = (select auth.uid()));
+CREATE FUNCTION public.order_stats() RETURNS SETOF int LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT total FROM public.orders $$;`,
+      },
+    ],
+    ID,
+  );
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /so it takes no argument, and its rows are the same whoever calls it, and any caller can get data of rows it may not read itself\./);
+  assert.doesNotMatch(mine[0]!.message, /its arguments alone/);
 });

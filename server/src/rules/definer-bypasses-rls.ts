@@ -182,13 +182,15 @@ export const definerBypassesRls = defineRule({
           ? `${owner}, which bypasses row-level security`
           : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)'
         : `${owner ? `${owner}, ` : 'presumably '}${tables.length === 1 ? "the table's owner" : "the tables' owner"}${owner ? '' : ' too (the same migrations create both)'}, whom ${tables.length === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
-      const gets = [writes.length ? 'change rows it may not change itself' : '', reads.length ? 'see rows it may not read itself' : ''].filter(Boolean).join(' and ');
+      const gets = [writes.length ? 'change rows it may not change itself' : '', reads.length ? 'get data of rows it may not read itself' : ''].filter(Boolean).join(' and ');
+      // (with no argument, nothing the caller passes chooses the rows: the same for every caller)
+      const choose = f.argTypes.length ? 'its arguments alone choose the rows' : 'it takes no argument, and its rows are the same whoever calls it';
       report({
         ...f.nameLoc,
         message:
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never looks at who is calling ` +
           '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ' +
-          `it runs as its owner, ${ownerText}, so its arguments alone choose the rows, and any caller can ${gets}. ` +
+          `it runs as its owner, ${ownerText}, so ${choose}, and any caller can ${gets}. ` +
           'Check the caller in the function (e.g. AND user_id = (select auth.uid())), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. ' +
           'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.',
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
