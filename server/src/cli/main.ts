@@ -26,7 +26,7 @@ Options:
   -c, --config <path>        config file (default: ./.pg-rls-lint.json when present)
       --rule <id=severity>   override a rule: error, warning, info, hint or off (repeatable)
       --max-warnings <n>     exit 1 when there are more than n warnings
-      --timeout <seconds>    verify: time budget of the replay and probes (default 60; PGlite's start not included); a statement still running then is stopped, reported as 57014
+      --timeout <seconds>    verify: time budget of the replay and probes (default 60, per database; PGlite's start not included); a statement still running then is stopped, reported as 57014
       --no-seed              verify: probe the tables as the migrations leave them (by default each empty RLS table gets one row first, so policies run on a row)
   -q, --quiet                report errors only
       --list-rules           print the rule catalog

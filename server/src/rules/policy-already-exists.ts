@@ -91,8 +91,8 @@ export function failingCreates(model: Model): readonly FailingCreate[] {
       if (folderOf(first.created.file) !== folderOf(by.created.file)) continue;
       // (a file with a statement PostgreSQL rejects is not applied at all by a tool that runs each
       // file in one transaction, as the Supabase CLI and most migration tools do: whether its
-      // policy exists is in doubt)
-      if (failing.has(first.created.file)) continue;
+      // policy exists is in doubt; in the file that writes it again, the first ran before it either way)
+      if (first.created.file !== by.created.file && failing.has(first.created.file)) continue;
       const from = orderOf(m, first.created);
       const to = orderOf(m, by.created);
       if (from < 0 || to <= from) continue;
