@@ -60,6 +60,13 @@ test('ok: folders whose files name each other\'s tables are one database (per-fo
     'sequence:db/policies + db/tables=db/policies/01_users.sql,db/tables/01_users.sql',
     'sequence:svc/migrations=svc/migrations/1_init.sql',
   ]);
+  // a name made by RENAME is made by its folder (flowglad: "Users" renamed users, beside a demo app's own users)
+  const renamed = {
+    'db/migrations/0000_init.sql': 'CREATE TABLE "Users" (id int);',
+    'db/migrations/0001_lower.sql': 'ALTER TABLE "Users" RENAME TO users;\nALTER TABLE users ENABLE ROW LEVEL SECURITY;',
+    'playground/drizzle/0000_demo.sql': 'CREATE TABLE users (id int);',
+  };
+  assert.equal(groups(Object.keys(renamed), 'auto', renamed).length, 2);
   // a table both create does not join them (each has its own)
   const twice = { 'a/migrations/1_init.sql': 'CREATE TABLE users (id int); ALTER TABLE users ADD c int;', 'b/migrations/1_init.sql': 'CREATE TABLE users (id int);' };
   assert.equal(groups(Object.keys(twice), 'auto', twice).length, 2);

@@ -47,6 +47,7 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
     ['CREATE TABLE a (id int) ENGINE=InnoDB;', 'MySQL', 'ENGINE'],
     ['CREATE TABLE a (id INT IDENTITY(1,1) PRIMARY KEY);', 'SQL Server', 'IDENTITY'],
     ['CREATE TABLE a (id int)\nGO\n', 'SQL Server', 'GO'],
+    ["{{ config(materialized='table') }}\nSELECT id FROM {{ ref('orders') }};", 'dbt', '{'],
   ];
   for (const [text, dialect, word] of cases) {
     const { ws, mine } = lintFiles([{ file: 'other/1.sql', text: `-- « ${dialect} » 日本語 😀\n${text}` }], ID);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-role-without-grant';
@@ -144,5 +144,24 @@ test("ok: a dump in another folder creates the table again (Valid example): its 
     await q(`INSERT INTO tickets VALUES (1, 'a')`);
     await q('SET ROLE support');
     assert.equal(await count(q, 'tickets'), 1);
+  });
+});
+
+test('ok: left alone where dynamic SQL grants on the table (a DO block looping GRANT over pg_tables): the role reads through the policy', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const loop = `DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON TABLE public.%I TO authenticated', t);
+  END LOOP;
+END $$;`;
+  const withLoop = `${sqlOf(ws)}\n${loop}\n`;
+  const { mine } = lintFiles([{ file: 'migrations/1.sql', text: withLoop }], ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await run(q, withLoop, 'authenticated');
+    await q(`INSERT INTO tickets (id, requester) VALUES (3, '${TENANT_A}')`);
+    assert.equal(await count(q, 'tickets'), 2, 'the INSERT reached the policy: the loop granted it');
   });
 });

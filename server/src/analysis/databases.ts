@@ -71,6 +71,8 @@ export function relationRefs(file: ParsedFile): RelationRefs {
     const n = s.node as Node;
     const made = s.kind === 'CreateStmt' ? n?.relation : s.kind === 'ViewStmt' ? n?.view : s.kind === 'CreateTableAsStmt' ? n?.into?.rel : undefined;
     if (made?.relname) creates.add(made.relname);
+    // (ALTER TABLE … RENAME TO makes a name: `"Organizations"` renamed `organizations`)
+    if (s.kind === 'RenameStmt' && (n?.renameType === 'OBJECT_TABLE' || n?.renameType === 'OBJECT_VIEW' || n?.renameType === 'OBJECT_MATVIEW') && n?.newname) creates.add(n.newname);
     namedRelations(n, made, uses);
   }
   refsCache.set(file, (hit = { creates, uses }));

@@ -1,11 +1,12 @@
 // Files written for another database. A repository often holds SQL for more than PostgreSQL (a
-// Tauri or mobile app's SQLite migrations, a MySQL dump, SQL Server scripts); PostgreSQL rejects
+// Tauri or mobile app's SQLite migrations, a MySQL dump, SQL Server scripts, dbt's Jinja-templated
+// models); PostgreSQL rejects
 // their statements with 42601 at words of the other dialect. Such a file is not a migration of
 // this database: the model leaves it out (its tables, grants and policies are not PostgreSQL's)
 // and one finding says so (rules/not-postgresql.ts) instead of a syntax error per statement. Pure.
 import type { ParsedFile, ParseError } from './types.js';
 
-export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server';
+export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'dbt';
 
 /** A word PostgreSQL rejected that belongs to another dialect. */
 interface Marker {
@@ -33,6 +34,8 @@ const MARKERS: Record<string, Marker[]> = {
   ENGINE: [{ dialect: 'MySQL', word: 'ENGINE=', instead: 'no storage engine option', after: /^\s*=/ }],
   IDENTITY: [{ dialect: 'SQL Server', word: 'IDENTITY(…)', instead: 'GENERATED ALWAYS AS IDENTITY', after: /^\s*\(/ }],
   GO: [{ dialect: 'SQL Server', word: 'GO', instead: 'a semicolon', before: /(^|\n)[ \t]*$/, after: /^[ \t]*(\r?\n|$)/ }],
+  // a dbt model or macro: a Jinja template (`{{ config(…) }}`, `{{ ref('x') }}`, `{% if … %}`) that dbt compiles to SQL
+  '{': [{ dialect: 'dbt', word: 'Jinja {{ … }}', instead: 'no templates: dbt compiles the file to SQL first', after: /^[{%]/ }],
 };
 
 const NEAR = /^syntax error at or near "(.*)"$/s;

@@ -1,5 +1,5 @@
-// Tables that dynamic SQL may enable or force row-level security on, or put policies on (and views
-// it may make security_invoker or drop), where the replay cannot see it: a DO block looping `EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL
+// Tables that dynamic SQL may enable or force row-level security on, put policies on, or grant
+// privileges on (and views it may make security_invoker or drop), where the replay cannot see it: a DO block looping `EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL
 // SECURITY', t)` over a list of names or over pg_tables, a helper function doing it for the
 // table its caller names (`SELECT admin.add_rls('public.activity'::regclass)`), an event trigger
 // enabling RLS on every new table. The rules that would say RLS is never enabled (or forced, or
@@ -22,8 +22,8 @@ export interface DynamicTargets {
   prefixes: string[];
 }
 
-/** What dynamic SQL may do: enable or force RLS, create policies, make views security_invoker, or drop views. */
-export type DynamicWhat = 'enable' | 'force' | 'policy' | 'invoker' | 'dropView';
+/** What dynamic SQL may do: enable or force RLS, create policies, make views security_invoker, drop views, or grant privileges on tables. */
+export type DynamicWhat = 'enable' | 'force' | 'policy' | 'invoker' | 'dropView' | 'grant';
 
 export interface DynamicRls {
   enable: DynamicTargets;
@@ -31,6 +31,7 @@ export interface DynamicRls {
   policy: DynamicTargets;
   invoker: DynamicTargets;
   dropView: DynamicTargets;
+  grant: DynamicTargets;
 }
 
 const WHAT = {
@@ -39,6 +40,8 @@ const WHAT = {
   policy: /\bcreate\s+policy\b/i,
   invoker: /\bsecurity_invoker\s*=\s*'?(?:true|on|yes|1)\b/i,
   dropView: /\bdrop\s+view\b/i,
+  // (`GRANT SELECT, INSERT ON TABLE public.%I TO merchant`, `GRANT ALL ON %s TO …`: privileges, not a role's membership)
+  grant: /\bgrant\s+(?:all|select|insert|update|delete|truncate|references|trigger)\b[\s\S]{0,200}?\bon\b/i,
 } as const;
 
 /** The views a constant `DROP VIEW` names (`EXECUTE 'DROP VIEW users_admin'`): their last part, lower-case. */
@@ -81,7 +84,7 @@ function literalArgs(call: Node, into: Set<string>): void {
 
 function empty(): DynamicRls {
   const none = (): DynamicTargets => ({ all: false, allUntil: -1, names: new Set(), prefixes: [] });
-  return { enable: none(), force: none(), policy: none(), invoker: none(), dropView: none() };
+  return { enable: none(), force: none(), policy: none(), invoker: none(), dropView: none(), grant: none() };
 }
 
 /** Every statement of a file and of the bodies in it, with the bodies. */
