@@ -181,3 +181,41 @@ test('err: EXECUTE also granted directly (ALL ROUTINES IN SCHEMA … TO a role):
   const after = await call(sqlOf(fixed));
   assert.equal(!after.ok && after.error.code, '42501', 'fixed: app_visitor gets 42501');
 });
+
+test('err: Supabase: a policy helper revoked from PUBLIC only: anon keeps EXECUTE by the default privileges and reads the admins of any organization; after the fix 42501', async () => {
+  const sql = `CREATE TABLE public.org_members (org_id uuid NOT NULL, user_id uuid NOT NULL, is_admin boolean NOT NULL DEFAULT false);
+ALTER TABLE public.org_members ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.org_admin_ids(org uuid) RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT user_id FROM public.org_members WHERE org_id = org AND is_admin
+$$;
+REVOKE EXECUTE ON FUNCTION public.org_admin_ids(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.org_admin_ids(uuid) TO authenticated;
+CREATE POLICY admins_manage ON public.org_members FOR ALL TO authenticated
+  USING ((select auth.uid()) IN (SELECT public.org_admin_ids(org_id)));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'public.org_admin_ids');
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.org_admin_ids\(uuid\) is executable by anon: its EXECUTE is revoked from PUBLIC, but on Supabase default privileges grant EXECUTE on new functions in public to anon and authenticated directly/);
+  assert.match(mine[0]!.message, /policies that call it \("admins_manage" on public\.org_members\) are for authenticated\. Add REVOKE EXECUTE ON FUNCTION public\.org_admin_ids\(uuid\) FROM anon;$/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // Supabase's platform default privileges, which the migrations do not show
+  const platform = 'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated;';
+  const admins = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(platform);
+      await q(text);
+      await q(`INSERT INTO public.org_members VALUES ('${TENANT_A}', '${TENANT_B}', true)`);
+      await q('SET ROLE anon');
+      const r = await tryQuery(q, `SELECT public.org_admin_ids('${TENANT_A}') AS id`);
+      return r.ok ? r.rows.map((x) => x.id) : r.error.code;
+    });
+  assert.deepEqual(await admins(sqlOf(ws)), [TENANT_B], "anon reads an organization's admin through the helper");
+  assert.equal(await admins(sqlOf(fixed)), '42501');
+  // a policy for anon that calls it, or a project that is not Supabase: not reported
+  const forAnon = sql.replace('TO authenticated\n  USING', 'TO anon, authenticated\n  USING');
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text: forAnon }], ID).mine, []);
+  assert.deepEqual(lintFiles([{ file: 'db/migrations/001_orgs.sql', text: sql }], ID).mine, []);
+});

@@ -50,7 +50,7 @@ test('err: T01 a SELECT policy reading its own table: 42P17; the fix moves the s
   const sql = sqlOf(fixed);
   assert.match(sql, /CREATE FUNCTION org_members_read_check\(_org_id uuid\) RETURNS boolean\nLANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS \$\$/);
   assert.match(sql, /RETURN _org_id IN \(SELECT org_id FROM org_members WHERE user_id = \(select auth\.uid\(\)\)\);/);
-  assert.match(sql, /REVOKE EXECUTE ON FUNCTION org_members_read_check\(uuid\) FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION org_members_read_check\(uuid\) TO authenticated;\nCREATE POLICY/);
+  assert.match(sql, /REVOKE EXECUTE ON FUNCTION org_members_read_check\(uuid\) FROM PUBLIC, anon;\nGRANT EXECUTE ON FUNCTION org_members_read_check\(uuid\) TO authenticated;\nCREATE POLICY/);
   assert.match(sql, /USING \(org_members_read_check\(org_id\)\)/);
   assert.equal(findingsOf(fixed, ID).length, 0);
 
@@ -167,7 +167,7 @@ test('err: T05 an invoker helper reading the table: the instance dies (54001); t
   const { ws, finding } = invalidFinding(ID, 3);
   assert.match(finding.message, /a SECURITY INVOKER function whose query reads org_members as the caller.*54001 stack depth limit exceeded.*\(T05\)/);
   const fixed = applyFix(ws, finding);
-  assert.match(sqlOf(fixed), /ALTER FUNCTION public\.is_org_member\(uuid\) SECURITY DEFINER SET search_path = public, pg_temp;\nREVOKE EXECUTE ON FUNCTION public\.is_org_member\(uuid\) FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION public\.is_org_member\(uuid\) TO authenticated;/);
+  assert.match(sqlOf(fixed), /ALTER FUNCTION public\.is_org_member\(uuid\) SECURITY DEFINER SET search_path = public, pg_temp;\nREVOKE EXECUTE ON FUNCTION public\.is_org_member\(uuid\) FROM PUBLIC, anon;\nGRANT EXECUTE ON FUNCTION public\.is_org_member\(uuid\) TO authenticated;/);
   assert.equal(findingsOf(fixed, ID).length, 0);
   await expectGapReading((q) => orgSetup(q, sqlOf(ws)), 'org_members');
   const db = await getDb();

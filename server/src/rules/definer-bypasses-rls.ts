@@ -1,48 +1,12 @@
-import { roleName } from '../analysis/ast.js';
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
-import { defElems, sval } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool, memoModel, orderOf } from '../analysis/policy-exprs.js';
+import { constBool } from '../analysis/policy-exprs.js';
 import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
-import { calledByPolicy, dataDefiners, funcLooksAtCaller, insertAfter, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
+import { calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 
-/**
- * Where the migrations revoke the default EXECUTE on functions from roles (`ALTER DEFAULT
- * PRIVILEGES [IN SCHEMA public] REVOKE EXECUTE ON FUNCTIONS FROM anon, …`, Supabase's own
- * hardening advice): statement order and roles. A function created after one is not taken to
- * have Supabase's default grant to those roles (whichever role the defaults are for).
- */
-function defaultRevokes(model: Model): Array<{ order: number; roles: string[] }> {
-  return memoModel(model, 'definer-bypasses-rls:defaultRevokes', () => {
-    const out: Array<{ order: number; roles: string[] }> = [];
-    model.statements.forEach((s, i) => {
-      if (s.stmt.kind !== 'AlterDefaultPrivilegesStmt') return;
-      const a = s.stmt.node.action;
-      if (!a || a.is_grant || a.objtype !== 'OBJECT_FUNCTION') return;
-      const privs: string[] = (a.privileges ?? []).map((p: { AccessPriv?: { priv_name?: string } }) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
-      if (privs.length && !privs.includes('execute') && !privs.includes('all')) return;
-      const schemas: string[] = (defElems(s.stmt.node.options).get('schemas')?.arg?.List?.items ?? []).map((x: unknown) => sval(x) ?? '');
-      if (schemas.length && !schemas.includes('public')) return;
-      out.push({ order: i, roles: (a.grantees ?? []).map(roleName) });
-    });
-    return out;
-  });
-}
-
-/** Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back), or its default before creating it. */
-function revokedFrom(model: Model, f: Func, role: string): boolean {
-  const created = orderOf(model, f.created);
-  let revoked = defaultRevokes(model).some((r) => r.order < created && (r.roles.includes(role) || r.roles.includes('public')));
-  for (const g of model.grantEvents) {
-    if (g.objectKind !== 'function' || !g.grantees.includes(role)) continue;
-    if (!g.objects.includes(f.signature) && !g.objects.includes(`schema:${f.schema}`)) continue;
-    revoked = !g.isGrant;
-  }
-  return revoked;
-}
 
 export interface Callers {
   /** `public` (every role), or the roles */
@@ -65,7 +29,7 @@ export function callersOf(model: Model, f: Func, tables: Table[]): Callers | und
   const subject = (r: string) => limited.has(r) && model.roleBypassesRls(r) !== true && r !== 'service_role' && usesSchema(model, f.schema, r);
   const supabaseDefault = model.supabase && f.schema === 'public';
   if (f.publicExecute && usesSchema(model, f.schema, 'public')) {
-    const extra = supabaseDefault ? SUPABASE_PLATFORM_GRANTEES.filter((r) => r !== 'service_role' && !revokedFrom(model, f, r)) : [];
+    const extra = supabaseDefault ? SUPABASE_PLATFORM_GRANTEES.filter((r) => r !== 'service_role' && !executeRevokedFrom(model, f, r)) : [];
     return {
       roles: ['public'],
       text: model.supabase ? 'PUBLIC (every role, anon and authenticated included)' : 'PUBLIC (every role)',
@@ -79,7 +43,7 @@ export function callersOf(model: Model, f: Func, tables: Table[]): Callers | und
   let byDefault = false;
   if (supabaseDefault) {
     for (const r of ['anon', 'authenticated']) {
-      if (roles.includes(r) || revokedFrom(model, f, r) || !subject(r)) continue;
+      if (roles.includes(r) || executeRevokedFrom(model, f, r) || !subject(r)) continue;
       roles.push(r);
       byDefault = true;
     }

@@ -2,8 +2,8 @@ import { callsIn } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
-import { defineRule, type Fix } from './types.js';
-import { DF_PUBLIC_EXECUTE, DF_TRIGGER, insertAfter, lastGrantOf, quoteIdent, functionLists } from './lib/util.js';
+import { defineRule, type Fix, type Report } from './types.js';
+import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, insertAfter, lastGrantOf, quoteIdent, functionLists } from './lib/util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 export function signatureSql(f: Func): string {
@@ -73,14 +73,38 @@ export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc 
   return lastGrantOf(model, f.created, 'function', [f.signature, `schema:${f.schema}`], roles);
 }
 
+/**
+ * A policy helper of a Supabase project revoked from PUBLIC but not from anon: Supabase's default
+ * privileges grant EXECUTE on new functions in public to anon and authenticated directly, so anon
+ * keeps it; reported when no policy that calls the function applies to anon (so anon has no
+ * use for it). A definer no policy calls is definer-bypasses-rls's (its callers include anon).
+ */
+function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): void {
+  if (!f.securityDefiner || f.schema !== 'public' || f.publicExecute) return;
+  if (executeRevokedFrom(model, f, 'anon') || f.executeGrants.has('anon') || f.owner?.role === 'anon') return;
+  const users = policyRoles(model, f);
+  if (users.length === 0 || users.some((u) => u.role === 'anon' || u.role === 'public')) return;
+  const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
+  const revoke = `REVOKE EXECUTE ON ${kind} ${signatureSql(f)} FROM anon;`;
+  const roles = [...new Set(users.map((u) => u.role))];
+  report({
+    ...f.nameLoc,
+    message:
+      `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by anon: its EXECUTE is revoked from PUBLIC, but on Supabase default privileges grant EXECUTE on new functions in public to anon and authenticated directly, and a REVOKE … FROM PUBLIC leaves those. ` +
+      `So a request without a signed-in user can call it directly and get answers computed with its owner's rights, e.g. about other tenants (T22), while the policies that call it (${users[0]!.policy}${users.length > 1 ? ' and others' : ''}) are for ${roles.join(', ')}. ` +
+      `Add ${revoke}`,
+    fixes: [{ title: `Revoke EXECUTE on ${f.signature} from anon (no policy that calls it applies to anon)`, kind: 'unsafe', edits: [insertAfter(model, lastGrant(model, f, []), [revoke])] }],
+  });
+}
+
 export const definerExecuteGrantedToPublic = defineRule({
   meta: {
     id: 'definer-execute-granted-to-public',
-    description: 'A SECURITY DEFINER function whose EXECUTE privilege is never revoked from PUBLIC.',
+    description: 'A SECURITY DEFINER function whose EXECUTE privilege is never revoked from PUBLIC (on Supabase: a policy helper never revoked from anon).',
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
-    guards: "Functions are executable by PUBLIC unless revoked: every role can call a definer helper directly, with its owner's rights (T22).",
+    guards: "Functions are executable by PUBLIC unless revoked (on Supabase, by anon and authenticated through default privileges as well): every role can call a definer helper directly, with its owner's rights (T22).",
     truths: ['T22'],
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
     shownBy: { exposure: 'execute' },
@@ -88,6 +112,7 @@ export const definerExecuteGrantedToPublic = defineRule({
   check({ model, report }) {
     const { definers, definerFacts } = functionLists(model);
     for (let i = 0; i < definers.length; i++) {
+      if (model.supabase && (definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) === 0) anonKeepsExecute(model, definers[i]!, report);
       if ((definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) !== DF_PUBLIC_EXECUTE) continue; // (the definer is not read)
       const f = definers[i]!;
       if (!f.securityDefiner) continue;

@@ -149,10 +149,16 @@ function uniqueName(model: Model, schema: string, base: string): string {
   return name;
 }
 
-function grantLines(sig: string, roles: string[]): string[] {
+/**
+ * EXECUTE on the new helper for the policy's roles only: revoked from PUBLIC, and on Supabase from
+ * anon too unless the policy is anon's (its default privileges grant EXECUTE on new functions in
+ * public to anon directly: definer-execute-granted-to-public), then granted to the roles.
+ */
+function grantLines(model: Model, schema: string, sig: string, roles: string[]): string[] {
   const named = roles.filter((r) => r !== 'public');
   if (roles.includes('public')) return [];
-  return [`REVOKE EXECUTE ON FUNCTION ${sig} FROM PUBLIC;`, ...(named.length ? [`GRANT EXECUTE ON FUNCTION ${sig} TO ${named.map(quoteIdent).join(', ')};`] : [])];
+  const from = model.supabase && schema === 'public' && !named.includes('anon') ? 'PUBLIC, anon' : 'PUBLIC';
+  return [`REVOKE EXECUTE ON FUNCTION ${sig} FROM ${from};`, ...(named.length ? [`GRANT EXECUTE ON FUNCTION ${sig} TO ${named.map(quoteIdent).join(', ')};`] : [])];
 }
 
 /** The outermost sub-select of the expression holding the read at `at`, as a boolean predicate that can move into a function. */
@@ -258,7 +264,7 @@ function extractFix(model: Model, c: RecursionCycle, e: PolicyExpr, at: number):
     'BEGIN',
     `  RETURN ${predicate};`,
     `END ${q};`,
-    ...grantLines(sig, c.start.roles),
+    ...grantLines(model, t.schema, sig, c.start.roles),
     '',
   ].join('\n');
   const call = cols.length ? `${qname}(${cols.map(quoteIdent).join(', ')})` : `(select ${qname}())`;
@@ -285,7 +291,7 @@ function definerFix(model: Model, c: RecursionCycle, f: Func): Fix | undefined {
   return {
     title: `Make ${funcName(f)} SECURITY DEFINER with SET search_path = ${schemaPath}, pg_temp, so its query runs as its owner, outside the policies of ${bare(c.start.table)}`,
     kind: 'unsafe',
-    edits: [insertAfter(model, at, [`ALTER FUNCTION ${sig} SECURITY DEFINER SET search_path = ${schemaPath}, pg_temp;`, ...grantLines(sig, [...roles])])],
+    edits: [insertAfter(model, at, [`ALTER FUNCTION ${sig} SECURITY DEFINER SET search_path = ${schemaPath}, pg_temp;`, ...grantLines(model, f.schema, sig, [...roles])])],
   };
 }
 

@@ -1,8 +1,8 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table, TableRecreation } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
-import { callsIn, idOf, PLATFORM_SCHEMAS, typeName } from '../../analysis/ast.js';
-import { walk } from '../../analysis/parse.js';
+import { callsIn, idOf, PLATFORM_SCHEMAS, roleName, typeName } from '../../analysis/ast.js';
+import { defElems, sval, walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
@@ -609,4 +609,39 @@ export function supabaseMigration(file: string): { folder: string; name: string;
     // (kept as written)
   }
   return { folder: m[1]!, name, applied: /^[0-9]+_.*\.sql$/.test(name) };
+}
+
+/**
+ * Where the migrations revoke the default EXECUTE on functions from roles (`ALTER DEFAULT
+ * PRIVILEGES [IN SCHEMA public] REVOKE EXECUTE ON FUNCTIONS FROM anon, …`, Supabase's own
+ * hardening advice): statement order and roles. A function created after one is not taken to
+ * have Supabase's default grant to those roles (whichever role the defaults are for).
+ */
+function defaultRevokes(model: Model): Array<{ order: number; roles: string[] }> {
+  return memoModel(model, 'util:defaultExecuteRevokes', () => {
+    const out: Array<{ order: number; roles: string[] }> = [];
+    model.statements.forEach((s, i) => {
+      if (s.stmt.kind !== 'AlterDefaultPrivilegesStmt') return;
+      const a = s.stmt.node.action;
+      if (!a || a.is_grant || a.objtype !== 'OBJECT_FUNCTION') return;
+      const privs: string[] = (a.privileges ?? []).map((p: { AccessPriv?: { priv_name?: string } }) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
+      if (privs.length && !privs.includes('execute') && !privs.includes('all')) return;
+      const schemas: string[] = (defElems(s.stmt.node.options).get('schemas')?.arg?.List?.items ?? []).map((x: unknown) => sval(x) ?? '');
+      if (schemas.length && !schemas.includes('public')) return;
+      out.push({ order: i, roles: (a.grantees ?? []).map(roleName) });
+    });
+    return out;
+  });
+}
+
+/** Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back), or its default before creating it. */
+export function executeRevokedFrom(model: Model, f: Func, role: string): boolean {
+  const created = orderOf(model, f.created);
+  let revoked = defaultRevokes(model).some((r) => r.order < created && (r.roles.includes(role) || r.roles.includes('public')));
+  for (const g of model.grantEvents) {
+    if (g.objectKind !== 'function' || !g.grantees.includes(role)) continue;
+    if (!g.objects.includes(f.signature) && !g.objects.includes(`schema:${f.schema}`)) continue;
+    revoked = !g.isGrant;
+  }
+  return revoked;
 }
