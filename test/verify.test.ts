@@ -560,3 +560,16 @@ SELECT 2`;
     assert.equal(codePointPosToUtf16(s, 3), 3);
   });
 });
+
+describe('verify: each file in a session of its own', () => {
+  test('ok: a file that empties the search_path for its session (a pg_dump) does not take it to the next file (3F000 before)', async () => {
+    const r = await verify(
+      [
+        { file: 'db/1_dump.sql', text: "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.a (id int);" },
+        { file: 'db/2_next.sql', text: 'CREATE TABLE b (id int);\nCREATE TABLE c (id int);' },
+      ],
+      { cacheDir: CACHE_DIR },
+    );
+    assert.deepEqual(r.statementErrors, []);
+  });
+});

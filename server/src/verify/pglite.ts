@@ -441,8 +441,15 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
   // files and sections (`down.sql`, `-- migrate:down`) are not run when migrating up
   const fileIndex = new Map(files.map((p, i) => [p, i]));
   const stmtIndex = new Map(files.flatMap((p) => p.statements.map((st, i) => [st, i] as const)));
-  for (const { file: pf, stmt: st } of replayOrder(files)) {
+  // each file starts with the search_path a new session has (psql runs a file in a session of its
+  // own, and the lint replays each so): a pg_dump's set_config('search_path', '', false) does not
+  // reach the files after it
+  const baseline = String((await db.query<{ search_path: string }>('SHOW search_path')).rows[0]?.search_path ?? '');
+  let entry: Prepared | undefined;
+  for (const { file: pf, stmt: st, entry: from } of replayOrder(files)) {
     if (Date.now() > deadline) return { errors, timedOut: true };
+    if (entry !== undefined && from !== entry && baseline) await db.exec(`SET search_path = ${baseline}`).catch(() => undefined);
+    entry = from;
     const f = fileIndex.get(pf)!;
     const s = stmtIndex.get(st)!;
     const head = leadingWords(st.text, 2);
