@@ -90,3 +90,12 @@ CREATE POLICY "Deny all settings access" ON settings AS RESTRICTIVE USING (false
     assert.equal(await count(q, 'settings'), 0);
   });
 });
+
+test('ok: a restrictive policy PostgreSQL rejects (USING on FOR INSERT, 42601) never exists: not reported', () => {
+  const sql = `CREATE TABLE orders (id bigint PRIMARY KEY, livemode boolean NOT NULL);
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON orders TO authenticated;
+CREATE POLICY check_mode ON orders AS RESTRICTIVE FOR INSERT TO authenticated USING (livemode);`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+  assert.deepEqual(mine, []);
+});

@@ -1,4 +1,5 @@
 import { appliesToRole, commandList, commandsOf, coversCommand, roleList, type Command } from '../analysis/policies.js';
+import { isRejected } from '../analysis/rejected.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
@@ -56,9 +57,10 @@ export const policyOnlyRestrictive = defineRule({
     const facts = policyFacts(model);
     forEachEnabledTable(model, (t, from, to) => {
       if (!hasRestrictive(facts, from, to)) return; // most tables: no list of permissive policies to make
-      const permissive = t.policies.filter((p) => p.permissive);
+      // (a policy PostgreSQL rejects when it is created never exists: rejected.ts)
+      const permissive = t.policies.filter((p) => p.permissive && !isRejected(model, p));
       for (const r of t.policies) {
-        if (r.permissive || deniesAll(r)) continue;
+        if (r.permissive || deniesAll(r) || isRejected(model, r)) continue;
         const gaps: Array<{ role: string; cmds: Command[] }> = [];
         let pairs = 0;
         for (const role of r.roles) {
