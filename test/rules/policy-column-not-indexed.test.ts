@@ -160,3 +160,12 @@ test('ok (fix): after ALTER TABLE … RENAME, the CREATE INDEX the fix adds afte
     assert.equal((await q(`SELECT count(*)::int AS n FROM pg_indexes WHERE tablename = 'documents' AND indexdef LIKE '%(owner_id)%'`))[0]!.n, 1);
   });
 });
+
+test('ok: a boolean column (two values) compared in a policy is not advised an index', () => {
+  const sql = `CREATE TABLE api_keys (id bigint PRIMARY KEY, livemode boolean NOT NULL, org_id uuid NOT NULL);
+ALTER TABLE api_keys ENABLE ROW LEVEL SECURITY;
+CREATE POLICY mode ON api_keys AS RESTRICTIVE FOR ALL TO authenticated USING (livemode = (select current_setting('app.livemode', true)::boolean));
+CREATE POLICY own ON api_keys FOR ALL TO authenticated USING (org_id = (select nullif(current_setting('app.org', true), '')::uuid));`;
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['org_id']);
+});

@@ -1,5 +1,5 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { nodeFactsFor } from '../analysis/ast.js';
+import { nodeFactsFor, typeName } from '../analysis/ast.js';
 import { functionsToken, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies } from '../analysis/rejected.js';
 import { sval } from '../analysis/parse.js';
@@ -356,7 +356,7 @@ function reportsOf(model: Model, t: Table, ls: Array<Pairs | undefined>): Report
   let reports: Report[] | undefined;
   for (let i = 0; i < first.length; i += 3) {
     const column = first[i] as string;
-    if (leadsAnIndex(model, t, column)) continue;
+    if (leadsAnIndex(model, t, column) || isBooleanColumn(t, column)) continue;
     const r = reportFor(model, t, first[i + 1] as Policy, column, (first[i + 2] as Node).location);
     if (!reports) reports = [r];
     else reports.push(r);
@@ -365,6 +365,19 @@ function reportsOf(model: Model, t: Table, ls: Array<Pairs | undefined>): Report
 }
 
 const NO_REPORTS: Report[] = [];
+
+/**
+ * Whether CREATE TABLE declares the column boolean: two values, so an index that starts with it
+ * selects about half the table and a scan is as good (flowglad's `livemode` in 36 "check mode"
+ * policies); not advised.
+ */
+function isBooleanColumn(t: Table, column: string): boolean {
+  for (const el of t.stmt?.node?.tableElts ?? []) {
+    const def = el?.ColumnDef;
+    if (def?.colname === column) return ['bool', 'boolean'].includes(typeName(def.typeName).toLowerCase().replace(/^pg_catalog\./, ''));
+  }
+  return false;
+}
 
 function hasColumn(first: Array<string | Policy | Node>, column: string): boolean {
   for (let i = 0; i < first.length; i += 3) if (first[i] === column) return true;
