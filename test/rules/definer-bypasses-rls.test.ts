@@ -43,7 +43,7 @@ test("err: get_profile(uid) returns user B's row to user A, whom the policy show
   assert.equal(textAt(ws, finding), 'get_profile');
   assert.match(
     finding.message,
-    /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(by Supabase's default privileges on new functions in public, which these migrations do not take away\) and returns data of rows of profiles, which has row-level security, but never looks at who is calling .* any caller can get data of rows it may not read itself\./,
+    /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(by Supabase's default privileges on new functions in public, which these migrations do not take away\) and reads rows of profiles, which has row-level security, but never looks at who is calling .* any caller can learn about rows it may not read itself \(through what the function returns, raises or does\)\./,
   );
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -158,7 +158,7 @@ CREATE FUNCTION api.doc(did int) RETURNS SETOF docs
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT * FROM docs WHERE id = did $$;`;
   const { ws, mine } = lintFiles([{ file: 'migrations/1.sql', text }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /^SECURITY DEFINER function api\.doc\(integer\) can be called by web_user and returns data of rows of docs/);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function api\.doc\(integer\) can be called by web_user and reads rows of docs/);
   const fixed = applyFix(ws, mine[0]!);
   assert.deepEqual(findingsOf(fixed, ID), []);
   assert.match(sqlOf(fixed), /REVOKE EXECUTE ON FUNCTION api\.doc\(integer\) FROM PUBLIC, web_user;/);
@@ -240,6 +240,6 @@ CREATE FUNCTION public.order_stats() RETURNS SETOF int LANGUAGE sql STABLE SECUR
     ID,
   );
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /so it takes no argument, and its rows are the same whoever calls it, and any caller can get data of rows it may not read itself\./);
+  assert.match(mine[0]!.message, /so it takes no argument, and its rows are the same whoever calls it, and any caller can learn about rows it may not read itself \(through what the function returns, raises or does\)\./);
   assert.doesNotMatch(mine[0]!.message, /its arguments alone/);
 });

@@ -135,9 +135,9 @@ export const definerBypassesRls = defineRule({
       const onlyWrites = writes.filter((t) => !both.includes(t));
       const onlyReads = reads.filter((t) => !both.includes(t));
       const what = [
-        both.length ? `returns data of, and changes, rows of ${names(both)}` : '',
+        both.length ? `reads and changes rows of ${names(both)}` : '',
         onlyWrites.length ? `changes rows of ${names(onlyWrites)}` : '',
-        onlyReads.length ? `returns data of rows of ${names(onlyReads)}` : '',
+        onlyReads.length ? `reads rows of ${names(onlyReads)}` : '',
       ]
         .filter(Boolean)
         .join(', and ');
@@ -146,7 +146,7 @@ export const definerBypassesRls = defineRule({
           ? `${owner}, which bypasses row-level security`
           : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)'
         : `${owner ? `${owner}, ` : 'presumably '}${tables.length === 1 ? "the table's owner" : "the tables' owner"}${owner ? '' : ' too (the same migrations create both)'}, whom ${tables.length === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
-      const gets = [writes.length ? 'change rows it may not change itself' : '', reads.length ? 'get data of rows it may not read itself' : ''].filter(Boolean).join(' and ');
+      const gets = [writes.length ? 'change rows it may not change itself' : '', reads.length ? 'learn about rows it may not read itself (through what the function returns, raises or does)' : ''].filter(Boolean).join(' and ');
       // (with no argument, nothing the caller passes chooses the rows: the same for every caller)
       const choose = f.argTypes.length ? 'its arguments alone choose the rows' : 'it takes no argument, and its rows are the same whoever calls it';
       report({
