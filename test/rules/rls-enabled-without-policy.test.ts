@@ -3,9 +3,10 @@
 // with FORCE the owner gets the same (T13b). A policy gives the role its rows.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, runEachStatement, type Q, tryQuery } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { mergeConfig } from '../../server/src/analysis/config.js';
 
 const ID = 'rls-enabled-without-policy';
 before(initParser);
@@ -90,4 +91,23 @@ ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;`;
   // (elsewhere, a schema named auth is the project's own)
   const own = lintFiles([{ file: 'db/1.sql', text: dump }], 'rls-enabled-without-policy').mine;
   assert.deepEqual(own.map((f) => /^\S+/.exec(f.message)?.[0]), ['auth.audit_log_entries']);
+});
+
+test('ok (message): policies written before their table (policies/ sorts before tables/) are named: in that order each CREATE POLICY fails (42P01)', async () => {
+  const files = [
+    { file: 'sql/0_schema.sql', text: 'CREATE SCHEMA api;\n' },
+    { file: 'sql/policies/players.sql', text: 'CREATE POLICY players_own ON api.players FOR SELECT TO authenticated USING (owner = current_user);\n' },
+    { file: 'sql/tables/players.sql', text: 'CREATE TABLE api.players (id int PRIMARY KEY, owner text NOT NULL);\nALTER TABLE api.players ENABLE ROW LEVEL SECURITY;\nGRANT SELECT ON api.players TO authenticated;\n' },
+  ];
+  const { mine } = lintFiles(files, ID, mergeConfig({ exposedSchemas: ['api'] }));
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its policy "players_own" is written before the table is created, at players\.sql:1: replayed in the files' path order, as here, PostgreSQL rejects that CREATE POLICY, as the table does not exist yet \(42P01, or 3F000 when its schema does not either\)\. Where a script runs the files in another order/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => e.code), ['42P01']);
+  });
+  // (before its schema too: 3F000)
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual((await runEachStatement(q, files[1]!.text)).map((e) => e.code), ['3F000']);
+  });
 });

@@ -1,7 +1,8 @@
 import { roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { platformTable, rlsAncestor, tableList } from './lib/util.js';
+import { platformTable, rlsAncestor, tableList, where } from './lib/util.js';
+import { orderOf } from '../analysis/policy-exprs.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 
 export const rlsEnabledWithoutPolicy = defineRule({
@@ -34,13 +35,18 @@ export const rlsEnabledWithoutPolicy = defineRule({
       const enable = [...t.rlsEvents].reverse().find((e) => e.kind === 'enable');
       const at = enable?.loc ?? t.nameLoc;
       const granted = model.supabase && t.schema === 'public' ? 'granted access (here or by Supabase\'s default privileges)' : 'granted access';
+      // policies written for it before it is created (files replayed in path order: policies/ before tables/)
+      const early = model.policies.filter((p) => p.table === t.key && !t.policies.includes(p) && orderOf(model, p.created) < orderOf(model, t.created));
       report({
         ...at,
         message:
           `${t.key} has row-level security enabled but no policy, and ${roleList(roles)} ${roles.length === 1 ? 'is' : 'are'} ${granted}: ` +
           `for ${roles.length === 1 ? 'it' : 'them'}${t.rlsForced ? ' (and for the table owner, since RLS is forced, unless it is a superuser or has BYPASSRLS)' : ''} every SELECT returns 0 rows, UPDATE and DELETE change nothing, ` +
           'and INSERT fails with 42501 — no error on reads, just nothing (T12). ' +
-          'That is right for a table only its owner or BYPASSRLS roles (e.g. service_role) use; otherwise add a policy for each role that needs rows, or revoke the grant.',
+          (early.length
+            ? `${early.length === 1 ? `Its policy "${early[0]!.name}" is` : `Its ${early.length} policies (the first, "${early[0]!.name}") are`} written before the table is created, at ${where(model, early[0]!.created)}: replayed in the files' path order, as here, PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, as the table does not exist yet (42P01, or 3F000 when its schema does not either). ` +
+              'Where a script runs the files in another order (tables/ before policies/), the table has these policies, and this finding comes from the path order alone.'
+            : 'That is right for a table only its owner or BYPASSRLS roles (e.g. service_role) use; otherwise add a policy for each role that needs rows, or revoke the grant.'),
       });
     }
   },
