@@ -6,7 +6,7 @@ const counted = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? 
 export const notPostgresql = defineRule({
   meta: {
     id: 'not-postgresql',
-    description: 'A file written for another database (SQLite, MySQL, SQL Server): PostgreSQL rejects it, and it is left out of the schema.',
+    description: 'A file written for another database (SQLite, MySQL, SQL Server) or a dbt model (a Jinja template): PostgreSQL rejects it, and it is left out of the schema.',
     severity: 'warning',
     category: 'syntax',
     fixKind: 'none',
