@@ -281,6 +281,27 @@ DROP TABLE c;`,
     const mostlyNew = model({ '1.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int);', '2.sql': `${DUMP}CREATE TABLE app.users (id int);\nCREATE TABLE app.a (id int);\nCREATE TABLE app.b (id int);` });
     assert.ok(mostlyNew.tables.has('app.b'));
   });
+  test('ok: a copy of an earlier migration (same name and text in another folder: a Docker build context) is not replayed; a file of the same name with other text is', () => {
+    const users = 'CREATE TABLE users (id int PRIMARY KEY);\nCREATE POLICY own ON users USING (id = 1);\n';
+    const rls = 'ALTER TABLE users ENABLE ROW LEVEL SECURITY;\n';
+    const later = 'ALTER POLICY own ON users USING (id = 2);\n';
+    const m = model({
+      'docker/migrations/db/20210101_users.sql': users,
+      'docker/migrations/db/20210102_rls.sql': rls,
+      'docker/migrations/db/20210103_later.sql': later,
+      'packages/migrations/db/20210101_users.sql': users,
+      'packages/migrations/db/20210102_rls.sql': rls,
+      'packages/migrations/db/20210103_later.sql': later,
+    });
+    // the copies would re-create users after the last ALTER POLICY: the original's state stays
+    assert.equal(m.tables.get('public.users')?.created?.file, 'docker/migrations/db/20210101_users.sql');
+    assert.ok(m.tables.get('public.users')?.rlsEnabled);
+    assert.deepEqual(m.policies.map((p) => [p.name, p.loc.file]), [['own', 'docker/migrations/db/20210103_later.sql']]);
+    // (another text under the same name is a migration of its own)
+    const other = model({ 'a/1_users.sql': users, 'b/1_users.sql': `${users}-- changed\n` });
+    assert.equal(other.tables.get('public.users')?.created?.file, 'b/1_users.sql');
+  });
+
   test("ok: sqitch deploy scripts run after the changes their `-- requires:` header names (a column after its table, which the path order puts first); its extension bundle is a snapshot", () => {
     const deploy = (change: string, requires: string[], sql: string) => ({
       file: `pkg/deploy/${change}.sql`,
@@ -319,6 +340,14 @@ DROP TABLE c;`,
     assert.deepEqual(migrationOrder(cycle).map((f) => f.file), ['pkg/deploy/a.sql', 'pkg/deploy/b.sql']);
     const byName = migrationOrder(files.map((f) => ({ file: f.file }))).map((f) => f.file);
     assert.ok(byName.indexOf('pkg/deploy/schemas/app/tables/users/columns/name/column.sql') < byName.indexOf('pkg/deploy/schemas/app/tables/users/table.sql'));
+  });
+  test('ok: a sqitch change reworked: its script as of a tag (deploy/x@v1.sql, the earlier version) runs before its current one (deploy/x.sql), which the path order puts first', () => {
+    const files = [
+      { file: 'deploy/views/admin.sql', text: 'DROP VIEW IF EXISTS admin; CREATE VIEW admin AS SELECT 2 AS v;' },
+      { file: 'deploy/views/admin@v1.16.0.sql', text: 'CREATE VIEW admin AS SELECT 1 AS v;' },
+      { file: 'deploy/tables/users.sql', text: 'CREATE TABLE users (id int);' },
+    ];
+    assert.deepEqual(migrationOrder(files).map((f) => f.file), ['deploy/tables/users.sql', 'deploy/views/admin@v1.16.0.sql', 'deploy/views/admin.sql']);
   });
   test('ok: a marker inside a function body or string is no marker', () => {
     const m = model({

@@ -34,8 +34,10 @@ const MARKERS: Record<string, Marker[]> = {
   ENGINE: [{ dialect: 'MySQL', word: 'ENGINE=', instead: 'no storage engine option', after: /^\s*=/ }],
   IDENTITY: [{ dialect: 'SQL Server', word: 'IDENTITY(…)', instead: 'GENERATED ALWAYS AS IDENTITY', after: /^\s*\(/ }],
   GO: [{ dialect: 'SQL Server', word: 'GO', instead: 'a semicolon', before: /(^|\n)[ \t]*$/, after: /^[ \t]*(\r?\n|$)/ }],
-  // a dbt model or macro: a Jinja template (`{{ config(…) }}`, `{{ ref('x') }}`, `{% if … %}`) that dbt compiles to SQL
-  '{': [{ dialect: 'dbt', word: 'Jinja {{ … }}', instead: 'no templates: dbt compiles the file to SQL first', after: /^[{%]/ }],
+  // a dbt model or macro: a Jinja template (`{{ config(…) }}`, `{{ ref('x') }}`, `{% if … %}`) that dbt compiles to SQL.
+  // Only dbt's own words: a Go template of a migration tool (tern's `{{ env "PGUSER" }}`) is
+  // rendered into a PostgreSQL migration, whose other statements the model keeps
+  '{': [{ dialect: 'dbt', word: 'Jinja {{ … }}', instead: 'no templates: dbt compiles the file to SQL first', after: /^\{-?\s*(?:config|ref|source|var|is_incremental|this|adapter|dbt_utils|dbt)\b|^%-?\s*(?:if|for|set|macro|call|do|snapshot|materialization|test)\b/ }],
 };
 
 const NEAR = /^syntax error at or near "(.*)"$/s;

@@ -4,7 +4,7 @@
 import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { foreignDialect } from './dialect.js';
-import { schemaSnapshots } from './snapshot.js';
+import { copiesOfEarlier, schemaSnapshots } from './snapshot.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from './unseen.js';
@@ -313,10 +313,34 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
     order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file));
+    order = reworkedFirst(order, files);
     if (sqitch) order = sqitchOrder(order, files, requires);
     lastOrder = { paths, order };
   }
   return lastOrder.order.map((i) => files[i]!);
+}
+
+/** A sqitch deploy script of a reworked change as of a tag: `…/deploy/<change>@<tag>.sql` (the change and the tag). */
+const SQITCH_REWORKED = /^(.*(?:^|[\\/])deploy[\\/].+?)@[^\\/@]+\.sql$/i;
+
+/**
+ * `order` with each sqitch script of a change as of a tag (`deploy/x@v1.2.sql`, what `sqitch
+ * rework` keeps of the change's earlier version) before the change's current script
+ * (`deploy/x.sql`, which the plan deploys later): the path order puts `x.sql` first.
+ */
+function reworkedFirst(order: number[], files: ReadonlyArray<{ file: string }>): number[] {
+  let out = order;
+  for (let k = 0; k < out.length; k++) {
+    const m = SQITCH_REWORKED.exec(files[out[k]!]!.file);
+    if (!m) continue;
+    const current = `${m[1]}.sql`;
+    const at = out.findIndex((i) => files[i]!.file === current);
+    if (at < 0 || at > k) continue;
+    if (out === order) out = order.slice();
+    const [moved] = out.splice(k, 1);
+    out.splice(at, 0, moved!);
+  }
+  return out;
 }
 
 /** A sqitch deploy script: `…/deploy/<change>.sql`, its change named by its path under `deploy/`. */
@@ -1385,8 +1409,9 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';
-  // (a pg_dump of what the migrations before it made is not replayed: snapshot.ts)
+  // (a pg_dump of what the migrations before it made, or a copy of an earlier file, is not replayed: snapshot.ts)
   const snapshots = schemaSnapshots(files);
+  for (const c of copiesOfEarlier(files)) snapshots.add(c);
   const segments = replaySegments(snapshots.size ? files.filter((f) => !snapshots.has(f)) : files);
   const r = new Replay(defaultSchema);
 

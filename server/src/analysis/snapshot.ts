@@ -68,3 +68,24 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
   });
   return out;
 }
+
+/**
+ * The files among `ordered` (in migration order) that are copies of an earlier one: the same
+ * file name and the same text in another folder (a migrations folder copied into a Docker build
+ * context, `docker/migrations/` beside `packages/migrations/`). Replayed once more, such a copy
+ * would fail on what its original made (42P07, 42710) or set back what later files changed; the
+ * model keeps the original, and verify runs it once.
+ */
+export function copiesOfEarlier(ordered: readonly ParsedFile[]): Set<ParsedFile> {
+  const out = new Set<ParsedFile>();
+  const seen = new Map<string, ParsedFile>();
+  for (const f of ordered) {
+    if (!f.statements.some((s) => s.origin === 'file')) continue;
+    const slash = Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\'));
+    const key = `${f.file.slice(slash + 1)}\0${f.text}`;
+    const first = seen.get(key);
+    if (first && first.file.slice(0, slash) !== f.file.slice(0, Math.max(first.file.lastIndexOf('/'), first.file.lastIndexOf('\\')))) out.add(f);
+    else if (!first) seen.set(key, f);
+  }
+  return out;
+}
