@@ -281,6 +281,15 @@ DROP TABLE c;`,
     const mostlyNew = model({ '1.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int);', '2.sql': `${DUMP}CREATE TABLE app.users (id int);\nCREATE TABLE app.a (id int);\nCREATE TABLE app.b (id int);` });
     assert.ok(mostlyNew.tables.has('app.b'));
   });
+  test('ok: a pgTAP test (plan … finish()) anywhere is parsed but not replayed: pg_prove runs it against the migrated database', () => {
+    const m = model({
+      'schema/deploy/users.sql': 'CREATE TABLE users (id int);',
+      'schema/test/unit/users_test.sql': "BEGIN;\nSELECT plan(1);\nCREATE TABLE fixture_only (id int);\nSELECT has_table('users');\nSELECT * FROM finish();\nCOMMIT;\n",
+    });
+    assert.deepEqual([...m.tables.keys()], ['public.users']);
+    assert.ok(m.files.some((f) => f.file === 'schema/test/unit/users_test.sql'));
+  });
+
   test('ok: a copy of an earlier migration (same name and text in another folder: a Docker build context) is not replayed; a file of the same name with other text is', () => {
     const users = 'CREATE TABLE users (id int PRIMARY KEY);\nCREATE POLICY own ON users USING (id = 1);\n';
     const rls = 'ALTER TABLE users ENABLE ROW LEVEL SECURITY;\n';

@@ -591,6 +591,15 @@ export function isSupabaseTestFile(file: string): boolean {
   return /(^|[\\/])supabase[\\/]tests[\\/]/.test(file);
 }
 
+/**
+ * A pgTAP test anywhere (`schema/test/*.sql` of a sqitch project): it plans its tests and
+ * finishes them (`SELECT plan(n)` or `no_plan()`, then `finish()`). `pg_prove` runs it against
+ * the migrated database, never as a migration, like a Supabase test (isSupabaseTestFile).
+ */
+export function isPgTapTest(text: string): boolean {
+  return /\bfinish\s*\(\s*\)/i.test(text) && /\b(?:no_)?plan\s*\(/i.test(text) && /\bselect\b/i.test(text);
+}
+
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
 const rollbackCache = new WeakMap<object, Array<{ start: number; end: number }>>();
 
@@ -628,7 +637,7 @@ export function rollbackSections(file: { file: string; text: string; statements:
   sections = [];
   // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
   const parsed = 'errors' in file ? (file as ParsedFile) : undefined;
-  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
+  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || isPgTapTest(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
   else {
     rolledBackTransactions(file.statements, sections);
     if (mayHoldMarker(file.text)) markedSections(file, sections);

@@ -182,7 +182,7 @@ function reportOf(text: string, file: string, calls: RowIndependentCall[], name:
     end: firstName.end,
     message:
       `Policy "${name}" on ${table} calls ${described} in its USING outside any sub-select${more}: its value is the same for every row, ` +
-      'but PostgreSQL evaluates it again for each row a scan filters with the policy (the plan shows it in the Filter). ' +
+      'but PostgreSQL evaluates it again for each row a scan filters with the policy (the plan shows it in the Filter, or the body it inlines of a simple LANGUAGE sql function). ' +
       `Wrapped in a scalar sub-select, (select ${firstName.text}(${(first.node.args ?? []).length ? '…' : ''})), it is evaluated once per statement as an InitPlan (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).${recursionNote}`,
     fixes,
     kept: undefined, // set by check (declared here: no property store added per report)
