@@ -290,7 +290,7 @@ DROP TABLE c;`,
     assert.ok(m.files.some((f) => f.file === 'schema/test/unit/users_test.sql'));
   });
 
-  test('ok: a copy of an earlier migration (same name and text in another folder: a Docker build context) is not replayed; a file of the same name with other text is', () => {
+  test('ok: a copy of a migration (same name and text in another folder: a Docker build context, a backup) is not replayed; a file of the same name with other text is', () => {
     const users = 'CREATE TABLE users (id int PRIMARY KEY);\nCREATE POLICY own ON users USING (id = 1);\n';
     const rls = 'ALTER TABLE users ENABLE ROW LEVEL SECURITY;\n';
     const later = 'ALTER POLICY own ON users USING (id = 2);\n';
@@ -306,6 +306,13 @@ DROP TABLE c;`,
     assert.equal(m.tables.get('public.users')?.created?.file, 'docker/migrations/db/20210101_users.sql');
     assert.ok(m.tables.get('public.users')?.rlsEnabled);
     assert.deepEqual(m.policies.map((p) => [p.name, p.loc.file]), [['own', 'docker/migrations/db/20210103_later.sql']]);
+    // the copy kept is the one in the folder with the most files (a backup of part of the history sorts first)
+    const backup = model({
+      'backups/2025/migrations_backup/20210101_users.sql': users,
+      'supabase/migrations/20210101_users.sql': users,
+      'supabase/migrations/20210102_rls.sql': rls,
+    });
+    assert.equal(backup.tables.get('public.users')?.created?.file, 'supabase/migrations/20210101_users.sql');
     // (another text under the same name is a migration of its own)
     const other = model({ 'a/1_users.sql': users, 'b/1_users.sql': `${users}-- changed\n` });
     assert.equal(other.tables.get('public.users')?.created?.file, 'b/1_users.sql');

@@ -4,7 +4,7 @@
 import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { foreignDialect } from './dialect.js';
-import { copiesOfEarlier, schemaSnapshots } from './snapshot.js';
+import { migrationCopies, schemaSnapshots } from './snapshot.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from './unseen.js';
@@ -1420,7 +1420,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   const defaultSchema = config.defaultSchema || 'public';
   // (a pg_dump of what the migrations before it made, or a copy of an earlier file, is not replayed: snapshot.ts)
   const snapshots = schemaSnapshots(files);
-  for (const c of copiesOfEarlier(files)) snapshots.add(c);
+  for (const c of migrationCopies(files)) snapshots.add(c);
   const segments = replaySegments(snapshots.size ? files.filter((f) => !snapshots.has(f)) : files);
   const r = new Replay(defaultSchema);
 

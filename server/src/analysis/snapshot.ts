@@ -70,22 +70,36 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
 }
 
 /**
- * The files among `ordered` (in migration order) that are copies of an earlier one: the same
- * file name and the same text in another folder (a migrations folder copied into a Docker build
- * context, `docker/migrations/` beside `packages/migrations/`). Replayed once more, such a copy
- * would fail on what its original made (42P07, 42710) or set back what later files changed; the
- * model keeps the original, and verify runs it once.
+ * The files among `ordered` (in migration order) that are copies of another: the same file name
+ * and the same text in another folder (a migrations folder copied into a Docker build context,
+ * `docker/migrations/` beside `packages/migrations/`; a backup of `supabase/migrations/`).
+ * Replayed once more, such a copy would fail on what its original made (42P07, 42710) or set
+ * back what later files changed. Of each set of copies the one kept is in the folder holding the
+ * most files (the live history, not a backup of part of it), else the first in migration order;
+ * verify runs it once.
  */
-export function copiesOfEarlier(ordered: readonly ParsedFile[]): Set<ParsedFile> {
+export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   const out = new Set<ParsedFile>();
-  const seen = new Map<string, ParsedFile>();
+  const folderOf = (f: ParsedFile) => f.file.slice(0, Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1);
+  const groups = new Map<string, ParsedFile[]>();
   for (const f of ordered) {
     if (!f.statements.some((s) => s.origin === 'file')) continue;
-    const slash = Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\'));
-    const key = `${f.file.slice(slash + 1)}\0${f.text}`;
-    const first = seen.get(key);
-    if (first && first.file.slice(0, slash) !== f.file.slice(0, Math.max(first.file.lastIndexOf('/'), first.file.lastIndexOf('\\')))) out.add(f);
-    else if (!first) seen.set(key, f);
+    const folder = folderOf(f);
+    const key = `${f.file.slice(folder.length)}\0${f.text}`;
+    const g = groups.get(key);
+    if (g) g.push(f);
+    else groups.set(key, [f]);
+  }
+  let sizes: Map<string, number> | undefined;
+  for (const g of groups.values()) {
+    if (g.length < 2 || new Set(g.map(folderOf)).size < 2) continue;
+    if (!sizes) {
+      sizes = new Map();
+      for (const f of ordered) sizes.set(folderOf(f), (sizes.get(folderOf(f)) ?? 0) + 1);
+    }
+    // (the first of the largest folder's: reduce keeps the earlier on a tie)
+    const keep = g.reduce((a, b) => (sizes!.get(folderOf(b))! > sizes!.get(folderOf(a))! ? b : a));
+    for (const f of g) if (f !== keep && folderOf(f) !== folderOf(keep)) out.add(f);
   }
   return out;
 }

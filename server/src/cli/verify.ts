@@ -10,7 +10,7 @@ import { describeDatabases, type Database } from '../analysis/databases.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
-import { copiesOfEarlier, schemaSnapshots } from '../analysis/snapshot.js';
+import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from './words.js';
 import { confirm } from '../verify/confirm.js';
 import { causes, rootsOf, type Cause } from '../verify/causes.js';
@@ -211,7 +211,7 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   // (files the lint does not replay either: one written for another database, not-postgresql;
   // a pg_dump of what the migrations before it made, snapshot.ts)
   const snapshots = schemaSnapshots(read.map((f) => ws.parsed(f.file)!));
-  const copies = copiesOfEarlier(read.map((f) => ws.parsed(f.file)!));
+  const copies = migrationCopies(read.map((f) => ws.parsed(f.file)!));
   const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true }> => {
     const parsed = ws.parsed(f.file)!;
     const d = foreignDialect(parsed);
@@ -294,7 +294,7 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const foreign = leftOut.flatMap((x) => (x.dialect ? [`${x.path} (${x.dialect})`] : []));
   if (foreign.length) lines.push(`left out: ${counted(foreign.length, 'file')} written for another database (not-postgresql): ${listed(foreign)}`);
   const copied = leftOut.flatMap((x) => (x.copy ? [x.path] : []));
-  if (copied.length) lines.push(`left out: ${counted(copied.length, 'copy', 'copies')} of an earlier file (the same name and text in another folder: run once, as the lint replays it): ${listed(copied)}`);
+  if (copied.length) lines.push(`left out: ${counted(copied.length, 'copy', 'copies')} of another file (the same name and text in another folder: run once, as the lint replays it): ${listed(copied)}`);
   const dumps = leftOut.flatMap((x) => (x.snapshot ? [x.path] : []));
   if (dumps.length) {
     const it = dumps.length === 1 ? 'it' : 'them';
