@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { databasesOf, describeDatabases, relationRefs } from '../../server/src/analysis/databases.js';
-import { parseConfigText } from '../../server/src/analysis/config.js';
+import { mergeConfig, parseConfigText } from '../../server/src/analysis/config.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { lintTexts, Workspace } from '../../server/src/engine/workspace.js';
 
@@ -126,4 +126,22 @@ test('ok: an edit that makes one folder name the other\'s table joins them (the 
   assert.equal(ws.lint().databases.length, 1);
   const orders = (ws.lint().byFile.get('a/migrations/1_init.sql') ?? []).map((f) => f.rule);
   assert.ok(!orders.includes('rls-not-enabled'), orders.join());
+});
+
+test('ok (review): layered folders joined by schemas, functions and roles; a name several others create joins nothing; a config with no files lints', async () => {
+  const layered = {
+    'db/roles/01_roles.sql': 'CREATE ROLE app_user;\nCREATE SCHEMA app;',
+    'db/functions/01_helpers.sql': "CREATE FUNCTION app.tenant() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.tenant', true), '')::uuid $$;",
+    'db/tables/01_users.sql': 'CREATE TABLE app.users (id int, tenant uuid);\nALTER TABLE app.users ENABLE ROW LEVEL SECURITY;\nCREATE POLICY t ON app.users TO app_user USING (tenant = app.tenant());',
+  };
+  assert.equal(groups(Object.keys(layered), 'auto', layered).length, 1);
+  const shared = {
+    'services/a/migrations/001_init.sql': 'CREATE TABLE users (id int);',
+    'services/b/migrations/001_init.sql': 'CREATE TABLE users (id int);',
+    'scripts/cleanup.sql': 'DELETE FROM users;',
+  };
+  assert.deepEqual(groups(Object.keys(shared), 'auto', shared).map((g) => g.split('=')[0]), ['sequence:services/a/migrations', 'sequence:services/b/migrations', 'rest:other files']);
+  const ws = new Workspace(mergeConfig({ databases: { a: ['a/**'] } }));
+  assert.deepEqual([...ws.lint().byFile.keys()], []);
+  assert.equal(ws.databases().length, 1);
 });

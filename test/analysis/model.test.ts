@@ -288,6 +288,9 @@ DROP TABLE c;`,
     });
     assert.deepEqual([...m.tables.keys()], ['public.users']);
     assert.ok(m.files.some((f) => f.file === 'schema/test/unit/users_test.sql'));
+    // (a migration making a table plan and a function finish is no test)
+    const named = model({ 'db/1.sql': 'CREATE TABLE plan (id int);\nCREATE FUNCTION finish() RETURNS void LANGUAGE sql AS $$ SELECT 1 FROM plan $$;\nSELECT finish();\n' });
+    assert.deepEqual([...named.tables.keys()], ['public.plan']);
   });
 
   test('ok: a copy of a migration (same name and text in another folder: a Docker build context, a backup) is not replayed; a file of the same name with other text is', () => {
@@ -309,10 +312,22 @@ DROP TABLE c;`,
     // the copy kept is the one in the folder with the most files (a backup of part of the history sorts first)
     const backup = model({
       'backups/2025/migrations_backup/20210101_users.sql': users,
+      'backups/2025/migrations_backup/20210102_rls.sql': rls,
       'supabase/migrations/20210101_users.sql': users,
       'supabase/migrations/20210102_rls.sql': rls,
+      'supabase/migrations/20210103_later.sql': later,
     });
     assert.equal(backup.tables.get('public.users')?.created?.file, 'supabase/migrations/20210101_users.sql');
+    assert.equal(backup.files.length, 5);
+    assert.ok(backup.statements.length > 0 && backup.statements.every((x) => !x.file.file.startsWith('backups/')), 'the backup copies are not replayed');
+    // (one file of a fixed name written again, Prisma's migration.sql re-adding a column, is no copy)
+    const prisma = model({
+      'prisma/migrations/20240101_init/migration.sql': 'CREATE TABLE items (id int);',
+      'prisma/migrations/20240102_add/migration.sql': 'ALTER TABLE items ADD COLUMN owner text;',
+      'prisma/migrations/20240103_drop/migration.sql': 'ALTER TABLE items DROP COLUMN owner;',
+      'prisma/migrations/20240104_readd/migration.sql': 'ALTER TABLE items ADD COLUMN owner text;',
+    });
+    assert.deepEqual(prisma.tables.get('public.items')?.columns, ['id', 'owner']);
     // (another text under the same name is a migration of its own)
     const other = model({ 'a/1_users.sql': users, 'b/1_users.sql': `${users}-- changed\n` });
     assert.equal(other.tables.get('public.users')?.created?.file, 'b/1_users.sql');
@@ -364,6 +379,9 @@ DROP TABLE c;`,
       { file: 'deploy/tables/users.sql', text: 'CREATE TABLE users (id int);' },
     ];
     assert.deepEqual(migrationOrder(files).map((f) => f.file), ['deploy/tables/users.sql', 'deploy/views/admin@v1.16.0.sql', 'deploy/views/admin.sql']);
+    // (the language server's ids are URIs, `@` written %40)
+    const uris = files.map((f) => ({ ...f, file: `file:///p/${f.file.replace('@', '%40')}` }));
+    assert.deepEqual(migrationOrder(uris).map((f) => f.file.slice(10)), ['deploy/tables/users.sql', 'deploy/views/admin%40v1.16.0.sql', 'deploy/views/admin.sql']);
   });
   test('ok: a marker inside a function body or string is no marker', () => {
     const m = model({

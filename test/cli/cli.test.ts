@@ -280,7 +280,7 @@ describe('several databases', () => {
     assert.match(m, /== database registry ==\nRLS matrix: 1 table[^]*public\.tenants[^]*== database tenant ==\nRLS matrix: 1 table[^]*public\.comments/);
     // a database whose globs match no file is said (a typo would put every file in one)
     writeFileSync(join(dir, '.pg-rls-lint.json'), '{ "databases": { "registry": "db/registry/**", "tenant": ["db/data/**"], "audit": "db/audti/**" } }');
-    assert.match(run(dir, ['.']).stderr, /the config's database "audit" matches none of the files linted/);
+    assert.match(run(dir, ['.']).stderr, /the config's database "audit" gets none of the files linted: its globs match none/);
     const mj = JSON.parse(run(dir, ['matrix', '.', '--format', 'json']).stdout);
     assert.deepEqual(mj.databases.map((d: { name: string; tables: Array<{ table: string }> }) => `${d.name}: ${d.tables.map((t) => t.table)}`), ['registry: public.tenants', 'tenant: public.comments']);
   });

@@ -165,6 +165,9 @@ test('err: written a third time: the finding names the first maker (the second f
 
 test('ok: left alone when the first maker\'s file has a statement PostgreSQL rejects: run in one transaction (the Supabase CLI, most tools), it made nothing', async () => {
   const broken = `${TABLE}CREATE POLICY "Users read own notes" ON notes FOR INSERT TO authenticated USING (true);\n`.replace('CREATE POLICY "Users read own notes" ON notes FOR INSERT', 'CREATE POLICY "Users insert notes" ON notes FOR INSERT');
+  // (an error in a section migrating up never runs does not count: the finding stays)
+  const down = lintFiles([{ file: 'db/migrations/20240101000000_notes.sql', text: `-- migrate:up\n${TABLE}-- migrate:down\nDROP TABEL notes;\n` }, { file: 'db/migrations/20240102000000_again.sql', text: AGAIN }], ID);
+  assert.equal(down.mine.length, 1);
   for (const first of [`${TABLE}SELEC 1;\n`, broken]) {
     const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text: first }, { file: 'supabase/migrations/20240102000000_again.sql', text: AGAIN }], ID);
     assert.deepEqual(mine, [], first);

@@ -165,3 +165,16 @@ END $$;`;
     assert.equal(await count(q, 'tickets'), 2, 'the INSERT reached the policy: the loop granted it');
   });
 });
+
+test('err (review): dynamic SQL granting another role leaves the finding: the loop grants reporting, not authenticated', () => {
+  const { ws } = invalidFinding(ID, 0);
+  const loop = `DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE format('GRANT SELECT, INSERT ON TABLE public.%I TO reporting', t);
+  END LOOP;
+END $$;`;
+  const { mine } = lintFiles([{ file: 'migrations/1.sql', text: `${sqlOf(ws)}\n${loop}\n` }], ID);
+  assert.equal(mine.length, 1);
+});

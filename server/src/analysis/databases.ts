@@ -47,7 +47,10 @@ export function databasesOf(
   return setting === 'auto' ? merged(bySequence(ids, paths), refsOf) : byConfig(ids, paths, setting);
 }
 
-/** The names of the tables and views a file creates, and of the relations it names otherwise (lower-case names, no schema). */
+/**
+ * What a file creates and names, as keys: `t:name` a table or view (lower-case, no schema),
+ * `s:name` a schema, `f:name` a function, `r:name` a role.
+ */
 export interface RelationRefs {
   creates: ReadonlySet<string>;
   uses: ReadonlySet<string>;
@@ -56,11 +59,18 @@ const NO_REFS = (): RelationRefs => ({ creates: new Set(), uses: new Set() });
 
 const refsCache = new WeakMap<ParsedFile, RelationRefs>();
 
+const lastName = (list: Node[] | undefined): string | undefined => {
+  const last = list?.[list.length - 1];
+  const v = last?.String?.sval;
+  return typeof v === 'string' ? v : undefined;
+};
+
 /**
- * What a parsed file creates and names (its statements' trees, function bodies left aside): a
- * CREATE TABLE, CREATE VIEW or CREATE TABLE AS creates its relation; every other relation a
- * statement names (ALTER TABLE, CREATE POLICY ON, REFERENCES, a view's query, INSERT INTO …) is
- * used.
+ * What a parsed file creates and names (its statements' trees, function bodies left aside):
+ * CREATE TABLE / VIEW / TABLE AS and RENAME TO make a relation, CREATE SCHEMA a schema, CREATE
+ * FUNCTION a function, CREATE ROLE a role; every other relation, a relation's schema, a called
+ * function and a role a policy or GRANT names is used (ALTER TABLE, CREATE POLICY ON … TO r,
+ * REFERENCES, a view's query, INSERT INTO, `app.tenant()`…).
  */
 export function relationRefs(file: ParsedFile): RelationRefs {
   let hit = refsCache.get(file);
@@ -70,23 +80,37 @@ export function relationRefs(file: ParsedFile): RelationRefs {
   for (const s of file.statements) {
     const n = s.node as Node;
     const made = s.kind === 'CreateStmt' ? n?.relation : s.kind === 'ViewStmt' ? n?.view : s.kind === 'CreateTableAsStmt' ? n?.into?.rel : undefined;
-    if (made?.relname) creates.add(made.relname);
+    if (made?.relname) creates.add(`t:${made.relname}`);
     // (ALTER TABLE … RENAME TO makes a name: `"Organizations"` renamed `organizations`)
-    if (s.kind === 'RenameStmt' && (n?.renameType === 'OBJECT_TABLE' || n?.renameType === 'OBJECT_VIEW' || n?.renameType === 'OBJECT_MATVIEW') && n?.newname) creates.add(n.newname);
+    if (s.kind === 'RenameStmt' && (n?.renameType === 'OBJECT_TABLE' || n?.renameType === 'OBJECT_VIEW' || n?.renameType === 'OBJECT_MATVIEW') && n?.newname) creates.add(`t:${n.newname}`);
+    if (s.kind === 'CreateSchemaStmt' && n?.schemaname) creates.add(`s:${n.schemaname}`);
+    if (s.kind === 'CreateFunctionStmt') {
+      const name = lastName(n?.funcname);
+      if (name) creates.add(`f:${name}`);
+    }
+    if (s.kind === 'CreateRoleStmt' && n?.role) creates.add(`r:${n.role}`);
     namedRelations(n, made, uses);
   }
   refsCache.set(file, (hit = { creates, uses }));
   return hit;
 }
 
-/** Adds the name of every relation (an object with a `relname`) under `n` but `except`. */
+/** Adds what `n` names but `except`: relations (and their schemas), called functions, roles of policies and grants. */
 function namedRelations(n: Node, except: Node, out: Set<string>): void {
   if (Array.isArray(n)) {
     for (const x of n) if (x && typeof x === 'object') namedRelations(x, except, out);
     return;
   }
   if (!n || typeof n !== 'object') return;
-  if (typeof n.relname === 'string' && n !== except) out.add(n.relname);
+  if (typeof n.relname === 'string' && n !== except) {
+    out.add(`t:${n.relname}`);
+    if (typeof n.schemaname === 'string') out.add(`s:${n.schemaname}`);
+  }
+  if (n.FuncCall) {
+    const name = lastName(n.FuncCall.funcname);
+    if (name) out.add(`f:${name}`);
+  }
+  if (n.RoleSpec?.rolename) out.add(`r:${n.RoleSpec.rolename}`);
   for (const k in n) {
     const v = n[k];
     if (v && typeof v === 'object') namedRelations(v, except, out);
@@ -94,9 +118,11 @@ function namedRelations(n: Node, except: Node, out: Set<string>): void {
 }
 
 /**
- * Found databases joined again where their files say they are one: a database naming a
- * relation it never creates that another creates (policies in one folder on the tables of
- * another, a seed filling them) is the same database as that one.
+ * Found databases joined again where their files say they are one: a database naming a table,
+ * schema, function or role it never creates that exactly one other creates (policies in one
+ * folder on the tables of another, a helper or schema made in a folder of its own, a seed
+ * filling them) is the same database as that one. A name several others create (each service's
+ * own `users`, `CREATE USER user_a` in three services) tells nothing.
  */
 function merged(dbs: Database[], refsOf: (id: string) => RelationRefs): Database[] {
   if (dbs.length < 2) return dbs;
@@ -107,9 +133,9 @@ function merged(dbs: Database[], refsOf: (id: string) => RelationRefs): Database
     for (const f of d.files) {
       for (const name of refsOf(f).uses) {
         if (creates[i]!.has(name)) continue;
-        creates.forEach((c, j) => {
-          if (j !== i && c.has(name)) parent[root(j)] = root(i);
-        });
+        let maker = -1;
+        for (let j = 0; j < creates.length && maker !== -2; j++) if (j !== i && creates[j]!.has(name)) maker = maker === -1 ? j : -2;
+        if (maker >= 0) parent[root(maker)] = root(i);
       }
     }
   });
@@ -198,11 +224,12 @@ function nearest(path: string, list: readonly string[], parts: readonly string[]
 /** The groups, then the rest when it holds any file; one group of all when nothing was split. */
 function withRest(groups: Database[], rest: Database): Database[] {
   const all = rest.files.length ? [...groups, rest] : groups;
+  if (all.length === 0) return [{ name: '', kind: 'one', files: [] }];
   if (all.length === 1) return [{ ...all[0]!, name: all[0]!.kind === 'rest' ? '' : all[0]!.name, kind: all[0]!.kind === 'rest' ? 'one' : all[0]!.kind }];
   return all;
 }
 
-/** The names of the config's databases whose globs match none of the files (a typo, or a path linted alone). */
+/** The names of the config's databases that got none of the files (globs matching none, a typo, a path linted alone, or an earlier database's globs took them). */
 export function unmatchedDatabases(setting: DatabasesSetting, dbs: readonly Database[]): string[] {
   if (typeof setting === 'string') return [];
   return Object.keys(setting).filter((name) => !dbs.some((d) => d.kind === 'config' && d.name === name));

@@ -149,6 +149,32 @@ export function dynamicRls(model: Model): DynamicRls {
   });
 }
 
+/**
+ * The roles dynamic SQL may grant table privileges to: the names after TO in the text of each
+ * `EXECUTE` that grants (`'GRANT SELECT ON public.%I TO merchant'`), or 'any' where a grantee is
+ * built when it runs (`TO %I`, `TO ' || r`). Lower-case; PUBLIC as 'public'.
+ */
+export function dynamicGrantees(model: Model): ReadonlySet<string> | 'any' {
+  return memoModel(model, 'dynamic-rls:grantees', (m) => {
+    const out = new Set<string>();
+    for (const file of m.files) {
+      for (const s of file.statements) {
+        for (const x of s.body?.dynamicExecutes ?? []) {
+          if (!WHAT.grant.test(x.text)) continue;
+          const to = /\bto\s+([\s\S]*?)(?:\bwith\s+grant\b|\bgranted\s+by\b|'\s*[,)]|$)/i.exec(x.text.slice(x.text.search(WHAT.grant)));
+          const list = to?.[1] ?? '';
+          if (!to || /%|\|\||\bconcat\b|'\s*\|\|/i.test(list)) return 'any' as const;
+          for (const r of list.split(',')) {
+            const name = r.trim().replace(/^"|"$|'$/g, '').toLowerCase();
+            if (name) out.add(name);
+          }
+        }
+      }
+    }
+    return out;
+  });
+}
+
 /** Whether dynamic SQL may do `what` to the table (or view). */
 export function mayBeDynamic(model: Model, what: DynamicWhat, table: Pick<Table, 'name' | 'created'>): boolean {
   const t = dynamicRls(model)[what];

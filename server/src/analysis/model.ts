@@ -330,11 +330,13 @@ const SQITCH_REWORKED = /^(.*(?:^|[\\/])deploy[\\/].+?)@[^\\/@]+\.sql$/i;
  */
 function reworkedFirst(order: number[], files: ReadonlyArray<{ file: string }>): number[] {
   let out = order;
+  // (the language server's ids are URIs: `@` is `%40` there)
+  const path = (f: { file: string }) => (f.file.includes('%40') ? f.file.replace(/%40/g, '@') : f.file);
   for (let k = 0; k < out.length; k++) {
-    const m = SQITCH_REWORKED.exec(files[out[k]!]!.file);
+    const m = SQITCH_REWORKED.exec(path(files[out[k]!]!));
     if (!m) continue;
     const current = `${m[1]}.sql`;
-    const at = out.findIndex((i) => files[i]!.file === current);
+    const at = out.findIndex((i) => path(files[i]!) === current);
     if (at < 0 || at > k) continue;
     if (out === order) out = order.slice();
     const [moved] = out.splice(k, 1);
@@ -597,7 +599,8 @@ export function isSupabaseTestFile(file: string): boolean {
  * the migrated database, never as a migration, like a Supabase test (isSupabaseTestFile).
  */
 export function isPgTapTest(text: string): boolean {
-  return /\bfinish\s*\(\s*\)/i.test(text) && /\b(?:no_)?plan\s*\(/i.test(text) && /\bselect\b/i.test(text);
+  // (statements of their own at a line's start: `SELECT plan(3);` / `SELECT no_plan();`, `SELECT * FROM finish();`)
+  return /^[ \t]*select[ \t]+\*[ \t]+from[ \t]+finish[ \t]*\([ \t]*\)[ \t]*;/im.test(text) && /^[ \t]*select[ \t]+(?:\*[ \t]+from[ \t]+)?(?:no_)?plan[ \t]*\([^)]*\)[ \t]*;/im.test(text);
 }
 
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;

@@ -71,35 +71,60 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
 
 /**
  * The files among `ordered` (in migration order) that are copies of another: the same file name
- * and the same text in another folder (a migrations folder copied into a Docker build context,
- * `docker/migrations/` beside `packages/migrations/`; a backup of `supabase/migrations/`).
- * Replayed once more, such a copy would fail on what its original made (42P07, 42710) or set
- * back what later files changed. Of each set of copies the one kept is in the folder holding the
- * most files (the live history, not a backup of part of it), else the first in migration order;
- * verify runs it once.
+ * and the same text in another folder, where the two folders hold at least two such copies (a
+ * migrations folder copied into a Docker build context, `docker/migrations/` beside
+ * `packages/migrations/`; a backup of `supabase/migrations/`), not one file of a fixed name
+ * written again (Prisma's `migration.sql`, an `up.sql` that re-adds a column). Replayed once
+ * more, such a copy would fail on what its original made (42P07, 42710) or set back what later
+ * files changed. Of each set of copies the one kept is in the folder holding the most files
+ * (the live history, not a backup of part of it), else the first in migration order; verify
+ * runs it once. Costs a map of file names per build; texts are compared only where names meet.
  */
 export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   const out = new Set<ParsedFile>();
-  const folderOf = (f: ParsedFile) => f.file.slice(0, Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1);
-  const groups = new Map<string, ParsedFile[]>();
+  const cut = (f: ParsedFile) => Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1;
+  const byName = new Map<string, ParsedFile | ParsedFile[]>();
+  let collide = false;
   for (const f of ordered) {
-    if (!f.statements.some((s) => s.origin === 'file')) continue;
-    const folder = folderOf(f);
-    const key = `${f.file.slice(folder.length)}\0${f.text}`;
-    const g = groups.get(key);
-    if (g) g.push(f);
-    else groups.set(key, [f]);
-  }
-  let sizes: Map<string, number> | undefined;
-  for (const g of groups.values()) {
-    if (g.length < 2 || new Set(g.map(folderOf)).size < 2) continue;
-    if (!sizes) {
-      sizes = new Map();
-      for (const f of ordered) sizes.set(folderOf(f), (sizes.get(folderOf(f)) ?? 0) + 1);
+    const name = f.file.slice(cut(f));
+    const had = byName.get(name);
+    if (had === undefined) byName.set(name, f);
+    else {
+      collide = true;
+      if (Array.isArray(had)) had.push(f);
+      else byName.set(name, [had, f]);
     }
+  }
+  if (!collide) return out;
+  const folderOf = (f: ParsedFile) => f.file.slice(0, cut(f));
+  // the sets of copies (2 or more files of one name and text in 2 or more folders)
+  const sets: ParsedFile[][] = [];
+  for (const list of byName.values()) {
+    if (!Array.isArray(list)) continue;
+    const byText = new Map<string, ParsedFile[]>();
+    for (const f of list) {
+      if (!f.statements.some((s) => s.origin === 'file')) continue;
+      const g = byText.get(f.text);
+      if (g) g.push(f);
+      else byText.set(f.text, [f]);
+    }
+    for (const g of byText.values()) if (g.length > 1 && new Set(g.map(folderOf)).size > 1) sets.push(g);
+  }
+  if (sets.length === 0) return out;
+  // how many copies each pair of folders shares: a pair sharing one file is no copied folder
+  const pairs = new Map<string, number>();
+  const pairOf = (a: string, b: string) => (a < b ? `${a}\0${b}` : `${b}\0${a}`);
+  for (const g of sets) {
+    const folders = [...new Set(g.map(folderOf))];
+    for (let i = 0; i < folders.length; i++) for (let j = i + 1; j < folders.length; j++) pairs.set(pairOf(folders[i]!, folders[j]!), (pairs.get(pairOf(folders[i]!, folders[j]!)) ?? 0) + 1);
+  }
+  const sizes = new Map<string, number>();
+  for (const f of ordered) sizes.set(folderOf(f), (sizes.get(folderOf(f)) ?? 0) + 1);
+  for (const g of sets) {
     // (the first of the largest folder's: reduce keeps the earlier on a tie)
-    const keep = g.reduce((a, b) => (sizes!.get(folderOf(b))! > sizes!.get(folderOf(a))! ? b : a));
-    for (const f of g) if (f !== keep && folderOf(f) !== folderOf(keep)) out.add(f);
+    const keep = g.reduce((a, b) => (sizes.get(folderOf(b))! > sizes.get(folderOf(a))! ? b : a));
+    const home = folderOf(keep);
+    for (const f of g) if (folderOf(f) !== home && (pairs.get(pairOf(folderOf(f), home)) ?? 0) >= 2) out.add(f);
   }
   return out;
 }

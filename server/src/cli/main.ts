@@ -111,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     // the other files were linted and reported; the run still fails: a file went unchecked
     for (const u of run.unreadable) process.stderr.write(`pg-rls-lint: cannot lint ${u.path}: ${u.reason}; the other files were linted\n`);
     // (a database of the config no file went to: its globs are wrong, or its files were not given)
-    for (const name of unmatchedDatabases(run.config.databases, run.databases)) process.stderr.write(`pg-rls-lint: the config's database "${name}" matches none of the files linted (its globs are relative to the current directory)\n`);
+    for (const name of unmatchedDatabases(run.config.databases, run.databases)) process.stderr.write(`pg-rls-lint: the config's database "${name}" gets none of the files linted: its globs match none (they are relative to the current directory), or an earlier database's took them\n`);
     if (run.unreadable.length) return 2;
     const n = countFindings(run.files);
     if (n.errors > 0) return 1;

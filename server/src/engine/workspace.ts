@@ -59,7 +59,7 @@ export class Workspace {
    */
   private borrowed = new WeakSet<ParsedFile>();
   /**
-   * Per database (by name): its model, and what its last build left for the next one
+   * Per database (by builtKey): its model, and what its last build left for the next one
    * (buildModel's resume point), not the model itself once an edit invalidates it: the previous
    * model is garbage then, instead of being in memory beside the next one while that is built.
    */
@@ -153,7 +153,7 @@ export class Workspace {
       for (const d of list) for (const f of d.files) byFile.set(f, d);
       this.dbs = { list, byFile };
       // (a database no longer made: what its builds left goes)
-      for (const name of [...this.built.keys()]) if (!list.some((d) => d.name === name)) this.built.delete(name);
+      for (const key of [...this.built.keys()]) if (!list.some((d) => builtKey(d) === key)) this.built.delete(key);
     }
     return this.dbs;
   }
@@ -165,8 +165,8 @@ export class Workspace {
   }
 
   private modelOf(db: Database): Model {
-    let b = this.built.get(db.name);
-    if (!b) this.built.set(db.name, (b = { resume: this.editing ? recordFromStart() : undefined }));
+    let b = this.built.get(builtKey(db));
+    if (!b) this.built.set(builtKey(db), (b = { resume: this.editing ? recordFromStart() : undefined }));
     if (!b.model) {
       b.model = buildModel(db.files.map((f) => this.parsed(f)!), this.config, b.resume);
       b.resume = resumePointOf(b.model);
@@ -236,27 +236,28 @@ export class Workspace {
           }
         },
       };
-      try {
-        for (const db of databases) {
+      // (one try per database: a rule that throws on one database still reports on the others)
+      for (const db of databases) {
+        try {
           model = context.model = db.model;
           rule.check(context);
-        }
-      } catch (e) {
-        // A rule bug must never take the others down; report it where it can be seen.
-        const first = this.files()[0];
-        if (first) {
-          byFile.get(first)?.push({
-            rule: rule.meta.id,
-            severity: 'hint',
-            file: first,
-            start: 0,
-            end: 0,
-            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-            message: `internal error in rule ${rule.meta.id}: ${(e as Error)?.message ?? e}`,
-            docs: docsUrl(rule.meta.id),
-            fixes: [],
-            related: [],
-          });
+        } catch (e) {
+          // A rule bug must never take the others down; report it where it can be seen.
+          const first = db.database.files[0] ?? this.files()[0];
+          if (first) {
+            byFile.get(first)?.push({
+              rule: rule.meta.id,
+              severity: 'hint',
+              file: first,
+              start: 0,
+              end: 0,
+              range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+              message: `internal error in rule ${rule.meta.id}: ${(e as Error)?.message ?? e}`,
+              docs: docsUrl(rule.meta.id),
+              fixes: [],
+              related: [],
+            });
+          }
         }
       }
       timings.set(rule.meta.id, (timings.get(rule.meta.id) ?? 0) + performance.now() - t0);
@@ -346,6 +347,9 @@ export class Workspace {
     this.cachedResult = undefined;
   }
 }
+
+/** A database's key among a workspace's builds: its kind and name (a config database may be named like the rest's). */
+const builtKey = (d: Database) => `${d.kind}:${d.name}`;
 
 /**
  * The fixes or related places of a finding without any: one frozen list shared by all (readers

@@ -451,7 +451,7 @@ export class PgRlsLintServer {
     // (several databases: said once per change of them, since each is replayed on its own)
     const dbs = result.databases.map((d) => d.database);
     const unmatched = unmatchedDatabases(project.ws.getConfig().databases, dbs);
-    const key = (dbs.length > 1 ? describeDatabases(dbs) : '') + (unmatched.length ? `; the config's ${unmatched.map((n) => `"${n}"`).join(', ')} match${unmatched.length === 1 ? 'es' : ''} no file` : '');
+    const key = (dbs.length > 1 ? describeDatabases(dbs) : '') + (unmatched.length ? `; the config's ${unmatched.map((n) => `"${n}"`).join(', ')} get${unmatched.length === 1 ? 's' : ''} no file` : '');
     if (key !== project.databasesLogged) {
       project.databasesLogged = key;
       this.log(`${project.name || 'loose files'}: ${key.replace(/^; /, 'one database; ') || 'one database'} (the config's "databases" setting decides)`);

@@ -81,7 +81,7 @@ export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc 
  */
 function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): void {
   if (!f.securityDefiner || f.schema !== 'public' || f.publicExecute) return;
-  if (executeRevokedFrom(model, f, 'anon') || f.executeGrants.has('anon') || f.owner?.role === 'anon') return;
+  if (executeRevokedFrom(model, f, 'anon', { publicDefaults: false }) || f.executeGrants.has('anon') || f.owner?.role === 'anon') return;
   const users = policyRoles(model, f);
   if (users.length === 0 || users.some((u) => u.role === 'anon' || u.role === 'public')) return;
   const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';

@@ -1,5 +1,5 @@
 import { PLATFORM_SCHEMAS, relationsIn } from '../analysis/ast.js';
-import type { Model, Policy } from '../analysis/model.js';
+import { rollbackSections, type Model, type Policy } from '../analysis/model.js';
 import { memoModel, orderOf, textOfFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
@@ -119,7 +119,12 @@ export function failingCreates(model: Model): readonly FailingCreate[] {
  */
 function filesWithFailures(model: Model): ReadonlySet<string> {
   const out = new Set<string>();
-  for (const f of model.files) if (f.errors.length) out.add(f.file);
+  // (an error in a section migrating up never runs, `-- migrate:down` or a rolled-back transaction, is none)
+  for (const f of model.files) {
+    if (!f.errors.length) continue;
+    const sections = rollbackSections(f);
+    if (f.errors.some((e) => !sections.some((r) => r.start <= e.start && e.start < r.end))) out.add(f.file);
+  }
   for (const p of rejectedPolicies(model).keys()) out.add(p.created.file);
   for (const r of model.recreatedTables) out.add(r.loc.file);
   return out;

@@ -44,8 +44,10 @@ export const rlsEnabledWithoutPolicy = defineRule({
           `for ${roles.length === 1 ? 'it' : 'them'}${t.rlsForced ? ' (and for the table owner, since RLS is forced, unless it is a superuser or has BYPASSRLS)' : ''} every SELECT returns 0 rows, UPDATE and DELETE change nothing, ` +
           'and INSERT fails with 42501 — no error on reads, just nothing (T12). ' +
           (early.length
-            ? `${early.length === 1 ? `Its policy "${early[0]!.name}" is` : `Its ${early.length} policies (the first, "${early[0]!.name}") are`} written before the table is created, at ${where(model, early[0]!.created)}: replayed in the files' path order, as here, PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, as the table does not exist yet (42P01, or 3F000 when its schema does not either). ` +
-              'Where a script runs the files in another order (tables/ before policies/), the table has these policies, and this finding comes from the path order alone.'
+            ? `${early.length === 1 ? `Its policy "${early[0]!.name}" is` : `Its ${early.length} policies (the first, "${early[0]!.name}") are`} written before the table is created, at ${where(model, early[0]!.created)}: ${early.some((p) => p.created.file !== t.created.file) ? "replayed in the files' path order, as here, " : ''}PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, as the table does not exist yet (42P01, or 3F000 when its schema does not either). ` +
+              (early.some((p) => p.created.file !== t.created.file)
+                ? 'Where a script runs the files in another order (tables/ before policies/), the table has these policies, and this finding comes from the path order alone.'
+                : 'Create the table first.')
             : 'That is right for a table only its owner or BYPASSRLS roles (e.g. service_role) use; otherwise add a policy for each role that needs rows, or revoke the grant.'),
       });
     }

@@ -635,12 +635,14 @@ function defaultRevokes(model: Model): Array<{ order: number; roles: string[] }>
 }
 
 /** Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back), or its default before creating it. */
-export function executeRevokedFrom(model: Model, f: Func, role: string): boolean {
+export function executeRevokedFrom(model: Model, f: Func, role: string, opts: { publicDefaults?: boolean } = {}): boolean {
   const created = orderOf(model, f.created);
-  let revoked = defaultRevokes(model).some((r) => r.order < created && (r.roles.includes(role) || r.roles.includes('public')));
+  // (`publicDefaults: false`: a default revoke from PUBLIC leaves a role's own default grant, Supabase's to anon)
+  let revoked = defaultRevokes(model).some((r) => r.order < created && (r.roles.includes(role) || (opts.publicDefaults !== false && r.roles.includes('public'))));
   for (const g of model.grantEvents) {
     if (g.objectKind !== 'function' || !g.grantees.includes(role)) continue;
-    if (!g.objects.includes(f.signature) && !g.objects.includes(`schema:${f.schema}`)) continue;
+    // (ON ALL FUNCTIONS IN SCHEMA acts on the functions that exist when it runs)
+    if (!g.objects.includes(f.signature) && !(g.objects.includes(`schema:${f.schema}`) && orderOf(model, g.loc) > created)) continue;
     revoked = !g.isGrant;
   }
   return revoked;
