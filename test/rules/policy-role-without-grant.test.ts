@@ -177,4 +177,7 @@ BEGIN
 END $$;`;
   const { mine } = lintFiles([{ file: 'migrations/1.sql', text: `${sqlOf(ws)}\n${loop}\n` }], ID);
   assert.equal(mine.length, 1);
+  // (and one granting authenticated other privileges than the policy's command needs: the INSERT policy is still dead)
+  const selectOnly = loop.replace('SELECT, INSERT ON TABLE public.%I TO reporting', 'SELECT, UPDATE ON TABLE public.%I TO authenticated');
+  assert.equal(lintFiles([{ file: 'migrations/1.sql', text: `${sqlOf(ws)}\n${selectOnly}\n` }], ID).mine.length, 1);
 });

@@ -150,28 +150,34 @@ export function dynamicRls(model: Model): DynamicRls {
 }
 
 /**
- * The roles dynamic SQL may grant table privileges to: the names after TO in the text of each
- * `EXECUTE` that grants (`'GRANT SELECT ON public.%I TO merchant'`), or 'any' where a grantee is
- * built when it runs (`TO %I`, `TO ' || r`). Lower-case; PUBLIC as 'public'.
+ * The roles dynamic SQL may grant table privileges to, and which privileges: from the text of
+ * each `EXECUTE` that grants (`'GRANT SELECT, INSERT ON public.%I TO merchant'`: merchant;
+ * select, insert), or 'any' where a grantee or the privileges are built when it runs (`TO %I`,
+ * `TO ' || r`). Lower-case; PUBLIC as 'public', ALL [PRIVILEGES] as 'all'.
  */
-export function dynamicGrantees(model: Model): ReadonlySet<string> | 'any' {
-  return memoModel(model, 'dynamic-rls:grantees', (m) => {
-    const out = new Set<string>();
+export function dynamicGrants(model: Model): { roles: ReadonlySet<string>; privileges: ReadonlySet<string> } | 'any' {
+  return memoModel(model, 'dynamic-rls:grants', (m) => {
+    const roles = new Set<string>();
+    const privileges = new Set<string>();
     for (const file of m.files) {
       for (const s of file.statements) {
         for (const x of s.body?.dynamicExecutes ?? []) {
-          if (!WHAT.grant.test(x.text)) continue;
-          const to = /\bto\s+([\s\S]*?)(?:\bwith\s+grant\b|\bgranted\s+by\b|'\s*[,)]|$)/i.exec(x.text.slice(x.text.search(WHAT.grant)));
-          const list = to?.[1] ?? '';
-          if (!to || /%|\|\||\bconcat\b|'\s*\|\|/i.test(list)) return 'any' as const;
-          for (const r of list.split(',')) {
+          const at = x.text.search(WHAT.grant);
+          if (at < 0) continue;
+          const grant = /^grant\s+([\s\S]*?)\bon\b[\s\S]*?\bto\s+([\s\S]*?)(?:\bwith\s+grant\b|\bgranted\s+by\b|'\s*[,)]|$)/i.exec(x.text.slice(at));
+          if (!grant || /%|\|\||\bconcat\b/i.test(grant[1]!) || /%|\|\||\bconcat\b/i.test(grant[2]!)) return 'any' as const;
+          for (const p of grant[1]!.split(',')) {
+            const word = p.trim().toLowerCase().split(/\s+/)[0];
+            if (word) privileges.add(word);
+          }
+          for (const r of grant[2]!.split(',')) {
             const name = r.trim().replace(/^"|"$|'$/g, '').toLowerCase();
-            if (name) out.add(name);
+            if (name) roles.add(name);
           }
         }
       }
     }
-    return out;
+    return { roles, privileges };
   });
 }
 

@@ -2,7 +2,7 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, grantsManagedFor } from '../analysis/privileges.js';
 import { folderOf } from '../analysis/unseen.js';
-import { dynamicGrantees, mayBeDynamic } from '../analysis/dynamic-rls.js';
+import { dynamicGrants, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { memoModel, orderOf } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -90,8 +90,10 @@ export const policyRoleWithoutGrant = defineRule({
         // (dynamic SQL may grant on the table where the replay cannot see it: a DO block looping
         // `EXECUTE format('GRANT … ON TABLE public.%I TO merchant', t)` over pg_tables)
         if (mayBeDynamic(model, 'grant', t)) {
-          const to = dynamicGrantees(model);
-          if (to === 'any' || to.has('public') || missing.some((r) => to.has(r))) continue;
+          const g = dynamicGrants(model);
+          if (g === 'any') continue;
+          const granted = g.privileges.has('all') || privilegesNeeded(p).some((x) => g.privileges.has(x));
+          if (granted && (g.roles.has('public') || missing.some((r) => g.roles.has(r)))) continue;
         }
         const name = tableName(model, t, p.loc);
         const cmd = p.command === 'all' ? 'any command' : p.command.toUpperCase();
