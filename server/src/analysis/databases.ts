@@ -7,6 +7,7 @@
 // history each. Pure: paths in, groups out.
 import picomatch from 'picomatch';
 import { isRollbackFile, isSupabaseTestFile } from './model.js';
+import { nameParts } from './parse.js';
 import type { Node, ParsedFile } from './types.js';
 
 /** `auto`: found from the folders (see above); `one`: every file one database; or names → globs. */
@@ -59,12 +60,6 @@ const NO_REFS = (): RelationRefs => ({ creates: new Set(), uses: new Set() });
 
 const refsCache = new WeakMap<ParsedFile, RelationRefs>();
 
-const lastName = (list: Node[] | undefined): string | undefined => {
-  const last = list?.[list.length - 1];
-  const v = last?.String?.sval;
-  return typeof v === 'string' ? v : undefined;
-};
-
 /**
  * What a parsed file creates and names (its statements' trees, function bodies left aside):
  * CREATE TABLE / VIEW / TABLE AS and RENAME TO make a relation, CREATE SCHEMA a schema, CREATE
@@ -85,7 +80,7 @@ export function relationRefs(file: ParsedFile): RelationRefs {
     if (s.kind === 'RenameStmt' && (n?.renameType === 'OBJECT_TABLE' || n?.renameType === 'OBJECT_VIEW' || n?.renameType === 'OBJECT_MATVIEW') && n?.newname) creates.add(`t:${n.newname}`);
     if (s.kind === 'CreateSchemaStmt' && n?.schemaname) creates.add(`s:${n.schemaname}`);
     if (s.kind === 'CreateFunctionStmt') {
-      const name = lastName(n?.funcname);
+      const name = nameParts(n?.funcname).pop();
       if (name) creates.add(`f:${name}`);
     }
     if (s.kind === 'CreateRoleStmt' && n?.role) creates.add(`r:${n.role}`);
@@ -107,7 +102,7 @@ function namedRelations(n: Node, except: Node, out: Set<string>): void {
     if (typeof n.schemaname === 'string') out.add(`s:${n.schemaname}`);
   }
   if (n.FuncCall) {
-    const name = lastName(n.FuncCall.funcname);
+    const name = nameParts(n.FuncCall.funcname).pop();
     if (name) out.add(`f:${name}`);
   }
   if (n.RoleSpec?.rolename) out.add(`r:${n.RoleSpec.rolename}`);

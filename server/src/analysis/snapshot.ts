@@ -9,6 +9,7 @@
 // source, or its baseline: it is replayed. Pure.
 import { PLATFORM_SCHEMAS } from './ast.js';
 import type { ParsedFile } from './types.js';
+import { folderOf as folderOfPath } from './unseen.js';
 
 /**
  * pg_dump's and pg_dumpall's header, at the top of the file; or an extension script's guard
@@ -82,11 +83,10 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
  */
 export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   const out = new Set<ParsedFile>();
-  const cut = (f: ParsedFile) => Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1;
   const byName = new Map<string, ParsedFile | ParsedFile[]>();
   let collide = false;
   for (const f of ordered) {
-    const name = f.file.slice(cut(f));
+    const name = f.file.slice(Math.max(f.file.lastIndexOf('/'), f.file.lastIndexOf('\\')) + 1);
     const had = byName.get(name);
     if (had === undefined) byName.set(name, f);
     else {
@@ -96,7 +96,7 @@ export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile>
     }
   }
   if (!collide) return out;
-  const folderOf = (f: ParsedFile) => f.file.slice(0, cut(f));
+  const folderOf = (f: ParsedFile) => folderOfPath(f.file);
   // the sets of copies (2 or more files of one name and text in 2 or more folders)
   const sets: ParsedFile[][] = [];
   for (const list of byName.values()) {

@@ -173,6 +173,7 @@ export class Workspace {
     }
     return b.model;
   }
+
   /** Lints the whole workspace (cached until a file or the config changes). */
   lint(): LintResult {
     if (this.cachedResult) return this.cachedResult;

@@ -1,11 +1,11 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { nodeFactsFor, typeName } from '../analysis/ast.js';
+import { nodeFactsFor } from '../analysis/ast.js';
 import { functionsToken, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies } from '../analysis/rejected.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type KeptFinding, type Report } from './types.js';
-import { fileId, insertAfter, keepInPlace, quoteIdent, tableList, tableName } from './lib/util.js';
+import { columnTypes, fileId, insertAfter, keepInPlace, quoteIdent, tableList, tableName } from './lib/util.js';
 
 type Kind = 'const' | 'statement' | 'row';
 
@@ -372,11 +372,8 @@ const NO_REPORTS: Report[] = [];
  * policies); not advised.
  */
 function isBooleanColumn(t: Table, column: string): boolean {
-  for (const el of t.stmt?.node?.tableElts ?? []) {
-    const def = el?.ColumnDef;
-    if (def?.colname === column) return ['bool', 'boolean'].includes(typeName(def.typeName).toLowerCase().replace(/^pg_catalog\./, ''));
-  }
-  return false;
+  const type = columnTypes(t)?.get(column)?.toLowerCase().replace(/^pg_catalog\./, '');
+  return type === 'bool' || type === 'boolean';
 }
 
 function hasColumn(first: Array<string | Policy | Node>, column: string): boolean {

@@ -1,5 +1,5 @@
-import { hasSubLink, locationBounds, matchParen, relationsIn, typeName } from '../analysis/ast.js';
-import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import { hasSubLink, locationBounds, matchParen, relationsIn } from '../analysis/ast.js';
+import type { Func, Model, Policy } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import { policyExprs, textOfFile, visitTyped, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { appliesToRole, commandsOf, coversCommand, type Command } from '../analysis/policies.js';
@@ -7,7 +7,7 @@ import { recursionCycles, type RecursionCycle, type RecursionStep } from '../ana
 import type { Loc, Node } from '../analysis/types.js';
 import { bypassOwnerFix, readsAsOwner } from './definer-helper-under-force-rls.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
-import { insertAfter, quoteIdent, where } from './lib/util.js';
+import { columnTypes, insertAfter, quoteIdent, where } from './lib/util.js';
 
 const bare = (key: string) => key.replace(/^public\./, '');
 
@@ -132,13 +132,6 @@ function definerEscapesRls(model: Model, tables: Iterable<string>): boolean {
   if (model.assumeUnknownOwnerBypassesRls) return true;
   for (const k of tables) if (model.tables.get(k)?.rlsForced) return false;
   return true;
-}
-
-function columnTypes(t: Table): Map<string, string> | undefined {
-  if (t.stmt.kind !== 'CreateStmt') return undefined;
-  const out = new Map<string, string>();
-  for (const el of t.stmt.node.tableElts ?? []) if (el.ColumnDef) out.set(el.ColumnDef.colname, typeName(el.ColumnDef.typeName));
-  return out;
 }
 
 const IDENT_CHAIN = /^(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_][\w$]*))*/;

@@ -647,3 +647,11 @@ export function executeRevokedFrom(model: Model, f: Func, role: string, opts: { 
   }
   return revoked;
 }
+
+/** The types of a table's columns as its CREATE TABLE writes them (`typeName`), or undefined when another statement made it. */
+export function columnTypes(t: Table): Map<string, string> | undefined {
+  if (t.stmt.kind !== 'CreateStmt') return undefined;
+  const out = new Map<string, string>();
+  for (const el of t.stmt.node.tableElts ?? []) if (el.ColumnDef) out.set(el.ColumnDef.colname, typeName(el.ColumnDef.typeName));
+  return out;
+}
