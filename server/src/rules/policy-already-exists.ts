@@ -90,7 +90,8 @@ export function failingCreates(model: Model): readonly FailingCreate[] {
       if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;
       if (folderOf(first.created.file) !== folderOf(by.created.file)) continue;
       // (a file with a statement PostgreSQL rejects is not applied at all by a tool that runs each
-      // file in one transaction, as the Supabase CLI and most migration tools do: whether its
+      // file in one transaction, as the Supabase CLI does (pkg/migration/file.go: a file's
+      // statements are one pgconn batch, "implicitly transactional") and most tools: whether its
       // policy exists is in doubt; in the file that writes it again, the first ran before it either way)
       if (first.created.file !== by.created.file && failing.has(first.created.file)) continue;
       const from = orderOf(m, first.created);
