@@ -8,6 +8,7 @@
 import picomatch from 'picomatch';
 import { isRollbackFile, isSupabaseTestFile } from './model.js';
 import { nameParts } from './parse.js';
+import { counted } from './words.js';
 import type { Node, ParsedFile } from './types.js';
 
 /** `auto`: found from the folders (see above); `one`: every file one database; or names → globs. */
@@ -232,6 +233,5 @@ export function unmatchedDatabases(setting: DatabasesSetting, dbs: readonly Data
 
 /** The databases in a few words: `3 databases: a (2 files), b (1 file), other files (4 files)`. */
 export function describeDatabases(dbs: readonly Database[]): string {
-  const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
-  return `${dbs.length} databases, each replayed on its own: ${dbs.map((d) => `${d.name} (${files(d.files.length)})`).join(', ')}`;
+  return `${dbs.length} databases, each replayed on its own: ${dbs.map((d) => `${d.name} (${counted(d.files.length, 'file')})`).join(', ')}`;
 }

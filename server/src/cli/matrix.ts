@@ -4,7 +4,7 @@
 import { rlsMatrix, type MatrixCell, type RlsMatrix } from '../analysis/matrix.js';
 import { initParser, Workspace } from '../engine/workspace.js';
 import { collectFiles, loadConfig, readAllFiles, rootRelative } from './run.js';
-import { counted } from './words.js';
+import { counted } from '../analysis/words.js';
 
 export interface MatrixOptions {
   paths: string[];

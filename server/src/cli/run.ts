@@ -5,7 +5,7 @@ import { dirname, basename, join, relative, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { discoverFiles, readTextFile } from '../io/files.js';
+import { discoverFiles, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
@@ -161,11 +161,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
  * undefined outside it.
  */
 export function rootRelative(cwd: string): (id: string) => string | undefined {
-  return (id) => {
-    const rel = relative(cwd, resolve(cwd, id));
-    if (rel === '' || rel.startsWith('..') || /^[a-zA-Z]:/.test(rel)) return undefined;
-    return sep === '\\' ? rel.split(sep).join('/') : rel;
-  };
+  return (id) => relativeTo(cwd, resolve(cwd, id));
 }
 
 /**

@@ -11,7 +11,7 @@ import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
-import { counted } from './words.js';
+import { counted } from '../analysis/words.js';
 import { confirm } from '../verify/confirm.js';
 import { causes, rootsOf, type Cause } from '../verify/causes.js';
 import { initParser, ruleById, Workspace, type Finding } from '../engine/workspace.js';

@@ -1,7 +1,6 @@
 import { foreignDialect } from '../analysis/dialect.js';
 import { defineRule } from './types.js';
-
-const counted = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+import { counted } from '../analysis/words.js';
 
 export const notPostgresql = defineRule({
   meta: {

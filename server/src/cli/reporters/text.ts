@@ -1,6 +1,6 @@
 // eslint "stylish"-like output: grouped by file, `line:col  severity  message  rule`.
 import { countFindings, type LintRun } from '../run.js';
-import { counted } from '../words.js';
+import { counted } from '../../analysis/words.js';
 import { describeDatabases } from '../../analysis/databases.js';
 
 export function formatText(run: LintRun, color: boolean): string {
