@@ -270,6 +270,8 @@ export function activate(context: vscode.ExtensionContext): void {
       fileEvents: [
         vscode.workspace.createFileSystemWatcher('**/*.{sql,pgsql,psql}'),
         vscode.workspace.createFileSystemWatcher('**/.pg-rls-lint.json'),
+        // a Supabase project's Data API schemas (its [api] schemas are exposed)
+        vscode.workspace.createFileSystemWatcher('**/supabase/config.toml'),
       ],
     },
     // A function, so a restart sends the settings of that moment. VS Code's hover already shows

@@ -306,3 +306,35 @@ describe('several databases', () => {
     assert.deepEqual(one.statementErrors.map((e: { code: string; path: string }) => `${e.code} ${e.path}`), ['42P07 internal/user/res/migrations/000001_init.up.sql']);
   });
 });
+
+describe("a Supabase project's config.toml", () => {
+  const BILLING =
+    'CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id bigint PRIMARY KEY, org_id uuid NOT NULL);\n' +
+    'GRANT USAGE ON SCHEMA billing TO anon, authenticated;\nGRANT SELECT ON billing.invoices TO anon, authenticated;\n';
+  test('ok: a schema its Data API serves ([api] schemas) is exposed: its tables need RLS, said with the file; from the project folder too', () => {
+    const dir = fixture({
+      'supabase/config.toml': 'project_id = "shop"\n\n[api]\nenabled = true\nschemas = ["public", "graphql_public", "billing"]\n',
+      'supabase/migrations/20240101000000_billing.sql': BILLING,
+    });
+    const r = run(dir, ['.', '--format', 'json']);
+    const found = JSON.parse(r.stdout).files[0].diagnostics;
+    assert.deepEqual(found.map((d: { rule: string }) => d.rule), ['rls-not-enabled']);
+    assert.match(found[0].message, /exposed schema "billing" \(its Data API serves it: supabase\/config\.toml \[api\] schemas\)/);
+    assert.equal(r.stderr, '');
+    // linted from inside supabase/ (its config.toml is then ./config.toml)
+    const inside = run(join(dir, 'supabase'), ['migrations', '--format', 'json']);
+    assert.match(JSON.parse(inside.stdout).files[0].diagnostics[0].message, /\(its Data API serves it: config\.toml \[api\] schemas\)/);
+    // matrix and verify read it too (verify: no complaint about it on stderr)
+    assert.equal(run(dir, ['matrix', '.']).stderr, '');
+  });
+  test('err: a config.toml that is not TOML is named on stderr with its line; the lint goes on with the setting alone', () => {
+    const dir = fixture({
+      'supabase/config.toml': '[api]\nschemas = ["public", "billing"\n',
+      'supabase/migrations/20240101000000_billing.sql': BILLING,
+    });
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas are not read\n$/);
+    assert.deepEqual(JSON.parse(r.stdout).files[0].diagnostics, []);
+  });
+});

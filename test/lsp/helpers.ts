@@ -1,8 +1,8 @@
 // Shared set-up of the LSP protocol tests: a temp workspace folder, a started server, and
 // helpers that act like an editor (open, change with range edits, apply a code action).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { applyTextEdits, editsFor, LspClient, uriOf, type ClientOptions, type TextEdit } from './client.js';
 
@@ -26,6 +26,7 @@ export interface Session {
 export async function start(t: TestContext, files: Record<string, string> = {}, options: ClientOptions & { init?: Parameters<LspClient['initialize']>[1] } = {}): Promise<Session> {
   const root = mkdtempSync(join(tmpdir(), 'pg-rls-lint-lsp-'));
   const write = (name: string, text: string) => {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
     writeFileSync(join(root, name), text);
     return uriOf(join(root, name));
   };

@@ -238,3 +238,26 @@ test('ok: one workspace folder holding two services\' migration histories: each 
   const hover = await client.request('textDocument/hover', { textDocument: { uri: uriOf(b) }, position: { line: 0, character: 13 } });
   assert.match(JSON.stringify(hover), /\*\*table\*\* `public\.t` · RLS \*\*off\*\*\\n\\n_No policies\._[^]*Created at \[svc\/b\//);
 });
+
+test("ok: a Supabase project's config.toml: the schemas its Data API serves are exposed; an edit of the file re-lints; a broken one is logged", async (t) => {
+  const sql =
+    'CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id bigint PRIMARY KEY, org_id uuid NOT NULL);\n' +
+    'GRANT USAGE ON SCHEMA billing TO anon, authenticated;\nGRANT SELECT ON billing.invoices TO anon, authenticated;\n';
+  const { client, path, uri } = await start(t, {
+    'supabase/config.toml': '[api]\nschemas = ["public", "graphql_public", "billing"]\n',
+    'supabase/migrations/20240101000000_billing.sql': sql,
+  });
+  const file = uri('supabase/migrations/20240101000000_billing.sql');
+  const d = await client.waitForDiagnostics(file, (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.match(byRule(d.diagnostics, 'rls-not-enabled')[0].message, /exposed schema "billing" \(its Data API serves it: supabase\/config\.toml \[api\] schemas\)/);
+  // the API no longer serves billing: the finding goes
+  const mark = client.mark();
+  writeFileSync(path('supabase/config.toml'), '[api]\nschemas = ["public", "graphql_public"]\n');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('supabase/config.toml'), type: 2 }] });
+  await client.waitForDiagnostics(file, (p) => lacks('rls-not-enabled')(p.diagnostics), mark);
+  // a broken file: logged with its place, the setting alone decides
+  const mark2 = client.mark();
+  writeFileSync(path('supabase/config.toml'), '[api]\nschemas = ["public", "billing"\n');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('supabase/config.toml'), type: 2 }] });
+  await client.waitFor('window/logMessage', (p) => /supabase[\\/]config\.toml: not valid TOML at line \d+, column \d+/.test(p.message), mark2);
+});

@@ -17,6 +17,11 @@ export interface Config {
   exclude: string[];
   /** Schemas whose tables are reachable by API roles and must have RLS. */
   exposedSchemas: string[];
+  /**
+   * Not a setting: the schemas of `exposedSchemas` that a Supabase project's `config.toml`
+   * adds (its Data API serves them), each with that file (supabase-config.ts).
+   */
+  exposedBy?: Record<string, string>;
   /** Schema that unqualified names resolve to. */
   defaultSchema: string;
   /**

@@ -35,6 +35,11 @@ Options:
 
 Exit codes: 0 no errors, 1 errors (or more than --max-warnings warnings), 2 usage or I/O error (or no SQL files).`;
 
+/** A problem that does not stop the run (a Supabase config.toml that cannot be parsed), on stderr. */
+function warn(message: string): void {
+  process.stderr.write(`pg-rls-lint: ${message}\n`);
+}
+
 function fail(message: string): number {
   process.stderr.write(`pg-rls-lint: ${message}\n`);
   return 2;
@@ -91,18 +96,18 @@ export async function main(argv: string[]): Promise<number> {
       if (!['text', 'json'].includes(format)) return fail(`verify: --format must be text or json, got "${format}"`);
       const seconds = o.timeout === undefined ? 60 : Number(o.timeout);
       if (!(seconds > 0) || !Number.isFinite(seconds)) return fail(`verify: --timeout expects a positive number of seconds, got "${o.timeout}"`);
-      const out = await lintVerify({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: false }, format as 'text' | 'json', seconds * 1000, !o['no-seed']);
+      const out = await lintVerify({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: false, warn }, format as 'text' | 'json', seconds * 1000, !o['no-seed']);
       process.stdout.write(`${out.text}\n`);
       return out.exitCode;
     }
     if (first === 'matrix') {
       if (!['text', 'json'].includes(format)) return fail(`matrix: --format must be text or json, got "${format}"`);
-      const m = await matrixOf({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [] });
+      const m = await matrixOf({ paths: rest, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], warn });
       process.stdout.write(`${format === 'json' ? formatMatricesJson(m) : formatMatricesText(m)}\n`);
       return 0;
     }
     if (!['text', 'json', 'sarif', 'github'].includes(format)) return fail(`--format must be text, json, sarif or github, got "${format}"`);
-    const run = await lint({ paths: positionals, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: !!o.fix });
+    const run = await lint({ paths: positionals, cwd: process.cwd(), configPath: o.config, rules: o.rule ?? [], fix: !!o.fix, warn });
     if (o.quiet) for (const f of run.files) f.findings = f.findings.filter((d) => d.severity === 'error');
     const color = format === 'text' && !!process.stdout.isTTY && !process.env.NO_COLOR;
     const text =

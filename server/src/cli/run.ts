@@ -5,7 +5,8 @@ import { dirname, basename, join, relative, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { discoverFiles, readTextFile, relativeTo } from '../io/files.js';
+import { discoverFiles, readApiSchemas, readTextFile, relativeTo } from '../io/files.js';
+import type { ApiSchemas } from '../analysis/supabase-config.js';
 import type { Database } from '../analysis/databases.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
@@ -17,6 +18,8 @@ export interface LintOptions {
   configPath?: string;
   rules: string[];
   fix: boolean;
+  /** told what is wrong with a file read beside the SQL (a Supabase config.toml that cannot be parsed); the run goes on */
+  warn?: (message: string) => void;
 }
 
 export interface LintedFile {
@@ -121,6 +124,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   await initParser();
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
   for (const f of files) ws.setFile(f.path, f.text);
+  ws.setApiSchemas(await apiSchemasOfFiles(options.cwd, files.map((f) => f.absolute), options.warn));
   const fixed = new Set<string>();
   const skipped = new Set<string>();
   if (options.fix) {
@@ -162,6 +166,22 @@ export async function lint(options: LintOptions): Promise<LintRun> {
  */
 export function rootRelative(cwd: string): (id: string) => string | undefined {
   return (id) => relativeTo(cwd, resolve(cwd, id));
+}
+
+/**
+ * What the `supabase/config.toml` of the Supabase projects the files belong to say their Data
+ * APIs serve (io/files.ts readApiSchemas), with the CLI's file ids (paths relative to `cwd`).
+ */
+export function apiSchemasOfFiles(cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined): Promise<ApiSchemas[]> {
+  return readApiSchemas(
+    absolute,
+    (folder) => {
+      const rel = toDisplay(cwd, folder);
+      const prefix = relative(cwd, folder) === '' ? '' : `${rel}/`;
+      return { prefix, shown: prefix };
+    },
+    (path, problem) => warn(`${toDisplay(cwd, path)}: ${problem}`),
+  );
 }
 
 /**

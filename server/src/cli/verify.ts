@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { formatExposure } from '../verify/exposures.js';
 import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
-import { collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
+import { apiSchemasOfFiles, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
 import { describeDatabases, type Database } from '../analysis/databases.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
@@ -177,6 +177,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   await initParser();
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
   for (const f of read) ws.setFile(f.file, f.text);
+  ws.setApiSchemas(await apiSchemasOfFiles(options.cwd, absolute, options.warn));
   // each database the files make on a PostgreSQL of its own (analysis/databases.ts), one after the other
   const dbs = ws.databases();
   const runs: Array<{ database: Database; run: DatabaseVerify }> = [];

@@ -4,6 +4,7 @@
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { buildModel, recordFromStart, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
 import { databasesOf, relationRefs, type Database } from '../analysis/databases.js';
+import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import { initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Position, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
@@ -65,7 +66,9 @@ export class Workspace {
    */
   private built = new Map<string, { model?: Model; resume?: ResumePoint }>();
   /** the files of each database (databases.ts), until a file or the config changes */
-  private dbs: { list: Database[]; byFile: Map<string, Database> } | undefined;
+  private dbs: { list: Database[]; byFile: Map<string, Database>; configs: Map<Database, Config> } | undefined;
+  /** what the workspace's Supabase projects' config.toml files say their Data APIs serve */
+  private api: readonly ApiSchemas[] = [];
   private readonly editing: boolean;
   /** a file id's path relative to the workspace root (the config's globs are), `/`-separated */
   private readonly relPath: (id: string) => string | undefined;
@@ -94,6 +97,23 @@ export class Workspace {
   setConfig(config: Config): void {
     this.config = config;
     this.invalidate();
+  }
+
+  /**
+   * The schemas the workspace's Supabase projects serve through their Data API (read from
+   * their `supabase/config.toml` by the caller): each database's tables there count as
+   * exposed (configWithApi).
+   */
+  setApiSchemas(api: readonly ApiSchemas[]): void {
+    if (JSON.stringify(api) === JSON.stringify(this.api)) return;
+    this.api = api;
+    this.invalidate();
+  }
+
+  /** The config `file`'s database is linted with (the first database's for a file not in the workspace). */
+  configOf(file?: string): Config {
+    const { list, byFile, configs } = this.partition();
+    return configs.get((file !== undefined ? byFile.get(file) : undefined) ?? list[0]!) ?? this.config;
   }
 
   /** Adds or replaces a file. Returns false when the text did not change. */
@@ -146,12 +166,16 @@ export class Workspace {
     return this.partition().list;
   }
 
-  private partition(): { list: Database[]; byFile: Map<string, Database> } {
+  private partition(): { list: Database[]; byFile: Map<string, Database>; configs: Map<Database, Config> } {
     if (!this.dbs) {
       const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!));
       const byFile = new Map<string, Database>();
-      for (const d of list) for (const f of d.files) byFile.set(f, d);
-      this.dbs = { list, byFile };
+      const configs = new Map<Database, Config>();
+      for (const d of list) {
+        for (const f of d.files) byFile.set(f, d);
+        configs.set(d, this.api.length ? configWithApi(this.config, d.files, this.api) : this.config);
+      }
+      this.dbs = { list, byFile, configs };
       // (a database no longer made: what its builds left goes)
       for (const key of [...this.built.keys()]) if (!list.some((d) => builtKey(d) === key)) this.built.delete(key);
     }
@@ -168,7 +192,7 @@ export class Workspace {
     let b = this.built.get(builtKey(db));
     if (!b) this.built.set(builtKey(db), (b = { resume: this.editing ? recordFromStart() : undefined }));
     if (!b.model) {
-      b.model = buildModel(db.files.map((f) => this.parsed(f)!), this.config, b.resume);
+      b.model = buildModel(db.files.map((f) => this.parsed(f)!), this.partition().configs.get(db) ?? this.config, b.resume);
       b.resume = resumePointOf(b.model);
     }
     return b.model;
@@ -241,6 +265,7 @@ export class Workspace {
       for (const db of databases) {
         try {
           model = context.model = db.model;
+          context.config = db.model.config;
           rule.check(context);
         } catch (e) {
           // A rule bug must never take the others down; report it where it can be seen.
@@ -271,6 +296,7 @@ export class Workspace {
   /** A copy of this workspace (shares parsed files that are unchanged), to be used while this one is unchanged. */
   clone(): Workspace {
     const w = new Workspace(this.config, this.ruleSet, { relPath: this.relPath });
+    w.api = this.api;
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);

@@ -2,11 +2,12 @@
 // are linted (the config's include/exclude globs), discovery and reading. No LSP types here.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import { URI } from 'vscode-uri';
 import { ALWAYS_EXCLUDED, type Config } from '../analysis/config.js';
+import { apiSchemasOf, type ApiSchemas } from '../analysis/supabase-config.js';
 
 /** Files larger than this are not read into the editor's workspace (logged). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -119,4 +120,41 @@ export function writeFileAtomic(path: string, data: Uint8Array): boolean {
   } catch {
     return false;
   }
+}
+
+/** A Supabase project's folder (`…/supabase`), found from a migration or declarative schema file in it. */
+const SUPABASE_FOLDER = /^(.*[\\/]supabase)[\\/](?:migrations|schemas)[\\/]/;
+
+/**
+ * The Data API schemas of the Supabase projects `files` (absolute paths) belong to: each
+ * project's `supabase/config.toml`, read and parsed; `ids(folder)` gives the prefix of the
+ * project's file ids (ApiSchemas.folder) and the folder as shown to the user. A project without the file is left out; a file
+ * that cannot be read or parsed is told to `log` (as `supabase start` would refuse it) and
+ * left out. Never throws.
+ */
+export async function readApiSchemas(
+  files: Iterable<string>,
+  ids: (folder: string) => { prefix: string; shown: string } | undefined,
+  log: (path: string, problem: string) => void,
+): Promise<ApiSchemas[]> {
+  const folders = new Set<string>();
+  for (const f of files) {
+    const m = SUPABASE_FOLDER.exec(f);
+    if (m) folders.add(m[1]!);
+  }
+  const out: ApiSchemas[] = [];
+  for (const folder of [...folders].sort()) {
+    const names = ids(folder);
+    if (!names) continue;
+    const path = join(folder, 'config.toml');
+    const read = await readTextFile(path);
+    if (!read.ok) {
+      if (!read.missing) log(path, `${read.reason}; its [api] schemas are not read`);
+      continue;
+    }
+    const api = apiSchemasOf(read.text);
+    if ('problem' in api) log(path, `${api.problem}; its [api] schemas are not read`);
+    else out.push({ folder: names.prefix, source: `${names.shown}config.toml`, schemas: api.schemas });
+  }
+  return out;
 }

@@ -46,7 +46,7 @@ import { describeDatabases, unmatchedDatabases } from '../analysis/databases.js'
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
-import { canonicalUri, discoverFiles, fileMatcher, fileUri, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { settleHeap } from './runtime.js';
@@ -63,7 +63,9 @@ export const COMMANDS = {
 export const DEBOUNCE_MS = 150;
 const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
 const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
-const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`];
+const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml'];
+/** A Supabase project's config file, whose `[api] schemas` the Data API serves (supabase-config.ts). */
+const SUPABASE_CONFIG = /[\\/]supabase[\\/]config\.toml$/;
 const READ_CONCURRENCY = 32;
 const CONFIGURATION_TIMEOUT_MS = 5000;
 
@@ -104,6 +106,8 @@ class Project {
   configFileUri?: string;
   configDiagnosticsKey = '[]';
   warnedKey = '';
+  /** the problems of the Supabase config.toml files last logged, so that each is logged once */
+  apiLogged = '';
   constructor(
     readonly name: string,
     readonly folder?: { uri: string; path: string },
@@ -509,6 +513,26 @@ export class PgRlsLintServer {
     for (let i = 0; i < toRead.length; i += READ_CONCURRENCY) {
       await Promise.all(toRead.slice(i, i + READ_CONCURRENCY).map((p) => this.loadFromDisk(project, fileUri(p), p)));
     }
+    await this.readApiSchemas(project);
+  }
+
+  /** What the `supabase/config.toml` of the project's Supabase projects say their Data APIs serve (each problem logged once). */
+  private async readApiSchemas(project: Project): Promise<void> {
+    const root = project.folder;
+    if (!root) return;
+    const problems: string[] = [];
+    const paths = project.ws.files().map((id) => uriToPath(id)).filter((p): p is string => p !== undefined);
+    const api = await readApiSchemas(
+      paths,
+      (folder) => ({ prefix: `${fileUri(folder)}/`, shown: `${relativeTo(root.path, folder) ?? folder}/` }),
+      (path, problem) => problems.push(`${path}: ${problem}`),
+    );
+    project.ws.setApiSchemas(api);
+    const key = problems.join('\n');
+    if (key !== project.apiLogged) {
+      project.apiLogged = key;
+      for (const p of problems) this.log(p);
+    }
   }
 
   private async loadFromDisk(project: Project, id: string, path: string): Promise<void> {
@@ -526,6 +550,7 @@ export class PgRlsLintServer {
     return this.enqueue(async () => {
       const touched = new Set<Project>();
       const configs = new Set<Project>();
+      const apis = new Set<Project>();
       for (const change of params.changes) {
         const id = canonicalUri(change.uri);
         const path = uriToPath(id);
@@ -533,6 +558,11 @@ export class PgRlsLintServer {
         if (basename(path) === CONFIG_FILE_NAME) {
           const p = [...this.projects.values()].find((x) => x.folder!.path === dirname(path));
           if (p) configs.add(p);
+          continue;
+        }
+        if (SUPABASE_CONFIG.test(path)) {
+          const { project } = this.projectOf(id);
+          if (project.folder) apis.add(project);
           continue;
         }
         const { project, rel } = this.projectOf(id);
@@ -558,6 +588,12 @@ export class PgRlsLintServer {
       for (const p of configs) {
         await this.reloadConfig(p);
         await this.syncDisk(p);
+        touched.add(p);
+      }
+      // (a file of a new Supabase project, or its config.toml: syncDisk reads them for the others)
+      for (const p of new Set([...touched, ...apis])) {
+        if (configs.has(p)) continue;
+        await this.readApiSchemas(p);
         touched.add(p);
       }
       for (const p of touched) this.lintAndPublish(p);

@@ -1,6 +1,7 @@
 import { defineRule } from './types.js';
 import { enableRlsStatements, insertAfter, rlsAncestor, tableName, tableList } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
+import { exposedWhy } from '../analysis/supabase-config.js';
 
 export const rlsNotEnabled = defineRule({
   meta: {
@@ -29,7 +30,7 @@ export const rlsNotEnabled = defineRule({
         start: t.nameLoc.start,
         end: t.nameLoc.end,
         message:
-          `Table ${t.key} is in the exposed schema "${t.schema}" but row-level security is never enabled: ` +
+          `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled: ` +
           'every role granted access to it reads and writes all rows, and no policy can filter them. ' +
           `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
         fixes: [

@@ -1,0 +1,67 @@
+// Supabase's project config (`supabase/config.toml`): the schemas its Data API serves.
+// Pure: the file's text in, its `[api]` schemas (or one clear problem) out. Never throws.
+import { parse, TomlError } from 'smol-toml';
+import type { Config } from './config.js';
+
+/** What a Supabase project's config.toml says its Data API (PostgREST) serves. */
+export interface ApiSchemas {
+  /** the file ids of the project's migrations start with this (its `supabase/` folder, `/`-terminated; '' for all) */
+  folder: string;
+  /** the config file, as shown to the user (`supabase/config.toml`) */
+  source: string;
+  /** `[api] schemas`, lower-cased (none when `[api] enabled = false`) */
+  schemas: string[];
+}
+
+/**
+ * The schemas `[api]` serves: its `schemas` list, nothing when `enabled = false`, and
+ * Supabase's default (`public`, `graphql_public`) when the file names none. A file that is
+ * not TOML, or a `schemas` that is not a list of names, is one problem (the Supabase CLI
+ * refuses such a file too).
+ */
+export function apiSchemasOf(text: string): { schemas: string[] } | { problem: string } {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof TomlError) return { problem: `not valid TOML at line ${e.line}, column ${e.column}: ${e.message.split('\n')[0]}` };
+    return { problem: `not valid TOML: ${(e as Error)?.message ?? e}` };
+  }
+  const api = doc.api;
+  if (api === undefined) return { schemas: ['public', 'graphql_public'] };
+  if (typeof api !== 'object' || api === null || Array.isArray(api)) return { problem: '"api" must be a table ([api])' };
+  const { enabled, schemas } = api as Record<string, unknown>;
+  if (enabled === false) return { schemas: [] };
+  if (schemas === undefined) return { schemas: ['public', 'graphql_public'] };
+  if (!Array.isArray(schemas) || !schemas.every((s) => typeof s === 'string' && s.length > 0)) {
+    return { problem: '[api] "schemas" must be a list of schema names' };
+  }
+  return { schemas: [...new Set(schemas.map((s) => (s as string).toLowerCase()))] };
+}
+
+/**
+ * The config a database is linted with: `config` with the schemas its Supabase project's Data
+ * API serves added to `exposedSchemas` (a table there is reachable through the API whatever the
+ * setting says), each with the file that exposes it (`exposedBy`, for the messages). The
+ * project is the `api` entry most of the database's files are under; `config` itself when none.
+ */
+export function configWithApi(config: Config, files: readonly string[], api: readonly ApiSchemas[]): Config {
+  let best: ApiSchemas | undefined;
+  let most = 0;
+  for (const a of api) {
+    let n = 0;
+    for (const f of files) if (f.startsWith(a.folder)) n++;
+    if (n > most) [best, most] = [a, n];
+  }
+  const added = best?.schemas.filter((s) => !config.exposedSchemas.includes(s)) ?? [];
+  if (!best || added.length === 0) return config;
+  const exposedBy = { ...config.exposedBy };
+  for (const s of added) exposedBy[s] = best.source;
+  return { ...config, exposedSchemas: [...config.exposedSchemas, ...added], exposedBy };
+}
+
+/** Why `schema` is exposed, for a message: ` (its Data API serves it: supabase/config.toml [api] schemas)`, or '' when the setting names it. */
+export function exposedWhy(config: Config, schema: string): string {
+  const by = config.exposedBy?.[schema];
+  return by ? ` (its Data API serves it: ${by} [api] schemas)` : '';
+}

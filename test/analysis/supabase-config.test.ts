@@ -1,0 +1,49 @@
+// A Supabase project's config.toml: the schemas its Data API serves count as exposed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { apiSchemasOf, configWithApi } from '../../server/src/analysis/supabase-config.js';
+import { DEFAULT_CONFIG, mergeConfig } from '../../server/src/analysis/config.js';
+import { initParser, Workspace } from '../../server/src/engine/workspace.js';
+
+test('ok: [api] schemas is read; enabled = false serves none; no [api] or no schemas is Supabase\'s default', () => {
+  assert.deepEqual(apiSchemasOf('project_id = "x"\n\n[api]\nenabled = true\nport = 54321\nschemas = ["public", "graphql_public", "Billing"]\n'), { schemas: ['public', 'graphql_public', 'billing'] });
+  assert.deepEqual(apiSchemasOf('[api]\nenabled = false\nschemas = ["public", "billing"]\n'), { schemas: [] });
+  assert.deepEqual(apiSchemasOf('[db]\nport = 54322\n'), { schemas: ['public', 'graphql_public'] });
+  assert.deepEqual(apiSchemasOf('[api]\nport = 54321\n'), { schemas: ['public', 'graphql_public'] });
+});
+
+test('err: a file that is not TOML, or schemas that are not names, is one problem with its place', () => {
+  const bad = apiSchemasOf('[api]\nschemas = ["public", \n');
+  assert.ok('problem' in bad && /^not valid TOML at line \d+, column \d+/.test(bad.problem), JSON.stringify(bad));
+  assert.deepEqual(apiSchemasOf('[api]\nschemas = "public"\n'), { problem: '[api] "schemas" must be a list of schema names' });
+  assert.deepEqual(apiSchemasOf('api = 3\n'), { problem: '"api" must be a table ([api])' });
+});
+
+test('ok: configWithApi adds the schemas of the project most files are under, each with its file; the setting keeps its own', () => {
+  const api = [
+    { folder: 'apps/a/supabase/', source: 'apps/a/supabase/config.toml', schemas: ['public', 'billing'] },
+    { folder: 'apps/b/supabase/', source: 'apps/b/supabase/config.toml', schemas: ['public', 'crm'] },
+  ];
+  const files = ['apps/b/supabase/migrations/1.sql', 'apps/b/supabase/migrations/2.sql', 'apps/a/supabase/migrations/1.sql'];
+  const c = configWithApi(DEFAULT_CONFIG, files, api);
+  assert.deepEqual(c.exposedSchemas, ['public', 'crm']);
+  assert.deepEqual(c.exposedBy, { crm: 'apps/b/supabase/config.toml' });
+  assert.equal(configWithApi(DEFAULT_CONFIG, ['db/1.sql'], api), DEFAULT_CONFIG);
+  const set = mergeConfig({ exposedSchemas: ['public', 'crm'] });
+  assert.equal(configWithApi(set, files, api), set, 'a schema the setting names is the setting\'s');
+});
+
+test('ok: a table without RLS in a schema the Data API serves is reported, naming config.toml; the same table in a schema it does not serve is not', async () => {
+  await initParser();
+  const ws = new Workspace();
+  const sql = 'CREATE SCHEMA billing;\nCREATE TABLE billing.invoices (id bigint PRIMARY KEY, org_id uuid NOT NULL);\nGRANT USAGE ON SCHEMA billing TO anon, authenticated;\nGRANT SELECT ON billing.invoices TO anon, authenticated;\n';
+  ws.setFile('supabase/migrations/20240101000000_billing.sql', sql);
+  assert.deepEqual(ws.lint().byFile.get('supabase/migrations/20240101000000_billing.sql')!.map((f) => f.rule), []);
+  ws.setApiSchemas([{ folder: 'supabase/', source: 'supabase/config.toml', schemas: ['public', 'graphql_public', 'billing'] }]);
+  const found = ws.lint().byFile.get('supabase/migrations/20240101000000_billing.sql')!;
+  assert.deepEqual(found.map((f) => f.rule), ['rls-not-enabled']);
+  assert.match(found[0]!.message, /^Table billing\.invoices is in the exposed schema "billing" \(its Data API serves it: supabase\/config\.toml \[api\] schemas\) but row-level security is never enabled/);
+  assert.deepEqual(ws.configOf('supabase/migrations/20240101000000_billing.sql').exposedSchemas, ['public', 'graphql_public', 'billing']);
+  ws.setApiSchemas([{ folder: 'supabase/', source: 'supabase/config.toml', schemas: [] }]);
+  assert.deepEqual(ws.lint().byFile.get('supabase/migrations/20240101000000_billing.sql')!.map((f) => f.rule), []);
+});
