@@ -154,3 +154,15 @@ CREATE FUNCTION end_session() RETURNS void LANGUAGE sql AS $$ SELECT set_config(
   const local = clear.replace("'00000000-0000-0000-0000-000000000000', false", "'00000000-0000-0000-0000-000000000000', true");
   assert.deepEqual(await scenario(local, `${session} BEGIN; SELECT end_session(); COMMIT;`), { setting: TENANT_A, rows: 1 });
 });
+
+test("err: as pg_dump writes it, set_config('app.tenant_id'::text, …, false), the leak is the same: reported, and fixed", async () => {
+  const sql = "CREATE FUNCTION public.set_tenant(tid uuid) RETURNS void LANGUAGE sql AS $$ SELECT set_config('app.tenant_id'::text, (tid)::text, false) $$;\n";
+  const { ws, mine } = lintFiles([{ file: 'schema.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), "set_config('app.tenant_id'::text, (tid)::text, false)");
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const request = `BEGIN; SET LOCAL ROLE authenticated; SELECT set_tenant('${TENANT_A}'); COMMIT;`;
+  assert.deepEqual(await scenario(sqlOf(ws), request), { setting: TENANT_A, rows: 1 });
+  assert.deepEqual(await scenario(sqlOf(fixed), request), { setting: '', rows: 0 });
+});

@@ -591,6 +591,22 @@ export function constValue(n: Node): string | number | boolean | null | undefine
   return undefined;
 }
 
+/** Types a string constant keeps its text in (a cast to one of them changes no value). */
+export const TEXT_TYPES: ReadonlySet<string> = new Set(['text', 'character varying', 'varchar', 'name', 'character', 'bpchar', 'citext', 'unknown']);
+
+/**
+ * A string constant's text: `'app.uid'`, or `'app.uid'::text` as pg_dump (and so Rails'
+ * structure.sql, dbmate's schema.sql, a baseline) writes every string argument; undefined for anything else.
+ */
+export function stringConst(n: Node): string | undefined {
+  const v = constValue(n);
+  if (typeof v === 'string') return v;
+  const c = n?.TypeCast;
+  if (!c || !TEXT_TYPES.has(typeName(c.typeName))) return undefined;
+  const inner = constValue(c.arg);
+  return typeof inner === 'string' ? inner : undefined;
+}
+
 /** Approximate end of an identifier (possibly qualified, each part possibly quoted: `"storage"."objects"`) starting at `start`. */
 export function identEnd(text: string, start: number): number {
   let k = start;

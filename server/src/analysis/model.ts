@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, typeName } from './ast.js';
+import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, stringConst, typeName } from './ast.js';
 import type { Config } from './config.js';
 import { foreignDialect } from './dialect.js';
 import { migrationCopies, schemaSnapshots } from './snapshot.js';
@@ -1392,8 +1392,8 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
   for (const c of callsIn(node)) {
     const name = c.name[c.name.length - 1];
     if (name !== 'set_config' || c.args.length < 1) continue;
-    const setting = c.args[0]?.A_Const?.sval?.sval;
-    if (typeof setting !== 'string') continue;
+    const setting = stringConst(c.args[0]);
+    if (setting === undefined) continue;
     const localArg = c.args[2]?.A_Const;
     const local = localArg ? !!localArg.boolval?.boolval : undefined;
     out.push({

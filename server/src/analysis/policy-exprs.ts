@@ -1,7 +1,7 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
-import { anchorAt, callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
+import { anchorAt, callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, stringConst, TEXT_TYPES, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
 import { isRejected, rejectedPolicies } from './rejected.js';
 import { nameParts, sval } from './parse.js';
@@ -1047,7 +1047,6 @@ export interface SettingCall {
   strictPath: boolean;
 }
 
-const TEXT_TYPES = new Set(['text', 'character varying', 'varchar', 'name', 'character', 'bpchar', 'citext', 'unknown']);
 const STRICT_EXPR_KINDS = new Set(['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL', 'AEXPR_IN', 'AEXPR_LIKE', 'AEXPR_ILIKE', 'AEXPR_SIMILAR']);
 
 /** `SELECT <one expression>` with no FROM, WHERE, grouping, set operation or limit. */
@@ -1087,8 +1086,8 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
     const name = parts.join('.');
     if (name !== 'current_setting' && name !== 'pg_catalog.current_setting') return;
     const args: Node[] = n.args ?? [];
-    const setting = constValue(args[0]);
-    if (typeof setting !== 'string' || !setting.includes('.')) return; // built-in settings always exist
+    const setting = stringConst(args[0]);
+    if (setting === undefined || !setting.includes('.')) return; // built-in settings always exist
     const missingOk = missingOkValue(args[1]);
     if (missingOk === undefined || args.length > 2) return;
     // casts directly around the call; a nullif(…, '') around it makes '' harmless

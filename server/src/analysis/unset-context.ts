@@ -37,7 +37,7 @@
 // measured, the row without a tenant stays hidden). Such a comparison (the same casts on both
 // sides; no identity crosses a helper call, whose parameters and result may be coerced) is
 // evaluated again with the column taken to be non-NULL, and openIn names the columns it needed.
-import { census, compareConstants, constValue, nodeFacts, typeName, type NodeFacts } from './ast.js';
+import { census, compareConstants, constValue, nodeFacts, stringConst, TEXT_TYPES, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
@@ -98,7 +98,6 @@ const plain = (v: Val): Val => (v.t === 'unknown' && v.col !== undefined ? unkno
 const baseColumn = (col: string) => col.split('::')[0]!;
 
 /** Text types: '' casts to them without error. */
-const TEXT_TYPES = new Set(['text', 'character varying', 'varchar', 'name', 'character', 'bpchar', 'citext', 'unknown']);
 /** Types whose input function rejects '' (22P02 or 22007). */
 const EMPTY_REJECTED = new Set([
   'uuid', 'integer', 'bigint', 'smallint', 'numeric', 'decimal', 'real', 'double precision', 'boolean', 'json', 'jsonb',
@@ -167,8 +166,8 @@ export function settingCallOf(call: Node): { setting: string; missingOk: boolean
   if (len !== 15 && len !== 26) return undefined;
   if (!isName(call.funcname, 'current_setting') && !isName(call.funcname, 'pg_catalog.current_setting')) return undefined;
   const args: Node[] = call.args ?? [];
-  const s = constValue(args[0]);
-  if (typeof s !== 'string' || !s.includes('.') || args.length > 2) return undefined;
+  const s = stringConst(args[0]);
+  if (s === undefined || !s.includes('.') || args.length > 2) return undefined;
   let ok: boolean | undefined = false;
   if (args[1]) {
     const v = constValue(args[1]) ?? (args[1].TypeCast ? constValue(args[1].TypeCast.arg) : undefined);

@@ -1,4 +1,4 @@
-import { callsIn, constValue } from '../analysis/ast.js';
+import { callsIn, stringConst } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
 import type { Edit, Fix } from './types.js';
 import { defineRule } from './types.js';
@@ -68,8 +68,8 @@ function needsNoPrivilege(model: Model, f: Func, seen: Set<Func> | undefined): V
       if (!PURE_BUILTINS.has(name)) return undefined;
       if (name === 'current_setting') {
         // only application settings: some built-in ones are readable by privileged roles only
-        const setting = constValue(c.args[0]);
-        if (typeof setting !== 'string' || !setting.includes('.')) return undefined;
+        const setting = stringConst(c.args[0]);
+        if (setting === undefined || !setting.includes('.')) return undefined;
       }
       verdict.calls.add(`${name}()`);
     }
