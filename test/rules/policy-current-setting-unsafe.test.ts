@@ -95,6 +95,14 @@ test("err: current_setting('x', true)::uuid: 22P02 after a local set ended (T15b
   });
 });
 
+test("err: as pg_dump writes it, current_setting('app.tenant_id'::text, true)::uuid: the same 22P02; fixed with nullif: 0 rows", async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.equal(textAt(ws, finding), "current_setting('app.tenant_id'::text, true)");
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await expectLocalSetEnded(ws, fixed);
+});
+
 test('err: in a helper the policy calls: 22P02 through the function; the (unsafe) fix in its body: 0 rows', async () => {
   const { ws, finding } = invalidFinding(ID, 2);
   assert.match(finding.message, /^Function public\.current_tenant\(\), called by policy "invoices_tenant" on public\.invoices/);
