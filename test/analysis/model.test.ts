@@ -293,6 +293,18 @@ DROP TABLE c;`,
     assert.deepEqual([...named.tables.keys()], ['public.plan']);
   });
 
+  test('ok: a file of sqlc queries (-- name: X :one) is parsed but not replayed: the queries run against the migrated database, before whose migrations the path order puts them', () => {
+    const m = model({
+      'internal/db/queries/users.sql': '-- name: GetUser :one\nSELECT * FROM app.users WHERE id = $1;\n\n-- name: DeleteUser :exec\nDELETE FROM app.users WHERE id = $1;\n',
+      'internal/db/queries/temp.sql': '-- name: MakeScratch :exec\nCREATE TABLE scratch (id int);\n',
+      'migrations/001_init.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int PRIMARY KEY);\n',
+    });
+    assert.deepEqual([...m.tables.keys()], ['app.users']);
+    // (a migration with a comment naming something is one)
+    const named = model({ 'db/1.sql': '-- name: users table\nCREATE TABLE users (id int);\n' });
+    assert.deepEqual([...named.tables.keys()], ['public.users']);
+  });
+
   test('ok: a copy of a migration (same name and text in another folder: a Docker build context, a backup) is not replayed; a file of the same name with other text is', () => {
     const users = 'CREATE TABLE users (id int PRIMARY KEY);\nCREATE POLICY own ON users USING (id = 1);\n';
     const rls = 'ALTER TABLE users ENABLE ROW LEVEL SECURITY;\n';

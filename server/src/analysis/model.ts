@@ -603,6 +603,18 @@ export function isPgTapTest(text: string): boolean {
   return /^[ \t]*select[ \t]+\*[ \t]+from[ \t]+finish[ \t]*\([ \t]*\)[ \t]*;/im.test(text) && /^[ \t]*select[ \t]+(?:\*[ \t]+from[ \t]+)?(?:no_)?plan[ \t]*\([^)]*\)[ \t]*;/im.test(text);
 }
 
+/** sqlc's annotation of a query: `-- name: GetUser :one` (its commands: docs.sqlc.dev, "Query annotations"). */
+const SQLC_QUERY = /^[ \t]*--[ \t]*name:[ \t]*[\w$]+[ \t]+:(?:one|many|exec|execrows|execresult|execlastid|copyfrom|batchexec|batchmany|batchone)\b/im;
+
+/**
+ * A file of sqlc queries (`queries: "db/query"` of sqlc.yaml): each query under its
+ * `-- name: X :one` annotation, with `$1` parameters. sqlc compiles them into code that runs
+ * them against the migrated database; they are never migrations. Parsed, not replayed.
+ */
+export function isSqlcQueryFile(text: string): boolean {
+  return text.includes('name:') && SQLC_QUERY.test(text);
+}
+
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
 const rollbackCache = new WeakMap<object, Array<{ start: number; end: number }>>();
 
@@ -640,7 +652,7 @@ export function rollbackSections(file: { file: string; text: string; statements:
   sections = [];
   // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
   const parsed = 'errors' in file ? (file as ParsedFile) : undefined;
-  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || isPgTapTest(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
+  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || isPgTapTest(file.text) || isSqlcQueryFile(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
   else {
     rolledBackTransactions(file.statements, sections);
     if (mayHoldMarker(file.text)) markedSections(file, sections);
