@@ -45,6 +45,29 @@ test('ok: two folders that each start a sequence are two databases; a seed joins
   assert.equal(groups(['a/drizzle/0000_cool.sql', 'b/drizzle/0000_warm.sql']).length, 2);
 });
 
+test("ok: a Supabase project's supabase/migrations/ is a history of its own, timestamps and all: beside another sequence it is a database apart (its seed and tests with it)", () => {
+  const paths = [
+    'apps/hive/db/001_schema.sql',
+    'apps/database/supabase/migrations/20230202082703_remote_commit.sql',
+    'apps/database/supabase/migrations/20240101000000_more.sql',
+    'apps/database/supabase/seed.sql',
+    'apps/database/supabase/tests/rls_test.sql',
+  ];
+  assert.deepEqual(groups(paths), [
+    'sequence:apps/database/supabase=apps/database/supabase/migrations/20230202082703_remote_commit.sql,apps/database/supabase/migrations/20240101000000_more.sql,apps/database/supabase/seed.sql,apps/database/supabase/tests/rls_test.sql',
+    'sequence:apps/hive/db=apps/hive/db/001_schema.sql',
+  ]);
+  // alone, or two Supabase projects (each its own history)
+  assert.equal(groups(['supabase/migrations/20240101000000_a.sql', 'supabase/seed.sql']).length, 1);
+  assert.equal(groups(['a/supabase/migrations/20240101000000_x.sql', 'b/supabase/migrations/20240101000000_y.sql']).length, 2);
+  // its declarative schemas (numbered or not) are the same database
+  assert.deepEqual(groups(['apps/web/supabase/migrations/20240101000000_a.sql', 'apps/web/supabase/schemas/01-tables.sql', 'apps/web/supabase/seed.sql']).length, 1);
+  assert.deepEqual(groups(['apps/web/supabase/migrations/20240101000000_a.sql', 'apps/web/supabase/schemas/01-tables.sql', 'apps/hive/db/001_x.sql']), [
+    'sequence:apps/hive/db=apps/hive/db/001_x.sql',
+    'sequence:apps/web/supabase=apps/web/supabase/migrations/20240101000000_a.sql,apps/web/supabase/schemas/01-tables.sql',
+  ]);
+});
+
 test('ok: a sequence folder inside another, or at the root: no certain split, one database', () => {
   assert.equal(groups(['db/001_a.sql', 'db/tests/001_t.sql']).length, 1);
   assert.equal(groups(['001_a.sql', 'other/001_b.sql']).length, 1);

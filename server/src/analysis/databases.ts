@@ -4,7 +4,8 @@
 // config's `databases` names them (globs per database); without it, they are found where the
 // evidence is certain: two or more folders that each start their own numbered sequence
 // (`000001_init.up.sql`, `001_tables.sql`, `V1__init.sql`, drizzle's `0000_x.sql`), a migration
-// history each. Pure: paths in, groups out.
+// history each, and a Supabase project's `supabase/migrations/` (timestamped, but one history
+// by its place). Pure: paths in, groups out.
 import picomatch from 'picomatch';
 import { isRollbackFile, isSupabaseTestFile } from './model.js';
 import { nameParts } from './parse.js';
@@ -32,6 +33,11 @@ export const REST_DATABASE = 'other files';
  * more) never start one: they tell nothing about where a history begins.
  */
 const SEQUENCE_START = /^(?:V0*[01](?:[._]0+)*__|0{0,7}[01][._-])/;
+
+/** A Supabase project's migrations folder: its history whatever its versions (the Supabase CLI applies exactly that folder). */
+const SUPABASE_MIGRATIONS = /(^|\/)supabase\/migrations$/;
+/** A folder of a Supabase project (`…/supabase/…`): the project's folder is its database's (migrations, declarative schemas, seed, tests). */
+const IN_SUPABASE = /^((?:.*\/)?supabase)(?:\/|$)/;
 
 /**
  * The files of each database, given file ids and their paths relative to the workspace root
@@ -163,7 +169,8 @@ function byConfig(ids: readonly string[], paths: ReadonlyArray<string | undefine
 
 /**
  * Databases found from migration sequences: the folders holding a file that starts one (not a
- * rollback, not a Supabase test), when there are two or more and none is inside another (a
+ * rollback, not a Supabase test), and Supabase's `supabase/migrations/` (a Supabase project's
+ * folders are its `supabase/` folder: its declarative schemas are the same database), when there are two or more and none is inside another (a
  * sequence inside another's folder is no certain evidence: one database, as before). Each file
  * belongs to the folder it is in, else to the one whose path shares the most folders with its
  * own (a service's seed files beside its migrations); a file as near to two, or near none, is
@@ -175,7 +182,8 @@ function bySequence(ids: readonly string[], paths: ReadonlyArray<string | undefi
   for (const p of paths) {
     if (p === undefined || isRollbackFile(p) || isSupabaseTestFile(p)) continue;
     const slash = p.lastIndexOf('/');
-    if (SEQUENCE_START.test(p.slice(slash + 1))) folders.add(slash < 0 ? '' : p.slice(0, slash));
+    const folder = slash < 0 ? '' : p.slice(0, slash);
+    if (SEQUENCE_START.test(p.slice(slash + 1)) || SUPABASE_MIGRATIONS.test(folder)) folders.add(IN_SUPABASE.exec(folder)?.[1] ?? folder);
   }
   // (graphile-migrate's `current/` is the next migration of its `committed/` sequence)
   for (const f of folders) {
