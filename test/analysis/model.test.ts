@@ -280,6 +280,13 @@ DROP TABLE c;`,
     // (a dump most of whose tables are new is no snapshot of the files before it)
     const mostlyNew = model({ '1.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int);', '2.sql': `${DUMP}CREATE TABLE app.users (id int);\nCREATE TABLE app.a (id int);\nCREATE TABLE app.b (id int);` });
     assert.ok(mostlyNew.tables.has('app.b'));
+    // dbmate: migrations that `SET search_path = app` and make unqualified tables, then its db/schema.sql dump writing app.x
+    const dbmate = model({
+      'db/migration/20240325144656_create_tables.sql': '-- migrate:up\nCREATE SCHEMA app;\nSET search_path = app;\nCREATE TABLE users (id uuid PRIMARY KEY);\nCREATE TABLE todos (id uuid, owner_id uuid);\n',
+      'db/schema.sql': `${preamble}CREATE TABLE app.todos (id uuid, owner_id uuid);\nCREATE TABLE app.users (id uuid NOT NULL);\nCREATE TABLE public.migrations_version (version text);\nCREATE POLICY dump_only ON app.todos USING (true);\n`,
+    });
+    assert.deepEqual(dbmate.policies.map((p) => p.name), []);
+    assert.ok(!dbmate.tables.has('public.migrations_version'));
   });
   test('ok: a pgTAP test (plan … finish()) anywhere is parsed but not replayed: pg_prove runs it against the migrated database', () => {
     const m = model({

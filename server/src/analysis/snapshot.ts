@@ -32,13 +32,16 @@ function isDump(f: ParsedFile): boolean {
   return hit;
 }
 
-/** `schema.name` of each table a file's statements create (unqualified: `public`). */
+/**
+ * `schema.name` of each table a file's statements create; unqualified, `*.name` (a migration's
+ * `SET search_path = app` puts it in app, which its dump then writes `app.name`).
+ */
 function tablesCreated(f: ParsedFile): string[] {
   const out: string[] = [];
   for (const s of f.statements) {
     if (s.origin !== 'file' || s.kind !== 'CreateStmt') continue;
     const rel = s.node?.relation;
-    if (rel?.relname) out.push(`${rel.schemaname ?? 'public'}.${rel.relname}`);
+    if (rel?.relname) out.push(`${rel.schemaname ?? '*'}.${rel.relname}`);
   }
   return out;
 }
@@ -63,8 +66,12 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
       return;
     }
     // (a whole database's dump holds Supabase's own tables too, auth.users…, which no migration makes)
-    const tables = tablesCreated(f).filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
-    const before = tables.filter((t) => (firstMade.get(t) ?? Infinity) < at).length;
+    // (a dump's unqualified table is public's)
+    const tables = tablesCreated(f)
+      .map((t) => (t.startsWith('*.') ? `public${t.slice(1)}` : t))
+      .filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
+    const madeAt = (t: string) => Math.min(firstMade.get(t) ?? Infinity, firstMade.get(`*${t.slice(t.indexOf('.'))}`) ?? Infinity);
+    const before = tables.filter((t) => madeAt(t) < at).length;
     if (tables.length > 0 && before * 2 >= tables.length) out.add(f);
   });
   return out;
