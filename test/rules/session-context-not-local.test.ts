@@ -166,3 +166,14 @@ test("err: as pg_dump writes it, set_config('app.tenant_id'::text, …, false), 
   assert.deepEqual(await scenario(sqlOf(ws), request), { setting: TENANT_A, rows: 1 });
   assert.deepEqual(await scenario(sqlOf(fixed), request), { setting: '', rows: 0 });
 });
+
+test('ok: a function a later migration replaces with set_config(…, true) (or drops) no longer sets anything for the session', () => {
+  const leaky = "CREATE FUNCTION app_set_user(id uuid) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.current_user', id::text, false); END $$;\n";
+  const fixed = "CREATE OR REPLACE FUNCTION app_set_user(id uuid) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.current_user', id::text, true); END $$;\n";
+  assert.equal(lintFiles([{ file: '019_fn.sql', text: leaky }], ID).mine.length, 1);
+  assert.equal(lintFiles([{ file: '019_fn.sql', text: leaky }, { file: '024_fix.sql', text: fixed }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: '019_fn.sql', text: leaky }, { file: '025_drop.sql', text: 'DROP FUNCTION app_set_user(uuid);\n' }], ID).mine.length, 0);
+  // (replaced by the same leaky text elsewhere: the new definition is reported, once)
+  const again = lintFiles([{ file: '019_fn.sql', text: leaky }, { file: '030_again.sql', text: leaky.replace('CREATE', 'CREATE OR REPLACE') }], ID).mine;
+  assert.deepEqual(again.map((f) => f.file), ['030_again.sql']);
+});

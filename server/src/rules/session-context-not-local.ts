@@ -98,6 +98,9 @@ export const sessionContextNotLocal = defineRule({
   },
   check({ model, report }) {
     for (const w of model.contextWrites) {
+      // (a function's write counts while the function is defined by the statement it is in: a
+      // later CREATE OR REPLACE that makes it set_config(…, true), or a DROP, leaves nothing of it)
+      if (w.inFunction && !model.functions.get(w.inFunction)?.some((fn) => fn.created.file === w.loc.file && fn.created.start <= w.loc.start && w.loc.start < fn.created.end)) continue;
       const f = examine(model, w);
       if (!f) continue;
       const where = w.inFunction ? ` in function ${model.functions.get(w.inFunction)?.[0]?.signature ?? w.inFunction}` : '';
