@@ -1,6 +1,8 @@
 import type { Model, Policy } from '../analysis/model.js';
 import { appliesToRole, commandList, COMMANDS, coversCommand, roleList, rolesNamed, type Command } from '../analysis/policies.js';
 import { defineRule, type Report } from './types.js';
+import { constValue } from '../analysis/ast.js';
+import type { Node } from '../analysis/types.js';
 import { forEachEnabledTable, forEachPolicyKeyWithoutTable, PF_ALL, PF_INSERT, PF_PERMISSIVE, PF_SELECT, PF_UPDATE, policyFacts } from './lib/util.js';
 
 /**
@@ -44,6 +46,53 @@ function mayOverlapAt(facts: Uint16Array, from: number, to: number): boolean {
   return all + Math.max(select, insert, update, del) >= 2;
 }
 
+/** `col = 'constant'` (either side; casts of the constant allowed): the column's name and the constant's text. */
+function pinned(n: Node): { col: string; value: string } | undefined {
+  const e = n?.A_Expr;
+  if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || e.name[0]?.String?.sval !== '=') return undefined;
+  const col = (x: Node) => {
+    const fields: Node[] | undefined = x?.ColumnRef?.fields;
+    const last = fields?.[fields.length - 1]?.String?.sval;
+    return typeof last === 'string' ? last : undefined;
+  };
+  const value = (x: Node) => {
+    const v = constValue(x?.TypeCast ? x.TypeCast.arg : x);
+    return v === undefined || v === null ? undefined : String(v);
+  };
+  const l = col(e.lexpr);
+  const r = col(e.rexpr);
+  if (l !== undefined && value(e.rexpr) !== undefined) return { col: l, value: value(e.rexpr)! };
+  if (r !== undefined && value(e.lexpr) !== undefined) return { col: r, value: value(e.lexpr)! };
+  return undefined;
+}
+
+/** The `col = 'constant'` conditions a row must meet for `n` to hold: its own, or its AND's. */
+function pins(n: Node): Map<string, string> {
+  const out = new Map<string, string>();
+  const add = (x: Node) => {
+    const p = pinned(x);
+    if (p) out.set(p.col, p.value);
+  };
+  if (n?.BoolExpr?.boolop === 'AND_EXPR') for (const a of n.BoolExpr.args ?? []) add(a);
+  else add(n);
+  return out;
+}
+
+/**
+ * Whether the policies admit disjoint rows for every command of `cmds`: each pins one column
+ * to a constant (`bucket_id = 'avatars'`, `bucket_id = 'invoices'`: Supabase storage policies
+ * per bucket), no two the same. No row is then admitted by two of them: neither "the broadest
+ * decides" nor merging them says anything true or useful.
+ */
+function disjoint(policies: readonly Policy[], cmds: ReadonlySet<Command>): boolean {
+  for (const cmd of cmds) {
+    const maps = policies.map((p) => pins((cmd === 'insert' ? (p.withCheck ?? p.using) : (p.using ?? p.withCheck)) as Node));
+    const shared = [...maps[0]!.keys()].filter((c) => maps.every((m) => m.has(c)));
+    if (!shared.some((c) => new Set(maps.map((m) => m.get(c))).size === maps.length)) return false;
+  }
+  return true;
+}
+
 /** Reports the overlaps among the permissive policies of one table (key). */
 function checkTable(model: Model, key: string, policies: Policy[], report: (r: Report) => void): void {
   const permissive = policies.filter((p) => p.permissive);
@@ -67,6 +116,7 @@ function checkTable(model: Model, key: string, policies: Policy[], report: (r: R
   }
   if (!overlaps) return;
   for (const o of overlaps.values()) {
+    if (disjoint(o.policies, o.cmds)) continue;
     const last = o.policies[o.policies.length - 1]!;
     const names = o.policies.map((p) => `"${p.name}"`);
     const nameText = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
