@@ -81,3 +81,21 @@ test('ok: a policy TO PUBLIC with neither USING nor WITH CHECK admits nothing: n
     await assert.rejects(q(`INSERT INTO comments VALUES (3, '${TENANT_A}', 'c')`), /42501|row-level security/);
   });
 });
+
+test("ok: outside Supabase the fix and the message name the role the workspace's policies use (app_user), not Supabase's authenticated", () => {
+  const sql =
+    'CREATE ROLE app_user;\nCREATE TABLE notes (id int PRIMARY KEY, tenant_id uuid NOT NULL);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE notes FORCE ROW LEVEL SECURITY;\n' +
+    "CREATE POLICY notes_tenant ON notes FOR SELECT TO app_user USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);\n" +
+    "CREATE POLICY notes_write ON notes FOR INSERT WITH CHECK (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);\n";
+  const { ws, mine, findings } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /\(e\.g\. TO app_user\)\.$/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /CREATE POLICY notes_write ON notes FOR INSERT TO app_user WITH CHECK/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // (rls-not-forced: no Supabase roles in its "only non-owner roles query it" either)
+  const notForced = lintFiles([{ file: '1.sql', text: sql.replace('ALTER TABLE notes FORCE ROW LEVEL SECURITY;\n', '') }], 'rls-not-forced').mine;
+  assert.equal(notForced.length, 1);
+  assert.doesNotMatch(notForced[0]!.message, /anon|authenticated/);
+  assert.ok(findings.length >= 1);
+});

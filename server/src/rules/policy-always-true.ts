@@ -2,6 +2,7 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
+import { onSupabasePlatform } from './lib/util.js';
 
 /** Roles of the policy that are subject to it: not BYPASSRLS/superuser roles, not the table's owner. */
 function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
@@ -86,7 +87,7 @@ export const policyAlwaysTrue = defineRule({
         message:
           `Policy "${p.name}" on ${p.table} (${p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`}) admits every row: its ${clauses} ${isAre} always true, ` +
           `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote} ` +
-          'Write the condition a row must meet (e.g. owner_id = (select auth.uid())), or drop the policy if these roles should not have this access.',
+          `Write the condition a row must meet (${onSupabasePlatform(model) ? 'e.g. owner_id = (select auth.uid())' : "e.g. a match of the row's owner or tenant column with the request's"}), or drop the policy if these roles should not have this access.`,
       });
     }
   },

@@ -2,7 +2,7 @@ import { clauseSpan } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
 import type { Statement } from '../analysis/types.js';
 import { defineRule, type Edit } from './types.js';
-import { fileOf, PF_PERMISSIVE, PF_PUBLIC, policyFacts } from './lib/util.js';
+import { appRole, fileOf, PF_PERMISSIVE, PF_PUBLIC, policyFacts } from './lib/util.js';
 
 /** The statement a location of the policy was taken from. */
 function statementAt(model: Model, p: Policy, loc: { file: string; start: number }): Statement | undefined {
@@ -12,8 +12,9 @@ function statementAt(model: Model, p: Policy, loc: { file: string; start: number
   return model.statements.find((s) => s.file.file === loc.file && s.stmt.start === loc.start)?.stmt;
 }
 
-/** Edits that give the policy `TO authenticated` instead of PUBLIC. */
-function toAuthenticated(model: Model, p: Policy): { title: string; edits: Edit[] } | undefined {
+/** Edits that give the policy `TO <role>` (appRole: authenticated on Supabase) instead of PUBLIC. */
+function toAppRole(model: Model, p: Policy): { title: string; edits: Edit[] } | undefined {
+  const role = appRole(model);
   const placeholder = '(a placeholder: put the roles that need this policy)';
   if (p.implicitPublic) {
     const created = statementAt(model, p, p.created);
@@ -27,8 +28,8 @@ function toAuthenticated(model: Model, p: Policy): { title: string; edits: Edit[
       const kw = /(?:\bUSING|\bWITH\s+CHECK)\s*$/i.exec(text.slice(created.start, c!.start));
       if (kw) at = Math.min(at, created.start + kw.index);
     }
-    const newText = at === created.end ? ' TO authenticated' : `${/\s/.test(text[at - 1] ?? '') ? '' : ' '}TO authenticated `;
-    return { title: `Add TO authenticated to "${p.name}" ${placeholder}`, edits: [{ file, start: at, end: at, newText }] };
+    const newText = at === created.end ? ` TO ${role}` : `${/\s/.test(text[at - 1] ?? '') ? '' : ' '}TO ${role} `;
+    return { title: `Add TO ${role} to "${p.name}" ${placeholder}`, edits: [{ file, start: at, end: at, newText }] };
   }
   // explicit TO PUBLIC: in the ALTER POLICY that set the roles, else in the CREATE POLICY
   const stmt = p.stmt.node?.roles ? p.stmt : statementAt(model, p, p.created);
@@ -40,7 +41,7 @@ function toAuthenticated(model: Model, p: Policy): { title: string; edits: Edit[
   const start = pub.RoleSpec!.location!;
   const end = start + 'public'.length;
   if (text.slice(start, end).toLowerCase() !== 'public') return undefined;
-  if (specs.length === 1) return { title: `Replace TO PUBLIC with TO authenticated in "${p.name}" ${placeholder}`, edits: [{ file, start, end, newText: 'authenticated' }] };
+  if (specs.length === 1) return { title: `Replace TO PUBLIC with TO ${role} in "${p.name}" ${placeholder}`, edits: [{ file, start, end, newText: role }] };
   const after = /^\s*,\s*/.exec(text.slice(end, end + 64));
   if (after) return { title: `Remove PUBLIC from the TO list of "${p.name}"`, edits: [{ file, start, end: end + after[0].length, newText: '' }] };
   const before = /\s*,\s*$/.exec(text.slice(Math.max(0, start - 64), start));
@@ -82,13 +83,13 @@ export const policyAppliesToPublic = defineRule({
       const t = model.tables.get(p.table);
       if (t && !t.rlsEnabled) continue; // ignored policies are reported by policy-on-table-without-rls / rls-disabled
       if (admitsNothing(p)) continue; // no row for any role to get
-      const fix = toAuthenticated(model, p);
+      const fix = toAppRole(model, p);
       report({
         ...p.nameLoc,
         message:
           `Policy "${p.name}" on ${p.table} ${p.implicitPublic ? 'has no TO clause, so it applies to PUBLIC' : 'is TO PUBLIC'}: ` +
           `every role — including ${anon}any role created later — that has a grant on the table gets the rows it admits. ` +
-          'Name the roles that need it with TO (e.g. TO authenticated).',
+          `Name the roles that need it with TO (e.g. TO ${appRole(model)}).`,
         fixes: fix ? [{ title: fix.title, kind: 'unsafe', edits: fix.edits }] : [],
       });
     }

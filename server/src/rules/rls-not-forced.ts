@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { insertAfter, platformTable, tableName, tableList } from './lib/util.js';
+import { insertAfter, onSupabasePlatform, platformTable, tableName, tableList } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 
 export const rlsNotForced = defineRule({
@@ -38,7 +38,7 @@ export const rlsNotForced = defineRule({
         message:
           `Row-level security on ${t.key} is enabled but not forced: the table's owner bypasses every policy and sees all rows (T13). ` +
           'This matters when the application, a job or a migration queries as the owner role; if only non-owner roles ' +
-          '(e.g. anon/authenticated) ever query it, you can lower this rule knowingly. ' +
+          `${onSupabasePlatform(model) ? '(e.g. anon/authenticated) ' : ''}ever query it, you can lower this rule knowingly. ` +
           `Add ALTER TABLE ${name} FORCE ROW LEVEL SECURITY. (Superusers and BYPASSRLS roles bypass RLS even when forced.)`,
         fixes: [
           {

@@ -655,3 +655,26 @@ export function columnTypes(t: Table): Map<string, string> | undefined {
   for (const el of t.stmt.node.tableElts ?? []) if (el.ColumnDef) out.set(el.ColumnDef.colname, typeName(el.ColumnDef.typeName));
   return out;
 }
+
+/**
+ * The role a suggestion names for "the roles that need it": Supabase's `authenticated` where
+ * the platform's roles exist (a Supabase layout, or migrations calling auth.uid()), else the
+ * role the workspace's policies name most (`app_user`), else `authenticated`.
+ */
+export function appRole(model: Model): string {
+  return memoModel(model, 'rules:appRole', (m) => {
+    if (onSupabasePlatform(m)) return 'authenticated';
+    const count = new Map<string, number>();
+    for (const p of m.policies) for (const r of p.roles) if (r !== 'public' && m.roleBypassesRls(r) !== true) count.set(r, (count.get(r) ?? 0) + 1);
+    let best = 'authenticated';
+    let most = 0;
+    for (const [r, n] of count) if (n > most) [best, most] = [r, n];
+    return best;
+  });
+}
+
+/** Whether the workspace runs on Supabase's platform roles (anon, authenticated, auth.uid()): its examples fit. */
+export function onSupabasePlatform(model: Model): boolean {
+  const r = model.roles.get('authenticated');
+  return !!r && !r.declared;
+}
