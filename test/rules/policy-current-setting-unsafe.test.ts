@@ -238,3 +238,32 @@ CREATE POLICY notes_tenant ON notes FOR SELECT TO authenticated USING (tenant = 
     });
   });
 });
+
+test("err: a call in an OR branch: the statement fails (the planner folds the cast up front), or only at the rows the scan evaluates it for (under COALESCE with a column: a row the other branch admits escapes); the message says both", async () => {
+  const table =
+    'CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid, amount numeric);\n' +
+    'ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;\nALTER TABLE invoices FORCE ROW LEVEL SECURITY;\n';
+  const folded = `${table}CREATE POLICY invoices_tenant ON invoices FOR SELECT TO authenticated\n  USING (tenant_id IS NULL OR tenant_id = current_setting('app.tenant_id', true)::uuid);\n`;
+  const perRow = `${table}CREATE POLICY invoices_tenant ON invoices FOR SELECT TO authenticated\n  USING (tenant_id IS NULL OR tenant_id = coalesce(current_setting('app.tenant_id', true)::uuid, tenant_id));\n`;
+  for (const sql of [folded, perRow]) {
+    const { mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+    assert.equal(mine.length, 1);
+    assert.match(mine[0]!.message, /then statements the policy applies to fail \(as the planner or the scan evaluates the call: a row the rest of the condition decides first, through AND, OR, CASE or COALESCE, may escape\)/);
+  }
+  const run = async (sql: string) => {
+    let out: unknown;
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, sql);
+      await q(`INSERT INTO invoices VALUES (1, NULL, 10), (2, '${TENANT_B}', 20); GRANT SELECT ON invoices TO authenticated`);
+      await q('SET ROLE authenticated');
+      await localSetEnded(q);
+      const one = await tryQuery(q, 'SELECT id FROM invoices WHERE id = 1');
+      const all = await tryQuery(q, 'SELECT count(*) FROM invoices');
+      out = [one.ok ? one.rows : one.error.code, all.ok ? all.rows : all.error.code];
+    });
+    return out;
+  };
+  assert.deepEqual(await run(folded), ['22P02', '22P02'], 'even the NULL-tenant row: the statement fails');
+  assert.deepEqual(await run(perRow), [[{ id: 1 }], '22P02'], 'the NULL-tenant row escapes; a statement reaching the other fails');
+});

@@ -1045,6 +1045,12 @@ export interface SettingCall {
    * the expression's top is strict (casts, operators, IN, AND/OR/NOT) and crosses no sub-select.
    */
   strictPath: boolean;
+  /**
+   * The call sits in a branch the rest of the expression may decide without it: an operand of
+   * AND / OR (evaluated left to right, stopping once decided), a CASE, COALESCE, NULLIF or
+   * GREATEST/LEAST: a row decided first never evaluates it (T15b's failure is then per row).
+   */
+  conditional: boolean;
 }
 
 const STRICT_EXPR_KINDS = new Set(['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL', 'AEXPR_IN', 'AEXPR_LIKE', 'AEXPR_ILIKE', 'AEXPR_SIMILAR']);
@@ -1122,7 +1128,12 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
       strictPath = false;
       break;
     }
-    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath });
+    let conditional = false;
+    for (let j = ancestors.length - 1; j >= 0 && !conditional; j--) {
+      const t = ancestors[j]!.type;
+      conditional = t === 'BoolExpr' ? ancestors[j]!.node.boolop !== 'NOT_EXPR' : t === 'CaseExpr' || t === 'CoalesceExpr' || t === 'MinMaxExpr';
+    }
+    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional });
     return false;
   });
   return out.filter((c) => c.location >= 0);

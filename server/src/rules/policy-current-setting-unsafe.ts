@@ -170,7 +170,9 @@ export const policyCurrentSettingUnsafe = defineRule({
         const insertOk = e.clause === 'using' && p.command === 'all' && !p.withCheck && first.castType && !castReached({ ...e, clause: 'check' }, first, model);
         const fails = insertOk
           ? 'then every SELECT, UPDATE and DELETE the policy applies to fails (an INSERT, which checks USING branch by branch, never reaches the cast: see policy-context-fails-open)'
-          : 'then every statement the policy applies to fails';
+          : first.conditional
+            ? 'then statements the policy applies to fail (as the planner or the scan evaluates the call: a row the rest of the condition decides first, through AND, OR, CASE or COALESCE, may escape)'
+            : 'then every statement the policy applies to fails';
         const when = opens.has('never') ? (opens.has('ended') ? "when the setting is unset or ''" : 'while the setting was never set') : "once the setting reads ''";
         const self = opens.nonNull?.join(' and ');
         const after = opens.size > 0
