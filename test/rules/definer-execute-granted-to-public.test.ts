@@ -219,3 +219,15 @@ CREATE POLICY admins_manage ON public.org_members FOR ALL TO authenticated
   assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text: forAnon }], ID).mine, []);
   assert.deepEqual(lintFiles([{ file: 'db/migrations/001_orgs.sql', text: sql }], ID).mine, []);
 });
+
+test("ok: a definer that only sets a custom setting is not reported: any role may call set_config() on it itself, so EXECUTE gives a caller nothing (debt-manager's app.set_user)", async () => {
+  const setter = "CREATE FUNCTION set_user(id uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$\nBEGIN\n  PERFORM set_config('app.current_user', id::text, true);\nEND $$;\n";
+  assert.equal(lintFiles([{ file: '1.sql', text: setter }], ID).mine.length, 0);
+  // (one that also reads a table is reported)
+  const reader = setter.replace("PERFORM set_config('app.current_user', id::text, true);", "PERFORM set_config('app.current_user', (SELECT max(id::text) FROM pg_class WHERE false), true);\n  PERFORM 1 FROM notes;");
+  assert.equal(lintFiles([{ file: '1.sql', text: `CREATE TABLE notes (id int);\n${reader}` }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(`SELECT set_config('app.current_user', '${TENANT_A}', true) AS v`), [{ v: TENANT_A }], 'anon sets it without any function');
+  });
+});

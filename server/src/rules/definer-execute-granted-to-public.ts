@@ -1,4 +1,4 @@
-import { callsIn } from '../analysis/ast.js';
+import { callsIn, stringConst } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
@@ -68,6 +68,33 @@ function policyRoles(model: Model, f: Func): Array<{ role: string; policy: strin
   return out;
 }
 
+/** Calls a body may make and still do nothing with its owner's rights: a custom setting set or read, and what computes the value. */
+const NO_PRIVILEGE_CALLS = new Set(['set_config', 'current_setting', 'nullif', 'coalesce']);
+
+/**
+ * Whether the definer only sets (or reads) custom settings (`app.current_user`): it reads and
+ * writes no table and runs no dynamic SQL, and any role may call set_config() on such a setting
+ * itself: EXECUTE on it gives a caller nothing (debt-manager's app.set_user).
+ */
+function settingsOnly(model: Model, f: Func): boolean {
+  const body = f.body;
+  if (!body || body.errors.length || body.dynamicExecutes.length || f.reads.size || f.writes.size || body.statements.length === 0) return false;
+  if (f.language !== 'sql' && f.language !== 'plpgsql') return false;
+  let sets = false;
+  for (const s of body.statements) {
+    if (s.kind !== 'SelectStmt' && s.kind !== 'ReturnStmt') return false;
+    for (const c of callsIn(s.node)) {
+      const name = c.name[c.name.length - 1]!.toLowerCase();
+      if (!NO_PRIVILEGE_CALLS.has(name) || (c.name.length > 1 && c.name[0]!.toLowerCase() !== 'pg_catalog') || model.findFunction(c.name, c.args.length)) return false;
+      if (name === 'set_config') {
+        if (!stringConst(c.args[0])?.includes('.')) return false;
+        sets = true;
+      }
+    }
+  }
+  return sets;
+}
+
 /** The statement after which PUBLIC (or one of `roles`) last got EXECUTE on `f`: its CREATE, or a later GRANT. */
 export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc {
   return lastGrantOf(model, f.created, 'function', [f.signature, `schema:${f.schema}`], roles);
@@ -80,7 +107,7 @@ export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc 
  * use for it). A definer no policy calls is definer-bypasses-rls's (its callers include anon).
  */
 function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): void {
-  if (!f.securityDefiner || f.schema !== 'public' || f.publicExecute) return;
+  if (!f.securityDefiner || f.schema !== 'public' || f.publicExecute || settingsOnly(model, f)) return;
   if (executeRevokedFrom(model, f, 'anon', { publicDefaults: false }) || f.executeGrants.has('anon') || f.owner?.role === 'anon') return;
   const users = policyRoles(model, f);
   if (users.length === 0 || users.some((u) => u.role === 'anon' || u.role === 'public')) return;
@@ -115,7 +142,7 @@ export const definerExecuteGrantedToPublic = defineRule({
       if (model.supabase && (definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) === 0) anonKeepsExecute(model, definers[i]!, report);
       if ((definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) !== DF_PUBLIC_EXECUTE) continue; // (the definer is not read)
       const f = definers[i]!;
-      if (!f.securityDefiner) continue;
+      if (!f.securityDefiner || settingsOnly(model, f)) continue;
       const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
       const sig = signatureSql(f);
       const users = policyRoles(model, f);
