@@ -231,3 +231,39 @@ test("ok: a definer that only sets a custom setting is not reported: any role ma
     assert.deepEqual(await q(`SELECT set_config('app.current_user', '${TENANT_A}', true) AS v`), [{ v: TENANT_A }], 'anon sets it without any function');
   });
 });
+
+test('err: Supabase: a definer no policy calls, revoked from PUBLIC and granted to service_role only: anon still calls it (default privileges) and writes a secret; after the fix 42501', async () => {
+  const sql = `CREATE TABLE public.secrets (name text PRIMARY KEY, value text);
+REVOKE ALL ON public.secrets FROM anon, authenticated;
+CREATE FUNCTION public.manage_secret(p_name text, p_value text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  INSERT INTO public.secrets VALUES (p_name, p_value) ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+END $$;
+REVOKE ALL ON FUNCTION public.manage_secret(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.manage_secret(text, text) TO service_role;
+`;
+  const file = 'supabase/migrations/20260110175719_manage_secret.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.manage_secret\(text, text\) is executable by anon and authenticated: its EXECUTE is revoked from PUBLIC and granted to service_role, but on Supabase default privileges/);
+  assert.match(mine[0]!.message, /So any request, signed in or not, can call it directly \(as an RPC of the Data API\), and it runs with its owner's rights\. Add REVOKE EXECUTE ON FUNCTION public\.manage_secret\(text, text\) FROM anon, authenticated;$/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const platform = 'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role;';
+  const asAnon = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(platform);
+      await q(text);
+      await q('SET ROLE anon');
+      const r = await tryQuery(q, "SELECT public.manage_secret('stripe_key', 'attacker')");
+      await q('RESET ROLE');
+      return r.ok ? (await q("SELECT value FROM public.secrets WHERE name = 'stripe_key'"))[0]?.value : r.error.code;
+    });
+  assert.equal(await asAnon(sqlOf(ws)), 'attacker', 'anon overwrote the secret');
+  assert.equal(await asAnon(sqlOf(fixed)), '42501');
+  // granted to authenticated on purpose: only anon is reported; not Supabase: nothing
+  const forUsers = sql.replace('TO service_role;', 'TO authenticated;');
+  assert.match(lintFiles([{ file, text: forUsers }], ID).mine[0]!.message, /is executable by anon: .* So a request without a signed-in user can call it/);
+  assert.deepEqual(lintFiles([{ file: 'db/migrations/001_secret.sql', text: sql }], ID).mine, []);
+});

@@ -110,7 +110,8 @@ function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): v
   if (!f.securityDefiner || f.schema !== 'public' || f.publicExecute || settingsOnly(model, f)) return;
   if (executeRevokedFrom(model, f, 'anon', { publicDefaults: false }) || f.executeGrants.has('anon') || f.owner?.role === 'anon') return;
   const users = policyRoles(model, f);
-  if (users.length === 0 || users.some((u) => u.role === 'anon' || u.role === 'public')) return;
+  if (users.length === 0) return restrictedKeepsExecute(model, f, report);
+  if (users.some((u) => u.role === 'anon' || u.role === 'public')) return;
   const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
   const revoke = `REVOKE EXECUTE ON ${kind} ${signatureSql(f)} FROM anon;`;
   const roles = [...new Set(users.map((u) => u.role))];
@@ -124,10 +125,35 @@ function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): v
   });
 }
 
+/**
+ * A definer of a Supabase project no policy calls, revoked from PUBLIC only (often then granted
+ * to service_role: novaluxe's manage_vault_secret, which writes Vault secrets): anon and
+ * authenticated keep EXECUTE by Supabase's default privileges, so any request can call it
+ * through the Data API. A definer reading or writing a table with RLS is definer-bypasses-rls's
+ * (it names these callers).
+ */
+function restrictedKeepsExecute(model: Model, f: Func, report: (r: Report) => void): void {
+  if (f.isProcedure || settingsOnly(model, f)) return;
+  for (const k of f.reads) if (model.tables.get(k)?.rlsEnabled) return;
+  for (const k of f.writes) if (model.tables.get(k)?.rlsEnabled) return;
+  const keep = ['anon', 'authenticated'].filter((r) => !f.executeGrants.has(r) && f.owner?.role !== r && !executeRevokedFrom(model, f, r, { publicDefaults: false }));
+  if (keep.length === 0) return;
+  const granted = [...f.executeGrants].filter((r) => r !== 'public');
+  const revoke = `REVOKE EXECUTE ON FUNCTION ${signatureSql(f)} FROM ${keep.join(', ')};`;
+  const who = keep.length === 2 ? 'any request, signed in or not,' : keep[0] === 'anon' ? 'a request without a signed-in user' : 'any signed-in user';
+  report({
+    ...f.nameLoc,
+    message:
+      `SECURITY DEFINER function ${f.signature} is executable by ${keep.join(' and ')}: its EXECUTE is revoked from PUBLIC${granted.length ? ` and granted to ${granted.join(', ')}` : ''}, but on Supabase default privileges grant EXECUTE on new functions in public to anon and authenticated directly, and a REVOKE … FROM PUBLIC leaves those. ` +
+      `So ${who} can call it directly (as an RPC of the Data API), and it runs with its owner's rights. Add ${revoke}`,
+    fixes: [{ title: `Revoke EXECUTE on ${f.signature} from ${keep.join(', ')} (Supabase's default privileges granted it)`, kind: 'unsafe', edits: [insertAfter(model, lastGrant(model, f, []), [revoke])] }],
+  });
+}
+
 export const definerExecuteGrantedToPublic = defineRule({
   meta: {
     id: 'definer-execute-granted-to-public',
-    description: 'A SECURITY DEFINER function whose EXECUTE privilege is never revoked from PUBLIC (on Supabase: a policy helper never revoked from anon).',
+    description: 'A SECURITY DEFINER function whose EXECUTE privilege is never revoked from PUBLIC (on Supabase: revoked from PUBLIC only, which leaves anon and authenticated).',
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
