@@ -107,3 +107,33 @@ describe('verify: the lint findings the engine shows', () => {
     assert.ok(!shown.some((c) => c.finding.rule === 'policy-per-row-function'));
   });
 });
+
+describe('verify: a probe shows only its own cycle', () => {
+  test("ok: a 42P17 naming another cycle's relation does not show a recursion finding whose policies are elsewhere (madmono: the projects probe met team_members' recursion first)", async () => {
+    const { confirm } = await import('../server/src/verify/confirm.js');
+    const { rules } = await import('../server/src/rules/lib/catalog.js');
+    const { lintTexts } = await import('../server/src/engine/workspace.js');
+    const sql = `CREATE ROLE app_user;
+CREATE TABLE workspaces (id bigint PRIMARY KEY);
+CREATE TABLE projects (id bigint PRIMARY KEY, workspace_id bigint NOT NULL, team_id bigint NOT NULL);
+CREATE TABLE team_members (team_id bigint NOT NULL, user_name text NOT NULL);
+GRANT SELECT ON workspaces, projects, team_members TO app_user;
+ALTER TABLE workspaces ENABLE ROW LEVEL SECURITY;
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE team_members ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION is_member(ws bigint) RETURNS boolean LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM workspaces WHERE id = ws); END $$;
+CREATE POLICY ws_read ON workspaces FOR SELECT TO app_user USING (is_member(id));
+CREATE POLICY tm_read ON team_members FOR SELECT TO app_user USING (team_id IN (SELECT team_id FROM team_members WHERE user_name = current_user));
+CREATE POLICY p_read ON projects FOR SELECT TO app_user USING (is_member(workspace_id) AND team_id IN (SELECT team_id FROM team_members));
+`;
+    const linted = await lintTexts([{ file: '1.sql', text: sql }]);
+    const recursion = [...linted.byFile.values()].flat().filter((f) => f.rule === 'policy-recursion');
+    assert.ok(recursion.some((f) => /on workspaces recurses/.test(f.message)));
+    const shownBy = (id: string) => rules.find((r) => r.meta.id === id)?.meta.shownBy;
+    const probe = (table: string, relation: string) => ({ table, role: 'app_user', command: 'select' as const, outcome: 'error' as const, code: '42P17', message: `infinite recursion detected in policy for relation "${relation}"` });
+    const shownWith = (p: ReturnType<typeof probe>) =>
+      confirm(recursion, linted.model, { statementErrors: [], probes: [p], pgVersion: 'x' }, shownBy).map((c) => /on (\w+) recurses/.exec(c.finding.message)![1]);
+    assert.deepEqual(shownWith(probe('public.projects', 'team_members')), [], 'neither the workspaces cycle nor team_members (the probe was of projects)');
+    assert.deepEqual(shownWith(probe('public.team_members', 'team_members')), ['team_members']);
+  });
+});

@@ -134,7 +134,7 @@ test('err: FOR ALL … IS NULL OR … (no WITH CHECK): never set, every row and 
   // the `ended` state is policy-current-setting-unsafe's: the cast fails, nothing is admitted
   const other = findings.filter((f) => f.rule === 'policy-current-setting-unsafe');
   assert.equal(other.length, 1);
-  assert.match(other[0]!.message, /reads '' rather than NULL, so the cast to uuid fails with 22P02 .*\(T15b\); then every statement the policy applies to fails/);
+  assert.match(other[0]!.message, /reads '' rather than NULL, so the cast to uuid fails with 22P02 .*\(T15b\); then statements the policy applies to fail \(as the planner or the scan evaluates the call/);
   assert.deepEqual(await afterLocalSet(ws, async (q) => [await visible(q), await insertB(q)]), ['22P02', '22P02']);
   // the fix drops the branch and reads the setting with nullif: both findings are gone
   const fixed = applyFix(ws, finding);

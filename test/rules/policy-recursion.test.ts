@@ -317,3 +317,31 @@ GRANT SELECT ON study, study_subject TO authenticated;
   // the same policies, one renamed: "Owners see …" is now evaluated first, reads the study, whose policy calls the helper again
   await expectRecursionGap((q) => setup(q, renamed), (q) => count(q, 'study'));
 });
+
+test("err: Supabase: an invoker helper that also reads auth.users fails with 42501 before it can recurse (the caller has no privilege on auth.users); the message says so", async () => {
+  const sql = `CREATE TABLE public.workspaces (id uuid PRIMARY KEY, name text);
+ALTER TABLE public.workspaces ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.workspaces TO authenticated;
+CREATE FUNCTION public.is_member(ws uuid) RETURNS boolean LANGUAGE sql STABLE AS $$
+  select exists (select 1 from public.workspaces w join auth.users u on u.id = auth.uid() where w.id = ws)
+$$;
+CREATE POLICY workspaces_read ON public.workspaces FOR SELECT TO authenticated USING (public.is_member(id));
+`;
+  const file = 'supabase/migrations/20240101000000_rls.sql';
+  const { mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Before it goes round, the query of is_member\(\) fails: it runs as the caller and also reads auth\.users, .* so a query that evaluates the policy for a row fails with 42501 permission denied for table users; granted that, it would recurse until 54001/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('CREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY); REVOKE ALL ON auth.users FROM PUBLIC, anon, authenticated;');
+    await q(sql);
+    await q(`INSERT INTO public.workspaces VALUES ('${TENANT_A}', 'a')`);
+    await q(`SET ROLE authenticated; ${actAs(TENANT_B)}`);
+    const r = await tryQuery(q, 'SELECT count(*) FROM public.workspaces');
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501');
+    assert.match(r.ok ? '' : r.error.message, /permission denied for table users/);
+  });
+  // where the migrations grant SELECT on auth.users to the policy's role: the recursion's 54001
+  const granted = lintFiles([{ file, text: `${sql}GRANT SELECT ON auth.users TO authenticated;\n` }], ID).mine;
+  assert.match(granted[0]!.message, /without end: PostgreSQL fails with 54001/);
+});

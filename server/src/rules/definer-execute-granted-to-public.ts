@@ -3,7 +3,7 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, insertAfter, lastGrantOf, quoteIdent, functionLists } from './lib/util.js';
+import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists } from './lib/util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 export function signatureSql(f: Func): string {
@@ -134,8 +134,11 @@ function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): v
  */
 function restrictedKeepsExecute(model: Model, f: Func, report: (r: Report) => void): void {
   if (f.isProcedure || settingsOnly(model, f)) return;
-  for (const k of f.reads) if (model.tables.get(k)?.rlsEnabled) return;
-  for (const k of f.writes) if (model.tables.get(k)?.rlsEnabled) return;
+  // (a table with RLS, or one the migrations do not show: definer-bypasses-rls's, or unknown)
+  for (const k of f.reads) if (model.tables.get(k)?.rlsEnabled !== false) return;
+  for (const k of f.writes) if (model.tables.get(k)?.rlsEnabled !== false) return;
+  // (a body that checks who calls it, auth.uid() or auth.role(), may refuse anon itself)
+  if (funcLooksAtCaller(model, f)) return;
   const keep = ['anon', 'authenticated'].filter((r) => !f.executeGrants.has(r) && f.owner?.role !== r && !executeRevokedFrom(model, f, r, { publicDefaults: false }));
   if (keep.length === 0) return;
   const granted = [...f.executeGrants].filter((r) => r !== 'public');

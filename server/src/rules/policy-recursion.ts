@@ -7,7 +7,7 @@ import { recursionCycles, type RecursionCycle, type RecursionStep } from '../ana
 import type { Loc, Node } from '../analysis/types.js';
 import { bypassOwnerFix, readsAsOwner } from './definer-helper-under-force-rls.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
-import { columnTypes, insertAfter, quoteIdent, where } from './lib/util.js';
+import { AUTH_USERS, authUsersText, columnTypes, insertAfter, mayReadAuthUsers, quoteIdent, supabaseAuthUsers, where } from './lib/util.js';
 
 const bare = (key: string) => key.replace(/^public\./, '');
 
@@ -80,9 +80,12 @@ function messageOf(model: Model, c: RecursionCycle): string {
     .map((q) => `"${q.name}" on ${bare(q.table)}`)
     .join(', ');
   const more = alts.length > 3 ? ` and ${alts.length - 3} more` : '';
+  const denied = authUsersFirst(model, c);
   return (
     `Policy "${c.start.name}" on ${bare(R)} recurses: ${chain} → ${bare(R)} again, in a new query that applies policy "${c.start.name}" again. ` +
-    `Each evaluation of the policy for a row runs that query, and each row the query reads evaluates the policy again, without end: PostgreSQL fails with 54001 stack depth limit exceeded (${ids}). ` +
+    (denied
+      ? `Before it goes round, the query of ${funcName(denied)} fails: it runs as the caller and also reads auth.users, ${authUsersText(model)}, so a query that evaluates the policy for a row fails with 42501 permission denied for table users; granted that, it would recurse until 54001 stack depth limit exceeded (${ids}). `
+      : `Each evaluation of the policy for a row runs that query, and each row the query reads evaluates the policy again, without end: PostgreSQL fails with 54001 stack depth limit exceeded (${ids}). `) +
     (alts.length
       ? `Whether a query goes round depends on the rows and on the other policies: PostgreSQL stops at the first permissive policy of a table that admits a row, so ${alts.length === 1 ? 'policy' : 'policies'} ${altText}${more} may admit it before the cycle's policy is evaluated. The cycle may then stay silent in tests and fail once the data or the policies change (even a policy's name: it sets the order they are evaluated in). `
       : 'It takes a row the query reads: an empty table hides it. ') +
@@ -90,6 +93,24 @@ function messageOf(model: Model, c: RecursionCycle): string {
       ? "FORCE ROW LEVEL SECURITY applies the table's policies to the function's owner too: have the function owned by a role with BYPASSRLS (or a superuser)."
       : 'Make the function SECURITY DEFINER (with SET search_path = public, pg_temp) owned by a role that bypasses RLS, so its query runs outside these policies (T03, T04).')
   );
+}
+
+/**
+ * The SECURITY INVOKER function of a 54001 cycle that also reads Supabase's auth.users, when no
+ * role of the cycle's first policy may read it: PostgreSQL checks a query's privileges as it
+ * starts, so that function's first query fails with 42501 before it can recurse (madmono's
+ * is_member, measured on PGlite). Undefined otherwise.
+ */
+function authUsersFirst(model: Model, c: RecursionCycle): Func | undefined {
+  if (!supabaseAuthUsers(model)) return undefined;
+  // (the roles the policy applies to: a role that bypasses RLS never applies it)
+  const roles = (c.start.roles.includes('public') ? ['anon', 'authenticated'] : c.start.roles).filter((r) => model.roleBypassesRls(r) !== true);
+  if (roles.length === 0 || roles.some((r) => mayReadAuthUsers(model, r))) return undefined;
+  for (const s of c.steps) {
+    const f = s.reader ?? s.func;
+    if (s.via === 'function' && f && !f.securityDefiner && f.reads.has(AUTH_USERS)) return f;
+  }
+  return undefined;
 }
 
 /**

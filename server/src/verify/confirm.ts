@@ -113,8 +113,17 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     tables ??= tablesAbout(model);
     const about: Subject[] = [];
     for (const at of [{ file: f.file, start: f.start }, ...(f.related ?? [])]) about.push(...tables(at.file, at.start));
-    const probe = candidates.find((p) =>
-      about.some((a) => a.table === p.table && (!how.asPolicyRole || (asPolicy(a, p) && (a.command !== 'all' || everyCommandDenied(result, p))))),
+    // (42P17 names the relation met again: one of the finding's policies' tables, not another
+    // cycle's the probe ran into first: madmono's projects probe met team_members')
+    let cycle: Set<string> | undefined;
+    const ownCycle = (p: ProbeResult) => {
+      const rel = p.code === '42P17' ? /relation "((?:[^"]|"")+)"/.exec(p.message ?? '')?.[1] : undefined;
+      if (rel === undefined) return true;
+      cycle ??= new Set([...about.map((a) => a.table), ...policiesAtFinding(model, f).map((q) => q.table)].map((t) => t.slice(t.lastIndexOf('.') + 1)));
+      return cycle.has(rel);
+    };
+    const probe = candidates.find(
+      (p) => about.some((a) => a.table === p.table && (!how.asPolicyRole || (asPolicy(a, p) && (a.command !== 'all' || everyCommandDenied(result, p))))) && ownCycle(p),
     );
     if (probe) out.push({ finding: f, code: codeOf(probe)!, probe });
   }
