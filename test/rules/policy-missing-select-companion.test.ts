@@ -130,3 +130,26 @@ CREATE POLICY org_members_leave ON org_members FOR DELETE TO authenticated
     assert.equal(r.ok ? 'ok' : r.error.code, '42P17', 'the companion the fix would add makes the INSERT recurse');
   });
 });
+
+test("ok: Supabase: a PUBLIC DELETE policy whose USING needs auth.uid() admits anon nothing, and authenticated has a SELECT policy: not reported (a SELECT policy for PUBLIC would only add anon reads)", async () => {
+  const sql = `CREATE TABLE public.notes (id bigint PRIMARY KEY, user_id uuid NOT NULL);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, DELETE ON public.notes TO anon, authenticated;
+CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY notes_delete ON public.notes FOR DELETE USING (user_id = auth.uid());
+`;
+  const file = 'supabase/migrations/20240101000000_notes.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.notes VALUES (1, '${TENANT_A}')`);
+    await q('SET ROLE anon');
+    assert.equal(await affected(q, 'DELETE FROM public.notes WHERE id = 1'), 0, 'anon: the DELETE policy admits nothing');
+    await q(`RESET ROLE; SET ROLE authenticated; ${actAs(TENANT_A)}`);
+    assert.equal(await affected(q, 'DELETE FROM public.notes WHERE id = 1'), 1, 'authenticated: its SELECT policy lets the WHERE reach the row');
+  });
+  // a USING that does not need a signed-in user (anon may delete rows it cannot read): reported
+  const open = sql.replace('USING (user_id = auth.uid());', "USING (user_id IS NOT NULL);");
+  assert.equal(lintFiles([{ file, text: open }], ID).mine.length, 1);
+});

@@ -1024,6 +1024,15 @@ export function closedByShapeIn(model: Model, node: Node, key: ContextKey): bool
   return closedByShape(resolverOf(model), node, key);
 }
 
+/**
+ * Whether some AND-ed part of the expression compares a column with the key's own read
+ * (`user_id = auth.uid()`, cast or as `(select auth.uid())`): while the key is unset the read is
+ * NULL (or an error), that part is never true, and the expression admits no row.
+ */
+export function requiresKeyIn(model: Model, node: Node, key: ContextKey): boolean {
+  return !!node && typeof node === 'object' && someConjunct(resolverOf(model), node, key, settingOfKey(key));
+}
+
 /** closedByShape's second case for some AND-ed part (nested ANDs flattened, as conjuncts()). */
 function someConjunct(r: Resolver, n: Node, key: ContextKey, setting: string | undefined): boolean {
   if (!isAnd(n)) return comparesColumnWithRead(r, n, key, setting);

@@ -2,9 +2,10 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { hasSubLink } from '../analysis/ast.js';
 import { exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
+import { requiresKeyIn } from '../analysis/unset-context.js';
 import { grantsManagedFor, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { insertAfter, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './lib/util.js';
+import { insertAfter, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -47,6 +48,21 @@ function missingReaders(model: Model, p: Policy, t: Table | undefined, policies:
   return missing;
 }
 
+/**
+ * `missing` without Supabase's anon where the policy admits it nothing: a part of its USING
+ * compares a column with the platform's auth.uid(), NULL for a request without a signed-in user
+ * (argos-x's `USING (user_id = auth.uid())`). A PUBLIC policy then needs a SELECT companion
+ * only for the roles it reaches that have none: none, when authenticated has one and the
+ * workspace declares no other role subject to RLS. A SELECT policy for PUBLIC would give anon
+ * reads it does not have.
+ */
+function withoutSignedOut(model: Model, p: Policy, policies: readonly Policy[], missing: string[] | undefined): string[] | undefined {
+  if (!missing || !onSupabasePlatform(model) || !p.using || !requiresKeyIn(model, p.using, 'auth.uid')) return missing;
+  const others = [...model.roles.values()].some((r) => r.declared && !r.bypassRls && !r.superuser && r.name !== 'anon' && r.name !== 'authenticated');
+  const out = missing.filter((r) => r !== 'anon' && !(r === 'public' && !others && readable(model, policies, 'authenticated')));
+  return out.length ? out : undefined;
+}
+
 export const policyMissingSelectCompanion = defineRule({
   meta: {
     id: 'policy-missing-select-companion',
@@ -72,7 +88,7 @@ export const policyMissingSelectCompanion = defineRule({
       const p = rows[i]!.policy;
       const t = rows[i]!.table;
       const policies = t?.policies ?? policiesWithKey(model, p.table);
-      const missing = missingReaders(model, p, t, policies, bypass);
+      const missing = withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass));
       if (!missing) continue;
       const cmd = p.command.toUpperCase();
       const name = t ? tableName(model, t, p.loc) : p.table;
