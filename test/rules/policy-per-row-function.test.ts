@@ -187,3 +187,26 @@ test('ok: Valid examples: already wrapped, inside a sub-select at any depth, VOL
   assert.equal(nested.mine[0]!.fixes[0]!.edits.length, 1);
   assert.equal(nested.mine[0]!.fixes[0]!.edits[0]!.newText, '(select tenant_of(auth.uid()))');
 });
+
+test('ok: auth.uid() as an argument of a helper that also takes a column: the message says the helper still runs for each row (no 152 → 11 ms claim); the fix still wraps the call, and the plan keeps the helper in the Filter', async () => {
+  const sql = `CREATE TABLE public.accounts (id bigint PRIMARY KEY, workspace_id uuid NOT NULL);
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_workspace_admin(uid uuid, ws uuid) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ BEGIN RETURN uid IS NOT NULL AND ws IS NOT NULL; END $$;
+CREATE POLICY accounts_admin ON public.accounts FOR SELECT TO authenticated USING (is_workspace_admin(auth.uid(), workspace_id));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_a.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /but it is an argument of is_workspace_admin\(…\), which depends on the row and still runs for each row: wrapping saves only this call's cost/);
+  assert.doesNotMatch(mine[0]!.message, /152 ms/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /is_workspace_admin\(\(select auth\.uid\(\)\), workspace_id\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(fixed));
+    await q('GRANT SELECT ON public.accounts TO authenticated; SET ROLE authenticated');
+    const plan = (await q('EXPLAIN (COSTS OFF) SELECT * FROM public.accounts')).map((r) => Object.values(r)[0]).join('\n');
+    assert.match(plan, /InitPlan/, 'auth.uid() once');
+    assert.match(plan, /Filter: is_workspace_admin\(\(InitPlan 1\)\.col1, workspace_id\)|Filter: is_workspace_admin\(\$0, workspace_id\)/, plan);
+  });
+});

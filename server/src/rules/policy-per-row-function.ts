@@ -11,11 +11,13 @@ import {
   perRowCalls,
   selectSubLinkWouldRecurse,
   textOfFile,
+  visitTyped,
   type CallKey,
   type PolicyExpr,
   type RowIndependentCall,
 } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
+import { nameParts } from '../analysis/parse.js';
 import { defineRule, type Edit, type Fix, type KeptFinding, type Report } from './types.js';
 import { fileId } from './lib/util.js';
 
@@ -129,7 +131,7 @@ export const policyPerRowFunction = defineRule({
       // kept on the node across lints (perRowCalls' records hold no `func`, an object of the model they were found in)
       const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, t, e.node));
       if (calls.length === 0) continue;
-      const r = reportOf(t, e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table });
+      const r = reportOf(t, e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table }, enclosingCall(e.node, calls[0]!.node, t));
       // (the engine's fields there from the start, where it would add them: a property store per record)
       const kept: Kept = {
         list: callKeyList(facts, e.node),
@@ -152,6 +154,31 @@ export const policyPerRowFunction = defineRule({
   },
 });
 
+/**
+ * The name (as written) of the function call `call` is an argument of, when that call is not
+ * row-independent itself (perRowCalls would have taken it whole): `is_workspace_admin(auth.uid(),
+ * workspace_id)` runs for each row whatever `auth.uid()` becomes.
+ */
+function enclosingCall(root: Node, call: Node, text: string): string | undefined {
+  let found: string | undefined;
+  visitTyped(root, (type, n, ancestors) => {
+    if (found !== undefined) return false;
+    if (type !== 'FuncCall' || n !== call) return;
+    for (let i = ancestors.length - 1; i >= 0; i--) {
+      const a = ancestors[i]!;
+      if (a.type === 'SubLink') return false; // (inside a sub-select: another query)
+      if (a.type === 'FuncCall' && a.field === 'args') {
+        const at: number = a.node.location ?? -1;
+        const m = at >= 0 ? /^[\w$."]+/.exec(text.slice(at, at + 200)) : null;
+        found = m ? m[0] : nameParts(a.node.funcname).join('.');
+        return false;
+      }
+    }
+    return false;
+  });
+  return found;
+}
+
 /** The fix wrapping each call in a sub-select (one loop into an exact-size list: no wrapped-text list nor map closures per report). */
 function wrapFix(text: string, file: string, calls: RowIndependentCall[], firstText: string): Fix {
   const edits = new Array<Edit>(calls.length);
@@ -163,7 +190,7 @@ function wrapFix(text: string, file: string, calls: RowIndependentCall[], firstT
 }
 
 /** The finding: made of the file's text, the calls found, the policy's name and table, and the name and table of the policy that closes a 42P17 cycle. */
-function reportOf(text: string, file: string, calls: RowIndependentCall[], name: string, table: string, closer: { name: string; table: string } | undefined): Report {
+function reportOf(text: string, file: string, calls: RowIndependentCall[], name: string, table: string, closer: { name: string; table: string } | undefined, enclosing?: string): Report {
   const first = calls[0]!;
   // the first call's name and text once (each was sliced 3 and 2 times per finding)
   const firstName = nameOf(first, text);
@@ -183,7 +210,10 @@ function reportOf(text: string, file: string, calls: RowIndependentCall[], name:
     message:
       `Policy "${name}" on ${table} calls ${described} in its USING outside any sub-select${more}: its value is the same for every row, ` +
       'but PostgreSQL evaluates it again for each row a scan filters with the policy (the plan shows it in the Filter, or the body it inlines of a simple LANGUAGE sql function). ' +
-      `Wrapped in a scalar sub-select, (select ${firstName.text}(${(first.node.args ?? []).length ? '…' : ''})), it is evaluated once per statement as an InitPlan (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).${recursionNote}`,
+      `Wrapped in a scalar sub-select, (select ${firstName.text}(${(first.node.args ?? []).length ? '…' : ''})), it is evaluated once per statement as an InitPlan` +
+      (enclosing
+        ? `; but it is an argument of ${enclosing}(…), which depends on the row and still runs for each row: wrapping saves only this call's cost. To run ${enclosing}() once per statement, give it no row value (e.g. have it return the ids it allows, and test the column IN (select …) of them).${recursionNote}`
+        : ` (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).${recursionNote}`),
     fixes,
     kept: undefined, // set by check (declared here: no property store added per report)
   };
