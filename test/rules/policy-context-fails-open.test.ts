@@ -640,3 +640,16 @@ test('ok: which policies are looked at (each command, USING and/or WITH CHECK, a
   assert.equal(activeRows(model).length, policies.length);
   assert.ok(open > 30 && open < policies.length - 30, `open: ${open} of ${policies.length}`);
 });
+
+test("err: `current_setting(…, true) IS NOT NULL` as the \"a user is set\" check: refused while never set, but once a local set has ended it reads '' and admits any row (debt-manager's lists_insert)", async () => {
+  const sql = `CREATE TABLE invoices (id int PRIMARY KEY, tenant_id uuid, amount numeric);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE invoices FORCE ROW LEVEL SECURITY;
+CREATE POLICY invoices_insert ON invoices FOR INSERT TO authenticated WITH CHECK (current_setting('app.tenant_id', true) IS NOT NULL);
+`;
+  const { ws, mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /admits every row once a transaction-local set of app\.tenant_id .* has ended: its WITH CHECK is then true for every row/);
+  assert.equal(await whileNeverSet(ws, (q) => insertB(q)), '42501', 'never set: refused');
+  assert.equal(await afterLocalSet(ws, (q) => insertB(q)), 'ok', "after a local set ended: tenant B's row goes in, no tenant set");
+});

@@ -1081,7 +1081,14 @@ function failsOpenUncached(model: Model, node: Node, key: ContextKey, opts: Eval
     if (o) (open ??= []).push(o);
   }
   if (!open) return NONE;
-  // true whatever the context holds (on the same rows: with the same columns taken to be non-NULL)
+  // true whatever the context holds (on the same rows: with the same columns taken to be non-NULL);
+  // open in some unset states only (`current_setting(x, true) IS NOT NULL`: not while never set,
+  // but once a local set has ended and it reads '') is the context failing open, set or not
+  const trueThen = (st: UnsetState) => {
+    const v = evalNode(topCtx(model, key, st, opts, undefined, undefined), node);
+    return v.t === 'const' && v.v === true;
+  };
+  if (open.length < states.length && !states.every((st) => open!.some((o) => o.state === st) || trueThen(st))) return open;
   const assume = new Set(open.flatMap((o) => o.nonNull ?? []));
   if (openIn(model, node, key, 'set', opts, assume.size ? assume : undefined, false)) return NONE;
   const c = topCtx(model, key, 'set', opts, assume, undefined);
