@@ -2,7 +2,7 @@
 // the fix (ENABLE + FORCE) it reads none without a policy, and only its own rows with one.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { asOwner, closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -126,4 +126,32 @@ CREATE TABLE later (id int);
     const rows = await q(`SELECT relname, relrowsecurity AS on FROM pg_class WHERE relname IN ('early', 'later') ORDER BY relname`);
     assert.deepEqual(rows.map((r) => `${r.relname}:${r.on}`), ['early:true', 'later:false']);
   });
+});
+
+test('err: outside the exposed schemas, a table granted to the role the policies are for: that role reads every session of every user (Invalid example 3); with RLS and a policy: its own only', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  // the fix revokes (enabled without its policies the table would give app_auth nothing)
+  const revoked = applyFix(ws, finding);
+  assert.match(sqlOf(revoked), /REVOKE SELECT, INSERT, UPDATE, DELETE ON app\.sessions FROM app_auth;/);
+  assert.equal(findingsOf(revoked, ID).length, 0);
+  assert.match(finding.message, /^Table app\.sessions never gets row-level security, yet app_auth, a role the workspace's policies are written for .* is granted SELECT, INSERT, UPDATE, DELETE on it: without RLS, privileges alone decide, so app_auth reads every row of it/);
+  const sessions = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      // (as the superuser: the example creates its role; app_auth is not the owner either way)
+      await q(sql);
+      await q(`INSERT INTO app.sessions VALUES ('t-a', '${TENANT_A}'), ('t-b', '${TENANT_B}')`);
+      await q(`SET ROLE app_auth; SELECT set_config('app.user_id', '${TENANT_A}', true)`);
+      return count(q, 'app.sessions');
+    });
+  assert.equal(await sessions(sqlOf(ws)), 2, "user A's request reads user B's session token too");
+  // (enabled, with the policy the message asks for: A's own session only)
+  const policy = `${sqlOf(ws)}\nALTER TABLE app.sessions ENABLE ROW LEVEL SECURITY;\nALTER TABLE app.sessions FORCE ROW LEVEL SECURITY;\nCREATE POLICY sessions_own ON app.sessions TO app_auth USING (user_id = nullif(current_setting('app.user_id', true), '')::uuid);\n`;
+  assert.equal(await sessions(policy), 1);
+  const denied = await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(revoked));
+    await q('SET ROLE app_auth');
+    const r = await tryQuery(q, 'SELECT count(*) FROM app.sessions');
+    return r.ok ? 'ok' : r.error.code;
+  });
+  assert.equal(denied, '42501', 'revoked: app_auth cannot reach the sessions');
 });

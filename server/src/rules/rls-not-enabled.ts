@@ -1,12 +1,34 @@
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, rlsAncestor, tableName, tableList } from './lib/util.js';
+import { enableRlsStatements, insertAfter, lastGrantOf, onSupabasePlatform, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
+import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
+import { privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
+import type { Model, Table } from '../analysis/model.js';
+
+/** The roles the workspace's policies name (not PUBLIC), subject to RLS: their queries are meant to be filtered. */
+function policySubjects(model: Model): string[] {
+  const out = new Set<string>();
+  for (const p of model.policies) for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
+  return [...out].filter((r) => model.roleBypassesRls(r) !== true && !model.roles.get(r)?.superuser);
+}
+
+/** The first of `roles` granted a command privilege on the table (not its owner), with those privileges. */
+function grantedTo(model: Model, t: Table, roles: readonly string[]): { role: string; privileges: string[] } | undefined {
+  for (const role of roles) {
+    if (t.owner?.role === role) continue;
+    const privs = privilegesOf(model, t, role);
+    const list = COMMANDS_SQL.filter((p) => privs.has(p) || privs.has('all'));
+    if (list.length) return { role, privileges: list.map((p) => p.toUpperCase()) };
+  }
+  return undefined;
+}
+const COMMANDS_SQL = ['select', 'insert', 'update', 'delete'];
 
 export const rlsNotEnabled = defineRule({
   meta: {
     id: 'rls-not-enabled',
-    description: 'A table in an exposed schema never gets ENABLE ROW LEVEL SECURITY.',
+    description: 'A table in an exposed schema, or granted to a role the policies are written for, never gets ENABLE ROW LEVEL SECURITY.',
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
@@ -16,9 +38,21 @@ export const rlsNotEnabled = defineRule({
   },
   check({ model, config, report }) {
     const tables = tableList(model);
+    let subjects: string[] | undefined;
     for (let ti = 0; ti < tables.length; ti++) {
       const t = tables[ti]!;
-      if (t.temp || !config.exposedSchemas.includes(t.schema)) continue;
+      if (t.temp) continue;
+      const exposed = config.exposedSchemas.includes(t.schema);
+      // outside the exposed schemas: a table granted to a role the policies are written for
+      let granted: { role: string; privileges: string[] } | undefined;
+      if (!exposed) {
+        if (t.rlsEnabled || t.rlsEvents.length || t.policies.length) continue;
+        // (Supabase's own schemas, realtime.*, supabase_functions.*: the platform secures them)
+        if (PLATFORM_SCHEMAS.has(t.schema) && (model.supabase || onSupabasePlatform(model))) continue;
+        subjects ??= policySubjects(model);
+        granted = grantedTo(model, t, subjects);
+        if (!granted) continue;
+      }
       if (t.rlsEnabled || t.rlsEvents.some((e) => e.kind === 'enable')) continue;
       if (t.policies.length > 0) continue; // policy-on-table-without-rls reports it
       if (t.rlsEvents.some((e) => e.kind === 'disable')) continue; // rls-disabled reports the DISABLE
@@ -29,19 +63,32 @@ export const rlsNotEnabled = defineRule({
         file: t.nameLoc.file,
         start: t.nameLoc.start,
         end: t.nameLoc.end,
-        message:
-          `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled: ` +
-          'every role granted access to it reads and writes all rows, and no policy can filter them. ' +
-          `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
-        fixes: [
-          {
-            // not applied by --fix or "fix all": until policies exist, every role but superusers
-            // and BYPASSRLS roles (the owner too, once forced) gets no row and every write fails
-            title: `Enable and force row-level security on ${name}`,
-            kind: 'unsafe',
-            edits: [insertAfter(model, t.created, enableRlsStatements(name))],
-          },
-        ],
+        message: granted
+          ? `Table ${t.key} never gets row-level security, yet ${granted.role}, a role the workspace's policies are written for (its queries are meant to be filtered), is granted ${granted.privileges.join(', ')} on it: ` +
+            `without RLS, privileges alone decide, so ${granted.role} ${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, whatever tenant or user it belongs to. ` +
+            `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE) with policies for ${granted.role}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
+          : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled: ` +
+            'every role granted access to it reads and writes all rows, and no policy can filter them. ' +
+            `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
+        // (for a table granted to the policies' role, not enabling it: without its policies, that
+        // role, which uses the table today, would get no row and every write would fail)
+        fixes: granted
+          ? [
+              {
+                title: `Revoke ${granted.privileges.join(', ')} on ${name} from ${granted.role} (if it must not reach the table; if it must, write its policies instead)`,
+                kind: 'unsafe',
+                edits: [insertAfter(model, lastGrantOf(model, t.created, 'table', [t.key, `schema:${t.schema}`], [granted.role]), [`REVOKE ${granted.privileges.join(', ')} ON ${name} FROM ${quoteIdent(granted.role)};`])],
+              },
+            ]
+          : [
+              {
+                // not applied by --fix or "fix all": until policies exist, every role but superusers
+                // and BYPASSRLS roles (the owner too, once forced) gets no row and every write fails
+                title: `Enable and force row-level security on ${name}`,
+                kind: 'unsafe',
+                edits: [insertAfter(model, t.created, enableRlsStatements(name))],
+              },
+            ],
       });
     }
   },
