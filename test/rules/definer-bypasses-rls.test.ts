@@ -243,3 +243,34 @@ CREATE FUNCTION public.order_stats() RETURNS SETOF int LANGUAGE sql STABLE SECUR
   assert.match(mine[0]!.message, /so it takes no argument, and its rows are the same whoever calls it, and any caller can learn about rows it may not read itself \(through what the function returns, raises or does\)\./);
   assert.doesNotMatch(mine[0]!.message, /its arguments alone/);
 });
+
+test("ok: a definer that only INSERTs where every caller may insert any row itself (its grant and WITH CHECK (true)): not reported (debt-manager's register_user); one that also UPDATEs is", async () => {
+  const sql = `CREATE ROLE app_auth;
+CREATE TABLE public.users (id uuid PRIMARY KEY, email text NOT NULL, password_hash text);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+GRANT INSERT ON public.users TO app_auth;
+CREATE POLICY users_insert_any ON public.users FOR INSERT TO app_auth WITH CHECK (true);
+CREATE FUNCTION public.register_user(p_email text, p_hash text) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  INSERT INTO public.users (id, email, password_hash) VALUES (gen_random_uuid(), p_email, p_hash);
+END $$;
+REVOKE EXECUTE ON FUNCTION public.register_user(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.register_user(text, text) TO app_auth;
+`;
+  assert.deepEqual(lintFiles([{ file: 'db/001_users.sql', text: sql }], ID).mine, []);
+  // what the definer does, app_auth does itself
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q('SET ROLE app_auth');
+    assert.equal(await affected(q, "INSERT INTO public.users VALUES (gen_random_uuid(), 'x@example.com', 'h')"), 1);
+    await q('RESET ROLE');
+  });
+  // an UPDATE of any user's hash, which app_auth may not do itself: reported
+  const update = sql.replace(
+    'INSERT INTO public.users (id, email, password_hash) VALUES (gen_random_uuid(), p_email, p_hash);',
+    'UPDATE public.users SET password_hash = p_hash WHERE email = p_email;',
+  );
+  assert.equal(lintFiles([{ file: 'db/001_users.sql', text: update }], ID).mine.length, 1);
+  // without the INSERT grant, the definer adds what the caller lacks: reported
+  assert.equal(lintFiles([{ file: 'db/001_users.sql', text: sql.replace('GRANT INSERT ON public.users TO app_auth;\n', '') }], ID).mine.length, 1);
+});

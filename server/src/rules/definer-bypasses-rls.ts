@@ -1,7 +1,8 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import type { Node } from '../analysis/types.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool } from '../analysis/policy-exprs.js';
-import { SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
+import { constBool, visitTyped } from '../analysis/policy-exprs.js';
+import { privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
 import { calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
@@ -58,12 +59,50 @@ function readsAll(model: Model, t: Table, role: string): boolean {
   return t.policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, role) && constBool(p.using) === true);
 }
 
-/** Whether permissive policies of `t` let `role` insert, update and delete any row (always-true conditions). */
-function writesAll(model: Model, t: Table, role: string): boolean {
-  const any = (cmd: string, ok: (p: Policy) => boolean) => t.policies.some((p) => p.permissive && (p.command === cmd || p.command === 'all') && appliesToRole(model, p, role) && ok(p));
+/**
+ * Whether `role` may itself make every write of `cmds` the function makes on `t`, to any row:
+ * it holds the privilege, a permissive policy's conditions are always true, and no restrictive
+ * one narrows them (debt-manager's register_user only INSERTs, which app_auth's own INSERT
+ * grant and WITH CHECK (true) already allow). All three commands when the function's are not known.
+ */
+function writesAll(model: Model, t: Table, role: string, cmds: ReadonlySet<string> = ALL_WRITES): boolean {
+  const applies = (p: Policy, cmd: string) => (p.command === cmd || p.command === 'all') && appliesToRole(model, p, role);
   // (WITH CHECK defaults to USING: T14c)
   const checks = (p: Policy) => constBool(p.withCheck ?? p.using) === true;
-  return any('insert', checks) && any('update', (p) => constBool(p.using) === true && checks(p)) && any('delete', (p) => constBool(p.using) === true);
+  const ok = (p: Policy, cmd: string) => (cmd === 'insert' ? checks(p) : cmd === 'update' ? constBool(p.using) === true && checks(p) : constBool(p.using) === true);
+  const privs = role === 'public' ? (t.grants.get('public') ?? new Set<string>()) : privilegesOf(model, t, role);
+  for (const cmd of cmds) {
+    if (!privs.has(cmd) && !privs.has('all')) return false;
+    if (!t.policies.some((p) => p.permissive && applies(p, cmd) && ok(p, cmd))) return false;
+    if (t.policies.some((p) => !p.permissive && applies(p, cmd) && !ok(p, cmd))) return false;
+  }
+  return true;
+}
+const ALL_WRITES: ReadonlySet<string> = new Set(['insert', 'update', 'delete']);
+
+/** The commands the function's body runs on each table it writes (MERGE and ON CONFLICT DO UPDATE count as the commands they may run). */
+function writeCommands(model: Model, f: Func): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (k: string, ...cmds: string[]) => {
+    let set = out.get(k);
+    if (!set) out.set(k, (set = new Set()));
+    for (const c of cmds) set.add(c);
+  };
+  const look = (type: string, n: Node) => {
+    const rel = n?.relation;
+    if (!rel?.relname) return;
+    const k = model.key([rel.schemaname, rel.relname]);
+    if (type === 'InsertStmt') add(k, 'insert', ...(n.onConflictClause?.action === 'ONCONFLICT_UPDATE' ? ['update'] : []));
+    else if (type === 'UpdateStmt') add(k, 'update');
+    else if (type === 'DeleteStmt') add(k, 'delete');
+    else if (type === 'MergeStmt') add(k, 'insert', 'update', 'delete');
+  };
+  // (a body statement is its kind and its node; a write inside it, in a WITH, is a typed node)
+  for (const s of f.body?.statements ?? []) {
+    look(s.kind, s.node as Node);
+    visitTyped(s.node as Node, (type, n) => look(type, n));
+  }
+  return out;
 }
 
 export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
@@ -124,7 +163,8 @@ export const definerBypassesRls = defineRule({
       // and DELETE); PUBLIC's callers: on Supabase its API roles, elsewhere any role (a policy TO PUBLIC)
       const who = callers.roles[0] === 'public' && model.supabase ? ['anon', 'authenticated'] : callers.roles;
       for (let j = reads.length - 1; j >= 0; j--) if (who.every((r) => readsAll(model, reads[j]!, r))) reads.splice(j, 1);
-      for (let j = writes.length - 1; j >= 0; j--) if (who.every((r) => writesAll(model, writes[j]!, r))) writes.splice(j, 1);
+      const cmds = writes.length ? writeCommands(model, f) : undefined;
+      for (let j = writes.length - 1; j >= 0; j--) if (who.every((r) => writesAll(model, writes[j]!, r, cmds?.get(writes[j]!.key)))) writes.splice(j, 1);
       if (writes.length === 0 && reads.length === 0) continue;
       const tables = [...new Set([...writes, ...reads])];
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
