@@ -2,7 +2,7 @@
 // with 42501 before RLS is consulted (T28); after the GRANT the policy decides.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -175,4 +175,35 @@ test('err (review): dynamic SQL granting another role, or other privileges, leav
   for (const grant of ['SELECT, INSERT TO reporting', 'SELECT, UPDATE TO authenticated']) {
     assert.equal(lintFiles([{ file: 'migrations/1.sql', text: `${sqlOf(ws)}\n${grantLoop(grant)}\n` }], ID).mine.length, 1, grant);
   }
+});
+
+test('err: a REVOKE after the policy took the privilege away: the message names it; the fixes grant after it (then the policy works) or drop the policy', async () => {
+  const one = `CREATE TABLE notes (id int PRIMARY KEY, owner text NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON notes TO authenticated;
+CREATE POLICY notes_own ON notes FOR SELECT TO authenticated USING (owner = current_user);
+`;
+  const two = 'REVOKE ALL ON TABLE notes FROM authenticated;\n';
+  const files = [
+    { file: '1_notes.sql', text: one },
+    { file: '2_private.sql', text: two },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /The privilege is revoked at 2_private\.sql:1: if that is deliberate, drop the policy; otherwise add GRANT SELECT ON notes TO authenticated after that REVOKE\.$/);
+  assert.deepEqual(mine[0]!.fixes.map((f) => f.title), ['GRANT SELECT ON notes TO authenticated (after the REVOKE at 2_private.sql:1)', 'Drop policy "notes_own" (the REVOKE at 2_private.sql:1 is deliberate)']);
+  const granted = applyFix(ws, mine[0]!, /^GRANT/);
+  assert.match(granted.text('2_private.sql')!, /REVOKE ALL ON TABLE notes FROM authenticated;\nGRANT SELECT ON notes TO authenticated;/);
+  assert.equal(findingsOf(granted, ID).length, 0);
+  assert.equal(findingsOf(applyFix(ws, mine[0]!, /^Drop policy/), ID).length, 0);
+  const read = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await asOwner(q, sql);
+      await asOwner(q, "INSERT INTO notes VALUES (1, 'authenticated')");
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, 'SELECT count(*)::int AS n FROM notes');
+      return r.ok ? r.rows[0]!.n : r.error.code;
+    });
+  assert.equal(await read(one + two), '42501');
+  assert.equal(await read(`${granted.text('1_notes.sql')}${granted.text('2_private.sql')}`), 1);
 });

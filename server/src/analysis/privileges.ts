@@ -193,6 +193,13 @@ export function revokedFrom(model: Model, rel: Table | View, role: string): bool
   return revokesOf(model, rel, role).length > 0;
 }
 
+/** The last REVOKE (in replay order) that takes privileges on the relation from `role` (by name, or on all tables of its schema), if any. */
+export function lastRevokeOf(model: Model, rel: Table | View, role: string): GrantEvent | undefined {
+  let last: GrantEvent | undefined;
+  for (const g of revokesOf(model, rel, role)) if (!last || orderOf(model, g.loc) > orderOf(model, last.loc)) last = g;
+  return last;
+}
+
 /** Whether Supabase's platform default privileges grant `role` ALL on a relation in `schema` (its API roles, in `public`). */
 export function platformGrantee(model: Model, schema: string, role: string): boolean {
   return model.supabase && schema === 'public' && (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role);

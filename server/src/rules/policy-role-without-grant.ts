@@ -1,12 +1,12 @@
-import type { Model, Policy, Table } from '../analysis/model.js';
+import type { GrantEvent, Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
-import { ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, grantsManagedFor } from '../analysis/privileges.js';
+import { lastRevokeOf, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, grantsManagedFor } from '../analysis/privileges.js';
 import { folderOf } from '../analysis/unseen.js';
 import { dynamicGrants, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { memoModel, orderOf } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { hasAnyPrivilege, insertAfter, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, tableList, tableName } from './lib/util.js';
+import { hasAnyPrivilege, insertAfter, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, tableList, tableName, where } from './lib/util.js';
 
 /**
  * The roles of the policy without any privilege it needs on the table, undefined when there is
@@ -95,7 +95,15 @@ export const policyRoleWithoutGrant = defineRule({
           const granted = g.privileges.has('all') || privilegesNeeded(p).some((x) => g.privileges.has(x));
           if (granted && (g.roles.has('public') || missing.some((r) => g.roles.has(r)))) continue;
         }
-        const name = tableName(model, t, p.loc);
+        // (a REVOKE that took the privilege away after the policy was written: a GRANT must come
+        // after it, and it may be deliberate: then the policy is what should go)
+        let revoke: GrantEvent | undefined;
+        for (const r of missing) {
+          const g = lastRevokeOf(model, t, r);
+          if (g && orderOf(model, g.loc) > orderOf(model, p.loc) && (!revoke || orderOf(model, g.loc) > orderOf(model, revoke.loc))) revoke = g;
+        }
+        const at = revoke?.loc ?? p.loc;
+        const name = tableName(model, t, at);
         const cmd = p.command === 'all' ? 'any command' : p.command.toUpperCase();
         const grantPrivs = privilegesNeeded(p).map((x) => x.toUpperCase()).join(', ');
         const grantees = missing.map(quoteIdent).join(', ');
@@ -105,13 +113,19 @@ export const policyRoleWithoutGrant = defineRule({
           message:
             `Policy "${p.name}" on ${t.key} is for ${roleList(missing)}, but ${missing.length === 1 ? 'that role has' : 'those roles have'} no ${p.command === 'all' ? 'privilege' : `${cmd} privilege`} on ${t.key} in these migrations` +
             `${p.command === 'all' ? ' for any command' : ''}: PostgreSQL checks privileges before row-level security, so ${them} ${p.command === 'all' ? 'queries' : `${cmd} queries`} fail with ` +
-            `42501 permission denied for table ${t.name} and the policy is never used (T28). Add GRANT ${grantPrivs} ON ${name} TO ${grantees}, or drop the policy if ${missing.length === 1 ? 'the role' : 'those roles'} should have no access.`,
+            `42501 permission denied for table ${t.name} and the policy is never used (T28). ` +
+            (revoke
+              ? `The privilege is revoked at ${where(model, revoke.loc)}: if that is deliberate, drop the policy; otherwise add GRANT ${grantPrivs} ON ${name} TO ${grantees} after that REVOKE.`
+              : `Add GRANT ${grantPrivs} ON ${name} TO ${grantees}, or drop the policy if ${missing.length === 1 ? 'the role' : 'those roles'} should have no access.`),
           fixes: [
             {
-              title: `GRANT ${grantPrivs} ON ${name} TO ${grantees}`,
+              title: `GRANT ${grantPrivs} ON ${name} TO ${grantees}${revoke ? ` (after the REVOKE at ${where(model, revoke.loc)})` : ''}`,
               kind: 'unsafe',
-              edits: [insertAfter(model, p.loc, [`GRANT ${grantPrivs} ON ${name} TO ${grantees};`])],
+              edits: [insertAfter(model, at, [`GRANT ${grantPrivs} ON ${name} TO ${grantees};`])],
             },
+            ...(revoke
+              ? [{ title: `Drop policy "${p.name}" (the REVOKE at ${where(model, revoke.loc)} is deliberate)`, kind: 'unsafe' as const, edits: [insertAfter(model, at, [`DROP POLICY ${quoteIdent(p.name)} ON ${name};`])] }]
+              : []),
           ],
         });
       }
