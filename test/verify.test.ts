@@ -369,6 +369,17 @@ INSERT INTO posts DEFAULT VALUES;`,
     const plain = await verify([{ file: files[0]!.file, text: files[0]!.text.replace('CREATE EXTENSION pgcrypto;', '') }], { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
     assert.deepEqual(plain.statementErrors, []);
   });
+
+  test('ok: on Supabase the extensions schema is there before any migration, even when a later one creates it IF NOT EXISTS (tutur3u); a plain CREATE SCHEMA extensions fails as on the platform (42P06)', async () => {
+    const files: VerifyFile[] = [
+      { file: 'supabase/migrations/20230202082703_init.sql', text: 'CREATE TABLE posts (id uuid PRIMARY KEY DEFAULT extensions.uuid_generate_v4());\nINSERT INTO posts DEFAULT VALUES;' },
+      { file: 'supabase/migrations/20250416161401_ext.sql', text: 'CREATE SCHEMA IF NOT EXISTS extensions;' },
+    ];
+    const r = await verify(files, { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
+    assert.deepEqual(r.statementErrors, []);
+    const plain = await verify([files[0]!, { ...files[1]!, text: 'CREATE SCHEMA extensions;' }], { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
+    assert.deepEqual(plain.statementErrors.map((e) => e.code), ['42P06']);
+  });
 });
 
 describe('verify: Supabase Realtime', () => {

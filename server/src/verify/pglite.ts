@@ -369,7 +369,9 @@ function stubSql(allSql: string, opts: VerifyOptions, preinstalled: string[] = [
     schemas.push('storage');
     parts.push(STORAGE_STUB);
   }
-  if ((preinstalled.length || /\bschema\s+"?extensions"?\b|(^|[^A-Za-z0-9_$])"?extensions"?\s*\.\s*[A-Za-z_"]/i.test(allSql)) && !createsSchema('extensions')) {
+  // (on Supabase the schema is there before any migration, whatever the files do with it later:
+  // tutur3u uses extensions.x in 2023 and runs `create schema if not exists extensions` in 2025)
+  if (opts.supabaseDefaultPrivileges || ((preinstalled.length || /\bschema\s+"?extensions"?\b|(^|[^A-Za-z0-9_$])"?extensions"?\s*\.\s*[A-Za-z_"]/i.test(allSql)) && !createsSchema('extensions'))) {
     schemas.push('extensions');
     parts.push(`CREATE SCHEMA extensions; GRANT USAGE ON SCHEMA extensions TO PUBLIC;
       DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, extensions', current_database()); END $$;
