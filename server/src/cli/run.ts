@@ -8,6 +8,7 @@ import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding 
 import { discoverFiles, readApiSchemas, readTextFile, relativeTo } from '../io/files.js';
 import type { ApiSchemas } from '../analysis/supabase-config.js';
 import type { Database } from '../analysis/databases.js';
+import { migrationOrder } from '../analysis/model.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
 export class CliError extends Error {}
@@ -156,7 +157,9 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const result = ws.lint();
   for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
   files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
-  return { files, config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable, databases: ws.databases() };
+  // (each database's files in the order they are replayed: natural path order, sqitch's requires…)
+  const databases = ws.databases().map((d) => ({ ...d, files: migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) }))).map((f) => f.file) }));
+  return { files, config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable, databases };
 }
 
 /**

@@ -19,7 +19,7 @@ export function toJson(run: LintRun) {
     })),
     /** files that could not be read, so were not linted (the exit code is 2) */
     unreadable: run.unreadable,
-    /** the databases the files make, each replayed on its own: one (named "") unless they make several */
+    /** the databases the files make, each replayed on its own: one (named "") unless they make several; each one's files in replay order */
     databases: run.databases.map((d) => ({ name: d.name, kind: d.kind, files: d.files })),
   };
 }
