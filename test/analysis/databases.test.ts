@@ -60,6 +60,12 @@ test("ok: a Supabase project's supabase/migrations/ is a history of its own, tim
   // alone, or two Supabase projects (each its own history)
   assert.equal(groups(['supabase/migrations/20240101000000_a.sql', 'supabase/seed.sql']).length, 1);
   assert.equal(groups(['a/supabase/migrations/20240101000000_x.sql', 'b/supabase/migrations/20240101000000_y.sql']).length, 2);
+  // two Supabase projects stay apart even when one names a table only the other makes (coreframe's legacy and target projects)
+  const two = groups(['legacy/supabase/migrations/20250101000000_x.sql', 'target/supabase/migrations/20260101000000_y.sql'], 'auto', {
+    'legacy/supabase/migrations/20250101000000_x.sql': 'ALTER TABLE organization_members ENABLE ROW LEVEL SECURITY;',
+    'target/supabase/migrations/20260101000000_y.sql': 'CREATE TABLE organization_members (id uuid);',
+  });
+  assert.equal(two.length, 2);
   // its declarative schemas (numbered or not) are the same database
   assert.deepEqual(groups(['apps/web/supabase/migrations/20240101000000_a.sql', 'apps/web/supabase/schemas/01-tables.sql', 'apps/web/supabase/seed.sql']).length, 1);
   assert.deepEqual(groups(['apps/web/supabase/migrations/20240101000000_a.sql', 'apps/web/supabase/schemas/01-tables.sql', 'apps/hive/db/001_x.sql']), [

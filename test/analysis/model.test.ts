@@ -16,6 +16,8 @@ describe('replay order', () => {
   test('ok: natural sort of paths (2_x before 10_x)', () => {
     const order = migrationOrder([{ file: 'm/10_b.sql' }, { file: 'm/2_a.sql' }, { file: 'm/1_z.sql' }]).map((f) => f.file);
     assert.deepEqual(order, ['m/1_z.sql', 'm/2_a.sql', 'm/10_b.sql']);
+    // a name before the same name with a suffix, as byte order has it ('.' before '_'; maevsi's table_x.sql, then table_x_policy.sql)
+    assert.deepEqual(migrationOrder([{ file: 'deploy/table_note_policy.sql' }, { file: 'deploy/table_note.sql' }]).map((f) => f.file), ['deploy/table_note.sql', 'deploy/table_note_policy.sql']);
   });
 
   test('ok: Supabase migrations whose versions differ in length run in file name order, as the Supabase CLI runs them', () => {

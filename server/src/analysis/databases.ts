@@ -36,6 +36,8 @@ const SEQUENCE_START = /^(?:V0*[01](?:[._]0+)*__|0{0,7}[01][._-])/;
 
 /** A Supabase project's migrations folder: its history whatever its versions (the Supabase CLI applies exactly that folder). */
 const SUPABASE_MIGRATIONS = /(^|\/)supabase\/migrations$/;
+/** A found database that is a Supabase project's `supabase/` folder. */
+const SUPABASE_PROJECT = /(^|\/)supabase$/;
 /** A folder of a Supabase project (`…/supabase/…`): the project's folder is its database's (migrations, declarative schemas, seed, tests). */
 const IN_SUPABASE = /^((?:.*\/)?supabase)(?:\/|$)/;
 
@@ -137,7 +139,9 @@ function merged(dbs: Database[], refsOf: (id: string) => RelationRefs): Database
         if (creates[i]!.has(name)) continue;
         let maker = -1;
         for (let j = 0; j < creates.length && maker !== -2; j++) if (j !== i && creates[j]!.has(name)) maker = maker === -1 ? j : -2;
-        if (maker >= 0) parent[root(maker)] = root(i);
+        // (two Supabase projects are two databases, whatever names they share: coreframe's legacy
+        // project names a table only its target project makes)
+        if (maker >= 0 && !(SUPABASE_PROJECT.test(d.name) && SUPABASE_PROJECT.test(dbs[maker]!.name))) parent[root(maker)] = root(i);
       }
     }
   });

@@ -296,8 +296,11 @@ function compareMigrations(a: string, b: string): number {
   const va = SUPABASE_VERSIONED.exec(a);
   const vb = va && SUPABASE_VERSIONED.exec(b);
   if (va && vb && va[1] === vb[1] && va[3]!.length !== vb[3]!.length) return va[2]! < vb[2]! ? -1 : va[2]! > vb[2]! ? 1 : 0;
-  return collator.compare(a, b);
+  // (names without their extension first: the collator puts `_` before `.`, which would run
+  // `table_note_policy.sql` before `table_note.sql`, where every tool's byte order runs the table first)
+  return collator.compare(a.replace(SQL_EXTENSION, ''), b.replace(SQL_EXTENSION, '')) || collator.compare(a, b);
 }
+const SQL_EXTENSION = /\.(?:sql|pgsql|psql)$/i;
 
 /**
  * Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`; Supabase's timestamps as
