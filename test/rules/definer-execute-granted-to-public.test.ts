@@ -267,3 +267,18 @@ GRANT EXECUTE ON FUNCTION public.manage_secret(text, text) TO service_role;
   assert.match(lintFiles([{ file, text: forUsers }], ID).mine[0]!.message, /is executable by anon: .* So a request without a signed-in user can call it/);
   assert.deepEqual(lintFiles([{ file: 'db/migrations/001_secret.sql', text: sql }], ID).mine, []);
 });
+
+test('ok: a role granted EXECUTE directly that bypasses RLS (service_role) is not in the revoke: it reads every row itself, and server code calls the function as it', () => {
+  const sql = `CREATE TABLE public.members (org_id uuid NOT NULL, user_id uuid NOT NULL);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_member(org uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.members WHERE org_id = org AND user_id = auth.uid())
+$$;
+GRANT ALL ON FUNCTION public.is_member(uuid) TO service_role;
+CREATE POLICY members_read ON public.members FOR SELECT TO authenticated USING (public.is_member(org_id));
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_m.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /service_role/);
+  assert.doesNotMatch(mine[0]!.fixes[0]!.edits[0]!.newText, /service_role/);
+});

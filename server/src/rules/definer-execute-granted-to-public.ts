@@ -184,7 +184,9 @@ export const definerExecuteGrantedToPublic = defineRule({
       if (model.supabase && !grantTo.includes('anon') && !users.some((u) => u.role === 'anon') && !f.executeGrants.has('anon')) revokeFrom.push('anon');
       // roles granted EXECUTE directly (e.g. GRANT ALL ON ALL ROUTINES IN SCHEMA … TO anon) keep it
       // after REVOKE … FROM PUBLIC: revoked too, unless a policy that calls the function needs them
-      const direct = [...f.executeGrants].filter((r) => r !== 'public' && r !== f.owner?.role && !users.some((u) => u.role === r));
+      // (not a role that bypasses RLS, Supabase's service_role: it reads every row itself, and
+      // server code calls the function as it)
+      const direct = [...f.executeGrants].filter((r) => r !== 'public' && r !== f.owner?.role && !users.some((u) => u.role === r) && model.roleBypassesRls(r) !== true);
       for (const r of direct) if (!revokeFrom.includes(r)) revokeFrom.push(quoteIdent(r));
       const statements = [`REVOKE EXECUTE ON ${kind} ${sig} FROM ${revokeFrom.join(', ')};`];
       if (grantTo.length) statements.push(`GRANT EXECUTE ON ${kind} ${sig} TO ${grantTo.map(quoteIdent).join(', ')};`);
