@@ -267,3 +267,17 @@ test("err: a call in an OR branch: the statement fails (the planner folds the ca
   assert.deepEqual(await run(folded), ['22P02', '22P02'], 'even the NULL-tenant row: the statement fails');
   assert.deepEqual(await run(perRow), [[{ id: 1 }], '22P02'], 'the NULL-tenant row escapes; a statement reaching the other fails');
 });
+
+test("ok: a setting the migrations give every session a default (ALTER DATABASE … SET, ALTER ROLE ALL SET) is never unset: neither 42704 nor '' (Delibrium's app.debug); a role's own default or an empty one does not count", () => {
+  const policy = "CREATE TABLE t (id int PRIMARY KEY, debug boolean);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY t_debug ON t FOR SELECT TO authenticated USING (debug = current_setting('app.debug')::boolean);\n";
+  const lint = (pre: string) => lintFiles([{ file: '1.sql', text: pre + policy }], ID).mine.length;
+  assert.equal(lint(''), 1);
+  assert.equal(lint(`ALTER DATABASE _db_name SET "app.debug" TO 'f';\n`), 0);
+  assert.equal(lint(`ALTER ROLE ALL SET app.debug = 'f';\n`), 0);
+  assert.equal(lint(`ALTER ROLE authenticator SET app.debug = 'f';\n`), 1);
+  assert.equal(lint(`ALTER DATABASE app SET app.debug = '';\n`), 1);
+  // policy-context-fails-open: the same
+  const open = "CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY t_all ON t FOR SELECT TO authenticated USING (current_setting('app.tenant_id', true) IS NULL OR tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);\n";
+  assert.equal(lintFiles([{ file: '1.sql', text: open }], 'policy-context-fails-open').mine.length, 1);
+  assert.equal(lintFiles([{ file: '1.sql', text: `ALTER DATABASE app SET app.tenant_id = '00000000-0000-0000-0000-000000000001';\n${open}` }], 'policy-context-fails-open').mine.length, 0);
+});

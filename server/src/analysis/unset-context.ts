@@ -1256,6 +1256,30 @@ export function policyKeeper<T>(model: Model, what: string, compute: (model: Mod
   };
 }
 
+/**
+ * Custom settings the migrations give a default for every session: `ALTER DATABASE d SET x TO v`
+ * or `ALTER ROLE ALL SET x TO v` (v not ''). A new session starts with x = v, and once a
+ * transaction-local set of x has ended x is v again: it is never unset, so current_setting(x)
+ * neither raises 42704 nor reads '' (Delibrium's `alter database :db_name set "app.debug" to 'f'`).
+ * A role's own default (`ALTER ROLE r SET`) is not counted: it holds for sessions that log in as r.
+ */
+export function settingDefaults(model: Model): ReadonlySet<string> {
+  return memoModel(model, 'unset-context:settingDefaults', (m) => {
+    const out = new Set<string>();
+    for (const { stmt } of m.statements) {
+      if (stmt.kind !== 'AlterDatabaseSetStmt' && stmt.kind !== 'AlterRoleSetStmt') continue;
+      const n = stmt.node as Node;
+      if (stmt.kind === 'AlterRoleSetStmt' && n?.role) continue;
+      const set = n?.setstmt;
+      if (set?.kind !== 'VAR_SET_VALUE' || typeof set.name !== 'string') continue;
+      const v = set.args?.[0]?.A_Const;
+      if (v?.sval && (v.sval.sval ?? '') === '') continue;
+      out.add(set.name.toLowerCase());
+    }
+    return out;
+  });
+}
+
 /** The context keys an expression reads, directly or through SQL helpers, in first-seen order (shared: do not mutate). */
 export function contextKeys(model: Model, node: Node): ContextKey[] {
   // a node without calls reads no context, whatever the model: nothing to keep

@@ -9,6 +9,7 @@ import {
   contextKeys,
   contextKeysNow,
   policyKeeper,
+  settingDefaults,
   rowUses,
   failsOpen,
   failsOpenNow,
@@ -667,6 +668,8 @@ export const policyContextFailsOpen = defineRule({
       const roles = subjectRoles(model, p, row.table);
       if (roles.length === 0) continue;
       for (const key of keys) {
+        // (a setting every session starts with: never unset, ALTER DATABASE … SET)
+        if (key.startsWith('setting:') && settingDefaults(model).has(key.slice(8))) continue;
         const found = p.permissive ? permissiveFinding(model, row, roles, key) : restrictiveFinding(model, row, roles, key);
         if (!found) continue;
         report(found);

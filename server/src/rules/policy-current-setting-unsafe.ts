@@ -2,7 +2,7 @@ import { callSpan } from '../analysis/ast.js';
 import type { Model } from '../analysis/model.js';
 import { activeRowsWith, FLAG_UNSAFE_SETTING, callParts, dollarQuotedBody, functionsCalledByPolicies, bodyFlags, BODY_CURRENT_SETTING, textOfFile, unsafeSettingCalls, type PolicyExpr, type PolicyRow, type SettingCall } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
-import { failsOpen, raisesIn, rowUses, settingCallOf, type CallRewrite } from '../analysis/unset-context.js';
+import { failsOpen, raisesIn, rowUses, settingCallOf, settingDefaults, type CallRewrite } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 
 /** A call as reported: `addOk`, a 42704 never reached (not reported) whose rewrite still adds missing_ok. */
@@ -15,6 +15,13 @@ interface Located extends Checked {
   text: string;
   /** its replacement */
   replacement?: string;
+}
+
+/** The calls of settings the migrations give every session a default for (ALTER DATABASE … SET: never unset, settingDefaults) left out. */
+function withoutDefaults(model: Model, calls: SettingCall[]): SettingCall[] {
+  if (calls.length === 0) return calls;
+  const defaults = settingDefaults(model);
+  return defaults.size ? calls.filter((c) => !defaults.has(c.setting)) : calls;
 }
 
 function locate(model: Model, file: string, calls: Checked[]): Located[] {
@@ -145,7 +152,7 @@ export const policyCurrentSettingUnsafe = defineRule({
     for (const row of activeRowsWith(model, FLAG_UNSAFE_SETTING)) {
       const p = row.policy;
       for (const e of row.exprs) {
-        const unsafe = unsafeSettingCalls(e.node);
+        const unsafe = withoutDefaults(model, unsafeSettingCalls(e.node));
         if (unsafe.length === 0) continue;
         const found = unsafe
           .map((c) => (c.castType && !castReached(e, c, model) ? { ...c, castType: undefined } : c))
@@ -201,7 +208,7 @@ export const policyCurrentSettingUnsafe = defineRule({
       const calls = locate(
         model,
         f.created.file,
-        f.body.statements.flatMap((s) => unsafeSettingCalls(s.node).flatMap((c) => uncaught(c, s.caught) ?? [])),
+        f.body.statements.flatMap((s) => withoutDefaults(model, unsafeSettingCalls(s.node)).flatMap((c) => uncaught(c, s.caught) ?? [])),
       );
       if (calls.length === 0) continue;
       const first = calls[0]!;
