@@ -99,3 +99,26 @@ test("ok: outside Supabase the fix and the message name the role the workspace's
   assert.doesNotMatch(notForced[0]!.message, /anon|authenticated/);
   assert.ok(findings.length >= 1);
 });
+
+test("ok: the fix names the roles the table grants the policy's command to (maevsi: vibetype_account, vibetype_anonymous), not the workspace's usual role", () => {
+  const sql = `CREATE ROLE vibetype_account;
+CREATE ROLE vibetype_anonymous;
+CREATE ROLE service_worker;
+CREATE TABLE account (id uuid PRIMARY KEY, username text);
+ALTER TABLE account ENABLE ROW LEVEL SECURITY;
+ALTER TABLE account FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON TABLE account TO vibetype_account, vibetype_anonymous;
+CREATE TABLE jobs (id int PRIMARY KEY);
+ALTER TABLE jobs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE jobs FORCE ROW LEVEL SECURITY;
+CREATE POLICY jobs_a ON jobs TO service_worker USING (true);
+CREATE POLICY jobs_b ON jobs TO service_worker USING (id > 0);
+CREATE POLICY account_select ON account FOR SELECT USING (true);
+`;
+  const { ws, mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /\(e\.g\. TO vibetype_account, vibetype_anonymous\)\.$/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /CREATE POLICY account_select ON account FOR SELECT TO vibetype_account, vibetype_anonymous USING \(true\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+});

@@ -2,7 +2,8 @@ import { clauseSpan } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
 import type { Statement } from '../analysis/types.js';
 import { defineRule, type Edit } from './types.js';
-import { appRole, fileOf, PF_PERMISSIVE, PF_PUBLIC, policyFacts } from './lib/util.js';
+import { appRole, fileOf, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent } from './lib/util.js';
+import { PSEUDO_ROLES } from '../analysis/privileges.js';
 
 /** The statement a location of the policy was taken from. */
 function statementAt(model: Model, p: Policy, loc: { file: string; start: number }): Statement | undefined {
@@ -12,10 +13,30 @@ function statementAt(model: Model, p: Policy, loc: { file: string; start: number
   return model.statements.find((s) => s.file.file === loc.file && s.stmt.start === loc.start)?.stmt;
 }
 
+/**
+ * The roles to name for a PUBLIC policy: those the table grants the policy's commands to (not
+ * PUBLIC, not roles that bypass RLS, not its owner: maevsi's account grants vibetype_account,
+ * vibetype_anonymous), else the workspace's usual role (appRole).
+ */
+function rolesFor(model: Model, p: Policy): { text: string; granted: boolean } {
+  const t = model.tables.get(p.table);
+  if (t) {
+    const cmds = p.command === 'all' ? ['select', 'insert', 'update', 'delete'] : [p.command];
+    const out: string[] = [];
+    for (const [role, privs] of t.grants) {
+      if (role === 'public' || PSEUDO_ROLES.has(role) || role === t.owner?.role || model.roleBypassesRls(role) === true) continue;
+      if (cmds.some((c) => privs.has(c) || privs.has('all'))) out.push(quoteIdent(role));
+    }
+    if (out.length) return { text: out.join(', '), granted: true };
+  }
+  return { text: appRole(model), granted: false };
+}
+
 /** Edits that give the policy `TO <role>` (appRole: authenticated on Supabase) instead of PUBLIC. */
 function toAppRole(model: Model, p: Policy): { title: string; edits: Edit[] } | undefined {
-  const role = appRole(model);
-  const placeholder = '(a placeholder: put the roles that need this policy)';
+  const roles = rolesFor(model, p);
+  const role = roles.text;
+  const placeholder = roles.granted ? '(the roles the table grants its commands to)' : '(a placeholder: put the roles that need this policy)';
   if (p.implicitPublic) {
     const created = statementAt(model, p, p.created);
     if (!created) return undefined;
@@ -89,7 +110,7 @@ export const policyAppliesToPublic = defineRule({
         message:
           `Policy "${p.name}" on ${p.table} ${p.implicitPublic ? 'has no TO clause, so it applies to PUBLIC' : 'is TO PUBLIC'}: ` +
           `every role — including ${anon}any role created later — that has a grant on the table gets the rows it admits. ` +
-          `Name the roles that need it with TO (e.g. TO ${appRole(model)}).`,
+          `Name the roles that need it with TO (e.g. TO ${rolesFor(model, p).text}).`,
         fixes: fix ? [{ title: fix.title, kind: 'unsafe', edits: fix.edits }] : [],
       });
     }
