@@ -282,3 +282,14 @@ CREATE POLICY members_read ON public.members FOR SELECT TO authenticated USING (
   assert.doesNotMatch(mine[0]!.message, /service_role/);
   assert.doesNotMatch(mine[0]!.fixes[0]!.edits[0]!.newText, /service_role/);
 });
+
+test('ok: a role granted EXECUTE on the function by name is meant to call it: the fix revokes from PUBLIC only (postgraphile_user_system: the GraphQL visitor role)', () => {
+  const sql = `CREATE ROLE app_visitor;
+CREATE FUNCTION change_password(old text, new text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$ BEGIN RETURN old <> new; END $$;
+GRANT EXECUTE ON FUNCTION change_password(text, text) TO app_visitor;
+`;
+  const { mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /also granted to app_visitor/);
+  assert.match(mine[0]!.fixes[0]!.edits[0]!.newText, /REVOKE EXECUTE ON FUNCTION public\.change_password\(text, text\) FROM PUBLIC;$/);
+});

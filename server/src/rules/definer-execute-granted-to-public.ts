@@ -186,7 +186,10 @@ export const definerExecuteGrantedToPublic = defineRule({
       // after REVOKE … FROM PUBLIC: revoked too, unless a policy that calls the function needs them
       // (not a role that bypasses RLS, Supabase's service_role: it reads every row itself, and
       // server code calls the function as it)
-      const direct = [...f.executeGrants].filter((r) => r !== 'public' && r !== f.owner?.role && !users.some((u) => u.role === r) && model.roleBypassesRls(r) !== true);
+      // (nor a role granted EXECUTE on this very function by name: meant to call it, as
+      // postgraphile_user_system's `grant execute on function app_public.change_password… to :DATABASE_VISITOR`)
+      const byName = (r: string) => model.grantEvents.some((g) => g.isGrant && g.objectKind === 'function' && g.objects.includes(f.signature) && g.grantees.includes(r));
+      const direct = [...f.executeGrants].filter((r) => r !== 'public' && r !== f.owner?.role && !users.some((u) => u.role === r) && model.roleBypassesRls(r) !== true && !byName(r));
       for (const r of direct) if (!revokeFrom.includes(r)) revokeFrom.push(quoteIdent(r));
       const statements = [`REVOKE EXECUTE ON ${kind} ${sig} FROM ${revokeFrom.join(', ')};`];
       if (grantTo.length) statements.push(`GRANT EXECUTE ON ${kind} ${sig} TO ${grantTo.map(quoteIdent).join(', ')};`);
