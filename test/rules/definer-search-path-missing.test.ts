@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'definer-search-path-missing';
@@ -41,4 +41,21 @@ test('ok (F3): SET search_path = public alone does not protect it', async () => 
   const sql = sqlOf(ws).replace('SECURITY DEFINER', 'SECURITY DEFINER SET search_path = public');
   const db = await getDb();
   await inRollback(db, async (q) => assert.equal(await probe(q, sql), true));
+});
+
+test("ok (message): a body naming every table and type with its schema: no temporary object shadows one yet, but a caller that may create objects in a schema puts it before pg_catalog for the body's functions (PGlite: its lower() runs with the owner's rights)", async () => {
+  const sql = `CREATE FUNCTION public.shout(p text) RETURNS text LANGUAGE sql SECURITY DEFINER AS $$ SELECT lower(p) $$;\n`;
+  const { mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its body names every table and type with its schema today, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q('CREATE SCHEMA evil; GRANT USAGE, CREATE ON SCHEMA evil TO authenticated; GRANT EXECUTE ON FUNCTION public.shout(text) TO authenticated');
+    await q('SET ROLE authenticated');
+    await q("CREATE FUNCTION evil.lower(text) RETURNS text LANGUAGE sql AS $$ SELECT 'ran as ' || current_user $$");
+    await q('SET LOCAL search_path = evil, pg_catalog, public');
+    const owner = (await q("SELECT r.rolname AS o FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.proname = 'shout'"))[0]!.o as string;
+    assert.notEqual(owner, 'authenticated');
+    assert.deepEqual(await q("SELECT public.shout('X') AS v"), [{ v: `ran as ${owner}` }], "the caller's lower() ran with the owner's rights");
+  });
 });

@@ -1,5 +1,6 @@
 import { DF_SEARCH_PATH, functionLists } from './lib/util.js';
 import { defineRule } from './types.js';
+import { namesNothingUnqualified } from './definer-search-path-unsafe.js';
 
 export const definerSearchPathMissing = defineRule({
   meta: {
@@ -28,7 +29,11 @@ export const definerSearchPathMissing = defineRule({
         message:
           `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights but resolves unqualified names through the caller's search_path, ` +
           'where pg_temp is searched first for relations and types unless listed. Any role that can create temporary objects (PUBLIC can, by default) ' +
-          `can shadow any table or type it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) and change what it does (T19c). Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`,
+          `can shadow any table or type it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) and change what it does (T19c). ` +
+          (namesNothingUnqualified(model, f) === 'always'
+            ? "Its body names every table and type with its schema today, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators. "
+            : '') +
+          `Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`,
         fixes: [
           { title: `Add SET search_path = ${path}`, kind: 'safe', edits: [{ file: at.file, start: at.end, end: at.end, newText: ` SET search_path = ${path}` }] },
           { title: "Add SET search_path = '' (every name in the body must be schema-qualified)", kind: 'unsafe', edits: [{ file: at.file, start: at.end, end: at.end, newText: " SET search_path = ''" }] },

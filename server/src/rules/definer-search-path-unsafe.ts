@@ -58,7 +58,7 @@ function holdsUnqualified(n: Node): boolean {
  * when it names the type json without a schema: a keyword type from PostgreSQL 16 on (the
  * parser reads it as pg_catalog.json), looked up in the search_path like text before.
  */
-function namesNothingUnqualified(model: Model, f: Func): false | 'always' | 'since-16' {
+export function namesNothingUnqualified(model: Model, f: Func): false | 'always' | 'since-16' {
   const b = f.body;
   if (!b || b.errors.length || b.dynamicExecutes.length) return false;
   if (b.statements.some((st) => holdsUnqualified(st.node))) return false;
