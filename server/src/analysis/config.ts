@@ -4,6 +4,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError as JsonError 
 import { makePositionAt } from './parse.js';
 import type { Severity } from './types.js';
 import type { DatabasesSetting } from './databases.js';
+import type { SqitchPlan } from './sqitch-plan.js';
 
 export type RuleSetting = Severity | 'off';
 export type OwnerBypass = 'auto' | 'true' | 'false';
@@ -22,6 +23,8 @@ export interface Config {
    * adds (its Data API serves them), each with that file (supabase-config.ts).
    */
   exposedBy?: Record<string, string>;
+  /** Not a setting: the plans of the sqitch projects of the database (their sqitch.plan: the replay order), read by the caller. */
+  sqitchPlans?: SqitchPlan[];
   /** Schema that unqualified names resolve to. */
   defaultSchema: string;
   /**

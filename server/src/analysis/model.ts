@@ -3,6 +3,7 @@
 // statement that caused it. Pure: takes parsed files, returns data.
 import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, stringConst, typeName } from './ast.js';
 import type { Config } from './config.js';
+import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
 import { migrationCopies, schemaSnapshots } from './snapshot.js';
 import { defElems, nameParts, sval } from './parse.js';
@@ -307,20 +308,51 @@ const SQL_EXTENSION = /\.(?:sql|pgsql|psql)$/i;
  * its CLI orders them: compareMigrations), then sqitch's dependencies: a deploy script runs
  * after the changes its `-- requires:` header names (sqitchOrder).
  */
-export function migrationOrder<T extends { file: string; text?: string }>(files: T[]): T[] {
+export function migrationOrder<T extends { file: string; text?: string }>(files: T[], plans: readonly SqitchPlan[] = NO_PLANS): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   let paths = files.map((f) => f.file).join('\0');
   const requires = files.map((f) => (f.text !== undefined && SQITCH_DEPLOY.test(f.file) ? sqitchRequires(f as { text: string }) : NO_REQUIRES));
   const sqitch = requires.some((r) => r.length);
   if (sqitch) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
+  if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.changes.join(' ')}`).join('\0')}`;
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
     order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file));
+    if (plans.length) order = planOrder(order, files, plans);
     order = reworkedFirst(order, files);
     if (sqitch) order = sqitchOrder(order, files, requires);
     lastOrder = { paths, order };
   }
   return lastOrder.order.map((i) => files[i]!);
+}
+
+const NO_PLANS: readonly SqitchPlan[] = [];
+
+/**
+ * `order` with each sqitch project's deploy scripts in its plan's order (sqitch.plan, read by
+ * the caller): the places the scripts of its changes hold are given to them as the plan lists
+ * them (maevsi: `privilege_execute_revoke`, first in the plan, revokes EXECUTE on functions
+ * from PUBLIC before the `function_*` scripts the path order put first). A script the plan does
+ * not name stays where it is; a change's script as of a tag (`x@v1.sql`) goes before it then.
+ */
+function planOrder(order: number[], files: ReadonlyArray<{ file: string }>, plans: readonly SqitchPlan[]): number[] {
+  const rank = new Map<string, number>();
+  for (const p of plans) p.changes.forEach((c, i) => rank.set(`${p.folder}deploy/${c}.sql`, i));
+  // (the language server's ids are URIs: `@` is `%40` there)
+  const pathOf = (i: number) => files[i]!.file.replace(/\\/g, '/').replace(/%40/g, '@');
+  const slots: number[] = [];
+  const planned: number[] = [];
+  order.forEach((i, at) => {
+    if (rank.has(pathOf(i))) {
+      slots.push(at);
+      planned.push(i);
+    }
+  });
+  if (planned.length < 2) return order;
+  planned.sort((a, b) => rank.get(pathOf(a))! - rank.get(pathOf(b))!);
+  const out = order.slice();
+  slots.forEach((at, k) => (out[at] = planned[k]!));
+  return out;
 }
 
 /** A sqitch deploy script of a reworked change as of a tag: `…/deploy/<change>@<tag>.sql` (the change and the tag). */
@@ -1431,7 +1463,7 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
  * be gone before the next one is built.
  */
 export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint): Model {
-  const files = migrationOrder(parsed);
+  const files = migrationOrder(parsed, config.sqitchPlans);
   const supabase = files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);

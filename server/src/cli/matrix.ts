@@ -3,7 +3,7 @@
 // analysis/matrix.ts (the editor's "Show RLS matrix" renders the same data as Markdown).
 import { rlsMatrix, type MatrixCell, type RlsMatrix } from '../analysis/matrix.js';
 import { initParser, Workspace } from '../engine/workspace.js';
-import { apiSchemasOfFiles, collectFiles, loadConfig, readAllFiles, rootRelative } from './run.js';
+import { readBeside, collectFiles, loadConfig, readAllFiles, rootRelative } from './run.js';
 import { counted } from '../analysis/words.js';
 
 export interface MatrixOptions {
@@ -23,7 +23,7 @@ export async function matrixOf(options: MatrixOptions): Promise<Matrices> {
   await initParser();
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
   for (const f of await readAllFiles(options.cwd, files)) ws.setFile(f.path, f.text);
-  ws.setApiSchemas(await apiSchemasOfFiles(options.cwd, files, options.warn));
+  await readBeside(ws, options.cwd, files, options.warn);
   return ws.databases().map((d) => ({ name: d.name, matrix: rlsMatrix(ws.model(d.files[0])) }));
 }
 

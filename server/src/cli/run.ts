@@ -5,8 +5,7 @@ import { dirname, basename, join, relative, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { discoverFiles, readApiSchemas, readTextFile, relativeTo } from '../io/files.js';
-import type { ApiSchemas } from '../analysis/supabase-config.js';
+import { discoverFiles, readApiSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { migrationOrder } from '../analysis/model.js';
 
@@ -125,7 +124,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   await initParser();
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
   for (const f of files) ws.setFile(f.path, f.text);
-  ws.setApiSchemas(await apiSchemasOfFiles(options.cwd, files.map((f) => f.absolute), options.warn));
+  await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn);
   const fixed = new Set<string>();
   const skipped = new Set<string>();
   if (options.fix) {
@@ -158,7 +157,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
   files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
   // (each database's files in the order they are replayed: natural path order, sqitch's requires…)
-  const databases = ws.databases().map((d) => ({ ...d, files: migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) }))).map((f) => f.file) }));
+  const databases = ws.databases().map((d) => ({ ...d, files: migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), ws.configOf(d.files[0]).sqitchPlans).map((f) => f.file) }));
   return { files, config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable, databases };
 }
 
@@ -172,19 +171,19 @@ export function rootRelative(cwd: string): (id: string) => string | undefined {
 }
 
 /**
- * What the `supabase/config.toml` of the Supabase projects the files belong to say their Data
- * APIs serve (io/files.ts readApiSchemas), with the CLI's file ids (paths relative to `cwd`).
+ * What the files' projects keep beside them, read into the workspace: the `supabase/config.toml`
+ * of each Supabase project (the schemas its Data API serves) and the `sqitch.plan` of each sqitch
+ * project (its replay order), with the CLI's file ids (paths relative to `cwd`). A file that
+ * cannot be read or parsed is told to `warn`; the run goes on.
  */
-export function apiSchemasOfFiles(cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined): Promise<ApiSchemas[]> {
-  return readApiSchemas(
-    absolute,
-    (folder) => {
-      const rel = toDisplay(cwd, folder);
-      const prefix = relative(cwd, folder) === '' ? '' : `${rel}/`;
-      return { prefix, shown: prefix };
-    },
-    (path, problem) => warn(`${toDisplay(cwd, path)}: ${problem}`),
-  );
+export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined): Promise<void> {
+  const ids = (folder: string) => {
+    const prefix = relative(cwd, folder) === '' ? '' : `${toDisplay(cwd, folder)}/`;
+    return { prefix, shown: prefix };
+  };
+  const problem = (path: string, text: string) => warn(`${toDisplay(cwd, path)}: ${text}`);
+  ws.setApiSchemas(await readApiSchemas(absolute, ids, problem));
+  ws.setSqitchPlans(await readSqitchPlans(absolute, ids, problem));
 }
 
 /**

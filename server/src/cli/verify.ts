@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { formatExposure } from '../verify/exposures.js';
 import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
-import { apiSchemasOfFiles, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
+import { readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
 import { describeDatabases, type Database } from '../analysis/databases.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
@@ -171,13 +171,14 @@ function statementErrorLines(
 export async function lintVerify(options: LintOptions, format: 'text' | 'json', timeoutMs = 60_000, seed = true): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const absolute = await collectFiles(options.paths, options.cwd, config);
-  // the lint's order (natural sort of paths; psql includes and rollbacks are handled by verify)
-  const read = migrationOrder((await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text })));
   // the lint of the same files: which of its findings the engine showed
   await initParser();
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
-  for (const f of read) ws.setFile(f.file, f.text);
-  ws.setApiSchemas(await apiSchemasOfFiles(options.cwd, absolute, options.warn));
+  const all = (await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text }));
+  for (const f of all) ws.setFile(f.file, f.text);
+  await readBeside(ws, options.cwd, absolute, options.warn);
+  // the lint's order (natural sort of paths, sqitch plans; psql includes and rollbacks are handled by verify)
+  const read = migrationOrder(all, ws.databases().flatMap((d) => ws.configOf(d.files[0]).sqitchPlans ?? []));
   // each database the files make on a PostgreSQL of its own (analysis/databases.ts), one after the other
   const dbs = ws.databases();
   const runs: Array<{ database: Database; run: DatabaseVerify }> = [];

@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { buildModel, recordFromStart, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
 import { databasesOf, relationRefs, type Database } from '../analysis/databases.js';
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
+import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Position, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
@@ -69,6 +70,8 @@ export class Workspace {
   private dbs: { list: Database[]; byFile: Map<string, Database>; configs: Map<Database, Config> } | undefined;
   /** what the workspace's Supabase projects' config.toml files say their Data APIs serve */
   private api: readonly ApiSchemas[] = [];
+  /** the plans (sqitch.plan) of the workspace's sqitch projects: their replay order */
+  private plans: readonly SqitchPlan[] = [];
   private readonly editing: boolean;
   /** a file id's path relative to the workspace root (the config's globs are), `/`-separated */
   private readonly relPath: (id: string) => string | undefined;
@@ -107,6 +110,13 @@ export class Workspace {
   setApiSchemas(api: readonly ApiSchemas[]): void {
     if (JSON.stringify(api) === JSON.stringify(this.api)) return;
     this.api = api;
+    this.invalidate();
+  }
+
+  /** The plans of the workspace's sqitch projects (read from their `sqitch.plan` by the caller): each project's deploy scripts replay in its plan's order. */
+  setSqitchPlans(plans: readonly SqitchPlan[]): void {
+    if (JSON.stringify(plans) === JSON.stringify(this.plans)) return;
+    this.plans = plans;
     this.invalidate();
   }
 
@@ -173,7 +183,10 @@ export class Workspace {
       const configs = new Map<Database, Config>();
       for (const d of list) {
         for (const f of d.files) byFile.set(f, d);
-        configs.set(d, this.api.length ? configWithApi(this.config, d.files, this.api) : this.config);
+        let c = this.api.length ? configWithApi(this.config, d.files, this.api) : this.config;
+        const plans = this.plans.filter((p) => d.files.some((f) => f.startsWith(p.folder)));
+        if (plans.length) c = { ...c, sqitchPlans: plans };
+        configs.set(d, c);
       }
       this.dbs = { list, byFile, configs };
       // (a database no longer made: what its builds left goes)
@@ -297,6 +310,7 @@ export class Workspace {
   clone(): Workspace {
     const w = new Workspace(this.config, this.ruleSet, { relPath: this.relPath });
     w.api = this.api;
+    w.plans = this.plans;
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);

@@ -8,6 +8,7 @@ import { glob } from 'tinyglobby';
 import { URI } from 'vscode-uri';
 import { ALWAYS_EXCLUDED, type Config } from '../analysis/config.js';
 import { apiSchemasOf, type ApiSchemas } from '../analysis/supabase-config.js';
+import { planChanges, type SqitchPlan } from '../analysis/sqitch-plan.js';
 
 /** Files larger than this are not read into the editor's workspace (logged). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -155,6 +156,40 @@ export async function readApiSchemas(
     const api = apiSchemasOf(read.text);
     if ('problem' in api) log(path, `${api.problem}; its [api] schemas are not read`);
     else out.push({ folder: names.prefix, source: `${names.shown}config.toml`, schemas: api.schemas });
+  }
+  return out;
+}
+
+/** A sqitch project's folder (the one holding `deploy/`), found from a deploy script in it. */
+const SQITCH_FOLDER = /^(.*)[\\/]deploy[\\/]/;
+
+/**
+ * The plans of the sqitch projects `files` (absolute paths) belong to: each `sqitch.plan` beside
+ * a `deploy/` folder, read; `ids(folder)` gives the prefix of the project's file ids. A project
+ * without one is left out; one that cannot be read is told to `log`. Never throws.
+ */
+export async function readSqitchPlans(
+  files: Iterable<string>,
+  ids: (folder: string) => { prefix: string; shown: string } | undefined,
+  log: (path: string, problem: string) => void,
+): Promise<SqitchPlan[]> {
+  const folders = new Set<string>();
+  for (const f of files) {
+    const m = SQITCH_FOLDER.exec(f);
+    if (m) folders.add(m[1]!);
+  }
+  const out: SqitchPlan[] = [];
+  for (const folder of [...folders].sort()) {
+    const names = ids(folder);
+    if (!names) continue;
+    const path = join(folder, 'sqitch.plan');
+    const read = await readTextFile(path);
+    if (!read.ok) {
+      if (!read.missing) log(path, `${read.reason}; its order is not used`);
+      continue;
+    }
+    const changes = planChanges(read.text);
+    if (changes.length) out.push({ folder: names.prefix, changes });
   }
   return out;
 }

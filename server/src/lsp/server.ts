@@ -46,7 +46,7 @@ import { describeDatabases, unmatchedDatabases } from '../analysis/databases.js'
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
-import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { settleHeap } from './runtime.js';
@@ -63,9 +63,9 @@ export const COMMANDS = {
 export const DEBOUNCE_MS = 150;
 const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
 const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
-const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml'];
-/** A Supabase project's config file, whose `[api] schemas` the Data API serves (supabase-config.ts). */
-const SUPABASE_CONFIG = /[\\/]supabase[\\/]config\.toml$/;
+const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan'];
+/** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a sqitch plan (the replay order). */
+const BESIDE_SQL = /[\\/](?:supabase[\\/]config\.toml|sqitch\.plan)$/;
 const READ_CONCURRENCY = 32;
 const CONFIGURATION_TIMEOUT_MS = 5000;
 
@@ -513,21 +513,23 @@ export class PgRlsLintServer {
     for (let i = 0; i < toRead.length; i += READ_CONCURRENCY) {
       await Promise.all(toRead.slice(i, i + READ_CONCURRENCY).map((p) => this.loadFromDisk(project, fileUri(p), p)));
     }
-    await this.readApiSchemas(project);
+    await this.readBeside(project);
   }
 
-  /** What the `supabase/config.toml` of the project's Supabase projects say their Data APIs serve (each problem logged once). */
-  private async readApiSchemas(project: Project): Promise<void> {
+  /**
+   * What the project's files keep beside them: the `supabase/config.toml` of its Supabase projects
+   * (the schemas their Data APIs serve) and the `sqitch.plan` of its sqitch projects (their replay
+   * order). Each problem is logged once.
+   */
+  private async readBeside(project: Project): Promise<void> {
     const root = project.folder;
     if (!root) return;
     const problems: string[] = [];
     const paths = project.ws.files().map((id) => uriToPath(id)).filter((p): p is string => p !== undefined);
-    const api = await readApiSchemas(
-      paths,
-      (folder) => ({ prefix: `${fileUri(folder)}/`, shown: `${relativeTo(root.path, folder) ?? folder}/` }),
-      (path, problem) => problems.push(`${path}: ${problem}`),
-    );
-    project.ws.setApiSchemas(api);
+    const ids = (folder: string) => ({ prefix: `${fileUri(folder)}/`, shown: `${relativeTo(root.path, folder) ?? folder}/` });
+    const problem = (path: string, text: string) => problems.push(`${path}: ${text}`);
+    project.ws.setApiSchemas(await readApiSchemas(paths, ids, problem));
+    project.ws.setSqitchPlans(await readSqitchPlans(paths, ids, problem));
     const key = problems.join('\n');
     if (key !== project.apiLogged) {
       project.apiLogged = key;
@@ -560,7 +562,7 @@ export class PgRlsLintServer {
           if (p) configs.add(p);
           continue;
         }
-        if (SUPABASE_CONFIG.test(path)) {
+        if (BESIDE_SQL.test(path)) {
           const { project } = this.projectOf(id);
           if (project.folder) apis.add(project);
           continue;
@@ -593,7 +595,7 @@ export class PgRlsLintServer {
       // (a file of a new Supabase project, or its config.toml: syncDisk reads them for the others)
       for (const p of new Set([...touched, ...apis])) {
         if (configs.has(p)) continue;
-        await this.readApiSchemas(p);
+        await this.readBeside(p);
         touched.add(p);
       }
       for (const p of touched) this.lintAndPublish(p);

@@ -1,0 +1,44 @@
+// A sqitch project's plan decides the order its deploy scripts replay in.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { planChanges } from '../../server/src/analysis/sqitch-plan.js';
+import { migrationOrder } from '../../server/src/analysis/model.js';
+import { initParser, Workspace } from '../../server/src/engine/workspace.js';
+
+before(initParser);
+
+const PLAN = `%syntax-version=1.0.0
+%project=vibetype
+
+privilege_execute_revoke 1970-01-01T00:00:00Z Jonas <j@example.com> # Revoke execute privilege from public.
+schema_public [privilege_execute_revoke] 1970-01-01T00:00:00Z Jonas <j@example.com> # Add public schema.
+function_a [schema_public] 1970-01-01T00:00:00Z Jonas <j@example.com> # A function.
+@v1.0 2024-01-01T00:00:00Z Jonas <j@example.com> # Tag v1.0.
+-dropped 2024-01-02T00:00:00Z Jonas <j@example.com>
+function_a [function_a@v1.0] 2024-02-01T00:00:00Z Jonas <j@example.com> # Reworked.
+`;
+
+test('ok: the plan names the changes in deploy order as their scripts are named (a reworked change: its script as of the tag after its first place, then its current one); pragmas, tags and reverted changes are left out', () => {
+  assert.deepEqual(planChanges(PLAN), ['privilege_execute_revoke', 'schema_public', 'function_a@v1.0', 'function_a']);
+  assert.deepEqual(planChanges(''), []);
+});
+
+test('ok: migrationOrder runs the deploy scripts in plan order (not the path order), a script as of a tag before its change, others where they were', () => {
+  const files = ['src/deploy/function_a.sql', 'src/deploy/function_a@v1.0.sql', 'src/deploy/privilege_execute_revoke.sql', 'src/deploy/schema_public.sql', 'src/revert/function_a.sql', 'src/test.sql'].map((file) => ({ file }));
+  const plans = [{ folder: 'src/', changes: planChanges(PLAN) }];
+  assert.deepEqual(
+    migrationOrder(files, plans).map((f) => f.file),
+    ['src/deploy/privilege_execute_revoke.sql', 'src/deploy/schema_public.sql', 'src/deploy/function_a@v1.0.sql', 'src/deploy/function_a.sql', 'src/revert/function_a.sql', 'src/test.sql'],
+  );
+});
+
+test("err → ok: maevsi: ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE FROM PUBLIC first in the plan covers the functions the path order put before it", () => {
+  const ws = new Workspace();
+  ws.setFile('src/deploy/function_secret.sql', "CREATE FUNCTION public.secret() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT 1 $$;\n");
+  ws.setFile('src/deploy/privilege_execute_revoke.sql', 'ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n');
+  const rule = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'definer-execute-granted-to-public').length;
+  assert.equal(rule(), 1, 'path order: the function comes first, executable by PUBLIC');
+  ws.setSqitchPlans([{ folder: 'src/', changes: ['privilege_execute_revoke', 'function_secret'] }]);
+  assert.equal(rule(), 0, 'plan order: the revoke of the defaults comes first');
+  assert.deepEqual(ws.configOf('src/deploy/function_secret.sql').sqitchPlans?.[0]?.folder, 'src/');
+});
