@@ -334,7 +334,7 @@ describe("a Supabase project's config.toml", () => {
     });
     const r = run(dir, ['.', '--format', 'json']);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas are not read\n$/);
+    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas are not used\n$/);
     assert.deepEqual(JSON.parse(r.stdout).files[0].diagnostics, []);
   });
 });

@@ -123,73 +123,62 @@ export function writeFileAtomic(path: string, data: Uint8Array): boolean {
   }
 }
 
-/** A Supabase project's folder (`…/supabase`), found from a migration or declarative schema file in it. */
-const SUPABASE_FOLDER = /^(.*[\\/]supabase)[\\/](?:migrations|schemas)[\\/]/;
+/** The prefix of a project's file ids, and its folder as shown to the user (`/`-terminated; '' for the root), or undefined to leave it out. */
+export type ProjectIds = (folder: string) => { prefix: string; shown: string } | undefined;
 
 /**
- * The Data API schemas of the Supabase projects `files` (absolute paths) belong to: each
- * project's `supabase/config.toml`, read and parsed; `ids(folder)` gives the prefix of the
- * project's file ids (ApiSchemas.folder) and the folder as shown to the user. A project without the file is left out; a file
- * that cannot be read or parsed is told to `log` (as `supabase start` would refuse it) and
- * left out. Never throws.
+ * For each project folder `files` (absolute paths) are in (`folderOf` finds it from a path), the
+ * file `name` beside them, read and turned into a value by `parse` (or a problem). A project
+ * without the file is left out; one whose file cannot be read or parsed is told to `log` with
+ * `what` is not used, and left out. Never throws.
  */
-export async function readApiSchemas(
+async function readBesideFiles<T>(
   files: Iterable<string>,
-  ids: (folder: string) => { prefix: string; shown: string } | undefined,
+  folderOf: RegExp,
+  name: string,
+  what: string,
+  parse: (text: string, names: { prefix: string; shown: string }) => T | { problem: string } | undefined,
+  ids: ProjectIds,
   log: (path: string, problem: string) => void,
-): Promise<ApiSchemas[]> {
+): Promise<T[]> {
   const folders = new Set<string>();
   for (const f of files) {
-    const m = SUPABASE_FOLDER.exec(f);
+    const m = folderOf.exec(f);
     if (m) folders.add(m[1]!);
   }
-  const out: ApiSchemas[] = [];
+  const out: T[] = [];
   for (const folder of [...folders].sort()) {
     const names = ids(folder);
     if (!names) continue;
-    const path = join(folder, 'config.toml');
+    const path = join(folder, name);
     const read = await readTextFile(path);
     if (!read.ok) {
-      if (!read.missing) log(path, `${read.reason}; its [api] schemas are not read`);
+      if (!read.missing) log(path, `${read.reason}; ${what} not used`);
       continue;
     }
-    const api = apiSchemasOf(read.text);
-    if ('problem' in api) log(path, `${api.problem}; its [api] schemas are not read`);
-    else out.push({ folder: names.prefix, source: `${names.shown}config.toml`, schemas: api.schemas });
+    const v = parse(read.text, names);
+    if (v && typeof v === 'object' && 'problem' in v) log(path, `${v.problem}; ${what} not used`);
+    else if (v !== undefined) out.push(v as T);
   }
   return out;
 }
 
-/** A sqitch project's folder (the one holding `deploy/`), found from a deploy script in it. */
-const SQITCH_FOLDER = /^(.*)[\\/]deploy[\\/]/;
-
 /**
- * The plans of the sqitch projects `files` (absolute paths) belong to: each `sqitch.plan` beside
- * a `deploy/` folder, read; `ids(folder)` gives the prefix of the project's file ids. A project
- * without one is left out; one that cannot be read is told to `log`. Never throws.
+ * The Data API schemas of the Supabase projects `files` belong to: each project's
+ * `supabase/config.toml` (found from a file of its `migrations/` or `schemas/`), parsed; a file
+ * that cannot be parsed is told to `log`, as `supabase start` would refuse it.
  */
-export async function readSqitchPlans(
-  files: Iterable<string>,
-  ids: (folder: string) => { prefix: string; shown: string } | undefined,
-  log: (path: string, problem: string) => void,
-): Promise<SqitchPlan[]> {
-  const folders = new Set<string>();
-  for (const f of files) {
-    const m = SQITCH_FOLDER.exec(f);
-    if (m) folders.add(m[1]!);
-  }
-  const out: SqitchPlan[] = [];
-  for (const folder of [...folders].sort()) {
-    const names = ids(folder);
-    if (!names) continue;
-    const path = join(folder, 'sqitch.plan');
-    const read = await readTextFile(path);
-    if (!read.ok) {
-      if (!read.missing) log(path, `${read.reason}; its order is not used`);
-      continue;
-    }
-    const changes = planChanges(read.text);
-    if (changes.length) out.push({ folder: names.prefix, changes });
-  }
-  return out;
+export function readApiSchemas(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<ApiSchemas[]> {
+  return readBesideFiles(files, /^(.*[\\/]supabase)[\\/](?:migrations|schemas)[\\/]/, 'config.toml', 'its [api] schemas are', (text, names) => {
+    const api = apiSchemasOf(text);
+    return 'problem' in api ? api : { folder: names.prefix, source: `${names.shown}config.toml`, schemas: api.schemas };
+  }, ids, log);
+}
+
+/** The plans of the sqitch projects `files` belong to: each `sqitch.plan` beside a `deploy/` folder (the folder holding it). */
+export function readSqitchPlans(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<SqitchPlan[]> {
+  return readBesideFiles(files, /^(.*)[\\/]deploy[\\/]/, 'sqitch.plan', 'its order is', (text, names) => {
+    const changes = planChanges(text);
+    return changes.length ? { folder: names.prefix, changes } : undefined;
+  }, ids, log);
 }
