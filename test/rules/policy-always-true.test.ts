@@ -141,3 +141,18 @@ test('err: equivalent tautologies are recognised; non-constant expressions are n
   const no = ['a = a', 'id > 0 OR false', 'false', "1 = '1'", 'NULL', 'NOT true'];
   for (const e of no) assert.equal(lintFiles([{ file: 'm.sql', text: `${base} CREATE POLICY p ON t FOR DELETE TO authenticated USING (${e});` }], ID).mine.length, 0, e);
 });
+
+test("ok (message): where the migrations grant the role only some of the policy's commands, the message says which (maevsi's upload service policy: SELECT, UPDATE only)", () => {
+  const sql = `CREATE ROLE svc;
+CREATE TABLE upload (id int PRIMARY KEY, path text);
+ALTER TABLE upload ENABLE ROW LEVEL SECURITY;
+ALTER TABLE upload FORCE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON TABLE upload TO svc;
+CREATE POLICY upload_svc_all ON upload FOR ALL TO svc USING (true);
+`;
+  const { mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /These migrations grant svc only the SELECT and UPDATE privileges on public\.upload today: the rest takes a GRANT first\./);
+  // granted all: no such sentence
+  assert.doesNotMatch(lintFiles([{ file: '1.sql', text: sql.replace('GRANT SELECT, UPDATE', 'GRANT SELECT, INSERT, UPDATE, DELETE') }], ID).mine[0]!.message, /These migrations grant/);
+});

@@ -3,6 +3,7 @@ import { activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, type PolicyE
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
 import { onSupabasePlatform } from './lib/util.js';
+import { grantsManagedFor, privilegesOf } from '../analysis/privileges.js';
 
 /** Roles of the policy that are subject to it: not BYPASSRLS/superuser roles, not the table's owner. */
 function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
@@ -82,11 +83,21 @@ export const policyAlwaysTrue = defineRule({
       const isAre = tautologies.length === 1 ? 'is' : 'are';
       const checkNote = p.command !== 'insert' && p.command !== 'delete' && usingTrue && !p.withCheck ? ' With no WITH CHECK, USING is also the check for new rows (T14c).' : '';
       const forWhom = roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles);
+      // (where these migrations manage the roles' grants: which of the commands they grant today)
+      let grantNote = '';
+      if (t && !roles.includes('public') && roles.every((r) => grantsManagedFor(model, r))) {
+        const granted = cmds.filter((c) => roles.every((r) => privilegesOf(model, t, r).has(c) || privilegesOf(model, t, r).has('all')));
+        if (granted.length < cmds.length) {
+          grantNote = granted.length
+            ? ` These migrations grant ${roleList(roles)} only the ${commandList(granted)} privilege${granted.length > 1 ? 's' : ''} on ${p.table} today: the rest takes a GRANT first.`
+            : ` These migrations grant ${roleList(roles)} none of these privileges on ${p.table} today: the policy takes effect with the first GRANT.`;
+        }
+      }
       report({
         ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
         message:
           `Policy "${p.name}" on ${p.table} (${p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`}) admits every row: its ${clauses} ${isAre} always true, ` +
-          `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote} ` +
+          `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote}${grantNote} ` +
           `Write the condition a row must meet (${onSupabasePlatform(model) ? 'e.g. owner_id = (select auth.uid())' : "e.g. a match of the row's owner or tenant column with the request's"}), or drop the policy if these roles should not have this access.`,
       });
     }
