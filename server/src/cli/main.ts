@@ -40,8 +40,9 @@ function warn(message: string): void {
   process.stderr.write(`pg-rls-lint: ${message}\n`);
 }
 
+/** A usage or I/O problem, on stderr: exit code 2. */
 function fail(message: string): number {
-  process.stderr.write(`pg-rls-lint: ${message}\n`);
+  warn(message);
   return 2;
 }
 
