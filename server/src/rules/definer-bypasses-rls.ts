@@ -72,7 +72,7 @@ function writesAll(model: Model, t: Table, role: string, cmds: ReadonlySet<strin
   const ok = (p: Policy, cmd: string) => (cmd === 'insert' ? checks(p) : cmd === 'update' ? constBool(p.using) === true && checks(p) : constBool(p.using) === true);
   const privs = role === 'public' ? (t.grants.get('public') ?? new Set<string>()) : privilegesOf(model, t, role);
   for (const cmd of cmds) {
-    if (!privs.has(cmd) && !privs.has('all')) return false;
+    if (!privs.has(cmd)) return false;
     if (!t.policies.some((p) => p.permissive && applies(p, cmd) && ok(p, cmd))) return false;
     if (t.policies.some((p) => !p.permissive && applies(p, cmd) && !ok(p, cmd))) return false;
   }

@@ -86,7 +86,7 @@ export const policyAlwaysTrue = defineRule({
       // (where these migrations manage the roles' grants: which of the commands they grant today)
       let grantNote = '';
       if (t && !roles.includes('public') && roles.every((r) => grantsManagedFor(model, r))) {
-        const granted = cmds.filter((c) => roles.every((r) => privilegesOf(model, t, r).has(c) || privilegesOf(model, t, r).has('all')));
+        const granted = cmds.filter((c) => roles.every((r) => privilegesOf(model, t, r).has(c)));
         if (granted.length < cmds.length) {
           grantNote = granted.length
             ? ` These migrations grant ${roleList(roles)} only the ${commandList(granted)} privilege${granted.length > 1 ? 's' : ''} on ${p.table} today: the rest takes a GRANT first.`

@@ -2,7 +2,8 @@ import { clauseSpan } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
 import type { Statement } from '../analysis/types.js';
 import { defineRule, type Edit } from './types.js';
-import { appRole, fileOf, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent } from './lib/util.js';
+import { appRole, fileOf, hasAnyPrivilege, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent } from './lib/util.js';
+import { commandsOf } from '../analysis/policies.js';
 import { PSEUDO_ROLES } from '../analysis/privileges.js';
 
 /** The statement a location of the policy was taken from. */
@@ -21,11 +22,11 @@ function statementAt(model: Model, p: Policy, loc: { file: string; start: number
 function rolesFor(model: Model, p: Policy): { text: string; granted: boolean } {
   const t = model.tables.get(p.table);
   if (t) {
-    const cmds = p.command === 'all' ? ['select', 'insert', 'update', 'delete'] : [p.command];
+    const cmds = commandsOf(p);
     const out: string[] = [];
     for (const [role, privs] of t.grants) {
       if (role === 'public' || PSEUDO_ROLES.has(role) || role === t.owner?.role || model.roleBypassesRls(role) === true) continue;
-      if (cmds.some((c) => privs.has(c) || privs.has('all'))) out.push(quoteIdent(role));
+      if (hasAnyPrivilege(privs, cmds)) out.push(quoteIdent(role));
     }
     if (out.length) return { text: out.join(', '), granted: true };
   }

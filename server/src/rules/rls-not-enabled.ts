@@ -3,7 +3,7 @@ import { enableRlsStatements, insertAfter, lastGrantOf, onSupabasePlatform, quot
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
-import { privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
+import { COMMAND_PRIVILEGES, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import type { Model, Table } from '../analysis/model.js';
 
 /** The roles the workspace's policies name (not PUBLIC), subject to RLS: their queries are meant to be filtered. */
@@ -18,12 +18,11 @@ function grantedTo(model: Model, t: Table, roles: readonly string[]): { role: st
   for (const role of roles) {
     if (t.owner?.role === role) continue;
     const privs = privilegesOf(model, t, role);
-    const list = COMMANDS_SQL.filter((p) => privs.has(p) || privs.has('all'));
+    const list = COMMAND_PRIVILEGES.filter((p) => privs.has(p));
     if (list.length) return { role, privileges: list.map((p) => p.toUpperCase()) };
   }
   return undefined;
 }
-const COMMANDS_SQL = ['select', 'insert', 'update', 'delete'];
 
 export const rlsNotEnabled = defineRule({
   meta: {
