@@ -339,6 +339,19 @@ describe("a Supabase project's config.toml", () => {
   });
 });
 
+describe('psql includes', () => {
+  test("ok: JSON databases list the files where psql runs them: an included file at its \\ir, an empty one after its neighbour", () => {
+    const dir = fixture({
+      'db/a_policies.sql': 'ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n',
+      'db/b_empty.sql': '-- nothing yet\n',
+      'db/init.sql': '\\ir z_tables.sql\n\\ir a_policies.sql\n',
+      'db/z_tables.sql': 'CREATE TABLE t (id int);\n',
+    });
+    const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(j.databases[0].files, ['db/b_empty.sql', 'db/init.sql', 'db/z_tables.sql', 'db/a_policies.sql']);
+  });
+});
+
 describe("a sqitch project's plan", () => {
   test('ok: the deploy scripts replay in sqitch.plan order (maevsi: the revoke of the default EXECUTE first), in lint, JSON databases and verify', () => {
     const dir = fixture({

@@ -496,15 +496,26 @@ export function replayOrder<F extends ReplayFile>(files: readonly F[]): Array<{ 
 
 type ReplayFile = { file: string; text: string; statements: readonly { start: number; end: number }[]; includes?: readonly Include[] };
 
+/**
+ * The files in the order replayOrder runs them: a file another one includes where it is
+ * included (the first time), files with no statement too.
+ */
+export function replayFileOrder<F extends ReplayFile>(files: readonly F[]): F[] {
+  const visited: F[] = [];
+  replaySegments(files, visited);
+  return visited;
+}
+
 /** Whether an offset lies in one of the (rollback) sections. */
 const inSections = (sections: ReadonlyArray<{ start: number; end: number }>, at: number): boolean =>
   sections.length > 0 && sections.some((r) => r.start <= at && at < r.end);
 
 /**
  * replayOrder as runs of statements: statements `from` (inclusive) to `to` (exclusive) of
- * `file`, rollback sections not yet left out.
+ * `file`, rollback sections not yet left out; `visited` gets the files in the order they are
+ * entered.
  */
-function replaySegments<F extends ReplayFile>(files: readonly F[]): Array<{ file: F; entry: F; from: number; to: number }> {
+function replaySegments<F extends ReplayFile>(files: readonly F[], visited?: F[]): Array<{ file: F; entry: F; from: number; to: number }> {
   const out: Array<{ file: F; entry: F; from: number; to: number }> = [];
   let byPath: Map<string, F> | undefined;
   const targets = new Map<F, Array<{ at: number; target: F }>>();
@@ -525,6 +536,7 @@ function replaySegments<F extends ReplayFile>(files: readonly F[]): Array<{ file
   const done = new Set<F>();
   const emit = (file: F, entry: F) => {
     done.add(file);
+    visited?.push(file);
     const stmts = file.statements;
     const incs = targets.get(file);
     if (!incs) {

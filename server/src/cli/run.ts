@@ -7,7 +7,7 @@ import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Con
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
 import { discoverFiles, readApiSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
-import { migrationOrder } from '../analysis/model.js';
+import { migrationOrder, replayFileOrder } from '../analysis/model.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
 export class CliError extends Error {}
@@ -156,8 +156,12 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const result = ws.lint();
   for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
   files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
-  // (each database's files in the order they are replayed: natural path order, sqitch's requires…)
-  const databases = ws.databases().map((d) => ({ ...d, files: migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), ws.configOf(d.files[0]).sqitchPlans).map((f) => f.file) }));
+  // (each database's files in the order they are replayed: natural path order, sqitch's plan and
+  // requires, psql's includes where they are included)
+  const databases = ws.databases().map((d) => {
+    const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), ws.configOf(d.files[0]).sqitchPlans);
+    return { ...d, files: replayFileOrder(ordered.map((f) => ws.parsed(f.file)!)).map((f) => f.file) };
+  });
   return { files, config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable, databases };
 }
 
