@@ -1,8 +1,8 @@
 // table-already-exists on PostgreSQL (PGlite): a plain CREATE TABLE of a table that exists fails
 // with 42P07, and the table keeps its columns (not the new one), row-level security and policies:
 // user A still reads only its own notes, and the statements written for the new table meet the
-// old one (a CREATE POLICY of a name it has fails with 42710). The fixes (IF NOT EXISTS; the
-// statement removed) re-lint clean and run. The model keeps the first table, as PostgreSQL does,
+// old one (a CREATE POLICY of a name it has fails with 42710). The fixes (IF NOT EXISTS, the new
+// column added after it; the statement removed) re-lint clean and run. The model keeps the first table, as PostgreSQL does,
 // only where that is certain; a DO block running dynamic DROP between leaves it alone.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -51,22 +51,23 @@ test('err→ok: IF NOT EXISTS, or the statement removed: both re-lint clean and 
   assert.deepEqual(
     finding.fixes.map((f) => [f.title, f.kind]),
     [
-      ['Write CREATE TABLE IF NOT EXISTS (the existing table stays as it is)', 'unsafe'],
+      ['Write CREATE TABLE IF NOT EXISTS (the existing table stays as it is), then add the column shared with ALTER TABLE … ADD COLUMN IF NOT EXISTS', 'unsafe'],
       ['Remove this CREATE TABLE (the existing table stays as it is)', 'unsafe'],
     ],
   );
   const ine = applyFix(ws, finding, /IF NOT EXISTS/);
-  assert.match(ine.text('supabase/migrations/20250102000000_notes_shared.sql')!, /^-- notes can now be shared\nCREATE TABLE IF NOT EXISTS notes \(/);
+  assert.match(ine.text('supabase/migrations/20250102000000_notes_shared.sql')!, /^-- notes can now be shared\nCREATE TABLE IF NOT EXISTS notes \(.*\);\nALTER TABLE notes ADD COLUMN IF NOT EXISTS shared boolean NOT NULL DEFAULT false;$/);
   assert.deepEqual(findingsOf(ine, ID), []);
+  assert.deepEqual(findingsOf(ine, 'table-if-not-exists-skipped'), []);
   const removed = applyFix(ws, finding, /^Remove/);
   assert.equal(removed.text('supabase/migrations/20250102000000_notes_shared.sql'), '-- notes can now be shared\n');
   assert.deepEqual(findingsOf(removed, ID), []);
   const db = await getDb();
-  for (const fixed of [ine, removed]) {
+  for (const [fixed, columns] of [[ine, 'id,owner_id,body,shared'], [removed, 'id,owner_id,body']] as const) {
     await inRollback(db, async (q) => {
       await q(AUTH_STUB_SQL);
       assert.deepEqual(await runEach(q, sqlOf(fixed)), []);
-      assert.deepEqual(await state(q), { columns: 'id,owner_id,body', rls: true, policies: 'notes_owner', readsA: 1 });
+      assert.deepEqual(await state(q), { columns, rls: true, policies: 'notes_owner', readsA: 1 });
     });
   }
 });

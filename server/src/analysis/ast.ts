@@ -449,30 +449,64 @@ function subLinkIn(n: Node): boolean {
   return false;
 }
 
+/**
+ * Where a quoted identifier or string, a dollar-quoted string or a `--` comment starting at `i`
+ * ends (its last character), `i` when none starts there, -1 when a dollar quote is not closed.
+ */
+function skipQuoted(text: string, i: number, limit: number): number {
+  const c = text[i];
+  if (c === "'" || c === '"') {
+    i++;
+    while (i < limit && !(text[i] === c && text[i + 1] !== c)) i += text[i] === c ? 2 : 1;
+    return i;
+  }
+  if (c === '$') {
+    const m = /^\$([A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 64));
+    if (!m) return i;
+    const close = text.indexOf(m[0], i + m[0].length);
+    return close < 0 ? -1 : close + m[0].length - 1;
+  }
+  if (c === '-' && text[i + 1] === '-') {
+    const k = text.indexOf('\n', i);
+    return k < 0 ? limit : k;
+  }
+  return i;
+}
+
 /** Index of the parenthesis matching the one at `open` (honours quotes), or -1. */
 export function matchParen(text: string, open: number, limit = text.length): number {
   let depth = 0;
   for (let i = open; i < limit; i++) {
+    i = skipQuoted(text, i, limit);
+    if (i < 0) return -1;
     const c = text[i];
-    if (c === "'" || c === '"') {
-      const q = c;
-      i++;
-      while (i < limit && !(text[i] === q && text[i + 1] !== q)) i += text[i] === q ? 2 : 1;
-    } else if (c === '$') {
-      const m = /^\$([A-Za-z_]\w*)?\$/.exec(text.slice(i, i + 64));
-      if (m) {
-        const close = text.indexOf(m[0], i + m[0].length);
-        if (close < 0) return -1;
-        i = close + m[0].length - 1;
-      }
-    } else if (c === '-' && text[i + 1] === '-') {
-      const k = text.indexOf('\n', i);
-      i = k < 0 ? limit : k;
-    } else if (c === '(') depth++;
+    if (c === '(') depth++;
     else if (c === ')') {
       depth--;
       if (depth === 0) return i;
     }
+  }
+  return -1;
+}
+
+/**
+ * The end (exclusive) of the last token of an item of a parenthesised, comma-separated list that
+ * starts at `start`: the item goes to the `,` or `)` after it (outside parentheses, quotes and
+ * comments), its trailing blanks and comments left out; -1 when the list does not end.
+ */
+export function listItemEnd(text: string, start: number, limit = text.length): number {
+  let depth = 0;
+  let last = start;
+  for (let i = start; i < limit; i++) {
+    const comment = text[i] === '-' && text[i + 1] === '-';
+    i = skipQuoted(text, i, limit);
+    if (i < 0) return -1;
+    if (comment) continue;
+    const c = text[i]!;
+    if (c === '(') depth++;
+    else if (c === ')' && depth > 0) depth--;
+    else if ((c === ',' || c === ')') && depth === 0) return last;
+    if (!/\s/.test(c)) last = i + 1;
   }
   return -1;
 }

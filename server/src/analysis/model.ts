@@ -71,6 +71,11 @@ export interface TableRecreation {
   stmt: Statement;
   loc: Loc;
   nameLoc: Loc;
+  /**
+   * a CREATE TABLE IF NOT EXISTS, skipped with a notice, that writes a column the table does not
+   * have (recorded only then): the column is never added
+   */
+  ifNotExists?: true;
 }
 
 /** A CREATE POLICY (`by`) of a name its table already had a policy of (`replaced`, as it was then). */
@@ -505,6 +510,18 @@ export function replayFileOrder<F extends ReplayFile>(files: readonly F[]): F[] 
   replaySegments(files, visited);
   return visited;
 }
+
+/** The columns a CREATE TABLE writes that `columns` does not have, in its order. */
+export function columnsBeyond(stmt: Statement, columns: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const e of stmt.node?.tableElts ?? []) {
+    const name: string | undefined = e?.ColumnDef?.colname;
+    if (name && !columns.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+const writesColumnBeyond = (stmt: Statement, columns: readonly string[]): boolean => columnsBeyond(stmt, columns).length !== 0;
 
 /** Whether an offset lies in one of the (rollback) sections. */
 const inSections = (sections: ReadonlyArray<{ start: number; end: number }>, at: number): boolean =>
@@ -2606,9 +2623,12 @@ class Replay {
     switch (op.kind) {
       case OP_CREATE_TABLE: {
         const k = this.keyOf(op.rel);
-        // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its RLS state, policies and grants
-        if (op.ifNotExists && this.relationExists(k)) break;
-        if (this.failsAsExisting(op, k)) break;
+        // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its columns, RLS state, policies and grants
+        if (op.ifNotExists && this.relationExists(k)) {
+          this.existsForCertain(op, k);
+          break;
+        }
+        if (this.existsForCertain(op, k)) break;
         const t = this.addTable(op, k, this.tableProtoOf(op));
         if (this.currentRole) t.owner = { role: this.currentRole };
         break;
@@ -2707,14 +2727,16 @@ class Replay {
   }
 
   /**
-   * Whether a plain CREATE TABLE of a table that exists fails for certain (Model.recreatedTables),
-   * recording it if so: a redone segment does not add to the list, so one that does is never
-   * recorded (see record()), and it is replayed with whatever came before it now.
+   * Whether the table a CREATE TABLE makes exists for certain (Model.recreatedTables), recording
+   * it if so: a plain one then fails; one with IF NOT EXISTS is skipped, and recorded only when it
+   * writes a column the table does not have. A redone segment does not add to the list, so one
+   * that does is never recorded (see record()), and it is replayed with whatever came before it now.
    */
-  failsAsExisting(op: OpCreateTable, k: string): boolean {
+  existsForCertain(op: OpCreateTable, k: string): boolean {
     const t = this.tables.get(k);
     // (a temporary table lasts for its session: psql's session of one migration file)
     if (!t || t.temp || op.temp || op.stmt.origin !== 'file' || t.stmt.origin !== 'file' || t.stmt.kind !== 'CreateStmt' || folderOf(t.created.file) !== folderOf(op.here.file)) return false;
+    if (op.ifNotExists && !writesColumnBeyond(op.stmt, t.columns)) return false;
     // nothing since it was created may have dropped it unseen (this statement is the last one)
     const list = this.statements;
     let texts: Map<string, string> | undefined;
@@ -2738,7 +2760,7 @@ class Replay {
       i--;
     }
     if (i < 0) return false;
-    this.recreatedTables.push({ table: { key: t.key, name: t.name, created: t.created, columns: t.columns.slice() }, stmt: op.stmt, loc: op.here, nameLoc: op.nameLoc });
+    this.recreatedTables.push({ table: { key: t.key, name: t.name, created: t.created, columns: t.columns.slice() }, stmt: op.stmt, loc: op.here, nameLoc: op.nameLoc, ...(op.ifNotExists ? { ifNotExists: true as const } : {}) });
     return true;
   }
 

@@ -42,6 +42,7 @@ export { rlsOnView } from './rls-on-view.js';
 export { policyInvalidClause } from './policy-invalid-clause.js';
 export { policyAlreadyExists } from './policy-already-exists.js';
 export { tableAlreadyExists } from './table-already-exists.js';
+export { tableIfNotExistsSkipped } from './table-if-not-exists-skipped.js';
 export { membershipBypassesRls } from './membership-bypasses-rls.js';
 export { columnRevokeIneffective } from './column-revoke-ineffective.js';
 export { supabaseMigrationSkipped } from './supabase-migration-skipped.js';

@@ -127,7 +127,7 @@ function filesWithFailures(model: Model): ReadonlySet<string> {
     if (f.errors.some((e) => !sections.some((r) => r.start <= e.start && e.start < r.end))) out.add(f.file);
   }
   for (const p of rejectedPolicies(model).keys()) out.add(p.created.file);
-  for (const r of model.recreatedTables) out.add(r.loc.file);
+  for (const r of model.recreatedTables) if (!r.ifNotExists) out.add(r.loc.file);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, newColumnsOf, removeStatement, where } from './lib/util.js';
+import { addColumnStatements, fileOf, insertAfter, newColumnsOf, removeStatement, where } from './lib/util.js';
 
 // A plain CREATE TABLE of a table that exists fails (42P07) and the table stays as it was: its
 // columns, row-level security, policies and grants. The model records such a statement when the
@@ -18,7 +18,16 @@ function fixesOf(model: Model, r: TableRecreation): Fix[] {
   const fixes: Fix[] = [];
   if (m) {
     const at = r.loc.start + m[0].length;
-    fixes.push({ title: 'Write CREATE TABLE IF NOT EXISTS (the existing table stays as it is)', kind: 'unsafe', edits: [{ file: r.loc.file, start: at, end: at, newText: 'IF NOT EXISTS ' }] });
+    const ine = { file: r.loc.file, start: at, end: at, newText: 'IF NOT EXISTS ' };
+    // (the columns it writes that the table does not have are added after it: IF NOT EXISTS alone skips them, table-if-not-exists-skipped)
+    const added = newColumnsOf(r, model);
+    const adds = added.length ? addColumnStatements(model, r, added) : [];
+    if (adds)
+      fixes.push({
+        title: `Write CREATE TABLE IF NOT EXISTS (the existing table stays as it is)${adds.length ? `, then add ${added.length === 1 ? 'the column' : 'the columns'} ${added.join(', ')} with ALTER TABLE … ADD COLUMN IF NOT EXISTS` : ''}`,
+        kind: 'unsafe',
+        edits: adds.length ? [ine, insertAfter(model, r.loc, adds)] : [ine],
+      });
   }
   fixes.push({ title: 'Remove this CREATE TABLE (the existing table stays as it is)', kind: 'unsafe', edits: [removeStatement(model, r.loc)] });
   return fixes;
@@ -37,6 +46,7 @@ export const tableAlreadyExists = defineRule({
   },
   check({ model, report }) {
     for (const r of model.recreatedTables) {
+      if (r.ifNotExists) continue; // (table-if-not-exists-skipped)
       const name = r.table.key.replace(/^public\./, '');
       const added = newColumnsOf(r);
       const same = r.table.created.file === r.loc.file;

@@ -1,7 +1,8 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table, TableRecreation } from '../../analysis/model.js';
+import { columnsBeyond } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
-import { callsIn, idOf, PLATFORM_SCHEMAS, roleName, typeName } from '../../analysis/ast.js';
+import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
@@ -581,15 +582,32 @@ export function lastGrantOf(model: Model, created: Loc, kind: 'table' | 'functio
   return at;
 }
 
-/** The columns a CREATE TABLE of a table that existed writes that the table does not have (Model.recreatedTables). */
-export function newColumnsOf(r: TableRecreation): string[] {
-  const have = new Set(r.table.columns);
+/**
+ * The columns a CREATE TABLE of a table that existed writes that the table does not have
+ * (Model.recreatedTables); with `model`, only those it does not have at the end either.
+ */
+export function newColumnsOf(r: TableRecreation, model?: Model): string[] {
+  const out = columnsBeyond(r.stmt, r.table.columns);
+  const now = model?.tables.get(r.table.key)?.columns;
+  return now ? out.filter((c) => !now.includes(c)) : out;
+}
+
+/**
+ * `ALTER TABLE … ADD COLUMN IF NOT EXISTS` of each of the columns `names`, with the definition the
+ * CREATE TABLE of a table that existed writes (Model.recreatedTables), or undefined.
+ */
+export function addColumnStatements(model: Model, r: TableRecreation, names: readonly string[]): string[] | undefined {
+  const text = fileOf(model, r.loc.file)?.text ?? '';
+  const table = textOf(model, r.nameLoc);
   const out: string[] = [];
   for (const e of r.stmt.node?.tableElts ?? []) {
-    const name: string | undefined = e?.ColumnDef?.colname;
-    if (name && !have.has(name)) out.push(name);
+    const def = e?.ColumnDef;
+    if (!def || !names.includes(def.colname) || typeof def.location !== 'number') continue;
+    const end = listItemEnd(text, def.location, r.loc.end);
+    if (end < 0) return undefined;
+    out.push(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${text.slice(def.location, end)};`);
   }
-  return out;
+  return out.length === names.length ? out : undefined;
 }
 
 

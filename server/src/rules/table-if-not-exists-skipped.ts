@@ -1,0 +1,52 @@
+import type { Model, TableRecreation } from '../analysis/model.js';
+import { defineRule, type Fix } from './types.js';
+import { addColumnStatements, insertAfter, newColumnsOf, where } from './lib/util.js';
+
+// CREATE TABLE IF NOT EXISTS of a table that exists is skipped with a notice, whatever columns it
+// writes: a migration that "creates" a table again to add a column adds nothing. The model records
+// such a statement (Model.recreatedTables, ifNotExists) only when the migrations leave no doubt
+// that the table exists (both top-level in one folder, nothing between that may drop it unseen)
+// and the statement writes a column the table does not have then; reported when the table does
+// not have it at the end either.
+
+function fixesOf(model: Model, r: TableRecreation, names: readonly string[]): Fix[] {
+  const adds = addColumnStatements(model, r, names);
+  if (!adds) return [];
+  const title = `Add ${names.length === 1 ? 'the column' : 'the columns'} ${names.join(', ')} with ALTER TABLE … ADD COLUMN IF NOT EXISTS after this statement`;
+  return [{ title, kind: 'unsafe', edits: [insertAfter(model, r.loc, adds)] }];
+}
+
+export const tableIfNotExistsSkipped = defineRule({
+  meta: {
+    id: 'table-if-not-exists-skipped',
+    description: 'A CREATE TABLE IF NOT EXISTS of a table an earlier migration creates, writing columns the table does not have: PostgreSQL skips it with a notice, and the columns are never added.',
+    severity: 'warning',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      'CREATE TABLE IF NOT EXISTS of an existing table only raises a notice (relation "…" already exists, skipping) and compares no columns: the columns it writes that the table lacks are never added, and the statements using them fail with 42703.',
+  },
+  check({ model, report }) {
+    for (const r of model.recreatedTables) {
+      if (!r.ifNotExists) continue;
+      // (not those a later statement adds: ALTER TABLE … ADD COLUMN after it, the fix)
+      const added = newColumnsOf(r, model);
+      if (added.length === 0) continue;
+      const name = r.table.key.replace(/^public\./, '');
+      const one = added.length === 1;
+      const same = r.table.created.file === r.loc.file;
+      report({
+        file: r.nameLoc.file,
+        start: r.nameLoc.start,
+        end: r.nameLoc.end,
+        message:
+          `The table ${name} already exists: it is created at ${where(model, r.table.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
+          `PostgreSQL skips CREATE TABLE IF NOT EXISTS with a notice (relation "${r.table.name}" already exists, skipping) without comparing columns, so ${one ? 'the column' : 'the columns'} ${added.join(', ')} written here ${one ? 'is' : 'are'} never added: ` +
+          `a policy, index or query naming ${one ? 'it' : 'them'} fails with 42703 (column does not exist), and a migration tool stops there. ` +
+          `Add ${one ? 'it' : 'them'} with ALTER TABLE … ADD COLUMN IF NOT EXISTS.`,
+        related: [{ ...r.table.created, message: `the table ${name} is created here` }],
+        fixes: fixesOf(model, r, added),
+      });
+    }
+  },
+});

@@ -1,0 +1,70 @@
+// table-if-not-exists-skipped on PostgreSQL (PGlite): CREATE TABLE IF NOT EXISTS of a table that
+// exists is skipped with a notice, whatever columns it writes: the new column is never added, and
+// a policy naming it fails with 42703. The fix (ALTER TABLE … ADD COLUMN IF NOT EXISTS after it)
+// re-lints clean, runs, and adds the column. Only where the table exists for certain, and only when
+// the statement writes a column the table does not have by then.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, getDb, inRollback, runEachStatement, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'table-if-not-exists-skipped';
+before(initParser);
+after(closeAll);
+
+const runEach = async (q: Q, sql: string) => (await runEachStatement(q, sql)).map((e) => `${e.code} ${e.message}`);
+const columns = async (q: Q) => (await q(`SELECT string_agg(attname, ',' ORDER BY attnum) AS c FROM pg_attribute WHERE attrelid = 'notes'::regclass AND attnum > 0 AND NOT attisdropped`))[0]!.c;
+const SHARED_POLICY = 'CREATE POLICY notes_shared ON notes FOR SELECT TO authenticated USING (shared)';
+
+test('err: a later migration "creates" the table again with IF NOT EXISTS to add a column: skipped, the column never exists (42703)', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'notes');
+  assert.equal(finding.file, 'supabase/migrations/20250102000000_notes_shared.sql');
+  assert.match(finding.message, /^The table notes already exists: it is created at 20250101000000_notes\.sql:1 \(an earlier migration\)/);
+  assert.match(finding.message, /skips CREATE TABLE IF NOT EXISTS with a notice \(relation "notes" already exists, skipping\) without comparing columns, so the column shared written here is never added: a policy, index or query naming it fails with 42703/);
+  // not table-already-exists: this statement does not fail
+  assert.deepEqual(findingsOf(ws, 'table-already-exists'), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(ws)), []);
+    assert.equal(await columns(q), 'id,owner_id,body');
+    assert.deepEqual(await runEach(q, SHARED_POLICY), ['42703 column "shared" does not exist']);
+  });
+});
+
+test('err→ok: the fix adds the column after the statement; re-lints clean, runs, and the policy naming it is created', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.deepEqual(finding.fixes.map((f) => [f.title, f.kind]), [['Add the column shared with ALTER TABLE … ADD COLUMN IF NOT EXISTS after this statement', 'unsafe']]);
+  const fixed = applyFix(ws, finding, /ADD COLUMN/);
+  assert.match(fixed.text('supabase/migrations/20250102000000_notes_shared.sql')!, /\n\);\nALTER TABLE notes ADD COLUMN IF NOT EXISTS shared boolean NOT NULL DEFAULT false;$/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(fixed)), []);
+    assert.equal(await columns(q), 'id,owner_id,body,shared');
+    assert.deepEqual(await runEach(q, SHARED_POLICY), []);
+  });
+});
+
+test('ok: the Valid example (IF NOT EXISTS, then ADD COLUMN) runs and adds the column', async () => {
+  await validExampleRuns(ID, 0, async (q) => {
+    assert.equal(await columns(q), 'id,owner_id,body,shared');
+  });
+});
+
+const TABLE = 'CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);\n';
+
+test('ok: left alone: the same columns, a column added before, a dynamic DROP between, another folder; a plain CREATE is table-already-exists', () => {
+  const again = 'CREATE TABLE IF NOT EXISTS notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text, shared boolean);\n';
+  const cases: Array<Array<{ file: string; text: string }>> = [
+    [{ file: 'm/1.sql', text: TABLE }, { file: 'm/2.sql', text: 'CREATE TABLE IF NOT EXISTS notes (id bigint PRIMARY KEY, body text);\n' }],
+    [{ file: 'm/1.sql', text: TABLE }, { file: 'm/2.sql', text: 'ALTER TABLE notes ADD COLUMN shared boolean;\n' }, { file: 'm/3.sql', text: again }],
+    [{ file: 'm/1.sql', text: TABLE }, { file: 'm/2.sql', text: "DO $$ BEGIN EXECUTE 'DROP TABLE ' || 'notes'; END $$;\n" }, { file: 'm/3.sql', text: again }],
+    [{ file: 'supabase/migrations/1_notes.sql', text: TABLE }, { file: 'supabase/schema.sql', text: again }],
+  ];
+  for (const files of cases) assert.deepEqual(lintFiles(files, ID).mine, [], files.map((f) => f.text).join(''));
+  const plain = lintFiles([{ file: 'm/1.sql', text: TABLE }, { file: 'm/2.sql', text: again.replace(' IF NOT EXISTS', '') }], ID);
+  assert.deepEqual(plain.mine, []);
+  assert.deepEqual(findingsOf(plain.ws, 'table-already-exists').length, 1);
+});
