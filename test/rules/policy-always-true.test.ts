@@ -156,3 +156,27 @@ CREATE POLICY upload_svc_all ON upload FOR ALL TO svc USING (true);
   // granted all: no such sentence
   assert.doesNotMatch(lintFiles([{ file: '1.sql', text: sql.replace('GRANT SELECT, UPDATE', 'GRANT SELECT, INSERT, UPDATE, DELETE') }], ID).mine[0]!.message, /These migrations grant/);
 });
+
+test('ok (message): FOR ALL WITH CHECK (true) without USING, and no other policy that lets the role update: INSERT only, no row can be updated (worldweaver usage_manage)', async () => {
+  const sql = `CREATE TABLE documents (id int PRIMARY KEY, owner_id uuid NOT NULL, body text);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY documents_read ON documents FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY documents_manage ON documents FOR ALL TO authenticated WITH CHECK (true);
+`;
+  const { mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /\(given the INSERT privilege\), who may insert rows with any values, e\.g\. rows that name another user or tenant \(no row can be updated through it: it has no USING, and no other policy lets these roles update a row\)/);
+  await inRollback(await getDb(), async (q) => {
+    await documents(q, sql);
+    assert.equal(await affected(q, `UPDATE documents SET owner_id = '${TENANT_B}'`), 0, 'no row to update');
+    assert.equal(await affected(q, `INSERT INTO documents VALUES (3, '${TENANT_B}', 'x')`), 1, 'a row named after B');
+  });
+  // an UPDATE policy with USING for the role: the WITH CHECK (true) is ORed with its check
+  const withUpdate = sql + "CREATE POLICY documents_update ON documents FOR UPDATE TO authenticated USING (owner_id = (select auth.uid())) WITH CHECK (owner_id = (select auth.uid()));\n";
+  const other = lintFiles([{ file: 'm/1.sql', text: withUpdate }], ID).mine;
+  assert.match(other[0]!.message, /and give the rows they may update any values/);
+  await inRollback(await getDb(), async (q) => {
+    await documents(q, withUpdate);
+    assert.equal(await affected(q, `UPDATE documents SET owner_id = '${TENANT_B}'`), 1, 'A hands its row to B: the checks are ORed');
+  });
+});

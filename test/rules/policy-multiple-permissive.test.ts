@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-multiple-permissive';
@@ -51,5 +51,19 @@ test('err: a FOR ALL policy counts toward SELECT', async () => {
   await inRollback(db, async (q) => {
     await posts(q, sqlOf(lintDocExample(ID, 'invalid', 1).ws));
     assert.equal(await count(q, 'posts'), 3);
+  });
+});
+
+test('ok: a FOR ALL policy with only WITH CHECK adds nothing to the SELECT filter: not reported with the SELECT policy (worldweaver usage_write)', async () => {
+  const sql = `CREATE TABLE posts (id int PRIMARY KEY, author uuid NOT NULL, published boolean NOT NULL);
+ALTER TABLE posts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY posts_own ON posts FOR SELECT TO authenticated USING (author = (select auth.uid()));
+CREATE POLICY posts_write ON posts FOR ALL TO authenticated WITH CHECK (author = (select auth.uid()) OR published);
+`;
+  assert.deepEqual(lintFiles([{ file: 'm/1.sql', text: sql }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await posts(q, sql);
+    assert.deepEqual((await q('SELECT id FROM posts ORDER BY id')).map((r) => Number(r.id)), [1, 2], 'A’s own only: the WITH CHECK of posts_write is not ORed in');
+    assert.doesNotMatch(await plan(q), /published/);
   });
 });

@@ -155,3 +155,32 @@ test('err: outside the exposed schemas, a table granted to the role the policies
   });
   assert.equal(denied, '42501', 'revoked: app_auth cannot reach the sessions');
 });
+
+test('ok: a declarative schema (supabase/schemas/) restating a table the migrations made and enabled: RLS stays on (its CREATE fails, 42P07), nothing reported (nuxt-supabase-team-auth)', async () => {
+  const migration = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, name text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.profiles FORCE ROW LEVEL SECURITY;
+CREATE POLICY profiles_own ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+GRANT SELECT ON public.profiles TO authenticated;
+`;
+  const schema = 'CREATE TABLE profiles (id uuid PRIMARY KEY, name text);\n';
+  const files = [
+    { file: 'supabase/migrations/20250101000000_profiles.sql', text: migration },
+    { file: 'supabase/schemas/profiles.sql', text: schema },
+  ];
+  const { findings } = lintFiles(files, ID);
+  assert.deepEqual(findings.filter((f) => f.rule === ID || f.rule === 'policy-on-table-without-rls' || f.rule === 'policy-role-without-grant'), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(migration);
+    const r = await tryQuery(q, schema);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42P07');
+    await q(`INSERT INTO profiles VALUES ('${TENANT_A}', 'a'), ('${TENANT_B}', 'b')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'profiles'), 1, 'RLS on, the policy applies: A reads its own row');
+  });
+  // a file that restates the state too (ENABLE, the same policy) changes nothing
+  const full = lintFiles([files[0]!, { file: 'supabase/schemas/profiles.sql', text: migration.replace(/public\./g, '') }], ID);
+  assert.deepEqual(full.findings.filter((f) => f.rule === ID || f.rule === 'policy-multiple-permissive'), []);
+});

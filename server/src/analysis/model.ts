@@ -1898,6 +1898,29 @@ function copyFunc(f: Func): Func {
  */
 const NO_TABLE_GRANTS = new Map<string, Set<string>>();
 
+/**
+ * A table made again by a plain CREATE TABLE in another folder than the one that made it (a
+ * declarative schema, `supabase/schemas/`, or a schema file beside the migrations): the replay
+ * takes its columns, as the later statement of what the table is, and keeps what the migrations
+ * gave the table: in PostgreSQL that CREATE fails (42P07) and the table keeps its row-level
+ * security, policies, triggers, indexes, owner and grants; a file that restates some of them
+ * (ENABLE, a CREATE POLICY of the same name) sets them again.
+ */
+function keepStateOf(t: Table, before: Table): void {
+  t.rlsEnabled = before.rlsEnabled;
+  t.rlsForced = before.rlsForced;
+  t.rlsEvents = before.rlsEvents;
+  t.policies = before.policies;
+  t.triggers = before.triggers;
+  t.indexes = before.indexes;
+  if (before.owner) t.owner = before.owner;
+  if (before.grants !== NO_TABLE_GRANTS) {
+    const fresh = t.grants;
+    t.grants = copyGrants(before.grants);
+    for (const [role, privileges] of fresh) for (const x of privileges) (t.grants.get(role) ?? t.grants.set(role, new Set()).get(role)!).add(x);
+  }
+}
+
 function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> {
   if (grants === NO_TABLE_GRANTS) return grants;
   const out = new Map<string, Set<string>>();
@@ -2629,8 +2652,10 @@ class Replay {
           break;
         }
         if (this.existsForCertain(op, k)) break;
+        const before = this.tables.get(k);
         const t = this.addTable(op, k, this.tableProtoOf(op));
         if (this.currentRole) t.owner = { role: this.currentRole };
+        if (before && !before.temp && !op.temp && folderOf(before.created.file) !== folderOf(op.here.file)) keepStateOf(t, before);
         break;
       }
       case OP_CREATE_TABLE_AS: {

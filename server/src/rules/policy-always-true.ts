@@ -23,7 +23,7 @@ const NO_READ_DELETE = 'with a DELETE that reads no column (no WHERE, no column 
 const READS_UPDATE = 'one that reads columns is also limited to rows, and new values, that the SELECT policies admit (T26)';
 
 /** What the always-true clauses let the roles do, per command. */
-function effects(p: Policy, usingTrue: boolean, checkTrue: boolean): { cmds: Command[]; text: string } {
+function effects(p: Policy, usingTrue: boolean, checkTrue: boolean, othersUpdate: boolean): { cmds: Command[]; text: string } {
   // Without WITH CHECK, USING is the check for new rows (T14c).
   const writeAny = checkTrue || (usingTrue && !p.withCheck);
   switch (p.command) {
@@ -34,10 +34,14 @@ function effects(p: Policy, usingTrue: boolean, checkTrue: boolean): { cmds: Com
     case 'update':
       if (usingTrue && writeAny) return { cmds: ['update'], text: `may update any row and give it any values ${NO_READ}; ${READS_UPDATE}` };
       if (usingTrue) return { cmds: ['update'], text: `may update any row ${NO_READ} (the new row must still pass WITH CHECK); ${READS_UPDATE}` };
+      // (no USING: it admits no row to update itself; its WITH CHECK is ORed with the checks of the policies that do)
+      if (!p.using && !othersUpdate) return { cmds: [], text: '' };
       return { cmds: ['update'], text: `may give the rows they may update any values, e.g. hand them to another user or tenant, ${NO_READ}; one that reads columns also checks the new row against the SELECT policies` };
     case 'all':
       if (usingTrue && writeAny) return { cmds: ['select', 'insert', 'update', 'delete'], text: 'may read, update and delete any row, and insert or update rows with any values' };
       if (usingTrue) return { cmds: ['select', 'update', 'delete'], text: 'may read, update and delete any row (new rows must still pass WITH CHECK)' };
+      if (!p.using && !othersUpdate)
+        return { cmds: ['insert'], text: 'may insert rows with any values, e.g. rows that name another user or tenant (no row can be updated through it: it has no USING, and no other policy lets these roles update a row)' };
       return {
         cmds: ['insert', 'update'],
         text: `may insert rows with any values, e.g. rows that name another user or tenant, and give the rows they may update any values ${NO_READ}; one that reads columns also checks the new row against the SELECT policies`,
@@ -71,7 +75,11 @@ export const policyAlwaysTrue = defineRule({
       if (roles.length === 0) continue;
       const usingTrue = tautologies.some((e) => e.clause === 'using');
       const checkTrue = tautologies.some((e) => e.clause === 'check');
-      const { cmds, text } = effects(p, usingTrue, checkTrue);
+      // (a policy without USING admits no row to update: its WITH CHECK only widens the checks of those that do)
+      const othersUpdate =
+        !p.using && roles.some((r) => (t?.policies ?? []).some((q) => q !== p && q.permissive && q.using !== undefined && coversCommand(q, 'update') && appliesToRole(model, q, r)));
+      const { cmds, text } = effects(p, usingTrue, checkTrue, othersUpdate);
+      if (cmds.length === 0) continue;
       // A restrictive policy for every affected role and command still filters: the usual
       // "permissive true + restrictive condition" pattern.
       const restricted = (cmd: Command) =>

@@ -1,10 +1,8 @@
 import type { GrantEvent, Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { lastRevokeOf, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, grantsManagedFor } from '../analysis/privileges.js';
-import { folderOf } from '../analysis/unseen.js';
 import { dynamicGrants, mayBeDynamic } from '../analysis/dynamic-rls.js';
-import { memoModel, orderOf } from '../analysis/policy-exprs.js';
-import type { Loc } from '../analysis/types.js';
+import { orderOf } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
 import { hasAnyPrivilege, insertAfter, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, tableList, tableName, where } from './lib/util.js';
 
@@ -31,37 +29,6 @@ function missingRoles(model: Model, t: Table, p: Policy): string[] | undefined {
   return missing;
 }
 
-/**
- * Whether the table the replay holds comes from a plain CREATE TABLE in another folder than its
- * first one (a dump or `supabase/schemas/` beside the migrations), and the migrations granted
- * one of `roles` (or PUBLIC) a privilege the policy needs (`need`) on the first one. In PostgreSQL that CREATE fails and
- * the table keeps those grants (measured with verify: open-bsp's `authenticated` reads
- * `contacts_addresses`, watermelondb's `appuser` reads `app.todos`); the replay's copy lost them.
- */
-function replacedFromElsewhere(model: Model, defaultSchema: string, t: Table, roles: string[], need: readonly string[]): boolean {
-  const first = memoModel(model, 'policy-role-without-grant:firstCreates', () => {
-    const m = new Map<string, Loc>();
-    for (const { file, stmt } of model.statements) {
-      const rv = stmt.kind === 'CreateStmt' ? stmt.node?.relation : undefined;
-      if (!rv?.relname) continue;
-      const key = `${rv.schemaname ?? defaultSchema}.${rv.relname}`;
-      if (!m.has(key)) m.set(key, { file: file.file, start: stmt.start, end: stmt.end });
-    }
-    return m;
-  }).get(t.key);
-  if (!first || first.file === t.created.file || folderOf(first.file) === folderOf(t.created.file)) return false;
-  const created = orderOf(model, t.created);
-  return model.grantEvents.some(
-    (e) =>
-      e.isGrant &&
-      e.objectKind === 'table' &&
-      (e.objects.includes(t.key) || e.objects.includes(`schema:${t.schema}`)) &&
-      e.grantees.some((g) => g === 'public' || roles.includes(g)) &&
-      e.privileges.some((x) => x === 'all' || need.includes(x)) &&
-      orderOf(model, e.loc) < created,
-  );
-}
-
 export const policyRoleWithoutGrant = defineRule({
   meta: {
     id: 'policy-role-without-grant',
@@ -86,7 +53,7 @@ export const policyRoleWithoutGrant = defineRule({
         if (facts[k++]! & PF_GRANTED) continue;
         const p = policies[j]!;
         const missing = missingRoles(model, t, p);
-        if (!missing || replacedFromElsewhere(model, config.defaultSchema, t, missing, privilegesNeeded(p))) continue;
+        if (!missing) continue;
         // (dynamic SQL may grant on the table where the replay cannot see it: a DO block looping
         // `EXECUTE format('GRANT … ON TABLE public.%I TO merchant', t)` over pg_tables)
         if (mayBeDynamic(model, 'grant', t)) {
