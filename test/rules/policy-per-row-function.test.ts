@@ -210,3 +210,24 @@ CREATE POLICY accounts_admin ON public.accounts FOR SELECT TO authenticated USIN
     assert.match(plan, /Filter: is_workspace_admin\(\(InitPlan 1\)\.col1, workspace_id\)|Filter: is_workspace_admin\(\$0, workspace_id\)/, plan);
   });
 });
+
+test('ok (message): a setting read as an argument of a call whose arguments name no column (sveltekit regexp_split_to_array): the message says to wrap that whole call, and wrapped it is an InitPlan', async () => {
+  const sql = `CREATE TABLE spaces (id integer PRIMARY KEY, title text);
+ALTER TABLE spaces ENABLE ROW LEVEL SECURITY;
+CREATE POLICY space_read ON spaces FOR SELECT TO PUBLIC
+  USING (id = ANY (regexp_split_to_array(nullif(current_setting('app.spaces', true), ''), ',')::integer[]));
+`;
+  const { mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it is an argument of regexp_split_to_array\(…\), whose arguments name no column either: wrap that whole call instead, \(select regexp_split_to_array\(…\)\), and it too runs once per statement\./);
+  assert.doesNotMatch(mine[0]!.message, /depends on the row/);
+  const whole = sql.replace("ANY (regexp_split_to_array(nullif(current_setting('app.spaces', true), ''), ',')::integer[])", "ANY ((select regexp_split_to_array(nullif(current_setting('app.spaces', true), ''), ',')::integer[])::integer[])");
+  // (the cast after the sub-select: `= ANY ((select …))` alone is ANY over the sub-select's rows)
+  assert.deepEqual(lintFiles([{ file: 'm/1.sql', text: whole }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(whole);
+    await q("INSERT INTO spaces VALUES (1, 'a'), (2, 'b'), (3, 'c'); GRANT SELECT ON spaces TO PUBLIC; CREATE ROLE per_row_probe; SET ROLE per_row_probe; SET LOCAL app.spaces = '1,3'");
+    assert.deepEqual((await q('SELECT id FROM spaces ORDER BY id')).map((r) => Number(r.id)), [1, 3]);
+    assert.match(await plan(q, 'SELECT id FROM spaces'), /Filter: \(id = ANY \(\(InitPlan 1\)\.col1\)\)|Filter: \(id = ANY \(\$0\)\)/);
+  });
+});

@@ -159,8 +159,8 @@ export const policyPerRowFunction = defineRule({
  * row-independent itself (perRowCalls would have taken it whole): `is_workspace_admin(auth.uid(),
  * workspace_id)` runs for each row whatever `auth.uid()` becomes.
  */
-function enclosingCall(root: Node, call: Node, text: string): string | undefined {
-  let found: string | undefined;
+function enclosingCall(root: Node, call: Node, text: string): { name: string; rowIndependent: boolean } | undefined {
+  let found: { name: string; rowIndependent: boolean } | undefined;
   visitTyped(root, (type, n, ancestors) => {
     if (found !== undefined) return false;
     if (type !== 'FuncCall' || n !== call) return;
@@ -170,11 +170,23 @@ function enclosingCall(root: Node, call: Node, text: string): string | undefined
       if (a.type === 'FuncCall' && a.field === 'args') {
         const at: number = a.node.location ?? -1;
         const m = at >= 0 ? /^[\w$."]+/.exec(text.slice(at, at + 200)) : null;
-        found = m ? m[0] : nameParts(a.node.funcname).join('.');
+        // (arguments that name no column: the call itself is the same for every row)
+        found = { name: m ? m[0] : nameParts(a.node.funcname).join('.'), rowIndependent: !namesColumn(a.node) };
         return false;
       }
     }
     return false;
+  });
+  return found;
+}
+
+/** Whether a node names a column (a ColumnRef outside any sub-select). */
+function namesColumn(n: Node): boolean {
+  let found = false;
+  visitTyped(n, (type) => {
+    if (found || type === 'SubLink') return false;
+    if (type === 'ColumnRef') found = true;
+    return undefined;
   });
   return found;
 }
@@ -190,7 +202,7 @@ function wrapFix(text: string, file: string, calls: RowIndependentCall[], firstT
 }
 
 /** The finding: made of the file's text, the calls found, the policy's name and table, and the name and table of the policy that closes a 42P17 cycle. */
-function reportOf(text: string, file: string, calls: RowIndependentCall[], name: string, table: string, closer: { name: string; table: string } | undefined, enclosing?: string): Report {
+function reportOf(text: string, file: string, calls: RowIndependentCall[], name: string, table: string, closer: { name: string; table: string } | undefined, enclosing?: { name: string; rowIndependent: boolean }): Report {
   const first = calls[0]!;
   // the first call's name and text once (each was sliced 3 and 2 times per finding)
   const firstName = nameOf(first, text);
@@ -211,9 +223,11 @@ function reportOf(text: string, file: string, calls: RowIndependentCall[], name:
       `Policy "${name}" on ${table} calls ${described} in its USING outside any sub-select${more}: its value is the same for every row, ` +
       'but PostgreSQL evaluates it again for each row a scan filters with the policy (the plan shows it in the Filter, or the body it inlines of a simple LANGUAGE sql function). ' +
       `Wrapped in a scalar sub-select, (select ${firstName.text}(${(first.node.args ?? []).length ? '…' : ''})), it is evaluated once per statement as an InitPlan` +
-      (enclosing
-        ? `; but it is an argument of ${enclosing}(…), which depends on the row and still runs for each row: wrapping saves only this call's cost. To run ${enclosing}() once per statement, give it no row value (e.g. have it return the ids it allows, and test the column IN (select …) of them).${recursionNote}`
-        : ` (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).${recursionNote}`),
+      (enclosing?.rowIndependent
+        ? `; it is an argument of ${enclosing.name}(…), whose arguments name no column either: wrap that whole call instead, (select ${enclosing.name}(…)), and it too runs once per statement.${recursionNote}`
+        : enclosing
+          ? `; but it is an argument of ${enclosing.name}(…), which depends on the row and still runs for each row: wrapping saves only this call's cost. To run ${enclosing.name}() once per statement, give it no row value (e.g. have it return the ids it allows, and test the column IN (select …) of them).${recursionNote}`
+          : ` (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).${recursionNote}`),
     fixes,
     kept: undefined, // set by check (declared here: no property store added per report)
   };
