@@ -86,3 +86,15 @@ test('ok: the model replays a skipped file where its name puts it among the migr
   );
   assert.equal(findingsOf(ws.ws, 'rls-not-enabled').length, 0);
 });
+
+test('ok: a folder inside supabase/migrations/ (an archive) or a copy beside it is not replayed: the CLI never applies it (chess-map migrations__backup_*)', () => {
+  const init = `CREATE TABLE public.notes (id int PRIMARY KEY, owner_id uuid);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_all ON public.notes FOR ALL TO authenticated USING (owner_id = (select auth.uid()));
+`;
+  const old = 'ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;\n';
+  for (const archived of ['supabase/migrations/archive/old_policies.sql', 'supabase/migrations__backup_2024/20240101000000_old.sql']) {
+    const { findings } = lintFiles([{ file: 'supabase/migrations/20250101000000_init.sql', text: init }, { file: archived, text: old }], ID);
+    assert.deepEqual(findings.filter((f) => f.file === archived || f.rule === 'rls-disabled').map((f) => `${f.rule} ${f.file}`), [], archived);
+  }
+});

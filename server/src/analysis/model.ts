@@ -658,6 +658,16 @@ export function isSupabaseTestFile(file: string): boolean {
 }
 
 /**
+ * A file the Supabase CLI never applies though it sits with the migrations: in a folder inside
+ * `supabase/migrations/` (the CLI reads only the files right in it: projects archive old
+ * migrations so) or in a copy of that folder beside it (`supabase/migrations__backup_x/`,
+ * `supabase/migrations_old/`). Parsed, not replayed.
+ */
+export function isSupabaseArchivedMigration(file: string): boolean {
+  return /(^|[\\/])supabase[\\/]migrations(?:[\\/][^\\/]+|[^\\/]+)[\\/]/.test(file);
+}
+
+/**
  * A pgTAP test anywhere (`schema/test/*.sql` of a sqitch project): it plans its tests and
  * finishes them (`SELECT plan(n)` or `no_plan()`, then `finish()`). `pg_prove` runs it against
  * the migrated database, never as a migration, like a Supabase test (isSupabaseTestFile).
@@ -716,7 +726,7 @@ export function rollbackSections(file: { file: string; text: string; statements:
   sections = [];
   // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
   const parsed = 'errors' in file ? (file as ParsedFile) : undefined;
-  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || isPgTapTest(file.text) || isSqlcQueryFile(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
+  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || isSupabaseArchivedMigration(file.file) || isPgTapTest(file.text) || isSqlcQueryFile(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
   else {
     rolledBackTransactions(file.statements, sections);
     if (mayHoldMarker(file.text)) markedSections(file, sections);
