@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { byteToUtf16Mapper, initParser, lex, parseFile } from '../../server/src/analysis/parse.js';
+import { byteToUtf16Mapper, initParser, lex, parseFile, quoteIdent } from '../../server/src/analysis/parse.js';
 import type { ParsedFile } from '../../server/src/analysis/types.js';
 
 before(async () => {
@@ -499,5 +499,21 @@ END $$;`;
     const body = p.statements[0]!.body!;
     assert.deepEqual(body.statements.map((s) => s.kind), ['SelectStmt']);
     assert.ok(textOf(p, body.statements[0]!).includes("'user_metadata'"));
+  });
+});
+
+describe('quoteIdent', () => {
+  test("ok: quotes as PostgreSQL's quote_ident does: keywords other than unreserved ones (user, group, order, left), upper case and odd characters; leaves plain names and unreserved keywords (name, role) bare", async () => {
+    const names = ['team', 'user', 'group', 'order', 'left', 'name', 'role', 'Mixed', 'a b', 'x"y', '_x1$'];
+    const { closeAll, getDb } = await import('../helpers/pg.js');
+    try {
+      const db = await getDb();
+      for (const n of names) {
+        const [row] = (await db.query<{ q: string }>('SELECT quote_ident($1) AS q', [n])).rows;
+        assert.equal(quoteIdent(n), row!.q, n);
+      }
+    } finally {
+      await closeAll();
+    }
   });
 });

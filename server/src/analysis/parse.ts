@@ -1520,3 +1520,25 @@ export function walk(node: Node, fn: (key: string, value: Node, parent: Node) =>
     }
   }
 }
+
+const quotedCache = new Map<string, boolean>();
+
+/**
+ * An identifier as PostgreSQL's quote_ident writes it: bare when it is lower-case letters, digits
+ * and `_` (no digit first) and no keyword but an unreserved one (`user`, `group`, `order` are
+ * quoted), else in double quotes. Keywords as the parser's scanner classifies them.
+ */
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) return `"${name.replace(/"/g, '""')}"`;
+  let quoted = quotedCache.get(name);
+  if (quoted === undefined) {
+    let kind = 0;
+    try {
+      kind = pg.scanSync(name).tokens?.[0]?.keywordKind ?? 0;
+    } catch {
+      kind = 0;
+    }
+    quotedCache.set(name, (quoted = kind >= 2));
+  }
+  return quoted ? `"${name}"` : name;
+}

@@ -33,6 +33,7 @@ import type { Extension, PGlite } from '@electric-sql/pglite';
 import { writeFileAtomic } from '../io/files.js';
 import { replayOrder } from '../analysis/model.js';
 import type { Include } from '../analysis/types.js';
+import { quoteIdent } from '../analysis/parse.js';
 import { exposureSpecs, ownerRole, type ExposureResult } from './exposures.js';
 import { codePointPosToUtf16, leadingWords, splitSql, splitSqlWithIncludes, withoutComments, type SqlStatement } from './split.js';
 
@@ -398,9 +399,7 @@ export function createRoleSqlIfMissing(name: string, bypassrls = false): string 
   return `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${quoteLiteral(name)}) THEN ${createRoleSql(name, bypassrls)} END IF; END $$;`;
 }
 
-export function quoteIdent(s: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(s) ? s : `"${s.replace(/"/g, '""')}"`;
-}
+export { quoteIdent };
 
 export function quoteLiteral(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;

@@ -1,4 +1,5 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
+import { quoteIdent } from '../../analysis/parse.js';
 import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table, TableRecreation } from '../../analysis/model.js';
 import { columnsBeyond } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
@@ -71,9 +72,7 @@ export function where(model: Model, loc: Loc): string {
   return `${name}:${line}`;
 }
 
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent };
 
 /**
  * The nearest partition parent or inheritance ancestor with row-level security enabled, if any
