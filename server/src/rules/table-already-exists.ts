@@ -1,6 +1,6 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { addColumnStatements, fileOf, insertAfter, newColumnsOf, removeStatement, where } from './lib/util.js';
+import { addColumnStatements, existingTable, fileOf, insertAfter, newColumnsOf, removeStatement } from './lib/util.js';
 
 // A plain CREATE TABLE of a table that exists fails (42P07) and the table stays as it was: its
 // columns, row-level security, policies and grants. The model records such a statement when the
@@ -47,15 +47,14 @@ export const tableAlreadyExists = defineRule({
   check({ model, report }) {
     for (const r of model.recreatedTables) {
       if (r.ifNotExists) continue; // (table-if-not-exists-skipped)
-      const name = r.table.key.replace(/^public\./, '');
+      const { name, intro } = existingTable(model, r);
       const added = newColumnsOf(r);
-      const same = r.table.created.file === r.loc.file;
       report({
         file: r.nameLoc.file,
         start: r.nameLoc.start,
         end: r.nameLoc.end,
         message:
-          `The table ${name} already exists: it is created at ${where(model, r.table.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
+          intro +
           `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, supabase db reset, CI) stops here, and the table keeps its columns, row-level security, policies and grants` +
           (added.length ? ` — not ${added.length === 1 ? 'the column' : 'the columns'} ${added.join(', ')} written here` : '') +
           ` (the other rules read it so). ` +

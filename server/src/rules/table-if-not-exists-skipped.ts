@@ -1,6 +1,6 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { addColumnStatements, insertAfter, newColumnsOf, where } from './lib/util.js';
+import { addColumnStatements, existingTable, insertAfter, newColumnsOf } from './lib/util.js';
 
 // CREATE TABLE IF NOT EXISTS of a table that exists is skipped with a notice, whatever columns it
 // writes: a migration that "creates" a table again to add a column adds nothing. The model records
@@ -32,15 +32,14 @@ export const tableIfNotExistsSkipped = defineRule({
       // (not those a later statement adds: ALTER TABLE … ADD COLUMN after it, the fix)
       const added = newColumnsOf(r, model);
       if (added.length === 0) continue;
-      const name = r.table.key.replace(/^public\./, '');
+      const { name, intro } = existingTable(model, r);
       const one = added.length === 1;
-      const same = r.table.created.file === r.loc.file;
       report({
         file: r.nameLoc.file,
         start: r.nameLoc.start,
         end: r.nameLoc.end,
         message:
-          `The table ${name} already exists: it is created at ${where(model, r.table.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
+          intro +
           `PostgreSQL skips CREATE TABLE IF NOT EXISTS with a notice (relation "${r.table.name}" already exists, skipping) without comparing columns, so ${one ? 'the column' : 'the columns'} ${added.join(', ')} written here ${one ? 'is' : 'are'} never added: ` +
           `a policy, index or query naming ${one ? 'it' : 'them'} fails with 42703 (column does not exist), and a migration tool stops there. ` +
           `Add ${one ? 'it' : 'them'} with ALTER TABLE … ADD COLUMN IF NOT EXISTS.`,

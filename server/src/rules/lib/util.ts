@@ -591,6 +591,13 @@ export function newColumnsOf(r: TableRecreation, model?: Model): string[] {
   return now ? out.filter((c) => !now.includes(c)) : out;
 }
 
+/** A CREATE TABLE of a table that existed (Model.recreatedTables): the table's name, and the sentence that says where it was made. */
+export function existingTable(model: Model, r: TableRecreation): { name: string; intro: string } {
+  const name = r.table.key.replace(/^public\./, '');
+  const same = r.table.created.file === r.loc.file;
+  return { name, intro: `The table ${name} already exists: it is created at ${where(model, r.table.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` };
+}
+
 /**
  * `ALTER TABLE … ADD COLUMN IF NOT EXISTS` of each of the columns `names`, with the definition the
  * CREATE TABLE of a table that existed writes (Model.recreatedTables), or undefined.
