@@ -521,8 +521,6 @@ export function columnsBeyond(stmt: Statement, columns: readonly string[]): stri
   return out;
 }
 
-const writesColumnBeyond = (stmt: Statement, columns: readonly string[]): boolean => columnsBeyond(stmt, columns).length !== 0;
-
 /** Whether an offset lies in one of the (rollback) sections. */
 const inSections = (sections: ReadonlyArray<{ start: number; end: number }>, at: number): boolean =>
   sections.length > 0 && sections.some((r) => r.start <= at && at < r.end);
@@ -1925,9 +1923,10 @@ function keepStateOf(t: Table, before: Table): void {
   t.indexes = before.indexes;
   if (before.owner) t.owner = before.owner;
   if (before.grants !== NO_TABLE_GRANTS) {
+    // (with what default privileges gave the new one)
     const fresh = t.grants;
     t.grants = copyGrants(before.grants);
-    for (const [role, privileges] of fresh) for (const x of privileges) (t.grants.get(role) ?? t.grants.set(role, new Set()).get(role)!).add(x);
+    for (const [role, privileges] of fresh) applyTableGrant(t, [...privileges], [role], true);
   }
 }
 
@@ -2771,7 +2770,7 @@ class Replay {
     const t = this.tables.get(k);
     // (a temporary table lasts for its session: psql's session of one migration file)
     if (!t || t.temp || op.temp || op.stmt.origin !== 'file' || t.stmt.origin !== 'file' || t.stmt.kind !== 'CreateStmt' || folderOf(t.created.file) !== folderOf(op.here.file)) return false;
-    if (op.ifNotExists && !writesColumnBeyond(op.stmt, t.columns)) return false;
+    if (op.ifNotExists && columnsBeyond(op.stmt, t.columns).length === 0) return false;
     // nothing since it was created may have dropped it unseen (this statement is the last one)
     const list = this.statements;
     let texts: Map<string, string> | undefined;

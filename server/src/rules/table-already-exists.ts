@@ -1,6 +1,6 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { addColumnStatements, existingTable, fileOf, insertAfter, newColumnsOf, removeStatement } from './lib/util.js';
+import { addColumnStatements, existingTable, fileOf, insertAfter, newColumnsOf, removeStatement, theColumns } from './lib/util.js';
 
 // A plain CREATE TABLE of a table that exists fails (42P07) and the table stays as it was: its
 // columns, row-level security, policies and grants. The model records such a statement when the
@@ -24,7 +24,7 @@ function fixesOf(model: Model, r: TableRecreation): Fix[] {
     const adds = added.length ? addColumnStatements(model, r, added) : [];
     if (adds)
       fixes.push({
-        title: `Write CREATE TABLE IF NOT EXISTS (the existing table stays as it is)${adds.length ? `, then add ${added.length === 1 ? 'the column' : 'the columns'} ${added.join(', ')} with ALTER TABLE … ADD COLUMN IF NOT EXISTS` : ''}`,
+        title: `Write CREATE TABLE IF NOT EXISTS (the existing table stays as it is)${adds.length ? `, then add ${theColumns(added)} with ALTER TABLE … ADD COLUMN IF NOT EXISTS` : ''}`,
         kind: 'unsafe',
         edits: adds.length ? [ine, insertAfter(model, r.loc, adds)] : [ine],
       });
@@ -56,7 +56,7 @@ export const tableAlreadyExists = defineRule({
         message:
           intro +
           `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, supabase db reset, CI) stops here, and the table keeps its columns, row-level security, policies and grants` +
-          (added.length ? ` — not ${added.length === 1 ? 'the column' : 'the columns'} ${added.join(', ')} written here` : '') +
+          (added.length ? ` — not ${theColumns(added)} written here` : '') +
           ` (the other rules read it so). ` +
           `Write CREATE TABLE IF NOT EXISTS${added.length ? ' and add the new columns with ALTER TABLE … ADD COLUMN IF NOT EXISTS' : ''}, or remove the statement; drop the table first only if its data may go.`,
         related: [{ ...r.table.created, message: `the table ${name} is created here` }],

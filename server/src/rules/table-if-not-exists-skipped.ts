@@ -1,6 +1,6 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { addColumnStatements, existingTable, insertAfter, newColumnsOf } from './lib/util.js';
+import { addColumnStatements, existingTable, insertAfter, newColumnsOf, theColumns } from './lib/util.js';
 
 // CREATE TABLE IF NOT EXISTS of a table that exists is skipped with a notice, whatever columns it
 // writes: a migration that "creates" a table again to add a column adds nothing. The model records
@@ -12,7 +12,7 @@ import { addColumnStatements, existingTable, insertAfter, newColumnsOf } from '.
 function fixesOf(model: Model, r: TableRecreation, names: readonly string[]): Fix[] {
   const adds = addColumnStatements(model, r, names);
   if (!adds) return [];
-  const title = `Add ${names.length === 1 ? 'the column' : 'the columns'} ${names.join(', ')} with ALTER TABLE … ADD COLUMN IF NOT EXISTS after this statement`;
+  const title = `Add ${theColumns(names)} with ALTER TABLE … ADD COLUMN IF NOT EXISTS after this statement`;
   return [{ title, kind: 'unsafe', edits: [insertAfter(model, r.loc, adds)] }];
 }
 
@@ -40,7 +40,7 @@ export const tableIfNotExistsSkipped = defineRule({
         end: r.nameLoc.end,
         message:
           intro +
-          `PostgreSQL skips CREATE TABLE IF NOT EXISTS with a notice (relation "${r.table.name}" already exists, skipping) without comparing columns, so ${one ? 'the column' : 'the columns'} ${added.join(', ')} written here ${one ? 'is' : 'are'} never added: ` +
+          `PostgreSQL skips CREATE TABLE IF NOT EXISTS with a notice (relation "${r.table.name}" already exists, skipping) without comparing columns, so ${theColumns(added)} written here ${one ? 'is' : 'are'} never added: ` +
           `a policy, index or query naming ${one ? 'it' : 'them'} fails with 42703 (column does not exist), and a migration tool stops there. ` +
           `Add ${one ? 'it' : 'them'} with ALTER TABLE … ADD COLUMN IF NOT EXISTS.`,
         related: [{ ...r.table.created, message: `the table ${name} is created here` }],

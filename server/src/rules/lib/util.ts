@@ -1,7 +1,6 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import { quoteIdent } from '../../analysis/parse.js';
-import type { Func, FunctionSetting, Model, Policy, PolicyCommand, Table, TableRecreation } from '../../analysis/model.js';
-import { columnsBeyond } from '../../analysis/model.js';
+import { columnsBeyond, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
@@ -590,6 +589,9 @@ export function newColumnsOf(r: TableRecreation, model?: Model): string[] {
   const now = model?.tables.get(r.table.key)?.columns;
   return now ? out.filter((c) => !now.includes(c)) : out;
 }
+
+/** `the column a` / `the columns a, b`. */
+export const theColumns = (names: readonly string[]): string => `${names.length === 1 ? 'the column' : 'the columns'} ${names.join(', ')}`;
 
 /** A CREATE TABLE of a table that existed (Model.recreatedTables): the table's name, and the sentence that says where it was made. */
 export function existingTable(model: Model, r: TableRecreation): { name: string; intro: string } {
