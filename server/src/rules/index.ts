@@ -48,3 +48,4 @@ export { columnRevokeIneffective } from './column-revoke-ineffective.js';
 export { supabaseMigrationSkipped } from './supabase-migration-skipped.js';
 export { defaultPrivilegesRevokeIneffective } from './default-privileges-revoke-ineffective.js';
 export { notPostgresql } from './not-postgresql.js';
+export { policyReadsWithoutGrant } from './policy-reads-without-grant.js';

@@ -8,9 +8,7 @@ import {
   functionsCalledByPolicies,
   bodyFlags,
   BODY_USER_META,
-  constBool,
   memoModel,
-  policiesWithKey,
   textOfFile,
   userMetadataRefs,
   userMetadataRefsAt,
@@ -19,6 +17,8 @@ import {
 } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
+import { foldedAway } from './lib/unreadable.js';
+import { AUTH_USERS, mayReadAuthUsers } from './lib/util.js';
 
 interface Ref extends UserMetadataRef {
   file: string;
@@ -60,32 +60,17 @@ const WHY_UNREADABLE =
   'so it is a check whose answer the user chooses. As written, its sub-select reads auth.users, on which Supabase grants anon and authenticated no privilege (nor do these migrations): ' +
   'for them every query the policy applies to fails with 42501 permission denied for table users ' +
   '(unless another of their permissive policies for the command is always true: PostgreSQL then drops the sub-select). Read through a SECURITY DEFINER function, as is usual, the check would let any user pass.';
-const API_ROLES = ['public', 'anon', 'authenticated'];
+const API_ROLES = ['anon', 'authenticated'];
 
 /**
- * Whether the policy reads auth.users in a sub-select for Supabase's API roles (or PUBLIC) while
- * no GRANT in the workspace gives them SELECT on it: PostgreSQL checks the querying role's
- * privileges on the relations of a policy's sub-selects, so their queries fail with 42501.
+ * Whether the policy reads auth.users in a sub-select for Supabase's API roles (or PUBLIC),
+ * none of which a GRANT in the workspace lets read it: PostgreSQL checks the querying role's privileges on
+ * the relations of a policy's sub-selects, so its queries fail with 42501 (unless foldedAway).
  */
 function readsUnreadableAuthUsers(model: Model, p: Policy, nodes: Node[]): boolean {
-  if (!p.roles.some((r) => API_ROLES.includes(r))) return false;
-  if (!nodes.some((n) => relationsIn(n).some((r) => r.inSubLink && model.key([r.schema, r.name]) === 'auth.users'))) return false;
-  // another permissive policy for them that is always true: PostgreSQL folds the OR and drops the sub-select
-  const alwaysTrue = (q: Policy) =>
-    q !== p &&
-    q.permissive &&
-    (q.command === 'all' || p.command === 'all' || q.command === p.command) &&
-    q.roles.some((r) => API_ROLES.includes(r)) &&
-    [q.using, q.withCheck].some((e) => e !== undefined && constBool(e) === true);
-  if (policiesWithKey(model, p.table).some(alwaysTrue)) return false;
-  return !model.grantEvents.some(
-    (g) =>
-      g.isGrant &&
-      g.objectKind === 'table' &&
-      g.objects.some((o) => o === 'auth.users' || o === 'schema:auth') &&
-      g.privileges.some((x) => x === 'select' || x === 'all') &&
-      g.grantees.some((r) => API_ROLES.includes(r)),
-  );
+  if (!nodes.some((n) => relationsIn(n).some((r) => r.inSubLink && model.key([r.schema, r.name]) === AUTH_USERS))) return false;
+  const roles = p.roles.includes('public') ? API_ROLES : API_ROLES.filter((r) => p.roles.includes(r));
+  return roles.length > 0 && roles.every((r) => !foldedAway(model, p, r) && !mayReadAuthUsers(model, r));
 }
 
 const WHAT =

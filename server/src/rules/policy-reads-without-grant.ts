@@ -1,0 +1,124 @@
+import { callsIn, identEnd, matchParen } from '../analysis/ast.js';
+import type { Model, Policy } from '../analysis/model.js';
+import { sval, walk } from '../analysis/parse.js';
+import type { Node } from '../analysis/types.js';
+import { roleList } from '../analysis/policies.js';
+import { textOfFile } from '../analysis/policy-exprs.js';
+import { defineRule, type Fix } from './types.js';
+import { insertAfter, quoteIdent, tableList } from './lib/util.js';
+import { supabasesAuthUsers, unreadableInPolicy } from './lib/unreadable.js';
+
+// A policy's sub-select runs as the role whose query the policy filters: PostgreSQL checks that
+// role's privileges on every table the sub-select reads, and without SELECT the whole query fails
+// with 42501 permission denied for table … (measured). The best-known case is Supabase's
+// auth.users, on which anon and authenticated have no privilege; a table of the migrations in a
+// schema the grants do not reach is the other.
+
+/** The column a target reads, its cast (`email::text`) left aside. */
+function columnOf(n: Node): string[] | undefined {
+  const ref = (n?.TypeCast?.arg ?? n)?.ColumnRef;
+  return ref?.fields?.map((f: Node) => sval(f) ?? '*');
+}
+
+/** Whether the expression is `auth.uid()`, bare or in a sub-select of its own. */
+function isAuthUid(n: Node): boolean {
+  const calls = callsIn(n);
+  return calls.length === 1 && calls[0]!.name.join('.').toLowerCase() === 'auth.uid' && (n?.FuncCall !== undefined || n?.SubLink?.subLinkType === 'EXPR_SUBLINK');
+}
+
+/**
+ * The span of `(SELECT email FROM auth.users WHERE id = auth.uid())` (the user's own email, the
+ * usual read of auth.users) when it is the sub-select reading auth.users at `location`.
+ */
+function ownEmailSubselect(model: Model, file: string, e: Node, location: number): { start: number; end: number } | undefined {
+  let span: { start: number; end: number } | undefined;
+  walk(e, (key, v) => {
+    if (span) return false;
+    if (key !== 'SubLink' || v.subLinkType !== 'EXPR_SUBLINK') return;
+    const q = v.subselect?.SelectStmt;
+    const from = q?.fromClause;
+    if (!q || from?.length !== 1 || from[0].RangeVar?.location !== location || q.targetList?.length !== 1) return;
+    if (q.groupClause || q.havingClause || q.withClause || q.distinctClause || q.sortClause || q.limitCount || q.limitOffset) return;
+    const alias: string = from[0].RangeVar.alias?.aliasname ?? 'users';
+    const col = columnOf(q.targetList[0].ResTarget?.val);
+    if (!col || col[col.length - 1] !== 'email' || (col.length === 2 && col[0] !== alias) || col.length > 2) return;
+    const w = q.whereClause?.A_Expr;
+    if (!w || w.kind !== 'AEXPR_OP' || w.name?.length !== 1 || sval(w.name[0]) !== '=') return;
+    const id = (c: Node) => {
+      const f = columnOf(c);
+      return !!f && f[f.length - 1] === 'id' && (f.length === 1 || (f.length === 2 && f[0] === alias));
+    };
+    if (!((id(w.lexpr) && isAuthUid(w.rexpr)) || (id(w.rexpr) && isAuthUid(w.lexpr)))) return;
+    const text = textOfFile(model, file);
+    if (text[v.location] !== '(') return;
+    const close = matchParen(text, v.location);
+    if (close > v.location) span = { start: v.location, end: close + 1 };
+  });
+  return span;
+}
+
+function commandText(p: Policy): string {
+  return p.command === 'all' ? 'query' : p.command.toUpperCase();
+}
+
+export const policyReadsWithoutGrant = defineRule({
+  meta: {
+    id: 'policy-reads-without-grant',
+    description: 'A policy reads a table in a sub-select that a role it applies to has no SELECT privilege on: every query of that role the policy filters fails with 42501.',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      "A policy's sub-select runs with the privileges of the role whose query it filters: without SELECT on a table the sub-select reads, the whole query fails with 42501 permission denied for table … (Supabase's auth.users is the usual one).",
+    shownBy: { probe: ['42501'], asPolicyRole: true },
+  },
+  check({ model, report }) {
+    for (const t of tableList(model)) {
+      if (!t.rlsEnabled) continue;
+      for (const p of t.policies) {
+        if (p.using === undefined && p.withCheck === undefined) continue;
+        for (const g of unreadableInPolicy(model, t, p)) {
+          const [schema, name] = splitKey(g.key);
+          const authUsers = supabasesAuthUsers(model, g.key);
+          const one = g.roles.length === 1;
+          const why = authUsers
+            ? `Supabase grants anon and authenticated no privilege on auth.users (it holds every account's email, phone and password hash), and these migrations grant ${one ? 'it' : 'them'} none`
+            : `these migrations grant ${one ? 'it' : 'them'} none`;
+          const cmd = commandText(p);
+          const what = authUsers
+            ? "Do not grant SELECT on auth.users: it would let every user read every account. Read what the policy needs without it: the signed-in user's email is (select auth.jwt() ->> 'email'); " +
+              "anything else, from a SECURITY DEFINER function with SET search_path = '' that returns only that value for auth.uid(), called from the policy."
+            : `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')} (its own row-level security then filters what the sub-select sees), or read it through a SECURITY DEFINER function that returns only what the policy needs.`;
+          const file = p.loc.file;
+          const own = authUsers ? [p.using, p.withCheck].map((e) => e && ownEmailSubselect(model, file, e, g.location)).find((x) => x) : undefined;
+          const fixes: Fix[] = authUsers
+            ? own
+              ? [{ title: "Read the user's email from their JWT: (select auth.jwt() ->> 'email')", kind: 'unsafe', edits: [{ file, ...own, newText: "(select auth.jwt() ->> 'email')" }] }]
+              : []
+            : [
+                {
+                  title: `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')}`,
+                  kind: 'unsafe',
+                  edits: [insertAfter(model, p.loc, [`GRANT SELECT ON ${quoteIdent(schema)}.${quoteIdent(name)} TO ${g.roles.map(quoteIdent).join(', ')};`])],
+                },
+              ];
+          report({
+            file,
+            start: g.location,
+            end: identEnd(textOfFile(model, file), g.location),
+            message:
+              `Policy "${p.name}" on ${t.key} reads ${g.key} in a sub-select, but ${roleList(g.roles)} ${one ? 'has' : 'have'} no SELECT privilege on it: ${why}. ` +
+              `PostgreSQL checks the privileges of the role running the query on every table a policy reads, so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501 permission denied for table ${name}. ` +
+              what,
+            fixes,
+          });
+        }
+      }
+    }
+  },
+});
+
+function splitKey(key: string): [string, string] {
+  const dot = key.indexOf('.');
+  return [key.slice(0, dot), key.slice(dot + 1)];
+}

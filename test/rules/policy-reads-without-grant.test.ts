@@ -1,0 +1,157 @@
+// policy-reads-without-grant on PostgreSQL (PGlite): a policy's sub-select is checked against the
+// privileges of the role whose query it filters; without SELECT on the table it reads, every query
+// of that role fails with 42501, even on an empty table. Another permissive policy that is always
+// true folds the OR away, and then nothing is checked.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-reads-without-grant';
+before(initParser);
+after(closeAll);
+
+/** Supabase's platform default privileges and its auth.users, on which anon and authenticated have no privilege. */
+const SUPABASE = `
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+CREATE TABLE auth.users (id uuid PRIMARY KEY, email text);
+INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com');`;
+
+async function supabase(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(SUPABASE);
+  await q(sql);
+  await q(`INSERT INTO public.invites VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com')`);
+}
+
+test('err: Supabase: a policy reading auth.users fails every query of authenticated with 42501, even on an empty table; the fix reads the email from the JWT', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'auth.users');
+  assert.match(finding.message, /authenticated has no SELECT privilege on it: Supabase grants anon and authenticated no privilege on auth\.users/);
+  assert.match(finding.message, /every SELECT on public\.invites by authenticated fails with 42501 permission denied for table users/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(SUPABASE);
+    await q(sqlOf(ws));
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await expectPgError(q('SELECT count(*) FROM public.invites'), '42501', 'permission denied for table users');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /USING \(email = \(select auth\.jwt\(\) ->> 'email'\)\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await supabase(q, sqlOf(fixed));
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT email FROM public.invites'), [{ email: 'a@example.com' }], "the user's own invite, no other");
+  });
+});
+
+async function team(q: Q, sql: string): Promise<void> {
+  await q(sql);
+  await q(`INSERT INTO app.members VALUES (1, 'app_user'), (2, 'someone_else')`);
+  await q(`INSERT INTO app.documents VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+  await q('SET ROLE app_user');
+}
+
+test('err: a sub-select on a table the role may not read: 42501 permission denied for table members; the GRANT makes the policy work', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'app.members');
+  assert.match(finding.message, /Policy "documents_team" on app\.documents reads app\.members in a sub-select, but app_user has no SELECT privilege on it/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await team(q, sqlOf(ws));
+    await expectPgError(q('SELECT count(*) FROM app.documents'), '42501', 'permission denied for table members');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /GRANT SELECT ON app\.members TO app_user;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await team(q, sqlOf(fixed));
+    assert.deepEqual(await q('SELECT title FROM app.documents'), [{ title: 'ours' }], "only the team's document: members' own policy shows the sub-select app_user's membership");
+  });
+});
+
+test('ok: another permissive policy USING (true) for the role: PostgreSQL folds the OR, the sub-select never runs and no privilege is checked', async () => {
+  const { ws } = invalidFinding(ID, 1);
+  const sql = sqlOf(ws) + '\nCREATE POLICY documents_all ON app.documents FOR SELECT TO app_user USING (true);\n';
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await team(q, sql);
+    assert.equal(await count(q, 'app.documents'), 2);
+  });
+});
+
+test('err: a policy for PUBLIC is reported for the roles granted the table; INSERT … WITH CHECK fails the same way', async () => {
+  const sql = `
+CREATE ROLE app_user;
+CREATE TABLE members (team_id bigint NOT NULL, user_name text NOT NULL);
+CREATE TABLE notes (id bigint PRIMARY KEY, team_id bigint NOT NULL);
+GRANT SELECT, INSERT ON notes TO app_user;
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY notes_write ON notes FOR INSERT
+  WITH CHECK (team_id IN (SELECT m.team_id FROM members m WHERE m.user_name = current_user));`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /but app_user has no SELECT privilege on it.*every INSERT on public\.notes by app_user fails with 42501 permission denied for table members/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q('SET ROLE app_user');
+    await expectPgError(q('INSERT INTO notes VALUES (1, 1)'), '42501', 'permission denied for table members');
+  });
+});
+
+test('ok: a table whose owner is the role, or a role that reads through a group it is a member of, is not reported', async () => {
+  const sql = `
+CREATE ROLE app_user;
+CREATE ROLE readers;
+GRANT readers TO app_user;
+CREATE TABLE members (team_id bigint NOT NULL, user_name text NOT NULL);
+CREATE TABLE notes (id bigint PRIMARY KEY, team_id bigint NOT NULL);
+GRANT SELECT ON notes TO app_user;
+GRANT SELECT ON members TO readers;
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY notes_team ON notes FOR SELECT TO app_user
+  USING (team_id IN (SELECT m.team_id FROM members m WHERE m.user_name = current_user));`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO members VALUES (1, 'app_user'); INSERT INTO notes VALUES (1, 1), (2, 2)`);
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'notes'), 1);
+  });
+});
+
+test('ok: Valid examples run, and read what they should', async () => {
+  const jwt = lintDocExample(ID, 'valid', 0);
+  assert.equal(jwt.mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await supabase(q, sqlOf(jwt.ws));
+    await q(actAs(TENANT_B, { email: 'b@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT email FROM public.invites'), [{ email: 'b@example.com' }]);
+  });
+  await validExampleRuns(ID, 1, async (q) => {
+    await q(`INSERT INTO app.members VALUES (1, 'app_user'); INSERT INTO app.documents VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'app.documents'), 1);
+  });
+  // Supabase: the platform's default privileges grant public's tables to the API roles
+  const { ws, mine } = lintDocExample(ID, 'valid', 3);
+  assert.equal(mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(SUPABASE);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.members VALUES (1, '${TENANT_A}'); INSERT INTO public.projects VALUES (1, 'ours'), (2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.projects'), 1);
+  });
+});
