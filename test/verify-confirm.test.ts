@@ -57,6 +57,20 @@ CREATE POLICY secrets_fix ON secrets FOR UPDATE TO auditor USING (true);
 CREATE POLICY tenant_users_mine ON tenant_users FOR SELECT TO app_user USING (user_name = current_setting('app.user', true));
 `,
   },
+  {
+    // T15 on two policies of one table, each reading its own setting: the read fails on the SELECT
+    // policy's (42704 app.user_id), which says nothing of the DELETE policy's app.tenant_id
+    file: 'migrations/003_settings.sql',
+    text: `CREATE TABLE t (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, owner_id uuid);
+CREATE INDEX ON t (tenant_id);
+CREATE INDEX ON t (owner_id);
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+ALTER TABLE t FORCE ROW LEVEL SECURITY;
+GRANT SELECT, DELETE ON t TO app_user;
+CREATE POLICY t_sel ON t FOR SELECT TO app_user USING (owner_id = (select current_setting('app.user_id')::uuid));
+CREATE POLICY t_del ON t FOR DELETE TO app_user USING (tenant_id = (select current_setting('app.tenant_id')::uuid));
+`,
+  },
 ];
 
 let result: VerifyResult;
@@ -70,11 +84,13 @@ const line = (c: Confirmation<Finding>) =>
   `${c.finding.rule} ${c.finding.file}:${c.finding.range.start.line + 1} ${c.code ?? c.exposure?.kind} ${c.probe ? `probe ${c.probe.table}` : c.exposure ? `exposure ${c.exposure.object}` : 'statement'}`;
 
 describe('verify: the lint findings the engine shows', () => {
-  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper (42704), a setting read after its local set ended (22P02), a policy and a table written twice (42710, 42P07), a policy role without SELECT or UPDATE (42501, as that role), tables not forced (their owner reads what it reads no longer when forced)', () => {
+  test('ok: recursion (42P17 probe; 54001 on a seeded row), an unset setting through a helper and in a policy (42704), a setting read after its local set ended (22P02), a policy and a table written twice (42710, 42P07), a policy role without SELECT or UPDATE (42501, as that role), tables not forced (their owner reads what it reads no longer when forced)', () => {
     assert.deepEqual(shown.map(line).sort(), [
       'policy-already-exists migrations/002_policies.sql:13 42710 statement',
       'policy-current-setting-unsafe migrations/002_policies.sql:17 22P02 probe public.projects',
       'policy-current-setting-unsafe migrations/002_policies.sql:9 42704 probe public.docs',
+      // (t_sel's; t_del's finding is not shown by the read failing on t_sel's setting)
+      'policy-current-setting-unsafe migrations/003_settings.sql:7 42704 probe public.t',
       'policy-recursion migrations/002_policies.sql:3 42P17 probe public.tenant_users',
       'policy-recursion migrations/002_policies.sql:7 54001 probe public.members',
       'policy-role-without-grant migrations/002_policies.sql:24 42501 probe public.secrets',
@@ -98,6 +114,27 @@ describe('verify: the lint findings the engine shows', () => {
     assert.equal(read?.probe?.command, 'select');
     // (no finding is shown by "new row violates row-level security policy", also 42501)
     assert.ok(!shown.some((c) => /new row violates/.test(c.probe?.message ?? '')));
+  });
+
+  test("ok: a 42704 shows only a finding whose policy (or function) reads the setting it names, as a probe that evaluates that policy: the read failing on t_sel's app.user_id does not show t_del's app.tenant_id", async () => {
+    const onT = findings.filter((f) => f.rule === 'policy-current-setting-unsafe' && f.file === 'migrations/003_settings.sql');
+    assert.deepEqual(onT.map((f) => /Policy "(\w+)"/.exec(f.message)![1]), ['t_sel', 't_del']);
+    const read = result.probes.find((p) => p.table === 'public.t' && p.command === 'select' && !p.settingsEnded);
+    assert.equal(`${read?.code} ${read?.message}`, '42704 unrecognized configuration parameter "app.user_id"');
+    // (with probes made up: a DELETE failing on app.tenant_id shows t_del's, not t_sel's; a read failing on
+    // another setting than the one the helper current_tenant() reads does not show its finding)
+    const { confirm } = await import('../server/src/verify/confirm.js');
+    const { ruleById, Workspace } = await import('../server/src/engine/workspace.js');
+    const ws = new Workspace();
+    for (const f of FILES) ws.setFile(f.file, f.text);
+    const model = ws.model(FILES[0]!.file);
+    const probe = (table: string, command: 'select' | 'delete', setting: string) => ({ table, role: 'app_user', command, outcome: 'error' as const, code: '42704', message: `unrecognized configuration parameter "${setting}"` });
+    const shownWith = (p: ReturnType<typeof probe>) =>
+      confirm(findings, model, { statementErrors: [], probes: [p], pgVersion: 'x' }, (rule) => ruleById.get(rule)?.meta.shownBy).map((c) => `${c.finding.file}:${c.finding.range.start.line + 1}`);
+    assert.deepEqual(shownWith(probe('public.t', 'delete', 'app.tenant_id')), ['migrations/003_settings.sql:8']);
+    assert.deepEqual(shownWith(probe('public.t', 'select', 'app.tenant_id')), [], 'a read does not evaluate the DELETE policy');
+    assert.deepEqual(shownWith(probe('public.docs', 'select', 'app.tenant')), ['migrations/002_policies.sql:9']);
+    assert.deepEqual(shownWith(probe('public.docs', 'select', 'app.other')), []);
   });
 
   test("ok: a finding is shown only as its rule's shownBy says, even when its message names a code a probe raised (policy-per-row-function, shown by a plan, mentions 42P17)", () => {

@@ -14,6 +14,7 @@ import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from '../analysis/words.js';
 import { confirm } from '../verify/confirm.js';
 import { causes, rootsOf, type Cause } from '../verify/causes.js';
+import { environmentNotes, type EnvironmentNote } from '../verify/environment.js';
 import { initParser, ruleById, Workspace, type Finding } from '../engine/workspace.js';
 
 /** How long a statement may outlast the budget before its worker is stopped. */
@@ -168,6 +169,13 @@ function statementErrorLines(
   return lines;
 }
 
+const DEFAULTS_NOT_IN_EFFECT = 'the session defaults it sets are not in effect in the probes';
+
+/** What became of a statement naming a database the embedded server does not have. */
+function environmentNote(n: EnvironmentNote): string {
+  return `database "${n.database}" does not exist in the embedded server, so the statement was skipped${n.setsDefaults ? `; ${DEFAULTS_NOT_IN_EFFECT}` : ''}`;
+}
+
 export async function lintVerify(options: LintOptions, format: 'text' | 'json', timeoutMs = 60_000, seed = true): Promise<{ text: string; exitCode: number }> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const absolute = await collectFiles(options.paths, options.cwd, config);
@@ -191,7 +199,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   if (format === 'json') {
     // the lists of every database, each entry with its database's name, and each database's own report
     const merged: Record<string, unknown> = { pgVersion: runs[0]!.run.json.pgVersion, timedOut: runs.some((r) => r.run.json.timedOut) };
-    for (const key of ['leftOut', 'statementErrors', 'seeded', 'probes', 'exposures', 'shown']) {
+    for (const key of ['leftOut', 'environment', 'statementErrors', 'seeded', 'probes', 'exposures', 'shown']) {
       const all = runs.flatMap((r) => ((r.run.json[key] as unknown[] | undefined) ?? []).map((x) => ({ database: r.database.name, ...(x as object) })));
       if (all.length || key === 'statementErrors' || key === 'probes' || key === 'shown') merged[key] = all;
     }
@@ -221,15 +229,18 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   });
   const files = leftOut.length ? read.filter((f) => !leftOut.some((x) => x.path === f.file)) : read;
   const supabase = files.some((f) => isSupabaseLayout(f.file));
-  const result = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed });
+  const replayed = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed });
+  const parsedFiles = files.map((f) => ({ file: f.file, statements: ws.parsed(f.file)?.statements ?? [] }));
+  // (statements the embedded server cannot run for want of what only the deployment has, a
+  // database named as the deployment's: notes, not statement errors)
+  const noted = environmentNotes(replayed.statementErrors, parsedFiles);
+  const environment = noted.filter((n): n is EnvironmentNote => n !== undefined);
+  const result: VerifyResult = environment.length ? { ...replayed, statementErrors: replayed.statementErrors.filter((_, i) => !noted[i]) } : replayed;
   const lintedAll = ws.lint();
   const mine = new Set(read.map((f) => f.file));
   const linted = { byFile: new Map([...lintedAll.byFile].filter(([f]) => mine.has(f))), model: ws.model(read[0]?.file) };
   // why statements failed, where another failed statement or the files' order tells
-  const found = causes(
-    result.statementErrors,
-    files.map((f) => ({ file: f.file, statements: ws.parsed(f.file)?.statements ?? [] })),
-  );
+  const found = causes(result.statementErrors, parsedFiles);
   const roots = rootsOf(found);
   const shownBy = (rule: string) => ruleById.get(rule)?.meta.shownBy;
   const findings: Finding[] = [...linted.byFile.values()].flat().filter((f) => shownBy(f.rule));
@@ -239,6 +250,8 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
     const p = makePositionAt(texts.get(file) ?? '').positionAt(offset);
     return { line: p.line + 1, column: p.character + 1 };
   };
+  const span = (e: VerifyResult['statementErrors'][number]) =>
+    e.statementStart !== undefined && e.statementEnd !== undefined ? { statement: { start: where(e.file, e.statementStart), end: where(e.file, e.statementEnd) } } : {};
   const errorAt = (i: number) => {
     const e = result.statementErrors[i]!;
     return { path: e.file, ...where(e.file, e.offset) };
@@ -268,12 +281,25 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
           pgVersion: result.pgVersion,
           timedOut: !!result.timedOut,
           ...(leftOut.length ? { leftOut } : {}),
+          ...(environment.length
+            ? {
+                environment: environment.map((n) => ({
+                  path: n.error.file,
+                  ...where(n.error.file, n.error.offset),
+                  code: n.error.code,
+                  message: n.error.message,
+                  ...span(n.error),
+                  database: n.database,
+                  note: environmentNote(n),
+                })),
+              }
+            : {}),
           statementErrors: result.statementErrors.map((e, i) => ({
             path: e.file,
             ...where(e.file, e.offset),
             code: e.code,
             message: e.message,
-            ...(e.statementStart !== undefined && e.statementEnd !== undefined ? { statement: { start: where(e.file, e.statementStart), end: where(e.file, e.statementEnd) } } : {}),
+            ...span(e),
             ...(found[i] ? { cause: causeJson(found[i]!) } : {}),
           })),
           ...(result.seeded ? { seeded: result.seeded } : {}),
@@ -302,7 +328,18 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
     const it = dumps.length === 1 ? 'it' : 'them';
     lines.push(`left out: ${counted(dumps.length, 'schema snapshot')} (a pg_dump or extension script re-creating what the migrations before ${it} make; not a migration, the lint does not replay ${it} either): ${listed(dumps)}`);
   }
-  lines.push(...statementErrorLines(result.statementErrors, found, roots, where));
+  if (environment.length) {
+    const one = environment.length === 1;
+    lines.push(`skipped: ${counted(environment.length, 'statement')} naming a database that does not exist in the embedded server (${one ? 'not a statement error' : 'not statement errors'} of the migrations):`);
+    for (const n of environment) {
+      const w = where(n.error.file, n.error.offset);
+      lines.push(`  ${n.error.file}:${w.line}:${w.column}  ${n.error.code} ${n.error.message}${n.setsDefaults ? `  (${DEFAULTS_NOT_IN_EFFECT})` : ''}`);
+    }
+  }
+  const errorLines = statementErrorLines(result.statementErrors, found, roots, where);
+  // (the statement errors apart from the skipped statements' list)
+  if (environment.length && errorLines.length && errorLines[0] !== '') lines.push('');
+  lines.push(...errorLines);
   const seeded = result.seeded ?? [];
   const refused = seeded.filter((s) => s.outcome === 'error');
   if (seeded.length) {

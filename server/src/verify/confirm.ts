@@ -6,8 +6,9 @@
 import { callsIn } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { policyExprs } from '../analysis/policy-exprs.js';
-import type { Loc } from '../analysis/types.js';
+import { policyExprs, resolvedCalls } from '../analysis/policy-exprs.js';
+import type { Loc, Node } from '../analysis/types.js';
+import { settingCallOf } from '../analysis/unset-context.js';
 import type { ExposureResult } from './exposures.js';
 import { quoteIdent, type ProbeResult, type VerifyResult, type VerifyStatementError } from './pglite.js';
 
@@ -122,8 +123,11 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
       cycle ??= new Set([...about.map((a) => a.table), ...policiesAtFinding(model, f).map((q) => q.table)].map((t) => t.slice(t.lastIndexOf('.') + 1)));
       return cycle.has(rel);
     };
+    // (42704 names the setting never set: a finding whose policy, or function, reads it, and
+    // whose policy the probe evaluates, not another policy's of the same table)
+    const ownSetting = (p: ProbeResult) => p.code !== '42704' || readsSettingOf(model, f, p);
     const probe = candidates.find(
-      (p) => about.some((a) => a.table === p.table && (!how.asPolicyRole || (asPolicy(a, p) && (a.command !== 'all' || everyCommandDenied(result, p))))) && ownCycle(p),
+      (p) => about.some((a) => a.table === p.table && (!how.asPolicyRole || (asPolicy(a, p) && (a.command !== 'all' || everyCommandDenied(result, p))))) && ownCycle(p) && ownSetting(p),
     );
     if (probe) out.push({ finding: f, code: codeOf(probe)!, probe });
   }
@@ -134,6 +138,63 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
 function policiesAtFinding(model: Model, f: FindingRef): Policy[] {
   const places = [{ file: f.file, start: f.start }, ...(f.related ?? [])];
   return model.policies.filter((p) => places.some((at) => within(p.loc, at.file, at.start)));
+}
+
+/** The setting a 42704 says was never set (PostgreSQL writes the name as the call gave it; custom settings' names are case-insensitive). */
+const UNSET_SETTING = /^unrecognized configuration parameter "(.+)"$/;
+
+/**
+ * Whether a probe's 42704 is about what the finding is on: the error names a setting that a
+ * policy at the finding reads (in its expressions, or in a function they call, directly or
+ * not), as a role the policy applies to and with a command that evaluates it; or, for a finding
+ * on a function, that the function reads. A 42704 naming no setting shows nothing.
+ */
+function readsSettingOf(model: Model, f: FindingRef, p: ProbeResult): boolean {
+  const m = UNSET_SETTING.exec(p.message ?? '');
+  if (!m) return false;
+  const setting = m[1]!.toLowerCase();
+  const places = [{ file: f.file, start: f.start }, ...(f.related ?? [])];
+  const at = (loc: Loc | undefined) => places.some((x) => within(loc, x.file, x.start));
+  const policies = model.policies.filter((q) => at(q.loc) || at(q.created));
+  if (policies.length) {
+    return policies.some(
+      (q) =>
+        appliesToRole(model, q, p.role.toLowerCase()) && evaluatedBy(q, p.command) &&
+        settingsRead(model, policyExprs(q).map((e) => e.node), policyExprs(q).flatMap((e) => resolvedCalls(model, e.node))).has(setting),
+    );
+  }
+  const funcs = [...model.functions.values()].flat().filter((g) => at(g.created));
+  return funcs.some((g) => settingsRead(model, [], [g]).has(setting));
+}
+
+/**
+ * Whether a probe with `command` evaluates the policy: its own command's (and FOR ALL), and for
+ * a write, SELECT policies too (PostgreSQL applies them when the write reads the table's columns).
+ */
+function evaluatedBy(q: Policy, command: ProbeResult['command']): boolean {
+  return q.command === 'all' || q.command === command || (command !== 'select' && q.command === 'select');
+}
+
+/** The settings (lower-case) that current_setting() calls read in `nodes`, and in the bodies of `funcs` and the functions they call. */
+function settingsRead(model: Model, nodes: readonly Node[], funcs: readonly Func[]): Set<string> {
+  const out = new Set<string>();
+  const scan = (node: Node) => {
+    for (const c of callsIn(node)) {
+      const s = settingCallOf(c.node);
+      if (s) out.add(s.setting);
+    }
+  };
+  for (const n of nodes) scan(n);
+  const seen = new Set<Func>();
+  const stack = [...funcs];
+  while (stack.length) {
+    const g = stack.pop()!;
+    if (seen.has(g)) continue;
+    seen.add(g);
+    for (const st of g.body?.statements ?? []) scan(st.node);
+    for (const k of g.calls) stack.push(...(model.functions.get(k) ?? []));
+  }
+  return out;
 }
 
 /** Whether a probe was made as a role of the subject's policy, with its command, and failed for want of a privilege (not a refused row). */
