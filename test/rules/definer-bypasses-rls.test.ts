@@ -274,3 +274,35 @@ GRANT EXECUTE ON FUNCTION public.register_user(text, text) TO app_auth;
   // without the INSERT grant, the definer adds what the caller lacks: reported
   assert.equal(lintFiles([{ file: 'db/001_users.sql', text: sql.replace('GRANT INSERT ON public.users TO app_auth;\n', '') }], ID).mine.length, 1);
 });
+
+test('err: the caller only in what an UPDATE writes (SET approved_by = auth.uid() WHERE id = p_id): user A approves any row, which no policy lets it update', async () => {
+  const sql = `CREATE TABLE public.spaces (id uuid PRIMARY KEY, approved boolean NOT NULL DEFAULT false, approved_by uuid);
+ALTER TABLE public.spaces ENABLE ROW LEVEL SECURITY;
+CREATE POLICY spaces_read ON public.spaces FOR SELECT TO authenticated USING (true);
+CREATE FUNCTION public.approve_space(p_id uuid) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  UPDATE public.spaces SET approved = true, approved_by = auth.uid() WHERE id = p_id;
+  RETURN true;
+END $$;
+REVOKE EXECUTE ON FUNCTION public.approve_space(uuid) FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.approve_space(uuid) TO authenticated;`;
+  const file = 'supabase/migrations/20240101000000_spaces.sql';
+  const { mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /changes rows of public\.spaces, which has row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only in the values an UPDATE writes, never in which rows it changes\)/);
+  // with the caller in the WHERE clause, it is checked
+  const checked = sql.replace('WHERE id = p_id', 'WHERE id = p_id AND owner_check(auth.uid())').replace('CREATE FUNCTION public.approve_space', 'CREATE FUNCTION public.owner_check(u uuid) RETURNS boolean LANGUAGE sql STABLE AS $f$ SELECT u IS NOT NULL $f$;\nCREATE FUNCTION public.approve_space');
+  assert.equal(lintFiles([{ file, text: checked }], ID).mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sql);
+    // (Supabase's platform defaults grant the API roles every privilege on public's tables)
+    await asOwner(q, `INSERT INTO public.spaces (id) VALUES ('${TENANT_B}'); GRANT ALL ON public.spaces TO authenticated`);
+    await asUserA(q);
+    assert.equal(await affected(q, `UPDATE public.spaces SET approved = true WHERE id = '${TENANT_B}'`), 0, 'no policy lets A update it');
+    await q(`SELECT public.approve_space('${TENANT_B}')`);
+    assert.deepEqual(await q(`SELECT approved, approved_by FROM public.spaces WHERE id = '${TENANT_B}'`), [{ approved: true, approved_by: TENANT_A }], 'the function did');
+  });
+});

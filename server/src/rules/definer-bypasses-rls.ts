@@ -169,7 +169,9 @@ export const definerBypassesRls = defineRule({
       const tables = [...new Set([...writes, ...reads])];
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       if (calledByPolicy(model, f)) continue;
-      if (funcLooksAtCaller(model, f)) continue;
+      if (funcLooksAtCaller(model, f, undefined, { updatedValues: false })) continue;
+      // (the caller only in what an UPDATE writes: SET approved_by = auth.uid() WHERE id = p_id)
+      const records = funcLooksAtCaller(model, f);
       const names = (ts: Table[]) => ts.map((t) => tableName(model, t, f.created)).join(', ');
       const both = writes.filter((t) => reads.includes(t));
       const onlyWrites = writes.filter((t) => !both.includes(t));
@@ -192,8 +194,10 @@ export const definerBypassesRls = defineRule({
       report({
         ...f.nameLoc,
         message:
-          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never looks at who is calling ` +
-          '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ' +
+          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling ` +
+          (records
+            ? '(it uses auth.uid() or the like only in the values an UPDATE writes, never in which rows it changes): '
+            : '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ') +
           `it runs as its owner, ${ownerText}, so ${choose}, and any caller can ${gets}. ` +
           'Check the caller in the function (e.g. AND user_id = (select auth.uid())), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. ' +
           'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.',
