@@ -1254,6 +1254,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let caught: string[] = [];
   // the variables of the INTO clause of the statement being visited
   let into: string[] | undefined;
+  // visiting the condition of an IF (or ELSIF) whose branch raises an error
+  let raisesIf = false;
   const addExpr = (query: string, parseMode: number, stmtType: string) => {
     let sql = query;
     let searchText = query;
@@ -1293,6 +1295,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         origin: kind === 'do' && parseMode === 0 && stmtType === 'PLpgSQL_stmt_execsql' ? 'do' : 'file',
         ...(caught.length ? { caught } : {}),
         ...(assigns ? { assigns } : {}),
+        ...(raisesIf ? { raisesIf } : {}),
       });
     }
     return out;
@@ -1336,6 +1339,16 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         visit(v.body, key);
         caught = outer;
         visit(v.exceptions, key);
+        continue;
+      }
+      if ((key === 'PLpgSQL_stmt_if' || key === 'PLpgSQL_if_elsif') && v?.cond) {
+        // (a guard: IF cond THEN RAISE EXCEPTION …; elog_level 21 is ERROR, RAISE's default)
+        const branch: Node[] = (key === 'PLpgSQL_stmt_if' ? v.then_body : v.stmts) ?? [];
+        raisesIf = branch.some((b) => b?.PLpgSQL_stmt_raise && (b.PLpgSQL_stmt_raise.elog_level ?? 21) >= 21);
+        const type = key === 'PLpgSQL_stmt_if' ? key : stmtType;
+        visit(v.cond, type);
+        raisesIf = false;
+        for (const k of Object.keys(v)) if (k !== 'cond') visit(v[k], type);
         continue;
       }
       if (key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) {

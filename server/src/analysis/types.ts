@@ -68,6 +68,8 @@ export interface Statement {
    * statement's value is assigned to: `x := expr`, `SELECT … INTO x, y`, `… RETURNING … INTO x`.
    */
   assigns?: string[];
+  /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch raises an error (a guard). */
+  raisesIf?: boolean;
   /** Facts derived from this statement alone, memoised by the model (statements are cached per file text). */
   memo?: Record<string, unknown>;
 }

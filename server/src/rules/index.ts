@@ -49,3 +49,4 @@ export { supabaseMigrationSkipped } from './supabase-migration-skipped.js';
 export { defaultPrivilegesRevokeIneffective } from './default-privileges-revoke-ineffective.js';
 export { notPostgresql } from './not-postgresql.js';
 export { policyReadsWithoutGrant } from './policy-reads-without-grant.js';
+export { definerCheckFailsOpen } from './definer-check-fails-open.js';

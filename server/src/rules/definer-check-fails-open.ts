@@ -1,0 +1,137 @@
+import { callsIn, constValue } from '../analysis/ast.js';
+import type { Func, Model } from '../analysis/model.js';
+import { textOfFile } from '../analysis/policy-exprs.js';
+import type { Node, Statement } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { functionLists, lowerCallName, tableList } from './lib/util.js';
+import { callersOf } from './definer-bypasses-rls.js';
+
+// A PL/pgSQL guard `IF auth.uid() <> p_user_id THEN RAISE …` does not raise when the caller's
+// identity is NULL: NULL <> x is NULL, and IF runs its branch only when the condition is true. In a
+// SECURITY DEFINER function the code after the guard then runs as the owner, for any argument. A
+// request without a signed-in user (Supabase's anon) has auth.uid() NULL; a session that never set
+// a setting reads current_setting(x, true) as NULL.
+
+type Context = 'auth.uid()' | 'setting';
+
+/** What a side of a comparison reads, when it is NULL without a caller: auth.uid(), or current_setting(x, true) (cast or not). */
+function nullableContext(n: Node): { kind: Context; text: string } | undefined {
+  let e = n;
+  while (e?.TypeCast) e = e.TypeCast.arg;
+  // (select auth.uid())
+  const sub = e?.SubLink;
+  if (sub?.subLinkType === 'EXPR_SUBLINK') {
+    const t = sub.subselect?.SelectStmt?.targetList;
+    if (t?.length !== 1 || sub.subselect.SelectStmt.fromClause) return undefined;
+    return nullableContext(t[0]?.ResTarget?.val);
+  }
+  const call = e?.FuncCall;
+  if (!call) return undefined;
+  const calls = callsIn(e);
+  const c = calls[0];
+  if (!c) return undefined;
+  const { name, schema } = lowerCallName(c);
+  if (name === 'uid' && schema === 'auth' && c.args.length === 0) return { kind: 'auth.uid()', text: 'auth.uid()' };
+  if (name === 'current_setting' && (schema === undefined || schema === 'pg_catalog') && c.args.length === 2 && constValue(c.args[1]) === true) {
+    const setting = constValue(c.args[0]);
+    return typeof setting === 'string' ? { kind: 'setting', text: `current_setting('${setting}', true)` } : undefined;
+  }
+  return undefined;
+}
+
+interface Guard {
+  stmt: Statement;
+  context: { kind: Context; text: string };
+  /** the operator's span and what replaces it */
+  op: { start: number; end: number; newText: string; was: string };
+}
+
+/** The guard's comparison when it fails open: `ctx <> x` / `x <> ctx`, or `NOT (ctx = x)`. */
+function failingOpen(model: Model, file: string, s: Statement): Guard | undefined {
+  if (!s.raisesIf || s.kind !== 'SelectStmt') return undefined;
+  const cond: Node = s.node?.targetList?.[0]?.ResTarget?.val;
+  let cmp = cond?.A_Expr;
+  let negated = false;
+  if (cond?.BoolExpr?.boolop === 'NOT_EXPR') {
+    cmp = cond.BoolExpr.args?.[0]?.A_Expr;
+    negated = true;
+  }
+  if (!cmp || cmp.kind !== 'AEXPR_OP' || cmp.name?.length !== 1) return undefined;
+  const op = cmp.name[0]?.String?.sval;
+  if (op !== (negated ? '=' : '<>')) return undefined;
+  const context = nullableContext(cmp.lexpr) ?? nullableContext(cmp.rexpr);
+  if (!context) return undefined;
+  // (comparing it with a constant NULL, or with itself, is another mistake)
+  if ([cmp.lexpr, cmp.rexpr].some((x) => x?.A_Const?.isnull)) return undefined;
+  const text = textOfFile(model, file);
+  const at: number = cmp.location;
+  const was = text.slice(at, at + (op === '=' ? 1 : 2));
+  if (!(was === '<>' || was === '!=' || was === '=')) return undefined;
+  const newText = negated ? 'IS NOT DISTINCT FROM' : 'IS DISTINCT FROM';
+  return { stmt: s, context, op: { start: at, end: at + was.length, newText, was } };
+}
+
+/** Whether another guard of the function raises when the context is NULL (`IF auth.uid() IS NULL THEN RAISE`, or in an OR). */
+function nullChecked(f: Func, kind: Context): boolean {
+  return (f.body?.statements ?? []).some((s) => {
+    if (!s.raisesIf) return false;
+    let found = false;
+    const visit = (n: Node): void => {
+      if (found || !n || typeof n !== 'object') return;
+      if (Array.isArray(n)) return n.forEach(visit);
+      if (n.NullTest?.nulltesttype === 'IS_NULL' && nullableContext(n.NullTest.arg)?.kind === kind) found = true;
+      for (const k in n) visit(n[k]);
+    };
+    visit(s.node);
+    return found;
+  });
+}
+
+export const definerCheckFailsOpen = defineRule({
+  meta: {
+    id: 'definer-check-fails-open',
+    description: 'A SECURITY DEFINER function guards itself with IF auth.uid() <> x THEN RAISE (or a setting read with missing_ok): with no signed-in user the condition is NULL, the guard does not raise, and the function runs as its owner.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards:
+      'IF runs its THEN branch only when the condition is true: NULL <> x is NULL, so a caller check on auth.uid() (NULL for a request without a signed-in user) or on current_setting(x, true) (NULL where x was never set) lets such a caller through.',
+  },
+  check({ model, report }) {
+    for (const f of functionLists(model).definers) {
+      if (f.language !== 'plpgsql' || !f.body || f.body.lexical) continue;
+      const file = f.created.file;
+      for (const s of f.body.statements) {
+        const g = failingOpen(model, file, s);
+        if (!g || nullChecked(f, g.context.kind)) continue;
+        // (the roles whose access row-level security limits: the API roles, and those the policies name)
+        const callers = callersOf(model, f, tableList(model));
+        if (!callers) continue;
+        const anon = callers.roles.includes('public') || callers.roles.includes('anon');
+        // (auth.uid() is NULL for a request without a signed-in user: anon's)
+        if (g.context.kind === 'auth.uid()' && !anon) continue;
+        const cond = textOfFile(model, file).slice(s.start, s.end).replace(/\s+/g, ' ');
+        const who =
+          g.context.kind === 'auth.uid()'
+            ? `for anon, a request without a signed-in user, auth.uid() is NULL`
+            : `where the setting was never set (a connection that skipped it, a job, a caller choosing not to), ${g.context.text} is NULL`;
+        const fixed = textOfFile(model, file).slice(s.start, g.op.start) + g.op.newText + textOfFile(model, file).slice(g.op.end, s.end);
+        const fix: Fix = {
+          title: `Compare with ${g.op.newText} (true when one side is NULL): IF ${fixed.replace(/\s+/g, ' ')}`,
+          kind: 'unsafe',
+          edits: [{ file, start: g.op.start, end: g.op.end, newText: g.op.newText }],
+        };
+        report({
+          file,
+          start: s.start,
+          end: s.end,
+          message:
+            `The caller check IF ${cond} THEN RAISE … in SECURITY DEFINER function ${f.signature}, which ${callers.text} can call, fails open: ${who}, ` +
+            `so the condition is NULL, and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
+            `Compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL), or raise first when ${g.context.text} IS NULL.`,
+          fixes: [fix],
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,97 @@
+// definer-check-fails-open on PostgreSQL (PGlite): IF auth.uid() <> p THEN RAISE does not raise
+// for anon (auth.uid() NULL), so a SECURITY DEFINER function hands anon user B's profile while
+// user A is refused; with IS DISTINCT FROM anon is refused too. Same with a setting never set.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import type { Workspace } from '../../server/src/engine/workspace.js';
+
+const ID = 'definer-check-fails-open';
+before(initParser);
+after(closeAll);
+
+/** The migrations run by the superuser (Supabase's postgres bypasses row-level security), users A and B. */
+async function profiles(q: Q, ws: Workspace): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(sqlOf(ws));
+  await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com')`);
+}
+
+const exportB = `SELECT public.export_user_data('${TENANT_B}') ->> 'email' AS email`;
+
+test("err: anon gets user B's profile through the guard that refuses user A", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'auth.uid() != p_user_id');
+  assert.match(finding.message, /^The caller check IF auth\.uid\(\) != p_user_id THEN RAISE … in SECURITY DEFINER function public\.export_user_data\(uuid\), which anon and authenticated can call, fails open: for anon, a request without a signed-in user, auth\.uid\(\) is NULL/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await profiles(q, ws);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'anon passes the guard');
+  });
+  await inRollback(db, async (q) => {
+    await profiles(q, ws);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await expectPgError(q(exportB), 'P0001', 'Unauthorized');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /IF auth\.uid\(\) IS DISTINCT FROM p_user_id THEN/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await profiles(q, fixed);
+    await q('SET ROLE anon');
+    await expectPgError(q(exportB), 'P0001', 'Unauthorized');
+  });
+  await inRollback(db, async (q) => {
+    await profiles(q, fixed);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'B still exports its own data');
+  });
+});
+
+test('err: a setting never set: app_user deletes anyone’s notes; with IS DISTINCT FROM it is refused', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /where the setting was never set .*current_setting\('app\.user_id', true\) is NULL/);
+  const db = await getDb();
+  const run = (w: Workspace) =>
+    inRollback(db, async (q) => {
+      await q(sqlOf(w));
+      await q(`INSERT INTO notes VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+      await q('SET ROLE app_user');
+      const r = await q(`SELECT delete_notes_of('${TENANT_B}')`).then(
+        () => 'deleted',
+        (e: { code?: string }) => e.code,
+      );
+      await q('RESET ROLE');
+      return { r, left: (await q('SELECT count(*)::int AS n FROM notes'))[0]!.n };
+    });
+  assert.deepEqual(await run(ws), { r: 'deleted', left: 1 }, "B's note is gone, deleted by app_user who set nothing");
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(sqlOf(fixed));
+    await q('SET ROLE app_user');
+    await expectPgError(q(`SELECT delete_notes_of('${TENANT_B}')`), 'P0001', 'not your notes');
+  });
+});
+
+test('ok: Valid examples: a first IS NULL guard refuses anon; EXECUTE revoked from anon', async () => {
+  const db = await getDb();
+  for (const n of [1, 2]) {
+    const { ws, mine } = lintDocExample(ID, 'valid', n);
+    assert.equal(mine.length, 0);
+    await inRollback(db, async (q) => {
+      await profiles(q, ws);
+      await q('SET ROLE anon');
+      const r = await q(exportB).then(
+        () => 'passed',
+        (e: { code?: string }) => e.code,
+      );
+      assert.equal(r, n === 1 ? 'P0001' : '42501', n === 1 ? 'Not signed in' : 'permission denied for function');
+    });
+  }
+});
