@@ -50,3 +50,4 @@ export { defaultPrivilegesRevokeIneffective } from './default-privileges-revoke-
 export { notPostgresql } from './not-postgresql.js';
 export { policyReadsWithoutGrant } from './policy-reads-without-grant.js';
 export { definerCheckFailsOpen } from './definer-check-fails-open.js';
+export { policyMembershipSelfJoin } from './policy-membership-self-join.js';
