@@ -51,3 +51,4 @@ export { notPostgresql } from './not-postgresql.js';
 export { policyReadsWithoutGrant } from './policy-reads-without-grant.js';
 export { definerCheckFailsOpen } from './definer-check-fails-open.js';
 export { policyMembershipSelfJoin } from './policy-membership-self-join.js';
+export { supabaseMigrationVersionDuplicate } from './supabase-migration-version-duplicate.js';
