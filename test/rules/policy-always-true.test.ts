@@ -180,3 +180,35 @@ CREATE POLICY documents_manage ON documents FOR ALL TO authenticated WITH CHECK 
     assert.equal(await affected(q, `UPDATE documents SET owner_id = '${TENANT_B}'`), 1, 'A hands its row to B: the checks are ORed');
   });
 });
+
+/** Supabase's auth.role(): the role claim of the request's JWT, as PostgREST sets it. */
+const AUTH_ROLE_SQL = `CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS
+  $$ SELECT coalesce(nullif(current_setting('request.jwt.claim.role', true), ''), (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'))::text $$;`;
+
+test("err: Supabase: USING (auth.role() = 'authenticated') admits every row to every signed-in user: A updates and deletes B's client", async () => {
+  const { ws, finding } = invalidFinding(ID, 4);
+  assert.equal(textAt(ws, finding), "((select auth.role()) = 'authenticated')");
+  assert.match(
+    finding.message,
+    /^Policy "clients_all" on public\.clients \(FOR ALL\) admits every row: its USING is true for every request of authenticated whatever the row, by a condition on who the request is alone .* who may read, update and delete any row \(new rows must still pass WITH CHECK\)/,
+  );
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(AUTH_ROLE_SQL);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.clients VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b'); GRANT ALL ON public.clients TO authenticated`);
+    await q(actAs(TENANT_A, { role: 'authenticated' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.clients'), 2, "A reads B's client");
+    const kept = await tryQuery(q, `UPDATE public.clients SET name = 'mine' WHERE id = 2`);
+    assert.equal(!kept.ok && kept.error.code, '42501', "B's row as it is fails WITH CHECK");
+    assert.equal(await affected(q, `UPDATE public.clients SET name = 'mine', created_by = '${TENANT_A}' WHERE id = 2`), 1, 'and takes it over (the new row passes WITH CHECK)');
+    assert.equal(await affected(q, `DELETE FROM public.clients WHERE id = 2`), 1, 'and deletes it');
+  });
+  // the same condition for anon is false: a policy for PUBLIC is reported for authenticated only
+  const pub = lintFiles([{ file: 'supabase/migrations/20240101000000_clients.sql', text: sqlOf(ws).replace('FOR ALL TO authenticated', 'FOR ALL') }], ID).mine;
+  assert.equal(pub.length, 1);
+  assert.match(pub[0]!.message, /true for every request of authenticated whatever the row/);
+  // outside a Supabase project, auth.role() is not known: not reported
+  assert.equal(lintFiles([{ file: 'm.sql', text: sqlOf(ws) }], ID).mine.length, 0);
+});

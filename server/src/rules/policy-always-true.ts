@@ -1,9 +1,50 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { constValue } from '../analysis/ast.js';
+import { sval } from '../analysis/parse.js';
+import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
 import { onSupabasePlatform } from './lib/util.js';
 import { grantsManagedFor, privilegesOf } from '../analysis/privileges.js';
+
+/** Supabase's API roles whose requests auth.role() tells apart. */
+const API_ROLES = ['anon', 'authenticated'];
+
+/** `auth.role()` or `auth.uid()` (cast or not, bare or in its own sub-select), else undefined. */
+function authAsk(n: Node): 'role' | 'uid' | undefined {
+  let e = n;
+  while (e?.TypeCast) e = e.TypeCast.arg;
+  const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
+  if (sub) return sub.targetList?.length === 1 && !sub.fromClause && !sub.whereClause ? authAsk(sub.targetList[0]?.ResTarget?.val) : undefined;
+  const c = e?.FuncCall;
+  if (!c || c.args?.length) return undefined;
+  const name = (c.funcname as Node[]).map((x) => sval(x)?.toLowerCase()).join('.');
+  return name === 'auth.role' ? 'role' : name === 'auth.uid' ? 'uid' : undefined;
+}
+
+/**
+ * Whether the condition is true for every request of `role` through Supabase's API, by what it
+ * asks of auth.role() (the JWT's role, the role PostgREST runs the request as) and auth.uid()
+ * (set for every signed-in user): `auth.role() = 'authenticated'`, `… IN ('anon', 'authenticated')`,
+ * `auth.uid() IS NOT NULL`, constants, and AND / OR of these.
+ */
+function trueForRole(n: Node, role: string): boolean {
+  if (constBool(n) === true) return true;
+  const b = n?.BoolExpr;
+  if (b?.boolop === 'AND_EXPR') return (b.args as Node[]).every((a) => trueForRole(a, role));
+  if (b?.boolop === 'OR_EXPR') return (b.args as Node[]).some((a) => trueForRole(a, role));
+  const x = n?.A_Expr;
+  if (x && x.name?.length === 1 && sval(x.name[0]) === '=') {
+    if (x.kind === 'AEXPR_OP') {
+      const [ask, lit] = authAsk(x.lexpr) === 'role' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
+      return authAsk(ask) === 'role' && constValue(lit) === role;
+    }
+    if (x.kind === 'AEXPR_IN' && authAsk(x.lexpr) === 'role') return ((x.rexpr?.List?.items as Node[]) ?? []).some((v) => constValue(v) === role);
+  }
+  const t = n?.NullTest;
+  return !!t && t.nulltesttype === 'IS_NOT_NULL' && role === 'authenticated' && authAsk(t.arg) === 'uid';
+}
 
 /** Roles of the policy that are subject to it: not BYPASSRLS/superuser roles, not the table's owner. */
 function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
@@ -64,14 +105,28 @@ export const policyAlwaysTrue = defineRule({
     shownBy: { exposure: 'policy' },
   },
   check({ model, report }) {
-    for (const row of activeRowsWith(model, FLAG_TAUTOLOGY)) {
+    // (in a Supabase project, also a condition that only asks who the request is: every policy)
+    for (const row of model.supabase ? activeRows(model) : activeRowsWith(model, FLAG_TAUTOLOGY)) {
       const p = row.policy;
       if (!p.permissive || p.command === 'select') continue; // SELECT USING (true) is public read by intent
       const t = row.table;
       const exprs = row.exprs;
-      const tautologies = exprs.filter((e) => constBool(e.node) === true);
-      if (tautologies.length === 0) continue;
-      const roles = subjectRoles(model, p, t);
+      let tautologies = exprs.filter((e) => constBool(e.node) === true);
+      let roles = subjectRoles(model, p, t);
+      // the API roles for which a condition on auth.role() / auth.uid() alone is true, if any
+      let asked: string[] | undefined;
+      if (tautologies.length === 0) {
+        if (!model.supabase) continue;
+        const api = roles.includes('public') ? API_ROLES : roles.filter((r) => API_ROLES.includes(r));
+        for (const e of exprs) {
+          const r = api.filter((role) => trueForRole(e.node, role));
+          if (r.length === 0) continue;
+          asked = asked ? asked.filter((x) => r.includes(x)) : r;
+          tautologies = [...tautologies, e];
+        }
+        if (!asked?.length) continue;
+        roles = asked;
+      }
       if (roles.length === 0) continue;
       const usingTrue = tautologies.some((e) => e.clause === 'using');
       const checkTrue = tautologies.some((e) => e.clause === 'check');
@@ -104,7 +159,10 @@ export const policyAlwaysTrue = defineRule({
       report({
         ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
         message:
-          `Policy "${p.name}" on ${p.table} (${p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`}) admits every row: its ${clauses} ${isAre} always true, ` +
+          `Policy "${p.name}" on ${p.table} (${p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`}) admits every row: ` +
+          (asked
+            ? `its ${clauses} ${isAre} true for every request of ${roleList(asked)} whatever the row, by a condition on who the request is alone (through Supabase's API, auth.role() is the role of the request's JWT, which PostgREST runs it as, and auth.uid() is set for every signed-in user), `
+            : `its ${clauses} ${isAre} always true, `) +
           `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote}${grantNote} ` +
           `Write the condition a row must meet (${onSupabasePlatform(model) ? 'e.g. owner_id = (select auth.uid())' : "e.g. a match of the row's owner or tenant column with the request's"}), or drop the policy if these roles should not have this access.`,
       });
