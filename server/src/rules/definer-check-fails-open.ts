@@ -3,7 +3,7 @@ import type { Func, Model } from '../analysis/model.js';
 import { textOfFile } from '../analysis/policy-exprs.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { functionLists, lowerCallName, tableList } from './lib/util.js';
+import { authCallOf, functionLists, lowerCallName, tableList } from './lib/util.js';
 import { callersOf } from './definer-bypasses-rls.js';
 
 // A PL/pgSQL guard `IF auth.uid() <> p_user_id THEN RAISE …` does not raise when the caller's
@@ -16,22 +16,16 @@ type Context = 'auth.uid()' | 'setting';
 
 /** What a side of a comparison reads, when it is NULL without a caller: auth.uid(), or current_setting(x, true) (cast or not). */
 function nullableContext(n: Node): { kind: Context; text: string } | undefined {
+  if (authCallOf(n) === 'uid') return { kind: 'auth.uid()', text: 'auth.uid()' };
   let e = n;
   while (e?.TypeCast) e = e.TypeCast.arg;
-  // (select auth.uid())
-  const sub = e?.SubLink;
-  if (sub?.subLinkType === 'EXPR_SUBLINK') {
-    const t = sub.subselect?.SelectStmt?.targetList;
-    if (t?.length !== 1 || sub.subselect.SelectStmt.fromClause) return undefined;
-    return nullableContext(t[0]?.ResTarget?.val);
-  }
-  const call = e?.FuncCall;
-  if (!call) return undefined;
-  const calls = callsIn(e);
-  const c = calls[0];
+  // (select current_setting(…))
+  const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
+  if (sub) return sub.targetList?.length === 1 && !sub.fromClause ? nullableContext(sub.targetList[0]?.ResTarget?.val) : undefined;
+  if (!e?.FuncCall) return undefined;
+  const c = callsIn(e)[0];
   if (!c) return undefined;
   const { name, schema } = lowerCallName(c);
-  if (name === 'uid' && schema === 'auth' && c.args.length === 0) return { kind: 'auth.uid()', text: 'auth.uid()' };
   if (name === 'current_setting' && (schema === undefined || schema === 'pg_catalog') && c.args.length === 2 && constValue(c.args[1]) === true) {
     const setting = constValue(c.args[0]);
     return typeof setting === 'string' ? { kind: 'setting', text: `current_setting('${setting}', true)` } : undefined;

@@ -5,23 +5,11 @@ import { sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
-import { onSupabasePlatform } from './lib/util.js';
+import { authCallOf, onSupabasePlatform } from './lib/util.js';
 import { grantsManagedFor, privilegesOf } from '../analysis/privileges.js';
 
 /** Supabase's API roles whose requests auth.role() tells apart. */
 const API_ROLES = ['anon', 'authenticated'];
-
-/** `auth.role()` or `auth.uid()` (cast or not, bare or in its own sub-select), else undefined. */
-function authAsk(n: Node): 'role' | 'uid' | undefined {
-  let e = n;
-  while (e?.TypeCast) e = e.TypeCast.arg;
-  const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
-  if (sub) return sub.targetList?.length === 1 && !sub.fromClause && !sub.whereClause ? authAsk(sub.targetList[0]?.ResTarget?.val) : undefined;
-  const c = e?.FuncCall;
-  if (!c || c.args?.length) return undefined;
-  const name = (c.funcname as Node[]).map((x) => sval(x)?.toLowerCase()).join('.');
-  return name === 'auth.role' ? 'role' : name === 'auth.uid' ? 'uid' : undefined;
-}
 
 /**
  * Whether the condition is true for every request of `role` through Supabase's API, by what it
@@ -37,13 +25,13 @@ function trueForRole(n: Node, role: string): boolean {
   const x = n?.A_Expr;
   if (x && x.name?.length === 1 && sval(x.name[0]) === '=') {
     if (x.kind === 'AEXPR_OP') {
-      const [ask, lit] = authAsk(x.lexpr) === 'role' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
-      return authAsk(ask) === 'role' && constValue(lit) === role;
+      const [ask, lit] = authCallOf(x.lexpr) === 'role' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
+      return authCallOf(ask) === 'role' && constValue(lit) === role;
     }
-    if (x.kind === 'AEXPR_IN' && authAsk(x.lexpr) === 'role') return ((x.rexpr?.List?.items as Node[]) ?? []).some((v) => constValue(v) === role);
+    if (x.kind === 'AEXPR_IN' && authCallOf(x.lexpr) === 'role') return ((x.rexpr?.List?.items as Node[]) ?? []).some((v) => constValue(v) === role);
   }
   const t = n?.NullTest;
-  return !!t && t.nulltesttype === 'IS_NOT_NULL' && role === 'authenticated' && authAsk(t.arg) === 'uid';
+  return !!t && t.nulltesttype === 'IS_NOT_NULL' && role === 'authenticated' && authCallOf(t.arg) === 'uid';
 }
 
 /** Roles of the policy that are subject to it: not BYPASSRLS/superuser roles, not the table's owner. */

@@ -1,11 +1,11 @@
-import { callsIn, identEnd, matchParen } from '../analysis/ast.js';
+import { identEnd, matchParen } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { roleList } from '../analysis/policies.js';
 import { textOfFile } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
-import { insertAfter, quoteIdent, tableList } from './lib/util.js';
+import { authCallOf, insertAfter, quoteIdent, tableList } from './lib/util.js';
 import { supabasesAuthUsers, unreadableInPolicy } from './lib/unreadable.js';
 
 // A policy's sub-select runs as the role whose query the policy filters: PostgreSQL checks that
@@ -18,12 +18,6 @@ import { supabasesAuthUsers, unreadableInPolicy } from './lib/unreadable.js';
 function columnOf(n: Node): string[] | undefined {
   const ref = (n?.TypeCast?.arg ?? n)?.ColumnRef;
   return ref?.fields?.map((f: Node) => sval(f) ?? '*');
-}
-
-/** Whether the expression is `auth.uid()`, bare or in a sub-select of its own. */
-function isAuthUid(n: Node): boolean {
-  const calls = callsIn(n);
-  return calls.length === 1 && calls[0]!.name.join('.').toLowerCase() === 'auth.uid' && (n?.FuncCall !== undefined || n?.SubLink?.subLinkType === 'EXPR_SUBLINK');
 }
 
 /**
@@ -48,7 +42,7 @@ function ownEmailSubselect(model: Model, file: string, e: Node, location: number
       const f = columnOf(c);
       return !!f && f[f.length - 1] === 'id' && (f.length === 1 || (f.length === 2 && f[0] === alias));
     };
-    if (!((id(w.lexpr) && isAuthUid(w.rexpr)) || (id(w.rexpr) && isAuthUid(w.lexpr)))) return;
+    if (!((id(w.lexpr) && authCallOf(w.rexpr) === 'uid') || (id(w.rexpr) && authCallOf(w.lexpr) === 'uid'))) return;
     const text = textOfFile(model, file);
     if (text[v.location] !== '(') return;
     const close = matchParen(text, v.location);

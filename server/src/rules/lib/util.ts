@@ -509,6 +509,22 @@ export function usesSchema(model: Model, schema: string, role: string): boolean 
   return usage;
 }
 
+/**
+ * The function of schema auth an expression is a call of, with no argument (`uid`, `role`,
+ * `jwt`…), its casts left aside, bare or in a sub-select of its own (`(select auth.uid())`);
+ * undefined for anything else.
+ */
+export function authCallOf(n: Node): string | undefined {
+  let e = n;
+  while (e?.TypeCast) e = e.TypeCast.arg;
+  const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
+  if (sub) return sub.targetList?.length === 1 && !sub.fromClause && !sub.whereClause ? authCallOf(sub.targetList[0]?.ResTarget?.val) : undefined;
+  const c = e?.FuncCall;
+  const name: Node[] | undefined = c?.funcname;
+  if (!c || c.args?.length || name?.length !== 2 || sval(name[0])?.toLowerCase() !== 'auth') return undefined;
+  return sval(name[1])?.toLowerCase();
+}
+
 /** Supabase's table of accounts (when the migrations do not create it themselves: then the model knows it). */
 export const AUTH_USERS = 'auth.users';
 
