@@ -62,6 +62,7 @@ CREATE TABLE memberships (
 );
 ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
 ALTER TABLE memberships FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON memberships TO authenticated;
 CREATE POLICY memberships_self ON memberships FOR SELECT TO authenticated USING (user_id = auth.uid());
 CREATE TABLE audit_events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, table_name text, row_id text);
 ALTER TABLE audit_events ENABLE ROW LEVEL SECURITY;

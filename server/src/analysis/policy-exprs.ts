@@ -233,8 +233,10 @@ export const FLAG_UNSAFE_SETTING = 4;
 export const FLAG_TAUTOLOGY = 8;
 /** a call outside any SELECT (a candidate of perRowCalls) */
 export const FLAG_CALL_OUTSIDE_SELECT = 16;
+/** a relation named (in a sub-select: a policy expression has no FROM of its own) */
+export const FLAG_READS_RELATION = 32;
 /** how many FLAG_ bits there are (the policy index keeps a list of active rows per bit) */
-const FLAG_BITS = 5;
+const FLAG_BITS = 6;
 
 export function exprFlags(node: Node): number {
   if (!node || typeof node !== 'object') return 0;
@@ -256,7 +258,8 @@ export function exprFlags(node: Node): number {
       (c.userMeta && userMetadataRefs(node).length ? FLAG_USER_METADATA : 0) |
       (c.currentSetting && unsafeSettingCalls(node).length ? FLAG_UNSAFE_SETTING : 0) |
       (tautology ? FLAG_TAUTOLOGY : 0) |
-      (c.funcCalls.length !== 0 && callOutsideSelect(node) ? FLAG_CALL_OUTSIDE_SELECT : 0);
+      (c.funcCalls.length !== 0 && callOutsideSelect(node) ? FLAG_CALL_OUTSIDE_SELECT : 0) |
+      (c.rangeVars.length !== 0 ? FLAG_READS_RELATION : 0);
   }
   return f.flags;
 }

@@ -1,10 +1,12 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
+import { memoModel } from '../analysis/policy-exprs.js';
 import { sval, walk } from '../analysis/parse.js';
 import { grantsManagedFor, privilegesOf } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { looksAtCaller, tableList } from './lib/util.js';
+import { looksAtCaller } from './lib/util.js';
+import { subselectReads } from './lib/unreadable.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
 // `EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid())`. A
@@ -97,25 +99,37 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node): Use | und
   return { policy: p, table: t, member, userCol, groupCol };
 }
 
-/** The membership uses of every policy, by membership table key (the first of each user/group column pair). */
+/** Whether the table has a permissive INSERT, UPDATE or ALL policy (kept per model). */
+function writable(model: Model, key: string): boolean {
+  const kept = memoModel(model, 'membership:writable', () => new Map<string, boolean>());
+  let v = kept.get(key);
+  if (v === undefined) {
+    const t = model.tables.get(key);
+    kept.set(key, (v = !!t && t.policies.some((w) => w.permissive && w.command !== 'select' && w.command !== 'delete')));
+  }
+  return v;
+}
+
+/** The membership uses of every policy, by membership table key: only tables with a write policy, read in other tables' policies' sub-selects. */
 function membershipUses(model: Model): Map<string, Use[]> {
   const out = new Map<string, Use[]>();
-  for (const t of tableList(model)) {
-    if (!t.rlsEnabled) continue;
-    for (const p of t.policies) {
-      if (!p.permissive) continue;
-      for (const e of [p.using, p.withCheck]) {
-        if (!e) continue;
-        walk(e, (k, v) => {
+  for (const [key, reads] of subselectReads(model)) {
+    if (!writable(model, key)) continue;
+    const list: Use[] = [];
+    for (const { row } of reads) {
+      const t = row.table;
+      const p = row.policy;
+      if (!t || !p.permissive) continue;
+      for (const e of row.exprs) {
+        walk(e.node, (k, v) => {
           if (k !== 'SubLink') return;
           const use = membershipUse(model, t, p, v);
-          if (!use) return;
-          const list = out.get(use.member.key) ?? [];
+          if (!use || use.member.key !== key) return;
           if (!list.some((u) => u.userCol === use.userCol && u.groupCol === use.groupCol && u.table === use.table)) list.push(use);
-          out.set(use.member.key, list);
         });
       }
     }
+    if (list.length) out.set(key, list);
   }
   return out;
 }

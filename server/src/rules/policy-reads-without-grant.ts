@@ -5,8 +5,8 @@ import type { Node } from '../analysis/types.js';
 import { roleList } from '../analysis/policies.js';
 import { textOfFile } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
-import { authCallOf, insertAfter, quoteIdent, tableList } from './lib/util.js';
-import { supabasesAuthUsers, unreadableInPolicy } from './lib/unreadable.js';
+import { authCallOf, insertAfter, quoteIdent } from './lib/util.js';
+import { supabasesAuthUsers, unreadableReads } from './lib/unreadable.js';
 
 // A policy's sub-select runs as the role whose query the policy filters: PostgreSQL checks that
 // role's privileges on every table the sub-select reads, and without SELECT the whole query fails
@@ -67,47 +67,43 @@ export const policyReadsWithoutGrant = defineRule({
     shownBy: { probe: ['42501'], asPolicyRole: true },
   },
   check({ model, report }) {
-    for (const t of tableList(model)) {
-      if (!t.rlsEnabled) continue;
-      for (const p of t.policies) {
-        if (p.using === undefined && p.withCheck === undefined) continue;
-        for (const g of unreadableInPolicy(model, t, p)) {
-          const [schema, name] = splitKey(g.key);
-          const authUsers = supabasesAuthUsers(model, g.key);
-          const one = g.roles.length === 1;
-          const why = authUsers
-            ? `Supabase grants anon and authenticated no privilege on auth.users (it holds every account's email, phone and password hash), and these migrations grant ${one ? 'it' : 'them'} none`
-            : `these migrations grant ${one ? 'it' : 'them'} none`;
-          const cmd = commandText(p);
-          const what = authUsers
-            ? "Do not grant SELECT on auth.users: it would let every user read every account. Read what the policy needs without it: the signed-in user's email is (select auth.jwt() ->> 'email'); " +
-              "anything else, from a SECURITY DEFINER function with SET search_path = '' that returns only that value for auth.uid(), called from the policy."
-            : `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')} (its own row-level security then filters what the sub-select sees), or read it through a SECURITY DEFINER function that returns only what the policy needs.`;
-          const file = p.loc.file;
-          const own = authUsers ? [p.using, p.withCheck].map((e) => e && ownEmailSubselect(model, file, e, g.location)).find((x) => x) : undefined;
-          const fixes: Fix[] = authUsers
-            ? own
-              ? [{ title: "Read the user's email from their JWT: (select auth.jwt() ->> 'email')", kind: 'unsafe', edits: [{ file, ...own, newText: "(select auth.jwt() ->> 'email')" }] }]
-              : []
-            : [
-                {
-                  title: `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')}`,
-                  kind: 'unsafe',
-                  edits: [insertAfter(model, p.loc, [`GRANT SELECT ON ${quoteIdent(schema)}.${quoteIdent(name)} TO ${g.roles.map(quoteIdent).join(', ')};`])],
-                },
-              ];
-          report({
-            file,
-            start: g.location,
-            end: identEnd(textOfFile(model, file), g.location),
-            message:
-              `Policy "${p.name}" on ${t.key} reads ${g.key} in a sub-select, but ${roleList(g.roles)} ${one ? 'has' : 'have'} no SELECT privilege on it: ${why}. ` +
-              `PostgreSQL checks the privileges of the role running the query on every table a policy reads, so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501 permission denied for table ${name}. ` +
-              what,
-            fixes,
-          });
-        }
-      }
+    for (const g of unreadableReads(model)) {
+      const p = g.policy;
+      const t = g.table;
+      const [schema, name] = splitKey(g.key);
+      const authUsers = supabasesAuthUsers(model, g.key);
+      const one = g.roles.length === 1;
+      const why = authUsers
+        ? `Supabase grants anon and authenticated no privilege on auth.users (it holds every account's email, phone and password hash), and these migrations grant ${one ? 'it' : 'them'} none`
+        : `these migrations grant ${one ? 'it' : 'them'} none`;
+      const cmd = commandText(p);
+      const what = authUsers
+        ? "Do not grant SELECT on auth.users: it would let every user read every account. Read what the policy needs without it: the signed-in user's email is (select auth.jwt() ->> 'email'); " +
+          "anything else, from a SECURITY DEFINER function with SET search_path = '' that returns only that value for auth.uid(), called from the policy."
+        : `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')} (its own row-level security then filters what the sub-select sees), or read it through a SECURITY DEFINER function that returns only what the policy needs.`;
+      const file = p.loc.file;
+      const own = authUsers ? [p.using, p.withCheck].map((e) => e && ownEmailSubselect(model, file, e, g.location)).find((x) => x) : undefined;
+      const fixes: Fix[] = authUsers
+        ? own
+          ? [{ title: "Read the user's email from their JWT: (select auth.jwt() ->> 'email')", kind: 'unsafe', edits: [{ file, ...own, newText: "(select auth.jwt() ->> 'email')" }] }]
+          : []
+        : [
+            {
+              title: `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')}`,
+              kind: 'unsafe',
+              edits: [insertAfter(model, p.loc, [`GRANT SELECT ON ${quoteIdent(schema)}.${quoteIdent(name)} TO ${g.roles.map(quoteIdent).join(', ')};`])],
+            },
+          ];
+      report({
+        file,
+        start: g.location,
+        end: identEnd(textOfFile(model, file), g.location),
+        message:
+          `Policy "${p.name}" on ${t.key} reads ${g.key} in a sub-select, but ${roleList(g.roles)} ${one ? 'has' : 'have'} no SELECT privilege on it: ${why}. ` +
+          `PostgreSQL checks the privileges of the role running the query on every table a policy reads, so every ${cmd} on ${t.key} by ${roleList(g.roles)} fails with 42501 permission denied for table ${name}. ` +
+          what,
+        fixes,
+      });
     }
   },
 });
