@@ -59,3 +59,23 @@ test("ok (message): a body naming every table and type with its schema: no tempo
     assert.deepEqual(await q("SELECT public.shout('X') AS v"), [{ v: `ran as ${owner}` }], "the caller's lower() ran with the owner's rights");
   });
 });
+
+test('ok (message): DECLARE written again before a declaration is read as the one section it is (PostgreSQL accepts it): its schema-qualified types still name nothing unqualified', async () => {
+  const sql = `CREATE SCHEMA app_private;
+CREATE TABLE app_private.account (id text PRIMARY KEY, password text);
+CREATE FUNCTION app_private.f() RETURNS app_private.account AS $$
+  DECLARE a app_private.account;
+  DECLARE b app_private.account;
+  BEGIN RETURN a; END;
+$$ LANGUAGE plpgsql SECURITY DEFINER;
+`;
+  const { mine } = lintFiles([{ file: '1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its body names every table and type with its schema today/);
+  const unqualified = lintFiles([{ file: '1.sql', text: sql.replace('DECLARE b app_private.account', 'DECLARE b account') }], ID).mine;
+  assert.doesNotMatch(unqualified[0]!.message, /Its body names every table and type with its schema today/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    assert.deepEqual(await q('SELECT (app_private.f()).id AS id'), [{ id: null }], 'PostgreSQL accepts the second DECLARE');
+  });
+});

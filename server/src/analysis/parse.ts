@@ -1410,7 +1410,8 @@ function withoutUnknownTypes(createText: string): string | undefined {
     const base = sec.index! + 'DECLARE'.length;
     let from = 0;
     for (const decl of sec[1]!.split(';')) {
-      const m = /^(\s*(?:[A-Za-z_][\w$]*|"[^"]+")\s+(?:CONSTANT\s+)?)([A-Za-z_][\w$]*)/i.exec(decl);
+      // (DECLARE may be written again before a declaration: `DECLARE a t; DECLARE b u;`)
+      const m = /^(\s*(?:DECLARE\s+)?(?:[A-Za-z_][\w$]*|"[^"]+")\s+(?:CONSTANT\s+)?)([A-Za-z_][\w$]*)/i.exec(decl);
       if (m && unknown(m[2]!, decl.slice(m[0].length).trimStart())) replaceAt(base + from + m[1]!.length, m[2]!);
       from += decl.length + 1;
     }

@@ -81,7 +81,8 @@ export function namesNothingUnqualified(model: Model, f: Func): false | 'always'
   const variables = new Set<string>(parameterNames(f));
   for (const m of text.matchAll(/\bdeclare\b([\s\S]*?)\bbegin\b/gi)) {
     for (const d of m[1]!.split(';')) {
-      const decl = /^\s*("[^"]+"|[a-z_][a-z0-9_$]*)\s+(?:constant\s+)?(.*)$/is.exec(d);
+      // (DECLARE may be written again before a declaration: `DECLARE a t; DECLARE b u;`)
+      const decl = /^\s*(?:declare\s+)?("[^"]+"|[a-z_][a-z0-9_$]*)\s+(?:constant\s+)?(.*)$/is.exec(d);
       if (!decl) continue;
       variables.add(decl[1]!.toLowerCase());
       const type = decl[2]!.trim();
