@@ -52,3 +52,4 @@ export { policyReadsWithoutGrant } from './policy-reads-without-grant.js';
 export { definerCheckFailsOpen } from './definer-check-fails-open.js';
 export { policyMembershipSelfJoin } from './policy-membership-self-join.js';
 export { supabaseMigrationVersionDuplicate } from './supabase-migration-version-duplicate.js';
+export { grantWithoutPolicy } from './grant-without-policy.js';

@@ -2,7 +2,7 @@ import { census } from '../../analysis/ast.js';
 import type { Model, Policy, Table } from '../../analysis/model.js';
 import type { Node } from '../../analysis/types.js';
 import { activeRowsWith, FLAG_READS_RELATION, constBool, memoModel, policiesWithKey, type PolicyRow } from '../../analysis/policy-exprs.js';
-import { grantsManagedFor, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees } from '../../analysis/privileges.js';
+import { grantsManagedFor, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees, SUPABASE_PLATFORM_GRANTEES } from '../../analysis/privileges.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import { AUTH_USERS, hasAnyPrivilege, mayReadAuthUsers, privilegesNeeded, supabaseAuthUsers } from './util.js';
 
@@ -35,6 +35,12 @@ function reachesTable(model: Model, t: Table, p: Policy, role: string): boolean 
   return !grantsManagedFor(model, role) && !revokedFrom(model, t, role);
 }
 
+/** One of Supabase's API roles, in a model that knows them from the platform (not declared by the migrations). */
+function platformRole(model: Model, role: string): boolean {
+  const r = (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role) ? model.roles.get(role) : undefined;
+  return !!r && !r.declared;
+}
+
 /** Whether `key` is Supabase's auth.users (in a Supabase project, even where a dump of the database creates it). */
 export function supabasesAuthUsers(model: Model, key: string): boolean {
   return key === AUTH_USERS && (model.supabase || (model.tables.has(AUTH_USERS) && supabaseAuthUsers(model)));
@@ -49,6 +55,9 @@ function cannotRead(model: Model, key: string, role: string): boolean {
   // (grants made elsewhere: the migrations grant this role nothing on tables, and revoke nothing here;
   // Supabase's platform defaults reach only public, so another schema's tables are the migrations' to grant)
   const supabaseOwn = model.supabase && rel.schema !== 'public' && AUTH_USERS_ROLES.includes(role);
+  // (migrations outside a Supabase layout that call auth.uid() & co. may run on Supabase, whose
+  // platform grants its API roles every table in public: not known, so not said)
+  if (!model.supabase && rel.schema === 'public' && platformRole(model, role)) return false;
   if (!supabaseOwn && !grantsManagedFor(model, role) && !revokedFrom(model, rel, role)) return false;
   return !('rlsEnabled' in rel) || !mayBeDynamic(model, 'grant', rel);
 }
