@@ -306,3 +306,18 @@ GRANT EXECUTE ON FUNCTION public.approve_space(uuid) TO authenticated;`;
     assert.deepEqual(await q(`SELECT approved, approved_by FROM public.spaces WHERE id = '${TENANT_B}'`), [{ approved: true, approved_by: TENANT_A }], 'the function did');
   });
 });
+
+test('ok (message): in plain PostgreSQL (no Supabase roles), the message names what PostgreSQL has, not auth.uid()', () => {
+  const sql = `CREATE ROLE app_user;
+CREATE TABLE notes (id bigint PRIMARY KEY, owner_name text NOT NULL, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON notes TO app_user;
+CREATE POLICY notes_own ON notes FOR SELECT TO app_user USING (owner_name = current_user);
+CREATE FUNCTION note_body(nid bigint) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT body FROM notes WHERE id = nid $$;`;
+  const { mine } = lintFiles([{ file: 'schema.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /never looks at who is calling \(no current_user or session_user, current_setting\(\) or function that uses them\)/);
+  assert.match(mine[0]!.message, /e\.g\. AND owner = current_user, or the request's user or tenant setting/);
+  assert.doesNotMatch(mine[0]!.message, /auth\.uid/);
+});

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
@@ -92,6 +92,30 @@ test('ok: Valid examples: a first IS NULL guard refuses anon; EXECUTE revoked fr
         (e: { code?: string }) => e.code,
       );
       assert.equal(r, n === 1 ? 'P0001' : '42501', n === 1 ? 'Not signed in' : 'permission denied for function');
+    });
+  }
+});
+
+test("err: auth.uid() read into a variable first (DECLARE v_uid uuid := auth.uid(), or v_uid := auth.uid()): the guard on the variable fails open the same way", async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const variants = [
+    sqlOf(ws).replace('BEGIN\n  IF auth.uid() != p_user_id', 'DECLARE v_uid uuid := auth.uid();\nBEGIN\n  IF v_uid != p_user_id'),
+    sqlOf(ws).replace('BEGIN\n  IF auth.uid() != p_user_id', 'DECLARE v_uid uuid;\nBEGIN\n  v_uid := auth.uid();\n  IF v_uid != p_user_id'),
+  ];
+  for (const sql of variants) {
+    assert.notEqual(sql, sqlOf(ws));
+    const file = 'supabase/migrations/20240101000000_export.sql';
+    const { mine } = lintFiles([{ file, text: sql }], ID);
+    assert.equal(mine.length, 1, sql);
+    assert.match(mine[0]!.message, /The caller check IF v_uid != p_user_id THEN RAISE … .* for anon, a request without a signed-in user, auth\.uid\(\) is NULL/);
+    // a variable also assigned something else is not followed
+    assert.equal(lintFiles([{ file, text: sql.replace("RAISE EXCEPTION 'Unauthorized';", "RAISE EXCEPTION 'Unauthorized';\n  END IF;\n  IF p_user_id IS NULL THEN\n    v_uid := p_user_id;") }], ID).mine.length, 0);
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com')`);
+      await q('SET ROLE anon');
+      assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'anon passes the guard');
     });
   }
 });

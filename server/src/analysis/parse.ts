@@ -1351,6 +1351,13 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         for (const k of Object.keys(v)) if (k !== 'cond') visit(v[k], type);
         continue;
       }
+      if (key === 'PLpgSQL_var' && v?.default_val && typeof v.refname === 'string') {
+        // (a declaration's default, `v_uid uuid := auth.uid();`, is assigned to its variable)
+        into = [v.refname.toLowerCase()];
+        visit(v.default_val, stmtType);
+        into = undefined;
+        continue;
+      }
       if (key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) {
         into = intoTargets(v.target);
         visit(v.sqlstmt, key);

@@ -4,7 +4,7 @@ import { appliesToRole } from '../analysis/policies.js';
 import { constBool, visitTyped } from '../analysis/policy-exprs.js';
 import { privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
-import { calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
+import { calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, onSupabasePlatform, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 
@@ -172,6 +172,8 @@ export const definerBypassesRls = defineRule({
       if (funcLooksAtCaller(model, f, undefined, { updatedValues: false })) continue;
       // (the caller only in what an UPDATE writes: SET approved_by = auth.uid() WHERE id = p_id)
       const records = funcLooksAtCaller(model, f);
+      // (auth.uid() exists where Supabase's platform roles are known: elsewhere the message names what PostgreSQL has)
+      const supabase = onSupabasePlatform(model);
       const names = (ts: Table[]) => ts.map((t) => tableName(model, t, f.created)).join(', ');
       const both = writes.filter((t) => reads.includes(t));
       const onlyWrites = writes.filter((t) => !both.includes(t));
@@ -197,9 +199,11 @@ export const definerBypassesRls = defineRule({
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling ` +
           (records
             ? '(it uses auth.uid() or the like only in the values an UPDATE writes, never in which rows it changes): '
-            : '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ') +
+            : supabase
+              ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
+              : '(no current_user or session_user, current_setting() or function that uses them): ') +
           `it runs as its owner, ${ownerText}, so ${choose}, and any caller can ${gets}. ` +
-          'Check the caller in the function (e.g. AND user_id = (select auth.uid())), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. ' +
+          `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. ` +
           'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.',
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
         fixes: [revokeFix(model, f, callers)],

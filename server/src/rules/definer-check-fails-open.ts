@@ -15,10 +15,13 @@ import { callersOf } from './definer-bypasses-rls.js';
 type Context = 'auth.uid()' | 'setting';
 
 /** What a side of a comparison reads, when it is NULL without a caller: auth.uid(), or current_setting(x, true) (cast or not). */
-function nullableContext(n: Node): { kind: Context; text: string } | undefined {
+function nullableContext(n: Node, vars?: ReadonlyMap<string, { kind: Context; text: string }>): { kind: Context; text: string } | undefined {
   if (authCallOf(n) === 'uid') return { kind: 'auth.uid()', text: 'auth.uid()' };
   let e = n;
   while (e?.TypeCast) e = e.TypeCast.arg;
+  // a variable assigned one (`v_uid uuid := auth.uid();`)
+  const ref = e?.ColumnRef?.fields;
+  if (vars && ref?.length === 1) return vars.get(String(ref[0]?.String?.sval ?? '').toLowerCase());
   // (select current_setting(…))
   const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
   if (sub) return sub.targetList?.length === 1 && !sub.fromClause ? nullableContext(sub.targetList[0]?.ResTarget?.val) : undefined;
@@ -41,7 +44,7 @@ interface Guard {
 }
 
 /** The guard's comparison when it fails open: `ctx <> x` / `x <> ctx`, or `NOT (ctx = x)`. */
-function failingOpen(model: Model, file: string, s: Statement): Guard | undefined {
+function failingOpen(model: Model, file: string, s: Statement, vars: ReadonlyMap<string, { kind: Context; text: string }>): Guard | undefined {
   if (!s.raisesIf || s.kind !== 'SelectStmt') return undefined;
   const cond: Node = s.node?.targetList?.[0]?.ResTarget?.val;
   let cmp = cond?.A_Expr;
@@ -53,7 +56,7 @@ function failingOpen(model: Model, file: string, s: Statement): Guard | undefine
   if (!cmp || cmp.kind !== 'AEXPR_OP' || cmp.name?.length !== 1) return undefined;
   const op = cmp.name[0]?.String?.sval;
   if (op !== (negated ? '=' : '<>')) return undefined;
-  const context = nullableContext(cmp.lexpr) ?? nullableContext(cmp.rexpr);
+  const context = nullableContext(cmp.lexpr, vars) ?? nullableContext(cmp.rexpr, vars);
   if (!context) return undefined;
   // (comparing it with a constant NULL, or with itself, is another mistake)
   if ([cmp.lexpr, cmp.rexpr].some((x) => x?.A_Const?.isnull)) return undefined;
@@ -65,15 +68,35 @@ function failingOpen(model: Model, file: string, s: Statement): Guard | undefine
   return { stmt: s, context, op: { start: at, end: at + was.length, newText, was } };
 }
 
+/**
+ * The variables the function assigns a context to and nothing else (`v_uid uuid := auth.uid();`,
+ * `v_uid := auth.uid();`), with that context.
+ */
+function contextVariables(f: Func): Map<string, { kind: Context; text: string }> {
+  const out = new Map<string, { kind: Context; text: string }>();
+  const other = new Set<string>();
+  for (const s of f.body?.statements ?? []) {
+    if (s.assigns?.length !== 1) continue;
+    const v = s.assigns[0]!;
+    const t = s.kind === 'SelectStmt' && !s.node?.fromClause && s.node?.targetList?.length === 1 ? nullableContext(s.node.targetList[0]?.ResTarget?.val) : undefined;
+    if (t && !other.has(v)) out.set(v, t);
+    else {
+      other.add(v);
+      out.delete(v);
+    }
+  }
+  return out;
+}
+
 /** Whether another guard of the function raises when the context is NULL (`IF auth.uid() IS NULL THEN RAISE`, or in an OR). */
-function nullChecked(f: Func, kind: Context): boolean {
+function nullChecked(f: Func, kind: Context, vars: ReadonlyMap<string, { kind: Context; text: string }>): boolean {
   return (f.body?.statements ?? []).some((s) => {
     if (!s.raisesIf) return false;
     let found = false;
     const visit = (n: Node): void => {
       if (found || !n || typeof n !== 'object') return;
       if (Array.isArray(n)) return n.forEach(visit);
-      if (n.NullTest?.nulltesttype === 'IS_NULL' && nullableContext(n.NullTest.arg)?.kind === kind) found = true;
+      if (n.NullTest?.nulltesttype === 'IS_NULL' && nullableContext(n.NullTest.arg, vars)?.kind === kind) found = true;
       for (const k in n) visit(n[k]);
     };
     visit(s.node);
@@ -95,9 +118,10 @@ export const definerCheckFailsOpen = defineRule({
     for (const f of functionLists(model).definers) {
       if (f.language !== 'plpgsql' || !f.body || f.body.lexical) continue;
       const file = f.created.file;
+      const vars = contextVariables(f);
       for (const s of f.body.statements) {
-        const g = failingOpen(model, file, s);
-        if (!g || nullChecked(f, g.context.kind)) continue;
+        const g = failingOpen(model, file, s, vars);
+        if (!g || nullChecked(f, g.context.kind, vars)) continue;
         // (the roles whose access row-level security limits: the API roles, and those the policies name)
         const callers = callersOf(model, f, tableList(model));
         if (!callers) continue;

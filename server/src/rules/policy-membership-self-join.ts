@@ -205,8 +205,8 @@ export const policyMembershipSelfJoin = defineRule({
           ...w.nameLoc,
           message:
             `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it checking only their ${use.userCol} against who the caller is: ${member.key} is a membership table that policy "${use.policy.name}" on ${use.table.key} trusts ` +
-            `(it admits a row when ${member.key} has a row with its ${use.groupCol} and the caller's ${use.userCol}), so a user can ${how}, and then read the rows of ${use.table.key} of a group they were never added to. ` +
-            `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller already administers that group, or holds an invitation to it), or let users join only through a SECURITY DEFINER function that checks an invitation.`,
+            `(it admits a row when ${member.key} has a row with its ${use.groupCol} and the caller's ${use.userCol}), so a user can ${how}, and then get the rows of ${use.table.key} that policy admits for that ${use.groupCol}, which they were never given. ` +
+            `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`,
           related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
           fixes: [],
         });
