@@ -212,3 +212,17 @@ test("err: Supabase: USING (auth.role() = 'authenticated') admits every row to e
   // outside a Supabase project, auth.role() is not known: not reported
   assert.equal(lintFiles([{ file: 'm.sql', text: sqlOf(ws) }], ID).mine.length, 0);
 });
+
+test("err (message): Supabase: auth.role() <> 'anon' and auth.jwt() ->> 'role' = 'authenticated' are true for every request of authenticated; service_role's and anon's auth.uid() IS NOT NULL are not reported", () => {
+  const sql = `CREATE TABLE public.jobs (id bigint PRIMARY KEY, owner_id uuid NOT NULL, payload text NOT NULL);
+CREATE INDEX ON public.jobs (owner_id);
+ALTER TABLE public.jobs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.jobs FORCE ROW LEVEL SECURITY;
+CREATE POLICY j_read ON public.jobs FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY j_svc ON public.jobs FOR UPDATE TO authenticated, service_role USING ((select auth.role()) = 'service_role');
+CREATE POLICY j_jwt ON public.jobs FOR DELETE TO authenticated USING ((select auth.jwt()) ->> 'role' = 'authenticated');
+CREATE POLICY j_notanon ON public.jobs FOR INSERT TO authenticated WITH CHECK ((select auth.role()) <> 'anon');
+CREATE POLICY j_anon ON public.jobs FOR DELETE TO anon USING ((select auth.uid()) IS NOT NULL);`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_jobs.sql', text: sql }], ID);
+  assert.deepEqual(mine.map((f) => /Policy "(\w+)"/.exec(f.message)![1]).sort(), ['j_jwt', 'j_notanon']);
+});

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
@@ -83,4 +83,11 @@ test("ok: an owner's row (a unique group column) is not a membership: taking ano
     await q('SET ROLE authenticated');
     await expectPgError(q(`INSERT INTO public.stores VALUES ('00000000-0000-0000-0000-0000000000b1', '${TENANT_A}')`), '23505');
   });
+});
+
+test('err (lint): a check that only says the group column IS NOT NULL does not limit it', () => {
+  const { ws } = invalidFinding(ID, 0);
+  const sql = sqlOf(ws).replace('WITH CHECK (user_id = (select auth.uid()));', 'WITH CHECK (user_id = (select auth.uid()) AND org_id IS NOT NULL);');
+  assert.notEqual(sql, sqlOf(ws));
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text: sql }], ID).mine.length, 1);
 });

@@ -11,10 +11,21 @@ import { grantsManagedFor, privilegesOf } from '../analysis/privileges.js';
 /** Supabase's API roles whose requests auth.role() tells apart. */
 const API_ROLES = ['anon', 'authenticated'];
 
+/** `auth.role()`, or the role claim of `auth.jwt()` (`auth.jwt() ->> 'role'`), cast or not, bare or in a sub-select of its own. */
+function asksRole(n: Node): boolean {
+  if (authCallOf(n) === 'role') return true;
+  let e = n;
+  while (e?.TypeCast) e = e.TypeCast.arg;
+  const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
+  if (sub) return sub.targetList?.length === 1 && !sub.fromClause && !sub.whereClause && asksRole(sub.targetList[0]?.ResTarget?.val);
+  const x = e?.A_Expr;
+  return !!x && x.kind === 'AEXPR_OP' && sval(x.name?.[0]) === '->>' && authCallOf(x.lexpr) === 'jwt' && constValue(x.rexpr) === 'role';
+}
+
 /**
  * Whether the condition is true for every request of `role` through Supabase's API, by what it
  * asks of auth.role() (the JWT's role, the role PostgREST runs the request as) and auth.uid()
- * (set for every signed-in user): `auth.role() = 'authenticated'`, `… IN ('anon', 'authenticated')`,
+ * (set for every signed-in user): `auth.role() = 'authenticated'` (or `<> 'anon'`, or on `auth.jwt() ->> 'role'`), `… IN ('anon', 'authenticated')`,
  * `auth.uid() IS NOT NULL`, constants, and AND / OR of these.
  */
 function trueForRole(n: Node, role: string): boolean {
@@ -23,12 +34,15 @@ function trueForRole(n: Node, role: string): boolean {
   if (b?.boolop === 'AND_EXPR') return (b.args as Node[]).every((a) => trueForRole(a, role));
   if (b?.boolop === 'OR_EXPR') return (b.args as Node[]).some((a) => trueForRole(a, role));
   const x = n?.A_Expr;
-  if (x && x.name?.length === 1 && sval(x.name[0]) === '=') {
+  const op = x?.name?.length === 1 ? sval(x.name[0]) : undefined;
+  if (x && (op === '=' || op === '<>')) {
     if (x.kind === 'AEXPR_OP') {
-      const [ask, lit] = authCallOf(x.lexpr) === 'role' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
-      return authCallOf(ask) === 'role' && constValue(lit) === role;
+      const [ask, lit] = asksRole(x.lexpr) ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
+      const v = constValue(lit);
+      // (`<> 'anon'` is true for another API role: the role claim is always set through the API)
+      return asksRole(ask) && typeof v === 'string' && (op === '=' ? v === role : v !== role);
     }
-    if (x.kind === 'AEXPR_IN' && authCallOf(x.lexpr) === 'role') return ((x.rexpr?.List?.items as Node[]) ?? []).some((v) => constValue(v) === role);
+    if (x.kind === 'AEXPR_IN' && op === '=' && asksRole(x.lexpr)) return ((x.rexpr?.List?.items as Node[]) ?? []).some((v) => constValue(v) === role);
   }
   const t = n?.NullTest;
   return !!t && t.nulltesttype === 'IS_NOT_NULL' && role === 'authenticated' && authCallOf(t.arg) === 'uid';

@@ -153,6 +153,8 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
         continue;
       }
     }
+    // (`org_id IS NOT NULL` names the group column without limiting it)
+    if (c.NullTest?.nulltesttype === 'IS_NOT_NULL' && columnRef(c.NullTest.arg)) continue;
     let limits = false;
     walk(c, (k, v) => {
       if (k === 'SubLink' || k === 'FuncCall') limits = true;
