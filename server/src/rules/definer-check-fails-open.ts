@@ -3,7 +3,7 @@ import type { Func, Model } from '../analysis/model.js';
 import { textOfFile } from '../analysis/policy-exprs.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { authCallOf, functionLists, lowerCallName, tableList } from './lib/util.js';
+import { authCallOf, bareValue, columnRef, functionLists, lowerCallName, tableList } from './lib/util.js';
 import { callersOf } from './definer-bypasses-rls.js';
 
 // A PL/pgSQL guard `IF auth.uid() <> p_user_id THEN RAISE …` does not raise when the caller's
@@ -17,14 +17,10 @@ type Context = 'auth.uid()' | 'setting';
 /** What a side of a comparison reads, when it is NULL without a caller: auth.uid(), or current_setting(x, true) (cast or not). */
 function nullableContext(n: Node, vars?: ReadonlyMap<string, { kind: Context; text: string }>): { kind: Context; text: string } | undefined {
   if (authCallOf(n) === 'uid') return { kind: 'auth.uid()', text: 'auth.uid()' };
-  let e = n;
-  while (e?.TypeCast) e = e.TypeCast.arg;
+  const e = bareValue(n);
   // a variable assigned one (`v_uid uuid := auth.uid();`)
-  const ref = e?.ColumnRef?.fields;
-  if (vars && ref?.length === 1) return vars.get(String(ref[0]?.String?.sval ?? '').toLowerCase());
-  // (select current_setting(…))
-  const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
-  if (sub) return sub.targetList?.length === 1 && !sub.fromClause ? nullableContext(sub.targetList[0]?.ResTarget?.val) : undefined;
+  const ref = columnRef(e);
+  if (ref) return ref.qual === undefined ? vars?.get(ref.name) : undefined;
   if (!e?.FuncCall) return undefined;
   const c = callsIn(e)[0];
   if (!c) return undefined;

@@ -5,7 +5,7 @@ import { sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
-import { authCallOf, onSupabasePlatform } from './lib/util.js';
+import { authCallOf, bareValue, onSupabasePlatform } from './lib/util.js';
 import { grantsManagedFor, privilegesOf } from '../analysis/privileges.js';
 
 /** Supabase's API roles whose requests auth.role() tells apart. */
@@ -14,11 +14,7 @@ const API_ROLES = ['anon', 'authenticated'];
 /** `auth.role()`, or the role claim of `auth.jwt()` (`auth.jwt() ->> 'role'`), cast or not, bare or in a sub-select of its own. */
 function asksRole(n: Node): boolean {
   if (authCallOf(n) === 'role') return true;
-  let e = n;
-  while (e?.TypeCast) e = e.TypeCast.arg;
-  const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
-  if (sub) return sub.targetList?.length === 1 && !sub.fromClause && !sub.whereClause && asksRole(sub.targetList[0]?.ResTarget?.val);
-  const x = e?.A_Expr;
+  const x = bareValue(n)?.A_Expr;
   return !!x && x.kind === 'AEXPR_OP' && sval(x.name?.[0]) === '->>' && authCallOf(x.lexpr) === 'jwt' && constValue(x.rexpr) === 'role';
 }
 

@@ -5,7 +5,7 @@ import { sval, walk } from '../analysis/parse.js';
 import { grantsManagedFor, privilegesOf } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { looksAtCaller } from './lib/util.js';
+import { columnRef, looksAtCaller } from './lib/util.js';
 import { subselectReads } from './lib/unreadable.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
@@ -19,17 +19,6 @@ function conjuncts(n: Node | undefined): Node[] {
   if (!n) return [];
   if (n.BoolExpr?.boolop === 'AND_EXPR') return (n.BoolExpr.args as Node[]).flatMap(conjuncts);
   return [n];
-}
-
-/** A column reference (its cast left aside): its qualifier, if any, and its name, lower-cased. */
-function columnRef(n: Node): { qual?: string; name: string } | undefined {
-  let e = n;
-  while (e?.TypeCast) e = e.TypeCast.arg;
-  const fields = e?.ColumnRef?.fields as Node[] | undefined;
-  if (!fields || fields.length > 2) return undefined;
-  const parts = fields.map((f) => sval(f)?.toLowerCase());
-  if (parts.some((p) => p === undefined)) return undefined;
-  return fields.length === 2 ? { qual: parts[0]!, name: parts[1]! } : { name: parts[0]! };
 }
 
 /** Whether a node holds any column reference. */

@@ -5,7 +5,7 @@ import type { Node } from '../analysis/types.js';
 import { roleList } from '../analysis/policies.js';
 import { textOfFile } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
-import { authCallOf, insertAfter, quoteIdent } from './lib/util.js';
+import { authCallOf, columnRef, insertAfter, quoteIdent } from './lib/util.js';
 import { supabasesAuthUsers, unreadableReads } from './lib/unreadable.js';
 
 // A policy's sub-select runs as the role whose query the policy filters: PostgreSQL checks that
@@ -13,12 +13,6 @@ import { supabasesAuthUsers, unreadableReads } from './lib/unreadable.js';
 // with 42501 permission denied for table … (measured). The best-known case is Supabase's
 // auth.users, on which anon and authenticated have no privilege; a table of the migrations in a
 // schema the grants do not reach is the other.
-
-/** The column a target reads, its cast (`email::text`) left aside. */
-function columnOf(n: Node): string[] | undefined {
-  const ref = (n?.TypeCast?.arg ?? n)?.ColumnRef;
-  return ref?.fields?.map((f: Node) => sval(f) ?? '*');
-}
 
 /**
  * The span of `(SELECT email FROM auth.users WHERE id = auth.uid())` (the user's own email, the
@@ -34,13 +28,13 @@ function ownEmailSubselect(model: Model, file: string, e: Node, location: number
     if (!q || from?.length !== 1 || from[0].RangeVar?.location !== location || q.targetList?.length !== 1) return;
     if (q.groupClause || q.havingClause || q.withClause || q.distinctClause || q.sortClause || q.limitCount || q.limitOffset) return;
     const alias: string = from[0].RangeVar.alias?.aliasname ?? 'users';
-    const col = columnOf(q.targetList[0].ResTarget?.val);
-    if (!col || col[col.length - 1] !== 'email' || (col.length === 2 && col[0] !== alias) || col.length > 2) return;
+    const col = columnRef(q.targetList[0].ResTarget?.val);
+    if (col?.name !== 'email' || (col.qual !== undefined && col.qual !== alias)) return;
     const w = q.whereClause?.A_Expr;
     if (!w || w.kind !== 'AEXPR_OP' || w.name?.length !== 1 || sval(w.name[0]) !== '=') return;
     const id = (c: Node) => {
-      const f = columnOf(c);
-      return !!f && f[f.length - 1] === 'id' && (f.length === 1 || (f.length === 2 && f[0] === alias));
+      const f = columnRef(c);
+      return f?.name === 'id' && (f.qual === undefined || f.qual === alias);
     };
     if (!((id(w.lexpr) && authCallOf(w.rexpr) === 'uid') || (id(w.rexpr) && authCallOf(w.lexpr) === 'uid'))) return;
     const text = textOfFile(model, file);

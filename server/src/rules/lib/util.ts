@@ -510,19 +510,34 @@ export function usesSchema(model: Model, schema: string, role: string): boolean 
 }
 
 /**
- * The function of schema auth an expression is a call of, with no argument (`uid`, `role`,
- * `jwt`…), its casts left aside, bare or in a sub-select of its own (`(select auth.uid())`);
- * undefined for anything else.
+ * The value an expression is, its casts and sub-selects of its own (`(select x)`: one target, no
+ * FROM, no WHERE) left aside: `(select auth.uid())::text` is `auth.uid()`.
  */
-export function authCallOf(n: Node): string | undefined {
+export function bareValue(n: Node): Node {
   let e = n;
-  while (e?.TypeCast) e = e.TypeCast.arg;
-  const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
-  if (sub) return sub.targetList?.length === 1 && !sub.fromClause && !sub.whereClause ? authCallOf(sub.targetList[0]?.ResTarget?.val) : undefined;
-  const c = e?.FuncCall;
+  for (;;) {
+    while (e?.TypeCast) e = e.TypeCast.arg;
+    const sub = e?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? e.SubLink.subselect?.SelectStmt : undefined;
+    if (!sub || sub.targetList?.length !== 1 || sub.fromClause || sub.whereClause) return e;
+    e = sub.targetList[0]?.ResTarget?.val;
+  }
+}
+
+/** The function of schema auth an expression is a call of, with no argument (`uid`, `role`, `jwt`…), as bareValue sees it; undefined for anything else. */
+export function authCallOf(n: Node): string | undefined {
+  const c = bareValue(n)?.FuncCall;
   const name: Node[] | undefined = c?.funcname;
   if (!c || c.args?.length || name?.length !== 2 || sval(name[0])?.toLowerCase() !== 'auth') return undefined;
   return sval(name[1])?.toLowerCase();
+}
+
+/** A column reference (as bareValue sees it): its qualifier, if any, and its name, lower-cased; undefined for anything else, or three parts. */
+export function columnRef(n: Node): { qual?: string; name: string } | undefined {
+  const fields = bareValue(n)?.ColumnRef?.fields as Node[] | undefined;
+  if (!fields || fields.length > 2) return undefined;
+  const parts = fields.map((f) => sval(f)?.toLowerCase());
+  if (parts.some((p) => p === undefined)) return undefined;
+  return fields.length === 2 ? { qual: parts[0]!, name: parts[1]! } : { name: parts[0]! };
 }
 
 /** Supabase's table of accounts (when the migrations do not create it themselves: then the model knows it). */
