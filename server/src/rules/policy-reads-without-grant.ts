@@ -64,7 +64,9 @@ export const policyReadsWithoutGrant = defineRule({
     for (const g of unreadableReads(model)) {
       const p = g.policy;
       const t = g.table;
-      const [schema, name] = splitKey(g.key);
+      // (the table read: one of the model's, or Supabase's auth.users, which the migrations may not create)
+      const rel = model.tables.get(g.key) ?? model.views.get(g.key);
+      const name = rel?.name ?? 'users';
       const authUsers = supabasesAuthUsers(model, g.key);
       const one = g.roles.length === 1;
       const why = authUsers
@@ -85,7 +87,7 @@ export const policyReadsWithoutGrant = defineRule({
             {
               title: `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')}`,
               kind: 'unsafe',
-              edits: [insertAfter(model, p.loc, [`GRANT SELECT ON ${quoteIdent(schema)}.${quoteIdent(name)} TO ${g.roles.map(quoteIdent).join(', ')};`])],
+              edits: [insertAfter(model, p.loc, [`GRANT SELECT ON ${quoteIdent(rel!.schema)}.${quoteIdent(name)} TO ${g.roles.map(quoteIdent).join(', ')};`])],
             },
           ];
       report({
@@ -101,8 +103,3 @@ export const policyReadsWithoutGrant = defineRule({
     }
   },
 });
-
-function splitKey(key: string): [string, string] {
-  const dot = key.indexOf('.');
-  return [key.slice(0, dot), key.slice(dot + 1)];
-}

@@ -1,10 +1,10 @@
 import type { GrantEvent, Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
-import { lastRevokeOf, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, grantsManagedFor } from '../analysis/privileges.js';
+import { lastRevokeOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import { dynamicGrants, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { orderOf } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { hasAnyPrivilege, insertAfter, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, tableList, tableName, where } from './lib/util.js';
+import { insertAfter, mayRunPolicyCommand, PF_GRANTED, policyFacts, privilegesNeeded, quoteIdent, tableList, tableName, where } from './lib/util.js';
 
 /**
  * The roles of the policy without any privilege it needs on the table, undefined when there is
@@ -13,18 +13,13 @@ import { hasAnyPrivilege, insertAfter, PF_GRANTED, policyFacts, privilegesNeeded
  */
 function missingRoles(model: Model, t: Table, p: Policy): string[] | undefined {
   let missing: string[] | undefined;
-  const need = privilegesNeeded(p);
   const roles = p.roles;
   for (let i = 0; i < roles.length; i++) {
     const role = roles[i]!;
     if (PSEUDO_ROLES.has(role)) continue;
-    // granted on the table itself: privilegesOf includes it whatever else holds
-    if (hasAnyPrivilege(t.grants.get(role), need)) continue;
-    if (ownsOrSuperuser(model, t, role)) continue;
-    // When the workspace grants this role nothing on tables, its privileges are managed
-    // elsewhere (e.g. Supabase's platform defaults) unless a REVOKE here names it.
-    if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) continue;
-    if (!hasAnyPrivilege(privilegesOf(model, t, role), need)) (missing ??= []).push(role);
+    // (when the workspace grants this role nothing on tables, its privileges are managed
+    // elsewhere, e.g. Supabase's platform defaults, unless a REVOKE here names it)
+    if (!mayRunPolicyCommand(model, t, p, role)) (missing ??= []).push(role);
   }
   return missing;
 }

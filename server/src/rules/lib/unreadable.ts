@@ -4,7 +4,7 @@ import type { Node } from '../../analysis/types.js';
 import { activeRowsWith, FLAG_READS_RELATION, constBool, memoModel, policiesWithKey, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { grantsManagedFor, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees, SUPABASE_PLATFORM_GRANTEES } from '../../analysis/privileges.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
-import { AUTH_USERS, hasAnyPrivilege, mayReadAuthUsers, privilegesNeeded, supabaseAuthUsers } from './util.js';
+import { AUTH_USERS, mayReadAuthUsers, mayRunPolicyCommand, supabaseAuthUsers } from './util.js';
 
 // Which tables a policy's sub-selects read that a role whose queries it filters cannot read:
 // PostgreSQL checks that role's privileges on them, and the query fails with 42501
@@ -26,13 +26,6 @@ function filteredRoles(model: Model, t: Table, p: Policy): string[] {
     }
   }
   return out;
-}
-
-/** Whether the role may run the policy's command on its table (else policy-role-without-grant says so, and the query fails there first). */
-function reachesTable(model: Model, t: Table, p: Policy, role: string): boolean {
-  if (ownsOrSuperuser(model, t, role)) return true;
-  if (hasAnyPrivilege(privilegesOf(model, t, role), privilegesNeeded(p))) return true;
-  return !grantsManagedFor(model, role) && !revokedFrom(model, t, role);
 }
 
 /** One of Supabase's API roles, in a model that knows them from the platform (not declared by the migrations). */
@@ -161,7 +154,7 @@ export function unreadableReads(model: Model): Gap[] {
       // (most policies name their roles and read tables they may read: nothing more to look at)
       if (!p.roles.includes('public') && p.roles.every((r) => PSEUDO_ROLES.has(r) || !cannotReadKept(model, key, r))) continue;
       const candidates = filteredRoles(model, t, p);
-      const denied = candidates.filter((role) => cannotReadKept(model, key, role) && reachesTable(model, t, p, role) && !foldedAway(model, p, role));
+      const denied = candidates.filter((role) => cannotReadKept(model, key, role) && mayRunPolicyCommand(model, t, p, role) && !foldedAway(model, p, role));
       if (denied.length) gaps.push({ policy: p, table: t, key, location, roles: denied });
     }
   }

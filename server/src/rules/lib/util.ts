@@ -5,7 +5,7 @@ import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
-import { COMMAND_PRIVILEGES, PSEUDO_ROLES } from '../../analysis/privileges.js';
+import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
@@ -163,6 +163,19 @@ export function privilegesNeeded(p: Policy): readonly string[] {
 export function hasAnyPrivilege(privileges: ReadonlySet<string> | undefined, need: readonly string[]): boolean {
   if (privileges) for (let i = 0; i < need.length; i++) if (privileges.has(need[i]!)) return true;
   return false;
+}
+
+/**
+ * Whether `role` may run the policy's command on table `t` as far as the migrations say: a
+ * privilege it needs (granted on the table itself first: the common case, with no look-up),
+ * ownership or superuser; or grants managed elsewhere (the migrations grant the role nothing on
+ * tables, and revoke nothing from it here).
+ */
+export function mayRunPolicyCommand(model: Model, t: Table, p: Policy, role: string): boolean {
+  const need = privilegesNeeded(p);
+  if (hasAnyPrivilege(t.grants.get(role), need) || ownsOrSuperuser(model, t, role)) return true;
+  if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) return true;
+  return hasAnyPrivilege(privilegesOf(model, t, role), need);
 }
 
 // Bits of policyFacts: the policy's command (one bit each), …
