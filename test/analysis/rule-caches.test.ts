@@ -406,3 +406,38 @@ test('a fix checked in a clone leaves the workspace as it was; the workspace sti
   const kept = new Set(statements.map(([s]) => s));
   assert.ok(ws.parsed(file)!.statements.filter((s) => kept.has(s)).length >= statements.length - 1, 'moved in place');
 });
+
+test('policy-recursion / policy-reads-without-grant: unqualified names in a policy resolve through the SET search_path it was created under; a table created in another file changes what a name resolves to', () => {
+  const tables = (more: string) => `CREATE ROLE visitor;
+CREATE SCHEMA app;
+CREATE SCHEMA hidden;
+GRANT USAGE ON SCHEMA app, hidden TO visitor;
+CREATE TABLE app.members (org_id bigint NOT NULL, user_name text NOT NULL, PRIMARY KEY (org_id, user_name));
+CREATE INDEX ON app.members (user_name);
+CREATE TABLE hidden.repos (id bigint PRIMARY KEY, org_id bigint NOT NULL);
+CREATE INDEX ON hidden.repos (org_id);
+ALTER TABLE app.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.members FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON app.members TO visitor;
+${more}`;
+  const policies = (path: string) => `${path}
+CREATE POLICY members_read ON app.members FOR SELECT TO visitor
+  USING (org_id IN (SELECT m.org_id FROM members m WHERE m.user_name = current_user)
+    OR EXISTS (SELECT 1 FROM repos r WHERE r.org_id = members.org_id));
+`;
+  const files = { '1_tables.sql': tables(''), '2_policies.sql': policies('') };
+  const appRepos = `CREATE TABLE app.repos (id bigint PRIMARY KEY, org_id bigint NOT NULL);
+CREATE INDEX ON app.repos (org_id);
+GRANT SELECT ON app.repos TO visitor;`;
+  const edits: Array<[string, string]> = [
+    ['2_policies.sql', policies('SET search_path TO app, hidden, public;')],
+    // (repos is now app.repos, first on the path, which visitor may read)
+    ['1_tables.sql', tables(appRepos)],
+    ['1_tables.sql', tables('')],
+    ['2_policies.sql', policies('SET search_path TO hidden, public;')],
+    ['2_policies.sql', policies('')],
+  ];
+  // without the SET: members and repos are public's, which the migrations do not create
+  assert.deepEqual(steps(files, 'policy-recursion', edits), [0, 1, 1, 1, 0, 0]);
+  assert.deepEqual(steps(files, 'policy-reads-without-grant', edits), [0, 1, 0, 1, 1, 0]);
+});

@@ -9,7 +9,7 @@
 // Supabase's `postgres`): tables and helpers are owned by it, and `authenticated` queries.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, expectRecursionGap, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { asOwner, closeAll, count, expectPgError, expectRecursionGap, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -344,4 +344,25 @@ CREATE POLICY workspaces_read ON public.workspaces FOR SELECT TO authenticated U
   // where the migrations grant SELECT on auth.users to the policy's role: the recursion's 54001
   const granted = lintFiles([{ file, text: `${sql}GRANT SELECT ON auth.users TO authenticated;\n` }], ID).mine;
   assert.match(granted[0]!.message, /without end: PostgreSQL fails with 54001/);
+});
+
+test('err: an unqualified name in the sub-select resolves through the SET search_path the policy was created under: the policy reads its own table, 42P17', async () => {
+  const sql = `CREATE SCHEMA app;
+SET search_path TO app, public;
+CREATE TABLE members (org_id bigint NOT NULL, user_name text NOT NULL, PRIMARY KEY (org_id, user_name));
+CREATE INDEX ON members (user_name);
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE members FORCE ROW LEVEL SECURITY;
+GRANT USAGE ON SCHEMA app TO authenticated;
+GRANT SELECT ON members TO authenticated;
+CREATE POLICY members_read ON members FOR SELECT TO authenticated
+  USING (org_id IN (SELECT m.org_id FROM members m WHERE m.user_name = current_user));`;
+  const { mine } = lintFiles([{ file: 'migrations/1_schema.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Policy "members_read" on app\.members recurses: .*reads app\.members in a sub-select/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q('SET ROLE authenticated');
+    await expectPgError(q('SELECT count(*) FROM app.members'), '42P17', 'infinite recursion detected in policy for relation "members"');
+  });
 });

@@ -92,8 +92,27 @@ test('ok: Supabase layout: a policy for a platform role is not reported without 
   });
 });
 
-test('ok: Supabase: REVOKE INSERT, UPDATE leaves the platform grant of SELECT and DELETE (Valid example): the read and the delete reach the policies, the insert does not', async () => {
+test('ok: migrations outside a Supabase layout that call auth.uid() may run on Supabase: with its default privileges the INSERT reaches the policy (Valid example)', async () => {
   const valid = lintDocExample(ID, 'valid', 4);
+  assert.equal(valid.mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(PLATFORM);
+    await run(q, sqlOf(valid.ws), 'authenticated');
+    await q(`INSERT INTO tickets (id, requester) VALUES (3, '${TENANT_A}')`);
+    await expectPgError(q(`INSERT INTO tickets (id, requester) VALUES (4, '${TENANT_B}')`), '42501', 'row-level security');
+  });
+  // the same migrations creating the role themselves are plain PostgreSQL: the finding stands
+  const own = lintFiles([{ file: 'db/migrations/0001_tickets.sql', text: `CREATE ROLE authenticated NOLOGIN;\n${sqlOf(valid.ws)}` }], ID);
+  assert.equal(own.mine.length, 1);
+  assert.match(own.mine[0]!.message, /no INSERT privilege/);
+  // and a REVOKE still counts
+  const revoked = lintFiles([{ file: 'db/migrations/0001_tickets.sql', text: `${sqlOf(valid.ws)}\nREVOKE INSERT ON public.tickets FROM authenticated;` }], ID);
+  assert.equal(revoked.mine.length, 1);
+});
+
+test('ok: Supabase: REVOKE INSERT, UPDATE leaves the platform grant of SELECT and DELETE (Valid example): the read and the delete reach the policies, the insert does not', async () => {
+  const valid = lintDocExample(ID, 'valid', 5);
   assert.equal(valid.mine.length, 0);
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -106,7 +125,7 @@ test('ok: Supabase: REVOKE INSERT, UPDATE leaves the platform grant of SELECT an
 });
 
 test('ok: Supabase: REVOKE ON ALL TABLES IN SCHEMA before CREATE TABLE leaves the new table its platform grant (Valid example)', async () => {
-  const valid = lintDocExample(ID, 'valid', 6);
+  const valid = lintDocExample(ID, 'valid', 7);
   assert.equal(valid.mine.length, 0);
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -120,7 +139,7 @@ test('ok: Supabase: REVOKE ON ALL TABLES IN SCHEMA before CREATE TABLE leaves th
 });
 
 test('ok: a column REVOKE leaves SELECT granted on the whole table: the role reads every column, password_hash too (Valid example)', async () => {
-  const valid = lintDocExample(ID, 'valid', 5);
+  const valid = lintDocExample(ID, 'valid', 6);
   assert.equal(valid.mine.length, 0);
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -132,7 +151,7 @@ test('ok: a column REVOKE leaves SELECT granted on the whole table: the role rea
 });
 
 test("ok: a dump in another folder creates the table again (Valid example): its CREATE fails with 42P07 and the migrations' GRANT stays, so support reads through the policy", async () => {
-  const valid = lintDocExample(ID, 'valid', 7);
+  const valid = lintDocExample(ID, 'valid', 8);
   assert.equal(valid.mine.length, 0);
   const db = await getDb();
   await inRollback(db, async (q) => {

@@ -8,6 +8,8 @@ export interface RelationRef {
   location: number;
   /** Inside a sub-select (SubLink) of the expression, at any depth. */
   inSubLink: boolean;
+  /** the RangeVar node (Model.relKey resolves it) */
+  readonly node: Node;
 }
 
 export interface CallRef {
@@ -29,11 +31,11 @@ class Rel implements RelationRef {
   constructor(
     readonly schema: string | undefined,
     readonly name: string,
-    private readonly rv: Node,
+    readonly node: Node,
     readonly inSubLink: boolean,
   ) {}
   get location(): number {
-    return this.rv.location ?? -1;
+    return this.node.location ?? -1;
   }
 }
 

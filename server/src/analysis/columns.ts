@@ -297,7 +297,7 @@ function uncached(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy,
   if ((u.length === 0 && c.length === 0) || !plainTable(own, ws)) return undefined;
   // (the tables of the expressions' FROM lists: what the answer depends on besides `own`)
   const looked = (rv: Node): Table | undefined => {
-    const key = model.key([rv.schemaname, rv.relname]);
+    const key = model.relKey(rv);
     const t = model.tables.get(key);
     rec.keys ??= [];
     rec.tables ??= [];

@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, stringConst, typeName } from './ast.js';
+import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
@@ -255,6 +255,12 @@ export interface Model {
   assumeUnknownOwnerBypassesRls: boolean;
   /** resolves name parts to a relation key using the default schema */
   key(parts: Array<string | undefined>): string;
+  /**
+   * The key of a relation a policy's expression names (its RangeVar node, or a RelationRef): an
+   * unqualified one as it resolved through the `SET search_path` the policy was created under,
+   * else key(). Any other relation: key().
+   */
+  relKey(rel: Node | RelationRef): string;
   findFunction(parts: string[], argCount?: number): Func | undefined;
   /** every function, all overloads */
   allFunctions(): Func[];
@@ -811,6 +817,24 @@ function markedSections(file: { text: string; statements: readonly { start: numb
 // `SET search_path`: it is the first schema of the path that has an object of that name.
 // A prototype computed under a search path records the names it resolved that way and is
 // reused only while each still resolves to the same key.
+
+/**
+ * The keys the unqualified relations (RangeVar nodes) of policy expressions resolved to through
+ * the `SET search_path` their CREATE POLICY ran under (Model.relKey), and those statements. Kept
+ * with the nodes (a re-lint's model holds the statements of files it did not reparse): the
+ * prototype that notes them is computed again whenever a name would resolve differently.
+ */
+const pathKeys = new WeakMap<Node, string>();
+const pathResolved = new WeakSet<object>();
+
+/**
+ * Whether the names of a statement (a CREATE / ALTER POLICY), or of one of its policy
+ * expressions, resolved through a SET search_path in the last replay that ran it: results kept
+ * on it may not hold in the next.
+ */
+export function resolvedThroughPath(stmtOrExpr: Statement | Node): boolean {
+  return pathResolved.has(stmtOrExpr);
+}
 
 const OP_OTHER = 0;
 const OP_CREATE_TABLE = 1;
@@ -2202,6 +2226,11 @@ class ReplayedModel implements Model {
     return plainKey(parts, this.#defaultSchema);
   }
 
+  relKey(rel: Node | RelationRef): string {
+    if ('inSubLink' in rel) return (rel.schema === undefined && pathKeys.get(rel.node)) || plainKey([rel.schema, rel.name], this.#defaultSchema);
+    return (rel.schemaname === undefined && pathKeys.get(rel)) || plainKey([rel.schemaname, rel.relname], this.#defaultSchema);
+  }
+
   findFunction(parts: string[], argCount?: number): Func | undefined {
     const list = functionsNamed(this.functions, parts, this.#defaultSchema);
     if (!list || list.length === 0) return undefined;
@@ -2413,6 +2442,23 @@ class Replay {
     const k = found ?? `${first ?? this.defaultSchema}.${name}`;
     if (this.deps) this.deps.push(name, k);
     return k;
+  }
+
+  /**
+   * Under a search_path, notes the key each unqualified relation of the statement's expressions
+   * resolves to (Model.relKey); otherwise forgets what an earlier replay under one noted.
+   */
+  resolveThroughPath(stmt: Statement, exprs: Node[]): void {
+    const path = this.searchPath;
+    for (const x of [stmt, ...exprs]) if (x) path ? pathResolved.add(x) : pathResolved.delete(x);
+    for (const e of exprs) {
+      if (!e) continue;
+      for (const r of relationsIn(e)) {
+        if (r.schema !== undefined) continue;
+        if (path) pathKeys.set(r.node, this.throughSearchPath(path, r.name));
+        else pathKeys.delete(r.node);
+      }
+    }
   }
 
   /** The key of name parts: the last two non-empty parts; a single name resolves through the search_path or to the default schema. */
@@ -2923,6 +2969,7 @@ class Replay {
       p.roles = op.roles.slice();
       p.implicitPublic = false;
     }
+    if (this.searchPath || pathResolved.has(op.stmt)) this.resolveThroughPath(op.stmt, [n.qual, n.with_check]);
     if (n.qual) p.using = n.qual;
     if (n.with_check) p.withCheck = n.with_check;
     p.loc = op.here;
@@ -3173,6 +3220,7 @@ class Replay {
 
   policyProto(file: ParsedFile, stmt: Statement, here: Loc): Policy {
     const n = stmt.node;
+    if (this.searchPath || pathResolved.has(stmt)) this.resolveThroughPath(stmt, [n.qual, n.with_check]);
     const ns = matchEnd(CREATE_POLICY, file.text, stmt.start, Math.min(stmt.end, stmt.start + 64)) ?? stmt.start;
     const roleList: string[] = (n.roles ?? []).map(roleName);
     // Without a TO clause PostgreSQL's grammar supplies PUBLIC with location -1.

@@ -717,7 +717,7 @@ export function expandViews(model: Model, key: string): Set<string> {
 /** Relation keys read inside sub-selects of an expression (views expanded to their tables). */
 export function subSelectReads(model: Model, node: Node): Set<string> {
   const out = new Set<string>();
-  for (const r of relationsIn(node)) if (r.inSubLink) for (const k of expandViews(model, model.key([r.schema, r.name]))) out.add(k);
+  for (const r of relationsIn(node)) if (r.inSubLink) for (const k of expandViews(model, model.relKey(r))) out.add(k);
   return out;
 }
 
@@ -757,7 +757,7 @@ export function selectSubLinkWouldRecurse(model: Model, tableKey: string): Polic
 
 /** Whether the expression reads `tableKey` (directly or through a view) anywhere. */
 export function readsTable(model: Model, node: Node, tableKey: string): boolean {
-  return relationsIn(node).some((r) => expandViews(model, model.key([r.schema, r.name])).has(tableKey));
+  return relationsIn(node).some((r) => expandViews(model, model.relKey(r)).has(tableKey));
 }
 
 // ---------------------------------------------------------------------------------------

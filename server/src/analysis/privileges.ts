@@ -206,12 +206,26 @@ export function platformGrantee(model: Model, schema: string, role: string): boo
 }
 
 /**
+ * Whether Supabase's platform default privileges may grant `role` on a relation in `schema`:
+ * known in a Supabase layout (platformGrantee); possible where migrations outside one call
+ * auth.uid() & co. and do not create the role themselves, as they may run on Supabase (a
+ * missing GRANT there proves nothing; what they revoke still counts: platformPrivileges).
+ */
+export function platformMayGrant(model: Model, schema: string, role: string): boolean {
+  if (platformGrantee(model, schema, role)) return true;
+  if (schema !== 'public' || !(SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role)) return false;
+  const r = model.roles.get(role);
+  return !!r && !r.declared;
+}
+
+/**
  * What Supabase's platform default privileges leave the role on a relation in `public`: ALL
  * (of the command privileges) to its API roles, less what the workspace revokes from it there
  * (`REVOKE INSERT, UPDATE … FROM authenticated` leaves SELECT and DELETE). Empty elsewhere.
+ * With `possibly`, also where the platform only may grant (platformMayGrant).
  */
-function platformPrivileges(model: Model, rel: Table | View, role: string): string[] {
-  if (!platformGrantee(model, rel.schema, role)) return [];
+export function platformPrivileges(model: Model, rel: Table | View, role: string, possibly = false): string[] {
+  if (!(possibly ? platformMayGrant : platformGrantee)(model, rel.schema, role)) return [];
   const revokes = revokesOf(model, rel, role);
   if (revokes.length === 0) return [...COMMAND_PRIVILEGES];
   const taken = new Set<string>();

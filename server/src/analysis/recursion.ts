@@ -18,7 +18,7 @@
 //    declares, reading a FORCE'd table, recurses like an invoker one (T06). A definer whose
 //    owner is not shown is left to definer-helper-under-force-rls.
 import { callsIn, census, fitted, hasSubLink, memoStmt, relationsIn, type CallRef } from './ast.js';
-import type { Func, Model, Policy } from './model.js';
+import { resolvedThroughPath, type Func, type Model, type Policy } from './model.js';
 import { appliesToRole, usingFoldedAway } from './policies.js';
 import { activePoliciesWithKey, activeRows, leafKind, memoModel, textOfFile } from './policy-exprs.js';
 import { nameParts } from './parse.js';
@@ -215,7 +215,8 @@ const NO_READS: PolicyReads = { tables: [], calls: [] };
  * memo holds (a `{ schema, reads }` record per policy was ≈ 0.35 MB of the bench's cold lint).
  */
 function readsOf(model: Model, p: Policy, schema: string): PolicyReads {
-  if (p.stmt.kind !== 'CreatePolicyStmt') return readsOfUncached(model, p);
+  // (nor kept when a SET search_path resolved its names: a later replay may resolve them otherwise)
+  if (p.stmt.kind !== 'CreatePolicyStmt' || resolvedThroughPath(p.stmt)) return readsOfUncached(model, p);
   const m = (p.stmt.memo ??= {});
   const key = readsKey(schema);
   const hit = m[key] as PolicyReads | undefined;
@@ -263,7 +264,7 @@ function readsOfUncached(model: Model, p: Policy): PolicyReads {
           const r = rels[j]!;
           // (relationsIn drops a relation named as a CTE of the tree, without a schema)
           if (ctes !== undefined && r.schemaname === undefined && ctes.has(r.relname)) continue;
-          const k = model.key([r.schemaname, r.relname]);
+          const k = model.relKey(r);
           if (tables === undefined) tables = [k];
           else if (!tables.includes(k)) tables.push(k);
         }
@@ -604,7 +605,7 @@ function buildInfo(model: Model, p: Policy): PolicyInfo {
     if (subReads) {
       for (const r of subReadsOf(e.facts, e.node)) {
         const loc = { file: e.file, start: r.location, end: r.location + (r.schema ? r.schema.length + 1 : 0) + r.name.length };
-        for (const x of expandRead(model, model.key([r.schema, r.name]), undefined)) edges.push({ via: 'sub-select', target: x.key, loc, view: x.view, role: x.role });
+        for (const x of expandRead(model, model.relKey(r), undefined)) edges.push({ via: 'sub-select', target: x.key, loc, view: x.view, role: x.role });
       }
     }
     if (wantCalls && !(folded && e.clause === 'using')) {

@@ -40,7 +40,7 @@ function readsMissingRelation(model: Model, p: Policy): boolean {
   for (const node of [p.using, p.withCheck]) {
     if (!node) continue;
     for (const r of relationsIn(node)) {
-      const key = model.key([r.schema, r.name]);
+      const key = model.relKey(r);
       const schema = key.slice(0, key.indexOf('.'));
       const rel = model.tables.get(key) ?? model.views.get(key);
       if (!rel) {

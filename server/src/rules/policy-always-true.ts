@@ -6,7 +6,7 @@ import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
 import { authCallOf, bareValue, onSupabasePlatform } from './lib/util.js';
-import { grantsManagedFor, privilegesOf } from '../analysis/privileges.js';
+import { grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
 
 /** Supabase's API roles whose requests auth.role() tells apart. */
 const API_ROLES = ['anon', 'authenticated'];
@@ -146,7 +146,7 @@ export const policyAlwaysTrue = defineRule({
       const forWhom = roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles);
       // (where these migrations manage the roles' grants: which of the commands they grant today)
       let grantNote = '';
-      if (t && !roles.includes('public') && roles.every((r) => grantsManagedFor(model, r))) {
+      if (t && !roles.includes('public') && roles.every((r) => grantsManagedFor(model, r) && (platformGrantee(model, t.schema, r) || !platformMayGrant(model, t.schema, r)))) {
         const granted = cmds.filter((c) => roles.every((r) => privilegesOf(model, t, r).has(c)));
         if (granted.length < cmds.length) {
           grantNote = granted.length

@@ -2,10 +2,10 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, type Command } from '../analysis/policies.js';
 import { constBool, exprText, policiesWithKey, policyRows } from '../analysis/policy-exprs.js';
-import { grantsManagedFor, groupsOf, privilegesOf, revokedFrom } from '../analysis/privileges.js';
+import { groupsOf } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { hasAnyPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts } from './lib/util.js';
+import { mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts } from './lib/util.js';
 
 /** Supabase's (and PostgREST's) role for requests without a signed-in user. */
 const ANON = 'anon';
@@ -118,11 +118,7 @@ function rowOnly(model: Model, n: Node): boolean {
  * does not create (storage.objects) counts as granted: Supabase grants its API roles on it.
  */
 function anonMay(model: Model, t: Table | undefined, cmd: Command): boolean {
-  if (!t) return true;
-  const need = [cmd];
-  if (hasAnyPrivilege(t.grants.get(ANON), need)) return true;
-  if (!grantsManagedFor(model, ANON) && !revokedFrom(model, t, ANON)) return true;
-  return hasAnyPrivilege(privilegesOf(model, t, ANON), need);
+  return !t || mayHoldPrivilege(model, t, ANON, [cmd]);
 }
 
 /** A restrictive policy that applies to anon for the command and may depend on the caller: it may stop anon. */

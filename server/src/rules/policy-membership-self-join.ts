@@ -2,10 +2,9 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import { sval, walk } from '../analysis/parse.js';
-import { grantsManagedFor, privilegesOf } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { columnRef, looksAtCaller } from './lib/util.js';
+import { columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
 import { subselectReads } from './lib/unreadable.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
@@ -58,7 +57,7 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node): Use | und
   const from = q?.fromClause as Node[] | undefined;
   const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
   if (!rv?.relname) return undefined;
-  const member = model.tables.get(model.key([rv.schemaname, rv.relname]));
+  const member = model.tables.get(model.relKey(rv));
   if (!member || member === t) return undefined;
   const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
   const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined ? member.columns.includes(c.name) : c.qual === alias) && member.columns.includes(c.name);
@@ -158,7 +157,7 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
 /** Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere count as yes). */
 function mayWrite(model: Model, t: Table, role: string, cmd: string): boolean {
   if (role === 'public' || t.owner?.role === role) return true;
-  return privilegesOf(model, t, role).has(cmd) || !grantsManagedFor(model, role);
+  return mayHoldPrivilege(model, t, role, [cmd]);
 }
 
 const sharesRole = (a: Policy, b: Policy) => a.roles.includes('public') || b.roles.includes('public') || a.roles.some((r) => b.roles.includes(r));

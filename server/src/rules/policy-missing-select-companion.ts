@@ -3,9 +3,9 @@ import { hasSubLink } from '../analysis/ast.js';
 import { exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
-import { grantsManagedFor, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
+import { PSEUDO_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { insertAfter, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './lib/util.js';
+import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -94,7 +94,7 @@ export const policyMissingSelectCompanion = defineRule({
       const name = t ? tableName(model, t, p.loc) : p.table;
       // Roles whose privileges the workspace manages and that lack SELECT: such statements
       // fail with 42501 permission denied before row-level security is consulted (T28).
-      const noSelectGrant = t ? missing.filter((r) => r !== 'public' && grantsManagedFor(model, r) && !privilegesOf(model, t, r).has('select')) : [];
+      const noSelectGrant = t ? missing.filter((r) => r !== 'public' && !mayHoldPrivilege(model, t, r, ['select'])) : [];
       const example = p.command === 'update' ? `UPDATE ${name} SET … WHERE id = …` : `DELETE FROM ${name} WHERE id = …`;
       const reach =
         p.command === 'update'

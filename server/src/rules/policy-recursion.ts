@@ -215,7 +215,7 @@ function extractFix(model: Model, c: RecursionCycle, e: PolicyExpr, at: number):
     if (k === 'RangeVar') {
       innerNames.add(v.alias?.aliasname ?? v.relname);
       if (!v.alias) innerNames.add(v.relname);
-      const it = model.tables.get(model.key([v.schemaname, v.relname]));
+      const it = model.tables.get(model.relKey(v));
       if (it) {
         innerTables.add(it.key);
         it.columns.forEach((col) => innerColumns.add(col));
@@ -225,7 +225,7 @@ function extractFix(model: Model, c: RecursionCycle, e: PolicyExpr, at: number):
     if (k === 'RangeSubselect' || k === 'RangeFunction' || k === 'CommonTableExpr') unknownInner = true;
     return true;
   });
-  for (const r of relationsIn(sub.subselect)) innerTables.add(model.key([r.schema, r.name]));
+  for (const r of relationsIn(sub.subselect)) innerTables.add(model.relKey(r));
   if (!definerEscapesRls(model, innerTables)) return undefined;
   // outer column references: replaced by parameters
   const params = new Map<string, string>(); // column → parameter

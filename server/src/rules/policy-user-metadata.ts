@@ -68,7 +68,7 @@ const API_ROLES = ['anon', 'authenticated'];
  * the relations of a policy's sub-selects, so its queries fail with 42501 (unless foldedAway).
  */
 function readsUnreadableAuthUsers(model: Model, p: Policy, nodes: Node[]): boolean {
-  if (!nodes.some((n) => relationsIn(n).some((r) => r.inSubLink && model.key([r.schema, r.name]) === AUTH_USERS))) return false;
+  if (!nodes.some((n) => relationsIn(n).some((r) => r.inSubLink && model.relKey(r) === AUTH_USERS))) return false;
   const roles = p.roles.includes('public') ? API_ROLES : API_ROLES.filter((r) => p.roles.includes(r));
   return roles.length > 0 && roles.every((r) => !foldedAway(model, p, r) && !mayReadAuthUsers(model, r));
 }
@@ -203,7 +203,7 @@ function sinksOf(model: Model, f: Func): Sink[] {
 function fromReads(model: Model, from: Node, table: string): boolean {
   if (Array.isArray(from)) return from.some((x) => fromReads(model, x, table));
   if (!from || typeof from !== 'object') return false;
-  if (from.RangeVar) return model.key([from.RangeVar.schemaname, from.RangeVar.relname]) === table;
+  if (from.RangeVar) return model.relKey(from.RangeVar) === table;
   if (from.JoinExpr) return fromReads(model, from.JoinExpr.larg, table) || fromReads(model, from.JoinExpr.rarg, table);
   return false;
 }
@@ -238,7 +238,7 @@ function trustOf(model: Model, table: string, column: string): Trust | undefined
   let found: Trust | undefined;
   for (const row of activeRows(model)) {
     for (const e of row.exprs) {
-      if (relationsIn(e.node).some((r) => r.inSubLink && model.key([r.schema, r.name]) === table) && readsColumn(model, e.node, table, column)) {
+      if (relationsIn(e.node).some((r) => r.inSubLink && model.relKey(r) === table) && readsColumn(model, e.node, table, column)) {
         found = { policy: row.policy };
         break;
       }

@@ -1,8 +1,8 @@
 import { census } from '../../analysis/ast.js';
-import type { Model, Policy, Table } from '../../analysis/model.js';
+import { resolvedThroughPath, type Model, type Policy, type Table } from '../../analysis/model.js';
 import type { Node } from '../../analysis/types.js';
 import { activeRowsWith, FLAG_READS_RELATION, constBool, memoModel, policiesWithKey, type PolicyRow } from '../../analysis/policy-exprs.js';
-import { grantsManagedFor, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees, SUPABASE_PLATFORM_GRANTEES } from '../../analysis/privileges.js';
+import { grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees } from '../../analysis/privileges.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import { AUTH_USERS, mayReadAuthUsers, mayRunPolicyCommand, supabaseAuthUsers } from './util.js';
 
@@ -28,12 +28,6 @@ function filteredRoles(model: Model, t: Table, p: Policy): string[] {
   return out;
 }
 
-/** One of Supabase's API roles, in a model that knows them from the platform (not declared by the migrations). */
-function platformRole(model: Model, role: string): boolean {
-  const r = (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role) ? model.roles.get(role) : undefined;
-  return !!r && !r.declared;
-}
-
 /** Whether `key` is Supabase's auth.users (in a Supabase project, even where a dump of the database creates it). */
 export function supabasesAuthUsers(model: Model, key: string): boolean {
   return key === AUTH_USERS && (model.supabase || (model.tables.has(AUTH_USERS) && supabaseAuthUsers(model)));
@@ -50,7 +44,7 @@ function cannotRead(model: Model, key: string, role: string): boolean {
   const supabaseOwn = model.supabase && rel.schema !== 'public' && AUTH_USERS_ROLES.includes(role);
   // (migrations outside a Supabase layout that call auth.uid() & co. may run on Supabase, whose
   // platform grants its API roles every table in public: not known, so not said)
-  if (!model.supabase && rel.schema === 'public' && platformRole(model, role)) return false;
+  if (platformPrivileges(model, rel, role, true).includes('select')) return false;
   if (!supabaseOwn && !grantsManagedFor(model, role) && !revokedFrom(model, rel, role)) return false;
   return !('rlsEnabled' in rel) || !mayBeDynamic(model, 'grant', rel);
 }
@@ -66,10 +60,12 @@ const readsKept = new WeakMap<object, { ds: string; reads: Array<string | number
 
 function readsOf(model: Model, ds: string, node: Node): Array<string | number> {
   let kept = readsKept.get(node);
-  if (!kept || kept.ds !== ds) {
+  if (!kept || kept.ds !== ds || resolvedThroughPath(node)) {
     const reads: Array<string | number> = [];
     const rvs = census(node).rangeVars;
-    for (let j = 0; j < rvs.length; j++) reads.push(model.key([rvs[j]!.schemaname, rvs[j]!.relname]), rvs[j]!.location);
+    for (let j = 0; j < rvs.length; j++) reads.push(model.relKey(rvs[j]!), rvs[j]!.location);
+    // (not kept when a SET search_path resolved its names: a later replay may resolve them otherwise)
+    if (resolvedThroughPath(node)) return reads;
     readsKept.set(node, (kept = { ds, reads }));
   }
   return kept.reads;

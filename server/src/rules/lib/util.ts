@@ -5,7 +5,7 @@ import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
-import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
+import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformMayGrant, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
@@ -166,16 +166,23 @@ export function hasAnyPrivilege(privileges: ReadonlySet<string> | undefined, nee
 }
 
 /**
- * Whether `role` may run the policy's command on table `t` as far as the migrations say: a
- * privilege it needs (granted on the table itself first: the common case, with no look-up),
- * ownership or superuser; or grants managed elsewhere (the migrations grant the role nothing on
- * tables, and revoke nothing from it here).
+ * Whether `role` may hold one of the privileges `need` on table `t` as far as the migrations
+ * say: granted (on the table itself first: the common case, with no look-up), ownership or
+ * superuser; grants managed elsewhere (the migrations grant the role nothing on tables, and
+ * revoke nothing from it here); or Supabase's platform defaults may grant it (platformMayGrant:
+ * migrations outside a Supabase layout that call auth.uid() may run on Supabase), less what
+ * they revoke. What rules claim a role lacks.
  */
-export function mayRunPolicyCommand(model: Model, t: Table, p: Policy, role: string): boolean {
-  const need = privilegesNeeded(p);
+export function mayHoldPrivilege(model: Model, t: Table, role: string, need: readonly string[]): boolean {
   if (hasAnyPrivilege(t.grants.get(role), need) || ownsOrSuperuser(model, t, role)) return true;
   if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) return true;
-  return hasAnyPrivilege(privilegesOf(model, t, role), need);
+  if (hasAnyPrivilege(privilegesOf(model, t, role), need)) return true;
+  return platformMayGrant(model, t.schema, role) && platformPrivileges(model, t, role, true).some((x) => need.includes(x));
+}
+
+/** Whether `role` may run the policy's command on table `t` as far as the migrations say (mayHoldPrivilege). */
+export function mayRunPolicyCommand(model: Model, t: Table, p: Policy, role: string): boolean {
+  return mayHoldPrivilege(model, t, role, privilegesNeeded(p));
 }
 
 // Bits of policyFacts: the policy's command (one bit each), …
