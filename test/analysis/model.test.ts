@@ -650,3 +650,20 @@ describe('ALTER … SET SCHEMA', () => {
     assert.deepEqual(m.triggers.map((x) => [x.name, x.func]), [['notes_touch', 'private.touch']]);
   });
 });
+
+describe('SET SESSION AUTHORIZATION', () => {
+  test('ok: like SET ROLE, what is created after it is owned by that role, until RESET (PostgreSQL regression tests switch users so)', () => {
+    const m = model({
+      '1.sql': `CREATE TABLE a (id int);
+SET SESSION AUTHORIZATION regress_rls_bob;
+CREATE TABLE b (id int);
+CREATE VIEW v AS SELECT * FROM b;
+RESET SESSION AUTHORIZATION;
+CREATE TABLE c (id int);`,
+    });
+    assert.equal(m.tables.get('public.a')!.owner, undefined);
+    assert.equal(m.tables.get('public.b')!.owner?.role, 'regress_rls_bob');
+    assert.equal(m.views.get('public.v')!.owner?.role, 'regress_rls_bob');
+    assert.equal(m.tables.get('public.c')!.owner, undefined);
+  });
+});

@@ -290,7 +290,7 @@ GRANT EXECUTE ON FUNCTION public.approve_space(uuid) TO authenticated;`;
   const file = 'supabase/migrations/20240101000000_spaces.sql';
   const { mine } = lintFiles([{ file, text: sql }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /changes rows of public\.spaces, which has row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only in the values an UPDATE writes, never in which rows it changes\)/);
+  assert.match(mine[0]!.message, /changes rows of public\.spaces, which has row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only to record the caller, in the values it writes or a RAISE NOTICE, never to choose the rows it changes\)/);
   // with the caller in the WHERE clause, it is checked
   const checked = sql.replace('WHERE id = p_id', 'WHERE id = p_id AND owner_check(auth.uid())').replace('CREATE FUNCTION public.approve_space', 'CREATE FUNCTION public.owner_check(u uuid) RETURNS boolean LANGUAGE sql STABLE AS $f$ SELECT u IS NOT NULL $f$;\nCREATE FUNCTION public.approve_space');
   assert.equal(lintFiles([{ file, text: checked }], ID).mine.length, 0);
@@ -320,4 +320,63 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SEL
   assert.match(mine[0]!.message, /never looks at who is calling \(no current_user or session_user, current_setting\(\) or function that uses them\)/);
   assert.match(mine[0]!.message, /e\.g\. AND owner = current_user, or the request's user or tenant setting/);
   assert.doesNotMatch(mine[0]!.message, /auth\.uid/);
+});
+
+test('err: the caller only recorded (an audit row, a variable only SET uses, a RAISE NOTICE): user A, who sees none of the requests, approves them all; the audit table itself is not reported', async () => {
+  const head = `CREATE TABLE public.requests (id bigint PRIMARY KEY, owner_id uuid NOT NULL, status text, approved_by uuid);
+CREATE INDEX ON public.requests (owner_id);
+ALTER TABLE public.requests ENABLE ROW LEVEL SECURITY;
+CREATE POLICY requests_own ON public.requests FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE TABLE public.request_log (id bigserial PRIMARY KEY, request_id bigint, actor uuid);
+ALTER TABLE public.request_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY log_own ON public.request_log FOR SELECT TO authenticated USING (actor = (select auth.uid()));
+`;
+  const fn = (name: string, decl: string, body: string) => `CREATE FUNCTION public.${name}(p_id bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+${decl}BEGIN
+${body}
+END $$;
+`;
+  const bodies: Record<string, [string, string]> = {
+    approve_audited: ['', `  UPDATE public.requests SET status = 'approved' WHERE id = p_id;
+  INSERT INTO public.request_log (request_id, actor) VALUES (p_id, auth.uid());`],
+    approve_var: ['DECLARE v_uid uuid := auth.uid();\n', `  UPDATE public.requests SET status = 'approved', approved_by = v_uid WHERE id = p_id;`],
+    approve_notice: ['', `  RAISE NOTICE 'approved by %', auth.uid();
+  UPDATE public.requests SET status = 'approved' WHERE id = p_id;`],
+  };
+  const file = 'supabase/migrations/20240101000000_requests.sql';
+  for (const [name, [decl, body]] of Object.entries(bodies)) {
+    const { mine } = lintFiles([{ file, text: head + fn(name, decl, body) }], ID);
+    assert.equal(mine.length, 1, name);
+    assert.match(mine[0]!.message, new RegExp(`function public\\.${name}\\(bigint\\) .* and changes rows of public\\.requests, which has row-level security, but never checks who is calling \\(it uses auth\\.uid\\(\\) or the like only to record the caller`), name);
+  }
+  // the caller in a WHERE, an IF condition or a RETURN (directly or through the variable) is a check
+  const checks: Array<[string, string]> = [
+    ['', `  UPDATE public.requests SET status = 'approved' WHERE id = p_id AND owner_id = auth.uid();`],
+    ['DECLARE v_uid uuid := auth.uid();\n', `  IF v_uid IS NULL THEN RAISE EXCEPTION 'not signed in'; END IF;
+  UPDATE public.requests SET status = 'approved', approved_by = v_uid WHERE id = p_id;`],
+    ['DECLARE v_uid uuid := auth.uid();\n', `  UPDATE public.requests SET status = 'approved' WHERE id = p_id AND owner_id = v_uid;`],
+    ['', `  INSERT INTO public.request_log (request_id, actor) SELECT r.id, auth.uid() FROM public.requests r WHERE r.id = p_id AND r.owner_id = auth.uid();`],
+  ];
+  for (const [decl, body] of checks) assert.equal(lintFiles([{ file, text: head + fn('approve_checked', decl, body) }], ID).mine.length, 0, body);
+  // only INSERTs with the caller among the values: the new rows are the caller's own (create_org)
+  const own = fn('log_request', '', `  INSERT INTO public.request_log (request_id, actor) VALUES (p_id, auth.uid());`);
+  assert.equal(lintFiles([{ file, text: head + own }], ID).mine.length, 0);
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, head + Object.entries(bodies).map(([name, [decl, body]]) => fn(name, decl, body)).join(''));
+    await asOwner(q, `INSERT INTO public.requests (id, owner_id) VALUES (1, '${TENANT_B}'), (2, '${TENANT_B}'), (3, '${TENANT_B}');
+      GRANT ALL ON public.requests, public.request_log TO authenticated; GRANT USAGE ON SEQUENCE public.request_log_id_seq TO authenticated`);
+    await asUserA(q);
+    assert.equal(await count(q, 'public.requests'), 0, "the policy hides B's requests from A");
+    await q(`SELECT public.approve_audited(1), public.approve_var(2), public.approve_notice(3)`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT id, status, approved_by FROM public.requests ORDER BY id'), [
+      { id: 1, status: 'approved', approved_by: null },
+      { id: 2, status: 'approved', approved_by: TENANT_A },
+      { id: 3, status: 'approved', approved_by: null },
+    ]);
+  });
 });

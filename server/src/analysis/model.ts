@@ -1313,8 +1313,10 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'VariableSetStmt': {
         const name = String(n.name ?? '').toLowerCase();
         let role: OpSet['role'] = false;
-        if (name === 'role' && n.kind === 'VAR_SET_VALUE') role = String(sval(n.args?.[0]?.A_Const?.sval) ?? '').toLowerCase() || undefined;
-        else if (name === 'role') role = undefined;
+        // (SET SESSION AUTHORIZATION: the session's user, and its current role, until the next one)
+        const roleSetting = name === 'role' || name === 'session_authorization';
+        if (roleSetting && n.kind === 'VAR_SET_VALUE') role = String(sval(n.args?.[0]?.A_Const?.sval) ?? '').toLowerCase() || undefined;
+        else if (roleSetting) role = undefined;
         // SET search_path TO a, b / SET SCHEMA 'a' (RESET / DEFAULT: back to the default)
         let searchPath: OpSet['searchPath'] = false;
         if (name === 'search_path') searchPath = n.kind === 'VAR_SET_VALUE' ? (n.args ?? []).map((a: Node) => String(sval(a?.A_Const?.sval) ?? sval(a) ?? '')).filter((x: string) => x) : undefined;

@@ -1256,6 +1256,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let into: string[] | undefined;
   // visiting the condition of an IF (or ELSIF) whose branch raises an error
   let raisesIf = false;
+  // visiting the arguments of a RAISE below ERROR
+  let reported = false;
   const addExpr = (query: string, parseMode: number, stmtType: string) => {
     let sql = query;
     let searchText = query;
@@ -1296,6 +1298,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(caught.length ? { caught } : {}),
         ...(assigns ? { assigns } : {}),
         ...(raisesIf ? { raisesIf } : {}),
+        ...(reported ? { reported } : {}),
       });
     }
     return out;
@@ -1349,6 +1352,13 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         visit(v.cond, type);
         raisesIf = false;
         for (const k of Object.keys(v)) if (k !== 'cond') visit(v[k], type);
+        continue;
+      }
+      if (key === 'PLpgSQL_stmt_raise' && (v?.elog_level ?? 21) < 21) {
+        // (RAISE NOTICE 'approved by %', auth.uid(): its arguments are only reported)
+        reported = true;
+        visit(v, key);
+        reported = false;
         continue;
       }
       if (key === 'PLpgSQL_var' && v?.default_val && typeof v.refname === 'string') {

@@ -4,7 +4,7 @@ import { appliesToRole } from '../analysis/policies.js';
 import { constBool, visitTyped } from '../analysis/policy-exprs.js';
 import { privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
-import { calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, onSupabasePlatform, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
+import { calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 
@@ -105,6 +105,64 @@ function writeCommands(model: Model, f: Func): Map<string, Set<string>> {
   return out;
 }
 
+/** The part of a body statement that chooses rows: an UPDATE without what it writes (SET, RETURNING), an INSERT without its values (VALUES, or a SELECT with no FROM) and RETURNING. */
+function choosingPart(s: { kind: string; node: Node }): Node {
+  const n = s.node;
+  if (s.kind === 'UpdateStmt') return { ...n, targetList: undefined, returningList: undefined };
+  if (s.kind === 'InsertStmt') {
+    const sel = n.selectStmt?.SelectStmt;
+    const values = !sel || sel.valuesLists || (!sel.fromClause && !sel.whereClause && !sel.withClause);
+    return { ...n, selectStmt: values ? undefined : n.selectStmt, returningList: undefined };
+  }
+  return n;
+}
+
+/** Whether a node names one of the variables (a ColumnRef whose first part is one). */
+function namesVariable(node: Node, vars: ReadonlySet<string>): boolean {
+  if (vars.size === 0) return false;
+  let hit = false;
+  visitTyped(node, (type, n) => {
+    if (hit) return false;
+    if (type !== 'ColumnRef') return;
+    const first = n.fields?.[0]?.String?.sval;
+    if (typeof first === 'string' && vars.has(first.toLowerCase())) hit = true;
+  });
+  return hit;
+}
+
+/**
+ * Where a body looks at its caller only to record it, never to choose rows: in the values an
+ * UPDATE writes (SET approved_by = auth.uid() WHERE id = p_id), in an INSERT's values (an audit
+ * row), in a RAISE below ERROR, or through a variable assigned the caller that only those use.
+ * Returns the tables the body writes only by such INSERTs (their new rows are the caller's own);
+ * undefined when it looks at the caller anywhere else (a WHERE, an IF, a RETURN…), or its body
+ * is not read statement by statement.
+ */
+function recordsCallerOnly(model: Model, f: Func): Set<string> | undefined {
+  const body = f.body;
+  if (!body || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
+  if (f.language !== 'sql' && f.language !== 'plpgsql') return undefined;
+  const caller = new Set<string>();
+  const assignsCaller = (s: (typeof body.statements)[number]) => {
+    const n = s.node;
+    return !!s.assigns && s.kind === 'SelectStmt' && !n.fromClause && !n.whereClause && !n.withClause && looksAtCaller(model, n);
+  };
+  for (const s of body.statements) if (assignsCaller(s) && !namesVariable(s.node, caller)) for (const v of s.assigns!) caller.add(v);
+  const callerInserts = new Set<string>();
+  const otherWrites = new Set<string>();
+  for (const s of body.statements) {
+    if (assignsCaller(s) || s.reported) continue;
+    const part = choosingPart(s);
+    if (looksAtCaller(model, part) || namesVariable(part, caller)) return undefined;
+    const rel = s.node?.relation;
+    const key = rel?.relname ? model.key([rel.schemaname, rel.relname]) : undefined;
+    if (key && s.kind === 'InsertStmt' && part !== s.node && (looksAtCaller(model, s.node) || namesVariable(s.node, caller))) callerInserts.add(key);
+    else if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) otherWrites.add(key);
+  }
+  for (const k of otherWrites) callerInserts.delete(k);
+  return callerInserts;
+}
+
 export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
   const at = lastGrant(model, f, callers.revoke.map((r) => r.toLowerCase()));
   const roles = callers.revoke.map((r) => (r === 'PUBLIC' ? r : quoteIdent(r))).join(', ');
@@ -166,12 +224,18 @@ export const definerBypassesRls = defineRule({
       const cmds = writes.length ? writeCommands(model, f) : undefined;
       for (let j = writes.length - 1; j >= 0; j--) if (who.every((r) => writesAll(model, writes[j]!, r, cmds?.get(writes[j]!.key)))) writes.splice(j, 1);
       if (writes.length === 0 && reads.length === 0) continue;
-      const tables = [...new Set([...writes, ...reads])];
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       if (calledByPolicy(model, f)) continue;
-      if (funcLooksAtCaller(model, f, undefined, { updatedValues: false })) continue;
-      // (the caller only in what an UPDATE writes: SET approved_by = auth.uid() WHERE id = p_id)
+      // (the caller only recorded: SET approved_by = auth.uid() WHERE id = p_id, an audit row, a
+      // RAISE NOTICE; a table only such INSERTs write gets rows of the caller's own)
       const records = funcLooksAtCaller(model, f);
+      if (records) {
+        const own = recordsCallerOnly(model, f);
+        if (!own) continue;
+        for (let j = writes.length - 1; j >= 0; j--) if (own.has(writes[j]!.key)) writes.splice(j, 1);
+        if (writes.length === 0 && reads.length === 0) continue;
+      }
+      const tables = [...new Set([...writes, ...reads])];
       // (auth.uid() exists where Supabase's platform roles are known: elsewhere the message names what PostgreSQL has)
       const supabase = onSupabasePlatform(model);
       const names = (ts: Table[]) => ts.map((t) => tableName(model, t, f.created)).join(', ');
@@ -198,7 +262,7 @@ export const definerBypassesRls = defineRule({
         message:
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling ` +
           (records
-            ? '(it uses auth.uid() or the like only in the values an UPDATE writes, never in which rows it changes): '
+            ? `(it uses ${onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only to record the caller, in the values it writes or a RAISE NOTICE, never to choose the rows it ${reads.length ? 'reads or changes' : 'changes'}): `
             : supabase
               ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
               : '(no current_user or session_user, current_setting() or function that uses them): ') +

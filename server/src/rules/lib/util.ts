@@ -478,18 +478,13 @@ export function namesIdentity(name: string): boolean {
  * Whether a function's body looks at who calls it (looksAtCaller). Assumed (true) for a body
  * that did not parse, runs dynamic SQL, or is not SQL or PL/pgSQL.
  */
-export function funcLooksAtCaller(model: Model, f: Func, seen: Set<Func> = new Set(), opts: { updatedValues?: boolean } = {}): boolean {
+export function funcLooksAtCaller(model: Model, f: Func, seen: Set<Func> = new Set()): boolean {
   if (seen.has(f)) return false;
   seen.add(f);
   const body = f.body;
   if (!body || body.errors.length || body.dynamicExecutes.length) return true;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
-  for (const s of body.statements) {
-    // (updatedValues false: an UPDATE's SET values and RETURNING list record the caller, they do
-    // not choose the rows: `SET approved_by = auth.uid() WHERE id = p_id` changes any row)
-    const node = opts.updatedValues === false && s.kind === 'UpdateStmt' ? { ...s.node, targetList: undefined, returningList: undefined } : s.node;
-    if (looksAtCaller(model, node, seen)) return true;
-  }
+  for (const s of body.statements) if (looksAtCaller(model, s.node, seen)) return true;
   // (a body read lexically: its IF conditions and assignments are not among its statements, so
   // its text is read for what looksAtCaller looks for, comments and strings blanked)
   if (body.lexical) {
