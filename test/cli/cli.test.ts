@@ -368,3 +368,25 @@ describe("a sqitch project's plan", () => {
     assert.equal(executable(JSON.parse(run(dir, ['.', '--format', 'json']).stdout)), 1);
   });
 });
+
+describe('psql includes', () => {
+  test('ok: a file given alone is linted with the files its \\ir and \\i include (transitively, in the order psql runs them); an include found nowhere is a warning on stderr', () => {
+    const dir = fixture({
+      'db/main.sql': '\\ir schema/tables.sql\n\\i db/schema/policies.sql\n',
+      'db/schema/tables.sql': 'CREATE TABLE docs (id int PRIMARY KEY, owner_name text NOT NULL);\n\\ir rls.sql\n',
+      'db/schema/rls.sql': 'ALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nALTER TABLE docs FORCE ROW LEVEL SECURITY;\n',
+      'db/schema/policies.sql': 'CREATE POLICY docs_own ON docs TO PUBLIC USING (owner_name = current_user);\nREVOKE ALL ON docs FROM PUBLIC;\n',
+      'other.sql': 'CREATE TABLE unrelated (id int);\n',
+    });
+    const r = run(dir, ['--format', 'json', 'db/main.sql']);
+    assert.equal(r.stderr, '');
+    const out = JSON.parse(r.stdout) as { files: Array<{ path: string; diagnostics: Array<{ rule: string }> }> };
+    assert.deepEqual(out.files.map((f) => f.path), ['db/main.sql', 'db/schema/policies.sql', 'db/schema/rls.sql', 'db/schema/tables.sql']);
+    // (the RLS enabled in rls.sql, included by tables.sql, counts: no rls-not-enabled nor policy-on-table-without-rls)
+    assert.deepEqual(out.files.flatMap((f) => f.diagnostics.map((d) => d.rule)).filter((x) => x.startsWith('rls-') || x.startsWith('policy-on-table')), []);
+    writeFileSync(join(dir, 'db/main.sql'), '\\ir schema/tables.sql\n\\ir schema/missing.sql\n');
+    const missing = run(dir, ['db/main.sql']);
+    assert.equal(missing.code, 0, missing.stderr);
+    assert.equal(missing.stderr.trim(), 'pg-rls-lint: db/main.sql: cannot find the file \\ir schema/missing.sql includes (looked for db/schema/missing.sql): what it runs is not linted');
+  });
+});

@@ -22,8 +22,9 @@ export async function matrixOf(options: MatrixOptions): Promise<Matrices> {
   const files = await collectFiles(options.paths, options.cwd, config);
   await initParser();
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
-  for (const f of await readAllFiles(options.cwd, files)) ws.setFile(f.path, f.text);
-  await readBeside(ws, options.cwd, files, options.warn);
+  const read = await readAllFiles(options.cwd, files, options.warn);
+  for (const f of read) ws.setFile(f.path, f.text);
+  await readBeside(ws, options.cwd, read.map((f) => f.absolute), options.warn);
   return ws.databases().map((d) => ({ name: d.name, matrix: rlsMatrix(ws.model(d.files[0])) }));
 }
 

@@ -1,13 +1,14 @@
 // CLI orchestration without printing: arguments → files → findings (→ fixes written).
 import { existsSync, statSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname, basename, join, relative, resolve, sep } from 'node:path';
+import { dirname, basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
 import { discoverFiles, readApiSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { migrationOrder, replayFileOrder } from '../analysis/model.js';
+import { lex } from '../analysis/parse.js';
 
 /** A usage or I/O problem: exit code 2 with one clear line. */
 export class CliError extends Error {}
@@ -110,18 +111,77 @@ export async function readFiles(cwd: string, absolute: string[]): Promise<{ file
   return { files, unreadable };
 }
 
-/** For commands that need every file (a replay with one missing would mislead): the first unreadable one is an error. */
-export async function readAllFiles(cwd: string, absolute: string[]): Promise<Array<{ path: string; absolute: string; text: string }>> {
+/**
+ * For commands that need every file (a replay with one missing would mislead), with the files
+ * they include (readIncluded; the parser must be ready): the first unreadable one is an error.
+ */
+export async function readAllFiles(cwd: string, absolute: string[], warn?: (message: string) => void): Promise<Array<{ path: string; absolute: string; text: string }>> {
   const { files, unreadable } = await readFiles(cwd, absolute);
+  const included = await readIncluded(cwd, files, warn);
+  files.push(...included.files);
+  unreadable.push(...included.unreadable);
   if (unreadable.length) throw new CliError(`cannot read ${unreadable[0]!.path}: ${unreadable[0]!.reason}`);
   return files;
+}
+
+/**
+ * The files that psql's `\i` / `\ir` in `files` include, transitively, and that are not among
+ * them, read: a `main.sql` of `\ir tables.sql` lines given alone is linted with what it runs.
+ * `\ir` is relative to the including file's folder; `\i` to psql's working directory, which is not
+ * known: `cwd`, else the including file's folder or one of its ancestors (the first that holds
+ * the file, as the model resolves it). An include found nowhere is told to `warn`.
+ */
+export async function readIncluded(
+  cwd: string,
+  files: ReadonlyArray<{ absolute: string; text: string }>,
+  warn: (message: string) => void = () => undefined,
+): Promise<{ files: Array<{ path: string; absolute: string; text: string }>; unreadable: LintRun['unreadable'] }> {
+  const known = new Set(files.map((f) => resolve(f.absolute)));
+  const out: Awaited<ReturnType<typeof readIncluded>> = { files: [], unreadable: [] };
+  const queue = [...files];
+  const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
+  for (let i = 0; i < queue.length; i++) {
+    const from = queue[i]!;
+    for (const inc of lex(from.text).includes) {
+      const path = inc.path.replace(/\\/g, '/');
+      const candidates: string[] = [];
+      if (isAbsolute(path)) candidates.push(path);
+      else if (inc.relative) candidates.push(resolve(dirname(from.absolute), path));
+      else {
+        candidates.push(resolve(cwd, path));
+        for (let dir = dirname(from.absolute); ; dir = dirname(dir)) {
+          candidates.push(resolve(dir, path));
+          if (dirname(dir) === dir) break;
+        }
+      }
+      const found = candidates.find(isFile);
+      if (!found) {
+        warn(`${toDisplay(cwd, from.absolute)}: cannot find the file \\${inc.relative ? 'ir' : 'i'} ${inc.path} includes (looked for ${toDisplay(cwd, candidates[0]!)}): what it runs is not linted`);
+        continue;
+      }
+      if (known.has(found)) continue;
+      known.add(found);
+      const read = await readTextFile(found);
+      if (!read.ok) {
+        out.unreadable.push({ path: toDisplay(cwd, found), reason: read.reason });
+        continue;
+      }
+      const f = { path: toDisplay(cwd, found), absolute: found, text: read.text };
+      out.files.push(f);
+      queue.push(f);
+    }
+  }
+  return out;
 }
 
 export async function lint(options: LintOptions): Promise<LintRun> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const read = await readFiles(options.cwd, await collectFiles(options.paths, options.cwd, config));
-  const files: LintedFile[] = read.files.map((f) => ({ ...f, findings: [] }));
   await initParser();
+  const included = await readIncluded(options.cwd, read.files, options.warn);
+  read.files.push(...included.files);
+  read.unreadable.push(...included.unreadable);
+  const files: LintedFile[] = read.files.map((f) => ({ ...f, findings: [] }));
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
   for (const f of files) ws.setFile(f.path, f.text);
   await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn);

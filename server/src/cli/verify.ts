@@ -182,9 +182,10 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   // the lint of the same files: which of its findings the engine showed
   await initParser();
   const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
-  const all = (await readAllFiles(options.cwd, absolute)).map((f) => ({ file: f.path, text: f.text }));
+  const given = await readAllFiles(options.cwd, absolute, options.warn);
+  const all = given.map((f) => ({ file: f.path, text: f.text }));
   for (const f of all) ws.setFile(f.file, f.text);
-  await readBeside(ws, options.cwd, absolute, options.warn);
+  await readBeside(ws, options.cwd, given.map((f) => f.absolute), options.warn);
   // the lint's order (natural sort of paths, sqitch plans; psql includes and rollbacks are handled by verify)
   const read = migrationOrder(all, ws.databases().flatMap((d) => ws.configOf(d.files[0]).sqitchPlans ?? []));
   // each database the files make on a PostgreSQL of its own (analysis/databases.ts), one after the other

@@ -105,6 +105,8 @@ function writeCommands(model: Model, f: Func): Map<string, Set<string>> {
   return out;
 }
 
+const onlyInserts = (cmds: ReadonlySet<string> | undefined): boolean => !!cmds && cmds.size === 1 && cmds.has('insert');
+
 /** The part of a body statement that chooses rows: an UPDATE without what it writes (SET, RETURNING), an INSERT without its values (VALUES, or a SELECT with no FROM) and RETURNING. */
 function choosingPart(s: { kind: string; node: Node }): Node {
   const n = s.node;
@@ -233,7 +235,9 @@ export const definerBypassesRls = defineRule({
         const own = recordsCallerOnly(model, f);
         if (!own) continue;
         for (let j = writes.length - 1; j >= 0; j--) if (own.has(writes[j]!.key)) writes.splice(j, 1);
-        if (writes.length === 0 && reads.length === 0) continue;
+        // (new rows only, beside those: a job's first status row, an organisation whose owner row
+        // records the caller; what the caller gets is reported for what it updates, deletes or reads)
+        if (reads.length === 0 && writes.every((t) => onlyInserts(cmds?.get(t.key)))) continue;
       }
       const tables = [...new Set([...writes, ...reads])];
       // (auth.uid() exists where Supabase's platform roles are known: elsewhere the message names what PostgreSQL has)
