@@ -826,6 +826,8 @@ function markedSections(file: { text: string; statements: readonly { start: numb
  */
 const pathKeys = new WeakMap<Node, string>();
 const pathResolved = new WeakSet<object>();
+/** whether a policy was ever replayed under a search_path (most workspaces never are: then nothing is looked up) */
+let anyPathResolved = false;
 
 /**
  * Whether the names of a statement (a CREATE / ALTER POLICY), or of one of its policy
@@ -833,7 +835,7 @@ const pathResolved = new WeakSet<object>();
  * on it may not hold in the next.
  */
 export function resolvedThroughPath(stmtOrExpr: Statement | Node): boolean {
-  return pathResolved.has(stmtOrExpr);
+  return anyPathResolved && pathResolved.has(stmtOrExpr);
 }
 
 const OP_OTHER = 0;
@@ -2229,8 +2231,8 @@ class ReplayedModel implements Model {
   }
 
   relKey(rel: Node | RelationRef): string {
-    if ('inSubLink' in rel) return (rel.schema === undefined && pathKeys.get(rel.node)) || plainKey([rel.schema, rel.name], this.#defaultSchema);
-    return (rel.schemaname === undefined && pathKeys.get(rel)) || plainKey([rel.schemaname, rel.relname], this.#defaultSchema);
+    if ('inSubLink' in rel) return (anyPathResolved && rel.schema === undefined && pathKeys.get(rel.node)) || plainKey([rel.schema, rel.name], this.#defaultSchema);
+    return (anyPathResolved && rel.schemaname === undefined && pathKeys.get(rel)) || plainKey([rel.schemaname, rel.relname], this.#defaultSchema);
   }
 
   findFunction(parts: string[], argCount?: number): Func | undefined {
@@ -2452,6 +2454,7 @@ class Replay {
    */
   resolveThroughPath(stmt: Statement, exprs: Node[]): void {
     const path = this.searchPath;
+    if (path) anyPathResolved = true;
     for (const x of [stmt, ...exprs]) if (x) path ? pathResolved.add(x) : pathResolved.delete(x);
     for (const e of exprs) {
       if (!e) continue;
@@ -2971,7 +2974,7 @@ class Replay {
       p.roles = op.roles.slice();
       p.implicitPublic = false;
     }
-    if (this.searchPath || pathResolved.has(op.stmt)) this.resolveThroughPath(op.stmt, [n.qual, n.with_check]);
+    if (this.searchPath || resolvedThroughPath(op.stmt)) this.resolveThroughPath(op.stmt, [n.qual, n.with_check]);
     if (n.qual) p.using = n.qual;
     if (n.with_check) p.withCheck = n.with_check;
     p.loc = op.here;
@@ -3222,7 +3225,7 @@ class Replay {
 
   policyProto(file: ParsedFile, stmt: Statement, here: Loc): Policy {
     const n = stmt.node;
-    if (this.searchPath || pathResolved.has(stmt)) this.resolveThroughPath(stmt, [n.qual, n.with_check]);
+    if (this.searchPath || resolvedThroughPath(stmt)) this.resolveThroughPath(stmt, [n.qual, n.with_check]);
     const ns = matchEnd(CREATE_POLICY, file.text, stmt.start, Math.min(stmt.end, stmt.start + 64)) ?? stmt.start;
     const roleList: string[] = (n.roles ?? []).map(roleName);
     // Without a TO clause PostgreSQL's grammar supplies PUBLIC with location -1.
