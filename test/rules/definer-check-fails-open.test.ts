@@ -119,3 +119,34 @@ test("err: auth.uid() read into a variable first (DECLARE v_uid uuid := auth.uid
     });
   }
 });
+
+test('err: the guard ORed with conditions on the arguments alone (OR p_user_id IS NULL): NULL OR false is NULL, anon passes; ORed with anything else (a call) it is left alone', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const sql = sqlOf(ws).replace('IF auth.uid() != p_user_id THEN', 'IF auth.uid() != p_user_id OR p_user_id IS NULL OR length(p_user_id::text) = 0 THEN');
+  assert.notEqual(sql, sqlOf(ws));
+  const file = 'supabase/migrations/20240101000000_export.sql';
+  const { mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 0, 'length() is a call: not known to be false for anon');
+  const plain = sqlOf(ws).replace('IF auth.uid() != p_user_id THEN', 'IF auth.uid() != p_user_id OR p_user_id IS NULL THEN');
+  const found = lintFiles([{ file, text: plain }], ID);
+  assert.equal(found.mine.length, 1);
+  assert.match(found.mine[0]!.message, /The caller check IF auth\.uid\(\) != p_user_id OR p_user_id IS NULL THEN RAISE … .*so the condition is NULL \(NULL OR false is NULL, and the caller chooses arguments that make the rest false\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(plain);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com')`);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'anon passes the guard');
+  });
+  const fixed = applyFix(found.ws, found.mine[0]!);
+  assert.match(sqlOf(fixed), /IF auth\.uid\(\) IS DISTINCT FROM p_user_id OR p_user_id IS NULL THEN/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(fixed));
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a@example.com'), ('${TENANT_B}', 'b@example.com')`);
+    await q('SET ROLE anon');
+    await expectPgError(q(exportB), 'P0001', 'Unauthorized');
+  });
+});

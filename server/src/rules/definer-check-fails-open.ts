@@ -37,12 +37,63 @@ interface Guard {
   context: { kind: Context; text: string };
   /** the operator's span and what replaces it */
   op: { start: number; end: number; newText: string; was: string };
+  /** ORed with conditions on the arguments alone */
+  inOr?: boolean;
 }
 
-/** The guard's comparison when it fails open: `ctx <> x` / `x <> ctx`, or `NOT (ctx = x)`. */
-function failingOpen(model: Model, file: string, s: Statement, vars: ReadonlyMap<string, { kind: Context; text: string }>): Guard | undefined {
+/** The function's parameter names (lower case). */
+function paramNames(f: Func): Set<string> {
+  const out = new Set<string>();
+  for (const x of f.stmt.node?.parameters ?? []) {
+    const name = x?.FunctionParameter?.name;
+    if (typeof name === 'string') out.add(name.toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * Whether a condition reads nothing but the function's parameters and constants (`p_user IS
+ * NULL`, `p_amount <= 0`): the caller chooses the arguments that make it false. (No call, no
+ * sub-select, no other name: what those are for a caller without identity is not known.)
+ */
+function argumentsOnly(n: Node, params: ReadonlySet<string>): boolean {
+  let ok = true;
+  const visit = (x: Node): void => {
+    if (!ok || !x || typeof x !== 'object') return;
+    if (Array.isArray(x)) return x.forEach(visit);
+    if (x.FuncCall || x.SubLink || x.ParamRef) ok = false;
+    else if (x.ColumnRef) {
+      const ref = columnRef(x);
+      if (!ref || ref.qual !== undefined || !params.has(ref.name)) ok = false;
+    } else for (const k in x) visit(x[k]);
+  };
+  visit(n);
+  return ok;
+}
+
+/**
+ * The guard's comparison when it fails open: `ctx <> x` / `x <> ctx`, or `NOT (ctx = x)`; or one
+ * of those ORed with conditions on the arguments alone (`auth.uid() <> p_user OR p_user IS NULL`),
+ * which the caller makes false: NULL OR false is NULL.
+ */
+function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<string, { kind: Context; text: string }>): Guard | undefined {
   if (!s.raisesIf || s.kind !== 'SelectStmt') return undefined;
-  const cond: Node = s.node?.targetList?.[0]?.ResTarget?.val;
+  const whole: Node = s.node?.targetList?.[0]?.ResTarget?.val;
+  if (whole?.BoolExpr?.boolop === 'OR_EXPR') {
+    const args: Node[] = whole.BoolExpr.args ?? [];
+    let params: Set<string> | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const g = comparisonFailingOpen(model, f.created.file, s, args[i], vars);
+      if (!g) continue;
+      params ??= paramNames(f);
+      return args.every((a, j) => j === i || argumentsOnly(a, params!)) ? { ...g, inOr: true } : undefined;
+    }
+    return undefined;
+  }
+  return comparisonFailingOpen(model, f.created.file, s, whole, vars);
+}
+
+function comparisonFailingOpen(model: Model, file: string, s: Statement, cond: Node, vars: ReadonlyMap<string, { kind: Context; text: string }>): Guard | undefined {
   let cmp = cond?.A_Expr;
   let negated = false;
   if (cond?.BoolExpr?.boolop === 'NOT_EXPR') {
@@ -116,7 +167,7 @@ export const definerCheckFailsOpen = defineRule({
       const file = f.created.file;
       const vars = contextVariables(f);
       for (const s of f.body.statements) {
-        const g = failingOpen(model, file, s, vars);
+        const g = failingOpen(model, f, s, vars);
         if (!g || nullChecked(f, g.context.kind, vars)) continue;
         // (the roles whose access row-level security limits: the API roles, and those the policies name)
         const callers = callersOf(model, f, tableList(model));
@@ -141,7 +192,7 @@ export const definerCheckFailsOpen = defineRule({
           end: s.end,
           message:
             `The caller check IF ${cond} THEN RAISE … in SECURITY DEFINER function ${f.signature}, which ${callers.text} can call, fails open: ${who}, ` +
-            `so the condition is NULL, and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
+            `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : ''}, and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
             `Compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL), or raise first when ${g.context.text} IS NULL.`,
           fixes: [fix],
         });
