@@ -119,6 +119,17 @@ test("ok: ALTER DEFAULT PRIVILEGES takes Supabase's default EXECUTE away before 
 test('ok: a table every caller may change whole through its own policies: the function changes nothing they could not', async () => {
   const { ws, mine } = lintDocExample(ID, 'valid', 5);
   assert.equal(mine.length, 0);
+  // the same migrations without the GRANT, outside a supabase/ folder: Supabase's defaults may grant the DELETE there
+  // (migrations that call auth.uid() and do not create the role: they may run on Supabase)
+  const text = `${sqlOf(ws).replace('GRANT SELECT, INSERT, UPDATE, DELETE ON scratch TO authenticated;\n', '')}
+GRANT EXECUTE ON FUNCTION clear_scratch(bigint) TO authenticated;
+CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+CREATE INDEX ON notes (owner_id);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_own ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));`;
+  assert.notEqual(text, sqlOf(ws));
+  assert.equal(lintFiles([{ file: 'db/migrations/001_scratch.sql', text }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'db/migrations/001_scratch.sql', text: `${text}\nREVOKE DELETE ON scratch FROM authenticated;` }], ID).mine.length, 1, 'unless revoked');
   const db = await getDb();
   await inRollback(db, async (q) => {
     await q(AUTH_STUB_SQL);

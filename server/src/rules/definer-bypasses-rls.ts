@@ -2,7 +2,7 @@ import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, visitTyped } from '../analysis/policy-exprs.js';
-import { privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
+import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
 import { calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
@@ -71,8 +71,10 @@ function writesAll(model: Model, t: Table, role: string, cmds: ReadonlySet<strin
   const checks = (p: Policy) => constBool(p.withCheck ?? p.using) === true;
   const ok = (p: Policy, cmd: string) => (cmd === 'insert' ? checks(p) : cmd === 'update' ? constBool(p.using) === true && checks(p) : constBool(p.using) === true);
   const privs = role === 'public' ? (t.grants.get('public') ?? new Set<string>()) : privilegesOf(model, t, role);
+  // (and what Supabase's defaults may grant where the migrations may run on it: platformMayGrant)
+  const platform = role === 'public' ? [] : platformPrivileges(model, t, role, true);
   for (const cmd of cmds) {
-    if (!privs.has(cmd)) return false;
+    if (!privs.has(cmd) && !platform.includes(cmd)) return false;
     if (!t.policies.some((p) => p.permissive && applies(p, cmd) && ok(p, cmd))) return false;
     if (t.policies.some((p) => !p.permissive && applies(p, cmd) && !ok(p, cmd))) return false;
   }
