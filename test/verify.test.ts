@@ -244,7 +244,9 @@ ALTER TABLE members ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_mine ON members FOR SELECT TO app_user USING (team_id IN (SELECT my_teams()));
 -- every kind of column a row needs: uuid, enum, domain, date, array, json, numeric, boolean, interval, inet
 CREATE TABLE docs (id uuid PRIMARY KEY, kind doc_kind NOT NULL, code short_code, due date NOT NULL, tags text[] NOT NULL,
-  meta jsonb NOT NULL, price numeric(8,2) NOT NULL, done boolean NOT NULL, span interval NOT NULL, ip inet NOT NULL, note text);
+  meta jsonb NOT NULL, price numeric(8,2) NOT NULL, done boolean NOT NULL, span interval NOT NULL, ip inet NOT NULL, note text,
+  -- CHECKs on a least length, a pattern, a LIKE
+  nick text NOT NULL CHECK (length(nick) > 3), role text NOT NULL CHECK (role ~ '^(owner|member)$'), email text NOT NULL CHECK (email LIKE '%@%'));
 ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY docs_all ON docs FOR SELECT TO app_user USING (true);
 -- a row PostgreSQL refuses (a CHECK it cannot meet): left empty, listed with the error
@@ -294,7 +296,7 @@ CREATE POLICY notes_own ON public.notes FOR SELECT TO authenticated USING (owner
     assert.equal(r.probes[0]!.outcome, 'dead', formatOutcome(r.probes[0]!));
   });
 
-  test('ok: the row meets NOT NULL, enum, domain, CHECK lists and lower bounds; foreign keys are not checked; a refused row is listed; tables with rows are left alone', async () => {
+  test('ok: the row meets NOT NULL, enum, domain, CHECK lists, lower bounds, least lengths, patterns and LIKEs; foreign keys are not checked; a refused row is listed; tables with rows are left alone', async () => {
     const r = await verify([file], { cacheDir: CACHE_DIR, roles: [], seed: true });
     assert.deepEqual(
       r.seeded?.map((s) => `${s.table} ${s.outcome}${s.code ? ` ${s.code}` : ''}`),

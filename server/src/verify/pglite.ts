@@ -797,9 +797,18 @@ function checkedValue(defs: string[], col: string): string | undefined {
   for (const def of defs) {
     const m = new RegExp(`\\(*${name}\\)?(?:::[\\w ]+)?\\s*=\\s*(?:ANY\\s*\\(\\(?ARRAY\\[)?('(?:[^']|'')*'(?:::[\\w ]+)?)`).exec(def);
     if (m) return m[1];
-    // a lower bound (`col > 0`, `col >= 1`): one more than it
-    const b = new RegExp(`\\(*${name}\\)?(?:::[\\w ]+)?\\s*>=?\\s*\\(?(-?\\d+(?:\\.\\d+)?)`).exec(def);
+    // a least length (`length(col) > 3`, `char_length(col) >= 5`): that many x's
+    const l = new RegExp(`(?:char_length|character_length|length)\\(${name}(?:::[\\w ]+)?\\)\\s*(>=?)\\s*(\\d+)`).exec(def);
+    if (l && Number(l[2]) < 1000) return `'${'x'.repeat(Number(l[2]) + (l[1] === '>' ? 1 : 0))}'`;
+    // a lower bound (`col > 0`, `col >= 1`), not inside a call: one more than it
+    const b = new RegExp(`(?<!\\w\\()\\(*${name}\\)?(?:::[\\w ]+)?\\s*>=?\\s*\\(?(-?\\d+(?:\\.\\d+)?)`).exec(def);
     if (b) return String(Number(b[1]) + 1);
+    // a pattern whose first alternative is a plain word (`col ~ '^(owner|member)$'`): that word
+    const r = new RegExp(`\\(*${name}\\)?(?:::[\\w ]+)?\\s*~\\*?\\s*'\\^\\(?([A-Za-z0-9_ -]+)(?:\\||\\)?\\$')`).exec(def);
+    if (r) return `'${r[1]}'`;
+    // LIKE (`col ~~ '%@%'`): its wildcards made x's
+    const k = new RegExp(`\\(*${name}\\)?(?:::[\\w ]+)?\\s*~~\\*?\\s*'((?:[^'\\\\]|'')*)'`).exec(def);
+    if (k) return `'${k[1]!.replace(/%/g, 'x').replace(/_/g, 'x')}'`;
   }
   return undefined;
 }
