@@ -281,3 +281,19 @@ test("ok: a setting the migrations give every session a default (ALTER DATABASE 
   assert.equal(lintFiles([{ file: '1.sql', text: open }], 'policy-context-fails-open').mine.length, 1);
   assert.equal(lintFiles([{ file: '1.sql', text: `ALTER DATABASE app SET app.tenant_id = '00000000-0000-0000-0000-000000000001';\n${open}` }], 'policy-context-fails-open').mine.length, 0);
 });
+
+test("err (message): a cast to an array type names the error PostgreSQL raises for it, 22P02 malformed array literal", async () => {
+  const sql = `CREATE TABLE events (id bigint PRIMARY KEY, team_id bigint NOT NULL);
+ALTER TABLE events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE events FORCE ROW LEVEL SECURITY;
+CREATE POLICY events_teams ON events FOR SELECT TO authenticated
+  USING (team_id = ANY ((select current_setting('app.team_ids', true))::bigint[]));`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /the cast to bigint\[\] fails with 22P02 malformed array literal: "" \(T15b\)/);
+  // '' (what the setting reads after a local set ended, T15b), cast so
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await expectPgError(q("SELECT ''::bigint[]"), '22P02', 'malformed array literal: ""');
+  });
+});

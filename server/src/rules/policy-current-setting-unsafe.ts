@@ -69,7 +69,7 @@ function problems(c: Located): string {
   if (c.missing) out.push(`without missing_ok it raises 42704 unrecognized configuration parameter "${c.setting}" when the setting was never set in the session (T15)`);
   if (c.castType) {
     out.push(
-      `${c.missing ? 'and once' : 'once'} a transaction-local set (set_config(…, true) or SET LOCAL) has ended, the setting reads '' rather than NULL, so the cast to ${c.castType} fails with 22P02 invalid input syntax for type ${c.castType} (T15b)`,
+      `${c.missing ? 'and once' : 'once'} a transaction-local set (set_config(…, true) or SET LOCAL) has ended, the setting reads '' rather than NULL, so the cast to ${c.castType} fails with 22P02 ${c.castType.endsWith(']') ? 'malformed array literal: ""' : `invalid input syntax for type ${c.castType}`} (T15b)`,
     );
   }
   return out.join(', ');
