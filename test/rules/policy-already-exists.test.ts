@@ -198,3 +198,35 @@ test("ok (message): a re-creation in a file the Supabase CLI skips does not say 
   assert.match(byFile.get('supabase/migrations/20240102000000-again.sql')!, /a migration tool applying them in order \(a new database, CI\) stops here/);
   assert.match(byFile.get('supabase/migrations/20240103000000_again.sql')!, /\(a new database, supabase db reset, CI\)/);
 });
+
+test('ok: DROP FUNCTION … CASCADE (or DROP TABLE / VIEW … CASCADE) drops the policies that call (or read) it: writing one again is no 42710 (regen-server)', async () => {
+  const setup = `CREATE TABLE public.party (id uuid PRIMARY KEY, name text);
+CREATE TABLE public.admins (party_id uuid PRIMARY KEY);
+ALTER TABLE public.party ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.party FORCE ROW LEVEL SECURITY;
+CREATE FUNCTION public.current_party() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('party.id', true), '')::uuid $$;
+CREATE POLICY party_own ON public.party FOR UPDATE TO authenticated USING (id = (SELECT public.current_party()));
+CREATE POLICY party_admin ON public.party FOR DELETE TO authenticated USING (EXISTS (SELECT 1 FROM public.admins a WHERE a.party_id = party.id));
+`;
+  const again = `DROP FUNCTION IF EXISTS current_party() CASCADE;
+DROP TABLE public.admins CASCADE;
+CREATE FUNCTION public.current_party() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('party.uid', true), '')::uuid $$;
+CREATE POLICY party_own ON public.party FOR UPDATE TO authenticated USING (id = (SELECT public.current_party()));
+CREATE POLICY party_admin ON public.party FOR DELETE TO authenticated USING (false);
+`;
+  const files = [
+    { file: 'migrations/000001.sql', text: setup },
+    { file: 'migrations/000002.sql', text: again },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  // without CASCADE (PostgreSQL refuses the DROP FUNCTION: 2BP01), the policy calling it is reported
+  const plain = again.replace('current_party() CASCADE;', 'current_party();');
+  assert.deepEqual(lintFiles([files[0]!, { file: 'migrations/000002.sql', text: plain }], ID).mine.map((f) => f.message.slice(0, 32)), ['The policy "party_own" already e']);
+  await inRollback(await getDb(), async (q) => {
+    await q(setup);
+    await q(again);
+    const rows = await q(`SELECT policyname, qual FROM pg_policies WHERE tablename = 'party' ORDER BY 1`);
+    assert.deepEqual(rows.map((r) => r.policyname), ['party_admin', 'party_own']);
+    assert.equal(rows[0]!.qual, 'false', 'the new party_admin');
+  });
+});

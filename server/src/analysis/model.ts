@@ -3310,8 +3310,21 @@ class Replay {
     } else this.grantEvents.push(op.event!);
   }
 
+  /** Drops the policies (of tables, and orphans) one of whose expressions `test` holds for: what DROP … CASCADE takes with an object they depend on. */
+  dropPoliciesWhere(test: (expr: Node) => boolean): void {
+    const gone = (p: Policy) => (!!p.using && test(p.using)) || (!!p.withCheck && test(p.withCheck));
+    for (const t of this.tables.values()) {
+      if (!t.policies.some(gone)) continue;
+      const owned = this.ownTable(t);
+      owned.policies = owned.policies.filter((p) => !gone(p));
+    }
+    const orphans = this.orphanPolicies;
+    for (let i = orphans.length - 1; i >= 0; i--) if (gone(orphans[i]!)) orphans.splice(i, 1);
+  }
+
   applyDrop(n: Node): void {
     const objs: Node[] = n.objects ?? [];
+    const cascade = n.behavior === 'DROP_CASCADE';
     for (const o of objs) {
       const parts: string[] = o.List ? nameParts(o.List.items) : sval(o) ? [sval(o)!] : [];
       switch (n.removeType) {
@@ -3321,12 +3334,17 @@ class Replay {
           this.tables.delete(k);
           const orphans = this.orphanPolicies;
           for (let i = orphans.length - 1; i >= 0; i--) if (orphans[i]!.table === k) orphans.splice(i, 1);
+          // (CASCADE drops the policies of other tables that read it)
+          if (cascade) this.dropPoliciesWhere((e) => relationsIn(e).some((r) => this.key([r.schema, r.name]) === k));
           break;
         }
         case 'OBJECT_VIEW':
-        case 'OBJECT_MATVIEW':
-          this.views.delete(this.key(parts));
+        case 'OBJECT_MATVIEW': {
+          const k = this.key(parts);
+          this.views.delete(k);
+          if (cascade) this.dropPoliciesWhere((e) => relationsIn(e).some((r) => this.key([r.schema, r.name]) === k));
           break;
+        }
         case 'OBJECT_POLICY': {
           const pname = parts[parts.length - 1];
           const tk = this.key(parts.slice(0, -1));
@@ -3361,6 +3379,8 @@ class Replay {
           const list = (this.functions.get(k) ?? []).filter((f) => !drop.has(f));
           if (list.length) this.functions.set(k, list);
           else this.functions.delete(k);
+          // (CASCADE drops the policies whose expressions call it: one of that name, when its overloads are all gone)
+          if (cascade && drop.size && !list.length) this.dropPoliciesWhere((e) => callsIn(e).some((c) => this.key(c.name) === k));
           break;
         }
         case 'OBJECT_INDEX': {
