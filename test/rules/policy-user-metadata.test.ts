@@ -233,3 +233,50 @@ CREATE POLICY reports_admin ON reports FOR SELECT USING (
   assert.equal(other.length, 1);
   assert.doesNotMatch(other[0]!.message, /As written/);
 });
+
+test('ok: a policy a later loop over pg_policies drops (a DO block, or a helper called with the table) is gone: nothing is said of it (secure-multitenant-saas, Sirimbo)', async () => {
+  const table = `CREATE TABLE public.categories (id bigint PRIMARY KEY, name text);
+ALTER TABLE public.categories ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.categories FORCE ROW LEVEL SECURITY;
+CREATE POLICY categories_admin ON public.categories FOR ALL TO authenticated
+  USING ((auth.jwt() -> 'user_metadata' ->> 'role') = 'admin');
+`;
+  const loop = (where: string) => `DO $$
+DECLARE pol record;
+BEGIN
+  FOR pol IN SELECT schemaname, tablename, policyname FROM pg_policies WHERE ${where} LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON %I.%I', pol.policyname, pol.schemaname, pol.tablename);
+  END LOOP;
+END $$;
+`;
+  const helper = `CREATE FUNCTION public.drop_policies(tbl text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE rec record;
+BEGIN
+  FOR rec IN SELECT policyname FROM pg_policies WHERE schemaname = split_part(tbl, '.', 1) AND tablename = split_part(tbl, '.', 2) LOOP
+    EXECUTE 'DROP POLICY ' || quote_ident(rec.policyname) || ' ON ' || tbl;
+  END LOOP;
+END $$;
+`;
+  const after = `CREATE POLICY categories_read ON public.categories FOR SELECT TO authenticated USING (true);\n`;
+  const file = 'supabase/migrations/20240101000000_categories.sql';
+  const dropped = [
+    table + loop("schemaname = 'public' AND tablename IN ('categories', 'other')") + after,
+    table + loop("tablename = ANY (ARRAY['categories'])") + after,
+    table + loop("schemaname = 'public'") + after,
+    helper + table + "SELECT public.drop_policies('public.categories');\n" + after,
+  ];
+  for (const sql of dropped) assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, [], sql);
+  // a loop that picks policies by name, or one over another table, leaves the policy: still reported
+  for (const where of ["tablename = 'categories' AND policyname LIKE 'old_%'", "tablename = 'other'"]) {
+    assert.equal(lintFiles([{ file, text: table + loop(where) + after }], ID).mine.length, 1, where);
+  }
+  assert.equal(lintFiles([{ file, text: helper + table + "SELECT public.drop_policies('public.other');\n" + after }], ID).mine.length, 1);
+  const db = await getDb();
+  for (const sql of dropped) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      assert.deepEqual((await q(`SELECT policyname FROM pg_policies WHERE tablename = 'categories'`)).map((r) => r.policyname), ['categories_read']);
+    });
+  }
+});

@@ -8,7 +8,7 @@ import { foreignDialect } from './dialect.js';
 import { migrationCopies, schemaSnapshots } from './snapshot.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
-import { folderOf, mayDropUnseen, type UnseenLookup } from './unseen.js';
+import { folderOf, mayDropUnseen, policyDropLoop, type PolicyDropLoop, type UnseenLookup } from './unseen.js';
 
 export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
 
@@ -857,6 +857,7 @@ const OP_DEFAULT_PRIVILEGES = 15;
 const OP_DROP = 16;
 const OP_RENAME = 17;
 const OP_SET = 18;
+const OP_DROP_POLICIES = 19;
 
 /**
  * A dotted name: its last two non-empty parts, all its key is made of (plainKey), and its key
@@ -1033,6 +1034,16 @@ interface OpDefaultPrivileges extends OpBase {
 interface OpDrop extends OpBase {
   kind: typeof OP_DROP;
 }
+/**
+ * A DO block, SELECT or CALL that may drop every policy of some tables with dynamic SQL: a loop
+ * over pg_policies in the DO block (unseen.ts, PolicyDropLoop), or calls of functions that may
+ * hold one, with the string arguments that may name the tables (looked up when replayed).
+ */
+interface OpDropPolicies extends OpBase {
+  kind: typeof OP_DROP_POLICIES;
+  loop: PolicyDropLoop | undefined;
+  calls: Array<{ name: string[]; args: string[] }>;
+}
 interface OpRename extends OpBase {
   kind: typeof OP_RENAME;
 }
@@ -1063,6 +1074,7 @@ type Op =
   | OpGrant
   | OpDefaultPrivileges
   | OpDrop
+  | OpDropPolicies
   | OpRename
   | OpSet;
 
@@ -1309,6 +1321,19 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       }
       case 'DropStmt':
         return { kind: OP_DROP, stmt, pair, here, setConfig };
+      case 'DoStmt':
+      case 'SelectStmt':
+      case 'CallStmt': {
+        // (a loop dropping every policy of some tables, or a call of a function that may hold one)
+        const body = stmt.kind === 'DoStmt' ? stmt.body : undefined;
+        const found = body ? policyDropLoop(body) : undefined;
+        const loop = found && !found.byParameter ? found : undefined;
+        const calls: OpDropPolicies['calls'] = [];
+        if (body) for (const b of body.statements) tableNamingCalls(b.node, calls);
+        else tableNamingCalls(n, calls);
+        if (loop || calls.length) return { kind: OP_DROP_POLICIES, stmt, pair, here, setConfig, loop, calls };
+        break;
+      }
       case 'RenameStmt':
       case 'AlterObjectSchemaStmt': // (ALTER … SET SCHEMA: a move, as a rename of the schema part)
         return { kind: OP_RENAME, stmt, pair, here, setConfig };
@@ -1333,6 +1358,23 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
 }
 
 /** What creating a relation names; `here`: the statement's location (its `created`). */
+/** A name a string argument may give a table (`'public.news'`, `'news'`). */
+const TABLE_NAME_ARG = /^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?$/;
+
+/** The calls of a node with string arguments that may name tables (not pg_catalog's, nor set_config()): for OpDropPolicies. */
+function tableNamingCalls(n: Node, out: OpDropPolicies['calls']): void {
+  for (const c of callsIn(n)) {
+    const name = c.name.map((x) => x.toLowerCase());
+    if (name[0] === 'pg_catalog' || (name.length === 1 && (name[0] === 'set_config' || name[0] === 'current_setting' || name[0] === 'format'))) continue;
+    const args: string[] = [];
+    for (const a of c.args) {
+      const v = stringConst(a);
+      if (typeof v === 'string' && TABLE_NAME_ARG.test(v)) args.push(v);
+    }
+    if (args.length) out.push({ name, args });
+  }
+}
+
 function newRelation(file: ParsedFile, stmt: Statement, rv: Node, ds: string, here: Loc): NewRelation {
   const start = rv.location ?? stmt.start;
   const rel = relName(rv, ds);
@@ -2800,6 +2842,9 @@ class Replay {
       case OP_DROP:
         this.applyDrop(op.stmt.node);
         break;
+      case OP_DROP_POLICIES:
+        this.dropPoliciesUnseen(op);
+        break;
       case OP_RENAME:
         this.applyRename(op.stmt.node, op.here);
         break;
@@ -3308,6 +3353,32 @@ class Replay {
       }
       this.grantEvents.push({ isGrant, objectKind: 'function', objects, privileges: op.privileges, grantees, loc: op.here });
     } else this.grantEvents.push(op.event!);
+  }
+
+  /**
+   * What OpDropPolicies drops: every policy of the tables its loop names, and of those the string
+   * arguments of its calls name where the function called holds a loop over its parameters.
+   */
+  dropPoliciesUnseen(op: OpDropPolicies): void {
+    const loop = op.loop;
+    if (loop) this.dropPoliciesOf((schema, name) => (!loop.tables || loop.tables.includes(name)) && (!loop.schemas || loop.schemas.includes(schema)));
+    for (const c of op.calls) {
+      const f = functionsNamed(this.functions, c.name, this.defaultSchema)?.[0];
+      if (!f?.body || f.language !== 'plpgsql' || !policyDropLoop(f.body)?.byParameter) continue;
+      const keys = new Set(c.args.map((a) => this.key(a.split('.'))));
+      this.dropPoliciesOf((schema, name) => keys.has(`${schema}.${name}`));
+    }
+  }
+
+  /** Drops every policy of the tables (and orphan policies) `of` holds for. */
+  dropPoliciesOf(of: (schema: string, name: string) => boolean): void {
+    for (const t of this.tables.values()) if (t.policies.length && of(t.schema, t.name)) this.ownTable(t).policies = [];
+    const orphans = this.orphanPolicies;
+    for (let i = orphans.length - 1; i >= 0; i--) {
+      const k = orphans[i]!.table;
+      const dot = k.indexOf('.');
+      if (of(k.slice(0, dot), k.slice(dot + 1))) orphans.splice(i, 1);
+    }
   }
 
   /** Drops the policies (of tables, and orphans) one of whose expressions `test` holds for: what DROP … CASCADE takes with an object they depend on. */

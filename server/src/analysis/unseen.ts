@@ -11,8 +11,8 @@
 //   (an unqualified one, or one of the platform's schemas, is most likely built in);
 // - DROP OWNED, DROP SCHEMA … CASCADE (the model follows neither).
 import { census, memoStmt, PLATFORM_SCHEMAS } from './ast.js';
-import { nameParts } from './parse.js';
-import type { FunctionBody, Statement } from './types.js';
+import { nameParts, sval } from './parse.js';
+import type { FunctionBody, Node, Statement } from './types.js';
 
 /** The folder of a file (a path or a URI): two statements of one folder belong to one sequence of migrations. */
 export function folderOf(file: string): string {
@@ -75,4 +75,63 @@ export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup)
     default:
       return false;
   }
+}
+
+/**
+ * A loop that drops every policy of some tables with dynamic SQL, as projects write it before
+ * creating the policies again: `FOR pol IN SELECT policyname FROM pg_policies WHERE schemaname =
+ * 'public' AND tablename IN ('a', 'b') LOOP EXECUTE format('DROP POLICY %I ON …', …)`. The tables
+ * are the ones its WHERE names (`tables`, and `schemas`; undefined: any), or, in a function whose
+ * WHERE compares them with its parameters (`byParameter`), the ones a call names in its string
+ * arguments. A WHERE on anything else (a policy's name, its command) is not such a loop.
+ */
+export interface PolicyDropLoop {
+  tables: string[] | undefined;
+  schemas: string[] | undefined;
+  byParameter: boolean;
+}
+
+const DROP_POLICY = /\bdrop\s+policy\b/i;
+const dropLoops = new WeakMap<FunctionBody, PolicyDropLoop | null>();
+
+/** The body's policy-dropping loop (see PolicyDropLoop), if it has one. */
+export function policyDropLoop(body: FunctionBody): PolicyDropLoop | undefined {
+  let hit = dropLoops.get(body);
+  if (hit === undefined) dropLoops.set(body, (hit = policyDropLoopUncached(body) ?? null));
+  return hit ?? undefined;
+}
+
+function policyDropLoopUncached(body: FunctionBody): PolicyDropLoop | undefined {
+  if (!body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text))) return undefined;
+  for (const s of body.statements) {
+    if (s.kind !== 'SelectStmt') continue;
+    const from: Node[] = s.node?.fromClause ?? [];
+    if (from.length !== 1) continue;
+    const rv = from[0]?.RangeVar;
+    if (!rv || rv.relname !== 'pg_policies' || (rv.schemaname !== undefined && rv.schemaname !== 'pg_catalog')) continue;
+    const out: PolicyDropLoop = { tables: undefined, schemas: undefined, byParameter: false };
+    const conjuncts: Node[] = [];
+    const flatten = (n: Node) => (n?.BoolExpr?.boolop === 'AND_EXPR' ? n.BoolExpr.args.forEach(flatten) : conjuncts.push(n));
+    if (s.node.whereClause) flatten(s.node.whereClause);
+    for (const c of conjuncts) {
+      const e = c?.A_Expr;
+      const col = e ? lastColumn(e.lexpr) : undefined;
+      if (col !== 'tablename' && col !== 'schemaname') return undefined;
+      const values = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP_ANY' ? e.rexpr?.A_ArrayExpr?.elements : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
+      if (!Array.isArray(values) || sval(e.name?.[0]) !== '=') return undefined;
+      const consts = values.map((v: Node) => v?.A_Const?.sval?.sval ?? sval(v?.TypeCast?.arg?.A_Const?.sval));
+      if (consts.every((x: unknown) => typeof x === 'string')) {
+        if (col === 'tablename') out.tables = consts;
+        else out.schemas = consts;
+      } else out.byParameter = true;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** The last name of a column reference (`tablename`, `p.tablename`). */
+function lastColumn(n: Node): string | undefined {
+  const fields: Node[] | undefined = n?.ColumnRef?.fields;
+  return fields?.length ? sval(fields[fields.length - 1]) : undefined;
 }
