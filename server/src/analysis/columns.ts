@@ -193,6 +193,21 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
       }
     } else if (s.kind === 'DoStmt') {
       if (s.body?.dynamicExecutes.length) out.dynamic = true;
+    } else if (s.kind === 'CreateFunctionStmt' && s.body) {
+      // (a function the migrations call may add or rename columns: regen-server's
+      // temp_migration_helper() renames admin_party_id to admin_account_id; with dynamic SQL, any)
+      for (const b of s.body.statements) {
+        const bn = b.node;
+        if (b.kind === 'RenameStmt' && bn?.renameType === 'OBJECT_COLUMN') out.changed.push(...[bn.subname, bn.newname].filter((x): x is string => typeof x === 'string'));
+        else if (b.kind === 'AlterTableStmt') {
+          for (const c of bn?.cmds ?? []) {
+            const cmd = c?.AlterTableCmd;
+            const name = cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.colname : cmd?.name;
+            if (typeof name === 'string' && (cmd.subtype === 'AT_AddColumn' || cmd.subtype === 'AT_DropColumn' || cmd.subtype === 'AT_AlterColumnType')) out.changed.push(name);
+          }
+        }
+      }
+      if (s.body.dynamicExecutes.some((d) => /\balter\s+table\b/i.test(d.text))) out.dynamic = true;
     } else if (s.kind === 'RenameStmt') {
       if (n?.renameType === 'OBJECT_COLUMN' && n.subname) out.changed.push(n.subname);
     } else if (s.kind === 'AlterTableStmt') {
