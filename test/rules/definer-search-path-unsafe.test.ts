@@ -221,3 +221,47 @@ $$`;
   });
   assert.ok(!shadowed, 'the cast resolved to pg_catalog.json: the temporary domain never ran');
 });
+
+test('err: a DO block setting the search_path of the functions it names with dynamic ALTER FUNCTION (Supabase advisory fixes): the setting is followed, reported where the format string writes it, and the fix appends pg_temp there (secure-multitenant-saas)', async () => {
+  const fn = `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS
+  $$ SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = auth.uid() AND role = 'admin') $$;
+REVOKE EXECUTE ON FUNCTION public.is_admin() FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.is_admin() TO authenticated;
+`;
+  const loop = `DO $$
+DECLARE fn_sig text;
+BEGIN
+  FOREACH fn_sig IN ARRAY ARRAY['public.is_admin()'] LOOP
+    EXECUTE format('ALTER FUNCTION %s SET search_path = public, extensions', fn_sig);
+  END LOOP;
+END $$;
+`;
+  const files = [
+    { file: 'supabase/migrations/20240101000000_fn.sql', text: fn },
+    { file: 'supabase/migrations/20240102000000_fix.sql', text: loop },
+  ];
+  const linted = lintFiles(files, ID);
+  assert.equal(findingsOf(linted.ws, 'definer-search-path-missing').length, 0, 'the search_path is set');
+  assert.equal(linted.mine.length, 1);
+  const finding = linted.mine[0]!;
+  assert.equal(textAt(linted.ws, finding), 'search_path = public, extensions');
+  assert.match(finding.message, /^SECURITY DEFINER function public\.is_admin\(\): search_path = public, extensions does not end with pg_temp/);
+  const fixed = applyFix(linted.ws, finding);
+  assert.match(fixed.text('supabase/migrations/20240102000000_fix.sql')!, /SET search_path = public, extensions, pg_temp', fn_sig\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(findingsOf(fixed, 'definer-search-path-missing').length, 0);
+  const db = await getDb();
+  for (const [ws, config] of [[linted.ws, 'search_path=public, extensions'], [fixed, 'search_path=public, extensions, pg_temp']] as const) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q('CREATE SCHEMA IF NOT EXISTS extensions');
+      await q(sqlOf(ws));
+      assert.deepEqual(await q(`SELECT proconfig FROM pg_proc WHERE proname = 'is_admin'`), [{ proconfig: [config] }]);
+    });
+  }
+  // without the function's name among the loop's strings, nothing is set: definer-search-path-missing
+  const other = lintFiles([files[0]!, { file: files[1]!.file, text: loop.replace('public.is_admin()', 'public.other_fn()') }], ID);
+  assert.equal(findingsOf(other.ws, 'definer-search-path-missing').length, 1);
+});

@@ -857,7 +857,7 @@ const OP_DEFAULT_PRIVILEGES = 15;
 const OP_DROP = 16;
 const OP_RENAME = 17;
 const OP_SET = 18;
-const OP_DROP_POLICIES = 19;
+const OP_DYNAMIC = 19;
 
 /**
  * A dotted name: its last two non-empty parts, all its key is made of (plainKey), and its key
@@ -1035,14 +1035,18 @@ interface OpDrop extends OpBase {
   kind: typeof OP_DROP;
 }
 /**
- * A DO block, SELECT or CALL that may drop every policy of some tables with dynamic SQL: a loop
- * over pg_policies in the DO block (unseen.ts, PolicyDropLoop), or calls of functions that may
- * hold one, with the string arguments that may name the tables (looked up when replayed).
+ * What a DO block, SELECT or CALL does with dynamic SQL that the replay follows: drop every
+ * policy of some tables, by a loop over pg_policies in the DO block (unseen.ts, PolicyDropLoop)
+ * or by calls of functions that may hold one, with the string arguments that may name the tables
+ * (looked up when replayed); and set the search_path of the functions a DO block's loop names
+ * (`EXECUTE format('ALTER FUNCTION %s SET search_path = public, extensions', sig)` over
+ * `ARRAY['public.f()']`, as projects fix Supabase's function_search_path_mutable advisory).
  */
-interface OpDropPolicies extends OpBase {
-  kind: typeof OP_DROP_POLICIES;
+interface OpDynamic extends OpBase {
+  kind: typeof OP_DYNAMIC;
   loop: PolicyDropLoop | undefined;
   calls: Array<{ name: string[]; args: string[] }>;
+  searchPaths: Array<{ name: string[]; argc: number; setting: FunctionSetting }>;
 }
 interface OpRename extends OpBase {
   kind: typeof OP_RENAME;
@@ -1074,7 +1078,7 @@ type Op =
   | OpGrant
   | OpDefaultPrivileges
   | OpDrop
-  | OpDropPolicies
+  | OpDynamic
   | OpRename
   | OpSet;
 
@@ -1328,10 +1332,11 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         const body = stmt.kind === 'DoStmt' ? stmt.body : undefined;
         const found = body ? policyDropLoop(body) : undefined;
         const loop = found && !found.byParameter ? found : undefined;
-        const calls: OpDropPolicies['calls'] = [];
+        const calls: OpDynamic['calls'] = [];
         if (body) for (const b of body.statements) tableNamingCalls(b.node, calls);
         else tableNamingCalls(n, calls);
-        if (loop || calls.length) return { kind: OP_DROP_POLICIES, stmt, pair, here, setConfig, loop, calls };
+        const searchPaths = body ? dynamicSearchPaths(file, body) : [];
+        if (loop || calls.length || searchPaths.length) return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loop, calls, searchPaths };
         break;
       }
       case 'RenameStmt':
@@ -1358,11 +1363,50 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
 }
 
 /** What creating a relation names; `here`: the statement's location (its `created`). */
+const DYNAMIC_SEARCH_PATH = /^\s*format\s*\(\s*'ALTER\s+(?:FUNCTION|ROUTINE|PROCEDURE)\s+%[sI]\s+SET\s+(search_path\s*(?:=|TO)\s*([^'%]*?))\s*'\s*,/i;
+const SIGNATURE = /^\s*((?:[A-Za-z_][\w$]*\.)?[A-Za-z_][\w$]*)\s*\(([^()]*)\)\s*$/;
+
+/** OpDynamic's searchPaths: the signatures a DO block names in strings, each set the search_path its dynamic ALTER FUNCTION writes. */
+function dynamicSearchPaths(file: ParsedFile, body: FunctionBody): OpDynamic['searchPaths'] {
+  const out: OpDynamic['searchPaths'] = [];
+  for (const d of body.dynamicExecutes) {
+    const m = DYNAMIC_SEARCH_PATH.exec(d.text);
+    if (!m) continue;
+    // (where `search_path = …` is in the file: the setting's place, which a fix appends to)
+    const at = d.start + d.text.indexOf(m[1]!);
+    if (file.text.slice(at, at + m[1]!.length) !== m[1]) continue;
+    const values = m[2]!.split(',').map((v) => v.trim().replace(/^"(.*)"$/, '$1'));
+    if (values.some((v) => v === '' || /["\s]/.test(v))) continue;
+    const setting: FunctionSetting = { name: 'search_path', values, loc: locOf(file, at, at + m[1]!.length) };
+    for (const b of body.statements) {
+      visitStrings(b.node, (v) => {
+        const sig = SIGNATURE.exec(v);
+        if (!sig) return;
+        const args = sig[2]!.trim();
+        out.push({ name: sig[1]!.split('.').map((x) => x.toLowerCase()), argc: args ? args.split(',').length : 0, setting });
+      });
+    }
+  }
+  return out;
+}
+
+/** Calls `fn` with each string constant of a node. */
+function visitStrings(n: Node, fn: (v: string) => void): void {
+  if (!n || typeof n !== 'object') return;
+  if (Array.isArray(n)) {
+    for (const x of n) visitStrings(x, fn);
+    return;
+  }
+  const v = n.A_Const?.sval?.sval;
+  if (typeof v === 'string') fn(v);
+  for (const k in n) visitStrings(n[k], fn);
+}
+
 /** A name a string argument may give a table (`'public.news'`, `'news'`). */
 const TABLE_NAME_ARG = /^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?$/;
 
-/** The calls of a node with string arguments that may name tables (not pg_catalog's, nor set_config()): for OpDropPolicies. */
-function tableNamingCalls(n: Node, out: OpDropPolicies['calls']): void {
+/** The calls of a node with string arguments that may name tables (not pg_catalog's, nor set_config()): for OpDynamic. */
+function tableNamingCalls(n: Node, out: OpDynamic['calls']): void {
   for (const c of callsIn(n)) {
     const name = c.name.map((x) => x.toLowerCase());
     if (name[0] === 'pg_catalog' || (name.length === 1 && (name[0] === 'set_config' || name[0] === 'current_setting' || name[0] === 'format'))) continue;
@@ -2842,8 +2886,8 @@ class Replay {
       case OP_DROP:
         this.applyDrop(op.stmt.node);
         break;
-      case OP_DROP_POLICIES:
-        this.dropPoliciesUnseen(op);
+      case OP_DYNAMIC:
+        this.applyDynamic(op);
         break;
       case OP_RENAME:
         this.applyRename(op.stmt.node, op.here);
@@ -3356,10 +3400,16 @@ class Replay {
   }
 
   /**
-   * What OpDropPolicies drops: every policy of the tables its loop names, and of those the string
-   * arguments of its calls name where the function called holds a loop over its parameters.
+   * What OpDynamic does: the search_path it sets; every policy of the tables its loop names, and
+   * of those the string arguments of its calls name where the function called holds a loop over
+   * its parameters, dropped.
    */
-  dropPoliciesUnseen(op: OpDropPolicies): void {
+  applyDynamic(op: OpDynamic): void {
+    for (const p of op.searchPaths) {
+      for (const f of functionsNamed(this.functions, p.name, this.defaultSchema) ?? []) {
+        if (f.argTypes.length === p.argc) applyFunctionOptions(this.ownFunc(f), [{ kind: 'set', name: 'search_path', reset: false, resetAll: false, setting: p.setting }]);
+      }
+    }
     const loop = op.loop;
     if (loop) this.dropPoliciesOf((schema, name) => (!loop.tables || loop.tables.includes(name)) && (!loop.schemas || loop.schemas.includes(schema)));
     for (const c of op.calls) {
