@@ -263,6 +263,11 @@ END $$;
     table + loop("schemaname = 'public' AND tablename IN ('categories', 'other')") + after,
     table + loop("tablename = ANY (ARRAY['categories'])") + after,
     table + loop("schemaname = 'public'") + after,
+    // (one loop per table, as projects write them)
+    table + loop("tablename = 'other'").replace('END $$;', () => `  FOR pol IN (SELECT schemaname, tablename, policyname FROM pg_policies WHERE tablename = 'categories') LOOP
+    EXECUTE 'DROP POLICY ' || quote_ident(pol.policyname) || ' ON public.categories';
+  END LOOP;
+END $$;`) + after,
     helper + table + "SELECT public.drop_policies('public.categories');\n" + after,
   ];
   for (const sql of dropped) assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, [], sql);

@@ -8,7 +8,7 @@ import { foreignDialect } from './dialect.js';
 import { migrationCopies, schemaSnapshots } from './snapshot.js';
 import { defElems, nameParts, sval } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
-import { folderOf, mayDropUnseen, policyDropLoop, type PolicyDropLoop, type UnseenLookup } from './unseen.js';
+import { folderOf, mayDropUnseen, policyDropLoops, type PolicyDropLoop, type UnseenLookup } from './unseen.js';
 
 export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
 
@@ -1044,7 +1044,7 @@ interface OpDrop extends OpBase {
  */
 interface OpDynamic extends OpBase {
   kind: typeof OP_DYNAMIC;
-  loop: PolicyDropLoop | undefined;
+  loops: PolicyDropLoop[] | undefined;
   calls: Array<{ name: string[]; args: string[] }>;
   searchPaths: Array<{ name: string[]; argc: number; setting: FunctionSetting }>;
 }
@@ -1330,13 +1330,13 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'CallStmt': {
         // (a loop dropping every policy of some tables, or a call of a function that may hold one)
         const body = stmt.kind === 'DoStmt' ? stmt.body : undefined;
-        const found = body ? policyDropLoop(body) : undefined;
-        const loop = found && !found.byParameter ? found : undefined;
+        const found = body ? policyDropLoops(body) : undefined;
+        const loops = found && !found.some((l) => l.byParameter) ? found : undefined;
         const calls: OpDynamic['calls'] = [];
         if (body) for (const b of body.statements) tableNamingCalls(b.node, calls);
         else tableNamingCalls(n, calls);
         const searchPaths = body ? dynamicSearchPaths(file, body) : [];
-        if (loop || calls.length || searchPaths.length) return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loop, calls, searchPaths };
+        if (loops || calls.length || searchPaths.length) return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths };
         break;
       }
       case 'RenameStmt':
@@ -3410,11 +3410,11 @@ class Replay {
         if (f.argTypes.length === p.argc) applyFunctionOptions(this.ownFunc(f), [{ kind: 'set', name: 'search_path', reset: false, resetAll: false, setting: p.setting }]);
       }
     }
-    const loop = op.loop;
-    if (loop) this.dropPoliciesOf((schema, name) => (!loop.tables || loop.tables.includes(name)) && (!loop.schemas || loop.schemas.includes(schema)));
+    for (const loop of op.loops ?? []) this.dropPoliciesOf((schema, name) => (!loop.tables || loop.tables.includes(name)) && (!loop.schemas || loop.schemas.includes(schema)));
     for (const c of op.calls) {
       const f = functionsNamed(this.functions, c.name, this.defaultSchema)?.[0];
-      if (!f?.body || f.language !== 'plpgsql' || !policyDropLoop(f.body)?.byParameter) continue;
+      const loops = f?.body && f.language === 'plpgsql' ? policyDropLoops(f.body) : undefined;
+      if (!loops || !loops.every((l) => l.byParameter)) continue;
       const keys = new Set(c.args.map((a) => this.key(a.split('.'))));
       this.dropPoliciesOf((schema, name) => keys.has(`${schema}.${name}`));
     }

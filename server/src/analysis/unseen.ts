@@ -92,42 +92,53 @@ export interface PolicyDropLoop {
 }
 
 const DROP_POLICY = /\bdrop\s+policy\b/i;
-const dropLoops = new WeakMap<FunctionBody, PolicyDropLoop | null>();
+const dropLoops = new WeakMap<FunctionBody, PolicyDropLoop[] | null>();
 
-/** The body's policy-dropping loop (see PolicyDropLoop), if it has one. */
-export function policyDropLoop(body: FunctionBody): PolicyDropLoop | undefined {
+/**
+ * The body's policy-dropping loops (see PolicyDropLoop), one per query of pg_policies (a DO block
+ * often has one per table), if every such query is one.
+ */
+export function policyDropLoops(body: FunctionBody): PolicyDropLoop[] | undefined {
   let hit = dropLoops.get(body);
-  if (hit === undefined) dropLoops.set(body, (hit = policyDropLoopUncached(body) ?? null));
+  if (hit === undefined) dropLoops.set(body, (hit = policyDropLoopsUncached(body) ?? null));
   return hit ?? undefined;
 }
 
-function policyDropLoopUncached(body: FunctionBody): PolicyDropLoop | undefined {
+function policyDropLoopsUncached(body: FunctionBody): PolicyDropLoop[] | undefined {
   if (!body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text))) return undefined;
+  const out: PolicyDropLoop[] = [];
   for (const s of body.statements) {
-    if (s.kind !== 'SelectStmt') continue;
-    const from: Node[] = s.node?.fromClause ?? [];
-    if (from.length !== 1) continue;
-    const rv = from[0]?.RangeVar;
-    if (!rv || rv.relname !== 'pg_policies' || (rv.schemaname !== undefined && rv.schemaname !== 'pg_catalog')) continue;
-    const out: PolicyDropLoop = { tables: undefined, schemas: undefined, byParameter: false };
-    const conjuncts: Node[] = [];
-    const flatten = (n: Node) => (n?.BoolExpr?.boolop === 'AND_EXPR' ? n.BoolExpr.args.forEach(flatten) : conjuncts.push(n));
-    if (s.node.whereClause) flatten(s.node.whereClause);
-    for (const c of conjuncts) {
-      const e = c?.A_Expr;
-      const col = e ? lastColumn(e.lexpr) : undefined;
-      if (col !== 'tablename' && col !== 'schemaname') return undefined;
-      const values = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP_ANY' ? e.rexpr?.A_ArrayExpr?.elements : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
-      if (!Array.isArray(values) || sval(e.name?.[0]) !== '=') return undefined;
-      const consts = values.map((v: Node) => v?.A_Const?.sval?.sval ?? sval(v?.TypeCast?.arg?.A_Const?.sval));
-      if (consts.every((x: unknown) => typeof x === 'string')) {
-        if (col === 'tablename') out.tables = consts;
-        else out.schemas = consts;
-      } else out.byParameter = true;
-    }
-    return out;
+    if (s.kind !== 'SelectStmt' || !census(s.node).rangeVars.some(isPgPolicies)) continue;
+    const loop = dropLoopOf(s.node);
+    if (!loop) return undefined;
+    out.push(loop);
   }
-  return undefined;
+  return out.length ? out : undefined;
+}
+
+const isPgPolicies = (rv: Node) => rv?.relname === 'pg_policies' && (rv.schemaname === undefined || rv.schemaname === 'pg_catalog');
+
+/** The loop a query of pg_policies makes (see PolicyDropLoop): FROM pg_policies alone, a WHERE on schemas and tables alone. */
+function dropLoopOf(n: Node): PolicyDropLoop | undefined {
+  const from: Node[] = n?.fromClause ?? [];
+  if (from.length !== 1 || !isPgPolicies(from[0]?.RangeVar)) return undefined;
+  const out: PolicyDropLoop = { tables: undefined, schemas: undefined, byParameter: false };
+  const conjuncts: Node[] = [];
+  const flatten = (x: Node) => (x?.BoolExpr?.boolop === 'AND_EXPR' ? x.BoolExpr.args.forEach(flatten) : conjuncts.push(x));
+  if (n.whereClause) flatten(n.whereClause);
+  for (const c of conjuncts) {
+    const e = c?.A_Expr;
+    const col = e ? lastColumn(e.lexpr) : undefined;
+    if (col !== 'tablename' && col !== 'schemaname') return undefined;
+    const values = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP_ANY' ? e.rexpr?.A_ArrayExpr?.elements : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
+    if (!Array.isArray(values) || sval(e.name?.[0]) !== '=') return undefined;
+    const consts = values.map((v: Node) => v?.A_Const?.sval?.sval ?? sval(v?.TypeCast?.arg?.A_Const?.sval));
+    if (consts.every((x: unknown) => typeof x === 'string')) {
+      if (col === 'tablename') out.tables = consts;
+      else out.schemas = consts;
+    } else out.byParameter = true;
+  }
+  return out;
 }
 
 /** The last name of a column reference (`tablename`, `p.tablename`). */
