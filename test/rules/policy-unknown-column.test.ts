@@ -190,6 +190,11 @@ CREATE POLICY project_admin ON public.project FOR UPDATE TO authenticated
   // without the call's rename the name is unknown indeed
   const never = sql.replace('RENAME COLUMN admin_party_id TO admin_account_id', 'RENAME COLUMN admin_party_id TO admin_id');
   assert.equal(lintFiles([{ file: 'migrations/001.sql', text: never }], ID).mine.length, 1);
+  // a function's dynamic ALTER TABLE that changes no column (enabling RLS on a list of tables) does not stop the rule; one adding a column does
+  const enable = `CREATE FUNCTION enable_rls(tbl text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', tbl); END $$;\n`;
+  assert.equal(lintFiles([{ file: 'migrations/001.sql', text: enable + never }], ID).mine.length, 1);
+  const add = `CREATE FUNCTION add_col(tbl text, col text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE format('ALTER TABLE public.%I ADD COLUMN %I uuid', tbl, col); END $$;\n`;
+  assert.equal(lintFiles([{ file: 'migrations/001.sql', text: add + never }], ID).mine.length, 0);
   await inRollback(await getDb(), async (q) => {
     await q(sql);
     assert.equal((await q(`SELECT count(*)::int AS n FROM pg_policies WHERE policyname = 'project_admin'`))[0]!.n, 1);

@@ -165,6 +165,10 @@ const RLS_SUBTYPES = new Set(['AT_EnableRowSecurity', 'AT_DisableRowSecurity', '
 
 const fileFacts = new WeakMap<ParsedFile, FileColumnFacts>();
 
+/** Dynamic SQL that may add, drop, rename or retype a column (not `ALTER TABLE %I ENABLE ROW LEVEL SECURITY`). */
+const ALTER_TABLE = /\balter\s+table\b/i;
+const COLUMN_CHANGE = /\b(?:add|drop|rename|alter)\s+(?:column\b|(?!table\b|constraint\b|primary\b|unique\b|foreign\b|check\b|index\b|row\b|policy\b|owner\b)[a-z_"])/i;
+
 function factsOfFile(file: ParsedFile): FileColumnFacts {
   let out = fileFacts.get(file);
   if (out) return out;
@@ -207,7 +211,7 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
           }
         }
       }
-      if (s.body.dynamicExecutes.some((d) => /\balter\s+table\b/i.test(d.text))) out.dynamic = true;
+      if (s.body.dynamicExecutes.some((d) => ALTER_TABLE.test(d.text) && COLUMN_CHANGE.test(d.text))) out.dynamic = true;
     } else if (s.kind === 'RenameStmt') {
       if (n?.renameType === 'OBJECT_COLUMN' && n.subname) out.changed.push(n.subname);
     } else if (s.kind === 'AlterTableStmt') {
