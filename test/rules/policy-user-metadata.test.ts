@@ -271,6 +271,10 @@ END $$;`) + after,
     helper + table + "SELECT public.drop_policies('public.categories');\n" + after,
   ];
   for (const sql of dropped) assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, [], sql);
+  // a count of the table's policies (SELECT … INTO) beside a loop over another table is no loop over this one
+  const counted = table + loop("tablename = 'other'").replace('BEGIN\n', () => "BEGIN\n  PERFORM 1;\n  SELECT count(*) INTO pol FROM pg_policies WHERE tablename = 'categories';\n") + after;
+  assert.notEqual(counted, table + loop("tablename = 'other'") + after);
+  assert.equal(lintFiles([{ file, text: counted }], ID).mine.length, 1);
   // a loop that picks policies by name, or one over another table, leaves the policy: still reported
   for (const where of ["tablename = 'categories' AND policyname LIKE 'old_%'", "tablename = 'other'"]) {
     assert.equal(lintFiles([{ file, text: table + loop(where) + after }], ID).mine.length, 1, where);

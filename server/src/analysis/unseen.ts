@@ -108,7 +108,8 @@ function policyDropLoopsUncached(body: FunctionBody): PolicyDropLoop[] | undefin
   if (!body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text))) return undefined;
   const out: PolicyDropLoop[] = [];
   for (const s of body.statements) {
-    if (s.kind !== 'SelectStmt' || !census(s.node).rangeVars.some(isPgPolicies)) continue;
+    // (`SELECT count(*) INTO n FROM pg_policies …`, a check, is no loop)
+    if (s.kind !== 'SelectStmt' || s.assigns || !census(s.node).rangeVars.some(isPgPolicies)) continue;
     const loop = dropLoopOf(s.node);
     if (!loop) return undefined;
     out.push(loop);
