@@ -131,6 +131,33 @@ describe('byte offsets → UTF-16', () => {
 });
 
 describe('migration files are not pure SQL', () => {
+  test("ok: Liquibase's formatted SQL: a `-- changeset` line ends the statement before it, which needs no semicolon (Liquibase runs each changeset on its own); elsewhere it is a comment", () => {
+    const body = `${PREFIX}-- changeset migrate:t-001
+CREATE TABLE trailers (id int, tenant text NOT NULL)
+
+-- changeset migrate:t-002
+ALTER TABLE trailers OWNER TO app_owner
+-- rollback ALTER TABLE trailers OWNER TO postgres;
+
+--changeset migrate:t-003 splitStatements:true
+GRANT SELECT ON TABLE trailers TO app_owner;
+ALTER TABLE trailers ENABLE ROW LEVEL SECURITY
+`;
+    const p = parseFile('changelog/001.sql', `-- liquibase formatted sql\n${body}`);
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'AlterTableStmt', 'GrantStmt', 'AlterTableStmt']);
+    assert.deepEqual(p.statements.map((x) => textOf(p, x).split('\n')[0]), [
+      'CREATE TABLE trailers (id int, tenant text NOT NULL)',
+      'ALTER TABLE trailers OWNER TO app_owner',
+      'GRANT SELECT ON TABLE trailers TO app_owner',
+      'ALTER TABLE trailers ENABLE ROW LEVEL SECURITY',
+    ]);
+    // without the header the lines are comments, and PostgreSQL rejects what they join
+    const plain = parseFile('a.sql', body);
+    assert.equal(plain.errors.length, 1);
+    assert.match(plain.errors[0]!.message, /syntax error at or near "ALTER"/);
+  });
+
   test('ok: psql meta-commands are skipped', () => {
     const text = [
       '\\set ON_ERROR_STOP on',

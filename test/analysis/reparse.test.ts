@@ -67,11 +67,21 @@ const corpus = [
   { name: 'examples (CRLF, BOM)', text: fixtureA().text },
   { name: 'rule docs', text: fixtureB().text },
   { name: 'generated migration', text: generateWorkspace(3, 300, -1, 0)[1]!.text },
+  {
+    name: "Liquibase's formatted SQL",
+    // (each statement of a generated migration a changeset, every third without its semicolon)
+    get text() {
+      const src = generateWorkspace(3, 120, -1, 0)[1]!.text;
+      const stmts = parseFile('g.sql', src).statements.filter((x) => x.origin === 'file');
+      return `-- liquibase formatted sql\n${stmts.map((x, i) => `-- changeset dev:${i}\n${src.slice(x.start, x.end)}${i % 3 ? ';' : ''}\n`).join('\n')}`;
+    },
+  },
 ];
 
-for (const { name, text } of corpus) for (const consume of [false, true]) {
+for (const entry of corpus) for (const consume of [false, true]) {
   // consume: the previous parse is given up, and the statements an edit moves are moved in place
-  test(`re-parsing after an edit equals a full parse: ${name}${consume ? ', moving statements in place' : ''}`, () => {
+  test(`re-parsing after an edit equals a full parse: ${entry.name}${consume ? ', moving statements in place' : ''}`, () => {
+    const text = entry.text; // (made once the parser is ready)
     const r = rng(text.length);
     let reused = 0;
     let moved = 0;

@@ -168,6 +168,10 @@ function isIdentChar(c: number): boolean {
 /** psql's `\\i file`, `\\ir file` (and their long names); the file name may be quoted. */
 const INCLUDE = /^\\(include_relative|include|ir|i)[ \t]+(?:'((?:[^']|'')*)'|"([^"]*)"|(\S+))/;
 
+/** A file of Liquibase's formatted SQL (its first line), and a changeset's line in it. */
+const LIQUIBASE = /^\uFEFF?\s*--\s*liquibase\s+formatted\s+sql\b/i;
+const CHANGESET = /^--\s*changeset\s/i;
+
 export function lex(text: string): { clean: string; chunks: Chunk[]; includes: Include[] } {
   const { clean, chunks, includes } = lexFrom(text, 0);
   return { clean, chunks, includes };
@@ -181,6 +185,7 @@ export function lex(text: string): { clean: string; chunks: Chunk[]; includes: I
  */
 function lexFrom(text: string, from: number, resync?: (at: number) => boolean): { clean: string; chunks: Chunk[]; stop: number; includes: Include[] } {
   const includes: Include[] = [];
+  const liquibase = LIQUIBASE.test(text.slice(0, 200));
   // Replacements are recorded as [start, end, replacement] and applied once at the end.
   const subs: Array<[number, number, string]> = [];
   const chunks: Chunk[] = [];
@@ -234,7 +239,21 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
     }
     // comments
     if (c === '-' && next === '-') {
-      i = commentEnd(text, i, n);
+      const e = commentEnd(text, i, n);
+      // Liquibase runs each `-- changeset` of a `-- liquibase formatted sql` file on its own, so
+      // its last statement needs no semicolon: the changeset line ends the statement, as a
+      // semicolon would (the cleaned text has one there, for PostgreSQL's parser too)
+      if (liquibase && (i === 0 || text[i - 1] === '\n') && CHANGESET.test(text.slice(i, Math.min(e, i + 16)))) {
+        subs.push([i, e, ';'.padEnd(e - i, ' ')]);
+        endChunk(i);
+        i = e;
+        if (resync?.(stmtStart)) {
+          stop = stmtStart;
+          break;
+        }
+        continue;
+      }
+      i = e;
       continue;
     }
     if (c === '/' && next === '*') {
