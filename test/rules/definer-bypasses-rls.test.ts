@@ -301,7 +301,7 @@ GRANT EXECUTE ON FUNCTION public.approve_space(uuid) TO authenticated;`;
   const file = 'supabase/migrations/20240101000000_spaces.sql';
   const { mine } = lintFiles([{ file, text: sql }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /changes rows of public\.spaces, which has row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only to record the caller, in the values it writes or a RAISE NOTICE, never to choose the rows it changes\)/);
+  assert.match(mine[0]!.message, /changes rows of public\.spaces, which has row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes\)/);
   // with the caller in the WHERE clause, it is checked
   const checked = sql.replace('WHERE id = p_id', 'WHERE id = p_id AND owner_check(auth.uid())').replace('CREATE FUNCTION public.approve_space', 'CREATE FUNCTION public.owner_check(u uuid) RETURNS boolean LANGUAGE sql STABLE AS $f$ SELECT u IS NOT NULL $f$;\nCREATE FUNCTION public.approve_space');
   assert.equal(lintFiles([{ file, text: checked }], ID).mine.length, 0);
@@ -355,6 +355,13 @@ END $$;
     approve_notice: ['', `  RAISE NOTICE 'approved by %', auth.uid();
   UPDATE public.requests SET status = 'approved' WHERE id = p_id;`],
   };
+  // (a RETURN that echoes the caller back chooses no rows either: orchestrate-msp's approve_change_request)
+  const returned = fn('approve_returned', '', `  UPDATE public.requests SET status = 'approved' WHERE id = p_id;
+  RAISE NOTICE 'done';`).replace('RETURNS void', 'RETURNS json').replace("RAISE NOTICE 'done';", "RETURN json_build_object('approved_by', auth.uid());");
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_requests.sql', text: head + returned }], ID).mine.length, 1);
+  // a RETURN whose sub-select reads rows by the caller is a check
+  const checkedReturn = returned.replace("RETURN json_build_object('approved_by', auth.uid());", 'RETURN (SELECT json_agg(r) FROM public.requests r WHERE r.owner_id = auth.uid());');
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_requests.sql', text: head + checkedReturn }], ID).mine.length, 0);
   const file = 'supabase/migrations/20240101000000_requests.sql';
   for (const [name, [decl, body]] of Object.entries(bodies)) {
     const { mine } = lintFiles([{ file, text: head + fn(name, decl, body) }], ID);

@@ -1317,7 +1317,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(caught.length ? { caught } : {}),
         ...(assigns ? { assigns } : {}),
         ...(raisesIf ? { raisesIf } : {}),
-        ...(reported ? { reported } : {}),
+        ...(reported || stmtType === 'PLpgSQL_stmt_return' ? { reported: true } : {}),
       });
     }
     return out;

@@ -70,7 +70,7 @@ export interface Statement {
   assigns?: string[];
   /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch raises an error (a guard). */
   raisesIf?: boolean;
-  /** In a PL/pgSQL body: an argument of a RAISE below ERROR (NOTICE, WARNING…): its value is only reported. */
+  /** In a PL/pgSQL body: the value a RETURN gives back, or an argument of a RAISE below ERROR (NOTICE, WARNING…): its value is only reported. */
   reported?: boolean;
   /** Facts derived from this statement alone, memoised by the model (statements are cached per file text). */
   memo?: Record<string, unknown>;

@@ -1,5 +1,6 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
+import { census } from '../analysis/ast.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
@@ -155,7 +156,9 @@ function recordsCallerOnly(model: Model, f: Func): Set<string> | undefined {
   const callerInserts = new Set<string>();
   const otherWrites = new Set<string>();
   for (const s of body.statements) {
-    if (assignsCaller(s) || s.reported) continue;
+    // (a value only reported back, RETURN json_build_object('approved_by', auth.uid()) or a
+    // RAISE NOTICE, unless a sub-select of it reads rows: those it may choose)
+    if (assignsCaller(s) || (s.reported && census(s.node).rangeVars.length === 0)) continue;
     const part = choosingPart(s);
     if (looksAtCaller(model, part) || namesVariable(part, caller)) return undefined;
     const rel = s.node?.relation;
@@ -268,7 +271,7 @@ export const definerBypassesRls = defineRule({
         message:
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling ` +
           (records
-            ? `(it uses ${onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only to record the caller, in the values it writes or a RAISE NOTICE, never to choose the rows it ${reads.length ? 'reads or changes' : 'changes'}): `
+            ? `(it uses ${onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it ${reads.length ? 'reads or changes' : 'changes'}): `
             : supabase
               ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
               : '(no current_user or session_user, current_setting() or function that uses them): ') +
