@@ -128,6 +128,32 @@ CREATE TABLE later (id int);
   });
 });
 
+test('ok: a loop whose query builds the statement text (ENABLE in a string with its semicolon, the FOR query in parentheses) and leaves tables out by name reaches every other table made before it (sephanguyen/go)', async () => {
+  const sql = `CREATE TABLE public.lessons (id text PRIMARY KEY);
+CREATE TABLE public.schema_migrations (version bigint PRIMARY KEY);
+DO $$
+DECLARE selectrow record;
+exclude_table text[] = '{schema_migrations}';
+BEGIN
+  FOR selectrow IN (
+    SELECT 'alter table "' || t.mytable || '" ENABLE ROW LEVEL security;' AS script
+    FROM (SELECT tablename AS mytable FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY(exclude_table))) t
+  ) LOOP
+    EXECUTE selectrow.script;
+  END LOOP;
+END $$;
+CREATE TABLE public.later (id int);
+`;
+  const { mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
+  // (schema_migrations: left out by name, which the model does not follow: not reported, sound rather than complete)
+  assert.deepEqual(mine.map((f) => f.message.match(/Table (\S+)/)![1]), ['public.later']);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    const rows = await q(`SELECT relname, relrowsecurity AS on FROM pg_class WHERE relname IN ('lessons', 'schema_migrations', 'later') ORDER BY relname`);
+    assert.deepEqual(rows.map((r) => `${r.relname}:${r.on}`), ['later:false', 'lessons:true', 'schema_migrations:false']);
+  });
+});
+
 test('err: outside the exposed schemas, a table granted to the role the policies are for: that role reads every session of every user (Invalid example 3); with RLS and a policy: its own only', async () => {
   const { ws, finding } = invalidFinding(ID, 2);
   // the fix revokes (enabled without its policies the table would give app_auth nothing)

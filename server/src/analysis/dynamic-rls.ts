@@ -59,7 +59,9 @@ function droppedViewNames(text: string, into: Set<string>): void {
 /** An event trigger's new tables: every table made after it too. */
 const EVENT_TRIGGER = /\bpg_event_trigger_ddl_commands\b/i;
 /** A loop over the catalog's tables (its query in group 1): the names are not written. */
-const CATALOG = /\bfor\s+\w+\s+in\s+(select\b[^;]*?\b(?:pg_tables|pg_class|information_schema\s*\.\s*(?:tables|columns))\b[\s\S]*?)\bloop\b/i;
+const CATALOG = /\bfor\s+\w+\s+in\s+\(?\s*(select\b(?:'(?:[^']|'')*'|[^;'])*?\b(?:pg_tables|pg_class|information_schema\s*\.\s*(?:tables|columns))\b[\s\S]*?)\bloop\b/i;
+/** A loop's query leaving tables out by name (`NOT (tablename = ANY(excluded))`, `relname <> 'x'`, `NOT IN`): it still reaches every other table. */
+const NAME_EXCLUSION = /\bnot\s*\(\s*[\w.]*\b(?:relname|table_name|tablename)\b[^()]*(?:\([^()]*\)[^()]*)*\)|\b(?:relname|table_name|tablename)\b\s*(?:<>|!=|not\s+(?:in|like|ilike)\b)/gi;
 /** A loop's query keeping tables by name (`relname = any(list)`, `IN (…)`, `LIKE 'x%'`, `left(relname, 3) = 'fa_'`). */
 const NAME_FILTER = /\b(?:relname|table_name|tablename)\b\s*(?:=|~|like\b|ilike\b|in\b)|\bleft\s*\(\s*[\w.]*\b(?:relname|table_name|tablename)\b/i;
 /** The prefixes such a query keeps: `LIKE 'fa\_%'`, `left(relname, 3) = 'fa_'`. */
@@ -114,7 +116,7 @@ export function dynamicRls(model: Model): DynamicRls {
         // (a loop over the catalog that keeps tables by name: those names, and the prefixes it
         // keeps; one in a DO block sees the tables made before it, one in a function those made
         // before a call, which is not followed: every table)
-        const loop = catalog !== null && !NAME_FILTER.test(catalog[1]!);
+        const loop = catalog !== null && !NAME_FILTER.test(catalog[1]!.replace(NAME_EXCLUSION, ' '));
         const eventTrigger = EVENT_TRIGGER.test(text);
         let until = -1;
         if (loop && s.kind === 'DoStmt' && !eventTrigger) {
