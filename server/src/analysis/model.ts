@@ -1402,6 +1402,9 @@ function visitStrings(n: Node, fn: (v: string) => void): void {
   for (const k in n) visitStrings(n[k], fn);
 }
 
+/** Whether a policy depends on what `test` finds in one of its expressions (what DROP … CASCADE takes with the object). */
+const dependsOn = (test: (expr: Node) => boolean) => (p: Policy): boolean => (!!p.using && test(p.using)) || (!!p.withCheck && test(p.withCheck));
+
 /** A name a string argument may give a table (`'public.news'`, `'news'`). */
 const TABLE_NAME_ARG = /^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?$/;
 
@@ -3420,20 +3423,16 @@ class Replay {
     }
   }
 
-  /** Drops every policy of the tables (and orphan policies) `of` holds for. */
+  /** Drops every policy of the tables `of` holds for (by the schema and name of its table's key). */
   dropPoliciesOf(of: (schema: string, name: string) => boolean): void {
-    for (const t of this.tables.values()) if (t.policies.length && of(t.schema, t.name)) this.ownTable(t).policies = [];
-    const orphans = this.orphanPolicies;
-    for (let i = orphans.length - 1; i >= 0; i--) {
-      const k = orphans[i]!.table;
-      const dot = k.indexOf('.');
-      if (of(k.slice(0, dot), k.slice(dot + 1))) orphans.splice(i, 1);
-    }
+    this.dropPolicies((p) => {
+      const dot = p.table.indexOf('.');
+      return of(p.table.slice(0, dot), p.table.slice(dot + 1));
+    });
   }
 
-  /** Drops the policies (of tables, and orphans) one of whose expressions `test` holds for: what DROP … CASCADE takes with an object they depend on. */
-  dropPoliciesWhere(test: (expr: Node) => boolean): void {
-    const gone = (p: Policy) => (!!p.using && test(p.using)) || (!!p.withCheck && test(p.withCheck));
+  /** Drops the policies (of tables, and orphans) `gone` holds for. */
+  dropPolicies(gone: (p: Policy) => boolean): void {
     for (const t of this.tables.values()) {
       if (!t.policies.some(gone)) continue;
       const owned = this.ownTable(t);
@@ -3456,14 +3455,14 @@ class Replay {
           const orphans = this.orphanPolicies;
           for (let i = orphans.length - 1; i >= 0; i--) if (orphans[i]!.table === k) orphans.splice(i, 1);
           // (CASCADE drops the policies of other tables that read it)
-          if (cascade) this.dropPoliciesWhere((e) => relationsIn(e).some((r) => this.key([r.schema, r.name]) === k));
+          if (cascade) this.dropPolicies(dependsOn((e) => relationsIn(e).some((r) => this.key([r.schema, r.name]) === k)));
           break;
         }
         case 'OBJECT_VIEW':
         case 'OBJECT_MATVIEW': {
           const k = this.key(parts);
           this.views.delete(k);
-          if (cascade) this.dropPoliciesWhere((e) => relationsIn(e).some((r) => this.key([r.schema, r.name]) === k));
+          if (cascade) this.dropPolicies(dependsOn((e) => relationsIn(e).some((r) => this.key([r.schema, r.name]) === k)));
           break;
         }
         case 'OBJECT_POLICY': {
@@ -3501,7 +3500,7 @@ class Replay {
           if (list.length) this.functions.set(k, list);
           else this.functions.delete(k);
           // (CASCADE drops the policies whose expressions call it: one of that name, when its overloads are all gone)
-          if (cascade && drop.size && !list.length) this.dropPoliciesWhere((e) => callsIn(e).some((c) => this.key(c.name) === k));
+          if (cascade && drop.size && !list.length) this.dropPolicies(dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === k)));
           break;
         }
         case 'OBJECT_INDEX': {
