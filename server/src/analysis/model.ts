@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
 import { migrationCopies, schemaSnapshots } from './snapshot.js';
-import { defElems, nameParts, sval } from './parse.js';
+import { defElems, nameParts, sval, walk } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, mayDropUnseen, policyDropLoops, type PolicyDropLoop, type UnseenLookup } from './unseen.js';
 
@@ -1379,8 +1379,8 @@ function dynamicSearchPaths(file: ParsedFile, body: FunctionBody): OpDynamic['se
     if (values.some((v) => v === '' || /["\s]/.test(v))) continue;
     const setting: FunctionSetting = { name: 'search_path', values, loc: locOf(file, at, at + m[1]!.length) };
     for (const b of body.statements) {
-      visitStrings(b.node, (v) => {
-        const sig = SIGNATURE.exec(v);
+      walk(b.node, (k, c) => {
+        const sig = k === 'A_Const' && typeof c.sval?.sval === 'string' ? SIGNATURE.exec(c.sval.sval) : null;
         if (!sig) return;
         const args = sig[2]!.trim();
         out.push({ name: sig[1]!.split('.').map((x) => x.toLowerCase()), argc: args ? args.split(',').length : 0, setting });
@@ -1388,18 +1388,6 @@ function dynamicSearchPaths(file: ParsedFile, body: FunctionBody): OpDynamic['se
     }
   }
   return out;
-}
-
-/** Calls `fn` with each string constant of a node. */
-function visitStrings(n: Node, fn: (v: string) => void): void {
-  if (!n || typeof n !== 'object') return;
-  if (Array.isArray(n)) {
-    for (const x of n) visitStrings(x, fn);
-    return;
-  }
-  const v = n.A_Const?.sval?.sval;
-  if (typeof v === 'string') fn(v);
-  for (const k in n) visitStrings(n[k], fn);
 }
 
 /** Whether a policy depends on what `test` finds in one of its expressions (what DROP … CASCADE takes with the object). */
@@ -3431,6 +3419,11 @@ class Replay {
     });
   }
 
+  /** Whether an expression reads the relation `k` (for DROP TABLE / VIEW … CASCADE). */
+  readsRelation(k: string): (expr: Node) => boolean {
+    return (e) => relationsIn(e).some((r) => this.key([r.schema, r.name]) === k);
+  }
+
   /** Drops the policies (of tables, and orphans) `gone` holds for. */
   dropPolicies(gone: (p: Policy) => boolean): void {
     for (const t of this.tables.values()) {
@@ -3455,14 +3448,14 @@ class Replay {
           const orphans = this.orphanPolicies;
           for (let i = orphans.length - 1; i >= 0; i--) if (orphans[i]!.table === k) orphans.splice(i, 1);
           // (CASCADE drops the policies of other tables that read it)
-          if (cascade) this.dropPolicies(dependsOn((e) => relationsIn(e).some((r) => this.key([r.schema, r.name]) === k)));
+          if (cascade) this.dropPolicies(dependsOn(this.readsRelation(k)));
           break;
         }
         case 'OBJECT_VIEW':
         case 'OBJECT_MATVIEW': {
           const k = this.key(parts);
           this.views.delete(k);
-          if (cascade) this.dropPolicies(dependsOn((e) => relationsIn(e).some((r) => this.key([r.schema, r.name]) === k)));
+          if (cascade) this.dropPolicies(dependsOn(this.readsRelation(k)));
           break;
         }
         case 'OBJECT_POLICY': {

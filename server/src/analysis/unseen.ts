@@ -10,7 +10,7 @@
 //   looked into); or calling a function of an application schema the migrations do not create
 //   (an unqualified one, or one of the platform's schemas, is most likely built in);
 // - DROP OWNED, DROP SCHEMA … CASCADE (the model follows neither).
-import { census, memoStmt, PLATFORM_SCHEMAS } from './ast.js';
+import { census, memoStmt, PLATFORM_SCHEMAS, stringConst } from './ast.js';
 import { nameParts, sval } from './parse.js';
 import type { FunctionBody, Node, Statement } from './types.js';
 
@@ -133,7 +133,7 @@ function dropLoopOf(n: Node): PolicyDropLoop | undefined {
     if (col !== 'tablename' && col !== 'schemaname') return undefined;
     const values = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP_ANY' ? e.rexpr?.A_ArrayExpr?.elements : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
     if (!Array.isArray(values) || sval(e.name?.[0]) !== '=') return undefined;
-    const consts = values.map((v: Node) => v?.A_Const?.sval?.sval ?? sval(v?.TypeCast?.arg?.A_Const?.sval));
+    const consts = values.map(stringConst);
     if (consts.every((x: unknown) => typeof x === 'string')) {
       if (col === 'tablename') out.tables = consts;
       else out.schemas = consts;

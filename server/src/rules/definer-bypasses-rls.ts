@@ -138,10 +138,11 @@ function namesVariable(node: Node, vars: ReadonlySet<string>): boolean {
 /**
  * Where a body looks at its caller only to record it, never to choose rows: in the values an
  * UPDATE writes (SET approved_by = auth.uid() WHERE id = p_id), in an INSERT's values (an audit
- * row), in a RAISE below ERROR, or through a variable assigned the caller that only those use.
- * Returns the tables the body writes only by such INSERTs (their new rows are the caller's own);
- * undefined when it looks at the caller anywhere else (a WHERE, an IF, a RETURN…), or its body
- * is not read statement by statement.
+ * row), in the value a RETURN gives back or a RAISE below ERROR (with no sub-select reading rows),
+ * or through a variable assigned the caller that only those use. Returns the tables the body
+ * writes only by such INSERTs (their new rows are the caller's own); undefined when it looks at
+ * the caller anywhere else (a WHERE, an IF, a sub-select…), or its body is not read statement by
+ * statement.
  */
 function recordsCallerOnly(model: Model, f: Func): Set<string> | undefined {
   const body = f.body;
@@ -234,7 +235,7 @@ export const definerBypassesRls = defineRule({
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       if (calledByPolicy(model, f)) continue;
       // (the caller only recorded: SET approved_by = auth.uid() WHERE id = p_id, an audit row, a
-      // RAISE NOTICE; a table only such INSERTs write gets rows of the caller's own)
+      // RETURN or RAISE NOTICE of it; a table only such INSERTs write gets rows of the caller's own)
       const records = funcLooksAtCaller(model, f);
       if (records) {
         const own = recordsCallerOnly(model, f);
@@ -274,7 +275,7 @@ export const definerBypassesRls = defineRule({
         message:
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling ` +
           (records
-            ? `(it uses ${onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it ${reads.length ? 'reads or changes' : 'changes'}): `
+            ? `(it uses ${onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes): `
             : supabase
               ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
               : '(no current_user or session_user, current_setting() or function that uses them): ') +

@@ -5,7 +5,7 @@ import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
-import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformMayGrant, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
+import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
@@ -177,7 +177,7 @@ export function mayHoldPrivilege(model: Model, t: Table, role: string, need: rea
   if (hasAnyPrivilege(t.grants.get(role), need) || ownsOrSuperuser(model, t, role)) return true;
   if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) return true;
   if (hasAnyPrivilege(privilegesOf(model, t, role), need)) return true;
-  return platformMayGrant(model, t.schema, role) && platformPrivileges(model, t, role, true).some((x) => need.includes(x));
+  return platformPrivileges(model, t, role, true).some((x) => need.includes(x));
 }
 
 /** Whether `role` may run the policy's command on table `t` as far as the migrations say (mayHoldPrivilege). */
