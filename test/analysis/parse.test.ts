@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { byteToUtf16Mapper, initParser, lex, parseFile, quoteIdent } from '../../server/src/analysis/parse.js';
 import type { ParsedFile } from '../../server/src/analysis/types.js';
+import { lintFiles } from '../helpers/rule-proof.js';
 
 before(async () => {
   await initParser();
@@ -189,6 +190,19 @@ ALTER TABLE trailers ENABLE ROW LEVEL SECURITY
     const p = parseFile('a.sql', 'CREATE TABLE @extschema@.t (id int);\nCREATE FUNCTION @extschema:other@.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;');
     assert.deepEqual(p.errors, []);
     assert.equal(p.statements[0]!.node.relation.schemaname, '_extschema_');
+  });
+
+  test('ok: messages and fixes name psql variables as written, not the identifiers put in for them', () => {
+    const text = "\\set tbl docs\nCREATE TABLE :tbl (id int, owner_id uuid);\nCREATE TABLE _tbl_log (id int);\n";
+    const p = parseFile('a.sql', text);
+    assert.deepEqual([...(p.placeholders ?? [])], [['_tbl', ':tbl']]);
+    const { mine } = lintFiles([{ file: 'a.sql', text }], 'rls-not-enabled');
+    const [docs, log] = mine;
+    assert.match(docs!.message, /public\.:tbl\b/);
+    assert.doesNotMatch(docs!.message, /_tbl\b/);
+    assert.ok(docs!.fixes[0]!.edits.some((e) => e.newText.includes('ALTER TABLE :tbl ENABLE ROW LEVEL SECURITY')), JSON.stringify(docs!.fixes[0]));
+    // (an identifier that only starts with the same name is left alone)
+    assert.match(log!.message, /public\._tbl_log\b/);
   });
 
   test('ok: COPY … FROM stdin data is skipped up to \\.', () => {

@@ -643,10 +643,19 @@ export function stringConst(n: Node): string | undefined {
   return typeof inner === 'string' ? inner : undefined;
 }
 
-/** Approximate end of an identifier (possibly qualified, each part possibly quoted: `"storage"."objects"`) starting at `start`. */
+/**
+ * Approximate end of an identifier (possibly qualified, each part possibly quoted: `"storage"."objects"`,
+ * or a psql variable: `:schema.docs`, `:"name"`, `@extschema@.t`) starting at `start`.
+ */
 export function identEnd(text: string, start: number): number {
   let k = start;
   for (;;) {
+    const c = text.charCodeAt(k);
+    if (c === 58 && (isWordChar(text.charCodeAt(k + 1)) || text.charCodeAt(k + 1) === 34)) k++; // :name, :"name"
+    else if (c === 64) {
+      const m = /^@ext(?:schema|owner)(?::[A-Za-z0-9_]+)?@/.exec(text.slice(k, k + 80));
+      if (m) k += m[0].length;
+    }
     if (text.charCodeAt(k) === 34) {
       // a quoted part ends at a quote that is not doubled ("a""b" is one name)
       let q = text.indexOf('"', k + 1);

@@ -172,9 +172,23 @@ const INCLUDE = /^\\(include_relative|include|ir|i)[ \t]+(?:'((?:[^']|'')*)'|"([
 const LIQUIBASE = /^\uFEFF?\s*--\s*liquibase\s+formatted\s+sql\b/i;
 const CHANGESET = /^--\s*changeset\s/i;
 
-export function lex(text: string): { clean: string; chunks: Chunk[]; includes: Include[] } {
-  const { clean, chunks, includes } = lexFrom(text, 0);
-  return { clean, chunks, includes };
+export function lex(text: string): { clean: string; chunks: Chunk[]; includes: Include[]; placeholders: Map<string, string> } {
+  const { clean, chunks, includes, placeholders } = lexFrom(text, 0);
+  return { clean, chunks, includes, placeholders };
+}
+
+/**
+ * Puts psql variables and extension-script placeholders back, as written, into a text made from
+ * the cleaned one (a message, a fix): `_schema.docs` → `:schema.docs`. Undefined when none of
+ * the files has any.
+ */
+export function asWritten(files: Iterable<ParsedFile | undefined>): ((s: string) => string) | undefined {
+  let all: Map<string, string> | undefined;
+  for (const f of files) if (f?.placeholders) for (const [k, v] of f.placeholders) (all ??= new Map()).set(k, v);
+  if (!all) return undefined;
+  const names = all;
+  const re = new RegExp(`(?<![A-Za-z0-9_$\\u0080-\\uffff])(?:${[...names.keys()].join('|')})(?![A-Za-z0-9_$\\u0080-\\uffff])`, 'g');
+  return (s) => (s.includes('_') ? s.replace(re, (m) => names.get(m)!) : s);
 }
 
 /**
@@ -183,8 +197,13 @@ export function lex(text: string): { clean: string; chunks: Chunk[]; includes: I
  * to be in that same state, so its chunks from there on stay valid): `stop` is that offset,
  * or the text's length. `clean` is the cleaned text of `from` … `stop` only.
  */
-function lexFrom(text: string, from: number, resync?: (at: number) => boolean): { clean: string; chunks: Chunk[]; stop: number; includes: Include[] } {
+function lexFrom(
+  text: string,
+  from: number,
+  resync?: (at: number) => boolean,
+): { clean: string; chunks: Chunk[]; stop: number; includes: Include[]; placeholders: Map<string, string> } {
   const includes: Include[] = [];
+  const placeholders = new Map<string, string>(); // identifier put in for a psql variable → the variable as written
   const liquibase = LIQUIBASE.test(text.slice(0, 200));
   // Replacements are recorded as [start, end, replacement] and applied once at the end.
   const subs: Array<[number, number, string]> = [];
@@ -326,6 +345,9 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
         }
       } else if (next && IDENT_START.test(next) && !/[A-Za-z0-9_\])]/.test(text[i - 1] ?? ' ')) {
         subs.push([i, i + 1, '_']);
+        let k = i + 1;
+        while (k < n && isIdentChar(text.charCodeAt(k))) k++;
+        placeholders.set(`_${text.slice(i + 1, k)}`, text.slice(i, k));
         i++;
         continue;
       }
@@ -335,6 +357,7 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
       const m = /^@(extschema|extowner)(:[A-Za-z0-9_]+)?@/.exec(text.slice(i, i + 80));
       if (m) {
         subs.push([i, i + m[0].length, m[0].replace(/[@:]/g, '_')]);
+        placeholders.set(m[0].replace(/[@:]/g, '_'), m[0]);
         i += m[0].length;
         continue;
       }
@@ -395,7 +418,7 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
     i++;
   }
   if (stop === n && stmtStart < n) endChunk(n);
-  if (subs.length === 0) return { clean: from === 0 && stop === n ? text : text.slice(from, stop), chunks, stop, includes };
+  if (subs.length === 0) return { clean: from === 0 && stop === n ? text : text.slice(from, stop), chunks, stop, includes, placeholders };
   subs.sort((a, b) => a[0] - b[0]);
   const parts: string[] = [];
   let at = from;
@@ -405,7 +428,7 @@ function lexFrom(text: string, from: number, resync?: (at: number) => boolean): 
     at = e;
   }
   parts.push(text.slice(at, stop));
-  return { clean: parts.join(''), chunks, stop, includes };
+  return { clean: parts.join(''), chunks, stop, includes, placeholders };
 }
 
 /** The identifier or keyword that ends just before `pos` (whitespace skipped), not before `limit`. */
@@ -564,6 +587,7 @@ export function parseFile(file: string, text: string, previous?: ParsedFile, opt
   }
   const { clean, chunks } = lexed;
   if (lexed.includes.length) result.includes = lexed.includes;
+  if (lexed.placeholders.size) result.placeholders = lexed.placeholders;
   if (previous && reparse(result, lexed, previous, opts?.consume === true)) return result;
   // Fast path: the whole file parses; statement boundaries come from PostgreSQL itself.
   let whole: Node | undefined;

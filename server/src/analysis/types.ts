@@ -133,6 +133,11 @@ export interface ParsedFile {
   disabledFile: Set<string>;
   /** psql `\i` / `\ir` (`\include`, `\include_relative`) meta-commands, in order: `at` is the backslash's offset */
   includes?: Include[];
+  /**
+   * the identifiers put in for psql variables and extension-script placeholders (`_schema` for
+   * `:schema`, `_extschema_` for `@extschema@`) → the text as written, for messages and fixes
+   */
+  placeholders?: Map<string, string>;
   positionAt(offset: number): Position;
   offsetAt(position: Position): number;
 }

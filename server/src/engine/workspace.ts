@@ -6,7 +6,7 @@ import { buildModel, recordFromStart, resumePointOf, type Model, type ResumePoin
 import { databasesOf, relationRefs, type Database } from '../analysis/databases.js';
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
-import { initParser, parseFile } from '../analysis/parse.js';
+import { asWritten, initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Position, Range, Severity } from '../analysis/types.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
@@ -214,7 +214,8 @@ export class Workspace {
   /** Lints the whole workspace (cached until a file or the config changes). */
   lint(): LintResult {
     if (this.cachedResult) return this.cachedResult;
-    const databases = this.databases().map((database) => ({ database, model: this.modelOf(database) }));
+    // (psql variables are in the model under the names put in for them: messages and fixes get them back as written)
+    const databases = this.databases().map((database) => ({ database, model: this.modelOf(database), written: asWritten(database.files.map((f) => this.parsed(f))) }));
     const byFile = new Map<string, Finding[]>();
     for (const f of this.files()) byFile.set(f, []);
     const timings = new Map<string, number>();
@@ -233,6 +234,7 @@ export class Workspace {
       let lastList: Finding[] | undefined;
       let lastPf: ParsedFile | undefined;
       let model = databases[0]!.model;
+      let written = databases[0]!.written;
       const context = {
         model,
         config: this.config,
@@ -262,10 +264,10 @@ export class Workspace {
             start: r.start,
             end: r.end,
             range: { start, end: pf.positionAt(r.end) },
-            message: oneLine(r.message),
+            message: written ? written(oneLine(r.message)) : oneLine(r.message),
             docs,
-            fixes: r.fixes?.length ? this.withRanges(r.fixes, pf, r.start, start) : NONE,
-            related: r.related?.length ? this.relatedWithRanges(r.related, pf) : NONE,
+            fixes: r.fixes?.length ? this.withRanges(r.fixes, pf, r.start, start, written) : NONE,
+            related: r.related?.length ? this.relatedWithRanges(r.related, pf, written) : NONE,
           };
           list.push(finding);
           if (kept) {
@@ -278,6 +280,7 @@ export class Workspace {
       for (const db of databases) {
         try {
           model = context.model = db.model;
+          written = db.written;
           context.config = db.model.config;
           rule.check(context);
         } catch (e) {
@@ -342,7 +345,7 @@ export class Workspace {
    * alive went from 5.0 to 3.0 MB, and to 2.5 MB with the positions shared below and
    * filesOf's list shared per file.
    */
-  private withRanges(fixes: readonly Fix[], pf: ParsedFile, reportStart: number, reportStartAt: Position): FixWithRanges[] {
+  private withRanges(fixes: readonly Fix[], pf: ParsedFile, reportStart: number, reportStartAt: Position, written?: (s: string) => string): FixWithRanges[] {
     // (indexed loops into exact-size lists: the map closures of each report were ≈ 0.9 MB of a
     // cold bench lint's allocation, their code not optimised yet)
     let crlf: boolean | undefined;
@@ -352,27 +355,28 @@ export class Workspace {
       const edits = new Array<EditWithRange>(fix.edits.length);
       for (let j = 0; j < edits.length; j++) {
         const e = fix.edits[j]!;
+        const text = written ? written(e.newText) : e.newText;
         if (e.file !== pf.file) {
-          edits[j] = { file: e.file, start: e.start, end: e.end, newText: this.withFileEol(e.file, e.newText), range: this.rangeOf(e.file, e.start, e.end) };
+          edits[j] = { file: e.file, start: e.start, end: e.end, newText: this.withFileEol(e.file, text), range: this.rangeOf(e.file, e.start, e.end) };
           continue;
         }
         crlf ??= hasCrlf(pf.text);
-        const newText = withEol(e.newText, crlf);
+        const newText = withEol(text, crlf);
         // a position at the report's start, or an insertion's end, is the same object (Positions are never mutated: LSP copies them)
         const start = e.start === reportStart ? reportStartAt : pf.positionAt(e.start);
         edits[j] = { file: e.file, start: e.start, end: e.end, newText, range: { start, end: e.end === e.start ? start : pf.positionAt(e.end) } };
       }
-      out[i] = { title: oneLine(fix.title), kind: fix.kind, edits };
+      out[i] = { title: written ? written(oneLine(fix.title)) : oneLine(fix.title), kind: fix.kind, edits };
     }
     return out;
   }
 
-  private relatedWithRanges(related: readonly Related[], pf: ParsedFile): Array<Related & { range: Range }> {
+  private relatedWithRanges(related: readonly Related[], pf: ParsedFile, written?: (s: string) => string): Array<Related & { range: Range }> {
     return related.map((x) => ({
       file: x.file,
       start: x.start,
       end: x.end,
-      message: oneLine(x.message),
+      message: written ? written(oneLine(x.message)) : oneLine(x.message),
       range: x.file === pf.file ? { start: pf.positionAt(x.start), end: pf.positionAt(x.end) } : this.rangeOf(x.file, x.start, x.end),
     }));
   }
