@@ -203,6 +203,10 @@ ALTER TABLE trailers ENABLE ROW LEVEL SECURITY
     assert.ok(docs!.fixes[0]!.edits.some((e) => e.newText.includes('ALTER TABLE :tbl ENABLE ROW LEVEL SECURITY')), JSON.stringify(docs!.fixes[0]));
     // (an identifier that only starts with the same name is left alone)
     assert.match(log!.message, /public\._tbl_log\b/);
+    // a role named by a variable in capitals: PostgreSQL folds the identifier put in for it
+    const roles = "CREATE TABLE t (id int);\nGRANT SELECT ON t TO :DATABASE_VISITOR;\nALTER TABLE t ENABLE ROW LEVEL SECURITY;";
+    const [granted] = lintFiles([{ file: 'a.sql', text: roles }], 'rls-enabled-without-policy').mine;
+    assert.match(granted!.message, /:DATABASE_VISITOR is granted/);
   });
 
   test('ok: COPY … FROM stdin data is skipped up to \\.', () => {

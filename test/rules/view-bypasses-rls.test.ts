@@ -141,3 +141,25 @@ CREATE MATERIALIZED VIEW order_stats AS SELECT customer_id, count(*) AS n FROM o
     await expectPgError(q('CREATE MATERIALIZED VIEW m WITH (security_invoker = true) AS SELECT * FROM orders'), '22023', 'unrecognized parameter "security_invoker"');
   });
 });
+
+test("err: a view whose query looks at the caller: the message says each caller sees the rows the query picks for it, not all rows (as measured: user A 1 of 3, anon 0)", async () => {
+  const text = `CREATE TABLE orders (id bigint PRIMARY KEY, customer_id uuid NOT NULL, amount int NOT NULL);
+CREATE INDEX ON orders (customer_id);
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_own ON orders FOR SELECT TO authenticated USING (customer_id = (select auth.uid()));
+CREATE VIEW my_orders AS SELECT * FROM orders o WHERE o.customer_id = auth.uid();`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_orders.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /each role that can select from public\.my_orders sees the rows that query picks for it, whatever the tables' policies say \(T18\)/);
+  assert.doesNotMatch(mine[0]!.message, /sees all rows/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await shop(q, sqlOf(ws)); // (owned by the superuser: it bypasses RLS)
+    assert.equal(await count(q, 'my_orders'), 1, "user A: its own order");
+    await q('RESET ROLE');
+    await q('GRANT SELECT ON my_orders TO anon');
+    await q("SELECT set_config('request.jwt.claim.sub', '', true)");
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'my_orders'), 0, 'anon: none');
+  });
+});

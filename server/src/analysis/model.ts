@@ -100,8 +100,16 @@ export interface Trigger {
   table: string;
   /** function key `schema.name` */
   func: string;
+  /** the events it fires on: TRIGGER_INSERT, TRIGGER_UPDATE, TRIGGER_DELETE, TRIGGER_TRUNCATE bits (PostgreSQL's TRIGGER_TYPE_ values) */
+  events: number;
   loc: Loc;
 }
+
+// Trigger.events bits
+export const TRIGGER_INSERT = 4;
+export const TRIGGER_DELETE = 8;
+export const TRIGGER_UPDATE = 16;
+export const TRIGGER_TRUNCATE = 32;
 
 export interface Table {
   key: string;
@@ -989,6 +997,7 @@ interface OpCreateTrigger extends OpBase {
   rel: Name;
   name: string;
   func: Name;
+  events: number;
 }
 interface OpCreateRole extends OpBase {
   kind: typeof OP_CREATE_ROLE;
@@ -1281,7 +1290,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         return { kind: OP_ALTER_OWNER, stmt, pair, here, setConfig, role: roleName(n.newowner), func: isFunc ? funcRef(n.object, ds) : undefined };
       }
       case 'CreateTrigStmt':
-        return { kind: OP_CREATE_TRIGGER, stmt, pair, here, setConfig, rel: relName(n.relation, ds), name: n.trigname, func: nameOf(nameParts(n.funcname), ds) };
+        return { kind: OP_CREATE_TRIGGER, stmt, pair, here, setConfig, rel: relName(n.relation, ds), name: n.trigname, func: nameOf(nameParts(n.funcname), ds), events: Number(n.events) || 0 };
       case 'CreateRoleStmt': {
         const opts = defElems(n.options);
         return {
@@ -1970,7 +1979,7 @@ function copyPolicy(p: Policy): Policy {
   };
 }
 
-const copyTrigger = (tr: Trigger): Trigger => ({ name: tr.name, table: tr.table, func: tr.func, loc: tr.loc });
+const copyTrigger = (tr: Trigger): Trigger => ({ name: tr.name, table: tr.table, func: tr.func, events: tr.events, loc: tr.loc });
 
 function copyFunc(f: Func): Func {
   const c: Func = {
@@ -2848,7 +2857,7 @@ class Replay {
         break;
       case OP_CREATE_TRIGGER: {
         const tk = this.keyOf(op.rel);
-        const tr: Trigger = { name: op.name, table: tk, func: this.keyOf(op.func), loc: here };
+        const tr: Trigger = { name: op.name, table: tk, func: this.keyOf(op.func), events: op.events, loc: here };
         this.triggers.push(tr);
         const t = this.tables.get(tk);
         if (t) {

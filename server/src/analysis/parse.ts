@@ -187,8 +187,8 @@ export function asWritten(files: Iterable<ParsedFile | undefined>): ((s: string)
   for (const f of files) if (f?.placeholders) for (const [k, v] of f.placeholders) (all ??= new Map()).set(k, v);
   if (!all) return undefined;
   const names = all;
-  const re = new RegExp(`(?<![A-Za-z0-9_$\\u0080-\\uffff])(?:${[...names.keys()].join('|')})(?![A-Za-z0-9_$\\u0080-\\uffff])`, 'g');
-  return (s) => (s.includes('_') ? s.replace(re, (m) => names.get(m)!) : s);
+  const re = new RegExp(`(?<![A-Za-z0-9_$\\u0080-\\uffff])(?:${[...names.keys()].join('|')})(?![A-Za-z0-9_$\\u0080-\\uffff])`, 'gi');
+  return (s) => (s.includes('_') ? s.replace(re, (m) => names.get(m.toLowerCase())!) : s);
 }
 
 /**
@@ -347,7 +347,7 @@ function lexFrom(
         subs.push([i, i + 1, '_']);
         let k = i + 1;
         while (k < n && isIdentChar(text.charCodeAt(k))) k++;
-        placeholders.set(`_${text.slice(i + 1, k)}`, text.slice(i, k));
+        placeholders.set(`_${text.slice(i + 1, k)}`.toLowerCase(), text.slice(i, k)); // (folded, as PostgreSQL folds the identifier)
         i++;
         continue;
       }
@@ -357,7 +357,7 @@ function lexFrom(
       const m = /^@(extschema|extowner)(:[A-Za-z0-9_]+)?@/.exec(text.slice(i, i + 80));
       if (m) {
         subs.push([i, i + m[0].length, m[0].replace(/[@:]/g, '_')]);
-        placeholders.set(m[0].replace(/[@:]/g, '_'), m[0]);
+        placeholders.set(m[0].replace(/[@:]/g, '_').toLowerCase(), m[0]);
         i += m[0].length;
         continue;
       }

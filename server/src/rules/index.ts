@@ -53,3 +53,4 @@ export { definerCheckFailsOpen } from './definer-check-fails-open.js';
 export { policyMembershipSelfJoin } from './policy-membership-self-join.js';
 export { supabaseMigrationVersionDuplicate } from './supabase-migration-version-duplicate.js';
 export { grantWithoutPolicy } from './grant-without-policy.js';
+export { triggerWriteDenied } from './trigger-write-denied.js';

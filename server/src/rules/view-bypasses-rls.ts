@@ -1,6 +1,6 @@
 import type { Model, Table, View } from '../analysis/model.js';
 import { defineRule } from './types.js';
-import { where } from './lib/util.js';
+import { looksAtCaller, where } from './lib/util.js';
 import { invokerFix, mayBeDropped, readsAsCaller, viewNameSpan } from './lib/views.js';
 
 interface Hit {
@@ -70,8 +70,12 @@ export const viewBypassesRls = defineRule({
         ...at,
         message:
           `View ${v.key} reads ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but is not security_invoker: PostgreSQL checks the tables behind a view with ${ownerText}'s privileges and policies, not the querying role's. ` +
-          `When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), every role that can select from ${v.key} sees all rows (T18); ` +
-          'otherwise it gets the rows the policies give the owner. ' +
+          // (a view that looks at who is asking, WHERE member_id = auth.uid(), shows each caller the rows it chose: not all)
+          (looksAtCaller(model, v.stmt.node?.query)
+            ? `Its query looks at who is asking (auth.uid(), current_user or the like), so when the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced) each role that can select from ${v.key} sees the rows that query picks for it, whatever the tables' policies say (T18): its own filter stands in for them; ` +
+              'otherwise it gets the rows the policies give the owner. '
+            : `When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), every role that can select from ${v.key} sees all rows (T18); ` +
+              'otherwise it gets the rows the policies give the owner. ') +
           `Add WITH (security_invoker = true) (PostgreSQL 15+) so the querying role's policies apply (T18b).`,
         related,
         fixes: [{ title: `Make ${v.key} security_invoker (PostgreSQL 15+)`, kind: 'unsafe', edits: invokerFix(model, v) }],

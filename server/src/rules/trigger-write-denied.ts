@@ -1,0 +1,155 @@
+// trigger-write-denied: a SECURITY INVOKER trigger function inserts into a table that a role
+// whose writes fire the trigger cannot insert into, so those writes fail.
+//
+// A trigger function runs with the rights of the role whose statement fires it (unless it is
+// SECURITY DEFINER). An audit or history trigger that inserts into a log table therefore needs
+// every role that writes the audited table to be able to insert into the log: the INSERT
+// privilege, and, when the log has row-level security, a permissive INSERT policy admitting
+// it. Without them the trigger's INSERT fails with 42501 and takes the user's statement down
+// with it (measured on PGlite: test/rules/trigger-write-denied.test.ts).
+//
+// Reported for a role the workspace shows can make the write: it holds the privilege on the
+// audited table (granted, or Supabase's default privileges in a Supabase layout) and, when that
+// table has RLS, a permissive policy for the command applies to it. Not reported when the role
+// bypasses RLS (for the policy case), when the function may catch the error (an EXCEPTION
+// clause) or changes role, when dynamic SQL may create the log's policies, or when the log is
+// the audited table itself.
+import type { Func, Model, Table, Trigger } from '../analysis/model.js';
+import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
+import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
+import { privilegesOf, PSEUDO_ROLES, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
+import { mayBeDynamic } from '../analysis/dynamic-rls.js';
+import type { Loc } from '../analysis/types.js';
+import { defineRule, type Report } from './types.js';
+import { admitsInsert, insertsOf } from './lib/inserts.js';
+import { insertAfter, mayHoldPrivilege, quoteIdent, tableName } from './lib/util.js';
+
+const EVENTS: Array<[number, Command]> = [
+  [TRIGGER_INSERT, 'insert'],
+  [TRIGGER_UPDATE, 'update'],
+  [TRIGGER_DELETE, 'delete'],
+];
+
+/** The commands of the trigger's events that `role` can run on `t` (holds the privilege; a permissive policy for it when RLS is on). */
+function commandsFiring(model: Model, t: Table, tr: Trigger, role: string): Command[] {
+  const privileges = privilegesOf(model, t, role);
+  const out: Command[] = [];
+  for (const [bit, cmd] of EVENTS) {
+    if (!(tr.events & bit) || !privileges.has(cmd)) continue;
+    if (t.rlsEnabled && !t.policies.some((p) => p.permissive && coversCommand(p, cmd) && appliesToRole(model, p, role))) continue;
+    out.push(cmd);
+  }
+  return out;
+}
+
+/** Roles that may write `t` as the workspace shows: granted on it, or Supabase's API roles in a Supabase layout. */
+function writers(model: Model, t: Table): string[] {
+  const out = new Set<string>();
+  for (const r of t.grants.keys()) if (!PSEUDO_ROLES.has(r)) out.add(r);
+  if (model.supabase && t.schema === 'public') for (const r of SUPABASE_PLATFORM_GRANTEES) out.add(r);
+  return [...out].filter((r) => !model.roles.get(r)?.superuser && t.owner?.role !== r);
+}
+
+/** Why `role` cannot insert into `log`: no privilege, or RLS with no policy admitting it; undefined when it can (as far as the migrations say). */
+function denial(model: Model, log: Table, role: string): 'privilege' | 'policy' | undefined {
+  if (!mayHoldPrivilege(model, log, role, ['insert'])) return 'privilege';
+  if (!log.rlsEnabled || model.roleBypassesRls(role) === true) return undefined;
+  if (log.owner?.role === role && !log.rlsForced) return undefined;
+  if (log.policies.some((p) => admitsInsert(model, p, role))) return undefined;
+  if (mayBeDynamic(model, 'policy', log)) return undefined;
+  return 'policy';
+}
+
+/** Whether the body may catch the insert's error, or runs it as another role. */
+function mayEscape(model: Model, f: Func): boolean {
+  const body = f.body;
+  if (!body) return true;
+  const text = model.files.find((x) => x.file === f.created.file)?.text.slice(body.start, body.end) ?? '';
+  if (/\bexception\s+when\b/i.test(text)) return true;
+  return body.statements.some((s) => s.kind === 'VariableSetStmt' && /^(role|session_authorization)$/i.test(String(s.node?.name ?? '')));
+}
+
+interface Firing {
+  trigger: Trigger;
+  table: Table;
+  role: string;
+  commands: Command[];
+}
+
+export const triggerWriteDenied = defineRule({
+  meta: {
+    id: 'trigger-write-denied',
+    description: 'A SECURITY INVOKER trigger function inserts into a table that a role whose writes fire the trigger cannot insert into (no INSERT privilege, or row-level security with no INSERT policy for it).',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      "A trigger function runs with the rights of the role whose statement fires it: when that role cannot insert into the audit or history table the trigger writes, its INSERT fails with 42501 and every write that fires the trigger fails with it.",
+  },
+  check({ model, report }) {
+    const byFunc = new Map<string, Trigger[]>();
+    for (const tr of model.triggers) byFunc.set(tr.func, [...(byFunc.get(tr.func) ?? []), tr]);
+    for (const [key, triggers] of byFunc) {
+      for (const f of model.functions.get(key) ?? []) {
+        if (f.securityDefiner || !f.returnsTrigger || f.language !== 'plpgsql' || !f.body) continue;
+        const inserts = insertsOf(model, f);
+        if (inserts.length === 0 || mayEscape(model, f)) continue;
+        const firings: Firing[] = [];
+        for (const tr of triggers) {
+          const t = model.tables.get(tr.table);
+          if (!t) continue;
+          for (const role of writers(model, t)) {
+            const commands = commandsFiring(model, t, tr, role);
+            if (commands.length) firings.push({ trigger: tr, table: t, role, commands });
+          }
+        }
+        if (firings.length === 0) continue;
+        const seen = new Set<string>();
+        for (const ins of inserts) {
+          if (seen.has(ins.table)) continue;
+          seen.add(ins.table);
+          const log = model.tables.get(ins.table);
+          if (!log || log.temp) continue;
+          const denied = firings.filter((x) => x.table !== log).map((x) => ({ ...x, why: denial(model, log, x.role) })).filter((x) => x.why);
+          if (denied.length === 0) continue;
+          reportDenied(model, f, log, ins.loc, denied as Array<Firing & { why: 'privilege' | 'policy' }>, report);
+        }
+      }
+    }
+  },
+});
+
+function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Array<Firing & { why: 'privilege' | 'policy' }>, report: (r: Report) => void): void {
+  const roles = [...new Set(denied.map((d) => d.role))];
+  const byPrivilege = denied.filter((d) => d.why === 'privilege').map((d) => d.role);
+  const byPolicy = denied.filter((d) => d.why === 'policy').map((d) => d.role);
+  const writes = [...new Set(denied.map((d) => `${commandList(d.commands)} on ${d.table.key} (trigger ${d.trigger.name})`))];
+  const reasons: string[] = [];
+  if (byPrivilege.length) reasons.push(`${roleList([...new Set(byPrivilege)])} ${new Set(byPrivilege).size === 1 ? 'has' : 'have'} no INSERT privilege on it (42501 permission denied for table ${log.name})`);
+  if (byPolicy.length) reasons.push(`it has row-level security and no permissive INSERT policy admits ${roleList([...new Set(byPolicy)])} (42501 new row violates row-level security policy for table "${log.name}")`);
+  const path = [...new Set([f.schema, log.schema, 'public'])].map(quoteIdent).join(', ');
+  const statements = [`ALTER FUNCTION ${f.signature} SECURITY DEFINER SET search_path = ${path}, pg_temp;`];
+  // (a log whose RLS is forced binds its owner too: the function's owner then needs a policy, as definer-trigger-blocked-by-force-rls says)
+  const ownerBypasses = f.owner?.role ? model.roleBypassesRls(f.owner.role) === true : model.assumeUnknownOwnerBypassesRls;
+  if (log.rlsEnabled && log.rlsForced && !ownerBypasses && !log.policies.some((p) => admitsInsert(model, p, f.owner?.role))) {
+    const to = f.owner?.role ? quoteIdent(f.owner.role) : 'CURRENT_USER';
+    statements.push(`CREATE POLICY ${quoteIdent(`${log.name}_insert_from_trigger`)} ON ${tableName(model, log)} FOR INSERT TO ${to}\n  WITH CHECK (pg_trigger_depth() > 0);`);
+  }
+  report({
+    file: at.file,
+    start: at.start,
+    end: at.end,
+    message:
+      `Trigger function ${f.signature} is SECURITY INVOKER, so it runs with the rights of the role whose statement fires it, and it inserts into ${log.key}, which ${roleList(roles)} cannot insert into: ${reasons.join('; and ')}. ` +
+      `So each ${writes.join(', ')} by ${roleList(roles)} that reaches this INSERT fails with 42501, and the write is rolled back with it. ` +
+      `Make the function SECURITY DEFINER with a fixed search_path, so the row is inserted with its owner's rights (current_user inside it is then the owner: record auth.uid(), session_user or the row's own columns instead), or let the ${roles.length === 1 ? 'role' : 'roles'} insert: ` +
+      `${byPrivilege.length ? `GRANT INSERT ON ${tableName(model, log)} TO ${[...new Set(byPrivilege)].map(quoteIdent).join(', ')}` : ''}${byPrivilege.length && byPolicy.length ? ' and ' : ''}${byPolicy.length || log.rlsEnabled ? `an INSERT policy for ${roleList(roles)} (WITH CHECK (pg_trigger_depth() > 0) admits the trigger's rows and refuses direct inserts)` : ''}.`,
+    fixes: [
+      {
+        title: `Make trigger function ${f.signature} SECURITY DEFINER (SET search_path = ${path}, pg_temp): it inserts into ${log.key} with its owner's rights${statements.length > 1 ? `, and add an INSERT policy for its owner on ${log.key}, whose RLS is forced` : ''}`,
+        kind: 'unsafe',
+        edits: [insertAfter(model, f.created, statements)],
+      },
+    ],
+  });
+}

@@ -1,0 +1,158 @@
+// trigger-write-denied on PostgreSQL (PGlite): a SECURITY INVOKER audit trigger inserts, as the
+// user whose write fires it, into a log the user cannot insert into: every such write fails
+// with 42501 (RLS with only a SELECT policy: "new row violates row-level security policy"; no
+// INSERT privilege: "permission denied"). After the fix (the function made SECURITY DEFINER,
+// owned by the tables' non-superuser owner) the writes succeed, the trigger's row is there,
+// and the user still cannot insert into the log directly.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'trigger-write-denied';
+before(initParser);
+after(closeAll);
+
+/** Creates a Supabase example as app_owner, with Supabase's default grants to authenticated, and acts as user A. */
+async function setupSupabase(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await asOwner(q, sql);
+  await q('GRANT ALL ON ALL TABLES IN SCHEMA public TO authenticated');
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+test('err: every INSERT and UPDATE of projects fails with 42501 (the log has RLS and no INSERT policy); after the fix both work and direct inserts still fail', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'INSERT INTO public.audit_log');
+  assert.match(finding.message, /SECURITY INVOKER.*inserts into public\.audit_log, which authenticated cannot insert into/);
+  assert.match(finding.message, /42501 new row violates row-level security policy for table "audit_log"/);
+  assert.match(finding.message, /each INSERT and UPDATE on public\.projects \(trigger projects_audit\) by authenticated/);
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /ALTER FUNCTION public\.audit_project_change\(\) SECURITY DEFINER SET search_path = public, pg_temp;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // (the fix brings no other rule's finding)
+  assert.deepEqual(
+    [...fixed.lint().byFile.values()].flat().map((f) => f.rule),
+    [...ws.lint().byFile.values()].flat().map((f) => f.rule).filter((r) => r !== ID),
+  );
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setupSupabase(q, sqlOf(ws));
+    await expectPgError(q(`INSERT INTO projects (id, name) VALUES (1, 'p1')`), '42501', 'new row violates row-level security policy for table "audit_log"');
+  });
+  await inRollback(db, async (q) => {
+    await setupSupabase(q, sqlOf(ws));
+    await q('RESET ROLE');
+    await q(`INSERT INTO projects (id, owner_id, name) VALUES (1, '${TENANT_A}', 'p1')`); // as the superuser (the trigger too)
+    await q('SET ROLE authenticated');
+    await expectPgError(q(`UPDATE projects SET name = 'renamed' WHERE id = 1`), '42501', 'new row violates row-level security policy for table "audit_log"');
+  });
+  await inRollback(db, async (q) => {
+    await setupSupabase(q, sqlOf(fixed));
+    await q(`INSERT INTO projects (id, name) VALUES (1, 'p1')`);
+    await q(`UPDATE projects SET name = 'renamed' WHERE id = 1`);
+    assert.equal(await count(q, 'SELECT 1 FROM projects WHERE name = $$renamed$$'), 1);
+    assert.equal(await count(q, 'audit_log'), 2, "the trigger's rows, readable by their actor");
+    const direct = await tryQuery(q, `INSERT INTO audit_log (project_id, actor_id) VALUES (1, '${TENANT_A}')`);
+    assert.equal(direct.ok ? 'ok' : direct.error.code, '42501', 'the user still cannot insert directly');
+  });
+});
+
+test('err: no INSERT privilege on the history table: every UPDATE of tasks fails with 42501 permission denied; after the fix it works', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'INSERT INTO task_history');
+  assert.match(finding.message, /app_user has no INSERT privilege on it \(42501 permission denied for table task_history\)/);
+  assert.match(finding.message, /GRANT INSERT ON task_history TO app_user/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  const run = async (q: Q, sql: string) => {
+    await q('CREATE ROLE app_user NOLOGIN'); // (by the superuser: app_owner may not create roles; rolled back with the rest)
+    await asOwner(q, sql.replace('CREATE ROLE app_user NOLOGIN;', ''));
+    await q(`INSERT INTO tasks VALUES (1, '${TENANT_A}', 'draft')`); // as the superuser
+    await q(`SELECT set_config('app.tenant_id', '${TENANT_A}', true)`);
+    await q('SET ROLE app_user');
+  };
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(ws));
+    await expectPgError(q(`UPDATE tasks SET title = 'final' WHERE id = 1`), '42501', 'permission denied for table task_history');
+  });
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(fixed));
+    await q(`UPDATE tasks SET title = 'final' WHERE id = 1`);
+    assert.deepEqual(await q('SELECT task_id, title FROM task_history'), [{ task_id: 1, title: 'draft' }]);
+    await expectPgError(q(`INSERT INTO task_history (task_id) VALUES (2)`), '42501', 'permission denied for table task_history');
+  });
+});
+
+test("ok: Valid: an INSERT policy for the users limited to trigger context admits the trigger's rows, not direct inserts", async () => {
+  const { ws } = lintDocExample(ID, 'valid', 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setupSupabase(q, sqlOf(ws));
+    await q(`INSERT INTO projects (id, name) VALUES (1, 'p1')`);
+    assert.equal(await count(q, 'audit_log'), 1);
+    await expectPgError(q(`INSERT INTO audit_log (project_id, actor_id) VALUES (1, '${TENANT_A}')`), '42501', 'new row violates row-level security policy');
+  });
+});
+
+test('ok: an EXCEPTION clause catching the error: the write succeeds (not reported)', async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const base = ex.files[0]!.text;
+  const caught = base.replace(
+    'INSERT INTO public.audit_log (project_id, actor_id) VALUES (NEW.id, auth.uid());',
+    'BEGIN\n    INSERT INTO public.audit_log (project_id, actor_id) VALUES (NEW.id, auth.uid());\n  EXCEPTION WHEN insufficient_privilege THEN NULL;\n  END;',
+  );
+  assert.notEqual(caught, base);
+  assert.equal(lintFiles([{ file: ex.files[0]!.file, text: caught }], ID).mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await setupSupabase(q, caught);
+    await q(`INSERT INTO projects (id, name) VALUES (1, 'p1')`);
+    assert.equal(await count(q, 'projects'), 1);
+  });
+});
+
+test('ok: not reported: a SECURITY DEFINER function, an INSERT policy for the role, a role without the privilege on the audited table, the audited table itself', () => {
+  const { ex } = invalidFinding(ID, 1);
+  const base = ex.files[0]!.text;
+  const variants: Array<[string, string]> = [
+    ['definer', base.replace('LANGUAGE plpgsql AS', 'LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS')],
+    ['granted', `${base}\nGRANT INSERT ON task_history TO app_user;`],
+    ['no update on tasks', base.replace('GRANT SELECT, INSERT, UPDATE, DELETE ON tasks', 'GRANT SELECT, INSERT, DELETE ON tasks')],
+    ['writes tasks itself', base.replace('INSERT INTO task_history (task_id, title) VALUES (OLD.id, OLD.title)', "INSERT INTO tasks (id, tenant_id, title) VALUES (OLD.id + 1000, OLD.tenant_id, 'copy')")],
+  ];
+  for (const [what, text] of variants) {
+    assert.notEqual(text, base, what);
+    assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0, what);
+  }
+  // the history table gets RLS (and the grant): now its policies decide
+  const rls = `${base}\nGRANT INSERT ON task_history TO app_user;\nALTER TABLE task_history ENABLE ROW LEVEL SECURITY;`;
+  assert.match(lintFiles([{ file: 'm.sql', text: rls }], ID).mine[0]?.message ?? '', /no permissive INSERT policy admits app_user/);
+  const admitted = `${rls}\nCREATE POLICY h ON task_history FOR INSERT TO app_user WITH CHECK (pg_trigger_depth() > 0);`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: admitted }], ID).mine.length, 0);
+});
+
+test('err: the log is FORCEd and the owner unknown: the fix also adds the owner\'s trigger-only INSERT policy, and re-lints clean', async () => {
+  const { ex } = invalidFinding(ID, 1);
+  const text = `${ex.files[0]!.text}\nGRANT INSERT ON task_history TO app_user;\nALTER TABLE task_history ENABLE ROW LEVEL SECURITY;\nALTER TABLE task_history FORCE ROW LEVEL SECURITY;\nCREATE POLICY history_read ON task_history FOR SELECT TO app_user USING (true);`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /CREATE POLICY task_history_insert_from_trigger ON task_history FOR INSERT TO CURRENT_USER\n {2}WITH CHECK \(pg_trigger_depth\(\) > 0\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(findingsOf(fixed, 'definer-trigger-blocked-by-force-rls').length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q('CREATE ROLE app_user NOLOGIN');
+    await asOwner(q, sqlOf(fixed).replace('CREATE ROLE app_user NOLOGIN;', ''));
+    await q(`INSERT INTO tasks VALUES (1, '${TENANT_A}', 'draft')`);
+    await q(`SELECT set_config('app.tenant_id', '${TENANT_A}', true)`);
+    await q('SET ROLE app_user');
+    await q(`UPDATE tasks SET title = 'final' WHERE id = 1`);
+    assert.equal(await count(q, 'task_history'), 1);
+  });
+});
