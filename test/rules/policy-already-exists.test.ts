@@ -230,3 +230,53 @@ CREATE POLICY party_admin ON public.party FOR DELETE TO authenticated USING (fal
     assert.equal(rows[0]!.qual, 'false', 'the new party_admin');
   });
 });
+
+test('ok: a file that fails with 42710 made nothing (one transaction): its retry, written without the colliding statement, collides with nothing; the 42710 itself is reported (abelv-integra)', async () => {
+  const EXTRA = `CREATE POLICY "Users add notes" ON notes FOR INSERT TO authenticated WITH CHECK (owner_id = (select auth.uid()));\n`;
+  const files = [
+    { file: 'supabase/migrations/20240101000000_notes.sql', text: TABLE },
+    { file: 'supabase/migrations/20240102000000_fix.sql', text: AGAIN + EXTRA },
+    { file: 'supabase/migrations/20240102000100_fix_retry.sql', text: EXTRA },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.deepEqual(
+    mine.map((f) => `${f.file}:${f.range.start.line + 1}`),
+    ['supabase/migrations/20240102000000_fix.sql:1'],
+  );
+  // a policy written again in a later file still meets the first maker's, the failed file between left out
+  const third = lintFiles([...files, { file: 'supabase/migrations/20240103000000_again.sql', text: AGAIN }], ID).mine;
+  assert.deepEqual(third.map((f) => `${f.file}: ${/created at ([^ ]+)/.exec(f.message)![1]}`), ['supabase/migrations/20240102000000_fix.sql: 20240101000000_notes.sql:5', 'supabase/migrations/20240103000000_again.sql: 20240101000000_notes.sql:5']);
+  // each file in one transaction, as the Supabase CLI runs them: the second fails and makes nothing, the retry runs
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const codes: string[] = [];
+    for (const f of files) {
+      await q('SAVEPOINT file');
+      const code = await q(f.text).then(() => 'ok', (e: { code?: string }) => e.code ?? '?');
+      await q(code === 'ok' ? 'RELEASE SAVEPOINT file' : 'ROLLBACK TO SAVEPOINT file');
+      codes.push(code);
+    }
+    assert.deepEqual(codes, ['ok', '42710', 'ok']);
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'notes' ORDER BY 1`), [{ policyname: 'Users add notes' }, { policyname: 'Users read own notes' }]);
+  });
+});
+
+test('ok: a DO block dropping the policies of one named table with dynamic SQL hides no collision on another table', () => {
+  const other = `DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT policyname FROM pg_policies WHERE schemaname = 'public' AND tablename = 'profiles' LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON public.profiles', r.policyname);
+  END LOOP;
+END $$;
+`;
+  const files = (between: string) => [
+    { file: 'supabase/migrations/20240101000000_notes.sql', text: TABLE },
+    { file: 'supabase/migrations/20240101000100_profiles.sql', text: between },
+    { file: 'supabase/migrations/20240102000000_again.sql', text: AGAIN },
+  ];
+  assert.equal(lintFiles(files(other), ID).mine.length, 1);
+  // on notes, or with DROP TABLE among its statements, it may: left alone
+  assert.equal(lintFiles(files(other.replaceAll('profiles', 'notes')), ID).mine.length, 0);
+  assert.equal(lintFiles(files(other.replace("EXECUTE format('DROP POLICY", "EXECUTE 'DROP TABLE x'; EXECUTE format('DROP POLICY")), ID).mine.length, 0);
+});

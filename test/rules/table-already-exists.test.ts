@@ -126,3 +126,28 @@ test('ok: left alone where the first table may be gone or never made: dynamic DR
   ];
   assert.deepEqual(lintFiles(dump, ID).mine, []);
 });
+
+test("ok: left alone when the first CREATE TABLE's file has a statement PostgreSQL rejects: run in one transaction (the Supabase CLI), it made nothing, and the later file (the retry) makes the table", async () => {
+  const broken = `${TABLE}INSERT INTO notes (body) VALUES ('it'\\''s');\n`;
+  const files = [
+    { file: 'supabase/migrations/20240101000000_notes.sql', text: broken },
+    { file: 'supabase/migrations/20240101000100_notes_retry.sql', text: 'CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text, title text);\n' },
+  ];
+  const { mine, findings } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  assert.equal(findings.filter((f) => f.rule === 'syntax-error').length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const codes: string[] = [];
+    for (const f of files) {
+      await q('SAVEPOINT file');
+      const code = await q(f.text).then(() => 'ok', (e: { code?: string }) => e.code ?? '?');
+      await q(code === 'ok' ? 'RELEASE SAVEPOINT file' : 'ROLLBACK TO SAVEPOINT file');
+      codes.push(code);
+    }
+    assert.deepEqual(codes, ['42601', 'ok']);
+    assert.deepEqual(await q(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'title'`), [{ n: 1 }]);
+  });
+  // in one file, or with the first file sound, it is reported
+  assert.equal(lintFiles([{ file: files[0]!.file, text: TABLE }, files[1]!], ID).mine.length, 1);
+});

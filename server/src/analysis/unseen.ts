@@ -65,7 +65,7 @@ export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup)
       const body = stmt.body;
       if (!body) return false;
       const text = look.text(file);
-      if (memoStmt(stmt, 'unseenDo', () => body.dynamicExecutes.length !== 0 && DROPS.test(text.slice(body.start, body.end)))) return true;
+      if (memoStmt(stmt, 'unseenDo', () => body.dynamicExecutes.length !== 0 && DROPS.test(text.slice(body.start, body.end)) && !dropsOnlyLoopedPolicies(body, text))) return true;
       for (const s of body.statements) if (callsDroppingFunction(s, text, look)) return true;
       return false;
     }
@@ -76,6 +76,20 @@ export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup)
       return false;
   }
 }
+
+/**
+ * Whether the only DROP or RENAME the DO block's text holds are its policy-dropping loops' (see
+ * PolicyDropLoop) over named tables: the replay follows those (OpDynamic), nothing is unseen.
+ */
+function dropsOnlyLoopedPolicies(body: FunctionBody, text: string): boolean {
+  const loops = policyDropLoops(body);
+  if (!loops || loops.some((l) => l.byParameter)) return false;
+  const all = text.slice(body.start, body.end).match(DROPS_ALL)?.length ?? 0;
+  let inLoops = 0;
+  for (const d of body.dynamicExecutes) if (DROP_POLICY.test(d.text)) inLoops += d.text.match(DROPS_ALL)?.length ?? 0;
+  return all === inLoops;
+}
+const DROPS_ALL = /\b(drop|rename)\b/gi;
 
 /**
  * A loop that drops every policy of some tables with dynamic SQL, as projects write it before

@@ -80,36 +80,72 @@ export interface FailingCreate {
 
 /** The CREATE POLICY statements PostgreSQL rejects with 42710 as far as the migrations tell (see above), in replay order. */
 export function failingCreates(model: Model): readonly FailingCreate[] {
+  return failures(model).creates;
+}
+
+/**
+ * The files a tool running each file in one transaction applies nothing of, as far as the lint
+ * knows for certain: those holding a statement PostgreSQL rejects (filesWithFailures) or a
+ * CREATE POLICY it rejects with 42710 (failingCreates).
+ */
+export function failedFiles(model: Model): ReadonlySet<string> {
+  return failures(model).files;
+}
+
+/**
+ * failingCreates and failedFiles, found together: a CREATE POLICY that collides only with a policy
+ * of a file that fails is no collision (that file created nothing), and a file with a collision
+ * fails. Until the files stop changing (a few rounds at most: each round drops the collisions
+ * with the files the last one found failing).
+ */
+function failures(model: Model): { creates: readonly FailingCreate[]; files: ReadonlySet<string> } {
   return memoModel(model, 'policy-already-exists', (m) => {
-    const out: FailingCreate[] = [];
-    const failing = filesWithFailures(m);
-    for (const { replaced: first, by } of m.replacedPolicies) {
-      if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by) || meantForNewColumns(m, by)) continue;
-      // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
-      // in a DO block, it may sit in an IF that did not run)
-      if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;
-      if (folderOf(first.created.file) !== folderOf(by.created.file)) continue;
-      // (a file with a statement PostgreSQL rejects is not applied at all by a tool that runs each
-      // file in one transaction, as the Supabase CLI does (pkg/migration/file.go: a file's
-      // statements are one pgconn batch, "implicitly transactional") and most tools: whether its
-      // policy exists is in doubt; in the file that writes it again, the first ran before it either way)
-      if (first.created.file !== by.created.file && failing.has(first.created.file)) continue;
-      const from = orderOf(m, first.created);
-      const to = orderOf(m, by.created);
-      if (from < 0 || to <= from) continue;
-      const look = lookupIn(m);
-      let unseen = false;
-      for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m.statements[i]!.stmt, m.statements[i]!.file.file, look);
-      if (!unseen) out.push({ by, first });
+    const base = filesWithFailures(m);
+    let files: ReadonlySet<string> = base;
+    let creates = collisions(m, files);
+    for (let round = 0; round < 4; round++) {
+      const next = new Set(base);
+      for (const c of creates) next.add(c.by.created.file);
+      if (next.size === files.size && [...next].every((f) => files.has(f))) break;
+      files = next;
+      creates = collisions(m, files);
     }
-    // a policy the model holds from a CREATE POLICY that itself fails is the one before it: the
-    // one PostgreSQL finds is its first maker's
-    const firstOf = new Map(out.map((x) => [x.by, x.first]));
-    return out.map((x) => {
-      let first = x.first;
-      for (let hops = 0; firstOf.has(first) && hops < out.length; hops++) first = firstOf.get(first)!;
-      return first === x.first ? x : { by: x.by, first };
-    });
+    return { creates, files };
+  });
+}
+
+function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCreate[] {
+  const out: FailingCreate[] = [];
+  const earlier = new Map(m.replacedPolicies.map((x) => [x.by, x.replaced]));
+  for (const { replaced, by } of m.replacedPolicies) {
+    // (a file with a statement PostgreSQL rejects is not applied at all by a tool that runs each
+    // file in one transaction, as the Supabase CLI does (pkg/migration/file.go: a file's
+    // statements are one pgconn batch, "implicitly transactional") and most tools: a policy made
+    // there was never made, and the one PostgreSQL finds is the one it replaced in the model, if
+    // any; in the file that writes it again, the first ran before it either way)
+    let first: Policy | undefined = replaced;
+    for (let hops = 0; first && first.created.file !== by.created.file && failing.has(first.created.file) && hops < 64; hops++) first = earlier.get(first);
+    if (!first) continue;
+    if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by) || meantForNewColumns(m, by)) continue;
+    // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
+    // in a DO block, it may sit in an IF that did not run)
+    if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;
+    if (folderOf(first.created.file) !== folderOf(by.created.file)) continue;
+    const from = orderOf(m, first.created);
+    const to = orderOf(m, by.created);
+    if (from < 0 || to <= from) continue;
+    const look = lookupIn(m);
+    let unseen = false;
+    for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m.statements[i]!.stmt, m.statements[i]!.file.file, look);
+    if (!unseen) out.push({ by, first });
+  }
+  // a policy the model holds from a CREATE POLICY that itself fails is the one before it: the
+  // one PostgreSQL finds is its first maker's
+  const firstOf = new Map(out.map((x) => [x.by, x.first]));
+  return out.map((x) => {
+    let first = x.first;
+    for (let hops = 0; firstOf.has(first) && hops < out.length; hops++) first = firstOf.get(first)!;
+    return first === x.first ? x : { by: x.by, first };
   });
 }
 

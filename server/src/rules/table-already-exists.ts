@@ -1,5 +1,6 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
+import { failedFiles } from './policy-already-exists.js';
 import { addColumnStatements, existingTable, fileOf, insertAfter, newColumnsOf, removeStatement, theColumns } from './lib/util.js';
 
 // A plain CREATE TABLE of a table that exists fails (42P07) and the table stays as it was: its
@@ -47,6 +48,9 @@ export const tableAlreadyExists = defineRule({
   check({ model, report }) {
     for (const r of model.recreatedTables) {
       if (r.ifNotExists) continue; // (table-if-not-exists-skipped)
+      // (made in a file PostgreSQL rejects a statement of: a tool that runs each file in one
+      // transaction, as the Supabase CLI does, never made it, and this is most likely the retry)
+      if (r.table.created.file !== r.loc.file && failedFiles(model).has(r.table.created.file)) continue;
       const { name, intro } = existingTable(model, r);
       const added = newColumnsOf(r);
       report({
