@@ -156,3 +156,42 @@ test('err: the log is FORCEd and the owner unknown: the fix also adds the owner\
     assert.equal(await count(q, 'task_history'), 1);
   });
 });
+
+test("err: the log named unqualified in a schema of the search_path the function is created under (crm-for-devs): found, and the write fails as said", async () => {
+  const text = `CREATE SCHEMA crm;
+GRANT USAGE ON SCHEMA crm TO authenticated;
+SET search_path TO crm;
+CREATE TABLE contacts (id bigint PRIMARY KEY, name text);
+GRANT SELECT, UPDATE ON contacts TO authenticated;
+CREATE TABLE audits (id serial PRIMARY KEY, operation text, table_name text NOT NULL);
+CREATE FUNCTION audit_operation() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  INSERT INTO audits (operation, table_name) VALUES (TG_OP, TG_TABLE_NAME);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER audit_trigger AFTER UPDATE ON contacts FOR EACH ROW EXECUTE FUNCTION audit_operation();
+RESET search_path;`;
+  const { ws, mine } = lintFiles([{ file: 'deploy/audit.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /inserts into crm\.audits, which authenticated cannot insert into: authenticated has no INSERT privilege on it \(42501 permission denied for table audits\)/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /ALTER FUNCTION crm\.audit_operation\(\) SECURITY DEFINER SET search_path = crm, public, pg_temp;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  const run = async (q: Q, sql: string) => {
+    await q('CREATE SCHEMA crm AUTHORIZATION app_owner'); // (by the superuser: app_owner may not create schemas)
+    await asOwner(q, sql.replace('CREATE SCHEMA crm;', ''));
+    await q(`INSERT INTO crm.contacts VALUES (1, 'a')`);
+    await q('SET ROLE authenticated');
+  };
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(ws));
+    await expectPgError(q(`UPDATE crm.contacts SET name = 'b'`), '42501', 'permission denied for table audits');
+  });
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(fixed));
+    await q(`UPDATE crm.contacts SET name = 'b'`);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'crm.audits'), 1);
+  });
+});

@@ -17,12 +17,12 @@
 import type { Func, Model, Table, Trigger } from '../analysis/model.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
-import { privilegesOf, PSEUDO_ROLES, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
+import { privilegesOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
 import { admitsInsert, insertsOf } from './lib/inserts.js';
-import { insertAfter, mayHoldPrivilege, quoteIdent, tableName } from './lib/util.js';
+import { insertAfter, mayHoldPrivilege, quoteIdent, tableName, usesSchema } from './lib/util.js';
 
 const EVENTS: Array<[number, Command]> = [
   [TRIGGER_INSERT, 'insert'],
@@ -125,7 +125,13 @@ function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Array<
   const byPolicy = denied.filter((d) => d.why === 'policy').map((d) => d.role);
   const writes = [...new Set(denied.map((d) => `${commandList(d.commands)} on ${d.table.key} (trigger ${d.trigger.name})`))];
   const reasons: string[] = [];
-  if (byPrivilege.length) reasons.push(`${roleList([...new Set(byPrivilege)])} ${new Set(byPrivilege).size === 1 ? 'has' : 'have'} no INSERT privilege on it (42501 permission denied for table ${log.name})`);
+  if (byPrivilege.length) {
+    const who = [...new Set(byPrivilege)];
+    // (without USAGE on the log's schema PostgreSQL stops at the schema: 42501 for it, or 42P01 where the name is unqualified and the schema is skipped on the search_path)
+    const noUsage = log.schema !== 'public' && who.every((r) => !rolesActingAs(model, r).some((x) => usesSchema(model, log.schema, x)));
+    const error = noUsage ? `42501 permission denied for schema ${log.schema}, or 42P01 relation "${log.name}" does not exist where the name is unqualified: the role has no USAGE on the schema either` : `42501 permission denied for table ${log.name}`;
+    reasons.push(`${roleList(who)} ${who.length === 1 ? 'has' : 'have'} no INSERT privilege on it (${error})`);
+  }
   if (byPolicy.length) reasons.push(`it has row-level security and no permissive INSERT policy admits ${roleList([...new Set(byPolicy)])} (42501 new row violates row-level security policy for table "${log.name}")`);
   const path = [...new Set([f.schema, log.schema, 'public'])].map(quoteIdent).join(', ');
   const statements = [`ALTER FUNCTION ${f.signature} SECURITY DEFINER SET search_path = ${path}, pg_temp;`];
@@ -141,7 +147,7 @@ function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Array<
     end: at.end,
     message:
       `Trigger function ${f.signature} is SECURITY INVOKER, so it runs with the rights of the role whose statement fires it, and it inserts into ${log.key}, which ${roleList(roles)} cannot insert into: ${reasons.join('; and ')}. ` +
-      `So each ${writes.join(', ')} by ${roleList(roles)} that reaches this INSERT fails with 42501, and the write is rolled back with it. ` +
+      `So each ${writes.join(', ')} by ${roleList(roles)} that reaches this INSERT fails, and the write is rolled back with it. ` +
       `Make the function SECURITY DEFINER with a fixed search_path, so the row is inserted with its owner's rights (current_user inside it is then the owner: record auth.uid(), session_user or the row's own columns instead), or let the ${roles.length === 1 ? 'role' : 'roles'} insert: ` +
       `${byPrivilege.length ? `GRANT INSERT ON ${tableName(model, log)} TO ${[...new Set(byPrivilege)].map(quoteIdent).join(', ')}` : ''}${byPrivilege.length && byPolicy.length ? ' and ' : ''}${byPolicy.length || log.rlsEnabled ? `an INSERT policy for ${roleList(roles)} (WITH CHECK (pg_trigger_depth() > 0) admits the trigger's rows and refuses direct inserts)` : ''}.`,
     fixes: [

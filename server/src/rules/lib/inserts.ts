@@ -19,7 +19,10 @@ export function insertsOf(model: Model, f: Func): InsertRef[] {
       const rv = v.relation;
       const at: number = typeof rv.location === 'number' && rv.location >= s.start ? rv.location : s.start;
       const end = at + String(rv.relname).length + (rv.schemaname ? String(rv.schemaname).length + 1 : 0);
-      out.push({ table: model.key([rv.schemaname, rv.relname]), loc: { file: f.created.file, start: s.start, end: Math.max(s.start + 6, end) } });
+      let table = model.key([rv.schemaname, rv.relname]);
+      // (an unqualified name resolved through the search_path the function was created under, or its own: as its writes say)
+      if (rv.schemaname === undefined && !f.writes.has(table)) for (const w of f.writes) if (w.endsWith(`.${rv.relname}`)) table = w;
+      out.push({ table, loc: { file: f.created.file, start: s.start, end: Math.max(s.start + 6, end) } });
     };
     if (s.kind === 'InsertStmt') visit('InsertStmt', s.node);
     walk(s.node, (k, v) => {
