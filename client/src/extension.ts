@@ -272,8 +272,9 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.workspace.createFileSystemWatcher('**/.pg-rls-lint.json'),
         // a Supabase project's Data API schemas (its [api] schemas are exposed)
         vscode.workspace.createFileSystemWatcher('**/supabase/config.toml'),
-        // a sqitch project's plan (the order its deploy scripts replay in)
+        // a sqitch project's plan (the order its deploy scripts replay in), and its configuration (where the plan is)
         vscode.workspace.createFileSystemWatcher('**/sqitch.plan'),
+        vscode.workspace.createFileSystemWatcher('**/sqitch.conf'),
       ],
     },
     // A function, so a restart sends the settings of that moment. VS Code's hover already shows

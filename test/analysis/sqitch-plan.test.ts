@@ -1,7 +1,7 @@
 // A sqitch project's plan decides the order its deploy scripts replay in.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { planChanges } from '../../server/src/analysis/sqitch-plan.js';
+import { planChanges, sqitchLayout } from '../../server/src/analysis/sqitch-plan.js';
 import { migrationOrder } from '../../server/src/analysis/model.js';
 import { initParser, Workspace } from '../../server/src/engine/workspace.js';
 
@@ -41,4 +41,11 @@ test("err → ok: maevsi: ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE FROM PUBLI
   ws.setSqitchPlans([{ folder: 'src/', changes: ['privilege_execute_revoke', 'function_secret'] }]);
   assert.equal(rule(), 0, 'plan order: the revoke of the defaults comes first');
   assert.deepEqual(ws.configOf('src/deploy/function_secret.sql').sqitchPlans?.[0]?.folder, 'src/');
+});
+
+test("ok: sqitch.conf: plan_file and deploy_dir under top_dir by default; [engine \"pg\"] (or [engine.pg]) overrides [core]; comments and quotes", () => {
+  assert.deepEqual(sqitchLayout(''), { planFile: './sqitch.plan', deployDir: './deploy' });
+  assert.deepEqual(sqitchLayout('[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n\ttop_dir = db/sqitch\n'), { planFile: 'sqitch.plan', deployDir: 'db/sqitch/deploy' });
+  assert.deepEqual(sqitchLayout('[core]\n  top_dir = a\n[engine "pg"]\n  top_dir = "b" # the pg one\n'), { planFile: 'b/sqitch.plan', deployDir: 'b/deploy' });
+  assert.deepEqual(sqitchLayout('[engine.pg]\n  deploy_dir = scripts/up\n; note\n'), { planFile: './sqitch.plan', deployDir: 'scripts/up' });
 });

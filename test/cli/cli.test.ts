@@ -367,6 +367,23 @@ describe("a sqitch project's plan", () => {
     rmSync(join(dir, 'src/sqitch.plan'));
     assert.equal(executable(JSON.parse(run(dir, ['.', '--format', 'json']).stdout)), 1);
   });
+
+  test("ok: a plan a sqitch.conf above the scripts names (top_dir = db/sqitch, plan_file at the root: crm-for-devs) orders them; a conf for another layout does not", () => {
+    const files = {
+      'sqitch.conf': '[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n\ttop_dir = db/sqitch\n[engine "pg"]\n\ttarget = db:pg:crm\n',
+      'sqitch.plan': '%syntax-version=1.0.0\n%project=crm\n\nnotes 2024-01-01T00:00:00Z A <a@example.com> # table\nadd_rls [notes] 2024-01-01T00:00:00Z A <a@example.com> # rls\n',
+      'db/sqitch/deploy/add_rls.sql': 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE notes FORCE ROW LEVEL SECURITY;\n',
+      'db/sqitch/deploy/notes.sql': 'CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n',
+    };
+    const dir = fixture(files);
+    const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
+    assert.deepEqual(j.databases[0].files, ['db/sqitch/deploy/notes.sql', 'db/sqitch/deploy/add_rls.sql']);
+    const notEnabled = (out: { files: Array<{ diagnostics: Array<{ rule: string }> }> }) => out.files.flatMap((f) => f.diagnostics.filter((d) => d.rule === 'rls-not-enabled')).length;
+    assert.equal(notEnabled(j), 0);
+    // a conf whose top_dir is elsewhere: the path order (add_rls first), so RLS is enabled before the table exists
+    const other = fixture({ ...files, 'sqitch.conf': files['sqitch.conf'].replace('top_dir = db/sqitch', 'top_dir = sql') });
+    assert.equal(notEnabled(JSON.parse(run(other, ['.', '--format', 'json']).stdout)), 1);
+  });
 });
 
 describe('psql includes', () => {

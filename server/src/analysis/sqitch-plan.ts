@@ -43,3 +43,30 @@ export function planChanges(text: string): string[] {
   });
   return out;
 }
+
+/**
+ * Where a sqitch project's configuration (`sqitch.conf`, in git-config syntax) puts its plan and
+ * its deploy scripts, as paths relative to the folder sqitch runs in (the configuration's):
+ * `plan_file` and `deploy_dir`, by default under `top_dir` (`.` by default). `[engine "pg"]`
+ * (or `[engine.pg]`) overrides `[core]`, as in sqitch.
+ */
+export function sqitchLayout(text: string): { planFile: string; deployDir: string } {
+  const sections = new Map<string, Map<string, string>>();
+  let current: Map<string, string> | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    const head = /^\[\s*([A-Za-z0-9_.-]+)(?:\s+"([^"]*)")?\s*\]$/.exec(line);
+    if (head) {
+      const name = (head[2] !== undefined ? `${head[1]}.${head[2]}` : head[1]!).toLowerCase();
+      if (!sections.has(name)) sections.set(name, new Map());
+      current = sections.get(name);
+      continue;
+    }
+    const kv = /^([A-Za-z0-9_-]+)\s*=\s*(.*)$/.exec(line);
+    if (kv && current) current.set(kv[1]!.toLowerCase(), kv[2]!.replace(/\s+[#;].*$/, '').replace(/^"(.*)"$/, '$1').trim());
+  }
+  const get = (key: string) => sections.get('engine.pg')?.get(key) ?? sections.get('core')?.get(key);
+  const top = get('top_dir') || '.';
+  return { planFile: get('plan_file') || `${top}/sqitch.plan`, deployDir: get('deploy_dir') || `${top}/deploy` };
+}

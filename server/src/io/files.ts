@@ -2,13 +2,13 @@
 // are linted (the config's include/exclude globs), discovery and reading. No LSP types here.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import { URI } from 'vscode-uri';
 import { ALWAYS_EXCLUDED, type Config } from '../analysis/config.js';
 import { apiSchemasOf, type ApiSchemas } from '../analysis/supabase-config.js';
-import { planChanges, type SqitchPlan } from '../analysis/sqitch-plan.js';
+import { planChanges, sqitchLayout, type SqitchPlan } from '../analysis/sqitch-plan.js';
 
 /** Files larger than this are not read into the editor's workspace (logged). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -175,10 +175,46 @@ export function readApiSchemas(files: Iterable<string>, ids: ProjectIds, log: (p
   }, ids, log);
 }
 
-/** The plans of the sqitch projects `files` belong to: each `sqitch.plan` beside a `deploy/` folder (the folder holding it). */
-export function readSqitchPlans(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<SqitchPlan[]> {
-  return readBesideFiles(files, /^(.*)[\\/]deploy[\\/]/, 'sqitch.plan', 'its order is', (text, names) => {
+/**
+ * The plans of the sqitch projects `files` belong to: each `sqitch.plan` beside a `deploy/` folder
+ * (the folder holding it); for a `deploy/` folder without one, the plan a `sqitch.conf` in a
+ * folder above names when its deploy folder is that one (`top_dir = db/sqitch`, `plan_file =
+ * sqitch.plan`: sqitch run from the repository's root).
+ */
+export async function readSqitchPlans(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<SqitchPlan[]> {
+  const list = [...files];
+  const DEPLOY = /^(.*)[\\/]deploy[\\/]/;
+  const plan = (text: string, prefix: string) => {
     const changes = planChanges(text);
-    return changes.length ? { folder: names.prefix, changes } : undefined;
-  }, ids, log);
+    return changes.length ? { folder: prefix, changes } : undefined;
+  };
+  const out = await readBesideFiles(list, DEPLOY, 'sqitch.plan', 'its order is', (text, names) => plan(text, names.prefix), ids, log);
+  const folders = new Set<string>();
+  for (const f of list) {
+    const m = DEPLOY.exec(f);
+    if (m) folders.add(m[1]!);
+  }
+  for (const folder of [...folders].sort()) {
+    const names = ids(folder);
+    if (!names || out.some((p) => p.folder === names.prefix)) continue;
+    // (a few folders up at most: sqitch runs where its configuration is, usually the repository's root)
+    for (let dir = folder, up = 0; up < 5; dir = dirname(dir), up++) {
+      const conf = await readTextFile(join(dir, 'sqitch.conf'));
+      if (conf.ok) {
+        const layout = sqitchLayout(conf.text);
+        if (resolve(dir, layout.deployDir) !== resolve(folder, 'deploy')) break;
+        const path = resolve(dir, layout.planFile);
+        const read = await readTextFile(path);
+        if (!read.ok) {
+          if (!read.missing) log(path, `${read.reason}; its order is not used`);
+          break;
+        }
+        const p = plan(read.text, names.prefix);
+        if (p) out.push(p);
+        break;
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return out;
 }

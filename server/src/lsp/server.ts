@@ -63,9 +63,9 @@ export const COMMANDS = {
 export const DEBOUNCE_MS = 150;
 const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
 const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
-const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan'];
-/** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a sqitch plan (the replay order). */
-const BESIDE_SQL = /[\\/](?:supabase[\\/]config\.toml|sqitch\.plan)$/;
+const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan', '**/sqitch.conf'];
+/** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a sqitch plan (the replay order) and configuration (where the plan is). */
+const BESIDE_SQL = /[\\/](?:supabase[\\/]config\.toml|sqitch\.plan|sqitch\.conf)$/;
 const READ_CONCURRENCY = 32;
 const CONFIGURATION_TIMEOUT_MS = 5000;
 
