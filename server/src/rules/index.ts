@@ -54,3 +54,4 @@ export { policyMembershipSelfJoin } from './policy-membership-self-join.js';
 export { supabaseMigrationVersionDuplicate } from './supabase-migration-version-duplicate.js';
 export { grantWithoutPolicy } from './grant-without-policy.js';
 export { triggerWriteDenied } from './trigger-write-denied.js';
+export { policySharedRowsWritable } from './policy-shared-rows-writable.js';

@@ -1,0 +1,177 @@
+// policy-shared-rows-writable: a FOR ALL policy whose USING shares some rows with everyone
+// (`tenant_id = <the caller's tenant> OR visibility = 'public'`): USING also decides which rows
+// UPDATE and DELETE reach, so every role of the policy may delete the shared rows, and update them
+// (into its own tenant, when WITH CHECK is the tenant check), not only read them. Measured on
+// PGlite (test/rules/policy-shared-rows-writable.test.ts): tenant B deletes tenant A's shared row,
+// and moves another into its own tenant.
+//
+// Reported when the USING is an OR of conditions of which one looks at who is asking (auth.uid(),
+// a setting, current_user, a helper that does: looksAtCaller) and another does not, and a role of
+// the policy may hold UPDATE or DELETE on the table.
+import type { Model, Policy, Table } from '../analysis/model.js';
+import { activeRows, constBool, exprClauseSpan, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { roleList } from '../analysis/policies.js';
+import { rlsSubjectGrantees, workspaceManagesTableGrants } from '../analysis/privileges.js';
+import type { Node } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { looksAtCaller, mayHoldPrivilege, quoteIdent, tableName } from './lib/util.js';
+
+/** The roles of the policy, subject to it, that may update or delete rows of the table (`public` for PUBLIC). */
+function writers(model: Model, p: Policy, t: Table | undefined): string[] {
+  const out: string[] = [];
+  for (const r of p.roles) {
+    if (r === 'public') {
+      if (!t || !workspaceManagesTableGrants(model) || rlsSubjectGrantees(model, t).some((g) => mayHoldPrivilege(model, t, g, ['update', 'delete']))) out.push(r);
+      continue;
+    }
+    if (model.roleBypassesRls(r) || (t && t.owner?.role === r && !t.rlsForced)) continue;
+    if (!t || mayHoldPrivilege(model, t, r, ['update', 'delete'])) out.push(r);
+  }
+  return out;
+}
+
+/**
+ * The parts of a condition's text at its top-level ORs (`a OR (b AND c)` → `a`, `(b AND c)`),
+ * strings, quoted names, dollar quotes, comments and parentheses skipped; undefined when the text
+ * has no top-level OR.
+ */
+export function topLevelOr(text: string): string[] | undefined {
+  const parts: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"') {
+      const close = text.indexOf(c, i + 1);
+      i = close < 0 ? text.length : close;
+      continue;
+    }
+    if (c === '$') {
+      const m = /^\$[A-Za-z_]*\$/.exec(text.slice(i));
+      if (m) {
+        const close = text.indexOf(m[0], i + m[0].length);
+        i = close < 0 ? text.length : close + m[0].length - 1;
+        continue;
+      }
+    }
+    if (c === '-' && text[i + 1] === '-') {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
+      continue;
+    }
+    if (c === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? text.length : close + 1;
+      continue;
+    }
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0 && (c === 'o' || c === 'O') && /^or\b/i.test(text.slice(i, i + 3)) && !/[\w$]/.test(text[i - 1] ?? ' ')) {
+      parts.push(text.slice(from, i).trim());
+      from = i + 2;
+      i++;
+    }
+  }
+  if (parts.length === 0) return undefined;
+  parts.push(text.slice(from).trim());
+  return parts.every((x) => x.length > 0) ? parts : undefined;
+}
+
+/** The condition's text without the parentheses that wrap all of it. */
+function unwrap(text: string): string {
+  let t = text.trim();
+  while (t.startsWith('(') && t.endsWith(')')) {
+    let depth = 0;
+    let closesAtEnd = true;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] === '(') depth++;
+      else if (t[i] === ')' && --depth === 0 && i < t.length - 1) {
+        closesAtEnd = false;
+        break;
+      }
+    }
+    if (!closesAtEnd) break;
+    t = t.slice(1, -1).trim();
+  }
+  return t;
+}
+
+/** The split fix: a SELECT policy keeping the USING, and INSERT, UPDATE and DELETE policies with the caller's branches only. */
+function splitFix(model: Model, p: Policy, t: Table | undefined, using: PolicyExpr, check: PolicyExpr | undefined, callerIndexes: number[]): Fix | undefined {
+  if (!t || using.stmt.start !== p.created.start || using.stmt.file !== p.created.file || (check && check.stmt.start !== p.created.start)) return undefined; // (changed by ALTER POLICY since)
+  const text = textOfFile(model, using.file);
+  const span = exprClauseSpan(model, using);
+  if (!span) return undefined;
+  const usingText = unwrap(text.slice(span.start, span.end));
+  const parts = topLevelOr(usingText);
+  if (!parts || parts.length !== (using.node?.BoolExpr?.args?.length ?? 0)) return undefined;
+  const caller = callerIndexes.map((i) => parts[i]!).join(' OR ');
+  const checkSpan = check ? exprClauseSpan(model, check) : undefined;
+  if (check && !checkSpan) return undefined;
+  const checkText = checkSpan ? unwrap(text.slice(checkSpan.start, checkSpan.end)) : caller;
+  const on = tableName(model, t, p.created);
+  const to = p.roles.length === 1 && p.roles[0] === 'public' && !/\bTO\b/i.test(text.slice(p.nameLoc.end, span.start)) ? '' : ` TO ${p.roles.map((r) => (r === 'public' ? 'PUBLIC' : r === 'current_user' || r === 'current_role' || r === 'session_user' ? r.toUpperCase() : quoteIdent(r))).join(', ')}`;
+  const named = (suffix: string) => quoteIdent(`${p.name.slice(0, 63 - suffix.length)}${suffix}`);
+  const statements = [
+    `CREATE POLICY ${quoteIdent(p.name)} ON ${on} FOR SELECT${to}\n  USING (${usingText});`,
+    `CREATE POLICY ${named('_insert')} ON ${on} FOR INSERT${to}\n  WITH CHECK (${checkText});`,
+    `CREATE POLICY ${named('_update')} ON ${on} FOR UPDATE${to}\n  USING (${caller})\n  WITH CHECK (${checkText});`,
+    `CREATE POLICY ${named('_delete')} ON ${on} FOR DELETE${to}\n  USING (${caller});`,
+  ];
+  const file = textOfFile(model, p.created.file);
+  let end = p.created.end;
+  while (end < file.length && (file[end] === ' ' || file[end] === '\t')) end++;
+  if (file[end] === ';') end++;
+  return {
+    title: `Split policy "${p.name}": FOR SELECT keeps its USING; INSERT, UPDATE and DELETE get only the condition on the caller`,
+    kind: 'unsafe',
+    edits: [{ file: p.created.file, start: p.created.start, end, newText: statements.join('\n') }],
+  };
+}
+
+export const policySharedRowsWritable = defineRule({
+  meta: {
+    id: 'policy-shared-rows-writable',
+    description: 'A FOR ALL policy whose USING admits, besides the caller\'s own rows, rows shared with everyone (OR visibility = \'public\'): its roles may update and delete the shared rows too.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards:
+      'A FOR ALL policy\'s USING is also the filter of UPDATE and DELETE: a branch that shares rows for reading (OR is_public) lets every role of the policy delete those rows, and update them as far as WITH CHECK allows.',
+    shownBy: { exposure: 'policy' },
+  },
+  check({ model, report }) {
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      if (p.command !== 'all' || !p.permissive) continue;
+      const using = row.using;
+      const args: Node[] | undefined = using?.node?.BoolExpr?.boolop === 'OR_EXPR' ? using.node.BoolExpr.args : undefined;
+      if (!using || !args) continue;
+      const callerIndexes: number[] = [];
+      const shared: number[] = [];
+      args.forEach((a, i) => (looksAtCaller(model, a) ? callerIndexes.push(i) : constBool(a) === false ? undefined : shared.push(i)));
+      if (callerIndexes.length === 0 || shared.length === 0) continue;
+      if (shared.some((i) => constBool(args[i]) === true)) continue; // (OR true: policy-always-true's)
+      const roles = writers(model, p, row.table);
+      if (roles.length === 0) continue;
+      const text = textOfFile(model, using.file);
+      const span = exprClauseSpan(model, using);
+      const parts = span ? topLevelOr(unwrap(text.slice(span.start, span.end))) : undefined;
+      const sharedText = parts && parts.length === args.length ? shared.map((i) => parts[i]).join(' OR ') : undefined;
+      const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles);
+      const update = row.check
+        ? 'and update them as far as WITH CHECK allows, e.g. move them into their own tenant, as WITH CHECK checks only the new row'
+        : 'and update them with any values that keep them shared (with no WITH CHECK, USING is the check too), and insert shared rows in the name of anyone';
+      report({
+        file: p.nameLoc.file,
+        start: span?.start ?? p.nameLoc.start,
+        end: span?.end ?? p.nameLoc.end,
+        message:
+          `Policy "${p.name}" on ${p.table} is FOR ALL, so its USING also decides which rows UPDATE and DELETE reach: ` +
+          `its branch ${sharedText ? `\`${sharedText}\` ` : ''}admits rows without looking at who is asking, so ${who} may delete those rows — other users' and tenants' ${sharedText ? 'shared ' : ''}rows — ${update}; not only read them. ` +
+          'Split it: a FOR SELECT policy with this USING, and INSERT, UPDATE and DELETE policies with only the condition on the caller.',
+        fixes: [splitFix(model, p, row.table, using, row.check, callerIndexes)].filter((f): f is Fix => !!f),
+      });
+    }
+  },
+});

@@ -1,0 +1,110 @@
+// policy-shared-rows-writable on PostgreSQL (PGlite): a FOR ALL policy sharing rows for reading
+// (`tenant check OR visibility = 'global_approved'`) lets tenant B delete tenant A's shared row
+// and move another into its own tenant (WITH CHECK checks only the new row); without WITH CHECK
+// B may rewrite A's shared row and insert shared rows in A's name. After the split fix B still
+// reads the shared rows and changes none of them.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { affected, asOwner, closeAll, count, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { topLevelOr } from '../../server/src/rules/policy-shared-rows-writable.js';
+
+const ID = 'policy-shared-rows-writable';
+before(initParser);
+after(closeAll);
+
+/** The skills example as app_owner, with rows of tenants A (two shared, one not) and B, acting as tenant B. */
+async function skills(q: Q, sql: string): Promise<void> {
+  await q('CREATE ROLE app_user NOLOGIN'); // (by the superuser; rolled back with the rest)
+  await asOwner(q, sql.replace('CREATE ROLE app_user NOLOGIN;', ''));
+  await q(`INSERT INTO skills VALUES ('a1', 'A', 'global_approved'), ('a2', 'A', 'tenant'), ('a3', 'A', 'global_approved'), ('b1', 'B', 'tenant')`);
+  await q(`SELECT set_config('app.tenant_id', 'B', true)`);
+  await q('SET ROLE app_user');
+}
+
+test("err: tenant B deletes tenant A's shared row and moves another into its own tenant; after the split it reads them and changes none", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.match(finding.message, /its branch `visibility = 'global_approved'` admits rows without looking at who is asking, so app_user may delete those rows/);
+  assert.match(finding.message, /move them into their own tenant/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.match(sqlOf(fixed), /CREATE POLICY tenant_isolation_delete ON skills FOR DELETE TO app_user\n {2}USING \(tenant_id = \(select current_setting\('app\.tenant_id', true\)\)\);/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await skills(q, sqlOf(ws));
+    assert.equal(await count(q, 'skills'), 3, "B reads its own row and A's two shared ones");
+    assert.deepEqual(await q(`DELETE FROM skills WHERE id = 'a1' RETURNING id`), [{ id: 'a1' }]);
+    assert.deepEqual(await q(`UPDATE skills SET tenant_id = 'B' WHERE id = 'a3' RETURNING id, tenant_id`), [{ id: 'a3', tenant_id: 'B' }]);
+    assert.equal(await affected(q, `UPDATE skills SET visibility = 'x' WHERE id = 'a2'`), 0, "A's unshared row stays out of reach");
+  });
+  await inRollback(db, async (q) => {
+    await skills(q, sqlOf(fixed));
+    assert.equal(await count(q, 'skills'), 3);
+    assert.equal(await affected(q, `DELETE FROM skills WHERE id = 'a1'`), 0);
+    assert.equal(await affected(q, `UPDATE skills SET tenant_id = 'B' WHERE id = 'a3'`), 0);
+    assert.equal(await affected(q, `UPDATE skills SET visibility = 'global_approved' WHERE id = 'b1'`), 1, 'its own rows it still changes');
+    const foreign = await tryQuery(q, `INSERT INTO skills VALUES ('x', 'A', 'global_approved')`);
+    assert.equal(foreign.ok ? 'ok' : foreign.error.code, '42501');
+  });
+});
+
+test("err: without WITH CHECK: user B rewrites A's published quiz and inserts one in A's name; after the split neither", async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /with no WITH CHECK, USING is the check too/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.match(sqlOf(fixed), /FOR INSERT TO authenticated\n {2}WITH CHECK \(created_by = \(select auth\.uid\(\)\)\);/);
+  const db = await getDb();
+  const run = async (q: Q, sql: string) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sql);
+    await q(`INSERT INTO quizzes VALUES (1, '${TENANT_A}', 'published', true, 'A''s quiz'), (2, '${TENANT_A}', 'draft', false, 'A''s draft')`);
+    await q('GRANT SELECT, INSERT, UPDATE, DELETE ON quizzes TO authenticated'); // (Supabase's default privileges)
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+  };
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(ws));
+    assert.deepEqual(await q(`UPDATE quizzes SET title = 'defaced by B' WHERE id = 1 RETURNING id`), [{ id: 1 }]);
+    assert.equal(await affected(q, `INSERT INTO quizzes VALUES (3, '${TENANT_A}', 'published', true, 'spam in A''s name')`), 1);
+    assert.equal(await affected(q, `DELETE FROM quizzes WHERE id = 1`), 1);
+  });
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(fixed));
+    assert.equal(await count(q, 'quizzes'), 1, "B still reads A's published quiz");
+    assert.equal(await affected(q, `UPDATE quizzes SET title = 'defaced by B' WHERE id = 1`), 0);
+    assert.equal(await affected(q, `DELETE FROM quizzes WHERE id = 1`), 0);
+    const foreign = await tryQuery(q, `INSERT INTO quizzes VALUES (3, '${TENANT_A}', 'published', true, 'spam')`);
+    assert.equal(foreign.ok ? 'ok' : foreign.error.code, '42501');
+  });
+});
+
+test('ok: Valid: a read policy with the shared branch and a write policy without it: B reads the shared row and cannot delete it', async () => {
+  const { ws } = lintDocExample(ID, 'valid', 0);
+  await inRollback(await getDb(), async (q) => {
+    await skills(q, sqlOf(ws));
+    assert.equal(await count(q, 'skills'), 3);
+    assert.equal(await affected(q, `DELETE FROM skills WHERE id = 'a1'`), 0);
+  });
+});
+
+test('ok: not reported: an always-true branch (policy-always-true), a FOR SELECT policy, no caller branch at all', () => {
+  const { ex } = invalidFinding(ID, 0);
+  const base = ex.files[0]!.text;
+  for (const [what, text] of [
+    ['OR true', base.replace("visibility = 'global_approved'", 'true')],
+    ['FOR SELECT', base.replace('FOR ALL', 'FOR SELECT').replace(/\n {2}WITH CHECK[^\n]*;/, ';')],
+    ['no caller', base.replace("tenant_id = (select current_setting('app.tenant_id', true))", "tenant_id = 'A'").replace("WITH CHECK (tenant_id = (select current_setting('app.tenant_id', true)))", "WITH CHECK (tenant_id = 'A')")],
+  ] as const) {
+    assert.notEqual(text, base, what);
+    assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0, what);
+  }
+});
+
+test('ok: the USING is split at its top-level ORs only (parentheses, strings, dollar quotes and comments skipped)', () => {
+  assert.deepEqual(topLevelOr("a = 1 OR (b = 2 OR c = 3) or d = 'x OR y'"), ['a = 1', '(b = 2 OR c = 3)', "d = 'x OR y'"]);
+  assert.deepEqual(topLevelOr('color = $$or$$ -- or\n OR ok'), ['color = $$or$$ -- or', 'ok']);
+  assert.equal(topLevelOr('a = 1 AND (b OR c)'), undefined);
+  assert.equal(topLevelOr('ordered OR'), undefined);
+});
