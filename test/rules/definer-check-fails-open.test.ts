@@ -150,3 +150,36 @@ test('err: the guard ORed with conditions on the arguments alone (OR p_user_id I
     await expectPgError(q(exportB), 'P0001', 'Unauthorized');
   });
 });
+
+test("err: the guard ANDed with auth.uid() IS NOT NULL (siza083/produtive): skipped for anon, who reads B's profile; the fix drops the IS NOT NULL and anon is refused, B is not", async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const text = ex.files[0]!.text.replace('IF auth.uid() != p_user_id THEN', 'IF auth.uid() IS NOT NULL AND p_user_id IS NOT NULL AND auth.uid() <> p_user_id THEN');
+  const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /so the condition is false \(it asks auth\.uid\(\) IS NOT NULL: the check is skipped/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await profiles(q, ws);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'anon skips the check');
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /IF p_user_id IS NOT NULL AND auth\.uid\(\) IS DISTINCT FROM p_user_id THEN/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await profiles(q, fixed);
+    await q('SET ROLE anon');
+    await expectPgError(q(exportB), 'P0001', 'Unauthorized');
+  });
+  await inRollback(db, async (q) => {
+    await profiles(q, fixed);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }]);
+  });
+  // ANDed with the arguments alone: NULL AND true is NULL, also open
+  const nullAnd = lintFiles([{ file: ex.files[0]!.file, text: ex.files[0]!.text.replace('IF auth.uid() != p_user_id THEN', 'IF p_user_id IS NOT NULL AND auth.uid() <> p_user_id THEN') }], ID).mine;
+  assert.match(nullAnd[0]?.message ?? '', /NULL AND true is NULL/);
+  // ANDed with anything else (a call): left alone
+  assert.equal(lintFiles([{ file: ex.files[0]!.file, text: ex.files[0]!.text.replace('IF auth.uid() != p_user_id THEN', 'IF public.is_enabled() AND auth.uid() <> p_user_id THEN') }], ID).mine.length, 0);
+});

@@ -39,6 +39,11 @@ interface Guard {
   op: { start: number; end: number; newText: string; was: string };
   /** ORed with conditions on the arguments alone */
   inOr?: boolean;
+  /**
+   * ANDed with conditions on the arguments alone (`null`: NULL AND true is NULL), or also with the
+   * context's own IS NOT NULL (`skipped`: the check is false, skipped, without a caller): its text
+   */
+  inAnd?: { kind: 'null' } | { kind: 'skipped'; notNull: Node };
 }
 
 /** The function's parameter names (lower case). */
@@ -87,6 +92,18 @@ function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<stri
       if (!g) continue;
       params ??= paramNames(f);
       return args.every((a, j) => j === i || argumentsOnly(a, params!)) ? { ...g, inOr: true } : undefined;
+    }
+    return undefined;
+  }
+  if (whole?.BoolExpr?.boolop === 'AND_EXPR') {
+    const args: Node[] = whole.BoolExpr.args ?? [];
+    for (let i = 0; i < args.length; i++) {
+      const g = comparisonFailingOpen(model, f.created.file, s, args[i], vars);
+      if (!g) continue;
+      const params = paramNames(f);
+      const notNull = args.find((a, j) => j !== i && a?.NullTest?.nulltesttype === 'IS_NOT_NULL' && nullableContext(a.NullTest.arg, vars)?.kind === g.context.kind);
+      if (!args.every((a, j) => j === i || a === notNull || argumentsOnly(a, params))) return undefined;
+      return { ...g, inAnd: notNull ? { kind: 'skipped', notNull } : { kind: 'null' } };
     }
     return undefined;
   }
@@ -151,6 +168,26 @@ function nullChecked(f: Func, kind: Context, vars: ReadonlyMap<string, { kind: C
   });
 }
 
+/**
+ * The IF condition without its `<context> IS NOT NULL AND` (or `AND <context> IS NOT NULL`)
+ * conjunct, the context written as auth.uid(), (select auth.uid()), a setting or the variable; undefined
+ * when it is not written so exactly once.
+ */
+function withoutConjunct(cond: string, context: { kind: Context; text: string }, notNullTest: Node): string | undefined {
+  const variable = columnRef(bareValue(notNullTest?.NullTest?.arg))?.name;
+  const ctx = variable
+    ? String.raw`\b${variable}\b`
+    : context.kind === 'auth.uid()'
+      ? String.raw`(?:\(\s*select\s+auth\.uid\(\)\s*\)|auth\.uid\(\))`
+      : String.raw`[\w.]+\s*\([^()]*\)(?:::\w+)?`;
+  const notNull = String.raw`${ctx}\s+is\s+not\s+null`;
+  for (const re of [new RegExp(String.raw`${notNull}\s+and\s+`, 'gi'), new RegExp(String.raw`\s+and\s+${notNull}`, 'gi')]) {
+    const hits = cond.match(re);
+    if (hits?.length === 1) return cond.replace(re, '');
+  }
+  return undefined;
+}
+
 export const definerCheckFailsOpen = defineRule({
   meta: {
     id: 'definer-check-fails-open',
@@ -180,21 +217,31 @@ export const definerCheckFailsOpen = defineRule({
           g.context.kind === 'auth.uid()'
             ? `for anon, a request without a signed-in user, auth.uid() is NULL`
             : `where the setting was never set (a connection that skipped it, a job, a caller choosing not to), ${g.context.text} is NULL`;
-        const fixed = textOfFile(model, file).slice(s.start, g.op.start) + g.op.newText + textOfFile(model, file).slice(g.op.end, s.end);
-        const fix: Fix = {
+        const text = textOfFile(model, file);
+        let fixed = text.slice(s.start, g.op.start) + g.op.newText + text.slice(g.op.end, s.end);
+        let fix: Fix | undefined = {
           title: `Compare with ${g.op.newText} (true when one side is NULL): IF ${fixed.replace(/\s+/g, ' ')}`,
           kind: 'unsafe',
           edits: [{ file, start: g.op.start, end: g.op.end, newText: g.op.newText }],
         };
+        if (g.inAnd?.kind === 'skipped') {
+          // (the context's IS NOT NULL goes too: it is what skips the check)
+          const without = withoutConjunct(fixed, g.context, g.inAnd.notNull);
+          fix = without === undefined ? undefined : { title: `Check every caller, signed in or not: IF ${without.replace(/\s+/g, ' ')}`, kind: 'unsafe', edits: [{ file, start: s.start, end: s.end, newText: without }] };
+          fixed = without ?? fixed;
+        }
         report({
           file,
           start: s.start,
           end: s.end,
           message:
             `The caller check IF ${cond} THEN RAISE … in SECURITY DEFINER function ${f.signature}, which ${callers.text} can call, fails open: ${who}, ` +
-            `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : ''}, and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
-            `Compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL), or raise first when ${g.context.text} IS NULL.`,
-          fixes: [fix],
+            (g.inAnd?.kind === 'skipped'
+              ? `so the condition is false (it asks ${g.context.text} IS NOT NULL: the check is skipped for exactly the callers it must stop), and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
+                `Drop the IS NOT NULL and compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL), or raise first when ${g.context.text} IS NULL.`
+              : `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : g.inAnd ? ' (NULL AND true is NULL, and the caller chooses arguments that make the rest true)' : ''}, and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
+                `Compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL), or raise first when ${g.context.text} IS NULL.`),
+          fixes: fix ? [fix] : [],
         });
       }
     }
