@@ -236,7 +236,7 @@ DROP TABLE c;`,
     assert.ok(m.tables.has('public.c'));
     assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt').length, 0);
   });
-  test('ok: rollback files are parsed but not replayed (golang-migrate/sqlx .down.sql, diesel down.sql, Flyway U__ undo, sqitch revert/ and verify/)', () => {
+  test('ok: rollback files are parsed but not replayed (golang-migrate/sqlx .down.sql, diesel down.sql, Flyway U__ undo, postgrator .undo., sqitch revert/ and verify/)', () => {
     const m = model({
       'migrations/000001_todos.up.sql': 'CREATE TABLE todos (id int);\nALTER TABLE todos ENABLE ROW LEVEL SECURITY;',
       'migrations/000001_todos.down.sql': 'ALTER TABLE todos DISABLE ROW LEVEL SECURITY;\nDROP TABLE todos;',
@@ -249,7 +249,11 @@ DROP TABLE c;`,
       'sqitch/revert/appschema/todos.sql': 'DROP TABLE sq;',
       'sqitch/verify/appschema/todos.sql': 'BEGIN; SELECT id FROM sq WHERE FALSE; ROLLBACK;',
       'migrations/0003_slowdown.sql': 'CREATE TABLE slowdown (id int);',
+      'postgrator/0004.do.undone.sql': 'CREATE TABLE undone (id int);',
+      'postgrator/0004.undo.undone.sql': 'DROP TABLE undone;',
+      'postgrator/0005.undo.sql': 'DROP TABLE undone;',
     });
+    assert.ok(m.tables.has('public.undone'));
     assert.equal(m.tables.get('public.todos')?.rlsEnabled, true);
     assert.ok(m.tables.has('public.notes'));
     assert.ok(m.tables.has('public.x'));

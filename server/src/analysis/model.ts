@@ -651,13 +651,14 @@ function usesSupabaseAuth(files: ParsedFile[]): boolean {
 
 /**
  * A file that only rolls a migration back: `…down.sql` beside its `…up.sql` (golang-migrate,
- * sqlx, diesel's `down.sql`), a Flyway undo migration (`U<version>__<name>.sql`), or a sqitch
+ * sqlx, diesel's `down.sql`), a Flyway undo migration (`U<version>__<name>.sql`), a postgrator
+ * undo migration (`<version>.undo.<name>.sql`, beside its `.do.` twin), or a sqitch
  * `revert/` script (and its `verify/` one, which checks and changes nothing). It is parsed (a
  * syntax error is still reported) but not replayed.
  */
 export function isRollbackFile(file: string): boolean {
   const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
-  return /(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base) || /(^|[\\/])(revert|verify)[\\/].+\.sql$/i.test(file);
+  return /(^|\.)down\.sql$/i.test(base) || /^U\d+(?:[._]\d+)*__.+\.sql$/.test(base) || /^\d+\.undo(?:\..+)?\.sql$/i.test(base) || /(^|[\\/])(revert|verify)[\\/].+\.sql$/i.test(file);
 }
 
 /**
