@@ -153,3 +153,19 @@ CREATE POLICY notes_delete ON public.notes FOR DELETE USING (user_id = auth.uid(
   const open = sql.replace('USING (user_id = auth.uid());', "USING (user_id IS NOT NULL);");
   assert.equal(lintFiles([{ file, text: open }], ID).mine.length, 1);
 });
+
+test('ok: a deny-all USING (false) policy (lablueprint/path) changes no row, with or without a SELECT policy: not reported, nor by policy-applies-to-public', async () => {
+  const text = `CREATE TABLE documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+CREATE INDEX ON documents (owner_id);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;
+CREATE POLICY "no deletes" ON documents FOR DELETE USING (false);
+CREATE POLICY "no updates" ON documents FOR UPDATE USING (false) WITH CHECK (false);`;
+  const { ws, findings } = lintFiles([{ file: 'supabase/migrations/20240101000000_documents.sql', text }], ID);
+  assert.deepEqual(findings.filter((f) => f.rule === ID || f.rule === 'policy-applies-to-public').map((f) => f.rule), []);
+  await inRollback(await getDb(), async (q) => {
+    await documents(q, sqlOf(ws));
+    assert.equal(await affected(q, 'DELETE FROM documents'), 0);
+    assert.equal(await affected(q, `UPDATE documents SET body = 'x'`), 0);
+  });
+});

@@ -1,6 +1,7 @@
 import { clauseSpan } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
-import type { Statement } from '../analysis/types.js';
+import type { Node, Statement } from '../analysis/types.js';
+import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule, type Edit } from './types.js';
 import { appRole, fileOf, hasAnyPrivilege, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent } from './lib/util.js';
 import { commandsOf } from '../analysis/policies.js';
@@ -74,12 +75,15 @@ function toAppRole(model: Model, p: Policy): { title: string; edits: Edit[] } | 
 /**
  * A permissive policy without the expression its command is checked with admits no row:
  * PostgreSQL skips a permissive policy with no USING for reads, and one with neither WITH
- * CHECK nor USING for writes (measured: FOR ALL TO public with neither, 0 rows, INSERT 42501).
+ * CHECK nor USING for writes (measured: FOR ALL TO public with neither, 0 rows, INSERT 42501);
+ * one whose expression is `false` admits none either.
  */
 function admitsNothing(p: Policy): boolean {
-  if (p.command === 'insert') return !p.withCheck;
-  if (p.command === 'all') return !p.using && !p.withCheck;
-  return !p.using;
+  // (or with the expression `false`: a deny-all policy, e.g. USING (false) to say nobody writes through the API)
+  const none = (n: Node | undefined) => !n || constBool(n) === false;
+  if (p.command === 'insert') return none(p.withCheck);
+  if (p.command === 'all') return none(p.using) && (p.withCheck ? none(p.withCheck) : true);
+  return none(p.using);
 }
 
 export const policyAppliesToPublic = defineRule({

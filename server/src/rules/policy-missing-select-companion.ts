@@ -1,6 +1,6 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { hasSubLink } from '../analysis/ast.js';
-import { exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
+import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
 import { PSEUDO_ROLES } from '../analysis/privileges.js';
@@ -86,6 +86,7 @@ export const policyMissingSelectCompanion = defineRule({
       if (!(f & PF_PERMISSIVE) || !(f & (PF_UPDATE | PF_DELETE)) || !(f & PF_USING)) continue;
       if (!rows[i]!.active) continue;
       const p = rows[i]!.policy;
+      if (constBool(p.using) === false) continue; // (USING (false): it admits no row to change, with or without a SELECT policy)
       const t = rows[i]!.table;
       const policies = t?.policies ?? policiesWithKey(model, p.table);
       const missing = withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass));
