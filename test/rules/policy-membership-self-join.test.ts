@@ -91,3 +91,75 @@ test('err (lint): a check that only says the group column IS NOT NULL does not l
   assert.notEqual(sql, sqlOf(ws));
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text: sql }], ID).mine.length, 1);
 });
+
+/** The first Invalid example with the documents policy replaced by `policy` (and `extra` statements before it). */
+function variant(policy: string, extra = ''): string {
+  const { ex } = invalidFinding(ID, 0);
+  return ex.files[0]!.text.replace(/CREATE POLICY documents_member[\s\S]*$/, () => `${extra}${policy}\n`);
+}
+
+test('err: trusted through a SECURITY DEFINER helper (is_member(org_id)), through an unqualified IN, or written with an OR whose branch checks only the user: user A joins org 2 and reads its document', async () => {
+  const helper = `CREATE FUNCTION public.is_member(_org bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.org_members WHERE org_id = _org AND user_id = auth.uid())
+$$;
+`;
+  const cases: Array<[string, string]> = [
+    ['helper', variant('CREATE POLICY documents_member ON public.documents FOR SELECT TO authenticated\n  USING ((select public.is_member(org_id)));', helper)],
+    ['unqualified IN', variant('CREATE POLICY documents_member ON public.documents FOR SELECT TO authenticated\n  USING (org_id IN (SELECT m.org_id FROM public.org_members m WHERE m.user_id = (select auth.uid())));')],
+    [
+      'OR branch',
+      variant(
+        'CREATE POLICY documents_member ON public.documents FOR SELECT TO authenticated\n  USING (EXISTS (SELECT 1 FROM public.org_members m WHERE m.org_id = documents.org_id AND m.user_id = (select auth.uid())));',
+      ).replace('WITH CHECK (user_id = (select auth.uid()));', "WITH CHECK ((select auth.uid()) IS NOT NULL AND (user_id = (select auth.uid()) OR ((select auth.jwt()) ->> 'role') = 'service_role'));"),
+    ],
+  ];
+  for (const [what, text] of cases) {
+    const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text }], ID);
+    assert.equal(mine.length, 1, what);
+    if (what === 'helper') assert.match(mine[0]!.message, /read through function public\.is_member\(bigint\)/);
+    await inRollback(await getDb(), async (q) => {
+      await orgs(q, ws);
+      assert.deepEqual(await q('SELECT title FROM public.documents'), [{ title: 'ours' }], what);
+      await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`);
+      assert.equal(await count(q, 'public.documents'), 2, `${what}: org 2's document too`);
+    });
+  }
+});
+
+test("err: a role column users may set on their own row, trusted by a helper returning it (get_my_role() = 'admin') or checking it (has_role(auth.uid(), 'admin')): user A makes itself admin and reads every document", async () => {
+  const base = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, role text NOT NULL DEFAULT 'member');
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_read ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE POLICY profiles_update ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()));
+CREATE TABLE public.documents (id bigint PRIMARY KEY, title text NOT NULL);
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_my_role() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT role FROM public.profiles WHERE id = auth.uid()
+$$;
+CREATE FUNCTION public.has_role(_user uuid, _role text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.profiles WHERE id = _user AND role = _role)
+$$;
+`;
+  for (const using of ["(select public.get_my_role()) = 'admin'", "(select public.has_role((select auth.uid()), 'admin'))", "EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = (select auth.uid()) AND p.role = 'admin')"]) {
+    const text = `${base}CREATE POLICY documents_admin ON public.documents FOR SELECT TO authenticated USING (${using});\n`;
+    const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_roles.sql', text }], ID);
+    assert.equal(mine.length, 1, using);
+    assert.match(mine[0]!.message, /a user can change the role of their own row of public\.profiles to 'admin', and then get what that policy admits to holders of role = 'admin'/);
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+      await q(sqlOf(ws));
+      await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'member'); INSERT INTO public.documents VALUES (1, 'board minutes')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      assert.equal(await count(q, 'public.documents'), 0);
+      await q(`UPDATE public.profiles SET role = 'admin' WHERE id = '${TENANT_A}'`);
+      assert.equal(await count(q, 'public.documents'), 1, using);
+    });
+    // a trigger on UPDATE of profiles (a role-change guard), or UPDATE granted on other columns only: left alone
+    const trigger = `${text}CREATE FUNCTION public.keep_role() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.role := OLD.role; RETURN NEW; END $$;\nCREATE TRIGGER profiles_keep_role BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.keep_role();\n`;
+    assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_roles.sql', text: trigger }], ID).mine.length, 0);
+  }
+  const columns = `${base}REVOKE UPDATE ON public.profiles FROM authenticated;\nGRANT UPDATE (id) ON public.profiles TO authenticated;\nCREATE POLICY documents_admin ON public.documents FOR SELECT TO authenticated USING ((select public.get_my_role()) = 'admin');\n`;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_roles.sql', text: columns }], ID).mine.length, 0);
+});

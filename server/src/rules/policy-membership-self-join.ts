@@ -1,10 +1,11 @@
-import type { Model, Policy, Table } from '../analysis/model.js';
+import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
+import { callsIn, constValue } from '../analysis/ast.js';
 import { roleList } from '../analysis/policies.js';
-import { memoModel } from '../analysis/policy-exprs.js';
+import { activeRows, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { bareValue, columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
 import { subselectReads } from './lib/unreadable.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
@@ -49,6 +50,71 @@ interface Use {
   member: Table;
   userCol: string;
   groupCol: string;
+  /** the value the group column is compared with, when it is a constant (a role: `role = 'admin'`), as written */
+  groupValue?: string;
+  /** the function the policy reads the membership table through (`has_role(auth.uid(), 'admin')`), if any */
+  via?: Func;
+}
+
+/** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
+type Side = { kind: 'identity' } | { kind: 'group'; col?: string; value?: string };
+
+/** A constant, cast or not (`'admin'`, `'admin'::app_role`, `true`), as written in `text`; undefined for anything else. */
+function constantText(n: Node, text: string | undefined): string | undefined {
+  const c = n?.TypeCast ? n.TypeCast.arg : n;
+  const v = constValue(c);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') {
+    const at: unknown = c?.A_Const?.location;
+    const quoted = text && typeof at === 'number' ? /^'(?:[^']|'')*'/.exec(text.slice(at, at + 200))?.[0] : undefined;
+    return quoted ?? `'${v.replace(/'/g, "''")}'`;
+  }
+  return String(v);
+}
+
+/**
+ * The membership use of a sub-select `q` (`SELECT … FROM member WHERE member.user = <caller> AND
+ * member.group = <a group>`), sides of its equalities classified by `classify` (member columns
+ * by `ofMember`); or of `t.group IN (SELECT member.group FROM member WHERE member.user = <caller>)`
+ * (`inColumn`: the IN's outer column of the policy's table).
+ */
+function useOfSelect(
+  q: Node,
+  member: Table,
+  ofMember: (c: { qual?: string; name: string } | undefined) => boolean,
+  classify: (n: Node) => Side | undefined,
+  inColumn?: string,
+): { userCol: string; groupCol: string; groupValue?: string } | undefined {
+  let userCol: string | undefined;
+  let groupCol: string | undefined;
+  let constant: { col: string; value: string } | undefined;
+  for (const c of conjuncts(q.whereClause)) {
+    const eq = equality(c);
+    if (!eq) continue;
+    for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
+      const col = columnRef(a);
+      if (!ofMember(col)) continue;
+      const side = classify(b);
+      if (side?.kind === 'identity') userCol ??= col!.name;
+      else if (side?.kind === 'group' && side.col) groupCol ??= col!.name;
+      else if (side?.kind === 'group' && side.value !== undefined) constant ??= { col: col!.name, value: side.value };
+    }
+  }
+  if (inColumn && q.targetList?.length === 1) {
+    const col = columnRef(q.targetList[0]?.ResTarget?.val);
+    if (ofMember(col)) groupCol = col!.name;
+  }
+  if (!userCol) return undefined;
+  // (a column of the policy's table names the group; a constant (`role = 'admin'`) is the group when none does)
+  if (groupCol) {
+    if (groupCol === userCol) return undefined;
+    // (a group column unique on its own is an owner's row: stores.id with owner_id, which a user
+    // cannot take from another row; a membership table has many rows per group)
+    if (member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) return undefined;
+    return { userCol, groupCol };
+  }
+  if (constant && constant.col !== userCol) return { userCol, groupCol: constant.col, groupValue: constant.value };
+  return undefined;
 }
 
 /** How a sub-select of policy `p` of `t` uses a membership table, if it does. */
@@ -61,30 +127,134 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node): Use | und
   if (!member || member === t) return undefined;
   const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
   const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined ? member.columns.includes(c.name) : c.qual === alias) && member.columns.includes(c.name);
-  const ofTable = (c: { qual?: string; name: string } | undefined) =>
-    !!c && (c.qual === undefined ? !member.columns.includes(c.name) && t.columns.includes(c.name) : c.qual === t.name.toLowerCase() && t.columns.includes(c.name));
-  let userCol: string | undefined;
-  let groupCol: string | undefined;
-  for (const c of conjuncts(q.whereClause)) {
-    const eq = equality(c);
-    if (!eq) continue;
+  const text = textOfFile(model, p.created.file);
+  const classify = (n: Node): Side | undefined => {
+    if (isIdentity(model, n)) return { kind: 'identity' };
+    const c = columnRef(n);
+    if (link.subLinkType === 'EXISTS_SUBLINK' && c && (c.qual === undefined ? !member.columns.includes(c.name) && t.columns.includes(c.name) : c.qual === t.name.toLowerCase() && t.columns.includes(c.name))) return { kind: 'group', col: c.name };
+    const v = constantText(n, text);
+    return v === undefined ? undefined : { kind: 'group', value: v };
+  };
+  // t.org_id IN (SELECT m.org_id FROM members m WHERE m.user_id = auth.uid()): the IN's column is
+  // outside the sub-select, so an unqualified one is the policy's table's
+  let inColumn: string | undefined;
+  if (link.subLinkType === 'ANY_SUBLINK') {
+    const c = columnRef(link.testexpr);
+    if (c && (c.qual === undefined || c.qual === t.name.toLowerCase()) && t.columns.includes(c.name)) inColumn = c.name;
+  }
+  const use = useOfSelect(q, member, ofMember, classify, inColumn);
+  return use && { policy: p, table: t, member, ...use };
+}
+
+/**
+ * A helper's membership read: each equality on a column of the membership table, its other side a
+ * parameter of the helper (which the call's argument decides), who calls, or a constant.
+ */
+interface HelperRead {
+  member: Table;
+  sides: Array<{ col: string; param?: number; identity?: true; value?: string }>;
+  /** the one column of the membership table it returns (`SELECT role FROM profiles WHERE id = auth.uid()`), if so */
+  returns?: string;
+}
+
+const helperReads = new WeakMap<Model, Map<Func, HelperRead[]>>();
+
+/**
+ * The membership reads of a SQL or PL/pgSQL function (`SELECT EXISTS (SELECT 1 FROM user_roles
+ * WHERE user_id = _user_id AND role = _role)`); kept per model.
+ */
+function readsOfHelper(model: Model, f: Func): HelperRead[] {
+  let byFunc = helperReads.get(model);
+  if (!byFunc) helperReads.set(model, (byFunc = new Map()));
+  let out = byFunc.get(f);
+  if (out) return out;
+  const found: HelperRead[] = [];
+  byFunc.set(f, found);
+  if (!f.body || f.body.lexical || (f.language !== 'sql' && f.language !== 'plpgsql')) return found;
+  const params: string[] = (f.stmt.node?.parameters ?? []).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
+  const text = textOfFile(model, f.created.file);
+  for (const s of f.body.statements) {
+    const visit = (k: string, q: Node) => {
+      if (k !== 'SelectStmt') return;
+      const from = q.fromClause as Node[] | undefined;
+      const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
+      if (!rv?.relname) return;
+      // (an unqualified name resolved as the function's reads say: the search_path it was made under)
+      let key = model.key([rv.schemaname, rv.relname]);
+      if (rv.schemaname === undefined && !f.reads.has(key)) for (const r of f.reads) if (r.endsWith(`.${rv.relname}`)) key = r;
+      const member = model.tables.get(key);
+      if (!member || !writable(model, key)) return;
+      const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
+      const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined || c.qual === alias) && member.columns.includes(c.name);
+      const read: HelperRead = { member, sides: [] };
+      const target = q.targetList?.length === 1 ? columnRef(q.targetList[0]?.ResTarget?.val) : undefined;
+      if (ofMember(target)) read.returns = target!.name;
+      for (const c of conjuncts(q.whereClause)) {
+        const eq = equality(c);
+        if (!eq) continue;
+        for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
+          const col = columnRef(a);
+          if (!ofMember(col)) continue;
+          const ref = columnRef(b);
+          // (an unqualified name that is no column of the table is the parameter: SQL functions prefer the column)
+          const param = b?.ParamRef ? Number(b.ParamRef.number) - 1 : ref && ref.qual === undefined && !member.columns.includes(ref.name) ? params.indexOf(ref.name) : -1;
+          if (param >= 0) read.sides.push({ col: col!.name, param });
+          else if (isIdentity(model, b)) read.sides.push({ col: col!.name, identity: true });
+          else {
+            const v = constantText(b, text);
+            if (v !== undefined) read.sides.push({ col: col!.name, value: v });
+          }
+        }
+      }
+      if (read.sides.length > 1 || (read.returns && read.sides.length)) found.push(read);
+    };
+    if (s.kind === 'SelectStmt') visit('SelectStmt', s.node);
+    walk(s.node, visit);
+  }
+  return found;
+}
+
+/** The membership uses of a policy through the helpers it calls (has_role(auth.uid(), 'admin'), is_member(org_id)). */
+function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): void {
+  const text = textOfFile(model, p.created.file);
+  // (a call compared with a constant: `get_my_role() = 'admin'`, the value it returns is the group)
+  const comparedWith = new Map<Node, string>();
+  walk(expr, (k, v) => {
+    if (k !== 'A_Expr') return;
+    const eq = equality({ A_Expr: v });
+    if (!eq) return;
     for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
-      const col = columnRef(a);
-      if (!ofMember(col)) continue;
-      if (isIdentity(model, b)) userCol ??= col!.name;
-      else if (link.subLinkType === 'EXISTS_SUBLINK' && ofTable(columnRef(b))) groupCol ??= col!.name;
+      const call = bareValue(a)?.FuncCall;
+      const value = constantText(b, text);
+      if (call && value !== undefined) comparedWith.set(call, value);
+    }
+  });
+  for (const call of callsIn(expr)) {
+    const f = model.findFunction(call.name, call.args.length);
+    if (!f) continue;
+    for (const r of readsOfHelper(model, f)) {
+      if (r.member === t) continue;
+      const returned = r.returns !== undefined ? comparedWith.get(call.node) : undefined;
+      const arg = (x: { param?: number }) => (x.param !== undefined ? call.args[x.param] : undefined);
+      const user = r.sides.find((x) => x.identity || (arg(x) !== undefined && isIdentity(model, arg(x)!)));
+      if (!user) continue;
+      let groupCol: string | undefined;
+      let constant: { col: string; value: string } | undefined;
+      for (const x of r.sides) {
+        if (x.col === user.col) continue;
+        const a = arg(x);
+        const c = a ? columnRef(a) : undefined;
+        const v = a ? constantText(a, text) : x.value;
+        if (c && (c.qual === undefined || c.qual === t.name.toLowerCase()) && t.columns.includes(c.name)) groupCol ??= x.col;
+        else if (v !== undefined) constant ??= { col: x.col, value: v };
+      }
+      if (groupCol) {
+        if (r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) continue;
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f });
+      } else if (constant) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f });
+      else if (returned !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned, via: f });
     }
   }
-  // t.org_id IN (SELECT m.org_id FROM members m WHERE m.user_id = auth.uid())
-  if (link.subLinkType === 'ANY_SUBLINK' && ofTable(columnRef(link.testexpr)) && q.targetList?.length === 1) {
-    const col = columnRef(q.targetList[0]?.ResTarget?.val);
-    if (ofMember(col)) groupCol = col!.name;
-  }
-  if (!userCol || !groupCol || userCol === groupCol) return undefined;
-  // (a group column unique on its own is an owner's row: stores.id with owner_id, which a user
-  // cannot take from another row; a membership table has many rows per group)
-  if (member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) return undefined;
-  return { policy: p, table: t, member, userCol, groupCol };
 }
 
 /** Whether the table has a permissive INSERT, UPDATE or ALL policy (kept per model). */
@@ -98,12 +268,24 @@ function writable(model: Model, key: string): boolean {
   return v;
 }
 
-/** The membership uses of every policy, by membership table key: only tables with a write policy, read in other tables' policies' sub-selects. */
+/**
+ * The membership uses of every policy, by membership table key: only tables with a write policy,
+ * read in other tables' policies' sub-selects, or by the functions they call.
+ */
 function membershipUses(model: Model): Map<string, Use[]> {
   const out = new Map<string, Use[]>();
+  const add = (key: string, use: Use) => {
+    let list = out.get(key);
+    if (!list) out.set(key, (list = []));
+    if (!list.some((u) => u.userCol === use.userCol && u.groupCol === use.groupCol && u.groupValue === use.groupValue && u.table === use.table)) list.push(use);
+  };
+  for (const row of policyCalls(model)) {
+    const found: Use[] = [];
+    for (const e of row.exprs) helperUses(model, row.table!, row.policy, e.node, found);
+    for (const u of found) add(u.member.key, u);
+  }
   for (const [key, reads] of subselectReads(model)) {
     if (!writable(model, key)) continue;
-    const list: Use[] = [];
     for (const { row } of reads) {
       const t = row.table;
       const p = row.policy;
@@ -113,11 +295,21 @@ function membershipUses(model: Model): Map<string, Use[]> {
           if (k !== 'SubLink') return;
           const use = membershipUse(model, t, p, v);
           if (!use || use.member.key !== key) return;
-          if (!list.some((u) => u.userCol === use.userCol && u.groupCol === use.groupCol && u.table === use.table)) list.push(use);
+          add(key, use);
         });
       }
     }
-    if (list.length) out.set(key, list);
+  }
+  return out;
+}
+
+/** The active permissive policies of tables the workspace creates whose expressions call a function of the workspace. */
+function policyCalls(model: Model): PolicyRow[] {
+  const out: PolicyRow[] = [];
+  if (model.functions.size === 0) return out;
+  for (const row of activeRows(model)) {
+    if (!row.table || !row.policy.permissive) continue;
+    if (row.exprs.some((e) => callsIn(e.node).some((c) => model.functions.size !== 0 && !!model.findFunction(c.name, c.args.length)?.body))) out.push(row);
   }
   return out;
 }
@@ -125,12 +317,21 @@ function membershipUses(model: Model): Map<string, Use[]> {
 /**
  * Whether the write policy's check constrains the user column to the caller and nothing that
  * could limit the group column: its conditions are ANDed, one is `user = <caller>`, none names
- * the group column, and none holds a sub-select or a call other than one telling who calls.
+ * the group column, and none holds a sub-select or a call other than one telling who calls. An
+ * OR passes when one of its branches does (`user_id = auth.uid() OR is_admin()`: the first admits
+ * any group); a condition on the caller alone (`auth.uid() IS NOT NULL`) limits nothing.
  */
 function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
   let user = false;
   for (const c of conjuncts(check)) {
-    if (c.BoolExpr) return false; // OR / NOT: not followed
+    if (c.BoolExpr?.boolop === 'OR_EXPR') {
+      if ((c.BoolExpr.args as Node[]).some((d) => checksOnlyUser(model, d, use))) {
+        user = true;
+        continue;
+      }
+      return false;
+    }
+    if (c.BoolExpr) return false; // NOT: not followed
     const eq = equality(c);
     if (eq) {
       const [a, b] = eq;
@@ -141,8 +342,8 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
         continue;
       }
     }
-    // (`org_id IS NOT NULL` names the group column without limiting it)
-    if (c.NullTest?.nulltesttype === 'IS_NOT_NULL' && columnRef(c.NullTest.arg)) continue;
+    // (`org_id IS NOT NULL` names the group column without limiting it; `auth.uid() IS NOT NULL` asks only who calls)
+    if (c.NullTest?.nulltesttype === 'IS_NOT_NULL' && (columnRef(c.NullTest.arg) || isIdentity(model, c.NullTest.arg))) continue;
     let limits = false;
     walk(c, (k, v) => {
       if (k === 'SubLink' || k === 'FuncCall') limits = true;
@@ -152,6 +353,32 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
     if (limits) return false;
   }
   return user;
+}
+
+/**
+ * Whether writes by `cmd` to the membership table may be changed or refused by something the
+ * rule does not read: a trigger on that event (it may reset the row or raise, as role-change
+ * guards do), or column privileges for `cmd` that leave the group column out (GRANT UPDATE
+ * (name) ON profiles: the role cannot write the column at all).
+ */
+function guarded(model: Model, member: Table, cmd: 'insert' | 'update', groupCol: string): boolean {
+  const bit = cmd === 'insert' ? TRIGGER_INSERT : TRIGGER_UPDATE;
+  if (member.triggers.some((tr) => tr.events & bit)) return true;
+  return columnGrants(model, member, cmd).some((cols) => !cols.includes(groupCol));
+}
+
+/** The column lists of the GRANTs of `cmd` on the table that name columns (`GRANT UPDATE (name, bio) ON profiles`). */
+function columnGrants(model: Model, t: Table, cmd: string): string[][] {
+  const out: string[][] = [];
+  for (const g of model.grantEvents) {
+    if (!g.isGrant || g.objectKind !== 'table' || !g.objects.includes(t.key) || !g.privileges.includes(cmd)) continue;
+    const stmt = model.statements.find((x) => x.file.file === g.loc.file && x.stmt.start === g.loc.start)?.stmt;
+    for (const pr of (stmt?.node?.privileges ?? []) as Node[]) {
+      const a = pr?.AccessPriv;
+      if (String(a?.priv_name ?? '').toLowerCase() === cmd && a?.cols?.length) out.push((a.cols as Node[]).map((c) => String(sval(c) ?? '').toLowerCase()));
+    }
+  }
+  return out;
 }
 
 /** Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere count as yes). */
@@ -185,18 +412,31 @@ export const policyMembershipSelfJoin = defineRule({
         const use = list.find((u) => sharesRole(u.policy, w) && checksOnlyUser(model, check, u));
         if (!use) continue;
         const roles = w.roles.filter((r) => use.policy.roles.includes('public') || use.policy.roles.includes(r) || r === 'public');
-        const cmds = w.command === 'all' ? ['insert', 'update'] : [w.command];
-        const can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)));
+        const cmds: Array<'insert' | 'update'> = w.command === 'all' ? ['insert', 'update'] : [w.command];
+        const can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, use.groupCol));
         if (can.length === 0) continue;
+        const value = use.groupValue;
         const how = can
-          .map((c) => (c === 'insert' ? `insert a row of ${member.key} with their own ${use.userCol} and any ${use.groupCol}` : `change the ${use.groupCol} of their own row of ${member.key} to any value`))
+          .map((c) =>
+            c === 'insert'
+              ? `insert a row of ${member.key} with their own ${use.userCol} and ${value !== undefined ? `${use.groupCol} = ${value}` : `any ${use.groupCol}`}`
+              : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? 'any value'}`,
+          )
           .join(', or ');
+        const through = use.via ? ` through function ${use.via.signature}` : '';
+        const trust =
+          value !== undefined
+            ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol} and ${use.groupCol} = ${value})`
+            : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
+        const gain = value !== undefined ? `what that policy admits to holders of ${use.groupCol} = ${value}` : `the rows of ${use.table.key} that policy admits for that ${use.groupCol}`;
         report({
           ...w.nameLoc,
           message:
-            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it checking only their ${use.userCol} against who the caller is: ${member.key} is a membership table that policy "${use.policy.name}" on ${use.table.key} trusts ` +
-            `(it admits a row when ${member.key} has a row with its ${use.groupCol} and the caller's ${use.userCol}), so a user can ${how}, and then get the rows of ${use.table.key} that policy admits for that ${use.groupCol}, which they were never given. ` +
-            `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`,
+            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it checking only their ${use.userCol} against who the caller is: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
+            `${trust}, so a user can ${how}, and then get ${gain}, which they were never given. ` +
+            (value !== undefined
+              ? `Check ${use.groupCol} in the WITH CHECK too (e.g. that it is not ${value}, or that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
+              : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`),
           related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
           fixes: [],
         });
