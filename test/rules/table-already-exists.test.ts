@@ -151,3 +151,20 @@ test("ok: left alone when the first CREATE TABLE's file has a statement PostgreS
   // in one file, or with the first file sound, it is reported
   assert.equal(lintFiles([{ file: files[0]!.file, text: TABLE }, files[1]!], ID).mine.length, 1);
 });
+
+test('err: a type of its columns created again before the second CREATE TABLE (42710) does not make the first one fail: the first table stays, with its RLS (legaltech-mvp)', async () => {
+  const first = "CREATE TYPE task_status AS ENUM ('open', 'done');\nCREATE TABLE tasks (id bigint PRIMARY KEY, owner_id uuid NOT NULL, status task_status NOT NULL DEFAULT 'open');\nALTER TABLE tasks ENABLE ROW LEVEL SECURITY;\n";
+  const again = "CREATE TYPE task_status AS ENUM ('open', 'done');\nCREATE TABLE tasks (id bigint PRIMARY KEY, owner_id uuid NOT NULL, status task_status NOT NULL DEFAULT 'open');\n";
+  const files = [
+    { file: 'db/migrations/1_tasks.sql', text: first },
+    { file: 'db/migrations/2_tasks_again.sql', text: again },
+  ];
+  const { ws, mine, findings } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.file, 'db/migrations/2_tasks_again.sql');
+  assert.equal(findings.filter((f) => f.rule === 'rls-not-enabled').length, 0, 'the first table, with RLS, is the one kept');
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, sqlOf(ws)), ['42710 type "task_status" already exists', '42P07 relation "tasks" already exists']);
+    assert.deepEqual(await q(`SELECT relrowsecurity FROM pg_class WHERE relname = 'tasks'`), [{ relrowsecurity: true }]);
+  });
+});

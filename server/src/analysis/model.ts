@@ -2925,16 +2925,26 @@ class Replay {
         return texts.get(file) ?? '';
       },
     };
-    // nor does a type of its columns come after it (then it failed with 42704 and this one creates the table)
+    // nor does a type of its columns come after it (then it failed with 42704 and this one creates
+    // the table), unless that type was made before it too (the later CREATE TYPE is the one that fails, 42710)
     const types = columnTypeNames(t.stmt);
+    let later: Set<string> | undefined;
     let i = list.length - 2;
     while (i >= 0 && list[i]!.stmt !== t.stmt) {
       const s = list[i]!.stmt;
       if (mayDropUnseen(s, list[i]!.file.file, look)) return false;
-      if (types.size !== 0 && types.has(createdTypeName(s) ?? '')) return false;
+      const made = types.size !== 0 ? createdTypeName(s) : undefined;
+      if (made !== undefined && types.has(made)) (later ??= new Set()).add(made);
       i--;
     }
     if (i < 0) return false;
+    if (later) {
+      for (let j = 0; j < i && later.size; j++) {
+        const made = createdTypeName(list[j]!.stmt);
+        if (made !== undefined) later.delete(made);
+      }
+      if (later.size) return false;
+    }
     this.recreatedTables.push({ table: { key: t.key, name: t.name, created: t.created, columns: t.columns.slice() }, stmt: op.stmt, loc: op.here, nameLoc: op.nameLoc, ...(op.ifNotExists ? { ifNotExists: true as const } : {}) });
     return true;
   }
