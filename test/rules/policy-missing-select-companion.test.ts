@@ -169,3 +169,26 @@ CREATE POLICY "no updates" ON documents FOR UPDATE USING (false) WITH CHECK (fal
     assert.equal(await affected(q, `UPDATE documents SET body = 'x'`), 0);
   });
 });
+
+test("ok: a DELETE policy for PUBLIC where only authenticated, which has a SELECT policy, is granted DELETE (revoked from anon: crispy-crm): no role meets the silent 0 rows, anon gets 42501", async () => {
+  const text = `CREATE TABLE public.documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+CREATE INDEX ON public.documents (owner_id);
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY documents_select ON public.documents FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY documents_delete ON public.documents FOR DELETE USING ((select auth.jwt()) ->> 'role' = 'authenticated');
+GRANT SELECT, DELETE ON public.documents TO authenticated;
+REVOKE DELETE, SELECT ON public.documents FROM anon;`;
+  const file = 'supabase/migrations/20240101000000_documents.sql';
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.deepEqual(mine, []);
+  // with anon keeping DELETE (no REVOKE), anon is the one that has no SELECT policy: reported
+  assert.equal(lintFiles([{ file, text: text.replace(/REVOKE[^\n]*$/, '') }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sqlOf(ws));
+    await q(`INSERT INTO public.documents VALUES (1, '${TENANT_A}', 'a')`);
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, 'DELETE FROM public.documents WHERE id = 1');
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501');
+  });
+});

@@ -3,7 +3,7 @@ import { hasSubLink } from '../analysis/ast.js';
 import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
-import { PSEUDO_ROLES } from '../analysis/privileges.js';
+import { PSEUDO_ROLES, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './lib/util.js';
 
@@ -63,6 +63,27 @@ function withoutSignedOut(model: Model, p: Policy, policies: readonly Policy[], 
   return out.length ? out : undefined;
 }
 
+/**
+ * `missing` without PUBLIC where the migrations say which roles may run the policy's command on
+ * the table and each of them has a SELECT policy (or bypasses RLS): a role without the privilege
+ * gets 42501 before row-level security is consulted, so the silent 0 rows happen to nobody
+ * (crispy-crm: DELETE granted to authenticated, which reads through its own policy; revoked
+ * from anon).
+ */
+function withoutGranted(model: Model, p: Policy, t: Table | undefined, policies: readonly Policy[], missing: string[] | undefined): string[] | undefined {
+  if (!missing?.includes('public') || !t || !workspaceManagesTableGrants(model)) return missing;
+  const cmd = p.command === 'delete' ? 'delete' : 'update';
+  if (t.grants.get('public')?.has(cmd)) return missing;
+  const candidates = new Set<string>([...t.grants.keys(), ...SUPABASE_PLATFORM_GRANTEES]);
+  for (const r of candidates) {
+    if (r === 'public' || PSEUDO_ROLES.has(r) || model.roleBypassesRls(r) || (t.owner?.role === r && !t.rlsForced)) continue;
+    if (!mayHoldPrivilege(model, t, r, [cmd])) continue;
+    if (!readable(model, policies, r)) return missing;
+  }
+  const out = missing.filter((r) => r !== 'public');
+  return out.length ? out : undefined;
+}
+
 export const policyMissingSelectCompanion = defineRule({
   meta: {
     id: 'policy-missing-select-companion',
@@ -89,7 +110,7 @@ export const policyMissingSelectCompanion = defineRule({
       if (constBool(p.using) === false) continue; // (USING (false): it admits no row to change, with or without a SELECT policy)
       const t = rows[i]!.table;
       const policies = t?.policies ?? policiesWithKey(model, p.table);
-      const missing = withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass));
+      const missing = withoutGranted(model, p, t, policies, withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass)));
       if (!missing) continue;
       const cmd = p.command.toUpperCase();
       const name = t ? tableName(model, t, p.loc) : p.table;
