@@ -67,3 +67,31 @@ CREATE POLICY posts_write ON posts FOR ALL TO authenticated WITH CHECK (author =
     assert.doesNotMatch(await plan(q), /published/);
   });
 });
+
+test("ok: a policy for a group does not apply to a member that does not inherit it (NOINHERIT before the GRANT, or WITH INHERIT FALSE: omnivore): not reported, and PostgreSQL gives the member only its own policy's rows", async () => {
+  const base = `CREATE ROLE app_user;
+CREATE ROLE app_admin;
+CREATE TABLE accounts (id int PRIMARY KEY, owner_name text NOT NULL);
+CREATE INDEX ON accounts (owner_name);
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE accounts FORCE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON accounts TO app_user, app_admin;
+CREATE POLICY own_update ON accounts FOR UPDATE TO app_user USING (owner_name = current_user);
+CREATE POLICY admin_all ON accounts FOR ALL TO app_admin USING (true);
+`;
+  for (const grant of ['ALTER ROLE app_user NOINHERIT;\nGRANT app_admin TO app_user;', 'GRANT app_admin TO app_user WITH INHERIT FALSE;']) {
+    assert.equal(lintFiles([{ file: 'm.sql', text: base + grant }], ID).mine.length, 0, grant);
+  }
+  // inheriting (the default): both apply to app_user's updates
+  assert.equal(lintFiles([{ file: 'm.sql', text: `${base}GRANT app_admin TO app_user;` }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(base.replace(/CREATE ROLE (\w+);/g, 'CREATE ROLE $1 LOGIN;'));
+    await q('ALTER ROLE app_user NOINHERIT; GRANT app_admin TO app_user');
+    await q(`INSERT INTO accounts VALUES (1, 'app_user'), (2, 'someone')`);
+    await q('SET ROLE app_user');
+    assert.equal((await q(`UPDATE accounts SET owner_name = owner_name RETURNING id`)).length, 0, 'no SELECT policy of its own: admin_all would admit both, it does not apply');
+    await q('RESET ROLE');
+    await q('SET ROLE app_admin');
+    assert.equal((await q(`UPDATE accounts SET owner_name = owner_name RETURNING id`)).length, 2);
+  });
+});

@@ -38,7 +38,7 @@ interface GrantFacts {
 
 const cache = new WeakMap<Model, GrantFacts>();
 
-const ROLE_STATEMENTS = new Set(['AlterDefaultPrivilegesStmt', 'GrantRoleStmt', 'CreateRoleStmt']);
+const ROLE_STATEMENTS = new Set(['AlterDefaultPrivilegesStmt', 'GrantRoleStmt', 'CreateRoleStmt', 'AlterRoleStmt']);
 /** Whether a parsed file has a statement facts() reads role facts from. */
 const hasRoleStatements = anyStatementIn((s) => ROLE_STATEMENTS.has(s.kind));
 
@@ -47,6 +47,14 @@ function facts(model: Model): GrantFacts {
   if (hit) return hit;
   const managedRoles = new Set<string>();
   const direct = new Map<string, Set<string>>();
+  // A membership passes the group's privileges and policies on only when it inherits (PostgreSQL
+  // 16+: the grant's INHERIT option, by default the member's INHERIT attribute when it is granted;
+  // a NOINHERIT member must SET ROLE to use them: measured, a policy for the group does not apply)
+  const noInherit = new Set<string>();
+  const inheritOf = (list: Node[] | undefined): boolean | undefined => {
+    for (const o of list ?? []) if (o?.DefElem?.defname === 'inherit') return o.DefElem.arg?.Boolean?.boolval === true;
+    return undefined;
+  };
   const member = (role: string, group: string, add: boolean) => {
     const s = direct.get(role) ?? new Set<string>();
     if (add) s.add(group);
@@ -60,15 +68,24 @@ function facts(model: Model): GrantFacts {
       if (n?.action?.objtype === 'OBJECT_TABLE' && n.action.is_grant) for (const r of (n.action.grantees ?? []).map(roleName)) managedRoles.add(r);
     } else if (stmt.kind === 'GrantRoleStmt') {
       const groups = (n.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? sval(g) ?? '').toLowerCase());
-      for (const r of (n.grantee_roles ?? []).map(roleName)) for (const g of groups) member(r, g, !!n.is_grant);
+      // (REVOKE INHERIT OPTION FOR, like a REVOKE, ends the inheritance)
+      const option = inheritOf(n.opt);
+      for (const r of (n.grantee_roles ?? []).map(roleName)) for (const g of groups) member(r, g, !!n.is_grant && (option ?? !noInherit.has(r)));
     } else if (stmt.kind === 'CreateRoleStmt') {
       const name = String(n.role ?? '').toLowerCase();
+      if (inheritOf(n.options) === false) noInherit.add(name);
+      else noInherit.delete(name);
       for (const o of n.options ?? []) {
         const d = o?.DefElem;
         const list: string[] = ((d?.arg?.List?.items ?? []) as Node[]).map(roleName);
-        if (d?.defname === 'addroleto') for (const g of list) member(name, g, true); // IN ROLE g
-        if (d?.defname === 'rolemembers') for (const m of list) member(m, name, true); // ROLE m
+        if (d?.defname === 'addroleto') for (const g of list) member(name, g, !noInherit.has(name)); // IN ROLE g
+        if (d?.defname === 'rolemembers') for (const m of list) member(m, name, !noInherit.has(m)); // ROLE m
       }
+    } else if (stmt.kind === 'AlterRoleStmt') {
+      const inherit = inheritOf(n.options);
+      const name = roleName(n.role);
+      if (inherit === false) noInherit.add(name);
+      else if (inherit === true) noInherit.delete(name);
     }
   }
   const memberOf = new Map<string, Set<string>>();
