@@ -402,3 +402,33 @@ END $$;
     ]);
   });
 });
+
+test('ok: a function whose every read asks what the policy for its callers asks (WHERE … AND is_active = true, USING (is_active = true)) reads only rows they may read: not reported; without that condition it is, and anon then gets an inactive zone', async () => {
+  const zones = (where: string) => `CREATE TABLE public.delivery_zones (id int PRIMARY KEY, name text NOT NULL, max_km numeric NOT NULL, fee numeric NOT NULL, is_active boolean NOT NULL DEFAULT true);
+ALTER TABLE public.delivery_zones ENABLE ROW LEVEL SECURITY;
+CREATE POLICY zones_active ON public.delivery_zones FOR SELECT USING (is_active = true);
+CREATE FUNCTION public.delivery_zone(km numeric) RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+DECLARE z record;
+BEGIN
+  SELECT * INTO z FROM public.delivery_zones WHERE km <= max_km${where} ORDER BY max_km LIMIT 1;
+  RETURN z.name;
+END $$;`;
+  const file = 'supabase/migrations/20240101000000_zones.sql';
+  const filtered = lintFiles([{ file, text: zones(' AND is_active = true') }], ID);
+  assert.deepEqual(filtered.mine, []);
+  assert.deepEqual(lintFiles([{ file, text: zones(' AND is_active') }], ID).mine, [], 'a bare boolean column asks the same');
+  const open = lintFiles([{ file, text: zones('') }], ID);
+  assert.equal(open.mine.length, 1);
+  const answer = async (ws: Workspace) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
+      await q(sqlOf(ws));
+      await q(`INSERT INTO public.delivery_zones VALUES (1, 'retired', 5, 999, false), (2, 'city', 10, 5, true)`);
+      await q('SET ROLE anon');
+      assert.equal(await count(q, 'public.delivery_zones'), 1, 'anon reads the active zone only');
+      return (await q('SELECT public.delivery_zone(3) AS zone'))[0]!.zone;
+    });
+  assert.equal(await answer(filtered.ws), 'city', 'the active zone: what anon may read');
+  assert.equal(await answer(open.ws), 'retired', 'a row anon may not read');
+});
