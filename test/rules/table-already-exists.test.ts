@@ -168,3 +168,21 @@ test('err: a type of its columns created again before the second CREATE TABLE (4
     assert.deepEqual(await q(`SELECT relrowsecurity FROM pg_class WHERE relname = 'tasks'`), [{ relrowsecurity: true }]);
   });
 });
+
+test('err: two names longer than 63 bytes that PostgreSQL cuts to the same 63: the message says so and offers no IF NOT EXISTS (it would skip the table meant); in a file the Supabase CLI skips, no "supabase db reset"', async () => {
+  const long = (suffix: string) => `client_workflow_optimizations_history_views_history_views_history_${suffix}`;
+  const files = [
+    { file: 'supabase/migrations/20240101000000_a.sql', text: `CREATE TABLE ${long('alpha')} (id int PRIMARY KEY);\n` },
+    { file: 'supabase/migrations/20240102000000_b.sql', text: `CREATE TABLE ${long('beta')} (id int PRIMARY KEY, note text);\n` },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^The table name client_workflow_\w+_beta is longer than 63 bytes: PostgreSQL truncates identifiers to 63 bytes \(NOTICE 42622\), to client_workflow_optimizations_history_views_history_views_histo,/);
+  assert.deepEqual(mine[0]!.fixes, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, sqlOf(ws)), ['42P07 relation "client_workflow_optimizations_history_views_history_views_histo" already exists']);
+  });
+  const skipped = lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text: TABLE }, { file: 'supabase/migrations/20240102000000-again.sql', text: TABLE }], ID).mine;
+  assert.equal(skipped.length, 1);
+  assert.doesNotMatch(skipped[0]!.message, /supabase db reset/);
+});

@@ -1,7 +1,7 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
 import { failedFiles } from './policy-already-exists.js';
-import { addColumnStatements, existingTable, fileOf, insertAfter, newColumnsOf, removeStatement, theColumns } from './lib/util.js';
+import { addColumnStatements, existingTable, fileOf, insertAfter, newColumnsOf, removeStatement, supabaseMigration, textOf, theColumns, where } from './lib/util.js';
 
 // A plain CREATE TABLE of a table that exists fails (42P07) and the table stays as it was: its
 // columns, row-level security, policies and grants. The model records such a statement when the
@@ -34,6 +34,14 @@ function fixesOf(model: Model, r: TableRecreation): Fix[] {
   return fixes;
 }
 
+/** The last part of a table name as written (`public."A b"` → `A b`), undefined when it cannot be read. */
+function writtenName(text: string): string | undefined {
+  const m = /(?:^|\.)\s*("(?:[^"]|"")+"|[^."\s]+)\s*$/.exec(text.trim());
+  if (!m) return undefined;
+  const part = m[1]!;
+  return part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part.toLowerCase();
+}
+
 export const tableAlreadyExists = defineRule({
   meta: {
     id: 'table-already-exists',
@@ -53,13 +61,28 @@ export const tableAlreadyExists = defineRule({
       if (r.table.created.file !== r.loc.file && failedFiles(model).has(r.table.created.file)) continue;
       const { name, intro } = existingTable(model, r);
       const added = newColumnsOf(r);
+      // (a name longer than 63 bytes is cut to 63 (NAMEDATALEN - 1): two different long names may end up the same)
+      const written = writtenName(textOf(model, r.nameLoc));
+      if (written !== undefined && Buffer.byteLength(written, 'utf8') > 63) {
+        report({
+          file: r.nameLoc.file,
+          start: r.nameLoc.start,
+          end: r.nameLoc.end,
+          message:
+            `The table name ${written} is longer than 63 bytes: PostgreSQL truncates identifiers to 63 bytes (NOTICE 42622), to ${r.table.name}, the name of the table created at ${where(model, r.table.created)}, which nothing drops before this statement. ` +
+            `So this CREATE TABLE fails with 42P07 (relation "${r.table.name}" already exists) and a migration tool applying them in order stops here; the table meant here is never created. ` +
+            'Give it a name of at most 63 bytes that no other table shares (IF NOT EXISTS would silently skip it in favour of the other table).',
+          related: [{ ...r.table.created, message: `the table ${name} is created here` }],
+        });
+        continue;
+      }
       report({
         file: r.nameLoc.file,
         start: r.nameLoc.start,
         end: r.nameLoc.end,
         message:
           intro +
-          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, supabase db reset, CI) stops here, and the table keeps its columns, row-level security, policies and grants` +
+          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(r.loc.file)?.applied === false ? '' : 'supabase db reset, '}CI) stops here, and the table keeps its columns, row-level security, policies and grants` +
           (added.length ? ` — not ${theColumns(added)} written here` : '') +
           ` (the other rules read it so). ` +
           `Write CREATE TABLE IF NOT EXISTS${added.length ? ' and add the new columns with ALTER TABLE … ADD COLUMN IF NOT EXISTS' : ''}, or remove the statement; drop the table first only if its data may go.`,
