@@ -104,7 +104,8 @@ test('ok: not reported: an always-true branch (policy-always-true), a FOR SELECT
 
 test('ok: the USING is split at its top-level ORs only (parentheses, strings, dollar quotes and comments skipped)', () => {
   assert.deepEqual(topLevelOr("a = 1 OR (b = 2 OR c = 3) or d = 'x OR y'"), ['a = 1', '(b = 2 OR c = 3)', "d = 'x OR y'"]);
-  assert.deepEqual(topLevelOr('color = $$or$$ -- or\n OR ok'), ['color = $$or$$ -- or', 'ok']);
+  assert.deepEqual(topLevelOr('color = $$or$$ -- or\n OR ok'), ['color = $$or$$', 'ok']);
+  assert.deepEqual(topLevelOr('-- everyone sees public rows\nis_public /* shared */ OR owner = current_user'), ['is_public', 'owner = current_user']);
   assert.equal(topLevelOr('a = 1 AND (b OR c)'), undefined);
   assert.equal(topLevelOr('ordered OR'), undefined);
 });

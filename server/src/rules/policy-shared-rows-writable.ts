@@ -32,48 +32,56 @@ function writers(model: Model, p: Policy, t: Table | undefined): string[] {
 
 /**
  * The parts of a condition's text at its top-level ORs (`a OR (b AND c)` → `a`, `(b AND c)`),
- * strings, quoted names, dollar quotes, comments and parentheses skipped; undefined when the text
- * has no top-level OR.
+ * without comments; strings, quoted names, dollar quotes and parentheses skipped. Undefined when
+ * the text has no top-level OR.
  */
 export function topLevelOr(text: string): string[] | undefined {
   const parts: string[] = [];
   let depth = 0;
-  let from = 0;
+  let current = '';
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === "'" || c === '"') {
       const close = text.indexOf(c, i + 1);
-      i = close < 0 ? text.length : close;
+      const end = close < 0 ? text.length : close + 1;
+      current += text.slice(i, end);
+      i = end - 1;
       continue;
     }
     if (c === '$') {
       const m = /^\$[A-Za-z_]*\$/.exec(text.slice(i));
       if (m) {
         const close = text.indexOf(m[0], i + m[0].length);
-        i = close < 0 ? text.length : close + m[0].length - 1;
+        const end = close < 0 ? text.length : close + m[0].length;
+        current += text.slice(i, end);
+        i = end - 1;
         continue;
       }
     }
     if (c === '-' && text[i + 1] === '-') {
       const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl;
+      i = (nl < 0 ? text.length : nl) - 1;
+      current += ' ';
       continue;
     }
     if (c === '/' && text[i + 1] === '*') {
       const close = text.indexOf('*/', i + 2);
       i = close < 0 ? text.length : close + 1;
+      current += ' ';
       continue;
     }
     if (c === '(') depth++;
     else if (c === ')') depth--;
     else if (depth === 0 && (c === 'o' || c === 'O') && /^or\b/i.test(text.slice(i, i + 3)) && !/[\w$]/.test(text[i - 1] ?? ' ')) {
-      parts.push(text.slice(from, i).trim());
-      from = i + 2;
+      parts.push(current.trim());
+      current = '';
       i++;
+      continue;
     }
+    current += c;
   }
   if (parts.length === 0) return undefined;
-  parts.push(text.slice(from).trim());
+  parts.push(current.trim());
   return parts.every((x) => x.length > 0) ? parts : undefined;
 }
 
@@ -157,7 +165,7 @@ export const policySharedRowsWritable = defineRule({
       const text = textOfFile(model, using.file);
       const span = exprClauseSpan(model, using);
       const parts = span ? topLevelOr(unwrap(text.slice(span.start, span.end))) : undefined;
-      const sharedText = parts && parts.length === args.length ? shared.map((i) => parts[i]).join(' OR ') : undefined;
+      const sharedText = parts && parts.length === args.length ? shared.map((i) => parts[i]!.replace(/\s+/g, ' ')).join(' OR ') : undefined;
       const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles);
       const update = row.check
         ? 'and update them as far as WITH CHECK allows, e.g. move them into their own tenant, as WITH CHECK checks only the new row'
