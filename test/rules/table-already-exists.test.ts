@@ -186,3 +186,28 @@ test('err: two names longer than 63 bytes that PostgreSQL cuts to the same 63: t
   assert.equal(skipped.length, 1);
   assert.doesNotMatch(skipped[0]!.message, /supabase db reset/);
 });
+
+test('err: a DO block whose only DROP is one of its own statements (DROP TRIGGER, replayed) beside an EXECUTE hides nothing: the table made again is reported (fit-pathway-organizer); a DROP in the EXECUTEd text still may', async () => {
+  const trigger = (execute: string) => `CREATE TABLE people (id int);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM information_schema.triggers WHERE trigger_name = 'people_touch') THEN
+    DROP TRIGGER people_touch ON people;
+  END IF;
+  EXECUTE '${execute}';
+END $$;
+`;
+  const files = (execute: string) => [
+    { file: 'db/migrations/1_notes.sql', text: TABLE },
+    { file: 'db/migrations/2_trigger.sql', text: trigger(execute) },
+    { file: 'db/migrations/3_notes_again.sql', text: 'CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);\n' },
+  ];
+  const { ws, mine } = lintFiles(files('CREATE TRIGGER people_touch BEFORE INSERT ON people FOR EACH ROW EXECUTE FUNCTION touch()'), ID);
+  assert.equal(mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(ws)), ['42P07 relation "notes" already exists']);
+  });
+  assert.equal(lintFiles(files('DROP TABLE notes'), ID).mine.length, 0);
+});

@@ -65,7 +65,7 @@ export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup)
       const body = stmt.body;
       if (!body) return false;
       const text = look.text(file);
-      if (memoStmt(stmt, 'unseenDo', () => body.dynamicExecutes.length !== 0 && DROPS.test(text.slice(body.start, body.end)) && !dropsOnlyLoopedPolicies(body, text))) return true;
+      if (memoStmt(stmt, 'unseenDo', () => body.dynamicExecutes.length !== 0 && DROPS.test(text.slice(body.start, body.end)) && !dropsOnlySeen(body, text))) return true;
       for (const s of body.statements) if (callsDroppingFunction(s, text, look)) return true;
       return false;
     }
@@ -78,16 +78,22 @@ export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup)
 }
 
 /**
- * Whether the only DROP or RENAME the DO block's text holds are its policy-dropping loops' (see
- * PolicyDropLoop) over named tables: the replay follows those (OpDynamic), nothing is unseen.
+ * Whether every DROP or RENAME the DO block's text holds is one the replay follows: a static DROP
+ * or RENAME statement of the block (replayed as the block's own statements: `DROP TRIGGER … ON
+ * people` before an EXECUTE 'CREATE TRIGGER …'), or its policy-dropping loops' (see
+ * PolicyDropLoop) over named tables (OpDynamic). Any other mention (in a string, a dynamic
+ * EXECUTE) may drop something unseen.
  */
-function dropsOnlyLoopedPolicies(body: FunctionBody, text: string): boolean {
-  const loops = policyDropLoops(body);
-  if (!loops || loops.some((l) => l.byParameter)) return false;
-  const all = text.slice(body.start, body.end).match(DROPS_ALL)?.length ?? 0;
-  let inLoops = 0;
-  for (const d of body.dynamicExecutes) if (DROP_POLICY.test(d.text)) inLoops += d.text.match(DROPS_ALL)?.length ?? 0;
-  return all === inLoops;
+function dropsOnlySeen(body: FunctionBody, text: string): boolean {
+  const count = (s: string) => s.match(DROPS_ALL)?.length ?? 0;
+  let unseen = count(text.slice(body.start, body.end));
+  for (const s of body.statements) if (s.kind === 'DropStmt' || s.kind === 'RenameStmt') unseen -= count(text.slice(s.start, s.end));
+  if (unseen > 0 && body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text))) {
+    const loops = policyDropLoops(body);
+    if (!loops || loops.some((l) => l.byParameter)) return false;
+    for (const d of body.dynamicExecutes) if (DROP_POLICY.test(d.text)) unseen -= count(d.text);
+  }
+  return unseen <= 0;
 }
 const DROPS_ALL = /\b(drop|rename)\b/gi;
 
