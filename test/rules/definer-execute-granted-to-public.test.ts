@@ -293,3 +293,40 @@ GRANT EXECUTE ON FUNCTION change_password(text, text) TO app_visitor;
   assert.doesNotMatch(mine[0]!.message, /also granted to app_visitor/);
   assert.match(mine[0]!.fixes[0]!.edits[0]!.newText, /REVOKE EXECUTE ON FUNCTION public\.change_password\(text, text\) FROM PUBLIC;$/);
 });
+
+test("ok: a later DO block revoking EXECUTE from anon on every function of public in a loop over pg_proc (liam) takes anon's EXECUTE: not reported for anon; a loop filtered by name is not followed", async () => {
+  const fn = `CREATE TABLE public.members (org_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (org_id, user_id));
+CREATE INDEX ON public.members (user_id);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_member(_org uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.members m WHERE m.org_id = _org AND m.user_id = auth.uid())
+$$;
+REVOKE ALL ON FUNCTION public.is_member(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.is_member(uuid) TO authenticated;
+CREATE POLICY members_read ON public.members FOR SELECT TO authenticated USING (public.is_member(org_id));
+`;
+  const loop = (where: string) => `DO $$
+DECLARE func_name text;
+BEGIN
+  FOR func_name IN SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON p.pronamespace = n.oid
+                   WHERE n.nspname = 'public'${where}
+  LOOP
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM anon', func_name);
+  END LOOP;
+END $$;
+`;
+  const file = (text: string) => [{ file: 'supabase/migrations/20240101000000_fn.sql', text: fn }, { file: 'supabase/migrations/20240102000000_revoke.sql', text }];
+  const before = lintFiles(file('SELECT 1;'), ID).mine;
+  assert.equal(before.length, 1);
+  assert.match(before[0]!.message, /anon/);
+  const { ws, mine } = lintFiles(file(loop('')), ID);
+  assert.deepEqual(mine, []);
+  assert.equal(lintFiles(file(loop(" AND p.proname LIKE 'admin_%'")), ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated'); // (Supabase's)
+    await q(sqlOf(ws));
+    await q('SET ROLE anon');
+    await expectPgError(q(`SELECT public.is_member('${TENANT_A}')`), '42501', 'permission denied for function is_member');
+  });
+});

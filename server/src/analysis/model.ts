@@ -1057,6 +1057,8 @@ interface OpDynamic extends OpBase {
   loops: PolicyDropLoop[] | undefined;
   calls: Array<{ name: string[]; args: string[] }>;
   searchPaths: Array<{ name: string[]; argc: number; setting: FunctionSetting }>;
+  /** a loop over a schema's functions granting or revoking EXECUTE on each: as GRANT … ON ALL FUNCTIONS IN SCHEMA */
+  functionGrants: OpGrant[];
 }
 interface OpRename extends OpBase {
   kind: typeof OP_RENAME;
@@ -1346,7 +1348,8 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         if (body) for (const b of body.statements) tableNamingCalls(b.node, calls);
         else tableNamingCalls(n, calls);
         const searchPaths = body ? dynamicSearchPaths(file, body) : [];
-        if (loops || calls.length || searchPaths.length) return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths };
+        const functionGrants = body ? dynamicFunctionGrants(body).map((g): OpGrant => ({ kind: OP_GRANT, stmt, pair, here, setConfig, objectKind: 'function', expanded: [], relations: [], funcs: [], event: undefined, ...g })) : [];
+        if (loops || calls.length || searchPaths.length || functionGrants.length) return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, functionGrants };
         break;
       }
       case 'RenameStmt':
@@ -1398,6 +1401,43 @@ function dynamicSearchPaths(file: ParsedFile, body: FunctionBody): OpDynamic['se
     }
   }
   return out;
+}
+
+/** `format('REVOKE ALL ON FUNCTION %s FROM anon', f)`: a statement run on each function of a loop. */
+const FUNCTION_GRANT = /^\s*format\s*\(\s*'\s*(GRANT|REVOKE)\s+(ALL(?:\s+PRIVILEGES)?|EXECUTE)\s+ON\s+(?:FUNCTION|ROUTINE)\s+%s\s+(TO|FROM)\s+((?:"?[A-Za-z_][\w$]*"?\s*,\s*)*"?[A-Za-z_][\w$]*"?)\s*;?\s*'/i;
+
+/**
+ * A DO block's loop over the functions of one schema (`FOR f IN SELECT p.oid::regprocedure FROM
+ * pg_proc p JOIN pg_namespace n ON … WHERE n.nspname = 'public' LOOP EXECUTE format('REVOKE ALL ON
+ * FUNCTION %s FROM anon', f)`): what it grants or revokes, as GRANT … ON ALL FUNCTIONS IN SCHEMA
+ * (it acts on the functions that exist when it runs). Only a block with one such query and
+ * statement; nothing when its query filters on anything but the schema.
+ */
+function dynamicFunctionGrants(body: FunctionBody): Array<Pick<OpGrant, 'isGrant' | 'privileges' | 'grantees' | 'schemas' | 'execute'>> {
+  const grants = body.dynamicExecutes.map((d) => FUNCTION_GRANT.exec(d.text)).filter((m): m is RegExpExecArray => !!m);
+  if (grants.length !== 1) return [];
+  const m = grants[0]!;
+  const queries = body.statements.filter((b) => b.kind === 'SelectStmt' && relationsIn(b.node).some((r) => r.name === 'pg_proc'));
+  if (queries.length !== 1) return [];
+  let schema: string | undefined;
+  let other = false;
+  const where = queries[0]!.node?.whereClause;
+  const conjuncts: Node[] = where?.BoolExpr?.boolop === 'AND_EXPR' ? where.BoolExpr.args : where ? [where] : [];
+  for (const c of conjuncts) {
+    const e = c?.A_Expr;
+    const fields: Node[] = e?.lexpr?.ColumnRef?.fields ?? [];
+    const col = fields.length ? sval(fields[fields.length - 1]) : undefined;
+    const v = e?.kind === 'AEXPR_OP' && sval(e.name?.[0]) === '=' ? stringConst(e.rexpr) ?? stringConst(e.rexpr?.TypeCast?.arg) : undefined;
+    // (n.nspname = 'public', or p.pronamespace = 'public'::regnamespace)
+    if ((col === 'nspname' || col === 'pronamespace') && v !== undefined) schema = v.toLowerCase();
+    else if (col === 'prokind' || col === 'proisagg') continue; // (functions only: still every function)
+    else other = true;
+  }
+  if (!schema || other) return [];
+  const isGrant = m[1]!.toUpperCase() === 'GRANT';
+  if (isGrant !== (m[3]!.toUpperCase() === 'TO')) return [];
+  const grantees = m[4]!.split(',').map((r) => r.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
+  return [{ isGrant, privileges: [m[2]!.toUpperCase().startsWith('ALL') ? 'all' : 'execute'], grantees, schemas: [schema], execute: true }];
 }
 
 /** Whether a policy depends on what `test` finds in one of its expressions (what DROP … CASCADE takes with the object). */
@@ -3416,6 +3456,7 @@ class Replay {
    * its parameters, dropped.
    */
   applyDynamic(op: OpDynamic): void {
+    for (const g of op.functionGrants) this.applyGrant(g);
     for (const p of op.searchPaths) {
       for (const f of functionsNamed(this.functions, p.name, this.defaultSchema) ?? []) {
         if (f.argTypes.length === p.argc) applyFunctionOptions(this.ownFunc(f), [{ kind: 'set', name: 'search_path', reset: false, resetAll: false, setting: p.setting }]);
