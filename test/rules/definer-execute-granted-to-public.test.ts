@@ -157,7 +157,7 @@ test('err: EXECUTE also granted directly (ALL ROUTINES IN SCHEMA … TO a role):
   const sql = [
     'CREATE SCHEMA app_fn;',
     'CREATE ROLE app_visitor NOLOGIN;',
-    "CREATE FUNCTION app_fn.become_admin() RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT true $$;",
+    "CREATE FUNCTION app_fn.become_admin() RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT count(*) > 0 FROM pg_catalog.pg_authid $$;",
     'GRANT USAGE ON SCHEMA app_fn TO app_visitor;',
     'GRANT ALL ON ALL ROUTINES IN SCHEMA app_fn TO app_visitor;',
     '',
@@ -285,7 +285,7 @@ CREATE POLICY members_read ON public.members FOR SELECT TO authenticated USING (
 
 test('ok: a role granted EXECUTE on the function by name is meant to call it: the fix revokes from PUBLIC only (postgraphile_user_system: the GraphQL visitor role)', () => {
   const sql = `CREATE ROLE app_visitor;
-CREATE FUNCTION change_password(old text, new text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$ BEGIN RETURN old <> new; END $$;
+CREATE FUNCTION change_password(old text, new text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$ BEGIN RETURN old <> new AND EXISTS (SELECT 1 FROM pg_catalog.pg_authid); END $$;
 GRANT EXECUTE ON FUNCTION change_password(text, text) TO app_visitor;
 `;
   const { mine } = lintFiles([{ file: '1.sql', text: sql }], ID);

@@ -4,7 +4,7 @@
 // the results are the same. Keeping only the SET search_path clause also blocks inlining (F1).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { asOwner, closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 
 const ID = 'definer-unneeded';
@@ -104,4 +104,20 @@ ALTER FUNCTION g() SET search_path = public, pg_temp;`;
   assert.match(sqlOf(fixedAlter), /ALTER FUNCTION g\(\) SECURITY INVOKER;\nALTER FUNCTION g\(\) RESET search_path;/);
   assert.equal(findingsOf(fixedAlter, ID).length, 0);
   assert.equal(findingsOf(fixedAlter, 'syntax-error').length, 0);
+});
+
+test('err: a function that only calls built-ins on its argument (repeat, substring, length: victoria-aquaculture) gains nothing as its owner: reported here, not by definer-execute-granted-to-public; as SECURITY INVOKER anon gets the same answer', async () => {
+  const text = `CREATE FUNCTION public.mask_phone(phone text) RETURNS text LANGUAGE sql IMMUTABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT CASE WHEN length(phone) < 4 THEN '***' ELSE substring(phone from 1 for 3) || repeat('*', length(phone) - 6) || substring(phone from length(phone) - 2) END
+$$;`;
+  const { ws, findings } = lintFiles([{ file: 'supabase/migrations/20240101000000_mask.sql', text }], ID);
+  assert.deepEqual(findings.filter((f) => f.rule === ID || f.rule === 'definer-execute-granted-to-public').map((f) => f.rule), [ID]);
+  const answer = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await asOwner(q, sql);
+      await q('GRANT EXECUTE ON FUNCTION public.mask_phone(text) TO anon');
+      await q('SET ROLE anon');
+      return (await q(`SELECT public.mask_phone('+25512345678') AS m`))[0]!.m;
+    });
+  assert.equal(await answer(sqlOf(ws)), await answer(sqlOf(ws).replace('SECURITY DEFINER', 'SECURITY INVOKER')));
 });

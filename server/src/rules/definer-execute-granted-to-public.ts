@@ -2,6 +2,7 @@ import { callsIn, stringConst } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
+import { gainsNothingAsOwner } from './definer-unneeded.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists } from './lib/util.js';
 
@@ -171,7 +172,8 @@ export const definerExecuteGrantedToPublic = defineRule({
       if (model.supabase && (definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) === 0) anonKeepsExecute(model, definers[i]!, report);
       if ((definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) !== DF_PUBLIC_EXECUTE) continue; // (the definer is not read)
       const f = definers[i]!;
-      if (!f.securityDefiner || settingsOnly(model, f)) continue;
+      // (nor one that gains nothing from its owner's rights: it computes on its arguments alone, definer-unneeded says so)
+      if (!f.securityDefiner || settingsOnly(model, f) || gainsNothingAsOwner(model, f)) continue;
       const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
       const sig = signatureSql(f);
       const users = policyRoles(model, f);

@@ -14,6 +14,14 @@ const PURE_BUILTINS = new Set([
   'jsonb_extract_path_text', 'json_extract_path', 'json_extract_path_text', 'jsonb_typeof', 'array_length', 'cardinality', 'array_position',
   'array_append', 'array_cat', 'unnest', 'gen_random_uuid', 'uuidv4', 'uuidv7', 'regexp_replace', 'regexp_match', 'regexp_like', 'string_to_array',
   'array_to_string', 'coalesce', 'greatest', 'least', 'random', 'num_nonnulls', 'num_nulls',
+  'repeat', 'reverse', 'initcap', 'translate', 'overlay', 'ascii', 'chr', 'quote_ident', 'quote_literal', 'quote_nullable', 'encode',
+  'decode', 'sha224', 'sha256', 'sha384', 'sha512', 'to_hex', 'to_number', 'bit_length', 'regexp_count', 'regexp_instr', 'regexp_substr',
+  'regexp_matches', 'regexp_split_to_array', 'regexp_split_to_table', 'sign', 'power', 'pow', 'sqrt', 'exp', 'ln', 'log', 'pi',
+  'width_bucket', 'age', 'make_date', 'make_time', 'make_timestamp', 'make_timestamptz', 'date_add', 'date_subtract', 'justify_days',
+  'justify_hours', 'justify_interval', 'isfinite', 'array_remove', 'array_prepend', 'array_replace', 'array_upper', 'array_lower',
+  'array_dims', 'jsonb_set', 'jsonb_insert', 'jsonb_strip_nulls', 'jsonb_array_length', 'json_array_length', 'jsonb_object_keys',
+  'json_object_keys', 'jsonb_array_elements', 'jsonb_array_elements_text', 'json_array_elements', 'json_array_elements_text',
+  'jsonb_each', 'jsonb_each_text', 'jsonb_pretty', 'jsonb_path_query', 'jsonb_path_exists', 'row_to_json', 'array_to_json',
 ]);
 
 /** Supabase's request helpers: they read request settings only. */
@@ -102,6 +110,11 @@ function fixFor(model: Model, f: Func, v: Verdict): Fix | undefined {
     kind: 'unsafe',
     edits,
   };
+}
+
+/** Whether a SECURITY DEFINER function gains nothing from its owner's rights (see needsNoPrivilege): definer-unneeded's finding. */
+export function gainsNothingAsOwner(model: Model, f: Func): boolean {
+  return needsNoPrivilege(model, f, undefined) !== undefined;
 }
 
 export const definerUnneeded = defineRule({
