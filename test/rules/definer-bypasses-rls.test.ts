@@ -432,3 +432,31 @@ END $$;`;
   assert.equal(await answer(filtered.ws), 'city', 'the active zone: what anon may read');
   assert.equal(await answer(open.ws), 'retired', 'a row anon may not read');
 });
+
+test("ok (message): a setting holding a server secret (current_setting('app.jwt_secret')) is not a look at the caller: the message does not say the function only records the caller (quizapi_postgrest's login)", () => {
+  const text = `CREATE ROLE anon NOLOGIN;
+CREATE ROLE authenticated NOLOGIN;
+CREATE TABLE users (id uuid PRIMARY KEY, email text UNIQUE NOT NULL, password_hash text NOT NULL, last_login_at timestamp);
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON users TO authenticated;
+CREATE POLICY users_self ON users FOR SELECT TO authenticated USING (id = (select nullif(current_setting('request.jwt.claim.user_id', true), '')::uuid));
+CREATE FUNCTION make_token(user_id uuid) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN md5(user_id::text || current_setting('app.jwt_secret'));
+END $$;
+CREATE FUNCTION login(email text, pass text) RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_id uuid; v_hash text;
+BEGIN
+  SELECT u.id, u.password_hash INTO v_id, v_hash FROM users u WHERE u.email = login.email;
+  IF v_id IS NOT NULL AND v_hash = md5(login.pass) THEN
+    UPDATE users SET last_login_at = now() WHERE id = v_id;
+    RETURN make_token(v_id);
+  END IF;
+  RETURN NULL;
+END $$;
+GRANT EXECUTE ON FUNCTION login(text, text) TO anon;`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /only to record the caller/);
+  assert.match(mine[0]!.message, /If an argument is a secret only the right caller holds/);
+});

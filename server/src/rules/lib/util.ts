@@ -2,7 +2,7 @@
 import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
-import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, typeName } from '../../analysis/ast.js';
+import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
 import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
@@ -435,7 +435,7 @@ const CALLER_BUILTINS = new Set([
  */
 export function looksAtCaller(model: Model, node: Node, seen: Set<Func> = new Set()): boolean {
   if (namesRole(node)) return true;
-  for (const c of callsIn(node)) if (callLooksAtCaller(model, c.name, c.args.length, seen)) return true;
+  for (const c of callsIn(node)) if (callLooksAtCaller(model, c.name, c.args.length, seen) && !readsSecretSetting(c)) return true;
   return false;
 }
 
@@ -471,7 +471,18 @@ const NOT_IDENTITY = new Set(['current_schema', 'current_schemas', 'current_data
  */
 export function namesIdentity(name: string): boolean {
   const lower = name.toLowerCase();
-  return /^(is|has|can)_/.test(lower) || lower.split(/[_.]/).some((w) => IDENTITY_WORDS.has(w));
+  const words = lower.split(/[_.]/);
+  // (a secret of the server, app.jwt_secret, a signing key: not who calls)
+  if (words.some((w) => SECRET_WORDS.has(w))) return false;
+  return /^(is|has|can)_/.test(lower) || words.some((w) => IDENTITY_WORDS.has(w));
+}
+const SECRET_WORDS = new Set(['secret', 'password', 'salt', 'pepper', 'signing']);
+
+/** `current_setting('app.jwt_secret')`: a setting that holds a secret of the server, the same for every caller. */
+function readsSecretSetting(c: { name: string[]; args: Node[] }): boolean {
+  if (c.name[c.name.length - 1]!.toLowerCase() !== 'current_setting') return false;
+  const setting = stringConst(c.args[0]);
+  return setting !== undefined && setting.toLowerCase().split(/[_.]/).some((w) => SECRET_WORDS.has(w));
 }
 
 /**
