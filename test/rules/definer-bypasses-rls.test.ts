@@ -460,3 +460,38 @@ GRANT EXECUTE ON FUNCTION login(text, text) TO anon;`;
   assert.doesNotMatch(mine[0]!.message, /only to record the caller/);
   assert.match(mine[0]!.message, /If an argument is a secret only the right caller holds/);
 });
+
+test("err: the caller checked only in the WHERE of an UPDATE, which limits that statement alone: the function's INSERT into another table runs for anon too (barbersoft's process_referral_signup)", async () => {
+  const text = (after: string) => `CREATE TABLE public.companies (id int PRIMARY KEY, owner_user_id uuid NOT NULL, referral_code text UNIQUE, signup_source text);
+ALTER TABLE public.companies ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_companies ON public.companies FOR SELECT TO authenticated USING (owner_user_id = (select auth.uid()));
+CREATE TABLE public.referrals (referrer int NOT NULL, referred int NOT NULL UNIQUE);
+ALTER TABLE public.referrals ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_referrals ON public.referrals FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.companies c WHERE c.id IN (referrer, referred)));
+CREATE FUNCTION public.process_referral(p_referred int, p_code text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE v_referrer int;
+BEGIN
+  SELECT id INTO v_referrer FROM public.companies WHERE referral_code = p_code;
+  IF v_referrer IS NULL OR v_referrer = p_referred THEN RETURN false; END IF;
+  UPDATE public.companies SET signup_source = 'ref:' || p_code WHERE id = p_referred AND owner_user_id = auth.uid();${after}
+  INSERT INTO public.referrals VALUES (v_referrer, p_referred) ON CONFLICT (referred) DO NOTHING;
+  RETURN true;
+END $$;`;
+  const file = 'supabase/migrations/20240101000000_referrals.sql';
+  const { ws, mine } = lintFiles([{ file, text: text('') }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /changes rows of public\.referrals, which has row-level security, checking who is calling only in the WHERE of its UPDATE public\.companies, which limits that statement alone/);
+  // a FOUND check after it guards what follows: left alone
+  assert.equal(lintFiles([{ file, text: text("\n  IF NOT FOUND THEN RAISE EXCEPTION 'not yours'; END IF;") }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated');
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.companies VALUES (1, '${TENANT_A}', 'A-CODE', NULL), (2, '${TENANT_B}', 'B-CODE', NULL)`);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(`SELECT public.process_referral(2, 'A-CODE') AS ok`), [{ ok: true }], 'anon owns neither company');
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT referrer, referred FROM public.referrals'), [{ referrer: 1, referred: 2 }]);
+  });
+});

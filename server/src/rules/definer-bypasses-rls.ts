@@ -3,7 +3,7 @@ import type { Node } from '../analysis/types.js';
 import { census, constValue } from '../analysis/ast.js';
 import { walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool, visitTyped } from '../analysis/policy-exprs.js';
+import { constBool, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
 import { calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
@@ -128,6 +128,37 @@ function readsOnlyAdmitted(model: Model, f: Func, t: Table, role: string): boole
     walk(s.node, visit);
   }
   return admitted && reads > 0;
+}
+
+/**
+ * When the function looks at the caller only in the WHERE of UPDATE or DELETE statements (each
+ * such condition limits its own statement) and in values it records, and nothing checks how many
+ * rows those statements found (FOUND, GET DIAGNOSTICS … ROW_COUNT): those statements (`guarded`,
+ * as `UPDATE public.companies`), and the tables the function writes in statements that do not
+ * look at the caller (`unguarded`). Undefined otherwise (a check in an IF, a RETURN, a SELECT …
+ * INTO that later code may test).
+ */
+function checksOnlyOwnStatements(model: Model, f: Func): { guarded: string[]; unguarded: Set<string> } | undefined {
+  const body = f.body;
+  if (!body || body.errors.length || body.dynamicExecutes.length || body.lexical || f.language !== 'plpgsql') return undefined;
+  const text = textOfFile(model, f.created.file).slice(body.start, body.end);
+  if (/\b(found|row_count|get\s+diagnostics)\b/i.test(text)) return undefined;
+  const guarded: string[] = [];
+  const unguarded = new Set<string>();
+  for (const s of body.statements) {
+    const rel = s.node?.relation;
+    const key = rel?.relname ? model.key([rel.schemaname, rel.relname]) : undefined;
+    const part = choosingPart(s);
+    if (!looksAtCaller(model, part)) {
+      if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) unguarded.add(key);
+      continue;
+    }
+    // (the caller only in the WHERE of an UPDATE or DELETE, not in a sub-select another statement reads)
+    if ((s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt') || !key || s.assigns) return undefined;
+    guarded.push(`${s.kind === 'UpdateStmt' ? 'UPDATE' : 'DELETE FROM'} ${key}`);
+  }
+  for (const g of guarded) unguarded.delete(g.slice(g.lastIndexOf(' ') + 1));
+  return guarded.length && unguarded.size ? { guarded, unguarded } : undefined;
 }
 
 /**
@@ -307,9 +338,20 @@ export const definerBypassesRls = defineRule({
       // (the caller only recorded: SET approved_by = auth.uid() WHERE id = p_id, an audit row, a
       // RETURN or RAISE NOTICE of it; a table only such INSERTs write gets rows of the caller's own)
       const records = funcLooksAtCaller(model, f);
+      // (the caller checked only in the WHERE of an UPDATE or DELETE: that guards the statement alone)
+      let guardedOnly: { guarded: string[]; unguarded: Set<string> } | undefined;
       if (records) {
         const own = recordsCallerOnly(model, f);
-        if (!own) continue;
+        if (!own) {
+          guardedOnly = checksOnlyOwnStatements(model, f);
+          if (!guardedOnly) continue;
+          for (let j = writes.length - 1; j >= 0; j--) if (!guardedOnly.unguarded.has(writes[j]!.key)) writes.splice(j, 1);
+          reads.length = 0;
+          if (writes.length === 0) continue;
+        }
+      }
+      if (records && !guardedOnly) {
+        const own = recordsCallerOnly(model, f)!;
         for (let j = writes.length - 1; j >= 0; j--) if (own.has(writes[j]!.key)) writes.splice(j, 1);
         // (new rows only, beside those: a job's first status row, an organisation whose owner row
         // records the caller: nothing said; and only what it updates or deletes: what it reads may
@@ -343,8 +385,12 @@ export const definerBypassesRls = defineRule({
       report({
         ...f.nameLoc,
         message:
-          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling ` +
-          (records
+          (guardedOnly
+            ? `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, checking who is calling only in the WHERE of its ${guardedOnly.guarded.join(' and ')}, which limits that statement alone, while the statements that ${writes.length === 1 ? 'write this table run' : 'write these tables run'} whoever calls: `
+            : `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling `) +
+          (guardedOnly
+            ? ''
+            : records
             ? `(it uses ${onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes): `
             : supabase
               ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
