@@ -25,7 +25,7 @@ async function skills(q: Q, sql: string): Promise<void> {
 
 test("err: tenant B deletes tenant A's shared row and moves another into its own tenant; after the split it reads them and changes none", async () => {
   const { ws, finding } = invalidFinding(ID, 0);
-  assert.match(finding.message, /its branch `visibility = 'global_approved'` admits rows without looking at who is asking, so app_user may delete those rows/);
+  assert.match(finding.message, /its branch `visibility = 'global_approved'` admits rows without looking at who is asking — other users' and tenants' rows among them — so app_user may delete those rows/);
   assert.match(finding.message, /move them into their own tenant/);
   const fixed = applyFix(ws, finding);
   assert.equal(findingsOf(fixed, ID).length, 0);
@@ -108,4 +108,30 @@ test('ok: the USING is split at its top-level ORs only (parentheses, strings, do
   assert.deepEqual(topLevelOr('-- everyone sees public rows\nis_public /* shared */ OR owner = current_user'), ['is_public', 'owner = current_user']);
   assert.equal(topLevelOr('a = 1 AND (b OR c)'), undefined);
   assert.equal(topLevelOr('ordered OR'), undefined);
+});
+
+test('ok: an append-only table (a trigger raising on UPDATE and DELETE, or DO INSTEAD NOTHING rules: fg-core) is left alone, and PostgreSQL refuses the writes', async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const base = ex.files[0]!.text;
+  const trigger = `${base}\nCREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'append-only'; END $$;\nCREATE TRIGGER skills_append_only BEFORE UPDATE OR DELETE ON skills FOR EACH ROW EXECUTE FUNCTION refuse();`;
+  const rules = `${base}\nCREATE RULE skills_no_update AS ON UPDATE TO skills DO INSTEAD NOTHING;\nCREATE RULE skills_no_delete AS ON DELETE TO skills DO INSTEAD NOTHING;`;
+  for (const text of [trigger, rules]) assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0);
+  // one of the two refused: the other is still said
+  const onlyDelete = lintFiles([{ file: 'm.sql', text: trigger.replace('BEFORE UPDATE OR DELETE', 'BEFORE DELETE') }], ID).mine;
+  assert.match(onlyDelete[0]?.message ?? '', /may update them as far as WITH CHECK allows/);
+  assert.doesNotMatch(onlyDelete[0]!.message, /delete those rows/);
+  await inRollback(await getDb(), async (q) => {
+    await skills(q, trigger);
+    const r = await tryQuery(q, `DELETE FROM skills WHERE id = 'a1'`);
+    assert.equal(r.ok ? 'ok' : r.error.code, 'P0001');
+  });
+});
+
+test('ok: no role subject to RLS granted UPDATE or DELETE (a policy for PUBLIC where the app connects as the owner): not reported', () => {
+  const text = `CREATE TABLE users (id int PRIMARY KEY, tenant_id uuid);
+CREATE INDEX ON users (tenant_id);
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY user_tenant ON users USING (tenant_id = current_setting('app.tenant_id', true)::uuid OR tenant_id IS NULL);`;
+  assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'm.sql', text: `${text}\nCREATE ROLE app NOLOGIN;\nGRANT SELECT, UPDATE ON users TO app;` }], ID).mine.length, 1);
 });

@@ -2,7 +2,7 @@ import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, typ
 import { callsIn, constValue } from '../analysis/ast.js';
 import { roleList } from '../analysis/policies.js';
 import { activeRows, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
-import { sval, walk } from '../analysis/parse.js';
+import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { bareValue, columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
@@ -363,8 +363,22 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
  */
 function guarded(model: Model, member: Table, cmd: 'insert' | 'update', groupCol: string): boolean {
   const bit = cmd === 'insert' ? TRIGGER_INSERT : TRIGGER_UPDATE;
-  if (member.triggers.some((tr) => tr.events & bit)) return true;
+  for (const tr of member.triggers) if (tr.events & bit && triggerGuards(model, tr.func, groupCol)) return true;
   return columnGrants(model, member, cmd).some((cols) => !cols.includes(groupCol));
+}
+
+/**
+ * Whether a trigger function may refuse or reset the group column: it assigns `NEW.<column>`, or
+ * names the column and raises an exception (`IF NEW.role <> OLD.role THEN RAISE …`); a function
+ * whose body is not known may. An audit trigger, or a guard of another column, does not.
+ */
+function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean {
+  const f = model.functions.get(funcKey)?.[0];
+  if (!f?.body || (f.language !== 'plpgsql' && f.language !== 'sql')) return true;
+  const text = stripComments(textOfFile(model, f.created.file).slice(f.body.start, f.body.end));
+  const col = groupCol.replace(/[^\w$]/g, '');
+  if (new RegExp(String.raw`\bnew\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i').test(text)) return true;
+  return new RegExp(String.raw`\b${col}\b`, 'i').test(text) && /\braise\s+exception\b/i.test(text);
 }
 
 /** The column lists of the GRANTs of `cmd` on the table that name columns (`GRANT UPDATE (name, bio) ON profiles`). */

@@ -11,17 +11,22 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { activeRows, constBool, exprClauseSpan, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { roleList } from '../analysis/policies.js';
-import { rlsSubjectGrantees, workspaceManagesTableGrants } from '../analysis/privileges.js';
+import { rlsSubjectGrantees } from '../analysis/privileges.js';
+import { TRIGGER_DELETE, TRIGGER_UPDATE } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, quoteIdent, tableName } from './lib/util.js';
 
-/** The roles of the policy, subject to it, that may update or delete rows of the table (`public` for PUBLIC). */
+/**
+ * The roles of the policy, subject to it, that may update or delete rows of the table (`public`
+ * for PUBLIC: when a role subject to RLS is granted UPDATE or DELETE on it, here or by Supabase's
+ * default privileges).
+ */
 function writers(model: Model, p: Policy, t: Table | undefined): string[] {
   const out: string[] = [];
   for (const r of p.roles) {
     if (r === 'public') {
-      if (!t || !workspaceManagesTableGrants(model) || rlsSubjectGrantees(model, t).some((g) => mayHoldPrivilege(model, t, g, ['update', 'delete']))) out.push(r);
+      if (t && rlsSubjectGrantees(model, t).some((g) => mayHoldPrivilege(model, t, g, ['update', 'delete']))) out.push(r);
       continue;
     }
     if (model.roleBypassesRls(r) || (t && t.owner?.role === r && !t.rlsForced)) continue;
@@ -137,6 +142,29 @@ function splitFix(model: Model, p: Policy, t: Table | undefined, using: PolicyEx
   };
 }
 
+/**
+ * The commands of UPDATE and DELETE the table refuses whatever the policies say: a trigger for it
+ * whose function raises an exception (an append-only table), or a rule `DO INSTEAD NOTHING`.
+ */
+function refused(model: Model, t: Table | undefined): Set<'update' | 'delete'> {
+  const out = new Set<'update' | 'delete'>();
+  if (!t) return out;
+  for (const tr of t.triggers) {
+    const f = model.functions.get(tr.func)?.[0];
+    const body = f?.body ? textOfFile(model, f.created.file).slice(f.body.start, f.body.end) : '';
+    if (!/\braise\s+exception\b/i.test(body)) continue;
+    if (tr.events & TRIGGER_UPDATE) out.add('update');
+    if (tr.events & TRIGGER_DELETE) out.add('delete');
+  }
+  for (const { stmt } of model.statements) {
+    const n = stmt.kind === 'RuleStmt' ? stmt.node : undefined;
+    if (!n?.instead || (n.actions?.length ?? 0) !== 0 || !n.relation?.relname || model.key([n.relation.schemaname, n.relation.relname]) !== t.key) continue;
+    if (n.event === 'CMD_UPDATE') out.add('update');
+    if (n.event === 'CMD_DELETE') out.add('delete');
+  }
+  return out;
+}
+
 export const policySharedRowsWritable = defineRule({
   meta: {
     id: 'policy-shared-rows-writable',
@@ -162,21 +190,25 @@ export const policySharedRowsWritable = defineRule({
       if (shared.some((i) => constBool(args[i]) === true)) continue; // (OR true: policy-always-true's)
       const roles = writers(model, p, row.table);
       if (roles.length === 0) continue;
+      // (an append-only table: a trigger raising on UPDATE and DELETE, or DO INSTEAD NOTHING rules)
+      const blocked = refused(model, row.table);
+      if (blocked.has('update') && blocked.has('delete')) continue;
       const text = textOfFile(model, using.file);
       const span = exprClauseSpan(model, using);
       const parts = span ? topLevelOr(unwrap(text.slice(span.start, span.end))) : undefined;
       const sharedText = parts && parts.length === args.length ? shared.map((i) => parts[i]!.replace(/\s+/g, ' ')).join(' OR ') : undefined;
       const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles);
       const update = row.check
-        ? 'and update them as far as WITH CHECK allows, e.g. move them into their own tenant, as WITH CHECK checks only the new row'
-        : 'and update them with any values that keep them shared (with no WITH CHECK, USING is the check too), and insert shared rows in the name of anyone';
+        ? 'update them as far as WITH CHECK allows (it checks only the new row: e.g. move them into their own tenant)'
+        : 'update them with any values that keep them shared (with no WITH CHECK, USING is the check too), and insert rows that pass that branch';
+      const can = blocked.has('delete') ? update : blocked.has('update') ? 'delete those rows' : `delete those rows, and ${update}`;
       report({
         file: p.nameLoc.file,
         start: span?.start ?? p.nameLoc.start,
         end: span?.end ?? p.nameLoc.end,
         message:
           `Policy "${p.name}" on ${p.table} is FOR ALL, so its USING also decides which rows UPDATE and DELETE reach: ` +
-          `its branch ${sharedText ? `\`${sharedText}\` ` : ''}admits rows without looking at who is asking, so ${who} may delete those rows — other users' and tenants' ${sharedText ? 'shared ' : ''}rows — ${update}; not only read them. ` +
+          `its branch ${sharedText ? `\`${sharedText}\` ` : ''}admits rows without looking at who is asking — other users' and tenants' rows among them — so ${who} may ${can}; not only read them. ` +
           'Split it: a FOR SELECT policy with this USING, and INSERT, UPDATE and DELETE policies with only the condition on the caller.',
         fixes: [splitFix(model, p, row.table, using, row.check, callerIndexes)].filter((f): f is Fix => !!f),
       });
