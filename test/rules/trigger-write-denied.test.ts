@@ -195,3 +195,14 @@ RESET search_path;`;
     assert.equal(await count(q, 'crm.audits'), 1);
   });
 });
+
+test('ok (message): anon, whose rows the policies admit only with auth.uid(), never fires the trigger, and a role covered only by a blanket grant is not taken to write the table: only authenticated is named', () => {
+  const { ex } = invalidFinding(ID, 0);
+  const text = ex.files[0]!.text
+    .replace('CREATE POLICY projects_owner ON public.projects FOR ALL TO authenticated', 'CREATE POLICY projects_owner ON public.projects FOR ALL TO anon, authenticated')
+    .concat('\nCREATE ROLE supabase_auth_admin NOLOGIN;\nGRANT ALL ON ALL TABLES IN SCHEMA public TO supabase_auth_admin;\n');
+  const { mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /which authenticated cannot insert into/);
+  assert.doesNotMatch(mine[0]!.message, /\banon\b|supabase_auth_admin/);
+});

@@ -14,7 +14,9 @@
 // bypasses RLS (for the policy case), when the function may catch the error (an EXCEPTION
 // clause) or changes role, when dynamic SQL may create the log's policies, or when the log is
 // the audited table itself.
-import type { Func, Model, Table, Trigger } from '../analysis/model.js';
+import type { Func, Model, Policy, Table, Trigger } from '../analysis/model.js';
+import { memoModel } from '../analysis/policy-exprs.js';
+import { requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { privilegesOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
@@ -36,16 +38,35 @@ function commandsFiring(model: Model, t: Table, tr: Trigger, role: string): Comm
   const out: Command[] = [];
   for (const [bit, cmd] of EVENTS) {
     if (!(tr.events & bit) || !privileges.has(cmd)) continue;
-    if (t.rlsEnabled && !t.policies.some((p) => p.permissive && coversCommand(p, cmd) && appliesToRole(model, p, role))) continue;
+    const admitting = t.policies.filter((p) => p.permissive && coversCommand(p, cmd) && appliesToRole(model, p, role));
+    if (t.rlsEnabled && admitting.length === 0) continue;
+    // (a request without a signed-in user gets no row from policies that need auth.uid(): anon never fires a row trigger there)
+    if (t.rlsEnabled && role === 'anon' && admitting.every((p) => needsSignedIn(model, p, cmd))) continue;
     out.push(cmd);
   }
   return out;
 }
 
-/** Roles that may write `t` as the workspace shows: granted on it, or Supabase's API roles in a Supabase layout. */
+/** Whether the policy admits nothing when auth.uid() is NULL: its USING (or, for INSERT, its check) compares with it. */
+function needsSignedIn(model: Model, p: Policy, cmd: Command): boolean {
+  const expr = cmd === 'insert' ? (p.withCheck ?? (p.command === 'all' ? p.using : undefined)) : p.using;
+  return !!expr && requiresKeyIn(model, expr, 'auth.uid');
+}
+
+/**
+ * Roles that write `t` as the workspace shows: roles its policies are written for (named in a TO
+ * list of the workspace's policies), or Supabase's API roles, granted on it (or by Supabase's
+ * default privileges in a Supabase layout). A role merely covered by a blanket grant
+ * (`GRANT ALL ON ALL TABLES IN SCHEMA public TO supabase_auth_admin`) is not taken to write it.
+ */
 function writers(model: Model, t: Table): string[] {
+  const subjects = memoModel(model, 'trigger-write-denied:subjects', (m) => {
+    const out = new Set<string>();
+    for (const p of m.policies) for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
+    return out;
+  });
   const out = new Set<string>();
-  for (const r of t.grants.keys()) if (!PSEUDO_ROLES.has(r)) out.add(r);
+  for (const r of t.grants.keys()) if (!PSEUDO_ROLES.has(r) && (subjects.has(r) || r === 'anon' || r === 'authenticated')) out.add(r);
   if (model.supabase && t.schema === 'public') for (const r of SUPABASE_PLATFORM_GRANTEES) out.add(r);
   return [...out].filter((r) => !model.roles.get(r)?.superuser && t.owner?.role !== r);
 }
