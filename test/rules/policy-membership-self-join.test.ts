@@ -163,3 +163,17 @@ $$;
   const columns = `${base}REVOKE UPDATE ON public.profiles FROM authenticated;\nGRANT UPDATE (id) ON public.profiles TO authenticated;\nCREATE POLICY documents_admin ON public.documents FOR SELECT TO authenticated USING ((select public.get_my_role()) = 'admin');\n`;
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_roles.sql', text: columns }], ID).mine.length, 0);
 });
+
+test('ok/err: a trigger on the membership table silences only when it may refuse or reset the group column (an audit trigger or a guard of another column does not: chess-map, barbearia); a table every signed-in user reads anyway gives nothing (auradesk)', () => {
+  const { ex } = invalidFinding(ID, 0);
+  const base = ex.files[0]!.text;
+  const file = ex.files[0]!.file;
+  const withTrigger = (body: string) =>
+    `${base}\nCREATE FUNCTION public.members_trigger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${body} RETURN NEW; END $$;\nCREATE TRIGGER members_t BEFORE INSERT ON public.org_members FOR EACH ROW EXECUTE FUNCTION public.members_trigger();\n`;
+  assert.equal(lintFiles([{ file, text: withTrigger("RAISE NOTICE 'joined';") }], ID).mine.length, 1, 'audit');
+  assert.equal(lintFiles([{ file, text: withTrigger("IF NEW.user_id IS NULL THEN RAISE EXCEPTION 'no user'; END IF;") }], ID).mine.length, 1, 'guard of another column');
+  assert.equal(lintFiles([{ file, text: withTrigger("IF NOT EXISTS (SELECT 1 FROM public.invitations i WHERE i.org_id = NEW.org_id) THEN RAISE EXCEPTION 'not invited'; END IF;") }], ID).mine.length, 0, 'refuses by org_id');
+  assert.equal(lintFiles([{ file, text: withTrigger('NEW.org_id := NULL;') }], ID).mine.length, 0, 'resets org_id');
+  const everyone = `${base}\nCREATE POLICY documents_signed_in ON public.documents FOR SELECT TO authenticated USING ((select auth.uid()) IS NOT NULL);\n`;
+  assert.equal(lintFiles([{ file, text: everyone.replace('(select auth.uid()) IS NOT NULL', 'auth.uid() IS NOT NULL') }], ID).mine.length, 0, 'every document readable anyway');
+});

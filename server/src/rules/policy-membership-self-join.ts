@@ -1,11 +1,12 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { callsIn, constValue } from '../analysis/ast.js';
-import { roleList } from '../analysis/policies.js';
-import { activeRows, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
+import { appliesToRole, roleList } from '../analysis/policies.js';
+import { recursionCycles } from '../analysis/recursion.js';
+import { activeRows, constBool, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { bareValue, columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { authCallOf, bareValue, columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
 import { subselectReads } from './lib/unreadable.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
@@ -395,6 +396,28 @@ function columnGrants(model: Model, t: Table, cmd: string): string[][] {
   return out;
 }
 
+/**
+ * Whether the trusting policy gives nothing its roles do not have anyway: it is for SELECT and
+ * another permissive SELECT policy of its table admits every row to the writer's roles (USING
+ * (true), or `auth.uid() IS NOT NULL` for authenticated: auradesk's profiles), or the policies of
+ * the membership or trusting table recurse (42P17: every read and write of them fails, which
+ * policy-recursion reports).
+ */
+function nothingGained(model: Model, u: Use, w: Policy): boolean {
+  const cycles = recursionCycles(model);
+  if (cycles.some((c) => [c.start, ...c.steps.map((x) => x.policy)].some((p) => p.table === u.member.key || p.table === u.table.key))) return true;
+  if (u.policy.command !== 'select') return false;
+  const all = (p: Policy, role: string) => {
+    const using = p.using;
+    if (!using) return false;
+    if (constBool(using) === true) return true;
+    const t = using.NullTest;
+    return role === 'authenticated' && !!t && t.nulltesttype === 'IS_NOT_NULL' && authCallOf(t.arg) === 'uid';
+  };
+  const roles = w.roles.includes('public') ? u.policy.roles : w.roles;
+  return roles.every((r) => u.table.policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, r) && all(p, r)));
+}
+
 /** Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere count as yes). */
 function mayWrite(model: Model, t: Table, role: string, cmd: string): boolean {
   if (role === 'public' || t.owner?.role === role) return true;
@@ -423,7 +446,7 @@ export const policyMembershipSelfJoin = defineRule({
         // (without WITH CHECK, an UPDATE's new row is checked with USING: T14c)
         const check = w.withCheck ?? (w.command === 'insert' ? undefined : w.using);
         if (!check) continue;
-        const use = list.find((u) => sharesRole(u.policy, w) && checksOnlyUser(model, check, u));
+        const use = list.find((u) => sharesRole(u.policy, w) && checksOnlyUser(model, check, u) && !nothingGained(model, u, w));
         if (!use) continue;
         const roles = w.roles.filter((r) => use.policy.roles.includes('public') || use.policy.roles.includes(r) || r === 'public');
         const cmds: Array<'insert' | 'update'> = w.command === 'all' ? ['insert', 'update'] : [w.command];
