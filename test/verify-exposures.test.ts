@@ -33,7 +33,7 @@ ALTER TABLE board ENABLE ROW LEVEL SECURITY;
 ALTER TABLE board FORCE ROW LEVEL SECURITY;
 CREATE POLICY board_read ON board FOR SELECT TO authenticated USING (true);
 -- PUBLIC may execute the first; not the second (revoked), nor the trigger function (not callable)
-CREATE FUNCTION is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT false $$;
+CREATE FUNCTION is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT EXISTS (SELECT 1 FROM public.notes WHERE false) $$;
 CREATE FUNCTION note_count() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT count(*) FROM public.notes $$;
 REVOKE EXECUTE ON FUNCTION note_count() FROM PUBLIC;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$ BEGIN RETURN NEW; END $$;

@@ -176,7 +176,7 @@ test('policy-current-setting-unsafe / policy-user-metadata: a helper body gains 
 
 test('definer-execute-granted-to-public: the policies that call it and the grants, across files', () => {
   const files = {
-    '1_helper.sql': `CREATE FUNCTION is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT true $$;
+    '1_helper.sql': `CREATE FUNCTION is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_authid) $$;
 CREATE FUNCTION wrapper() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT is_admin() $$;`,
     '2_policy.sql': `${TABLE}CREATE POLICY p ON docs FOR SELECT TO authenticated USING (wrapper());`,
     '3_grants.sql': 'SELECT 1;',

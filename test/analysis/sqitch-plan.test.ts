@@ -34,7 +34,7 @@ test('ok: migrationOrder runs the deploy scripts in plan order (not the path ord
 
 test("err → ok: maevsi: ALTER DEFAULT PRIVILEGES … REVOKE EXECUTE FROM PUBLIC first in the plan covers the functions the path order put before it", () => {
   const ws = new Workspace();
-  ws.setFile('src/deploy/function_secret.sql', "CREATE FUNCTION public.secret() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT 1 $$;\n");
+  ws.setFile('src/deploy/function_secret.sql', "CREATE FUNCTION public.secret() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT count(*)::int FROM pg_catalog.pg_class $$;\n");
   ws.setFile('src/deploy/privilege_execute_revoke.sql', 'ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\n');
   const rule = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === 'definer-execute-granted-to-public').length;
   assert.equal(rule(), 1, 'path order: the function comes first, executable by PUBLIC');

@@ -356,7 +356,7 @@ describe("a sqitch project's plan", () => {
   test('ok: the deploy scripts replay in sqitch.plan order (maevsi: the revoke of the default EXECUTE first), in lint, JSON databases and verify', () => {
     const dir = fixture({
       'src/sqitch.plan': '%syntax-version=1.0.0\n%project=p\n\nprivilege_execute_revoke 2024-01-01T00:00:00Z A <a@example.com> # revoke\nfunction_secret [privilege_execute_revoke] 2024-01-01T00:00:00Z A <a@example.com> # fn\n',
-      'src/deploy/function_secret.sql': "BEGIN;\nCREATE FUNCTION public.secret() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT 1 $$;\nCOMMIT;\n",
+      'src/deploy/function_secret.sql': "BEGIN;\nCREATE FUNCTION public.secret() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT count(*)::int FROM pg_catalog.pg_class $$;\nCOMMIT;\n",
       'src/deploy/privilege_execute_revoke.sql': 'BEGIN;\nALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;\nCOMMIT;\n',
     });
     const j = JSON.parse(run(dir, ['.', '--format', 'json']).stdout);
