@@ -174,7 +174,6 @@ export const policySharedRowsWritable = defineRule({
     fixKind: 'unsafe',
     guards:
       'A FOR ALL policy\'s USING is also the filter of UPDATE and DELETE: a branch that shares rows for reading (OR is_public) lets every role of the policy delete those rows, and update them as far as WITH CHECK allows.',
-    shownBy: { exposure: 'policy' },
   },
   check({ model, report }) {
     for (const row of activeRows(model)) {
