@@ -144,7 +144,7 @@ $$;
     const text = `${base}CREATE POLICY documents_admin ON public.documents FOR SELECT TO authenticated USING (${using});\n`;
     const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_roles.sql', text }], ID);
     assert.equal(mine.length, 1, using);
-    assert.match(mine[0]!.message, /a user can change the role of their own row of public\.profiles to 'admin', and then get what that policy admits to holders of role = 'admin'/);
+    assert.match(mine[0]!.message, /a user can change the role of their own row of public\.profiles to 'admin', and then get the rows of public\.documents that policy admits to holders of role = 'admin'/);
     await inRollback(await getDb(), async (q) => {
       await q(AUTH_STUB_SQL);
       await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');

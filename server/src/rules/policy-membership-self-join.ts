@@ -465,12 +465,17 @@ export const policyMembershipSelfJoin = defineRule({
           value !== undefined
             ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol} and ${use.groupCol} = ${value})`
             : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
-        const gain = value !== undefined ? `what that policy admits to holders of ${use.groupCol} = ${value}` : `the rows of ${use.table.key} that policy admits for that ${use.groupCol}`;
+        // (what the trusting policy gives: its command's rows)
+        const verb = { select: 'get', insert: 'insert', update: 'update', delete: 'delete', all: 'read and change' }[use.policy.command];
+        const gain =
+          value !== undefined
+            ? `${verb} the rows of ${use.table.key} that policy admits to holders of ${use.groupCol} = ${value}`
+            : `${verb} the rows of ${use.table.key} that policy admits for that ${use.groupCol}`;
         report({
           ...w.nameLoc,
           message:
             `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it checking only their ${use.userCol} against who the caller is: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
-            `${trust}, so a user can ${how}, and then get ${gain}, which they were never given. ` +
+            `${trust}, so a user can ${how}, and then ${gain}, which they were never given. ` +
             (value !== undefined
               ? `Check ${use.groupCol} in the WITH CHECK too (e.g. that it is not ${value}, or that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
               : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`),

@@ -20,13 +20,16 @@ import { looksAtCaller, mayHoldPrivilege, quoteIdent, tableName } from './lib/ut
 /**
  * The roles of the policy, subject to it, that may update or delete rows of the table (`public`
  * for PUBLIC: when a role subject to RLS is granted UPDATE or DELETE on it, here or by Supabase's
- * default privileges).
+ * default privileges, or the table is forced and its owner does not bypass RLS).
  */
 function writers(model: Model, p: Policy, t: Table | undefined): string[] {
   const out: string[] = [];
   for (const r of p.roles) {
     if (r === 'public') {
-      if (t && rlsSubjectGrantees(model, t).some((g) => mayHoldPrivilege(model, t, g, ['update', 'delete']))) out.push(r);
+      // (or the table's owner, whom FORCE subjects to the policy: fg-core's app connects as it)
+      const owner = t?.owner?.role;
+      const forcedOwner = !!t?.rlsForced && (owner ? model.roleBypassesRls(owner) !== true : !model.assumeUnknownOwnerBypassesRls);
+      if (t && (forcedOwner || rlsSubjectGrantees(model, t).some((g) => mayHoldPrivilege(model, t, g, ['update', 'delete'])))) out.push(r);
       continue;
     }
     if (model.roleBypassesRls(r) || (t && t.owner?.role === r && !t.rlsForced)) continue;
