@@ -434,3 +434,21 @@ export async function runEachStatement(q: Q, sql: string): Promise<Array<{ sql: 
   }
   return errors;
 }
+
+/**
+ * Runs each file in a transaction of its own, as the Supabase CLI runs migrations (a savepoint
+ * here): a file that fails is rolled back whole. The SQLSTATE of each, or 'ok'.
+ */
+export async function runFilesInTransactions(q: Q, files: ReadonlyArray<{ text: string }>): Promise<string[]> {
+  const codes: string[] = [];
+  for (const f of files) {
+    await q('SAVEPOINT file');
+    const code = await q(f.text).then(
+      () => 'ok',
+      (e: { code?: string }) => e.code ?? '?',
+    );
+    await q(code === 'ok' ? 'RELEASE SAVEPOINT file' : 'ROLLBACK TO SAVEPOINT file');
+    codes.push(code);
+  }
+  return codes;
+}

@@ -5,7 +5,7 @@
 // drops the table's policies with dynamic SQL, and a schema file of another folder.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, runEachStatement, type Q } from '../helpers/pg.js';
+import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransactions } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -249,13 +249,7 @@ test('ok: a file that fails with 42710 made nothing (one transaction): its retry
   // each file in one transaction, as the Supabase CLI runs them: the second fails and makes nothing, the retry runs
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
-    const codes: string[] = [];
-    for (const f of files) {
-      await q('SAVEPOINT file');
-      const code = await q(f.text).then(() => 'ok', (e: { code?: string }) => e.code ?? '?');
-      await q(code === 'ok' ? 'RELEASE SAVEPOINT file' : 'ROLLBACK TO SAVEPOINT file');
-      codes.push(code);
-    }
+    const codes = await runFilesInTransactions(q, files);
     assert.deepEqual(codes, ['ok', '42710', 'ok']);
     assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'notes' ORDER BY 1`), [{ policyname: 'Users add notes' }, { policyname: 'Users read own notes' }]);
   });

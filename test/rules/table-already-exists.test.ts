@@ -6,7 +6,7 @@
 // only where that is certain; a DO block running dynamic DROP between leaves it alone.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, runEachStatement, type Q } from '../helpers/pg.js';
+import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransactions } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -138,13 +138,7 @@ test("ok: left alone when the first CREATE TABLE's file has a statement PostgreS
   assert.equal(findings.filter((f) => f.rule === 'syntax-error').length, 1);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
-    const codes: string[] = [];
-    for (const f of files) {
-      await q('SAVEPOINT file');
-      const code = await q(f.text).then(() => 'ok', (e: { code?: string }) => e.code ?? '?');
-      await q(code === 'ok' ? 'RELEASE SAVEPOINT file' : 'ROLLBACK TO SAVEPOINT file');
-      codes.push(code);
-    }
+    const codes = await runFilesInTransactions(q, files);
     assert.deepEqual(codes, ['42601', 'ok']);
     assert.deepEqual(await q(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'title'`), [{ n: 1 }]);
   });

@@ -60,6 +60,20 @@ interface Use {
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
 type Side = { kind: 'identity' } | { kind: 'group'; col?: string; value?: string };
 
+/** The `member.col = x` conditions ANDed in a WHERE, either way round: each member column's name and the other side. */
+function memberEqualities(where: Node | undefined, ofMember: (c: { qual?: string; name: string } | undefined) => boolean): Array<[string, Node]> {
+  const out: Array<[string, Node]> = [];
+  for (const c of conjuncts(where)) {
+    const eq = equality(c);
+    if (!eq) continue;
+    for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
+      const col = columnRef(a);
+      if (ofMember(col)) out.push([col!.name, b]);
+    }
+  }
+  return out;
+}
+
 /** A constant, cast or not (`'admin'`, `'admin'::app_role`, `true`), as written in `text`; undefined for anything else. */
 function constantText(n: Node, text: string | undefined): string | undefined {
   const c = n?.TypeCast ? n.TypeCast.arg : n;
@@ -89,17 +103,11 @@ function useOfSelect(
   let userCol: string | undefined;
   let groupCol: string | undefined;
   let constant: { col: string; value: string } | undefined;
-  for (const c of conjuncts(q.whereClause)) {
-    const eq = equality(c);
-    if (!eq) continue;
-    for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
-      const col = columnRef(a);
-      if (!ofMember(col)) continue;
-      const side = classify(b);
-      if (side?.kind === 'identity') userCol ??= col!.name;
-      else if (side?.kind === 'group' && side.col) groupCol ??= col!.name;
-      else if (side?.kind === 'group' && side.value !== undefined) constant ??= { col: col!.name, value: side.value };
-    }
+  for (const [col, b] of memberEqualities(q.whereClause, ofMember)) {
+    const side = classify(b);
+    if (side?.kind === 'identity') userCol ??= col;
+    else if (side?.kind === 'group' && side.col) groupCol ??= col;
+    else if (side?.kind === 'group' && side.value !== undefined) constant ??= { col, value: side.value };
   }
   if (inColumn && q.targetList?.length === 1) {
     const col = columnRef(q.targetList[0]?.ResTarget?.val);
@@ -190,21 +198,15 @@ function readsOfHelper(model: Model, f: Func): HelperRead[] {
       const read: HelperRead = { member, sides: [] };
       const target = q.targetList?.length === 1 ? columnRef(q.targetList[0]?.ResTarget?.val) : undefined;
       if (ofMember(target)) read.returns = target!.name;
-      for (const c of conjuncts(q.whereClause)) {
-        const eq = equality(c);
-        if (!eq) continue;
-        for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
-          const col = columnRef(a);
-          if (!ofMember(col)) continue;
-          const ref = columnRef(b);
-          // (an unqualified name that is no column of the table is the parameter: SQL functions prefer the column)
-          const param = b?.ParamRef ? Number(b.ParamRef.number) - 1 : ref && ref.qual === undefined && !member.columns.includes(ref.name) ? params.indexOf(ref.name) : -1;
-          if (param >= 0) read.sides.push({ col: col!.name, param });
-          else if (isIdentity(model, b)) read.sides.push({ col: col!.name, identity: true });
-          else {
-            const v = constantText(b, text);
-            if (v !== undefined) read.sides.push({ col: col!.name, value: v });
-          }
+      for (const [col, b] of memberEqualities(q.whereClause, ofMember)) {
+        const ref = columnRef(b);
+        // (an unqualified name that is no column of the table is the parameter: SQL functions prefer the column)
+        const param = b?.ParamRef ? Number(b.ParamRef.number) - 1 : ref && ref.qual === undefined && !member.columns.includes(ref.name) ? params.indexOf(ref.name) : -1;
+        if (param >= 0) read.sides.push({ col, param });
+        else if (isIdentity(model, b)) read.sides.push({ col, identity: true });
+        else {
+          const v = constantText(b, text);
+          if (v !== undefined) read.sides.push({ col, value: v });
         }
       }
       if (read.sides.length > 1 || (read.returns && read.sides.length)) found.push(read);
