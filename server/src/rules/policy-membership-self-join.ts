@@ -1,7 +1,7 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { callsIn, constValue } from '../analysis/ast.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
-import { recursionCycles } from '../analysis/recursion.js';
+import { policyCallNames, recursionCycles } from '../analysis/recursion.js';
 import { activeRows, constBool, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
@@ -220,24 +220,29 @@ function readsOfHelper(model: Model, f: Func): HelperRead[] {
 /** The membership uses of a policy through the helpers it calls (has_role(auth.uid(), 'admin'), is_member(org_id)). */
 function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): void {
   const text = textOfFile(model, p.created.file);
-  // (a call compared with a constant: `get_my_role() = 'admin'`, the value it returns is the group)
-  const comparedWith = new Map<Node, string>();
-  walk(expr, (k, v) => {
-    if (k !== 'A_Expr') return;
-    const eq = equality({ A_Expr: v });
-    if (!eq) return;
-    for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
-      const call = bareValue(a)?.FuncCall;
-      const value = constantText(b, text);
-      if (call && value !== undefined) comparedWith.set(call, value);
-    }
-  });
+  // (a call compared with a constant: `get_my_role() = 'admin'`, the value it returns is the group; looked for when a helper returns a column)
+  let comparedWith: Map<Node, string> | undefined;
+  const compared = () => {
+    if (comparedWith) return comparedWith;
+    const found = (comparedWith = new Map<Node, string>());
+    walk(expr, (k, v) => {
+      if (k !== 'A_Expr') return;
+      const eq = equality({ A_Expr: v });
+      if (!eq) return;
+      for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
+        const call = bareValue(a)?.FuncCall;
+        const value = call ? constantText(b, text) : undefined;
+        if (call && value !== undefined) found.set(call, value);
+      }
+    });
+    return found;
+  };
   for (const call of callsIn(expr)) {
     const f = model.findFunction(call.name, call.args.length);
-    if (!f) continue;
+    if (!f || f.reads.size === 0) continue;
     for (const r of readsOfHelper(model, f)) {
       if (r.member === t) continue;
-      const returned = r.returns !== undefined ? comparedWith.get(call.node) : undefined;
+      const returned = r.returns !== undefined ? compared().get(call.node) : undefined;
       const arg = (x: { param?: number }) => (x.param !== undefined ? call.args[x.param] : undefined);
       const user = r.sides.find((x) => x.identity || (arg(x) !== undefined && isIdentity(model, arg(x)!)));
       if (!user) continue;
@@ -309,10 +314,33 @@ function membershipUses(model: Model): Map<string, Use[]> {
 /** The active permissive policies of tables the workspace creates whose expressions call a function of the workspace. */
 function policyCalls(model: Model): PolicyRow[] {
   const out: PolicyRow[] = [];
-  if (model.functions.size === 0) return out;
-  for (const row of activeRows(model)) {
+  // (the functions policies call that read a table with a write policy: the only helpers worth a look)
+  const names = new Set<string>();
+  for (const written of policyCallNames(model)) {
+    const parts = written.split('.');
+    const f = model.findFunction(parts);
+    if (!f?.body || f.reads.size === 0) continue;
+    for (const k of f.reads) {
+      if (writable(model, k)) {
+        names.add(parts[parts.length - 1]!.toLowerCase());
+        break;
+      }
+    }
+  }
+  if (names.size === 0) return out;
+  const rows = activeRows(model);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
     if (!row.table || !row.policy.permissive) continue;
-    if (row.exprs.some((e) => callsIn(e.node).some((c) => model.functions.size !== 0 && !!model.findFunction(c.name, c.args.length)?.body))) out.push(row);
+    let hit = false;
+    for (let j = 0; j < row.exprs.length && !hit; j++) {
+      const calls = callsIn(row.exprs[j]!.node);
+      for (let k = 0; k < calls.length && !hit; k++) {
+        const name = calls[k]!.name;
+        hit = names.has(name[name.length - 1]!.toLowerCase()) && !!model.findFunction(name, calls[k]!.args.length);
+      }
+    }
+    if (hit) out.push(row);
   }
   return out;
 }

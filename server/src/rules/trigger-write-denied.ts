@@ -15,7 +15,7 @@
 // clause) or changes role, when dynamic SQL may create the log's policies, or when the log is
 // the audited table itself.
 import type { Func, Model, Policy, Table, Trigger } from '../analysis/model.js';
-import { memoModel } from '../analysis/policy-exprs.js';
+import { memoModel, textOfFile } from '../analysis/policy-exprs.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
@@ -32,12 +32,27 @@ const EVENTS: Array<[number, Command]> = [
   [TRIGGER_DELETE, 'delete'],
 ];
 
-/** The commands of the trigger's events that `role` can run on `t` (holds the privilege; a permissive policy for it when RLS is on). */
+/** The commands of the trigger's events that `role` can run on `t` (commandsOf). */
 function commandsFiring(model: Model, t: Table, tr: Trigger, role: string): Command[] {
+  const all = commandsOf(model, t, role);
+  return all.length === 0 ? all : all.filter((cmd) => EVENTS.some(([bit, c]) => c === cmd && tr.events & bit));
+}
+
+/** The commands `role` can run on `t`: it holds the privilege, and a permissive policy for it applies when RLS is on (once per table and role in a lint: many triggers share them). */
+function commandsOf(model: Model, t: Table, role: string): Command[] {
+  const byTable = memoModel(model, 'trigger-write-denied:commands', () => new Map<Table, Map<string, Command[]>>());
+  let byRole = byTable.get(t);
+  if (!byRole) byTable.set(t, (byRole = new Map()));
+  let out = byRole.get(role);
+  if (!out) byRole.set(role, (out = commandsOfUncached(model, t, role)));
+  return out;
+}
+
+function commandsOfUncached(model: Model, t: Table, role: string): Command[] {
   const privileges = privilegesOf(model, t, role);
   const out: Command[] = [];
-  for (const [bit, cmd] of EVENTS) {
-    if (!(tr.events & bit) || !privileges.has(cmd)) continue;
+  for (const [, cmd] of EVENTS) {
+    if (!privileges.has(cmd)) continue;
     const admitting = t.policies.filter((p) => p.permissive && coversCommand(p, cmd) && appliesToRole(model, p, role));
     if (t.rlsEnabled && admitting.length === 0) continue;
     // (a request without a signed-in user gets no row from policies that need auth.uid(): anon never fires a row trigger there)
@@ -60,19 +75,39 @@ function needsSignedIn(model: Model, p: Policy, cmd: Command): boolean {
  * (`GRANT ALL ON ALL TABLES IN SCHEMA public TO supabase_auth_admin`) is not taken to write it.
  */
 function writers(model: Model, t: Table): string[] {
-  const subjects = memoModel(model, 'trigger-write-denied:subjects', (m) => {
-    const out = new Set<string>();
-    for (const p of m.policies) for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
-    return out;
-  });
+  const kept = memoModel(model, 'trigger-write-denied:writers', () => new Map<Table, string[]>());
+  let list = kept.get(t);
+  if (!list) kept.set(t, (list = writersUncached(model, t)));
+  return list;
+}
+
+function writersUncached(model: Model, t: Table): string[] {
+  // (the API roles, a role the table's policies name, or one any policy names: asked in that order, the last one lint-wide)
+  const subject = (r: string) =>
+    r === 'anon' ||
+    r === 'authenticated' ||
+    t.policies.some((p) => p.roles.includes(r)) ||
+    memoModel(model, 'trigger-write-denied:subjects', (m) => {
+      const out = new Set<string>();
+      for (const p of m.policies) for (const x of p.roles) if (x !== 'public' && !PSEUDO_ROLES.has(x)) out.add(x);
+      return out;
+    }).has(r);
   const out = new Set<string>();
-  for (const r of t.grants.keys()) if (!PSEUDO_ROLES.has(r) && (subjects.has(r) || r === 'anon' || r === 'authenticated')) out.add(r);
+  for (const r of t.grants.keys()) if (!PSEUDO_ROLES.has(r) && subject(r)) out.add(r);
   if (model.supabase && t.schema === 'public') for (const r of SUPABASE_PLATFORM_GRANTEES) out.add(r);
   return [...out].filter((r) => !model.roles.get(r)?.superuser && t.owner?.role !== r);
 }
 
-/** Why `role` cannot insert into `log`: no privilege, or RLS with no policy admitting it; undefined when it can (as far as the migrations say). */
+/** Why `role` cannot insert into `log`: no privilege, or RLS with no policy admitting it; undefined when it can (as far as the migrations say). Once per table and role in a lint. */
 function denial(model: Model, log: Table, role: string): 'privilege' | 'policy' | undefined {
+  const byTable = memoModel(model, 'trigger-write-denied:denial', () => new Map<Table, Map<string, 'privilege' | 'policy' | undefined>>());
+  let byRole = byTable.get(log);
+  if (!byRole) byTable.set(log, (byRole = new Map()));
+  if (!byRole.has(role)) byRole.set(role, denialUncached(model, log, role));
+  return byRole.get(role);
+}
+
+function denialUncached(model: Model, log: Table, role: string): 'privilege' | 'policy' | undefined {
   if (!mayHoldPrivilege(model, log, role, ['insert'])) return 'privilege';
   if (!log.rlsEnabled || model.roleBypassesRls(role) === true) return undefined;
   if (log.owner?.role === role && !log.rlsForced) return undefined;
@@ -85,10 +120,13 @@ function denial(model: Model, log: Table, role: string): 'privilege' | 'policy' 
 function mayEscape(model: Model, f: Func): boolean {
   const body = f.body;
   if (!body) return true;
-  const text = model.files.find((x) => x.file === f.created.file)?.text.slice(body.start, body.end) ?? '';
+  const text = textOfFile(model, f.created.file).slice(body.start, body.end);
   if (/\bexception\s+when\b/i.test(text)) return true;
   return body.statements.some((s) => s.kind === 'VariableSetStmt' && /^(role|session_authorization)$/i.test(String(s.node?.name ?? '')));
 }
+
+/** A SECURITY INVOKER PL/pgSQL trigger function that writes a table. */
+const candidateFunction = (f: Func) => !f.securityDefiner && f.returnsTrigger && f.language === 'plpgsql' && !!f.body && f.writes.size !== 0;
 
 interface Firing {
   trigger: Trigger;
@@ -108,13 +146,45 @@ export const triggerWriteDenied = defineRule({
       "A trigger function runs with the rights of the role whose statement fires it: when that role cannot insert into the audit or history table the trigger writes, its INSERT fails with 42501 and every write that fires the trigger fails with it.",
   },
   check({ model, report }) {
+    // (the roles granted on a triggered table, and the API roles: a log none of them may be refused is left at once)
+    let candidates: string[] | undefined;
+    const deniable = new Map<string, boolean>();
+    const mayDeny = (logKey: string): boolean => {
+      let v = deniable.get(logKey);
+      if (v === undefined) {
+        const log = model.tables.get(logKey);
+        if (!candidates) {
+          const all = new Set<string>(SUPABASE_PLATFORM_GRANTEES);
+          for (let i = 0; i < model.triggers.length; i++) {
+            const t = model.tables.get(model.triggers[i]!.table);
+            if (t) t.grants.forEach((_, r) => all.add(r));
+          }
+          candidates = [...all].filter((r) => !PSEUDO_ROLES.has(r));
+        }
+        v = !!log && !log.temp && candidates.some((r) => denial(model, log, r) !== undefined);
+        deniable.set(logKey, v);
+      }
+      return v;
+    };
+    // the triggers of the functions that may matter: invoker PL/pgSQL inserting into a log that may refuse a writer
+    const relevant = new Map<string, boolean>();
     const byFunc = new Map<string, Trigger[]>();
-    for (const tr of model.triggers) byFunc.set(tr.func, [...(byFunc.get(tr.func) ?? []), tr]);
+    for (let i = 0; i < model.triggers.length; i++) {
+      const tr = model.triggers[i]!;
+      let ok = relevant.get(tr.func);
+      if (ok === undefined) {
+        ok = (model.functions.get(tr.func) ?? []).some((f) => candidateFunction(f) && insertsOf(model, f).some((ins) => mayDeny(ins.table)));
+        relevant.set(tr.func, ok);
+      }
+      if (!ok) continue;
+      const list = byFunc.get(tr.func);
+      if (list) list.push(tr);
+      else byFunc.set(tr.func, [tr]);
+    }
     for (const [key, triggers] of byFunc) {
       for (const f of model.functions.get(key) ?? []) {
-        if (f.securityDefiner || !f.returnsTrigger || f.language !== 'plpgsql' || !f.body) continue;
+        if (!candidateFunction(f) || mayEscape(model, f)) continue;
         const inserts = insertsOf(model, f);
-        if (inserts.length === 0 || mayEscape(model, f)) continue;
         const firings: Firing[] = [];
         for (const tr of triggers) {
           const t = model.tables.get(tr.table);

@@ -2,7 +2,7 @@
 import type { Func, Model, Policy } from '../../analysis/model.js';
 import { walk } from '../../analysis/parse.js';
 import { appliesToRole } from '../../analysis/policies.js';
-import type { Loc, Node } from '../../analysis/types.js';
+import type { FunctionBody, Loc, Node } from '../../analysis/types.js';
 
 export interface InsertRef {
   table: string;
@@ -10,24 +10,60 @@ export interface InsertRef {
   loc: Loc;
 }
 
-/** INSERTs of the function body (also inside writable CTEs), with their target keys. */
-export function insertsOf(model: Model, f: Func): InsertRef[] {
-  const out: InsertRef[] = [];
-  for (const s of f.body?.statements ?? []) {
+/** An INSERT of a body as written: its target's name parts and its span. */
+interface RawInsert {
+  schema: string | undefined;
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** The INSERTs of each body, kept with the body (a re-lint keeps the bodies of the files it did not parse again). */
+const rawInserts = new WeakMap<FunctionBody, RawInsert[]>();
+
+function rawInsertsOf(body: FunctionBody): RawInsert[] {
+  let out = rawInserts.get(body);
+  if (out) return out;
+  const found: RawInsert[] = [];
+  for (const s of body.statements) {
     const visit = (key: string, v: Node) => {
       if (key !== 'InsertStmt' || !v.relation?.relname) return;
       const rv = v.relation;
       const at: number = typeof rv.location === 'number' && rv.location >= s.start ? rv.location : s.start;
       const end = at + String(rv.relname).length + (rv.schemaname ? String(rv.schemaname).length + 1 : 0);
-      let table = model.key([rv.schemaname, rv.relname]);
-      // (an unqualified name resolved through the search_path the function was created under, or its own: as its writes say)
-      if (rv.schemaname === undefined && !f.writes.has(table)) for (const w of f.writes) if (w.endsWith(`.${rv.relname}`)) table = w;
-      out.push({ table, loc: { file: f.created.file, start: s.start, end: Math.max(s.start + 6, end) } });
+      found.push({ schema: rv.schemaname, name: String(rv.relname), start: s.start, end: Math.max(s.start + 6, end) });
     };
     if (s.kind === 'InsertStmt') visit('InsertStmt', s.node);
     walk(s.node, (k, v) => {
       visit(k, v);
     });
+  }
+  rawInserts.set(body, (out = found));
+  return out;
+}
+
+/**
+ * The inserts of each function, kept with it: a re-lint's model holds the same function object
+ * while nothing changed it (its keys depend on the function's own writes and the model's default
+ * schema, which a new configuration rebuilds everything for).
+ */
+const insertRefs = new WeakMap<Func, InsertRef[]>();
+
+/** INSERTs of the function body (also inside writable CTEs), with their target keys. Shared: do not mutate. */
+export function insertsOf(model: Model, f: Func): InsertRef[] {
+  let hit = insertRefs.get(f);
+  if (!hit) insertRefs.set(f, (hit = insertsOfUncached(model, f)));
+  return hit;
+}
+
+function insertsOfUncached(model: Model, f: Func): InsertRef[] {
+  if (!f.body) return [];
+  const out: InsertRef[] = [];
+  for (const r of rawInsertsOf(f.body)) {
+    let table = model.key([r.schema, r.name]);
+    // (an unqualified name resolved through the search_path the function was created under, or its own: as its writes say)
+    if (r.schema === undefined && !f.writes.has(table)) for (const w of f.writes) if (w.endsWith(`.${r.name}`)) table = w;
+    out.push({ table, loc: { file: f.created.file, start: r.start, end: r.end } });
   }
   return out;
 }
