@@ -166,20 +166,32 @@ export const triggerWriteDenied = defineRule({
       }
       return v;
     };
-    // the triggers of the functions that may matter: invoker PL/pgSQL inserting into a log that may refuse a writer
-    const relevant = new Map<string, boolean>();
-    const byFunc = new Map<string, Trigger[]>();
-    for (let i = 0; i < model.triggers.length; i++) {
-      const tr = model.triggers[i]!;
-      let ok = relevant.get(tr.func);
-      if (ok === undefined) {
-        ok = (model.functions.get(tr.func) ?? []).some((f) => candidateFunction(f) && insertsOf(model, f).some((ins) => mayDeny(ins.table)));
-        relevant.set(tr.func, ok);
+    // the functions that may matter: invoker PL/pgSQL trigger functions writing a log that may refuse a writer (by
+    // what they write, kept with them: no walk), and then their triggers
+    const relevant = new Set<string>();
+    model.functions.forEach((list, key) => {
+      for (let i = 0; i < list.length; i++) {
+        const f = list[i]!;
+        if (!candidateFunction(f)) continue;
+        let hit = false;
+        f.writes.forEach((k) => {
+          if (!hit && mayDeny(k)) hit = true;
+        });
+        if (hit) {
+          relevant.add(key);
+          return;
+        }
       }
-      if (!ok) continue;
-      const list = byFunc.get(tr.func);
-      if (list) list.push(tr);
-      else byFunc.set(tr.func, [tr]);
+    });
+    const byFunc = new Map<string, Trigger[]>();
+    if (relevant.size !== 0) {
+      for (let i = 0; i < model.triggers.length; i++) {
+        const tr = model.triggers[i]!;
+        if (!relevant.has(tr.func)) continue;
+        const list = byFunc.get(tr.func);
+        if (list) list.push(tr);
+        else byFunc.set(tr.func, [tr]);
+      }
     }
     for (const [key, triggers] of byFunc) {
       for (const f of model.functions.get(key) ?? []) {
