@@ -21,6 +21,22 @@ async function profiles(q: Q, ws: Workspace): Promise<void> {
 
 const exportB = `SELECT public.export_user_data('${TENANT_B}') ->> 'email' AS email`;
 
+/** After the fix: anon asking for B's data is refused, B still exports its own. */
+async function fixedRefusesAnonNotB(fixed: Workspace): Promise<void> {
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await profiles(q, fixed);
+    await q('SET ROLE anon');
+    await expectPgError(q(exportB), 'P0001', 'Unauthorized');
+  });
+  await inRollback(db, async (q) => {
+    await profiles(q, fixed);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'B still exports its own data');
+  });
+}
+
 test("err: anon gets user B's profile through the guard that refuses user A", async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'auth.uid() != p_user_id');
@@ -40,17 +56,7 @@ test("err: anon gets user B's profile through the guard that refuses user A", as
   const fixed = applyFix(ws, finding);
   assert.match(sqlOf(fixed), /IF auth\.uid\(\) IS DISTINCT FROM p_user_id THEN/);
   assert.equal(findingsOf(fixed, ID).length, 0);
-  await inRollback(db, async (q) => {
-    await profiles(q, fixed);
-    await q('SET ROLE anon');
-    await expectPgError(q(exportB), 'P0001', 'Unauthorized');
-  });
-  await inRollback(db, async (q) => {
-    await profiles(q, fixed);
-    await q(actAs(TENANT_B));
-    await q('SET ROLE authenticated');
-    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'B still exports its own data');
-  });
+  await fixedRefusesAnonNotB(fixed);
 });
 
 test('err: a setting never set: app_user deletes anyone’s notes; with IS DISTINCT FROM it is refused', async () => {
@@ -166,17 +172,7 @@ test("err: the guard ANDed with auth.uid() IS NOT NULL (siza083/produtive): skip
   const fixed = applyFix(ws, mine[0]!);
   assert.match(sqlOf(fixed), /IF p_user_id IS NOT NULL AND auth\.uid\(\) IS DISTINCT FROM p_user_id THEN/);
   assert.equal(findingsOf(fixed, ID).length, 0);
-  await inRollback(db, async (q) => {
-    await profiles(q, fixed);
-    await q('SET ROLE anon');
-    await expectPgError(q(exportB), 'P0001', 'Unauthorized');
-  });
-  await inRollback(db, async (q) => {
-    await profiles(q, fixed);
-    await q(actAs(TENANT_B));
-    await q('SET ROLE authenticated');
-    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }]);
-  });
+  await fixedRefusesAnonNotB(fixed);
   // ANDed with the arguments alone: NULL AND true is NULL, also open
   const nullAnd = lintFiles([{ file: ex.files[0]!.file, text: ex.files[0]!.text.replace('IF auth.uid() != p_user_id THEN', 'IF p_user_id IS NOT NULL AND auth.uid() <> p_user_id THEN') }], ID).mine;
   assert.match(nullAnd[0]?.message ?? '', /NULL AND true is NULL/);
