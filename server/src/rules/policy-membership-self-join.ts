@@ -400,8 +400,9 @@ function guarded(model: Model, member: Table, cmd: 'insert' | 'update', groupCol
 
 /**
  * Whether a trigger function may refuse or reset the group column: it assigns `NEW.<column>`, or
- * names the column and raises an exception (`IF NEW.role <> OLD.role THEN RAISE …`); a function
- * whose body is not known may. An audit trigger, or a guard of another column, does not.
+ * raises an exception in an IF whose condition names the column (`IF NEW.role <> OLD.role THEN
+ * RAISE …`); a function whose body is not known may. An audit trigger, or a guard of another
+ * column, does not.
  */
 function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean {
   const f = model.functions.get(funcKey)?.[0];
@@ -409,7 +410,9 @@ function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean
   const text = stripComments(textOfFile(model, f.created.file).slice(f.body.start, f.body.end));
   const col = groupCol.replace(/[^\w$]/g, '');
   if (new RegExp(String.raw`\bnew\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i').test(text)) return true;
-  return new RegExp(String.raw`\b${col}\b`, 'i').test(text) && /\braise\s+exception\b/i.test(text);
+  // (an IF or ELSIF whose condition names the column and whose branch starts with RAISE EXCEPTION)
+  for (const m of text.matchAll(/\b(?:els)?if\b([\s\S]*?)\bthen\s+raise\s+exception\b/gi)) if (new RegExp(String.raw`\b${col}\b`, 'i').test(m[1]!)) return true;
+  return false;
 }
 
 /** The column lists of the GRANTs of `cmd` on the table that name columns (`GRANT UPDATE (name, bio) ON profiles`). */
@@ -476,12 +479,21 @@ export const policyMembershipSelfJoin = defineRule({
         // (without WITH CHECK, an UPDATE's new row is checked with USING: T14c)
         const check = w.withCheck ?? (w.command === 'insert' ? undefined : w.using);
         if (!check) continue;
-        const use = list.find((u) => sharesRole(u.policy, w) && checksOnlyUser(model, check, u) && !nothingGained(model, u, w));
-        if (!use) continue;
-        const roles = w.roles.filter((r) => use.policy.roles.includes('public') || use.policy.roles.includes(r) || r === 'public');
+        // (the first use this policy lets a user abuse: a trigger guarding one group column, a role, may leave another, an org)
         const cmds: Array<'insert' | 'update'> = w.command === 'all' ? ['insert', 'update'] : [w.command];
-        const can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, use.groupCol));
-        if (can.length === 0) continue;
+        let use: Use | undefined;
+        let roles: string[] = [];
+        let can: Array<'insert' | 'update'> = [];
+        for (const u of list) {
+          if (!sharesRole(u.policy, w) || !checksOnlyUser(model, check, u) || nothingGained(model, u, w)) continue;
+          roles = w.roles.filter((r) => u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public');
+          can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol));
+          if (can.length) {
+            use = u;
+            break;
+          }
+        }
+        if (!use) continue;
         const value = use.groupValue;
         const how = can
           .map((c) =>
