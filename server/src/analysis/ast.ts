@@ -725,3 +725,20 @@ export function roleName(spec: Node): string {
  * there is often a local stand-in (IF NOT EXISTS), and the real table's columns are not its.
  */
 export const PLATFORM_SCHEMAS = new Set(['auth', 'storage', 'realtime', '_realtime', 'extensions', 'graphql', 'graphql_public', 'vault', 'pgsodium', 'net', 'supabase_functions', 'supabase_migrations', 'cron', 'pgbouncer']);
+
+/** The AND-ed parts of a condition, nested ANDs flattened (`a AND (b AND c)`: a, b, c); none for no condition. */
+export function conjuncts(n: Node | undefined): Node[] {
+  if (!n) return [];
+  if (n.BoolExpr?.boolop !== 'AND_EXPR') return [n];
+  const out: Node[] = [];
+  addConjuncts(n, out);
+  return out;
+}
+function addConjuncts(n: Node, out: Node[]): void {
+  if (n?.BoolExpr?.boolop !== 'AND_EXPR') {
+    out.push(n);
+    return;
+  }
+  const args: Node[] = n.BoolExpr.args ?? [];
+  for (let i = 0; i < args.length; i++) addConjuncts(args[i], out);
+}

@@ -1,14 +1,14 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
+import { callsIn, conjuncts, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
 import { migrationCopies, schemaSnapshots } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
-import { folderOf, mayDropUnseen, policyDropLoops, type PolicyDropLoop, type UnseenLookup } from './unseen.js';
+import { folderOf, lastColumn, mayDropUnseen, policyDropLoops, type PolicyDropLoop, type UnseenLookup } from './unseen.js';
 
 export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
 
@@ -1421,12 +1421,9 @@ function dynamicFunctionGrants(body: FunctionBody): Array<Pick<OpGrant, 'isGrant
   if (queries.length !== 1) return [];
   let schema: string | undefined;
   let other = false;
-  const where = queries[0]!.node?.whereClause;
-  const conjuncts: Node[] = where?.BoolExpr?.boolop === 'AND_EXPR' ? where.BoolExpr.args : where ? [where] : [];
-  for (const c of conjuncts) {
+  for (const c of conjuncts(queries[0]!.node?.whereClause)) {
     const e = c?.A_Expr;
-    const fields: Node[] = e?.lexpr?.ColumnRef?.fields ?? [];
-    const col = fields.length ? sval(fields[fields.length - 1]) : undefined;
+    const col = e ? lastColumn(e.lexpr) : undefined;
     const v = e?.kind === 'AEXPR_OP' && sval(e.name?.[0]) === '=' ? stringConst(e.rexpr) ?? stringConst(e.rexpr?.TypeCast?.arg) : undefined;
     // (n.nspname = 'public', or p.pronamespace = 'public'::regnamespace)
     if ((col === 'nspname' || col === 'pronamespace') && v !== undefined) schema = v.toLowerCase();

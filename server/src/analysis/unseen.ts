@@ -10,7 +10,7 @@
 //   looked into); or calling a function of an application schema the migrations do not create
 //   (an unqualified one, or one of the platform's schemas, is most likely built in);
 // - DROP OWNED, DROP SCHEMA … CASCADE (the model follows neither).
-import { census, memoStmt, PLATFORM_SCHEMAS, stringConst } from './ast.js';
+import { census, conjuncts, memoStmt, PLATFORM_SCHEMAS, stringConst } from './ast.js';
 import { nameParts, sval } from './parse.js';
 import type { FunctionBody, Node, Statement } from './types.js';
 
@@ -144,10 +144,7 @@ function dropLoopOf(n: Node): PolicyDropLoop | undefined {
   const from: Node[] = n?.fromClause ?? [];
   if (from.length !== 1 || !isPgPolicies(from[0]?.RangeVar)) return undefined;
   const out: PolicyDropLoop = { tables: undefined, schemas: undefined, byParameter: false };
-  const conjuncts: Node[] = [];
-  const flatten = (x: Node) => (x?.BoolExpr?.boolop === 'AND_EXPR' ? x.BoolExpr.args.forEach(flatten) : conjuncts.push(x));
-  if (n.whereClause) flatten(n.whereClause);
-  for (const c of conjuncts) {
+  for (const c of conjuncts(n.whereClause)) {
     const e = c?.A_Expr;
     const col = e ? lastColumn(e.lexpr) : undefined;
     if (col !== 'tablename' && col !== 'schemaname') return undefined;
@@ -163,7 +160,7 @@ function dropLoopOf(n: Node): PolicyDropLoop | undefined {
 }
 
 /** The last name of a column reference (`tablename`, `p.tablename`). */
-function lastColumn(n: Node): string | undefined {
+export function lastColumn(n: Node): string | undefined {
   const fields: Node[] | undefined = n?.ColumnRef?.fields;
   return fields?.length ? sval(fields[fields.length - 1]) : undefined;
 }

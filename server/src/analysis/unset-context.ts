@@ -37,7 +37,7 @@
 // measured, the row without a tenant stays hidden). Such a comparison (the same casts on both
 // sides; no identity crosses a helper call, whose parameters and result may be coerced) is
 // evaluated again with the column taken to be non-NULL, and openIn names the columns it needed.
-import { census, compareConstants, constValue, nodeFacts, stringConst, TEXT_TYPES, typeName, type NodeFacts } from './ast.js';
+import { census, compareConstants, conjuncts, constValue, nodeFacts, stringConst, TEXT_TYPES, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { Command } from './policies.js';
@@ -923,20 +923,6 @@ const NONE: never[] = Object.freeze([]) as never[];
 
 const isAnd = (n: Node): boolean => n?.BoolExpr?.boolop === 'AND_EXPR';
 
-function conjuncts(n: Node): Node[] {
-  if (!isAnd(n)) return [n];
-  const out: Node[] = [];
-  addConjuncts(n, out);
-  return out;
-}
-function addConjuncts(n: Node, out: Node[]): void {
-  if (!isAnd(n)) {
-    out.push(n);
-    return;
-  }
-  const args: Node[] = n.BoolExpr.args ?? [];
-  for (let i = 0; i < args.length; i++) addConjuncts(args[i], out);
-}
 
 /**
  * In `state`, whether the expression is true for every row, or for every row that meets AND-ed

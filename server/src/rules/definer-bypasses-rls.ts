@@ -1,12 +1,12 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
-import { census, constValue } from '../analysis/ast.js';
+import { census, conjuncts, constValue } from '../analysis/ast.js';
 import { walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
+import { constBool, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
-import { calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
+import { bodyText, calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 
@@ -90,8 +90,6 @@ function conditionKey(n: Node, alias: string): string | undefined {
   return c && v !== undefined ? `${c} ${o} ${v}` : undefined;
 }
 
-const andList = (n: Node | undefined): Node[] => (!n ? [] : n.BoolExpr?.boolop === 'AND_EXPR' ? (n.BoolExpr.args as Node[]).flatMap(andList) : [n]);
-
 /**
  * Whether every read of `t` in the function's own body asks at least what a permissive SELECT
  * policy for `role` asks, when that policy compares columns with constants only (`USING
@@ -103,7 +101,7 @@ function readsOnlyAdmitted(model: Model, f: Func, t: Table, role: string): boole
   if (!f.reads.has(t.key) || !f.body) return false;
   const policies = t.policies
     .filter((p) => p.permissive && (p.command === 'select' || p.command === 'all') && p.using && appliesToRole(model, p, role))
-    .map((p) => andList(p.using).map((c) => conditionKey(c, t.name.toLowerCase())))
+    .map((p) => conjuncts(p.using).map((c) => conditionKey(c, t.name.toLowerCase())))
     .filter((keys): keys is string[] => keys.length > 0 && keys.every((k) => k !== undefined));
   if (policies.length === 0) return false;
   let reads = 0;
@@ -120,7 +118,7 @@ function readsOnlyAdmitted(model: Model, f: Func, t: Table, role: string): boole
         return;
       }
       const alias = String(rvs[0].alias?.aliasname ?? rvs[0].relname).toLowerCase();
-      const asked = new Set(andList(q.whereClause).map((c) => conditionKey(c, alias)).filter((x): x is string => !!x));
+      const asked = new Set(conjuncts(q.whereClause).map((c) => conditionKey(c, alias)).filter((x): x is string => !!x));
       if (!policies.some((keys) => keys.every((key) => asked.has(key)))) admitted = false;
     };
     if (s.kind === 'SelectStmt') visit('SelectStmt', s.node);
@@ -141,7 +139,7 @@ function readsOnlyAdmitted(model: Model, f: Func, t: Table, role: string): boole
 function checksOnlyOwnStatements(model: Model, f: Func): { guarded: string[]; unguarded: Set<string> } | undefined {
   const body = f.body;
   if (!body || body.errors.length || body.dynamicExecutes.length || body.lexical || f.language !== 'plpgsql') return undefined;
-  const text = textOfFile(model, f.created.file).slice(body.start, body.end);
+  const text = bodyText(model, f);
   if (/\b(found|row_count|get\s+diagnostics)\b/i.test(text)) return undefined;
   const guarded: string[] = [];
   const unguarded = new Set<string>();

@@ -2,7 +2,7 @@ import { callsIn, stringConst } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
 import type { Edit, Fix } from './types.js';
 import { defineRule } from './types.js';
-import { fileOf, functionLists, lowerCallName, namesRole } from './lib/util.js';
+import { bodyText, fileOf, functionLists, lowerCallName, namesRole } from './lib/util.js';
 
 /** Built-in functions that read no table and need no privilege beyond EXECUTE (granted to PUBLIC). */
 const PURE_BUILTINS = new Set([
@@ -48,7 +48,7 @@ function needsNoPrivilege(model: Model, f: Func, seen: Set<Func> | undefined): V
   seen ??= new Set();
   if (seen.has(f)) return undefined; // recursion: give up
   seen.add(f);
-  const text = fileOf(model, f.created.file)?.text.slice(body.start, body.end) ?? '';
+  const text = bodyText(model, f);
   if (f.language === 'plpgsql' && /\bEXECUTE\b/i.test(text)) return undefined; // RETURN QUERY EXECUTE, FOR … IN EXECUTE, OPEN … FOR EXECUTE
   if (body.statements.length === 0) return undefined;
   const verdict: Verdict = { calls: new Set(), callsWorkspace: false };

@@ -1,12 +1,12 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
-import { callsIn, constValue } from '../analysis/ast.js';
+import { callsIn, conjuncts, constValue } from '../analysis/ast.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { policyCallNames, recursionCycles } from '../analysis/recursion.js';
 import { activeRows, constBool, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { authCallOf, bareValue, columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
 import { subselectReads } from './lib/unreadable.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
@@ -14,13 +14,6 @@ import { subselectReads } from './lib/unreadable.js';
 // policy that lets users write their own membership rows checking only the user column
 // (`WITH CHECK (user_id = auth.uid())`) lets a user insert, or update their row to, any org_id,
 // and so read every org's rows (measured).
-
-/** The AND-ed conditions of an expression. */
-function conjuncts(n: Node | undefined): Node[] {
-  if (!n) return [];
-  if (n.BoolExpr?.boolop === 'AND_EXPR') return (n.BoolExpr.args as Node[]).flatMap(conjuncts);
-  return [n];
-}
 
 /** Whether a node holds any column reference. */
 function hasColumn(n: Node): boolean {
@@ -407,7 +400,7 @@ function guarded(model: Model, member: Table, cmd: 'insert' | 'update', groupCol
 function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean {
   const f = model.functions.get(funcKey)?.[0];
   if (!f?.body || (f.language !== 'plpgsql' && f.language !== 'sql')) return true;
-  const text = stripComments(textOfFile(model, f.created.file).slice(f.body.start, f.body.end));
+  const text = stripComments(bodyText(model, f));
   const col = groupCol.replace(/[^\w$]/g, '');
   if (new RegExp(String.raw`\bnew\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i').test(text)) return true;
   // (an IF or ELSIF whose condition names the column and whose branch starts with RAISE EXCEPTION)

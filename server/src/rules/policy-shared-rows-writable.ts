@@ -15,7 +15,7 @@ import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import { TRIGGER_DELETE, TRIGGER_UPDATE } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { looksAtCaller, mayHoldPrivilege, quoteIdent, tableName } from './lib/util.js';
+import { bodyText, looksAtCaller, mayHoldPrivilege, quoteIdent, tableName } from './lib/util.js';
 
 /**
  * The roles of the policy, subject to it, that may update or delete rows of the table (`public`
@@ -154,7 +154,7 @@ function refused(model: Model, t: Table | undefined): Set<'update' | 'delete'> {
   if (!t) return out;
   for (const tr of t.triggers) {
     const f = model.functions.get(tr.func)?.[0];
-    const body = f?.body ? textOfFile(model, f.created.file).slice(f.body.start, f.body.end) : '';
+    const body = f ? bodyText(model, f) : '';
     if (!/\braise\s+exception\b/i.test(body)) continue;
     if (tr.events & TRIGGER_UPDATE) out.add('update');
     if (tr.events & TRIGGER_DELETE) out.add('delete');

@@ -15,7 +15,7 @@
 // clause) or changes role, when dynamic SQL may create the log's policies, or when the log is
 // the audited table itself.
 import type { Func, Model, Policy, Table, Trigger } from '../analysis/model.js';
-import { memoModel, textOfFile } from '../analysis/policy-exprs.js';
+import { memoModel } from '../analysis/policy-exprs.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
@@ -24,7 +24,7 @@ import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
 import { admitsInsert, insertsOf } from './lib/inserts.js';
-import { insertAfter, mayHoldPrivilege, quoteIdent, tableName, usesSchema } from './lib/util.js';
+import { bodyText, insertAfter, mayHoldPrivilege, quoteIdent, tableName, usesSchema } from './lib/util.js';
 
 const EVENTS: Array<[number, Command]> = [
   [TRIGGER_INSERT, 'insert'],
@@ -120,7 +120,7 @@ function denialUncached(model: Model, log: Table, role: string): 'privilege' | '
 function mayEscape(model: Model, f: Func): boolean {
   const body = f.body;
   if (!body) return true;
-  const text = textOfFile(model, f.created.file).slice(body.start, body.end);
+  const text = bodyText(model, f);
   if (/\bexception\s+when\b/i.test(text)) return true;
   return body.statements.some((s) => s.kind === 'VariableSetStmt' && /^(role|session_authorization)$/i.test(String(s.node?.name ?? '')));
 }

@@ -30,6 +30,11 @@ export function tableName(model: Model, t: Table, at?: Loc): string {
   return textOf(model, t.nameLoc) || t.key;
 }
 
+/** The text of a function's body as written (inside its quotes); '' for a function without one. */
+export function bodyText(model: Model, f: Func): string {
+  return f.body ? (fileOf(model, f.created.file)?.text.slice(f.body.start, f.body.end) ?? '') : '';
+}
+
 /** Offset just after the statement's terminating semicolon (or its end when there is none). */
 export function afterStatement(model: Model, loc: Loc): number {
   const text = fileOf(model, loc.file)?.text ?? '';
