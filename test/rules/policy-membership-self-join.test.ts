@@ -177,3 +177,41 @@ test('ok/err: a trigger on the membership table silences only when it may refuse
   const everyone = `${base}\nCREATE POLICY documents_signed_in ON public.documents FOR SELECT TO authenticated USING ((select auth.uid()) IS NOT NULL);\n`;
   assert.equal(lintFiles([{ file, text: everyone.replace('(select auth.uid()) IS NOT NULL', 'auth.uid() IS NOT NULL') }], ID).mine.length, 0, 'every document readable anyway');
 });
+
+test('err/ok: policies that may go round through a function (54001, only for some rows: studyu) still let user A join org 2 and read its document; a sub-select cycle (42P17) in the INSERT policies makes every join fail and silences it (barbearia)', async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const file = ex.files[0]!.file;
+  const viaFunction = ex.files[0]!.text
+    .replace(
+      'CREATE POLICY members_read',
+      () => `CREATE FUNCTION public.org_has_documents(o bigint) RETURNS boolean LANGUAGE sql STABLE SET search_path = '' AS
+  $$ SELECT EXISTS (SELECT 1 FROM public.documents d WHERE d.org_id = o) $$;
+CREATE POLICY members_read`,
+    )
+    .replace('USING (user_id = (select auth.uid()));', 'USING (user_id = (select auth.uid()) OR public.org_has_documents(org_id));');
+  const linted = lintFiles([{ file, text: viaFunction }], ID);
+  assert.ok(
+    linted.findings.some((f) => f.rule === 'policy-recursion' && /54001/.test(f.message)),
+    'policy-recursion reports the cycle through the function',
+  );
+  assert.equal(linted.mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await orgs(q, linted.ws);
+    await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`);
+    assert.equal(await count(q, 'public.documents'), 2, "org 2's document: the function is never reached for A's own rows");
+  });
+  const viaSubSelect = `${ex.files[0]!.text.replace('WITH CHECK (user_id = (select auth.uid()));', 'WITH CHECK (user_id = (select auth.uid()) AND EXISTS (SELECT 1 FROM public.documents));')}
+CREATE POLICY members_of_documents ON public.org_members FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.documents d WHERE d.org_id = org_members.org_id));
+`;
+  const silent = lintFiles([{ file, text: viaSubSelect }], ID);
+  assert.ok(silent.findings.some((f) => f.rule === 'policy-recursion' && /42P17/.test(f.message)));
+  assert.equal(silent.mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+    await q(sqlOf(silent.ws));
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await expectPgError(q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`), '42P17', 'infinite recursion');
+  });
+});
