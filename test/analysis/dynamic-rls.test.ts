@@ -41,3 +41,16 @@ DO $$ DECLARE v text; BEGIN FOR v IN SELECT unnest(ARRAY['listed', 'other']) LOO
     );
   });
 });
+
+describe('dynamic SQL on tables', () => {
+  test('ok: a loop over a literal array replays ALTER TABLE … ROW LEVEL SECURITY on each table (trinketstore); NO FORCE in a catalog loop is not taken for FORCE', () => {
+    const m = model({
+      '1.sql': 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\nALTER TABLE b ENABLE ROW LEVEL SECURITY;',
+      '2.sql': `DO $$ DECLARE t text; BEGIN FOREACH t IN ARRAY ARRAY['a'] LOOP EXECUTE format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t); END LOOP; END $$;
+DO $$ DECLARE r record; BEGIN FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP EXECUTE format('ALTER TABLE %I NO FORCE ROW LEVEL SECURITY', r.tablename); END LOOP; END $$;`,
+    });
+    assert.deepEqual([m.tables.get('public.a')!.rlsEnabled, m.tables.get('public.b')!.rlsEnabled], [false, true]);
+    assert.deepEqual(m.tables.get('public.a')!.rlsEvents.map((e) => e.kind), ['enable', 'disable']);
+    assert.equal(mayBeDynamic(m, 'force', m.tables.get('public.b')!), false);
+  });
+});

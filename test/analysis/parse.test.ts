@@ -295,6 +295,25 @@ END $fn$;`;
     assert.equal(text.slice(+loc[1]!, +loc[1]! + 12), 'tenant_users');
   });
 
+  test('ok: an EXECUTE run unconditionally by a loop over a literal array records the values (FOREACH over ARRAY[…] or a never-assigned array variable, FOR … IN SELECT unnest(…)); not one under IF, nor over an assigned variable', () => {
+    const text = `DO $$
+DECLARE t text; fixed text[] := ARRAY['a', 'b']; moved text[] := '{c}'::text[];
+BEGIN
+  FOREACH t IN ARRAY ARRAY['x', 'y'] LOOP EXECUTE format('%I', t); END LOOP;
+  FOREACH t IN ARRAY fixed LOOP EXECUTE format('%I', t); IF t = 'a' THEN EXECUTE format('%I', t); END IF; END LOOP;
+  FOR t IN SELECT unnest('{p,q}'::text[]) LOOP EXECUTE format('%I', t); END LOOP;
+  moved := array_append(moved, 'd');
+  FOREACH t IN ARRAY moved LOOP EXECUTE format('%I', t); END LOOP;
+  FOR t IN SELECT tablename FROM pg_tables LOOP EXECUTE format('%I', t); END LOOP;
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    assert.deepEqual(
+      p.statements[0]!.body!.dynamicExecutes.map((d) => d.each),
+      [{ variable: 't', values: ['x', 'y'] }, { variable: 't', values: ['a', 'b'] }, undefined, { variable: 't', values: ['p', 'q'] }, undefined, undefined],
+    );
+  });
+
   test('ok: PL/pgSQL statements record the variables they assign (:=, SELECT … INTO, RETURNING … INTO), in branches and nested blocks', () => {
     const text = `CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE a text; b uuid; r record; arr text[];

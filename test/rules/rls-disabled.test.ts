@@ -121,3 +121,44 @@ test('ok: no double report with rls-not-enabled, policy-on-table-without-rls or 
     assert.deepEqual(findings.filter((f) => related.has(f.rule)).map((f) => f.rule), expected, sql);
   }
 });
+
+test("err: a DO block's loop over a literal array disabling RLS through EXECUTE format (trinketstore's V17): tenant A reads B's invoice; the fix enables it in the loop", async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const text = ex.files[0]!.text.replace(
+    'ALTER TABLE invoices DISABLE ROW LEVEL SECURITY;',
+    () => `DO $$
+DECLARE
+  t text;
+  tables text[] := ARRAY['invoices'];
+BEGIN
+  FOREACH t IN ARRAY tables LOOP
+    EXECUTE format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t);
+  END LOOP;
+  FOR t IN SELECT unnest(ARRAY['invoices']) LOOP
+    EXECUTE format('ALTER TABLE %I NO FORCE ROW LEVEL SECURITY', t);
+  END LOOP;
+END $$;`,
+  );
+  const { ws, mine } = lintFiles([{ file: 'file:///m/1_invoices.sql', text }], ID);
+  // (the NO FORCE after it matters once RLS is enabled again: reported then)
+  assert.deepEqual(
+    mine.map((f) => textAt(ws, f)),
+    ['DISABLE ROW LEVEL SECURITY'],
+  );
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(ws));
+    assert.deepEqual(await q(`SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'invoices'`), [{ relrowsecurity: false, relforcerowsecurity: false }]);
+    assert.equal(await visibleTo(q, 'authenticated', 'invoices'), 2, 'the loop disabled RLS: the policy does nothing');
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /format\('ALTER TABLE public\.%I ENABLE ROW LEVEL SECURITY', t\)/);
+  assert.deepEqual(findingsOf(fixed, ID).map((f) => textAt(fixed, f)), ['NO FORCE ROW LEVEL SECURITY']);
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(fixed));
+    assert.equal(await visibleTo(q, 'authenticated', 'invoices'), 1, 'after the fix only tenant A’s invoice');
+  });
+  // a loop whose EXECUTE runs only under a condition, or over a catalog query, is not followed
+  const conditional = text.replace("EXECUTE format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t);", () => "IF t <> 'x' THEN EXECUTE format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t); END IF;");
+  assert.equal(lintFiles([{ file: 'file:///m/1_invoices.sql', text: conditional }], ID).mine.filter((f) => /DISABLE/.test(f.message)).length, 0);
+});

@@ -36,7 +36,7 @@ export interface DynamicRls {
 
 const WHAT = {
   enable: /\benable\s+row\s+level\s+security\b/i,
-  force: /\bforce\s+row\s+level\s+security\b/i,
+  force: /(?<!\bno\s+)\bforce\s+row\s+level\s+security\b/i,
   policy: /\bcreate\s+policy\b/i,
   invoker: /\bsecurity_invoker\s*=\s*'?(?:true|on|yes|1)\b/i,
   dropView: /\bdrop\s+view\b/i,

@@ -1057,6 +1057,8 @@ interface OpDynamic extends OpBase {
   loops: PolicyDropLoop[] | undefined;
   calls: Array<{ name: string[]; args: string[] }>;
   searchPaths: Array<{ name: string[]; argc: number; setting: FunctionSetting }>;
+  /** a loop over a literal array of table names enabling, disabling, forcing or unforcing RLS on each: as ALTER TABLE */
+  rls: Array<{ rel: Name; kind: RlsEvent['kind']; loc: Loc }>;
   /** a loop over a schema's functions granting or revoking EXECUTE on each: as GRANT … ON ALL FUNCTIONS IN SCHEMA */
   functionGrants: OpGrant[];
 }
@@ -1349,7 +1351,8 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         else tableNamingCalls(n, calls);
         const searchPaths = body ? dynamicSearchPaths(file, body) : [];
         const functionGrants = body ? dynamicFunctionGrants(body).map((g): OpGrant => ({ kind: OP_GRANT, stmt, pair, here, setConfig, objectKind: 'function', expanded: [], relations: [], funcs: [], event: undefined, ...g })) : [];
-        if (loops || calls.length || searchPaths.length || functionGrants.length) return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, functionGrants };
+        const rls = body && stmt.kind === 'DoStmt' ? dynamicRlsChanges(file, body, ds) : [];
+        if (loops || calls.length || searchPaths.length || functionGrants.length || rls.length) return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, rls, functionGrants };
         break;
       }
       case 'RenameStmt':
@@ -1398,6 +1401,33 @@ function dynamicSearchPaths(file: ParsedFile, body: FunctionBody): OpDynamic['se
         const args = sig[2]!.trim();
         out.push({ name: sig[1]!.split('.').map((x) => x.toLowerCase()), argc: args ? args.split(',').length : 0, setting });
       });
+    }
+  }
+  return out;
+}
+
+/** `format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t)`: the schema written, `%I` or `%s`, the subcommand, the argument. */
+const DYNAMIC_RLS = /^\s*format\s*\(\s*'\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:([A-Za-z_][\w$]*)\s*\.\s*)?%([Is])\s+(ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\s*;?\s*'\s*,\s*([A-Za-z_][\w$]*)\s*\)\s*$/i;
+
+/**
+ * A DO block's loop over a literal array of table names running `EXECUTE format('ALTER TABLE %I
+ * DISABLE ROW LEVEL SECURITY', t)` (ENABLE, FORCE, NO FORCE) for each: what ALTER TABLE would do to
+ * each table, at the EXECUTE (trinketstore's V17 disables RLS on eight tables so).
+ */
+function dynamicRlsChanges(file: ParsedFile, body: FunctionBody, ds: string): OpDynamic['rls'] {
+  const out: OpDynamic['rls'] = [];
+  for (const d of body.dynamicExecutes) {
+    const m = d.each ? DYNAMIC_RLS.exec(d.text) : null;
+    if (!m || m[4]!.toLowerCase() !== d.each!.variable) continue;
+    const word = m[3]!.toUpperCase().replace(/\s+/g, ' ');
+    const kind: RlsEvent['kind'] = word === 'ENABLE' ? 'enable' : word === 'DISABLE' ? 'disable' : word === 'FORCE' ? 'force' : 'no-force';
+    const loc = locOf(file, d.start, d.end);
+    for (const v of d.each!.values) {
+      // (%I quotes the value as one name; %s puts it as written: `public.t`, or `t`)
+      const parts = m[2] === 'I' ? [v] : v.split('.').map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
+      if (m[2] === 's' && parts.some((x) => !/^[A-Za-z_][\w$]*$/.test(x))) continue;
+      const name = m[2] === 's' ? parts.map((x) => x.toLowerCase()) : parts;
+      out.push({ rel: name.length === 2 ? named(name[0], name[1], ds) : named(m[1]?.toLowerCase(), name[0], ds), kind, loc });
     }
   }
   return out;
@@ -3170,6 +3200,15 @@ class Replay {
     this.insert(this.functions, M_FUNCTIONS, f.key, list);
   }
 
+  /** ALTER TABLE's ENABLE, DISABLE, FORCE or NO FORCE ROW LEVEL SECURITY on `t`: the table owned. */
+  setRls(t: Table, kind: RlsEvent['kind'], here: Loc): Table {
+    const owned = this.ownTable(t);
+    if (kind === 'enable' || kind === 'disable') owned.rlsEnabled = kind === 'enable';
+    else owned.rlsForced = kind === 'force';
+    owned.rlsEvents = owned.rlsEvents.concat({ kind, loc: here });
+    return owned;
+  }
+
   alterTable(op: OpAlterTable, here: Loc): void {
     const n = op.stmt.node;
     const k = this.keyOf(op.rel);
@@ -3194,27 +3233,12 @@ class Replay {
         if (kind) this.insert(this.rlsEventsOfUncreatedTables, M_RLS_UNCREATED, k, [...(this.rlsEventsOfUncreatedTables.get(k) ?? []), { kind, loc: here }]);
       }
       if (!t) continue;
+      const rls = RLS_EVENT_KINDS[cmd.subtype as string];
+      if (rls) {
+        t = this.setRls(t, rls, here);
+        continue;
+      }
       switch (cmd.subtype) {
-        case 'AT_EnableRowSecurity':
-          t = this.ownTable(t);
-          t.rlsEnabled = true;
-          t.rlsEvents = t.rlsEvents.concat({ kind: 'enable', loc: here });
-          break;
-        case 'AT_DisableRowSecurity':
-          t = this.ownTable(t);
-          t.rlsEnabled = false;
-          t.rlsEvents = t.rlsEvents.concat({ kind: 'disable', loc: here });
-          break;
-        case 'AT_ForceRowSecurity':
-          t = this.ownTable(t);
-          t.rlsForced = true;
-          t.rlsEvents = t.rlsEvents.concat({ kind: 'force', loc: here });
-          break;
-        case 'AT_NoForceRowSecurity':
-          t = this.ownTable(t);
-          t.rlsForced = false;
-          t.rlsEvents = t.rlsEvents.concat({ kind: 'no-force', loc: here });
-          break;
         case 'AT_ChangeOwner':
           t = this.ownTable(t);
           t.owner = { role: roleName(cmd.newowner), loc: here };
@@ -3454,6 +3478,10 @@ class Replay {
    */
   applyDynamic(op: OpDynamic): void {
     for (const g of op.functionGrants) this.applyGrant(g);
+    for (const c of op.rls) {
+      const t = this.tables.get(this.keyOf(c.rel));
+      if (t) this.setRls(t, c.kind, c.loc);
+    }
     for (const p of op.searchPaths) {
       for (const f of functionsNamed(this.functions, p.name, this.defaultSchema) ?? []) {
         if (f.argTypes.length === p.argc) applyFunctionOptions(this.ownFunc(f), [{ kind: 'set', name: 'search_path', reset: false, resetAll: false, setting: p.setting }]);

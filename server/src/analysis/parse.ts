@@ -13,7 +13,7 @@
 //   psql variables and extension-script placeholders are replaced by identifiers of the
 //   same length, so every offset of the cleaned text is an offset of the original.
 import * as pg from 'libpg-query';
-import type { FunctionBody, Include, Node, ParseError, ParsedFile, Position, Span, Statement } from './types.js';
+import type { DynamicExecute, FunctionBody, Include, Node, ParseError, ParsedFile, Position, Span, Statement } from './types.js';
 
 let ready: Promise<void> | undefined;
 
@@ -1346,6 +1346,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     }
     return out;
   };
+  // visiting an EXECUTE that a loop over a literal array runs for each of its values
+  let each: DynamicExecute['each'];
   const visit = (n: Node, stmtType: string) => {
     if (Array.isArray(n)) {
       for (const x of n) visit(x, stmtType);
@@ -1354,6 +1356,19 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     if (!n || typeof n !== 'object') return;
     for (const key of Object.keys(n)) {
       const v = n[key];
+      if ((key === 'PLpgSQL_stmt_fors' || key === 'PLpgSQL_stmt_foreach_a') && Array.isArray(v?.body) && v.body.some((b: Node) => b?.PLpgSQL_stmt_dynexecute)) {
+        const values = literalLoop(tree, key, v);
+        for (const k of Object.keys(v)) {
+          if (k !== 'body') visit(v[k], key);
+          else
+            for (const b of v.body) {
+              each = values && b?.PLpgSQL_stmt_dynexecute ? values : undefined;
+              visit(b, key);
+              each = undefined;
+            }
+        }
+        continue;
+      }
       if (key === 'PLpgSQL_stmt_dynexecute') {
         const q = v?.query?.PLpgSQL_expr?.query;
         if (typeof q === 'string') {
@@ -1364,6 +1379,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
             text: q,
             concatenated: /\|\||\bconcat(_ws)?\s*\(/i.test(q),
             quoted: /\b(format|quote_ident|quote_literal|quote_nullable)\s*\(/i.test(q),
+            ...(each ? { each } : {}),
           });
           const stmts = addExpr(q, 2, key);
           if (stmts) body.statements.push(...stmts);
@@ -1430,6 +1446,69 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   visit(tree.plpgsql_funcs ?? tree, '');
   return body;
+}
+
+/** The strings of an array literal's node (`ARRAY['a','b']`, `'{a,b}'::text[]`), or undefined. */
+function arrayStrings(n: Node): string[] | undefined {
+  const elems: Node[] | undefined = n?.A_ArrayExpr?.elements;
+  if (elems) {
+    const out = elems.map((e) => e?.A_Const?.sval?.sval ?? e?.TypeCast?.arg?.A_Const?.sval?.sval);
+    return out.length && out.every((x) => typeof x === 'string') ? out : undefined;
+  }
+  const lit: unknown = n?.TypeCast?.arg?.A_Const?.sval?.sval;
+  const m = typeof lit === 'string' ? /^\{([^{}"\\]*)\}$/.exec(lit.trim()) : null;
+  return m ? m[1]!.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
+}
+
+/** The only expression of `SELECT <expr>` (no FROM, WHERE or anything else), or undefined. */
+function selectedExpr(query: string): Node | undefined {
+  let tree: Node;
+  try {
+    tree = pg.parseSync(/^\s*select\b/i.test(query) ? query : `SELECT ${query}`);
+  } catch {
+    return undefined;
+  }
+  const s = tree.stmts?.length === 1 ? tree.stmts[0].stmt?.SelectStmt : undefined;
+  if (!s || s.fromClause || s.whereClause || s.groupClause || s.havingClause || s.limitCount || s.targetList?.length !== 1) return undefined;
+  return s.targetList[0]?.ResTarget?.val;
+}
+
+/**
+ * The loop variable and the values a PL/pgSQL loop goes through when they are a literal array:
+ * `FOREACH t IN ARRAY ARRAY['a','b']`, `FOREACH t IN ARRAY tables` where `tables` is declared
+ * with such a default and never assigned, `FOR t IN SELECT unnest(ARRAY['a','b'])`.
+ */
+function literalLoop(tree: Node, key: string, loop: Node): DynamicExecute['each'] {
+  const datums: Node[] = tree.plpgsql_funcs?.[0]?.PLpgSQL_function?.datums ?? [];
+  let variable: unknown;
+  let values: string[] | undefined;
+  if (key === 'PLpgSQL_stmt_foreach_a') {
+    variable = datums[loop.varno]?.PLpgSQL_var?.refname;
+    const expr = selectedExpr(String(loop.expr?.PLpgSQL_expr?.query ?? ''));
+    values = arrayStrings(expr);
+    const name: unknown = expr?.ColumnRef?.fields?.length === 1 ? expr.ColumnRef.fields[0]?.String?.sval : undefined;
+    if (!values && typeof name === 'string') {
+      const at = datums.findIndex((d) => d?.PLpgSQL_var?.refname === name);
+      const init = at >= 0 ? datums[at].PLpgSQL_var.default_val?.PLpgSQL_expr?.query : undefined;
+      let assigned = false;
+      const seek = (n: unknown): void => {
+        if (assigned || !n || typeof n !== 'object') return;
+        if (Array.isArray(n)) return n.forEach(seek);
+        const o = n as Node;
+        if ((o.PLpgSQL_stmt_assign && o.PLpgSQL_stmt_assign.varno === at) || (o.fields && o.fields.some((f: Node) => f?.varno === at))) assigned = true;
+        for (const k of Object.keys(o)) seek(o[k]);
+      };
+      seek(tree.plpgsql_funcs?.[0]?.PLpgSQL_function?.action);
+      if (typeof init === 'string' && !assigned) values = arrayStrings(selectedExpr(init));
+    }
+  } else {
+    const fields: Node[] | undefined = loop.var?.PLpgSQL_row?.fields;
+    variable = fields?.length === 1 ? fields[0]?.name : loop.var?.PLpgSQL_var?.refname;
+    const call = selectedExpr(String(loop.query?.PLpgSQL_expr?.query ?? ''))?.FuncCall;
+    const fn = (call?.funcname ?? []).map((x: Node) => x?.String?.sval).join('.');
+    if ((fn === 'unnest' || fn === 'pg_catalog.unnest') && call.args?.length === 1) values = arrayStrings(call.args[0]);
+  }
+  return typeof variable === 'string' && values?.length ? { variable: variable.toLowerCase(), values } : undefined;
 }
 
 /** The lower-case names of an INTO target: a row of variables (`INTO a, b`) or a record (`INTO r`). */

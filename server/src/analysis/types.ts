@@ -91,6 +91,12 @@ export interface DynamicExecute extends Span {
   concatenated: boolean;
   /** True when format() or quote_ident/quote_literal/quote_nullable is used. */
   quoted: boolean;
+  /**
+   * Run once for each of these values of `variable`, unconditionally: the EXECUTE is a statement
+   * of a loop's body over a literal array (`FOREACH t IN ARRAY ARRAY['a','b']`, `FOR t IN SELECT
+   * unnest(ARRAY[…])`, or an array variable declared so and never assigned).
+   */
+  each?: { variable: string; values: string[] };
 }
 
 export interface FunctionBody {

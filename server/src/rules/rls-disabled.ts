@@ -22,10 +22,13 @@ function codeOnly(s: string): string {
   return s.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (m) => m.replace(/[^\n]/g, ' '));
 }
 
-/** The `DISABLE ROW LEVEL SECURITY` / `NO FORCE ROW LEVEL SECURITY` subcommand in the statement, and its keyword. */
+/** Whether an RLS event is a DO block's `EXECUTE format('ALTER TABLE %I … ROW LEVEL SECURITY', t)` (its location is the format() call). */
+const isDynamic = (model: Model, loc: Loc) => /^format\s*\(/i.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.start + 7) ?? '');
+
+/** The `DISABLE ROW LEVEL SECURITY` / `NO FORCE ROW LEVEL SECURITY` subcommand in the statement (or in the string of a dynamic one), and its keyword. */
 function subcommand(model: Model, loc: Loc, kind: Word): { span: Loc; keyword: Loc } | undefined {
   const text = fileOf(model, loc.file)?.text ?? '';
-  const src = codeOnly(text.slice(loc.start, loc.end));
+  const src = isDynamic(model, loc) ? text.slice(loc.start, loc.end) : codeOnly(text.slice(loc.start, loc.end));
   let found: RegExpExecArray | undefined;
   for (const m of src.matchAll(PATTERN[kind])) found = m as RegExpExecArray;
   if (!found) return undefined;
@@ -70,7 +73,8 @@ export const rlsDisabled = defineRule({
         // a table left unforced would be reported by rls-not-forced; force it too unless a
         // later NO FORCE is the last word (reported separately)
         const forceWord = t ? lastOf(t.rlsEvents, ['force', 'no-force']) : undefined;
-        const addForce = t && !t.rlsForced && forceWord?.kind !== 'no-force';
+        // (not after a dynamic one: a statement of the loop's body, run for each table)
+        const addForce = t && !t.rlsForced && forceWord?.kind !== 'no-force' && !isDynamic(model, w.loc);
         if (addForce) edits.push(insertAfter(model, w.loc, [`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`]));
         if (sub) fixes.push({ title: `Enable${addForce ? ' and force' : ''} row-level security on ${name} instead`, kind: 'unsafe', edits });
         report({
