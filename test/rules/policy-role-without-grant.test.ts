@@ -226,3 +226,16 @@ CREATE POLICY notes_own ON notes FOR SELECT TO authenticated USING (owner = curr
   assert.equal(await read(one + two), '42501');
   assert.equal(await read(`${granted.text('1_notes.sql')}${granted.text('2_private.sql')}`), 1);
 });
+
+test("ok: Supabase: a REVOKE before DROP TABLE does not reach the table created again under that name (paynless' github_connections): the new one has the platform grant, and the read reaches the policy", async () => {
+  const { ex } = invalidFinding(ID, 2);
+  const file = ex.files[0]!.file;
+  const text = `${ex.files[0]!.text}\nDROP TABLE tickets;\nCREATE TABLE tickets (id bigint PRIMARY KEY, requester uuid NOT NULL, public boolean NOT NULL DEFAULT false);\nALTER TABLE tickets ENABLE ROW LEVEL SECURITY;\nCREATE POLICY tickets_public ON tickets FOR SELECT TO anon USING (public);\n`;
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(PLATFORM);
+    await run(q, sqlOf(ws), 'anon');
+    assert.equal(await count(q, 'tickets'), 0, 'no 42501: the platform grant is back, the policy decides');
+  });
+});

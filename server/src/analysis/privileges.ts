@@ -159,18 +159,20 @@ function revokedSet(model: Model): Map<string, GrantEvent[]> {
 }
 
 /**
- * The REVOKEs naming the role on this relation: on it, or on all tables of its schema after it
- * was created (REVOKE … ON ALL TABLES IN SCHEMA touches the tables there at that point; a later
- * one gets the default privileges again).
+ * The REVOKEs naming the role on this relation since it was (last) created: on it, or on all
+ * tables of its schema (REVOKE … ON ALL TABLES IN SCHEMA touches the tables there at that point;
+ * a later one gets the default privileges again). DROP TABLE discards a table's privileges: one
+ * created again under the same name starts from the defaults (paynless' github_connections).
  */
 function revokesOf(model: Model, rel: Table | View, role: string): GrantEvent[] {
   const f = facts(model);
   const r = (f.revoked ??= revokedSet(model));
-  const own = r.get(`${role}\u0000${rel.key}`) ?? [];
+  const own = r.get(`${role}\u0000${rel.key}`);
   const schemaWide = r.get(`${role}\u0000schema:${rel.schema}`);
-  if (!schemaWide) return own;
+  if (!own && !schemaWide) return [];
   const created = orderOf(model, rel.created);
-  return [...own, ...schemaWide.filter((g) => created < 0 || orderOf(model, g.loc) < 0 || orderOf(model, g.loc) > created)];
+  const since = (g: GrantEvent) => created < 0 || orderOf(model, g.loc) < 0 || orderOf(model, g.loc) > created;
+  return [...(own ?? []), ...(schemaWide ?? [])].filter(since);
 }
 
 /**
