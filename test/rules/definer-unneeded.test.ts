@@ -121,3 +121,29 @@ $$;`;
     });
   assert.equal(await answer(sqlOf(ws)), await answer(sqlOf(ws).replace('SECURITY DEFINER', 'SECURITY INVOKER')));
 });
+
+test("err: on Supabase a helper returning auth.uid() gains nothing as its owner even when a migration re-creates auth.uid() (paftamobile): reported here, not by definer-execute-granted-to-public; anon gets the same answer either way", async () => {
+  const text = `CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE SET search_path = auth, pg_temp AS $f$
+  SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid
+$f$;
+CREATE OR REPLACE FUNCTION public.current_user_id() RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  RETURN auth.uid();
+END $f$;`;
+  const { ws, findings } = lintFiles([{ file: 'supabase/migrations/20240101000000_uid.sql', text }], ID);
+  const mine = findings.filter((f) => f.rule === ID || f.rule === 'definer-execute-granted-to-public');
+  assert.deepEqual(mine.map((f) => f.rule), [ID]);
+  assert.match(mine[0]!.message, /only calls auth\.uid\(\)/);
+  const answer = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      // (auth.uid() as the superuser, as Supabase's platform; the helper as the migrations' owner)
+      const at = sql.indexOf('CREATE OR REPLACE FUNCTION public');
+      await q(`CREATE SCHEMA IF NOT EXISTS auth; GRANT USAGE ON SCHEMA auth TO PUBLIC; ${sql.slice(0, at)}`);
+      await asOwner(q, sql.slice(at));
+      await q(`SELECT set_config('request.jwt.claim.sub', '${TENANT_A}', true)`);
+      await q('SET ROLE anon');
+      return (await q('SELECT public.current_user_id() AS id'))[0]!.id;
+    });
+  assert.equal(await answer(sqlOf(ws)), TENANT_A);
+  assert.equal(await answer(sqlOf(ws).replace('SECURITY DEFINER', 'SECURITY INVOKER')), TENANT_A);
+});

@@ -59,13 +59,14 @@ function needsNoPrivilege(model: Model, f: Func, seen: Set<Func> | undefined): V
       const { name, schema } = lowerCallName(c);
       const own = model.findFunction(c.name, c.args.length);
       if (own && (schema === undefined || schema !== 'pg_catalog')) {
-        // a workspace function: callable by anyone, in a schema the caller already uses, and itself needing nothing
-        if (!own.publicExecute || (own.schema !== f.schema && own.schema !== 'public')) return undefined;
+        // a workspace function: callable by anyone, in a schema the caller already uses (on
+        // Supabase, auth too: a migration re-creating auth.uid(), paftamobile), and itself needing nothing
+        if (!own.publicExecute || (own.schema !== f.schema && own.schema !== 'public' && !(own.schema === 'auth' && model.supabase))) return undefined;
         if (own.securityDefiner) return undefined;
         const inner = needsNoPrivilege(model, own, seen);
         if (!inner) return undefined;
         verdict.callsWorkspace = true;
-        verdict.calls.add(`${own.name}()`);
+        verdict.calls.add(`${own.schema === 'public' ? '' : `${own.schema}.`}${own.name}()`);
         continue;
       }
       if (schema === 'auth' && SUPABASE_AUTH.has(name) && model.supabase) {
