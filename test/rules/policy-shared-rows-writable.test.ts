@@ -135,3 +135,28 @@ CREATE POLICY user_tenant ON users USING (tenant_id = current_setting('app.tenan
   assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0);
   assert.equal(lintFiles([{ file: 'm.sql', text: `${text}\nCREATE ROLE app NOLOGIN;\nGRANT SELECT, UPDATE ON users TO app;` }], ID).mine.length, 1);
 });
+
+test("err: `user_id = auth.uid() OR user_id IS NULL` (gasmask's autopilot settings): the branch admits rows of no one, never another user's; user B takes the shared row over (it passes the caller's branch as the new row) and cannot touch A's", async () => {
+  const text = `CREATE TABLE public.settings (id bigint PRIMARY KEY, user_id uuid, value text);
+CREATE INDEX ON public.settings (user_id);
+ALTER TABLE public.settings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY settings_own ON public.settings FOR ALL TO authenticated
+  USING ((select auth.uid()) = user_id OR user_id IS NULL);
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_settings.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /admits rows without looking at who is asking — rows that belong to no one, shared by all — /);
+  assert.doesNotMatch(mine[0]!.message, /other users/);
+  assert.match(mine[0]!.message, /still shared, or taken over as the caller's own/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.settings VALUES (1, NULL, 'default'), (2, '${TENANT_A}', 'mine')`);
+    await q('GRANT SELECT, INSERT, UPDATE, DELETE ON public.settings TO authenticated');
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `UPDATE public.settings SET value = 'x' WHERE id = 2`), 0, "A's row: not reached");
+    assert.equal(await affected(q, `UPDATE public.settings SET user_id = '${TENANT_B}' WHERE id = 1`), 1, 'the shared row taken over');
+    assert.deepEqual(await q('SELECT id FROM public.settings'), [{ id: 1 }]);
+  });
+});

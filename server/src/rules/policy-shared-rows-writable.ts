@@ -202,7 +202,9 @@ export const policySharedRowsWritable = defineRule({
       const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles);
       const update = row.check
         ? 'update them as far as WITH CHECK allows (it checks only the new row: e.g. move them into their own tenant)'
-        : 'update them with any values that keep them shared (with no WITH CHECK, USING is the check too), and insert rows that pass that branch';
+        : "update them to any values that pass that USING (with no WITH CHECK, USING is the check too: still shared, or taken over as the caller's own), and insert rows that pass that branch";
+      // (`OR user_id IS NULL`: rows of no one, never another user's)
+      const ownerless = shared.every((i) => args[i]?.NullTest?.nulltesttype === 'IS_NULL');
       const can = blocked.has('delete') ? update : blocked.has('update') ? 'delete those rows' : `delete those rows, and ${update}`;
       report({
         file: p.nameLoc.file,
@@ -210,7 +212,7 @@ export const policySharedRowsWritable = defineRule({
         end: span?.end ?? p.nameLoc.end,
         message:
           `Policy "${p.name}" on ${p.table} is FOR ALL, so its USING also decides which rows UPDATE and DELETE reach: ` +
-          `its branch ${sharedText ? `\`${sharedText}\` ` : ''}admits rows without looking at who is asking — other users' and tenants' rows among them — so ${who} may ${can}; not only read them. ` +
+          `its branch ${sharedText ? `\`${sharedText}\` ` : ''}admits rows without looking at who is asking — ${ownerless ? 'rows that belong to no one, shared by all' : "other users' and tenants' rows among them"} — so ${who} may ${can}; not only read them. ` +
           'Split it: a FOR SELECT policy with this USING, and INSERT, UPDATE and DELETE policies with only the condition on the caller.',
         fixes: [splitFix(model, p, row.table, using, row.check, callerIndexes)].filter((f): f is Fix => !!f),
       });
