@@ -274,3 +274,23 @@ END $$;
   assert.equal(lintFiles(files(other.replaceAll('profiles', 'notes')), ID).mine.length, 0);
   assert.equal(lintFiles(files(other.replace("EXECUTE format('DROP POLICY", "EXECUTE 'DROP TABLE x'; EXECUTE format('DROP POLICY")), ID).mine.length, 0);
 });
+
+test("err (message): a file that fails earlier (a CREATE INDEX or CREATE TRIGGER of a name an earlier migration made: mail-management-system) says it stops there, and here once that is fixed", async () => {
+  const table = TABLE.replace('CREATE INDEX ON notes (owner_id);', () => `CREATE INDEX notes_owner ON notes (owner_id);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();`);
+  const lint = (again: string) => lintFiles([{ file: 'migrations/1_notes.sql', text: table }, { file: 'migrations/2_again.sql', text: again }], ID);
+  const index = `CREATE INDEX notes_owner ON notes (owner_id);\n${AGAIN}`;
+  const byIndex = lint(index);
+  assert.equal(byIndex.mine.length, 1);
+  assert.match(byIndex.mine[0]!.message, /stops earlier, at 2_again\.sql:1 \(CREATE INDEX notes_owner, which an earlier migration made: 42P07\), and would stop here once that is fixed; either way the table keeps the earlier policy\./);
+  const trigger = lint(`CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();\n${AGAIN}`);
+  assert.match(trigger.mine[0]!.message, /stops earlier, at 2_again\.sql:1 \(CREATE TRIGGER notes_touch, which an earlier migration made: 42710\)/);
+  for (const ok of [`CREATE INDEX IF NOT EXISTS notes_owner ON notes (owner_id);\n${AGAIN}`, `CREATE OR REPLACE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();\n${AGAIN}`, `DROP INDEX notes_owner;\nCREATE INDEX notes_owner ON notes (owner_id);\n${AGAIN}`]) {
+    assert.match(lint(ok).mine[0]!.message, /CI\) stops here, and the table keeps the earlier policy\./, ok);
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, [{ text: table }, { text: index }]), ['ok', '42P07']);
+  });
+});

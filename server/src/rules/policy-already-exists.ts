@@ -3,6 +3,7 @@ import { rollbackSections, type Model, type Policy } from '../analysis/model.js'
 import { memoModel, orderOf, textOfFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
+import type { Loc, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, newColumnsOf, quoteIdent, removeStatement, supabaseMigration, where } from './lib/util.js';
 
@@ -167,6 +168,59 @@ function filesWithFailures(model: Model): ReadonlySet<string> {
   return out;
 }
 
+/**
+ * The first statement before `by` in its file that PostgreSQL certainly rejects, if the lint
+ * knows one: a syntax error, a rejected or colliding CREATE POLICY, a CREATE TABLE of a table that
+ * exists, or a CREATE INDEX / CREATE TRIGGER of a name an earlier migration made and nothing
+ * dropped (42P07, 42710: mail-management-system's second todos file). A tool stops there, not at `by`.
+ */
+function earlierFailure(model: Model, by: Policy): { loc: Loc; what: string } | undefined {
+  const file = by.created.file;
+  const before = (loc: Loc) => loc.file === file && loc.start < by.created.start;
+  const found: Array<{ loc: Loc; what: string }> = [];
+  const f = model.files.find((x) => x.file === file);
+  const sections = f ? rollbackSections(f) : [];
+  for (const e of f?.errors ?? []) {
+    if (!sections.some((r) => r.start <= e.start && e.start < r.end)) found.push({ loc: { file, start: e.start, end: e.end }, what: 'a syntax error' });
+  }
+  for (const p of rejectedPolicies(model).keys()) found.push({ loc: p.created, what: `CREATE POLICY "${p.name}", which PostgreSQL rejects` });
+  for (const c of failures(model).creates) found.push({ loc: c.by.created, what: `CREATE POLICY "${c.by.name}", which exists already: 42710` });
+  for (const r of model.recreatedTables) if (!r.ifNotExists) found.push({ loc: r.loc, what: 'a CREATE TABLE of a table that exists: 42P07' });
+  const failing = failures(model).files;
+  const made = (loc: Loc, at: number) => {
+    const i = orderOf(model, loc);
+    return i >= 0 && i < at && !failing.has(loc.file) && folderOf(loc.file) === folderOf(file);
+  };
+  const makers = memoModel(model, 'policy-already-exists:makers', (m) => {
+    const out = new Map<string, Statement[]>();
+    for (const { stmt, file: pf } of m.statements) {
+      if (stmt.origin !== 'file' || (stmt.kind !== 'IndexStmt' && stmt.kind !== 'CreateTrigStmt')) continue;
+      const list = out.get(pf.file);
+      if (list) list.push(stmt);
+      else out.set(pf.file, [stmt]);
+    }
+    return out;
+  });
+  for (const stmt of makers.get(file) ?? []) {
+    if (!before({ file, start: stmt.start, end: stmt.end })) continue;
+    const n = stmt.node;
+    const loc = { file, start: stmt.start, end: stmt.end };
+    const at = orderOf(model, loc);
+    if (stmt.kind === 'IndexStmt' && n.idxname && !n.if_not_exists) {
+      const schema = n.relation?.schemaname ?? model.key([n.relation?.relname]).split('.')[0];
+      const twin = [...model.tables.values()].some((t) => t.schema === schema && t.indexes.some((i) => i.name === n.idxname && made(i.loc, at)));
+      if (twin) found.push({ loc, what: `CREATE INDEX ${n.idxname}, which an earlier migration made: 42P07` });
+    }
+    if (stmt.kind === 'CreateTrigStmt' && !n.replace && n.trigname) {
+      const t = model.tables.get(model.key([n.relation?.schemaname, n.relation?.relname]));
+      if (t?.triggers.some((tr) => tr.name === n.trigname && made(tr.loc, at))) found.push({ loc, what: `CREATE TRIGGER ${n.trigname}, which an earlier migration made: 42710` });
+    }
+  }
+  let first: { loc: Loc; what: string } | undefined;
+  for (const x of found) if (before(x.loc) && (!first || x.loc.start < first.loc.start)) first = x;
+  return first;
+}
+
 /** `name ON table` as the new CREATE POLICY writes them. */
 function target(model: Model, p: Policy): string {
   const text = fileOf(model, p.created.file)?.text ?? '';
@@ -190,6 +244,7 @@ export const policyAlreadyExists = defineRule({
   check({ model, report }) {
     for (const { first: old, by } of failingCreates(model)) {
       const same = old.created.file === by.created.file;
+      const stops = earlierFailure(model, by);
       const fixes: Fix[] = [
         {
           title: `Drop the earlier policy "${by.name}" first (DROP POLICY IF EXISTS), so that this one replaces it`,
@@ -204,7 +259,7 @@ export const policyAlreadyExists = defineRule({
         end: by.nameLoc.end,
         message:
           `The policy "${by.name}" already exists on ${old.table.replace(/^public\./, '')}: it is created at ${where(model, old.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
-          `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(by.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) stops here, and the table keeps the earlier policy. ` +
+          `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(by.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) ${stops ? `stops earlier, at ${where(model, stops.loc)} (${stops.what}), and would stop here once that is fixed; either way the table keeps the earlier policy` : 'stops here, and the table keeps the earlier policy'}. ` +
           `There is no CREATE OR REPLACE POLICY: put DROP POLICY IF EXISTS … before it to replace the policy (the other rules read this one as the table's), change it with ALTER POLICY, give it another name, or remove it.`,
         related: [{ ...old.created, message: `the policy "${old.name}" is created here` }],
         fixes,
