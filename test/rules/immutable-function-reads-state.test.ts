@@ -96,3 +96,31 @@ CREATE INDEX t_mine ON t ((tenant_id = cur_tenant()));`;
     await expectPgError(q(sql.replace('IMMUTABLE', 'STABLE')), '42P17', 'functions in index expression must be marked IMMUTABLE');
   });
 });
+
+test("ok: a set-returning IMMUTABLE function reading a table is not reported: PostgreSQL never evaluates it while planning, and the generic plan returns tenant B's row after the switch (txm's all_categories())", async () => {
+  const text = `CREATE TABLE tenant_users (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, role text NOT NULL);
+ALTER TABLE tenant_users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_users_own ON tenant_users FOR SELECT TO authenticated
+  USING (tenant_id = (select current_setting('app.tenant_id', true)::uuid));
+GRANT SELECT ON tenant_users TO authenticated;
+CREATE FUNCTION public.my_users() RETURNS SETOF tenant_users LANGUAGE sql IMMUTABLE AS $$ SELECT * FROM tenant_users $$;
+CREATE FUNCTION public.my_roles() RETURNS TABLE (role text) LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN QUERY SELECT t.role FROM tenant_users t; END $$;
+`;
+  const { mine } = lintFiles([{ file: 'a.sql', text }], ID);
+  assert.deepEqual(mine, []);
+  for (const fn of ['my_users()', 'my_roles()']) {
+    const seen = await inRollback(await getDb(), async (q) => {
+      await q(text);
+      await q(ROWS);
+      await q('SET LOCAL plan_cache_mode = force_generic_plan');
+      await q('SET ROLE authenticated');
+      await q(`PREPARE visible AS SELECT count(*)::int AS n FROM public.${fn}`);
+      await q(tenant(TENANT_A));
+      const a = (await q('EXECUTE visible'))[0]!.n as number;
+      await q(tenant(TENANT_B));
+      const b = (await q('EXECUTE visible'))[0]!.n as number;
+      return { a, b };
+    });
+    assert.deepEqual(seen, { a: 2, b: 1 }, fn);
+  }
+});
