@@ -206,3 +206,28 @@ test('ok (message): anon, whose rows the policies admit only with auth.uid(), ne
   assert.match(mine[0]!.message, /which authenticated cannot insert into/);
   assert.doesNotMatch(mine[0]!.message, /\banon\b|supabase_auth_admin/);
 });
+
+test("err (message): the function also reads auth.users, which authenticated may not read (paynless' invite trigger): that read fails first with 42501 permission denied, so only SECURITY DEFINER is offered, and it works", async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const text = ex.files[0]!.text.replace(
+    'INSERT INTO public.audit_log (project_id, actor_id) VALUES (NEW.id, auth.uid());',
+    () => 'PERFORM 1 FROM auth.users WHERE id = auth.uid();\n  INSERT INTO public.audit_log (project_id, actor_id) VALUES (NEW.id, auth.uid());',
+  );
+  const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /It also reads auth\.users, which authenticated may not read \(42501 permission denied for table users\): that read fails as well, so letting the role insert into public\.audit_log is not enough\./);
+  assert.doesNotMatch(mine[0]!.message, /an INSERT policy for authenticated/);
+  const users = "CREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY); INSERT INTO auth.users VALUES ('" + TENANT_A + "');";
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL + users);
+    await setupSupabase(q, sqlOf(ws));
+    await expectPgError(q(`INSERT INTO projects (id, name) VALUES (1, 'p1')`), '42501', 'permission denied for table users');
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL + users + ' GRANT SELECT ON auth.users TO app_owner;');
+    await setupSupabase(q, sqlOf(applyFix(ws, mine[0]!)));
+    await q(`INSERT INTO projects (id, name) VALUES (1, 'p1')`);
+    assert.equal(await count(q, 'audit_log'), 1);
+  });
+});

@@ -24,7 +24,7 @@ import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
 import { admitsInsert, insertsOf } from './lib/inserts.js';
-import { bodyText, insertAfter, mayHoldPrivilege, quoteIdent, tableName, usesSchema } from './lib/util.js';
+import { bodyText, insertAfter, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
 
 const EVENTS: Array<[number, Command]> = [
   [TRIGGER_INSERT, 'insert'],
@@ -236,6 +236,14 @@ function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Array<
     reasons.push(`${roleList(who)} ${who.length === 1 ? 'has' : 'have'} no INSERT privilege on it (${error})`);
   }
   if (byPolicy.length) reasons.push(`it has row-level security and no permissive INSERT policy admits ${roleList([...new Set(byPolicy)])} (42501 new row violates row-level security policy for table "${log.name}")`);
+  // (a table the body also reads that the roles may not read: auth.users on Supabase, paynless'
+  // invite trigger; that read fails too, so letting the roles insert is not enough)
+  const unreadable = [...f.reads].filter((k) => {
+    if (k === log.key) return false;
+    if (k === 'auth.users' && model.supabase) return roles.every((r) => !mayReadAuthUsers(model, r));
+    const t = model.tables.get(k);
+    return !!t && roles.every((r) => !mayHoldPrivilege(model, t, r, ['select']));
+  });
   const path = [...new Set([f.schema, log.schema, 'public'])].map(quoteIdent).join(', ');
   const statements = [`ALTER FUNCTION ${f.signature} SECURITY DEFINER SET search_path = ${path}, pg_temp;`];
   // (a log whose RLS is forced binds its owner too: the function's owner then needs a policy, as definer-trigger-blocked-by-force-rls says)
@@ -251,8 +259,11 @@ function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Array<
     message:
       `Trigger function ${f.signature} is SECURITY INVOKER, so it runs with the rights of the role whose statement fires it, and it inserts into ${log.key}, which ${roleList(roles)} cannot insert into: ${reasons.join('; and ')}. ` +
       `So each ${writes.join(', ')} by ${roleList(roles)} that reaches this INSERT fails, and the write is rolled back with it. ` +
-      `Make the function SECURITY DEFINER with a fixed search_path, so the row is inserted with its owner's rights (current_user inside it is then the owner: record auth.uid(), session_user or the row's own columns instead), or let the ${roles.length === 1 ? 'role' : 'roles'} insert: ` +
-      `${byPrivilege.length ? `GRANT INSERT ON ${tableName(model, log)} TO ${[...new Set(byPrivilege)].map(quoteIdent).join(', ')}` : ''}${byPrivilege.length && byPolicy.length ? ' and ' : ''}${byPolicy.length || log.rlsEnabled ? `an INSERT policy for ${roleList(roles)} (WITH CHECK (pg_trigger_depth() > 0) admits the trigger's rows and refuses direct inserts)` : ''}.`,
+      (unreadable.length
+        ? `It also reads ${unreadable.join(', ')}, which ${roleList(roles)} may not read (42501 permission denied for table ${unreadable[0]!.split('.').pop()}): that read fails as well, so letting the ${roles.length === 1 ? 'role' : 'roles'} insert into ${log.key} is not enough. ` +
+          "Make the function SECURITY DEFINER with a fixed search_path, so it reads and inserts with its owner's rights (current_user inside it is then the owner: record auth.uid(), session_user or the row's own columns instead)."
+        : `Make the function SECURITY DEFINER with a fixed search_path, so the row is inserted with its owner's rights (current_user inside it is then the owner: record auth.uid(), session_user or the row's own columns instead), or let the ${roles.length === 1 ? 'role' : 'roles'} insert: ` +
+          `${byPrivilege.length ? `GRANT INSERT ON ${tableName(model, log)} TO ${[...new Set(byPrivilege)].map(quoteIdent).join(', ')}` : ''}${byPrivilege.length && byPolicy.length ? ' and ' : ''}${byPolicy.length || log.rlsEnabled ? `an INSERT policy for ${roleList(roles)} (WITH CHECK (pg_trigger_depth() > 0) admits the trigger's rows and refuses direct inserts)` : ''}.`),
     fixes: [
       {
         title: `Make trigger function ${f.signature} SECURITY DEFINER (SET search_path = ${path}, pg_temp): it inserts into ${log.key} with its owner's rights${statements.length > 1 ? `, and add an INSERT policy for its owner on ${log.key}, whose RLS is forced` : ''}`,
