@@ -297,3 +297,26 @@ CREATE POLICY events_teams ON events FOR SELECT TO authenticated
     await expectPgError(q("SELECT ''::bigint[]"), '22P02', 'malformed array literal: ""');
   });
 });
+
+test("err: a helper the policy calls unqualified under a search_path (SET search_path, or pg_dump's SELECT set_config('search_path', …): debate-map) is found in that schema, and named so; PostgreSQL raises 42704 through it", async () => {
+  const body = (set: string) => `CREATE SCHEMA app;
+${set}
+CREATE TABLE app.t (id text PRIMARY KEY, owner text NOT NULL);
+CREATE INDEX ON app.t (owner);
+CREATE FUNCTION is_owner(o text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT current_setting('app.uid') = o $$;
+ALTER TABLE app.t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON app.t FOR SELECT TO authenticated USING ((SELECT is_owner(owner)));
+`;
+  for (const set of ['SET search_path = app;', "SELECT pg_catalog.set_config('search_path', 'App', false);"]) {
+    const { ws, mine } = lintFiles([{ file: 'a.sql', text: body(set) }], ID);
+    assert.equal(mine.length, 1, set);
+    assert.match(mine[0]!.message, /^Function app\.is_owner\(text\), called by policy "p" on app\.t, reads current_setting\('app\.uid'\)/);
+    await inRollback(await getDb(), async (q) => {
+      await q(sqlOf(ws));
+      assert.deepEqual(await q(`SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = 'is_owner'`), [{ nspname: 'app' }]);
+      await q(`INSERT INTO app.t VALUES ('1', 'u1'); GRANT USAGE ON SCHEMA app TO authenticated; GRANT SELECT ON app.t TO authenticated`);
+      await q('SET ROLE authenticated');
+      await expectPgError(q('SELECT * FROM app.t'), '42704', 'unrecognized configuration parameter "app.uid"');
+    });
+  }
+});

@@ -797,7 +797,7 @@ function functionsCalledByPoliciesUncached(model: Model): PolicyFunction[] {
 }
 
 /** Each call of callsIn(node), as a stable key. */
-const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length })));
+const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) => ({ key: `${c.name.join('\u0000')}\u0000${c.args.length}`, parts: c.name, argc: c.args.length, node: c.node })));
 
 const newResolvedMap = () => new Map<string, Func | null>();
 
@@ -809,6 +809,13 @@ export function resolvedCalls(model: Model, node: Node): Func[] {
   const out: Func[] = [];
   const byKey = memoModel(model, 'resolvedCalls', newResolvedMap);
   for (const c of callListKeys(node)) {
+    const viaPath = c.parts.length === 1 && c.node ? model.callPathKey(c.node) : undefined;
+    if (viaPath) {
+      const list = model.functions.get(viaPath);
+      const f = list?.find((x) => x.argTypes.length === c.argc) ?? list?.[list.length - 1];
+      if (f) out.push(f);
+      continue;
+    }
     let f = byKey.get(c.key);
     if (f === undefined) byKey.set(c.key, (f = model.findFunction(c.parts, c.argc) ?? null));
     if (f) out.push(f);
@@ -1188,6 +1195,8 @@ export interface CallKey {
   key: string;
   parts: string[];
   argc: number;
+  /** the FuncCall node (a one-part name may have resolved through a search_path: Model.callPathKey) */
+  node?: Node;
 }
 
 /**
