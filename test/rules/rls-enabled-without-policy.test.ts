@@ -111,3 +111,16 @@ test('ok (message): policies written before their table (policies/ sorts before 
     assert.deepEqual((await runEachStatement(q, files[1]!.text)).map((e) => e.code), ['3F000']);
   });
 });
+
+test("ok: a grant to postgres (initdb's superuser, Supabase's BYPASSRLS migration role: supabase/storage) is no finding unless the migrations make postgres a plain role; postgres reads every row", async () => {
+  const text = 'CREATE SCHEMA storage;\nCREATE TABLE storage.objects (id int PRIMARY KEY, name text);\nALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;\nGRANT ALL ON storage.objects TO postgres WITH GRANT OPTION;\n';
+  const { ws, mine } = lintFiles([{ file: 'migrations/0002.sql', text }], ID);
+  assert.deepEqual(mine, []);
+  assert.equal(lintFiles([{ file: 'migrations/0001.sql', text: `CREATE ROLE postgres NOSUPERUSER NOBYPASSRLS;\n${text}` }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    await q(`INSERT INTO storage.objects VALUES (1, 'a'), (2, 'b')`);
+    assert.deepEqual(await q('SELECT rolsuper FROM pg_roles WHERE rolname = current_user'), [{ rolsuper: true }]);
+    assert.equal(await count(q, 'storage.objects'), 2, 'postgres: every row, no policy needed');
+  });
+});

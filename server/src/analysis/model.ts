@@ -270,6 +270,11 @@ export interface Model {
    */
   relKey(rel: Node | RelationRef): string;
   findFunction(parts: string[], argCount?: number): Func | undefined;
+  /**
+   * The key of the workspace function an unqualified call of a policy's expression (its FuncCall
+   * node) resolved to through the `SET search_path` the policy was created under, if one did.
+   */
+  callPathKey(call: Node): string | undefined;
   /** every function, all overloads */
   allFunctions(): Func[];
   /** Role attributes, if known. */
@@ -1342,6 +1347,9 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'DoStmt':
       case 'SelectStmt':
       case 'CallStmt': {
+        // `SELECT pg_catalog.set_config('search_path', 'app', false)` (pg_dump's, debate-map's): as SET search_path
+        const path = stmt.kind === 'SelectStmt' && setConfig?.some((w) => w.name === 'search_path') ? setConfigSearchPath(n) : undefined;
+        if (path) return { kind: OP_SET, stmt, pair, here, setConfig, role: false, searchPath: path.length ? path : undefined, write: undefined };
         // (a loop dropping every policy of some tables, or a call of a function that may hold one)
         const body = stmt.kind === 'DoStmt' ? stmt.body : undefined;
         const found = body ? policyDropLoops(body) : undefined;
@@ -1404,6 +1412,25 @@ function dynamicSearchPaths(file: ParsedFile, body: FunctionBody): OpDynamic['se
     }
   }
   return out;
+}
+
+/**
+ * The path a `SELECT set_config('search_path', '<constant>', …)` with nothing else (no FROM) sets,
+ * as SET search_path writes it (an empty one: none, the default), or undefined.
+ */
+function setConfigSearchPath(n: Node): string[] | undefined {
+  if (n.fromClause || n.whereClause || n.targetList?.length !== 1) return undefined;
+  const call = n.targetList[0]?.ResTarget?.val?.FuncCall;
+  const name = nameParts(call?.funcname ?? []).join('.');
+  if (name !== 'set_config' && name !== 'pg_catalog.set_config') return undefined;
+  if (stringConst(call.args?.[0])?.toLowerCase() !== 'search_path') return undefined;
+  const value = stringConst(call.args?.[1]);
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .map((v) => (/^".*"$/.test(v) ? v.slice(1, -1) : v.toLowerCase())) // (PostgreSQL folds the unquoted names)
+    .filter((v) => v !== '');
 }
 
 /** `format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t)`: the schema written, `%I` or `%s`, the subcommand, the argument. */
@@ -2389,6 +2416,10 @@ class ReplayedModel implements Model {
     return (anyPathResolved && rel.schemaname === undefined && pathKeys.get(rel)) || plainKey([rel.schemaname, rel.relname], this.#defaultSchema);
   }
 
+  callPathKey(call: Node): string | undefined {
+    return anyPathResolved ? pathKeys.get(call) : undefined;
+  }
+
   findFunction(parts: string[], argCount?: number): Func | undefined {
     const list = functionsNamed(this.functions, parts, this.#defaultSchema);
     if (!list || list.length === 0) return undefined;
@@ -2409,7 +2440,8 @@ class ReplayedModel implements Model {
   roleBypassesRls(role: string | undefined): boolean | undefined {
     if (!role) return undefined;
     const r = this.roles.get(role.toLowerCase());
-    if (!r) return undefined;
+    // (postgres: the superuser initdb makes, and Supabase's BYPASSRLS migration role, unless the migrations make it otherwise)
+    if (!r) return role.toLowerCase() === 'postgres' ? true : undefined;
     return r.bypassRls || r.superuser;
   }
 }
@@ -2616,6 +2648,15 @@ class Replay {
         if (r.schema !== undefined) continue;
         if (path) pathKeys.set(r.node, this.throughSearchPath(path, r.name));
         else pathKeys.delete(r.node);
+      }
+      // (an unqualified call: the first schema of the path with a workspace function of its
+      // name, debate-map's is_user_admin() in app; none, a built-in's or the default schema's)
+      for (const c of callsIn(e)) {
+        if (c.name.length !== 1) continue;
+        const name = c.name[0]!.toLowerCase();
+        const schema = path?.find((x) => x !== '$user' && x !== 'pg_temp' && x !== 'pg_catalog' && this.functions.has(`${x}.${name}`));
+        if (schema && schema !== this.defaultSchema) pathKeys.set(c.node, `${schema}.${name}`);
+        else pathKeys.delete(c.node);
       }
     }
   }
