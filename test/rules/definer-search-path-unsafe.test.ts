@@ -265,3 +265,56 @@ END $$;
   const other = lintFiles([files[0]!, { file: files[1]!.file, text: loop.replace('public.is_admin()', 'public.other_fn()') }], ID);
   assert.equal(findingsOf(other.ws, 'definer-search-path-missing').length, 1);
 });
+
+test("err: a DO block looping over pg_proc (a schema's SECURITY DEFINER functions, or those a list names) setting each one's search_path with dynamic ALTER FUNCTION (kitloop): followed, reported where the string writes the setting, and the fix appends pg_temp there", async () => {
+  const fn = `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS
+  $$ SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = auth.uid() AND role = 'admin') $$;
+REVOKE EXECUTE ON FUNCTION public.is_admin() FROM PUBLIC, anon;
+`;
+  const definers = `DO $$
+DECLARE func RECORD;
+BEGIN
+  FOR func IN SELECT p.oid::regprocedure::text AS sig FROM pg_proc p JOIN pg_namespace n ON p.pronamespace = n.oid
+    WHERE n.nspname = 'public' AND p.prosecdef = true AND pg_get_userbyid(p.proowner) != 'supabase_admin'
+  LOOP
+    EXECUTE 'ALTER FUNCTION ' || func.sig || ' SET search_path = public';
+  END LOOP;
+END $$;
+`;
+  const named = `DO $$
+DECLARE func_name text; func_oid oid; target_functions text[] := ARRAY['is_admin', 'other'];
+BEGIN
+  FOREACH func_name IN ARRAY target_functions LOOP
+    FOR func_oid IN SELECT p.oid FROM pg_proc p JOIN pg_namespace n ON p.pronamespace = n.oid WHERE n.nspname = 'public' AND p.proname = func_name LOOP
+      EXECUTE format('ALTER FUNCTION %s SET search_path = public, extensions', func_oid::regprocedure);
+    END LOOP;
+  END LOOP;
+END $$;
+`;
+  const db = await getDb();
+  for (const [loop, setting] of [[definers, 'search_path = public'], [named, 'search_path = public, extensions']] as const) {
+    const files = [
+      { file: 'supabase/migrations/20240101000000_fn.sql', text: fn },
+      { file: 'supabase/migrations/20240102000000_fix.sql', text: loop },
+    ];
+    const linted = lintFiles(files, ID);
+    assert.equal(findingsOf(linted.ws, 'definer-search-path-missing').length, 0, 'the search_path is set');
+    assert.equal(linted.mine.length, 1);
+    assert.equal(textAt(linted.ws, linted.mine[0]!), setting);
+    const fixed = applyFix(linted.ws, linted.mine[0]!);
+    assert.equal(findingsOf(fixed, ID).length, 0);
+    for (const [ws, config] of [[linted.ws, setting.replace(' = ', '=')], [fixed, `${setting.replace(' = ', '=')}, pg_temp`]] as const) {
+      await inRollback(db, async (q) => {
+        await q(AUTH_STUB_SQL);
+        await q('CREATE SCHEMA IF NOT EXISTS extensions');
+        await q(sqlOf(ws));
+        assert.deepEqual(await q(`SELECT proconfig FROM pg_proc WHERE proname = 'is_admin'`), [{ proconfig: [config] }]);
+      });
+    }
+  }
+  // a query filtering on something else is not followed: the function may be left out
+  const filtered = lintFiles([{ file: 'supabase/migrations/20240101000000_fn.sql', text: fn }, { file: 'supabase/migrations/20240102000000_fix.sql', text: definers.replace("AND p.prosecdef = true", "AND p.prosecdef = true AND p.proname LIKE 'x%'") }], ID);
+  assert.equal(findingsOf(filtered.ws, 'definer-search-path-missing').length, 1);
+});

@@ -7,7 +7,7 @@ import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
 import { migrationCopies, schemaSnapshots } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
-import type { FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
+import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, lastColumn, mayDropUnseen, policyDropLoops, type PolicyDropLoop, type UnseenLookup } from './unseen.js';
 
 export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
@@ -1062,6 +1062,8 @@ interface OpDynamic extends OpBase {
   loops: PolicyDropLoop[] | undefined;
   calls: Array<{ name: string[]; args: string[] }>;
   searchPaths: Array<{ name: string[]; argc: number; setting: FunctionSetting }>;
+  /** a loop over a schema's functions (those named, or the SECURITY DEFINER ones) setting each one's search_path */
+  searchPathLoops: Array<{ schema: string; names: string[] | undefined; definersOnly: boolean; setting: FunctionSetting }>;
   /** a loop over a literal array of table names enabling, disabling, forcing or unforcing RLS on each: as ALTER TABLE */
   rls: Array<{ rel: Name; kind: RlsEvent['kind']; loc: Loc }>;
   /** a loop over a schema's functions granting or revoking EXECUTE on each: as GRANT … ON ALL FUNCTIONS IN SCHEMA */
@@ -1358,9 +1360,11 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         if (body) for (const b of body.statements) tableNamingCalls(b.node, calls);
         else tableNamingCalls(n, calls);
         const searchPaths = body ? dynamicSearchPaths(file, body) : [];
+        const searchPathLoops = body && stmt.kind === 'DoStmt' ? dynamicSearchPathLoops(file, body) : [];
         const functionGrants = body ? dynamicFunctionGrants(body).map((g): OpGrant => ({ kind: OP_GRANT, stmt, pair, here, setConfig, objectKind: 'function', expanded: [], relations: [], funcs: [], event: undefined, ...g })) : [];
         const rls = body && stmt.kind === 'DoStmt' ? dynamicRlsChanges(file, body, ds) : [];
-        if (loops || calls.length || searchPaths.length || functionGrants.length || rls.length) return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, rls, functionGrants };
+        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length)
+          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, functionGrants };
         break;
       }
       case 'RenameStmt':
@@ -1390,18 +1394,67 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
 const DYNAMIC_SEARCH_PATH = /^\s*format\s*\(\s*'ALTER\s+(?:FUNCTION|ROUTINE|PROCEDURE)\s+%[sI]\s+SET\s+(search_path\s*(?:=|TO)\s*([^'%]*?))\s*'\s*,/i;
 const SIGNATURE = /^\s*((?:[A-Za-z_][\w$]*\.)?[A-Za-z_][\w$]*)\s*\(([^()]*)\)\s*$/;
 
+/** `'ALTER FUNCTION ' || f.sig || ' SET search_path = public'`: the setting (group 1) and its values (group 2). */
+const CONCAT_SEARCH_PATH = /^\s*'\s*ALTER\s+(?:FUNCTION|ROUTINE|PROCEDURE)\s+'\s*\|\|\s*[\w.]+(?:\s*::\s*\w+)?\s*\|\|\s*'\s*SET\s+(search_path\s*(?:=|TO)\s*([^'%]*?))\s*;?\s*'\s*$/i;
+
+/** The setting a dynamic `ALTER FUNCTION … SET search_path = …` of a DO block writes, located in the file (where a fix appends to it), or undefined. */
+function dynamicSetting(file: ParsedFile, d: DynamicExecute): FunctionSetting | undefined {
+  const m = DYNAMIC_SEARCH_PATH.exec(d.text) ?? CONCAT_SEARCH_PATH.exec(d.text);
+  if (!m) return undefined;
+  const at = d.start + d.text.indexOf(m[1]!);
+  if (file.text.slice(at, at + m[1]!.length) !== m[1]) return undefined;
+  const values = m[2]!.split(',').map((v) => v.trim().replace(/^"(.*)"$/, '$1'));
+  if (values.some((v) => v === '' || /["\s]/.test(v))) return undefined;
+  return { name: 'search_path', values, loc: locOf(file, at, at + m[1]!.length) };
+}
+
+/**
+ * A DO block's loop over pg_proc setting each function's search_path with dynamic ALTER FUNCTION
+ * (kitloop: `FOR f IN SELECT oid::regprocedure::text FROM pg_proc … WHERE nspname = 'public' AND
+ * prosecdef LOOP EXECUTE 'ALTER FUNCTION ' || f || ' SET search_path = public'`; or `… AND
+ * proname = name` inside a FOREACH over a list of names): the functions of that schema it reaches,
+ * when its query filters on nothing else (an owner other than supabase_admin is every workspace
+ * function). One such query and statement per block.
+ */
+function dynamicSearchPathLoops(file: ParsedFile, body: FunctionBody): OpDynamic['searchPathLoops'] {
+  const settings = body.dynamicExecutes.map((d) => dynamicSetting(file, d)).filter((x): x is FunctionSetting => !!x);
+  if (settings.length !== 1) return [];
+  const queries = body.statements.filter((b) => b.kind === 'SelectStmt' && relationsIn(b.node).some((r) => r.name === 'pg_proc'));
+  if (queries.length !== 1) return [];
+  let schema: string | undefined;
+  let names: string[] | undefined;
+  let definersOnly = false;
+  let other = false;
+  const literals = () => {
+    // (`proname = func_name`, the variable of a FOREACH over the block's list: the names the block writes in strings)
+    const out: string[] = [];
+    for (const b of body.statements) walk(b.node, (k, c) => void (k === 'A_Const' && typeof c.sval?.sval === 'string' && /^[A-Za-z_][\w$]*$/.test(c.sval.sval) && out.push(c.sval.sval.toLowerCase())));
+    return out;
+  };
+  for (const c of conjuncts(queries[0]!.node?.whereClause)) {
+    const e = c?.A_Expr;
+    const col = e ? lastColumn(e.lexpr) : c?.ColumnRef ? lastColumn(c) : undefined;
+    const op = e ? sval(e.name?.[0]) : undefined;
+    const v = e?.kind === 'AEXPR_OP' && op === '=' ? stringConst(e.rexpr) ?? stringConst(e.rexpr?.TypeCast?.arg) : undefined;
+    if ((col === 'nspname' || col === 'pronamespace') && v !== undefined) schema = v.toLowerCase();
+    else if (col === 'prosecdef' && (!e || (op === '=' && e.rexpr?.A_Const?.boolval?.boolval === true))) definersOnly = true;
+    else if (col === 'proname' && e?.kind === 'AEXPR_OP' && op === '=') names = v !== undefined ? [v.toLowerCase()] : e.rexpr?.ColumnRef ? literals() : undefined;
+    else if (col === 'prokind' || col === 'proisagg') continue;
+    else if (e && (op === '<>' || op === '!=') && callsIn(e.lexpr).some((x) => x.name[x.name.length - 1] === 'pg_get_userbyid') && stringConst(e.rexpr) === 'supabase_admin') continue;
+    else other = true;
+    if (col === 'proname' && !names) other = true;
+  }
+  if (!schema || other) return [];
+  return [{ schema, names, definersOnly, setting: settings[0]! }];
+}
+
 /** OpDynamic's searchPaths: the signatures a DO block names in strings, each set the search_path its dynamic ALTER FUNCTION writes. */
 function dynamicSearchPaths(file: ParsedFile, body: FunctionBody): OpDynamic['searchPaths'] {
   const out: OpDynamic['searchPaths'] = [];
   for (const d of body.dynamicExecutes) {
-    const m = DYNAMIC_SEARCH_PATH.exec(d.text);
-    if (!m) continue;
-    // (where `search_path = …` is in the file: the setting's place, which a fix appends to)
-    const at = d.start + d.text.indexOf(m[1]!);
-    if (file.text.slice(at, at + m[1]!.length) !== m[1]) continue;
-    const values = m[2]!.split(',').map((v) => v.trim().replace(/^"(.*)"$/, '$1'));
-    if (values.some((v) => v === '' || /["\s]/.test(v))) continue;
-    const setting: FunctionSetting = { name: 'search_path', values, loc: locOf(file, at, at + m[1]!.length) };
+    // (format('ALTER FUNCTION %s SET …', f) only: a concatenation names no signature in a string)
+    const setting = DYNAMIC_SEARCH_PATH.test(d.text) ? dynamicSetting(file, d) : undefined;
+    if (!setting) continue;
     for (const b of body.statements) {
       walk(b.node, (k, c) => {
         const sig = k === 'A_Const' && typeof c.sval?.sval === 'string' ? SIGNATURE.exec(c.sval.sval) : null;
@@ -3522,6 +3575,14 @@ class Replay {
     for (const c of op.rls) {
       const t = this.tables.get(this.keyOf(c.rel));
       if (t) this.setRls(t, c.kind, c.loc);
+    }
+    for (const l of op.searchPathLoops) {
+      for (const list of this.functions.values()) {
+        for (const f of list) {
+          if (f.schema !== l.schema || (l.names && !l.names.includes(f.name)) || (l.definersOnly && !f.securityDefiner)) continue;
+          applyFunctionOptions(this.ownFunc(f), [{ kind: 'set', name: 'search_path', reset: false, resetAll: false, setting: l.setting }]);
+        }
+      }
     }
     for (const p of op.searchPaths) {
       for (const f of functionsNamed(this.functions, p.name, this.defaultSchema) ?? []) {
