@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, closeDb, count, ensureRoles, freshDb, getDb, inRollback, queryFn, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
 
 const ID = 'membership-bypasses-rls';
 before(async () => {
@@ -97,4 +97,21 @@ test('ok: FORCE ROW LEVEL SECURITY (the owner, and so its members, are subject t
       assert.equal(await count(q, 'notes'), 1, `Valid example #${n + 1}`);
     });
   }
+});
+
+test('err (message): a NOINHERIT member (supabase/storage\'s authenticator) does not inherit the ownership, but can still SET ROLE the owner and read every row', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const file = ws.files()[0]!;
+  const text = ws.text(file)!.replace('GRANT notes_owner TO app_user', 'ALTER ROLE app_user NOINHERIT;\nGRANT notes_owner TO app_user');
+  const { ws: noinherit, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /makes app_user a member of notes_owner, without notes_owner's privileges \(app_user is NOINHERIT, so the membership does not pass them on\) but with the right to SET ROLE notes_owner/);
+  assert.match(mine[0]!.message, /after SET ROLE notes_owner, app_user acts as its owner/);
+  assert.doesNotMatch(mine[0]!.message, /PostgreSQL treats a member as their owner/);
+  await inRollback(await getDb(), async (q) => {
+    await asAppUser(q, sqlOf(noinherit));
+    assert.equal(await count(q, 'notes'), 1, 'the membership passes nothing on: the policy applies');
+    assert.deepEqual(await q(`SELECT inherit_option, set_option FROM pg_auth_members WHERE member = 'app_user'::regrole AND roleid = 'notes_owner'::regrole`), [{ inherit_option: false, set_option: true }]);
+  });
+  assert.equal(await canSetRole(sqlOf(noinherit), 'notes_owner'), true, 'and SET ROLE makes it the owner');
 });

@@ -1,6 +1,7 @@
 import type { Model, Table } from '../analysis/model.js';
 import { roleName } from '../analysis/ast.js';
 import type { Loc, Node } from '../analysis/types.js';
+import { groupsOf } from '../analysis/privileges.js';
 import { anyStatementIn } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, removeStatement, tableList } from './lib/util.js';
@@ -12,12 +13,13 @@ function bypasses(model: Model, role: string): boolean {
 }
 
 /** A membership option (`WITH INHERIT FALSE`, `SET FALSE`); true unless written false (PostgreSQL 16's defaults). */
-function option(n: Node, name: string): boolean {
+/** The GRANT's own `WITH <name> TRUE/FALSE`, or undefined when it writes none. */
+function option(n: Node, name: string): boolean | undefined {
   for (const o of n.opt ?? []) {
     const d = o?.DefElem;
     if (d?.defname === name) return d.arg?.Boolean?.boolval === true;
   }
-  return true;
+  return undefined;
 }
 
 /** What makes membership in `group` bypass RLS: the RLS tables it owns (not forced), and what SET ROLE to it gives. */
@@ -71,26 +73,31 @@ export const membershipBypassesRls = defineRule({
     // the RLS tables without FORCE whose owner the migrations do not name: the migrating role's
     const unnamed = tableList(model).filter((t) => t.rlsEnabled && !t.rlsForced && !t.owner && !t.temp);
     for (const { loc, node, order, groups } of grants) {
-      const inherit = option(node, 'inherit');
-      const set = option(node, 'set');
-      if (!inherit && !set) continue;
+      // (no INHERIT option: the member's own INHERIT attribute decides, PostgreSQL 16+; storage's
+      // NOINHERIT authenticator; SET is TRUE by default)
+      const written = option(node, 'inherit');
+      const set = option(node, 'set') ?? true;
+      if (written === false && !set) continue;
       // (a psql variable, `TO :"PGUSER"`, names the role only when the script runs: left alone)
       const text = fileOf(model, loc.file)?.text ?? '';
       const variable = (at: number) => text[at] === ':' || (text[at] === '"' && text[at - 1] === ':');
       const members: string[] = (node.grantee_roles ?? []).filter((m: Node) => !variable(m?.RoleSpec?.location ?? -1)).map(roleName);
       for (const group of groups) {
         const p = powersOf(model, group, owned);
-        const owns = inherit ? [...p.owns, ...(p.usuallyOwns ? unnamed : [])] : [];
         const becomes = set ? p.becomes : undefined;
-        if (owns.length === 0 && !becomes) continue;
         for (const member of members) {
           if (member === 'public' || bypasses(model, member)) continue;
+          const inherit = written ?? !!groupsOf(model, member)?.has(group);
+          // (owning through SET ROLE too: as the group, the member is the owner)
+          const owns = inherit || set ? [...p.owns, ...(p.usuallyOwns ? unnamed : [])] : [];
+          if (owns.length === 0 && !becomes) continue;
           if ((revoked.get(`${group}\u0000${member}`) ?? -1) > order) continue;
           const parts: string[] = [];
           if (owns.length) {
             const whose = p.owns.length ? `${group} owns` : `${group} usually runs the migrations, so it owns the tables they create, here`;
             parts.push(
-              `${whose} ${owns.length === 1 ? 'an RLS table' : `${owns.length} RLS tables`} without FORCE ROW LEVEL SECURITY (${list(owns)}): PostgreSQL treats a member as their owner, ` +
+              `${whose} ${owns.length === 1 ? 'an RLS table' : `${owns.length} RLS tables`} without FORCE ROW LEVEL SECURITY (${list(owns)}): ` +
+                (inherit ? 'PostgreSQL treats a member as their owner, ' : `after SET ROLE ${group}, ${member} acts as ${owns.length === 1 ? 'its' : 'their'} owner, `) +
                 `and an owner bypasses a table's policies unless it is forced, so ${member} reads and changes every row of ${owns.length === 1 ? 'it' : 'them'} (T13)`,
             );
           }
@@ -101,7 +108,10 @@ export const membershipBypassesRls = defineRule({
           report({
             ...loc,
             message:
-              `GRANT ${group} TO ${member} makes ${member} a member of ${group}, with ${group}'s privileges (INHERIT, the default) and the right to SET ROLE ${group} (SET, the default). ` +
+              `GRANT ${group} TO ${member} makes ${member} a member of ${group}, ` +
+              (inherit
+                ? `with ${group}'s privileges (INHERIT${written ? '' : ', the default'})${set ? ` and the right to SET ROLE ${group} (SET${option(node, 'set') ? '' : ', the default'})` : ''}. `
+                : `without ${group}'s privileges (${written === false ? 'WITH INHERIT FALSE' : `${member} is NOINHERIT, so the membership does not pass them on`}) but with the right to SET ROLE ${group} (SET, the default). `) +
               `${parts.join('; ')}. Grant ${member} the table privileges it needs instead (GRANT SELECT, … ON … TO ${member}), or, on PostgreSQL 16 and later, keep the membership WITH INHERIT FALSE, SET FALSE.`,
             fixes,
           });
