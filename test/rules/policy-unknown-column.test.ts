@@ -4,7 +4,7 @@
 // policy is not reported, and PostgreSQL raises none.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, runEachStatement, tryQuery, type Q } from '../helpers/pg.js';
+import { closeAll, count, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -198,5 +198,20 @@ CREATE POLICY project_admin ON public.project FOR UPDATE TO authenticated
   await inRollback(await getDb(), async (q) => {
     await q(sql);
     assert.equal((await q(`SELECT count(*)::int AS n FROM pg_policies WHERE policyname = 'project_admin'`))[0]!.n, 1);
+  });
+});
+
+test("ok: a policy written before its table is created (a later migration makes it: quranakhdone's notes) fails with 42P01 on the table, not 42703: not reported here (rls-enabled-without-policy names it)", async () => {
+  const early = `ALTER TABLE notes ADD COLUMN IF NOT EXISTS visible_to_parent boolean;\nCREATE POLICY "view notes" ON notes FOR SELECT TO authenticated USING (visible_to_parent);\n`;
+  const table = 'CREATE TABLE notes (id bigint PRIMARY KEY, body text);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n';
+  const files = [
+    { file: 'supabase/migrations/20250131000001_threading.sql', text: early },
+    { file: 'supabase/migrations/20251016000001_schema.sql', text: table },
+  ];
+  const { findings, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  assert.ok(findings.some((f) => f.rule === 'rls-enabled-without-policy' && /written before the table is created/.test(f.message)));
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', 'ok']);
   });
 });

@@ -1,4 +1,5 @@
 import { rejectedPolicies } from '../analysis/rejected.js';
+import { orderOf } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
 import { fileOf, where } from './lib/util.js';
 
@@ -33,6 +34,10 @@ export const policyUnknownColumn = defineRule({
   check({ model, report }) {
     for (const [p, r] of rejectedPolicies(model)) {
       if (r.code !== '42703') continue;
+      // (written before its table is created: PostgreSQL stops at the table, 42P01, which
+      // rls-enabled-without-policy tells; quranakhdone's notes policy)
+      const own = model.tables.get(p.table);
+      if (own && orderOf(model, p.created) >= 0 && orderOf(model, p.created) < orderOf(model, own.created)) continue;
       const u = r.column;
       // (the expression is the CREATE POLICY's, or a later ALTER POLICY's)
       const start: number = u.ref.location ?? p.nameLoc.start;
