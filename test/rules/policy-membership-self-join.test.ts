@@ -164,7 +164,7 @@ $$;
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_roles.sql', text: columns }], ID).mine.length, 0);
 });
 
-test('ok/err: a trigger on the membership table silences only when it may refuse or reset the group column (an audit trigger or a guard of another column does not: chess-map, barbearia); a table every signed-in user reads anyway gives nothing (auradesk)', () => {
+test('ok/err: a trigger on the membership table silences only when it may refuse or reset the group column (an audit trigger, a guard of another column or an extension\'s moddatetime does not: chess-map, barbearia, kitloop); a table every signed-in user reads anyway gives nothing (auradesk)', () => {
   const { ex } = invalidFinding(ID, 0);
   const base = ex.files[0]!.text;
   const file = ex.files[0]!.file;
@@ -174,6 +174,10 @@ test('ok/err: a trigger on the membership table silences only when it may refuse
   assert.equal(lintFiles([{ file, text: withTrigger("IF NEW.user_id IS NULL THEN RAISE EXCEPTION 'no user'; END IF;") }], ID).mine.length, 1, 'guard of another column');
   assert.equal(lintFiles([{ file, text: withTrigger("IF NOT EXISTS (SELECT 1 FROM public.invitations i WHERE i.org_id = NEW.org_id) THEN RAISE EXCEPTION 'not invited'; END IF;") }], ID).mine.length, 0, 'refuses by org_id');
   assert.equal(lintFiles([{ file, text: withTrigger('NEW.org_id := NULL;') }], ID).mine.length, 0, 'resets org_id');
+  // (an extension's trigger function, its body unknown: moddatetime sets the timestamp column it names, kitloop)
+  const moddatetime = `${base}\nCREATE EXTENSION IF NOT EXISTS moddatetime SCHEMA extensions;\nCREATE TRIGGER members_touch BEFORE INSERT ON public.org_members FOR EACH ROW EXECUTE FUNCTION extensions.moddatetime(updated_at);\n`;
+  assert.equal(lintFiles([{ file, text: moddatetime }], ID).mine.length, 1, 'moddatetime');
+  assert.equal(lintFiles([{ file, text: moddatetime.replace('extensions.moddatetime(updated_at)', 'extensions.unknown_guard()') }], ID).mine.length, 0, 'an unknown function may guard');
   const everyone = `${base}\nCREATE POLICY documents_signed_in ON public.documents FOR SELECT TO authenticated USING ((select auth.uid()) IS NOT NULL);\n`;
   assert.equal(lintFiles([{ file, text: everyone.replace('(select auth.uid()) IS NOT NULL', 'auth.uid() IS NOT NULL') }], ID).mine.length, 0, 'every document readable anyway');
 });

@@ -391,6 +391,9 @@ function guarded(model: Model, member: Table, cmd: 'insert' | 'update', groupCol
   return columnGrants(model, member, cmd).some((cols) => !cols.includes(groupCol));
 }
 
+/** Trigger functions of contrib extensions and the core that neither raise nor set a group column: a timestamp, a tsvector, or skipping a no-op UPDATE. */
+const CONTRIB_TRIGGERS = new Set(['moddatetime', 'tsvector_update_trigger', 'tsvector_update_trigger_column', 'suppress_redundant_updates_trigger']);
+
 /**
  * Whether a trigger function may refuse or reset the group column: it assigns `NEW.<column>`, or
  * raises an exception in an IF whose condition names the column (`IF NEW.role <> OLD.role THEN
@@ -399,6 +402,8 @@ function guarded(model: Model, member: Table, cmd: 'insert' | 'update', groupCol
  */
 function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean {
   const f = model.functions.get(funcKey)?.[0];
+  // (extension trigger functions that touch one column of their own: moddatetime(updated_at) sets a timestamp, kitloop's profiles)
+  if (!f && CONTRIB_TRIGGERS.has(funcKey.slice(funcKey.lastIndexOf('.') + 1))) return false;
   if (!f?.body || (f.language !== 'plpgsql' && f.language !== 'sql')) return true;
   const text = stripComments(bodyText(model, f));
   const col = groupCol.replace(/[^\w$]/g, '');
