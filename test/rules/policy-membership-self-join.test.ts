@@ -219,3 +219,43 @@ CREATE POLICY members_of_documents ON public.org_members FOR SELECT TO authentic
     await expectPgError(q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`), '42P17', 'infinite recursion');
   });
 });
+
+test("err: a helper returning the caller's group column, compared with a column of the policy's table (company_id = current_company_id(): paftamobile): user A moves its profile to company 2 and reads its document", async () => {
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, company_id bigint NOT NULL);
+CREATE INDEX ON public.profiles (company_id);
+CREATE TABLE public.documents (id bigint PRIMARY KEY, company_id bigint NOT NULL, title text NOT NULL);
+CREATE INDEX ON public.documents (company_id);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.current_company_id() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT company_id FROM public.profiles WHERE id = auth.uid() $$;
+CREATE POLICY profiles_own ON public.profiles FOR ALL TO authenticated
+  USING (id = (select auth.uid())) WITH CHECK (id = (select auth.uid()));
+CREATE POLICY documents_company ON public.documents FOR SELECT TO authenticated
+  USING (company_id = (select public.current_company_id()));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /read through function public\.current_company_id\(\), has a row with its company_id and the caller's id/);
+  assert.match(mine[0]!.message, /insert a row of public\.profiles with their own id and any company_id \(id is unique: one who already has a row can only after deleting it\), or change the company_id of their own row/);
+  // the same helper in PL/pgSQL, through a variable assigned who calls
+  const plpgsql = text.replace(
+    "LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS\n  $$ SELECT company_id FROM public.profiles WHERE id = auth.uid() $$;",
+    () => "LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$\nDECLARE v_uid uuid; v_company bigint;\nBEGIN\n  v_uid := auth.uid();\n  SELECT company_id INTO v_company FROM public.profiles WHERE id = v_uid;\n  RETURN v_company;\nEND $$;",
+  );
+  assert.notEqual(plpgsql, text);
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text: plpgsql }], ID).mine.length, 1, 'PL/pgSQL through a variable');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 1); INSERT INTO public.documents VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT title FROM public.documents'), [{ title: 'ours' }]);
+    await q(`UPDATE public.profiles SET company_id = 2 WHERE id = '${TENANT_A}'`);
+    assert.deepEqual(await q('SELECT title FROM public.documents'), [{ title: 'theirs' }], "company 2's document");
+  });
+  // a helper returning a unique column (the profile's own id) gives no group
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text: text.replace('company_id bigint NOT NULL);\nCREATE INDEX ON public.profiles (company_id);', 'company_id bigint NOT NULL UNIQUE);') }], ID).mine.length, 0);
+});

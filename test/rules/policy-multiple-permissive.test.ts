@@ -95,3 +95,25 @@ CREATE POLICY admin_all ON accounts FOR ALL TO app_admin USING (true);
     assert.equal((await q(`UPDATE accounts SET owner_name = owner_name RETURNING id`)).length, 2);
   });
 });
+
+test("ok (message): a DO block's EXECUTE of a constant DROP POLICY (tetsos) drops that policy in the replay too: only the policies PostgreSQL keeps are named", async () => {
+  const text = `CREATE TABLE employees (id uuid PRIMARY KEY, deleted_at timestamptz);
+ALTER TABLE employees ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "a" ON employees FOR SELECT TO authenticated USING (deleted_at IS NULL);
+CREATE POLICY "b" ON employees FOR SELECT TO authenticated USING (true);
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'public' AND tablename = 'employees' AND policyname = 'b') THEN
+    EXECUTE 'DROP POLICY "b" ON public.employees';
+  END IF;
+END $$;
+CREATE POLICY "c" ON employees FOR SELECT TO authenticated USING (id IS NOT NULL);
+`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policies "a" and "c" on public\.employees/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'employees' ORDER BY 1`), [{ policyname: 'a' }, { policyname: 'c' }]);
+  });
+});

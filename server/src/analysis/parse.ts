@@ -1348,6 +1348,26 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   // visiting an EXECUTE that a loop over a literal array runs for each of its values
   let each: DynamicExecute['each'];
+  // A DO block's `EXECUTE 'DROP POLICY "b" ON public.employees'` (one constant string): the DROP
+  // POLICY is replayed like a static statement of the block (tetsos), located at the string.
+  const constantDrop = (q: string, at: number) => {
+    const m = /^\s*'((?:[^']|'')*)'\s*$/.exec(q);
+    if (!m || !/^\s*DROP\s+POLICY\b/i.test(m[1]!)) return;
+    const inner = m[1]!.replace(/''/g, "'");
+    let parsed: Node;
+    try {
+      parsed = pg.parseSync(inner);
+    } catch {
+      return;
+    }
+    const quote = lit.toFile(at + q.indexOf("'"));
+    for (const raw of parsed.stmts ?? []) {
+      const { kind: k, node } = unwrap(raw.stmt);
+      if (k !== 'DropStmt' || node.removeType !== 'OBJECT_POLICY') continue;
+      relocate(node, () => quote);
+      body.statements.push({ kind: k, node, start: quote, end: lit.toFile(at + q.length), origin: 'do', ...(caught.length ? { caught } : {}) });
+    }
+  };
   const visit = (n: Node, stmtType: string) => {
     if (Array.isArray(n)) {
       for (const x of n) visit(x, stmtType);
@@ -1383,6 +1403,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
           });
           const stmts = addExpr(q, 2, key);
           if (stmts) body.statements.push(...stmts);
+          if (kind === 'do') constantDrop(q, at);
         }
         visit(v?.params, key);
         continue;

@@ -175,6 +175,12 @@ function readsOfHelper(model: Model, f: Func): HelperRead[] {
   if (!f.body || f.body.lexical || (f.language !== 'sql' && f.language !== 'plpgsql')) return found;
   const params: string[] = (f.stmt.node?.parameters ?? []).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
   const text = textOfFile(model, f.created.file);
+  // (a PL/pgSQL variable assigned who calls, `v_uid := auth.uid()`: paftamobile's current_company_id())
+  const callerVars = new Set<string>();
+  for (const s of f.body.statements) {
+    const n = s.node;
+    if (s.assigns && s.kind === 'SelectStmt' && !n.fromClause && !n.whereClause && looksAtCaller(model, n)) for (const v of s.assigns) callerVars.add(v);
+  }
   for (const s of f.body.statements) {
     const visit = (k: string, q: Node) => {
       if (k !== 'SelectStmt') return;
@@ -196,7 +202,7 @@ function readsOfHelper(model: Model, f: Func): HelperRead[] {
         // (an unqualified name that is no column of the table is the parameter: SQL functions prefer the column)
         const param = b?.ParamRef ? Number(b.ParamRef.number) - 1 : ref && ref.qual === undefined && !member.columns.includes(ref.name) ? params.indexOf(ref.name) : -1;
         if (param >= 0) read.sides.push({ col, param });
-        else if (isIdentity(model, b)) read.sides.push({ col, identity: true });
+        else if (isIdentity(model, b) || (ref && ref.qual === undefined && !member.columns.includes(ref.name) && callerVars.has(ref.name))) read.sides.push({ col, identity: true });
         else {
           const v = constantText(b, text);
           if (v !== undefined) read.sides.push({ col, value: v });
@@ -213,19 +219,24 @@ function readsOfHelper(model: Model, f: Func): HelperRead[] {
 /** The membership uses of a policy through the helpers it calls (has_role(auth.uid(), 'admin'), is_member(org_id)). */
 function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): void {
   const text = textOfFile(model, p.created.file);
-  // (a call compared with a constant: `get_my_role() = 'admin'`, the value it returns is the group; looked for when a helper returns a column)
-  let comparedWith: Map<Node, string> | undefined;
+  // (a call compared with a constant: `get_my_role() = 'admin'`, the value it returns is the group;
+  // or with a column of the policy's table: `company_id = current_company_id()`, the caller's
+  // group, paftamobile; looked for when a helper returns a column)
+  let comparedWith: Map<Node, { value?: string; column?: string }> | undefined;
   const compared = () => {
     if (comparedWith) return comparedWith;
-    const found = (comparedWith = new Map<Node, string>());
+    const found = (comparedWith = new Map<Node, { value?: string; column?: string }>());
     walk(expr, (k, v) => {
       if (k !== 'A_Expr') return;
       const eq = equality({ A_Expr: v });
       if (!eq) return;
       for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
         const call = bareValue(a)?.FuncCall;
-        const value = call ? constantText(b, text) : undefined;
-        if (call && value !== undefined) found.set(call, value);
+        if (!call) continue;
+        const value = constantText(b, text);
+        const c = value === undefined ? columnRef(bareValue(b)) : undefined;
+        if (value !== undefined) found.set(call, { value });
+        else if (c && (c.qual === undefined || c.qual === t.name.toLowerCase()) && t.columns.includes(c.name)) found.set(call, { column: c.name });
       }
     });
     return found;
@@ -253,7 +264,10 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         if (r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) continue;
         out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f });
       } else if (constant) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f });
-      else if (returned !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned, via: f });
+      else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f });
+      else if (returned?.column !== undefined && r.returns !== user.col && !r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === r.returns)) {
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f });
+      }
     }
   }
 }
@@ -500,10 +514,13 @@ export const policyMembershipSelfJoin = defineRule({
         }
         if (!use) continue;
         const value = use.groupValue;
+        // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
+        const userUnique = member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === use!.userCol);
         const how = can
           .map((c) =>
             c === 'insert'
-              ? `insert a row of ${member.key} with their own ${use.userCol} and ${value !== undefined ? `${use.groupCol} = ${value}` : `any ${use.groupCol}`}`
+              ? `insert a row of ${member.key} with their own ${use.userCol} and ${value !== undefined ? `${use.groupCol} = ${value}` : `any ${use.groupCol}`}` +
+                (userUnique ? ` (${use.userCol} is unique: one who already has a row can only after deleting it)` : '')
               : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? 'any value'}`,
           )
           .join(', or ');
