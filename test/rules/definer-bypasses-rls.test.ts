@@ -495,3 +495,33 @@ END $$;`;
     assert.deepEqual(await q('SELECT referrer, referred FROM public.referrals'), [{ referrer: 1, referred: 2 }]);
   });
 });
+
+test("err: a definer whose dynamic SQL works on the table its argument names (EXECUTE format('UPDATE %I …', _table_name): gasmask's soft_delete) and never looks at the caller: anon soft-deletes user A's contact, which it cannot even see", async () => {
+  const text = `CREATE TABLE public.crm_contacts (id uuid PRIMARY KEY, owner_id uuid NOT NULL, name text NOT NULL, deleted_at timestamptz);
+CREATE INDEX ON public.crm_contacts (owner_id);
+ALTER TABLE public.crm_contacts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY crm_contacts_own ON public.crm_contacts FOR ALL TO authenticated
+  USING (owner_id = (select auth.uid())) WITH CHECK (owner_id = (select auth.uid()));
+CREATE FUNCTION public.soft_delete(_table_name text, _record_id uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  EXECUTE format('UPDATE %I SET deleted_at = now() WHERE id = $1', _table_name) USING _record_id;
+END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_contacts.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.soft_delete\(text, uuid\) can be called by PUBLIC \(every role, anon and authenticated included\) and runs UPDATE on the table its argument _table_name names/);
+  assert.match(mine[0]!.message, /any table of schema public with row-level security \(public\.crm_contacts\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.crm_contacts VALUES ('${TENANT_A}', '${TENANT_A}', 'a', NULL)`);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.crm_contacts'), 0, 'anon sees nothing');
+    await q(`SELECT public.soft_delete('crm_contacts', '${TENANT_A}')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT deleted_at IS NOT NULL AS gone FROM public.crm_contacts'), [{ gone: true }]);
+  });
+  // a caller check in the dynamic statement, or a function whose table is written in it, is not this finding
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_contacts.sql', text: text.replace('WHERE id = $1', 'WHERE id = $1 AND owner_id = auth.uid()') }], ID).mine.length, 0);
+});

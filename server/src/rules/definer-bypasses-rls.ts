@@ -5,8 +5,8 @@ import { walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
-import { defineRule, type Fix } from './types.js';
-import { bodyText, calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, tableName, usesSchema } from './lib/util.js';
+import { defineRule, type Fix, type Report } from './types.js';
+import { bodyText, calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 
@@ -280,6 +280,75 @@ export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
   };
 }
 
+/** Whether the function's owner bypasses row-level security (or is assumed to, unnamed). */
+function ownerBypassesRls(model: Model, f: Func): boolean {
+  const owner = f.owner?.role;
+  return model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls);
+}
+
+/**
+ * The table of key `k` when it has row-level security that does not restrict what the function
+ * does as its owner: FORCE'd tables restrict their owner too, and a table owned by another role
+ * restricts the function's owner.
+ */
+function unrestrictedFor(model: Model, f: Func, k: string): Table | undefined {
+  const t = model.tables.get(k);
+  if (!t || !t.rlsEnabled) return undefined;
+  if (ownerBypassesRls(model, f)) return t;
+  if (t.rlsForced) return undefined;
+  const owner = f.owner?.role;
+  return owner && t.owner?.role && t.owner.role !== owner ? undefined : t;
+}
+
+/** `format('UPDATE %I SET deleted_at = now() WHERE id = $1', _table_name)`: the command, the schema written, the argument naming the table. */
+const DYNAMIC_TABLE = /^\s*format\s*\(\s*'\s*(UPDATE|DELETE\s+FROM|INSERT\s+INTO|SELECT\b(?:[^'])*?\bFROM)\s+(?:(?:"?([A-Za-z_][\w$]*)"?|%I)\s*\.\s*)?%I\b(?:[^']|'')*'\s*,\s*(?:[A-Za-z_][\w$]*\s*,\s*)?([A-Za-z_][\w$]*|\$\d+)\s*[,)]/i;
+
+/**
+ * SECURITY DEFINER functions whose dynamic SQL works on a table the caller names
+ * (`EXECUTE format('UPDATE %I SET deleted_at = now() WHERE id = $1', _table_name)`: gasmask's
+ * soft_delete) and that never look at who calls: any caller reaches every RLS table of the schema.
+ */
+function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
+  const { definers } = functionLists(model);
+  for (const f of definers) {
+    const body = f.body;
+    if (!body || body.dynamicExecutes.length === 0 || f.language !== 'plpgsql' || f.returnsTrigger || f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt') continue;
+    const params: string[] = (f.stmt.node?.parameters ?? []).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
+    let found: { command: string; schema: string; param: string; text: string } | undefined;
+    for (const d of body.dynamicExecutes) {
+      const m = DYNAMIC_TABLE.exec(d.text);
+      if (!m) continue;
+      const arg = m[3]!.toLowerCase();
+      const index = arg.startsWith('$') ? Number(arg.slice(1)) - 1 : params.indexOf(arg);
+      if (index < 0 || index >= f.argTypes.length) continue;
+      const command = m[1]!.toUpperCase().startsWith('SELECT') ? 'SELECT' : m[1]!.toUpperCase().split(/\s+/)[0]!;
+      found = { command, schema: (m[2] ?? settingOf(f, 'search_path')?.values.find((v) => v !== 'pg_temp' && v !== '$user' && v !== '') ?? 'public').toLowerCase(), param: params[index] || `$${index + 1}`, text: d.text };
+      break;
+    }
+    if (!found || calledByPolicy(model, f)) continue;
+    // (funcLooksAtCaller gives up on dynamic SQL: here its strings are read for a caller check too)
+    if (body.errors.length || body.lexical || body.statements.some((st) => looksAtCaller(model, st.node))) continue;
+    if (body.dynamicExecutes.some((d) => /\b(auth\s*\.|current_user|session_user|current_role|current_setting|jwt)/i.test(d.text))) continue;
+    const tables = tableList(model).filter((t) => t.schema === found!.schema && !t.temp && unrestrictedFor(model, f, t.key));
+    if (tables.length === 0) continue;
+    const callers = callersOf(model, f, tables);
+    if (!callers) continue;
+    const names = tables.slice(0, 5).map((t) => tableName(model, t, f.created)).join(', ') + (tables.length > 5 ? `, and ${tables.length - 5} more` : '');
+    const owner = f.owner?.role;
+    const ownerText = ownerBypassesRls(model, f) ? (owner ? `${owner}, which bypasses row-level security` : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)') : `${owner ? `${owner}, ` : 'presumably '}the tables' owner, whom their policies do not restrict without FORCE ROW LEVEL SECURITY`;
+    const verb = found.command === 'SELECT' ? 'read rows' : found.command === 'INSERT' ? 'insert rows' : found.command === 'DELETE' ? 'delete rows' : 'change rows';
+    report({
+      ...f.nameLoc,
+      message:
+        `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and runs ${found.command} on the table its argument ${found.param} names (EXECUTE ${found.text.trim().slice(0, 80)}${found.text.trim().length > 80 ? '…' : ''}), but never looks at who is calling: %I quotes the name, it does not limit which table. ` +
+        `It runs as its owner, ${ownerText}, so any caller can ${verb} of any table of schema ${found.schema} with row-level security (${names}) that its policies would not let it reach. ` +
+        `Check the table against a list of those it may touch and the caller's right to the row in the function, make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles.`,
+      related: tables.slice(0, 5).map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
+      fixes: [revokeFix(model, f, callers)],
+    });
+  }
+}
+
 export const definerBypassesRls = defineRule({
   meta: {
     id: 'definer-bypasses-rls',
@@ -295,19 +364,12 @@ export const definerBypassesRls = defineRule({
     sources: ['splinter 0028 anon_security_definer_function_executable', 'splinter 0029 authenticated_security_definer_function_executable'],
   },
   check({ model, report }) {
+    dynamicTableChoices(model, report);
     for (const f of dataDefiners(model)) {
       const data = returnsRowData(f);
       const owner = f.owner?.role;
-      const ownerBypasses = model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls);
-      // the tables whose policies do not restrict the function's reads and writes: FORCE'd ones
-      // restrict their owner too, and a table owned by another role restricts the function's owner
-      const unrestricted = (k: string): Table | undefined => {
-        const t = model.tables.get(k);
-        if (!t || !t.rlsEnabled) return undefined;
-        if (ownerBypasses) return t;
-        if (t.rlsForced) return undefined;
-        return owner && t.owner?.role && t.owner.role !== owner ? undefined : t;
-      };
+      const ownerBypasses = ownerBypassesRls(model, f);
+      const unrestricted = (k: string) => unrestrictedFor(model, f, k);
       const writes: Table[] = [];
       for (const k of f.writes) {
         const t = unrestricted(k);
