@@ -525,3 +525,31 @@ END $$;
   // a caller check in the dynamic statement, or a function whose table is written in it, is not this finding
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_contacts.sql', text: text.replace('WHERE id = $1', 'WHERE id = $1 AND owner_id = auth.uid()') }], ID).mine.length, 0);
 });
+
+test("err: EXECUTE given by ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS to a role the table is granted to, whose policies are for PUBLIC (postgraphile-auth): the role reads another user's secret through the definer", async () => {
+  const text = `CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO admin_role;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT EXECUTE ON FUNCTIONS TO admin_role;
+CREATE TABLE app.accounts (id int PRIMARY KEY, email text NOT NULL, secret text NOT NULL);
+ALTER TABLE app.accounts ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON app.accounts TO admin_role;
+CREATE POLICY own ON app.accounts FOR SELECT USING (email = current_setting('app.email', true));
+CREATE FUNCTION app.secret_of(p_email text) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = app, pg_temp AS
+  $$ SELECT secret FROM app.accounts WHERE email = p_email $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/1_app.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function app\.secret_of\(text\) can be called by admin_role and reads rows of app\.accounts/);
+  assert.equal(lintFiles([{ file: 'migrations/1_app.sql', text: `${text}REVOKE EXECUTE ON FUNCTION app.secret_of(text) FROM admin_role;\n` }], ID).mine.length, 0, 'revoked after');
+  await inRollback(await getDb(), async (q) => {
+    // (the schema as the superuser: app_owner cannot create one; the rest as the owner, whose default privileges these are)
+    await q('CREATE SCHEMA app; GRANT ALL ON SCHEMA app TO app_owner; GRANT USAGE ON SCHEMA app TO admin_role');
+    await asOwner(q, sqlOf(ws).replace('CREATE SCHEMA app;\nGRANT USAGE ON SCHEMA app TO admin_role;\n', ''));
+    await q(`INSERT INTO app.accounts VALUES (1, 'a@x', 'a-secret'), (2, 'b@x', 'b-secret')`);
+    await q(`SELECT set_config('app.email', 'a@x', true)`);
+    await q('SET ROLE admin_role');
+    assert.deepEqual(await q('SELECT secret FROM app.accounts'), [{ secret: 'a-secret' }]);
+    assert.deepEqual(await q(`SELECT app.secret_of('b@x') AS s`), [{ s: 'b-secret' }], "b's secret through the definer");
+  });
+});

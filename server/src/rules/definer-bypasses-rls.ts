@@ -6,7 +6,7 @@ import { appliesToRole } from '../analysis/policies.js';
 import { constBool, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { bodyText, calledByPolicy, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
+import { bodyText, calledByPolicy, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 
@@ -29,6 +29,8 @@ export interface Callers {
 export function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined {
   const limited = new Set<string>(['anon', 'authenticated']);
   for (const t of tables) for (const p of t.policies) for (const r of p.roles) if (r !== 'public') limited.add(r);
+  // (roles granted the tables: subject to their row-level security too, where the policies are for PUBLIC: postgraphile-auth)
+  for (const t of tables) for (const r of t.grants.keys()) if (r !== 'public') limited.add(r);
   const subject = (r: string) => limited.has(r) && model.roleBypassesRls(r) !== true && r !== 'service_role' && usesSchema(model, f.schema, r);
   const supabaseDefault = model.supabase && f.schema === 'public';
   if (f.publicExecute && usesSchema(model, f.schema, 'public')) {
@@ -41,6 +43,7 @@ export function callersOf(model: Model, f: Func, tables: Table[]): Callers | und
   }
   const roles: string[] = [];
   for (const r of f.executeGrants) if (subject(r)) roles.push(r);
+  for (const r of defaultExecuteGrantees(model, f)) if (subject(r) && !roles.includes(r)) roles.push(r);
   // PUBLIC's EXECUTE in a schema PUBLIC may not use: the roles that may
   if (f.publicExecute) for (const r of limited) if (!roles.includes(r) && subject(r)) roles.push(r);
   let byDefault = false;

@@ -727,6 +727,45 @@ function defaultRevokes(model: Model): Array<{ order: number; roles: string[] }>
   });
 }
 
+/** The `ALTER DEFAULT PRIVILEGES [IN SCHEMA …] GRANT|REVOKE EXECUTE ON FUNCTIONS …` of the workspace: statement order, grant or revoke, schemas (none: every schema) and roles. */
+function defaultExecutePrivileges(model: Model): Array<{ order: number; isGrant: boolean; schemas: string[]; roles: string[] }> {
+  return memoModel(model, 'util:defaultExecutePrivileges', () => {
+    const out: Array<{ order: number; isGrant: boolean; schemas: string[]; roles: string[] }> = [];
+    model.statements.forEach((s, i) => {
+      if (s.stmt.kind !== 'AlterDefaultPrivilegesStmt') return;
+      const a = s.stmt.node.action;
+      if (!a || a.objtype !== 'OBJECT_FUNCTION') return;
+      const privs: string[] = (a.privileges ?? []).map((p: { AccessPriv?: { priv_name?: string } }) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
+      if (privs.length && !privs.includes('execute') && !privs.includes('all')) return;
+      const schemas: string[] = (defElems(s.stmt.node.options).get('schemas')?.arg?.List?.items ?? []).map((x: unknown) => String(sval(x) ?? '').toLowerCase());
+      out.push({ order: i, isGrant: !!a.is_grant, schemas, roles: (a.grantees ?? []).map(roleName) });
+    });
+    return out;
+  });
+}
+
+/**
+ * The roles default privileges granted EXECUTE on `f` when it was created (postgraphile-auth:
+ * `ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT EXECUTE ON FUNCTIONS TO app_anonymous`), less
+ * those a later REVOKE on it takes it from. Defaults are taken to be those of the role that runs
+ * the migrations, as for tables; PUBLIC's default is Func.publicExecute's.
+ */
+export function defaultExecuteGrantees(model: Model, f: Func): string[] {
+  const defaults = defaultExecutePrivileges(model);
+  if (!defaults.some((d) => d.isGrant)) return [];
+  const created = orderOf(model, f.created);
+  const held = new Set<string>();
+  for (const d of defaults) {
+    if (d.order >= created || (d.schemas.length && !d.schemas.includes(f.schema))) continue;
+    for (const r of d.roles) if (r !== 'public') d.isGrant ? held.add(r) : held.delete(r);
+  }
+  for (const g of model.grantEvents) {
+    if (g.objectKind !== 'function' || !(g.objects.includes(f.signature) || (g.objects.includes(`schema:${f.schema}`) && orderOf(model, g.loc) > created))) continue;
+    for (const r of g.grantees) if (!g.isGrant) held.delete(r);
+  }
+  return [...held];
+}
+
 /** Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back), or its default before creating it. */
 export function executeRevokedFrom(model: Model, f: Func, role: string, opts: { publicDefaults?: boolean } = {}): boolean {
   const created = orderOf(model, f.created);
