@@ -2,7 +2,7 @@
 // the fix (ENABLE + FORCE) it reads none without a policy, and only its own rows with one.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -209,4 +209,29 @@ GRANT SELECT ON public.profiles TO authenticated;
   // a file that restates the state too (ENABLE, the same policy) changes nothing
   const full = lintFiles([files[0]!, { file: 'supabase/schemas/profiles.sql', text: migration.replace(/public\./g, '') }], ID);
   assert.deepEqual(full.findings.filter((f) => f.rule === ID || f.rule === 'policy-multiple-permissive'), []);
+});
+
+test("err: outside the exposed schemas, policies written for PUBLIC filter the roles their tables are granted to (debate-map's rls_obeyer, given every table of app by default privileges): a table of app without RLS is read whole by that role", async () => {
+  const text = `CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO admin_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO admin_role;
+CREATE TABLE app.users (id text PRIMARY KEY, is_admin boolean NOT NULL DEFAULT false);
+CREATE TABLE app.maps (id text PRIMARY KEY, creator text NOT NULL);
+CREATE INDEX ON app.maps (creator);
+ALTER TABLE app.maps ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.maps FORCE ROW LEVEL SECURITY;
+CREATE POLICY maps_rls ON app.maps FOR ALL USING (creator = current_setting('app.user_id', true));
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1_app.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Table app\.users never gets row-level security, yet admin_role, a role the workspace's policies are written for/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    await q(`INSERT INTO app.users VALUES ('alice', false), ('mallory', false); INSERT INTO app.maps VALUES ('m1', 'alice'), ('m2', 'mallory')`);
+    await q(`SELECT set_config('app.user_id', 'mallory', true)`);
+    await q('SET ROLE admin_role');
+    assert.deepEqual(await q('SELECT id FROM app.maps'), [{ id: 'm2' }], 'the policy filters admin_role');
+    assert.equal(await affected(q, `UPDATE app.users SET is_admin = true WHERE id = 'mallory'`), 1, 'but it writes any user of app.users');
+    assert.equal((await q('SELECT count(*)::int AS n FROM app.users'))[0]!.n, 2);
+  });
 });

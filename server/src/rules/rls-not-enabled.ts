@@ -9,7 +9,17 @@ import type { Model, Table } from '../analysis/model.js';
 /** The roles the workspace's policies name (not PUBLIC), subject to RLS: their queries are meant to be filtered. */
 function policySubjects(model: Model): string[] {
   const out = new Set<string>();
-  for (const p of model.policies) for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
+  const tablesOfPublic = new Set<string>();
+  for (const p of model.policies) {
+    for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
+    if (p.roles.includes('public')) tablesOfPublic.add(p.table);
+  }
+  // (policies written for PUBLIC: the roles granted their tables are the ones they filter, but the owner;
+  // debate-map's rls_obeyer, given every table of app by default privileges)
+  for (const k of tablesOfPublic) {
+    const t = model.tables.get(k);
+    if (t?.rlsEnabled) for (const r of t.grants.keys()) if (r !== 'public' && !PSEUDO_ROLES.has(r) && r !== t.owner?.role) out.add(r);
+  }
   return [...out].filter((r) => model.roleBypassesRls(r) !== true && !model.roles.get(r)?.superuser);
 }
 
