@@ -17,6 +17,9 @@ export const COMMAND_PRIVILEGES = ['select', 'insert', 'update', 'delete'] as co
  */
 export const SUPABASE_PLATFORM_GRANTEES = ['anon', 'authenticated', 'service_role'] as const;
 
+/** Supabase's own service roles (its Auth, Storage and pooler servers, the dashboard): they call what they are granted as the platform, not as users. */
+export const SUPABASE_SERVICE_ROLES = new Set(['service_role', 'supabase_auth_admin', 'supabase_storage_admin', 'supabase_admin', 'supabase_realtime_admin', 'supabase_replication_admin', 'supabase_read_only_user', 'authenticator', 'dashboard_user', 'pgbouncer', 'supabase_functions_admin']);
+
 const PSEUDO_ROLES = new Set(['public', 'current_user', 'session_user', 'current_role']);
 
 interface GrantFacts {

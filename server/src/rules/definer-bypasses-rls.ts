@@ -4,7 +4,7 @@ import { census, conjuncts, constValue } from '../analysis/ast.js';
 import { walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, visitTyped } from '../analysis/policy-exprs.js';
-import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
+import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { bodyText, calledByPolicy, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
@@ -31,7 +31,7 @@ export function callersOf(model: Model, f: Func, tables: Table[]): Callers | und
   for (const t of tables) for (const p of t.policies) for (const r of p.roles) if (r !== 'public') limited.add(r);
   // (roles granted the tables: subject to their row-level security too, where the policies are for PUBLIC: postgraphile-auth)
   for (const t of tables) for (const r of t.grants.keys()) if (r !== 'public') limited.add(r);
-  const subject = (r: string) => limited.has(r) && model.roleBypassesRls(r) !== true && r !== 'service_role' && usesSchema(model, f.schema, r);
+  const subject = (r: string) => limited.has(r) && model.roleBypassesRls(r) !== true && !SUPABASE_SERVICE_ROLES.has(r) && usesSchema(model, f.schema, r);
   const supabaseDefault = model.supabase && f.schema === 'public';
   if (f.publicExecute && usesSchema(model, f.schema, 'public')) {
     const extra = supabaseDefault ? SUPABASE_PLATFORM_GRANTEES.filter((r) => r !== 'service_role' && !executeRevokedFrom(model, f, r)) : [];
@@ -328,7 +328,8 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
       found = { command, schema: (m[2] ?? settingOf(f, 'search_path')?.values.find((v) => v !== 'pg_temp' && v !== '$user' && v !== '') ?? 'public').toLowerCase(), param: params[index] || `$${index + 1}`, text: d.text };
       break;
     }
-    if (!found || calledByPolicy(model, f)) continue;
+    // (a SELECT whose answer is a yes/no or a count: one fact per call, as for the static reads)
+    if (!found || calledByPolicy(model, f) || (found.command === 'SELECT' && !returnsRowData(f))) continue;
     // (funcLooksAtCaller gives up on dynamic SQL: here its strings are read for a caller check too)
     if (body.errors.length || body.lexical || body.statements.some((st) => looksAtCaller(model, st.node))) continue;
     if (body.dynamicExecutes.some((d) => /\b(auth\s*\.|current_user|session_user|current_role|current_setting|jwt)/i.test(d.text))) continue;
