@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import type { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'definer-search-path-unsafe';
 before(initParser);
@@ -222,14 +223,41 @@ $$`;
   assert.ok(!shadowed, 'the cast resolved to pg_catalog.json: the temporary domain never ran');
 });
 
-test('err: a DO block setting the search_path of the functions it names with dynamic ALTER FUNCTION (Supabase advisory fixes): the setting is followed, reported where the format string writes it, and the fix appends pg_temp there (secure-multitenant-saas)', async () => {
-  const fn = `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text);
+/** A definer policy helper with no SET search_path, callable by authenticated only. */
+const IS_ADMIN = `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text);
 ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
 CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS
   $$ SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = auth.uid() AND role = 'admin') $$;
 REVOKE EXECUTE ON FUNCTION public.is_admin() FROM PUBLIC, anon;
 GRANT EXECUTE ON FUNCTION public.is_admin() TO authenticated;
 `;
+
+/** A function's migration and a later one whose DO block sets its search_path, linted: the setting is followed (no definer-search-path-missing), and reported once here. */
+function lintWithLoop(fn: string, loop: string) {
+  const linted = lintFiles(
+    [
+      { file: 'supabase/migrations/20240101000000_fn.sql', text: fn },
+      { file: 'supabase/migrations/20240102000000_fix.sql', text: loop },
+    ],
+    ID,
+  );
+  assert.equal(findingsOf(linted.ws, 'definer-search-path-missing').length, 0, 'the search_path is set');
+  assert.equal(linted.mine.length, 1);
+  return linted;
+}
+
+/** is_admin()'s settings once the workspace's migrations ran. */
+async function isAdminConfig(ws: Workspace): Promise<unknown> {
+  return inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('CREATE SCHEMA IF NOT EXISTS extensions');
+    await q(sqlOf(ws));
+    return (await q(`SELECT proconfig FROM pg_proc WHERE proname = 'is_admin'`))[0]!.proconfig;
+  });
+}
+
+test('err: a DO block setting the search_path of the functions it names with dynamic ALTER FUNCTION (Supabase advisory fixes): the setting is followed, reported where the format string writes it, and the fix appends pg_temp there (secure-multitenant-saas)', async () => {
+  const fn = IS_ADMIN;
   const loop = `DO $$
 DECLARE fn_sig text;
 BEGIN
@@ -238,13 +266,7 @@ BEGIN
   END LOOP;
 END $$;
 `;
-  const files = [
-    { file: 'supabase/migrations/20240101000000_fn.sql', text: fn },
-    { file: 'supabase/migrations/20240102000000_fix.sql', text: loop },
-  ];
-  const linted = lintFiles(files, ID);
-  assert.equal(findingsOf(linted.ws, 'definer-search-path-missing').length, 0, 'the search_path is set');
-  assert.equal(linted.mine.length, 1);
+  const linted = lintWithLoop(fn, loop);
   const finding = linted.mine[0]!;
   assert.equal(textAt(linted.ws, finding), 'search_path = public, extensions');
   assert.match(finding.message, /^SECURITY DEFINER function public\.is_admin\(\): search_path = public, extensions does not end with pg_temp/);
@@ -252,27 +274,15 @@ END $$;
   assert.match(fixed.text('supabase/migrations/20240102000000_fix.sql')!, /SET search_path = public, extensions, pg_temp', fn_sig\)/);
   assert.equal(findingsOf(fixed, ID).length, 0);
   assert.equal(findingsOf(fixed, 'definer-search-path-missing').length, 0);
-  const db = await getDb();
-  for (const [ws, config] of [[linted.ws, 'search_path=public, extensions'], [fixed, 'search_path=public, extensions, pg_temp']] as const) {
-    await inRollback(db, async (q) => {
-      await q(AUTH_STUB_SQL);
-      await q('CREATE SCHEMA IF NOT EXISTS extensions');
-      await q(sqlOf(ws));
-      assert.deepEqual(await q(`SELECT proconfig FROM pg_proc WHERE proname = 'is_admin'`), [{ proconfig: [config] }]);
-    });
-  }
+  assert.deepEqual(await isAdminConfig(linted.ws), ['search_path=public, extensions']);
+  assert.deepEqual(await isAdminConfig(fixed), ['search_path=public, extensions, pg_temp']);
   // without the function's name among the loop's strings, nothing is set: definer-search-path-missing
-  const other = lintFiles([files[0]!, { file: files[1]!.file, text: loop.replace('public.is_admin()', 'public.other_fn()') }], ID);
+  const other = lintFiles([{ file: 'supabase/migrations/20240101000000_fn.sql', text: fn }, { file: 'supabase/migrations/20240102000000_fix.sql', text: loop.replace('public.is_admin()', 'public.other_fn()') }], ID);
   assert.equal(findingsOf(other.ws, 'definer-search-path-missing').length, 1);
 });
 
 test("err: a DO block looping over pg_proc (a schema's SECURITY DEFINER functions, or those a list names) setting each one's search_path with dynamic ALTER FUNCTION (kitloop): followed, reported where the string writes the setting, and the fix appends pg_temp there", async () => {
-  const fn = `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text);
-ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
-CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS
-  $$ SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = auth.uid() AND role = 'admin') $$;
-REVOKE EXECUTE ON FUNCTION public.is_admin() FROM PUBLIC, anon;
-`;
+  const fn = IS_ADMIN;
   const definers = `DO $$
 DECLARE func RECORD;
 BEGIN
@@ -293,26 +303,13 @@ BEGIN
   END LOOP;
 END $$;
 `;
-  const db = await getDb();
   for (const [loop, setting] of [[definers, 'search_path = public'], [named, 'search_path = public, extensions']] as const) {
-    const files = [
-      { file: 'supabase/migrations/20240101000000_fn.sql', text: fn },
-      { file: 'supabase/migrations/20240102000000_fix.sql', text: loop },
-    ];
-    const linted = lintFiles(files, ID);
-    assert.equal(findingsOf(linted.ws, 'definer-search-path-missing').length, 0, 'the search_path is set');
-    assert.equal(linted.mine.length, 1);
+    const linted = lintWithLoop(fn, loop);
     assert.equal(textAt(linted.ws, linted.mine[0]!), setting);
     const fixed = applyFix(linted.ws, linted.mine[0]!);
     assert.equal(findingsOf(fixed, ID).length, 0);
-    for (const [ws, config] of [[linted.ws, setting.replace(' = ', '=')], [fixed, `${setting.replace(' = ', '=')}, pg_temp`]] as const) {
-      await inRollback(db, async (q) => {
-        await q(AUTH_STUB_SQL);
-        await q('CREATE SCHEMA IF NOT EXISTS extensions');
-        await q(sqlOf(ws));
-        assert.deepEqual(await q(`SELECT proconfig FROM pg_proc WHERE proname = 'is_admin'`), [{ proconfig: [config] }]);
-      });
-    }
+    assert.deepEqual(await isAdminConfig(linted.ws), [setting.replace(' = ', '=')]);
+    assert.deepEqual(await isAdminConfig(fixed), [`${setting.replace(' = ', '=')}, pg_temp`]);
   }
   // a query filtering on something else is not followed: the function may be left out
   const filtered = lintFiles([{ file: 'supabase/migrations/20240101000000_fn.sql', text: fn }, { file: 'supabase/migrations/20240102000000_fix.sql', text: definers.replace("AND p.prosecdef = true", "AND p.prosecdef = true AND p.proname LIKE 'x%'") }], ID);
