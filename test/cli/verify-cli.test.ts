@@ -50,7 +50,8 @@ describe('verify --timeout', () => {
       r.stdout,
     );
     assert.match(out.statementErrors[1].message, /PGlite cannot cancel a statement/);
-    assert.ok(r.ms < 45_000, `stopped after ${r.ms} ms`);
+    // (it stops at all: without the timeout the loop never ends; how soon depends on the machine's load)
+    assert.ok(r.ms < 180_000, `stopped after ${r.ms} ms`);
   });
 
   test('err: a probe that never ends (a policy calling an endless function) is reported as 57014', () => {
