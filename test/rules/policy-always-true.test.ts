@@ -226,3 +226,24 @@ CREATE POLICY j_anon ON public.jobs FOR DELETE TO anon USING ((select auth.uid()
   const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_jobs.sql', text: sql }], ID);
   assert.deepEqual(mine.map((f) => /Policy "(\w+)"/.exec(f.message)![1]).sort(), ['j_jwt', 'j_notanon']);
 });
+
+test("err (message): FOR ALL USING (true) WITH CHECK (false) (postgrest-sqitch-example's web_anon): the role reads and deletes any row, but no update or insert passes the check (42501)", async () => {
+  const text = `CREATE TABLE todos (id int PRIMARY KEY, task text NOT NULL);
+ALTER TABLE todos ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON todos TO admin_role;
+CREATE POLICY todos_anon ON todos FOR ALL TO admin_role USING (true) WITH CHECK (false);
+`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /may read and delete any row \(its WITH CHECK \(false\) refuses every new row: nothing is inserted or updated through it\)/);
+  assert.doesNotMatch(mine[0]!.message, /update any row/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    await q(`INSERT INTO todos VALUES (1, 'a'), (2, 'b')`);
+    await q('SET ROLE admin_role');
+    assert.equal((await q('SELECT count(*)::int AS n FROM todos'))[0]!.n, 2);
+    const update = await tryQuery(q, 'UPDATE todos SET task = task');
+    assert.equal(update.ok ? 'ok' : `${update.error.code} ${update.error.message}`, '42501 new row violates row-level security policy for table "todos"');
+    assert.equal((await q('DELETE FROM todos WHERE id = 1 RETURNING id')).length, 1);
+  });
+});

@@ -65,18 +65,22 @@ const READS_UPDATE = 'one that reads columns is also limited to rows, and new va
 function effects(p: Policy, usingTrue: boolean, checkTrue: boolean, othersUpdate: boolean): { cmds: Command[]; text: string } {
   // Without WITH CHECK, USING is the check for new rows (T14c).
   const writeAny = checkTrue || (usingTrue && !p.withCheck);
+  // (WITH CHECK (false): no new row passes it, so nothing is inserted or updated through it: sqitch-example's web_anon)
+  const writeNone = !!p.withCheck && constBool(p.withCheck) === false;
   switch (p.command) {
     case 'insert':
       return { cmds: ['insert'], text: 'may insert rows with any values, e.g. rows that name another user or tenant' };
     case 'delete':
       return { cmds: ['delete'], text: `may delete any row ${NO_READ_DELETE}; one that reads columns is limited to the rows the SELECT policies admit (T27)` };
     case 'update':
+      if (writeNone) return { cmds: [], text: '' };
       if (usingTrue && writeAny) return { cmds: ['update'], text: `may update any row and give it any values ${NO_READ}; ${READS_UPDATE}` };
       if (usingTrue) return { cmds: ['update'], text: `may update any row ${NO_READ} (the new row must still pass WITH CHECK); ${READS_UPDATE}` };
       // (no USING: it admits no row to update itself; its WITH CHECK is ORed with the checks of the policies that do)
       if (!p.using && !othersUpdate) return { cmds: [], text: '' };
       return { cmds: ['update'], text: `may give the rows they may update any values, e.g. hand them to another user or tenant, ${NO_READ}; one that reads columns also checks the new row against the SELECT policies` };
     case 'all':
+      if (usingTrue && writeNone) return { cmds: ['select', 'delete'], text: 'may read and delete any row (its WITH CHECK (false) refuses every new row: nothing is inserted or updated through it)' };
       if (usingTrue && writeAny) return { cmds: ['select', 'insert', 'update', 'delete'], text: 'may read, update and delete any row, and insert or update rows with any values' };
       if (usingTrue) return { cmds: ['select', 'update', 'delete'], text: 'may read, update and delete any row (new rows must still pass WITH CHECK)' };
       if (!p.using && !othersUpdate)

@@ -1,3 +1,4 @@
+import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
 import { enableRlsStatements, insertAfter, lastGrantOf, onSupabasePlatform, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
@@ -11,6 +12,8 @@ function policySubjects(model: Model): string[] {
   const out = new Set<string>();
   const tablesOfPublic = new Set<string>();
   for (const p of model.policies) {
+    // (a policy admitting every row filters no one: mealplanner's app_admin, all of whose policies are USING (true))
+    if (constBool(p.using) === true || (!p.using && constBool(p.withCheck) === true)) continue;
     for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
     if (p.roles.includes('public')) tablesOfPublic.add(p.table);
   }
