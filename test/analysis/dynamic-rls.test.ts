@@ -54,3 +54,18 @@ DO $$ DECLARE r record; BEGIN FOR r IN SELECT tablename FROM pg_tables WHERE sch
     assert.equal(mayBeDynamic(m, 'force', m.tables.get('public.b')!), false);
   });
 });
+
+describe('dynamic SQL on views: information_schema.views', () => {
+  test('ok: a DO block looping over information_schema.views making each security_invoker covers the views made before it (camerpulse)', () => {
+    const m = model({
+      '1.sql': 'CREATE TABLE t (id int);\nCREATE VIEW v1 AS SELECT id FROM t;',
+      '2.sql': `DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT table_schema, table_name FROM information_schema.views WHERE table_schema = 'public' LOOP
+    EXECUTE format('ALTER VIEW %I.%I SET (security_invoker = on)', r.table_schema, r.table_name);
+  END LOOP; END $$;`,
+      '3.sql': 'CREATE VIEW v2 AS SELECT id FROM t;',
+    });
+    assert.equal(mayBeDynamic(m, 'invoker', view(m, 'public.v1')), true);
+    assert.equal(mayBeDynamic(m, 'invoker', view(m, 'public.v2')), false);
+  });
+});

@@ -235,3 +235,26 @@ CREATE POLICY maps_rls ON app.maps FOR ALL USING (creator = current_setting('app
     assert.equal((await q('SELECT count(*)::int AS n FROM app.users'))[0]!.n, 2);
   });
 });
+
+test("err/ok: an event trigger enabling RLS on new tables (skaleclub) covers the tables made after it, not one made before: that one is reported, and PGlite shows it without RLS", async () => {
+  const before = 'CREATE TABLE public.audit (id int);\nGRANT SELECT ON public.audit TO anon;\n';
+  const trigger = `CREATE FUNCTION public.auto_rls() RETURNS event_trigger LANGUAGE plpgsql AS $$
+DECLARE obj record;
+BEGIN
+  FOR obj IN SELECT object_identity FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE' AND schema_name = 'public' LOOP
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', obj.object_identity);
+  END LOOP;
+END $$;
+CREATE EVENT TRIGGER auto_rls ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION public.auto_rls();
+`;
+  const after = 'CREATE TABLE public.later (id int);\nGRANT SELECT ON public.later TO anon;\n';
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_all.sql', text: before + trigger + after }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['public.audit']);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    assert.deepEqual(await q(`SELECT relname, relrowsecurity FROM pg_class WHERE relname IN ('audit', 'later') ORDER BY 1`), [
+      { relname: 'audit', relrowsecurity: false },
+      { relname: 'later', relrowsecurity: true },
+    ]);
+  });
+});

@@ -12,12 +12,15 @@ import type { FunctionBody, Node, ParsedFile, Statement } from './types.js';
 
 /**
  * What dynamic SQL may do to which tables: every table (`all`), every table made before a DO
- * block's loop over the catalog (`allUntil`: that block's replay position, -1 for none), or those
- * of these bare names or name prefixes (lower-case).
+ * block's loop over the catalog (`allUntil`: that block's replay position, -1 for none), every
+ * table made after an event trigger's function (`allFrom`), or those of these bare names or name
+ * prefixes (lower-case).
  */
 export interface DynamicTargets {
   all: boolean;
   allUntil: number;
+  /** every table made after this replay position (an event trigger's function: Infinity for none) */
+  allFrom: number;
   names: Set<string>;
   prefixes: string[];
 }
@@ -59,7 +62,7 @@ function droppedViewNames(text: string, into: Set<string>): void {
 /** An event trigger's new tables: every table made after it too. */
 const EVENT_TRIGGER = /\bpg_event_trigger_ddl_commands\b/i;
 /** A loop over the catalog's tables (its query in group 1): the names are not written. */
-const CATALOG = /\bfor\s+\w+\s+in\s+\(?\s*(select\b(?:'(?:[^']|'')*'|[^;'])*?\b(?:pg_tables|pg_class|information_schema\s*\.\s*(?:tables|columns))\b[\s\S]*?)\bloop\b/i;
+const CATALOG = /\bfor\s+\w+\s+in\s+\(?\s*(select\b(?:'(?:[^']|'')*'|[^;'])*?\b(?:pg_tables|pg_views|pg_matviews|pg_class|information_schema\s*\.\s*(?:tables|views|columns))\b[\s\S]*?)\bloop\b/i;
 /** A loop's query leaving tables out by name (`NOT (tablename = ANY(excluded))`, `relname <> 'x'`, `NOT IN`): it still reaches every other table. */
 const NAME_EXCLUSION = /\bnot\s*\(\s*[\w.]*\b(?:relname|table_name|tablename)\b[^()]*(?:\([^()]*\)[^()]*)*\)|\b(?:relname|table_name|tablename)\b\s*(?:<>|!=|not\s+(?:in|like|ilike)\b)/gi;
 /** A loop's query keeping tables by name (`relname = any(list)`, `IN (…)`, `LIKE 'x%'`, `left(relname, 3) = 'fa_'`). */
@@ -85,7 +88,7 @@ function literalArgs(call: Node, into: Set<string>): void {
 }
 
 function empty(): DynamicRls {
-  const none = (): DynamicTargets => ({ all: false, allUntil: -1, names: new Set(), prefixes: [] });
+  const none = (): DynamicTargets => ({ all: false, allUntil: -1, allFrom: Infinity, names: new Set(), prefixes: [] });
   return { enable: none(), force: none(), policy: none(), invoker: none(), dropView: none(), grant: none() };
 }
 
@@ -123,8 +126,11 @@ export function dynamicRls(model: Model): DynamicRls {
           const at = orderOf(m, { file: file.file, start: s.start, end: s.end });
           until = at < 0 ? Infinity : at;
         }
+        // (an event trigger acts on the tables made after it: after its function, at the earliest; skaleclub)
+        const from = eventTrigger ? orderOf(m, { file: file.file, start: s.start, end: s.end }) : -1;
         for (const k of what) {
-          if (eventTrigger || (loop && until === -1)) out[k].all = true;
+          if (eventTrigger && from >= 0) out[k].allFrom = Math.min(out[k].allFrom, from);
+          else if (eventTrigger || (loop && until === -1)) out[k].all = true;
           else if (loop) out[k].allUntil = Math.max(out[k].allUntil, until);
           quotedNames(text, out[k].names);
           if (k === 'dropView') droppedViewNames(text, out[k].names);
@@ -189,6 +195,7 @@ export function mayBeDynamic(model: Model, what: DynamicWhat, table: Pick<Table,
   if (t.all) return true;
   // (a table the model holds no CREATE statement of counts as made before)
   if (t.allUntil >= 0 && orderOf(model, table.created) < t.allUntil) return true;
+  if (t.allFrom !== Infinity && orderOf(model, table.created) > t.allFrom) return true;
   const lower = table.name.toLowerCase();
   return (t.names.size !== 0 && t.names.has(lower)) || t.prefixes.some((p) => lower.startsWith(p));
 }
