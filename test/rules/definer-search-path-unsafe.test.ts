@@ -281,7 +281,7 @@ END $$;
   assert.equal(findingsOf(other.ws, 'definer-search-path-missing').length, 1);
 });
 
-test("err: a DO block looping over pg_proc (a schema's SECURITY DEFINER functions, or those a list names) setting each one's search_path with dynamic ALTER FUNCTION (kitloop): followed, reported where the string writes the setting, and the fix appends pg_temp there", async () => {
+test("err: a DO block looping over pg_proc (a schema's SECURITY DEFINER functions, those a list names, or those with no search_path yet) setting each one's search_path with dynamic ALTER FUNCTION (kitloop, camerpulse): followed, reported where the string writes the setting, and the fix appends pg_temp there", async () => {
   const fn = IS_ADMIN;
   const definers = `DO $$
 DECLARE func RECORD;
@@ -303,7 +303,20 @@ BEGIN
   END LOOP;
 END $$;
 `;
-  for (const [loop, setting] of [[definers, 'search_path = public'], [named, 'search_path = public, extensions']] as const) {
+  // (camerpulse: the definers with no search_path yet, each named %I.%I(%s))
+  const unset = `DO $$
+DECLARE rec record;
+BEGIN
+  FOR rec IN SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid) AS args
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'public' AND p.prosecdef = TRUE
+      AND (p.proconfig IS NULL OR NOT EXISTS (SELECT 1 FROM pg_options_to_table(p.proconfig) WHERE option_name = 'search_path'))
+  LOOP
+    EXECUTE format('ALTER FUNCTION %I.%I(%s) SET search_path = public', rec.nspname, rec.proname, rec.args);
+  END LOOP;
+END $$;
+`;
+  for (const [loop, setting] of [[definers, 'search_path = public'], [named, 'search_path = public, extensions'], [unset, 'search_path = public']] as const) {
     const linted = lintWithLoop(fn, loop);
     assert.equal(textAt(linted.ws, linted.mine[0]!), setting);
     const fixed = applyFix(linted.ws, linted.mine[0]!);
@@ -311,6 +324,9 @@ END $$;
     assert.deepEqual(await isAdminConfig(linted.ws), [setting.replace(' = ', '=')]);
     assert.deepEqual(await isAdminConfig(fixed), [`${setting.replace(' = ', '=')}, pg_temp`]);
   }
+  // (a function that has a search_path already keeps it: the loop leaves it out)
+  const kept = lintFiles([{ file: 'supabase/migrations/20240101000000_fn.sql', text: `${fn}ALTER FUNCTION public.is_admin() SET search_path = '';\n` }, { file: 'supabase/migrations/20240102000000_fix.sql', text: unset }], ID);
+  assert.equal(kept.mine.length, 0);
   // a query filtering on something else is not followed: the function may be left out
   const filtered = lintFiles([{ file: 'supabase/migrations/20240101000000_fn.sql', text: fn }, { file: 'supabase/migrations/20240102000000_fix.sql', text: definers.replace("AND p.prosecdef = true", "AND p.prosecdef = true AND p.proname LIKE 'x%'") }], ID);
   assert.equal(findingsOf(filtered.ws, 'definer-search-path-missing').length, 1);

@@ -1063,7 +1063,7 @@ interface OpDynamic extends OpBase {
   calls: Array<{ name: string[]; args: string[] }>;
   searchPaths: Array<{ name: string[]; argc: number; setting: FunctionSetting }>;
   /** a loop over a schema's functions (those named, or the SECURITY DEFINER ones) setting each one's search_path */
-  searchPathLoops: Array<{ schema: string; names: string[] | undefined; definersOnly: boolean; setting: FunctionSetting }>;
+  searchPathLoops: Array<{ schema: string; names: string[] | undefined; definersOnly: boolean; withoutSetting: boolean; setting: FunctionSetting }>;
   /** a loop over a literal array of table names enabling, disabling, forcing or unforcing RLS on each: as ALTER TABLE */
   rls: Array<{ rel: Name; kind: RlsEvent['kind']; loc: Loc }>;
   /** a loop over a schema's functions granting or revoking EXECUTE on each: as GRANT … ON ALL FUNCTIONS IN SCHEMA */
@@ -1391,7 +1391,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
 }
 
 /** What creating a relation names; `here`: the statement's location (its `created`). */
-const DYNAMIC_SEARCH_PATH = /^\s*format\s*\(\s*'ALTER\s+(?:FUNCTION|ROUTINE|PROCEDURE)\s+%[sI]\s+SET\s+(search_path\s*(?:=|TO)\s*([^'%]*?))\s*'\s*,/i;
+const DYNAMIC_SEARCH_PATH = /^\s*format\s*\(\s*'ALTER\s+(?:FUNCTION|ROUTINE|PROCEDURE)\s+(?:%[sI]|%I\s*\.\s*%I\s*\(\s*%s\s*\))\s+SET\s+(search_path\s*(?:=|TO)\s*([^'%]*?))\s*'\s*,/i;
 const SIGNATURE = /^\s*((?:[A-Za-z_][\w$]*\.)?[A-Za-z_][\w$]*)\s*\(([^()]*)\)\s*$/;
 
 /** `'ALTER FUNCTION ' || f.sig || ' SET search_path = public'`: the setting (group 1) and its values (group 2). */
@@ -1424,6 +1424,7 @@ function dynamicSearchPathLoops(file: ParsedFile, body: FunctionBody): OpDynamic
   let schema: string | undefined;
   let names: string[] | undefined;
   let definersOnly = false;
+  let withoutSetting = false;
   let other = false;
   const literals = () => {
     // (`proname = func_name`, the variable of a FOREACH over the block's list: the names the block writes in strings)
@@ -1440,12 +1441,25 @@ function dynamicSearchPathLoops(file: ParsedFile, body: FunctionBody): OpDynamic
     else if (col === 'prosecdef' && (!e || (op === '=' && e.rexpr?.A_Const?.boolval?.boolval === true))) definersOnly = true;
     else if (col === 'proname' && e?.kind === 'AEXPR_OP' && op === '=') names = v !== undefined ? [v.toLowerCase()] : e.rexpr?.ColumnRef ? literals() : undefined;
     else if (col === 'prokind' || col === 'proisagg') continue;
+    else if (withoutSearchPath(c)) withoutSetting = true;
+    else if (withoutSearchPath(c)) withoutSetting = true;
     else if (e && (op === '<>' || op === '!=') && callsIn(e.lexpr).some((x) => x.name[x.name.length - 1] === 'pg_get_userbyid') && stringConst(e.rexpr) === 'supabase_admin') continue;
     else other = true;
     if (col === 'proname' && !names) other = true;
   }
   if (!schema || other) return [];
-  return [{ schema, names, definersOnly, setting: settings[0]! }];
+  return [{ schema, names, definersOnly, withoutSetting, setting: settings[0]! }];
+}
+
+/** A condition keeping the functions with no search_path setting: `proconfig IS NULL OR NOT EXISTS (… option_name = 'search_path')` (camerpulse), `NOT (proconfig::text LIKE '%search_path%')`. */
+function withoutSearchPath(c: Node): boolean {
+  let proconfig = false;
+  let named = false;
+  walk(c, (k, v) => {
+    if (k === 'ColumnRef' && lastColumn({ ColumnRef: v }) === 'proconfig') proconfig = true;
+    if (k === 'A_Const' && typeof v.sval?.sval === 'string' && /search_path/i.test(v.sval.sval)) named = true;
+  });
+  return proconfig && (named || !!c?.NullTest);
 }
 
 /** OpDynamic's searchPaths: the signatures a DO block names in strings, each set the search_path its dynamic ALTER FUNCTION writes. */
@@ -3580,6 +3594,7 @@ class Replay {
       for (const list of this.functions.values()) {
         for (const f of list) {
           if (f.schema !== l.schema || (l.names && !l.names.includes(f.name)) || (l.definersOnly && !f.securityDefiner)) continue;
+          if (l.withoutSetting && f.settings.some((x) => x.name === 'search_path')) continue;
           applyFunctionOptions(this.ownFunc(f), [{ kind: 'set', name: 'search_path', reset: false, resetAll: false, setting: l.setting }]);
         }
       }
