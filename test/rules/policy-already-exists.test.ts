@@ -294,3 +294,20 @@ CREATE TRIGGER notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION 
     assert.deepEqual(await runFilesInTransactions(q, [{ text: table }, { text: index }]), ['ok', '42P07']);
   });
 });
+
+test("ok: a file that fails on a CREATE TYPE of a type an earlier migration made (42710: camerpulse's payment_status) made nothing: its retry's policies collide with nothing there", async () => {
+  const first = `CREATE TYPE payment_status AS ENUM ('open', 'paid');\n`;
+  const failing = `${TABLE}CREATE TYPE payment_status AS ENUM ('open', 'paid');\n`;
+  const retry = TABLE;
+  const files = [
+    { file: 'migrations/1_types.sql', text: first },
+    { file: 'migrations/2_notes.sql', text: failing },
+    { file: 'migrations/3_notes_again.sql', text: retry },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok', '42710', 'ok']);
+  });
+});

@@ -44,7 +44,7 @@ function columnTypeNames(stmt: Statement): Set<string> {
 }
 
 /** The name (last part) of the type a CREATE TYPE / DOMAIN statement makes. */
-function createdTypeName(stmt: Statement): string | undefined {
+export function createdTypeName(stmt: Statement): string | undefined {
   const n = stmt.node;
   switch (stmt.kind) {
     case 'CreateEnumStmt':

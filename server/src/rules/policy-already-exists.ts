@@ -1,5 +1,5 @@
 import { PLATFORM_SCHEMAS, relationsIn } from '../analysis/ast.js';
-import { rollbackSections, type Model, type Policy } from '../analysis/model.js';
+import { createdTypeName, rollbackSections, type Model, type Policy } from '../analysis/model.js';
 import { memoModel, orderOf, textOfFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
@@ -165,7 +165,38 @@ function filesWithFailures(model: Model): ReadonlySet<string> {
   }
   for (const p of rejectedPolicies(model).keys()) out.add(p.created.file);
   for (const r of model.recreatedTables) if (!r.ifNotExists) out.add(r.loc.file);
+  for (const loc of typeRecreations(model)) out.add(loc.file);
   return out;
+}
+
+/**
+ * The plain CREATE TYPE / DOMAIN statements of a type an earlier migration of the same folder made
+ * and no DROP TYPE / DOMAIN (nor anything unseen) took away since: PostgreSQL rejects them (42710
+ * type already exists), and their file fails (camerpulse's second payment_status).
+ */
+function typeRecreations(model: Model): Loc[] {
+  return memoModel(model, 'policy-already-exists:types', (m) => {
+    const out: Loc[] = [];
+    const made = new Map<string, string>(); // type name → the file that made it
+    const look = lookupIn(m);
+    for (const { stmt, file } of m.statements) {
+      if (stmt.kind === 'DropStmt' && (stmt.node.removeType === 'OBJECT_TYPE' || stmt.node.removeType === 'OBJECT_DOMAIN')) {
+        for (const o of stmt.node.objects ?? []) {
+          const names = o?.TypeName?.names ?? o?.List?.items ?? [];
+          const last = names.length ? names[names.length - 1]?.String?.sval : undefined;
+          if (last) made.delete(String(last));
+        }
+        continue;
+      }
+      if (made.size && mayDropUnseen(stmt, file.file, look)) made.clear();
+      const name = createdTypeName(stmt);
+      if (name === undefined) continue;
+      const before = made.get(name);
+      if (before !== undefined && stmt.origin === 'file' && folderOf(before) === folderOf(file.file)) out.push({ file: file.file, start: stmt.start, end: stmt.end });
+      else if (stmt.origin === 'file') made.set(name, file.file);
+    }
+    return out;
+  });
 }
 
 /**
@@ -186,6 +217,7 @@ function earlierFailure(model: Model, by: Policy): { loc: Loc; what: string } | 
   for (const p of rejectedPolicies(model).keys()) found.push({ loc: p.created, what: `CREATE POLICY "${p.name}", which PostgreSQL rejects` });
   for (const c of failures(model).creates) found.push({ loc: c.by.created, what: `CREATE POLICY "${c.by.name}", which exists already: 42710` });
   for (const r of model.recreatedTables) if (!r.ifNotExists) found.push({ loc: r.loc, what: 'a CREATE TABLE of a table that exists: 42P07' });
+  for (const loc of typeRecreations(model)) found.push({ loc, what: 'a CREATE TYPE of a type that exists: 42710' });
   const failing = failures(model).files;
   const made = (loc: Loc, at: number) => {
     const i = orderOf(model, loc);
