@@ -177,6 +177,16 @@ function filesWithFailures(model: Model): ReadonlySet<string> {
 function typeRecreations(model: Model): Loc[] {
   return memoModel(model, 'policy-already-exists:types', (m) => {
     const out: Loc[] = [];
+    // (most workspaces make no type twice: then nothing more is looked at)
+    const names = new Set<string>();
+    let twice = false;
+    for (const { stmt } of m.statements) {
+      const name = stmt.origin === 'file' ? createdTypeName(stmt) : undefined;
+      if (name === undefined) continue;
+      if (names.has(name)) twice = true;
+      names.add(name);
+    }
+    if (!twice) return out;
     const made = new Map<string, string>(); // type name → the file that made it
     const look = lookupIn(m);
     for (const { stmt, file } of m.statements) {
