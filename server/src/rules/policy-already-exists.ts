@@ -3,7 +3,7 @@ import { createdTypeName, rollbackSections, type Model, type Policy } from '../a
 import { memoModel, orderOf, textOfFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
-import type { Loc, Statement } from '../analysis/types.js';
+import type { Loc, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, newColumnsOf, quoteIdent, removeStatement, supabaseMigration, where } from './lib/util.js';
 
@@ -169,6 +169,22 @@ function filesWithFailures(model: Model): ReadonlySet<string> {
   return out;
 }
 
+const typesMade = new WeakMap<ParsedFile, string[]>();
+
+/** The names of the types a parsed file's top-level statements make. */
+function typesMadeIn(file: ParsedFile): string[] {
+  let out = typesMade.get(file);
+  if (!out) {
+    out = [];
+    for (const stmt of file.statements) {
+      const name = stmt.origin === 'file' ? createdTypeName(stmt) : undefined;
+      if (name !== undefined) out.push(name);
+    }
+    typesMade.set(file, out);
+  }
+  return out;
+}
+
 /**
  * The plain CREATE TYPE / DOMAIN statements of a type an earlier migration of the same folder made
  * and no DROP TYPE / DOMAIN (nor anything unseen) took away since: PostgreSQL rejects them (42710
@@ -177,14 +193,15 @@ function filesWithFailures(model: Model): ReadonlySet<string> {
 function typeRecreations(model: Model): Loc[] {
   return memoModel(model, 'policy-already-exists:types', (m) => {
     const out: Loc[] = [];
-    // (most workspaces make no type twice: then nothing more is looked at)
+    // (most workspaces make no type twice: then nothing more is looked at; the names each parsed
+    // file makes are kept with it, so a re-lint looks at the edited file's statements only)
     const names = new Set<string>();
     let twice = false;
-    for (const { stmt } of m.statements) {
-      const name = stmt.origin === 'file' ? createdTypeName(stmt) : undefined;
-      if (name === undefined) continue;
-      if (names.has(name)) twice = true;
-      names.add(name);
+    for (const f of m.files) {
+      for (const name of typesMadeIn(f)) {
+        if (names.has(name)) twice = true;
+        names.add(name);
+      }
     }
     if (!twice) return out;
     const made = new Map<string, string>(); // type name → the file that made it
