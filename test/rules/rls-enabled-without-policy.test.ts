@@ -124,3 +124,24 @@ test("ok: a grant to postgres (initdb's superuser, Supabase's BYPASSRLS migratio
     assert.equal(await count(q, 'storage.objects'), 2, 'postgres: every row, no policy needed');
   });
 });
+
+test("ok/err: a privilege held through a column GRANT is taken by the REVOKE of those columns (e2b's trigger_user: 42501 then, no rows to speak of); one granted on the whole table is not", async () => {
+  const base = 'CREATE TABLE public.users (id uuid PRIMARY KEY, email text);\nALTER TABLE public.users ENABLE ROW LEVEL SECURITY;\n';
+  const columnOnly = `${base}GRANT SELECT (id) ON public.users TO admin_role;\nREVOKE SELECT (id) ON public.users FROM admin_role;\n`;
+  const tableWide = `${base}GRANT SELECT ON public.users TO admin_role;\nREVOKE SELECT (id) ON public.users FROM admin_role;\n`;
+  assert.equal(lintFiles([{ file: 'migrations/1.sql', text: columnOnly }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'migrations/1.sql', text: tableWide }], ID).mine.length, 1);
+  assert.equal(lintFiles([{ file: 'migrations/1.sql', text: `${base}GRANT SELECT (id, email) ON public.users TO admin_role;\nREVOKE SELECT (id) ON public.users FROM admin_role;\n` }], ID).mine.length, 1, 'email is still granted');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(columnOnly);
+    await q('SET ROLE admin_role');
+    const r = await tryQuery(q, 'SELECT id FROM public.users');
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501');
+  });
+  await inRollback(db, async (q) => {
+    await q(tableWide);
+    await q('SET ROLE admin_role');
+    assert.equal(await count(q, 'public.users'), 0, 'the table GRANT stays: RLS gives 0 rows');
+  });
+});

@@ -1023,8 +1023,10 @@ interface OpGrant extends OpBase {
   objectKind: GrantEvent['objectKind'];
   privileges: string[];
   grantees: string[];
-  /** table privileges with ALL spelled out */
+  /** table privileges with ALL spelled out (a GRANT's column privileges too: they give the command) */
   expanded: string[];
+  /** the column privileges (`GRANT SELECT (id) ON …`, `REVOKE SELECT (id) ON …`): applyColumnGrant */
+  columns?: Array<{ priv: string; cols: string[] }>;
   /** ON ALL … IN SCHEMA: the schemas */
   schemas: string[] | undefined;
   /** ON TABLE: the relations named */
@@ -1636,6 +1638,13 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
     else funcs = objects.map((o) => funcRef(o, ds));
   } else if (n.objtype === 'OBJECT_SCHEMA') objectKind = 'schema';
   else if (n.objtype === 'OBJECT_SEQUENCE') objectKind = 'sequence';
+  const columns: Array<{ priv: string; cols: string[] }> = [];
+  if (n.objtype === 'OBJECT_TABLE') {
+    for (const p of (n.privileges ?? []) as Node[]) {
+      const a = p.AccessPriv;
+      if (a?.cols?.length) columns.push({ priv: String(a.priv_name ?? '').toLowerCase(), cols: (a.cols as Node[]).map((c) => String(sval(c) ?? '')) });
+    }
+  }
   const op: OpGrant = {
     kind: OP_GRANT,
     stmt: base.stmt,
@@ -1652,6 +1661,7 @@ function compileGrant(base: OpBase, n: Node, ds: string): OpGrant {
     funcs,
     execute: privileges.includes('execute') || privileges.includes('all'),
     event: undefined,
+    ...(columns.length ? { columns } : {}),
   };
   if (objectKind !== 'function') {
     // (a schema's grant: the schema names)
@@ -3532,8 +3542,8 @@ class Replay {
           objects?.push(k);
           const t = this.tables.get(k);
           const v = t ? undefined : this.views.get(k);
-          if (t) applyTableGrant(this.ownTable(t), op.expanded, grantees, isGrant);
-          else if (v) applyTableGrant(this.ownView(v), op.expanded, grantees, isGrant);
+          if (t) applyTableGrant(this.ownTable(t), op.expanded, grantees, isGrant, op.columns);
+          else if (v) applyTableGrant(this.ownView(v), op.expanded, grantees, isGrant, op.columns);
         }
         this.grantEvents.push(objects ? { isGrant, objectKind: 'table', objects, privileges: op.privileges, grantees, loc: op.here } : op.event!);
       }
@@ -3888,7 +3898,7 @@ function hasSetConfig(offsets: readonly number[], stmt: Statement): boolean {
 }
 
 /** GRANT / REVOKE of table privileges (ALL spelled out) to / from roles on a table or view (one of the replay's own). */
-function applyTableGrant(on: { grants: Map<string, Set<string>> }, expanded: string[], grantees: string[], isGrant: boolean) {
+function applyTableGrant(on: { grants: Map<string, Set<string>> }, expanded: string[], grantees: string[], isGrant: boolean, columns?: OpGrant['columns']) {
   if (grantees.length === 0) return;
   if (on.grants === NO_TABLE_GRANTS) on.grants = new Map();
   const grants = on.grants;
@@ -3898,10 +3908,46 @@ function applyTableGrant(on: { grants: Map<string, Set<string>> }, expanded: str
     const g = grantees[i]!;
     const set = grants.get(g) ?? new Set<string>();
     for (let j = 0; j < expanded.length; j++) {
-      if (isGrant) set.add(expanded[j]!);
-      else set.delete(expanded[j]!);
+      const p = expanded[j]!;
+      if (columns?.some((c) => c.priv === p)) continue; // (a column privilege: below)
+      if (isGrant) set.add(p);
+      else set.delete(p);
+      if (columnMarks) dropColumnMarks(set, p);
     }
+    if (columns) applyColumnGrant(set, columns, isGrant);
     grants.set(g, set);
+  }
+}
+
+// A privilege held through column GRANTs only is marked in the role's set with one `priv(col)`
+// entry per column (never a privilege name, so no test of one sees them; privilegesOf leaves them
+// out): a REVOKE of those columns then takes the privilege, as PostgreSQL does (e2b's trigger_user:
+// GRANT SELECT (id) … REVOKE SELECT (id) leaves it nothing). A table GRANT or REVOKE of the privilege
+// drops the marks; a column REVOKE of a privilege granted on the table takes nothing (measured).
+let columnMarks = false;
+
+function dropColumnMarks(set: Set<string>, priv: string): void {
+  for (const x of set) if (x.startsWith(`${priv}(`)) set.delete(x);
+}
+
+function applyColumnGrant(set: Set<string>, columns: NonNullable<OpGrant['columns']>, isGrant: boolean): void {
+  const marked = (priv: string) => {
+    for (const x of set) if (x.startsWith(`${priv}(`)) return true;
+    return false;
+  };
+  for (const { priv, cols } of columns) {
+    const privs = priv === 'all' ? ['select', 'insert', 'update', 'references'] : [priv];
+    for (const p of privs) {
+      if (isGrant) {
+        if (set.has(p) && !marked(p)) continue; // (held on the whole table already)
+        set.add(p);
+        for (const c of cols) set.add(`${p}(${c})`);
+        columnMarks = true;
+      } else if (marked(p)) {
+        for (const c of cols) set.delete(`${p}(${c})`);
+        if (!marked(p)) set.delete(p);
+      }
+    }
   }
 }
 

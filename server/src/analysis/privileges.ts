@@ -271,7 +271,7 @@ export function privilegesOf(model: Model, rel: Table | View, role: string): Set
 function computePrivileges(model: Model, rel: Table | View, role: string): Set<string> {
   const out = new Set<string>();
   for (const r of rolesActingAs(model, role)) {
-    for (const p of rel.grants.get(r) ?? []) out.add(p);
+    for (const p of rel.grants.get(r) ?? []) if (!p.includes('(')) out.add(p); // (not the marks of column privileges: model.ts)
     for (const p of platformPrivileges(model, rel, r)) out.add(p);
   }
   return out;
