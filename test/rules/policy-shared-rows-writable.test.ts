@@ -160,3 +160,27 @@ CREATE POLICY settings_own ON public.settings FOR ALL TO authenticated
     assert.deepEqual(await q('SELECT id FROM public.settings'), [{ id: 1 }]);
   });
 });
+
+test("ok: a helper that checks the caller through a parameter's default (is_admin(_user_id uuid DEFAULT auth.uid()): soil-sidekick) looks at who is asking: not reported; user A changes none of B's rows", async () => {
+  const text = `CREATE TABLE public.user_roles (user_id uuid NOT NULL, role text NOT NULL);
+CREATE TABLE public.profiles (id bigint PRIMARY KEY, user_id uuid NOT NULL, name text);
+CREATE INDEX ON public.profiles (user_id);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_admin(_user_id uuid DEFAULT auth.uid()) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = 'admin') $$;
+CREATE POLICY profiles_own ON public.profiles FOR ALL TO authenticated
+  USING (user_id = (select auth.uid()) OR public.is_admin());
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_profiles.sql', text }], ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.profiles VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+    await q('GRANT SELECT, INSERT, UPDATE, DELETE ON public.profiles TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `UPDATE public.profiles SET name = 'x' WHERE id = 2`), 0);
+    assert.equal(await affected(q, 'DELETE FROM public.profiles WHERE id = 2'), 0);
+  });
+});

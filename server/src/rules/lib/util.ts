@@ -456,7 +456,17 @@ function callLooksAtCaller(model: Model, parts: string[], argc: number | undefin
   const { name, schema } = lowerCallName({ name: parts });
   if (schema === 'auth') return true;
   const own = schema === 'pg_catalog' ? undefined : model.findFunction(parts, argc);
-  if (own) return funcLooksAtCaller(model, own, seen);
+  if (own) {
+    // (a parameter left to its default `DEFAULT auth.uid()`: is_admin(_user_id uuid DEFAULT auth.uid()), soil-sidekick)
+    if (argc !== undefined) {
+      const params: Node[] = (own.stmt.node?.parameters ?? []).filter((x: Node) => (x?.FunctionParameter?.mode ?? 'FUNC_PARAM_DEFAULT') !== 'FUNC_PARAM_OUT' && x?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE');
+      for (let i = argc; i < params.length; i++) {
+        const d = params[i]?.FunctionParameter?.defexpr;
+        if (d && looksAtCaller(model, d, seen)) return true;
+      }
+    }
+    return funcLooksAtCaller(model, own, seen);
+  }
   if ((schema === undefined || schema === 'pg_catalog') && CALLER_BUILTINS.has(name)) return true;
   return schema !== 'pg_catalog' && namesIdentity(name) && !NOT_IDENTITY.has(name);
 }
