@@ -4,8 +4,8 @@
 // trust the membership table. An invitation check in WITH CHECK refuses it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
@@ -258,4 +258,36 @@ CREATE POLICY documents_company ON public.documents FOR SELECT TO authenticated
   });
   // a helper returning a unique column (the profile's own id) gives no group
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text: text.replace('company_id bigint NOT NULL);\nCREATE INDEX ON public.profiles (company_id);', 'company_id bigint NOT NULL UNIQUE);') }], ID).mine.length, 0);
+});
+
+test("ok: a trusting policy that also needs the other user's row of the table (a mutual follow: cocktailsop) gives nothing to one who follows alone; following back shows the row", async () => {
+  const text = `CREATE TABLE public.follows (follower_id uuid NOT NULL, following_id uuid NOT NULL, PRIMARY KEY (follower_id, following_id));
+CREATE INDEX ON public.follows (following_id);
+CREATE TABLE public.user_locations (user_id uuid PRIMARY KEY, place text);
+ALTER TABLE public.follows ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.user_locations ENABLE ROW LEVEL SECURITY;
+CREATE POLICY follows_read ON public.follows FOR SELECT TO authenticated USING (true);
+CREATE POLICY follows_insert ON public.follows FOR INSERT TO authenticated WITH CHECK (follower_id = (select auth.uid()));
+CREATE POLICY mutual_locations ON public.user_locations FOR SELECT TO authenticated USING (
+  user_id = (select auth.uid()) OR EXISTS (
+    SELECT 1 FROM public.follows f1
+    WHERE f1.follower_id = (select auth.uid()) AND f1.following_id = user_locations.user_id
+      AND EXISTS (SELECT 1 FROM public.follows f2 WHERE f2.follower_id = user_locations.user_id AND f2.following_id = (select auth.uid()))));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_follows.sql', text }], ID);
+  assert.deepEqual(mine, []);
+  // without the reverse row's condition the policy trusts one row alone: reported
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_follows.sql', text: text.replace(/\n\s+AND EXISTS \(SELECT 1 FROM public\.follows f2[^\n]*\)\)\)\);/, '));') }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.user_locations VALUES ('${TENANT_B}', 'b home')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await q(`INSERT INTO public.follows VALUES ('${TENANT_A}', '${TENANT_B}')`);
+    assert.equal(await count(q, 'public.user_locations'), 0, 'following alone shows nothing');
+    const forged = await tryQuery(q, `INSERT INTO public.follows VALUES ('${TENANT_B}', '${TENANT_A}')`);
+    assert.equal(forged.ok ? 'ok' : forged.error.code, '42501', "B's row cannot be written by A");
+  });
 });

@@ -145,7 +145,28 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node): Use | und
     if (c && (c.qual === undefined || c.qual === t.name.toLowerCase()) && t.columns.includes(c.name)) inColumn = c.name;
   }
   const use = useOfSelect(q, member, ofMember, classify, inColumn);
-  return use && { policy: p, table: t, member, ...use };
+  if (!use || needsOthersRow(model, q, member, use.userCol)) return undefined;
+  return { policy: p, table: t, member, ...use };
+}
+
+/**
+ * Whether the sub-select also requires (ANDed in its WHERE) a row of the membership table whose
+ * user column is not the caller: another user's row, which the caller cannot write (a mutual
+ * follow, `EXISTS (… f2.follower_id = user_locations.user_id AND f2.following_id = auth.uid())`:
+ * cocktailsop; measured, following someone shows nothing until they follow back).
+ */
+function needsOthersRow(model: Model, q: Node, member: Table, userCol: string): boolean {
+  for (const c of conjuncts(q.whereClause)) {
+    const link = c?.SubLink;
+    const inner = link?.subLinkType === 'EXISTS_SUBLINK' ? link.subselect?.SelectStmt : undefined;
+    const from = inner?.fromClause as Node[] | undefined;
+    const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
+    if (!rv?.relname || model.tables.get(model.relKey(rv)) !== member) continue;
+    const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
+    const ofInner = (x: { qual?: string; name: string } | undefined) => !!x && (x.qual === undefined || x.qual === alias) && member.columns.includes(x.name);
+    for (const [col, b] of memberEqualities(inner.whereClause, ofInner)) if (col === userCol && !isIdentity(model, b)) return true;
+  }
+  return false;
 }
 
 /**
