@@ -458,7 +458,7 @@ function callLooksAtCaller(model: Model, parts: string[], argc: number | undefin
   const own = schema === 'pg_catalog' ? undefined : model.findFunction(parts, argc);
   if (own) {
     // (a parameter left to its default `DEFAULT auth.uid()`: is_admin(_user_id uuid DEFAULT auth.uid()), soil-sidekick)
-    if (argc !== undefined) {
+    if (argc !== undefined && argc < own.argTypes.length) {
       const params: Node[] = (own.stmt.node?.parameters ?? []).filter((x: Node) => (x?.FunctionParameter?.mode ?? 'FUNC_PARAM_DEFAULT') !== 'FUNC_PARAM_OUT' && x?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE');
       for (let i = argc; i < params.length; i++) {
         const d = params[i]?.FunctionParameter?.defexpr;
