@@ -4,7 +4,7 @@ import { columnsBeyond, type Func, type FunctionSetting, type Model, type Policy
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
-import { fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
+import { anyStatementIn, fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
@@ -760,7 +760,11 @@ function defaultExecutePrivileges(model: Model): Array<{ order: number; isGrant:
  * those a later REVOKE on it takes it from. Defaults are taken to be those of the role that runs
  * the migrations, as for tables; PUBLIC's default is Func.publicExecute's.
  */
+const hasDefaultPrivileges = anyStatementIn((s) => s.kind === 'AlterDefaultPrivilegesStmt');
+
 export function defaultExecuteGrantees(model: Model, f: Func): string[] {
+  // (most workspaces have none: then no statement is looked at, each file's answer kept with it)
+  if (!model.files.some(hasDefaultPrivileges)) return [];
   const defaults = defaultExecutePrivileges(model);
   if (!defaults.some((d) => d.isGrant)) return [];
   const created = orderOf(model, f.created);
