@@ -13,11 +13,16 @@ const ID = 'policy-membership-self-join';
 before(initParser);
 after(closeAll);
 
-/** Supabase's platform defaults, the migrations, org 1 (A is a member) and org 2 (A is not), one document each; then act as user A. */
-async function orgs(q: Q, ws: Workspace): Promise<void> {
+/** Supabase's platform defaults (auth.uid(), the API roles' default privileges), then the migrations. */
+async function onSupabase(q: Q, ws: Workspace): Promise<void> {
   await q(AUTH_STUB_SQL);
   await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
   await q(sqlOf(ws));
+}
+
+/** Supabase's platform defaults, the migrations, org 1 (A is a member) and org 2 (A is not), one document each; then act as user A. */
+async function orgs(q: Q, ws: Workspace): Promise<void> {
+  await onSupabase(q, ws);
   await q(`INSERT INTO public.org_members VALUES (1, '${TENANT_A}'); INSERT INTO public.documents VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
   await q(actAs(TENANT_A, { email: 'a@example.com' }));
   await q('SET ROLE authenticated');
@@ -75,9 +80,7 @@ test("ok: an owner's row (a unique group column) is not a membership: taking ano
   const { ws, mine } = lintDocExample(ID, 'valid', 1);
   assert.equal(mine.length, 0);
   await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-    await q(sqlOf(ws));
+    await onSupabase(q, ws);
     await q(`INSERT INTO public.stores VALUES ('00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-00000000000b')`);
     await q(actAs(TENANT_A));
     await q('SET ROLE authenticated');
@@ -146,9 +149,7 @@ $$;
     assert.equal(mine.length, 1, using);
     assert.match(mine[0]!.message, /a user can change the role of their own row of public\.profiles to 'admin', and then get the rows of public\.documents that policy admits to holders of role = 'admin'/);
     await inRollback(await getDb(), async (q) => {
-      await q(AUTH_STUB_SQL);
-      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-      await q(sqlOf(ws));
+      await onSupabase(q, ws);
       await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'member'); INSERT INTO public.documents VALUES (1, 'board minutes')`);
       await q(actAs(TENANT_A));
       await q('SET ROLE authenticated');
@@ -211,9 +212,7 @@ CREATE POLICY members_of_documents ON public.org_members FOR SELECT TO authentic
   assert.ok(silent.findings.some((f) => f.rule === 'policy-recursion' && /42P17/.test(f.message)));
   assert.equal(silent.mine.length, 0);
   await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-    await q(sqlOf(silent.ws));
+    await onSupabase(q, silent.ws);
     await q(actAs(TENANT_A));
     await q('SET ROLE authenticated');
     await expectPgError(q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`), '42P17', 'infinite recursion');
@@ -246,9 +245,7 @@ CREATE POLICY documents_company ON public.documents FOR SELECT TO authenticated
   assert.notEqual(plpgsql, text);
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text: plpgsql }], ID).mine.length, 1, 'PL/pgSQL through a variable');
   await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-    await q(sqlOf(ws));
+    await onSupabase(q, ws);
     await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 1); INSERT INTO public.documents VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
     await q(actAs(TENANT_A));
     await q('SET ROLE authenticated');
@@ -279,9 +276,7 @@ CREATE POLICY mutual_locations ON public.user_locations FOR SELECT TO authentica
   // without the reverse row's condition the policy trusts one row alone: reported
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_follows.sql', text: text.replace(/\n\s+AND EXISTS \(SELECT 1 FROM public\.follows f2[^\n]*\)\)\)\);/, '));') }], ID).mine.length, 1);
   await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-    await q(sqlOf(ws));
+    await onSupabase(q, ws);
     await q(`INSERT INTO public.user_locations VALUES ('${TENANT_B}', 'b home')`);
     await q(actAs(TENANT_A));
     await q('SET ROLE authenticated');
