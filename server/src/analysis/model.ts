@@ -1444,7 +1444,6 @@ function dynamicSearchPathLoops(file: ParsedFile, body: FunctionBody): OpDynamic
     else if (col === 'proname' && e?.kind === 'AEXPR_OP' && op === '=') names = v !== undefined ? [v.toLowerCase()] : e.rexpr?.ColumnRef ? literals() : undefined;
     else if (col === 'prokind' || col === 'proisagg') continue;
     else if (withoutSearchPath(c)) withoutSetting = true;
-    else if (withoutSearchPath(c)) withoutSetting = true;
     else if (e && (op === '<>' || op === '!=') && callsIn(e.lexpr).some((x) => x.name[x.name.length - 1] === 'pg_get_userbyid') && stringConst(e.rexpr) === 'supabase_admin') continue;
     else other = true;
     if (col === 'proname' && !names) other = true;
