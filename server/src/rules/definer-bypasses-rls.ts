@@ -289,6 +289,13 @@ function ownerBypassesRls(model: Model, f: Func): boolean {
   return model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls);
 }
 
+/** Who the function runs as, for the message: its owner, and why the policies of its `count` tables do not restrict it. */
+function ownerText(model: Model, f: Func, count: number): string {
+  const owner = f.owner?.role;
+  if (ownerBypassesRls(model, f)) return owner ? `${owner}, which bypasses row-level security` : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)';
+  return `${owner ? `${owner}, ` : 'presumably '}${count === 1 ? "the table's owner" : "the tables' owner"}${owner ? '' : ' too (the same migrations create both)'}, whom ${count === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
+}
+
 /**
  * The table of key `k` when it has row-level security that does not restrict what the function
  * does as its owner: FORCE'd tables restrict their owner too, and a table owned by another role
@@ -338,14 +345,12 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
     const callers = callersOf(model, f, tables);
     if (!callers) continue;
     const names = tables.slice(0, 5).map((t) => tableName(model, t, f.created)).join(', ') + (tables.length > 5 ? `, and ${tables.length - 5} more` : '');
-    const owner = f.owner?.role;
-    const ownerText = ownerBypassesRls(model, f) ? (owner ? `${owner}, which bypasses row-level security` : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)') : `${owner ? `${owner}, ` : 'presumably '}the tables' owner, whom their policies do not restrict without FORCE ROW LEVEL SECURITY`;
     const verb = found.command === 'SELECT' ? 'read rows' : found.command === 'INSERT' ? 'insert rows' : found.command === 'DELETE' ? 'delete rows' : 'change rows';
     report({
       ...f.nameLoc,
       message:
         `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and runs ${found.command} on the table its argument ${found.param} names (EXECUTE ${found.text.trim().slice(0, 80)}${found.text.trim().length > 80 ? '…' : ''}), but never looks at who is calling: %I quotes the name, it does not limit which table. ` +
-        `It runs as its owner, ${ownerText}, so any caller can ${verb} of any table of schema ${found.schema} with row-level security (${names}) that its policies would not let it reach. ` +
+        `It runs as its owner, ${ownerText(model, f, tables.length)}, so any caller can ${verb} of any table of schema ${found.schema} with row-level security (${names}) that its policies would not let it reach. ` +
         `Check the table against a list of those it may touch and the caller's right to the row in the function, make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles.`,
       related: tables.slice(0, 5).map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
       fixes: [revokeFix(model, f, callers)],
@@ -371,8 +376,6 @@ export const definerBypassesRls = defineRule({
     dynamicTableChoices(model, report);
     for (const f of dataDefiners(model)) {
       const data = returnsRowData(f);
-      const owner = f.owner?.role;
-      const ownerBypasses = ownerBypassesRls(model, f);
       const unrestricted = (k: string) => unrestrictedFor(model, f, k);
       const writes: Table[] = [];
       for (const k of f.writes) {
@@ -438,11 +441,6 @@ export const definerBypassesRls = defineRule({
       ]
         .filter(Boolean)
         .join(', and ');
-      const ownerText = ownerBypasses
-        ? owner
-          ? `${owner}, which bypasses row-level security`
-          : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)'
-        : `${owner ? `${owner}, ` : 'presumably '}${tables.length === 1 ? "the table's owner" : "the tables' owner"}${owner ? '' : ' too (the same migrations create both)'}, whom ${tables.length === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;
       const gets = [writes.length ? 'change rows it may not change itself' : '', reads.length ? 'learn about rows it may not read itself (through what the function returns, raises or does)' : ''].filter(Boolean).join(' and ');
       // (with no argument, nothing the caller passes chooses the rows: the same for every caller)
       const choose = f.argTypes.length ? 'its arguments alone choose the rows' : 'it takes no argument, and its rows are the same whoever calls it';
@@ -459,7 +457,7 @@ export const definerBypassesRls = defineRule({
             : supabase
               ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
               : '(no current_user or session_user, current_setting() or function that uses them): ') +
-          `it runs as its owner, ${ownerText}, so ${choose}, and any caller can ${gets}. ` +
+          `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and any caller can ${gets}. ` +
           `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. ` +
           'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.',
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),

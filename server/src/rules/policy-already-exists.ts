@@ -150,23 +150,30 @@ function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCre
   });
 }
 
-/**
- * The files holding a statement PostgreSQL rejects, as far as the lint knows for certain: a
- * syntax error, a CREATE POLICY it rejects (rejected.ts), a CREATE TABLE of a table that exists
- * (table-already-exists).
- */
+/** The files holding a statement PostgreSQL rejects, as far as the lint knows for certain (knownFailures). */
 function filesWithFailures(model: Model): ReadonlySet<string> {
-  const out = new Set<string>();
-  // (an error in a section migrating up never runs, `-- migrate:down` or a rolled-back transaction, is none)
-  for (const f of model.files) {
-    if (!f.errors.length) continue;
-    const sections = rollbackSections(f);
-    if (f.errors.some((e) => !sections.some((r) => r.start <= e.start && e.start < r.end))) out.add(f.file);
-  }
-  for (const p of rejectedPolicies(model).keys()) out.add(p.created.file);
-  for (const r of model.recreatedTables) if (!r.ifNotExists) out.add(r.loc.file);
-  for (const loc of typeRecreations(model)) out.add(loc.file);
-  return out;
+  return new Set(knownFailures(model).map((x) => x.loc.file));
+}
+
+/**
+ * The statements PostgreSQL certainly rejects, as far as the lint knows, with what they are: a
+ * syntax error (not in a section that never runs migrating up: `-- migrate:down`, a rolled-back
+ * transaction), a CREATE POLICY it rejects (rejected.ts), a CREATE TABLE of a table that exists
+ * (table-already-exists), a CREATE TYPE of a type that exists.
+ */
+function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> {
+  return memoModel(model, 'policy-already-exists:known', (m) => {
+    const out: Array<{ loc: Loc; what: string }> = [];
+    for (const f of m.files) {
+      if (!f.errors.length) continue;
+      const sections = rollbackSections(f);
+      for (const e of f.errors) if (!sections.some((r) => r.start <= e.start && e.start < r.end)) out.push({ loc: { file: f.file, start: e.start, end: e.end }, what: 'a syntax error' });
+    }
+    for (const p of rejectedPolicies(m).keys()) out.push({ loc: p.created, what: `CREATE POLICY "${p.name}", which PostgreSQL rejects` });
+    for (const r of m.recreatedTables) if (!r.ifNotExists) out.push({ loc: r.loc, what: 'a CREATE TABLE of a table that exists: 42P07' });
+    for (const loc of typeRecreations(m)) out.push({ loc, what: 'a CREATE TYPE of a type that exists: 42710' });
+    return out;
+  });
 }
 
 const typesMade = new WeakMap<ParsedFile, string[]>();
@@ -209,8 +216,8 @@ function typeRecreations(model: Model): Loc[] {
     for (const { stmt, file } of m.statements) {
       if (stmt.kind === 'DropStmt' && (stmt.node.removeType === 'OBJECT_TYPE' || stmt.node.removeType === 'OBJECT_DOMAIN')) {
         for (const o of stmt.node.objects ?? []) {
-          const names = o?.TypeName?.names ?? o?.List?.items ?? [];
-          const last = names.length ? names[names.length - 1]?.String?.sval : undefined;
+          const parts = o?.TypeName?.names ?? o?.List?.items ?? [];
+          const last = parts.length ? parts[parts.length - 1]?.String?.sval : undefined;
           if (last) made.delete(String(last));
         }
         continue;
@@ -235,17 +242,9 @@ function typeRecreations(model: Model): Loc[] {
 function earlierFailure(model: Model, by: Policy): { loc: Loc; what: string } | undefined {
   const file = by.created.file;
   const before = (loc: Loc) => loc.file === file && loc.start < by.created.start;
-  const found: Array<{ loc: Loc; what: string }> = [];
-  const f = model.files.find((x) => x.file === file);
-  const sections = f ? rollbackSections(f) : [];
-  for (const e of f?.errors ?? []) {
-    if (!sections.some((r) => r.start <= e.start && e.start < r.end)) found.push({ loc: { file, start: e.start, end: e.end }, what: 'a syntax error' });
-  }
-  for (const p of rejectedPolicies(model).keys()) found.push({ loc: p.created, what: `CREATE POLICY "${p.name}", which PostgreSQL rejects` });
-  for (const c of failures(model).creates) found.push({ loc: c.by.created, what: `CREATE POLICY "${c.by.name}", which exists already: 42710` });
-  for (const r of model.recreatedTables) if (!r.ifNotExists) found.push({ loc: r.loc, what: 'a CREATE TABLE of a table that exists: 42P07' });
-  for (const loc of typeRecreations(model)) found.push({ loc, what: 'a CREATE TYPE of a type that exists: 42710' });
-  const failing = failures(model).files;
+  const { creates, files: failing } = failures(model);
+  const found = [...knownFailures(model)];
+  for (const c of creates) found.push({ loc: c.by.created, what: `CREATE POLICY "${c.by.name}", which exists already: 42710` });
   const made = (loc: Loc, at: number) => {
     const i = orderOf(model, loc);
     return i >= 0 && i < at && !failing.has(loc.file) && folderOf(loc.file) === folderOf(file);

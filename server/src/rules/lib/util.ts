@@ -721,26 +721,21 @@ export function supabaseMigration(file: string): { folder: string; name: string;
  * have Supabase's default grant to those roles (whichever role the defaults are for).
  */
 function defaultRevokes(model: Model): Array<{ order: number; roles: string[] }> {
-  return memoModel(model, 'util:defaultExecuteRevokes', () => {
-    const out: Array<{ order: number; roles: string[] }> = [];
-    model.statements.forEach((s, i) => {
-      if (s.stmt.kind !== 'AlterDefaultPrivilegesStmt') return;
-      const a = s.stmt.node.action;
-      if (!a || a.is_grant || a.objtype !== 'OBJECT_FUNCTION') return;
-      const privs: string[] = (a.privileges ?? []).map((p: { AccessPriv?: { priv_name?: string } }) => String(p.AccessPriv?.priv_name ?? '').toLowerCase());
-      if (privs.length && !privs.includes('execute') && !privs.includes('all')) return;
-      const schemas: string[] = (defElems(s.stmt.node.options).get('schemas')?.arg?.List?.items ?? []).map((x: unknown) => sval(x) ?? '');
-      if (schemas.length && !schemas.includes('public')) return;
-      out.push({ order: i, roles: (a.grantees ?? []).map(roleName) });
-    });
-    return out;
-  });
+  return memoModel(model, 'util:defaultExecuteRevokes', () =>
+    defaultExecutePrivileges(model)
+      .filter((d) => !d.isGrant && (d.schemas.length === 0 || d.schemas.includes('public')))
+      .map((d) => ({ order: d.order, roles: d.roles })),
+  );
 }
+
+const hasDefaultPrivileges = anyStatementIn((s) => s.kind === 'AlterDefaultPrivilegesStmt');
 
 /** The `ALTER DEFAULT PRIVILEGES [IN SCHEMA …] GRANT|REVOKE EXECUTE ON FUNCTIONS …` of the workspace: statement order, grant or revoke, schemas (none: every schema) and roles. */
 function defaultExecutePrivileges(model: Model): Array<{ order: number; isGrant: boolean; schemas: string[]; roles: string[] }> {
   return memoModel(model, 'util:defaultExecutePrivileges', () => {
     const out: Array<{ order: number; isGrant: boolean; schemas: string[]; roles: string[] }> = [];
+    // (most workspaces have none: then no statement is looked at, each file's answer kept with it)
+    if (!model.files.some(hasDefaultPrivileges)) return out;
     model.statements.forEach((s, i) => {
       if (s.stmt.kind !== 'AlterDefaultPrivilegesStmt') return;
       const a = s.stmt.node.action;
@@ -760,11 +755,7 @@ function defaultExecutePrivileges(model: Model): Array<{ order: number; isGrant:
  * those a later REVOKE on it takes it from. Defaults are taken to be those of the role that runs
  * the migrations, as for tables; PUBLIC's default is Func.publicExecute's.
  */
-const hasDefaultPrivileges = anyStatementIn((s) => s.kind === 'AlterDefaultPrivilegesStmt');
-
 export function defaultExecuteGrantees(model: Model, f: Func): string[] {
-  // (most workspaces have none: then no statement is looked at, each file's answer kept with it)
-  if (!model.files.some(hasDefaultPrivileges)) return [];
   const defaults = defaultExecutePrivileges(model);
   if (!defaults.some((d) => d.isGrant)) return [];
   const created = orderOf(model, f.created);
