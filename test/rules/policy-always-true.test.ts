@@ -247,3 +247,30 @@ CREATE POLICY todos_anon ON todos FOR ALL TO admin_role USING (true) WITH CHECK 
     assert.equal((await q('DELETE FROM todos WHERE id = 1 RETURNING id')).length, 1);
   });
 });
+
+test("err: a policy calling a helper whose body only returns true (soil-sidekick's is_service_role(): \"for now, it returns true\") admits every row: anon reads, updates and deletes them", async () => {
+  const helper = (body: string, lang = 'plpgsql') => `CREATE FUNCTION public.is_service_role() RETURNS boolean LANGUAGE ${lang} SECURITY DEFINER STABLE SET search_path = ''
+AS $$
+${body}
+$$;
+CREATE TABLE public.security_incidents (id int PRIMARY KEY, detail text);
+ALTER TABLE public.security_incidents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY incidents_service ON public.security_incidents FOR ALL USING (public.is_service_role());
+`;
+  const sql = helper('BEGIN\n  -- For now, it returns true for service operations\n  RETURN true;\nEND;');
+  const { mine } = lintFiles([{ file: 'supabase/migrations/1_init.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /its USING is always true \(it calls public\.is_service_role\(\), whose body returns true whatever the call\), so every row passes it for every role \(PUBLIC\)/);
+  // also a plain PostgreSQL project, and a SQL body; not a helper that asks anything, or may raise first
+  assert.equal(lintFiles([{ file: 'db/1.sql', text: helper('SELECT true', 'sql') }], ID).mine.length, 1);
+  for (const body of ["BEGIN RETURN auth.role() = 'service_role'; END;", "BEGIN RAISE EXCEPTION 'not yet'; RETURN true; END;", 'BEGIN IF false THEN RETURN false; END IF; RETURN true; END;'])
+    assert.equal(lintFiles([{ file: 'supabase/migrations/1_init.sql', text: helper(body) }], ID).mine.length, 0, body);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sql);
+    await q("INSERT INTO public.security_incidents VALUES (1, 'a'), (2, 'b'); GRANT ALL ON public.security_incidents TO anon; SET ROLE anon");
+    assert.equal(await count(q, 'public.security_incidents'), 2);
+    assert.equal(await affected(q, "UPDATE public.security_incidents SET detail = 'wiped'"), 2);
+    assert.equal(await affected(q, 'DELETE FROM public.security_incidents'), 2);
+  });
+});

@@ -231,3 +231,83 @@ CREATE POLICY space_read ON spaces FOR SELECT TO PUBLIC
     assert.match(await plan(q, 'SELECT id FROM spaces'), /Filter: \(id = ANY \(\(InitPlan 1\)\.col1\)\)|Filter: \(id = ANY \(\$0\)\)/);
   });
 });
+
+// Oppsera's 0094: a DO block reads every policy's text from pg_policies, wraps the bare calls
+// with replace() and creates each policy again: the policies written before it hold
+// (select current_setting(…)) from then on; one written after it does not.
+const REWRITTEN = `CREATE TABLE invoices (id int PRIMARY KEY, tenant_id text NOT NULL);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoices_tenant ON invoices FOR SELECT TO authenticated
+  USING (tenant_id = current_setting('app.current_tenant_id', true));
+`;
+const REWRITE = `DO $fn$
+DECLARE
+  pol RECORD;
+  new_qual TEXT;
+  search_with_cast TEXT := $$current_setting('app.current_tenant_id'::text, true)$$;
+  replace_with_cast TEXT := $$(select current_setting('app.current_tenant_id'::text, true))$$;
+  create_sql TEXT;
+BEGIN
+  FOR pol IN
+    SELECT policyname, tablename, cmd, roles, qual FROM pg_policies
+    WHERE schemaname = 'public' AND qual LIKE '%current_setting(%'
+  LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON public.%I', pol.policyname, pol.tablename);
+    new_qual := replace(pol.qual, search_with_cast, replace_with_cast);
+    create_sql := format('CREATE POLICY %I ON public.%I FOR %s TO %s USING %s', pol.policyname, pol.tablename, pol.cmd, array_to_string(pol.roles, ', '), new_qual);
+    EXECUTE create_sql;
+  END LOOP;
+END $fn$;
+`;
+const LATER = `CREATE TABLE notes (id int PRIMARY KEY, tenant_id text NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_tenant ON notes FOR SELECT TO authenticated
+  USING (tenant_id = current_setting('app.current_tenant_id', true));
+`;
+
+test('ok: a DO block rewriting the policies pg_policies returns with replace() into (select current_setting(…)) (Oppsera 0094): the policies before it are not reported, one after it is', async () => {
+  const files = [
+    { file: 'm/1.sql', text: REWRITTEN },
+    { file: 'm/2.sql', text: REWRITE },
+    { file: 'm/3.sql', text: LATER },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.deepEqual(
+    mine.map((f) => [f.file, /Policy "(\w+)"/.exec(f.message)?.[1]]),
+    [['m/3.sql', 'notes_tenant']],
+  );
+  // without the rewrite, both are
+  assert.equal(lintFiles([files[0]!, files[2]!], ID).mine.length, 2);
+  await inRollback(await getDb(), async (q) => {
+    await q(files.map((f) => f.text).join('\n'));
+    const quals = Object.fromEntries((await q(`SELECT tablename, qual FROM pg_policies WHERE tablename IN ('invoices', 'notes')`)).map((r) => [r.tablename, String(r.qual)]));
+    assert.match(quals.invoices!, /\( SELECT current_setting\('app\.current_tenant_id'::text, true\) AS current_setting\)/);
+    assert.doesNotMatch(quals.notes!, /SELECT/);
+    await q("INSERT INTO invoices SELECT g, 't' || (g % 100) FROM generate_series(1, 200) g; INSERT INTO notes SELECT * FROM invoices");
+    await q("GRANT SELECT ON invoices, notes TO authenticated; SET LOCAL app.current_tenant_id = 't1'; SET LOCAL ROLE authenticated");
+    assert.match(await plan(q, 'SELECT * FROM invoices'), /InitPlan/);
+    assert.doesNotMatch(await plan(q, 'SELECT * FROM notes'), /InitPlan/);
+    assert.equal(await count(q, 'invoices'), 2);
+  });
+});
+
+test('err: a rewrite limited to some tables, or wrapping another call, leaves the other policies reported', async () => {
+  const only = (where: string, replacement: string) => `DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT policyname, tablename, qual FROM pg_policies WHERE schemaname = 'public' AND ${where} LOOP
+    EXECUTE format('ALTER POLICY %I ON public.%I USING (%s)', r.policyname, r.tablename,
+      regexp_replace(r.qual, 'current_setting\\(', '${replacement}', 'g'));
+  END LOOP;
+END $$;
+`;
+  const at = (where: string, replacement: string) =>
+    lintFiles([{ file: 'm/1.sql', text: REWRITTEN + LATER }, { file: 'm/2.sql', text: only(where, replacement) }], ID).mine.map((f) => /Policy "(\w+)"/.exec(f.message)?.[1]);
+  const wrap = "(select current_setting(''app.current_tenant_id''::text, true))";
+  assert.deepEqual(at("tablename = 'invoices'", wrap), ['notes_tenant']);
+  assert.deepEqual(at("tablename IN ('invoices', 'notes')", wrap), []);
+  assert.deepEqual(at('true', wrap), [], 'no condition on the table: any');
+  // another setting wrapped, or a replacement that wraps nothing
+  assert.deepEqual(at("tablename = 'invoices'", "(select current_setting(''app.other''::text, true))"), ['invoices_tenant', 'notes_tenant']);
+  assert.deepEqual(at("tablename = 'invoices'", 'pg_catalog.current_setting('), ['invoices_tenant', 'notes_tenant']);
+});

@@ -8,7 +8,7 @@ import { foreignDialect } from './dialect.js';
 import { migrationCopies, schemaSnapshots } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
-import { folderOf, lastColumn, mayDropUnseen, policyDropLoops, type PolicyDropLoop, type UnseenLookup } from './unseen.js';
+import { folderOf, lastColumn, mayDropUnseen, policyCallWraps, policyDropLoops, type PolicyCallWrap, type PolicyDropLoop, type UnseenLookup, type WrappedCall } from './unseen.js';
 
 export type PolicyCommand = 'all' | 'select' | 'insert' | 'update' | 'delete';
 
@@ -30,6 +30,11 @@ export interface Policy {
   nameLoc: Loc;
   stmt: Statement;
   created: Loc;
+  /**
+   * calls of `using` that a later dynamic rewrite wrapped in sub-selects (PolicyCallWrap): the
+   * policy PostgreSQL holds is this one with those calls as `(select …)`
+   */
+  wrapped?: { using: Node; calls: WrappedCall[] };
 }
 
 /** The type names (last part, as written) of a CREATE TABLE's columns. */
@@ -1070,6 +1075,8 @@ interface OpDynamic extends OpBase {
   rls: Array<{ rel: Name; kind: RlsEvent['kind']; loc: Loc }>;
   /** a loop over a schema's functions granting or revoking EXECUTE on each: as GRANT … ON ALL FUNCTIONS IN SCHEMA */
   functionGrants: OpGrant[];
+  /** a rewrite of the policies pg_policies returns wrapping calls in sub-selects */
+  wraps: PolicyCallWrap[];
 }
 interface OpRename extends OpBase {
   kind: typeof OP_RENAME;
@@ -1365,8 +1372,9 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         const searchPathLoops = body && stmt.kind === 'DoStmt' ? dynamicSearchPathLoops(file, body) : [];
         const functionGrants = body ? dynamicFunctionGrants(body).map((g): OpGrant => ({ kind: OP_GRANT, stmt, pair, here, setConfig, objectKind: 'function', expanded: [], relations: [], funcs: [], event: undefined, ...g })) : [];
         const rls = body && stmt.kind === 'DoStmt' ? dynamicRlsChanges(file, body, ds) : [];
-        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length)
-          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, functionGrants };
+        const wraps = (body && stmt.kind === 'DoStmt' && policyCallWraps(body)) || [];
+        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || wraps.length)
+          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, functionGrants, wraps };
         break;
       }
       case 'RenameStmt':
@@ -2147,6 +2155,7 @@ function copyPolicy(p: Policy): Policy {
     nameLoc: p.nameLoc,
     stmt: p.stmt,
     created: p.created,
+    ...(p.wrapped ? { wrapped: p.wrapped } : {}),
   };
 }
 
@@ -3611,6 +3620,17 @@ class Replay {
     for (const p of op.searchPaths) {
       for (const f of functionsNamed(this.functions, p.name, this.defaultSchema) ?? []) {
         if (f.argTypes.length === p.argc) applyFunctionOptions(this.ownFunc(f), [{ kind: 'set', name: 'search_path', reset: false, resetAll: false, setting: p.setting }]);
+      }
+    }
+    for (const w of op.wraps) {
+      for (const t of this.tables.values()) {
+        if ((w.schemas && !w.schemas.includes(t.schema)) || (w.tables && !w.tables.includes(t.name))) continue;
+        for (const p of t.policies) {
+          if (!p.using || (w.names && !w.names.includes(p.name))) continue;
+          const before = p.wrapped && p.wrapped.using === p.using ? p.wrapped.calls : undefined;
+          if (before === w.calls) continue;
+          this.ownPolicy(p, this.ownTable(t).policies).wrapped = { using: p.using, calls: before ? [...before, ...w.calls] : w.calls };
+        }
       }
     }
     for (const loop of op.loops ?? []) this.dropPoliciesOf((schema, name) => (!loop.tables || loop.tables.includes(name)) && (!loop.schemas || loop.schemas.includes(schema)));

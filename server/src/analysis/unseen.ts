@@ -11,7 +11,7 @@
 //   (an unqualified one, or one of the platform's schemas, is most likely built in);
 // - DROP OWNED, DROP SCHEMA … CASCADE (the model follows neither).
 import { census, conjuncts, memoStmt, PLATFORM_SCHEMAS, stringConst } from './ast.js';
-import { nameParts, sval } from './parse.js';
+import { nameParts, sval, walk } from './parse.js';
 import type { FunctionBody, Node, Statement } from './types.js';
 
 /** The folder of a file (a path or a URI): two statements of one folder belong to one sequence of migrations. */
@@ -163,4 +163,90 @@ function dropLoopOf(n: Node): PolicyDropLoop | undefined {
 export function lastColumn(n: Node): string | undefined {
   const fields: Node[] | undefined = n?.ColumnRef?.fields;
   return fields?.length ? sval(fields[fields.length - 1]) : undefined;
+}
+
+/**
+ * A rewrite of policies by dynamic SQL that wraps calls in sub-selects, as projects apply
+ * Supabase's auth_rls_initplan advice to every policy at once: a query of pg_policies (or
+ * pg_policy) for the expressions' text, `replace()` or `regexp_replace()` into `(select
+ * auth.uid())`, and EXECUTE of the CREATE POLICY or ALTER POLICY made of it. `calls`: the calls
+ * wrapped (a name, and the first argument when the replacement names one as a string); `schemas`,
+ * `tables`, `names`: the policies the query may return (undefined: any; compared with a
+ * variable, every string the block writes, as a loop over a VALUES list of tables names them).
+ */
+export interface PolicyCallWrap {
+  calls: WrappedCall[];
+  schemas: string[] | undefined;
+  tables: string[] | undefined;
+  names: string[] | undefined;
+}
+export interface WrappedCall {
+  /** lower-case name parts as written in the replacement (`auth`, `uid`) */
+  name: string[];
+  /** the first argument, a string (`app.current_tenant_id`) */
+  arg: string | undefined;
+}
+
+/** The replacement text of a wrap: `(select auth.uid())`, `(SELECT current_setting('app.tenant_id'::text, true))`. */
+const WRAPPED_CALL = /^\s*\(\s*select\s+([A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?)\s*\(\s*(?:'((?:[^']|'')*)')?[^()]*\)(?:\s+as\s+[A-Za-z_][\w$]*)?\s*\)\s*$/i;
+const POLICY_DDL = /\b(?:create|alter)\s+policy\b/i;
+const isPolicyCatalog = (rv: Node) => (rv?.relname === 'pg_policies' || rv?.relname === 'pg_policy') && (rv.schemaname === undefined || rv.schemaname === 'pg_catalog');
+const wrapsOf = new WeakMap<FunctionBody, PolicyCallWrap[] | null>();
+
+/** The body's policy-rewriting queries (see PolicyCallWrap), one per query of the catalog. */
+export function policyCallWraps(body: FunctionBody): PolicyCallWrap[] | undefined {
+  let hit = wrapsOf.get(body);
+  if (hit === undefined) wrapsOf.set(body, (hit = policyCallWrapsUncached(body) ?? null));
+  return hit ?? undefined;
+}
+
+function policyCallWrapsUncached(body: FunctionBody): PolicyCallWrap[] | undefined {
+  if (!body.dynamicExecutes.length) return undefined;
+  const queries = body.statements.filter((s) => s.kind === 'SelectStmt' && census(s.node).rangeVars.some(isPolicyCatalog));
+  if (!queries.length) return undefined;
+  // the strings the block writes, and the constant each variable is declared with
+  const strings: string[] = [];
+  const constants = new Map<string, string>();
+  for (const s of body.statements) {
+    walk(s.node, (key, v) => {
+      if (key === 'A_Const' && typeof v.sval?.sval === 'string') strings.push(v.sval.sval);
+    });
+    const target: Node[] | undefined = s.node?.targetList;
+    const value = s.assigns?.length === 1 && target?.length === 1 && !s.node.fromClause ? stringConst(target[0]?.ResTarget?.val) : undefined;
+    if (value !== undefined) constants.set(s.assigns![0]!, value);
+  }
+  if (!strings.some((x) => POLICY_DDL.test(x)) && !body.dynamicExecutes.some((d) => POLICY_DDL.test(d.text))) return undefined;
+  const calls: WrappedCall[] = [];
+  for (const s of body.statements) {
+    for (const c of census(s.node).funcCalls) {
+      const fn = nameParts(c.funcname);
+      const last = fn[fn.length - 1];
+      if ((last !== 'replace' && last !== 'regexp_replace') || (c.args?.length ?? 0) < 3) continue;
+      const r: Node = c.args[2];
+      const col = r?.ColumnRef?.fields;
+      const text = stringConst(r) ?? (col?.length === 1 ? constants.get(String(sval(col[0])).toLowerCase()) : undefined);
+      const m = text === undefined ? null : WRAPPED_CALL.exec(text);
+      if (!m) continue;
+      const name = m[1]!.split('.').map((x) => x.trim().toLowerCase());
+      const arg = m[2]?.replace(/''/g, "'");
+      if (!calls.some((w) => w.name.join('.') === name.join('.') && w.arg === arg)) calls.push({ name, arg });
+    }
+  }
+  if (!calls.length) return undefined;
+  return queries.map((q) => {
+    const out: PolicyCallWrap = { calls, schemas: undefined, tables: undefined, names: undefined };
+    for (const c of conjuncts(q.node.whereClause)) {
+      const e = c?.A_Expr;
+      if (!e || sval(e.name?.[0]) !== '=') continue;
+      const col = lastColumn(e.lexpr);
+      const dim = col === 'schemaname' || col === 'nspname' || col === 'relnamespace' ? 'schemas' : col === 'tablename' || col === 'relname' ? 'tables' : col === 'policyname' || col === 'polname' ? 'names' : undefined;
+      if (!dim) continue;
+      const values: Node[] | undefined = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP_ANY' ? e.rexpr?.A_ArrayExpr?.elements : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
+      if (!Array.isArray(values)) continue;
+      // ('public'::regnamespace: a string cast to another type)
+      const consts = values.map((v) => stringConst(v) ?? stringConst(v?.TypeCast?.arg));
+      out[dim] = consts.every((x) => typeof x === 'string') ? (consts as string[]) : strings;
+    }
+    return out;
+  });
 }

@@ -1,7 +1,7 @@
-import type { Model, Policy, Table } from '../analysis/model.js';
-import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, type PolicyExpr } from '../analysis/policy-exprs.js';
+import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { constValue } from '../analysis/ast.js';
-import { sval } from '../analysis/parse.js';
+import { nameParts, sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
@@ -42,6 +42,31 @@ function trueForRole(n: Node, role: string): boolean {
   }
   const t = n?.NullTest;
   return !!t && t.nulltesttype === 'IS_NOT_NULL' && role === 'authenticated' && authCallOf(t.arg) === 'uid';
+}
+
+/** A body that only returns true: `BEGIN RETURN true; END` (PL/pgSQL), `SELECT true` (SQL), comments aside. */
+const ONLY_TRUE = { plpgsql: /^begin\s+return\s+\(?\s*true\s*\)?\s*;\s*end\s*;?$/i, sql: /^(?:select|return)\s+\(?\s*true\s*\)?\s*;?$/i } as Record<string, RegExp>;
+const COMMENTS = /--[^\n]*|\/\*[\s\S]*?\*\//g;
+const onlyTrue = new WeakMap<object, boolean>();
+
+/** Whether a boolean function's body returns true whatever the call (soil-sidekick's is_service_role(): "For now, it returns true"). */
+function returnsOnlyTrue(model: Model, f: Func): boolean {
+  const b = f.body;
+  const re = ONLY_TRUE[f.language];
+  if (!b || !re || (f.returnType !== 'boolean' && f.returnType !== 'bool')) return false;
+  let v = onlyTrue.get(b);
+  if (v === undefined) onlyTrue.set(b, (v = re.test(textOfFile(model, f.nameLoc.file).slice(b.start, b.end).replace(COMMENTS, ' ').trim())));
+  return v;
+}
+
+/** Whether the workspace has such a function (per model: where none, the rule looks at the tautologies' rows alone). */
+const hasTrueHelper = (model: Model) => memoModel(model, 'policy-always-true:helpers', (m) => [...m.functions.values()].some((list) => list.some((f) => returnsOnlyTrue(m, f))));
+
+/** The function a condition is a call of (bare, or in a sub-select of its own) whose body returns true whatever the call, if any. */
+function trueHelperOf(model: Model, n: Node): Func | undefined {
+  const c = bareValue(n)?.FuncCall;
+  const f = c ? model.findFunction(nameParts(c.funcname), (c.args ?? []).length) : undefined;
+  return f && returnsOnlyTrue(model, f) ? f : undefined;
 }
 
 /** Roles of the policy that are subject to it: not BYPASSRLS/superuser roles, not the table's owner. */
@@ -108,12 +133,22 @@ export const policyAlwaysTrue = defineRule({
   },
   check({ model, report }) {
     // (in a Supabase project, also a condition that only asks who the request is: every policy)
-    for (const row of model.supabase ? activeRows(model) : activeRowsWith(model, FLAG_TAUTOLOGY)) {
+    // (and, where a function's body only returns true, every policy: one may call it)
+    const helpers = hasTrueHelper(model);
+    for (const row of model.supabase || helpers ? activeRows(model) : activeRowsWith(model, FLAG_TAUTOLOGY)) {
       const p = row.policy;
       if (!p.permissive || p.command === 'select') continue; // SELECT USING (true) is public read by intent
       const t = row.table;
       const exprs = row.exprs;
       let tautologies = exprs.filter((e) => constBool(e.node) === true);
+      // (a call of a function whose body returns true: as true)
+      let helper: Func | undefined;
+      if (tautologies.length === 0 && helpers) {
+        for (const e of exprs) {
+          const f = trueHelperOf(model, e.node);
+          if (f) (helper ??= f), tautologies.push(e);
+        }
+      }
       let roles = subjectRoles(model, p, t);
       // the API roles for which a condition on auth.role() / auth.uid() alone is true, if any
       let asked: string[] | undefined;
@@ -164,7 +199,9 @@ export const policyAlwaysTrue = defineRule({
           `Policy "${p.name}" on ${p.table} (${p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`}) admits every row: ` +
           (asked
             ? `its ${clauses} ${isAre} true for every request of ${roleList(asked)} whatever the row, by a condition on who the request is alone (through Supabase's API, auth.role() is the role of the request's JWT, which PostgREST runs it as, and auth.uid() is set for every signed-in user), `
-            : `its ${clauses} ${isAre} always true, `) +
+            : helper
+              ? `its ${clauses} ${isAre} always true (${tautologies.length === 1 ? 'it calls' : 'each calls'} ${helper.schema}.${helper.name}(), whose body returns true whatever the call), `
+              : `its ${clauses} ${isAre} always true, `) +
           `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote}${grantNote} ` +
           `Write the condition a row must meet (${onSupabasePlatform(model) ? 'e.g. owner_id = (select auth.uid())' : "e.g. a match of the row's owner or tenant column with the request's"}), or drop the policy if these roles should not have this access.`,
       });

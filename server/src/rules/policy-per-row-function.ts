@@ -1,5 +1,6 @@
-import { nodeFactsFor } from '../analysis/ast.js';
+import { nodeFactsFor, stringConst } from '../analysis/ast.js';
 import type { Policy } from '../analysis/model.js';
+import type { WrappedCall } from '../analysis/unseen.js';
 import { usingFoldedAway } from '../analysis/policies.js';
 import {
   activeRowsWith,
@@ -45,6 +46,8 @@ interface Kept extends KeptFinding {
   table: string;
   closerName: string | undefined;
   closerTable: string | undefined;
+  /** the calls a later rewrite wrapped (Policy.wrapped), for this node */
+  wrapped: WrappedCall[] | undefined;
   report: Report;
 }
 
@@ -55,6 +58,14 @@ interface Kept extends KeptFinding {
  * from 4.6–6.3 to 3.0–3.5 ms (CPU, 3 rounds each).
  */
 const keptOn = new WeakMap<PolicyExpr, Kept>();
+
+/** Whether the rewrite's wrap `w` takes in the call `c`: the same name (and schema, where both name one), and first argument if it names one. */
+function wraps(w: WrappedCall, c: RowIndependentCall): boolean {
+  const a = w.name;
+  const b = c.name;
+  if (a[a.length - 1] !== b[b.length - 1] || (a.length > 1 && b.length > 1 && a[a.length - 2] !== b[b.length - 2])) return false;
+  return w.arg === undefined || stringConst(c.node.args?.[0]) === w.arg;
+}
 
 /** The call's name as written, e.g. `auth.uid`. */
 function nameOf(c: RowIndependentCall, text: string): { text: string; end: number } {
@@ -105,6 +116,7 @@ export const policyPerRowFunction = defineRule({
         id = fileId(model, file);
         text = undefined;
       }
+      const wrapped = p.wrapped && p.wrapped.using === e.node ? p.wrapped.calls : undefined;
       const k = keptOn.get(e);
       if (k && k.list !== list) {
         list = k.list;
@@ -119,7 +131,8 @@ export const policyPerRowFunction = defineRule({
         k.name === p.name &&
         k.table === p.table &&
         k.closerName === closer?.name &&
-        k.closerTable === closer?.table
+        k.closerTable === closer?.table &&
+        k.wrapped === wrapped
       ) {
         report(k.report);
         continue;
@@ -129,7 +142,9 @@ export const policyPerRowFunction = defineRule({
       const nodeSig = nodeCallSigOf(model, facts, e.node);
       const t = (text ??= textOfFile(model, file));
       // kept on the node across lints (perRowCalls' records hold no `func`, an object of the model they were found in)
-      const calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, t, e.node));
+      let calls: RowIndependentCall[] = keptOnCalls(model, e.node, 'per-row-function:calls', () => perRowCalls(model, t, e.node));
+      // (a rewrite of the policy by dynamic SQL wrapped these in sub-selects: they run once now)
+      if (wrapped) calls = calls.filter((c) => !wrapped.some((w) => wraps(w, c)));
       if (calls.length === 0) continue;
       const r = reportOf(t, e.file, calls, p.name, p.table, closer && { name: closer.name, table: closer.table }, enclosingCall(e.node, calls[0]!.node, t));
       // (the engine's fields there from the start, where it would add them: a property store per record)
@@ -143,6 +158,7 @@ export const policyPerRowFunction = defineRule({
         table: p.table,
         closerName: closer?.name,
         closerTable: closer?.table,
+        wrapped,
         report: r,
         finding: undefined,
         files: undefined,
