@@ -176,6 +176,34 @@ test("err: the guard ANDed with auth.uid() IS NOT NULL (siza083/produtive): skip
   // ANDed with the arguments alone: NULL AND true is NULL, also open
   const nullAnd = lintFiles([{ file: ex.files[0]!.file, text: ex.files[0]!.text.replace('IF auth.uid() != p_user_id THEN', 'IF p_user_id IS NOT NULL AND auth.uid() <> p_user_id THEN') }], ID).mine;
   assert.match(nullAnd[0]?.message ?? '', /NULL AND true is NULL/);
-  // ANDed with anything else (a call): left alone
-  assert.equal(lintFiles([{ file: ex.files[0]!.file, text: ex.files[0]!.text.replace('IF auth.uid() != p_user_id THEN', 'IF public.is_enabled() AND auth.uid() <> p_user_id THEN') }], ID).mine.length, 0);
+});
+
+test("err: the guard ANDed with a call (soil-sidekick's `target_user_id != auth.uid() AND NOT is_admin()`): NULL AND x is never true, anon reads B's profile; the fix refuses anon, B and an admin still pass", async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const admin = `CREATE TABLE public.admins (user_id uuid PRIMARY KEY);
+CREATE FUNCTION public.is_admin(_user_id uuid DEFAULT auth.uid()) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+AS $$ SELECT EXISTS (SELECT 1 FROM public.admins WHERE user_id = _user_id) $$;
+`;
+  const text = admin + ex.files[0]!.text.replace('IF auth.uid() != p_user_id THEN', 'IF p_user_id != auth.uid() AND NOT public.is_admin() THEN');
+  assert.notEqual(text, admin + ex.files[0]!.text);
+  const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /IF p_user_id != auth\.uid\(\) AND NOT public\.is_admin\(\) THEN RAISE … .*so the condition is NULL or false, never true \(NULL AND x is NULL when x is true, false when x is false\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await profiles(q, ws);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'anon passes the guard');
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /IF p_user_id IS DISTINCT FROM auth\.uid\(\) AND NOT public\.is_admin\(\) THEN/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await fixedRefusesAnonNotB(fixed);
+  await inRollback(db, async (q) => {
+    await profiles(q, fixed);
+    await q(`INSERT INTO public.admins VALUES ('${TENANT_A}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'the admin still reads B');
+  });
 });

@@ -40,10 +40,11 @@ interface Guard {
   /** ORed with conditions on the arguments alone */
   inOr?: boolean;
   /**
-   * ANDed with conditions on the arguments alone (`null`: NULL AND true is NULL), or also with the
-   * context's own IS NOT NULL (`skipped`: the check is false, skipped, without a caller): its text
+   * ANDed with other conditions (`null`: NULL AND x is never true, whatever x is; `argumentsOnly`:
+   * the others read the arguments alone, which the caller makes true), or also with the context's
+   * own IS NOT NULL (`skipped`: the check is false, skipped, without a caller): its text
    */
-  inAnd?: { kind: 'null' } | { kind: 'skipped'; notNull: Node };
+  inAnd?: { kind: 'null'; argumentsOnly: boolean } | { kind: 'skipped'; notNull: Node };
 }
 
 /** The function's parameter names (lower case). */
@@ -100,10 +101,12 @@ function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<stri
     for (let i = 0; i < args.length; i++) {
       const g = comparisonFailingOpen(model, f.created.file, s, args[i], vars);
       if (!g) continue;
+      // (NULL AND x is NULL or false, never true: the guard never raises for such a caller,
+      // whatever the other conditions are — soil-sidekick's `target_user_id != auth.uid() AND NOT is_admin()`)
       const params = paramNames(f);
       const notNull = args.find((a, j) => j !== i && a?.NullTest?.nulltesttype === 'IS_NOT_NULL' && nullableContext(a.NullTest.arg, vars)?.kind === g.context.kind);
-      if (!args.every((a, j) => j === i || a === notNull || argumentsOnly(a, params))) return undefined;
-      return { ...g, inAnd: notNull ? { kind: 'skipped', notNull } : { kind: 'null' } };
+      if (notNull) return args.every((a, j) => j === i || a === notNull || argumentsOnly(a, params)) ? { ...g, inAnd: { kind: 'skipped', notNull } } : undefined;
+      return { ...g, inAnd: { kind: 'null', argumentsOnly: args.every((a, j) => j === i || argumentsOnly(a, params)) } };
     }
     return undefined;
   }
@@ -239,7 +242,7 @@ export const definerCheckFailsOpen = defineRule({
             (g.inAnd?.kind === 'skipped'
               ? `so the condition is false (it asks ${g.context.text} IS NOT NULL: the check is skipped for exactly the callers it must stop), and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
                 `Drop the IS NOT NULL and compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL), or raise first when ${g.context.text} IS NULL.`
-              : `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : g.inAnd ? ' (NULL AND true is NULL, and the caller chooses arguments that make the rest true)' : ''}, and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
+              : `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : g.inAnd?.kind === 'null' ? (g.inAnd.argumentsOnly ? ' (NULL AND true is NULL, and the caller chooses arguments that make the rest true)' : ' or false, never true (NULL AND x is NULL when x is true, false when x is false)') : ''}, and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
                 `Compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL), or raise first when ${g.context.text} IS NULL.`),
           fixes: fix ? [fix] : [],
         });
