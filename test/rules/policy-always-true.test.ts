@@ -274,3 +274,45 @@ CREATE POLICY incidents_service ON public.security_incidents FOR ALL USING (publ
     assert.equal(await affected(q, 'DELETE FROM public.security_incidents'), 2);
   });
 });
+
+test("err: Supabase Storage: UPDATE and DELETE policies on storage.objects asking only the bucket (and auth.role()) let user B overwrite and delete user A's files (cocktailsop); one asking the path or owner is not reported", async () => {
+  const policies = `CREATE POLICY "Public can view avatars" ON storage.objects FOR SELECT USING (bucket_id = 'avatars');
+CREATE POLICY "Users can read purchase order files" ON storage.objects FOR SELECT
+  USING (bucket_id = 'purchase-orders' AND auth.role() = 'authenticated');
+CREATE POLICY "Users can update avatars" ON storage.objects FOR UPDATE TO authenticated
+  USING (bucket_id = 'avatars') WITH CHECK (bucket_id = 'avatars');
+CREATE POLICY "Users can delete purchase order files" ON storage.objects FOR DELETE
+  USING (bucket_id = 'purchase-orders' AND auth.role() = 'authenticated');
+CREATE POLICY "Own avatar" ON storage.objects FOR DELETE TO authenticated
+  USING (bucket_id = 'avatars' AND (storage.foldername(name))[1] = (select auth.uid()::text));
+CREATE POLICY "Own files" ON storage.objects FOR UPDATE TO authenticated
+  USING (bucket_id IN ('docs', 'photos') AND owner = (select auth.uid()));
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_storage.sql', text: policies }], ID);
+  assert.deepEqual(
+    mine.map((f) => /^Policy "([^"]+)" on storage\.objects \((FOR \w+)\) admits every object of bucket '([\w-]+)' to every signed-in user/.exec(f.message)?.slice(1)),
+    [
+      ['Users can update avatars', 'FOR UPDATE', 'avatars'],
+      ['Users can delete purchase order files', 'FOR DELETE', 'purchase-orders'],
+    ],
+  );
+  assert.match(mine[0]!.message, /who may update any object of the bucket 'avatars', other users' included, and give it any values/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(AUTH_ROLE_SQL);
+    await q(`CREATE SCHEMA storage;
+CREATE TABLE storage.objects (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bucket_id text, name text, owner uuid, metadata jsonb);
+CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT (string_to_array(name, '/'))[1:array_length(string_to_array(name, '/'), 1) - 1] $$;
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+GRANT USAGE ON SCHEMA storage TO authenticated;
+GRANT SELECT, UPDATE, DELETE ON storage.objects TO authenticated;
+INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('avatars', '${TENANT_A}/me.png', '${TENANT_A}'), ('purchase-orders', '${TENANT_A}/po1.pdf', '${TENANT_A}');`);
+    await q(policies);
+    await q(actAs(TENANT_B, { role: 'authenticated' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `UPDATE storage.objects SET metadata = '{"hijacked": true}', owner = '${TENANT_B}' WHERE bucket_id = 'avatars'`), 1, "B takes over A's avatar");
+    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE bucket_id = 'purchase-orders'`), 1, "B deletes A's purchase order");
+  });
+  // not on Supabase, or on another table: not this rule's bucket case
+  assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: 'CREATE TABLE public.files (id int, bucket_id text);\nALTER TABLE public.files ENABLE ROW LEVEL SECURITY;\nCREATE POLICY f ON public.files FOR DELETE TO authenticated USING (bucket_id = \'a\');\n' }], ID).mine.length, 0);
+});

@@ -1,7 +1,8 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
-import { constValue } from '../analysis/ast.js';
+import { conjuncts, constValue } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
+import { lastColumn } from '../analysis/unseen.js';
 import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
@@ -42,6 +43,30 @@ function trueForRole(n: Node, role: string): boolean {
   }
   const t = n?.NullTest;
   return !!t && t.nulltesttype === 'IS_NOT_NULL' && role === 'authenticated' && authCallOf(t.arg) === 'uid';
+}
+
+/**
+ * On Supabase Storage's objects: a condition made of bucket filters (`bucket_id = 'avatars'`, `IN
+ * (…)`) and of conditions true for every request of `role` alone (trueForRole): the buckets, or
+ * undefined. It admits every object of those buckets, whoever uploaded it (cocktailsop's "Users can
+ * update avatars" USING (bucket_id = 'avatars')).
+ */
+function bucketWide(n: Node, role: string): string[] | undefined {
+  const buckets: string[] = [];
+  for (const c of conjuncts(n)) {
+    const x = c?.A_Expr;
+    const op = x?.name?.length === 1 ? sval(x.name[0]) : undefined;
+    if (x && op === '=' && (x.kind === 'AEXPR_OP' || x.kind === 'AEXPR_IN')) {
+      const [col, v] = lastColumn(x.lexpr) === 'bucket_id' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
+      const values: unknown[] = x.kind === 'AEXPR_IN' ? ((v?.List?.items ?? v) as Node[]).map?.(constValue) ?? [] : [constValue(v)];
+      if (lastColumn(col) === 'bucket_id' && values.length && values.every((b) => typeof b === 'string')) {
+        buckets.push(...(values as string[]));
+        continue;
+      }
+    }
+    if (!trueForRole(c, role)) return undefined;
+  }
+  return buckets.length ? buckets : undefined;
 }
 
 /** A body that only returns true: `BEGIN RETURN true; END` (PL/pgSQL), `SELECT true` (SQL), comments aside. */
@@ -152,6 +177,8 @@ export const policyAlwaysTrue = defineRule({
       let roles = subjectRoles(model, p, t);
       // the API roles for which a condition on auth.role() / auth.uid() alone is true, if any
       let asked: string[] | undefined;
+      // the buckets of storage.objects a condition on the bucket and the request alone admits every object of
+      let buckets: string[] | undefined;
       if (tautologies.length === 0) {
         if (!model.supabase) continue;
         const api = roles.includes('public') ? API_ROLES : roles.filter((r) => API_ROLES.includes(r));
@@ -160,6 +187,16 @@ export const policyAlwaysTrue = defineRule({
           if (r.length === 0) continue;
           asked = asked ? asked.filter((x) => r.includes(x)) : r;
           tautologies = [...tautologies, e];
+        }
+        // (on storage.objects, a condition on the bucket and on who the request is alone: every object of the bucket, for every signed-in user)
+        if (!asked?.length && p.table === 'storage.objects' && api.includes('authenticated')) {
+          for (const e of exprs) {
+            const b = bucketWide(e.node, 'authenticated');
+            if (!b) continue;
+            buckets = [...new Set([...(buckets ?? []), ...b])];
+            tautologies = [...tautologies, e];
+          }
+          if (buckets) asked = ['authenticated'];
         }
         if (!asked?.length) continue;
         roles = asked;
@@ -193,10 +230,22 @@ export const policyAlwaysTrue = defineRule({
             : ` These migrations grant ${roleList(roles)} none of these privileges on ${p.table} today: the policy takes effect with the first GRANT.`;
         }
       }
+      const command = p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`;
+      if (buckets) {
+        const named = `bucket${buckets.length > 1 ? 's' : ''} ${buckets.map((x) => `'${x}'`).join(', ')}`;
+        report({
+          ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
+          message:
+            `Policy "${p.name}" on storage.objects (${command}) admits every object of ${named} to every signed-in user: its ${clauses} ${isAre} a condition on the bucket and on who the request is alone, ` +
+            `and ${isAre === 'is' ? 'asks' : 'ask'} neither who owns an object nor its path, so every object there passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text.replace(/\bany row\b/g, `any object of the ${named}, other users' included,`)}.${checkNote}${grantNote} ` +
+            `Add a condition on the object's owner or path, e.g. owner_id = (select auth.uid()::text) or (storage.foldername(name))[1] = (select auth.uid()::text), or drop the policy if every signed-in user should have this access.`,
+        });
+        continue;
+      }
       report({
         ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
         message:
-          `Policy "${p.name}" on ${p.table} (${p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`}) admits every row: ` +
+          `Policy "${p.name}" on ${p.table} (${command}) admits every row: ` +
           (asked
             ? `its ${clauses} ${isAre} true for every request of ${roleList(asked)} whatever the row, by a condition on who the request is alone (through Supabase's API, auth.role() is the role of the request's JWT, which PostgREST runs it as, and auth.uid() is set for every signed-in user), `
             : helper
