@@ -316,3 +316,39 @@ INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('avatars', '${TENAN
   // not on Supabase, or on another table: not this rule's bucket case
   assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: 'CREATE TABLE public.files (id int, bucket_id text);\nALTER TABLE public.files ENABLE ROW LEVEL SECURITY;\nCREATE POLICY f ON public.files FOR DELETE TO authenticated USING (bucket_id = \'a\');\n' }], ID).mine.length, 0);
 });
+
+test("err: Supabase: a helper whose body only returns auth.uid() IS NOT NULL (garden's is_authenticated()) as the whole WITH CHECK: B adds itself to A's conversation and reads A's message", async () => {
+  const sql = `CREATE FUNCTION public.is_authenticated() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ SELECT auth.uid() IS NOT NULL $$;
+CREATE TABLE public.chat_messages (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, conversation_id uuid NOT NULL, body text);
+CREATE INDEX ON public.chat_messages (conversation_id);
+CREATE TABLE public.chat_participants (conversation_id uuid NOT NULL, user_id uuid NOT NULL, role text NOT NULL DEFAULT 'member', PRIMARY KEY (conversation_id, user_id));
+CREATE INDEX ON public.chat_participants (user_id);
+ALTER TABLE public.chat_participants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.chat_messages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY participants_read ON public.chat_participants FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY participants_add ON public.chat_participants FOR INSERT TO authenticated WITH CHECK (public.is_authenticated());
+CREATE POLICY messages_read ON public.chat_messages FOR SELECT TO authenticated
+  USING (conversation_id IN (SELECT conversation_id FROM public.chat_participants WHERE user_id = (select auth.uid())));
+`;
+  const file = 'supabase/migrations/20260211020353_chat.sql';
+  const { mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "participants_add" on public\.chat_participants \(FOR INSERT\) admits every row: its WITH CHECK is true for every request of authenticated whatever the row/);
+  // a helper that asks more, or takes arguments, is not taken for it
+  for (const body of ['SELECT auth.uid() IS NOT NULL AND EXISTS (SELECT 1 FROM public.chat_messages)', 'SELECT auth.uid() = auth.uid() AND false'])
+    assert.equal(lintFiles([{ file, text: sql.replace('SELECT auth.uid() IS NOT NULL', body) }], ID).mine.length, 0, body);
+  const conv = '00000000-0000-0000-0000-00000000c0c0';
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`GRANT SELECT, INSERT ON public.chat_participants, public.chat_messages TO authenticated;
+INSERT INTO public.chat_participants VALUES ('${conv}', '${TENANT_A}', 'admin');
+INSERT INTO public.chat_messages (conversation_id, body) VALUES ('${conv}', 'private message of A');`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.chat_messages'), 0, 'B sees nothing');
+    await q(`INSERT INTO public.chat_participants VALUES ('${conv}', '${TENANT_B}', 'admin')`);
+    assert.deepEqual(await q('SELECT body FROM public.chat_messages'), [{ body: 'private message of A' }], "B reads A's message");
+  });
+});

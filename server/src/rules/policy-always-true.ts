@@ -25,11 +25,17 @@ function asksRole(n: Node): boolean {
  * (set for every signed-in user): `auth.role() = 'authenticated'` (or `<> 'anon'`, or on `auth.jwt() ->> 'role'`), `… IN ('anon', 'authenticated')`,
  * `auth.uid() IS NOT NULL`, constants, and AND / OR of these.
  */
-function trueForRole(n: Node, role: string): boolean {
+function trueForRole(model: Model, n: Node, role: string, depth = 0): boolean {
   if (constBool(n) === true) return true;
   const b = n?.BoolExpr;
-  if (b?.boolop === 'AND_EXPR') return (b.args as Node[]).every((a) => trueForRole(a, role));
-  if (b?.boolop === 'OR_EXPR') return (b.args as Node[]).some((a) => trueForRole(a, role));
+  if (b?.boolop === 'AND_EXPR') return (b.args as Node[]).every((a) => trueForRole(model, a, role, depth));
+  if (b?.boolop === 'OR_EXPR') return (b.args as Node[]).some((a) => trueForRole(model, a, role, depth));
+  // (a helper without arguments whose body only returns such a condition: garden's is_authenticated(), `SELECT auth.uid() IS NOT NULL`)
+  if (depth < 3 && bareValue(n)?.FuncCall) {
+    const f = calledHelper(model, n, 0);
+    const e = f && returnedExpr(model, f);
+    if (e) return trueForRole(model, e, role, depth + 1);
+  }
   const x = n?.A_Expr;
   const op = x?.name?.length === 1 ? sval(x.name[0]) : undefined;
   if (x && (op === '=' || op === '<>')) {
@@ -51,7 +57,7 @@ function trueForRole(n: Node, role: string): boolean {
  * undefined. It admits every object of those buckets, whoever uploaded it (cocktailsop's "Users can
  * update avatars" USING (bucket_id = 'avatars')).
  */
-function bucketWide(n: Node, role: string): string[] | undefined {
+function bucketWide(model: Model, n: Node, role: string): string[] | undefined {
   const buckets: string[] = [];
   for (const c of conjuncts(n)) {
     const x = c?.A_Expr;
@@ -64,33 +70,46 @@ function bucketWide(n: Node, role: string): string[] | undefined {
         continue;
       }
     }
-    if (!trueForRole(c, role)) return undefined;
+    if (!trueForRole(model, c, role)) return undefined;
   }
   return buckets.length ? buckets : undefined;
 }
 
-/** A body that only returns true: `BEGIN RETURN true; END` (PL/pgSQL), `SELECT true` (SQL), comments aside. */
-const ONLY_TRUE = { plpgsql: /^begin\s+return\s+\(?\s*true\s*\)?\s*;\s*end\s*;?$/i, sql: /^(?:select|return)\s+\(?\s*true\s*\)?\s*;?$/i } as Record<string, RegExp>;
+/** A body that only returns an expression: `BEGIN RETURN <e>; END` (PL/pgSQL), `SELECT <e>` (SQL), comments aside. */
+const ONLY_RETURN = { plpgsql: /^begin\s+return\s+[^;]*;\s*end\s*;?$/i, sql: /^(?:select|return)\s+[^;]*;?$/i } as Record<string, RegExp>;
 const COMMENTS = /--[^\n]*|\/\*[\s\S]*?\*\//g;
-const onlyTrue = new WeakMap<object, boolean>();
+const returned = new WeakMap<object, Node | null>();
 
-/** Whether a boolean function's body returns true whatever the call (soil-sidekick's is_service_role(): "For now, it returns true"). */
-function returnsOnlyTrue(model: Model, f: Func): boolean {
+/** The expression a boolean function's body only returns, if it is written so (soil-sidekick's is_service_role(): `RETURN true`; garden's is_authenticated(): `SELECT auth.uid() IS NOT NULL`). */
+function returnedExpr(model: Model, f: Func): Node | undefined {
   const b = f.body;
-  const re = ONLY_TRUE[f.language];
-  if (!b || !re || (f.returnType !== 'boolean' && f.returnType !== 'bool')) return false;
-  let v = onlyTrue.get(b);
-  if (v === undefined) onlyTrue.set(b, (v = re.test(textOfFile(model, f.nameLoc.file).slice(b.start, b.end).replace(COMMENTS, ' ').trim())));
-  return v;
+  const re = ONLY_RETURN[f.language];
+  if (!b || !re || (f.returnType !== 'boolean' && f.returnType !== 'bool')) return undefined;
+  let v = returned.get(b);
+  if (v === undefined) {
+    const s = b.statements.length === 1 ? b.statements[0]!.node : undefined;
+    const only = s && !s.fromClause && !s.whereClause && s.targetList?.length === 1 && re.test(textOfFile(model, f.nameLoc.file).slice(b.start, b.end).replace(COMMENTS, ' ').trim());
+    returned.set(b, (v = only ? (s.targetList[0]?.ResTarget?.val ?? null) : null));
+  }
+  return v ?? undefined;
 }
+
+/** Whether a function's body returns true whatever the call. */
+const returnsOnlyTrue = (model: Model, f: Func) => constBool(returnedExpr(model, f)) === true;
 
 /** Whether the workspace has such a function (per model: where none, the rule looks at the tautologies' rows alone). */
 const hasTrueHelper = (model: Model) => memoModel(model, 'policy-always-true:helpers', (m) => [...m.functions.values()].some((list) => list.some((f) => returnsOnlyTrue(m, f))));
 
-/** The function a condition is a call of (bare, or in a sub-select of its own) whose body returns true whatever the call, if any. */
-function trueHelperOf(model: Model, n: Node): Func | undefined {
+/** The function a condition is a call of (bare, or in a sub-select of its own) with `argc` arguments or any, if the workspace has it. */
+function calledHelper(model: Model, n: Node, argc?: number): Func | undefined {
   const c = bareValue(n)?.FuncCall;
-  const f = c ? model.findFunction(nameParts(c.funcname), (c.args ?? []).length) : undefined;
+  const args = (c?.args ?? []).length;
+  return c && (argc === undefined || args === argc) ? model.findFunction(nameParts(c.funcname), args) : undefined;
+}
+
+/** The function a condition is a call of whose body returns true whatever the call, if any. */
+function trueHelperOf(model: Model, n: Node): Func | undefined {
+  const f = calledHelper(model, n);
   return f && returnsOnlyTrue(model, f) ? f : undefined;
 }
 
@@ -183,7 +202,7 @@ export const policyAlwaysTrue = defineRule({
         if (!model.supabase) continue;
         const api = roles.includes('public') ? API_ROLES : roles.filter((r) => API_ROLES.includes(r));
         for (const e of exprs) {
-          const r = api.filter((role) => trueForRole(e.node, role));
+          const r = api.filter((role) => trueForRole(model, e.node, role));
           if (r.length === 0) continue;
           asked = asked ? asked.filter((x) => r.includes(x)) : r;
           tautologies = [...tautologies, e];
@@ -191,7 +210,7 @@ export const policyAlwaysTrue = defineRule({
         // (on storage.objects, a condition on the bucket and on who the request is alone: every object of the bucket, for every signed-in user)
         if (!asked?.length && p.table === 'storage.objects' && api.includes('authenticated')) {
           for (const e of exprs) {
-            const b = bucketWide(e.node, 'authenticated');
+            const b = bucketWide(model, e.node, 'authenticated');
             if (!b) continue;
             buckets = [...new Set([...(buckets ?? []), ...b])];
             tautologies = [...tautologies, e];
