@@ -154,6 +154,35 @@ CREATE POLICY notes_delete ON public.notes FOR DELETE USING (user_id = auth.uid(
   assert.equal(lintFiles([{ file, text: open }], ID).mine.length, 1);
 });
 
+test("ok: Supabase: a PUBLIC DELETE policy whose every branch needs auth.uid(), one through a membership helper (garden's user_has_unit_access(auth.uid(), unit_id): EXISTS … WHERE user_id = _u), admits anon nothing: not reported", async () => {
+  const sql = `CREATE TABLE public.user_units (user_id uuid NOT NULL, unit_id uuid NOT NULL, PRIMARY KEY (user_id, unit_id));
+ALTER TABLE public.user_units ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.user_has_unit_access(_u uuid, _unit uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ SELECT EXISTS (SELECT 1 FROM public.user_units WHERE user_id = _u AND unit_id = _unit) $$;
+CREATE TABLE public.task_times (id bigint PRIMARY KEY, unit_id uuid NOT NULL, user_id uuid NOT NULL);
+ALTER TABLE public.task_times ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, DELETE ON public.task_times TO anon, authenticated;
+CREATE POLICY task_times_read ON public.task_times FOR SELECT TO authenticated USING (public.user_has_unit_access((select auth.uid()), unit_id));
+CREATE POLICY task_times_delete ON public.task_times FOR DELETE
+  USING (user_id = (select auth.uid()) OR public.user_has_unit_access((select auth.uid()), unit_id));
+`;
+  const file = 'supabase/migrations/20260304064730_times.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  const unit = '00000000-0000-0000-0000-00000000000u'.replace('u', 'c');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.user_units VALUES ('${TENANT_A}', '${unit}'); INSERT INTO public.task_times VALUES (1, '${unit}', '${TENANT_B}'), (2, '${unit}', '${TENANT_A}')`);
+    await q('SET ROLE anon');
+    assert.equal(await affected(q, 'DELETE FROM public.task_times'), 0, 'anon: no branch admits a row');
+    await q(`RESET ROLE; SET ROLE authenticated; ${actAs(TENANT_A)}`);
+    assert.equal(await affected(q, 'DELETE FROM public.task_times WHERE id = 1'), 1, "authenticated: the unit's member reaches the row through its SELECT policy");
+  });
+  // a branch anon may pass (a row-only condition), or a helper that may return a row from none (count(*)): reported
+  assert.equal(lintFiles([{ file, text: sql.replace('USING (user_id = (select auth.uid()) OR', 'USING (user_id IS NULL OR') }], ID).mine.length, 1);
+  assert.equal(lintFiles([{ file, text: sql.replace('SELECT EXISTS (SELECT 1 FROM', 'SELECT EXISTS (SELECT count(*) FROM') }], ID).mine.length, 1);
+});
+
 test('ok: a deny-all USING (false) policy (lablueprint/path) changes no row, with or without a SELECT policy: not reported, nor by policy-applies-to-public', async () => {
   const text = `CREATE TABLE documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
 CREATE INDEX ON documents (owner_id);

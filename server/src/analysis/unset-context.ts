@@ -533,7 +533,29 @@ function evalNode(c: Ctx, n: Node): Val {
   }
   if (n.ParamRef && c.scope) return c.scope.args[(n.ParamRef.number ?? 0) - 1] ?? UNKNOWN;
   if (n.SQLValueFunction) return unknown(false, false, true);
+  if (n.SubLink?.subLinkType === 'EXISTS_SUBLINK') {
+    const v = existsWhereNeverTrue(c, n.SubLink.subselect?.SelectStmt);
+    if (v) return v;
+  }
   return opaque(c, n);
+}
+
+/**
+ * `EXISTS (SELECT … WHERE … AND user_id = _u)` where an AND-ed part of the WHERE is NULL or false
+ * (here, with `_u` NULL: garden's user_has_unit_access(auth.uid(), unit_id) for a request without
+ * a signed-in user): no row passes the WHERE, so EXISTS is false. Only for a plain SELECT: an
+ * aggregate, GROUP BY or HAVING may return a row from no rows (`SELECT count(*) … WHERE false`).
+ */
+function existsWhereNeverTrue(c: Ctx, s: Node): Val | undefined {
+  if (!s?.whereClause || s.groupClause || s.havingClause || s.groupDistinct || (s.op && s.op !== 'SETOP_NONE') || s.withClause) return undefined;
+  for (const t of s.targetList ?? []) if (census(t).funcCalls.length) return undefined;
+  const sub = inSubCtx(c);
+  const parts = conjuncts(s.whereClause);
+  for (let i = 0; i < parts.length; i++) {
+    const v = evalNode(sub, parts[i]);
+    if (v.t === 'const' && v.v !== true && !parts.some((p) => mayFail(evalNode(sub, p)))) return konst(false, v.ctx);
+  }
+  return undefined;
 }
 
 function evalColumn(c: Ctx, cr: Node): Val {
@@ -1091,6 +1113,12 @@ export function trueIn(model: Model, node: Node, key: ContextKey, state: UnsetSt
 function trueInUncached(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
   const o = openIn(model, node, key, state, opts);
   return !!o && o.residual.length === 0 && !o.nonNull;
+}
+
+/** Whether the expression is NULL or false for every row in `state` (it admits no row then: `user_id = auth.uid() OR is_member(auth.uid(), team_id)` without a signed-in user). */
+export function neverTrueIn(model: Model, node: Node, key: ContextKey, state: UnsetState, opts: EvalOptions): boolean {
+  const v = evalNode(topCtx(model, key, state, opts, undefined, undefined), node);
+  return v.t === 'const' && v.v !== true;
 }
 
 /** Whether evaluating the expression in `state` may raise an error (e.g. a cast of '' to uuid). */

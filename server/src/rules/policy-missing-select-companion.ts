@@ -2,7 +2,7 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { hasSubLink } from '../analysis/ast.js';
 import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
-import { requiresKeyIn } from '../analysis/unset-context.js';
+import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { PSEUDO_ROLES, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './lib/util.js';
@@ -57,7 +57,7 @@ function missingReaders(model: Model, p: Policy, t: Table | undefined, policies:
  * reads it does not have.
  */
 function withoutSignedOut(model: Model, p: Policy, policies: readonly Policy[], missing: string[] | undefined): string[] | undefined {
-  if (!missing || !onSupabasePlatform(model) || !p.using || !requiresKeyIn(model, p.using, 'auth.uid')) return missing;
+  if (!missing || !onSupabasePlatform(model) || !p.using || !(requiresKeyIn(model, p.using, 'auth.uid') || neverTrueIn(model, p.using, 'auth.uid', 'no-user', { mode: 'filter' }))) return missing;
   const others = [...model.roles.values()].some((r) => r.declared && !r.bypassRls && !r.superuser && r.name !== 'anon' && r.name !== 'authenticated');
   const out = missing.filter((r) => r !== 'anon' && !(r === 'public' && !others && readable(model, policies, 'authenticated')));
   return out.length ? out : undefined;
