@@ -65,6 +65,9 @@ CREATE POLICY docs_tenant ON docs USING (tenant_id = (select current_setting('ap
   assert.match(postgrest[0]!.message, /including anon and any role created later/);
   const supabase = lintFiles([{ file: 'supabase/migrations/0001_docs.sql', text: sql }], 'policy-applies-to-public').mine;
   assert.match(supabase[0]!.message, /including Supabase's anon and any role created later/);
+  // a PostgREST project with its own auth.uid() (statbus: anon made by its init-db.sh): anon, not Supabase's
+  const granted = lintFiles([{ file: 'migrations/0001_docs.sql', text: `CREATE SCHEMA auth;\nCREATE FUNCTION auth.uid() RETURNS integer LANGUAGE sql STABLE AS 'SELECT 1';\n${sql}` }], 'policy-applies-to-public').mine;
+  assert.match(granted[0]!.message, /including anon and any role created later/);
 });
 
 test('ok: a policy TO PUBLIC with neither USING nor WITH CHECK admits nothing: no row, no insert, for any role (not reported)', async () => {

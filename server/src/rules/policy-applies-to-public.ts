@@ -99,7 +99,7 @@ export const policyAppliesToPublic = defineRule({
   },
   check({ model, report }) {
     const anonRole = model.roles.get('anon');
-    const anon = anonRole ? (anonRole.declared ? 'anon and ' : "Supabase's anon and ") : '';
+    const anon = anonRole ? (anonRole.declared || !model.supabase ? 'anon and ' : "Supabase's anon and ") : '';
     // (policyFacts: the policies that are not permissive and TO PUBLIC are not read)
     const facts = policyFacts(model);
     const policies = model.policies;
