@@ -275,7 +275,7 @@ CREATE POLICY incidents_service ON public.security_incidents FOR ALL USING (publ
   });
 });
 
-test("err: Supabase Storage: UPDATE and DELETE policies on storage.objects asking only the bucket (and auth.role()) let user B overwrite and delete user A's files (cocktailsop); one asking the path or owner is not reported", async () => {
+test("err: Supabase Storage: UPDATE and DELETE policies on storage.objects asking only the bucket (and auth.role()) let user B overwrite and delete user A's files (cocktailsop); one asking the path or owner, or an INSERT (an upload takes no one's object), is not reported", async () => {
   const policies = `CREATE POLICY "Public can view avatars" ON storage.objects FOR SELECT USING (bucket_id = 'avatars');
 CREATE POLICY "Users can read purchase order files" ON storage.objects FOR SELECT
   USING (bucket_id = 'purchase-orders' AND auth.role() = 'authenticated');
@@ -287,6 +287,7 @@ CREATE POLICY "Own avatar" ON storage.objects FOR DELETE TO authenticated
   USING (bucket_id = 'avatars' AND (storage.foldername(name))[1] = (select auth.uid()::text));
 CREATE POLICY "Own files" ON storage.objects FOR UPDATE TO authenticated
   USING (bucket_id IN ('docs', 'photos') AND owner = (select auth.uid()));
+CREATE POLICY "Uploads" ON storage.objects FOR INSERT TO authenticated WITH CHECK (bucket_id = 'avatars');
 `;
   const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_storage.sql', text: policies }], ID);
   assert.deepEqual(

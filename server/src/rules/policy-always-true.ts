@@ -207,8 +207,9 @@ export const policyAlwaysTrue = defineRule({
           asked = asked ? asked.filter((x) => r.includes(x)) : r;
           tautologies = [...tautologies, e];
         }
-        // (on storage.objects, a condition on the bucket and on who the request is alone: every object of the bucket, for every signed-in user)
-        if (!asked?.length && p.table === 'storage.objects' && api.includes('authenticated')) {
+        // (on storage.objects, a condition on the bucket and on who the request is alone: every object of the bucket, for every signed-in user;
+        // not for INSERT alone: uploading to a shared bucket is the common intent, and a new object takes no one's)
+        if (!asked?.length && p.table === 'storage.objects' && p.command !== 'insert' && api.includes('authenticated')) {
           for (const e of exprs) {
             const b = bucketWide(model, e.node, 'authenticated');
             if (!b) continue;
