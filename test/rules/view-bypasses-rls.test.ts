@@ -163,3 +163,31 @@ CREATE VIEW my_orders AS SELECT * FROM orders o WHERE o.customer_id = auth.uid()
     assert.equal(await count(q, 'my_orders'), 0, 'anon: none');
   });
 });
+
+test("err (message): a view with a WHERE of its own (workover's spaces_public_safe) shows the rows its query selects, not all: anon sees the published spaces through it, the unpublished ones neither way, and a published one the policy hides only through the view", async () => {
+  const sql = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, stripe_connected boolean NOT NULL DEFAULT false);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_read ON public.profiles FOR SELECT TO anon, authenticated USING (true);
+CREATE TABLE public.workspaces (id int PRIMARY KEY, host_id uuid NOT NULL REFERENCES public.profiles (id), published boolean NOT NULL DEFAULT false);
+CREATE INDEX ON public.workspaces (host_id);
+ALTER TABLE public.workspaces ENABLE ROW LEVEL SECURITY;
+CREATE POLICY workspaces_read ON public.workspaces FOR SELECT TO anon, authenticated
+  USING (published = true AND EXISTS (SELECT 1 FROM public.profiles WHERE profiles.id = workspaces.host_id AND profiles.stripe_connected = true));
+CREATE VIEW public.spaces_public AS SELECT w.id FROM public.workspaces w WHERE w.published = true;
+GRANT SELECT ON public.workspaces, public.profiles, public.spaces_public TO anon, authenticated;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20251219000000_view.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /every role that can select from public\.spaces_public sees every row its query selects, whatever the tables' policies say \(T18\): its WHERE stands in for them/);
+  assert.doesNotMatch(mine[0]!.message, /sees all rows/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', true), ('${TENANT_B}', false);
+INSERT INTO public.workspaces VALUES (1, '${TENANT_A}', true), (2, '${TENANT_A}', false), (3, '${TENANT_B}', true), (4, '${TENANT_B}', false)`);
+    await q('SET ROLE anon');
+    const ids = async (rel: string) => (await q(`SELECT id FROM ${rel} ORDER BY id`)).map((r) => Number(r.id));
+    assert.deepEqual(await ids('public.workspaces'), [1], 'the policy: published, connected host');
+    assert.deepEqual(await ids('public.spaces_public'), [1, 3], "the view's WHERE: published, whoever the host (not all 4 rows)");
+  });
+});

@@ -1,4 +1,5 @@
 import type { Model, Table, View } from '../analysis/model.js';
+import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { looksAtCaller, where } from './lib/util.js';
 import { invokerFix, mayBeDropped, readsAsCaller, viewNameSpan } from './lib/views.js';
@@ -20,6 +21,14 @@ function rlsTablesReached(model: Model, v: View): Hit[] {
     if (t?.rlsEnabled) hits.push({ table: t });
   }
   return hits;
+}
+
+/** Whether a view's query (any branch of a UNION) filters its rows with a WHERE. */
+function filters(q: Node): boolean {
+  const s = q?.SelectStmt;
+  if (!s) return false;
+  if (s.op && s.op !== 'SETOP_NONE') return filters({ SelectStmt: s.larg }) || filters({ SelectStmt: s.rarg });
+  return !!s.whereClause;
 }
 
 export const viewBypassesRls = defineRule({
@@ -74,8 +83,12 @@ export const viewBypassesRls = defineRule({
           (looksAtCaller(model, v.stmt.node?.query)
             ? `Its query looks at who is asking (auth.uid(), current_user or the like), so when the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced) each role that can select from ${v.key} sees the rows that query picks for it, whatever the tables' policies say (T18): its own filter stands in for them; ` +
               'otherwise it gets the rows the policies give the owner. '
-            : `When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), every role that can select from ${v.key} sees all rows (T18); ` +
-              'otherwise it gets the rows the policies give the owner. ') +
+            : filters(v.stmt.node?.query)
+              ? // (a view with a WHERE of its own, workover's spaces_public_safe `WHERE w.published = true …`: its rows, not all)
+                `When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), every role that can select from ${v.key} sees every row its query selects, whatever the tables' policies say (T18): its WHERE stands in for them, and a row it lets through that the policies would hide is exposed; ` +
+                'otherwise it gets the rows the policies give the owner. '
+              : `When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), every role that can select from ${v.key} sees all rows (T18); ` +
+                'otherwise it gets the rows the policies give the owner. ') +
           `Add WITH (security_invoker = true) (PostgreSQL 15+) so the querying role's policies apply (T18b).`,
         related,
         fixes: [{ title: `Make ${v.key} security_invoker (PostgreSQL 15+)`, kind: 'unsafe', edits: invokerFix(model, v) }],
