@@ -553,3 +553,36 @@ CREATE FUNCTION app.secret_of(p_email text) RETURNS text LANGUAGE sql STABLE SEC
     assert.deepEqual(await q(`SELECT app.secret_of('b@x') AS s`), [{ s: 'b-secret' }], "b's secret through the definer");
   });
 });
+
+test("err (message): a guard on a parameter that defaults to auth.uid() (workover's assign_moderator_role(target, assigned_by_admin DEFAULT auth.uid())): the message names the default, and a caller passing an admin's id is let through", async () => {
+  const sql = `CREATE TABLE public.user_roles (user_id uuid NOT NULL, role text NOT NULL, assigned_by uuid, UNIQUE (user_id, role));
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_roles ON public.user_roles FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.is_admin(uid uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = uid AND role = 'admin') $$;
+CREATE FUNCTION public.assign_moderator_role(target_user_id uuid, assigned_by_admin uuid DEFAULT auth.uid())
+RETURNS json LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF NOT public.is_admin(assigned_by_admin) THEN
+    RETURN json_build_object('success', false);
+  END IF;
+  INSERT INTO public.user_roles (user_id, role, assigned_by) VALUES (target_user_id, 'moderator', assigned_by_admin) ON CONFLICT (user_id, role) DO NOTHING;
+  RETURN json_build_object('success', true);
+END $$;
+`;
+  const mine = lintFiles([{ file: 'supabase/migrations/20251010101627_roles.sql', text: sql }], ID).mine.filter((f) => f.message.includes('assign_moderator_role'));
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /but looks at who is calling only through the DEFAULT of its parameter assigned_by_admin \(auth\.uid\(\)\), which any caller may override with another value/);
+  assert.doesNotMatch(mine[0]!.message, /never looks at who is calling/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    const admin = '00000000-0000-0000-0000-0000000000ad';
+    await q(`INSERT INTO public.user_roles VALUES ('${admin}', 'admin', NULL); GRANT EXECUTE ON FUNCTION public.assign_moderator_role(uuid, uuid) TO authenticated; GRANT SELECT ON public.user_roles TO authenticated`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(`SELECT public.assign_moderator_role('${TENANT_B}')::text AS r`), [{ r: '{"success" : false}' }], 'the default: refused');
+    assert.deepEqual(await q(`SELECT public.assign_moderator_role('${TENANT_B}', '${admin}')::text AS r`), [{ r: '{"success" : true}' }], "an admin's id passed: made moderator");
+    assert.equal(await count(q, 'public.user_roles'), 1, 'B now holds a role row');
+  });
+});

@@ -1,9 +1,9 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
-import { census, conjuncts, constValue } from '../analysis/ast.js';
+import { callSpan, census, conjuncts, constValue } from '../analysis/ast.js';
 import { walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool, visitTyped } from '../analysis/policy-exprs.js';
+import { constBool, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { bodyText, calledByPolicy, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
@@ -358,6 +358,23 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
   }
 }
 
+/**
+ * The first parameter whose DEFAULT looks at who is calling, with that default as written
+ * (`assigned_by_admin DEFAULT auth.uid()`, workover's assign_moderator_role): the function looks at
+ * the caller only when the caller leaves it out.
+ */
+function spoofable(model: Model, f: Func): string | undefined {
+  for (const x of f.stmt.node?.parameters ?? []) {
+    const p = x?.FunctionParameter;
+    if (!p?.defexpr || typeof p.name !== 'string' || !looksAtCaller(model, p.defexpr)) continue;
+    const text = textOfFile(model, f.created.file);
+    const at: number = p.defexpr.FuncCall?.location ?? -1;
+    const span = at >= 0 ? callSpan(text, at) : undefined;
+    return span ? `${p.name} (${text.slice(span.start, span.end)})` : p.name;
+  }
+  return undefined;
+}
+
 export const definerBypassesRls = defineRule({
   meta: {
     id: 'definer-bypasses-rls',
@@ -444,19 +461,25 @@ export const definerBypassesRls = defineRule({
       const gets = [writes.length ? 'change rows it may not change itself' : '', reads.length ? 'learn about rows it may not read itself (through what the function returns, raises or does)' : ''].filter(Boolean).join(' and ');
       // (with no argument, nothing the caller passes chooses the rows: the same for every caller)
       const choose = f.argTypes.length ? 'its arguments alone choose the rows' : 'it takes no argument, and its rows are the same whoever calls it';
+      // (a parameter that looks at the caller only as its DEFAULT: the caller chooses it too)
+      const spoof = guardedOnly ? undefined : spoofable(model, f);
       report({
         ...f.nameLoc,
         message:
           (guardedOnly
             ? `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, checking who is calling only in the WHERE of its ${guardedOnly.guarded.join(' and ')}, which limits that statement alone, while the statements that ${writes.length === 1 ? 'write this table run' : 'write these tables run'} whoever calls: `
-            : `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling `) +
+            : spoof && !records
+              ? `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but looks at who is calling only through the DEFAULT of its parameter ${spoof}, which any caller may override with another value, e.g. an admin's or another user's id: `
+              : `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling `) +
           (guardedOnly
             ? ''
             : records
             ? `(it uses ${onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes): `
-            : supabase
-              ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
-              : '(no current_user or session_user, current_setting() or function that uses them): ') +
+            : spoof
+              ? ''
+              : supabase
+                ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
+                : '(no current_user or session_user, current_setting() or function that uses them): ') +
           `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and any caller can ${gets}. ` +
           `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. ` +
           'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.',
