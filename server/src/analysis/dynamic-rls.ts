@@ -7,6 +7,7 @@
 import { census } from './ast.js';
 import type { Model, Table } from './model.js';
 import { nameParts } from './parse.js';
+import { policyCallWraps } from './unseen.js';
 import { memoModel, orderOf } from './policy-exprs.js';
 import type { FunctionBody, Node, ParsedFile, Statement } from './types.js';
 
@@ -23,6 +24,12 @@ export interface DynamicTargets {
   allFrom: number;
   names: Set<string>;
   prefixes: string[];
+  /**
+   * every table that has policies and was made before this replay position: a loop over
+   * pg_policies that creates policies (ft's consolidation of duplicate policies into new
+   * `mp_<table>_…` ones) reaches the tables that have some (-1 for none)
+   */
+  withPoliciesUntil: number;
 }
 
 /** What dynamic SQL may do: enable or force RLS, create policies, make views security_invoker, drop views, or grant privileges on tables. */
@@ -70,6 +77,9 @@ const NAME_FILTER = /\b(?:relname|table_name|tablename)\b\s*(?:=|~|like\b|ilike\
 /** The prefixes such a query keeps: `LIKE 'fa\_%'`, `left(relname, 3) = 'fa_'`. */
 const PREFIX = /\blike\s+'((?:[^'%_\\]|\\.)+)[%_]|\bleft\s*\([^)]*\)\s*=\s*'([^']+)'/gi;
 
+/** A loop over the catalog's policies (pg_policies, pg_policy). */
+const POLICY_CATALOG = /\bfor\s+\w+\s+in\s+\(?\s*(?:select|with)\b(?:'(?:[^']|'')*'|[^;'])*?\bpg_polic(?:ies|y)\b[\s\S]*?\bloop\b/i;
+
 /** Quoted names in a text: 'name' or 'schema.name' (their last part, lower-case). */
 function quotedNames(text: string, into: Set<string>): void {
   for (const m of text.matchAll(/'([A-Za-z_][\w$]*)(?:\.([A-Za-z_][\w$]*))?'/g)) into.add((m[2] ?? m[1]!).toLowerCase());
@@ -88,7 +98,7 @@ function literalArgs(call: Node, into: Set<string>): void {
 }
 
 function empty(): DynamicRls {
-  const none = (): DynamicTargets => ({ all: false, allUntil: -1, allFrom: Infinity, names: new Set(), prefixes: [] });
+  const none = (): DynamicTargets => ({ all: false, allUntil: -1, allFrom: Infinity, names: new Set(), prefixes: [], withPoliciesUntil: -1 });
   return { enable: none(), force: none(), policy: none(), invoker: none(), dropView: none(), grant: none() };
 }
 
@@ -135,6 +145,11 @@ export function dynamicRls(model: Model): DynamicRls {
           quotedNames(text, out[k].names);
           if (k === 'dropView') droppedViewNames(text, out[k].names);
           if (catalog?.[1]) for (const p of catalog[1].matchAll(PREFIX)) out[k].prefixes.push((p[1] ?? p[2]!).replace(/\\(.)/g, '$1').toLowerCase());
+        }
+        // (a loop over the policies creating policies, not one rewriting each in place: policyCallWraps)
+        if (what.includes('policy') && POLICY_CATALOG.test(text) && !policyCallWraps(body)) {
+          const at = s.kind === 'DoStmt' ? orderOf(m, { file: file.file, start: s.start, end: s.end }) : Infinity;
+          out.policy.withPoliciesUntil = Math.max(out.policy.withPoliciesUntil, at < 0 ? Infinity : at);
         }
         if (s.kind === 'CreateFunctionStmt') {
           const name = nameParts(s.node?.funcname).pop()?.toLowerCase();
@@ -189,10 +204,17 @@ export function dynamicGrants(model: Model): { roles: ReadonlySet<string>; privi
   });
 }
 
+/** Whether a loop over pg_policies that creates policies (see withPoliciesUntil) may reach the table's policies. */
+export function policyLoopReaches(model: Model, table: Pick<Table, 'created' | 'policies'>): boolean {
+  const until = dynamicRls(model).policy.withPoliciesUntil;
+  return until >= 0 && table.policies.length !== 0 && orderOf(model, table.created) < until;
+}
+
 /** Whether dynamic SQL may do `what` to the table (or view). */
-export function mayBeDynamic(model: Model, what: DynamicWhat, table: Pick<Table, 'name' | 'created'>): boolean {
+export function mayBeDynamic(model: Model, what: DynamicWhat, table: Pick<Table, 'name' | 'created'> & { policies?: Table['policies'] }): boolean {
   const t = dynamicRls(model)[what];
   if (t.all) return true;
+  if (what === 'policy' && table.policies && policyLoopReaches(model, table as Pick<Table, 'created' | 'policies'>)) return true;
   // (a table the model holds no CREATE statement of counts as made before)
   if (t.allUntil >= 0 && orderOf(model, table.created) < t.allUntil) return true;
   if (t.allFrom !== Infinity && orderOf(model, table.created) > t.allFrom) return true;

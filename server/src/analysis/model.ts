@@ -1364,7 +1364,10 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         // (a loop dropping every policy of some tables, or a call of a function that may hold one)
         const body = stmt.kind === 'DoStmt' ? stmt.body : undefined;
         const found = body ? policyDropLoops(body) : undefined;
-        const loops = found && !found.some((l) => l.byParameter) ? found : undefined;
+        // (a loop that drops each policy to create it again with its calls wrapped, ft's batch-1
+        // initplan fix: the policies stay, wrapped — `wraps` below)
+        const wraps = (body && stmt.kind === 'DoStmt' && policyCallWraps(body)) || [];
+        const loops = found && !found.some((l) => l.byParameter) && !wraps.length ? found : undefined;
         const calls: OpDynamic['calls'] = [];
         if (body) for (const b of body.statements) tableNamingCalls(b.node, calls);
         else tableNamingCalls(n, calls);
@@ -1372,7 +1375,6 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         const searchPathLoops = body && stmt.kind === 'DoStmt' ? dynamicSearchPathLoops(file, body) : [];
         const functionGrants = body ? dynamicFunctionGrants(body).map((g): OpGrant => ({ kind: OP_GRANT, stmt, pair, here, setConfig, objectKind: 'function', expanded: [], relations: [], funcs: [], event: undefined, ...g })) : [];
         const rls = body && stmt.kind === 'DoStmt' ? dynamicRlsChanges(file, body, ds) : [];
-        const wraps = (body && stmt.kind === 'DoStmt' && policyCallWraps(body)) || [];
         if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || wraps.length)
           return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, functionGrants, wraps };
         break;

@@ -3,6 +3,7 @@ import { hasSubLink } from '../analysis/ast.js';
 import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
+import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { PSEUDO_ROLES, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './lib/util.js';
@@ -112,6 +113,7 @@ export const policyMissingSelectCompanion = defineRule({
       const policies = t?.policies ?? policiesWithKey(model, p.table);
       const missing = withoutGranted(model, p, t, policies, withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass)));
       if (!missing) continue;
+      if (t && mayBeDynamic(model, 'policy', t)) continue; // (dynamic SQL may create its SELECT policies: analysis/dynamic-rls.ts)
       const cmd = p.command.toUpperCase();
       const name = t ? tableName(model, t, p.loc) : p.table;
       // Roles whose privileges the workspace manages and that lack SELECT: such statements
