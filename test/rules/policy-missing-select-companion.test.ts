@@ -221,3 +221,24 @@ REVOKE DELETE, SELECT ON public.documents FROM anon;`;
     assert.equal(r.ok ? 'ok' : r.error.code, '42501');
   });
 });
+
+test("ok: Supabase: a PUBLIC UPDATE policy where anon, the only API role without a SELECT policy, lost its privileges to a REVOKE ALL alone (2025MainShopManager's work_order_parts): anon gets 42501, authenticated reaches the row: not reported", async () => {
+  const sql = `CREATE TABLE public.work_order_parts (id int PRIMARY KEY, shop_id uuid, name text);
+ALTER TABLE public.work_order_parts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY parts_update ON public.work_order_parts FOR UPDATE USING (true);
+CREATE POLICY parts_read ON public.work_order_parts FOR SELECT TO authenticated USING (shop_id = (select auth.uid()));
+`;
+  const revoke = 'REVOKE ALL ON public.work_order_parts FROM anon;\n';
+  const at = (i: number) => `supabase/migrations/2026061407582${i}_m.sql`;
+  assert.deepEqual(lintFiles([{ file: at(0), text: sql }, { file: at(1), text: revoke }], ID).mine, []);
+  assert.equal(lintFiles([{ file: at(0), text: sql }], ID).mine.length, 1, 'anon keeps the platform grant: reported');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`${sql}GRANT ALL ON public.work_order_parts TO anon, authenticated;\n${revoke}`);
+    await q(`INSERT INTO public.work_order_parts VALUES (1, '${TENANT_A}', 'x'); SET ROLE anon`);
+    const denied = await tryQuery(q, `UPDATE public.work_order_parts SET name = 'y' WHERE id = 1`);
+    assert.equal(!denied.ok && denied.error.code, '42501', 'anon: permission denied, not 0 rows');
+    await q(`RESET ROLE; SET ROLE authenticated; ${actAs(TENANT_A)}`);
+    assert.equal(await affected(q, `UPDATE public.work_order_parts SET name = 'y' WHERE id = 1`), 1);
+  });
+});

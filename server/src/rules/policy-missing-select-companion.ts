@@ -72,7 +72,8 @@ function withoutSignedOut(model: Model, p: Policy, policies: readonly Policy[], 
  * from anon).
  */
 function withoutGranted(model: Model, p: Policy, t: Table | undefined, policies: readonly Policy[], missing: string[] | undefined): string[] | undefined {
-  if (!missing?.includes('public') || !t || !workspaceManagesTableGrants(model)) return missing;
+  // (on Supabase the roles that matter are the platform's API roles, whose privileges a REVOKE alone may settle: 2025MainShopManager's REVOKE ALL … FROM anon)
+  if (!missing?.includes('public') || !t || !(workspaceManagesTableGrants(model) || onSupabasePlatform(model))) return missing;
   const cmd = p.command === 'delete' ? 'delete' : 'update';
   if (t.grants.get('public')?.has(cmd)) return missing;
   const candidates = new Set<string>([...t.grants.keys(), ...SUPABASE_PLATFORM_GRANTEES]);
