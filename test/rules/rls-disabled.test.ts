@@ -162,3 +162,40 @@ END $$;`,
   const conditional = text.replace("EXECUTE format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t);", () => "IF t <> 'x' THEN EXECUTE format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t); END IF;");
   assert.equal(lintFiles([{ file: 'file:///m/1_invoices.sql', text: conditional }], ID).mine.filter((f) => /DISABLE/.test(f.message)).length, 0);
 });
+
+test("err: a DO loop over pg_tables disabling RLS on every table of public (drive-247) is the last word on each RLS table made before it, but one it leaves out or one made later; no fix is offered (it would enable RLS on every table), and anon reads every row", async () => {
+  const before = `CREATE TABLE public.blacklist (id int PRIMARY KEY, tenant_id uuid, who text);
+ALTER TABLE public.blacklist ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_reads ON public.blacklist FOR SELECT TO anon, authenticated USING (tenant_id = (select auth.uid()));
+CREATE TABLE public.kept (id int PRIMARY KEY);
+ALTER TABLE public.kept ENABLE ROW LEVEL SECURITY;
+CREATE POLICY kept_read ON public.kept FOR SELECT USING (true);
+CREATE TABLE public.plain (id int PRIMARY KEY);
+GRANT SELECT ON public.blacklist TO anon;
+`;
+  const loop = `DO $$
+DECLARE tbl RECORD;
+BEGIN
+  FOR tbl IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'kept' LOOP
+    EXECUTE format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', tbl.tablename);
+  END LOOP;
+END $$;
+`;
+  const after = `CREATE TABLE public.later (id int PRIMARY KEY, owner uuid);
+ALTER TABLE public.later ENABLE ROW LEVEL SECURITY;
+CREATE POLICY later_read ON public.later FOR SELECT USING (owner = (select auth.uid()));
+`;
+  const files = [before, loop, after].map((text, i) => ({ file: `supabase/migrations/2026020912000${i}_m.sql`, text }));
+  const { mine } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => /on (public\.\w+)/.exec(f.message)?.[1]), ['public.blacklist']);
+  assert.match(mine[0]!.message, /The loop runs it for every table of the schema it reads from the catalog: after it, add ALTER TABLE public\.blacklist ENABLE ROW LEVEL SECURITY/);
+  assert.deepEqual(mine[0]!.fixes, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(files.map((f) => f.text).join('\n'));
+    const rls = await q(`SELECT relname, relrowsecurity FROM pg_class WHERE relname IN ('blacklist', 'kept', 'plain', 'later') ORDER BY relname`);
+    assert.deepEqual(rls.map((r) => [r.relname, r.relrowsecurity]), [['blacklist', false], ['kept', true], ['later', true], ['plain', false]]);
+    await q(`INSERT INTO public.blacklist VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b'); SET ROLE anon`);
+    assert.equal(await count(q, 'public.blacklist'), 2, "anon reads every tenant's row");
+  });
+});

@@ -1073,6 +1073,8 @@ interface OpDynamic extends OpBase {
   searchPathLoops: Array<{ schema: string; names: string[] | undefined; definersOnly: boolean; withoutSetting: boolean; setting: FunctionSetting }>;
   /** a loop over a literal array of table names enabling, disabling, forcing or unforcing RLS on each: as ALTER TABLE */
   rls: Array<{ rel: Name; kind: RlsEvent['kind']; loc: Loc }>;
+  /** a loop over a schema's tables in the catalog doing so to each (but those it leaves out by name) */
+  rlsLoops: Array<{ schema: string; except: string[]; kind: RlsEvent['kind']; loc: Loc }>;
   /** a loop over a schema's functions granting or revoking EXECUTE on each: as GRANT … ON ALL FUNCTIONS IN SCHEMA */
   functionGrants: OpGrant[];
   /** a rewrite of the policies pg_policies returns wrapping calls in sub-selects */
@@ -1375,8 +1377,9 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         const searchPathLoops = body && stmt.kind === 'DoStmt' ? dynamicSearchPathLoops(file, body) : [];
         const functionGrants = body ? dynamicFunctionGrants(body).map((g): OpGrant => ({ kind: OP_GRANT, stmt, pair, here, setConfig, objectKind: 'function', expanded: [], relations: [], funcs: [], event: undefined, ...g })) : [];
         const rls = body && stmt.kind === 'DoStmt' ? dynamicRlsChanges(file, body, ds) : [];
-        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || wraps.length)
-          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, functionGrants, wraps };
+        const rlsLoops = body && stmt.kind === 'DoStmt' ? dynamicRlsCatalogLoops(file, body) : [];
+        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || rlsLoops.length || wraps.length)
+          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, rlsLoops, functionGrants, wraps };
         break;
       }
       case 'RenameStmt':
@@ -1512,7 +1515,47 @@ function setConfigSearchPath(n: Node): string[] | undefined {
 }
 
 /** `format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t)`: the schema written, `%I` or `%s`, the subcommand, the argument. */
-const DYNAMIC_RLS = /^\s*format\s*\(\s*'\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:([A-Za-z_][\w$]*)\s*\.\s*)?%([Is])\s+(ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\s*;?\s*'\s*,\s*([A-Za-z_][\w$]*)\s*\)\s*$/i;
+const DYNAMIC_RLS = /^\s*format\s*\(\s*'\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:([A-Za-z_][\w$]*)\s*\.\s*)?%([Is])\s+(ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\s*;?\s*'\s*,\s*([A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?)\s*\)\s*$/i;
+
+/** The subcommand of DYNAMIC_RLS's match as an RLS event. */
+function rlsKindOf(word: string): RlsEvent['kind'] {
+  const w = word.toUpperCase().replace(/\s+/g, ' ');
+  return w === 'ENABLE' ? 'enable' : w === 'DISABLE' ? 'disable' : w === 'FORCE' ? 'force' : 'no-force';
+}
+
+/**
+ * A DO block's loop over a schema's tables in the catalog running `EXECUTE format('ALTER TABLE
+ * public.%I DISABLE ROW LEVEL SECURITY', tbl.tablename)` (drive-247's "disable RLS on all public
+ * tables"): what it does, to every table of the schema that exists when it runs but those its
+ * query leaves out by name. Only a block with one such query (pg_tables, or information_schema.tables
+ * of base tables) and one such statement; nothing when its query filters on anything else.
+ */
+function dynamicRlsCatalogLoops(file: ParsedFile, body: FunctionBody): OpDynamic['rlsLoops'] {
+  const execs = body.dynamicExecutes.filter((d) => !d.each).map((d) => ({ d, m: DYNAMIC_RLS.exec(d.text) })).filter((x) => x.m);
+  if (execs.length !== 1 || body.dynamicExecutes.length !== 1) return [];
+  const { d, m } = execs[0]! as { d: DynamicExecute; m: RegExpExecArray };
+  const queries = body.statements.filter((b) => b.kind === 'SelectStmt' && relationsIn(b.node).some((r) => r.name === 'pg_tables' || (r.schema === 'information_schema' && r.name === 'tables')));
+  if (queries.length !== 1) return [];
+  let schema: string | undefined;
+  const except: string[] = [];
+  for (const c of conjuncts(queries[0]!.node?.whereClause)) {
+    const e = c?.A_Expr;
+    const col = e ? lastColumn(e.lexpr) : c?.ColumnRef ? lastColumn(c) : undefined;
+    const op = e ? sval(e.name?.[0]) : undefined;
+    const v = e?.kind === 'AEXPR_OP' ? stringConst(e.rexpr) : undefined;
+    if ((col === 'schemaname' || col === 'table_schema') && op === '=' && v !== undefined) schema = v;
+    else if (col === 'table_type' && op === '=' && v === 'BASE TABLE') continue;
+    else if (col === 'rowsecurity') continue; // (the tables with, or without, RLS: the change is the same for the others)
+    else if ((col === 'tablename' || col === 'table_name') && e?.kind === 'AEXPR_OP' && (op === '<>' || op === '!=') && v !== undefined) except.push(v);
+    else if ((col === 'tablename' || col === 'table_name') && e?.kind === 'AEXPR_IN' && op === '<>') {
+      const vs = ((e.rexpr?.List?.items ?? e.rexpr) as Node[]).map(stringConst);
+      if (!vs.every((x) => typeof x === 'string')) return [];
+      except.push(...(vs as string[]));
+    } else return [];
+  }
+  if (!schema || (m[1] && m[1].toLowerCase() !== schema.toLowerCase())) return [];
+  return [{ schema, except, kind: rlsKindOf(m[3]!), loc: locOf(file, d.start, d.end) }];
+}
 
 /**
  * A DO block's loop over a literal array of table names running `EXECUTE format('ALTER TABLE %I
@@ -1524,8 +1567,7 @@ function dynamicRlsChanges(file: ParsedFile, body: FunctionBody, ds: string): Op
   for (const d of body.dynamicExecutes) {
     const m = d.each ? DYNAMIC_RLS.exec(d.text) : null;
     if (!m || m[4]!.toLowerCase() !== d.each!.variable) continue;
-    const word = m[3]!.toUpperCase().replace(/\s+/g, ' ');
-    const kind: RlsEvent['kind'] = word === 'ENABLE' ? 'enable' : word === 'DISABLE' ? 'disable' : word === 'FORCE' ? 'force' : 'no-force';
+    const kind = rlsKindOf(m[3]!);
     const loc = locOf(file, d.start, d.end);
     for (const v of d.each!.values) {
       // (%I quotes the value as one name; %s puts it as written: `public.t`, or `t`)
@@ -3609,6 +3651,14 @@ class Replay {
     for (const c of op.rls) {
       const t = this.tables.get(this.keyOf(c.rel));
       if (t) this.setRls(t, c.kind, c.loc);
+    }
+    for (const l of op.rlsLoops) {
+      // (each table of the schema it changes: one already so is left as it is, with no event)
+      const on = l.kind === 'enable' || l.kind === 'force';
+      for (const t of [...this.tables.values()]) {
+        if (t.schema !== l.schema || l.except.includes(t.name) || (l.kind === 'enable' || l.kind === 'disable' ? t.rlsEnabled : t.rlsForced) === on) continue;
+        this.setRls(t, l.kind, l.loc);
+      }
     }
     for (const l of op.searchPathLoops) {
       for (const list of this.functions.values()) {

@@ -25,6 +25,9 @@ function codeOnly(s: string): string {
 /** Whether an RLS event is a DO block's `EXECUTE format('ALTER TABLE %I … ROW LEVEL SECURITY', t)` (its location is the format() call). */
 const isDynamic = (model: Model, loc: Loc) => /^format\s*\(/i.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.start + 7) ?? '');
 
+/** A dynamic ALTER TABLE of a loop over the catalog's tables: its format() argument is a record's field (`tbl.tablename`), not a name of a literal list. */
+const catalogLoop = (model: Model, loc: Loc) => isDynamic(model, loc) && /,\s*[A-Za-z_][\w$]*\s*\.\s*[A-Za-z_][\w$]*\s*\)\s*$/.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.end) ?? '');
+
 /** The `DISABLE ROW LEVEL SECURITY` / `NO FORCE ROW LEVEL SECURITY` subcommand in the statement (or in the string of a dynamic one), and its keyword. */
 function subcommand(model: Model, loc: Loc, kind: Word): { span: Loc; keyword: Loc } | undefined {
   const text = fileOf(model, loc.file)?.text ?? '';
@@ -76,14 +79,18 @@ export const rlsDisabled = defineRule({
         // (not after a dynamic one: a statement of the loop's body, run for each table)
         const addForce = t && !t.rlsForced && forceWord?.kind !== 'no-force' && !isDynamic(model, w.loc);
         if (addForce) edits.push(insertAfter(model, w.loc, [`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`]));
-        if (sub) fixes.push({ title: `Enable${addForce ? ' and force' : ''} row-level security on ${name} instead`, kind: 'unsafe', edits });
+        // (a loop over the catalog's tables runs it for every table of the schema: editing it would enable RLS on all of them)
+        const everyTable = catalogLoop(model, w.loc);
+        if (sub && !everyTable) fixes.push({ title: `Enable${addForce ? ' and force' : ''} row-level security on ${name} instead`, kind: 'unsafe', edits });
         report({
           ...at,
           message:
             `ALTER TABLE … DISABLE ROW LEVEL SECURITY is the last word on ${key} in these migrations: with row-level security disabled, ${policies}, ` +
             `and every role granted access to the table reads and changes all of its rows` +
             (ancestor ? `, also when it queries ${key} directly instead of through ${ancestor.table.key} (T29)` : '') +
-            `. Replace it with ENABLE ROW LEVEL SECURITY${t ? ' (and FORCE)' : ''}, unless every role with access may see every row.`,
+            (everyTable
+              ? `. The loop runs it for every table of the schema it reads from the catalog: after it, add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY${t ? ' (and FORCE)' : ''}, or leave ${key} out of the loop, unless every role with access may see every row.`
+              : `. Replace it with ENABLE ROW LEVEL SECURITY${t ? ' (and FORCE)' : ''}, unless every role with access may see every row.`),
           fixes,
         });
       } else {
