@@ -152,3 +152,27 @@ test('err: FOR ALL whose WITH CHECK looks at the caller still lets anon DELETE; 
   const restricted = anonFindings(`${TABLE}CREATE POLICY p ON t FOR DELETE TO anon USING (status = 'draft');\nCREATE POLICY r ON t AS RESTRICTIVE FOR DELETE TO anon USING (id > 0);`);
   assert.equal(restricted.length, 1);
 });
+
+test("err: an OR branch that tests only the row (ft's player_invitations `admin_id = (select auth.uid()) OR (status = 'pending' AND invitation_code IS NOT NULL)`): anon rewrites a pending invitation; a false branch, or none, is not reported", async () => {
+  const sql = `create table public.player_invitations (id int primary key, admin_id uuid not null, invitation_code text, status text not null default 'pending');
+create index on public.player_invitations (admin_id);
+alter table public.player_invitations enable row level security;
+grant select, insert, update, delete on public.player_invitations to anon, authenticated;
+create policy invitations_read on public.player_invitations for select to public using (true);
+create policy invitations_update on public.player_invitations for update to public
+  using ((admin_id = (select auth.uid())) or ((status = 'pending') and (invitation_code is not null)))
+  with check ((admin_id = (select auth.uid())) or ((status = 'pending') and (invitation_code is not null)));
+`;
+  const file = 'supabase/migrations/20260216133000_invitations.sql';
+  const { mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /has an OR branch that tests only the row, not who is asking: .* so anyone can update every row that branch admits/);
+  for (const other of ['(status = \'pending\') and false', 'false'])
+    assert.equal(lintFiles([{ file, text: sql.replaceAll("((status = 'pending') and (invitation_code is not null))", `(${other})`) }], ID).mine.length, 0, other);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`insert into public.player_invitations values (1, '${TENANT_A}', 'code-1', 'pending'); set role anon`);
+    assert.equal(await affected(q, `update public.player_invitations set admin_id = '${TENANT_B}', invitation_code = 'mine' where id = 1`), 1, 'anon takes over the invitation');
+  });
+});

@@ -3,6 +3,7 @@ import { nameParts } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, type Command } from '../analysis/policies.js';
 import { constBool, exprText, policiesWithKey, policyRows } from '../analysis/policy-exprs.js';
 import { groupsOf } from '../analysis/privileges.js';
+import { raisesIn } from '../analysis/unset-context.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts } from './lib/util.js';
@@ -111,6 +112,13 @@ function rowOnly(model: Model, n: Node): boolean {
   return true;
 }
 
+/** Whether one branch of a top-level OR tests only the row (rowOnly), and the others raise no error without a signed-in user (an error would stop the statement). */
+function rowOnlyBranch(model: Model, n: Node): boolean {
+  const b = n?.BoolExpr;
+  if (b?.boolop !== 'OR_EXPR' || !(b.args as Node[]).some((a) => constBool(a) === undefined && rowOnly(model, a))) return false;
+  return !raisesIn(model, n, 'auth.uid', 'no-user', { mode: 'filter' });
+}
+
 /**
  * Whether anon may run the command on the table as far as the workspace shows: granted (on the
  * table, through PUBLIC or a group, or by Supabase's platform defaults), or its grants are
@@ -173,9 +181,12 @@ export const policyAnonWrite = defineRule({
       // always true: policy-always-true's finding (the same policy, the same reason); false or
       // NULL: it admits no row
       if (constBool(using.node) !== undefined || (check && constBool(check.node) === true)) continue;
-      if (!rowOnly(model, using.node)) continue;
+      // (or one branch of an OR does, and anon passes it whatever the others ask: ft's player_invitations
+      // `admin_id = (select auth.uid()) OR (status = 'pending' AND invitation_code IS NOT NULL)`)
+      const whole = rowOnly(model, using.node);
+      if (!whole && !rowOnlyBranch(model, using.node)) continue;
       // UPDATE: new rows are checked by WITH CHECK (by USING without one, T14c)
-      const updates = !check || (constBool(check.node) === undefined && rowOnly(model, check.node));
+      const updates = !check || (constBool(check.node) === undefined && (rowOnly(model, check.node) || rowOnlyBranch(model, check.node)));
       const cmds: Command[] = [];
       if (coversCommand(p, 'update') && updates && anonMay(model, t, 'update') && !restrictedForAnon(model, p, 'update')) cmds.push('update');
       if (coversCommand(p, 'delete') && anonMay(model, t, 'delete') && !restrictedForAnon(model, p, 'delete')) cmds.push('delete');
@@ -193,9 +204,9 @@ export const policyAnonWrite = defineRule({
         ...p.nameLoc,
         message:
           `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}) ${who}, and its condition ` +
-          `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} tests only the row, not who is asking: ` +
+          `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} ${whole ? 'tests' : 'has an OR branch that tests'} only the row, not who is asking: ` +
           `anon is the role of requests without a signed-in user — on Supabase, anyone with the project's anon key, which every web client ships — ` +
-          `so anyone can ${verbs} every row it admits (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
+          `so anyone can ${verbs} every row ${whole ? 'it admits' : 'that branch admits'} (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
           `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
           `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. ` +
           'Scope the policy to the row\'s owner (e.g. TO authenticated … USING (owner_id = (select auth.uid()))), or drop it and make this change on the server with the service role.',
