@@ -110,6 +110,7 @@ test('ok: not reported: transaction-local writes, clearing, extension and built-
     'RESET app.tenant_id;',
     "SET pg_stat_statements.track = 'all';",
     "SELECT set_config('auto_explain.log_min_duration', '10', false);",
+    "SELECT pg_catalog.set_config('supabase.ignore_dup_table_warning', 'true', false);",
     "SET search_path = public;",
     'SET row_security = off;',
     "CREATE FUNCTION f(v text, l boolean) RETURNS text LANGUAGE sql AS $$ SELECT set_config('app.x', v, l) $$;",

@@ -11,6 +11,8 @@ const EXTENSION_PREFIXES = new Set([
   'timescaledb', 'citus', 'pg_hint_plan', 'anon', 'pglogical', 'plv8', 'postgis', 'pg_partman_bgw', 'supautils', 'pljava',
   'plperl', 'pltcl', 'plpython', 'plpython3', 'pg_prewarm', 'pgstattuple', 'pg_stat_monitor', 'pg_qualstats', 'pg_wait_sampling',
   'pg_squeeze', 'pg_repack', 'pg_graphql', 'graphql', 'vault', 'pgmq', 'wal2json', 'session_preload', 'pg_walinspect',
+  // (the platform's own knobs: supabase.ignore_dup_table_warning, set before ALTER PUBLICATION supabase_realtime)
+  'supabase',
 ]);
 
 function contextSetting(name: string): boolean {
