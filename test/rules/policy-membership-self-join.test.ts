@@ -286,3 +286,44 @@ CREATE POLICY mutual_locations ON public.user_locations FOR SELECT TO authentica
     assert.equal(forged.ok ? 'ok' : forged.error.code, '42501', "B's row cannot be written by A");
   });
 });
+
+
+test("err: an INSERT check `admin_id = auth.uid() AND admin_id <> player_id` (ft's link requests) leaves the group column free but for the caller itself: any user links itself to a victim and reads the victim's profile", async () => {
+  const sql = `create table public.profiles (id uuid primary key default gen_random_uuid(), user_id uuid not null unique, full_name text, phone text);
+alter table public.profiles enable row level security;
+create policy "own profile" on public.profiles for select to authenticated using (user_id = (select auth.uid()));
+grant select on public.profiles to authenticated;
+create table public.admin_player_link_requests (
+  id uuid primary key default gen_random_uuid(),
+  admin_id uuid not null, player_id uuid not null,
+  status text not null default 'pending' check (status in ('pending','accepted','declined','cancelled')));
+create unique index on public.admin_player_link_requests (admin_id, player_id);
+create index on public.admin_player_link_requests (player_id);
+alter table public.admin_player_link_requests enable row level security;
+create policy "Admins can view their player link requests" on public.admin_player_link_requests
+  for select to authenticated using (admin_id = (select auth.uid()));
+create policy "Admins can create player link requests" on public.admin_player_link_requests
+  for insert to authenticated
+  with check (admin_id = (select auth.uid()) and admin_id <> player_id and status = 'pending');
+grant select, insert on public.admin_player_link_requests to authenticated;
+create policy "Admins can view pending requested player profiles" on public.profiles
+  for select to authenticated
+  using (exists (select 1 from public.admin_player_link_requests apr
+                 where apr.admin_id = (select auth.uid()) and apr.player_id = profiles.user_id and apr.status = 'pending'));`;
+  const file = 'supabase/migrations/20260216133000_req.sql';
+  const { mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "Admins can create player link requests" on public\.admin_player_link_requests lets authenticated write rows of it checking only their admin_id/);
+  // a check that ties the group column to something else is a limit: not reported
+  assert.equal(lintFiles([{ file, text: sql.replace('admin_id <> player_id', "player_id IN (SELECT p.user_id FROM public.profiles p WHERE p.full_name = 'team')") }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.profiles (user_id, full_name, phone) VALUES ('${TENANT_A}', 'A', '+1 555 0100'), ('${TENANT_B}', 'B', '+1 555 0199')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.profiles'), 1, 'A sees its own profile');
+    await q(`INSERT INTO public.admin_player_link_requests (admin_id, player_id) VALUES ('${TENANT_A}', '${TENANT_B}')`);
+    assert.deepEqual(await q('SELECT phone FROM public.profiles ORDER BY full_name'), [{ phone: '+1 555 0100' }, { phone: '+1 555 0199' }], "A reads B's phone");
+  });
+});

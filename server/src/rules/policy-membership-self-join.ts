@@ -373,6 +373,16 @@ function policyCalls(model: Model): PolicyRow[] {
   return out;
 }
 
+/** `group <> user` (or `<> <caller>`, `IS DISTINCT FROM`), either way round: it leaves out one value, the caller's own. */
+function differsFromCaller(model: Model, c: Node, use: Use): boolean {
+  const e = c?.A_Expr;
+  const op = e?.name?.length === 1 ? sval(e.name[0]) : undefined;
+  if (!e || !((e.kind === 'AEXPR_OP' && (op === '<>' || op === '!=')) || e.kind === 'AEXPR_DISTINCT')) return false;
+  const caller = (n: Node) => columnRef(n)?.name === use.userCol || isIdentity(model, n);
+  const group = (n: Node) => columnRef(n)?.name === use.groupCol;
+  return (group(e.lexpr) && caller(e.rexpr)) || (group(e.rexpr) && caller(e.lexpr));
+}
+
 /**
  * Whether the write policy's check constrains the user column to the caller and nothing that
  * could limit the group column: its conditions are ANDed, one is `user = <caller>`, none names
@@ -403,6 +413,8 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
     }
     // (`org_id IS NOT NULL` names the group column without limiting it; `auth.uid() IS NOT NULL` asks only who calls)
     if (c.NullTest?.nulltesttype === 'IS_NOT_NULL' && (columnRef(c.NullTest.arg) || isIdentity(model, c.NullTest.arg))) continue;
+    // (`admin_id <> player_id`: the group only differs from the caller, any other one passes; ft's admin_player_link_requests)
+    if (differsFromCaller(model, c, use)) continue;
     let limits = false;
     walk(c, (k, v) => {
       if (k === 'SubLink' || k === 'FuncCall') limits = true;
