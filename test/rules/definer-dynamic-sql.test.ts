@@ -171,3 +171,38 @@ BEGIN EXECUTE 'SELECT count(*) FROM accounts WHERE slug = ''' || clean(p_name) |
   assert.equal(Number(await counted(slugify)), 0, 'the quote is gone: a slug that matches nothing');
   assert.equal(Number(await counted('lower(t)')), 3, 'the quote stays: every row, which authenticated cannot read');
 });
+
+test("err: text taken from a row-type argument's field, a jsonb argument's member, or a loop over jsonb_to_recordset(argument) (statbus' admin.import_job_generate(job)) is the caller's: each injects a statement run as the owner; a field of a safe type is not reported", async () => {
+  const sql = `CREATE TABLE public.job (id int PRIMARY KEY, t text, snap jsonb);
+CREATE FUNCTION public.f1(j public.job) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN EXECUTE format('CREATE TABLE x1 (a %s)', j.t); END $$;
+CREATE FUNCTION public.f2(s jsonb) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE r record;
+BEGIN FOR r IN SELECT * FROM jsonb_to_recordset(s) AS x(ty text) LOOP EXECUTE format('CREATE TABLE x2 (a %s)', r.ty); END LOOP; END $$;
+CREATE FUNCTION public.f3(s jsonb) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN EXECUTE format('CREATE TABLE x3 (a %s)', s->>'ty'); END $$;
+`;
+  const { mine } = lintFiles([{ file: 'migrations/1.sql', text: sql }], ID);
+  assert.deepEqual(mine.map((f) => /function (public\.f\d)\(\w+\) runs EXECUTE on a string built from argument (\w+)/.exec(f.message)?.slice(1)), [
+    ['public.f1', 'j'],
+    ['public.f2', 's'],
+    ['public.f3', 's'],
+  ]);
+  // an int field of the row type, and a loop over a table (its data, not the caller's): not reported
+  const safe = `CREATE TABLE public.job (id int PRIMARY KEY, t text);
+CREATE FUNCTION public.g1(j public.job) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN EXECUTE format('CREATE TABLE y_%s (a int)', j.id); END $$;
+CREATE FUNCTION public.g2(p_id int) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE r record;
+BEGIN FOR r IN SELECT t FROM public.job WHERE id = p_id LOOP EXECUTE format('CREATE TABLE y2 (a %s)', r.t); END LOOP; END $$;
+`;
+  assert.deepEqual(lintFiles([{ file: 'migrations/1.sql', text: safe }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    const inject = 'int); CREATE TABLE pwned (b int';
+    await q(`SELECT public.f1(ROW(1, '${inject}', NULL)::public.job)`);
+    await q(`SELECT public.f2('[{"ty": "${inject.replace('pwned', 'pwned2')}"}]'::jsonb)`);
+    await q(`SELECT public.f3('{"ty": "${inject.replace('pwned', 'pwned3')}"}'::jsonb)`);
+    assert.deepEqual((await q(`SELECT relname FROM pg_class WHERE relname LIKE 'pwned%' ORDER BY relname`)).map((r) => r.relname), ['pwned', 'pwned2', 'pwned3'], "the caller's text ran as SQL");
+  });
+});

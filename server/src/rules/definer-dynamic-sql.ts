@@ -36,6 +36,8 @@ interface Analysis {
   assigns: Map<string, string[]>;
   /** declared variable name → type name */
   varTypes: Map<string, string>;
+  /** a record variable of `FOR rec IN <query> LOOP` → the queries' texts */
+  records: Map<string, string[]>;
 }
 
 const cache = new WeakMap<Statement, Analysis | null>();
@@ -49,7 +51,7 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
     if (fn) {
       const datums: Node[] = fn.datums ?? [];
       const names = datums.map((d: Node) => (d.PLpgSQL_var ?? d.PLpgSQL_rec ?? d.PLpgSQL_row ?? {}).refname as string | undefined);
-      const a: Analysis = { dyns: [], assigns: new Map(), varTypes: new Map() };
+      const a: Analysis = { dyns: [], assigns: new Map(), varTypes: new Map(), records: new Map() };
       for (const d of datums) {
         const v = d.PLpgSQL_var;
         if (!v?.refname) continue;
@@ -77,6 +79,10 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
           if (k === 'PLpgSQL_stmt_return_query' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'RETURN QUERY EXECUTE', prev });
           if (k === 'PLpgSQL_stmt_open' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'OPEN … FOR EXECUTE', prev });
           if (k === 'PLpgSQL_stmt_dynfors' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'FOR … IN EXECUTE', prev });
+          if (k === 'PLpgSQL_stmt_fors' && q(v?.query)) {
+            const rec = names[v.var?.PLpgSQL_rec?.dno ?? v.var?.PLpgSQL_row?.dno ?? -1] ?? v.var?.PLpgSQL_rec?.refname;
+            if (typeof rec === 'string') a.records.set(rec, [...(a.records.get(rec) ?? []), q(v.query)!]);
+          }
           if (k === 'PLpgSQL_stmt_assign') {
             const as = assignment(v);
             if (as) a.assigns.set(as.name, [...(a.assigns.get(as.name) ?? []), as.expr]);
@@ -92,6 +98,18 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
   }
   cache.set(stmt, out);
   return out ?? undefined;
+}
+
+/** The operators that take a member out of a json value. */
+const JSON_OPS = new Set(['->', '->>', '#>', '#>>']);
+
+function parseSelect(query: string): Node | undefined {
+  try {
+    const tree: Node = pg.parseSync(query);
+    return tree?.stmts?.[0]?.stmt?.SelectStmt;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseExpr(expr: string): Node | undefined {
@@ -115,6 +133,8 @@ interface Ctx {
   own: (parts: string[], argc: number) => string | undefined;
   /** the workspace's functions a tainted value passed through (they may strip quotes: the message says so) */
   through: Set<string>;
+  /** the type of a column of the workspace's table whose row type `type` is, if known */
+  fieldType: (type: string, column: string) => string | undefined;
 }
 
 /** The parameter or variable names whose unquoted text reaches the string (empty: safe). */
@@ -155,6 +175,25 @@ function taint(n: Node, c: Ctx): string[] {
       }
       return [];
     }
+    // a field of an argument of a row or json type (`job.column_type`, statbus' import_job_generate):
+    // the caller's text, unless the workspace's table of that type says the column's type is safe
+    const p = c.params.get(fields[0]);
+    if (p !== undefined) {
+      if (safeType(p)) return [];
+      const ft = c.fieldType(p, fields[1]!);
+      return ft !== undefined && safeType(ft) ? [] : [fields[0]];
+    }
+    // a field of a loop's record: what its query takes from the arguments (`FOR col IN SELECT * FROM jsonb_to_recordset(job.snapshot) …`)
+    const queries = c.a.records.get(fields[0]);
+    if (queries && !c.active.has(fields[0])) {
+      c.active.add(fields[0]);
+      const t = queries.flatMap((query) => {
+        const sel = parseSelect(query);
+        return sel ? taint([sel.targetList, sel.fromClause], { ...c, reaching: undefined }) : [];
+      });
+      c.active.delete(fields[0]);
+      if (t.length) return [...new Set(t)];
+    }
     // NEW.col / OLD.col / rec.field: row data
     return /^(new|old)\./i.test(name) ? [name] : [];
   }
@@ -189,7 +228,9 @@ function taint(n: Node, c: Ctx): string[] {
   if (n.SubLink) return [];
   if (n.A_Expr) {
     const op = (nameParts(n.A_Expr.name).pop() ?? '').toString();
-    return op === '||' ? [...taint(n.A_Expr.lexpr, c), ...taint(n.A_Expr.rexpr, c)] : [];
+    if (op === '||') return [...taint(n.A_Expr.lexpr, c), ...taint(n.A_Expr.rexpr, c)];
+    // (a json argument's member as text or json: `s ->> 'type'`, `s #>> '{a,b}'`)
+    return JSON_OPS.has(op) ? taint(n.A_Expr.lexpr, c) : [];
   }
   if (n.BoolExpr || n.NullTest || n.BooleanTest) return [];
   // CASE, COALESCE, GREATEST, …: any branch
@@ -239,7 +280,12 @@ export const definerDynamicSql = defineRule({
         const g = model.findFunction(parts, argc);
         return g && g.argTypes.length === argc ? `${g.schema}.${g.name}()` : undefined;
       };
-      const ctx: Ctx = { params: new Map(), positional: [], a, active: new Set(), own, through: new Set() };
+      const fieldType = (type: string, column: string) => {
+        const t = model.tables.get(type.includes('.') ? type.toLowerCase() : `public.${type.toLowerCase()}`);
+        for (const e of t?.stmt.node?.tableElts ?? []) if (e?.ColumnDef?.colname === column) return typeName(e.ColumnDef.typeName);
+        return undefined;
+      };
+      const ctx: Ctx = { params: new Map(), positional: [], a, active: new Set(), own, through: new Set(), fieldType };
       for (const p of f.stmt.node.parameters ?? []) {
         const fp = p.FunctionParameter;
         if (!fp || fp.mode === 'FUNC_PARAM_OUT' || fp.mode === 'FUNC_PARAM_TABLE') continue;
