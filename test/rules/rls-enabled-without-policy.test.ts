@@ -145,3 +145,41 @@ test("ok/err: a privilege held through a column GRANT is taken by the REVOKE of 
     assert.equal(await count(q, 'public.users'), 0, 'the table GRANT stays: RLS gives 0 rows');
   });
 });
+
+test("err (message): the table's policy went with DROP FUNCTION … CASCADE of a function it calls (workover's is_admin sweep): the message names that policy and the DROP, and the admin reads nothing after it", async () => {
+  const first = `CREATE TABLE public.admins (user_id uuid PRIMARY KEY);
+ALTER TABLE public.admins ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "admins read self" ON public.admins FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.is_admin(p uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ SELECT EXISTS (SELECT 1 FROM public.admins WHERE user_id = p) $$;
+CREATE TABLE public.system_alarms (id int PRIMARY KEY, title text);
+ALTER TABLE public.system_alarms ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Admins manage alarms" ON public.system_alarms FOR ALL TO authenticated USING (public.is_admin((select auth.uid())));
+`;
+  const sweep = `DROP FUNCTION IF EXISTS public.is_admin(uuid) CASCADE;
+CREATE FUNCTION public.is_admin(p_user_id uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ SELECT EXISTS (SELECT 1 FROM public.admins a WHERE a.user_id = p_user_id) $$;
+`;
+  const files = [
+    { file: 'supabase/migrations/20251015132119_alarms.sql', text: first },
+    { file: 'supabase/migrations/20260127133959_sweep.sql', text: sweep },
+  ];
+  const mine = lintFiles(files, ID).mine.filter((f) => f.message.startsWith('public.system_alarms'));
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its policy "Admins manage alarms" \(20251015132119_alarms\.sql:8\) calls public\.is_admin\(\), which DROP FUNCTION … CASCADE at 20260127133959_sweep\.sql:1 dropped/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(first);
+    await q(`INSERT INTO public.admins VALUES ('${TENANT_A}'); INSERT INTO public.system_alarms VALUES (1, 'disk full'); GRANT SELECT ON public.system_alarms, public.admins TO authenticated`);
+    const read = async () => {
+      await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+      const n = await count(q, 'public.system_alarms');
+      await q('RESET ROLE');
+      return n;
+    };
+    assert.equal(await read(), 1, 'before: the admin reads the alarm');
+    await q(sweep);
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'system_alarms'`), []);
+    assert.equal(await read(), 0, 'after: no policy, nothing');
+  });
+});

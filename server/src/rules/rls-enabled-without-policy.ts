@@ -1,9 +1,40 @@
+import { callsIn } from '../analysis/ast.js';
+import type { Model, Table } from '../analysis/model.js';
+import { sval } from '../analysis/parse.js';
 import { roleList } from '../analysis/policies.js';
+import type { Loc, Node } from '../analysis/types.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
 import { platformTable, rlsAncestor, tableList, where } from './lib/util.js';
 import { orderOf } from '../analysis/policy-exprs.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
+
+/**
+ * A policy of the table that a later DROP FUNCTION … CASCADE took away with a function it calls
+ * (workover's DROP FUNCTION is_admin(uuid) CASCADE), as the statements show: the first one.
+ */
+function cascadeDrop(model: Model, t: Table): { policy: string; created: Loc; func: string; drop: Loc } | undefined {
+  const creates: Array<{ name: string; calls: string[]; at: [number, number]; loc: Loc }> = [];
+  for (let fi = 0; fi < model.files.length; fi++) {
+    const file = model.files[fi]!;
+    for (const s of file.statements) {
+      const n = s.node;
+      if (s.kind === 'CreatePolicyStmt' && n?.table?.relname === t.name && (!n.table.schemaname || n.table.schemaname === t.schema)) {
+        const calls = [n.qual, n.with_check].flatMap((e) => (e ? callsIn(e).map((c) => c.name[c.name.length - 1]!.toLowerCase()) : []));
+        creates.push({ name: String(n.policy_name), calls, at: [fi, s.start], loc: { file: file.file, start: s.start, end: s.end } });
+      }
+      if (s.kind === 'DropStmt' && n?.removeType === 'OBJECT_FUNCTION' && n.behavior === 'DROP_CASCADE') {
+        for (const o of n.objects ?? []) {
+          const parts: Node[] = o?.ObjectWithArgs?.objname ?? [];
+          const func = parts.length ? String(sval(parts[parts.length - 1]) ?? '').toLowerCase() : '';
+          const hit = creates.find((c) => c.calls.includes(func) && (c.at[0] < fi || c.at[1] < s.start));
+          if (hit) return { policy: hit.name, created: hit.loc, func: parts.map((x) => sval(x)).join('.'), drop: { file: file.file, start: s.start, end: s.end } };
+        }
+      }
+    }
+  }
+  return undefined;
+}
 
 export const rlsEnabledWithoutPolicy = defineRule({
   meta: {
@@ -37,6 +68,7 @@ export const rlsEnabledWithoutPolicy = defineRule({
       const granted = model.supabase && t.schema === 'public' ? 'granted access (here or by Supabase\'s default privileges)' : 'granted access';
       // policies written for it before it is created (files replayed in path order: policies/ before tables/)
       const early = model.policies.filter((p) => p.table === t.key && !t.policies.includes(p) && orderOf(model, p.created) < orderOf(model, t.created));
+      const cascaded = early.length ? undefined : cascadeDrop(model, t);
       report({
         ...at,
         message:
@@ -48,7 +80,10 @@ export const rlsEnabledWithoutPolicy = defineRule({
               (early.some((p) => p.created.file !== t.created.file)
                 ? 'Where a script runs the files in another order (tables/ before policies/), the table has these policies, and this finding comes from the path order alone.'
                 : 'Create the table first.')
-            : 'That is right for a table only its owner or BYPASSRLS roles (e.g. service_role) use; otherwise add a policy for each role that needs rows, or revoke the grant.'),
+            : (cascaded
+                ? `Its policy "${cascaded.policy}" (${where(model, cascaded.created)}) calls ${cascaded.func}(), which DROP FUNCTION … CASCADE at ${where(model, cascaded.drop)} dropped, and PostgreSQL drops the policies that depend on a function with it: the table has had no policy since. Create the policies again after the function, or drop it without CASCADE. `
+                : '') +
+              'That is right for a table only its owner or BYPASSRLS roles (e.g. service_role) use; otherwise add a policy for each role that needs rows, or revoke the grant.'),
       });
     }
   },
