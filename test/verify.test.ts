@@ -586,3 +586,24 @@ describe('verify: each file in a session of its own', () => {
     assert.deepEqual(r.statementErrors, []);
   });
 });
+
+describe('verify: a schema auth made outside the migrations', () => {
+  test("ok: used before the files create it (statbus' init-db.sh), it is made without the functions the files make themselves: their own auth.uid() RETURNS integer and the policies comparing an integer with it run (42P13, 42883 before)", async () => {
+    const r = await verify(
+      [
+        { file: 'migrations/20240102100000_secrets.up.sql', text: 'CREATE TABLE auth.secrets (key text PRIMARY KEY, value text NOT NULL);\nALTER TABLE auth.secrets ENABLE ROW LEVEL SECURITY;' },
+        {
+          file: 'migrations/20240103000000_auth.up.sql',
+          text: `CREATE SCHEMA IF NOT EXISTS auth;
+CREATE TABLE IF NOT EXISTS auth."user" (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text UNIQUE NOT NULL);
+CREATE OR REPLACE FUNCTION auth.uid() RETURNS INTEGER LANGUAGE SQL STABLE AS $$ SELECT id FROM auth."user" WHERE email = current_user $$;
+CREATE TABLE auth.refresh_session (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id integer NOT NULL);
+ALTER TABLE auth.refresh_session ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_sessions ON auth.refresh_session FOR SELECT USING (user_id = auth.uid());`,
+        },
+      ],
+      { cacheDir: CACHE_DIR },
+    );
+    assert.deepEqual(r.statementErrors, []);
+  });
+});

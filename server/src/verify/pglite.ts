@@ -348,6 +348,21 @@ const ident = (name: string) => `"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 const SUPABASE_EXTENSIONS = ['uuid-ossp', 'pgcrypto'];
 
 /** Stub SQL for what the files reference but do not create (see the header); `preinstalled`: extensions to create in `extensions`. */
+/**
+ * Supabase's auth schema as a stub: the schema, and the functions and auth.users the migrations
+ * do not create themselves (statbus makes its own auth.uid() RETURNS integer in a schema its
+ * init script makes: a stub returning uuid would reject it, 42P13).
+ */
+function authSchemaSql(allSql: string): string {
+  const creates = (re: string) => new RegExp(re, 'i').test(allSql);
+  const parts = ['CREATE SCHEMA auth; GRANT USAGE ON SCHEMA auth TO PUBLIC;'];
+  for (const [name, sql] of Object.entries(AUTH_FUNCTIONS)) {
+    if (!creates(`create\\s+(or\\s+replace\\s+)?function\\s+${ident('auth')}\\s*\\.\\s*${ident(name)}\\s*\\(`)) parts.push(sql);
+  }
+  if (!creates(`create\\s+table\\s+(if\\s+not\\s+exists\\s+)?${ident('auth')}\\s*\\.\\s*${ident('users')}\\b`)) parts.push(AUTH_USERS);
+  return parts.join('\n');
+}
+
 function stubSql(allSql: string, opts: VerifyOptions, preinstalled: string[] = []): { sql: string; schemas: string[] } {
   const parts: string[] = [];
   const schemas: string[] = [];
@@ -360,11 +375,7 @@ function stubSql(allSql: string, opts: VerifyOptions, preinstalled: string[] = [
   const refsAuth = /(^|[^A-Za-z0-9_$])"?auth"?\s*\.\s*"?(uid|jwt|role|email|users)\b/i.test(allSql);
   if (refsAuth && !createsSchema('auth')) {
     schemas.push('auth');
-    parts.push(`CREATE SCHEMA auth; GRANT USAGE ON SCHEMA auth TO PUBLIC;`);
-    for (const [name, sql] of Object.entries(AUTH_FUNCTIONS)) {
-      if (!creates(`create\\s+(or\\s+replace\\s+)?function\\s+${ident('auth')}\\s*\\.\\s*${ident(name)}\\s*\\(`)) parts.push(sql);
-    }
-    if (!creates(`create\\s+table\\s+(if\\s+not\\s+exists\\s+)?${ident('auth')}\\s*\\.\\s*${ident('users')}\\b`)) parts.push(AUTH_USERS);
+    parts.push(authSchemaSql(allSql));
   }
   if (/(^|[^A-Za-z0-9_$])"?storage"?\s*\.\s*"?(objects|buckets|foldername|filename|extension)\b/i.test(allSql) && !createsSchema('storage')) {
     schemas.push('storage');
@@ -447,6 +458,8 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
   // reach the files after it
   const baseline = String((await db.query<{ search_path: string }>('SHOW search_path')).rows[0]?.search_path ?? '');
   let entry: Prepared | undefined;
+  // (the auth schema a statement may find missing: what the files do not create themselves)
+  const authSchema = authSchemaSql(files.map((p) => p.text).join('\n'));
   for (const { file: pf, stmt: st, entry: from } of replayOrder(files)) {
     if (Date.now() > deadline) return { errors, timedOut: true };
     if (entry !== undefined && from !== entry && baseline) await db.exec(`SET search_path = ${baseline}`).catch(() => undefined);
@@ -460,7 +473,7 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
     }
     if (SKIP.test(head) && !/^BEGIN ATOMIC/.test(head)) continue;
     progress?.({ kind: 'statement', file: pf.file, start: st.start, end: st.end });
-    const err = await runStatement(db, st);
+    const err = await runStatement(db, st, authSchema);
     if (!(await alive(db))) return { errors, deadAt: { file: f, stmt: s } };
     if (err) {
       const offset = st.start + Math.min(errorIndex(err), st.end - st.start);
@@ -508,7 +521,7 @@ const BACK_TO_SUPERUSER = `SET SESSION AUTHORIZATION ${PGLITE_SUPERUSER}`;
 /** A statement resetting the session authorization: run as BACK_TO_SUPERUSER (see PGLITE_SUPERUSER). */
 const RESETS_SESSION = /^\s*(?:reset\s+session\s+authorization|set\s+(?:session\s+)?session\s+authorization\s+default)\s*;?\s*$/i;
 
-async function runStatement(db: PGlite, st: SqlStatement): Promise<StatementError | undefined> {
+async function runStatement(db: PGlite, st: SqlStatement, authSchema: string): Promise<StatementError | undefined> {
   let sent = RESETS_SESSION.test(withoutComments(st.text)) ? BACK_TO_SUPERUSER : st.text;
   let shift = (_pos: number) => 0;
   let blob: Blob | undefined;
@@ -536,7 +549,7 @@ async function runStatement(db: PGlite, st: SqlStatement): Promise<StatementErro
       const err = e as PgErrorLike;
       const { code, message } = pgErrorOf(e);
       // each missing thing is repaired once; a repeated error is the statement's own
-      if (!repaired.has(message) && repaired.size < 50 && (await repair(db, code, message))) {
+      if (!repaired.has(message) && repaired.size < 50 && (await repair(db, code, message, authSchema))) {
         repaired.add(message);
         continue;
       }
@@ -547,7 +560,7 @@ async function runStatement(db: PGlite, st: SqlStatement): Promise<StatementErro
 
 /** Creates what an error says is missing, when it is something a platform provides (a role,
  * a Supabase auth function). Returns true if the statement should be retried. */
-async function repair(db: PGlite, code: string, message: string): Promise<boolean> {
+async function repair(db: PGlite, code: string, message: string, authSchema: string): Promise<boolean> {
   const role = /^role "(.+)" does not exist$/.exec(message);
   if (role && (code === '42704' || code === '22023')) {
     const name = role[1]!;
@@ -557,7 +570,7 @@ async function repair(db: PGlite, code: string, message: string): Promise<boolea
   const fn = /^function auth\.(uid|jwt|role|email)\(\) does not exist$/.exec(message);
   if (fn && code === '42883') return asSuperuser(db, `CREATE SCHEMA IF NOT EXISTS auth; ${AUTH_FUNCTIONS[fn[1]!]}`);
   if (code === '3F000' && /^schema "auth" does not exist$/.test(message)) {
-    return asSuperuser(db, `CREATE SCHEMA auth; GRANT USAGE ON SCHEMA auth TO PUBLIC; ${Object.values(AUTH_FUNCTIONS).join('\n')} ${AUTH_USERS}`);
+    return asSuperuser(db, authSchema);
   }
   return false;
 }
