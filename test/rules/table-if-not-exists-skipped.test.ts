@@ -68,3 +68,31 @@ test('ok: left alone: the same columns, a column added before, a dynamic DROP be
   assert.deepEqual(plain.mine, []);
   assert.deepEqual(findingsOf(plain.ws, 'table-already-exists').length, 1);
 });
+
+test("err (message)→ok: columns a later migration adds are named too (we-community's trail_badges: the file's own INSERT fails with 42703 on them); the fix adds them all, and the file's INSERT then runs", async () => {
+  const files = [
+    { file: 'supabase/migrations/20250730203452_trails.sql', text: 'CREATE TABLE public.trail_badges (id int PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\n' },
+    {
+      file: 'supabase/migrations/20250731145401_badges.sql',
+      text: `CREATE TABLE IF NOT EXISTS public.trail_badges (
+  id int PRIMARY KEY, name text NOT NULL, icon_color text DEFAULT '#FFD700',
+  created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+INSERT INTO public.trail_badges (id, name, icon_color) VALUES (1, 'Desperta', '#FFD700');
+`,
+    },
+    { file: 'supabase/migrations/20250731145428_fix_columns.sql', text: "ALTER TABLE public.trail_badges ADD COLUMN IF NOT EXISTS icon_color text DEFAULT '#FFD700';\n" },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /the column updated_at written here is never added \(the column icon_color written here is missing too, until a later ALTER TABLE … ADD COLUMN: a statement using it before that fails with 42703\)/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEach(q, files.map((f) => f.text).join('\n'));
+    assert.deepEqual(errors.map((e) => e.split(' ')[0]), ['42703'], 'the INSERT of the file');
+  });
+  const fixed = applyFix(ws, mine[0]!, /ADD COLUMN/);
+  assert.match(mine[0]!.fixes[0]!.title, /the columns updated_at, icon_color/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, sqlOf(fixed)), []);
+  });
+});

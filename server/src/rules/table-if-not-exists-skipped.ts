@@ -1,4 +1,4 @@
-import type { Model, TableRecreation } from '../analysis/model.js';
+import { columnsBeyond, type Model, type TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
 import { addColumnStatements, existingTable, insertAfter, newColumnsOf, theColumns } from './lib/util.js';
 
@@ -34,17 +34,22 @@ export const tableIfNotExistsSkipped = defineRule({
       if (added.length === 0) continue;
       const { name, intro } = existingTable(model, r);
       const one = added.length === 1;
+      // (those a later statement adds: missing until then, for the statements between; we-community's trail_badges)
+      const later = columnsBeyond(r.stmt, r.table.columns).filter((c) => !added.includes(c));
+      const laterNote = later.length
+        ? ` (${theColumns(later)} written here ${later.length === 1 ? 'is' : 'are'} missing too, until a later ALTER TABLE … ADD COLUMN: a statement using ${later.length === 1 ? 'it' : 'them'} before that fails with 42703)`
+        : '';
       report({
         file: r.nameLoc.file,
         start: r.nameLoc.start,
         end: r.nameLoc.end,
         message:
           intro +
-          `PostgreSQL skips CREATE TABLE IF NOT EXISTS with a notice (relation "${r.table.name}" already exists, skipping) without comparing columns, so ${theColumns(added)} written here ${one ? 'is' : 'are'} never added: ` +
+          `PostgreSQL skips CREATE TABLE IF NOT EXISTS with a notice (relation "${r.table.name}" already exists, skipping) without comparing columns, so ${theColumns(added)} written here ${one ? 'is' : 'are'} never added${laterNote}: ` +
           `a policy, index or query naming ${one ? 'it' : 'them'} fails with 42703 (column does not exist), and a migration tool stops there. ` +
-          `Add ${one ? 'it' : 'them'} with ALTER TABLE … ADD COLUMN IF NOT EXISTS.`,
+          `Add ${one && !later.length ? 'it' : 'them'} with ALTER TABLE … ADD COLUMN IF NOT EXISTS${later.length ? ` (${later.length === 1 ? 'the later one' : 'the later ones'} too: the later ADD COLUMN IF NOT EXISTS then adds nothing)` : ''}.`,
         related: [{ ...r.table.created, message: `the table ${name} is created here` }],
-        fixes: fixesOf(model, r, added),
+        fixes: fixesOf(model, r, [...added, ...later]),
       });
     }
   },
