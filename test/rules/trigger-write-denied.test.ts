@@ -231,3 +231,54 @@ test("err (message): the function also reads auth.users, which authenticated may
     assert.equal(await count(q, 'audit_log'), 1);
   });
 });
+
+
+test("err→ok: a SECURITY INVOKER trigger writing a notification for another user (workover's notify_host_new_review: user_id = v_host, looked up from spaces) where the only INSERT policy requires user_id = auth.uid(): the guest's review fails (42501); SECURITY DEFINER fixes it; one writing the caller's own id is not reported", async () => {
+  const sql = `CREATE TABLE public.spaces (id uuid PRIMARY KEY, host_id uuid NOT NULL, title text);
+CREATE INDEX ON public.spaces (host_id);
+ALTER TABLE public.spaces ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "spaces read" ON public.spaces FOR SELECT TO authenticated USING (true);
+CREATE TABLE public.booking_reviews (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), space_id uuid NOT NULL, author_id uuid NOT NULL DEFAULT auth.uid(), rating int);
+CREATE INDEX ON public.booking_reviews (author_id);
+ALTER TABLE public.booking_reviews ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "reviews insert own" ON public.booking_reviews FOR INSERT TO authenticated WITH CHECK (author_id = (select auth.uid()));
+CREATE POLICY "reviews read" ON public.booking_reviews FOR SELECT TO authenticated USING (true);
+CREATE TABLE public.user_notifications (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL, title text);
+CREATE INDEX ON public.user_notifications (user_id);
+ALTER TABLE public.user_notifications ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Users manage their notifications" ON public.user_notifications FOR ALL TO authenticated
+  USING ((select auth.uid()) = user_id) WITH CHECK ((select auth.uid()) = user_id);
+CREATE FUNCTION public.notify_host_new_review() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE v_host uuid;
+BEGIN
+  SELECT s.host_id INTO v_host FROM public.spaces s WHERE s.id = NEW.space_id;
+  INSERT INTO public.user_notifications (user_id, title) VALUES (v_host, 'Nuova recensione ricevuta');
+  RETURN NEW;
+END $$;
+CREATE TRIGGER notify_host_review_trigger AFTER INSERT ON public.booking_reviews
+  FOR EACH ROW EXECUTE FUNCTION public.notify_host_new_review();`;
+  const file = 'supabase/migrations/20250724100552_reviews.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /inserts into public\.user_notifications, rows authenticated may not insert: every permissive INSERT policy admitting authenticated requires user_id = auth\.uid\(\) \(e\.g\. "Users manage their notifications"\), but the row it writes puts v_host, looked up from public\.spaces, in user_id/);
+  // the caller's own id, or the row's own column: not reported
+  for (const value of ['auth.uid()', 'NEW.author_id'])
+    assert.equal(lintFiles([{ file, text: sql.replace('VALUES (v_host,', `VALUES (${value},`) }], ID).mine.length, 0, value);
+  const host = '00000000-0000-0000-0000-0000000000b0';
+  const space = '00000000-0000-0000-0000-00000000005a';
+  const review = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text);
+      await q(`INSERT INTO public.spaces VALUES ('${space}', '${host}', 'Loft'); GRANT SELECT, INSERT ON public.spaces, public.booking_reviews, public.user_notifications TO authenticated`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, `INSERT INTO public.booking_reviews (space_id, rating) VALUES ('${space}', 5)`);
+      await q('RESET ROLE');
+      return r.ok ? (await q(`SELECT user_id FROM public.user_notifications`)).map((x) => x.user_id) : r.error.code;
+    });
+  assert.equal(await review(sql), '42501', "the guest's review is refused");
+  const fixed = applyFix(ws, mine[0]!);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.deepEqual(await review(sqlOf(fixed)), [host], 'fixed: the review is stored and the host notified');
+});

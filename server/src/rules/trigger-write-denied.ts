@@ -21,10 +21,12 @@ import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/mode
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { privilegesOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
-import type { Loc } from '../analysis/types.js';
+import type { Loc, Node } from '../analysis/types.js';
+import { conjuncts } from '../analysis/ast.js';
+import { sval } from '../analysis/parse.js';
 import { defineRule, type Report } from './types.js';
 import { admitsInsert, insertsOf } from './lib/inserts.js';
-import { bodyText, insertAfter, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
+import { authCallOf, bodyText, columnRef, insertAfter, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
 
 const EVENTS: Array<[number, Command]> = [
   [TRIGGER_INSERT, 'insert'],
@@ -116,6 +118,82 @@ function denialUncached(model: Model, log: Table, role: string): 'privilege' | '
   return 'policy';
 }
 
+/**
+ * Why the rows an INSERT of the trigger writes are refused though policies admit `role`: every
+ * permissive INSERT policy admitting it pins a column to the caller (`user_id = auth.uid()`), and
+ * the INSERT writes there a value looked up from another table (workover's notify_host_new_review:
+ * `SELECT s.host_id INTO v_host FROM spaces s …`, then `INSERT INTO user_notifications (user_id, …)
+ * VALUES (v_host, …)`), in general another user than the caller. Undefined otherwise.
+ */
+interface Pinned {
+  column: string;
+  value: string;
+  from: string;
+  policy: string;
+}
+function pinnedOut(model: Model, f: Func, log: Table, ins: { node: Node }, role: string): Pinned | undefined {
+  if (!log.rlsEnabled || model.roleBypassesRls(role) === true || (log.owner?.role === role && !log.rlsForced) || mayBeDynamic(model, 'policy', log)) return undefined;
+  const admitting = log.policies.filter((p) => admitsInsert(model, p, role));
+  if (admitting.length === 0) return undefined;
+  let found: Pinned | undefined;
+  for (const p of admitting) {
+    const column = pinnedColumn(p.withCheck ?? p.using);
+    const v = column ? lookedUp(f, valueOf(ins.node, column)) : undefined;
+    if (!column || !v) return undefined;
+    found ??= { column, value: v.value, from: v.from, policy: p.name };
+  }
+  return found;
+}
+
+/** The column a check ties to the caller with an AND-ed `col = auth.uid()` (bare, cast or in a sub-select). */
+function pinnedColumn(check: Node | undefined): string | undefined {
+  for (const c of conjuncts(check)) {
+    const e = c?.A_Expr;
+    if (!e || e.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '=') continue;
+    for (const [a, b] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as Array<[Node, Node]>) {
+      const col = columnRef(a)?.name;
+      if (col && authCallOf(b) === 'uid') return col;
+    }
+  }
+  return undefined;
+}
+
+/** The value an INSERT … (cols) VALUES (…) writes in `column` (one row), if written so. */
+function valueOf(ins: Node, column: string): Node | undefined {
+  const cols: Node[] = ins?.cols ?? [];
+  const rows: Node[] | undefined = ins?.selectStmt?.SelectStmt?.valuesLists;
+  const i = cols.findIndex((c) => c?.ResTarget?.name === column);
+  if (i < 0 || rows?.length !== 1) return undefined;
+  return rows[0]?.List?.items?.[i];
+}
+
+/** A value looked up from a table: a variable every assignment of which is `SELECT col INTO v FROM t …`, or `(SELECT col FROM t …)`: its text and the table. */
+function lookedUp(f: Func, v: Node | undefined): { value: string; from: string } | undefined {
+  const fromOf = (sel: Node): string | undefined => {
+    const from: Node[] | undefined = sel?.fromClause;
+    const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
+    const target: Node = sel?.targetList?.[0]?.ResTarget?.val;
+    if (!rv || sel.targetList?.length !== 1 || !target?.ColumnRef || authCallOf(target)) return undefined;
+    return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : String(rv.relname);
+  };
+  const sub = v?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? v.SubLink.subselect?.SelectStmt : undefined;
+  if (sub) {
+    const from = fromOf(sub);
+    return from ? { value: 'a sub-select', from } : undefined;
+  }
+  const name = columnRef(v)?.name;
+  if (!name || columnRef(v)?.qual !== undefined) return undefined;
+  const assigns = (f.body?.statements ?? []).filter((s) => s.assigns?.includes(name));
+  if (assigns.length === 0) return undefined;
+  let from: string | undefined;
+  for (const s of assigns) {
+    const t = s.kind === 'SelectStmt' && s.assigns!.length === 1 ? fromOf(s.node) : undefined;
+    if (!t || (from !== undefined && from !== t)) return undefined;
+    from = t;
+  }
+  return from ? { value: name, from } : undefined;
+}
+
 /** Whether the body may catch the insert's error, or runs it as another role. */
 function mayEscape(model: Model, f: Func): boolean {
   const body = f.body;
@@ -161,7 +239,8 @@ export const triggerWriteDenied = defineRule({
           }
           candidates = [...all].filter((r) => !PSEUDO_ROLES.has(r));
         }
-        v = !!log && !log.temp && candidates.some((r) => denial(model, log, r) !== undefined);
+        // (or one whose INSERT policies tie a column to the caller: pinnedOut)
+        v = !!log && !log.temp && (candidates.some((r) => denial(model, log, r) !== undefined) || (log.rlsEnabled && log.policies.some((p) => (p.command === 'insert' || p.command === 'all') && !!pinnedColumn(p.withCheck ?? p.using))));
         deniable.set(logKey, v);
       }
       return v;
@@ -213,16 +292,27 @@ export const triggerWriteDenied = defineRule({
           seen.add(ins.table);
           const log = model.tables.get(ins.table);
           if (!log || log.temp) continue;
-          const denied = firings.filter((x) => x.table !== log).map((x) => ({ ...x, why: denial(model, log, x.role) })).filter((x) => x.why);
+          const denied: Denied[] = [];
+          for (const x of firings) {
+            if (x.table === log) continue;
+            const why = denial(model, log, x.role);
+            if (why) denied.push({ ...x, why });
+            else {
+              const pinned = pinnedOut(model, f, log, ins, x.role);
+              if (pinned) denied.push({ ...x, why: 'pinned', pinned });
+            }
+          }
           if (denied.length === 0) continue;
-          reportDenied(model, f, log, ins.loc, denied as Array<Firing & { why: 'privilege' | 'policy' }>, report);
+          reportDenied(model, f, log, ins.loc, denied, report);
         }
       }
     }
   },
 });
 
-function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Array<Firing & { why: 'privilege' | 'policy' }>, report: (r: Report) => void): void {
+type Denied = Firing & ({ why: 'privilege' | 'policy' } | { why: 'pinned'; pinned: Pinned });
+
+function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Denied[], report: (r: Report) => void): void {
   const roles = [...new Set(denied.map((d) => d.role))];
   const byPrivilege = denied.filter((d) => d.why === 'privilege').map((d) => d.role);
   const byPolicy = denied.filter((d) => d.why === 'policy').map((d) => d.role);
@@ -236,6 +326,15 @@ function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Array<
     reasons.push(`${roleList(who)} ${who.length === 1 ? 'has' : 'have'} no INSERT privilege on it (${error})`);
   }
   if (byPolicy.length) reasons.push(`it has row-level security and no permissive INSERT policy admits ${roleList([...new Set(byPolicy)])} (42501 new row violates row-level security policy for table "${log.name}")`);
+  const pins = denied.filter((d): d is Firing & { why: 'pinned'; pinned: Pinned } => d.why === 'pinned');
+  if (pins.length) {
+    const pin = pins[0]!.pinned;
+    const who = [...new Set(pins.map((d) => d.role))];
+    reasons.push(
+      `every permissive INSERT policy admitting ${roleList(who)} requires ${pin.column} = auth.uid() (e.g. "${pin.policy}"), but the row it writes puts ${pin.value}, looked up from ${pin.from}, in ${pin.column}, ` +
+        `in general another user than the one whose statement fires the trigger: such a row is refused (42501 new row violates row-level security policy for table "${log.name}")`,
+    );
+  }
   // (a table the body also reads that the roles may not read: auth.users on Supabase, paynless'
   // invite trigger; that read fails too, so letting the roles insert is not enough)
   const unreadable = [...f.reads].filter((k) => {
@@ -257,8 +356,8 @@ function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Array<
     start: at.start,
     end: at.end,
     message:
-      `Trigger function ${f.signature} is SECURITY INVOKER, so it runs with the rights of the role whose statement fires it, and it inserts into ${log.key}, which ${roleList(roles)} cannot insert into: ${reasons.join('; and ')}. ` +
-      `So each ${writes.join(', ')} by ${roleList(roles)} that reaches this INSERT fails, and the write is rolled back with it. ` +
+      `Trigger function ${f.signature} is SECURITY INVOKER, so it runs with the rights of the role whose statement fires it, and it inserts into ${log.key}, ${pins.length === denied.length ? `rows ${roleList(roles)} may not insert` : `which ${roleList(roles)} cannot insert into`}: ${reasons.join('; and ')}. ` +
+      `So each ${writes.join(', ')} by ${roleList(roles)} that reaches this INSERT${pins.length === denied.length ? ' with such a row' : ''} fails, and the write is rolled back with it. ` +
       (unreadable.length
         ? `It also reads ${unreadable.join(', ')}, which ${roleList(roles)} may not read (42501 permission denied for table ${unreadable[0]!.split('.').pop()}): that read fails as well, so letting the ${roles.length === 1 ? 'role' : 'roles'} insert into ${log.key} is not enough. ` +
           "Make the function SECURITY DEFINER with a fixed search_path, so it reads and inserts with its owner's rights (current_user inside it is then the owner: record auth.uid(), session_user or the row's own columns instead)."

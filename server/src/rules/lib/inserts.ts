@@ -8,6 +8,8 @@ export interface InsertRef {
   table: string;
   /** `INSERT INTO name` in the body */
   loc: Loc;
+  /** the InsertStmt */
+  node: Node;
 }
 
 /** An INSERT of a body as written: its target's name parts and its span. */
@@ -16,6 +18,7 @@ interface RawInsert {
   name: string;
   start: number;
   end: number;
+  node: Node;
 }
 
 /** The INSERTs of each body, kept with the body (a re-lint keeps the bodies of the files it did not parse again). */
@@ -31,7 +34,7 @@ function rawInsertsOf(body: FunctionBody): RawInsert[] {
       const rv = v.relation;
       const at: number = typeof rv.location === 'number' && rv.location >= s.start ? rv.location : s.start;
       const end = at + String(rv.relname).length + (rv.schemaname ? String(rv.schemaname).length + 1 : 0);
-      found.push({ schema: rv.schemaname, name: String(rv.relname), start: s.start, end: Math.max(s.start + 6, end) });
+      found.push({ schema: rv.schemaname, name: String(rv.relname), start: s.start, end: Math.max(s.start + 6, end), node: v });
     };
     if (s.kind === 'InsertStmt') visit('InsertStmt', s.node);
     walk(s.node, (k, v) => {
@@ -63,7 +66,7 @@ function insertsOfUncached(model: Model, f: Func): InsertRef[] {
     let table = model.key([r.schema, r.name]);
     // (an unqualified name resolved through the search_path the function was created under, or its own: as its writes say)
     if (r.schema === undefined && !f.writes.has(table)) for (const w of f.writes) if (w.endsWith(`.${r.name}`)) table = w;
-    out.push({ table, loc: { file: f.created.file, start: r.start, end: r.end } });
+    out.push({ table, loc: { file: f.created.file, start: r.start, end: r.end }, node: r.node });
   }
   return out;
 }
