@@ -84,7 +84,7 @@ INSERT INTO public.trail_badges (id, name, icon_color) VALUES (1, 'Desperta', '#
   ];
   const { ws, mine } = lintFiles(files, ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /the column updated_at written here is never added \(the column icon_color written here is missing too, until a later ALTER TABLE … ADD COLUMN: a statement using it before that fails with 42703\)/);
+  assert.match(mine[0]!.message, /the column updated_at written here is never added \(the column icon_color written here is missing too, until a later statement adds it: a statement using it before that fails with 42703\)/);
   await inRollback(await getDb(), async (q) => {
     const errors = await runEach(q, files.map((f) => f.text).join('\n'));
     assert.deepEqual(errors.map((e) => e.split(' ')[0]), ['42703'], 'the INSERT of the file');

@@ -37,7 +37,7 @@ export const tableIfNotExistsSkipped = defineRule({
       // (those a later statement adds: missing until then, for the statements between; we-community's trail_badges)
       const later = columnsBeyond(r.stmt, r.table.columns).filter((c) => !added.includes(c));
       const laterNote = later.length
-        ? ` (${theColumns(later)} written here ${later.length === 1 ? 'is' : 'are'} missing too, until a later ALTER TABLE … ADD COLUMN: a statement using ${later.length === 1 ? 'it' : 'them'} before that fails with 42703)`
+        ? ` (${theColumns(later)} written here ${later.length === 1 ? 'is' : 'are'} missing too, until a later statement adds ${later.length === 1 ? 'it' : 'them'}: a statement using ${later.length === 1 ? 'it' : 'them'} before that fails with 42703)`
         : '';
       report({
         file: r.nameLoc.file,
