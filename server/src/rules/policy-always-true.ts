@@ -6,7 +6,7 @@ import { lastColumn } from '../analysis/unseen.js';
 import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
-import { authCallOf, bareValue, onSupabasePlatform } from './lib/util.js';
+import { authCallOf, bareValue, functionLists, onSupabasePlatform } from './lib/util.js';
 import { grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
 
 /** Supabase's API roles whose requests auth.role() tells apart. */
@@ -88,8 +88,10 @@ function returnedExpr(model: Model, f: Func): Node | undefined {
   let v = returned.get(b);
   if (v === undefined) {
     const s = b.statements.length === 1 ? b.statements[0]!.node : undefined;
-    const only = s && !s.fromClause && !s.whereClause && s.targetList?.length === 1 && re.test(textOfFile(model, f.nameLoc.file).slice(b.start, b.end).replace(COMMENTS, ' ').trim());
-    returned.set(b, (v = only ? (s.targetList[0]?.ResTarget?.val ?? null) : null));
+    const e: Node | undefined = s && !s.fromClause && !s.whereClause && s.targetList?.length === 1 ? s.targetList[0]?.ResTarget?.val : undefined;
+    // (only a constant or a condition on who calls matters here: a sub-select, EXISTS, is not read, nor its body's text)
+    const only = !!e && !e.SubLink && re.test(textOfFile(model, f.nameLoc.file).slice(b.start, b.end).replace(COMMENTS, ' ').trim());
+    returned.set(b, (v = only ? e! : null));
   }
   return v ?? undefined;
 }
@@ -98,7 +100,7 @@ function returnedExpr(model: Model, f: Func): Node | undefined {
 const returnsOnlyTrue = (model: Model, f: Func) => constBool(returnedExpr(model, f)) === true;
 
 /** Whether the workspace has such a function (per model: where none, the rule looks at the tautologies' rows alone). */
-const hasTrueHelper = (model: Model) => memoModel(model, 'policy-always-true:helpers', (m) => [...m.functions.values()].some((list) => list.some((f) => returnsOnlyTrue(m, f))));
+const hasTrueHelper = (model: Model) => memoModel(model, 'policy-always-true:helpers', (m) => functionLists(m).oneStatementBooleans.some((f) => returnsOnlyTrue(m, f)));
 
 /** The function a condition is a call of (bare, or in a sub-select of its own) with `argc` arguments or any, if the workspace has it. */
 function calledHelper(model: Model, n: Node, argc?: number): Func | undefined {
