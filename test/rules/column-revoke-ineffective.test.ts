@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
 
 const ID = 'column-revoke-ineffective';
 before(initParser);
@@ -71,4 +71,21 @@ test('ok: table-wide REVOKE then column GRANTs, and column privileges only (Vali
       await expectPgError(q('SELECT password_hash FROM accounts'), '42501', 'permission denied for table accounts');
     });
   }
+});
+
+test("err (message): a table-wide privilege from the schema's default privileges, no GRANT naming the table (grida's grida_library): the message names them, and anon still reads the column", async () => {
+  const sql = `CREATE SCHEMA grida_library;
+GRANT USAGE ON SCHEMA grida_library TO anon;
+ALTER DEFAULT PRIVILEGES IN SCHEMA grida_library GRANT ALL ON TABLES TO anon;
+CREATE TABLE grida_library.author (id int PRIMARY KEY, name text, user_id uuid);
+REVOKE SELECT (user_id) ON grida_library.author FROM anon;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250424104044_library.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /anon holds SELECT on the whole table \(SELECT given by the default privileges of its schema when the table was created: ALTER DEFAULT PRIVILEGES … GRANT … ON TABLES\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO grida_library.author VALUES (1, 'ann', '00000000-0000-0000-0000-000000000001'); SET ROLE anon`);
+    assert.deepEqual(await q('SELECT user_id FROM grida_library.author'), [{ user_id: '00000000-0000-0000-0000-000000000001' }]);
+  });
 });

@@ -25,7 +25,7 @@ function columnPrivilegesOf(n: Node): Map<string, string[]> {
  * case where every GRANT of it to the role there names columns; or Supabase's platform
  * defaults, unless a table-wide REVOKE took it. Membership is not followed (not reported).
  */
-function tableWide(model: Model, t: Pick<Table, 'key' | 'schema'> & { grants?: Table['grants'] }, role: string, privilege: string, columnGrants: Set<string>): 'grant' | 'public' | 'platform' | undefined {
+function tableWide(model: Model, t: Pick<Table, 'key' | 'schema'> & { grants?: Table['grants'] }, role: string, privilege: string, columnGrants: Set<string>): 'grant' | 'default' | 'public' | 'platform' | undefined {
   let granted: boolean | undefined;
   for (const e of model.grantEvents) {
     if (e.objectKind !== 'table' || !e.grantees.includes(role)) continue;
@@ -38,12 +38,14 @@ function tableWide(model: Model, t: Pick<Table, 'key' | 'schema'> & { grants?: T
   if (granted === false) return undefined;
   // no table-wide GRANT or REVOKE of it here: default privileges (in the replayed grants, when
   // no column GRANT put it there) or the platform's
-  if (t.grants?.get(role)?.has(privilege) && ![...columnGrants].some((k) => k.endsWith(`\u0000${privilege}`))) return role === 'public' ? 'public' : 'grant';
+  // (grida's ALTER DEFAULT PRIVILEGES … IN SCHEMA grida_library GRANT ALL ON TABLES: no GRANT names the table)
+  if (t.grants?.get(role)?.has(privilege) && ![...columnGrants].some((k) => k.endsWith(`\u0000${privilege}`))) return role === 'public' ? 'public' : 'default';
   return platformGrantee(model, t.schema, role) ? 'platform' : undefined;
 }
 
 const SOURCE = {
   grant: (p: string) => `a GRANT of ${p} on the table`,
+  default: (p: string) => `${p} given by the default privileges of its schema when the table was created: ALTER DEFAULT PRIVILEGES … GRANT … ON TABLES`,
   public: (p: string) => `${p} granted to PUBLIC on the table`,
   platform: () => "Supabase's default privileges, ALL on every table in public",
 } as const;
