@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
@@ -35,7 +35,7 @@ const asUserA = async (q: Q) => {
 test("err: get_user_emails(): anon gets 42501 from auth.users and every account's email from the function", async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'public.get_user_emails');
-  assert.match(finding.message, /^SECURITY DEFINER function public\.get_user_emails\(\) can be called by PUBLIC .* and returns data of rows of auth\.users, .* any caller can read what it returns of other users' accounts\./);
+  assert.match(finding.message, /^SECURITY DEFINER function public\.get_user_emails\(\) can be called by PUBLIC .* and returns data \(id, email\) of rows of auth\.users, .* any caller can read what it returns of other users' accounts\./);
   const db = await getDb();
   await inRollback(db, async (q) => {
     await migrate(q, ws);
@@ -96,5 +96,34 @@ test('ok: EXECUTE revoked from the API roles: 42501', async () => {
     await migrate(q, ws);
     await q('SET ROLE anon');
     await expectPgError(q('SELECT * FROM public.get_user_emails()'), '42501');
+  });
+});
+
+test("err (message): a function returning two metadata keys of the authors of public rows (mentopanda's get_public_trainings) names them: anon gets the display names, and no email", async () => {
+  const sql = `CREATE TABLE public.trainings (id bigint PRIMARY KEY, title text, is_public boolean DEFAULT false, created_by uuid);
+ALTER TABLE public.trainings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY public_trainings ON public.trainings FOR SELECT TO authenticated, anon USING (is_public = true);
+CREATE FUNCTION public.get_public_trainings(limit_count integer DEFAULT 20)
+RETURNS TABLE(id bigint, title text, creator_display_name text) AS $$
+BEGIN
+  RETURN QUERY
+  SELECT t.id, t.title, u.raw_user_meta_data->>'display_name'
+  FROM public.trainings t LEFT JOIN auth.users u ON t.created_by = u.id
+  WHERE t.is_public = true
+  LIMIT limit_count;
+END;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp;
+`;
+  const ws = lintFiles([{ file: 'supabase/migrations/20250812100219_trainings.sql', text: sql }], ID);
+  assert.equal(ws.mine.length, 1);
+  assert.match(ws.mine[0]!.message, /returns data \(raw_user_meta_data->>'display_name'\) of rows of auth\.users, .* any caller can read raw_user_meta_data->>'display_name' of other users' accounts\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), raw_user_meta_data jsonb); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(sql);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com', '{"display_name": "Ann"}'), ('${TENANT_B}', 'b@example.com', '{"display_name": "Bob"}');
+INSERT INTO public.trainings VALUES (1, 'public one', true, '${TENANT_A}'), (2, 'private', false, '${TENANT_B}');
+GRANT EXECUTE ON FUNCTION public.get_public_trainings(integer) TO anon; SET ROLE anon`);
+    assert.deepEqual(await q('SELECT * FROM public.get_public_trainings()'), [{ id: 1, title: 'public one', creator_display_name: 'Ann' }]);
   });
 });

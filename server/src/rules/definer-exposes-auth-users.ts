@@ -1,4 +1,7 @@
-import type { Model } from '../analysis/model.js';
+import type { Func, Model } from '../analysis/model.js';
+import { constValue } from '../analysis/ast.js';
+import { sval, walk } from '../analysis/parse.js';
+import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { callersOf, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
@@ -7,6 +10,50 @@ import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefin
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
   return role !== undefined && model.roleBypassesRls(role) === false && !model.roles.get(role)?.superuser && !mayReadAuthUsers(model, role);
+}
+
+/**
+ * What of auth.users the body's queries return, as written: `email`, `raw_user_meta_data->>'display_name'`
+ * (its alias's columns, and the keys taken out of a json column); undefined where it is not known
+ * (`u.*`, no column named, a lexical body).
+ */
+function authUsersColumns(f: Func): string[] | undefined {
+  const body = f.body;
+  if (!body || body.lexical) return undefined;
+  const out = new Set<string>();
+  let unknown = false;
+  for (const s of body.statements) {
+    const aliases = new Set<string>();
+    let tables = 0;
+    walk(s.node, (k, v) => {
+      if (k !== 'RangeVar') return;
+      tables++;
+      if (v.schemaname === 'auth' && v.relname === 'users') aliases.add(String(v.alias?.aliasname ?? 'users'));
+    });
+    if (aliases.size === 0) continue;
+    const only = tables === 1;
+    const keyed = new Set<Node>();
+    // (what the query returns: its target list, not the join's or the WHERE's columns)
+    walk(s.node?.targetList, (k, v) => {
+      if (k === 'A_Expr' && (sval(v.name?.[0]) === '->>' || sval(v.name?.[0]) === '->')) {
+        const f0: Node[] = v.lexpr?.ColumnRef?.fields ?? [];
+        const key = constValue(v.rexpr);
+        const col = f0.length === 2 && aliases.has(String(sval(f0[0]))) ? sval(f0[1]) : f0.length === 1 && only ? sval(f0[0]) : undefined;
+        if (col && typeof key === 'string') {
+          out.add(`${col}->>'${key}'`);
+          keyed.add(v.lexpr.ColumnRef);
+        }
+      }
+      if (k !== 'ColumnRef' || keyed.has(v)) return;
+      const fields: Node[] = v.fields ?? [];
+      const last = fields[fields.length - 1];
+      if ((fields.length === 2 && aliases.has(String(sval(fields[0])))) || (fields.length <= 1 && only)) {
+        if (last?.A_Star) unknown = true;
+        else if (sval(last)) out.add(String(sval(last)));
+      }
+    });
+  }
+  return unknown || out.size === 0 ? undefined : [...out];
 }
 
 export const definerExposesAuthUsers = defineRule({
@@ -40,7 +87,10 @@ export const definerExposesAuthUsers = defineRule({
       if (funcLooksAtCaller(model, f)) continue;
       const owner = f.owner?.role;
       const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
-      const what = reads && writes ? 'returns data of, and changes, rows of auth.users' : reads ? 'returns data of rows of auth.users' : 'changes rows of auth.users';
+      // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
+      const cols = reads ? authUsersColumns(f) : undefined;
+      const colText = cols?.length ? ` (${cols.join(', ')})` : '';
+      const what = reads && writes ? `returns data${colText} of, and changes, rows of auth.users` : reads ? `returns data${colText} of rows of auth.users` : 'changes rows of auth.users';
       // (a function without arguments does what it does: the caller only chooses to run it)
       const fixed = f.argTypes.length === 0;
       const gets = fixed
@@ -48,7 +98,9 @@ export const definerExposesAuthUsers = defineRule({
         : reads && writes
           ? "read other users' accounts and change them"
           : reads
-            ? "read other users' accounts"
+            ? cols?.length
+              ? `read ${cols.join(', ')} of other users' accounts`
+              : "read other users' accounts"
             : "change other users' accounts";
       report({
         ...f.nameLoc,
