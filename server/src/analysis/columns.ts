@@ -10,8 +10,8 @@
 // so a column added after the policy is not reported, and a name some ALTER TABLE drops or
 // renames is never reported (the policy may have come before). Expressions with sub-queries
 // in FROM, set-returning functions in FROM, CTEs, VALUES or column aliases are not looked at
-// (their names are not table columns); nor is anything when a DO block runs dynamic SQL (it
-// may add columns the model cannot see).
+// (their names are not table columns); nor is anything when a DO block runs dynamic SQL that
+// may add columns the model cannot see (ALTER TABLE … ADD/DROP/RENAME, CREATE TABLE, RENAME).
 import { census, memoStmt, PLATFORM_SCHEMAS } from './ast.js';
 import { clauseError } from './clauses.js';
 import { rollbackSections, type Model, type Policy, type Table } from './model.js';
@@ -169,6 +169,12 @@ const fileFacts = new WeakMap<ParsedFile, FileColumnFacts>();
 const ALTER_TABLE = /\balter\s+table\b/i;
 const COLUMN_CHANGE = /\b(?:add|drop|rename|alter)\s+(?:column\b|(?!table\b|constraint\b|primary\b|unique\b|foreign\b|check\b|index\b|row\b|policy\b|owner\b)[a-z_"])/i;
 
+/** Whether a DO block's text may change a table's columns where the replay cannot see it. */
+function mayChangeColumns(text: string): boolean {
+  return (ALTER_TABLE.test(text) && COLUMN_CHANGE.test(text)) || CREATE_TABLE.test(text) || /\brename\b/i.test(text);
+}
+const CREATE_TABLE = /\bcreate\s+(?:(?:global\s+|local\s+)?(?:temp|temporary)\s+|unlogged\s+)?table\b/i;
+
 function factsOfFile(file: ParsedFile): FileColumnFacts {
   let out = fileFacts.get(file);
   if (out) return out;
@@ -196,7 +202,9 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
         out.events.push({ create: true, ine: true, view, name: [n.newschema, n.relation.relname], at: s.start });
       }
     } else if (s.kind === 'DoStmt') {
-      if (s.body?.dynamicExecutes.length) out.dynamic = true;
+      // (one whose dynamic SQL may add, drop, rename or retype a column, or create a table: not
+      // fantastic-auth's EXECUTE 'DROP VIEW users_admin', a loop creating policies or enabling RLS)
+      if (s.body?.dynamicExecutes.length && mayChangeColumns(file.text.slice(s.body.start, s.body.end))) out.dynamic = true;
     } else if (s.kind === 'CreateFunctionStmt' && s.body) {
       // (a function the migrations call may add or rename columns: regen-server's
       // temp_migration_helper() renames admin_party_id to admin_account_id; with dynamic SQL, any)

@@ -3169,7 +3169,7 @@ class Replay {
     let i = list.length - 2;
     while (i >= 0 && list[i]!.stmt !== t.stmt) {
       const s = list[i]!.stmt;
-      if (mayDropUnseen(s, list[i]!.file.file, look)) return false;
+      if (mayDropUnseen(s, list[i]!.file.file, look, 'table')) return false;
       const made = types.size !== 0 ? createdTypeName(s) : undefined;
       if (made !== undefined && types.has(made)) (later ??= new Set()).add(made);
       i--;

@@ -28,18 +28,54 @@ export interface UnseenLookup {
   text(file: string): string;
 }
 
-const DROPS = /\b(drop|rename)\b/i;
 const STATIC_DROPS = new Set(['DropStmt', 'RenameStmt', 'DropOwnedStmt', 'AlterPolicyStmt']);
 
+/**
+ * What an unseen drop is asked about: a table (a DROP VIEW … CASCADE cannot take one), or a policy
+ * (nor can a DROP VIEW without CASCADE: fantastic-auth's and circle-marketplace's DO blocks
+ * dropping views did not let a table or policy made before them be made again).
+ */
+export type Dropped = 'table' | 'policy';
+
+/** Objects whose DROP takes neither a table (with or without CASCADE) nor, without CASCADE, a policy. */
+const NO_TABLE_KINDS = /^(?:materialized\s+view|view|function|procedure|routine|trigger|index|sequence|publication|rule|aggregate|operator|cast|event\s+trigger|policy|role|user|default|not\s+null|constraint|column|statistics|server|subscription)\b/i;
+const NO_TABLE_REMOVES = new Set(['OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_TRIGGER', 'OBJECT_INDEX', 'OBJECT_SEQUENCE', 'OBJECT_PUBLICATION', 'OBJECT_RULE', 'OBJECT_AGGREGATE', 'OBJECT_OPERATOR', 'OBJECT_CAST', 'OBJECT_EVENT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_STATISTIC_EXT']);
+
+/** The DROPs and RENAMEs of a text that may take a `what` (see Dropped). */
+function dropsIn(text: string, what: Dropped): number {
+  let n = 0;
+  for (const m of text.matchAll(DROPS_ALL)) {
+    if (m[1]!.toLowerCase() === 'drop') {
+      const rest = text.slice(m.index! + m[0].length, m.index! + m[0].length + 240);
+      const kind = NO_TABLE_KINDS.exec(rest.replace(/^\s+/, ''));
+      if (kind) {
+        // (the statement's rest, up to its end: CASCADE there may take the policies that depend on the object)
+        const cascade = /\bcascade\b/i.test(rest.split(';')[0]!);
+        const policy = /^policy\b/i.test(kind[0]);
+        if (what === 'table' || (!cascade && !policy)) continue;
+      }
+    }
+    n++;
+  }
+  return n;
+}
+
+/** Whether a static statement of a body may take a `what`. */
+function staticMayDrop(s: Statement, what: Dropped): boolean {
+  if (!STATIC_DROPS.has(s.kind)) return false;
+  if (s.kind !== 'DropStmt' || !NO_TABLE_REMOVES.has(s.node?.removeType)) return true;
+  return what === 'policy' && (s.node?.behavior === 'DROP_CASCADE' || s.node?.removeType === 'OBJECT_POLICY');
+}
+
 /** Whether a body may drop or rename something unseen (see above); `text` is its file's text. */
-function bodyMayDrop(body: FunctionBody | undefined, text: string, args: string): boolean {
+function bodyMayDrop(body: FunctionBody | undefined, text: string, args: string, what: Dropped): boolean {
   if (!body) return false;
-  for (const s of body.statements) if (STATIC_DROPS.has(s.kind)) return true;
-  return body.dynamicExecutes.length !== 0 && (DROPS.test(text.slice(body.start, body.end)) || DROPS.test(args));
+  for (const s of body.statements) if (staticMayDrop(s, what)) return true;
+  return body.dynamicExecutes.length !== 0 && (dropsIn(text.slice(body.start, body.end), what) !== 0 || dropsIn(args, what) !== 0);
 }
 
 /** Whether a statement calls such a function. */
-function callsDroppingFunction(stmt: Statement, text: string, look: UnseenLookup): boolean {
+function callsDroppingFunction(stmt: Statement, text: string, look: UnseenLookup, what: Dropped): boolean {
   const calls = census(stmt.node).funcCalls;
   for (let i = 0; i < calls.length; i++) {
     const parts = nameParts(calls[i]!.funcname);
@@ -49,13 +85,13 @@ function callsDroppingFunction(stmt: Statement, text: string, look: UnseenLookup
       continue;
     }
     if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
-    if (bodyMayDrop(f.body, look.text(f.nameLoc.file), text.slice(stmt.start, stmt.end))) return true;
+    if (bodyMayDrop(f.body, look.text(f.nameLoc.file), text.slice(stmt.start, stmt.end), what)) return true;
   }
   return false;
 }
 
 /** Whether a replayed statement of `file` may drop or rename a table or a policy unseen (see above). */
-export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup): boolean {
+export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup, what: Dropped): boolean {
   switch (stmt.kind) {
     case 'DropOwnedStmt':
       return true;
@@ -65,13 +101,13 @@ export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup)
       const body = stmt.body;
       if (!body) return false;
       const text = look.text(file);
-      if (memoStmt(stmt, 'unseenDo', () => body.dynamicExecutes.length !== 0 && DROPS.test(text.slice(body.start, body.end)) && !dropsOnlySeen(body, text))) return true;
-      for (const s of body.statements) if (callsDroppingFunction(s, text, look)) return true;
+      if (memoStmt(stmt, what === 'table' ? 'unseenDoTable' : 'unseenDoPolicy', () => body.dynamicExecutes.length !== 0 && dropsIn(text.slice(body.start, body.end), what) !== 0 && !dropsOnlySeen(body, text, what))) return true;
+      for (const s of body.statements) if (callsDroppingFunction(s, text, look, what)) return true;
       return false;
     }
     case 'SelectStmt':
     case 'CallStmt':
-      return callsDroppingFunction(stmt, look.text(file), look);
+      return callsDroppingFunction(stmt, look.text(file), look, what);
     default:
       return false;
   }
@@ -84,8 +120,8 @@ export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup)
  * PolicyDropLoop) over named tables (OpDynamic). Any other mention (in a string, a dynamic
  * EXECUTE) may drop something unseen.
  */
-function dropsOnlySeen(body: FunctionBody, text: string): boolean {
-  const count = (s: string) => s.match(DROPS_ALL)?.length ?? 0;
+function dropsOnlySeen(body: FunctionBody, text: string, what: Dropped): boolean {
+  const count = (s: string) => dropsIn(s, what);
   let unseen = count(text.slice(body.start, body.end));
   for (const s of body.statements) if (s.kind === 'DropStmt' || s.kind === 'RenameStmt') unseen -= count(text.slice(s.start, s.end));
   if (unseen > 0 && body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text))) {

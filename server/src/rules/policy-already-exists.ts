@@ -137,7 +137,7 @@ function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCre
     if (from < 0 || to <= from) continue;
     const look = lookupIn(m);
     let unseen = false;
-    for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m.statements[i]!.stmt, m.statements[i]!.file.file, look);
+    for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m.statements[i]!.stmt, m.statements[i]!.file.file, look, 'policy');
     if (!unseen) out.push({ by, first });
   }
   // a policy the model holds from a CREATE POLICY that itself fails is the one before it: the
@@ -222,7 +222,7 @@ function typeRecreations(model: Model): Loc[] {
         }
         continue;
       }
-      if (made.size && mayDropUnseen(stmt, file.file, look)) made.clear();
+      if (made.size && mayDropUnseen(stmt, file.file, look, 'policy')) made.clear();
       const name = createdTypeName(stmt);
       if (name === undefined) continue;
       const before = made.get(name);

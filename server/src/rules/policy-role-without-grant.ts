@@ -1,6 +1,6 @@
 import type { GrantEvent, Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
-import { lastRevokeOf, PSEUDO_ROLES } from '../analysis/privileges.js';
+import { lastRevokeOf, mayInheritUnseen, PSEUDO_ROLES } from '../analysis/privileges.js';
 import { dynamicGrants, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { orderOf } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
@@ -19,7 +19,8 @@ function missingRoles(model: Model, t: Table, p: Policy): string[] | undefined {
     if (PSEUDO_ROLES.has(role)) continue;
     // (when the workspace grants this role nothing on tables, its privileges are managed
     // elsewhere, e.g. Supabase's platform defaults, unless a REVOKE here names it)
-    if (!mayRunPolicyCommand(model, t, p, role)) (missing ??= []).push(role);
+    // (nor one a membership the migrations do not show may give the privilege: mayInheritUnseen)
+    if (!mayRunPolicyCommand(model, t, p, role) && !mayInheritUnseen(model, t, role, privilegesNeeded(p))) (missing ??= []).push(role);
   }
   return missing;
 }
