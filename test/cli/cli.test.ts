@@ -193,6 +193,17 @@ describe('workspace semantics', () => {
     const g = JSON.parse(run(dir, ['db/*.sql', '--format', 'json']).stdout);
     assert.deepEqual(g.files.map((f: { path: string }) => f.path), ['db/3.sql']);
   });
+  test("ok: a folder given on the command line is matched with the config's globs relative to the root, as the README says (elhub: exclude db/test_data/** with `pg-rls-lint db`), and relative to the folder as before", () => {
+    const files = { 'db/y.sql': NO_RLS, 'db/sub/x.sql': NO_RLS };
+    const paths = (config: object) => {
+      const dir = fixture({ ...files, '.pg-rls-lint.json': JSON.stringify(config) });
+      return JSON.parse(run(dir, ['db', '--format', 'json']).stdout).files.map((f: { path: string }) => f.path).sort();
+    };
+    assert.deepEqual(paths({ exclude: ['db/sub/**'] }), ['db/y.sql']);
+    assert.deepEqual(paths({ include: ['db/**/*.sql'] }), ['db/sub/x.sql', 'db/y.sql']);
+    assert.deepEqual(paths({ include: ['*.sql'] }), ['db/y.sql'], 'relative to the folder');
+    assert.deepEqual(paths({ exclude: ['sub/**'] }), ['db/y.sql'], 'relative to the folder');
+  });
 });
 
 describe('--fix', () => {

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
+import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
 import { discoverFiles, readApiSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
@@ -70,6 +71,23 @@ export async function loadConfig(cwd: string, configPath: string | undefined, ru
   return mergeConfig(fileConfig, { rules });
 }
 
+/**
+ * The files of a directory the command line names: the config's globs are relative to the root
+ * (`cwd`, where its .pg-rls-lint.json is read), as the README says — `pg-rls-lint db` with
+ * `"exclude": ["db/sub/**"]` leaves db/sub out, and `"include": ["db/**\/*.sql"]` finds db's files —
+ * and, as they were matched before, relative to the directory itself too.
+ */
+async function directoryFiles(abs: string, cwd: string, config: Config, log: (message: string) => void): Promise<string[]> {
+  const found = await discoverFiles(abs, config, log);
+  if (relativeTo(cwd, abs) === undefined) return found;
+  const out = new Set(found);
+  // (patterns written from the root's top: a `**/` one finds the same files either way)
+  if (config.include.some((p) => !p.startsWith('**'))) for (const f of await discoverFiles(cwd, config, log)) if (relativeTo(abs, f) !== undefined) out.add(f);
+  if (config.exclude.length === 0) return [...out];
+  const excluded = picomatch(config.exclude, { dot: false });
+  return [...out].filter((f) => !excluded(relativeTo(cwd, f) ?? ''));
+}
+
 /** Expands the command line's paths: directories are walked like a workspace; globs expand. */
 export async function collectFiles(paths: string[], cwd: string, config: Config): Promise<string[]> {
   const out = new Set<string>();
@@ -80,7 +98,7 @@ export async function collectFiles(paths: string[], cwd: string, config: Config)
       const st = statSync(abs);
       if (st.isDirectory()) {
         const errors: string[] = [];
-        for (const f of await discoverFiles(abs, config, (m) => errors.push(m))) out.add(f);
+        for (const f of await directoryFiles(abs, cwd, config, (m) => errors.push(m))) out.add(f);
         if (errors.length) throw new CliError(errors[0]!);
       } else out.add(abs); // an explicit file is linted whatever its extension
       continue;
