@@ -61,6 +61,8 @@ CREATE POLICY docs_tenant ON docs USING (tenant_id = (select current_setting('ap
   const plain = lintFiles([{ file: 'migrations/0001_docs.sql', text: sql }], 'policy-applies-to-public').mine;
   assert.equal(plain.length, 1);
   assert.match(plain[0]!.message, /every role — including any role created later — that has a grant/);
+  // (no role in sight: not Supabase's authenticated, which this project does not have; Prisma's example)
+  assert.match(plain[0]!.message, /Name the roles that need it with TO \(e\.g\. TO the role your application connects as\)\./);
   const postgrest = lintFiles([{ file: 'migrations/0001_docs.sql', text: `CREATE ROLE anon NOLOGIN;\n${sql}` }], 'policy-applies-to-public').mine;
   assert.match(postgrest[0]!.message, /including anon and any role created later/);
   const supabase = lintFiles([{ file: 'supabase/migrations/0001_docs.sql', text: sql }], 'policy-applies-to-public').mine;

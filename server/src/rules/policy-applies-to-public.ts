@@ -34,6 +34,13 @@ function rolesFor(model: Model, p: Policy): { text: string; granted: boolean } {
   return { text: appRole(model), granted: false };
 }
 
+/** The roles the message names: rolesFor's, or, where the migrations show none (a Prisma project's one connection role), what to write. */
+function example(model: Model, p: Policy): string {
+  const r = rolesFor(model, p);
+  if (r.granted || r.text !== 'authenticated' || model.roles.has('authenticated')) return r.text;
+  return 'the role your application connects as';
+}
+
 /** Edits that give the policy `TO <role>` (appRole: authenticated on Supabase) instead of PUBLIC. */
 function toAppRole(model: Model, p: Policy): { title: string; edits: Edit[] } | undefined {
   const roles = rolesFor(model, p);
@@ -115,7 +122,7 @@ export const policyAppliesToPublic = defineRule({
         message:
           `Policy "${p.name}" on ${p.table} ${p.implicitPublic ? 'has no TO clause, so it applies to PUBLIC' : 'is TO PUBLIC'}: ` +
           `every role — including ${anon}any role created later — that has a grant on the table gets the rows it admits. ` +
-          `Name the roles that need it with TO (e.g. TO ${rolesFor(model, p).text}).`,
+          `Name the roles that need it with TO (e.g. TO ${example(model, p)}).`,
         fixes: fix ? [{ title: fix.title, kind: 'unsafe', edits: fix.edits }] : [],
       });
     }
