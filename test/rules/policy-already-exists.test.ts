@@ -199,6 +199,18 @@ test("ok (message): a re-creation in a file the Supabase CLI skips does not say 
   assert.match(byFile.get('supabase/migrations/20240103000000_again.sql')!, /\(a new database, supabase db reset, CI\)/);
 });
 
+test("ok (message): a re-creation whose earlier maker is a file the Supabase CLI skips (circle-marketplace's hyphenated files) does not say supabase db reset stops there either", () => {
+  const { mine } = lintFiles(
+    [
+      { file: 'supabase/migrations/20240101000000-notes.sql', text: TABLE },
+      { file: 'supabase/migrations/20240103000000_again.sql', text: AGAIN },
+    ],
+    ID,
+  );
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /supabase db reset/);
+});
+
 test('ok: DROP FUNCTION … CASCADE (or DROP TABLE / VIEW … CASCADE) drops the policies that call (or read) it: writing one again is no 42710 (regen-server)', async () => {
   const setup = `CREATE TABLE public.party (id uuid PRIMARY KEY, name text);
 CREATE TABLE public.admins (party_id uuid PRIMARY KEY);

@@ -317,7 +317,7 @@ export const policyAlreadyExists = defineRule({
         end: by.nameLoc.end,
         message:
           `The policy "${by.name}" already exists on ${old.table.replace(/^public\./, '')}: it is created at ${where(model, old.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
-          `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(by.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) ${stops ? `stops earlier, at ${where(model, stops.loc)} (${stops.what}), and would stop here once that is fixed; either way the table keeps the earlier policy` : 'stops here, and the table keeps the earlier policy'}. ` +
+          `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(by.created.file)?.applied === false || supabaseMigration(old.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) ${stops ? `stops earlier, at ${where(model, stops.loc)} (${stops.what}), and would stop here once that is fixed; either way the table keeps the earlier policy` : 'stops here, and the table keeps the earlier policy'}. ` +
           `There is no CREATE OR REPLACE POLICY: put DROP POLICY IF EXISTS … before it to replace the policy (the other rules read this one as the table's), change it with ALTER POLICY, give it another name, or remove it.`,
         related: [{ ...old.created, message: `the policy "${old.name}" is created here` }],
         fixes,
