@@ -215,3 +215,22 @@ test("ok: a policy written before its table is created (a later migration makes 
     assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', 'ok']);
   });
 });
+
+test("ok: a CREATE TABLE IF NOT EXISTS after policies on the table (mtkcx's site_settings, made in the dashboard with other columns): PostgreSQL skipped it, its columns are not known, and the policy naming another column is created: not reported", async () => {
+  const files = [
+    { file: 'supabase/migrations/20250809230515_secure.sql', text: "CREATE POLICY settings_read ON public.site_settings FOR SELECT USING (category = 'public');\n" },
+    {
+      file: 'supabase/migrations/20250815183407_settings.sql',
+      text: 'CREATE TABLE IF NOT EXISTS public.site_settings (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), key text NOT NULL UNIQUE, value jsonb NOT NULL);\nALTER TABLE public.site_settings ENABLE ROW LEVEL SECURITY;\n',
+    },
+    { file: 'supabase/migrations/20250816151553_policies.sql', text: "CREATE POLICY settings_safe ON public.site_settings FOR SELECT USING (category IN ('theme', 'ui'));\n" },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  // without the earlier policy the table is the migrations': reported
+  assert.equal(lintFiles(files.slice(1), ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q("CREATE TABLE public.site_settings (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), setting_key text, category text)");
+    for (const f of files) await q(f.text);
+    assert.deepEqual((await q(`SELECT policyname FROM pg_policies WHERE tablename = 'site_settings' ORDER BY 1`)).map((r) => r.policyname), ['settings_read', 'settings_safe']);
+  });
+});

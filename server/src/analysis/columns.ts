@@ -118,8 +118,27 @@ export interface UnknownColumn {
  * a plain CREATE TABLE while it existed (PostgreSQL rejects that one, 42P07, and keeps the first;
  * the model keeps the last), and not in a schema of the platform (PLATFORM_SCHEMAS).
  */
-function plainTable(t: Table, ws: WorkspaceColumnFacts): boolean {
-  return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && !ws.recreated.has(t.key);
+function plainTable(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
+  return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && !ws.recreated.has(t.key) && !madeBefore(model, t);
+}
+
+/**
+ * Whether a CREATE TABLE IF NOT EXISTS comes after statements naming the table (a policy, an ALTER
+ * TABLE, an index, a trigger): the table was made before, outside the migrations (mtkcx's
+ * site_settings, made in Supabase's dashboard with other columns), so PostgreSQL skipped this
+ * CREATE and its columns are not known. Kept per statement.
+ */
+function madeBefore(model: Model, t: Table): boolean {
+  if (!t.stmt.node?.if_not_exists) return false;
+  return memoStmt(t.stmt, 'madeBefore', () => {
+    for (const { stmt } of model.statements) {
+      if (stmt === t.stmt) return false;
+      const n = stmt.node;
+      const rv = stmt.kind === 'CreatePolicyStmt' || stmt.kind === 'AlterPolicyStmt' ? n?.table : stmt.kind === 'AlterTableStmt' || stmt.kind === 'IndexStmt' || stmt.kind === 'CreateTrigStmt' ? n?.relation : undefined;
+      if (rv?.relname === t.name && (rv.schemaname ?? t.schema) === t.schema) return true;
+    }
+    return false;
+  });
 }
 
 
@@ -321,7 +340,7 @@ function uncached(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy,
   // name found nowhere is walked with its scopes.
   const u = p.using ? namesBeyond(p.using, own.columns) : NO_NAMES;
   const c = p.withCheck ? namesBeyond(p.withCheck, own.columns) : NO_NAMES;
-  if ((u.length === 0 && c.length === 0) || !plainTable(own, ws)) return undefined;
+  if ((u.length === 0 && c.length === 0) || !plainTable(model, own, ws)) return undefined;
   // (the tables of the expressions' FROM lists: what the answer depends on besides `own`)
   const looked = (rv: Node): Table | undefined => {
     const key = model.relKey(rv);
@@ -334,12 +353,12 @@ function uncached(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy,
     }
     return t;
   };
-  if (!(u.length && mayMiss(ws, u, p.using, looked)) && !(c.length && mayMiss(ws, c, p.withCheck, looked))) return undefined;
-  return check(ws, own, p, looked);
+  if (!(u.length && mayMiss(model, ws, u, p.using, looked)) && !(c.length && mayMiss(model, ws, c, p.withCheck, looked))) return undefined;
+  return check(model, ws, own, p, looked);
 }
 
 /** Whether one of `names` (those of the expression's ColumnRefs its policy's table does not have) is a column of no table the migrations show the expression reads. */
-function mayMiss(ws: WorkspaceColumnFacts, names: readonly string[], e: Node, tableOf: (rv: Node) => Table | undefined): boolean {
+function mayMiss(model: Model, ws: WorkspaceColumnFacts, names: readonly string[], e: Node, tableOf: (rv: Node) => Table | undefined): boolean {
   const ranges = census(e).rangeVars;
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
@@ -351,7 +370,7 @@ function mayMiss(ws: WorkspaceColumnFacts, names: readonly string[], e: Node, ta
       else {
         // (a relation whose columns are not known leaves it to the walk: it may be out of the name's reach)
         const t = tableOf(rv);
-        found = !!t && plainTable(t, ws) && t.columns.includes(name);
+        found = !!t && plainTable(model, t, ws) && t.columns.includes(name);
       }
     }
     if (!found) return true;
@@ -377,13 +396,13 @@ function namesBeyond(e: Node, columns: readonly string[]): readonly string[] {
 }
 
 /** unknownColumnOf's walk, with the scopes of the names. */
-function check(ws: WorkspaceColumnFacts, own: Table, p: Policy, tableOf: (rv: Node) => Table | undefined): UnknownColumn | undefined {
+function check(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, tableOf: (rv: Node) => Table | undefined): UnknownColumn | undefined {
   for (const e of [p.using, p.withCheck]) {
     if (!e) continue;
     const f = columnFacts(e);
     if (f.opaque) continue;
     for (const r of f.refs) {
-      const u = resolve(ws, own, r, tableOf);
+      const u = resolve(model, ws, own, r, tableOf);
       if (u) return u;
     }
   }
@@ -391,12 +410,12 @@ function check(ws: WorkspaceColumnFacts, own: Table, p: Policy, tableOf: (rv: No
 }
 
 /** An UnknownColumn when no relation in reach of the reference has the column (and every one in reach is known). */
-function resolve(ws: WorkspaceColumnFacts, own: Table, r: ScopedRef, tableOf: (rv: Node) => Table | undefined): UnknownColumn | undefined {
+function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRef, tableOf: (rv: Node) => Table | undefined): UnknownColumn | undefined {
   const fields: Node[] = r.ref.fields ?? [];
   if (fields.length === 0 || fields.length > 2) return undefined;
   const known = (rv: Node): Table | undefined => {
     const t = tableOf(rv);
-    return t && plainTable(t, ws) ? t : undefined;
+    return t && plainTable(model, t, ws) ? t : undefined;
   };
   const reach = (): Table[] => {
     const out: Table[] = [];
