@@ -207,3 +207,29 @@ AS $$ SELECT EXISTS (SELECT 1 FROM public.admins WHERE user_id = _user_id) $$;
     assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'the admin still reads B');
   });
 });
+
+test("ok: the guard fails open, but every statement after it is limited to the caller's own rows (bolt-test's delete_user_account: DELETE … AND id = auth.uid()): anon deletes nothing, not reported; without that condition it is", async () => {
+  const sql = `CREATE TABLE public.accounts (id uuid PRIMARY KEY, email text);
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.delete_user_account(user_id_param uuid)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+  IF auth.uid() != user_id_param THEN
+    RAISE EXCEPTION 'You can only delete your own account';
+  END IF;
+  DELETE FROM public.accounts WHERE id = user_id_param AND id = auth.uid();
+END;
+$$;
+`;
+  const file = 'supabase/migrations/20250120110321_weathered_sun.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  assert.equal(lintFiles([{ file, text: sql.replace(' AND id = auth.uid();', ';') }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.accounts VALUES ('${TENANT_B}', 'b@example.com'); GRANT EXECUTE ON FUNCTION public.delete_user_account(uuid) TO anon; SET ROLE anon`);
+    await q(`SELECT public.delete_user_account('${TENANT_B}')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT email FROM public.accounts'), [{ email: 'b@example.com' }], 'B is still there');
+  });
+});
