@@ -586,3 +586,43 @@ END $$;
     assert.equal(await count(q, 'public.user_roles'), 1, 'B now holds a role row');
   });
 });
+
+test("ok: a check made by a helper it calls in an assignment (postgres.garden's v_organization = organization_for_invitation(…), which raises 'That invitation is not for you'): B cannot take A's invitation, not reported; without the helper's check it is", async () => {
+  const sql = `CREATE TABLE public.invitations (id int PRIMARY KEY, org_id int NOT NULL, user_id uuid);
+ALTER TABLE public.invitations ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.memberships (org_id int NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (org_id, user_id));
+ALTER TABLE public.memberships ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_memberships ON public.memberships FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.org_for_invitation(p_invitation int) RETURNS int LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v public.invitations;
+BEGIN
+  SELECT * INTO v FROM public.invitations WHERE id = p_invitation;
+  IF v.user_id IS DISTINCT FROM auth.uid() THEN
+    RAISE EXCEPTION 'That invitation is not for you';
+  END IF;
+  RETURN v.org_id;
+END $$;
+CREATE FUNCTION public.accept_invitation(p_invitation int) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_org int;
+BEGIN
+  v_org = public.org_for_invitation(p_invitation);
+  INSERT INTO public.memberships VALUES (v_org, auth.uid()) ON CONFLICT DO NOTHING;
+  DELETE FROM public.invitations WHERE id = p_invitation;
+END $$;
+`;
+  const file = 'supabase/migrations/1_orgs.sql';
+  const on = (text: string) => lintFiles([{ file, text }], ID).mine.filter((f) => f.message.includes('accept_invitation'));
+  assert.deepEqual(on(sql), []);
+  const unchecked = sql.replace("  IF v.user_id IS DISTINCT FROM auth.uid() THEN\n    RAISE EXCEPTION 'That invitation is not for you';\n  END IF;\n", '');
+  assert.notEqual(unchecked, sql);
+  assert.equal(on(unchecked).length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.invitations VALUES (1, 7, '${TENANT_A}'); GRANT EXECUTE ON FUNCTION public.accept_invitation(int) TO authenticated`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    const r = await q('SELECT public.accept_invitation(1)').then(() => 'ok', (e: { message: string }) => e.message);
+    assert.equal(r, 'That invitation is not for you');
+  });
+});

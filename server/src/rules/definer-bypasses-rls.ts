@@ -1,7 +1,7 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { callSpan, census, conjuncts, constValue } from '../analysis/ast.js';
-import { walk } from '../analysis/parse.js';
+import { nameParts, walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
@@ -259,6 +259,9 @@ function recordsCallerOnly(model: Model, f: Func): Set<string> | undefined {
   const callerInserts = new Set<string>();
   const otherWrites = new Set<string>();
   for (const s of body.statements) {
+    // (a call of a helper that raises on a condition about the caller checks it: postgres.garden's
+    // v_organization = organization_for_invitation(…), 'That invitation is not for you')
+    if (callsCheckingHelper(model, s.node)) return undefined;
     // (a value only reported back, RETURN json_build_object('approved_by', auth.uid()) or a
     // RAISE NOTICE, unless a sub-select of it reads rows: those it may choose)
     if (assignsCaller(s) || (s.reported && census(s.node).rangeVars.length === 0)) continue;
@@ -271,6 +274,16 @@ function recordsCallerOnly(model: Model, f: Func): Set<string> | undefined {
   }
   for (const k of otherWrites) callerInserts.delete(k);
   return callerInserts;
+}
+
+/** Whether the node calls a function of the workspace whose body raises on a condition that looks at the caller (an IF … THEN RAISE). */
+function callsCheckingHelper(model: Model, node: Node): boolean {
+  const calls = census(node).funcCalls;
+  for (let i = 0; i < calls.length; i++) {
+    const g = model.findFunction(nameParts(calls[i]!.funcname), (calls[i]!.args ?? []).length);
+    if (g?.body && !g.body.lexical && g.body.statements.some((st) => st.raisesIf && looksAtCaller(model, st.node))) return true;
+  }
+  return false;
 }
 
 export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
