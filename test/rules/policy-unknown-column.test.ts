@@ -234,3 +234,21 @@ test("ok: a CREATE TABLE IF NOT EXISTS after policies on the table (mtkcx's site
     assert.deepEqual((await q(`SELECT policyname FROM pg_policies WHERE tablename = 'site_settings' ORDER BY 1`)).map((r) => r.policyname), ['settings_read', 'settings_safe']);
   });
 });
+
+test("err: OLD.x / NEW.x in a policy (bolt-test's and circle-marketplace's \"prevent privilege escalation\" check): PostgreSQL rejects it with 42P01, the policy never exists", async () => {
+  const sql = `CREATE TABLE public.profiles (user_id uuid PRIMARY KEY, display_name text, is_admin boolean NOT NULL DEFAULT false);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Users can update basic profile info" ON public.profiles FOR UPDATE TO authenticated
+  USING ((select auth.uid()) = user_id)
+  WITH CHECK ((select auth.uid()) = user_id AND OLD.is_admin = NEW.is_admin);
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250730041423_profiles.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'OLD.is_admin');
+  assert.match(mine[0]!.message, /names old\.is_admin, but a policy has no OLD row: .*42P01 missing FROM-clause entry for table "old"/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, sql);
+    assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42P01', 'missing FROM-clause entry for table "old"']]);
+  });
+});

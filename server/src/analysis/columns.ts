@@ -110,6 +110,8 @@ export interface UnknownColumn {
   column: string;
   /** the tables the policy reads, its own first */
   tables: Table[];
+  /** `old.x` / `new.x`: a trigger's rows, which a policy has not (42P01 missing FROM-clause entry for table "old") */
+  missingFrom?: boolean;
 }
 
 /**
@@ -387,7 +389,9 @@ function namesBeyond(e: Node, columns: readonly string[]): readonly string[] {
     const fields: Node[] = refs[i].fields ?? [];
     if (fields.length > 2) continue;
     const last = fields[fields.length - 1];
-    const name = last ? sval(last) : undefined;
+    const q = fields.length === 2 ? sval(fields[0]) : undefined;
+    // (OLD.x / NEW.x: looked at by the walk whatever x is, as resolve tells them)
+    const name = q === 'old' || q === 'new' ? `${q}.${sval(last) ?? ''}` : last ? sval(last) : undefined;
     if (name === undefined || columns.includes(name) || SYSTEM_COLUMNS.has(name)) continue;
     if (!names) names = [name];
     else if (!names.includes(name)) names.push(name);
@@ -458,6 +462,8 @@ function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRe
     t = own;
     found = true;
   }
+  // (OLD.x / NEW.x, as a trigger writes them: no relation of that name in reach, 42P01; circle-marketplace, bolt-test)
+  if (!found && (q === 'old' || q === 'new')) return { ref: r.ref, column: `${q}.${name}`, tables: reach(), missingFrom: true };
   // (not a relation's name: a composite column's field, or a missing FROM entry, 42P01)
   if (!found || !t || t.columns.includes(name)) return undefined;
   return { ref: r.ref, column: `${q}.${name}`, tables: reach() };

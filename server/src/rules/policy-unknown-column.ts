@@ -44,7 +44,7 @@ export const policyUnknownColumn = defineRule({
     fixKind: 'none',
     guards:
       'PostgreSQL analyses a policy\'s USING and WITH CHECK when it creates it: a column no table in reach has fails the statement with 42703 column "x" does not exist, so the table keeps the policies it had before (none, for a new table: every query as a role subject to RLS sees 0 rows).',
-    shownBy: { statement: ['42703'] },
+    shownBy: { statement: ['42703', '42P01'] },
   },
   check({ model, report }) {
     for (const [p, r] of rejectedPolicies(model)) {
@@ -68,6 +68,20 @@ export const policyUnknownColumn = defineRule({
         if (d <= 1 && (!best || d < best.d)) best = { c, d };
       }
       const tableList = u.tables.map((t) => `${t.key} (${t.columns.join(', ')})`).join('; ');
+      if (u.missingFrom) {
+        const q = u.column.slice(0, u.column.indexOf('.'));
+        report({
+          file,
+          start,
+          end,
+          message:
+            `Policy "${p.name}" on ${p.table} names ${u.column}, but a policy has no ${q.toUpperCase()} row: OLD and NEW are a trigger function's, and a policy's expressions see only the row being checked (its columns, unqualified or as ${p.table.split('.').pop()}.column). ` +
+            `PostgreSQL rejects this statement with 42P01 missing FROM-clause entry for table "${q}", so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+            `Name the column without ${q}.; to compare a new value with the old one, use a BEFORE UPDATE trigger instead.`,
+          related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
+        });
+        continue;
+      }
       report({
         file,
         start,
