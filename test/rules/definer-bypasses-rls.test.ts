@@ -626,3 +626,31 @@ END $$;
     assert.equal(r, 'That invitation is not for you');
   });
 });
+
+test("err: dynamic SQL writing a table it names (circle-marketplace's svc_save_core_patch: update_stmt text := 'UPDATE services SET ', EXECUTE update_stmt || …) with no caller check: reported, and anon rewrites a service only admins may update", async () => {
+  const sql = `CREATE TABLE public.services (id int PRIMARY KEY, title text NOT NULL, core_version int NOT NULL DEFAULT 1);
+ALTER TABLE public.services ENABLE ROW LEVEL SECURITY;
+CREATE POLICY services_read ON public.services FOR SELECT TO anon, authenticated USING (true);
+CREATE FUNCTION public.svc_save_core_patch(p_id int, p_patch jsonb)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  update_stmt text := 'UPDATE services SET ';
+BEGIN
+  EXECUTE update_stmt || 'title = ' || quote_literal(p_patch->>'title') || ', core_version = core_version + 1 WHERE id = ' || quote_literal(p_id);
+END $$;
+`;
+  const file = 'supabase/migrations/20250916214703_services.sql';
+  const mine = lintFiles([{ file, text: sql }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /svc_save_core_patch\(integer, jsonb\) can be called by PUBLIC .* changes rows of public\.services, which has row-level security, but never looks at who is calling/);
+  // the same dynamic SQL asking who calls: not reported
+  assert.deepEqual(lintFiles([{ file, text: sql.replace("quote_literal(p_id);", "quote_literal(p_id) || ' AND owner = auth.uid()';") }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.services VALUES (1, 'Coaching'); GRANT SELECT, UPDATE ON public.services TO anon; SET ROLE anon`);
+    assert.equal((await q(`UPDATE public.services SET title = 'x' WHERE id = 1 RETURNING id`)).length, 0, 'directly: no UPDATE policy, 0 rows');
+    await q(`SELECT public.svc_save_core_patch(1, '{"title": "pwned"}')`);
+    assert.deepEqual(await q('SELECT title FROM public.services'), [{ title: 'pwned' }]);
+  });
+});

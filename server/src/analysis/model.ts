@@ -3948,8 +3948,26 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
       if (name[name.length - 1] === 'set_config') facts.setConfig = true;
     }
   }
+  // dynamic SQL writing a table it names as written (circle-marketplace's svc_save_core_patch:
+  // EXECUTE 'UPDATE services SET ' || …): as the static statement would
+  for (let i = 0; i < body.dynamicExecutes.length; i++) {
+    const text = body.dynamicExecutes[i]!.text;
+    // (or a variable declared with that text first: update_stmt text := 'UPDATE services SET ')
+    const v = /^\s*([A-Za-z_][\w$]*)\s*(?:\|\||$)/.exec(text)?.[1]?.toLowerCase();
+    const declared = v ? body.statements.find((x) => x.assigns?.length === 1 && x.assigns[0] === v && x.kind === 'SelectStmt' && !x.node?.fromClause) : undefined;
+    const init = declared ? stringConst(declared.node?.targetList?.[0]?.ResTarget?.val) : undefined;
+    const m = DYNAMIC_FIXED_WRITE.exec(init !== undefined ? `'${init}'` : text);
+    if (!m) continue;
+    const parts = m[2]!.split('.').map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
+    const k = key(parts.length === 2 ? [parts[0], parts[1]] : [undefined, parts[0]]);
+    (facts.writes === NO_KEYS ? (facts.writes = new Set()) : facts.writes).add(k);
+    if (!/^insert/i.test(m[1]!)) (facts.reads === NO_KEYS ? (facts.reads = new Set()) : facts.reads).add(k);
+  }
   return facts;
 }
+
+/** An EXECUTE of `'UPDATE services SET ' || …` (or format() of such a string): the command and the table as written. */
+const DYNAMIC_FIXED_WRITE = /^\s*(?:format\s*\(\s*)?'\s*(UPDATE|DELETE\s+FROM|INSERT\s+INTO)\s+((?:"?[A-Za-z_][\w$]*"?\s*\.\s*)?"?[A-Za-z_][\w$]*"?)(?=[\s(']|$)/i;
 
 function addOnce(list: string[], x: string): void {
   if (!list.includes(x)) list.push(x);

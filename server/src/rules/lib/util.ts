@@ -511,16 +511,19 @@ export function funcLooksAtCaller(model: Model, f: Func, seen: Set<Func> = new S
   if (seen.has(f)) return false;
   seen.add(f);
   const body = f.body;
-  if (!body || body.errors.length || body.dynamicExecutes.length) return true;
+  if (!body || body.errors.length) return true;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
   for (const s of body.statements) if (looksAtCaller(model, s.node, seen)) return true;
   // (a body read lexically: its IF conditions and assignments are not among its statements, so
-  // its text is read for what looksAtCaller looks for, comments and strings blanked)
-  if (body.lexical) {
-    const text = (fileOf(model, f.created.file)?.text ?? '')
-      .slice(body.start, body.end)
-      .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
-      .replace(/'(?:[^']|'')*'/g, "''");
+  // its text is read for what looksAtCaller looks for, comments blanked; and one running dynamic
+  // SQL, whose strings are read too: EXECUTE '… WHERE owner = auth.uid()' looks at the caller,
+  // circle-marketplace's EXECUTE 'UPDATE services SET ' || … does not)
+  const dynamic = body.dynamicExecutes.length !== 0;
+  if (body.lexical || dynamic) {
+    const code = (fileOf(model, f.created.file)?.text ?? '').slice(body.start, body.end).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+    // (strings kept where the body runs them: a string may hold SQL; a string that is only a name would not call)
+    const text = dynamic ? code.replace(/'((?:[^']|'')*)'/g, (_, x: string) => ` ${x.replace(/''/g, "'")} `) : code.replace(/'(?:[^']|'')*'/g, "''");
+    if (dynamic && /\b(current_setting|set_config|session_user|current_role)\b|\bauth\s*\./i.test(text)) return true;
     if (/\b(current_user|session_user|current_role)\b/i.test(text)) return true;
     for (const m of text.matchAll(/\b((?:"[^"]+"|[a-z_][\w$]*)(?:\s*\.\s*(?:"[^"]+"|[a-z_][\w$]*))?)\s*\(/gi)) {
       // (a table's column list: INSERT INTO t (a, b), REFERENCES t (id)…, is no call)
