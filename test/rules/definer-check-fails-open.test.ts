@@ -21,6 +21,15 @@ async function profiles(q: Q, ws: Workspace): Promise<void> {
 
 const exportB = `SELECT public.export_user_data('${TENANT_B}') ->> 'email' AS email`;
 
+/** As written: anon gets B's profile through the function. */
+async function anonReadsB(ws: Workspace, note: string): Promise<void> {
+  await inRollback(await getDb(), async (q) => {
+    await profiles(q, ws);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], note);
+  });
+}
+
 /** After the fix: anon asking for B's data is refused, B still exports its own. */
 async function fixedRefusesAnonNotB(fixed: Workspace): Promise<void> {
   const db = await getDb();
@@ -41,13 +50,8 @@ test("err: anon gets user B's profile through the guard that refuses user A", as
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'auth.uid() != p_user_id');
   assert.match(finding.message, /^The caller check IF auth\.uid\(\) != p_user_id THEN RAISE … in SECURITY DEFINER function public\.export_user_data\(uuid\), which anon and authenticated can call, fails open: for anon, a request without a signed-in user, auth\.uid\(\) is NULL/);
-  const db = await getDb();
-  await inRollback(db, async (q) => {
-    await profiles(q, ws);
-    await q('SET ROLE anon');
-    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'anon passes the guard');
-  });
-  await inRollback(db, async (q) => {
+  await anonReadsB(ws, 'anon passes the guard');
+  await inRollback(await getDb(), async (q) => {
     await profiles(q, ws);
     await q(actAs(TENANT_A));
     await q('SET ROLE authenticated');
@@ -163,12 +167,7 @@ test("err: the guard ANDed with auth.uid() IS NOT NULL (siza083/produtive): skip
   const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /so the condition is false \(it asks auth\.uid\(\) IS NOT NULL: the check is skipped/);
-  const db = await getDb();
-  await inRollback(db, async (q) => {
-    await profiles(q, ws);
-    await q('SET ROLE anon');
-    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'anon skips the check');
-  });
+  await anonReadsB(ws, 'anon skips the check');
   const fixed = applyFix(ws, mine[0]!);
   assert.match(sqlOf(fixed), /IF p_user_id IS NOT NULL AND auth\.uid\(\) IS DISTINCT FROM p_user_id THEN/);
   assert.equal(findingsOf(fixed, ID).length, 0);
@@ -189,17 +188,12 @@ AS $$ SELECT EXISTS (SELECT 1 FROM public.admins WHERE user_id = _user_id) $$;
   const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /IF p_user_id != auth\.uid\(\) AND NOT public\.is_admin\(\) THEN RAISE … .*so the condition is NULL or false, never true \(NULL AND x is NULL when x is true, false when x is false\)/);
-  const db = await getDb();
-  await inRollback(db, async (q) => {
-    await profiles(q, ws);
-    await q('SET ROLE anon');
-    assert.deepEqual(await q(exportB), [{ email: 'b@example.com' }], 'anon passes the guard');
-  });
+  await anonReadsB(ws, 'anon passes the guard');
   const fixed = applyFix(ws, mine[0]!);
   assert.match(sqlOf(fixed), /IF p_user_id IS DISTINCT FROM auth\.uid\(\) AND NOT public\.is_admin\(\) THEN/);
   assert.equal(findingsOf(fixed, ID).length, 0);
   await fixedRefusesAnonNotB(fixed);
-  await inRollback(db, async (q) => {
+  await inRollback(await getDb(), async (q) => {
     await profiles(q, fixed);
     await q(`INSERT INTO public.admins VALUES ('${TENANT_A}')`);
     await q(actAs(TENANT_A));

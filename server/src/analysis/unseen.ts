@@ -28,6 +28,16 @@ export interface UnseenLookup {
   text(file: string): string;
 }
 
+/** A question asked of a body once: its answer kept with the body (none, as null). */
+function perBody<T>(compute: (body: FunctionBody) => T | undefined): (body: FunctionBody) => T | undefined {
+  const kept = new WeakMap<FunctionBody, T | null>();
+  return (body) => {
+    let hit = kept.get(body);
+    if (hit === undefined) kept.set(body, (hit = compute(body) ?? null));
+    return hit ?? undefined;
+  };
+}
+
 const STATIC_DROPS = new Set(['DropStmt', 'RenameStmt', 'DropOwnedStmt', 'AlterPolicyStmt']);
 
 /**
@@ -148,17 +158,12 @@ export interface PolicyDropLoop {
 }
 
 const DROP_POLICY = /\bdrop\s+policy\b/i;
-const dropLoops = new WeakMap<FunctionBody, PolicyDropLoop[] | null>();
 
 /**
  * The body's policy-dropping loops (see PolicyDropLoop), one per query of pg_policies (a DO block
  * often has one per table), if every such query is one.
  */
-export function policyDropLoops(body: FunctionBody): PolicyDropLoop[] | undefined {
-  let hit = dropLoops.get(body);
-  if (hit === undefined) dropLoops.set(body, (hit = policyDropLoopsUncached(body) ?? null));
-  return hit ?? undefined;
-}
+export const policyDropLoops = perBody(policyDropLoopsUncached);
 
 function policyDropLoopsUncached(body: FunctionBody): PolicyDropLoop[] | undefined {
   if (!body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text))) return undefined;
@@ -227,14 +232,9 @@ export interface WrappedCall {
 const WRAPPED_CALL = /^\s*\(\s*select\s+([A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?)\s*\(\s*(?:'((?:[^']|'')*)')?[^()]*\)(?:\s+as\s+[A-Za-z_][\w$]*)?\s*\)\s*$/i;
 const POLICY_DDL = /\b(?:create|alter)\s+policy\b/i;
 const isPolicyCatalog = (rv: Node) => (rv?.relname === 'pg_policies' || rv?.relname === 'pg_policy') && (rv.schemaname === undefined || rv.schemaname === 'pg_catalog');
-const wrapsOf = new WeakMap<FunctionBody, PolicyCallWrap[] | null>();
 
 /** The body's policy-rewriting queries (see PolicyCallWrap), one per query of the catalog. */
-export function policyCallWraps(body: FunctionBody): PolicyCallWrap[] | undefined {
-  let hit = wrapsOf.get(body);
-  if (hit === undefined) wrapsOf.set(body, (hit = policyCallWrapsUncached(body) ?? null));
-  return hit ?? undefined;
-}
+export const policyCallWraps = perBody(policyCallWrapsUncached);
 
 function policyCallWrapsUncached(body: FunctionBody): PolicyCallWrap[] | undefined {
   if (!body.dynamicExecutes.length) return undefined;
