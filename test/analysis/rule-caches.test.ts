@@ -291,11 +291,12 @@ test('reportKeeper: one report per anchor and slot, rebuilt when a dependency di
   assert.ok(a.kept && b2.kept && c2.kept && a.kept !== b2.kept && b2.kept !== c2.kept);
 });
 
-test('policy-role-without-grant: role membership granted in another file (role statements are looked for per parsed file)', () => {
+test('policy-role-without-grant: role membership granted in another file (role statements are looked for per parsed file; the migrations grant memberships, so none is assumed made elsewhere)', () => {
   const files = {
     '1_table.sql': `${TABLE}CREATE TABLE notes (id int);
 GRANT SELECT, INSERT ON docs TO grp;
-GRANT SELECT ON notes TO member;`,
+GRANT SELECT ON notes TO member;
+GRANT grp TO auditor;`,
     '2_policy.sql': 'CREATE POLICY p ON docs FOR INSERT TO member WITH CHECK (true);',
     '3_roles.sql': 'SELECT 1;',
   };

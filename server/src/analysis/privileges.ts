@@ -280,10 +280,13 @@ function computePrivileges(model: Model, rel: Table | View, role: string): Set<s
 /**
  * Whether the role may hold one of `need` on the relation through a membership the migrations do
  * not show: it is not created in them (elhub's roles and their GRANT flex_common TO … live in an
- * init script), not one of Supabase's API roles, and another role holds the privilege there.
+ * init script), not one of Supabase's API roles, the migrations grant no membership at all, and
+ * another role holds the privilege there.
  */
 export function mayInheritUnseen(model: Model, rel: Table | View, role: string, need: readonly string[]): boolean {
   if (model.roles.get(role)?.declared || (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role) || PSEUDO_ROLES.has(role)) return false;
+  // (migrations that grant memberships show them: only where they grant none are they made elsewhere)
+  if (facts(model).memberOf.size !== 0) return false;
   for (const [grantee, privileges] of rel.grants) {
     if (grantee === role || grantee === 'public') continue;
     for (const x of need) if (privileges.has(x) || privileges.has('all')) return true;
