@@ -10,6 +10,9 @@
 //   looked into); or calling a function of an application schema the migrations do not create
 //   (an unqualified one, or one of the platform's schemas, is most likely built in);
 // - DROP OWNED, DROP SCHEMA … CASCADE (the model follows neither).
+// A DROP of a view, function, trigger, index… takes no table (nor, without CASCADE, a policy).
+// Also the loops over pg_policies the replay follows: those dropping every policy of some tables
+// (PolicyDropLoop) and those rewriting the policies to wrap calls in sub-selects (PolicyCallWrap).
 import { census, conjuncts, memoStmt, PLATFORM_SCHEMAS, stringConst } from './ast.js';
 import { nameParts, sval, walk } from './parse.js';
 import type { FunctionBody, Node, Statement } from './types.js';

@@ -2,11 +2,10 @@ import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { conjuncts, constValue } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
-import { lastColumn } from '../analysis/unseen.js';
 import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
-import { authCallOf, bareValue, functionLists, onSupabasePlatform } from './lib/util.js';
+import { authCallOf, bareValue, columnRef, functionLists, onSupabasePlatform } from './lib/util.js';
 import { grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
 
 /** Supabase's API roles whose requests auth.role() tells apart. */
@@ -63,9 +62,9 @@ function bucketWide(model: Model, n: Node, role: string): string[] | undefined {
     const x = c?.A_Expr;
     const op = x?.name?.length === 1 ? sval(x.name[0]) : undefined;
     if (x && op === '=' && (x.kind === 'AEXPR_OP' || x.kind === 'AEXPR_IN')) {
-      const [col, v] = lastColumn(x.lexpr) === 'bucket_id' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
+      const [col, v] = columnRef(x.lexpr)?.name === 'bucket_id' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
       const values: unknown[] = x.kind === 'AEXPR_IN' ? ((v?.List?.items ?? v) as Node[]).map?.(constValue) ?? [] : [constValue(v)];
-      if (lastColumn(col) === 'bucket_id' && values.length && values.every((b) => typeof b === 'string')) {
+      if (columnRef(col)?.name === 'bucket_id' && values.length && values.every((b) => typeof b === 'string')) {
         buckets.push(...(values as string[]));
         continue;
       }

@@ -118,6 +118,14 @@ function denialUncached(model: Model, log: Table, role: string): 'privilege' | '
   return 'policy';
 }
 
+/** What pinnedOut finds: the column, the value written there and the table it is looked up from, and a policy tying the column. */
+interface Pinned {
+  column: string;
+  value: string;
+  from: string;
+  policy: string;
+}
+
 /**
  * Why the rows an INSERT of the trigger writes are refused though policies admit `role`: every
  * permissive INSERT policy admitting it pins a column to the caller (`user_id = auth.uid()`), and
@@ -125,12 +133,6 @@ function denialUncached(model: Model, log: Table, role: string): 'privilege' | '
  * `SELECT s.host_id INTO v_host FROM spaces s …`, then `INSERT INTO user_notifications (user_id, …)
  * VALUES (v_host, …)`), in general another user than the caller. Undefined otherwise.
  */
-interface Pinned {
-  column: string;
-  value: string;
-  from: string;
-  policy: string;
-}
 function pinnedOut(model: Model, f: Func, log: Table, ins: { node: Node }, role: string): Pinned | undefined {
   if (!log.rlsEnabled || model.roleBypassesRls(role) === true || (log.owner?.role === role && !log.rlsForced) || mayBeDynamic(model, 'policy', log)) return undefined;
   const admitting = log.policies.filter((p) => admitsInsert(model, p, role));
@@ -139,7 +141,8 @@ function pinnedOut(model: Model, f: Func, log: Table, ins: { node: Node }, role:
   for (const p of admitting) {
     const column = pinnedColumn(p.withCheck ?? p.using);
     const v = column ? lookedUp(f, valueOf(ins.node, column)) : undefined;
-    if (!column || !v) return undefined;
+    // (each ties the same column: the message names it for all)
+    if (!column || !v || (found && found.column !== column)) return undefined;
     found ??= { column, value: v.value, from: v.from, policy: p.name };
   }
   return found;
