@@ -258,3 +258,22 @@ CREATE EVENT TRIGGER auto_rls ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EX
     ]);
   });
 });
+
+test("ok: Supabase: a table every API role lost its privileges on, granted to no other role (gearup's trigger_debug, written by definer triggers): anon and authenticated get 42501, not reported; one privilege left is", async () => {
+  const sql = `CREATE TABLE IF NOT EXISTS public.trigger_debug (id serial PRIMARY KEY, event_type text, message text);
+REVOKE ALL ON TABLE public.trigger_debug FROM anon, authenticated;
+`;
+  const file = 'supabase/migrations/20250708162033_remote_schema.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  assert.equal(lintFiles([{ file, text: `${sql}GRANT SELECT ON public.trigger_debug TO authenticated;\n` }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
+    await q(sql);
+    for (const role of ['anon', 'authenticated']) {
+      await q(`SET ROLE ${role}`);
+      const r = await tryQuery(q, 'SELECT * FROM public.trigger_debug');
+      assert.equal(!r.ok && r.error.code, '42501', role);
+      await q('RESET ROLE');
+    }
+  });
+});
