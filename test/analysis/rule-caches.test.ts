@@ -442,3 +442,16 @@ GRANT SELECT ON app.repos TO visitor;`;
   assert.deepEqual(steps(files, 'policy-recursion', edits), [0, 1, 1, 1, 0, 0]);
   assert.deepEqual(steps(files, 'policy-reads-without-grant', edits), [0, 1, 0, 1, 1, 0]);
 });
+
+test('policy-unknown-column: a statement naming the table added before its CREATE TABLE IF NOT EXISTS, then removed (the table made elsewhere, or not: columns.ts madeBefore, kept per model)', () => {
+  const files = {
+    '1_before.sql': 'SELECT 1;',
+    '2_table.sql': 'CREATE TABLE IF NOT EXISTS public.s (id int, key text);\nALTER TABLE public.s ENABLE ROW LEVEL SECURITY;',
+    '3_policy.sql': "CREATE POLICY p ON public.s FOR SELECT USING (category = 'x');",
+  };
+  const counts = steps(files, 'policy-unknown-column', [
+    ['1_before.sql', "CREATE POLICY q ON public.s FOR SELECT USING (category = 'y');"],
+    ['1_before.sql', 'SELECT 1;'],
+  ]);
+  assert.deepEqual(counts, [1, 0, 1]);
+});

@@ -128,19 +128,25 @@ function plainTable(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
  * Whether a CREATE TABLE IF NOT EXISTS comes after statements naming the table (a policy, an ALTER
  * TABLE, an index, a trigger): the table was made before, outside the migrations (mtkcx's
  * site_settings, made in Supabase's dashboard with other columns), so PostgreSQL skipped this
- * CREATE and its columns are not known. Kept per statement.
+ * CREATE and its columns are not known. Kept per model.
  */
 function madeBefore(model: Model, t: Table): boolean {
   if (!t.stmt.node?.if_not_exists) return false;
-  return memoStmt(t.stmt, 'madeBefore', () => {
-    for (const { stmt } of model.statements) {
-      if (stmt === t.stmt) return false;
-      const n = stmt.node;
-      const rv = stmt.kind === 'CreatePolicyStmt' || stmt.kind === 'AlterPolicyStmt' ? n?.table : stmt.kind === 'AlterTableStmt' || stmt.kind === 'IndexStmt' || stmt.kind === 'CreateTrigStmt' ? n?.relation : undefined;
-      if (rv?.relname === t.name && (rv.schemaname ?? t.schema) === t.schema) return true;
-    }
-    return false;
-  });
+  // (per model, not on the statement: an edit of an earlier file may add or remove such a statement)
+  const kept = memoModel(model, 'columns:madeBefore', () => new Map<Statement, boolean>());
+  let v = kept.get(t.stmt);
+  if (v === undefined) kept.set(t.stmt, (v = namedBefore(model, t)));
+  return v;
+}
+
+function namedBefore(model: Model, t: Table): boolean {
+  for (const { stmt } of model.statements) {
+    if (stmt === t.stmt) return false;
+    const n = stmt.node;
+    const rv = stmt.kind === 'CreatePolicyStmt' || stmt.kind === 'AlterPolicyStmt' ? n?.table : stmt.kind === 'AlterTableStmt' || stmt.kind === 'IndexStmt' || stmt.kind === 'CreateTrigStmt' ? n?.relation : undefined;
+    if (rv?.relname === t.name && (rv.schemaname ?? t.schema) === t.schema) return true;
+  }
+  return false;
 }
 
 
@@ -311,8 +317,10 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
   // each bench re-lint)
   const memo = (p.stmt.memo ??= {});
   const hit = memo[KEPT] as Kept | undefined;
-  if (hit !== undefined && hit.policy === p && hit.own === own && hit.sig === ws.sig && sameTables(model, hit)) return hit.result;
-  const rec: Kept = { policy: p, own, sig: ws.sig, keys: undefined, tables: undefined, result: undefined };
+  // (and while statements before the table's CREATE TABLE IF NOT EXISTS still name it, or not: madeBefore)
+  const before = madeBefore(model, own);
+  if (hit !== undefined && hit.policy === p && hit.own === own && hit.sig === ws.sig && hit.before === before && sameTables(model, hit)) return hit.result;
+  const rec: Kept = { policy: p, own, sig: ws.sig, before, keys: undefined, tables: undefined, result: undefined };
   rec.result = uncached(model, ws, own, p, rec);
   memo[KEPT] = rec;
   return rec.result;
@@ -322,6 +330,8 @@ interface Kept {
   policy: Policy;
   own: Table;
   sig: string;
+  /** madeBefore of `own` */
+  before: boolean;
   /** keys of the other tables looked at, and what they were */
   keys: string[] | undefined;
   tables: Array<Table | undefined> | undefined;
