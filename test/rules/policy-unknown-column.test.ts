@@ -252,3 +252,63 @@ CREATE POLICY "Users can update basic profile info" ON public.profiles FOR UPDAT
     assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42P01', 'missing FROM-clause entry for table "old"']]);
   });
 });
+
+test("err: a column the table gets only from a later migration's ADD COLUMN (circle-marketplace's listings policies): PostgreSQL rejects the first CREATE POLICY with 42703, and the same policy written again after the ADD COLUMN is created (no 42710: policy-already-exists is silent)", async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/20250101000000_listings.sql',
+      text: `CREATE TABLE public.listings (id uuid PRIMARY KEY, title text);
+ALTER TABLE public.listings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "sellers read own" ON public.listings FOR SELECT TO authenticated USING (listings.seller_id = (select auth.uid()));
+`,
+    },
+    {
+      file: 'supabase/migrations/20250201000000_sellers.sql',
+      text: `ALTER TABLE public.listings ADD COLUMN seller_id uuid;
+CREATE POLICY "sellers read own" ON public.listings FOR SELECT TO authenticated USING (listings.seller_id = (select auth.uid()));
+`,
+    },
+  ];
+  const { ws, findings, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.file, files[0]!.file);
+  assert.equal(textAt(ws, mine[0]!), 'listings.seller_id');
+  assert.match(mine[0]!.message, /names the column listings\.seller_id, which public\.listings does not have yet: it gets it only at .*20250201000000_sellers\.sql:1 \(ALTER TABLE … ADD COLUMN\).*42703 column "seller_id" does not exist/);
+  assert.deepEqual(findings.filter((f) => f.rule === 'policy-already-exists'), []);
+  // the same with another name for the second policy: the first still reported
+  const renamed = [files[0]!, { ...files[1]!, text: files[1]!.text.replace('"sellers read own"', '"sellers read own 2"') }];
+  assert.equal(lintFiles(renamed, ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const first = await runEachStatement(q, files[0]!.text);
+    assert.deepEqual(first.map((e) => [e.code, e.message]), [['42703', 'column listings.seller_id does not exist']]);
+    assert.deepEqual(await runEachStatement(q, files[1]!.text), [], 'the second file runs: no policy of that name exists');
+    assert.deepEqual(await policies(q), ['sellers read own']);
+  });
+});
+
+test('ok: a column added before the policy, one the CREATE TABLE has (ADD COLUMN IF NOT EXISTS later), one a DO block adds later, or one a sub-select may give: not reported, and PostgreSQL creates each policy', async () => {
+  const table = 'CREATE TABLE public.listings (id uuid PRIMARY KEY, title text, owner_id uuid);\nALTER TABLE public.listings ENABLE ROW LEVEL SECURITY;\n';
+  const cases = [
+    // added in an earlier file
+    [table + 'ALTER TABLE public.listings ADD COLUMN seller_id uuid;\n', 'CREATE POLICY p ON public.listings FOR SELECT USING (seller_id IS NOT NULL);\n'],
+    // in the CREATE TABLE; a later ADD COLUMN IF NOT EXISTS is a no-op
+    [table, 'CREATE POLICY p ON public.listings FOR SELECT USING (owner_id IS NOT NULL);\nALTER TABLE public.listings ADD COLUMN IF NOT EXISTS owner_id uuid;\n'],
+  ];
+  for (const [a, b] of cases) {
+    const files = [{ file: 'm/1_a.sql', text: a! }, { file: 'm/2_b.sql', text: b! }];
+    assert.deepEqual(lintFiles(files, ID).mine, [], b);
+    await inRollback(await getDb(), async (q) => {
+      assert.deepEqual(await runFilesInTransactions(q, files), ['ok', 'ok']);
+    });
+  }
+  // a DO block adding it later: it may have run before (a conditional add), not certain
+  const inDo = [{ file: 'm/1_a.sql', text: table + 'CREATE POLICY p ON public.listings FOR SELECT USING (seller_id IS NOT NULL);\n' }, { file: 'm/2_b.sql', text: "DO $$ BEGIN IF true THEN ALTER TABLE public.listings ADD COLUMN seller_id uuid; END IF; END $$;\n" }];
+  assert.deepEqual(lintFiles(inDo, ID).mine, []);
+  // a sub-select in the expression: the name may be a column of the table it reads
+  const sub = [{ file: 'm/1_a.sql', text: table + 'CREATE TABLE public.sellers (seller_id uuid);\nCREATE POLICY p ON public.listings FOR SELECT USING (EXISTS (SELECT 1 FROM public.sellers s WHERE s.seller_id = seller_id));\n' }, { file: 'm/2_b.sql', text: 'ALTER TABLE public.listings ADD COLUMN seller_id uuid;\n' }];
+  assert.deepEqual(lintFiles(sub, ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, sub), ['ok', 'ok']);
+  });
+});

@@ -17,7 +17,7 @@ import { clauseError } from './clauses.js';
 import { rollbackSections, type Model, type Policy, type Table } from './model.js';
 import { sval } from './parse.js';
 import { memoModel } from './policy-exprs.js';
-import type { Node, ParsedFile, Statement } from './types.js';
+import type { Loc, Node, ParsedFile, Statement } from './types.js';
 
 /** A column reference and the FROM lists it may be resolved in: the innermost SELECT's first, the policy's table after the last. */
 interface ScopedRef {
@@ -112,6 +112,8 @@ export interface UnknownColumn {
   tables: Table[];
   /** `old.x` / `new.x`: a trigger's rows, which a policy has not (42P01 missing FROM-clause entry for table "old") */
   missingFrom?: boolean;
+  /** the policy's table has the column only from this later ALTER TABLE … ADD COLUMN on */
+  addedLater?: Loc;
 }
 
 /**
@@ -167,6 +169,15 @@ export interface WorkspaceColumnFacts {
   recreated: Set<string>;
   /** all of the above as a string: a policy's result kept from an earlier model holds while it is the same */
   sig: string;
+  /** by table key, the top-level ALTER TABLE … ADD COLUMN statements on it, in migration order (not part of `sig`: addedLater reads them afresh) */
+  adds: Map<string, ColumnAdd[]>;
+}
+
+interface ColumnAdd {
+  column: string;
+  loc: Loc;
+  /** in a DO block (it may not run) */
+  inDo: boolean;
 }
 
 /** What workspaceFacts takes from one parsed file (kept per parsed file: re-lints parse only the edited one). */
@@ -186,6 +197,9 @@ interface FileColumnFacts {
   targets: string[];
   /** its ALTER POLICY statements, and the CREATE POLICY ones whose clauses their command does not take (clauseError) */
   clauses: Statement[];
+  /** its ALTER TABLE … ADD COLUMN commands (top-level or in a DO block), in order, by [schema, name]; `addKeys` their keys as `keys` */
+  adds: Array<{ name: [string | undefined, string]; column: string; start: number; end: number; inDo: boolean }>;
+  addKeys: string[];
 }
 
 const RLS_SUBTYPES = new Set(['AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity', 'AT_NoForceRowSecurity']);
@@ -205,7 +219,7 @@ const CREATE_TABLE = /\bcreate\s+(?:(?:global\s+|local\s+)?(?:temp|temporary)\s+
 function factsOfFile(file: ParsedFile): FileColumnFacts {
   let out = fileFacts.get(file);
   if (out) return out;
-  out = { dynamic: false, changed: [], events: [], keys: [], keysFor: undefined, rls: [], targets: [], clauses: [] };
+  out = { dynamic: false, changed: [], events: [], keys: [], keysFor: undefined, rls: [], targets: [], clauses: [], adds: [], addKeys: [] };
   const list = file.statements;
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
@@ -254,6 +268,8 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
       for (const c of n?.cmds ?? []) {
         const cmd = c?.AlterTableCmd;
         if ((cmd?.subtype === 'AT_DropColumn' || cmd?.subtype === 'AT_AlterColumnType') && cmd.name) out.changed.push(cmd.name);
+        const added = cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.colname : undefined;
+        if (typeof added === 'string' && n?.relation?.relname) out.adds.push({ name: [n.relation.schemaname, n.relation.relname], column: added, start: s.start, end: s.end, inDo: s.origin !== 'file' });
         if (RLS_SUBTYPES.has(cmd?.subtype)) rls = true;
       }
       if (rls) {
@@ -272,7 +288,7 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
 
 export function workspaceFacts(model: Model): WorkspaceColumnFacts {
   return memoModel(model, 'columns:workspace', (m) => {
-    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '' };
+    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '', adds: new Map() };
     // A plain CREATE TABLE of a table that exists fails in PostgreSQL (42P07), which keeps the
     // first one, where the model keeps the last unless that is certain (Model.recreatedTables):
     // its columns are not certain. (CREATE TABLE IF NOT EXISTS keeps the first in both; a DROP
@@ -286,7 +302,15 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
       for (let i = 0; i < f.changed.length; i++) out.changed.add(f.changed[i]!);
       if (f.keysFor !== probe) {
         f.keys = f.events.map((e) => m.key(e.name));
+        f.addKeys = f.adds.map((a) => m.key(a.name));
         f.keysFor = probe;
+      }
+      for (let i = 0; i < f.adds.length; i++) {
+        const a = f.adds[i]!;
+        const k = f.addKeys[i]!;
+        let list = out.adds.get(k);
+        if (!list) out.adds.set(k, (list = []));
+        list.push({ column: a.column, loc: { file: file.file, start: a.start, end: a.end }, inDo: a.inDo });
       }
       for (let i = 0; i < f.keys.length; i++) {
         const k = f.keys[i]!;
@@ -319,11 +343,69 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
   const hit = memo[KEPT] as Kept | undefined;
   // (and while statements before the table's CREATE TABLE IF NOT EXISTS still name it, or not: madeBefore)
   const before = madeBefore(model, own);
-  if (hit !== undefined && hit.policy === p && hit.own === own && hit.sig === ws.sig && hit.before === before && sameTables(model, hit)) return hit.result;
-  const rec: Kept = { policy: p, own, sig: ws.sig, before, keys: undefined, tables: undefined, result: undefined };
-  rec.result = uncached(model, ws, own, p, rec);
-  memo[KEPT] = rec;
-  return rec.result;
+  let result: UnknownColumn | undefined;
+  if (hit !== undefined && hit.policy === p && hit.own === own && hit.sig === ws.sig && hit.before === before && sameTables(model, hit)) result = hit.result;
+  else {
+    const rec: Kept = { policy: p, own, sig: ws.sig, before, keys: undefined, tables: undefined, result: undefined };
+    rec.result = result = uncached(model, ws, own, p, rec);
+    memo[KEPT] = rec;
+  }
+  // (a column the table has at the end but gets only later: read afresh, from the few tables with ADD COLUMNs)
+  if (result === undefined && ws.adds.size !== 0) {
+    const adds = ws.adds.get(own.key);
+    if (adds !== undefined) result = addedLater(model, ws, own, p, adds);
+  }
+  return result;
+}
+
+/**
+ * The first column the policy names, unqualified or qualified by its table's name, that its table
+ * gets only from an ALTER TABLE … ADD COLUMN after the policy (circle-marketplace's listings
+ * policies, written before the migration adding the column): PostgreSQL rejects the CREATE POLICY
+ * with 42703 on a database these migrations make. Only where the name cannot be another table's:
+ * an expression without sub-selects (its only relation is the policy's table), the table's
+ * columns known (plainTable: not made elsewhere, not inherited), the column's every ADD a
+ * top-level statement (one in a DO block may sit in an IF) of this table (after its CREATE TABLE),
+ * and no statement dropping, renaming or retyping a column of that name (ws.changed).
+ */
+function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, adds: readonly ColumnAdd[]): UnknownColumn | undefined {
+  for (const e of [p.using, p.withCheck]) {
+    if (!e) continue;
+    const c = census(e);
+    if (c.rangeVars.length !== 0) continue;
+    for (const ref of c.columnRefs) {
+      const fields: Node[] = ref.fields ?? [];
+      if (fields.length === 0 || fields.length > 2) continue;
+      if (fields.length === 2 && sval(fields[0]) !== own.name) continue;
+      const name = sval(fields[fields.length - 1]);
+      if (name === undefined || !own.columns.includes(name) || ws.changed.has(name) || createdWith(own, name)) continue;
+      let first: ColumnAdd | undefined;
+      let certain = true;
+      for (const a of adds) {
+        if (a.column !== name || !before(model, own.created, a.loc)) continue;
+        if (a.inDo) certain = false;
+        first ??= a;
+      }
+      if (!first || !certain || !before(model, p.created, first.loc) || !plainTable(model, own, ws)) continue;
+      return { ref, column: fields.length === 2 ? `${own.name}.${name}` : name, tables: [own], addedLater: first.loc };
+    }
+  }
+  return undefined;
+}
+
+/** Whether the table's CREATE TABLE lists the column. */
+function createdWith(t: Table, name: string): boolean {
+  for (const e of t.stmt.node?.tableElts ?? []) if (e?.ColumnDef?.colname === name) return true;
+  return false;
+}
+
+/** Whether `a` comes before `b` in migration order (in one file by offset, else by the files' order). */
+function before(model: Model, a: Loc, b: Loc): boolean {
+  if (a.file === b.file) return a.start < b.start;
+  const index = memoModel(model, 'columns:fileIndex', (m) => new Map(m.files.map((f, i) => [f.file, i])));
+  const i = index.get(a.file);
+  const j = index.get(b.file);
+  return i !== undefined && j !== undefined && i < j;
 }
 
 interface Kept {

@@ -1,6 +1,6 @@
-import { rejectedPolicies } from '../analysis/rejected.js';
+import { rejectedPolicies, rejectionOf, type Rejection } from '../analysis/rejected.js';
 import { memoModel } from '../analysis/policy-exprs.js';
-import type { Model } from '../analysis/model.js';
+import type { Model, Policy } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { fileOf, where } from './lib/util.js';
@@ -35,6 +35,21 @@ function writtenBefore(model: Model, a: Loc, b: Loc): boolean {
   return i !== undefined && j !== undefined && i < j;
 }
 
+/**
+ * The policies PostgreSQL rejects (rejectedPolicies), and those a later CREATE POLICY of the same
+ * name replaced in the model that it rejects too: the first CREATE POLICY fails, the one written
+ * again (after the column is added) does not collide with it (circle-marketplace).
+ */
+function rejected(model: Model): Array<[Policy, Rejection]> {
+  const out = [...rejectedPolicies(model)];
+  for (const { replaced } of model.replacedPolicies) {
+    if (replaced.stmt.kind !== 'CreatePolicyStmt' || replaced.stmt.origin !== 'file') continue;
+    const r = rejectionOf(model, replaced);
+    if (r) out.push([replaced, r]);
+  }
+  return out;
+}
+
 export const policyUnknownColumn = defineRule({
   meta: {
     id: 'policy-unknown-column',
@@ -47,7 +62,7 @@ export const policyUnknownColumn = defineRule({
     shownBy: { statement: ['42703', '42P01'] },
   },
   check({ model, report }) {
-    for (const [p, r] of rejectedPolicies(model)) {
+    for (const [p, r] of rejected(model)) {
       if (r.code !== '42703') continue;
       // (written before its table is created: PostgreSQL stops at the table, 42P01, which
       // rls-enabled-without-policy tells; quranakhdone's notes policy)
@@ -79,6 +94,19 @@ export const policyUnknownColumn = defineRule({
             `PostgreSQL rejects this statement with 42P01 missing FROM-clause entry for table "${q}", so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
             `Name the column without ${q}.; to compare a new value with the old one, use a BEFORE UPDATE trigger instead.`,
           related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
+        });
+        continue;
+      }
+      if (u.addedLater) {
+        report({
+          file,
+          start,
+          end,
+          message:
+            `Policy "${p.name}" on ${p.table} names the column ${u.column}, which ${p.table} does not have yet: it gets it only at ${where(model, u.addedLater)} (ALTER TABLE … ADD COLUMN), after this statement. ` +
+            `On a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42703 column "${name}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+            `Add the column before this policy (move the ADD COLUMN into an earlier migration), or create the policy after it.`,
+          related: [{ ...u.addedLater, message: `${u.column} added here` }],
         });
         continue;
       }
