@@ -26,7 +26,12 @@ describe('replay order', () => {
       migrationOrder(files.map((file) => ({ file }))).map((f) => f.file),
       ['supabase/migrations/20251115150428_schema.sql', 'supabase/migrations/20251126040000_fix.sql', 'supabase/migrations/20251216_create_documents.sql', 'supabase/migrations/20260101_later.sql'],
     );
-    // elsewhere, and for short sequence numbers, the natural order stays
+    // short sequence numbers in a folder with timestamps too: file name order (boothbrain's 001_, 20250127_, 999_; the CLI runs 999_ last)
+    assert.deepEqual(
+      migrationOrder(['supabase/migrations/999_fix.sql', 'supabase/migrations/20250127_create_tables.sql', 'supabase/migrations/001_init.sql', 'supabase/migrations/20251027_consolidate.sql'].map((file) => ({ file }))).map((f) => f.file),
+      ['supabase/migrations/001_init.sql', 'supabase/migrations/20250127_create_tables.sql', 'supabase/migrations/20251027_consolidate.sql', 'supabase/migrations/999_fix.sql'],
+    );
+    // elsewhere, and in a folder of short sequence numbers only, the natural order stays
     assert.deepEqual(
       migrationOrder(['db/20251216_a.sql', 'db/20251115150428_b.sql', 'supabase/migrations/10_c.sql', 'supabase/migrations/2_d.sql'].map((file) => ({ file }))).map((f) => f.file),
       ['db/20251216_a.sql', 'db/20251115150428_b.sql', 'supabase/migrations/2_d.sql', 'supabase/migrations/10_c.sql'],

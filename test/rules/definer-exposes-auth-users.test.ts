@@ -127,3 +127,36 @@ GRANT EXECUTE ON FUNCTION public.get_public_trainings(integer) TO anon; SET ROLE
     assert.deepEqual(await q('SELECT * FROM public.get_public_trainings()'), [{ id: 1, title: 'public one', creator_display_name: 'Ann' }]);
   });
 });
+
+test("err (message): a function returning only whether an e-mail address has an account (esports-bet-beacon's check_registration_duplicates) tells that, names no column and not its argument: anon learns true / false, and reads no email", async () => {
+  const sql = `CREATE FUNCTION public.check_registration_duplicates(p_email text, p_username text)
+RETURNS jsonb LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_email_exists boolean := false;
+BEGIN
+  IF p_email IS NOT NULL AND length(trim(p_email)) > 0 THEN
+    SELECT EXISTS (SELECT 1 FROM auth.users u WHERE lower(u.email) = lower(p_email)) INTO v_email_exists;
+  END IF;
+  RETURN jsonb_build_object('email', v_email_exists);
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250910201906_dupes.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /and tells whether rows of auth\.users match its arguments \(it returns none of their columns\), .* any caller can learn whether an account exists for any value it passes .*account enumeration/);
+  assert.doesNotMatch(mine[0]!.message, /p_email|returns data/);
+  // an EXPR sub-select returning a column is still data, named by the column
+  const data = sql
+    .replace('v_email_exists boolean := false', 'v_id text')
+    .replace('SELECT EXISTS (SELECT 1 FROM auth.users u WHERE lower(u.email) = lower(p_email)) INTO v_email_exists;', 'SELECT (SELECT u.id::text FROM auth.users u WHERE lower(u.email) = lower(p_email)) INTO v_id;')
+    .replace("jsonb_build_object('email', v_email_exists)", "jsonb_build_object('id', v_id)");
+  const dm = lintFiles([{ file: 'supabase/migrations/20250910201906_dupes.sql', text: data }], ID).mine;
+  assert.match(dm[0]!.message, /returns data \(id\) of rows of auth\.users/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(sql);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'victim@example.com'); SET ROLE anon`);
+    assert.deepEqual(await q(`SELECT public.check_registration_duplicates('victim@example.com', null) AS r`), [{ r: { email: true } }]);
+    assert.deepEqual(await q(`SELECT public.check_registration_duplicates('nobody@example.com', null) AS r`), [{ r: { email: false } }]);
+    await expectPgError(q('SELECT email FROM auth.users'), '42501', /permission denied for table users/);
+  });
+});

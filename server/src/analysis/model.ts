@@ -307,25 +307,28 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 /** The last order computed: the positions of the files in order, for the paths joined by NUL. */
 let lastOrder: { paths: string; order: number[] } | undefined;
 
-/**
- * A file right in a `supabase/migrations/` folder whose name starts with a timestamp version
- * (8 digits or more; then `_`, or for a name the CLI skips, anything): its folder, its name and
- * the version's digits.
- */
-const SUPABASE_VERSIONED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])((\d{8,})[^\\/]*)$/;
+/** A file right in a `supabase/migrations/` folder: its folder and its name. */
+const SUPABASE_MIGRATION = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/;
+/** One whose name starts with a timestamp version (8 digits or more): its folder. */
+const SUPABASE_STAMPED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])\d{8,}[^\\/]*$/;
 
 /**
- * The order of two paths: natural (`2_x.sql` before `10_x.sql`), except for two Supabase
- * migrations of one folder whose versions have different lengths. The Supabase CLI applies its
- * migrations in file name order (Go's fs.ReadDir), where a version of a day (`20251216_x.sql`)
- * comes after the timestamps of the days before (`20251115150428_y.sql`), which the numeric
- * order puts after it (7 of the 46 calibration projects mix such versions). A name the CLI
- * skips (`20250812b_x.sql`: supabase-migration-skipped) takes its place in that order too.
+ * The order of two paths: natural (`2_x.sql` before `10_x.sql`), except for two files right in
+ * one `supabase/migrations/` folder with timestamp versions (`stamped`: one file's at least). The
+ * Supabase CLI applies its migrations in file name order (Go's fs.ReadDir, byte by byte), where a
+ * version of a day (`20251216_x.sql`) comes after the timestamps of the days before
+ * (`20251115150428_y.sql`), which the numeric order puts after it (7 of the 46 calibration
+ * projects mix such versions), and `999_x.sql` after `20250127_y.sql` (boothbrain). A name the
+ * CLI skips (`20250812b_x.sql`: supabase-migration-skipped) takes its place in that order too.
+ * (A folder of short sequence numbers only, `1_x` … `10_x`, keeps the natural order its authors
+ * mean; one rule per folder keeps the order transitive.)
  */
-function compareMigrations(a: string, b: string): number {
-  const va = SUPABASE_VERSIONED.exec(a);
-  const vb = va && SUPABASE_VERSIONED.exec(b);
-  if (va && vb && va[1] === vb[1] && va[3]!.length !== vb[3]!.length) return va[2]! < vb[2]! ? -1 : va[2]! > vb[2]! ? 1 : 0;
+function compareMigrations(a: string, b: string, stamped: ReadonlySet<string>): number {
+  if (stamped.size) {
+    const sa = SUPABASE_MIGRATION.exec(a);
+    const sb = sa && stamped.has(sa[1]!) && SUPABASE_MIGRATION.exec(b);
+    if (sa && sb && sa[1] === sb[1]) return sa[2]! < sb[2]! ? -1 : sa[2]! > sb[2]! ? 1 : 0;
+  }
   // (names without their extension first: the collator puts `_` before `.`, which would run
   // `table_note_policy.sql` before `table_note.sql`, where every tool's byte order runs the table first)
   return collator.compare(a.replace(SQL_EXTENSION, ''), b.replace(SQL_EXTENSION, '')) || collator.compare(a, b);
@@ -346,7 +349,12 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
   if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.changes.join(' ')}`).join('\0')}`;
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
-    order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file));
+    const stamped = new Set<string>();
+    for (const f of files) {
+      const m = SUPABASE_STAMPED.exec(f.file);
+      if (m) stamped.add(m[1]!);
+    }
+    order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file, stamped));
     if (plans.length) order = planOrder(order, files, plans);
     order = reworkedFirst(order, files);
     if (sqitch) order = sqitchOrder(order, files, requires);

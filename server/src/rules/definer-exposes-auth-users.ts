@@ -15,13 +15,17 @@ function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boole
 /**
  * What of auth.users the body's queries return, as written: `email`, `raw_user_meta_data->>'display_name'`
  * (its alias's columns, and the keys taken out of a json column); undefined where it is not known
- * (`u.*`, no column named, a lexical body).
+ * (`u.*`, a whole row, a lexical body). `existence`: every query reading auth.users returns none of
+ * its columns, only whether (or how many) rows match — `EXISTS (SELECT 1 FROM auth.users …)`,
+ * `count(*)`, `PERFORM 1 FROM auth.users …` (esports-bet-beacon's check_registration_duplicates,
+ * which tells whether an e-mail address has an account).
  */
-function authUsersColumns(f: Func): string[] | undefined {
+function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boolean } {
   const body = f.body;
-  if (!body || body.lexical) return undefined;
+  if (!body || body.lexical) return { cols: undefined, existence: false };
   const out = new Set<string>();
   let unknown = false;
+  let reading = 0;
   for (const s of body.statements) {
     const aliases = new Set<string>();
     let tables = 0;
@@ -31,10 +35,17 @@ function authUsersColumns(f: Func): string[] | undefined {
       if (v.schemaname === 'auth' && v.relname === 'users') aliases.add(String(v.alias?.aliasname ?? 'users'));
     });
     if (aliases.size === 0) continue;
+    reading++;
     const only = tables === 1;
     const keyed = new Set<Node>();
-    // (what the query returns: its target list, not the join's or the WHERE's columns)
-    walk(s.node?.targetList, (k, v) => {
+    // (what the query returns: its target list, not the join's or the WHERE's columns; of a
+    // sub-select in it, its own target list; an EXISTS or count() returns no column)
+    const visit = (k: string, v: Node): boolean | void => {
+      if (k === 'SubLink') {
+        if (v.subLinkType !== 'EXISTS_SUBLINK') walk(v.subselect?.SelectStmt?.targetList, visit);
+        return false;
+      }
+      if (k === 'FuncCall' && (v.funcname ?? []).length === 1 && sval(v.funcname[0]) === 'count') return false;
       if (k === 'A_Expr' && (sval(v.name?.[0]) === '->>' || sval(v.name?.[0]) === '->')) {
         const f0: Node[] = v.lexpr?.ColumnRef?.fields ?? [];
         const key = constValue(v.rexpr);
@@ -48,12 +59,17 @@ function authUsersColumns(f: Func): string[] | undefined {
       const fields: Node[] = v.fields ?? [];
       const last = fields[fields.length - 1];
       if ((fields.length === 2 && aliases.has(String(sval(fields[0])))) || (fields.length <= 1 && only)) {
-        if (last?.A_Star) unknown = true;
+        // (`u.*`, or `u` itself: the whole row)
+        if (last?.A_Star || (fields.length === 1 && aliases.has(String(sval(last))))) unknown = true;
         else if (sval(last)) out.add(String(sval(last)));
       }
-    });
+    };
+    walk(s.node?.targetList, visit);
+    // (RETURN QUERY / a returned set: a statement without target list, e.g. a TABLE or a lexical piece)
+    if (!s.node?.targetList && s.kind === 'SelectStmt') unknown = true;
   }
-  return unknown || out.size === 0 ? undefined : [...out];
+  if (unknown) return { cols: undefined, existence: false };
+  return out.size === 0 ? { cols: undefined, existence: reading > 0 } : { cols: [...out], existence: false };
 }
 
 export const definerExposesAuthUsers = defineRule({
@@ -88,9 +104,10 @@ export const definerExposesAuthUsers = defineRule({
       const owner = f.owner?.role;
       const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
       // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
-      const cols = reads ? authUsersColumns(f) : undefined;
+      const { cols, existence } = reads ? authUsersColumns(f) : { cols: undefined, existence: false };
       const colText = cols?.length ? ` (${cols.join(', ')})` : '';
-      const what = reads && writes ? `returns data${colText} of, and changes, rows of auth.users` : reads ? `returns data${colText} of rows of auth.users` : 'changes rows of auth.users';
+      const returned = existence ? 'tells whether rows of auth.users match its arguments (it returns none of their columns)' : `returns data${colText} of rows of auth.users`;
+      const what = reads && writes ? `${returned}, and changes rows of auth.users,` : reads ? returned : 'changes rows of auth.users';
       // (a function without arguments does what it does: the caller only chooses to run it)
       const fixed = f.argTypes.length === 0;
       const gets = fixed
@@ -98,9 +115,11 @@ export const definerExposesAuthUsers = defineRule({
         : reads && writes
           ? "read other users' accounts and change them"
           : reads
-            ? cols?.length
-              ? `read ${cols.join(', ')} of other users' accounts`
-              : "read other users' accounts"
+            ? existence
+              ? 'learn whether an account exists for any value it passes (an e-mail address, a user name, an id: account enumeration)'
+              : cols?.length
+                ? `read ${cols.join(', ')} of other users' accounts`
+                : "read other users' accounts"
             : "change other users' accounts";
       report({
         ...f.nameLoc,
