@@ -320,3 +320,24 @@ CREATE POLICY p ON app.t FOR SELECT TO authenticated USING ((SELECT is_owner(own
     });
   }
 });
+
+test("ok: a table the migrations do not create (originDev's, made by knex) whose last word is DISABLE ROW LEVEL SECURITY: its policy is ignored, no 42704 while the setting is unset; neither this rule nor policy-per-row-function reports it (rls-disabled does)", async () => {
+  const files = [
+    { file: 'db/27_origin_schema.sql', text: "ALTER TABLE origin.blogs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY blogs_security ON origin.blogs TO origin_user USING (id = current_setting('jwt.claims.id')::integer);\n" },
+    { file: 'db/28_origin_schema.sql', text: 'ALTER TABLE origin.blogs DISABLE ROW LEVEL SECURITY;\n' },
+  ];
+  const { findings, mine } = lintFiles(files, 'policy-current-setting-unsafe');
+  assert.deepEqual(mine, []);
+  assert.deepEqual(findings.filter((f) => f.rule === 'policy-per-row-function'), []);
+  assert.equal(findings.filter((f) => f.rule === 'rls-disabled').length, 1);
+  // enabled at the end: reported
+  assert.equal(lintFiles(files.slice(0, 1), 'policy-current-setting-unsafe').mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(`CREATE ROLE origin_user_t; CREATE SCHEMA origin; GRANT USAGE ON SCHEMA origin TO origin_user_t;
+CREATE TABLE origin.blogs (id integer PRIMARY KEY, body text); INSERT INTO origin.blogs VALUES (1, 'a'), (2, 'b');
+GRANT SELECT ON origin.blogs TO origin_user_t`);
+    for (const f of files) await q(f.text.replace('TO origin_user ', 'TO origin_user_t '));
+    await q('SET ROLE origin_user_t');
+    assert.equal(await count(q, 'origin.blogs'), 2, 'RLS disabled: no policy runs, no 42704');
+  });
+});

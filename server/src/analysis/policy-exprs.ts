@@ -158,6 +158,7 @@ function buildIndex(model: Model): PolicyIndex {
   // within the noise)
   let key: string | undefined;
   let table: Table | undefined;
+  let disabled = false;
   let start = 0;
   for (let i = 0; i < policies.length; i++) {
     const p = policies[i]!;
@@ -165,13 +166,14 @@ function buildIndex(model: Model): PolicyIndex {
       if (key !== undefined) addRun(byKey, key, policies, start, i);
       key = p.table;
       table = model.tables.get(key);
+      disabled = table === undefined && disabledUncreated(model, key);
       start = i;
     }
     let row = keptRow(p);
     if (row === undefined || row.table !== table) row = rowFrom(p, table);
     rows[i] = row;
     // (a policy PostgreSQL rejects when it is created never exists: rejected.ts)
-    if (!row.active || isRejected(model, p)) continue;
+    if (!row.active || disabled || isRejected(model, p)) continue;
     active.push(row);
     activePolicies.push(p);
     const f = row.usingFlags | row.checkFlags;
@@ -179,6 +181,22 @@ function buildIndex(model: Model): PolicyIndex {
   }
   if (key !== undefined) addRun(byKey, key, policies, start, policies.length);
   return { rows, active, activePolicies, byKey, withFlag };
+}
+
+/**
+ * Whether the migrations' last word on the row-level security of a table they do not create (made
+ * elsewhere: originDev's knex migrations) is DISABLE: PostgreSQL ignores its policies, as those of
+ * a created table whose RLS is disabled (rls-disabled reports it).
+ */
+function disabledUncreated(model: Model, key: string): boolean {
+  const events = model.rlsEventsOfUncreatedTables.get(key);
+  if (!events) return false;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const k = events[i]!.kind;
+    if (k === 'enable') return false;
+    if (k === 'disable') return true;
+  }
+  return false;
 }
 
 /** Adds a run of a table's policies (policies[start..end)) to its list (keys in first-seen order). */
@@ -211,7 +229,7 @@ export function activePoliciesWithKey(model: Model, key: string): Policy[] {
   const list = policiesWithKey(model, key);
   if (list.length === 0) return list;
   const t = model.tables.get(key);
-  if (t && !t.rlsEnabled) return NO_POLICIES;
+  if (t ? !t.rlsEnabled : disabledUncreated(model, key)) return NO_POLICIES;
   // (not those PostgreSQL rejects when they are created: they never exist)
   const rejected = rejectedPolicies(model);
   return rejected.size && list.some((p) => rejected.has(p)) ? list.filter((p) => !rejected.has(p)) : list;
