@@ -20,7 +20,7 @@ import { memoModel } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
 
 /** A column reference and the FROM lists it may be resolved in: the innermost SELECT's first, the policy's table after the last. */
-interface ScopedRef {
+export interface ScopedRef {
   ref: Node;
   /** RangeVar nodes of each enclosing SELECT's FROM, innermost first */
   scopes: Node[][];
@@ -98,6 +98,47 @@ function visitSelect(sel: Node, scopes: Node[][], out: ColumnFacts): void {
     }
     if (!SKIPPED_KEYS.has(k)) visit(v, inner, out);
   }
+}
+
+/**
+ * The ColumnRefs of a SELECT, INSERT, UPDATE or DELETE statement with the FROM lists in their
+ * reach (innermost first): an UPDATE's or DELETE's table and its FROM / USING list reach its SET
+ * values, WHERE and RETURNING; an INSERT's table reaches its ON CONFLICT (whose inferred columns
+ * come as ColumnRefs of their own, at the clause) and RETURNING, not the rows it inserts.
+ * Undefined where names other than table columns may be in reach (columnFacts' opaque cases) or
+ * for another kind of statement.
+ */
+export function statementColumnRefs(kind: string, n: Node): ScopedRef[] | undefined {
+  if (!n || typeof n !== 'object') return undefined;
+  const out: ColumnFacts = { refs: [], opaque: false };
+  const ranges = (items: Node[] | undefined): Node[] | undefined => {
+    const rs: Node[] = [];
+    for (const item of items ?? []) {
+      if (item?.RangeVar) rs.push(item.RangeVar);
+      else return undefined;
+    }
+    return rs;
+  };
+  if (kind === 'SelectStmt') visitSelect(n, NO_SCOPES, out);
+  else if (kind === 'UpdateStmt' || kind === 'DeleteStmt') {
+    const more = ranges(kind === 'UpdateStmt' ? n.fromClause : n.usingClause);
+    if (!more || !n.relation || n.withClause) return undefined;
+    const scopes = [[n.relation, ...more]];
+    for (const k of ['targetList', 'whereClause', 'returningClause']) if (n[k]) visit(n[k], scopes, out);
+  } else if (kind === 'InsertStmt') {
+    if (!n.relation || n.withClause) return undefined;
+    const sel = n.selectStmt?.SelectStmt;
+    if (sel && !sel.valuesLists) visitSelect(sel, NO_SCOPES, out);
+    const scopes = [[n.relation]];
+    const conflict = n.onConflictClause;
+    for (const e of conflict?.infer?.indexElems ?? []) {
+      const name = e?.IndexElem?.name;
+      if (typeof name === 'string') out.refs.push({ ref: { fields: [{ String: { sval: name } }], location: conflict.infer.location ?? conflict.location }, scopes });
+    }
+    if (conflict?.whereClause) visit(conflict.whereClause, scopes, out);
+    if (n.returningClause) visit(n.returningClause, scopes, out);
+  } else return undefined;
+  return out.opaque ? undefined : out.refs;
 }
 
 /** Columns every table has. */

@@ -1466,6 +1466,13 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     }
   };
   visit(tree.plpgsql_funcs ?? tree, '');
+  // (the names of its variables: parameters, then FOUND and what its DECLARE sections declare)
+  const variables: string[] = [];
+  for (const d of tree.plpgsql_funcs?.[0]?.PLpgSQL_function?.datums ?? []) {
+    const name = d?.PLpgSQL_var?.refname ?? d?.PLpgSQL_rec?.refname;
+    if (typeof name === 'string' && name !== 'found') variables.push(name);
+  }
+  if (variables.length) body.variables = variables;
   return body;
 }
 

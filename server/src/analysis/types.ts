@@ -119,6 +119,8 @@ export interface FunctionBody {
    * not the conditions, assignments and RAISE arguments between them.
    */
   lexical?: boolean;
+  /** PL/pgSQL: the names of its variables (its parameters and what its DECLARE sections declare; not FOUND) */
+  variables?: string[];
 }
 
 export interface Include {

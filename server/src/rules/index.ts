@@ -55,3 +55,4 @@ export { supabaseMigrationVersionDuplicate } from './supabase-migration-version-
 export { grantWithoutPolicy } from './grant-without-policy.js';
 export { triggerWriteDenied } from './trigger-write-denied.js';
 export { policySharedRowsWritable } from './policy-shared-rows-writable.js';
+export { plpgsqlAmbiguousColumn } from './plpgsql-ambiguous-column.js';

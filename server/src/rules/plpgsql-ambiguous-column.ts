@@ -1,0 +1,197 @@
+import { statementColumnRefs, workspaceFacts } from '../analysis/columns.js';
+import { memoStmt } from '../analysis/ast.js';
+import type { Func, Model, Table } from '../analysis/model.js';
+import { memoModel } from '../analysis/policy-exprs.js';
+import { sval, walk } from '../analysis/parse.js';
+import type { Node } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { bodyText, calledByPolicy, fileOf, quoteIdent, settingOf } from './lib/util.js';
+
+// PL/pgSQL hands each SQL statement of a function to the SQL parser with a hook: a name that is
+// both one of the function's variables (a parameter, an OUT or RETURNS TABLE column, a DECLAREd
+// variable) and a column of a table in the statement's reach is an error under the default
+// plpgsql.variable_conflict = error: 42702 column reference "x" is ambiguous, raised each time
+// the function runs the statement (boothbrain's is_organization_member(org_id, user_id) with
+// `WHERE om.user_id = user_id`: every policy calling it fails). A LANGUAGE sql function takes the
+// column instead, silently; only PL/pgSQL is looked at.
+//
+// Reported only where it is certain: a name written unqualified, a variable of the function
+// (DECLAREd ones only when the body has one DECLARE section: a nested block's variables are in
+// reach of its own statements only), a column the model knows a table in reach has (columnFacts'
+// scopes: no sub-query in FROM, CTE, VALUES, column alias), no `#variable_conflict` option in the
+// body, no plpgsql.variable_conflict setting on the function or anywhere in the migrations, and
+// no statement dropping or renaming a column of that name.
+
+interface Ambiguity {
+  ref: Node;
+  name: string;
+  table: Table;
+  /** a parameter (else a DECLAREd variable) */
+  parameter: boolean;
+  /** an OUT parameter or a RETURNS TABLE column */
+  output: boolean;
+  /** the other operand of the comparison it is in is the column, qualified (`om.user_id = user_id`): the parameter is meant */
+  meant: boolean;
+}
+
+/** Whether the migrations set plpgsql.variable_conflict anywhere (ALTER DATABASE / ROLE … SET, SET): the default may not hold. */
+function conflictConfigured(model: Model): boolean {
+  return memoModel(model, 'plpgsql-ambiguous-column:configured', (m) => m.files.some((f) => /plpgsql\.variable_conflict/i.test(f.text)));
+}
+
+/** Code without comments and string literals (same offsets), to count DECLARE keywords. */
+const codeOnly = (s: string) => s.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (m) => m.replace(/[^\n]/g, ' '));
+
+/** The 1-field ColumnRefs compared with the same column qualified (`om.user_id = user_id`). */
+function meantAsVariable(stmt: Node): Set<Node> {
+  const out = new Set<Node>();
+  walk(stmt, (k, v) => {
+    if (k !== 'A_Expr') return;
+    const l = v.lexpr?.ColumnRef;
+    const r = v.rexpr?.ColumnRef;
+    if (!l || !r) return;
+    const [one, two] = (l.fields?.length === 1 ? [l, r] : [r, l]) as [Node, Node];
+    if (one.fields?.length === 1 && two.fields?.length === 2 && sval(one.fields[0]) === sval(two.fields[1])) out.add(one);
+  });
+  return out;
+}
+
+/** A name of the function's queries that is one of its variables, with the FROM lists in its reach. */
+interface Candidate {
+  ref: Node;
+  name: string;
+  scopes: Node[][];
+  parameter: boolean;
+  output: boolean;
+  meant: boolean;
+}
+
+const NO_CANDIDATES: Candidate[] = [];
+
+/**
+ * The unqualified names of the function's queries that are variables of it (kept on its CREATE
+ * FUNCTION statement: they depend on its text alone; which are columns is asked of each model).
+ */
+function candidates(model: Model, f: Func): Candidate[] {
+  const body = f.body;
+  if (!body || body.lexical || f.language !== 'plpgsql' || !body.variables?.length) return NO_CANDIDATES;
+  return memoStmt(f.stmt, 'plpgsql-ambiguous-column', () => {
+    const text = bodyText(model, f);
+    if (/#\s*variable_conflict/i.test(text)) return NO_CANDIDATES;
+    const params = new Set<string>();
+    const outputs = new Set<string>();
+    for (const p of (f.stmt.node?.parameters ?? []) as Node[]) {
+      const name = p?.FunctionParameter?.name;
+      if (typeof name !== 'string') continue;
+      params.add(name);
+      const mode = p.FunctionParameter.mode;
+      if (mode === 'FUNC_PARAM_OUT' || mode === 'FUNC_PARAM_TABLE') outputs.add(name);
+    }
+    const declares = (codeOnly(text).match(/\bdeclare\b/gi) ?? []).length;
+    const names = new Set<string>(declares <= 1 ? body.variables : body.variables!.filter((v) => params.has(v)));
+    if (names.size === 0) return NO_CANDIDATES;
+    const out: Candidate[] = [];
+    for (const s of body.statements) {
+      const refs = statementColumnRefs(s.kind, s.node);
+      if (!refs?.length) continue;
+      let meant: Set<Node> | undefined;
+      for (const r of refs) {
+        const fields: Node[] = r.ref.fields ?? [];
+        if (fields.length !== 1 || r.scopes.length === 0) continue;
+        const name = sval(fields[0]);
+        if (name === undefined || !names.has(name)) continue;
+        meant ??= meantAsVariable(s.node);
+        out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref) });
+      }
+    }
+    return out.length ? out : NO_CANDIDATES;
+  });
+}
+
+function ambiguities(model: Model, f: Func): Ambiguity[] {
+  const list = candidates(model, f);
+  if (list.length === 0 || settingOf(f, 'plpgsql.variable_conflict')) return [];
+  const changed = workspaceFacts(model).changed;
+  const out: Ambiguity[] = [];
+  for (const c of list) {
+    if (changed.has(c.name)) continue;
+    const table = tableWith(model, c, c.name);
+    if (table) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant });
+  }
+  return out;
+}
+
+/** Where the name is written at `at` (an ON CONFLICT column: after the clause's parenthesis). */
+function nameAt(text: string, at: number, name: string): number {
+  if (text.slice(at, at + name.length) === name) return at;
+  const m = new RegExp(`\\b${name.replace(/[^\w$]/g, '')}\\b`).exec(text.slice(at, at + 300));
+  return m ? at + m.index : at;
+}
+
+/** A table in the reference's reach that has the column (as the model knows it). */
+function tableWith(model: Model, r: { scopes: Node[][] }, name: string): Table | undefined {
+  for (const scope of r.scopes) {
+    for (const rv of scope) {
+      const t = model.tables.get(model.relKey(rv));
+      if (t && t.columns.includes(name)) return t;
+    }
+  }
+  return undefined;
+}
+
+/** Fix: qualify each parameter meant (the other side of its comparison is the column) with the function's name. */
+function qualifyFix(model: Model, f: Func, list: Ambiguity[]): Fix | undefined {
+  if (!list.every((a) => a.parameter && a.meant)) return undefined;
+  const text = fileOf(model, f.created.file)?.text ?? '';
+  const edits = [];
+  for (const a of list) {
+    const start = a.ref.location as number;
+    if (typeof start !== 'number' || text.slice(start, start + a.name.length) !== a.name || a.output) return undefined;
+    edits.push({ file: f.created.file, start, end: start + a.name.length, newText: `${quoteIdent(f.name)}.${a.name}` });
+  }
+  return {
+    title: `Qualify the parameter${list.length > 1 ? 's' : ''} with the function's name (${[...new Set(list.map((a) => `${f.name}.${a.name}`))].join(', ')})`,
+    kind: 'unsafe',
+    edits,
+  };
+}
+
+export const plpgsqlAmbiguousColumn = defineRule({
+  meta: {
+    id: 'plpgsql-ambiguous-column',
+    description: 'A PL/pgSQL function names, unqualified, one of its parameters or variables that is also a column of a table its query reads: PostgreSQL raises 42702 each time it runs that query.',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      'PL/pgSQL resolves each name of a query against its variables and the tables in reach: under the default plpgsql.variable_conflict = error, a name that is both fails the query with 42702 column reference "x" is ambiguous, every time it runs (a policy calling such a helper fails every query that evaluates it).',
+  },
+  check({ model, report }) {
+    if (conflictConfigured(model)) return;
+    model.functions.forEach((list) => {
+      for (const f of list) {
+        if (f.language !== 'plpgsql' || !f.body) continue;
+        const found = ambiguities(model, f);
+        if (found.length === 0) continue;
+        const first = found[0]!;
+        const start = nameAt(fileOf(model, f.created.file)?.text ?? '', first.ref.location as number, first.name);
+        const kind = !first.parameter ? 'a variable' : first.output ? 'an output column (OUT or RETURNS TABLE)' : 'a parameter';
+        const others = [...new Set(found.slice(1).map((a) => a.name).filter((n) => n !== first.name))];
+        const fix = qualifyFix(model, f, found);
+        report({
+          file: f.created.file,
+          start,
+          end: start + first.name.length,
+          message:
+            `In PL/pgSQL function ${f.signature}, ${first.name} is ${kind} of the function and a column of ${first.table.key}, which this query reads: ` +
+            `PL/pgSQL raises 42702 column reference "${first.name}" is ambiguous each time the function runs the query (plpgsql.variable_conflict = error, the default), so the function fails instead of answering` +
+            `${calledByPolicy(model, f) ? ', and so does every query whose policy calls it' : ''}.` +
+            `${others.length ? ` (Also ambiguous in this function: ${others.join(', ')}.)` : ''} ` +
+            `Qualify the column with its table or alias and the ${first.parameter ? `parameter with the function's name (${f.name}.${first.name})` : 'variable with its block label'}, or rename the ${first.parameter ? 'parameter (e.g. p_' + first.name + ')' : 'variable'}. ` +
+            '(#variable_conflict use_column would make a comparison such as om.user_id = user_id compare the column with itself, true for every row.)',
+          fixes: fix ? [fix] : undefined,
+        });
+      }
+    });
+  },
+});

@@ -1,0 +1,107 @@
+// plpgsql-ambiguous-column on PostgreSQL (PGlite): a PL/pgSQL query naming, unqualified, a
+// variable of its function that is also a column in reach fails with 42702 each time it runs;
+// a policy calling such a helper fails every query that evaluates it. The forms reported are
+// exactly those PostgreSQL refuses; the fix (the parameter qualified with the function's name)
+// re-lints clean and the helper then answers.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, expectPgError, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'plpgsql-ambiguous-column';
+before(initParser);
+after(closeAll);
+
+const ORG = '00000000-0000-0000-0000-0000000000aa';
+
+test('err: is_org_member(org_id, user_id) with `m.org_id = org_id`: 42702 on every call; the fix qualifies the parameters, re-lints clean, and the helper answers', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'org_id');
+  assert.match(finding.message, /^In PL\/pgSQL function public\.is_org_member\(uuid, uuid\), org_id is a parameter of the function and a column of public\.org_members, which this query reads: PL\/pgSQL raises 42702 column reference "org_id" is ambiguous .*\(Also ambiguous in this function: user_id\.\)/);
+  const fixed = applyFix(ws, finding);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.match(sqlOf(fixed), /m\.org_id = is_org_member\.org_id AND m\.user_id = is_org_member\.user_id/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.org_members VALUES ('${ORG}', '${TENANT_A}', 'member')`);
+    await expectPgError(q(`SELECT public.is_org_member('${ORG}', '${TENANT_A}')`), '42702', 'column reference "org_id" is ambiguous');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(fixed));
+    await q(`INSERT INTO public.org_members VALUES ('${ORG}', '${TENANT_A}', 'member')`);
+    assert.deepEqual(await q(`SELECT public.is_org_member('${ORG}', '${TENANT_A}') AS a, public.is_org_member('${ORG}', '${TENANT_B}') AS b`), [{ a: true, b: false }]);
+  });
+});
+
+test("err: a policy calling the helper (boothbrain's is_organization_member): the message says so, and every read of the table as authenticated fails with 42702", async () => {
+  const sql = `CREATE TABLE public.org_members (org_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (org_id, user_id));
+CREATE TABLE public.items (id bigint PRIMARY KEY, org_id uuid NOT NULL);
+CREATE FUNCTION public.is_organization_member(org_id uuid, user_id uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.org_members om WHERE om.org_id = is_organization_member.org_id AND om.user_id = user_id);
+END;
+$$;
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY items_read ON public.items FOR SELECT TO authenticated USING (public.is_organization_member(org_id, (select auth.uid())));
+GRANT SELECT ON public.items TO authenticated;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250127000000_tables.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'user_id');
+  assert.match(mine[0]!.message, /so the function fails instead of answering, and so does every query whose policy calls it\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.org_members VALUES ('${ORG}', '${TENANT_A}'); INSERT INTO public.items VALUES (1, '${ORG}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await expectPgError(q('SELECT * FROM public.items'), '42702', 'column reference "user_id" is ambiguous');
+  });
+});
+
+test('err/ok: the forms reported are exactly those PostgreSQL refuses with 42702 (WHERE, an IF condition, SET and RETURNING, ON CONFLICT with a RETURNS TABLE column, a sub-select in reach, a DECLAREd variable), not a qualified name, an INSERT column list or VALUES, #variable_conflict, or LANGUAGE sql', async () => {
+  const table = 'CREATE TABLE public.om (org_id int, user_id int, role text, PRIMARY KEY (org_id, user_id));\n';
+  const fns: Array<[string, string, boolean]> = [
+    ['f_select', 'CREATE FUNCTION f_select(org_id int, uid int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM om WHERE om.org_id = org_id AND om.user_id = uid); END $$;', true],
+    ['f_if', 'CREATE FUNCTION f_if(user_id int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN IF EXISTS (SELECT 1 FROM om WHERE om.user_id = user_id) THEN RETURN true; END IF; RETURN false; END $$;', true],
+    ['f_set', "CREATE FUNCTION f_set(role text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE om SET role = role WHERE om.user_id = 1; END $$;", true],
+    ['f_ret', 'CREATE FUNCTION f_ret(role text) RETURNS text LANGUAGE plpgsql AS $$ DECLARE r text; BEGIN INSERT INTO om (org_id, user_id) VALUES (4, 4) RETURNING role INTO r; RETURN r; END $$;', true],
+    ['f_conf', 'CREATE FUNCTION f_conf(x int) RETURNS TABLE (user_id int) LANGUAGE plpgsql AS $$ BEGIN INSERT INTO om (org_id, user_id) VALUES (3, x) ON CONFLICT (org_id, user_id) DO NOTHING; RETURN; END $$;', true],
+    ['f_sub', 'CREATE FUNCTION f_sub(user_id int) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM om WHERE om.user_id = (SELECT 1 WHERE user_id > 0)); END $$;', true],
+    ['f_decl', "CREATE FUNCTION f_decl() RETURNS boolean LANGUAGE plpgsql AS $$ DECLARE role text := 'admin'; BEGIN RETURN EXISTS (SELECT 1 FROM om WHERE om.role = role); END $$;", true],
+    ['f_qual', "CREATE FUNCTION f_qual(user_id int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE om SET role = 'x' WHERE om.user_id = f_qual.user_id; END $$;", false],
+    ['f_ins', 'CREATE FUNCTION f_ins(user_id int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN INSERT INTO om (org_id, user_id) VALUES (2, user_id); END $$;', false],
+    ['f_uv', 'CREATE FUNCTION f_uv(user_id int) RETURNS boolean LANGUAGE plpgsql AS $$\n#variable_conflict use_variable\nBEGIN RETURN EXISTS (SELECT 1 FROM om WHERE om.user_id = user_id); END $$;', false],
+    ['f_sql', 'CREATE FUNCTION f_sql(user_id int) RETURNS boolean LANGUAGE sql AS $$ SELECT EXISTS (SELECT 1 FROM om WHERE om.user_id = user_id) $$;', false],
+  ];
+  const sql = table + fns.map((f) => f[1]).join('\n') + '\n';
+  const { findings } = lintFiles([{ file: 'db/1_fns.sql', text: sql }], ID);
+  const reported = new Set(findings.filter((f) => f.rule === ID).map((f) => /function public\.(\w+)\(/.exec(f.message)![1]));
+  assert.deepEqual([...reported].sort(), fns.filter((f) => f[2]).map((f) => f[0]).sort());
+  const calls: Record<string, string> = { f_select: 'f_select(1, 1)', f_if: 'f_if(1)', f_set: "f_set('y')", f_ret: "f_ret('z')", f_conf: '* FROM f_conf(5)', f_sub: 'f_sub(1)', f_decl: 'f_decl()', f_qual: 'f_qual(1)', f_ins: 'f_ins(5)', f_uv: 'f_uv(1)', f_sql: 'f_sql(1)' };
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q("INSERT INTO om VALUES (1, 1, 'admin')");
+    for (const [name, , fails] of fns) {
+      const r = await tryQuery(q, `SELECT ${calls[name]}`);
+      assert.equal(r.ok ? 'ok' : r.error.code, fails ? '42702' : 'ok', name);
+    }
+  });
+});
+
+test('ok: plpgsql.variable_conflict set for the function, or by the migrations (ALTER DATABASE … SET): not reported, and PostgreSQL answers', async () => {
+  const base = 'CREATE TABLE public.om (org_id int, user_id int);\n';
+  const fn = 'CREATE FUNCTION f(user_id int) RETURNS boolean LANGUAGE plpgsql SET plpgsql.variable_conflict = use_variable AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM om WHERE om.user_id = user_id); END $$;\n';
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: base + fn }], ID).mine, []);
+  const bare = fn.replace(' SET plpgsql.variable_conflict = use_variable', '');
+  assert.equal(lintFiles([{ file: 'db/1.sql', text: base + bare }], ID).mine.length, 1);
+  assert.deepEqual(lintFiles([{ file: 'db/0.sql', text: 'ALTER DATABASE postgres SET plpgsql.variable_conflict = use_variable;\n' }, { file: 'db/1.sql', text: base + bare }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(base + fn);
+    await q('INSERT INTO om VALUES (1, 1)');
+    assert.deepEqual(await q('SELECT f(1) AS x'), [{ x: true }]);
+    assert.equal(await count(q, 'om'), 1);
+  });
+});
