@@ -56,3 +56,4 @@ export { grantWithoutPolicy } from './grant-without-policy.js';
 export { triggerWriteDenied } from './trigger-write-denied.js';
 export { policySharedRowsWritable } from './policy-shared-rows-writable.js';
 export { plpgsqlAmbiguousColumn } from './plpgsql-ambiguous-column.js';
+export { typeAlreadyExists } from './type-already-exists.js';

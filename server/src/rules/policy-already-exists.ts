@@ -171,14 +171,14 @@ function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> 
     }
     for (const p of rejectedPolicies(m).keys()) out.push({ loc: p.created, what: `CREATE POLICY "${p.name}", which PostgreSQL rejects` });
     for (const r of m.recreatedTables) if (!r.ifNotExists) out.push({ loc: r.loc, what: 'a CREATE TABLE of a table that exists: 42P07' });
-    for (const loc of typeRecreations(m)) out.push({ loc, what: 'a CREATE TYPE of a type that exists: 42710' });
+    for (const { loc } of typeRecreations(m)) out.push({ loc, what: 'a CREATE TYPE of a type that exists: 42710' });
     return out;
   });
 }
 
 const typesMade = new WeakMap<ParsedFile, string[]>();
 
-/** The names of the types a parsed file's top-level statements make. */
+/** The names of the types a parsed file's top-level statements make (or rename a type to). */
 function typesMadeIn(file: ParsedFile): string[] {
   let out = typesMade.get(file);
   if (!out) {
@@ -186,20 +186,31 @@ function typesMadeIn(file: ParsedFile): string[] {
     for (const stmt of file.statements) {
       const name = stmt.origin === 'file' ? createdTypeName(stmt) : undefined;
       if (name !== undefined) out.push(name);
+      // (and the names a type is renamed to: a type made under one then exists already)
+      else if (stmt.kind === 'RenameStmt' && (stmt.node.renameType === 'OBJECT_TYPE' || stmt.node.renameType === 'OBJECT_DOMAIN') && typeof stmt.node.newname === 'string') out.push(stmt.node.newname);
     }
     typesMade.set(file, out);
   }
   return out;
 }
 
+/** The schema a CREATE TYPE / DOMAIN statement names, if it names one. */
+function createdTypeSchema(stmt: Statement): string | undefined {
+  const n = stmt.node;
+  const parts = stmt.kind === 'CreateDomainStmt' ? n?.domainname : stmt.kind === 'CompositeTypeStmt' ? undefined : n?.typeName;
+  if (stmt.kind === 'CompositeTypeStmt') return n?.typevar?.schemaname;
+  return Array.isArray(parts) && parts.length > 1 ? parts[parts.length - 2]?.String?.sval : undefined;
+}
+
 /**
- * The plain CREATE TYPE / DOMAIN statements of a type an earlier migration of the same folder made
- * and no DROP TYPE / DOMAIN (nor anything unseen) took away since: PostgreSQL rejects them (42710
- * type already exists), and their file fails (camerpulse's second payment_status).
+ * The plain CREATE TYPE / DOMAIN statements of a type (`schema.name`) an earlier migration of the
+ * same folder made and no DROP TYPE / DOMAIN (nor anything unseen) took away since, each with the
+ * statement that made it first: PostgreSQL rejects them (42710 type already exists), and their
+ * file fails (camerpulse's second payment_status; Reparalo's app_role).
  */
-function typeRecreations(model: Model): Loc[] {
+export function typeRecreations(model: Model): ReadonlyArray<{ loc: Loc; name: string; first: Loc }> {
   return memoModel(model, 'policy-already-exists:types', (m) => {
-    const out: Loc[] = [];
+    const out: Array<{ loc: Loc; name: string; first: Loc }> = [];
     // (most workspaces make no type twice: then nothing more is looked at; the names each parsed
     // file makes are kept with it, so a re-lint looks at the edited file's statements only)
     const names = new Set<string>();
@@ -211,23 +222,36 @@ function typeRecreations(model: Model): Loc[] {
       }
     }
     if (!twice) return out;
-    const made = new Map<string, string>(); // type name → the file that made it
+    const made = new Map<string, Loc>(); // type name → the statement that made it
     const look = lookupIn(m);
     for (const { stmt, file } of m.statements) {
       if (stmt.kind === 'DropStmt' && (stmt.node.removeType === 'OBJECT_TYPE' || stmt.node.removeType === 'OBJECT_DOMAIN')) {
         for (const o of stmt.node.objects ?? []) {
-          const parts = o?.TypeName?.names ?? o?.List?.items ?? [];
-          const last = parts.length ? parts[parts.length - 1]?.String?.sval : undefined;
-          if (last) made.delete(String(last));
+          const parts: string[] = (o?.TypeName?.names ?? o?.List?.items ?? []).map((x: { String?: { sval?: string } }) => String(x?.String?.sval ?? ''));
+          if (parts.length) made.delete(m.key(parts.length > 1 ? parts.slice(-2) : [undefined, parts[0]!]));
         }
         continue;
       }
+      // (a type renamed or moved to another schema frees its name: credivio's interval_unit_type,
+      // renamed to …__old_version_to_be_dropped before the new enum is made)
+      const moved = stmt.kind === 'RenameStmt' ? stmt.node.renameType : stmt.kind === 'AlterObjectSchemaStmt' ? stmt.node.objectType : undefined;
+      if (moved === 'OBJECT_TYPE' || moved === 'OBJECT_DOMAIN') {
+        const parts: string[] = (stmt.node.object?.List?.items ?? []).map((x: { String?: { sval?: string } }) => String(x?.String?.sval ?? ''));
+        const was = parts.length ? made.get(m.key(parts.length > 1 ? parts.slice(-2) : [undefined, parts[0]!])) : undefined;
+        if (parts.length) made.delete(m.key(parts.length > 1 ? parts.slice(-2) : [undefined, parts[0]!]));
+        const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+        const to = stmt.kind === 'RenameStmt' ? m.key([schema, stmt.node.newname]) : parts.length ? m.key([stmt.node.newschema, parts[parts.length - 1]!]) : undefined;
+        if (was && to) made.set(to, was);
+        continue;
+      }
       if (made.size && mayDropUnseen(stmt, file.file, look, 'policy')) made.clear();
-      const name = createdTypeName(stmt);
-      if (name === undefined) continue;
+      const bare = createdTypeName(stmt);
+      if (bare === undefined) continue;
+      // (schema-qualified: public.status and billing.status are two types)
+      const name = m.key([createdTypeSchema(stmt), bare]);
       const before = made.get(name);
-      if (before !== undefined && stmt.origin === 'file' && folderOf(before) === folderOf(file.file)) out.push({ file: file.file, start: stmt.start, end: stmt.end });
-      else if (stmt.origin === 'file') made.set(name, file.file);
+      if (before !== undefined && stmt.origin === 'file' && folderOf(before.file) === folderOf(file.file)) out.push({ loc: { file: file.file, start: stmt.start, end: stmt.end }, name, first: before });
+      else if (stmt.origin === 'file') made.set(name, { file: file.file, start: stmt.start, end: stmt.end });
     }
     return out;
   });
@@ -239,9 +263,9 @@ function typeRecreations(model: Model): Loc[] {
  * exists, or a CREATE INDEX / CREATE TRIGGER of a name an earlier migration made and nothing
  * dropped (42P07, 42710: mail-management-system's second todos file). A tool stops there, not at `by`.
  */
-function earlierFailure(model: Model, by: Policy): { loc: Loc; what: string } | undefined {
-  const file = by.created.file;
-  const before = (loc: Loc) => loc.file === file && loc.start < by.created.start;
+export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string } | undefined {
+  const file = at.file;
+  const before = (loc: Loc) => loc.file === file && loc.start < at.start;
   const { creates, files: failing } = failures(model);
   const found = [...knownFailures(model)];
   for (const c of creates) found.push({ loc: c.by.created, what: `CREATE POLICY "${c.by.name}", which exists already: 42710` });
@@ -302,7 +326,7 @@ export const policyAlreadyExists = defineRule({
   check({ model, report }) {
     for (const { first: old, by } of failingCreates(model)) {
       const same = old.created.file === by.created.file;
-      const stops = earlierFailure(model, by);
+      const stops = earlierFailure(model, by.created);
       const fixes: Fix[] = [
         {
           title: `Drop the earlier policy "${by.name}" first (DROP POLICY IF EXISTS), so that this one replaces it`,

@@ -1,6 +1,7 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { failedFiles } from './policy-already-exists.js';
+import { earlierFailure, failedFiles } from './policy-already-exists.js';
+import type { Loc } from '../analysis/types.js';
 import { addColumnStatements, existingTable, fileOf, insertAfter, newColumnsOf, removeStatement, supabaseMigration, textOf, theColumns, where } from './lib/util.js';
 
 // A plain CREATE TABLE of a table that exists fails (42P07) and the table stays as it was: its
@@ -42,6 +43,12 @@ function writtenName(text: string): string | undefined {
   return part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part.toLowerCase();
 }
 
+/** Where a tool stops: here, or at a statement before this one in its file that PostgreSQL rejects (Reparalo's CREATE TYPE of a type that exists, two lines above). */
+export function stopsAt(model: Model, loc: Loc): string {
+  const stops = earlierFailure(model, loc);
+  return stops ? `stops earlier, at ${where(model, stops.loc)} (${stops.what}), and would stop here once that is fixed` : 'stops here';
+}
+
 export const tableAlreadyExists = defineRule({
   meta: {
     id: 'table-already-exists',
@@ -70,7 +77,7 @@ export const tableAlreadyExists = defineRule({
           end: r.nameLoc.end,
           message:
             `The table name ${written} is longer than 63 bytes: PostgreSQL truncates identifiers to 63 bytes (NOTICE 42622), to ${r.table.name}, the name of the table created at ${where(model, r.table.created)}, which nothing drops before this statement. ` +
-            `So this CREATE TABLE fails with 42P07 (relation "${r.table.name}" already exists) and a migration tool applying them in order stops here; the table meant here is never created. ` +
+            `So this CREATE TABLE fails with 42P07 (relation "${r.table.name}" already exists) and a migration tool applying them in order ${stopsAt(model, r.loc)}; the table meant here is never created. ` +
             'Give it a name of at most 63 bytes that no other table shares (IF NOT EXISTS would silently skip it in favour of the other table).',
           related: [{ ...r.table.created, message: `the table ${name} is created here` }],
         });
@@ -82,7 +89,7 @@ export const tableAlreadyExists = defineRule({
         end: r.nameLoc.end,
         message:
           intro +
-          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(r.loc.file)?.applied === false || supabaseMigration(r.table.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) stops here, and the table keeps its columns, row-level security, policies and grants` +
+          `PostgreSQL rejects this CREATE TABLE with 42P07 (relation "${r.table.name}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(r.loc.file)?.applied === false || supabaseMigration(r.table.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) ${stopsAt(model, r.loc)}, and the table keeps its columns, row-level security, policies and grants` +
           (added.length ? ` — not ${theColumns(added)} written here` : '') +
           ` (the other rules read it so). ` +
           `Write CREATE TABLE IF NOT EXISTS${added.length ? ' and add the new columns with ALTER TABLE … ADD COLUMN IF NOT EXISTS' : ''}, or remove the statement; drop the table first only if its data may go.`,
