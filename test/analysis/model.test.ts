@@ -298,6 +298,15 @@ DROP TABLE c;`,
     });
     assert.deepEqual(dbmate.policies.map((p) => p.name), []);
     assert.ok(!dbmate.tables.has('public.migrations_version'));
+    // a schema file without a dump's header, by its name (Sourcegraph's migrations/frontend/squashed.sql after <ts>_name/up.sql):
+    // a snapshot when it makes again the tables of the files before it; first, or of new tables, replayed
+    const up = { 'migrations/frontend/1729267030_add_cody_audit_log_table/up.sql': 'CREATE TABLE cody_audit_log (id int, tenant_id int);\nCREATE POLICY cody_audit_log_isolation_policy ON cody_audit_log USING (true);\n' };
+    const squashed = 'CREATE TABLE cody_audit_log (id int, tenant_id int);\nCREATE POLICY tenant_isolation_policy ON cody_audit_log USING (true);\n';
+    assert.deepEqual(model({ ...up, 'migrations/frontend/squashed.sql': squashed }).policies.map((p) => p.name), ['cody_audit_log_isolation_policy']);
+    assert.deepEqual(model({ 'migrations/frontend/squashed.sql': squashed }).policies.map((p) => p.name), ['tenant_isolation_policy']);
+    assert.deepEqual(model({ ...up, 'migrations/frontend/squashed.sql': 'CREATE TABLE other (id int);\nCREATE POLICY p ON other USING (true);\n' }).policies.map((p) => p.name).sort(), ['cody_audit_log_isolation_policy', 'p']);
+    // (Supabase's declarative schema is replayed)
+    assert.deepEqual(model({ 'supabase/migrations/20250101000000_a.sql': up['migrations/frontend/1729267030_add_cody_audit_log_table/up.sql'], 'supabase/schemas/schema.sql': squashed }).policies.map((p) => p.name).sort(), ['cody_audit_log_isolation_policy', 'tenant_isolation_policy']);
   });
   test('ok: a pgTAP test (plan … finish()) anywhere is parsed but not replayed: pg_prove runs it against the migrated database', () => {
     const m = model({

@@ -22,12 +22,20 @@ const DUMP_HEADER = /^\uFEFF?\s*(?:--[^\n]*\n--\s*PostgreSQL database (?:cluster
 /** pg_dump's preamble, which `supabase db dump` keeps when it drops the header comments. */
 const DUMP_PREAMBLE = /^\s*SET statement_timeout = 0;[\s\S]*^\s*SELECT pg_catalog\.set_config\('search_path', '', false\);/m;
 
+/**
+ * The names schema files are kept under beside migrations without a dump's header: Sourcegraph's
+ * `squashed.sql` (written by its migrator, one per schema), Rails' `structure.sql`, a
+ * `schema.sql`. Not in `supabase/schemas/`, Supabase's declarative schema, which the model replays.
+ */
+const SNAPSHOT_NAME = /(?:^|[\\/])(?:squashed|structure|schema)\.sql$/i;
+const DECLARATIVE = /(?:^|[\\/])supabase[\\/]schemas[\\/]/;
+
 const dumpCache = new WeakMap<ParsedFile, boolean>();
 function isDump(f: ParsedFile): boolean {
   let hit = dumpCache.get(f);
   if (hit === undefined) {
     const head = f.text.slice(0, 2000);
-    dumpCache.set(f, (hit = DUMP_HEADER.test(head) || DUMP_PREAMBLE.test(head)));
+    dumpCache.set(f, (hit = DUMP_HEADER.test(head) || DUMP_PREAMBLE.test(head) || (SNAPSHOT_NAME.test(f.file) && !DECLARATIVE.test(f.file))));
   }
   return hit;
 }
@@ -48,7 +56,8 @@ function tablesCreated(f: ParsedFile): string[] {
 
 /**
  * The files among `ordered` (in migration order) that are snapshots of what the files before
- * them create: a dump or extension script (by its header, or pg_dump's preamble) at least half
+ * them create: a dump or extension script (by its header, or pg_dump's preamble, or a schema
+ * file's name: SNAPSHOT_NAME) at least half
  * of whose tables (outside Supabase's own schemas) a file before it that is not one creates. A
  * dump that comes first (`supabase/backup.sql` sorts before `supabase/migrations/`) is the
  * baseline the migrations after it are replayed on: it holds what they do not make (auth.users,
