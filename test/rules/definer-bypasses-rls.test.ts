@@ -654,3 +654,29 @@ END $$;
     assert.deepEqual(await q('SELECT title FROM public.services'), [{ title: 'pwned' }]);
   });
 });
+
+test("err (message): a function whose query names a parameter that is also a column (boothbrain's get_user_current_organization) says the call fails with 42702 as written: PGlite raises it for every caller", async () => {
+  const sql = `CREATE TABLE public.organization_members (organization_id uuid NOT NULL, user_id uuid NOT NULL, role text);
+ALTER TABLE public.organization_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.organization_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.get_user_current_organization(user_id uuid) RETURNS uuid
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE org uuid;
+BEGIN
+  SELECT om.organization_id INTO org FROM public.organization_members om WHERE om.user_id = user_id LIMIT 1;
+  RETURN org;
+END;
+$$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250127000000_create_tables.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /\(Its query naming user_id fails as written with 42702 column reference "user_id" is ambiguous, plpgsql-ambiguous-column: a call that reaches it gets that error, not rows; the above holds for every call once that is fixed\.\)$/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.organization_members VALUES ('${TENANT_B}', '${TENANT_B}', 'owner'); GRANT EXECUTE ON FUNCTION public.get_user_current_organization(uuid) TO authenticated`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal((await pgError(q(`SELECT public.get_user_current_organization('${TENANT_B}')`)))?.code, '42702');
+  });
+});

@@ -8,6 +8,7 @@ import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_
 import { defineRule, type Fix, type Report } from './types.js';
 import { bodyText, calledByPolicy, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
+import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 
 
@@ -495,7 +496,8 @@ export const definerBypassesRls = defineRule({
                 : '(no current_user or session_user, current_setting() or function that uses them): ') +
           `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and any caller can ${gets}. ` +
           `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. ` +
-          'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.',
+          'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.' +
+          failsAsWritten(model, f),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
         fixes: [revokeFix(model, f, callers)],
       });

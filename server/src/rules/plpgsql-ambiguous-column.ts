@@ -156,6 +156,17 @@ function qualifyFix(model: Model, f: Func, list: Ambiguity[]): Fix | undefined {
   };
 }
 
+/**
+ * For a finding on what a function does when it runs: a sentence saying that as written a query
+ * of it fails with 42702 (boothbrain's get_user_current_organization), or ''.
+ */
+export function failsAsWritten(model: Model, f: Func): string {
+  if (f.language !== 'plpgsql' || conflictConfigured(model)) return '';
+  const found = ambiguities(model, f);
+  if (found.length === 0) return '';
+  return ` (Its query naming ${found[0]!.name} fails as written with 42702 column reference "${found[0]!.name}" is ambiguous, plpgsql-ambiguous-column: a call that reaches it gets that error, not rows; the above holds for every call once that is fixed.)`;
+}
+
 export const plpgsqlAmbiguousColumn = defineRule({
   meta: {
     id: 'plpgsql-ambiguous-column',
