@@ -1,5 +1,5 @@
 import { statementColumnRefs, workspaceFacts } from '../analysis/columns.js';
-import { memoStmt } from '../analysis/ast.js';
+import { census, memoStmt } from '../analysis/ast.js';
 import type { Func, Model, Table } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import { sval, walk } from '../analysis/parse.js';
@@ -92,6 +92,15 @@ function candidates(model: Model, f: Func): Candidate[] {
     if (names.size === 0) return NO_CANDIDATES;
     const out: Candidate[] = [];
     for (const s of body.statements) {
+      // (most statements read no table, or name none of the variables: what census keeps tells)
+      const c = census(s.node);
+      if (c.rangeVars.length === 0 && !s.node?.relation) continue;
+      let named = s.kind === 'InsertStmt' && !!s.node?.onConflictClause;
+      for (let i = 0; i < c.columnRefs.length && !named; i++) {
+        const fields = c.columnRefs[i]!.fields;
+        named = fields?.length === 1 && names.has(sval(fields[0]) as string);
+      }
+      if (!named) continue;
       const refs = statementColumnRefs(s.kind, s.node);
       if (!refs?.length) continue;
       let meant: Set<Node> | undefined;
