@@ -318,6 +318,12 @@ DROP TABLE c;`,
     // (a migration making a table plan and a function finish is no test)
     const named = model({ 'db/1.sql': 'CREATE TABLE plan (id int);\nCREATE FUNCTION finish() RETURNS void LANGUAGE sql AS $$ SELECT 1 FROM plan $$;\nSELECT finish();\n' });
     assert.deepEqual([...named.tables.keys()], ['public.plan']);
+    // (`select finish();` without `* from`: cas-cif's tests)
+    const bare = model({ 'schema/deploy/users.sql': 'CREATE TABLE users (id int);', 'schema/test/unit/form_test.sql': "begin;\nselect plan(1);\ncreate table fixture_only (id int);\nset jwt.claims.sub to '1';\nselect finish();\n" });
+    assert.deepEqual([...bare.tables.keys()], ['public.users']);
+    // (one cut short before its finish(), with pgTAP assertions: cas-cif's form_test.sql)
+    const cut = model({ 'schema/deploy/users.sql': 'CREATE TABLE users (id int);', 'schema/test/unit/tables/form_test.sql': "begin;\nselect plan(10);\nselect has_table('public', 'users', 'exists');\ncreate table fixture_only (id int);\nselect lives_ok($$ select 1 $$, 'ok');\n" });
+    assert.deepEqual([...cut.tables.keys()], ['public.users']);
   });
 
   test('ok: a file of sqlc queries (-- name: X :one) is parsed but not replayed: the queries run against the migrated database, before whose migrations the path order puts them', () => {

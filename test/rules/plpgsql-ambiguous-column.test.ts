@@ -50,7 +50,7 @@ GRANT SELECT ON public.items TO authenticated;
   const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250127000000_tables.sql', text: sql }], ID);
   assert.equal(mine.length, 1);
   assert.equal(textAt(ws, mine[0]!), 'user_id');
-  assert.match(mine[0]!.message, /so the function fails instead of answering, and so does every query whose policy calls it\./);
+  assert.match(mine[0]!.message, /so every call that reaches it fails instead of answering, and so does every query evaluating a policy whose call of it does\./);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     await q(sql);
@@ -103,5 +103,37 @@ test('ok: plpgsql.variable_conflict set for the function, or by the migrations (
     await q('INSERT INTO om VALUES (1, 1)');
     assert.deepEqual(await q('SELECT f(1) AS x'), [{ x: true }]);
     assert.equal(await count(q, 'om'), 1);
+  });
+});
+
+test("err/ok: a JOIN's ON condition reaches that join's tables only (a column of another FROM item is no conflict), ON CONFLICT … DO UPDATE SET values reach the table (42702), and a RETURNS TABLE column over a table's column is worded for it (qualify the column: the variable is NULL until assigned)", async () => {
+  const sql = `CREATE TABLE public.a (id uuid PRIMARY KEY, name text);
+CREATE TABLE public.b (id uuid PRIMARY KEY, a_id uuid, x int);
+CREATE TABLE public.d (id uuid, only_d int);
+CREATE FUNCTION public.e16(only_d int) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (SELECT count(*) FROM public.b JOIN public.a ON a.id = b.a_id AND b.x = only_d, public.d);
+END $$;
+CREATE FUNCTION public.upsert_name(p_id uuid, name text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO public.a (id, name) VALUES (p_id, upsert_name.name) ON CONFLICT (id) DO UPDATE SET name = name;
+END $$;
+CREATE FUNCTION public.deal_history(p_deal uuid) RETURNS TABLE (id uuid, name text) LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY SELECT a.id, a.name FROM public.a WHERE id = p_deal;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1_fns.sql', text: sql }], ID);
+  const by = new Map(mine.map((f) => [/function public\.(\w+)\(/.exec(f.message)![1], f.message]));
+  assert.deepEqual([...by.keys()].sort(), ['deal_history', 'upsert_name']);
+  assert.match(by.get('deal_history')!, /id is an output column \(OUT or RETURNS TABLE\) of the function .* Qualify the table's column \(a\.id, or its alias\): id the variable is the function's result column, NULL until the function assigns it/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO public.a VALUES ('${TENANT_A}', 'x')`);
+    assert.deepEqual(await q('SELECT public.e16(1)::int AS n'), [{ n: 0 }]);
+    const r = await tryQuery(q, `SELECT public.upsert_name('${TENANT_A}', 'y')`);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42702');
+    const h = await tryQuery(q, `SELECT * FROM public.deal_history('${TENANT_A}')`);
+    assert.equal(h.ok ? 'ok' : h.error.code, '42702');
   });
 });

@@ -99,3 +99,38 @@ DROP TYPE public.interval_unit_type__old_version_to_be_dropped;
     assert.deepEqual(await runFilesInTransactions(q, again), ['ok', '42710']);
   });
 });
+
+test("err/ok: a DO block making the type where it does not exist (IF NOT EXISTS … pg_type, or EXCEPTION WHEN duplicate_object: stratevo's app_role) leaves it made, and a later plain CREATE fails (42710); an unqualified CREATE after SET search_path makes another schema's type: not reported", async () => {
+  const guarded = [
+    { file: 'supabase/migrations/20250122000004_crm.sql', text: "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'app_role') THEN\n    CREATE TYPE public.app_role AS ENUM ('admin', 'sales');\n  END IF;\nEND $$;\n" },
+    { file: 'supabase/migrations/20251021030035_roles.sql', text: "CREATE TYPE public.app_role AS ENUM ('admin', 'sales');\nCREATE TABLE public.user_roles (user_id uuid, role public.app_role);\n" },
+  ];
+  const { mine } = lintFiles(guarded, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.file, guarded[1]!.file);
+  const handler = [{ ...guarded[0]!, text: "DO $$ BEGIN\n  CREATE TYPE public.app_role AS ENUM ('admin');\nEXCEPTION WHEN duplicate_object THEN NULL;\nEND $$;\n" }, guarded[1]!];
+  assert.equal(lintFiles(handler, ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, guarded), ['ok', '42710']);
+  });
+  const path = [
+    { file: 'db/1_types.sql', text: "CREATE TYPE status AS ENUM ('a');\n" },
+    { file: 'db/2_billing.sql', text: "CREATE SCHEMA billing;\nSET search_path TO billing;\nCREATE TYPE status AS ENUM ('b');\n" },
+  ];
+  assert.deepEqual(lintFiles(path, ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, path), ['ok', 'ok']);
+    await q('SET search_path TO public');
+  });
+});
+
+test('err (message): a file the Supabase CLI skips (a hyphen in its name) is not said to be run by it in one transaction', () => {
+  const files = [
+    { file: 'supabase/migrations/20250101000000_a.sql', text: "CREATE TYPE public.status AS ENUM ('a');\n" },
+    { file: 'supabase/migrations/20250201000000-b.sql', text: "CREATE TYPE public.status AS ENUM ('a', 'b');\n" },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /runs each file in one transaction/);
+  assert.match(mine[0]!.message, /the Supabase CLI skips one of the two files: supabase-migration-skipped/);
+});

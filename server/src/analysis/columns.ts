@@ -32,6 +32,12 @@ interface ColumnFacts {
   refs: ScopedRef[];
   /** it has what makes names other than table columns: a sub-query or function in FROM, a CTE, VALUES, column aliases */
   opaque: boolean;
+  /**
+   * a JOIN's ON condition gets the tables of that join alone (and the outer scopes), as
+   * PostgreSQL resolves it, not every table of the FROM list (the wider reach: a name found in
+   * more tables is reported less, as policy-unknown-column wants)
+   */
+  exactJoins?: boolean;
 }
 
 const OPAQUE_KEYS = new Set(['RangeSubselect', 'RangeFunction', 'RangeTableFunc', 'withClause', 'CommonTableExpr', 'valuesLists', 'JsonTable']);
@@ -73,13 +79,14 @@ function visitSelect(sel: Node, scopes: Node[][], out: ColumnFacts): void {
     return;
   }
   const ranges: Node[] = [];
-  const quals: Node[] = [];
+  const quals: Array<{ node: Node; ranges: Node[] }> = [];
   const from = (item: Node): void => {
     if (item?.RangeVar) ranges.push(item.RangeVar);
     else if (item?.JoinExpr && !item.JoinExpr.alias) {
+      const at = ranges.length;
       from(item.JoinExpr.larg);
       from(item.JoinExpr.rarg);
-      if (item.JoinExpr.quals) quals.push(item.JoinExpr.quals);
+      if (item.JoinExpr.quals) quals.push({ node: item.JoinExpr.quals, ranges: ranges.slice(at) });
     } else out.opaque = true;
   };
   for (const item of sel.fromClause ?? []) from(item);
@@ -87,7 +94,7 @@ function visitSelect(sel: Node, scopes: Node[][], out: ColumnFacts): void {
   const inner = ranges.length ? [ranges, ...scopes] : scopes;
   // (in PostgreSQL's order: the FROM list's join conditions, then the target list, WHERE… as
   // the tree holds them; the first name it cannot find is the one its error names)
-  for (const q of quals) visit(q, inner, out);
+  for (const q of quals) visit(q.node, out.exactJoins ? [q.ranges, ...scopes] : inner, out);
   for (const k in sel) {
     if (k === 'fromClause' || k === 'larg' || k === 'rarg') continue;
     const v = sel[k];
@@ -104,13 +111,14 @@ function visitSelect(sel: Node, scopes: Node[][], out: ColumnFacts): void {
  * The ColumnRefs of a SELECT, INSERT, UPDATE or DELETE statement with the FROM lists in their
  * reach (innermost first): an UPDATE's or DELETE's table and its FROM / USING list reach its SET
  * values, WHERE and RETURNING; an INSERT's table reaches its ON CONFLICT (whose inferred columns
- * come as ColumnRefs of their own, at the clause) and RETURNING, not the rows it inserts.
+ * come as ColumnRefs of their own, at the clause; its DO UPDATE SET values) and RETURNING, not
+ * the rows it inserts. A JOIN's ON condition reaches that join's tables alone.
  * Undefined where names other than table columns may be in reach (columnFacts' opaque cases) or
  * for another kind of statement.
  */
 export function statementColumnRefs(kind: string, n: Node): ScopedRef[] | undefined {
   if (!n || typeof n !== 'object') return undefined;
-  const out: ColumnFacts = { refs: [], opaque: false };
+  const out: ColumnFacts = { refs: [], opaque: false, exactJoins: true };
   const ranges = (items: Node[] | undefined): Node[] | undefined => {
     const rs: Node[] = [];
     for (const item of items ?? []) {
@@ -136,6 +144,8 @@ export function statementColumnRefs(kind: string, n: Node): ScopedRef[] | undefi
       if (typeof name === 'string') out.refs.push({ ref: { fields: [{ String: { sval: name } }], location: conflict.infer.location ?? conflict.location }, scopes });
     }
     if (conflict?.whereClause) visit(conflict.whereClause, scopes, out);
+    // (DO UPDATE SET's values: the table's row and EXCLUDED, which is written qualified)
+    if (conflict?.targetList) visit(conflict.targetList, scopes, out);
     if (n.returningClause) visit(n.returningClause, scopes, out);
   } else return undefined;
   return out.opaque ? undefined : out.refs;

@@ -703,9 +703,13 @@ export function isSupabaseArchivedMigration(file: string): boolean {
  * finishes them (`SELECT plan(n)` or `no_plan()`, then `finish()`). `pg_prove` runs it against
  * the migrated database, never as a migration, like a Supabase test (isSupabaseTestFile).
  */
+const PGTAP_ASSERTION = /^[ \t]*select[ \t]+(?:\*[ \t]+from[ \t]+)?(?:has_table|hasnt_table|has_column|columns_are|lives_ok|throws_ok|throws_like|throws_matching|results_eq|set_eq|bag_eq|is_empty|isnt_empty|policies_are|policy_roles_are|policy_cmd_is|has_function|function_returns|row_eq|is_deeply)[ \t]*\(/im;
+
 export function isPgTapTest(text: string): boolean {
-  // (statements of their own at a line's start: `SELECT plan(3);` / `SELECT no_plan();`, `SELECT * FROM finish();`)
-  return /^[ \t]*select[ \t]+\*[ \t]+from[ \t]+finish[ \t]*\([ \t]*\)[ \t]*;/im.test(text) && /^[ \t]*select[ \t]+(?:\*[ \t]+from[ \t]+)?(?:no_)?plan[ \t]*\([^)]*\)[ \t]*;/im.test(text);
+  // (statements of their own at a line's start: `SELECT plan(3);` / `SELECT no_plan();`, then
+  // `SELECT * FROM finish();` or `select finish();`, or — a test cut short before its finish():
+  // cas-cif's form_test.sql — a pgTAP assertion such as `select has_table(…`, `select lives_ok(`)
+  return (/^[ \t]*select[ \t]+(?:\*[ \t]+from[ \t]+)?finish[ \t]*\([ \t]*\)[ \t]*;/im.test(text) || PGTAP_ASSERTION.test(text)) && /^[ \t]*select[ \t]+(?:\*[ \t]+from[ \t]+)?(?:no_)?plan[ \t]*\([^)]*\)[ \t]*;/im.test(text);
 }
 
 /** sqlc's annotation of a query: `-- name: GetUser :one` (its commands: docs.sqlc.dev, "Query annotations"). */

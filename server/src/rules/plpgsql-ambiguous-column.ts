@@ -1,11 +1,11 @@
 import { statementColumnRefs, workspaceFacts } from '../analysis/columns.js';
-import { census, memoStmt } from '../analysis/ast.js';
+import { census } from '../analysis/ast.js';
 import type { Func, Model, Table } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
-import { sval, walk } from '../analysis/parse.js';
-import type { Node } from '../analysis/types.js';
+import { nameParts, sval, walk } from '../analysis/parse.js';
+import type { Node, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { bodyText, calledByPolicy, fileOf, quoteIdent, settingOf } from './lib/util.js';
+import { calledByPolicy, fileOf, quoteIdent, settingOf } from './lib/util.js';
 
 // PL/pgSQL hands each SQL statement of a function to the SQL parser with a hook: a name that is
 // both one of the function's variables (a parameter, an OUT or RETURNS TABLE column, a DECLAREd
@@ -72,49 +72,99 @@ const NO_CANDIDATES: Candidate[] = [];
  * The unqualified names of the function's queries that are variables of it (kept on its CREATE
  * FUNCTION statement: they depend on its text alone; which are columns is asked of each model).
  */
+/** The CREATE FUNCTION statements of a parsed file with candidates, each with them (kept per parsed file: a re-lint looks at the edited file's only). */
+const byFile = new WeakMap<ParsedFile, Array<{ stmt: Statement; list: Candidate[] }>>();
+function fileCandidates(pf: ParsedFile): Array<{ stmt: Statement; list: Candidate[] }> {
+  let out = byFile.get(pf);
+  if (out === undefined) {
+    out = [];
+    for (const s of pf.statements) {
+      if (s.kind !== 'CreateFunctionStmt' || s.origin !== 'file') continue;
+      const list = candidatesOf(pf, s);
+      if (list.length) out.push({ stmt: s, list });
+    }
+    byFile.set(pf, out);
+  }
+  return out;
+}
+
+/**
+ * The unqualified names of a CREATE FUNCTION's PL/pgSQL queries that are variables of it (from its
+ * text alone; which are columns is asked of each model).
+ */
+function candidatesOf(pf: ParsedFile, stmt: Statement): Candidate[] {
+  const body = stmt.body;
+  if (!body || body.lexical || body.language !== 'plpgsql' || !body.variables?.length) return NO_CANDIDATES;
+  // (first the statements that read a table and name a variable, from what census keeps: most
+  // functions have none, and their text is never looked at)
+  const all = new Set<string>(body.variables);
+  const named: Statement[] = [];
+  ONE: for (const s of body.statements) {
+    const c = census(s.node);
+    if (c.rangeVars.length === 0 && !s.node?.relation) continue;
+    if (s.kind === 'InsertStmt' && s.node?.onConflictClause) {
+      named.push(s);
+      continue;
+    }
+    for (let i = 0; i < c.columnRefs.length; i++) {
+      const fields = c.columnRefs[i]!.fields;
+      if (fields?.length === 1 && all.has(sval(fields[0]) as string)) {
+        named.push(s);
+        continue ONE;
+      }
+    }
+  }
+  if (named.length === 0) return NO_CANDIDATES;
+  const text = pf.text.slice(body.start, body.end);
+  if (/#\s*variable_conflict/i.test(text)) return NO_CANDIDATES;
+  const params = new Set<string>();
+  const outputs = new Set<string>();
+  for (const p of (stmt.node?.parameters ?? []) as Node[]) {
+    const name = p?.FunctionParameter?.name;
+    if (typeof name !== 'string') continue;
+    params.add(name);
+    const mode = p.FunctionParameter.mode;
+    if (mode === 'FUNC_PARAM_OUT' || mode === 'FUNC_PARAM_TABLE') outputs.add(name);
+  }
+  const declares = (codeOnly(text).match(/\bdeclare\b/gi) ?? []).length;
+  const names = declares <= 1 ? all : new Set(body.variables.filter((v) => params.has(v)));
+  if (names.size === 0) return NO_CANDIDATES;
+  const out: Candidate[] = [];
+  for (const s of named) {
+    const refs = statementColumnRefs(s.kind, s.node);
+    if (!refs?.length) continue;
+    let meant: Set<Node> | undefined;
+    for (const r of refs) {
+      const fields: Node[] = r.ref.fields ?? [];
+      if (fields.length !== 1 || r.scopes.length === 0) continue;
+      const name = sval(fields[0]);
+      if (name === undefined || !names.has(name)) continue;
+      meant ??= meantAsVariable(s.node);
+      out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref) });
+    }
+  }
+  return out.length ? out : NO_CANDIDATES;
+}
+
+/** The candidates of a function of the model (those of its CREATE FUNCTION). */
 function candidates(model: Model, f: Func): Candidate[] {
-  const body = f.body;
-  if (!body || body.lexical || f.language !== 'plpgsql' || !body.variables?.length) return NO_CANDIDATES;
-  return memoStmt(f.stmt, 'plpgsql-ambiguous-column', () => {
-    const text = bodyText(model, f);
-    if (/#\s*variable_conflict/i.test(text)) return NO_CANDIDATES;
-    const params = new Set<string>();
-    const outputs = new Set<string>();
-    for (const p of (f.stmt.node?.parameters ?? []) as Node[]) {
-      const name = p?.FunctionParameter?.name;
-      if (typeof name !== 'string') continue;
-      params.add(name);
-      const mode = p.FunctionParameter.mode;
-      if (mode === 'FUNC_PARAM_OUT' || mode === 'FUNC_PARAM_TABLE') outputs.add(name);
+  if (f.language !== 'plpgsql' || !f.body || f.stmt.origin !== 'file') return NO_CANDIDATES;
+  const pf = fileOf(model, f.created.file);
+  if (!pf) return NO_CANDIDATES;
+  for (const x of fileCandidates(pf)) if (x.stmt === f.stmt) return x.list;
+  return NO_CANDIDATES;
+}
+
+/** The model's functions with candidates: their CREATE FUNCTION statements are the files' (not iterating every function per lint). */
+function functionsWithCandidates(model: Model): Func[] {
+  const out: Func[] = [];
+  for (const pf of model.files) {
+    for (const { stmt } of fileCandidates(pf)) {
+      const list = model.functions.get(model.key(nameParts(stmt.node?.funcname)));
+      if (list) for (const f of list) if (f.stmt === stmt) out.push(f);
     }
-    const declares = (codeOnly(text).match(/\bdeclare\b/gi) ?? []).length;
-    const names = new Set<string>(declares <= 1 ? body.variables : body.variables!.filter((v) => params.has(v)));
-    if (names.size === 0) return NO_CANDIDATES;
-    const out: Candidate[] = [];
-    for (const s of body.statements) {
-      // (most statements read no table, or name none of the variables: what census keeps tells)
-      const c = census(s.node);
-      if (c.rangeVars.length === 0 && !s.node?.relation) continue;
-      let named = s.kind === 'InsertStmt' && !!s.node?.onConflictClause;
-      for (let i = 0; i < c.columnRefs.length && !named; i++) {
-        const fields = c.columnRefs[i]!.fields;
-        named = fields?.length === 1 && names.has(sval(fields[0]) as string);
-      }
-      if (!named) continue;
-      const refs = statementColumnRefs(s.kind, s.node);
-      if (!refs?.length) continue;
-      let meant: Set<Node> | undefined;
-      for (const r of refs) {
-        const fields: Node[] = r.ref.fields ?? [];
-        if (fields.length !== 1 || r.scopes.length === 0) continue;
-        const name = sval(fields[0]);
-        if (name === undefined || !names.has(name)) continue;
-        meant ??= meantAsVariable(s.node);
-        out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref) });
-      }
-    }
-    return out.length ? out : NO_CANDIDATES;
-  });
+  }
+  return out;
 }
 
 function ambiguities(model: Model, f: Func): Ambiguity[] {
@@ -188,9 +238,8 @@ export const plpgsqlAmbiguousColumn = defineRule({
   },
   check({ model, report }) {
     if (conflictConfigured(model)) return;
-    model.functions.forEach((list) => {
-      for (const f of list) {
-        if (f.language !== 'plpgsql' || !f.body) continue;
+    for (const f of functionsWithCandidates(model)) {
+      {
         const found = ambiguities(model, f);
         if (found.length === 0) continue;
         const first = found[0]!;
@@ -204,14 +253,16 @@ export const plpgsqlAmbiguousColumn = defineRule({
           end: start + first.name.length,
           message:
             `In PL/pgSQL function ${f.signature}, ${first.name} is ${kind} of the function and a column of ${first.table.key}, which this query reads: ` +
-            `PL/pgSQL raises 42702 column reference "${first.name}" is ambiguous each time the function runs the query (plpgsql.variable_conflict = error, the default), so the function fails instead of answering` +
-            `${calledByPolicy(model, f) ? ', and so does every query whose policy calls it' : ''}.` +
+            `PL/pgSQL raises 42702 column reference "${first.name}" is ambiguous each time the function runs the query (plpgsql.variable_conflict = error, the default), so every call that reaches it fails instead of answering` +
+            `${calledByPolicy(model, f) ? ', and so does every query evaluating a policy whose call of it does' : ''}.` +
             `${others.length ? ` (Also ambiguous in this function: ${others.join(', ')}.)` : ''} ` +
-            `Qualify the column with its table or alias and the ${first.parameter ? `parameter with the function's name (${f.name}.${first.name})` : 'variable with its block label'}, or rename the ${first.parameter ? 'parameter (e.g. p_' + first.name + ')' : 'variable'}. ` +
+            (first.output
+              ? `Qualify the table's column (${first.table.name}.${first.name}, or its alias): ${first.name} the variable is the function's result column, NULL until the function assigns it, so ${f.name}.${first.name} would compare with NULL, and renaming it changes the columns the function returns. `
+              : `Qualify the column with its table or alias and the ${first.parameter ? `parameter with the function's name (${f.name}.${first.name})` : 'variable with its block label'}, or rename the ${first.parameter ? 'parameter (e.g. p_' + first.name + ')' : 'variable'}. `) +
             '(#variable_conflict use_column would make a comparison such as om.user_id = user_id compare the column with itself, true for every row.)',
           fixes: fix ? [fix] : undefined,
         });
       }
-    });
+    }
   },
 });

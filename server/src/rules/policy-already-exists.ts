@@ -1,9 +1,10 @@
-import { PLATFORM_SCHEMAS, relationsIn } from '../analysis/ast.js';
+import { PLATFORM_SCHEMAS, relationsIn, stringConst } from '../analysis/ast.js';
+import { nameParts, sval } from '../analysis/parse.js';
 import { createdTypeName, rollbackSections, type Model, type Policy } from '../analysis/model.js';
 import { memoModel, orderOf, textOfFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
-import type { Loc, ParsedFile, Statement } from '../analysis/types.js';
+import type { Loc, Node, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, newColumnsOf, quoteIdent, removeStatement, supabaseMigration, where } from './lib/util.js';
 
@@ -184,7 +185,7 @@ function typesMadeIn(file: ParsedFile): string[] {
   if (!out) {
     out = [];
     for (const stmt of file.statements) {
-      const name = stmt.origin === 'file' ? createdTypeName(stmt) : undefined;
+      const name = createdTypeName(stmt);
       if (name !== undefined) out.push(name);
       // (and the names a type is renamed to: a type made under one then exists already)
       else if (stmt.kind === 'RenameStmt' && (stmt.node.renameType === 'OBJECT_TYPE' || stmt.node.renameType === 'OBJECT_DOMAIN') && typeof stmt.node.newname === 'string') out.push(stmt.node.newname);
@@ -192,6 +193,34 @@ function typesMadeIn(file: ParsedFile): string[] {
     typesMade.set(file, out);
   }
   return out;
+}
+
+/**
+ * Whether a top-level statement sets the search_path: true to a schema other than public first
+ * (or none), false back to public (or RESET); undefined for any other statement.
+ */
+function searchPathSet(stmt: Statement): boolean | undefined {
+  if (stmt.origin !== 'file') return undefined;
+  const n = stmt.node;
+  if (stmt.kind === 'VariableSetStmt' && n?.name === 'search_path') {
+    if (n.kind !== 'VAR_SET_VALUE') return false;
+    const first = (n.args ?? []).map((a: Node) => String(sval(a?.A_Const?.sval) ?? sval(a) ?? ''))[0];
+    return first !== 'public';
+  }
+  if (stmt.kind === 'SelectStmt') {
+    const call = n?.targetList?.[0]?.ResTarget?.val?.FuncCall;
+    if (call && nameParts(call.funcname).pop() === 'set_config' && stringConst(call.args?.[0]) === 'search_path') {
+      const value = stringConst(call.args?.[1]);
+      return value === undefined || value.split(',')[0]!.trim() !== 'public';
+    }
+  }
+  return undefined;
+}
+
+/** Whether a DO block's CREATE TYPE is guarded by a test that the type does not exist yet, or a duplicate_object handler. */
+function guardedCreate(file: ParsedFile, stmt: Statement): boolean {
+  const block = file.statements.find((s) => s.kind === 'DoStmt' && s.start <= stmt.start && stmt.end <= s.end);
+  return !!block && /\bpg_type\b|\bto_regtype\b|\bduplicate_object\b|\b42710\b/i.test(file.text.slice(block.start, block.end));
 }
 
 /** The schema a CREATE TYPE / DOMAIN statement names, if it names one. */
@@ -224,7 +253,15 @@ export function typeRecreations(model: Model): ReadonlyArray<{ loc: Loc; name: s
     if (!twice) return out;
     const made = new Map<string, Loc>(); // type name → the statement that made it
     const look = lookupIn(m);
+    // (after a SET search_path to another schema, an unqualified name is made there: not followed,
+    // those statements are left out; a dump's set_config('search_path', '', false) too)
+    let pathMoved = false;
     for (const { stmt, file } of m.statements) {
+      const path = searchPathSet(stmt);
+      if (path !== undefined) {
+        pathMoved = path;
+        continue;
+      }
       if (stmt.kind === 'DropStmt' && (stmt.node.removeType === 'OBJECT_TYPE' || stmt.node.removeType === 'OBJECT_DOMAIN')) {
         for (const o of stmt.node.objects ?? []) {
           const parts: string[] = (o?.TypeName?.names ?? o?.List?.items ?? []).map((x: { String?: { sval?: string } }) => String(x?.String?.sval ?? ''));
@@ -247,11 +284,17 @@ export function typeRecreations(model: Model): ReadonlyArray<{ loc: Loc; name: s
       if (made.size && mayDropUnseen(stmt, file.file, look, 'policy')) made.clear();
       const bare = createdTypeName(stmt);
       if (bare === undefined) continue;
+      const schema = createdTypeSchema(stmt);
+      if (schema === undefined && pathMoved) continue;
       // (schema-qualified: public.status and billing.status are two types)
-      const name = m.key([createdTypeSchema(stmt), bare]);
+      const name = m.key([schema, bare]);
       const before = made.get(name);
-      if (before !== undefined && stmt.origin === 'file' && folderOf(before.file) === folderOf(file.file)) out.push({ loc: { file: file.file, start: stmt.start, end: stmt.end }, name, first: before });
-      else if (stmt.origin === 'file') made.set(name, { file: file.file, start: stmt.start, end: stmt.end });
+      const loc = { file: file.file, start: stmt.start, end: stmt.end };
+      if (before !== undefined && stmt.origin === 'file' && folderOf(before.file) === folderOf(file.file)) out.push({ loc, name, first: before });
+      else if (stmt.origin === 'file') made.set(name, loc);
+      // (a DO block making it where it does not exist yet — IF NOT EXISTS (… pg_type …), or an
+      // EXCEPTION WHEN duplicate_object handler — leaves it made either way: stratevo's app_role)
+      else if (!made.has(name) && guardedCreate(file, stmt)) made.set(name, loc);
     }
     return out;
   });
