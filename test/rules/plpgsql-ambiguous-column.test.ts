@@ -137,3 +137,33 @@ END $$;
     assert.equal(h.ok ? 'ok' : h.error.code, '42702');
   });
 });
+
+test("err: a variable named like a column of a catalog relation in reach (setique's RETURNS TABLE (table_name …) over information_schema.columns; relname over pg_class, unqualified): 42702; a public table named like a catalog view is the model's", async () => {
+  const sql = `CREATE FUNCTION public.validate_alignment() RETURNS TABLE (table_name text, ok boolean) LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY SELECT c.table_name::text, true FROM information_schema.columns c WHERE table_name = 'deals' LIMIT 1;
+END $$;
+CREATE FUNCTION public.rel_kind(relname name) RETURNS "char" LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (SELECT c.relkind FROM pg_class c WHERE c.relname = relname LIMIT 1);
+END $$;
+CREATE TABLE public.columns (id int);
+CREATE FUNCTION public.count_columns(table_name text) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN (SELECT count(*) FROM columns WHERE id > 0 AND table_name IS NOT NULL);
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1_fns.sql', text: sql }], ID);
+  const by = new Map(mine.map((f) => [/function public\.(\w+)\(/.exec(f.message)![1], f.message]));
+  assert.deepEqual([...by.keys()].sort(), ['rel_kind', 'validate_alignment']);
+  assert.match(by.get('validate_alignment')!, /table_name is an output column \(OUT or RETURNS TABLE\) of the function and a column of information_schema\.columns/);
+  assert.match(by.get('rel_kind')!, /relname is a parameter of the function and a column of pg_catalog\.pg_class/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    for (const call of ['SELECT * FROM public.validate_alignment()', "SELECT public.rel_kind('pg_class')"]) {
+      const r = await tryQuery(q, call);
+      assert.equal(r.ok ? 'ok' : r.error.code, '42702', call);
+    }
+    assert.deepEqual(await q("SELECT public.count_columns('x')::int AS n"), [{ n: 0 }]);
+  });
+});

@@ -1,6 +1,6 @@
 import { statementColumnRefs, workspaceFacts } from '../analysis/columns.js';
 import { census } from '../analysis/ast.js';
-import type { Func, Model, Table } from '../analysis/model.js';
+import type { Func, Model } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import type { Node, ParsedFile, Statement } from '../analysis/types.js';
@@ -25,7 +25,8 @@ import { calledByPolicy, fileOf, quoteIdent, settingOf } from './lib/util.js';
 interface Ambiguity {
   ref: Node;
   name: string;
-  table: Table;
+  /** the relation in reach that has the column: a table of the model, or a catalog relation */
+  table: { key: string; name: string };
   /** a parameter (else a DECLAREd variable) */
   parameter: boolean;
   /** an OUT parameter or a RETURNS TABLE column */
@@ -188,15 +189,48 @@ function nameAt(text: string, at: number, name: string): number {
 }
 
 /** A table in the reference's reach that has the column (as the model knows it). */
-function tableWith(model: Model, r: { scopes: Node[][] }, name: string): Table | undefined {
+function tableWith(model: Model, r: { scopes: Node[][] }, name: string): { key: string; name: string } | undefined {
   for (const scope of r.scopes) {
     for (const rv of scope) {
       const t = model.tables.get(model.relKey(rv));
       if (t && t.columns.includes(name)) return t;
+      // (a catalog relation: pg_catalog's are found unqualified too, first in every search_path)
+      const schema = rv.schemaname ?? (t || model.views.has(model.relKey(rv)) ? undefined : 'pg_catalog');
+      const cols = schema === 'pg_catalog' || schema === 'information_schema' ? CATALOG_COLUMNS[`${schema}.${rv.relname}`] : undefined;
+      if (cols?.includes(name)) return { key: `${schema}.${rv.relname}`, name: rv.relname };
     }
   }
   return undefined;
 }
+
+/**
+ * Columns of the catalog relations functions most often query (PostgreSQL 17/18), for names such
+ * as a RETURNS TABLE (table_name …) column over information_schema.columns (setique's
+ * validate_product_workspace_alignment: 42702 on every call).
+ */
+const CATALOG_COLUMNS: Record<string, readonly string[]> = {
+  'information_schema.columns': ['table_catalog', 'table_schema', 'table_name', 'column_name', 'ordinal_position', 'column_default', 'is_nullable', 'data_type', 'character_maximum_length', 'numeric_precision', 'udt_name', 'is_identity', 'is_generated', 'is_updatable'],
+  'information_schema.tables': ['table_catalog', 'table_schema', 'table_name', 'table_type', 'is_insertable_into', 'is_typed'],
+  'information_schema.routines': ['specific_catalog', 'specific_schema', 'specific_name', 'routine_catalog', 'routine_schema', 'routine_name', 'routine_type', 'data_type', 'routine_definition', 'external_language', 'security_type'],
+  'information_schema.table_constraints': ['constraint_catalog', 'constraint_schema', 'constraint_name', 'table_catalog', 'table_schema', 'table_name', 'constraint_type', 'is_deferrable', 'initially_deferred', 'enforced'],
+  'information_schema.key_column_usage': ['constraint_catalog', 'constraint_schema', 'constraint_name', 'table_catalog', 'table_schema', 'table_name', 'column_name', 'ordinal_position', 'position_in_unique_constraint'],
+  'pg_catalog.pg_class': ['oid', 'relname', 'relnamespace', 'reltype', 'relowner', 'relkind', 'relrowsecurity', 'relforcerowsecurity', 'relispartition', 'reltuples', 'relpages', 'relhasindex', 'relpersistence', 'relnatts', 'relacl', 'reloptions'],
+  'pg_catalog.pg_attribute': ['attrelid', 'attname', 'atttypid', 'attnum', 'attnotnull', 'atthasdef', 'attisdropped', 'attidentity', 'attgenerated', 'attlen', 'atttypmod', 'attndims', 'attcollation', 'attacl', 'attoptions'],
+  'pg_catalog.pg_namespace': ['oid', 'nspname', 'nspowner', 'nspacl'],
+  'pg_catalog.pg_proc': ['oid', 'proname', 'pronamespace', 'proowner', 'prolang', 'prokind', 'prosecdef', 'provolatile', 'proargtypes', 'prorettype', 'prosrc', 'proconfig', 'proacl', 'pronargs', 'proretset'],
+  'pg_catalog.pg_type': ['oid', 'typname', 'typnamespace', 'typowner', 'typlen', 'typtype', 'typcategory', 'typrelid', 'typelem', 'typarray', 'typnotnull', 'typbasetype', 'typacl'],
+  'pg_catalog.pg_roles': ['rolname', 'rolsuper', 'rolinherit', 'rolcreaterole', 'rolcreatedb', 'rolcanlogin', 'rolreplication', 'rolconnlimit', 'rolpassword', 'rolvaliduntil', 'rolbypassrls', 'rolconfig', 'oid'],
+  'pg_catalog.pg_policies': ['schemaname', 'tablename', 'policyname', 'permissive', 'roles', 'cmd', 'qual', 'with_check'],
+  'pg_catalog.pg_policy': ['oid', 'polname', 'polrelid', 'polcmd', 'polpermissive', 'polroles', 'polqual', 'polwithcheck'],
+  'pg_catalog.pg_tables': ['schemaname', 'tablename', 'tableowner', 'tablespace', 'hasindexes', 'hasrules', 'hastriggers', 'rowsecurity'],
+  'pg_catalog.pg_views': ['schemaname', 'viewname', 'viewowner', 'definition'],
+  'pg_catalog.pg_indexes': ['schemaname', 'tablename', 'indexname', 'tablespace', 'indexdef'],
+  'pg_catalog.pg_constraint': ['oid', 'conname', 'connamespace', 'contype', 'condeferrable', 'condeferred', 'convalidated', 'conrelid', 'contypid', 'conindid', 'confrelid', 'conkey', 'confkey'],
+  'pg_catalog.pg_trigger': ['oid', 'tgrelid', 'tgparentid', 'tgname', 'tgfoid', 'tgtype', 'tgenabled', 'tgisinternal', 'tgconstrrelid', 'tgconstraint', 'tgnargs', 'tgargs'],
+  'pg_catalog.pg_enum': ['oid', 'enumtypid', 'enumsortorder', 'enumlabel'],
+  'pg_catalog.pg_extension': ['oid', 'extname', 'extowner', 'extnamespace', 'extrelocatable', 'extversion', 'extconfig', 'extcondition'],
+  'pg_catalog.pg_stat_activity': ['datid', 'datname', 'pid', 'leader_pid', 'usesysid', 'usename', 'application_name', 'client_addr', 'client_hostname', 'client_port', 'backend_start', 'xact_start', 'query_start', 'state_change', 'wait_event_type', 'wait_event', 'state', 'backend_xid', 'backend_xmin', 'query_id', 'query', 'backend_type'],
+};
 
 /** Fix: qualify each parameter meant (the other side of its comparison is the column) with the function's name. */
 function qualifyFix(model: Model, f: Func, list: Ambiguity[]): Fix | undefined {
