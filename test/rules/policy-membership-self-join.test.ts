@@ -327,3 +327,42 @@ create policy "Admins can view pending requested player profiles" on public.prof
     assert.deepEqual(await q('SELECT phone FROM public.profiles ORDER BY full_name'), [{ phone: '+1 555 0100' }, { phone: '+1 555 0199' }], "A reads B's phone");
   });
 });
+
+test("ok: a helper returning the key of the caller's own row (gighub's get_user_account_id(): `id … WHERE auth_user_id = auth.uid() AND type = 'user'`), compared with a column: writing type = 'user' reaches only the caller's own rows, not reported; as a gate (IS NOT NULL) it reaches every row, reported", async () => {
+  const base = `CREATE TYPE public.account_type AS ENUM ('user', 'org', 'bot');
+CREATE TABLE public.accounts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), auth_user_id uuid UNIQUE, type public.account_type NOT NULL DEFAULT 'bot');
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.todos (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), account_id uuid NOT NULL REFERENCES public.accounts(id), title text NOT NULL);
+ALTER TABLE public.todos ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON public.accounts, public.todos TO authenticated;
+CREATE FUNCTION public.get_user_account_id() RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' STABLE AS $$
+DECLARE v_account_id uuid;
+BEGIN
+  SELECT id INTO v_account_id FROM public.accounts WHERE auth_user_id = auth.uid() AND type = 'user' LIMIT 1;
+  RETURN v_account_id;
+END;
+$$;
+CREATE POLICY accounts_select_own ON public.accounts FOR SELECT TO authenticated USING (auth_user_id = (SELECT auth.uid()));
+CREATE POLICY accounts_update_own ON public.accounts FOR UPDATE TO authenticated USING (auth_user_id = (SELECT auth.uid())) WITH CHECK (auth_user_id = (SELECT auth.uid()));
+`;
+  const keyed = `${base}CREATE POLICY todos_select ON public.todos FOR SELECT TO authenticated USING (account_id = (SELECT public.get_user_account_id()));\n`;
+  const gate = `${base}CREATE POLICY todos_select ON public.todos FOR SELECT TO authenticated USING ((SELECT public.get_user_account_id()) IS NOT NULL);\n`;
+  const file = 'supabase/migrations/20251205000055_rls.sql';
+  assert.deepEqual(lintFiles([{ file, text: keyed }], ID).mine, []);
+  assert.equal(lintFiles([{ file, text: gate }], ID).mine.length, 1);
+  const titles = async (q: Q) => (await q('SELECT title FROM public.todos ORDER BY title')).map((r) => r.title as string);
+  for (const [sql, after] of [[keyed, ['A todo']], [gate, ['A todo', 'B todo']]] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      await q(`INSERT INTO public.accounts (id, auth_user_id, type) VALUES ('a0000000-0000-0000-0000-00000000000a', '${TENANT_A}', 'bot'), ('b0000000-0000-0000-0000-00000000000b', '${TENANT_B}', 'user');
+INSERT INTO public.todos (account_id, title) VALUES ('a0000000-0000-0000-0000-00000000000a', 'A todo'), ('b0000000-0000-0000-0000-00000000000b', 'B todo')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      assert.deepEqual(await titles(q), []);
+      await q(`UPDATE public.accounts SET type = 'user' WHERE auth_user_id = '${TENANT_A}'`);
+      assert.deepEqual(await titles(q), after);
+    });
+  }
+});

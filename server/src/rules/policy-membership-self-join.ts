@@ -284,7 +284,13 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       if (groupCol) {
         if (r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) continue;
         out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f });
-      } else if (constant) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f });
+      } else if (constant) {
+        // (a helper returning the key of the caller's own row, compared with a column of the table:
+        // writing the constant into that row reaches only the rows tied to it, the caller's own —
+        // gighub's get_user_account_id() `WHERE auth_user_id = auth.uid() AND type = 'user'`)
+        const own = r.returns !== undefined && r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === r.returns) && returned?.column !== undefined;
+        if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f });
+      }
       else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f });
       else if (returned?.column !== undefined && r.returns !== user.col && !r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === r.returns)) {
         out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f });
