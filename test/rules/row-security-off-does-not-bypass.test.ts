@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'row-security-off-does-not-bypass';
@@ -96,5 +96,37 @@ test('err: top-level SET row_security = off: a role subject to RLS gets 42501; t
     assert.equal(su.ok, true, 'as the superuser the migration runs');
     await q('SET ROLE authenticated');
     await expectPgError(q(sqlOf(ws)), '42501', 'query would be affected by row-level security policy for table "projects"');
+  });
+});
+
+test("ok: SET row_security = off on a Supabase SECURITY DEFINER helper whose owner bypasses RLS (postgres, as the other rules assume: stewardtrack) changes nothing and nothing fails: not reported; owned by a role declared NOBYPASSRLS, reported, and PGlite raises 42501 for it", async () => {
+  const sql = `CREATE TABLE public.tenant_users (user_id uuid NOT NULL, tenant_id uuid NOT NULL);
+ALTER TABLE public.tenant_users ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.user_belongs_to_tenant(p_tenant_id uuid) RETURNS boolean
+SECURITY DEFINER SET search_path = public, pg_temp SET row_security = off
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.tenant_users WHERE user_id = auth.uid() AND tenant_id = p_tenant_id);
+END $$;
+`;
+  const file = 'supabase/migrations/20260123240000_helpers.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  const owned = `${sql}CREATE ROLE helper_owner NOLOGIN NOBYPASSRLS;\nALTER FUNCTION public.user_belongs_to_tenant(uuid) OWNER TO helper_owner;\n`;
+  assert.equal(lintFiles([{ file, text: owned }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`CREATE ROLE bypass_owner_t NOLOGIN BYPASSRLS; GRANT SELECT ON public.tenant_users TO bypass_owner_t; GRANT USAGE ON SCHEMA auth TO bypass_owner_t;
+ALTER FUNCTION public.user_belongs_to_tenant(uuid) OWNER TO bypass_owner_t;
+INSERT INTO public.tenant_users VALUES ('${TENANT_A}', '${TENANT_B}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(`SELECT public.user_belongs_to_tenant('${TENANT_B}') AS ok`), [{ ok: true }]);
+    await q('RESET ROLE');
+    await q(`CREATE ROLE nobypass_owner_t NOLOGIN NOBYPASSRLS; GRANT SELECT ON public.tenant_users TO nobypass_owner_t; GRANT USAGE ON SCHEMA auth TO nobypass_owner_t;
+ALTER FUNCTION public.user_belongs_to_tenant(uuid) OWNER TO nobypass_owner_t`);
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, `SELECT public.user_belongs_to_tenant('${TENANT_B}') AS ok`);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501');
   });
 });

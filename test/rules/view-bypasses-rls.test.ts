@@ -4,7 +4,7 @@
 // RLS of their own.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -189,5 +189,34 @@ INSERT INTO public.workspaces VALUES (1, '${TENANT_A}', true), (2, '${TENANT_A}'
     const ids = async (rel: string) => (await q(`SELECT id FROM ${rel} ORDER BY id`)).map((r) => Number(r.id));
     assert.deepEqual(await ids('public.workspaces'), [1], 'the policy: published, connected host');
     assert.deepEqual(await ids('public.spaces_public'), [1, 3], "the view's WHERE: published, whoever the host (not all 4 rows)");
+  });
+});
+
+test("ok: on Supabase, a view every API role lost SELECT on (herocast's decrypted_accounts: REVOKE ALL … FROM anon, authenticated), granted to no other role subject to RLS, is read by no request: not reported; PGlite: 42501 for both", async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/20250709155039_remote_schema.sql',
+      text: `CREATE TABLE public.accounts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL, private_key text);
+CREATE INDEX ON public.accounts (user_id);
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY accounts_own ON public.accounts FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+GRANT SELECT ON public.accounts TO authenticated;
+CREATE VIEW public.decrypted_accounts AS SELECT id, user_id, upper(private_key) AS decrypted_private_key FROM public.accounts;
+GRANT ALL ON TABLE public.decrypted_accounts TO anon, authenticated, service_role;
+`,
+    },
+    { file: 'supabase/migrations/20250801000000_harden.sql', text: 'REVOKE ALL ON public.decrypted_accounts FROM anon, authenticated;\n' },
+  ];
+  assert.deepEqual(lintFiles(files, 'view-bypasses-rls').mine, []);
+  assert.equal(lintFiles(files.slice(0, 1), 'view-bypasses-rls').mine.length, 1, 'without the REVOKE: reported');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    for (const f of files) await q(f.text);
+    for (const role of ['anon', 'authenticated']) {
+      await q(`SET ROLE ${role}`);
+      const r = await tryQuery(q, 'SELECT count(*) FROM public.decrypted_accounts');
+      assert.equal(r.ok ? 'ok' : r.error.code, '42501', role);
+      await q('RESET ROLE');
+    }
   });
 });

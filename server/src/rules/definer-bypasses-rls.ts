@@ -298,7 +298,7 @@ export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
 }
 
 /** Whether the function's owner bypasses row-level security (or is assumed to, unnamed). */
-function ownerBypassesRls(model: Model, f: Func): boolean {
+export function ownerBypassesRls(model: Model, f: Func): boolean {
   const owner = f.owner?.role;
   return model.roleBypassesRls(owner) === true || (owner === undefined && model.assumeUnknownOwnerBypassesRls);
 }

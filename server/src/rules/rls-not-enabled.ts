@@ -1,6 +1,6 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, lastGrantOf, mayHoldPrivilege, onSupabasePlatform, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
+import { enableRlsStatements, insertAfter, lastGrantOf, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
@@ -35,16 +35,6 @@ function grantedTo(model: Model, t: Table, roles: readonly string[]): { role: st
     if (list.length) return { role, privileges: list.map((p) => p.toUpperCase()) };
   }
   return undefined;
-}
-
-/** Whether a role subject to row-level security may hold a command privilege on the table: an API role (granted, or by the platform's defaults, unless a REVOKE took it), or a role granted one here. */
-function reachable(model: Model, t: Table): boolean {
-  if (['anon', 'authenticated'].some((r) => mayHoldPrivilege(model, t, r, COMMAND_PRIVILEGES))) return true;
-  for (const [role, privileges] of t.grants) {
-    if (role === t.owner?.role || PSEUDO_ROLES.has(role) && role !== 'public' || model.roleBypassesRls(role) === true) continue;
-    if (COMMAND_PRIVILEGES.some((x) => privileges.has(x) || privileges.has('all'))) return true;
-  }
-  return false;
 }
 
 export const rlsNotEnabled = defineRule({
@@ -82,7 +72,7 @@ export const rlsNotEnabled = defineRule({
       if (mayBeDynamic(model, 'enable', t)) continue; // (dynamic SQL may enable it: analysis/dynamic-rls.ts)
       // (on Supabase, a table every API role lost its privileges on, and granted to no other role
       // subject to RLS: no request reaches it; gearup's trigger_debug, written by definer triggers)
-      if (exposed && model.supabase && !reachable(model, t)) continue;
+      if (exposed && model.supabase && !requestsReach(model, t, COMMAND_PRIVILEGES)) continue;
       const name = tableName(model, t);
       report({
         file: t.nameLoc.file,

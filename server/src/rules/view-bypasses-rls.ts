@@ -1,7 +1,9 @@
 import type { Model, Table, View } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { looksAtCaller, where } from './lib/util.js';
+import { looksAtCaller, requestsReach, where } from './lib/util.js';
+
+const SELECT = ['select'];
 import { invokerFix, mayBeDropped, readsAsCaller, viewNameSpan } from './lib/views.js';
 
 interface Hit {
@@ -53,6 +55,10 @@ export const viewBypassesRls = defineRule({
       // gives them nothing they do not read from the tables themselves)
       const reachable = config.exposedSchemas.includes(v.schema) || [...v.grants].some(([role, privileges]) => privileges.size > 0 && model.roleBypassesRls(role) !== true);
       if (!reachable) continue;
+      // (on Supabase, a view in an exposed schema that every API role lost SELECT on, granted to
+      // no other role subject to RLS, is read by no request: herocast's views, REVOKE ALL … FROM
+      // anon, authenticated)
+      if (model.supabase && config.exposedSchemas.includes(v.schema) && !requestsReach(model, v, SELECT)) continue;
       const hits = rlsTablesReached(model, v);
       if (hits.length === 0) continue;
       // An owner known to be subject to the tables' policies does not bypass them.

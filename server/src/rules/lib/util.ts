@@ -1,6 +1,6 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import { quoteIdent } from '../../analysis/parse.js';
-import { columnsBeyond, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation } from '../../analysis/model.js';
+import { columnsBeyond, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
@@ -178,11 +178,26 @@ export function hasAnyPrivilege(privileges: ReadonlySet<string> | undefined, nee
  * migrations outside a Supabase layout that call auth.uid() may run on Supabase), less what
  * they revoke. What rules claim a role lacks.
  */
-export function mayHoldPrivilege(model: Model, t: Table, role: string, need: readonly string[]): boolean {
+export function mayHoldPrivilege(model: Model, t: Table | View, role: string, need: readonly string[]): boolean {
   if (hasAnyPrivilege(t.grants.get(role), need) || ownsOrSuperuser(model, t, role)) return true;
   if (!grantsManagedFor(model, role) && !revokedFrom(model, t, role)) return true;
   if (hasAnyPrivilege(privilegesOf(model, t, role), need)) return true;
   return platformPrivileges(model, t, role, true).some((x) => need.includes(x));
+}
+
+/**
+ * Whether a request may reach the table or view on Supabase: anon or authenticated may hold one
+ * of `need`, or another role subject to RLS (not its owner, not a BYPASSRLS role) is granted one.
+ * A relation every API role lost its privileges on, granted to no such role, is reached by no
+ * request (gearup's trigger_debug; herocast's views revoked from anon and authenticated).
+ */
+export function requestsReach(model: Model, rel: Table | View, need: readonly string[]): boolean {
+  if (['anon', 'authenticated'].some((r) => mayHoldPrivilege(model, rel, r, need))) return true;
+  for (const [role, privileges] of rel.grants) {
+    if (role === rel.owner?.role || (PSEUDO_ROLES.has(role) && role !== 'public') || model.roleBypassesRls(role) === true) continue;
+    if (need.some((x) => privileges.has(x) || privileges.has('all'))) return true;
+  }
+  return false;
 }
 
 /** Whether `role` may run the policy's command on table `t` as far as the migrations say (mayHoldPrivilege). */
