@@ -455,3 +455,15 @@ test('policy-unknown-column: a statement naming the table added before its CREAT
   ]);
   assert.deepEqual(counts, [1, 0, 1]);
 });
+
+test('plpgsql-ambiguous-column: an edit before the function moves it (the ON CONFLICT column found at its new place), the table losing or regaining the column, the function fixed', () => {
+  const table = 'CREATE TABLE om (org_id int, user_id int, PRIMARY KEY (org_id, user_id));\n';
+  const fn = 'CREATE FUNCTION f_conf(x int) RETURNS TABLE (user_id int) LANGUAGE plpgsql AS $$ BEGIN INSERT INTO om (org_id, user_id) VALUES (3, x) ON CONFLICT (org_id, user_id) DO NOTHING; RETURN; END $$;\n';
+  const counts = steps({ '1_table.sql': table, '2_fn.sql': fn }, 'plpgsql-ambiguous-column', [
+    ['2_fn.sql', `-- a comment that moves what follows\n${fn}`],
+    ['1_table.sql', 'CREATE TABLE om (org_id int, member_id int, PRIMARY KEY (org_id, member_id));\n'],
+    ['1_table.sql', table],
+    ['2_fn.sql', fn.replace('RETURNS TABLE (user_id int)', 'RETURNS TABLE (out_user_id int)')],
+  ]);
+  assert.deepEqual(counts, [1, 1, 0, 1, 0]);
+});

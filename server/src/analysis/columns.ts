@@ -141,7 +141,9 @@ export function statementColumnRefs(kind: string, n: Node): ScopedRef[] | undefi
     const conflict = n.onConflictClause;
     for (const e of conflict?.infer?.indexElems ?? []) {
       const name = e?.IndexElem?.name;
-      if (typeof name === 'string') out.refs.push({ ref: { fields: [{ String: { sval: name } }], location: conflict.infer.location ?? conflict.location }, scopes });
+      // (its location read from the clause when asked: kept results must follow the clause when an edit moves it)
+      const infer = conflict.infer;
+      if (typeof name === 'string') out.refs.push({ ref: { fields: [{ String: { sval: name } }], get location() { return infer.location ?? conflict.location; } }, scopes });
     }
     if (conflict?.whereClause) visit(conflict.whereClause, scopes, out);
     // (DO UPDATE SET's values: the table's row and EXCLUDED, which is written qualified)

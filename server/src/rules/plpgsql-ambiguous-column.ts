@@ -1,5 +1,5 @@
 import { statementColumnRefs, workspaceFacts } from '../analysis/columns.js';
-import { census } from '../analysis/ast.js';
+import { census, memoStmt } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
@@ -80,8 +80,9 @@ function fileCandidates(pf: ParsedFile): Array<{ stmt: Statement; list: Candidat
   if (out === undefined) {
     out = [];
     for (const s of pf.statements) {
-      if (s.kind !== 'CreateFunctionStmt' || s.origin !== 'file') continue;
-      const list = candidatesOf(pf, s);
+      if (s.kind !== 'CreateFunctionStmt' || s.origin !== 'file' || s.body?.language !== 'plpgsql') continue;
+      // (kept on the statement too: an edit re-parses its file, whose statements after it are moved, not made again)
+      const list = memoStmt(s, 'plpgsql-ambiguous-column', () => candidatesOf(pf, s));
       if (list.length) out.push({ stmt: s, list });
     }
     byFile.set(pf, out);
