@@ -37,7 +37,15 @@ interface Ambiguity {
 
 /** Whether the migrations set plpgsql.variable_conflict anywhere (ALTER DATABASE / ROLE … SET, SET): the default may not hold. */
 function conflictConfigured(model: Model): boolean {
-  return memoModel(model, 'plpgsql-ambiguous-column:configured', (m) => m.files.some((f) => /plpgsql\.variable_conflict/i.test(f.text)));
+  return memoModel(model, 'plpgsql-ambiguous-column:configured', (m) => m.files.some(setsConflict));
+}
+
+/** Whether a file's text names plpgsql.variable_conflict (kept per parsed file: a re-lint reads the edited file's text only). */
+const conflictIn = new WeakMap<ParsedFile, boolean>();
+function setsConflict(pf: ParsedFile): boolean {
+  let v = conflictIn.get(pf);
+  if (v === undefined) conflictIn.set(pf, (v = /plpgsql\.variable_conflict/i.test(pf.text)));
+  return v;
 }
 
 /** Code without comments and string literals (same offsets), to count DECLARE keywords. */
@@ -102,6 +110,8 @@ function candidatesOf(pf: ParsedFile, stmt: Statement): Candidate[] {
   const all = new Set<string>(body.variables);
   const named: Statement[] = [];
   ONE: for (const s of body.statements) {
+    // (a query reads a table only after FROM, UPDATE or INTO: most of a body's expressions do not)
+    if (!READS_TABLE.test(pf.text.slice(s.start, s.end))) continue;
     const c = census(s.node);
     if (c.rangeVars.length === 0 && !s.node?.relation) continue;
     if (s.kind === 'InsertStmt' && s.node?.onConflictClause) {
@@ -147,6 +157,8 @@ function candidatesOf(pf: ParsedFile, stmt: Statement): Candidate[] {
   }
   return out.length ? out : NO_CANDIDATES;
 }
+
+const READS_TABLE = /\b(?:from|update|into)\b/i;
 
 /** The candidates of a function of the model (those of its CREATE FUNCTION). */
 function candidates(model: Model, f: Func): Candidate[] {
