@@ -312,3 +312,28 @@ test('ok: a column added before the policy, one the CREATE TABLE has (ADD COLUMN
     assert.deepEqual(await runFilesInTransactions(q, sub), ['ok', 'ok']);
   });
 });
+
+test("err: a table the policy reads in a sub-select that a later migration creates (chess-map-frontend): PostgreSQL rejects the CREATE POLICY with 42P01; a table never created by the migrations (made elsewhere) or created before is not reported", async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/20250920000000_consents.sql',
+      text: `CREATE TABLE public.consents (id uuid PRIMARY KEY, child_id uuid NOT NULL);
+ALTER TABLE public.consents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY parents_read ON public.consents FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.parent_links l WHERE l.child_id = consents.child_id AND l.parent_id = (select auth.uid())));
+`,
+    },
+    { file: 'supabase/migrations/20250925000000_links.sql', text: 'CREATE TABLE public.parent_links (parent_id uuid NOT NULL, child_id uuid NOT NULL);\n' },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'public.parent_links');
+  assert.match(mine[0]!.message, /reads public\.parent_links, which the migrations create only later, at 20250925000000_links\.sql:1: .*42P01 relation "public\.parent_links" does not exist/);
+  // created before: fine; never created by the migrations: not reported
+  assert.deepEqual(lintFiles([files[1]!, { ...files[0]!, file: 'supabase/migrations/20250926000000_consents.sql' }], ID).mine, []);
+  assert.deepEqual(lintFiles(files.slice(0, 1), ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', 'ok']);
+  });
+});

@@ -18,6 +18,7 @@ import { rollbackSections, type Model, type Policy, type Table } from './model.j
 import { sval } from './parse.js';
 import { memoModel } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
+import { folderOf } from './unseen.js';
 
 /** A column reference and the FROM lists it may be resolved in: the innermost SELECT's first, the policy's table after the last. */
 export interface ScopedRef {
@@ -224,6 +225,10 @@ export interface WorkspaceColumnFacts {
   sig: string;
   /** by table key, the top-level ALTER TABLE … ADD COLUMN statements on it, in migration order (not part of `sig`: addedLater reads them afresh) */
   adds: Map<string, ColumnAdd[]>;
+  /** by relation key, the first CREATE TABLE / VIEW of it (`fi`: its file's index in the model) */
+  firstMade: Map<string, { fi: number; loc: Loc }>;
+  /** the names tables and views are renamed to anywhere */
+  renamedTo: Set<string>;
 }
 
 interface ColumnAdd {
@@ -253,6 +258,8 @@ interface FileColumnFacts {
   /** its ALTER TABLE … ADD COLUMN commands (top-level or in a DO block), in order, by [schema, name]; `addKeys` their keys as `keys` */
   adds: Array<{ name: [string | undefined, string]; column: string; start: number; end: number; inDo: boolean }>;
   addKeys: string[];
+  /** the names tables or views are renamed to (ALTER TABLE / VIEW … RENAME TO) */
+  renamedTo: string[];
 }
 
 const RLS_SUBTYPES = new Set(['AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity', 'AT_NoForceRowSecurity']);
@@ -272,7 +279,7 @@ const CREATE_TABLE = /\bcreate\s+(?:(?:global\s+|local\s+)?(?:temp|temporary)\s+
 function factsOfFile(file: ParsedFile): FileColumnFacts {
   let out = fileFacts.get(file);
   if (out) return out;
-  out = { dynamic: false, changed: [], events: [], keys: [], keysFor: undefined, rls: [], targets: [], clauses: [], adds: [], addKeys: [] };
+  out = { dynamic: false, changed: [], events: [], keys: [], keysFor: undefined, rls: [], targets: [], clauses: [], adds: [], addKeys: [], renamedTo: [] };
   const list = file.statements;
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
@@ -316,6 +323,7 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
       if (s.body.dynamicExecutes.some((d) => ALTER_TABLE.test(d.text) && COLUMN_CHANGE.test(d.text))) out.dynamic = true;
     } else if (s.kind === 'RenameStmt') {
       if (n?.renameType === 'OBJECT_COLUMN' && n.subname) out.changed.push(n.subname);
+      else if ((n?.renameType === 'OBJECT_TABLE' || n?.renameType === 'OBJECT_VIEW' || n?.renameType === 'OBJECT_MATVIEW') && typeof n.newname === 'string') out.renamedTo.push(n.newname);
     } else if (s.kind === 'AlterTableStmt') {
       let rls = false;
       for (const c of n?.cmds ?? []) {
@@ -341,7 +349,8 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
 
 export function workspaceFacts(model: Model): WorkspaceColumnFacts {
   return memoModel(model, 'columns:workspace', (m) => {
-    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '', adds: new Map() };
+    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set() };
+    let fi = -1;
     // A plain CREATE TABLE of a table that exists fails in PostgreSQL (42P07), which keeps the
     // first one, where the model keeps the last unless that is certain (Model.recreatedTables):
     // its columns are not certain. (CREATE TABLE IF NOT EXISTS keeps the first in both; a DROP
@@ -350,8 +359,10 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
     // (the keys of a file's tables are kept with it, for the default schema they were made under)
     const probe = m.key([undefined, '']);
     for (const file of m.files) {
+      fi++;
       const f = factsOfFile(file);
       if (f.dynamic) out.dynamic = true;
+      for (let i = 0; i < f.renamedTo.length; i++) out.renamedTo.add(f.renamedTo[i]!);
       for (let i = 0; i < f.changed.length; i++) out.changed.add(f.changed[i]!);
       if (f.keysFor !== probe) {
         f.keys = f.events.map((e) => m.key(e.name));
@@ -368,6 +379,7 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
       for (let i = 0; i < f.keys.length; i++) {
         const k = f.keys[i]!;
         const e = f.events[i]!;
+        if (e.create && !out.firstMade.has(k)) out.firstMade.set(k, { fi, loc: { file: file.file, start: e.at, end: e.at } });
         if (e.view) continue;
         if (!e.create) exists.delete(k);
         else if (!exists.has(k)) exists.add(k);
@@ -441,6 +453,34 @@ function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Polic
       }
       if (!first || !certain || !before(model, p.created, first.loc) || !plainTable(model, own, ws)) continue;
       return { ref, column: fields.length === 2 ? `${own.name}.${name}` : name, tables: [own], addedLater: first.loc };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A relation a policy's expressions read that the migrations create only after it (no CREATE
+ * TABLE / VIEW of it before the policy, one after): PostgreSQL rejects the CREATE POLICY with 42P01
+ * relation "x" does not exist on a database the migrations make (chess-map-frontend's policy
+ * reading a table a later migration makes). Not a relation they never create (made elsewhere, or
+ * by the platform), one made in another folder (another sequence of migrations), one a table or
+ * view is renamed to, one a DO block's dynamic SQL may make, nor a policy in a DO block.
+ */
+export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFacts = workspaceFacts(model)): { rv: Node; key: string; made: Loc } | undefined {
+  if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic || ws.firstMade.size === 0) return undefined;
+  let at: number | undefined;
+  for (const e of [p.using, p.withCheck]) {
+    if (!e) continue;
+    const rvs = census(e).rangeVars;
+    for (let i = 0; i < rvs.length; i++) {
+      const rv = rvs[i]!;
+      const key = model.relKey(rv);
+      const made = ws.firstMade.get(key);
+      if (made === undefined || ws.renamedTo.has(rv.relname)) continue;
+      at ??= memoModel(model, 'columns:fileIndex', (m) => new Map(m.files.map((f, j) => [f.file, j]))).get(p.created.file) ?? -1;
+      if (at < 0) return undefined;
+      // (in the same folder: two folders are two sequences of migrations, whose order the paths do not tell)
+      if ((made.fi > at && folderOf(made.loc.file) === folderOf(p.created.file)) || (made.fi === at && made.loc.start > p.created.start)) return { rv, key, made: made.loc };
     }
   }
   return undefined;

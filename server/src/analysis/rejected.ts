@@ -5,15 +5,19 @@
 // FOR SELECT or DELETE).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
-import { clauseStatements, createdAsTable, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
+import { clauseStatements, createdAsTable, missingRelationOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
 import type { Model, Policy, View } from './model.js';
 import { memoModel } from './policy-exprs.js';
-import type { Loc } from './types.js';
+import type { Loc, Node } from './types.js';
 import { clauseError } from './clauses.js';
 
 export { clauseError };
 
-export type Rejection = { code: '42703'; column: UnknownColumn } | { code: '42809'; view: View } | { code: '42601'; message: string };
+export type Rejection =
+  | { code: '42703'; column: UnknownColumn }
+  | { code: '42809'; view: View }
+  | { code: '42601'; message: string }
+  | { code: '42P01'; relation: { rv: Node; key: string; made: Loc } };
 
 /** The policies PostgreSQL rejects, with why, once per model (in model order). Shared: do not mutate. */
 export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
@@ -48,6 +52,9 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   if (view) return { code: '42809', view };
   const clause = mayHaveBadClause ? clauseError(p.stmt.node) : undefined;
   if (clause) return { code: '42601', message: clause };
+  // (PostgreSQL looks up the relations of the FROM lists before the columns)
+  const relation = missingRelationOf(model, p, ws);
+  if (relation) return { code: '42P01', relation };
   const column = unknownColumnOf(model, p, ws);
   return column ? { code: '42703', column } : undefined;
 }

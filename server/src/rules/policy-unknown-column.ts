@@ -53,7 +53,7 @@ function rejected(model: Model): Array<[Policy, Rejection]> {
 export const policyUnknownColumn = defineRule({
   meta: {
     id: 'policy-unknown-column',
-    description: 'A policy names a column that none of the tables it reads has: PostgreSQL rejects the CREATE POLICY (42703) and the policy never exists.',
+    description: 'A policy names a column that none of the tables it reads has, or reads a table the migrations create only after it: PostgreSQL rejects the CREATE POLICY (42703, 42P01) and the policy never exists.',
     severity: 'error',
     category: 'correctness',
     fixKind: 'none',
@@ -63,11 +63,27 @@ export const policyUnknownColumn = defineRule({
   },
   check({ model, report }) {
     for (const [p, r] of rejected(model)) {
-      if (r.code !== '42703') continue;
+      if (r.code !== '42703' && r.code !== '42P01') continue;
       // (written before its table is created: PostgreSQL stops at the table, 42P01, which
       // rls-enabled-without-policy tells; quranakhdone's notes policy)
       const own = model.tables.get(p.table);
       if (own && writtenBefore(model, p.created, own.created)) continue;
+      if (r.code === '42P01') {
+        const { rv, key, made } = r.relation;
+        const start = typeof rv.location === 'number' && rv.location >= 0 ? rv.location : p.nameLoc.start;
+        const file = start >= p.created.start && start < p.created.end ? p.created.file : p.nameLoc.file;
+        report({
+          file,
+          start,
+          end: start + (fileOf(model, file)?.text.slice(start).match(/^[\w$".]+/)?.[0].length ?? 1),
+          message:
+            `Policy "${p.name}" on ${p.table} reads ${key}, which the migrations create only later, at ${where(model, made)}: ` +
+            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+            `Create ${key} before this policy (move its CREATE into an earlier migration), or create the policy after it.`,
+          related: [{ ...made, message: `${key} created here` }],
+        });
+        continue;
+      }
       const u = r.column;
       // (the expression is the CREATE POLICY's, or a later ALTER POLICY's)
       const start: number = u.ref.location ?? p.nameLoc.start;
