@@ -653,3 +653,27 @@ CREATE POLICY invoices_insert ON invoices FOR INSERT TO authenticated WITH CHECK
   assert.equal(await whileNeverSet(ws, (q) => insertB(q)), '42501', 'never set: refused');
   assert.equal(await afterLocalSet(ws, (q) => insertB(q)), 'ok', "after a local set ended: tenant B's row goes in, no tenant set");
 });
+
+test("err (message): a FOR INSERT policy for PUBLIC on a table whose rows belong to no one (debt-manager's lists: no tenant or user column) says every role granted the command may insert, without the tenant example; PGlite: the granted role inserts with the setting '' , an ungranted one gets 42501", async () => {
+  const sql = `CREATE ROLE app_auth_t NOLOGIN;
+CREATE TABLE public.lists (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), currency text NOT NULL, title text NOT NULL);
+ALTER TABLE public.lists ENABLE ROW LEVEL SECURITY;
+CREATE POLICY lists_insert ON public.lists FOR INSERT WITH CHECK (current_setting('app.current_user', true) IS NOT NULL);
+GRANT SELECT, INSERT ON public.lists TO app_auth_t;
+`;
+  const { mine } = lintFiles([{ file: 'migrations/022_policies_fix_3.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /So every role granted the command \(the policy is for PUBLIC\) may insert rows with any values/);
+  assert.doesNotMatch(mine[0]!.message, /another tenant's/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`SELECT set_config('app.current_user', 'u1', true)`);
+    await q(`SELECT set_config('app.current_user', '', true)`);
+    await q('SET ROLE app_auth_t');
+    assert.equal(await affected(q, "INSERT INTO public.lists (currency, title) VALUES ('EUR', 'x')"), 1);
+    await q('RESET ROLE');
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, "INSERT INTO public.lists (currency, title) VALUES ('EUR', 'y')");
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501');
+  });
+});

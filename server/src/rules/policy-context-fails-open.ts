@@ -564,7 +564,17 @@ function onlyIn(states: UnsetState[], all: UnsetState[]): string {
 }
 
 /** `residual`: the policy has other conditions (the headline's "that meets …"), so the rows are "those rows". */
-function effectsText(uses: OpenUse[], allStates: UnsetState[], residual = false): string {
+/**
+ * Whether the policy's table has a column naming whose rows they are (a tenant, user, owner,
+ * organization, account, team…): then "another tenant's or user's" rows is a fair example of
+ * what an open write may write (debt-manager's lists has none).
+ */
+function ownedRows(model: Model, p: Policy): boolean {
+  const t = model.tables.get(p.table);
+  return !t || t.columns.some((c) => /tenant|user|owner|org|account|team|company|workspace|member|client|customer|author|created_by/i.test(c));
+}
+
+function effectsText(uses: OpenUse[], allStates: UnsetState[], residual = false, owned = true): string {
   const parts: string[] = [];
   const nn = nonNullText(nonNullOf(uses));
   const rows = residual ? 'those rows' : `every row${nn ? ` ${nn}` : ''}`;
@@ -587,7 +597,7 @@ function effectsText(uses: OpenUse[], allStates: UnsetState[], residual = false)
     const any = nonNullOf(uses);
     const but = (any.length ? ` but a NULL ${any.join(' or ')}` : '') + (residual ? ' that still meet its other conditions' : '');
     const what = cmds.includes('insert') && cmds.includes('update') ? `insert or update rows to any values${but}` : cmds.includes('insert') ? `insert rows with any values${but}` : `update rows to any values${but}`;
-    parts.push(`${what} (e.g. another tenant's or user's)${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
+    parts.push(`${what}${owned ? " (e.g. another tenant's or user's)" : ''}${onlyIn(group[0]!.states.map((s) => s.state), allStates)}`);
   }
   const caveat =
     reach.some((u) => u.use.cmd !== 'select') && !reach.some((u) => u.use.cmd === 'select')
@@ -747,14 +757,14 @@ function permissiveFinding(model: Model, row: PolicyRow, roles: string[], key: C
   const group = commonGroup(perRole);
   const states = unsetStates(key).filter((s) => group.uses.some((u) => u.states.some((x) => x.state === s)));
   const fix = fixFor(model, row, key);
-  const who = group.roles.includes('public') ? 'every role (PUBLIC)' : roleList(group.roles);
+  const who = group.roles.includes('public') ? 'every role granted the command (the policy is for PUBLIC)' : roleList(group.roles);
   const residual = group.uses.some((u) => u.states.some((s) => s.residual.length > 0));
   const via = key === 'auth.uid' ? 'on any request or connection without a user id' : 'e.g. on a pooled connection, in a background job, or on any code path that does not set it';
   return {
     ...locate(model, p, group.uses, fix),
     message:
       `Policy "${p.name}" on ${p.table} admits ${rowsText(model, group.uses)} ${whenText(key, states)}: ${clausesText(group.uses, residual)}, as ${whyText(model, p, key, states, group.roles)}. ` +
-      `So ${who} may ${effectsText(group.uses, states, residual)} — ${via}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(group.uses))}`,
+      `So ${who} may ${effectsText(group.uses, states, residual, ownedRows(model, p))} — ${via}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(group.uses))}`,
     fixes: fix ? [fix.fix] : [],
   };
 }
@@ -786,7 +796,7 @@ function restrictiveFinding(model: Model, row: PolicyRow, roles: string[], key: 
     if (!partner || uses.length === 0) continue;
     const states = unsetStates(key).filter((s) => uses.some((u) => u.states.some((x) => x.state === s)));
     const fix = fixFor(model, row, key);
-    const who = role === 'public' ? 'every role (PUBLIC)' : role;
+    const who = role === 'public' ? 'every role granted the command (the policy is for PUBLIC)' : role;
     const partnerClause = sameUse(model, partner, uses[0]!.use)!.expr.clause === 'using' ? 'USING' : 'WITH CHECK';
     const residual = uses.some((u) => u.states.some((s) => s.residual.length > 0));
     return {
@@ -794,7 +804,7 @@ function restrictiveFinding(model: Model, row: PolicyRow, roles: string[], key: 
       message:
         `Restrictive policy "${p.name}" on ${p.table} stops narrowing${residual ? ` (but to every row${residualText(model, uses)})` : ''} ${whenText(key, states)}: ${clausesText(uses, residual)}, as ${whyText(model, p, key, states, [role])}, ` +
         `and permissive policy "${partner.name}" admits every row (its ${partnerClause} is always true). ` +
-        `So ${who} may ${effectsText(uses, states, residual)}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(uses))}`,
+        `So ${who} may ${effectsText(uses, states, residual, ownedRows(model, p))}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(uses))}`,
       fixes: fix ? [fix.fix] : [],
     };
   }
