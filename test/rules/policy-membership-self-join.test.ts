@@ -366,3 +366,30 @@ INSERT INTO public.todos (account_id, title) VALUES ('a0000000-0000-0000-0000-00
     });
   }
 });
+
+test("err: a boolean flag of the caller's own row tested as it is (bionic-gpt's users.system_admin: `EXISTS (… u.id = me AND u.system_admin)`), on a table users may update their own row of: they set it and read every team (PGlite)", async () => {
+  const sql = `CREATE ROLE app_user_t NOLOGIN;
+CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL, system_admin boolean NOT NULL DEFAULT false);
+CREATE TABLE teams (id int PRIMARY KEY, name text, owner_id int NOT NULL);
+GRANT SELECT, UPDATE ON users, teams TO app_user_t;
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE teams ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION current_app_user() RETURNS int LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.user_id', true), '')::int $$;
+CREATE POLICY users_self ON users FOR ALL TO app_user_t USING (id = (select current_app_user()));
+CREATE POLICY teams_access ON teams FOR ALL TO app_user_t USING (EXISTS (SELECT 1 FROM users u WHERE u.id = (select current_app_user()) AND u.system_admin) OR owner_id = (select current_app_user()));
+`;
+  for (const form of [sql, sql.replace('AND u.system_admin)', 'AND u.system_admin IS TRUE)'), sql.replace('AND u.system_admin)', 'AND u.system_admin = true)')]) {
+    const { mine } = lintFiles([{ file: 'crates/db/migrations/20230101_rls.sql', text: form }], ID);
+    assert.equal(mine.length, 1, form);
+    assert.match(mine[0]!.message, /so a user can change the system_admin of their own row of public\.users to true/);
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO users VALUES (1, 'victim@x', false), (2, 'attacker@x', false); INSERT INTO teams VALUES (1, 'victim team', 1), (2, 'attacker team', 2)`);
+    await q('SET ROLE app_user_t');
+    await q(`SELECT set_config('app.user_id', '2', true)`);
+    assert.deepEqual((await q('SELECT name FROM teams ORDER BY id')).map((r) => r.name), ['attacker team']);
+    await q('UPDATE users SET system_admin = true WHERE id = 2');
+    assert.deepEqual((await q('SELECT name FROM teams ORDER BY id')).map((r) => r.name), ['victim team', 'attacker team']);
+  });
+});

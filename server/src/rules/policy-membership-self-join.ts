@@ -53,10 +53,20 @@ interface Use {
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
 type Side = { kind: 'identity' } | { kind: 'group'; col?: string; value?: string };
 
+const TRUE: Node = { A_Const: { boolval: { boolval: true } } };
+
 /** The `member.col = x` conditions ANDed in a WHERE, either way round: each member column's name and the other side. */
 function memberEqualities(where: Node | undefined, ofMember: (c: { qual?: string; name: string } | undefined) => boolean): Array<[string, Node]> {
   const out: Array<[string, Node]> = [];
   for (const c of conjuncts(where)) {
+    // (a boolean column of the member's row tested as it is, `u.system_admin` or `u.system_admin
+    // IS TRUE`: the same as `= true`; bionic-gpt's users.system_admin, which a user may set on
+    // their own row)
+    const flag = c?.ColumnRef ? columnRef(c) : c?.BooleanTest?.booltesttype === 'IS_TRUE' ? columnRef(c.BooleanTest.arg) : undefined;
+    if (flag && ofMember(flag)) {
+      out.push([flag.name, TRUE]);
+      continue;
+    }
     const eq = equality(c);
     if (!eq) continue;
     for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
