@@ -365,6 +365,17 @@ DROP TABLE c;`,
     assert.equal(backup.tables.get('public.users')?.created?.file, 'supabase/migrations/20210101_users.sql');
     assert.equal(backup.files.length, 5);
     assert.ok(backup.statements.length > 0 && backup.statements.every((x) => !x.file.file.startsWith('backups/')), 'the backup copies are not replayed');
+    // a file the Supabase CLI skips with the text of one it applies (chess-map-frontend's 20250927T130500_fix.sql): a copy, not replayed where its name sorts
+    const fix = 'CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n';
+    const skipped = model({
+      'supabase/migrations/20250927130500_fix.sql': fix,
+      'supabase/migrations/20250927173000_later.sql': 'CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;\n',
+      'supabase/migrations/20250927T130500_fix.sql': fix,
+    });
+    assert.deepEqual(skipped.functions.get('public.f')!.map((x) => x.created.file), ['supabase/migrations/20250927173000_later.sql']);
+    // (one with other text is replayed where it sorts)
+    const differs = model({ 'supabase/migrations/20250927130500_fix.sql': fix, 'supabase/migrations/20250927T130500_fix.sql': fix.replace('SELECT 1', 'SELECT 3') });
+    assert.deepEqual(differs.functions.get('public.f')!.map((x) => x.created.file), ['supabase/migrations/20250927T130500_fix.sql']);
     // (one file of a fixed name written again, Prisma's migration.sql re-adding a column, is no copy)
     const prisma = model({
       'prisma/migrations/20240101_init/migration.sql': 'CREATE TABLE items (id int);',

@@ -86,6 +86,36 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
   return out;
 }
 
+/** A file right in a `supabase/migrations/` folder: its folder and its name. */
+const SUPABASE_FILE = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/;
+
+/**
+ * Files of a `supabase/migrations/` folder that the Supabase CLI skips (a name not
+ * `<digits>_name.sql`: supabase-migration-skipped) with the same text as a file of the folder it
+ * applies: a copy (chess-map-frontend's 20250927T130500_fix….sql beside 20250927130500_fix….sql),
+ * which, replayed where its name sorts, would set back what the migrations between them changed.
+ */
+function skippedCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
+  const out = new Set<ParsedFile>();
+  let skipped: Array<{ f: ParsedFile; folder: string }> | undefined;
+  for (const f of ordered) {
+    const m = SUPABASE_FILE.exec(f.file);
+    if (m && !/^[0-9]+_.*\.sql$/.test(m[2]!)) (skipped ??= []).push({ f, folder: m[1]! });
+  }
+  if (!skipped) return out;
+  const folders = new Set(skipped.map((x) => x.folder));
+  const applied = new Map<string, Set<string>>(); // folder → texts of the files the CLI applies
+  for (const f of ordered) {
+    const m = SUPABASE_FILE.exec(f.file);
+    if (!m || !folders.has(m[1]!) || !/^[0-9]+_.*\.sql$/.test(m[2]!)) continue;
+    let texts = applied.get(m[1]!);
+    if (!texts) applied.set(m[1]!, (texts = new Set()));
+    texts.add(f.text);
+  }
+  for (const { f, folder } of skipped) if (applied.get(folder)?.has(f.text) && f.statements.some((s) => s.origin === 'file')) out.add(f);
+  return out;
+}
+
 /**
  * The files among `ordered` (in migration order) that are copies of another: the same file name
  * and the same text in another folder, where the two folders hold at least two such copies (a
@@ -98,7 +128,7 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
  * runs it once. Costs a map of file names per build; texts are compared only where names meet.
  */
 export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
-  const out = new Set<ParsedFile>();
+  const out = skippedCopies(ordered);
   const byName = new Map<string, ParsedFile | ParsedFile[]>();
   let collide = false;
   for (const f of ordered) {
