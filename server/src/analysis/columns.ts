@@ -14,7 +14,7 @@
 // may add columns the model cannot see (ALTER TABLE … ADD/DROP/RENAME, CREATE TABLE, RENAME).
 import { census, memoStmt, PLATFORM_SCHEMAS } from './ast.js';
 import { clauseError } from './clauses.js';
-import { rollbackSections, type Model, type Policy, type Table } from './model.js';
+import { resolvedThroughPath, rollbackSections, type Model, type Policy, type Table } from './model.js';
 import { sval } from './parse.js';
 import { memoModel } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
@@ -225,10 +225,14 @@ export interface WorkspaceColumnFacts {
   sig: string;
   /** by table key, the top-level ALTER TABLE … ADD COLUMN statements on it, in migration order (not part of `sig`: addedLater reads them afresh) */
   adds: Map<string, ColumnAdd[]>;
-  /** by relation key, the first CREATE TABLE / VIEW of it (`fi`: its file's index in the model) */
-  firstMade: Map<string, { fi: number; loc: Loc }>;
+  /** by relation key, the index in the model of the file of its first CREATE TABLE / VIEW (firstMadeAt: where) */
+  firstMade: Map<string, number>;
   /** the names tables and views are renamed to anywhere */
   renamedTo: Set<string>;
+  /** the key an unqualified name gets (its default schema), which the keys above were made for */
+  probe: string;
+  /** by file name, its index in the model */
+  fileIndex: Map<string, number>;
 }
 
 interface ColumnAdd {
@@ -256,7 +260,7 @@ interface FileColumnFacts {
   /** its ALTER POLICY statements, and the CREATE POLICY ones whose clauses their command does not take (clauseError) */
   clauses: Statement[];
   /** its ALTER TABLE … ADD COLUMN commands (top-level or in a DO block), in order, by [schema, name]; `addKeys` their keys as `keys` */
-  adds: Array<{ name: [string | undefined, string]; column: string; start: number; end: number; inDo: boolean }>;
+  adds: Array<ColumnAdd & { name: [string | undefined, string] }>;
   addKeys: string[];
   /** the names tables or views are renamed to (ALTER TABLE / VIEW … RENAME TO) */
   renamedTo: string[];
@@ -330,7 +334,7 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
         const cmd = c?.AlterTableCmd;
         if ((cmd?.subtype === 'AT_DropColumn' || cmd?.subtype === 'AT_AlterColumnType') && cmd.name) out.changed.push(cmd.name);
         const added = cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.colname : undefined;
-        if (typeof added === 'string' && n?.relation?.relname) out.adds.push({ name: [n.relation.schemaname, n.relation.relname], column: added, start: s.start, end: s.end, inDo: s.origin !== 'file' });
+        if (typeof added === 'string' && n?.relation?.relname) out.adds.push({ name: [n.relation.schemaname, n.relation.relname], column: added, loc: { file: file.file, start: s.start, end: s.end }, inDo: s.origin !== 'file' });
         if (RLS_SUBTYPES.has(cmd?.subtype)) rls = true;
       }
       if (rls) {
@@ -349,7 +353,7 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
 
 export function workspaceFacts(model: Model): WorkspaceColumnFacts {
   return memoModel(model, 'columns:workspace', (m) => {
-    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set() };
+    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set(), probe: '', fileIndex: new Map() };
     let fi = -1;
     // A plain CREATE TABLE of a table that exists fails in PostgreSQL (42P07), which keeps the
     // first one, where the model keeps the last unless that is certain (Model.recreatedTables):
@@ -358,8 +362,10 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
     const exists = new Set<string>();
     // (the keys of a file's tables are kept with it, for the default schema they were made under)
     const probe = m.key([undefined, '']);
+    out.probe = probe;
     for (const file of m.files) {
       fi++;
+      out.fileIndex.set(file.file, fi);
       const f = factsOfFile(file);
       if (f.dynamic) out.dynamic = true;
       for (let i = 0; i < f.renamedTo.length; i++) out.renamedTo.add(f.renamedTo[i]!);
@@ -370,16 +376,15 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
         f.keysFor = probe;
       }
       for (let i = 0; i < f.adds.length; i++) {
-        const a = f.adds[i]!;
         const k = f.addKeys[i]!;
-        let list = out.adds.get(k);
-        if (!list) out.adds.set(k, (list = []));
-        list.push({ column: a.column, loc: { file: file.file, start: a.start, end: a.end }, inDo: a.inDo });
+        const list = out.adds.get(k);
+        if (list) list.push(f.adds[i]!);
+        else out.adds.set(k, [f.adds[i]!]);
       }
       for (let i = 0; i < f.keys.length; i++) {
         const k = f.keys[i]!;
         const e = f.events[i]!;
-        if (e.create && !out.firstMade.has(k)) out.firstMade.set(k, { fi, loc: { file: file.file, start: e.at, end: e.at } });
+        if (e.create && !out.firstMade.has(k)) out.firstMade.set(k, fi);
         if (e.view) continue;
         if (!e.create) exists.delete(k);
         else if (!exists.has(k)) exists.add(k);
@@ -469,22 +474,50 @@ function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Polic
 export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFacts = workspaceFacts(model)): { rv: Node; key: string; made: Loc } | undefined {
   if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic || ws.firstMade.size === 0) return undefined;
   let at: number | undefined;
-  for (const e of [p.using, p.withCheck]) {
-    if (!e) continue;
-    const rvs = census(e).rangeVars;
-    for (let i = 0; i < rvs.length; i++) {
+  const { rvs, keys } = relationsRead(model, p, ws.probe);
+  for (let i = 0; i < rvs.length; i++) {
+    {
       const rv = rvs[i]!;
-      const key = model.relKey(rv);
-      const made = ws.firstMade.get(key);
-      if (made === undefined || ws.renamedTo.has(rv.relname)) continue;
-      at ??= memoModel(model, 'columns:fileIndex', (m) => new Map(m.files.map((f, j) => [f.file, j]))).get(p.created.file) ?? -1;
+      const key = keys[i]!;
+      const fi = ws.firstMade.get(key);
+      if (fi === undefined || ws.renamedTo.has(rv.relname)) continue;
+      at ??= ws.fileIndex.get(p.created.file) ?? -1;
       if (at < 0) return undefined;
+      if (fi < at) continue;
+      const made = firstMadeAt(model, fi, key);
       // (in the same folder: two folders are two sequences of migrations, whose order the paths do not tell)
-      if ((made.fi > at && folderOf(made.loc.file) === folderOf(p.created.file)) || (made.fi === at && made.loc.start > p.created.start)) return { rv, key, made: made.loc };
+      if (made && ((fi > at && folderOf(made.file) === folderOf(p.created.file)) || (fi === at && made.start > p.created.start))) return { rv, key, made };
     }
   }
   return undefined;
 }
+
+/** The first CREATE TABLE / VIEW of `key` in the model's file `fi` (workspaceFacts' firstMade). */
+function firstMadeAt(model: Model, fi: number, key: string): Loc | undefined {
+  const file = model.files[fi];
+  if (!file) return undefined;
+  const f = factsOfFile(file);
+  for (let i = 0; i < f.keys.length; i++) if (f.events[i]!.create && f.keys[i] === key) return { file: file.file, start: f.events[i]!.at, end: f.events[i]!.at };
+  return undefined;
+}
+
+/**
+ * The relations a policy's expressions read (RangeVars) and their keys, kept on its statement for
+ * the default schema they were made under (`probe`): a re-lint looks them up, where resolving
+ * every policy's names again was ≈ 10 ms of each bench re-lint. Not kept when a SET search_path
+ * resolved its names (a later replay may resolve them otherwise).
+ */
+function relationsRead(model: Model, p: Policy, probe: string): { rvs: readonly Node[]; keys: readonly string[] } {
+  const m = p.stmt.memo;
+  const hit = m?.[READ_KEYS] as { policy: Policy; probe: string; rvs: readonly Node[]; keys: readonly string[] } | undefined;
+  if (hit !== undefined && hit.policy === p && hit.probe === probe) return hit;
+  const rvs: Node[] = [];
+  for (const e of [p.using, p.withCheck]) if (e) rvs.push(...census(e).rangeVars);
+  const out = { policy: p, probe, rvs, keys: rvs.map((rv) => model.relKey(rv)) };
+  if (!resolvedThroughPath(p.stmt)) (p.stmt.memo ??= {})[READ_KEYS] = out;
+  return out;
+}
+const READ_KEYS = 'columns:readKeys';
 
 /** Whether the table's CREATE TABLE lists the column. */
 function createdWith(t: Table, name: string): boolean {
@@ -495,7 +528,7 @@ function createdWith(t: Table, name: string): boolean {
 /** Whether `a` comes before `b` in migration order (in one file by offset, else by the files' order). */
 function before(model: Model, a: Loc, b: Loc): boolean {
   if (a.file === b.file) return a.start < b.start;
-  const index = memoModel(model, 'columns:fileIndex', (m) => new Map(m.files.map((f, i) => [f.file, i])));
+  const index = workspaceFacts(model).fileIndex;
   const i = index.get(a.file);
   const j = index.get(b.file);
   return i !== undefined && j !== undefined && i < j;
