@@ -176,7 +176,8 @@ test('err: two names longer than 63 bytes that PostgreSQL cuts to the same 63: t
   await inRollback(await getDb(), async (q) => {
     assert.deepEqual(await runEach(q, sqlOf(ws)), ['42P07 relation "client_workflow_optimizations_history_views_history_views_histo" already exists']);
   });
-  const skipped = lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text: TABLE }, { file: 'supabase/migrations/20240102000000-again.sql', text: TABLE }], ID).mine;
+  // (not the same text: a skipped file that is a copy of an applied one is not replayed, snapshot.ts skippedCopies)
+  const skipped = lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text: TABLE }, { file: 'supabase/migrations/20240102000000-again.sql', text: `-- again\n${TABLE}` }], ID).mine;
   assert.equal(skipped.length, 1);
   assert.doesNotMatch(skipped[0]!.message, /supabase db reset/);
 });
