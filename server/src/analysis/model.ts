@@ -5,7 +5,7 @@ import { callsIn, conjuncts, dmlTargetsIn, fitted, identEnd, relationsIn, roleNa
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
-import { migrationCopies, schemaSnapshots } from './snapshot.js';
+import { migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, lastColumn, mayDropUnseen, policyCallWraps, policyDropLoops, type PolicyCallWrap, type PolicyDropLoop, type UnseenLookup, type WrappedCall } from './unseen.js';
@@ -307,8 +307,6 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 /** The last order computed: the positions of the files in order, for the paths joined by NUL. */
 let lastOrder: { paths: string; order: number[] } | undefined;
 
-/** A file right in a `supabase/migrations/` folder: its folder and its name. */
-const SUPABASE_MIGRATION = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/;
 /** One whose name starts with a timestamp version (8 digits or more): its folder. */
 const SUPABASE_STAMPED = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])\d{8,}[^\\/]*$/;
 

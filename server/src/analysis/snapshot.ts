@@ -87,7 +87,9 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
 }
 
 /** A file right in a `supabase/migrations/` folder: its folder and its name. */
-const SUPABASE_FILE = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/;
+export const SUPABASE_MIGRATION = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/;
+/** A name of such a file the Supabase CLI applies (pkg/migration/list.go, ListLocalMigrations); it skips any other. */
+export const CLI_APPLIED = /^[0-9]+_.*\.sql$/;
 
 /**
  * Files of a `supabase/migrations/` folder that the Supabase CLI skips (a name not
@@ -99,15 +101,15 @@ function skippedCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   const out = new Set<ParsedFile>();
   let skipped: Array<{ f: ParsedFile; folder: string }> | undefined;
   for (const f of ordered) {
-    const m = SUPABASE_FILE.exec(f.file);
-    if (m && !/^[0-9]+_.*\.sql$/.test(m[2]!)) (skipped ??= []).push({ f, folder: m[1]! });
+    const m = SUPABASE_MIGRATION.exec(f.file);
+    if (m && !CLI_APPLIED.test(m[2]!)) (skipped ??= []).push({ f, folder: m[1]! });
   }
   if (!skipped) return out;
   const folders = new Set(skipped.map((x) => x.folder));
   const applied = new Map<string, Set<string>>(); // folder → texts of the files the CLI applies
   for (const f of ordered) {
-    const m = SUPABASE_FILE.exec(f.file);
-    if (!m || !folders.has(m[1]!) || !/^[0-9]+_.*\.sql$/.test(m[2]!)) continue;
+    const m = SUPABASE_MIGRATION.exec(f.file);
+    if (!m || !folders.has(m[1]!) || !CLI_APPLIED.test(m[2]!)) continue;
     let texts = applied.get(m[1]!);
     if (!texts) applied.set(m[1]!, (texts = new Set()));
     texts.add(f.text);

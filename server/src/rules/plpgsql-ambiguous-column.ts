@@ -5,7 +5,7 @@ import { memoModel } from '../analysis/policy-exprs.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import type { Node, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { calledByPolicy, fileOf, quoteIdent, settingOf } from './lib/util.js';
+import { calledByPolicy, codeOnly, fileOf, quoteIdent, settingOf } from './lib/util.js';
 
 // PL/pgSQL hands each SQL statement of a function to the SQL parser with a hook: a name that is
 // both one of the function's variables (a parameter, an OUT or RETURNS TABLE column, a DECLAREd
@@ -48,8 +48,6 @@ function setsConflict(pf: ParsedFile): boolean {
   return v;
 }
 
-/** Code without comments and string literals (same offsets), to count DECLARE keywords. */
-const codeOnly = (s: string) => s.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (m) => m.replace(/[^\n]/g, ' '));
 
 /** The 1-field ColumnRefs compared with the same column qualified (`om.user_id = user_id`). */
 function meantAsVariable(stmt: Node): Set<Node> {

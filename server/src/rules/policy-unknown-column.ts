@@ -1,7 +1,6 @@
 import { rejectedPolicies, rejectionOf, type Rejection } from '../analysis/rejected.js';
-import { memoModel } from '../analysis/policy-exprs.js';
+import { writtenBefore } from '../analysis/columns.js';
 import type { Model, Policy } from '../analysis/model.js';
-import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { fileOf, where } from './lib/util.js';
 
@@ -22,18 +21,6 @@ function distance(a: string, b: string, max: number): number {
   return prev[b.length]!;
 }
 
-/**
- * Whether `a` comes before `b` in migration order: in one file by offset, else by the files' order
- * (model.files; a map of the few files rather than statementOrder's of every statement, which a
- * re-lint would build again: 20 ms on the bench).
- */
-function writtenBefore(model: Model, a: Loc, b: Loc): boolean {
-  if (a.file === b.file) return a.start < b.start;
-  const index = memoModel(model, 'policy-unknown-column:files', (m) => new Map(m.files.map((f, i) => [f.file, i])));
-  const i = index.get(a.file);
-  const j = index.get(b.file);
-  return i !== undefined && j !== undefined && i < j;
-}
 
 /**
  * The policies PostgreSQL rejects (rejectedPolicies), and those a later CREATE POLICY of the same

@@ -2,7 +2,7 @@ import type { Model, Table } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { policiesWithKey } from '../analysis/policy-exprs.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { fileOf, insertAfter, rlsAncestor, tableName, tableList } from './lib/util.js';
+import { codeOnly, fileOf, insertAfter, rlsAncestor, tableName, tableList } from './lib/util.js';
 
 type Word = 'disable' | 'no-force';
 
@@ -17,10 +17,6 @@ const PATTERN: Record<Word, RegExp> = {
   'no-force': /\b(NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\b/gi,
 };
 
-/** Comments and string literals blanked (same offsets), so keywords are found only in code. */
-function codeOnly(s: string): string {
-  return s.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (m) => m.replace(/[^\n]/g, ' '));
-}
 
 /** Whether an RLS event is a DO block's `EXECUTE format('ALTER TABLE %I … ROW LEVEL SECURITY', t)` (its location is the format() call). */
 const isDynamic = (model: Model, loc: Loc) => /^format\s*\(/i.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.start + 7) ?? '');

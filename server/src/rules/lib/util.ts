@@ -7,6 +7,7 @@ import { defElems, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
+import { CLI_APPLIED, SUPABASE_MIGRATION } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
 
@@ -33,6 +34,11 @@ export function tableName(model: Model, t: Table, at?: Loc): string {
 /** The text of a function's body as written (inside its quotes); '' for a function without one. */
 export function bodyText(model: Model, f: Func): string {
   return f.body ? (fileOf(model, f.created.file)?.text.slice(f.body.start, f.body.end) ?? '') : '';
+}
+
+/** Comments and string literals blanked (same offsets), so keywords are found only in code. */
+export function codeOnly(s: string): string {
+  return s.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (m) => m.replace(/[^\n]/g, ' '));
 }
 
 /** Offset just after the statement's terminating semicolon (or its end when there is none). */
@@ -724,7 +730,7 @@ export function addColumnStatements(model: Model, r: TableRecreation, names: rea
  * `^([0-9]+)_(.*)\.sql$`, and skips any other (supabase-migration-skipped).
  */
 export function supabaseMigration(file: string): { folder: string; name: string; applied: boolean } | undefined {
-  const m = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/.exec(file);
+  const m = SUPABASE_MIGRATION.exec(file);
   if (!m) return undefined;
   let name = m[2]!;
   try {
@@ -732,7 +738,7 @@ export function supabaseMigration(file: string): { folder: string; name: string;
   } catch {
     // (kept as written)
   }
-  return { folder: m[1]!, name, applied: /^[0-9]+_.*\.sql$/.test(name) };
+  return { folder: m[1]!, name, applied: CLI_APPLIED.test(name) };
 }
 
 /**
