@@ -167,3 +167,16 @@ END $$;
     assert.deepEqual(await q("SELECT public.count_columns('x')::int AS n"), [{ n: 0 }]);
   });
 });
+
+test('the message\'s warning holds: `#variable_conflict use_column` makes `m.user_id = user_id` compare the column with itself, true for every row (PGlite: a non-member is told yes)', async () => {
+  await inRollback(await getDb(), async (q) => {
+    await q(`CREATE TABLE public.org_members (org_id uuid NOT NULL, user_id uuid NOT NULL);
+CREATE FUNCTION public.is_member(user_id uuid) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.org_members m WHERE m.user_id = user_id);
+END $$;
+INSERT INTO public.org_members VALUES ('${ORG}', '${TENANT_A}')`);
+    assert.deepEqual(await q(`SELECT public.is_member('${TENANT_B}') AS b`), [{ b: true }]);
+  });
+});
