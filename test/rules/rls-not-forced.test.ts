@@ -132,3 +132,50 @@ CREATE POLICY "own files" ON storage.objects FOR SELECT TO authenticated USING (
   // (a project's own schema named storage, outside a Supabase project: reported)
   assert.equal(lintFiles([{ file: 'db/1.sql', text: dump }], ID).mine.length, 1);
 });
+
+// Calibration cal28 (ib3g/Hoxtup): the tenant policies of most tables are made by a DO block,
+// EXECUTE format('CREATE POLICY … ON %I …') in a FOREACH over their names. The non-superuser
+// owner the app connects as bypasses them as it does a written policy.
+test('err: policies made only by dynamic SQL (a DO block over the tables named): the owner still sees every row; the fix is offered as unsafe', async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE member (id text PRIMARY KEY, organization_id text NOT NULL);
+ALTER TABLE member ENABLE ROW LEVEL SECURITY;
+DO $$
+DECLARE
+  table_name text;
+  tables text[] := ARRAY['member'];
+BEGIN
+  FOREACH table_name IN ARRAY tables LOOP
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (organization_id = current_setting(''app.tenant_id'', true))', table_name);
+  END LOOP;
+END
+$$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/1_member.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'member');
+  assert.match(mine[0]!.message, /dynamic SQL .* creates for it with EXECUTE/);
+  assert.match(mine[0]!.message, /\(T13b\)/);
+  assert.equal(mine[0]!.fixes[0]!.kind, 'unsafe', 'were there no policy, FORCE would leave the owner no row');
+  const seenBy = async (q: Q, role: string, tenant: string) => {
+    await q(`SET ROLE ${role}`);
+    await q(`SELECT set_config('app.tenant_id', '${tenant}', true)`);
+    const n = await count(q, 'member');
+    await q('RESET ROLE');
+    return n;
+  };
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asOwner(q, sqlOf(ws));
+    await q(`INSERT INTO member VALUES ('m1', 'A'), ('m2', 'B')`);
+    assert.deepEqual(await q(`SELECT polname FROM pg_policy WHERE polrelid = 'member'::regclass`), [{ polname: 'tenant_isolation' }]);
+    assert.equal(await seenBy(q, 'app_owner', 'A'), 2, "the owner sees tenant B's row too (T13)");
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await asOwner(q, sqlOf(fixed));
+    await q(`INSERT INTO member VALUES ('m1', 'A'), ('m2', 'B')`);
+    assert.equal(await seenBy(q, 'app_owner', 'A'), 1, 'forced: the owner sees its tenant only');
+  });
+});

@@ -23,7 +23,10 @@ export const rlsNotForced = defineRule({
       if (platformTable(model, t)) continue; // (Supabase's own: not the project's to force)
       // No policy: only the owner (and BYPASSRLS roles) can read it, a service-only table
       // (rls-enabled-without-policy says so); FORCE would leave the owner no row either (T13b).
-      if (t.policies.length === 0) continue;
+      // (policies only dynamic SQL makes count: Hoxtup's DO block creating each table's tenant
+      // policy with EXECUTE format('CREATE POLICY … ON %I …') in a FOREACH over their names)
+      const dynamicOnly = t.policies.length === 0 && mayBeDynamic(model, 'policy', t);
+      if (t.policies.length === 0 && !dynamicOnly) continue;
       // FORCE changes nothing for an owner that bypasses RLS anyway (a superuser or BYPASSRLS
       // role): one the workspace shows, or, when it shows none, the role that ran the
       // migrations, as assumed for definer functions (definerOwnerBypassesRls; auto: a Supabase
@@ -36,14 +39,16 @@ export const rlsNotForced = defineRule({
         start: t.nameLoc.start,
         end: t.nameLoc.end,
         message:
-          `Row-level security on ${t.key} is enabled but not forced: the table's owner bypasses every policy and sees all rows (T13). ` +
+          `Row-level security on ${t.key} is enabled but not forced: the table's owner bypasses every policy${dynamicOnly ? ' (here those the dynamic SQL of the migrations creates for it with EXECUTE)' : ''} and sees all rows (T13). ` +
           'This matters when the application, a job or a migration queries as the owner role; if only non-owner roles ' +
           `${onSupabasePlatform(model) ? '(e.g. anon/authenticated) ' : ''}ever query it, you can lower this rule knowingly. ` +
-          `Add ALTER TABLE ${name} FORCE ROW LEVEL SECURITY. (Superusers and BYPASSRLS roles bypass RLS even when forced.)`,
+          `Add ALTER TABLE ${name} FORCE ROW LEVEL SECURITY. (Superusers and BYPASSRLS roles bypass RLS even when forced.)` +
+          (dynamicOnly ? ' Check first that the dynamic SQL does create a policy for the owner\'s use: with FORCE and no policy that applies, the owner sees no row (T13b).' : ''),
         fixes: [
           {
             title: `Force row-level security on ${name}`,
-            kind: 'safe',
+            // (unsafe when its policies are dynamic SQL's: were there none, the owner would see no row, T13b)
+            kind: dynamicOnly ? 'unsafe' : 'safe',
             edits: [insertAfter(model, enable?.loc ?? t.created, [`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`])],
           },
         ],
