@@ -269,3 +269,53 @@ GRANT SELECT ON flex.other TO flex_fiso, flex_so;
     assert.equal(await count(q, 'flex.notice'), 1, "the SO's sub-select reads party_link through flex_common");
   });
 });
+
+// Calibration cal28 (g2, role/grant focus): default privileges apply to the objects of the role
+// they were set for (FOR ROLE, else the role that ran ALTER DEFAULT PRIVILEGES), not to a table
+// another role creates after SET ROLE.
+test('err: default privileges set by the migration role do not reach a table a role the migrations made creates after SET ROLE: 42501; FOR ROLE that role does', async () => {
+  const sql = (forRole: string) => `-- « naïve » 日本語 😀
+CREATE ROLE dp_app NOLOGIN;
+CREATE ROLE dp_owner NOLOGIN;
+GRANT CREATE, USAGE ON SCHEMA public TO dp_owner;
+GRANT USAGE ON SCHEMA public TO dp_app;
+ALTER DEFAULT PRIVILEGES${forRole} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO dp_app;
+SET ROLE dp_owner;
+CREATE TABLE notes (id int PRIMARY KEY, tenant_id text NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_tenant ON notes FOR SELECT TO dp_app USING (tenant_id = (SELECT current_setting('app.tenant', true)));
+RESET ROLE;
+`;
+  const lint = (text: string) => lintFiles([{ file: 'migrations/1_notes.sql', text }], ID);
+  const { ws, mine } = lint(sql(''));
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'notes_tenant');
+  assert.match(mine[0]!.message, /no SELECT privilege/);
+  assert.equal(lint(sql(' FOR ROLE dp_owner')).mine.length, 0, 'FOR ROLE dp_owner: the default grant reaches its table');
+  // (the same statements run by the role that later creates the table: reached too)
+  assert.equal(lint(sql('').replace('ALTER DEFAULT', 'SET ROLE dp_owner;\nALTER DEFAULT')).mine.length, 0);
+  const db = await getDb();
+  const read = async (q: Q) => {
+    await q(`INSERT INTO notes VALUES (1, 'A')`);
+    await q('SET ROLE dp_app');
+    await q(`SELECT set_config('app.tenant', 'A', true)`);
+    return tryQuery(q, 'SELECT count(*)::int AS n FROM notes');
+  };
+  await inRollback(db, async (q) => {
+    await q(sqlOf(ws));
+    const r = await read(q);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501', 'no privilege: permission denied (T28)');
+  });
+  await inRollback(db, async (q) => {
+    await q(sql(' FOR ROLE dp_owner'));
+    const r = await read(q);
+    assert.deepEqual(r.ok ? r.rows : r.error.code, [{ n: 1 }], 'FOR ROLE: granted, the policy admits its row');
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(sqlOf(fixed));
+    const r = await read(q);
+    assert.deepEqual(r.ok ? r.rows : r.error.code, [{ n: 1 }], 'after the fix: granted, the policy admits its row');
+  });
+});

@@ -1057,6 +1057,11 @@ interface DefaultTableGrant {
   expanded: string[];
   grantees: string[];
   isGrant: boolean;
+  /**
+   * The roles whose new tables it applies to: FOR ROLE's, else (once replayed) the current role
+   * the statement ran as; undefined for the session's own role (the one running the migrations).
+   */
+  creators?: string[];
 }
 interface OpDefaultPrivileges extends OpBase {
   kind: typeof OP_DEFAULT_PRIVILEGES;
@@ -1361,7 +1366,8 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         if (a.objtype === 'OBJECT_TABLE') {
           const schemaList: string[] = (options.get('schemas')?.arg?.List?.items ?? []).map((x: Node) => sval(x)!);
           const expanded = expandPrivileges(privs.length ? privs : ['all']);
-          for (const schema of schemaList.length ? schemaList : [undefined]) tableGrants.push({ schema, expanded, grantees, isGrant: !!a.is_grant });
+          const forRoles = options.get('roles')?.arg?.List?.items?.map(roleName) as string[] | undefined;
+          for (const schema of schemaList.length ? schemaList : [undefined]) tableGrants.push({ schema, expanded, grantees, isGrant: !!a.is_grant, creators: forRoles?.length ? forRoles : undefined });
         }
         return { kind: OP_DEFAULT_PRIVILEGES, stmt, pair, here, setConfig, revokesExecute, tableGrants };
       }
@@ -2495,7 +2501,7 @@ function sameDefaults(a: readonly DefaultTableGrant[], b: readonly DefaultTableG
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (x !== y && (x.schema !== y.schema || x.isGrant !== y.isGrant || !sameStrings(x.expanded, y.expanded) || !sameStrings(x.grantees, y.grantees))) return false;
+    if (x !== y && (x.schema !== y.schema || x.isGrant !== y.isGrant || !sameStrings(x.expanded, y.expanded) || !sameStrings(x.grantees, y.grantees) || !sameStrings(x.creators ?? [], y.creators ?? []) || !x.creators !== !y.creators)) return false;
   }
   return true;
 }
@@ -2604,6 +2610,8 @@ class Replay {
   recreatedTables: TableRecreation[] = [];
   /** how many orphan policies a CREATE POLICY of the same name replaced: a segment that replaced one is not recorded (its record would only append) */
   orphansReplaced = 0;
+  /** how many times default privileges were decided by the roles the migrations made (defaultsReach: a segment doing so is not recorded, its footprint does not name them) */
+  rolesConsulted = 0;
   defaultExecuteRevoked: Loc | undefined;
   defaultTableGrants: DefaultTableGrant[] = [];
   /**
@@ -2917,13 +2925,14 @@ class Replay {
     const lengths = [statements.length, grantEvents.length, contextWrites.length, triggers.length, orphanPolicies.length, defaultTableGrants.length, replacedPolicies.length];
     const added: Array<number | string> = (this.added = []);
     const replacedBefore = this.orphansReplaced;
+    const consultedBefore = this.rolesConsulted;
     const recreatedBefore = this.recreatedTables.length;
     try {
       this.run(file, entry, from, to);
     } finally {
       this.added = undefined;
     }
-    if (this.orphansReplaced !== replacedBefore || this.recreatedTables.length !== recreatedBefore) recordable = false;
+    if (this.orphansReplaced !== replacedBefore || this.recreatedTables.length !== recreatedBefore || this.rolesConsulted !== consultedBefore) recordable = false;
     const addedOut: unknown[] = [];
     for (let k = 0; k < added.length; k += 2) addedOut.push(added[k], added[k + 1], maps[added[k] as number]!.get(added[k + 1] as string));
     const changed: unknown[] = [];
@@ -3129,7 +3138,8 @@ class Replay {
         break;
       case OP_DEFAULT_PRIVILEGES:
         if (op.revokesExecute) this.defaultExecuteRevoked = here;
-        for (const g of op.tableGrants) this.defaultTableGrants.push(g);
+        // (without FOR ROLE: the role it runs as, after a SET ROLE)
+        for (const g of op.tableGrants) this.defaultTableGrants.push(g.creators || this.currentRole === undefined ? g : { ...g, creators: [this.currentRole] });
         break;
       case OP_DROP:
         this.applyDrop(op.stmt.node);
@@ -3239,10 +3249,24 @@ class Replay {
     // default privileges apply to tables created afterwards
     for (let i = 0; i < this.defaultTableGrants.length; i++) {
       const g = this.defaultTableGrants[i]!;
-      if (g.schema && g.schema !== t.schema) continue;
+      if ((g.schema && g.schema !== t.schema) || !this.defaultsReach(g)) continue;
       applyTableGrant(t, g.expanded, g.grantees, g.isGrant);
     }
     return t;
+  }
+
+  /**
+   * Whether default privileges reach a table made now: PostgreSQL applies them to the objects
+   * the roles they were set for create (FOR ROLE, else the role that ran ALTER DEFAULT
+   * PRIVILEGES). Left out only where that is certain: the creating role (the current role) is
+   * known and is not one of them, or one side is the session's role and the other a role the
+   * migrations created (which cannot be the role that ran the statements before it existed).
+   */
+  private defaultsReach(g: DefaultTableGrant): boolean {
+    const creator = this.currentRole;
+    const made = (r: string) => (this.rolesConsulted++, this.roles.get(r)?.declared === true);
+    if (g.creators) return creator !== undefined ? g.creators.includes(creator) : !g.creators.every(made);
+    return creator === undefined || !made(creator);
   }
 
   addView(op: OpView | OpCreateTableAs, k: string, materialized: boolean, securityInvoker: boolean): View {
@@ -3263,7 +3287,7 @@ class Replay {
     // default privileges ON TABLES apply to views and materialized views too
     for (let i = 0; i < this.defaultTableGrants.length; i++) {
       const g = this.defaultTableGrants[i]!;
-      if (g.schema && g.schema !== v.schema) continue;
+      if ((g.schema && g.schema !== v.schema) || !this.defaultsReach(g)) continue;
       applyTableGrant(v, g.expanded, g.grantees, g.isGrant);
     }
     return v;
