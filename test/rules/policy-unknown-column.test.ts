@@ -337,3 +337,42 @@ CREATE POLICY parents_read ON public.consents FOR SELECT TO authenticated
     assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', 'ok']);
   });
 });
+
+// Calibration cal28 (gantt-flow-supabase-baseline's fix_rls_performance migration): a policy on
+// public.tasks, which only the later baseline migration creates; tasks then gets policies of its
+// own there, so rls-enabled-without-policy has nothing to say.
+test("err: a policy on a table a later migration of the folder creates (a plain CREATE TABLE), which then gets policies of its own: 42P01 on the policy's table, reported here; the policy is left out of the table's policies", async () => {
+  const files = [
+    { file: 'supabase/migrations/20250101000000_profiles.sql', text: 'CREATE TABLE public.profiles (user_id uuid PRIMARY KEY, tenant_id uuid);\nALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\n' },
+    {
+      file: 'supabase/migrations/20250102000000_fix_rls.sql',
+      text: `-- « naïve » 日本語 😀
+CREATE POLICY "tasks_tenant_access" ON public.tasks
+  USING (tenant_id = (SELECT p.tenant_id FROM public.profiles p WHERE p.user_id = (select auth.uid())));
+`,
+    },
+    {
+      file: 'supabase/migrations/20250103000000_baseline.sql',
+      text: `CREATE TABLE public.tasks (id uuid PRIMARY KEY, tenant_id uuid);
+ALTER TABLE public.tasks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "tasks read" ON public.tasks FOR SELECT TO authenticated USING (tenant_id IS NOT NULL);
+`,
+    },
+  ];
+  const { ws, findings, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), '"tasks_tenant_access"');
+  assert.match(mine[0]!.message, /is created on public\.tasks, which the migrations create only later, at 20250103000000_baseline\.sql:1: .*42P01 relation "public\.tasks" does not exist/);
+  // (the policy that never exists gets no other finding: no TO clause, PUBLIC)
+  assert.deepEqual(findings.filter((f) => f.rule === 'policy-applies-to-public').map((f) => f.file), []);
+  // created before: fine
+  assert.deepEqual(lintFiles([files[0]!, files[2]!, { ...files[1]!, file: 'supabase/migrations/20250104000000_fix_rls.sql' }], ID).mine, []);
+  // a later CREATE TABLE IF NOT EXISTS (gantt-flow's baseline): the table may have been made elsewhere before the policy (as mtkcx's): not reported
+  const ine = files.map((f) => ({ ...f, text: f.text.replace('CREATE TABLE public.tasks', 'CREATE TABLE IF NOT EXISTS public.tasks') }));
+  assert.deepEqual(lintFiles(ine, ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok', '42P01', 'ok']);
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'tasks'`), [{ policyname: 'tasks read' }]);
+  });
+});

@@ -474,6 +474,10 @@ function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Polic
 export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFacts = workspaceFacts(model)): { rv: Node; key: string; made: Loc } | undefined {
   if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic || ws.firstMade.size === 0) return undefined;
   let at: number | undefined;
+  // (its own table first: PostgreSQL looks it up before the expressions; gantt-flow's fix_rls
+  // migration, a policy on public.tasks that only the later baseline migration creates)
+  const own = ownTableMadeLater(model, p, ws);
+  if (own) return own;
   const { rvs, keys } = relationsRead(model, p, ws.probe);
   for (let i = 0; i < rvs.length; i++) {
     {
@@ -492,12 +496,29 @@ export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFa
   return undefined;
 }
 
+/** The policy's own table when the migrations create it only after the policy, in the same folder, by a plain CREATE TABLE (as missingRelationOf). */
+function ownTableMadeLater(model: Model, p: Policy, ws: WorkspaceColumnFacts): { rv: Node; key: string; made: Loc } | undefined {
+  const fi = ws.firstMade.get(p.table);
+  const rv: Node | undefined = p.stmt.node?.table;
+  if (fi === undefined || !rv?.relname || ws.renamedTo.has(rv.relname)) return undefined;
+  const at = ws.fileIndex.get(p.created.file) ?? -1;
+  if (at < 0 || fi < at) return undefined;
+  // (not when that CREATE is IF NOT EXISTS, or in a DO block: the table may have been made
+  // elsewhere before the policy, as mtkcx's site_settings and gantt-flow's baseline show)
+  const made = firstMadeAt(model, fi, p.table, true);
+  if (made && ((fi > at && folderOf(made.file) === folderOf(p.created.file)) || (fi === at && made.start > p.created.start))) return { rv, key: p.table, made };
+  return undefined;
+}
+
 /** The first CREATE TABLE / VIEW of `key` in the model's file `fi` (workspaceFacts' firstMade). */
-function firstMadeAt(model: Model, fi: number, key: string): Loc | undefined {
+function firstMadeAt(model: Model, fi: number, key: string, plainOnly = false): Loc | undefined {
   const file = model.files[fi];
   if (!file) return undefined;
   const f = factsOfFile(file);
-  for (let i = 0; i < f.keys.length; i++) if (f.events[i]!.create && f.keys[i] === key) return { file: file.file, start: f.events[i]!.at, end: f.events[i]!.at };
+  for (let i = 0; i < f.keys.length; i++) {
+    const e = f.events[i]!;
+    if (e.create && f.keys[i] === key) return plainOnly && (e.ine || e.view) ? undefined : { file: file.file, start: e.at, end: e.at };
+  }
   return undefined;
 }
 

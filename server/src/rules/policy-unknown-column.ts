@@ -54,7 +54,21 @@ export const policyUnknownColumn = defineRule({
       // (written before its table is created: PostgreSQL stops at the table, 42P01, which
       // rls-enabled-without-policy tells; quranakhdone's notes policy)
       const own = model.tables.get(p.table);
-      if (own && writtenBefore(model, p.created, own.created)) continue;
+      const onOwn = r.code === '42P01' && r.relation.key === p.table;
+      // (its own table made later: told here, unless rls-enabled-without-policy tells it, the table having no policy of its own)
+      if (own && writtenBefore(model, p.created, own.created) && (!onOwn || (own.rlsEnabled && own.policies.length === 0))) continue;
+      if (onOwn) {
+        const { rv, made } = (r as Extract<typeof r, { code: '42P01' }>).relation;
+        report({
+          ...p.nameLoc,
+          message:
+            `Policy "${p.name}" is created on ${p.table}, which the migrations create only later, at ${where(model, made)}: ` +
+            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} gets only the policies created after its CREATE TABLE). ` +
+            `Create the policy after the table (move it into a later migration), or create the table first.`,
+          related: [{ ...made, message: `${p.table} created here` }],
+        });
+        continue;
+      }
       if (r.code === '42P01') {
         const { rv, key, made } = r.relation;
         const start = typeof rv.location === 'number' && rv.location >= 0 ? rv.location : p.nameLoc.start;
