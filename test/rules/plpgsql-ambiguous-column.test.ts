@@ -180,3 +180,35 @@ INSERT INTO public.org_members VALUES ('${ORG}', '${TENANT_A}')`);
     assert.deepEqual(await q(`SELECT public.is_member('${TENANT_B}') AS b`), [{ b: true }]);
   });
 });
+
+// Calibration cal28 (gantt-flow's can_invite_collaborators): the query sits in a block whose
+// EXCEPTION WHEN OTHERS catches the 42702, so the call answers, with the handler's false.
+test("err (wording): an EXCEPTION clause that catches the 42702 (WHEN OTHERS THEN RETURN false): the message says the call returns the handler's result; PGlite: false for an admin, no error", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.profiles (user_id uuid PRIMARY KEY, role text);
+CREATE FUNCTION public.can_invite(user_id uuid) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  user_role text;
+BEGIN
+  SELECT role INTO user_role FROM public.profiles WHERE user_id = $1;
+  RETURN user_role IN ('tenant_admin', 'manager');
+EXCEPTION
+  WHEN OTHERS THEN
+    RETURN false;
+END;
+$$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/1_invite.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'user_id');
+  assert.match(mine[0]!.message, /its EXCEPTION clause catches that error: every call that reaches the query runs the handler instead and returns what the handler returns, never an answer from public\.profiles\./);
+  assert.doesNotMatch(mine[0]!.message, /fails instead of answering/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'tenant_admin')`);
+    assert.deepEqual(await q(`SELECT public.can_invite('${TENANT_A}') AS ok`), [{ ok: false }], 'the handler answers: false, even for an admin');
+    const fn = sql.slice(sql.indexOf('CREATE FUNCTION'));
+    await q(fn.replace(/EXCEPTION\n  WHEN OTHERS THEN\n    RETURN false;\n/, '').replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+    await expectPgError(q(`SELECT public.can_invite('${TENANT_A}')`), '42702', 'column reference "user_id" is ambiguous');
+  });
+});

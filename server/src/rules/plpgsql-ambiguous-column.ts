@@ -33,7 +33,12 @@ interface Ambiguity {
   output: boolean;
   /** the other operand of the comparison it is in is the column, qualified (`om.user_id = user_id`): the parameter is meant */
   meant: boolean;
+  /** an EXCEPTION clause around the query catches 42702 (WHEN OTHERS, …): the call runs the handler instead */
+  caught: boolean;
 }
+
+/** Condition names of an EXCEPTION clause that catch 42702 (its name, code, class, OTHERS). */
+const CATCHES_42702 = new Set(['others', 'ambiguous_column', '42702', 'syntax_error_or_access_rule_violation', '42000']);
 
 /** Whether the migrations set plpgsql.variable_conflict anywhere (ALTER DATABASE / ROLE … SET, SET): the default may not hold. */
 function conflictConfigured(model: Model): boolean {
@@ -71,6 +76,7 @@ interface Candidate {
   parameter: boolean;
   output: boolean;
   meant: boolean;
+  caught: boolean;
 }
 
 const NO_CANDIDATES: Candidate[] = [];
@@ -150,7 +156,8 @@ function candidatesOf(pf: ParsedFile, stmt: Statement): Candidate[] {
       const name = sval(fields[0]);
       if (name === undefined || !names.has(name)) continue;
       meant ??= meantAsVariable(s.node);
-      out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref) });
+      const caught = !!s.caught?.some((c) => CATCHES_42702.has(c.toLowerCase()));
+      out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref), caught });
     }
   }
   return out.length ? out : NO_CANDIDATES;
@@ -187,7 +194,7 @@ function ambiguities(model: Model, f: Func): Ambiguity[] {
   for (const c of list) {
     if (changed.has(c.name)) continue;
     const table = tableWith(model, c, c.name);
-    if (table) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant });
+    if (table) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant, caught: c.caught });
   }
   return out;
 }
@@ -268,7 +275,10 @@ export function failsAsWritten(model: Model, f: Func): string {
   if (f.language !== 'plpgsql' || conflictConfigured(model)) return '';
   const found = ambiguities(model, f);
   if (found.length === 0) return '';
-  return ` (Its query naming ${found[0]!.name} fails as written with 42702 column reference "${found[0]!.name}" is ambiguous, plpgsql-ambiguous-column: a call that reaches it gets that error, not rows; the above holds for every call once that is fixed.)`;
+  const a = found[0]!;
+  return a.caught
+    ? ` (Its query naming ${a.name} fails as written with 42702 column reference "${a.name}" is ambiguous, plpgsql-ambiguous-column, which its EXCEPTION clause catches: a call that reaches it gets the handler's result, not rows; the above holds for every call once that is fixed.)`
+    : ` (Its query naming ${a.name} fails as written with 42702 column reference "${a.name}" is ambiguous, plpgsql-ambiguous-column: a call that reaches it gets that error, not rows; the above holds for every call once that is fixed.)`;
 }
 
 export const plpgsqlAmbiguousColumn = defineRule({
@@ -298,8 +308,10 @@ export const plpgsqlAmbiguousColumn = defineRule({
           end: start + first.name.length,
           message:
             `In PL/pgSQL function ${f.signature}, ${first.name} is ${kind} of the function and a column of ${first.table.key}, which this query reads: ` +
-            `PL/pgSQL raises 42702 column reference "${first.name}" is ambiguous each time the function runs the query (plpgsql.variable_conflict = error, the default), so every call that reaches it fails instead of answering` +
-            `${calledByPolicy(model, f) ? ', and so does every query evaluating a policy whose call of it does' : ''}.` +
+            `PL/pgSQL raises 42702 column reference "${first.name}" is ambiguous each time the function runs the query (plpgsql.variable_conflict = error, the default), ` +
+            (first.caught
+              ? `and its EXCEPTION clause catches that error: every call that reaches the query runs the handler instead and returns what the handler returns, never an answer from ${first.table.key}${calledByPolicy(model, f) ? ' (a policy calling it gets that result for every row)' : ''}.`
+              : `so every call that reaches it fails instead of answering${calledByPolicy(model, f) ? ', and so does every query evaluating a policy whose call of it does' : ''}.`) +
             `${others.length ? ` (Also ambiguous in this function: ${others.join(', ')}.)` : ''} ` +
             (first.output
               ? `Qualify the table's column (${first.table.name}.${first.name}, or its alias): ${first.name} the variable is the function's result column, NULL until the function assigns it, so ${f.name}.${first.name} would compare with NULL, and renaming it changes the columns the function returns. `
