@@ -324,3 +324,46 @@ test("ok: a file that fails on a CREATE TYPE of a type an earlier migration made
     assert.deepEqual(await runFilesInTransactions(q, files), ['ok', '42710', 'ok']);
   });
 });
+
+// Calibration cal28 (g3, replay focus): a policy depends on the columns its expressions name;
+// DROP COLUMN … CASCADE drops it with the column (without CASCADE PostgreSQL refuses, 2BP01).
+test('ok: DROP COLUMN … CASCADE takes the policies naming the column with it: written again after it, no 42710', async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/20250101000000_a.sql',
+      text: `-- « naïve » 日本語 😀
+CREATE TABLE public.docs (id uuid PRIMARY KEY, owner_id uuid, org_id uuid);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "by org" ON public.docs FOR SELECT TO authenticated USING (docs.org_id IS NOT NULL);
+CREATE POLICY "by owner" ON public.docs FOR SELECT TO authenticated USING (owner_id IS NOT NULL);
+`,
+    },
+    { file: 'supabase/migrations/20250102000000_b.sql', text: 'ALTER TABLE public.docs DROP COLUMN org_id CASCADE;\n' },
+    {
+      file: 'supabase/migrations/20250103000000_c.sql',
+      text: `CREATE POLICY "by org" ON public.docs FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY "by owner" ON public.docs FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+`,
+    },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1, 'the policy not naming the column stays: its CREATE again fails');
+  assert.equal(textAt(ws, mine[0]!), '"by owner"');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok', 'ok', '42710']);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, [files[0]!, files[1]!, { ...files[2]!, text: files[2]!.text.split('\n')[0]! }]), ['ok', 'ok', 'ok']);
+    assert.deepEqual(await q(`SELECT policyname, qual FROM pg_policies WHERE tablename = 'docs' ORDER BY 1`), [
+      { policyname: 'by org', qual: '(owner_id = ( SELECT auth.uid() AS uid))' },
+      { policyname: 'by owner', qual: '(owner_id IS NOT NULL)' },
+    ]);
+  });
+  // (without CASCADE PostgreSQL refuses the DROP COLUMN while the policy names the column)
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, [files[0]!, { ...files[1]!, text: 'ALTER TABLE public.docs DROP COLUMN org_id;\n' }]), ['ok', '2BP01']);
+  });
+});

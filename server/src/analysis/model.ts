@@ -1,7 +1,7 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, conjuncts, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
+import { callsIn, census, conjuncts, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
@@ -1632,6 +1632,13 @@ function dynamicFunctionGrants(body: FunctionBody): Array<Pick<OpGrant, 'isGrant
 
 /** Whether a policy depends on what `test` finds in one of its expressions (what DROP … CASCADE takes with the object). */
 const dependsOn = (test: (expr: Node) => boolean) => (p: Policy): boolean => (!!p.using && test(p.using)) || (!!p.withCheck && test(p.withCheck));
+
+/** Whether an expression names column `col` unqualified or qualified by the table's name `table` (what DROP COLUMN … CASCADE takes a policy of the table for). */
+const namesColumn = (col: string, table: string) => (e: Node): boolean =>
+  census(e).columnRefs.some((r) => {
+    const f: Node[] = r.fields ?? [];
+    return sval(f[f.length - 1]) === col && (f.length === 1 || (f.length === 2 && sval(f[0]) === table));
+  });
 
 /** A name a string argument may give a table (`'public.news'`, `'news'`). */
 const TABLE_NAME_ARG = /^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?$/;
@@ -3460,6 +3467,12 @@ class Replay {
         case 'AT_DropColumn':
           t = this.ownTable(t);
           t.columns = t.columns.filter((c2) => c2 !== cmd.name);
+          // (CASCADE drops the table's policies whose expressions name the column with it; without,
+          // PostgreSQL refuses the DROP with 2BP01 while one does)
+          if (cmd.behavior === 'DROP_CASCADE' && typeof cmd.name === 'string' && t.policies.length) {
+            const named = namesColumn(cmd.name, t.name);
+            if (t.policies.some(dependsOn(named))) t.policies = t.policies.filter((p) => !dependsOn(named)(p));
+          }
           break;
         case 'AT_AddConstraint': {
           const ct = cmd.def?.Constraint;
