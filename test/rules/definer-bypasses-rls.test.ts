@@ -680,3 +680,46 @@ $$;
     assert.equal((await pgError(q(`SELECT public.get_user_current_organization('${TENANT_B}')`)))?.code, '42702');
   });
 });
+
+// Calibration cal28 (lumiso's cleanup_old_onboarding_columns_v3): the function reads no row of
+// the table; it drops one of its columns, as its owner, for whoever calls it.
+test("err (wording): a function that only runs ALTER TABLE on a table (lumiso's cleanup of old columns) is said to run it, not to read rows: anon drops the column", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.user_settings (user_id uuid PRIMARY KEY, theme text, in_guided_setup boolean);
+ALTER TABLE public.user_settings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_settings ON public.user_settings FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.cleanup_old_columns() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  column_exists boolean;
+BEGIN
+  SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'user_settings' AND column_name = 'in_guided_setup') INTO column_exists;
+  IF column_exists THEN
+    ALTER TABLE user_settings DROP COLUMN in_guided_setup;
+    RETURN 'dropped';
+  END IF;
+  RETURN 'clean';
+END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250915074333_cleanup.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'public.cleanup_old_columns');
+  assert.match(mine[0]!.message, /runs ALTER TABLE on public\.user_settings \(it reads no row of it\).* any caller can run that ALTER TABLE with the owner's rights, which no policy limits\. Revoke EXECUTE/);
+  assert.doesNotMatch(mine[0]!.message, /reads rows of|invitation token/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.user_settings VALUES ('${TENANT_A}', 'dark', true); SET ROLE anon`);
+    assert.deepEqual(await q('SELECT public.cleanup_old_columns() AS r'), [{ r: 'dropped' }]);
+    await q('RESET ROLE');
+    assert.deepEqual(await q(`SELECT column_name FROM information_schema.columns WHERE table_name = 'user_settings' ORDER BY ordinal_position`), [{ column_name: 'user_id' }, { column_name: 'theme' }]);
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(fixed));
+    await q('SET ROLE anon');
+    assert.equal((await pgError(q('SELECT public.cleanup_old_columns()')))?.code, '42501', 'after the fix anon may not call it');
+  });
+});

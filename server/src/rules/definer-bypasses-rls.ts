@@ -1,6 +1,6 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
-import { callSpan, census, conjuncts, constValue } from '../analysis/ast.js';
+import { callSpan, census, conjuncts, constValue, relationsIn } from '../analysis/ast.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
@@ -389,6 +389,39 @@ function spoofable(model: Model, f: Func): string | undefined {
   return undefined;
 }
 
+/** Statement kinds that change a table itself, not its rows, with what they are called in a message. */
+const DDL_KINDS: Record<string, string> = {
+  AlterTableStmt: 'ALTER TABLE',
+  RenameStmt: 'ALTER TABLE … RENAME',
+  DropStmt: 'DROP',
+  TruncateStmt: 'TRUNCATE',
+  CreatePolicyStmt: 'CREATE POLICY',
+  AlterPolicyStmt: 'ALTER POLICY',
+  GrantStmt: 'GRANT / REVOKE',
+  IndexStmt: 'CREATE INDEX',
+  CreateTrigStmt: 'CREATE TRIGGER',
+};
+
+/**
+ * The tables the function's body names only in statements that change the table itself (ALTER
+ * TABLE, DROP, TRUNCATE, …), never in a query, with those statements' names: it reads no row of
+ * them (lumiso's cleanup_old_onboarding_columns, ALTER TABLE user_settings DROP COLUMN).
+ */
+function ddlOnly(model: Model, f: Func): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const queried = new Set<string>();
+  for (const s of f.body?.statements ?? []) {
+    const verb = DDL_KINDS[s.kind];
+    for (const r of relationsIn(s.node)) {
+      const k = model.key([r.schema, r.name]);
+      if (!verb) queried.add(k);
+      else if (!out.get(k)?.includes(verb)) out.set(k, [...(out.get(k) ?? []), verb]);
+    }
+  }
+  for (const k of queried) out.delete(k);
+  return out;
+}
+
 export const definerBypassesRls = defineRule({
   meta: {
     id: 'definer-bypasses-rls',
@@ -414,14 +447,20 @@ export const definerBypassesRls = defineRule({
         if (t) writes.push(t);
       }
       const reads: Table[] = [];
+      // (tables it only alters, truncates or drops: no row of them is read, the table itself is changed)
+      const ddl = f.body && f.body.statements.some((st) => st.kind in DDL_KINDS) ? ddlOnly(model, f) : undefined;
+      const altered: Array<{ t: Table; verbs: string[] }> = [];
       if (data) {
         for (const k of readsAsOwner(model, f)) {
           const t = unrestricted(k);
-          if (t) reads.push(t);
+          if (!t) continue;
+          const verbs = ddl?.get(k);
+          if (verbs) altered.push({ t, verbs });
+          else reads.push(t);
         }
       }
-      if (writes.length === 0 && reads.length === 0) continue;
-      const callers = callersOf(model, f, [...new Set([...writes, ...reads])]);
+      if (writes.length === 0 && reads.length === 0 && altered.length === 0) continue;
+      const callers = callersOf(model, f, [...new Set([...writes, ...reads, ...altered.map((a) => a.t)])]);
       if (!callers) continue;
       // a table every caller may read whole anyway (a permissive USING (true) for SELECT) leaks
       // nothing, nor one every caller may change whole (always-true policies for INSERT, UPDATE
@@ -430,7 +469,7 @@ export const definerBypassesRls = defineRule({
       for (let j = reads.length - 1; j >= 0; j--) if (who.every((r) => readsAll(model, reads[j]!, r) || readsOnlyAdmitted(model, f, reads[j]!, r))) reads.splice(j, 1);
       const cmds = writes.length ? writeCommands(model, f) : undefined;
       for (let j = writes.length - 1; j >= 0; j--) if (who.every((r) => writesAll(model, writes[j]!, r, cmds?.get(writes[j]!.key)))) writes.splice(j, 1);
-      if (writes.length === 0 && reads.length === 0) continue;
+      if (writes.length === 0 && reads.length === 0 && altered.length === 0) continue;
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       if (calledByPolicy(model, f)) continue;
       // (the caller only recorded: SET approved_by = auth.uid() WHERE id = p_id, an audit row, a
@@ -445,6 +484,7 @@ export const definerBypassesRls = defineRule({
           if (!guardedOnly) continue;
           for (let j = writes.length - 1; j >= 0; j--) if (!guardedOnly.unguarded.has(writes[j]!.key)) writes.splice(j, 1);
           reads.length = 0;
+          altered.length = 0;
           if (writes.length === 0) continue;
         }
       }
@@ -455,10 +495,10 @@ export const definerBypassesRls = defineRule({
         // records the caller: nothing said; and only what it updates or deletes: what it reads may
         // be what the policies show anyway (chess-map's submit_mcq_answer reads the approved quests
         // its policy shows everyone), which is not compared here)
-        if (writes.every((t) => onlyInserts(cmds?.get(t.key)))) continue;
+        if (writes.every((t) => onlyInserts(cmds?.get(t.key))) && altered.length === 0) continue;
         reads.length = 0;
       }
-      const tables = [...new Set([...writes, ...reads])];
+      const tables = [...new Set([...writes, ...reads, ...altered.map((a) => a.t)])];
       // (auth.uid() exists where Supabase's platform roles are known: elsewhere the message names what PostgreSQL has)
       const supabase = onSupabasePlatform(model);
       const names = (ts: Table[]) => ts.map((t) => tableName(model, t, f.created)).join(', ');
@@ -469,12 +509,20 @@ export const definerBypassesRls = defineRule({
         both.length ? `reads and changes rows of ${names(both)}` : '',
         onlyWrites.length ? `changes rows of ${names(onlyWrites)}` : '',
         onlyReads.length ? `reads rows of ${names(onlyReads)}` : '',
+        ...altered.map((a) => `runs ${a.verbs.join(' and ')} on ${names([a.t])} (it reads no row of it)`),
       ]
         .filter(Boolean)
         .join(', and ');
-      const gets = [writes.length ? 'change rows it may not change itself' : '', reads.length ? 'learn about rows it may not read itself (through what the function returns, raises or does)' : ''].filter(Boolean).join(' and ');
+      const gets = [
+        writes.length ? 'change rows it may not change itself' : '',
+        reads.length ? 'learn about rows it may not read itself (through what the function returns, raises or does)' : '',
+        altered.length ? `run that ${[...new Set(altered.flatMap((a) => a.verbs))].join(' and ')} with the owner's rights, which no policy limits` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
       // (with no argument, nothing the caller passes chooses the rows: the same for every caller)
-      const choose = f.argTypes.length ? 'its arguments alone choose the rows' : 'it takes no argument, and its rows are the same whoever calls it';
+      const onlyAltered = writes.length === 0 && reads.length === 0;
+      const choose = onlyAltered ? 'it runs the same for every caller' : f.argTypes.length ? 'its arguments alone choose the rows' : 'it takes no argument, and its rows are the same whoever calls it';
       // (a parameter that looks at the caller only as its DEFAULT: the caller chooses it too)
       const spoof = guardedOnly ? undefined : spoofable(model, f);
       report({
@@ -495,8 +543,10 @@ export const definerBypassesRls = defineRule({
                 ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
                 : '(no current_user or session_user, current_setting() or function that uses them): ') +
           `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and any caller can ${gets}. ` +
-          `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. ` +
-          'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.' +
+          (onlyAltered
+            ? `Revoke EXECUTE from these roles (run such maintenance from a migration instead), check the caller in the function, or make it SECURITY INVOKER, so that only the table's owner can run it. `
+            : `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
+          (onlyAltered ? '' : 'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.') +
           failsAsWritten(model, f),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
         fixes: [revokeFix(model, f, callers)],
