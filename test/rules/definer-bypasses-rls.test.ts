@@ -723,3 +723,40 @@ END $$;
     assert.equal((await pgError(q('SELECT public.cleanup_old_columns()')))?.code, '42501', 'after the fix anon may not call it');
   });
 });
+
+// Calibration cal28 (lumiso's get_status_lifecycle): the argument naming the table is checked
+// against a list first; the finding names the listed tables only (not every table of the schema),
+// and the bypass is real for them.
+test("err (wording): dynamic SQL on the table an argument names, checked against a list (IF status_table NOT IN ('lead_statuses', …) THEN RAISE): only the listed tables are named; PGlite: leads refused, another user's lead status read", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.lead_statuses (id uuid PRIMARY KEY, user_id uuid NOT NULL, lifecycle text);
+ALTER TABLE public.lead_statuses ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_statuses ON public.lead_statuses FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE public.leads (id uuid PRIMARY KEY, user_id uuid NOT NULL, lifecycle text);
+ALTER TABLE public.leads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_leads ON public.leads FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.get_status_lifecycle(status_table text, status_id uuid) RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  result text;
+BEGIN
+  IF status_table NOT IN ('lead_statuses', 'project_statuses', 'session_statuses') THEN
+    RAISE EXCEPTION 'Invalid status table: %', status_table;
+  END IF;
+  EXECUTE format('SELECT lifecycle FROM %I WHERE id = $1', status_table) INTO result USING status_id;
+  RETURN coalesce(result, 'active');
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250820113045_status.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it checks the name against a list of tables, which limits which tables, not which rows\..* read rows of the listed table with row-level security \(public\.lead_statuses\)/);
+  assert.doesNotMatch(mine[0]!.message, /public\.leads|any table of schema/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.lead_statuses VALUES ('${TENANT_B}', '${TENANT_B}', 'won'); INSERT INTO public.leads VALUES ('${TENANT_B}', '${TENANT_B}', 'secret')`);
+    await q(`GRANT SELECT ON public.lead_statuses, public.leads TO authenticated; ${actAs(TENANT_A)}; SET ROLE authenticated`);
+    assert.equal(await count(q, 'public.lead_statuses'), 0, "directly: B's row is not visible");
+    assert.deepEqual(await q(`SELECT public.get_status_lifecycle('lead_statuses', '${TENANT_B}') AS l`), [{ l: 'won' }], "through the function: B's status");
+    assert.equal((await pgError(q(`SELECT public.get_status_lifecycle('leads', '${TENANT_B}')`)))?.code, 'P0001', 'a table off the list is refused');
+  });
+});

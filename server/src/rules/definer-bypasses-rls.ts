@@ -354,7 +354,10 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
     // (funcLooksAtCaller gives up on dynamic SQL: here its strings are read for a caller check too)
     if (body.errors.length || body.lexical || body.statements.some((st) => looksAtCaller(model, st.node))) continue;
     if (body.dynamicExecutes.some((d) => /\b(auth\s*\.|current_user|session_user|current_role|current_setting|jwt)/i.test(d.text))) continue;
-    const tables = tableList(model).filter((t) => t.schema === found!.schema && !t.temp && unrestrictedFor(model, f, t.key));
+    // (a list of names the argument is checked against, `IF status_table NOT IN ('a', 'b') THEN
+    // RAISE …`: only those tables are reached; lumiso's get_status_lifecycle)
+    const allowed = allowList(textOfFile(model, f.created.file).slice(body.start, body.end), found.param);
+    const tables = tableList(model).filter((t) => t.schema === found!.schema && !t.temp && (!allowed || allowed.has(t.name.toLowerCase())) && unrestrictedFor(model, f, t.key));
     if (tables.length === 0) continue;
     const callers = callersOf(model, f, tables);
     if (!callers) continue;
@@ -363,13 +366,34 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
     report({
       ...f.nameLoc,
       message:
-        `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and runs ${found.command} on the table its argument ${found.param} names (EXECUTE ${found.text.trim().slice(0, 80)}${found.text.trim().length > 80 ? '…' : ''}), but never looks at who is calling: %I quotes the name, it does not limit which table. ` +
-        `It runs as its owner, ${ownerText(model, f, tables.length)}, so any caller can ${verb} of any table of schema ${found.schema} with row-level security (${names}) that its policies would not let it reach. ` +
-        `Check the table against a list of those it may touch and the caller's right to the row in the function, make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles.`,
+        `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and runs ${found.command} on the table its argument ${found.param} names (EXECUTE ${found.text.trim().slice(0, 80)}${found.text.trim().length > 80 ? '…' : ''}), but never looks at who is calling: ` +
+        (allowed
+          ? `it checks the name against a list of tables, which limits which tables, not which rows. It runs as its owner, ${ownerText(model, f, tables.length)}, so any caller can ${verb} of ${tables.length === 1 ? 'the listed table' : 'the listed tables'} with row-level security (${names}) that ${tables.length === 1 ? 'its' : 'their'} policies would not let it reach. ` +
+            `Check the caller's right to the row in the function, make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles.`
+          : `%I quotes the name, it does not limit which table. ` +
+            `It runs as its owner, ${ownerText(model, f, tables.length)}, so any caller can ${verb} of any table of schema ${found.schema} with row-level security (${names}) that its policies would not let it reach. ` +
+            `Check the table against a list of those it may touch and the caller's right to the row in the function, make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles.`),
       related: tables.slice(0, 5).map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
       fixes: [revokeFix(model, f, callers)],
     });
   }
+}
+
+/**
+ * The names a parameter is checked against in a body (`p NOT IN ('a', 'b')`, `p IN (…)`, `p <> ALL
+ * (ARRAY['a', …])`, `p = ANY (ARRAY[…])`), lower-case; undefined where there is no such list.
+ */
+function allowList(body: string, param: string): Set<string> | undefined {
+  const name = param.replace(/[$]/g, '\\$');
+  const re = new RegExp(`(?<![\\w$.])${name}\\s*(?:(?:not\\s+)?in\\s*\\(([^()]*)\\)|(?:<>|!=|=)\\s*(?:all|any)\\s*\\(\\s*array\\s*\\[([^\\]]*)\\])`, 'gi');
+  let out: Set<string> | undefined;
+  for (const m of body.matchAll(re)) {
+    const list = (m[1] ?? m[2] ?? '').split(',').map((x) => x.trim());
+    if (!list.length || !list.every((x) => /^'[^']*'(?:::\w+)?$/.test(x))) continue;
+    out ??= new Set();
+    for (const x of list) out.add(/^'([^']*)'/.exec(x)![1]!.replace(/^.*\./, '').toLowerCase());
+  }
+  return out;
 }
 
 /**
