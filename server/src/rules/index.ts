@@ -57,3 +57,4 @@ export { triggerWriteDenied } from './trigger-write-denied.js';
 export { policySharedRowsWritable } from './policy-shared-rows-writable.js';
 export { plpgsqlAmbiguousColumn } from './plpgsql-ambiguous-column.js';
 export { typeAlreadyExists } from './type-already-exists.js';
+export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';

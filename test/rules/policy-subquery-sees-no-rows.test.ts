@@ -1,0 +1,129 @@
+// policy-subquery-sees-no-rows on PostgreSQL (PGlite): row-level security applies inside a
+// policy's sub-select as in any query of the role, so an EXISTS on a table whose policies show
+// the role no row is never true and the policy admits nothing (T12); a SELECT policy for the
+// role on the other table makes it work.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-subquery-sees-no-rows';
+before(initParser);
+after(closeAll);
+
+const STORE = TENANT_A;
+
+async function store(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(sql);
+  await q(`INSERT INTO public.profiles (id, restaurant_name) VALUES ('${STORE}', 'Pizza A')`);
+  await q(`INSERT INTO public.product_categories (id, restaurant_id, name) VALUES ('${TENANT_B}', '${STORE}', 'Pizzas')`);
+  await q('GRANT SELECT ON public.profiles, public.product_categories TO anon, authenticated');
+}
+
+test('err: an anon policy whose EXISTS reads a table showing anon no row (meu-delivery-pro): anon gets 0 categories, with no error', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'public_categories');
+  assert.match(finding.message, /is for anon and admits a row only when its sub-select EXISTS \(SELECT … FROM public\.profiles …\) finds one, but no row of public\.profiles is visible to that role: of its SELECT policies, policy "own_profile" admits a row only for the signed-in user/);
+  assert.match(finding.message, /get no row through it, with no error/);
+  await inRollback(await getDb(), async (q) => {
+    await store(q, sqlOf(ws));
+    assert.equal(await count(q, 'public.product_categories'), 1, 'the category exists');
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.profiles'), 0, 'anon sees no profile');
+    assert.equal(await count(q, 'public.product_categories'), 0, 'so the policy admits no category');
+  });
+});
+
+test('ok: the Valid examples: a policy showing anon the published stores; the EXISTS in an OR', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 0);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await store(q, sqlOf(ws));
+    await q(`UPDATE public.profiles SET published = true`);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.product_categories'), 1, 'the published store: anon sees its category');
+  });
+  assert.deepEqual(lintDocExample(ID, 'valid', 1).mine, []);
+});
+
+// meu-delivery-pro's option items: the EXISTS joins option groups and products; option groups
+// show anon rows only through products, which show anon none.
+test('err: a chain (option items → option groups → products, an inner join): the hidden table at the end; PGlite: anon sees nothing', async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.products (id uuid PRIMARY KEY, restaurant_id uuid NOT NULL, available boolean NOT NULL DEFAULT true);
+ALTER TABLE public.products ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_products ON public.products FOR ALL TO authenticated USING (restaurant_id = (select auth.uid()));
+CREATE TABLE public.product_option_groups (id uuid PRIMARY KEY, product_id uuid NOT NULL);
+ALTER TABLE public.product_option_groups ENABLE ROW LEVEL SECURITY;
+CREATE POLICY public_groups ON public.product_option_groups FOR SELECT TO anon
+  USING (EXISTS (SELECT 1 FROM public.products p WHERE p.id = product_id AND p.available));
+CREATE TABLE public.product_option_items (id uuid PRIMARY KEY, option_group_id uuid NOT NULL);
+ALTER TABLE public.product_option_items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY public_items ON public.product_option_items FOR SELECT TO anon
+  USING (EXISTS (SELECT 1 FROM public.product_option_groups og JOIN public.products p ON p.id = og.product_id WHERE og.id = option_group_id AND p.available));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260112002146_options.sql', text: sql }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['public_groups', 'public_items']);
+  assert.match(mine[1]!.message, /no row of public\.product_option_groups is visible to that role: of its SELECT policies, policy "public_groups" requires a row of public\.products, which it cannot see either/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.products VALUES ('${TENANT_A}', '${TENANT_A}', true); INSERT INTO public.product_option_groups VALUES ('${TENANT_A}', '${TENANT_A}'); INSERT INTO public.product_option_items VALUES ('${TENANT_A}', '${TENANT_A}')`);
+    await q('GRANT SELECT ON public.products, public.product_option_groups, public.product_option_items TO anon');
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.product_option_groups'), 0);
+    assert.equal(await count(q, 'public.product_option_items'), 0);
+  });
+});
+
+test('err/ok: a WITH CHECK built the same way refuses every insert (42501); not reported for a role that sees rows, a role that may lack SELECT, PUBLIC where authenticated sees rows, or a policy outside Supabase for PUBLIC', async () => {
+  const base = `CREATE ROLE app_user;
+CREATE TABLE public.teams (id int PRIMARY KEY);
+ALTER TABLE public.teams ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.tasks (id int PRIMARY KEY, team_id int NOT NULL);
+ALTER TABLE public.tasks ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON public.teams, public.tasks TO app_user;
+CREATE POLICY tasks_insert ON public.tasks FOR INSERT TO app_user
+  WITH CHECK (team_id IN (SELECT t.id FROM public.teams t));
+`;
+  const lint = (text: string) => lintFiles([{ file: 'db/1_tasks.sql', text }], ID);
+  const { ws, mine } = lint(base);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'tasks_insert');
+  assert.match(mine[0]!.message, /no permissive SELECT \(or ALL\) policy of it applies to app_user.*every INSERT it alone would admit fails with 42501/);
+  const readable = `${base}CREATE POLICY teams_read ON public.teams FOR SELECT TO app_user USING (true);\n`;
+  assert.deepEqual(lint(readable).mine, [], 'teams readable by app_user');
+  assert.deepEqual(lint(base.replace('public.teams, public.tasks', 'public.tasks')).mine, [], 'no SELECT on teams: 42501 instead (policy-reads-without-grant)');
+  assert.deepEqual(lint(base.replace(' TO app_user\n  WITH CHECK', '\n  WITH CHECK')).mine, [], 'for PUBLIC outside Supabase: its roles are not known');
+  await inRollback(await getDb(), async (q) => {
+    await q(base.replaceAll('app_user', 'sq_app_user'));
+    await q('INSERT INTO public.teams VALUES (1)');
+    await q('SET ROLE sq_app_user');
+    const r = await tryQuery(q, 'INSERT INTO public.tasks VALUES (1, 1)');
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501', 'the team exists, but the check cannot see it');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(readable.replaceAll('app_user', 'sq_app_user'));
+    await q('INSERT INTO public.teams VALUES (1)');
+    await q('SET ROLE sq_app_user');
+    assert.deepEqual(await tryQuery(q, 'INSERT INTO public.tasks VALUES (1, 1)'), { ok: true, rows: [] }, 'teams readable: the insert passes');
+  });
+  // (Supabase, PUBLIC: authenticated sees its own profile row, so not every role is blind)
+  const supa = `CREATE TABLE public.profiles (id uuid PRIMARY KEY);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.profiles FOR SELECT USING (id = (select auth.uid()));
+CREATE TABLE public.notes (id int PRIMARY KEY, author uuid NOT NULL);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_read ON public.notes FOR SELECT USING (EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = author));
+`;
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20250101000000_notes.sql', text: supa }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(supa);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}'); INSERT INTO public.notes VALUES (1, '${TENANT_A}'); GRANT SELECT ON public.profiles, public.notes TO authenticated`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.equal(await count(q, 'public.notes'), 1, 'authenticated: its own profile is visible, the note too');
+  });
+});
