@@ -3529,7 +3529,11 @@ class Replay {
     const returns = typeName(n.returnType);
     // the body's facts are the function's sets themselves (they are never written to once made)
     const body = stmt.body;
-    const facts = body ? bodyFacts(body, (names) => this.key(names)) : undefined;
+    // (an unqualified name of the body is looked up in the function's own search_path when it
+    // sets one of a single schema: toit_artemis.update_state's `devices`, with SET search_path =
+    // toit_artemis, pg_temp, is toit_artemis.devices, not public's)
+    const own = body ? ownPathSchema(n) : undefined;
+    const facts = body ? bodyFacts(body, own ? (names) => (names.length === 1 || names[0] === undefined ? plainKey([own, names[names.length - 1]], this.defaultSchema) : this.key(names)) : (names) => this.key(names)) : undefined;
     const f: Func = {
       key: k,
       schema: k.slice(0, k.indexOf('.')),
@@ -3957,6 +3961,19 @@ interface BodyFacts {
   writes: Set<string>;
   calls: Set<string>;
   setConfig: boolean;
+}
+
+/** The one schema of a CREATE FUNCTION's `SET search_path` (besides $user, pg_temp and pg_catalog), if it sets one so. */
+function ownPathSchema(n: Node): string | undefined {
+  for (const o of (n.options ?? []) as Node[]) {
+    const d = o?.DefElem;
+    const v = d?.defname === 'set' ? d.arg?.VariableSetStmt : undefined;
+    if (!v || String(v.name).toLowerCase() !== 'search_path' || v.kind !== 'VAR_SET_VALUE') continue;
+    const values: string[] = (v.args ?? []).map((a: Node) => String(a?.A_Const?.sval?.sval ?? sval(a) ?? ''));
+    const real = values.filter((x) => !['$user', 'pg_temp', 'pg_catalog', '"$user"'].includes(x.toLowerCase()));
+    return real.length === 1 && real[0] && !real[0].includes(',') && !/\s/.test(real[0]) ? real[0] : undefined;
+  }
+  return undefined;
 }
 
 /** What a function body reads, writes and calls (kept in the function's prototype). */

@@ -525,7 +525,8 @@ export const definerBypassesRls = defineRule({
       const tables = [...new Set([...writes, ...reads, ...altered.map((a) => a.t)])];
       // (auth.uid() exists where Supabase's platform roles are known: elsewhere the message names what PostgreSQL has)
       const supabase = onSupabasePlatform(model);
-      const names = (ts: Table[]) => ts.map((t) => tableName(model, t, f.created)).join(', ');
+      // (schema-qualified where another schema has a table of that name: artemis' public.devices and toit_artemis.devices)
+      const names = (ts: Table[]) => ts.map((t) => (tableList(model).some((o) => o !== t && o.name === t.name) ? t.key : tableName(model, t, f.created))).join(', ');
       const both = writes.filter((t) => reads.includes(t));
       const onlyWrites = writes.filter((t) => !both.includes(t));
       const onlyReads = reads.filter((t) => !both.includes(t));
