@@ -367,3 +367,24 @@ CREATE POLICY "by owner" ON public.docs FOR SELECT TO authenticated USING (owner
     assert.deepEqual(await runFilesInTransactions(q, [files[0]!, { ...files[1]!, text: 'ALTER TABLE public.docs DROP COLUMN org_id;\n' }]), ['ok', '2BP01']);
   });
 });
+
+test('ok: DROP TYPE … CASCADE drops the columns of that type, and the policies naming them with those: written again after it, no 42710', async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/20250101000000_a.sql',
+      text: `CREATE TYPE public.kind AS ENUM ('a', 'b');
+CREATE TABLE public.items (id uuid PRIMARY KEY, owner_id uuid, k public.kind);
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "by kind" ON public.items FOR SELECT TO authenticated USING (k = 'a');
+`,
+    },
+    { file: 'supabase/migrations/20250102000000_b.sql', text: 'DROP TYPE public.kind CASCADE;\n' },
+    { file: 'supabase/migrations/20250103000000_c.sql', text: 'CREATE POLICY "by kind" ON public.items FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));\n' },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok', 'ok', 'ok']);
+    assert.deepEqual(await q(`SELECT column_name FROM information_schema.columns WHERE table_name = 'items' ORDER BY ordinal_position`), [{ column_name: 'id' }, { column_name: 'owner_id' }]);
+  });
+});

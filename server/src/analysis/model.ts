@@ -3831,6 +3831,27 @@ class Replay {
           if (cascade && drop.size && !list.length) this.dropPolicies(dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === k)));
           break;
         }
+        case 'OBJECT_TYPE':
+        case 'OBJECT_DOMAIN': {
+          // (CASCADE drops the columns of that type, as its CREATE TABLE lists them, and so the
+          // policies naming those columns)
+          const names: string[] = o.TypeName ? nameParts(o.TypeName.names) : [];
+          if (!cascade || names.length === 0) break;
+          const k = this.key(names);
+          for (const t of this.tables.values()) {
+            const cols: string[] = [];
+            for (const e of t.stmt.node?.tableElts ?? []) {
+              const c = e?.ColumnDef;
+              if (c?.colname && c.typeName?.names && this.key(nameParts(c.typeName.names)) === k && t.columns.includes(c.colname)) cols.push(c.colname);
+            }
+            if (cols.length === 0) continue;
+            const owned = this.ownTable(t);
+            owned.columns = owned.columns.filter((c) => !cols.includes(c));
+            const named = (e: Node) => cols.some((c) => namesColumn(c, t.name)(e));
+            if (owned.policies.some(dependsOn(named))) owned.policies = owned.policies.filter((p) => !dependsOn(named)(p));
+          }
+          break;
+        }
         case 'OBJECT_INDEX': {
           const iname = parts[parts.length - 1];
           for (const t of this.tables.values()) {
