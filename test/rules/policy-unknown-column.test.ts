@@ -376,3 +376,28 @@ CREATE POLICY "tasks read" ON public.tasks FOR SELECT TO authenticated USING (te
     assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'tasks'`), [{ policyname: 'tasks read' }]);
   });
 });
+
+// Calibration cal29 (inpersonmarketplace's markets): made with CREATE TABLE IF NOT EXISTS, without
+// market_type, which an UPDATE of the migrations uses long before the policy: the table was made
+// elsewhere with it (the live project's), and that CREATE skipped.
+test('ok: a table first made with IF NOT EXISTS whose missing column a top-level UPDATE of the migrations uses: not reported (made elsewhere with it: PGlite creates the policy); a column ADD COLUMN IF NOT EXISTS repeats is listed once', async () => {
+  const text = `-- « naïve » 日本語 😀
+CREATE TABLE IF NOT EXISTS markets (id uuid PRIMARY KEY, name text NOT NULL, active boolean DEFAULT true);
+ALTER TABLE markets ADD COLUMN IF NOT EXISTS active boolean DEFAULT true;
+ALTER TABLE markets ENABLE ROW LEVEL SECURITY;
+UPDATE markets SET active = true WHERE market_type = 'private_pickup';
+CREATE POLICY markets_select ON public.markets FOR SELECT USING (active = true AND market_type <> 'event');
+`;
+  const files = [{ file: 'supabase/migrations/20260813000000_markets.sql', text }];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  // without the UPDATE naming it: reported, the table's columns each listed once
+  const { mine } = lintFiles([{ ...files[0]!, text: text.replace(/UPDATE markets .*\n/, '') }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /public\.markets \(id, name, active\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE markets (id uuid PRIMARY KEY, name text NOT NULL, market_type text, active boolean DEFAULT true)`);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok']);
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'markets'`), [{ policyname: 'markets_select' }]);
+  });
+});

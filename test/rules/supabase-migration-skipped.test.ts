@@ -98,3 +98,38 @@ CREATE POLICY notes_all ON public.notes FOR ALL TO authenticated USING (owner_id
     assert.deepEqual(findings.filter((f) => f.file === archived || f.rule === 'rls-disabled').map((f) => `${f.rule} ${f.file}`), [], archived);
   }
 });
+
+// Calibration cal29 (coach-os' all_migrations.sql: every migration in one file, for the SQL
+// editor): the CLI skips it, and replayed after the migrations it would fail on each statement
+// and set back what they changed (its invoker is_org_member() over the migrations' definer one).
+test('ok: a skipped bundle of the migrations (at least half of its tables made before it) is left out of the replay, and the message says so; PGlite, as the CLI runs the folder: the definer helper stays, authenticated reads its rows', async () => {
+  const init = `CREATE TABLE public.org_members (org_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (org_id, user_id));
+ALTER TABLE public.org_members ENABLE ROW LEVEL SECURITY;
+CREATE OR REPLACE FUNCTION public.is_org_member(_org uuid) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM public.org_members m WHERE m.org_id = _org AND m.user_id = auth.uid());
+$$;
+CREATE POLICY "members read by members" ON public.org_members FOR SELECT TO authenticated USING (public.is_org_member(org_id));
+`;
+  const fix = `CREATE OR REPLACE FUNCTION public.is_org_member(_org uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM public.org_members m WHERE m.org_id = _org AND m.user_id = auth.uid());
+$$;
+`;
+  const files = [
+    { file: 'supabase/migrations/0001_init.sql', text: init },
+    { file: 'supabase/migrations/0025_fix_recursion.sql', text: fix },
+    { file: 'supabase/migrations/all_migrations.sql', text: `-- « naïve » 日本語 😀 all migrations combined, for the SQL editor\n${init}` },
+  ];
+  const { findings, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /leaves it out of its replay, as the CLI does: it makes again what the migrations before it make/);
+  // nothing else about the bundle: no 42P07, 42710 or recursion from replaying it again
+  assert.deepEqual(findings.filter((f) => f.file.endsWith('all_migrations.sql') && f.rule !== ID).map((f) => f.rule), []);
+  assert.ok(!findings.some((f) => f.rule === 'policy-recursion'), 'the definer helper of 0025 is the one the policy calls');
+  await inRollback(await getDb(), async (q: Q) => {
+    await q(AUTH_STUB_SQL);
+    for (const f of files.slice(0, 2)) await q(f.text);
+    await q(`INSERT INTO public.org_members VALUES ('${TENANT_B}', '${TENANT_A}'); GRANT SELECT ON public.org_members TO authenticated`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.deepEqual(await q('SELECT count(*)::int AS n FROM public.org_members'), [{ n: 1 }]);
+  });
+});

@@ -425,7 +425,44 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
     const adds = ws.adds.get(own.key);
     if (adds !== undefined) result = addedLater(model, ws, own, p, adds);
   }
+  // (a table first made with IF NOT EXISTS whose column other statements of the migrations use:
+  // the table was made elsewhere with it, and that CREATE skipped; inpersonmarketplace's markets,
+  // whose market_type an UPDATE uses long before the policy)
+  if (result !== undefined && !result.missingFrom && result.addedLater === undefined && usedElsewhere(model, result)) result = undefined;
   return result;
+}
+
+/**
+ * Whether a table of the policy's reach that its first CREATE TABLE makes with IF NOT EXISTS has
+ * the missing column named by a top-level UPDATE, INSERT, DELETE, CREATE INDEX or ALTER TABLE of
+ * it (kept per model).
+ */
+function usedElsewhere(model: Model, u: UnknownColumn): boolean {
+  const name = u.column.slice(u.column.lastIndexOf('.') + 1);
+  for (const t of u.tables) {
+    if (!t.stmt.node?.if_not_exists) continue;
+    const kept = memoModel(model, 'columns:usedElsewhere', () => new Map<string, boolean>());
+    const key = `${t.key}\u0000${name}`;
+    let v = kept.get(key);
+    if (v === undefined) kept.set(key, (v = namesColumnOf(model, t, name)));
+    if (v) return true;
+  }
+  return false;
+}
+
+function namesColumnOf(model: Model, t: Table, name: string): boolean {
+  for (const { stmt } of model.statements) {
+    if (stmt.origin !== 'file') continue;
+    const n = stmt.node;
+    const rv = stmt.kind === 'UpdateStmt' || stmt.kind === 'InsertStmt' || stmt.kind === 'DeleteStmt' || stmt.kind === 'IndexStmt' || stmt.kind === 'AlterTableStmt' ? n?.relation : undefined;
+    if (!rv || rv.relname !== t.name || (rv.schemaname ?? t.schema) !== t.schema) continue;
+    if (stmt.kind === 'IndexStmt' && (n.indexParams ?? []).some((x: Node) => x?.IndexElem?.name === name)) return true;
+    if (stmt.kind === 'InsertStmt' && (n.cols ?? []).some((x: Node) => x?.ResTarget?.name === name)) return true;
+    if (stmt.kind === 'UpdateStmt' && (n.targetList ?? []).some((x: Node) => x?.ResTarget?.name === name)) return true;
+    if (stmt.kind === 'AlterTableStmt' && (n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.name === name && c.AlterTableCmd.subtype !== 'AT_AddColumn')) return true;
+    if (census(n).columnRefs.some((r) => { const f: Node[] = r.fields ?? []; return sval(f[f.length - 1]) === name; })) return true;
+  }
+  return false;
 }
 
 /**

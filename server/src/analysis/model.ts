@@ -3455,7 +3455,8 @@ class Replay {
           t.owner = { role: roleName(cmd.newowner), loc: here };
           break;
         case 'AT_AddColumn':
-          if (cmd.def?.ColumnDef) {
+          // (a column it has already: IF NOT EXISTS skips it with a notice, without it 42701; once either way)
+          if (cmd.def?.ColumnDef && !t.columns.includes(cmd.def.ColumnDef.colname)) {
             t = this.ownTable(t);
             t.columns = t.columns.concat(cmd.def.ColumnDef.colname);
             for (const ct of cmd.def.ColumnDef.constraints ?? []) {

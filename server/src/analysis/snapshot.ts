@@ -115,6 +115,22 @@ function skippedCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
     texts.add(f.text);
   }
   for (const { f, folder } of skipped) if (applied.get(folder)?.has(f.text) && f.statements.some((s) => s.origin === 'file')) out.add(f);
+  // (and a bundle of them: a skipped file at least half of whose tables the applied files before
+  // it create, coach-os' all_migrations.sql, every migration in one file, which replayed after
+  // them would fail on each (42P07, 42710) and set back what later ones changed)
+  const firstMade = new Map<string, number>();
+  const skippedSet = new Set(skipped.map((x) => x.f));
+  ordered.forEach((f, at) => {
+    const norm = (t: string) => (t.startsWith('*.') ? `public${t.slice(1)}` : t);
+    if (!skippedSet.has(f)) {
+      for (const t of tablesCreated(f)) if (!firstMade.has(norm(t))) firstMade.set(norm(t), at);
+      return;
+    }
+    if (out.has(f)) return;
+    const tables = tablesCreated(f).map(norm);
+    const before = tables.filter((t) => (firstMade.get(t) ?? Infinity) < at).length;
+    if (tables.length > 0 && before * 2 >= tables.length) out.add(f);
+  });
   return out;
 }
 
