@@ -277,3 +277,24 @@ REVOKE ALL ON TABLE public.trigger_debug FROM anon, authenticated;
     }
   });
 });
+
+// Calibration cal29 (logto: every table granted to the tenant role, then REVOKE ALL on the
+// internal systems and service_logs): outside Supabase too, a table a REVOKE leaves to its owner.
+test("ok: a table a REVOKE takes every role's privileges from (logto's systems), outside Supabase: the tenant role gets 42501, not reported; a privilege left to it is", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE ROLE rne_tenant NOINHERIT;
+CREATE TABLE systems (key text PRIMARY KEY, value jsonb NOT NULL);
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO rne_tenant;
+REVOKE ALL PRIVILEGES ON TABLE systems FROM rne_tenant;
+`;
+  const file = 'packages/schemas/tables/systems.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  assert.equal(lintFiles([{ file, text: sql.replace('REVOKE ALL PRIVILEGES', 'REVOKE INSERT, UPDATE, DELETE') }], ID).mine.length, 1, 'SELECT left: reported');
+  assert.equal(lintFiles([{ file, text: sql.replace(/REVOKE .*\n/, '') }], ID).mine.length, 1, 'no REVOKE: reported');
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q('SET ROLE rne_tenant');
+    const r = await tryQuery(q, 'SELECT * FROM systems');
+    assert.equal(!r.ok && r.error.code, '42501');
+  });
+});

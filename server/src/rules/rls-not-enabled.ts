@@ -37,6 +37,16 @@ function grantedTo(model: Model, t: Table, roles: readonly string[]): { role: st
   return undefined;
 }
 
+/** Whether a REVOKE names the table and, after the migrations, no role subject to RLS but its owner holds a privilege on it. */
+function revokedFromAll(model: Model, t: Table): boolean {
+  if (!model.grantEvents.some((e) => !e.isGrant && e.objectKind === 'table' && e.objects.includes(t.key))) return false;
+  for (const [role, privileges] of t.grants) {
+    if (privileges.size === 0 || role === t.owner?.role || model.roleBypassesRls(role) === true) continue;
+    return false;
+  }
+  return true;
+}
+
 export const rlsNotEnabled = defineRule({
   meta: {
     id: 'rls-not-enabled',
@@ -73,6 +83,10 @@ export const rlsNotEnabled = defineRule({
       // (on Supabase, a table every API role lost its privileges on, and granted to no other role
       // subject to RLS: no request reaches it; gearup's trigger_debug, written by definer triggers)
       if (exposed && model.supabase && !requestsReach(model, t, COMMAND_PRIVILEGES)) continue;
+      // (elsewhere, a table a REVOKE names whose privileges no role but its owner and roles that
+      // bypass RLS keeps: logto's systems and service_logs, revoked from the tenant role that
+      // every other table is granted to)
+      if (exposed && !model.supabase && revokedFromAll(model, t)) continue;
       const name = tableName(model, t);
       report({
         file: t.nameLoc.file,
