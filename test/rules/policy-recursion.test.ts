@@ -366,3 +366,34 @@ CREATE POLICY members_read ON members FOR SELECT TO authenticated
     await expectPgError(q('SELECT count(*) FROM app.members'), '42P17', 'infinite recursion detected in policy for relation "members"');
   });
 });
+
+// Calibration cal29 (oitayoo's orders): the invoker helper of the cycle names its parameter
+// order_id unqualified beside order_products.order_id: as written every evaluation fails with
+// 42702 before it can recurse (54001 would come once that is fixed; not run here: it kills the instance).
+test('err (wording): a cycle through a helper whose query fails as written with 42702: the message says that error comes first; PGlite: 42702 for a row the first branch does not admit', async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE store_staffs (store_id uuid NOT NULL, user_id uuid NOT NULL);
+CREATE TABLE orders (id uuid PRIMARY KEY, user_id uuid NOT NULL, code text NOT NULL);
+CREATE TABLE order_products (id uuid PRIMARY KEY, store_id uuid NOT NULL, order_id uuid NOT NULL);
+CREATE FUNCTION is_store_staff_from_order(order_id uuid) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  is_store_staff boolean;
+BEGIN
+  SELECT EXISTS (SELECT 1 FROM orders o JOIN order_products op ON o.id = op.order_id JOIN store_staffs ss ON op.store_id = ss.store_id
+    WHERE o.id = order_id AND ss.user_id = auth.uid()) INTO is_store_staff;
+  RETURN is_store_staff;
+END $$;
+ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_read ON orders FOR SELECT TO authenticated USING (user_id = (select auth.uid()) OR is_store_staff_from_order(id));
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240805152603_rls_order.sql', text: sql }], 'policy-recursion');
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /as written the query of is_store_staff_from_order\(\) fails first with 42702 \(plpgsql-ambiguous-column\): .* and 54001 stack depth limit exceeded once it is fixed/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO orders VALUES ('${TENANT_B}', '${TENANT_B}', 'B1'); GRANT SELECT ON orders, order_products, store_staffs TO authenticated`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    await expectPgError(q('SELECT code FROM orders'), '42702', 'column reference "order_id" is ambiguous');
+  });
+});

@@ -7,6 +7,7 @@ import { recursionCycles, type RecursionCycle, type RecursionStep } from '../ana
 import type { Loc, Node } from '../analysis/types.js';
 import { bypassOwnerFix, readsAsOwner } from './definer-helper-under-force-rls.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
+import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { AUTH_USERS, authUsersText, columnTypes, insertAfter, mayReadAuthUsers, quoteIdent, supabaseAuthUsers, where } from './lib/util.js';
 
 const bare = (key: string) => key.replace(/^public\./, '');
@@ -81,11 +82,15 @@ function messageOf(model: Model, c: RecursionCycle): string {
     .join(', ');
   const more = alts.length > 3 ? ` and ${alts.length - 3} more` : '';
   const denied = authUsersFirst(model, c);
+  // (a function of the cycle whose query fails as written with 42702: that error comes first; oitayoo's is_store_staff_from_order)
+  const ambiguous = c.steps.map((s) => s.reader ?? s.func).find((f): f is Func => !!f && failsAsWritten(model, f) !== '');
   return (
     `Policy "${c.start.name}" on ${bare(R)} recurses: ${chain} → ${bare(R)} again, in a new query that applies policy "${c.start.name}" again. ` +
     (denied
       ? `Before it goes round, the query of ${funcName(denied)} fails: it runs as the caller and also reads auth.users, ${authUsersText(model)}, so a query that evaluates the policy for a row fails with 42501 permission denied for table users; granted that, it would recurse until 54001 stack depth limit exceeded (${ids}). `
-      : `Each evaluation of the policy for a row runs that query, and each row the query reads evaluates the policy again, without end: PostgreSQL fails with 54001 stack depth limit exceeded (${ids}). `) +
+      : ambiguous
+        ? `Each evaluation of the policy for a row runs that query, and each row the query reads would evaluate the policy again, without end — but as written the query of ${funcName(ambiguous)} fails first with 42702 (plpgsql-ambiguous-column): a query that evaluates the policy for a row gets that error now, and 54001 stack depth limit exceeded once it is fixed (${ids}). `
+        : `Each evaluation of the policy for a row runs that query, and each row the query reads evaluates the policy again, without end: PostgreSQL fails with 54001 stack depth limit exceeded (${ids}). `) +
     (alts.length
       ? `Whether a query goes round depends on the rows and on the other policies: PostgreSQL stops at the first permissive policy of a table that admits a row, so ${alts.length === 1 ? 'policy' : 'policies'} ${altText}${more} may admit it before the cycle's policy is evaluated. The cycle may then stay silent in tests and fail once the data or the policies change (even a policy's name: it sets the order they are evaluated in). `
       : 'It takes a row the query reads: an empty table hides it. ') +
