@@ -160,3 +160,34 @@ END $$;
     await expectPgError(q('SELECT email FROM auth.users'), '42501', /permission denied for table users/);
   });
 });
+
+// Calibration cal29 (vitaluxe-flow's fix_orphaned_patient_accounts): auth.users is read in a WITH
+// query whose id reaches the result through RETURNING and the CTE's name: data, not existence.
+test("err (message): auth.users read in a WITH query (its id carried through RETURNING into the result) is data, not existence; PGlite: authenticated gets the victim's auth id", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.patient_accounts (id uuid PRIMARY KEY, email text, user_id uuid);
+ALTER TABLE public.patient_accounts ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.fix_orphaned_patient_accounts() RETURNS TABLE (patient_id uuid, patient_email text, auth_user_id uuid)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path TO '' AS $$
+BEGIN
+  RETURN QUERY
+  WITH orphaned AS (
+    SELECT pa.id, pa.email, au.id AS auth_id FROM public.patient_accounts pa JOIN auth.users au ON lower(au.email) = lower(pa.email) WHERE pa.user_id IS NULL
+  ), updated AS (
+    UPDATE public.patient_accounts pa SET user_id = o.auth_id FROM orphaned o WHERE pa.id = o.id RETURNING pa.id, pa.email, o.auth_id
+  )
+  SELECT u.id, u.email, u.auth_id FROM updated u;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20251114225510_fix.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /returns data of rows of auth\.users/);
+  assert.doesNotMatch(mine[0]!.message, /tells whether|its arguments/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(sql);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'victim@example.com'); INSERT INTO public.patient_accounts VALUES ('${TENANT_A}', 'victim@example.com', NULL); SET ROLE authenticated`);
+    assert.deepEqual(await q('SELECT auth_user_id FROM public.fix_orphaned_patient_accounts()'), [{ auth_user_id: TENANT_B }]);
+  });
+});

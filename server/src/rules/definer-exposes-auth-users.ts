@@ -36,6 +36,17 @@ function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boo
     });
     if (aliases.size === 0) continue;
     reading++;
+    // (auth.users read in a WITH query: its columns may reach the result through the CTE's name,
+    // which the target list below does not tell: vitaluxe-flow's fix_orphaned_patient_accounts,
+    // whose CTEs carry auth.users.id into RETURNING and the result)
+    let inCte = false;
+    walk(s.node?.withClause, (k, v) => {
+      if (k === 'RangeVar' && v.schemaname === 'auth' && v.relname === 'users') inCte = true;
+    });
+    if (inCte) {
+      unknown = true;
+      continue;
+    }
     const only = tables === 1;
     const keyed = new Set<Node>();
     // (what the query returns: its target list, not the join's or the WHERE's columns; of a
@@ -106,7 +117,7 @@ export const definerExposesAuthUsers = defineRule({
       // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
       const { cols, existence } = reads ? authUsersColumns(f) : { cols: undefined, existence: false };
       const colText = cols?.length ? ` (${cols.join(', ')})` : '';
-      const returned = existence ? 'tells whether rows of auth.users match its arguments (it returns none of their columns)' : `returns data${colText} of rows of auth.users`;
+      const returned = existence ? `tells whether rows of auth.users match ${f.argTypes.length ? 'its arguments' : 'what it looks for'} (it returns none of their columns)` : `returns data${colText} of rows of auth.users`;
       const what = reads && writes ? `${returned}, and changes rows of auth.users,` : reads ? returned : 'changes rows of auth.users';
       // (a function without arguments does what it does: the caller only chooses to run it)
       const fixed = f.argTypes.length === 0;
