@@ -401,3 +401,31 @@ CREATE POLICY markets_select ON public.markets FOR SELECT USING (active = true A
     assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'markets'`), [{ policyname: 'markets_select' }]);
   });
 });
+
+// Calibration cal29 (coach-os' 0007_platform_admin_and_storage.sql): a sub-select reads
+// clients.auth_user_id, which the same file adds only after the policy.
+test('err: a column a sub-select reads that its table gets only from a later ADD COLUMN (coach-os): 42703, the message names that table; added before: not reported', async () => {
+  const text = `-- « naïve » 日本語 😀
+CREATE TABLE public.clients (id uuid PRIMARY KEY, org_id uuid NOT NULL);
+CREATE TABLE public.checkin_photos (id uuid PRIMARY KEY, client_id uuid NOT NULL, path text);
+ALTER TABLE public.checkin_photos ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "checkin photos read by client" ON public.checkin_photos FOR SELECT
+  USING (client_id IN (SELECT id FROM public.clients WHERE auth_user_id = (select auth.uid())));
+ALTER TABLE public.clients ADD COLUMN IF NOT EXISTS auth_user_id uuid;
+`;
+  const files = [{ file: 'supabase/migrations/0007_platform_admin_and_storage.sql', text }];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'auth_user_id');
+  assert.match(mine[0]!.message, /names the column auth_user_id, which public\.clients does not have yet: it gets it only at 0007_platform_admin_and_storage\.sql:7/);
+  const before = text.replace('ALTER TABLE public.clients ADD COLUMN IF NOT EXISTS auth_user_id uuid;\n', '').replace('ALTER TABLE public.checkin_photos ENABLE', 'ALTER TABLE public.clients ADD COLUMN IF NOT EXISTS auth_user_id uuid;\nALTER TABLE public.checkin_photos ENABLE');
+  assert.deepEqual(lintFiles([{ ...files[0]!, text: before }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['42703']);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, [{ ...files[0]!, text: before }]), ['ok']);
+  });
+});

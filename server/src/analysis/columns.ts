@@ -166,8 +166,10 @@ export interface UnknownColumn {
   tables: Table[];
   /** `old.x` / `new.x`: a trigger's rows, which a policy has not (42P01 missing FROM-clause entry for table "old") */
   missingFrom?: boolean;
-  /** the policy's table has the column only from this later ALTER TABLE … ADD COLUMN on */
+  /** the table (addedTo, else the policy's) has the column only from this later ALTER TABLE … ADD COLUMN on */
   addedLater?: Loc;
+  /** the key of the table addedLater adds the column to, when it is not the policy's */
+  addedTo?: string;
 }
 
 /**
@@ -423,7 +425,7 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
   // (a column the table has at the end but gets only later: read afresh, from the few tables with ADD COLUMNs)
   if (result === undefined && ws.adds.size !== 0) {
     const adds = ws.adds.get(own.key);
-    if (adds !== undefined) result = addedLater(model, ws, own, p, adds);
+    if (adds !== undefined || readsTableWithAdds(model, p, ws)) result = addedLater(model, ws, own, p, adds);
   }
   // (a table first made with IF NOT EXISTS whose column other statements of the migrations use:
   // the table was made elsewhere with it, and that CREATE skipped; inpersonmarketplace's markets,
@@ -475,7 +477,25 @@ function namesColumnOf(model: Model, t: Table, name: string): boolean {
  * top-level statement (one in a DO block may sit in an IF) of this table (after its CREATE TABLE),
  * and no statement dropping, renaming or retyping a column of that name (ws.changed).
  */
-function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, adds: readonly ColumnAdd[]): UnknownColumn | undefined {
+function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, adds: readonly ColumnAdd[] | undefined): UnknownColumn | undefined {
+  // (with sub-selects: the names looked up in their scopes as for a missing column, each table's
+  // columns as they are when the policy is created — coach-os' checkin photos policy reading
+  // clients.auth_user_id, which the same file adds only after it)
+  if ((p.using && census(p.using).rangeVars.length) || (p.withCheck && census(p.withCheck).rangeVars.length)) {
+    const first = new Map<string, Loc | null>();
+    const madeLater = (t: Table, name: string): Loc | undefined => {
+      const k = `${t.key}\u0000${name}`;
+      let v = first.get(k);
+      if (v === undefined) first.set(k, (v = firstAddAfter(model, ws, t, p, name) ?? null));
+      return v ?? undefined;
+    };
+    const u = check(model, ws, own, p, (rv) => model.tables.get(model.relKey(rv)), (t, name) => t.columns.includes(name) && !madeLater(t, name));
+    if (!u) return undefined;
+    const name = u.column.slice(u.column.lastIndexOf('.') + 1);
+    const to = u.tables.find((t) => madeLater(t, name));
+    return to ? { ...u, addedLater: madeLater(to, name), addedTo: to === own ? undefined : to.key } : undefined;
+  }
+  if (!adds) return undefined;
   for (const e of [p.using, p.withCheck]) {
     if (!e) continue;
     const c = census(e);
@@ -498,6 +518,23 @@ function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Polic
     }
   }
   return undefined;
+}
+
+/**
+ * The first ADD COLUMN of `name` to `t`, when the table gets the column only from top-level ADD
+ * COLUMNs (after its CREATE TABLE, none in a DO block, none renaming, dropping or retyping a column
+ * of that name) and the first comes after the policy; undefined otherwise.
+ */
+function firstAddAfter(model: Model, ws: WorkspaceColumnFacts, t: Table, p: Policy, name: string): Loc | undefined {
+  const adds = ws.adds.get(t.key);
+  if (!adds || !t.columns.includes(name) || ws.changed.has(name) || createdWith(t, name) || !plainTable(model, t, ws)) return undefined;
+  let first: ColumnAdd | undefined;
+  for (const a of adds) {
+    if (a.column !== name || !writtenBefore(model, t.created, a.loc)) continue;
+    if (a.inDo) return undefined;
+    first ??= a;
+  }
+  return first && writtenBefore(model, p.created, first.loc) ? first.loc : undefined;
 }
 
 /**
@@ -576,6 +613,13 @@ function relationsRead(model: Model, p: Policy, probe: string): { rvs: readonly 
   return out;
 }
 const READ_KEYS = 'columns:readKeys';
+
+/** Whether a sub-select of the policy reads a table some ALTER TABLE … ADD COLUMN adds to. */
+function readsTableWithAdds(model: Model, p: Policy, ws: WorkspaceColumnFacts): boolean {
+  const { keys } = relationsRead(model, p, ws.probe);
+  for (let i = 0; i < keys.length; i++) if (ws.adds.has(keys[i]!)) return true;
+  return false;
+}
 
 /** Whether the table's CREATE TABLE lists the column. */
 function createdWith(t: Table, name: string): boolean {
@@ -680,13 +724,16 @@ function namesBeyond(e: Node, columns: readonly string[]): readonly string[] {
 }
 
 /** unknownColumnOf's walk, with the scopes of the names. */
-function check(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, tableOf: (rv: Node) => Table | undefined): UnknownColumn | undefined {
+type HasColumn = (t: Table, name: string) => boolean;
+const hasAtEnd: HasColumn = (t, name) => t.columns.includes(name);
+
+function check(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, tableOf: (rv: Node) => Table | undefined, has: HasColumn = hasAtEnd): UnknownColumn | undefined {
   for (const e of [p.using, p.withCheck]) {
     if (!e) continue;
     const f = columnFacts(e);
     if (f.opaque) continue;
     for (const r of f.refs) {
-      const u = resolve(model, ws, own, r, tableOf);
+      const u = resolve(model, ws, own, r, tableOf, has);
       if (u) return u;
     }
   }
@@ -694,7 +741,7 @@ function check(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, ta
 }
 
 /** An UnknownColumn when no relation in reach of the reference has the column (and every one in reach is known). */
-function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRef, tableOf: (rv: Node) => Table | undefined): UnknownColumn | undefined {
+function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRef, tableOf: (rv: Node) => Table | undefined, has: HasColumn): UnknownColumn | undefined {
   const fields: Node[] = r.ref.fields ?? [];
   if (fields.length === 0 || fields.length > 2) return undefined;
   const known = (rv: Node): Table | undefined => {
@@ -717,10 +764,10 @@ function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRe
       for (const rv of scope) {
         if (rv.relname === name || rv.alias?.aliasname === name) return undefined; // a whole-row reference
         const t = known(rv);
-        if (!t || t.columns.includes(name)) return undefined;
+        if (!t || has(t, name)) return undefined;
       }
     }
-    if (own.columns.includes(name)) return undefined;
+    if (has(own, name)) return undefined;
     return { ref: r.ref, column: name, tables: reach() };
   }
   const q = sval(fields[0]);
@@ -745,7 +792,7 @@ function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRe
   // (OLD.x / NEW.x, as a trigger writes them: no relation of that name in reach, 42P01; circle-marketplace, bolt-test)
   if (!found && (q === 'old' || q === 'new')) return { ref: r.ref, column: `${q}.${name}`, tables: reach(), missingFrom: true };
   // (not a relation's name: a composite column's field, or a missing FROM entry, 42P01)
-  if (!found || !t || t.columns.includes(name)) return undefined;
+  if (!found || !t || has(t, name)) return undefined;
   return { ref: r.ref, column: `${q}.${name}`, tables: reach() };
 }
 

@@ -120,7 +120,7 @@ export const policyUnknownColumn = defineRule({
           start,
           end,
           message:
-            `Policy "${p.name}" on ${p.table} names the column ${u.column}, which ${p.table} does not have yet: it gets it only at ${where(model, u.addedLater)} (ALTER TABLE … ADD COLUMN), after this statement. ` +
+            `Policy "${p.name}" on ${p.table} names the column ${u.column}, which ${u.addedTo ?? p.table} does not have yet: it gets it only at ${where(model, u.addedLater)} (ALTER TABLE … ADD COLUMN), after this statement. ` +
             `On a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42703 column "${name}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
             `Add the column before this policy (move the ADD COLUMN into an earlier migration), or create the policy after it.`,
           related: [{ ...u.addedLater, message: `${u.column} added here` }],
