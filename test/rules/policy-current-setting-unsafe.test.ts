@@ -341,3 +341,33 @@ GRANT SELECT ON origin.blogs TO origin_user_t`);
     assert.equal(await count(q, 'origin.blogs'), 2, 'RLS disabled: no policy runs, no 42704');
   });
 });
+
+// Calibration cal28 (g2): coalesce(current_setting(x, true), '')::uuid turns "never set" into ''
+// as well, so the cast fails whenever the setting is unset; the fix replaces the coalesce.
+test("err: coalesce(current_setting(x, true), '')::uuid fails with 22P02 whenever the setting is unset, never set included; the safe fix (nullif in its place) re-lints clean and admits no row instead", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE t2 (id int PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE t2 ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p2 ON t2 FOR SELECT TO authenticated
+  USING (tenant_id = (SELECT coalesce(current_setting('app.tenant', true), '')::uuid));
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1_t2.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /coalesce\(…, ''\) makes an unset setting '' — never set in the session, or after a transaction-local set .* whenever the setting is unset \(T15, T15b\)/);
+  const fix = mine[0]!.fixes[0]!;
+  assert.equal(fix.kind, 'safe');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /\(SELECT nullif\(current_setting\('app\.tenant', true\), ''\)::uuid\)/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  const probe = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(text);
+      await q(`INSERT INTO t2 VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); GRANT SELECT ON t2 TO authenticated; SET ROLE authenticated`);
+      const never = await tryQuery(q, 'SELECT count(*)::int AS n FROM t2');
+      await q(`SELECT set_config('app.tenant', '${TENANT_A}', false)`);
+      const set = await tryQuery(q, 'SELECT count(*)::int AS n FROM t2');
+      return [never.ok ? never.rows[0]!.n : never.error.code, set.ok ? set.rows[0]!.n : set.error.code];
+    });
+  assert.deepEqual(await probe(sql), ['22P02', 1], 'never set: 22P02; set: its row');
+  assert.deepEqual(await probe(sqlOf(fixed)), [0, 1], 'fixed: never set admits no row; set: its row');
+});

@@ -1079,6 +1079,12 @@ export interface SettingCall {
    * GREATEST/LEAST: a row decided first never evaluates it (T15b's failure is then per row).
    */
   conditional: boolean;
+  /**
+   * The call is the first argument of `coalesce(…, '')` (its other arguments '') under the cast:
+   * the location of that coalesce, whose value is '' whenever the setting is unset, never set
+   * included, so the cast fails then too.
+   */
+  emptyDefault?: number;
 }
 
 const STRICT_EXPR_KINDS = new Set(['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL', 'AEXPR_IN', 'AEXPR_LIKE', 'AEXPR_ILIKE', 'AEXPR_SIMILAR']);
@@ -1128,8 +1134,19 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
     let castType: string | undefined;
     let i = ancestors.length - 1;
     let nullif = false;
+    let emptyDefault: number | undefined;
+    let emptyNode: Node | undefined;
     for (; i >= 0; i--) {
       const a = ancestors[i]!;
+      // (`coalesce(current_setting(x, true), '')`: '' when unset, passed on to the cast)
+      if (a.type === 'CoalesceExpr' && a.field === 'args' && emptyDefault === undefined && castType === undefined) {
+        const args: Node[] = a.node.args ?? [];
+        if (args[0]?.FuncCall === n && args.length > 1 && args.slice(1).every((x) => stringConst(x) === '')) {
+          emptyDefault = typeof a.node.location === 'number' ? a.node.location : -1;
+          emptyNode = a.node;
+          continue;
+        }
+      }
       if (a.type === 'TypeCast' && a.field === 'arg') {
         const t = typeName(a.node.typeName);
         if (!TEXT_TYPES.has(t)) castType ??= t;
@@ -1144,9 +1161,12 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
     }
     if (nullif) castType = undefined;
     if (missingOk && !castType) return;
+    // (the coalesce(…, '') a cast reads the call through is its value, replaced with it by the fix: neither a branch nor a break of the strict path)
+    if (!castType) emptyNode = undefined;
     let strictPath = true;
     for (let j = ancestors.length - 1; j >= 0; j--) {
       const a = ancestors[j]!;
+      if (a.node === emptyNode) continue;
       if (a.type === 'TypeCast' || a.type === 'BoolExpr' || a.type === 'List' || a.type === 'A_ArrayExpr') continue;
       if (a.type === 'A_Expr' && STRICT_EXPR_KINDS.has(a.node.kind)) continue;
       // a scalar sub-select that only computes a value, `(select <expr>)`, passes NULL through
@@ -1158,10 +1178,11 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
     }
     let conditional = false;
     for (let j = ancestors.length - 1; j >= 0 && !conditional; j--) {
+      if (ancestors[j]!.node === emptyNode) continue;
       const t = ancestors[j]!.type;
       conditional = t === 'BoolExpr' ? ancestors[j]!.node.boolop !== 'NOT_EXPR' : t === 'CaseExpr' || t === 'CoalesceExpr' || t === 'MinMaxExpr';
     }
-    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional });
+    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}) });
     return false;
   });
   return out.filter((c) => c.location >= 0);

@@ -39,6 +39,15 @@ function locate(model: Model, file: string, calls: Checked[]): Located[] {
       // '', not NULL, and a text comparison with '' may still admit rows whose column is '')
       replacement = `nullif(${withOk}, '')`;
     }
+    // (in `coalesce(<call>, '')`: the whole coalesce is replaced, which would give '' back to the cast)
+    const outer = c.emptyDefault !== undefined && c.emptyDefault >= 0 ? callSpan(text, c.emptyDefault) : undefined;
+    if (c.emptyDefault !== undefined) {
+      if (!outer) replacement = undefined;
+      else {
+        out.push({ ...c, file, span: outer, text: text.slice(outer.start, outer.end), replacement });
+        continue;
+      }
+    }
     out.push({ ...c, file, span, text: src, replacement });
   }
   return out;
@@ -67,7 +76,11 @@ function uncaught(c: SettingCall, caught: readonly string[] | undefined): Settin
 function problems(c: Located): string {
   const out: string[] = [];
   if (c.missing) out.push(`without missing_ok it raises 42704 unrecognized configuration parameter "${c.setting}" when the setting was never set in the session (T15)`);
-  if (c.castType) {
+  if (c.castType && c.emptyDefault !== undefined) {
+    out.push(
+      `coalesce(…, '') makes an unset setting '' — never set in the session, or after a transaction-local set (set_config(…, true) or SET LOCAL) has ended — so the cast to ${c.castType} fails with 22P02 ${c.castType.endsWith(']') ? 'malformed array literal: ""' : `invalid input syntax for type ${c.castType}`} whenever the setting is unset (T15, T15b)`,
+    );
+  } else if (c.castType) {
     out.push(
       `${c.missing ? 'and once' : 'once'} a transaction-local set (set_config(…, true) or SET LOCAL) has ended, the setting reads '' rather than NULL, so the cast to ${c.castType} fails with 22P02 ${c.castType.endsWith(']') ? 'malformed array literal: ""' : `invalid input syntax for type ${c.castType}`} (T15b)`,
     );
