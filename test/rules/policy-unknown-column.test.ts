@@ -429,3 +429,38 @@ ALTER TABLE public.clients ADD COLUMN IF NOT EXISTS auth_user_id uuid;
     assert.deepEqual(await runFilesInTransactions(q, [{ ...files[0]!, text: before }]), ['ok']);
   });
 });
+
+// Calibration cal29 (vitaluxe-flow's first migration): its CREATE TABLE references order_lines,
+// which a migration months later creates: 42P01, the table and its policy never exist, and a later
+// CREATE TABLE IF NOT EXISTS makes the table (table-if-not-exists-skipped is silent then).
+test('err: a policy on a table whose CREATE TABLE references a table made only later (42P01): never created, reported here and left out of the other rules; the later CREATE TABLE IF NOT EXISTS makes the table, with its own policy', async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/20250101000000_events.sql',
+      text: `-- « naïve » 日本語 😀
+CREATE TABLE IF NOT EXISTS public.tracking_events (id uuid PRIMARY KEY, order_line_id uuid NOT NULL REFERENCES public.order_lines(id), status text NOT NULL);
+ALTER TABLE public.tracking_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "System can insert tracking events" ON public.tracking_events FOR INSERT TO authenticated WITH CHECK (true);
+`,
+    },
+    { file: 'supabase/migrations/20251001000000_orders.sql', text: 'CREATE TABLE public.order_lines (id uuid PRIMARY KEY);\n' },
+    {
+      file: 'supabase/migrations/20251025000000_events_again.sql',
+      text: `CREATE TABLE IF NOT EXISTS public.tracking_events (id uuid PRIMARY KEY, updated_at timestamptz DEFAULT now(), order_line_id uuid NOT NULL REFERENCES public.order_lines(id), status text NOT NULL);
+ALTER TABLE public.tracking_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Admins read tracking events" ON public.tracking_events FOR SELECT TO authenticated USING (false);
+`,
+    },
+  ];
+  const { ws, findings, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), '"System can insert tracking events"');
+  assert.match(mine[0]!.message, /whose CREATE TABLE at 20250101000000_events\.sql:2 fails on a database these migrations make: it references public\.order_lines, which they create only later \(42P01\)\. .* made only at 20251025000000_events_again\.sql:1/);
+  assert.deepEqual(findings.filter((f) => f.rule === 'table-if-not-exists-skipped' || f.rule === 'policy-always-true').map((f) => f.rule), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', 'ok', 'ok']);
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'tracking_events'`), [{ policyname: 'Admins read tracking events' }]);
+    assert.deepEqual((await q(`SELECT column_name FROM information_schema.columns WHERE table_name = 'tracking_events' ORDER BY ordinal_position`)).map((r) => r.column_name), ['id', 'updated_at', 'order_line_id', 'status']);
+  });
+});

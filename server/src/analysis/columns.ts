@@ -545,7 +545,17 @@ function firstAddAfter(model: Model, ws: WorkspaceColumnFacts, t: Table, p: Poli
  * by the platform), one made in another folder (another sequence of migrations), one a table or
  * view is renamed to, one a DO block's dynamic SQL may make, nor a policy in a DO block.
  */
-export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFacts = workspaceFacts(model)): { rv: Node; key: string; made: Loc } | undefined {
+/** A relation a policy names that does not exist when it is created (missingRelationOf). */
+export interface MissingRelation {
+  rv: Node;
+  key: string;
+  /** the statement that makes it, later (undefined: none does) */
+  made: Loc | undefined;
+  /** the policy's own table's CREATE TABLE, which fails (42P01 on the table it references, made only later) */
+  failed?: { loc: Loc; references: string };
+}
+
+export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFacts = workspaceFacts(model)): MissingRelation | undefined {
   if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic || ws.firstMade.size === 0) return undefined;
   let at: number | undefined;
   // (its own table first: PostgreSQL looks it up before the expressions; gantt-flow's fix_rls
@@ -571,10 +581,30 @@ export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFa
 }
 
 /** The policy's own table when the migrations create it only after the policy, in the same folder, by a plain CREATE TABLE (as missingRelationOf). */
-function ownTableMadeLater(model: Model, p: Policy, ws: WorkspaceColumnFacts): { rv: Node; key: string; made: Loc } | undefined {
+function ownTableMadeLater(model: Model, p: Policy, ws: WorkspaceColumnFacts): MissingRelation | undefined {
   const fi = ws.firstMade.get(p.table);
   const rv: Node | undefined = p.stmt.node?.table;
   if (fi === undefined || !rv?.relname || ws.renamedTo.has(rv.relname)) return undefined;
+  // (made by a CREATE TABLE that fails, referencing a table made only later: the table exists
+  // only from a later CREATE TABLE (IF NOT EXISTS) of it, if one comes; vitaluxe-flow's easypost tables)
+  const failing = createsReferencingLater(model);
+  if (failing.length !== 0) {
+    const own = model.tables.get(p.table);
+    const failed = (at: Loc) => failing.find((x) => x.loc.file === at.file && x.loc.start === at.start);
+    let f = own ? failed(own.created) : undefined;
+    if (own && f && writtenBefore(model, own.created, p.created)) {
+      // (the last CREATE of it before the policy decides: one that succeeds makes it)
+      for (let next = createdAfter(model, ws, own.key, f.loc); next && writtenBefore(model, next, p.created); next = createdAfter(model, ws, own.key, next)) {
+        const g = failed(next);
+        if (!g) {
+          f = undefined;
+          break;
+        }
+        f = g;
+      }
+      if (f) return { rv, key: p.table, made: createdAfter(model, ws, own.key, p.created), failed: { loc: f.loc, references: f.key } };
+    }
+  }
   const at = ws.fileIndex.get(p.created.file) ?? -1;
   if (at < 0 || fi < at) return undefined;
   // (not when that CREATE is IF NOT EXISTS, or in a DO block: the table may have been made
@@ -582,6 +612,69 @@ function ownTableMadeLater(model: Model, p: Policy, ws: WorkspaceColumnFacts): {
   const made = firstMadeAt(model, fi, p.table, true);
   if (made && ((fi > at && folderOf(made.file) === folderOf(p.created.file)) || (fi === at && made.start > p.created.start))) return { rv, key: p.table, made };
   return undefined;
+}
+
+/** The first CREATE TABLE / VIEW of `key` after `at` in migration order (from what workspaceFacts keeps per file). */
+function createdAfter(model: Model, ws: WorkspaceColumnFacts, key: string, at: Loc): Loc | undefined {
+  const from = ws.fileIndex.get(at.file) ?? 0;
+  for (let fi = from; fi < model.files.length; fi++) {
+    const file = model.files[fi]!;
+    const f = factsOfFile(file);
+    for (let i = 0; i < f.keys.length; i++) {
+      const e = f.events[i]!;
+      if (e.create && f.keys[i] === key && (fi > from || e.at > at.start)) return { file: file.file, start: e.at, end: e.at };
+    }
+  }
+  return undefined;
+}
+
+/** The top-level CREATE TABLE statements of a file with the tables their FOREIGN KEYs reference (kept per parsed file). */
+const fkByFile = new WeakMap<ParsedFile, Array<{ s: Statement; refs: Node[] }>>();
+function foreignKeysOf(file: ParsedFile): Array<{ s: Statement; refs: Node[] }> {
+  let out = fkByFile.get(file);
+  if (out) return out;
+  out = [];
+  for (const s of file.statements) {
+    if (s.kind !== 'CreateStmt' || s.origin !== 'file') continue;
+    const refs: Node[] = [];
+    for (const e of s.node?.tableElts ?? []) {
+      if (e?.ColumnDef) for (const c of e.ColumnDef.constraints ?? []) if (c?.Constraint?.contype === 'CONSTR_FOREIGN' && c.Constraint.pktable) refs.push(c.Constraint.pktable);
+      if (e?.Constraint?.contype === 'CONSTR_FOREIGN' && e.Constraint.pktable) refs.push(e.Constraint.pktable);
+    }
+    if (refs.length) out.push({ s, refs });
+  }
+  fkByFile.set(file, out);
+  return out;
+}
+
+/**
+ * The top-level CREATE TABLE statements whose FOREIGN KEY (REFERENCES) names a table the
+ * migrations of the same folder create only after them: PostgreSQL rejects them with 42P01
+ * relation "x" does not exist (vitaluxe-flow's first migration, whose easypost tables reference
+ * order_lines, made months later). Per model.
+ */
+export function createsReferencingLater(model: Model): ReadonlyArray<{ loc: Loc; key: string; made: Loc }> {
+  return memoModel(model, 'columns:referencingLater', (m) => {
+    const ws = workspaceFacts(m);
+    const out: Array<{ loc: Loc; key: string; made: Loc }> = [];
+    if (ws.firstMade.size === 0) return out;
+    m.files.forEach((file, at) => {
+      for (const { s, refs } of foreignKeysOf(file)) {
+        for (const rv of refs) {
+          if (!rv.relname || ws.renamedTo.has(rv.relname)) continue;
+          const key = m.key([rv.schemaname, rv.relname]);
+          const fi = ws.firstMade.get(key);
+          if (fi === undefined || fi < at) continue;
+          const made = firstMadeAt(m, fi, key);
+          if (made && ((fi > at && folderOf(made.file) === folderOf(file.file)) || (fi === at && made.start > s.start))) {
+            out.push({ loc: { file: file.file, start: s.start, end: s.end }, key, made });
+            break;
+          }
+        }
+      }
+    });
+    return out;
+  });
 }
 
 /** The first CREATE TABLE / VIEW of `key` in the model's file `fi` (workspaceFacts' firstMade). */

@@ -5,7 +5,7 @@
 // FOR SELECT or DELETE).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
-import { clauseStatements, createdAsTable, missingRelationOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
+import { clauseStatements, createdAsTable, missingRelationOf, type MissingRelation, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
 import type { Model, Policy, View } from './model.js';
 import { memoModel } from './policy-exprs.js';
 import type { Loc, Node } from './types.js';
@@ -17,7 +17,7 @@ export type Rejection =
   | { code: '42703'; column: UnknownColumn }
   | { code: '42809'; view: View }
   | { code: '42601'; message: string }
-  | { code: '42P01'; relation: { rv: Node; key: string; made: Loc } };
+  | { code: '42P01'; relation: MissingRelation };
 
 /** The policies PostgreSQL rejects, with why, once per model (in model order). Shared: do not mutate. */
 export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {

@@ -115,8 +115,8 @@ function skippedCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
     texts.add(f.text);
   }
   for (const { f, folder } of skipped) if (applied.get(folder)?.has(f.text) && f.statements.some((s) => s.origin === 'file')) out.add(f);
-  // (and a bundle of them: a skipped file at least half of whose tables the applied files before
-  // it create, coach-os' all_migrations.sql, every migration in one file, which replayed after
+  // (and a bundle of them: a skipped file making three tables or more, at least half of which the
+  // applied files before it create, coach-os' all_migrations.sql, every migration in one file, which replayed after
   // them would fail on each (42P07, 42710) and set back what later ones changed)
   const firstMade = new Map<string, number>();
   const skippedSet = new Set(skipped.map((x) => x.f));
@@ -129,7 +129,8 @@ function skippedCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
     if (out.has(f)) return;
     const tables = tablesCreated(f).map(norm);
     const before = tables.filter((t) => (firstMade.get(t) ?? Infinity) < at).length;
-    if (tables.length > 0 && before * 2 >= tables.length) out.add(f);
+    // (three tables at least: a misnamed migration making one table again is more likely meant to run)
+    if (tables.length >= 3 && before * 2 >= tables.length) out.add(f);
   });
   return out;
 }

@@ -58,7 +58,20 @@ export const policyUnknownColumn = defineRule({
       // (its own table made later: told here, unless rls-enabled-without-policy tells it, the table having no policy of its own)
       if (own && writtenBefore(model, p.created, own.created) && (!onOwn || (own.rlsEnabled && own.policies.length === 0))) continue;
       if (onOwn) {
-        const { rv, made } = (r as Extract<typeof r, { code: '42P01' }>).relation;
+        const { rv, made, failed } = (r as Extract<typeof r, { code: '42P01' }>).relation;
+        if (failed) {
+          report({
+            ...p.nameLoc,
+            message:
+              `Policy "${p.name}" is created on ${p.table}, whose CREATE TABLE at ${where(model, failed.loc)} fails on a database these migrations make: it references ${failed.references}, which they create only later (42P01). ` +
+              `So ${p.table} does not exist here either, and PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist: the policy is never created (a migration tool stops at the CREATE TABLE; psql without ON_ERROR_STOP goes on without both)` +
+              (made ? `, and ${p.table} is made only at ${where(model, made)}, with the policies written after that. ` : '. ') +
+              `Create ${failed.references} before ${p.table} (or add the foreign key after it with ALTER TABLE … ADD CONSTRAINT).`,
+            related: [{ ...failed.loc, message: `CREATE TABLE ${p.table}: fails, ${failed.references} does not exist yet` }, ...(made ? [{ ...made, message: `${p.table} created here` }] : [])],
+          });
+          continue;
+        }
+        if (!made) continue;
         report({
           ...p.nameLoc,
           message:
@@ -71,6 +84,7 @@ export const policyUnknownColumn = defineRule({
       }
       if (r.code === '42P01') {
         const { rv, key, made } = r.relation;
+        if (!made) continue;
         const start = typeof rv.location === 'number' && rv.location >= 0 ? rv.location : p.nameLoc.start;
         const file = start >= p.created.start && start < p.created.end ? p.created.file : p.nameLoc.file;
         report({

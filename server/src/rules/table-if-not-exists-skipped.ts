@@ -1,5 +1,6 @@
 import { columnsBeyond, type Model, type TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
+import { failedFiles } from './policy-already-exists.js';
 import { addColumnStatements, existingTable, insertAfter, newColumnsOf, theColumns } from './lib/util.js';
 
 // CREATE TABLE IF NOT EXISTS of a table that exists is skipped with a notice, whatever columns it
@@ -29,6 +30,10 @@ export const tableIfNotExistsSkipped = defineRule({
   check({ model, report }) {
     for (const r of model.recreatedTables) {
       if (!r.ifNotExists) continue;
+      // (made in a file PostgreSQL rejects a statement of — a syntax error, a CREATE TABLE
+      // referencing a table made only later —: a tool that runs each file in one transaction, as
+      // the Supabase CLI does, never made it, and this statement makes the table; vitaluxe-flow)
+      if (r.table.created.file !== r.loc.file && failedFiles(model).has(r.table.created.file)) continue;
       // (not those a later statement adds: ALTER TABLE … ADD COLUMN after it, the fix)
       const added = newColumnsOf(r, model);
       if (added.length === 0) continue;
