@@ -8,7 +8,7 @@
 import { clauseStatements, createdAsTable, missingRelationOf, type MissingRelation, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
 import type { Model, Policy, View } from './model.js';
 import { memoModel } from './policy-exprs.js';
-import type { Loc, Node } from './types.js';
+import type { Loc } from './types.js';
 import { clauseError } from './clauses.js';
 
 export { clauseError };

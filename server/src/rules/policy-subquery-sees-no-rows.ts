@@ -1,4 +1,4 @@
-import { resolvedThroughPath, type Model, type Policy, type Table } from '../analysis/model.js';
+import { resolvedThroughPath, type Model, type Table } from '../analysis/model.js';
 import { conjuncts, memoised } from '../analysis/ast.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { appliesToRole, roleList, rolesSubjectToRls } from '../analysis/policies.js';
