@@ -212,3 +212,27 @@ $$;
     await expectPgError(q(`SELECT public.can_invite('${TENANT_A}')`), '42702', 'column reference "user_id" is ambiguous');
   });
 });
+
+// Calibration cal30 (deptrai/suna): a later RENAME COLUMN user_id of another table (credit_accounts)
+// hid the ambiguity of create_account_for_user's ON CONFLICT (user_id, …) on basejump.account_user.
+test('err: a column renamed on another table does not hide the ambiguity (suna); renamed on the table read, it does', async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE SCHEMA basejump;
+CREATE TABLE basejump.account_user (user_id uuid NOT NULL, account_id uuid NOT NULL, account_role text, PRIMARY KEY (user_id, account_id));
+CREATE FUNCTION public.add_owner(user_id uuid, p_account uuid) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO basejump.account_user (user_id, account_id, account_role) VALUES (user_id, p_account, 'owner')
+  ON CONFLICT (user_id, account_id) DO NOTHING;
+END $$;
+CREATE TABLE public.credit_accounts (user_id uuid PRIMARY KEY, balance numeric DEFAULT 0);
+ALTER TABLE credit_accounts RENAME COLUMN user_id TO account_id;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250927050300_account.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /user_id is a parameter of the function and a column of basejump\.account_user/);
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20250927050300_account.sql', text: sql.replace('ALTER TABLE credit_accounts RENAME COLUMN user_id TO account_id;', 'ALTER TABLE basejump.account_user RENAME COLUMN user_id TO member_id;') }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await expectPgError(q(`SELECT public.add_owner(gen_random_uuid(), gen_random_uuid())`), '42702', 'column reference "user_id" is ambiguous');
+  });
+});

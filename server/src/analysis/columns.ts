@@ -221,6 +221,8 @@ export interface WorkspaceColumnFacts {
   dynamic: boolean;
   /** names some ALTER TABLE drops, retypes or renames (any table) */
   changed: Set<string>;
+  /** the same by name: the names of the tables it is changed on, or null where that is not known (a function's body) */
+  changedOn: Map<string, Set<string> | null>;
   /** keys of tables a plain CREATE TABLE creates again while they exist */
   recreated: Set<string>;
   /** all of the above as a string: a policy's result kept from an earlier model holds while it is the same */
@@ -244,10 +246,24 @@ interface ColumnAdd {
   inDo: boolean;
 }
 
+function changedOn(out: FileColumnFacts, name: string, rel: string | undefined): void {
+  out.changed.push(name);
+  out.changedRel.push(rel);
+}
+
+/** Whether a column `name` of table `rel` (bare name) is dropped, retyped or renamed somewhere (workspaceFacts' changedOn). */
+export function changedColumn(ws: WorkspaceColumnFacts, name: string, rel: string): boolean {
+  if (!ws.changed.has(name)) return false;
+  const on = ws.changedOn.get(name);
+  return on === null || on === undefined || on.has(rel);
+}
+
 /** What workspaceFacts takes from one parsed file (kept per parsed file: re-lints parse only the edited one). */
 interface FileColumnFacts {
   dynamic: boolean;
   changed: string[];
+  /** for each of `changed`, the bare name of the table it is changed on (undefined: not known) */
+  changedRel: Array<string | undefined>;
   /**
    * its CREATE TABLEs (`ine`: IF NOT EXISTS) and DROP TABLEs, and (`view`) its CREATE [OR REPLACE]
    * [MATERIALIZED] VIEWs and DROP VIEWs, in order, by [schema, name], with the statement's offset
@@ -285,7 +301,7 @@ const CREATE_TABLE = /\bcreate\s+(?:(?:global\s+|local\s+)?(?:temp|temporary)\s+
 function factsOfFile(file: ParsedFile): FileColumnFacts {
   let out = fileFacts.get(file);
   if (out) return out;
-  out = { dynamic: false, changed: [], events: [], keys: [], keysFor: undefined, rls: [], targets: [], clauses: [], adds: [], addKeys: [], renamedTo: [] };
+  out = { dynamic: false, changed: [], changedRel: [], events: [], keys: [], keysFor: undefined, rls: [], targets: [], clauses: [], adds: [], addKeys: [], renamedTo: [] };
   const list = file.statements;
   for (let i = 0; i < list.length; i++) {
     const s = list[i]!;
@@ -317,24 +333,25 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
       // temp_migration_helper() renames admin_party_id to admin_account_id; with dynamic SQL, any)
       for (const b of s.body.statements) {
         const bn = b.node;
-        if (b.kind === 'RenameStmt' && bn?.renameType === 'OBJECT_COLUMN') out.changed.push(...[bn.subname, bn.newname].filter((x): x is string => typeof x === 'string'));
-        else if (b.kind === 'AlterTableStmt') {
+        if (b.kind === 'RenameStmt' && bn?.renameType === 'OBJECT_COLUMN') {
+          for (const x of [bn.subname, bn.newname]) if (typeof x === 'string') changedOn(out, x, undefined);
+        } else if (b.kind === 'AlterTableStmt') {
           for (const c of bn?.cmds ?? []) {
             const cmd = c?.AlterTableCmd;
             const name = cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.colname : cmd?.name;
-            if (typeof name === 'string' && (cmd.subtype === 'AT_AddColumn' || cmd.subtype === 'AT_DropColumn' || cmd.subtype === 'AT_AlterColumnType')) out.changed.push(name);
+            if (typeof name === 'string' && (cmd.subtype === 'AT_AddColumn' || cmd.subtype === 'AT_DropColumn' || cmd.subtype === 'AT_AlterColumnType')) changedOn(out, name, undefined);
           }
         }
       }
       if (s.body.dynamicExecutes.some((d) => ALTER_TABLE.test(d.text) && COLUMN_CHANGE.test(d.text))) out.dynamic = true;
     } else if (s.kind === 'RenameStmt') {
-      if (n?.renameType === 'OBJECT_COLUMN' && n.subname) out.changed.push(n.subname);
+      if (n?.renameType === 'OBJECT_COLUMN' && n.subname) changedOn(out, n.subname, n.relation?.relname);
       else if ((n?.renameType === 'OBJECT_TABLE' || n?.renameType === 'OBJECT_VIEW' || n?.renameType === 'OBJECT_MATVIEW') && typeof n.newname === 'string') out.renamedTo.push(n.newname);
     } else if (s.kind === 'AlterTableStmt') {
       let rls = false;
       for (const c of n?.cmds ?? []) {
         const cmd = c?.AlterTableCmd;
-        if ((cmd?.subtype === 'AT_DropColumn' || cmd?.subtype === 'AT_AlterColumnType') && cmd.name) out.changed.push(cmd.name);
+        if ((cmd?.subtype === 'AT_DropColumn' || cmd?.subtype === 'AT_AlterColumnType') && cmd.name) changedOn(out, cmd.name, n?.relation?.relname);
         const added = cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.colname : undefined;
         if (typeof added === 'string' && n?.relation?.relname) out.adds.push({ name: [n.relation.schemaname, n.relation.relname], column: added, loc: { file: file.file, start: s.start, end: s.end }, inDo: s.origin !== 'file' });
         if (RLS_SUBTYPES.has(cmd?.subtype)) rls = true;
@@ -355,7 +372,7 @@ function factsOfFile(file: ParsedFile): FileColumnFacts {
 
 export function workspaceFacts(model: Model): WorkspaceColumnFacts {
   return memoModel(model, 'columns:workspace', (m) => {
-    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), recreated: new Set(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set(), probe: '', fileIndex: new Map() };
+    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), changedOn: new Map(), recreated: new Set(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set(), probe: '', fileIndex: new Map() };
     let fi = -1;
     // A plain CREATE TABLE of a table that exists fails in PostgreSQL (42P07), which keeps the
     // first one, where the model keeps the last unless that is certain (Model.recreatedTables):
@@ -371,7 +388,15 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
       const f = factsOfFile(file);
       if (f.dynamic) out.dynamic = true;
       for (let i = 0; i < f.renamedTo.length; i++) out.renamedTo.add(f.renamedTo[i]!);
-      for (let i = 0; i < f.changed.length; i++) out.changed.add(f.changed[i]!);
+      for (let i = 0; i < f.changed.length; i++) {
+        const name = f.changed[i]!;
+        out.changed.add(name);
+        const rel = f.changedRel[i];
+        const on = out.changedOn.get(name);
+        if (rel === undefined) out.changedOn.set(name, null);
+        else if (on === undefined) out.changedOn.set(name, new Set([rel]));
+        else if (on !== null) on.add(rel);
+      }
       if (f.keysFor !== probe) {
         f.keys = f.events.map((e) => m.key(e.name));
         f.addKeys = f.adds.map((a) => m.key(a.name));

@@ -1,4 +1,4 @@
-import { statementColumnRefs, workspaceFacts } from '../analysis/columns.js';
+import { changedColumn, statementColumnRefs, workspaceFacts } from '../analysis/columns.js';
 import { census, memoStmt } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
@@ -189,12 +189,13 @@ function functionsWithCandidates(model: Model): Func[] {
 function ambiguities(model: Model, f: Func): Ambiguity[] {
   const list = candidates(model, f);
   if (list.length === 0 || settingOf(f, 'plpgsql.variable_conflict')) return [];
-  const changed = workspaceFacts(model).changed;
+  const ws = workspaceFacts(model);
   const out: Ambiguity[] = [];
   for (const c of list) {
-    if (changed.has(c.name)) continue;
+    // (a column some statement drops, retypes or renames on that table, or on one not known:
+    // not a rename on another table, deptrai/suna's credit_accounts.user_id)
     const table = tableWith(model, c, c.name);
-    if (table) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant, caught: c.caught });
+    if (table && !changedColumn(ws, c.name, table.name)) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant, caught: c.caught });
   }
   return out;
 }
