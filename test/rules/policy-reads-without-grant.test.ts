@@ -191,3 +191,30 @@ CREATE POLICY builds_visible ON builds FOR SELECT TO authenticated
   // without the SET, repos is public.repos, which the migrations do not create: nothing is said
   assert.equal(lintFiles([{ file: 'migrations/1_schema.sql', text: sql.replace(/^SET search_path.*$/m, '') }], ID).mine.length, 0);
 });
+
+// Calibration cal30 (deptrai/suna: its security migration takes back a GRANT SELECT on projects
+// from anon on purpose): the message names that REVOKE and does not push granting it back.
+test("err (wording): the privilege a REVOKE took away: the message names the REVOKE, and the GRANT fix says it undoes it; PGlite: anon's read of threads fails with 42501 on projects", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.projects (project_id uuid PRIMARY KEY, account_id uuid NOT NULL, is_public boolean DEFAULT false);
+CREATE TABLE public.threads (thread_id uuid PRIMARY KEY, project_id uuid, account_id uuid);
+ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.threads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY project_select ON public.projects FOR SELECT USING (is_public OR account_id = (select auth.uid()));
+CREATE POLICY thread_select ON public.threads FOR SELECT TO anon USING (EXISTS (SELECT 1 FROM public.projects p WHERE p.project_id = threads.project_id AND p.is_public));
+GRANT SELECT ON TABLE public.projects TO anon;
+GRANT SELECT ON TABLE public.threads TO anon, authenticated;
+REVOKE SELECT ON TABLE public.projects FROM anon;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250416133920_schema.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /no SELECT privilege on it: the REVOKE at 20250416133920_schema\.sql:10 takes it from it\. .*If that REVOKE is meant/);
+  assert.doesNotMatch(mine[0]!.message, /grant it none/);
+  assert.match(mine[0]!.fixes[0]!.title, /undoes the REVOKE at 20250416133920_schema\.sql:10/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT count(*) FROM public.threads'), '42501', 'permission denied for table projects');
+  });
+});
