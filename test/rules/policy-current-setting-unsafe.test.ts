@@ -371,3 +371,28 @@ CREATE POLICY p2 ON t2 FOR SELECT TO authenticated
   assert.deepEqual(await probe(sql), ['22P02', 1], 'never set: 22P02; set: its row');
   assert.deepEqual(await probe(sqlOf(fixed)), [0, 1], 'fixed: never set admits no row; set: its row');
 });
+
+// Calibration cal30 (foxfriends/cartography's current_account_id()): a parameter name without a
+// prefix that is no built-in one can never be set, so the call always raises 42704.
+test("err: current_setting('current_account_id') (no prefix, no such built-in parameter): SET and set_config refuse it, and every query the policy filters fails with 42704; a built-in name (work_mem) or a prefixed one set is fine; no fix offered", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE FUNCTION current_account_id() RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT nullif(current_setting('current_account_id'), '')
+$$;
+CREATE TABLE field_cards (card_id bigint PRIMARY KEY, account_id text NOT NULL);
+ALTER TABLE field_cards ENABLE ROW LEVEL SECURITY;
+CREATE POLICY field_cards_owner ON field_cards FOR SELECT TO authenticated USING (account_id = current_account_id());
+`;
+  const { mine } = lintFiles([{ file: 'migrations/000002.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /"current_account_id" has no prefix and is no parameter of PostgreSQL's: .* always raises 42704/);
+  assert.deepEqual(mine[0]!.fixes, []);
+  assert.deepEqual(lintFiles([{ file: 'migrations/000002.sql', text: sql.replace("current_setting('current_account_id')", "current_setting('work_mem')") }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO field_cards VALUES (1, 'alice'); GRANT SELECT ON field_cards TO authenticated; SET ROLE authenticated`);
+    const set = await tryQuery(q, `SELECT set_config('current_account_id', 'alice', false)`);
+    assert.equal(set.ok ? 'ok' : set.error.code, '42704', 'set_config refuses it');
+    await expectPgError(q('SELECT * FROM field_cards'), '42704', 'unrecognized configuration parameter "current_account_id"');
+  });
+});

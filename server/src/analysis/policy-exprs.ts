@@ -1,6 +1,7 @@
 // Helpers over policy expressions (USING / WITH CHECK): where each expression's text is,
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
+import { BUILTIN_SETTINGS } from './builtin-settings.js';
 import { anchorAt, callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, stringConst, TEXT_TYPES, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
 import { isRejected, rejectedPolicies } from './rejected.js';
@@ -1085,6 +1086,8 @@ export interface SettingCall {
    * included, so the cast fails then too.
    */
   emptyDefault?: number;
+  /** a name without a prefix that is no built-in parameter: it can never be set (42704 on SET and set_config) */
+  undotted?: true;
 }
 
 const STRICT_EXPR_KINDS = new Set(['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL', 'AEXPR_IN', 'AEXPR_LIKE', 'AEXPR_ILIKE', 'AEXPR_SIMILAR']);
@@ -1127,9 +1130,13 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
     if (name !== 'current_setting' && name !== 'pg_catalog.current_setting') return;
     const args: Node[] = n.args ?? [];
     const setting = stringConst(args[0]);
-    if (setting === undefined || !setting.includes('.')) return; // built-in settings always exist
+    if (setting === undefined) return;
+    // (built-in settings always exist; a name without a prefix that is none of them can never be
+    // set: SET and set_config() refuse it with 42704, so without missing_ok the call always fails)
+    const undotted = !setting.includes('.');
+    if (undotted && BUILTIN_SETTINGS.has(setting.toLowerCase())) return;
     const missingOk = missingOkValue(args[1]);
-    if (missingOk === undefined || args.length > 2) return;
+    if (missingOk === undefined || args.length > 2 || (undotted && missingOk)) return;
     // casts directly around the call; a nullif(…, '') around it makes '' harmless
     let castType: string | undefined;
     let i = ancestors.length - 1;
@@ -1182,7 +1189,7 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
       const t = ancestors[j]!.type;
       conditional = t === 'BoolExpr' ? ancestors[j]!.node.boolop !== 'NOT_EXPR' : t === 'CaseExpr' || t === 'CoalesceExpr' || t === 'MinMaxExpr';
     }
-    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}) });
+    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}), ...(undotted ? { undotted: true } : {}) });
     return false;
   });
   return out.filter((c) => c.location >= 0);

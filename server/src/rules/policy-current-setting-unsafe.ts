@@ -39,6 +39,8 @@ function locate(model: Model, file: string, calls: Checked[]): Located[] {
       // '', not NULL, and a text comparison with '' may still admit rows whose column is '')
       replacement = `nullif(${withOk}, '')`;
     }
+    // (a name without a prefix can never be set: no rewrite of this call alone makes it work)
+    if (c.undotted) replacement = undefined;
     // (in `coalesce(<call>, '')`: the whole coalesce is replaced, which would give '' back to the cast)
     const outer = c.emptyDefault !== undefined && c.emptyDefault >= 0 ? callSpan(text, c.emptyDefault) : undefined;
     if (c.emptyDefault !== undefined) {
@@ -74,6 +76,9 @@ function uncaught(c: SettingCall, caught: readonly string[] | undefined): Settin
 
 /** One sentence per problem of a call. */
 function problems(c: Located): string {
+  if (c.undotted) {
+    return `"${c.setting}" has no prefix and is no parameter of PostgreSQL's: SET ${c.setting} and set_config('${c.setting}', …) fail with 42704 unrecognized configuration parameter, so it is never set and the call always raises 42704 unrecognized configuration parameter "${c.setting}" (T15)`;
+  }
   const out: string[] = [];
   if (c.missing) out.push(`without missing_ok it raises 42704 unrecognized configuration parameter "${c.setting}" when the setting was never set in the session (T15)`);
   if (c.castType && c.emptyDefault !== undefined) {
@@ -89,6 +94,7 @@ function problems(c: Located): string {
 }
 
 function suggestion(c: Located): string {
+  if (c.undotted) return `a prefixed name where it is set and here (custom parameters need one, e.g. app.${c.setting}), read as nullif(current_setting('app.${c.setting}', true), '')${c.castType ? `::${c.castType}` : ''}`;
   return c.replacement ? `${c.replacement}${c.castType ? `::${c.castType}` : ''}` : `nullif(current_setting('${c.setting}', true), '')`;
 }
 
