@@ -58,3 +58,4 @@ export { policySharedRowsWritable } from './policy-shared-rows-writable.js';
 export { plpgsqlAmbiguousColumn } from './plpgsql-ambiguous-column.js';
 export { typeAlreadyExists } from './type-already-exists.js';
 export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
+export { policySubquerySelfComparison } from './policy-subquery-self-comparison.js';

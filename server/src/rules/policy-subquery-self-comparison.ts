@@ -1,0 +1,108 @@
+import { conjuncts } from '../analysis/ast.js';
+import type { Model, Table } from '../analysis/model.js';
+import { sval, walk } from '../analysis/parse.js';
+import { activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
+import type { Node } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { bareValue, quoteIdent } from './lib/util.js';
+
+interface SelfComparison {
+  /** the unqualified ColumnRef (its location is where it is written) */
+  ref: Node;
+  column: string;
+  /** the alias (or table name) the other side is qualified with, and its table */
+  alias: string;
+  inner: Table;
+}
+
+/** The bare name and qualifier of a ColumnRef (cast or not), lower-case. */
+function refOf(n: Node): { node: Node; qual?: string; name: string } | undefined {
+  const c = bareValue(n)?.ColumnRef;
+  const fields: Node[] | undefined = c?.fields;
+  if (!fields || fields.length === 0 || fields.length > 2) return undefined;
+  const parts = fields.map((f) => sval(f)?.toLowerCase());
+  if (parts.some((p) => p === undefined)) return undefined;
+  return fields.length === 2 ? { node: c, qual: parts[0]!, name: parts[1]! } : { node: c, name: parts[0]! };
+}
+
+/**
+ * The comparisons `a.col = col` AND-ed in the WHERE of a policy's sub-selects where the
+ * unqualified `col` resolves to the sub-select's own table `a` (the only table of its FROM list
+ * with that column) while the policy's table has a column of that name too: PostgreSQL looks an
+ * unqualified name up in the innermost FROM list first, so the comparison is the column with
+ * itself.
+ */
+function selfComparisons(model: Model, t: Table, expr: Node): SelfComparison[] {
+  const out: SelfComparison[] = [];
+  walk(expr, (k, v) => {
+    if (k !== 'SelectStmt' || !v.whereClause) return;
+    const from = (v.fromClause ?? []) as Node[];
+    const tables: Array<{ alias: string; table: Table }> = [];
+    for (const item of from) {
+      const rv = item?.RangeVar;
+      // (a join, a function or a sub-query in FROM: its columns are not all known)
+      if (!rv?.relname) return;
+      const table = model.tables.get(model.relKey(rv));
+      if (!table) return;
+      tables.push({ alias: String(rv.alias?.aliasname ?? rv.relname).toLowerCase(), table });
+    }
+    if (tables.length === 0) return;
+    for (const c of conjuncts(v.whereClause)) {
+      const e = c?.A_Expr;
+      if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '=') continue;
+      const l = refOf(e.lexpr);
+      const r = refOf(e.rexpr);
+      if (!l || !r || l.name !== r.name) continue;
+      const [q, u] = l.qual !== undefined && r.qual === undefined ? [l, r] : r.qual !== undefined && l.qual === undefined ? [r, l] : [undefined, undefined];
+      if (!q || !u) continue;
+      const inner = tables.find((x) => x.alias === q.qual);
+      if (!inner || inner.table === t) continue;
+      // (the unqualified name is the inner table's: the only one of the FROM list that has it)
+      const having = tables.filter((x) => x.table.columns.includes(u.name));
+      if (having.length !== 1 || having[0] !== inner || !t.columns.includes(u.name)) continue;
+      out.push({ ref: u.node, column: u.name, alias: q.qual!, inner: inner.table });
+    }
+  });
+  return out;
+}
+
+export const policySubquerySelfComparison = defineRule({
+  meta: {
+    id: 'policy-subquery-self-comparison',
+    description: "A policy's sub-select compares a column of its own table with the same name unqualified, meant as the policy's table's column: PostgreSQL resolves it to the sub-select's table, so the comparison is always true.",
+    severity: 'error',
+    category: 'security',
+    fixKind: 'safe',
+    guards:
+      "An unqualified name in a sub-select is looked up in the sub-select's own FROM list first: in EXISTS (SELECT 1 FROM members m WHERE m.org_id = org_id …) org_id is m.org_id, the comparison is true for every membership, and the policy admits the rows of every organisation to a member of any.",
+  },
+  check({ model, report }) {
+    for (const row of activeRowsWith(model, FLAG_READS_RELATION)) {
+      const t = row.table;
+      if (!t) continue;
+      const p = row.policy;
+      for (const e of row.exprs) {
+        for (const s of selfComparisons(model, t, e.node)) {
+          const at: number = s.ref.location;
+          if (typeof at !== 'number' || at < 0) continue;
+          const qualified = `${quoteIdent(t.name)}.${s.column}`;
+          const fix: Fix = {
+            title: `Qualify ${s.column} with the policy's table: ${qualified}`,
+            kind: 'safe',
+            edits: [{ file: e.file, start: at, end: at + s.column.length, newText: qualified }],
+          };
+          report({
+            file: e.file,
+            start: at,
+            end: at + s.column.length,
+            message:
+              `In policy "${p.name}" on ${p.table}, the sub-select compares ${s.alias}.${s.column} with ${s.column}, but PostgreSQL resolves the unqualified ${s.column} to the sub-select's own table ${s.inner.key} (an unqualified name is looked up in the innermost FROM list first), not to ${p.table}: ` +
+              `the comparison is ${s.alias}.${s.column} = ${s.alias}.${s.column}, true for every row whose ${s.column} is not null, so the sub-select no longer ties the row to the ${s.column} of ${p.table}, and the policy admits the rows of every ${s.column} to anyone the rest of the sub-select admits (e.g. a member of any organisation). ` +
+              `Qualify it with the policy's table: ${qualified}.`,
+            fixes: [fix],
+          });
+        }
+      }
+    }
+  },
+});

@@ -1,0 +1,59 @@
+// policy-subquery-self-comparison on PostgreSQL (PGlite): an unqualified column in a policy's
+// sub-select resolves to the sub-select's own table, so `m.org_id = org_id` compares the column
+// with itself and a member of any organisation reads every organisation's rows; the safe fix
+// (qualify it with the policy's table) re-lints clean and limits each member to their own.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-subquery-self-comparison';
+before(initParser);
+after(closeAll);
+
+const ORG_A = '00000000-0000-0000-0000-0000000000aa';
+const ORG_B = '00000000-0000-0000-0000-0000000000bb';
+
+async function seen(q: Q, sql: string): Promise<number> {
+  await q(AUTH_STUB_SQL);
+  await q(sql);
+  await q(`INSERT INTO members VALUES ('${ORG_A}', '${TENANT_A}'), ('${ORG_B}', '${TENANT_B}')`);
+  await q(`INSERT INTO documents VALUES (1, '${ORG_A}', 'a'), (2, '${ORG_B}', 'b secret')`);
+  await q('GRANT SELECT ON members, documents TO authenticated');
+  await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+  return count(q, 'documents');
+}
+
+test("err: m.org_id = org_id in the policy's EXISTS is m.org_id = m.org_id: A, a member of org A only, reads org B's document; the safe fix qualifies it and A reads its own only", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'org_id');
+  assert.match(finding.message, /compares m\.org_id with org_id, but PostgreSQL resolves the unqualified org_id to the sub-select's own table public\.members .* Qualify it with the policy's table: documents\.org_id\./);
+  const db = await getDb();
+  await inRollback(db, async (q) => assert.equal(await seen(q, sqlOf(ws)), 2, "A sees B's document too"));
+  const fixed = applyFix(ws, finding);
+  assert.equal(finding.fixes[0]!.kind, 'safe');
+  assert.match(sqlOf(fixed), /WHERE m\.org_id = documents\.org_id AND/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(db, async (q) => assert.equal(await seen(q, sqlOf(fixed)), 1, 'fixed: its own only'));
+});
+
+test('ok: the Valid example (qualified) runs and limits A to its organisation', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 0);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => assert.equal(await seen(q, sqlOf(ws)), 1));
+});
+
+// Calibration (we-community's messages policies: cp.conversation_id = conversation_id)
+test('err/ok: reported in WITH CHECK too; not when the sub-select table lacks the column (then the name is the outer one), nor when two tables of the FROM list have it', () => {
+  const base = `CREATE TABLE conversation_participants (conversation_id uuid NOT NULL, user_id uuid NOT NULL);
+CREATE TABLE messages (id uuid PRIMARY KEY, conversation_id uuid NOT NULL, sender_id uuid NOT NULL);
+ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY send ON messages FOR INSERT TO authenticated WITH CHECK (sender_id = (select auth.uid()) AND
+  EXISTS (SELECT 1 FROM conversation_participants cp WHERE cp.conversation_id = conversation_id AND cp.user_id = (select auth.uid())));
+`;
+  const lint = (text: string) => lintFiles([{ file: 'supabase/migrations/20250914165424_messages.sql', text }], ID).mine;
+  assert.equal(lint(base).length, 1);
+  assert.deepEqual(lint(base.replace('(conversation_id uuid NOT NULL, user_id', '(conv_id uuid NOT NULL, conversation uuid, user_id').replace('cp.conversation_id = conversation_id', 'cp.conv_id = conversation_id')), []);
+  assert.deepEqual(lint(base.replace('FROM conversation_participants cp WHERE', 'FROM conversation_participants cp, messages m2 WHERE')), []);
+});
