@@ -1,4 +1,4 @@
-import { conjuncts } from '../analysis/ast.js';
+import { conjuncts, memoised } from '../analysis/ast.js';
 import type { Model, Table } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import { activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
@@ -25,28 +25,28 @@ function refOf(n: Node): { node: Node; qual?: string; name: string } | undefined
   return fields.length === 2 ? { node: c, qual: parts[0]!, name: parts[1]! } : { node: c, name: parts[0]! };
 }
 
-/**
- * The comparisons `a.col = col` AND-ed in the WHERE of a policy's sub-selects where the
- * unqualified `col` resolves to the sub-select's own table `a` (the only table of its FROM list
- * with that column) while the policy's table has a column of that name too: PostgreSQL looks an
- * unqualified name up in the innermost FROM list first, so the comparison is the column with
- * itself.
- */
-function selfComparisons(model: Model, t: Table, expr: Node): SelfComparison[] {
-  const out: SelfComparison[] = [];
+/** A comparison `alias.col = col` AND-ed in the WHERE of a sub-select whose FROM list is plain tables (syntax only). */
+interface Candidate {
+  ref: Node;
+  column: string;
+  alias: string;
+  /** the FROM list's tables, each with its alias (or name) */
+  from: Array<{ alias: string; rv: Node }>;
+}
+
+/** The candidates of an expression (kept on the node: a re-lint looks them up). */
+const candidatesOf = memoised((expr: Node): Candidate[] => {
+  const out: Candidate[] = [];
   walk(expr, (k, v) => {
     if (k !== 'SelectStmt' || !v.whereClause) return;
-    const from = (v.fromClause ?? []) as Node[];
-    const tables: Array<{ alias: string; table: Table }> = [];
-    for (const item of from) {
+    const from: Array<{ alias: string; rv: Node }> = [];
+    for (const item of (v.fromClause ?? []) as Node[]) {
       const rv = item?.RangeVar;
       // (a join, a function or a sub-query in FROM: its columns are not all known)
       if (!rv?.relname) return;
-      const table = model.tables.get(model.relKey(rv));
-      if (!table) return;
-      tables.push({ alias: String(rv.alias?.aliasname ?? rv.relname).toLowerCase(), table });
+      from.push({ alias: String(rv.alias?.aliasname ?? rv.relname).toLowerCase(), rv });
     }
-    if (tables.length === 0) return;
+    if (from.length === 0) return;
     for (const c of conjuncts(v.whereClause)) {
       const e = c?.A_Expr;
       if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '=') continue;
@@ -54,15 +54,33 @@ function selfComparisons(model: Model, t: Table, expr: Node): SelfComparison[] {
       const r = refOf(e.rexpr);
       if (!l || !r || l.name !== r.name) continue;
       const [q, u] = l.qual !== undefined && r.qual === undefined ? [l, r] : r.qual !== undefined && l.qual === undefined ? [r, l] : [undefined, undefined];
-      if (!q || !u) continue;
-      const inner = tables.find((x) => x.alias === q.qual);
-      if (!inner || inner.table === t) continue;
-      // (the unqualified name is the inner table's: the only one of the FROM list that has it)
-      const having = tables.filter((x) => x.table.columns.includes(u.name));
-      if (having.length !== 1 || having[0] !== inner || !t.columns.includes(u.name)) continue;
-      out.push({ ref: u.node, column: u.name, alias: q.qual!, inner: inner.table });
+      if (!q || !u || !from.some((x) => x.alias === q.qual)) continue;
+      out.push({ ref: u.node, column: u.name, alias: q.qual!, from });
     }
   });
+  return out;
+});
+
+/**
+ * The candidates where the unqualified `col` resolves to the sub-select's own table `alias` (the
+ * only table of its FROM list with that column) while the policy's table has a column of that
+ * name too: PostgreSQL looks an unqualified name up in the innermost FROM list first, so the
+ * comparison is the column with itself.
+ */
+function selfComparisons(model: Model, t: Table, expr: Node): SelfComparison[] {
+  const list = candidatesOf(expr);
+  if (list.length === 0) return [];
+  const out: SelfComparison[] = [];
+  for (const c of list) {
+    if (!t.columns.includes(c.column)) continue;
+    const tables = c.from.map((x) => ({ alias: x.alias, table: model.tables.get(model.relKey(x.rv)) }));
+    if (tables.some((x) => !x.table)) continue;
+    const inner = tables.find((x) => x.alias === c.alias)!;
+    if (inner.table === t) continue;
+    const having = tables.filter((x) => x.table!.columns.includes(c.column));
+    if (having.length !== 1 || having[0] !== inner) continue;
+    out.push({ ref: c.ref, column: c.column, alias: c.alias, inner: inner.table! });
+  }
   return out;
 }
 
