@@ -57,3 +57,31 @@ CREATE POLICY send ON messages FOR INSERT TO authenticated WITH CHECK (sender_id
   assert.deepEqual(lint(base.replace('(conversation_id uuid NOT NULL, user_id', '(conv_id uuid NOT NULL, conversation uuid, user_id').replace('cp.conversation_id = conversation_id', 'cp.conv_id = conversation_id')), []);
   assert.deepEqual(lint(base.replace('FROM conversation_participants cp WHERE', 'FROM conversation_participants cp, messages m2 WHERE')), []);
 });
+
+// Calibration cal30 (ocebs/secretsanta-graphile 000005: matchup IN (SELECT matchup FROM matchup
+// WHERE …), a table with no column of that name): the selected name is the message's own.
+test("err: col IN (SELECT col FROM t …) where t has no such column: the sub-select returns the row's own col, and the IN is true whenever it finds a row; PGlite: profile 1 reads the other matchup's message", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE matchup (id int PRIMARY KEY, sender int, recipient int);
+CREATE TABLE message (id int PRIMARY KEY, body text, matchup int);
+CREATE FUNCTION current_profile_id() RETURNS int LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('jwt.claims.profile', true), '')::int $$;
+ALTER TABLE message ENABLE ROW LEVEL SECURITY;
+CREATE POLICY read_matchup_messages ON message FOR SELECT TO authenticated
+  USING (matchup IN (SELECT matchup FROM matchup WHERE recipient = (SELECT current_profile_id()) OR sender = (SELECT current_profile_id())));
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/committed/000005.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'matchup');
+  assert.match(mine[0]!.message, /selects matchup, which public\.matchup has no column of: PostgreSQL takes it from the enclosing query/);
+  const fixedSql = sql.replace('(SELECT matchup FROM matchup', '(SELECT id FROM matchup');
+  assert.deepEqual(lintFiles([{ file: 'migrations/committed/000005.sql', text: fixedSql }], ID).mine, []);
+  const read = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(text);
+      await q(`INSERT INTO matchup VALUES (10, 1, 2), (20, 3, 4); INSERT INTO message VALUES (100, 'for 2', 10), (200, 'for 4: secret', 20)`);
+      await q(`GRANT SELECT ON message, matchup TO authenticated; SELECT set_config('jwt.claims.profile', '1', false); SET ROLE authenticated`);
+      return count(q, 'message');
+    });
+  assert.equal(await read(sql), 2, "profile 1 reads matchup 20's message");
+  assert.equal(await read(fixedSql), 1, 'selecting the id: its own matchup only');
+});

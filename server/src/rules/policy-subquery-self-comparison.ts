@@ -7,6 +7,7 @@ import { defineRule, type Fix } from './types.js';
 import { bareValue, quoteIdent } from './lib/util.js';
 
 interface SelfComparison {
+  kind: 'inner' | 'outer';
   /** the unqualified ColumnRef (its location is where it is written) */
   ref: Node;
   column: string;
@@ -27,6 +28,8 @@ function refOf(n: Node): { node: Node; qual?: string; name: string } | undefined
 
 /** A comparison `alias.col = col` AND-ed in the WHERE of a sub-select whose FROM list is plain tables (syntax only). */
 interface Candidate {
+  /** 'inner': `alias.col = col` (col is the sub-select's table's); 'outer': `col IN (SELECT col FROM …)` (col is the policy's table's) */
+  kind: 'inner' | 'outer';
   ref: Node;
   column: string;
   alias: string;
@@ -55,8 +58,24 @@ const candidatesOf = memoised((expr: Node): Candidate[] => {
       if (!l || !r || l.name !== r.name) continue;
       const [q, u] = l.qual !== undefined && r.qual === undefined ? [l, r] : r.qual !== undefined && l.qual === undefined ? [r, l] : [undefined, undefined];
       if (!q || !u || !from.some((x) => x.alias === q.qual)) continue;
-      out.push({ ref: u.node, column: u.name, alias: q.qual!, from });
+      out.push({ kind: 'inner', ref: u.node, column: u.name, alias: q.qual!, from });
     }
+  });
+  // `col IN (SELECT col FROM …)`, the selected col unqualified (secretsanta's `matchup IN (SELECT
+  // matchup FROM matchup WHERE …)`, a table without such a column)
+  walk(expr, (k, v) => {
+    if (k !== 'SubLink' || v.subLinkType !== 'ANY_SUBLINK') return;
+    const outer = refOf(v.testexpr);
+    const q = v.subselect?.SelectStmt;
+    const target = q?.targetList?.length === 1 ? refOf(q.targetList[0]?.ResTarget?.val) : undefined;
+    if (!outer || !target || target.qual !== undefined || target.name !== outer.name) return;
+    const from: Array<{ alias: string; rv: Node }> = [];
+    for (const item of (q.fromClause ?? []) as Node[]) {
+      const rv = item?.RangeVar;
+      if (!rv?.relname) return;
+      from.push({ alias: String(rv.alias?.aliasname ?? rv.relname).toLowerCase(), rv });
+    }
+    if (from.length) out.push({ kind: 'outer', ref: target.node, column: target.name, alias: outer.qual ?? '', from });
   });
   return out;
 });
@@ -75,11 +94,17 @@ function selfComparisons(model: Model, t: Table, expr: Node): SelfComparison[] {
     if (!t.columns.includes(c.column)) continue;
     const tables = c.from.map((x) => ({ alias: x.alias, table: model.tables.get(model.relKey(x.rv)) }));
     if (tables.some((x) => !x.table)) continue;
+    if (c.kind === 'outer') {
+      // (no table of the sub-select has the column, and the IN's own column is the policy's table's)
+      if ((c.alias && c.alias !== t.name.toLowerCase()) || tables.some((x) => x.table === t || x.table!.columns.includes(c.column))) continue;
+      out.push({ kind: 'outer', ref: c.ref, column: c.column, alias: c.alias, inner: tables[0]!.table! });
+      continue;
+    }
     const inner = tables.find((x) => x.alias === c.alias)!;
     if (inner.table === t) continue;
     const having = tables.filter((x) => x.table!.columns.includes(c.column));
     if (having.length !== 1 || having[0] !== inner) continue;
-    out.push({ ref: c.ref, column: c.column, alias: c.alias, inner: inner.table! });
+    out.push({ kind: 'inner', ref: c.ref, column: c.column, alias: c.alias, inner: inner.table! });
   }
   return out;
 }
@@ -103,6 +128,17 @@ export const policySubquerySelfComparison = defineRule({
         for (const s of selfComparisons(model, t, e.node)) {
           const at: number = s.ref.location;
           if (typeof at !== 'number' || at < 0) continue;
+          if (s.kind === 'outer') {
+            report({
+              file: e.file,
+              start: at,
+              end: at + s.column.length,
+              message:
+                `In policy "${p.name}" on ${p.table}, ${s.column} IN (SELECT ${s.column} FROM ${s.inner.key} …) selects ${s.column}, which ${s.inner.key} has no column of: PostgreSQL takes it from the enclosing query, the policy's table, so the sub-select returns the row's own ${s.column} and the IN is true whenever the sub-select finds any row at all ` +
+                `(for the caller, a row of ${s.inner.key} in any ${s.column}), so the policy admits rows of every ${s.column}. Select the column of ${s.inner.key} that holds it (e.g. its id), qualified with the table's alias.`,
+            });
+            continue;
+          }
           const qualified = `${quoteIdent(t.name)}.${s.column}`;
           const fix: Fix = {
             title: `Qualify ${s.column} with the policy's table: ${qualified}`,
