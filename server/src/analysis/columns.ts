@@ -599,7 +599,7 @@ export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFa
       if (fi < at) continue;
       const made = firstMadeAt(model, fi, key);
       // (in the same folder: two folders are two sequences of migrations, whose order the paths do not tell)
-      if (made && ((fi > at && folderOf(made.file) === folderOf(p.created.file)) || (fi === at && made.start > p.created.start))) return { rv, key, made };
+      if (made && madeLaterThan(made, fi, at, p.created)) return { rv, key, made };
     }
   }
   return undefined;
@@ -635,8 +635,17 @@ function ownTableMadeLater(model: Model, p: Policy, ws: WorkspaceColumnFacts): M
   // (not when that CREATE is IF NOT EXISTS, or in a DO block: the table may have been made
   // elsewhere before the policy, as mtkcx's site_settings and gantt-flow's baseline show)
   const made = firstMadeAt(model, fi, p.table, true);
-  if (made && ((fi > at && folderOf(made.file) === folderOf(p.created.file)) || (fi === at && made.start > p.created.start))) return { rv, key: p.table, made };
+  if (made && madeLaterThan(made, fi, at, p.created)) return { rv, key: p.table, made };
   return undefined;
+}
+
+/**
+ * Whether `made`, in the model's file `fi`, comes after the statement `stmt` of file `at`: later in
+ * the same file, or in a later file of the same folder (two folders are two sequences of
+ * migrations, whose order the paths do not tell).
+ */
+function madeLaterThan(made: Loc, fi: number, at: number, stmt: Loc): boolean {
+  return (fi > at && folderOf(made.file) === folderOf(stmt.file)) || (fi === at && made.start > stmt.start);
 }
 
 /** The first CREATE TABLE / VIEW of `key` after `at` in migration order (from what workspaceFacts keeps per file). */
@@ -691,7 +700,7 @@ export function createsReferencingLater(model: Model): ReadonlyArray<{ loc: Loc;
           const fi = ws.firstMade.get(key);
           if (fi === undefined || fi < at) continue;
           const made = firstMadeAt(m, fi, key);
-          if (made && ((fi > at && folderOf(made.file) === folderOf(file.file)) || (fi === at && made.start > s.start))) {
+          if (made && madeLaterThan(made, fi, at, { file: file.file, start: s.start, end: s.end })) {
             out.push({ loc: { file: file.file, start: s.start, end: s.end }, key, made });
             break;
           }

@@ -37,19 +37,27 @@ interface Candidate {
   from: Array<{ alias: string; rv: Node }>;
 }
 
+/**
+ * A SELECT's FROM list when it is only tables, each with its alias (or name), lower-case; undefined
+ * for an empty list or one with a join, a function or a sub-query (their columns are not all known).
+ */
+function plainFrom(select: Node): Array<{ alias: string; rv: Node }> | undefined {
+  const from: Array<{ alias: string; rv: Node }> = [];
+  for (const item of (select?.fromClause ?? []) as Node[]) {
+    const rv = item?.RangeVar;
+    if (!rv?.relname) return undefined;
+    from.push({ alias: String(rv.alias?.aliasname ?? rv.relname).toLowerCase(), rv });
+  }
+  return from.length ? from : undefined;
+}
+
 /** The candidates of an expression (kept on the node: a re-lint looks them up). */
 const candidatesOf = memoised((expr: Node): Candidate[] => {
   const out: Candidate[] = [];
   walk(expr, (k, v) => {
     if (k !== 'SelectStmt' || !v.whereClause) return;
-    const from: Array<{ alias: string; rv: Node }> = [];
-    for (const item of (v.fromClause ?? []) as Node[]) {
-      const rv = item?.RangeVar;
-      // (a join, a function or a sub-query in FROM: its columns are not all known)
-      if (!rv?.relname) return;
-      from.push({ alias: String(rv.alias?.aliasname ?? rv.relname).toLowerCase(), rv });
-    }
-    if (from.length === 0) return;
+    const from = plainFrom(v);
+    if (!from) return;
     for (const c of conjuncts(v.whereClause)) {
       const e = c?.A_Expr;
       if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '=') continue;
@@ -69,13 +77,8 @@ const candidatesOf = memoised((expr: Node): Candidate[] => {
     const q = v.subselect?.SelectStmt;
     const target = q?.targetList?.length === 1 ? refOf(q.targetList[0]?.ResTarget?.val) : undefined;
     if (!outer || !target || target.qual !== undefined || target.name !== outer.name) return;
-    const from: Array<{ alias: string; rv: Node }> = [];
-    for (const item of (q.fromClause ?? []) as Node[]) {
-      const rv = item?.RangeVar;
-      if (!rv?.relname) return;
-      from.push({ alias: String(rv.alias?.aliasname ?? rv.relname).toLowerCase(), rv });
-    }
-    if (from.length) out.push({ kind: 'outer', ref: target.node, column: target.name, alias: outer.qual ?? '', from });
+    const from = plainFrom(q);
+    if (from) out.push({ kind: 'outer', ref: target.node, column: target.name, alias: outer.qual ?? '', from });
   });
   return out;
 });

@@ -1,6 +1,6 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, lastGrantOf, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
+import { enableRlsStatements, grantedToRlsSubject, insertAfter, lastGrantOf, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
@@ -37,14 +37,9 @@ function grantedTo(model: Model, t: Table, roles: readonly string[]): { role: st
   return undefined;
 }
 
-/** Whether a REVOKE names the table and, after the migrations, no role subject to RLS but its owner holds a privilege on it. */
+/** Whether a REVOKE names the table and, after the migrations, no role subject to RLS but its owner holds a privilege to query it. */
 function revokedFromAll(model: Model, t: Table): boolean {
-  if (!model.grantEvents.some((e) => !e.isGrant && e.objectKind === 'table' && e.objects.includes(t.key))) return false;
-  for (const [role, privileges] of t.grants) {
-    if (privileges.size === 0 || role === t.owner?.role || model.roleBypassesRls(role) === true) continue;
-    return false;
-  }
-  return true;
+  return model.grantEvents.some((e) => !e.isGrant && e.objectKind === 'table' && e.objects.includes(t.key)) && !grantedToRlsSubject(model, t, COMMAND_PRIVILEGES);
 }
 
 export const rlsNotEnabled = defineRule({

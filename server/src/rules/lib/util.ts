@@ -198,7 +198,11 @@ export function mayHoldPrivilege(model: Model, t: Table | View, role: string, ne
  * request (gearup's trigger_debug; herocast's views revoked from anon and authenticated).
  */
 export function requestsReach(model: Model, rel: Table | View, need: readonly string[]): boolean {
-  if (['anon', 'authenticated'].some((r) => mayHoldPrivilege(model, rel, r, need))) return true;
+  return ['anon', 'authenticated'].some((r) => mayHoldPrivilege(model, rel, r, need)) || grantedToRlsSubject(model, rel, need);
+}
+
+/** Whether a role subject to RLS other than the relation's owner (PUBLIC included, not a BYPASSRLS role) is granted one of `need` on it. */
+export function grantedToRlsSubject(model: Model, rel: Table | View, need: readonly string[]): boolean {
   for (const [role, privileges] of rel.grants) {
     if (role === rel.owner?.role || (PSEUDO_ROLES.has(role) && role !== 'public') || model.roleBypassesRls(role) === true) continue;
     if (need.some((x) => privileges.has(x) || privileges.has('all'))) return true;
