@@ -197,12 +197,15 @@ function madeBefore(model: Model, t: Table): boolean {
   return v;
 }
 
+/** Whether a RangeVar names the table (unqualified: as the table's schema). */
+const namesTable = (rv: Node | undefined, t: Table): boolean => rv?.relname === t.name && (rv.schemaname ?? t.schema) === t.schema;
+
 function namedBefore(model: Model, t: Table): boolean {
   for (const { stmt } of model.statements) {
     if (stmt === t.stmt) return false;
     const n = stmt.node;
     const rv = stmt.kind === 'CreatePolicyStmt' || stmt.kind === 'AlterPolicyStmt' ? n?.table : stmt.kind === 'AlterTableStmt' || stmt.kind === 'IndexStmt' || stmt.kind === 'CreateTrigStmt' ? n?.relation : undefined;
-    if (rv?.relname === t.name && (rv.schemaname ?? t.schema) === t.schema) return true;
+    if (namesTable(rv, t)) return true;
   }
   return false;
 }
@@ -450,7 +453,7 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
   // (a column the table has at the end but gets only later: read afresh, from the few tables with ADD COLUMNs)
   if (result === undefined && ws.adds.size !== 0) {
     const adds = ws.adds.get(own.key);
-    if (adds !== undefined || readsTableWithAdds(model, p, ws)) result = addedLater(model, ws, own, p, adds);
+    if (adds !== undefined || readsTableWithAdds(model, p, ws)) result = addedLater(model, ws, own, p);
   }
   // (a table first made with IF NOT EXISTS whose column other statements of the migrations use:
   // the table was made elsewhere with it, and that CREATE skipped; inpersonmarketplace's markets,
@@ -482,7 +485,7 @@ function namesColumnOf(model: Model, t: Table, name: string): boolean {
     if (stmt.origin !== 'file') continue;
     const n = stmt.node;
     const rv = stmt.kind === 'UpdateStmt' || stmt.kind === 'InsertStmt' || stmt.kind === 'DeleteStmt' || stmt.kind === 'IndexStmt' || stmt.kind === 'AlterTableStmt' ? n?.relation : undefined;
-    if (!rv || rv.relname !== t.name || (rv.schemaname ?? t.schema) !== t.schema) continue;
+    if (!namesTable(rv, t)) continue;
     if (stmt.kind === 'IndexStmt' && (n.indexParams ?? []).some((x: Node) => x?.IndexElem?.name === name)) return true;
     if (stmt.kind === 'InsertStmt' && (n.cols ?? []).some((x: Node) => x?.ResTarget?.name === name)) return true;
     if (stmt.kind === 'UpdateStmt' && (n.targetList ?? []).some((x: Node) => x?.ResTarget?.name === name)) return true;
@@ -502,7 +505,7 @@ function namesColumnOf(model: Model, t: Table, name: string): boolean {
  * top-level statement (one in a DO block may sit in an IF) of this table (after its CREATE TABLE),
  * and no statement dropping, renaming or retyping a column of that name (ws.changed).
  */
-function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy, adds: readonly ColumnAdd[] | undefined): UnknownColumn | undefined {
+function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy): UnknownColumn | undefined {
   // (with sub-selects: the names looked up in their scopes as for a missing column, each table's
   // columns as they are when the policy is created — coach-os' checkin photos policy reading
   // clients.auth_user_id, which the same file adds only after it)
@@ -520,26 +523,16 @@ function addedLater(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Polic
     const to = u.tables.find((t) => madeLater(t, name));
     return to ? { ...u, addedLater: madeLater(to, name), addedTo: to === own ? undefined : to.key } : undefined;
   }
-  if (!adds) return undefined;
+  // (without: the names of its own table, unqualified or qualified by its name)
   for (const e of [p.using, p.withCheck]) {
     if (!e) continue;
-    const c = census(e);
-    if (c.rangeVars.length !== 0) continue;
-    for (const ref of c.columnRefs) {
+    for (const ref of census(e).columnRefs) {
       const fields: Node[] = ref.fields ?? [];
       if (fields.length === 0 || fields.length > 2) continue;
       if (fields.length === 2 && sval(fields[0]) !== own.name) continue;
       const name = sval(fields[fields.length - 1]);
-      if (name === undefined || !own.columns.includes(name) || ws.changed.has(name) || createdWith(own, name)) continue;
-      let first: ColumnAdd | undefined;
-      let certain = true;
-      for (const a of adds) {
-        if (a.column !== name || !writtenBefore(model, own.created, a.loc)) continue;
-        if (a.inDo) certain = false;
-        first ??= a;
-      }
-      if (!first || !certain || !writtenBefore(model, p.created, first.loc) || !plainTable(model, own, ws)) continue;
-      return { ref, column: fields.length === 2 ? `${own.name}.${name}` : name, tables: [own], addedLater: first.loc };
+      const at = name === undefined ? undefined : firstAddAfter(model, ws, own, p, name);
+      if (at) return { ref, column: fields.length === 2 ? `${own.name}.${name}` : name!, tables: [own], addedLater: at };
     }
   }
   return undefined;

@@ -1633,12 +1633,20 @@ function dynamicFunctionGrants(body: FunctionBody): Array<Pick<OpGrant, 'isGrant
 /** Whether a policy depends on what `test` finds in one of its expressions (what DROP … CASCADE takes with the object). */
 const dependsOn = (test: (expr: Node) => boolean) => (p: Policy): boolean => (!!p.using && test(p.using)) || (!!p.withCheck && test(p.withCheck));
 
-/** Whether an expression names column `col` unqualified or qualified by the table's name `table` (what DROP COLUMN … CASCADE takes a policy of the table for). */
-const namesColumn = (col: string, table: string) => (e: Node): boolean =>
-  census(e).columnRefs.some((r) => {
-    const f: Node[] = r.fields ?? [];
-    return sval(f[f.length - 1]) === col && (f.length === 1 || (f.length === 2 && sval(f[0]) === table));
-  });
+/**
+ * Drops the policies of table `t` (a table the replay owns) whose expressions name one of `cols`,
+ * unqualified or qualified by the table's name: what DROP COLUMN … CASCADE, or DROP TYPE … CASCADE
+ * of the columns' type, takes with them.
+ */
+function dropPoliciesNaming(t: Table, cols: readonly string[]): void {
+  const gone = dependsOn((e: Node) =>
+    census(e).columnRefs.some((r) => {
+      const f: Node[] = r.fields ?? [];
+      return cols.includes(sval(f[f.length - 1]) as string) && (f.length === 1 || (f.length === 2 && sval(f[0]) === t.name));
+    }),
+  );
+  if (t.policies.some(gone)) t.policies = t.policies.filter((p) => !gone(p));
+}
 
 /** A name a string argument may give a table (`'public.news'`, `'news'`). */
 const TABLE_NAME_ARG = /^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?$/;
@@ -3470,10 +3478,7 @@ class Replay {
           t.columns = t.columns.filter((c2) => c2 !== cmd.name);
           // (CASCADE drops the table's policies whose expressions name the column with it; without,
           // PostgreSQL refuses the DROP with 2BP01 while one does)
-          if (cmd.behavior === 'DROP_CASCADE' && typeof cmd.name === 'string' && t.policies.length) {
-            const named = namesColumn(cmd.name, t.name);
-            if (t.policies.some(dependsOn(named))) t.policies = t.policies.filter((p) => !dependsOn(named)(p));
-          }
+          if (cmd.behavior === 'DROP_CASCADE' && typeof cmd.name === 'string' && t.policies.length) dropPoliciesNaming(t, [cmd.name]);
           break;
         case 'AT_AddConstraint': {
           const ct = cmd.def?.Constraint;
@@ -3533,7 +3538,8 @@ class Replay {
     // (an unqualified name of the body is looked up in the function's own search_path when it
     // sets one of a single schema: toit_artemis.update_state's `devices`, with SET search_path =
     // toit_artemis, pg_temp, is toit_artemis.devices, not public's)
-    const own = body ? ownPathSchema(n) : undefined;
+    const options = functionOptions(n.options, file, stmt);
+    const own = body ? ownPathSchema(options) : undefined;
     const facts = body ? bodyFacts(body, own ? (names) => (names.length === 1 || names[0] === undefined ? plainKey([own, names[names.length - 1]], this.defaultSchema) : this.key(names)) : (names) => this.key(names)) : undefined;
     const f: Func = {
       key: k,
@@ -3559,7 +3565,7 @@ class Replay {
       executeGrants: NO_GRANTS,
       alters: [],
     };
-    applyFunctionOptions(f, functionOptions(n.options, file, stmt));
+    applyFunctionOptions(f, options);
     if (body) this.bodyWrites(f, body, facts!.setConfig, writes);
     return f;
   }
@@ -3848,8 +3854,7 @@ class Replay {
             if (cols.length === 0) continue;
             const owned = this.ownTable(t);
             owned.columns = owned.columns.filter((c) => !cols.includes(c));
-            const named = (e: Node) => cols.some((c) => namesColumn(c, t.name)(e));
-            if (owned.policies.some(dependsOn(named))) owned.policies = owned.policies.filter((p) => !dependsOn(named)(p));
+            dropPoliciesNaming(owned, cols);
           }
           break;
         }
@@ -3986,12 +3991,10 @@ interface BodyFacts {
 }
 
 /** The one schema of a CREATE FUNCTION's `SET search_path` (besides $user, pg_temp and pg_catalog), if it sets one so. */
-function ownPathSchema(n: Node): string | undefined {
-  for (const o of (n.options ?? []) as Node[]) {
-    const d = o?.DefElem;
-    const v = d?.defname === 'set' ? d.arg?.VariableSetStmt : undefined;
-    if (!v || String(v.name).toLowerCase() !== 'search_path' || v.kind !== 'VAR_SET_VALUE') continue;
-    const values: string[] = (v.args ?? []).map((a: Node) => String(a?.A_Const?.sval?.sval ?? sval(a) ?? ''));
+function ownPathSchema(options: readonly FuncOption[]): string | undefined {
+  for (const o of options) {
+    const values = o.kind === 'set' && o.name === 'search_path' ? o.setting?.values : undefined;
+    if (!values || values[0] === '<from current>') continue;
     const real = values.filter((x) => !['$user', 'pg_temp', 'pg_catalog', '"$user"'].includes(x.toLowerCase()));
     return real.length === 1 && real[0] && !real[0].includes(',') && !/\s/.test(real[0]) ? real[0] : undefined;
   }
