@@ -7,9 +7,19 @@ import { before, test } from 'node:test';
 import { DEFAULT_CONFIG, type Config } from '../../server/src/analysis/config.js';
 import { checkFix, initParser, Workspace } from '../../server/src/engine/workspace.js';
 import { reportKeeper } from '../../server/src/rules/lib/util.js';
+import { checkKeptRejectionsWith } from '../../server/src/analysis/rejected.js';
+import type { Policy } from '../../server/src/analysis/model.js';
 import { fresh, summary } from '../helpers/relint.js';
 
-before(initParser);
+/** the policies whose verdict (accepted) a re-lint kept from the model before (rejected.ts): each asked again here */
+let keptVerdicts = 0;
+before(async () => {
+  await initParser();
+  checkKeptRejectionsWith((p: Policy, asked) => {
+    keptVerdicts++;
+    assert.equal(asked, undefined, `policy ${p.name} on ${p.table}: its kept verdict (accepted) is not what asking again says (${asked?.code})`);
+  });
+});
 
 function count(ws: Workspace, rule: string): number {
   return [...ws.lint().byFile.values()].flat().filter((f) => f.rule === rule).length;
@@ -466,4 +476,55 @@ test('plpgsql-ambiguous-column: an edit before the function moves it (the ON CON
     ['2_fn.sql', fn.replace('RETURNS TABLE (user_id int)', 'RETURNS TABLE (out_user_id int)')],
   ]);
   assert.deepEqual(counts, [1, 1, 0, 1, 0]);
+});
+
+test('policies PostgreSQL rejects: the verdicts kept per table follow the tables its sub-selects read, their CREATE TABLE IF NOT EXISTS, ADD COLUMN and the file order, in other files (rejected.ts)', () => {
+  const members = (col: string, ine = '') => `CREATE TABLE ${ine}members (id int PRIMARY KEY, ${col} uuid, org_id int);\nALTER TABLE members ENABLE ROW LEVEL SECURITY;`;
+  const files = {
+    '1_before.sql': 'SELECT 1;',
+    '2_members.sql': members('user_id'),
+    '3_docs.sql': `CREATE TABLE docs (id int PRIMARY KEY, org_id int);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON docs FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid()));`,
+    '4_other.sql': 'CREATE TABLE other (id int);\nALTER TABLE other ENABLE ROW LEVEL SECURITY;\nCREATE POLICY o ON other FOR SELECT USING (id > 0);',
+  };
+  const ws = new Workspace(DEFAULT_CONFIG, undefined, { editing: true });
+  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+  const counts = [count(ws, 'policy-unknown-column')];
+  const edits: Array<[string, string]> = [
+    // the table the sub-select reads loses the column, then gets it back
+    ['2_members.sql', members('member_id')],
+    ['2_members.sql', members('user_id')],
+    // an ADD COLUMN of it in another file, then the column missing from its CREATE TABLE but added later
+    ['4_other.sql', `${files['4_other.sql']}\nALTER TABLE members ADD COLUMN role text;`],
+    ['2_members.sql', members('member_id')],
+    ['4_other.sql', `${files['4_other.sql']}\nALTER TABLE members ADD COLUMN user_id uuid;`],
+    ['4_other.sql', files['4_other.sql']],
+    ['2_members.sql', members('user_id')],
+    // made IF NOT EXISTS without the column, then named before it (made elsewhere: its columns not known)
+    ['2_members.sql', members('member_id', 'IF NOT EXISTS ')],
+    ['1_before.sql', 'CREATE INDEX ON members (org_id);'],
+    ['1_before.sql', 'SELECT 1;'],
+    ['2_members.sql', members('user_id')],
+    // a file renamed to come after the policy: the policy's sub-select reads a relation made later
+    ['1_before.sql', 'SELECT 2;'],
+  ];
+  for (const [i, [file, text]] of edits.entries()) {
+    ws.setFile(file, text);
+    assert.deepEqual(summary(ws), summary(fresh(ws)), `step ${i + 1} (${file}) differs from a fresh lint`);
+    counts.push(count(ws, 'policy-unknown-column'));
+  }
+  assert.deepEqual(counts, [0, 1, 0, 0, 1, 1, 1, 0, 1, 0, 1, 0, 0]);
+  const kept = keptVerdicts;
+  // the same workspace with the members file moved after the policy's (42P01), and back
+  ws.removeFile('2_members.sql');
+  ws.setFile('5_members.sql', members('user_id'));
+  assert.deepEqual(summary(ws), summary(fresh(ws)));
+  assert.equal(count(ws, 'policy-unknown-column'), 1);
+  ws.removeFile('5_members.sql');
+  ws.setFile('2_members.sql', members('user_id'));
+  assert.deepEqual(summary(ws), summary(fresh(ws)));
+  assert.equal(count(ws, 'policy-unknown-column'), 0);
+  // (the kept path was taken: other's policy, in a file none of these edits touched until step 3)
+  assert.ok(kept > 0, 'no verdict was kept');
 });

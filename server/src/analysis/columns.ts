@@ -446,7 +446,7 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
   let result: UnknownColumn | undefined;
   if (hit !== undefined && hit.policy === p && hit.own === own && hit.sig === ws.sig && hit.before === before && sameTables(model, hit)) result = hit.result;
   else {
-    const rec: Kept = { policy: p, own, sig: ws.sig, before, keys: undefined, tables: undefined, result: undefined };
+    const rec: Kept = { policy: p, own, sig: ws.sig, before, keys: undefined, tables: undefined, befores: undefined, result: undefined };
     rec.result = result = uncached(model, ws, own, p, rec);
     memo[KEPT] = rec;
   }
@@ -734,6 +734,11 @@ function relationsRead(model: Model, p: Policy, probe: string): { rvs: readonly 
 }
 const READ_KEYS = 'columns:readKeys';
 
+/** The keys of the relations a policy's expressions read (relationsRead), or undefined when a SET search_path resolved its names (a later model may resolve them otherwise). */
+export function readKeysOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): readonly string[] | undefined {
+  return resolvedThroughPath(p.stmt) ? undefined : relationsRead(model, p, ws.probe).keys;
+}
+
 /** Whether a sub-select of the policy reads a table some ALTER TABLE … ADD COLUMN adds to. */
 function readsTableWithAdds(model: Model, p: Policy, ws: WorkspaceColumnFacts): boolean {
   const { keys } = relationsRead(model, p, ws.probe);
@@ -766,16 +771,26 @@ interface Kept {
   sig: string;
   /** madeBefore of `own` */
   before: boolean;
-  /** keys of the other tables looked at, and what they were */
+  /** keys of the other tables looked at, what they were, and their madeBefore (a statement naming one may come or go before its CREATE TABLE IF NOT EXISTS) */
   keys: string[] | undefined;
   tables: Array<Table | undefined> | undefined;
+  befores: boolean[] | undefined;
   result: UnknownColumn | undefined;
 }
 const KEPT = 'unknownColumn';
 
+/** Whether unknownColumnOf, asked of this policy in the last model, found a column missing (before usedElsewhere, which reads statements anywhere, let it go). */
+export function foundMissingColumn(p: Policy): boolean {
+  const k = p.stmt.memo?.[KEPT] as Kept | undefined;
+  return k !== undefined && k.policy === p && k.result !== undefined;
+}
+
 function sameTables(model: Model, k: Kept): boolean {
   if (!k.keys) return true;
-  for (let i = 0; i < k.keys.length; i++) if (model.tables.get(k.keys[i]!) !== k.tables![i]) return false;
+  for (let i = 0; i < k.keys.length; i++) {
+    const t = model.tables.get(k.keys[i]!);
+    if (t !== k.tables![i] || (t !== undefined && madeBefore(model, t) !== k.befores![i])) return false;
+  }
   return true;
 }
 
@@ -793,9 +808,11 @@ function uncached(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy,
     const t = model.tables.get(key);
     rec.keys ??= [];
     rec.tables ??= [];
+    rec.befores ??= [];
     if (!rec.keys.includes(key)) {
       rec.keys.push(key);
       rec.tables.push(t);
+      rec.befores.push(t !== undefined && madeBefore(model, t));
     }
     return t;
   };

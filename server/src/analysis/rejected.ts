@@ -5,10 +5,10 @@
 // FOR SELECT or DELETE).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
-import { clauseStatements, createdAsTable, missingRelationOf, type MissingRelation, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
-import type { Model, Policy, View } from './model.js';
+import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, missingRelationOf, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
+import type { Model, Policy, Table, View } from './model.js';
 import { memoModel } from './policy-exprs.js';
-import type { Loc } from './types.js';
+import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
 
 export { clauseError };
@@ -21,21 +21,155 @@ export type Rejection =
 
 /** The policies PostgreSQL rejects, with why, once per model (in model order). Shared: do not mutate. */
 export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
-  return memoModel(model, 'rejected:policies', (m) => {
-    const out = new Map<Policy, Rejection>();
-    const list = m.policies;
-    const views = m.views;
-    const ws = workspaceFacts(m);
-    // (the CREATE POLICY statements whose clauses their command does not take: few, found per file)
-    const badClauses = new Set<unknown>();
-    for (const { stmt } of clauseStatements(m)) if (stmt.kind === 'CreatePolicyStmt') badClauses.add(stmt);
-    for (let i = 0; i < list.length; i++) {
-      const p = list[i]!;
-      const r = rejectionIn(m, p, ws, views.size !== 0 && views.has(p.table), badClauses.size !== 0 && badClauses.has(p.stmt));
-      if (r) out.set(p, r);
+  return memoModel(model, 'rejected:policies', buildRejected);
+}
+
+// ---- keeping a table's verdicts ----
+//
+// A re-lint's model shares most tables with the one before (the same objects: see "redoing a
+// segment" in model.ts), and asking each of their policies again was ≈ 10 ms of each bench
+// re-lint (≈ 9,000 policies, a few map lookups each, memory bound). So the verdicts are kept
+// per table, for the tables none of whose policies PostgreSQL rejects and whose verdicts follow
+// from what is compared below, and such a table's policies are not asked again while:
+// - the workspace facts they read are the same: the files (by name, in order), workspaceFacts'
+//   signature, the first file making each relation, the names relations are renamed to, and no
+//   CREATE TABLE whose FOREIGN KEY names a table made later (createsReferencingLater);
+// - the table is the same object (then so are its policies: they live on it), and so is every
+//   table its policies' sub-selects read (their columns, their CREATE TABLE);
+// - none of its policies comes from a file parsed again since (its statements moved);
+// - it is not a view, not made by CREATE TABLE IF NOT EXISTS (madeBefore reads the statements
+//   before it, anywhere), nor is a table its policies read, and neither it nor a table read
+//   gets a column by ALTER TABLE … ADD COLUMN (addedLater reads those statements); no policy of it resolved a name through a SET
+//   search_path, and none names a column that usedElsewhere let go.
+// A table with a rejected policy is asked again each time (a Rejection holds locations).
+// The test suite asks the kept tables' policies again and compares (checkKeptRejectionsWith).
+
+/** A table whose policies PostgreSQL accepts, and what that verdict read. */
+interface KeptVerdict {
+  table: Table;
+  /** the files its policies come from */
+  files: string[];
+  /** the relations its policies read, and the tables they were */
+  reads: string[];
+  tables: Array<Table | undefined>;
+}
+
+/** What the last model's verdicts were kept with. */
+let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; kept: Map<string, KeptVerdict> } | undefined;
+
+let keptCheck: ((p: Policy, asked: Rejection | undefined) => void) | undefined;
+/** For the test suite: each policy whose verdict is kept is asked again and `check`ed (it must be accepted). */
+export function checkKeptRejectionsWith(check: typeof keptCheck): void {
+  keptCheck = check;
+}
+
+function buildRejected(m: Model): Map<Policy, Rejection> {
+  const out = new Map<Policy, Rejection>();
+  const views = m.views;
+  const ws = workspaceFacts(m);
+  // (the CREATE POLICY statements whose clauses their command does not take: few, found per file)
+  const badClauses = new Set<unknown>();
+  for (const { stmt } of clauseStatements(m)) if (stmt.kind === 'CreatePolicyStmt') badClauses.add(stmt);
+  const ask = (p: Policy): Rejection | undefined => rejectionIn(m, p, ws, views.size !== 0 && views.has(p.table), badClauses.size !== 0 && badClauses.has(p.stmt));
+  const before = lastVerdicts;
+  const reparsed = before !== undefined ? reparsedSince(m, ws, before) : undefined;
+  const kept = new Map<string, KeptVerdict>();
+  m.tables.forEach((t, key) => {
+    const list = t.policies;
+    if (list.length === 0) return;
+    const k = reparsed !== undefined ? before!.kept.get(key) : undefined;
+    if (k !== undefined && stillHolds(m, ws, k, t, key, reparsed!)) {
+      kept.set(key, k);
+      if (keptCheck !== undefined) for (let i = 0; i < list.length; i++) keptCheck(list[i]!, ask(list[i]!));
+      return;
     }
-    return out;
+    let keep = !views.has(key) && !t.stmt.node?.if_not_exists && !ws.adds.has(key);
+    for (let i = 0; i < list.length; i++) {
+      const r = ask(list[i]!);
+      if (r) {
+        out.set(list[i]!, r);
+        keep = false;
+      }
+    }
+    if (keep) {
+      const v = verdictOf(m, ws, t, list);
+      if (v) kept.set(key, v);
+    }
   });
+  // (policies on tables the workspace does not create: asked each time)
+  const orphans = m.policies;
+  let n = 0;
+  m.tables.forEach((t) => (n += t.policies.length));
+  for (let i = n; i < orphans.length; i++) {
+    const r = ask(orphans[i]!);
+    if (r) out.set(orphans[i]!, r);
+  }
+  lastVerdicts = { files: m.files, ws, kept };
+  return out;
+}
+
+/** What an accepted table's verdict read (undefined: it cannot be kept). */
+function verdictOf(m: Model, ws: WorkspaceColumnFacts, t: Table, list: readonly Policy[]): KeptVerdict | undefined {
+  const v: KeptVerdict = { table: t, files: [], reads: [], tables: [] };
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]!;
+    if (foundMissingColumn(p)) return undefined;
+    const keys = readKeysOf(m, p, ws);
+    if (keys === undefined) return undefined;
+    if (!v.files.includes(p.created.file)) v.files.push(p.created.file);
+    if (p.loc.file !== p.created.file && !v.files.includes(p.loc.file)) v.files.push(p.loc.file);
+    for (let j = 0; j < keys.length; j++) {
+      const r = keys[j]!;
+      if (v.reads.includes(r)) continue;
+      const rt = m.tables.get(r);
+      // (madeBefore of a table made IF NOT EXISTS reads the statements before it, anywhere)
+      if (ws.adds.has(r) || rt?.stmt.node?.if_not_exists) return undefined;
+      v.reads.push(r);
+      v.tables.push(rt);
+    }
+  }
+  return v;
+}
+
+/** Whether a kept verdict holds in this model (see "keeping a table's verdicts"). */
+function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table, key: string, reparsed: ReadonlySet<string>): boolean {
+  if (k.table !== t || m.views.has(key) || ws.adds.has(key)) return false;
+  for (let i = 0; i < k.files.length; i++) if (reparsed.has(k.files[i]!)) return false;
+  for (let i = 0; i < k.reads.length; i++) if (m.tables.get(k.reads[i]!) !== k.tables[i] || ws.adds.has(k.reads[i]!)) return false;
+  return true;
+}
+
+/**
+ * The names of the files parsed again since the last model, when the verdicts kept from it may
+ * hold (the same files in the same order, the same workspace facts); else undefined.
+ */
+function reparsedSince(m: Model, ws: WorkspaceColumnFacts, before: NonNullable<typeof lastVerdicts>): Set<string> | undefined {
+  const a = before.files;
+  const b = m.files;
+  if (a.length !== b.length) return undefined;
+  const out = new Set<string>();
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.file !== b[i]!.file) return undefined;
+    if (a[i] !== b[i]) out.add(b[i]!.file);
+  }
+  const w = before.ws;
+  if (w.sig !== ws.sig || w.dynamic !== ws.dynamic || !sameEntries(w.firstMade, ws.firstMade) || !sameMembers(w.renamedTo, ws.renamedTo)) return undefined;
+  if (createsReferencingLater(m).length !== 0) return undefined;
+  return out;
+}
+
+function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+function sameMembers<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }
 
 /** Why PostgreSQL rejects a policy's CREATE POLICY (as rejectedPolicies), for one the model no longer holds too. */
