@@ -393,3 +393,36 @@ CREATE POLICY teams_access ON teams FOR ALL TO app_user_t USING (EXISTS (SELECT 
     assert.deepEqual((await q('SELECT name FROM teams ORDER BY id')).map((r) => r.name), ['victim team', 'attacker team']);
   });
 });
+
+test("ok: a membership table its writers cannot read (no SELECT policy for them: booktifi's users, INSERT only) gives nothing: the trusting policy's sub-select never finds the forged row, and the UPDATE it guards changes no row (PGlite)", async () => {
+  const sql = `CREATE TABLE public.tenants (id int PRIMARY KEY, name text NOT NULL);
+CREATE TABLE public.users (id uuid PRIMARY KEY, tenant_id int REFERENCES public.tenants (id), role text NOT NULL);
+ALTER TABLE public.tenants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenants_read ON public.tenants FOR SELECT TO authenticated USING (true);
+CREATE POLICY tenants_admin ON public.tenants FOR UPDATE TO authenticated
+  USING (id IN (SELECT tenant_id FROM public.users WHERE id = auth.uid()))
+  WITH CHECK (id IN (SELECT tenant_id FROM public.users WHERE id = auth.uid()));
+CREATE POLICY users_create ON public.users FOR INSERT TO authenticated WITH CHECK (id = auth.uid());
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/1_init.sql', text: sql }], ID);
+  assert.deepEqual(mine, []);
+  // with a SELECT policy showing users their own row, the forged row is found: reported
+  const readable = lintFiles([{ file: 'supabase/migrations/1_init.sql', text: `${sql}CREATE POLICY users_own ON public.users FOR SELECT TO authenticated USING (id = auth.uid());\n` }], ID);
+  assert.equal(readable.mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.tenants VALUES (1, 'victim')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    await q(`INSERT INTO public.users VALUES ('${TENANT_A}', 1, 'admin')`);
+    assert.equal(await count(q, 'public.users'), 0, 'the forged row is not visible to its writer');
+    assert.deepEqual(await q(`UPDATE public.tenants SET name = 'pwned' RETURNING id`), []);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT name FROM public.tenants'), [{ name: 'victim' }]);
+    // the same with the SELECT policy: the forged row opens the tenant
+    await q('CREATE POLICY users_own ON public.users FOR SELECT TO authenticated USING (id = auth.uid())');
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(`UPDATE public.tenants SET name = 'pwned' RETURNING id`), [{ id: 1 }]);
+  });
+});

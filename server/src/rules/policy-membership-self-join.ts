@@ -8,6 +8,7 @@ import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { authCallOf, bareValue, bodyText, columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
 import { subselectReads } from './lib/unreadable.js';
+import { hiddenFrom } from './lib/hidden.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
 // `EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid())`. A
@@ -495,7 +496,7 @@ function columnGrants(model: Model, t: Table, cmd: string): string[][] {
  * another permissive SELECT policy of its table admits every row to the writer's roles (USING
  * (true), or `auth.uid() IS NOT NULL` for authenticated: auradesk's profiles), or the policies of
  * the membership or trusting table recurse when read (42P17: every read of them fails, which
- * policy-recursion reports).
+ * policy-recursion reports), or the writer's roles see no row of the membership table.
  */
 function nothingGained(model: Model, u: Use, w: Policy): boolean {
   // Only a rewriter cycle (42P17) fails every statement: one from a SELECT policy of either table
@@ -507,6 +508,11 @@ function nothingGained(model: Model, u: Use, w: Policy): boolean {
     ((p.command === 'select' || p.command === 'all') && (p.table === u.member.key || p.table === u.table.key)) ||
     (p.table === u.member.key && (p.command === w.command || w.command === 'all'));
   if (recursionCycles(model).some((c) => c.code === '42P17' && fails(c.start))) return true;
+  // (the writer's roles see no row of the membership table: the trusting policy, reading it as
+  // them, never finds the row they write; booktifi's users, with an INSERT policy only. Not
+  // when it reads it through a SECURITY DEFINER function, as its owner)
+  const writers = w.roles.includes('public') ? u.policy.roles.filter((r) => r !== 'public') : w.roles;
+  if (!u.via?.securityDefiner && writers.length && writers.every((r) => hiddenFrom(model, u.member, r))) return true;
   if (u.policy.command !== 'select') return false;
   const all = (p: Policy, role: string) => {
     const using = p.using;
