@@ -298,3 +298,33 @@ REVOKE ALL PRIVILEGES ON TABLE systems FROM rne_tenant;
     assert.equal(!r.ok && r.error.code, '42501');
   });
 });
+
+// Calibration cal31 (oasis-supabase-core's staff_provisionable_roles: REVOKE ALL from PUBLIC,
+// anon and authenticated, then GRANT SELECT to authenticated): the message says what the API
+// roles may do, not "reads and writes".
+test("err: Supabase: the message names what the API roles may do (authenticated reads every row, anon nothing, no role writes), as PGlite shows; with the platform's defaults alone, both read and write", async () => {
+  const sql = `CREATE TABLE IF NOT EXISTS public.staff_roles (role_key text PRIMARY KEY, description text NOT NULL);
+REVOKE ALL ON TABLE public.staff_roles FROM PUBLIC, anon, authenticated;
+GRANT SELECT ON TABLE public.staff_roles TO authenticated;
+`;
+  const file = 'supabase/migrations/20260819110000_staff.sql';
+  const [f] = lintFiles([{ file, text: sql }], ID).mine;
+  assert.match(f!.message, /never enabled: authenticated may read all of its rows \(anon holds no privilege on it\), and no policy can filter them\./);
+  const [g] = lintFiles([{ file, text: 'CREATE TABLE public.notes (id int PRIMARY KEY, body text);\n' }], ID).mine;
+  assert.match(g!.message, /never enabled: anon and authenticated, the roles of every API request, may read and write all of its rows, and no policy/);
+  await inRollback(await getDb(), async (q) => {
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
+    await q(sql);
+    await q(`INSERT INTO public.staff_roles VALUES ('sales', 'Sales'), ('ops', 'Ops')`);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.staff_roles'), 2, 'every row');
+    for (const w of [`INSERT INTO public.staff_roles VALUES ('x', 'y')`, `UPDATE public.staff_roles SET description = 'z'`, 'DELETE FROM public.staff_roles']) {
+      const r = await tryQuery(q, w);
+      assert.equal(!r.ok && r.error.code, '42501', w);
+    }
+    await q('RESET ROLE');
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, 'SELECT * FROM public.staff_roles');
+    assert.equal(!r.ok && r.error.code, '42501');
+  });
+});

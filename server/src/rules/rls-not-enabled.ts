@@ -1,6 +1,6 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { enableRlsStatements, grantedToRlsSubject, insertAfter, lastGrantOf, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
+import { enableRlsStatements, grantedToRlsSubject, insertAfter, lastGrantOf, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
@@ -40,6 +40,28 @@ function grantedTo(model: Model, t: Table, roles: readonly string[]): { role: st
 /** Whether a REVOKE names the table and, after the migrations, no role subject to RLS but its owner holds a privilege to query it. */
 function revokedFromAll(model: Model, t: Table): boolean {
   return model.grantEvents.some((e) => !e.isGrant && e.objectKind === 'table' && e.objects.includes(t.key)) && !grantedToRlsSubject(model, t, COMMAND_PRIVILEGES);
+}
+
+const VERBS: Record<string, string> = { select: 'read', insert: 'insert', update: 'update', delete: 'delete' };
+
+/**
+ * On Supabase, what the API roles may do to the table as far as the migrations' grants and
+ * REVOKEs tell (the platform grants them everything by default): oasis's staff roles table,
+ * revoked from both and granted SELECT to authenticated, is read, never written. Undefined
+ * elsewhere, or when neither may do anything (another role subject to RLS is granted it).
+ */
+function apiReach(model: Model, t: Table): string | undefined {
+  if (!model.supabase) return undefined;
+  const per: Array<[string, string[]]> = [];
+  for (const role of ['anon', 'authenticated']) {
+    const can = COMMAND_PRIVILEGES.filter((c) => mayHoldPrivilege(model, t, role, [c]));
+    if (can.length) per.push([role, can]);
+  }
+  if (per.length === 0) return undefined;
+  if (per.length === 2 && per.every(([, c]) => c.length === COMMAND_PRIVILEGES.length)) return 'anon and authenticated, the roles of every API request, may read and write all of its rows';
+  const what = (c: string[]) => (c.length === COMMAND_PRIVILEGES.length ? 'read and write' : c.map((x) => VERBS[x]).join(', ').replace(/, ([^,]*)$/, ' and $1'));
+  const none = per.length === 1 ? ` (${per[0]![0] === 'anon' ? 'authenticated' : 'anon'} holds no privilege on it)` : '';
+  return `${per.map(([r, c]) => `${r} may ${what(c)} ${c.length === 1 && c[0] === 'insert' ? 'rows' : 'all of its rows'}`).join(' and ')}${none}`;
 }
 
 export const rlsNotEnabled = defineRule({
@@ -92,7 +114,7 @@ export const rlsNotEnabled = defineRule({
             `without RLS, privileges alone decide, so ${granted.role} ${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, whatever tenant or user it belongs to. ` +
             `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE) with policies for ${granted.role}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
           : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled: ` +
-            'every role granted access to it reads and writes all rows, and no policy can filter them. ' +
+            `${apiReach(model, t) ?? 'every role granted access to it reads and writes all rows'}, and no policy can filter them. ` +
             `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
         // (for a table granted to the policies' role, not enabling it: without its policies, that
         // role, which uses the table today, would get no row and every write would fail)
