@@ -59,3 +59,4 @@ export { plpgsqlAmbiguousColumn } from './plpgsql-ambiguous-column.js';
 export { typeAlreadyExists } from './type-already-exists.js';
 export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
 export { policySubquerySelfComparison } from './policy-subquery-self-comparison.js';
+export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';
