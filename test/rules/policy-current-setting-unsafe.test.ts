@@ -396,3 +396,41 @@ CREATE POLICY field_cards_owner ON field_cards FOR SELECT TO authenticated USING
     await expectPgError(q('SELECT * FROM field_cards'), '42704', 'unrecognized configuration parameter "current_account_id"');
   });
 });
+
+// Calibration cal31 (roiheimen's coalesce(current_setting('jwt.claims.admin', true), 'false')::boolean)
+/** As localSetEnded, for the setting below (a name no other test sets: its first read here is 'never set'). */
+async function adminSetEnded(q: Q): Promise<void> {
+  await q(`SAVEPOINT local_set; SELECT set_config('app.is_admin_cs31', 'true', true); ROLLBACK TO SAVEPOINT local_set; RELEASE SAVEPOINT local_set`);
+  assert.deepEqual(await q(`SELECT current_setting('app.is_admin_cs31', true) AS v`), [{ v: '' }]);
+}
+
+test("err: coalesce(current_setting('x', true), 'false')::boolean: the default covers a setting never set, not one a local set left '': 22P02; fixed inside the coalesce (nullif), the default applies: 0 rows, then the flag's rows", async () => {
+  const sql = `CREATE TABLE invoices (id int PRIMARY KEY, tenant_id uuid NOT NULL, amount int NOT NULL);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invoices_admin ON invoices FOR SELECT TO authenticated
+  USING (coalesce(current_setting('app.is_admin_cs31', true), 'false')::boolean);
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/1_invoices.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const finding = mine[0]!;
+  assert.equal(textAt(ws, finding), "current_setting('app.is_admin_cs31', true)");
+  assert.match(finding.message, /the setting reads '' rather than NULL, so the cast to boolean fails with 22P02 invalid input syntax for type boolean \(T15b\).* Write coalesce\(nullif\(current_setting\('app\.is_admin_cs31', true\), ''\), …\)::boolean: an empty setting then takes the coalesce's default, as an unset one does\./);
+  const fixed = applyFix(ws, finding);
+  assert.equal(finding.fixes[0]!.kind, 'safe');
+  assert.match(sqlOf(fixed), /USING \(coalesce\(nullif\(current_setting\('app\.is_admin_cs31', true\), ''\), 'false'\)::boolean\)/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(ws));
+    assert.equal(await rows(q), 0, "never set (in this session): the default 'false'");
+    await adminSetEnded(q);
+    assert.equal(await rows(q), '22P02');
+  });
+  await inRollback(db, async (q) => {
+    await invoices(q, sqlOf(fixed));
+    await adminSetEnded(q);
+    assert.equal(await rows(q), 0);
+    await q(`SELECT set_config('app.is_admin_cs31', 'true', true)`);
+    assert.equal(await rows(q), 2);
+  });
+});

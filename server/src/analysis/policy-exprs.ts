@@ -1086,6 +1086,8 @@ export interface SettingCall {
    * included, so the cast fails then too.
    */
   emptyDefault?: number;
+  /** the call is the first argument of a coalesce with constant defaults (not '') under the cast: '' passes through it to the cast */
+  defaulted?: true;
   /** a name without a prefix that is no built-in parameter: it can never be set (42704 on SET and set_config) */
   undotted?: true;
 }
@@ -1143,6 +1145,7 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
     let nullif = false;
     let emptyDefault: number | undefined;
     let emptyNode: Node | undefined;
+    let defaulted = false;
     for (; i >= 0; i--) {
       const a = ancestors[i]!;
       // (`coalesce(current_setting(x, true), '')`: '' when unset, passed on to the cast)
@@ -1151,6 +1154,14 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
         if (args[0]?.FuncCall === n && args.length > 1 && args.slice(1).every((x) => stringConst(x) === '')) {
           emptyDefault = typeof a.node.location === 'number' ? a.node.location : -1;
           emptyNode = a.node;
+          continue;
+        }
+        // (`coalesce(current_setting(x, true), 'false')::boolean`: a default only for NULL, never
+        // set; after a transaction-local set has ended the call gives '', which the coalesce passes
+        // on to the cast: roiheimen's jwt.claims.admin. Fixed in place: nullif around the call)
+        if (args[0]?.FuncCall === n && args.length > 1 && args.slice(1).every((x) => stringConst(x) !== undefined)) {
+          emptyNode = a.node;
+          defaulted = true;
           continue;
         }
       }
@@ -1189,7 +1200,7 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
       const t = ancestors[j]!.type;
       conditional = t === 'BoolExpr' ? ancestors[j]!.node.boolop !== 'NOT_EXPR' : t === 'CaseExpr' || t === 'CoalesceExpr' || t === 'MinMaxExpr';
     }
-    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}), ...(undotted ? { undotted: true } : {}) });
+    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}), ...(defaulted && castType ? { defaulted: true as const } : {}), ...(undotted ? { undotted: true } : {}) });
     return false;
   });
   return out.filter((c) => c.location >= 0);

@@ -95,6 +95,7 @@ function problems(c: Located): string {
 
 function suggestion(c: Located): string {
   if (c.undotted) return `a prefixed name where it is set and here (custom parameters need one, e.g. app.${c.setting}), read as nullif(current_setting('app.${c.setting}', true), '')${c.castType ? `::${c.castType}` : ''}`;
+  if (c.defaulted && c.replacement) return `coalesce(${c.replacement}, …)${c.castType ? `::${c.castType}` : ''}`;
   return c.replacement ? `${c.replacement}${c.castType ? `::${c.castType}` : ''}` : `nullif(current_setting('${c.setting}', true), '')`;
 }
 
@@ -215,7 +216,7 @@ export const policyCurrentSettingUnsafe = defineRule({
           message:
             `Policy "${p.name}" on ${p.table} reads ${first.text} in its ${clause}: ${problems(first)}; ${fails}` +
             `${calls.length > 1 ? ` (${calls.length - 1} more such call${calls.length > 2 ? 's' : ''} in this expression)` : ''}. ` +
-            `Write ${suggestion(first)}: an unset or empty setting then gives NULL, ${after}`,
+            `Write ${suggestion(first)}: ${first.defaulted ? "an empty setting then takes the coalesce's default, as an unset one does." : `an unset or empty setting then gives NULL, ${after}`}`,
           fixes: fix ? [fix] : [],
         });
       }

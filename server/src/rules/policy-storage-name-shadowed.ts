@@ -111,17 +111,17 @@ export const policyStorageNameShadowed = defineRule({
             : [];
           const effect =
             e.clause === 'check'
-              ? `every ${p.command === 'update' ? 'UPDATE' : 'upload'} it was written for fails with 42501 new row violates row-level security policy`
+              ? `are refused (${p.command === 'update' ? 'an UPDATE' : 'an upload'} of one fails with 42501 new row violates row-level security policy)`
               : p.command === 'select' || p.command === 'all'
-                ? 'reads return none of the files it was written for'
-                : `its ${p.command.toUpperCase()}s reach none of the files they were written for`;
+                ? 'are not returned'
+                : `are not reached by its ${p.command.toUpperCase()}s`;
           report({
             file: e.file,
             start: at,
             end: at + 'name'.length,
             message:
               `In policy "${p.name}" on storage.objects, ${c.fn}(name) is inside a sub-select reading ${s.key}, which has a column "name" of its own: PostgreSQL looks an unqualified column up in the sub-select's FROM list first, so this is ${alias}.name (the name of the ${s.key} row), not the object's path. ` +
-              `The policy tests that name as if it were the file's path, so ${effect} (and a condition comparing it with a column of that same row, such as = ${alias}.name, would hold for every file). ` +
+              `The sub-select tests that name as if it were the file's path, so it does not find the row it was written for, and the files the policy should admit through it ${effect}; a condition comparing it with a column of that same row (such as = ${alias}.name) would instead hold for every file. ` +
               (fixable ? 'Write objects.name.' : "Qualify it with the policy's table (objects.name), after renaming the sub-select's own relation called objects."),
             fixes,
           });
