@@ -86,11 +86,27 @@ export interface NodeFacts {
   results?: Array<{ what: string; sig: string; v: unknown; model?: number; at: number; token: object }>;
 }
 
-const slotsByNode = new WeakMap<object, unknown[]>();
+/**
+ * A node's slots live on the node, under a symbol that is not enumerable (for…in, Object.keys,
+ * JSON and deepStrictEqual do not see it; a copy of a node does not take it). They were in a
+ * WeakMap: its lookups were the hottest line of several rules' re-lints (a hash per node, asked
+ * per policy and rule), and its entries cost the garbage collector's marking (ephemerons). A node
+ * that cannot take a property (frozen) keeps its slots in the WeakMap.
+ */
+const SLOTS = Symbol('slots');
+const frozenSlots = new WeakMap<object, unknown[]>();
+/** whether frozenSlots has ever held a node (most runs never: then it is not looked in) */
+let anyFrozen = false;
 /** slots handed out so far: the NodeFacts record's, then one per memoised helper (all made when their modules load) */
 let slotCount = 0;
 const FACTS = slotCount++;
 const UNDEFINED = Symbol('undefined');
+
+/** A node's slots, if it has any. */
+function slotsIn(node: object): unknown[] | undefined {
+  const m = (node as { [SLOTS]?: unknown[] })[SLOTS];
+  return m !== undefined || !anyFrozen ? m : frozenSlots.get(node);
+}
 
 /**
  * The slots of a node, with room for `slot`. A node is asked by few helpers or by most of
@@ -98,11 +114,16 @@ const UNDEFINED = Symbol('undefined');
  * grows: this happens once per node and helper).
  */
 function slotsOf(node: object, slot: number): unknown[] {
-  const m = slotsByNode.get(node);
+  const m = slotsIn(node);
   if (m && slot < m.length) return m;
   const grown = new Array<unknown>(slot + 1);
   if (m) for (let i = 0; i < m.length; i++) grown[i] = m[i];
-  slotsByNode.set(node, grown);
+  if (m && Object.prototype.hasOwnProperty.call(node, SLOTS)) (node as { [SLOTS]?: unknown[] })[SLOTS] = grown;
+  else if (Object.isExtensible(node)) Object.defineProperty(node, SLOTS, { value: grown, writable: true, enumerable: false, configurable: true });
+  else {
+    anyFrozen = true;
+    frozenSlots.set(node, grown);
+  }
   return grown;
 }
 
@@ -145,7 +166,7 @@ export function memoised<T>(fn: (node: Node) => T): (node: Node) => T {
   const slot = slotCount++;
   return (node: Node) => {
     if (!node || typeof node !== 'object') return fn(node);
-    const hit = slotsByNode.get(node)?.[slot];
+    const hit = slotsIn(node)?.[slot];
     if (hit !== undefined) return (hit === UNDEFINED ? undefined : hit) as T;
     const v = fitted(fn(node));
     slotsOf(node, slot)[slot] = v === undefined ? UNDEFINED : v;
@@ -164,7 +185,7 @@ export function memoisedAt<T>(fn: (node: Node) => T): (node: Node) => T {
   return (node: Node) => {
     if (!node || typeof node !== 'object') return fn(node);
     const at = anchorAt(node);
-    const hit = slotsByNode.get(node)?.[slot] as { at: number; v: T } | undefined;
+    const hit = slotsIn(node)?.[slot] as { at: number; v: T } | undefined;
     if (hit !== undefined && hit.at === at) return hit.v;
     const v = fitted(fn(node));
     slotsOf(node, slot)[slot] = { at, v };
@@ -319,13 +340,13 @@ const DML_TARGETS = slotCount++;
  */
 export function dmlTargetsIn(node: Node): readonly Node[] {
   if (!node || typeof node !== 'object') return EMPTY;
-  let hit = slotsByNode.get(node)?.[DML_TARGETS];
+  let hit = slotsIn(node)?.[DML_TARGETS];
   if (hit === undefined) {
     relationsIn(node);
-    hit = slotsByNode.get(node)?.[DML_TARGETS];
+    hit = slotsIn(node)?.[DML_TARGETS];
     if (hit === undefined) {
       relationsInUncached(node);
-      hit = slotsByNode.get(node)![DML_TARGETS];
+      hit = slotsIn(node)![DML_TARGETS];
     }
   }
   return hit as readonly Node[];
