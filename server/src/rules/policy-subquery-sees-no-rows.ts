@@ -3,7 +3,10 @@ import { roleList, rolesSubjectToRls } from '../analysis/policies.js';
 import { activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
 import { onSupabasePlatform, tableName } from './lib/util.js';
-import { hiddenFrom, requiredLinks, requiredSubselects, type Hidden } from './lib/hidden.js';
+import { hiddenFrom, linkKeys, requiredLinks, type Hidden } from './lib/hidden.js';
+
+const API_ROLES = ['anon', 'authenticated'];
+const NO_ROLES: string[] = [];
 
 export const policySubquerySeesNoRows = defineRule({
   meta: {
@@ -26,23 +29,29 @@ export const policySubquerySeesNoRows = defineRule({
       if (!p.permissive || !t) continue;
       let roles: string[] | undefined;
       let done = false;
-      for (const e of row.exprs) {
-        if (done || requiredLinks(e.node).length === 0) continue;
+      for (let ei = 0; ei < row.exprs.length; ei++) {
+        const e = row.exprs[ei]!;
+        const links = requiredLinks(e.node);
+        if (done || links.length === 0) continue;
         // the roles it is for: those it names (subject to RLS); for PUBLIC, Supabase's API roles
-        roles ??= p.roles.includes('public') ? (supabase ? ['anon', 'authenticated'] : []) : rolesSubjectToRls(model, p);
+        roles ??= p.roles.includes('public') ? (supabase ? API_ROLES : NO_ROLES) : rolesSubjectToRls(model, p);
         if (roles.length === 0) break;
-        for (const { link, tables } of requiredSubselects(model, e.node, probe, resolvedThroughPath(p.stmt))) {
+        // (the links' keys and the tables looked up in place: a list per link and policy was most of the rule's garbage)
+        const fresh = resolvedThroughPath(p.stmt);
+        for (let li = 0; li < links.length; li++) {
+          const l = links[li]!;
+          const link = l.link;
+          const keys = linkKeys(model, l, probe, fresh);
           let u: Table | undefined;
-          let hidden: Array<Hidden | undefined> = [];
-          for (const v of tables) {
-            if (v === t || !v.rlsEnabled) continue;
-            hidden = roles.map((r) => hiddenFrom(model, v, r));
-            if (hidden.every((h) => h)) {
-              u = v;
-              break;
-            }
+          for (let i = 0; i < keys.length && !u; i++) {
+            const v = model.tables.get(keys[i]!);
+            if (!v || v === t || !v.rlsEnabled) continue;
+            let all = true;
+            for (let j = 0; j < roles.length && all; j++) if (!hiddenFrom(model, v, roles[j]!)) all = false;
+            if (all) u = v;
           }
           if (!u) continue;
+          const hidden: Array<Hidden | undefined> = roles.map((r) => hiddenFrom(model, u, r));
           const who = p.roles.includes('public') ? 'anon and authenticated (it is for PUBLIC)' : roleList(roles);
           const uName = tableName(model, u, p.created);
           const form = link.subLinkType === 'EXISTS_SUBLINK' ? `EXISTS (SELECT … FROM ${uName} …)` : `… IN (SELECT … FROM ${uName} …)`;

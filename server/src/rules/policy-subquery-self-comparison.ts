@@ -1,5 +1,5 @@
 import { conjuncts, memoised } from '../analysis/ast.js';
-import type { Model, Table } from '../analysis/model.js';
+import { resolvedThroughPath, type Model, type Table } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import { activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
@@ -35,6 +35,9 @@ interface Candidate {
   alias: string;
   /** the FROM list's tables, each with its alias (or name) */
   from: Array<{ alias: string; rv: Node }>;
+  /** their keys under the default schema `keysFor` (keysOf) */
+  keys?: readonly string[];
+  keysFor?: string;
 }
 
 /**
@@ -89,27 +92,61 @@ const candidatesOf = memoised((expr: Node): Candidate[] => {
  * name too: PostgreSQL looks an unqualified name up in the innermost FROM list first, so the
  * comparison is the column with itself.
  */
-function selfComparisons(model: Model, t: Table, expr: Node): SelfComparison[] {
+function selfComparisons(model: Model, t: Table, expr: Node, probe: string, fresh: boolean): SelfComparison[] {
   const list = candidatesOf(expr);
-  if (list.length === 0) return [];
-  const out: SelfComparison[] = [];
+  if (list.length === 0) return NONE;
+  let out: SelfComparison[] | undefined;
   for (const c of list) {
     if (!t.columns.includes(c.column)) continue;
-    const tables = c.from.map((x) => ({ alias: x.alias, table: model.tables.get(model.relKey(x.rv)) }));
-    if (tables.some((x) => !x.table)) continue;
+    const keys = keysOf(model, c, probe, fresh);
+    // (every table of the FROM list known; the aliased one, and those with the column)
+    let inner: Table | undefined;
+    let first: Table | undefined;
+    let having = 0;
+    let innerHas = false;
+    let self = false;
+    let known = true;
+    for (let i = 0; i < keys.length && known; i++) {
+      const x = model.tables.get(keys[i]!);
+      if (!x) known = false;
+      else {
+        first ??= x;
+        if (x === t) self = true;
+        const has = x.columns.includes(c.column);
+        if (has) having++;
+        if (c.from[i]!.alias === c.alias && inner === undefined) {
+          inner = x;
+          innerHas = has;
+        }
+      }
+    }
+    if (!known) continue;
     if (c.kind === 'outer') {
       // (no table of the sub-select has the column, and the IN's own column is the policy's table's)
-      if ((c.alias && c.alias !== t.name.toLowerCase()) || tables.some((x) => x.table === t || x.table!.columns.includes(c.column))) continue;
-      out.push({ kind: 'outer', ref: c.ref, column: c.column, alias: c.alias, inner: tables[0]!.table! });
+      if ((c.alias && c.alias !== t.name.toLowerCase()) || self || having !== 0) continue;
+      (out ??= []).push({ kind: 'outer', ref: c.ref, column: c.column, alias: c.alias, inner: first! });
       continue;
     }
-    const inner = tables.find((x) => x.alias === c.alias)!;
-    if (inner.table === t) continue;
-    const having = tables.filter((x) => x.table!.columns.includes(c.column));
-    if (having.length !== 1 || having[0] !== inner) continue;
-    out.push({ kind: 'inner', ref: c.ref, column: c.column, alias: c.alias, inner: inner.table! });
+    if (!inner || inner === t || having !== 1 || !innerHas) continue;
+    (out ??= []).push({ kind: 'inner', ref: c.ref, column: c.column, alias: c.alias, inner });
   }
-  return out;
+  return out ?? NONE;
+}
+const NONE: SelfComparison[] = [];
+
+/**
+ * The keys of a candidate's FROM list, kept on it for the default schema they were made under
+ * (`probe`), unless a SET search_path resolved its statement's names (`fresh`): making them each
+ * lint was most of the rule's re-lint (and of its garbage).
+ */
+function keysOf(model: Model, c: Candidate, probe: string, fresh: boolean): readonly string[] {
+  if (!fresh && c.keysFor === probe) return c.keys!;
+  const keys = c.from.map((x) => model.relKey(x.rv));
+  if (!fresh) {
+    c.keys = keys;
+    c.keysFor = probe;
+  }
+  return keys;
 }
 
 export const policySubquerySelfComparison = defineRule({
@@ -123,12 +160,13 @@ export const policySubquerySelfComparison = defineRule({
       "An unqualified name in a sub-select is looked up in the sub-select's own FROM list first: in EXISTS (SELECT 1 FROM members m WHERE m.org_id = org_id …) org_id is m.org_id, the comparison is true for every membership, and the policy admits the rows of every organisation to a member of any.",
   },
   check({ model, report }) {
+    const probe = model.key([undefined, '']);
     for (const row of activeRowsWith(model, FLAG_READS_RELATION)) {
       const t = row.table;
       if (!t) continue;
       const p = row.policy;
       for (const e of row.exprs) {
-        for (const s of selfComparisons(model, t, e.node)) {
+        for (const s of selfComparisons(model, t, e.node, probe, resolvedThroughPath(p.stmt))) {
           const at: number = s.ref.location;
           if (typeof at !== 'number' || at < 0) continue;
           if (s.kind === 'outer') {

@@ -98,14 +98,7 @@ export function requiredSubselects(model: Model, e: Node, probe: string, fresh: 
   const links = requiredLinks(e);
   if (links.length === 0) return [];
   return links.map((l) => {
-    let keys = l.keysFor === probe && !fresh ? l.keys! : undefined;
-    if (!keys) {
-      keys = l.rvs.map((rv) => model.relKey(rv));
-      if (!fresh) {
-        l.keys = keys;
-        l.keysFor = probe;
-      }
-    }
+    const keys = linkKeys(model, l, probe, fresh);
     const tables: Table[] = [];
     for (const k of keys) {
       const t = model.tables.get(k);
@@ -113,4 +106,17 @@ export function requiredSubselects(model: Model, e: Node, probe: string, fresh: 
     }
     return { link: l.link, tables };
   });
+}
+
+/** The keys of a required link's RangeVars (kept on it for `probe` unless `fresh`: see requiredSubselects). */
+export function linkKeys(model: Model, l: RequiredLink, probe: string, fresh: boolean): readonly string[] {
+  let keys = l.keysFor === probe && !fresh ? l.keys! : undefined;
+  if (!keys) {
+    keys = l.rvs.map((rv) => model.relKey(rv));
+    if (!fresh) {
+      l.keys = keys;
+      l.keysFor = probe;
+    }
+  }
+  return keys;
 }
