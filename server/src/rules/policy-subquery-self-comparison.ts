@@ -99,34 +99,39 @@ function selfComparisons(model: Model, t: Table, expr: Node, probe: string, fres
   for (const c of list) {
     if (!t.columns.includes(c.column)) continue;
     const keys = keysOf(model, c, probe, fresh);
+    if (c.kind === 'outer') {
+      // (every table of the sub-select known, none the policy's and none with the column, and the
+      // IN's own column the policy's table's; most IN lists select a column their table has: the
+      // first table read decides)
+      if (c.alias && c.alias !== t.name.toLowerCase()) continue;
+      let first: Table | undefined;
+      let ok = true;
+      for (let i = 0; i < keys.length && ok; i++) {
+        const x = model.tables.get(keys[i]!);
+        if (!x || x === t || x.columns.includes(c.column)) ok = false;
+        else first ??= x;
+      }
+      if (ok && first) (out ??= []).push({ kind: 'outer', ref: c.ref, column: c.column, alias: c.alias, inner: first });
+      continue;
+    }
     // (every table of the FROM list known; the aliased one, and those with the column)
     let inner: Table | undefined;
-    let first: Table | undefined;
     let having = 0;
     let innerHas = false;
-    let self = false;
     let known = true;
-    for (let i = 0; i < keys.length && known; i++) {
+    for (let i = 0; i < keys.length && known && having < 2; i++) {
       const x = model.tables.get(keys[i]!);
       if (!x) known = false;
       else {
-        first ??= x;
-        if (x === t) self = true;
         const has = x.columns.includes(c.column);
         if (has) having++;
-        if (c.from[i]!.alias === c.alias && inner === undefined) {
+        if (inner === undefined && c.from[i]!.alias === c.alias) {
           inner = x;
           innerHas = has;
         }
       }
     }
     if (!known) continue;
-    if (c.kind === 'outer') {
-      // (no table of the sub-select has the column, and the IN's own column is the policy's table's)
-      if ((c.alias && c.alias !== t.name.toLowerCase()) || self || having !== 0) continue;
-      (out ??= []).push({ kind: 'outer', ref: c.ref, column: c.column, alias: c.alias, inner: first! });
-      continue;
-    }
     if (!inner || inner === t || having !== 1 || !innerHas) continue;
     (out ??= []).push({ kind: 'inner', ref: c.ref, column: c.column, alias: c.alias, inner });
   }
