@@ -220,3 +220,45 @@ GRANT ALL ON TABLE public.decrypted_accounts TO anon, authenticated, service_rol
     }
   });
 });
+
+// Calibration cal32 (yugi-forge-arena's user_profile_stats over profiles and
+// tournament_participants, both read by everyone through SELECT USING (true) policies)
+test("ok/err: a view over tables every role that may read it reads whole anyway (permissive SELECT USING (true), no restrictive policy) exposes nothing: not reported, and PGlite shows anon the same rows either way; a table that hides rows is reported, alone", async () => {
+  const sql = (participants: string) => `CREATE TABLE public.profiles (id uuid PRIMARY KEY, username text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_read ON public.profiles FOR SELECT USING (true);
+CREATE TABLE public.participants (id bigint PRIMARY KEY, user_id uuid, wins int);
+ALTER TABLE public.participants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY participants_read ON public.participants FOR SELECT USING (${participants});
+GRANT SELECT ON public.profiles, public.participants TO anon, authenticated;
+CREATE VIEW public.stats AS
+  SELECT p.id, p.username, coalesce(sum(t.wins), 0)::int AS wins FROM public.profiles p LEFT JOIN public.participants t ON t.user_id = p.id GROUP BY p.id, p.username;
+GRANT SELECT ON public.stats TO anon, authenticated, service_role;
+`;
+  const file = 'supabase/migrations/20260130210000_stats.sql';
+  const open = sql('true');
+  assert.deepEqual(lintFiles([{ file, text: open }], ID).mine, []);
+  const own = sql('user_id = (select auth.uid())');
+  const [f] = lintFiles([{ file, text: own }], ID).mine;
+  assert.match(f!.message, /^View public\.stats reads public\.participants, which has row-level security/);
+  const seed = `INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a'), ('${TENANT_B}', 'b'); INSERT INTO public.participants VALUES (1, '${TENANT_A}', 3), (2, '${TENANT_B}', 1)`;
+  const viewRows = `SELECT username, wins FROM public.stats ORDER BY username`;
+  const tableRows = `SELECT p.username, coalesce(sum(t.wins), 0)::int AS wins FROM public.profiles p LEFT JOIN public.participants t ON t.user_id = p.id GROUP BY p.username ORDER BY p.username`;
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(open);
+    await q(seed);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(viewRows), await q(tableRows), 'the view shows anon what the tables do');
+    assert.deepEqual(await q(viewRows), [{ username: 'a', wins: 3 }, { username: 'b', wins: 1 }]);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(own);
+    await q(seed);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(tableRows), [{ username: 'a', wins: 0 }, { username: 'b', wins: 0 }], 'the table hides every participant from anon');
+    assert.deepEqual(await q(viewRows), [{ username: 'a', wins: 3 }, { username: 'b', wins: 1 }], 'the view shows them');
+  });
+});
