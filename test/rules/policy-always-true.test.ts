@@ -353,3 +353,29 @@ INSERT INTO public.chat_messages (conversation_id, body) VALUES ('${conv}', 'pri
     assert.deepEqual(await q('SELECT body FROM public.chat_messages'), [{ body: 'private message of A' }], "B reads A's message");
   });
 });
+
+// Calibration cal32 (versale-react's purchases: CASE WHEN auth.uid() = seller_id THEN true ELSE true END)
+test("err: a CASE whose every branch is true is always true: user B takes user A's item (PGlite); policy-context-fails-open leaves it to this rule", async () => {
+  const sql = `CREATE TABLE public.items (id int PRIMARY KEY, seller_id uuid NOT NULL, price numeric NOT NULL);
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY items_read ON public.items FOR SELECT TO authenticated, anon USING (true);
+CREATE POLICY items_own ON public.items FOR UPDATE TO authenticated
+  USING (CASE WHEN auth.uid() = seller_id THEN true ELSE true END)
+  WITH CHECK (CASE WHEN auth.uid() = seller_id THEN true ELSE true END);
+GRANT SELECT, UPDATE ON public.items TO anon, authenticated;
+`;
+  const { findings, mine } = lintFiles([{ file: 'supabase/migrations/20250125174900_items.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /admits every row: its USING and WITH CHECK are always true/);
+  assert.deepEqual(findings.filter((f) => f.rule === 'policy-context-fails-open'), []);
+  // (a CASE with a branch that is not true, or without ELSE, is not)
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20250125174900_items.sql', text: sql.replaceAll('ELSE true END', 'ELSE false END') }], ID).mine, []);
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20250125174900_items.sql', text: sql.replaceAll(' ELSE true END', ' END') }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.items VALUES (1, '${TENANT_A}', 100)`);
+    await q(`${actAs(TENANT_B)} SET ROLE authenticated`);
+    assert.deepEqual(await q(`UPDATE public.items SET price = 0, seller_id = '${TENANT_B}' WHERE id = 1 RETURNING price::int, seller_id`), [{ price: 0, seller_id: TENANT_B }]);
+  });
+});

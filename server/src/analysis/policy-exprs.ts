@@ -589,6 +589,15 @@ function constBoolUncached(n: Node): boolean | null | undefined {
     }
     return all ? !decides : known ? null : undefined;
   }
+  // CASE … THEN true ELSE true END: every branch the same constant (versale's purchases policy,
+  // `CASE WHEN auth.uid() = seller_id THEN true ELSE true END`); without ELSE, NULL when no WHEN holds
+  if (n.CaseExpr) {
+    const c = n.CaseExpr;
+    const d = c.defresult ? constBoolUncached(c.defresult) : undefined;
+    if (d === undefined || d === null) return undefined;
+    for (const w of (c.args ?? []) as Node[]) if (constBoolUncached(w?.CaseWhen?.result) !== d) return undefined;
+    return d;
+  }
   if (n.A_Expr && n.A_Expr.kind === 'AEXPR_OP') {
     const l = constValue(n.A_Expr.lexpr);
     const r = constValue(n.A_Expr.rexpr);

@@ -2,7 +2,7 @@ import { callSpan, locationBounds, matchParen, typeName } from '../analysis/ast.
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
-import { activeRows, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, policiesWithKey } from '../analysis/policy-exprs.js';
+import { activeRows, FLAG_TAUTOLOGY, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, policiesWithKey } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import {
   clauseUses,
@@ -673,6 +673,8 @@ export const policyContextFailsOpen = defineRule({
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       const p = row.policy;
+      // (clauses always true, whatever the context: policy-always-true's; versale's CASE … THEN true ELSE true END)
+      if ((!row.using || row.usingFlags & FLAG_TAUTOLOGY) && (!row.check || row.checkFlags & FLAG_TAUTOLOGY)) continue;
       const keys = keysOf(row);
       if (!keys) continue;
       const roles = subjectRoles(model, p, row.table);
