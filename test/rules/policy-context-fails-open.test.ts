@@ -677,3 +677,27 @@ GRANT SELECT, INSERT ON public.lists TO app_auth_t;
     assert.equal(r.ok ? 'ok' : r.error.code, '42501');
   });
 });
+
+// Calibration cal32 (Row-Level-Security-Backend: tenant_id IS NULL OR tenant_id = COALESCE(…, tenant_id))
+test("err: `tenant_id IS NULL OR tenant_id = coalesce(<unset>::int, tenant_id)` admits the NULL rows too: the message says every row and any values (PGlite: a role reads all three rows and writes a NULL tenant_id), while it names the fallback to drop", async () => {
+  const sql = `CREATE TABLE cal32_users (id serial PRIMARY KEY, name text, tenant_id integer);
+ALTER TABLE cal32_users ENABLE ROW LEVEL SECURITY;
+CREATE POLICY user_tenant_isolation ON cal32_users FOR ALL TO PUBLIC
+  USING (tenant_id IS NULL OR tenant_id = COALESCE(current_setting('app.cal32_tenant', true)::INTEGER, tenant_id));
+GRANT SELECT, INSERT, UPDATE, DELETE ON cal32_users TO authenticated;
+GRANT USAGE ON SEQUENCE cal32_users_id_seq TO authenticated;
+`;
+  const [f] = lintFiles([{ file: 'migrations/000004_nullable.up.sql', text: sql }], ID).mine;
+  assert.match(f!.message, /which is true for every row whose tenant_id is not NULL, and another branch admits the rows where tenant_id is NULL/);
+  assert.match(f!.message, /may read, update and delete every row, and insert or update rows to any values /);
+  assert.doesNotMatch(f!.message, /but a NULL tenant_id/);
+  assert.match(f!.message, /drop the fallback to the row's own tenant_id/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO cal32_users (name, tenant_id) VALUES ('a', 1), ('b', 2), ('none', NULL)`);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'cal32_users'), 3, 'every row, the NULL one too');
+    assert.equal(await affected(q, `INSERT INTO cal32_users (name, tenant_id) VALUES ('x', NULL)`), 1);
+    assert.equal(await affected(q, `UPDATE cal32_users SET tenant_id = NULL WHERE name = 'a'`), 1);
+  });
+});

@@ -565,8 +565,12 @@ function evalColumn(c: Ctx, cr: Node): Val {
   if (i >= 0) return c.scope!.args[i] ?? UNKNOWN;
   // outside a helper's body, a plain name (or table.name) is a column of the policy's row
   const col = !c.scope && f.length >= 1 && f.length <= 3 && allNamed(f) ? sval(f[f.length - 1])!.toLowerCase() : undefined;
+  if (col && c.assume?.has(NULL_COLUMN + col)) return konst(null, false);
   return col ? { t: 'unknown', nonNull: !!c.assume?.has(col), ctx: false, mayError: false, col } : UNKNOWN;
 }
+
+/** In `assume`, a column taken to be NULL (retryOpen asks whether the rows where it is NULL are admitted too): this prefix and its name. */
+const NULL_COLUMN = '\u0000null:';
 
 /** Whether every field of a column reference is a name (`f.every((x) => sval(x) !== undefined)`). */
 function allNamed(f: Node[]): boolean {
@@ -931,6 +935,8 @@ export interface OpenState {
    * model does not record NOT NULL, so this is said whatever the column's declaration.
    */
   nonNull?: string[];
+  /** of `nonNull`, the columns whose NULL rows another branch admits too (`tenant_id IS NULL OR …`): the rows admitted are then not limited by them */
+  nullAdmitted?: string[];
 }
 
 /** The states a key can be unset in. */
@@ -985,7 +991,27 @@ function retryOpen(model: Model, node: Node, key: ContextKey, state: UnsetState 
     const fewer = cols.filter((x) => x !== col);
     if (fewer.length && openIn(model, node, key, state, opts, new Set(fewer))) cols = fewer;
   }
-  return openIn(model, node, key, state, opts, new Set(cols));
+  const open = openIn(model, node, key, state, opts, new Set(cols));
+  if (!open) return undefined;
+  // (the rows where such a column is NULL may be admitted by another branch: `tenant_id IS NULL OR
+  // tenant_id = coalesce(<unset>, tenant_id)` admits every row; Row-Level-Security-Backend)
+  const nullAdmitted = cols.filter((col) => trueWhenNull(model, node, key, state, opts, cols, col));
+  return nullAdmitted.length ? { ...open, nullAdmitted } : open;
+}
+
+/** Whether, with `col` NULL (the other `cols` not), every AND-ed part of the expression is true or reads no context and cannot fail. */
+function trueWhenNull(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions, cols: readonly string[], col: string): boolean {
+  const assume = new Set(cols.filter((x) => x !== col));
+  assume.add(NULL_COLUMN + col);
+  const c = topCtx(model, key, state, opts, assume, undefined);
+  const parts = isAnd(node) ? conjuncts(node) : [node];
+  let any = false;
+  for (const p of parts) {
+    const v = evalNode(c, p);
+    if (v.t === 'const' && v.v === true) any = true;
+    else if (v.t !== 'unknown' || v.ctx || mayFail(v)) return false;
+  }
+  return any;
 }
 
 /**

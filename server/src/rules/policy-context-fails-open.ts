@@ -547,9 +547,19 @@ function whyText(model: Model, p: Policy, key: ContextKey, states: UnsetState[],
   return states[0] === 'never' ? `${callText} then returns NULL (T15)` : `${callText} then returns '' for the rest of the session (T15b)`;
 }
 
-/** The columns the admitted rows must have non-NULL (a column compared with itself, see OpenState.nonNull). */
+/** The columns the admitted rows must have non-NULL (a column compared with itself whose NULL rows no other branch admits, see OpenState.nonNull). */
 function nonNullOf(uses: OpenUse[]): string[] {
+  return [...new Set(uses.flatMap((u) => u.states.flatMap((s) => (s.nonNull ?? []).filter((c) => !s.nullAdmitted?.includes(c)))))];
+}
+
+/** The columns compared with themselves (the fallbacks to the row's own value), whatever admits their NULL rows. */
+function fallbackOf(uses: OpenUse[]): string[] {
   return [...new Set(uses.flatMap((u) => u.states.flatMap((s) => s.nonNull ?? [])))];
+}
+
+/** Of fallbackOf, the columns whose NULL rows another branch admits (`tenant_id IS NULL OR …`). */
+function nullAdmittedOf(uses: OpenUse[]): string[] {
+  return [...new Set(uses.flatMap((u) => u.states.flatMap((s) => s.nullAdmitted ?? [])))];
 }
 
 /** `whose tenant_id is not NULL`, or ''. */
@@ -609,11 +619,13 @@ function effectsText(uses: OpenUse[], allStates: UnsetState[], residual = false,
 
 function clausesText(uses: OpenUse[], residual = false): string {
   const clauses = [...new Set(uses.map((u) => u.use.expr.clause))].map((c) => (c === 'using' ? 'USING' : 'WITH CHECK'));
-  const cols = nonNullOf(uses);
+  const cols = fallbackOf(uses);
   if (cols.length) {
-    // NULL = NULL is NULL: a row whose column is NULL is still not admitted
+    // NULL = NULL is NULL: a row whose column is NULL is still not admitted, unless another branch admits it
     const self = cols.map((c) => `${c} with itself`).join(' and ');
-    return `its ${clauses.join(' and ')} then ${clauses.length > 1 ? 'compare' : 'compares'} ${self} (a fallback to the row's own value), which is true for every row ${nonNullText(cols)}`;
+    const nulls = nullAdmittedOf(uses);
+    const also = nulls.length ? `, and another branch admits the rows where ${nulls.join(' or ')} ${nulls.length > 1 ? 'are' : 'is'} NULL` : '';
+    return `its ${clauses.join(' and ')} then ${clauses.length > 1 ? 'compare' : 'compares'} ${self} (a fallback to the row's own value), which is true for every row ${nonNullText(cols)}${also}`;
   }
   return `its ${clauses.join(' and ')} ${clauses.length > 1 ? 'are' : 'is'} then true for every ${residual ? 'such ' : ''}row`;
 }
@@ -766,7 +778,7 @@ function permissiveFinding(model: Model, row: PolicyRow, roles: string[], key: C
     ...locate(model, p, group.uses, fix),
     message:
       `Policy "${p.name}" on ${p.table} admits ${rowsText(model, group.uses)} ${whenText(key, states)}: ${clausesText(group.uses, residual)}, as ${whyText(model, p, key, states, group.roles)}. ` +
-      `So ${who} may ${effectsText(group.uses, states, residual, ownedRows(model, p))} — ${via}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(group.uses))}`,
+      `So ${who} may ${effectsText(group.uses, states, residual, ownedRows(model, p))} — ${via}. ${adviceText(model, p, key, fix?.dropped, fallbackOf(group.uses))}`,
     fixes: fix ? [fix.fix] : [],
   };
 }
@@ -806,7 +818,7 @@ function restrictiveFinding(model: Model, row: PolicyRow, roles: string[], key: 
       message:
         `Restrictive policy "${p.name}" on ${p.table} stops narrowing${residual ? ` (but to every row${residualText(model, uses)})` : ''} ${whenText(key, states)}: ${clausesText(uses, residual)}, as ${whyText(model, p, key, states, [role])}, ` +
         `and permissive policy "${partner.name}" admits every row (its ${partnerClause} is always true). ` +
-        `So ${who} may ${effectsText(uses, states, residual, ownedRows(model, p))}. ${adviceText(model, p, key, fix?.dropped, nonNullOf(uses))}`,
+        `So ${who} may ${effectsText(uses, states, residual, ownedRows(model, p))}. ${adviceText(model, p, key, fix?.dropped, fallbackOf(uses))}`,
       fixes: fix ? [fix.fix] : [],
     };
   }
