@@ -236,3 +236,42 @@ ALTER TABLE credit_accounts RENAME COLUMN user_id TO account_id;
     await expectPgError(q(`SELECT public.add_owner(gen_random_uuid(), gen_random_uuid())`), '42702', 'column reference "user_id" is ambiguous');
   });
 });
+
+// Calibration cal32 (yugi-forge-arena's notify_daily_tournament_participants: RETURNS TABLE (user_id …))
+test("err: of two ambiguous queries, the finding is on the one that runs first, a FOR loop's query before its body's (PGlite's error context: at FOR over SELECT rows)", async () => {
+  const sql = `CREATE TABLE public.tournaments (id bigint PRIMARY KEY, title text);
+CREATE TABLE public.tournament_participants (id bigint PRIMARY KEY, tournament_id bigint, user_id uuid);
+CREATE TABLE public.notifications (id bigserial PRIMARY KEY, user_id uuid, type text);
+CREATE FUNCTION public.notify_participants() RETURNS TABLE (user_id uuid, tournament_id bigint)
+LANGUAGE plpgsql AS $$
+DECLARE t_record record; p_record record;
+BEGIN
+  FOR t_record IN SELECT id FROM public.tournaments LOOP
+    FOR p_record IN SELECT user_id FROM public.tournament_participants WHERE tournament_id = t_record.id LOOP
+      IF NOT EXISTS (SELECT 1 FROM public.notifications WHERE user_id = p_record.user_id) THEN
+        user_id := p_record.user_id; tournament_id := t_record.id;
+        RETURN NEXT;
+      END IF;
+    END LOOP;
+  END LOOP;
+END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260201120000_checkin.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const text = ws.text('supabase/migrations/20260201120000_checkin.sql')!;
+  assert.equal(text.slice(0, mine[0]!.start).split('\n').length, 9, 'the FOR loop query (line 9), not the IF EXISTS query (line 10)');
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO public.tournaments VALUES (1, 't'); INSERT INTO public.tournament_participants VALUES (1, 1, '${TENANT_A}')`);
+    await q('SAVEPOINT call');
+    let where = '';
+    try {
+      await q('SELECT * FROM public.notify_participants()');
+    } catch (e) {
+      assert.equal((e as { code?: string }).code, '42702');
+      where = String((e as { where?: string }).where);
+    }
+    await q('ROLLBACK TO SAVEPOINT call');
+    assert.match(where, /at FOR over SELECT rows/);
+  });
+});

@@ -296,7 +296,10 @@ export const plpgsqlAmbiguousColumn = defineRule({
     if (conflictConfigured(model)) return;
     for (const f of functionsWithCandidates(model)) {
       {
-        const found = ambiguities(model, f);
+        // (in the order of the text, which is the order they run in: a FOR loop's query before its
+        // body's; the body's statements come after it in the parse, yugi-forge-arena's
+        // notify_daily_tournament_participants reported its body's query first)
+        const found = [...ambiguities(model, f)].sort((a, b) => (a.ref.location as number) - (b.ref.location as number));
         if (found.length === 0) continue;
         const first = found[0]!;
         const start = nameAt(fileOf(model, f.created.file)?.text ?? '', first.ref.location as number, first.name);
