@@ -434,3 +434,46 @@ CREATE POLICY invoices_admin ON invoices FOR SELECT TO authenticated
     assert.equal(await rows(q), 2);
   });
 });
+
+// Calibration cal32 (openweights: IF auth.check_if_service_account() THEN … current_setting('request.jwt.claims', true)::json …)
+test("ok/err: a cast in the branch of an IF whose condition reads the same setting (through a helper) is not reached when the setting is '': not reported (PGlite: no error); the guard is, when it fails itself; a condition reading another setting guards nothing", async () => {
+  const guard = (read: string) => `CREATE SCHEMA IF NOT EXISTS app;
+GRANT USAGE ON SCHEMA app TO authenticated;
+CREATE FUNCTION app.is_service() RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT coalesce((${read})::json->>'is_service', 'false')::boolean $$;
+`;
+  const member = (cond: string) => `CREATE TABLE events (id int PRIMARY KEY, org_id uuid);
+ALTER TABLE events ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION is_member(org uuid) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF ${cond} THEN
+    RETURN (current_setting('request.jwt.claims', true)::json->>'org_id')::uuid = org;
+  END IF;
+  RETURN false;
+END $$;
+CREATE POLICY events_member ON events FOR SELECT TO authenticated USING (is_member(org_id));
+GRANT SELECT ON events TO authenticated;
+`;
+  const safe = guard(`nullif(current_setting('request.jwt.claims', true), '')`);
+  const file = 'supabase/migrations/20241205000003_service.sql';
+  const lint = (text: string) => lintFiles([{ file, text }], ID).mine;
+  assert.deepEqual(lint(`${safe}${member('app.is_service()')}`), []);
+  const unsafeGuard = lint(`${guard(`current_setting('request.jwt.claims', true)`)}${member('app.is_service()')}`);
+  assert.equal(unsafeGuard.length, 1);
+  assert.match(unsafeGuard[0]!.message, /^Function app\.is_service\(\), called by policy "events_member"/);
+  assert.equal(lint(`${safe}${member("current_setting('app.other', true) IS NOT NULL")}`).length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(`${safe}${member('app.is_service()')}`);
+    await q(`INSERT INTO events VALUES (1, '${TENANT_A}')`);
+    await q(`SAVEPOINT s; SELECT set_config('request.jwt.claims', '{}', true); ROLLBACK TO SAVEPOINT s; RELEASE SAVEPOINT s`);
+    assert.deepEqual(await q(`SELECT current_setting('request.jwt.claims', true) AS v`), [{ v: '' }]);
+    await q('SET ROLE authenticated');
+    assert.equal(await rows2(q), 0, "'' : the guard is false, the cast never runs");
+    await q('RESET ROLE');
+  });
+});
+
+const rows2 = async (q: Q) => {
+  const r = await tryQuery(q, 'SELECT count(*)::int AS n FROM events');
+  return r.ok ? r.rows[0]!.n : r.error.code;
+};

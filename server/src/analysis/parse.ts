@@ -694,6 +694,30 @@ function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: Pa
   return true;
 }
 
+/** What an IF condition reads, for the statements of its branch: settings (current_setting's first argument) and the functions it calls (name parts as written, argument count). */
+export interface IfGuard {
+  settings: string[];
+  calls: Array<{ parts: string[]; args: number }>;
+}
+
+function guardOf(cond: readonly Statement[], outer: IfGuard | undefined): IfGuard | undefined {
+  const settings: string[] = outer ? [...outer.settings] : [];
+  const calls: Array<{ parts: string[]; args: number }> = outer ? [...outer.calls] : [];
+  for (const st of cond) {
+    walk(st.node, (k, v) => {
+      if (k !== 'FuncCall') return;
+      const parts: string[] = (v.funcname ?? []).map((n: Node) => sval(n) ?? '');
+      const name = parts.join('.').toLowerCase();
+      const args: Node[] = v.args ?? [];
+      if (name === 'current_setting' || name === 'pg_catalog.current_setting') {
+        const a = args[0]?.A_Const?.sval?.sval ?? args[0]?.TypeCast?.arg?.A_Const?.sval?.sval;
+        if (typeof a === 'string') settings.push(a.toLowerCase());
+      } else calls.push({ parts, args: args.length });
+    });
+  }
+  return settings.length || calls.length ? { settings, calls } : outer;
+}
+
 /**
  * A deep copy of a parsed statement with every offset (`start`, `end`, AST locations) moved
  * by `delta`. Statements shared by others (a DO block's inner statements are in the file's
@@ -1301,6 +1325,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let raisesIf = false;
   // visiting the arguments of a RAISE below ERROR
   let reported = false;
+  // what the conditions of the IF (and ELSIF) branches around the statements being visited read
+  let guard: IfGuard | undefined;
   const addExpr = (query: string, parseMode: number, stmtType: string) => {
     let sql = query;
     let searchText = query;
@@ -1341,6 +1367,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(caught.length ? { caught } : {}),
         ...(assigns ? { assigns } : {}),
         ...(raisesIf ? { raisesIf } : {}),
+        ...(guard ? { guard } : {}),
         ...(reported || stmtType === 'PLpgSQL_stmt_return' ? { reported: true } : {}),
       });
     }
@@ -1429,9 +1456,16 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         const branch: Node[] = (key === 'PLpgSQL_stmt_if' ? v.then_body : v.stmts) ?? [];
         raisesIf = branch.some((b) => b?.PLpgSQL_stmt_raise && (b.PLpgSQL_stmt_raise.elog_level ?? 21) >= 21);
         const type = key === 'PLpgSQL_stmt_if' ? key : stmtType;
+        const from = body.statements.length;
         visit(v.cond, type);
         raisesIf = false;
-        for (const k of Object.keys(v)) if (k !== 'cond') visit(v[k], type);
+        // (the branch runs only when its condition is true: its statements get what the condition reads)
+        const outer = guard;
+        const then = key === 'PLpgSQL_stmt_if' ? 'then_body' : 'stmts';
+        guard = guardOf(body.statements.slice(from), outer);
+        visit(v[then], type);
+        guard = outer;
+        for (const k of Object.keys(v)) if (k !== 'cond' && k !== then) visit(v[k], type);
         continue;
       }
       if (key === 'PLpgSQL_stmt_raise' && (v?.elog_level ?? 21) < 21) {

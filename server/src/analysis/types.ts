@@ -70,6 +70,8 @@ export interface Statement {
   assigns?: string[];
   /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch raises an error (a guard). */
   raisesIf?: boolean;
+  /** In a PL/pgSQL body: what the conditions of the IF / ELSIF branches the statement is in read (it runs only when they are true). */
+  guard?: { settings: string[]; calls: Array<{ parts: string[]; args: number }> };
   /** In a PL/pgSQL body: the value a RETURN gives back, or an argument of a RAISE below ERROR (NOTICE, WARNING…): its value is only reported. */
   reported?: boolean;
   /** Facts derived from this statement alone, memoised by the model (statements are cached per file text). */

@@ -1,7 +1,8 @@
-import { callSpan } from '../analysis/ast.js';
-import type { Model } from '../analysis/model.js';
+import { callSpan, memoStmt } from '../analysis/ast.js';
+import type { Func, Model } from '../analysis/model.js';
+import { walk } from '../analysis/parse.js';
 import { activeRowsWith, FLAG_UNSAFE_SETTING, callParts, dollarQuotedBody, functionsCalledByPolicies, bodyFlags, BODY_CURRENT_SETTING, textOfFile, unsafeSettingCalls, type PolicyExpr, type PolicyRow, type SettingCall } from '../analysis/policy-exprs.js';
-import type { Node, Span } from '../analysis/types.js';
+import type { Node, Span, Statement } from '../analysis/types.js';
 import { failsOpen, raisesIn, rowUses, settingCallOf, settingDefaults, type CallRewrite } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 
@@ -53,6 +54,43 @@ function locate(model: Model, file: string, calls: Checked[]): Located[] {
     out.push({ ...c, file, span, text: src, replacement });
   }
   return out;
+}
+
+/**
+ * Whether the statement runs only in the branch of an IF whose condition reads the same setting,
+ * itself or through a function of the workspace that does: that condition meets an empty or
+ * malformed setting first (and is reported itself if it fails on it), so the statement's cast
+ * is not reached then (openweights' is_organization_member, `IF auth.check_if_service_account()
+ * THEN … current_setting('request.jwt.claims', true)::json …`).
+ */
+function guardedBy(model: Model, s: Statement, setting: string): boolean {
+  const g = s.guard;
+  if (!g) return false;
+  const name = setting.toLowerCase();
+  if (g.settings.includes(name)) return true;
+  for (const c of g.calls) {
+    const f = model.findFunction(c.parts, c.args);
+    if (f && settingsReadBy(f).includes(name)) return true;
+  }
+  return false;
+}
+
+/** The settings a function's body reads with current_setting (lower-case; kept per statement). */
+function settingsReadBy(f: Func): readonly string[] {
+  if (!f.body) return [];
+  return memoStmt(f.stmt, 'settingsReadBy', () => {
+    const out = new Set<string>();
+    for (const b of f.body!.statements) {
+      walk(b.node, (k, v) => {
+        if (k !== 'FuncCall') return;
+        const n = (v.funcname ?? []).map((x: Node) => x?.String?.sval ?? '').join('.').toLowerCase();
+        if (n !== 'current_setting' && n !== 'pg_catalog.current_setting') return;
+        const a = v.args?.[0]?.A_Const?.sval?.sval ?? v.args?.[0]?.TypeCast?.arg?.A_Const?.sval?.sval;
+        if (typeof a === 'string') out.add(a.toLowerCase());
+      });
+    }
+    return [...out];
+  });
 }
 
 /** SQLSTATEs of the errors a call may raise, by condition names that catch them (PL/pgSQL: a class name or a code ending in 000 catches its class). */
@@ -228,7 +266,7 @@ export const policyCurrentSettingUnsafe = defineRule({
       const calls = locate(
         model,
         f.created.file,
-        f.body.statements.flatMap((s) => withoutDefaults(model, unsafeSettingCalls(s.node)).flatMap((c) => uncaught(c, s.caught) ?? [])),
+        f.body.statements.flatMap((s) => withoutDefaults(model, unsafeSettingCalls(s.node)).flatMap((c) => (guardedBy(model, s, c.setting) ? [] : (uncaught(c, s.caught) ?? [])))),
       );
       if (calls.length === 0) continue;
       const first = calls[0]!;
