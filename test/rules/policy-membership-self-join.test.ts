@@ -426,3 +426,33 @@ CREATE POLICY users_create ON public.users FOR INSERT TO authenticated WITH CHEC
     assert.deepEqual(await q(`UPDATE public.tenants SET name = 'pwned' RETURNING id`), [{ id: 1 }]);
   });
 });
+
+// Calibration cal32 (LocalHeroFinder: user_roles with "Admins can manage all roles" through
+// has_role(auth.uid(), 'admin'), and an INSERT policy checking only user_id)
+test("err: a policy of the membership table itself trusting a value (admins manage every role): the finding names 'admin', not the value sign-up hands out; user A makes itself admin and changes user B's role (PGlite)", async () => {
+  const sql = `CREATE TYPE public.app_role AS ENUM ('responder', 'requester', 'admin');
+CREATE TABLE public.user_roles (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id uuid NOT NULL, role public.app_role NOT NULL, UNIQUE (user_id, role));
+CREATE TABLE public.responders (id int PRIMARY KEY, status text NOT NULL);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.responders ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(_user_id uuid, _role public.app_role) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+  AS $$ SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role) $$;
+CREATE POLICY roles_own ON public.user_roles FOR SELECT TO authenticated USING (auth.uid() = user_id);
+CREATE POLICY roles_admin ON public.user_roles FOR ALL TO authenticated USING (public.has_role(auth.uid(), 'admin'));
+CREATE POLICY responders_read ON public.responders FOR SELECT TO authenticated USING (public.has_role(auth.uid(), 'requester'));
+CREATE POLICY roles_insert ON public.user_roles FOR INSERT TO authenticated WITH CHECK (auth.uid() = user_id);
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20251109002100_roles.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /policy "roles_admin" on public\.user_roles trusts .* role = 'admin'\), so a user can insert a row of public\.user_roles with their own user_id and role = 'admin', and then read and change the rows of public\.user_roles that policy admits/);
+  assert.match(mine[0]!.message, /allow only the values users may give themselves, never 'admin' and the like/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.user_roles (user_id, role) VALUES ('${TENANT_A}', 'requester'), ('${TENANT_B}', 'responder')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(`UPDATE public.user_roles SET role = 'requester' WHERE user_id = '${TENANT_B}' RETURNING role`), [], 'not yet');
+    await q(`INSERT INTO public.user_roles (user_id, role) VALUES ('${TENANT_A}', 'admin')`);
+    assert.deepEqual(await q(`UPDATE public.user_roles SET role = 'requester' WHERE user_id = '${TENANT_B}' RETURNING role`), [{ role: 'requester' }], "A changes B's role");
+  });
+});

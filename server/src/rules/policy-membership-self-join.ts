@@ -277,7 +277,10 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
     const f = model.findFunction(call.name, call.args.length);
     if (!f || f.reads.size === 0) continue;
     for (const r of readsOfHelper(model, f)) {
-      if (r.member === t) continue;
+      // (a policy of the membership table itself trusts it only through a constant: its admins
+      // manage every row of it, LocalHeroFinder's "Admins can manage all roles" with
+      // has_role(auth.uid(), 'admin'); a group column of its own rows is the row's own group)
+      const self = r.member === t;
       const returned = r.returns !== undefined ? compared().get(call.node) : undefined;
       const arg = (x: { param?: number }) => (x.param !== undefined ? call.args[x.param] : undefined);
       const user = r.sides.find((x) => x.identity || (arg(x) !== undefined && isIdentity(model, arg(x)!)));
@@ -293,7 +296,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         else if (v !== undefined) constant ??= { col: x.col, value: v };
       }
       if (groupCol) {
-        if (r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) continue;
+        if (self || r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) continue;
         out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f });
       } else if (constant) {
         // (a helper returning the key of the caller's own row, compared with a column of the table:
@@ -303,7 +306,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f });
       }
       else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f });
-      else if (returned?.column !== undefined && r.returns !== user.col && !r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === r.returns)) {
+      else if (!self && returned?.column !== undefined && r.returns !== user.col && !r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === r.returns)) {
         out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f });
       }
     }
@@ -531,6 +534,9 @@ function mayWrite(model: Model, t: Table, role: string, cmd: string): boolean {
   return mayHoldPrivilege(model, t, role, [cmd]);
 }
 
+/** A constant a role column is compared with that names an administrator. */
+const ADMIN_VALUE = /admin|owner|super|manager|staff|moderator/i;
+
 const sharesRole = (a: Policy, b: Policy) => a.roles.includes('public') || b.roles.includes('public') || a.roles.some((r) => b.roles.includes(r));
 
 export const policyMembershipSelfJoin = defineRule({
@@ -555,19 +561,22 @@ export const policyMembershipSelfJoin = defineRule({
         if (!check) continue;
         // (the first use this policy lets a user abuse: a trigger guarding one group column, a role, may leave another, an org)
         const cmds: Array<'insert' | 'update'> = w.command === 'all' ? ['insert', 'update'] : [w.command];
-        let use: Use | undefined;
-        let roles: string[] = [];
-        let can: Array<'insert' | 'update'> = [];
+        // (of the uses it lets a user abuse, the one that gives most: a policy of the membership table
+        // itself trusting a value (admins managing everyone's rows), then a value that names an
+        // administrator, then the first; LocalHeroFinder's 'requester', which sign-up hands out,
+        // was named where 'admin' manages every role)
+        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number } | undefined;
         for (const u of list) {
           if (!sharesRole(u.policy, w) || !checksOnlyUser(model, check, u) || nothingGained(model, u, w)) continue;
-          roles = w.roles.filter((r) => u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public');
-          can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol));
-          if (can.length) {
-            use = u;
-            break;
-          }
+          const roles = w.roles.filter((r) => u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public');
+          const can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol));
+          if (!can.length) continue;
+          const rank = (u.table === member && u.groupValue !== undefined ? 2 : 0) + (u.groupValue !== undefined && ADMIN_VALUE.test(u.groupValue) ? 1 : 0);
+          if (!best || rank > best.rank) best = { use: u, roles, can, rank };
+          if (rank === 3) break;
         }
-        if (!use) continue;
+        if (!best) continue;
+        const { use, roles, can } = best;
         const value = use.groupValue;
         // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
         const userUnique = member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === use!.userCol);
@@ -596,7 +605,7 @@ export const policyMembershipSelfJoin = defineRule({
             `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it checking only their ${use.userCol} against who the caller is: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${how}, and then ${gain}, which they were never given. ` +
             (value !== undefined
-              ? `Check ${use.groupCol} in the WITH CHECK too (e.g. that it is not ${value}, or that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
+              ? `Check ${use.groupCol} in the WITH CHECK too (allow only the values users may give themselves, never ${value} and the like, or check that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
               : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`),
           related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
           fixes: [],
