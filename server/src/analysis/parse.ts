@@ -700,19 +700,27 @@ export interface IfGuard {
   calls: Array<{ parts: string[]; args: number }>;
 }
 
+/**
+ * For a FuncCall node: the setting a current_setting() call reads (lower-case; undefined when not
+ * a constant), or null for a call of another function.
+ */
+export function settingRead(call: Node): string | null | undefined {
+  const name = (call.funcname ?? []).map((n: Node) => sval(n) ?? '').join('.').toLowerCase();
+  if (name !== 'current_setting' && name !== 'pg_catalog.current_setting') return null;
+  const a = call.args?.[0];
+  const v = a?.A_Const?.sval?.sval ?? a?.TypeCast?.arg?.A_Const?.sval?.sval;
+  return typeof v === 'string' ? v.toLowerCase() : undefined;
+}
+
 function guardOf(cond: readonly Statement[], outer: IfGuard | undefined): IfGuard | undefined {
   const settings: string[] = outer ? [...outer.settings] : [];
   const calls: Array<{ parts: string[]; args: number }> = outer ? [...outer.calls] : [];
   for (const st of cond) {
     walk(st.node, (k, v) => {
       if (k !== 'FuncCall') return;
-      const parts: string[] = (v.funcname ?? []).map((n: Node) => sval(n) ?? '');
-      const name = parts.join('.').toLowerCase();
-      const args: Node[] = v.args ?? [];
-      if (name === 'current_setting' || name === 'pg_catalog.current_setting') {
-        const a = args[0]?.A_Const?.sval?.sval ?? args[0]?.TypeCast?.arg?.A_Const?.sval?.sval;
-        if (typeof a === 'string') settings.push(a.toLowerCase());
-      } else calls.push({ parts, args: args.length });
+      const setting = settingRead(v);
+      if (setting === null) calls.push({ parts: (v.funcname ?? []).map((n: Node) => sval(n) ?? ''), args: v.args?.length ?? 0 });
+      else if (setting !== undefined) settings.push(setting);
     });
   }
   return settings.length || calls.length ? { settings, calls } : outer;

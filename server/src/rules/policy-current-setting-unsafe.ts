@@ -1,6 +1,6 @@
 import { callSpan, memoStmt } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
-import { walk } from '../analysis/parse.js';
+import { settingRead, walk } from '../analysis/parse.js';
 import { activeRowsWith, FLAG_UNSAFE_SETTING, callParts, dollarQuotedBody, functionsCalledByPolicies, bodyFlags, BODY_CURRENT_SETTING, textOfFile, unsafeSettingCalls, type PolicyExpr, type PolicyRow, type SettingCall } from '../analysis/policy-exprs.js';
 import type { Node, Span, Statement } from '../analysis/types.js';
 import { failsOpen, raisesIn, rowUses, settingCallOf, settingDefaults, type CallRewrite } from '../analysis/unset-context.js';
@@ -82,11 +82,8 @@ function settingsReadBy(f: Func): readonly string[] {
     const out = new Set<string>();
     for (const b of f.body!.statements) {
       walk(b.node, (k, v) => {
-        if (k !== 'FuncCall') return;
-        const n = (v.funcname ?? []).map((x: Node) => x?.String?.sval ?? '').join('.').toLowerCase();
-        if (n !== 'current_setting' && n !== 'pg_catalog.current_setting') return;
-        const a = v.args?.[0]?.A_Const?.sval?.sval ?? v.args?.[0]?.TypeCast?.arg?.A_Const?.sval?.sval;
-        if (typeof a === 'string') out.add(a.toLowerCase());
+        const setting = k === 'FuncCall' ? settingRead(v) : null;
+        if (setting) out.add(setting);
       });
     }
     return [...out];
