@@ -456,3 +456,31 @@ CREATE POLICY roles_insert ON public.user_roles FOR INSERT TO authenticated WITH
     assert.deepEqual(await q(`UPDATE public.user_roles SET role = 'requester' WHERE user_id = '${TENANT_B}' RETURNING role`), [{ role: 'requester' }], "A changes B's role");
   });
 });
+
+// Calibration cal33 (a common form: WITH CHECK (auth.uid() = user_id AND auth.role() = 'authenticated'))
+test("err: `auth.role() = 'authenticated'` next to the user check limits nothing (every signed-in caller passes it): still reported, and user A still makes itself admin (PGlite)", async () => {
+  const sql = `CREATE TABLE public.user_roles (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id uuid NOT NULL, role text NOT NULL);
+CREATE TABLE public.secrets (id int PRIMARY KEY, body text);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.secrets ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(_user_id uuid, _role text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+  AS $$ SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role) $$;
+CREATE POLICY secrets_admin ON public.secrets FOR SELECT TO authenticated USING (public.has_role(auth.uid(), 'admin'));
+CREATE POLICY roles_insert ON public.user_roles FOR INSERT TO authenticated WITH CHECK (auth.uid() = user_id AND auth.role() = 'authenticated');
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_roles.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /role = 'admin'/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT auth.jwt()->>'role' $$`);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.secrets VALUES (1, 'admins only')`);
+    await q(actAs(TENANT_A, { role: 'authenticated' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.secrets'), 0);
+    await q(`INSERT INTO public.user_roles (user_id, role) VALUES ('${TENANT_A}', 'admin')`);
+    assert.equal(await count(q, 'public.secrets'), 1);
+  });
+});

@@ -435,6 +435,8 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
     if (c.NullTest?.nulltesttype === 'IS_NOT_NULL' && (columnRef(c.NullTest.arg) || isIdentity(model, c.NullTest.arg))) continue;
     // (`admin_id <> player_id`: the group only differs from the caller, any other one passes; ft's admin_player_link_requests)
     if (differsFromCaller(model, c, use)) continue;
+    // (`auth.role() = 'authenticated'`: every signed-in caller passes it)
+    if (eq && ((authCallOf(eq[0]) === 'role' && bareValue(eq[1])?.A_Const?.sval?.sval === 'authenticated') || (authCallOf(eq[1]) === 'role' && bareValue(eq[0])?.A_Const?.sval?.sval === 'authenticated'))) continue;
     let limits = false;
     walk(c, (k, v) => {
       if (k === 'SubLink' || k === 'FuncCall') limits = true;
