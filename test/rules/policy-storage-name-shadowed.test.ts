@@ -100,3 +100,27 @@ test('ok: not reported when the table read has no name column, names it qualifie
   assert.equal(lint(policy('public.projects')), 0);
   assert.equal(lint(`${table('')}${policy('public.projects JOIN storage.buckets b ON b.id = projects.id::text')}`), 1);
 });
+
+// Calibration cal33 (PostgreSQL binds the name when CREATE POLICY runs)
+test("ok: a name column the table gets only after the policy (ALTER TABLE … ADD COLUMN name) is not the one the policy read: not reported (pg_policies keeps objects.name), nor when one is renamed to or from name", async () => {
+  const file = 'supabase/migrations/20240101000000_project_files.sql';
+  const base = `CREATE TABLE public.projects (id uuid PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "project files" ON storage.objects FOR SELECT TO authenticated
+  USING (bucket_id = 'project-files' AND EXISTS (
+    SELECT 1 FROM public.projects WHERE projects.id::text = (storage.foldername(name))[1] AND projects.owner_id = (select auth.uid())));
+`;
+  const lint = (text: string) => lintFiles([{ file, text }], ID).mine.length;
+  const added = `${base}ALTER TABLE public.projects ADD COLUMN name text;\n`;
+  assert.equal(lint(added), 0);
+  assert.equal(lint(`${base}ALTER TABLE public.projects ADD COLUMN title text;\nALTER TABLE public.projects RENAME COLUMN title TO name;\n`), 0);
+  assert.equal(lint(base.replace('owner_id uuid NOT NULL)', 'owner_id uuid NOT NULL, name text)') + 'ALTER TABLE public.projects RENAME COLUMN name TO title;\n'), 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE SCHEMA storage; CREATE TABLE storage.objects (id bigserial PRIMARY KEY, bucket_id text NOT NULL, name text NOT NULL, owner uuid);
+CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT string_to_array(name, '/') $$;`);
+    await q(added);
+    const [row] = await q(`SELECT qual FROM pg_policies WHERE policyname = 'project files'`);
+    assert.match(String((row as { qual: string }).qual), /storage\.foldername\(objects\.name\)/);
+  });
+});

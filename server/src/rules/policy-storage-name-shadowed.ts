@@ -1,7 +1,8 @@
 import { memoised } from '../analysis/ast.js';
-import type { Model } from '../analysis/model.js';
+import type { Model, Table } from '../analysis/model.js';
+import { changedColumn, workspaceFacts } from '../analysis/columns.js';
 import { sval, walk } from '../analysis/parse.js';
-import { activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_READS_RELATION, memoModel } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 
@@ -62,6 +63,17 @@ const candidatesOf = memoised((expr: Node): Candidate[] => {
   return out;
 });
 
+/** Whether a `name` column of the table is added, dropped, retyped or renamed (to or from) by an ALTER TABLE of the migrations. */
+function nameChanged(model: Model, t: Table): boolean {
+  const ws = workspaceFacts(model);
+  if (changedColumn(ws, 'name', t.name) || ws.adds.get(t.key)?.some((a) => a.column === 'name')) return true;
+  return memoModel(model, 'storage-name:renamedTo', (m) => {
+    const out = new Set<string>();
+    for (const { stmt } of m.statements) if (stmt.kind === 'RenameStmt' && stmt.node?.renameType === 'OBJECT_COLUMN' && stmt.node.newname === 'name' && stmt.node.relation?.relname) out.add(m.relKey(stmt.node.relation));
+    return out;
+  }).has(t.key);
+}
+
 /** Supabase's own tables with a `name` column, which the migrations do not create (storage.buckets: a bucket's name). */
 const PLATFORM_NAMED = new Set(['storage.buckets']);
 
@@ -75,6 +87,9 @@ function shadowing(model: Model, from: Node[]): { key: string; bare: string; rv:
     const key = model.relKey(rv);
     const t = model.tables.get(key);
     if (!t && !PLATFORM_NAMED.has(key)) return undefined;
+    // (PostgreSQL binds the name when the CREATE POLICY runs: a name column added, renamed or
+    // dropped by an ALTER TABLE may not be the one the table had then; not told)
+    if (t && nameChanged(model, t)) return undefined;
     if (t && !t.columns.includes('name')) continue;
     if (found) return undefined;
     found = { key, bare: t ? t.name : String(rv.relname), rv };
