@@ -4,7 +4,7 @@
 // The fix adds a SELECT policy with the same USING: the filtered statements then work.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -27,7 +27,7 @@ async function documents(q: Q, sql: string, grants = 'SELECT, UPDATE, DELETE'): 
 test('err: UPDATE policy without SELECT: WHERE, SET n = n + 1 and RETURNING id affect 0 rows (T26); no WHERE updates every own row; fixed: WHERE id = 1 updates 1', async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'documents_update');
-  assert.match(finding.message, /lets authenticated UPDATE rows, but no SELECT \(or ALL\) policy applies to that role/);
+  assert.match(finding.message, /lets authenticated UPDATE rows, but no SELECT \(or ALL\) policy with a USING applies to that role/);
   assert.match(finding.message, /UPDATE documents SET … WHERE id = … silently affects 0 rows, with no error \(T26\)/);
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -240,5 +240,26 @@ CREATE POLICY parts_read ON public.work_order_parts FOR SELECT TO authenticated 
     assert.equal(!denied.ok && denied.error.code, '42501', 'anon: permission denied, not 0 rows');
     await q(`RESET ROLE; SET ROLE authenticated; ${actAs(TENANT_A)}`);
     assert.equal(await affected(q, `UPDATE public.work_order_parts SET name = 'y' WHERE id = 1`), 1);
+  });
+});
+
+// Calibration cal33 (yellow-project: a SELECT policy for the role, without USING)
+test('err: a SELECT policy without USING admits no row: the message names it', async () => {
+  const sql = `CREATE TABLE public.notes (id int PRIMARY KEY, owner_id uuid NOT NULL, body text);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_read ON public.notes AS PERMISSIVE FOR SELECT TO authenticated;
+CREATE POLICY notes_update ON public.notes FOR UPDATE TO authenticated USING (owner_id = (select auth.uid()));
+GRANT SELECT, UPDATE ON public.notes TO authenticated;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240711150242_notes.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /no SELECT \(or ALL\) policy with a USING applies to that role \(policy "notes_read", for SELECT, has no USING: it admits no row\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.notes VALUES (1, '${TENANT_A}', 'mine')`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.equal(await count(q, 'public.notes'), 0, 'the SELECT policy without USING admits nothing');
+    assert.deepEqual(await q(`UPDATE public.notes SET body = 'x' WHERE id = 1 RETURNING id`), []);
   });
 });

@@ -86,6 +86,12 @@ function withoutGranted(model: Model, p: Policy, t: Table | undefined, policies:
   return out.length ? out : undefined;
 }
 
+/** ` (policy "x", for SELECT, has no USING: it admits no row)` when such a policy is there for these roles (yellow-project's), else ''. */
+function noUsing(policies: readonly Policy[], roles: readonly string[]): string {
+  const q = policies.find((x) => x.permissive && (x.command === 'select' || x.command === 'all') && !x.using && (x.roles.includes('public') || x.roles.some((r) => roles.includes(r))));
+  return q ? ` (policy "${q.name}", for ${q.command.toUpperCase()}, has no USING: it admits no row)` : '';
+}
+
 export const policyMissingSelectCompanion = defineRule({
   meta: {
     id: 'policy-missing-select-companion',
@@ -151,8 +157,8 @@ export const policyMissingSelectCompanion = defineRule({
       const isPublic = missing.includes('public');
       const readers = [...new Set(policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using).flatMap((q) => q.roles))];
       const subject = isPublic
-        ? `every role (PUBLIC) ${cmd} rows, but no SELECT (or ALL) policy applies to PUBLIC${readers.length ? ` (only to ${roleList(readers)})` : ''}: for a role without a SELECT policy of its own, `
-        : `${roleList(missing)} ${cmd} rows, but no SELECT (or ALL) policy applies to ${missing.length === 1 ? 'that role' : 'those roles'}: `;
+        ? `every role (PUBLIC) ${cmd} rows, but no SELECT (or ALL) policy with a USING applies to PUBLIC${readers.length ? ` (only to ${roleList(readers)})` : ''}: for a role without a SELECT policy of its own, `
+        : `${roleList(missing)} ${cmd} rows, but no SELECT (or ALL) policy with a USING applies to ${missing.length === 1 ? 'that role' : 'those roles'}${noUsing(policies, missing)}: `;
       report({
         ...p.nameLoc,
         message:
