@@ -788,3 +788,36 @@ END $$;
     assert.deepEqual(await q('SELECT state FROM toit_artemis.devices'), [{ state: { x: 1 } }]);
   });
 });
+
+// Calibration cal33 (a common RPC form: WHERE user_id = COALESCE(p_user_id, auth.uid()))
+test("err: the caller only as the fallback of coalesce(p_user_id, auth.uid()): user B passes A's id and reads A's note (PGlite); a function that also checks the parameter against the caller is not reported", async () => {
+  const table = `CREATE TABLE public.notes (id int PRIMARY KEY, user_id uuid NOT NULL, body text);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_own ON public.notes FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+GRANT SELECT ON public.notes TO authenticated;
+`;
+  const fn = (body: string) => `CREATE FUNCTION public.get_notes(p_user_id uuid DEFAULT NULL) RETURNS SETOF public.notes
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+${body}
+  RETURN QUERY SELECT * FROM public.notes WHERE user_id = COALESCE(p_user_id, auth.uid());
+END $$;
+REVOKE EXECUTE ON FUNCTION public.get_notes(uuid) FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.get_notes(uuid) TO authenticated;
+`;
+  const file = 'supabase/migrations/20250101000000_notes.sql';
+  const open = `${table}${fn('')}`;
+  const { ws, mine } = lintFiles([{ file, text: open }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /looks at who is calling only as the fallback of COALESCE\(p_user_id, auth\.uid\(\)\), which any caller skips by passing the parameter with another value/);
+  const checked = `${table}${fn("  IF p_user_id IS DISTINCT FROM auth.uid() THEN RAISE EXCEPTION 'not yours'; END IF;")}`;
+  assert.deepEqual(lintFiles([{ file, text: checked }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.notes VALUES (1, '${TENANT_A}', 'A secret'), (2, '${TENANT_B}', 'B note')`);
+    await q(`${actAs(TENANT_B)} SET ROLE authenticated`);
+    assert.deepEqual(await q('SELECT body FROM public.notes'), [{ body: 'B note' }]);
+    assert.deepEqual(await q(`SELECT body FROM public.get_notes('${TENANT_A}')`), [{ body: 'A secret' }]);
+  });
+});

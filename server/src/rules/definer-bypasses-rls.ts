@@ -1,12 +1,12 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
-import { callSpan, census, conjuncts, constValue, relationsIn } from '../analysis/ast.js';
+import { callSpan, callsIn, census, conjuncts, constValue, relationsIn } from '../analysis/ast.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { bodyText, calledByPolicy, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
+import { bodyText, calledByPolicy, columnRef, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -413,6 +413,45 @@ function spoofable(model: Model, f: Func): string | undefined {
   return undefined;
 }
 
+/**
+ * `coalesce(p_user_id, auth.uid())` as written, when the body looks at who is calling only as
+ * such fallbacks after a parameter: the caller passes the parameter and chooses another user's
+ * rows (a common RPC form, `WHERE user_id = COALESCE(p_user_id, auth.uid())`, with the same hole
+ * as a parameter's DEFAULT auth.uid()). Undefined otherwise.
+ */
+function callerFallbackOnly(model: Model, f: Func): string | undefined {
+  const body = f.body;
+  if (!body || body.lexical || body.errors.length || body.dynamicExecutes.length) return undefined;
+  const params: string[] = [];
+  for (const x of f.stmt.node?.parameters ?? []) {
+    const p = x?.FunctionParameter;
+    const mode = p?.mode ?? 'FUNC_PARAM_DEFAULT';
+    if (mode !== 'FUNC_PARAM_OUT' && mode !== 'FUNC_PARAM_TABLE') params.push(typeof p?.name === 'string' ? p.name.toLowerCase() : '');
+  }
+  const isParam = (n: Node): boolean => {
+    const r = n?.ParamRef;
+    if (r) return typeof r.number === 'number' && r.number >= 1 && r.number <= params.length;
+    const c = columnRef(n);
+    return !!c && params.includes(c.name) && (c.qual === undefined || c.qual === f.name.toLowerCase());
+  };
+  let example: string | undefined;
+  for (const st of body.statements) {
+    if (namesRole(st.node)) return undefined;
+    const fallback = new Set<Node>();
+    walk(st.node, (k, v) => {
+      if (k !== 'CoalesceExpr' || !isParam(v.args?.[0])) return;
+      for (const a of (v.args as Node[]).slice(1)) for (const c of callsIn(a)) fallback.add(c.node);
+      if (example === undefined && typeof v.location === 'number') {
+        const text = textOfFile(model, f.created.file);
+        const span = callSpan(text, v.location);
+        example = span ? text.slice(span.start, span.end) : 'coalesce(…)';
+      }
+    });
+    for (const c of callsIn(st.node)) if (!fallback.has(c.node) && looksAtCaller(model, { FuncCall: c.node })) return undefined;
+  }
+  return example;
+}
+
 /** Statement kinds that change a table itself, not its rows, with what they are called in a message. */
 const DDL_KINDS: Record<string, string> = {
   AlterTableStmt: 'ALTER TABLE',
@@ -498,7 +537,9 @@ export const definerBypassesRls = defineRule({
       if (calledByPolicy(model, f)) continue;
       // (the caller only recorded: SET approved_by = auth.uid() WHERE id = p_id, an audit row, a
       // RETURN or RAISE NOTICE of it; a table only such INSERTs write gets rows of the caller's own)
-      const records = funcLooksAtCaller(model, f);
+      // (the caller only as a fallback after a parameter, coalesce(p_user_id, auth.uid()): any caller passes another)
+      const fallback = funcLooksAtCaller(model, f) ? callerFallbackOnly(model, f) : undefined;
+      const records = !fallback && funcLooksAtCaller(model, f);
       // (the caller checked only in the WHERE of an UPDATE or DELETE: that guards the statement alone)
       let guardedOnly: { guarded: string[]; unguarded: Set<string> } | undefined;
       if (records) {
@@ -549,14 +590,14 @@ export const definerBypassesRls = defineRule({
       const onlyAltered = writes.length === 0 && reads.length === 0;
       const choose = onlyAltered ? 'it runs the same for every caller' : f.argTypes.length ? 'its arguments alone choose the rows' : 'it takes no argument, and its rows are the same whoever calls it';
       // (a parameter that looks at the caller only as its DEFAULT: the caller chooses it too)
-      const spoof = guardedOnly ? undefined : spoofable(model, f);
+      const spoof = guardedOnly ? undefined : fallback ? `${fallback}` : spoofable(model, f);
       report({
         ...f.nameLoc,
         message:
           (guardedOnly
             ? `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, checking who is calling only in the WHERE of its ${guardedOnly.guarded.join(' and ')}, which limits that statement alone, while the statements that ${writes.length === 1 ? 'write this table run' : 'write these tables run'} whoever calls: `
             : spoof && !records
-              ? `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but looks at who is calling only through the DEFAULT of its parameter ${spoof}, which any caller may override with another value, e.g. an admin's or another user's id: `
+              ? `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but looks at who is calling only ${fallback ? `as the fallback of ${spoof}, which any caller skips by passing the parameter` : `through the DEFAULT of its parameter ${spoof}, which any caller may override`} with another value, e.g. an admin's or another user's id: `
               : `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling `) +
           (guardedOnly
             ? ''
