@@ -262,3 +262,33 @@ GRANT SELECT ON public.stats TO anon, authenticated, service_role;
     assert.deepEqual(await q(viewRows), [{ username: 'a', wins: 3 }, { username: 'b', wins: 1 }], 'the view shows them');
   });
 });
+
+// Calibration cal33 (sellspay's public_products: WHERE pr.status = 'published' over a policy USING (status = 'published'))
+test("ok/err: a view whose WHERE asks what the readers' constant-only SELECT policy asks (status = 'published') shows them only rows they read anyway: not reported, PGlite shows the same rows; a WHERE asking less is reported", async () => {
+  const sql = (where: string) => `CREATE TABLE public.products (id int PRIMARY KEY, name text, status text NOT NULL);
+ALTER TABLE public.products ENABLE ROW LEVEL SECURITY;
+CREATE POLICY products_published ON public.products FOR SELECT TO anon, authenticated USING (status = 'published');
+GRANT SELECT ON public.products TO anon, authenticated;
+CREATE VIEW public.public_products AS SELECT pr.id, pr.name, pr.status FROM public.products pr WHERE ${where};
+GRANT SELECT ON public.public_products TO anon, authenticated;
+`;
+  const file = 'supabase/migrations/20260125081007_products.sql';
+  const same = sql(`pr.status = 'published'`);
+  assert.deepEqual(lintFiles([{ file, text: same }], ID).mine, []);
+  const less = sql(`pr.status <> 'archived'`);
+  assert.equal(lintFiles([{ file, text: less }], ID).mine.length, 1);
+  const seed = `INSERT INTO public.products VALUES (1, 'pub', 'published'), (2, 'draft', 'draft'), (3, 'old', 'archived')`;
+  const db = await getDb();
+  for (const [text, viewRows] of [[same, ['pub']], [less, ['pub', 'draft']]] as const) {
+    await inRollback(db, async (q) => {
+      await q(text);
+      await q(seed);
+      for (const role of ['anon', 'authenticated']) {
+        await q(`SET ROLE ${role}`);
+        assert.deepEqual((await q('SELECT name FROM public.products ORDER BY id')).map((r) => r.name), ['pub'], role);
+        assert.deepEqual((await q('SELECT name FROM public.public_products ORDER BY id')).map((r) => r.name), viewRows, role);
+        await q('RESET ROLE');
+      }
+    });
+  }
+});

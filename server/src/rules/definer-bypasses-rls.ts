@@ -1,11 +1,12 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
-import { callSpan, callsIn, census, conjuncts, constValue, relationsIn } from '../analysis/ast.js';
+import { callSpan, callsIn, census, relationsIn } from '../analysis/ast.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
+import { constantPolicies, selectsAdmitted } from './lib/admitted.js';
 import { bodyText, calledByPolicy, columnRef, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
@@ -66,35 +67,6 @@ function readsAll(model: Model, t: Table, role: string): boolean {
 }
 
 /**
- * A condition as a comparable key, when it compares a column of the relation (`alias`, or no
- * qualifier) with a constant: `is_active = true` (also written `is_active`), `status <> 'x'`,
- * `deleted_at IS NULL`. Undefined for anything else.
- */
-function conditionKey(n: Node, alias: string): string | undefined {
-  const col = (x: Node) => {
-    const f: Node[] | undefined = x?.ColumnRef?.fields;
-    if (!f?.length || f.some((p) => p?.A_Star)) return undefined;
-    const names = f.map((p) => String(p?.String?.sval ?? '').toLowerCase());
-    return names.length === 1 || (names.length === 2 && names[0] === alias) ? names[names.length - 1] : undefined;
-  };
-  const value = (x: Node) => {
-    const v = constValue(x?.TypeCast ? x.TypeCast.arg : x);
-    return v === undefined || v === null ? undefined : JSON.stringify(v);
-  };
-  const bare = col(n);
-  if (bare) return `${bare} = true`;
-  if (n?.BoolExpr?.boolop === 'NOT_EXPR' && col(n.BoolExpr.args?.[0])) return `${col(n.BoolExpr.args[0])} = false`;
-  if (n?.NullTest && col(n.NullTest.arg)) return `${col(n.NullTest.arg)} ${n.NullTest.nulltesttype}`;
-  const e = n?.A_Expr;
-  if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1) return undefined;
-  const op = String(e.name[0]?.String?.sval ?? '');
-  const FLIP: Record<string, string> = { '=': '=', '<>': '<>', '!=': '<>', '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
-  if (!(op in FLIP)) return undefined;
-  const [c, v, o] = col(e.lexpr) && value(e.rexpr) !== undefined ? [col(e.lexpr), value(e.rexpr), op === '!=' ? '<>' : op] : [col(e.rexpr), value(e.lexpr), FLIP[op]];
-  return c && v !== undefined ? `${c} ${o} ${v}` : undefined;
-}
-
-/**
  * Whether every read of `t` in the function's own body asks at least what a permissive SELECT
  * policy for `role` asks, when that policy compares columns with constants only (`USING
  * (is_active = true)`, which the function's `WHERE … AND is_active = true` asks too): the rows the
@@ -103,33 +75,14 @@ function conditionKey(n: Node, alias: string): string | undefined {
  */
 function readsOnlyAdmitted(model: Model, f: Func, t: Table, role: string): boolean {
   if (!f.reads.has(t.key) || !f.body) return false;
-  const policies = t.policies
-    .filter((p) => p.permissive && (p.command === 'select' || p.command === 'all') && p.using && appliesToRole(model, p, role))
-    .map((p) => conjuncts(p.using).map((c) => conditionKey(c, t.name.toLowerCase())))
-    .filter((keys): keys is string[] => keys.length > 0 && keys.every((k) => k !== undefined));
+  const policies = constantPolicies(model, t, role);
   if (policies.length === 0) return false;
-  let reads = 0;
-  let admitted = true;
+  const seen = { reads: 0, admitted: true };
   for (const s of f.body.statements) {
-    const visit = (k: string, q: Node) => {
-      if (k !== 'SelectStmt' || !admitted) return;
-      const from: Node[] = q.fromClause ?? [];
-      const rvs = from.map((x) => x?.RangeVar).filter((rv) => rv && model.key([rv.schemaname, rv.relname]) === t.key);
-      if (rvs.length === 0) return;
-      reads++;
-      if (from.length !== 1) {
-        admitted = false;
-        return;
-      }
-      const alias = String(rvs[0].alias?.aliasname ?? rvs[0].relname).toLowerCase();
-      const asked = new Set(conjuncts(q.whereClause).map((c) => conditionKey(c, alias)).filter((x): x is string => !!x));
-      if (!policies.some((keys) => keys.every((key) => asked.has(key)))) admitted = false;
-    };
-    if (s.kind === 'SelectStmt') visit('SelectStmt', s.node);
-    else if (s.kind !== 'InsertStmt' && s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt' && census(s.node).rangeVars.some((rv) => model.key([rv.schemaname, rv.relname]) === t.key)) admitted = false;
-    walk(s.node, visit);
+    if (s.kind !== 'SelectStmt' && s.kind !== 'InsertStmt' && s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt' && census(s.node).rangeVars.some((rv) => model.key([rv.schemaname, rv.relname]) === t.key)) seen.admitted = false;
+    selectsAdmitted(model, s.kind === 'SelectStmt' ? { SelectStmt: s.node } : s.node, t, policies, seen);
   }
-  return admitted && reads > 0;
+  return seen.admitted && seen.reads > 0;
 }
 
 /**

@@ -7,6 +7,7 @@ import { activePoliciesWithKey, constBool } from '../analysis/policy-exprs.js';
 import type { Config } from '../analysis/config.js';
 
 const SELECT = ['select'];
+import { constantPolicies, selectsAdmitted } from './lib/admitted.js';
 import { invokerFix, mayBeDropped, readsAsCaller, viewNameSpan } from './lib/views.js';
 
 interface Hit {
@@ -59,7 +60,7 @@ function viewReaders(model: Model, config: Config, v: View): string[] | undefine
  * over such tables shows those roles nothing the tables do not (yugi-forge-arena's
  * user_profile_stats over profiles and tournament_participants, read by everyone).
  */
-function readByAll(model: Model, t: Table, roles: readonly string[]): boolean {
+function readByAll(model: Model, v: View, t: Table, roles: readonly string[]): boolean {
   if (roles.length === 0) return false;
   const ps = activePoliciesWithKey(model, t.key);
   const reads = (p: (typeof ps)[number]) => p.command === 'select' || p.command === 'all';
@@ -67,8 +68,21 @@ function readByAll(model: Model, t: Table, roles: readonly string[]): boolean {
     (r) =>
       mayHoldPrivilege(model, t, r, SELECT) &&
       !ps.some((p) => !p.permissive && reads(p) && appliesToRole(model, p, r)) &&
-      ps.some((p) => p.permissive && reads(p) && appliesToRole(model, p, r) && !!p.using && constBool(p.using) === true),
+      (ps.some((p) => p.permissive && reads(p) && appliesToRole(model, p, r) && !!p.using && constBool(p.using) === true) || queriesAdmitted(model, v, t, r)),
   );
+}
+
+/**
+ * Whether the view's query reads `t` only where its WHERE asks at least what a constant-only
+ * SELECT policy for `role` asks (sellspay's public_products, `WHERE pr.status = 'published'`
+ * over a policy USING (status = 'published')): the rows it shows are rows the role reads itself.
+ */
+function queriesAdmitted(model: Model, v: View, t: Table, role: string): boolean {
+  const policies = constantPolicies(model, t, role);
+  if (policies.length === 0 || !v.stmt.node?.query) return false;
+  const seen = { reads: 0, admitted: true };
+  selectsAdmitted(model, v.stmt.node.query, t, policies, seen);
+  return seen.admitted && seen.reads > 0;
 }
 
 /** Whether a view's query (any branch of a UNION) filters its rows with a WHERE. */
@@ -109,7 +123,7 @@ export const viewBypassesRls = defineRule({
       // (tables every role that may read the view reads whole anyway: nothing is exposed through it)
       if (hits.length !== 0 && !v.materialized) {
         const readers = viewReaders(model, config, v);
-        if (readers?.length) hits = hits.filter((h) => !readByAll(model, h.table, readers));
+        if (readers?.length) hits = hits.filter((h) => !readByAll(model, v, h.table, readers));
       }
       if (hits.length === 0) continue;
       // An owner known to be subject to the tables' policies does not bypass them.

@@ -1,0 +1,68 @@
+// Rows a query reads that a role may read itself: a permissive SELECT policy comparing columns
+// with constants only (`USING (status = 'published')`) and a query whose WHERE asks at least as
+// much (`WHERE status = 'published' AND …`). Shared by definer-bypasses-rls (a function's reads)
+// and view-bypasses-rls (a view's query).
+import type { Model, Table } from '../../analysis/model.js';
+import type { Node } from '../../analysis/types.js';
+import { conjuncts, constValue } from '../../analysis/ast.js';
+import { walk } from '../../analysis/parse.js';
+import { appliesToRole } from '../../analysis/policies.js';
+
+/**
+ * A condition as a comparable key, when it compares a column of the relation (`alias`, or no
+ * qualifier) with a constant: `is_active = true` (also written `is_active`), `status <> 'x'`,
+ * `deleted_at IS NULL`. Undefined for anything else.
+ */
+export function conditionKey(n: Node, alias: string): string | undefined {
+  const col = (x: Node) => {
+    const f: Node[] | undefined = x?.ColumnRef?.fields;
+    if (!f?.length || f.some((p) => p?.A_Star)) return undefined;
+    const names = f.map((p) => String(p?.String?.sval ?? '').toLowerCase());
+    return names.length === 1 || (names.length === 2 && names[0] === alias) ? names[names.length - 1] : undefined;
+  };
+  const value = (x: Node) => {
+    const v = constValue(x?.TypeCast ? x.TypeCast.arg : x);
+    return v === undefined || v === null ? undefined : JSON.stringify(v);
+  };
+  const bare = col(n);
+  if (bare) return `${bare} = true`;
+  if (n?.BoolExpr?.boolop === 'NOT_EXPR' && col(n.BoolExpr.args?.[0])) return `${col(n.BoolExpr.args[0])} = false`;
+  if (n?.NullTest && col(n.NullTest.arg)) return `${col(n.NullTest.arg)} ${n.NullTest.nulltesttype}`;
+  const e = n?.A_Expr;
+  if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1) return undefined;
+  const op = String(e.name[0]?.String?.sval ?? '');
+  const FLIP: Record<string, string> = { '=': '=', '<>': '<>', '!=': '<>', '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
+  if (!(op in FLIP)) return undefined;
+  const [c, v, o] = col(e.lexpr) && value(e.rexpr) !== undefined ? [col(e.lexpr), value(e.rexpr), op === '!=' ? '<>' : op] : [col(e.rexpr), value(e.lexpr), FLIP[op]];
+  return c && v !== undefined ? `${c} ${o} ${v}` : undefined;
+}
+
+/** The condition keys of each permissive SELECT (or ALL) policy of `t` for `role` that compares columns with constants only (conditionKey). */
+export function constantPolicies(model: Model, t: Table, role: string): string[][] {
+  return t.policies
+    .filter((p) => p.permissive && (p.command === 'select' || p.command === 'all') && p.using && appliesToRole(model, p, role))
+    .map((p) => conjuncts(p.using).map((c) => conditionKey(c, t.name.toLowerCase())))
+    .filter((keys): keys is string[] => keys.length > 0 && keys.every((k) => k !== undefined));
+}
+
+/**
+ * Counts into `seen` the SELECTs under `root` that read `t` (`reads`), and clears `admitted` for
+ * one that reads it with other FROM items or whose WHERE does not ask every key of one of
+ * `policies` (a constant-only policy the reader has).
+ */
+export function selectsAdmitted(model: Model, root: Node, t: Table, policies: readonly string[][], seen: { reads: number; admitted: boolean }): void {
+  walk(root, (k, q) => {
+    if (k !== 'SelectStmt' || !seen.admitted) return;
+    const from: Node[] = q.fromClause ?? [];
+    const rvs = from.map((x) => x?.RangeVar).filter((rv) => rv && model.key([rv.schemaname, rv.relname]) === t.key);
+    if (rvs.length === 0) return;
+    seen.reads++;
+    if (from.length !== 1) {
+      seen.admitted = false;
+      return;
+    }
+    const alias = String(rvs[0].alias?.aliasname ?? rvs[0].relname).toLowerCase();
+    const asked = new Set(conjuncts(q.whereClause).map((c) => conditionKey(c, alias)).filter((x): x is string => !!x));
+    if (!policies.some((keys) => keys.every((key) => asked.has(key)))) seen.admitted = false;
+  });
+}
