@@ -821,3 +821,28 @@ GRANT EXECUTE ON FUNCTION public.get_notes(uuid) TO authenticated;
     assert.deepEqual(await q(`SELECT body FROM public.get_notes('${TENANT_A}')`), [{ body: 'A secret' }]);
   });
 });
+
+// Calibration cal33 (keen-auth-kit's get_user_role over user_roles, which authenticated reads whole)
+test("err: the message names the callers that gain (anon), not 'any caller', when another caller (authenticated) reads the table whole anyway (PGlite: anon gets nothing from the table, the role through the function)", async () => {
+  const sql = `CREATE TABLE public.user_roles (id int PRIMARY KEY, user_id uuid NOT NULL, role text NOT NULL);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY roles_read ON public.user_roles FOR SELECT TO authenticated USING (true);
+GRANT SELECT ON public.user_roles TO anon, authenticated;
+CREATE FUNCTION public.get_user_role(_user_id uuid) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+  AS $$ SELECT role FROM public.user_roles WHERE user_id = _user_id LIMIT 1 $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20251103192943_roles.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /, and anon can learn about rows it may not read itself/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.user_roles VALUES (1, '${TENANT_A}', 'ADMIN')`);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.user_roles'), 0);
+    assert.deepEqual(await q(`SELECT public.get_user_role('${TENANT_A}') AS r`), [{ r: 'ADMIN' }]);
+    await q('RESET ROLE');
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.user_roles'), 1, 'authenticated reads it whole anyway');
+  });
+});

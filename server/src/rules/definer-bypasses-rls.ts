@@ -486,6 +486,12 @@ export const definerBypassesRls = defineRule({
       const cmds = writes.length ? writeCommands(model, f) : undefined;
       for (let j = writes.length - 1; j >= 0; j--) if (who.every((r) => writesAll(model, writes[j]!, r, cmds?.get(writes[j]!.key)))) writes.splice(j, 1);
       if (writes.length === 0 && reads.length === 0 && altered.length === 0) continue;
+      // (the callers that gain: those that may not read or write these tables whole themselves;
+      // keen-auth-kit's get_user_role reads user_roles, which authenticated reads whole, anon not)
+      const gainers = altered.length
+        ? who
+        : who.filter((r) => reads.some((t) => !(readsAll(model, t, r) || readsOnlyAdmitted(model, f, t, r))) || writes.some((t) => !writesAll(model, t, r, cmds?.get(t.key))));
+      const anyCaller = gainers.length === who.length || gainers.length === 0 ? 'any caller' : gainers.length === 1 ? gainers[0]! : `${gainers.slice(0, -1).join(', ')} and ${gainers[gainers.length - 1]}`;
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       if (calledByPolicy(model, f)) continue;
       // (the caller only recorded: SET approved_by = auth.uid() WHERE id = p_id, an audit row, a
@@ -561,7 +567,7 @@ export const definerBypassesRls = defineRule({
               : supabase
                 ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
                 : '(no current_user or session_user, current_setting() or function that uses them): ') +
-          `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and any caller can ${gets}. ` +
+          `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller} can ${gets}. ` +
           (onlyAltered
             ? `Revoke EXECUTE from these roles (run such maintenance from a migration instead), check the caller in the function, or make it SECURITY INVOKER, so that only the table's owner can run it. `
             : `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
