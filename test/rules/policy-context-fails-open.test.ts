@@ -692,6 +692,9 @@ GRANT USAGE ON SEQUENCE cal32_users_id_seq TO authenticated;
   assert.match(f!.message, /may read, update and delete every row, and insert or update rows to any values /);
   assert.doesNotMatch(f!.message, /but a NULL tenant_id/);
   assert.match(f!.message, /drop the fallback to the row's own tenant_id/);
+  // (and policy-current-setting-unsafe's note on what its fix leaves open says the same)
+  const [u] = lintFiles([{ file: 'migrations/000004_nullable.up.sql', text: sql }], 'policy-current-setting-unsafe').mine;
+  assert.match(u!.message, /but then the policy admits every row once the setting reads '', as it falls back to the row's own tenant_id/);
   await inRollback(await getDb(), async (q) => {
     await q(sql);
     await q(`INSERT INTO cal32_users (name, tenant_id) VALUES ('a', 1), ('b', 2), ('none', NULL)`);

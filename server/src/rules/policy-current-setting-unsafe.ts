@@ -173,10 +173,11 @@ function missingReached(e: PolicyExpr, c: SettingCall, model: Parameters<typeof 
  * Unset states in which the clause, with the calls rewritten, admits every row where it did not
  * before (with `nonNull`, the columns those rows must have non-NULL: a column compared with itself).
  */
-function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], row: PolicyRow, e: PolicyExpr, calls: Checked[]): Set<string> & { nonNull?: string[] } {
+function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], row: PolicyRow, e: PolicyExpr, calls: Checked[]): Set<string> & { nonNull?: string[]; nullAdmitted?: string[] } {
   const rewritten = new Map<Node, CallRewrite>(calls.map((c) => [c.node, c.castType ? 'nullif' : 'missing-ok']));
-  const out: Set<string> & { nonNull?: string[] } = new Set<string>();
+  const out: Set<string> & { nonNull?: string[]; nullAdmitted?: string[] } = new Set<string>();
   const cols = new Set<string>();
+  const nulls = new Set<string>();
   for (const u of rowUses(row).filter((x) => x.expr === e)) {
     for (const key of new Set(calls.map(settingKey))) {
       const before = new Set(failsOpen(model, e.node, key, { mode: u.mode }).map((s) => s.state));
@@ -184,11 +185,19 @@ function opensAfterRewrite(model: Parameters<typeof failsOpen>[0], row: PolicyRo
         if (before.has(s.state)) continue;
         out.add(s.state);
         for (const c of s.nonNull ?? []) cols.add(c);
+        for (const c of s.nullAdmitted ?? []) nulls.add(c);
       }
     }
   }
   if (cols.size) out.nonNull = [...cols];
+  if (nulls.size) out.nullAdmitted = [...nulls];
   return out;
+}
+
+/** ` whose tenant_id is not NULL` for the fallback columns whose NULL rows no other branch admits, or ''. */
+function limitedText(cols: readonly string[], nullAdmitted: readonly string[] = []): string {
+  const limited = cols.filter((c) => !nullAdmitted.includes(c));
+  return limited.length ? ` whose ${limited.join(' and ')} ${limited.length > 1 ? 'are' : 'is'} not NULL` : '';
 }
 
 export const policyCurrentSettingUnsafe = defineRule({
@@ -239,7 +248,7 @@ export const policyCurrentSettingUnsafe = defineRule({
         const self = opens.nonNull?.join(' and ');
         const after = opens.size > 0
           ? self
-            ? `but then the policy admits every row whose ${self} ${opens.nonNull!.length > 1 ? 'are' : 'is'} not NULL ${when}, as it falls back to the row's own ${self} (policy-context-fails-open): drop that fallback too, so that an unset setting admits no row.`
+            ? `but then the policy admits every row${limitedText(opens.nonNull!, opens.nullAdmitted)} ${when}, as it falls back to the row's own ${self} (policy-context-fails-open): drop that fallback too, so that an unset setting admits no row.`
             : `but then another branch of the policy admits every row ${when} (policy-context-fails-open): remove that branch too, so that an unset setting admits no row.`
           : safe
             ? 'so the comparison admits no row instead of failing.'
