@@ -74,8 +74,11 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
   const before = lastVerdicts;
   const reparsed = before !== undefined ? reparsedSince(m, ws, before) : undefined;
   const kept = new Map<string, KeptVerdict>();
+  // (model.policies: the tables' policies, in order, then those on tables the workspace does not create)
+  let onTables = 0;
   m.tables.forEach((t, key) => {
     const list = t.policies;
+    onTables += list.length;
     if (list.length === 0) return;
     const k = reparsed !== undefined ? before!.kept.get(key) : undefined;
     if (k !== undefined && stillHolds(m, ws, k, t, key, reparsed!)) {
@@ -97,12 +100,10 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
     }
   });
   // (policies on tables the workspace does not create: asked each time)
-  const orphans = m.policies;
-  let n = 0;
-  m.tables.forEach((t) => (n += t.policies.length));
-  for (let i = n; i < orphans.length; i++) {
-    const r = ask(orphans[i]!);
-    if (r) out.set(orphans[i]!, r);
+  const all = m.policies;
+  for (let i = onTables; i < all.length; i++) {
+    const r = ask(all[i]!);
+    if (r) out.set(all[i]!, r);
   }
   lastVerdicts = { files: m.files, ws, kept };
   return out;

@@ -497,8 +497,9 @@ export const definerBypassesRls = defineRule({
       // (the caller only recorded: SET approved_by = auth.uid() WHERE id = p_id, an audit row, a
       // RETURN or RAISE NOTICE of it; a table only such INSERTs write gets rows of the caller's own)
       // (the caller only as a fallback after a parameter, coalesce(p_user_id, auth.uid()): any caller passes another)
-      const fallback = funcLooksAtCaller(model, f) ? callerFallbackOnly(model, f) : undefined;
-      const records = !fallback && funcLooksAtCaller(model, f);
+      const looks = funcLooksAtCaller(model, f);
+      const fallback = looks ? callerFallbackOnly(model, f) : undefined;
+      const records = looks && !fallback;
       // (the caller checked only in the WHERE of an UPDATE or DELETE: that guards the statement alone)
       let guardedOnly: { guarded: string[]; unguarded: Set<string> } | undefined;
       if (records) {
