@@ -6,7 +6,7 @@ import { appliesToRole } from '../analysis/policies.js';
 import { constBool, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { constantPolicies, selectsAdmitted } from './lib/admitted.js';
+import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
 import { bodyText, calledByPolicy, columnRef, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
@@ -59,11 +59,6 @@ export function callersOf(model: Model, f: Func, tables: Table[]): Callers | und
   if (roles.length === 0) return undefined;
   const list = roles.length === 1 ? roles[0]! : `${roles.slice(0, -1).join(', ')} and ${roles[roles.length - 1]}`;
   return { roles, text: byDefault ? `${list} (by Supabase's default privileges on new functions in public, which these migrations do not take away)` : list, revoke: f.publicExecute ? ['PUBLIC', ...roles] : roles };
-}
-
-/** Whether a permissive policy of `t` for SELECT (or ALL) applies to `role` with USING (true). */
-function readsAll(model: Model, t: Table, role: string): boolean {
-  return t.policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, role) && constBool(p.using) === true);
 }
 
 /**

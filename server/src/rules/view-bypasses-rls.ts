@@ -3,11 +3,11 @@ import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, onSupabasePlatform, requestsReach, where } from './lib/util.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { activePoliciesWithKey, constBool } from '../analysis/policy-exprs.js';
+import { activePoliciesWithKey } from '../analysis/policy-exprs.js';
 import type { Config } from '../analysis/config.js';
 
 const SELECT = ['select'];
-import { constantPolicies, selectsAdmitted } from './lib/admitted.js';
+import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
 import { invokerFix, mayBeDropped, readsAsCaller, viewNameSpan } from './lib/views.js';
 
 interface Hit {
@@ -68,7 +68,7 @@ function readByAll(model: Model, v: View, t: Table, roles: readonly string[]): b
     (r) =>
       mayHoldPrivilege(model, t, r, SELECT) &&
       !ps.some((p) => !p.permissive && reads(p) && appliesToRole(model, p, r)) &&
-      (ps.some((p) => p.permissive && reads(p) && appliesToRole(model, p, r) && !!p.using && constBool(p.using) === true) || queriesAdmitted(model, v, t, r)),
+      (readsAll(model, t, r, ps) || queriesAdmitted(model, v, t, r)),
   );
 }
 

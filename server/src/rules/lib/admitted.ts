@@ -2,7 +2,8 @@
 // with constants only (`USING (status = 'published')`) and a query whose WHERE asks at least as
 // much (`WHERE status = 'published' AND …`). Shared by definer-bypasses-rls (a function's reads)
 // and view-bypasses-rls (a view's query).
-import type { Model, Table } from '../../analysis/model.js';
+import type { Model, Policy, Table } from '../../analysis/model.js';
+import { constBool } from '../../analysis/policy-exprs.js';
 import type { Node } from '../../analysis/types.js';
 import { conjuncts, constValue } from '../../analysis/ast.js';
 import { walk } from '../../analysis/parse.js';
@@ -35,6 +36,11 @@ export function conditionKey(n: Node, alias: string): string | undefined {
   if (!(op in FLIP)) return undefined;
   const [c, v, o] = col(e.lexpr) && value(e.rexpr) !== undefined ? [col(e.lexpr), value(e.rexpr), op === '!=' ? '<>' : op] : [col(e.rexpr), value(e.lexpr), FLIP[op]];
   return c && v !== undefined ? `${c} ${o} ${v}` : undefined;
+}
+
+/** Whether a permissive policy of `policies` (the table's, by default) for SELECT (or ALL) applies to `role` with USING (true). */
+export function readsAll(model: Model, t: Table, role: string, policies: readonly Policy[] = t.policies): boolean {
+  return policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, role) && constBool(p.using) === true);
 }
 
 /** The condition keys of each permissive SELECT (or ALL) policy of `t` for `role` that compares columns with constants only (conditionKey). */
