@@ -4,7 +4,7 @@ import { sval, walk } from '../analysis/parse.js';
 import { activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { bareValue, quoteIdent } from './lib/util.js';
+import { bareValue, keptKeys, quoteIdent } from './lib/util.js';
 
 interface SelfComparison {
   kind: 'inner' | 'outer';
@@ -33,8 +33,9 @@ interface Candidate {
   ref: Node;
   column: string;
   alias: string;
-  /** the FROM list's tables, each with its alias (or name) */
+  /** the FROM list's tables, each with its alias (or name), and their RangeVars */
   from: Array<{ alias: string; rv: Node }>;
+  rvs: Node[];
   /** their keys under the default schema `keysFor` (keysOf) */
   keys?: readonly string[];
   keysFor?: string;
@@ -69,7 +70,7 @@ const candidatesOf = memoised((expr: Node): Candidate[] => {
       if (!l || !r || l.name !== r.name) continue;
       const [q, u] = l.qual !== undefined && r.qual === undefined ? [l, r] : r.qual !== undefined && l.qual === undefined ? [r, l] : [undefined, undefined];
       if (!q || !u || !from.some((x) => x.alias === q.qual)) continue;
-      out.push({ kind: 'inner', ref: u.node, column: u.name, alias: q.qual!, from });
+      out.push({ kind: 'inner', ref: u.node, column: u.name, alias: q.qual!, from, rvs: from.map((x) => x.rv) });
     }
   });
   // `col IN (SELECT col FROM …)`, the selected col unqualified (secretsanta's `matchup IN (SELECT
@@ -81,7 +82,7 @@ const candidatesOf = memoised((expr: Node): Candidate[] => {
     const target = q?.targetList?.length === 1 ? refOf(q.targetList[0]?.ResTarget?.val) : undefined;
     if (!outer || !target || target.qual !== undefined || target.name !== outer.name) return;
     const from = plainFrom(q);
-    if (from) out.push({ kind: 'outer', ref: target.node, column: target.name, alias: outer.qual ?? '', from });
+    if (from) out.push({ kind: 'outer', ref: target.node, column: target.name, alias: outer.qual ?? '', from, rvs: from.map((x) => x.rv) });
   });
   return out;
 });
@@ -139,19 +140,9 @@ function selfComparisons(model: Model, t: Table, expr: Node, probe: string, fres
 }
 const NONE: SelfComparison[] = [];
 
-/**
- * The keys of a candidate's FROM list, kept on it for the default schema they were made under
- * (`probe`), unless a SET search_path resolved its statement's names (`fresh`): making them each
- * lint was most of the rule's re-lint (and of its garbage).
- */
+/** The keys of a candidate's FROM list (kept on it: keptKeys; making them each lint was most of the rule's re-lint and garbage). */
 function keysOf(model: Model, c: Candidate, probe: string, fresh: boolean): readonly string[] {
-  if (!fresh && c.keysFor === probe) return c.keys!;
-  const keys = c.from.map((x) => model.relKey(x.rv));
-  if (!fresh) {
-    c.keys = keys;
-    c.keysFor = probe;
-  }
-  return keys;
+  return keptKeys(model, c, c.rvs, probe, fresh);
 }
 
 export const policySubquerySelfComparison = defineRule({

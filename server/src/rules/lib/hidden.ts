@@ -8,7 +8,7 @@ import { appliesToRole } from '../../analysis/policies.js';
 import { activePoliciesWithKey, constBool, memoModel } from '../../analysis/policy-exprs.js';
 import type { Node } from '../../analysis/types.js';
 import { neverTrueIn, requiresKeyIn } from '../../analysis/unset-context.js';
-import { mayHoldPrivilege, onSupabasePlatform, tableName } from './util.js';
+import { keptKeys, mayHoldPrivilege, onSupabasePlatform, tableName } from './util.js';
 
 /**
  * Why no row of `u` is visible to `role` under row-level security, or undefined when one may be:
@@ -74,7 +74,7 @@ interface RequiredLink {
   link: Node;
   rvs: Node[];
   /** the keys of rvs under the default schema `keysFor` (requiredSubselects) */
-  keys?: string[];
+  keys?: readonly string[];
   keysFor?: string;
 }
 export const requiredLinks = memoised((e: Node): RequiredLink[] => {
@@ -108,15 +108,7 @@ export function requiredSubselects(model: Model, e: Node, probe: string, fresh: 
   });
 }
 
-/** The keys of a required link's RangeVars (kept on it for `probe` unless `fresh`: see requiredSubselects). */
+/** The keys of a required link's RangeVars (kept on it for `probe` unless `fresh`: keptKeys). */
 export function linkKeys(model: Model, l: RequiredLink, probe: string, fresh: boolean): readonly string[] {
-  let keys = l.keysFor === probe && !fresh ? l.keys! : undefined;
-  if (!keys) {
-    keys = l.rvs.map((rv) => model.relKey(rv));
-    if (!fresh) {
-      l.keys = keys;
-      l.keysFor = probe;
-    }
-  }
-  return keys;
+  return keptKeys(model, l, l.rvs, probe, fresh);
 }

@@ -846,3 +846,19 @@ export function onSupabasePlatform(model: Model): boolean {
   const r = model.roles.get('authenticated');
   return !!r && !r.declared;
 }
+
+/**
+ * The keys of a record's RangeVars (`rvs`), kept on the record
+ * for the default schema they were made under (`probe`: the key of an unqualified name), unless
+ * a SET search_path resolved its statement's names (`fresh`): resolving the same names on every
+ * lint was most of some rules' re-lint.
+ */
+export function keptKeys(model: Model, rec: { keys?: readonly string[]; keysFor?: string }, rvs: readonly Node[], probe: string, fresh: boolean): readonly string[] {
+  if (!fresh && rec.keysFor === probe && rec.keys) return rec.keys;
+  const keys = rvs.map((rv) => model.relKey(rv));
+  if (!fresh) {
+    rec.keys = keys;
+    rec.keysFor = probe;
+  }
+  return keys;
+}
