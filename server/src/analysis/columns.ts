@@ -435,7 +435,9 @@ function keptFacts(m: Model, probe: string): WorkspaceColumnFacts | undefined {
 
 export function workspaceFacts(model: Model): WorkspaceColumnFacts {
   return memoModel(model, 'columns:workspace', (m) => {
-    const kept = keptFacts(m, m.key([undefined, '']));
+    // (the keys of a file's tables are kept with it, for the default schema they were made under)
+    const probe = m.key([undefined, '']);
+    const kept = keptFacts(m, probe);
     if (kept) return kept;
     const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), changedOn: new Map(), recreated: new Set(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set(), probe: '', fileIndex: new Map() };
     let fi = -1;
@@ -444,8 +446,6 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
     // its columns are not certain. (CREATE TABLE IF NOT EXISTS keeps the first in both; a DROP
     // TABLE between makes the next one certain.)
     const exists = new Set<string>();
-    // (the keys of a file's tables are kept with it, for the default schema they were made under)
-    const probe = m.key([undefined, '']);
     out.probe = probe;
     const facts: FileColumnFacts[] = [];
     for (const file of m.files) {

@@ -13,7 +13,7 @@
 //   psql variables and extension-script placeholders are replaced by identifiers of the
 //   same length, so every offset of the cleaned text is an offset of the original.
 import * as pg from 'libpg-query';
-import type { DynamicExecute, FunctionBody, Include, Node, ParseError, ParsedFile, Position, Span, Statement } from './types.js';
+import type { DynamicExecute, FunctionBody, IfGuard, Include, Node, ParseError, ParsedFile, Position, Span, Statement } from './types.js';
 
 let ready: Promise<void> | undefined;
 
@@ -692,12 +692,6 @@ function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: Pa
   }
   if (result.errors.length === 0) wholeParses.set(result, chunks);
   return true;
-}
-
-/** What an IF condition reads, for the statements of its branch: settings (current_setting's first argument) and the functions it calls (name parts as written, argument count). */
-export interface IfGuard {
-  settings: string[];
-  calls: Array<{ parts: string[]; args: number }>;
 }
 
 /**

@@ -71,7 +71,7 @@ export interface Statement {
   /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch raises an error (a guard). */
   raisesIf?: boolean;
   /** In a PL/pgSQL body: what the conditions of the IF / ELSIF branches the statement is in read (it runs only when they are true). */
-  guard?: { settings: string[]; calls: Array<{ parts: string[]; args: number }> };
+  guard?: IfGuard;
   /** In a PL/pgSQL body: the value a RETURN gives back, or an argument of a RAISE below ERROR (NOTICE, WARNING…): its value is only reported. */
   reported?: boolean;
   /** Facts derived from this statement alone, memoised by the model (statements are cached per file text). */
@@ -150,4 +150,10 @@ export interface ParsedFile {
   placeholders?: Map<string, string>;
   positionAt(offset: number): Position;
   offsetAt(position: Position): number;
+}
+
+/** What an IF condition reads, for the statements of its branch: settings (current_setting's first argument) and the functions it calls (name parts as written, argument count). */
+export interface IfGuard {
+  settings: string[];
+  calls: Array<{ parts: string[]; args: number }>;
 }
