@@ -397,3 +397,47 @@ CREATE POLICY orders_read ON orders FOR SELECT TO authenticated USING (user_id =
     await expectPgError(q('SELECT code FROM orders'), '42702', 'column reference "order_id" is ambiguous');
   });
 });
+
+test("ok: a recursive policy a DO loop over pg_tables drops with its table (Mipos's reset of the schema), or a DROP SCHEMA … CASCADE drops, is gone, on a table the workspace made or only put policies on; one the loop leaves out stays", async () => {
+  // (members is made outside the migrations, as a dashboard would: its policies are the workspace's only trace of it)
+  const outside = `CREATE TABLE public.members (org uuid, who uuid);`;
+  const first = `CREATE TABLE public.sales (id int PRIMARY KEY, org uuid);
+ALTER TABLE public.sales ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sales_read ON public.sales FOR SELECT USING (org IN (SELECT s.org FROM public.sales s WHERE s.id = 1));
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_read ON public.members FOR SELECT USING (org IN (SELECT m.org FROM public.members m WHERE m.who = (select auth.uid())));
+CREATE TABLE public.kept (id int PRIMARY KEY, org uuid);
+ALTER TABLE public.kept ENABLE ROW LEVEL SECURITY;
+CREATE POLICY kept_read ON public.kept FOR SELECT USING (org IN (SELECT k.org FROM public.kept k WHERE k.id = 1));
+`;
+  const reset = `DO $$
+DECLARE r RECORD;
+BEGIN
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'kept' LOOP
+    EXECUTE format('DROP TABLE IF EXISTS public.%I CASCADE', r.tablename);
+  END LOOP;
+END $$;
+`;
+  const again = `CREATE TABLE public.sales (id int PRIMARY KEY, org uuid);
+ALTER TABLE public.sales ENABLE ROW LEVEL SECURITY;
+CREATE POLICY sales_mine ON public.sales FOR SELECT USING (org = (select auth.uid()));
+CREATE TABLE public.members (org uuid, who uuid);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+`;
+  const files = [first, reset, again].map((text, i) => ({ file: `supabase/migrations/2026020912000${i}_m.sql`, text }));
+  const tablesOf = (fs: typeof files) => lintFiles(fs, ID).mine.map((f) => /on (\w+) recurses/.exec(f.message)?.[1]);
+  assert.deepEqual(tablesOf(files), ['kept']);
+  assert.deepEqual(tablesOf(files.filter((f) => f.text !== reset)), ['sales', 'kept']);
+  // DROP SCHEMA … CASCADE: everything in it goes, what the workspace made and what it did not
+  const schemaReset = `DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n`;
+  assert.deepEqual(tablesOf([files[0]!, { ...files[1]!, text: schemaReset }, files[2]!]), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q([outside, first, reset, again].join('\n'));
+    const left = await q(`SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public' ORDER BY 1, 2`);
+    assert.deepEqual(left.map((r) => `${r.tablename}.${r.policyname}`), ['kept.kept_read', 'sales.sales_mine']);
+    await q(`GRANT SELECT ON public.sales, public.kept TO authenticated; SET ROLE authenticated`);
+    assert.equal(await count(q, 'public.sales'), 0);
+    await expectPgError(q('SELECT count(*) FROM public.kept'), '42P17');
+  });
+});

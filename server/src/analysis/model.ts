@@ -1090,6 +1090,8 @@ interface OpDynamic extends OpBase {
   rls: Array<{ rel: Name; kind: RlsEvent['kind']; loc: Loc }>;
   /** a loop over a schema's tables in the catalog doing so to each (but those it leaves out by name) */
   rlsLoops: Array<{ schema: string; except: string[]; kind: RlsEvent['kind']; loc: Loc }>;
+  /** a loop over a schema's tables in the catalog dropping each (but those it leaves out by name) */
+  tableDrops: Array<{ schema: string; except: string[]; cascade: boolean; loc: Loc }>;
   /** a loop over a schema's functions granting or revoking EXECUTE on each: as GRANT … ON ALL FUNCTIONS IN SCHEMA */
   functionGrants: OpGrant[];
   /** a rewrite of the policies pg_policies returns wrapping calls in sub-selects */
@@ -1394,8 +1396,9 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         const functionGrants = body ? dynamicFunctionGrants(body).map((g): OpGrant => ({ kind: OP_GRANT, stmt, pair, here, setConfig, objectKind: 'function', expanded: [], relations: [], funcs: [], event: undefined, ...g })) : [];
         const rls = body && stmt.kind === 'DoStmt' ? dynamicRlsChanges(file, body, ds) : [];
         const rlsLoops = body && stmt.kind === 'DoStmt' ? dynamicRlsCatalogLoops(file, body) : [];
-        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || rlsLoops.length || wraps.length)
-          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, rlsLoops, functionGrants, wraps };
+        const tableDrops = body && stmt.kind === 'DoStmt' ? dynamicTableDropLoops(file, body) : [];
+        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || rlsLoops.length || wraps.length || tableDrops.length)
+          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, rlsLoops, tableDrops, functionGrants, wraps };
         break;
       }
       case 'RenameStmt':
@@ -1550,8 +1553,21 @@ function dynamicRlsCatalogLoops(file: ParsedFile, body: FunctionBody): OpDynamic
   const execs = body.dynamicExecutes.filter((d) => !d.each).map((d) => ({ d, m: DYNAMIC_RLS.exec(d.text) })).filter((x) => x.m);
   if (execs.length !== 1 || body.dynamicExecutes.length !== 1) return [];
   const { d, m } = execs[0]! as { d: DynamicExecute; m: RegExpExecArray };
+  // (the tables with, or without, RLS: the change is the same for the others)
+  const loop = catalogTableLoop(body, true);
+  if (!loop || (m[1] && m[1].toLowerCase() !== loop.schema.toLowerCase())) return [];
+  return [{ schema: loop.schema, except: loop.except, kind: rlsKindOf(m[3]!), loc: locOf(file, d.start, d.end) }];
+}
+
+/**
+ * The one query of a schema's tables in the catalog a DO block loops over (pg_tables, or
+ * information_schema.tables of base tables): its schema and the tables its WHERE leaves out by
+ * name. Undefined when the block has no such query or several, or the WHERE filters on anything
+ * else (on `rowsecurity` only with `anyRowSecurity`).
+ */
+function catalogTableLoop(body: FunctionBody, anyRowSecurity: boolean): { schema: string; except: string[]; end: number } | undefined {
   const queries = body.statements.filter((b) => b.kind === 'SelectStmt' && relationsIn(b.node).some((r) => r.name === 'pg_tables' || (r.schema === 'information_schema' && r.name === 'tables')));
-  if (queries.length !== 1) return [];
+  if (queries.length !== 1) return undefined;
   let schema: string | undefined;
   const except: string[] = [];
   for (const c of conjuncts(queries[0]!.node?.whereClause)) {
@@ -1561,16 +1577,36 @@ function dynamicRlsCatalogLoops(file: ParsedFile, body: FunctionBody): OpDynamic
     const v = e?.kind === 'AEXPR_OP' ? stringConst(e.rexpr) : undefined;
     if ((col === 'schemaname' || col === 'table_schema') && op === '=' && v !== undefined) schema = v;
     else if (col === 'table_type' && op === '=' && v === 'BASE TABLE') continue;
-    else if (col === 'rowsecurity') continue; // (the tables with, or without, RLS: the change is the same for the others)
+    else if (col === 'rowsecurity' && anyRowSecurity) continue;
     else if ((col === 'tablename' || col === 'table_name') && e?.kind === 'AEXPR_OP' && (op === '<>' || op === '!=') && v !== undefined) except.push(v);
     else if ((col === 'tablename' || col === 'table_name') && e?.kind === 'AEXPR_IN' && op === '<>') {
       const vs = ((e.rexpr?.List?.items ?? e.rexpr) as Node[]).map(stringConst);
-      if (!vs.every((x) => typeof x === 'string')) return [];
+      if (!vs.every((x) => typeof x === 'string')) return undefined;
       except.push(...(vs as string[]));
-    } else return [];
+    } else return undefined;
   }
-  if (!schema || (m[1] && m[1].toLowerCase() !== schema.toLowerCase())) return [];
-  return [{ schema, except, kind: rlsKindOf(m[3]!), loc: locOf(file, d.start, d.end) }];
+  return schema ? { schema, except, end: queries[0]!.end } : undefined;
+}
+
+/** `format('DROP TABLE IF EXISTS public.%I CASCADE', r.tablename)`, or the same made with `||` and quote_ident. */
+const DYNAMIC_DROP_TABLE = /^\s*(?:format\s*\(\s*)?'\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:"?([A-Za-z_][\w$]*)"?\s*\.\s*)?(?:%[Is]|'\s*\|\|)/i;
+
+/**
+ * A DO block's loop over a schema's tables in the catalog dropping each (`FOR r IN SELECT
+ * tablename FROM pg_tables WHERE schemaname = 'public' LOOP EXECUTE format('DROP TABLE IF EXISTS
+ * public.%I CASCADE', r.tablename)`, Mipos's "reset full schema"): every table of the schema that
+ * exists when it runs is dropped, but those its query leaves out by name.
+ */
+function dynamicTableDropLoops(file: ParsedFile, body: FunctionBody): OpDynamic['tableDrops'] {
+  const loop = catalogTableLoop(body, false);
+  if (!loop) return [];
+  const out: OpDynamic['tableDrops'] = [];
+  for (const d of body.dynamicExecutes) {
+    const m = d.each || d.start < loop.end ? null : DYNAMIC_DROP_TABLE.exec(d.text);
+    if (!m || (m[1] && m[1].toLowerCase() !== loop.schema.toLowerCase())) continue;
+    out.push({ schema: loop.schema, except: loop.except, cascade: /\bcascade\b/i.test(d.text), loc: locOf(file, d.start, d.end) });
+  }
+  return out;
 }
 
 /**
@@ -3718,6 +3754,13 @@ class Replay {
         this.setRls(t, l.kind, l.loc);
       }
     }
+    for (const l of op.tableDrops) {
+      const dropped = (schema: string, name: string) => schema === l.schema && !l.except.includes(name);
+      for (const t of [...this.tables.values()]) if (dropped(t.schema, t.name)) this.dropTable(t.key, l.cascade);
+      // (a policy the workspace made on a table it never creates: the table was there, made
+      // outside the migrations, and the loop drops it too)
+      this.dropOrphanPolicies(dropped);
+    }
     for (const l of op.searchPathLoops) {
       for (const list of this.functions.values()) {
         for (const f of list) {
@@ -3777,22 +3820,54 @@ class Replay {
     for (let i = orphans.length - 1; i >= 0; i--) if (gone(orphans[i]!)) orphans.splice(i, 1);
   }
 
+  /** Drops the policies on tables the workspace never creates whose schema and name `of` holds for. */
+  dropOrphanPolicies(of: (schema: string, name: string) => boolean): void {
+    const orphans = this.orphanPolicies;
+    for (let i = orphans.length - 1; i >= 0; i--) {
+      const k = orphans[i]!.table;
+      const dot = k.indexOf('.');
+      if (of(k.slice(0, dot), k.slice(dot + 1))) orphans.splice(i, 1);
+    }
+  }
+
+  /** DROP TABLE `k` (CASCADE: and the policies of other tables that read it). */
+  dropTable(k: string, cascade: boolean): void {
+    this.tables.delete(k);
+    const orphans = this.orphanPolicies;
+    for (let i = orphans.length - 1; i >= 0; i--) if (orphans[i]!.table === k) orphans.splice(i, 1);
+    if (cascade) this.dropPolicies(dependsOn(this.readsRelation(k)));
+  }
+
   applyDrop(n: Node): void {
     const objs: Node[] = n.objects ?? [];
     const cascade = n.behavior === 'DROP_CASCADE';
     for (const o of objs) {
       const parts: string[] = o.List ? nameParts(o.List.items) : sval(o) ? [sval(o)!] : [];
       switch (n.removeType) {
-        case 'OBJECT_TABLE':
-        case 'OBJECT_FOREIGN_TABLE': {
-          const k = this.key(parts);
-          this.tables.delete(k);
-          const orphans = this.orphanPolicies;
-          for (let i = orphans.length - 1; i >= 0; i--) if (orphans[i]!.table === k) orphans.splice(i, 1);
-          // (CASCADE drops the policies of other tables that read it)
-          if (cascade) this.dropPolicies(dependsOn(this.readsRelation(k)));
+        case 'OBJECT_SCHEMA': {
+          // (without CASCADE it fails unless the schema is empty, 2BP01; with it, everything in
+          // it goes, and what elsewhere depends on that: `DROP SCHEMA public CASCADE; CREATE
+          // SCHEMA public;` before a project's schema is made again)
+          const schema = parts[0];
+          if (!cascade || schema === undefined) break;
+          for (const t of [...this.tables.values()]) if (t.schema === schema) this.dropTable(t.key, true);
+          this.dropOrphanPolicies((s) => s === schema);
+          for (const v of [...this.views.values()]) {
+            if (v.schema !== schema) continue;
+            this.views.delete(v.key);
+            this.dropPolicies(dependsOn(this.readsRelation(v.key)));
+          }
+          for (const [k, list] of [...this.functions]) {
+            if (list[0]?.schema !== schema) continue;
+            this.functions.delete(k);
+            this.dropPolicies(dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === k)));
+          }
           break;
         }
+        case 'OBJECT_TABLE':
+        case 'OBJECT_FOREIGN_TABLE':
+          this.dropTable(this.key(parts), cascade);
+          break;
         case 'OBJECT_VIEW':
         case 'OBJECT_MATVIEW': {
           const k = this.key(parts);
