@@ -227,3 +227,85 @@ $$;
     assert.deepEqual(await q('SELECT email FROM public.accounts'), [{ email: 'b@example.com' }], 'B is still there');
   });
 });
+
+/** all_emails() of the doc's lookup examples, run as anon, as a signed-in user (A, role user) and as an admin (B). */
+async function allEmailsAs(ws: Workspace): Promise<Record<'anon' | 'user' | 'admin', string | number>> {
+  const out: Record<string, string | number> = {};
+  for (const who of ['anon', 'user', 'admin'] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sqlOf(ws));
+      await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'user'), ('${TENANT_B}', 'admin')`);
+      if (who !== 'anon') await q(actAs(who === 'user' ? TENANT_A : TENANT_B));
+      await q(`SET ROLE ${who === 'anon' ? 'anon' : 'authenticated'}`);
+      out[who] = await q('SELECT count(*)::int AS n FROM public.all_emails()').then(
+        (r) => r[0]!.n as number,
+        (e: { code?: string }) => String(e.code),
+      );
+    });
+  }
+  return out as Record<'anon' | 'user' | 'admin', string | number>;
+}
+
+test("err: the caller's role looked up into a variable (SELECT role INTO v_role … WHERE id = auth.uid(); IF v_role <> 'admin'): anon gets no row, v_role NULL, and reads every profile while a signed-in user is refused; IS DISTINCT FROM refuses anon; NOT FOUND or INTO STRICT close it", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), "v_role <> 'admin'");
+  assert.match(finding.message, /auth\.uid\(\) is NULL: the SELECT … INTO v_role FROM public\.profiles that looks the caller up finds no row and PL\/pgSQL sets v_role to NULL .* Compare with IS DISTINCT FROM instead of <> .*, or raise when the SELECT finds no row \(IF NOT FOUND THEN RAISE …\)\.$/);
+  assert.deepEqual(await allEmailsAs(ws), { anon: 2, user: 'P0001', admin: 2 });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /IF v_role IS DISTINCT FROM 'admin' THEN/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.deepEqual(await allEmailsAs(fixed), { anon: 'P0001', user: 'P0001', admin: 2 });
+  // the Valid example: IF NOT FOUND THEN RAISE after the lookup
+  const valid = lintDocExample(ID, 'valid', 3);
+  assert.equal(valid.mine.length, 0);
+  assert.deepEqual(await allEmailsAs(valid.ws), { anon: 'P0001', user: 'P0001', admin: 2 });
+  // INTO STRICT raises for the missing row (P0002), IS NULL on the variable raises: both silent
+  const sql = sqlOf(ws);
+  const file = 'supabase/migrations/20240101000000_admin.sql';
+  const strict = sql.replace('SELECT role INTO v_role', 'SELECT role INTO STRICT v_role');
+  assert.equal(lintFiles([{ file, text: strict }], ID).mine.length, 0);
+  const nullGuard = sql.replace("IF v_role <> 'admin' THEN", "IF v_role IS NULL THEN RAISE EXCEPTION 'no profile'; END IF;\n  IF v_role <> 'admin' THEN");
+  assert.equal(lintFiles([{ file, text: nullGuard }], ID).mine.length, 0);
+  // a value assigned otherwise too (a default kept when no row comes back is not NULL), or compared before the lookup: silent
+  const twice = sql.replace("  IF v_role <> 'admin'", "  v_role := coalesce(v_role, 'user');\n  IF v_role <> 'admin'");
+  assert.equal(lintFiles([{ file, text: twice }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(strict);
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT count(*) FROM public.all_emails()'), 'P0002');
+  });
+});
+
+test("err: a boolean looked up for the caller (SELECT is_admin INTO v_admin …; IF NOT v_admin): NOT NULL is NULL, anon passes; the fix writes v_admin IS NOT TRUE", async () => {
+  const { ws } = invalidFinding(ID, 2);
+  const file = 'supabase/migrations/20240101000000_admin.sql';
+  const text = sqlOf(ws)
+    .replace("role text NOT NULL DEFAULT 'user'", 'is_admin boolean NOT NULL DEFAULT false')
+    .replace('DECLARE v_role text;', 'DECLARE v_admin boolean;')
+    .replace('SELECT role INTO v_role', 'SELECT is_admin INTO v_admin')
+    .replace("IF v_role <> 'admin' THEN", 'IF NOT v_admin THEN');
+  const { ws: w2, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(w2, mine[0]!), 'NOT v_admin');
+  assert.match(mine[0]!.message, /Write v_admin IS NOT TRUE instead of NOT v_admin \(true when it is NULL\)/);
+  const run = async (w: Workspace, who: 'anon' | 'user') =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sqlOf(w));
+      await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', false), ('${TENANT_B}', true)`);
+      if (who === 'user') await q(actAs(TENANT_A));
+      await q(`SET ROLE ${who === 'anon' ? 'anon' : 'authenticated'}`);
+      return q('SELECT count(*)::int AS n FROM public.all_emails()').then(
+        (r) => r[0]!.n as number,
+        (e: { code?: string }) => String(e.code),
+      );
+    });
+  assert.equal(await run(w2, 'anon'), 2, 'anon reads every profile');
+  assert.equal(await run(w2, 'user'), 'P0001', 'a signed-in non-admin is refused');
+  const fixed = applyFix(w2, mine[0]!);
+  assert.match(sqlOf(fixed), /IF v_admin IS NOT TRUE THEN/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(await run(fixed, 'anon'), 'P0001');
+});

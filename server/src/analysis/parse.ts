@@ -1321,8 +1321,9 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   // conditions of the EXCEPTION clauses around the statements being visited
   let caught: string[] = [];
-  // the variables of the INTO clause of the statement being visited
+  // the variables of the INTO clause of the statement being visited, and whether it is INTO STRICT
   let into: string[] | undefined;
+  let intoStrict = false;
   // visiting the condition of an IF (or ELSIF) whose branch raises an error
   let raisesIf = false;
   // visiting the arguments of a RAISE below ERROR
@@ -1368,6 +1369,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         origin: kind === 'do' && parseMode === 0 && stmtType === 'PLpgSQL_stmt_execsql' ? 'do' : 'file',
         ...(caught.length ? { caught } : {}),
         ...(assigns ? { assigns } : {}),
+        ...(intoStrict && assigns === into ? { intoStrict } : {}),
         ...(raisesIf ? { raisesIf } : {}),
         ...(guard ? { guard } : {}),
         ...(reported || stmtType === 'PLpgSQL_stmt_return' ? { reported: true } : {}),
@@ -1486,8 +1488,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       }
       if (key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) {
         into = intoTargets(v.target);
+        intoStrict = !!v.strict;
         visit(v.sqlstmt, key);
         into = undefined;
+        intoStrict = false;
         continue;
       }
       if (key === 'PLpgSQL_expr') {

@@ -68,6 +68,8 @@ export interface Statement {
    * statement's value is assigned to: `x := expr`, `SELECT … INTO x, y`, `… RETURNING … INTO x`.
    */
   assigns?: string[];
+  /** In a PL/pgSQL body: a `SELECT … INTO STRICT x` (it raises when no row or several come back, instead of setting x to NULL). */
+  intoStrict?: boolean;
   /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch raises an error (a guard). */
   raisesIf?: boolean;
   /** In a PL/pgSQL body: what the conditions of the IF / ELSIF branches the statement is in read (it runs only when they are true). */

@@ -1,4 +1,4 @@
-import { callsIn, census, constValue } from '../analysis/ast.js';
+import { callsIn, census, conjuncts, constValue, identEnd, relationsIn } from '../analysis/ast.js';
 import { nameParts } from '../analysis/parse.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
 import type { Func, Model } from '../analysis/model.js';
@@ -14,10 +14,17 @@ import { callersOf } from './definer-bypasses-rls.js';
 // request without a signed-in user (Supabase's anon) has auth.uid() NULL; a session that never set
 // a setting reads current_setting(x, true) as NULL.
 
-type Context = 'auth.uid()' | 'setting';
+type Context = 'auth.uid()' | 'setting' | 'lookup';
+
+/** What a guard compares that is NULL without a caller; for a lookup, the SELECT … INTO that reads it (see lookupVariables). */
+interface ContextOf {
+  kind: Context;
+  text: string;
+  lookup?: { stmt: Statement; table: string };
+}
 
 /** What a side of a comparison reads, when it is NULL without a caller: auth.uid(), or current_setting(x, true) (cast or not). */
-function nullableContext(n: Node, vars?: ReadonlyMap<string, { kind: Context; text: string }>): { kind: Context; text: string } | undefined {
+function nullableContext(n: Node, vars?: ReadonlyMap<string, ContextOf>): ContextOf | undefined {
   if (authCallOf(n) === 'uid') return { kind: 'auth.uid()', text: 'auth.uid()' };
   const e = bareValue(n);
   // a variable assigned one (`v_uid uuid := auth.uid();`)
@@ -36,7 +43,7 @@ function nullableContext(n: Node, vars?: ReadonlyMap<string, { kind: Context; te
 
 interface Guard {
   stmt: Statement;
-  context: { kind: Context; text: string };
+  context: ContextOf;
   /** the operator's span and what replaces it */
   op: { start: number; end: number; newText: string; was: string };
   /** ORed with conditions on the arguments alone */
@@ -84,7 +91,7 @@ function argumentsOnly(n: Node, params: ReadonlySet<string>): boolean {
  * of those ORed with conditions on the arguments alone (`auth.uid() <> p_user OR p_user IS NULL`),
  * which the caller makes false: NULL OR false is NULL.
  */
-function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<string, { kind: Context; text: string }>): Guard | undefined {
+function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<string, ContextOf>): Guard | undefined {
   if (!s.raisesIf || s.kind !== 'SelectStmt') return undefined;
   const whole: Node = s.node?.targetList?.[0]?.ResTarget?.val;
   if (whole?.BoolExpr?.boolop === 'OR_EXPR') {
@@ -115,12 +122,24 @@ function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<stri
   return comparisonFailingOpen(model, f.created.file, s, whole, vars);
 }
 
-function comparisonFailingOpen(model: Model, file: string, s: Statement, cond: Node, vars: ReadonlyMap<string, { kind: Context; text: string }>): Guard | undefined {
+function comparisonFailingOpen(model: Model, file: string, s: Statement, cond: Node, vars: ReadonlyMap<string, ContextOf>): Guard | undefined {
   let cmp = cond?.A_Expr;
   let negated = false;
   if (cond?.BoolExpr?.boolop === 'NOT_EXPR') {
     cmp = cond.BoolExpr.args?.[0]?.A_Expr;
     negated = true;
+    // `IF NOT v_is_admin`, v_is_admin looked up for the caller: NOT NULL is NULL
+    const arg = cond.BoolExpr.args?.[0];
+    const ref = arg?.ColumnRef ? columnRef(arg) : undefined;
+    const context = ref && ref.qual === undefined ? vars.get(ref.name) : undefined;
+    if (context?.kind === 'lookup') {
+      const text = textOfFile(model, file);
+      const at: number = cond.BoolExpr.location;
+      const end = identEnd(text, arg.ColumnRef.location);
+      if (!/^not\b/i.test(text.slice(at, at + 3))) return undefined;
+      const was = text.slice(at, end);
+      return { stmt: s, context, op: { start: at, end, newText: `${text.slice(arg.ColumnRef.location, end)} IS NOT TRUE`, was } };
+    }
   }
   if (!cmp || cmp.kind !== 'AEXPR_OP' || cmp.name?.length !== 1) return undefined;
   const op = cmp.name[0]?.String?.sval;
@@ -157,15 +176,48 @@ function contextVariables(f: Func): Map<string, { kind: Context; text: string }>
   return out;
 }
 
-/** Whether another guard of the function raises when the context is NULL (`IF auth.uid() IS NULL THEN RAISE`, or in an OR). */
-function nullChecked(f: Func, kind: Context, vars: ReadonlyMap<string, { kind: Context; text: string }>): boolean {
+/**
+ * The variables a `SELECT col INTO v FROM t WHERE … key = auth.uid()` (not STRICT) reads for the
+ * caller, and nothing else assigns: without a signed-in user it finds no row, and PL/pgSQL sets v to
+ * NULL (`SELECT role INTO v_role FROM profiles WHERE id = auth.uid(); IF v_role <> 'admin' THEN RAISE`).
+ */
+function lookupVariables(f: Func, vars: ReadonlyMap<string, ContextOf>): Map<string, ContextOf> {
+  const out = new Map(vars);
+  const assigned = new Map<string, number>();
+  for (const s of f.body?.statements ?? []) for (const v of s.assigns ?? []) assigned.set(v, (assigned.get(v) ?? 0) + 1);
+  for (const s of f.body?.statements ?? []) {
+    const n = s.node;
+    const targets: Node[] = n?.targetList ?? [];
+    if (s.kind !== 'SelectStmt' || s.intoStrict || !s.assigns?.length || s.assigns.length !== targets.length || (n.op !== 'SETOP_NONE' && n.op !== undefined)) continue;
+    if (n.groupClause || n.havingClause || !n.fromClause || !targets.every((t) => columnRef(bareValue(t?.ResTarget?.val)))) continue;
+    const keyed = conjuncts(n.whereClause).some((c) => {
+      const e = c?.A_Expr;
+      return e?.kind === 'AEXPR_OP' && e.name?.length === 1 && e.name[0]?.String?.sval === '=' && [e.lexpr, e.rexpr].some((x) => nullableContext(x, vars)?.kind === 'auth.uid()');
+    });
+    if (!keyed) continue;
+    const table = relationsIn(n.fromClause)[0];
+    for (const v of s.assigns) if (assigned.get(v) === 1 && !out.has(v)) out.set(v, { kind: 'lookup', text: v, lookup: { stmt: s, table: table ? (table.schema ? `${table.schema}.${table.name}` : table.name) : 'its table' } });
+  }
+  return out;
+}
+
+/**
+ * Whether another guard of the function raises when the context is NULL (`IF auth.uid() IS NULL
+ * THEN RAISE`, or in an OR); for a lookup also when the variable is, or when its SELECT found no
+ * row (`IF NOT FOUND THEN RAISE`).
+ */
+function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, ContextOf>): boolean {
   return (f.body?.statements ?? []).some((s) => {
     if (!s.raisesIf) return false;
     let found = false;
     const visit = (n: Node): void => {
       if (found || !n || typeof n !== 'object') return;
       if (Array.isArray(n)) return n.forEach(visit);
-      if (n.NullTest?.nulltesttype === 'IS_NULL' && nullableContext(n.NullTest.arg, vars)?.kind === kind) found = true;
+      if (n.NullTest?.nulltesttype === 'IS_NULL') {
+        const c = nullableContext(n.NullTest.arg, vars);
+        if (c && (c.kind === context.kind || (context.kind === 'lookup' && c.kind === 'auth.uid()'))) found = true;
+      }
+      if (context.kind === 'lookup' && n.ColumnRef && columnRef(n)?.name === 'found') found = true;
       for (const k in n) visit(n[k]);
     };
     visit(s.node);
@@ -178,7 +230,7 @@ function nullChecked(f: Func, kind: Context, vars: ReadonlyMap<string, { kind: C
  * conjunct, the context written as auth.uid(), (select auth.uid()), a setting or the variable; undefined
  * when it is not written so exactly once.
  */
-function withoutConjunct(cond: string, context: { kind: Context; text: string }, notNullTest: Node): string | undefined {
+function withoutConjunct(cond: string, context: ContextOf, notNullTest: Node): string | undefined {
   const variable = columnRef(bareValue(notNullTest?.NullTest?.arg))?.name;
   const ctx = variable
     ? String.raw`\b${variable}\b`
@@ -227,28 +279,35 @@ export const definerCheckFailsOpen = defineRule({
     for (const f of functionLists(model).definers) {
       if (f.language !== 'plpgsql' || !f.body || f.body.lexical) continue;
       const file = f.created.file;
-      const vars = contextVariables(f);
+      const vars = lookupVariables(f, contextVariables(f));
       for (const s of f.body.statements) {
         const g = failingOpen(model, f, s, vars);
-        if (!g || nullChecked(f, g.context.kind, vars)) continue;
+        if (!g || nullChecked(f, g.context, vars)) continue;
+        // (a lookup is NULL from its SELECT on: a guard before it reads the variable's earlier value)
+        if (g.context.lookup && s.start < g.context.lookup.stmt.end) continue;
         // (what the function does after it is limited to the caller's rows anyway: bolt-test's
         // delete_user_account, DELETE … WHERE id = user_id_param AND id = auth.uid(); anon deletes nothing)
-        if (g.context.kind === 'auth.uid()' && scopedToCaller(model, f, s)) continue;
+        const byCaller = g.context.kind === 'auth.uid()' || g.context.kind === 'lookup';
+        if (byCaller && scopedToCaller(model, f, s)) continue;
         // (the roles whose access row-level security limits: the API roles, and those the policies name)
         const callers = callersOf(model, f, tableList(model));
         if (!callers) continue;
         const anon = callers.roles.includes('public') || callers.roles.includes('anon');
         // (auth.uid() is NULL for a request without a signed-in user: anon's)
-        if (g.context.kind === 'auth.uid()' && !anon) continue;
+        if (byCaller && !anon) continue;
         const cond = textOfFile(model, file).slice(s.start, s.end).replace(/\s+/g, ' ');
-        const who =
-          g.context.kind === 'auth.uid()'
+        const lookup = g.context.lookup;
+        const who = lookup
+          ? `for anon, a request without a signed-in user, auth.uid() is NULL: the SELECT … INTO ${g.context.text} FROM ${lookup.table} that looks the caller up finds no row and PL/pgSQL sets ${g.context.text} to NULL (as it does for a signed-in user who has no such row)`
+          : g.context.kind === 'auth.uid()'
             ? `for anon, a request without a signed-in user, auth.uid() is NULL`
             : `where the setting was never set (a connection that skipped it, a job, a caller choosing not to), ${g.context.text} is NULL`;
+        const compareWith = g.op.newText.endsWith('IS NOT TRUE') ? `write ${g.op.newText} instead of ${g.op.was} (true when it is NULL)` : `compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL)`;
+        const raiseFirst = lookup ? `or raise when the SELECT finds no row (IF NOT FOUND THEN RAISE …)` : `or raise first when ${g.context.text} IS NULL`;
         const text = textOfFile(model, file);
         let fixed = text.slice(s.start, g.op.start) + g.op.newText + text.slice(g.op.end, s.end);
         let fix: Fix | undefined = {
-          title: `Compare with ${g.op.newText} (true when one side is NULL): IF ${fixed.replace(/\s+/g, ' ')}`,
+          title: `${g.op.newText.endsWith('IS NOT TRUE') ? 'Write IS NOT TRUE (true when NULL)' : `Compare with ${g.op.newText} (true when one side is NULL)`}: IF ${fixed.replace(/\s+/g, ' ')}`,
           kind: 'unsafe',
           edits: [{ file, start: g.op.start, end: g.op.end, newText: g.op.newText }],
         };
@@ -266,9 +325,9 @@ export const definerCheckFailsOpen = defineRule({
             `The caller check IF ${cond} THEN RAISE … in SECURITY DEFINER function ${f.signature}, which ${callers.text} can call, fails open: ${who}, ` +
             (g.inAnd?.kind === 'skipped'
               ? `so the condition is false (it asks ${g.context.text} IS NOT NULL: the check is skipped for exactly the callers it must stop), and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
-                `Drop the IS NOT NULL and compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL), or raise first when ${g.context.text} IS NULL.`
+                `Drop the IS NOT NULL and ${compareWith}, ${raiseFirst}.`
               : `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : g.inAnd?.kind === 'null' ? (g.inAnd.argumentsOnly ? ' (NULL AND true is NULL, and the caller chooses arguments that make the rest true)' : ' or false, never true (NULL AND x is NULL when x is true, false when x is false)') : ''}, and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
-                `Compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL), or raise first when ${g.context.text} IS NULL.`),
+                `${compareWith[0]!.toUpperCase()}${compareWith.slice(1)}, ${raiseFirst}.`),
           fixes: fix ? [fix] : [],
         });
       }
