@@ -43,6 +43,25 @@ DO $$ DECLARE v text; BEGIN FOR v IN SELECT unnest(ARRAY['listed', 'other']) LOO
 });
 
 describe('dynamic SQL on tables', () => {
+  test("ok: a constant EXECUTE string names its table with its schema (helper's EXECUTE 'CREATE POLICY … ON \"realtime\".\"messages\"' under IF EXISTS (… tablename = 'messages')): realtime.messages, not public.messages", () => {
+    const m = model({
+      '1.sql': `CREATE TABLE messages (id bigint PRIMARY KEY, body text);
+ALTER TABLE messages ENABLE ROW LEVEL SECURITY;
+CREATE SCHEMA realtime;
+CREATE TABLE realtime.messages (id bigint, extension text);
+ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;`,
+      '2.sql': `DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = 'realtime' AND tablename = 'messages') THEN
+    EXECUTE 'CREATE POLICY "listen" ON "realtime"."messages" FOR SELECT TO authenticated USING (realtime.messages.extension = ''broadcast'')';
+    EXECUTE 'ALTER TABLE realtime.messages FORCE ROW LEVEL SECURITY';
+  END IF;
+END $$;`,
+    });
+    const table = (k: string) => m.tables.get(k)!;
+    assert.deepEqual(['policy', 'force', 'enable'].map((w) => mayBeDynamic(m, w as 'policy', table('realtime.messages'))), [true, true, false]);
+    assert.deepEqual(['policy', 'force', 'enable'].map((w) => mayBeDynamic(m, w as 'policy', table('public.messages'))), [false, false, false]);
+  });
+
   test('ok: a loop over a literal array replays ALTER TABLE … ROW LEVEL SECURITY on each table (trinketstore); NO FORCE in a catalog loop is not taken for FORCE', () => {
     const m = model({
       '1.sql': 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nALTER TABLE a ENABLE ROW LEVEL SECURITY;\nALTER TABLE b ENABLE ROW LEVEL SECURITY;',

@@ -3,7 +3,7 @@
 // user A is refused; with IS DISTINCT FROM anon is refused too. Same with a setting never set.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
@@ -308,4 +308,41 @@ test("err: a boolean looked up for the caller (SELECT is_admin INTO v_admin …;
   assert.match(sqlOf(fixed), /IF v_admin IS NOT TRUE THEN/);
   assert.equal(findingsOf(fixed, ID).length, 0);
   assert.equal(await run(fixed, 'anon'), 'P0001');
+});
+
+test("err: a SECURITY DEFINER trigger function's check on a setting (classroomio's e-mail verification guard): no one calls it (0A000), the message names its trigger and who fires it; with the setting unset a signed-in user verifies their own e-mail; IS DISTINCT FROM stops it", async () => {
+  const file = 'supabase/migrations/20240101000000_profile.sql';
+  const text = `CREATE TABLE public.profile (id uuid PRIMARY KEY, verified boolean DEFAULT false);
+ALTER TABLE public.profile ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.profile FOR ALL TO authenticated USING (id = (select auth.uid()));
+GRANT SELECT, UPDATE ON public.profile TO authenticated;
+CREATE FUNCTION public.guard() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  IF OLD.verified IS DISTINCT FROM NEW.verified AND current_setting('app.verify_ctx_t', true) != 'ok' THEN
+    RAISE EXCEPTION 'verification is not yours to change';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER g BEFORE UPDATE ON public.profile FOR EACH ROW EXECUTE FUNCTION public.guard();
+`;
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^The check IF .* in SECURITY DEFINER trigger function public\.guard\(\), which trigger g on public\.profile runs, fails open: .*the trigger does not raise, and the UPDATE it was to stop goes through, for authenticated, who may UPDATE public\.profile\./);
+  assert.doesNotMatch(mine[0]!.message, /can call|whatever arguments|anon/);
+  const verifyOwn = async (w: Workspace) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sqlOf(w));
+      await q(`INSERT INTO public.profile VALUES ('${TENANT_A}', false)`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const direct = await tryQuery(q, 'SELECT public.guard()');
+      assert.equal(direct.ok ? 'called' : direct.error.code, '0A000', 'a trigger function cannot be called');
+      const r = await tryQuery(q, `UPDATE public.profile SET verified = true WHERE id = '${TENANT_A}' RETURNING verified`);
+      return r.ok ? r.rows.length : r.error.code;
+    });
+  assert.equal(await verifyOwn(ws), 1, 'the user verified their own e-mail');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(await verifyOwn(fixed), 'P0001');
 });

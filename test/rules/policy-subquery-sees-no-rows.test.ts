@@ -127,3 +127,27 @@ CREATE POLICY notes_read ON public.notes FOR SELECT USING (EXISTS (SELECT 1 FROM
     assert.equal(await count(q, 'public.notes'), 1, 'authenticated: its own profile is visible, the note too');
   });
 });
+
+test('ok: a policy written before its table is created (files in path order: a CREATE TABLE IF NOT EXISTS of users a year later) is rejected with 42P01 and never exists: not reported, whatever its sub-select sees', async () => {
+  const members = `CREATE TABLE public.members (id uuid PRIMARY KEY, group_id uuid, user_id uuid NOT NULL);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY co_members ON public.users FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.members m WHERE m.user_id = users.id));
+`;
+  const users = `CREATE TABLE IF NOT EXISTS public.users (id uuid PRIMARY KEY);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+`;
+  const files = [
+    { file: 'supabase/migrations/20240101000001_members.sql', text: members },
+    { file: 'supabase/migrations/20250101000001_users.sql', text: users },
+  ];
+  assert.equal(lintFiles(files, 'policy-subquery-sees-no-rows').mine.length, 0);
+  // (rls-enabled-without-policy names the rejected policy)
+  assert.match(lintFiles(files, 'rls-enabled-without-policy').mine.find((f) => f.message.startsWith('public.users'))!.message, /Its policy "co_members" is written before the table is created/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(members.split('CREATE POLICY')[0]!);
+    const r = await tryQuery(q, `CREATE POLICY${members.split('CREATE POLICY')[1]}`);
+    assert.equal(r.ok ? 'created' : r.error.code, '42P01');
+  });
+});

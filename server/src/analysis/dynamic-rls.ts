@@ -23,6 +23,8 @@ export interface DynamicTargets {
   /** every table made after this replay position (an event trigger's function: Infinity for none) */
   allFrom: number;
   names: Set<string>;
+  /** the tables (keys) a constant EXECUTE string names as its target (`EXECUTE 'CREATE POLICY … ON realtime.messages …'`) */
+  keys: Set<string>;
   prefixes: string[];
   /**
    * every table that has policies and was made before this replay position: a loop over
@@ -80,6 +82,27 @@ const PREFIX = /\blike\s+'((?:[^'%_\\]|\\.)+)[%_]|\bleft\s*\([^)]*\)\s*=\s*'([^'
 /** A loop over the catalog's policies (pg_policies, pg_policy). */
 const POLICY_CATALOG = /\bfor\s+\w+\s+in\s+\(?\s*(?:select|with)\b(?:'(?:[^']|'')*'|[^;'])*?\bpg_polic(?:ies|y)\b[\s\S]*?\bloop\b/i;
 
+const NAME = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
+const CONSTANT_TARGET: Array<{ what: DynamicWhat; re: RegExp }> = [
+  { what: 'policy', re: new RegExp(String.raw`^\s*create\s+policy\s+${NAME}\s+on\s+(${NAME}(?:\s*\.\s*${NAME})?)\s`, 'i') },
+  { what: 'enable', re: new RegExp(String.raw`^\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(${NAME}(?:\s*\.\s*${NAME})?)\s+enable\s+row\s+level\s+security\s*;?\s*$`, 'i') },
+  { what: 'force', re: new RegExp(String.raw`^\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(${NAME}(?:\s*\.\s*${NAME})?)\s+force\s+row\s+level\s+security\s*;?\s*$`, 'i') },
+];
+
+/** What a constant EXECUTE string (`'CREATE POLICY … ON "realtime"."messages" …'`, one statement) does, and to which table (its name's parts). */
+function constantTarget(expr: string): { what: DynamicWhat; parts: Array<string | undefined> } | undefined {
+  const m = /^\s*'((?:[^']|'')*)'\s*$/.exec(expr);
+  if (!m) return undefined;
+  const sql = m[1]!.replace(/''/g, "'");
+  for (const { what, re } of CONSTANT_TARGET) {
+    const t = re.exec(sql);
+    if (!t) continue;
+    const parts = [...t[1]!.matchAll(new RegExp(NAME, 'g'))].map((x) => (x[0].startsWith('"') ? x[0].slice(1, -1).replace(/""/g, '"') : x[0].toLowerCase()));
+    return { what, parts: parts.length === 2 ? parts : [undefined, parts[0]] };
+  }
+  return undefined;
+}
+
 /** Quoted names in a text: 'name' or 'schema.name' (their last part, lower-case). */
 function quotedNames(text: string, into: Set<string>): void {
   for (const m of text.matchAll(/'([A-Za-z_][\w$]*)(?:\.([A-Za-z_][\w$]*))?'/g)) into.add((m[2] ?? m[1]!).toLowerCase());
@@ -98,7 +121,7 @@ function literalArgs(call: Node, into: Set<string>): void {
 }
 
 function empty(): DynamicRls {
-  const none = (): DynamicTargets => ({ all: false, allUntil: -1, allFrom: Infinity, names: new Set(), prefixes: [], withPoliciesUntil: -1 });
+  const none = (): DynamicTargets => ({ all: false, allUntil: -1, allFrom: Infinity, names: new Set(), keys: new Set(), prefixes: [], withPoliciesUntil: -1 });
   return { enable: none(), force: none(), policy: none(), invoker: none(), dropView: none(), grant: none() };
 }
 
@@ -121,7 +144,17 @@ export function dynamicRls(model: Model): DynamicRls {
       for (const s of file.statements) {
         const body: FunctionBody | undefined = s.body;
         if (!body || body.dynamicExecutes.length === 0) continue;
-        const text = file.text.slice(body.start, body.end);
+        let text = file.text.slice(body.start, body.end);
+        // (a constant string names its table: that table, schema and all, and not the names the
+        // rest of the body quotes — helper's `IF EXISTS (… schemaname = 'realtime' AND tablename =
+        // 'messages') THEN EXECUTE 'CREATE POLICY … ON "realtime"."messages" …'` is not about public.messages)
+        for (const d of body.dynamicExecutes) {
+          const c = constantTarget(d.text);
+          if (!c) continue;
+          out[c.what].keys.add(m.key(c.parts));
+          text = text.replace(d.text, ' ');
+          any = true;
+        }
         const what = (Object.keys(WHAT) as Array<DynamicWhat>).filter((k) => WHAT[k].test(text));
         if (what.length === 0) continue;
         any = true;
@@ -211,9 +244,10 @@ export function policyLoopReaches(model: Model, table: Pick<Table, 'created' | '
 }
 
 /** Whether dynamic SQL may do `what` to the table (or view). */
-export function mayBeDynamic(model: Model, what: DynamicWhat, table: Pick<Table, 'name' | 'created'> & { policies?: Table['policies'] }): boolean {
+export function mayBeDynamic(model: Model, what: DynamicWhat, table: Pick<Table, 'name' | 'created'> & { policies?: Table['policies']; key?: string }): boolean {
   const t = dynamicRls(model)[what];
   if (t.all) return true;
+  if (table.key !== undefined && t.keys.has(table.key)) return true;
   if (what === 'policy' && table.policies && policyLoopReaches(model, table as Pick<Table, 'created' | 'policies'>)) return true;
   // (a table the model holds no CREATE statement of counts as made before)
   if (t.allUntil >= 0 && orderOf(model, table.created) < t.allUntil) return true;

@@ -84,10 +84,10 @@ function keptRow(p: Policy): PolicyRow | undefined {
  * A policy's row, made and kept on its statement. Flags are asked of active rows only
  * (activeRowsWith): an inactive row gets none.
  */
-function rowFrom(p: Policy, table: Table | undefined): PolicyRow {
+function rowFrom(p: Policy, table: Table | undefined, early = false): PolicyRow {
   const m = (p.stmt.memo ??= {});
   const before = m[ROW] as PolicyRow | undefined;
-  const active = table !== NO_TABLE && (!table || table.rlsEnabled);
+  const active = !early && table !== NO_TABLE && (!table || table.rlsEnabled);
   let using: PolicyExpr | undefined;
   let check: PolicyExpr | undefined;
   let exprs: PolicyExpr[];
@@ -160,6 +160,10 @@ function buildIndex(model: Model): PolicyIndex {
   let key: string | undefined;
   let table: Table | undefined;
   let disabled = false;
+  // (a run of policies on a table the workspace creates that are not among its own: written
+  // before its CREATE TABLE, or after a DROP, they are rejected with 42P01 and never exist;
+  // rls-enabled-without-policy says so)
+  let early = false;
   let start = 0;
   for (let i = 0; i < policies.length; i++) {
     const p = policies[i]!;
@@ -168,10 +172,11 @@ function buildIndex(model: Model): PolicyIndex {
       key = p.table;
       table = model.tables.get(key);
       disabled = table === undefined && disabledUncreated(model, key);
+      early = table !== undefined && !table.policies.includes(p);
       start = i;
     }
     let row = keptRow(p);
-    if (row === undefined || row.table !== table) row = rowFrom(p, table);
+    if (row === undefined || row.table !== table || (early && row.active)) row = rowFrom(p, table, early);
     rows[i] = row;
     // (a policy PostgreSQL rejects when it is created never exists: rejected.ts)
     if (!row.active || disabled || isRejected(model, p)) continue;

@@ -1,11 +1,13 @@
 import { callsIn, census, conjuncts, constValue, identEnd, relationsIn } from '../analysis/ast.js';
 import { nameParts } from '../analysis/parse.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
-import type { Func, Model } from '../analysis/model.js';
+import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
+import { roleList } from '../analysis/policies.js';
+import { SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { textOfFile } from '../analysis/policy-exprs.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { authCallOf, bareValue, columnRef, functionLists, lowerCallName, tableList } from './lib/util.js';
+import { authCallOf, bareValue, columnRef, functionLists, lowerCallName, mayHoldPrivilege, tableList } from './lib/util.js';
 import { callersOf } from './definer-bypasses-rls.js';
 
 // A PL/pgSQL guard `IF auth.uid() <> p_user_id THEN RAISE …` does not raise when the caller's
@@ -265,6 +267,30 @@ function scopedToCaller(model: Model, f: Func, guard: Statement): boolean {
   return any;
 }
 
+/**
+ * Who fires a trigger function's triggers: the roles subject to row-level security (the API roles,
+ * those granted the table or named by its policies) that may run the trigger's command on its table.
+ */
+function firedBy(model: Model, f: Func): { roles: string[]; text: string; trigger: string; command: string } | undefined {
+  const triggers = model.triggers.filter((tr) => tr.func === f.key);
+  for (const tr of triggers) {
+    const t = model.tables.get(tr.table);
+    if (!t) continue;
+    const commands = ([[TRIGGER_UPDATE, 'update'], [TRIGGER_INSERT, 'insert'], [TRIGGER_DELETE, 'delete']] as const).filter(([bit]) => tr.events & bit).map(([, c]) => c);
+    if (commands.length === 0) continue;
+    const candidates = new Set<string>(model.supabase ? ['anon', 'authenticated'] : []);
+    for (const p of t.policies) for (const r of p.roles) if (r !== 'public') candidates.add(r);
+    for (const r of t.grants.keys()) if (r !== 'public') candidates.add(r);
+    // (under row-level security, only a role some permissive policy of the command admits writes a row)
+    const admitted = (r: string) => !t.rlsEnabled || t.policies.some((p) => p.permissive && (p.command === 'all' || (commands as readonly string[]).includes(p.command)) && (p.roles.includes(r) || p.roles.includes('public')));
+    const roles = [...candidates].filter((r) => model.roleBypassesRls(r) !== true && !SUPABASE_SERVICE_ROLES.has(r) && mayHoldPrivilege(model, t, r, commands) && admitted(r));
+    if (roles.length === 0) continue;
+    const command = commands.map((c) => c.toUpperCase()).join(' or ');
+    return { roles, text: `${roleList(roles)}, who may ${command} ${t.key}`, trigger: `trigger ${tr.name} on ${t.key}`, command };
+  }
+  return undefined;
+}
+
 export const definerCheckFailsOpen = defineRule({
   meta: {
     id: 'definer-check-fails-open',
@@ -289,8 +315,10 @@ export const definerCheckFailsOpen = defineRule({
         // delete_user_account, DELETE … WHERE id = user_id_param AND id = auth.uid(); anon deletes nothing)
         const byCaller = g.context.kind === 'auth.uid()' || g.context.kind === 'lookup';
         if (byCaller && scopedToCaller(model, f, s)) continue;
-        // (the roles whose access row-level security limits: the API roles, and those the policies name)
-        const callers = callersOf(model, f, tableList(model));
+        // (the roles whose access row-level security limits: the API roles, and those the policies
+        // name; for a trigger function, which no one calls (0A000), those that fire its triggers)
+        const fired = f.returnsTrigger ? firedBy(model, f) : undefined;
+        const callers = f.returnsTrigger ? fired : callersOf(model, f, tableList(model));
         if (!callers) continue;
         const anon = callers.roles.includes('public') || callers.roles.includes('anon');
         // (auth.uid() is NULL for a request without a signed-in user: anon's)
@@ -303,6 +331,9 @@ export const definerCheckFailsOpen = defineRule({
             ? `for anon, a request without a signed-in user, auth.uid() is NULL`
             : `where the setting was never set (a connection that skipped it, a job, a caller choosing not to), ${g.context.text} is NULL`;
         const compareWith = g.op.newText.endsWith('IS NOT TRUE') ? `write ${g.op.newText} instead of ${g.op.was} (true when it is NULL)` : `compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL)`;
+        const goesOn = fired
+          ? `the trigger does not raise, and the ${fired.command} it was to stop goes through, for ${fired.text}`
+          : 'the function does not raise and goes on as its owner, for whatever arguments it was given';
         const raiseFirst = lookup ? `or raise when the SELECT finds no row (IF NOT FOUND THEN RAISE …)` : `or raise first when ${g.context.text} IS NULL`;
         const text = textOfFile(model, file);
         let fixed = text.slice(s.start, g.op.start) + g.op.newText + text.slice(g.op.end, s.end);
@@ -322,11 +353,13 @@ export const definerCheckFailsOpen = defineRule({
           start: s.start,
           end: s.end,
           message:
-            `The caller check IF ${cond} THEN RAISE … in SECURITY DEFINER function ${f.signature}, which ${callers.text} can call, fails open: ${who}, ` +
+            (fired
+              ? `The check IF ${cond} THEN RAISE … in SECURITY DEFINER trigger function ${f.signature}, which ${fired.trigger} runs, fails open: ${who}, `
+              : `The caller check IF ${cond} THEN RAISE … in SECURITY DEFINER function ${f.signature}, which ${callers.text} can call, fails open: ${who}, `) +
             (g.inAnd?.kind === 'skipped'
-              ? `so the condition is false (it asks ${g.context.text} IS NOT NULL: the check is skipped for exactly the callers it must stop), and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
+              ? `so the condition is false (it asks ${g.context.text} IS NOT NULL: the check is skipped for exactly the callers it must stop), and IF runs its branch only when the condition is true: ${goesOn}. ` +
                 `Drop the IS NOT NULL and ${compareWith}, ${raiseFirst}.`
-              : `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : g.inAnd?.kind === 'null' ? (g.inAnd.argumentsOnly ? ' (NULL AND true is NULL, and the caller chooses arguments that make the rest true)' : ' or false, never true (NULL AND x is NULL when x is true, false when x is false)') : ''}, and IF runs its branch only when the condition is true: the function does not raise and goes on as its owner, for whatever arguments it was given. ` +
+              : `so the condition is NULL${g.inOr ? ' (NULL OR false is NULL, and the caller chooses arguments that make the rest false)' : g.inAnd?.kind === 'null' ? (g.inAnd.argumentsOnly ? ' (NULL AND true is NULL, and the caller chooses arguments that make the rest true)' : ' or false, never true (NULL AND x is NULL when x is true, false when x is false)') : ''}, and IF runs its branch only when the condition is true: ${goesOn}. ` +
                 `${compareWith[0]!.toUpperCase()}${compareWith.slice(1)}, ${raiseFirst}.`),
           fixes: fix ? [fix] : [],
         });

@@ -6,7 +6,7 @@ import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { PSEUDO_ROLES, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, tableName } from './lib/util.js';
+import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -117,6 +117,9 @@ export const policyMissingSelectCompanion = defineRule({
       const p = rows[i]!.policy;
       if (constBool(p.using) === false) continue; // (USING (false): it admits no row to change, with or without a SELECT policy)
       const t = rows[i]!.table;
+      // (a table made outside the migrations, but the platform's: its SELECT policies may be
+      // elsewhere too — MKB's public.riders, whose base schema is not in the repository)
+      if (!t && !platformTable(model, { schema: p.table.slice(0, p.table.indexOf('.')) })) continue;
       const policies = t?.policies ?? policiesWithKey(model, p.table);
       const missing = withoutGranted(model, p, t, policies, withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass)));
       if (!missing) continue;
