@@ -5,7 +5,7 @@
 // drops the table's policies with dynamic SQL, and a schema file of another folder.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransactions } from '../helpers/pg.js';
+import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransactions, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -386,5 +386,28 @@ CREATE POLICY "by kind" ON public.items FOR SELECT TO authenticated USING (k = '
     await q(AUTH_STUB_SQL);
     assert.deepEqual(await runFilesInTransactions(q, files), ['ok', 'ok', 'ok']);
     assert.deepEqual(await q(`SELECT column_name FROM information_schema.columns WHERE table_name = 'items' ORDER BY ordinal_position`), [{ column_name: 'id' }, { column_name: 'owner_id' }]);
+  });
+});
+
+test("err: after a CREATE TABLE IF NOT EXISTS that PostgreSQL skips, with columns the table lacks (ANTON.IA's profiles), a CREATE POLICY naming only columns the table has meets the name (42710) and is reported; one naming a missing column fails with 42703 first and is left to policy-unknown-column", async () => {
+  const first = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, signature text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "sel own" ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE POLICY "upd own" ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()));
+`;
+  const again = `CREATE TABLE IF NOT EXISTS profiles (id uuid PRIMARY KEY, email text);
+CREATE POLICY "upd own" ON profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()));
+CREATE POLICY "sel own" ON profiles FOR SELECT TO authenticated USING (email = 'x');
+`;
+  const { mine } = lintFiles([{ file: '001_a.sql', text: first }, { file: '002_b.sql', text: again }], ID);
+  assert.deepEqual(mine.map((f) => /^The policy "([^"]+)"/.exec(f.message)?.[1]), ['upd own']);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(first);
+    await q(again.split('\n')[0]!);
+    const upd = await tryQuery(q, again.split('\n')[1]!);
+    assert.equal(upd.ok ? 'created' : upd.error.code, '42710');
+    const sel = await tryQuery(q, again.split('\n')[2]!);
+    assert.equal(sel.ok ? 'created' : sel.error.code, '42703');
   });
 });

@@ -1,4 +1,4 @@
-import { PLATFORM_SCHEMAS, relationsIn, stringConst } from '../analysis/ast.js';
+import { census, PLATFORM_SCHEMAS, relationsIn, stringConst } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
 import { createdTypeName, rollbackSections, type Model, type Policy } from '../analysis/model.js';
 import { memoModel, orderOf, textOfFile } from '../analysis/policy-exprs.js';
@@ -59,17 +59,32 @@ function readsMissingRelation(model: Model, p: Policy): boolean {
 
 /**
  * Whether the policy's table was written again, with columns it does not have, before the
- * policy (Model.recreatedTables): the policy may name them, and PostgreSQL then stops at one
- * (42703) before it looks at the name.
+ * policy (Model.recreatedTables), and the policy names one of them: PostgreSQL then stops at it
+ * (42703) before it looks at the name. (One naming only columns the table has meets the name:
+ * 42710, ANTON.IA's profiles.)
  */
 function meantForNewColumns(model: Model, p: Policy): boolean {
   const list = model.recreatedTables;
   if (list.length === 0) return false;
   let at: number | undefined;
+  let named: Set<string> | undefined;
   for (const r of list) {
-    if (r.table.key !== p.table || newColumnsOf(r).length === 0) continue;
+    if (r.table.key !== p.table) continue;
+    const added = newColumnsOf(r);
+    if (added.length === 0) continue;
     at ??= orderOf(model, p.created);
-    if (orderOf(model, r.loc) < at) return true;
+    if (orderOf(model, r.loc) >= at) continue;
+    if (!named) {
+      named = new Set();
+      for (const e of [p.using, p.withCheck]) {
+        for (const c of e ? census(e).columnRefs : []) {
+          const fields: Node[] = c?.fields ?? [];
+          const last = fields.length ? sval(fields[fields.length - 1]) : undefined;
+          if (last) named.add(last);
+        }
+      }
+    }
+    if (added.some((c) => named!.has(c))) return true;
   }
   return false;
 }
