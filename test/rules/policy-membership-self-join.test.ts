@@ -484,3 +484,40 @@ CREATE POLICY roles_insert ON public.user_roles FOR INSERT TO authenticated WITH
     assert.equal(await count(q, 'public.secrets'), 1);
   });
 });
+
+test("err: the WITH CHECK's NOT EXISTS (… members m WHERE m.org_id = members.org_id AND m.user_id = auth.uid()) asks only that the caller is not in that org yet (zrmed93's owner memberships): a user makes themselves owner of another org and reads its documents", async () => {
+  const text = `CREATE TABLE public.orgs (id uuid PRIMARY KEY, name text);
+CREATE TABLE public.members (org_id uuid NOT NULL REFERENCES public.orgs (id), user_id uuid NOT NULL, role text NOT NULL, UNIQUE (org_id, user_id));
+CREATE TABLE public.docs (id int PRIMARY KEY, org_id uuid NOT NULL REFERENCES public.orgs (id), body text);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON public.members TO authenticated;
+GRANT SELECT ON public.docs TO authenticated;
+CREATE FUNCTION public.is_member(o uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$ SELECT EXISTS (SELECT 1 FROM public.members m WHERE m.org_id = o AND m.user_id = auth.uid()) $$;
+REVOKE EXECUTE ON FUNCTION public.is_member(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.is_member(uuid) TO authenticated;
+CREATE POLICY members_read ON public.members FOR SELECT TO authenticated USING (public.is_member(org_id));
+CREATE POLICY docs_read ON public.docs FOR SELECT TO authenticated USING (public.is_member(org_id));
+CREATE POLICY own_owner_membership ON public.members FOR INSERT TO authenticated
+  WITH CHECK (user_id = (select auth.uid()) AND role = 'owner'
+    AND NOT EXISTS (SELECT 1 FROM public.members m WHERE m.org_id = members.org_id AND m.user_id = (select auth.uid())));
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /\(its NOT EXISTS asks only that the caller has no row for that org_id yet, true of every org_id they would join\)/);
+  const ORG = '00000000-0000-0000-0000-00000000000a';
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q(`INSERT INTO public.orgs VALUES ('${ORG}', 'A'); INSERT INTO public.members VALUES ('${ORG}', '${TENANT_A}', 'owner'); INSERT INTO public.docs VALUES (1, '${ORG}', 'secret')`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.docs'), 0, 'B is in no org');
+    await q(`INSERT INTO public.members VALUES ('${ORG}', '${TENANT_B}', 'owner')`);
+    assert.equal(await count(q, 'public.docs'), 1, "B reads org A's document");
+  });
+  // without the NOT EXISTS's caller condition it asks whether the org has members at all: not taken for this
+  const anyMember = text.replace(' AND m.user_id = (select auth.uid())))', '))');
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text: anyMember }], ID).mine.length, 0);
+});

@@ -404,6 +404,29 @@ function differsFromCaller(model: Model, c: Node, use: Use): boolean {
 }
 
 /**
+ * Whether a condition is `NOT EXISTS (SELECT … FROM <membership table> WHERE … <user column> =
+ * <caller> …)`, its WHERE's conditions ANDed: true for every group the caller is not in yet, the
+ * very ones a forged row is for.
+ */
+/** Whether a check's ANDed conditions hold a notYetMember one. */
+const notYet = (model: Model, check: Node, use: Use): boolean => conjuncts(check).some((c) => notYetMember(model, c, use));
+
+function notYetMember(model: Model, c: Node, use: Use): boolean {
+  if (c.BoolExpr?.boolop !== 'NOT_EXPR') return false;
+  const link = c.BoolExpr.args?.[0]?.SubLink;
+  const q = link?.subLinkType === 'EXISTS_SUBLINK' ? link.subselect?.SelectStmt : undefined;
+  const from: Node[] = q?.fromClause ?? [];
+  const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
+  if (!rv || model.relKey(rv) !== use.member.key) return false;
+  return conjuncts(q.whereClause).some((x) => {
+    const eq = equality(x);
+    if (!eq) return false;
+    const [a, b] = eq;
+    return (columnRef(a)?.name === use.userCol && isIdentity(model, b)) || (columnRef(b)?.name === use.userCol && isIdentity(model, a));
+  });
+}
+
+/**
  * Whether the write policy's check constrains the user column to the caller and nothing that
  * could limit the group column: its conditions are ANDed, one is `user = <caller>`, none names
  * the group column, and none holds a sub-select or a call other than one telling who calls. An
@@ -420,6 +443,9 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
       }
       return false;
     }
+    // (`NOT EXISTS (SELECT … FROM members m WHERE m.org_id = members.org_id AND m.user_id = auth.uid())`:
+    // the caller is not in that group yet, true of every group they would join; zrmed93's owner memberships)
+    if (notYetMember(model, c, use)) continue;
     if (c.BoolExpr) return false; // NOT: not followed
     const eq = equality(c);
     if (eq) {
@@ -604,7 +630,7 @@ export const policyMembershipSelfJoin = defineRule({
         report({
           ...w.nameLoc,
           message:
-            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it checking only their ${use.userCol} against who the caller is: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
+            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it checking only their ${use.userCol} against who the caller is${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${how}, and then ${gain}, which they were never given. ` +
             (value !== undefined
               ? `Check ${use.groupCol} in the WITH CHECK too (allow only the values users may give themselves, never ${value} and the like, or check that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
