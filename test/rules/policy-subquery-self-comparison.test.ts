@@ -85,3 +85,34 @@ CREATE POLICY read_matchup_messages ON message FOR SELECT TO authenticated
   assert.equal(await read(sql), 2, "profile 1 reads matchup 20's message");
   assert.equal(await read(fixedSql), 1, 'selecting the id: its own matchup only');
 });
+
+test("err: a function a policy calls compares a column with itself (classroomio's is_org_admin(), `WHERE organization_id = organization_id`; or a LANGUAGE sql helper whose parameter the column shadows): the admin of one org deletes another org's rows, a member of one reads another's", async () => {
+  const text = `CREATE TABLE public.members (org_id int, user_id uuid, role_id int);
+CREATE TABLE public.items (id int PRIMARY KEY, org_id int);
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, DELETE ON public.items TO authenticated;
+CREATE FUNCTION public.is_org_admin() RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$$ BEGIN RETURN EXISTS (SELECT 1 FROM public.members WHERE org_id = org_id AND user_id = auth.uid() AND role_id = 1); END $$;
+CREATE FUNCTION public.is_member(org_id int) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
+$$ SELECT EXISTS (SELECT 1 FROM public.members WHERE org_id = org_id AND user_id = auth.uid()) $$;
+CREATE POLICY items_read ON public.items FOR SELECT TO authenticated USING (public.is_member(org_id));
+CREATE POLICY items_delete ON public.items FOR DELETE TO authenticated USING (public.is_org_admin());
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_items.sql', text }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['org_id', 'org_id']);
+  assert.match(mine[0]!.message, /^In function public\.is_org_admin\(\), which policy "items_delete" on public\.items calls, org_id = org_id compares public\.members\.org_id with itself: /);
+  assert.match(mine[1]!.message, /the parameter org_id is never read/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q(`INSERT INTO public.members VALUES (1, '${TENANT_A}', 1); INSERT INTO public.items VALUES (1, 1), (2, 2)`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT public.is_member(2) AS m'), [{ m: true }], 'A, a member of org 1 only, is taken for a member of org 2');
+    assert.equal(await count(q, 'public.items'), 2, "A reads org 2's item");
+    assert.equal((await q('DELETE FROM public.items WHERE org_id = 2 RETURNING id')).length, 1, "the admin of org 1 deletes org 2's item");
+  });
+  // a parameter with a name no column has: nothing to report
+  const fixed = text.replace('is_member(org_id int)', 'is_member(p_org_id int)').replace('WHERE org_id = org_id AND user_id = auth.uid())', 'WHERE org_id = p_org_id AND user_id = auth.uid())');
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_items.sql', text: fixed }], ID).mine.length, 1);
+});

@@ -1,10 +1,10 @@
-import { conjuncts, memoised } from '../analysis/ast.js';
-import { resolvedThroughPath, type Model, type Table } from '../analysis/model.js';
+import { callsIn, conjuncts, memoised } from '../analysis/ast.js';
+import { resolvedThroughPath, type Func, type Model, type Table } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
-import { activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
+import { activeRows, activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { bareValue, keptKeys, quoteIdent } from './lib/util.js';
+import { bareValue, calledByPolicy, keptKeys, quoteIdent } from './lib/util.js';
 
 interface SelfComparison {
   kind: 'inner' | 'outer';
@@ -145,10 +145,65 @@ function keysOf(model: Model, c: Candidate, probe: string, fresh: boolean): read
   return keptKeys(model, c, c.rvs, probe, fresh);
 }
 
+/** `col = col` (one name, written the same on both sides) ANDed in the WHERE of a query whose FROM list is plain tables. */
+interface Tautology {
+  ref: Node;
+  qual: string | undefined;
+  column: string;
+  from: Array<{ alias: string; rv: Node }>;
+}
+
+/** The `col = col` comparisons of a statement's queries (kept on the node). */
+const tautologiesOf = memoised((stmt: Node): Tautology[] => {
+  const out: Tautology[] = [];
+  walk(stmt, (k, v) => {
+    if (k !== 'SelectStmt' || !v.whereClause) return;
+    const from = plainFrom(v);
+    if (!from) return;
+    for (const c of conjuncts(v.whereClause)) {
+      const e = c?.A_Expr;
+      if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '=') continue;
+      const l = refOf(e.lexpr);
+      const r = refOf(e.rexpr);
+      if (l && r && l.name === r.name && l.qual === r.qual) out.push({ ref: r.node, qual: l.qual, column: l.name, from });
+    }
+  });
+  return out;
+});
+
+/**
+ * The `col = col` comparisons in the queries of a function a policy calls (classroomio's
+ * is_org_admin(), `WHERE organization_id = organization_id AND profile_id = auth.uid()`): the
+ * column is one table's of the FROM list; in PL/pgSQL, not also one of its variables (then it is
+ * 42702, plpgsql-ambiguous-column); in SQL a parameter of that name is shadowed by the column.
+ */
+function helperTautologies(model: Model, f: Func): Array<Tautology & { table: Table; shadowed: boolean }> {
+  const body = f.body;
+  if (!body || body.lexical || (f.language !== 'sql' && f.language !== 'plpgsql')) return [];
+  const params = new Set<string>();
+  for (const x of f.stmt.node?.parameters ?? []) if (typeof x?.FunctionParameter?.name === 'string') params.add(x.FunctionParameter.name.toLowerCase());
+  const out: Array<Tautology & { table: Table; shadowed: boolean }> = [];
+  for (const st of body.statements) {
+    for (const t of tautologiesOf(st.node)) {
+      if (f.language === 'plpgsql' && (body.variables?.includes(t.column) || params.has(t.column))) continue;
+      const having: Table[] = [];
+      let known = true;
+      for (const x of t.from) {
+        if (t.qual !== undefined && x.alias !== t.qual) continue;
+        const table = model.tables.get(model.relKey(x.rv));
+        if (!table) known = false;
+        else if (table.columns.includes(t.column)) having.push(table);
+      }
+      if (known && having.length === 1) out.push({ ...t, table: having[0]!, shadowed: params.has(t.column) });
+    }
+  }
+  return out;
+}
+
 export const policySubquerySelfComparison = defineRule({
   meta: {
     id: 'policy-subquery-self-comparison',
-    description: "A policy's sub-select compares a column of its own table with the same name unqualified, meant as the policy's table's column: PostgreSQL resolves it to the sub-select's table, so the comparison is always true.",
+    description: "A policy's sub-select compares a column of its own table with the same name unqualified, meant as the policy's table's column (or a function a policy calls compares a column with itself): PostgreSQL resolves it to the sub-select's table, so the comparison is always true.",
     severity: 'error',
     category: 'security',
     fixKind: 'safe',
@@ -191,6 +246,31 @@ export const policySubquerySelfComparison = defineRule({
               `the comparison is ${s.alias}.${s.column} = ${s.alias}.${s.column}, true for every row whose ${s.column} is not null, so the sub-select no longer ties the row to the ${s.column} of ${p.table}, and the policy admits the rows of every ${s.column} to anyone the rest of the sub-select admits (e.g. a member of any organisation). ` +
               `Qualify it with the policy's table: ${qualified}.`,
             fixes: [fix],
+          });
+        }
+      }
+    }
+    // the functions policies call: a query comparing a column with itself answers for every row
+    for (const list of model.functions.values()) {
+      for (const f of list) {
+        if (!f.body || !calledByPolicy(model, f)) continue;
+        const found = helperTautologies(model, f);
+        if (found.length === 0) continue;
+        const caller = activeRows(model).find((r) => r.exprs.some((e) => callsIn(e.node).some((c) => c.name[c.name.length - 1] === f.name)));
+        if (!caller) continue;
+        for (const x of found) {
+          const at: number = x.ref.location;
+          if (typeof at !== 'number' || at < 0) continue;
+          const written = x.qual ? `${x.qual}.${x.column}` : x.column;
+          report({
+            file: f.created.file,
+            start: at,
+            end: at + written.length,
+            message:
+              `In function ${f.signature}, which policy "${caller.policy.name}" on ${caller.policy.table} calls, ${written} = ${written} compares ${x.table.key}.${x.column} with itself` +
+              (x.shadowed ? ` (in a LANGUAGE sql function a column name takes precedence over a parameter of the same name: the parameter ${x.column} is never read)` : '') +
+              `: it is true for every row whose ${x.column} is not null, so the query finds a row of ${x.table.key} whatever ${x.column} it should be about, and the function answers for every ${x.column} as it would for any one (e.g. a member or admin of one organisation is taken for one of all). ` +
+              `Compare the column with the value it is meant to match: a parameter with a name no column has (p_${x.column}), passed by the policy (e.g. its table's ${x.column}).`,
           });
         }
       }
