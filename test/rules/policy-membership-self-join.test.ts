@@ -521,3 +521,32 @@ CREATE POLICY own_owner_membership ON public.members FOR INSERT TO authenticated
   const anyMember = text.replace(' AND m.user_id = (select auth.uid())))', '))');
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text: anyMember }], ID).mine.length, 0);
 });
+
+test("err: an INSERT policy on the membership table checking nothing (classroomio's organizationmember, WITH CHECK (true)): a user inserts an admin row for an org they are not in and deletes its projects", async () => {
+  const text = `CREATE TABLE public.orgs (id int PRIMARY KEY);
+CREATE TABLE public.orgmember (org_id int NOT NULL REFERENCES public.orgs (id), profile_id uuid NOT NULL, role_id int NOT NULL);
+CREATE TABLE public.projects (id int PRIMARY KEY, org_id int NOT NULL REFERENCES public.orgs (id));
+ALTER TABLE public.orgmember ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON public.orgmember TO authenticated;
+GRANT SELECT, DELETE ON public.projects TO authenticated;
+CREATE POLICY member_read ON public.orgmember FOR SELECT TO authenticated USING (true);
+CREATE POLICY "Enable insert for authenticated users only" ON public.orgmember FOR INSERT TO authenticated WITH CHECK (true);
+CREATE POLICY projects_read ON public.projects FOR SELECT TO authenticated USING (true);
+CREATE POLICY admin_delete ON public.projects FOR DELETE TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.orgmember m WHERE m.org_id = projects.org_id AND m.profile_id = (select auth.uid()) AND m.role_id = 1));
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_members.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /lets authenticated write rows of it checking nothing about them \(its check admits any row, with anyone's profile_id\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q(`INSERT INTO public.orgs VALUES (1); INSERT INTO public.orgmember VALUES (1, '${TENANT_A}', 1); INSERT INTO public.projects VALUES (10, 1)`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.equal((await q('DELETE FROM public.projects WHERE id = 10 RETURNING 1')).length, 0, 'B administers nothing');
+    await q(`INSERT INTO public.orgmember VALUES (1, '${TENANT_B}', 1)`);
+    assert.equal((await q('DELETE FROM public.projects WHERE id = 10 RETURNING 1')).length, 1, "B deletes org 1's project");
+  });
+});

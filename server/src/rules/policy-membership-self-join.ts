@@ -475,6 +475,20 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
 }
 
 /**
+ * Whether the write policy's check admits any row: `WITH CHECK (true)`, or only conditions on
+ * who calls (`auth.uid() IS NOT NULL`, `auth.role() = 'authenticated'`) — a user writes rows with
+ * any group, for themselves or anyone (classroomio's organizationmember).
+ */
+function checksNothing(model: Model, check: Node): boolean {
+  return conjuncts(check).every((c) => {
+    if (constBool(c) === true) return true;
+    if (c.NullTest?.nulltesttype === 'IS_NOT_NULL' && isIdentity(model, c.NullTest.arg)) return true;
+    const eq = equality(c);
+    return !!eq && ((authCallOf(eq[0]) === 'role' && bareValue(eq[1])?.A_Const?.sval?.sval === 'authenticated') || (authCallOf(eq[1]) === 'role' && bareValue(eq[0])?.A_Const?.sval?.sval === 'authenticated'));
+  });
+}
+
+/**
  * Whether writes by `cmd` to the membership table may be changed or refused by something the
  * rule does not read: a trigger on that event (it may reset the row or raise, as role-change
  * guards do), or column privileges for `cmd` that leave the group column out (GRANT UPDATE
@@ -594,8 +608,9 @@ export const policyMembershipSelfJoin = defineRule({
         // administrator, then the first; LocalHeroFinder's 'requester', which sign-up hands out,
         // was named where 'admin' manages every role)
         let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number } | undefined;
+        const nothing = checksNothing(model, check);
         for (const u of list) {
-          if (!sharesRole(u.policy, w) || !checksOnlyUser(model, check, u) || nothingGained(model, u, w)) continue;
+          if (!sharesRole(u.policy, w) || !(nothing || checksOnlyUser(model, check, u)) || nothingGained(model, u, w)) continue;
           const roles = w.roles.filter((r) => u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public');
           const can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol));
           if (!can.length) continue;
@@ -630,7 +645,7 @@ export const policyMembershipSelfJoin = defineRule({
         report({
           ...w.nameLoc,
           message:
-            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it checking only their ${use.userCol} against who the caller is${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
+            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only their ${use.userCol} against who the caller is`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${how}, and then ${gain}, which they were never given. ` +
             (value !== undefined
               ? `Check ${use.groupCol} in the WITH CHECK too (allow only the values users may give themselves, never ${value} and the like, or check that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
