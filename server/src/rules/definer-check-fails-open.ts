@@ -1,4 +1,4 @@
-import { callsIn, census, conjuncts, constValue, identEnd, relationsIn } from '../analysis/ast.js';
+import { callsIn, census, conjuncts, constValue, identEnd, memoStmt, relationsIn } from '../analysis/ast.js';
 import { nameParts } from '../analysis/parse.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
@@ -305,7 +305,8 @@ export const definerCheckFailsOpen = defineRule({
     for (const f of functionLists(model).definers) {
       if (f.language !== 'plpgsql' || !f.body || f.body.lexical) continue;
       const file = f.created.file;
-      const vars = lookupVariables(f, contextVariables(f));
+      // (syntax of the body alone: kept on its statement, for the re-lints)
+      const vars = memoStmt(f.stmt, 'definerCheckVars', () => lookupVariables(f, contextVariables(f)));
       for (const s of f.body.statements) {
         const g = failingOpen(model, f, s, vars);
         if (!g || nullChecked(f, g.context, vars)) continue;
