@@ -55,10 +55,11 @@ function plainFrom(select: Node): Array<{ alias: string; rv: Node }> | undefined
   return from.length ? from : undefined;
 }
 
-/** The candidates of an expression (kept on the node: a re-lint looks them up). */
-const candidatesOf = memoised((expr: Node): Candidate[] => {
-  const out: Candidate[] = [];
-  walk(expr, (k, v) => {
+type Ref = NonNullable<ReturnType<typeof refOf>>;
+
+/** Each `a = b` of two column names alike but for their qualifiers, ANDed in the WHERE of a query (in `node`) whose FROM list is plain tables. */
+function sameNameEqualities(node: Node, visit: (l: Ref, r: Ref, from: Array<{ alias: string; rv: Node }>) => void): void {
+  walk(node, (k, v) => {
     if (k !== 'SelectStmt' || !v.whereClause) return;
     const from = plainFrom(v);
     if (!from) return;
@@ -67,11 +68,17 @@ const candidatesOf = memoised((expr: Node): Candidate[] => {
       if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '=') continue;
       const l = refOf(e.lexpr);
       const r = refOf(e.rexpr);
-      if (!l || !r || l.name !== r.name) continue;
-      const [q, u] = l.qual !== undefined && r.qual === undefined ? [l, r] : r.qual !== undefined && l.qual === undefined ? [r, l] : [undefined, undefined];
-      if (!q || !u || !from.some((x) => x.alias === q.qual)) continue;
-      out.push({ kind: 'inner', ref: u.node, column: u.name, alias: q.qual!, from, rvs: from.map((x) => x.rv) });
+      if (l && r && l.name === r.name) visit(l, r, from);
     }
+  });
+}
+
+/** The candidates of an expression (kept on the node: a re-lint looks them up). */
+const candidatesOf = memoised((expr: Node): Candidate[] => {
+  const out: Candidate[] = [];
+  sameNameEqualities(expr, (l, r, from) => {
+    const [q, u] = l.qual !== undefined && r.qual === undefined ? [l, r] : r.qual !== undefined && l.qual === undefined ? [r, l] : [undefined, undefined];
+    if (q && u && from.some((x) => x.alias === q.qual)) out.push({ kind: 'inner', ref: u.node, column: u.name, alias: q.qual!, from, rvs: from.map((x) => x.rv) });
   });
   // `col IN (SELECT col FROM …)`, the selected col unqualified (secretsanta's `matchup IN (SELECT
   // matchup FROM matchup WHERE …)`, a table without such a column)
@@ -156,17 +163,8 @@ interface Tautology {
 /** The `col = col` comparisons of a statement's queries (kept on the node). */
 const tautologiesOf = memoised((stmt: Node): Tautology[] => {
   const out: Tautology[] = [];
-  walk(stmt, (k, v) => {
-    if (k !== 'SelectStmt' || !v.whereClause) return;
-    const from = plainFrom(v);
-    if (!from) return;
-    for (const c of conjuncts(v.whereClause)) {
-      const e = c?.A_Expr;
-      if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '=') continue;
-      const l = refOf(e.lexpr);
-      const r = refOf(e.rexpr);
-      if (l && r && l.name === r.name && l.qual === r.qual) out.push({ ref: r.node, qual: l.qual, column: l.name, from });
-    }
+  sameNameEqualities(stmt, (l, r, from) => {
+    if (l.qual === r.qual) out.push({ ref: r.node, qual: l.qual, column: l.name, from });
   });
   return out;
 });
