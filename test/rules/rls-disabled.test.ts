@@ -199,3 +199,21 @@ CREATE POLICY later_read ON public.later FOR SELECT USING (owner = (select auth.
     assert.equal(await count(q, 'public.blacklist'), 2, "anon reads every tenant's row");
   });
 });
+
+test("ok: an ALTER TABLE IF EXISTS … DISABLE ROW LEVEL SECURITY before the table's CREATE TABLE (event-spark-plan's quote_items) finds no table and does nothing to the one made later, whose ENABLE stands", async () => {
+  const early = 'ALTER TABLE IF EXISTS public.quote_items DISABLE ROW LEVEL SECURITY;\n';
+  const made = `CREATE TABLE public.quote_items (id int PRIMARY KEY, user_id uuid);
+ALTER TABLE public.quote_items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.quote_items FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+`;
+  const files = [
+    { file: 'supabase/migrations/20250102000000_b.sql', text: early },
+    { file: 'supabase/migrations/20250103000000_c.sql', text: made },
+  ];
+  assert.equal(lintFiles(files, ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(early + made);
+    assert.deepEqual(await q(`SELECT relrowsecurity FROM pg_class WHERE relname = 'quote_items'`), [{ relrowsecurity: true }]);
+  });
+});
