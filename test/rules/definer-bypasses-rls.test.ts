@@ -846,3 +846,45 @@ CREATE FUNCTION public.get_user_role(_user_id uuid) RETURNS text LANGUAGE sql ST
     assert.equal(await count(q, 'public.user_roles'), 1, 'authenticated reads it whole anyway');
   });
 });
+
+test("err: a SECURITY DEFINER procedure (GamingPlatform's AcceptTeamRequest, run with CALL) and a function whose only caller check is IF current_user <> v_leader THEN RAISE NOTICE: any player approves another team's join request", async () => {
+  const base = `CREATE ROLE dbr_player;
+CREATE TABLE public.team (name text PRIMARY KEY, leader text);
+CREATE TABLE public.join_request (id int PRIMARY KEY, teamname text REFERENCES public.team, username text, approved boolean DEFAULT false);
+ALTER TABLE public.join_request ENABLE ROW LEVEL SECURITY;
+CREATE POLICY leader_only ON public.join_request FOR ALL TO dbr_player
+  USING (EXISTS (SELECT 1 FROM public.team WHERE team.leader = current_user AND team.name = join_request.teamname));
+GRANT SELECT ON public.team, public.join_request TO dbr_player;
+`;
+  const procedure = `${base}CREATE PROCEDURE public.accept_request(request_id int) LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN UPDATE public.join_request SET approved = true WHERE id = request_id; END $$;
+`;
+  const notice = `${base}CREATE FUNCTION public.accept_request(request_id int) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_leader text;
+BEGIN
+  SELECT t.leader INTO v_leader FROM public.team t JOIN public.join_request r ON r.teamname = t.name WHERE r.id = request_id;
+  IF current_user <> v_leader THEN
+    RAISE NOTICE 'You do not own this team';
+  END IF;
+  UPDATE public.join_request SET approved = true WHERE id = request_id;
+END $$;
+`;
+  for (const [text, call] of [
+    [procedure, 'CALL public.accept_request(1)'],
+    [notice, 'SELECT public.accept_request(1)'],
+  ] as const) {
+    const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+    assert.equal(mine.length, 1, call);
+    assert.match(mine[0]!.message, new RegExp(`^SECURITY DEFINER ${call.startsWith('CALL') ? 'procedure' : 'function'} public\\.accept_request\\(integer\\) can be called by PUBLIC \\(every role\\) and changes rows of (public\\.)?join_request`));
+    if (call.startsWith('CALL')) assert.match(mine[0]!.fixes[0]!.edits[0]!.newText, /REVOKE EXECUTE ON PROCEDURE public\.accept_request\(integer\) FROM PUBLIC;/);
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      await q(`CREATE ROLE dbr_u3 IN ROLE dbr_player; INSERT INTO public.team VALUES ('A', 'dbr_u1'); INSERT INTO public.join_request VALUES (1, 'A', 'dbr_u2', false)`);
+      await q('SET ROLE dbr_u3');
+      assert.equal((await q('SELECT count(*)::int AS n FROM public.join_request'))[0]!.n, 0, 'u3 sees no request of team A');
+      await q(call);
+      await q('RESET ROLE');
+      assert.deepEqual(await q('SELECT approved FROM public.join_request WHERE id = 1'), [{ approved: true }], `u3, not team A's leader, approved its request (${call})`);
+    });
+  }
+});

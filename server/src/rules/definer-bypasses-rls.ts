@@ -214,6 +214,8 @@ function recordsCallerOnly(model: Model, f: Func): Set<string> | undefined {
     // (a value only reported back, RETURN json_build_object('approved_by', auth.uid()) or a
     // RAISE NOTICE, unless a sub-select of it reads rows: those it may choose)
     if (assignsCaller(s) || (s.reported && census(s.node).rangeVars.length === 0)) continue;
+    // (IF current_user <> v_leader THEN RAISE NOTICE …: a condition nothing depends on checks nothing)
+    if (s.inertIf) continue;
     const part = choosingPart(s);
     if (looksAtCaller(model, part) || namesVariable(part, caller)) return undefined;
     const rel = s.node?.relation;
@@ -241,7 +243,7 @@ export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
   return {
     title: `Revoke EXECUTE on ${f.name}() from ${roles}`,
     kind: 'unsafe',
-    edits: [insertAfter(model, at, [`REVOKE EXECUTE ON FUNCTION ${signatureSql(f)} FROM ${roles};`])],
+    edits: [insertAfter(model, at, [`REVOKE EXECUTE ON ${f.isProcedure ? 'PROCEDURE' : 'FUNCTION'} ${signatureSql(f)} FROM ${roles};`])],
   };
 }
 
@@ -314,7 +316,7 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
     report({
       ...f.nameLoc,
       message:
-        `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and runs ${found.command} on the table its argument ${found.param} names (EXECUTE ${found.text.trim().slice(0, 80)}${found.text.trim().length > 80 ? '…' : ''}), but never looks at who is calling: ` +
+        `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} can be called by ${callers.text} and runs ${found.command} on the table its argument ${found.param} names (EXECUTE ${found.text.trim().slice(0, 80)}${found.text.trim().length > 80 ? '…' : ''}), but never looks at who is calling: ` +
         (allowed
           ? `it checks the name against a list of tables, which limits which tables, not which rows. It runs as its owner, ${ownerText(model, f, tables.length)}, so any caller can ${verb} of ${tables.length === 1 ? 'the listed table' : 'the listed tables'} with row-level security (${names}) that ${tables.length === 1 ? 'its' : 'their'} policies would not let it reach. ` +
             `Check the caller's right to the row in the function, make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles.`
@@ -449,7 +451,8 @@ export const definerBypassesRls = defineRule({
   },
   check({ model, report }) {
     dynamicTableChoices(model, report);
-    for (const f of dataDefiners(model)) {
+    // (a procedure, run with CALL by any role with EXECUTE, as its owner too: GamingPlatform's AcceptTeamRequest)
+    for (const f of [...dataDefiners(model), ...dataDefiners(model, true)]) {
       const data = returnsRowData(f);
       const unrestricted = (k: string) => unrestrictedFor(model, f, k);
       const writes: Table[] = [];
@@ -550,10 +553,10 @@ export const definerBypassesRls = defineRule({
         ...f.nameLoc,
         message:
           (guardedOnly
-            ? `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, checking who is calling only in the WHERE of its ${guardedOnly.guarded.join(' and ')}, which limits that statement alone, while the statements that ${writes.length === 1 ? 'write this table run' : 'write these tables run'} whoever calls: `
+            ? `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, checking who is calling only in the WHERE of its ${guardedOnly.guarded.join(' and ')}, which limits that statement alone, while the statements that ${writes.length === 1 ? 'write this table run' : 'write these tables run'} whoever calls: `
             : spoof && !records
-              ? `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but looks at who is calling only ${fallback ? `as the fallback of ${spoof}, which any caller skips by passing the parameter` : `through the DEFAULT of its parameter ${spoof}, which any caller may override`} with another value, e.g. an admin's or another user's id: `
-              : `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling `) +
+              ? `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but looks at who is calling only ${fallback ? `as the fallback of ${spoof}, which any caller skips by passing the parameter` : `through the DEFAULT of its parameter ${spoof}, which any caller may override`} with another value, e.g. an admin's or another user's id: `
+              : `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} can be called by ${callers.text} and ${what}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but never ${records ? 'checks' : 'looks at'} who is calling `) +
           (guardedOnly
             ? ''
             : records

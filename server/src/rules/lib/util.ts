@@ -311,13 +311,15 @@ const NO_ROW_DATA = new Set(['void', 'boolean', 'smallint', 'integer', 'bigint',
  * nor a record (RETURNS TABLE or OUT parameters) whose columns all are (e.g. counts).
  */
 export function returnsRowData(f: Func): boolean {
-  if (NO_ROW_DATA.has(f.returnType)) return false;
-  if (f.returnType !== 'record' && f.returnType !== 'setof record') return true;
+  if (NO_ROW_DATA.has(f.returnType) && !f.isProcedure) return false;
+  if (f.returnType !== 'record' && f.returnType !== 'setof record' && !f.isProcedure) return true;
   const outs: string[] = [];
   for (const x of f.stmt.node?.parameters ?? []) {
     const prm = x?.FunctionParameter;
     if (prm && (prm.mode === 'FUNC_PARAM_OUT' || prm.mode === 'FUNC_PARAM_TABLE' || prm.mode === 'FUNC_PARAM_INOUT')) outs.push(typeName(prm.argType));
   }
+  // (a procedure gives back only its OUT and INOUT parameters)
+  if (f.isProcedure) return outs.length !== 0 && !outs.every((t) => NO_ROW_DATA.has(t));
   return outs.length === 0 || !outs.every((t) => NO_ROW_DATA.has(t));
 }
 
@@ -636,17 +638,18 @@ export function mayReadAuthUsers(model: Model, role: string): boolean {
 
 /**
  * The SECURITY DEFINER functions API roles may call that change tables or return row data:
- * not procedures nor trigger functions, with a parsed body (by functionLists' flags first:
- * 2,234 of the bench's 2,235 definers are passed over on them). Shared: do not mutate.
+ * not trigger functions, with a parsed body (by functionLists' flags first: 2,234 of the bench's
+ * 2,235 definers are passed over on them); not procedures, or only those (`procedures`). Shared:
+ * do not mutate.
  */
-export function dataDefiners(model: Model): readonly Func[] {
-  return memoModel(model, 'rules:dataDefiners', (m) => {
+export function dataDefiners(model: Model, procedures = false): readonly Func[] {
+  return memoModel(model, procedures ? 'rules:dataDefinerProcedures' : 'rules:dataDefiners', (m) => {
     const { definers, definerFacts } = functionLists(m);
     const out: Func[] = [];
     for (let i = 0; i < definers.length; i++) {
       if ((definerFacts[i]! & (DF_TRIGGER | DF_BODY | DF_ROW_DATA)) !== (DF_BODY | DF_ROW_DATA)) continue;
       const f = definers[i]!;
-      if (!f.isProcedure && f.stmt.kind === 'CreateFunctionStmt') out.push(f);
+      if (f.isProcedure === procedures && f.stmt.kind === 'CreateFunctionStmt') out.push(f);
     }
     return out;
   });
