@@ -888,3 +888,23 @@ END $$;
     });
   }
 });
+
+test("ok: a parameter typed with a domain whose CHECK is the caller (GamingPlatform's `whoami AS name CHECK (VALUE = current_user)`) is the caller, checked: a player cannot pass another's name (23514); not reported", async () => {
+  const text = `CREATE ROLE dbr_gamer;
+CREATE DOMAIN public.whoami AS name CHECK (VALUE = current_user);
+CREATE TABLE public.member (username text PRIMARY KEY, balance int NOT NULL);
+ALTER TABLE public.member ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.member FOR SELECT TO dbr_gamer USING (username = current_user);
+GRANT SELECT ON public.member TO dbr_gamer;
+CREATE PROCEDURE public.spend(amount int, fromuser public.whoami DEFAULT current_user) LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN UPDATE public.member SET balance = balance - amount WHERE username = fromuser; END $$;
+`;
+  assert.equal(lintFiles([{ file: 'db/1.sql', text }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`CREATE ROLE dbr_g1 IN ROLE dbr_gamer; CREATE ROLE dbr_g2 IN ROLE dbr_gamer; INSERT INTO public.member VALUES ('dbr_g1', 10), ('dbr_g2', 10)`);
+    await q('SET ROLE dbr_g2');
+    const err = await pgError(q(`CALL public.spend(5, 'dbr_g1')`));
+    assert.equal(err?.code, '23514');
+  });
+});

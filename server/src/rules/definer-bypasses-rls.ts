@@ -1,9 +1,9 @@
-import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import { createdTypeName, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { callSpan, callsIn, census, relationsIn } from '../analysis/ast.js';
-import { nameParts, walk } from '../analysis/parse.js';
+import { nameParts, sval, walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
+import { constBool, memoModel, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
@@ -351,6 +351,36 @@ function allowList(body: string, param: string): Set<string> | undefined {
  * (`assigned_by_admin DEFAULT auth.uid()`, workover's assign_moderator_role): the function looks at
  * the caller only when the caller leaves it out.
  */
+/** The domains (last name, lower-case) whose CHECK looks at the caller (`CREATE DOMAIN whoami AS name CHECK (VALUE = current_user)`). */
+function callerDomains(model: Model): ReadonlySet<string> {
+  return memoModel(model, 'rules:callerDomains', (m) => {
+    const out = new Set<string>();
+    for (const { stmt } of m.statements) {
+      if (stmt.kind !== 'CreateDomainStmt') continue;
+      const checks = ((stmt.node?.constraints ?? []) as Node[]).map((c) => c?.Constraint).filter((c) => c?.contype === 'CONSTR_CHECK');
+      const name = createdTypeName(stmt);
+      if (name && checks.some((c) => looksAtCaller(m, c.raw_expr))) out.add(name.toLowerCase());
+    }
+    return out;
+  });
+}
+
+/**
+ * Whether a parameter's type is such a domain (GamingPlatform's `fromUser whoami DEFAULT
+ * current_user`): PostgreSQL checks the value a caller passes against who calls (23514 for any
+ * other), so the parameter is the caller, checked, and the rows it chooses are theirs.
+ */
+function callerCheckedParameter(model: Model, f: Func): boolean {
+  const domains = callerDomains(model);
+  if (domains.size === 0) return false;
+  for (const x of f.stmt.node?.parameters ?? []) {
+    const names: Node[] = x?.FunctionParameter?.argType?.names ?? [];
+    const last = names.length ? sval(names[names.length - 1]) : undefined;
+    if (last && domains.has(last.toLowerCase())) return true;
+  }
+  return false;
+}
+
 function spoofable(model: Model, f: Func): string | undefined {
   for (const x of f.stmt.node?.parameters ?? []) {
     const p = x?.FunctionParameter;
@@ -492,6 +522,7 @@ export const definerBypassesRls = defineRule({
       const anyCaller = gainers.length === who.length || gainers.length === 0 ? 'any caller' : gainers.length === 1 ? gainers[0]! : `${gainers.slice(0, -1).join(', ')} and ${gainers[gainers.length - 1]}`;
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       if (calledByPolicy(model, f)) continue;
+      if (callerCheckedParameter(model, f)) continue;
       // (the caller only recorded: SET approved_by = auth.uid() WHERE id = p_id, an audit row, a
       // RETURN or RAISE NOTICE of it; a table only such INSERTs write gets rows of the caller's own)
       // (the caller only as a fallback after a parameter, coalesce(p_user_id, auth.uid()): any caller passes another)
