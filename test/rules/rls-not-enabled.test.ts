@@ -328,3 +328,21 @@ GRANT SELECT ON TABLE public.staff_roles TO authenticated;
     assert.equal(!r.ok && r.error.code, '42501');
   });
 });
+
+test("err: outside Supabase the message says what the granted roles may do as the grants tell (GamingPlatform: player and manager, SELECT only, read all rows and write none)", async () => {
+  const text = `CREATE ROLE rne_player;
+CREATE ROLE rne_manager;
+CREATE TABLE public.team (name text PRIMARY KEY, leader text);
+GRANT SELECT ON public.team TO rne_player, rne_manager;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], 'rls-not-enabled');
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /row-level security is never enabled: rne_player and rne_manager may read all of its rows \(as the migrations grant it\), and no policy can filter them/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO public.team VALUES ('A', 'u1'), ('B', 'u2'); SET ROLE rne_player`);
+    assert.equal(await count(q, 'public.team'), 2);
+    const err = await tryQuery(q, `INSERT INTO public.team VALUES ('C', 'u3')`);
+    assert.equal(err.ok ? 'inserted' : err.error.code, '42501');
+  });
+});

@@ -51,7 +51,7 @@ const VERBS: Record<string, string> = { select: 'read', insert: 'insert', update
  * elsewhere, or when neither may do anything (another role subject to RLS is granted it).
  */
 function apiReach(model: Model, t: Table): string | undefined {
-  if (!model.supabase) return undefined;
+  if (!model.supabase) return grantReach(model, t);
   const per: Array<[string, string[]]> = [];
   for (const role of ['anon', 'authenticated']) {
     const can = COMMAND_PRIVILEGES.filter((c) => mayHoldPrivilege(model, t, role, [c]));
@@ -62,6 +62,30 @@ function apiReach(model: Model, t: Table): string | undefined {
   const what = (c: string[]) => (c.length === COMMAND_PRIVILEGES.length ? 'read and write' : c.map((x) => VERBS[x]).join(', ').replace(/, ([^,]*)$/, ' and $1'));
   const none = per.length === 1 ? ` (${per[0]![0] === 'anon' ? 'authenticated' : 'anon'} holds no privilege on it)` : '';
   return `${per.map(([r, c]) => `${r} may ${what(c)} ${c.length === 1 && c[0] === 'insert' ? 'rows' : 'all of its rows'}`).join(' and ')}${none}`;
+}
+
+/**
+ * Elsewhere, what the roles the migrations grant the table to may do as those grants tell
+ * (GamingPlatform's player and manager, granted SELECT: they read, never write). Undefined when
+ * they grant it to no role but its owner.
+ */
+function grantReach(model: Model, t: Table): string | undefined {
+  const byPrivileges = new Map<string, string[]>();
+  // (the roles granted the table, and those any table grant names: privilegesOf decides)
+  const candidates = new Set<string>(t.grants.keys());
+  for (const g of model.grantEvents) if (g.objectKind === 'table' && g.isGrant) for (const r of g.grantees) candidates.add(r);
+  for (const role of candidates) {
+    if (t.owner?.role === role || model.roleBypassesRls(role) === true) continue;
+    const privs = privilegesOf(model, t, role);
+    const can = COMMAND_PRIVILEGES.filter((c) => privs.has(c));
+    if (can.length === 0) continue;
+    const k = can.join(',');
+    byPrivileges.set(k, [...(byPrivileges.get(k) ?? []), role === 'public' ? 'PUBLIC (every role)' : role]);
+  }
+  if (byPrivileges.size === 0) return undefined;
+  const what = (c: string[]) => (c.length === COMMAND_PRIVILEGES.length ? 'read and write' : c.map((x) => VERBS[x]).join(', ').replace(/, ([^,]*)$/, ' and $1'));
+  const and = (xs: string[]) => (xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+  return `${[...byPrivileges].map(([k, roles]) => `${and(roles)} may ${what(k.split(','))} ${k === 'insert' ? 'rows' : 'all of its rows'}`).join(', and ')} (as the migrations grant it)`;
 }
 
 export const rlsNotEnabled = defineRule({
