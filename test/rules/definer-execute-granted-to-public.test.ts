@@ -330,3 +330,23 @@ END $$;
     await expectPgError(q(`SELECT public.is_member('${TENANT_A}')`), '42501', 'permission denied for function is_member');
   });
 });
+
+test("err: a function with no argument (fastnd-poc's get_my_tenant_id(), keyed on auth.uid()) is still reported, without 'about other tenants': a caller gets only what its body chooses, their own tenant", async () => {
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, tenant_id uuid);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.my_tenant() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$ SELECT tenant_id FROM public.profiles WHERE id = auth.uid() $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_t.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it takes no argument, so a caller gets only what its body chooses \(e\.g\. about the caller themselves\)/);
+  assert.doesNotMatch(mine[0]!.message, /other tenants/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', '${TENANT_A}'), ('${TENANT_B}', '${TENANT_B}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT public.my_tenant() AS t'), [{ t: TENANT_A }]);
+  });
+});

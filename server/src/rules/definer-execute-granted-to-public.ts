@@ -211,7 +211,7 @@ export const definerExecuteGrantedToPublic = defineRule({
         ...at,
         message:
           `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by PUBLIC: functions are executable by PUBLIC unless that is revoked, ` +
-          `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly and get answers computed with its owner's rights, e.g. about other tenants (T22). ` +
+          `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly ${f.argTypes.length ? `and get answers computed with its owner's rights, e.g. about other tenants (T22)` : `and it runs with its owner's rights; it takes no argument, so a caller gets only what its body chooses (e.g. about the caller themselves), and revoking keeps even that to the roles that need it (T22)`}. ` +
           (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
           (direct.length ? `It is also granted to ${direct.join(', ')} directly, which keep${direct.length > 1 ? '' : 's'} EXECUTE after a REVOKE … FROM PUBLIC. ` : '') +
           (needPublic
