@@ -1,7 +1,7 @@
 import { census } from '../analysis/ast.js';
 import type { Model, Table } from '../analysis/model.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
-import { memoModel } from '../analysis/policy-exprs.js';
+import { anyStatementIn, memoModel } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 
@@ -25,9 +25,13 @@ interface EnumFacts {
 
 const NO_FACTS: EnumFacts = { types: new Map(), columns: new Map() };
 
+const makesEnum = anyStatementIn((s) => s.kind === 'CreateEnumStmt' || !!s.body?.statements.some((b) => b.kind === 'CreateEnumStmt'));
+
 /** The workspace's enum types and the table columns typed with one (none: NO_FACTS), once per model. */
 function enumFacts(model: Model): EnumFacts {
   return memoModel(model, 'rules:enumFacts', (m) => {
+    // (most workspaces make no enum type: their files say so once, kept per parsed file)
+    if (!m.files.some(makesEnum)) return NO_FACTS;
     let types: Map<string, EnumType> | undefined;
     for (let i = 0; i < m.statements.length; i++) {
       const stmt = m.statements[i]!.stmt;

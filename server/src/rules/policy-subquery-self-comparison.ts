@@ -1,10 +1,11 @@
-import { callsIn, conjuncts, memoised } from '../analysis/ast.js';
+import { callsIn, conjuncts, memoised, memoStmt } from '../analysis/ast.js';
 import { resolvedThroughPath, type Func, type Model, type Table } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import { activeRows, activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { bareValue, calledByPolicy, keptKeys, quoteIdent } from './lib/util.js';
+import { bareValue, keptKeys, quoteIdent } from './lib/util.js';
+import { policyCallNames } from '../analysis/recursion.js';
 
 interface SelfComparison {
   kind: 'inner' | 'outer';
@@ -175,25 +176,36 @@ const tautologiesOf = memoised((stmt: Node): Tautology[] => {
  * column is one table's of the FROM list; in PL/pgSQL, not also one of its variables (then it is
  * 42702, plpgsql-ambiguous-column); in SQL a parameter of that name is shadowed by the column.
  */
-function helperTautologies(model: Model, f: Func): Array<Tautology & { table: Table; shadowed: boolean }> {
+const NO_TAUTOLOGIES: never[] = [];
+
+/** The `col = col` comparisons of a SQL or PL/pgSQL body (syntax alone: kept on the function's statement). */
+function bodyTautologies(f: Func): readonly Tautology[] {
   const body = f.body;
-  if (!body || body.lexical || (f.language !== 'sql' && f.language !== 'plpgsql')) return [];
+  if (!body || body.lexical || (f.language !== 'sql' && f.language !== 'plpgsql')) return NO_TAUTOLOGIES;
+  return memoStmt(f.stmt, 'bodyTautologies', () => {
+    const out: Tautology[] = [];
+    for (const st of body.statements) out.push(...tautologiesOf(st.node));
+    return out.length ? out : NO_TAUTOLOGIES;
+  });
+}
+
+function helperTautologies(model: Model, f: Func): Array<Tautology & { table: Table; shadowed: boolean }> {
+  const found = bodyTautologies(f);
+  if (found.length === 0) return NO_TAUTOLOGIES;
   const params = new Set<string>();
   for (const x of f.stmt.node?.parameters ?? []) if (typeof x?.FunctionParameter?.name === 'string') params.add(x.FunctionParameter.name.toLowerCase());
   const out: Array<Tautology & { table: Table; shadowed: boolean }> = [];
-  for (const st of body.statements) {
-    for (const t of tautologiesOf(st.node)) {
-      if (f.language === 'plpgsql' && (body.variables?.includes(t.column) || params.has(t.column))) continue;
-      const having: Table[] = [];
-      let known = true;
-      for (const x of t.from) {
-        if (t.qual !== undefined && x.alias !== t.qual) continue;
-        const table = model.tables.get(model.relKey(x.rv));
-        if (!table) known = false;
-        else if (table.columns.includes(t.column)) having.push(table);
-      }
-      if (known && having.length === 1) out.push({ ...t, table: having[0]!, shadowed: params.has(t.column) });
+  for (const t of found) {
+    if (f.language === 'plpgsql' && (f.body!.variables?.includes(t.column) || params.has(t.column))) continue;
+    const having: Table[] = [];
+    let known = true;
+    for (const x of t.from) {
+      if (t.qual !== undefined && x.alias !== t.qual) continue;
+      const table = model.tables.get(model.relKey(x.rv));
+      if (!table) known = false;
+      else if (table.columns.includes(t.column)) having.push(table);
     }
+    if (known && having.length === 1) out.push({ ...t, table: having[0]!, shadowed: params.has(t.column) });
   }
   return out;
 }
@@ -249,9 +261,12 @@ export const policySubquerySelfComparison = defineRule({
       }
     }
     // the functions policies call: a query comparing a column with itself answers for every row
-    for (const list of model.functions.values()) {
-      for (const f of list) {
-        if (!f.body || !calledByPolicy(model, f)) continue;
+    // (by the names policies call: a few, where the workspace's functions are thousands)
+    const seen = new Set<Func>();
+    for (const name of policyCallNames(model)) {
+      for (const f of model.functions.get(model.key(name.split('.'))) ?? []) {
+        if (seen.has(f) || !f.body || bodyTautologies(f).length === 0) continue;
+        seen.add(f);
         const found = helperTautologies(model, f);
         if (found.length === 0) continue;
         const caller = activeRows(model).find((r) => r.exprs.some((e) => callsIn(e.node).some((c) => c.name[c.name.length - 1] === f.name)));
