@@ -79,3 +79,26 @@ $$ LANGUAGE plpgsql SECURITY DEFINER;
     assert.deepEqual(await q('SELECT (app_private.f()).id AS id'), [{ id: null }], 'PostgreSQL accepts the second DECLARE');
   });
 });
+
+test("err: a SECURITY DEFINER trigger function: the message says a role must also fire it in its own session, by writing the trigger's table; one that may does shadow the unqualified audit table with a temporary one", async () => {
+  const text = `CREATE ROLE dspm_writer;
+CREATE TABLE public.audit_log (what text);
+CREATE TABLE public.items (id int PRIMARY KEY);
+GRANT INSERT ON public.items TO dspm_writer;
+CREATE FUNCTION public.log_item() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO audit_log VALUES ('item ' || NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER items_log AFTER INSERT ON public.items FOR EACH ROW EXECUTE FUNCTION public.log_item();
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Any role that can create temporary objects \(PUBLIC can, by default\) and then fire it in that session, by writing public\.items \(the session whose statement fires a trigger is the one whose search_path its function uses\) can shadow/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q('SET ROLE dspm_writer');
+    await q('CREATE TEMP TABLE audit_log (what text)');
+    await q('INSERT INTO public.items VALUES (1)');
+    assert.deepEqual(await q('SELECT what FROM pg_temp.audit_log'), [{ what: 'item 1' }], "the owner's trigger wrote the writer's temporary table");
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.audit_log'))[0]!.n, 0);
+  });
+});

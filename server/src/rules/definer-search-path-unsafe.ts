@@ -2,7 +2,7 @@ import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { KEYWORD_TYPES } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, quoteIdent, textOf, functionLists, settingOf } from './lib/util.js';
+import { fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf } from './lib/util.js';
 
 /** Why a search_path setting of a definer function is unsafe, or undefined when it is safe (or unknown). */
 export function unsafeSearchPath(s: FunctionSetting): 'no-pg-temp' | 'one-quoted-list' | undefined {
@@ -149,11 +149,11 @@ export const definerSearchPathUnsafe = defineRule({
         message:
           `SECURITY DEFINER function ${f.signature}: ${what}. PostgreSQL searches pg_temp first for relations and types unless the search_path lists it, ` +
           (nothingYet
-            ? 'so any role that can create temporary objects (PUBLIC can, by default) could shadow a table or type the function named without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name, and run code with the owner\'s rights (F3, T19). ' +
+            ? `so any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} could shadow a table or type the function named without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name, and run code with the owner's rights (F3, T19). ` +
               (nothingYet === 'since-16'
                 ? 'Its body names every table and type with its schema today, json aside, which is a keyword type from PostgreSQL 16 on (before 16 it is looked up in the search_path like text, so a temporary type named json shadows it): on 16 and later nothing can be shadowed yet, the search_path protects nothing, and the first name written without a schema opens the hole. '
                 : 'Its body names every table and type with its schema today, so nothing can be shadowed yet: the search_path protects nothing, and the first name written without a schema opens the hole. ')
-            : 'so any role that can create temporary objects (PUBLIC can, by default) can shadow a table or type the function names without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name: ' +
+            : `so any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} can shadow a table or type the function names without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name: ` +
               `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). `) +
           (why === 'one-quoted-list'
             ? 'Write the schemas as a list that ends with pg_temp (e.g. SET search_path = public, pg_temp).'

@@ -655,6 +655,19 @@ export function dataDefiners(model: Model, procedures = false): readonly Func[] 
   });
 }
 
+/**
+ * For a trigger function: what a role must also do to run it in a session of its own, where its
+ * temporary objects are (` and fire it in that session, by writing public.x`); undefined for
+ * another function. (A trigger function is not called: the session that writes the table runs it.)
+ */
+export function firingNote(model: Model, f: Func): string | undefined {
+  if (!f.returnsTrigger) return undefined;
+  const tables = [...new Set(model.triggers.filter((t) => t.func === f.key).map((t) => t.table))];
+  return tables.length
+    ? ` and then fire it in that session, by writing ${tables.length === 1 ? tables[0] : `${tables.slice(0, -1).join(', ')} or ${tables[tables.length - 1]}`} (the session whose statement fires a trigger is the one whose search_path its function uses)`
+    : ' and then fire it in that session (no trigger of these migrations runs it yet)';
+}
+
 /** Whether a policy calls the function (by its name as written, `name` or `schema.name`): its callers need EXECUTE, which definer-execute-granted-to-public looks at. */
 export function calledByPolicy(model: Model, f: Func): boolean {
   const called = policyCallNames(model);
