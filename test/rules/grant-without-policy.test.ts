@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, closeAll, expectPgError, getDb, inRollback } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
 
 const ID = 'grant-without-policy';
 before(initParser);
@@ -54,4 +54,27 @@ test('err: UPDATE granted, only a SELECT policy: the UPDATE changes no row, with
     assert.equal(await affected(q, `UPDATE notes SET body = 'b' WHERE id = 1`), 1);
   });
   assert.equal(lintDocExample(ID, 'valid', 1).mine.length, 0, 'all four granted: not reported');
+});
+
+test("err: a role whose only member bypasses row-level security (GamingPlatform's manager and its login m1 BYPASSRLS): still reported, for the role itself and members to come, and the message says the member sees every row", async () => {
+  const text = `CREATE ROLE gwp_manager;
+CREATE ROLE gwp_m1 BYPASSRLS;
+GRANT gwp_manager TO gwp_m1;
+CREATE TABLE public.member (username text PRIMARY KEY, balance int);
+ALTER TABLE public.member ENABLE ROW LEVEL SECURITY;
+CREATE ROLE gwp_player;
+CREATE POLICY own ON public.member FOR SELECT TO gwp_player USING (username = current_user);
+GRANT SELECT ON public.member TO gwp_manager, gwp_player;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /every SELECT returns no row \(so for gwp_manager itself, after SET ROLE, and for members added later; its member gwp_m1 bypasses row-level security and sees every row\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO public.member VALUES ('a', 1), ('b', 2)`);
+    await q('SET ROLE gwp_m1');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.member'))[0]!.n, 2);
+    await q('SET ROLE gwp_manager');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.member'))[0]!.n, 0);
+  });
 });

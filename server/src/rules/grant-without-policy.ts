@@ -3,7 +3,7 @@ import { appliesToRole, coversCommand, type Command } from '../analysis/policies
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { insertAfter, platformTable, quoteIdent, tableName } from './lib/util.js';
+import { insertAfter, platformTable, quoteIdent, roleMembers, tableName } from './lib/util.js';
 import { policiesWithKey } from '../analysis/policy-exprs.js';
 
 // A GRANT of a command on a table with row-level security, to a role no permissive policy for that
@@ -15,6 +15,17 @@ import { policiesWithKey } from '../analysis/policy-exprs.js';
 // policies.
 
 const COMMANDS: readonly Command[] = ['select', 'insert', 'update', 'delete'];
+
+/**
+ * When every member the migrations give the role bypasses row-level security (GamingPlatform's
+ * manager, whose one login m1 has BYPASSRLS): a note that they see every row, and what the finding
+ * then concerns; '' otherwise.
+ */
+function bypassingMembers(model: Model, role: string): string {
+  const members = [...(roleMembers(model).get(role) ?? [])];
+  if (members.length === 0 || !members.every((r) => model.roleBypassesRls(r) === true)) return '';
+  return ` (so for ${quoteIdent(role)} itself, after SET ROLE, and for members added later; its member${members.length === 1 ? '' : 's'} ${members.map(quoteIdent).join(', ')} bypass${members.length === 1 ? 'es' : ''} row-level security and see${members.length === 1 ? 's' : ''} every row)`;
+}
 
 /** What each command then does, for the message. */
 const EFFECT: Record<Command, string> = {
@@ -79,7 +90,7 @@ export const grantWithoutPolicy = defineRule({
             ...g.loc,
             message:
               `${quoteIdent(role)} is granted ${privs} on ${t.key}, which has row-level security, but no permissive policy for ${missing.length === 1 ? 'that command' : 'those commands'} applies to it: ` +
-              `row-level security denies by default, so ${missing.map((c) => EFFECT[c]).join('; ')}. ` +
+              `row-level security denies by default, so ${missing.map((c) => EFFECT[c]).join('; ')}${bypassingMembers(model, role)}. ` +
               `Add a policy FOR ${missing.length === 1 ? missing[0]!.toUpperCase() : '…'} TO ${quoteIdent(role)} with the condition ${missing.length === 1 ? 'a row must meet' : 'rows must meet'}, or revoke the privilege if ${quoteIdent(role)} should not have it.`,
             related: [{ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${name}` }],
             fixes: [

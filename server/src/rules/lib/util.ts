@@ -656,6 +656,39 @@ export function dataDefiners(model: Model, procedures = false): readonly Func[] 
 }
 
 /**
+ * The members of each role as the migrations leave them (lower-case): `GRANT group TO member`
+ * (and REVOKE), `CREATE ROLE member IN ROLE group`, `CREATE ROLE group ROLE member`.
+ */
+export function roleMembers(model: Model): ReadonlyMap<string, ReadonlySet<string>> {
+  return memoModel(model, 'rules:roleMembers', (m) => {
+    const out = new Map<string, Set<string>>();
+    const set = (group: string, member: string, on: boolean) => {
+      let s = out.get(group);
+      if (!s) out.set(group, (s = new Set()));
+      if (on) s.add(member);
+      else s.delete(member);
+    };
+    const names = (list: Node[] | undefined) => (list ?? []).map((x) => roleName(x)).filter((x): x is string => !!x);
+    for (const { stmt } of m.statements) {
+      const n = stmt.node;
+      if (stmt.kind === 'GrantRoleStmt') {
+        const groups = ((n?.granted_roles ?? []) as Node[]).map((x) => x?.AccessPriv?.priv_name?.toLowerCase()).filter((x): x is string => !!x);
+        for (const g of groups) for (const r of names(n?.grantee_roles)) set(g, r, !!n.is_grant);
+      } else if (stmt.kind === 'CreateRoleStmt' && typeof n?.role === 'string') {
+        const role = n.role.toLowerCase();
+        for (const o of (n.options ?? []) as Node[]) {
+          const d = o?.DefElem;
+          const list: Node[] = d?.arg?.List?.items ?? [];
+          if (d?.defname === 'addroleto') for (const g of names(list)) set(g, role, true);
+          else if (d?.defname === 'rolemembers') for (const r of names(list)) set(role, r, true);
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/**
  * For a trigger function: what a role must also do to run it in a session of its own, where its
  * temporary objects are (` and fire it in that session, by writing public.x`); undefined for
  * another function. (A trigger function is not called: the session that writes the table runs it.)
