@@ -350,3 +350,27 @@ CREATE FUNCTION public.my_tenant() RETURNS uuid LANGUAGE sql STABLE SECURITY DEF
     assert.deepEqual(await q('SELECT public.my_tenant() AS t'), [{ t: TENANT_A }]);
   });
 });
+
+test("ok: EXECUTE revoked by a DO block looping over a literal array of signatures (sm-crm's FOREACH fn IN ARRAY ARRAY['public.emails()', …] LOOP EXECUTE format('REVOKE ALL ON FUNCTION %s FROM public, anon, authenticated', fn)): as the REVOKE itself; anon may not call it (42501)", async () => {
+  const text = `CREATE TABLE public.secrets (id int PRIMARY KEY, body text);
+ALTER TABLE public.secrets ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.all_secrets() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT body FROM public.secrets $$;
+CREATE FUNCTION public.one_secret(p_id int) RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT body FROM public.secrets WHERE id = p_id $$;
+DO $$ DECLARE fn text; BEGIN
+  FOREACH fn IN ARRAY ARRAY['public.all_secrets()', 'public.one_secret(integer)'] LOOP
+    EXECUTE format('REVOKE ALL ON FUNCTION %s FROM public, anon, authenticated', fn);
+  END LOOP;
+END $$;
+`;
+  const file = 'supabase/migrations/20240101000000_s.sql';
+  assert.equal(lintFiles([{ file, text }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file, text }], 'definer-bypasses-rls').mine.length, 0);
+  // (without the loop both are reported)
+  assert.equal(lintFiles([{ file, text: text.slice(0, text.indexOf('DO $$')) }], ID).mine.length, 2);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT public.all_secrets()'), '42501');
+  });
+});

@@ -1393,7 +1393,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         else tableNamingCalls(n, calls);
         const searchPaths = body ? dynamicSearchPaths(file, body) : [];
         const searchPathLoops = body && stmt.kind === 'DoStmt' ? dynamicSearchPathLoops(file, body) : [];
-        const functionGrants = body ? dynamicFunctionGrants(body).map((g): OpGrant => ({ kind: OP_GRANT, stmt, pair, here, setConfig, objectKind: 'function', expanded: [], relations: [], funcs: [], event: undefined, ...g })) : [];
+        const functionGrants = body ? [...dynamicFunctionGrants(body), ...dynamicFunctionListGrants(body, ds)].map((g): OpGrant => ({ kind: OP_GRANT, stmt, pair, here, setConfig, objectKind: 'function', expanded: [], relations: [], funcs: [], event: undefined, ...g })) : [];
         const rls = body && stmt.kind === 'DoStmt' ? dynamicRlsChanges(file, body, ds) : [];
         const rlsLoops = body && stmt.kind === 'DoStmt' ? dynamicRlsCatalogLoops(file, body) : [];
         const tableDrops = body && stmt.kind === 'DoStmt' ? dynamicTableDropLoops(file, body) : [];
@@ -1664,6 +1664,36 @@ function dynamicFunctionGrants(body: FunctionBody): Array<Pick<OpGrant, 'isGrant
   if (isGrant !== (m[3]!.toUpperCase() === 'TO')) return [];
   const grantees = m[4]!.split(',').map((r) => r.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
   return [{ isGrant, privileges: [m[2]!.toUpperCase().startsWith('ALL') ? 'all' : 'execute'], grantees, schemas: [schema], execute: true }];
+}
+
+/** A function as a string names it: `public.emails()`, `"My fn"(uuid, text)`, `f` (its name parts, and its argument types if listed). */
+const FUNCTION_SIGNATURE = /^\s*((?:"[^"]+"|[A-Za-z_][\w$]*)(?:\s*\.\s*(?:"[^"]+"|[A-Za-z_][\w$]*))?)\s*(?:\(([^()]*)\))?\s*$/;
+
+/**
+ * A DO block's loop over a literal array of function signatures granting or revoking EXECUTE on
+ * each (`FOREACH fn IN ARRAY ARRAY['public.emails()'] LOOP EXECUTE format('REVOKE ALL ON FUNCTION
+ * %s FROM public, anon, authenticated', fn)`, sm-crm's): as a GRANT or REVOKE of those functions.
+ */
+function dynamicFunctionListGrants(body: FunctionBody, ds: string): Array<Pick<OpGrant, 'isGrant' | 'privileges' | 'grantees' | 'schemas' | 'execute' | 'funcs'>> {
+  const out: Array<Pick<OpGrant, 'isGrant' | 'privileges' | 'grantees' | 'schemas' | 'execute' | 'funcs'>> = [];
+  for (const d of body.dynamicExecutes) {
+    const m = d.each ? FUNCTION_GRANT.exec(d.text) : null;
+    if (!m || !new RegExp(String.raw`,\s*${d.each!.variable}\s*\)\s*$`, 'i').test(d.text.slice(m[0].length))) continue;
+    const isGrant = m[1]!.toUpperCase() === 'GRANT';
+    if (isGrant !== (m[3]!.toUpperCase() === 'TO')) continue;
+    const funcs: FuncRef[] = [];
+    for (const v of d.each!.values) {
+      const sig = FUNCTION_SIGNATURE.exec(v);
+      if (!sig) continue;
+      const parts = sig[1]!.split(/\s*\.\s*/).map((x) => (x.startsWith('"') ? x.slice(1, -1) : x.toLowerCase()));
+      const args = sig[2] === undefined ? undefined : sig[2].trim() === '' ? [] : sig[2].split(',').map((x) => x.trim().toLowerCase().replace(/\s+/g, ' '));
+      funcs.push({ name: nameOf(parts, ds), argKey: args?.join(','), argCount: args?.length ?? 0 });
+    }
+    if (funcs.length === 0) continue;
+    const grantees = m[4]!.split(',').map((r) => r.trim().replace(/^"(.*)"$/, '$1').toLowerCase());
+    out.push({ isGrant, privileges: [m[2]!.toUpperCase().startsWith('ALL') ? 'all' : 'execute'], grantees, schemas: undefined, execute: true, funcs });
+  }
+  return out;
 }
 
 /** Whether a policy depends on what `test` finds in one of its expressions (what DROP … CASCADE takes with the object). */
