@@ -550,3 +550,34 @@ CREATE POLICY admin_delete ON public.projects FOR DELETE TO authenticated
     assert.equal((await q('DELETE FROM public.projects WHERE id = 10 RETURNING 1')).length, 1, "B deletes org 1's project");
   });
 });
+
+test("ok: a helper that trusts the caller's profile only together with a membership row the caller cannot write (sm-crm's my_ws(): AND EXISTS (SELECT 1 FROM members …)) gains a forger nothing: not reported; PGlite: a forged profile shows no invite", async () => {
+  const text = `CREATE TABLE public.members (uid uuid, ws uuid);
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, ws uuid);
+CREATE TABLE public.invites (ws uuid, email text);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.invites ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON public.profiles, public.invites, public.members TO authenticated;
+CREATE POLICY m_sel ON public.members FOR SELECT TO authenticated USING (uid = (select auth.uid()));
+CREATE POLICY m_ins ON public.members FOR INSERT TO authenticated WITH CHECK (false);
+CREATE POLICY p_sel ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE POLICY p_ins ON public.profiles FOR INSERT TO authenticated WITH CHECK (id = (select auth.uid()));
+CREATE FUNCTION public.my_ws() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT p.ws FROM public.profiles p
+  WHERE p.id = auth.uid() AND EXISTS (SELECT 1 FROM public.members m WHERE m.uid = auth.uid() AND m.ws = p.ws) $$;
+REVOKE EXECUTE ON FUNCTION public.my_ws() FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.my_ws() TO authenticated;
+CREATE POLICY i_sel ON public.invites FOR SELECT TO authenticated USING (ws = (select public.my_ws()));
+`;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_ws.sql', text }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q(`INSERT INTO public.invites VALUES ('${TENANT_A}', 'x@example.com')`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_B}', '${TENANT_A}')`);
+    assert.equal(await count(q, 'public.invites'), 0);
+  });
+});

@@ -224,6 +224,10 @@ function readsOfHelper(model: Model, f: Func): HelperRead[] {
       if (rv.schemaname === undefined && !f.reads.has(key)) for (const r of f.reads) if (r.endsWith(`.${rv.relname}`)) key = r;
       const member = model.tables.get(key);
       if (!member || !writable(model, key)) return;
+      // (a row of it counts only with a row of another table too, `AND EXISTS (SELECT 1 FROM
+      // members m WHERE m.uid = auth.uid() AND m.ws = p.ws)`: a forged row alone gains nothing
+      // unless that one can be forged as well, which is not followed; sm-crm's profiles)
+      if (conjuncts(q.whereClause).some((c) => c?.SubLink?.subLinkType === 'EXISTS_SUBLINK' || c?.SubLink?.subLinkType === 'ANY_SUBLINK')) return;
       const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
       const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined || c.qual === alias) && member.columns.includes(c.name);
       const read: HelperRead = { member, sides: [] };
