@@ -295,8 +295,8 @@ function exprSpan(text: string, node: Node): Span {
 }
 
 const COPY_WHY =
-  'every user chooses their own user_metadata when they sign up (supabase.auth.signUp({ options: { data: … } })) and can change it later (supabase.auth.updateUser({ data: … })); ' +
-  'it is stored in auth.users.raw_user_meta_data and carried in their JWT.';
+  'every user chooses their own user_metadata when they sign up (supabase.auth.signUp({ options: { data: … } })), and may change it at any time (supabase.auth.updateUser({ data: … })): ' +
+  'a copy takes what they chose when it is made (at sign-up, for a trigger on INSERT into auth.users); it is stored in auth.users.raw_user_meta_data and carried in their JWT.';
 const COPY_WHAT =
   'Assign such values on the server: a column default, or app_metadata (auth.users.raw_app_meta_data), which only the service role can write; never from user_metadata.';
 
