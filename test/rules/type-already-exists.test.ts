@@ -4,7 +4,7 @@
 // writes), its tables are never made. The Valid forms run; the fix re-lints clean and runs.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, runFilesInTransactions } from '../helpers/pg.js';
+import { closeAll, count, getDb, inRollback, runFilesInTransactions, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, textAt } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -133,4 +133,21 @@ test('err (message): a file the Supabase CLI skips (a hyphen in its name) is not
   assert.equal(mine.length, 1);
   assert.doesNotMatch(mine[0]!.message, /runs each file in one transaction/);
   assert.match(mine[0]!.message, /the Supabase CLI skips one of the two files: supabase-migration-skipped/);
+});
+
+test("err: a DO block running EXECUTE whose comment says 'Drop …' drops nothing (betterbooks: `-- Drop existing function if it exists` hid eight CREATE TYPE failures); PGlite: 42710", async () => {
+  const files = [
+    { file: 'supabase/migrations/20250101000000_enums.sql', text: `CREATE TYPE public.account_type AS ENUM ('ASSET', 'LIABILITY');\n` },
+    { file: 'supabase/migrations/20250102000000_fn.sql', text: `DO $$\nBEGIN\n  -- Drop existing function if it exists\n  EXECUTE 'SELECT 1';\nEND $$;\n` },
+    { file: 'supabase/migrations/20250730000000_remote_schema.sql', text: `CREATE TYPE "public"."account_type" AS ENUM ('ASSET', 'LIABILITY');\n` },
+  ];
+  assert.equal(lintFiles(files, 'type-already-exists').mine.length, 1);
+  // (a DROP TYPE in the EXECUTE'd text itself still may drop it: nothing said)
+  const dropping = files.map((f, i) => (i === 1 ? { ...f, text: `DO $$ BEGIN EXECUTE 'DROP TYPE IF EXISTS public.account_type'; END $$;\n` } : f));
+  assert.equal(lintFiles(dropping, 'type-already-exists').mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(files[0]!.text + files[1]!.text);
+    const r = await tryQuery(q, files[2]!.text);
+    assert.equal(r.ok ? 'created' : r.error.code, '42710');
+  });
 });

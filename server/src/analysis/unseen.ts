@@ -14,7 +14,7 @@
 // Also the loops over pg_policies the replay follows: those dropping every policy of some tables
 // (PolicyDropLoop) and those rewriting the policies to wrap calls in sub-selects (PolicyCallWrap).
 import { census, conjuncts, memoStmt, PLATFORM_SCHEMAS, stringConst } from './ast.js';
-import { nameParts, sval, walk } from './parse.js';
+import { nameParts, stripComments, sval, walk } from './parse.js';
 import type { FunctionBody, Node, Statement } from './types.js';
 
 /** The folder of a file (a path or a URI): two statements of one folder belong to one sequence of migrations. */
@@ -55,7 +55,9 @@ const NO_TABLE_KINDS = /^(?:materialized\s+view|view|function|procedure|routine|
 const NO_TABLE_REMOVES = new Set(['OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_TRIGGER', 'OBJECT_INDEX', 'OBJECT_SEQUENCE', 'OBJECT_PUBLICATION', 'OBJECT_RULE', 'OBJECT_AGGREGATE', 'OBJECT_OPERATOR', 'OBJECT_CAST', 'OBJECT_EVENT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_STATISTIC_EXT']);
 
 /** The DROPs and RENAMEs of a text that may take a `what` (see Dropped). */
-function dropsIn(text: string, what: Dropped): number {
+function dropsIn(written: string, what: Dropped): number {
+  // (a comment drops nothing: betterbooks' `-- Drop existing function if it exists` above a DO block's EXECUTE)
+  const text = stripComments(written);
   let n = 0;
   for (const m of text.matchAll(DROPS_ALL)) {
     if (m[1]!.toLowerCase() === 'drop') {
