@@ -3,7 +3,7 @@
 // TO authenticated only that role does.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -126,4 +126,20 @@ CREATE POLICY account_select ON account FOR SELECT USING (true);
   const fixed = applyFix(ws, mine[0]!);
   assert.match(sqlOf(fixed), /CREATE POLICY account_select ON account FOR SELECT TO vibetype_account, vibetype_anonymous USING \(true\)/);
   assert.equal(findingsOf(fixed, ID).length, 0);
+});
+
+test("ok: a policy written on a table the migrations moved away with ALTER TABLE … SET SCHEMA (Solara's public.app_admins, archived) is rejected with 42P01 and never exists: no rule reports on it", async () => {
+  const text = `CREATE SCHEMA archive;
+CREATE TABLE public.app_admins (user_id uuid PRIMARY KEY);
+ALTER TABLE public.app_admins SET SCHEMA archive;
+CREATE POLICY p ON public.app_admins FOR ALL USING (auth.role() = 'service_role');
+`;
+  const { findings } = lintFiles([{ file: 'supabase/migrations/20260101000000_a.sql', text }], ID);
+  assert.deepEqual(findings.map((f) => f.rule), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text.slice(0, text.indexOf('CREATE POLICY')));
+    const r = await tryQuery(q, text.slice(text.indexOf('CREATE POLICY')));
+    assert.equal(r.ok ? 'created' : r.error.code, '42P01');
+  });
 });

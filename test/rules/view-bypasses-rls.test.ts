@@ -292,3 +292,25 @@ GRANT SELECT ON public.public_products TO anon, authenticated;
     });
   }
 });
+
+test("ok: a view made after `ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public REVOKE ALL ON TABLES FROM anon, authenticated` (Solara) gets none of Supabase's default grants: no API role reads it (42501), not reported", async () => {
+  const text = `ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public REVOKE ALL ON TABLES FROM anon, authenticated;
+CREATE TABLE public.events (id bigint PRIMARY KEY, user_id uuid, feature text);
+ALTER TABLE public.events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY events_own ON public.events FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+GRANT SELECT ON public.events TO authenticated;
+CREATE VIEW public.events_per_feature AS SELECT feature, count(*) AS n FROM public.events GROUP BY feature;
+`;
+  const file = 'supabase/migrations/20260101000000_a.sql';
+  assert.equal(lintFiles([{ file, text }], ID).mine.length, 0);
+  // (without the default REVOKE the platform's defaults grant it: reported)
+  assert.equal(lintFiles([{ file, text: text.slice(text.indexOf('\n') + 1) }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    // (Supabase's platform defaults, as its postgres role has them)
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
+    await q(text.replace('FOR ROLE postgres ', ''));
+    await q('SET ROLE authenticated');
+    await expectPgError(q('SELECT * FROM public.events_per_feature'), '42501');
+  });
+});

@@ -995,12 +995,20 @@ function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRe
 
 /** Whether the migrations ever create `key` with CREATE TABLE (from what workspaceFacts keeps per file). */
 export function createdAsTable(model: Model, key: string): boolean {
-  workspaceFacts(model); // (the files' keys, for this model's default schema)
-  for (const file of model.files) {
-    const f = factsOfFile(file);
-    for (let i = 0; i < f.keys.length; i++) if (f.events[i]!.create && !f.events[i]!.view && f.keys[i] === key) return true;
-  }
-  return false;
+  return createdTableKeys(model).has(key);
+}
+
+/** The keys the migrations ever create with CREATE TABLE, once per model. */
+function createdTableKeys(model: Model): ReadonlySet<string> {
+  return memoModel(model, 'columns:createdTableKeys', (m) => {
+    workspaceFacts(m); // (the files' keys, for this model's default schema)
+    const out = new Set<string>();
+    for (const file of m.files) {
+      const f = factsOfFile(file);
+      for (let i = 0; i < f.keys.length; i++) if (f.events[i]!.create && !f.events[i]!.view) out.add(f.keys[i]!);
+    }
+    return out;
+  });
 }
 
 /** Whether `key` is a view (or materialized view) when the statement at `at` runs: its CREATE VIEWs and DROP VIEWs before it, in migration order. */

@@ -3332,8 +3332,19 @@ class Replay {
       const g = this.defaultTableGrants[i]!;
       if ((g.schema && g.schema !== t.schema) || !this.defaultsReach(g)) continue;
       applyTableGrant(t, g.expanded, g.grantees, g.isGrant);
+      if (!g.isGrant) this.defaultRevoke(t, g);
     }
     return t;
+  }
+
+  /**
+   * A default REVOKE that reaches a new table or view, as a REVOKE on it where it is made: what
+   * privilegesOf subtracts from the platform's own defaults too (Solara's `ALTER DEFAULT PRIVILEGES
+   * FOR ROLE postgres IN SCHEMA public REVOKE ALL ON TABLES FROM anon, authenticated`: the views
+   * made afterwards are readable by neither, 42501).
+   */
+  private defaultRevoke(rel: Table | View, g: DefaultTableGrant): void {
+    this.grantEvents.push({ isGrant: false, objectKind: 'table', objects: [rel.key], privileges: g.expanded, grantees: g.grantees, loc: rel.created });
   }
 
   /**
@@ -3370,6 +3381,7 @@ class Replay {
       const g = this.defaultTableGrants[i]!;
       if ((g.schema && g.schema !== v.schema) || !this.defaultsReach(g)) continue;
       applyTableGrant(v, g.expanded, g.grantees, g.isGrant);
+      if (!g.isGrant) this.defaultRevoke(v, g);
     }
     return v;
   }

@@ -174,7 +174,8 @@ function revokesOf(model: Model, rel: Table | View, role: string): GrantEvent[] 
   const schemaWide = r.get(`${role}\u0000schema:${rel.schema}`);
   if (!own && !schemaWide) return [];
   const created = orderOf(model, rel.created);
-  const since = (g: GrantEvent) => created < 0 || orderOf(model, g.loc) < 0 || orderOf(model, g.loc) > created;
+  // (a REVOKE at the CREATE itself: default privileges revoked before it, model.ts defaultRevoke)
+  const since = (g: GrantEvent) => created < 0 || orderOf(model, g.loc) < 0 || orderOf(model, g.loc) >= created;
   return [...(own ?? []), ...(schemaWide ?? [])].filter(since);
 }
 

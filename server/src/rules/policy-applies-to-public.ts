@@ -1,7 +1,8 @@
 import { clauseSpan } from '../analysis/ast.js';
 import type { Model, Policy } from '../analysis/model.js';
 import type { Node, Statement } from '../analysis/types.js';
-import { constBool } from '../analysis/policy-exprs.js';
+import { constBool, policyRows } from '../analysis/policy-exprs.js';
+import { isRejected } from '../analysis/rejected.js';
 import { defineRule, type Edit } from './types.js';
 import { appRole, fileOf, hasAnyPrivilege, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent } from './lib/util.js';
 import { commandsOf } from '../analysis/policies.js';
@@ -110,11 +111,14 @@ export const policyAppliesToPublic = defineRule({
     // (policyFacts: the policies that are not permissive and TO PUBLIC are not read)
     const facts = policyFacts(model);
     const policies = model.policies;
+    const rows = policyRows(model);
     for (let i = 0; i < policies.length; i++) {
       if ((facts[i]! & (PF_PERMISSIVE | PF_PUBLIC)) !== (PF_PERMISSIVE | PF_PUBLIC)) continue;
       const p = policies[i]!;
       const t = model.tables.get(p.table);
       if (t && !t.rlsEnabled) continue; // ignored policies are reported by policy-on-table-without-rls / rls-disabled
+      // (one PostgreSQL never makes: written where its table is not, or rejected when made)
+      if (!rows[i]!.active || isRejected(model, p)) continue;
       if (admitsNothing(p)) continue; // no row for any role to get
       const fix = toAppRole(model, p);
       report({
