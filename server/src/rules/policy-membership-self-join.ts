@@ -466,7 +466,7 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
     // (`admin_id <> player_id`: the group only differs from the caller, any other one passes; ft's admin_player_link_requests)
     if (differsFromCaller(model, c, use)) continue;
     // (`auth.role() = 'authenticated'`: every signed-in caller passes it)
-    if (eq && ((authCallOf(eq[0]) === 'role' && bareValue(eq[1])?.A_Const?.sval?.sval === 'authenticated') || (authCallOf(eq[1]) === 'role' && bareValue(eq[0])?.A_Const?.sval?.sval === 'authenticated'))) continue;
+    if (eq && signedInOnly(eq)) continue;
     let limits = false;
     walk(c, (k, v) => {
       if (k === 'SubLink' || k === 'FuncCall') limits = true;
@@ -478,6 +478,10 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
   return user;
 }
 
+/** `auth.role() = 'authenticated'`, either way round: every signed-in caller passes it. */
+const signedInOnly = ([a, b]: [Node, Node]): boolean =>
+  (authCallOf(a) === 'role' && bareValue(b)?.A_Const?.sval?.sval === 'authenticated') || (authCallOf(b) === 'role' && bareValue(a)?.A_Const?.sval?.sval === 'authenticated');
+
 /**
  * Whether the write policy's check admits any row: `WITH CHECK (true)`, or only conditions on
  * who calls (`auth.uid() IS NOT NULL`, `auth.role() = 'authenticated'`) — a user writes rows with
@@ -488,7 +492,7 @@ function checksNothing(model: Model, check: Node): boolean {
     if (constBool(c) === true) return true;
     if (c.NullTest?.nulltesttype === 'IS_NOT_NULL' && isIdentity(model, c.NullTest.arg)) return true;
     const eq = equality(c);
-    return !!eq && ((authCallOf(eq[0]) === 'role' && bareValue(eq[1])?.A_Const?.sval?.sval === 'authenticated') || (authCallOf(eq[1]) === 'role' && bareValue(eq[0])?.A_Const?.sval?.sval === 'authenticated'));
+    return !!eq && signedInOnly(eq);
   });
 }
 

@@ -44,6 +44,9 @@ function revokedFromAll(model: Model, t: Table): boolean {
 
 const VERBS: Record<string, string> = { select: 'read', insert: 'insert', update: 'update', delete: 'delete' };
 
+/** What the privileges let a role do: `read and write`, or the verbs (`read, insert and update`). */
+const what = (c: string[]) => (c.length === COMMAND_PRIVILEGES.length ? 'read and write' : c.map((x) => VERBS[x]).join(', ').replace(/, ([^,]*)$/, ' and $1'));
+
 /**
  * On Supabase, what the API roles may do to the table as far as the migrations' grants and
  * REVOKEs tell (the platform grants them everything by default): oasis's staff roles table,
@@ -59,7 +62,6 @@ function apiReach(model: Model, t: Table): string | undefined {
   }
   if (per.length === 0) return undefined;
   if (per.length === 2 && per.every(([, c]) => c.length === COMMAND_PRIVILEGES.length)) return 'anon and authenticated, the roles of every API request, may read and write all of its rows';
-  const what = (c: string[]) => (c.length === COMMAND_PRIVILEGES.length ? 'read and write' : c.map((x) => VERBS[x]).join(', ').replace(/, ([^,]*)$/, ' and $1'));
   const none = per.length === 1 ? ` (${per[0]![0] === 'anon' ? 'authenticated' : 'anon'} holds no privilege on it)` : '';
   return `${per.map(([r, c]) => `${r} may ${what(c)} ${c.length === 1 && c[0] === 'insert' ? 'rows' : 'all of its rows'}`).join(' and ')}${none}`;
 }
@@ -83,7 +85,6 @@ function grantReach(model: Model, t: Table): string | undefined {
     byPrivileges.set(k, [...(byPrivileges.get(k) ?? []), role === 'public' ? 'PUBLIC (every role)' : role]);
   }
   if (byPrivileges.size === 0) return undefined;
-  const what = (c: string[]) => (c.length === COMMAND_PRIVILEGES.length ? 'read and write' : c.map((x) => VERBS[x]).join(', ').replace(/, ([^,]*)$/, ' and $1'));
   const and = (xs: string[]) => (xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
   return `${[...byPrivileges].map(([k, roles]) => `${and(roles)} may ${what(k.split(','))} ${k === 'insert' ? 'rows' : 'all of its rows'}`).join(', and ')} (as the migrations grant it)`;
 }
