@@ -130,3 +130,26 @@ ALTER FUNCTION public.user_belongs_to_tenant(uuid) OWNER TO nobypass_owner_t`);
     assert.equal(r.ok ? 'ok' : r.error.code, '42501');
   });
 });
+
+test("err: the message says row_security = off changes nothing for a table's owner where the table is not FORCE'd (ng-alain-gighub); PGlite: the owner's function works, and fails with 42501 once the table is forced", async () => {
+  const text = `CREATE ROLE rso_owner;
+CREATE ROLE rso_app;
+CREATE TABLE public.notes (id int PRIMARY KEY, body text);
+ALTER TABLE public.notes OWNER TO rso_owner;
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY none_for_app ON public.notes FOR SELECT TO rso_app USING (false);
+CREATE FUNCTION public.note_count() RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp SET row_security = off AS $$ SELECT count(*) FROM public.notes $$;
+ALTER FUNCTION public.note_count() OWNER TO rso_owner;
+GRANT EXECUTE ON FUNCTION public.note_count() TO rso_app;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /nor for a table's owner where the table is not FORCE'd \(its policies do not apply to the owner: T13\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO public.notes VALUES (1, 'a'); SET ROLE rso_app`);
+    assert.deepEqual(await q('SELECT public.note_count()::int AS n'), [{ n: 1 }]);
+    await q('RESET ROLE; ALTER TABLE public.notes FORCE ROW LEVEL SECURITY; SET ROLE rso_app');
+    await expectPgError(q('SELECT public.note_count()'), '42501');
+  });
+});

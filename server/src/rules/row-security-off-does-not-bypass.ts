@@ -171,7 +171,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
         ...site.loc,
         message:
           `row_security = off (${site.form}) does not bypass row-level security: when a query under it would be filtered by a policy, PostgreSQL raises 42501 ` +
-          '"query would be affected by row-level security policy" instead (T08, F2); for superusers and BYPASSRLS roles it changes nothing, as they bypass RLS anyway. ' +
+          '"query would be affected by row-level security policy" instead (T08, F2); for superusers and BYPASSRLS roles it changes nothing, as they bypass RLS anyway, nor for a table\'s owner where the table is not FORCE\'d (its policies do not apply to the owner: T13). ' +
           advice,
         fixes,
       });
