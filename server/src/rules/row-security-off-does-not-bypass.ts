@@ -5,6 +5,7 @@ import type { Loc, Node } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { fileOf, quoteIdent, functionLists } from './lib/util.js';
 import { ownerBypassesRls } from './definer-bypasses-rls.js';
+import { readsAsOwner } from './definer-helper-under-force-rls.js';
 
 const OFF = /^(off|of|false|fals|fal|fa|f|no|n|0)$/i;
 
@@ -63,6 +64,37 @@ function triggerPolicies(model: Model, f: Func | undefined): { statements: strin
     tables.push(t.key);
   }
   return { statements, tables };
+}
+
+/**
+ * Whether no policy can apply to what a SECURITY DEFINER function does as its owner, so that
+ * row_security = off in it changes nothing and nothing fails: every relation it reads or writes
+ * (itself or through the invoker functions it calls) is a table of the workspace that has no
+ * row-level security, or whose owner is the function's (both named the same, or neither named:
+ * the same migrations made both) and that is not FORCE'd (T13). Not when it runs dynamic SQL,
+ * reads a view or a relation the workspace does not create (ng-alain-gighub's is_org_member,
+ * owned as its tables by postgres).
+ */
+function ownerUnrestricted(model: Model, f: Func): boolean {
+  const seen = new Set<Func>();
+  const funcs = [f];
+  for (let i = 0; i < funcs.length; i++) {
+    const g = funcs[i]!;
+    if (seen.has(g)) continue;
+    seen.add(g);
+    if (!g.body || g.body.dynamicExecutes.length || g.body.errors.length) return false;
+    for (const k of g.calls) for (const h of model.functions.get(k) ?? []) if (!h.securityDefiner) funcs.push(h);
+  }
+  const keys = new Set(readsAsOwner(model, f));
+  for (const g of seen) for (const k of g.writes) keys.add(k);
+  const owner = f.owner?.role;
+  for (const k of keys) {
+    const t = model.tables.get(k);
+    if (!t) return false;
+    if (!t.rlsEnabled) continue;
+    if (t.rlsForced || t.owner?.role !== owner) return false;
+  }
+  return true;
 }
 
 /** Offset just after the statement at `loc` (and its semicolon). */
@@ -147,6 +179,8 @@ export const rowSecurityOffDoesNotBypass = defineRule({
       // owner the other rules assume, Supabase's postgres — it changes nothing and nothing fails:
       // stewardtrack's helpers; the owner bypasses the policies anyway)
       if (site.func?.securityDefiner && ownerBypassesRls(model, site.func)) continue;
+      // (nor where no policy applies to the owner it runs as: it owns every table it touches, none FORCE'd)
+      if (site.func?.securityDefiner && ownerUnrestricted(model, site.func)) continue;
       const { statements, tables } = triggerPolicies(model, site.func);
       const fixes: Fix[] = [];
       if (site.removal) {
