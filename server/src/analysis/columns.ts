@@ -650,7 +650,9 @@ export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFa
       at ??= ws.fileIndex.get(p.created.file) ?? -1;
       if (at < 0) return undefined;
       if (fi < at) continue;
-      const made = firstMadeAt(model, fi, key);
+      // (not one first made IF NOT EXISTS, or in a DO block: written for a table that may exist
+      // already, as the policy's own table below; ng-alain-gighub's team_bots)
+      const made = firstMadeAt(model, fi, key, 'ine');
       // (in the same folder: two folders are two sequences of migrations, whose order the paths do not tell)
       if (made && madeLaterThan(made, fi, at, p.created)) return { rv, key, made };
     }
@@ -764,14 +766,14 @@ export function createsReferencingLater(model: Model): ReadonlyArray<{ loc: Loc;
   });
 }
 
-/** The first CREATE TABLE / VIEW of `key` in the model's file `fi` (workspaceFacts' firstMade). */
-function firstMadeAt(model: Model, fi: number, key: string, plainOnly = false): Loc | undefined {
+/** The first CREATE TABLE / VIEW of `key` in the model's file `fi` (workspaceFacts' firstMade); undefined when it is IF NOT EXISTS or in a DO block and `plainOnly` (true: or a view). */
+function firstMadeAt(model: Model, fi: number, key: string, plainOnly: boolean | 'ine' = false): Loc | undefined {
   const file = model.files[fi];
   if (!file) return undefined;
   const f = factsOfFile(file);
   for (let i = 0; i < f.keys.length; i++) {
     const e = f.events[i]!;
-    if (e.create && f.keys[i] === key) return plainOnly && (e.ine || e.view) ? undefined : { file: file.file, start: e.at, end: e.at };
+    if (e.create && f.keys[i] === key) return plainOnly && (e.ine || (e.view && plainOnly === true)) ? undefined : { file: file.file, start: e.at, end: e.at };
   }
   return undefined;
 }
