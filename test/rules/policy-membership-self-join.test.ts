@@ -581,3 +581,75 @@ CREATE POLICY i_sel ON public.invites FOR SELECT TO authenticated USING (ws = (s
     assert.equal(await count(q, 'public.invites'), 0);
   });
 });
+
+test("ok: a trusting policy none of whose roles may run its command on its table (equity-flow-system's tenant_memberships, REVOKE ALL FROM authenticated) gives nothing: the read fails with 42501 before row-level security, after the switch too", async () => {
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, company_id bigint NOT NULL);
+CREATE INDEX ON public.profiles (company_id);
+CREATE TABLE public.documents (id bigint PRIMARY KEY, company_id bigint NOT NULL, title text NOT NULL);
+CREATE INDEX ON public.documents (company_id);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.current_company_id() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT company_id FROM public.profiles WHERE id = auth.uid() $$;
+CREATE POLICY profiles_own ON public.profiles FOR ALL TO authenticated
+  USING (id = (select auth.uid())) WITH CHECK (id = (select auth.uid()));
+CREATE POLICY documents_company ON public.documents FOR SELECT TO authenticated
+  USING (company_id = (select public.current_company_id()));
+REVOKE ALL ON public.documents FROM authenticated;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text }], ID);
+  assert.deepEqual(mine, []);
+  // granted again: reported
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text: text + 'GRANT SELECT ON public.documents TO authenticated;\n' }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 1); INSERT INTO public.documents VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await q(`UPDATE public.profiles SET company_id = 2 WHERE id = '${TENANT_A}'`);
+    await expectPgError(q('SELECT title FROM public.documents'), '42501');
+  });
+});
+
+test("err: a SECURITY DEFINER function taking the group from the same helper (equity-flow-system's list_deals_v1(): WHERE tenant_id = current_tenant_id()) is named where the trusting policy gives nothing; one that also checks a membership is not; PGlite: after the switch it returns the other company's document", async () => {
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, company_id bigint NOT NULL);
+CREATE INDEX ON public.profiles (company_id);
+CREATE TABLE public.members (company_id bigint NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (company_id, user_id));
+CREATE TABLE public.documents (id bigint PRIMARY KEY, company_id bigint NOT NULL, title text NOT NULL);
+CREATE INDEX ON public.documents (company_id);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.current_company_id() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT company_id FROM public.profiles WHERE id = auth.uid() $$;
+CREATE POLICY profiles_own ON public.profiles FOR ALL TO authenticated
+  USING (id = (select auth.uid())) WITH CHECK (id = (select auth.uid()));
+CREATE POLICY members_company ON public.members FOR SELECT TO authenticated
+  USING (company_id = (select public.current_company_id()));
+REVOKE ALL ON public.members FROM authenticated;
+CREATE POLICY documents_none ON public.documents FOR SELECT TO authenticated USING (false);
+CREATE FUNCTION public.list_documents() RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT title FROM public.documents WHERE company_id = public.current_company_id() $$;
+REVOKE ALL ON FUNCTION public.list_documents() FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.list_documents() TO authenticated;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'profiles_own');
+  assert.match(mine[0]!.message, /change the company_id of their own row of public\.profiles to any value\. Function public\.current_company_id\(\) returns that company_id .*SECURITY DEFINER function public\.list_documents\(\) \(callable by authenticated; reads or writes public\.documents\)/);
+  assert.match(mine[0]!.message, /policy "members_company" on public\.members, which trusts the same function, gives nothing/);
+  // a function that also checks a membership the user cannot write: not named, nothing reported
+  const checked = text.replace('WHERE company_id = public.current_company_id() $$', 'WHERE company_id = public.current_company_id() AND EXISTS (SELECT 1 FROM public.members m WHERE m.company_id = documents.company_id AND m.user_id = auth.uid()) $$');
+  assert.notEqual(checked, text);
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text: checked }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 1); INSERT INTO public.members VALUES (1, '${TENANT_A}'); INSERT INTO public.documents VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT public.list_documents() AS title'), [{ title: 'ours' }]);
+    await q(`UPDATE public.profiles SET company_id = 2 WHERE id = '${TENANT_A}'`);
+    assert.deepEqual(await q('SELECT public.list_documents() AS title'), [{ title: 'theirs' }], "company 2's document");
+    await expectPgError(q('SELECT * FROM public.members'), '42501');
+  });
+});

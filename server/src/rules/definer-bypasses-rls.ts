@@ -265,7 +265,7 @@ function ownerText(model: Model, f: Func, count: number): string {
  * does as its owner: FORCE'd tables restrict their owner too, and a table owned by another role
  * restricts the function's owner.
  */
-function unrestrictedFor(model: Model, f: Func, k: string): Table | undefined {
+export function unrestrictedFor(model: Model, f: Func, k: string): Table | undefined {
   const t = model.tables.get(k);
   if (!t || !t.rlsEnabled) return undefined;
   if (ownerBypassesRls(model, f)) return t;

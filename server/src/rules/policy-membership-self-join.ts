@@ -5,8 +5,9 @@ import { policyCallNames, recursionCycles } from '../analysis/recursion.js';
 import { activeRows, constBool, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
-import { defineRule } from './types.js';
-import { authCallOf, bareValue, bodyText, columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { defineRule, type Report } from './types.js';
+import { authCallOf, bareValue, bodyText, columnRef, funcLooksAtCaller, functionLists, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
 
@@ -584,6 +585,8 @@ function mayWrite(model: Model, t: Table, role: string, cmd: string): boolean {
   return mayHoldPrivilege(model, t, role, [cmd]);
 }
 
+const ALL_CMDS = ['select', 'insert', 'update', 'delete'];
+
 /** A constant a role column is compared with that names an administrator. */
 const ADMIN_VALUE = /admin|owner|super|manager|staff|moderator/i;
 
@@ -616,17 +619,29 @@ export const policyMembershipSelfJoin = defineRule({
         // administrator, then the first; LocalHeroFinder's 'requester', which sign-up hands out,
         // was named where 'admin' manages every role)
         let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number } | undefined;
+        let dead: { use: Use; roles: string[] } | undefined;
         const nothing = checksNothing(model, check);
         for (const u of list) {
           if (!sharesRole(u.policy, w) || !(nothing || checksOnlyUser(model, check, u)) || nothingGained(model, u, w)) continue;
           const roles = w.roles.filter((r) => u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public');
           const can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol));
           if (!can.length) continue;
+          // (the trusting policy gives nothing when none of these roles holds a privilege its command
+          // needs on its table: the statement fails with 42501 before row-level security is asked,
+          // T28; equity-flow-system's tenant_memberships, revoked from authenticated. What the
+          // helper it calls returns may still choose rows elsewhere: rpcs below)
+          if (!roles.some((r) => (u.policy.command === 'all' ? ALL_CMDS : [u.policy.command]).some((c) => mayWrite(model, u.table, r, c)))) {
+            if (u.via && u.groupValue === undefined && can.includes('update')) dead ??= { use: u, roles };
+            continue;
+          }
           const rank = (u.table === member && u.groupValue !== undefined ? 2 : 0) + (u.groupValue !== undefined && ADMIN_VALUE.test(u.groupValue) ? 1 : 0);
           if (!best || rank > best.rank) best = { use: u, roles, can, rank };
           if (rank === 3) break;
         }
-        if (!best) continue;
+        if (!best) {
+          if (dead) reportRpc(model, w, nothing, dead.use, dead.roles, report);
+          continue;
+        }
         const { use, roles, can } = best;
         const value = use.groupValue;
         // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
@@ -665,3 +680,53 @@ export const policyMembershipSelfJoin = defineRule({
     }
   },
 });
+
+/**
+ * SECURITY DEFINER functions its roles may call that take the group from the helper `use.via`
+ * (the caller's own row of the membership table, whose group column they may change) and look at
+ * the caller no other way, reading or writing a table with row-level security that the policies
+ * would not let them reach (equity-flow-system's list_deals_v1(): `WHERE tenant_id =
+ * current_tenant_id()`, where the RPCs calling require_min_role_v1() also check a membership).
+ */
+function rpcsTrusting(model: Model, use: Use, roles: string[]): Array<{ f: Func; tables: Table[]; callers: string }> {
+  const via = use.via!;
+  const out: Array<{ f: Func; tables: Table[]; callers: string }> = [];
+  for (const f of functionLists(model).definers) {
+    if (f === via || f.returnsTrigger || !f.calls.has(via.key)) continue;
+    const tables: Table[] = [];
+    for (const k of new Set([...f.reads, ...f.writes])) {
+      const t = k === use.member.key ? undefined : unrestrictedFor(model, f, k);
+      if (t && t.policies.length) tables.push(t);
+    }
+    if (!tables.length || funcLooksAtCaller(model, f, new Set([via]))) continue;
+    const callers = callersOf(model, f, tables);
+    if (!callers || !(callers.roles.includes('public') || roles.includes('public') || roles.some((r) => callers.roles.includes(r)))) continue;
+    out.push({ f, tables, callers: callers.text });
+  }
+  return out;
+}
+
+/** The finding of a write policy whose trusting policies give nothing (no privilege), when a SECURITY DEFINER function trusts the same helper (rpcsTrusting). */
+function reportRpc(model: Model, w: Policy, nothing: boolean, use: Use, roles: string[], report: (r: Report) => void): void {
+  const rpcs = rpcsTrusting(model, use, roles);
+  if (!rpcs.length) return;
+  const member = use.member.key;
+  const names = rpcs.slice(0, 3).map((r) => `${r.f.signature} (callable by ${r.callers}; ${tableListOf(r.tables)})`);
+  const more = rpcs.length > 3 ? ` and ${rpcs.length - 3} more` : '';
+  report({
+    ...w.nameLoc,
+    message:
+      `Policy "${w.name}" on ${member} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only their ${use.userCol} against who the caller is`}, so a user can change the ${use.groupCol} of their own row of ${member} to any value. ` +
+      `Function ${use.via!.signature} returns that ${use.groupCol} (the caller's own row), and SECURITY DEFINER ${rpcs.length === 1 ? 'function' : 'functions'} ${names.join(', ')}${more} ${rpcs.length === 1 ? 'takes' : 'take'} the ${use.groupCol} from it and look at the caller no other way: ` +
+      `${rpcs.length === 1 ? 'it runs' : 'they run'} as ${rpcs.length === 1 ? 'its' : 'their'} owner, past row-level security, so after the change they work on the rows of that ${use.groupCol}, which the user was never given ` +
+      `(policy "${use.policy.name}" on ${use.table.key}, which trusts the same function, gives nothing: these roles hold no privilege on ${use.table.key}). ` +
+      `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller is a member of that ${use.groupCol}), or have the functions check a membership the user cannot write.`,
+    related: rpcs.map((r) => ({ ...r.f.nameLoc, message: `${r.f.signature} takes the ${use.groupCol} from ${use.via!.signature}` })),
+    fixes: [],
+  });
+}
+
+function tableListOf(tables: Table[]): string {
+  const names = tables.map((t) => t.key);
+  return `reads or writes ${names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`}`;
+}
