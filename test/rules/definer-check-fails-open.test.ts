@@ -346,3 +346,46 @@ CREATE TRIGGER g BEFORE UPDATE ON public.profile FOR EACH ROW EXECUTE FUNCTION p
   assert.equal(findingsOf(fixed, ID).length, 0);
   assert.equal(await verifyOwn(fixed), 'P0001');
 });
+
+test("err: an early exit (IF auth.uid() <> p_user_id THEN RETURN NULL; END IF): it does not return for anon, who gets B's profile while A gets NULL; the same with the data in an ELSE branch", async () => {
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_own ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE FUNCTION public.export_user_data(p_user_id uuid) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  IF auth.uid() <> p_user_id THEN
+    RETURN NULL;
+  END IF;
+  RETURN (SELECT to_jsonb(p) FROM public.profiles p WHERE p.id = p_user_id);
+END $$;
+REVOKE EXECUTE ON FUNCTION public.export_user_data(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.export_user_data(uuid) TO anon, authenticated;
+`;
+  const file = 'supabase/migrations/20240101000000_export.sql';
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'auth.uid() <> p_user_id');
+  assert.match(mine[0]!.message, /^The caller check IF auth\.uid\(\) <> p_user_id THEN RETURN … in SECURITY DEFINER function public\.export_user_data\(uuid\).*the function does not return early and goes on as its owner/);
+  await anonReadsB(ws, 'anon passes the early exit');
+  await inRollback(await getDb(), async (q) => {
+    await profiles(q, ws);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(exportB), [{ email: null }], 'A gets NULL');
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /IF auth\.uid\(\) IS DISTINCT FROM p_user_id THEN/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await profiles(q, fixed);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(exportB), [{ email: null }], 'anon gets NULL after the fix');
+  });
+  // the data in an ELSE branch: it runs for anon the same
+  const withElse = text.replace('    RETURN NULL;\n  END IF;\n  RETURN (SELECT', '    RETURN NULL;\n  ELSE\n    RETURN (SELECT').replace('WHERE p.id = p_user_id);\nEND $$;', () => 'WHERE p.id = p_user_id);\n  END IF;\nEND $$;');
+  assert.notEqual(withElse, text);
+  const other = lintFiles([{ file, text: withElse }], ID);
+  assert.equal(other.mine.length, 1);
+  await anonReadsB(other.ws, 'anon gets the ELSE branch');
+});

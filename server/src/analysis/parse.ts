@@ -1326,6 +1326,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let intoStrict = false;
   // visiting the condition of an IF (or ELSIF) whose branch raises an error, or only reports (inertIf)
   let raisesIf = false;
+  let returnsIf = false;
   let inertIf = false;
   // visiting the arguments of a RAISE below ERROR
   let reported = false;
@@ -1372,6 +1373,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(assigns ? { assigns } : {}),
         ...(intoStrict && assigns === into ? { intoStrict } : {}),
         ...(raisesIf ? { raisesIf } : {}),
+        ...(returnsIf ? { returnsIf } : {}),
         ...(inertIf ? { inertIf } : {}),
         ...(guard ? { guard } : {}),
         ...(reported || stmtType === 'PLpgSQL_stmt_return' ? { reported: true } : {}),
@@ -1461,12 +1463,15 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         // (a guard: IF cond THEN RAISE EXCEPTION …; elog_level 21 is ERROR, RAISE's default)
         const branch: Node[] = (key === 'PLpgSQL_stmt_if' ? v.then_body : v.stmts) ?? [];
         raisesIf = branch.some((b) => b?.PLpgSQL_stmt_raise && (b.PLpgSQL_stmt_raise.elog_level ?? 21) >= 21);
+        // (an early exit: IF cond THEN RETURN …, what follows, or its ELSE, runs when cond is not true)
+        returnsIf = !raisesIf && branch.length !== 0 && branch[branch.length - 1]?.PLpgSQL_stmt_return !== undefined;
         // (an IF with no other branch whose branch only reports, RAISE NOTICE …: nothing depends on it)
         inertIf = key === 'PLpgSQL_stmt_if' && !v.elsif_list?.length && !v.else_body?.length && branch.length !== 0 && branch.every((b) => (b?.PLpgSQL_stmt_raise && (b.PLpgSQL_stmt_raise.elog_level ?? 21) < 21) || b?.PLpgSQL_stmt_null !== undefined);
         const type = key === 'PLpgSQL_stmt_if' ? key : stmtType;
         const from = body.statements.length;
         visit(v.cond, type);
         raisesIf = false;
+        returnsIf = false;
         inertIf = false;
         // (the branch runs only when its condition is true: its statements get what the condition reads)
         const outer = guard;

@@ -72,6 +72,8 @@ export interface Statement {
   intoStrict?: boolean;
   /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch raises an error (a guard). */
   raisesIf?: boolean;
+  /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch ends with RETURN and raises nothing (an early exit: what follows, or the ELSE, runs when it is not true). */
+  returnsIf?: boolean;
   /** In a PL/pgSQL body: the condition of an IF with no ELSIF or ELSE whose branch only reports (RAISE NOTICE …, NULL): nothing the function does depends on it. */
   inertIf?: boolean;
   /** In a PL/pgSQL body: what the conditions of the IF / ELSIF branches the statement is in read (it runs only when they are true). */

@@ -94,7 +94,7 @@ function argumentsOnly(n: Node, params: ReadonlySet<string>): boolean {
  * which the caller makes false: NULL OR false is NULL.
  */
 function failingOpen(model: Model, f: Func, s: Statement, vars: ReadonlyMap<string, ContextOf>): Guard | undefined {
-  if (!s.raisesIf || s.kind !== 'SelectStmt') return undefined;
+  if (!(s.raisesIf || (s.returnsIf && !f.returnsTrigger)) || s.kind !== 'SelectStmt') return undefined;
   const whole: Node = s.node?.targetList?.[0]?.ResTarget?.val;
   if (whole?.BoolExpr?.boolop === 'OR_EXPR') {
     const args: Node[] = whole.BoolExpr.args ?? [];
@@ -210,7 +210,7 @@ function lookupVariables(f: Func, vars: ReadonlyMap<string, ContextOf>): Map<str
  */
 function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, ContextOf>): boolean {
   return (f.body?.statements ?? []).some((s) => {
-    if (!s.raisesIf) return false;
+    if (!s.raisesIf && !s.returnsIf) return false;
     let found = false;
     const visit = (n: Node): void => {
       if (found || !n || typeof n !== 'object') return;
@@ -256,7 +256,7 @@ function withoutConjunct(cond: string, context: ContextOf, notNullTest: Node): s
 function scopedToCaller(model: Model, f: Func, guard: Statement): boolean {
   let any = false;
   for (const s of f.body?.statements ?? []) {
-    if (s === guard || s.raisesIf) continue;
+    if (s === guard || s.raisesIf || s.returnsIf) continue;
     const n = s.node;
     if (census(n).funcCalls.some((c) => !!model.findFunction(nameParts(c.funcname), (c.args ?? []).length))) return false;
     if (s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || (s.kind === 'SelectStmt' && n?.fromClause)) {
@@ -332,10 +332,12 @@ export const definerCheckFailsOpen = defineRule({
             ? `for anon, a request without a signed-in user, auth.uid() is NULL`
             : `where the setting was never set (a connection that skipped it, a job, a caller choosing not to), ${g.context.text} is NULL`;
         const compareWith = g.op.newText.endsWith('IS NOT TRUE') ? `write ${g.op.newText} instead of ${g.op.was} (true when it is NULL)` : `compare with ${g.op.newText}${g.op.was === '=' ? '' : ` instead of ${g.op.was}`} (true when one side is NULL)`;
+        // (an early exit, IF … THEN RETURN: not in trigger functions, failingOpen)
+        const exit = s.returnsIf ? 'RETURN' : 'RAISE';
         const goesOn = fired
           ? `the trigger does not raise, and the ${fired.command} it was to stop goes through, for ${fired.text}`
-          : 'the function does not raise and goes on as its owner, for whatever arguments it was given';
-        const raiseFirst = lookup ? `or raise when the SELECT finds no row (IF NOT FOUND THEN RAISE …)` : `or raise first when ${g.context.text} IS NULL`;
+          : `the function does not ${s.returnsIf ? 'return early' : 'raise'} and goes on as its owner, for whatever arguments it was given`;
+        const raiseFirst = lookup ? `or ${s.returnsIf ? 'return' : 'raise'} when the SELECT finds no row (IF NOT FOUND THEN ${exit} …)` : `or ${s.returnsIf ? 'return' : 'raise'} first when ${g.context.text} IS NULL`;
         const text = textOfFile(model, file);
         let fixed = text.slice(s.start, g.op.start) + g.op.newText + text.slice(g.op.end, s.end);
         let fix: Fix | undefined = {
@@ -355,8 +357,8 @@ export const definerCheckFailsOpen = defineRule({
           end: s.end,
           message:
             (fired
-              ? `The check IF ${cond} THEN RAISE … in SECURITY DEFINER trigger function ${f.signature}, which ${fired.trigger} runs, fails open: ${who}, `
-              : `The caller check IF ${cond} THEN RAISE … in SECURITY DEFINER function ${f.signature}, which ${callers.text} can call, fails open: ${who}, `) +
+              ? `The check IF ${cond} THEN ${exit} … in SECURITY DEFINER trigger function ${f.signature}, which ${fired.trigger} runs, fails open: ${who}, `
+              : `The caller check IF ${cond} THEN ${exit} … in SECURITY DEFINER function ${f.signature}, which ${callers.text} can call, fails open: ${who}, `) +
             (g.inAnd?.kind === 'skipped'
               ? `so the condition is false (it asks ${g.context.text} IS NOT NULL: the check is skipped for exactly the callers it must stop), and IF runs its branch only when the condition is true: ${goesOn}. ` +
                 `Drop the IS NOT NULL and ${compareWith}, ${raiseFirst}.`
