@@ -61,3 +61,4 @@ export { typeAlreadyExists } from './type-already-exists.js';
 export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
 export { policySubquerySelfComparison } from './policy-subquery-self-comparison.js';
 export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';
+export { policyUpdateMovesRow } from './policy-update-moves-row.js';

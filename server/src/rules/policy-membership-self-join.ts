@@ -503,7 +503,7 @@ function checksNothing(model: Model, check: Node): boolean {
  * guards do), or column privileges for `cmd` that leave the group column out (GRANT UPDATE
  * (name) ON profiles: the role cannot write the column at all).
  */
-function guarded(model: Model, member: Table, cmd: 'insert' | 'update', groupCol: string): boolean {
+export function guarded(model: Model, member: Table, cmd: 'insert' | 'update', groupCol: string): boolean {
   const bit = cmd === 'insert' ? TRIGGER_INSERT : TRIGGER_UPDATE;
   for (const tr of member.triggers) if (tr.events & bit && triggerGuards(model, tr.func, groupCol)) return true;
   return columnGrants(model, member, cmd).some((cols) => !cols.includes(groupCol));

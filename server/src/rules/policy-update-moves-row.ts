@@ -1,0 +1,183 @@
+// policy-update-moves-row: an UPDATE (or ALL) policy whose check of the new row — its WITH CHECK,
+// or its USING when it has none — admits a row through a condition on the caller's own row
+// (`assignee_id = auth.uid()`) that says nothing of the row's group column (`workspace_id`), which
+// the table's other policies bind to a membership (`EXISTS (… m.workspace_id = tasks.workspace_id
+// AND m.user_id = auth.uid())`, `is_member(workspace_id)`). A user may then move such a row into
+// any group, one they are not in, where the INSERT policies refuse to put it (measured on PGlite:
+// agency-zen's tasks, an assignee plants a task in another workspace, whose members see it).
+import type { Model, Policy, Table } from '../analysis/model.js';
+import { appliesToRole, roleList } from '../analysis/policies.js';
+import { activeRows, policiesWithKey, constBool } from '../analysis/policy-exprs.js';
+import { isRejected } from '../analysis/rejected.js';
+import { nameParts, walk } from '../analysis/parse.js';
+import type { Node } from '../analysis/types.js';
+import { defineRule } from './types.js';
+import { columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { guarded } from './policy-membership-self-join.js';
+
+/** How a condition admits a new row with respect to a group column. */
+type Kind = 'own' | 'bound' | 'neutral' | 'other';
+
+/** The names of the columns a node references (any qualifier), lower-case. */
+function columnsIn(n: Node): Set<string> {
+  const out = new Set<string>();
+  walk(n, (k: string, v: Node) => {
+    if (k === 'ColumnRef') {
+      const c = columnRef({ ColumnRef: v });
+      if (c) out.add(c.name);
+    }
+    return true;
+  });
+  return out;
+}
+
+
+/**
+ * What a condition of a policy of `t` admits with respect to group column `g`: `own` when it
+ * admits a row through a test of one of the table's other columns against who calls (the caller's
+ * own row), whatever `g` is; `bound` when every way it admits a row names `g`; `neutral` for a
+ * condition on no column of the table (`auth.uid() IS NOT NULL`, an admin check); `other` else.
+ */
+function kindOf(model: Model, t: Table, n: Node, g: string): Kind {
+  const b = n?.BoolExpr;
+  if (b?.boolop === 'OR_EXPR') {
+    const kinds = (b.args as Node[]).filter((a) => constBool(a) !== false).map((a) => kindOf(model, t, a, g));
+    if (kinds.includes('own')) return 'own';
+    return kinds.every((k) => k === 'bound' || k === 'neutral') ? 'bound' : 'other';
+  }
+  if (b?.boolop === 'AND_EXPR') {
+    const kinds = (b.args as Node[]).map((a) => kindOf(model, t, a, g));
+    if (kinds.includes('bound')) return 'bound';
+    if (kinds.includes('other')) return 'other';
+    return kinds.includes('own') ? 'own' : 'neutral';
+  }
+  if (b) return 'other';
+  const cols = columnsIn(n);
+  if (cols.has(g)) return 'bound';
+  const mine = [...cols].filter((c) => t.columns.includes(c));
+  if (mine.length === 0) return 'neutral';
+  return looksAtCaller(model, n) ? 'own' : 'other';
+}
+
+/**
+ * The table's group columns: those a condition of its policies binds through a membership test —
+ * a sub-select of a membership table of the workspace that names the column and looks at who
+ * calls (`EXISTS (… m.org_id = t.org_id AND m.user_id = auth.uid())`, `org_id IN (SELECT
+ * m.org_id FROM m WHERE …)`), or a function of the workspace called with it that does
+ * (`is_member(org_id)`). Not a plain comparison with the caller (`owner_id = auth.uid()`), nor a
+ * sub-select matching the column with a key of its table (`created_by IN (SELECT id FROM profiles
+ * WHERE user_id = auth.uid())`: the caller's own profile; `u.id = t.user_id`: the row's user).
+ */
+function groupColumns(model: Model, t: Table, exprs: Node[]): Set<string> {
+  const out = new Set<string>();
+  const t2 = t.name.toLowerCase();
+  const ofTable = (c: { qual?: string; name: string } | undefined, qualified: boolean) => !!c && (qualified ? c.qual === t2 : c.qual === undefined || c.qual === t2) && t.columns.includes(c.name);
+  const leaf = (n: Node): void => {
+    const b = n?.BoolExpr;
+    if (b) return (b.args as Node[]).forEach(leaf);
+    if (!looksAtCaller(model, n)) return;
+    walk(n, (k: string, v: Node) => {
+      if (k === 'SubLink') {
+        const q = v.subselect?.SelectStmt;
+        const from = q?.fromClause as Node[] | undefined;
+        const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
+        const m = rv?.relname ? model.tables.get(model.relKey(rv)) : undefined;
+        if (!q || !m || m === t) return false;
+        const key = (col: string | undefined) => !!col && m.keys.some((x) => x.length === 1 && x[0]!.toLowerCase() === col);
+        // (the IN's own column, outside the sub-select, matched with the column it selects)
+        const c = columnRef(v.testexpr);
+        if (ofTable(c, false) && q.targetList?.length === 1 && !key(columnRef(q.targetList[0]?.ResTarget?.val)?.name)) out.add(c!.name);
+        // (inside it: `m.x = t.c`, t's column qualified with the table's name, x no key of m)
+        walk(q.whereClause, (k2: string, e: Node) => {
+          if (k2 !== 'A_Expr' || e.kind !== 'AEXPR_OP' || String(e.name?.[0]?.String?.sval) !== '=') return true;
+          const l = columnRef(e.lexpr);
+          const r = columnRef(e.rexpr);
+          for (const [a, other] of [[l, r], [r, l]] as const) if (ofTable(a, true) && other && other.qual !== t2 && !key(other.name)) out.add(a!.name);
+          return true;
+        });
+        return false;
+      }
+      if (k === 'FuncCall') {
+        for (const a of (v.args ?? []) as Node[]) {
+          const c = columnRef(a);
+          if (ofTable(c, false) && model.findFunction(nameParts(v.funcname), (v.args ?? []).length)) out.add(c!.name);
+        }
+      }
+      return true;
+    });
+  };
+  for (const e of exprs) leaf(e);
+  return out;
+}
+
+const ownColumns = (model: Model, t: Table, n: Node, g: string): string[] => {
+  const out: string[] = [];
+  const visit = (x: Node): void => {
+    const b = x?.BoolExpr;
+    if (b) return (b.args as Node[]).forEach(visit);
+    if (kindOf(model, t, x, g) !== 'own') return;
+    for (const c of columnsIn(x)) if (t.columns.includes(c) && !out.includes(c)) out.push(c);
+  };
+  visit(n);
+  return out;
+};
+
+export const policyUpdateMovesRow = defineRule({
+  meta: {
+    id: 'policy-update-moves-row',
+    description:
+      "An UPDATE or ALL policy checks the new row only through a condition on the caller's own row (assignee_id = auth.uid()) that says nothing of the group column the other policies bind to a membership: a user can move the row into any group.",
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'none',
+    guards:
+      "PostgreSQL checks an UPDATE's new row with the policy's WITH CHECK, or its USING when it has none: a branch admitting the caller's own rows (OR assignee_id = auth.uid()) admits the row whatever its workspace_id is set to, so it can be moved into a workspace the caller is not in, where INSERT would refuse it.",
+  },
+  check({ model, report }) {
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      const t = row.table;
+      if (!t || !p.permissive || (p.command !== 'update' && p.command !== 'all')) continue;
+      const check = p.withCheck ?? p.using;
+      if (!check || constBool(check) !== undefined) continue;
+      const policies = policiesWithKey(model, t.key).filter((q) => q.table === t.key && !isRejected(model, q));
+      // (the group columns other conditions bind: this policy's USING, the table's INSERT and SELECT policies)
+      const bindings: Node[] = [];
+      for (const q of policies) {
+        if (q.using) bindings.push(q.using);
+        if (q.withCheck) bindings.push(q.withCheck);
+      }
+      const groups = groupColumns(model, t, bindings);
+      for (const g of groups) {
+        if (kindOf(model, t, check, g) !== 'own') continue;
+        const roles = p.roles.filter((r) => {
+          const applies = (q: Policy) => appliesToRole(model, q, r);
+          // (a RESTRICTIVE policy naming the column may refuse the move)
+          if (policies.some((q) => !q.permissive && applies(q) && q.command !== 'insert' && q.command !== 'delete' && [q.using, q.withCheck].some((e) => e && columnsIn(e).has(g)))) return false;
+          // (INSERT already puts rows in any group: nothing gained)
+          const inserts = policies.filter((q) => q.permissive && (q.command === 'insert' || q.command === 'all') && applies(q));
+          if (inserts.some((q) => {
+            const c = q.withCheck ?? (q.command === 'all' ? q.using : undefined);
+            return c !== undefined && kindOf(model, t, c, g) !== 'bound';
+          })) return false;
+          // (a SELECT policy admitting the moved row: UPDATE … WHERE id = … reaches it and leaves a row it may see)
+          const sees = policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && applies(q) && q.using && kindOf(model, t, q.using, g) === 'own');
+          return sees && (r === 'public' || mayHoldPrivilege(model, t, r, ['update'])) && model.roleBypassesRls(r) !== true;
+        });
+        if (!roles.length || guarded(model, t, 'update', g)) continue;
+        const own = ownColumns(model, t, check, g);
+        const how = p.withCheck ? 'its WITH CHECK' : 'its USING (it has no WITH CHECK, so USING checks the new row too)';
+        report({
+          ...p.nameLoc,
+          message:
+            `Policy "${p.name}" on ${t.key} lets ${roleList(roles)} update rows and checks the new row with ${how}, which admits it through a condition on ${own.join(', ')} and the caller, whatever its ${g} is, ` +
+            `while the table's other policies tie ${g} to a membership: a user can move a row they reach that way into any ${g}, one they are not in (UPDATE … SET ${g} = <another> WHERE id = …; a SELECT policy admits the moved row the same way), where the INSERT policies would refuse to put it. ` +
+            `The row then belongs to that ${g}, whose members see it. Add a WITH CHECK that ties ${g} to the caller's membership as the INSERT policies do, or a trigger that keeps ${g} from changing.`,
+          related: [{ ...t.nameLoc, message: `${t.key}.${g} is tied to a membership by its other policies` }],
+          fixes: [],
+        });
+        break;
+      }
+    }
+  },
+});

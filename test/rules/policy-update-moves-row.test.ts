@@ -1,0 +1,78 @@
+// policy-update-moves-row on PostgreSQL (PGlite): an UPDATE policy without WITH CHECK whose USING
+// admits the assignee's own tasks lets the assignee move a task into a workspace they are not in
+// (agency-zen's tasks), where INSERT refuses it; the other workspace's member then reads it. With a
+// WITH CHECK tying the workspace to the caller's membership the move fails with 42501.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import type { Workspace } from '../../server/src/engine/workspace.js';
+
+const ID = 'policy-update-moves-row';
+before(initParser);
+after(closeAll);
+
+/** Supabase's defaults, the migrations; A is a member of workspace 1 and assigned task 1, B a member of workspace 2; then act as A. */
+async function asA(q: Q, ws: Workspace): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+  await q(sqlOf(ws));
+  await q(`INSERT INTO public.workspace_members VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); INSERT INTO public.tasks VALUES (1, 1, '${TENANT_A}', 'mine')`);
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+test("err: the assignee moves a task into workspace 2, which INSERT refuses (42501); B, a member of workspace 2 only, reads it", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'tasks_update');
+  assert.match(finding.message, /checks the new row with its USING \(it has no WITH CHECK, so USING checks the new row too\), which admits it through a condition on assignee_id and the caller, whatever its workspace_id is/);
+  await inRollback(await getDb(), async (q) => {
+    await asA(q, ws);
+    const insert = await tryQuery(q, `INSERT INTO public.tasks VALUES (2, 2, '${TENANT_A}', 'planted')`);
+    assert.equal(insert.ok ? 'ok' : insert.error.code, '42501');
+    assert.deepEqual(await q(`UPDATE public.tasks SET workspace_id = 2, title = 'planted' WHERE id = 1 RETURNING workspace_id::int AS w`), [{ w: 2 }]);
+    await q('RESET ROLE');
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT title FROM public.tasks'), [{ title: 'planted' }], "B reads the task A planted in workspace 2");
+  });
+});
+
+test('ok: Valid examples; with the WITH CHECK the move fails with 42501', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 0);
+  assert.deepEqual(mine, []);
+  assert.deepEqual(lintDocExample(ID, 'valid', 1).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await asA(q, ws);
+    await expectPgError(q(`UPDATE public.tasks SET workspace_id = 2 WHERE id = 1`), '42501');
+  });
+});
+
+test('ok: not reported when INSERT already puts rows in any workspace, when no SELECT policy admits the moved row, or when a trigger guards the column', () => {
+  const { ex } = lintDocExample(ID, 'invalid', 0);
+  const text = ex.files[0]!.text;
+  const file = ex.files[0]!.file;
+  const freeInsert = text.replace(/CREATE POLICY tasks_insert[\s\S]*?\)\)\);\n/, 'CREATE POLICY tasks_insert ON public.tasks FOR INSERT TO authenticated WITH CHECK (assignee_id = (select auth.uid()));\n');
+  assert.notEqual(freeInsert, text);
+  assert.deepEqual(lintFiles([{ file, text: freeInsert }], ID).mine, []);
+  const memberRead = text.replace('USING (assignee_id = (select auth.uid()) OR EXISTS', 'USING (EXISTS');
+  assert.notEqual(memberRead, text);
+  assert.deepEqual(lintFiles([{ file, text: memberRead }], ID).mine, []);
+  const trigger = `${text}CREATE FUNCTION public.keep_workspace() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.workspace_id <> OLD.workspace_id THEN RAISE EXCEPTION 'a task stays in its workspace'; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER keep_workspace BEFORE UPDATE ON public.tasks FOR EACH ROW EXECUTE FUNCTION public.keep_workspace();
+`;
+  assert.deepEqual(lintFiles([{ file, text: trigger }], ID).mine, []);
+  // a helper called with the column binds it too (is_member(workspace_id)), and a WITH CHECK of the assignee alone still moves the row
+  const helper = text
+    .replace(/CREATE POLICY tasks_insert[\s\S]*?\)\)\);\n/, 'CREATE POLICY tasks_insert ON public.tasks FOR INSERT TO authenticated WITH CHECK (public.is_member(workspace_id));\n')
+    .replace('CREATE POLICY members_own', `CREATE FUNCTION public.is_member(w bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM public.workspace_members m WHERE m.workspace_id = w AND m.user_id = auth.uid()) $$;\nCREATE POLICY members_own`)
+    .replace(/(CREATE POLICY tasks_update[\s\S]*?\)\)\));\n?$/, '$1\n  WITH CHECK (assignee_id = (select auth.uid()));\n');
+  const r = lintFiles([{ file, text: helper }], ID);
+  assert.equal(r.mine.length, 1, sqlOf(r.ws));
+  assert.match(r.mine[0]!.message, /with its WITH CHECK, which admits it through a condition on assignee_id/);
+});
