@@ -653,3 +653,33 @@ GRANT EXECUTE ON FUNCTION public.list_documents() TO authenticated;
     await expectPgError(q('SELECT * FROM public.members'), '42501');
   });
 });
+
+test("err: a helper returning a boolean flag of the caller's own row, called as the policy's condition (amethyst's `OR public.is_admin()`, reading profiles.is_admin of auth.uid(), bare or in coalesce): a user sets it on their own row and reads every profile (PGlite)", async () => {
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text, is_admin boolean NOT NULL DEFAULT false);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+  AS $$ SELECT coalesce((SELECT is_admin FROM public.profiles WHERE id = auth.uid()), false) $$;
+CREATE POLICY own_select ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()) OR (select public.is_admin()));
+CREATE POLICY own_update ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid())) WITH CHECK (id = (select auth.uid()));
+`;
+  const file = 'supabase/migrations/20240101000000_profiles.sql';
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'own_update');
+  assert.match(mine[0]!.message, /read through function public\.is_admin\(\), has a row with the caller's id and is_admin = true\), so a user can change the is_admin of their own row of public\.profiles to true/);
+  assert.match(mine[0]!.message, /Keep is_admin out of what users may write/);
+  const bare = text.replace('SELECT coalesce((SELECT is_admin FROM public.profiles WHERE id = auth.uid()), false)', 'SELECT is_admin FROM public.profiles WHERE id = auth.uid()');
+  assert.notEqual(bare, text);
+  assert.equal(lintFiles([{ file, text: bare }], ID).mine.length, 1);
+  // negated, or a text column: not the flag pattern
+  assert.deepEqual(lintFiles([{ file, text: text.replace('OR (select public.is_admin())', 'AND NOT (select public.is_admin())') }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a@x', false), ('${TENANT_B}', 'b@x', false)`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT email FROM public.profiles ORDER BY email'), [{ email: 'a@x' }]);
+    await q(`UPDATE public.profiles SET is_admin = true WHERE id = '${TENANT_A}'`);
+    assert.deepEqual(await q('SELECT email FROM public.profiles ORDER BY email'), [{ email: 'a@x' }, { email: 'b@x' }], "every profile, B's too");
+  });
+});

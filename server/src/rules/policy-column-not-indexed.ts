@@ -5,7 +5,7 @@ import { rejectedPolicies } from '../analysis/rejected.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type KeptFinding, type Report } from './types.js';
-import { columnTypes, fileId, insertAfter, keepInPlace, quoteIdent, tableList, tableName } from './lib/util.js';
+import { fileId, isBooleanColumn, insertAfter, keepInPlace, quoteIdent, tableList, tableName } from './lib/util.js';
 
 type Kind = 'const' | 'statement' | 'row';
 
@@ -365,16 +365,6 @@ function reportsOf(model: Model, t: Table, ls: Array<Pairs | undefined>): Report
 }
 
 const NO_REPORTS: Report[] = [];
-
-/**
- * Whether CREATE TABLE declares the column boolean: two values, so an index that starts with it
- * selects about half the table and a scan is as good (flowglad's `livemode` in 36 "check mode"
- * policies); not advised.
- */
-function isBooleanColumn(t: Table, column: string): boolean {
-  const type = columnTypes(t)?.get(column)?.toLowerCase().replace(/^pg_catalog\./, '');
-  return type === 'bool' || type === 'boolean';
-}
 
 function hasColumn(first: Array<string | Policy | Node>, column: string): boolean {
   for (let i = 0; i < first.length; i += 3) if (first[i] === column) return true;

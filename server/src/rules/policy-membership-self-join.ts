@@ -6,7 +6,7 @@ import { activeRows, constBool, memoModel, textOfFile, type PolicyRow } from '..
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { authCallOf, bareValue, bodyText, columnRef, funcLooksAtCaller, functionLists, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, columnRef, funcLooksAtCaller, functionLists, isBooleanColumn, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
@@ -311,11 +311,29 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f });
       }
       else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f });
+      // (a helper returning a boolean flag of the caller's own row, the policy's condition as it
+      // is: `OR public.is_admin()`, which reads profiles.is_admin of auth.uid(); amethyst)
+      else if (returned === undefined && r.returns !== undefined && r.returns !== user.col && isBooleanColumn(r.member, r.returns) && booleanTerms(expr).includes(call.node)) {
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, groupValue: 'true', via: f });
+      }
       else if (!self && returned?.column !== undefined && r.returns !== user.col && !r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === r.returns)) {
         out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f });
       }
     }
   }
+}
+
+/** The calls a condition is made of as they are, joined by AND and OR (not negated, not compared). */
+function booleanTerms(expr: Node): Node[] {
+  const out: Node[] = [];
+  const visit = (n: Node): void => {
+    const b = n?.BoolExpr;
+    if (b && b.boolop !== 'NOT_EXPR') return (b.args as Node[]).forEach(visit);
+    const v = bareValue(n);
+    if (v?.FuncCall) out.push(v.FuncCall);
+  };
+  visit(expr);
+  return out;
 }
 
 /** Whether the table has a permissive INSERT, UPDATE or ALL policy (kept per model). */
@@ -671,7 +689,9 @@ export const policyMembershipSelfJoin = defineRule({
             `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only their ${use.userCol} against who the caller is`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${how}, and then ${gain}, which they were never given. ` +
             (value !== undefined
-              ? `Check ${use.groupCol} in the WITH CHECK too (allow only the values users may give themselves, never ${value} and the like, or check that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
+              ? value === 'true'
+                ? `Keep ${use.groupCol} out of what users may write (a column list in GRANT UPDATE, or a trigger refusing a change of it), or check in the WITH CHECK that it stays as it was unless the caller already holds it.`
+                : `Check ${use.groupCol} in the WITH CHECK too (allow only the values users may give themselves, never ${value} and the like, or check that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
               : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`),
           related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
           fixes: [],

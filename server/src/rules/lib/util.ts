@@ -865,6 +865,15 @@ export function executeRevokedFrom(model: Model, f: Func, role: string, opts: { 
   return revoked;
 }
 
+/**
+ * Whether CREATE TABLE declares the column boolean (flowglad's `livemode`, a flag such as
+ * `profiles.is_admin`).
+ */
+export function isBooleanColumn(t: Table, column: string): boolean {
+  const type = columnTypes(t)?.get(column)?.toLowerCase().replace(/^pg_catalog\./, '');
+  return type === 'bool' || type === 'boolean';
+}
+
 /** The types of a table's columns as its CREATE TABLE writes them (`typeName`), or undefined when another statement made it. */
 export function columnTypes(t: Table): Map<string, string> | undefined {
   if (t.stmt.kind !== 'CreateStmt') return undefined;
