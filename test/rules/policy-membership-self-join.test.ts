@@ -683,3 +683,43 @@ CREATE POLICY own_update ON public.profiles FOR UPDATE TO authenticated USING (i
     assert.deepEqual(await q('SELECT email FROM public.profiles ORDER BY email'), [{ email: 'a@x' }, { email: 'b@x' }], "every profile, B's too");
   });
 });
+
+test("err: holders of a lesser role written without a check of the role column (fastnd-poc's user_roles: USING/WITH CHECK has_role(…, 'super_admin') OR has_role(…, 'tenant_admin')): a tenant admin makes themselves super admin and reads every profile (PGlite); a branch checking the role, or no branch asking for the trusted value, is not reported", async () => {
+  const text = `CREATE TYPE public.app_role AS ENUM ('user', 'tenant_admin', 'super_admin');
+CREATE TABLE public.user_roles (id int PRIMARY KEY, user_id uuid NOT NULL, role public.app_role NOT NULL);
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(u uuid, r public.app_role) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+  SET search_path = public, pg_temp AS $$ SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = u AND role = r) $$;
+CREATE POLICY roles_read ON public.user_roles FOR SELECT TO authenticated USING (user_id = (select auth.uid()) OR public.has_role((select auth.uid()), 'super_admin'));
+CREATE POLICY roles_update ON public.user_roles FOR UPDATE TO authenticated
+  USING (public.has_role((select auth.uid()), 'super_admin') OR public.has_role((select auth.uid()), 'tenant_admin'))
+  WITH CHECK (public.has_role((select auth.uid()), 'super_admin') OR public.has_role((select auth.uid()), 'tenant_admin'));
+CREATE POLICY profiles_read ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()) OR public.has_role((select auth.uid()), 'super_admin'));
+`;
+  const file = 'supabase/migrations/20240101000000_roles.sql';
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'roles_update');
+  assert.match(mine[0]!.message, /lets holders of role = 'tenant_admin' \(through public\.has_role\(uuid, app_role\)\) write rows of it without checking role: .* so a holder of 'tenant_admin' can change the role of a row of public\.user_roles the policy lets them update to 'super_admin'/);
+  const checked = text.replace("WITH CHECK (public.has_role((select auth.uid()), 'super_admin') OR public.has_role((select auth.uid()), 'tenant_admin'))", "WITH CHECK (public.has_role((select auth.uid()), 'super_admin') OR (public.has_role((select auth.uid()), 'tenant_admin') AND role <> 'super_admin'))");
+  assert.notEqual(checked, text);
+  assert.deepEqual(lintFiles([{ file, text: checked }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.user_roles VALUES (1, '${TENANT_A}', 'tenant_admin'); INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a@x'), ('${TENANT_B}', 'b@x')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT email FROM public.profiles ORDER BY email'), [{ email: 'a@x' }]);
+    await q(`UPDATE public.user_roles SET role = 'super_admin' WHERE id = 1`);
+    assert.deepEqual(await q('SELECT email FROM public.profiles ORDER BY email'), [{ email: 'a@x' }, { email: 'b@x' }], 'every profile');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, lintFiles([{ file, text: checked }], ID).ws);
+    await q(`INSERT INTO public.user_roles VALUES (1, '${TENANT_A}', 'tenant_admin')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await expectPgError(q(`UPDATE public.user_roles SET role = 'super_admin' WHERE id = 1`), '42501');
+  });
+});

@@ -497,6 +497,45 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
   return user;
 }
 
+/**
+ * A branch of the write policy's check (an OR's, or the whole check) that admits holders of
+ * another value of the trusted column through the same helper (`has_role(auth.uid(),
+ * 'tenant_admin')`) and says nothing of the column, while another branch asks for the trusted
+ * value itself (`has_role(auth.uid(), 'super_admin') OR has_role(auth.uid(), 'tenant_admin')`):
+ * a holder of the lesser value writes rows with the trusted one (fastnd-poc's user_roles). The
+ * lesser value, or undefined.
+ */
+function lesserHolders(model: Model, member: Table, w: Policy, check: Node, use: Use): string | undefined {
+  if (!use.via || use.groupValue === undefined) return undefined;
+  const branches: Node[] = check.BoolExpr?.boolop === 'OR_EXPR' ? check.BoolExpr.args : [check];
+  if (branches.length < 2) return undefined;
+  const held = branches.map((b) => {
+    const found: Use[] = [];
+    helperUses(model, member, w, b, found);
+    return found.filter((x) => x.via === use.via && x.groupCol === use.groupCol && x.groupValue !== undefined).map((x) => x.groupValue!);
+  });
+  if (!held.some((vs) => vs.includes(use.groupValue!))) return undefined;
+  // (the values the trusting policy admits already: becoming the trusted value gives their holders nothing)
+  const admitted = new Set<string>();
+  for (const e of [use.policy.using, use.policy.withCheck]) {
+    if (!e) continue;
+    const found: Use[] = [];
+    helperUses(model, use.table, use.policy, e, found);
+    for (const x of found) if (x.via === use.via && x.groupCol === use.groupCol && x.groupValue !== undefined) admitted.add(x.groupValue);
+  }
+  for (let i = 0; i < branches.length; i++) {
+    const other = held[i]!.find((v) => v !== use.groupValue && !admitted.has(v));
+    if (other === undefined || held[i]!.includes(use.groupValue)) continue;
+    let names = false;
+    walk(branches[i], (k, v) => {
+      if (k === 'ColumnRef' && columnRef({ ColumnRef: v })?.name === use.groupCol) names = true;
+      return !names;
+    });
+    if (!names) return other;
+  }
+  return undefined;
+}
+
 /** `auth.role() = 'authenticated'`, either way round: every signed-in caller passes it. */
 const signedInOnly = ([a, b]: [Node, Node]): boolean =>
   (authCallOf(a) === 'role' && bareValue(b)?.A_Const?.sval?.sval === 'authenticated') || (authCallOf(b) === 'role' && bareValue(a)?.A_Const?.sval?.sval === 'authenticated');
@@ -636,11 +675,14 @@ export const policyMembershipSelfJoin = defineRule({
         // itself trusting a value (admins managing everyone's rows), then a value that names an
         // administrator, then the first; LocalHeroFinder's 'requester', which sign-up hands out,
         // was named where 'admin' manages every role)
-        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number } | undefined;
+        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string } | undefined;
         let dead: { use: Use; roles: string[] } | undefined;
         const nothing = checksNothing(model, check);
         for (const u of list) {
-          if (!sharesRole(u.policy, w) || !(nothing || checksOnlyUser(model, check, u)) || nothingGained(model, u, w)) continue;
+          if (!sharesRole(u.policy, w)) continue;
+          // (or holders of a lesser value who may write rows without a check of the column: tenant admins making super admins)
+          const lesser = nothing || checksOnlyUser(model, check, u) ? undefined : lesserHolders(model, member, w, check, u);
+          if (!(nothing || lesser !== undefined || checksOnlyUser(model, check, u)) || nothingGained(model, u, w)) continue;
           const roles = w.roles.filter((r) => u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public');
           const can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol));
           if (!can.length) continue;
@@ -653,14 +695,14 @@ export const policyMembershipSelfJoin = defineRule({
             continue;
           }
           const rank = (u.table === member && u.groupValue !== undefined ? 2 : 0) + (u.groupValue !== undefined && ADMIN_VALUE.test(u.groupValue) ? 1 : 0);
-          if (!best || rank > best.rank) best = { use: u, roles, can, rank };
+          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser };
           if (rank === 3) break;
         }
         if (!best) {
           if (dead) reportRpc(model, w, nothing, dead.use, dead.roles, report);
           continue;
         }
-        const { use, roles, can } = best;
+        const { use, roles, can, lesser } = best;
         const value = use.groupValue;
         // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
         const userUnique = member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === use!.userCol);
@@ -683,6 +725,19 @@ export const policyMembershipSelfJoin = defineRule({
           value !== undefined
             ? `${verb} the rows of ${use.table.key} that policy admits to holders of ${use.groupCol} = ${value}`
             : `${verb} the rows of ${use.table.key} that policy admits for that ${use.groupCol}`;
+        if (lesser !== undefined) {
+          const rows = can.map((c) => (c === 'insert' ? `insert a row of ${member.key} with ${use.groupCol} = ${value}, for themselves or anyone` : `change the ${use.groupCol} of a row of ${member.key} the policy lets them update to ${value}, their own included`)).join(', or ');
+          report({
+            ...w.nameLoc,
+            message:
+              `Policy "${w.name}" on ${member.key} lets holders of ${use.groupCol} = ${lesser} (through ${use.via!.signature}) write rows of it without checking ${use.groupCol}: ${member.key} is a table that policy "${use.policy.name}" on ${use.table.key} trusts ${trust}, ` +
+              `so a holder of ${lesser} can ${rows}, and then ${gain}, which ${lesser} was never given. ` +
+              `Check ${use.groupCol} in that branch of the WITH CHECK (e.g. ${use.groupCol} <> ${value}, or only the values a ${lesser} may hand out), or let them write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`,
+            related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
+            fixes: [],
+          });
+          continue;
+        }
         report({
           ...w.nameLoc,
           message:
