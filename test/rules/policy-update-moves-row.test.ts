@@ -27,6 +27,7 @@ test("err: the assignee moves a task into workspace 2, which INSERT refuses (425
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'tasks_update');
   assert.match(finding.message, /checks the new row with its USING \(it has no WITH CHECK, so USING checks the new row too\), which admits it through a condition on assignee_id and the caller, whatever its workspace_id is/);
+  assert.match(finding.message, /The row then belongs to that workspace_id: policy "tasks_read" shows it to its members\./);
   await inRollback(await getDb(), async (q) => {
     await asA(q, ws);
     const insert = await tryQuery(q, `INSERT INTO public.tasks VALUES (2, 2, '${TENANT_A}', 'planted')`);

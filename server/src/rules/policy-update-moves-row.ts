@@ -166,13 +166,18 @@ export const policyUpdateMovesRow = defineRule({
         });
         if (!roles.length || guarded(model, t, 'update', g)) continue;
         const own = ownColumns(model, t, check, g);
+        // (who sees the moved row: a SELECT policy that ties the column to a membership shows it to that group's members)
+        const readers = policies.find((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && groupColumns(model, t, [q.using]).has(g));
+        const then = readers
+          ? `The row then belongs to that ${g}: policy "${readers.name}" shows it to its members.`
+          : `The row then counts as that ${g}'s wherever ${g} decides (the INSERT policies tie it to a membership).`;
         const how = p.withCheck ? 'its WITH CHECK' : 'its USING (it has no WITH CHECK, so USING checks the new row too)';
         report({
           ...p.nameLoc,
           message:
             `Policy "${p.name}" on ${t.key} lets ${roleList(roles)} update rows and checks the new row with ${how}, which admits it through a condition on ${own.join(', ')} and the caller, whatever its ${g} is, ` +
             `while the table's other policies tie ${g} to a membership: a user can move a row they reach that way into any ${g}, one they are not in (UPDATE … SET ${g} = <another> WHERE id = …; a SELECT policy admits the moved row the same way), where the INSERT policies would refuse to put it. ` +
-            `The row then belongs to that ${g}, whose members see it. Add a WITH CHECK that ties ${g} to the caller's membership as the INSERT policies do, or a trigger that keeps ${g} from changing.`,
+            `${then} Add a WITH CHECK that ties ${g} to the caller's membership as the INSERT policies do, or a trigger that keeps ${g} from changing.`,
           related: [{ ...t.nameLoc, message: `${t.key}.${g} is tied to a membership by its other policies` }],
           fixes: [],
         });
