@@ -7,9 +7,11 @@
 // agency-zen's tasks, an assignee plants a task in another workspace, whose members see it).
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
-import { activeRows, policiesWithKey, constBool } from '../analysis/policy-exprs.js';
+import { activeRows, constBool, functionsToken } from '../analysis/policy-exprs.js';
+import { resolvedThroughPath } from '../analysis/model.js';
 import { isRejected } from '../analysis/rejected.js';
-import { nameParts, walk } from '../analysis/parse.js';
+import { nameParts } from '../analysis/parse.js';
+import { census, conjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
@@ -18,19 +20,15 @@ import { guarded } from './policy-membership-self-join.js';
 /** How a condition admits a new row with respect to a group column. */
 type Kind = 'own' | 'bound' | 'neutral' | 'other';
 
-/** The names of the columns a node references (any qualifier), lower-case. */
+/** The names of the columns a node references (any qualifier), lower-case (from its census, kept per node). */
 function columnsIn(n: Node): Set<string> {
   const out = new Set<string>();
-  walk(n, (k: string, v: Node) => {
-    if (k === 'ColumnRef') {
-      const c = columnRef({ ColumnRef: v });
-      if (c) out.add(c.name);
-    }
-    return true;
-  });
+  for (const r of census(n).columnRefs) {
+    const c = columnRef({ ColumnRef: r });
+    if (c) out.add(c.name);
+  }
   return out;
 }
-
 
 /**
  * What a condition of a policy of `t` admits with respect to group column `g`: `own` when it
@@ -59,6 +57,11 @@ function kindOf(model: Model, t: Table, n: Node, g: string): Kind {
   return looksAtCaller(model, n) ? 'own' : 'other';
 }
 
+/** The sub-select a condition is (EXISTS (…), x IN (…), NOT of one is a BoolExpr), or undefined. */
+function bareLink(n: Node): Node | undefined {
+  return n?.SubLink;
+}
+
 /**
  * The table's group columns: those a condition of its policies binds through a membership test —
  * a sub-select of a membership table of the workspace that names the column and looks at who
@@ -68,43 +71,47 @@ function kindOf(model: Model, t: Table, n: Node, g: string): Kind {
  * sub-select matching the column with a key of its table (`created_by IN (SELECT id FROM profiles
  * WHERE user_id = auth.uid())`: the caller's own profile; `u.id = t.user_id`: the row's user).
  */
-function groupColumns(model: Model, t: Table, exprs: Node[]): Set<string> {
+function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array<string | Table | undefined>): Set<string> {
   const out = new Set<string>();
   const t2 = t.name.toLowerCase();
   const ofTable = (c: { qual?: string; name: string } | undefined, qualified: boolean) => !!c && (qualified ? c.qual === t2 : c.qual === undefined || c.qual === t2) && t.columns.includes(c.name);
   const leaf = (n: Node): void => {
     const b = n?.BoolExpr;
     if (b) return (b.args as Node[]).forEach(leaf);
-    if (!looksAtCaller(model, n)) return;
-    walk(n, (k: string, v: Node) => {
-      if (k === 'SubLink') {
-        const q = v.subselect?.SelectStmt;
-        const from = q?.fromClause as Node[] | undefined;
-        const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
-        const m = rv?.relname ? model.tables.get(model.relKey(rv)) : undefined;
-        if (!q || !m || m === t) return false;
+    // (the columns it would bind, found first: asking whether it looks at the caller costs more;
+    // read from what census keeps per node, and the sub-select's conjuncts, not by walking the tree)
+    const found: string[] = [];
+    const link = bareLink(n);
+    if (link) {
+      const q = link.subselect?.SelectStmt;
+      const from = q?.fromClause as Node[] | undefined;
+      const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
+      const mk = rv?.relname ? model.relKey(rv) : undefined;
+      const m = mk !== undefined ? model.tables.get(mk) : undefined;
+      if (mk !== undefined) deps?.push(mk, m);
+      if (q && m && m !== t) {
         const key = (col: string | undefined) => !!col && m.keys.some((x) => x.length === 1 && x[0]!.toLowerCase() === col);
         // (the IN's own column, outside the sub-select, matched with the column it selects)
-        const c = columnRef(v.testexpr);
-        if (ofTable(c, false) && q.targetList?.length === 1 && !key(columnRef(q.targetList[0]?.ResTarget?.val)?.name)) out.add(c!.name);
+        const c = columnRef(link.testexpr);
+        if (ofTable(c, false) && q.targetList?.length === 1 && !key(columnRef(q.targetList[0]?.ResTarget?.val)?.name)) found.push(c!.name);
         // (inside it: `m.x = t.c`, t's column qualified with the table's name, x no key of m)
-        walk(q.whereClause, (k2: string, e: Node) => {
-          if (k2 !== 'A_Expr' || e.kind !== 'AEXPR_OP' || String(e.name?.[0]?.String?.sval) !== '=') return true;
-          const l = columnRef(e.lexpr);
-          const r = columnRef(e.rexpr);
-          for (const [a, other] of [[l, r], [r, l]] as const) if (ofTable(a, true) && other && other.qual !== t2 && !key(other.name)) out.add(a!.name);
-          return true;
-        });
-        return false;
-      }
-      if (k === 'FuncCall') {
-        for (const a of (v.args ?? []) as Node[]) {
-          const c = columnRef(a);
-          if (ofTable(c, false) && model.findFunction(nameParts(v.funcname), (v.args ?? []).length)) out.add(c!.name);
+        for (const e of conjuncts(q.whereClause)) {
+          const x = e?.A_Expr;
+          if (!x || x.kind !== 'AEXPR_OP' || String(x.name?.[0]?.String?.sval) !== '=') continue;
+          const l = columnRef(x.lexpr);
+          const r = columnRef(x.rexpr);
+          for (const [a, other] of [[l, r], [r, l]] as const) if (ofTable(a, true) && other && other.qual !== t2 && !key(other.name)) found.push(a!.name);
         }
       }
-      return true;
-    });
+    } else {
+      for (const v of census(n).funcCalls) {
+        for (const a of (v.args ?? []) as Node[]) {
+          const c = columnRef(a);
+          if (ofTable(c, false) && model.findFunction(nameParts(v.funcname), (v.args ?? []).length)) found.push(c!.name);
+        }
+      }
+    }
+    if (found.length && looksAtCaller(model, n)) for (const c of found) out.add(c);
   };
   for (const e of exprs) leaf(e);
   return out;
@@ -122,6 +129,70 @@ const ownColumns = (model: Model, t: Table, n: Node, g: string): string[] => {
   return out;
 };
 
+/**
+ * What a table's policies say before any role is looked at, kept on the table object across
+ * lints: its group columns, and those a permissive SELECT (or ALL) policy admits rows of through
+ * a condition on the caller's own row, whatever the column (without one, the rule has nothing
+ * to say: a moved row the caller may not see is not reached by UPDATE … WHERE). Valid while the
+ * calls resolve the same (functionsToken), the tables its sub-selects read are the same objects,
+ * and no policy of it resolved names through a SET search_path.
+ */
+interface KeptTable {
+  token: object;
+  deps: Array<string | Table | undefined>;
+  movable: string[];
+}
+const keptOn = new WeakMap<Table, KeptTable>();
+const NOTHING: string[] = [];
+
+function movableColumns(model: Model, t: Table): string[] {
+  const token = functionsToken(model);
+  const k = keptOn.get(t);
+  if (k && k.token === token && depsHold(model, k.deps)) return k.movable;
+  const deps: Array<string | Table | undefined> = [];
+  // (first what is cheap to tell: a SELECT policy with a condition on the caller's own row that is
+  // no membership test; the bench's tables, read through a membership only, stop here)
+  if (!t.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && hasOwnLeaf(model, t, q.using))) {
+    if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, { token, deps, movable: NOTHING });
+    return NOTHING;
+  }
+  const bindings: Node[] = [];
+  for (const q of t.policies) {
+    if (q.using) bindings.push(q.using);
+    if (q.withCheck) bindings.push(q.withCheck);
+  }
+  const groups = bindings.length ? groupColumns(model, t, bindings, deps) : new Set<string>();
+  let movable = NOTHING;
+  for (const g of groups) {
+    if (t.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && kindOf(model, t, q.using, g) === 'own')) {
+      if (movable === NOTHING) movable = [];
+      movable.push(g);
+    }
+  }
+  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, { token, deps, movable });
+  return movable;
+}
+
+/** Whether a condition has a leaf (under AND and OR) that names a column of the table, is no sub-select nor a call with a column argument, and looks at the caller. */
+function hasOwnLeaf(model: Model, t: Table, n: Node): boolean {
+  const b = n?.BoolExpr;
+  if (b) return b.boolop !== 'NOT_EXPR' && (b.args as Node[]).some((a) => hasOwnLeaf(model, t, a));
+  if (n?.SubLink) return false;
+  const c = census(n);
+  for (const f of c.funcCalls) for (const a of (f.args ?? []) as Node[]) if (a?.ColumnRef) return false;
+  let names = false;
+  for (const r of c.columnRefs) {
+    const col = columnRef({ ColumnRef: r });
+    if (col && t.columns.includes(col.name)) names = true;
+  }
+  return names && looksAtCaller(model, n);
+}
+
+function depsHold(model: Model, deps: Array<string | Table | undefined>): boolean {
+  for (let i = 0; i < deps.length; i += 2) if (model.tables.get(deps[i] as string) !== deps[i + 1]) return false;
+  return true;
+}
+
 export const policyUpdateMovesRow = defineRule({
   meta: {
     id: 'policy-update-moves-row',
@@ -134,20 +205,19 @@ export const policyUpdateMovesRow = defineRule({
       "PostgreSQL checks an UPDATE's new row with the policy's WITH CHECK, or its USING when it has none: a branch admitting the caller's own rows (OR assignee_id = auth.uid()) admits the row whatever its workspace_id is set to, so it can be moved into a workspace the caller is not in, where INSERT would refuse it.",
   },
   check({ model, report }) {
+    const perTable = new Map<Table, Policy[]>();
     for (const row of activeRows(model)) {
       const p = row.policy;
       const t = row.table;
       if (!t || !p.permissive || (p.command !== 'update' && p.command !== 'all')) continue;
       const check = p.withCheck ?? p.using;
       if (!check || constBool(check) !== undefined) continue;
-      const policies = policiesWithKey(model, t.key).filter((q) => q.table === t.key && !isRejected(model, q));
-      // (the group columns other conditions bind: this policy's USING, the table's INSERT and SELECT policies)
-      const bindings: Node[] = [];
-      for (const q of policies) {
-        if (q.using) bindings.push(q.using);
-        if (q.withCheck) bindings.push(q.withCheck);
-      }
-      const groups = groupColumns(model, t, bindings);
+      // (the table's group columns a moved row stays visible through: most tables have none)
+      const movable = movableColumns(model, t);
+      if (movable.length === 0) continue;
+      let policies = perTable.get(t);
+      if (!policies) perTable.set(t, (policies = t.policies.filter((q) => !isRejected(model, q))));
+      const groups = movable;
       for (const g of groups) {
         if (kindOf(model, t, check, g) !== 'own') continue;
         const roles = p.roles.filter((r) => {
