@@ -269,8 +269,15 @@ export const FLAG_TAUTOLOGY = 8;
 export const FLAG_CALL_OUTSIDE_SELECT = 16;
 /** a relation named (in a sub-select: a policy expression has no FROM of its own) */
 export const FLAG_READS_RELATION = 32;
+/** a call with a literal argument (`has_role(auth.uid(), 'admin')`, `current_setting('app.x')`) */
+export const FLAG_CONST_ARG_CALL = 64;
 /** how many FLAG_ bits there are (the policy index keeps a list of active rows per bit) */
-const FLAG_BITS = 6;
+const FLAG_BITS = 7;
+
+/** A literal, or a literal cast: `'admin'`, `'admin'::app_role`. */
+export function isConstant(n: Node): boolean {
+  return !!(n?.A_Const || n?.TypeCast?.arg?.A_Const);
+}
 
 export function exprFlags(node: Node): number {
   if (!node || typeof node !== 'object') return 0;
@@ -293,7 +300,8 @@ export function exprFlags(node: Node): number {
       (c.currentSetting && unsafeSettingCalls(node).length ? FLAG_UNSAFE_SETTING : 0) |
       (tautology ? FLAG_TAUTOLOGY : 0) |
       (c.funcCalls.length !== 0 && callOutsideSelect(node) ? FLAG_CALL_OUTSIDE_SELECT : 0) |
-      (c.rangeVars.length !== 0 ? FLAG_READS_RELATION : 0);
+      (c.rangeVars.length !== 0 ? FLAG_READS_RELATION : 0) |
+      (c.aConst && c.funcCalls.some((x) => ((x.args ?? []) as Node[]).some(isConstant)) ? FLAG_CONST_ARG_CALL : 0);
   }
   return f.flags;
 }

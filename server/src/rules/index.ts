@@ -62,3 +62,4 @@ export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
 export { policySubquerySelfComparison } from './policy-subquery-self-comparison.js';
 export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';
 export { policyUpdateMovesRow } from './policy-update-moves-row.js';
+export { policyRoleCheckUnscoped } from './policy-role-check-unscoped.js';

@@ -28,7 +28,7 @@ function hasColumn(n: Node): boolean {
 }
 
 /** Whether `n` tells who the caller is and reads no column: auth.uid(), (select auth.uid()), current_user, current_setting('app.user_id') … */
-function isIdentity(model: Model, n: Node): boolean {
+export function isIdentity(model: Model, n: Node): boolean {
   return !hasColumn(n) && looksAtCaller(model, n);
 }
 
@@ -80,7 +80,7 @@ function memberEqualities(where: Node | undefined, ofMember: (c: { qual?: string
 }
 
 /** A constant, cast or not (`'admin'`, `'admin'::app_role`, `true`), as written in `text`; undefined for anything else. */
-function constantText(n: Node, text: string | undefined): string | undefined {
+export function constantText(n: Node, text: string | undefined): string | undefined {
   const c = n?.TypeCast ? n.TypeCast.arg : n;
   const v = constValue(c);
   if (v === undefined || v === null) return undefined;
@@ -185,7 +185,7 @@ function needsOthersRow(model: Model, q: Node, member: Table, userCol: string): 
  * A helper's membership read: each equality on a column of the membership table, its other side a
  * parameter of the helper (which the call's argument decides), who calls, or a constant.
  */
-interface HelperRead {
+export interface HelperRead {
   member: Table;
   sides: Array<{ col: string; param?: number; identity?: true; value?: string }>;
   /** the one column of the membership table it returns (`SELECT role FROM profiles WHERE id = auth.uid()`), if so */
@@ -198,7 +198,7 @@ const helperReads = new WeakMap<Model, Map<Func, HelperRead[]>>();
  * The membership reads of a SQL or PL/pgSQL function (`SELECT EXISTS (SELECT 1 FROM user_roles
  * WHERE user_id = _user_id AND role = _role)`); kept per model.
  */
-function readsOfHelper(model: Model, f: Func): HelperRead[] {
+export function readsOfHelper(model: Model, f: Func): HelperRead[] {
   let byFunc = helperReads.get(model);
   if (!byFunc) helperReads.set(model, (byFunc = new Map()));
   let out = byFunc.get(f);

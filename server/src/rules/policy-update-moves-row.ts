@@ -71,7 +71,7 @@ function bareLink(n: Node): Node | undefined {
  * sub-select matching the column with a key of its table (`created_by IN (SELECT id FROM profiles
  * WHERE user_id = auth.uid())`: the caller's own profile; `u.id = t.user_id`: the row's user).
  */
-function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array<string | Table | undefined>): Set<string> {
+export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array<string | Table | undefined>): Set<string> {
   const out = new Set<string>();
   const t2 = t.name.toLowerCase();
   const ofTable = (c: { qual?: string; name: string } | undefined, qualified: boolean) => !!c && (qualified ? c.qual === t2 : c.qual === undefined || c.qual === t2) && t.columns.includes(c.name);
@@ -89,6 +89,10 @@ function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array<string
       const mk = rv?.relname ? model.relKey(rv) : undefined;
       const m = mk !== undefined ? model.tables.get(mk) : undefined;
       if (mk !== undefined) deps?.push(mk, m);
+      // (`org_id IN (SELECT my_orgs(auth.uid()))`: a set-returning function of the workspace gives the caller's groups)
+      const only = !from?.length && q?.targetList?.length === 1 ? q.targetList[0]?.ResTarget?.val?.FuncCall : undefined;
+      const lc = only ? columnRef(link.testexpr) : undefined;
+      if (only && ofTable(lc, false) && model.findFunction(nameParts(only.funcname), (only.args ?? []).length)) found.push(lc!.name);
       if (q && m && m !== t) {
         const key = (col: string | undefined) => !!col && m.keys.some((x) => x.length === 1 && x[0]!.toLowerCase() === col);
         // (the IN's own column, outside the sub-select, matched with the column it selects)
