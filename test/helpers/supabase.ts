@@ -14,3 +14,13 @@ export function actAs(userId: string, claims: Record<string, unknown> = {}): str
   const json = JSON.stringify({ sub: userId, ...claims }).replace(/'/g, "''");
   return `SELECT set_config('request.jwt.claim.sub', '${userId}', true), set_config('request.jwt.claims', '${json}', true);`;
 }
+
+/**
+ * The platform's defaults, then the migrations: the auth stubs, and the API roles' default
+ * privileges on the tables made in public (as Supabase grants them).
+ */
+export async function onSupabase(q: (sql: string) => Promise<unknown>, migrations: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+  await q(migrations);
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, asOwner, closeAll, count, getDb, inRollback, pgError, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'definer-bypasses-rls';
@@ -512,9 +512,7 @@ END $$;
   assert.match(mine[0]!.message, /^SECURITY DEFINER function public\.soft_delete\(text, uuid\) can be called by PUBLIC \(every role, anon and authenticated included\) and runs UPDATE on the table its argument _table_name names/);
   assert.match(mine[0]!.message, /any table of schema public with row-level security \(public\.crm_contacts\)/);
   await inRollback(await getDb(), async (q) => {
-    await q(AUTH_STUB_SQL);
-    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-    await q(sqlOf(ws));
+    await onSupabase(q, sqlOf(ws));
     await q(`INSERT INTO public.crm_contacts VALUES ('${TENANT_A}', '${TENANT_A}', 'a', NULL)`);
     await q('SET ROLE anon');
     assert.equal(await count(q, 'public.crm_contacts'), 0, 'anon sees nothing');

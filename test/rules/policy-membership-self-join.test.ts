@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, onSupabase as onPlatform } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'policy-membership-self-join';
@@ -14,11 +14,7 @@ before(initParser);
 after(closeAll);
 
 /** Supabase's platform defaults (auth.uid(), the API roles' default privileges), then the migrations. */
-async function onSupabase(q: Q, ws: Workspace): Promise<void> {
-  await q(AUTH_STUB_SQL);
-  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-  await q(sqlOf(ws));
-}
+const onSupabase = (q: Q, ws: Workspace): Promise<void> => onPlatform(q, sqlOf(ws));
 
 /** Supabase's platform defaults, the migrations, org 1 (A is a member) and org 2 (A is not), one document each; then act as user A. */
 async function orgs(q: Q, ws: Workspace): Promise<void> {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, onSupabase } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'policy-role-check-unscoped';
@@ -15,9 +15,7 @@ after(closeAll);
 
 /** The migrations; A is admin of condominium 1 and doorman of 2, B admin of 2; then act as A. */
 async function asA(q: Q, ws: Workspace): Promise<void> {
-  await q(AUTH_STUB_SQL);
-  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-  await q(sqlOf(ws));
+  await onSupabase(q, sqlOf(ws));
   await q(`INSERT INTO public.user_roles VALUES (1, '${TENANT_A}', 1, 'admin'), (2, '${TENANT_A}', 2, 'doorman'), (3, '${TENANT_B}', 2, 'admin')`);
   await q(actAs(TENANT_A));
   await q('SET ROLE authenticated');

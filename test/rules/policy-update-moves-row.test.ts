@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, onSupabase } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'policy-update-moves-row';
@@ -15,9 +15,7 @@ after(closeAll);
 
 /** Supabase's defaults, the migrations; A is a member of workspace 1 and assigned task 1, B a member of workspace 2; then act as A. */
 async function asA(q: Q, ws: Workspace): Promise<void> {
-  await q(AUTH_STUB_SQL);
-  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-  await q(sqlOf(ws));
+  await onSupabase(q, sqlOf(ws));
   await q(`INSERT INTO public.workspace_members VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); INSERT INTO public.tasks VALUES (1, 1, '${TENANT_A}', 'mine')`);
   await q(actAs(TENANT_A));
   await q('SET ROLE authenticated');
