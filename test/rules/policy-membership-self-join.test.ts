@@ -709,3 +709,60 @@ CREATE POLICY profiles_read ON public.profiles FOR SELECT TO authenticated USING
     await expectPgError(q(`UPDATE public.user_roles SET role = 'super_admin' WHERE id = 1`), '42501');
   });
 });
+
+test("err: an invitation check that limits the org but not the role (Invalid example 3): user A, invited to org 2 as a member, joins it as admin and deletes its document (PGlite); the Valid example, whose invitation names the role, refuses the admin row with 42501 and admits the member row", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), 'members_join');
+  assert.match(
+    finding.message,
+    /^Policy "members_join" on public\.org_members lets authenticated write their own rows of it checking the org_id but not the role: policy "documents_admin_delete" on public\.documents trusts public\.org_members \(it admits a row when public\.org_members has a row with its org_id, the caller's user_id and role = 'admin'\), so a user can insert their row of public\.org_members with the org_id of a group the check admits them to \(one they are invited to, say\) and role = 'admin', and then delete the rows of public\.documents that policy admits to holders of role = 'admin'/,
+  );
+  const invited = async (q: Q, w: Workspace) => {
+    await onSupabase(q, w);
+    await q(`INSERT INTO public.invitations VALUES (2, 'a@example.com', 'member'); INSERT INTO public.documents VALUES (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+  };
+  await inRollback(await getDb(), async (q) => {
+    await invited(q, ws);
+    await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}', 'admin')`);
+    assert.deepEqual(await q('DELETE FROM public.documents RETURNING title'), [{ title: 'theirs' }], "org 2's document, deleted by a member-invitee");
+  });
+  const valid = lintDocExample(ID, 'valid', 2);
+  assert.deepEqual(valid.mine, []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await invited(q, valid.ws);
+    await expectPgError(q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}', 'admin')`), '42501', 'row-level security');
+  });
+  await inRollback(db, async (q) => {
+    await invited(q, valid.ws);
+    await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}', 'member')`);
+    assert.equal(await count(q, 'public.documents'), 1, 'joined as invited: reads');
+    assert.deepEqual(await q('DELETE FROM public.documents RETURNING title'), [], 'but deletes nothing');
+  });
+});
+
+test("err/ok (lint): the role left free behind a membership helper (UPDATE of one's own row: is_member(org_id) keeps the org, not the role) is reported; an INSERT whose check needs a row of the same table (already a member) is not; a check naming the role, a NOT EXISTS (the founder of a new org) or a value the trusting policy asks for that names no administrator are not", () => {
+  const base = (check: string, cmd = 'INSERT', trusted = 'admin') => `CREATE TABLE public.org_members (org_id bigint NOT NULL, user_id uuid NOT NULL, role text NOT NULL DEFAULT 'member', PRIMARY KEY (org_id, user_id));
+CREATE TABLE public.documents (id bigint PRIMARY KEY, org_id bigint NOT NULL, title text NOT NULL);
+ALTER TABLE public.org_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_member(o bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT EXISTS (SELECT 1 FROM public.org_members WHERE org_id = o AND user_id = (select auth.uid())) $$;
+CREATE POLICY members_read ON public.org_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY members_write ON public.org_members FOR ${cmd} TO authenticated ${cmd === 'UPDATE' ? 'USING (user_id = (select auth.uid())) ' : ''}WITH CHECK (${check});
+CREATE POLICY documents_member ON public.documents FOR SELECT TO authenticated USING (public.is_member(org_id));
+CREATE POLICY documents_admin ON public.documents FOR DELETE TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.org_members m WHERE m.org_id = documents.org_id AND m.user_id = (select auth.uid()) AND m.role = '${trusted}'));
+`;
+  const file = 'supabase/migrations/20240101000000_orgs.sql';
+  const lint = (text: string) => lintFiles([{ file, text }], ID).mine;
+  const update = lint(base('user_id = (select auth.uid()) AND public.is_member(org_id)', 'UPDATE'));
+  assert.equal(update.length, 1);
+  assert.match(update[0]!.message, /so a user can change the role of their own row of public\.org_members to 'admin'/);
+  assert.deepEqual(lint(base('user_id = (select auth.uid()) AND public.is_member(org_id)')), [], 'INSERT: already a member of that org');
+  assert.deepEqual(lint(base("user_id = (select auth.uid()) AND public.is_member(org_id) AND role = 'member'", 'UPDATE')), []);
+  assert.deepEqual(lint(base('user_id = (select auth.uid()) AND NOT EXISTS (SELECT 1 FROM public.documents d WHERE d.org_id = org_members.org_id)')), []);
+  assert.deepEqual(lint(base('user_id = (select auth.uid()) AND public.is_member(org_id)', 'UPDATE', 'viewer')), []);
+});

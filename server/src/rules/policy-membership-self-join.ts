@@ -50,6 +50,12 @@ interface Use {
   groupValue?: string;
   /** the function the policy reads the membership table through (`has_role(auth.uid(), 'admin')`), if any */
   via?: Func;
+  /**
+   * a constant another column of the membership row is compared with next to the group column
+   * (`m.org_id = t.org_id AND m.user_id = auth.uid() AND m.role = 'admin'`): the role the policy
+   * asks for within the group
+   */
+  role?: { col: string; value: string };
 }
 
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
@@ -104,7 +110,7 @@ function useOfSelect(
   ofMember: (c: { qual?: string; name: string } | undefined) => boolean,
   classify: (n: Node) => Side | undefined,
   inColumn?: string,
-): { userCol: string; groupCol: string; groupValue?: string } | undefined {
+): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string } } | undefined {
   let userCol: string | undefined;
   let groupCol: string | undefined;
   let constant: { col: string; value: string } | undefined;
@@ -125,7 +131,7 @@ function useOfSelect(
     // (a group column unique on its own is an owner's row: stores.id with owner_id, which a user
     // cannot take from another row; a membership table has many rows per group)
     if (member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) return undefined;
-    return { userCol, groupCol };
+    return constant && constant.col !== userCol && constant.col !== groupCol ? { userCol, groupCol, role: constant } : { userCol, groupCol };
   }
   if (constant && constant.col !== userCol) return { userCol, groupCol: constant.col, groupValue: constant.value };
   return undefined;
@@ -302,7 +308,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       }
       if (groupCol) {
         if (self || r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) continue;
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f, ...(constant && constant.col !== groupCol ? { role: constant } : {}) });
       } else if (constant) {
         // (a helper returning the key of the caller's own row, compared with a column of the table:
         // writing the constant into that row reaches only the rows tied to it, the caller's own —
@@ -356,7 +362,7 @@ function membershipUses(model: Model): Map<string, Use[]> {
   const add = (key: string, use: Use) => {
     let list = out.get(key);
     if (!list) out.set(key, (list = []));
-    if (!list.some((u) => u.userCol === use.userCol && u.groupCol === use.groupCol && u.groupValue === use.groupValue && u.table === use.table)) list.push(use);
+    if (!list.some((u) => u.userCol === use.userCol && u.groupCol === use.groupCol && u.groupValue === use.groupValue && u.table === use.table && u.role?.col === use.role?.col && u.role?.value === use.role?.value)) list.push(use);
   };
   for (const row of policyCalls(model)) {
     const found: Use[] = [];
@@ -495,6 +501,54 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
     if (limits) return false;
   }
   return user;
+}
+
+/**
+ * Whether the write policy's check, though it limits the group column (an invitation lookup,
+ * `is_member(org_id)`), says nothing of the role column the trusting policy asks for: its
+ * conditions are ANDed, one is `user = <caller>`, none names the role column (nor the whole row),
+ * and none is negated (`NOT EXISTS (… no member yet)`, the founder of a new group, is left alone).
+ * A user the check lets in then writes their row with the trusted role (cloak's invitations).
+ */
+function checksNoRole(model: Model, check: Node, use: Use): boolean {
+  const role = use.role!.col;
+  let user = false;
+  for (const c of conjuncts(check)) {
+    const eq = equality(c);
+    if (eq) {
+      const [a, b] = eq;
+      if ((columnRef(a)?.name === use.userCol && isIdentity(model, b)) || (columnRef(b)?.name === use.userCol && isIdentity(model, a))) {
+        user = true;
+        continue;
+      }
+    }
+    let open = true;
+    walk(c, (k, v) => {
+      if (k === 'BoolExpr' && v.boolop === 'NOT_EXPR') open = false;
+      if (k === 'ColumnRef') {
+        const r = columnRef({ ColumnRef: v });
+        if (!r || r.name === role || (r.qual === undefined && !use.member.columns.includes(r.name) && r.name === use.member.name.toLowerCase())) open = false;
+      }
+      return open;
+    });
+    if (!open) return false;
+  }
+  return user;
+}
+
+/**
+ * Whether the check reads the membership table itself (a sub-select of it, or a function reading
+ * it): the caller must already have a row of that group, so (with the group and user columns a key)
+ * inserting another fails; changing their own row's role does not.
+ */
+function checkReadsMember(model: Model, check: Node, member: Table): boolean {
+  let reads = false;
+  walk(check, (k, v) => {
+    if (k === 'RangeVar' && v.relname && model.tables.get(model.relKey(v)) === member) reads = true;
+    return !reads;
+  });
+  if (reads) return true;
+  return callsIn(check).some((c) => model.findFunction(c.name, c.args.length)?.reads.has(member.key));
 }
 
 /**
@@ -675,16 +729,28 @@ export const policyMembershipSelfJoin = defineRule({
         // itself trusting a value (admins managing everyone's rows), then a value that names an
         // administrator, then the first; LocalHeroFinder's 'requester', which sign-up hands out,
         // was named where 'admin' manages every role)
-        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string } | undefined;
+        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string; roleOf?: string } | undefined;
         let dead: { use: Use; roles: string[] } | undefined;
         const nothing = checksNothing(model, check);
-        for (const u of list) {
-          if (!sharesRole(u.policy, w)) continue;
+        for (const trusted of list) {
+          if (!sharesRole(trusted.policy, w)) continue;
+          let u = trusted;
+          const plain = nothing || checksOnlyUser(model, check, u);
           // (or holders of a lesser value who may write rows without a check of the column: tenant admins making super admins)
-          const lesser = nothing || checksOnlyUser(model, check, u) ? undefined : lesserHolders(model, member, w, check, u);
-          if (!(nothing || lesser !== undefined || checksOnlyUser(model, check, u)) || nothingGained(model, u, w)) continue;
+          const lesser = plain ? undefined : lesserHolders(model, member, w, check, u);
+          // (or a check that limits the group but not the role the trusting policy asks for within
+          // it: an invited user joins as admin; the use is then the role column's, with its value)
+          let roleOf: string | undefined;
+          if (!plain && lesser === undefined) {
+            if (!u.role || !ADMIN_VALUE.test(u.role.value) || !checksNoRole(model, check, u)) continue;
+            roleOf = u.groupCol;
+            u = { ...u, groupCol: u.role.col, groupValue: u.role.value };
+          }
+          if (nothingGained(model, u, w)) continue;
           const roles = w.roles.filter((r) => u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public');
-          const can = cmds.filter((c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol));
+          const can = cmds.filter(
+            (c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol) && !(roleOf !== undefined && c === 'insert' && checkReadsMember(model, check, member)),
+          );
           if (!can.length) continue;
           // (the trusting policy gives nothing when none of these roles holds a privilege its command
           // needs on its table: the statement fails with 42501 before row-level security is asked,
@@ -695,14 +761,14 @@ export const policyMembershipSelfJoin = defineRule({
             continue;
           }
           const rank = (u.table === member && u.groupValue !== undefined ? 2 : 0) + (u.groupValue !== undefined && ADMIN_VALUE.test(u.groupValue) ? 1 : 0);
-          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser };
+          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser, roleOf };
           if (rank === 3) break;
         }
         if (!best) {
           if (dead) reportRpc(model, w, nothing, dead.use, dead.roles, report);
           continue;
         }
-        const { use, roles, can, lesser } = best;
+        const { use, roles, can, lesser, roleOf } = best;
         const value = use.groupValue;
         // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
         const userUnique = member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === use!.userCol);
@@ -725,6 +791,21 @@ export const policyMembershipSelfJoin = defineRule({
           value !== undefined
             ? `${verb} the rows of ${use.table.key} that policy admits to holders of ${use.groupCol} = ${value}`
             : `${verb} the rows of ${use.table.key} that policy admits for that ${use.groupCol}`;
+        if (roleOf !== undefined) {
+          const rows = can
+            .map((c) => (c === 'insert' ? `insert their row of ${member.key} with the ${roleOf} of a group the check admits them to (one they are invited to, say) and ${use.groupCol} = ${value}` : `change the ${use.groupCol} of their own row of ${member.key} to ${value}`))
+            .join(', or ');
+          report({
+            ...w.nameLoc,
+            message:
+              `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write their own rows of it checking the ${roleOf} but not the ${use.groupCol}: policy "${use.policy.name}" on ${use.table.key} trusts ${member.key} ` +
+              `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${roleOf}, the caller's ${use.userCol} and ${use.groupCol} = ${value}), so a user can ${rows}, and then ${gain}, which they were never given. ` +
+              `Check ${use.groupCol} in the WITH CHECK too (that it is the ${use.groupCol} the invitation names, or only a value users may give themselves, never ${value}), or let users join only through a SECURITY DEFINER function that sets the ${use.groupCol}.`,
+            related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
+            fixes: [],
+          });
+          continue;
+        }
         if (lesser !== undefined) {
           const rows = can.map((c) => (c === 'insert' ? `insert a row of ${member.key} with ${use.groupCol} = ${value}, for themselves or anyone` : `change the ${use.groupCol} of a row of ${member.key} the policy lets them update to ${value}, their own included`)).join(', or ');
           report({
