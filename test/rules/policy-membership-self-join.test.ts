@@ -765,4 +765,9 @@ CREATE POLICY documents_admin ON public.documents FOR DELETE TO authenticated
   assert.deepEqual(lint(base("user_id = (select auth.uid()) AND public.is_member(org_id) AND role = 'member'", 'UPDATE')), []);
   assert.deepEqual(lint(base('user_id = (select auth.uid()) AND NOT EXISTS (SELECT 1 FROM public.documents d WHERE d.org_id = org_members.org_id)')), []);
   assert.deepEqual(lint(base('user_id = (select auth.uid()) AND public.is_member(org_id)', 'UPDATE', 'viewer')), []);
+  // a list of values (produtive's `tm.role in ('owner', 'admin')`): holding any of them passes
+  const listed = (values: string) => lint(base('user_id = (select auth.uid()) AND public.is_member(org_id)', 'UPDATE').replace("m.role = 'admin'", `m.role IN (${values})`));
+  assert.match(listed("'owner', 'admin'")[0]?.message ?? '', /change the role of their own row of public\.org_members to 'owner'/);
+  assert.match(lint(base('user_id = (select auth.uid()) AND public.is_member(org_id)', 'UPDATE').replace("m.role = 'admin'", "m.role = ANY (ARRAY['admin', 'owner'])"))[0]?.message ?? '', /to 'admin'/);
+  assert.deepEqual(listed("'member', 'admin'"), [], 'a member already holds one of them');
 });

@@ -75,6 +75,14 @@ function memberEqualities(where: Node | undefined, ofMember: (c: { qual?: string
       out.push([flag.name, TRUE]);
       continue;
     }
+    // (`role IN ('owner', 'admin')`, `role = ANY (ARRAY['owner', 'admin'])`: a row with any of the
+    // values passes; taken as the first that names no administrator, if one does not, since holding
+    // it is then enough; produtive's and daddypdf's team_members)
+    const listed = oneOf(c);
+    if (listed && ofMember(listed.col)) {
+      out.push([listed.col!.name, listed.values.find((v) => !ADMIN_VALUE.test(String(constValue(v?.TypeCast ? v.TypeCast.arg : v) ?? ''))) ?? listed.values[0]!]);
+      continue;
+    }
     const eq = equality(c);
     if (!eq) continue;
     for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
@@ -83,6 +91,15 @@ function memberEqualities(where: Node | undefined, ofMember: (c: { qual?: string
     }
   }
   return out;
+}
+
+/** `col IN (c1, c2 …)` or `col = ANY (ARRAY[c1, c2 …])` with constants: the column and the constants. */
+function oneOf(n: Node): { col: { qual?: string; name: string } | undefined; values: Node[] } | undefined {
+  const e = n?.A_Expr;
+  if (!e || e.name?.length !== 1 || sval(e.name[0]) !== '=') return undefined;
+  const list: Node[] | undefined = e.kind === 'AEXPR_IN' ? e.rexpr?.List?.items : e.kind === 'AEXPR_OP_ANY' ? (e.rexpr?.TypeCast?.arg ?? e.rexpr)?.A_ArrayExpr?.elements : undefined;
+  if (!list?.length || !list.every((v) => constValue(v?.TypeCast ? v.TypeCast.arg : v) !== undefined)) return undefined;
+  return { col: columnRef(e.lexpr), values: list };
 }
 
 /** A constant, cast or not (`'admin'`, `'admin'::app_role`, `true`), as written in `text`; undefined for anything else. */
