@@ -771,3 +771,24 @@ CREATE POLICY documents_admin ON public.documents FOR DELETE TO authenticated
   assert.match(lint(base('user_id = (select auth.uid()) AND public.is_member(org_id)', 'UPDATE').replace("m.role = 'admin'", "m.role = ANY (ARRAY['admin', 'owner'])"))[0]?.message ?? '', /to 'admin'/);
   assert.deepEqual(listed("'member', 'admin'"), [], 'a member already holds one of them');
 });
+
+test("err (lint): a helper matching the group to what the policy passes from another table (produtive's check_team_admin(t.team_id, auth.uid()) inside EXISTS over tasks) trusts the role only for that group: the message says so", () => {
+  const text = `CREATE TABLE public.team_members (team_id uuid NOT NULL, user_id uuid NOT NULL, role text NOT NULL DEFAULT 'member', PRIMARY KEY (team_id, user_id));
+CREATE TABLE public.tasks (id uuid PRIMARY KEY, team_id uuid NOT NULL);
+CREATE TABLE public.subtasks (id uuid PRIMARY KEY, task_id uuid NOT NULL);
+ALTER TABLE public.team_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.subtasks ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.check_team_admin(team_uuid uuid, user_uuid uuid) RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT EXISTS (SELECT 1 FROM public.team_members tm WHERE tm.team_id = team_uuid AND tm.user_id = user_uuid AND tm.role IN ('owner', 'admin')) $$;
+CREATE POLICY members_read ON public.team_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY members_update ON public.team_members FOR UPDATE TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY subtasks_delete ON public.subtasks FOR DELETE TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.tasks t WHERE t.id = task_id AND public.check_team_admin(t.team_id, (select auth.uid()))));
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_teams.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(
+    mine[0]!.message,
+    /has a row with the caller's user_id, role = 'owner' and the team_id it asks for\), so a user can change the role of their own row of public\.team_members to 'owner', and then delete the rows of public\.subtasks that policy admits to holders of role = 'owner' for the team_id of that row/,
+  );
+});

@@ -56,6 +56,12 @@ interface Use {
    * asks for within the group
    */
   role?: { col: string; value: string };
+  /**
+   * with a constant group: another column of the membership row the read compares with something
+   * else the policy decides (`check_team_admin(t.team_id, auth.uid())` of a joined table's column):
+   * the trusted value counts only for that one
+   */
+  scope?: string;
 }
 
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
@@ -127,15 +133,17 @@ function useOfSelect(
   ofMember: (c: { qual?: string; name: string } | undefined) => boolean,
   classify: (n: Node) => Side | undefined,
   inColumn?: string,
-): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string } } | undefined {
+): { userCol: string; groupCol: string; groupValue?: string; role?: { col: string; value: string }; scope?: string } | undefined {
   let userCol: string | undefined;
   let groupCol: string | undefined;
   let constant: { col: string; value: string } | undefined;
+  let scope: string | undefined;
   for (const [col, b] of memberEqualities(q.whereClause, ofMember)) {
     const side = classify(b);
     if (side?.kind === 'identity') userCol ??= col;
     else if (side?.kind === 'group' && side.col) groupCol ??= col;
     else if (side?.kind === 'group' && side.value !== undefined) constant ??= { col, value: side.value };
+    else scope ??= col;
   }
   if (inColumn && q.targetList?.length === 1) {
     const col = columnRef(q.targetList[0]?.ResTarget?.val);
@@ -150,7 +158,7 @@ function useOfSelect(
     if (member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) return undefined;
     return constant && constant.col !== userCol && constant.col !== groupCol ? { userCol, groupCol, role: constant } : { userCol, groupCol };
   }
-  if (constant && constant.col !== userCol) return { userCol, groupCol: constant.col, groupValue: constant.value };
+  if (constant && constant.col !== userCol) return { userCol, groupCol: constant.col, groupValue: constant.value, ...(scope !== undefined && scope !== userCol && scope !== constant.col ? { scope } : {}) };
   return undefined;
 }
 
@@ -315,6 +323,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       if (!user) continue;
       let groupCol: string | undefined;
       let constant: { col: string; value: string } | undefined;
+      let scope: string | undefined;
       for (const x of r.sides) {
         if (x.col === user.col) continue;
         const a = arg(x);
@@ -322,6 +331,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         const v = a ? constantText(a, text) : x.value;
         if (c && (c.qual === undefined || c.qual === t.name.toLowerCase()) && t.columns.includes(c.name)) groupCol ??= x.col;
         else if (v !== undefined) constant ??= { col: x.col, value: v };
+        else if (a !== undefined) scope ??= x.col;
       }
       if (groupCol) {
         if (self || r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) continue;
@@ -331,7 +341,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         // writing the constant into that row reaches only the rows tied to it, the caller's own —
         // gighub's get_user_account_id() `WHERE auth_user_id = auth.uid() AND type = 'user'`)
         const own = r.returns !== undefined && r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === r.returns) && returned?.column !== undefined;
-        if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f });
+        if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f, ...(scope !== undefined && scope !== constant.col ? { scope } : {}) });
       }
       else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f });
       // (a helper returning a boolean flag of the caller's own row, the policy's condition as it
@@ -789,10 +799,11 @@ export const policyMembershipSelfJoin = defineRule({
         const value = use.groupValue;
         // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
         const userUnique = member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === use!.userCol);
+        const scope = use.scope ? ` and any ${use.scope} the check allows` : '';
         const how = can
           .map((c) =>
             c === 'insert'
-              ? `insert a row of ${member.key} with their own ${use.userCol} and ${value !== undefined ? `${use.groupCol} = ${value}` : `any ${use.groupCol}`}` +
+              ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : `any ${use.groupCol}`}${scope}` +
                 (userUnique ? ` (${use.userCol} is unique: one who already has a row can only after deleting it)` : '')
               : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? 'any value'}`,
           )
@@ -800,13 +811,13 @@ export const policyMembershipSelfJoin = defineRule({
         const through = use.via ? ` through function ${use.via.signature}` : '';
         const trust =
           value !== undefined
-            ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol} and ${use.groupCol} = ${value})`
+            ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''})`
             : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
         // (what the trusting policy gives: its command's rows)
         const verb = { select: 'get', insert: 'insert', update: 'update', delete: 'delete', all: 'read and change' }[use.policy.command];
         const gain =
           value !== undefined
-            ? `${verb} the rows of ${use.table.key} that policy admits to holders of ${use.groupCol} = ${value}`
+            ? `${verb} the rows of ${use.table.key} that policy admits to holders of ${use.groupCol} = ${value}${use.scope ? ` for the ${use.scope} of that row` : ''}`
             : `${verb} the rows of ${use.table.key} that policy admits for that ${use.groupCol}`;
         if (roleOf !== undefined) {
           const rows = can
