@@ -60,3 +60,33 @@ ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
   const added = head.replace("ALTER TABLE", "ALTER TYPE public.user_role ADD VALUE 'advisor';\nALTER TYPE public.user_role RENAME VALUE 'user' TO 'usuario';\nALTER TABLE") + policies.slice(0, 5).map(([u], i) => `CREATE POLICY p${i} ON public.profiles FOR SELECT USING (${u});`).join('\n');
   assert.equal(lintFiles([{ file: 'db/1.sql', text: added }], ID).mine.length, 0);
 });
+
+test("ok: a column moved to another enum type (ALTER COLUMN … TYPE: zen-demand's team_members.role) takes that type's values from then on, and a string cast to another type is that type's (42883 on PGlite, not 22P02): neither is reported; before the move a value of the old type only is", async () => {
+  const head = `CREATE TYPE public.team_role AS ENUM ('admin', 'requester');
+CREATE TYPE public.membership_role AS ENUM ('owner', 'member');
+CREATE TABLE public.team_members (team_id int, user_id uuid, role public.team_role NOT NULL);
+ALTER TABLE public.team_members ENABLE ROW LEVEL SECURITY;
+`;
+  const before = `CREATE POLICY cast_before ON public.team_members FOR INSERT WITH CHECK (role = 'owner'::public.membership_role);
+CREATE POLICY plain_before ON public.team_members FOR INSERT WITH CHECK (role = 'owner');
+`;
+  const move = `ALTER TABLE public.team_members ALTER COLUMN role TYPE public.membership_role USING 'member';
+`;
+  const after_ = `CREATE POLICY plain_after ON public.team_members FOR INSERT WITH CHECK (role = 'owner');
+CREATE POLICY old_after ON public.team_members FOR INSERT WITH CHECK (role = 'requester');
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: head + before + move + after_ }], ID);
+  assert.deepEqual(mine.map((f) => /^Policy "(\w+)"/.exec(f.message)?.[1]), ['plain_before', 'old_after']);
+  await inRollback(await getDb(), async (q) => {
+    await q(head);
+    const cast = await tryQuery(q, "CREATE POLICY cast_before ON public.team_members FOR INSERT WITH CHECK (role = 'owner'::public.membership_role)");
+    assert.equal(cast.ok ? 'created' : cast.error.code, '42883');
+    const plain = await tryQuery(q, "CREATE POLICY plain_before ON public.team_members FOR INSERT WITH CHECK (role = 'owner')");
+    assert.equal(plain.ok ? 'created' : plain.error.code, '22P02');
+    await q(move);
+    const later = await tryQuery(q, "CREATE POLICY plain_after ON public.team_members FOR INSERT WITH CHECK (role = 'owner')");
+    assert.ok(later.ok);
+    const old = await tryQuery(q, "CREATE POLICY old_after ON public.team_members FOR INSERT WITH CHECK (role = 'requester')");
+    assert.equal(old.ok ? 'created' : old.error.code, '22P02');
+  });
+});

@@ -19,8 +19,18 @@ interface EnumType {
 interface EnumFacts {
   /** enum types by key */
   types: Map<string, EnumType>;
-  /** table key → column → enum type key */
-  columns: Map<string, Map<string, string>>;
+  /**
+   * table key → column → its types, in replay order: [replay position from which it holds (-1: as
+   * the table is made), enum type key, or undefined once it is of another type]
+   */
+  columns: Map<string, Map<string, Array<[number, string | undefined]>>>;
+}
+
+/** The enum type key of a column when the statement at replay position `at` runs. */
+function typeAt(facts: EnumFacts, table: string, column: string, at: number): string | undefined {
+  let out: string | undefined;
+  for (const [i, k] of facts.columns.get(table)?.get(column) ?? []) if (i < at) out = k;
+  return out;
 }
 
 const NO_FACTS: EnumFacts = { types: new Map(), columns: new Map() };
@@ -53,21 +63,31 @@ function enumFacts(model: Model): EnumFacts {
       }
     }
     if (!types) return NO_FACTS;
-    const columns = new Map<string, Map<string, string>>();
-    const typed = (table: string, col: Node) => {
-      const names = nameParts(col?.typeName?.names);
-      if (!col?.colname || col.typeName?.arrayBounds || names.length === 0) return;
-      const k = m.key(names.length === 1 ? [undefined, names[0]] : names);
-      if (!types!.has(k)) return;
+    const columns = new Map<string, Map<string, Array<[number, string | undefined]>>>();
+    // (a column of another type is recorded only where it was of an enum type before: ALTER COLUMN … TYPE)
+    const typed = (table: string, name: string | undefined, typeName: Node, at: number) => {
+      const names = nameParts(typeName?.names);
+      if (!name || names.length === 0) return;
+      const k = typeName.arrayBounds ? undefined : m.key(names.length === 1 ? [undefined, names[0]] : names);
+      const enumKey = k !== undefined && types!.has(k) ? k : undefined;
       let cols = columns.get(table);
+      if (!enumKey && !cols?.has(name)) return;
       if (!cols) columns.set(table, (cols = new Map()));
-      cols.set(col.colname, k);
+      let states = cols.get(name);
+      if (!states) cols.set(name, (states = []));
+      states.push([at, enumKey]);
     };
-    for (const t of m.tables.values()) for (const e of (t.stmt.node?.tableElts ?? []) as Node[]) if (e?.ColumnDef) typed(t.key, e.ColumnDef);
-    for (const { stmt } of m.statements) {
+    for (const t of m.tables.values()) for (const e of (t.stmt.node?.tableElts ?? []) as Node[]) if (e?.ColumnDef) typed(t.key, e.ColumnDef.colname, e.ColumnDef.typeName, -1);
+    for (let i = 0; i < m.statements.length; i++) {
+      const stmt = m.statements[i]!.stmt;
       if (stmt.kind !== 'AlterTableStmt' || !stmt.node?.relation) continue;
       const key = m.relKey(stmt.node.relation);
-      for (const c of (stmt.node.cmds ?? []) as Node[]) if (c?.AlterTableCmd?.subtype === 'AT_AddColumn') typed(key, c.AlterTableCmd.def?.ColumnDef);
+      for (const c of (stmt.node.cmds ?? []) as Node[]) {
+        const cmd = c?.AlterTableCmd;
+        if (cmd?.subtype === 'AT_AddColumn') typed(key, cmd.def?.ColumnDef?.colname, cmd.def?.ColumnDef?.typeName, i);
+        // (ALTER COLUMN role TYPE public.team_membership_role: zen-demand's team_members)
+        else if (cmd?.subtype === 'AT_AlterColumnType') typed(key, cmd.name, cmd.def?.ColumnDef?.typeName, i);
+      }
     }
     return { types, columns };
   });
@@ -78,6 +98,13 @@ function valuesAt(t: EnumType, at: number): ReadonlySet<string> | undefined {
   let out: ReadonlySet<string> | undefined;
   for (const [i, v] of t.states) if (i < at) out = v;
   return out;
+}
+
+/** The key of the type a cast names. */
+function castKey(model: Model, typeName: Node): string | undefined {
+  const names = nameParts(typeName?.names);
+  if (names.length === 0 || typeName.arrayBounds) return undefined;
+  return model.key(names.length === 1 ? [undefined, names[0]] : names);
 }
 
 /** A string constant (`'x'`, or `'x'::type`) and its location. */
@@ -119,14 +146,14 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
     const column = parts[parts.length - 1]!;
     if (parts.length === 2) {
       const k = tables.get(parts[0]!);
-      const type = k ? facts.columns.get(k)?.get(column) : undefined;
+      const type = k ? typeAt(facts, k, column, at) : undefined;
       return type ? { column: `${parts[0]}.${column}`, type } : undefined;
     }
     // (unqualified: every table in reach with such a column must agree on its type)
     const found = new Set<string | undefined>();
     for (const k of new Set(tables.values())) {
       const t: Table | undefined = model.tables.get(k);
-      if (t?.columns.includes(column)) found.add(facts.columns.get(k)?.get(column));
+      if (t?.columns.includes(column)) found.add(typeAt(facts, k, column, at));
     }
     const type = found.size === 1 ? [...found][0] : undefined;
     return type ? { column, type } : undefined;
@@ -147,6 +174,9 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
         const values = valuesAt(type, at);
         if (!values) continue;
         for (const o of Array.isArray(others) ? others : []) {
+          // (a string cast to another type, `'owner'::public.team_membership_role`, is of that type:
+          // comparing it with the column fails otherwise, 42883 operator does not exist, when it does)
+          if (o?.TypeCast && castKey(model, o.TypeCast.typeName) !== col.type) continue;
           const s = stringConst(o);
           if (s && s.location >= 0 && !values.has(s.value)) {
             out = { file: e.file, value: s.value, location: s.location, column: col.column, type, values };
