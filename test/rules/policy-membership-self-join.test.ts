@@ -765,6 +765,13 @@ CREATE POLICY documents_admin ON public.documents FOR DELETE TO authenticated
   assert.deepEqual(lint(base("user_id = (select auth.uid()) AND public.is_member(org_id) AND role = 'member'", 'UPDATE')), []);
   assert.deepEqual(lint(base('user_id = (select auth.uid()) AND NOT EXISTS (SELECT 1 FROM public.documents d WHERE d.org_id = org_members.org_id)')), []);
   assert.deepEqual(lint(base('user_id = (select auth.uid()) AND public.is_member(org_id)', 'UPDATE', 'viewer')), []);
+  // the group's own row, owned by the caller (nowadaysagency's "Creator can add first member"): its creator makes themselves its owner
+  const orgs = (t: string) => t.replace('CREATE TABLE public.documents', 'CREATE TABLE public.orgs (id bigint PRIMARY KEY, created_by uuid NOT NULL);\nCREATE POLICY orgs_create ON public.orgs FOR INSERT TO authenticated WITH CHECK (created_by = (select auth.uid()));\nCREATE TABLE public.documents');
+  assert.deepEqual(lint(orgs(base('user_id = (select auth.uid()) AND EXISTS (SELECT 1 FROM public.orgs o WHERE o.id = org_members.org_id AND o.created_by = (select auth.uid()))'))), []);
+  assert.deepEqual(lint(orgs(base('user_id = (select auth.uid()) AND org_id IN (SELECT id FROM public.orgs WHERE created_by = (select auth.uid()))'))), []);
+  assert.equal(lint(orgs(base('user_id = (select auth.uid()) AND EXISTS (SELECT 1 FROM public.orgs o WHERE o.id = org_members.org_id)'))).length, 1, 'any existing org: reported');
+  const creator = "CREATE FUNCTION public.is_org_creator(o bigint) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM public.orgs WHERE id = o AND created_by = (select auth.uid())) $$;\n";
+  assert.deepEqual(lint(orgs(base('user_id = (select auth.uid()) AND public.is_org_creator(org_id)')).replace('CREATE POLICY members_read', () => creator + 'CREATE POLICY members_read')), []);
   // a list of values (produtive's `tm.role in ('owner', 'admin')`): holding any of them passes
   const listed = (values: string) => lint(base('user_id = (select auth.uid()) AND public.is_member(org_id)', 'UPDATE').replace("m.role = 'admin'", `m.role IN (${values})`));
   assert.match(listed("'owner', 'admin'")[0]?.message ?? '', /change the role of their own row of public\.org_members to 'owner'/);

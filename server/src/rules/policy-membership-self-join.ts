@@ -549,6 +549,8 @@ function checksNoRole(model: Model, check: Node, use: Use): boolean {
         continue;
       }
     }
+    // (the group is one the caller owns the row of: its creator makes themselves its owner)
+    if (ownsGroup(model, c, use)) return false;
     let open = true;
     walk(c, (k, v) => {
       if (k === 'BoolExpr' && v.boolop === 'NOT_EXPR') open = false;
@@ -561,6 +563,68 @@ function checksNoRole(model: Model, check: Node, use: Use): boolean {
     if (!open) return false;
   }
   return user;
+}
+
+/**
+ * Whether a condition ties the group to a row of another table that the caller owns, the group's
+ * own row: `EXISTS (SELECT 1 FROM workspaces w WHERE w.id = workspace_members.workspace_id AND
+ * w.created_by = auth.uid())`, `workspace_id IN (SELECT id FROM workspaces WHERE owner_id =
+ * auth.uid())`, or a helper doing the same with the group column (`is_workspace_owner(workspace_id)`):
+ * the creator of a group makes themselves its owner (nowadaysagency's "Creator can add first member").
+ */
+function ownsGroup(model: Model, c: Node, use: Use): boolean {
+  const member = use.member;
+  const keyOf = (t: Table, col: string) => t.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === col);
+  let owns = false;
+  walk(c, (k, v) => {
+    if (owns) return false;
+    if (k !== 'SubLink') return undefined;
+    const q = v.subselect?.SelectStmt;
+    const from = q?.fromClause as Node[] | undefined;
+    const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
+    const t = rv?.relname ? model.tables.get(model.relKey(rv)) : undefined;
+    if (!t || t === member) return undefined;
+    const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
+    const ofT = (x: { qual?: string; name: string } | undefined) => !!x && (x.qual === undefined ? t.columns.includes(x.name) : x.qual === alias);
+    const isGroup = (n: Node) => {
+      const x = columnRef(n);
+      return !!x && x.name === use.groupCol && (x.qual === undefined ? !t.columns.includes(x.name) : x.qual === member.name.toLowerCase());
+    };
+    let keyTied = false;
+    let callerTied = false;
+    if (v.subLinkType === 'ANY_SUBLINK' && isGroup(v.testexpr)) {
+      const target = q.targetList?.length === 1 ? columnRef(q.targetList[0]?.ResTarget?.val) : undefined;
+      if (ofT(target) && keyOf(t, target!.name)) keyTied = true;
+    }
+    for (const w of conjuncts(q.whereClause)) {
+      const eq = equality(w);
+      if (!eq) continue;
+      for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
+        const x = columnRef(a);
+        if (!ofT(x)) continue;
+        if (keyOf(t, x!.name) && isGroup(b)) keyTied = true;
+        else if (isIdentity(model, b)) callerTied = true;
+      }
+    }
+    owns = keyTied && callerTied;
+    return !owns;
+  });
+  if (owns) return true;
+  for (const call of callsIn(c)) {
+    const f = model.findFunction(call.name, call.args.length);
+    if (!f) continue;
+    for (const r of readsOfHelper(model, f)) {
+      if (r.member === member) continue;
+      const arg = (x: { param?: number }) => (x.param !== undefined ? call.args[x.param] : undefined);
+      const tied = r.sides.some((x) => {
+        const a = arg(x);
+        const ref = a ? columnRef(a) : undefined;
+        return ref?.name === use.groupCol && (ref.qual === undefined || ref.qual === member.name.toLowerCase()) && keyOf(r.member, x.col);
+      });
+      if (tied && r.sides.some((x) => x.identity || (arg(x) !== undefined && isIdentity(model, arg(x)!)))) return true;
+    }
+  }
+  return false;
 }
 
 /**
