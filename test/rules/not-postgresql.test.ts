@@ -48,6 +48,12 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
     ['CREATE TABLE a (id INT IDENTITY(1,1) PRIMARY KEY);', 'SQL Server', 'IDENTITY'],
     ['CREATE TABLE a (id int)\nGO\n', 'SQL Server', 'GO'],
     ["{{ config(materialized='table') }}\nSELECT id FROM {{ ref('orders') }};", 'dbt', '{'],
+    // a Kysely migration in TypeScript saved as .sql (alma-firebase-studio), and other program code
+    ["import { type Kysely } from 'kysely';\nexport async function up(db: Kysely<any>): Promise<void> {\n  await db.schema.createTable('a').execute();\n}\n", 'JavaScript/TypeScript', '{'],
+    ["import * as path from 'node:path';\n", 'JavaScript/TypeScript', '*'],
+    ['export default {\n  up: (knex) => knex.schema.createTable(\'a\', () => {}),\n};\n', 'JavaScript/TypeScript', 'export'],
+    ["const knex = require('knex');\n", 'JavaScript/TypeScript', 'const'],
+    ['module.exports = { up };\n', 'JavaScript/TypeScript', 'module'],
   ];
   for (const [text, dialect, word] of cases) {
     const { ws, mine } = lintFiles([{ file: 'other/1.sql', text: `-- « ${dialect} » 日本語 😀\n${text}` }], ID);
@@ -65,7 +71,7 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
 test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordinary mistakes, are PostgreSQL files', () => {
   const files = [
     // names PostgreSQL allows
-    { file: 'a.sql', text: 'CREATE TABLE cars (engine text, autoincrement int, identity int, pragma text, rowid int, go int);' },
+    { file: 'a.sql', text: 'CREATE TABLE cars (engine text, autoincrement int, identity int, pragma text, rowid int, go int);\nCREATE TABLE code (const int, export text, module text, "let" int, var int);' },
     // a Go template of a migration tool (tern): rendered into PostgreSQL, not dbt
     { file: 'tern/001_init.sql', text: 'CREATE SCHEMA api;\nGRANT USAGE ON SCHEMA api TO {{ env "PGUSER" }};\n' },
     { file: 'b.sql', text: "GRANT SELECT ON cars TO PUBLIC;\nSELECT engine = 'v8' OR go = 1 FROM cars;" },
@@ -80,5 +86,5 @@ test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordin
     ['tern/001_init.sql', '{'],
   ]);
   // (their tables are modelled)
-  assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars']);
+  assert.deepEqual([...ws.model().tables.keys()].sort(), ['public.c', 'public.cars', 'public.code']);
 });

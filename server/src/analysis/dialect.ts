@@ -1,12 +1,12 @@
 // Files written for another database. A repository often holds SQL for more than PostgreSQL (a
 // Tauri or mobile app's SQLite migrations, a MySQL dump, SQL Server scripts, dbt's Jinja-templated
-// models); PostgreSQL rejects
+// models, even a Kysely migration in TypeScript saved as .sql); PostgreSQL rejects
 // their statements with 42601 at words of the other dialect. Such a file is not a migration of
 // this database: the model leaves it out (its tables, grants and policies are not PostgreSQL's)
 // and one finding says so (rules/not-postgresql.ts) instead of a syntax error per statement. Pure.
 import type { ParsedFile, ParseError } from './types.js';
 
-export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'dbt';
+export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'dbt' | 'JavaScript/TypeScript';
 
 /** A word PostgreSQL rejected that belongs to another dialect. */
 interface Marker {
@@ -23,6 +23,13 @@ interface Marker {
 // By the word PostgreSQL names in `syntax error at or near "…"` (upper-cased). Only words no
 // PostgreSQL statement has where the error is: each is checked in its context where the word
 // alone is a PostgreSQL word too (OR, IDENTITY, GO, ENGINE are valid names).
+const JS = { dialect: 'JavaScript/TypeScript', instead: 'no such statement: program code is run by its tool (a query builder makes the SQL), not by PostgreSQL' } as const;
+
+/** `const x = …` at the start of a line. */
+function declaration(word: string): Marker {
+  return { ...JS, word, before: /(^|\n)[ \t]*$/, after: /^[ \t]+[A-Za-z_$][\w$]*[ \t]*(?::[^=\n]*)?=/ };
+}
+
 const MARKERS: Record<string, Marker[]> = {
   AUTOINCREMENT: [{ dialect: 'SQLite', word: 'AUTOINCREMENT', instead: 'GENERATED ALWAYS AS IDENTITY or bigserial' }],
   PRAGMA: [{ dialect: 'SQLite', word: 'PRAGMA', instead: 'SET or ALTER SYSTEM for a setting', after: /^\s+\w+\s*(=|\(|;|$)/ }],
@@ -37,7 +44,18 @@ const MARKERS: Record<string, Marker[]> = {
   // a dbt model or macro: a Jinja template (`{{ config(…) }}`, `{{ ref('x') }}`, `{% if … %}`) that dbt compiles to SQL.
   // Only dbt's own words: a Go template of a migration tool (tern's `{{ env "PGUSER" }}`) is
   // rendered into a PostgreSQL migration, whose other statements the model keeps
-  '{': [{ dialect: 'dbt', word: 'Jinja {{ … }}', instead: 'no templates: dbt compiles the file to SQL first', after: /^\{-?\s*(?:config|ref|source|var|is_incremental|this|adapter|dbt_utils|dbt)\b|^%-?\s*(?:if|for|set|macro|call|do|snapshot|materialization|test)\b/ }],
+  '{': [
+    { dialect: 'dbt', word: 'Jinja {{ … }}', instead: 'no templates: dbt compiles the file to SQL first', after: /^\{-?\s*(?:config|ref|source|var|is_incremental|this|adapter|dbt_utils|dbt)\b|^%-?\s*(?:if|for|set|macro|call|do|snapshot|materialization|test)\b/ },
+    { ...JS, word: 'import { … }', before: /(^|\n)[ \t]*import[ \t]+(?:type[ \t]+)?$/ },
+  ],
+  // program code saved as .sql (a query builder's migration, Kysely's or Knex's): its first words
+  // at the start of a line; IMPORT alone is PostgreSQL's (IMPORT FOREIGN SCHEMA)
+  '*': [{ ...JS, word: 'import * as', before: /(^|\n)[ \t]*import[ \t]+$/ }],
+  EXPORT: [{ ...JS, word: 'export', before: /(^|\n)[ \t]*$/, after: /^[ \t]+(?:default|async|function|const|let|class|type|interface|enum|\{|\*)/ }],
+  CONST: [declaration('const')],
+  LET: [declaration('let')],
+  VAR: [declaration('var')],
+  MODULE: [{ ...JS, word: 'module.exports', before: /(^|\n)[ \t]*$/, after: /^\.exports\b/ }],
 };
 
 const NEAR = /^syntax error at or near "(.*)"$/s;

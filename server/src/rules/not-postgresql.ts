@@ -5,7 +5,7 @@ import { counted } from '../analysis/words.js';
 export const notPostgresql = defineRule({
   meta: {
     id: 'not-postgresql',
-    description: 'A file written for another database (SQLite, MySQL, SQL Server) or a dbt model (a Jinja template): PostgreSQL rejects it, and it is left out of the schema.',
+    description: 'A file written for another database (SQLite, MySQL, SQL Server), a dbt model (a Jinja template) or program code saved as .sql: PostgreSQL rejects it, and it is left out of the schema.',
     severity: 'warning',
     category: 'syntax',
     fixKind: 'none',
