@@ -27,6 +27,7 @@ export const SETTINGS: Readonly<Record<string, (v: unknown) => boolean>> = {
   defaultSchema: (v) => typeof v === 'string' && v.length > 0,
   // Booleans are accepted too: a hand-written `true` in settings.json means "true".
   definerOwnerBypassesRls: (v) => typeof v === 'boolean' || (typeof v === 'string' && OWNER_BYPASS.includes(v)),
+  anonymousSignIns: (v) => typeof v === 'boolean' || (typeof v === 'string' && OWNER_BYPASS.includes(v)),
   // Read by vscode-languageclient itself (client id `pgRlsLint`).
   'trace.server': (v) => typeof v === 'string' && TRACE.includes(v),
 };

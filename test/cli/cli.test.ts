@@ -345,8 +345,25 @@ describe("a Supabase project's config.toml", () => {
     });
     const r = run(dir, ['.', '--format', 'json']);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas are not used\n$/);
+    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas and \[auth\] enable_anonymous_sign_ins are not used\n$/);
     assert.deepEqual(JSON.parse(r.stdout).files[0].diagnostics, []);
+  });
+});
+
+describe("a Supabase project's anonymous sign-ins", () => {
+  test("ok: [auth] enable_anonymous_sign_ins = true in config.toml: a SELECT policy asking only for a signed-in user is reported, naming the file; the setting anonymousSignIns = false (.pg-rls-lint.json) turns it off", () => {
+    const files = {
+      'supabase/config.toml': '[auth]\nenable_anonymous_sign_ins = true\n',
+      'supabase/migrations/20240101000000_notes.sql':
+        'CREATE TABLE public.notes (id bigint PRIMARY KEY, body text);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE public.notes FORCE ROW LEVEL SECURITY;\n' +
+        'CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (true);\n',
+    };
+    const r = run(fixture(files), ['.', '--format', 'json']);
+    const found = JSON.parse(r.stdout).files[0].diagnostics;
+    assert.deepEqual(found.map((d: { rule: string }) => d.rule), ['policy-admits-anonymous-users']);
+    assert.match(found[0].message, /supabase\/config\.toml turns anonymous sign-ins on/);
+    const off = run(fixture({ ...files, '.pg-rls-lint.json': '{ "anonymousSignIns": "false" }' }), ['.', '--format', 'json']);
+    assert.deepEqual(JSON.parse(off.stdout).files.flatMap((f: { diagnostics: unknown[] }) => f.diagnostics), []);
   });
 });
 

@@ -261,3 +261,25 @@ test("ok: a Supabase project's config.toml: the schemas its Data API serves are 
   client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('supabase/config.toml'), type: 2 }] });
   await client.waitFor('window/logMessage', (p) => /supabase[\\/]config\.toml: not valid TOML at line \d+, column \d+/.test(p.message), mark2);
 });
+
+test("ok: turning anonymous sign-ins on in a Supabase project's config.toml re-lints: a SELECT policy that only asks for a signed-in user is then reported (policy-admits-anonymous-users), and goes when they are off again", async (t) => {
+  const sql =
+    'CREATE TABLE public.salaries (id bigint PRIMARY KEY, amount int);\nALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;\n' +
+    'CREATE POLICY staff_read ON public.salaries FOR SELECT TO authenticated USING (true);\n' +
+    'CREATE POLICY staff_insert ON public.salaries FOR INSERT TO authenticated WITH CHECK (true);\n';
+  const { client, path, uri } = await start(t, {
+    'supabase/config.toml': '[auth]\nenable_anonymous_sign_ins = false\n',
+    'supabase/migrations/20240101000000_salaries.sql': sql,
+  });
+  const file = uri('supabase/migrations/20240101000000_salaries.sql');
+  await client.waitForDiagnostics(file, (p) => has('policy-always-true')(p.diagnostics) && lacks('policy-admits-anonymous-users')(p.diagnostics));
+  const mark = client.mark();
+  writeFileSync(path('supabase/config.toml'), '[auth]\nenable_anonymous_sign_ins = true\n');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('supabase/config.toml'), type: 2 }] });
+  const d = await client.waitForDiagnostics(file, (p) => has('policy-admits-anonymous-users')(p.diagnostics), mark);
+  assert.match(byRule(d.diagnostics, 'policy-admits-anonymous-users')[0].message, /supabase\/config\.toml turns anonymous sign-ins on/);
+  const mark2 = client.mark();
+  writeFileSync(path('supabase/config.toml'), '[auth]\nenable_anonymous_sign_ins = false\n');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('supabase/config.toml'), type: 2 }] });
+  await client.waitForDiagnostics(file, (p) => lacks('policy-admits-anonymous-users')(p.diagnostics), mark2);
+});

@@ -34,6 +34,14 @@ export interface Config {
    */
   definerOwnerBypassesRls: OwnerBypass;
   /**
+   * Whether Supabase Auth lets anyone sign in anonymously (a session with the `authenticated`
+   * role and the `is_anonymous` claim): 'auto' = what the project's `supabase/config.toml` says
+   * (`[auth] enable_anonymous_sign_ins`), 'true' / 'false' for a project configured elsewhere.
+   */
+  anonymousSignIns: OwnerBypass;
+  /** Not a setting: the Supabase config.toml that enables anonymous sign-ins (supabase-config.ts), under 'auto'. */
+  anonymousSignInsBy?: string;
+  /**
    * Which files make up which database (databases.ts): 'auto' finds several where two or more
    * folders each start a numbered migration sequence; 'one' replays every file into one; an
    * object names each database with its globs (relative to the workspace root).
@@ -50,6 +58,7 @@ export const DEFAULT_CONFIG: Config = Object.freeze({
   exposedSchemas: ['public'],
   defaultSchema: 'public',
   definerOwnerBypassesRls: 'auto',
+  anonymousSignIns: 'auto',
   databases: 'auto',
 }) as Config;
 
@@ -113,7 +122,7 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
     return undefined;
   };
   for (const key of Object.keys(v)) {
-    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'databases', '$schema'].includes(key)) {
+    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'anonymousSignIns', 'databases', '$schema'].includes(key)) {
       problems.push({ message: `unknown setting "${key}" is ignored` });
     }
   }
@@ -127,12 +136,13 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
     if (typeof v.defaultSchema === 'string' && v.defaultSchema.length > 0) config.defaultSchema = v.defaultSchema.toLowerCase();
     else problems.push({ message: '"defaultSchema" must be a non-empty string; using "public"' });
   }
-  if (v.definerOwnerBypassesRls !== undefined) {
-    const d = v.definerOwnerBypassesRls;
-    if (d === true || d === 'true') config.definerOwnerBypassesRls = 'true';
-    else if (d === false || d === 'false') config.definerOwnerBypassesRls = 'false';
-    else if (d === 'auto') config.definerOwnerBypassesRls = 'auto';
-    else problems.push({ message: '"definerOwnerBypassesRls" must be "auto", "true" or "false"; using "auto"' });
+  for (const key of ['definerOwnerBypassesRls', 'anonymousSignIns'] as const) {
+    const d = v[key];
+    if (d === undefined) continue;
+    if (d === true || d === 'true') config[key] = 'true';
+    else if (d === false || d === 'false') config[key] = 'false';
+    else if (d === 'auto') config[key] = 'auto';
+    else problems.push({ message: `"${key}" must be "auto", "true" or "false"; using "auto"` });
   }
   if (v.databases !== undefined) {
     const d = databasesSetting(v.databases);

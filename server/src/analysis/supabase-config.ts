@@ -1,5 +1,6 @@
-// Supabase's project config (`supabase/config.toml`): the schemas its Data API serves.
-// Pure: the file's text in, its `[api]` schemas (or one clear problem) out. Never throws.
+// Supabase's project config (`supabase/config.toml`): the schemas its Data API serves, and whether
+// its Auth lets anyone sign in anonymously. Pure: the file's text in, its `[api]` schemas and
+// `[auth] enable_anonymous_sign_ins` (or one clear problem) out. Never throws.
 import { parse, TomlError } from 'smol-toml';
 import type { Config } from './config.js';
 
@@ -11,6 +12,8 @@ export interface ApiSchemas {
   source: string;
   /** `[api] schemas`, lower-cased (none when `[api] enabled = false`) */
   schemas: string[];
+  /** `[auth] enable_anonymous_sign_ins = true`: anyone may sign in anonymously */
+  anonymousSignIns?: boolean;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface ApiSchemas {
  * not TOML, or a `schemas` that is not a list of names, is one problem (the Supabase CLI
  * refuses such a file too).
  */
-export function apiSchemasOf(text: string): { schemas: string[] } | { problem: string } {
+export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIns?: boolean } | { problem: string } {
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;
@@ -27,6 +30,13 @@ export function apiSchemasOf(text: string): { schemas: string[] } | { problem: s
     if (e instanceof TomlError) return { problem: `not valid TOML at line ${e.line}, column ${e.column}: ${e.message.split('\n')[0]}` };
     return { problem: `not valid TOML: ${(e as Error)?.message ?? e}` };
   }
+  const auth = doc.auth as Record<string, unknown> | undefined;
+  const anonymous = typeof auth === 'object' && auth !== null && auth.enable_anonymous_sign_ins === true ? { anonymousSignIns: true } : {};
+  const served = apiSchemasIn(doc);
+  return 'problem' in served ? served : { ...served, ...anonymous };
+}
+
+function apiSchemasIn(doc: Record<string, unknown>): { schemas: string[] } | { problem: string } {
   const api = doc.api;
   if (api === undefined) return { schemas: ['public', 'graphql_public'] };
   if (typeof api !== 'object' || api === null || Array.isArray(api)) return { problem: '"api" must be a table ([api])' };
@@ -53,11 +63,23 @@ export function configWithApi(config: Config, files: readonly string[], api: rea
     for (const f of files) if (f.startsWith(a.folder)) n++;
     if (n > most) [best, most] = [a, n];
   }
-  const added = best?.schemas.filter((s) => !config.exposedSchemas.includes(s)) ?? [];
-  if (!best || added.length === 0) return config;
-  const exposedBy = { ...config.exposedBy };
-  for (const s of added) exposedBy[s] = best.source;
-  return { ...config, exposedSchemas: [...config.exposedSchemas, ...added], exposedBy };
+  if (!best) return config;
+  let out = config;
+  const added = best.schemas.filter((s) => !config.exposedSchemas.includes(s));
+  if (added.length) {
+    const exposedBy = { ...config.exposedBy };
+    for (const s of added) exposedBy[s] = best.source;
+    out = { ...out, exposedSchemas: [...config.exposedSchemas, ...added], exposedBy };
+  }
+  // (and whether its Auth lets anyone sign in anonymously, where the setting leaves it to the file)
+  if (best.anonymousSignIns && config.anonymousSignIns === 'auto') out = { ...out, anonymousSignInsBy: best.source };
+  return out;
+}
+
+/** Whether anyone may sign in anonymously (setting anonymousSignIns, or the project's config.toml under 'auto'); the file saying so, or 'setting'. */
+export function anonymousSignInsOn(config: Config): string | undefined {
+  if (config.anonymousSignIns === 'true') return 'setting';
+  return config.anonymousSignIns === 'auto' ? config.anonymousSignInsBy : undefined;
 }
 
 /** Why `schema` is exposed, for a message: ` (its Data API serves it: supabase/config.toml [api] schemas)`, or '' when the setting names it. */

@@ -10,7 +10,7 @@ import { ruleIds } from '../engine/workspace.js';
 import { fileUri, readTextFile } from '../io/files.js';
 
 /** The editor settings the server reads (`pgRlsLint.<key>`); other keys of the section belong to the client. */
-export const SETTINGS_KEYS = ['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls'] as const;
+export const SETTINGS_KEYS = ['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'anonymousSignIns'] as const;
 
 export const SETTINGS_SECTION = 'pgRlsLint';
 

@@ -63,3 +63,4 @@ export { policySubquerySelfComparison } from './policy-subquery-self-comparison.
 export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';
 export { policyUpdateMovesRow } from './policy-update-moves-row.js';
 export { policyRoleCheckUnscoped } from './policy-role-check-unscoped.js';
+export { policyAdmitsAnonymousUsers } from './policy-admits-anonymous-users.js';

@@ -24,7 +24,7 @@ function asksRole(n: Node): boolean {
  * (set for every signed-in user): `auth.role() = 'authenticated'` (or `<> 'anon'`, or on `auth.jwt() ->> 'role'`), `… IN ('anon', 'authenticated')`,
  * `auth.uid() IS NOT NULL`, constants, and AND / OR of these.
  */
-function trueForRole(model: Model, n: Node, role: string, depth = 0): boolean {
+export function trueForRole(model: Model, n: Node, role: string, depth = 0): boolean {
   if (constBool(n) === true) return true;
   const b = n?.BoolExpr;
   if (b?.boolop === 'AND_EXPR') return (b.args as Node[]).every((a) => trueForRole(model, a, role, depth));

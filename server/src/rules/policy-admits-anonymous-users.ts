@@ -1,0 +1,71 @@
+import type { Model, Policy } from '../analysis/model.js';
+import { appliesToRole } from '../analysis/policies.js';
+import { activeRows, constBool, exprClauseSpan, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
+import { anonymousSignInsOn } from '../analysis/supabase-config.js';
+import { defineRule, type Fix } from './types.js';
+import { mayHoldPrivilege } from './lib/util.js';
+import { trueForRole } from './policy-always-true.js';
+
+// With anonymous sign-ins on, Supabase Auth gives anyone who asks (supabase.auth.signInAnonymously())
+// a session with the `authenticated` role and a user id of their own; the JWT's `is_anonymous`
+// claim is what tells it from a permanent user's. A SELECT policy that only asks for a signed-in
+// user (`TO authenticated USING (true)`, `auth.uid() IS NOT NULL`) then admits anyone.
+
+/** What marks an anonymous session in Supabase's JWT. */
+const IS_ANONYMOUS = /\bis_anonymous\b/i;
+const NOT_ANONYMOUS = "(select (auth.jwt() ->> 'is_anonymous')::boolean) IS NOT TRUE";
+
+/** Whether the policy's text (either statement that wrote it) names the is_anonymous claim. */
+function namesClaim(model: Model, p: Policy): boolean {
+  for (const loc of [p.loc, p.created]) if (IS_ANONYMOUS.test(textOfFile(model, loc.file).slice(loc.start, loc.end))) return true;
+  return false;
+}
+
+function fixOf(model: Model, p: Policy): Fix | undefined {
+  const e = policyExprs(p).find((x) => x.clause === 'using');
+  const span = e && exprClauseSpan(model, e);
+  if (!e || !span) return undefined;
+  const inner = textOfFile(model, e.file).slice(span.start + 1, span.end - 1).trim();
+  const newText = constBool(e.node) === true ? `(${NOT_ANONYMOUS})` : `((${inner}) AND ${NOT_ANONYMOUS})`;
+  return { title: `Admit only permanent users in "${p.name}" (is_anonymous is not true)`, kind: 'unsafe', edits: [{ file: e.file, start: span.start, end: span.end, newText }] };
+}
+
+export const policyAdmitsAnonymousUsers = defineRule({
+  meta: {
+    id: 'policy-admits-anonymous-users',
+    description: 'With anonymous sign-ins on, a SELECT policy that only asks for a signed-in user admits anyone: an anonymous session has the authenticated role too.',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'unsafe',
+    guards:
+      "Supabase Auth's anonymous sign-ins give anyone a session with the authenticated role and a user id of its own; only the JWT's is_anonymous claim tells it apart, so `TO authenticated USING (true)` or `auth.uid() IS NOT NULL` is true for anyone who signs in anonymously.",
+    sources: ['splinter 0012 auth_allow_anonymous_sign_ins'],
+  },
+  check({ model, config, report }) {
+    const by = anonymousSignInsOn(config);
+    if (!by) return;
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      const t = row.table;
+      const using = p.using;
+      if (!t || !using || !p.permissive || p.command !== 'select' || !config.exposedSchemas.includes(t.schema)) continue;
+      if (!appliesToRole(model, p, 'authenticated') || !trueForRole(model, using, 'authenticated')) continue;
+      // (public by intent: anon reads the same rows without signing in)
+      if (appliesToRole(model, p, 'anon') && trueForRole(model, using, 'anon') && mayHoldPrivilege(model, t, 'anon', ['select'])) continue;
+      if (!mayHoldPrivilege(model, t, 'authenticated', ['select'])) continue;
+      if (namesClaim(model, p)) continue;
+      // (a RESTRICTIVE policy keeping anonymous sessions out, as Supabase's guide writes it)
+      if (t.policies.some((q) => !q.permissive && (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, 'authenticated') && namesClaim(model, q))) continue;
+      const where = by === 'setting' ? 'the setting anonymousSignIns says anonymous sign-ins are on' : `${by} turns anonymous sign-ins on ([auth] enable_anonymous_sign_ins = true)`;
+      const fix = fixOf(model, p);
+      report({
+        ...p.nameLoc,
+        message:
+          `Policy "${p.name}" on ${t.key} (FOR SELECT) admits every row to every signed-in user (its USING asks only that the request is signed in), and ${where}: ` +
+          `anyone can get a signed-in session with supabase.auth.signInAnonymously(), and such a session has the authenticated role and a user id of its own, so it passes this policy and reads every row of ${t.key}, with nothing but the project's public anon key. ` +
+          `Supabase marks these sessions with the JWT claim is_anonymous: add AND ${NOT_ANONYMOUS} to the USING (or a RESTRICTIVE policy saying so), or turn anonymous sign-ins off if the app does not use them.`,
+        fixes: fix ? [fix] : [],
+      });
+    }
+  },
+});
