@@ -99,6 +99,12 @@ ALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;
   assert.deepEqual(lint('CREATE POLICY r ON public.salaries FOR SELECT USING (true);'), [], 'PUBLIC: anon reads it too');
   assert.deepEqual(lint("CREATE POLICY r ON public.salaries FOR SELECT TO authenticated USING (coalesce((auth.jwt() ->> 'is_anonymous')::boolean, false) = false);"), []);
   assert.deepEqual(lint('CREATE POLICY r ON public.salaries FOR SELECT TO authenticated USING (employee = (select auth.uid()));'), [], "an anonymous user's own rows only");
+  // a write policy admitting every signed-in user is policy-always-true's, which then says anyone can be one
+  const ws = new Workspace();
+  ws.setApiSchemas([{ folder: 'supabase/', source: 'supabase/config.toml', schemas: ['public'], anonymousSignIns: true }]);
+  ws.setFile(file, table + 'CREATE POLICY w ON public.salaries FOR INSERT TO authenticated WITH CHECK ((select auth.uid()) IS NOT NULL);');
+  assert.deepEqual(findingsOf(ws, ID), []);
+  assert.match(findingsOf(ws, 'policy-always-true')[0]?.message ?? '', /Anonymous sign-ins are on \(supabase\/config\.toml\): anyone can get an authenticated session with supabase\.auth\.signInAnonymously\(\)\./);
   // without the file and the setting: off
   assert.deepEqual(lintFiles([{ file, text: table + read }], ID).mine, []);
 });

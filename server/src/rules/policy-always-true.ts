@@ -7,6 +7,7 @@ import { appliesToRole, commandList, coversCommand, roleList, type Command } fro
 import { defineRule } from './types.js';
 import { authCallOf, bareValue, columnRef, functionLists, onSupabasePlatform } from './lib/util.js';
 import { grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
+import { anonymousSignInsOn } from '../analysis/supabase-config.js';
 
 /** Supabase's API roles whose requests auth.role() tells apart. */
 const API_ROLES = ['anon', 'authenticated'];
@@ -176,7 +177,7 @@ export const policyAlwaysTrue = defineRule({
     sources: ['splinter 0024 rls_policy_always_true'],
     shownBy: { exposure: 'policy' },
   },
-  check({ model, report }) {
+  check({ model, config, report }) {
     // (in a Supabase project, also a condition that only asks who the request is: every policy)
     // (and, where a function's body only returns true, every policy: one may call it)
     const helpers = hasTrueHelper(model);
@@ -252,13 +253,19 @@ export const policyAlwaysTrue = defineRule({
         }
       }
       const command = p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`;
+      // (with Supabase's anonymous sign-ins on, "every signed-in user" is anyone: policy-admits-anonymous-users)
+      const anonymous = anonymousSignInsOn(config);
+      const anonNote =
+        anonymous && (roles.includes('authenticated') || roles.includes('public'))
+          ? ` Anonymous sign-ins are on (${anonymous === 'setting' ? 'setting anonymousSignIns' : anonymous}): anyone can get an authenticated session with supabase.auth.signInAnonymously().`
+          : '';
       if (buckets) {
         const named = `bucket${buckets.length > 1 ? 's' : ''} ${buckets.map((x) => `'${x}'`).join(', ')}`;
         report({
           ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
           message:
             `Policy "${p.name}" on storage.objects (${command}) admits every object of ${named} to every signed-in user: its ${clauses} ${isAre} a condition on the bucket and on who the request is alone, ` +
-            `and ${isAre === 'is' ? 'asks' : 'ask'} neither who owns an object nor its path, so every object there passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text.replace(/\bany row\b/g, `any object of the ${named}, other users' included,`)}.${checkNote}${grantNote} ` +
+            `and ${isAre === 'is' ? 'asks' : 'ask'} neither who owns an object nor its path, so every object there passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text.replace(/\bany row\b/g, `any object of the ${named}, other users' included,`)}.${checkNote}${grantNote}${anonNote} ` +
             `Add a condition on the object's owner or path, e.g. owner_id = (select auth.uid()::text) or (storage.foldername(name))[1] = (select auth.uid()::text), or drop the policy if every signed-in user should have this access.`,
         });
         continue;
@@ -272,7 +279,7 @@ export const policyAlwaysTrue = defineRule({
             : helper
               ? `its ${clauses} ${isAre} always true (${tautologies.length === 1 ? 'it calls' : 'each calls'} ${helper.schema}.${helper.name}(), whose body returns true whatever the call), `
               : `its ${clauses} ${isAre} always true, `) +
-          `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote}${grantNote} ` +
+          `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote}${grantNote}${anonNote} ` +
           `Write the condition a row must meet (${onSupabasePlatform(model) ? 'e.g. owner_id = (select auth.uid())' : "e.g. a match of the row's owner or tenant column with the request's"}), or drop the policy if these roles should not have this access.`,
       });
     }
