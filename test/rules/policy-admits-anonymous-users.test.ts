@@ -108,3 +108,25 @@ ALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;
   // without the file and the setting: off
   assert.deepEqual(lintFiles([{ file, text: table + read }], ID).mine, []);
 });
+
+test("err: on Supabase Storage's objects, a SELECT policy for authenticated asking only for the bucket (USING (bucket_id = 'contracts')) lets an anonymous session read every object of it (PGlite, storage.objects stubbed); per-user folders, and a bucket public by intent (no TO), are not reported", async () => {
+  const file = 'supabase/migrations/20240101000000_storage.sql';
+  const lint = (policy: string) => lintFiles([{ file, text: policy }], ID, mergeConfig({ anonymousSignIns: 'true' })).mine;
+  const read = "CREATE POLICY contracts_read ON storage.objects FOR SELECT TO authenticated USING (bucket_id = 'contracts');";
+  const [f] = lint(read);
+  assert.match(f?.message ?? '', /^Policy "contracts_read" on storage\.objects \(FOR SELECT\) admits every object of bucket 'contracts' to every signed-in user \(its USING asks only for the bucket and that the request is signed in\)/);
+  assert.deepEqual(lint("CREATE POLICY own_read ON storage.objects FOR SELECT TO authenticated USING (bucket_id = 'contracts' AND (storage.foldername(name))[1] = (select auth.uid()::text));"), []);
+  assert.deepEqual(lint("CREATE POLICY avatars_read ON storage.objects FOR SELECT USING (bucket_id = 'avatars');"), []);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, `CREATE SCHEMA storage;
+CREATE TABLE storage.objects (id bigint PRIMARY KEY, bucket_id text, name text, owner uuid);
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+GRANT USAGE ON SCHEMA storage TO authenticated;
+GRANT SELECT ON storage.objects TO authenticated;
+INSERT INTO storage.objects VALUES (1, 'contracts', 'acme/nda.pdf', gen_random_uuid()), (2, 'contracts', 'globex/msa.pdf', gen_random_uuid());
+${read}`);
+    await q(actAs(TENANT_A, ANONYMOUS));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'storage.objects'), 2, "every contract, to an anonymous session");
+  });
+});

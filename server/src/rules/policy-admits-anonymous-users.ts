@@ -4,7 +4,9 @@ import { activeRows, constBool, exprClauseSpan, policyExprs, textOfFile } from '
 import { anonymousSignInsOn } from '../analysis/supabase-config.js';
 import { defineRule, type Fix } from './types.js';
 import { mayHoldPrivilege } from './lib/util.js';
-import { trueForRole } from './policy-always-true.js';
+import { bucketWide, trueForRole } from './policy-always-true.js';
+
+const STORAGE_OBJECTS = 'storage.objects';
 
 // With anonymous sign-ins on, Supabase Auth gives anyone who asks (supabase.auth.signInAnonymously())
 // a session with the `authenticated` role and a user id of their own; the JWT's `is_anonymous`
@@ -48,21 +50,29 @@ export const policyAdmitsAnonymousUsers = defineRule({
       const p = row.policy;
       const t = row.table;
       const using = p.using;
-      if (!t || !using || !p.permissive || p.command !== 'select' || !config.exposedSchemas.includes(t.schema)) continue;
-      if (!appliesToRole(model, p, 'authenticated') || !trueForRole(model, using, 'authenticated')) continue;
+      // (Supabase Storage's objects, which the platform makes: read through the Storage API with the session's JWT, under these policies)
+      const storage = p.table === STORAGE_OBJECTS;
+      if (!using || !p.permissive || p.command !== 'select' || !(storage || (t && config.exposedSchemas.includes(t.schema)))) continue;
+      if (!appliesToRole(model, p, 'authenticated')) continue;
+      // (on storage.objects, also a condition on the bucket alone: every object of the bucket)
+      const buckets = storage && !trueForRole(model, using, 'authenticated') ? bucketWide(model, using, 'authenticated') : undefined;
+      if (!buckets && !trueForRole(model, using, 'authenticated')) continue;
       // (public by intent: anon reads the same rows without signing in)
-      if (appliesToRole(model, p, 'anon') && trueForRole(model, using, 'anon') && mayHoldPrivilege(model, t, 'anon', ['select'])) continue;
-      if (!mayHoldPrivilege(model, t, 'authenticated', ['select'])) continue;
+      const anonToo = trueForRole(model, using, 'anon') || (storage && !!bucketWide(model, using, 'anon'));
+      if (appliesToRole(model, p, 'anon') && anonToo && (storage || mayHoldPrivilege(model, t!, 'anon', ['select']))) continue;
+      if (t && !mayHoldPrivilege(model, t, 'authenticated', ['select'])) continue;
       if (namesClaim(model, p)) continue;
       // (a RESTRICTIVE policy keeping anonymous sessions out, as Supabase's guide writes it)
-      if (t.policies.some((q) => !q.permissive && (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, 'authenticated') && namesClaim(model, q))) continue;
+      const policies = t ? t.policies : model.policies.filter((q) => q.table === p.table);
+      if (policies.some((q) => !q.permissive && (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, 'authenticated') && namesClaim(model, q))) continue;
       const where = by === 'setting' ? 'the setting anonymousSignIns says anonymous sign-ins are on' : `${by} turns anonymous sign-ins on ([auth] enable_anonymous_sign_ins = true)`;
       const fix = fixOf(model, p);
+      const what = buckets ? `every object of bucket${buckets.length > 1 ? 's' : ''} ${buckets.map((b) => `'${b}'`).join(', ')}` : `every row of ${p.table}`;
       report({
         ...p.nameLoc,
         message:
-          `Policy "${p.name}" on ${t.key} (FOR SELECT) admits every row to every signed-in user (its USING asks only that the request is signed in), and ${where}: ` +
-          `anyone can get a signed-in session with supabase.auth.signInAnonymously(), and such a session has the authenticated role and a user id of its own, so it passes this policy and reads every row of ${t.key}, with nothing but the project's public anon key. ` +
+          `Policy "${p.name}" on ${p.table} (FOR SELECT) admits ${buckets ? what : 'every row'} to every signed-in user (its USING asks only ${buckets ? 'for the bucket and ' : ''}that the request is signed in), and ${where}: ` +
+          `anyone can get a signed-in session with supabase.auth.signInAnonymously(), and such a session has the authenticated role and a user id of its own, so it passes this policy and reads ${what}, with nothing but the project's public anon key. ` +
           `Supabase marks these sessions with the JWT claim is_anonymous: add AND ${NOT_ANONYMOUS} to the USING (or a RESTRICTIVE policy saying so), or turn anonymous sign-ins off if the app does not use them.`,
         fixes: fix ? [fix] : [],
       });

@@ -57,7 +57,7 @@ export function trueForRole(model: Model, n: Node, role: string, depth = 0): boo
  * undefined. It admits every object of those buckets, whoever uploaded it (cocktailsop's "Users can
  * update avatars" USING (bucket_id = 'avatars')).
  */
-function bucketWide(model: Model, n: Node, role: string): string[] | undefined {
+export function bucketWide(model: Model, n: Node, role: string): string[] | undefined {
   const buckets: string[] = [];
   for (const c of conjuncts(n)) {
     const x = c?.A_Expr;
