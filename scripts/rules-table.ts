@@ -28,6 +28,7 @@ const LOOKS: Record<ExposureKind, string> = {
   plan: "the plan's Filter calling the function per row",
   filter: "the plan's Filter ORing the policies",
   public: 'the rows a role no policy names gets',
+  anonymous: 'an anonymous session reads the row, then not with is_anonymous checked',
   'insert-check': 'the INSERT refused, then passing with WITH CHECK (true)',
   injection: "a call with SQL in a text argument, run as the function's owner",
 };

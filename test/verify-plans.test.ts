@@ -4,7 +4,8 @@
 // `filter` looks, several permissive policies ORed in one Filter (policy-multiple-permissive). And
 // its `public` looks (publicSpecs): a policy for PUBLIC gives a role no policy names its rows
 // (policy-applies-to-public); its `insert-check` looks: an INSERT policy without WITH CHECK
-// refuses every row (policy-insert-without-check).
+// refuses every row (policy-insert-without-check); its `anonymous` looks: a SELECT policy for every
+// signed-in user admits an anonymous session of Supabase Auth (policy-admits-anonymous-users).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { callsOfFilter, formatExposure, scanFilter } from '../server/src/verify/exposures.js';
@@ -66,6 +67,12 @@ CREATE TABLE inbox (id bigint PRIMARY KEY, body text);
 ALTER TABLE inbox ENABLE ROW LEVEL SECURITY;
 CREATE POLICY inbox_add ON inbox FOR INSERT TO authenticated;
 GRANT INSERT ON inbox TO authenticated;
+-- every signed-in user reads the bulletin: with anonymous sign-ins on, an anonymous session too
+CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $$ SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$;
+CREATE TABLE bulletin (id bigint PRIMARY KEY, body text NOT NULL);
+ALTER TABLE bulletin ENABLE ROW LEVEL SECURITY;
+CREATE POLICY bulletin_read ON bulletin FOR SELECT TO authenticated USING ((select auth.uid()) IS NOT NULL);
+GRANT SELECT ON bulletin TO authenticated;
 -- a definer function recursing without end before it reads anything: its search-path look kills PGlite's instance, which verify
 -- starts again (with the stand-in role the public looks after it are made as)
 CREATE FUNCTION c_spin(p uuid) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
@@ -80,7 +87,7 @@ CREATE POLICY posts_delete ON posts FOR DELETE USING (owner_id = (select auth.ui
   },
 ];
 
-const v = verifiedBefore(FILES, { seed: true });
+const v = verifiedBefore(FILES, { seed: true }, { anonymousSignIns: 'true' });
 
 const plan = (object: string, command: string) => v.exposures.find((e) => e.kind === 'plan' && e.object === object && e.command === command);
 
@@ -201,5 +208,13 @@ describe('verify: plans', () => {
     assert.deepEqual({ role: e?.role, code: e?.code, fixedRows: e?.fixedRows, shown: e?.shown }, { role: 'authenticated', code: '42501', fixedRows: 1, shown: true });
     assert.match(formatExposure(e!), /^authenticated INSERT INTO public\.inbox of the seeded row \(policy "inbox_add", no WITH CHECK\) → 42501 new row violates row-level security policy for table "inbox"; with WITH CHECK \(true\): 1 row$/);
     assert.deepEqual(v.shown.filter((c) => c.finding.rule === 'policy-insert-without-check').map((c) => c.exposure?.object), ['public.inbox']);
+  });
+  test("ok: a SELECT policy for every signed-in user, read by an anonymous session of Supabase Auth (is_anonymous, a user no row names): the seeded row, and none once its USING checks is_anonymous; policy-admits-anonymous-users is shown; a policy on the user's own rows gives it nothing", () => {
+    const e = v.exposures.find((x) => x.kind === 'anonymous' && x.object === 'public.bulletin');
+    assert.deepEqual({ role: e?.role, rows: e?.rows, fixedRows: e?.fixedRows, shown: e?.shown }, { role: 'authenticated', rows: 1, fixedRows: 0, shown: true });
+    assert.match(formatExposure(e!), /^authenticated as an anonymous session of Supabase Auth \(JWT claim is_anonymous: true, a user no row names\) SELECT public\.bulletin → 1 row through policy "bulletin_read"; with its USING ANDed with is_anonymous IS NOT TRUE: 0 rows$/);
+    assert.deepEqual(v.shown.filter((c) => c.finding.rule === 'policy-admits-anonymous-users').map((c) => c.exposure?.object), ['public.bulletin']);
+    const own = v.exposures.find((x) => x.kind === 'anonymous' && x.object === 'public.notes');
+    assert.deepEqual({ rows: own?.rows, shown: own?.shown }, { rows: 0, shown: false });
   });
 });

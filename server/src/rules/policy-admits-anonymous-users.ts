@@ -42,6 +42,7 @@ export const policyAdmitsAnonymousUsers = defineRule({
     guards:
       "Supabase Auth's anonymous sign-ins give anyone a session with the authenticated role and a user id of its own; only the JWT's is_anonymous claim tells it apart, so `TO authenticated USING (true)` or `auth.uid() IS NOT NULL` is true for anyone who signs in anonymously.",
     sources: ['splinter 0012 auth_allow_anonymous_sign_ins'],
+    shownBy: { exposure: 'anonymous' },
   },
   check({ model, config, report }) {
     const by = anonymousSignInsOn(config);

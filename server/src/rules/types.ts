@@ -61,6 +61,7 @@ export type ExposureKind =
   | 'plan'
   | 'filter'
   | 'public'
+  | 'anonymous'
   | 'insert-check'
   | 'injection';
 

@@ -57,6 +57,9 @@ import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHE
  * - `public`: a permissive policy for PUBLIC, put to work by STAND_IN_ROLE, a role no policy
  *   names (as one created later), granted the command's privilege for the look: a read, a write
  *   reading no column, or an INSERT of the seeded row; then the same with the policy dropped;
+ * - `anonymous`: a permissive SELECT policy for authenticated read by an anonymous session of
+ *   Supabase Auth (signed in as a user the seeded row does not name, JWT claim is_anonymous true):
+ *   it reads the row, and reads it no longer once the policy's USING asks is_anonymous IS NOT TRUE;
  * - `insert-check`: a permissive INSERT policy without WITH CHECK, put to work by a role it
  *   applies to (granted INSERT for the look when it holds none): an INSERT of the seeded row is
  *   refused (42501), and passes once the policy has WITH CHECK (true) (T14);
@@ -714,6 +717,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   }
   // policies for PUBLIC, as a role no policy names; INSERT policies without WITH CHECK
   specs.push(...(await publicSpecs(db, stubSchemas)));
+  // SELECT policies for authenticated, as an anonymous session of Supabase Auth
+  specs.push(...(await anonymousSpecs(db, stubSchemas, settingsOf)));
   specs.push(...(await insertCheckSpecs(db, stubSchemas, roles, settingsOf)));
   // the plans of reads and writes whose policies call functions
   specs.push(...(await planSpecs(db, stubSchemas, roles, settingsOf)));
@@ -724,6 +729,58 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   // last (their calls commit): functions that set a request setting for the session
   specs.push(...(await sessionSpecs(db, stubSchemas, [...roles, STAND_IN_ROLE], settingsOf)));
   return specs;
+}
+
+/** The anonymous-session look's JWT claims mark: what Supabase Auth puts in an anonymous user's JWT. */
+const NOT_ANONYMOUS = "(select (auth.jwt() ->> 'is_anonymous')::boolean) IS NOT TRUE";
+
+/**
+ * `anonymous` looks (see ExposureResult): each permissive SELECT policy for authenticated (or
+ * PUBLIC) on an RLS table whose USING does not name is_anonymous, where Supabase's auth.jwt()
+ * exists: a read as authenticated signed in as OTHER_USER (not the user the seeded row names)
+ * with the claim `is_anonymous: true`, as an anonymous session of Supabase Auth reads; then the
+ * same with the policy's USING ANDed with `is_anonymous IS NOT TRUE` (the rule's fix).
+ */
+async function anonymousSpecs(db: PGlite, stubSchemas: string[], settingsOf: (role: string) => Record<string, string> | undefined): Promise<ExposureSpec[]> {
+  const signedIn = settingsOf('authenticated');
+  if (!signedIn) return [];
+  const ready = await db.query<{ ok: boolean }>(`SELECT to_regprocedure('auth.jwt()') IS NOT NULL AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') AS ok`);
+  if (!ready.rows[0]?.ok) return [];
+  const policies = (
+    await db.query<{ table: string; rel: string; policy: string; qual: string }>(
+      `SELECT quote_ident(p.schemaname) || '.' || quote_ident(p.tablename) AS table, c.oid::regclass::text AS rel, p.policyname AS policy, p.qual
+       FROM pg_policies p JOIN pg_namespace n ON n.nspname = p.schemaname JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename
+       WHERE p.permissive = 'PERMISSIVE' AND p.cmd = 'SELECT' AND p.roles && '{public,authenticated}'::name[] AND p.qual IS NOT NULL AND p.qual !~* 'is_anonymous'
+         AND c.relrowsecurity AND c.relkind IN ('r', 'p') AND NOT (p.schemaname = ANY($1::text[]))
+       ORDER BY 1, 3`,
+      [stubSchemas],
+    )
+  ).rows;
+  if (policies.length === 0) return [];
+  const settings = {
+    ...signedIn,
+    'request.jwt.claim.sub': OTHER_USER,
+    'request.jwt.claims': JSON.stringify({ sub: OTHER_USER, role: 'authenticated', aud: 'authenticated', is_anonymous: true }),
+  };
+  const seedOf = new Map((await seedRows(db, stubSchemas, true)).map((r) => [r.rel, r]));
+  return policies.map((p) => ({
+    kind: 'anonymous' as const,
+    object: p.table,
+    role: 'authenticated',
+    run: async (db: PGlite) => {
+      const row = seedOf.get(p.rel);
+      if (row) await seedIfEmpty(db, row);
+      const read = () => readAs(db, p.table, 'authenticated', settings);
+      return {
+        policy: p.policy,
+        command: 'select' as const,
+        ...(await compared(read, async () => {
+          await db.exec(`ALTER POLICY ${quoteIdent(p.policy)} ON ${p.table} USING ((${p.qual}) AND ${NOT_ANONYMOUS})`);
+          return read();
+        })),
+      };
+    },
+  }));
 }
 
 /**
@@ -1436,6 +1493,8 @@ export function formatExposure(e: ExposureResult): string {
       const invoker = e.fixedCode ? fixed : changedWhat && !e.rows && !e.fixedRows && e.fixedChanged !== undefined ? `${changedWhat} ${e.fixedChanged ? 'changed' : 'unchanged'}` : `${got(e.fixedResult, e.fixedRows)}${other}`;
       return `${who}: ${e.call} (SECURITY DEFINER) → ${failed ?? `${gave}; as SECURITY INVOKER: ${invoker}`}`;
     }
+    case 'anonymous':
+      return `authenticated as an anonymous session of Supabase Auth (JWT claim is_anonymous: true, a user no row names) SELECT ${e.object} → ${failed ?? `${rows(e.rows)} through policy "${e.policy}"; with its USING ANDed with is_anonymous IS NOT TRUE: ${fixed}`}`;
     case 'public': {
       const what = e.command === 'insert' ? `INSERT INTO ${e.object} of the seeded row` : e.command === 'delete' ? `DELETE FROM ${e.object} (no WHERE)` : e.command === 'update' ? `UPDATE ${e.object} (every row, reading no column)` : `SELECT ${e.object}`;
       const who = `${e.role} (a role no policy names, granted ${e.command && e.command !== 'select' ? `SELECT on the schema's tables and ${e.command.toUpperCase()}` : "SELECT on the schema's tables"} for the look)`;
