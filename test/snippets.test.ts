@@ -26,6 +26,7 @@ const PREFIXES = [
   'rls-set-tenant-context',
   'rls-security-invoker-view',
   'rls-user-profiles',
+  'rls-permanent-users-only',
 ];
 
 /** The snippet expanded with its defaults; `fill` overrides tabstops (e.g. a tenant id). */
@@ -422,5 +423,26 @@ test("ok: rls-user-profiles, created by a non-superuser owner under FORCE: a new
     await q(`DELETE FROM auth.users WHERE id = '${TENANT_B}'`);
     assert.deepEqual((await q('SELECT display_name FROM public.profiles')).map((r) => r.display_name), ['Anna']);
     await expectPgError(asOwner(q, `INSERT INTO public.profiles (id, display_name) VALUES ('${TENANT_B}', 'x')`), '42501');
+  });
+});
+
+test("ok: rls-permanent-users-only with anonymous sign-ins on: a SELECT policy for every signed-in user is then not reported (policy-admits-anonymous-users), and on PGlite an anonymous session reads nothing while a permanent user reads every row", async () => {
+  const everyone = 'CREATE POLICY todos_signed_in ON public.todos FOR SELECT TO authenticated USING (true);';
+  const files = (extra: string) => [
+    { file: 'supabase/migrations/1_todos.sql', text: `${TODOS}\n${snippet('rls-enable', { 1: 'todos' })}\nGRANT SELECT ON public.todos TO authenticated;\nCREATE INDEX todos_user_id_idx ON public.todos (user_id);\n${everyone}` },
+    { file: 'supabase/migrations/2_anonymous.sql', text: extra },
+  ];
+  assert.match(findings(files('SELECT 1;'), { anonymousSignIns: 'true' }).join('\n'), /policy-admits-anonymous-users/, 'without it: reported');
+  assert.deepEqual(findings(files(snippet('rls-permanent-users-only')), { anonymousSignIns: 'true' }), []);
+  assert.deepEqual(findings(files(snippet('rls-permanent-users-only', { 2: 'SELECT' })), { anonymousSignIns: 'true' }), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, `${TODOS}\n${snippet('rls-enable', { 1: 'todos' })}\nGRANT SELECT ON public.todos TO authenticated;\n${everyone}\n${snippet('rls-permanent-users-only')}`);
+    await q(`INSERT INTO public.todos VALUES (1, '${USER_1}', 'a'), (2, '${USER_2}', 'b')`);
+    await q('SET ROLE authenticated');
+    await q(actAs(USER_3, { role: 'authenticated', is_anonymous: true }));
+    assert.equal(await count(q, 'public.todos'), 0, 'an anonymous session');
+    await q(actAs(USER_3, { role: 'authenticated', is_anonymous: false }));
+    assert.equal(await count(q, 'public.todos'), 2, 'a permanent user');
   });
 });
