@@ -64,3 +64,4 @@ export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';
 export { policyUpdateMovesRow } from './policy-update-moves-row.js';
 export { policyRoleCheckUnscoped } from './policy-role-check-unscoped.js';
 export { policyAdmitsAnonymousUsers } from './policy-admits-anonymous-users.js';
+export { policyJwtRoleNeverMatches } from './policy-jwt-role-never-matches.js';

@@ -13,7 +13,7 @@ import { anonymousSignInsOn } from '../analysis/supabase-config.js';
 const API_ROLES = ['anon', 'authenticated'];
 
 /** `auth.role()`, or the role claim of `auth.jwt()` (`auth.jwt() ->> 'role'`), cast or not, bare or in a sub-select of its own. */
-function asksRole(n: Node): boolean {
+export function asksRole(n: Node): boolean {
   if (authCallOf(n) === 'role') return true;
   const x = bareValue(n)?.A_Expr;
   return !!x && x.kind === 'AEXPR_OP' && sval(x.name?.[0]) === '->>' && authCallOf(x.lexpr) === 'jwt' && constValue(x.rexpr) === 'role';

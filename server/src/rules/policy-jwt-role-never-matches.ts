@@ -1,0 +1,132 @@
+import type { Model } from '../analysis/model.js';
+import { constValue } from '../analysis/ast.js';
+import { sval, walk } from '../analysis/parse.js';
+import { activeRows, functionsCalledByPolicies, textOfFile } from '../analysis/policy-exprs.js';
+import type { Node } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { bareValue, onSupabasePlatform } from './lib/util.js';
+import { asksRole } from './policy-always-true.js';
+
+// Through Supabase's API, the JWT's `role` claim is the database role PostgREST runs the request
+// as (anon, authenticated, service_role): `auth.jwt() ->> 'role' = 'admin'` (or `auth.role() =
+// 'admin'`) is never true, because PostgREST cannot switch to a role the database does not have.
+// Application roles belong in app_metadata, which only the server sets.
+
+/** The roles PostgREST runs Supabase's requests as. */
+const API_ROLES = new Set(['anon', 'authenticated', 'service_role']);
+
+interface Miss {
+  file: string;
+  /** the constant's location and its text */
+  at: number;
+  literal: string;
+  value: string;
+  /** the expression asking the role */
+  ask: Node;
+}
+
+const literalText = (text: string, at: number): string | undefined => /^'(?:[^']|'')*'/.exec(text.slice(at, at + 200))?.[0];
+const stringOf = (n: Node): string | undefined => {
+  const v = constValue(n?.TypeCast ? n.TypeCast.arg : n);
+  return typeof v === 'string' ? v : undefined;
+};
+const constLoc = (n: Node): number => (n?.TypeCast ? n.TypeCast.arg : n)?.A_Const?.location ?? -1;
+
+/** The comparisons of the request's role with a string no role of the database has, in a node of `file`. */
+function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
+  const text = textOfFile(model, file);
+  const known = (v: string) => API_ROLES.has(v) || model.roles.has(v);
+  walk(node, (k, v) => {
+    if (k !== 'A_Expr' || v.name?.length !== 1 || sval(v.name[0]) !== '=') return;
+    const pairs: Array<[Node, Node[]]> =
+      v.kind === 'AEXPR_OP' ? [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]] : v.kind === 'AEXPR_IN' ? [[v.lexpr, (v.rexpr?.List?.items ?? v.rexpr ?? []) as Node[]]] : [];
+    for (const [ask, values] of pairs) {
+      if (!asksRole(ask) || !Array.isArray(values) || values.length === 0) continue;
+      const strings = values.map(stringOf);
+      // (an IN list naming a role the request can have is true for it)
+      if (strings.some((s) => s === undefined || known(s))) continue;
+      const at = constLoc(values[0]!);
+      const literal = at >= 0 ? literalText(text, at) : undefined;
+      if (literal) out.push({ file, at, literal, value: strings[0]!, ask });
+    }
+  });
+}
+
+/** Fix: ask app_metadata's role instead (`auth.jwt() -> 'app_metadata' ->> 'role'`). */
+function fixOf(model: Model, m: Miss): Fix | undefined {
+  const text = textOfFile(model, m.file);
+  const b = bareValue(m.ask);
+  let start: number;
+  let end: number;
+  const x = b?.A_Expr;
+  if (x) {
+    start = bareValue(x.lexpr)?.FuncCall?.location ?? -1;
+    const at = constLoc(x.rexpr);
+    const lit = at >= 0 ? literalText(text, at) : undefined;
+    if (start < 0 || !lit) return undefined;
+    end = at + lit.length;
+  } else {
+    start = b?.FuncCall?.location ?? -1;
+    const call = start >= 0 ? /^"?auth"?\s*\.\s*"?role"?\s*\(\s*\)/i.exec(text.slice(start, start + 40)) : null;
+    if (!call) return undefined;
+    end = start + call[0].length;
+  }
+  return {
+    title: "Compare app_metadata's role instead (auth.jwt() -> 'app_metadata' ->> 'role'); the server must set it there",
+    kind: 'unsafe',
+    edits: [{ file: m.file, start, end, newText: x ? "auth.jwt() -> 'app_metadata' ->> 'role'" : "(auth.jwt() -> 'app_metadata' ->> 'role')" }],
+  };
+}
+
+const WHY =
+  "through Supabase's API the JWT's role claim is the database role PostgREST runs the request as (anon, authenticated or service_role), and PostgREST cannot switch to a role the database does not have: " +
+  'a JWT claiming one fails before any policy is asked (22023 role does not exist), and every request that gets this far has another role';
+
+export const policyJwtRoleNeverMatches = defineRule({
+  meta: {
+    id: 'policy-jwt-role-never-matches',
+    description: "A policy (or a function it calls) compares the request's role (auth.jwt() ->> 'role', auth.role()) with a name that is no role of the database, such as 'admin': never true.",
+    severity: 'warning',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      "PostgREST runs each request as the role its JWT's role claim names, so through Supabase's API that claim is always anon, authenticated or service_role (or another role of the database): compared with 'admin' it is never true, and what the condition admits is admitted to nobody.",
+  },
+  check({ model, report }) {
+    if (!onSupabasePlatform(model) && !model.supabase) return;
+    const misses: Miss[] = [];
+    const where = new Map<Miss, string>();
+    for (const row of activeRows(model)) {
+      for (const e of row.exprs) {
+        const before = misses.length;
+        missesIn(model, e.node, e.file, misses);
+        for (const m of misses.slice(before)) where.set(m, `policy "${row.policy.name}" on ${row.policy.table}`);
+      }
+    }
+    for (const { func: f, policy: p } of functionsCalledByPolicies(model)) {
+      if (!f.body || f.body.lexical) continue;
+      for (const st of f.body.statements) {
+        const before = misses.length;
+        missesIn(model, st.node, f.created.file, misses);
+        for (const m of misses.slice(before)) where.set(m, `function ${f.name}(), which policy "${p.name}" on ${p.table} calls,`);
+      }
+    }
+    const seen = new Set<string>();
+    for (const m of misses) {
+      const key = `${m.file}\u0000${m.at}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const fix = fixOf(model, m);
+      report({
+        file: m.file,
+        start: m.at,
+        end: m.at + m.literal.length,
+        message:
+          `The comparison of the request's role with ${m.literal} in ${where.get(m)} is never true (these migrations make no role ${m.value}): ${WHY}. ` +
+          `So what it admits is admitted to nobody (an administrator is refused like everyone else). ` +
+          `Keep application roles where only the server writes them — app_metadata (auth.jwt() -> 'app_metadata' ->> 'role', set with the service role or a custom access token hook), or a table of roles — and compare that.`,
+        fixes: fix ? [fix] : [],
+      });
+    }
+  },
+});

@@ -1,0 +1,83 @@
+// policy-jwt-role-never-matches on PostgreSQL (PGlite), with Supabase's auth.jwt() reading the
+// request's claims: a request cannot run as a role the database does not have (SET ROLE admin
+// fails with 22023, as PostgREST's switch to the JWT's role would), so a comparison of the
+// request's role with 'admin' is never true for a request that reaches the policy; the fix reads
+// app_metadata's role, which the server sets.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, onSupabase } from '../helpers/supabase.js';
+
+const ID = 'policy-jwt-role-never-matches';
+before(initParser);
+after(closeAll);
+
+/** An administrator as Supabase apps mark one: the server's app_metadata; the request runs as authenticated. */
+const ADMIN = { role: 'authenticated', app_metadata: { role: 'admin' } };
+
+async function profiles(q: Q, sql: string): Promise<void> {
+  await onSupabase(q, sql);
+  await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'Ada'), ('${TENANT_B}', 'Bob')`);
+  await q(actAs(TENANT_A, ADMIN));
+  await q('SET ROLE authenticated');
+}
+
+test("err: (select auth.jwt() ->> 'role') = 'admin' (Invalid): no request can run as admin (22023), and the administrator, running as authenticated, reads only their own profile; the fix (app_metadata's role) gives them both", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), "'admin'");
+  assert.match(
+    finding.message,
+    /^The comparison of the request's role with 'admin' in policy "profiles_read" on public\.profiles is never true \(these migrations make no role admin\): through Supabase's API the JWT's role claim is the database role PostgREST runs the request as \(anon, authenticated or service_role\)/,
+  );
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, sqlOf(ws));
+    await expectPgError(q('SET ROLE admin'), '22023', 'role "admin" does not exist');
+  });
+  await inRollback(db, async (q) => {
+    await profiles(q, sqlOf(ws));
+    assert.equal(await count(q, 'public.profiles'), 1, 'the admin branch is never true');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.match(sqlOf(fixed), /\(select auth\.jwt\(\) -> 'app_metadata' ->> 'role'\) = 'admin'/);
+  await inRollback(db, async (q) => {
+    await profiles(q, sqlOf(fixed));
+    assert.equal(await count(q, 'public.profiles'), 2, 'with the fix, the administrator reads every profile');
+  });
+});
+
+test("err: in a function the policy calls (Invalid 2: is_admin() returning coalesce((auth.jwt() ->> 'role') = 'admin', false)): reported in the function, naming the policy; the fix there works the same", async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), "'admin'");
+  assert.match(finding.message, /in function is_admin\(\), which policy "settings_admin" on public\.settings calls, is never true/);
+  const fixed = applyFix(ws, finding);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sqlOf(fixed));
+    await q(`INSERT INTO public.settings VALUES (1, 'x')`);
+    await q(actAs(TENANT_A, ADMIN));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.settings'), 1);
+  });
+});
+
+test("ok/err (lint): app_metadata's role, an API role (service_role, IN ('anon', 'authenticated')), a claim of one's own and a role the migrations create are not reported; auth.role() = 'admin' and IN ('admin', 'owner') are, and auth.role()'s fix reads app_metadata", () => {
+  assert.deepEqual(lintDocExample(ID, 'valid', 0).mine, []);
+  assert.deepEqual(lintDocExample(ID, 'valid', 1).mine, []);
+  const file = 'supabase/migrations/20240101000000_t.sql';
+  const lint = (cond: string, extra = '') =>
+    lintFiles([{ file, text: `${extra}CREATE TABLE public.t (id int PRIMARY KEY);\nALTER TABLE public.t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON public.t FOR SELECT TO authenticated USING (${cond});\n` }], ID);
+  assert.deepEqual(lint("(select auth.role()) IN ('anon', 'authenticated')").mine, []);
+  assert.deepEqual(lint("(auth.jwt() ->> 'user_role') = 'admin'").mine, []);
+  assert.deepEqual(lint("(auth.jwt() ->> 'role') = 'moderator'", 'CREATE ROLE moderator;\n').mine, [], 'a role of the database: a JWT may name it');
+  assert.equal(lint("(auth.jwt() ->> 'role') IN ('admin', 'owner')").mine.length, 1);
+  const r = lint("auth.role() = 'admin'");
+  assert.equal(r.mine.length, 1);
+  const fixed = applyFix(r.ws, r.mine[0]!);
+  assert.match(sqlOf(fixed), /USING \(\(auth\.jwt\(\) -> 'app_metadata' ->> 'role'\) = 'admin'\)/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  // outside a Supabase project (no auth schema of the platform): not reported
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: "CREATE ROLE app;\nCREATE TABLE t (id int);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t TO app USING (current_user = 'admin');\n" }], ID).mine, []);
+});
