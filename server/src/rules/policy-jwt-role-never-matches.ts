@@ -4,7 +4,7 @@ import { sval, walk } from '../analysis/parse.js';
 import { activeRows, functionsCalledByPolicies, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { bareValue, onSupabasePlatform } from './lib/util.js';
+import { bareValue, onSupabasePlatform, quotedAt } from './lib/util.js';
 import { asksRole } from './policy-always-true.js';
 
 // Through Supabase's API, the JWT's `role` claim is the database role PostgREST runs the request
@@ -25,7 +25,6 @@ interface Miss {
   ask: Node;
 }
 
-const literalText = (text: string, at: number): string | undefined => /^'(?:[^']|'')*'/.exec(text.slice(at, at + 200))?.[0];
 const stringOf = (n: Node): string | undefined => {
   const v = constValue(n?.TypeCast ? n.TypeCast.arg : n);
   return typeof v === 'string' ? v : undefined;
@@ -46,7 +45,7 @@ function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
       // (an IN list naming a role the request can have is true for it)
       if (strings.some((s) => s === undefined || known(s))) continue;
       const at = constLoc(values[0]!);
-      const literal = at >= 0 ? literalText(text, at) : undefined;
+      const literal = at >= 0 ? quotedAt(text, at) : undefined;
       if (literal) out.push({ file, at, literal, value: strings[0]!, ask });
     }
   });
@@ -62,7 +61,7 @@ function fixOf(model: Model, m: Miss): Fix | undefined {
   if (x) {
     start = bareValue(x.lexpr)?.FuncCall?.location ?? -1;
     const at = constLoc(x.rexpr);
-    const lit = at >= 0 ? literalText(text, at) : undefined;
+    const lit = at >= 0 ? quotedAt(text, at) : undefined;
     if (start < 0 || !lit) return undefined;
     end = at + lit.length;
   } else {

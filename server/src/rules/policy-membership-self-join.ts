@@ -6,7 +6,7 @@ import { activeRows, constBool, memoModel, textOfFile, type PolicyRow } from '..
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { authCallOf, bareValue, bodyText, columnRef, funcLooksAtCaller, functionLists, isBooleanColumn, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, functionLists, isBooleanColumn, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
@@ -106,19 +106,6 @@ function oneOf(n: Node): { col: { qual?: string; name: string } | undefined; val
   const list: Node[] | undefined = e.kind === 'AEXPR_IN' ? e.rexpr?.List?.items : e.kind === 'AEXPR_OP_ANY' ? (e.rexpr?.TypeCast?.arg ?? e.rexpr)?.A_ArrayExpr?.elements : undefined;
   if (!list?.length || !list.every((v) => constValue(v?.TypeCast ? v.TypeCast.arg : v) !== undefined)) return undefined;
   return { col: columnRef(e.lexpr), values: list };
-}
-
-/** A constant, cast or not (`'admin'`, `'admin'::app_role`, `true`), as written in `text`; undefined for anything else. */
-export function constantText(n: Node, text: string | undefined): string | undefined {
-  const c = n?.TypeCast ? n.TypeCast.arg : n;
-  const v = constValue(c);
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') {
-    const at: unknown = c?.A_Const?.location;
-    const quoted = text && typeof at === 'number' ? /^'(?:[^']|'')*'/.exec(text.slice(at, at + 200))?.[0] : undefined;
-    return quoted ?? `'${v.replace(/'/g, "''")}'`;
-  }
-  return String(v);
 }
 
 /**

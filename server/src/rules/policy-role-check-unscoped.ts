@@ -10,7 +10,8 @@ import { callsIn, conjuncts } from '../analysis/ast.js';
 import { activeRowsWith, exprFlags, FLAG_CONST_ARG_CALL, isConstant, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { constantText, isIdentity, readsOfHelper } from './policy-membership-self-join.js';
+import { isIdentity, readsOfHelper } from './policy-membership-self-join.js';
+import { constantText } from './lib/util.js';
 import { groupColumns } from './policy-update-moves-row.js';
 
 /** A role check of a condition: the call, its helper, the role table, the user and role columns, and the role value. */

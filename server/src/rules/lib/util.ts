@@ -2,7 +2,7 @@
 import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
-import { callsIn, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
+import { callsIn, constValue, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
@@ -603,6 +603,24 @@ export function authCallOf(n: Node): string | undefined {
   const name: Node[] | undefined = c?.funcname;
   if (!c || c.args?.length || name?.length !== 2 || sval(name[0])?.toLowerCase() !== 'auth') return undefined;
   return sval(name[1])?.toLowerCase();
+}
+
+/** The quoted string literal written at `at` in `text` (`'admin'`, quotes doubled inside), or undefined. */
+export function quotedAt(text: string, at: number): string | undefined {
+  return /^'(?:[^']|'')*'/.exec(text.slice(at, at + 200))?.[0];
+}
+
+/** A constant, cast or not (`'admin'`, `'admin'::app_role`, `true`), as written in `text`; undefined for anything else. */
+export function constantText(n: Node, text: string | undefined): string | undefined {
+  const c = n?.TypeCast ? n.TypeCast.arg : n;
+  const v = constValue(c);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') {
+    const at: unknown = c?.A_Const?.location;
+    const quoted = text && typeof at === 'number' ? quotedAt(text, at) : undefined;
+    return quoted ?? `'${v.replace(/'/g, "''")}'`;
+  }
+  return String(v);
 }
 
 /** A column reference (as bareValue sees it): its qualifier, if any, and its name, lower-cased; undefined for anything else, or three parts. */
