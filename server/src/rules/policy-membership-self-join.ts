@@ -6,7 +6,7 @@ import { activeRows, constBool, memoModel, textOfFile, type PolicyRow } from '..
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, functionLists, isBooleanColumn, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, functionLists, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
@@ -142,7 +142,7 @@ function useOfSelect(
     if (groupCol === userCol) return undefined;
     // (a group column unique on its own is an owner's row: stores.id with owner_id, which a user
     // cannot take from another row; a membership table has many rows per group)
-    if (member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) return undefined;
+    if (uniqueColumn(member, groupCol)) return undefined;
     return constant && constant.col !== userCol && constant.col !== groupCol ? { userCol, groupCol, role: constant } : { userCol, groupCol };
   }
   if (constant && constant.col !== userCol) return { userCol, groupCol: constant.col, groupValue: constant.value, ...(scope !== undefined && scope !== userCol && scope !== constant.col ? { scope } : {}) };
@@ -321,13 +321,13 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
         else if (a !== undefined) scope ??= x.col;
       }
       if (groupCol) {
-        if (self || r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === groupCol)) continue;
+        if (self || uniqueColumn(r.member, groupCol)) continue;
         out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f, ...(constant && constant.col !== groupCol ? { role: constant } : {}) });
       } else if (constant) {
         // (a helper returning the key of the caller's own row, compared with a column of the table:
         // writing the constant into that row reaches only the rows tied to it, the caller's own —
         // gighub's get_user_account_id() `WHERE auth_user_id = auth.uid() AND type = 'user'`)
-        const own = r.returns !== undefined && r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === r.returns) && returned?.column !== undefined;
+        const own = r.returns !== undefined && uniqueColumn(r.member, r.returns) && returned?.column !== undefined;
         if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f, ...(scope !== undefined && scope !== constant.col ? { scope } : {}) });
       }
       else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f });
@@ -336,7 +336,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       else if (returned === undefined && r.returns !== undefined && r.returns !== user.col && isBooleanColumn(r.member, r.returns) && booleanTerms(expr).includes(call.node)) {
         out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, groupValue: 'true', via: f });
       }
-      else if (!self && returned?.column !== undefined && r.returns !== user.col && !r.member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === r.returns)) {
+      else if (!self && returned?.column !== undefined && r.returns !== user.col && !uniqueColumn(r.member, r.returns)) {
         out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f });
       }
     }
@@ -561,7 +561,6 @@ function checksNoRole(model: Model, check: Node, use: Use): boolean {
  */
 function ownsGroup(model: Model, c: Node, use: Use): boolean {
   const member = use.member;
-  const keyOf = (t: Table, col: string) => t.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === col);
   let owns = false;
   walk(c, (k, v) => {
     if (owns) return false;
@@ -581,7 +580,7 @@ function ownsGroup(model: Model, c: Node, use: Use): boolean {
     let callerTied = false;
     if (v.subLinkType === 'ANY_SUBLINK' && isGroup(v.testexpr)) {
       const target = q.targetList?.length === 1 ? columnRef(q.targetList[0]?.ResTarget?.val) : undefined;
-      if (ofT(target) && keyOf(t, target!.name)) keyTied = true;
+      if (ofT(target) && uniqueColumn(t, target!.name)) keyTied = true;
     }
     for (const w of conjuncts(q.whereClause)) {
       const eq = equality(w);
@@ -589,7 +588,7 @@ function ownsGroup(model: Model, c: Node, use: Use): boolean {
       for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
         const x = columnRef(a);
         if (!ofT(x)) continue;
-        if (keyOf(t, x!.name) && isGroup(b)) keyTied = true;
+        if (uniqueColumn(t, x!.name) && isGroup(b)) keyTied = true;
         else if (isIdentity(model, b)) callerTied = true;
       }
     }
@@ -606,7 +605,7 @@ function ownsGroup(model: Model, c: Node, use: Use): boolean {
       const tied = r.sides.some((x) => {
         const a = arg(x);
         const ref = a ? columnRef(a) : undefined;
-        return ref?.name === use.groupCol && (ref.qual === undefined || ref.qual === member.name.toLowerCase()) && keyOf(r.member, x.col);
+        return ref?.name === use.groupCol && (ref.qual === undefined || ref.qual === member.name.toLowerCase()) && uniqueColumn(r.member, x.col);
       });
       if (tied && r.sides.some((x) => x.identity || (arg(x) !== undefined && isIdentity(model, arg(x)!)))) return true;
     }
@@ -849,7 +848,7 @@ export const policyMembershipSelfJoin = defineRule({
         const { use, roles, can, lesser, roleOf } = best;
         const value = use.groupValue;
         // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
-        const userUnique = member.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === use!.userCol);
+        const userUnique = uniqueColumn(member, use.userCol);
         const scope = use.scope ? ` and any ${use.scope} the check allows` : '';
         const how = can
           .map((c) =>

@@ -11,7 +11,7 @@ import { activeRowsWith, exprFlags, FLAG_CONST_ARG_CALL, isConstant, textOfFile 
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { isIdentity, readsOfHelper } from './policy-membership-self-join.js';
-import { constantText } from './lib/util.js';
+import { constantText, uniqueColumn } from './lib/util.js';
 import { groupColumns } from './policy-update-moves-row.js';
 
 /** A role check of a condition: the call, its helper, the role table, the user and role columns, and the role value. */
@@ -78,7 +78,7 @@ export const policyRoleCheckUnscoped = defineRule({
             for (const rc of roleChecks(model, p, cs[i]!)) {
               // (the group column: one the role table has and its read leaves out, that another conjunct ties to the caller's groups)
               // (not a key of the role table of its own, user_roles.id: the same name as the row's id by chance)
-              const scope = rc.roles.columns.filter((c) => t.columns.includes(c) && !rc.cols.includes(c) && !rc.roles.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === c));
+              const scope = rc.roles.columns.filter((c) => t.columns.includes(c) && !rc.cols.includes(c) && !uniqueColumn(rc.roles, c));
               if (!scope.length) continue;
               const bound = groupColumns(model, t, cs.filter((_, j) => j !== i));
               const g = scope.find((c) => bound.has(c));

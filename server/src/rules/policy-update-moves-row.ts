@@ -14,7 +14,7 @@ import { nameParts } from '../analysis/parse.js';
 import { census, conjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { columnRef, looksAtCaller, mayHoldPrivilege } from './lib/util.js';
+import { columnRef, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
 import { guarded } from './policy-membership-self-join.js';
 
 /** How a condition admits a new row with respect to a group column. */
@@ -94,7 +94,7 @@ export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array
       const lc = only ? columnRef(link.testexpr) : undefined;
       if (only && ofTable(lc, false) && model.findFunction(nameParts(only.funcname), (only.args ?? []).length)) found.push(lc!.name);
       if (q && m && m !== t) {
-        const key = (col: string | undefined) => !!col && m.keys.some((x) => x.length === 1 && x[0]!.toLowerCase() === col);
+        const key = (col: string | undefined) => uniqueColumn(m, col);
         // (the IN's own column, outside the sub-select, matched with the column it selects)
         const c = columnRef(link.testexpr);
         if (ofTable(c, false) && q.targetList?.length === 1 && !key(columnRef(q.targetList[0]?.ResTarget?.val)?.name)) found.push(c!.name);

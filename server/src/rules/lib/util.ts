@@ -605,6 +605,11 @@ export function authCallOf(n: Node): string | undefined {
   return sval(name[1])?.toLowerCase();
 }
 
+/** Whether a column is unique on its own in the table: a primary key or unique constraint of that one column (`stores.id`, `profiles.id`). */
+export function uniqueColumn(t: Pick<Table, 'keys'>, col: string | undefined): boolean {
+  return col !== undefined && t.keys.some((k) => k.length === 1 && k[0]!.toLowerCase() === col);
+}
+
 /** The quoted string literal written at `at` in `text` (`'admin'`, quotes doubled inside), or undefined. */
 export function quotedAt(text: string, at: number): string | undefined {
   return /^'(?:[^']|'')*'/.exec(text.slice(at, at + 200))?.[0];
