@@ -87,7 +87,7 @@ CREATE POLICY posts_delete ON posts FOR DELETE USING (owner_id = (select auth.ui
   },
 ];
 
-const v = verifiedBefore(FILES, { seed: true }, { anonymousSignIns: 'true' });
+const v = verifiedBefore(FILES, { seed: true, anonymousSignIns: true }, { anonymousSignIns: 'true' });
 
 const plan = (object: string, command: string) => v.exposures.find((e) => e.kind === 'plan' && e.object === object && e.command === command);
 

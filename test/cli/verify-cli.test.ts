@@ -239,3 +239,19 @@ describe('verify: files the lint does not replay either', () => {
     assert.deepEqual(json.statementErrors, []);
   });
 });
+
+describe('verify: anonymous sessions', () => {
+  test("ok: with anonymousSignIns on (.pg-rls-lint.json), a SELECT policy for every signed-in user is read as an anonymous session: the seeded row, then none with the fix, and the finding of policy-admits-anonymous-users is shown; with it off, no such look", () => {
+    const migration = {
+      '1_notes.sql':
+        'CREATE TABLE public.notes (id bigint PRIMARY KEY, body text);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nGRANT SELECT ON public.notes TO authenticated;\n' +
+        'CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING ((select auth.uid()) IS NOT NULL);\n',
+    };
+    const on = JSON.parse(run({ ...migration, '.pg-rls-lint.json': '{ "anonymousSignIns": "true" }' }, ['--format', 'json']).stdout);
+    const look = on.exposures.find((e: { kind: string }) => e.kind === 'anonymous');
+    assert.deepEqual({ object: look?.object, rows: look?.rows, fixedRows: look?.fixedRows, shown: look?.shown }, { object: 'public.notes', rows: 1, fixedRows: 0, shown: true });
+    assert.ok(on.shown.some((c: { rule: string }) => c.rule === 'policy-admits-anonymous-users'), JSON.stringify(on.shown));
+    const off = JSON.parse(run(migration, ['--format', 'json']).stdout);
+    assert.equal((off.exposures ?? []).filter((e: { kind: string }) => e.kind === 'anonymous').length, 0);
+  });
+});

@@ -2,6 +2,7 @@
 // every RLS table as each role, so a finding can be shown to really fail.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { anonymousSignInsOn } from '../analysis/supabase-config.js';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { formatExposure } from '../verify/exposures.js';
 import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
@@ -230,7 +231,9 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   });
   const files = leftOut.length ? read.filter((f) => !leftOut.some((x) => x.path === f.file)) : read;
   const supabase = files.some((f) => isSupabaseLayout(f.file));
-  const replayed = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed });
+  // (anonymous sessions are looked at where the lint takes anonymous sign-ins to be on)
+  const anonymousSignIns = files.length > 0 && anonymousSignInsOn(ws.configOf(files[0]!.file)) !== undefined;
+  const replayed = await verifyInWorker(files, { cacheDir: join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pg-rls-lint'), supabaseDefaultPrivileges: supabase, timeoutMs, seed, anonymousSignIns });
   const parsedFiles = files.map((f) => ({ file: f.file, statements: ws.parsed(f.file)?.statements ?? [] }));
   // (statements the embedded server cannot run for want of what only the deployment has, a
   // database named as the deployment's: notes, not statement errors)

@@ -429,9 +429,16 @@ export async function ownerRole(db: PGlite): Promise<void> {
 /**
  * The exposures to look at after the probes (see ExposureResult). `roles`: the probes' roles
  * (never a superuser or BYPASSRLS role); `settingsOf`: what a role reads with (Supabase's
- * authenticated, signed in).
+ * authenticated, signed in); `anonymous`: Supabase Auth's anonymous sign-ins are on.
  */
-export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: string[], settingsOf: (role: string) => Record<string, string> | undefined, owners: boolean): Promise<ExposureSpec[]> {
+export async function exposureSpecs(
+  db: PGlite,
+  stubSchemas: string[],
+  roles: string[],
+  settingsOf: (role: string) => Record<string, string> | undefined,
+  owners: boolean,
+  anonymous = false,
+): Promise<ExposureSpec[]> {
   const specs: ExposureSpec[] = [];
   // (what a row is put into a table without RLS with: every schema's, for the tables behind views)
   const plainAll = await seedRows(db, [], false);
@@ -717,8 +724,8 @@ export async function exposureSpecs(db: PGlite, stubSchemas: string[], roles: st
   }
   // policies for PUBLIC, as a role no policy names; INSERT policies without WITH CHECK
   specs.push(...(await publicSpecs(db, stubSchemas)));
-  // SELECT policies for authenticated, as an anonymous session of Supabase Auth
-  specs.push(...(await anonymousSpecs(db, stubSchemas, settingsOf)));
+  // SELECT policies for authenticated, as an anonymous session of Supabase Auth (where anonymous sign-ins are on)
+  if (anonymous) specs.push(...(await anonymousSpecs(db, stubSchemas, settingsOf)));
   specs.push(...(await insertCheckSpecs(db, stubSchemas, roles, settingsOf)));
   // the plans of reads and writes whose policies call functions
   specs.push(...(await planSpecs(db, stubSchemas, roles, settingsOf)));

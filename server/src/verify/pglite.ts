@@ -112,6 +112,9 @@ export interface VerifyOptions {
    * that policies are evaluated on a row: a policy whose expression fails or recurses only per
    * row (an unset `current_setting`, an invoker helper reading its own table) fails its probe */
   seed?: boolean;
+  /** Supabase Auth's anonymous sign-ins are on (the lint's setting anonymousSignIns): SELECT
+   * policies for authenticated are also read as an anonymous session (exposures, `anonymous`) */
+  anonymousSignIns?: boolean;
   /** told what runs, as it starts, and what it found (for a supervisor that may have to stop
    * a statement PGlite cannot cancel: it then still has everything found before) */
   onProgress?: (event: VerifyProgress) => void;
@@ -1001,7 +1004,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
     const roles = opts.roles ?? (await probeRoles(db));
     const seeded = !!result.seeded;
     result.exposures = [];
-    const specs = await exposureSpecs(db, stubs.schemas, roles, (role) => (seeded ? requestOf(role) : undefined), !opts.supabaseDefaultPrivileges);
+    const specs = await exposureSpecs(db, stubs.schemas, roles, (role) => (seeded ? requestOf(role) : undefined), !opts.supabaseDefaultPrivileges, !!opts.anonymousSignIns);
     for (const spec of specs) {
       if (Date.now() > deadline) return { ...result, timedOut: true };
       snapshot ??= await db.dumpDataDir('none');
