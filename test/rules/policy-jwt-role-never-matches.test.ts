@@ -78,6 +78,13 @@ test("ok/err (lint): app_metadata's role, an API role (service_role, IN ('anon',
   const fixed = applyFix(r.ws, r.mine[0]!);
   assert.match(sqlOf(fixed), /USING \(\(auth\.jwt\(\) -> 'app_metadata' ->> 'role'\) = 'admin'\)/);
   assert.deepEqual(findingsOf(fixed, ID), []);
+  // the request settings PostgREST sets, read directly: the same claim (no fix offered)
+  for (const cond of ["(current_setting('request.jwt.claims', true)::jsonb ->> 'role') = 'admin'", "current_setting('request.jwt.claim.role', true) = 'admin'"]) {
+    const m = lint(cond).mine;
+    assert.equal(m.length, 1, cond);
+    assert.deepEqual(m[0]!.fixes, [], cond);
+  }
+  assert.deepEqual(lint("(current_setting('request.jwt.claims', true)::jsonb ->> 'role') = 'authenticated'").mine, []);
   // outside a Supabase project (no auth schema of the platform): not reported
   assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: "CREATE ROLE app;\nCREATE TABLE t (id int);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t TO app USING (current_user = 'admin');\n" }], ID).mine, []);
 });

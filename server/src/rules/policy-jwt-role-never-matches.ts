@@ -1,6 +1,6 @@
 import type { Model } from '../analysis/model.js';
 import { constValue } from '../analysis/ast.js';
-import { sval, walk } from '../analysis/parse.js';
+import { settingRead, sval, walk } from '../analysis/parse.js';
 import { activeRows, functionsCalledByPolicies, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
@@ -31,6 +31,22 @@ const stringOf = (n: Node): string | undefined => {
 };
 const constLoc = (n: Node): number => (n?.TypeCast ? n.TypeCast.arg : n)?.A_Const?.location ?? -1;
 
+/**
+ * The request's role as asked of auth (asksRole: `auth.role()`, `auth.jwt() ->> 'role'`) or of
+ * the request settings PostgREST sets (`current_setting('request.jwt.claims', true)::jsonb ->>
+ * 'role'`, `current_setting('request.jwt.claim.role', true)`).
+ */
+function asksRequestRole(n: Node): boolean {
+  if (asksRole(n)) return true;
+  const b = bareValue(n);
+  const call = b?.FuncCall;
+  if (call) return settingRead(call) === 'request.jwt.claim.role';
+  const x = b?.A_Expr;
+  if (!x || x.kind !== 'AEXPR_OP' || sval(x.name?.[0]) !== '->>' || constValue(x.rexpr) !== 'role') return false;
+  const claims = bareValue(x.lexpr)?.FuncCall;
+  return !!claims && settingRead(claims) === 'request.jwt.claims';
+}
+
 /** The comparisons of the request's role with a string no role of the database has, in a node of `file`. */
 function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
   const text = textOfFile(model, file);
@@ -40,7 +56,7 @@ function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
     const pairs: Array<[Node, Node[]]> =
       v.kind === 'AEXPR_OP' ? [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]] : v.kind === 'AEXPR_IN' ? [[v.lexpr, (v.rexpr?.List?.items ?? v.rexpr ?? []) as Node[]]] : [];
     for (const [ask, values] of pairs) {
-      if (!asksRole(ask) || !Array.isArray(values) || values.length === 0) continue;
+      if (!asksRequestRole(ask) || !Array.isArray(values) || values.length === 0) continue;
       const strings = values.map(stringOf);
       // (an IN list naming a role the request can have is true for it)
       if (strings.some((s) => s === undefined || known(s))) continue;
@@ -53,6 +69,7 @@ function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
 
 /** Fix: ask app_metadata's role instead (`auth.jwt() -> 'app_metadata' ->> 'role'`). */
 function fixOf(model: Model, m: Miss): Fix | undefined {
+  if (!asksRole(m.ask)) return undefined;
   const text = textOfFile(model, m.file);
   const b = bareValue(m.ask);
   let start: number;
@@ -84,7 +101,7 @@ const WHY =
 export const policyJwtRoleNeverMatches = defineRule({
   meta: {
     id: 'policy-jwt-role-never-matches',
-    description: "A policy (or a function it calls) compares the request's role (auth.jwt() ->> 'role', auth.role()) with a name that is no role of the database, such as 'admin': never true.",
+    description: "A policy (or a function it calls) compares the request's role (auth.jwt() ->> 'role', auth.role(), the request.jwt.claims setting) with a name that is no role of the database, such as 'admin': never true.",
     severity: 'warning',
     category: 'correctness',
     fixKind: 'unsafe',
