@@ -1,5 +1,5 @@
 import type { Model } from '../analysis/model.js';
-import { constValue } from '../analysis/ast.js';
+import { constValue, memoised } from '../analysis/ast.js';
 import { settingRead, sval, walk } from '../analysis/parse.js';
 import { activeRows, functionsCalledByPolicies, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
@@ -47,24 +47,45 @@ function asksRequestRole(n: Node): boolean {
   return !!claims && settingRead(claims) === 'request.jwt.claims';
 }
 
-/** The comparisons of the request's role with a string no role of the database has, in a node of `file`. */
-function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
-  const text = textOfFile(model, file);
-  const known = (v: string) => API_ROLES.has(v) || model.roles.has(v);
+/** A comparison of the request's role with strings only (`= 'admin'`, `IN ('admin', 'owner')`). */
+interface RoleComparison {
+  ask: Node;
+  values: Node[];
+  strings: string[];
+}
+
+/**
+ * The comparisons of the request's role with strings in a node, found once per node: what a
+ * re-lint asks again (which of those strings are roles) depends on the model, the walk does not.
+ */
+const roleComparisons = memoised((node: Node): RoleComparison[] => {
+  const out: RoleComparison[] = [];
   walk(node, (k, v) => {
     if (k !== 'A_Expr' || v.name?.length !== 1 || sval(v.name[0]) !== '=') return;
     const pairs: Array<[Node, Node[]]> =
       v.kind === 'AEXPR_OP' ? [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]] : v.kind === 'AEXPR_IN' ? [[v.lexpr, (v.rexpr?.List?.items ?? v.rexpr ?? []) as Node[]]] : [];
     for (const [ask, values] of pairs) {
-      if (!asksRequestRole(ask) || !Array.isArray(values) || values.length === 0) continue;
+      if (!Array.isArray(values) || values.length === 0 || !asksRequestRole(ask)) continue;
       const strings = values.map(stringOf);
-      // (an IN list naming a role the request can have is true for it)
-      if (strings.some((s) => s === undefined || known(s))) continue;
-      const at = constLoc(values[0]!);
-      const literal = at >= 0 ? quotedAt(text, at) : undefined;
-      if (literal) out.push({ file, at, literal, value: strings[0]!, ask });
+      if (strings.every((s): s is string => s !== undefined)) out.push({ ask, values, strings });
     }
   });
+  return out;
+});
+
+/** The comparisons of the request's role with a string no role of the database has, in a node of `file`. */
+function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
+  const found = roleComparisons(node);
+  if (found.length === 0) return;
+  const text = textOfFile(model, file);
+  const known = (v: string) => API_ROLES.has(v) || model.roles.has(v);
+  for (const { ask, values, strings } of found) {
+    // (an IN list naming a role the request can have is true for it)
+    if (strings.some(known)) continue;
+    const at = constLoc(values[0]!);
+    const literal = at >= 0 ? quotedAt(text, at) : undefined;
+    if (literal) out.push({ file, at, literal, value: strings[0]!, ask });
+  }
 }
 
 /** Fix: ask app_metadata's role instead (`auth.jwt() -> 'app_metadata' ->> 'role'`). */
