@@ -85,6 +85,12 @@ test("ok/err (lint): app_metadata's role, an API role (service_role, IN ('anon',
     assert.deepEqual(m[0]!.fixes, [], cond);
   }
   assert.deepEqual(lint("(current_setting('request.jwt.claims', true)::jsonb ->> 'role') = 'authenticated'").mine, []);
+  // one branch of an OR: that branch admits nobody, the others still decide (the message says so)
+  const branch = lint("(auth.jwt() ->> 'role') = 'admin' OR (auth.jwt() -> 'app_metadata' ->> 'role') = 'admin'").mine;
+  assert.equal(branch.length, 1);
+  assert.match(branch[0]!.message, /So this branch of its OR admits nobody: only the other branches decide/);
+  assert.doesNotMatch(branch[0]!.message, /what it admits is admitted to nobody/);
+  assert.match(lint("auth.role() = 'admin'").mine[0]!.message, /So what it admits is admitted to nobody/);
   // outside a Supabase project (no auth schema of the platform): not reported
   assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: "CREATE ROLE app;\nCREATE TABLE t (id int);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t TO app USING (current_user = 'admin');\n" }], ID).mine, []);
 });

@@ -23,6 +23,7 @@ interface Miss {
   value: string;
   /** the expression asking the role */
   ask: Node;
+  orBranch: boolean;
 }
 
 const stringOf = (n: Node): string | undefined => {
@@ -52,6 +53,8 @@ interface RoleComparison {
   ask: Node;
   values: Node[];
   strings: string[];
+  /** within a branch of an OR (which its other branches may still make true) */
+  orBranch: boolean;
 }
 
 /**
@@ -60,16 +63,23 @@ interface RoleComparison {
  */
 const roleComparisons = memoised((node: Node): RoleComparison[] => {
   const out: RoleComparison[] = [];
-  walk(node, (k, v) => {
-    if (k !== 'A_Expr' || v.name?.length !== 1 || sval(v.name[0]) !== '=') return;
-    const pairs: Array<[Node, Node[]]> =
-      v.kind === 'AEXPR_OP' ? [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]] : v.kind === 'AEXPR_IN' ? [[v.lexpr, (v.rexpr?.List?.items ?? v.rexpr ?? []) as Node[]]] : [];
-    for (const [ask, values] of pairs) {
-      if (!Array.isArray(values) || values.length === 0 || !asksRequestRole(ask)) continue;
-      const strings = values.map(stringOf);
-      if (strings.every((s): s is string => s !== undefined)) out.push({ ask, values, strings });
-    }
-  });
+  const scan = (root: Node, orBranch: boolean): void =>
+    walk(root, (k, v) => {
+      // the branches of an OR: the comparison is one way in among others
+      if (k === 'BoolExpr' && v.boolop === 'OR_EXPR' && (v.args?.length ?? 0) > 1) {
+        for (const a of v.args) scan(a, true);
+        return false;
+      }
+      if (k !== 'A_Expr' || v.name?.length !== 1 || sval(v.name[0]) !== '=') return;
+      const pairs: Array<[Node, Node[]]> =
+        v.kind === 'AEXPR_OP' ? [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]] : v.kind === 'AEXPR_IN' ? [[v.lexpr, (v.rexpr?.List?.items ?? v.rexpr ?? []) as Node[]]] : [];
+      for (const [ask, values] of pairs) {
+        if (!Array.isArray(values) || values.length === 0 || !asksRequestRole(ask)) continue;
+        const strings = values.map(stringOf);
+        if (strings.every((s): s is string => s !== undefined)) out.push({ ask, values, strings, orBranch });
+      }
+    });
+  scan(node, false);
   return out;
 });
 
@@ -79,12 +89,12 @@ function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
   if (found.length === 0) return;
   const text = textOfFile(model, file);
   const known = (v: string) => API_ROLES.has(v) || model.roles.has(v);
-  for (const { ask, values, strings } of found) {
+  for (const { ask, values, strings, orBranch } of found) {
     // (an IN list naming a role the request can have is true for it)
     if (strings.some(known)) continue;
     const at = constLoc(values[0]!);
     const literal = at >= 0 ? quotedAt(text, at) : undefined;
-    if (literal) out.push({ file, at, literal, value: strings[0]!, ask });
+    if (literal) out.push({ file, at, literal, value: strings[0]!, ask, orBranch });
   }
 }
 
@@ -160,7 +170,9 @@ export const policyJwtRoleNeverMatches = defineRule({
         end: m.at + m.literal.length,
         message:
           `The comparison of the request's role with ${m.literal} in ${where.get(m)} is never true (these migrations make no role ${m.value}): ${WHY}. ` +
-          `So what it admits is admitted to nobody (an administrator is refused like everyone else). ` +
+          (m.orBranch
+            ? `So this branch of its OR admits nobody: only the other branches decide, and an administrator recognised by this comparison alone is refused like everyone else. `
+            : `So what it admits is admitted to nobody (an administrator is refused like everyone else). `) +
           `Keep application roles where only the server writes them — app_metadata (auth.jwt() -> 'app_metadata' ->> 'role', set with the service role or a custom access token hook), or a table of roles — and compare that.`,
         fixes: fix ? [fix] : [],
       });
