@@ -91,6 +91,7 @@ test("ok/err (lint): app_metadata's role, an API role (service_role, IN ('anon',
   assert.match(branch[0]!.message, /So this branch of its OR admits nobody: only the other branches decide/);
   assert.doesNotMatch(branch[0]!.message, /what it admits is admitted to nobody/);
   assert.match(lint("auth.role() = 'admin'").mine[0]!.message, /So what it admits is admitted to nobody/);
+  assert.deepEqual(lint("NOT ((auth.jwt() ->> 'role') = 'admin')").mine, [], 'under NOT it does not refuse anyone');
   // outside a Supabase project (no auth schema of the platform): not reported
   assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: "CREATE ROLE app;\nCREATE TABLE t (id int);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t TO app USING (current_user = 'admin');\n" }], ID).mine, []);
 });

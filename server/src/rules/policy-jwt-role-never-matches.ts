@@ -70,6 +70,8 @@ const roleComparisons = memoised((node: Node): RoleComparison[] => {
         for (const a of v.args) scan(a, true);
         return false;
       }
+      // (under NOT, a comparison never true makes its expression always true: another mistake)
+      if (k === 'BoolExpr' && v.boolop === 'NOT_EXPR') return false;
       if (k !== 'A_Expr' || v.name?.length !== 1 || sval(v.name[0]) !== '=') return;
       const pairs: Array<[Node, Node[]]> =
         v.kind === 'AEXPR_OP' ? [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]] : v.kind === 'AEXPR_IN' ? [[v.lexpr, (v.rexpr?.List?.items ?? v.rexpr ?? []) as Node[]]] : [];
