@@ -97,6 +97,12 @@ ALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;
   assert.deepEqual(lint(read, mergeConfig({ anonymousSignIns: 'false' })), []);
   assert.equal(lint("CREATE POLICY r ON public.salaries FOR SELECT TO authenticated USING ((select auth.role()) = 'authenticated');").length, 1);
   assert.deepEqual(lint('CREATE POLICY r ON public.salaries FOR SELECT USING (true);'), [], 'PUBLIC: anon reads it too');
+  // anon reads every row by another policy (TO anon, or PUBLIC FOR ALL): an anonymous session reads nothing more
+  assert.deepEqual(lint(`${read}\nCREATE POLICY anon_read ON public.salaries FOR SELECT TO anon USING (true);`), []);
+  assert.deepEqual(lint(`${read}\nCREATE POLICY rpc ON public.salaries FOR ALL USING (true);`), []);
+  // … unless a restrictive policy narrows what anon reads, or anon's policy has a row condition
+  assert.equal(lint(`${read}\nCREATE POLICY anon_read ON public.salaries FOR SELECT TO anon USING (true);\nCREATE POLICY narrow ON public.salaries AS RESTRICTIVE FOR SELECT TO anon USING (amount < 100);`).length, 1);
+  assert.equal(lint(`${read}\nCREATE POLICY anon_read ON public.salaries FOR SELECT TO anon USING (amount < 100);`).length, 1);
   assert.deepEqual(lint("CREATE POLICY r ON public.salaries FOR SELECT TO authenticated USING (coalesce((auth.jwt() ->> 'is_anonymous')::boolean, false) = false);"), []);
   assert.deepEqual(lint('CREATE POLICY r ON public.salaries FOR SELECT TO authenticated USING (employee = (select auth.uid()));'), [], "an anonymous user's own rows only");
   // a write policy admitting every signed-in user is policy-always-true's, which then says anyone can be one

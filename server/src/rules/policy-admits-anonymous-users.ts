@@ -1,4 +1,4 @@
-import type { Model, Policy } from '../analysis/model.js';
+import type { Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { activeRows, constBool, exprClauseSpan, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { anonymousSignInsOn } from '../analysis/supabase-config.js';
@@ -32,6 +32,24 @@ function fixOf(model: Model, p: Policy): Fix | undefined {
   return { title: `Admit only permanent users in "${p.name}" (is_anonymous is not true)`, kind: 'unsafe', edits: [{ file: e.file, start: span.start, end: span.end, newText }] };
 }
 
+/**
+ * Whether `anon`, without signing in, reads every row (or every object of `buckets`) already: a
+ * permissive SELECT or ALL policy applying to it (TO anon, or PUBLIC) is true for it, and no
+ * restrictive one applies to it. Then an anonymous session reads nothing more.
+ */
+function anonReadsToo(model: Model, policies: readonly Policy[], buckets: string[] | undefined, storage: boolean, t: Table | undefined): boolean {
+  if (t && !mayHoldPrivilege(model, t, 'anon', ['select'])) return false;
+  const covers = (q: Policy): boolean => {
+    if (!q.using) return false;
+    if (trueForRole(model, q.using, 'anon')) return true;
+    if (!storage || !buckets) return false;
+    const theirs = bucketWide(model, q.using, 'anon');
+    return !!theirs && buckets.every((b) => theirs.includes(b));
+  };
+  const reading = (q: Policy) => (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, 'anon');
+  return policies.some((q) => q.permissive && reading(q) && covers(q)) && !policies.some((q) => !q.permissive && reading(q));
+}
+
 export const policyAdmitsAnonymousUsers = defineRule({
   meta: {
     id: 'policy-admits-anonymous-users',
@@ -58,13 +76,12 @@ export const policyAdmitsAnonymousUsers = defineRule({
       // (on storage.objects, also a condition on the bucket alone: every object of the bucket)
       const buckets = storage && !trueForRole(model, using, 'authenticated') ? bucketWide(model, using, 'authenticated') : undefined;
       if (!buckets && !trueForRole(model, using, 'authenticated')) continue;
-      // (public by intent: anon reads the same rows without signing in)
-      const anonToo = trueForRole(model, using, 'anon') || (storage && !!bucketWide(model, using, 'anon'));
-      if (appliesToRole(model, p, 'anon') && anonToo && (storage || mayHoldPrivilege(model, t!, 'anon', ['select']))) continue;
+      const policies = t ? t.policies : model.policies.filter((q) => q.table === p.table);
+      // (public by intent: anon reads the same rows without signing in, by this policy or another)
+      if (anonReadsToo(model, policies, buckets, storage, t)) continue;
       if (t && !mayHoldPrivilege(model, t, 'authenticated', ['select'])) continue;
       if (namesClaim(model, p)) continue;
       // (a RESTRICTIVE policy keeping anonymous sessions out, as Supabase's guide writes it)
-      const policies = t ? t.policies : model.policies.filter((q) => q.table === p.table);
       if (policies.some((q) => !q.permissive && (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, 'authenticated') && namesClaim(model, q))) continue;
       const where = by === 'setting' ? 'the setting anonymousSignIns says anonymous sign-ins are on' : `${by} turns anonymous sign-ins on ([auth] enable_anonymous_sign_ins = true)`;
       const fix = fixOf(model, p);
