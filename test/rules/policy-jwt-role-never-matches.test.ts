@@ -91,7 +91,24 @@ test("ok/err (lint): app_metadata's role, an API role (service_role, IN ('anon',
   assert.match(branch[0]!.message, /So this branch of its OR admits nobody: only the other branches decide/);
   assert.doesNotMatch(branch[0]!.message, /what it admits is admitted to nobody/);
   assert.match(lint("auth.role() = 'admin'").mine[0]!.message, /So what it admits is admitted to nobody/);
-  assert.deepEqual(lint("NOT ((auth.jwt() ->> 'role') = 'admin')").mine, [], 'under NOT it does not refuse anyone');
+  // where its truth is turned around it refuses nobody: not reported
+  for (const cond of [
+    "NOT ((auth.jwt() ->> 'role') = 'admin')",
+    "((auth.jwt() ->> 'role') = 'admin') IS NOT TRUE",
+    "((auth.jwt() ->> 'role') = 'admin') = false",
+    "coalesce((auth.jwt() ->> 'role') = 'admin', false) = false",
+    "CASE WHEN (auth.jwt() ->> 'role') = 'admin' THEN false ELSE true END",
+  ])
+    assert.deepEqual(lint(cond).mine, [], cond);
+  // other ways of asking it: NULLIF/COALESCE around the claims, coalesce(<role>, …), = ANY (ARRAY[…])
+  for (const cond of [
+    "(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role') = 'admin'",
+    "coalesce(auth.jwt() ->> 'role', auth.jwt() -> 'user_metadata' ->> 'role') = 'admin'",
+    "(auth.jwt() ->> 'role') = ANY (ARRAY['admin', 'owner'])",
+  ]) {
+    assert.equal(lint(cond).mine.length, 1, cond);
+  }
+  assert.deepEqual(lint("(auth.jwt() ->> 'role') = ANY (ARRAY['admin', 'authenticated'])").mine, [], 'true for authenticated');
   // outside a Supabase project (no auth schema of the platform): not reported
   assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: "CREATE ROLE app;\nCREATE TABLE t (id int);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t TO app USING (current_user = 'admin');\n" }], ID).mine, []);
 });

@@ -40,12 +40,23 @@ const constLoc = (n: Node): number => (n?.TypeCast ? n.TypeCast.arg : n)?.A_Cons
 function asksRequestRole(n: Node): boolean {
   if (asksRole(n)) return true;
   const b = bareValue(n);
+  // (coalesce(<the role>, …): the role claim is always set through the API, so coalesce returns it)
+  const first = b?.CoalesceExpr?.args?.[0];
+  if (first) return asksRequestRole(first);
   const call = b?.FuncCall;
   if (call) return settingRead(call) === 'request.jwt.claim.role';
   const x = b?.A_Expr;
   if (!x || x.kind !== 'AEXPR_OP' || sval(x.name?.[0]) !== '->>' || constValue(x.rexpr) !== 'role') return false;
-  const claims = bareValue(x.lexpr)?.FuncCall;
+  const claims = claimsCall(x.lexpr);
   return !!claims && settingRead(claims) === 'request.jwt.claims';
+}
+
+/** The call under casts, NULLIF(…, '') and COALESCE(…, '{}') of an expression: where `current_setting('request.jwt.claims', true)` is read. */
+function claimsCall(n: Node): Node | undefined {
+  const b = bareValue(n);
+  if (b?.A_Expr?.kind === 'AEXPR_NULLIF') return claimsCall(b.A_Expr.lexpr);
+  if (b?.CoalesceExpr?.args?.[0]) return claimsCall(b.CoalesceExpr.args[0]);
+  return b?.FuncCall;
 }
 
 /** A comparison of the request's role with strings only (`= 'admin'`, `IN ('admin', 'owner')`). */
@@ -72,14 +83,25 @@ const roleComparisons = memoised((node: Node): RoleComparison[] => {
       }
       // (under NOT, a comparison never true makes its expression always true: another mistake)
       if (k === 'BoolExpr' && v.boolop === 'NOT_EXPR') return false;
-      if (k !== 'A_Expr' || v.name?.length !== 1 || sval(v.name[0]) !== '=') return;
+      // (where its truth is turned around: `IS NOT TRUE`, `IS NULL`, CASE … THEN false)
+      if (k === 'BooleanTest' || k === 'NullTest' || k === 'CaseExpr') return false;
+      if (k !== 'A_Expr') return;
+      // (a comparison is looked at as a whole, never inside another: `(… = 'admin') = false`)
+      if (v.name?.length !== 1 || sval(v.name[0]) !== '=') return false;
       const pairs: Array<[Node, Node[]]> =
-        v.kind === 'AEXPR_OP' ? [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]] : v.kind === 'AEXPR_IN' ? [[v.lexpr, (v.rexpr?.List?.items ?? v.rexpr ?? []) as Node[]]] : [];
+        v.kind === 'AEXPR_OP'
+          ? [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]]
+          : v.kind === 'AEXPR_IN'
+            ? [[v.lexpr, (v.rexpr?.List?.items ?? v.rexpr ?? []) as Node[]]]
+            : v.kind === 'AEXPR_OP_ANY'
+              ? [[v.lexpr, (bareValue(v.rexpr)?.A_ArrayExpr?.elements ?? []) as Node[]]]
+              : [];
       for (const [ask, values] of pairs) {
         if (!Array.isArray(values) || values.length === 0 || !asksRequestRole(ask)) continue;
         const strings = values.map(stringOf);
         if (strings.every((s): s is string => s !== undefined)) out.push({ ask, values, strings, orBranch });
       }
+      return false;
     });
   scan(node, false);
   return out;
