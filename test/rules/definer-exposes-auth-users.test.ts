@@ -191,3 +191,22 @@ END $$;
     assert.deepEqual(await q('SELECT auth_user_id FROM public.fix_orphaned_patient_accounts()'), [{ auth_user_id: TENANT_B }]);
   });
 });
+
+// Calibration (ionpetro/nextbase's get_all_app_admins): columns written schema-qualified,
+// `auth.users.email`, are columns of auth.users (the message said "returns none of their columns").
+test('err (message): a column written auth.users.email is returned data, named; PGlite: anon gets the email', async () => {
+  const sql = `CREATE FUNCTION public.admin_emails() RETURNS TABLE (email text) LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN RETURN QUERY SELECT auth.users.email::text FROM auth.users WHERE auth.users.is_super_admin; END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_admins.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /returns data \(email\) of rows of auth\.users/);
+  assert.doesNotMatch(mine[0]!.message, /none of their columns/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), is_super_admin boolean); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(sql);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'boss@example.com', true); SET ROLE anon`);
+    assert.deepEqual(await q('SELECT * FROM public.admin_emails()'), [{ email: 'boss@example.com' }]);
+  });
+});

@@ -48,6 +48,9 @@ function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boo
       continue;
     }
     const only = tables === 1;
+    // (a column of auth.users as written: `email` when it is the only table, `u.email`, `auth.users.email`)
+    const named = (fields: Node[]): boolean =>
+      (fields.length === 3 && sval(fields[0]) === 'auth' && aliases.has(String(sval(fields[1])))) || (fields.length === 2 && aliases.has(String(sval(fields[0])))) || (fields.length <= 1 && only);
     const keyed = new Set<Node>();
     // (what the query returns: its target list, not the join's or the WHERE's columns; of a
     // sub-select in it, its own target list; an EXISTS or count() returns no column)
@@ -60,7 +63,7 @@ function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boo
       if (k === 'A_Expr' && (sval(v.name?.[0]) === '->>' || sval(v.name?.[0]) === '->')) {
         const f0: Node[] = v.lexpr?.ColumnRef?.fields ?? [];
         const key = constValue(v.rexpr);
-        const col = f0.length === 2 && aliases.has(String(sval(f0[0]))) ? sval(f0[1]) : f0.length === 1 && only ? sval(f0[0]) : undefined;
+        const col = f0.length > 0 && named(f0) ? sval(f0[f0.length - 1]) : undefined;
         if (col && typeof key === 'string') {
           out.add(`${col}->>'${key}'`);
           keyed.add(v.lexpr.ColumnRef);
@@ -69,7 +72,7 @@ function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boo
       if (k !== 'ColumnRef' || keyed.has(v)) return;
       const fields: Node[] = v.fields ?? [];
       const last = fields[fields.length - 1];
-      if ((fields.length === 2 && aliases.has(String(sval(fields[0])))) || (fields.length <= 1 && only)) {
+      if (named(fields)) {
         // (`u.*`, or `u` itself: the whole row)
         if (last?.A_Star || (fields.length === 1 && aliases.has(String(sval(last))))) unknown = true;
         else if (sval(last)) out.add(String(sval(last)));
