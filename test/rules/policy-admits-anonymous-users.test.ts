@@ -111,6 +111,11 @@ ALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;
   ws.setFile(file, table + 'CREATE POLICY w ON public.salaries FOR INSERT TO authenticated WITH CHECK ((select auth.uid()) IS NOT NULL);');
   assert.deepEqual(findingsOf(ws, ID), []);
   assert.match(findingsOf(ws, 'policy-always-true')[0]?.message ?? '', /Anonymous sign-ins are on \(supabase\/config\.toml\): anyone can get an authenticated session with supabase\.auth\.signInAnonymously\(\)\./);
+  // … not where anon has that access anyway, without signing in (TO anon, authenticated)
+  ws.setFile(file, table + 'CREATE POLICY w ON public.salaries FOR INSERT TO anon, authenticated WITH CHECK (true);');
+  const both = findingsOf(ws, 'policy-always-true');
+  assert.equal(both.length, 1);
+  assert.doesNotMatch(both[0]!.message, /Anonymous sign-ins are on/);
   // without the file and the setting: off
   assert.deepEqual(lintFiles([{ file, text: table + read }], ID).mine, []);
 });

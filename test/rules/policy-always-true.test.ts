@@ -379,3 +379,50 @@ GRANT SELECT, UPDATE ON public.items TO anon, authenticated;
     assert.deepEqual(await q(`UPDATE public.items SET price = 0, seller_id = '${TENANT_B}' WHERE id = 1 RETURNING price::int, seller_id`), [{ price: 0, seller_id: TENANT_B }]);
   });
 });
+
+// Calibration (fg-core's control_plane_command_receipts): on an append-only table, whose BEFORE
+// UPDATE and BEFORE DELETE triggers raise first thing, USING (true) FOR ALL lets its roles read
+// every row and insert any, but not update or delete one: the message leaves those verbs out and
+// names the triggers (it said "may read, update and delete any row"); policy-context-fails-open
+// does the same. A trigger with a WHEN, or a function that raises only under a condition, still
+// lets some rows be updated: the verbs stay.
+test('err (message): an append-only table (triggers raising on UPDATE and DELETE): "may read any row, and insert rows with any values (UPDATE fails: trigger … raises an exception; DELETE fails: …)"; PGlite: read and insert pass, UPDATE and DELETE fail (P0001)', async () => {
+  const table = `CREATE FUNCTION append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- receipts are never changed
+  RAISE EXCEPTION 'append-only';
+END; $$;
+CREATE TABLE receipts (id int PRIMARY KEY, tenant_id text NOT NULL, ok boolean);
+CREATE TRIGGER receipts_no_update BEFORE UPDATE ON receipts FOR EACH ROW EXECUTE FUNCTION append_only();
+CREATE TRIGGER receipts_no_delete BEFORE DELETE ON receipts FOR EACH ROW EXECUTE FUNCTION append_only();
+ALTER TABLE receipts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE receipts FORCE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE, DELETE ON receipts TO authenticated;
+`;
+  const sql = `${table}CREATE POLICY receipts_all ON receipts TO authenticated USING (true);\n`;
+  const [f, ...rest] = lintFiles([{ file: 'db/1.sql', text: sql }], ID).mine;
+  assert.equal(rest.length, 0);
+  assert.match(f!.message, /who may read any row, and insert rows with any values \(UPDATE fails: trigger receipts_no_update raises an exception; DELETE fails: trigger receipts_no_delete raises an exception, whatever the policies say\)/);
+  assert.match(f!.message, /given the SELECT and INSERT privileges/);
+  const open = `${table}CREATE POLICY receipts_tenant ON receipts TO authenticated USING (current_setting('app.tenant_id', true) IS NULL OR tenant_id = current_setting('app.tenant_id', true));\n`;
+  const [g] = lintFiles([{ file: 'db/1.sql', text: open }], 'policy-context-fails-open').mine;
+  assert.match(g!.message, /So authenticated may read every row, and insert rows with any values/);
+  assert.doesNotMatch(g!.message, /update|delete/i);
+  // a trigger with a WHEN, or a function raising only under a condition: some rows may still be updated
+  const when = sql.replace('BEFORE UPDATE ON receipts FOR EACH ROW', 'BEFORE UPDATE ON receipts FOR EACH ROW WHEN (OLD.ok)');
+  assert.match(lintFiles([{ file: 'db/1.sql', text: when }], ID).mine[0]!.message, /may read and update any row, and insert or update rows with any values \(DELETE fails/);
+  const conditional = sql.replace("  RAISE EXCEPTION 'append-only';", "  IF OLD.ok THEN RAISE EXCEPTION 'append-only'; END IF;\n  RETURN NEW;");
+  assert.match(lintFiles([{ file: 'db/1.sql', text: conditional }], ID).mine[0]!.message, /may read, update and delete any row, and insert or update rows with any values/);
+  // FOR UPDATE alone: every statement it admits fails — nothing to report
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: `${table}CREATE POLICY receipts_update ON receipts FOR UPDATE TO authenticated USING (true);\n` }], ID).mine, []);
+  for (const write of ['UPDATE receipts SET ok = false', 'DELETE FROM receipts']) {
+    await inRollback(await getDb(), async (q) => {
+      await asOwner(q, sql);
+      await q(`INSERT INTO receipts VALUES (1, 'acme', true)`);
+      await q('SET ROLE authenticated');
+      await q(`INSERT INTO receipts VALUES (2, 'globex', true)`);
+      assert.equal(await count(q, 'receipts'), 2);
+      await expectPgError(q(write), 'P0001', 'append-only');
+    });
+  }
+});

@@ -5,7 +5,7 @@ import { nameParts, sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
-import { authCallOf, bareValue, columnRef, functionLists, onSupabasePlatform } from './lib/util.js';
+import { authCallOf, bareValue, columnRef, functionLists, mayHoldPrivilege, onSupabasePlatform, refusedWrites } from './lib/util.js';
 import { grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
 import { anonymousSignInsOn } from '../analysis/supabase-config.js';
 
@@ -132,12 +132,17 @@ const NO_READ = 'with a statement that reads no column (no WHERE, no column in S
 const NO_READ_DELETE = 'with a DELETE that reads no column (no WHERE, no column in RETURNING)';
 const READS_UPDATE = 'one that reads columns is also limited to rows, and new values, that the SELECT policies admit (T26)';
 
-/** What the always-true clauses let the roles do, per command. */
-function effects(p: Policy, usingTrue: boolean, checkTrue: boolean, othersUpdate: boolean): { cmds: Command[]; text: string } {
+/** What the always-true clauses let the roles do, per command, where UPDATE and DELETE of the table are not refused whatever the policies say. */
+function effects(p: Policy, usingTrue: boolean, checkTrue: boolean, othersUpdate: boolean, refused: ReadonlyMap<'update' | 'delete', string>): { cmds: Command[]; text: string } {
   // Without WITH CHECK, USING is the check for new rows (T14c).
   const writeAny = checkTrue || (usingTrue && !p.withCheck);
   // (WITH CHECK (false): no new row passes it, so nothing is inserted or updated through it: sqitch-example's web_anon)
   const writeNone = !!p.withCheck && constBool(p.withCheck) === false;
+  // (UPDATE or DELETE refused whatever the policies say: a policy for that command alone admits nothing that works)
+  if ((p.command === 'update' || p.command === 'delete') && refused.has(p.command)) return { cmds: [], text: '' };
+  if (p.command === 'all' && usingTrue && refused.size) return refusedEffects(writeAny, writeNone, refused);
+  if (p.command === 'all' && refused.has('update') && !writeNone)
+    return { cmds: ['insert'], text: `may insert rows with any values, e.g. rows that name another user or tenant (UPDATE fails: ${refused.get('update')}, whatever the policies say)` };
   switch (p.command) {
     case 'insert':
       return { cmds: ['insert'], text: 'may insert rows with any values, e.g. rows that name another user or tenant' };
@@ -163,6 +168,23 @@ function effects(p: Policy, usingTrue: boolean, checkTrue: boolean, othersUpdate
     default:
       return { cmds: [], text: '' };
   }
+}
+
+/**
+ * effects() of a FOR ALL policy with an always-true USING, on a table where a trigger or rule
+ * refuses UPDATE or DELETE whatever the policies say (an append-only table): those verbs are
+ * left out, and the text says what refuses them.
+ */
+function refusedEffects(writeAny: boolean, writeNone: boolean, refused: ReadonlyMap<'update' | 'delete', string>): { cmds: Command[]; text: string } {
+  const update = !refused.has('update') && !writeNone;
+  const del = !refused.has('delete');
+  const verbs = ['read', ...(update ? ['update'] : []), ...(del ? ['delete'] : [])];
+  const rows = `may ${verbs.length > 1 ? `${verbs.slice(0, -1).join(', ')} and ${verbs[verbs.length - 1]}` : verbs[0]} any row`;
+  const insert = writeAny && !writeNone ? `, and insert${update ? ' or update' : ''} rows with any values` : '';
+  const check = !writeAny && !writeNone ? ' (new rows must still pass WITH CHECK)' : writeNone ? ' (its WITH CHECK (false) refuses every new row)' : '';
+  const why = [...refused].map(([c, w]) => `${c.toUpperCase()} fails: ${w}`).join('; ');
+  const cmds: Command[] = ['select', ...(insert ? (['insert'] as Command[]) : []), ...(update ? (['update'] as Command[]) : []), ...(del ? (['delete'] as Command[]) : [])];
+  return { cmds, text: `${rows}${insert}${check} (${why}, whatever the policies say)` };
 }
 
 export const policyAlwaysTrue = defineRule({
@@ -229,7 +251,9 @@ export const policyAlwaysTrue = defineRule({
       // (a policy without USING admits no row to update: its WITH CHECK only widens the checks of those that do)
       const othersUpdate =
         !p.using && roles.some((r) => (t?.policies ?? []).some((q) => q !== p && q.permissive && q.using !== undefined && coversCommand(q, 'update') && appliesToRole(model, q, r)));
-      const { cmds, text } = effects(p, usingTrue, checkTrue, othersUpdate);
+      // (UPDATE and DELETE an append-only table refuses whatever the policies say: left out)
+      const refused = p.command === 'insert' ? new Map<'update' | 'delete', string>() : refusedWrites(model, t, 'always');
+      const { cmds, text } = effects(p, usingTrue, checkTrue, othersUpdate, refused);
       if (cmds.length === 0) continue;
       // A restrictive policy for every affected role and command still filters: the usual
       // "permissive true + restrictive condition" pattern.
@@ -255,8 +279,10 @@ export const policyAlwaysTrue = defineRule({
       const command = p.command === 'all' ? 'FOR ALL' : `FOR ${p.command.toUpperCase()}`;
       // (with Supabase's anonymous sign-ins on, "every signed-in user" is anyone: policy-admits-anonymous-users)
       const anonymous = anonymousSignInsOn(config);
+      // (not where anon has the same access without signing in: the policy applies to it, and it may hold the privileges)
+      const anonToo = (roles.includes('anon') || roles.includes('public')) && (!t || cmds.every((c) => mayHoldPrivilege(model, t, 'anon', [c])));
       const anonNote =
-        anonymous && (roles.includes('authenticated') || roles.includes('public'))
+        anonymous && !anonToo && (roles.includes('authenticated') || roles.includes('public'))
           ? ` Anonymous sign-ins are on (${anonymous === 'setting' ? 'setting anonymousSignIns' : anonymous}): anyone can get an authenticated session with supabase.auth.signInAnonymously().`
           : '';
       if (buckets) {

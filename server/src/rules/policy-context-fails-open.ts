@@ -28,6 +28,7 @@ import {
   type UnsetState,
 } from '../analysis/unset-context.js';
 import { defineRule, type Edit, type Fix, type Report } from './types.js';
+import { refusedWrites } from './lib/util.js';
 
 const ID = 'policy-context-fails-open';
 
@@ -84,7 +85,10 @@ function openStates(model: Model, uses: ClauseUse[], use: ClauseUse, key: Contex
 function openUses(model: Model, row: PolicyRow, key: ContextKey): OpenUse[] {
   const uses = rowUses(row);
   const out: OpenUse[] = [];
+  // (UPDATE and DELETE an append-only table refuses whatever the policies say admit nothing)
+  const refused = row.policy.command === 'select' || row.policy.command === 'insert' ? undefined : refusedWrites(model, row.table, 'always');
   for (const use of uses) {
+    if (refused?.has(use.cmd as 'update' | 'delete')) continue;
     const states = openStates(model, uses, use, key);
     if (states.length) out.push({ use, states });
   }

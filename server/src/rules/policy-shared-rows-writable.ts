@@ -12,10 +12,9 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { activeRows, constBool, exprClauseSpan, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
-import { TRIGGER_DELETE, TRIGGER_UPDATE } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { bodyText, looksAtCaller, mayHoldPrivilege, quoteIdent, tableName } from './lib/util.js';
+import { looksAtCaller, mayHoldPrivilege, quoteIdent, refusedWrites, tableName } from './lib/util.js';
 
 /**
  * The roles of the policy, subject to it, that may update or delete rows of the table (`public`
@@ -145,29 +144,6 @@ function splitFix(model: Model, p: Policy, t: Table | undefined, using: PolicyEx
   };
 }
 
-/**
- * The commands of UPDATE and DELETE the table refuses whatever the policies say: a trigger for it
- * whose function raises an exception (an append-only table), or a rule `DO INSTEAD NOTHING`.
- */
-function refused(model: Model, t: Table | undefined): Set<'update' | 'delete'> {
-  const out = new Set<'update' | 'delete'>();
-  if (!t) return out;
-  for (const tr of t.triggers) {
-    const f = model.functions.get(tr.func)?.[0];
-    const body = f ? bodyText(model, f) : '';
-    if (!/\braise\s+exception\b/i.test(body)) continue;
-    if (tr.events & TRIGGER_UPDATE) out.add('update');
-    if (tr.events & TRIGGER_DELETE) out.add('delete');
-  }
-  for (const { stmt } of model.statements) {
-    const n = stmt.kind === 'RuleStmt' ? stmt.node : undefined;
-    if (!n?.instead || (n.actions?.length ?? 0) !== 0 || !n.relation?.relname || model.key([n.relation.schemaname, n.relation.relname]) !== t.key) continue;
-    if (n.event === 'CMD_UPDATE') out.add('update');
-    if (n.event === 'CMD_DELETE') out.add('delete');
-  }
-  return out;
-}
-
 export const policySharedRowsWritable = defineRule({
   meta: {
     id: 'policy-shared-rows-writable',
@@ -193,7 +169,7 @@ export const policySharedRowsWritable = defineRule({
       const roles = writers(model, p, row.table);
       if (roles.length === 0) continue;
       // (an append-only table: a trigger raising on UPDATE and DELETE, or DO INSTEAD NOTHING rules)
-      const blocked = refused(model, row.table);
+      const blocked = refusedWrites(model, row.table, 'may');
       if (blocked.has('update') && blocked.has('delete')) continue;
       const text = textOfFile(model, using.file);
       const span = exprClauseSpan(model, using);

@@ -1,6 +1,6 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import { quoteIdent } from '../../analysis/parse.js';
-import { columnsBeyond, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
+import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, sval, walk } from '../../analysis/parse.js';
@@ -942,4 +942,59 @@ export function keptKeys(model: Model, rec: { keys?: readonly string[]; keysFor?
     rec.keysFor = probe;
   }
   return keys;
+}
+
+/**
+ * The commands UPDATE and DELETE of a table that fail (or do nothing) whatever its policies say:
+ * a trigger on them whose function raises an exception (an append-only table), or a rule `DO
+ * INSTEAD NOTHING`. `always`: only a trigger with no `WHEN`, no `UPDATE OF` columns, whose
+ * PL/pgSQL function raises first thing (`BEGIN RAISE EXCEPTION …`), so that every such statement
+ * touching a row fails; `may`: any trigger whose function raises somewhere (what a rule that keeps
+ * quiet about an append-only table asks).
+ */
+export function refusedWrites(model: Model, t: Table | undefined, how: 'always' | 'may'): Map<'update' | 'delete', string> {
+  // (each command with what refuses it: `trigger x raises an exception`, `rule r does nothing instead`)
+  const out = new Map<'update' | 'delete', string>();
+  if (!t) return out;
+  for (const tr of t.triggers) {
+    if (!(tr.events & (TRIGGER_UPDATE | TRIGGER_DELETE))) continue;
+    const f = (model.functions.get(tr.func) ?? []).find((g) => g.argTypes.length === 0);
+    const body = f ? codeOnly(bodyText(model, f)) : '';
+    if (how === 'may' ? !/\braise\s+exception\b/i.test(body) : !raisesFirst(body)) continue;
+    if (how === 'always') {
+      const stmt = codeOnly(fileOf(model, tr.loc.file)?.text.slice(tr.loc.start, tr.loc.end) ?? '');
+      if (/\bwhen\s*\(/i.test(stmt) || /\bupdate\s+of\b/i.test(stmt)) continue;
+    }
+    const why = `trigger ${tr.name} raises an exception`;
+    if (tr.events & TRIGGER_UPDATE && !out.has('update')) out.set('update', why);
+    if (tr.events & TRIGGER_DELETE && !out.has('delete')) out.set('delete', why);
+  }
+  for (const n of insteadNothing(model).get(t.key) ?? []) {
+    if (how === 'always' && n.whereClause) continue;
+    const why = `rule ${n.rulename} does nothing instead`;
+    if (n.event === 'CMD_UPDATE' && !out.has('update')) out.set('update', why);
+    if (n.event === 'CMD_DELETE' && !out.has('delete')) out.set('delete', why);
+  }
+  return out;
+}
+
+/** The rules `DO INSTEAD NOTHING` of the migrations, by table (once per model). */
+function insteadNothing(model: Model): Map<string, Node[]> {
+  return memoModel(model, 'util:insteadNothing', (m) => {
+    const out = new Map<string, Node[]>();
+    if (!m.files.some(hasRule)) return out;
+    for (const { stmt } of m.statements) {
+      const n = stmt.kind === 'RuleStmt' ? stmt.node : undefined;
+      if (!n?.instead || (n.actions?.length ?? 0) !== 0 || !n.relation?.relname) continue;
+      const k = m.key([n.relation.schemaname, n.relation.relname]);
+      out.set(k, [...(out.get(k) ?? []), n]);
+    }
+    return out;
+  });
+}
+const hasRule = anyStatementIn((s) => s.kind === 'RuleStmt');
+
+/** A PL/pgSQL body (comments and strings blanked) whose first statement raises an exception (RAISE with no level is EXCEPTION). */
+function raisesFirst(body: string): boolean {
+  return /^\s*(?:<<\s*\w+\s*>>\s*)?(?:declare\b(?:(?!\bbegin\b)[\s\S])*)?\bbegin\s+raise\b(?!\s+(?:debug|log|info|notice|warning)\b)/i.test(body);
 }
