@@ -808,6 +808,9 @@ GRANT EXECUTE ON FUNCTION public.get_notes(uuid) TO authenticated;
   const { ws, mine } = lintFiles([{ file, text: open }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /looks at who is calling only as the fallback of COALESCE\(p_user_id, auth\.uid\(\)\), which any caller skips by passing the parameter with another value/);
+  // (the COALESCE quoted is the one falling back to the caller, not an earlier coalesce(p_id, gen_random_uuid()): LodgeTix)
+  const first = `${table}${fn("  PERFORM COALESCE(p_user_id, gen_random_uuid());")}`;
+  assert.match(lintFiles([{ file, text: first }], ID).mine[0]!.message, /only as the fallback of COALESCE\(p_user_id, auth\.uid\(\)\)/);
   const checked = `${table}${fn("  IF p_user_id IS DISTINCT FROM auth.uid() THEN RAISE EXCEPTION 'not yours'; END IF;")}`;
   assert.deepEqual(lintFiles([{ file, text: checked }], ID).mine, []);
   await inRollback(await getDb(), async (q) => {

@@ -420,8 +420,14 @@ function callerFallbackOnly(model: Model, f: Func): string | undefined {
     const fallback = new Set<Node>();
     walk(st.node, (k, v) => {
       if (k !== 'CoalesceExpr' || !isParam(v.args?.[0])) return;
-      for (const a of (v.args as Node[]).slice(1)) for (const c of callsIn(a)) fallback.add(c.node);
-      if (example === undefined && typeof v.location === 'number') {
+      let caller = false;
+      for (const a of (v.args as Node[]).slice(1))
+        for (const c of callsIn(a)) {
+          fallback.add(c.node);
+          caller ||= looksAtCaller(model, { FuncCall: c.node });
+        }
+      // (the example is a coalesce falling back to the caller, not coalesce(p_id, gen_random_uuid()))
+      if (example === undefined && caller && typeof v.location === 'number') {
         const text = textOfFile(model, f.created.file);
         const span = callSpan(text, v.location);
         example = span ? text.slice(span.start, span.end) : 'coalesce(…)';
