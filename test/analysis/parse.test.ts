@@ -264,6 +264,23 @@ END $$;`;
     assert.equal(textOf(p, inner), 'CREATE POLICY p ON t FOR SELECT TO authenticated USING (true)');
     assert.equal(text.slice(inner.node.table.location, inner.node.table.location + 1), 't');
   });
+
+  test('ok: a function a dollar-quoted DO block creates has its body parsed and located in the file (after non-ASCII text)', () => {
+    const text = `${PREFIX}DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'f') THEN
+    CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql SECURITY DEFINER AS $fn$
+    BEGIN RETURN (SELECT count(*) FROM secrets); END $fn$;
+  END IF;
+END $$;`;
+    const p = parseFile('a.sql', text);
+    assert.deepEqual(p.errors, []);
+    const inner = p.statements.find((s) => s.kind === 'CreateFunctionStmt')!;
+    assert.equal(inner.origin, 'do');
+    assert.equal(inner.body?.language, 'plpgsql');
+    const rel = JSON.stringify(inner.body!.statements).match(/"relname":"secrets"[^}]*"location":(\d+)/);
+    assert.ok(rel, 'the body reads secrets');
+    assert.equal(text.slice(+rel[1]!, +rel[1]! + 7), 'secrets');
+  });
 });
 
 describe('function bodies', () => {

@@ -1066,7 +1066,14 @@ function addStatement(
       for (const e of stmt.body?.errors ?? []) result.errors.push(e);
       // Static statements of the DO block are replayed like top-level ones.
       for (const inner of stmt.body?.statements ?? []) {
-        if (inner.origin === 'do') result.statements.push(inner);
+        if (inner.origin !== 'do') continue;
+        result.statements.push(inner);
+        // (a function the block creates: its body is analysed as a top-level one's, where the
+        // block is dollar-quoted and the function's text is in the file as written)
+        if (inner.kind === 'CreateFunctionStmt' && !inner.body && dollarDo.test(clean.slice(stmt.start, stmt.end))) {
+          inner.body = parseFunctionBody(clean, inner);
+          for (const e of inner.body?.errors ?? []) result.errors.push(e);
+        }
       }
     }
   } catch (e) {
@@ -1138,6 +1145,9 @@ function findBodyLiteral(clean: string, from: number, limit: number): BodyText |
   offsets.push(k);
   return { text, toFile: (x) => offsets[Math.max(0, Math.min(x, offsets.length - 1))]!, start: s, end: k, open, close: Math.min(k + 1, limit) };
 }
+
+/** A DO statement whose block is dollar-quoted (`DO $$ … $$`, `DO LANGUAGE plpgsql $body$ … $body$`). */
+const dollarDo = /^\s*do\s+(?:language\s+\S+\s+)?\$[A-Za-z_0-9]*\$/i;
 
 function parseFunctionBody(clean: string, stmt: Statement): FunctionBody | undefined {
   const opts = defElems(stmt.node.options);
