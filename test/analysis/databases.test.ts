@@ -74,6 +74,59 @@ test("ok: a Supabase project's supabase/migrations/ is a history of its own, tim
   ]);
 });
 
+// Calibration (Projective, wetraineducattiontech): SQL kept under supabase/ beside the migrations —
+// drafts in policies/ and tables/, a _backup/ copy, Studio's snippets/ — was replayed with them,
+// though `supabase db reset` runs only migrations/ (then the seeds): findings about statements that
+// never run, and a draft's REVOKE turned a true migration into a trigger-write-denied error.
+test("ok: a Supabase project's files its CLI never applies (policies/, tables/, _backup/, snippets/, scripts beside the migrations) are parsed, not replayed (checked for syntax only); migrations, schemas, seeds, roles.sql and tests stay", async () => {
+  const paths = [
+    'supabase/_backup/0002_users.sql',
+    'supabase/migrations/20240101000000_init.sql',
+    'supabase/policies/permissions.sql',
+    'supabase/roles.sql',
+    'supabase/schemas/01_tables.sql',
+    'supabase/seed.sql',
+    'supabase/seeds/02_demo.sql',
+    'supabase/snippets/Untitled query 1.sql',
+    'supabase/tests/rls_test.sql',
+  ];
+  assert.deepEqual(groups(paths), [
+    'one:=supabase/migrations/20240101000000_init.sql,supabase/roles.sql,supabase/schemas/01_tables.sql,supabase/seed.sql,supabase/seeds/02_demo.sql,supabase/tests/rls_test.sql',
+    'unapplied:files the Supabase CLI does not apply=supabase/_backup/0002_users.sql,supabase/policies/permissions.sql,supabase/snippets/Untitled query 1.sql',
+  ]);
+  // without a migrations folder there is no CLI history: every file is the database, as before
+  assert.deepEqual(groups(['supabase/schema.sql', 'supabase/policies.sql']), ['one:=supabase/schema.sql,supabase/policies.sql']);
+  // the config's "databases" decides when given
+  assert.equal(groups(paths, 'one').length, 1);
+  const ws = new Workspace();
+  ws.setApiSchemas([{ folder: 'supabase/', source: 'supabase/config.toml', schemas: ['public', 'search'] }]);
+  ws.setFile(
+    'supabase/migrations/20240101000000_init.sql',
+    `create schema search;
+create table public.teams (id uuid primary key, name text);
+alter table public.teams enable row level security;
+create policy teams_all on public.teams for all to authenticated using (true) with check (true);
+create table search.teams_index (team_id uuid primary key);
+create function search.sync_team() returns trigger language plpgsql as $$ begin insert into search.teams_index (team_id) values (new.id) on conflict do nothing; return new; end $$;
+create trigger trg_sync after insert on public.teams for each row execute function search.sync_team();
+grant usage on schema search to anon, authenticated;
+grant all on all tables in schema search to anon, authenticated;
+`,
+  );
+  ws.setFile('supabase/policies/permissions.sql', 'revoke usage on schema search from anon, authenticated;\nrevoke all on all tables in schema search from anon, authenticated;\nselect from;;\ncreate table public.drafts (id int);\n');
+  const result = ws.lint();
+  const rules = (f: string) => (result.byFile.get(f) ?? []).map((x) => x.rule);
+  // the draft's REVOKE is not replayed: the trigger's write is granted
+  assert.ok(!rules('supabase/migrations/20240101000000_init.sql').includes('trigger-write-denied'));
+  // the draft itself: its syntax error, and nothing about the table it would make
+  assert.deepEqual(rules('supabase/policies/permissions.sql'), ['syntax-error']);
+  assert.match(describeDatabases(ws.databases()), /^one database: the migrations \(1 file\); 1 file under supabase\/ that the Supabase CLI does not apply \(not migrations, schemas, seeds or tests\): checked for syntax only, not replayed$/);
+  // a draft moved into migrations/ is replayed (parsed again, its mark dropped)
+  ws.removeFile('supabase/policies/permissions.sql');
+  ws.setFile('supabase/migrations/20240102000000_revoke.sql', 'revoke usage on schema search from anon, authenticated;\nrevoke all on all tables in schema search from anon, authenticated;\n');
+  assert.ok(ws.lint().byFile.get('supabase/migrations/20240101000000_init.sql')!.some((x) => x.rule === 'trigger-write-denied'));
+});
+
 test('ok: a sequence folder inside another, or at the root: no certain split, one database', () => {
   assert.equal(groups(['db/001_a.sql', 'db/tests/001_t.sql']).length, 1);
   assert.equal(groups(['001_a.sql', 'other/001_b.sql']).length, 1);

@@ -18,8 +18,12 @@ export type DatabasesSetting = 'auto' | 'one' | Record<string, string[]>;
 export interface Database {
   /** the config's name, or the folder of a found migration sequence ('' when there is one database) */
   name: string;
-  /** how it was made: one database, the config's globs, a migration sequence found, or the files no database claims */
-  kind: 'one' | 'config' | 'sequence' | 'rest';
+  /**
+   * how it was made: one database, the config's globs, a migration sequence found, the files no
+   * database claims, or the files of a Supabase project that its CLI never applies (parsed, not
+   * replayed: unappliedSupabaseFiles)
+   */
+  kind: 'one' | 'config' | 'sequence' | 'rest' | 'unapplied';
   /** its files' ids, in the order given */
   files: string[];
 }
@@ -54,8 +58,52 @@ export function databasesOf(
 ): Database[] {
   if (setting === 'one') return [{ name: '', kind: 'one', files: [...ids] }];
   const paths = ids.map((id) => relPath(id));
-  return setting === 'auto' ? merged(bySequence(ids, paths), refsOf) : byConfig(ids, paths, setting);
+  if (setting !== 'auto') return byConfig(ids, paths, setting);
+  const unapplied = unappliedSupabaseFiles(paths);
+  if (unapplied.size === 0) return merged(bySequence(ids, paths), refsOf);
+  const keep = ids.filter((_, i) => !unapplied.has(i));
+  const dbs = keep.length ? merged(bySequence(keep, keep.map(relPath)), refsOf) : [];
+  return [...dbs, { name: UNAPPLIED_DATABASE, kind: 'unapplied', files: ids.filter((_, i) => unapplied.has(i)) }];
 }
+
+/** The name of the database of the files a Supabase project holds that its CLI never applies. */
+export const UNAPPLIED_DATABASE = 'files the Supabase CLI does not apply';
+
+/**
+ * The files (indexes of `paths`) that a Supabase project — a `supabase/` folder with a
+ * `migrations/` folder — holds but that `supabase db reset` / `db push` never run: the CLI applies
+ * the files of `migrations/`, then the seed files (`seed.sql` by default; `seed*.sql`, `seed/`,
+ * `seeds/` as projects list them in `[db.seed] sql_paths`) and its custom roles (`roles.sql`);
+ * `schemas/` holds the declarative schemas the migrations are diffed from (the same database),
+ * `tests/` its pgTAP tests (parsed, not replayed). Anything else there — scripts run by hand in
+ * the SQL editor, drafts in `policies/` or `tables/`, a `_backup/` copy, Studio's `snippets/` —
+ * is not part of the history `supabase db reset` builds: replayed with the migrations, it changed
+ * the model their findings were judged on (a draft's REVOKE made a migration's trigger fail) and
+ * made findings about statements that never run there; replayed on their own, without the
+ * migrations' tables and the project's settings, they were judged out of context. They are parsed
+ * (a syntax error is still reported), not replayed, like an archived migration.
+ */
+function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<number> {
+  const out = new Set<number>();
+  const projects = new Set<string>();
+  for (const p of paths) {
+    const m = p === undefined ? null : SUPABASE_MIGRATION_FILE.exec(p);
+    if (m) projects.add(m[1]!);
+  }
+  if (projects.size === 0) return out;
+  paths.forEach((p, i) => {
+    const m = p === undefined ? null : IN_SUPABASE.exec(p);
+    if (!m || !projects.has(m[1]!)) return;
+    const rest = p!.slice(m[1]!.length + 1);
+    if (!APPLIED_IN_SUPABASE.test(rest)) out.add(i);
+  });
+  return out;
+}
+
+/** A file right in (or in a folder of) a Supabase project's `migrations/`, with the project's folder. */
+const SUPABASE_MIGRATION_FILE = /^((?:.*\/)?supabase)\/migrations\/[^/]+/;
+/** What the Supabase CLI applies, or what is the same database, of a project's folder (paths relative to it). */
+const APPLIED_IN_SUPABASE = /^(?:(?:migrations|schemas|tests|seeds?)\/|seed[^/]*\.sql$|roles\.sql$)/i;
 
 /**
  * What a file creates and names, as keys: `t:name` a table or view (lower-case, no schema),
@@ -245,5 +293,11 @@ export function unmatchedDatabases(setting: DatabasesSetting, dbs: readonly Data
 
 /** The databases in a few words: `3 databases: a (2 files), b (1 file), other files (4 files)`. */
 export function describeDatabases(dbs: readonly Database[]): string {
-  return `${dbs.length} databases, each replayed on its own: ${dbs.map((d) => `${d.name} (${counted(d.files.length, 'file')})`).join(', ')}`;
+  const replayed = dbs.filter((d) => d.kind !== 'unapplied');
+  const unapplied = dbs.filter((d) => d.kind === 'unapplied');
+  const list = replayed.map((d) => `${d.name || 'the migrations'} (${counted(d.files.length, 'file')})`).join(', ');
+  const head = replayed.length > 1 ? `${replayed.length} databases, each replayed on its own: ${list}` : replayed.length ? `one database: ${list}` : 'no database';
+  return unapplied.length
+    ? `${head}; ${counted(unapplied.reduce((n, d) => n + d.files.length, 0), 'file')} under supabase/ that the Supabase CLI does not apply (not migrations, schemas, seeds or tests): checked for syntax only, not replayed`
+    : head;
 }

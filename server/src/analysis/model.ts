@@ -722,6 +722,20 @@ export function isSqlcQueryFile(text: string): boolean {
   return text.includes('name:') && SQLC_QUERY.test(text);
 }
 
+const notApplied = new WeakSet<object>();
+
+/**
+ * Marks a parsed file as one no migration tool applies (a Supabase project's file outside its
+ * migrations, schemas, seeds and tests: databases.ts): parsed (a syntax error is still
+ * reported), not replayed, like a rollback file. Mark a file before anything is computed from it
+ * (the workspace parses a file again when its mark changes).
+ */
+export function markNotApplied(file: ParsedFile): void {
+  if (notApplied.has(file)) return;
+  notApplied.add(file);
+  rollbackCache.delete(file);
+}
+
 const MIGRATION_MARKER = /^[ \t]*--[ \t]*(?:migrate:(up|down)|\+(?:goose|migrate)[ \t]+(up|down))\b/gim;
 const rollbackCache = new WeakMap<object, Array<{ start: number; end: number }>>();
 
@@ -757,6 +771,12 @@ export function rollbackSections(file: { file: string; text: string; statements:
   let sections = rollbackCache.get(file);
   if (sections) return sections;
   sections = [];
+  // (a file of a Supabase project that its CLI never applies: markNotApplied)
+  if (notApplied.has(file)) {
+    sections.push({ start: 0, end: file.text.length });
+    rollbackCache.set(file, sections);
+    return sections;
+  }
   // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
   const parsed = 'errors' in file ? (file as ParsedFile) : undefined;
   if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || isSupabaseArchivedMigration(file.file) || isPgTapTest(file.text) || isSqlcQueryFile(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });

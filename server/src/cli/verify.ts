@@ -193,10 +193,18 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const dbs = ws.databases();
   const runs: Array<{ database: Database; run: DatabaseVerify }> = [];
   for (const database of dbs) {
+    // (files a Supabase project holds that its CLI never applies: not run; run by hand, if ever, on a database the migrations made)
+    if (database.kind === 'unapplied') continue;
     const mine = new Set(database.files);
     runs.push({ database, run: await verifyDatabase(read.filter((f) => mine.has(f.file)), ws, format, timeoutMs, seed) });
   }
-  if (runs.length === 1) return { text: format === 'json' ? JSON.stringify(runs[0]!.run.json, null, 2) : runs[0]!.run.text, exitCode: runs[0]!.run.exitCode };
+  const notRun = dbs.flatMap((d) => (d.kind === 'unapplied' ? d.files : []));
+  if (runs.length === 1) {
+    const only = runs[0]!.run;
+    if (format === 'json') return { text: JSON.stringify(notRun.length ? { ...only.json, notApplied: notRun } : only.json, null, 2), exitCode: only.exitCode };
+    const note = notRun.length ? `not run: ${counted(notRun.length, 'file')} under supabase/ that the Supabase CLI does not apply (${notRun.slice(0, 3).join(', ')}${notRun.length > 3 ? ', …' : ''})\n` : '';
+    return { text: note + only.text, exitCode: only.exitCode };
+  }
   const exitCode = Math.max(...runs.map((r) => r.run.exitCode));
   if (format === 'json') {
     // the lists of every database, each entry with its database's name, and each database's own report

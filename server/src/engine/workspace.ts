@@ -2,7 +2,7 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, recordFromStart, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
+import { buildModel, markNotApplied, recordFromStart, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
 import { databasesOf, relationRefs, type Database } from '../analysis/databases.js';
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
@@ -52,6 +52,8 @@ export interface LintResult {
 export class Workspace {
   private texts = new Map<string, string>();
   private parsedCache = new Map<string, ParsedFile>();
+  /** the files of the last partition that no migration tool applies (databases.ts, kind 'unapplied') */
+  private unapplied = new Set<string>();
   /** the parse of a file's previous text, until its new text is parsed against it */
   private previousParse = new Map<string, ParsedFile>();
   /**
@@ -179,6 +181,15 @@ export class Workspace {
   private partition(): { list: Database[]; byFile: Map<string, Database>; configs: Map<Database, Config> } {
     if (!this.dbs) {
       const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!));
+      // (files a Supabase project holds that its CLI never applies: parsed, not replayed; a file
+      // whose mark goes is parsed again, so that nothing computed from it before stays)
+      const unapplied = new Set(list.flatMap((d) => (d.kind === 'unapplied' ? d.files : [])));
+      for (const f of this.unapplied) if (!unapplied.has(f)) this.parsedCache.delete(f);
+      for (const f of unapplied) {
+        if (!this.unapplied.has(f)) this.parsedCache.delete(f);
+        markNotApplied(this.parsed(f)!);
+      }
+      this.unapplied = unapplied;
       const byFile = new Map<string, Database>();
       const configs = new Map<Database, Config>();
       for (const d of list) {
