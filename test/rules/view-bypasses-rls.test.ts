@@ -314,3 +314,33 @@ CREATE VIEW public.events_per_feature AS SELECT feature, count(*) AS n FROM publ
     await expectPgError(q('SELECT * FROM public.events_per_feature'), '42501');
   });
 });
+
+// Calibration (siteproof's report_queue_permissions): auth.uid() only in the select list computes a
+// column (is_owner); it chooses no row, so the view returns every row (the message said each role
+// "sees the rows that query picks for it: its own filter stands in for them").
+test('err (message): auth.uid() only in the select list is no filter: "sees all rows"; PGlite: the table shows the user 1 row, the view all 3', async () => {
+  const sql = `CREATE TABLE public.report_queue (id int PRIMARY KEY, requested_by uuid NOT NULL, report_name text NOT NULL);
+ALTER TABLE public.report_queue ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rq_own ON public.report_queue FOR SELECT TO authenticated USING (requested_by = (select auth.uid()));
+GRANT SELECT ON public.report_queue TO authenticated;
+CREATE VIEW public.report_queue_permissions AS
+SELECT rq.id, rq.report_name, (rq.requested_by = auth.uid()) AS is_owner FROM public.report_queue rq;
+GRANT SELECT ON public.report_queue_permissions TO authenticated;
+`;
+  const file = 'supabase/migrations/20240101000000_reports.sql';
+  const [f, ...rest] = lintFiles([{ file, text: sql }], ID).mine;
+  assert.equal(rest.length, 0);
+  assert.match(f!.message, /every role that can select from public\.report_queue_permissions sees all rows \(T18\)/);
+  assert.doesNotMatch(f!.message, /its own filter stands in/);
+  // in the WHERE, it does choose the rows
+  const where = sql.replace('FROM public.report_queue rq;', 'FROM public.report_queue rq WHERE rq.requested_by = auth.uid();');
+  assert.match(lintFiles([{ file, text: where }], ID).mine[0]!.message, /its own filter stands in for them/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.report_queue VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b'), (3, '${TENANT_B}', 'c')`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.equal(await count(q, 'public.report_queue'), 1);
+    assert.equal(await count(q, 'public.report_queue_permissions'), 3);
+  });
+});

@@ -1,5 +1,6 @@
 import type { Model, Table, View } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
+import { walk } from '../analysis/parse.js';
 import { defineRule } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, onSupabasePlatform, requestsReach, where } from './lib/util.js';
 import { appliesToRole } from '../analysis/policies.js';
@@ -86,6 +87,31 @@ function queriesAdmitted(model: Model, v: View, t: Table, role: string): boolean
 }
 
 /** Whether a view's query (any branch of a UNION) filters its rows with a WHERE. */
+/**
+ * The parts of a view's query that choose its rows: the WHERE, HAVING and join conditions of each
+ * SELECT (of a UNION, each arm). A call of auth.uid() in the select list only computes a column
+ * (`rq.requested_by = auth.uid() AS is_owner`): every row is still returned.
+ */
+function rowFilters(q: Node, out: Node[] = []): Node[] {
+  const s = q?.SelectStmt;
+  if (!s) return out;
+  if (s.op && s.op !== 'SETOP_NONE') {
+    rowFilters({ SelectStmt: s.larg }, out);
+    return rowFilters({ SelectStmt: s.rarg }, out);
+  }
+  if (s.whereClause) out.push(s.whereClause);
+  if (s.havingClause) out.push(s.havingClause);
+  walk(s.fromClause, (k, v) => {
+    if (k === 'JoinExpr' && v.quals) out.push(v.quals);
+    // (a sub-select in FROM: its own conditions choose the rows it gives)
+    if (k === 'RangeSubselect') {
+      rowFilters(v.subquery, out);
+      return false;
+    }
+  });
+  return out;
+}
+
 function filters(q: Node): boolean {
   const s = q?.SelectStmt;
   if (!s) return false;
@@ -151,7 +177,7 @@ export const viewBypassesRls = defineRule({
         message:
           `View ${v.key} reads ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but is not security_invoker: PostgreSQL checks the tables behind a view with ${ownerText}'s privileges and policies, not the querying role's. ` +
           // (a view that looks at who is asking, WHERE member_id = auth.uid(), shows each caller the rows it chose: not all)
-          (looksAtCaller(model, v.stmt.node?.query)
+          (rowFilters(v.stmt.node?.query).some((n) => looksAtCaller(model, n))
             ? `Its query looks at who is asking (auth.uid(), current_user or the like), so when the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced) each role that can select from ${v.key} sees the rows that query picks for it, whatever the tables' policies say (T18): its own filter stands in for them; ` +
               'otherwise it gets the rows the policies give the owner. '
             : filters(v.stmt.node?.query)
