@@ -799,3 +799,21 @@ CREATE POLICY subtasks_delete ON public.subtasks FOR DELETE TO authenticated
     /has a row with the caller's user_id, role = 'owner' and the team_id it asks for\), so a user can change the role of their own row of public\.team_members to 'owner', and then delete the rows of public\.subtasks that policy admits to holders of role = 'owner' for the team_id of that row/,
   );
 });
+
+// Calibration (wetraineducattiontech's crm_users_insert_service): a write policy TO service_role,
+// a role with BYPASSRLS, gives that role nothing it lacks, and no end user acts as it.
+test('ok (lint): a write policy for a role that bypasses row-level security (TO service_role WITH CHECK (true)) is not reported', () => {
+  const text = `create table public.crm_users (id uuid primary key, crm_role text not null default 'AGENT');
+alter table public.crm_users enable row level security;
+grant select, insert, update, delete on public.crm_users to authenticated, service_role;
+create function public.is_crm_admin() returns boolean language sql stable security definer set search_path = public, pg_temp as $$
+  select exists (select 1 from public.crm_users where id = auth.uid() and crm_role = 'ADMIN') $$;
+create policy crm_select_own on public.crm_users for select to authenticated using (id = (select auth.uid()));
+create policy crm_admin_all on public.crm_users for all using ((select public.is_crm_admin()));
+create policy crm_users_insert_service on public.crm_users for insert to service_role with check (true);
+`;
+  const file = 'supabase/migrations/20240101000000_crm.sql';
+  assert.deepEqual(lintFiles([{ file, text }], ID).mine, []);
+  // the same policy for authenticated is reported
+  assert.equal(lintFiles([{ file, text: text.replace('for insert to service_role', 'for insert to authenticated') }], ID).mine.length, 1);
+});

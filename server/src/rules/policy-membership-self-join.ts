@@ -824,7 +824,8 @@ export const policyMembershipSelfJoin = defineRule({
             u = { ...u, groupCol: u.role.col, groupValue: u.role.value };
           }
           if (nothingGained(model, u, w)) continue;
-          const roles = w.roles.filter((r) => u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public');
+          // (not roles that bypass row-level security, such as Supabase's service_role: a policy gives them nothing, and no user acts as them)
+          const roles = w.roles.filter((r) => (u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public') && (r === 'public' || !model.roleBypassesRls(r)));
           const can = cmds.filter(
             (c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol) && !(roleOf !== undefined && c === 'insert' && checkReadsMember(model, check, member)),
           );
