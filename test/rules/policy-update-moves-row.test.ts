@@ -75,3 +75,58 @@ CREATE TRIGGER keep_workspace BEFORE UPDATE ON public.tasks FOR EACH ROW EXECUTE
   assert.equal(r.mine.length, 1, sqlOf(r.ws));
   assert.match(r.mine[0]!.message, /with its WITH CHECK, which admits it through a condition on assignee_id/);
 });
+
+// Calibration (siteproof's ncrs; gasmask-nexus's organization_invites).
+test("ok: an INSERT policy tying the row's project, not its own organization_id, to a membership lets a user put rows in any organization already (PGlite): moving one gains nothing, not reported; nor is an UPDATE policy whose USING reads auth.users, which authenticated may not read (every UPDATE fails, 42501)", async () => {
+  const sql = `CREATE TABLE public.organization_members (organization_id uuid NOT NULL, user_id uuid NOT NULL, role text NOT NULL, PRIMARY KEY (organization_id, user_id));
+CREATE TABLE public.projects (id uuid PRIMARY KEY, organization_id uuid NOT NULL);
+CREATE TABLE public.ncrs (id uuid PRIMARY KEY, organization_id uuid NOT NULL, project_id uuid NOT NULL, raised_by uuid NOT NULL, title text NOT NULL);
+ALTER TABLE public.organization_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.ncrs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY om_self ON public.organization_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY projects_read ON public.projects FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.organization_members om WHERE om.organization_id = projects.organization_id AND om.user_id = (select auth.uid())));
+CREATE POLICY ncrs_read ON public.ncrs FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.organization_members om WHERE om.organization_id = ncrs.organization_id AND om.user_id = (select auth.uid())) OR raised_by = (select auth.uid()));
+CREATE POLICY ncrs_insert ON public.ncrs FOR INSERT TO authenticated
+  WITH CHECK (EXISTS (SELECT 1 FROM public.projects p JOIN public.organization_members om ON om.organization_id = p.organization_id WHERE p.id = ncrs.project_id AND om.user_id = (select auth.uid())));
+CREATE POLICY ncrs_update ON public.ncrs FOR UPDATE TO authenticated
+  USING (raised_by = (select auth.uid()) OR EXISTS (SELECT 1 FROM public.organization_members om WHERE om.organization_id = ncrs.organization_id AND om.user_id = (select auth.uid()) AND om.role IN ('owner', 'admin')));
+GRANT SELECT ON public.organization_members, public.projects TO authenticated;
+GRANT SELECT, INSERT, UPDATE ON public.ncrs TO authenticated;
+`;
+  const file = 'supabase/migrations/20240101000000_ncrs.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  // with the INSERT policy tying the row's own organization_id, the move is reported
+  const bound = sql.replace('WHERE p.id = ncrs.project_id AND om.user_id', 'WHERE p.id = ncrs.project_id AND om.organization_id = ncrs.organization_id AND om.user_id');
+  const [f] = lintFiles([{ file, text: bound }], ID).mine;
+  assert.match(f?.message ?? '', /admits it through a condition on raised_by and the caller, whatever its organization_id is/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sql);
+    const ORG_A = '00000000-0000-4000-8000-0000000000a1';
+    const ORG_B = '00000000-0000-4000-8000-0000000000b2';
+    await q(`INSERT INTO public.organization_members VALUES ('${ORG_A}', '${TENANT_A}', 'member'), ('${ORG_B}', '${TENANT_B}', 'member');
+INSERT INTO public.projects VALUES ('${TENANT_A}', '${ORG_A}')`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    // user A puts a row in organization B through a project of organization A
+    await q(`INSERT INTO public.ncrs VALUES (gen_random_uuid(), '${ORG_B}', '${TENANT_A}', '${TENANT_A}', 'planted by insert')`);
+    await q(`RESET ROLE; ${actAs(TENANT_B)} SET ROLE authenticated`);
+    assert.deepEqual(await q('SELECT title FROM public.ncrs'), [{ title: 'planted by insert' }]);
+  });
+  // an UPDATE policy whose USING reads auth.users (no SELECT privilege for authenticated): every UPDATE fails
+  const invites = `create table public.organization_users (org_id uuid not null, user_id uuid not null, primary key (org_id, user_id));
+create table public.organization_invites (id uuid primary key, org_id uuid not null, invited_email text not null);
+alter table public.organization_users enable row level security;
+alter table public.organization_invites enable row level security;
+create function public.can_manage_org(_user_id uuid, _org_id uuid) returns boolean language sql stable security definer set search_path = public, pg_temp as $$
+  select exists (select 1 from public.organization_users where user_id = _user_id and org_id = _org_id) $$;
+create policy "members read" on public.organization_users for select to authenticated using (user_id = auth.uid());
+create policy "view invites" on public.organization_invites for select to authenticated
+  using (public.can_manage_org(auth.uid(), org_id) or invited_email = (select email from auth.users where id = auth.uid()));
+create policy "create invites" on public.organization_invites for insert to authenticated with check (public.can_manage_org(auth.uid(), org_id));
+create policy "update invites" on public.organization_invites for update to authenticated
+  using (public.can_manage_org(auth.uid(), org_id) or invited_email = (select email from auth.users where id = auth.uid()));
+`;
+  assert.deepEqual(lintFiles([{ file, text: invites }], ID).mine, []);
+});

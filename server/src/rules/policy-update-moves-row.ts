@@ -7,10 +7,11 @@
 // agency-zen's tasks, an assignee plants a task in another workspace, whose members see it).
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
-import { activeRows, constBool, functionsToken } from '../analysis/policy-exprs.js';
+import { activeRows, constBool, functionsToken, memoModel } from '../analysis/policy-exprs.js';
+import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
 import { isRejected } from '../analysis/rejected.js';
-import { nameParts } from '../analysis/parse.js';
+import { nameParts, walk } from '../analysis/parse.js';
 import { census, conjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -36,25 +37,62 @@ function columnsIn(n: Node): Set<string> {
  * own row), whatever `g` is; `bound` when every way it admits a row names `g`; `neutral` for a
  * condition on no column of the table (`auth.uid() IS NOT NULL`, an admin check); `other` else.
  */
-function kindOf(model: Model, t: Table, n: Node, g: string): Kind {
+function kindOf(model: Model, t: Table, n: Node, g: string, exact = false): Kind {
   const b = n?.BoolExpr;
   if (b?.boolop === 'OR_EXPR') {
-    const kinds = (b.args as Node[]).filter((a) => constBool(a) !== false).map((a) => kindOf(model, t, a, g));
+    const kinds = (b.args as Node[]).filter((a) => constBool(a) !== false).map((a) => kindOf(model, t, a, g, exact));
     if (kinds.includes('own')) return 'own';
     return kinds.every((k) => k === 'bound' || k === 'neutral') ? 'bound' : 'other';
   }
   if (b?.boolop === 'AND_EXPR') {
-    const kinds = (b.args as Node[]).map((a) => kindOf(model, t, a, g));
+    const kinds = (b.args as Node[]).map((a) => kindOf(model, t, a, g, exact));
     if (kinds.includes('bound')) return 'bound';
     if (kinds.includes('other')) return 'other';
     return kinds.includes('own') ? 'own' : 'neutral';
   }
   if (b) return 'other';
-  const cols = columnsIn(n);
+  const cols = exact ? columnsOfTable(model, t, n) : columnsIn(n);
   if (cols.has(g)) return 'bound';
   const mine = [...cols].filter((c) => t.columns.includes(c));
   if (mine.length === 0) return 'neutral';
   return looksAtCaller(model, n) ? 'own' : 'other';
+}
+
+/**
+ * The columns of `t` a condition of its policy names: written with the table's name, or bare where
+ * no relation of an enclosing sub-select's FROM has a column of that name (a relation the
+ * workspace does not create may have any: its bare names are not counted). Not `p.organization_id`
+ * of a projects row in `EXISTS (SELECT 1 FROM projects p … WHERE p.id = ncrs.project_id)`, which
+ * ties the project, not the row's own organization_id.
+ */
+function columnsOfTable(model: Model, t: Table, n: Node): Set<string> {
+  const out = new Set<string>();
+  const own = t.name.toLowerCase();
+  const visit = (node: Node, scopes: Array<Set<string> | undefined>): void =>
+    walk(node, (k, v) => {
+      if (k === 'SelectStmt') {
+        // the columns of its FROM's relations (undefined: one the workspace does not create, or not a plain relation)
+        let cols: Set<string> | undefined = new Set<string>();
+        walk(v.fromClause, (k2, r) => {
+          if (k2 === 'RangeSubselect' || k2 === 'RangeFunction') cols = undefined;
+          if (k2 !== 'RangeVar' || !cols) return;
+          const rt = model.tables.get(model.key([r.schemaname, r.relname]));
+          if (!rt) cols = undefined;
+          else for (const c of rt.columns) cols.add(c);
+        });
+        const inner = [...scopes, cols];
+        for (const part of ['targetList', 'fromClause', 'whereClause', 'havingClause', 'groupClause', 'larg', 'rarg']) if (v[part]) visit(v[part], inner);
+        return false;
+      }
+      if (k !== 'ColumnRef') return;
+      const c = columnRef({ ColumnRef: v });
+      if (!c || !t.columns.includes(c.name)) return;
+      if (c.qual !== undefined) {
+        if (c.qual === own) out.add(c.name);
+      } else if (scopes.every((cols) => cols !== undefined && !cols.has(c.name))) out.add(c.name);
+    });
+  visit(n, []);
+  return out;
 }
 
 /** The sub-select a condition is (EXISTS (…), x IN (…), NOT of one is a BoolExpr), or undefined. */
@@ -127,7 +165,8 @@ const ownColumns = (model: Model, t: Table, n: Node, g: string): string[] => {
     const b = x?.BoolExpr;
     if (b) return (b.args as Node[]).forEach(visit);
     if (kindOf(model, t, x, g) !== 'own') return;
-    for (const c of columnsIn(x)) if (t.columns.includes(c) && !out.includes(c)) out.push(c);
+    // (the row's own columns: not `id` of auth.users in `(select email from auth.users where id = auth.uid())`)
+    for (const c of columnsOfTable(model, t, x)) if (!out.includes(c)) out.push(c);
   };
   visit(n);
   return out;
@@ -197,6 +236,20 @@ function depsHold(model: Model, deps: Array<string | Table | undefined>): boolea
   return true;
 }
 
+/** The roles for which the policy's sub-selects read a table they may not read (policy-reads-without-grant's gaps): evaluating it fails with 42501. */
+function updateFails(model: Model, p: Policy): Set<string> {
+  const byPolicy = memoModel(model, 'moves-row:gaps', (m) => {
+    const out = new Map<Policy, Set<string>>();
+    for (const gap of unreadableReads(m)) {
+      let set = out.get(gap.policy);
+      if (!set) out.set(gap.policy, (set = new Set()));
+      for (const r of gap.roles) set.add(r);
+    }
+    return out;
+  });
+  return byPolicy.get(p) ?? new Set();
+}
+
 export const policyUpdateMovesRow = defineRule({
   meta: {
     id: 'policy-update-moves-row',
@@ -224,7 +277,7 @@ export const policyUpdateMovesRow = defineRule({
       const groups = movable;
       for (const g of groups) {
         if (kindOf(model, t, check, g) !== 'own') continue;
-        const roles = p.roles.filter((r) => {
+        let roles = p.roles.filter((r) => {
           const applies = (q: Policy) => appliesToRole(model, q, r);
           // (a RESTRICTIVE policy naming the column may refuse the move)
           if (policies.some((q) => !q.permissive && applies(q) && q.command !== 'insert' && q.command !== 'delete' && [q.using, q.withCheck].some((e) => e && columnsIn(e).has(g)))) return false;
@@ -232,12 +285,16 @@ export const policyUpdateMovesRow = defineRule({
           const inserts = policies.filter((q) => q.permissive && (q.command === 'insert' || q.command === 'all') && applies(q));
           if (inserts.some((q) => {
             const c = q.withCheck ?? (q.command === 'all' ? q.using : undefined);
-            return c !== undefined && kindOf(model, t, c, g) !== 'bound';
+            // (the check must name the row's own column: a membership tested through another table's, a project's organization, does not bind it)
+            return c !== undefined && kindOf(model, t, c, g, true) !== 'bound';
           })) return false;
           // (a SELECT policy admitting the moved row: UPDATE … WHERE id = … reaches it and leaves a row it may see)
           const sees = policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && applies(q) && q.using && kindOf(model, t, q.using, g) === 'own');
           return sees && (r === 'public' || mayHoldPrivilege(model, t, r, ['update'])) && model.roleBypassesRls(r) !== true;
         });
+        // (not roles every UPDATE through this policy fails for: its USING reads a table they may not read, 42501)
+        const failing = roles.length ? updateFails(model, p) : undefined;
+        if (failing?.size) roles = roles.filter((r) => !failing.has(r));
         if (!roles.length || guarded(model, t, 'update', g)) continue;
         const own = ownColumns(model, t, check, g);
         // (who sees the moved row: a SELECT policy that ties the column to a membership shows it to that group's members)
