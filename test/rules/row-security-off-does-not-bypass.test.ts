@@ -161,3 +161,51 @@ GRANT EXECUTE ON FUNCTION public.note_count() TO rso_app;
     await expectPgError(q('SELECT public.note_count()'), '42501');
   });
 });
+
+// Calibration (property-manager's is_org_member, written STABLE, then VOLATILE by a later migration).
+const MEMBERS = `CREATE TABLE public.org_memberships (user_id uuid NOT NULL, org_id uuid NOT NULL);
+ALTER TABLE public.org_memberships ENABLE ROW LEVEL SECURITY;
+CREATE POLICY om_sel ON public.org_memberships FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+GRANT SELECT ON public.org_memberships TO authenticated;
+`;
+const helper = (volatility: string) => `CREATE OR REPLACE FUNCTION public.is_org_member(p_org_id uuid) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER ${volatility} SET search_path = public, pg_temp AS $$
+BEGIN
+  SET LOCAL row_security = off;
+  RETURN EXISTS (SELECT 1 FROM public.org_memberships WHERE user_id = auth.uid() AND org_id = p_org_id);
+END $$;
+`;
+
+test('err: SET row_security = off in the body of a STABLE PL/pgSQL function: every call fails with 0A000 (PGlite), whoever calls it; the message says so', async () => {
+  const sql = MEMBERS + helper('STABLE');
+  const file = 'supabase/migrations/20250101000000_a.sql';
+  const [f, ...rest] = lintFiles([{ file, text: sql }], ID).mine;
+  assert.equal(rest.length, 0);
+  assert.match(f!.message, /^SET row_security = off in the body of STABLE function public\.is_org_member\(uuid\) fails every call that reaches it: PostgreSQL allows no SET statement in a non-volatile function \(0A000/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await expectPgError(q(`SELECT public.is_org_member('${TENANT_A}')`), '0A000', 'SET is not allowed in a non-volatile function');
+  });
+});
+
+test("err: SET LOCAL row_security = off in the body of a VOLATILE definer whose owner bypasses RLS outlives the call: the caller's next filtered query fails with 42501 (PGlite); with a SET clause instead it is undone on exit, not reported; a definition replaced later is not reported", async () => {
+  const sql = MEMBERS + helper('VOLATILE');
+  const file = 'supabase/migrations/20250101000000_a.sql';
+  const [f, ...rest] = lintFiles([{ file, text: sql }], ID).mine;
+  assert.equal(rest.length, 0);
+  assert.match(f!.message, /outlives the call: a setting made in a function's body stays after it returns .* for the rest of the transaction every query of the caller that a policy would filter fails with 42501/);
+  const clause = sql.replace('  SET LOCAL row_security = off;\n', '').replace('SET search_path = public, pg_temp AS', 'SET search_path = public, pg_temp SET row_security = off AS');
+  assert.deepEqual(lintFiles([{ file, text: clause }], ID).mine, []);
+  // the STABLE definition, replaced by a later migration's VOLATILE one with a SET clause: only the later one runs
+  assert.deepEqual(lintFiles([{ file, text: MEMBERS + helper('STABLE') }, { file: 'supabase/migrations/20250201000000_b.sql', text: clause.slice(MEMBERS.length) }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql); // owned by the superuser: it bypasses RLS
+    await q(`INSERT INTO public.org_memberships VALUES ('${TENANT_A}', '${TENANT_A}'), ('${TENANT_B}', '${TENANT_B}')`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.deepEqual(await q(`SELECT public.is_org_member('${TENANT_A}') AS m`), [{ m: true }]);
+    assert.deepEqual(await q('SHOW row_security'), [{ row_security: 'off' }]);
+    await expectPgError(q('SELECT count(*) FROM public.org_memberships'), '42501', 'query would be affected by row-level security policy');
+  });
+});

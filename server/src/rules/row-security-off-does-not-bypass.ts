@@ -112,6 +112,16 @@ interface Site {
   func?: Func;
   /** where the policy statements go (after this statement) */
   after?: Loc;
+  /** in a function's body: how long the setting lasts after the function returns (none with a SET clause of it: restored) */
+  outlives?: 'transaction' | 'session';
+  /** a SET statement in the body of a non-volatile PL/pgSQL function (0A000 when it runs) */
+  nonVolatile?: boolean;
+}
+
+/** How long a setting made in a function's body lasts after it returns: the function's SET clause of it restores it. */
+function outlivesCall(f: Func | undefined, local: boolean): Site['outlives'] {
+  if (!f || f.settings.some((x) => x.name === 'row_security')) return undefined;
+  return local ? 'transaction' : 'session';
 }
 
 export const rowSecurityOffDoesNotBypass = defineRule({
@@ -152,11 +162,21 @@ export const rowSecurityOffDoesNotBypass = defineRule({
       const file = fileOf(model, w.loc.file);
       const text = file?.text ?? '';
       const f = w.inFunction ? funcByKey(w.inFunction)?.find((g) => g.created.file === w.loc.file && g.created.start <= w.loc.start && w.loc.end <= g.created.end) : undefined;
+      // (in a definition a later CREATE OR REPLACE replaced: the function that runs is the later one, checked itself)
+      if (w.inFunction && !f) continue;
       if (w.via === 'set') {
         if (!isOff(setValue(w.node))) continue;
         // pg_dump writes `SET row_security = off;` on purpose (a dump must fail rather than miss rows)
         if (!w.inFunction && /PostgreSQL database dump|pg_catalog\.set_config\('search_path', '', false\)/.test(text)) continue;
-        sites.push({ loc: w.loc, form: w.inFunction ? `SET in the body of ${f?.signature ?? w.inFunction}` : 'SET', removal: removal(text, w.loc.file, w.loc.start, w.loc.end), func: f, after: f?.created });
+        sites.push({
+          loc: w.loc,
+          form: w.inFunction ? `SET in the body of ${f?.signature ?? w.inFunction}` : 'SET',
+          removal: removal(text, w.loc.file, w.loc.start, w.loc.end),
+          func: f,
+          after: f?.created,
+          outlives: outlivesCall(f, !!w.node?.is_local),
+          nonVolatile: !!f && f.language === 'plpgsql' && f.volatility !== 'volatile',
+        });
       } else {
         const args: Node[] = w.node?.args ?? [];
         const v = args[1]?.A_Const?.sval?.sval;
@@ -170,17 +190,43 @@ export const rowSecurityOffDoesNotBypass = defineRule({
           const from = kw && !/^\s*SELECT\b/i.test(text.slice(st.start, st.start + 8)) ? st.start - kw[0].length : st.start;
           edit = removal(text, w.loc.file, from, st.end);
         }
-        sites.push({ loc: w.loc, form: `set_config(…)${f ? ` in ${f.signature}` : ''}`, removal: edit, func: f, after: f?.created });
+        const local = args[2]?.A_Const?.boolval?.boolval === true || /^(t|true|on|1|y|yes)$/i.test(String(args[2]?.A_Const?.sval?.sval ?? ''));
+        sites.push({ loc: w.loc, form: `set_config(…)${f ? ` in ${f.signature}` : ''}`, removal: edit, func: f, after: f?.created, outlives: outlivesCall(f, local) });
       }
     }
 
     for (const site of sites) {
+      // (a SET statement in a STABLE or IMMUTABLE PL/pgSQL function: PostgreSQL refuses it, every call that reaches it fails)
+      if (site.nonVolatile && site.func) {
+        const f = site.func;
+        report({
+          ...site.loc,
+          message:
+            `SET row_security = off in the body of ${f.volatility.toUpperCase()} function ${f.signature} fails every call that reaches it: PostgreSQL allows no SET statement in a non-volatile function (0A000 "SET is not allowed in a non-volatile function"), whoever calls it. ` +
+            `And it would not bypass row-level security anyway (T08, F2). Remove it; ${f.securityDefiner ? "a SECURITY DEFINER function whose owner bypasses RLS (BYPASSRLS, or the tables' owner without FORCE) reads the rows the policies hide from the caller without it" : 'to read rows the policies hide from the caller, make the function SECURITY DEFINER, owned by a role that bypasses RLS'}.`,
+          fixes: site.removal ? [{ title: 'Remove row_security = off', kind: 'unsafe', edits: [site.removal] }] : [],
+        });
+        continue;
+      }
       // (in a SECURITY DEFINER function whose owner bypasses RLS — named so, or the platform's
       // owner the other rules assume, Supabase's postgres — it changes nothing and nothing fails:
-      // stewardtrack's helpers; the owner bypasses the policies anyway)
-      if (site.func?.securityDefiner && ownerBypassesRls(model, site.func)) continue;
-      // (nor where no policy applies to the owner it runs as: it owns every table it touches, none FORCE'd)
-      if (site.func?.securityDefiner && ownerUnrestricted(model, site.func)) continue;
+      // stewardtrack's helpers; the owner bypasses the policies anyway — but a setting made in the
+      // body, with no SET clause of it, stays once the function returns: the caller's next query
+      // that a policy would filter fails)
+      const harmless = !!site.func?.securityDefiner && (ownerBypassesRls(model, site.func) || ownerUnrestricted(model, site.func));
+      if (harmless && site.outlives && site.func) {
+        const f = site.func;
+        report({
+          ...site.loc,
+          message:
+            `row_security = off (${site.form}) outlives the call: a setting made in a function's body stays after it returns (only a SET clause of the function, SET row_security = off, is undone on exit), ` +
+            `so for the rest of the ${site.outlives === 'transaction' ? 'transaction' : 'session (on a pooled connection, for the next clients too)'} every query of the caller that a policy would filter fails with 42501 "query would be affected by row-level security policy" (T08). ` +
+            `Inside ${f.signature} it changes nothing: its owner bypasses RLS anyway. Remove it.`,
+          fixes: site.removal ? [{ title: 'Remove row_security = off', kind: 'unsafe', edits: [site.removal] }] : [],
+        });
+        continue;
+      }
+      if (harmless) continue;
       const { statements, tables } = triggerPolicies(model, site.func);
       const fixes: Fix[] = [];
       if (site.removal) {
