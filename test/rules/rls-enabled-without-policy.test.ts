@@ -82,7 +82,7 @@ CREATE TABLE public.notes (id bigint PRIMARY KEY);
 ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;`;
   const { mine } = lintFiles(
     [
-      { file: 'supabase/backup.sql', text: dump },
+      { file: 'supabase/migrations/20240101000000_remote_schema.sql', text: dump },
       { file: 'supabase/migrations/20250101000000_tags.sql', text: 'CREATE TABLE public.tags (id bigint PRIMARY KEY);\nALTER TABLE public.tags ENABLE ROW LEVEL SECURITY;' },
     ],
     'rls-enabled-without-policy',
