@@ -2,8 +2,8 @@
 // LEVEL SECURITY: a granted role sees other users' rows; after the fix only its own.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-on-table-without-rls';
@@ -30,3 +30,24 @@ for (const n of [0, 1]) {
     await inRollback(db, async (q) => assert.equal(await notes(q, sqlOf(fixed)), 1));
   });
 }
+
+// Calibration (property-manager's journal_entries): the ENABLE is there, in a migration that sorts
+// before the one creating the table; it fails, and the message says so instead of "never enabled" alone.
+test('err (message): an ALTER TABLE … ENABLE ROW LEVEL SECURITY in an earlier migration than the CREATE TABLE is named: PostgreSQL rejects it (42P01, PGlite)', async () => {
+  const early = 'ALTER TABLE public.journal_entries ENABLE ROW LEVEL SECURITY;\n';
+  const create = `CREATE TABLE public.journal_entries (id uuid PRIMARY KEY, org_id uuid NOT NULL);
+CREATE POLICY je_select ON public.journal_entries FOR SELECT TO authenticated USING (org_id = (select auth.uid()));
+`;
+  const { mine } = lintFiles(
+    [
+      { file: 'supabase/migrations/20250101000000_rls.sql', text: early },
+      { file: 'supabase/migrations/20250201000000_create.sql', text: create },
+    ],
+    ID,
+  );
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /row-level security is never enabled on the table \(the ALTER TABLE … ENABLE ROW LEVEL SECURITY at 20250101000000_rls\.sql:1 runs before the CREATE TABLE at 20250201000000_create\.sql:1: PostgreSQL rejects it, 42P01 relation does not exist/);
+  await inRollback(await getDb(), async (q) => {
+    await expectPgError(q(early), '42P01', 'relation "public.journal_entries" does not exist');
+  });
+});

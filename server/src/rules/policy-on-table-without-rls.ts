@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, tableName, where, tableList } from './lib/util.js';
+import { enabledTooEarly, enableRlsStatements, insertAfter, tableName, where, tableList } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 
 export const policyOnTableWithoutRls = defineRule({
@@ -28,7 +28,7 @@ export const policyOnTableWithoutRls = defineRule({
         start: first.nameLoc.start,
         end: first.nameLoc.end,
         message:
-          `${t.policies.length === 1 ? 'Policy' : 'Policies'} ${names} on ${t.key} ${t.policies.length === 1 ? 'has' : 'have'} no effect: row-level security is never enabled on the table, ` +
+          `${t.policies.length === 1 ? 'Policy' : 'Policies'} ${names} on ${t.key} ${t.policies.length === 1 ? 'has' : 'have'} no effect: row-level security is never enabled on the table${enabledTooEarly(model, t)}, ` +
           'and PostgreSQL ignores policies until it is, so every role granted access sees and changes all rows. ' +
           `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE) after the CREATE TABLE at ${where(model, t.created)}.`,
         related: [

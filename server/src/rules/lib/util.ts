@@ -998,3 +998,26 @@ const hasRule = anyStatementIn((s) => s.kind === 'RuleStmt');
 function raisesFirst(body: string): boolean {
   return /^\s*(?:<<\s*\w+\s*>>\s*)?(?:declare\b(?:(?!\bbegin\b)[\s\S])*)?\bbegin\s+raise\b(?!\s+(?:debug|log|info|notice|warning)\b)/i.test(body);
 }
+
+/**
+ * An `ALTER TABLE … ENABLE ROW LEVEL SECURITY` of `t` that the migrations run before the table is
+ * created (a file that sorts earlier): PostgreSQL rejects it (42P01), so RLS is never enabled
+ * although the statement is there. Its location, for a message; undefined when there is none.
+ */
+/** ` (the ALTER TABLE … ENABLE at x runs before the CREATE TABLE at y: 42P01 …)` for a message saying RLS is never enabled, or ''. */
+export function enabledTooEarly(model: Model, t: Table): string {
+  const at = enabledBeforeCreated(model, t);
+  return at ? ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there)` : '';
+}
+
+function enabledBeforeCreated(model: Model, t: Table): Loc | undefined {
+  const created = orderOf(model, t.created);
+  for (let i = 0; i < model.statements.length && i < created; i++) {
+    const { file, stmt } = model.statements[i]!;
+    if (stmt.kind !== 'AlterTableStmt') continue;
+    const rel = stmt.node?.relation;
+    if (!rel?.relname || model.key([rel.schemaname, rel.relname]) !== t.key) continue;
+    if ((stmt.node.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_EnableRowSecurity')) return { file: file.file, start: stmt.start, end: stmt.end };
+  }
+  return undefined;
+}
