@@ -374,3 +374,25 @@ END $$;
     await expectPgError(q('SELECT public.all_secrets()'), '42501');
   });
 });
+
+// Calibration (siteproof's get_user_role): its only query fails as written (42702), so no call
+// answers until that is fixed; the message says so, as definer-bypasses-rls's does.
+test('err (message): a function whose query fails as written with 42702 says so (PGlite: the call fails)', async () => {
+  const sql = `CREATE TABLE public.organization_members (organization_id uuid NOT NULL, user_id uuid NOT NULL, role text NOT NULL, PRIMARY KEY (organization_id, user_id));
+ALTER TABLE public.organization_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY om_self ON public.organization_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.get_user_role(org_id uuid, user_id uuid) RETURNS varchar AS $$
+DECLARE user_role varchar;
+BEGIN
+  SELECT role INTO user_role FROM public.organization_members WHERE organization_id = org_id AND organization_members.user_id = user_id;
+  RETURN user_role;
+END $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = '';
+`;
+  const [f] = lintFiles([{ file: 'db/1.sql', text: sql }], ID).mine;
+  assert.match(f?.message ?? '', /fails as written with 42702 column reference "user_id" is ambiguous, plpgsql-ambiguous-column: a call that reaches it gets that error, not rows/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await expectPgError(q(`SELECT public.get_user_role('${TENANT_A}', '${TENANT_B}')`), '42702', 'column reference "user_id" is ambiguous');
+  });
+});

@@ -3,6 +3,7 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { gainsNothingAsOwner } from './definer-unneeded.js';
+import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists } from './lib/util.js';
 
@@ -220,7 +221,9 @@ export const definerExecuteGrantedToPublic = defineRule({
               (grantTo.length
                 ? ` and ${statements[1]} (${grantTo.join(', ')}: the role${grantTo.length > 1 ? 's' : ''} of policies that call it, which would otherwise fail with 42501), plus grants for any other role that must call it.`
                 : ' and grant EXECUTE to the roles that must call it.')) +
-          (model.supabase ? ' On Supabase, default privileges usually grant EXECUTE on new functions in public to anon and authenticated directly as well.' : ''),
+          (model.supabase ? ' On Supabase, default privileges usually grant EXECUTE on new functions in public to anon and authenticated directly as well.' : '') +
+          // (a query of it that fails as written, 42702: nothing is answered until that is fixed)
+          failsAsWritten(model, f),
         fixes,
       });
     }
