@@ -346,3 +346,21 @@ GRANT SELECT ON public.team TO rne_player, rne_manager;
     assert.equal(err.ok ? 'inserted' : err.error.code, '42501');
   });
 });
+
+// Calibration (property-manager's legacy file tables): a DO block drops the table with a constant
+// EXECUTE string, then a view takes its name; the table never holds a row in the end.
+test("ok: a table a DO block drops with EXECUTE 'DROP TABLE … CASCADE' is not reported (PGlite: the name is then a view)", async () => {
+  const sql = `CREATE TABLE public.work_order_files (id uuid PRIMARY KEY, work_order_id uuid);
+DO $$ BEGIN
+  IF EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'work_order_files') THEN
+    EXECUTE 'DROP TABLE public.work_order_files CASCADE';
+  END IF;
+END $$;
+CREATE OR REPLACE VIEW public.work_order_files WITH (security_invoker = true) AS SELECT gen_random_uuid() AS id, NULL::uuid AS work_order_id;
+`;
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20250101000000_drop.sql', text: sql }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    assert.deepEqual(await q(`SELECT relkind FROM pg_class WHERE oid = 'public.work_order_files'::regclass`), [{ relkind: 'v' }]);
+  });
+});

@@ -34,8 +34,8 @@ export interface DynamicTargets {
   withPoliciesUntil: number;
 }
 
-/** What dynamic SQL may do: enable or force RLS, create policies, make views security_invoker, drop views, or grant privileges on tables. */
-export type DynamicWhat = 'enable' | 'force' | 'policy' | 'invoker' | 'dropView' | 'grant';
+/** What dynamic SQL may do: enable or force RLS, create policies, make views security_invoker, drop views or tables, or grant privileges on tables. */
+export type DynamicWhat = 'enable' | 'force' | 'policy' | 'invoker' | 'dropView' | 'dropTable' | 'grant';
 
 export interface DynamicRls {
   enable: DynamicTargets;
@@ -43,6 +43,8 @@ export interface DynamicRls {
   policy: DynamicTargets;
   invoker: DynamicTargets;
   dropView: DynamicTargets;
+  /** (`EXECUTE 'DROP TABLE public.work_order_files CASCADE'` in a DO block: property-manager's legacy tables, then views of that name) */
+  dropTable: DynamicTargets;
   grant: DynamicTargets;
 }
 
@@ -52,6 +54,7 @@ const WHAT = {
   policy: /\bcreate\s+policy\b/i,
   invoker: /\bsecurity_invoker\s*=\s*'?(?:true|on|yes|1)\b/i,
   dropView: /\bdrop\s+view\b/i,
+  dropTable: /\bdrop\s+table\b/i,
   // (`GRANT SELECT, INSERT ON TABLE public.%I TO merchant`, `GRANT ALL ON %s TO …`: privileges, not a role's membership)
   grant: /\bgrant\s+(?:all|select|insert|update|delete|truncate|references|trigger)\b[\s\S]{0,200}?\bon\b/i,
 } as const;
@@ -87,6 +90,7 @@ const CONSTANT_TARGET: Array<{ what: DynamicWhat; re: RegExp }> = [
   { what: 'policy', re: new RegExp(String.raw`^\s*create\s+policy\s+${NAME}\s+on\s+(${NAME}(?:\s*\.\s*${NAME})?)\s`, 'i') },
   { what: 'enable', re: new RegExp(String.raw`^\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(${NAME}(?:\s*\.\s*${NAME})?)\s+enable\s+row\s+level\s+security\s*;?\s*$`, 'i') },
   { what: 'force', re: new RegExp(String.raw`^\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?(${NAME}(?:\s*\.\s*${NAME})?)\s+force\s+row\s+level\s+security\s*;?\s*$`, 'i') },
+  { what: 'dropTable', re: new RegExp(String.raw`^\s*drop\s+table\s+(?:if\s+exists\s+)?(${NAME}(?:\s*\.\s*${NAME})?)(?:\s+(?:cascade|restrict))?\s*;?\s*$`, 'i') },
 ];
 
 /** What a constant EXECUTE string (`'CREATE POLICY … ON "realtime"."messages" …'`, one statement) does, and to which table (its name's parts). */
@@ -122,7 +126,7 @@ function literalArgs(call: Node, into: Set<string>): void {
 
 function empty(): DynamicRls {
   const none = (): DynamicTargets => ({ all: false, allUntil: -1, allFrom: Infinity, names: new Set(), keys: new Set(), prefixes: [], withPoliciesUntil: -1 });
-  return { enable: none(), force: none(), policy: none(), invoker: none(), dropView: none(), grant: none() };
+  return { enable: none(), force: none(), policy: none(), invoker: none(), dropView: none(), dropTable: none(), grant: none() };
 }
 
 /** Every statement of a file and of the bodies in it, with the bodies. */

@@ -58,6 +58,7 @@ export const rlsEnabledWithoutPolicy = defineRule({
       // policies; denying direct access is what partition-without-rls asks for.
       if (rlsAncestor(model, t)) continue;
       if (mayBeDynamic(model, 'policy', t)) continue; // (dynamic SQL may create its policies: analysis/dynamic-rls.ts)
+      if (mayBeDynamic(model, 'dropTable', t)) continue; // (dynamic SQL may drop it: EXECUTE 'DROP TABLE …')
       if (platformTable(model, t)) continue; // (Supabase's own, with RLS and no policy on purpose)
       // Only a grant (here, or Supabase's platform defaults) shows that a role subject to RLS
       // queries the table; without one, RLS with no policy is the deny-all default.

@@ -122,6 +122,7 @@ export const rlsNotEnabled = defineRule({
       if (t.rlsEvents.some((e) => e.kind === 'disable')) continue; // rls-disabled reports the DISABLE
       if (rlsAncestor(model, t)) continue; // partition-without-rls reports a child of an RLS table
       if (mayBeDynamic(model, 'enable', t)) continue; // (dynamic SQL may enable it: analysis/dynamic-rls.ts)
+      if (mayBeDynamic(model, 'dropTable', t)) continue; // (dynamic SQL may drop it: EXECUTE 'DROP TABLE …')
       // (on Supabase, a table every API role lost its privileges on, and granted to no other role
       // subject to RLS: no request reaches it; gearup's trigger_debug, written by definer triggers)
       if (exposed && model.supabase && !requestsReach(model, t, COMMAND_PRIVILEGES)) continue;

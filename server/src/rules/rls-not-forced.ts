@@ -20,6 +20,7 @@ export const rlsNotForced = defineRule({
       if (!t.rlsEnabled || t.rlsForced) continue;
       if (t.rlsEvents.some((e) => e.kind === 'no-force')) continue; // rls-disabled reports NO FORCE
       if (mayBeDynamic(model, 'force', t)) continue; // (dynamic SQL may force it: analysis/dynamic-rls.ts)
+      if (mayBeDynamic(model, 'dropTable', t)) continue; // (dynamic SQL may drop it: EXECUTE 'DROP TABLE …')
       if (platformTable(model, t)) continue; // (Supabase's own: not the project's to force)
       // No policy: only the owner (and BYPASSRLS roles) can read it, a service-only table
       // (rls-enabled-without-policy says so); FORCE would leave the owner no row either (T13b).
