@@ -236,6 +236,13 @@ test("err: a helper returning the caller's group column, compared with a column 
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /read through function public\.current_company_id\(\), has a row with its company_id and the caller's id/);
   assert.match(mine[0]!.message, /insert a row of public\.profiles with their own id and any company_id \(id is unique: one who already has a row can only after deleting it\), or change the company_id of their own row/);
+  // without a policy to delete one's row (INSERT and UPDATE only: wetraineducattiontech's profiles), the message does not say one can
+  const noDelete = text.replace(
+    'CREATE POLICY profiles_own ON public.profiles FOR ALL TO authenticated\n  USING (id = (select auth.uid())) WITH CHECK (id = (select auth.uid()));',
+    'CREATE POLICY profiles_read ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));\nCREATE POLICY profiles_ins ON public.profiles FOR INSERT TO authenticated WITH CHECK (id = (select auth.uid()));\nCREATE POLICY profiles_upd ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid()));',
+  );
+  const nd = lintFiles([{ file: 'supabase/migrations/20240101000000_companies.sql', text: noDelete }], ID).mine;
+  assert.ok(nd.some((f) => /\(id is unique: only one who has no row yet can; no policy lets them delete theirs\)/.test(f.message)), nd.map((f) => f.message).join('\n'));
   // the same helper in PL/pgSQL, through a variable assigned who calls
   const plpgsql = text.replace(
     "LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS\n  $$ SELECT company_id FROM public.profiles WHERE id = auth.uid() $$;",

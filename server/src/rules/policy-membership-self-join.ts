@@ -780,6 +780,15 @@ const ADMIN_VALUE = /admin|owner|super|manager|staff|moderator/i;
 
 const sharesRole = (a: Policy, b: Policy) => a.roles.includes('public') || b.roles.includes('public') || a.roles.some((r) => b.roles.includes(r));
 
+/** Whether one of `roles` may delete rows of the table: a permissive DELETE (or ALL) policy with a USING that is not false applies to it, and it may hold the privilege. */
+function deletes(model: Model, t: Table, roles: readonly string[]): boolean {
+  return roles.some(
+    (r) =>
+      mayWrite(model, t, r, 'delete') &&
+      t.policies.some((p) => p.permissive && (p.command === 'delete' || p.command === 'all') && appliesToRole(model, p, r) && p.using !== undefined && constBool(p.using) !== false),
+  );
+}
+
 export const policyMembershipSelfJoin = defineRule({
   meta: {
     id: 'policy-membership-self-join',
@@ -855,7 +864,7 @@ export const policyMembershipSelfJoin = defineRule({
           .map((c) =>
             c === 'insert'
               ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : `any ${use.groupCol}`}${scope}` +
-                (userUnique ? ` (${use.userCol} is unique: one who already has a row can only after deleting it)` : '')
+                (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
               : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? 'any value'}`,
           )
           .join(', or ');
