@@ -297,7 +297,8 @@ CREATE POLICY "Uploads" ON storage.objects FOR INSERT TO authenticated WITH CHEC
       ['Users can delete purchase order files', 'FOR DELETE', 'purchase-orders'],
     ],
   );
-  assert.match(mine[0]!.message, /who may update any object of the bucket 'avatars', other users' included, and give it any values/);
+  // (its USING is the check of the new row too: it may get any values but another bucket_id — gasmask-nexus)
+  assert.match(mine[0]!.message, /who may update any object of the bucket 'avatars', other users' included, and give it any values but another bucket_id/);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     await q(AUTH_ROLE_SQL);
@@ -313,6 +314,8 @@ INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('avatars', '${TENAN
     await q('SET ROLE authenticated');
     assert.equal(await affected(q, `UPDATE storage.objects SET metadata = '{"hijacked": true}', owner = '${TENANT_B}' WHERE bucket_id = 'avatars'`), 1, "B takes over A's avatar");
     assert.equal(await affected(q, `DELETE FROM storage.objects WHERE bucket_id = 'purchase-orders'`), 1, "B deletes A's purchase order");
+    // … but cannot move the avatar to another bucket: USING checks the new row
+    await expectPgError(q(`UPDATE storage.objects SET bucket_id = 'public' WHERE bucket_id = 'avatars'`), '42501', 'new row violates row-level security policy');
   });
   // not on Supabase, or on another table: not this rule's bucket case
   assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: 'CREATE TABLE public.files (id int, bucket_id text);\nALTER TABLE public.files ENABLE ROW LEVEL SECURITY;\nCREATE POLICY f ON public.files FOR DELETE TO authenticated USING (bucket_id = \'a\');\n' }], ID).mine.length, 0);

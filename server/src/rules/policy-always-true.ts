@@ -253,7 +253,9 @@ export const policyAlwaysTrue = defineRule({
         !p.using && roles.some((r) => (t?.policies ?? []).some((q) => q !== p && q.permissive && q.using !== undefined && coversCommand(q, 'update') && appliesToRole(model, q, r)));
       // (UPDATE and DELETE an append-only table refuses whatever the policies say: left out)
       const refused = p.command === 'insert' ? new Map<'update' | 'delete', string>() : refusedWrites(model, t, 'always');
-      const { cmds, text } = effects(p, usingTrue, checkTrue, othersUpdate, refused);
+      // (on storage.objects, a bucket condition as the check keeps the objects in the bucket: any values but another bucket_id)
+      const { cmds, text: said } = effects(p, usingTrue, checkTrue, othersUpdate, refused);
+      const text = buckets ? said.replace(/\bany values\b/g, 'any values but another bucket_id') : said;
       if (cmds.length === 0) continue;
       // A restrictive policy for every affected role and command still filters: the usual
       // "permissive true + restrictive condition" pattern.
@@ -291,7 +293,7 @@ export const policyAlwaysTrue = defineRule({
           ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
           message:
             `Policy "${p.name}" on storage.objects (${command}) admits every object of ${named} to every signed-in user: its ${clauses} ${isAre} a condition on the bucket and on who the request is alone, ` +
-            `and ${isAre === 'is' ? 'asks' : 'ask'} neither who owns an object nor its path, so every object there passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text.replace(/\bany row\b/g, `any object of the ${named}, other users' included,`)}.${checkNote}${grantNote}${anonNote} ` +
+            `and ${isAre === 'is' ? 'asks' : 'ask'} neither who owns an object nor its path, so every object there passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text.replace(/\bany row\b/g, `any object of the ${named}, other users' included,`).replace(/, \(/g, ' (')}.${checkNote}${grantNote}${anonNote} ` +
             `Add a condition on the object's owner or path, e.g. owner_id = (select auth.uid()::text) or (storage.foldername(name))[1] = (select auth.uid()::text), or drop the policy if every signed-in user should have this access.`,
         });
         continue;
