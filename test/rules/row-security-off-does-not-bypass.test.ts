@@ -209,3 +209,17 @@ test("err: SET LOCAL row_security = off in the body of a VOLATILE definer whose 
     await expectPgError(q('SELECT count(*) FROM public.org_memberships'), '42501', 'query would be affected by row-level security policy');
   });
 });
+
+// Calibration (wetraineducattiontech's seed.sql): the Supabase CLI applies migrations and seeds as
+// postgres, a BYPASSRLS role: a top-level SET row_security = off there changes nothing.
+test('ok: top-level SET row_security = off in a Supabase seed or migration (run as postgres, which bypasses RLS) is not reported; after SET ROLE authenticated it is', () => {
+  const seed = "SET session_replication_role = replica;\nSET row_security = off;\nINSERT INTO public.notes VALUES (1);\n";
+  const files = (text: string) => [
+    { file: 'supabase/migrations/20240101000000_notes.sql', text: 'CREATE TABLE public.notes (id int);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n' },
+    { file: 'supabase/seed.sql', text },
+  ];
+  assert.deepEqual(lintFiles(files(seed), ID).mine, []);
+  assert.equal(lintFiles(files(`SET ROLE authenticated;\n${seed}`), ID).mine.length, 1);
+  // elsewhere, who runs it is not known: reported
+  assert.equal(lintFiles([{ file: 'db/seed.sql', text: seed }], ID).mine.length, 1);
+});

@@ -1,7 +1,7 @@
 import { callsIn } from '../analysis/ast.js';
 import type { Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
-import type { Loc, Node } from '../analysis/types.js';
+import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { fileOf, quoteIdent, functionLists } from './lib/util.js';
 import { ownerBypassesRls } from './definer-bypasses-rls.js';
@@ -118,6 +118,16 @@ interface Site {
   nonVolatile?: boolean;
 }
 
+/**
+ * Whether a top-level statement at `at` of the file runs as Supabase's postgres, a BYPASSRLS role:
+ * the file is a Supabase project's migration or seed (the CLI applies them as postgres) and no
+ * `SET ROLE` / `SET SESSION AUTHORIZATION` comes before it in the file.
+ */
+function runsAsPostgres(model: Model, file: ParsedFile, at: number): boolean {
+  if (!model.supabase || !/(^|[\\/])supabase[\\/](migrations[\\/]|seeds?[\\/]|seed[^\\/]*\.sql$)/i.test(file.file)) return false;
+  return !file.statements.some((s) => s.start < at && s.kind === 'VariableSetStmt' && (s.node?.name === 'role' || s.node?.name === 'session_authorization'));
+}
+
 /** How long a setting made in a function's body lasts after it returns: the function's SET clause of it restores it. */
 function outlivesCall(f: Func | undefined, local: boolean): Site['outlives'] {
   if (!f || f.settings.some((x) => x.name === 'row_security')) return undefined;
@@ -168,6 +178,9 @@ export const rowSecurityOffDoesNotBypass = defineRule({
         if (!isOff(setValue(w.node))) continue;
         // pg_dump writes `SET row_security = off;` on purpose (a dump must fail rather than miss rows)
         if (!w.inFunction && /PostgreSQL database dump|pg_catalog\.set_config\('search_path', '', false\)/.test(text)) continue;
+        // (a Supabase project's migration or seed runs as postgres, which bypasses RLS: at top level
+        // it changes nothing and nothing fails, unless the file switched roles before it)
+        if (!w.inFunction && file && runsAsPostgres(model, file, w.loc.start)) continue;
         sites.push({
           loc: w.loc,
           form: w.inFunction ? `SET in the body of ${f?.signature ?? w.inFunction}` : 'SET',
