@@ -30,7 +30,11 @@ test('ok: configWithApi adds the schemas of the project most files are under, ea
   assert.deepEqual(c.exposedBy, { crm: 'apps/b/supabase/config.toml' });
   assert.equal(configWithApi(DEFAULT_CONFIG, ['db/1.sql'], api), DEFAULT_CONFIG);
   const set = mergeConfig({ exposedSchemas: ['public', 'crm'] });
-  assert.equal(configWithApi(set, files, api), set, 'a schema the setting names is the setting\'s');
+  const kept = configWithApi(set, files, api);
+  assert.deepEqual(kept.exposedSchemas, set.exposedSchemas, 'a schema the setting names is the setting\'s');
+  assert.equal(kept.exposedBy, set.exposedBy);
+  // (and the files are a Supabase project's, whatever their ids: the CLI run inside supabase/)
+  assert.equal(kept.supabaseLayout, true);
 });
 
 test('ok: a table without RLS in a schema the Data API serves is reported, naming config.toml; the same table in a schema it does not serve is not', async () => {

@@ -335,6 +335,18 @@ describe("a Supabase project's config.toml", () => {
     // linted from inside supabase/ (its config.toml is then ./config.toml)
     const inside = run(join(dir, 'supabase'), ['migrations', '--format', 'json']);
     assert.match(JSON.parse(inside.stdout).files[0].diagnostics[0].message, /\(its Data API serves it: config\.toml \[api\] schemas\)/);
+    // … and from inside supabase/migrations/, where the ids name no supabase/ folder: the same findings (calibration: cd supabase && pg-rls-lint .)
+    const deeper = run(join(dir, 'supabase', 'migrations'), ['.', '--format', 'json']);
+    assert.match(JSON.parse(deeper.stdout).files[0].diagnostics[0].message, /\(its Data API serves it: \.\.\/config\.toml \[api\] schemas\)/);
+    // a Supabase project however it is named: no rls-not-forced (the owner is postgres, and the rule says so where it matters), as from the root
+    const plain = fixture({
+      'supabase/config.toml': 'project_id = "p"\n',
+      'supabase/migrations/20240101000000_notes.sql': 'CREATE TABLE public.notes (id bigint PRIMARY KEY, owner uuid NOT NULL);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY own ON public.notes FOR SELECT TO authenticated USING (owner = (select auth.uid()));\n',
+    });
+    const rules = (cwd: string, arg: string) => (JSON.parse(run(cwd, [arg, '--format', 'json']).stdout).files as Array<{ diagnostics: Array<{ rule: string }> }>).flatMap((f) => f.diagnostics.map((d) => d.rule)).sort();
+    const fromRoot = rules(plain, 'supabase');
+    assert.deepEqual(rules(join(plain, 'supabase'), '.'), fromRoot);
+    assert.deepEqual(rules(join(plain, 'supabase', 'migrations'), '.'), fromRoot);
     // matrix and verify read it too (verify: no complaint about it on stderr)
     assert.equal(run(dir, ['matrix', '.']).stderr, '');
   });

@@ -42,6 +42,12 @@ export interface Config {
   /** Not a setting: the Supabase config.toml that enables anonymous sign-ins (supabase-config.ts), under 'auto'. */
   anonymousSignInsBy?: string;
   /**
+   * Not a setting: the files are a Supabase project's (a `supabase/config.toml` beside their
+   * `migrations/` or `schemas/`), whatever their ids say: the CLI run inside `supabase/` names them
+   * `migrations/x.sql` (supabase-config.ts configWithApi).
+   */
+  supabaseLayout?: boolean;
+  /**
    * Which files make up which database (databases.ts): 'auto' finds several where two or more
    * folders each start a numbered migration sequence; 'one' replays every file into one; an
    * object names each database with its globs (relative to the workspace root).

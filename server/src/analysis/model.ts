@@ -1955,7 +1955,7 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
  */
 export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint): Model {
   const files = migrationOrder(parsed, config.sqitchPlans);
-  const supabase = files.some((f) => isSupabaseLayout(f.file));
+  const supabase = config.supabaseLayout === true || files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';

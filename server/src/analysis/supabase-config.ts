@@ -64,7 +64,8 @@ export function configWithApi(config: Config, files: readonly string[], api: rea
     if (n > most) [best, most] = [a, n];
   }
   if (!best) return config;
-  let out = config;
+  // (a config.toml beside their migrations or schemas: a Supabase project, whatever the ids say)
+  let out: Config = { ...config, supabaseLayout: true };
   const added = best.schemas.filter((s) => !config.exposedSchemas.includes(s));
   if (added.length) {
     const exposedBy = { ...config.exposedBy };

@@ -260,8 +260,11 @@ export function rootRelative(cwd: string): (id: string) => string | undefined {
  */
 export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined): Promise<void> {
   const ids = (folder: string) => {
-    const prefix = relative(cwd, folder) === '' ? '' : `${toDisplay(cwd, folder)}/`;
-    return { prefix, shown: prefix };
+    // (a folder that is cwd, or holds it — the CLI run inside supabase/ or supabase/migrations/ —
+    // holds every file named relative to cwd: the prefix of their ids is '')
+    const rel = relative(cwd, folder);
+    const prefix = rel === '' || /^\.\.(?:[\\/]\.\.)*$/.test(rel) ? '' : `${toDisplay(cwd, folder)}/`;
+    return { prefix, shown: prefix === '' && rel !== '' ? `${toDisplay(cwd, folder)}/` : prefix };
   };
   const problem = (path: string, text: string) => warn(`${toDisplay(cwd, path)}: ${text}`);
   ws.setApiSchemas(await readApiSchemas(absolute, ids, problem));
