@@ -271,8 +271,12 @@ export const FLAG_CALL_OUTSIDE_SELECT = 16;
 export const FLAG_READS_RELATION = 32;
 /** a call with a literal argument (`has_role(auth.uid(), 'admin')`, `current_setting('app.x')`) */
 export const FLAG_CONST_ARG_CALL = 64;
+/** a literal next to a call of auth.role(), auth.jwt() or current_setting() (the request's role, compared with a name: policy-jwt-role-never-matches) */
+export const FLAG_ROLE_ASK = 128;
 /** how many FLAG_ bits there are (the policy index keeps a list of active rows per bit) */
-const FLAG_BITS = 7;
+const FLAG_BITS = 8;
+
+const ROLE_ASKS = new Set(['role', 'jwt', 'current_setting']);
 
 /** A literal, or a literal cast: `'admin'`, `'admin'::app_role`. */
 export function isConstant(n: Node): boolean {
@@ -301,7 +305,8 @@ export function exprFlags(node: Node): number {
       (tautology ? FLAG_TAUTOLOGY : 0) |
       (c.funcCalls.length !== 0 && callOutsideSelect(node) ? FLAG_CALL_OUTSIDE_SELECT : 0) |
       (c.rangeVars.length !== 0 ? FLAG_READS_RELATION : 0) |
-      (c.aConst && c.funcCalls.some((x) => ((x.args ?? []) as Node[]).some(isConstant)) ? FLAG_CONST_ARG_CALL : 0);
+      (c.aConst && c.funcCalls.some((x) => ((x.args ?? []) as Node[]).some(isConstant)) ? FLAG_CONST_ARG_CALL : 0) |
+      (c.aConst && c.funcCalls.some((x) => ROLE_ASKS.has(String(sval(x.funcname?.[x.funcname.length - 1])).toLowerCase())) ? FLAG_ROLE_ASK : 0);
   }
   return f.flags;
 }

@@ -1,7 +1,7 @@
 import type { Model } from '../analysis/model.js';
 import { constValue, memoised } from '../analysis/ast.js';
 import { settingRead, sval, walk } from '../analysis/parse.js';
-import { activeRows, functionsCalledByPolicies, textOfFile } from '../analysis/policy-exprs.js';
+import { activeRowsWith, FLAG_ROLE_ASK, functionsCalledByPolicies, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { bareValue, onSupabasePlatform, quotedAt } from './lib/util.js';
@@ -167,7 +167,8 @@ export const policyJwtRoleNeverMatches = defineRule({
     if (!onSupabasePlatform(model) && !model.supabase) return;
     const misses: Miss[] = [];
     const where = new Map<Miss, string>();
-    for (const row of activeRows(model)) {
+    // (the policies whose expressions hold a literal and a call that may ask the request's role)
+    for (const row of activeRowsWith(model, FLAG_ROLE_ASK)) {
       for (const e of row.exprs) {
         const before = misses.length;
         missesIn(model, e.node, e.file, misses);
