@@ -441,3 +441,41 @@ ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
     await expectPgError(q('SELECT count(*) FROM public.kept'), '42P17');
   });
 });
+
+test("err (wording): an UPDATE policy TO public whose cycle closes through a SELECT policy for authenticated only: the message names authenticated; PGlite: 42P17 for authenticated, anon's UPDATE runs", async () => {
+  const sql = `CREATE TABLE docs (id int PRIMARY KEY, title text);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE TABLE members (doc_id int, user_id uuid);
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_read ON docs FOR SELECT USING (EXISTS (SELECT 1 FROM members m WHERE m.doc_id = docs.id AND m.user_id = auth.uid()));
+CREATE POLICY members_read ON members FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM docs d WHERE d.id = members.doc_id));
+CREATE POLICY docs_edit ON docs FOR UPDATE USING (EXISTS (SELECT 1 FROM members m WHERE m.doc_id = docs.id AND m.user_id = auth.uid()));
+`;
+  const { mine: fs } = lintFiles([{ file: 'supabase/migrations/1_docs.sql', text: sql }], ID);
+  const edit = fs.find((f) => /Policy "docs_edit"/.test(f.message)) ?? fs[0]!;
+  assert.ok(edit, 'reported');
+  assert.match(edit.message, /on every UPDATE that applies the policy run by authenticated, the role whose SELECT policies met on the way hold a sub-select; other roles' queries do not recurse there \(T25\)/);
+  assert.doesNotMatch(edit.message, /every (UPDATE|SELECT) that applies the policy \(/);
+  const db = await getDb();
+  const setup = async (q: Q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sql, 'bypass_owner');
+    await q(`INSERT INTO docs VALUES (1, 'a')`);
+    await q(`INSERT INTO members VALUES (1, '${A}')`);
+    await q('GRANT SELECT, UPDATE ON docs TO authenticated, anon');
+    await q('GRANT SELECT ON members TO authenticated, anon');
+    await q(actAs(A));
+  };
+  await inRollback(db, async (q) => {
+    await setup(q);
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, `UPDATE docs SET title = 'b' WHERE id = 1`);
+    assert.equal(r.ok ? 'no error' : `${r.error.code} ${r.error.message}`, '42P17 infinite recursion detected in policy for relation "docs"');
+  });
+  await inRollback(db, async (q) => {
+    await setup(q);
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, `UPDATE docs SET title = 'b' WHERE id = 1`);
+    assert.equal(r.ok ? 'no error' : `${r.error.code} ${r.error.message}`, 'no error', 'anon meets no sub-select on members: no recursion (it updates no row)');
+  });
+});

@@ -51,6 +51,11 @@ export interface RecursionCycle {
   steps: RecursionStep[];
   /** 42P17: the policy on the re-entered table whose sub-select makes the re-entry an error */
   closer?: Policy;
+  /**
+   * 42P17: the roles whose queries meet the closer (null = any role the start policy applies to);
+   * a role none of whose policies on the way holds a sub-select is not stopped (measured on PGlite)
+   */
+  roles?: string[] | null;
 }
 
 interface Edge {
@@ -737,7 +742,10 @@ function searchFrom(model: Model, start: Policy): RecursionCycle | undefined {
         // a new query on R applies its SELECT policies: the cycle repeats when the start policy is one of them
         if (applied.some((x) => x.p === start)) found = { code: '54001', start, steps: path.slice() };
       } else if (active.has(R) && subLinks.length) {
-        found = { code: '42P17', start, steps: path.slice(), closer: subLinks.find((x) => x.p === start)?.p ?? subLinks[0]!.p };
+        const c = subLinks.find((x) => x.p === start) ?? subLinks[0]!;
+        // (every role any of them applies to recurses)
+        const roles2 = subLinks.some((x) => x.roles === null) ? null : [...new Set(subLinks.flatMap((x) => x.roles!))];
+        found = { code: '42P17', start, steps: path.slice(), closer: c.p, roles: roles2 };
       }
       return;
     }

@@ -42,19 +42,13 @@ function truthIds(c: RecursionCycle): string {
   return lang === 'plpgsql' ? 'T05' : lang === 'sql' ? 'T02' : 'T02, T05';
 }
 
-function commandText(p: Policy): string {
-  switch (p.command) {
-    case 'select':
-      return 'every SELECT';
-    case 'insert':
-      return 'every INSERT';
-    case 'update':
-      return 'every UPDATE';
-    case 'delete':
-      return 'every DELETE';
-    default:
-      return 'every query';
-  }
+function commandText(p: Policy, roles: string[] | null | undefined): string {
+  const cmd = p.command === 'all' ? 'query' : p.command.toUpperCase();
+  // (a role none of whose SELECT policies on the way holds a sub-select is not stopped: name the ones that are)
+  const narrower = roles && (p.roles.includes('public') || p.roles.some((r) => !roles.includes(r)));
+  if (!narrower) return `every ${cmd} that applies the policy`;
+  const one = roles.length === 1;
+  return `every ${cmd} that applies the policy run by ${roles.join(', ')}, the role${one ? '' : 's'} whose SELECT policies met on the way hold a sub-select; other roles' queries do not recurse there`;
 }
 
 function messageOf(model: Model, c: RecursionCycle): string {
@@ -70,7 +64,7 @@ function messageOf(model: Model, c: RecursionCycle): string {
         : `→ ${bare(R)} again, whose SELECT policy "${closer.name}" contains a sub-select (an uncorrelated (select auth.uid()) counts too)`;
     return (
       `Policy "${c.start.name}" on ${bare(R)} recurses: ${chain} ${closing}. ` +
-      `PostgreSQL's rewriter meets ${bare(R)} while still expanding its policies and raises 42P17 infinite recursion detected in policy for relation "${name}" on ${commandText(c.start)} that applies the policy (${ids}). ` +
+      `PostgreSQL's rewriter meets ${bare(R)} while still expanding its policies and raises 42P17 infinite recursion detected in policy for relation "${name}" on ${commandText(c.start, c.roles)} (${ids}). ` +
       'Read the table in a SECURITY DEFINER function (LANGUAGE plpgsql STABLE, SET search_path = public, pg_temp) owned by a role that bypasses RLS and call it from the policy: its query runs as the owner, outside these policies (T04; a LANGUAGE sql SECURITY DEFINER function is never inlined and works too, T03).'
     );
   }
