@@ -210,3 +210,38 @@ BEGIN RETURN QUERY SELECT auth.users.email::text FROM auth.users WHERE auth.user
     assert.deepEqual(await q('SELECT * FROM public.admin_emails()'), [{ email: 'boss@example.com' }]);
   });
 });
+
+const AUDIT_SQL = (del: boolean) => `CREATE TABLE public.deletion_log (email text, at timestamptz DEFAULT now());
+CREATE FUNCTION public.remove_account(_uid uuid) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE _email text; _note text;
+BEGIN
+  SELECT email INTO _email FROM auth.users WHERE id = _uid;
+  _note := 'removed ' || _email;
+  INSERT INTO public.deletion_log (email) VALUES (_note);
+${del ? '  DELETE FROM auth.users WHERE id = _uid;\n' : ''}  RETURN jsonb_build_object('ok', true);
+END $$;
+`;
+
+test("err (message): an e-mail read INTO a variable that only goes into an audit row is not returned data: the function that also deletes is said to change auth.users only, without a double comma; one that only logs is not reported; PGlite: the caller gets {ok: true} and no email", async () => {
+  const del = lintFiles([{ file: 'supabase/migrations/20240101000000_remove.sql', text: AUDIT_SQL(true) }], ID).mine;
+  assert.equal(del.length, 1);
+  assert.match(del[0]!.message, /and changes rows of auth\.users, Supabase's table/);
+  assert.doesNotMatch(del[0]!.message, /returns data|,,/);
+  assert.match(del[0]!.message, /any caller can change other users' accounts\./);
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_remove.sql', text: AUDIT_SQL(false) }], ID).mine.length, 0, 'only logs: returns nothing of auth.users');
+  // a variable that reaches RETURN is still returned data
+  const returned = AUDIT_SQL(false).replace("RETURN jsonb_build_object('ok', true);", "RETURN jsonb_build_object('removed', _note);");
+  const r = lintFiles([{ file: 'supabase/migrations/20240101000000_remove.sql', text: returned }], ID).mine;
+  assert.equal(r.length, 1);
+  assert.match(r[0]!.message, /returns data \(email\) of rows of auth\.users/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(AUDIT_SQL(true));
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'b@example.com')`);
+    await q('GRANT EXECUTE ON FUNCTION public.remove_account(uuid) TO anon; SET ROLE anon');
+    assert.deepEqual(await q(`SELECT public.remove_account('${TENANT_B}') AS r`), [{ r: { ok: true } }], 'no email comes back');
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM auth.users'))[0]!.n, 0, "anon deleted B's account");
+  });
+});

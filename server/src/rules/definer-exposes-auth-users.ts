@@ -12,6 +12,48 @@ function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boole
   return role !== undefined && model.roleBypassesRls(role) === false && !model.roles.get(role)?.superuser && !mayReadAuthUsers(model, role);
 }
 
+/** Whether the statement names one of the variables (a ColumnRef whose first part is one of them). */
+function namesVariable(node: unknown, vars: ReadonlySet<string>): boolean {
+  let hit = false;
+  walk(node, (k, v) => {
+    if (hit) return false;
+    if (k === 'ColumnRef') {
+      const first = sval(v.fields?.[0]);
+      if (typeof first === 'string' && vars.has(first.toLowerCase())) hit = true;
+    }
+  });
+  return hit;
+}
+
+/**
+ * PL/pgSQL: whether what `SELECT … INTO vars FROM auth.users` puts in its variables can reach the
+ * caller. It cannot when the variables (and those assigned from them, transitively) are used only
+ * to write into tables (an audit row: `INSERT INTO deletion_log VALUES (_email)`), and are not OUT
+ * parameters and FOUND is not looked at: the function then returns none of it. Any other use (a
+ * RETURN, a RAISE, a condition, a call) counts as reaching the caller.
+ */
+function intoReachesCaller(f: Func, into: readonly string[]): boolean {
+  const outs = new Set<string>();
+  for (const x of f.stmt.node?.parameters ?? []) {
+    const prm = x?.FunctionParameter;
+    if (prm && typeof prm.name === 'string' && (prm.mode === 'FUNC_PARAM_OUT' || prm.mode === 'FUNC_PARAM_INOUT' || prm.mode === 'FUNC_PARAM_TABLE')) outs.add(prm.name.toLowerCase());
+  }
+  const tainted = new Set(into);
+  const stmts = f.body?.statements ?? [];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of stmts) {
+      if (!s.assigns || s.assigns.every((v) => tainted.has(v)) || !namesVariable(s.node, tainted)) continue;
+      for (const v of s.assigns) tainted.add(v);
+      grew = true;
+    }
+  }
+  if ([...tainted].some((v) => outs.has(v))) return true;
+  if (stmts.some((s) => namesVariable(s.node, new Set(['found'])))) return true;
+  const WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
+  return stmts.some((s) => !s.assigns && !WRITES.has(s.kind) && namesVariable(s.node, tainted));
+}
+
 /**
  * What of auth.users the body's queries return, as written: `email`, `raw_user_meta_data->>'display_name'`
  * (its alias's columns, and the keys taken out of a json column); undefined where it is not known
@@ -20,12 +62,14 @@ function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boole
  * `count(*)`, `PERFORM 1 FROM auth.users …` (esports-bet-beacon's check_registration_duplicates,
  * which tells whether an e-mail address has an account).
  */
-function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boolean } {
+function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boolean; none?: boolean } {
   const body = f.body;
   if (!body || body.lexical) return { cols: undefined, existence: false };
   const out = new Set<string>();
   let unknown = false;
   let reading = 0;
+  // statements reading auth.users whose result does not reach the caller
+  let kept = 0;
   for (const s of body.statements) {
     const aliases = new Set<string>();
     let tables = 0;
@@ -35,6 +79,11 @@ function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boo
       if (v.schemaname === 'auth' && v.relname === 'users') aliases.add(String(v.alias?.aliasname ?? 'users'));
     });
     if (aliases.size === 0) continue;
+    // (`SELECT email INTO _email FROM auth.users …` whose variable only goes into an audit row)
+    if (s.assigns?.length && body.language === 'plpgsql' && !intoReachesCaller(f, s.assigns)) {
+      kept++;
+      continue;
+    }
     reading++;
     // (auth.users read in a WITH query: its columns may reach the result through the CTE's name,
     // which the target list below does not tell: vitaluxe-flow's fix_orphaned_patient_accounts,
@@ -83,6 +132,7 @@ function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boo
     if (!s.node?.targetList && s.kind === 'SelectStmt') unknown = true;
   }
   if (unknown) return { cols: undefined, existence: false };
+  if (reading === 0 && kept > 0) return { cols: undefined, existence: false, none: true };
   return out.size === 0 ? { cols: undefined, existence: reading > 0 } : { cols: [...out], existence: false };
 }
 
@@ -104,7 +154,11 @@ export const definerExposesAuthUsers = defineRule({
     if (!supabaseAuthUsers(model)) return;
     for (const f of dataDefiners(model)) {
       const writes = f.writes.has(AUTH_USERS);
-      const reads = returnsRowData(f) && readsAsOwner(model, f).has(AUTH_USERS);
+      const readsOwn = returnsRowData(f) && readsAsOwner(model, f).has(AUTH_USERS);
+      // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
+      const { cols, existence, none } = readsOwn ? authUsersColumns(f) : { cols: undefined, existence: false, none: false };
+      // (what it reads only goes into a table, an audit row: it returns none of it)
+      const reads = readsOwn && !none;
       if (!writes && !reads) continue;
       // an owner known to be an ordinary role without a grant on auth.users gets 42501 itself
       if (ordinaryWithoutAuthUsers(model, f.owner?.role)) continue;
@@ -117,11 +171,9 @@ export const definerExposesAuthUsers = defineRule({
       if (funcLooksAtCaller(model, f)) continue;
       const owner = f.owner?.role;
       const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
-      // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
-      const { cols, existence } = reads ? authUsersColumns(f) : { cols: undefined, existence: false };
       const colText = cols?.length ? ` (${cols.join(', ')})` : '';
       const returned = existence ? `tells whether rows of auth.users match ${f.argTypes.length ? 'its arguments' : 'what it looks for'} (it returns none of their columns)` : `returns data${colText} of rows of auth.users`;
-      const what = reads && writes ? `${returned}, and changes rows of auth.users,` : reads ? returned : 'changes rows of auth.users';
+      const what = reads && writes ? `${returned}, and changes rows of auth.users` : reads ? returned : 'changes rows of auth.users';
       // (a function without arguments does what it does: the caller only chooses to run it)
       const fixed = f.argTypes.length === 0;
       const gets = fixed
