@@ -184,3 +184,27 @@ CREATE POLICY profiles_own ON public.profiles FOR ALL TO authenticated
     assert.equal(await affected(q, 'DELETE FROM public.profiles WHERE id = 2'), 0);
   });
 });
+
+test("err (wording): a policy for PUBLIC on a FORCE'd table no other role is granted names the owner, not every role; with a grant to one role, that role; PGlite: the owner deletes the row of no one", async () => {
+  const text = `CREATE TABLE users (id int PRIMARY KEY, tenant_id text);
+ALTER TABLE users OWNER TO app_owner;
+ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE users FORCE ROW LEVEL SECURITY;
+CREATE POLICY user_tenant ON users USING (tenant_id = current_setting('app.tenant_id', true) OR tenant_id IS NULL);
+`;
+  const owner = lintFiles([{ file: 'm.sql', text }], ID).mine;
+  assert.equal(owner.length, 1);
+  assert.match(owner[0]!.message, /so app_owner \(the table's owner, whom FORCE ROW LEVEL SECURITY subjects to the policy\) may delete those rows/);
+  assert.doesNotMatch(owner[0]!.message, /every role|PUBLIC/);
+  const granted = lintFiles([{ file: 'm.sql', text: `${text}GRANT SELECT, DELETE ON users TO authenticated;\n` }], ID).mine;
+  assert.match(granted[0]!.message, /so authenticated and app_owner \(the table's owner, whom FORCE ROW LEVEL SECURITY subjects to the policy\) may delete/);
+  const toPublic = lintFiles([{ file: 'm.sql', text: `${text}GRANT SELECT, DELETE ON users TO PUBLIC;\n` }], ID).mine;
+  assert.match(toPublic[0]!.message, /so every role \(PUBLIC\) may delete/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO users VALUES (1, 'A'), (2, NULL)`);
+    await q(`SELECT set_config('app.tenant_id', 'B', true)`);
+    await q('SET ROLE app_owner');
+    assert.deepEqual(await q('DELETE FROM users RETURNING id'), [{ id: 2 }], "the owner, tenant B, deletes the row of no one and not A's");
+  });
+});

@@ -16,19 +16,24 @@ import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, quoteIdent, refusedWrites, tableName } from './lib/util.js';
 
+/** The table's owner, named for a message, when FORCE subjects it to the policy. */
+const FORCED_OWNER = (owner: string | undefined) => `${owner ?? "the table's owner"} (${owner ? "the table's owner, " : ''}whom FORCE ROW LEVEL SECURITY subjects to the policy)`;
+
 /**
- * The roles of the policy, subject to it, that may update or delete rows of the table (`public`
- * for PUBLIC: when a role subject to RLS is granted UPDATE or DELETE on it, here or by Supabase's
- * default privileges, or the table is forced and its owner does not bypass RLS).
+ * The roles of the policy, subject to it, that may update or delete rows of the table. For a
+ * policy TO PUBLIC, the roles that may: those subject to RLS granted UPDATE or DELETE on it (here,
+ * via PUBLIC — then `public` — or by Supabase's default privileges), and the table's owner when
+ * the table is forced and its owner does not bypass RLS (fg-core's app connects as it).
  */
 function writers(model: Model, p: Policy, t: Table | undefined): string[] {
   const out: string[] = [];
   for (const r of p.roles) {
     if (r === 'public') {
-      // (or the table's owner, whom FORCE subjects to the policy: fg-core's app connects as it)
-      const owner = t?.owner?.role;
-      const forcedOwner = !!t?.rlsForced && (owner ? model.roleBypassesRls(owner) !== true : !model.assumeUnknownOwnerBypassesRls);
-      if (t && (forcedOwner || rlsSubjectGrantees(model, t).some((g) => mayHoldPrivilege(model, t, g, ['update', 'delete'])))) out.push(r);
+      if (!t) continue;
+      const owner = t.owner?.role;
+      const forcedOwner = !!t.rlsForced && (owner ? model.roleBypassesRls(owner) !== true : !model.assumeUnknownOwnerBypassesRls);
+      for (const g of rlsSubjectGrantees(model, t)) if (g !== owner && mayHoldPrivilege(model, t, g, ['update', 'delete'])) out.push(g);
+      if (forcedOwner) out.push(FORCED_OWNER(owner));
       continue;
     }
     if (model.roleBypassesRls(r) || (t && t.owner?.role === r && !t.rlsForced)) continue;
@@ -175,7 +180,7 @@ export const policySharedRowsWritable = defineRule({
       const span = exprClauseSpan(model, using);
       const parts = span ? topLevelOr(unwrap(text.slice(span.start, span.end))) : undefined;
       const sharedText = parts && parts.length === args.length ? shared.map((i) => parts[i]!.replace(/\s+/g, ' ')).join(' OR ') : undefined;
-      const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles);
+      const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(roles)]);
       const update = row.check
         ? 'update them as far as WITH CHECK allows (it checks only the new row: e.g. move them into their own tenant)'
         : "update them to any values that pass that USING (with no WITH CHECK, USING is the check too: still shared, or taken over as the caller's own), and insert rows that pass that branch";
