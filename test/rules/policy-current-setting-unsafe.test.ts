@@ -477,3 +477,35 @@ const rows2 = async (q: Q) => {
   const r = await tryQuery(q, 'SELECT count(*)::int AS n FROM events');
   return r.ok ? r.rows[0]!.n : r.error.code;
 };
+
+test("err (wording): the setting's cast an argument of a PL/pgSQL function: only a statement that evaluates the policy for a row fails, and the message says so; a comparison fails even on an empty table. PGlite: 22P02 for a row, none for an empty table", async () => {
+  const sql = (cond: string) => `CREATE TABLE invoices (id int PRIMARY KEY, tenant_id uuid, amount int);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION same_tenant(_a uuid, _b uuid) RETURNS boolean LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN _a = _b; END $$;
+CREATE POLICY tenant_read ON invoices FOR SELECT TO authenticated USING (${cond});
+`;
+  const wrapped = sql("same_tenant(current_setting('app.tenant_id', true)::uuid, tenant_id)");
+  const compared = sql("tenant_id = current_setting('app.tenant_id', true)::uuid");
+  const w = lintFiles([{ file: 'm.sql', text: wrapped }], ID).mine;
+  assert.equal(w.length, 1);
+  assert.match(w[0]!.message, /then every statement that evaluates the policy for a row fails \(the value is an argument of public\.same_tenant\(uuid, ?uuid\), which PostgreSQL does not inline/);
+  const c = lintFiles([{ file: 'm.sql', text: compared }], ID).mine;
+  assert.match(c[0]!.message, /then every statement the policy applies to fails/);
+  const db = await getDb();
+  for (const [text, emptyFails] of [[wrapped, false], [compared, true]] as const) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text);
+      await q('GRANT SELECT, UPDATE ON invoices TO authenticated; SET ROLE authenticated');
+      await localSetEnded(q);
+      assert.equal(await rows(q), emptyFails ? '22P02' : 0, 'an empty table');
+    });
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text);
+      await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}', 10); GRANT SELECT, UPDATE ON invoices TO authenticated; SET ROLE authenticated`);
+      await localSetEnded(q);
+      assert.equal(await rows(q), '22P02', 'a row to evaluate the policy for');
+    });
+  }
+});

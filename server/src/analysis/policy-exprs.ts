@@ -1127,6 +1127,13 @@ export interface SettingCall {
   defaulted?: true;
   /** a name without a prefix that is no built-in parameter: it can never be set (42704 on SET and set_config) */
   undotted?: true;
+  /**
+   * The name parts (as written) of the function call the setting's value is an argument of, at
+   * any depth but with no sub-select between: the planner does not evaluate the arguments of a
+   * call it cannot inline (a PL/pgSQL function), so only a statement that evaluates the policy
+   * for a row fails (PGlite: a SELECT of an empty table runs).
+   */
+  inCall?: string[];
 }
 
 const STRICT_EXPR_KINDS = new Set(['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL', 'AEXPR_IN', 'AEXPR_LIKE', 'AEXPR_ILIKE', 'AEXPR_SIMILAR']);
@@ -1237,7 +1244,16 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
       const t = ancestors[j]!.type;
       conditional = t === 'BoolExpr' ? ancestors[j]!.node.boolop !== 'NOT_EXPR' : t === 'CaseExpr' || t === 'CoalesceExpr' || t === 'MinMaxExpr';
     }
-    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}), ...(defaulted && castType ? { defaulted: true as const } : {}), ...(undotted ? { undotted: true } : {}) });
+    let inCall: string[] | undefined;
+    for (let j = ancestors.length - 1; j >= 0; j--) {
+      const t = ancestors[j]!.type;
+      if (t === 'SubLink' || t === 'SelectStmt') break;
+      if (t === 'FuncCall') {
+        inCall = nameParts(ancestors[j]!.node.funcname);
+        break;
+      }
+    }
+    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}), ...(defaulted && castType ? { defaulted: true as const } : {}), ...(undotted ? { undotted: true } : {}), ...(inCall ? { inCall } : {}) });
     return false;
   });
   return out.filter((c) => c.location >= 0);

@@ -239,7 +239,14 @@ export const policyCurrentSettingUnsafe = defineRule({
             : fixFor(calls, 'unsafe', ' (check the policy: the value becomes NULL where it used to be an error, and this expression does not simply compare it)');
         // FOR ALL without WITH CHECK: an INSERT checks USING left to right and may never reach the cast
         const insertOk = e.clause === 'using' && p.command === 'all' && !p.withCheck && first.castType && !castReached({ ...e, clause: 'check' }, first, model);
-        const fails = insertOk
+        // (an argument of a PL/pgSQL (or SECURITY DEFINER, or SET) function: the planner does not
+        // inline it, so it does not evaluate the argument while estimating; only a statement that
+        // evaluates the policy for a row fails: PGlite, an empty table's SELECT runs)
+        const callee = first.inCall ? model.findFunction(first.inCall) : undefined;
+        const opaque = callee && (callee.language !== 'sql' || callee.securityDefiner || callee.settings.length > 0) ? callee : undefined;
+        const fails = opaque && !insertOk
+          ? `then every statement that evaluates the policy for a row fails (the value is an argument of ${opaque.signature}, which PostgreSQL does not inline, so the planner does not evaluate it: a statement that reaches no row, such as a SELECT of an empty table, still runs)`
+          : insertOk
           ? 'then every SELECT, UPDATE and DELETE the policy applies to fails (an INSERT, which checks USING branch by branch, never reaches the cast: see policy-context-fails-open)'
           : first.conditional
             ? 'then statements the policy applies to fail (as the planner or the scan evaluates the call: a row the rest of the condition decides first, through AND, OR, CASE or COALESCE, may escape)'
