@@ -49,7 +49,7 @@ test('err: a column named in a sub-select, in none of tasks and task_shares: 427
 });
 
 test('ok: the Valid examples are created as written (inner scopes, aliases, columns added before, a view in reach)', async () => {
-  for (const n of [0, 1]) await validExampleRuns(ID, n, async (q) => assert.equal((await policies(q)).length, 1));
+  for (const n of [0, 1, 2]) await validExampleRuns(ID, n, async (q) => assert.equal((await policies(q)).length, 1));
 });
 
 test('ok: a recursion through a policy PostgreSQL rejects is not reported, and PostgreSQL raises none', async () => {
@@ -469,4 +469,88 @@ CREATE POLICY "Admins read tracking events" ON public.tracking_events FOR SELECT
     assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'tracking_events'`), [{ policyname: 'Admins read tracking events' }]);
     assert.deepEqual((await q(`SELECT column_name FROM information_schema.columns WHERE table_name = 'tracking_events' ORDER BY ordinal_position`)).map((r) => r.column_name), ['id', 'updated_at', 'order_line_id', 'status']);
   });
+});
+
+test('err: a policy calling a function created only after it: CREATE POLICY fails with 42883, the policy does not exist, authenticated reads 0 rows', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), 'is_document_owner');
+  assert.match(finding.message, /^Policy "documents_read" on public\.documents calls is_document_owner\(\), which the migrations create only later, at .*42883 function is_document_owner\(…\) does not exist/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => e.code), ['42883']);
+    assert.match(errors[0]!.message, /function is_document_owner\(uuid\) does not exist/);
+    assert.deepEqual(await policies(q), []);
+    await q(`INSERT INTO documents VALUES (1, '${TENANT_A}')`);
+    await q('GRANT SELECT ON documents TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'documents'), 0, 'RLS with no policy: nothing, even the owner_id row');
+  });
+});
+
+test('err/ok: a function created in a later file of the same folder is reported (the finding goes once the function comes first); earlier, in a DO block, another folder, the platform, or renamed: not', async () => {
+  const table = `CREATE TABLE notes (id int PRIMARY KEY, owner uuid);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n`;
+  const policy = `CREATE POLICY notes_read ON notes FOR SELECT TO authenticated USING (is_owner(owner));\n`;
+  const fn = `CREATE FUNCTION is_owner(o uuid) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT o = (select auth.uid()) $$;\n`;
+  const ids = (files: Array<{ file: string; text: string }>) => lintFiles(files, ID).mine.map((f) => `${f.file}:${f.message.slice(0, 60)}`);
+  // a later file of the same folder: reported, at the call, naming the file
+  const later = ids([{ file: 'db/1.sql', text: table + policy }, { file: 'db/2.sql', text: fn }]);
+  assert.equal(later.length, 1);
+  assert.match(later[0]!, /^db\/1\.sql:Policy "notes_read" on public\.notes calls is_owner\(\)/);
+  // created before (earlier file; earlier in the same file): not
+  assert.deepEqual(ids([{ file: 'db/1.sql', text: fn }, { file: 'db/2.sql', text: table + policy }]), []);
+  assert.deepEqual(ids([{ file: 'db/1.sql', text: table + fn + policy }]), []);
+  // created before and again (CREATE OR REPLACE) after: not
+  assert.deepEqual(ids([{ file: 'db/1.sql', text: fn + table + policy + fn.replace('CREATE', 'CREATE OR REPLACE') }]), []);
+  // only in a DO block later (it may not run): not; in another folder (its order is not told by the paths): not
+  assert.deepEqual(ids([{ file: 'db/1.sql', text: table + policy + `DO $$ BEGIN\n${fn.replaceAll("$$", "$f$")}END $$;\n` }]), []);
+  assert.deepEqual(ids([{ file: 'a/1.sql', text: table + policy }, { file: 'b/2.sql', text: fn }]), []);
+  // renamed from another name anywhere: not
+  const renamed = fn.replace('is_owner', 'is_owner_v1') + table + policy.replace('notes_read', 'x').replace('is_owner', 'is_owner_v1') + 'ALTER FUNCTION is_owner_v1(uuid) RENAME TO is_owner;\n' + policy;
+  assert.deepEqual(ids([{ file: 'db/1.sql', text: renamed }]), []);
+  // a platform function a Supabase migration writes again (auth.uid()): not
+  assert.deepEqual(
+    ids([
+      { file: 'supabase/migrations/1_t.sql', text: `CREATE TABLE notes (id int PRIMARY KEY, owner uuid);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY notes_read ON notes FOR SELECT TO authenticated USING (owner = auth.uid());\n` },
+      { file: 'supabase/migrations/2_uid.sql', text: `CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;\n` },
+    ]),
+    [],
+  );
+  // dynamic SQL that may create functions: not
+  assert.deepEqual(ids([{ file: 'db/0.sql', text: `DO $$ BEGIN EXECUTE 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS ''SELECT 1'''; END $$;\n` }, { file: 'db/1.sql', text: table + policy }, { file: 'db/2.sql', text: fn }]), []);
+  // on PostgreSQL: the two files in order, the first fails with 42883; in the other order both run
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEachStatement(q, table + policy + fn)).map((e) => e.code), ['42883']);
+    assert.deepEqual(await policies(q), []);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, fn + table + policy), []);
+    assert.deepEqual(await policies(q), ['notes_read']);
+  });
+});
+
+test('err: a call and an unknown column in one policy: the one PostgreSQL meets first (a call after the column: 42703; the column in its arguments: 42703; the call first: 42883)', async () => {
+  const base = `CREATE TABLE notes (id int PRIMARY KEY, owner uuid);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n`;
+  const fn = `CREATE FUNCTION is_owner(o uuid) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT o = (select auth.uid()) $$;\n`;
+  const cases = [
+    [`USING (creator IS NOT NULL AND is_owner(owner))`, '42703'],
+    [`USING (is_owner(creator))`, '42703'],
+    [`USING (is_owner(owner) AND creator IS NOT NULL)`, '42883'],
+  ] as const;
+  const db = await getDb();
+  for (const [using, code] of cases) {
+    const sql = `${base}CREATE POLICY p ON notes FOR SELECT TO authenticated ${using};\n${fn}`;
+    const mine = lintFiles([{ file: 'db/1.sql', text: sql }], ID).mine;
+    assert.equal(mine.length, 1, using);
+    assert.match(mine[0]!.message, new RegExp(`with ${code} `), using);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      assert.deepEqual((await runEachStatement(q, sql)).map((e) => e.code), [code], using);
+    });
+  }
 });

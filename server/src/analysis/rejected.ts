@@ -10,6 +10,7 @@ import type { Model, Policy, Table, View } from './model.js';
 import { memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
+import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
 
 export { clauseError };
 
@@ -17,7 +18,8 @@ export type Rejection =
   | { code: '42703'; column: UnknownColumn }
   | { code: '42809'; view: View }
   | { code: '42601'; message: string }
-  | { code: '42P01'; relation: MissingRelation };
+  | { code: '42P01'; relation: MissingRelation }
+  | { code: '42883'; fn: MissingFunction };
 
 /** The policies PostgreSQL rejects, with why, once per model (in model order). Shared: do not mutate. */
 export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
@@ -55,7 +57,7 @@ interface KeptVerdict {
 }
 
 /** What the last model's verdicts were kept with. */
-let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; kept: Map<string, KeptVerdict> } | undefined;
+let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; functions: string; kept: Map<string, KeptVerdict> } | undefined;
 
 let keptCheck: ((p: Policy, asked: Rejection | undefined) => void) | undefined;
 /** For the test suite: each policy whose verdict is kept is asked again and `check`ed (it must be accepted). */
@@ -105,7 +107,7 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
     const r = ask(all[i]!);
     if (r) out.set(all[i]!, r);
   }
-  lastVerdicts = { files: m.files, ws, kept };
+  lastVerdicts = { files: m.files, ws, functions: functionOrder(m).sig, kept };
   return out;
 }
 
@@ -156,6 +158,8 @@ function reparsedSince(m: Model, ws: WorkspaceColumnFacts, before: NonNullable<t
   const w = before.ws;
   if (w.sig !== ws.sig || w.dynamic !== ws.dynamic || !sameEntries(w.firstMade, ws.firstMade) || !sameMembers(w.renamedTo, ws.renamedTo)) return undefined;
   if (createsReferencingLater(m).length !== 0) return undefined;
+  // (where the functions are created: a policy calling one created later is rejected, 42883)
+  if (before.functions !== functionOrder(m).sig) return undefined;
   return out;
 }
 
@@ -191,6 +195,9 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   const relation = missingRelationOf(model, p, ws);
   if (relation) return { code: '42P01', relation };
   const column = unknownColumnOf(model, p, ws);
+  const fn = missingFunctionOf(model, p, ws.fileIndex);
+  // (both: PostgreSQL stops at the first it meets, a call's arguments before the call)
+  if (fn && (!column || (column.ref.location > fn.call.location && !fn.call.args.some((a) => nodeContains(a, column.ref))))) return { code: '42883', fn };
   return column ? { code: '42703', column } : undefined;
 }
 

@@ -40,17 +40,17 @@ function rejected(model: Model): Array<[Policy, Rejection]> {
 export const policyUnknownColumn = defineRule({
   meta: {
     id: 'policy-unknown-column',
-    description: 'A policy names a column that none of the tables it reads has, or reads a table the migrations create only after it: PostgreSQL rejects the CREATE POLICY (42703, 42P01) and the policy never exists.',
+    description: 'A policy names a column that none of the tables it reads has, or reads a table or calls a function the migrations create only after it: PostgreSQL rejects the CREATE POLICY (42703, 42P01, 42883) and the policy never exists.',
     severity: 'error',
     category: 'correctness',
     fixKind: 'none',
     guards:
       'PostgreSQL analyses a policy\'s USING and WITH CHECK when it creates it: a column no table in reach has fails the statement with 42703 column "x" does not exist, so the table keeps the policies it had before (none, for a new table: every query as a role subject to RLS sees 0 rows).',
-    shownBy: { statement: ['42703', '42P01'] },
+    shownBy: { statement: ['42703', '42P01', '42883'] },
   },
   check({ model, report }) {
     for (const [p, r] of rejected(model)) {
-      if (r.code !== '42703' && r.code !== '42P01') continue;
+      if (r.code !== '42703' && r.code !== '42P01' && r.code !== '42883') continue;
       // (written before its table is created: PostgreSQL stops at the table, 42P01, which
       // rls-enabled-without-policy tells; quranakhdone's notes policy)
       const own = model.tables.get(p.table);
@@ -79,6 +79,23 @@ export const policyUnknownColumn = defineRule({
             `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} gets only the policies created after its CREATE TABLE). ` +
             `Create the policy after the table (move it into a later migration), or create the table first.`,
           related: [{ ...made, message: `${p.table} created here` }],
+        });
+        continue;
+      }
+      if (r.code === '42883') {
+        const { call, fn, made } = r.fn;
+        const written = call.name.join('.');
+        const text = fileOf(model, p.created.file)?.text ?? '';
+        const m = /^[\w$"\u0080-\uffff]+(?:\s*\.\s*[\w$"\u0080-\uffff]+)*/.exec(text.slice(call.location, call.location + 200));
+        report({
+          file: p.created.file,
+          start: call.location,
+          end: call.location + (m ? m[0].length : 1),
+          message:
+            `Policy "${p.name}" on ${p.table} calls ${written}(), which the migrations create only later, at ${where(model, made)}: ` +
+            `PostgreSQL resolves a policy's function calls when it creates the policy, so on a database these migrations make it rejects this CREATE POLICY with 42883 function ${written}(…) does not exist, and the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+            `Create ${fn.schema}.${fn.name}() before this policy (move its CREATE FUNCTION into an earlier migration), or create the policy after it.`,
+          related: [{ ...made, message: `${fn.schema}.${fn.name}() created here` }],
         });
         continue;
       }

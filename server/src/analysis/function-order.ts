@@ -1,0 +1,157 @@
+// Where the migrations create their functions, in migration order, and the policies PostgreSQL
+// rejects because they call a function that a later migration creates: CREATE POLICY analyses
+// its expressions, so the call fails with 42883 function f(…) does not exist and the policy is
+// never created (rejected.ts). Pure: reads the model.
+import { callsIn, PLATFORM_SCHEMAS } from './ast.js';
+import type { Func, Model, Policy } from './model.js';
+import { memoModel } from './policy-exprs.js';
+import { sval } from './parse.js';
+import type { CallRef } from './ast.js';
+import type { Loc, Node, ParsedFile, Statement } from './types.js';
+import { folderOf } from './unseen.js';
+
+/** A CREATE FUNCTION / PROCEDURE of a file: the statement (its offsets move with it), the schema written (if any), in a DO block. */
+interface Creation {
+  stmt: Statement;
+  schema: string | undefined;
+  name: string;
+  inDo: boolean;
+}
+
+interface FileFunctionFacts {
+  creations: Creation[];
+  /** names functions are renamed or moved to another schema from, or to (ALTER FUNCTION … RENAME / SET SCHEMA) */
+  renamed: string[];
+  /** dynamic SQL (a DO block's or a function's EXECUTE) that may create a function */
+  dynamic: boolean;
+  /** the names created, in order: part of the workspace's signature */
+  sig: string;
+}
+
+const byFile = new WeakMap<ParsedFile, FileFunctionFacts>();
+const CREATES_FUNCTION = /\bcreate\s+(or\s+replace\s+)?(function|procedure)\b/i;
+
+function factsOf(file: ParsedFile): FileFunctionFacts {
+  let out = byFile.get(file);
+  if (out) return out;
+  out = { creations: [], renamed: [], dynamic: false, sig: '' };
+  for (const s of file.statements) {
+    const n = s.node;
+    if (s.kind === 'CreateFunctionStmt') {
+      const parts: string[] = (n?.funcname ?? []).map((x: Node) => sval(x) ?? '');
+      const name = parts[parts.length - 1];
+      if (name) out.creations.push({ stmt: s, schema: parts.length > 1 ? parts[parts.length - 2] : undefined, name, inDo: s.origin === 'do' });
+      if (s.body?.dynamicExecutes.some((d) => CREATES_FUNCTION.test(d.text))) out.dynamic = true;
+    } else if (s.kind === 'DoStmt') {
+      if (s.body?.dynamicExecutes.length && CREATES_FUNCTION.test(file.text.slice(s.body.start, s.body.end))) out.dynamic = true;
+    } else if (s.kind === 'RenameStmt' && (n?.renameType === 'OBJECT_FUNCTION' || n?.renameType === 'OBJECT_PROCEDURE' || n?.renameType === 'OBJECT_ROUTINE')) {
+      if (typeof n.newname === 'string') out.renamed.push(n.newname);
+      const parts: string[] = (n.object?.ObjectWithArgs?.objname ?? []).map((x: Node) => sval(x) ?? '');
+      if (parts.length) out.renamed.push(parts[parts.length - 1]!);
+    } else if (s.kind === 'AlterObjectSchemaStmt' && (n?.objectType === 'OBJECT_FUNCTION' || n?.objectType === 'OBJECT_PROCEDURE' || n?.objectType === 'OBJECT_ROUTINE')) {
+      const parts: string[] = (n.object?.ObjectWithArgs?.objname ?? []).map((x: Node) => sval(x) ?? '');
+      if (parts.length) out.renamed.push(parts[parts.length - 1]!);
+    }
+  }
+  out.sig = `${out.dynamic ? '!' : ''}${out.creations.map((c) => `${c.schema ?? ''}.${c.name}${c.inDo ? '?' : ''}`).join(',')};${out.renamed.join(',')}`;
+  byFile.set(file, out);
+  return out;
+}
+
+export interface FunctionOrder {
+  /** by function name, its creations in migration order, with the index of their file */
+  byName: Map<string, Array<{ fi: number; c: Creation }>>;
+  renamed: Set<string>;
+  dynamic: boolean;
+  /** what the above was made of: a verdict kept from an earlier model holds while it is the same */
+  sig: string;
+}
+
+/** The workspace's function creations in migration order, once per model. */
+export function functionOrder(model: Model): FunctionOrder {
+  return memoModel(model, 'functionOrder', (m) => {
+    const out: FunctionOrder = { byName: new Map(), renamed: new Set(), dynamic: false, sig: '' };
+    const sigs: string[] = [];
+    m.files.forEach((file, fi) => {
+      const f = factsOf(file);
+      sigs.push(f.sig);
+      if (f.dynamic) out.dynamic = true;
+      for (const r of f.renamed) out.renamed.add(r);
+      for (const c of f.creations) {
+        const list = out.byName.get(c.name);
+        if (list) list.push({ fi, c });
+        else out.byName.set(c.name, [{ fi, c }]);
+      }
+    });
+    out.sig = sigs.join('\n');
+    return out;
+  });
+}
+
+export interface MissingFunction {
+  /** the call as written in the policy */
+  call: CallRef;
+  fn: Func;
+  /** the CREATE FUNCTION that comes only after the policy */
+  made: Loc;
+}
+
+/**
+ * The first call of a CREATE POLICY's expressions to a function the migrations create only after
+ * it, in the same folder, by a top-level CREATE FUNCTION, and never before (in any schema it may
+ * resolve to, any argument list): PostgreSQL rejects the policy with 42883. Not for a function of
+ * a schema the platform fills before the migrations (Supabase's auth.uid(), which a migration
+ * may write again), a function renamed or moved anywhere, nor when dynamic SQL may create one.
+ */
+export function missingFunctionOf(model: Model, p: Policy, fileIndex: ReadonlyMap<string, number>): MissingFunction | undefined {
+  if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt') return undefined;
+  const order = functionOrder(model);
+  if (order.dynamic || order.byName.size === 0) return undefined;
+  const at = fileIndex.get(p.created.file);
+  if (at === undefined) return undefined;
+  const n = p.stmt.node;
+  for (const expr of [n?.qual, n?.with_check]) {
+    if (!expr) continue;
+    for (const call of callsIn(expr)) {
+      const name = call.name[call.name.length - 1]!;
+      const list = order.byName.get(name);
+      if (list === undefined || order.renamed.has(name) || call.location < 0) continue;
+      const fn = model.findFunction(call.name, call.args.length);
+      if (!fn || fn.schema === 'pg_catalog') continue;
+      if (PLATFORM_SCHEMAS.has(fn.schema) && onPlatform(model)) continue;
+      const defaultSchema = model.key([undefined, 'x']).slice(0, -2);
+      // (an unqualified CREATE FUNCTION may have made it in another schema, through a SET search_path)
+      const mine = list.filter(({ c }) => c.schema === undefined || c.schema === fn.schema);
+      const before = mine.find(({ fi, c }) => fi < at || (fi === at && c.stmt.start < p.created.start));
+      if (before !== undefined) continue;
+      const later = mine[0];
+      if (!later || later.c.inDo) continue;
+      // (an unqualified CREATE FUNCTION made the function the call finds only in the default schema)
+      if (later.c.schema === undefined && fn.schema !== defaultSchema) continue;
+      const file = model.files[later.fi]!;
+      // (in another folder: two folders are two sequences of migrations, whose order the paths do not tell)
+      if (later.fi > at && folderOf(file.file) !== folderOf(p.created.file)) continue;
+      return { call, fn, made: { file: file.file, start: later.c.stmt.start, end: later.c.stmt.end } };
+    }
+  }
+  return undefined;
+}
+
+/** A Supabase project, or one whose API roles the platform makes. */
+function onPlatform(model: Model): boolean {
+  if (model.supabase) return true;
+  const r = model.roles.get('authenticated');
+  return !!r && !r.declared;
+}
+
+/** Whether `target` is `node` or inside it. */
+export function nodeContains(node: Node, target: Node): boolean {
+  if (node === target) return true;
+  if (!node || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some((x) => nodeContains(x, target));
+  for (const k in node) {
+    const v = node[k];
+    if (v && typeof v === 'object' && nodeContains(v, target)) return true;
+  }
+  return false;
+}
