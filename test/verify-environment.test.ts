@@ -4,7 +4,7 @@
 // it as skipped, apart from the statement errors, and it does not fail the run.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -105,5 +105,60 @@ describe('verify: a statement naming a database the embedded server does not hav
       notes.map((n) => n?.database),
       ['myapp', undefined, undefined, undefined],
     );
+  });
+});
+
+describe("verify: a Supabase project's declarative schema restating what its migrations made", () => {
+  const TABLE = `CREATE TABLE public.notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_own ON public.notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE FUNCTION public.note_count() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM public.notes $$;
+`;
+  function runProject(files: Record<string, string>, args: string[]) {
+    const dir = mkdtempSync(join(tmpdir(), 'pg-rls-lint-verify-decl-'));
+    dirs.push(dir);
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    const r = spawnSync(process.execPath, [CLI, 'verify', ...args, '.'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', XDG_CACHE_HOME: join(ROOT, '.cache') } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  test('ok: its CREATEs fail with "already exists" (42P07, 42710, 42723) on PGlite: a note, not statement errors, exit 0; a real failure of it stays an error', () => {
+    const files = {
+      'supabase/migrations/20240101000000_notes.sql': TABLE,
+      'supabase/schemas/notes.sql': TABLE,
+    };
+    const r = runProject(files, []);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /^restated: 3 statements of supabase\/schemas\/ \(in 1 file\) create what the migrations already made \(42P07, 42710, 42723: already exists\)/m);
+    assert.doesNotMatch(r.stdout, /^statement errors|✖/m);
+    assert.match(r.stdout, /✔ migrations replay cleanly/);
+    const json = JSON.parse(runProject(files, ['--format', 'json']).stdout);
+    assert.deepEqual(
+      json.restated.map((e: { path: string; line: number; code: string }) => [e.path, e.line, e.code]),
+      [
+        ['supabase/schemas/notes.sql', 1, '42P07'],
+        ['supabase/schemas/notes.sql', 3, '42710'],
+        ['supabase/schemas/notes.sql', 4, '42723'],
+      ],
+    );
+    assert.deepEqual(json.statementErrors, []);
+    // a statement of the schema failing otherwise (a column the migrations' table lacks): a statement error
+    const ahead = runProject({ ...files, 'supabase/schemas/notes.sql': TABLE + 'CREATE INDEX notes_title ON public.notes (title);\n' }, ['--format', 'json']);
+    assert.equal(ahead.code, 1);
+    assert.deepEqual(
+      JSON.parse(ahead.stdout).statementErrors.map((e: { code: string }) => e.code),
+      ['42703'],
+    );
+  });
+
+  test('err: without migrations beside it, or outside supabase/schemas/, "already exists" is a statement error', () => {
+    const r = runProject({ 'db/1.sql': TABLE, 'db/2.sql': TABLE }, ['--format', 'json']);
+    assert.equal(r.code, 1);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.restated, undefined);
+    assert.deepEqual(json.statementErrors.map((e: { code: string }) => e.code), ['42P07', '42710', '42723']);
   });
 });

@@ -15,7 +15,7 @@ import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
 import { counted } from '../analysis/words.js';
 import { confirm } from '../verify/confirm.js';
 import { causes, rootsOf, type Cause } from '../verify/causes.js';
-import { environmentNotes, type EnvironmentNote } from '../verify/environment.js';
+import { environmentNotes, restatedByDeclarativeSchema, type EnvironmentNote } from '../verify/environment.js';
 import { initParser, ruleById, Workspace, type Finding } from '../engine/workspace.js';
 
 /** How long a statement may outlast the budget before its worker is stopped. */
@@ -209,7 +209,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   if (format === 'json') {
     // the lists of every database, each entry with its database's name, and each database's own report
     const merged: Record<string, unknown> = { pgVersion: runs[0]!.run.json.pgVersion, timedOut: runs.some((r) => r.run.json.timedOut) };
-    for (const key of ['leftOut', 'environment', 'statementErrors', 'seeded', 'probes', 'exposures', 'shown']) {
+    for (const key of ['leftOut', 'environment', 'restated', 'statementErrors', 'seeded', 'probes', 'exposures', 'shown']) {
       const all = runs.flatMap((r) => ((r.run.json[key] as unknown[] | undefined) ?? []).map((x) => ({ database: r.database.name, ...(x as object) })));
       if (all.length || key === 'statementErrors' || key === 'probes' || key === 'shown') merged[key] = all;
     }
@@ -247,7 +247,11 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   // database named as the deployment's: notes, not statement errors)
   const noted = environmentNotes(replayed.statementErrors, parsedFiles);
   const environment = noted.filter((n): n is EnvironmentNote => n !== undefined);
-  const result: VerifyResult = environment.length ? { ...replayed, statementErrors: replayed.statementErrors.filter((_, i) => !noted[i]) } : replayed;
+  // (a Supabase declarative schema's CREATE of what the migrations made: "already exists", a note too)
+  const restatedAt = restatedByDeclarativeSchema(replayed.statementErrors, files.map((f) => f.file));
+  const restated = replayed.statementErrors.filter((_, i) => restatedAt[i] && !noted[i]);
+  const result: VerifyResult =
+    environment.length || restated.length ? { ...replayed, statementErrors: replayed.statementErrors.filter((_, i) => !noted[i] && !restatedAt[i]) } : replayed;
   const lintedAll = ws.lint();
   const mine = new Set(read.map((f) => f.file));
   const linted = { byFile: new Map([...lintedAll.byFile].filter(([f]) => mine.has(f))), model: ws.model(read[0]?.file) };
@@ -306,6 +310,7 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
                 })),
               }
             : {}),
+          ...(restated.length ? { restated: restated.map((e) => ({ path: e.file, ...where(e.file, e.offset), code: e.code, message: e.message, ...span(e) })) } : {}),
           statementErrors: result.statementErrors.map((e, i) => ({
             path: e.file,
             ...where(e.file, e.offset),
@@ -347,6 +352,13 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
       const w = where(n.error.file, n.error.offset);
       lines.push(`  ${n.error.file}:${w.line}:${w.column}  ${n.error.code} ${n.error.message}${n.setsDefaults ? `  (${DEFAULTS_NOT_IN_EFFECT})` : ''}`);
     }
+  }
+  if (restated.length) {
+    const codes = [...new Set(restated.map((e) => e.code))].join(', ');
+    const inFiles = new Set(restated.map((e) => e.file)).size;
+    lines.push(
+      `restated: ${counted(restated.length, 'statement')} of supabase/schemas/ (in ${counted(inFiles, 'file')}) create what the migrations already made (${codes}: already exists): a declarative schema is what \`supabase db diff\` writes migrations from, not applied on top of them, so these are not statement errors; --format json lists each`,
+    );
   }
   const errorLines = statementErrorLines(result.statementErrors, found, roots, where);
   // (the statement errors apart from the skipped statements' list)

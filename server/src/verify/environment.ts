@@ -66,3 +66,32 @@ export function environmentNotes(errors: readonly VerifyStatementError[], files:
     return named?.names.includes(database) ? { error: e, database, setsDefaults: named.setsDefaults } : undefined;
   });
 }
+
+// A Supabase project's declarative schema (supabase/schemas/) states the database the migrations
+// are diffed from (`supabase db diff`): it is not applied on top of them. Replayed after them,
+// as the lint replays it (its statements are the last word on what they restate), each CREATE
+// of an object the migrations made fails with "already exists". Those errors are the replay's,
+// not the project's: a note, not a statement error. Other errors of those files stay errors (an
+// extension the embedded server lacks; a column the schema has and the migrations not yet).
+const DECLARATIVE = /^(.*?)(?:^|[\\/])supabase[\\/]schemas[\\/]/;
+const MIGRATION = /^(.*?)(?:^|[\\/])supabase[\\/]migrations[\\/]/;
+/** duplicate_table, duplicate_object, duplicate_function, duplicate_column, duplicate_schema; 42P16 for "multiple primary keys" */
+const ALREADY_EXISTS = new Set(['42P07', '42710', '42723', '42701', '42P06']);
+
+/**
+ * For each statement error, whether it is a statement of a Supabase project's declarative schema
+ * failing on an object that already exists, in a project whose migrations are replayed too
+ * (`files`: the replayed paths).
+ */
+export function restatedByDeclarativeSchema(errors: readonly VerifyStatementError[], files: readonly string[]): boolean[] {
+  const projects = new Set<string>();
+  for (const f of files) {
+    const m = MIGRATION.exec(f);
+    if (m) projects.add(m[1]!);
+  }
+  return errors.map((e) => {
+    const m = projects.size ? DECLARATIVE.exec(e.file) : null;
+    if (!m || !projects.has(m[1]!)) return false;
+    return ALREADY_EXISTS.has(e.code) || (e.code === '42P16' && /^multiple primary keys for table /.test(e.message));
+  });
+}
