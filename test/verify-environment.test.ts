@@ -154,6 +154,20 @@ CREATE FUNCTION public.note_count() RETURNS bigint LANGUAGE sql STABLE AS $$ SEL
     );
   });
 
+  test('ok: CREATE EXTENSION pg_cron / pg_net / moddatetime (not in PGlite) make stand-ins: one line each, `standIns` in JSON, not statement errors', () => {
+    const files = {
+      'supabase/migrations/20240101000000_ext.sql': 'create extension if not exists pg_cron with schema pg_catalog;\ncreate extension if not exists pg_net with schema extensions;\n',
+      'supabase/migrations/20240102000000_notes.sql': TABLE + "select cron.schedule('n', '0 3 * * *', 'select 1');\n",
+    };
+    const r = runProject(files, []);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /^stand-ins: PGlite does not ship pg_cron, pg_net; each CREATE EXTENSION of them made a stand-in of what migrations call instead of failing/m);
+    assert.match(r.stdout, /^ {2}pg_cron: schema cron: .* \(supabase\/migrations\/20240101000000_ext\.sql:1:1\)$/m);
+    const json = JSON.parse(runProject(files, ['--format', 'json']).stdout);
+    assert.deepEqual(json.standIns.map((x: { extension: string; line: number }) => [x.extension, x.line]), [['pg_cron', 1], ['pg_net', 2]]);
+    assert.deepEqual(json.statementErrors, []);
+  });
+
   test('err: without migrations beside it, or outside supabase/schemas/, "already exists" is a statement error', () => {
     const r = runProject({ 'db/1.sql': TABLE, 'db/2.sql': TABLE }, ['--format', 'json']);
     assert.equal(r.code, 1);

@@ -392,6 +392,33 @@ describe('verify: Supabase Realtime', () => {
   });
 });
 
+describe('verify: extensions PGlite does not ship get stand-ins; Supabase Vault is there', () => {
+  const SQL = `create extension if not exists pg_cron with schema pg_catalog;
+create extension if not exists "pg_net" with schema "extensions";
+create extension if not exists moddatetime schema extensions;
+create table notes (id bigint primary key, body text, updated_at timestamptz);
+create trigger notes_updated before update on notes for each row execute procedure extensions.moddatetime(updated_at);
+insert into notes values (1, 'a', '2000-01-01');
+update notes set body = 'b';
+do $$ begin if (select updated_at from notes) < now() - interval '1 day' then raise exception 'moddatetime did not set updated_at'; end if; end $$;
+select cron.schedule('nightly', '0 3 * * *', $c$delete from notes where false$c$);
+select cron.unschedule('nightly');
+select vault.create_secret('s3cr3t', 'token');
+select net.http_post(url := 'https://example.com', body := '{}'::jsonb, headers := jsonb_build_object('authorization', 'Bearer ' || (select decrypted_secret from vault.decrypted_secrets where name = 'token')));
+create extension if not exists postgis;`;
+
+  test("ok: pg_cron, pg_net and moddatetime (0A000 not available on PGlite) get stand-ins with their functions' signatures, listed apart; Vault is stubbed on Supabase; an extension without a stand-in still fails", async () => {
+    const r = await verify([{ file: 'supabase/migrations/20240101000000_jobs.sql', text: SQL }], { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
+    assert.deepEqual(r.statementErrors.map((e) => `${e.code} ${e.message}`), ['0A000 extension "postgis" is not available']);
+    assert.deepEqual(r.standIns?.map((x) => x.extension), ['pg_cron', 'pg_net', 'moddatetime']);
+    assert.equal(r.standIns?.[0]?.offset, 0);
+    // outside a Supabase project Vault is not there (3F000 for vault.create_secret, 42P01 for vault.decrypted_secrets); the stand-ins are
+    const plain = await verify([{ file: 'db/1.sql', text: SQL }], { cacheDir: CACHE_DIR, probes: [] });
+    assert.deepEqual(plain.statementErrors.map((e) => e.code), ['3F000', '42P01', '0A000']);
+    assert.equal(plain.standIns?.length, 3);
+  });
+});
+
 describe('verify: pgvector', () => {
   test('ok: CREATE EXTENSION vector loads pgvector (a package of its own): a table of embeddings with an HNSW index replays, and its distance operator answers', async () => {
     const files: VerifyFile[] = [

@@ -209,7 +209,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   if (format === 'json') {
     // the lists of every database, each entry with its database's name, and each database's own report
     const merged: Record<string, unknown> = { pgVersion: runs[0]!.run.json.pgVersion, timedOut: runs.some((r) => r.run.json.timedOut) };
-    for (const key of ['leftOut', 'environment', 'restated', 'statementErrors', 'seeded', 'probes', 'exposures', 'shown']) {
+    for (const key of ['leftOut', 'environment', 'standIns', 'restated', 'statementErrors', 'seeded', 'probes', 'exposures', 'shown']) {
       const all = runs.flatMap((r) => ((r.run.json[key] as unknown[] | undefined) ?? []).map((x) => ({ database: r.database.name, ...(x as object) })));
       if (all.length || key === 'statementErrors' || key === 'probes' || key === 'shown') merged[key] = all;
     }
@@ -310,6 +310,7 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
                 })),
               }
             : {}),
+          ...(result.standIns?.length ? { standIns: result.standIns.map((x) => ({ path: x.file, ...where(x.file, x.offset), extension: x.extension, provides: x.provides })) } : {}),
           ...(restated.length ? { restated: restated.map((e) => ({ path: e.file, ...where(e.file, e.offset), code: e.code, message: e.message, ...span(e) })) } : {}),
           statementErrors: result.statementErrors.map((e, i) => ({
             path: e.file,
@@ -351,6 +352,16 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
     for (const n of environment) {
       const w = where(n.error.file, n.error.offset);
       lines.push(`  ${n.error.file}:${w.line}:${w.column}  ${n.error.code} ${n.error.message}${n.setsDefaults ? `  (${DEFAULTS_NOT_IN_EFFECT})` : ''}`);
+    }
+  }
+  const standIns = result.standIns ?? [];
+  if (standIns.length) {
+    const byExtension = new Map<string, typeof standIns>();
+    for (const x of standIns) byExtension.set(x.extension, [...(byExtension.get(x.extension) ?? []), x]);
+    lines.push(`stand-ins: PGlite does not ship ${[...byExtension.keys()].join(', ')}; each CREATE EXTENSION of ${byExtension.size === 1 ? 'it' : 'them'} made a stand-in of what migrations call instead of failing (not statement errors; what the probes look at does not depend on ${byExtension.size === 1 ? 'it' : 'them'}):`);
+    for (const [ext, list] of byExtension) {
+      const w = where(list[0]!.file, list[0]!.offset);
+      lines.push(`  ${ext}: ${list[0]!.provides} (${list[0]!.file}:${w.line}:${w.column}${list.length > 1 ? `, and ${counted(list.length - 1, 'more CREATE EXTENSION')}` : ''})`);
     }
   }
   if (restated.length) {

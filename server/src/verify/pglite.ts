@@ -7,8 +7,9 @@
 //  2. Creates what a Supabase project provides when the files reference it and do not create it:
 //     roles anon / authenticated / service_role (BYPASSRLS), the `auth` schema (auth.uid(),
 //     auth.jwt(), auth.role(), auth.email(), auth.users), the `extensions` schema (in a Supabase
-//     project, with uuid-ossp and pgcrypto), and a minimal `storage` schema (buckets, objects,
-//     foldername/filename/extension).
+//     project, with uuid-ossp and pgcrypto), a minimal `storage` schema (buckets, objects,
+//     foldername/filename/extension), and in a Supabase project that reads it, Vault (STAND_INS:
+//     pg_cron, pg_net and moddatetime, which PGlite lacks, get stand-ins when created).
 //  3. Runs each file statement by statement as the superuser, each statement in its own
 //     transaction (BEGIN/COMMIT/ROLLBACK/SAVEPOINT/LOCK lines are skipped, so one failing
 //     statement does not abort the rest); records errors and continues. A role the statement
@@ -143,6 +144,17 @@ export interface VerifyResult {
   seeded?: SeedResult[];
   /** with the default probes: what roles can get that findings say they should not (see ExposureResult) */
   exposures?: ExposureResult[];
+  /** CREATE EXTENSION statements of extensions PGlite lacks that were given a stand-in (STAND_INS) instead of failing */
+  standIns?: StandIn[];
+}
+
+/** A CREATE EXTENSION PGlite could not run (0A000 not available), replaced by a stand-in of what migrations use of it. */
+export interface StandIn {
+  file: string;
+  offset: number;
+  extension: string;
+  /** what the stand-in provides, as the report says it */
+  provides: string;
 }
 
 /** One RLS table the replay left empty: a row was put into it, or PostgreSQL refused it. */
@@ -342,6 +354,18 @@ CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTA
 CREATE FUNCTION storage.filename(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT (string_to_array(name, '/'))[array_length(string_to_array(name, '/'), 1)] $$;
 CREATE FUNCTION storage.extension(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT reverse(split_part(reverse(storage.filename(name)), '.', 1)) $$;`;
 
+/**
+ * Supabase Vault as a stub (no encryption: PGlite has no pgsodium): secrets, the decrypted view,
+ * create_secret() and update_secret() with their signatures; no privilege for anyone but the
+ * superuser, as on Supabase, where only postgres (and functions it owns) reads them.
+ */
+const VAULT_STUB = `CREATE SCHEMA vault;
+CREATE TABLE vault.secrets (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text UNIQUE, description text NOT NULL DEFAULT '', secret text NOT NULL, key_id uuid, nonce bytea, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
+CREATE VIEW vault.decrypted_secrets AS SELECT id, name, description, secret, secret AS decrypted_secret, key_id, nonce, created_at, updated_at FROM vault.secrets;
+CREATE FUNCTION vault.create_secret(new_secret text, new_name text DEFAULT NULL, new_description text DEFAULT '', new_key_id uuid DEFAULT NULL) RETURNS uuid LANGUAGE sql AS $$ INSERT INTO vault.secrets (secret, name, description, key_id) VALUES (new_secret, new_name, new_description, new_key_id) RETURNING id $$;
+CREATE FUNCTION vault.update_secret(secret_id uuid, new_secret text DEFAULT NULL, new_name text DEFAULT NULL, new_description text DEFAULT NULL, new_key_id uuid DEFAULT NULL) RETURNS void LANGUAGE sql AS $$ UPDATE vault.secrets SET secret = coalesce(new_secret, secret), name = coalesce(new_name, name), description = coalesce(new_description, description), key_id = coalesce(new_key_id, key_id), updated_at = now() WHERE id = secret_id $$;
+REVOKE ALL ON FUNCTION vault.create_secret(text, text, text, uuid), vault.update_secret(uuid, text, text, text, uuid) FROM PUBLIC;`;
+
 const ident = (name: string) => `"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
 
 /**
@@ -349,6 +373,52 @@ const ident = (name: string) => `"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
  * which migrations use without creating them (`uuid_generate_v4()`, `gen_random_bytes()`).
  */
 const SUPABASE_EXTENSIONS = ['uuid-ossp', 'pgcrypto'];
+
+/**
+ * Stand-ins for extensions a Supabase project uses that PGlite does not ship (a CREATE EXTENSION
+ * of them fails there with 0A000 extension "x" is not available, and so does every statement
+ * using them after): the schema and the functions migrations call, with their real signatures,
+ * doing nothing of consequence — pg_cron's jobs are recorded and never run, pg_net's requests
+ * are never sent, moddatetime's trigger sets the column it names to now(). What the probes look
+ * at (policies, privileges, definer functions) does not depend on them. `schema`: the schema the
+ * CREATE EXTENSION names (pg_cron and pg_net make their own, cron and net, whatever it names).
+ */
+const STAND_INS: Record<string, { provides: string; sql: (schema: string) => string }> = {
+  pg_cron: {
+    provides: 'schema cron: cron.job, cron.schedule(…) (records the job, never runs it), cron.unschedule(…)',
+    sql: () => `CREATE SCHEMA IF NOT EXISTS cron;
+CREATE TABLE IF NOT EXISTS cron.job (jobid bigserial PRIMARY KEY, schedule text NOT NULL, command text NOT NULL, nodename text NOT NULL DEFAULT 'localhost', nodeport int NOT NULL DEFAULT 5432, database text NOT NULL DEFAULT current_database(), username text NOT NULL DEFAULT current_user, active boolean NOT NULL DEFAULT true, jobname text);
+CREATE TABLE IF NOT EXISTS cron.job_run_details (jobid bigint, runid bigserial PRIMARY KEY, job_pid int, database text, username text, command text, status text, return_message text, start_time timestamptz, end_time timestamptz);
+CREATE OR REPLACE FUNCTION cron.schedule(job_name text, schedule text, command text) RETURNS bigint LANGUAGE sql AS $$
+  WITH gone AS (DELETE FROM cron.job WHERE jobname = job_name) INSERT INTO cron.job (schedule, command, jobname) VALUES (schedule, command, job_name) RETURNING jobid $$;
+CREATE OR REPLACE FUNCTION cron.schedule(schedule text, command text) RETURNS bigint LANGUAGE sql AS $$ INSERT INTO cron.job (schedule, command) VALUES (schedule, command) RETURNING jobid $$;
+CREATE OR REPLACE FUNCTION cron.schedule_in_database(job_name text, schedule text, command text, database text, username text DEFAULT NULL, active boolean DEFAULT true) RETURNS bigint LANGUAGE sql AS $$ SELECT cron.schedule(job_name, schedule, command) $$;
+CREATE OR REPLACE FUNCTION cron.unschedule(job_id bigint) RETURNS boolean LANGUAGE sql AS $$ WITH d AS (DELETE FROM cron.job WHERE jobid = job_id RETURNING 1) SELECT count(*) > 0 FROM d $$;
+CREATE OR REPLACE FUNCTION cron.unschedule(job_name text) RETURNS boolean LANGUAGE sql AS $$ WITH d AS (DELETE FROM cron.job WHERE jobname = job_name RETURNING 1) SELECT count(*) > 0 FROM d $$;`,
+  },
+  pg_net: {
+    provides: 'schema net: net.http_get / http_post / http_delete (return a request id, send nothing)',
+    sql: () => `CREATE SCHEMA IF NOT EXISTS net;
+CREATE SEQUENCE IF NOT EXISTS net.http_request_queue_id_seq;
+CREATE TABLE IF NOT EXISTS net._http_response (id bigint, status_code int, content_type text, headers jsonb, content text, timed_out boolean, error_msg text, created timestamptz NOT NULL DEFAULT now());
+CREATE OR REPLACE FUNCTION net.http_get(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb, timeout_milliseconds integer DEFAULT 5000) RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('net.http_request_queue_id_seq') $$;
+CREATE OR REPLACE FUNCTION net.http_post(url text, body jsonb DEFAULT '{}'::jsonb, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{"Content-Type": "application/json"}'::jsonb, timeout_milliseconds integer DEFAULT 5000) RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('net.http_request_queue_id_seq') $$;
+CREATE OR REPLACE FUNCTION net.http_delete(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb, timeout_milliseconds integer DEFAULT 5000) RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('net.http_request_queue_id_seq') $$;`,
+  },
+  moddatetime: {
+    provides: 'moddatetime() trigger function (sets the column it names to now())',
+    sql: (schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};
+CREATE OR REPLACE FUNCTION ${quoteIdent(schema)}.moddatetime() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], now()));
+  RETURN NEW;
+END $$;`,
+  },
+};
+
+/** The extension and schema a CREATE EXTENSION names (unquoted names lower-cased), if it is one. */
+const CREATE_EXTENSION = /^\s*create\s+extension\s+(?:if\s+not\s+exists\s+)?("[^"]+"|[A-Za-z0-9_-]+)(?:\s+with)?(?:\s+schema\s+("[^"]+"|[A-Za-z0-9_]+))?/i;
+const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toLowerCase());
 
 /** Stub SQL for what the files reference but do not create (see the header); `preinstalled`: extensions to create in `extensions`. */
 /**
@@ -393,6 +463,12 @@ function stubSql(allSql: string, opts: VerifyOptions, preinstalled: string[] = [
       SET search_path = public, extensions;`);
   }
   for (const n of preinstalled) parts.push(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(n)} WITH SCHEMA extensions;`);
+  // (Supabase Vault, installed on every Supabase database: migrations read vault.decrypted_secrets
+  // and call vault.create_secret() without creating it)
+  if (opts.supabaseDefaultPrivileges && /(^|[^A-Za-z0-9_$])"?vault"?\s*\.\s*"?(decrypted_secrets|secrets|create_secret|update_secret)\b/i.test(allSql) && !createsSchema('vault')) {
+    schemas.push('vault');
+    parts.push(VAULT_STUB);
+  }
   if (opts.supabaseDefaultPrivileges) {
     for (const r of SUPABASE_ROLES) if (!parts.some((p) => p.includes(`ROLE ${r.name} `))) parts.push(createRoleSqlIfMissing(r.name, r.bypassrls));
     parts.push(`GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
@@ -440,6 +516,7 @@ export function pgErrorOf(e: unknown): { code: string; message: string } {
 
 interface ReplayOutcome {
   errors: VerifyStatementError[];
+  standIns: StandIn[];
   /** a statement after which the instance was dead */
   deadAt?: { file: number; stmt: number };
   timedOut?: boolean;
@@ -448,6 +525,7 @@ interface ReplayOutcome {
 /** Runs every statement; `skip` holds statements known to kill the instance ("file:stmt"). */
 async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline: number, progress?: VerifyOptions['onProgress']): Promise<ReplayOutcome> {
   const errors: VerifyStatementError[] = [];
+  const standIns: StandIn[] = [];
   const failed = (e: VerifyStatementError) => {
     errors.push(e);
     progress?.({ kind: 'error', error: e });
@@ -464,7 +542,7 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
   // (the auth schema a statement may find missing: what the files do not create themselves)
   const authSchema = authSchemaSql(files.map((p) => p.text).join('\n'));
   for (const { file: pf, stmt: st, entry: from } of replayOrder(files)) {
-    if (Date.now() > deadline) return { errors, timedOut: true };
+    if (Date.now() > deadline) return { errors, standIns, timedOut: true };
     if (entry !== undefined && from !== entry && baseline) await db.exec(`SET search_path = ${baseline}`).catch(() => undefined);
     entry = from;
     const f = fileIndex.get(pf)!;
@@ -476,14 +554,23 @@ async function replay(db: PGlite, files: Prepared[], skip: Set<string>, deadline
     }
     if (SKIP.test(head) && !/^BEGIN ATOMIC/.test(head)) continue;
     progress?.({ kind: 'statement', file: pf.file, start: st.start, end: st.end });
-    const err = await runStatement(db, st, authSchema);
-    if (!(await alive(db))) return { errors, deadAt: { file: f, stmt: s } };
+    let err = await runStatement(db, st, authSchema);
+    if (!(await alive(db))) return { errors, standIns, deadAt: { file: f, stmt: s } };
+    if (err?.code === '0A000') {
+      const m = CREATE_EXTENSION.exec(withoutComments(st.text));
+      const ext = m ? unquote(m[1]!) : undefined;
+      const stand = ext ? STAND_INS[ext] : undefined;
+      if (stand && (await asSuperuser(db, stand.sql(m![2] ? unquote(m![2]) : 'public')))) {
+        standIns.push({ file: pf.file, offset: st.start, extension: ext!, provides: stand.provides });
+        err = undefined;
+      }
+    }
     if (err) {
       const offset = st.start + Math.min(errorIndex(err), st.end - st.start);
       failed({ file: pf.file, offset, code: err.code, message: err.message, statementStart: st.start, statementEnd: st.end });
     }
   }
-  return { errors };
+  return { errors, standIns };
 }
 
 /** UTF-16 index in the statement of PostgreSQL's error position: `position`, or
@@ -974,6 +1061,7 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
       db = undefined;
     }
     result.statementErrors = outcome.errors;
+    if (outcome.standIns.length) result.standIns = outcome.standIns;
     if (outcome.timedOut) return { ...result, timedOut: true };
     opts.onProgress?.({ kind: 'replayed' });
 
