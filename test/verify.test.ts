@@ -417,6 +417,24 @@ create extension if not exists postgis;`;
     assert.deepEqual(plain.statementErrors.map((e) => e.code), ['3F000', '42P01', '0A000']);
     assert.equal(plain.standIns?.length, 3);
   });
+
+  test('ok: Supabase Queues (pgmq) and CREATE EXTENSION supabase_vault get stand-ins too; pgcrypto created IF NOT EXISTS later is there before, as on the platform', async () => {
+    const sql = `CREATE TABLE pins (id bigint PRIMARY KEY, secret text NOT NULL DEFAULT encode(gen_random_bytes(8), 'hex'));
+INSERT INTO pins (id) VALUES (1);
+CREATE EXTENSION IF NOT EXISTS supabase_vault;
+CREATE EXTENSION IF NOT EXISTS pgmq;
+DO $$ BEGIN PERFORM pgmq.create('emails'); END $$;
+SELECT pgmq.send('emails', '{"to": "a@example.com"}'::jsonb);
+DO $$ BEGIN IF (SELECT count(*) FROM pgmq.read('emails', 30, 10)) <> 1 THEN RAISE EXCEPTION 'read'; END IF; END $$;
+DO $$ BEGIN IF (SELECT count(*) FROM pgmq.read('emails', 30, 10)) <> 0 THEN RAISE EXCEPTION 'invisible while read'; END IF; END $$;
+SELECT pgmq.delete('emails', 1::bigint);
+SELECT vault.create_secret('s', 'n');
+SELECT decrypted_secret FROM vault.decrypted_secrets WHERE name = 'n';
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;`;
+    const r = await verify([{ file: 'supabase/migrations/20240101000000_q.sql', text: sql }], { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
+    assert.deepEqual(r.statementErrors, []);
+    assert.deepEqual(r.standIns?.map((x) => x.extension), ['supabase_vault', 'pgmq']);
+  });
 });
 
 describe('verify: pgvector', () => {

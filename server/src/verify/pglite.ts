@@ -405,6 +405,29 @@ CREATE OR REPLACE FUNCTION net.http_get(url text, params jsonb DEFAULT '{}'::jso
 CREATE OR REPLACE FUNCTION net.http_post(url text, body jsonb DEFAULT '{}'::jsonb, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{"Content-Type": "application/json"}'::jsonb, timeout_milliseconds integer DEFAULT 5000) RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('net.http_request_queue_id_seq') $$;
 CREATE OR REPLACE FUNCTION net.http_delete(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb, timeout_milliseconds integer DEFAULT 5000) RETURNS bigint LANGUAGE sql AS $$ SELECT nextval('net.http_request_queue_id_seq') $$;`,
   },
+  pgmq: {
+    provides: 'schema pgmq: pgmq.create / send / read / pop / delete / archive / drop_queue on one table of messages (nothing consumes them)',
+    sql: () => `CREATE SCHEMA IF NOT EXISTS pgmq;
+DO $$ BEGIN CREATE TYPE pgmq.message_record AS (msg_id bigint, read_ct integer, enqueued_at timestamptz, vt timestamptz, message jsonb); EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE IF NOT EXISTS pgmq.meta (queue_name text PRIMARY KEY, is_partitioned boolean NOT NULL DEFAULT false, is_unlogged boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE IF NOT EXISTS pgmq.messages (queue_name text NOT NULL, msg_id bigserial PRIMARY KEY, read_ct integer NOT NULL DEFAULT 0, enqueued_at timestamptz NOT NULL DEFAULT now(), vt timestamptz NOT NULL DEFAULT now(), message jsonb);
+CREATE OR REPLACE FUNCTION pgmq.create(queue_name text) RETURNS void LANGUAGE sql AS $$ INSERT INTO pgmq.meta (queue_name) VALUES ($1) ON CONFLICT DO NOTHING $$;
+CREATE OR REPLACE FUNCTION pgmq.drop_queue(queue_name text) RETURNS boolean LANGUAGE sql AS $$ WITH d AS (DELETE FROM pgmq.meta WHERE meta.queue_name = $1 RETURNING 1) SELECT count(*) > 0 FROM d $$;
+CREATE OR REPLACE FUNCTION pgmq.send(queue_name text, msg jsonb, delay integer DEFAULT 0) RETURNS SETOF bigint LANGUAGE sql AS $$ INSERT INTO pgmq.messages (queue_name, message, vt) VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING msg_id $$;
+CREATE OR REPLACE FUNCTION pgmq.read(queue_name text, vt integer, qty integer) RETURNS SETOF pgmq.message_record LANGUAGE sql AS $$
+  UPDATE pgmq.messages m SET read_ct = m.read_ct + 1, vt = now() + make_interval(secs => $2)
+  WHERE m.msg_id IN (SELECT x.msg_id FROM pgmq.messages x WHERE x.queue_name = $1 AND x.vt <= now() ORDER BY x.msg_id LIMIT $3)
+  RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message $$;
+CREATE OR REPLACE FUNCTION pgmq.pop(queue_name text) RETURNS SETOF pgmq.message_record LANGUAGE sql AS $$
+  DELETE FROM pgmq.messages m WHERE m.msg_id = (SELECT x.msg_id FROM pgmq.messages x WHERE x.queue_name = $1 AND x.vt <= now() ORDER BY x.msg_id LIMIT 1)
+  RETURNING m.msg_id, m.read_ct, m.enqueued_at, m.vt, m.message $$;
+CREATE OR REPLACE FUNCTION pgmq.delete(queue_name text, msg_id bigint) RETURNS boolean LANGUAGE sql AS $$ WITH d AS (DELETE FROM pgmq.messages m WHERE m.queue_name = $1 AND m.msg_id = $2 RETURNING 1) SELECT count(*) > 0 FROM d $$;
+CREATE OR REPLACE FUNCTION pgmq.archive(queue_name text, msg_id bigint) RETURNS boolean LANGUAGE sql AS $$ SELECT pgmq.delete($1, $2) $$;`,
+  },
+  supabase_vault: {
+    provides: 'Vault, as a Supabase database has it: vault.secrets, vault.decrypted_secrets, vault.create_secret() (unencrypted)',
+    sql: () => `DO $do$ BEGIN IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'vault') THEN EXECUTE ${quoteLiteral(VAULT_STUB)}; END IF; END $do$;`,
+  },
   moddatetime: {
     provides: 'moddatetime() trigger function (sets the column it names to now())',
     sql: (schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};
@@ -1020,9 +1043,11 @@ export async function verify(files: VerifyFile[], opts: VerifyOptions = {}): Pro
 
   const extensions: Record<string, Extension> = {};
   const created = new Set<string>();
-  for (const m of allSql.matchAll(/create\s+extension\s+(?:if\s+not\s+exists\s+)?("[^"]+"|[A-Za-z0-9_-]+)/gi)) {
-    const name = m[1]!.replace(/"/g, '').toLowerCase();
-    created.add(name);
+  for (const m of allSql.matchAll(/create\s+extension\s+(if\s+not\s+exists\s+)?("[^"]+"|[A-Za-z0-9_-]+)/gi)) {
+    const name = m[2]!.replace(/"/g, '').toLowerCase();
+    // (one the platform has already: a plain CREATE EXTENSION of it fails there with 42710, and so
+    // here; one written IF NOT EXISTS finds it, as there)
+    if (!m[1]) created.add(name);
     const ext = contribExtension(name);
     if (ext) extensions[name.replace(/-/g, '_')] = ext;
   }
