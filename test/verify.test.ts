@@ -418,7 +418,7 @@ create extension if not exists postgis;`;
     assert.equal(plain.standIns?.length, 3);
   });
 
-  test('ok: Supabase Queues (pgmq) and CREATE EXTENSION supabase_vault get stand-ins too; pgcrypto created IF NOT EXISTS later is there before, as on the platform', async () => {
+  test('ok: Supabase Queues (pgmq), supabase_vault and pgjwt (sign/verify: a token verifies with its key, not another) get stand-ins too; pgcrypto created IF NOT EXISTS later is there before, as on the platform', async () => {
     const sql = `CREATE TABLE pins (id bigint PRIMARY KEY, secret text NOT NULL DEFAULT encode(gen_random_bytes(8), 'hex'));
 INSERT INTO pins (id) VALUES (1);
 CREATE EXTENSION IF NOT EXISTS supabase_vault;
@@ -430,10 +430,12 @@ DO $$ BEGIN IF (SELECT count(*) FROM pgmq.read('emails', 30, 10)) <> 0 THEN RAIS
 SELECT pgmq.delete('emails', 1::bigint);
 SELECT vault.create_secret('s', 'n');
 SELECT decrypted_secret FROM vault.decrypted_secrets WHERE name = 'n';
-CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;`;
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA extensions;
+CREATE EXTENSION IF NOT EXISTS pgjwt WITH SCHEMA extensions;
+DO $$ BEGIN IF NOT (SELECT valid FROM extensions.verify(extensions.sign('{"sub": "u1"}'::json, 'k'), 'k')) OR (SELECT valid FROM extensions.verify(extensions.sign('{"sub": "u1"}'::json, 'k'), 'other')) THEN RAISE EXCEPTION 'pgjwt'; END IF; END $$;`;
     const r = await verify([{ file: 'supabase/migrations/20240101000000_q.sql', text: sql }], { cacheDir: CACHE_DIR, supabaseDefaultPrivileges: true, probes: [] });
     assert.deepEqual(r.statementErrors, []);
-    assert.deepEqual(r.standIns?.map((x) => x.extension), ['supabase_vault', 'pgmq']);
+    assert.deepEqual(r.standIns?.map((x) => x.extension), ['supabase_vault', 'pgmq', 'pgjwt']);
   });
 });
 

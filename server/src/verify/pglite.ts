@@ -428,6 +428,27 @@ CREATE OR REPLACE FUNCTION pgmq.archive(queue_name text, msg_id bigint) RETURNS 
     provides: 'Vault, as a Supabase database has it: vault.secrets, vault.decrypted_secrets, vault.create_secret() (unencrypted)',
     sql: () => `DO $do$ BEGIN IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'vault') THEN EXECUTE ${quoteLiteral(VAULT_STUB)}; END IF; END $do$;`,
   },
+  pgjwt: {
+    provides: 'sign(), verify(), url_encode(), url_decode(), algorithm_sign() (HS256/384/512 through pgcrypto\'s hmac())',
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      return `CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE OR REPLACE FUNCTION ${s}.url_encode(data bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT translate(encode($1, 'base64'), E'+/=\\n', '-_') $$;
+CREATE OR REPLACE FUNCTION ${s}.url_decode(data text) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$ SELECT decode(rpad(translate($1, '-_', '+/'), 4 * ((length($1) + 3) / 4), '='), 'base64') $$;
+CREATE OR REPLACE FUNCTION ${s}.algorithm_sign(signables text, secret text, algorithm text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RETURN ${s}.url_encode(hmac(signables, secret, CASE algorithm WHEN 'HS256' THEN 'sha256' WHEN 'HS384' THEN 'sha384' WHEN 'HS512' THEN 'sha512' END));
+END $$;
+CREATE OR REPLACE FUNCTION ${s}.sign(payload json, secret text, algorithm text DEFAULT 'HS256') RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE signables text := ${s}.url_encode(convert_to(json_build_object('alg', algorithm, 'typ', 'JWT')::text, 'utf8')) || '.' || ${s}.url_encode(convert_to(payload::text, 'utf8'));
+BEGIN
+  RETURN signables || '.' || ${s}.algorithm_sign(signables, secret, algorithm);
+END $$;
+CREATE OR REPLACE FUNCTION ${s}.verify(token text, secret text, algorithm text DEFAULT 'HS256') RETURNS TABLE(header json, payload json, valid boolean) LANGUAGE sql IMMUTABLE AS $$
+  SELECT convert_from(${s}.url_decode(split_part($1, '.', 1)), 'utf8')::json, convert_from(${s}.url_decode(split_part($1, '.', 2)), 'utf8')::json,
+         split_part($1, '.', 3) = ${s}.algorithm_sign(split_part($1, '.', 1) || '.' || split_part($1, '.', 2), $2, $3) $$;`;
+    },
+  },
   moddatetime: {
     provides: 'moddatetime() trigger function (sets the column it names to now())',
     sql: (schema) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};
