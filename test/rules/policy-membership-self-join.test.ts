@@ -824,3 +824,46 @@ create policy crm_users_insert_service on public.crm_users for insert to service
   // the same policy for authenticated is reported
   assert.equal(lintFiles([{ file, text: text.replace('for insert to service_role', 'for insert to authenticated') }], ID).mine.length, 1);
 });
+
+test("err: an invitation lookup that does not name the caller (EXISTS (… invitations i WHERE i.org_id = org_members.org_id AND i.accepted_at IS NULL), invitations read by token: Invalid example 4): user A joins org 2 through user B's invitation and reads its document (PGlite); the Valid example, tied to the caller's email, refuses it with 42501 and admits A's own invitation", async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.equal(textAt(ws, finding), 'members_join');
+  assert.match(finding.message, /checking only their user_id against who the caller is and that public\.invitations has a row for the org_id \(any row: that lookup's conditions do not name the caller\)/);
+  assert.match(finding.message, /insert a row of public\.org_members with their own user_id and the org_id of any row of public\.invitations those conditions accept \(an invitation sent to someone else, say\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await orgs(q, ws);
+    await q('RESET ROLE');
+    await q(`INSERT INTO public.invitations (org_id, email) VALUES (2, 'b@example.com')`);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.documents'), 1, 'before: only org 1');
+    await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`);
+    assert.equal(await count(q, 'public.documents'), 2, "after joining through B's invitation: org 2's document too");
+  });
+  const valid = lintDocExample(ID, 'valid', 3);
+  assert.equal(valid.mine.length, 0);
+  await inRollback(db, async (q) => {
+    await orgs(q, valid.ws);
+    await q('RESET ROLE');
+    await q(`INSERT INTO public.invitations (org_id, email) VALUES (2, 'b@example.com'), (3, 'a@example.com')`);
+    await q('SET ROLE authenticated');
+    await expectPgError(q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`), '42501', 'row-level security');
+  });
+  await inRollback(db, async (q) => {
+    await orgs(q, valid.ws);
+    await q('RESET ROLE');
+    await q(`INSERT INTO public.invitations (org_id, email) VALUES (3, 'a@example.com')`);
+    await q('SET ROLE authenticated');
+    await q(`INSERT INTO public.org_members VALUES (3, '${TENANT_A}')`);
+  });
+  // an invitee-only SELECT policy ties the same lookup to the caller: not reported
+  const tied = sqlOf(ws).replace('FOR SELECT TO anon, authenticated USING (true)', "FOR SELECT TO authenticated USING (email = (select auth.jwt() ->> 'email'))");
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20240101000000_invitations.sql', text: tied }], ID).mine, []);
+  await inRollback(db, async (q) => {
+    await onSupabase(q, lintFiles([{ file: 'supabase/migrations/20240101000000_invitations.sql', text: tied }], ID).ws);
+    await q(`INSERT INTO public.invitations (org_id, email) VALUES (2, 'b@example.com')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    await expectPgError(q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`), '42501', 'row-level security');
+  });
+});

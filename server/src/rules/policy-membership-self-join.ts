@@ -476,11 +476,11 @@ function notYetMember(model: Model, c: Node, use: Use): boolean {
  * OR passes when one of its branches does (`user_id = auth.uid() OR is_admin()`: the first admits
  * any group); a condition on the caller alone (`auth.uid() IS NOT NULL`) limits nothing.
  */
-function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
+function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[]): boolean {
   let user = false;
   for (const c of conjuncts(check)) {
     if (c.BoolExpr?.boolop === 'OR_EXPR') {
-      if ((c.BoolExpr.args as Node[]).some((d) => checksOnlyUser(model, d, use))) {
+      if ((c.BoolExpr.args as Node[]).some((d) => checksOnlyUser(model, d, use, opens))) {
         user = true;
         continue;
       }
@@ -506,6 +506,13 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
     if (differsFromCaller(model, c, use)) continue;
     // (`auth.role() = 'authenticated'`: every signed-in caller passes it)
     if (eq && signedInOnly(eq)) continue;
+    // (`EXISTS (SELECT 1 FROM invitations WHERE company_id = company_members.company_id AND accepted_at
+    // IS NULL)`: a row for the group, anyone's; any group that has one passes)
+    const open = opens ? openLookup(model, c, use) : undefined;
+    if (open !== undefined) {
+      opens!.push(open);
+      continue;
+    }
     let limits = false;
     walk(c, (k, v) => {
       if (k === 'SubLink' || k === 'FuncCall') limits = true;
@@ -515,6 +522,95 @@ function checksOnlyUser(model: Model, check: Node, use: Use): boolean {
     if (limits) return false;
   }
   return user;
+}
+
+/** Functions an open lookup may call: they compute from their arguments, not from who calls. */
+const PURE_CALLS = new Set(['now', 'lower', 'upper', 'btrim', 'trim', 'length', 'char_length']);
+/** SQLValueFunction ops that name who calls. */
+const CALLER_VALUES = new Set(['SVFOP_CURRENT_USER', 'SVFOP_SESSION_USER', 'SVFOP_CURRENT_ROLE', 'SVFOP_USER']);
+
+/**
+ * The table of a condition that looks up a row of another table for the new row's group and asks
+ * nothing of who calls — `EXISTS (SELECT 1 FROM invitations WHERE company_id =
+ * company_members.company_id AND accepted_at IS NULL)`, `company_id IN (SELECT company_id FROM
+ * invitations WHERE …)` — when certain: one table in FROM, other than the membership table, whose
+ * columns the workspace knows; no reference to the caller (auth.uid(), auth.jwt(), current_user,
+ * a setting), no call but a few pure ones, no nested sub-select, no OR; and the only column of the
+ * new row it reads is the group column (a token the new row carries is a secret: left alone).
+ * Such a row may be anyone's invitation: every group that has one passes.
+ */
+function openLookup(model: Model, c: Node, use: Use): string | undefined {
+  const link = c.SubLink;
+  if (!link || (link.subLinkType !== 'EXISTS_SUBLINK' && link.subLinkType !== 'ANY_SUBLINK')) return undefined;
+  const sel = link.subselect?.SelectStmt;
+  const from = sel?.fromClause as Node[] | undefined;
+  if (!sel || from?.length !== 1 || !from[0]?.RangeVar || sel.withClause || sel.groupClause || sel.havingClause || sel.op !== 'SETOP_NONE') return undefined;
+  const rv = from[0].RangeVar;
+  const key = model.relKey(rv);
+  const t = model.tables.get(key);
+  if (!t || t === use.member || t.columns.length === 0) return undefined;
+  const alias = (rv.alias?.aliasname ?? rv.relname) as string;
+  const memberName = use.member.name;
+  let correlated = false;
+  let ok = true;
+  /** a column reference of the sub-select: the looked-up table's (inner), the new row's group column (correlated), or anything else (not certain) */
+  const column = (n: Node): void => {
+    const r = columnRef(n);
+    if (!r) {
+      ok = false;
+      return;
+    }
+    if (r.qual !== undefined) {
+      if (r.qual === alias && t.columns.includes(r.name)) return;
+      if (r.qual === memberName && r.qual !== alias && r.name === use.groupCol) correlated = true;
+      else ok = false;
+      return;
+    }
+    if (t.columns.includes(r.name)) return;
+    if (r.name === use.groupCol && use.member.columns.includes(r.name)) correlated = true;
+    else ok = false;
+  };
+  if (link.subLinkType === 'ANY_SUBLINK') {
+    // (`group IN (SELECT col FROM t …)`: the test names the new row's group column, the target a column of t)
+    const test = columnRef(link.testexpr);
+    const target = (sel.targetList as Node[] | undefined)?.map((x) => x?.ResTarget?.val);
+    if (!test || test.name !== use.groupCol || (test.qual !== undefined && test.qual !== memberName) || target?.length !== 1) return undefined;
+    const tr = columnRef(target[0]);
+    if (!tr || (tr.qual !== undefined && tr.qual !== alias) || !t.columns.includes(tr.name)) return undefined;
+    correlated = true;
+  }
+  if (sel.whereClause) {
+    for (const w of conjuncts(sel.whereClause)) if (w.BoolExpr) return undefined; // (OR, NOT: not followed)
+    if (isIdentity(model, sel.whereClause) || looksAtCaller(model, sel.whereClause)) return undefined;
+    walk(sel.whereClause, (k, v) => {
+      if (!ok) return false;
+      if (k === 'SubLink' || k === 'ParamRef') ok = false;
+      else if (k === 'FuncCall') {
+        const names = (v.funcname as Node[]).map((x) => sval(x));
+        if (names.length !== 1 || !PURE_CALLS.has(names[0] ?? '')) ok = false;
+      } else if (k === 'SQLValueFunction' && CALLER_VALUES.has(v.op)) ok = false;
+      else if (k === 'ColumnRef') {
+        column({ ColumnRef: v });
+        return false;
+      }
+      return ok;
+    });
+  }
+  return ok && correlated ? key : undefined;
+}
+
+/**
+ * Whether one of `roles` reads every row of `t` in a sub-select: it may hold SELECT on it, and the
+ * table has no row-level security, or a permissive SELECT policy for the role whose USING is
+ * true (an invitation read "by token": USING (true)) and no restrictive one.
+ */
+function seesEveryRow(model: Model, t: Table, roles: readonly string[]): boolean {
+  return roles.some((r) => {
+    if (!mayHoldPrivilege(model, t, r, ['select'])) return false;
+    if (!t.rlsEnabled) return true;
+    const select = t.policies.filter((p) => (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, r));
+    return select.some((p) => p.permissive && constBool(p.using) === true) && !select.some((p) => !p.permissive);
+  });
 }
 
 /**
@@ -815,13 +911,14 @@ export const policyMembershipSelfJoin = defineRule({
         // itself trusting a value (admins managing everyone's rows), then a value that names an
         // administrator, then the first; LocalHeroFinder's 'requester', which sign-up hands out,
         // was named where 'admin' manages every role)
-        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string; roleOf?: string } | undefined;
+        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string; roleOf?: string; lookups: string[] } | undefined;
         let dead: { use: Use; roles: string[] } | undefined;
         const nothing = checksNothing(model, check);
         for (const trusted of list) {
           if (!sharesRole(trusted.policy, w)) continue;
           let u = trusted;
-          const plain = nothing || checksOnlyUser(model, check, u);
+          const opens: string[] = [];
+          const plain = nothing || checksOnlyUser(model, check, u, opens);
           // (or holders of a lesser value who may write rows without a check of the column: tenant admins making super admins)
           const lesser = plain ? undefined : lesserHolders(model, member, w, check, u);
           // (or a check that limits the group but not the role the trusting policy asks for within
@@ -848,24 +945,30 @@ export const policyMembershipSelfJoin = defineRule({
             continue;
           }
           const rank = (u.table === member && u.groupValue !== undefined ? 2 : 0) + (u.groupValue !== undefined && ADMIN_VALUE.test(u.groupValue) ? 1 : 0);
-          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser, roleOf };
+          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser, roleOf, lookups: plain && !nothing ? opens : [] };
           if (rank === 3) break;
         }
         if (!best) {
           if (dead) reportRpc(model, w, nothing, dead.use, dead.roles, report);
           continue;
         }
-        const { use, roles, can, lesser, roleOf } = best;
+        const { use, roles, can, lesser, roleOf, lookups } = best;
+        // (the lookup runs as the writer, under the looked-up table's SELECT policies: it is open
+        // only where they let the writer see every row, or the table has no row-level security)
+        if (lookups.some((k) => !seesEveryRow(model, model.tables.get(k)!, roles))) continue;
         const value = use.groupValue;
+        // (a lookup of another table for the group that asks nothing of the caller: any group with such a row)
+        const lookup = lookups.length ? [...new Set(lookups)].join(' and ') : undefined;
+        const invitation = lookup !== undefined && /invit/i.test(lookup) ? ' (an invitation sent to someone else, say)' : '';
         // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
         const userUnique = uniqueColumn(member, use.userCol);
         const scope = use.scope ? ` and any ${use.scope} the check allows` : '';
         const how = can
           .map((c) =>
             c === 'insert'
-              ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : `any ${use.groupCol}`}${scope}` +
+              ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : `any ${use.groupCol}`}${scope}` +
                 (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
-              : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? 'any value'}`,
+              : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}`,
           )
           .join(', or ');
         const through = use.via ? ` through function ${use.via.signature}` : '';
@@ -910,13 +1013,15 @@ export const policyMembershipSelfJoin = defineRule({
         report({
           ...w.nameLoc,
           message:
-            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only their ${use.userCol} against who the caller is`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
+            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only their ${use.userCol} against who the caller is${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${how}, and then ${gain}, which they were never given. ` +
             (value !== undefined
               ? value === 'true'
                 ? `Keep ${use.groupCol} out of what users may write (a column list in GRANT UPDATE, or a trigger refusing a change of it), or check in the WITH CHECK that it stays as it was unless the caller already holds it.`
                 : `Check ${use.groupCol} in the WITH CHECK too (allow only the values users may give themselves, never ${value} and the like, or check that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
-              : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`),
+              : lookup !== undefined
+                ? `Tie the lookup to the caller (e.g. a row whose email is (select auth.jwt() ->> 'email'), or whose invitee column is (select auth.uid())), or let users join only through a SECURITY DEFINER function that checks the invitation is theirs.`
+                : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`),
           related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
           fixes: [],
         });
