@@ -9,6 +9,7 @@ import { sval } from './parse.js';
 import type { CallRef } from './ast.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf } from './unseen.js';
+import { onSupabasePlatform } from './policies.js';
 
 /** A CREATE FUNCTION / PROCEDURE of a file: the statement (its offsets move with it), the schema written (if any), in a DO block. */
 interface Creation {
@@ -110,6 +111,7 @@ export function missingFunctionOf(model: Model, p: Policy, fileIndex: ReadonlyMa
   const at = fileIndex.get(p.created.file);
   if (at === undefined) return undefined;
   const n = p.stmt.node;
+  const defaultSchema = model.key([undefined, 'x']).slice(0, -2);
   for (const expr of [n?.qual, n?.with_check]) {
     if (!expr) continue;
     for (const call of callsIn(expr)) {
@@ -118,8 +120,7 @@ export function missingFunctionOf(model: Model, p: Policy, fileIndex: ReadonlyMa
       if (list === undefined || order.renamed.has(name) || call.location < 0) continue;
       const fn = model.findFunction(call.name, call.args.length);
       if (!fn || fn.schema === 'pg_catalog') continue;
-      if (PLATFORM_SCHEMAS.has(fn.schema) && onPlatform(model)) continue;
-      const defaultSchema = model.key([undefined, 'x']).slice(0, -2);
+      if (PLATFORM_SCHEMAS.has(fn.schema) && (model.supabase || onSupabasePlatform(model))) continue;
       // (an unqualified CREATE FUNCTION may have made it in another schema, through a SET search_path)
       const mine = list.filter(({ c }) => c.schema === undefined || c.schema === fn.schema);
       const before = mine.find(({ fi, c }) => fi < at || (fi === at && c.stmt.start < p.created.start));
@@ -137,12 +138,6 @@ export function missingFunctionOf(model: Model, p: Policy, fileIndex: ReadonlyMa
   return undefined;
 }
 
-/** A Supabase project, or one whose API roles the platform makes. */
-function onPlatform(model: Model): boolean {
-  if (model.supabase) return true;
-  const r = model.roles.get('authenticated');
-  return !!r && !r.declared;
-}
 
 /** Whether `target` is `node` or inside it. */
 export function nodeContains(node: Node, target: Node): boolean {

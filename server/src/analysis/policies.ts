@@ -96,3 +96,9 @@ export function roleList(roles: readonly string[]): string {
   const u = roles.map((r) => (r === 'public' ? 'PUBLIC' : r));
   return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
 }
+
+/** Whether the workspace runs on Supabase's platform roles (anon, authenticated, auth.uid()): its examples fit. */
+export function onSupabasePlatform(model: Model): boolean {
+  const r = model.roles.get('authenticated');
+  return !!r && !r.declared;
+}

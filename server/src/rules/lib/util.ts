@@ -1,4 +1,5 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
+import { onSupabasePlatform } from '../../analysis/policies.js';
 import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
@@ -922,11 +923,7 @@ export function appRole(model: Model): string {
   });
 }
 
-/** Whether the workspace runs on Supabase's platform roles (anon, authenticated, auth.uid()): its examples fit. */
-export function onSupabasePlatform(model: Model): boolean {
-  const r = model.roles.get('authenticated');
-  return !!r && !r.declared;
-}
+export { onSupabasePlatform };
 
 /**
  * The keys of a record's RangeVars (`rvs`), kept on the record
