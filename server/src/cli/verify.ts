@@ -358,7 +358,7 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   if (standIns.length) {
     const byExtension = new Map<string, typeof standIns>();
     for (const x of standIns) byExtension.set(x.extension, [...(byExtension.get(x.extension) ?? []), x]);
-    lines.push(`stand-ins: PGlite does not ship ${[...byExtension.keys()].join(', ')}; each CREATE EXTENSION of ${byExtension.size === 1 ? 'it' : 'them'} made a stand-in of what migrations call instead of failing (not statement errors; what the probes look at does not depend on ${byExtension.size === 1 ? 'it' : 'them'}):`);
+    lines.push(`stand-ins: PGlite does not ship ${[...byExtension.keys()].join(', ')}; each CREATE EXTENSION of ${byExtension.size === 1 ? 'it' : 'them'} made a stand-in of what migrations call instead of failing (not statement errors; a stand-in does nothing of consequence: no job runs, no request is sent):`);
     for (const [ext, list] of byExtension) {
       const w = where(list[0]!.file, list[0]!.offset);
       lines.push(`  ${ext}: ${list[0]!.provides} (${list[0]!.file}:${w.line}:${w.column}${list.length > 1 ? `, and ${counted(list.length - 1, 'more CREATE EXTENSION')}` : ''})`);

@@ -379,8 +379,8 @@ const SUPABASE_EXTENSIONS = ['uuid-ossp', 'pgcrypto'];
  * of them fails there with 0A000 extension "x" is not available, and so does every statement
  * using them after): the schema and the functions migrations call, with their real signatures,
  * doing nothing of consequence — pg_cron's jobs are recorded and never run, pg_net's requests
- * are never sent, moddatetime's trigger sets the column it names to now(). What the probes look
- * at (policies, privileges, definer functions) does not depend on them. `schema`: the schema the
+ * are never sent, moddatetime's trigger sets the column it names to now(): they exist so that the
+ * statements using them replay, and what those statements make is probed. `schema`: the schema the
  * CREATE EXTENSION names (pg_cron and pg_net make their own, cron and net, whatever it names).
  */
 const STAND_INS: Record<string, { provides: string; sql: (schema: string) => string }> = {
