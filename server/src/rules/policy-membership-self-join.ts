@@ -581,7 +581,7 @@ function openLookup(model: Model, c: Node, use: Use): string | undefined {
   }
   if (sel.whereClause) {
     for (const w of conjuncts(sel.whereClause)) if (w.BoolExpr) return undefined; // (OR, NOT: not followed)
-    if (isIdentity(model, sel.whereClause) || looksAtCaller(model, sel.whereClause)) return undefined;
+    if (looksAtCaller(model, sel.whereClause)) return undefined;
     walk(sel.whereClause, (k, v) => {
       if (!ok) return false;
       if (k === 'SubLink' || k === 'ParamRef') ok = false;

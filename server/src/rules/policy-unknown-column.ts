@@ -22,6 +22,12 @@ function distance(a: string, b: string, max: number): number {
 }
 
 
+/** The end of the name written at `start` (`x`, `t.x`, `"a b".x`, a call's `s.f`): where a finding on it ends. */
+function nameEnd(text: string, start: number): number {
+  const m = /^[\w$"\u0080-\uffff]+(?:\s*\.\s*[\w$"\u0080-\uffff]+)*/.exec(text.slice(start, start + 300));
+  return start + (m ? m[0].length : 1);
+}
+
 /**
  * The policies PostgreSQL rejects (rejectedPolicies), and those a later CREATE POLICY of the same
  * name replaced in the model that it rejects too: the first CREATE POLICY fails, the one written
@@ -85,12 +91,10 @@ export const policyUnknownColumn = defineRule({
       if (r.code === '42883') {
         const { call, fn, made } = r.fn;
         const written = call.name.join('.');
-        const text = fileOf(model, p.created.file)?.text ?? '';
-        const m = /^[\w$"\u0080-\uffff]+(?:\s*\.\s*[\w$"\u0080-\uffff]+)*/.exec(text.slice(call.location, call.location + 200));
         report({
           file: p.created.file,
           start: call.location,
-          end: call.location + (m ? m[0].length : 1),
+          end: nameEnd(fileOf(model, p.created.file)?.text ?? '', call.location),
           message:
             `Policy "${p.name}" on ${p.table} calls ${written}(), which the migrations create only later, at ${where(model, made)}: ` +
             `PostgreSQL resolves a policy's function calls when it creates the policy, so on a database these migrations make it rejects this CREATE POLICY with 42883 function ${written}(…) does not exist, and the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
@@ -121,8 +125,7 @@ export const policyUnknownColumn = defineRule({
       const start: number = u.ref.location ?? p.nameLoc.start;
       const file = start >= p.loc.start && start < p.loc.end ? p.loc.file : p.created.file;
       const text = fileOf(model, file)?.text ?? '';
-      const m = /^[\w$"\u0080-\uffff]+(?:\s*\.\s*[\w$"\u0080-\uffff]+)*/.exec(text.slice(start, start + 300));
-      const end = start + (m ? m[0].length : 1);
+      const end = nameEnd(text, start);
       const name = u.column.includes('.') ? u.column.slice(u.column.indexOf('.') + 1) : u.column;
       const candidates = u.tables.flatMap((t) => t.columns.map((c) => ({ c, t })));
       let best: { c: string; d: number } | undefined;
