@@ -81,7 +81,7 @@ export interface NodeFacts {
   /** per-model: the signature unset-context.ts keeps its results under */
   contextSig?: string;
   /** per-model: the workspace functions its calls resolve to (policy-exprs.ts resolvedCalls) */
-  resolved?: unknown[];
+  resolved?: readonly unknown[];
   /** results kept across lints (policy-exprs.ts keptUnder): per question, the signature it was computed under and the value */
   results?: Array<{ what: string; sig: string; v: unknown; model?: number; at: number; token: object }>;
 }

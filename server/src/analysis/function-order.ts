@@ -27,6 +27,8 @@ interface FileFunctionFacts {
   dynamic: boolean;
   /** the names created, in order: part of the workspace's signature */
   sig: string;
+  /** the creations by name (in file order) */
+  byName: Map<string, Creation[]>;
 }
 
 const byFile = new WeakMap<ParsedFile, FileFunctionFacts>();
@@ -35,7 +37,7 @@ const CREATES_FUNCTION = /\bcreate\s+(or\s+replace\s+)?(function|procedure)\b/i;
 function factsOf(file: ParsedFile): FileFunctionFacts {
   let out = byFile.get(file);
   if (out) return out;
-  out = { creations: [], renamed: [], dynamic: false, sig: '' };
+  out = { creations: [], renamed: [], dynamic: false, sig: '', byName: new Map() };
   for (const s of file.statements) {
     const n = s.node;
     if (s.kind === 'CreateFunctionStmt') {
@@ -54,38 +56,63 @@ function factsOf(file: ParsedFile): FileFunctionFacts {
       if (parts.length) out.renamed.push(parts[parts.length - 1]!);
     }
   }
+  for (const c of out.creations) {
+    const list = out.byName.get(c.name);
+    if (list) list.push(c);
+    else out.byName.set(c.name, [c]);
+  }
   out.sig = `${out.dynamic ? '!' : ''}${out.creations.map((c) => `${c.schema ?? ''}.${c.name}${c.inDo ? '?' : ''}`).join(',')};${out.renamed.join(',')}`;
   byFile.set(file, out);
   return out;
 }
 
 export interface FunctionOrder {
-  /** by function name, its creations in migration order, with the index of their file */
-  byName: Map<string, Array<{ fi: number; c: Creation }>>;
+  /** a function name's creations in migration order, with the index of their file (undefined: none) */
+  creationsOf(name: string): ReadonlyArray<{ fi: number; c: Creation }> | undefined;
+  /** whether the workspace creates any function */
+  any: boolean;
   renamed: Set<string>;
   dynamic: boolean;
-  /** what the above was made of: a verdict kept from an earlier model holds while it is the same */
-  sig: string;
+  /**
+   * what the above is made of: a verdict kept from an earlier model holds while it is the same
+   * object (the same as the last model's when every file's signature is: compared, not joined)
+   */
+  sig: object;
 }
 
-/** The workspace's function creations in migration order, once per model. */
+/** The files' signatures of the last model functionOrder was asked about, and its token. */
+let lastSigs: { sigs: string[]; token: object } | undefined;
+
+/**
+ * The workspace's function creations in migration order, once per model. A name's creations are
+ * gathered when a policy calls it (a few names; the workspace may create thousands of functions:
+ * bench, ≈ 1 MB per re-lint for a map of them all).
+ */
 export function functionOrder(model: Model): FunctionOrder {
   return memoModel(model, 'functionOrder', (m) => {
-    const out: FunctionOrder = { byName: new Map(), renamed: new Set(), dynamic: false, sig: '' };
-    const sigs: string[] = [];
-    m.files.forEach((file, fi) => {
-      const f = factsOf(file);
-      sigs.push(f.sig);
-      if (f.dynamic) out.dynamic = true;
-      for (const r of f.renamed) out.renamed.add(r);
-      for (const c of f.creations) {
-        const list = out.byName.get(c.name);
-        if (list) list.push({ fi, c });
-        else out.byName.set(c.name, [{ fi, c }]);
-      }
-    });
-    out.sig = sigs.join('\n');
-    return out;
+    const facts = m.files.map(factsOf);
+    const renamed = new Set<string>();
+    let dynamic = false;
+    let any = false;
+    const sigs: string[] = new Array(facts.length);
+    for (let i = 0; i < facts.length; i++) {
+      const f = facts[i]!;
+      sigs[i] = f.sig;
+      if (f.dynamic) dynamic = true;
+      if (f.creations.length) any = true;
+      for (const r of f.renamed) renamed.add(r);
+    }
+    const same = lastSigs !== undefined && lastSigs.sigs.length === sigs.length && lastSigs.sigs.every((x, i) => x === sigs[i]);
+    if (!same) lastSigs = { sigs, token: {} };
+    const byName = new Map<string, Array<{ fi: number; c: Creation }> | undefined>();
+    const creationsOf = (name: string) => {
+      if (byName.has(name)) return byName.get(name);
+      let list: Array<{ fi: number; c: Creation }> | undefined;
+      for (let fi = 0; fi < facts.length; fi++) for (const c of facts[fi]!.byName.get(name) ?? []) (list ??= []).push({ fi, c });
+      byName.set(name, list);
+      return list;
+    };
+    return { creationsOf, any, renamed, dynamic, sig: lastSigs!.token };
   });
 }
 
@@ -107,7 +134,7 @@ export interface MissingFunction {
 export function missingFunctionOf(model: Model, p: Policy, fileIndex: ReadonlyMap<string, number>): MissingFunction | undefined {
   if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt') return undefined;
   const order = functionOrder(model);
-  if (order.dynamic || order.byName.size === 0) return undefined;
+  if (order.dynamic || !order.any) return undefined;
   const at = fileIndex.get(p.created.file);
   if (at === undefined) return undefined;
   const n = p.stmt.node;
@@ -116,7 +143,7 @@ export function missingFunctionOf(model: Model, p: Policy, fileIndex: ReadonlyMa
     if (!expr) continue;
     for (const call of callsIn(expr)) {
       const name = call.name[call.name.length - 1]!;
-      const list = order.byName.get(name);
+      const list = order.creationsOf(name);
       if (list === undefined || order.renamed.has(name) || call.location < 0) continue;
       const fn = model.findFunction(call.name, call.args.length);
       if (!fn || fn.schema === 'pg_catalog') continue;

@@ -833,20 +833,23 @@ export function functionsCalledByPolicies(model: Model): PolicyFunction[] {
   return memoModel(model, 'functionsCalledByPolicies', () => functionsCalledByPoliciesUncached(model));
 }
 function functionsCalledByPoliciesUncached(model: Model): PolicyFunction[] {
+  // (one stack for every policy, and no set of its own per policy: a function is followed the
+  // first time any policy reaches it, and everything it calls is then in `out` too. Bench, per
+  // re-lint: a Set and an array for each of ≈ 8,800 policies, 2.5 MB, most of them calling nothing)
   const out = new Map<Func, Policy>();
-  for (const row of activeRows(model)) {
-    const p = row.policy;
-    const stack: Func[] = [];
-    for (const e of row.exprs) for (const f of resolvedCalls(model, e.node)) stack.push(f);
-    const seen = new Set<Func>();
+  const stack: Func[] = [];
+  const rows = activeRows(model);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    for (const e of row.exprs) {
+      const calls = resolvedCalls(model, e.node);
+      for (let j = 0; j < calls.length; j++) if (!out.has(calls[j]!)) stack.push(calls[j]!);
+    }
     while (stack.length) {
       const f = stack.pop()!;
-      if (seen.has(f)) continue;
-      seen.add(f);
-      // a function already reached from an earlier policy was followed then: everything it calls is there too
       if (out.has(f)) continue;
-      out.set(f, p);
-      for (const k of f.calls) for (const g of model.functions.get(k) ?? []) stack.push(g);
+      out.set(f, row.policy);
+      for (const k of f.calls) for (const g of model.functions.get(k) ?? []) if (!out.has(g)) stack.push(g);
     }
   }
   return [...out].map(([func, policy]) => ({ func, policy }));
@@ -858,27 +861,31 @@ const callListKeys = memoised((node: Node): CallKey[] => callsIn(node).map((c) =
 const newResolvedMap = () => new Map<string, Func | null>();
 
 /** The workspace functions the calls of callsIn(node) resolve to, in order (per model). */
-export function resolvedCalls(model: Model, node: Node): Func[] {
-  if (!node || typeof node !== 'object') return [];
+export function resolvedCalls(model: Model, node: Node): readonly Func[] {
+  if (!node || typeof node !== 'object') return NO_FUNCS;
   const facts = nodeFactsFor(node, model);
   if (facts.resolved) return facts.resolved as Func[];
-  const out: Func[] = [];
+  // (most policy expressions call no workspace function, only auth.uid() and the like: one
+  // shared empty list for them, not one per expression per model, ≈ 0.6 MB per bench re-lint)
+  let out: Func[] | undefined;
   const byKey = memoModel(model, 'resolvedCalls', newResolvedMap);
   for (const c of callListKeys(node)) {
     const viaPath = c.parts.length === 1 && c.node ? model.callPathKey(c.node) : undefined;
     if (viaPath) {
       const list = model.functions.get(viaPath);
       const f = list?.find((x) => x.argTypes.length === c.argc) ?? list?.[list.length - 1];
-      if (f) out.push(f);
+      if (f) (out ??= []).push(f);
       continue;
     }
     let f = byKey.get(c.key);
     if (f === undefined) byKey.set(c.key, (f = model.findFunction(c.parts, c.argc) ?? null));
-    if (f) out.push(f);
+    if (f) (out ??= []).push(f);
   }
-  facts.resolved = out;
-  return out;
+  facts.resolved = out ?? NO_FUNCS;
+  return facts.resolved as readonly Func[];
 }
+
+const NO_FUNCS: readonly Func[] = Object.freeze([]);
 
 /** Kinds of content somewhere in a function body of the workspace (census of each body statement). */
 export const BODY_CURRENT_SETTING = 1;

@@ -57,7 +57,7 @@ interface KeptVerdict {
 }
 
 /** What the last model's verdicts were kept with. */
-let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; functions: string; kept: Map<string, KeptVerdict> } | undefined;
+let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; functions: object; kept: Map<string, KeptVerdict> } | undefined;
 
 let keptCheck: ((p: Policy, asked: Rejection | undefined) => void) | undefined;
 /** For the test suite: each policy whose verdict is kept is asked again and `check`ed (it must be accepted). */
