@@ -51,3 +51,34 @@ CREATE POLICY je_select ON public.journal_entries FOR SELECT TO authenticated US
     await expectPgError(q(early), '42P01', 'relation "public.journal_entries" does not exist');
   });
 });
+
+// Calibration (QA-Localization-tool's audit_logs): enabled on a first table of that name, which a
+// later migration drops and makes again (partitioned). The ENABLE is not rejected: it enabled the
+// table that is gone. "Never enabled" holds for the table that stands; "runs before" would be false.
+test('err (message): an ENABLE on an earlier table of the same name, dropped and made again, is named as such, not as rejected (PGlite: the ENABLE runs, the new table has no RLS)', async () => {
+  const first = 'CREATE TABLE public.audit_logs (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);\n';
+  const enable = `ALTER TABLE public.audit_logs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY audit_select ON public.audit_logs FOR SELECT TO authenticated USING (tenant_id = (select auth.uid()));
+`;
+  const again = `DROP TABLE IF EXISTS public.audit_logs CASCADE;
+CREATE TABLE public.audit_logs (id uuid, tenant_id uuid NOT NULL, created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at);
+CREATE POLICY audit_select ON public.audit_logs FOR SELECT TO authenticated USING (tenant_id = (select auth.uid()));
+`;
+  const { mine } = lintFiles(
+    [
+      { file: 'supabase/migrations/00000_schema.sql', text: first },
+      { file: 'supabase/migrations/00002_rls.sql', text: enable },
+      { file: 'supabase/migrations/00004_partition.sql', text: again },
+    ],
+    ID,
+  );
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /row-level security is never enabled on the table \(the ALTER TABLE … ENABLE ROW LEVEL SECURITY at 00002_rls\.sql:1 enabled it on an earlier table of that name, which the DROP TABLE at 00004_partition\.sql:1 removed, its policies with it; the CREATE TABLE at 00004_partition\.sql:2 makes a new one, with row-level security off\)/);
+  assert.doesNotMatch(mine[0]!.message, /runs before|42P01/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(first + enable + again);
+    const rows = (await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'public.audit_logs'::regclass`)) as Array<{ relrowsecurity: boolean }>;
+    assert.equal(rows[0]!.relrowsecurity, false);
+  });
+});

@@ -1003,18 +1003,49 @@ function raisesFirst(body: string): boolean {
  */
 /** ` (the ALTER TABLE … ENABLE at x runs before the CREATE TABLE at y: 42P01 …)` for a message saying RLS is never enabled, or ''. */
 export function enabledTooEarly(model: Model, t: Table): string {
-  const at = enabledBeforeCreated(model, t);
-  return at ? ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there)` : '';
+  const e = enabledBeforeCreated(model, t);
+  if (!e) return '';
+  if (e.dropped) return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} enabled it on an earlier table of that name, which the DROP TABLE at ${where(model, e.dropped)} removed, its policies with it; the CREATE TABLE at ${where(model, t.created)} makes a new one, with row-level security off)`;
+  return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there)`;
 }
 
-function enabledBeforeCreated(model: Model, t: Table): Loc | undefined {
+/**
+ * The last ALTER TABLE … ENABLE ROW LEVEL SECURITY of the table's name before its CREATE TABLE:
+ * rejected (no table of that name was made before it), or run on an earlier table of that name
+ * that a DROP TABLE then removed (`dropped`). Undefined when there is none, or when a table of
+ * that name may stand where the CREATE TABLE runs (made before and not seen dropped).
+ */
+function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc } | undefined {
   const created = orderOf(model, t.created);
+  let made = false;
+  let found: { at: Loc; dropped?: Loc } | undefined;
   for (let i = 0; i < model.statements.length && i < created; i++) {
     const { file, stmt } = model.statements[i]!;
-    if (stmt.kind !== 'AlterTableStmt') continue;
-    const rel = stmt.node?.relation;
-    if (!rel?.relname || model.key([rel.schemaname, rel.relname]) !== t.key) continue;
-    if ((stmt.node.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_EnableRowSecurity')) return { file: file.file, start: stmt.start, end: stmt.end };
+    const n = stmt.node;
+    const loc = { file: file.file, start: stmt.start, end: stmt.end };
+    if (stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt') {
+      const rel = stmt.kind === 'CreateStmt' ? n?.relation : n?.into?.rel;
+      if (rel?.relname && model.key([rel.schemaname, rel.relname]) === t.key) {
+        made = true;
+        found = undefined;
+      }
+    } else if (stmt.kind === 'RenameStmt' && n?.renameType === 'OBJECT_TABLE' && typeof n.newname === 'string' && model.key([n.relation?.schemaname, n.newname]) === t.key) {
+      made = true;
+      found = undefined;
+    } else if (stmt.kind === 'DropStmt' && n?.removeType === 'OBJECT_TABLE' && made) {
+      const keys = (n.objects ?? []).map((o: Node) => model.key(((o?.List?.items ?? []) as Node[]).map((x) => sval(x) ?? '')));
+      if (keys.includes(t.key)) {
+        made = false;
+        if (found) found.dropped = loc;
+      }
+    } else if (stmt.kind === 'AlterTableStmt') {
+      const rel = n?.relation;
+      if (!rel?.relname || model.key([rel.schemaname, rel.relname]) !== t.key) continue;
+      if ((n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_EnableRowSecurity')) found = { at: loc };
+    }
   }
-  return undefined;
+  // (made before and not seen dropped: the ENABLE ran on a table that may still stand; nothing certain to say)
+  if (!found || (made && !found.dropped)) return undefined;
+  // (an ENABLE on an earlier table, rejected by none: said only with the DROP that removed it)
+  return found;
 }
