@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
 const ID = 'policy-role-without-grant';
 before(initParser);
@@ -318,4 +318,23 @@ RESET ROLE;
     const r = await read(q);
     assert.deepEqual(r.ok ? r.rows : r.error.code, [{ n: 1 }], 'after the fix: granted, the policy admits its row');
   });
+});
+
+// Calibration (FinanceX's "Block direct inserts to audit_log"): a policy WITH CHECK (false) for a
+// role whose INSERT is revoked says what the REVOKE does; nothing to report (Valid example 10).
+test('ok: a policy admitting no row, for a role without the privilege (Valid example 10): INSERT fails with 42501 as both intend; with the privilege, the policy refuses it (42501 new row violates)', async () => {
+  await validExampleRuns(ID, 9);
+  const sql = sqlOf(lintDocExample(ID, 'valid', 9).ws);
+  for (const [extra, message] of [
+    ['', 'permission denied for table audit_log'],
+    ['GRANT INSERT ON public.audit_log TO authenticated;', 'new row violates row-level security policy'],
+  ] as const) {
+    await inRollback(await getDb(), async (q) => {
+      // (on Supabase's platform defaults, which the REVOKE takes INSERT from)
+      await onSupabase(q, `${sql}\n${extra}`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      await expectPgError(q(`INSERT INTO public.audit_log VALUES (1, 'x')`), '42501', message);
+    });
+  }
 });

@@ -5,7 +5,7 @@ import { constBool, policyRows } from '../analysis/policy-exprs.js';
 import { isRejected } from '../analysis/rejected.js';
 import { defineRule, type Edit } from './types.js';
 import { appRole, fileOf, hasAnyPrivilege, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent } from './lib/util.js';
-import { commandsOf } from '../analysis/policies.js';
+import { admitsNothing, commandsOf } from '../analysis/policies.js';
 import { PSEUDO_ROLES } from '../analysis/privileges.js';
 
 /** The statement a location of the policy was taken from. */
@@ -78,20 +78,6 @@ function toAppRole(model: Model, p: Policy): { title: string; edits: Edit[] } | 
   const before = /\s*,\s*$/.exec(text.slice(Math.max(0, start - 64), start));
   if (before) return { title: `Remove PUBLIC from the TO list of "${p.name}"`, edits: [{ file, start: start - before[0].length, end, newText: '' }] };
   return undefined;
-}
-
-/**
- * A permissive policy without the expression its command is checked with admits no row:
- * PostgreSQL skips a permissive policy with no USING for reads, and one with neither WITH
- * CHECK nor USING for writes (measured: FOR ALL TO public with neither, 0 rows, INSERT 42501);
- * one whose expression is `false` admits none either.
- */
-function admitsNothing(p: Policy): boolean {
-  // (or with the expression `false`: a deny-all policy, e.g. USING (false) to say nobody writes through the API)
-  const none = (n: Node | undefined) => !n || constBool(n) === false;
-  if (p.command === 'insert') return none(p.withCheck);
-  if (p.command === 'all') return none(p.using) && (p.withCheck ? none(p.withCheck) : true);
-  return none(p.using);
 }
 
 export const policyAppliesToPublic = defineRule({

@@ -1,5 +1,5 @@
 import type { GrantEvent, Model, Policy, Table } from '../analysis/model.js';
-import { roleList } from '../analysis/policies.js';
+import { admitsNothing, roleList } from '../analysis/policies.js';
 import { lastRevokeOf, mayInheritUnseen, PSEUDO_ROLES } from '../analysis/privileges.js';
 import { dynamicGrants, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { orderOf } from '../analysis/policy-exprs.js';
@@ -48,6 +48,10 @@ export const policyRoleWithoutGrant = defineRule({
       for (let j = 0; j < policies.length; j++) {
         if (facts[k++]! & PF_GRANTED) continue;
         const p = policies[j]!;
+        // (a policy admitting no row, `WITH CHECK (false)` to say the role never inserts, is
+        // denied what the missing privilege denies: the REVOKE and the policy agree; FinanceX's
+        // "Block direct inserts to audit_log", after REVOKE INSERT … FROM anon, authenticated)
+        if (admitsNothing(p)) continue;
         const missing = missingRoles(model, t, p);
         if (!missing) continue;
         // (dynamic SQL may grant on the table where the replay cannot see it: a DO block looping
