@@ -195,6 +195,17 @@ describe('supabase layout', () => {
     assert.equal(m.assumeUnknownOwnerBypassesRls, true);
     assert.equal(model({ 'db/schemas/documents.sql': 'SELECT 1;' }).supabase, false);
   });
+  test('ok: a CREATE ROLE of a platform role in a DO block (a CI stub, behind IF NOT EXISTS) leaves it as the platform made it', () => {
+    const stub = `DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN CREATE ROLE service_role; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'worker') THEN CREATE ROLE worker; END IF;
+END $$;`;
+    const m = model({ 'supabase/migrations/20240101000000_init.sql': 'CREATE TABLE t (id int);', 'worker/migrations/000_ci_baseline.sql': stub });
+    assert.equal(m.roleBypassesRls('service_role'), true);
+    assert.equal(m.roleBypassesRls('worker'), false);
+    // (outside a DO block a CREATE ROLE of a known role is taken as written: a DROP ROLE may come before it)
+    assert.equal(model({ 'supabase/migrations/20240101000000_init.sql': 'CREATE ROLE service_role;' }).roleBypassesRls('service_role'), false);
+  });
   test('ok: setting false overrides auto', () => {
     const m = model({ 'supabase/migrations/1.sql': 'SELECT 1;' }, { definerOwnerBypassesRls: 'false' });
     assert.equal(m.assumeUnknownOwnerBypassesRls, false);

@@ -429,3 +429,31 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON receipts TO authenticated;
     });
   }
 });
+
+// Calibration (sheenapps): a CI baseline beside the Supabase migrations stubs the platform's roles
+// in a DO block, `IF NOT EXISTS (… pg_roles …) THEN CREATE ROLE service_role`. On Supabase the role
+// exists, so that CREATE ROLE never runs and service_role keeps BYPASSRLS: its USING (true) policy
+// admits nothing it did not already read (was: 26 findings "every row passes it for service_role").
+test('ok: a policy for service_role, whose CREATE ROLE in a CI stub sits behind IF NOT EXISTS: the role keeps BYPASSRLS (PGlite: the guarded CREATE ROLE leaves it so), not reported', async () => {
+  const stub = `DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'service_role') THEN CREATE ROLE service_role; END IF;
+END $$;
+`;
+  const app = `CREATE TABLE public.feedback (id bigint PRIMARY KEY, body text);
+ALTER TABLE public.feedback ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Service role all" ON public.feedback FOR ALL TO service_role USING (true) WITH CHECK (true);
+`;
+  const { mine } = lintFiles(
+    [
+      { file: 'apps/web/supabase/migrations/20260101000000_feedback.sql', text: app },
+      { file: 'apps/worker/migrations/000_ci_baseline.sql', text: stub },
+    ],
+    ID,
+  );
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(stub);
+    const rows = (await q(`SELECT rolbypassrls FROM pg_roles WHERE rolname = 'service_role'`)) as Array<{ rolbypassrls: boolean }>;
+    assert.equal(rows[0]!.rolbypassrls, true);
+  });
+});

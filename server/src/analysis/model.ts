@@ -3225,6 +3225,10 @@ class Replay {
         break;
       }
       case OP_CREATE_ROLE:
+        // (in a DO block, a role that exists already keeps what it is: that CREATE ROLE is behind
+        // `IF NOT EXISTS (… pg_roles …)` or an EXCEPTION handler, or fails. sheenapps' CI baseline
+        // stubs Supabase's roles so; on Supabase, service_role keeps its BYPASSRLS)
+        if (op.stmt.origin === 'do' && this.roles.get(op.name)) break;
         this.insert(this.roles, M_ROLES, op.name, { name: op.name, bypassRls: op.bypassRls, superuser: op.superuser, declared: true, loc: here });
         break;
       case OP_ALTER_ROLE: {
