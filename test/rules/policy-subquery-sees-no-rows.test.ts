@@ -151,3 +151,36 @@ ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
     assert.equal(r.ok ? 'created' : r.error.code, '42P01');
   });
 });
+
+// Calibration (sheenapps): a dump among the Supabase migrations creates auth.users with RLS and no
+// policy; a policy for PUBLIC reads it in an EXISTS. The API roles are granted nothing on
+// auth.users, so the sub-select fails with 42501 (policy-reads-without-grant's finding), not the
+// empty result this rule describes: not reported here.
+test('ok: an EXISTS on Supabase\'s auth.users (made with RLS by a dump in the workspace): the API roles may not read it at all, so the sub-select fails with 42501 (PGlite), not reported as seeing no rows', async () => {
+  const dump = `CREATE SCHEMA IF NOT EXISTS auth;
+CREATE TABLE auth.users (id uuid PRIMARY KEY, role text);
+ALTER TABLE auth.users ENABLE ROW LEVEL SECURITY;
+`;
+  const app = `CREATE TABLE public.recovery (id bigint PRIMARY KEY, note text);
+ALTER TABLE public.recovery ENABLE ROW LEVEL SECURITY;
+CREATE POLICY recovery_admin_only ON public.recovery USING (EXISTS (SELECT 1 FROM auth.users WHERE users.id = (select auth.uid()) AND users.role = 'super_admin'));
+`;
+  const { mine } = lintFiles(
+    [
+      { file: 'supabase/migrations/000_reference_schema.sql', text: dump },
+      { file: 'supabase/migrations/20260101000000_recovery.sql', text: app },
+    ],
+    ID,
+  );
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(dump.replace('CREATE SCHEMA IF NOT EXISTS auth;\n', ''));
+    await q(app);
+    await q('GRANT SELECT ON public.recovery TO authenticated');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, 'SELECT * FROM public.recovery');
+    assert.equal(r.ok ? 'ok' : r.error.code, '42501');
+  });
+});

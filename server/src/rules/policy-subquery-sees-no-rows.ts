@@ -4,6 +4,7 @@ import { activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js
 import { defineRule } from './types.js';
 import { onSupabasePlatform, tableName } from './lib/util.js';
 import { hiddenFrom, linkKeys, requiredLinks, type Hidden } from './lib/hidden.js';
+import { cannotReadKept } from './lib/unreadable.js';
 
 const API_ROLES = ['anon', 'authenticated'];
 const NO_ROLES: string[] = [];
@@ -46,6 +47,12 @@ export const policySubquerySeesNoRows = defineRule({
           for (let i = 0; i < keys.length && !u; i++) {
             const v = model.tables.get(keys[i]!);
             if (!v || v === t || !v.rlsEnabled) continue;
+            // (a role that may not read the table at all gets 42501 from the sub-select, not an
+            // empty result: policy-reads-without-grant says so; sheenapps' EXISTS (… auth.users …)
+            // for PUBLIC, on Supabase, where the API roles are granted nothing on auth.users)
+            let readable = true;
+            for (let j = 0; j < roles.length && readable; j++) if (cannotReadKept(model, v.key, roles[j]!)) readable = false;
+            if (!readable) continue;
             let all = true;
             for (let j = 0; j < roles.length && all; j++) if (!hiddenFrom(model, v, roles[j]!)) all = false;
             if (all) u = v;

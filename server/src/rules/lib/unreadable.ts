@@ -105,8 +105,8 @@ function buildSubselectReads(model: Model): Map<string, SubselectRead[]> {
   return out;
 }
 
-/** cannotRead, kept per model by relation and role. */
-function cannotReadKept(model: Model, key: string, role: string): boolean {
+/** cannotRead, kept per model by relation and role: the migrations say for certain that the role cannot SELECT from the relation. */
+export function cannotReadKept(model: Model, key: string, role: string): boolean {
   const kept = memoModel(model, 'unreadable:cannotRead', () => new Map<string, Map<string, boolean>>());
   let byRole = kept.get(key);
   if (!byRole) kept.set(key, (byRole = new Map()));
