@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, pgError } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintFiles } from '../helpers/rule-proof.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf } from '../helpers/rule-proof.js';
 
 const ID = 'syntax-error';
 before(initParser);
@@ -141,4 +142,66 @@ test('err: a PL/pgSQL body\'s syntax error is placed where PostgreSQL points, in
       assert.equal(err!.position, positionOf(text, f.start), text);
     });
   }
+});
+
+// Calibration (globalitacademy/muh: 12 migrations with CREATE POLICY IF NOT EXISTS): PostgreSQL has
+// no IF NOT EXISTS for policies, triggers, functions, types, roles or constraints; the message says
+// so, and the fix makes a statement that runs, twice in a row too (a migration run again).
+test('err: CREATE POLICY IF NOT EXISTS (Invalid example 2): 42601 at NOT; the fix (DROP POLICY IF EXISTS, then CREATE POLICY) runs twice on PGlite and re-lints clean', async () => {
+  const { ex, ws, finding } = invalidFinding(ID, 1);
+  const text = ws.text(ex.files[0]!.file)!;
+  assert.equal(text.slice(finding.start, finding.end), 'IF NOT EXISTS');
+  assert.match(finding.message, /PostgreSQL has no CREATE POLICY … IF NOT EXISTS; .*DROP POLICY IF EXISTS "Owners read notes" ON notes; then CREATE POLICY "Owners read notes"/);
+  const fixed = applyFix(ws, finding);
+  const sql = sqlOf(fixed);
+  assert.match(sql, /DROP POLICY IF EXISTS "Owners read notes" ON notes;\nCREATE POLICY "Owners read notes" ON notes/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const err = await pgError(q(text));
+    assert.equal(err?.code, '42601');
+    assert.match(err!.message, /syntax error at or near "NOT"/);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    const again = sql.slice(sql.indexOf('DROP POLICY'));
+    await q(again);
+    const rows = (await q(`SELECT count(*)::int AS n FROM pg_policies WHERE tablename = 'notes'`)) as Array<{ n: number }>;
+    assert.equal(rows[0]!.n, 1);
+  });
+});
+
+test('err: CREATE TRIGGER / FUNCTION … IF NOT EXISTS: the fix writes CREATE OR REPLACE, which runs twice on PGlite; TYPE, ROLE and ADD CONSTRAINT get the DO-block advice (no fix)', async () => {
+  const text = `CREATE TABLE notes (id bigint PRIMARY KEY, owner uuid, updated_at timestamptz);
+CREATE FUNCTION IF NOT EXISTS touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
+CREATE TRIGGER IF NOT EXISTS notes_touch BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TYPE IF NOT EXISTS mood AS ENUM ('a', 'b');
+ALTER TABLE notes ADD CONSTRAINT IF NOT EXISTS notes_owner_key UNIQUE (owner);
+CREATE ROLE IF NOT EXISTS app_user;
+`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.deepEqual(
+    mine.map((f) => [text.slice(f.start, f.end), /PostgreSQL has no ([A-Z …]+?) … IF NOT EXISTS/.exec(f.message)?.[1], f.fixes?.length ?? 0]),
+    [
+      ['IF NOT EXISTS', 'CREATE FUNCTION', 1],
+      ['IF NOT EXISTS', 'CREATE TRIGGER', 1],
+      ['IF NOT EXISTS', 'CREATE TYPE', 0],
+      ['IF NOT EXISTS', 'ALTER TABLE … ADD CONSTRAINT', 0],
+      ['IF NOT EXISTS', 'CREATE ROLE', 0],
+    ],
+  );
+  assert.match(mine[3]!.message, /EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL/);
+  let fixed = ws;
+  for (let i = 0; i < 2; i++) fixed = applyFix(fixed, findingsOf(fixed, ID)[0]!);
+  const sql = sqlOf(fixed).split('\n').slice(0, 3).join('\n');
+  assert.match(sql, /CREATE OR REPLACE FUNCTION touch\(\)/);
+  assert.match(sql, /CREATE OR REPLACE TRIGGER notes_touch BEFORE UPDATE/);
+  await inRollback(await getDb(), async (q) => {
+    for (const line of text.split('\n').slice(1, 6)) assert.equal((await pgError(q(line)))?.code, '42601', line);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(sql.split('\n').slice(1).join('\n'));
+  });
 });
