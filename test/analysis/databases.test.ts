@@ -3,7 +3,8 @@
 // named by the config's globs. The engine replays each into a model of its own.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { databasesOf, describeDatabases, relationRefs } from '../../server/src/analysis/databases.js';
+import { databasesOf, describeDatabases, orderRanks, relationRefs } from '../../server/src/analysis/databases.js';
+import { migrationOrder } from '../../server/src/analysis/model.js';
 import { mergeConfig, parseConfigText } from '../../server/src/analysis/config.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 import { lintTexts, Workspace } from '../../server/src/engine/workspace.js';
@@ -174,6 +175,21 @@ test('ok: "databases" in .pg-rls-lint.json: validated, bad values give one clear
     assert.equal(r.problems.length, 1, bad);
     assert.match(r.problems[0]!.message, /"databases"/);
   }
+});
+
+test('ok: "order" in .pg-rls-lint.json: globs in the order the files run; each file ranked by the first glob it matches, the rest unranked; bad values give one clear problem', () => {
+  assert.deepEqual(parseConfigText('{"order": ["sql/tables/**", "sql/policies/**"]}').config.order, ['sql/tables/**', 'sql/policies/**']);
+  for (const bad of ['"sql/**"', '[3]', '[""]']) {
+    const r = parseConfigText(`{"order": ${bad}}`);
+    assert.equal(r.config.order, undefined, bad);
+    assert.equal(r.problems.length, 1, bad);
+    assert.match(r.problems[0]!.message, /"order"/);
+  }
+  const ranks = orderRanks(['sql/policies/a.sql', 'sql/tables/a.sql', 'sql/tables/sub/b.sql', 'sql/schema.sql', 'x:outside'], (id) => (id.startsWith('x:') ? undefined : id), ['sql/tables/**', 'sql/policies/**', 'sql/**']);
+  assert.deepEqual([...ranks], [['sql/policies/a.sql', 1], ['sql/tables/a.sql', 0], ['sql/tables/sub/b.sql', 0], ['sql/schema.sql', 2]]);
+  const files = ['sql/functions/f.sql', 'sql/policies/p.sql', 'sql/tables/t10.sql', 'sql/tables/t2.sql', 'sql/z.sql'].map((file) => ({ file }));
+  const byRank = new Map([['sql/tables/t10.sql', 0], ['sql/tables/t2.sql', 0], ['sql/policies/p.sql', 1]]);
+  assert.deepEqual(migrationOrder(files, undefined, byRank).map((f) => f.file), ['sql/tables/t2.sql', 'sql/tables/t10.sql', 'sql/policies/p.sql', 'sql/functions/f.sql', 'sql/z.sql']);
 });
 
 test('err → ok: each database is replayed on its own: a table of one never answers for another', async () => {

@@ -295,6 +295,20 @@ describe('several databases', () => {
     const mj = JSON.parse(run(dir, ['matrix', '.', '--format', 'json']).stdout);
     assert.deepEqual(mj.databases.map((d: { name: string; tables: Array<{ table: string }> }) => `${d.name}: ${d.tables.map((t) => t.table)}`), ['registry: public.tenants', 'tenant: public.comments']);
   });
+  test('ok: the config\'s "order" runs the files as a script does (tables/ before policies/): the policy counts, the databases list shows that order; a glob matching no file is said', () => {
+    const dir = fixture({
+      'sql/policies/players.sql': 'CREATE POLICY players_own ON players FOR SELECT TO app_user USING (owner = current_user);\n',
+      'sql/tables/players.sql': 'CREATE TABLE players (id int PRIMARY KEY, owner text NOT NULL);\nALTER TABLE players ENABLE ROW LEVEL SECURITY;\nALTER TABLE players FORCE ROW LEVEL SECURITY;\nGRANT SELECT ON players TO app_user;\n',
+    });
+    const rules = (j: { files: Array<{ diagnostics: Array<{ rule: string }> }> }) => j.files.flatMap((f) => f.diagnostics.map((d) => d.rule));
+    assert.ok(rules(JSON.parse(run(dir, ['.', '--format', 'json']).stdout)).includes('rls-enabled-without-policy'));
+    writeFileSync(join(dir, '.pg-rls-lint.json'), '{ "order": ["sql/tables/**", "sql/policies/**", "sql/functions/**"] }');
+    const r = run(dir, ['.', '--format', 'json']);
+    const j = JSON.parse(r.stdout);
+    assert.ok(!rules(j).includes('rls-enabled-without-policy'), r.stdout);
+    assert.deepEqual(j.databases[0].files, ['sql/tables/players.sql', 'sql/policies/players.sql']);
+    assert.match(r.stderr, /the config's "order" glob "sql\/functions\/\*\*" matches none of the files linted/);
+  });
   test('err: a bad "databases" value is one clear line, exit 2', () => {
     const dir = fixture({ '1.sql': NO_RLS, '.pg-rls-lint.json': '{ "databases": ["a"] }' });
     const r = run(dir, ['.']);

@@ -106,10 +106,25 @@ test('ok (message): policies written before their table (policies/ sorts before 
     const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
     assert.deepEqual(errors.map((e) => e.code), ['42P01']);
   });
+  assert.match(mine[0]!.message, /list the folders in that order in the "order" setting of \.pg-rls-lint\.json/);
   // (before its schema too: 3F000)
   await inRollback(await getDb(), async (q) => {
     assert.deepEqual((await runEachStatement(q, files[1]!.text)).map((e) => e.code), ['3F000']);
   });
+  // the "order" setting says how a script runs them (inkoming's resetdb: tables, …, policies, functions):
+  // replayed so, the table has its policy, as on PostgreSQL run in that order
+  const order = ['sql/0_schema.sql', 'sql/tables/**', 'sql/policies/**'];
+  const ordered = lintFiles(files, ID, mergeConfig({ exposedSchemas: ['api'], order }));
+  assert.deepEqual(ordered.mine, []);
+  assert.deepEqual(ordered.ws.model().tables.get('api.players')!.policies.map((p) => p.name), ['players_own']);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, [files[0]!, files[2]!, files[1]!].map((f) => f.text).join(''));
+    assert.deepEqual(errors, []);
+  });
+  // (a glob matching a later file only: what no glob matches comes last, the path order within each)
+  const partly = lintFiles(files, ID, mergeConfig({ exposedSchemas: ['api'], order: ['sql/policies/**'] }));
+  assert.equal(partly.mine.length, 1);
+  assert.match(partly.mine[0]!.message, /replayed in the order of the "order" setting, as here, PostgreSQL rejects that CREATE POLICY.*correct the "order" setting in \.pg-rls-lint\.json/);
 });
 
 test("ok: a grant to postgres (initdb's superuser, Supabase's BYPASSRLS migration role: supabase/storage) is no finding unless the migrations make postgres a plain role; postgres reads every row", async () => {

@@ -53,6 +53,15 @@ export interface Config {
    * object names each database with its globs (relative to the workspace root).
    */
   databases: DatabasesSetting;
+  /**
+   * Globs (relative to the workspace root) in the order the files they match are applied, where
+   * the path order is not that order (a script running `tables/`, then `policies/`, then
+   * `functions/`): the files the first matches come first, in path order, and so on; files none
+   * matches come last.
+   */
+  order?: string[];
+  /** Not a setting: each file's place in `order` (the index of the first glob matching it), computed by the caller. */
+  orderRanks?: ReadonlyMap<string, number>;
 }
 
 export const CONFIG_FILE_NAME = '.pg-rls-lint.json';
@@ -128,7 +137,7 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
     return undefined;
   };
   for (const key of Object.keys(v)) {
-    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'anonymousSignIns', 'databases', '$schema'].includes(key)) {
+    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'anonymousSignIns', 'databases', 'order', '$schema'].includes(key)) {
       problems.push({ message: `unknown setting "${key}" is ignored` });
     }
   }
@@ -136,6 +145,9 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
   if (include) config.include = include;
   const exclude = stringArray('exclude');
   if (exclude) config.exclude = exclude;
+  const order = stringArray('order');
+  if (order && order.some((g) => !g.trim())) problems.push({ message: '"order" must list globs (non-empty strings); using the path order' });
+  else if (order) config.order = order;
   const exposed = stringArray('exposedSchemas');
   if (exposed) config.exposedSchemas = exposed.map((s) => s.toLowerCase());
   if (v.defaultSchema !== undefined) {

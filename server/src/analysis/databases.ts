@@ -301,3 +301,28 @@ export function describeDatabases(dbs: readonly Database[]): string {
     ? `${head}; ${counted(unapplied.reduce((n, d) => n + d.files.length, 0), 'file')} under supabase/ that the Supabase CLI does not apply (not migrations, schemas, seeds or tests): checked for syntax only, not replayed`
     : head;
 }
+
+/**
+ * Each file's place in the `order` setting: the index of the first glob its path (relative to the
+ * workspace root) matches; a file none matches, or outside the root, is not in the map (it comes
+ * after those that are).
+ */
+export function orderRanks(ids: readonly string[], relPath: (id: string) => string | undefined, globs: readonly string[]): Map<string, number> {
+  const matchers = globs.map((g) => picomatch(g, { dot: true }));
+  const out = new Map<string, number>();
+  for (const id of ids) {
+    const p = relPath(id);
+    const at = p === undefined ? -1 : matchers.findIndex((m) => m(p));
+    if (at >= 0) out.set(id, at);
+  }
+  return out;
+}
+
+/** The globs of the `order` setting that match none of the paths (relative to the workspace root): a typo, or files not given. */
+export function unmatchedOrderGlobs(globs: readonly string[] | undefined, paths: readonly string[]): string[] {
+  if (!globs?.length) return [];
+  return globs.filter((g) => {
+    const m = picomatch(g, { dot: true });
+    return !paths.some((p) => m(p.replace(/\\/g, '/')));
+  });
+}

@@ -338,9 +338,10 @@ const SQL_EXTENSION = /\.(?:sql|pgsql|psql)$/i;
  * its CLI orders them: compareMigrations), then sqitch's dependencies: a deploy script runs
  * after the changes its `-- requires:` header names (sqitchOrder).
  */
-export function migrationOrder<T extends { file: string; text?: string }>(files: T[], plans: readonly SqitchPlan[] = NO_PLANS): T[] {
+export function migrationOrder<T extends { file: string; text?: string }>(files: T[], plans: readonly SqitchPlan[] = NO_PLANS, ranks?: ReadonlyMap<string, number>): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   let paths = files.map((f) => f.file).join('\0');
+  if (ranks?.size) paths += `\0order\u0001${files.map((f) => ranks.get(f.file) ?? '').join('\0')}`;
   const requires = files.map((f) => (f.text !== undefined && SQITCH_DEPLOY.test(f.file) ? sqitchRequires(f as { text: string }) : NO_REQUIRES));
   const sqitch = requires.some((r) => r.length);
   if (sqitch) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
@@ -353,6 +354,11 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
       if (m) stamped.add(m[1]!);
     }
     order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file, stamped));
+    // (the `order` setting: the files of its first glob first, each group in the order above, then those of none)
+    if (ranks?.size) {
+      const rank = (i: number) => ranks.get(files[i]!.file) ?? Infinity;
+      order.sort((a, b) => rank(a) - rank(b));
+    }
     if (plans.length) order = planOrder(order, files, plans);
     order = reworkedFirst(order, files);
     if (sqitch) order = sqitchOrder(order, files, requires);
@@ -1954,7 +1960,7 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
  * be gone before the next one is built.
  */
 export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint): Model {
-  const files = migrationOrder(parsed, config.sqitchPlans);
+  const files = migrationOrder(parsed, config.sqitchPlans, config.orderRanks);
   const supabase = config.supabaseLayout === true || files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);

@@ -9,7 +9,7 @@ import { formatJson } from './reporters/json.js';
 import { formatSarif } from './reporters/sarif.js';
 import { formatText } from './reporters/text.js';
 import { rules } from '../rules/lib/catalog.js';
-import { unmatchedDatabases } from '../analysis/databases.js';
+import { unmatchedDatabases, unmatchedOrderGlobs } from '../analysis/databases.js';
 import { version } from '../../../package.json';
 
 const USAGE = `Usage: pg-rls-lint [options] [paths or globs …]      lint migrations (default: .)
@@ -118,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const u of run.unreadable) process.stderr.write(`pg-rls-lint: cannot lint ${u.path}: ${u.reason}; the other files were linted\n`);
     // (a database of the config no file went to: its globs are wrong, or its files were not given)
     for (const name of unmatchedDatabases(run.config.databases, run.databases)) process.stderr.write(`pg-rls-lint: the config's database "${name}" gets none of the files linted: its globs match none (they are relative to the current directory), or an earlier database's took them\n`);
+    for (const g of unmatchedOrderGlobs(run.config.order, run.files.map((f) => f.path))) process.stderr.write(`pg-rls-lint: the config's "order" glob "${g}" matches none of the files linted (globs are relative to the current directory): it orders nothing\n`);
     if (run.unreadable.length) return 2;
     const n = countFindings(run.files);
     if (n.errors > 0) return 1;

@@ -237,7 +237,8 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   // (each database's files in the order they are replayed: natural path order, sqitch's plan and
   // requires, psql's includes where they are included)
   const databases = ws.databases().map((d) => {
-    const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), ws.configOf(d.files[0]).sqitchPlans);
+    const c = ws.configOf(d.files[0]);
+    const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), c.sqitchPlans, c.orderRanks);
     return { ...d, files: replayFileOrder(ordered.map((f) => ws.parsed(f.file)!)).map((f) => f.file) };
   });
   return { files, config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable, databases };

@@ -3,7 +3,7 @@
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { buildModel, markNotApplied, recordFromStart, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
-import { databasesOf, relationRefs, type Database } from '../analysis/databases.js';
+import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
@@ -197,6 +197,7 @@ export class Workspace {
         let c = this.api.length ? configWithApi(this.config, d.files, this.api) : this.config;
         const plans = this.plans.filter((p) => d.files.some((f) => f.startsWith(p.folder)));
         if (plans.length) c = { ...c, sqitchPlans: plans };
+        if (this.config.order?.length) c = { ...c, orderRanks: orderRanks(d.files, this.relPath, this.config.order) };
         configs.set(d, c);
       }
       this.dbs = { list, byFile, configs };

@@ -49,7 +49,8 @@ export const rlsEnabledWithoutPolicy = defineRule({
     shownBy: { emptyRead: true },
     sources: ['splinter 0008 rls_enabled_no_policy'],
   },
-  check({ model, report }) {
+  check({ model, config, report }) {
+    const ordered = !!config.order?.length;
     const tables = tableList(model);
     for (let ti = 0; ti < tables.length; ti++) {
       const t = tables[ti]!;
@@ -77,9 +78,11 @@ export const rlsEnabledWithoutPolicy = defineRule({
           `for ${roles.length === 1 ? 'it' : 'them'}${t.rlsForced ? ' (and for the table owner, since RLS is forced, unless it is a superuser or has BYPASSRLS)' : ''} every SELECT returns 0 rows, UPDATE and DELETE change nothing, ` +
           'and INSERT fails with 42501 — no error on reads, just nothing (T12). ' +
           (early.length
-            ? `${early.length === 1 ? `Its policy "${early[0]!.name}" is` : `Its ${early.length} policies (the first, "${early[0]!.name}") are`} written before the table is created, at ${where(model, early[0]!.created)}: ${early.some((p) => p.created.file !== t.created.file) ? "replayed in the files' path order, as here, " : ''}PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, as the table does not exist yet (42P01, or 3F000 when its schema does not either). ` +
+            ? `${early.length === 1 ? `Its policy "${early[0]!.name}" is` : `Its ${early.length} policies (the first, "${early[0]!.name}") are`} written before the table is created, at ${where(model, early[0]!.created)}: ${early.some((p) => p.created.file !== t.created.file) ? (ordered ? 'replayed in the order of the "order" setting, as here, ' : "replayed in the files' path order, as here, ") : ''}PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, as the table does not exist yet (42P01, or 3F000 when its schema does not either). ` +
               (early.some((p) => p.created.file !== t.created.file)
-                ? 'Where a script runs the files in another order (tables/ before policies/), the table has these policies, and this finding comes from the path order alone.'
+                ? ordered
+                  ? 'If the files run in another order, correct the "order" setting in .pg-rls-lint.json; else create the table first.'
+                  : 'Where a script runs the files in another order (tables/ before policies/), the table has these policies, and this finding comes from the path order alone: list the folders in that order in the "order" setting of .pg-rls-lint.json (e.g. ["tables/**", "policies/**"]).'
                 : 'Create the table first.')
             : (cascaded
                 ? `Its policy "${cascaded.policy}" (${where(model, cascaded.created)}) calls ${cascaded.func}(), which DROP FUNCTION … CASCADE at ${where(model, cascaded.drop)} dropped, and PostgreSQL drops the policies that depend on a function with it: the table has had no policy since. Create the policies again after the function, or drop it without CASCADE. `
