@@ -95,6 +95,27 @@ test("ok: a Supabase project's files its CLI never applies (policies/, tables/, 
     'one:=supabase/migrations/20240101000000_init.sql,supabase/roles.sql,supabase/schemas/01_tables.sql,supabase/seed.sql,supabase/seeds/02_demo.sql,supabase/tests/rls_test.sql',
     'unapplied:files the Supabase CLI does not apply=supabase/_backup/0002_users.sql,supabase/policies/permissions.sql,supabase/snippets/Untitled query 1.sql',
   ]);
+  // (fashionistas100: scripts at the root and in other folders, run by hand in the SQL editor if ever,
+  // were replayed before every migration; another tool's history beside it — a migrations folder,
+  // a numbered sequence — stays a database)
+  assert.deepEqual(
+    groups([
+      'supabase/migrations/20240101000000_init.sql',
+      'create-missing-tables.sql',
+      'docs/plan/004-database-schema.sql',
+      'prisma/migrations/20240101000000_init/migration.sql',
+      'db/migrate/20240101_users.sql',
+    ]),
+    [
+      'one:=supabase/migrations/20240101000000_init.sql,prisma/migrations/20240101000000_init/migration.sql,db/migrate/20240101_users.sql',
+      'unapplied:files the Supabase CLI does not apply=create-missing-tables.sql,docs/plan/004-database-schema.sql',
+    ],
+  );
+  assert.deepEqual(groups(['supabase/migrations/20240101000000_init.sql', 'scripts/fix.sql', 'api/001_init.sql', 'api/002_users.sql']), [
+    'sequence:api=api/001_init.sql,api/002_users.sql',
+    'sequence:supabase=supabase/migrations/20240101000000_init.sql',
+    'unapplied:files the Supabase CLI does not apply=scripts/fix.sql',
+  ]);
   // without a migrations folder there is no CLI history: every file is the database, as before
   assert.deepEqual(groups(['supabase/schema.sql', 'supabase/policies.sql']), ['one:=supabase/schema.sql,supabase/policies.sql']);
   // the config's "databases" decides when given

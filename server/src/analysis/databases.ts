@@ -91,14 +91,34 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
     if (m) projects.add(m[1]!);
   }
   if (projects.size === 0) return out;
+  // (the folders that start a numbered migration sequence of their own: another database's files, which bySequence splits off)
+  const sequences = new Set<string>();
+  for (const p of paths) {
+    if (p === undefined || IN_SUPABASE.test(p)) continue;
+    const slash = p.lastIndexOf('/');
+    if (SEQUENCE_START.test(p.slice(slash + 1)) && !isRollbackFile(p)) sequences.add(slash < 0 ? '' : p.slice(0, slash));
+  }
   paths.forEach((p, i) => {
-    const m = p === undefined ? null : IN_SUPABASE.exec(p);
-    if (!m || !projects.has(m[1]!)) return;
-    const rest = p!.slice(m[1]!.length + 1);
+    if (p === undefined) return;
+    const m = IN_SUPABASE.exec(p);
+    if (!m) {
+      // (beside a Supabase project, a file outside every supabase/ folder and every other migration
+      // sequence: a script run by hand in the SQL editor, if ever, at a time its path does not tell
+      // (fashionistas100's create-missing-tables.sql and fix-*.sql at the root: replayed first, before
+      // every migration, its payments table without booking_id made a migration's policy "rejected")
+      // (nor one of another tool's history: a folder named as migrations are, whatever their versions:
+      // prisma/migrations/<timestamp>_x/migration.sql, db/migrate/, sqitch's deploy/, drizzle/)
+      if (!MIGRATION_FOLDER.test(p) && ![...sequences].some((f) => f === '' || p.startsWith(`${f}/`))) out.add(i);
+      return;
+    }
+    if (!projects.has(m[1]!)) return;
+    const rest = p.slice(m[1]!.length + 1);
     if (!APPLIED_IN_SUPABASE.test(rest)) out.add(i);
   });
   return out;
 }
+/** A path with a folder named as migration histories are. */
+const MIGRATION_FOLDER = /(?:^|\/)(?:migrations?|migrate|deploy|drizzle|changelogs?|flyway)\//i;
 
 /** A file right in (or in a folder of) a Supabase project's `migrations/`, with the project's folder. */
 const SUPABASE_MIGRATION_FILE = /^((?:.*\/)?supabase)\/migrations\/[^/]+/;
@@ -297,9 +317,16 @@ export function describeDatabases(dbs: readonly Database[]): string {
   const unapplied = dbs.filter((d) => d.kind === 'unapplied');
   const list = replayed.map((d) => `${d.name || 'the migrations'} (${counted(d.files.length, 'file')})`).join(', ');
   const head = replayed.length > 1 ? `${replayed.length} databases, each replayed on its own: ${list}` : replayed.length ? `one database: ${list}` : 'no database';
-  return unapplied.length
-    ? `${head}; ${counted(unapplied.reduce((n, d) => n + d.files.length, 0), 'file')} under supabase/ that the Supabase CLI does not apply (not migrations, schemas, seeds or tests): checked for syntax only, not replayed`
-    : head;
+  if (!unapplied.length) return head;
+  const files = unapplied.flatMap((d) => d.files);
+  const inside = files.filter((f) => IN_SUPABASE.test(f.replace(/\\/g, '/'))).length;
+  const where =
+    inside === files.length
+      ? 'under supabase/ that the Supabase CLI does not apply (not migrations, schemas, seeds or tests)'
+      : inside === 0
+        ? 'that the Supabase CLI does not apply (scripts outside supabase/ and any migrations folder)'
+        : `that the Supabase CLI does not apply (${inside} under supabase/: not migrations, schemas, seeds or tests; ${files.length - inside} outside supabase/ and any migrations folder)`;
+  return `${head}; ${counted(files.length, 'file')} ${where}: checked for syntax only, not replayed`;
 }
 
 /**
