@@ -24,6 +24,8 @@ test('err: no RLS: a granted role reads every row; fixed: none without a policy,
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'profiles');
   assert.match(finding.message, /row-level security is never enabled/);
+  // (no GRANT in the migrations, outside Supabase: said so; the test grants it afterwards, as a deployment would)
+  assert.match(finding.message, /the migrations give no role but its owner \(or one that bypasses RLS\) access to it, yet any role granted access elsewhere or later reads and writes all rows/);
   const db = await getDb();
   await inRollback(db, async (q) => assert.equal(await profiles(q, sqlOf(ws)), 2));
   const fixed = applyFix(ws, finding);
