@@ -192,6 +192,17 @@ CREATE ROLE IF NOT EXISTS app_user;
     ],
   );
   assert.match(mine[3]!.message, /EXCEPTION WHEN duplicate_object OR duplicate_table THEN NULL/);
+  // (OR REPLACE written already: the fix takes IF NOT EXISTS out)
+  const both = 'CREATE OR REPLACE FUNCTION IF NOT EXISTS one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n';
+  const orReplace = lintFiles([{ file: 'r.sql', text: both }], ID);
+  assert.match(orReplace.mine[0]!.message, /Take IF NOT EXISTS out: CREATE OR REPLACE FUNCTION creates the function/);
+  const fixedBoth = sqlOf(applyFix(orReplace.ws, orReplace.mine[0]!));
+  assert.equal(fixedBoth, 'CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n');
+  await inRollback(await getDb(), async (q) => assert.equal((await pgError(q(both)))?.code, '42601'));
+  await inRollback(await getDb(), async (q) => {
+    await q(fixedBoth);
+    await q(fixedBoth);
+  });
   let fixed = ws;
   for (let i = 0; i < 2; i++) fixed = applyFix(fixed, findingsOf(fixed, ID)[0]!);
   const sql = sqlOf(fixed).split('\n').slice(0, 3).join('\n');

@@ -99,6 +99,15 @@ function noIfNotExists(file: string, text: string, at: number): NoIfNotExists | 
   }
   if (kind === 'trigger' || kind === 'function' || kind === 'procedure') {
     const replace = `CREATE OR REPLACE ${kind.toUpperCase()}`;
+    // (OR REPLACE written already: IF NOT EXISTS is all that is wrong)
+    if (m[2])
+      return {
+        start: ifAt,
+        end,
+        what,
+        instead: `Take IF NOT EXISTS out: ${replace} creates the ${kind}, or replaces one of that name.`,
+        fix: { title: 'Remove IF NOT EXISTS', kind: 'unsafe', edits: [{ file, start: ifAt, end: nameStart, newText: '' }] },
+      };
     return {
       start: ifAt,
       end,
@@ -107,9 +116,7 @@ function noIfNotExists(file: string, text: string, at: number): NoIfNotExists | 
         kind === 'trigger'
           ? `Write ${replace} (PostgreSQL 14 and later; not for a CONSTRAINT TRIGGER), or DROP TRIGGER IF EXISTS name ON table first.`
           : `Write ${replace}: it creates the ${kind}, or replaces one of the same name and argument types (its return type must stay the same, 42P13 otherwise).`,
-      fix: m[2]
-        ? undefined
-        : { title: `${replace} (replaces a ${kind} of that name)`, kind: 'unsafe', edits: [{ file, start: head, end: nameStart, newText: `${replace} ` }] },
+      fix: { title: `${replace} (replaces a ${kind} of that name)`, kind: 'unsafe', edits: [{ file, start: head, end: nameStart, newText: `${replace} ` }] },
     };
   }
   const codes = kind === 'constraint' ? 'duplicate_object OR duplicate_table' : 'duplicate_object';
