@@ -92,12 +92,12 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
   }
   if (projects.size === 0) return out;
   // (the folders that start a numbered migration sequence of their own: another database's files, which bySequence splits off)
-  const sequences = new Set<string>();
+  const found = new Set<string>();
   for (const p of paths) {
-    if (p === undefined || IN_SUPABASE.test(p)) continue;
-    const slash = p.lastIndexOf('/');
-    if (SEQUENCE_START.test(p.slice(slash + 1)) && !isRollbackFile(p)) sequences.add(slash < 0 ? '' : p.slice(0, slash));
+    const folder = p === undefined || IN_SUPABASE.test(p) ? undefined : sequenceFolder(p);
+    if (folder !== undefined) found.add(folder);
   }
+  const sequences = [...found];
   paths.forEach((p, i) => {
     if (p === undefined) return;
     const m = IN_SUPABASE.exec(p);
@@ -108,7 +108,7 @@ function unappliedSupabaseFiles(paths: ReadonlyArray<string | undefined>): Set<n
       // every migration, its payments table without booking_id made a migration's policy "rejected")
       // (nor one of another tool's history: a folder named as migrations are, whatever their versions:
       // prisma/migrations/<timestamp>_x/migration.sql, db/migrate/, sqitch's deploy/, drizzle/)
-      if (!MIGRATION_FOLDER.test(p) && ![...sequences].some((f) => f === '' || p.startsWith(`${f}/`))) out.add(i);
+      if (!MIGRATION_FOLDER.test(p) && !sequences.some((f) => f === '' || p.startsWith(`${f}/`))) out.add(i);
       return;
     }
     if (!projects.has(m[1]!)) return;
@@ -239,6 +239,13 @@ function byConfig(ids: readonly string[], paths: ReadonlyArray<string | undefine
   return withRest(groups.filter((g) => g.files.length > 0), rest);
 }
 
+/** The folder of a file that starts a numbered migration sequence (`''` at the root), else undefined; not a rollback file. */
+function sequenceFolder(p: string): string | undefined {
+  const slash = p.lastIndexOf('/');
+  if (!SEQUENCE_START.test(p.slice(slash + 1)) || isRollbackFile(p)) return undefined;
+  return slash < 0 ? '' : p.slice(0, slash);
+}
+
 /**
  * Databases found from migration sequences: the folders holding a file that starts one (not a
  * rollback, not a Supabase test), and Supabase's `supabase/migrations/` (a Supabase project's
@@ -253,9 +260,8 @@ function bySequence(ids: readonly string[], paths: ReadonlyArray<string | undefi
   const folders = new Set<string>();
   for (const p of paths) {
     if (p === undefined || isRollbackFile(p) || isSupabaseTestFile(p)) continue;
-    const slash = p.lastIndexOf('/');
-    const folder = slash < 0 ? '' : p.slice(0, slash);
-    if (SEQUENCE_START.test(p.slice(slash + 1)) || SUPABASE_MIGRATIONS.test(folder)) folders.add(IN_SUPABASE.exec(folder)?.[1] ?? folder);
+    const folder = p.slice(0, Math.max(0, p.lastIndexOf('/')));
+    if (sequenceFolder(p) !== undefined || SUPABASE_MIGRATIONS.test(folder)) folders.add(IN_SUPABASE.exec(folder)?.[1] ?? folder);
   }
   // (graphile-migrate's `current/` is the next migration of its `committed/` sequence)
   for (const f of folders) {

@@ -5,7 +5,7 @@
 import { callsIn, PLATFORM_SCHEMAS } from './ast.js';
 import type { Func, Model, Policy } from './model.js';
 import { memoModel } from './policy-exprs.js';
-import { sval } from './parse.js';
+import { nameParts } from './parse.js';
 import type { CallRef } from './ast.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf } from './unseen.js';
@@ -41,7 +41,7 @@ function factsOf(file: ParsedFile): FileFunctionFacts {
   for (const s of file.statements) {
     const n = s.node;
     if (s.kind === 'CreateFunctionStmt') {
-      const parts: string[] = (n?.funcname ?? []).map((x: Node) => sval(x) ?? '');
+      const parts = nameParts(n?.funcname);
       const name = parts[parts.length - 1];
       if (name) out.creations.push({ stmt: s, schema: parts.length > 1 ? parts[parts.length - 2] : undefined, name, inDo: s.origin === 'do' });
       if (s.body?.dynamicExecutes.some((d) => CREATES_FUNCTION.test(d.text))) out.dynamic = true;
@@ -49,10 +49,10 @@ function factsOf(file: ParsedFile): FileFunctionFacts {
       if (s.body?.dynamicExecutes.length && CREATES_FUNCTION.test(file.text.slice(s.body.start, s.body.end))) out.dynamic = true;
     } else if (s.kind === 'RenameStmt' && (n?.renameType === 'OBJECT_FUNCTION' || n?.renameType === 'OBJECT_PROCEDURE' || n?.renameType === 'OBJECT_ROUTINE')) {
       if (typeof n.newname === 'string') out.renamed.push(n.newname);
-      const parts: string[] = (n.object?.ObjectWithArgs?.objname ?? []).map((x: Node) => sval(x) ?? '');
+      const parts = nameParts(n.object?.ObjectWithArgs?.objname);
       if (parts.length) out.renamed.push(parts[parts.length - 1]!);
     } else if (s.kind === 'AlterObjectSchemaStmt' && (n?.objectType === 'OBJECT_FUNCTION' || n?.objectType === 'OBJECT_PROCEDURE' || n?.objectType === 'OBJECT_ROUTINE')) {
-      const parts: string[] = (n.object?.ObjectWithArgs?.objname ?? []).map((x: Node) => sval(x) ?? '');
+      const parts = nameParts(n.object?.ObjectWithArgs?.objname);
       if (parts.length) out.renamed.push(parts[parts.length - 1]!);
     }
   }

@@ -4,7 +4,7 @@ import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
-import { defElems, sval, walk } from '../../analysis/parse.js';
+import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
@@ -1033,7 +1033,7 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc 
       made = true;
       found = undefined;
     } else if (stmt.kind === 'DropStmt' && n?.removeType === 'OBJECT_TABLE' && made) {
-      const keys = (n.objects ?? []).map((o: Node) => model.key(((o?.List?.items ?? []) as Node[]).map((x) => sval(x) ?? '')));
+      const keys = (n.objects ?? []).map((o: Node) => model.key(nameParts(o?.List?.items)));
       if (keys.includes(t.key)) {
         made = false;
         if (found) found.dropped = loc;
