@@ -220,6 +220,22 @@ describe('--fix', () => {
     for (const rule of ['rls-not-forced', 'definer-search-path-missing']) assert.ok(!left.includes(rule), `${rule} left: ${left}`);
     assert.ok(left.includes('rls-not-enabled'));
   });
+  // Calibration (sweetr, debt-manager): the FORCE for a table made in one file goes after its ENABLE
+  // in a later one; counted as "fixable with --fix", it was never applied.
+  test('ok: a safe fix of a finding in one file whose edit is in another is applied; what is counted fixable is what --fix applies', () => {
+    const dir = fixture({
+      'm/1_tables.sql': 'CREATE TABLE notes (id int PRIMARY KEY, owner int NOT NULL);\n',
+      'm/2_rls.sql': 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY notes_own ON notes TO app_user USING (owner = 1);\n',
+    });
+    assert.match(run(dir, ['m']).stdout, /1 fixable with --fix/);
+    const r = run(dir, ['m', '--fix']);
+    assert.match(r.stdout, /fixed: m\/2_rls\.sql/);
+    assert.equal(readFileSync(join(dir, 'm/1_tables.sql'), 'utf8'), 'CREATE TABLE notes (id int PRIMARY KEY, owner int NOT NULL);\n');
+    assert.match(readFileSync(join(dir, 'm/2_rls.sql'), 'utf8'), /^ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE notes FORCE ROW LEVEL SECURITY;\n/);
+    const again = run(dir, ['m', '--format', 'json']);
+    assert.ok(!JSON.parse(again.stdout).files.some((f: { diagnostics: Array<{ rule: string }> }) => f.diagnostics.some((d) => d.rule === 'rls-not-forced')));
+    assert.doesNotMatch(run(dir, ['m']).stdout, /fixable with --fix/);
+  });
   test('ok: the atomic writer leaves a file alone that changed on disk meanwhile', async () => {
     const dir = fixture({ 'a.sql': 'one' });
     const path = join(dir, 'a.sql');
@@ -363,6 +379,28 @@ describe("a Supabase project's config.toml", () => {
     assert.deepEqual(rules(join(plain, 'supabase', 'migrations'), '.'), fromRoot);
     // matrix and verify read it too (verify: no complaint about it on stderr)
     assert.equal(run(dir, ['matrix', '.']).stderr, '');
+  });
+  // Calibration (organizacao10x, no config.toml): from inside supabase/, the ids named no supabase/
+  // folder: the Supabase CLI's file-name rules went silent, the replay order changed, and
+  // rls-not-enabled spoke of no Supabase roles. The ids are now relative to the project's folder.
+  test('ok: linted from inside supabase/ or supabase/migrations/ (no config.toml), the findings are those from the project folder; paths are shown relative to the current directory', () => {
+    const dir = fixture({
+      'supabase/migrations/001_notes.sql': 'CREATE TABLE public.notes (id bigint PRIMARY KEY, owner uuid NOT NULL); ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n',
+      'supabase/migrations/001_tags.sql': 'CREATE TABLE public.tags (id bigint PRIMARY KEY, name text);\n',
+    });
+    const found = (cwd: string, arg: string) => {
+      const out = JSON.parse(run(cwd, [arg, '--format', 'json']).stdout) as { files: Array<{ path: string; diagnostics: Array<{ rule: string; message: string }> }> };
+      return out.files.map((f) => ({ path: f.path, found: f.diagnostics.map((d) => `${d.rule}: ${d.message}`) }));
+    };
+    const fromRoot = found(dir, '.');
+    assert.deepEqual(fromRoot.map((f) => f.path), ['supabase/migrations/001_notes.sql', 'supabase/migrations/001_tags.sql']);
+    assert.deepEqual(fromRoot[1]!.found.map((x) => x.split(':')[0]), ['supabase-migration-version-duplicate', 'rls-not-enabled']);
+    assert.match(fromRoot[1]!.found[1]!, /anon and authenticated, the roles of every API request/);
+    const same = (cwd: string, arg: string, prefix: string) =>
+      assert.deepEqual(found(cwd, arg), fromRoot.map((f) => ({ ...f, path: f.path.replace('supabase/migrations/', prefix) })));
+    same(join(dir, 'supabase'), '.', 'migrations/');
+    same(join(dir, 'supabase'), 'migrations', 'migrations/');
+    same(join(dir, 'supabase', 'migrations'), '.', '');
   });
   test('err: a config.toml that is not TOML is named on stderr with its line; the lint goes on with the setting alone', () => {
     const dir = fixture({

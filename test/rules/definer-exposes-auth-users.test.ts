@@ -161,6 +161,36 @@ END $$;
   });
 });
 
+// Calibration (paynless' check_user_membership): the id read INTO a variable only selects which
+// membership rows are returned: the caller gets their status, never the id.
+test("err (message): an id read INTO a variable used only in the WHERE of the returned query is not returned data: the function tells whether rows match; PGlite: anon gets the member's status for an e-mail address, and no id", async () => {
+  const sql = `CREATE TABLE public.members (org_id uuid, user_id uuid, status text);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.member_status_by_email(p_org uuid, p_email text) RETURNS TABLE(status text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+DECLARE v_id uuid;
+BEGIN
+  SELECT id INTO v_id FROM auth.users WHERE email = p_email LIMIT 1;
+  RETURN QUERY SELECT m.status FROM public.members m WHERE m.org_id = p_org AND m.user_id = v_id;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250630190924_members.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /tells whether rows of auth\.users match its arguments \(it returns none of their columns\)/);
+  assert.doesNotMatch(mine[0]!.message, /returns data/);
+  // the id itself returned: data, named
+  const data = sql.replace('RETURNS TABLE(status text)', 'RETURNS TABLE(uid uuid)').replace('RETURN QUERY SELECT m.status FROM', 'RETURN QUERY SELECT v_id FROM');
+  assert.match(lintFiles([{ file: 'supabase/migrations/20250630190924_members.sql', text: data }], ID).mine[0]!.message, /returns data \(id\) of rows of auth\.users/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(sql);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'victim@example.com'); INSERT INTO public.members VALUES ('${TENANT_A}', '${TENANT_B}', 'active'); GRANT EXECUTE ON FUNCTION public.member_status_by_email(uuid, text) TO anon; SET ROLE anon`);
+    assert.deepEqual(await q(`SELECT * FROM public.member_status_by_email('${TENANT_A}', 'victim@example.com')`), [{ status: 'active' }]);
+    assert.deepEqual(await q(`SELECT * FROM public.member_status_by_email('${TENANT_A}', 'nobody@example.com')`), []);
+  });
+});
+
 // Calibration cal29 (vitaluxe-flow's fix_orphaned_patient_accounts): auth.users is read in a WITH
 // query whose id reaches the result through RETURNING and the CTE's name: data, not existence.
 test("err (message): auth.users read in a WITH query (its id carried through RETURNING into the result) is data, not existence; PGlite: authenticated gets the victim's auth id", async () => {

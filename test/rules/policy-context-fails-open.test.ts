@@ -564,6 +564,25 @@ CREATE POLICY p ON t TO authenticated USING (tenant_id::text = ${T} OR ${T} = ''
   assert.match(mine[0]!.message, /drop `current_setting\('app\.tenant_id', true\) = ''` wherever it stands; compare/);
 });
 
+// Calibration (trazo's 004-optimize-rls-auth-uid.sql): the branch named in the advice carried the
+// comments around it, the next branch's among them.
+test('ok: the branch named in the advice is shown without the comments written around it; the fix keeps the other branch and its comment', () => {
+  const T = "current_setting('app.tenant_id', true)";
+  const sql = `CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid NOT NULL); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;
+CREATE POLICY p ON t TO authenticated USING (true) WITH CHECK (
+  -- service calls set no tenant
+  ${T} = ''
+  -- OR rows of the caller's tenant
+  OR tenant_id::text = ${T}
+);`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /drop `current_setting\('app\.tenant_id', true\) = ''`/);
+  assert.doesNotMatch(mine[0]!.message, /--/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+});
+
 test('ok: with other conditions (the residual), the effects sentence keeps them: "those rows", never "every row"', () => {
   const base = `CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, user_id int, deleted_at timestamptz); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;`;
   const T = "current_setting('app.tenant_id', true)";

@@ -2,7 +2,7 @@
 // the fix (ENABLE + FORCE) it reads none without a policy, and only its own rows with one.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -364,5 +364,63 @@ CREATE OR REPLACE VIEW public.work_order_files WITH (security_invoker = true) AS
   await inRollback(await getDb(), async (q) => {
     await q(sql);
     assert.deepEqual(await q(`SELECT relkind FROM pg_class WHERE oid = 'public.work_order_files'::regclass`), [{ relkind: 'v' }]);
+  });
+});
+
+// Calibration (be-my-doctor's clinic_assistants): a CREATE TABLE whose FOREIGN KEY names a table
+// made only later fails (42P01), and with it the ENABLE and the policies after it; a later CREATE
+// TABLE IF NOT EXISTS makes the table with RLS off. The model kept the first table's RLS and
+// policies, and nothing was reported.
+test('err: a CREATE TABLE referencing a table made only later makes nothing: its ENABLE and policies neither; the table a later migration makes has RLS off (PGlite, each file in a transaction and each statement alone)', async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/20250101000000_a.sql',
+      text: `CREATE TABLE IF NOT EXISTS public.clinic_assistants (id uuid PRIMARY KEY, clinic_id uuid REFERENCES public.clinics(id), assistant_id uuid NOT NULL);
+ALTER TABLE public.clinic_assistants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "assistant reads" ON public.clinic_assistants FOR SELECT TO authenticated USING (assistant_id = (select auth.uid()));
+`,
+    },
+    {
+      file: 'supabase/migrations/20250103000000_c.sql',
+      text: `CREATE TABLE public.clinics (id uuid PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS public.clinic_assistants (id uuid PRIMARY KEY, clinic_id uuid REFERENCES public.clinics(id), assistant_id uuid NOT NULL);
+ALTER TABLE public.clinics ENABLE ROW LEVEL SECURITY;
+`,
+    },
+  ];
+  const { mine, ws } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.file, files[1]!.file);
+  assert.equal(textAt(ws, mine[0]!), 'public.clinic_assistants');
+  assert.match(
+    mine[0]!.message,
+    /\(its CREATE TABLE at 20250101000000_a\.sql:1 fails, 42P01: it references public\.clinics, which the migrations create only later\. So the ALTER TABLE … ENABLE ROW LEVEL SECURITY at 20250101000000_a\.sql:2 finds no table \(42P01\) and enables nothing, nor do the policies written for it then exist; the CREATE TABLE at 20250103000000_c\.sql:2 makes the table, with row-level security off\)/,
+  );
+  // (the policy is said never to exist: policy-unknown-column, at the CREATE POLICY)
+  const unknown = findingsOf(ws, 'policy-unknown-column');
+  assert.equal(unknown.length, 1);
+  assert.match(unknown[0]!.message, /is made only at 20250103000000_c\.sql:2/);
+  const db = await getDb();
+  const check = async (q: Q) => {
+    const rls = await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'public.clinic_assistants'::regclass`);
+    assert.equal(rls[0]!.relrowsecurity, false);
+    assert.equal(await count(q, `(SELECT 1 FROM pg_policy WHERE polrelid = 'public.clinic_assistants'::regclass) p`), 0);
+    await q(`INSERT INTO public.clinic_assistants (id, assistant_id) VALUES ('${TENANT_A}', '${TENANT_B}'); GRANT SELECT ON public.clinic_assistants TO authenticated`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.clinic_assistants'), 1, "another user's row is read: RLS is off");
+  };
+  // as the Supabase CLI runs them (each file one transaction: the first fails whole, 42P01)
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', 'ok']);
+    await check(q);
+  });
+  // as psql without ON_ERROR_STOP (each statement alone: the ENABLE and the policy fail with 42P01)
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => e.code), ['42P01', '42P01', '42P01']);
+    await check(q);
   });
 });

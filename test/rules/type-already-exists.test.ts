@@ -132,7 +132,13 @@ test('err (message): a file the Supabase CLI skips (a hyphen in its name) is not
   const { mine } = lintFiles(files, ID);
   assert.equal(mine.length, 1);
   assert.doesNotMatch(mine[0]!.message, /runs each file in one transaction/);
-  assert.match(mine[0]!.message, /the Supabase CLI skips one of the two files: supabase-migration-skipped/);
+  assert.match(mine[0]!.message, /the Supabase CLI skips this file: supabase-migration-skipped/);
+  // (calibration, be-my-doctor: both files named with a hyphen: the CLI skips both, not one)
+  const both = lintFiles([{ ...files[0]!, file: 'supabase/migrations/20250101000000-a.sql' }, files[1]!], ID).mine;
+  assert.equal(both.length, 1);
+  assert.match(both[0]!.message, /the Supabase CLI skips both files: supabase-migration-skipped/);
+  const first = lintFiles([{ ...files[0]!, file: 'supabase/migrations/20250101000000-a.sql' }, { ...files[1]!, file: 'supabase/migrations/20250201000000_b.sql' }], ID).mine;
+  assert.match(first[0]!.message, /the Supabase CLI skips the file of the first CREATE TYPE: supabase-migration-skipped/);
 });
 
 test("err: a DO block running EXECUTE whose comment says 'Drop …' drops nothing (betterbooks: `-- Drop existing function if it exists` hid eight CREATE TYPE failures); PGlite: 42710", async () => {

@@ -669,12 +669,13 @@ function ownTableMadeLater(model: Model, p: Policy, ws: WorkspaceColumnFacts): M
   // only from a later CREATE TABLE (IF NOT EXISTS) of it, if one comes; vitaluxe-flow's easypost tables)
   const failing = createsReferencingLater(model);
   if (failing.length !== 0) {
-    const own = model.tables.get(p.table);
     const failed = (at: Loc) => failing.find((x) => x.loc.file === at.file && x.loc.start === at.start);
-    let f = own ? failed(own.created) : undefined;
-    if (own && f && writtenBefore(model, own.created, p.created)) {
+    // (the model makes no table of a failing CREATE: the first CREATE of the name in the workspace)
+    const first = firstMadeAt(model, fi, p.table);
+    let f = first ? failed(first) : undefined;
+    if (first && f && writtenBefore(model, first, p.created)) {
       // (the last CREATE of it before the policy decides: one that succeeds makes it)
-      for (let next = createdAfter(model, ws, own.key, f.loc); next && writtenBefore(model, next, p.created); next = createdAfter(model, ws, own.key, next)) {
+      for (let next = createdAfter(model, ws, p.table, f.loc); next && writtenBefore(model, next, p.created); next = createdAfter(model, ws, p.table, next)) {
         const g = failed(next);
         if (!g) {
           f = undefined;
@@ -682,7 +683,10 @@ function ownTableMadeLater(model: Model, p: Policy, ws: WorkspaceColumnFacts): M
         }
         f = g;
       }
-      if (f) return { rv, key: p.table, made: createdAfter(model, ws, own.key, p.created), failed: { loc: f.loc, references: f.key } };
+      // (made where a CREATE after the policy succeeds: not at one that fails too)
+      let made = createdAfter(model, ws, p.table, p.created);
+      while (made && failed(made)) made = createdAfter(model, ws, p.table, made);
+      if (f) return { rv, key: p.table, made, failed: { loc: f.loc, references: f.key } };
     }
   }
   const at = ws.fileIndex.get(p.created.file) ?? -1;
@@ -742,10 +746,10 @@ function foreignKeysOf(file: ParsedFile): Array<{ s: Statement; refs: Node[] }> 
  * relation "x" does not exist (vitaluxe-flow's first migration, whose easypost tables reference
  * order_lines, made months later). Per model.
  */
-export function createsReferencingLater(model: Model): ReadonlyArray<{ loc: Loc; key: string; made: Loc }> {
+export function createsReferencingLater(model: Model): ReadonlyArray<{ loc: Loc; key: string; made: Loc; stmt: Statement }> {
   return memoModel(model, 'columns:referencingLater', (m) => {
     const ws = workspaceFacts(m);
-    const out: Array<{ loc: Loc; key: string; made: Loc }> = [];
+    const out: Array<{ loc: Loc; key: string; made: Loc; stmt: Statement }> = [];
     if (ws.firstMade.size === 0) return out;
     m.files.forEach((file, at) => {
       for (const { s, refs } of foreignKeysOf(file)) {
@@ -756,7 +760,7 @@ export function createsReferencingLater(model: Model): ReadonlyArray<{ loc: Loc;
           if (fi === undefined || fi < at) continue;
           const made = firstMadeAt(m, fi, key);
           if (made && madeLaterThan(made, fi, at, { file: file.file, start: s.start, end: s.end })) {
-            out.push({ loc: { file: file.file, start: s.start, end: s.end }, key, made });
+            out.push({ loc: { file: file.file, start: s.start, end: s.end }, key, made, stmt: s });
             break;
           }
         }

@@ -5,6 +5,7 @@ import { callsIn, census, conjuncts, dmlTargetsIn, fitted, identEnd, relationsIn
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
+import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -68,6 +69,15 @@ export function createdTypeName(stmt: Statement): string | undefined {
 function functionsNamed(functions: ReadonlyMap<string, Func[]>, parts: string[], defaultSchema: string): Func[] | undefined {
   const list = functions.get(plainKey(parts, defaultSchema));
   return list === undefined && parts.length === 1 ? functions.get(`pg_catalog.${parts[0]}`) : list;
+}
+
+/** A CREATE OR REPLACE FUNCTION / PROCEDURE (`stmt`, at `loc`, naming it at `nameLoc`) PostgreSQL rejects (function-replace.ts): `replaced` stays as it was. */
+export interface RejectedReplacement {
+  stmt: Statement;
+  loc: Loc;
+  nameLoc: Loc;
+  replaced: Func;
+  rejection: ReplaceRejection;
 }
 
 /** A plain CREATE TABLE (`stmt`, at `loc`, naming it at `nameLoc`) of a table that existed (`table`: what it was then). */
@@ -262,6 +272,12 @@ export interface Model {
    * schema dump or declarative schema beside the migrations, say) the model takes the new table.
    */
   recreatedTables: TableRecreation[];
+  /**
+   * Each CREATE OR REPLACE FUNCTION / PROCEDURE that PostgreSQL rejects over the routine of the same
+   * argument types (function-replace.ts), which the model leaves as it was: both top-level
+   * statements of files in one folder, with nothing between that may drop it unseen.
+   */
+  rejectedReplacements: RejectedReplacement[];
   /** the workspace looks like a Supabase project (supabase/migrations/ or supabase/schemas/) */
   supabase: boolean;
   /** The owner of SECURITY DEFINER functions and tables with no known owner (the role that ran the migrations) is assumed to bypass RLS. */
@@ -1959,7 +1975,13 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
  * is the same as a replay from the start. The previous model itself is not needed, so it can
  * be gone before the next one is built.
  */
-export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint): Model {
+/**
+ * The model of a workspace's migrations, replayed in migration order. `failing`: top-level CREATE
+ * TABLE statements PostgreSQL rejects for a reason the replay cannot see where it stands (a FOREIGN
+ * KEY naming a table made only later: columns.ts createsReferencingLater), which make no table;
+ * by default those of the previous build (engine/workspace.ts builds again when they changed).
+ */
+export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint, failing: readonly Statement[] = previous?.failing ?? NO_STATEMENTS): Model {
   const files = migrationOrder(parsed, config.sqitchPlans, config.orderRanks);
   const supabase = config.supabaseLayout === true || files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
@@ -1970,6 +1992,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   for (const c of migrationCopies(files)) snapshots.add(c);
   const segments = replaySegments(snapshots.size ? files.filter((f) => !snapshots.has(f)) : files);
   const r = new Replay(defaultSchema);
+  if (failing.length) r.failing = new Set(failing);
 
   // Where the segments first differ from the previous build's: the state there is saved (the
   // next edit is likely in the same file), and resumed from if the previous build saved one at or before it.
@@ -1979,7 +2002,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   let start = 0;
   let restored = false;
   let oldRecords: ResumePoint['records'] | undefined;
-  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform) {
+  if (before && before.defaultSchema === defaultSchema && before.supabasePlatform === supabasePlatform && sameStatements(before.failing, failing)) {
     const old = before.segments;
     let c = 0;
     while (c < segments.length && c < old.length && sameSegment(segments[c]!, old[c]!)) c++;
@@ -2049,8 +2072,17 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   });
   for (let i = 0; i < r.orphanPolicies.length; i++) allPolicies.push(r.orphanPolicies[i]!);
   const model = new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema);
-  resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved, records });
+  resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved, records, failing });
   return model;
+}
+
+const NO_STATEMENTS: readonly Statement[] = Object.freeze([]);
+
+/** Whether two lists hold the same statements in the same order. */
+export function sameStatements(a: readonly Statement[], b: readonly Statement[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 type Segment = { file: ParsedFile; entry: ParsedFile; from: number; to: number };
@@ -2071,6 +2103,8 @@ export interface ResumePoint {
   saved: { at: number; state: Replay } | undefined;
   /** what the replay of each segment did, if recorded (see "redoing a segment") */
   records: Array<SegmentRecord | undefined>;
+  /** buildModel's `failing`: a build with others resumes nothing (its records and state hold what those did) */
+  failing: readonly Statement[];
 }
 
 /** Records by file. */
@@ -2099,7 +2133,7 @@ export function resumePointOf(model: Model): ResumePoint | undefined {
  * replaying the whole workspace. Its default schema matches none, so nothing is restored.
  */
 export function recordFromStart(): ResumePoint {
-  return { defaultSchema: '', supabasePlatform: false, segments: [], saved: undefined, records: [] };
+  return { defaultSchema: '', supabasePlatform: false, segments: [], saved: undefined, records: [], failing: NO_STATEMENTS };
 }
 
 // ---- sharing the replay's state ----
@@ -2159,6 +2193,7 @@ function shareState(from: Replay, to: Replay): void {
   to.defaultTableGrants = from.defaultTableGrants.slice();
   to.replacedPolicies = from.replacedPolicies.slice();
   to.recreatedTables = from.recreatedTables.slice();
+  to.rejectedReplacements = from.rejectedReplacements.slice();
   to.defaultExecuteRevoked = from.defaultExecuteRevoked;
   to.searchPath = from.searchPath;
   to.schemaTag = from.schemaTag;
@@ -2597,7 +2632,7 @@ export function checkRedoWith(check: (redone: object, replayed: object) => void)
 function stateOf(r: Replay): object {
   return {
     maps: r.maps.map((m) => [...m]),
-    lists: [r.statements, r.grantEvents, r.contextWrites, r.triggers, r.orphanPolicies, r.defaultTableGrants, r.replacedPolicies, r.recreatedTables],
+    lists: [r.statements, r.grantEvents, r.contextWrites, r.triggers, r.orphanPolicies, r.defaultTableGrants, r.replacedPolicies, r.recreatedTables, r.rejectedReplacements],
     session: [r.lastEntry, r.currentRole, r.searchPath, r.schemaTag, r.defaultExecuteRevoked],
   };
 }
@@ -2632,6 +2667,7 @@ class ReplayedModel implements Model {
   statements: Array<{ file: ParsedFile; stmt: Statement }>;
   replacedPolicies: PolicyReplacement[];
   recreatedTables: TableRecreation[];
+  rejectedReplacements: RejectedReplacement[];
   supabase: boolean;
   assumeUnknownOwnerBypassesRls: boolean;
   readonly #defaultSchema: string;
@@ -2654,6 +2690,7 @@ class ReplayedModel implements Model {
     this.statements = r.statements;
     this.replacedPolicies = r.replacedPolicies;
     this.recreatedTables = r.recreatedTables;
+    this.rejectedReplacements = r.rejectedReplacements;
     this.supabase = supabase;
     this.assumeUnknownOwnerBypassesRls = config.definerOwnerBypassesRls === 'true' || (config.definerOwnerBypassesRls === 'auto' && supabase);
     this.#defaultSchema = defaultSchema;
@@ -2715,6 +2752,10 @@ class Replay {
   replacedPolicies: PolicyReplacement[] = [];
   /** Model.recreatedTables: a segment that adds to it is not recorded (whether one is depends on all the statements before it) */
   recreatedTables: TableRecreation[] = [];
+  /** Model.rejectedReplacements: a segment that adds to it is not recorded (as recreatedTables) */
+  rejectedReplacements: RejectedReplacement[] = [];
+  /** CREATE TABLE statements that make no table (buildModel's `failing`) */
+  failing: ReadonlySet<Statement> | undefined;
   /** how many orphan policies a CREATE POLICY of the same name replaced: a segment that replaced one is not recorded (its record would only append) */
   orphansReplaced = 0;
   /** how many times default privileges were decided by the roles the migrations made (defaultsReach: a segment doing so is not recorded, its footprint does not name them) */
@@ -2755,7 +2796,7 @@ class Replay {
   save(): Replay {
     const state = this.sharedCopy();
     if (guarding) {
-      for (const a of [state.triggers, state.orphanPolicies, state.grantEvents, state.contextWrites, state.statements, state.defaultTableGrants, state.replacedPolicies, state.recreatedTables]) Object.freeze(a);
+      for (const a of [state.triggers, state.orphanPolicies, state.grantEvents, state.contextWrites, state.statements, state.defaultTableGrants, state.replacedPolicies, state.recreatedTables, state.rejectedReplacements]) Object.freeze(a);
       for (const m of [state.tables, state.views, state.functions, state.roles, state.rlsEventsOfUncreatedTables]) guard(m);
     }
     return state;
@@ -3034,12 +3075,13 @@ class Replay {
     const replacedBefore = this.orphansReplaced;
     const consultedBefore = this.rolesConsulted;
     const recreatedBefore = this.recreatedTables.length;
+    const rejectedBefore = this.rejectedReplacements.length;
     try {
       this.run(file, entry, from, to);
     } finally {
       this.added = undefined;
     }
-    if (this.orphansReplaced !== replacedBefore || this.recreatedTables.length !== recreatedBefore || this.rolesConsulted !== consultedBefore) recordable = false;
+    if (this.orphansReplaced !== replacedBefore || this.recreatedTables.length !== recreatedBefore || this.rejectedReplacements.length !== rejectedBefore || this.rolesConsulted !== consultedBefore) recordable = false;
     const addedOut: unknown[] = [];
     for (let k = 0; k < added.length; k += 2) addedOut.push(added[k], added[k + 1], maps[added[k] as number]!.get(added[k + 1] as string));
     const changed: unknown[] = [];
@@ -3155,6 +3197,7 @@ class Replay {
     const here = op.here;
     switch (op.kind) {
       case OP_CREATE_TABLE: {
+        if (this.failing?.has(op.stmt)) break;
         const k = this.keyOf(op.rel);
         // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its columns, RLS state, policies and grants
         if (op.ifNotExists && this.relationExists(k)) {
@@ -3477,6 +3520,7 @@ class Replay {
 
   createFunction(op: OpCreateFunction): void {
     const pf = this.functionProtoOf(op);
+    if (op.replace && op.stmt.origin === 'file' && this.rejectsReplace(op, pf)) return;
     const f: Func = {
       key: pf.key,
       schema: pf.schema,
@@ -3525,6 +3569,32 @@ class Replay {
     if (existing) for (const g of existing) if (argKeyOf(g) !== argKey) list.push(g);
     list.push(f);
     this.insert(this.functions, M_FUNCTIONS, f.key, list);
+  }
+
+  /**
+   * Whether PostgreSQL rejects a top-level CREATE OR REPLACE over the routine of the same argument
+   * types (function-replace.ts), recording it if so: that routine was made by a top-level statement
+   * of the same folder, and nothing since may have dropped it unseen (a DO block's dynamic DROP, DROP
+   * OWNED, DROP SCHEMA … CASCADE).
+   */
+  rejectsReplace(op: OpCreateFunction, pf: { key: string; argTypes: string[]; nameLoc: Loc }): boolean {
+    const existing = this.functions.get(pf.key);
+    if (!existing) return false;
+    const argKey = pf.argTypes.join(',');
+    const old = existing.find((g) => argKeyOf(g) === argKey);
+    if (!old || old.stmt.origin !== 'file' || old.stmt.kind !== 'CreateFunctionStmt' || folderOf(old.created.file) !== folderOf(op.here.file)) return false;
+    const rejection = replaceRejection(old.stmt.node, op.stmt.node, this.defaultSchema);
+    if (!rejection) return false;
+    const list = this.statements;
+    let i = list.length - 2;
+    for (; i >= 0 && list[i]!.stmt !== old.stmt; i--) {
+      const s = list[i]!.stmt;
+      if (s.kind === 'DropOwnedStmt' || (s.kind === 'DropStmt' && s.node?.removeType === 'OBJECT_SCHEMA' && s.node?.behavior === 'DROP_CASCADE')) return false;
+      if (s.kind === 'DoStmt' && s.body?.dynamicExecutes.some((d) => /\bdrop\s+(?:function|procedure|routine|schema|owned)\b/i.test(d.text))) return false;
+    }
+    if (i < 0) return false;
+    this.rejectedReplacements.push({ stmt: op.stmt, loc: op.here, nameLoc: pf.nameLoc, replaced: old, rejection });
+    return true;
   }
 
   /** ALTER TABLE's ENABLE, DISABLE, FORCE or NO FORCE ROW LEVEL SECURITY on `t`: the table owned. */

@@ -3,7 +3,7 @@
 // analysis/matrix.ts (the editor's "Show RLS matrix" renders the same data as Markdown).
 import { rlsMatrix, type MatrixCell, type RlsMatrix } from '../analysis/matrix.js';
 import { initParser, Workspace } from '../engine/workspace.js';
-import { readBeside, collectFiles, loadConfig, readAllFiles, rootRelative } from './run.js';
+import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelative } from './run.js';
 import { counted } from '../analysis/words.js';
 
 export interface MatrixOptions {
@@ -21,10 +21,10 @@ export async function matrixOf(options: MatrixOptions): Promise<Matrices> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const files = await collectFiles(options.paths, options.cwd, config);
   await initParser();
-  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
-  const read = await readAllFiles(options.cwd, files, options.warn);
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, idBase(options.cwd)) });
+  const read = await readAllFiles(options.cwd, files, options.warn, idBase(options.cwd));
   for (const f of read) ws.setFile(f.path, f.text);
-  await readBeside(ws, options.cwd, read.map((f) => f.absolute), options.warn);
+  await readBeside(ws, options.cwd, read.map((f) => f.absolute), options.warn, idBase(options.cwd));
   return ws.databases().map((d) => ({ name: d.name, matrix: rlsMatrix(ws.model(d.files[0])) }));
 }
 

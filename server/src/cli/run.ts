@@ -44,6 +44,22 @@ export interface LintRun {
   databases: Database[];
 }
 
+/**
+ * The folder the CLI's file ids are relative to: `cwd`, unless `cwd` is in a Supabase project's
+ * `supabase/` folder (one holding config.toml or migrations/, or a folder below it): then the folder
+ * holding that one, so that ids keep the `supabase/migrations/…` the analysis knows the layout by
+ * (its Supabase roles, the CLI's file-name rules and order) wherever the CLI is run from. Paths
+ * shown are relative to `cwd` either way.
+ */
+export function idBase(cwd: string): string {
+  for (let dir = resolve(cwd); ; ) {
+    if (basename(dir) === 'supabase' && (existsSync(join(dir, 'config.toml')) || existsSync(join(dir, 'migrations')))) return dirname(dir);
+    const up = dirname(dir);
+    if (up === dir) return cwd;
+    dir = up;
+  }
+}
+
 export const toDisplay = (cwd: string, abs: string) => {
   const rel = relative(cwd, abs) || basename(abs);
   return sep === '\\' ? rel.split(sep).join('/') : rel;
@@ -118,12 +134,12 @@ export async function collectFiles(paths: string[], cwd: string, config: Config)
 }
 
 /** Reads the files; those that cannot be read are returned apart, with the reason. */
-export async function readFiles(cwd: string, absolute: string[]): Promise<{ files: Array<{ path: string; absolute: string; text: string }>; unreadable: LintRun['unreadable'] }> {
+export async function readFiles(cwd: string, absolute: string[], base = cwd): Promise<{ files: Array<{ path: string; absolute: string; text: string }>; unreadable: LintRun['unreadable'] }> {
   const files: Array<{ path: string; absolute: string; text: string }> = [];
   const unreadable: LintRun['unreadable'] = [];
   for (const abs of absolute) {
     const read = await readTextFile(abs);
-    if (read.ok) files.push({ path: toDisplay(cwd, abs), absolute: abs, text: read.text });
+    if (read.ok) files.push({ path: toDisplay(base, abs), absolute: abs, text: read.text });
     else unreadable.push({ path: toDisplay(cwd, abs), reason: read.reason });
   }
   return { files, unreadable };
@@ -133,9 +149,9 @@ export async function readFiles(cwd: string, absolute: string[]): Promise<{ file
  * For commands that need every file (a replay with one missing would mislead), with the files
  * they include (readIncluded; the parser must be ready): the first unreadable one is an error.
  */
-export async function readAllFiles(cwd: string, absolute: string[], warn?: (message: string) => void): Promise<Array<{ path: string; absolute: string; text: string }>> {
-  const { files, unreadable } = await readFiles(cwd, absolute);
-  const included = await readIncluded(cwd, files, warn);
+export async function readAllFiles(cwd: string, absolute: string[], warn?: (message: string) => void, base = cwd): Promise<Array<{ path: string; absolute: string; text: string }>> {
+  const { files, unreadable } = await readFiles(cwd, absolute, base);
+  const included = await readIncluded(cwd, files, warn, base);
   files.push(...included.files);
   unreadable.push(...included.unreadable);
   if (unreadable.length) throw new CliError(`cannot read ${unreadable[0]!.path}: ${unreadable[0]!.reason}`);
@@ -153,6 +169,7 @@ export async function readIncluded(
   cwd: string,
   files: ReadonlyArray<{ absolute: string; text: string }>,
   warn: (message: string) => void = () => undefined,
+  base = cwd,
 ): Promise<{ files: Array<{ path: string; absolute: string; text: string }>; unreadable: LintRun['unreadable'] }> {
   const known = new Set(files.map((f) => resolve(f.absolute)));
   const out: Awaited<ReturnType<typeof readIncluded>> = { files: [], unreadable: [] };
@@ -184,7 +201,7 @@ export async function readIncluded(
         out.unreadable.push({ path: toDisplay(cwd, found), reason: read.reason });
         continue;
       }
-      const f = { path: toDisplay(cwd, found), absolute: found, text: read.text };
+      const f = { path: toDisplay(base, found), absolute: found, text: read.text };
       out.files.push(f);
       queue.push(f);
     }
@@ -194,25 +211,29 @@ export async function readIncluded(
 
 export async function lint(options: LintOptions): Promise<LintRun> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
-  const read = await readFiles(options.cwd, await collectFiles(options.paths, options.cwd, config));
+  const base = idBase(options.cwd);
+  const read = await readFiles(options.cwd, await collectFiles(options.paths, options.cwd, config), base);
   await initParser();
-  const included = await readIncluded(options.cwd, read.files, options.warn);
+  const included = await readIncluded(options.cwd, read.files, options.warn, base);
   read.files.push(...included.files);
   read.unreadable.push(...included.unreadable);
   const files: LintedFile[] = read.files.map((f) => ({ ...f, findings: [] }));
-  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, base) });
   for (const f of files) ws.setFile(f.path, f.text);
-  await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn);
+  await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn, base);
   const fixed = new Set<string>();
   const skipped = new Set<string>();
   if (options.fix) {
     // one fix can enable another (e.g. ENABLE then FORCE): repeat while something changes
     for (let pass = 0; pass < 10; pass++) {
       const result = ws.lint();
+      // (a fix of a finding in one file may edit another: the FORCE for a table made in 1_tables.sql
+      // goes after its ENABLE in 2_rls.sql; each file takes the fixes whose edits are all its own)
+      const all = [...result.byFile.values()].flat();
       let changed = false;
       for (const f of files) {
         if (skipped.has(f.path)) continue;
-        const edits = safeFixEdits(result.byFile.get(f.path) ?? [], f.path);
+        const edits = safeFixEdits(all, f.path);
         if (edits.length === 0) continue;
         ws.setFile(f.path, applyEdits(ws.text(f.path)!, edits));
         changed = true;
@@ -233,7 +254,6 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   }
   const result = ws.lint();
   for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
-  files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
   // (each database's files in the order they are replayed: natural path order, sqitch's plan and
   // requires, psql's includes where they are included)
   const databases = ws.databases().map((d) => {
@@ -241,7 +261,21 @@ export async function lint(options: LintOptions): Promise<LintRun> {
     const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), c.sqitchPlans, c.orderRanks);
     return { ...d, files: replayFileOrder(ordered.map((f) => ws.parsed(f.file)!)).map((f) => f.file) };
   });
-  return { files, config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable, databases };
+  if (base !== options.cwd) {
+    // (ids relative to the project's folder: shown relative to cwd)
+    const shown = (id: string) => toDisplay(options.cwd, resolve(base, id));
+    for (const f of files) {
+      f.path = shown(f.path);
+      f.findings = f.findings.map((d) => (d.fixes.length ? { ...d, fixes: d.fixes.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, file: shown(e.file) })) })) } : d));
+    }
+    for (const d of databases) d.files = d.files.map(shown);
+    return { files: sortedByPath(files), config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases };
+  }
+  return { files: sortedByPath(files), config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable, databases };
+}
+
+function sortedByPath(files: LintedFile[]): LintedFile[] {
+  return files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
 }
 
 /**
@@ -249,8 +283,8 @@ export async function lint(options: LintOptions): Promise<LintRun> {
  * where its `.pg-rls-lint.json` is read: the `databases` globs are relative to it), `/`-separated;
  * undefined outside it.
  */
-export function rootRelative(cwd: string): (id: string) => string | undefined {
-  return (id) => relativeTo(cwd, resolve(cwd, id));
+export function rootRelative(cwd: string, base = cwd): (id: string) => string | undefined {
+  return (id) => relativeTo(cwd, resolve(base, id));
 }
 
 /**
@@ -259,13 +293,12 @@ export function rootRelative(cwd: string): (id: string) => string | undefined {
  * project (its replay order), with the CLI's file ids (paths relative to `cwd`). A file that
  * cannot be read or parsed is told to `warn`; the run goes on.
  */
-export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined): Promise<void> {
+export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined, base = cwd): Promise<void> {
   const ids = (folder: string) => {
-    // (a folder that is cwd, or holds it — the CLI run inside supabase/ or supabase/migrations/ —
-    // holds every file named relative to cwd: the prefix of their ids is '')
-    const rel = relative(cwd, folder);
-    const prefix = rel === '' || /^\.\.(?:[\\/]\.\.)*$/.test(rel) ? '' : `${toDisplay(cwd, folder)}/`;
-    return { prefix, shown: prefix === '' && rel !== '' ? `${toDisplay(cwd, folder)}/` : prefix };
+    // (a folder that is the ids' base, or holds it, holds every file: the prefix of their ids is '')
+    const rel = relative(base, folder);
+    const prefix = rel === '' || /^\.\.(?:[\\/]\.\.)*$/.test(rel) ? '' : `${toDisplay(base, folder)}/`;
+    return { prefix, shown: relative(cwd, folder) === '' ? '' : `${toDisplay(cwd, folder)}/` };
   };
   const problem = (path: string, text: string) => warn(`${toDisplay(cwd, path)}: ${text}`);
   ws.setApiSchemas(await readApiSchemas(absolute, ids, problem));
@@ -320,7 +353,9 @@ export function countFindings(files: readonly LintedFile[]): Counts {
       if (d.severity === 'error') c.errors++;
       else if (d.severity === 'warning') c.warnings++;
       else c.infos++;
-      if (d.fixes.some((x) => x.kind === 'safe')) c.fixable++;
+      // (what --fix applies: the first safe fix, when its edits are all in one file, as safeFixEdits takes them)
+      const fix = d.fixes.find((x) => x.kind === 'safe');
+      if (fix && fix.edits.every((e) => e.file === fix.edits[0]!.file)) c.fixable++;
     }
   }
   return c;

@@ -6,7 +6,7 @@ import { anonymousSignInsOn } from '../analysis/supabase-config.js';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { formatExposure } from '../verify/exposures.js';
 import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
-import { readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
+import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
 import { describeDatabases, type Database } from '../analysis/databases.js';
 import { makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
@@ -182,11 +182,11 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const absolute = await collectFiles(options.paths, options.cwd, config);
   // the lint of the same files: which of its findings the engine showed
   await initParser();
-  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd) });
-  const given = await readAllFiles(options.cwd, absolute, options.warn);
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, idBase(options.cwd)) });
+  const given = await readAllFiles(options.cwd, absolute, options.warn, idBase(options.cwd));
   const all = given.map((f) => ({ file: f.path, text: f.text }));
   for (const f of all) ws.setFile(f.file, f.text);
-  await readBeside(ws, options.cwd, given.map((f) => f.absolute), options.warn);
+  await readBeside(ws, options.cwd, given.map((f) => f.absolute), options.warn, idBase(options.cwd));
   // the lint's order (natural sort of paths, the order setting, sqitch plans; psql includes and rollbacks are handled by verify)
   const ranks = new Map(ws.databases().flatMap((d) => [...(ws.configOf(d.files[0]).orderRanks ?? [])]));
   const read = migrationOrder(all, ws.databases().flatMap((d) => ws.configOf(d.files[0]).sqitchPlans ?? []), ranks);

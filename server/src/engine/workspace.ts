@@ -2,7 +2,8 @@
 // every enabled rule → findings with ranges, after severities and suppression comments.
 // Pure: no LSP, no file system, no printing. Callers (lsp/, cli/) feed it text.
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
-import { buildModel, markNotApplied, recordFromStart, resumePointOf, type Model, type ResumePoint } from '../analysis/model.js';
+import { buildModel, markNotApplied, recordFromStart, resumePointOf, sameStatements, type Model, type ResumePoint } from '../analysis/model.js';
+import { createsReferencingLater } from '../analysis/columns.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
@@ -217,7 +218,15 @@ export class Workspace {
     let b = this.built.get(builtKey(db));
     if (!b) this.built.set(builtKey(db), (b = { resume: this.editing ? recordFromStart() : undefined }));
     if (!b.model) {
-      b.model = buildModel(db.files.map((f) => this.parsed(f)!), this.partition().configs.get(db) ?? this.config, b.resume);
+      const files = db.files.map((f) => this.parsed(f)!);
+      const config = this.partition().configs.get(db) ?? this.config;
+      let model = buildModel(files, config, b.resume);
+      // (a CREATE TABLE whose FOREIGN KEY names a table made only later makes no table, nor do the
+      // ENABLE and policies after it: built again without it when those are not the last build's;
+      // what makes them so depends on the files alone, so the second build finds the same)
+      const failing = createsReferencingLater(model).map((x) => x.stmt);
+      if (!sameStatements(failing, resumePointOf(model)?.failing ?? [])) model = buildModel(files, config, b.resume, failing);
+      b.model = model;
       b.resume = resumePointOf(b.model);
     }
     return b.model;
@@ -548,7 +557,7 @@ export function safeFixEdits(findings: readonly Finding[], file: string, kinds: 
     const fix = f.fixes.find((x) => kinds.includes(x.kind));
     if (!fix) continue;
     const edits = fix.edits.filter((e) => e.file === file);
-    if (edits.length !== fix.edits.length) continue; // cross-file fixes are applied in the editor only
+    if (edits.length !== fix.edits.length) continue; // (a fix of edits in several files is applied in the editor only)
     const overlaps = edits.some((e) => chosen.some((c) => e.start < c.end && c.start < e.end || (e.start === e.end && e.start === c.start && c.start === c.end)));
     // identical insertions (e.g. two rules adding the same FORCE line) are applied once
     const keys = edits.map((e) => `${e.start}:${e.end}:${e.newText}`);

@@ -121,7 +121,7 @@ function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): v
     ...f.nameLoc,
     message:
       `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by anon: its EXECUTE is revoked from PUBLIC, but on Supabase default privileges grant EXECUTE on new functions in public to anon and authenticated directly, and a REVOKE … FROM PUBLIC leaves those. ` +
-      `So a request without a signed-in user can call it directly and get answers computed with its owner's rights, e.g. about other tenants (T22), while the policies that call it (${users[0]!.policy}${users.length > 1 ? ' and others' : ''}) are for ${roles.join(', ')}. ` +
+      `So a request without a signed-in user can call it directly, with arguments of its choosing, and it runs with its owner's rights (T22): what it answers or does is then up to its body alone, while the policies that call it (${users[0]!.policy}${users.length > 1 ? ' and others' : ''}) are for ${roles.join(', ')}. ` +
       `Add ${revoke}`,
     fixes: [{ title: `Revoke EXECUTE on ${f.signature} from anon (no policy that calls it applies to anon)`, kind: 'unsafe', edits: [insertAfter(model, lastGrant(model, f, []), [revoke])] }],
   });
@@ -212,7 +212,7 @@ export const definerExecuteGrantedToPublic = defineRule({
         ...at,
         message:
           `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by PUBLIC: functions are executable by PUBLIC unless that is revoked, ` +
-          `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly ${f.argTypes.length ? `and get answers computed with its owner's rights, e.g. about other tenants (T22)` : `and it runs with its owner's rights; it takes no argument, so a caller gets only what its body chooses (e.g. about the caller themselves), and revoking keeps even that to the roles that need it (T22)`}. ` +
+          `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly ${f.argTypes.length ? `with arguments of its choosing, and it runs with its owner's rights: what it answers or does is then up to its body alone, which the policies no longer stand behind (T22)` : `and it runs with its owner's rights; it takes no argument, so a caller gets only what its body chooses (e.g. about the caller themselves), and revoking keeps even that to the roles that need it (T22)`}. ` +
           (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
           (direct.length ? `It is also granted to ${direct.join(', ')} directly, which keep${direct.length > 1 ? '' : 's'} EXECUTE after a REVOKE … FROM PUBLIC. ` : '') +
           (needPublic

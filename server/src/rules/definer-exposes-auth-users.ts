@@ -32,7 +32,7 @@ function namesVariable(node: unknown, vars: ReadonlySet<string>): boolean {
  * parameters and FOUND is not looked at: the function then returns none of it. Any other use (a
  * RETURN, a RAISE, a condition, a call) counts as reaching the caller.
  */
-function intoReachesCaller(f: Func, into: readonly string[]): boolean {
+function intoReachesCaller(f: Func, into: readonly string[]): 'value' | 'match' | false {
   const outs = new Set<string>();
   for (const x of f.stmt.node?.parameters ?? []) {
     const prm = x?.FunctionParameter;
@@ -48,10 +48,21 @@ function intoReachesCaller(f: Func, into: readonly string[]): boolean {
       grew = true;
     }
   }
-  if ([...tainted].some((v) => outs.has(v))) return true;
-  if (stmts.some((s) => namesVariable(s.node, new Set(['found'])))) return true;
+  if ([...tainted].some((v) => outs.has(v))) return 'value';
+  if (stmts.some((s) => namesVariable(s.node, new Set(['found'])))) return 'value';
   const WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
-  return stmts.some((s) => !s.assigns && !WRITES.has(s.kind) && namesVariable(s.node, tainted));
+  let match = false;
+  for (const s of stmts) {
+    if (s.assigns || WRITES.has(s.kind) || !namesVariable(s.node, tainted)) continue;
+    // (a query that returns none of them, only rows they select: `RETURN QUERY SELECT m.status …
+    // WHERE m.user_id = v_id` tells which rows match, not the value: paynless' check_user_membership)
+    if (s.kind === 'SelectStmt' && s.node?.targetList && !namesVariable(s.node.targetList, tainted)) {
+      match = true;
+      continue;
+    }
+    return 'value';
+  }
+  return match ? 'match' : false;
 }
 
 /**
@@ -80,9 +91,17 @@ function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boo
     });
     if (aliases.size === 0) continue;
     // (`SELECT email INTO _email FROM auth.users …` whose variable only goes into an audit row)
-    if (s.assigns?.length && body.language === 'plpgsql' && !intoReachesCaller(f, s.assigns)) {
-      kept++;
-      continue;
+    if (s.assigns?.length && body.language === 'plpgsql') {
+      const reaches = intoReachesCaller(f, s.assigns);
+      if (!reaches) {
+        kept++;
+        continue;
+      }
+      // (only which rows a returned query selects: as an EXISTS, none of its columns)
+      if (reaches === 'match') {
+        reading++;
+        continue;
+      }
     }
     reading++;
     // (auth.users read in a WITH query: its columns may reach the result through the CTE's name,

@@ -44,6 +44,7 @@ export { policyInvalidEnumValue } from './policy-invalid-enum-value.js';
 export { policyAlreadyExists } from './policy-already-exists.js';
 export { tableAlreadyExists } from './table-already-exists.js';
 export { tableIfNotExistsSkipped } from './table-if-not-exists-skipped.js';
+export { functionReplaceRejected } from './function-replace-rejected.js';
 export { membershipBypassesRls } from './membership-bypasses-rls.js';
 export { columnRevokeIneffective } from './column-revoke-ineffective.js';
 export { supabaseMigrationSkipped } from './supabase-migration-skipped.js';

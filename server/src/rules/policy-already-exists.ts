@@ -176,7 +176,8 @@ function filesWithFailures(model: Model): ReadonlySet<string> {
  * The statements PostgreSQL certainly rejects, as far as the lint knows, with what they are: a
  * syntax error (not in a section that never runs migrating up: `-- migrate:down`, a rolled-back
  * transaction), a CREATE POLICY it rejects (rejected.ts), a CREATE TABLE of a table that exists
- * (table-already-exists), a CREATE TYPE of a type that exists.
+ * (table-already-exists), a CREATE TYPE of a type that exists, a CREATE OR REPLACE FUNCTION it
+ * refuses (function-replace-rejected).
  */
 function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> {
   return memoModel(model, 'policy-already-exists:known', (m) => {
@@ -190,6 +191,7 @@ function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> 
     for (const r of m.recreatedTables) if (!r.ifNotExists) out.push({ loc: r.loc, what: 'a CREATE TABLE of a table that exists: 42P07' });
     for (const { loc } of typeRecreations(m)) out.push({ loc, what: 'a CREATE TYPE of a type that exists: 42710' });
     for (const { loc, key } of createsReferencingLater(m)) out.push({ loc, what: `a CREATE TABLE referencing ${key}, which the migrations create only later: 42P01` });
+    for (const r of m.rejectedReplacements) out.push({ loc: r.loc, what: `a CREATE OR REPLACE of ${r.replaced.signature} that changes ${r.rejection.change.replace(/ \(.*$/, '')}: ${r.rejection.code}` });
     return out;
   });
 }

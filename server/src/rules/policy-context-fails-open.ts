@@ -1,6 +1,6 @@
 import { callSpan, locationBounds, matchParen, typeName } from '../analysis/ast.js';
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { nameParts, walk } from '../analysis/parse.js';
+import { nameParts, stripComments, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
 import { activeRows, FLAG_TAUTOLOGY, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, policiesWithKey } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
@@ -412,7 +412,8 @@ function clauseFix(model: Model, e: PolicyExpr, uses: ClauseUse[], nonNull: Read
       kept.push(r);
     }
     at ??= drop[0]!.span;
-    dropped.push(...drop.map((a) => text.slice(a.span.start, a.span.end)));
+    // (as shown in the message: without the comments an arm's span takes along, on one line)
+    dropped.push(...drop.map((a) => stripComments(text.slice(a.span.start, a.span.end)).replace(/\s+/g, ' ').trim()));
     edits.push({ file: e.file, start: arms[0]!.span.start, end: arms[arms.length - 1]!.span.end, newText: kept.map((k) => k.text).join(' OR ') });
     newConj.push(kept.length === 1 ? kept[0]!.node : { BoolExpr: { boolop: 'OR_EXPR', args: kept.map((k) => k.node) } });
   }

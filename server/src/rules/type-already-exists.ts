@@ -53,7 +53,7 @@ export const typeAlreadyExists = defineRule({
           `PostgreSQL rejects this statement with 42710 type "${bare}" already exists, so a migration tool applying the files in order ${stopsAt(model, loc)}` +
           (supabase?.applied && supabaseMigration(first.file)?.applied !== false
             ? `: the Supabase CLI runs each file in one transaction, so none of this file's statements is applied${after ? ` (the ${after} after this one included)` : ''}, and no later migration runs. `
-            : `${supabase ? ' (a new database, CI; the Supabase CLI skips one of the two files: supabase-migration-skipped)' : ''}${after ? `, before the ${after} statement${after > 1 ? 's' : ''} after it in this file` : ''}. `) +
+            : `${supabase ? ` (a new database, CI; the Supabase CLI skips ${skipped(supabase.applied, supabaseMigration(first.file)?.applied)}: supabase-migration-skipped)` : ''}${after ? `, before the ${after} statement${after > 1 ? 's' : ''} after it in this file` : ''}. `) +
           'The other rules read the migrations as if it had run. Remove this statement if the type is the same, drop the type first (DROP TYPE fails while columns use it), or change it with ALTER TYPE (… ADD VALUE for an enum).',
         related: [{ ...first, message: `${name} is created here` }],
         fixes: [{ title: `Remove this CREATE of ${name} (the earlier one stays)`, kind: 'unsafe', edits: [removeStatement(model, loc)] }],
@@ -61,3 +61,10 @@ export const typeAlreadyExists = defineRule({
     }
   },
 });
+
+/** Which of the two files the Supabase CLI skips, for the message (one of them does, or it would not be said). */
+function skipped(thisApplied: boolean, firstApplied: boolean | undefined): string {
+  if (!thisApplied && firstApplied === false) return 'both files';
+  if (!thisApplied) return 'this file';
+  return 'the file of the first CREATE TYPE';
+}

@@ -2,6 +2,7 @@
 import { onSupabasePlatform } from '../../analysis/policies.js';
 import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
+import { createsReferencingLater } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
@@ -1006,6 +1007,8 @@ export function enabledTooEarly(model: Model, t: Table): string {
   const e = enabledBeforeCreated(model, t);
   if (!e) return '';
   if (e.dropped) return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} enabled it on an earlier table of that name, which the DROP TABLE at ${where(model, e.dropped)} removed, its policies with it; the CREATE TABLE at ${where(model, t.created)} makes a new one, with row-level security off)`;
+  if (e.failed)
+    return ` (its CREATE TABLE at ${where(model, e.failed.loc)} fails, 42P01: it references ${e.failed.key}, which the migrations create only later. So the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} finds no table (42P01) and enables nothing, nor do the policies written for it then exist; the CREATE TABLE at ${where(model, t.created)} makes the table, with row-level security off)`;
   return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there)`;
 }
 
@@ -1015,10 +1018,12 @@ export function enabledTooEarly(model: Model, t: Table): string {
  * that a DROP TABLE then removed (`dropped`). Undefined when there is none, or when a table of
  * that name may stand where the CREATE TABLE runs (made before and not seen dropped).
  */
-function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc } | undefined {
+function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string } } | undefined {
   const created = orderOf(model, t.created);
+  const failing = createsReferencingLater(model);
   let made = false;
-  let found: { at: Loc; dropped?: Loc } | undefined;
+  let failed: { loc: Loc; key: string } | undefined;
+  let found: { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string } } | undefined;
   for (let i = 0; i < model.statements.length && i < created; i++) {
     const { file, stmt } = model.statements[i]!;
     const n = stmt.node;
@@ -1026,7 +1031,14 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc 
     if (stmt.kind === 'CreateStmt' || stmt.kind === 'CreateTableAsStmt') {
       const rel = stmt.kind === 'CreateStmt' ? n?.relation : n?.into?.rel;
       if (rel?.relname && model.key([rel.schemaname, rel.relname]) === t.key) {
+        // (one whose FOREIGN KEY names a table made only later makes nothing: 42P01)
+        const f = failing.length ? failing.find((x) => x.stmt === stmt) : undefined;
+        if (f) {
+          if (!made) failed = { loc, key: f.key };
+          continue;
+        }
         made = true;
+        failed = undefined;
         found = undefined;
       }
     } else if (stmt.kind === 'RenameStmt' && n?.renameType === 'OBJECT_TABLE' && typeof n.newname === 'string' && model.key([n.relation?.schemaname, n.newname]) === t.key) {
@@ -1041,7 +1053,7 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc 
     } else if (stmt.kind === 'AlterTableStmt') {
       const rel = n?.relation;
       if (!rel?.relname || model.key([rel.schemaname, rel.relname]) !== t.key) continue;
-      if ((n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_EnableRowSecurity')) found = { at: loc };
+      if ((n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_EnableRowSecurity')) found = failed && !made ? { at: loc, failed } : { at: loc };
     }
   }
   // (made before and not seen dropped: the ENABLE ran on a table that may still stand; nothing certain to say)

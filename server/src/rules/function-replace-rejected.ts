@@ -1,0 +1,57 @@
+import type { RejectedReplacement } from '../analysis/model.js';
+import { defineRule } from './types.js';
+import { failedFiles } from './policy-already-exists.js';
+import { stopsAt } from './table-already-exists.js';
+import { where } from './lib/util.js';
+
+// CREATE OR REPLACE FUNCTION cannot change what callers of the function rely on: its input
+// parameters' names, its return type, its defaults, whether it is a procedure
+// (analysis/function-replace.ts). PostgreSQL rejects such a statement and keeps the function as it
+// was: its body, SECURITY DEFINER and SET search_path too, which the new text may have meant to fix.
+// The model records it when the migrations leave no doubt (Model.rejectedReplacements: both
+// top-level statements of one folder, nothing between that may drop the function unseen) and keeps
+// the old function, as PostgreSQL does; this rule tells.
+
+/** What to do about it, for the message. */
+function advice(r: RejectedReplacement): string {
+  const drop = `DROP ${r.replaced.isProcedure ? 'PROCEDURE' : 'FUNCTION'} ${r.replaced.signature}`;
+  if (r.rejection.code === '42809' || r.rejection.message.startsWith('cannot change return type')) {
+    return `Run ${drop} before it (policies, triggers or views that use the function must be dropped and made again around it: DROP … CASCADE drops them silently), or give the new one another name.`;
+  }
+  if (r.rejection.message.startsWith('cannot change name')) {
+    return `Keep the parameter's name (rename it in the body with a variable or $n if needed), or run ${drop} before it (policies and triggers that use the function must then be made again).`;
+  }
+  return `Keep the defaults, or run ${drop} before it (policies and triggers that use the function must then be made again).`;
+}
+
+export const functionReplaceRejected = defineRule({
+  meta: {
+    id: 'function-replace-rejected',
+    description: 'A CREATE OR REPLACE FUNCTION that renames an input parameter, changes the return type, removes a default or the routine kind: PostgreSQL rejects it (42P13, 42809) and the function stays as it was.',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'none',
+    guards:
+      "CREATE OR REPLACE cannot change a function's input parameter names, return type (OUT and TABLE columns included) or defaults, nor make a procedure of a function: PostgreSQL rejects it with 42P13 (42809) and keeps the old function — its body, SECURITY DEFINER and SET search_path — and the migration stops there.",
+    shownBy: { statement: ['42P13', '42809'] },
+  },
+  check({ model, report }) {
+    if (model.rejectedReplacements.length === 0) return;
+    const failing = failedFiles(model);
+    for (const r of model.rejectedReplacements) {
+      const made = r.replaced.created;
+      // (made in a file PostgreSQL rejects a statement of: a tool running each file in one
+      // transaction never made it, and this is most likely the retry: as table-already-exists)
+      if (made.file !== r.loc.file && failing.has(made.file)) continue;
+      report({
+        ...r.nameLoc,
+        message:
+          `CREATE OR REPLACE ${r.replaced.isProcedure ? 'PROCEDURE' : 'FUNCTION'} ${r.replaced.signature} changes ${r.rejection.change} of the one created at ${where(model, made)}, which nothing drops before this statement: ` +
+          `PostgreSQL rejects it with ${r.rejection.code} ${r.rejection.message}, so a migration tool applying them in order ${stopsAt(model, r.loc)}, and the function stays as it was — its body${r.replaced.securityDefiner ? ', SECURITY DEFINER' : ''} and SET clauses too (the other rules read it so). ` +
+          advice(r),
+        related: [{ ...made, message: `${r.replaced.signature} is created here` }],
+      });
+    }
+  },
+});
+

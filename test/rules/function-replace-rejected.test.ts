@@ -1,0 +1,117 @@
+// function-replace-rejected on PostgreSQL (PGlite): a CREATE OR REPLACE FUNCTION that renames an
+// input parameter, changes the return type (OUT / TABLE row included) or removes a default fails
+// with 42P13, a PROCEDURE over a FUNCTION with 42809; the function keeps its body, SECURITY
+// DEFINER and SET search_path. The model keeps the old function, as PostgreSQL does: the rules
+// read it, not the new text (organizacao10x's is_member_of_org: definer-search-path-missing was
+// reported on a definition that never exists). Accepted forms (a type by another name, the only
+// OUT column renamed, the same names) are not reported.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransactions } from '../helpers/pg.js';
+import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'function-replace-rejected';
+before(initParser);
+after(closeAll);
+
+const proc = async (q: Q, name: string) => (await q(`SELECT proargnames::text AS args, pg_get_function_result(oid) AS result, prosecdef AS definer, proconfig::text AS config FROM pg_proc WHERE proname = '${name}'`))[0];
+
+test('err: an input parameter renamed (p_org → org): 42P13, the function keeps its name, body and options; the new definition is not read by the other rules', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'public.is_member_of_org');
+  assert.equal(finding.file, 'supabase/migrations/20251002110000_org_id.sql');
+  assert.match(finding.message, /^CREATE OR REPLACE FUNCTION public\.is_member_of_org\(uuid\) changes the name of input parameter p_org \(now org\) of the one created at 20250108000000_is_member\.sql:2, which nothing drops before this statement: PostgreSQL rejects it with 42P13 cannot change name of input parameter "p_org"/);
+  assert.match(finding.message, /the function stays as it was — its body, SECURITY DEFINER and SET clauses too/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P13 cannot change name of input parameter "p_org"']);
+    assert.deepEqual(await proc(q, 'is_member_of_org'), { args: '{p_org}', result: 'boolean', definer: true, config: '{"search_path=\\"\\""}' });
+  });
+  // organizacao10x: the new text, without SET search_path, would be reported by
+  // definer-search-path-missing; the function PostgreSQL keeps has it
+  const files = [
+    ...invalidFinding(ID, 0).ex.files.slice(0, 1),
+    { file: 'supabase/migrations/20251002110000_org_id.sql', text: `CREATE OR REPLACE FUNCTION public.is_member_of_org(org uuid) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM memberships WHERE org_id = org); END $$;\n` },
+  ];
+  const { findings } = lintFiles(files, ID);
+  assert.deepEqual(findings.filter((f) => f.rule.startsWith('definer-') || f.rule === ID).map((f) => f.rule), [ID]);
+  // (with the parameter's name kept, the replacement is made: then it is reported)
+  const kept = lintFiles([files[0]!, { ...files[1]!, text: files[1]!.text.replace(/\borg\b/g, 'p_org') }], ID).findings;
+  assert.ok(kept.some((f) => f.rule === 'definer-search-path-missing'));
+  assert.ok(!kept.some((f) => f.rule === ID));
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok', '42P13']);
+    assert.equal((await proc(q, 'is_member_of_org'))!.config, '{"search_path=\\"\\""}');
+  });
+});
+
+test('err: another return type (integer → bigint): 42P13, the function keeps integer', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /changes the return type \(bigint, where the function returns integer\)/);
+  assert.match(finding.message, /42P13 cannot change return type of existing function/);
+  assert.match(finding.message, /Run DROP FUNCTION public\.open_tasks\(uuid\) before it/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P13 cannot change return type of existing function']);
+    assert.equal((await proc(q, 'open_tasks'))!.result, 'integer');
+  });
+});
+
+test('ok: the Valid examples (the same names; DROP FUNCTION first) run and give nothing', async () => {
+  await validExampleRuns(ID, 0, async (q) => assert.equal((await proc(q, 'is_member_of_org'))!.args, '{p_org}'));
+  await validExampleRuns(ID, 1, async (q) => assert.equal((await proc(q, 'open_tasks'))!.result, 'bigint'));
+});
+
+test('err/ok: each rejected form, as PostgreSQL measures it, and the accepted look-alikes', async () => {
+  const cases: Array<{ before: string; after: string; error?: string }> = [
+    { before: 'f(p int) RETURNS SETOF int', after: 'f(p int) RETURNS int', error: '42P13 cannot change return type of existing function' },
+    { before: 'f(p int) RETURNS TABLE (id int, name text)', after: 'f(p int) RETURNS TABLE (id int, title text)', error: '42P13 cannot change return type of existing function' },
+    { before: 'f(p int DEFAULT 1) RETURNS int', after: 'f(p int) RETURNS int', error: '42P13 cannot remove parameter defaults from existing function' },
+    { before: 'f(p int) RETURNS int', after: 'f(int) RETURNS int', error: '42P13 cannot change name of input parameter "p"' },
+    { before: 'f(p int) RETURNS int', after: 'f(p integer) RETURNS int4' },
+    { before: 'f(int) RETURNS int', after: 'f(p int) RETURNS int' },
+    { before: 'f(p int) RETURNS TABLE (id int)', after: 'f(p int) RETURNS TABLE (ident int)' },
+    { before: 'f(p int) RETURNS TABLE (id int)', after: 'f(p int) RETURNS SETOF int' },
+    { before: 'f(p int DEFAULT 1) RETURNS int', after: 'f(p int DEFAULT 2) RETURNS int' },
+    { before: 'f(p varchar(10)) RETURNS varchar(10)', after: 'f(p varchar) RETURNS character varying' },
+  ];
+  for (const c of cases) {
+    const body = (sig: string) => `LANGUAGE sql AS $$ SELECT ${/TABLE \(id int, /.test(sig) ? '1, null::text' : /varchar|varying/.test(sig) ? "'x'::varchar" : '1'} $$;\n`;
+    const files = [
+      { file: 'db/1.sql', text: `CREATE FUNCTION ${c.before} ${body(c.before)}` },
+      { file: 'db/2.sql', text: `CREATE OR REPLACE FUNCTION ${c.after} ${body(c.after)}` },
+    ];
+    const { mine } = lintFiles(files, ID);
+    assert.equal(mine.length, c.error ? 1 : 0, `${c.before} → ${c.after}: ${mine.map((m) => m.message).join(' | ')}`);
+    if (c.error) assert.match(mine[0]!.message, new RegExp(`with ${c.error.replace(/[()"]/g, '\\$&')}`));
+    await inRollback(await getDb(), async (q) => {
+      const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+      assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), c.error ? [c.error] : [], `${c.before} → ${c.after}`);
+    });
+  }
+  // a PROCEDURE over a FUNCTION: 42809
+  const kind = [
+    { file: 'db/1.sql', text: 'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ SELECT $$;\n' },
+    { file: 'db/2.sql', text: 'CREATE OR REPLACE PROCEDURE f() LANGUAGE sql AS $$ SELECT $$;\n' },
+  ];
+  assert.match(lintFiles(kind, ID).mine[0]!.message, /with 42809 cannot change routine kind/);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual((await runEachStatement(q, kind.map((f) => f.text).join(''))).map((e) => e.code), ['42809']);
+  });
+});
+
+test('ok: not reported where the function may be gone (a DROP between, a DO block dropping functions dynamically) or was made elsewhere (another folder)', () => {
+  const first = { file: 'db/1.sql', text: 'CREATE FUNCTION f(p int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n' };
+  const again = { file: 'db/3.sql', text: 'CREATE OR REPLACE FUNCTION f(q int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n' };
+  assert.equal(lintFiles([first, again], ID).mine.length, 1);
+  assert.equal(lintFiles([first, { file: 'db/2.sql', text: 'DROP FUNCTION f(int);\n' }, again], ID).mine.length, 0);
+  const dynamic = `DO $$ DECLARE r record; BEGIN FOR r IN SELECT oid::regprocedure AS sig FROM pg_proc WHERE proname = 'f' LOOP EXECUTE 'DROP FUNCTION ' || r.sig; END LOOP; END $$;\n`;
+  assert.equal(lintFiles([first, { file: 'db/2.sql', text: dynamic }, again], ID).mine.length, 0);
+  assert.equal(lintFiles([first, { ...again, file: 'other/3.sql' }], ID).mine.length, 0);
+  // the same statement, or one in a DO block (it may sit under a condition): nothing
+  assert.equal(lintFiles([first, { file: 'db/3.sql', text: `DO $do$ BEGIN ${again.text.trim()} END $do$;\n` }], ID).mine.length, 0);
+  assert.equal(findingsOf(lintFiles([first, { ...first, file: 'db/2.sql', text: first.text.replace('CREATE', 'CREATE OR REPLACE') }], ID).ws, ID).length, 0);
+});
