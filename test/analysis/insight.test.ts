@@ -242,4 +242,20 @@ describe('RLS matrix', () => {
     assert.equal(row('public.t').cells.public!.select.access, 'deny');
     assert.deepEqual(row('public.u').cells.public!.update, { access: 'allow', policies: ['all_u'] });
   });
+
+  // Calibration (hps-dealengine: 69 policies made by `DO … EXECUTE $$create policy …$$`): the
+  // matrix said "deny (no permissive policy)" of tables whose policies it does not read.
+  test('ok: a table whose policies dynamic SQL may create is unknown, not deny', () => {
+    const mx = rlsMatrix(
+      model({
+        'a.sql':
+          'CREATE ROLE app; CREATE TABLE deals (id int, org_id int); ALTER TABLE deals ENABLE ROW LEVEL SECURITY; GRANT SELECT ON deals TO app;\n' +
+          "DO $$ BEGIN EXECUTE 'CREATE POLICY deals_org ON deals FOR SELECT TO app USING (org_id = 1)'; END $$;\n" +
+          'CREATE TABLE notes (id int); ALTER TABLE notes ENABLE ROW LEVEL SECURITY; GRANT SELECT ON notes TO app;\n',
+      }),
+    );
+    const row = (k: string) => mx.tables.find((t) => t.table === k)!;
+    assert.deepEqual(row('public.deals').cells.app!.select, { access: 'unknown', policies: [], reason: 'policies made by dynamic SQL' });
+    assert.deepEqual(row('public.notes').cells.app!.select, { access: 'deny', policies: [], reason: 'no permissive policy' });
+  });
 });

@@ -68,6 +68,23 @@ test("err: each dialect's words, where PostgreSQL rejects them (42601 on PGlite)
   }
 });
 
+// Calibration (ceqy/init's iam-access/scripts/init-primary.sql): a Docker entrypoint's shell
+// script, psql with a heredoc, saved as .sql: syntax errors were reported, and the SQL in the
+// heredoc was taken into the schema.
+test('err: a shell script saved as .sql (its #! line first): one finding, the file left out of the model; PGlite: 42601 at "#!/"', async () => {
+  const text = '#!/bin/bash\nset -e\npsql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" <<-EOSQL\n  CREATE TABLE outbox (id bigint PRIMARY KEY);\nEOSQL\n';
+  const { ws, mine } = lintFiles([{ file: 'scripts/init-primary.sql', text }, { file: 'migrations/1.sql', text: 'CREATE TABLE a (id int);\n' }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^This file looks written for a shell, not PostgreSQL: PostgreSQL rejects a shell's #! line with 42601/);
+  assert.deepEqual(findingsOf(ws, 'syntax-error'), []);
+  assert.ok(!ws.model().tables.has('public.outbox'), 'the heredoc is not taken into the schema');
+  const errors = await inRollback(await getDb(), (q) => runEachStatement(q, text));
+  assert.equal(errors[0]!.code, '42601');
+  assert.match(errors[0]!.message, /^syntax error at or near "#!\/"$/);
+  // (a # further down is PostgreSQL's XOR operator or a psql-less comment: not a shell script)
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: 'SELECT 1 # 2;\n' }], ID).mine, []);
+});
+
 test('ok: the same words where PostgreSQL allows them, and PostgreSQL with ordinary mistakes, are PostgreSQL files', () => {
   const files = [
     // names PostgreSQL allows

@@ -89,3 +89,28 @@ test('ok: the Valid example runs; an ALTER POLICY adding WITH CHECK to a SELECT 
     assert.deepEqual(await runEach(q, alter), ['42601 only USING expression allowed for SELECT, DELETE']);
   });
 });
+
+// Calibration (organizacao10x's srv01_services): in a DO block, the statements after one that
+// fails never run; the tool reported three findings on the write policy after the rejected one.
+test('ok: a policy after a rejected one in the same DO block is never created: no other rule reports it (PGlite: the block fails with 42601, no policy exists)', async () => {
+  const sql = `create table public.services (id uuid primary key, org_id text not null);
+alter table public.services enable row level security;
+do $$ begin
+  create policy services_select on public.services for select
+    using (org_id = auth.jwt() ->> 'org_id') with check (true);
+  create policy services_write on public.services for all
+    using (org_id = auth.jwt() ->> 'org_id' and (auth.jwt() ->> 'role') in ('admin','manager'));
+end $$;
+`;
+  const { findings } = lintFiles([{ file: 'supabase/migrations/20250101000000_services.sql', text: sql }], ID);
+  assert.deepEqual(findings.map((f) => f.rule), [ID]);
+  // (the write policy alone in its block is reported on)
+  const alone = lintFiles([{ file: 'supabase/migrations/20250101000000_services.sql', text: sql.replace(' with check (true)', '') }], ID).findings;
+  assert.ok(alone.some((f) => f.rule === 'policy-applies-to-public' && /services_write/.test(f.message)));
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, sql);
+    assert.deepEqual(errors.map((e) => e.code), ['42601']);
+    assert.equal((await q(`SELECT count(*)::int AS n FROM pg_policy WHERE polrelid = 'public.services'::regclass`))[0]!.n, 0);
+  });
+});

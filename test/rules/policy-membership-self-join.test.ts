@@ -523,9 +523,22 @@ CREATE POLICY own_owner_membership ON public.members FOR INSERT TO authenticated
     await q(`INSERT INTO public.members VALUES ('${ORG}', '${TENANT_B}', 'owner')`);
     assert.equal(await count(q, 'public.docs'), 1, "B reads org A's document");
   });
-  // without the NOT EXISTS's caller condition it asks whether the org has members at all: not taken for this
+  // without the NOT EXISTS's caller condition it asks whether the org has members at all; but it
+  // reads members through members_read, which shows the caller only the orgs they are in: for
+  // org A it finds none, and B still makes themselves its owner (PGlite)
   const anyMember = text.replace(' AND m.user_id = (select auth.uid())))', '))');
-  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text: anyMember }], ID).mine.length, 0);
+  const blind = lintFiles([{ file: 'supabase/migrations/20240101000000_orgs.sql', text: anyMember }], ID).mine;
+  assert.equal(blind.length, 1);
+  assert.match(blind[0]!.message, /its NOT EXISTS looks for any row of that org_id, but reads public\.members through its own SELECT policies/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(anyMember);
+    await q(`INSERT INTO public.orgs VALUES ('${ORG}', 'A'); INSERT INTO public.members VALUES ('${ORG}', '${TENANT_A}', 'owner'); INSERT INTO public.docs VALUES (1, '${ORG}', 'secret')`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    await q(`INSERT INTO public.members VALUES ('${ORG}', '${TENANT_B}', 'owner')`);
+    assert.equal(await count(q, 'public.docs'), 1, "B reads org A's document");
+  });
 });
 
 test("err: an INSERT policy on the membership table checking nothing (classroomio's organizationmember, WITH CHECK (true)): a user inserts an admin row for an org they are not in and deletes its projects", async () => {
@@ -866,4 +879,47 @@ test("err: an invitation lookup that does not name the caller (EXISTS (… invit
     await q('SET ROLE authenticated');
     await expectPgError(q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`), '42501', 'row-level security');
   });
+});
+
+// Calibration (debt-manager's users_lists_insert_initial): "only the first member of a list may
+// add themselves", written as a NOT EXISTS of the membership table. The sub-select reads members
+// through members' own SELECT policies, which show the caller only their rows: for any list they
+// are not in it finds nothing, and they join it (measured on PGlite, below). (Written with a
+// sub-select, `user_id = (select cur_user())`, that SELECT policy would make the INSERT fail with
+// 42P17 instead, T31: policy-recursion's finding, not this one.)
+test('err: a "no member yet" NOT EXISTS read through SELECT policies that hide other groups lets a user join any group; with a SELECT policy showing every row the guard holds (PGlite both ways)', async () => {
+  const base = (readAll: boolean) => `CREATE ROLE app_user;
+CREATE FUNCTION cur_user() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('app.user_id', true), '')::uuid $$;
+CREATE TABLE lists (id uuid PRIMARY KEY, title text NOT NULL);
+CREATE TABLE members (list_id uuid NOT NULL REFERENCES lists, user_id uuid NOT NULL, PRIMARY KEY (list_id, user_id));
+CREATE INDEX ON members (user_id);
+ALTER TABLE lists ENABLE ROW LEVEL SECURITY;
+ALTER TABLE lists FORCE ROW LEVEL SECURITY;
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE members FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON lists TO app_user;
+GRANT SELECT, INSERT ON members TO app_user;
+CREATE POLICY members_read ON members FOR SELECT TO app_user USING (${readAll ? 'true' : 'user_id = cur_user()'});
+CREATE POLICY members_first ON members FOR INSERT TO app_user
+  WITH CHECK (user_id = (select cur_user()) AND NOT EXISTS (SELECT 1 FROM members m2 WHERE m2.list_id = members.list_id));
+CREATE POLICY lists_member ON lists FOR SELECT TO app_user
+  USING (EXISTS (SELECT 1 FROM members m WHERE m.list_id = lists.id AND m.user_id = (select cur_user())));
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: base(false) }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "members_first" on public\.members lets app_user write rows of it checking only their user_id against who the caller is \(its NOT EXISTS looks for any row of that list_id, but reads public\.members through its own SELECT policies, which show the caller only their own rows and those of their list_ids: it finds none for a list_id they are not in/);
+  assert.match(mine[0]!.message, /Ask whether the list_id has members through a SECURITY DEFINER function/);
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: base(true) }], ID).mine, []);
+  const join = async (readAll: boolean) =>
+    inRollback(await getDb(), async (q) => {
+      await q(base(readAll));
+      await q(`INSERT INTO lists VALUES ('${TENANT_B}', 'bob''s'); INSERT INTO members VALUES ('${TENANT_B}', '${TENANT_B}')`);
+      await q(`SELECT set_config('app.user_id', '${TENANT_A}', true)`);
+      await q('SET ROLE app_user');
+      const before = await count(q, 'lists');
+      const r = await tryQuery(q, `INSERT INTO members VALUES ('${TENANT_B}', '${TENANT_A}')`);
+      return { before, joined: r.ok, after: r.ok ? await count(q, 'lists') : before, code: r.ok ? undefined : r.error.code };
+    });
+  assert.deepEqual(await join(false), { before: 0, joined: true, after: 1, code: undefined });
+  assert.deepEqual(await join(true), { before: 0, joined: false, after: 0, code: '42501' });
 });

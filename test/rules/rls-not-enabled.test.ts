@@ -424,3 +424,21 @@ ALTER TABLE public.clinics ENABLE ROW LEVEL SECURITY;
     await check(q);
   });
 });
+
+// Calibration (organizacao10x's student responsibles): policies written in a migration replayed
+// before the CREATE TABLE IF NOT EXISTS of their table went unmentioned; "no policy can filter
+// them" read as if none had been written.
+test('err (message): policies written before the table is created are named: PostgreSQL rejects them (42P01); the table has RLS off (PGlite)', async () => {
+  const files = [
+    { file: 'db/1_p.sql', text: "CREATE POLICY p ON responsibles FOR SELECT TO authenticated USING (org_id = nullif(current_setting('app.org_id', true), '')::uuid);\n" },
+    { file: 'db/2_t.sql', text: 'create table if not exists responsibles (id uuid primary key, org_id uuid not null);\n' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /never enabled \(its policy "p" is written before the table is created, at 1_p\.sql:1: PostgreSQL rejects that CREATE POLICY, 42P01, as the table does not exist yet; were the table made elsewhere before, it would exist and do nothing, with RLS off\)/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42P01 relation "responsibles" does not exist']);
+    assert.equal((await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'responsibles'::regclass`))[0]!.relrowsecurity, false);
+  });
+});

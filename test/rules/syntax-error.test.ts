@@ -2,7 +2,7 @@
 // the finding starts at the character position PostgreSQL reports (also after non-ASCII text).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, pgError } from '../helpers/pg.js';
+import { closeAll, getDb, inRollback, pgError, runEachStatement } from '../helpers/pg.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf } from '../helpers/rule-proof.js';
 
@@ -214,5 +214,24 @@ CREATE ROLE IF NOT EXISTS app_user;
   await inRollback(await getDb(), async (q) => {
     await q(sql);
     await q(sql.split('\n').slice(1).join('\n'));
+  });
+});
+
+// Calibration (ceqy/init's mdm-material): a CREATE TABLE PostgreSQL rejects (an expression in a
+// table's UNIQUE constraint) makes no table; its ENABLE and policies fail with 42P01, yet the
+// policies were reported on by three other rules as if they existed.
+test('ok: the policies of a table whose CREATE TABLE has a syntax error are no policies: only the syntax error is reported (PGlite: 42601, then 42P01 for the ENABLE and the policy)', async () => {
+  const files = [
+    { file: 'migrations/001_t.sql', text: "CREATE TABLE material_alternatives (\n  id uuid PRIMARY KEY,\n  tenant_id uuid NOT NULL,\n  material_id uuid NOT NULL,\n  plant varchar(10),\n  CONSTRAINT uk_alt UNIQUE (material_id, COALESCE(plant, ''))\n);\n" },
+    { file: 'migrations/002_rls.sql', text: "ALTER TABLE material_alternatives ENABLE ROW LEVEL SECURITY;\nCREATE POLICY tenant_isolation ON material_alternatives\n  USING (tenant_id = current_setting('app.current_tenant_id', true)::uuid);\n" },
+  ];
+  const { findings } = lintFiles(files, ID);
+  assert.deepEqual(findings.map((f) => `${f.rule} ${f.file}`), [`${ID} migrations/001_t.sql`]);
+  // (the same policy on a table that parses is reported by the other rules)
+  const parses = lintFiles([{ ...files[0]!, text: files[0]!.text.replace(", COALESCE(plant, '')", ', plant') }, files[1]!], ID).findings;
+  assert.ok(parses.some((f) => f.rule === 'policy-current-setting-unsafe'));
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => e.code), ['42601', '42P01', '42P01']);
   });
 });

@@ -15,7 +15,7 @@
 import { census, memoStmt, PLATFORM_SCHEMAS } from './ast.js';
 import { clauseError } from './clauses.js';
 import { resolvedThroughPath, rollbackSections, type Model, type Policy, type Table } from './model.js';
-import { sval } from './parse.js';
+import { stripComments, sval } from './parse.js';
 import { memoModel } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf } from './unseen.js';
@@ -1002,6 +1002,38 @@ function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRe
 /** Whether the migrations ever create `key` with CREATE TABLE (from what workspaceFacts keeps per file). */
 export function createdAsTable(model: Model, key: string): boolean {
   return createdTableKeys(model).has(key);
+}
+
+/**
+ * Whether the migrations write a CREATE TABLE of `key` that PostgreSQL rejects with a syntax error
+ * (ceqy/init's `CONSTRAINT uk UNIQUE (material_id, COALESCE(plant, ''))`) and no CREATE TABLE of it
+ * that parses: the table never exists, nor do the policies written for it (42P01).
+ */
+export function createFailsToParse(model: Model, key: string): boolean {
+  return memoModel(model, 'columns:unparsedCreates', (m) => {
+    const out = new Set<string>();
+    for (const file of m.files) for (const name of unparsedCreatesOf(file)) out.add(m.key(name));
+    return out;
+  }).has(key) && !createdAsTable(model, key);
+}
+
+const CREATE_TABLE_HEAD = /^\s*create\s+(?:(?:global|local)\s+)?(?:(?:temporary|temp|unlogged)\s+)?table\s+(?:if\s+not\s+exists\s+)?("(?:[^"]|"")+"|[a-z_][\w$]*)(?:\s*\.\s*("(?:[^"]|"")+"|[a-z_][\w$]*))?/i;
+const unparsed = new WeakMap<ParsedFile, Array<[string | undefined, string]>>();
+
+/** The names of the CREATE TABLE statements of a file that do not parse (the text from the statement before each syntax error). */
+function unparsedCreatesOf(file: ParsedFile): Array<[string | undefined, string]> {
+  let out = unparsed.get(file);
+  if (out) return out;
+  out = [];
+  const ident = (x: string) => (x.startsWith('"') ? x.slice(1, -1).replace(/""/g, '"') : x.toLowerCase());
+  for (const e of file.errors) {
+    let from = 0;
+    for (const s of file.statements) if (s.origin === 'file' && s.end <= e.start && s.end > from) from = s.end;
+    const m = CREATE_TABLE_HEAD.exec(stripComments(file.text.slice(from, e.start)).replace(/^[\s;]+/, ''));
+    if (m) out.push(m[2] !== undefined ? [ident(m[1]!), ident(m[2])] : [undefined, ident(m[1]!)]);
+  }
+  unparsed.set(file, out);
+  return out;
 }
 
 /** The keys the migrations ever create with CREATE TABLE, once per model. */

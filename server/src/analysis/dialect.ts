@@ -1,12 +1,12 @@
 // Files written for another database. A repository often holds SQL for more than PostgreSQL (a
 // Tauri or mobile app's SQLite migrations, a MySQL dump, SQL Server scripts, dbt's Jinja-templated
-// models, even a Kysely migration in TypeScript saved as .sql); PostgreSQL rejects
+// models, even a Kysely migration in TypeScript saved as .sql, or a shell script); PostgreSQL rejects
 // their statements with 42601 at words of the other dialect. Such a file is not a migration of
 // this database: the model leaves it out (its tables, grants and policies are not PostgreSQL's)
 // and one finding says so (rules/not-postgresql.ts) instead of a syntax error per statement. Pure.
 import type { ParsedFile, ParseError } from './types.js';
 
-export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'dbt' | 'JavaScript/TypeScript';
+export type Dialect = 'SQLite' | 'MySQL' | 'SQL Server' | 'dbt' | 'JavaScript/TypeScript' | 'a shell';
 
 /** A word PostgreSQL rejected that belongs to another dialect. */
 interface Marker {
@@ -24,6 +24,8 @@ interface Marker {
 // PostgreSQL statement has where the error is: each is checked in its context where the word
 // alone is a PostgreSQL word too (OR, IDENTITY, GO, ENGINE are valid names).
 const JS = { dialect: 'JavaScript/TypeScript', instead: 'no such statement: program code is run by its tool (a query builder makes the SQL), not by PostgreSQL' } as const;
+
+const SHELL: Marker = { dialect: 'a shell', word: '#! line', instead: 'no such statement: the script runs psql, which runs the SQL it is given; lint that SQL in a file of its own', before: /^\s*$/ };
 
 /** `const x = …` at the start of a line. */
 function declaration(word: string): Marker {
@@ -56,6 +58,10 @@ const MARKERS: Record<string, Marker[]> = {
   LET: [declaration('let')],
   VAR: [declaration('var')],
   MODULE: [{ ...JS, word: 'module.exports', before: /(^|\n)[ \t]*$/, after: /^\.exports\b/ }],
+  // a shell script saved as .sql (a Docker entrypoint's init script running psql with a heredoc):
+  // its `#!` line, first in the file
+  '#!/': [SHELL],
+  '#!': [SHELL],
 };
 
 const NEAR = /^syntax error at or near "(.*)"$/s;

@@ -5,7 +5,7 @@ import { BUILTIN_SETTINGS } from './builtin-settings.js';
 import { anchorAt, callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, stringConst, TEXT_TYPES, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
 import { isRejected, rejectedPolicies } from './rejected.js';
-import { createdAsTable } from './columns.js';
+import { createdAsTable, createFailsToParse } from './columns.js';
 import { nameParts, sval } from './parse.js';
 import type { Loc, Node, ParsedFile, Span, Statement } from './types.js';
 
@@ -165,6 +165,7 @@ function buildIndex(model: Model): PolicyIndex {
   // before its CREATE TABLE, or after a DROP, they are rejected with 42P01 and never exist;
   // rls-enabled-without-policy says so)
   let early = false;
+  let anyErrors: boolean | undefined;
   let start = 0;
   for (let i = 0; i < policies.length; i++) {
     const p = policies[i]!;
@@ -175,7 +176,8 @@ function buildIndex(model: Model): PolicyIndex {
       disabled = table === undefined && disabledUncreated(model, key);
       // (nor a policy on a table the migrations make but that is gone where it is written: moved
       // by ALTER TABLE … SET SCHEMA, or dropped; Solara's public.app_admins, moved to archive)
-      early = table !== undefined ? !table.policies.includes(p) : createdAsTable(model, key);
+      // (or one whose only CREATE TABLE has a syntax error: the table never exists)
+      early = table !== undefined ? !table.policies.includes(p) : createdAsTable(model, key) || ((anyErrors ??= model.files.some((f) => f.errors.length !== 0)) && createFailsToParse(model, key));
       start = i;
     }
     let row = keptRow(p);

@@ -1,8 +1,9 @@
 // Policies PostgreSQL rejects when the migrations create them, so that they never exist: one
 // that names a column no table in its reach has (42703, columns.ts), one on a view or a
 // materialized view (42809 "v" is not a table: a view has no row-level security of its own),
-// and one whose clauses its command does not take (42601: USING on FOR INSERT, WITH CHECK on
-// FOR SELECT or DELETE).
+// one whose clauses its command does not take (42601: USING on FOR INSERT, WITH CHECK on
+// FOR SELECT or DELETE), and one comparing a column with text where no operator exists (42883,
+// operators.ts: policy-type-mismatch).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
 import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, missingRelationOf, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
@@ -11,6 +12,7 @@ import { memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
+import { operatorMismatchOf, type OperatorMismatch } from './operators.js';
 
 export { clauseError };
 
@@ -19,7 +21,10 @@ export type Rejection =
   | { code: '42809'; view: View }
   | { code: '42601'; message: string }
   | { code: '42P01'; relation: MissingRelation }
-  | { code: '42883'; fn: MissingFunction };
+  | { code: '42883'; fn: MissingFunction }
+  | { code: '42883'; operator: OperatorMismatch }
+  /** never run: a CREATE POLICY before it in its DO block is rejected (`by`), and the block stops there */
+  | { code: 'aborted'; by: Policy };
 
 /** The policies PostgreSQL rejects, with why, once per model (in model order). Shared: do not mutate. */
 export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
@@ -108,7 +113,29 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
     if (r) out.set(all[i]!, r);
   }
   lastVerdicts = { files: m.files, ws, functions: functionOrder(m).sig, kept };
+  if (out.size !== 0) abortedInBlocks(m, out);
   return out;
+}
+
+/**
+ * Adds the policies of DO blocks that never run: a CREATE POLICY before one in the same block is
+ * rejected, runs whatever the block's conditions and is caught by no EXCEPTION clause, so the
+ * block stops with its error (organizacao10x's srv01: a FOR SELECT policy with WITH CHECK,
+ * 42601, then the write policy, never created).
+ */
+function abortedInBlocks(m: Model, out: Map<Policy, Rejection>): void {
+  const stops: Policy[] = [];
+  for (const q of out.keys()) if (q.stmt.origin === 'do' && q.stmt.guard === undefined && !q.stmt.caught?.length) stops.push(q);
+  if (stops.length === 0) return;
+  const blockOf = (p: Policy) => m.files.find((f) => f.file === p.created.file)?.statements.find((s) => s.kind === 'DoStmt' && s.origin === 'file' && s.start <= p.stmt.start && p.stmt.end <= s.end);
+  for (const p of m.policies) {
+    if (p.stmt.origin !== 'do' || out.has(p)) continue;
+    const mine = stops.filter((q) => q.created.file === p.created.file && q.stmt.start < p.stmt.start);
+    if (mine.length === 0) continue;
+    const block = blockOf(p);
+    const by = block && mine.find((q) => q.stmt.start >= block.start);
+    if (by) out.set(p, { code: 'aborted', by });
+  }
 }
 
 /** What an accepted table's verdict read (undefined: it cannot be kept). */
@@ -198,7 +225,9 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   const fn = missingFunctionOf(model, p, ws.fileIndex);
   // (both: PostgreSQL stops at the first it meets, a call's arguments before the call)
   if (fn && (!column || (column.ref.location > fn.call.location && !fn.call.args.some((a) => nodeContains(a, column.ref))))) return { code: '42883', fn };
-  return column ? { code: '42703', column } : undefined;
+  if (column) return { code: '42703', column };
+  const operator = operatorMismatchOf(model, p, ws);
+  return operator ? { code: '42883', operator } : undefined;
 }
 
 /** Whether PostgreSQL rejects the policy (rejectedPolicies). */

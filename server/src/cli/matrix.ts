@@ -30,7 +30,8 @@ export async function matrixOf(options: MatrixOptions): Promise<Matrices> {
 
 export const LEGEND =
   'allow: a permissive policy that is true (no restrictive policy) · filtered: rows filtered by policy conditions · ' +
-  'deny: no row (no permissive policy, or no GRANT) · rls-off: RLS disabled, every row · bypass: superuser, BYPASSRLS or owner (RLS not forced)';
+  'deny: no row (no permissive policy, or no GRANT) · rls-off: RLS disabled, every row · bypass: superuser, BYPASSRLS or owner (RLS not forced) · ' +
+  'unknown: policies made by dynamic SQL, not read';
 
 export function cellText(c: MatrixCell): string {
   switch (c.access) {
@@ -39,6 +40,7 @@ export function cellText(c: MatrixCell): string {
       return `${c.access} (${c.policies.join(', ')})`;
     case 'deny':
     case 'bypass':
+    case 'unknown':
       return c.reason ? `${c.access} (${c.reason})` : c.access;
     case 'rls-off':
       return 'rls-off';

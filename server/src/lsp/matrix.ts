@@ -48,6 +48,8 @@ export function markdownCell(c: MatrixCell): string {
       return '⚠️ RLS off';
     case 'bypass':
       return `⏩ bypass (${escape(c.reason ?? '')})`;
+    case 'unknown':
+      return `❔ unknown (${escape(c.reason ?? '')})`;
   }
 }
 

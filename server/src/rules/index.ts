@@ -40,6 +40,7 @@ export { definerExposesAuthUsers } from './definer-exposes-auth-users.js';
 export { policyUnknownColumn } from './policy-unknown-column.js';
 export { rlsOnView } from './rls-on-view.js';
 export { policyInvalidClause } from './policy-invalid-clause.js';
+export { policyTypeMismatch } from './policy-type-mismatch.js';
 export { policyInvalidEnumValue } from './policy-invalid-enum-value.js';
 export { policyAlreadyExists } from './policy-already-exists.js';
 export { tableAlreadyExists } from './table-already-exists.js';

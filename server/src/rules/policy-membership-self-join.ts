@@ -470,17 +470,75 @@ function notYetMember(model: Model, c: Node, use: Use): boolean {
 }
 
 /**
+ * Whether a condition is `NOT EXISTS (SELECT … FROM <membership table> x WHERE x.<group> =
+ * <table>.<group> …)`: no row of the group yet, whoever's (not notYetMember's, which asks for the
+ * caller's own row).
+ */
+function noMemberYet(model: Model, c: Node, use: Use): boolean {
+  if (c.BoolExpr?.boolop !== 'NOT_EXPR') return false;
+  const link = c.BoolExpr.args?.[0]?.SubLink;
+  const q = link?.subLinkType === 'EXISTS_SUBLINK' ? link.subselect?.SelectStmt : undefined;
+  const from: Node[] = q?.fromClause ?? [];
+  const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
+  if (!rv || model.relKey(rv) !== use.member.key) return false;
+  const inner = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
+  const outer = use.member.name.toLowerCase();
+  if (inner === outer) return false; // (the outer row's columns are not reachable by its name)
+  return conjuncts(q.whereClause).some((x) => {
+    const eq = equality(x);
+    if (!eq) return false;
+    const [a, b] = [columnRef(eq[0]), columnRef(eq[1])];
+    const side = (i: typeof a, o: typeof a) => i?.name === use.groupCol && (i.qual === inner || i.qual === undefined) && o?.name === use.groupCol && o.qual === outer;
+    return side(a, b) || side(b, a);
+  });
+}
+
+/**
+ * Whether the membership table's SELECT policies show each of the roles only their own rows and
+ * those of the groups they belong to: every permissive one that applies is an OR of `<user> =
+ * <caller>`, a sub-select of the membership table asking for the caller's row, or a call of a
+ * function reading it that looks at the caller (`is_member(list_id)`). None at all shows nothing.
+ * A NOT EXISTS of the table then finds no row of a group the caller is not in.
+ */
+function callerScoped(model: Model, member: Table, roles: readonly string[], use: Use): boolean {
+  const mine = (n: Node): boolean => {
+    if (n?.BoolExpr?.boolop === 'OR_EXPR') return (n.BoolExpr.args as Node[]).every(mine);
+    if (n?.BoolExpr?.boolop === 'AND_EXPR') return (n.BoolExpr.args as Node[]).some(mine);
+    const eq = equality(n);
+    if (eq && ((columnRef(eq[0])?.name === use.userCol && isIdentity(model, eq[1])) || (columnRef(eq[1])?.name === use.userCol && isIdentity(model, eq[0])))) return true;
+    const link = bareValue(n)?.SubLink;
+    const q = link?.subselect?.SelectStmt;
+    if (q) {
+      const from: Node[] = q.fromClause ?? [];
+      const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
+      if (rv && model.relKey(rv) === member.key && conjuncts(q.whereClause).some((x) => {
+        const e = equality(x);
+        return !!e && ((columnRef(e[0])?.name === use.userCol && isIdentity(model, e[1])) || (columnRef(e[1])?.name === use.userCol && isIdentity(model, e[0])));
+      })) return true;
+      return false;
+    }
+    const calls = callsIn(n);
+    if (calls.length === 1 && n?.FuncCall) {
+      const f = model.findFunction(calls[0]!.name, calls[0]!.args.length);
+      return !!f && f.reads.has(member.key) && funcLooksAtCaller(model, f);
+    }
+    return false;
+  };
+  return roles.every((r) => member.policies.every((p) => !p.permissive || (p.command !== 'select' && p.command !== 'all') || !appliesToRole(model, p, r) || (p.using !== undefined && mine(p.using))));
+}
+
+/**
  * Whether the write policy's check constrains the user column to the caller and nothing that
  * could limit the group column: its conditions are ANDed, one is `user = <caller>`, none names
  * the group column, and none holds a sub-select or a call other than one telling who calls. An
  * OR passes when one of its branches does (`user_id = auth.uid() OR is_admin()`: the first admits
  * any group); a condition on the caller alone (`auth.uid() IS NOT NULL`) limits nothing.
  */
-function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[]): boolean {
+function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[], blinds?: Node[]): boolean {
   let user = false;
   for (const c of conjuncts(check)) {
     if (c.BoolExpr?.boolop === 'OR_EXPR') {
-      if ((c.BoolExpr.args as Node[]).some((d) => checksOnlyUser(model, d, use, opens))) {
+      if ((c.BoolExpr.args as Node[]).some((d) => checksOnlyUser(model, d, use, opens, blinds))) {
         user = true;
         continue;
       }
@@ -489,6 +547,15 @@ function checksOnlyUser(model: Model, check: Node, use: Use, opens?: string[]): 
     // (`NOT EXISTS (SELECT … FROM members m WHERE m.org_id = members.org_id AND m.user_id = auth.uid())`:
     // the caller is not in that group yet, true of every group they would join; zrmed93's owner memberships)
     if (notYetMember(model, c, use)) continue;
+    // (`NOT EXISTS (SELECT 1 FROM members m WHERE m.list_id = members.list_id)`, "the group has no
+    // member yet", reads the membership table through its own SELECT policies: where those show
+    // the caller only their rows and their groups', it finds none for any other group, so every
+    // group passes as new (debt-manager's users_lists_insert_initial). Counted here; the report
+    // asks those policies (callerScoped))
+    if (blinds && noMemberYet(model, c, use)) {
+      blinds.push(c);
+      continue;
+    }
     if (c.BoolExpr) return false; // NOT: not followed
     const eq = equality(c);
     if (eq) {
@@ -911,14 +978,15 @@ export const policyMembershipSelfJoin = defineRule({
         // itself trusting a value (admins managing everyone's rows), then a value that names an
         // administrator, then the first; LocalHeroFinder's 'requester', which sign-up hands out,
         // was named where 'admin' manages every role)
-        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string; roleOf?: string; lookups: string[] } | undefined;
+        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string; roleOf?: string; lookups: string[]; blind?: boolean } | undefined;
         let dead: { use: Use; roles: string[] } | undefined;
         const nothing = checksNothing(model, check);
         for (const trusted of list) {
           if (!sharesRole(trusted.policy, w)) continue;
           let u = trusted;
           const opens: string[] = [];
-          const plain = nothing || checksOnlyUser(model, check, u, opens);
+          const blinds: Node[] = [];
+          const plain = nothing || checksOnlyUser(model, check, u, opens, blinds);
           // (or holders of a lesser value who may write rows without a check of the column: tenant admins making super admins)
           const lesser = plain ? undefined : lesserHolders(model, member, w, check, u);
           // (or a check that limits the group but not the role the trusting policy asks for within
@@ -945,14 +1013,16 @@ export const policyMembershipSelfJoin = defineRule({
             continue;
           }
           const rank = (u.table === member && u.groupValue !== undefined ? 2 : 0) + (u.groupValue !== undefined && ADMIN_VALUE.test(u.groupValue) ? 1 : 0);
-          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser, roleOf, lookups: plain && !nothing ? opens : [] };
+          // (a "no member yet" NOT EXISTS limits the group unless the table's SELECT policies hide the groups the caller is not in)
+          if (plain && blinds.length && !callerScoped(model, member, roles, u)) continue;
+          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser, roleOf, lookups: plain && !nothing ? opens : [], blind: plain && blinds.length > 0 };
           if (rank === 3) break;
         }
         if (!best) {
           if (dead) reportRpc(model, w, nothing, dead.use, dead.roles, report);
           continue;
         }
-        const { use, roles, can, lesser, roleOf, lookups } = best;
+        const { use, roles, can, lesser, roleOf, lookups, blind } = best;
         // (the lookup runs as the writer, under the looked-up table's SELECT policies: it is open
         // only where they let the writer see every row, or the table has no row-level security)
         if (lookups.some((k) => !seesEveryRow(model, model.tables.get(k)!, roles))) continue;
@@ -1013,12 +1083,14 @@ export const policyMembershipSelfJoin = defineRule({
         report({
           ...w.nameLoc,
           message:
-            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only their ${use.userCol} against who the caller is${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
+            `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only their ${use.userCol} against who the caller is${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}${blind ? ` (its NOT EXISTS looks for any row of that ${use.groupCol}, but reads ${member.key} through its own SELECT policies, which show the caller only their own rows and those of their ${use.groupCol}s: it finds none for a ${use.groupCol} they are not in, so every such ${use.groupCol} passes as one with no member yet)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
             `${trust}, so a user can ${how}, and then ${gain}, which they were never given. ` +
             (value !== undefined
               ? value === 'true'
                 ? `Keep ${use.groupCol} out of what users may write (a column list in GRANT UPDATE, or a trigger refusing a change of it), or check in the WITH CHECK that it stays as it was unless the caller already holds it.`
                 : `Check ${use.groupCol} in the WITH CHECK too (allow only the values users may give themselves, never ${value} and the like, or check that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
+              : blind
+                ? `Ask whether the ${use.groupCol} has members through a SECURITY DEFINER function, which reads past these policies (e.g. NOT ${use.member.name}_exist(${use.groupCol}), owned by a role that bypasses RLS), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`
               : lookup !== undefined
                 ? `Tie the lookup to the caller (e.g. a row whose email is (select auth.jwt() ->> 'email'), or whose invitee column is (select auth.uid())), or let users join only through a SECURITY DEFINER function that checks the invitation is theirs.`
                 : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`),

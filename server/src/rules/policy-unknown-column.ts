@@ -56,7 +56,7 @@ export const policyUnknownColumn = defineRule({
   },
   check({ model, report }) {
     for (const [p, r] of rejected(model)) {
-      if (r.code !== '42703' && r.code !== '42P01' && r.code !== '42883') continue;
+      if ((r.code !== '42703' && r.code !== '42P01' && r.code !== '42883') || 'operator' in r) continue; // (policy-type-mismatch)
       // (written before its table is created: PostgreSQL stops at the table, 42P01, which
       // rls-enabled-without-policy tells; quranakhdone's notes policy)
       const own = model.tables.get(p.table);
@@ -88,7 +88,7 @@ export const policyUnknownColumn = defineRule({
         });
         continue;
       }
-      if (r.code === '42883') {
+      if ('fn' in r) {
         const { call, fn, made } = r.fn;
         const written = call.name.join('.');
         report({

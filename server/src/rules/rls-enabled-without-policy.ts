@@ -5,8 +5,7 @@ import { roleList } from '../analysis/policies.js';
 import type { Loc, Node } from '../analysis/types.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
-import { platformTable, rlsAncestor, tableList, where } from './lib/util.js';
-import { orderOf } from '../analysis/policy-exprs.js';
+import { platformTable, policiesBeforeCreate, rlsAncestor, tableList, where } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 
 /**
@@ -69,7 +68,7 @@ export const rlsEnabledWithoutPolicy = defineRule({
       const at = enable?.loc ?? t.nameLoc;
       const granted = model.supabase && t.schema === 'public' ? 'granted access (here or by Supabase\'s default privileges)' : 'granted access';
       // policies written for it before it is created (files replayed in path order: policies/ before tables/)
-      const early = model.policies.filter((p) => p.table === t.key && !t.policies.includes(p) && orderOf(model, p.created) < orderOf(model, t.created));
+      const early = policiesBeforeCreate(model, t);
       const cascaded = early.length ? undefined : cascadeDrop(model, t);
       report({
         ...at,

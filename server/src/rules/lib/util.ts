@@ -1013,6 +1013,26 @@ export function enabledTooEarly(model: Model, t: Table): string {
 }
 
 /**
+ * The policies written for the table before its CREATE TABLE (files replayed in path order:
+ * policies/ before tables/; a table made later IF NOT EXISTS): PostgreSQL rejected them, 42P01,
+ * unless the table stood there already, made elsewhere. Not the table's own.
+ */
+export function policiesBeforeCreate(model: Model, t: Table): Policy[] {
+  const list = policiesWithKey(model, t.key);
+  if (list.length === t.policies.length) return [];
+  const made = orderOf(model, t.created);
+  return list.filter((p) => !t.policies.includes(p) && orderOf(model, p.created) < made);
+}
+
+/** ` (its policy "p" is written before the table is made, at x: …)` for a message saying RLS is never enabled (and no policy filters the rows), or ''. */
+export function policiesTooEarly(model: Model, t: Table): string {
+  const early = policiesBeforeCreate(model, t);
+  if (early.length === 0) return '';
+  const which = early.length === 1 ? `its policy "${early[0]!.name}" is` : `its ${early.length} policies (the first, "${early[0]!.name}") are`;
+  return ` (${which} written before the table is created, at ${where(model, early[0]!.created)}: PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, 42P01, as the table does not exist yet; were the table made elsewhere before, ${early.length === 1 ? 'it would exist' : 'they would exist'} and do nothing, with RLS off)`;
+}
+
+/**
  * The last ALTER TABLE … ENABLE ROW LEVEL SECURITY of the table's name before its CREATE TABLE:
  * rejected (no table of that name was made before it), or run on an earlier table of that name
  * that a DROP TABLE then removed (`dropped`). Undefined when there is none, or when a table of

@@ -1,0 +1,112 @@
+import { locationBounds, matchParen } from '../analysis/ast.js';
+import type { OperatorMismatch } from '../analysis/operators.js';
+import { rejectedPolicies } from '../analysis/rejected.js';
+import { nameParts } from '../analysis/parse.js';
+import type { Node, Span } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { fileOf, quoteIdent } from './lib/util.js';
+
+// A policy comparing a column of its table with a text value where PostgreSQL has no operator
+// for the pair (analysis/operators.ts): `tenant_id = auth.jwt() ->> 'tenant_id'` with tenant_id
+// uuid. The CREATE POLICY fails with 42883 and the policy never exists (rejected.ts leaves it out
+// of the active policies, so the other rules say nothing about it).
+
+/** Whether the operand is a current_setting(…) call, written so (its value is '' once a SET LOCAL has ended: nullif). */
+function isSettingCall(n: Node): boolean {
+  // (or a sub-select of one: `(select current_setting('app.tenant_id', true))`)
+  const sub = n?.SubLink?.subselect?.SelectStmt?.targetList;
+  if (sub?.length === 1) return isSettingCall(sub[0]?.ResTarget?.val);
+  const name = nameParts(n?.FuncCall?.funcname);
+  return name[name.length - 1] === 'current_setting';
+}
+
+/**
+ * The source span of an operand of a comparison: from its first token to the end of its last,
+ * closing the parentheses it opened; it ends before `limit` (the operator, when the operand is
+ * on its left). Undefined when the text does not agree.
+ */
+function operandSpan(text: string, n: Node, limit: number): Span | undefined {
+  const { min, max } = locationBounds(n);
+  if (min === Infinity || max < min) return undefined;
+  let depth = 0;
+  let i = min;
+  let passed = false;
+  while (i < limit) {
+    const ch = text[i]!;
+    if (i >= max) passed = true;
+    if (ch === "'" || ch === '"') {
+      const close = text.indexOf(ch, i + 1);
+      if (close < 0) return undefined;
+      i = close + 1;
+      continue;
+    }
+    if (ch === '(') depth++;
+    else if (ch === ')') {
+      if (depth === 0) break;
+      depth--;
+      i++;
+      if (passed && depth === 0) {
+        // (the call or sub-select holding the last token is closed: a cast may follow)
+        const cast = /^\s*::\s*[\w."]+(?:\[\])*/.exec(text.slice(i, limit));
+        if (cast) i += cast[0].length;
+        break;
+      }
+      continue;
+    } else if (passed && depth === 0 && /[\s,;=<>!]/.test(ch)) break;
+    i++;
+  }
+  let end = i;
+  while (end > min && /\s/.test(text[end - 1]!)) end--;
+  return end > min ? { start: min, end } : undefined;
+}
+
+function fixFor(file: string, text: string, m: OperatorMismatch): Fix | undefined {
+  const span = operandSpan(text, m.text, m.columnFirst ? text.length : m.location);
+  if (!span) return undefined;
+  const written = text.slice(span.start, span.end);
+  const type = m.columnType;
+  // (a parenthesised operand, a sub-select: cast as it is)
+  const wrapped = written.startsWith('(') && matchParen(written, 0) === written.length - 1;
+  const cast = isSettingCall(m.text) ? `nullif(${written}, '')::${type}` : wrapped ? `${written}::${type}` : `(${written})::${type}`;
+  return {
+    title: `Cast the text to ${type}: ${cast.length > 70 ? `${cast.slice(0, 67)}…` : cast}`,
+    kind: 'unsafe',
+    edits: [{ file, start: span.start, end: span.end, newText: cast }],
+  };
+}
+
+export const policyTypeMismatch = defineRule({
+  meta: {
+    id: 'policy-type-mismatch',
+    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text): PostgreSQL has no such operator and rejects the CREATE POLICY (42883).',
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists.',
+    shownBy: { statement: ['42883'] },
+  },
+  check({ model, report }) {
+    for (const [p, r] of rejectedPolicies(model)) {
+      if (!('operator' in r)) continue;
+      const m = r.operator;
+      const text = fileOf(model, p.created.file)?.text ?? '';
+      const textSpan = operandSpan(text, m.text, m.columnFirst ? text.length : m.location);
+      const written = textSpan ? text.slice(textSpan.start, textSpan.end).replace(/\s+/g, ' ') : 'a text value';
+      const pair = m.columnFirst ? `${m.columnType} ${m.op} text` : `text ${m.op} ${m.columnType}`;
+      const fix = fixFor(p.created.file, text, m);
+      const at = m.location >= 0 ? m.location : p.created.start;
+      report({
+        file: p.created.file,
+        start: at,
+        end: at + (text.startsWith('<>', at) ? 2 : 1),
+        message:
+          `Policy "${p.name}" on ${p.table} compares ${m.column}, a ${m.columnType} column, with ${written.length > 60 ? `${written.slice(0, 57)}…` : written}, which is text: ` +
+          `PostgreSQL has no operator ${pair} and text does not cast to ${m.columnType} by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
+          `The policy is never created (a migration tool stops here). ` +
+          `Cast the text to the column's type (${isSettingCall(m.text) ? `nullif(…, '')::${m.columnType}` : `(…)::${m.columnType}`}; a value that is not a valid ${m.columnType} then fails with 22P02) rather than the column to text (${quoteIdent(m.column)}::text = … runs, but no index on ${m.column} can serve it).`,
+        fixes: fix ? [fix] : [],
+      });
+    }
+  },
+});
