@@ -923,3 +923,40 @@ CREATE POLICY lists_member ON lists FOR SELECT TO app_user
   assert.deepEqual(await join(false), { before: 0, joined: true, after: 1, code: undefined });
   assert.deepEqual(await join(true), { before: 0, joined: false, after: 0, code: '42501' });
 });
+
+// Calibration (paynless' organization_members): a lookup of another table whose SELECT policies
+// ask nothing of the caller (`deleted_at IS NULL`: every live org) is open to every caller; only a
+// lookup every row of which the caller could read was taken as open.
+test('err: an UPDATE whose lookup reads a table whose SELECT policies show the same rows to everyone (live orgs) lets a user move their membership to any such org (PGlite); one whose SELECT policies ask for the caller is not reported', async () => {
+  const text = (orgsRead: string) => `create table public.orgs (id uuid primary key, deleted_at timestamptz);
+create table public.members (org_id uuid not null references public.orgs, user_id uuid not null, role text not null);
+create index on public.members (user_id);
+create table public.docs (id uuid primary key, org_id uuid not null);
+alter table public.orgs enable row level security; alter table public.members enable row level security; alter table public.docs enable row level security;
+grant select on public.orgs, public.docs to authenticated;
+grant select, update on public.members to authenticated;
+create policy orgs_sel on public.orgs for select to authenticated using (${orgsRead});
+create policy mem_sel on public.members for select to authenticated using (user_id = (select auth.uid()));
+create policy docs_sel on public.docs for select to authenticated using (org_id in (select m.org_id from public.members m where m.user_id = (select auth.uid())));
+create policy mem_upd on public.members for update to authenticated using (user_id = (select auth.uid()) and exists (select 1 from public.orgs o where o.id = members.org_id and o.deleted_at is null));
+`;
+  const open = text('deleted_at is null');
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_orgs.sql', text: open }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "mem_upd" on public\.members lets authenticated write rows of it checking only their user_id against who the caller is and that public\.orgs has a row for the org_id/);
+  assert.match(mine[0]!.message, /change the org_id of their own row of public\.members to that of any such row/);
+  const mineOnly = text('exists (select 1 from public.members m where m.org_id = orgs.id and m.user_id = (select auth.uid()))');
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20250101000000_orgs.sql', text: mineOnly }], ID).mine, []);
+  const A = '00000000-0000-0000-0000-0000000000a1';
+  const B = '00000000-0000-0000-0000-0000000000b1';
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(open);
+    await q(`insert into public.orgs values ('${A}', null), ('${B}', null); insert into public.members values ('${A}', '${TENANT_A}', 'member'), ('${B}', '${TENANT_B}', 'owner'); insert into public.docs values ('${TENANT_B}', '${B}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.docs'), 0);
+    await q(`update public.members set org_id = '${B}', role = 'admin'`);
+    assert.equal(await count(q, 'public.docs'), 1, "A reads org B's document");
+  });
+});

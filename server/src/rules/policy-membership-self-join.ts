@@ -667,17 +667,30 @@ function openLookup(model: Model, c: Node, use: Use): string | undefined {
 }
 
 /**
- * Whether one of `roles` reads every row of `t` in a sub-select: it may hold SELECT on it, and the
- * table has no row-level security, or a permissive SELECT policy for the role whose USING is
- * true (an invitation read "by token": USING (true)) and no restrictive one.
+ * Whether one of `roles` reads the same rows of `t` in a sub-select whoever calls: it may hold
+ * SELECT on it, and the table has no row-level security, or a permissive SELECT policy for the role
+ * admits rows and none of them asks who calls (an invitation read "by token": USING (true); live
+ * orgs: USING (deleted_at IS NULL)). A lookup of such a table is open to every caller.
  */
-function seesEveryRow(model: Model, t: Table, roles: readonly string[]): boolean {
+function seesTheSameRows(model: Model, t: Table, roles: readonly string[]): boolean {
   return roles.some((r) => {
     if (!mayHoldPrivilege(model, t, r, ['select'])) return false;
     if (!t.rlsEnabled) return true;
     const select = t.policies.filter((p) => (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, r));
-    return select.some((p) => p.permissive && constBool(p.using) === true) && !select.some((p) => !p.permissive);
+    // (rows some permissive policy admits, and no policy asks who calls: `deleted_at IS NULL` shows
+    // every live org to anyone, so any of them passes: paynless' organization_members update)
+    return select.some((p) => p.permissive && p.using !== undefined && constBool(p.using) !== false) && !select.some((p) => p.using !== undefined && (looksAtCaller(model, p.using) || hasSubLink(p.using)));
   });
+}
+
+/** Whether an expression holds a sub-select (what it reads may depend on who calls through that table's policies). */
+function hasSubLink(n: Node): boolean {
+  let found = false;
+  walk(n, (k) => {
+    if (k === 'SubLink') found = true;
+    return !found;
+  });
+  return found;
 }
 
 /**
@@ -1025,7 +1038,7 @@ export const policyMembershipSelfJoin = defineRule({
         const { use, roles, can, lesser, roleOf, lookups, blind } = best;
         // (the lookup runs as the writer, under the looked-up table's SELECT policies: it is open
         // only where they let the writer see every row, or the table has no row-level security)
-        if (lookups.some((k) => !seesEveryRow(model, model.tables.get(k)!, roles))) continue;
+        if (lookups.some((k) => !seesTheSameRows(model, model.tables.get(k)!, roles))) continue;
         const value = use.groupValue;
         // (a lookup of another table for the group that asks nothing of the caller: any group with such a row)
         const lookup = lookups.length ? [...new Set(lookups)].join(' and ') : undefined;
