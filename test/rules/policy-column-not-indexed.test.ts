@@ -169,3 +169,35 @@ CREATE POLICY own ON api_keys FOR ALL TO authenticated USING (org_id = (select n
   const { ws, mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
   assert.deepEqual(mine.map((f) => textAt(ws, f)), ['org_id']);
 });
+
+// Calibration (qs-pro, ceqy/init's iam-identity: `tenant_id::text = current_setting(…)` on tables
+// with an index on tenant_id): the cast keeps the index from serving the policy; the rule skipped
+// cast columns.
+test('err: a uuid column compared through a text cast: the index on it cannot serve the policy (PGlite: a Seq Scan with sequential scans disabled); compared as uuid, an index scan; varchar::text is not reported', async () => {
+  const schema = (using: string, column = 'tenant_id uuid NOT NULL') => `CREATE TABLE notes (id bigint PRIMARY KEY, ${column}, body text);
+CREATE INDEX notes_tenant_idx ON notes (tenant_id);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON notes TO authenticated;
+CREATE POLICY notes_tenant ON notes FOR SELECT TO authenticated USING (${using});
+`;
+  const cast = schema("tenant_id::text = (select current_setting('app.tenant_id', true))");
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text: cast }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'tenant_id::text');
+  assert.match(mine[0]!.message, /^Column tenant_id of public\.notes \(uuid\) is compared in policy "notes_tenant" as tenant_id::text: the index of public\.notes on tenant_id cannot serve that comparison/);
+  const plain = schema("tenant_id = nullif((select current_setting('app.tenant_id', true)), '')::uuid");
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: plain }], ID).mine, []);
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: schema("tenant_id::text = (select current_setting('app.tenant_id', true))", 'tenant_id varchar(40) NOT NULL') }], ID).mine, []);
+  const plan = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql);
+      await q(`INSERT INTO notes SELECT g, ('00000000-0000-0000-0000-' || lpad(to_hex(g % 50), 12, '0'))::uuid, 'x' FROM generate_series(1, 2000) g; ANALYZE notes`);
+      await q(`SELECT set_config('app.tenant_id', '00000000-0000-0000-0000-000000000007', true)`);
+      await q('SET LOCAL enable_seqscan = off');
+      await q('SET ROLE authenticated');
+      return (await q('EXPLAIN (COSTS OFF) SELECT * FROM notes')).map((r) => r['QUERY PLAN']).join('\n');
+    });
+  assert.match(await plan(cast), /Seq Scan on notes/);
+  assert.match(await plan(plain), /Index (Only )?Scan|Bitmap Index Scan/);
+});

@@ -1,0 +1,105 @@
+import type { Model } from '../analysis/model.js';
+import { activeRows, memoModel } from '../analysis/policy-exprs.js';
+import { appliesToRole } from '../analysis/policies.js';
+import { constValue } from '../analysis/ast.js';
+import { sval } from '../analysis/parse.js';
+import type { Loc, Node } from '../analysis/types.js';
+import { defineRule } from './types.js';
+import { bucketWide } from './policy-always-true.js';
+import { columnRef, onSupabasePlatform, where } from './lib/util.js';
+
+// Supabase Storage: a bucket is private when storage.buckets.public is false (the default). That
+// only means its objects have no public URL: every request through the Storage API — the anon key
+// alone included — reads the objects that storage.objects' SELECT policies admit for its role. A
+// SELECT policy admitting anon to every object of a bucket the migrations make private (be-my-
+// doctor's "Patient documents are publicly accessible" on 'patient-documents') gives every file
+// of it to anyone. Pure: reads the model.
+
+const STORAGE_OBJECTS = 'storage.objects';
+
+/** The buckets the migrations make (INSERT INTO storage.buckets … VALUES, later UPDATE … SET public), with whether each ends private and where that is said. */
+function privateBuckets(model: Model): ReadonlyMap<string, Loc> {
+  return memoModel(model, 'rules:privateBuckets', (m) => {
+    const state = new Map<string, { private: boolean; loc: Loc }>();
+    for (const { file, stmt } of m.statements) {
+      const n = stmt.node;
+      if ((stmt.kind !== 'InsertStmt' && stmt.kind !== 'UpdateStmt') || n?.relation?.schemaname !== 'storage' || n.relation.relname !== 'buckets') continue;
+      const loc = { file: file.file, start: stmt.start, end: stmt.end };
+      if (stmt.kind === 'InsertStmt') {
+        const cols: string[] = (n.cols ?? []).map((c: Node) => String(c?.ResTarget?.name ?? ''));
+        const id = cols.indexOf('id');
+        const pub = cols.indexOf('public');
+        // (ON CONFLICT DO NOTHING leaves a bucket that exists as it was)
+        const keep = n.onConflictClause?.action === 'ONCONFLICT_NOTHING';
+        for (const values of (n.selectStmt?.SelectStmt?.valuesLists ?? []) as Node[]) {
+          const items: Node[] = values?.List?.items ?? [];
+          const bucket = id >= 0 ? constValue(items[id]) : undefined;
+          if (typeof bucket !== 'string' || (keep && state.has(bucket))) continue;
+          const flag = pub >= 0 ? boolOf(items[pub]) : false;
+          if (flag === undefined) state.delete(bucket);
+          else state.set(bucket, { private: !flag, loc });
+        }
+        continue;
+      }
+      // UPDATE storage.buckets SET public = … WHERE id = '…'
+      const set = (n.targetList as Node[] | undefined)?.find((x) => x?.ResTarget?.name === 'public');
+      if (!set) continue;
+      const flag = boolOf(set.ResTarget.val);
+      const w = n.whereClause?.A_Expr;
+      const bucket = w && w.kind === 'AEXPR_OP' && sval(w.name?.[0]) === '=' && columnRef(w.lexpr)?.name === 'id' ? constValue(w.rexpr) : undefined;
+      if (typeof bucket !== 'string') {
+        // (another WHERE: which buckets it changes is not known)
+        state.clear();
+        continue;
+      }
+      if (flag === undefined) state.delete(bucket);
+      else state.set(bucket, { private: !flag, loc });
+    }
+    const out = new Map<string, Loc>();
+    for (const [b, s] of state) if (s.private) out.set(b, s.loc);
+    return out;
+  });
+}
+
+/** A boolean constant (`false`, `'false'`, `false::boolean`), else undefined. */
+function boolOf(n: Node): boolean | undefined {
+  const v = constValue(n?.TypeCast ? n.TypeCast.arg : n);
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(true|t|false|f)$/i.test(v)) return /^t/i.test(v);
+  return undefined;
+}
+
+export const storagePrivateBucketReadable = defineRule({
+  meta: {
+    id: 'storage-private-bucket-readable',
+    description: 'A SELECT policy on storage.objects lets anon read every object of a bucket the migrations make private (public = false).',
+    severity: 'warning',
+    category: 'security',
+    fixKind: 'none',
+    guards:
+      "A private Supabase Storage bucket only has no public URL: the Storage API serves its objects to every request, the anon key alone included, that storage.objects' SELECT policies admit. A policy admitting anon to the whole bucket makes every file of it readable by anyone.",
+  },
+  check({ model, report }) {
+    if (!onSupabasePlatform(model)) return;
+    const buckets = privateBuckets(model);
+    if (buckets.size === 0) return;
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      if (p.table !== STORAGE_OBJECTS || !p.permissive || (p.command !== 'select' && p.command !== 'all') || !p.using) continue;
+      if (!appliesToRole(model, p, 'anon')) continue;
+      const wide = bucketWide(model, p.using, 'anon');
+      for (const b of wide ?? []) {
+        const made = buckets.get(b);
+        if (!made) continue;
+        report({
+          ...p.nameLoc,
+          message:
+            `Policy "${p.name}" on storage.objects lets anon (every request, signed in or not${p.roles.includes('public') ? ': it has no TO, so it applies to PUBLIC' : ''}) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)}): ` +
+            `a private bucket only has no public URL, and the Storage API serves its files to any request these policies admit, so with the project's public anon key anyone lists and downloads every file of '${b}'. ` +
+            `If the files are meant to be public, make the bucket public and say so; else restrict the policy to the roles and owners that need it (e.g. TO authenticated USING (bucket_id = '${b}' AND (storage.foldername(name))[1] = (select auth.uid())::text)).`,
+          related: [{ ...made, message: `bucket '${b}' is made private here` }],
+        });
+      }
+    }
+  },
+});

@@ -1,0 +1,64 @@
+// storage-private-bucket-readable on PostgreSQL (PGlite, Supabase's storage tables as a stub): a
+// SELECT policy on storage.objects admitting anon to every object of a private bucket lets an anon
+// request read every file's row; a policy tied to the owner's folder, or a public bucket, is not
+// reported. Calibration: be-my-doctor's 'patient-documents'.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, getDb, inRollback } from '../helpers/pg.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'storage-private-bucket-readable';
+before(initParser);
+after(closeAll);
+
+const STORAGE = `CREATE SCHEMA IF NOT EXISTS storage;
+GRANT USAGE ON SCHEMA storage TO anon, authenticated;
+CREATE TABLE storage.buckets (id text PRIMARY KEY, name text NOT NULL, public boolean DEFAULT false);
+CREATE TABLE storage.objects (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bucket_id text REFERENCES storage.buckets (id), name text, owner uuid);
+ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON storage.objects TO anon, authenticated;
+CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT (string_to_array(name, '/'))[1:array_length(string_to_array(name, '/'), 1) - 1] $$;
+`;
+
+const files = (sql: string) => `INSERT INTO storage.objects (bucket_id, name) VALUES ('patient-documents', '${TENANT_A}/scan.pdf'), ('patient-documents', '${TENANT_B}/scan.pdf');`;
+
+test('err: anon reads every object of a private bucket (PGlite: both patients\' files); the owner-folder policy gives anon none and each patient their own', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), '"Patient documents are publicly accessible"');
+  assert.match(finding.message, /^Policy "Patient documents are publicly accessible" on storage\.objects lets anon \(every request, signed in or not: it has no TO, so it applies to PUBLIC\) read every object of bucket 'patient-documents', which the migrations make private \(public = false, at 20250726182403_documents\.sql:1\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE);
+    await q(sqlOf(ws));
+    await q(files(''));
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'storage.objects'), 2, 'anon reads every file of the private bucket');
+  });
+  const valid = lintDocExample(ID, 'valid', 0);
+  assert.deepEqual(valid.mine, []);
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE);
+    await q(sqlOf(valid.ws));
+    await q(files(''));
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'storage.objects'), 0, 'anon: none');
+    await q('RESET ROLE');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'storage.objects'), 1, 'a patient: their own');
+  });
+});
+
+test('ok: a public bucket, a bucket made public later, a policy for authenticated only: not reported', () => {
+  const policy = `CREATE POLICY docs_read ON storage.objects FOR SELECT USING (bucket_id = 'docs');\n`;
+  const mk = (sql: string) => lintFiles([{ file: 'supabase/migrations/20250101000000_b.sql', text: sql }], ID).mine.length;
+  assert.equal(mk(`INSERT INTO storage.buckets (id, name, public) VALUES ('docs', 'docs', false);\n${policy}`), 1);
+  assert.equal(mk(`INSERT INTO storage.buckets (id, name) VALUES ('docs', 'docs');\n${policy}`), 1, 'public defaults to false');
+  assert.equal(mk(`INSERT INTO storage.buckets (id, name, public) VALUES ('docs', 'docs', true);\n${policy}`), 0);
+  assert.equal(mk(`INSERT INTO storage.buckets (id, name, public) VALUES ('docs', 'docs', false);\nUPDATE storage.buckets SET public = true WHERE id = 'docs';\n${policy}`), 0);
+  assert.equal(mk(`INSERT INTO storage.buckets (id, name, public) VALUES ('docs', 'docs', false);\n${policy.replace('FOR SELECT', 'FOR SELECT TO authenticated')}`), 0);
+});
