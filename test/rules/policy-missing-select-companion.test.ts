@@ -275,3 +275,40 @@ CREATE POLICY "Rider can update own profile" ON public.riders FOR UPDATE TO auth
 `;
   assert.equal(lintFiles([{ file: 'supabase/migrations/20260812112230_storage.sql', text: storage }], 'policy-missing-select-companion').mine.length, 1);
 });
+
+// Calibration (kickstart-hub's user_sessions): an own-row UPDATE policy, and a SELECT policy for the
+// same role that admits rows only to superadmins, whatever the row: a user sees none of their
+// sessions, and the app's `UPDATE … WHERE id = …` (its sign-out) changes nothing.
+test('err: the only SELECT policy for the role is a gate on the caller (superadmins), whatever the row: a user\'s UPDATE … WHERE of their own row affects 0 rows (PGlite); the fix (a SELECT policy with the same USING) re-lints clean and it affects 1', async () => {
+  const sql = `CREATE TABLE public.user_roles (user_id uuid NOT NULL, role text NOT NULL);
+CREATE FUNCTION public.is_superadmin(_uid uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _uid AND role = 'superadmin') $$;
+CREATE TABLE public.user_sessions (id int PRIMARY KEY, user_id uuid NOT NULL, logout_at timestamptz);
+CREATE INDEX ON public.user_sessions (user_id);
+ALTER TABLE public.user_sessions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.user_sessions FORCE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON public.user_sessions TO authenticated;
+CREATE POLICY sessions_superadmin_read ON public.user_sessions FOR SELECT TO authenticated USING ((select public.is_superadmin((select auth.uid()))));
+CREATE POLICY sessions_update_own ON public.user_sessions FOR UPDATE TO authenticated USING (user_id = (select auth.uid()));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260327120534_sessions.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "sessions_update_own" on public\.user_sessions lets authenticated UPDATE rows by a condition on the row, but the only SELECT \(or ALL\) policy for that role, "sessions_superadmin_read" \(USING \(select public\.is_superadmin\(\(select auth\.uid\(\)\)\)\)\), admits rows whatever the row, only to callers for whom its condition holds/);
+  const run = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(text);
+      await q(`INSERT INTO public.user_sessions VALUES (1, '${TENANT_A}', null)`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      return affected(q, 'UPDATE public.user_sessions SET logout_at = now() WHERE id = 1');
+    });
+  assert.equal(await run(sql), 0, 'the user does not see their own session');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /CREATE POLICY sessions_update_own_select ON public\.user_sessions FOR SELECT TO authenticated\n  USING \(user_id = \(select auth\.uid\(\)\)\);/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.equal(await run(sqlOf(fixed)), 1);
+  // a gate both policies call, or a SELECT policy true for every signed-in user: not reported
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20260327120534_sessions.sql', text: sql.replace('USING (user_id = (select auth.uid()));', 'USING (user_id = (select auth.uid()) AND (select public.is_superadmin((select auth.uid()))));') }], ID).mine, []);
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20260327120534_sessions.sql', text: sql.replace('USING ((select public.is_superadmin((select auth.uid()))))', "USING (auth.role() = 'authenticated')") }], ID).mine, []);
+});

@@ -554,3 +554,21 @@ test('err: a call and an unknown column in one policy: the one PostgreSQL meets 
     });
   }
 });
+
+// Calibration (trazo's rls-policies.sql): the message named the table by the name a later
+// migration renames it to.
+test('err (message): a policy on a table renamed later is named with the table as the statement names it (PGlite: 42703 there)', async () => {
+  const files = [
+    { file: 'db/1.sql', text: 'CREATE TABLE recipe_applications (id int PRIMARY KEY, batch_id int);\nALTER TABLE recipe_applications ENABLE ROW LEVEL SECURITY;\nCREATE POLICY apps_read ON recipe_applications FOR SELECT USING (pod_id = 1);\n' },
+    { file: 'db/2.sql', text: 'ALTER TABLE recipe_applications RENAME TO recipe_applications_legacy;\n' },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "apps_read" on public\.recipe_applications names the column pod_id/);
+  // (the tables it reads are listed as they are at the end, which the message says)
+  assert.match(mine[0]!.message, /public\.recipe_applications_legacy \(id, batch_id\) — even at the end of the migrations/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42703 column "pod_id" does not exist']);
+  });
+});

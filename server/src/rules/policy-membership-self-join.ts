@@ -1,5 +1,5 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
-import { callsIn, conjuncts, constValue } from '../analysis/ast.js';
+import { callsIn, conjuncts, constValue, hasSubLink } from '../analysis/ast.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { policyCallNames, recursionCycles } from '../analysis/recursion.js';
 import { activeRows, constBool, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
@@ -455,18 +455,26 @@ function differsFromCaller(model: Model, c: Node, use: Use): boolean {
 const notYet = (model: Model, check: Node, use: Use): boolean => conjuncts(check).some((c) => notYetMember(model, c, use));
 
 function notYetMember(model: Model, c: Node, use: Use): boolean {
-  if (c.BoolExpr?.boolop !== 'NOT_EXPR') return false;
+  const sub = notExistsOfMember(model, c, use);
+  return !!sub && conjuncts(sub.q.whereClause).some((x) => isCallersRow(model, x, use));
+}
+
+/** `NOT EXISTS (SELECT … FROM <membership table> …)`: its sub-select and relation, else undefined. */
+function notExistsOfMember(model: Model, c: Node, use: Use): { q: Node; rv: Node } | undefined {
+  if (c.BoolExpr?.boolop !== 'NOT_EXPR') return undefined;
   const link = c.BoolExpr.args?.[0]?.SubLink;
   const q = link?.subLinkType === 'EXISTS_SUBLINK' ? link.subselect?.SelectStmt : undefined;
   const from: Node[] = q?.fromClause ?? [];
   const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
-  if (!rv || model.relKey(rv) !== use.member.key) return false;
-  return conjuncts(q.whereClause).some((x) => {
-    const eq = equality(x);
-    if (!eq) return false;
-    const [a, b] = eq;
-    return (columnRef(a)?.name === use.userCol && isIdentity(model, b)) || (columnRef(b)?.name === use.userCol && isIdentity(model, a));
-  });
+  return rv && model.relKey(rv) === use.member.key ? { q, rv } : undefined;
+}
+
+/** `<user column> = <caller>`, either way round. */
+function isCallersRow(model: Model, x: Node, use: Use): boolean {
+  const eq = equality(x);
+  if (!eq) return false;
+  const [a, b] = eq;
+  return (columnRef(a)?.name === use.userCol && isIdentity(model, b)) || (columnRef(b)?.name === use.userCol && isIdentity(model, a));
 }
 
 /**
@@ -475,12 +483,9 @@ function notYetMember(model: Model, c: Node, use: Use): boolean {
  * caller's own row).
  */
 function noMemberYet(model: Model, c: Node, use: Use): boolean {
-  if (c.BoolExpr?.boolop !== 'NOT_EXPR') return false;
-  const link = c.BoolExpr.args?.[0]?.SubLink;
-  const q = link?.subLinkType === 'EXISTS_SUBLINK' ? link.subselect?.SelectStmt : undefined;
-  const from: Node[] = q?.fromClause ?? [];
-  const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
-  if (!rv || model.relKey(rv) !== use.member.key) return false;
+  const sub = notExistsOfMember(model, c, use);
+  if (!sub) return false;
+  const { q, rv } = sub;
   const inner = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
   const outer = use.member.name.toLowerCase();
   if (inner === outer) return false; // (the outer row's columns are not reachable by its name)
@@ -504,18 +509,13 @@ function callerScoped(model: Model, member: Table, roles: readonly string[], use
   const mine = (n: Node): boolean => {
     if (n?.BoolExpr?.boolop === 'OR_EXPR') return (n.BoolExpr.args as Node[]).every(mine);
     if (n?.BoolExpr?.boolop === 'AND_EXPR') return (n.BoolExpr.args as Node[]).some(mine);
-    const eq = equality(n);
-    if (eq && ((columnRef(eq[0])?.name === use.userCol && isIdentity(model, eq[1])) || (columnRef(eq[1])?.name === use.userCol && isIdentity(model, eq[0])))) return true;
+    if (isCallersRow(model, n, use)) return true;
     const link = bareValue(n)?.SubLink;
     const q = link?.subselect?.SelectStmt;
     if (q) {
       const from: Node[] = q.fromClause ?? [];
       const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
-      if (rv && model.relKey(rv) === member.key && conjuncts(q.whereClause).some((x) => {
-        const e = equality(x);
-        return !!e && ((columnRef(e[0])?.name === use.userCol && isIdentity(model, e[1])) || (columnRef(e[1])?.name === use.userCol && isIdentity(model, e[0])));
-      })) return true;
-      return false;
+      return !!rv && model.relKey(rv) === member.key && conjuncts(q.whereClause).some((x) => isCallersRow(model, x, use));
     }
     const calls = callsIn(n);
     if (calls.length === 1 && n?.FuncCall) {
@@ -683,15 +683,6 @@ function seesTheSameRows(model: Model, t: Table, roles: readonly string[]): bool
   });
 }
 
-/** Whether an expression holds a sub-select (what it reads may depend on who calls through that table's policies). */
-function hasSubLink(n: Node): boolean {
-  let found = false;
-  walk(n, (k) => {
-    if (k === 'SubLink') found = true;
-    return !found;
-  });
-  return found;
-}
 
 /**
  * Whether the write policy's check, though it limits the group column (an invitation lookup,

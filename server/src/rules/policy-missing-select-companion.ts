@@ -1,11 +1,13 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { hasSubLink } from '../analysis/ast.js';
+import type { Node } from '../analysis/types.js';
+import { callsIn, census, hasSubLink } from '../analysis/ast.js';
 import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { PSEUDO_ROLES, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
-import { defineRule, type Edit, type Fix } from './types.js';
+import { defineRule, type Edit, type Fix, type Report } from './types.js';
+import { trueForRole } from './policy-always-true.js';
 import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
@@ -86,16 +88,73 @@ function withoutGranted(model: Model, p: Policy, t: Table | undefined, policies:
   return out.length ? out : undefined;
 }
 
+/**
+ * The roles of the policy (not `missing`, subject to RLS) whose SELECT policies all admit rows
+ * whatever the row, only when a condition on the caller holds: their USING names no column at
+ * all (`is_superadmin((select auth.uid()))`, `has_role(auth.uid(), 'admin')`) and is not true
+ * for the role as such; with the policies that are so. The UPDATE or DELETE policy must read its
+ * row (a column) and call none of their functions: a caller they are false for sees none of the
+ * rows it may change (kickstart's user_sessions: an own-row UPDATE, a superadmin-only SELECT).
+ */
+function gatedReaders(model: Model, p: Policy, t: Table | undefined, policies: readonly Policy[], missing: readonly string[] | undefined, bypass: Map<string, boolean>): { roles: string[]; gates: Policy[] } | undefined {
+  if (!p.using || census(p.using).columnRefs.length === 0) return undefined;
+  // (the gate's own functions, not those telling who calls, which both sides use: auth.uid())
+  const deciding = (n: Node) => callsIn(n).map((c) => c.name.join('.')).filter((x) => !x.startsWith('auth.') && x !== 'current_setting' && x !== 'pg_catalog.current_setting');
+  const called = new Set(deciding(p.using));
+  let out: { roles: string[]; gates: Policy[] } | undefined;
+  for (const r of p.roles) {
+    if (r === 'public' || missing?.includes(r) || PSEUDO_ROLES.has(r) || bypass.get(r) || (t && t.owner?.role === r && !t.rlsForced)) continue;
+    const select = policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && appliesToRole(model, q, r));
+    if (select.length === 0) continue;
+    const gated = select.every((q) => census(q.using).columnRefs.length === 0 && constBool(q.using) !== true && !trueForRole(model, q.using, r) && !deciding(q.using!).some((x) => called.has(x)));
+    if (!gated) continue;
+    out ??= { roles: [], gates: [] };
+    out.roles.push(r);
+    for (const q of select) if (!out.gates.includes(q)) out.gates.push(q);
+  }
+  return out;
+}
+
 /** ` (policy "x", for SELECT, has no USING: it admits no row)` when such a policy is there for these roles (yellow-project's), else ''. */
 function noUsing(policies: readonly Policy[], roles: readonly string[]): string {
   const q = policies.find((x) => x.permissive && (x.command === 'select' || x.command === 'all') && !x.using && (x.roles.includes('public') || x.roles.some((r) => roles.includes(r))));
   return q ? ` (policy "${q.name}", for ${q.command.toUpperCase()}, has no USING: it admits no row)` : '';
 }
 
+/** The finding of an UPDATE or DELETE policy whose roles' SELECT policies admit rows only on a condition on the caller (gatedReaders). */
+function reportGated(model: Model, p: Policy, t: Table | undefined, gated: { roles: string[]; gates: Policy[] }, report: (r: Report) => void): void {
+  const cmd = p.command.toUpperCase();
+  const name = t ? tableName(model, t, p.loc) : p.table;
+  const example = p.command === 'update' ? `UPDATE ${name} SET … WHERE id = …` : `DELETE FROM ${name} WHERE id = …`;
+  const gates = gated.gates.map((q) => `"${q.name}" (USING ${oneLine(exprText(model, policyExprs(q).find((e) => e.clause === 'using')!) ?? '…')})`);
+  const fixes: Fix[] = [];
+  const using = policyExprs(p).find((e) => e.clause === 'using')!;
+  const text = exprText(model, using);
+  const recursionRisk = readsTable(model, using.node, p.table) || (hasSubLink(using.node) && !!selectSubLinkWouldRecurse(model, p.table));
+  if (text && !recursionRisk && !unsafeContent(model, using.node)) {
+    const pname = freshName(model, p, 'select');
+    fixes.push({
+      title: `Add a SELECT policy "${pname}" for ${roleList(gated.roles)} with the same USING: they can then read the rows they may ${p.command}`,
+      kind: 'unsafe',
+      edits: [insertAfter(model, p.loc, [`CREATE POLICY ${quoteIdent(pname)} ON ${name} FOR SELECT TO ${gated.roles.map(quoteIdent).join(', ')}\n  USING (${text});`])],
+    });
+  }
+  report({
+    ...p.nameLoc,
+    message:
+      `Policy "${p.name}" on ${p.table} lets ${roleList(gated.roles)} ${cmd} rows by a condition on the row, but the only SELECT (or ALL) ${gated.gates.length === 1 ? 'policy' : 'policies'} for ${gated.roles.length === 1 ? 'that role' : 'those roles'}, ${gates.join(', ')}, admit${gated.gates.length === 1 ? 's' : ''} rows whatever the row, only to callers for whom ${gated.gates.length === 1 ? 'its condition holds' : 'one of their conditions holds'}: ` +
+      `a caller it is false for sees none of the rows this policy lets them ${p.command}, and ${p.command === 'update' ? 'an' : 'a'} ${cmd} whose ${p.command === 'update' ? 'WHERE, SET or RETURNING' : 'WHERE or RETURNING'} reads a column only reaches rows the caller may SELECT, so e.g. ${example} silently affects 0 rows for them, with no error (${p.command === 'update' ? 'T26' : 'T27'}). ` +
+      `Add a SELECT policy for ${gated.roles.length === 1 ? 'the role' : 'these roles'} admitting the rows they may ${p.command} (often with the same USING).`,
+    fixes,
+  });
+}
+
+const oneLine = (s: string) => (s.length > 80 ? `${s.slice(0, 77).replace(/\s+/g, ' ')}…` : s.replace(/\s+/g, ' '));
+
 export const policyMissingSelectCompanion = defineRule({
   meta: {
     id: 'policy-missing-select-companion',
-    description: 'An UPDATE or DELETE policy for a role that has no SELECT (or ALL) policy on the table.',
+    description: 'An UPDATE or DELETE policy for a role that has no SELECT (or ALL) policy on the table, or only ones that admit rows on a condition on the caller alone.',
     severity: 'warning',
     category: 'correctness',
     fixKind: 'unsafe',
@@ -122,6 +181,12 @@ export const policyMissingSelectCompanion = defineRule({
       if (!t && !platformTable(model, { schema: p.table.slice(0, p.table.indexOf('.')) })) continue;
       const policies = t?.policies ?? policiesWithKey(model, p.table);
       const missing = withoutGranted(model, p, t, policies, withoutSignedOut(model, p, policies, missingReaders(model, p, t, policies, bypass)));
+      const gated = missing ? undefined : gatedReaders(model, p, t, policies, missing, bypass);
+      if (gated && t && mayBeDynamic(model, 'policy', t)) continue;
+      if (gated) {
+        reportGated(model, p, t, gated, report);
+        continue;
+      }
       if (!missing) continue;
       if (t && mayBeDynamic(model, 'policy', t)) continue; // (dynamic SQL may create its SELECT policies: analysis/dynamic-rls.ts)
       const cmd = p.command.toUpperCase();

@@ -59,6 +59,9 @@ export const policyUnknownColumn = defineRule({
       if ((r.code !== '42703' && r.code !== '42P01' && r.code !== '42883') || 'operator' in r) continue; // (policy-type-mismatch)
       // (written before its table is created: PostgreSQL stops at the table, 42P01, which
       // rls-enabled-without-policy tells; quranakhdone's notes policy)
+      // (the table as the statement names it: a table renamed later is named as it was then, trazo's recipe_applications)
+      const rv0 = p.stmt.kind === 'CreatePolicyStmt' ? p.stmt.node?.table : undefined;
+      const on = rv0?.relname ? model.key([rv0.schemaname, rv0.relname]) : p.table;
       const own = model.tables.get(p.table);
       const onOwn = r.code === '42P01' && r.relation.key === p.table;
       // (its own table made later: told here, unless rls-enabled-without-policy tells it, the table having no policy of its own)
@@ -69,11 +72,11 @@ export const policyUnknownColumn = defineRule({
           report({
             ...p.nameLoc,
             message:
-              `Policy "${p.name}" is created on ${p.table}, whose CREATE TABLE at ${where(model, failed.loc)} fails on a database these migrations make: it references ${failed.references}, which they create only later (42P01). ` +
-              `So ${p.table} does not exist here either, and PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist: the policy is never created (a migration tool stops at the CREATE TABLE; psql without ON_ERROR_STOP goes on without both)` +
-              (made ? `, and ${p.table} is made only at ${where(model, made)}, with the policies written after that. ` : '. ') +
-              `Create ${failed.references} before ${p.table} (or add the foreign key after it with ALTER TABLE … ADD CONSTRAINT).`,
-            related: [{ ...failed.loc, message: `CREATE TABLE ${p.table}: fails, ${failed.references} does not exist yet` }, ...(made ? [{ ...made, message: `${p.table} created here` }] : [])],
+              `Policy "${p.name}" is created on ${on}, whose CREATE TABLE at ${where(model, failed.loc)} fails on a database these migrations make: it references ${failed.references}, which they create only later (42P01). ` +
+              `So ${on} does not exist here either, and PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist: the policy is never created (a migration tool stops at the CREATE TABLE; psql without ON_ERROR_STOP goes on without both)` +
+              (made ? `, and ${on} is made only at ${where(model, made)}, with the policies written after that. ` : '. ') +
+              `Create ${failed.references} before ${on} (or add the foreign key after it with ALTER TABLE … ADD CONSTRAINT).`,
+            related: [{ ...failed.loc, message: `CREATE TABLE ${on}: fails, ${failed.references} does not exist yet` }, ...(made ? [{ ...made, message: `${on} created here` }] : [])],
           });
           continue;
         }
@@ -81,10 +84,10 @@ export const policyUnknownColumn = defineRule({
         report({
           ...p.nameLoc,
           message:
-            `Policy "${p.name}" is created on ${p.table}, which the migrations create only later, at ${where(model, made)}: ` +
-            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} gets only the policies created after its CREATE TABLE). ` +
+            `Policy "${p.name}" is created on ${on}, which the migrations create only later, at ${where(model, made)}: ` +
+            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} gets only the policies created after its CREATE TABLE). ` +
             `Create the policy after the table (move it into a later migration), or create the table first.`,
-          related: [{ ...made, message: `${p.table} created here` }],
+          related: [{ ...made, message: `${on} created here` }],
         });
         continue;
       }
@@ -96,8 +99,8 @@ export const policyUnknownColumn = defineRule({
           start: call.location,
           end: nameEnd(fileOf(model, p.created.file)?.text ?? '', call.location),
           message:
-            `Policy "${p.name}" on ${p.table} calls ${written}(), which the migrations create only later, at ${where(model, made)}: ` +
-            `PostgreSQL resolves a policy's function calls when it creates the policy, so on a database these migrations make it rejects this CREATE POLICY with 42883 function ${written}(…) does not exist, and the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+            `Policy "${p.name}" on ${on} calls ${written}(), which the migrations create only later, at ${where(model, made)}: ` +
+            `PostgreSQL resolves a policy's function calls when it creates the policy, so on a database these migrations make it rejects this CREATE POLICY with 42883 function ${written}(…) does not exist, and the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
             `Create ${fn.schema}.${fn.name}() before this policy (move its CREATE FUNCTION into an earlier migration), or create the policy after it.`,
           related: [{ ...made, message: `${fn.schema}.${fn.name}() created here` }],
         });
@@ -113,8 +116,8 @@ export const policyUnknownColumn = defineRule({
           start,
           end: start + (fileOf(model, file)?.text.slice(start).match(/^[\w$".]+/)?.[0].length ?? 1),
           message:
-            `Policy "${p.name}" on ${p.table} reads ${key}, which the migrations create only later, at ${where(model, made)}: ` +
-            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+            `Policy "${p.name}" on ${on} reads ${key}, which the migrations create only later, at ${where(model, made)}: ` +
+            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
             `Create ${key} before this policy (move its CREATE into an earlier migration), or create the policy after it.`,
           related: [{ ...made, message: `${key} created here` }],
         });
@@ -141,8 +144,8 @@ export const policyUnknownColumn = defineRule({
           start,
           end,
           message:
-            `Policy "${p.name}" on ${p.table} names ${u.column}, but a policy has no ${q.toUpperCase()} row: OLD and NEW are a trigger function's, and a policy's expressions see only the row being checked (its columns, unqualified or as ${p.table.split('.').pop()}.column). ` +
-            `PostgreSQL rejects this statement with 42P01 missing FROM-clause entry for table "${q}", so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+            `Policy "${p.name}" on ${on} names ${u.column}, but a policy has no ${q.toUpperCase()} row: OLD and NEW are a trigger function's, and a policy's expressions see only the row being checked (its columns, unqualified or as ${on.split('.').pop()}.column). ` +
+            `PostgreSQL rejects this statement with 42P01 missing FROM-clause entry for table "${q}", so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
             `Name the column without ${q}.; to compare a new value with the old one, use a BEFORE UPDATE trigger instead.`,
           related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
         });
@@ -154,8 +157,8 @@ export const policyUnknownColumn = defineRule({
           start,
           end,
           message:
-            `Policy "${p.name}" on ${p.table} names the column ${u.column}, which ${u.addedTo ?? p.table} does not have yet: it gets it only at ${where(model, u.addedLater)} (ALTER TABLE … ADD COLUMN), after this statement. ` +
-            `On a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42703 column "${name}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+            `Policy "${p.name}" on ${on} names the column ${u.column}, which ${u.addedTo ?? on} does not have yet: it gets it only at ${where(model, u.addedLater)} (ALTER TABLE … ADD COLUMN), after this statement. ` +
+            `On a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42703 column "${name}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
             `Add the column before this policy (move the ADD COLUMN into an earlier migration), or create the policy after it.`,
           related: [{ ...u.addedLater, message: `${u.column} added here` }],
         });
@@ -166,8 +169,8 @@ export const policyUnknownColumn = defineRule({
         start,
         end,
         message:
-          `Policy "${p.name}" on ${p.table} names the column ${u.column}, which no table it reads has — ${tableList} — even at the end of the migrations: ` +
-          `PostgreSQL rejects this statement with 42703 ${u.column.includes('.') ? `column ${u.column}` : `column "${name}"`} does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${p.table} keeps the policies it had). ` +
+          `Policy "${p.name}" on ${on} names the column ${u.column}, which no table it reads has — ${tableList} — even at the end of the migrations: ` +
+          `PostgreSQL rejects this statement with 42703 ${u.column.includes('.') ? `column ${u.column}` : `column "${name}"`} does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
           `${best ? `Did you mean ${best.c}? ` : ''}Name an existing column, or add the column before this policy.`,
         related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
       });
