@@ -97,22 +97,57 @@ function withoutGranted(model: Model, p: Policy, t: Table | undefined, policies:
  * rows it may change (kickstart's user_sessions: an own-row UPDATE, a superadmin-only SELECT).
  */
 function gatedReaders(model: Model, p: Policy, t: Table | undefined, policies: readonly Policy[], missing: readonly string[] | undefined, bypass: Map<string, boolean>): { roles: string[]; gates: Policy[] } | undefined {
-  if (!p.using || census(p.using).columnRefs.length === 0) return undefined;
-  // (the gate's own functions, not those telling who calls, which both sides use: auth.uid())
-  const deciding = (n: Node) => callsIn(n).map((c) => c.name.join('.')).filter((x) => !x.startsWith('auth.') && x !== 'current_setting' && x !== 'pg_catalog.current_setting');
-  const called = new Set(deciding(p.using));
+  if (!p.using || !mayGate(policies) || census(p.using).columnRefs.length === 0) return undefined;
   let out: { roles: string[]; gates: Policy[] } | undefined;
-  for (const r of p.roles) {
+  let called: Set<string> | undefined;
+  for (let i = 0; i < p.roles.length; i++) {
+    const r = p.roles[i]!;
     if (r === 'public' || missing?.includes(r) || PSEUDO_ROLES.has(r) || bypass.get(r) || (t && t.owner?.role === r && !t.rlsForced)) continue;
+    // (a first pass without allocation: almost every SELECT policy names a column, and then the role is not gated)
+    let any = false;
+    let gated = true;
+    for (let j = 0; j < policies.length && gated; j++) {
+      const q = policies[j]!;
+      if (!q.permissive || (q.command !== 'select' && q.command !== 'all') || !q.using || !appliesToRole(model, q, r)) continue;
+      any = true;
+      if (census(q.using).columnRefs.length !== 0 || constBool(q.using) === true || trueForRole(model, q.using, r)) gated = false;
+    }
+    if (!any || !gated) continue;
+    // (the gate's own functions, not those telling who calls, which both sides use: auth.uid())
+    called ??= new Set(deciding(p.using));
     const select = policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && appliesToRole(model, q, r));
-    if (select.length === 0) continue;
-    const gated = select.every((q) => census(q.using).columnRefs.length === 0 && constBool(q.using) !== true && !trueForRole(model, q.using, r) && !deciding(q.using!).some((x) => called.has(x)));
-    if (!gated) continue;
+    if (select.some((q) => deciding(q.using!).some((x) => called!.has(x)))) continue;
     out ??= { roles: [], gates: [] };
     out.roles.push(r);
     for (const q of select) if (!out.gates.includes(q)) out.gates.push(q);
   }
   return out;
+}
+
+/**
+ * Whether some permissive SELECT (or ALL) policy of the list names no column (a gate), kept per
+ * list: a table's list is the same object across re-lints while the table is (model.ts), and
+ * most have none, so their UPDATE and DELETE policies are not asked further.
+ */
+function mayGate(policies: readonly Policy[]): boolean {
+  let v = gateLists.get(policies);
+  if (v === undefined) {
+    v = false;
+    for (let i = 0; i < policies.length && !v; i++) {
+      const q = policies[i]!;
+      if (q.permissive && (q.command === 'select' || q.command === 'all') && q.using && census(q.using).columnRefs.length === 0 && constBool(q.using) !== true) v = true;
+    }
+    gateLists.set(policies, v);
+  }
+  return v;
+}
+const gateLists = new WeakMap<readonly Policy[], boolean>();
+
+/** The functions a condition calls that decide something, not those telling who calls (auth.uid(), current_setting()). */
+function deciding(n: Node): string[] {
+  return callsIn(n)
+    .map((c) => c.name.join('.'))
+    .filter((x) => !x.startsWith('auth.') && x !== 'current_setting' && x !== 'pg_catalog.current_setting');
 }
 
 /** ` (policy "x", for SELECT, has no USING: it admits no row)` when such a policy is there for these roles (yellow-project's), else ''. */

@@ -3,7 +3,7 @@ import { activeRows, memoModel } from '../analysis/policy-exprs.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constValue } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
-import type { Loc, Node } from '../analysis/types.js';
+import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { bucketWide } from './policy-always-true.js';
 import { columnRef, onSupabasePlatform, where } from './lib/util.js';
@@ -21,7 +21,10 @@ const STORAGE_OBJECTS = 'storage.objects';
 function privateBuckets(model: Model): ReadonlyMap<string, Loc> {
   return memoModel(model, 'rules:privateBuckets', (m) => {
     const state = new Map<string, { private: boolean; loc: Loc }>();
+    // (the files that name storage.buckets, kept per parsed file: most name none, and then no statement is looked at)
+    if (!m.files.some(namesBuckets)) return new Map<string, Loc>();
     for (const { file, stmt } of m.statements) {
+      if (!namesBuckets(file)) continue;
       const n = stmt.node;
       if ((stmt.kind !== 'InsertStmt' && stmt.kind !== 'UpdateStmt') || n?.relation?.schemaname !== 'storage' || n.relation.relname !== 'buckets') continue;
       const loc = { file: file.file, start: stmt.start, end: stmt.end };
@@ -59,6 +62,13 @@ function privateBuckets(model: Model): ReadonlyMap<string, Loc> {
     for (const [b, s] of state) if (s.private) out.set(b, s.loc);
     return out;
   });
+}
+
+const bucketFiles = new WeakMap<ParsedFile, boolean>();
+function namesBuckets(f: ParsedFile): boolean {
+  let v = bucketFiles.get(f);
+  if (v === undefined) bucketFiles.set(f, (v = /storage"?\s*\.\s*"?buckets/i.test(f.text)));
+  return v;
 }
 
 /** A boolean constant (`false`, `'false'`, `false::boolean`), else undefined. */
