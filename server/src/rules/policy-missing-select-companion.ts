@@ -156,6 +156,18 @@ function noUsing(policies: readonly Policy[], roles: readonly string[]): string 
   return q ? ` (policy "${q.name}", for ${q.command.toUpperCase()}, has no USING: it admits no row)` : '';
 }
 
+/**
+ * The policy's USING as written, for a companion SELECT policy that repeats it; undefined when the
+ * companion must not: it would read the table itself (T01), or give the table's SELECT policies a
+ * sub-select while some policy reads the table in one (T31), or it holds what cannot be copied.
+ */
+function companionUsing(model: Model, p: Policy): string | undefined {
+  const using = policyExprs(p).find((e) => e.clause === 'using')!;
+  const text = exprText(model, using);
+  const recursionRisk = readsTable(model, using.node, p.table) || (hasSubLink(using.node) && !!selectSubLinkWouldRecurse(model, p.table));
+  return text && !recursionRisk && !unsafeContent(model, using.node) ? text : undefined;
+}
+
 /** The finding of an UPDATE or DELETE policy whose roles' SELECT policies admit rows only on a condition on the caller (gatedReaders). */
 function reportGated(model: Model, p: Policy, t: Table | undefined, gated: { roles: string[]; gates: Policy[] }, report: (r: Report) => void): void {
   const cmd = p.command.toUpperCase();
@@ -163,10 +175,8 @@ function reportGated(model: Model, p: Policy, t: Table | undefined, gated: { rol
   const example = p.command === 'update' ? `UPDATE ${name} SET … WHERE id = …` : `DELETE FROM ${name} WHERE id = …`;
   const gates = gated.gates.map((q) => `"${q.name}" (USING ${oneLine(exprText(model, policyExprs(q).find((e) => e.clause === 'using')!) ?? '…')})`);
   const fixes: Fix[] = [];
-  const using = policyExprs(p).find((e) => e.clause === 'using')!;
-  const text = exprText(model, using);
-  const recursionRisk = readsTable(model, using.node, p.table) || (hasSubLink(using.node) && !!selectSubLinkWouldRecurse(model, p.table));
-  if (text && !recursionRisk && !unsafeContent(model, using.node)) {
+  const text = companionUsing(model, p);
+  if (text) {
     const pname = freshName(model, p, 'select');
     fixes.push({
       title: `Add a SELECT policy "${pname}" for ${roleList(gated.roles)} with the same USING: they can then read the rows they may ${p.command}`,
@@ -239,12 +249,8 @@ export const policyMissingSelectCompanion = defineRule({
         : '';
 
       const fixes: Fix[] = [];
-      const using = policyExprs(p).find((e) => e.clause === 'using')!;
-      const text = exprText(model, using);
-      // The companion repeats the USING; it must not read the table itself (T01) nor give the
-      // table's SELECT policies a sub-select while some policy reads the table in one (T31).
-      const recursionRisk = readsTable(model, using.node, p.table) || (hasSubLink(using.node) && !!selectSubLinkWouldRecurse(model, p.table));
-      if (text && !recursionRisk && !unsafeContent(model, using.node)) {
+      const text = companionUsing(model, p);
+      if (text) {
         const pname = freshName(model, p, 'select');
         const roles = p.roles.includes('public') ? (p.implicitPublic ? [] : ['PUBLIC']) : missing.map(quoteIdent);
         const to = roles.length ? ` TO ${roles.join(', ')}` : '';
