@@ -110,6 +110,10 @@ test('ok: not reported where the function may be gone (a DROP between, a DO bloc
   assert.equal(lintFiles([first, { file: 'db/2.sql', text: 'DROP FUNCTION f(int);\n' }, again], ID).mine.length, 0);
   const dynamic = `DO $$ DECLARE r record; BEGIN FOR r IN SELECT oid::regprocedure AS sig FROM pg_proc WHERE proname = 'f' LOOP EXECUTE 'DROP FUNCTION ' || r.sig; END LOOP; END $$;\n`;
   assert.equal(lintFiles([first, { file: 'db/2.sql', text: dynamic }, again], ID).mine.length, 0);
+  // (a call of a workspace function whose body may drop functions: unseen.ts, as for tables)
+  const dropper = "CREATE FUNCTION reset_api() RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP FUNCTION ' || 'f(int)'; END $$;\nSELECT reset_api();\n";
+  assert.equal(lintFiles([first, { file: 'db/2.sql', text: dropper }, again], ID).mine.length, 0);
+  assert.equal(lintFiles([first, { file: 'db/2.sql', text: dropper.replace('DROP FUNCTION', 'DROP TABLE') }, again], ID).mine.length, 1);
   assert.equal(lintFiles([first, { ...again, file: 'other/3.sql' }], ID).mine.length, 0);
   // the same statement, or one in a DO block (it may sit under a condition): nothing
   assert.equal(lintFiles([first, { file: 'db/3.sql', text: `DO $do$ BEGIN ${again.text.trim()} END $do$;\n` }], ID).mine.length, 0);

@@ -999,6 +999,18 @@ function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRe
   return { ref: r.ref, column: `${q}.${name}`, tables: reach() };
 }
 
+/** The column of `t` a column reference (a ColumnRef's inner object) names: unqualified or qualified by the table's name (and schema). */
+export function ownColumnOf(t: Table, ref: Node): string | undefined {
+  const fields: Node[] = ref.fields ?? [];
+  const n = fields.length;
+  for (let i = 0; i < n; i++) if (sval(fields[i]) === undefined) return undefined; // `*`
+  if (n === 0) return undefined;
+  if (n === 2 && sval(fields[0]) !== t.name) return undefined;
+  if (n > 2 && (sval(fields[n - 2]) !== t.name || sval(fields[n - 3]) !== t.schema)) return undefined;
+  const name = sval(fields[n - 1])!;
+  return t.columns.includes(name) ? name : undefined;
+}
+
 /** Whether the migrations ever create `key` with CREATE TABLE (from what workspaceFacts keeps per file). */
 export function createdAsTable(model: Model, key: string): boolean {
   return createdTableKeys(model).has(key);

@@ -1270,7 +1270,7 @@ function argTypeName(t: Node, defaultSchema: string): string {
 
 const argKeys = new WeakMap<string[], string>();
 /** A function's argument types joined by `,` (the types array is shared by the copies of one prototype). */
-function argKeyOf(f: Func): string {
+function argKeyOf(f: Pick<Func, 'argTypes'>): string {
   let k = argKeys.get(f.argTypes);
   if (k === undefined) argKeys.set(f.argTypes, (k = f.argTypes.join(',')));
   return k;
@@ -3325,17 +3325,7 @@ class Replay {
     if (op.ifNotExists && columnsBeyond(op.stmt, t.columns).length === 0) return false;
     // nothing since it was created may have dropped it unseen (this statement is the last one)
     const list = this.statements;
-    let texts: Map<string, string> | undefined;
-    const look: UnseenLookup = {
-      func: (parts) => functionsNamed(this.functions, parts, this.defaultSchema)?.[0],
-      text: (file) => {
-        if (!texts) {
-          texts = new Map();
-          for (const x of list) texts.set(x.file.file, x.file.text);
-        }
-        return texts.get(file) ?? '';
-      },
-    };
+    const look = this.unseenLookup();
     // nor does a type of its columns come after it (then it failed with 42704 and this one creates
     // the table), unless that type was made before it too (the later CREATE TYPE is the one that fails, 42710)
     const types = columnTypeNames(t.stmt);
@@ -3358,6 +3348,22 @@ class Replay {
     }
     this.recreatedTables.push({ table: { key: t.key, name: t.name, created: t.created, columns: t.columns.slice() }, stmt: op.stmt, loc: op.here, nameLoc: op.nameLoc, ...(op.ifNotExists ? { ifNotExists: true as const } : {}) });
     return true;
+  }
+
+  /** What mayDropUnseen asks of the replay: its functions, and the text of the files replayed so far (gathered when first asked). */
+  unseenLookup(): UnseenLookup {
+    const list = this.statements;
+    let texts: Map<string, string> | undefined;
+    return {
+      func: (parts) => functionsNamed(this.functions, parts, this.defaultSchema)?.[0],
+      text: (file) => {
+        if (!texts) {
+          texts = new Map();
+          for (const x of list) texts.set(x.file.file, x.file.text);
+        }
+        return texts.get(file) ?? '';
+      },
+    };
   }
 
   relationExists(k: string): boolean {
@@ -3574,24 +3580,22 @@ class Replay {
   /**
    * Whether PostgreSQL rejects a top-level CREATE OR REPLACE over the routine of the same argument
    * types (function-replace.ts), recording it if so: that routine was made by a top-level statement
-   * of the same folder, and nothing since may have dropped it unseen (a DO block's dynamic DROP, DROP
-   * OWNED, DROP SCHEMA … CASCADE).
+   * of the same folder, and nothing since may have dropped it unseen (unseen.ts: a DO block's
+   * dynamic DROP, a call of a function that may drop it, DROP OWNED, DROP SCHEMA … CASCADE).
    */
   rejectsReplace(op: OpCreateFunction, pf: { key: string; argTypes: string[]; nameLoc: Loc }): boolean {
     const existing = this.functions.get(pf.key);
     if (!existing) return false;
-    const argKey = pf.argTypes.join(',');
+    const argKey = argKeyOf(pf);
     const old = existing.find((g) => argKeyOf(g) === argKey);
     if (!old || old.stmt.origin !== 'file' || old.stmt.kind !== 'CreateFunctionStmt' || folderOf(old.created.file) !== folderOf(op.here.file)) return false;
     const rejection = replaceRejection(old.stmt.node, op.stmt.node, this.defaultSchema);
     if (!rejection) return false;
+    // nothing since it was created may have dropped it unseen (this statement is the last one)
     const list = this.statements;
+    const look = this.unseenLookup();
     let i = list.length - 2;
-    for (; i >= 0 && list[i]!.stmt !== old.stmt; i--) {
-      const s = list[i]!.stmt;
-      if (s.kind === 'DropOwnedStmt' || (s.kind === 'DropStmt' && s.node?.removeType === 'OBJECT_SCHEMA' && s.node?.behavior === 'DROP_CASCADE')) return false;
-      if (s.kind === 'DoStmt' && s.body?.dynamicExecutes.some((d) => /\bdrop\s+(?:function|procedure|routine|schema|owned)\b/i.test(d.text))) return false;
-    }
+    for (; i >= 0 && list[i]!.stmt !== old.stmt; i--) if (mayDropUnseen(list[i]!.stmt, list[i]!.file.file, look, 'function')) return false;
     if (i < 0) return false;
     this.rejectedReplacements.push({ stmt: op.stmt, loc: op.here, nameLoc: pf.nameLoc, replaced: old, rejection });
     return true;

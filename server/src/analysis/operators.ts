@@ -7,7 +7,7 @@
 // renamed anywhere), compared with `=` or `<>` to `->>`, current_setting(…), a cast to text, or a
 // one-value sub-select of those. Pure: reads the model.
 import { census, typeName } from './ast.js';
-import { changedColumn, type WorkspaceColumnFacts } from './columns.js';
+import { changedColumn, ownColumnOf, type WorkspaceColumnFacts } from './columns.js';
 import type { Model, Policy, Table } from './model.js';
 import { nameParts, sval } from './parse.js';
 import type { Node } from './types.js';
@@ -49,17 +49,6 @@ function isText(n: Node): boolean {
   return false;
 }
 
-/** The column of the policy's table a ColumnRef names (`c`, `t.c`, `schema.t.c`), if it does. */
-function ownColumn(ref: Node, t: Table): string | undefined {
-  const fields: Node[] = ref?.fields ?? [];
-  const parts = fields.map((x) => sval(x));
-  if (parts.some((x) => typeof x !== 'string')) return undefined;
-  if (parts.length === 1) return parts[0];
-  if (parts.length === 2 && parts[0] === t.name) return parts[1];
-  if (parts.length === 3 && parts[0] === t.schema && parts[1] === t.name) return parts[2];
-  return undefined;
-}
-
 /** The first comparison of a column of the policy's table with a text value PostgreSQL has no operator for. */
 export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): OperatorMismatch | undefined {
   // (one in a DO block fails there if it runs, and its block with it: either way it does not exist)
@@ -98,7 +87,7 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
           [e.rexpr, e.lexpr, false],
         ] as const) {
           const ref = col?.ColumnRef;
-          const column = ref ? ownColumn(ref, t) : undefined;
+          const column = ref ? ownColumnOf(t, ref) : undefined;
           const type = column !== undefined ? typeOf(column) : undefined;
           if (column !== undefined && type !== undefined && isText(other)) {
             found = { node: n, location: typeof e.location === 'number' ? e.location : -1, column, columnType: type, text: other, op: op === '!=' ? '<>' : op, columnFirst };

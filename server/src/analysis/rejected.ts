@@ -8,7 +8,7 @@
 // rls-on-view report them. Pure: reads the model.
 import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, missingRelationOf, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
 import type { Model, Policy, Table, View } from './model.js';
-import { memoModel } from './policy-exprs.js';
+import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
@@ -127,7 +127,7 @@ function abortedInBlocks(m: Model, out: Map<Policy, Rejection>): void {
   const stops: Policy[] = [];
   for (const q of out.keys()) if (q.stmt.origin === 'do' && q.stmt.guard === undefined && !q.stmt.caught?.length) stops.push(q);
   if (stops.length === 0) return;
-  const blockOf = (p: Policy) => m.files.find((f) => f.file === p.created.file)?.statements.find((s) => s.kind === 'DoStmt' && s.origin === 'file' && s.start <= p.stmt.start && p.stmt.end <= s.end);
+  const blockOf = (p: Policy) => fileByName(m, p.created.file)?.statements.find((s) => s.kind === 'DoStmt' && s.origin === 'file' && s.start <= p.stmt.start && p.stmt.end <= s.end);
   for (const p of m.policies) {
     if (p.stmt.origin !== 'do' || out.has(p)) continue;
     const mine = stops.filter((q) => q.created.file === p.created.file && q.stmt.start < p.stmt.start);

@@ -1,6 +1,6 @@
-// Statements that may drop or rename tables or policies where the replay cannot see it: the
-// model and policy-already-exists trust that an object created earlier is still there only
-// when no such statement ran since. Pure.
+// Statements that may drop or rename tables, policies or functions where the replay cannot see
+// it: the model and policy-already-exists trust that an object created earlier is still there
+// only when no such statement ran since. Pure.
 //
 // - a DO block running dynamic SQL whose text mentions DROP or RENAME (a loop enabling RLS on
 //   every table with EXECUTE format('ALTER TABLE %I …') does not count);
@@ -46,9 +46,15 @@ const STATIC_DROPS = new Set(['DropStmt', 'RenameStmt', 'DropOwnedStmt', 'AlterP
 /**
  * What an unseen drop is asked about: a table (a DROP VIEW … CASCADE cannot take one), or a policy
  * (nor can a DROP VIEW without CASCADE: fantastic-auth's and circle-marketplace's DO blocks
- * dropping views did not let a table or policy made before them be made again).
+ * dropping views did not let a table or policy made before them be made again), or a function
+ * (only a DROP of a function, procedure or routine, of its schema, or DROP OWNED takes one).
  */
-export type Dropped = 'table' | 'policy';
+export type Dropped = 'table' | 'policy' | 'function';
+
+/** What a DROP must name to take a function (in a text, and as a DropStmt's removeType). */
+const FUNCTION_KINDS = /^(?:function|procedure|routine|schema|owned)\b/i;
+const FUNCTION_REMOVES = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_SCHEMA']);
+const DO_MEMO: Record<Dropped, string> = { table: 'unseenDoTable', policy: 'unseenDoPolicy', function: 'unseenDoFunction' };
 
 /** Objects whose DROP takes neither a table (with or without CASCADE) nor, without CASCADE, a policy. */
 const NO_TABLE_KINDS = /^(?:materialized\s+view|view|function|procedure|routine|trigger|index|sequence|publication|rule|aggregate|operator|cast|event\s+trigger|policy|role|user|default|not\s+null|constraint|column|statistics|server|subscription)\b/i;
@@ -62,6 +68,10 @@ function dropsIn(written: string, what: Dropped): number {
   for (const m of text.matchAll(DROPS_ALL)) {
     if (m[1]!.toLowerCase() === 'drop') {
       const rest = text.slice(m.index! + m[0].length, m.index! + m[0].length + 240);
+      if (what === 'function') {
+        if (FUNCTION_KINDS.test(rest.replace(/^\s+/, ''))) n++;
+        continue;
+      }
       const kind = NO_TABLE_KINDS.exec(rest.replace(/^\s+/, ''));
       if (kind) {
         // (the statement's rest, up to its end: CASCADE there may take the policies that depend on the object)
@@ -78,6 +88,7 @@ function dropsIn(written: string, what: Dropped): number {
 /** Whether a static statement of a body may take a `what`. */
 function staticMayDrop(s: Statement, what: Dropped): boolean {
   if (!STATIC_DROPS.has(s.kind)) return false;
+  if (what === 'function') return s.kind === 'DropOwnedStmt' || s.kind === 'RenameStmt' || (s.kind === 'DropStmt' && FUNCTION_REMOVES.has(s.node?.removeType));
   if (s.kind !== 'DropStmt' || !NO_TABLE_REMOVES.has(s.node?.removeType)) return true;
   return what === 'policy' && (s.node?.behavior === 'DROP_CASCADE' || s.node?.removeType === 'OBJECT_POLICY');
 }
@@ -116,7 +127,7 @@ export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup,
       const body = stmt.body;
       if (!body) return false;
       const text = look.text(file);
-      if (memoStmt(stmt, what === 'table' ? 'unseenDoTable' : 'unseenDoPolicy', () => body.dynamicExecutes.length !== 0 && dropsIn(text.slice(body.start, body.end), what) !== 0 && !dropsOnlySeen(body, text, what))) return true;
+      if (memoStmt(stmt, DO_MEMO[what], () => body.dynamicExecutes.length !== 0 && dropsIn(text.slice(body.start, body.end), what) !== 0 && !dropsOnlySeen(body, text, what))) return true;
       for (const s of body.statements) if (callsDroppingFunction(s, text, look, what)) return true;
       return false;
     }

@@ -261,21 +261,17 @@ export async function lint(options: LintOptions): Promise<LintRun> {
     const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), c.sqitchPlans, c.orderRanks);
     return { ...d, files: replayFileOrder(ordered.map((f) => ws.parsed(f.file)!)).map((f) => f.file) };
   });
+  // (ids relative to the project's folder: shown relative to cwd)
+  const shown = (id: string) => (base === options.cwd ? id : toDisplay(options.cwd, resolve(base, id)));
   if (base !== options.cwd) {
-    // (ids relative to the project's folder: shown relative to cwd)
-    const shown = (id: string) => toDisplay(options.cwd, resolve(base, id));
     for (const f of files) {
       f.path = shown(f.path);
       f.findings = f.findings.map((d) => (d.fixes.length ? { ...d, fixes: d.fixes.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, file: shown(e.file) })) })) } : d));
     }
     for (const d of databases) d.files = d.files.map(shown);
-    return { files: sortedByPath(files), config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases };
   }
-  return { files: sortedByPath(files), config, fixed: [...fixed], skipped: [...skipped], unreadable: read.unreadable, databases };
-}
-
-function sortedByPath(files: LintedFile[]): LintedFile[] {
-  return files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+  files.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true }));
+  return { files, config, fixed: [...fixed].map(shown), skipped: [...skipped].map(shown), unreadable: read.unreadable, databases };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Model, Policy, Table } from '../analysis/model.js';
 import { nodeFactsFor, typeName } from '../analysis/ast.js';
 import { functionsToken, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies } from '../analysis/rejected.js';
+import { ownColumnOf } from '../analysis/columns.js';
 import { sval } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type KeptFinding, type Report } from './types.js';
@@ -82,8 +83,9 @@ function comparedIn(n: Node, found: Pairs | undefined): Pairs | undefined {
 
 /** `a` compared with `b`, when `a` is a column reference, or a cast of one (its TypeCast's inner object: castColumn). */
 function compared(a: Node, b: Node, found: Pairs | undefined): Pairs | undefined {
-  const ref = a?.ColumnRef ?? (a?.TypeCast?.arg?.ColumnRef ? a.TypeCast : undefined);
-  if (!ref || ((ref.location ?? -1) < 0 && (a.TypeCast?.arg?.ColumnRef?.location ?? -1) < 0)) return found;
+  const column = a?.ColumnRef ?? a?.TypeCast?.arg?.ColumnRef;
+  if (!column || (column.location ?? -1) < 0) return found;
+  const ref = a.ColumnRef ?? a.TypeCast;
   if (!found) return [ref, b];
   found.push(ref, b);
   return found;
@@ -160,18 +162,6 @@ function lookupsIn(model: Model, found: Pairs, asked: { call: boolean }): Pairs 
   }
   if (out === undefined) return found;
   return out.length ? out : NO_LOOKUPS;
-}
-
-/** The column of `t` a column reference (a ColumnRef's inner object) names: unqualified or qualified by the table's name. */
-function ownColumnOf(t: Table, ref: Node): string | undefined {
-  const fields: Node[] = ref.fields ?? [];
-  const n = fields.length;
-  for (let i = 0; i < n; i++) if (sval(fields[i]) === undefined) return undefined; // `*`
-  if (n === 0) return undefined;
-  if (n === 2 && sval(fields[0]) !== t.name) return undefined;
-  if (n > 2 && (sval(fields[n - 2]) !== t.name || sval(fields[n - 3]) !== t.schema)) return undefined;
-  const name = sval(fields[n - 1])!;
-  return t.columns.includes(name) ? name : undefined;
 }
 
 /** Whether an index, primary key or unique constraint of `t` (or of a partitioned parent) starts with the column. */

@@ -4,7 +4,7 @@ import { rejectedPolicies } from '../analysis/rejected.js';
 import { nameParts } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, quoteIdent } from './lib/util.js';
+import { bareValue, fileOf, quoteIdent } from './lib/util.js';
 
 // A policy comparing a column of its table with a text value where PostgreSQL has no operator
 // for the pair (analysis/operators.ts): `tenant_id = auth.jwt() ->> 'tenant_id'` with tenant_id
@@ -13,10 +13,8 @@ import { fileOf, quoteIdent } from './lib/util.js';
 
 /** Whether the operand is a current_setting(…) call, written so (its value is '' once a SET LOCAL has ended: nullif). */
 function isSettingCall(n: Node): boolean {
-  // (or a sub-select of one: `(select current_setting('app.tenant_id', true))`)
-  const sub = n?.SubLink?.subselect?.SelectStmt?.targetList;
-  if (sub?.length === 1) return isSettingCall(sub[0]?.ResTarget?.val);
-  const name = nameParts(n?.FuncCall?.funcname);
+  // (or a sub-select of one, as bareValue sees it: `(select current_setting('app.tenant_id', true))`)
+  const name = nameParts(bareValue(n)?.FuncCall?.funcname);
   return name[name.length - 1] === 'current_setting';
 }
 

@@ -1,5 +1,5 @@
 import type { Model } from '../analysis/model.js';
-import { activeRows, memoModel } from '../analysis/policy-exprs.js';
+import { activePoliciesWithKey, memoModel } from '../analysis/policy-exprs.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constValue } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
@@ -93,9 +93,8 @@ export const storagePrivateBucketReadable = defineRule({
     if (!onSupabasePlatform(model)) return;
     const buckets = privateBuckets(model);
     if (buckets.size === 0) return;
-    for (const row of activeRows(model)) {
-      const p = row.policy;
-      if (p.table !== STORAGE_OBJECTS || !p.permissive || (p.command !== 'select' && p.command !== 'all') || !p.using) continue;
+    for (const p of activePoliciesWithKey(model, STORAGE_OBJECTS)) {
+      if (!p.permissive || (p.command !== 'select' && p.command !== 'all') || !p.using) continue;
       if (!appliesToRole(model, p, 'anon')) continue;
       const wide = bucketWide(model, p.using, 'anon');
       for (const b of wide ?? []) {
