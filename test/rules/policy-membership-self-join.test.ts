@@ -960,3 +960,51 @@ create policy mem_upd on public.members for update to authenticated using (user_
     assert.equal(await count(q, 'public.docs'), 1, "A reads org B's document");
   });
 });
+
+test("err/ok: org_id kept from users (column privileges, a trigger) but not role: user A makes themselves admin of org 1 and reads its admins' secret; keeping role out too silences it", async () => {
+  const file = 'supabase/migrations/20240101000000_members.sql';
+  const base = `CREATE TABLE public.members (org_id bigint NOT NULL, user_id uuid NOT NULL, role text NOT NULL DEFAULT 'member', nickname text, PRIMARY KEY (org_id, user_id));
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_read ON public.members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY members_update_own ON public.members FOR UPDATE TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE public.secrets (id bigint PRIMARY KEY, org_id bigint NOT NULL, body text);
+ALTER TABLE public.secrets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY secrets_admins ON public.secrets FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.members m WHERE m.org_id = secrets.org_id AND m.user_id = (select auth.uid()) AND m.role = 'admin'));
+`;
+  const grants = `${base}REVOKE UPDATE ON public.members FROM authenticated;\nGRANT UPDATE (role, nickname) ON public.members TO authenticated;\n`;
+  const linted = lintFiles([{ file, text: grants }], ID);
+  assert.equal(linted.mine.length, 1);
+  const [f] = linted.mine;
+  assert.equal(textAt(linted.ws, f!), 'members_update_own');
+  assert.match(
+    f!.message,
+    /^Policy "members_update_own" on public\.members lets authenticated update their own rows of it, checking only their user_id; what keeps them from changing the org_id \(the column privileges: GRANT UPDATE \(role, nickname\)\) leaves the role open: .* a user can change the role of their own row of public\.members to 'admin', and then get the rows of public\.secrets that policy admits to holders of role = 'admin', which they were never given\. Keep role out of what users may update too/,
+  );
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, linted.ws);
+    await q(`INSERT INTO public.members VALUES (1, '${TENANT_A}', 'member'); INSERT INTO public.secrets VALUES (10, 1, 'org 1 admins only')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.secrets'), 0);
+    const moved = await tryQuery(q, `UPDATE public.members SET org_id = 2 WHERE user_id = '${TENANT_A}'`);
+    assert.equal(!moved.ok && moved.error.code, '42501', 'org_id is kept from them');
+    await q(`UPDATE public.members SET role = 'admin' WHERE user_id = '${TENANT_A}'`);
+    assert.equal(await count(q, 'public.secrets'), 1, "org 1's admins' secret");
+  });
+  // a trigger keeping org_id: the same; one keeping role too, or a grant without role: nothing
+  const trigger = (body: string) =>
+    `${base}CREATE FUNCTION public.members_keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${body} RETURN NEW; END $$;\nCREATE TRIGGER members_keep BEFORE UPDATE ON public.members FOR EACH ROW EXECUTE FUNCTION public.members_keep();\n`;
+  const keepsOrg = lintFiles([{ file, text: trigger('NEW.org_id := OLD.org_id;') }], ID).mine;
+  assert.equal(keepsOrg.length, 1);
+  assert.match(keepsOrg[0]!.message, /what keeps them from changing the org_id \(trigger members_keep\) leaves the role open/);
+  assert.equal(lintFiles([{ file, text: trigger('NEW.org_id := OLD.org_id; NEW.role := OLD.role;') }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file, text: grants.replace('GRANT UPDATE (role, nickname)', 'GRANT UPDATE (nickname)') }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, lintFiles([{ file, text: grants.replace('GRANT UPDATE (role, nickname)', 'GRANT UPDATE (nickname)') }], ID).ws);
+    await q(`INSERT INTO public.members VALUES (1, '${TENANT_A}', 'member')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await expectPgError(q(`UPDATE public.members SET role = 'admin' WHERE user_id = '${TENANT_A}'`), '42501');
+  });
+});

@@ -864,6 +864,14 @@ export function guarded(model: Model, member: Table, cmd: 'insert' | 'update', g
   return columnGrants(model, member, cmd).some((cols) => !cols.includes(groupCol));
 }
 
+/** What guarded() found keeping users from updating `col`: the column privileges, or a trigger. */
+function keptBy(model: Model, member: Table, col: string): string {
+  const grant = columnGrants(model, member, 'update').find((cols) => !cols.includes(col));
+  if (grant) return `the column privileges: GRANT UPDATE (${grant.join(', ')})`;
+  const tr = member.triggers.find((t) => t.events & TRIGGER_UPDATE && triggerGuards(model, t.func, col));
+  return tr ? `trigger ${tr.name}` : 'a trigger';
+}
+
 /** Trigger functions of contrib extensions and the core that neither raise nor set a group column: a timestamp, a tsvector, or skipping a no-op UPDATE. */
 const CONTRIB_TRIGGERS = new Set(['moddatetime', 'tsvector_update_trigger', 'tsvector_update_trigger_column', 'suppress_redundant_updates_trigger']);
 
@@ -982,7 +990,7 @@ export const policyMembershipSelfJoin = defineRule({
         // itself trusting a value (admins managing everyone's rows), then a value that names an
         // administrator, then the first; LocalHeroFinder's 'requester', which sign-up hands out,
         // was named where 'admin' manages every role)
-        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string; roleOf?: string; lookups: string[]; blind?: boolean } | undefined;
+        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string; roleOf?: string; kept?: boolean; lookups: string[]; blind?: boolean } | undefined;
         let dead: { use: Use; roles: string[] } | undefined;
         const nothing = checksNothing(model, check);
         for (const trusted of list) {
@@ -1004,9 +1012,21 @@ export const policyMembershipSelfJoin = defineRule({
           if (nothingGained(model, u, w)) continue;
           // (not roles that bypass row-level security, such as Supabase's service_role: a policy gives them nothing, and no user acts as them)
           const roles = w.roles.filter((r) => (u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public') && (r === 'public' || !model.roleBypassesRls(r)));
-          const can = cmds.filter(
-            (c) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, u.groupCol) && !(roleOf !== undefined && c === 'insert' && checkReadsMember(model, check, member)),
-          );
+          const writes = (c: 'insert' | 'update', col: string) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, col);
+          let can = cmds.filter((c) => writes(c, u.groupCol) && !(roleOf !== undefined && c === 'insert' && checkReadsMember(model, check, member)));
+          // (the group column kept from users by column privileges or a trigger, the role column
+          // the trusting policy asks for within the group not: a member makes themselves its
+          // admin by updating their own row)
+          let kept = false;
+          if (!can.length && plain && lesser === undefined && u.role && ADMIN_VALUE.test(u.role.value) && cmds.includes('update') && checksNoRole(model, check, u)) {
+            const v: Use = { ...u, groupCol: u.role.col, groupValue: u.role.value };
+            if (writes('update', v.groupCol) && !nothingGained(model, v, w)) {
+              can = ['update'];
+              roleOf = u.groupCol;
+              kept = true;
+              u = v;
+            }
+          }
           if (!can.length) continue;
           // (the trusting policy gives nothing when none of these roles holds a privilege its command
           // needs on its table: the statement fails with 42501 before row-level security is asked,
@@ -1019,14 +1039,14 @@ export const policyMembershipSelfJoin = defineRule({
           const rank = (u.table === member && u.groupValue !== undefined ? 2 : 0) + (u.groupValue !== undefined && ADMIN_VALUE.test(u.groupValue) ? 1 : 0);
           // (a "no member yet" NOT EXISTS limits the group unless the table's SELECT policies hide the groups the caller is not in)
           if (plain && blinds.length && !callerScoped(model, member, roles, u)) continue;
-          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser, roleOf, lookups: plain && !nothing ? opens : [], blind: plain && blinds.length > 0 };
+          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser, roleOf, kept, lookups: plain && !nothing && !kept ? opens : [], blind: plain && !kept && blinds.length > 0 };
           if (rank === 3) break;
         }
         if (!best) {
           if (dead) reportRpc(model, w, nothing, dead.use, dead.roles, report);
           continue;
         }
-        const { use, roles, can, lesser, roleOf, lookups, blind } = best;
+        const { use, roles, can, lesser, roleOf, kept, lookups, blind } = best;
         // (the lookup runs as the writer, under the looked-up table's SELECT policies: it is open
         // only where they let the writer see every row, or the table has no row-level security)
         if (lookups.some((k) => !seesTheSameRows(model, model.tables.get(k)!, roles))) continue;
@@ -1063,9 +1083,13 @@ export const policyMembershipSelfJoin = defineRule({
           report({
             ...w.nameLoc,
             message:
-              `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write their own rows of it checking the ${roleOf} but not the ${use.groupCol}: policy "${use.policy.name}" on ${use.table.key} trusts ${member.key} ` +
+              (kept
+                ? `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} update their own rows of it, checking only their ${use.userCol}; what keeps them from changing the ${roleOf} (${keptBy(model, member, roleOf)}) leaves the ${use.groupCol} open: policy "${use.policy.name}" on ${use.table.key} trusts ${member.key} `
+                : `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write their own rows of it checking the ${roleOf} but not the ${use.groupCol}: policy "${use.policy.name}" on ${use.table.key} trusts ${member.key} `) +
               `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${roleOf}, the caller's ${use.userCol} and ${use.groupCol} = ${value}), so a user can ${rows}, and then ${gain}, which they were never given. ` +
-              `Check ${use.groupCol} in the WITH CHECK too (that it is the ${use.groupCol} the invitation names, or only a value users may give themselves, never ${value}), or let users join only through a SECURITY DEFINER function that sets the ${use.groupCol}.`,
+              (kept
+                ? `Keep ${use.groupCol} out of what users may update too (leave it out of the column list of GRANT UPDATE, or refuse a change of it in a BEFORE UPDATE trigger), or let them change it only through a SECURITY DEFINER function that checks the caller already administers that ${roleOf}.`
+                : `Check ${use.groupCol} in the WITH CHECK too (that it is the ${use.groupCol} the invitation names, or only a value users may give themselves, never ${value}), or let users join only through a SECURITY DEFINER function that sets the ${use.groupCol}.`),
             related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
             fixes: [],
           });
