@@ -1008,3 +1008,35 @@ CREATE POLICY secrets_admins ON public.secrets FOR SELECT TO authenticated
     await expectPgError(q(`UPDATE public.members SET role = 'admin' WHERE user_id = '${TENANT_A}'`), '42501');
   });
 });
+
+test("err: a SECURITY DEFINER helper returning the caller's conversations (`conversation_id IN (SELECT my_conversation_ids())`, stfrancis): user A moves their participant row into conversation 2 and reads its messages", async () => {
+  const file = 'supabase/migrations/20240101000000_chat.sql';
+  const text = `CREATE TABLE public.conversation_participants (conversation_id bigint NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (conversation_id, user_id));
+CREATE TABLE public.messages (id bigint PRIMARY KEY, conversation_id bigint NOT NULL, content text);
+ALTER TABLE public.conversation_participants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.messages ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.conversation_ids_of(uid uuid) RETURNS SETOF bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT conversation_id FROM public.conversation_participants WHERE user_id = uid $$;
+CREATE POLICY cp_read ON public.conversation_participants FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY cp_update_own ON public.conversation_participants FOR UPDATE TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY msg_read ON public.messages FOR SELECT TO authenticated USING (conversation_id IN (SELECT public.conversation_ids_of((select auth.uid()))));
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.equal(textAt(linted.ws, linted.mine[0]!), 'cp_update_own');
+  assert.match(linted.mine[0]!.message, /read through function public\.conversation_ids_of\(uuid\), has a row with its conversation_id and the caller's user_id\), so a user can change the conversation_id of their own row of public\.conversation_participants to any value/);
+  // (the set read from the function in FROM: the same)
+  const from = text.replace('IN (SELECT public.conversation_ids_of((select auth.uid())))', 'IN (SELECT c FROM public.conversation_ids_of((select auth.uid())) c)');
+  assert.equal(lintFiles([{ file, text: from }], ID).mine.length, 1);
+  // (a helper's set compared with another user's id: not the caller's memberships)
+  assert.equal(lintFiles([{ file, text: text.replace('conversation_ids_of((select auth.uid()))', "conversation_ids_of('00000000-0000-0000-0000-000000000001')") }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, linted.ws);
+    await q(`INSERT INTO public.conversation_participants VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); INSERT INTO public.messages VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT content FROM public.messages'), [{ content: 'ours' }]);
+    await q(`UPDATE public.conversation_participants SET conversation_id = 2 WHERE user_id = '${TENANT_A}'`);
+    assert.deepEqual(await q('SELECT content FROM public.messages'), [{ content: 'theirs' }]);
+  });
+});

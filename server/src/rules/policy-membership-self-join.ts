@@ -281,7 +281,16 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
   const compared = () => {
     if (comparedWith) return comparedWith;
     const found = (comparedWith = new Map<Node, { value?: string; column?: string }>());
+    const ofTable = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined || c.qual === t.name.toLowerCase()) && t.columns.includes(c.name);
     walk(expr, (k, v) => {
+      // (a column of the table in the set a helper returns: `conversation_id IN (SELECT
+      // my_conversation_ids())`, or `… IN (SELECT id FROM my_conversation_ids() id)`; stfrancis)
+      if (k === 'SubLink' && v.subLinkType === 'ANY_SUBLINK') {
+        const c = columnRef(bareValue(v.testexpr));
+        const call = setReturnedBy(v.subselect?.SelectStmt);
+        if (call && ofTable(c)) found.set(call, { column: c!.name });
+        return;
+      }
       if (k !== 'A_Expr') return;
       const eq = equality({ A_Expr: v });
       if (!eq) return;
@@ -341,6 +350,17 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       }
     }
   }
+}
+
+/** The call whose rows a sub-select returns as they are: `SELECT f()`, or `SELECT x FROM f() x`. */
+function setReturnedBy(q: Node | undefined): Node | undefined {
+  if (!q || q.whereClause || q.targetList?.length !== 1) return undefined;
+  const val = bareValue(q.targetList[0]?.ResTarget?.val);
+  const from = q.fromClause as Node[] | undefined;
+  if (!from?.length) return val?.FuncCall;
+  const fn = from.length === 1 ? from[0]?.RangeFunction : undefined;
+  const call = fn?.functions?.length === 1 ? fn.functions[0]?.List?.items?.[0]?.FuncCall : undefined;
+  return call && (val?.ColumnRef || val?.A_Star) ? call : undefined;
 }
 
 /** The calls a condition is made of as they are, joined by AND and OR (not negated, not compared). */
