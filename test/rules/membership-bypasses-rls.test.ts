@@ -115,3 +115,35 @@ test('err (message): a NOINHERIT member (supabase/storage\'s authenticator) does
   });
   assert.equal(await canSetRole(sqlOf(noinherit), 'notes_owner'), true, 'and SET ROLE makes it the owner');
 });
+
+test("ok/err: PostgREST's authenticator (NOINHERIT, a member of anon and authenticated to switch to them) made a member of service_role (BYPASSRLS): how a service-key request runs as service_role, not reported (SET FALSE would refuse the switch, 42501); a member of a superuser, or an INHERIT role, still is (SSBackend)", async () => {
+  const file = 'volumes/db/init/00-roles.sql';
+  const roles = `CREATE ROLE anon NOLOGIN;\nCREATE ROLE authenticated NOLOGIN;\nCREATE ROLE service_role NOLOGIN BYPASSRLS;\nCREATE ROLE authenticator NOINHERIT LOGIN;\nGRANT anon TO authenticator;\nGRANT authenticated TO authenticator;\n`;
+  const text = `${roles}GRANT service_role TO authenticator;\n`;
+  assert.equal(lintFiles([{ file, text }], ID).mine.length, 0);
+  const superuser = lintFiles([{ file, text: `${roles}CREATE ROLE admin_su SUPERUSER NOLOGIN;\nGRANT admin_su TO authenticator;\n` }], ID).mine;
+  assert.equal(superuser.length, 1);
+  assert.match(superuser[0]!.message, /authenticator can SET ROLE admin_su, a superuser/);
+  assert.equal(lintFiles([{ file, text: text.replace('CREATE ROLE authenticator NOINHERIT LOGIN', 'CREATE ROLE authenticator LOGIN') }], ID).mine.length, 1, 'INHERIT: it is a BYPASSRLS role itself');
+  assert.equal(lintFiles([{ file, text: text.replace('GRANT anon TO authenticator;\nGRANT authenticated TO authenticator;\n', '') }], ID).mine.length, 1, 'a member of nothing else: no switcher');
+  const db = await freshDb();
+  try {
+    const q = queryFn(db);
+    const attempt = (sql: string) => q(sql).then(() => true, (e: { code?: string }) => String(e.code));
+    await ensureRoles(db, [{ name: 'authenticator', login: true }, { name: 'authenticator_set_false', login: true }, 'anon', 'authenticated', { name: 'service_role', bypassrls: true }]);
+    await q('ALTER ROLE authenticator NOINHERIT');
+    await q('ALTER ROLE authenticator_set_false NOINHERIT');
+    await q('GRANT anon, authenticated TO authenticator, authenticator_set_false');
+    await q('GRANT service_role TO authenticator');
+    await q('GRANT service_role TO authenticator_set_false WITH INHERIT FALSE, SET FALSE');
+    await q('CREATE TABLE public.secrets (id int); ALTER TABLE public.secrets ENABLE ROW LEVEL SECURITY; INSERT INTO public.secrets VALUES (1); GRANT SELECT ON public.secrets TO service_role');
+    await q('SET SESSION AUTHORIZATION authenticator_set_false');
+    assert.equal(await attempt('SET ROLE service_role'), '42501', 'SET FALSE breaks every service-key request');
+    await q('SET SESSION AUTHORIZATION authenticator');
+    assert.equal(await attempt('SELECT * FROM public.secrets'), '42501', 'NOINHERIT: authenticator holds nothing of service_role itself');
+    await q('SET ROLE service_role');
+    assert.equal(await count(q, 'public.secrets'), 1, 'the switch a service-key request makes');
+  } finally {
+    await closeDb(db);
+  }
+});

@@ -112,3 +112,33 @@ test("ok/err (lint): app_metadata's role, an API role (service_role, IN ('anon',
   // outside a Supabase project (no auth schema of the platform): not reported
   assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: "CREATE ROLE app;\nCREATE TABLE t (id int);\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t TO app USING (current_user = 'admin');\n" }], ID).mine, []);
 });
+
+test("ok/err: an auth.role() of the migrations' own reading another claim first (SSBackend's user_role) is true for 'admin' with that claim, so not reported; Supabase's own definition (the role claim only) still is", async () => {
+  const file = 'db/init/01_auth.sql';
+  const own = `CREATE SCHEMA IF NOT EXISTS auth;
+CREATE FUNCTION auth.role() RETURNS text LANGUAGE plpgsql STABLE AS $$ BEGIN
+  RETURN coalesce(nullif(current_setting('request.jwt.claims', true), '')::json ->> 'user_role', nullif(current_setting('request.jwt.claims', true), '')::json ->> 'role');
+END $$;
+CREATE FUNCTION auth.is_admin() RETURNS boolean LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN auth.role() = 'admin'; END $$;
+CREATE TABLE public.orders (id int PRIMARY KEY, total int);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_admin_read ON public.orders FOR SELECT TO authenticated USING ((select auth.is_admin()));
+`;
+  const linted = lintFiles([{ file, text: own }], ID);
+  assert.equal(linted.mine.length, 0);
+  const supabase = own.replace(/CREATE FUNCTION auth\.role\(\)[\s\S]*?END \$\$;\n/, `CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT coalesce(current_setting('request.jwt.claim.role', true), (current_setting('request.jwt.claims', true)::jsonb ->> 'role'))::text
+$$;\n`);
+  assert.notEqual(supabase, own);
+  assert.equal(lintFiles([{ file, text: supabase }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(`DROP SCHEMA IF EXISTS auth CASCADE; ${own} GRANT USAGE ON SCHEMA auth TO authenticated; GRANT SELECT ON public.orders TO authenticated; INSERT INTO public.orders VALUES (1, 10), (2, 20)`);
+    await q(`SELECT set_config('request.jwt.claims', '{"role":"authenticated","user_role":"admin"}', true)`);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.orders'), 2, "an administrator's token");
+    await q('RESET ROLE');
+    await q(`SELECT set_config('request.jwt.claims', '{"role":"authenticated","user_role":"customer"}', true)`);
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.orders'), 0, "a customer's");
+  });
+});

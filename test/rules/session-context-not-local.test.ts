@@ -178,3 +178,32 @@ test('ok: a function a later migration replaces with set_config(…, true) (or d
   const again = lintFiles([{ file: '019_fn.sql', text: leaky }, { file: '030_again.sql', text: leaky.replace('CREATE', 'CREATE OR REPLACE') }], ID).mine;
   assert.deepEqual(again.map((f) => f.file), ['030_again.sql']);
 });
+
+test("ok/err: a function that clears the setting for the session before it returns, whatever path it takes (Delibrium's check_login), leaves only '' behind: not reported; a clear under an IF, after a RETURN or made LOCAL leaves the tenant: reported", async () => {
+  const fn = (body: string) => `CREATE FUNCTION check_login(tid uuid) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE n int;
+BEGIN
+  ${body}
+  RETURN n;
+END $$;`;
+  const cleared = fn(`SET app.tenant_id TO 'x'; PERFORM set_config('app.tenant_id', tid::text, false);
+  IF tid IS NOT NULL THEN SELECT count(*) INTO n FROM pg_class; END IF;
+  SET app.tenant_id TO '';`);
+  assert.equal(lintFiles([{ file: 'm.sql', text: cleared }], ID).mine.length, 0);
+  assert.deepEqual(await scenario(cleared, `SELECT check_login('${TENANT_A}')`), { setting: '', rows: 0 });
+  const reset = cleared.replace("SET app.tenant_id TO '';", 'RESET app.tenant_id;');
+  assert.equal(lintFiles([{ file: 'm.sql', text: reset }], ID).mine.length, 0, 'RESET');
+  const underIf = fn(`PERFORM set_config('app.tenant_id', tid::text, false);
+  IF tid IS NULL THEN SET app.tenant_id TO ''; END IF;`);
+  assert.equal(lintFiles([{ file: 'm.sql', text: underIf }], ID).mine.length, 1, 'a clear under an IF');
+  assert.deepEqual(await scenario(underIf, `SELECT check_login('${TENANT_A}')`), { setting: TENANT_A, rows: 1 });
+  const early = fn(`PERFORM set_config('app.tenant_id', tid::text, false);
+  IF tid IS NOT NULL THEN RETURN 1; END IF;
+  SET app.tenant_id TO '';`);
+  assert.equal(lintFiles([{ file: 'm.sql', text: early }], ID).mine.length, 1, 'a RETURN before the clear');
+  assert.deepEqual(await scenario(early, `SELECT check_login('${TENANT_A}')`), { setting: TENANT_A, rows: 1 });
+  const local = fn(`PERFORM set_config('app.tenant_id', tid::text, false);
+  SET LOCAL app.tenant_id TO '';`);
+  assert.equal(lintFiles([{ file: 'm.sql', text: local }], ID).mine.length, 1, 'a LOCAL clear');
+  assert.deepEqual(await scenario(local, `BEGIN; SELECT check_login('${TENANT_A}'); COMMIT;`), { setting: TENANT_A, rows: 1 }, 'at COMMIT the session value comes back');
+});

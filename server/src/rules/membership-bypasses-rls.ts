@@ -54,7 +54,14 @@ export const membershipBypassesRls = defineRule({
     if (!model.files.some(grantsRoles)) return;
     const grants: Array<{ loc: Loc; node: Node; order: number; groups: string[] }> = [];
     const revoked = new Map<string, number>();
+    const noInherit = new Set<string>();
     model.statements.forEach(({ file, stmt }, order) => {
+      if (stmt.kind === 'CreateRoleStmt' || stmt.kind === 'AlterRoleStmt') {
+        const inherit = ((stmt.node.options ?? []) as Node[]).find((o) => o?.DefElem?.defname === 'inherit')?.DefElem;
+        const name = stmt.kind === 'CreateRoleStmt' ? String(stmt.node.role ?? '') : roleName(stmt.node.role);
+        if (inherit) inherit.arg?.Boolean?.boolval === true ? noInherit.delete(name) : noInherit.add(name);
+        return;
+      }
       if (stmt.kind !== 'GrantRoleStmt') return;
       const n = stmt.node;
       const groups: string[] = (n.granted_roles ?? []).map((g: Node) => String(g?.AccessPriv?.priv_name ?? ''));
@@ -62,6 +69,14 @@ export const membershipBypassesRls = defineRule({
       else for (const g of groups) for (const m of (n.grantee_roles ?? []).map(roleName)) revoked.set(`${g}\u0000${m}`, order);
     });
     if (grants.length === 0) return;
+    // Roles that switch to the request's role (PostgREST's authenticator): NOINHERIT, so they hold
+    // nothing of their groups, and members of a role that does not bypass RLS (anon,
+    // authenticated) to SET ROLE to. Their membership of a BYPASSRLS role is how a request signed
+    // for that role (Supabase's service_role) runs as it: the design, not a leak; SET FALSE would
+    // break those requests (42501). Being able to become a superuser is still reported.
+    const api = new Set<string>();
+    for (const { groups, node } of grants) for (const g of groups) if (!bypasses(model, g) && !model.roles.get(g)?.superuser) for (const m of (node.grantee_roles ?? []).map(roleName)) api.add(m);
+    const switcher = (member: string) => noInherit.has(member) && api.has(member);
     // RLS tables without FORCE, by owner
     const owned = new Map<string, Table[]>();
     for (const t of tableList(model)) {
@@ -84,9 +99,9 @@ export const membershipBypassesRls = defineRule({
       const members: string[] = (node.grantee_roles ?? []).filter((m: Node) => !variable(m?.RoleSpec?.location ?? -1)).map(roleName);
       for (const group of groups) {
         const p = powersOf(model, group, owned);
-        const becomes = set ? p.becomes : undefined;
         for (const member of members) {
           if (member === 'public' || bypasses(model, member)) continue;
+          const becomes = set && !(p.becomes === 'a role with BYPASSRLS' && switcher(member)) ? p.becomes : undefined;
           const inherit = written ?? !!groupsOf(model, member)?.has(group);
           // (owning through SET ROLE too: as the group, the member is the owner)
           const owns = inherit || set ? [...p.owns, ...(p.usuallyOwns ? unnamed : [])] : [];

@@ -1,10 +1,10 @@
 import type { Model } from '../analysis/model.js';
 import { constValue, memoised } from '../analysis/ast.js';
-import { settingRead, sval, walk } from '../analysis/parse.js';
-import { activeRowsWith, FLAG_ROLE_ASK, functionsCalledByPolicies, textOfFile } from '../analysis/policy-exprs.js';
+import { settingRead, stripComments, sval, walk } from '../analysis/parse.js';
+import { activeRowsWith, FLAG_ROLE_ASK, functionsCalledByPolicies, memoModel, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { bareValue, onSupabasePlatform, quotedAt } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, onSupabasePlatform, quotedAt } from './lib/util.js';
 import { asksRole } from './policy-always-true.js';
 
 // Through Supabase's API, the JWT's `role` claim is the database role PostgREST runs the request
@@ -107,6 +107,24 @@ const roleComparisons = memoised((node: Node): RoleComparison[] => {
   return out;
 });
 
+/**
+ * Whether auth.role() is the request's role: Supabase's, or one the migrations make that reads the
+ * JWT's role claim and no other. A project's own auth.role() may read another claim first
+ * (SSBackend's `->> 'user_role'`, an application role its server puts in the token), and
+ * compares true with 'admin' for an administrator.
+ */
+function standardAuthRole(model: Model): boolean {
+  return memoModel(model, 'jwt-role:standard-auth-role', () => {
+    const own = model.functions.get('auth.role');
+    if (!own?.length) return true;
+    return own.every((f) => {
+      const text = stripComments(bodyText(model, f));
+      const claims = [...text.matchAll(/->>\s*'([^']*)'/g)].map((m) => m[1]!.toLowerCase());
+      return claims.every((c) => c === 'role') && (claims.length > 0 || /request\.jwt\.claim\.role\b/i.test(text));
+    });
+  });
+}
+
 /** The comparisons of the request's role with a string no role of the database has, in a node of `file`. */
 function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
   const found = roleComparisons(node);
@@ -114,6 +132,8 @@ function missesIn(model: Model, node: Node, file: string, out: Miss[]): void {
   const text = textOfFile(model, file);
   const known = (v: string) => API_ROLES.has(v) || model.roles.has(v);
   for (const { ask, values, strings, orBranch } of found) {
+    // (an auth.role() of the migrations' own that reads another claim: not the request's role)
+    if (authCallOf(ask) === 'role' && !standardAuthRole(model)) continue;
     // (an IN list naming a role the request can have is true for it)
     if (strings.some(known)) continue;
     const at = constLoc(values[0]!);

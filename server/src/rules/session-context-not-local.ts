@@ -1,6 +1,6 @@
 import { callSpan, constValue } from '../analysis/ast.js';
 import type { ContextWrite, Model } from '../analysis/model.js';
-import { skipTrivia } from '../analysis/parse.js';
+import { skipTrivia, stripComments } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, namesIdentity } from './lib/util.js';
@@ -86,6 +86,49 @@ function examine(model: Model, w: ContextWrite): Finding | undefined {
   return { w, span, what: `SET ${w.name} = …`, fix };
 }
 
+/** Whether a write clears the setting for the session: RESET, SET … TO DEFAULT or '', set_config(…, '', false). */
+function clearsForSession(v: ContextWrite): boolean {
+  const n = v.node;
+  if (v.via === 'set_config') {
+    const args: Node[] = n?.args ?? [];
+    return args.length === 3 && clears(args[1]) && localArg(args[2]) === false;
+  }
+  if (v.local || n?.is_local) return false;
+  return n?.kind === 'VAR_RESET' || n?.kind === 'VAR_SET_DEFAULT' || (n?.kind === 'VAR_SET_VALUE' && n.args?.length === 1 && clears(n.args[0]));
+}
+
+/**
+ * Whether PL/pgSQL text between two statements lets control reach the second whenever it leaves
+ * the first: no RETURN, EXIT, CONTINUE, no other branch (ELSE, ELSIF, WHEN, EXCEPTION), and the
+ * second statement in no block opened after the first (IF, LOOP, CASE, BEGIN). An error in
+ * between needs nothing: it rolls the transaction (or the subtransaction of an EXCEPTION block)
+ * back, and a SET with it.
+ */
+function reachedAfter(between: string): boolean {
+  const code = stripComments(between).replace(/'(?:[^']|'')*'/g, "''").toLowerCase();
+  if (/\b(?:return|exit|continue|else|elsif|elseif|when|exception)\b/.test(code)) return false;
+  let depth = 0;
+  let min = 0;
+  for (const m of code.matchAll(/\bend\s+(?:if|loop|case)\b|\b(?:end|if|loop|case|begin)\b/g)) {
+    depth += m[0].startsWith('end') ? -1 : 1;
+    min = Math.min(min, depth);
+  }
+  return depth === min;
+}
+
+/**
+ * Whether a later statement of the same function clears the setting for the session wherever the
+ * write is left (`SET x TO 'admin'; SELECT …; SET x TO ''`): only '' outlives the call, as SET
+ * LOCAL would leave it (Delibrium's check_login).
+ */
+function clearedLater(model: Model, w: ContextWrite): boolean {
+  if (!w.inFunction) return false;
+  const text = fileOf(model, w.loc.file)?.text ?? '';
+  return model.contextWrites.some(
+    (v) => v !== w && v.inFunction === w.inFunction && v.name === w.name && v.loc.file === w.loc.file && v.loc.start >= w.loc.end && clearsForSession(v) && reachedAfter(text.slice(w.loc.end, v.loc.start)),
+  );
+}
+
 export const sessionContextNotLocal = defineRule({
   meta: {
     id: 'session-context-not-local',
@@ -104,7 +147,7 @@ export const sessionContextNotLocal = defineRule({
       // later CREATE OR REPLACE that makes it set_config(…, true), or a DROP, leaves nothing of it)
       if (w.inFunction && !model.functions.get(w.inFunction)?.some((fn) => fn.created.file === w.loc.file && fn.created.start <= w.loc.start && w.loc.start < fn.created.end)) continue;
       const f = examine(model, w);
-      if (!f) continue;
+      if (!f || clearedLater(model, w)) continue;
       const where = w.inFunction ? ` in function ${model.functions.get(w.inFunction)?.[0]?.signature ?? w.inFunction}` : '';
       report({
         file: w.loc.file,
