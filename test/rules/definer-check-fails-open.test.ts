@@ -389,3 +389,110 @@ GRANT EXECUTE ON FUNCTION public.export_user_data(uuid) TO anon, authenticated;
   assert.equal(other.mine.length, 1);
   await anonReadsB(other.ws, 'anon gets the ELSE branch');
 });
+
+const UNKNOWN = 'cccccccc-cccc-cccc-cccc-cccccccccccc';
+const KNOWN = 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa';
+
+/** redeem_access_token(<id>, <secret>) as anon, with one token row (id KNOWN, secret 'secret', user A): its result, or the error's code. */
+async function redeemAsAnon(sql: string, id: string, secret: string, call = (i: string, s: string) => `SELECT public.redeem_access_token('${i}', '${s}'::bytea) AS r`): Promise<string> {
+  let out = '';
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO app.access_tokens VALUES ('${KNOWN}', '${TENANT_A}', sha256('secret'))`);
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, call(id, secret));
+    out = r.ok ? String(r.rows[0]!.r) : String(r.error.code);
+  });
+  return out;
+}
+
+test("err: a secret checked against a lookup by an argument (supabase/dbdev's redeem_access_token): for a token id no row has, v_hash is NULL, the guard does not raise, and anon gets a token with role authenticated and no user; INTO STRICT, IF NOT FOUND, IS DISTINCT FROM (the fix) refuse it", async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.equal(textAt(ws, finding), 'v_hash != sha256(token)');
+  assert.match(
+    finding.message,
+    /^The caller check IF v_hash != sha256\(token\) THEN RAISE … in SECURITY DEFINER function public\.redeem_access_token\(uuid, bytea\), which .* can call, fails open: when token_id, which the caller chooses, matches no row of app\.access_tokens, the SELECT … INTO v_hash finds no row and PL\/pgSQL sets v_hash to NULL \(without STRICT, SELECT … INTO does not raise when no row comes back\), so the condition is NULL, .*the function does not raise and goes on as its owner.* Compare with IS DISTINCT FROM instead of != \(true when one side is NULL\), or raise when the SELECT finds no row \(IF NOT FOUND THEN RAISE …\)\.$/,
+  );
+  const sql = sqlOf(ws);
+  assert.equal(await redeemAsAnon(sql, UNKNOWN, 'anything'), '{"role" : "authenticated", "sub" : null}', 'an unknown token id is redeemed');
+  assert.equal(await redeemAsAnon(sql, KNOWN, 'wrong'), 'P0001', 'a known id with the wrong secret is refused');
+  assert.match(await redeemAsAnon(sql, KNOWN, 'secret'), new RegExp(`"sub" : "${TENANT_A}"`), 'the right secret redeems');
+  // the fix: IS DISTINCT FROM is true for NULL
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /IF v_hash IS DISTINCT FROM sha256\(token\) THEN/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(await redeemAsAnon(sqlOf(fixed), UNKNOWN, 'anything'), 'P0001');
+  assert.match(await redeemAsAnon(sqlOf(fixed), KNOWN, 'secret'), new RegExp(`"sub" : "${TENANT_A}"`));
+  // the Valid example: INTO STRICT raises no_data_found
+  const strict = lintDocExample(ID, 'valid', 4);
+  assert.equal(strict.mine.length, 0);
+  assert.equal(await redeemAsAnon(sqlOf(strict.ws), UNKNOWN, 'anything'), 'P0002');
+  // closed otherwise: NOT FOUND, the variable (or another of the same SELECT) IS NULL, a condition true for NULL
+  const file = 'supabase/migrations/20240101000000_tokens.sql';
+  const guard = 'IF v_hash != sha256(token) THEN';
+  const closed = {
+    notFound: `IF NOT FOUND THEN RAISE EXCEPTION 'Invalid token'; END IF;\n  ${guard}`,
+    isNull: `IF v_user IS NULL THEN RAISE EXCEPTION 'Invalid token'; END IF;\n  ${guard}`,
+    distinct: 'IF v_hash IS DISTINCT FROM sha256(token) THEN',
+    coalesce: 'IF NOT coalesce(v_hash = sha256(token), false) THEN',
+  };
+  for (const [name, by] of Object.entries(closed)) {
+    const text = sql.replace(guard, by);
+    assert.notEqual(text, sql);
+    assert.equal(lintFiles([{ file, text }], ID).mine.length, 0, name);
+    assert.equal(await redeemAsAnon(text, UNKNOWN, 'anything'), 'P0001', name);
+  }
+  // `NOT (v_hash = …)` fails open the same
+  assert.equal(lintFiles([{ file, text: sql.replace(guard, 'IF NOT (v_hash = sha256(token)) THEN') }], ID).mine.length, 1);
+  // a lookup keyed by a constant (no argument chooses the row): not reported
+  const constant = sql.replace('WHERE t.id = token_id', "WHERE t.id = '00000000-0000-0000-0000-000000000001'");
+  assert.notEqual(constant, sql);
+  assert.equal(lintFiles([{ file, text: constant }], ID).mine.length, 0);
+});
+
+test("err: dbdev's own shape: a row variable of a composite type (tokens_row.token_hash), keyed by a variable cut from the argument; anon redeems an unknown token id, and not with IF NOT FOUND", async () => {
+  const text = `CREATE SCHEMA app;
+CREATE TABLE app.access_tokens (id uuid PRIMARY KEY, user_id uuid NOT NULL, token_hash bytea NOT NULL);
+ALTER TABLE app.access_tokens ENABLE ROW LEVEL SECURITY;
+CREATE TYPE app.user_id_and_token_hash AS (user_id uuid, token_hash bytea);
+CREATE FUNCTION public.redeem_access_token(access_token text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER STRICT AS $$
+DECLARE
+  token_id uuid;
+  token bytea;
+  tokens_row app.user_id_and_token_hash;
+BEGIN
+  IF substring(access_token from 1 for 4) != 'dbd_' THEN
+    RAISE EXCEPTION 'Invalid token';
+  END IF;
+  token_id := substring(access_token from 5 for 36)::uuid;
+  token := convert_to(substring(access_token from 41), 'UTF8');
+  SELECT t.user_id, t.token_hash
+  INTO tokens_row
+  FROM app.access_tokens t
+  WHERE t.id = token_id;
+  IF tokens_row.token_hash != sha256(token) THEN
+    RAISE EXCEPTION 'Invalid token';
+  END IF;
+  RETURN json_build_object('role', 'authenticated', 'sub', tokens_row.user_id)::text;
+END;
+$$;
+`;
+  const file = 'supabase/migrations/20250106073735_jwt_secret_from_vault.sql';
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'tokens_row.token_hash != sha256(token)');
+  assert.match(mine[0]!.message, /which PUBLIC \(every role, anon and authenticated included\) can call, fails open: when token_id, which the caller chooses, matches no row of app\.access_tokens, the SELECT … INTO tokens_row finds no row and PL\/pgSQL sets tokens_row\.token_hash to NULL/);
+  const call = (i: string, s: string) => `SELECT public.redeem_access_token('dbd_${i}${s}') AS r`;
+  assert.equal(await redeemAsAnon(text, UNKNOWN, 'anything', call), '{"role" : "authenticated", "sub" : null}', 'an unknown token id is redeemed');
+  assert.equal(await redeemAsAnon(text, KNOWN, 'wrong', call), 'P0001');
+  assert.match(await redeemAsAnon(text, KNOWN, 'secret', call), new RegExp(`"sub" : "${TENANT_A}"`));
+  const notFound = text.replace('  IF tokens_row.token_hash', "  IF NOT FOUND THEN\n    RAISE EXCEPTION 'Invalid token';\n  END IF;\n  IF tokens_row.token_hash");
+  assert.equal(lintFiles([{ file, text: notFound }], ID).mine.length, 0);
+  assert.equal(await redeemAsAnon(notFound, UNKNOWN, 'anything', call), 'P0001');
+  // the field of the row variable IS NULL raises first: closed too
+  const isNull = text.replace('IF tokens_row.token_hash != sha256(token) THEN', 'IF tokens_row.token_hash IS NULL OR tokens_row.token_hash != sha256(token) THEN');
+  assert.equal(lintFiles([{ file, text: isNull }], ID).mine.length, 0);
+  assert.equal(await redeemAsAnon(isNull, UNKNOWN, 'anything', call), 'P0001');
+});

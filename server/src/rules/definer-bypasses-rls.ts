@@ -607,7 +607,12 @@ export const definerBypassesRls = defineRule({
           (onlyAltered
             ? `Revoke EXECUTE from these roles (run such maintenance from a migration instead), check the caller in the function, or make it SECURITY INVOKER, so that only the table's owner can run it. `
             : `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
-          (onlyAltered ? '' : 'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.') +
+          // (once the secret's check raises for a value no row has: dbdev's redeem_access_token compared
+          // tokens_row.token_hash != sha256(token), NULL for an unknown token id, and signed a JWT;
+          // definer-check-fails-open reports that check)
+          (onlyAltered
+            ? ''
+            : 'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done, once the check of that secret raises when no row matches (SELECT … INTO STRICT, or IF NOT FOUND THEN RAISE; IF v <> x THEN RAISE does not raise when the lookup left v NULL): then suppress the finding here.') +
           failsAsWritten(model, f),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
         fixes: [revokeFix(model, f, callers)],

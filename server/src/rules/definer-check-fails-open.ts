@@ -1,4 +1,4 @@
-import { callsIn, census, conjuncts, constValue, identEnd, memoStmt, relationsIn } from '../analysis/ast.js';
+import { callsIn, census, conjuncts, constValue, hasSubLink, identEnd, memoStmt, relationsIn } from '../analysis/ast.js';
 import { nameParts } from '../analysis/parse.js';
 import { requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
@@ -18,11 +18,16 @@ import { callersOf } from './definer-bypasses-rls.js';
 
 type Context = 'auth.uid()' | 'setting' | 'lookup';
 
-/** What a guard compares that is NULL without a caller; for a lookup, the SELECT … INTO that reads it (see lookupVariables). */
+/**
+ * What a guard compares that is NULL without a caller; for a lookup, the SELECT … INTO that reads
+ * it (see lookupVariables): keyed by the caller (`by` undefined: no row for anon), or by what the
+ * caller passes (`by`: the parameter, no row for a value no row has); `record`: a row variable,
+ * compared by its fields (`rec.token_hash`).
+ */
 interface ContextOf {
   kind: Context;
   text: string;
-  lookup?: { stmt: Statement; table: string };
+  lookup?: { stmt: Statement; table: string; by?: string; record?: boolean };
 }
 
 /** What a side of a comparison reads, when it is NULL without a caller: auth.uid(), or current_setting(x, true) (cast or not). */
@@ -31,7 +36,12 @@ function nullableContext(n: Node, vars?: ReadonlyMap<string, ContextOf>): Contex
   const e = bareValue(n);
   // a variable assigned one (`v_uid uuid := auth.uid();`)
   const ref = columnRef(e);
-  if (ref) return ref.qual === undefined ? vars?.get(ref.name) : undefined;
+  if (ref) {
+    if (ref.qual === undefined) return vars?.get(ref.name);
+    // (a field of a row variable a lookup fills: NULL when it found no row)
+    const rec = vars?.get(ref.qual);
+    return rec?.lookup?.record ? { ...rec, text: `${ref.qual}.${ref.name}` } : undefined;
+  }
   if (!e?.FuncCall) return undefined;
   const c = callsIn(e)[0];
   if (!c) return undefined;
@@ -132,8 +142,7 @@ function comparisonFailingOpen(model: Model, file: string, s: Statement, cond: N
     negated = true;
     // `IF NOT v_is_admin`, v_is_admin looked up for the caller: NOT NULL is NULL
     const arg = cond.BoolExpr.args?.[0];
-    const ref = arg?.ColumnRef ? columnRef(arg) : undefined;
-    const context = ref && ref.qual === undefined ? vars.get(ref.name) : undefined;
+    const context = arg?.ColumnRef ? nullableContext(arg, vars) : undefined;
     if (context?.kind === 'lookup') {
       const text = textOfFile(model, file);
       const at: number = cond.BoolExpr.location;
@@ -146,7 +155,10 @@ function comparisonFailingOpen(model: Model, file: string, s: Statement, cond: N
   if (!cmp || cmp.kind !== 'AEXPR_OP' || cmp.name?.length !== 1) return undefined;
   const op = cmp.name[0]?.String?.sval;
   if (op !== (negated ? '=' : '<>')) return undefined;
-  const context = nullableContext(cmp.lexpr, vars) ?? nullableContext(cmp.rexpr, vars);
+  // (auth.uid() or a setting on one side, a lookup by an argument on the other: the caller's side,
+  // reported for anon as before, where a lookup by an argument would be reported for any caller)
+  const sides = [nullableContext(cmp.lexpr, vars), nullableContext(cmp.rexpr, vars)];
+  const context = sides.find((c) => c && !c.lookup?.by) ?? sides.find((c) => c);
   if (!context) return undefined;
   // (comparing it with a constant NULL, or with itself, is another mistake)
   if ([cmp.lexpr, cmp.rexpr].some((x) => x?.A_Const?.isnull)) return undefined;
@@ -179,26 +191,66 @@ function contextVariables(f: Func): Map<string, { kind: Context; text: string }>
 }
 
 /**
+ * What the caller chooses: the function's parameters, and the variables assigned only values
+ * computed from them (`token_id := substring(access_token from 5 for 32)::uuid`, dbdev).
+ */
+function callerChosen(f: Func): Set<string> {
+  const params = paramNames(f);
+  const out = new Set(params);
+  const other = new Set<string>();
+  for (const s of f.body?.statements ?? []) {
+    if (s.assigns?.length !== 1) continue;
+    const v = s.assigns[0]!;
+    if (params.has(v)) continue;
+    const val: Node = s.kind === 'SelectStmt' && !s.node?.fromClause && s.node?.targetList?.length === 1 ? s.node.targetList[0]?.ResTarget?.val : undefined;
+    const refs = val && !hasSubLink(val) ? census(val).columnRefs.map((r) => columnRef({ ColumnRef: r })) : [];
+    const ok = refs.length > 0 && refs.every((r) => r && r.qual === undefined && params.has(r.name));
+    if (ok && !other.has(v)) out.add(v);
+    else {
+      other.add(v);
+      out.delete(v);
+    }
+  }
+  return out;
+}
+
+/**
  * The variables a `SELECT col INTO v FROM t WHERE … key = auth.uid()` (not STRICT) reads for the
  * caller, and nothing else assigns: without a signed-in user it finds no row, and PL/pgSQL sets v to
  * NULL (`SELECT role INTO v_role FROM profiles WHERE id = auth.uid(); IF v_role <> 'admin' THEN RAISE`).
+ * Also those keyed `key = <an argument>`: the caller passes a value no row has, and v is NULL the
+ * same (dbdev's redeem_access_token: `SELECT … INTO tokens_row FROM app.access_tokens t WHERE t.id =
+ * token_id; IF tokens_row.token_hash != sha256(token) THEN RAISE`, and an unknown token id gets a JWT).
+ * A row variable filled by several columns, or by `*`, is followed through its fields.
  */
 function lookupVariables(f: Func, vars: ReadonlyMap<string, ContextOf>): Map<string, ContextOf> {
   const out = new Map(vars);
   const assigned = new Map<string, number>();
   for (const s of f.body?.statements ?? []) for (const v of s.assigns ?? []) assigned.set(v, (assigned.get(v) ?? 0) + 1);
+  let chosen: Set<string> | undefined;
   for (const s of f.body?.statements ?? []) {
     const n = s.node;
     const targets: Node[] = n?.targetList ?? [];
-    if (s.kind !== 'SelectStmt' || s.intoStrict || !s.assigns?.length || s.assigns.length !== targets.length || (n.op !== 'SETOP_NONE' && n.op !== undefined)) continue;
-    if (n.groupClause || n.havingClause || !n.fromClause || !targets.every((t) => columnRef(bareValue(t?.ResTarget?.val)))) continue;
+    if (s.kind !== 'SelectStmt' || s.intoStrict || !s.assigns?.length || (n.op !== 'SETOP_NONE' && n.op !== undefined)) continue;
+    const star = (t: Node) => (bareValue(t?.ResTarget?.val)?.ColumnRef?.fields as Node[] | undefined)?.some((x) => x?.A_Star);
+    const record = s.assigns.length === 1 && (targets.length > 1 || (targets.length === 1 && !!star(targets[0])));
+    if (s.assigns.length !== targets.length && !record) continue;
+    if (n.groupClause || n.havingClause || !n.fromClause || !targets.every((t) => columnRef(bareValue(t?.ResTarget?.val)) || (record && star(t)))) continue;
+    let by: string | undefined;
     const keyed = conjuncts(n.whereClause).some((c) => {
       const e = c?.A_Expr;
-      return e?.kind === 'AEXPR_OP' && e.name?.length === 1 && e.name[0]?.String?.sval === '=' && [e.lexpr, e.rexpr].some((x) => nullableContext(x, vars)?.kind === 'auth.uid()');
+      if (!(e?.kind === 'AEXPR_OP' && e.name?.length === 1 && e.name[0]?.String?.sval === '=')) return false;
+      if ([e.lexpr, e.rexpr].some((x) => nullableContext(x, vars)?.kind === 'auth.uid()')) return true;
+      // (a column compared with what the caller passes)
+      const [l, r] = [columnRef(e.lexpr), columnRef(e.rexpr)];
+      chosen ??= callerChosen(f);
+      for (const [col, val] of [[l, r], [r, l]] as const) if (col && val && val.qual === undefined && chosen.has(val.name) && (col.qual !== undefined || !chosen.has(col.name))) by ??= val.name;
+      return false;
     });
-    if (!keyed) continue;
+    if (!keyed && !by) continue;
     const table = relationsIn(n.fromClause)[0];
-    for (const v of s.assigns) if (assigned.get(v) === 1 && !out.has(v)) out.set(v, { kind: 'lookup', text: v, lookup: { stmt: s, table: table ? (table.schema ? `${table.schema}.${table.name}` : table.name) : 'its table' } });
+    const lookup = { stmt: s, table: table ? (table.schema ? `${table.schema}.${table.name}` : table.name) : 'its table', ...(keyed ? {} : { by }), ...(record ? { record } : {}) };
+    for (const v of s.assigns) if (assigned.get(v) === 1 && !out.has(v)) out.set(v, { kind: 'lookup', text: v, lookup });
   }
   return out;
 }
@@ -217,7 +269,9 @@ function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, Cont
       if (Array.isArray(n)) return n.forEach(visit);
       if (n.NullTest?.nulltesttype === 'IS_NULL') {
         const c = nullableContext(n.NullTest.arg, vars);
-        if (c && (c.kind === context.kind || (context.kind === 'lookup' && c.kind === 'auth.uid()'))) found = true;
+        // (a lookup by an argument: a variable its own SELECT fills; auth.uid() says nothing of that row)
+        if (context.lookup?.by !== undefined) found ||= c?.lookup?.stmt === context.lookup.stmt;
+        else if (c && (c.kind === context.kind || (context.kind === 'lookup' && c.kind === 'auth.uid()'))) found = true;
       }
       if (context.kind === 'lookup' && n.ColumnRef && columnRef(n)?.name === 'found') found = true;
       for (const k in n) visit(n[k]);
@@ -294,12 +348,12 @@ function firedBy(model: Model, f: Func): { roles: string[]; text: string; trigge
 export const definerCheckFailsOpen = defineRule({
   meta: {
     id: 'definer-check-fails-open',
-    description: 'A SECURITY DEFINER function guards itself with IF auth.uid() <> x THEN RAISE (or a setting read with missing_ok): with no signed-in user the condition is NULL, the guard does not raise, and the function runs as its owner.',
+    description: 'A SECURITY DEFINER function guards itself with IF auth.uid() <> x THEN RAISE (or a setting read with missing_ok, or a value SELECT … INTO looked up): with no signed-in user, or no row found, the condition is NULL, the guard does not raise, and the function runs as its owner.',
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
     guards:
-      'IF runs its THEN branch only when the condition is true: NULL <> x is NULL, so a caller check on auth.uid() (NULL for a request without a signed-in user) or on current_setting(x, true) (NULL where x was never set) lets such a caller through.',
+      'IF runs its THEN branch only when the condition is true: NULL <> x is NULL, so a caller check on auth.uid() (NULL for a request without a signed-in user), on current_setting(x, true) (NULL where x was never set) or on what a SELECT … INTO without STRICT read (NULL when no row matched) lets such a caller through.',
   },
   check({ model, report }) {
     for (const f of functionLists(model).definers) {
@@ -314,7 +368,7 @@ export const definerCheckFailsOpen = defineRule({
         if (g.context.lookup && s.start < g.context.lookup.stmt.end) continue;
         // (what the function does after it is limited to the caller's rows anyway: bolt-test's
         // delete_user_account, DELETE … WHERE id = user_id_param AND id = auth.uid(); anon deletes nothing)
-        const byCaller = g.context.kind === 'auth.uid()' || g.context.kind === 'lookup';
+        const byCaller = g.context.kind === 'auth.uid()' || (g.context.kind === 'lookup' && g.context.lookup?.by === undefined);
         if (byCaller && scopedToCaller(model, f, s)) continue;
         // (the roles whose access row-level security limits: the API roles, and those the policies
         // name; for a trigger function, which no one calls (0A000), those that fire its triggers)
@@ -326,8 +380,12 @@ export const definerCheckFailsOpen = defineRule({
         if (byCaller && !anon) continue;
         const cond = textOfFile(model, file).slice(s.start, s.end).replace(/\s+/g, ' ');
         const lookup = g.context.lookup;
-        const who = lookup
-          ? `for anon, a request without a signed-in user, auth.uid() is NULL: the SELECT … INTO ${g.context.text} FROM ${lookup.table} that looks the caller up finds no row and PL/pgSQL sets ${g.context.text} to NULL (as it does for a signed-in user who has no such row)`
+        // (a row variable's field, rec.token_hash: the SELECT fills rec)
+        const into = lookup?.record ? g.context.text.split('.')[0]! : g.context.text;
+        const who = lookup?.by !== undefined
+          ? `when ${lookup.by}, which the caller chooses, matches no row of ${lookup.table}, the SELECT … INTO ${into} finds no row and PL/pgSQL sets ${g.context.text} to NULL (without STRICT, SELECT … INTO does not raise when no row comes back)`
+          : lookup
+          ? `for anon, a request without a signed-in user, auth.uid() is NULL: the SELECT … INTO ${into} FROM ${lookup.table} that looks the caller up finds no row and PL/pgSQL sets ${g.context.text} to NULL (as it does for a signed-in user who has no such row)`
           : g.context.kind === 'auth.uid()'
             ? `for anon, a request without a signed-in user, auth.uid() is NULL`
             : `where the setting was never set (a connection that skipped it, a job, a caller choosing not to), ${g.context.text} is NULL`;
