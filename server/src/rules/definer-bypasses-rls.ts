@@ -7,7 +7,7 @@ import { constBool, memoModel, textOfFile, visitTyped } from '../analysis/policy
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { bodyText, calledByPolicy, columnRef, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
+import { bodyText, calledByPolicy, columnRef, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -607,12 +607,7 @@ export const definerBypassesRls = defineRule({
           (onlyAltered
             ? `Revoke EXECUTE from these roles (run such maintenance from a migration instead), check the caller in the function, or make it SECURITY INVOKER, so that only the table's owner can run it. `
             : `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
-          // (once the secret's check raises for a value no row has: dbdev's redeem_access_token compared
-          // tokens_row.token_hash != sha256(token), NULL for an unknown token id, and signed a JWT;
-          // definer-check-fails-open reports that check)
-          (onlyAltered
-            ? ''
-            : 'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done, once the check of that secret raises when no row matches (SELECT … INTO STRICT, or IF NOT FOUND THEN RAISE; IF v <> x THEN RAISE does not raise when the lookup left v NULL): then suppress the finding here.') +
+          (onlyAltered ? '' : SECRET_LOOKUP_HINT) +
           failsAsWritten(model, f),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
         fixes: [revokeFix(model, f, callers)],

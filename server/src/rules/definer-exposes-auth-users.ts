@@ -5,7 +5,7 @@ import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { callersOf, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
-import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, funcLooksAtCaller, mayReadAuthUsers, returnsRowData } from './lib/util.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, funcLooksAtCaller, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
@@ -213,7 +213,7 @@ export const definerExposesAuthUsers = defineRule({
           '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ' +
           `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any caller can ${gets}. ` +
           'Check the caller in the function (e.g. WHERE id = (select auth.uid())), or revoke EXECUTE from these roles and call it with the service role. ' +
-          'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done: suppress the finding here.',
+          SECRET_LOOKUP_HINT,
         fixes: [revokeFix(model, f, callers)],
       });
     }

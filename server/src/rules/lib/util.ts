@@ -1081,3 +1081,12 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc;
   // (an ENABLE on an earlier table, rejected by none: said only with the DROP that removed it)
   return found;
 }
+
+/**
+ * The hint of the definer rules for a lookup by a secret argument (an invitation token): the right
+ * way to do it, once the secret's check raises for a value no row has (dbdev's redeem_access_token
+ * compared tokens_row.token_hash != sha256(token), NULL for an unknown id, and signed a JWT;
+ * definer-check-fails-open reports such a check).
+ */
+export const SECRET_LOOKUP_HINT =
+  'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done, once the check of that secret raises when no row matches (SELECT … INTO STRICT, or IF NOT FOUND THEN RAISE; IF v <> x THEN RAISE does not raise when the lookup left v NULL): then suppress the finding here.';
