@@ -4,7 +4,7 @@
 // WITH CHECK tying the workspace to the caller's membership the move fails with 42501.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { affected, closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, onSupabase } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
@@ -48,16 +48,13 @@ test('ok: Valid examples; with the WITH CHECK the move fails with 42501', async 
   });
 });
 
-test('ok: not reported when INSERT already puts rows in any workspace, when no SELECT policy admits the moved row, or when a trigger guards the column', () => {
+test('ok: not reported when INSERT already puts rows in any workspace, or when a trigger guards the column', () => {
   const { ex } = lintDocExample(ID, 'invalid', 0);
   const text = ex.files[0]!.text;
   const file = ex.files[0]!.file;
   const freeInsert = text.replace(/CREATE POLICY tasks_insert[\s\S]*?\)\)\);\n/, 'CREATE POLICY tasks_insert ON public.tasks FOR INSERT TO authenticated WITH CHECK (assignee_id = (select auth.uid()));\n');
   assert.notEqual(freeInsert, text);
   assert.deepEqual(lintFiles([{ file, text: freeInsert }], ID).mine, []);
-  const memberRead = text.replace('USING (assignee_id = (select auth.uid()) OR EXISTS', 'USING (EXISTS');
-  assert.notEqual(memberRead, text);
-  assert.deepEqual(lintFiles([{ file, text: memberRead }], ID).mine, []);
   const trigger = `${text}CREATE FUNCTION public.keep_workspace() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.workspace_id <> OLD.workspace_id THEN RAISE EXCEPTION 'a task stays in its workspace'; END IF;
@@ -129,4 +126,84 @@ create policy "update invites" on public.organization_invites for update to auth
   using (public.can_manage_org(auth.uid(), org_id) or invited_email = (select email from auth.users where id = auth.uid()));
 `;
   assert.deepEqual(lintFiles([{ file, text: invites }], ID).mine, []);
+});
+
+// Calibration (ibiza-construct-flow's messages, "Senders can update their own messages" FOR UPDATE
+// USING (auth.uid() = sender_id)): no SELECT policy admits the moved row, yet an UPDATE that reads no
+// column has its new row checked by the UPDATE policy alone.
+const CONV_A = '00000000-0000-4000-8000-0000000000c1';
+const CONV_M = '00000000-0000-4000-8000-0000000000c2';
+const USER_M = '00000000-0000-0000-0000-00000000000c';
+const MESSAGES = `CREATE TABLE public.conversations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), client_id uuid NOT NULL, professional_id uuid NOT NULL);
+CREATE TABLE public.messages (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), conversation_id uuid NOT NULL REFERENCES public.conversations(id), sender_id uuid NOT NULL, content text NOT NULL);
+CREATE INDEX ON public.conversations (client_id); CREATE INDEX ON public.conversations (professional_id);
+CREATE INDEX ON public.messages (conversation_id); CREATE INDEX ON public.messages (sender_id);
+ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY; ALTER TABLE public.messages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY conv_read ON public.conversations FOR SELECT TO authenticated USING ((select auth.uid()) = client_id OR (select auth.uid()) = professional_id);
+CREATE POLICY msg_read ON public.messages FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.conversations c WHERE c.id = messages.conversation_id AND (c.client_id = (select auth.uid()) OR c.professional_id = (select auth.uid()))));
+CREATE POLICY msg_send ON public.messages FOR INSERT TO authenticated WITH CHECK (sender_id = (select auth.uid()) AND EXISTS (SELECT 1 FROM public.conversations c WHERE c.id = messages.conversation_id AND (c.client_id = (select auth.uid()) OR c.professional_id = (select auth.uid()))));
+CREATE POLICY msg_edit ON public.messages FOR UPDATE TO authenticated USING (sender_id = (select auth.uid()));
+`;
+
+/** The migrations; conversation A↔B, and M's own conversation where M posts one message as M; then act as M. */
+async function asM(q: Q, sql: string): Promise<void> {
+  await onSupabase(q, sql);
+  await q(`INSERT INTO public.conversations VALUES ('${CONV_A}', '${TENANT_A}', '${TENANT_B}'), ('${CONV_M}', '${USER_M}', '${USER_M}')`);
+  await q(`${actAs(USER_M)} SET ROLE authenticated`);
+  await q(`INSERT INTO public.messages (conversation_id, sender_id, content) VALUES ('${CONV_M}', '${USER_M}', 'hi')`);
+}
+
+test("err: no SELECT policy admits the moved message, but an UPDATE with no WHERE moves it into A and B's conversation, which A then reads; with a WHERE it fails (42501), as INSERT does", async () => {
+  const file = 'supabase/migrations/20240101000000_x.sql';
+  const { ws, mine } = lintFiles([{ file, text: MESSAGES }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'msg_edit');
+  assert.match(mine[0]!.message, /admits it through a condition on sender_id and the caller, whatever its conversation_id is/);
+  assert.match(mine[0]!.message, /through an UPDATE that reads no column \(UPDATE … SET conversation_id = <another>, <column> = <constant> with no WHERE nor RETURNING\), which moves every row the UPDATE policies let them update, e\.g\. from a fresh account with one row; an UPDATE that reads a column \(a WHERE, RETURNING, or a SET reading the row\) has its new row checked against the SELECT policies too, which admit a row through its conversation_id only, not the moved row, and fails \(42501\)\. The row then belongs to that conversation_id: policy "msg_read" shows it to its members\./);
+  await inRollback(await getDb(), async (q) => {
+    await asM(q, MESSAGES);
+    const insert = await tryQuery(q, `INSERT INTO public.messages (conversation_id, sender_id, content) VALUES ('${CONV_A}', '${USER_M}', 'x')`);
+    assert.equal(insert.ok ? 'ok' : insert.error.code, '42501');
+    const where = await tryQuery(q, `UPDATE public.messages SET conversation_id = '${CONV_A}' WHERE content = 'hi'`);
+    assert.equal(where.ok ? 'ok' : where.error.code, '42501', 'the new row fails the SELECT policy');
+    const returning = await tryQuery(q, `UPDATE public.messages SET conversation_id = '${CONV_A}' RETURNING id`);
+    assert.equal(returning.ok ? 'ok' : returning.error.code, '42501', 'RETURNING reads the row too');
+    assert.equal(await affected(q, `UPDATE public.messages SET conversation_id = '${CONV_A}', content = 'planted by M'`), 1);
+    await q(`RESET ROLE; ${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.deepEqual(await q('SELECT content, sender_id::text AS s FROM public.messages'), [{ content: 'planted by M', s: USER_M }], 'A reads the message M planted');
+  });
+});
+
+test('ok: with a WITH CHECK tying conversation_id to the caller, not reported, and the UPDATE with no WHERE fails (42501); a sub-select comparing the caller with one column of a keyed row (the caller\'s profile) binds no group', async () => {
+  const file = 'supabase/migrations/20240101000000_x.sql';
+  const fixed = MESSAGES.replace(
+    'USING (sender_id = (select auth.uid()));',
+    'USING (sender_id = (select auth.uid())) WITH CHECK (sender_id = (select auth.uid()) AND EXISTS (SELECT 1 FROM public.conversations c WHERE c.id = messages.conversation_id AND (c.client_id = (select auth.uid()) OR c.professional_id = (select auth.uid()))));',
+  );
+  assert.notEqual(fixed, MESSAGES);
+  assert.deepEqual(lintFiles([{ file, text: fixed }], ID).mine, []);
+  const single = MESSAGES.replace(/ OR c\.professional_id = \(select auth\.uid\(\)\)/g, '');
+  assert.notEqual(single, MESSAGES);
+  assert.deepEqual(lintFiles([{ file, text: single }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await asM(q, fixed);
+    await expectPgError(q(`UPDATE public.messages SET conversation_id = '${CONV_A}', content = 'planted by M'`), '42501');
+  });
+});
+
+test("err: the tasks with a members-only SELECT policy: the assignee's UPDATE with no WHERE moves the task into workspace 2, where B reads it; with WHERE id = 1 it fails (42501)", async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 0);
+  const text = ex.files[0]!.text.replace('USING (assignee_id = (select auth.uid()) OR EXISTS', 'USING (EXISTS');
+  assert.notEqual(text, ex.files[0]!.text);
+  const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /through an UPDATE that reads no column .* which admit a row through its workspace_id only, not the moved row, and fails \(42501\)\. The row then belongs to that workspace_id: policy "tasks_read" shows it to its members\./);
+  await inRollback(await getDb(), async (q) => {
+    await asA(q, ws);
+    const where = await tryQuery(q, `UPDATE public.tasks SET workspace_id = 2 WHERE id = 1`);
+    assert.equal(where.ok ? 'ok' : where.error.code, '42501');
+    assert.equal(await affected(q, `UPDATE public.tasks SET workspace_id = 2, title = 'planted'`), 1);
+    await q(`RESET ROLE; ${actAs(TENANT_B)} SET ROLE authenticated`);
+    assert.deepEqual(await q('SELECT title FROM public.tasks'), [{ title: 'planted' }]);
+  });
 });

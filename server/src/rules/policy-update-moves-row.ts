@@ -133,6 +133,7 @@ export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array
       if (only && ofTable(lc, false) && model.findFunction(nameParts(only.funcname), (only.args ?? []).length)) found.push(lc!.name);
       if (q && m && m !== t) {
         const key = (col: string | undefined) => uniqueColumn(m, col);
+        let shared: boolean | undefined;
         // (the IN's own column, outside the sub-select, matched with the column it selects)
         const c = columnRef(link.testexpr);
         if (ofTable(c, false) && q.targetList?.length === 1 && !key(columnRef(q.targetList[0]?.ResTarget?.val)?.name)) found.push(c!.name);
@@ -142,7 +143,7 @@ export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array
           if (!x || x.kind !== 'AEXPR_OP' || String(x.name?.[0]?.String?.sval) !== '=') continue;
           const l = columnRef(x.lexpr);
           const r = columnRef(x.rexpr);
-          for (const [a, other] of [[l, r], [r, l]] as const) if (ofTable(a, true) && other && other.qual !== t2 && !key(other.name)) found.push(a!.name);
+          for (const [a, other] of [[l, r], [r, l]] as const) if (ofTable(a, true) && other && other.qual !== t2 && (!key(other.name) || (shared ??= sharedRow(model, m, rv, q.whereClause)))) found.push(a!.name);
         }
       }
     } else {
@@ -157,6 +158,30 @@ export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array
   };
   for (const e of exprs) leaf(e);
   return out;
+}
+
+/**
+ * Whether a sub-select's condition compares who calls with two or more columns of its relation `m`
+ * (`c.client_id = auth.uid() OR c.professional_id = auth.uid()`): a row of `m` then holds several
+ * users, and `m.id = t.c` ties `c` to a group of them (ibiza-construct-flow's conversations, whose
+ * messages their client and professional read), not to the caller's own row (`p.id = t.profile_id
+ * AND p.user_id = auth.uid()`: the caller's profile).
+ */
+function sharedRow(model: Model, m: Table, rv: Node, where: Node): boolean {
+  const names = new Set([m.name.toLowerCase(), String(rv?.alias?.aliasname ?? '').toLowerCase()]);
+  const cols = new Set<string>();
+  const visit = (n: Node): void => {
+    const b = n?.BoolExpr;
+    if (b) return b.boolop === 'NOT_EXPR' ? undefined : (b.args as Node[]).forEach(visit);
+    const x = n?.A_Expr;
+    if (!x || x.kind !== 'AEXPR_OP' || String(x.name?.[0]?.String?.sval) !== '=') return;
+    for (const [side, other] of [[x.lexpr, x.rexpr], [x.rexpr, x.lexpr]] as const) {
+      const c = columnRef(side);
+      if (c && (c.qual === undefined || names.has(c.qual)) && m.columns.includes(c.name) && !columnRef(other) && looksAtCaller(model, other)) cols.add(c.name);
+    }
+  };
+  visit(where);
+  return cols.size >= 2;
 }
 
 const ownColumns = (model: Model, t: Table, n: Node, g: string): string[] => {
@@ -174,9 +199,10 @@ const ownColumns = (model: Model, t: Table, n: Node, g: string): string[] => {
 
 /**
  * What a table's policies say before any role is looked at, kept on the table object across
- * lints: its group columns, and those a permissive SELECT (or ALL) policy admits rows of through
- * a condition on the caller's own row, whatever the column (without one, the rule has nothing
- * to say: a moved row the caller may not see is not reached by UPDATE … WHERE). Valid while the
+ * lints: its group columns that a permissive SELECT (or ALL) policy, or the new-row check of a
+ * permissive UPDATE (or ALL) policy, admits rows of through a condition on the caller's own row,
+ * whatever the column. (Where no SELECT policy does, an UPDATE that reads a column fails on the
+ * moved row, 42501, but one that reads none still moves it: check() says so.) Valid while the
  * calls resolve the same (functionsToken), the tables its sub-selects read are the same objects,
  * and no policy of it resolved names through a SET search_path.
  */
@@ -193,9 +219,12 @@ function movableColumns(model: Model, t: Table): string[] {
   const k = keptOn.get(t);
   if (k && k.token === token && depsHold(model, k.deps)) return k.movable;
   const deps: Array<string | Table | undefined> = [];
-  // (first what is cheap to tell: a SELECT policy with a condition on the caller's own row that is
-  // no membership test; the bench's tables, read through a membership only, stop here)
-  if (!t.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && hasOwnLeaf(model, t, q.using))) {
+  // (first what is cheap to tell: a SELECT policy, or an UPDATE policy's new-row check, with a
+  // condition on the caller's own row that is no membership test; the bench's tables, read and
+  // updated through a membership only, stop here)
+  const reads = (q: Policy) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using !== undefined;
+  const checks = (q: Policy) => (q.permissive && (q.command === 'update' || q.command === 'all') ? (q.withCheck ?? q.using) : undefined);
+  if (!t.policies.some((q) => (reads(q) && hasOwnLeaf(model, t, q.using!)) || (checks(q) && hasOwnLeaf(model, t, checks(q)!)))) {
     if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, { token, deps, movable: NOTHING });
     return NOTHING;
   }
@@ -207,7 +236,7 @@ function movableColumns(model: Model, t: Table): string[] {
   const groups = bindings.length ? groupColumns(model, t, bindings, deps) : new Set<string>();
   let movable = NOTHING;
   for (const g of groups) {
-    if (t.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && kindOf(model, t, q.using, g) === 'own')) {
+    if (t.policies.some((q) => (reads(q) && kindOf(model, t, q.using!, g) === 'own') || (checks(q) && kindOf(model, t, checks(q)!, g) === 'own'))) {
       if (movable === NOTHING) movable = [];
       movable.push(g);
     }
@@ -288,14 +317,26 @@ export const policyUpdateMovesRow = defineRule({
             // (the check must name the row's own column: a membership tested through another table's, a project's organization, does not bind it)
             return c !== undefined && kindOf(model, t, c, g, true) !== 'bound';
           })) return false;
-          // (a SELECT policy admitting the moved row: UPDATE … WHERE id = … reaches it and leaves a row it may see)
-          const sees = policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && applies(q) && q.using && kindOf(model, t, q.using, g) === 'own');
-          return sees && (r === 'public' || mayHoldPrivilege(model, t, r, ['update'])) && model.roleBypassesRls(r) !== true;
+          return (r === 'public' || mayHoldPrivilege(model, t, r, ['update'])) && model.roleBypassesRls(r) !== true;
         });
         // (not roles every UPDATE through this policy fails for: its USING reads a table they may not read, 42501)
         const failing = roles.length ? updateFails(model, p) : undefined;
         if (failing?.size) roles = roles.filter((r) => !failing.has(r));
         if (!roles.length || guarded(model, t, 'update', g)) continue;
+        // (a SELECT policy admitting the moved row: UPDATE … WHERE id = … reaches it and leaves a row it may see)
+        const reading = (r: string) => policies.filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, r) && q.using);
+        // (as before the no-WHERE case was known: only where a SELECT policy has a plain condition on the caller's own row)
+        const plain = policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && hasOwnLeaf(model, t, q.using));
+        const seeing = plain ? roles.filter((r) => reading(r).some((q) => kindOf(model, t, q.using!, g) === 'own')) : [];
+        // (without one, an UPDATE reading a column has its new row checked against the SELECT
+        // policies too and fails, 42501, where every one of them ties the column; one reading none
+        // is not: `UPDATE messages SET conversation_id = …, content = '…'` with no WHERE moved the
+        // row on PGlite — ibiza-construct-flow's messages, "Senders can update their own messages".
+        // Not where a SELECT policy may admit the moved row otherwise (USING (true), is_public), nor
+        // where none applies: UPDATE … WHERE then updates no row, T26)
+        const blind = seeing.length === 0;
+        roles = blind ? roles.filter((r) => { const qs = reading(r); return qs.length > 0 && qs.every((q) => kindOf(model, t, q.using!, g) === 'bound'); }) : seeing;
+        if (!roles.length) continue;
         const own = ownColumns(model, t, check, g);
         // (who sees the moved row: a SELECT policy that ties the column to a membership shows it to that group's members)
         const readers = policies.find((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && groupColumns(model, t, [q.using]).has(g));
@@ -303,11 +344,15 @@ export const policyUpdateMovesRow = defineRule({
           ? `The row then belongs to that ${g}: policy "${readers.name}" shows it to its members.`
           : `The row then counts as that ${g}'s wherever ${g} decides (the INSERT policies tie it to a membership).`;
         const how = p.withCheck ? 'its WITH CHECK' : 'its USING (it has no WITH CHECK, so USING checks the new row too)';
+        const move = blind
+          ? `a user can move a row they reach that way into any ${g}, one they are not in, where the INSERT policies would refuse to put it — through an UPDATE that reads no column (UPDATE … SET ${g} = <another>, <column> = <constant> with no WHERE nor RETURNING), which moves every row the UPDATE policies let them update, e.g. from a fresh account with one row; ` +
+            `an UPDATE that reads a column (a WHERE, RETURNING, or a SET reading the row) has its new row checked against the SELECT policies too, which admit a row through its ${g} only, not the moved row, and fails (42501). `
+          : `a user can move a row they reach that way into any ${g}, one they are not in (UPDATE … SET ${g} = <another> WHERE id = …; a SELECT policy admits the moved row the same way), where the INSERT policies would refuse to put it. `;
         report({
           ...p.nameLoc,
           message:
             `Policy "${p.name}" on ${t.key} lets ${roleList(roles)} update rows and checks the new row with ${how}, which admits it through a condition on ${own.join(', ')} and the caller, whatever its ${g} is, ` +
-            `while the table's other policies tie ${g} to a membership: a user can move a row they reach that way into any ${g}, one they are not in (UPDATE … SET ${g} = <another> WHERE id = …; a SELECT policy admits the moved row the same way), where the INSERT policies would refuse to put it. ` +
+            `while the table's other policies tie ${g} to a membership: ${move}` +
             `${then} Add a WITH CHECK that ties ${g} to the caller's membership as the INSERT policies do, or a trigger that keeps ${g} from changing.`,
           related: [{ ...t.nameLoc, message: `${t.key}.${g} is tied to a membership by its other policies` }],
           fixes: [],
