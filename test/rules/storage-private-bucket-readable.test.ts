@@ -62,3 +62,40 @@ test('ok: a public bucket, a bucket made public later, a policy for authenticate
   assert.equal(mk(`INSERT INTO storage.buckets (id, name, public) VALUES ('docs', 'docs', false);\nUPDATE storage.buckets SET public = true WHERE id = 'docs';\n${policy}`), 0);
   assert.equal(mk(`INSERT INTO storage.buckets (id, name, public) VALUES ('docs', 'docs', false);\n${policy.replace('FOR SELECT', 'FOR SELECT TO authenticated')}`), 0);
 });
+
+test("err/ok: every signed-in user reads every object of a private bucket beside a SELECT policy admitting only some of them (stfrancis' chat files): reported, and PGlite shows a user the narrower policy refuses reading both files; a bucket-wide policy for authenticated alone is not", async () => {
+  const file = 'supabase/migrations/20250101000000_chat.sql';
+  const base = `INSERT INTO storage.buckets (id, name, public) VALUES ('chat-attachments', 'chat-attachments', false);
+CREATE POLICY "Teachers can view chat files" ON storage.objects FOR SELECT TO authenticated
+  USING (bucket_id = 'chat-attachments' AND (select auth.jwt() -> 'app_metadata' ->> 'staff') = 'teacher');
+`;
+  const wide = `${base}CREATE POLICY "Authenticated users can view chat files" ON storage.objects FOR SELECT TO authenticated USING (bucket_id = 'chat-attachments');\n`;
+  const linted = lintFiles([{ file, text: wide }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.equal(textAt(linted.ws, linted.mine[0]!), '"Authenticated users can view chat files"');
+  assert.match(
+    linted.mine[0]!.message,
+    /^Policy "Authenticated users can view chat files" on storage\.objects lets every signed-in user \(authenticated\) read every object of bucket 'chat-attachments', which the migrations make private .* while policy "Teachers can view chat files" admits only some of them to it: permissive policies are ORed/,
+  );
+  // (alone, a bucket every signed-in user reads may be what it is for)
+  assert.equal(lintFiles([{ file, text: wide.replace(/CREATE POLICY "Teachers[\s\S]*?'teacher'\);\n/, '') }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file, text: base }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE);
+    await q(sqlOf(linted.ws));
+    await q(`INSERT INTO storage.objects (bucket_id, name) VALUES ('chat-attachments', 'c1/a.png'), ('chat-attachments', 'c2/b.png')`);
+    await q(actAs(TENANT_B, { app_metadata: { staff: 'parent' } }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'storage.objects'), 2, 'a user who is no teacher reads both files');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE);
+    await q(base);
+    await q(`INSERT INTO storage.objects (bucket_id, name) VALUES ('chat-attachments', 'c1/a.png')`);
+    await q(actAs(TENANT_B, { app_metadata: { staff: 'parent' } }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'storage.objects'), 0, 'without the wide policy: none');
+  });
+});

@@ -69,6 +69,20 @@ SELECT 'x' FROM alg;
 $$;
 `;
 
+test('err (message): a broken body a later migration replaces (tutur3u) fails at each call only until then: the message says so; after the replacement the call works', async () => {
+  const later = `CREATE OR REPLACE FUNCTION fix_status() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE tpop SET status = 1 WHERE id = 1; END $$;\n`;
+  const { mine } = lintFiles([{ file: '001_dump.sql', text: DUMP }, { file: '002_fix.sql', text: later }], ID);
+  assert.equal(mine.length, 2);
+  const [fixed, kept] = [...mine].sort((a, b) => a.start - b.start);
+  assert.match(fixed!.message, /every call of it fails with this error until a later migration replaces or drops it, as these migrations do/);
+  assert.match(kept!.message, /every call of it fails with this error\.$/);
+  await inRollback(await getDb(), async (q) => {
+    await q(DUMP);
+    await q(later);
+    await q('SELECT fix_status()');
+  });
+});
+
 test('err: with check_function_bodies off (pg_dump), a broken body is accepted at CREATE and fails at each call: the message says so', async () => {
   const { mine } = lintFiles([{ file: 'dump.sql', text: DUMP }], ID);
   assert.equal(mine.length, 2);

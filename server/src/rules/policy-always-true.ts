@@ -60,19 +60,24 @@ export function trueForRole(model: Model, n: Node, role: string, depth = 0): boo
 export function bucketWide(model: Model, n: Node, role: string): string[] | undefined {
   const buckets: string[] = [];
   for (const c of conjuncts(n)) {
-    const x = c?.A_Expr;
-    const op = x?.name?.length === 1 ? sval(x.name[0]) : undefined;
-    if (x && op === '=' && (x.kind === 'AEXPR_OP' || x.kind === 'AEXPR_IN')) {
-      const [col, v] = columnRef(x.lexpr)?.name === 'bucket_id' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
-      const values: unknown[] = x.kind === 'AEXPR_IN' ? ((v?.List?.items ?? v) as Node[]).map?.(constValue) ?? [] : [constValue(v)];
-      if (columnRef(col)?.name === 'bucket_id' && values.length && values.every((b) => typeof b === 'string')) {
-        buckets.push(...(values as string[]));
-        continue;
-      }
+    const named = bucketFilter(c);
+    if (named) {
+      buckets.push(...named);
+      continue;
     }
     if (!trueForRole(model, c, role)) return undefined;
   }
   return buckets.length ? buckets : undefined;
+}
+
+/** The buckets a condition's bucket filter names (`bucket_id = 'avatars'`, `bucket_id IN ('a', 'b')`), or undefined when it is no such filter. */
+export function bucketFilter(c: Node): string[] | undefined {
+  const x = c?.A_Expr;
+  const op = x?.name?.length === 1 ? sval(x.name[0]) : undefined;
+  if (!x || op !== '=' || (x.kind !== 'AEXPR_OP' && x.kind !== 'AEXPR_IN')) return undefined;
+  const [col, v] = columnRef(x.lexpr)?.name === 'bucket_id' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
+  const values: unknown[] = x.kind === 'AEXPR_IN' ? ((v?.List?.items ?? v) as Node[]).map?.(constValue) ?? [] : [constValue(v)];
+  return columnRef(col)?.name === 'bucket_id' && values.length && values.every((b) => typeof b === 'string') ? (values as string[]) : undefined;
 }
 
 /** A body that only returns an expression: `BEGIN RETURN <e>; END` (PL/pgSQL), `SELECT <e>` (SQL), comments aside. */

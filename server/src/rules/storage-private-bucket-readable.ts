@@ -1,11 +1,11 @@
 import type { Model } from '../analysis/model.js';
 import { activePoliciesWithKey, memoModel } from '../analysis/policy-exprs.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constValue } from '../analysis/ast.js';
+import { conjuncts, constValue } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
 import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { bucketWide } from './policy-always-true.js';
+import { bucketFilter, bucketWide } from './policy-always-true.js';
 import { columnRef, onSupabasePlatform, where } from './lib/util.js';
 
 // Supabase Storage: a bucket is private when storage.buckets.public is false (the default). That
@@ -82,21 +82,21 @@ function boolOf(n: Node): boolean | undefined {
 export const storagePrivateBucketReadable = defineRule({
   meta: {
     id: 'storage-private-bucket-readable',
-    description: 'A SELECT policy on storage.objects lets anon read every object of a bucket the migrations make private (public = false).',
+    description: 'A SELECT policy on storage.objects lets anon read every object of a bucket the migrations make private (public = false), or every signed-in user while another policy of the bucket admits only some.',
     severity: 'warning',
     category: 'security',
     fixKind: 'none',
     guards:
-      "A private Supabase Storage bucket only has no public URL: the Storage API serves its objects to every request, the anon key alone included, that storage.objects' SELECT policies admit. A policy admitting anon to the whole bucket makes every file of it readable by anyone.",
+      "A private Supabase Storage bucket only has no public URL: the Storage API serves its objects to every request, the anon key alone included, that storage.objects' SELECT policies admit. A policy admitting anon to the whole bucket makes every file of it readable by anyone; one admitting every signed-in user beside a narrower policy of the bucket makes that one decide nothing.",
   },
   check({ model, report }) {
     if (!onSupabasePlatform(model)) return;
     const buckets = privateBuckets(model);
     if (buckets.size === 0) return;
-    for (const p of activePoliciesWithKey(model, STORAGE_OBJECTS)) {
-      if (!p.permissive || (p.command !== 'select' && p.command !== 'all') || !p.using) continue;
-      if (!appliesToRole(model, p, 'anon')) continue;
-      const wide = bucketWide(model, p.using, 'anon');
+    const policies = activePoliciesWithKey(model, STORAGE_OBJECTS);
+    const readers = (role: string) => policies.filter((p) => p.permissive && (p.command === 'select' || p.command === 'all') && p.using && appliesToRole(model, p, role));
+    for (const p of readers('anon')) {
+      const wide = bucketWide(model, p.using!, 'anon');
       for (const b of wide ?? []) {
         const made = buckets.get(b);
         if (!made) continue;
@@ -107,6 +107,31 @@ export const storagePrivateBucketReadable = defineRule({
             `a private bucket only has no public URL, and the Storage API serves its files to any request these policies admit, so with the project's public anon key anyone lists and downloads every file of '${b}'. ` +
             `If the files are meant to be public, make the bucket public and say so; else restrict the policy to the roles and owners that need it (e.g. TO authenticated USING (bucket_id = '${b}' AND (storage.foldername(name))[1] = (select auth.uid())::text)).`,
           related: [{ ...made, message: `bucket '${b}' is made private here` }],
+        });
+      }
+    }
+    // Every signed-in user, where another SELECT policy of the bucket admits only some of them
+    // (stfrancis' "Authenticated users can view chat files" beside "Admin/teacher can view chat
+    // files"): permissive policies are ORed, so that one's condition decides nothing for reads.
+    // (Without such a policy, reading by every signed-in user may be what the bucket is for.)
+    const signedIn = readers('authenticated');
+    for (const p of signedIn) {
+      if (appliesToRole(model, p, 'anon') && bucketWide(model, p.using!, 'anon')) continue; // (reported above)
+      for (const b of bucketWide(model, p.using!, 'authenticated') ?? []) {
+        const made = buckets.get(b);
+        if (!made) continue;
+        const narrower = signedIn.find((q) => q !== p && !bucketWide(model, q.using!, 'authenticated') && conjuncts(q.using).some((c) => bucketFilter(c)?.includes(b)));
+        if (!narrower) continue;
+        report({
+          ...p.nameLoc,
+          message:
+            `Policy "${p.name}" on storage.objects lets every signed-in user (authenticated) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)}), while policy "${narrower.name}" admits only some of them to it: ` +
+            `permissive policies are ORed, so "${narrower.name}"'s condition decides nothing for reads, and every signed-in user (anyone who signs up, where sign-ups are open) lists and downloads every file of '${b}'. ` +
+            `Drop "${p.name}", or give it the condition the files need (the owner's folder, membership of what the file belongs to), as "${narrower.name}" does.`,
+          related: [
+            { ...narrower.nameLoc, message: `policy "${narrower.name}" admits only some users to bucket '${b}'` },
+            { ...made, message: `bucket '${b}' is made private here` },
+          ],
         });
       }
     }

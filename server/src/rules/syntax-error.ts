@@ -1,4 +1,5 @@
 import { foreignDialect } from '../analysis/dialect.js';
+import type { Model } from '../analysis/model.js';
 import type { Node, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 
@@ -27,13 +28,21 @@ export const syntaxError = defineRule({
             ? `${shortened(e.message)} (SQLSTATE 42601): PostgreSQL has no ${ine.what} … IF NOT EXISTS; it takes IF for the name and fails on what follows, and the migration stops there. ${ine.instead}`
             : off === undefined
               ? `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement; the other statements of the file are still checked.`
-              : `${shortened(e.message)} (SQLSTATE 42601). check_function_bodies is off (line ${lineOf(f.text, off)}): PostgreSQL creates the function without parsing its body, and every call of it fails with this error.`,
+              : `${shortened(e.message)} (SQLSTATE 42601). check_function_bodies is off (line ${lineOf(f.text, off)}): PostgreSQL creates the function without parsing its body, and every call of it fails with this error` +
+                (survives(model, f.file, e.start) ? '.' : ' until a later migration replaces or drops it, as these migrations do (the function they leave is another definition).'),
           fixes: ine?.fix ? [ine.fix] : undefined,
         });
       }
     }
   },
 });
+
+/** Whether the function whose definition holds offset `at` of the file is the one the migrations leave (not replaced or dropped later). */
+function survives(model: Model, file: string, at: number): boolean {
+  for (const list of model.functions.values()) for (const fn of list) if (fn.created.file === file && fn.created.start <= at && at < fn.created.end) return true;
+  // (no function made there: not one the model knows, say nothing more)
+  return !model.statements.some(({ file: pf, stmt }) => pf.file === file && stmt.start <= at && at < stmt.end && stmt.kind === 'CreateFunctionStmt');
+}
 
 // ---- IF NOT EXISTS where PostgreSQL has none ----
 //
