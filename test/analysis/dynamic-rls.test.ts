@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { mergeConfig } from '../../server/src/analysis/config.js';
-import { mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
+import { dynamicRls, mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
 import { buildModel } from '../../server/src/analysis/model.js';
 import { initParser, parseFile } from '../../server/src/analysis/parse.js';
 
@@ -86,5 +86,26 @@ describe('dynamic SQL on views: information_schema.views', () => {
     });
     assert.equal(mayBeDynamic(m, 'invoker', view(m, 'public.v1')), true);
     assert.equal(mayBeDynamic(m, 'invoker', view(m, 'public.v2')), false);
+  });
+});
+
+describe('dynamic SQL in functions looping over the catalog: where they run', () => {
+  const loop = (name: string, args = '') => `CREATE OR REPLACE FUNCTION ${name}(${args}) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE r record; BEGIN
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', r.tablename);
+  END LOOP; END $$;`;
+  const reached = (m: ReturnType<typeof model>) => [...m.tables.values()].filter((t) => mayBeDynamic(m, 'enable', t)).map((t) => t.name);
+
+  test('ok: called by another function that a DO block runs: the tables made before that block; a CREATE OR REPLACE with another body ends it, a DROP of another overload does not', () => {
+    const m = model({
+      '1.sql': `CREATE TABLE a (id int);\n${loop('rls_all')}\nCREATE FUNCTION setup() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM rls_all(); END $$;\nCREATE TABLE b (id int);\nDO $$ BEGIN PERFORM setup(); END $$;\nCREATE TABLE c (id int);`,
+      '2.sql': `${loop('never_called')}\nCREATE TABLE d (id int);\nDROP FUNCTION never_called(int);\nCREATE TABLE e (id int);\nCREATE OR REPLACE FUNCTION never_called() RETURNS void LANGUAGE sql AS 'SELECT 1';\nCREATE TABLE f (id int);`,
+    });
+    assert.deepEqual(reached(m), ['a', 'b', 'c', 'd', 'e']);
+    assert.deepEqual(
+      dynamicRls(m).enableLoops.map((l) => [l.name, l.called, l.uncalled]),
+      [['rls_all', true, false], ['never_called', false, true]],
+    );
   });
 });

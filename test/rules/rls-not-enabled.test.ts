@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, asOwner, closeAll, count, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
 const ID = 'rls-not-enabled';
 before(initParser);
@@ -258,6 +258,79 @@ CREATE EVENT TRIGGER auto_rls ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EX
       { relname: 'audit', relrowsecurity: false },
       { relname: 'later', relrowsecurity: true },
     ]);
+  });
+});
+
+// Calibration calH (incubrain/astrotribe): public.add_authorize_rls_policies() loops over
+// pg_tables enabling RLS on each, is never called by the migrations and is dropped in
+// 20240810075031_cleanup.sql; public.jobs, made months later and granted to anon, got no finding.
+const ENABLE_EVERYWHERE = `create or replace function public.enable_rls_everywhere() returns void language plpgsql as $$
+declare t record; begin
+  for t in select tablename from pg_tables where schemaname='public' loop
+    execute format('alter table %I.%I enable row level security','public',t.tablename);
+  end loop; end $$;
+`;
+const relrowsecurity = async (q: Q, names: string[]) =>
+  (await q(`SELECT relname, relrowsecurity AS on FROM pg_class WHERE relname IN (${names.map((n) => `'${n}'`).join(', ')}) ORDER BY relname`)).map((r) => `${r.relname}:${r.on}`);
+
+test('err: a function looping over the catalog enabling RLS, never called and dropped before a table is made (astrotribe): that table is reported; PGlite: anon reads and writes it, and the function enables it only when called after it', async () => {
+  const files = [
+    { file: 'supabase/migrations/20240101000000_fn.sql', text: ENABLE_EVERYWHERE },
+    { file: 'supabase/migrations/20240115000000_drop.sql', text: 'drop function public.enable_rls_everywhere();\n' },
+    { file: 'supabase/migrations/20240201000000_jobs.sql', text: 'create table public.jobs (id uuid primary key, title text);\n' },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['public.jobs']);
+  assert.match(
+    mine[0]!.message,
+    /never enabled \(public\.enable_rls_everywhere\(\) at 20240101000000_fn\.sql:1 enables row-level security on each table its loop over the catalog finds, but it is never called by the migrations and is dropped at 20240115000000_drop\.sql:1, before the CREATE TABLE at 20240201000000_jobs\.sql:1: such a loop reaches only the tables that exist when it runs\): anon and authenticated, the roles of every API request, may read and write all of its rows/,
+  );
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sqlOf(ws));
+    assert.deepEqual(await relrowsecurity(q, ['jobs']), ['jobs:false']);
+    await q(`SET ROLE anon; INSERT INTO public.jobs VALUES ('${TENANT_A}', 'a'), ('${TENANT_B}', 'b')`);
+    assert.equal(await affected(q, `UPDATE public.jobs SET title = 'x'`), 2, 'anon rewrites every row');
+    assert.equal(await count(q, 'public.jobs'), 2, 'and reads them all');
+  });
+  // (not dropped and called after the CREATE TABLE instead: RLS on, anon gets no row)
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, `${ENABLE_EVERYWHERE}${files[2]!.text}SELECT public.enable_rls_everywhere();\n`);
+    await q(`INSERT INTO public.jobs VALUES ('${TENANT_A}', 'a'); SET ROLE anon`);
+    assert.equal(await count(q, 'public.jobs'), 0);
+  });
+});
+
+test('err/ok: such a function called by the migrations (a top-level SELECT, a DO block\'s PERFORM) covers the tables made before its last call, not one made after; PGlite agrees', async () => {
+  for (const call of ['SELECT public.enable_rls_everywhere();', 'DO $$ BEGIN PERFORM public.enable_rls_everywhere(); END $$;']) {
+    const sql = `CREATE TABLE public.early (id int);\n${ENABLE_EVERYWHERE}CREATE TABLE public.middle (id int);\n${call}\nCREATE TABLE public.later (id int);\n`;
+    const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_all.sql', text: sql }], ID);
+    assert.deepEqual(mine.map((f) => textAt(ws, f)), ['public.later'], call);
+    assert.match(mine[0]!.message, /enables row-level security on each table its loop over the catalog finds, but it last runs at 20240101000000_all\.sql:8, before the CREATE TABLE at 20240101000000_all\.sql:9/);
+    await inRollback(await getDb(), async (q) => {
+      await q(sql);
+      assert.deepEqual(await relrowsecurity(q, ['early', 'middle', 'later']), ['early:true', 'later:false', 'middle:true']);
+    });
+  }
+});
+
+test('ok: such a function never called by the migrations and not dropped is left alone: the application may call it (an RPC) after any table is made, as PGlite shows', async () => {
+  const sql = `${ENABLE_EVERYWHERE}CREATE TABLE public.jobs (id uuid primary key, title text);\n`;
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20240101000000_all.sql', text: sql }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sql);
+    await q('SELECT public.enable_rls_everywhere()');
+    assert.deepEqual(await relrowsecurity(q, ['jobs']), ['jobs:true']);
+  });
+});
+
+test('ok: such a function run by an event trigger on ddl_command_end, or by a row trigger, runs after later tables are made too: none reported; PGlite: the event trigger enables a later table', async () => {
+  const event = `${ENABLE_EVERYWHERE.replace('returns void', 'returns event_trigger')}CREATE EVENT TRIGGER rls_everywhere ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION public.enable_rls_everywhere();\n`;
+  const trigger = `CREATE TABLE public.audit (id int);\n${ENABLE_EVERYWHERE.replace('returns void', 'returns trigger').replace('end loop; end', 'end loop; return null; end')}CREATE TRIGGER rls_everywhere AFTER INSERT ON public.audit FOR EACH STATEMENT EXECUTE FUNCTION public.enable_rls_everywhere();\n`;
+  const later = 'CREATE TABLE public.later (id int);\n';
+  for (const setup of [event, trigger]) assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20240101000000_all.sql', text: setup + later }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(event + later);
+    assert.deepEqual(await relrowsecurity(q, ['later']), ['later:true']);
   });
 });
 

@@ -9,11 +9,12 @@ import type { Model, Table } from './model.js';
 import { nameParts } from './parse.js';
 import { policyCallWraps } from './unseen.js';
 import { memoModel, orderOf } from './policy-exprs.js';
-import type { FunctionBody, Node, ParsedFile, Statement } from './types.js';
+import type { FunctionBody, Loc, Node, ParsedFile, Statement } from './types.js';
 
 /**
- * What dynamic SQL may do to which tables: every table (`all`), every table made before a DO
- * block's loop over the catalog (`allUntil`: that block's replay position, -1 for none), every
+ * What dynamic SQL may do to which tables: every table (`all`), every table made before a loop
+ * over the catalog runs (`allUntil`: a DO block's replay position, or where a function doing it
+ * last runs, catalogLoopReach; -1 for none), every
  * table made after an event trigger's function (`allFrom`), or those of these bare names or name
  * prefixes (lower-case).
  */
@@ -38,6 +39,11 @@ export interface DynamicTargets {
 export type DynamicWhat = 'enable' | 'force' | 'policy' | 'invoker' | 'dropView' | 'dropTable' | 'grant';
 
 export interface DynamicRls {
+  /**
+   * The functions whose loop over the catalog enables RLS but which run only up to a point of the
+   * migrations (last called there, or dropped there): the tables made after it are not reached
+   */
+  enableLoops: CatalogLoopReach[];
   enable: DynamicTargets;
   force: DynamicTargets;
   policy: DynamicTargets;
@@ -126,7 +132,152 @@ function literalArgs(call: Node, into: Set<string>): void {
 
 function empty(): DynamicRls {
   const none = (): DynamicTargets => ({ all: false, allUntil: -1, allFrom: Infinity, names: new Set(), keys: new Set(), prefixes: [], withPoliciesUntil: -1 });
-  return { enable: none(), force: none(), policy: none(), invoker: none(), dropView: none(), dropTable: none(), grant: none() };
+  return { enableLoops: [], enable: none(), force: none(), policy: none(), invoker: none(), dropView: none(), dropTable: none(), grant: none() };
+}
+
+/** A CREATE FUNCTION whose body loops over the catalog's tables doing `what` to each (not an event trigger's new tables). */
+interface CatalogLoopFunction {
+  stmt: Statement;
+  at: number;
+  what: DynamicWhat[];
+}
+
+/**
+ * How far such a function reaches: the tables made before replay position `until` (Infinity:
+ * every table). `last`: the statement there, `called` whether the migrations run it there (else
+ * the function is dropped or replaced there); `uncalled`: nothing in the migrations runs it.
+ */
+export interface CatalogLoopReach {
+  name: string;
+  defined: Loc;
+  what: DynamicWhat[];
+  until: number;
+  last?: Loc;
+  called: boolean;
+  uncalled: boolean;
+}
+
+/** Statements that run their calls where they stand (a top-level SELECT, a DO block's PERFORM, CALL, DML). */
+const RUNS_HERE = new Set(['SelectStmt', 'DoStmt', 'CallStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'CreateTableAsStmt', 'ExplainStmt']);
+const FUNCTION_DROPS = new Set(['OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE']);
+
+/** The (last, lower-case) names of the functions a statement calls, CALL included (census sees FuncCall nodes only). */
+function calledNames(stmt: Statement, into: string[]): void {
+  const add = (n: Node | undefined) => {
+    if (!n) return;
+    for (const c of census(n).funcCalls) into.push(nameParts(c.funcname).pop()?.toLowerCase() ?? '');
+    if (n.funccall?.funcname) into.push(nameParts(n.funccall.funcname).pop()?.toLowerCase() ?? '');
+  };
+  add(stmt.node);
+  if (stmt.body) for (const b of stmt.body.statements) add(b.node);
+}
+
+/**
+ * Where functions that loop over the catalog (`FOR t IN SELECT tablename FROM pg_tables … LOOP
+ * EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', …)`) run, hence which tables they
+ * reach: such a loop sees the tables that exist when it runs, never one made after. A call the
+ * migrations make (a top-level SELECT, a DO block's PERFORM, CALL) runs there; a trigger, an event
+ * trigger, a policy, view or default calling it runs at any time later, as long as the function
+ * keeps that body; a call from another function's body runs where that function may. A function
+ * the migrations never call may be called by the application (an RPC) or by hand at any time
+ * while it exists: until a DROP FUNCTION or a CREATE OR REPLACE of that name, every table if none
+ * (sound, not complete). incubrain/astrotribe's add_authorize_rls_policies(), never called and
+ * dropped in 20240810075031_cleanup.sql, enabled nothing on public.jobs, made months later.
+ */
+function catalogLoopReach(m: Model, loops: CatalogLoopFunction[]): CatalogLoopReach[] {
+  const nameOf = (s: Statement) => nameParts(s.node?.funcname).pop()?.toLowerCase() ?? '';
+  const names = new Set(loops.map((l) => nameOf(l.stmt)));
+  const loopAt = new Set(loops.map((l) => l.at));
+  // the spans of the replay each such function holds its looping body in: [from, to)
+  const lives = new Map<string, Array<{ from: number; to: number }>>();
+  const argCount = new Map<string, number>();
+  // where each function runs, is used at any time from, and is called by which functions (by name)
+  const runs = new Map<string, number[]>();
+  const anyTime = new Map<string, number[]>();
+  const callers = new Map<string, Set<string>>();
+  const push = <T>(map: Map<string, T[]>, k: string, v: T) => map.set(k, [...(map.get(k) ?? []), v]);
+  const end = (name: string, i: number) => {
+    const l = lives.get(name)?.at(-1);
+    if (l && l.to === Infinity) l.to = i;
+  };
+  m.statements.forEach(({ stmt }, i) => {
+    const n = stmt.node;
+    if (stmt.kind === 'CreateFunctionStmt') {
+      const name = nameOf(stmt);
+      if (names.has(name)) {
+        const args = (n?.parameters ?? []).filter((p: Node) => !['FUNC_PARAM_OUT', 'FUNC_PARAM_TABLE'].includes(p?.FunctionParameter?.mode)).length;
+        // (a CREATE OR REPLACE gives it the new body; one of other arguments makes another function)
+        if (args === argCount.get(name) || loopAt.has(i)) end(name, i);
+        if (loopAt.has(i)) {
+          push(lives, name, { from: i, to: Infinity });
+          argCount.set(name, args);
+        }
+      }
+    } else if (stmt.kind === 'DropStmt' && FUNCTION_DROPS.has(n?.removeType)) {
+      for (const o of n.objects ?? []) {
+        const name = nameParts(o?.ObjectWithArgs?.objname).pop()?.toLowerCase() ?? '';
+        // (a DROP naming other argument types drops another function of that name)
+        const args = o?.ObjectWithArgs?.args_unspecified ? undefined : (o?.ObjectWithArgs?.objargs ?? []).length;
+        if (names.has(name) && (args === undefined || args === argCount.get(name))) end(name, i);
+      }
+    }
+    if (stmt.kind === 'CreateTrigStmt' || stmt.kind === 'CreateEventTrigStmt') {
+      push(anyTime, nameParts(n?.funcname).pop()?.toLowerCase() ?? '', i);
+      return;
+    }
+    const called: string[] = [];
+    calledNames(stmt, called);
+    for (const c of called) {
+      if (stmt.kind === 'CreateFunctionStmt') callers.set(c, (callers.get(c) ?? new Set()).add(nameOf(stmt)));
+      else push(RUNS_HERE.has(stmt.kind) ? runs : anyTime, c, i);
+    }
+  });
+  // the last position a function may run at: its last call in the migrations, any time (Infinity)
+  // when something runs it later or nothing in the migrations calls it
+  const lastRun = new Map<string, number>();
+  const runUntil = (name: string): number => {
+    const known = lastRun.get(name);
+    if (known !== undefined) return known;
+    lastRun.set(name, Infinity); // (a cycle of calls: any time)
+    const via = [...(callers.get(name) ?? [])].filter((c) => c !== name);
+    let r = Math.max(-1, ...(runs.get(name) ?? []));
+    if (anyTime.has(name)) r = Infinity;
+    for (const c of via) r = Math.max(r, runUntil(c));
+    if (r === -1) r = Infinity;
+    lastRun.set(name, r);
+    return r;
+  };
+  const out: CatalogLoopReach[] = [];
+  for (const [name, spans] of lives) {
+    let until = -1;
+    let called = false;
+    const reach = (from: number, to: number, call: boolean) => {
+      for (const l of spans) {
+        if (l.from >= to || l.to <= from) continue;
+        const u = Math.min(to, l.to);
+        if (u > until || (u === until && call)) [until, called] = [u, call && u === to];
+      }
+    };
+    for (const p of runs.get(name) ?? []) reach(p, p, true);
+    for (const p of anyTime.get(name) ?? []) reach(p, Infinity, false);
+    for (const c of callers.get(name) ?? []) if (c !== name) reach(-1, runUntil(c), true);
+    // (never run by the migrations: by the application, or by hand, while it exists)
+    const uncalled = !runs.has(name) && !anyTime.has(name) && !callers.has(name);
+    if (uncalled) reach(-1, Infinity, false);
+    if (until < 0) continue;
+    const def = loops.find((l) => l.at === spans.filter((x) => x.from < until).at(-1)!.from)!;
+    const lastStmt = until === Infinity ? undefined : m.statements[until];
+    out.push({
+      name: nameParts(def.stmt.node?.funcname).join('.'),
+      defined: { file: m.statements[def.at]!.file.file, start: def.stmt.start, end: def.stmt.end },
+      what: [...new Set(loops.filter((l) => nameOf(l.stmt) === name).flatMap((l) => l.what))],
+      until,
+      last: lastStmt && { file: lastStmt.file.file, start: lastStmt.stmt.start, end: lastStmt.stmt.end },
+      called,
+      uncalled,
+    });
+  }
+  return out;
 }
 
 /** Every statement of a file and of the bodies in it, with the bodies. */
@@ -143,6 +294,7 @@ export function dynamicRls(model: Model): DynamicRls {
     const out = empty();
     // the bodies whose dynamic SQL enables, forces or makes policies; a function's by its name
     const byFunction = new Map<string, Array<DynamicWhat>>();
+    const catalogLoops: CatalogLoopFunction[] = [];
     let any = false;
     for (const file of m.files) {
       for (const s of file.statements) {
@@ -165,20 +317,20 @@ export function dynamicRls(model: Model): DynamicRls {
         const catalog = CATALOG.exec(text);
         // (a loop over the catalog that keeps tables by name: those names, and the prefixes it
         // keeps; one in a DO block sees the tables made before it, one in a function those made
-        // before a call, which is not followed: every table)
+        // before it runs: catalogLoopReach below)
         const loop = catalog !== null && !NAME_FILTER.test(catalog[1]!.replace(NAME_EXCLUSION, ' '));
         const eventTrigger = EVENT_TRIGGER.test(text);
         let until = -1;
-        if (loop && s.kind === 'DoStmt' && !eventTrigger) {
-          const at = orderOf(m, { file: file.file, start: s.start, end: s.end });
-          until = at < 0 ? Infinity : at;
-        }
+        const at = orderOf(m, { file: file.file, start: s.start, end: s.end });
+        if (loop && s.kind === 'DoStmt' && !eventTrigger) until = at < 0 ? Infinity : at;
+        const fnLoop = loop && !eventTrigger && s.kind === 'CreateFunctionStmt' && at >= 0;
+        if (fnLoop) catalogLoops.push({ stmt: s, at, what });
         // (an event trigger acts on the tables made after it: after its function, at the earliest; skaleclub)
-        const from = eventTrigger ? orderOf(m, { file: file.file, start: s.start, end: s.end }) : -1;
+        const from = eventTrigger ? at : -1;
         for (const k of what) {
           if (eventTrigger && from >= 0) out[k].allFrom = Math.min(out[k].allFrom, from);
-          else if (eventTrigger || (loop && until === -1)) out[k].all = true;
-          else if (loop) out[k].allUntil = Math.max(out[k].allUntil, until);
+          else if (eventTrigger || (loop && until === -1 && !fnLoop)) out[k].all = true;
+          else if (loop && !fnLoop) out[k].allUntil = Math.max(out[k].allUntil, until);
           quotedNames(text, out[k].names);
           if (k === 'dropView') droppedViewNames(text, out[k].names);
           if (catalog?.[1]) for (const p of catalog[1].matchAll(PREFIX)) out[k].prefixes.push((p[1] ?? p[2]!).replace(/\\(.)/g, '$1').toLowerCase());
@@ -192,6 +344,15 @@ export function dynamicRls(model: Model): DynamicRls {
           const name = nameParts(s.node?.funcname).pop()?.toLowerCase();
           if (name) byFunction.set(name, [...(byFunction.get(name) ?? []), ...what]);
         }
+      }
+    }
+    if (catalogLoops.length) {
+      for (const r of catalogLoopReach(m, catalogLoops)) {
+        for (const k of r.what) {
+          if (r.until === Infinity) out[k].all = true;
+          else out[k].allUntil = Math.max(out[k].allUntil, r.until);
+        }
+        if (r.until !== Infinity && r.what.includes('enable')) out.enableLoops.push(r);
       }
     }
     if (!any || byFunction.size === 0) return out;
@@ -239,6 +400,12 @@ export function dynamicGrants(model: Model): { roles: ReadonlySet<string>; privi
     }
     return { roles, privileges };
   });
+}
+
+/** The functions whose loop over the catalog would enable RLS on the table had they run after its CREATE TABLE (see enableLoops). */
+export function enableLoopsBefore(model: Model, table: Pick<Table, 'created'>): CatalogLoopReach[] {
+  const made = orderOf(model, table.created);
+  return made < 0 ? [] : dynamicRls(model).enableLoops.filter((l) => l.until <= made);
 }
 
 /** Whether a loop over pg_policies that creates policies (see withPoliciesUntil) may reach the table's policies. */

@@ -1,8 +1,8 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { enabledTooEarly, enableRlsStatements, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
+import { enabledTooEarly, enableRlsStatements, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
-import { mayBeDynamic } from '../analysis/dynamic-rls.js';
+import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
 import { COMMAND_PRIVILEGES, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import type { Model, Table } from '../analysis/model.js';
@@ -40,6 +40,20 @@ function grantedTo(model: Model, t: Table, roles: readonly string[]): { role: st
 /** Whether a REVOKE names the table and, after the migrations, no role subject to RLS but its owner holds a privilege to query it. */
 function revokedFromAll(model: Model, t: Table): boolean {
   return model.grantEvents.some((e) => !e.isGrant && e.objectKind === 'table' && e.objects.includes(t.key)) && !grantedToRlsSubject(model, t, COMMAND_PRIVILEGES);
+}
+
+/**
+ * ` (public.f(), which enables RLS on every table of the catalog it loops over, …)` for a table
+ * made after such a function last runs, or after it is dropped uncalled (astrotribe's
+ * add_authorize_rls_policies()): a loop over the catalog reaches the tables that exist when it runs. Or ''.
+ */
+function loopsTooEarly(model: Model, t: Table): string {
+  const l = enableLoopsBefore(model, t)[0];
+  if (!l?.last) return '';
+  const when = l.called
+    ? `last runs at ${where(model, l.last)}`
+    : `${l.uncalled ? 'is never called by the migrations and ' : ''}is ${model.statements[l.until]?.stmt.kind === 'DropStmt' ? 'dropped' : 'given another body'} at ${where(model, l.last)}`;
+  return ` (${l.name}() at ${where(model, l.defined)} enables row-level security on each table its loop over the catalog finds, but it ${when}, before the CREATE TABLE at ${where(model, t.created)}: such a loop reaches only the tables that exist when it runs)`;
 }
 
 const VERBS: Record<string, string> = { select: 'read', insert: 'insert', update: 'update', delete: 'delete' };
@@ -136,10 +150,10 @@ export const rlsNotEnabled = defineRule({
         start: t.nameLoc.start,
         end: t.nameLoc.end,
         message: granted
-          ? `Table ${t.key} never gets row-level security, yet ${granted.role}, a role the workspace's policies are written for (its queries are meant to be filtered), is granted ${granted.privileges.join(', ')} on it: ` +
+          ? `Table ${t.key} never gets row-level security${loopsTooEarly(model, t)}, yet ${granted.role}, a role the workspace's policies are written for (its queries are meant to be filtered), is granted ${granted.privileges.join(', ')} on it: ` +
             `without RLS, privileges alone decide, so ${granted.role} ${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, whatever tenant or user it belongs to. ` +
             `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE) with policies for ${granted.role}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
-          : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t)}: ` +
+          : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}: ` +
             `${apiReach(model, t) ?? (model.supabase ? 'every role granted access to it reads and writes all rows' : 'the migrations give no role but its owner (or one that bypasses RLS) access to it, yet any role granted access elsewhere or later reads and writes all rows')}, and no policy can filter them. ` +
             `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
         // (for a table granted to the policies' role, not enabling it: without its policies, that
