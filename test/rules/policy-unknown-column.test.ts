@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { migrationOrder, replayOrder } from '../../server/src/analysis/model.js';
+import type { Workspace } from '../../server/src/engine/workspace.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-unknown-column';
@@ -570,5 +572,113 @@ test('err (message): a policy on a table renamed later is named with the table a
   await inRollback(await getDb(), async (q) => {
     const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
     assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42703 column "pod_id" does not exist']);
+  });
+});
+
+/** The statements as psql runs them, in the lint's replay order (a file included with \i / \ir runs where it is included). */
+const asPsqlRuns = (ws: Workspace) =>
+  replayOrder(migrationOrder(ws.files().map((f) => ws.parsed(f)!)))
+    .map(({ file, stmt }) => file.text.slice(stmt.start, stmt.end))
+    .join(';\n');
+
+// Calibration (ludat/fulbo's db/main.sql, which \i's schema/*.sql in its own order: 32 false
+// errors): "made only later" followed the files' path order (schema/groups.sql before
+// schema/users.sql), where psql runs each included file where it is included.
+test('ok/err: files run through psql includes (\\i) are judged in include order: a foreign key to a table an earlier include makes is not "made only later", and its policy is created; included the other way round: reported, 42P01', async () => {
+  const groups = `CREATE TABLE groups (id uuid PRIMARY KEY, created_by uuid REFERENCES users(id));
+GRANT SELECT ON groups TO app_user;
+ALTER TABLE groups ENABLE ROW LEVEL SECURITY;
+ALTER TABLE groups FORCE ROW LEVEL SECURITY;
+CREATE POLICY groups_select ON groups FOR SELECT TO app_user USING (created_by IS NOT NULL);
+`;
+  const files = [
+    { file: 'main.sql', text: '\\i schema/users.sql\n\\i schema/groups.sql\n' },
+    { file: 'schema/users.sql', text: 'CREATE ROLE app_user;\nCREATE TABLE users (id uuid PRIMARY KEY);\n' },
+    { file: 'schema/groups.sql', text: groups },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEachStatement(q, asPsqlRuns(ws)), []);
+    assert.deepEqual(await policies(q), ['groups_select']);
+    await q(`INSERT INTO users VALUES ('${TENANT_A}')`);
+    await q(`INSERT INTO groups VALUES (gen_random_uuid(), '${TENANT_A}'), (gen_random_uuid(), NULL)`);
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'groups'), 1, 'the policy exists and filters');
+  });
+  // included the other way round (the role made first): groups' CREATE TABLE fails, and so does its policy
+  const swapped = [{ ...files[0]!, text: 'CREATE ROLE app_user;\n\\i schema/groups.sql\n\\i schema/users.sql\n' }, { ...files[1]!, text: 'CREATE TABLE users (id uuid PRIMARY KEY);\n' }, files[2]!];
+  const other = lintFiles(swapped, ID);
+  assert.equal(other.mine.length, 1);
+  assert.equal(textAt(other.ws, other.mine[0]!), 'groups_select');
+  assert.match(other.mine[0]!.message, /whose CREATE TABLE at groups\.sql:1 fails on a database these migrations make: it references public\.users, which they create only later \(42P01\)/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, asPsqlRuns(other.ws));
+    assert.deepEqual(errors.map((e) => e.code), ['42P01', '42P01', '42P01', '42P01', '42P01']);
+    assert.match(errors[0]!.message, /relation "users" does not exist/);
+    assert.match(errors[4]!.message, /relation "groups" does not exist/);
+    assert.deepEqual(await policies(q), []);
+  });
+});
+
+// Calibration (Delibrium/delibrium-postgrest: user/model.sql adds user_login's column, then \ir's
+// secure/permissions.sql, whose policy names it; the path order put permissions.sql first).
+test('ok/err: a column added before a nested \\ir runs the included policy is not "added only later": PostgreSQL creates it; the include before the ADD COLUMN: reported, 42703', async () => {
+  const model = `CREATE TABLE users (id bigint PRIMARY KEY);
+ALTER TABLE user_login ADD COLUMN user_id bigint REFERENCES users (id);
+GRANT SELECT ON user_login TO web_user;
+\\ir ../secure/permissions.sql
+`;
+  const files = [
+    { file: 'init.sql', text: '\\ir model/secure/login.sql\n\\ir model/user/model.sql\n' },
+    { file: 'model/secure/login.sql', text: 'CREATE ROLE web_user;\nCREATE TABLE user_login (id bigint PRIMARY KEY, login text);\n' },
+    { file: 'model/secure/permissions.sql', text: `ALTER TABLE user_login ENABLE ROW LEVEL SECURITY;
+ALTER TABLE user_login FORCE ROW LEVEL SECURITY;
+CREATE POLICY user_login_own ON user_login FOR SELECT TO web_user
+  USING (user_id = (select nullif(current_setting('request.jwt.claim.user_id', true), '')::bigint));
+` },
+    { file: 'model/user/model.sql', text: model },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEachStatement(q, asPsqlRuns(ws)), []);
+    assert.deepEqual(await policies(q), ['user_login_own']);
+  });
+  // the include before the ADD COLUMN: the policy names a column user_login gets only after it
+  const early = files.map((f) => (f.file === 'model/user/model.sql' ? { ...f, text: '\\ir ../secure/permissions.sql\n' + model.replace('\\ir ../secure/permissions.sql\n', '') } : f));
+  const other = lintFiles(early, ID);
+  assert.equal(other.mine.length, 1);
+  assert.match(other.mine[0]!.message, /names the column user_id, which public\.user_login does not have yet: it gets it only at model\.sql:3 \(ALTER TABLE … ADD COLUMN\), after this statement/);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, asPsqlRuns(other.ws));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42703 column "user_id" does not exist']);
+    assert.deepEqual(await policies(q), []);
+  });
+});
+
+test('ok/err: a function an earlier include creates is not "created only later" (its path sorts after the policy\'s): PostgreSQL creates the policy; included after the policy: reported, 42883', async () => {
+  const fn = `CREATE FUNCTION is_owner(o uuid) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT o = (select auth.uid()) $$;\n`;
+  const policy = `CREATE TABLE notes (id int PRIMARY KEY, owner uuid);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY notes_read ON notes FOR SELECT TO authenticated USING (is_owner(owner));\n`;
+  const files = [
+    { file: 'db/main.sql', text: '\\ir z_functions.sql\n\\ir a_notes.sql\n' },
+    { file: 'db/a_notes.sql', text: policy },
+    { file: 'db/z_functions.sql', text: fn },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, asPsqlRuns(ws)), []);
+    assert.deepEqual(await policies(q), ['notes_read']);
+  });
+  const swapped = [{ ...files[0]!, text: '\\ir a_notes.sql\n\\ir z_functions.sql\n' }, files[1]!, files[2]!];
+  const other = lintFiles(swapped, ID);
+  assert.equal(other.mine.length, 1);
+  assert.match(other.mine[0]!.message, /^Policy "notes_read" on public\.notes calls is_owner\(\), which the migrations create only later, at z_functions\.sql:1/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEachStatement(q, asPsqlRuns(other.ws))).map((e) => e.code), ['42883']);
+    assert.deepEqual(await policies(q), []);
   });
 });

@@ -14,11 +14,10 @@
 // may add columns the model cannot see (ALTER TABLE … ADD/DROP/RENAME, CREATE TABLE, RENAME).
 import { census, memoStmt, PLATFORM_SCHEMAS } from './ast.js';
 import { clauseError } from './clauses.js';
-import { resolvedThroughPath, rollbackSections, type Model, type Policy, type Table } from './model.js';
+import { replayPlaces, resolvedThroughPath, rollbackSections, sameReplayKey, type Model, type Policy, type Table } from './model.js';
 import { stripComments, sval } from './parse.js';
 import { memoModel } from './policy-exprs.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
-import { folderOf } from './unseen.js';
 
 /** A column reference and the FROM lists it may be resolved in: the innermost SELECT's first, the policy's table after the last. */
 export interface ScopedRef {
@@ -230,16 +229,16 @@ export interface WorkspaceColumnFacts {
   recreated: Set<string>;
   /** all of the above as a string: a policy's result kept from an earlier model holds while it is the same */
   sig: string;
-  /** by table key, the top-level ALTER TABLE … ADD COLUMN statements on it, in migration order (not part of `sig`: addedLater reads them afresh) */
+  /** by table key, the top-level ALTER TABLE … ADD COLUMN statements on it, in replay order (not part of `sig`: addedLater reads them afresh) */
   adds: Map<string, ColumnAdd[]>;
-  /** by relation key, the index in the model of the file of its first CREATE TABLE / VIEW (firstMadeAt: where) */
+  /** by relation key, the replay run (model.ts ReplayPlaces) of its first CREATE TABLE / VIEW in replay order (firstMadeAt: where) */
   firstMade: Map<string, number>;
   /** the names tables and views are renamed to anywhere */
   renamedTo: Set<string>;
   /** the key an unqualified name gets (its default schema), which the keys above were made for */
   probe: string;
-  /** by file name, its index in the model */
-  fileIndex: Map<string, number>;
+  /** the replay order they were made for (ReplayPlaces' key) */
+  order: readonly number[];
 }
 
 interface ColumnAdd {
@@ -415,7 +414,8 @@ function keyedFacts(m: Model, file: ParsedFile, probe: string): FileColumnFacts 
 /** The last model's workspace facts, when they hold for this one (see lastFacts). */
 function keptFacts(m: Model, probe: string): WorkspaceColumnFacts | undefined {
   const last = lastFacts;
-  if (!last || last.ws.probe !== probe || last.files.length !== m.files.length) return undefined;
+  // (and the same replay order: firstMade and adds follow it)
+  if (!last || last.ws.probe !== probe || last.files.length !== m.files.length || !sameReplayKey(last.ws.order, replayPlaces(m).key)) return undefined;
   const facts: FileColumnFacts[] = [];
   for (let i = 0; i < m.files.length; i++) {
     const file = m.files[i]!;
@@ -439,8 +439,8 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
     const probe = m.key([undefined, '']);
     const kept = keptFacts(m, probe);
     if (kept) return kept;
-    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), changedOn: new Map(), recreated: new Set(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set(), probe: '', fileIndex: new Map() };
-    let fi = -1;
+    const places = replayPlaces(m);
+    const out: WorkspaceColumnFacts = { dynamic: false, changed: new Set(), changedOn: new Map(), recreated: new Set(), sig: '', adds: new Map(), firstMade: new Map(), renamedTo: new Set(), probe: '', order: places.key };
     // A plain CREATE TABLE of a table that exists fails in PostgreSQL (42P07), which keeps the
     // first one, where the model keeps the last unless that is certain (Model.recreatedTables):
     // its columns are not certain. (CREATE TABLE IF NOT EXISTS keeps the first in both; a DROP
@@ -449,8 +449,6 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
     out.probe = probe;
     const facts: FileColumnFacts[] = [];
     for (const file of m.files) {
-      fi++;
-      out.fileIndex.set(file.file, fi);
       const f = keyedFacts(m, file, probe);
       facts.push(f);
       if (f.dynamic) out.dynamic = true;
@@ -464,16 +462,25 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
         else if (on === undefined) out.changedOn.set(name, new Set([rel]));
         else if (on !== null) on.add(rel);
       }
+    }
+    // (what follows the order: in replay order, run by run — a file included by another runs
+    // where it is included, ludat/fulbo's schema/*.sql)
+    for (let r = 0; r < places.runs.length; r++) {
+      const run = places.runs[r]!;
+      const f = facts[places.key[2 * r]!]!;
       for (let i = 0; i < f.adds.length; i++) {
+        const a = f.adds[i]!;
+        if (a.loc.start < run.start || a.loc.start >= run.end) continue;
         const k = f.addKeys[i]!;
         const list = out.adds.get(k);
-        if (list) list.push(f.adds[i]!);
-        else out.adds.set(k, [f.adds[i]!]);
+        if (list) list.push(a);
+        else out.adds.set(k, [a]);
       }
       for (let i = 0; i < f.keys.length; i++) {
         const k = f.keys[i]!;
         const e = f.events[i]!;
-        if (e.create && !out.firstMade.has(k)) out.firstMade.set(k, fi);
+        if (e.at < run.start || e.at >= run.end) continue;
+        if (e.create && !out.firstMade.has(k)) out.firstMade.set(k, r);
         if (e.view) continue;
         if (!e.create) exists.delete(k);
         else if (!exists.has(k)) exists.add(k);
@@ -647,14 +654,14 @@ export function missingRelationOf(model: Model, p: Policy, ws: WorkspaceColumnFa
       const key = keys[i]!;
       const fi = ws.firstMade.get(key);
       if (fi === undefined || ws.renamedTo.has(rv.relname)) continue;
-      at ??= ws.fileIndex.get(p.created.file) ?? -1;
+      at ??= replayPlaces(model).runOf(p.created);
       if (at < 0) return undefined;
       if (fi < at) continue;
       // (not one first made IF NOT EXISTS, or in a DO block: written for a table that may exist
       // already, as the policy's own table below; ng-alain-gighub's team_bots)
       const made = firstMadeAt(model, fi, key, 'ine');
       // (in the same folder: two folders are two sequences of migrations, whose order the paths do not tell)
-      if (made && madeLaterThan(made, fi, at, p.created)) return { rv, key, made };
+      if (made && madeLaterThan(model, made, fi, at, p.created)) return { rv, key, made };
     }
   }
   return undefined;
@@ -689,33 +696,37 @@ function ownTableMadeLater(model: Model, p: Policy, ws: WorkspaceColumnFacts): M
       if (f) return { rv, key: p.table, made, failed: { loc: f.loc, references: f.key } };
     }
   }
-  const at = ws.fileIndex.get(p.created.file) ?? -1;
+  const at = replayPlaces(model).runOf(p.created);
   if (at < 0 || fi < at) return undefined;
   // (not when that CREATE is IF NOT EXISTS, or in a DO block: the table may have been made
   // elsewhere before the policy, as mtkcx's site_settings and gantt-flow's baseline show)
   const made = firstMadeAt(model, fi, p.table, true);
-  if (made && madeLaterThan(made, fi, at, p.created)) return { rv, key: p.table, made };
+  if (made && madeLaterThan(model, made, fi, at, p.created)) return { rv, key: p.table, made };
   return undefined;
 }
 
 /**
- * Whether `made`, in the model's file `fi`, comes after the statement `stmt` of file `at`: later in
- * the same file, or in a later file of the same folder (two folders are two sequences of
- * migrations, whose order the paths do not tell).
+ * Whether `made`, in replay run `fi`, comes after the statement `stmt` of run `at`: later in the
+ * same run, or in a later run of the same sequence of migrations (ReplayPlaces.oneSequence: two
+ * folders are two sequences, whose order the paths do not tell; files one psql entry file
+ * includes are one).
  */
-function madeLaterThan(made: Loc, fi: number, at: number, stmt: Loc): boolean {
-  return (fi > at && folderOf(made.file) === folderOf(stmt.file)) || (fi === at && made.start > stmt.start);
+function madeLaterThan(model: Model, made: Loc, fi: number, at: number, stmt: Loc): boolean {
+  return (fi > at && replayPlaces(model).oneSequence(fi, at)) || (fi === at && made.start > stmt.start);
 }
 
-/** The first CREATE TABLE / VIEW of `key` after `at` in migration order (from what workspaceFacts keeps per file). */
+/** The first CREATE TABLE / VIEW of `key` after `at` in replay order (from what workspaceFacts keeps per file). */
 function createdAfter(model: Model, ws: WorkspaceColumnFacts, key: string, at: Loc): Loc | undefined {
-  const from = ws.fileIndex.get(at.file) ?? 0;
-  for (let fi = from; fi < model.files.length; fi++) {
-    const file = model.files[fi]!;
+  const places = replayPlaces(model);
+  const from = Math.max(places.runOf(at), 0);
+  for (let r = from; r < places.runs.length; r++) {
+    const run = places.runs[r]!;
+    const file = model.files[places.key[2 * r]!]!;
     const f = factsOfFile(file);
     for (let i = 0; i < f.keys.length; i++) {
       const e = f.events[i]!;
-      if (e.create && f.keys[i] === key && (fi > from || e.at > at.start)) return { file: file.file, start: e.at, end: e.at };
+      if (e.at < run.start || e.at >= run.end) continue;
+      if (e.create && f.keys[i] === key && (r > from || e.at > at.start)) return { file: file.file, start: e.at, end: e.at };
     }
   }
   return undefined;
@@ -751,16 +762,21 @@ export function createsReferencingLater(model: Model): ReadonlyArray<{ loc: Loc;
     const ws = workspaceFacts(m);
     const out: Array<{ loc: Loc; key: string; made: Loc; stmt: Statement }> = [];
     if (ws.firstMade.size === 0) return out;
-    m.files.forEach((file, at) => {
+    const places = replayPlaces(m);
+    m.files.forEach((file) => {
       for (const { s, refs } of foreignKeysOf(file)) {
+        const loc = { file: file.file, start: s.start, end: s.end };
+        // (its place in replay order: a file psql includes runs where it is included; ludat/fulbo's
+        // schema/groups.sql, \i'd from db/main.sql after schema/users.sql, whose users it references)
+        const at = places.runOf(loc);
         for (const rv of refs) {
           if (!rv.relname || ws.renamedTo.has(rv.relname)) continue;
           const key = m.key([rv.schemaname, rv.relname]);
           const fi = ws.firstMade.get(key);
           if (fi === undefined || fi < at) continue;
           const made = firstMadeAt(m, fi, key);
-          if (made && madeLaterThan(made, fi, at, { file: file.file, start: s.start, end: s.end })) {
-            out.push({ loc: { file: file.file, start: s.start, end: s.end }, key, made, stmt: s });
+          if (made && madeLaterThan(m, made, fi, at, loc)) {
+            out.push({ loc, key, made, stmt: s });
             break;
           }
         }
@@ -770,13 +786,16 @@ export function createsReferencingLater(model: Model): ReadonlyArray<{ loc: Loc;
   });
 }
 
-/** The first CREATE TABLE / VIEW of `key` in the model's file `fi` (workspaceFacts' firstMade); undefined when it is IF NOT EXISTS or in a DO block and `plainOnly` (true: or a view). */
+/** The first CREATE TABLE / VIEW of `key` in replay run `fi` (workspaceFacts' firstMade); undefined when it is IF NOT EXISTS or in a DO block and `plainOnly` (true: or a view). */
 function firstMadeAt(model: Model, fi: number, key: string, plainOnly: boolean | 'ine' = false): Loc | undefined {
-  const file = model.files[fi];
-  if (!file) return undefined;
+  const places = replayPlaces(model);
+  const run = places.runs[fi];
+  if (!run) return undefined;
+  const file = model.files[places.key[2 * fi]!]!;
   const f = factsOfFile(file);
   for (let i = 0; i < f.keys.length; i++) {
     const e = f.events[i]!;
+    if (e.at < run.start || e.at >= run.end) continue;
     if (e.create && f.keys[i] === key) return plainOnly && (e.ine || (e.view && plainOnly === true)) ? undefined : { file: file.file, start: e.at, end: e.at };
   }
   return undefined;
@@ -819,16 +838,12 @@ function createdWith(t: Table, name: string): boolean {
 }
 
 /**
- * Whether `a` comes before `b` in migration order: in one file by offset, else by the files' order
- * (workspaceFacts' index of the few files, rather than statementOrder's of every statement, which
- * a re-lint would build again: 20 ms on the bench).
+ * Whether `a` comes before `b` in replay order: in one file by offset, else by the replay runs
+ * holding them (ReplayPlaces: a file included by another runs where it is included), rather than
+ * statementOrder's index of every statement, which a re-lint would build again: 20 ms on the bench.
  */
 export function writtenBefore(model: Model, a: Loc, b: Loc): boolean {
-  if (a.file === b.file) return a.start < b.start;
-  const index = workspaceFacts(model).fileIndex;
-  const i = index.get(a.file);
-  const j = index.get(b.file);
-  return i !== undefined && j !== undefined && i < j;
+  return replayPlaces(model).before(a, b);
 }
 
 interface Kept {

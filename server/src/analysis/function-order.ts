@@ -3,12 +3,11 @@
 // its expressions, so the call fails with 42883 function f(…) does not exist and the policy is
 // never created (rejected.ts). Pure: reads the model.
 import { callsIn, PLATFORM_SCHEMAS } from './ast.js';
-import type { Func, Model, Policy } from './model.js';
+import { replayPlaces, sameReplayKey, type Func, type Model, type Policy } from './model.js';
 import { memoModel } from './policy-exprs.js';
 import { nameParts } from './parse.js';
 import type { CallRef } from './ast.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
-import { folderOf } from './unseen.js';
 import { onSupabasePlatform } from './policies.js';
 
 /** A CREATE FUNCTION / PROCEDURE of a file: the statement (its offsets move with it), the schema written (if any), in a DO block. */
@@ -67,7 +66,7 @@ function factsOf(file: ParsedFile): FileFunctionFacts {
 }
 
 export interface FunctionOrder {
-  /** a function name's creations in migration order, with the index of their file (undefined: none) */
+  /** a function name's creations in replay order, with the replay run holding each (model.ts ReplayPlaces; undefined: none) */
   creationsOf(name: string): ReadonlyArray<{ fi: number; c: Creation }> | undefined;
   /** whether the workspace creates any function */
   any: boolean;
@@ -81,10 +80,10 @@ export interface FunctionOrder {
 }
 
 /** The files' signatures of the last model functionOrder was asked about, and its token. */
-let lastSigs: { sigs: string[]; token: object } | undefined;
+let lastSigs: { sigs: string[]; order: readonly number[]; token: object } | undefined;
 
 /**
- * The workspace's function creations in migration order, once per model. A name's creations are
+ * The workspace's function creations in replay order, once per model. A name's creations are
  * gathered when a policy calls it (a few names; the workspace may create thousands of functions:
  * bench, ≈ 1 MB per re-lint for a map of them all).
  */
@@ -102,13 +101,18 @@ export function functionOrder(model: Model): FunctionOrder {
       if (f.creations.length) any = true;
       for (const r of f.renamed) renamed.add(r);
     }
-    const same = lastSigs !== undefined && lastSigs.sigs.length === sigs.length && lastSigs.sigs.every((x, i) => x === sigs[i]);
-    if (!same) lastSigs = { sigs, token: {} };
+    // (and the same replay order: a file psql includes runs where it is included)
+    const places = replayPlaces(m);
+    const same = lastSigs !== undefined && lastSigs.sigs.length === sigs.length && lastSigs.sigs.every((x, i) => x === sigs[i]) && sameReplayKey(lastSigs.order, places.key);
+    if (!same) lastSigs = { sigs, order: places.key, token: {} };
     const byName = new Map<string, Array<{ fi: number; c: Creation }> | undefined>();
     const creationsOf = (name: string) => {
       if (byName.has(name)) return byName.get(name);
       let list: Array<{ fi: number; c: Creation }> | undefined;
-      for (let fi = 0; fi < facts.length; fi++) for (const c of facts[fi]!.byName.get(name) ?? []) (list ??= []).push({ fi, c });
+      for (let fi = 0; fi < places.runs.length; fi++) {
+        const run = places.runs[fi]!;
+        for (const c of facts[places.key[2 * fi]!]!.byName.get(name) ?? []) if (c.stmt.start >= run.start && c.stmt.start < run.end) (list ??= []).push({ fi, c });
+      }
       byName.set(name, list);
       return list;
     };
@@ -131,12 +135,13 @@ export interface MissingFunction {
  * a schema the platform fills before the migrations (Supabase's auth.uid(), which a migration
  * may write again), a function renamed or moved anywhere, nor when dynamic SQL may create one.
  */
-export function missingFunctionOf(model: Model, p: Policy, fileIndex: ReadonlyMap<string, number>): MissingFunction | undefined {
+export function missingFunctionOf(model: Model, p: Policy): MissingFunction | undefined {
   if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt') return undefined;
   const order = functionOrder(model);
   if (order.dynamic || !order.any) return undefined;
-  const at = fileIndex.get(p.created.file);
-  if (at === undefined) return undefined;
+  const places = replayPlaces(model);
+  const at = places.runOf(p.created);
+  if (at < 0) return undefined;
   const n = p.stmt.node;
   const defaultSchema = model.key([undefined, 'x']).slice(0, -2);
   for (const expr of [n?.qual, n?.with_check]) {
@@ -156,10 +161,9 @@ export function missingFunctionOf(model: Model, p: Policy, fileIndex: ReadonlyMa
       if (!later || later.c.inDo) continue;
       // (an unqualified CREATE FUNCTION made the function the call finds only in the default schema)
       if (later.c.schema === undefined && fn.schema !== defaultSchema) continue;
-      const file = model.files[later.fi]!;
       // (in another folder: two folders are two sequences of migrations, whose order the paths do not tell)
-      if (later.fi > at && folderOf(file.file) !== folderOf(p.created.file)) continue;
-      return { call, fn, made: { file: file.file, start: later.c.stmt.start, end: later.c.stmt.end } };
+      if (later.fi > at && !places.oneSequence(later.fi, at)) continue;
+      return { call, fn, made: { file: places.runs[later.fi]!.file, start: later.c.stmt.start, end: later.c.stmt.end } };
     }
   }
   return undefined;

@@ -563,6 +563,83 @@ export function replayFileOrder<F extends ReplayFile>(files: readonly F[]): F[] 
   return visited;
 }
 
+/**
+ * Where statements run relative to each other, for every "made before / only later" judgement:
+ * the model's files cut into the runs psql executes without leaving them (replaySegments: a file
+ * including another is two runs, before and after the include), numbered in replay order. Not the
+ * files' path order: psql runs an included file where it is included (ludat/fulbo's db/main.sql
+ * \i-ing schema/users.sql before schema/groups.sql, whose foreign keys reference users).
+ */
+export interface ReplayPlaces {
+  /** the runs in replay order: a file's statements from offset `start` (inclusive) to `end` (exclusive); `entry` the file psql was started on */
+  runs: ReadonlyArray<{ file: string; entry: string; start: number; end: number }>;
+  /** the index of the run holding `loc` (-1: a file without statements) */
+  runOf(loc: Loc): number;
+  /** whether `a` runs before `b` (false where either is in no run) */
+  before(a: Loc, b: Loc): boolean;
+  /** whether runs `i` and `j` belong to one sequence of migrations: run under one psql entry file, or entry files of one folder (two folders are two sequences, whose order the paths do not tell) */
+  oneSequence(i: number, j: number): boolean;
+  /** each run as its file's index in the model's files and its first statement's: equal while the order is (results kept across models compare it) */
+  key: readonly number[];
+}
+
+const placesOf = new WeakMap<Model, ReplayPlaces>();
+
+/** The model's ReplayPlaces (once per model). */
+export function replayPlaces(model: Model): ReplayPlaces {
+  let out = placesOf.get(model);
+  if (out) return out;
+  const files = model.files;
+  const index = new Map<ParsedFile, number>();
+  for (let i = 0; i < files.length; i++) index.set(files[i]!, i);
+  const runs: Array<{ file: string; entry: string; start: number; end: number }> = [];
+  const key: number[] = [];
+  const byFile = new Map<string, number[]>();
+  for (const { file, entry, from, to } of replaySegments(files)) {
+    const st = file.statements;
+    const i = runs.length;
+    runs.push({ file: file.file, entry: entry.file, start: from === 0 ? 0 : st[from]!.start, end: to === st.length ? Infinity : st[to]!.start });
+    key.push(index.get(file)!, from);
+    const list = byFile.get(file.file);
+    if (list) list.push(i);
+    else byFile.set(file.file, [i]);
+  }
+  const runOf = (loc: Loc): number => {
+    const list = byFile.get(loc.file);
+    if (!list) return -1;
+    // (a file's runs are in the order of their offsets)
+    let i = list.length - 1;
+    while (i > 0 && runs[list[i]!]!.start > loc.start) i--;
+    return list[i]!;
+  };
+  out = {
+    runs,
+    key,
+    runOf,
+    before(a, b) {
+      if (a.file === b.file) return a.start < b.start;
+      const i = runOf(a);
+      const j = runOf(b);
+      return i >= 0 && j >= 0 && i < j;
+    },
+    oneSequence(i, j) {
+      const a = runs[i]?.entry;
+      const b = runs[j]?.entry;
+      return a !== undefined && b !== undefined && (a === b || folderOf(a) === folderOf(b));
+    },
+  };
+  placesOf.set(model, out);
+  return out;
+}
+
+/** Whether two ReplayPlaces keys are the same. */
+export function sameReplayKey(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** The columns a CREATE TABLE writes that `columns` does not have, in its order. */
 export function columnsBeyond(stmt: Statement, columns: readonly string[]): string[] {
   const out: string[] = [];

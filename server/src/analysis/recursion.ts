@@ -18,7 +18,7 @@
 //    declares, reading a FORCE'd table, recurses like an invoker one (T06). A definer whose
 //    owner is not shown is left to definer-helper-under-force-rls.
 import { callsIn, census, fitted, hasSubLink, memoStmt, relationsIn, type CallRef } from './ast.js';
-import { resolvedThroughPath, type Func, type Model, type Policy } from './model.js';
+import { replayPlaces, resolvedThroughPath, type Func, type Model, type Policy } from './model.js';
 import { appliesToRole, usingFoldedAway } from './policies.js';
 import { activePoliciesWithKey, activeRows, leafKind, memoModel, textOfFile } from './policy-exprs.js';
 import { nameParts } from './parse.js';
@@ -713,10 +713,9 @@ function appliesTo(model: Model, p: Policy, role: string | undefined, roles: Rol
 
 const isSelect = (p: Policy) => p.command === 'select' || p.command === 'all';
 
-/** Migration order of a location: file index, then offset. */
+/** Replay order of a location: its replay run (a file psql includes runs where it is included), then offset. */
 function orderKey(model: Model, loc: Loc): number {
-  const idx = memoModel(model, 'recursion:fileIndex', () => new Map(model.files.map((f, i) => [f.file, i])));
-  return (idx.get(loc.file) ?? 0) * 1e9 + loc.start;
+  return Math.max(replayPlaces(model).runOf(loc), 0) * 1e9 + loc.start;
 }
 
 function searchFrom(model: Model, start: Policy): RecursionCycle | undefined {

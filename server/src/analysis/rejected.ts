@@ -7,7 +7,7 @@
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
 import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, missingRelationOf, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
-import type { Model, Policy, Table, View } from './model.js';
+import { sameReplayKey, type Model, type Policy, type Table, type View } from './model.js';
 import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
@@ -38,8 +38,8 @@ export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
 // re-lint (≈ 9,000 policies, a few map lookups each, memory bound). So the verdicts are kept
 // per table, for the tables none of whose policies PostgreSQL rejects and whose verdicts follow
 // from what is compared below, and such a table's policies are not asked again while:
-// - the workspace facts they read are the same: the files (by name, in order), workspaceFacts'
-//   signature, the first file making each relation, the names relations are renamed to, and no
+// - the workspace facts they read are the same: the files (by name, in order) and the replay
+//   order (ReplayPlaces' key), workspaceFacts' signature, the first file making each relation, the names relations are renamed to, and no
 //   CREATE TABLE whose FOREIGN KEY names a table made later (createsReferencingLater);
 // - the table is the same object (then so are its policies: they live on it), and so is every
 //   table its policies' sub-selects read (their columns, their CREATE TABLE);
@@ -183,7 +183,7 @@ function reparsedSince(m: Model, ws: WorkspaceColumnFacts, before: NonNullable<t
     if (a[i] !== b[i]) out.add(b[i]!.file);
   }
   const w = before.ws;
-  if (w.sig !== ws.sig || w.dynamic !== ws.dynamic || !sameEntries(w.firstMade, ws.firstMade) || !sameMembers(w.renamedTo, ws.renamedTo)) return undefined;
+  if (w.sig !== ws.sig || w.dynamic !== ws.dynamic || !sameReplayKey(w.order, ws.order) || !sameEntries(w.firstMade, ws.firstMade) || !sameMembers(w.renamedTo, ws.renamedTo)) return undefined;
   if (createsReferencingLater(m).length !== 0) return undefined;
   // (where the functions are created: a policy calling one created later is rejected, 42883)
   if (before.functions !== functionOrder(m).sig) return undefined;
@@ -222,7 +222,7 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   const relation = missingRelationOf(model, p, ws);
   if (relation) return { code: '42P01', relation };
   const column = unknownColumnOf(model, p, ws);
-  const fn = missingFunctionOf(model, p, ws.fileIndex);
+  const fn = missingFunctionOf(model, p);
   // (both: PostgreSQL stops at the first it meets, a call's arguments before the call)
   if (fn && (!column || (column.ref.location > fn.call.location && !fn.call.args.some((a) => nodeContains(a, column.ref))))) return { code: '42883', fn };
   if (column) return { code: '42703', column };

@@ -1,4 +1,4 @@
-import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import { replayPlaces, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { appliesToRole, usingFoldedAway } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
 import { policyExprs, textOfFile } from '../analysis/policy-exprs.js';
@@ -62,11 +62,10 @@ export function readsAsOwner(model: Model, f: Func, seen?: Set<Func>): ReadonlyS
   return out;
 }
 
-/** The statement among `locs` that comes last in migration order. */
+/** The statement among `locs` that comes last in replay order (a file psql includes runs where it is included). */
 function latest(model: Model, locs: Loc[]): Loc {
-  const order = new Map<string, number>();
-  model.files.forEach((f, i) => order.set(f.file, i));
-  return locs.reduce((a, b) => ((order.get(b.file) ?? 0) > (order.get(a.file) ?? 0) || (b.file === a.file && b.start > a.start) ? b : a));
+  const places = replayPlaces(model);
+  return locs.reduce((a, b) => (places.before(a, b) ? b : a));
 }
 
 /**

@@ -1,14 +1,13 @@
-import type { Func, Model, Table, Trigger } from '../analysis/model.js';
+import { replayPlaces, type Func, type Model, type Table, type Trigger } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { admitsInsert, insertsOf } from './lib/inserts.js';
 import { DF_BODY, DF_TRIGGER, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
 
-/** The statement among `locs` that comes last in migration order. */
+/** The statement among `locs` that comes last in replay order (a file psql includes runs where it is included). */
 function latest(model: Model, locs: Loc[]): Loc {
-  const order = new Map<string, number>();
-  model.files.forEach((f, i) => order.set(f.file, i));
-  return locs.reduce((a, b) => ((order.get(b.file) ?? 0) > (order.get(a.file) ?? 0) || (b.file === a.file && b.start > a.start) ? b : a));
+  const places = replayPlaces(model);
+  return locs.reduce((a, b) => (places.before(a, b) ? b : a));
 }
 
 function forceLoc(t: Table): Loc {
