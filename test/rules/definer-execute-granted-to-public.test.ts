@@ -396,3 +396,95 @@ END $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = '';
     await expectPgError(q(`SELECT public.get_user_role('${TENANT_A}', '${TENANT_B}')`), '42702', 'column reference "user_id" is ambiguous');
   });
 });
+
+// abhiguru/SSBackend (volumes/db/init/00-roles.sql): the project's own default privileges grant
+// EXECUTE on every later function of public to anon and authenticated directly, so a REVOKE …
+// FROM PUBLIC leaves them.
+const VICTIM = '11111111-1111-1111-1111-111111111111';
+const DEFPRIV = 'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated;';
+const USERS = `CREATE TABLE public.users (id uuid PRIMARY KEY, email text);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY; ALTER TABLE public.users FORCE ROW LEVEL SECURITY;`;
+const PURGE = `CREATE FUNCTION public.purge_user(p_user_id uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = public, pg_temp AS $$ BEGIN DELETE FROM public.users WHERE id = p_user_id; END $$;`;
+const REVOKE_PUBLIC = 'REVOKE EXECUTE ON FUNCTION public.purge_user(uuid) FROM PUBLIC;';
+
+/** Runs the migrations, then purge_user as each role: 'called' (and the rows left) or the error code; and the function's ACL. */
+async function purgeAs(sql: string, roles = ['anon', 'authenticated']): Promise<{ acl: string; calls: Record<string, string> }> {
+  const db = await getDb();
+  return inRollback(db, async (q) => {
+    await q(sql);
+    const acl = String((await q(`SELECT proacl::text AS acl FROM pg_proc WHERE proname = 'purge_user'`))[0]!.acl);
+    const calls: Record<string, string> = {};
+    for (const role of roles) {
+      await q(`INSERT INTO public.users VALUES ('${VICTIM}', 'victim@example.com') ON CONFLICT DO NOTHING`);
+      await q(`SET ROLE ${role}`);
+      const r = await tryQuery(q, `SELECT public.purge_user('${VICTIM}')`);
+      await q('RESET ROLE');
+      calls[role] = r.ok ? `called, ${(await q('SELECT count(*)::int AS n FROM public.users'))[0]!.n} rows left` : r.error.code;
+    }
+    return { acl, calls };
+  });
+}
+
+test("err: the workspace's own ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS TO anon, authenticated (SSBackend): after REVOKE … FROM PUBLIC anon still deletes a row through the definer; reported, and the fix's REVOKE FROM anon, authenticated gives 42501", async () => {
+  const sql = `${DEFPRIV}\n${USERS}\n${PURGE}\n${REVOKE_PUBLIC}`;
+  const { ws, mine } = lintFiles([{ file: 'volumes/db/init/00-roles.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'public.purge_user');
+  assert.match(mine[0]!.message, /is executable by anon and authenticated: its EXECUTE is revoked from PUBLIC, but the default privileges set at 00-roles\.sql:1 \(ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS\) granted EXECUTE on it to anon, authenticated directly when it was made, and a REVOKE … FROM PUBLIC leaves those grants/);
+  assert.match(mine[0]!.message, /Add REVOKE EXECUTE ON FUNCTION public\.purge_user\(uuid\) FROM anon, authenticated;/);
+  const before = await purgeAs(sql);
+  assert.match(before.acl, /anon=X\/\w+/, 'proacl: anon holds EXECUTE directly');
+  assert.match(before.acl, /authenticated=X\/\w+/);
+  assert.doesNotMatch(before.acl, /(^|[{,])=X\//, 'PUBLIC no longer holds it');
+  assert.deepEqual(before.calls, { anon: 'called, 0 rows left', authenticated: 'called, 0 rows left' });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /\$\$;\nREVOKE EXECUTE ON FUNCTION public\.purge_user\(uuid\) FROM anon, authenticated;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.deepEqual((await purgeAs(sqlOf(fixed))).calls, { anon: '42501', authenticated: '42501' });
+});
+
+test("err: never revoked, with the workspace's default grant to anon, authenticated: the message names them and the fix revokes from PUBLIC, anon, authenticated (REVOKE … FROM PUBLIC alone: anon still calls it)", async () => {
+  const sql = `${DEFPRIV}\n${USERS}\n${PURGE}`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /It is also granted to anon, authenticated directly \(by the default privileges set at m\.sql:1, ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS, when it was made\), which keep EXECUTE after a REVOKE … FROM PUBLIC/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /\$\$;\nREVOKE EXECUTE ON FUNCTION public\.purge_user\(uuid\) FROM PUBLIC, anon, authenticated;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.deepEqual((await purgeAs(sql, ['anon'])).calls, { anon: 'called, 0 rows left' });
+  assert.deepEqual((await purgeAs(`${sql}\n${REVOKE_PUBLIC}`, ['anon'])).calls, { anon: 'called, 0 rows left' }, 'FROM PUBLIC alone');
+  assert.deepEqual((await purgeAs(sqlOf(fixed))).calls, { anon: '42501', authenticated: '42501' });
+});
+
+test('ok: default privileges reach only what is made afterwards, by the role they were set for, until revoked: a function made before the ALTER, one made after a default REVOKE, and one made by a role other than FOR ROLE are not reported; PGlite: 42501 for anon each time', async () => {
+  const cases = {
+    'made before': `${USERS}\n${PURGE}\n${DEFPRIV}\n${REVOKE_PUBLIC}`,
+    'default revoked': `${DEFPRIV}\nALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM anon, authenticated;\n${USERS}\n${PURGE}\n${REVOKE_PUBLIC}`,
+    // (a role the migrations create: not the one running them)
+    'for another role': `CREATE ROLE fn_maker NOLOGIN;\nALTER DEFAULT PRIVILEGES FOR ROLE fn_maker IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated;\n${USERS}\n${PURGE}\n${REVOKE_PUBLIC}`,
+  };
+  for (const [name, sql] of Object.entries(cases)) {
+    assert.equal(lintFiles([{ file: 'm.sql', text: sql }], ID).mine.length, 0, name);
+    const { acl, calls } = await purgeAs(sql);
+    assert.doesNotMatch(acl, /anon=/, name);
+    assert.deepEqual(calls, { anon: '42501', authenticated: '42501' }, name);
+  }
+});
+
+test('err: FOR ROLE app_owner reaches what app_owner makes (SET ROLE app_owner): reported; PGlite: anon calls it', async () => {
+  const sql = `GRANT CREATE ON SCHEMA public TO app_owner;
+ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon;
+${USERS}
+GRANT SELECT, DELETE ON public.users TO app_owner;
+SET ROLE app_owner;
+${PURGE}
+${REVOKE_PUBLIC}
+RESET ROLE;`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /is executable by anon: .*FROM anon;/);
+  const { acl, calls } = await purgeAs(sql, ['anon']);
+  assert.match(acl, /anon=X\/app_owner/);
+  assert.equal(calls.anon, 'called, 1 rows left', 'anon calls it (app_owner, under FORCE with no policy for it, deletes nothing)');
+});

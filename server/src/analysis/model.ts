@@ -189,7 +189,14 @@ export interface Func {
   stmt: Statement;
   /** PUBLIC can execute (the default) until revoked */
   publicExecute: boolean;
+  /** the roles holding EXECUTE directly: granted, or by default privileges when it was made (executeByDefault) */
   executeGrants: Set<string>;
+  /**
+   * The roles `ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS` granted EXECUTE on it
+   * when it was made (`made`: kept by CREATE OR REPLACE), each with the statement that did (kept
+   * after a REVOKE; executeGrants says who still holds it).
+   */
+  executeByDefault?: ReadonlyArray<{ role: string; loc: Loc; made: Loc }>;
   /** ALTER FUNCTION statements that changed it */
   alters: Loc[];
 }
@@ -1181,6 +1188,8 @@ interface DefaultTableGrant {
    * the statement ran as; undefined for the session's own role (the one running the migrations).
    */
   creators?: string[];
+  /** EXECUTE ON FUNCTIONS (or ROUTINES): for the functions and procedures made afterwards, not relations; with its statement */
+  functions?: Loc;
 }
 interface OpDefaultPrivileges extends OpBase {
   kind: typeof OP_DEFAULT_PRIVILEGES;
@@ -1484,11 +1493,16 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         const inSchema = options.has('schemas');
         const revokesExecute = a.objtype === 'OBJECT_FUNCTION' && !a.is_grant && !inSchema && grantees.includes('public') && (privs.length === 0 || privs.includes('execute'));
         const tableGrants: DefaultTableGrant[] = [];
+        const schemaList: string[] = (options.get('schemas')?.arg?.List?.items ?? []).map((x: Node) => sval(x)!);
+        const forRoles = options.get('roles')?.arg?.List?.items?.map(roleName) as string[] | undefined;
+        const creators = forRoles?.length ? forRoles : undefined;
         if (a.objtype === 'OBJECT_TABLE') {
-          const schemaList: string[] = (options.get('schemas')?.arg?.List?.items ?? []).map((x: Node) => sval(x)!);
           const expanded = expandPrivileges(privs.length ? privs : ['all']);
-          const forRoles = options.get('roles')?.arg?.List?.items?.map(roleName) as string[] | undefined;
-          for (const schema of schemaList.length ? schemaList : [undefined]) tableGrants.push({ schema, expanded, grantees, isGrant: !!a.is_grant, creators: forRoles?.length ? forRoles : undefined });
+          for (const schema of schemaList.length ? schemaList : [undefined]) tableGrants.push({ schema, expanded, grantees, isGrant: !!a.is_grant, creators });
+        }
+        // (EXECUTE for roles other than PUBLIC, whose default is revokesExecute's; REVOKE GRANT OPTION FOR keeps the privilege)
+        if (a.objtype === 'OBJECT_FUNCTION' && (privs.length === 0 || privs.includes('execute') || privs.includes('all')) && (a.is_grant || !a.grant_option) && grantees.some((g) => g !== 'public')) {
+          for (const schema of schemaList.length ? schemaList : [undefined]) tableGrants.push({ schema, expanded: ['execute'], grantees, isGrant: !!a.is_grant, creators, functions: here });
         }
         return { kind: OP_DEFAULT_PRIVILEGES, stmt, pair, here, setConfig, revokesExecute, tableGrants };
       }
@@ -2466,6 +2480,7 @@ function copyFunc(f: Func): Func {
     alters: f.alters.slice(),
   };
   if ('owner' in f) c.owner = f.owner;
+  if ('executeByDefault' in f) c.executeByDefault = f.executeByDefault;
   if ('securityLoc' in f) c.securityLoc = f.securityLoc;
   if ('volatilityLoc' in f) c.volatilityLoc = f.volatilityLoc;
   return c;
@@ -2626,6 +2641,7 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
       }
       case OP_CREATE_FUNCTION:
         add(M_FUNCTIONS, plainKey(nameParts(op.stmt.node.funcname), ds));
+        fp.readsDefaults = true; // (default privileges on functions)
         break;
       case OP_ALTER_FUNCTION:
         add(M_FUNCTIONS, op.func.name.key);
@@ -2714,13 +2730,13 @@ function stateOf(r: Replay): object {
   };
 }
 
-/** Whether two lists of default table privileges are the same (what addTable and addView read of them). */
+/** Whether two lists of default privileges are the same (what addTable, addView and createFunction read of them). */
 function sameDefaults(a: readonly DefaultTableGrant[], b: readonly DefaultTableGrant[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
     const y = b[i]!;
-    if (x !== y && (x.schema !== y.schema || x.isGrant !== y.isGrant || !sameStrings(x.expanded, y.expanded) || !sameStrings(x.grantees, y.grantees) || !sameStrings(x.creators ?? [], y.creators ?? []) || !x.creators !== !y.creators)) return false;
+    if (x !== y && (x.schema !== y.schema || x.isGrant !== y.isGrant || !sameStrings(x.expanded, y.expanded) || !sameStrings(x.grantees, y.grantees) || !sameStrings(x.creators ?? [], y.creators ?? []) || !x.creators !== !y.creators || x.functions !== y.functions)) return false;
   }
   return true;
 }
@@ -3486,7 +3502,7 @@ class Replay {
     // default privileges apply to tables created afterwards
     for (let i = 0; i < this.defaultTableGrants.length; i++) {
       const g = this.defaultTableGrants[i]!;
-      if ((g.schema && g.schema !== t.schema) || !this.defaultsReach(g)) continue;
+      if (g.functions || (g.schema && g.schema !== t.schema) || !this.defaultsReach(g)) continue;
       applyTableGrant(t, g.expanded, g.grantees, g.isGrant);
       if (!g.isGrant) this.defaultRevoke(t, g);
     }
@@ -3535,7 +3551,7 @@ class Replay {
     // default privileges ON TABLES apply to views and materialized views too
     for (let i = 0; i < this.defaultTableGrants.length; i++) {
       const g = this.defaultTableGrants[i]!;
-      if ((g.schema && g.schema !== v.schema) || !this.defaultsReach(g)) continue;
+      if (g.functions || (g.schema && g.schema !== v.schema) || !this.defaultsReach(g)) continue;
       applyTableGrant(v, g.expanded, g.grantees, g.isGrant);
       if (!g.isGrant) this.defaultRevoke(v, g);
     }
@@ -3647,11 +3663,42 @@ class Replay {
     if (replaced) {
       const executeGrants = shared.has(replaced) ? copyGrantSet(replaced.executeGrants) : replaced.executeGrants;
       Object.assign(f, { publicExecute: replaced.publicExecute, executeGrants, owner: replaced.owner ?? f.owner });
+      if (replaced.executeByDefault) f.executeByDefault = replaced.executeByDefault;
+    } else {
+      const byDefault = this.defaultExecute(f.schema, f.created);
+      if (byDefault) {
+        f.executeGrants = new Set(byDefault.map((d) => d.role));
+        f.executeByDefault = byDefault;
+      }
     }
     const list: Func[] = [];
     if (existing) for (const g of existing) if (argKeyOf(g) !== argKey) list.push(g);
     list.push(f);
     this.insert(this.functions, M_FUNCTIONS, f.key, list);
+  }
+
+  /**
+   * The roles default privileges grant EXECUTE on a function made now in `schema`, directly
+   * (abhiguru/SSBackend's `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS
+   * TO anon, authenticated`: a REVOKE … FROM PUBLIC leaves them, measured on PGlite), each with
+   * the statement that granted it. Those set for the creating role (defaultsReach); the
+   * global defaults and the schema's are two entries in PostgreSQL, each a REVOKE changes only its
+   * own, and a new function gets both.
+   */
+  private defaultExecute(schema: string, made: Loc): Array<{ role: string; loc: Loc; made: Loc }> | undefined {
+    let global: Map<string, Loc> | undefined;
+    let inSchema: Map<string, Loc> | undefined;
+    const list = this.defaultTableGrants;
+    for (let i = 0; i < list.length; i++) {
+      const g = list[i]!;
+      if (!g.functions || (g.schema && g.schema !== schema) || !this.defaultsReach(g)) continue;
+      const held = g.schema ? (inSchema ??= new Map()) : (global ??= new Map());
+      for (const r of g.grantees) if (r !== 'public') g.isGrant ? held.set(r, g.functions) : held.delete(r);
+    }
+    if (!global?.size && !inSchema?.size) return undefined;
+    const out: Array<{ role: string; loc: Loc; made: Loc }> = [];
+    for (const held of [global, inSchema]) for (const [role, loc] of held ?? []) if (!out.some((d) => d.role === role)) out.push({ role, loc, made });
+    return out;
   }
 
   /**

@@ -7,7 +7,7 @@ import { constBool, memoModel, textOfFile, visitTyped } from '../analysis/policy
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { bodyText, calledByPolicy, columnRef, dataDefiners, defaultExecuteGrantees, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
+import { bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -24,8 +24,8 @@ export interface Callers {
 
 /**
  * Who can call `f` whose reads the policies of `tables` would limit: PUBLIC, anon and
- * authenticated, or a role a policy of these tables names; with EXECUTE (granted, PUBLIC's,
- * or Supabase's default privileges on functions in public) and USAGE on the function's schema,
+ * authenticated, or a role a policy of these tables names; with EXECUTE (granted, by the
+ * workspace's default privileges, PUBLIC's, or Supabase's default privileges on functions in public) and USAGE on the function's schema,
  * and not known to bypass row-level security.
  */
 export function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined {
@@ -45,7 +45,6 @@ export function callersOf(model: Model, f: Func, tables: Table[]): Callers | und
   }
   const roles: string[] = [];
   for (const r of f.executeGrants) if (subject(r)) roles.push(r);
-  for (const r of defaultExecuteGrantees(model, f)) if (subject(r) && !roles.includes(r)) roles.push(r);
   // PUBLIC's EXECUTE in a schema PUBLIC may not use: the roles that may
   if (f.publicExecute) for (const r of limited) if (!roles.includes(r) && subject(r)) roles.push(r);
   let byDefault = false;

@@ -1,11 +1,11 @@
 import { callsIn, stringConst } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
-import { memoModel } from '../analysis/policy-exprs.js';
+import { memoModel, orderOf } from '../analysis/policy-exprs.js';
 import type { Loc } from '../analysis/types.js';
 import { gainsNothingAsOwner } from './definer-unneeded.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists } from './lib/util.js';
+import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists, usesSchema, where } from './lib/util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 export function signatureSql(f: Func): string {
@@ -103,6 +103,70 @@ export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc 
 }
 
 /**
+ * Whether `role` was granted EXECUTE on `f` by name (a GRANT … ON FUNCTION naming it): meant to
+ * call it; `since`: after that point only (a role's default grant: a grant naming a function of
+ * the same signature made and dropped before is not one to it, paynless's pg_dump before its
+ * migrations make the function again).
+ */
+function grantedByName(model: Model, f: Func, role: string, since?: Loc): boolean {
+  const after = since ? orderOf(model, since) : -1;
+  return model.grantEvents.some((g) => g.isGrant && g.objectKind === 'function' && g.objects.includes(f.signature) && g.grantees.includes(role) && (after < 0 || orderOf(model, g.loc) > after));
+}
+
+/**
+ * The roles that hold EXECUTE on `f` by the workspace's own default privileges (Func.executeByDefault),
+ * still, and were not granted it by name; on Supabase not anon and authenticated in public: the
+ * platform's default privileges grant them that anyway, which anonKeepsExecute and
+ * restrictedKeepsExecute judge (a pg_dump restating them: paynless's remote_schema.sql).
+ */
+function heldByDefault(model: Model, f: Func): Array<{ role: string; loc: Loc; made: Loc }> {
+  if (!f.executeByDefault) return [];
+  const platform = model.supabase && f.schema === 'public';
+  return f.executeByDefault.filter((d) => f.executeGrants.has(d.role) && !grantedByName(model, f, d.role, d.made) && !(platform && (d.role === 'anon' || d.role === 'authenticated')));
+}
+
+/** Whether `role` holds EXECUTE on `f` by a grant of the migrations, not only by default privileges. */
+function grantedExplicitly(model: Model, f: Func, role: string): boolean {
+  return f.executeGrants.has(role) && !f.executeByDefault?.some((d) => d.role === role && !grantedByName(model, f, role, d.made));
+}
+
+/** `at x.sql:3` / `at x.sql:3 and x.sql:4`: where the default privileges of `roles` were set. */
+function defaultsSetAt(model: Model, held: ReadonlyArray<{ role: string; loc: Loc }>, roles: readonly string[]): string {
+  const at = [...new Set(held.filter((d) => roles.includes(d.role)).map((d) => where(model, d.loc)))];
+  return `at ${at.length === 1 ? at[0] : `${at.slice(0, -1).join(', ')} and ${at[at.length - 1]}`}`;
+}
+
+/**
+ * A definer revoked from PUBLIC whose EXECUTE the workspace's own default privileges granted to
+ * roles directly when it was made (abhiguru/SSBackend's volumes/db/init/00-roles.sql: `ALTER
+ * DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated`): a
+ * REVOKE … FROM PUBLIC leaves those grants (measured on PGlite: proacl keeps anon=X, and anon
+ * calls the function and deletes a row). Not the roles of policies that call it (they need it),
+ * one that bypasses RLS, its owner, nor one granted it by name; on Supabase not anon and
+ * authenticated in public, the platform's grants (anonKeepsExecute's, restrictedKeepsExecute's).
+ */
+function defaultsKeepExecute(model: Model, f: Func, report: (r: Report) => void): void {
+  const held = heldByDefault(model, f);
+  if (held.length === 0 || settingsOnly(model, f) || gainsNothingAsOwner(model, f)) return;
+  const users = policyRoles(model, f);
+  if (users.some((u) => u.role === 'public')) return;
+  const keep = held.map((d) => d.role).filter((r) => r !== f.owner?.role && !users.some((u) => u.role === r) && model.roleBypassesRls(r) !== true && usesSchema(model, f.schema, r));
+  if (keep.length === 0) return;
+  const kind = f.isProcedure ? 'PROCEDURE' : 'FUNCTION';
+  const revoke = `REVOKE EXECUTE ON ${kind} ${signatureSql(f)} FROM ${keep.map(quoteIdent).join(', ')};`;
+  const list = keep.length === 1 ? keep[0]! : `${keep.slice(0, -1).join(', ')} and ${keep[keep.length - 1]}`;
+  report({
+    ...f.nameLoc,
+    message:
+      `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by ${list}: its EXECUTE is revoked from PUBLIC, but the default privileges set ${defaultsSetAt(model, held, keep)} (ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS) granted EXECUTE on it to ${keep.join(', ')} directly when it was made, and a REVOKE … FROM PUBLIC leaves those grants. ` +
+      `So ${keep.length > 1 ? 'these roles' : 'this role'} can call it directly${f.argTypes.length ? ', with arguments of its choosing,' : ''} and it runs with its owner's rights (T22). ` +
+      `Add ${revoke} and grant EXECUTE by name to those of them that must call it${users.length ? ` (the roles of the policies that call it, ${[...new Set(users.map((u) => u.role))].join(', ')}, keep it)` : ''}.` +
+      failsAsWritten(model, f),
+    fixes: [{ title: `Revoke EXECUTE on ${f.signature} from ${keep.join(', ')} (granted by default privileges)`, kind: 'unsafe', edits: [insertAfter(model, lastGrant(model, f, keep), [revoke])] }],
+  });
+}
+
+/**
  * A policy helper of a Supabase project revoked from PUBLIC but not from anon: Supabase's default
  * privileges grant EXECUTE on new functions in public to anon and authenticated directly, so anon
  * keeps it; reported when no policy that calls the function applies to anon (so anon has no
@@ -110,7 +174,7 @@ export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc 
  */
 function anonKeepsExecute(model: Model, f: Func, report: (r: Report) => void): void {
   if (!f.securityDefiner || f.schema !== 'public' || f.publicExecute || settingsOnly(model, f)) return;
-  if (executeRevokedFrom(model, f, 'anon', { publicDefaults: false }) || f.executeGrants.has('anon') || f.owner?.role === 'anon') return;
+  if (executeRevokedFrom(model, f, 'anon', { publicDefaults: false }) || grantedExplicitly(model, f, 'anon') || f.owner?.role === 'anon') return;
   const users = policyRoles(model, f);
   if (users.length === 0) return restrictedKeepsExecute(model, f, report);
   if (users.some((u) => u.role === 'anon' || u.role === 'public')) return;
@@ -141,9 +205,9 @@ function restrictedKeepsExecute(model: Model, f: Func, report: (r: Report) => vo
   for (const k of f.writes) if (model.tables.get(k)?.rlsEnabled !== false) return;
   // (a body that checks who calls it, auth.uid() or auth.role(), may refuse anon itself)
   if (funcLooksAtCaller(model, f)) return;
-  const keep = ['anon', 'authenticated'].filter((r) => !f.executeGrants.has(r) && f.owner?.role !== r && !executeRevokedFrom(model, f, r, { publicDefaults: false }));
+  const keep = ['anon', 'authenticated'].filter((r) => !grantedExplicitly(model, f, r) && f.owner?.role !== r && !executeRevokedFrom(model, f, r, { publicDefaults: false }));
   if (keep.length === 0) return;
-  const granted = [...f.executeGrants].filter((r) => r !== 'public');
+  const granted = [...f.executeGrants].filter((r) => r !== 'public' && grantedExplicitly(model, f, r));
   const revoke = `REVOKE EXECUTE ON FUNCTION ${signatureSql(f)} FROM ${keep.join(', ')};`;
   const who = keep.length === 2 ? 'any request, signed in or not,' : keep[0] === 'anon' ? 'a request without a signed-in user' : 'any signed-in user';
   report({
@@ -158,7 +222,7 @@ function restrictedKeepsExecute(model: Model, f: Func, report: (r: Report) => vo
 export const definerExecuteGrantedToPublic = defineRule({
   meta: {
     id: 'definer-execute-granted-to-public',
-    description: 'A SECURITY DEFINER function whose EXECUTE privilege is never revoked from PUBLIC (on Supabase: revoked from PUBLIC only, which leaves anon and authenticated).',
+    description: "A SECURITY DEFINER function whose EXECUTE privilege is never revoked from PUBLIC (on Supabase, or where the project's default privileges grant EXECUTE to roles directly: revoked from PUBLIC only, which leaves them).",
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
@@ -170,7 +234,10 @@ export const definerExecuteGrantedToPublic = defineRule({
   check({ model, report }) {
     const { definers, definerFacts } = functionLists(model);
     for (let i = 0; i < definers.length; i++) {
-      if (model.supabase && (definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) === 0) anonKeepsExecute(model, definers[i]!, report);
+      if ((definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) === 0) {
+        if (model.supabase) anonKeepsExecute(model, definers[i]!, report);
+        if (definers[i]!.securityDefiner) defaultsKeepExecute(model, definers[i]!, report);
+      }
       if ((definerFacts[i]! & (DF_PUBLIC_EXECUTE | DF_TRIGGER)) !== DF_PUBLIC_EXECUTE) continue; // (the definer is not read)
       const f = definers[i]!;
       // (nor one that gains nothing from its owner's rights: it computes on its arguments alone, definer-unneeded says so)
@@ -179,20 +246,24 @@ export const definerExecuteGrantedToPublic = defineRule({
       const sig = signatureSql(f);
       const users = policyRoles(model, f);
       const needPublic = users.find((u) => u.role === 'public');
-      const grantTo = [...new Set(users.map((u) => u.role))].filter((r) => r !== 'public' && !f.executeGrants.has(r) && r !== f.owner?.role);
+      // (the roles holding EXECUTE directly: granted, or by the workspace's default privileges,
+      // except Supabase's anon and authenticated in public, the platform's, which revokeFrom's anon below stands for)
+      const held = heldByDefault(model, f);
+      const holds = (r: string) => grantedExplicitly(model, f, r) || held.some((d) => d.role === r);
+      const grantTo = [...new Set(users.map((u) => u.role))].filter((r) => r !== 'public' && !holds(r) && r !== f.owner?.role);
       const revokedFrom = model.grantEvents
         .filter((g) => !g.isGrant && g.objectKind === 'function' && g.objects.includes(f.signature) && !g.grantees.includes('public'))
         .flatMap((g) => g.grantees);
       const revokeFrom = ['PUBLIC'];
-      if (model.supabase && !grantTo.includes('anon') && !users.some((u) => u.role === 'anon') && !f.executeGrants.has('anon')) revokeFrom.push('anon');
+      if (model.supabase && !grantTo.includes('anon') && !users.some((u) => u.role === 'anon') && !holds('anon')) revokeFrom.push('anon');
       // roles granted EXECUTE directly (e.g. GRANT ALL ON ALL ROUTINES IN SCHEMA … TO anon) keep it
       // after REVOKE … FROM PUBLIC: revoked too, unless a policy that calls the function needs them
       // (not a role that bypasses RLS, Supabase's service_role: it reads every row itself, and
       // server code calls the function as it)
       // (nor a role granted EXECUTE on this very function by name: meant to call it, as
       // postgraphile_user_system's `grant execute on function app_public.change_password… to :DATABASE_VISITOR`)
-      const byName = (r: string) => model.grantEvents.some((g) => g.isGrant && g.objectKind === 'function' && g.objects.includes(f.signature) && g.grantees.includes(r));
-      const direct = [...f.executeGrants].filter((r) => r !== 'public' && r !== f.owner?.role && !users.some((u) => u.role === r) && model.roleBypassesRls(r) !== true && !byName(r));
+      const byName = (r: string) => grantedByName(model, f, r, f.executeByDefault?.find((d) => d.role === r)?.made);
+      const direct = [...f.executeGrants].filter((r) => r !== 'public' && holds(r) && r !== f.owner?.role && !users.some((u) => u.role === r) && model.roleBypassesRls(r) !== true && !byName(r));
       for (const r of direct) if (!revokeFrom.includes(r)) revokeFrom.push(quoteIdent(r));
       const statements = [`REVOKE EXECUTE ON ${kind} ${sig} FROM ${revokeFrom.join(', ')};`];
       if (grantTo.length) statements.push(`GRANT EXECUTE ON ${kind} ${sig} TO ${grantTo.map(quoteIdent).join(', ')};`);
@@ -214,7 +285,7 @@ export const definerExecuteGrantedToPublic = defineRule({
           `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by PUBLIC: functions are executable by PUBLIC unless that is revoked, ` +
           `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly ${f.argTypes.length ? `with arguments of its choosing, and it runs with its owner's rights: what it answers or does is then up to its body alone, which the policies no longer stand behind (T22)` : `and it runs with its owner's rights; it takes no argument, so a caller gets only what its body chooses (e.g. about the caller themselves), and revoking keeps even that to the roles that need it (T22)`}. ` +
           (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
-          (direct.length ? `It is also granted to ${direct.join(', ')} directly, which keep${direct.length > 1 ? '' : 's'} EXECUTE after a REVOKE … FROM PUBLIC. ` : '') +
+          (direct.length ? `It is also granted to ${direct.join(', ')} directly${held.some((d) => direct.includes(d.role)) ? ` (by the default privileges set ${defaultsSetAt(model, held, direct)}, ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS, when it was made)` : ''}, which keep${direct.length > 1 ? '' : 's'} EXECUTE after a REVOKE … FROM PUBLIC. ` : '') +
           (needPublic
             ? `Policy ${needPublic.policy} applies to PUBLIC and calls it, so every role needs EXECUTE: give that policy roles (TO …) first, then revoke.`
             : `Add ${statements[0]}` +

@@ -854,28 +854,6 @@ function defaultExecutePrivileges(model: Model): Array<{ order: number; isGrant:
   });
 }
 
-/**
- * The roles default privileges granted EXECUTE on `f` when it was created (postgraphile-auth:
- * `ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT EXECUTE ON FUNCTIONS TO app_anonymous`), less
- * those a later REVOKE on it takes it from. Defaults are taken to be those of the role that runs
- * the migrations, as for tables; PUBLIC's default is Func.publicExecute's.
- */
-export function defaultExecuteGrantees(model: Model, f: Func): string[] {
-  const defaults = defaultExecutePrivileges(model);
-  if (!defaults.some((d) => d.isGrant)) return [];
-  const created = orderOf(model, f.created);
-  const held = new Set<string>();
-  for (const d of defaults) {
-    if (d.order >= created || (d.schemas.length && !d.schemas.includes(f.schema))) continue;
-    for (const r of d.roles) if (r !== 'public') d.isGrant ? held.add(r) : held.delete(r);
-  }
-  for (const g of model.grantEvents) {
-    if (g.objectKind !== 'function' || !(g.objects.includes(f.signature) || (g.objects.includes(`schema:${f.schema}`) && orderOf(model, g.loc) > created))) continue;
-    for (const r of g.grantees) if (!g.isGrant) held.delete(r);
-  }
-  return [...held];
-}
-
 /** Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back), or its default before creating it. */
 export function executeRevokedFrom(model: Model, f: Func, role: string, opts: { publicDefaults?: boolean } = {}): boolean {
   const created = orderOf(model, f.created);
