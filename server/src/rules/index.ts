@@ -68,3 +68,4 @@ export { policyUpdateMovesRow } from './policy-update-moves-row.js';
 export { policyRoleCheckUnscoped } from './policy-role-check-unscoped.js';
 export { policyAdmitsAnonymousUsers } from './policy-admits-anonymous-users.js';
 export { policyJwtRoleNeverMatches } from './policy-jwt-role-never-matches.js';
+export { grantTruncateBypassesRls } from './grant-truncate-bypasses-rls.js';

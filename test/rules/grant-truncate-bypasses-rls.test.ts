@@ -1,0 +1,237 @@
+// grant-truncate-bypasses-rls on PostgreSQL (PGlite): TRUNCATE is not subject to row-level
+// security. A role whose owner-only policy shows it 0 rows, and whose DELETE removes 0, empties
+// the table with TRUNCATE; with CASCADE, the tables referencing it where it holds TRUNCATE too
+// (without TRUNCATE there: 0A000 alone, 42501 with CASCADE, and not reported). After the fix's
+// REVOKE, TRUNCATE fails with 42501 and the role's own DELETE still works.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { affected, closeAll, count, expectPgError, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { actAs, onSupabase } from '../helpers/supabase.js';
+
+const ID = 'grant-truncate-bypasses-rls';
+before(initParser);
+after(closeAll);
+
+const A = '00000000-0000-0000-0000-00000000000a';
+const B = '00000000-0000-0000-0000-00000000000b';
+const C = '00000000-0000-0000-0000-00000000000c';
+const as = (setting: string, id: string) => `SELECT set_config('${setting}', '${id}', true)`;
+
+test('err: GRANT … TRUNCATE to the role of an owner-only policy (the rep5 repro of fulbo): it sees 0 rows, its DELETE removes 0, its TRUNCATE removes all; after the REVOKE, 42501 and its own DELETE still works', async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.match(textAt(ws, finding), /^GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON notes TO app_user/);
+  assert.match(finding.message, /^app_user is granted TRUNCATE on public\.notes, which has row-level security\. TRUNCATE is not subject to row-level security: PostgreSQL checks only the TRUNCATE privilege/);
+  assert.match(finding.message, /REVOKE TRUNCATE ON notes FROM app_user;/);
+  assert.equal(finding.fixes[0]!.kind, 'safe');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(sqlOf(ws));
+    await q(`INSERT INTO notes VALUES (1, '${A}', 'a'), (2, '${B}', 'b')`);
+    await q('SET ROLE app_user');
+    await q(as('app.user_id', C));
+    assert.equal(await count(q, 'notes'), 0, 'it sees no row');
+    assert.equal(await affected(q, 'DELETE FROM notes'), 0, 'and deletes none');
+    await q('TRUNCATE notes');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'notes'), 0, 'TRUNCATE removed both users’ rows');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /TRUNCATE ON notes TO app_user;\nREVOKE TRUNCATE ON notes FROM app_user;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(sqlOf(fixed));
+    await q(`INSERT INTO notes VALUES (1, '${A}', 'a'), (2, '${B}', 'b')`);
+    await q('SET ROLE app_user');
+    await q(as('app.user_id', A));
+    const r = await tryQuery(q, 'TRUNCATE notes');
+    assert.ok(!r.ok && r.error.code === '42501' && /permission denied for table notes/.test(r.error.message));
+    assert.equal(await affected(q, 'DELETE FROM notes'), 1, 'its own row, through the policy');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'notes'), 1, "the other user's row stays");
+  });
+});
+
+test('err: GRANT ALL ON ALL TABLES IN SCHEMA (Delibrium): one finding for both tables; TRUNCATE … CASCADE of the referenced one empties both; the fix lists them', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(textAt(ws, finding), /^GRANT ALL ON ALL TABLES IN SCHEMA app TO web_user/);
+  assert.match(finding.message, /^web_user is granted TRUNCATE \(in ALL\) on app\.project, app\.task, which have row-level security\./);
+  assert.match(finding.message, /TRUNCATE app\.project CASCADE empties app\.task with it \(the tables referencing it, on which web_user holds TRUNCATE too\)\./);
+  const db = await getDb();
+  const seed = async (q: (s: string) => Promise<unknown>) => {
+    await q(`INSERT INTO app.project VALUES (1, '${A}'), (2, '${B}')`);
+    await q(`INSERT INTO app.task VALUES (1, 1, '${A}'), (2, 2, '${B}')`);
+    await q('SET ROLE web_user');
+    await q(as('app.tenant_id', C));
+  };
+  await inRollback(db, async (q) => {
+    await q(sqlOf(ws));
+    await seed(q);
+    assert.equal(await count(q, 'app.project'), 0);
+    assert.equal(await count(q, 'app.task'), 0);
+    const alone = await tryQuery(q, 'TRUNCATE app.project');
+    assert.ok(!alone.ok && alone.error.code === '0A000', 'a referenced table is not truncated alone');
+    await q('TRUNCATE app.project CASCADE');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'app.project'), 0);
+    assert.equal(await count(q, 'app.task'), 0);
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /REVOKE TRUNCATE ON app\.project, app\.task FROM web_user;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(sqlOf(fixed));
+    await seed(q);
+    await expectPgError(q('TRUNCATE app.task'), '42501', 'permission denied for table task');
+  });
+});
+
+test('ok: a table referenced by one the role cannot truncate: PostgreSQL refuses (0A000, with CASCADE 42501), not reported; the referencing table itself is', async () => {
+  const text = `CREATE ROLE t_user NOLOGIN;
+CREATE TABLE parent (id int PRIMARY KEY, owner text NOT NULL);
+CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent, owner text NOT NULL);
+ALTER TABLE parent ENABLE ROW LEVEL SECURITY;
+ALTER TABLE child ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON parent TO t_user USING (owner = current_user);
+CREATE POLICY c ON child TO t_user USING (owner = current_user);
+GRANT SELECT, DELETE, TRUNCATE ON parent TO t_user;
+GRANT SELECT, DELETE, TRUNCATE ON child TO t_user;
+REVOKE TRUNCATE ON child FROM t_user;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO parent VALUES (1, 'x'); INSERT INTO child VALUES (1, 1, 'x')`);
+    await q('SET ROLE t_user');
+    const alone = await tryQuery(q, 'TRUNCATE parent');
+    assert.ok(!alone.ok && alone.error.code === '0A000');
+    await expectPgError(q('TRUNCATE parent CASCADE'), '42501', 'permission denied for table child');
+  });
+  const swapped = text.replace('REVOKE TRUNCATE ON child', 'REVOKE TRUNCATE ON parent');
+  const { mine: m2 } = lintFiles([{ file: 'db/1.sql', text: swapped }], ID);
+  assert.equal(m2.length, 1);
+  assert.match(m2[0]!.message, /^t_user is granted TRUNCATE on public\.child,/);
+});
+
+test('err: ALTER DEFAULT PRIVILEGES … GRANT ALL ON TABLES: reported there, once, for the RLS tables made after it (not scratch, without RLS); the fix revokes TRUNCATE in the defaults, and the table made after has none', async () => {
+  const text = `CREATE ROLE d_user NOLOGIN;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO d_user;
+CREATE TABLE doc (id int PRIMARY KEY, owner text NOT NULL);
+ALTER TABLE doc ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON doc TO d_user USING (owner = current_user);
+CREATE TABLE log (id int PRIMARY KEY, owner text NOT NULL);
+ALTER TABLE log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON log TO d_user USING (owner = current_user);
+CREATE TABLE scratch (id int);
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(textAt(ws, mine[0]!), /^ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO d_user/);
+  assert.match(mine[0]!.message, /^d_user gets TRUNCATE \(in ALL\) on the tables made after it, public\.doc, public\.log, which have row-level security\./);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(text);
+    await q(`INSERT INTO doc VALUES (1, 'someone')`);
+    await q('SET ROLE d_user');
+    assert.equal(await count(q, 'doc'), 0);
+    await q('TRUNCATE doc');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'doc'), 0);
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /TO d_user;\nALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE TRUNCATE ON TABLES FROM d_user;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await q(sqlOf(fixed));
+    await q('SET ROLE d_user');
+    await expectPgError(q('TRUNCATE doc'), '42501', 'permission denied for table doc');
+  });
+});
+
+test('err: GRANT TRUNCATE … TO PUBLIC: every role, one no policy names too', async () => {
+  const text = `CREATE ROLE p_user NOLOGIN;
+CREATE TABLE doc (id int PRIMARY KEY, owner text NOT NULL);
+ALTER TABLE doc ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON doc TO p_user USING (owner = current_user);
+GRANT SELECT, TRUNCATE ON doc TO PUBLIC;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^PUBLIC \(every role\) is granted TRUNCATE on public\.doc.*so every role can remove every row.*REVOKE TRUNCATE ON doc FROM PUBLIC;/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO doc VALUES (1, 'someone')`);
+    await q('SET ROLE admin_role');
+    assert.equal(await count(q, 'doc'), 0);
+    await q('TRUNCATE doc');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'doc'), 0);
+  });
+});
+
+test('ok: the Valid examples run, and are not reported (TRUNCATE not granted; granted by ALL then revoked; a BYPASSRLS role)', async () => {
+  await validExampleRuns(ID, 0);
+  await validExampleRuns(ID, 1, async (q) => {
+    await q('SET ROLE web_user');
+    await expectPgError(q('TRUNCATE app.project'), '42501', 'permission denied for table project');
+  });
+  await validExampleRuns(ID, 2, async (q) => {
+    await q(`INSERT INTO notes VALUES (1, '${A}', 'a')`);
+    await q('SET ROLE maintenance');
+    assert.equal(await count(q, 'notes'), 1, 'it sees every row anyway');
+  });
+});
+
+test('ok: the owner, a role no policy restricts and the migrations do not create, a DELETE policy USING (true), an ON TRUNCATE trigger, a later REVOKE ALL', () => {
+  const base = `CREATE ROLE app_user NOLOGIN;
+CREATE TABLE doc (id int PRIMARY KEY, owner text NOT NULL);
+ALTER TABLE doc ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON doc TO app_user USING (owner = current_user);
+`;
+  const none = (extra: string, why: string) => assert.equal(lintFiles([{ file: 'db/1.sql', text: base + extra }], ID).mine.length, 0, why);
+  none('ALTER TABLE doc OWNER TO app_owner;\nGRANT ALL ON doc TO app_owner;\n', 'the owner');
+  none('GRANT ALL ON doc TO etl_loader;\n', 'a role made elsewhere that no policy names: it may bypass RLS');
+  none('CREATE POLICY purge ON doc FOR DELETE TO app_user USING (true);\nGRANT SELECT, DELETE, TRUNCATE ON doc TO app_user;\n', 'its DELETE removes every row anyway');
+  none(`CREATE FUNCTION no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no'; END $$;
+CREATE TRIGGER doc_no_truncate BEFORE TRUNCATE ON doc FOR EACH STATEMENT EXECUTE FUNCTION no_truncate();
+GRANT ALL ON doc TO app_user;
+`, 'an ON TRUNCATE trigger may refuse it');
+  none('GRANT ALL ON doc TO app_user;\nREVOKE ALL ON doc FROM app_user;\nGRANT SELECT, DELETE ON doc TO app_user;\n', 'taken back');
+  none('GRANT ALL ON doc TO app_user;\nALTER TABLE doc DISABLE ROW LEVEL SECURITY;\n', 'no RLS at the end');
+  // (a role made elsewhere that a policy names is meant to be restricted)
+  const named = lintFiles([{ file: 'db/1.sql', text: base.replace('TO app_user USING', 'TO app_user, web_anon USING') + 'GRANT ALL ON doc TO web_anon;\n' }], ID).mine;
+  assert.equal(named.length, 1);
+  assert.match(named[0]!.message, /^web_anon is granted TRUNCATE \(in ALL\)/);
+});
+
+const NOTES = `create table public.notes (id bigint primary key, user_id uuid not null, body text);
+create index on public.notes (user_id);
+alter table public.notes enable row level security;
+create policy "own notes" on public.notes for all to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+grant all on table public.notes to anon;
+grant all on table public.notes to authenticated;
+grant all on table public.notes to service_role;
+`;
+
+test("ok on Supabase: `supabase db diff`'s grant all to anon, authenticated (PostgREST never sends TRUNCATE); err where a SECURITY INVOKER function they may call truncates the table, and PGlite shows the call empties it", async () => {
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text: NOTES }], ID).mine.length, 0);
+  const withFn = `${NOTES}create function public.clear_notes() returns void language sql as $$ truncate public.notes $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text: withFn }], ID);
+  assert.deepEqual(
+    mine.map((f) => f.message.slice(0, f.message.indexOf(' is granted'))),
+    ['anon', 'authenticated'],
+  );
+  assert.equal(mine[0]!.fixes[0]!.kind, 'unsafe', 'the function would fail after the REVOKE');
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sqlOf(ws));
+    await q(`INSERT INTO public.notes VALUES (1, '${A}', 'a'), (2, '${B}', 'b')`);
+    await q(actAs(C));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.notes'), 0);
+    await q('SELECT public.clear_notes()');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'public.notes'), 0, 'the call removed every row');
+  });
+});
