@@ -500,7 +500,7 @@ function trimEnd(text: string, start: number, end: number): number {
 // AST relocation
 
 /** AST fields that hold an offset into the parsed text (PostgreSQL 18 added the list bounds). */
-const LOCATION_KEYS = new Set(['location', 'name_location', 'list_start', 'list_end', 'rexpr_list_start', 'rexpr_list_end']);
+export const LOCATION_KEYS: ReadonlySet<string> = new Set(['location', 'name_location', 'list_start', 'list_end', 'rexpr_list_start', 'rexpr_list_end']);
 
 /** Rewrites every offset of the tree (LOCATION_KEYS) through `map`, and shares its name nodes (in place). */
 export function relocate(node: Node, map: (loc: number) => number): void {

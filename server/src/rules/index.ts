@@ -69,3 +69,4 @@ export { policyRoleCheckUnscoped } from './policy-role-check-unscoped.js';
 export { policyAdmitsAnonymousUsers } from './policy-admits-anonymous-users.js';
 export { policyJwtRoleNeverMatches } from './policy-jwt-role-never-matches.js';
 export { grantTruncateBypassesRls } from './grant-truncate-bypasses-rls.js';
+export { policyDeleteWiderThanCheck } from './policy-delete-wider-than-check.js';

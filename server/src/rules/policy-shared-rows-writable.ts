@@ -20,24 +20,25 @@ import { looksAtCaller, mayHoldPrivilege, quoteIdent, refusedWrites, tableName }
 const FORCED_OWNER = (owner: string | undefined) => `${owner ?? "the table's owner"} (${owner ? "the table's owner, " : ''}whom FORCE ROW LEVEL SECURITY subjects to the policy)`;
 
 /**
- * The roles of the policy, subject to it, that may update or delete rows of the table. For a
- * policy TO PUBLIC, the roles that may: those subject to RLS granted UPDATE or DELETE on it (here,
- * via PUBLIC — then `public` — or by Supabase's default privileges), and the table's owner when
- * the table is forced and its owner does not bypass RLS (fg-core's app connects as it).
+ * The roles of the policy, subject to it, that may update or delete rows of the table (one of
+ * `need`). For a policy TO PUBLIC, the roles that may: those subject to RLS granted UPDATE or
+ * DELETE on it (here, via PUBLIC — then `public` — or by Supabase's default privileges), and the
+ * table's owner when the table is forced and its owner does not bypass RLS (fg-core's app
+ * connects as it).
  */
-function writers(model: Model, p: Policy, t: Table | undefined): string[] {
+export function writers(model: Model, p: Policy, t: Table | undefined, need: readonly string[] = ['update', 'delete']): string[] {
   const out: string[] = [];
   for (const r of p.roles) {
     if (r === 'public') {
       if (!t) continue;
       const owner = t.owner?.role;
       const forcedOwner = !!t.rlsForced && (owner ? model.roleBypassesRls(owner) !== true : !model.assumeUnknownOwnerBypassesRls);
-      for (const g of rlsSubjectGrantees(model, t)) if (g !== owner && mayHoldPrivilege(model, t, g, ['update', 'delete'])) out.push(g);
+      for (const g of rlsSubjectGrantees(model, t)) if (g !== owner && mayHoldPrivilege(model, t, g, need)) out.push(g);
       if (forcedOwner) out.push(FORCED_OWNER(owner));
       continue;
     }
     if (model.roleBypassesRls(r) || (t && t.owner?.role === r && !t.rlsForced)) continue;
-    if (!t || mayHoldPrivilege(model, t, r, ['update', 'delete'])) out.push(r);
+    if (!t || mayHoldPrivilege(model, t, r, need)) out.push(r);
   }
   return out;
 }
@@ -98,7 +99,7 @@ export function topLevelOr(text: string): string[] | undefined {
 }
 
 /** The condition's text without the parentheses that wrap all of it. */
-function unwrap(text: string): string {
+export function unwrap(text: string): string {
   let t = text.trim();
   while (t.startsWith('(') && t.endsWith(')')) {
     let depth = 0;
@@ -116,6 +117,12 @@ function unwrap(text: string): string {
   return t;
 }
 
+/** ` TO <roles>` for a policy split in several, or '' when the policy has none (`head`: its text between its name and its USING). */
+export function toClause(p: Policy, head: string): string {
+  if (p.roles.length === 1 && p.roles[0] === 'public' && !/\bTO\b/i.test(head)) return '';
+  return ` TO ${p.roles.map((r) => (r === 'public' ? 'PUBLIC' : r === 'current_user' || r === 'current_role' || r === 'session_user' ? r.toUpperCase() : quoteIdent(r))).join(', ')}`;
+}
+
 /** The split fix: a SELECT policy keeping the USING, and INSERT, UPDATE and DELETE policies with the caller's branches only. */
 function splitFix(model: Model, p: Policy, t: Table | undefined, using: PolicyExpr, check: PolicyExpr | undefined, callerIndexes: number[]): Fix | undefined {
   if (!t || using.stmt.start !== p.created.start || using.stmt.file !== p.created.file || (check && check.stmt.start !== p.created.start)) return undefined; // (changed by ALTER POLICY since)
@@ -130,7 +137,7 @@ function splitFix(model: Model, p: Policy, t: Table | undefined, using: PolicyEx
   if (check && !checkSpan) return undefined;
   const checkText = checkSpan ? unwrap(text.slice(checkSpan.start, checkSpan.end)) : caller;
   const on = tableName(model, t, p.created);
-  const to = p.roles.length === 1 && p.roles[0] === 'public' && !/\bTO\b/i.test(text.slice(p.nameLoc.end, span.start)) ? '' : ` TO ${p.roles.map((r) => (r === 'public' ? 'PUBLIC' : r === 'current_user' || r === 'current_role' || r === 'session_user' ? r.toUpperCase() : quoteIdent(r))).join(', ')}`;
+  const to = toClause(p, text.slice(p.nameLoc.end, span.start));
   const named = (suffix: string) => quoteIdent(`${p.name.slice(0, 63 - suffix.length)}${suffix}`);
   const statements = [
     `CREATE POLICY ${quoteIdent(p.name)} ON ${on} FOR SELECT${to}\n  USING (${usingText});`,
