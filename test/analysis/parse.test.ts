@@ -209,6 +209,158 @@ ALTER TABLE trailers ENABLE ROW LEVEL SECURITY
     assert.match(granted!.message, /:DATABASE_VISITOR is granted/);
   });
 
+  // What psql or a migration tool puts in before PostgreSQL sees the text. The file's statement
+  // as PostgreSQL gets it (`rendered`): PGlite's error position there, mapped back to the file
+  // (the placeholder and its value differ in length), is where the lint must report the error.
+  const pgErrorAt = async (sql: string, placeholder?: string, value = '') => {
+    const { getDb, inRollback, tryQuery } = await import('../helpers/pg.js');
+    const at = placeholder === undefined ? -1 : sql.indexOf(placeholder);
+    const rendered = at < 0 ? sql : sql.slice(0, at) + value + sql.slice(at + placeholder!.length);
+    const r = await inRollback(await getDb(), (q) => tryQuery(q, rendered));
+    assert.ok(!r.ok, rendered);
+    const pos = r.error.position! - 1; // (ASCII statements: characters are UTF-16 units)
+    return { code: r.error.code, message: r.error.message, at: at >= 0 && pos >= at + value.length ? pos - value.length + placeholder!.length : pos };
+  };
+
+  test('ok: a psql variable where the grammar wants a string (COPY … FROM :path, delibrium-postgrest): parsed with a literal there; a real error beside it is still PostgreSQL\'s, at its place', async () => {
+    const copy = 'COPY school (id, name) FROM :school_path WITH (format csv, header true);';
+    const broken = 'COPY school (id, name) FROM :school_path WITH (format csv,);';
+    const head = `${PREFIX}\\set school_path '\\'' /tmp '/school.csv\\''\nCREATE TABLE school (id bigint PRIMARY KEY, name text);\n`;
+    const text = `${head}${copy}\n${broken}\nCREATE ROLE :db_user PASSWORD :authenticator_pass;\nALTER TABLE school ENABLE ROW LEVEL SECURITY;`;
+    const p = parseFile('data/init.sql', text);
+    assert.deepEqual(kinds(p), ['CreateStmt', 'CopyStmt', 'CreateRoleStmt', 'AlterTableStmt']);
+    assert.deepEqual(p.positionAt(p.statements[1]!.start), { line: 4, character: 0 });
+    assert.equal(textOf(p, p.statements[1]!), copy.slice(0, -1));
+    const rel = p.statements[1]!.node.relation;
+    assert.equal(text.slice(rel.location, rel.location + 6), 'school');
+    assert.equal(p.statements[2]!.node.role, '_db_user');
+    assert.equal(p.errors.length, 1);
+    const e = p.errors[0]!;
+    assert.match(e.message, /^syntax error at or near "\)"$/);
+    // PGlite: psql's value (a quoted path) parses there; the variable as a name does not (42601); the broken one fails at its `)`
+    const { getDb, inRollback, tryQuery } = await import('../helpers/pg.js');
+    await inRollback(await getDb(), async (q) => {
+      await q('CREATE TABLE school (id bigint PRIMARY KEY, name text)');
+      const value = await tryQuery(q, copy.replace(':school_path', "'/tmp/school.csv'"));
+      assert.ok(!value.ok && value.error.code === '58P01', JSON.stringify(value)); // (past the parser: no such file)
+      const name = await tryQuery(q, copy.replace(':school_path', 'school_path'));
+      assert.ok(!name.ok && name.error.code === '42601', JSON.stringify(name));
+    });
+    const pg = await pgErrorAt(broken, ':school_path', "'/tmp/school.csv'");
+    assert.equal(pg.code, '42601');
+    assert.equal(pg.message, e.message);
+    assert.equal(e.start, text.indexOf(broken) + pg.at);
+    assert.deepEqual(p.positionAt(e.start), { line: 5, character: broken.indexOf(',)') + 1 });
+  });
+
+  test('ok: a psql variable holding SQL text, alone on its line (`:pgjwt_sql`, delibrium-postgrest): not checked, and the statements after it are', async () => {
+    const text = [
+      PREFIX + "\\set pgjwt_sql `sed -e 's/@extschema@/pgjwt/g' pgjwt--0.0.1.sql`",
+      'CREATE SCHEMA pgjwt;',
+      'SET search_path TO pgjwt, public;',
+      ':pgjwt_sql',
+      'SET search_path TO public;',
+      'GRANT USAGE ON SCHEMA pgjwt TO authenticated;',
+      'CREATE TABLE logs (id int) :table_options;',
+      'GRANT USAGE ON SCHEMA pgjwt TO;',
+      'CREATE TABLE after_it (id int);',
+    ].join('\n');
+    const p = parseFile('libs/pgjwt/schema.sql', text);
+    assert.deepEqual(kinds(p), ['CreateSchemaStmt', 'VariableSetStmt', 'VariableSetStmt', 'GrantStmt', 'CreateStmt']);
+    const set = p.statements[2]!;
+    assert.equal(textOf(p, set), 'SET search_path TO public');
+    assert.deepEqual(p.positionAt(set.start), { line: 6, character: 0 });
+    assert.equal(p.statements[4]!.node.relation.relname, 'after_it');
+    // the only error: the real one, where PostgreSQL puts it
+    assert.equal(p.errors.length, 1);
+    const e = p.errors[0]!;
+    const broken = 'GRANT USAGE ON SCHEMA pgjwt TO;';
+    const pg = await pgErrorAt(broken);
+    assert.equal(pg.message, e.message);
+    assert.equal(e.start, text.indexOf(broken) + pg.at);
+    assert.deepEqual(p.positionAt(e.start), { line: 9, character: broken.length - 1 });
+    // PGlite: what psql sends there, the script it read into the variable, then the next line's statement, runs
+    const { getDb, inRollback } = await import('../helpers/pg.js');
+    await inRollback(await getDb(), async (q) => {
+      await q('CREATE SCHEMA pgjwt; SET search_path TO pgjwt, public;');
+      await q("CREATE OR REPLACE FUNCTION url_encode(data bytea) RETURNS text LANGUAGE sql AS $$ SELECT translate(encode(data, 'base64'), E'+/=\\n', '-_') $$;\nSET search_path TO public;");
+      assert.deepEqual(await q("SELECT pgjwt.url_encode('a') AS v"), [{ v: 'YQ' }]);
+    });
+  });
+
+  test("ok: @extschema@ in function bodies of an extension script (pgjwt's): CREATE EXTENSION puts the schema in everywhere in the script; a real error in a body is still reported", async () => {
+    const encode = 'CREATE OR REPLACE FUNCTION url_encode(data bytea) RETURNS text LANGUAGE sql AS $$ SELECT 1::text $$;';
+    const sign = "CREATE OR REPLACE FUNCTION sign(payload json) RETURNS text LANGUAGE sql AS $$\n  SELECT @extschema@.url_encode(convert_to(payload::text, 'utf8'))\n$$;";
+    const quoted = "CREATE FUNCTION sign2(payload json) RETURNS text LANGUAGE sql AS 'SELECT @extschema@.url_encode(convert_to(payload::text, ''utf8''))';";
+    const broken = 'CREATE FUNCTION sign3(payload json) RETURNS text LANGUAGE sql AS $$ SELECT @extschema@.url_encode(payload) FROM; $$;';
+    const text = `${PREFIX}\\echo Use "CREATE EXTENSION pgjwt" to load this file. \\quit\n${encode}\n${sign}\n${quoted}\n${broken}`;
+    const p = parseFile('pgjwt--0.0.1.sql', text);
+    assert.deepEqual(kinds(p), ['CreateFunctionStmt', 'CreateFunctionStmt', 'CreateFunctionStmt', 'CreateFunctionStmt']);
+    const body = p.statements[1]!.body!;
+    assert.deepEqual(body.errors, []);
+    assert.deepEqual(body.statements.map((s) => s.kind), ['SelectStmt']);
+    assert.ok(textOf(p, body.statements[0]!).startsWith('SELECT @extschema@.url_encode('), textOf(p, body.statements[0]!));
+    assert.deepEqual(p.statements[2]!.body!.errors, []);
+    assert.deepEqual(p.statements[3]!.body!.errors.map((e) => [e.message, text.slice(e.start, e.end), p.positionAt(e.start)]), [
+      ['in function body: syntax error at or near ";"', ';', { line: 8, character: broken.indexOf('FROM;') + 4 }],
+    ]);
+    // PGlite: the script with the schema put in (what CREATE EXTENSION, or delibrium's sed, runs) creates the functions;
+    // the text as written is rejected (psql never sends it: the script's first line ends psql's run)
+    const { getDb, inRollback, tryQuery } = await import('../helpers/pg.js');
+    await inRollback(await getDb(), async (q) => {
+      await q(`CREATE SCHEMA pgjwt; SET search_path TO pgjwt, public;\n${[encode, sign, quoted].join('\n').replaceAll('@extschema@', 'pgjwt')}`);
+      assert.deepEqual(await q(`SELECT pgjwt.sign('{}') AS a, pgjwt.sign2('{}') AS b`), [{ a: '1', b: '1' }]);
+      const raw = await tryQuery(q, sign);
+      assert.ok(!raw.ok && raw.error.code === '42601', JSON.stringify(raw));
+      const bad = await tryQuery(q, broken.replaceAll('@extschema@', 'pgjwt'));
+      assert.ok(!bad.ok && bad.error.code === '42601' && bad.error.message === 'syntax error at or near ";"', JSON.stringify(bad));
+    });
+  });
+
+  test("ok: a migration tool's Go template actions (tern's `{{ env \"PGUSER\" }}`, ludat/fulbo) are parsed as the name or literal they render to; Jinja's (dbt) are not", async () => {
+    const grant = 'GRANT anon TO {{ env "PGUSER" }};';
+    const broken = 'GRANT app_user TO {{ env "PGUSER" }} WITH;';
+    const text = [
+      `${PREFIX}CREATE ROLE anon NOLOGIN;`,
+      'CREATE ROLE app_user NOLOGIN;',
+      grant,
+      broken,
+      'CREATE TABLE {{ .prefix }}_users (id int, note text DEFAULT {{ printf "%q" .note }});',
+      '{{ template "shared/grants.sql" . }}',
+      'ALTER ROLE app_user SET search_path TO {{.schema}};',
+    ].join('\n');
+    const p = parseFile('db/migrations/001_initial_schema.sql', text);
+    assert.deepEqual(kinds(p), ['CreateRoleStmt', 'CreateRoleStmt', 'GrantRoleStmt', 'CreateStmt', 'AlterRoleSetStmt']);
+    const g = p.statements[2]!;
+    assert.equal(textOf(p, g), grant.slice(0, -1));
+    assert.deepEqual(p.positionAt(g.start), { line: 4, character: 0 });
+    const grantee = g.node.grantee_roles[0].RoleSpec;
+    assert.equal(text.slice(grantee.location, grantee.location + 2), '{{');
+    assert.equal(p.placeholders?.get(grantee.rolename), '{{ env "PGUSER" }}');
+    assert.equal(p.statements[3]!.node.relation.relname, '____prefix____users');
+    assert.equal(p.errors.length, 1);
+    const e = p.errors[0]!;
+    const pg = await pgErrorAt(broken, '{{ env "PGUSER" }}', 'postgres');
+    assert.equal(pg.code, '42601');
+    assert.equal(pg.message, e.message);
+    assert.equal(e.start, text.indexOf(broken) + pg.at);
+    assert.deepEqual(p.positionAt(e.start), { line: 5, character: broken.length - 1 });
+    // PGlite: the action as written is a syntax error; what tern renders runs
+    const { getDb, inRollback, tryQuery } = await import('../helpers/pg.js');
+    await inRollback(await getDb(), async (q) => {
+      await q('CREATE ROLE app_user NOLOGIN');
+      const raw = await tryQuery(q, grant);
+      assert.ok(!raw.ok && raw.error.code === '42601' && raw.error.message === 'syntax error at or near "{"', JSON.stringify(raw));
+      await q(grant.replace('{{ env "PGUSER" }}', 'postgres'));
+    });
+    // dbt's Jinja: still PostgreSQL's syntax errors (not-postgresql names the file from them)
+    const dbt = parseFile('models/orders.sql', "{{ config(materialized='table') }}\nSELECT id FROM {{ ref('orders') }};\nSELECT {{ this }};");
+    assert.deepEqual(dbt.errors.map((x) => [x.message, dbt.text.slice(x.start, x.end)]), [
+      ['syntax error at or near "{"', '{'],
+      ['syntax error at or near "{"', '{'],
+    ]);
+  });
+
   test('ok: COPY … FROM stdin data is skipped up to \\.', () => {
     const text = "CREATE TABLE t (id int, note text);\nCOPY t (id, note) FROM stdin;\n1\tit's \"fine\"; really\n2\t\\N\n\\.\nALTER TABLE t ENABLE ROW LEVEL SECURITY;";
     const p = parseFile('a.sql', text);

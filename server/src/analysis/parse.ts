@@ -227,6 +227,24 @@ function lexFrom(
     const k = text.indexOf('\n', from);
     return k < 0 ? n : k;
   };
+  // CREATE EXTENSION puts the schema (and owner) in for these in the script's whole text,
+  // quoted text too (`replace_text` in extension.c): a function body calling
+  // `@extschema@.url_encode(…)` parses once they are names (delibrium-postgrest's pgjwt)
+  const extensionPlaceholder = (at: number): number => {
+    const m = /^@(extschema|extowner)(:[A-Za-z0-9_]+)?@/.exec(text.slice(at, at + 80));
+    if (!m) return at;
+    subs.push([at, at + m[0].length, m[0].replace(/[@:]/g, '_')]);
+    placeholders.set(m[0].replace(/[@:]/g, '_').toLowerCase(), m[0]);
+    return at + m[0].length;
+  };
+  let nextAt = -2; // the first '@' at or after the last search's start (-1: none): one search per '@', not per literal
+  const extensionPlaceholdersIn = (from: number, to: number) => {
+    for (;;) {
+      if (nextAt !== -1 && nextAt < from) nextAt = text.indexOf('@', from);
+      if (nextAt < 0 || nextAt >= to) return;
+      from = Math.max(extensionPlaceholder(nextAt), nextAt + 1);
+    }
+  };
   const endChunk = (end: number) => {
     if (atomic > 0 && openBody < 0) openBody = atomicBody; // BEGIN ATOMIC without END
     if (sawToken) {
@@ -301,6 +319,7 @@ function lexFrom(
     // quoted literals and identifiers
     if (c === "'") {
       const escape = i > 0 && /[eE]/.test(text[i - 1]!) && !IDENT_CHAR.test(text[i - 2] ?? ' ');
+      const open = i;
       i++;
       while (i < n) {
         if (escape && text[i] === '\\') i += 2;
@@ -308,6 +327,7 @@ function lexFrom(
         else if (text[i] === "'") break;
         else i++;
       }
+      extensionPlaceholdersIn(open, Math.min(i, n));
       i++;
       prevWord = '';
       continue;
@@ -329,6 +349,7 @@ function lexFrom(
         const tag = m[0];
         const close = text.indexOf(tag, i + tag.length);
         if (openBody < 0 && (close < 0 || /^(AS|DO)$/i.test(wordBefore(text, close, i + tag.length)))) openBody = i + tag.length;
+        extensionPlaceholdersIn(i + tag.length, close < 0 ? n : close);
         i = close < 0 ? n : close + tag.length;
         prevWord = '';
         continue;
@@ -354,11 +375,9 @@ function lexFrom(
     }
     // extension script placeholders: @extschema@, @extowner@, @extschema:name@
     if (c === '@') {
-      const m = /^@(extschema|extowner)(:[A-Za-z0-9_]+)?@/.exec(text.slice(i, i + 80));
-      if (m) {
-        subs.push([i, i + m[0].length, m[0].replace(/[@:]/g, '_')]);
-        placeholders.set(m[0].replace(/[@:]/g, '_').toLowerCase(), m[0]);
-        i += m[0].length;
+      const e = extensionPlaceholder(i);
+      if (e > i) {
+        i = e;
         continue;
       }
     }
@@ -832,11 +851,112 @@ function parseChunk(run: ChunkRun, ch: Chunk, recover: boolean): void {
   try {
     tree = pg.parseSync(sql);
   } catch (e) {
-    const error = syntaxError(clean, start, end, sql, e);
+    let error = syntaxError(clean, start, end, sql, e);
+    if (placeholderAt(run, error.start)) {
+      const filled = fillPlaceholders(run, start, end, sql, error);
+      if ('tree' in filled) return addTree(run.result, run.clean, filled.tree, start, end, filled.sql);
+      if ('unknown' in filled) return skipUnknown(run, ch, start, end, filled.unknown, error);
+      error = filled.error;
+    }
     if (!recover || !(resumeAtNextStatement(run, ch, start, error) || splitAtInnerSemicolons(run, ch))) run.result.errors.push(error);
     return;
   }
   addTree(run.result, clean, tree, start, end, sql);
+}
+
+// ---------------------------------------------------------------------------------------
+// Placeholders. A psql variable is put in as an identifier (`:school_path` → `_school_path`),
+// but psql puts in its value as written, which may be a quoted string where the grammar wants a
+// literal (`COPY school FROM :school_path`, after `\set school_path '\'' :base_dir '/s.csv\''`:
+// delibrium-postgrest's data/init.sql) or SQL text (`:pgjwt_sql` alone on a line: a script that
+// `\set` read from a sed command, in its libs/pgjwt/schema.sql). A migration tool that renders
+// its files as Go templates (tern: `GRANT anon TO {{ env "PGUSER" }};`, ludat/fulbo) puts in
+// text too. PostgreSQL never sees either: when its error is at one, the statement is parsed
+// again with a same-length name there, then with a literal; when neither parses, the value
+// is SQL text and the statement is not known (no error: it is not PostgreSQL's).
+
+/** A Go template action's argument: a string, a field or variable (`.x`, `$x`), a number or constant. */
+const GO_ARG = String.raw`(?:"(?:[^"\\\n]|\\.)*"|\x60[^\x60\n]*\x60|[.$][\w.$]*|-?\d+(?:\.\d+)?|true|false|nil)`;
+/**
+ * A Go template action (text/template, as tern renders migrations): `{{ .prefix }}`,
+ * `{{ env "PGUSER" }}`, `{{ template "shared/x.sql" . }}` — a field or variable, or a function
+ * given arguments without parentheses. Never Jinja's `{{ ref('x') }}`, `{{ config(…) }}`,
+ * `{{ this }}` (a dbt model: not-postgresql says so, from its syntax errors).
+ */
+const GO_ACTION = new RegExp(
+  String.raw`\{\{-?[ \t]*(?:[.$][\w.$]*(?:[ \t]+${GO_ARG})*|[A-Za-z_]\w*(?:[ \t]+${GO_ARG})+)(?:[ \t]*\|[ \t]*[A-Za-z_]\w*(?:[ \t]+${GO_ARG})*)*[ \t]*-?\}\}`,
+  'y',
+);
+
+/** The end of the psql variable (`:name`) or Go template action that starts at `at` of the file, if one does. */
+function placeholderAt(run: ChunkRun, at: number): number | undefined {
+  const { text } = run;
+  if (text[at] === ':' && (run.clean[at] === '_' || run.clean[at] === "'")) {
+    let k = at + 1;
+    while (k < text.length && isIdentChar(text.charCodeAt(k))) k++;
+    return k > at + 1 ? k : undefined;
+  }
+  if (text[at] === '{' && text[at + 1] === '{') {
+    GO_ACTION.lastIndex = at;
+    return GO_ACTION.test(text) ? GO_ACTION.lastIndex : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The statement at `start` … `end` of the cleaned text (`sql`, failing with `error` at a
+ * placeholder) parsed with names, then literals, put in for the placeholders PostgreSQL's error
+ * falls on: its tree (run.clean then holds what was put in), PostgreSQL's error elsewhere, or
+ * the span of a placeholder that is neither a name nor a literal (SQL text).
+ */
+function fillPlaceholders(
+  run: ChunkRun,
+  start: number,
+  end: number,
+  sql: string,
+  error: ParseError,
+): { tree: Node; sql: string } | { error: ParseError } | { unknown: Span } {
+  let clean = run.clean;
+  for (let tries = 0; tries < 16; tries++) {
+    const at = error.start;
+    const stop = placeholderAt(run, at);
+    if (stop === undefined) break;
+    if (clean[at] === "'") return { unknown: { start: at, end: stop } };
+    // a name first (a template's is made of its words, for messages: asWritten), then a literal
+    const name = run.text.slice(at, stop).replace(/[^A-Za-z0-9_]/g, '_');
+    const put = clean[at] === '_' ? `'${name.slice(1, -1)}'` : name;
+    if (put === name && run.text[at] === '{') (run.result.placeholders ??= new Map()).set(name.toLowerCase(), run.text.slice(at, stop));
+    clean = clean.slice(0, at) + put + clean.slice(stop);
+    sql = clean.slice(start, start + sql.length);
+    try {
+      const tree = pg.parseSync(sql);
+      run.clean = clean;
+      return { tree, sql };
+    } catch (e) {
+      error = syntaxError(clean, start, end, sql, e);
+    }
+  }
+  run.clean = clean;
+  return { error };
+}
+
+/**
+ * A statement whose placeholder at `unknown` is SQL text: no error. When the placeholder is
+ * alone on its line at the start of the statement (`:pgjwt_sql`), the statements on the next
+ * lines are parsed (psql ends the interpolated script's statements by its semicolons, which we
+ * cannot see); else the statement runs to its semicolon, and only statements that a missing
+ * one joined to it are looked for.
+ */
+function skipUnknown(run: ChunkRun, ch: Chunk, start: number, end: number, unknown: Span, error: ParseError): void {
+  if (unknown.start === start) {
+    if (skipTrivia(run.clean, unknown.end, end) >= end) return;
+    if (/^[ \t]*(?:--[^\n]*)?\r?\n/.test(run.clean.slice(unknown.end, end))) {
+      const fresh = relex(run, unknown.end);
+      if (fresh) adopt(run, fresh, 0);
+      return;
+    }
+  }
+  resumeAtNextStatement(run, ch, start, error, false);
 }
 
 function addTree(result: ParsedFile, clean: string, tree: Node, start: number, end: number, sql: string): void {
@@ -884,7 +1004,7 @@ const STATEMENT_LINE = /(?:ALTER|COMMENT|COMMIT|COPY|CREATE|DO|DROP|GRANT|REASSI
  * keyword (quotes and comments skipped). The text from there is lexed again and must parse;
  * then the error is reported for the text before it, and parsing goes on from there.
  */
-function resumeAtNextStatement(run: ChunkRun, ch: Chunk, start: number, error: ParseError): boolean {
+function resumeAtNextStatement(run: ChunkRun, ch: Chunk, start: number, error: ParseError, report = true): boolean {
   if (run.budget <= 0) return false;
   const { clean } = run;
   let at = -1;
@@ -920,7 +1040,7 @@ function resumeAtNextStatement(run: ChunkRun, ch: Chunk, start: number, error: P
   // PostgreSQL's error, unless it lies in the statement after (then the error of the text
   // before `at`); an unterminated body's error is taken up to `at`, not to the end of the file
   const own = error.start === at || (error.start < at && !error.message.startsWith('unterminated'));
-  run.result.errors.push(own ? error : brokenBefore(clean, start, at, error));
+  if (report) run.result.errors.push(own ? error : brokenBefore(clean, start, at, error));
   adopt(run, fresh, 1);
   addTree(run.result, fresh.clean, tree, fStart, fEnd, fSql);
   return true;
