@@ -1040,3 +1040,38 @@ CREATE POLICY msg_read ON public.messages FOR SELECT TO authenticated USING (con
     assert.deepEqual(await q('SELECT content FROM public.messages'), [{ content: 'theirs' }]);
   });
 });
+
+test("err (message): where the membership table's SELECT policies show a row through its group only (fulbo's players), the move works through an UPDATE that reads no column, and one with a WHERE fails (42501): the message says so", async () => {
+  const file = 'supabase/migrations/20240101000000_players.sql';
+  const text = `CREATE TABLE public.players (group_id bigint NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (group_id, user_id));
+CREATE TABLE public.matches (id bigint PRIMARY KEY, group_id bigint NOT NULL, score text);
+ALTER TABLE public.players ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.matches ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.my_groups() RETURNS SETOF bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT group_id FROM public.players WHERE user_id = (select auth.uid()) $$;
+CREATE POLICY players_read ON public.players FOR SELECT TO authenticated USING (group_id IN (SELECT public.my_groups()));
+CREATE POLICY players_update ON public.players FOR UPDATE TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY matches_read ON public.matches FOR SELECT TO authenticated USING (group_id IN (SELECT public.my_groups()));
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(
+    linted.mine[0]!.message,
+    /a user can change the group_id of their own row of public\.players to any value \(through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: one that reads a column has its new row checked against the SELECT policies of public\.players, which admit a row through its group_id only, and fails with 42501\)/,
+  );
+  // (a SELECT policy showing the caller their own row: no such clause)
+  const own = text.replace('USING (group_id IN (SELECT public.my_groups()));\nCREATE POLICY players_update', 'USING (user_id = (select auth.uid()) OR group_id IN (SELECT public.my_groups()));\nCREATE POLICY players_update');
+  assert.notEqual(own, text);
+  assert.doesNotMatch(lintFiles([{ file, text: own }], ID).mine[0]!.message, /reads no column/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, linted.ws);
+    await q(`INSERT INTO public.players VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); INSERT INTO public.matches VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    const where = await tryQuery(q, `UPDATE public.players SET group_id = 2 WHERE user_id = '${TENANT_A}'`);
+    assert.equal(!where.ok && where.error.code, '42501', 'with a WHERE: the new row fails the SELECT policy');
+    assert.deepEqual(await q('SELECT score FROM public.matches'), [{ score: 'ours' }]);
+    await q('UPDATE public.players SET group_id = 2');
+    assert.deepEqual(await q('SELECT score FROM public.matches'), [{ score: 'theirs' }]);
+  });
+});

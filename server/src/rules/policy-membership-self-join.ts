@@ -884,6 +884,29 @@ export function guarded(model: Model, member: Table, cmd: 'insert' | 'update', g
   return columnGrants(model, member, cmd).some((cols) => !cols.includes(groupCol));
 }
 
+/**
+ * Whether a SELECT policy of the membership table may show a user their own row whatever its
+ * group column: a permissive SELECT (or ALL) policy for one of the roles with an OR branch that
+ * names no group column. Without one, an UPDATE that reads a
+ * column (WHERE, RETURNING) has its new row checked against SELECT policies that admit it through
+ * its group only, and fails (42501); one that reads none still moves the row (fulbo's players).
+ */
+function seesOwnRow(model: Model, member: Table, roles: readonly string[], use: Use): boolean {
+  const branches = (n: Node): Node[] => (n?.BoolExpr?.boolop === 'OR_EXPR' ? (n.BoolExpr.args as Node[]).flatMap(branches) : [n]);
+  // (a branch that never names the group column may admit the moved row: `user_id = auth.uid()`,
+  // `true`, or a helper of the caller alone; one naming it everywhere admits it only for a group
+  // the caller is in)
+  const free = (branch: Node) => {
+    let names = false;
+    walk(branch, (k, v) => {
+      if (k === 'ColumnRef' && columnRef({ ColumnRef: v })?.name === use.groupCol) names = true;
+      return !names;
+    });
+    return !names;
+  };
+  return member.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && roles.some((r) => appliesToRole(model, q, r)) && branches(q.using).some(free));
+}
+
 /** What guarded() found keeping users from updating `col`: the column privileges, or a trigger. */
 function keptBy(model: Model, member: Table, col: string): string {
   const grant = columnGrants(model, member, 'update').find((cols) => !cols.includes(col));
@@ -1082,7 +1105,10 @@ export const policyMembershipSelfJoin = defineRule({
             c === 'insert'
               ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : `any ${use.groupCol}`}${scope}` +
                 (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
-              : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}`,
+              : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}` +
+                (seesOwnRow(model, member, roles, use)
+                  ? ''
+                  : ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`),
           )
           .join(', or ');
         const through = use.via ? ` through function ${use.via.signature}` : '';
