@@ -488,3 +488,11 @@ RESET ROLE;`;
   assert.match(acl, /anon=X\/app_owner/);
   assert.equal(calls.anon, 'called, 1 rows left', 'anon calls it (app_owner, under FORCE with no policy for it, deletes nothing)');
 });
+
+test("ok: default privileges that revoke from PUBLIC and grant EXECUTE to a role say that role is meant to call the project's functions (graphile/starter's visitor): with no REVOKE naming the function, not reported (PGlite: the role calls it, as designed)", async () => {
+  const sql = `ALTER DEFAULT PRIVILEGES REVOKE ALL ON FUNCTIONS FROM PUBLIC;\n${DEFPRIV}\n${USERS}\n${PURGE}`;
+  assert.equal(lintFiles([{ file: 'migrations/000001.sql', text: sql }], ID).mine.length, 0);
+  const r = await purgeAs(sql);
+  assert.doesNotMatch(r.acl, /(^|[{,])=X\//, 'PUBLIC does not hold it');
+  assert.deepEqual(r.calls, { anon: 'called, 0 rows left', authenticated: 'called, 0 rows left' });
+});

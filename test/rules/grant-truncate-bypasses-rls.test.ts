@@ -214,6 +214,17 @@ grant all on table public.notes to authenticated;
 grant all on table public.notes to service_role;
 `;
 
+test("ok on Supabase: its own service roles act as the platform (supabase_auth_admin granted ALL on user_roles for a custom access token hook, as Supabase's guide writes it: nextbase)", () => {
+  const hook = `create table public.user_roles (id bigint primary key, user_id uuid not null, role text not null);
+alter table public.user_roles enable row level security;
+grant all on table public.user_roles to supabase_auth_admin;
+create policy "Allow auth admin to read user roles" on public.user_roles as permissive for select to supabase_auth_admin using (true);
+`;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_hook.sql', text: hook }], ID).mine.length, 0);
+  // (outside Supabase, a role of that name is any other role)
+  assert.equal(lintFiles([{ file: 'db/001_hook.sql', text: `create role supabase_auth_admin;\n${hook}` }], ID).mine.length, 1);
+});
+
 test("ok on Supabase: `supabase db diff`'s grant all to anon, authenticated (PostgREST never sends TRUNCATE); err where a SECURITY INVOKER function they may call truncates the table, and PGlite shows the call empties it", async () => {
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_notes.sql', text: NOTES }], ID).mine.length, 0);
   const withFn = `${NOTES}create function public.clear_notes() returns void language sql as $$ truncate public.notes $$;

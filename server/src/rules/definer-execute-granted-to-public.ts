@@ -148,6 +148,10 @@ function defaultsSetAt(model: Model, held: ReadonlyArray<{ role: string; loc: Lo
 function defaultsKeepExecute(model: Model, f: Func, report: (r: Report) => void): void {
   const held = heldByDefault(model, f);
   if (held.length === 0 || settingsOnly(model, f) || gainsNothingAsOwner(model, f)) return;
+  // (only where a REVOKE … FROM PUBLIC names the function: meant to be kept from callers. Default
+  // privileges that revoke from PUBLIC and grant to a role say the project means that role to
+  // call its functions: graphile/starter's `grant execute on functions to :DATABASE_VISITOR`)
+  if (!executeRevokedFrom(model, f, 'public', { defaults: false })) return;
   const users = policyRoles(model, f);
   if (users.some((u) => u.role === 'public')) return;
   const keep = held.map((d) => d.role).filter((r) => r !== f.owner?.role && !users.some((u) => u.role === r) && model.roleBypassesRls(r) !== true && usesSchema(model, f.schema, r));

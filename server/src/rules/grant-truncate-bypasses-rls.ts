@@ -1,7 +1,7 @@
 import { TRIGGER_TRUNCATE, type Func, type Model, type Table } from '../analysis/model.js';
 import { appliesToRole, coversCommand } from '../analysis/policies.js';
 import { activePolicies, activePoliciesWithKey, constBool, memoModel, orderOf } from '../analysis/policy-exprs.js';
-import { groupsOf, platformMayGrant, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
+import { groupsOf, platformMayGrant, privilegesOf, PSEUDO_ROLES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { roleName } from '../analysis/ast.js';
 import { quoteIdent } from '../analysis/parse.js';
 import type { Loc, Node } from '../analysis/types.js';
@@ -193,6 +193,9 @@ function restricted(model: Model, t: Table, role: string): boolean {
   // authenticated` for each table; their requests go through PostgREST, which never sends
   // TRUNCATE: reported only where a SECURITY INVOKER function they may call runs one.
   if ((role === 'anon' || role === 'authenticated') && !model.roles.get(role)?.declared && (model.supabase || platformMayGrant(model, 'public', role))) return invokerTruncates(model, t, role);
+  // (nor Supabase's own service roles, which act as the platform: supabase_auth_admin granted ALL
+  // on user_roles for a custom access token hook, as Supabase's guide writes it; nextbase)
+  if (model.supabase && SUPABASE_SERVICE_ROLES.has(role) && !model.roles.get(role)?.declared) return false;
   const named = policyRoles(model);
   if (named.has(role)) return true;
   const groups = groupsOf(model, role);

@@ -854,11 +854,15 @@ function defaultExecutePrivileges(model: Model): Array<{ order: number; isGrant:
   });
 }
 
-/** Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back), or its default before creating it. */
-export function executeRevokedFrom(model: Model, f: Func, role: string, opts: { publicDefaults?: boolean } = {}): boolean {
+/**
+ * Whether the migrations revoke EXECUTE on `f` from `role` (and do not grant it back), or its
+ * default before creating it (`defaults: false`: only a REVOKE naming the function, or all those of
+ * its schema, counts).
+ */
+export function executeRevokedFrom(model: Model, f: Func, role: string, opts: { publicDefaults?: boolean; defaults?: boolean } = {}): boolean {
   const created = orderOf(model, f.created);
   // (`publicDefaults: false`: a default revoke from PUBLIC leaves a role's own default grant, Supabase's to anon)
-  let revoked = defaultRevokes(model).some((r) => r.order < created && (r.roles.includes(role) || (opts.publicDefaults !== false && r.roles.includes('public'))));
+  let revoked = opts.defaults !== false && defaultRevokes(model).some((r) => r.order < created && (r.roles.includes(role) || (opts.publicDefaults !== false && r.roles.includes('public'))));
   for (const g of model.grantEvents) {
     if (g.objectKind !== 'function' || !g.grantees.includes(role)) continue;
     // (ON ALL FUNCTIONS IN SCHEMA acts on the functions that exist when it runs)
