@@ -38,20 +38,54 @@ function columnsIn(n: Node): Set<string> {
  * condition on no column of the table (`auth.uid() IS NOT NULL`, an admin check); `other` else.
  */
 function kindOf(model: Model, t: Table, n: Node, g: string, exact = false): Kind {
+  // (kept on the node across lints while the table is the same object, so its columns are, calls
+  // resolve the same (what looksAtCaller asks), and, for `exact`, the tables its sub-selects read
+  // are the same objects. The bench's 2,234 tables, each of whose policies the check asks this
+  // several times: ≈ 60 ms a re-lint)
+  const token = functionsToken(model);
+  const cache = exact ? exactKinds : kinds;
+  let k = cache.get(n);
+  if (!k || k.token !== token || k.t !== t || !depsHold(model, k.deps)) cache.set(n, (k = { token, t, deps: [], byColumn: new Map() }));
+  let kind = k.byColumn.get(g);
+  if (kind === undefined) k.byColumn.set(g, (kind = kindOfUncached(model, t, n, g, exact, k.deps)));
+  return kind;
+}
+interface KeptKinds {
+  token: object;
+  t: Table;
+  deps: Array<string | Table | undefined>;
+  byColumn: Map<string, Kind>;
+}
+const kinds = new WeakMap<Node, KeptKinds>();
+const exactKinds = new WeakMap<Node, KeptKinds>();
+
+/** groupColumns of one condition, kept on its node across lints as kindOf's results are. */
+function groupColumnsOf(model: Model, t: Table, n: Node): Set<string> {
+  const token = functionsToken(model);
+  let k = groupsOn.get(n);
+  if (!k || k.token !== token || k.t !== t || !depsHold(model, k.deps)) {
+    const deps: Array<string | Table | undefined> = [];
+    groupsOn.set(n, (k = { token, t, deps, cols: groupColumns(model, t, [n], deps) }));
+  }
+  return k.cols;
+}
+const groupsOn = new WeakMap<Node, { token: object; t: Table; deps: Array<string | Table | undefined>; cols: Set<string> }>();
+
+function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boolean, deps: Array<string | Table | undefined>): Kind {
   const b = n?.BoolExpr;
   if (b?.boolop === 'OR_EXPR') {
-    const kinds = (b.args as Node[]).filter((a) => constBool(a) !== false).map((a) => kindOf(model, t, a, g, exact));
+    const kinds = (b.args as Node[]).filter((a) => constBool(a) !== false).map((a) => kindOfUncached(model, t, a, g, exact, deps));
     if (kinds.includes('own')) return 'own';
     return kinds.every((k) => k === 'bound' || k === 'neutral') ? 'bound' : 'other';
   }
   if (b?.boolop === 'AND_EXPR') {
-    const kinds = (b.args as Node[]).map((a) => kindOf(model, t, a, g, exact));
+    const kinds = (b.args as Node[]).map((a) => kindOfUncached(model, t, a, g, exact, deps));
     if (kinds.includes('bound')) return 'bound';
     if (kinds.includes('other')) return 'other';
     return kinds.includes('own') ? 'own' : 'neutral';
   }
   if (b) return 'other';
-  const cols = exact ? columnsOfTable(model, t, n) : columnsIn(n);
+  const cols = exact ? columnsOfTable(model, t, n, deps) : columnsIn(n);
   if (cols.has(g)) return 'bound';
   const mine = [...cols].filter((c) => t.columns.includes(c));
   if (mine.length === 0) return 'neutral';
@@ -65,7 +99,7 @@ function kindOf(model: Model, t: Table, n: Node, g: string, exact = false): Kind
  * of a projects row in `EXISTS (SELECT 1 FROM projects p … WHERE p.id = ncrs.project_id)`, which
  * ties the project, not the row's own organization_id.
  */
-function columnsOfTable(model: Model, t: Table, n: Node): Set<string> {
+function columnsOfTable(model: Model, t: Table, n: Node, deps?: Array<string | Table | undefined>): Set<string> {
   const out = new Set<string>();
   const own = t.name.toLowerCase();
   const visit = (node: Node, scopes: Array<Set<string> | undefined>): void =>
@@ -76,7 +110,9 @@ function columnsOfTable(model: Model, t: Table, n: Node): Set<string> {
         walk(v.fromClause, (k2, r) => {
           if (k2 === 'RangeSubselect' || k2 === 'RangeFunction') cols = undefined;
           if (k2 !== 'RangeVar' || !cols) return;
-          const rt = model.tables.get(model.key([r.schemaname, r.relname]));
+          const key = model.key([r.schemaname, r.relname]);
+          const rt = model.tables.get(key);
+          deps?.push(key, rt);
           if (!rt) cols = undefined;
           else for (const c of rt.columns) cols.add(c);
         });
@@ -184,18 +220,27 @@ function sharedRow(model: Model, m: Table, rv: Node, where: Node): boolean {
   return cols.size >= 2;
 }
 
-const ownColumns = (model: Model, t: Table, n: Node, g: string): string[] => {
-  const out: string[] = [];
+/** The columns of `t` the conditions of `n` on the caller's own row name (kept on the node across lints, as kindOf's results). */
+function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
+  const token = functionsToken(model);
+  let k = ownOn.get(n);
+  if (!k || k.token !== token || k.t !== t || !depsHold(model, k.deps)) ownOn.set(n, (k = { token, t, deps: [], byColumn: new Map() }));
+  let out = k.byColumn.get(g);
+  if (out) return out;
+  const found: string[] = [];
+  const deps = k.deps;
   const visit = (x: Node): void => {
     const b = x?.BoolExpr;
     if (b) return (b.args as Node[]).forEach(visit);
     if (kindOf(model, t, x, g) !== 'own') return;
     // (the row's own columns: not `id` of auth.users in `(select email from auth.users where id = auth.uid())`)
-    for (const c of columnsOfTable(model, t, x)) if (!out.includes(c)) out.push(c);
+    for (const c of columnsOfTable(model, t, x, deps)) if (!found.includes(c)) found.push(c);
   };
   visit(n);
+  k.byColumn.set(g, (out = found));
   return out;
-};
+}
+const ownOn = new WeakMap<Node, { token: object; t: Table; deps: Array<string | Table | undefined>; byColumn: Map<string, string[]> }>();
 
 /**
  * What a table's policies say before any role is looked at, kept on the table object across
@@ -339,7 +384,7 @@ export const policyUpdateMovesRow = defineRule({
         if (!roles.length) continue;
         const own = ownColumns(model, t, check, g);
         // (who sees the moved row: a SELECT policy that ties the column to a membership shows it to that group's members)
-        const readers = policies.find((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && groupColumns(model, t, [q.using]).has(g));
+        const readers = policies.find((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && groupColumnsOf(model, t, q.using).has(g));
         const then = readers
           ? `The row then belongs to that ${g}: policy "${readers.name}" shows it to its members.`
           : `The row then counts as that ${g}'s wherever ${g} decides (the INSERT policies tie it to a membership).`;
