@@ -515,3 +515,37 @@ test('err (message): policies written before the table is created are named: Pos
     assert.equal((await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'responsibles'::regclass`))[0]!.relrowsecurity, false);
   });
 });
+
+test("err (message): anon without USAGE on schema public (MakerKit revokes it from anon and from public) cannot reach the table (42501): the message names authenticated only; a REVOKE from PUBLIC alone leaves the platform's grant to anon", async () => {
+  const file = 'supabase/migrations/20240101000000_carriers.sql';
+  const text = `revoke all privileges on schema public from anon;
+revoke all on schema public from public;
+grant usage on schema public to authenticated;
+create table public.carriers (id bigint primary key, name text);
+grant all on public.carriers to authenticated;
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(linted.mine[0]!.message, /: authenticated may read and write all of its rows \(anon has no USAGE on schema public, so it cannot reach it\)/);
+  const fromPublic = lintFiles([{ file, text: text.replace('revoke all privileges on schema public from anon;\n', '') }], ID).mine;
+  assert.doesNotMatch(fromPublic[0]!.message, /anon has no USAGE/, 'from PUBLIC only');
+  const fromAnon = lintFiles([{ file, text: text.replace('revoke all on schema public from public;\n', '') }], ID).mine;
+  assert.doesNotMatch(fromAnon[0]!.message, /anon has no USAGE/, 'from anon only: PUBLIC still has it');
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sqlOf(linted.ws));
+    await q(`INSERT INTO public.carriers VALUES (1, 'x')`);
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, 'SELECT * FROM public.carriers');
+    assert.equal(!r.ok && r.error.code, '42501');
+    assert.match(!r.ok ? r.error.message : '', /permission denied for schema public/);
+    await q('RESET ROLE');
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.carriers'), 1);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text.replace('revoke all on schema public from public;\n', ''));
+    await q(`INSERT INTO public.carriers VALUES (1, 'x'); GRANT SELECT ON public.carriers TO anon`);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.carriers'), 1, 'revoked from anon only: USAGE through PUBLIC');
+  });
+});

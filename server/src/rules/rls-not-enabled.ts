@@ -1,6 +1,6 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { enabledTooEarly, enableRlsStatements, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList } from './lib/util.js';
+import { enabledTooEarly, enableRlsStatements, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList, usesSchema } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
@@ -70,14 +70,39 @@ const what = (c: string[]) => (c.length === COMMAND_PRIVILEGES.length ? 'read an
 function apiReach(model: Model, t: Table): string | undefined {
   if (!model.supabase) return grantReach(model, t);
   const per: Array<[string, string[]]> = [];
+  const noUsage: string[] = [];
   for (const role of ['anon', 'authenticated']) {
+    // (a role without USAGE on the schema is refused before any table privilege counts, 42501:
+    // MakerKit's `revoke all privileges on schema "public" from "anon"`)
+    if (!apiUsesSchema(model, t.schema, role)) {
+      noUsage.push(role);
+      continue;
+    }
     const can = COMMAND_PRIVILEGES.filter((c) => mayHoldPrivilege(model, t, role, [c]));
     if (can.length) per.push([role, can]);
   }
   if (per.length === 0) return undefined;
   if (per.length === 2 && per.every(([, c]) => c.length === COMMAND_PRIVILEGES.length)) return 'anon and authenticated, the roles of every API request, may read and write all of its rows';
-  const none = per.length === 1 ? ` (${per[0]![0] === 'anon' ? 'authenticated' : 'anon'} holds no privilege on it)` : '';
+  const other = per.length === 1 ? (per[0]![0] === 'anon' ? 'authenticated' : 'anon') : undefined;
+  const none = other === undefined ? '' : noUsage.includes(other) ? ` (${other} has no USAGE on schema ${t.schema}, so it cannot reach it)` : ` (${other} holds no privilege on it)`;
   return `${per.map(([r, c]) => `${r} may ${what(c)} ${c.length === 1 && c[0] === 'insert' ? 'rows' : 'all of its rows'}`).join(' and ')}${none}`;
+}
+
+/**
+ * Whether an API role has USAGE on the schema at the end of the migrations. In public it holds it
+ * twice: by name (the platform's grant) and through PUBLIC (PostgreSQL's): it loses it only when
+ * REVOKEs take both (MakerKit revokes from anon and from public); elsewhere, usesSchema.
+ */
+function apiUsesSchema(model: Model, schema: string, role: string): boolean {
+  if (schema !== 'public') return usesSchema(model, schema, role);
+  let direct = true;
+  let viaPublic = true;
+  for (const g of model.grantEvents) {
+    if (g.objectKind !== 'schema' || !g.objects.includes(schema) || !(g.privileges.includes('usage') || g.privileges.includes('all'))) continue;
+    if (g.grantees.includes(role)) direct = g.isGrant;
+    if (g.grantees.includes('public')) viaPublic = g.isGrant;
+  }
+  return direct || viaPublic;
 }
 
 /**
