@@ -246,3 +246,28 @@ test("ok on Supabase: `supabase db diff`'s grant all to anon, authenticated (Pos
     assert.equal(await count(q, 'public.notes'), 0, 'the call removed every row');
   });
 });
+
+test("err: a role the migrations create without BYPASSRLS that no policy names (flowglad's authenticated, granted ALL ON ALL TABLES): it sees no row, yet TRUNCATE empties the table", async () => {
+  const text = `CREATE ROLE trunc_reader; CREATE ROLE trunc_merchant;
+CREATE TABLE trunc_notes (id bigint PRIMARY KEY, org_id uuid NOT NULL, body text);
+ALTER TABLE trunc_notes ENABLE ROW LEVEL SECURITY; ALTER TABLE trunc_notes FORCE ROW LEVEL SECURITY;
+GRANT ALL ON ALL TABLES IN SCHEMA public TO trunc_reader;
+GRANT SELECT ON trunc_notes TO trunc_merchant;
+CREATE POLICY notes_org ON trunc_notes FOR SELECT TO trunc_merchant USING (org_id = (select nullif(current_setting('app.org_id', true), '')::uuid));
+`;
+  const { mine } = lintFiles([{ file: 'db/0216_grants.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^trunc_reader is granted TRUNCATE \(in ALL\) on public\.trunc_notes/);
+  // (one the migrations do not create may bypass row-level security: not reported)
+  assert.equal(lintFiles([{ file: 'db/0216_grants.sql', text: text.replace('CREATE ROLE trunc_reader; ', '') }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO trunc_notes VALUES (1, gen_random_uuid(), 'a'), (2, gen_random_uuid(), 'b')`);
+    assert.equal(await count(q, 'trunc_notes'), 2);
+    await q('SET ROLE trunc_reader');
+    assert.equal(await count(q, 'trunc_notes'), 0, 'no policy: no row');
+    await q('TRUNCATE trunc_notes');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'trunc_notes'), 0, 'emptied');
+  });
+});

@@ -164,3 +164,15 @@ test('err (wording): with another permissive UPDATE policy for the role, UPDATE 
     assert.equal(await affected(q, 'DELETE FROM topic WHERE id = 1'), 1);
   });
 });
+
+test("err: on Supabase Storage's objects, which the migrations do not create, a policy without TO applies to the API roles the platform grants every privilege on it (MakerKit's account_image: members delete the image only admins may upload)", () => {
+  const text = `create function public.is_member(a uuid) returns boolean language sql stable as $$ select a = (select auth.uid()) $$;
+create function public.is_admin(a uuid) returns boolean language sql stable as $$ select a = (select auth.uid()) and false $$;
+create policy account_image on storage.objects for all
+  using (bucket_id = 'account_image' and public.is_member((storage.filename(name))::uuid))
+  with check (bucket_id = 'account_image' and public.is_admin((storage.filename(name))::uuid));
+`;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_storage.sql', text }], ID).mine.length, 1);
+  // (outside Supabase, a table the migrations do not create has no known grants)
+  assert.equal(lintFiles([{ file: 'db/001_storage.sql', text }], ID).mine.length, 0);
+});

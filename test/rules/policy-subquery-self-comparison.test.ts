@@ -4,9 +4,9 @@
 // (qualify it with the policy's table) re-lints clean and limits each member to their own.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { affected, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
 const ID = 'policy-subquery-self-comparison';
 before(initParser);
@@ -115,4 +115,32 @@ CREATE POLICY items_delete ON public.items FOR DELETE TO authenticated USING (pu
   // a parameter with a name no column has: nothing to report
   const fixed = text.replace('is_member(org_id int)', 'is_member(p_org_id int)').replace('WHERE org_id = org_id AND user_id = auth.uid())', 'WHERE org_id = p_org_id AND user_id = auth.uid())');
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_items.sql', text: fixed }], ID).mine.length, 1);
+});
+
+test("err: a sub-select reading the policy's own table again under an alias (we-community's space_members): `sm.space_id = space_id` is sm's own column, so an admin of space A deletes space B's rows; qualified with the table's name it is the checked row's, and they cannot", async () => {
+  const file = 'supabase/migrations/20240101000000_spaces.sql';
+  const text = `create table public.space_members (id int primary key, space_id int not null, user_id uuid not null, role text not null);
+alter table public.space_members enable row level security;
+create policy read_all on public.space_members for select to authenticated using (true);
+create policy admins_delete on public.space_members for delete to authenticated using (
+  exists (select 1 from public.space_members sm where sm.space_id = space_id and sm.user_id = (select auth.uid()) and sm.role = 'admin'));
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(linted.mine[0]!.message, /^In policy "admins_delete" on public\.space_members, the sub-select reads public\.space_members again as sm and compares sm\.space_id with space_id, but PostgreSQL resolves the unqualified space_id to the sub-select's row sm/);
+  // (not aliased: the name is the sub-select's table, and `space_members.space_id` would be too: not reported)
+  assert.equal(lintFiles([{ file, text: text.replace('public.space_members sm where sm.space_id = space_id and sm.user_id', 'public.space_members where space_members.space_id = space_id and user_id').replace(" and sm.role = 'admin'", " and role = 'admin'") }], ID).mine.length, 0);
+  const fixed = applyFix(linted.ws, linted.mine[0]!);
+  assert.match(sqlOf(fixed), /sm\.space_id = space_members\.space_id/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const run = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await onSupabase(q, sql);
+      await q(`INSERT INTO public.space_members VALUES (1, 1, '${TENANT_A}', 'admin'), (2, 2, '${TENANT_B}', 'admin')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      return affected(q, 'DELETE FROM public.space_members WHERE space_id = 2');
+    });
+  assert.equal(await run(sqlOf(linted.ws)), 1, "space B's admin row deleted by space A's admin");
+  assert.equal(await run(sqlOf(fixed)), 0);
 });

@@ -30,6 +30,9 @@ export function writers(model: Model, p: Policy, t: Table | undefined, need: rea
   const out: string[] = [];
   for (const r of p.roles) {
     if (r === 'public') {
+      // (Supabase Storage's objects, which the migrations do not create: the platform grants its
+      // API roles every privilege on it; MakerKit's account_image policy, truck-scout)
+      if (!t && p.table === 'storage.objects' && model.supabase) out.push('anon', 'authenticated');
       if (!t) continue;
       const owner = t.owner?.role;
       const forcedOwner = !!t.rlsForced && (owner ? model.roleBypassesRls(owner) !== true : !model.assumeUnknownOwnerBypassesRls);

@@ -141,7 +141,10 @@ function selfComparisons(model: Model, t: Table, expr: Node, probe: string, fres
       }
     }
     if (!known) continue;
-    if (!inner || inner === t || having !== 1 || !innerHas) continue;
+    // (the policy's own table read again is one too, under an alias that hides its name: the
+    // unqualified column is the sub-select's row's, and the fix's `table.column` the checked
+    // row's; we-community's space_members)
+    if (!inner || (inner === t && (c.alias === undefined || c.alias === t.name.toLowerCase())) || having !== 1 || !innerHas) continue;
     (out ??= []).push({ kind: 'inner', ref: c.ref, column: c.column, alias: c.alias, inner });
   }
   return out ?? NONE;
@@ -252,7 +255,9 @@ export const policySubquerySelfComparison = defineRule({
             start: at,
             end: at + s.column.length,
             message:
-              `In policy "${p.name}" on ${p.table}, the sub-select compares ${s.alias}.${s.column} with ${s.column}, but PostgreSQL resolves the unqualified ${s.column} to the sub-select's own table ${s.inner.key} (an unqualified name is looked up in the innermost FROM list first), not to ${p.table}: ` +
+              (s.inner === t
+                ? `In policy "${p.name}" on ${p.table}, the sub-select reads ${p.table} again as ${s.alias} and compares ${s.alias}.${s.column} with ${s.column}, but PostgreSQL resolves the unqualified ${s.column} to the sub-select's row ${s.alias} (an unqualified name is looked up in the innermost FROM list first), not to the row the policy checks: `
+                : `In policy "${p.name}" on ${p.table}, the sub-select compares ${s.alias}.${s.column} with ${s.column}, but PostgreSQL resolves the unqualified ${s.column} to the sub-select's own table ${s.inner.key} (an unqualified name is looked up in the innermost FROM list first), not to ${p.table}: `) +
               `the comparison is ${s.alias}.${s.column} = ${s.alias}.${s.column}, true for every row whose ${s.column} is not null, so the sub-select no longer ties the row to the ${s.column} of ${p.table}, and the policy admits the rows of every ${s.column} to anyone the rest of the sub-select admits (e.g. a member of any organisation). ` +
               `Qualify it with the policy's table: ${qualified}.`,
             fixes: [fix],
