@@ -549,3 +549,24 @@ grant all on public.carriers to authenticated;
     assert.equal(await count(q, 'public.carriers'), 1, 'revoked from anon only: USAGE through PUBLIC');
   });
 });
+
+test("err (message): a table granted SELECT only to the policies' role (fundament's catalog of kubernetes versions): the message says rows are read whoever they belong to if they belong to anyone, a shared catalog being fine; PGlite: the role reads every row", async () => {
+  const text = `CREATE ROLE app_api_cat;
+CREATE TABLE orgs_cat (id int PRIMARY KEY, tenant uuid NOT NULL);
+ALTER TABLE orgs_cat ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orgs_cat_tenant ON orgs_cat FOR SELECT TO app_api_cat USING (tenant = nullif(current_setting('app.tenant', true), '')::uuid);
+CREATE SCHEMA catalog;
+GRANT USAGE ON SCHEMA catalog TO app_api_cat;
+CREATE TABLE catalog.versions_cat (id int PRIMARY KEY, version text NOT NULL UNIQUE);
+GRANT SELECT ON catalog.versions_cat TO app_api_cat;
+`;
+  const { mine, ws } = lintFiles([{ file: 'db/migrations/031_catalog.up.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /reads every row of it, whichever tenant or user a row belongs to, if rows belong to one \(a catalog every tenant shares has none\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    await q(`INSERT INTO catalog.versions_cat VALUES (1, '1.30'), (2, '1.31')`);
+    await q('SET ROLE app_api_cat');
+    assert.equal(await count(q, 'catalog.versions_cat'), 2);
+  });
+});
