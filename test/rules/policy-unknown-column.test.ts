@@ -682,3 +682,32 @@ test('ok/err: a function an earlier include creates is not "created only later" 
     assert.deepEqual(await policies(q), []);
   });
 });
+
+test("ok: DROP TYPE … CASCADE drops the columns of that type, the policies of any table that name them (a sub-select's too), and the functions taking the type with the policies that call them (k-connection): no finding on a policy PostgreSQL dropped; PGlite agrees", async () => {
+  const text = `CREATE TYPE public.user_role AS ENUM ('admin', 'worker');
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, role public.user_role NOT NULL DEFAULT 'worker');
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.salary_records (id uuid PRIMARY KEY, user_id uuid NOT NULL, amount numeric);
+ALTER TABLE public.salary_records ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(_u uuid, _r public.user_role) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;
+CREATE FUNCTION public.has_role(_u uuid, _r text) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;
+CREATE POLICY own_salary ON public.salary_records FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY hr_view_all ON public.salary_records FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.profiles WHERE profiles.id = (select auth.uid()) AND profiles.role = 'admin'));
+CREATE POLICY admins_typed ON public.salary_records FOR UPDATE TO authenticated USING (public.has_role((select auth.uid()), 'admin'::public.user_role));
+CREATE POLICY admins_text ON public.salary_records FOR DELETE TO authenticated USING (public.has_role((select auth.uid()), 'admin'::text));
+DROP TYPE IF EXISTS public.user_role CASCADE;
+`;
+  const { ws, findings } = lintFiles([{ file: 'supabase/migrations/20251008194646_roles.sql', text }], ID);
+  assert.deepEqual(findings.filter((f) => f.rule === ID), []);
+  const model = ws.model();
+  assert.deepEqual(model.tables.get('public.salary_records')!.policies.map((p) => p.name).sort(), ['admins_text', 'own_salary']);
+  assert.deepEqual(model.tables.get('public.profiles')!.columns, ['id']);
+  assert.deepEqual((model.functions.get('public.has_role') ?? []).map((f) => f.argTypes.join(',')), ['uuid,text']);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    assert.deepEqual((await q(`SELECT policyname FROM pg_policies WHERE tablename = 'salary_records' ORDER BY 1`)).map((r) => r.policyname), ['admins_text', 'own_salary']);
+    assert.deepEqual((await q(`SELECT pg_get_function_identity_arguments(oid) AS a FROM pg_proc WHERE proname = 'has_role'`)).map((r) => r.a), ['_u uuid, _r text']);
+  });
+});

@@ -4190,16 +4190,39 @@ class Replay {
           const names: string[] = o.TypeName ? nameParts(o.TypeName.names) : [];
           if (!cascade || names.length === 0) break;
           const k = this.key(names);
+          const dropped: Array<{ key: string; cols: string[] }> = [];
           for (const t of this.tables.values()) {
             const cols: string[] = [];
             for (const e of t.stmt.node?.tableElts ?? []) {
               const c = e?.ColumnDef;
               if (c?.colname && c.typeName?.names && this.key(nameParts(c.typeName.names)) === k && t.columns.includes(c.colname)) cols.push(c.colname);
             }
-            if (cols.length === 0) continue;
-            const owned = this.ownTable(t);
+            if (cols.length) dropped.push({ key: t.key, cols });
+          }
+          for (const { key, cols } of dropped) {
+            const owned = this.ownTable(this.tables.get(key)!);
             owned.columns = owned.columns.filter((c) => !cols.includes(c));
             dropPoliciesNaming(owned, cols);
+            // (and the policies of other tables whose sub-selects read those columns: a policy
+            // depends on every column it names; k-connection's `EXISTS (… profiles.role = 'admin')`)
+            const reads = this.readsRelation(key);
+            this.dropPolicies(dependsOn((e) => reads(e) && census(e).columnRefs.some((r) => cols.includes(String(sval((r.fields ?? [])[(r.fields ?? []).length - 1]))))));
+          }
+          // (the functions taking or returning the type, and the policies calling them: those that
+          // call a name with no overload left, or cast an argument to the type; k-connection's
+          // has_role(uuid, user_role), beside a has_role(uuid, text) that stays)
+          const bare = names[names.length - 1]!.toLowerCase();
+          const ofType = (x: string) => {
+            const t = x.toLowerCase().replace(/\[\]$/, '').replace(/^setof\s+/, '');
+            return t === bare || t === k || t.endsWith(`.${bare}`) && this.key(t.split('.')) === k;
+          };
+          for (const [fk, list] of [...this.functions]) {
+            const keep = list.filter((f) => !f.argTypes.some(ofType) && !ofType(f.returnType ?? ''));
+            if (keep.length === list.length) continue;
+            if (keep.length) this.functions.set(fk, keep);
+            else this.functions.delete(fk);
+            const castsToType = (a: Node) => !!a?.TypeCast && ofType(nameParts(a.TypeCast.typeName?.names ?? []).join('.'));
+            this.dropPolicies(dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === fk && (!keep.length || c.args.some(castsToType)))));
           }
           break;
         }
