@@ -2,7 +2,7 @@
 // values fails the CREATE POLICY with 22P02 (PGlite), where the migrations make it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { closeAll, count, getDb, inRollback, tryQuery } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -88,5 +88,28 @@ CREATE POLICY old_after ON public.team_members FOR INSERT WITH CHECK (role = 're
     assert.ok(later.ok);
     const old = await tryQuery(q, "CREATE POLICY old_after ON public.team_members FOR INSERT WITH CHECK (role = 'requester')");
     assert.equal(old.ok ? 'created' : old.error.code, '22P02');
+  });
+});
+
+test("err: a string cast to an enum type it is no value of, as a helper's argument (cavity-care-pro's has_role(auth.uid(), 'admin'::app_role), whose app_role has no 'admin'): PostgreSQL rejects the CREATE POLICY with 22P02; a value of the type is fine", async () => {
+  const text = `CREATE TYPE public.app_role AS ENUM ('super_admin', 'doctor');
+CREATE TABLE public.user_roles (user_id uuid NOT NULL, role public.app_role NOT NULL);
+CREATE FUNCTION public.has_role(_user_id uuid, _role public.app_role) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;
+CREATE TABLE public.patients (id uuid PRIMARY KEY, full_name text);
+ALTER TABLE public.patients ENABLE ROW LEVEL SECURITY;
+CREATE POLICY read_patients ON public.patients FOR SELECT TO authenticated
+  USING (public.has_role(auth.uid(), 'super_admin'::public.app_role) OR public.has_role(auth.uid(), 'admin'::public.app_role));
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250920083323_roles.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "read_patients" on public\.patients casts 'admin' to the enum type public\.app_role, which has no such value \('super_admin', 'doctor'\) when the policy is made: .*22P02/);
+  const fine = text.replace("'admin'::public.app_role", "'doctor'::public.app_role");
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20250920083323_roles.sql', text: fine }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const r = await tryQuery(q, text);
+    assert.equal(!r.ok && r.error.code, '22P02');
+    await q(fine);
+    assert.equal(await count(q, `(SELECT 1 FROM pg_policies WHERE policyname = 'read_patients') p`), 1);
   });
 });

@@ -137,7 +137,7 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
       tables.set(String(rv.alias?.aliasname ?? rv.relname), key);
     }
   }
-  if (![...tables.values()].some((k) => facts.columns.has(k))) return undefined;
+  if (facts.types.size === 0) return undefined;
   const columnOf = (n: Node): { column: string; type: string } | undefined => {
     const fields: Node[] | undefined = n?.ColumnRef?.fields;
     if (!fields || fields.length === 0 || fields.length > 2) return undefined;
@@ -162,6 +162,19 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
   for (const e of exprs) {
     walk(e.node, (k, v) => {
       if (out) return false;
+      // (a string cast to an enum type it is no value of, wherever it stands: `has_role(auth.uid(),
+      // 'admin'::app_role)`, cavity-care-pro's policies, whose app_role has no 'admin')
+      if (k === 'TypeCast') {
+        const key = castKey(model, v.typeName);
+        const type = key ? facts.types.get(key) : undefined;
+        const values = type ? valuesAt(type, at) : undefined;
+        const s = values ? stringConst({ TypeCast: v }) : undefined;
+        if (s && s.location >= 0 && !values!.has(s.value)) {
+          out = { file: e.file, value: s.value, location: s.location, column: '', type: type!, values: values! };
+          return false;
+        }
+        return undefined;
+      }
       if (k !== 'A_Expr') return;
       const op = sval(v.name?.[0]);
       let pairs: Array<[Node, Node[]]> = [];
@@ -194,7 +207,7 @@ function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<
 export const policyInvalidEnumValue = defineRule({
   meta: {
     id: 'policy-invalid-enum-value',
-    description: 'A policy compares a column of an enum type with a string that is not one of its values: PostgreSQL rejects the CREATE POLICY (22P02).',
+    description: 'A policy compares a column of an enum type with a string that is not one of its values, or casts such a string to the type: PostgreSQL rejects the CREATE POLICY (22P02).',
     severity: 'error',
     category: 'correctness',
     fixKind: 'none',
@@ -204,7 +217,7 @@ export const policyInvalidEnumValue = defineRule({
   },
   check({ model, report }) {
     const facts = enumFacts(model);
-    if (facts.columns.size === 0) return;
+    if (facts.types.size === 0) return;
     // (each CREATE POLICY and ALTER POLICY where it runs: one a later statement replaces failed all the same)
     for (let i = 0; i < model.statements.length; i++) {
       const { file, stmt } = model.statements[i]!;
@@ -221,7 +234,9 @@ export const policyInvalidEnumValue = defineRule({
         start: bad.location,
         end: bad.location + bad.value.length + 2,
         message:
-          `Policy "${name}" on ${model.relKey(n.table)} compares ${bad.column}, of the enum type ${bad.type.name}, with '${bad.value}', which is not one of its values (${list}) when the policy is made: ` +
+          (bad.column
+            ? `Policy "${name}" on ${model.relKey(n.table)} compares ${bad.column}, of the enum type ${bad.type.name}, with '${bad.value}', which is not one of its values (${list}) when the policy is made: `
+            : `Policy "${name}" on ${model.relKey(n.table)} casts '${bad.value}' to the enum type ${bad.type.name}, which has no such value (${list}) when the policy is made: `) +
           `PostgreSQL converts the string to ${bad.type.name} as it analyses the policy and rejects the ${stmt.kind === 'AlterPolicyStmt' ? 'ALTER' : 'CREATE'} POLICY with 22P02 invalid input value for enum ${bad.type.name}: "${bad.value}", so ${stmt.kind === 'AlterPolicyStmt' ? 'the policy keeps its old expressions' : 'the policy is not created'} (a migration tool stops here). ` +
           `Use one of its values, or add this one first (ALTER TYPE ${bad.type.name} ADD VALUE '${bad.value}', in an earlier migration).`,
       });
