@@ -24,7 +24,7 @@ import { LOCATION_KEYS, nameParts, sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { bareValue, looksAtCaller, quoteIdent, refusedWrites, tableName } from './lib/util.js';
-import { toClause, topLevelOr, unwrap, writers } from './policy-shared-rows-writable.js';
+import { replacePolicyStatement, toClause, topLevelOr, unwrap, writers } from './policy-shared-rows-writable.js';
 
 /**
  * A condition written down as a string that is the same for the same condition written
@@ -121,13 +121,10 @@ function splitFix(model: Model, p: Policy, t: Table | undefined, using: PolicyEx
     `CREATE POLICY ${quoteIdent(named('_update'))} ON ${on} FOR UPDATE${to}\n  USING (${both})\n  WITH CHECK (${checkText});`,
     `CREATE POLICY ${quoteIdent(named('_delete'))} ON ${on} FOR DELETE${to}\n  USING (${both});`,
   ];
-  let end = p.created.end;
-  while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
-  if (text[end] === ';') end++;
   return {
     title: `Split policy "${p.name}": FOR SELECT keeps its USING; INSERT, UPDATE and DELETE get its WITH CHECK`,
     kind: 'unsafe',
-    edits: [{ file: p.created.file, start: p.created.start, end, newText: statements.join('\n') }],
+    edits: [replacePolicyStatement(model, p, statements)],
   };
 }
 

@@ -13,7 +13,7 @@ import { activeRows, constBool, exprClauseSpan, textOfFile, type PolicyExpr } fr
 import { roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
-import { defineRule, type Fix } from './types.js';
+import { defineRule, type Edit, type Fix } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, quoteIdent, refusedWrites, tableName } from './lib/util.js';
 
 /** The table's owner, named for a message, when FORCE subjects it to the policy. */
@@ -148,15 +148,20 @@ function splitFix(model: Model, p: Policy, t: Table | undefined, using: PolicyEx
     `CREATE POLICY ${named('_update')} ON ${on} FOR UPDATE${to}\n  USING (${caller})\n  WITH CHECK (${checkText});`,
     `CREATE POLICY ${named('_delete')} ON ${on} FOR DELETE${to}\n  USING (${caller});`,
   ];
+  return {
+    title: `Split policy "${p.name}": FOR SELECT keeps its USING; INSERT, UPDATE and DELETE get only the condition on the caller`,
+    kind: 'unsafe',
+    edits: [replacePolicyStatement(model, p, statements)],
+  };
+}
+
+/** An edit replacing the policy's CREATE POLICY, its `;` included, with `statements` (the split fixes). */
+export function replacePolicyStatement(model: Model, p: Policy, statements: readonly string[]): Edit {
   const file = textOfFile(model, p.created.file);
   let end = p.created.end;
   while (end < file.length && (file[end] === ' ' || file[end] === '\t')) end++;
   if (file[end] === ';') end++;
-  return {
-    title: `Split policy "${p.name}": FOR SELECT keeps its USING; INSERT, UPDATE and DELETE get only the condition on the caller`,
-    kind: 'unsafe',
-    edits: [{ file: p.created.file, start: p.created.start, end, newText: statements.join('\n') }],
-  };
+  return { file: p.created.file, start: p.created.start, end, newText: statements.join('\n') };
 }
 
 export const policySharedRowsWritable = defineRule({
