@@ -929,14 +929,14 @@ function triggerGuards(model: Model, funcKey: string, groupCol: string): boolean
   // (extension trigger functions that touch one column of their own: moddatetime(updated_at) sets a timestamp, kitloop's profiles)
   if (!f && CONTRIB_TRIGGERS.has(funcKey.slice(funcKey.lastIndexOf('.') + 1))) return false;
   if (!f?.body || (f.language !== 'plpgsql' && f.language !== 'sql')) return true;
-  // (kept per function object and column across lints: its body does not change)
-  let byCol = guards.get(f);
-  if (!byCol) guards.set(f, (byCol = new Map()));
+  // (kept per body and column across lints: a function made again from an unchanged file has the same body)
+  let byCol = guards.get(f.body);
+  if (!byCol) guards.set(f.body, (byCol = new Map()));
   let v = byCol.get(groupCol);
   if (v === undefined) byCol.set(groupCol, (v = bodyGuards(stripComments(bodyText(model, f)), groupCol)));
   return v;
 }
-const guards = new WeakMap<Func, Map<string, boolean>>();
+const guards = new WeakMap<object, Map<string, boolean>>();
 
 function bodyGuards(text: string, groupCol: string): boolean {
   const col = groupCol.replace(/[^\w$]/g, '');

@@ -44,15 +44,17 @@ function kindOf(model: Model, t: Table, n: Node, g: string, exact = false): Kind
   // several times: ≈ 60 ms a re-lint)
   const token = functionsToken(model);
   const cache = exact ? exactKinds : kinds;
+  const sig = columnsSig(t);
   let k = cache.get(n);
-  if (!k || k.token !== token || k.t !== t || !depsHold(model, k.deps)) cache.set(n, (k = { token, t, deps: [], byColumn: new Map() }));
+  if (!k || k.token !== token || k.sig !== sig || !depsHold(model, k.deps)) cache.set(n, (k = { token, sig, deps: [], byColumn: new Map() }));
   let kind = k.byColumn.get(g);
   if (kind === undefined) k.byColumn.set(g, (kind = kindOfUncached(model, t, n, g, exact, k.deps)));
   return kind;
 }
 interface KeptKinds {
   token: object;
-  t: Table;
+  /** the table's name and columns (columnsSig): a table made again the same way keeps them */
+  sig: string;
   deps: Array<string | Table | undefined>;
   byColumn: Map<string, Kind>;
 }
@@ -62,14 +64,23 @@ const exactKinds = new WeakMap<Node, KeptKinds>();
 /** groupColumns of one condition, kept on its node across lints as kindOf's results are. */
 function groupColumnsOf(model: Model, t: Table, n: Node): Set<string> {
   const token = functionsToken(model);
+  const sig = columnsSig(t);
   let k = groupsOn.get(n);
-  if (!k || k.token !== token || k.t !== t || !depsHold(model, k.deps)) {
+  if (!k || k.token !== token || k.sig !== sig || !depsHold(model, k.deps)) {
     const deps: Array<string | Table | undefined> = [];
-    groupsOn.set(n, (k = { token, t, deps, cols: groupColumns(model, t, [n], deps) }));
+    groupsOn.set(n, (k = { token, sig, deps, cols: groupColumns(model, t, [n], deps) }));
   }
   return k.cols;
 }
-const groupsOn = new WeakMap<Node, { token: object; t: Table; deps: Array<string | Table | undefined>; cols: Set<string> }>();
+const groupsOn = new WeakMap<Node, { token: object; sig: string; deps: Array<string | Table | undefined>; cols: Set<string> }>();
+
+/** A table's key and columns as one string, kept per table object: what the results kept on nodes depend on of it. */
+function columnsSig(t: Table): string {
+  let s = sigs.get(t);
+  if (s === undefined) sigs.set(t, (s = `${t.key}\u0000${t.columns.join('\u0000')}`));
+  return s;
+}
+const sigs = new WeakMap<Table, string>();
 
 function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boolean, deps: Array<string | Table | undefined>): Kind {
   const b = n?.BoolExpr;
@@ -223,8 +234,9 @@ function sharedRow(model: Model, m: Table, rv: Node, where: Node): boolean {
 /** The columns of `t` the conditions of `n` on the caller's own row name (kept on the node across lints, as kindOf's results). */
 function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
   const token = functionsToken(model);
+  const sig = columnsSig(t);
   let k = ownOn.get(n);
-  if (!k || k.token !== token || k.t !== t || !depsHold(model, k.deps)) ownOn.set(n, (k = { token, t, deps: [], byColumn: new Map() }));
+  if (!k || k.token !== token || k.sig !== sig || !depsHold(model, k.deps)) ownOn.set(n, (k = { token, sig, deps: [], byColumn: new Map() }));
   let out = k.byColumn.get(g);
   if (out) return out;
   const found: string[] = [];
@@ -240,7 +252,7 @@ function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
   k.byColumn.set(g, (out = found));
   return out;
 }
-const ownOn = new WeakMap<Node, { token: object; t: Table; deps: Array<string | Table | undefined>; byColumn: Map<string, string[]> }>();
+const ownOn = new WeakMap<Node, { token: object; sig: string; deps: Array<string | Table | undefined>; byColumn: Map<string, string[]> }>();
 
 /**
  * What a table's policies say before any role is looked at, kept on the table object across
