@@ -496,3 +496,24 @@ test("ok: default privileges that revoke from PUBLIC and grant EXECUTE to a role
   assert.doesNotMatch(r.acl, /(^|[{,])=X\//, 'PUBLIC does not hold it');
   assert.deepEqual(r.calls, { anon: 'called, 0 rows left', authenticated: 'called, 0 rows left' });
 });
+
+test("err (message): a definer without arguments that writes a table as its owner (k-connection's grant_admin_to_current_user()) says what it writes for whoever calls; PGlite: any role calling it gets the row it could not insert itself", async () => {
+  const text = `CREATE TABLE public.user_roles (user_id text NOT NULL, role text NOT NULL);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_roles ON public.user_roles FOR SELECT USING (user_id = current_setting('app.user_id', true));
+GRANT SELECT, INSERT ON public.user_roles TO PUBLIC;
+CREATE FUNCTION public.grant_admin_to_current_user() RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = ''
+  AS $$ INSERT INTO public.user_roles VALUES (current_setting('app.user_id', true), 'admin') $$;
+`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it takes no argument, but it writes public\.user_roles as its owner for whoever calls it \(what its body writes there, a role of the caller's own say, is theirs for the asking\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`SELECT set_config('app.user_id', 'u1', true)`);
+    await q('SET ROLE anon');
+    assert.equal((await tryQuery(q, `INSERT INTO public.user_roles VALUES ('u1', 'admin')`)).ok, false, 'no INSERT policy: refused');
+    await q('SELECT public.grant_admin_to_current_user()');
+    assert.deepEqual(await q('SELECT role FROM public.user_roles'), [{ role: 'admin' }]);
+  });
+});
