@@ -38,41 +38,45 @@ function columnsIn(n: Node): Set<string> {
  * condition on no column of the table (`auth.uid() IS NOT NULL`, an admin check); `other` else.
  */
 function kindOf(model: Model, t: Table, n: Node, g: string, exact = false): Kind {
-  // (kept on the node across lints while the table is the same object, so its columns are, calls
-  // resolve the same (what looksAtCaller asks), and, for `exact`, the tables its sub-selects read
-  // are the same objects. The bench's 2,234 tables, each of whose policies the check asks this
-  // several times: ≈ 60 ms a re-lint)
-  const token = functionsToken(model);
-  const cache = exact ? exactKinds : kinds;
-  const sig = columnsSig(t);
-  let k = cache.get(n);
-  if (!k || k.token !== token || k.sig !== sig || !depsHold(model, k.deps)) cache.set(n, (k = { token, sig, deps: [], byColumn: new Map() }));
+  const k = keptOnNode(exact ? exactKinds : kinds, model, t, n);
   let kind = k.byColumn.get(g);
   if (kind === undefined) k.byColumn.set(g, (kind = kindOfUncached(model, t, n, g, exact, k.deps)));
   return kind;
 }
-interface KeptKinds {
+const kinds = new WeakMap<Node, Kept<Kind>>();
+const exactKinds = new WeakMap<Node, Kept<Kind>>();
+
+/**
+ * What is kept on a condition's node across lints (kindOf's, groupColumnsOf's, ownColumns'
+ * results, by group column), valid while calls resolve the same (functionsToken: what
+ * looksAtCaller asks), the table has the same name and columns (columnsSig: a table made again
+ * by a replay after an edit keeps them), and the tables its sub-selects read are the same
+ * objects (deps). The bench's 2,234 tables, each of whose policies the check asks these several
+ * times: ≈ 60 ms a re-lint.
+ */
+interface Kept<V> {
   token: object;
-  /** the table's name and columns (columnsSig): a table made again the same way keeps them */
   sig: string;
   deps: Array<string | Table | undefined>;
-  byColumn: Map<string, Kind>;
+  byColumn: Map<string, V>;
 }
-const kinds = new WeakMap<Node, KeptKinds>();
-const exactKinds = new WeakMap<Node, KeptKinds>();
 
-/** groupColumns of one condition, kept on its node across lints as kindOf's results are. */
-function groupColumnsOf(model: Model, t: Table, n: Node): Set<string> {
+function keptOnNode<V>(cache: WeakMap<Node, Kept<V>>, model: Model, t: Table, n: Node): Kept<V> {
   const token = functionsToken(model);
   const sig = columnsSig(t);
-  let k = groupsOn.get(n);
-  if (!k || k.token !== token || k.sig !== sig || !depsHold(model, k.deps)) {
-    const deps: Array<string | Table | undefined> = [];
-    groupsOn.set(n, (k = { token, sig, deps, cols: groupColumns(model, t, [n], deps) }));
-  }
-  return k.cols;
+  let k = cache.get(n);
+  if (!k || k.token !== token || k.sig !== sig || !depsHold(model, k.deps)) cache.set(n, (k = { token, sig, deps: [], byColumn: new Map() }));
+  return k;
 }
-const groupsOn = new WeakMap<Node, { token: object; sig: string; deps: Array<string | Table | undefined>; cols: Set<string> }>();
+
+/** groupColumns of one condition, kept on its node (keptOnNode). */
+function groupColumnsOf(model: Model, t: Table, n: Node): Set<string> {
+  const k = keptOnNode(groupsOn, model, t, n);
+  let cols = k.byColumn.get('');
+  if (!cols) k.byColumn.set('', (cols = groupColumns(model, t, [n], k.deps)));
+  return cols;
+}
+const groupsOn = new WeakMap<Node, Kept<Set<string>>>();
 
 /** A table's key and columns as one string, kept per table object: what the results kept on nodes depend on of it. */
 function columnsSig(t: Table): string {
@@ -231,12 +235,9 @@ function sharedRow(model: Model, m: Table, rv: Node, where: Node): boolean {
   return cols.size >= 2;
 }
 
-/** The columns of `t` the conditions of `n` on the caller's own row name (kept on the node across lints, as kindOf's results). */
+/** The columns of `t` the conditions of `n` on the caller's own row name (kept on the node: keptOnNode). */
 function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
-  const token = functionsToken(model);
-  const sig = columnsSig(t);
-  let k = ownOn.get(n);
-  if (!k || k.token !== token || k.sig !== sig || !depsHold(model, k.deps)) ownOn.set(n, (k = { token, sig, deps: [], byColumn: new Map() }));
+  const k = keptOnNode(ownOn, model, t, n);
   let out = k.byColumn.get(g);
   if (out) return out;
   const found: string[] = [];
@@ -252,7 +253,7 @@ function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
   k.byColumn.set(g, (out = found));
   return out;
 }
-const ownOn = new WeakMap<Node, { token: object; sig: string; deps: Array<string | Table | undefined>; byColumn: Map<string, string[]> }>();
+const ownOn = new WeakMap<Node, Kept<string[]>>();
 
 /**
  * What a table's policies say before any role is looked at, kept on the table object across
