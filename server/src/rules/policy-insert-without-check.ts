@@ -11,7 +11,7 @@ import { PF_CHECK, PF_INSERT, PF_PERMISSIVE, policyFacts } from './lib/util.js';
  * expression that does not read the table itself (that could create recursion, T31) and that
  * no other expression rule would report.
  */
-function siblingCondition(model: Model, p: Policy, roles: string[]): { text: string; from: Policy } | undefined {
+function siblingCondition(model: Model, p: Policy, roles: readonly string[]): { text: string; from: Policy } | undefined {
   const siblings = policiesWithKey(model, p.table).filter((q) => q !== p && q.permissive && (q.command === 'all' || q.command === 'select'));
   const ordered = [...siblings.filter((q) => q.command === 'all'), ...siblings.filter((q) => q.command === 'select')];
   for (const q of ordered) {

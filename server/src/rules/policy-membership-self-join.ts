@@ -951,7 +951,9 @@ const grantsColumns = anyStatementIn((s) => s.kind === 'GrantStmt' && ((s.node?.
 
 /** The column lists of the GRANTs of `cmd` on the table that name columns (`GRANT UPDATE (name, bio) ON profiles`). */
 function columnGrants(model: Model, t: Table, cmd: string): string[][] {
-  return columnGrantIndex(model).get(`${t.key}\u0000${cmd}`) ?? NO_GRANTS;
+  const index = columnGrantIndex(model);
+  // (no key made in a workspace without a column GRANT: most)
+  return index.size === 0 ? NO_GRANTS : (index.get(`${t.key}\u0000${cmd}`) ?? NO_GRANTS);
 }
 const NO_GRANTS: string[][] = [];
 

@@ -28,7 +28,7 @@ export const policySubquerySeesNoRows = defineRule({
       const p = row.policy;
       const t = row.table;
       if (!p.permissive || !t) continue;
-      let roles: string[] | undefined;
+      let roles: readonly string[] | undefined;
       let done = false;
       for (let ei = 0; ei < row.exprs.length; ei++) {
         const e = row.exprs[ei]!;
