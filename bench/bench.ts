@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateWorkspace } from './generate.js';
+import { SERVER_NODE_FLAGS } from '../server/src/lsp/node-flags.js';
 import { buildSync } from 'esbuild';
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -33,7 +34,7 @@ function bundle(): string {
 let bundled: string | undefined;
 function runPhase(name: string): Record<string, any> {
   bundled ??= bundle();
-  const r = spawnSync(process.execPath, ['--expose-gc', bundled, `--phase=${name}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, '--expose-gc', bundled, `--phase=${name}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${name} phase failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

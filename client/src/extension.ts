@@ -32,6 +32,7 @@ import {
 } from 'vscode-languageclient/node';
 import { DOCS_BASE, listRuleDocs, ruleDocFile, ruleOfCode, type DiagnosticCode } from './docs.js';
 import { invalidSettings, SECTION, settingsObject } from './settings.js';
+import { SERVER_NODE_FLAGS } from '../../server/src/lsp/node-flags.js';
 
 const NAME = 'pg-rls-lint';
 /** `source` of the server's diagnostics. */
@@ -259,8 +260,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6009'] } },
   };
 
   const clientOptions: LanguageClientOptions = {
