@@ -528,3 +528,24 @@ CREATE POLICY p ON docs FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM
   // (the kept path was taken: other's policy, in a file none of these edits touched until step 3)
   assert.ok(kept > 0, 'no verdict was kept');
 });
+
+test("rejected.ts: a policy's 22P02 verdict follows the enum type's values changed in another file", () => {
+  const type = (values: string) => `CREATE TYPE app_role AS ENUM (${values});\nCREATE TABLE user_roles (user_id uuid, role app_role);\n`;
+  const policies = `CREATE TABLE patients (id uuid PRIMARY KEY);
+ALTER TABLE patients ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "staff read" ON patients FOR SELECT TO authenticated
+  USING ((SELECT auth.uid()) IS NOT NULL AND 'admin'::app_role IS NOT NULL);
+CREATE POLICY "staff read" ON patients FOR SELECT TO authenticated USING (true);
+`;
+  const files = { '1_type.sql': type(`'doctor'`), '2_values.sql': 'SELECT 1;\n', '3_policies.sql': policies };
+  // (the first "staff read" fails with 22P02 while 'admin' is no value: the second is then no 42710 collision)
+  const counts = steps(files, 'policy-already-exists', [
+    ['2_values.sql', `ALTER TYPE app_role ADD VALUE 'admin';\n`],
+    ['2_values.sql', `ALTER TYPE app_role ADD VALUE 'nurse';\n`],
+    ['2_values.sql', `ALTER TYPE app_role ADD VALUE 'admin';\n`],
+    ['2_values.sql', 'SELECT 1;\n'],
+    ['1_type.sql', type(`'doctor', 'admin'`)],
+    ['1_type.sql', type(`'doctor'`)],
+  ]);
+  assert.deepEqual(counts, [0, 1, 0, 1, 0, 1, 0]);
+});

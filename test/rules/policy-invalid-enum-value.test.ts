@@ -113,3 +113,50 @@ CREATE POLICY read_patients ON public.patients FOR SELECT TO authenticated
     assert.equal(await count(q, `(SELECT 1 FROM pg_policies WHERE policyname = 'read_patients') p`), 1);
   });
 });
+
+test('err: a CREATE POLICY rejected with 22P02 makes no policy: the same policy written again in a later migration is no 42710 collision, and the rejected one is counted by no other rule (cavity-care-pro; PGlite, each migration in its transaction as a migration tool runs it)', async () => {
+  const files = [
+    {
+      file: 'supabase/migrations/001_base.sql',
+      text: `CREATE TYPE public.app_role AS ENUM ('super_admin', 'doctor');
+CREATE TABLE public.user_roles (user_id uuid NOT NULL, role public.app_role NOT NULL);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(_user_id uuid, _role public.app_role) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role) $$;
+CREATE TABLE public.patients (id uuid PRIMARY KEY);
+ALTER TABLE public.patients ENABLE ROW LEVEL SECURITY;
+`,
+    },
+    {
+      file: 'supabase/migrations/002_try.sql',
+      text: `CREATE POLICY "admins manage" ON public.patients FOR ALL TO authenticated
+  USING ((SELECT public.has_role(auth.uid(), 'super_admin'::public.app_role)));
+CREATE POLICY "staff read" ON public.patients FOR SELECT TO authenticated
+  USING ((SELECT public.has_role(auth.uid(), 'admin'::public.app_role)));
+`,
+    },
+    {
+      file: 'supabase/migrations/003_retry.sql',
+      text: `CREATE POLICY "admins manage" ON public.patients FOR ALL TO authenticated
+  USING ((SELECT public.has_role(auth.uid(), 'super_admin'::public.app_role)));
+`,
+    },
+  ];
+  const { findings, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "staff read" on public\.patients casts 'admin' to the enum type public\.app_role/);
+  // (before: policy-already-exists said 003's CREATE POLICY fails with 42710, and
+  // policy-multiple-permissive counted "staff read" beside "admins manage")
+  assert.deepEqual(findings.filter((f) => f.rule === 'policy-already-exists' || f.rule === 'policy-multiple-permissive').map((f) => f.rule), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(files[0]!.text);
+    await q('SAVEPOINT m002');
+    const r = await tryQuery(q, files[1]!.text);
+    assert.equal(r.ok ? 'applied' : r.error.code, '22P02');
+    await q('ROLLBACK TO SAVEPOINT m002');
+    await q(files[2]!.text);
+    assert.deepEqual((await q(`SELECT policyname FROM pg_policies WHERE tablename = 'patients' ORDER BY 1`)).map((x) => x.policyname), ['admins manage']);
+  });
+});

@@ -2,8 +2,9 @@
 // that names a column no table in its reach has (42703, columns.ts), one on a view or a
 // materialized view (42809 "v" is not a table: a view has no row-level security of its own),
 // one whose clauses its command does not take (42601: USING on FOR INSERT, WITH CHECK on
-// FOR SELECT or DELETE), and one comparing a column with text where no operator exists (42883,
-// operators.ts: policy-type-mismatch).
+// FOR SELECT or DELETE), one comparing a column with text where no operator exists (42883,
+// operators.ts: policy-type-mismatch), and one with a string that is no value of the enum type it
+// is compared with or cast to (22P02, enum-values.ts: policy-invalid-enum-value).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
 import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, missingRelationOf, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
@@ -13,6 +14,7 @@ import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
 import { operatorMismatchOf, type OperatorMismatch } from './operators.js';
+import { enumSignature, invalidEnumValues, type BadValue } from './enum-values.js';
 
 export { clauseError };
 
@@ -23,6 +25,7 @@ export type Rejection =
   | { code: '42P01'; relation: MissingRelation }
   | { code: '42883'; fn: MissingFunction }
   | { code: '42883'; operator: OperatorMismatch }
+  | { code: '22P02'; enumValue: BadValue }
   /** never run: a CREATE POLICY before it in its DO block is rejected (`by`), and the block stops there */
   | { code: 'aborted'; by: Policy };
 
@@ -62,7 +65,7 @@ interface KeptVerdict {
 }
 
 /** What the last model's verdicts were kept with. */
-let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; functions: object; kept: Map<string, KeptVerdict> } | undefined;
+let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; functions: object; enums: string; kept: Map<string, KeptVerdict> } | undefined;
 
 let keptCheck: ((p: Policy, asked: Rejection | undefined) => void) | undefined;
 /** For the test suite: each policy whose verdict is kept is asked again and `check`ed (it must be accepted). */
@@ -78,8 +81,10 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
   const badClauses = new Set<unknown>();
   for (const { stmt } of clauseStatements(m)) if (stmt.kind === 'CreatePolicyStmt') badClauses.add(stmt);
   const ask = (p: Policy): Rejection | undefined => rejectionIn(m, p, ws, views.size !== 0 && views.has(p.table), badClauses.size !== 0 && badClauses.has(p.stmt));
+  // (the enum types' values decide 22P02 verdicts: none kept once they changed)
+  const enums = enumSignature(m);
   const before = lastVerdicts;
-  const reparsed = before !== undefined ? reparsedSince(m, ws, before) : undefined;
+  const reparsed = before !== undefined && before.enums === enums ? reparsedSince(m, ws, before) : undefined;
   const kept = new Map<string, KeptVerdict>();
   // (model.policies: the tables' policies, in order, then those on tables the workspace does not create)
   let onTables = 0;
@@ -112,7 +117,7 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
     const r = ask(all[i]!);
     if (r) out.set(all[i]!, r);
   }
-  lastVerdicts = { files: m.files, ws, functions: functionOrder(m).sig, kept };
+  lastVerdicts = { files: m.files, ws, functions: functionOrder(m).sig, enums, kept };
   if (out.size !== 0) abortedInBlocks(m, out);
   return out;
 }
@@ -227,7 +232,17 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   if (fn && (!column || (column.ref.location > fn.call.location && !fn.call.args.some((a) => nodeContains(a, column.ref))))) return { code: '42883', fn };
   if (column) return { code: '42703', column };
   const operator = operatorMismatchOf(model, p, ws);
-  return operator ? { code: '42883', operator } : undefined;
+  if (operator) return { code: '42883', operator };
+  const enumValue = enumRejection(model, p);
+  return enumValue ? { code: '22P02', enumValue } : undefined;
+}
+
+/** The string of p's CREATE POLICY that is no value of the enum type it meets (22P02), if any. */
+function enumRejection(model: Model, p: Policy): BadValue | undefined {
+  const found = invalidEnumValues(model);
+  if (found.length === 0 || p.stmt.kind !== 'CreatePolicyStmt') return undefined;
+  for (let i = 0; i < found.length; i++) if (found[i]!.stmt === p.stmt) return found[i]!.bad;
+  return undefined;
 }
 
 /** Whether PostgreSQL rejects the policy (rejectedPolicies). */

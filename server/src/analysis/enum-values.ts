@@ -1,0 +1,257 @@
+// The enum types of a workspace, their values as the migrations change them, and the CREATE
+// POLICY and ALTER POLICY statements PostgreSQL rejects with 22P02 because a string compared with
+// an enum column, or cast to an enum type, is not one of its values (event-spark-plan's
+// 'usuario', cavity-care-pro's 'admin'::app_role). policy-invalid-enum-value reports them;
+// rejected.ts counts such a CREATE POLICY among those that never make a policy. Pure: reads the model.
+import { census } from './ast.js';
+import type { Model, Table } from './model.js';
+import { nameParts, sval, walk } from './parse.js';
+import { anyStatementIn, memoModel } from './policy-exprs.js';
+import type { Node, ParsedFile, Statement } from './types.js';
+
+/** An enum type of the workspace: its values as each statement leaves them, in replay order. */
+export interface EnumType {
+  name: string;
+  /** [replay position, values from then on] */
+  states: Array<[number, ReadonlySet<string>]>;
+}
+
+interface EnumFacts {
+  /** enum types by key */
+  types: Map<string, EnumType>;
+  /**
+   * table key → column → its types, in replay order: [replay position from which it holds (-1: as
+   * the table is made), enum type key, or undefined once it is of another type]
+   */
+  columns: Map<string, Map<string, Array<[number, string | undefined]>>>;
+}
+
+/** The enum type key of a column when the statement at replay position `at` runs. */
+function typeAt(facts: EnumFacts, table: string, column: string, at: number): string | undefined {
+  let out: string | undefined;
+  for (const [i, k] of facts.columns.get(table)?.get(column) ?? []) if (i < at) out = k;
+  return out;
+}
+
+const NO_FACTS: EnumFacts = { types: new Map(), columns: new Map() };
+
+const makesEnum = anyStatementIn((s) => s.kind === 'CreateEnumStmt' || !!s.body?.statements.some((b) => b.kind === 'CreateEnumStmt'));
+
+/** The workspace's enum types and the table columns typed with one (none: NO_FACTS), once per model. */
+function enumFacts(model: Model): EnumFacts {
+  return memoModel(model, 'rules:enumFacts', (m) => {
+    // (most workspaces make no enum type: their files say so once, kept per parsed file)
+    if (!m.files.some(makesEnum)) return NO_FACTS;
+    let types: Map<string, EnumType> | undefined;
+    for (let i = 0; i < m.statements.length; i++) {
+      const stmt = m.statements[i]!.stmt;
+      const n = stmt.node;
+      if (stmt.kind === 'CreateEnumStmt') {
+        const parts = nameParts(n?.typeName);
+        const values = new Set(((n?.vals ?? []) as Node[]).map((v) => sval(v) ?? ''));
+        (types ??= new Map()).set(m.key(parts.length === 1 ? [undefined, parts[0]] : parts), { name: parts.join('.'), states: [[i, values]] });
+      } else if (stmt.kind === 'AlterEnumStmt' && types) {
+        const parts = nameParts(n?.typeName);
+        const t = types.get(m.key(parts.length === 1 ? [undefined, parts[0]] : parts));
+        if (!t) continue;
+        const next = new Set(t.states[t.states.length - 1]![1]);
+        if (n.oldVal !== undefined && n.newVal !== undefined) {
+          next.delete(n.oldVal);
+          next.add(n.newVal);
+        } else if (n.newVal !== undefined) next.add(n.newVal);
+        t.states.push([i, next]);
+      }
+    }
+    if (!types) return NO_FACTS;
+    const columns = new Map<string, Map<string, Array<[number, string | undefined]>>>();
+    // (a column of another type is recorded only where it was of an enum type before: ALTER COLUMN … TYPE)
+    const typed = (table: string, name: string | undefined, typeName: Node, at: number) => {
+      const names = nameParts(typeName?.names);
+      if (!name || names.length === 0) return;
+      const k = typeName.arrayBounds ? undefined : m.key(names.length === 1 ? [undefined, names[0]] : names);
+      const enumKey = k !== undefined && types!.has(k) ? k : undefined;
+      let cols = columns.get(table);
+      if (!enumKey && !cols?.has(name)) return;
+      if (!cols) columns.set(table, (cols = new Map()));
+      let states = cols.get(name);
+      if (!states) cols.set(name, (states = []));
+      states.push([at, enumKey]);
+    };
+    for (const t of m.tables.values()) for (const e of (t.stmt.node?.tableElts ?? []) as Node[]) if (e?.ColumnDef) typed(t.key, e.ColumnDef.colname, e.ColumnDef.typeName, -1);
+    for (let i = 0; i < m.statements.length; i++) {
+      const stmt = m.statements[i]!.stmt;
+      if (stmt.kind !== 'AlterTableStmt' || !stmt.node?.relation) continue;
+      const key = m.relKey(stmt.node.relation);
+      for (const c of (stmt.node.cmds ?? []) as Node[]) {
+        const cmd = c?.AlterTableCmd;
+        if (cmd?.subtype === 'AT_AddColumn') typed(key, cmd.def?.ColumnDef?.colname, cmd.def?.ColumnDef?.typeName, i);
+        // (ALTER COLUMN role TYPE public.team_membership_role: zen-demand's team_members)
+        else if (cmd?.subtype === 'AT_AlterColumnType') typed(key, cmd.name, cmd.def?.ColumnDef?.typeName, i);
+      }
+    }
+    return { types, columns };
+  });
+}
+
+/** The values of an enum type when the statement at replay position `at` runs. */
+function valuesAt(t: EnumType, at: number): ReadonlySet<string> | undefined {
+  let out: ReadonlySet<string> | undefined;
+  for (const [i, v] of t.states) if (i < at) out = v;
+  return out;
+}
+
+/** The key of the type a cast names. */
+function castKey(model: Model, typeName: Node): string | undefined {
+  const names = nameParts(typeName?.names);
+  if (names.length === 0 || typeName.arrayBounds) return undefined;
+  return model.key(names.length === 1 ? [undefined, names[0]] : names);
+}
+
+/** A string constant (`'x'`, or `'x'::type`) and its location. */
+function stringConst(n: Node): { value: string; location: number } | undefined {
+  const c = n?.A_Const ?? n?.TypeCast?.arg?.A_Const;
+  const v = c?.sval?.sval;
+  return typeof v === 'string' ? { value: v, location: c.location ?? -1 } : undefined;
+}
+
+export interface BadValue {
+  file: string;
+  value: string;
+  location: number;
+  column: string;
+  type: EnumType;
+  values: ReadonlySet<string>;
+}
+
+/**
+ * The first string a policy's expressions compare (=, <>, IN) with a column of an enum type that
+ * is not one of its values when the policy is made: the column of the policy's table, or of a
+ * table its sub-selects read under that name or alias (unqualified: the one table in reach with it).
+ */
+function badValue(model: Model, table: string, at: number, exprs: ReadonlyArray<{ node: Node; file: string }>, facts: EnumFacts): BadValue | undefined {
+  const tables = new Map<string, string>(); // alias or name → table key
+  tables.set(table.slice(table.indexOf('.') + 1), table);
+  for (const e of exprs) {
+    for (const rv of census(e.node).rangeVars) {
+      const key = model.relKey(rv);
+      tables.set(String(rv.alias?.aliasname ?? rv.relname), key);
+    }
+  }
+  if (facts.types.size === 0) return undefined;
+  const columnOf = (n: Node): { column: string; type: string } | undefined => {
+    const fields: Node[] | undefined = n?.ColumnRef?.fields;
+    if (!fields || fields.length === 0 || fields.length > 2) return undefined;
+    const parts = fields.map((f) => sval(f));
+    if (parts.some((x) => x === undefined)) return undefined;
+    const column = parts[parts.length - 1]!;
+    if (parts.length === 2) {
+      const k = tables.get(parts[0]!);
+      const type = k ? typeAt(facts, k, column, at) : undefined;
+      return type ? { column: `${parts[0]}.${column}`, type } : undefined;
+    }
+    // (unqualified: every table in reach with such a column must agree on its type)
+    const found = new Set<string | undefined>();
+    for (const k of new Set(tables.values())) {
+      const t: Table | undefined = model.tables.get(k);
+      if (t?.columns.includes(column)) found.add(typeAt(facts, k, column, at));
+    }
+    const type = found.size === 1 ? [...found][0] : undefined;
+    return type ? { column, type } : undefined;
+  };
+  let out: BadValue | undefined;
+  for (const e of exprs) {
+    walk(e.node, (k, v) => {
+      if (out) return false;
+      // (a string cast to an enum type it is no value of, wherever it stands: `has_role(auth.uid(),
+      // 'admin'::app_role)`, cavity-care-pro's policies, whose app_role has no 'admin')
+      if (k === 'TypeCast') {
+        const key = castKey(model, v.typeName);
+        const type = key ? facts.types.get(key) : undefined;
+        const values = type ? valuesAt(type, at) : undefined;
+        const s = values ? stringConst({ TypeCast: v }) : undefined;
+        if (s && s.location >= 0 && !values!.has(s.value)) {
+          out = { file: e.file, value: s.value, location: s.location, column: '', type: type!, values: values! };
+          return false;
+        }
+        return undefined;
+      }
+      if (k !== 'A_Expr') return;
+      const op = sval(v.name?.[0]);
+      let pairs: Array<[Node, Node[]]> = [];
+      if (v.kind === 'AEXPR_OP' && (op === '=' || op === '<>' || op === '!=')) pairs = [[v.lexpr, [v.rexpr]], [v.rexpr, [v.lexpr]]];
+      else if (v.kind === 'AEXPR_IN') pairs = [[v.lexpr, ((v.rexpr?.List?.items ?? v.rexpr) as Node[]) ?? []]];
+      for (const [side, others] of pairs) {
+        const col = columnOf(side);
+        if (!col) continue;
+        const type = facts.types.get(col.type)!;
+        const values = valuesAt(type, at);
+        if (!values) continue;
+        for (const o of Array.isArray(others) ? others : []) {
+          // (a string cast to another type, `'owner'::public.team_membership_role`, is of that type:
+          // comparing it with the column fails otherwise, 42883 operator does not exist, when it does)
+          if (o?.TypeCast && castKey(model, o.TypeCast.typeName) !== col.type) continue;
+          const s = stringConst(o);
+          if (s && s.location >= 0 && !values.has(s.value)) {
+            out = { file: e.file, value: s.value, location: s.location, column: col.column, type, values };
+            return false;
+          }
+        }
+      }
+      return undefined;
+    });
+    if (out) break;
+  }
+  return out;
+}
+
+
+/** A CREATE POLICY or ALTER POLICY PostgreSQL rejects with 22P02 (invalidEnumValues). */
+export interface InvalidEnumValue {
+  file: ParsedFile;
+  stmt: Statement;
+  bad: BadValue;
+}
+
+const NO_INVALID: readonly InvalidEnumValue[] = Object.freeze([]);
+
+/**
+ * The CREATE POLICY and ALTER POLICY statements, where each runs in the replay, that compare an
+ * enum column with a string that is none of its values, or cast such a string to an enum type,
+ * with the first such string (in replay order, once per model; none in a workspace that makes
+ * no enum type).
+ */
+export function invalidEnumValues(model: Model): readonly InvalidEnumValue[] {
+  return memoModel(model, 'enum-values:invalid', (m) => {
+    const facts = enumFacts(m);
+    if (facts.types.size === 0) return NO_INVALID;
+    let out: InvalidEnumValue[] | undefined;
+    // (each CREATE POLICY and ALTER POLICY where it runs: one a later statement replaces failed all the same)
+    for (let i = 0; i < m.statements.length; i++) {
+      const { file, stmt } = m.statements[i]!;
+      if (stmt.kind !== 'CreatePolicyStmt' && stmt.kind !== 'AlterPolicyStmt') continue;
+      const n = stmt.node;
+      if (!n?.table) continue;
+      const exprs = [n.qual, n.with_check].filter(Boolean).map((node: Node) => ({ node, file: file.file }));
+      const bad = badValue(m, m.relKey(n.table), i, exprs, facts);
+      if (bad) (out ??= []).push({ file, stmt, bad });
+    }
+    return out ?? NO_INVALID;
+  });
+}
+
+/**
+ * What invalidEnumValues depends on beyond the statements it finds, as one string: the enum
+ * types with their values and where each set of values starts to hold ('' without enum types).
+ */
+export function enumSignature(model: Model): string {
+  return memoModel(model, 'enum-values:sig', (m) => {
+    const facts = enumFacts(m);
+    if (facts.types.size === 0) return '';
+    const parts: string[] = [];
+    facts.types.forEach((t, k) => {
+      parts.push(k);
+      for (const [at, values] of t.states) parts.push(String(at), [...values].join('\u0001'));
+    });
+    return parts.join('\u0000');
+  });
+}
