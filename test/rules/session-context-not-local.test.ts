@@ -207,3 +207,26 @@ END $$;`;
   assert.equal(lintFiles([{ file: 'm.sql', text: local }], ID).mine.length, 1, 'a LOCAL clear');
   assert.deepEqual(await scenario(local, `BEGIN; SELECT check_login('${TENANT_A}'); COMMIT;`), { setting: TENANT_A, rows: 1 }, 'at COMMIT the session value comes back');
 });
+
+test("err (message): a session-level setter of its own argument that any role may call (we-community's set_current_company_context): a caller picks another tenant for the connection, and their next request reads that tenant's rows; revoked from PUBLIC and granted to no role subject to RLS, or setting no argument, the message does not say so", async () => {
+  const setter = `CREATE FUNCTION public.set_tenant(p_tenant uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  PERFORM set_config('app.tenant_id', p_tenant::text, false);
+END $$;`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: `${INVOICES}\n${setter}` }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /And the value is the function's argument: whoever may call public\.set_tenant\(uuid\) \(every role: PUBLIC holds EXECUTE on a function unless it is revoked\) chooses it/);
+  assert.match(mine[0]!.message, /Check in the function that the caller may act for the value they pass before setting it/);
+  // (a user of tenant A, in a request of their own, picks B; their next request reads B's invoice)
+  const seen = await scenario(setter, `BEGIN; SET LOCAL ROLE authenticated; SELECT public.set_tenant('${TENANT_B}'); COMMIT;`);
+  assert.deepEqual(seen, { setting: TENANT_B, rows: 1 });
+  const quiet = [
+    `CREATE ROLE service_role BYPASSRLS;\n${setter}\nREVOKE EXECUTE ON FUNCTION public.set_tenant(uuid) FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION public.set_tenant(uuid) TO service_role;`,
+    setter.replace('p_tenant::text', "(SELECT tenant_id::text FROM invoices LIMIT 1)"),
+  ];
+  for (const text of quiet) {
+    const r = lintFiles([{ file: 'db/1.sql', text: `${INVOICES}\n${text}` }], ID).mine;
+    assert.equal(r.length, 1, text);
+    assert.doesNotMatch(r[0]!.message, /whoever may call/, text);
+  }
+});

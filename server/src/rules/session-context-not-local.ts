@@ -1,9 +1,11 @@
 import { callSpan, constValue } from '../analysis/ast.js';
-import type { ContextWrite, Model } from '../analysis/model.js';
+import type { ContextWrite, Func, Model } from '../analysis/model.js';
 import { skipTrivia, stripComments } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, namesIdentity } from './lib/util.js';
+import { roleList } from '../analysis/policies.js';
+import { walk } from '../analysis/parse.js';
 
 /** Prefixes of settings that belong to extensions or tools, not to an application's request context. */
 const EXTENSION_PREFIXES = new Set([
@@ -129,6 +131,47 @@ function clearedLater(model: Model, w: ContextWrite): boolean {
   );
 }
 
+/** The function a write is in, as the statement it is in defines it (undefined: replaced or dropped since). */
+function definingFunction(model: Model, w: ContextWrite): Func | undefined {
+  if (!w.inFunction) return undefined;
+  return model.functions.get(w.inFunction)?.find((fn) => fn.created.file === w.loc.file && fn.created.start <= w.loc.start && w.loc.start < fn.created.end);
+}
+
+/** Whether an expression reads one of the function's input parameters (by name, or as $n). */
+function readsParameter(f: Func, n: Node): boolean {
+  const names = new Set<string>();
+  for (const p of (f.stmt.node?.parameters ?? []) as Node[]) {
+    const fp = p?.FunctionParameter;
+    if (fp?.name && fp.mode !== 'FUNC_PARAM_OUT' && fp.mode !== 'FUNC_PARAM_TABLE') names.add(String(fp.name).toLowerCase());
+  }
+  let found = false;
+  walk(n, (k, v) => {
+    if (k === 'ParamRef') found = true;
+    else if (k === 'ColumnRef') {
+      const fields = (v.fields ?? []) as Node[];
+      const last = fields[fields.length - 1]?.String?.sval;
+      if (typeof last === 'string' && names.has(last.toLowerCase()) && fields.length <= 2) found = true;
+    }
+    return !found;
+  });
+  return found;
+}
+
+/**
+ * Who may call the function a session-level set_config of one of its arguments is in, and so
+ * choose the value the connection keeps ('every role' while PUBLIC holds EXECUTE; the roles
+ * subject to RLS granted it, else); undefined when the value is no argument, or no such role may.
+ */
+function chosenBy(model: Model, w: ContextWrite): string | undefined {
+  if (w.via !== 'set_config') return undefined;
+  const f = definingFunction(model, w);
+  const value: Node | undefined = w.node?.args?.[1];
+  if (!f || f.returnsTrigger || !value || !readsParameter(f, value)) return undefined;
+  if (f.publicExecute) return 'every role: PUBLIC holds EXECUTE on a function unless it is revoked';
+  const roles = [...f.executeGrants].filter((r) => r !== 'public' && r !== f.owner?.role && model.roleBypassesRls(r) !== true);
+  return roles.length ? roleList(roles) : undefined;
+}
+
 export const sessionContextNotLocal = defineRule({
   meta: {
     id: 'session-context-not-local',
@@ -145,10 +188,13 @@ export const sessionContextNotLocal = defineRule({
     for (const w of model.contextWrites) {
       // (a function's write counts while the function is defined by the statement it is in: a
       // later CREATE OR REPLACE that makes it set_config(…, true), or a DROP, leaves nothing of it)
-      if (w.inFunction && !model.functions.get(w.inFunction)?.some((fn) => fn.created.file === w.loc.file && fn.created.start <= w.loc.start && w.loc.start < fn.created.end)) continue;
+      if (w.inFunction && !definingFunction(model, w)) continue;
       const f = examine(model, w);
       if (!f || clearedLater(model, w)) continue;
-      const where = w.inFunction ? ` in function ${model.functions.get(w.inFunction)?.[0]?.signature ?? w.inFunction}` : '';
+      const sig = w.inFunction ? (model.functions.get(w.inFunction)?.[0]?.signature ?? w.inFunction) : '';
+      const where = w.inFunction ? ` in function ${sig}` : '';
+      // (a value the caller passes: whoever may call the function picks the context the connection keeps)
+      const who = chosenBy(model, w);
       report({
         file: w.loc.file,
         start: f.span.start,
@@ -156,6 +202,9 @@ export const sessionContextNotLocal = defineRule({
         message:
           `${f.what}${where} sets ${w.name} for the rest of the session, not the transaction: after COMMIT the value is still there, ` +
           `so on a pooled connection the next client's queries run with this request's ${w.name}${namesIdentity(w.name) ? ' (a tenant or user id leaks across requests)' : ''}. ` +
+          (who
+            ? `And the value is the function's argument: whoever may call ${sig} (${who}) chooses it, so one call leaves the connection with the ${w.name} they pass — another tenant's, say — and the next requests it serves, theirs among them, run with it: what takes ${w.name} as the caller's own then admits that tenant's rows. Check in the function that the caller may act for the value they pass before setting it (a transaction-local value still holds for the rest of the caller's transaction). `
+            : '') +
           `Make it transaction-local (${w.via === 'set_config' ? 'set_config(…, true)' : 'SET LOCAL'}): it then ends with the transaction and reads '' afterwards (T15b), ` +
           'so callers must set it in the same transaction as the queries that rely on it.',
         fixes: f.fix ? [f.fix] : [],
