@@ -549,3 +549,25 @@ CREATE POLICY "staff read" ON patients FOR SELECT TO authenticated USING (true);
   ]);
   assert.deepEqual(counts, [0, 1, 0, 1, 0, 1, 0]);
 });
+
+test("policy-update-moves-row: what guards a table's group column (kept per table) follows a trigger, its function's body and a column GRANT made in other files", () => {
+  const tables = `CREATE TABLE memberships (tenant_id uuid, user_id uuid);
+CREATE TABLE tasks (id int PRIMARY KEY, tenant_id uuid NOT NULL, assignee_id uuid);
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE ON tasks TO authenticated;
+CREATE POLICY sel ON tasks FOR SELECT TO authenticated USING (tenant_id IN (SELECT m.tenant_id FROM memberships m WHERE m.user_id = (SELECT auth.uid())));
+CREATE POLICY ins ON tasks FOR INSERT TO authenticated WITH CHECK (tenant_id IN (SELECT m.tenant_id FROM memberships m WHERE m.user_id = (SELECT auth.uid())));
+CREATE POLICY upd ON tasks FOR UPDATE TO authenticated USING (assignee_id = (SELECT auth.uid()));
+`;
+  const fn = (body: string) => `CREATE FUNCTION keep_tenant() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ${body} RETURN NEW; END $$;\n`;
+  const trigger = 'CREATE TRIGGER keep BEFORE UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION keep_tenant();\n';
+  const counts = steps({ '1_fn.sql': fn('NEW.tenant_id := OLD.tenant_id;'), '2_tables.sql': tables, '3_more.sql': 'SELECT 1;\n' }, 'policy-update-moves-row', [
+    ['3_more.sql', trigger],
+    ['1_fn.sql', fn('NULL;')],
+    ['1_fn.sql', fn('NEW.tenant_id := OLD.tenant_id;')],
+    ['3_more.sql', 'SELECT 1;\n'],
+    ['3_more.sql', 'REVOKE UPDATE ON tasks FROM authenticated;\nGRANT UPDATE (assignee_id) ON tasks TO authenticated;\n'],
+    ['3_more.sql', 'SELECT 1;\n'],
+  ]);
+  assert.deepEqual(counts, [1, 0, 1, 0, 1, 0, 1]);
+});
