@@ -109,6 +109,8 @@ test('ok: not reported: no WITH CHECK, the same condition written otherwise, a r
     ['no WITH CHECK', base.replace(`\n  ${check}`, '')],
     ['the same condition', base.replace(check, "WITH CHECK (nullif(current_setting('request.jwt.claim.school_id', true), '')::bigint = topic.school_id)")],
     ['FOR SELECT', base.replace('FOR ALL', 'FOR SELECT').replace(`\n  ${check}`, '')],
+    // (vibetype's friendship: read and delete, never write through this policy)
+    ['WITH CHECK (false)', base.replace(check, 'WITH CHECK (false)')],
     ['restrictive', restrictive],
     ['trigger', `${base}\nCREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no deletes'; END $$;\nCREATE TRIGGER topic_no_delete BEFORE DELETE ON topic FOR EACH ROW EXECUTE FUNCTION refuse();`],
   ] as const) {
@@ -125,6 +127,13 @@ test('ok: not reported: no WITH CHECK, the same condition written otherwise, a r
   await inRollback(await getDb(), async (q) => {
     await topics(q, restrictive, 'student');
     assert.equal(await affected(q, 'DELETE FROM topic'), 0, 'the restrictive policy decides DELETE');
+  });
+  // (WITH CHECK (false): the member deletes the school's rows as the policy's author meant, and writes none)
+  await inRollback(await getDb(), async (q) => {
+    await topics(q, base.replace(check, 'WITH CHECK (false)'), 'student');
+    const r = await tryQuery(q, `UPDATE topic SET title = 'x' WHERE id = 1`);
+    assert.equal(r.ok ? 'updated' : r.error.code, '42501');
+    assert.equal(await affected(q, 'DELETE FROM topic WHERE id = 1'), 1);
   });
 });
 

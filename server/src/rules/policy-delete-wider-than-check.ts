@@ -150,7 +150,10 @@ export const policyDeleteWiderThanCheck = defineRule({
       // (OR true: policy-always-true's; a branch on no caller, OR is_public: policy-shared-rows-writable's)
       if (branches.length === 0 || branches.some((a) => constBool(a) === true || !looksAtCaller(model, a))) continue;
       const checks = disjuncts(check.node).filter((c) => constBool(c) !== false);
-      if (checks.some((c) => constBool(c) === true)) continue;
+      // (WITH CHECK (false) asks nothing of the caller: it admits no new row, the usual way to let
+      // a FOR ALL policy read and delete but not write — vibetype's friendship, unfriending by
+      // DELETE; taking it into DELETE's USING would forbid that)
+      if (checks.length === 0 || checks.some((c) => constBool(c) === true)) continue;
       const table = (row.table?.name ?? p.table.slice(p.table.lastIndexOf('.') + 1)).toLowerCase();
       // (what each WITH CHECK branch asks of the caller: its AND-ed parts that look at who is asking)
       const asks = checks.map((c) => conjuncts(c).flatMap((x) => (looksAtCaller(model, x) ? [{ key: shape(model, x, table), stamp: stamp(model, x, table) }] : [])));
