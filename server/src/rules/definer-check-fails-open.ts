@@ -174,7 +174,7 @@ function comparisonFailingOpen(model: Model, file: string, s: Statement, cond: N
  * The variables the function assigns a context to and nothing else (`v_uid uuid := auth.uid();`,
  * `v_uid := auth.uid();`), with that context.
  */
-function contextVariables(f: Func): Map<string, { kind: Context; text: string }> {
+export function contextVariables(f: Func): Map<string, { kind: Context; text: string }> {
   const out = new Map<string, { kind: Context; text: string }>();
   const other = new Set<string>();
   for (const s of f.body?.statements ?? []) {

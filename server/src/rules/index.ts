@@ -70,3 +70,4 @@ export { policyAdmitsAnonymousUsers } from './policy-admits-anonymous-users.js';
 export { policyJwtRoleNeverMatches } from './policy-jwt-role-never-matches.js';
 export { grantTruncateBypassesRls } from './grant-truncate-bypasses-rls.js';
 export { policyDeleteWiderThanCheck } from './policy-delete-wider-than-check.js';
+export { definerGrantsCallerRole } from './definer-grants-caller-role.js';

@@ -1,0 +1,384 @@
+import { callsIn, conjuncts, constValue, hasSubLink } from '../analysis/ast.js';
+import { nameParts, walk } from '../analysis/parse.js';
+import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import { activeRows, memoModel, textOfFile } from '../analysis/policy-exprs.js';
+import type { Node, Statement } from '../analysis/types.js';
+import { defineRule } from './types.js';
+import { authCallOf, bareValue, columnRef, functionLists, tableName } from './lib/util.js';
+import { callersOf } from './definer-bypasses-rls.js';
+import { contextVariables } from './definer-check-fails-open.js';
+import { signatureSql } from './definer-execute-granted-to-public.js';
+
+// A SECURITY DEFINER function that writes a row tying its caller to a constant privilege
+// (`INSERT INTO user_roles (user_id, role) VALUES (auth.uid(), 'admin')`) hands that privilege to
+// whoever may call it. k-connection's grant_admin_to_current_user() checks only that the caller is
+// signed in (IF uid IS NULL THEN RETURN) while its policies admit has_role(auth.uid(), 'admin'):
+// any signed-in user calls it as an RPC and is admin from then on (measured on PGlite: a fresh
+// user then reads and changes every row the admin policies guard).
+
+/** What an expression stands for in a policy check: the caller, or a constant (a string, `true`). */
+type Bound = { caller: true } | { value: string };
+
+/** A check some policy makes, directly or through a helper: a row of `table` whose `key` is the caller and whose `column` holds one of `values`. */
+interface Check {
+  table: string;
+  key: string;
+  column: string;
+  values: ReadonlySet<string>;
+  policy: Policy;
+  /** the helper call of the policy that makes it (`public.has_role(auth.uid(), 'admin')`) */
+  via?: string;
+}
+
+/** Whether `n` is the caller's identity: auth.uid() or auth.jwt() ->> 'sub' (cast or not). */
+function callerCall(n: Node): boolean {
+  if (authCallOf(n) === 'uid') return true;
+  const e = bareValue(n)?.A_Expr;
+  return !!e && e.kind === 'AEXPR_OP' && e.name?.[0]?.String?.sval === '->>' && authCallOf(e.lexpr) === 'jwt' && constValue(bareValue(e.rexpr)) === 'sub';
+}
+
+/** A constant as a value the checks and writes compare (`'admin'`, `'admin'::app_role`, `true`). */
+function constantOf(n: Node): string | undefined {
+  const v = constValue(bareValue(n));
+  return typeof v === 'string' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** What `n` stands for in a helper whose parameters are bound (`_user_id` to the caller, `_role` to 'admin'). */
+function boundOf(n: Node, bind: ReadonlyMap<string, Bound>): Bound | undefined {
+  if (callerCall(n)) return { caller: true };
+  const v = constantOf(n);
+  if (v !== undefined) return { value: v };
+  const e = bareValue(n);
+  const ref = columnRef(e);
+  if (ref && ref.qual === undefined) return bind.get(ref.name);
+  if (typeof e?.ParamRef?.number === 'number') return bind.get(`$${e.ParamRef.number}`);
+  return undefined;
+}
+
+/** The input parameters of a function, in order (lower-case names; `$n` always). */
+function inputParams(g: Func): string[][] {
+  const out: string[][] = [];
+  for (const x of g.stmt.node?.parameters ?? []) {
+    const p = x?.FunctionParameter;
+    if (p?.mode === 'FUNC_PARAM_OUT' || p?.mode === 'FUNC_PARAM_TABLE') continue;
+    out.push([`$${out.length + 1}`, ...(typeof p?.name === 'string' ? [p.name.toLowerCase()] : [])]);
+  }
+  return out;
+}
+
+/** The relations of a FROM list by the names the query uses for them (alias or name), plain tables and joins only. */
+function fromTables(model: Model, from: Node[] | undefined): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  const add = (item: Node): boolean => {
+    if (item?.RangeVar) {
+      const rv = item.RangeVar;
+      out.set((rv.alias?.aliasname ?? rv.relname).toLowerCase(), model.relKey(rv));
+      return true;
+    }
+    if (item?.JoinExpr) return add(item.JoinExpr.larg) && add(item.JoinExpr.rarg);
+    return false;
+  };
+  for (const item of from ?? []) if (!add(item)) return undefined;
+  return out.size ? out : undefined;
+}
+
+/** The table a column of a query over `tables` belongs to: its qualifier's, or the only one. */
+function tableOf(tables: ReadonlyMap<string, string>, ref: { qual?: string; name: string }): string | undefined {
+  if (ref.qual !== undefined) return tables.get(ref.qual);
+  return tables.size === 1 ? [...tables.values()][0] : undefined;
+}
+
+/** `col = x`, `x = col`, `col IN (…)`, `col = ANY (ARRAY[…])`, a bare boolean column: the column and what it is compared with. */
+function comparison(c: Node): { ref: { qual?: string; name: string }; sides: Node[] } | undefined {
+  const ref0 = columnRef(c);
+  if (ref0) return { ref: ref0, sides: [{ A_Const: { boolval: { boolval: true } } }] };
+  const e = c?.A_Expr;
+  if (!e || e.name?.length !== 1 || e.name[0]?.String?.sval !== '=') return undefined;
+  if (e.kind === 'AEXPR_OP') {
+    for (const [a, b] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]]) {
+      const ref = columnRef(a);
+      if (ref) return { ref, sides: [b] };
+    }
+  }
+  const ref = columnRef(e.lexpr);
+  if (!ref) return undefined;
+  if (e.kind === 'AEXPR_IN' && Array.isArray(e.rexpr?.List?.items)) return { ref, sides: e.rexpr.List.items };
+  if (e.kind === 'AEXPR_OP_ANY' && Array.isArray(bareValue(e.rexpr)?.A_ArrayExpr?.elements)) return { ref, sides: bareValue(e.rexpr).A_ArrayExpr.elements };
+  return undefined;
+}
+
+/** A check as found, before its policy is known; `at`: where the helper call compared with the constants is. */
+type Found = Omit<Check, 'policy' | 'via'> & { at?: number };
+
+/** The checks a query makes: a row of one of its tables keyed by the caller (an AND-ed `key = caller`) with `column` compared with constants. */
+function selectChecks(model: Model, sel: Node, bind: ReadonlyMap<string, Bound>, out: Found[]): void {
+  const tables = sel?.fromClause ? fromTables(model, sel.fromClause) : undefined;
+  if (!tables) return;
+  const keys = new Map<string, string>();
+  const values: Array<{ table: string; column: string; values: Set<string> }> = [];
+  for (const c of conjuncts(sel.whereClause)) {
+    const cmp = comparison(c);
+    const table = cmp && tableOf(tables, cmp.ref);
+    if (!cmp || !table) continue;
+    const bound = cmp.sides.map((x) => boundOf(x, bind));
+    if (bound.length === 1 && bound[0] && 'caller' in bound[0]) keys.set(table, cmp.ref.name);
+    else if (bound.every((b) => b && 'value' in b)) values.push({ table, column: cmp.ref.name, values: new Set(bound.map((b) => (b as { value: string }).value)) });
+  }
+  for (const v of values) {
+    const key = keys.get(v.table);
+    if (key !== undefined && key !== v.column) out.push({ table: v.table, key, column: v.column, values: v.values });
+  }
+}
+
+/**
+ * A helper that returns a column of the caller's row (`SELECT role FROM profiles WHERE id =
+ * _uid`, `get_my_role()`): the table, key and column, for a comparison of its result with constants.
+ */
+function returnedColumn(model: Model, g: Func, bind: ReadonlyMap<string, Bound>): Omit<Found, 'values'> | undefined {
+  if (!g.body || g.body.errors.length || g.body.lexical) return undefined;
+  let found: Omit<Found, 'values'> | undefined;
+  for (const s of g.body.statements) {
+    if (s.kind !== 'SelectStmt') return undefined;
+    let sel = s.node;
+    const only = sel?.targetList?.length === 1 ? sel.targetList[0]?.ResTarget?.val : undefined;
+    // (RETURN (SELECT role FROM …))
+    if (!sel?.fromClause && only?.SubLink?.subLinkType === 'EXPR_SUBLINK') sel = only.SubLink.subselect?.SelectStmt;
+    if (!sel?.fromClause) continue;
+    if (found || sel.targetList?.length !== 1) return undefined;
+    const tables = fromTables(model, sel.fromClause);
+    const ref = columnRef(sel.targetList[0]?.ResTarget?.val);
+    const table = tables && ref && tableOf(tables, ref);
+    if (!table || !ref) return undefined;
+    for (const c of conjuncts(sel.whereClause)) {
+      const cmp = comparison(c);
+      const b = cmp?.sides.length === 1 ? boundOf(cmp.sides[0], bind) : undefined;
+      if (cmp && b && 'caller' in b && tableOf(tables!, cmp.ref) === table) found = { table, key: cmp.ref.name, column: ref.name };
+    }
+    if (!found) return undefined;
+  }
+  return found;
+}
+
+/** The bindings of a workspace function's parameters to what a call passes (the caller, constants). */
+function bindCall(g: Func, args: Node[], bind: ReadonlyMap<string, Bound>): Map<string, Bound> {
+  const inner = new Map<string, Bound>();
+  inputParams(g).forEach((names, i) => {
+    // (a parameter left to its default: is_admin(_uid uuid DEFAULT auth.uid()))
+    const x = i < args.length ? args[i] : g.stmt.node?.parameters?.filter((p: Node) => p?.FunctionParameter?.mode !== 'FUNC_PARAM_OUT' && p?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE')[i]?.FunctionParameter?.defexpr;
+    const b = x === undefined ? undefined : boundOf(x, bind);
+    if (b) for (const n of names) inner.set(n, b);
+  });
+  return inner;
+}
+
+/**
+ * `helper(…) = 'admin'` / `helper(…) IN (…)`, the helper returning a column of the caller's row
+ * (returnedColumn): that column compared with the constants, and where the call is.
+ */
+function resultComparison(model: Model, e: Node, bind: ReadonlyMap<string, Bound>, out: Found[]): void {
+  const sides: Array<[Node, Node[]]> = [];
+  if (e.kind === 'AEXPR_OP' && e.name?.length === 1 && e.name[0]?.String?.sval === '=') sides.push([e.lexpr, [e.rexpr]], [e.rexpr, [e.lexpr]]);
+  else if (e.kind === 'AEXPR_IN' && Array.isArray(e.rexpr?.List?.items)) sides.push([e.lexpr, e.rexpr.List.items]);
+  for (const [call, others] of sides) {
+    const c = bareValue(call)?.FuncCall;
+    const values = others.map((x) => boundOf(x, bind));
+    if (!c || !values.every((x) => x && 'value' in x)) continue;
+    const g = model.findFunction(nameParts(c.funcname), (c.args ?? []).length);
+    const r = g && returnedColumn(model, g, bindCall(g, c.args ?? [], bind));
+    if (r) out.push({ ...r, values: new Set(values.map((x) => (x as { value: string }).value)), at: c.location });
+  }
+}
+
+/** The checks an expression makes: in its sub-selects, through comparisons of helper results, and in the helpers it calls (three deep). */
+function checksIn(model: Model, node: Node, bind: ReadonlyMap<string, Bound>, depth: number, out: Found[]): void {
+  walk(node, (k, v) => {
+    if (k === 'SelectStmt') selectChecks(model, v, bind, out);
+    else if (k === 'A_Expr') resultComparison(model, v, bind, out);
+    return undefined;
+  });
+  if (depth >= 3) return;
+  for (const c of callsIn(node)) {
+    const g = model.findFunction(c.name, c.args.length);
+    if (!g?.body || g.body.errors.length || g.body.lexical) continue;
+    const inner = bindCall(g, c.args, bind);
+    for (const s of g.body.statements) checksIn(model, s.kind === 'SelectStmt' ? { SelectStmt: s.node } : s.node, inner, depth + 1, out);
+  }
+}
+
+/** Per model: the checks of the active policies, by table. */
+function policyChecks(model: Model): ReadonlyMap<string, Check[]> {
+  return memoModel(model, 'definer-grants-caller-role', (m) => {
+    const out = new Map<string, Check[]>();
+    for (const row of activeRows(m)) {
+      for (const e of row.exprs) {
+        const found: Found[] = [];
+        const text = textOfFile(m, e.file);
+        // (each helper call on its own, to name it in the message)
+        for (const c of callsIn(e.node)) {
+          const g = m.findFunction(c.name, c.args.length);
+          if (!g) continue;
+          const before = found.length;
+          checksIn(m, { FuncCall: c.node }, new Map(), 0, found);
+          const via = c.location >= 0 ? callText(text, c.location) : undefined;
+          for (const f of found.splice(before)) add(out, { ...f, policy: row.policy, ...(via ? { via } : {}) });
+        }
+        walk(e.node, (k, v) => {
+          if (k === 'SelectStmt') selectChecks(m, v, new Map(), found);
+          else if (k === 'A_Expr') resultComparison(m, v, new Map(), found);
+          return undefined;
+        });
+        for (const f of found) {
+          const via = f.at !== undefined && f.at >= 0 ? callText(text, f.at) : undefined;
+          add(out, { ...f, policy: row.policy, ...(via ? { via } : {}) });
+        }
+      }
+    }
+    return out;
+  });
+}
+
+function add(out: Map<string, Check[]>, c: Check): void {
+  const list = out.get(c.table);
+  if (list) list.push(c);
+  else out.set(c.table, [c]);
+}
+
+/** A call as written, from its name to its closing parenthesis (one line, cut at 80 characters). */
+function callText(text: string, at: number): string | undefined {
+  const open = text.indexOf('(', at);
+  if (open < 0) return undefined;
+  let depth = 0;
+  for (let i = open; i < text.length && i < open + 400; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')' && --depth === 0) {
+      const s = text.slice(at, i + 1).replace(/\s+/g, ' ');
+      return s.length > 80 ? undefined : s;
+    }
+  }
+  return undefined;
+}
+
+/** A write of the function that ties the caller to a constant: the table, the key column set to the caller, and the column set to the constant. */
+interface Write {
+  stmt: Statement;
+  table: string;
+  key: string;
+  column: string;
+  value: string;
+  verb: 'inserts' | 'upserts' | 'updates';
+}
+
+/** The INSERTs (plain or ON CONFLICT) and UPDATEs of the body that set a column to the caller, and another to a constant, with nothing that gates the row (no FROM, no WHERE but `key = caller`). */
+function writesOf(model: Model, f: Func, callerVars: ReadonlySet<string>): Write[] {
+  const out: Write[] = [];
+  const bind = new Map<string, Bound>([...callerVars].map((v) => [v, { caller: true }] as const));
+  for (const s of f.body?.statements ?? []) {
+    const n = s.node;
+    if (s.kind === 'InsertStmt' && n?.relation && Array.isArray(n.cols)) {
+      const sel = n.selectStmt?.SelectStmt;
+      if (!sel || sel.fromClause || sel.whereClause) continue;
+      const rows: Node[][] = sel.valuesLists ? sel.valuesLists.map((l: Node) => l?.List?.items ?? []) : sel.targetList ? [sel.targetList.map((t: Node) => t?.ResTarget?.val)] : [];
+      const cols: string[] = n.cols.map((c: Node) => String(c?.ResTarget?.name ?? '').toLowerCase());
+      const verb = n.onConflictClause ? 'upserts' : 'inserts';
+      for (const row of rows) {
+        if (row.length !== cols.length) continue;
+        const bound = row.map((x) => boundOf(x, bind));
+        const key = cols.find((_, i) => bound[i] && 'caller' in bound[i]!);
+        if (key === undefined) continue;
+        cols.forEach((c, i) => {
+          const b = bound[i];
+          if (b && 'value' in b) out.push({ stmt: s, table: model.relKey(n.relation), key, column: c, value: b.value, verb });
+        });
+      }
+    } else if (s.kind === 'UpdateStmt' && n?.relation && !n.fromClause && n.whereClause && !hasSubLink(n.whereClause)) {
+      let key: string | undefined;
+      let other = false;
+      for (const c of conjuncts(n.whereClause)) {
+        const cmp = comparison(c);
+        const b = cmp?.sides.length === 1 ? boundOf(cmp.sides[0], bind) : undefined;
+        if (cmp && b && 'caller' in b) key = cmp.ref.name;
+        else if (!(cmp && b)) other = true;
+      }
+      if (key === undefined || other) continue;
+      for (const t of n.targetList ?? []) {
+        const r = t?.ResTarget;
+        const v = r && !r.indirection ? constantOf(r.val) : undefined;
+        if (v !== undefined) out.push({ stmt: s, table: model.relKey(n.relation), key, column: String(r.name).toLowerCase(), value: v, verb: 'updates' });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether the function's other statements check nothing but that the caller is signed in: its
+ * conditions are `<caller> IS NULL` / `IS NOT NULL` tests (IF uid IS NULL THEN RETURN), and nothing
+ * calls a function of the workspace (an is_admin() that raises). Any other IF, loop or PERFORM
+ * may gate the write (IF NOT is_admin() THEN RAISE, a "first user becomes admin" count).
+ */
+function checksOnlySignedIn(model: Model, f: Func, writes: ReadonlySet<Statement>, callerVars: ReadonlySet<string>): boolean {
+  const bind = new Map<string, Bound>([...callerVars].map((v) => [v, { caller: true }] as const));
+  for (const s of f.body!.statements) {
+    if (writes.has(s)) continue;
+    if (callsIn(s.node).some((c) => c.name[0]?.toLowerCase() !== 'auth' && model.findFunction(c.name, c.args.length))) return false;
+    if (f.language !== 'plpgsql' || s.kind !== 'SelectStmt' || s.assigns?.length || s.reported) continue;
+    // (an IF, ELSIF, WHILE or CASE condition, or a PERFORM)
+    const t = s.node?.targetList?.length === 1 && !s.node.fromClause ? s.node.targetList[0]?.ResTarget?.val : undefined;
+    const b = t?.NullTest ? boundOf(t.NullTest.arg, bind) : undefined;
+    if (!(b && 'caller' in b)) return false;
+  }
+  return true;
+}
+
+export const definerGrantsCallerRole = defineRule({
+  meta: {
+    id: 'definer-grants-caller-role',
+    description:
+      "A SECURITY DEFINER function that roles under row-level security may call writes a row tying the caller (auth.uid()) to a constant the policies treat as a privilege (INSERT INTO user_roles VALUES (auth.uid(), 'admin')) without checking that the caller may have it: any signed-in user makes themselves admin.",
+    severity: 'error',
+    category: 'security',
+    fixKind: 'none',
+    guards:
+      'A SECURITY DEFINER function runs as its owner, which row-level security does not stop; any role holding EXECUTE calls it (PUBLIC holds it unless revoked; on Supabase anon and authenticated call functions in public as RPCs): a row it writes for the caller is written for every caller.',
+  },
+  check({ model, report }) {
+    const checks = policyChecks(model);
+    if (checks.size === 0) return;
+    for (const f of functionLists(model).definers) {
+      if (!f.securityDefiner || f.returnsTrigger || !f.body || f.body.errors.length || f.body.lexical || f.body.dynamicExecutes.length) continue;
+      if (f.language !== 'plpgsql' && f.language !== 'sql') continue;
+      if (![...f.writes].some((k) => checks.has(k))) continue;
+      const callerVars = new Set<string>();
+      for (const [v, c] of contextVariables(f)) if (c.kind === 'auth.uid()') callerVars.add(v);
+      const writes = writesOf(model, f, callerVars);
+      const hits = writes.map((w) => ({ w, trusted: (checks.get(w.table) ?? []).filter((c) => c.key === w.key && c.column === w.column && c.values.has(w.value)) })).filter((h) => h.trusted.length);
+      if (hits.length === 0 || !checksOnlySignedIn(model, f, new Set(writes.map((w) => w.stmt)), callerVars)) continue;
+      const { w, trusted } = hits[0]!;
+      const t = model.tables.get(w.table);
+      const callers = callersOf(model, f, [...new Set([w.table, ...trusted.map((c) => c.policy.table)])].map((k) => model.tables.get(k)).filter((x): x is Table => !!x));
+      // (anon has no auth.uid(): the row it would write is no one's)
+      if (!callers || callers.roles.every((r) => r === 'anon')) continue;
+      const name = t ? tableName(model, t, f.created) : w.table;
+      const value = /^(true|false)$/.test(w.value) ? w.value : `'${w.value}'`;
+      const policies = [...new Map(trusted.map((c) => [c.policy, c])).values()];
+      const named = policies
+        .slice(0, 2)
+        .map((c) => `"${c.policy.name}" on ${c.policy.table}${c.via ? ` (${c.via})` : ''}`)
+        .join(policies.length > 2 ? ', ' : ' and ');
+      const more = policies.length > 2 ? ` and ${policies.length - 2} more` : '';
+      const sql = `${f.isProcedure ? 'PROCEDURE' : 'FUNCTION'} ${signatureSql(f)}`;
+      report({
+        file: f.created.file,
+        start: w.stmt.start,
+        end: w.stmt.end,
+        message:
+          `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} ${w.verb} a row of ${name} with ${w.key} = the caller and ${w.column} = ${value}, for whoever calls it, and ${callers.text} can call it${model.supabase ? ' (on Supabase, as an RPC of the Data API)' : ''}: ` +
+          `it runs as its owner, so the policies of ${name} do not stop the write, and it checks at most that the caller is signed in. ` +
+          `Policies trust that row: ${named}${more} admit a user whose ${name} row has ${w.column} = ${value}, so any signed-in user who calls it is then admitted by each of them. ` +
+          `Check the caller's privilege in the function before the write (raise unless the caller already holds it, or unless no row holds it yet for a first-user bootstrap), or revoke EXECUTE from the API roles (REVOKE EXECUTE ON ${sql} FROM ${callers.revoke.join(', ')}) and call it only from a trusted backend.`,
+        related: policies.slice(0, 2).map((c) => ({ ...c.policy.nameLoc, message: `policy "${c.policy.name}" admits a user whose ${name} row has ${w.column} = ${value}` })),
+        fixes: [],
+      });
+    }
+  },
+});
