@@ -6,7 +6,6 @@ import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
 import { COMMAND_PRIVILEGES, privilegesOf, PSEUDO_ROLES } from '../analysis/privileges.js';
 import type { Model, Table } from '../analysis/model.js';
-import type { Config } from '../analysis/config.js';
 
 /** The roles the workspace's policies name (not PUBLIC), subject to RLS: their queries are meant to be filtered. */
 function policySubjects(model: Model): string[] {
@@ -94,17 +93,6 @@ function apiReach(model: Model, t: Table): string | undefined {
  * twice: by name (the platform's grant) and through PUBLIC (PostgreSQL's): it loses it only when
  * REVOKEs take both (MakerKit revokes from anon and from public); elsewhere, usesSchema.
  */
-/**
- * Where the table is, as the finding says it: "the exposed schema" where an API serves it (a
- * Supabase project, or its config.toml), else the setting that lists the schema (a plain
- * PostgreSQL backend has no API layer: darna's, saas-analytics-dashboard's tables).
- */
-function exposedPhrase(model: Model, config: Config, schema: string): string {
-  const why = exposedWhy(config, schema);
-  if (why || model.supabase || onSupabasePlatform(model)) return `is in the exposed schema "${schema}"${why}`;
-  return `is in schema "${schema}", one the exposedSchemas setting lists (schemas whose tables must have row-level security),`;
-}
-
 function apiUsesSchema(model: Model, schema: string, role: string): boolean {
   if (schema !== 'public') return usesSchema(model, schema, role);
   let direct = true;
@@ -192,7 +180,7 @@ export const rlsNotEnabled = defineRule({
             // (read-only: a catalog every tenant shares, fundament's kubernetes_versions, is fine as it is)
             (granted.privileges.length === 1 && granted.privileges[0] === 'SELECT' ? 'whichever tenant or user a row belongs to, if rows belong to one (a catalog every tenant shares has none). ' : 'whatever tenant or user it belongs to. ') +
             `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE) with policies for ${granted.role}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
-          : `Table ${t.key} ${exposedPhrase(model, config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}: ` +
+          : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}: ` +
             `${apiReach(model, t) ?? (model.supabase ? 'every role granted access to it reads and writes all rows' : 'the migrations give no role but its owner (or one that bypasses RLS) access to it, yet any role granted access elsewhere or later reads and writes all rows')}, and no policy can filter them. ` +
             `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
         // (for a table granted to the policies' role, not enabling it: without its policies, that
