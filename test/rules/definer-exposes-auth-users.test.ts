@@ -4,7 +4,7 @@
 // calls fail with 42501, and the Valid forms give each caller its own row or a number.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
@@ -274,4 +274,71 @@ test("err (message): an e-mail read INTO a variable that only goes into an audit
     await q('RESET ROLE');
     assert.equal((await q('SELECT count(*)::int AS n FROM auth.users'))[0]!.n, 0, "anon deleted B's account");
   });
+});
+
+// Calibration cal46 (vip-drive-florida's get_or_create_passenger_profile): the e-mail and name
+// read from auth.users only go into a new passengers row, whose RETURNING id (its default) is what
+// the function returns; passengers' policy shows the row only to its user. The message said the
+// caller could read other users' email and full_name.
+const PASSENGER_SQL = `CREATE TABLE public.passengers (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid UNIQUE, full_name text NOT NULL, email text NOT NULL);
+ALTER TABLE public.passengers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.passengers FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.get_or_create_passenger_profile(p_user_id uuid) RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_id uuid; v_email text; v_name text; BEGIN
+  SELECT id INTO v_id FROM public.passengers WHERE user_id = p_user_id; IF v_id IS NOT NULL THEN RETURN v_id; END IF;
+  SELECT email, coalesce(raw_user_meta_data->>'full_name', email) INTO v_email, v_name FROM auth.users WHERE id = p_user_id;
+  INSERT INTO public.passengers (user_id, full_name, email) VALUES (p_user_id, v_name, v_email) RETURNING id INTO v_id; RETURN v_id; END $$;
+`;
+
+/** Supabase's platform (auth stub, default privileges on public's tables and functions), auth.users with A and B, then the SQL. */
+async function onPlatform(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), raw_user_meta_data jsonb); REVOKE ALL ON auth.users FROM PUBLIC`);
+  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role');
+  await q(sql);
+  await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com', '{"full_name": "Ann"}'), ('${TENANT_B}', 'b@example.com', '{"full_name": "Bob"}')`);
+}
+
+test("ok: auth.users' email and name read INTO variables that only go into a new row whose RETURNING id is returned (vip-drive-florida): not reported; PGlite: user A gets a uuid for B's id, no passengers row, and 23502 for an id without account", async () => {
+  const file = 'supabase/migrations/20250101000000_passengers.sql';
+  assert.deepEqual(lintFiles([{ file, text: PASSENGER_SQL }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, PASSENGER_SQL);
+    await asUserA(q);
+    const [row] = await q(`SELECT public.get_or_create_passenger_profile('${TENANT_B}') AS r`);
+    assert.match(String(row!.r), /^[0-9a-f]{8}-[0-9a-f]{4}-/, 'a uuid, a passengers.id');
+    assert.notEqual(row!.r, TENANT_B);
+    assert.deepEqual(await q('SELECT * FROM public.passengers'), [], "B's new row, with B's email, is not A's to read");
+    const none = await tryQuery(q, `SELECT public.get_or_create_passenger_profile('00000000-0000-0000-0000-0000000000ff')`);
+    assert.equal(none.ok ? 'ok' : none.error.code, '23502', 'an id without account: NOT NULL (at most whether the account exists)');
+    await q('RESET ROLE');
+    assert.deepEqual(await q(`SELECT email FROM public.passengers WHERE id = '${row!.r}'`), [{ email: 'b@example.com' }]);
+  });
+});
+
+test("err: the same insert returning what it wrote (RETURNING full_name), a trigger's copy, or a variable returned as it is (RETURN v;) hands auth.users' data back; PGlite: user A gets B's name and email", async () => {
+  const file = 'supabase/migrations/20250101000000_passengers.sql';
+  const name = PASSENGER_SQL.replace('RETURNS uuid', 'RETURNS text').replace('RETURNING id INTO v_id; RETURN v_id;', 'RETURNING full_name INTO v_name; RETURN v_name;');
+  const trigger = PASSENGER_SQL.replace('email text NOT NULL)', 'email text NOT NULL, handle text)').replace('RETURNS uuid', 'RETURNS text').replace('RETURNING id INTO v_id; RETURN v_id;', 'RETURNING handle INTO v_name; RETURN v_name;') +
+    `CREATE FUNCTION public.passenger_handle() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.handle := NEW.email; RETURN NEW; END $$;
+CREATE TRIGGER passenger_handle BEFORE INSERT ON public.passengers FOR EACH ROW EXECUTE FUNCTION public.passenger_handle();
+`;
+  const plain = `CREATE FUNCTION public.email_of(p uuid) RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+DECLARE v text; BEGIN SELECT email INTO v FROM auth.users WHERE id = p; RETURN v; END $$;
+`;
+  for (const [sql, call, want] of [
+    [name, 'get_or_create_passenger_profile', 'Bob'],
+    [trigger, 'get_or_create_passenger_profile', 'b@example.com'],
+    [plain, 'email_of', 'b@example.com'],
+  ] as const) {
+    const { mine } = lintFiles([{ file, text: sql }], ID);
+    assert.equal(mine.length, 1, call);
+    assert.match(mine[0]!.message, /returns data \((email|email, raw_user_meta_data->>'full_name')\) of rows of auth\.users/);
+    await inRollback(await getDb(), async (q) => {
+      await onPlatform(q, sql);
+      await asUserA(q);
+      assert.deepEqual(await q(`SELECT public.${call}('${TENANT_B}') AS r`), [{ r: want }]);
+    });
+  }
 });

@@ -1,7 +1,7 @@
-import type { Func, Model } from '../analysis/model.js';
+import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
 import { constValue } from '../analysis/ast.js';
-import { sval, walk } from '../analysis/parse.js';
-import type { Node } from '../analysis/types.js';
+import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
+import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { callersOf, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
@@ -26,31 +26,91 @@ function namesVariable(node: unknown, vars: ReadonlySet<string>): boolean {
 }
 
 /**
+ * The variables a PL/pgSQL `RETURN v;` or `RETURN NEXT v;` hands back: PL/pgSQL keeps a lone
+ * variable as a variable, not an expression, so the body's statements do not show it (read from
+ * the body's text, its comments left out).
+ */
+function returnedVariables(f: Func): Set<string> {
+  const text = sval(defElems(f.stmt.node?.options).get('as')?.arg?.List?.items?.[0]);
+  const out = new Set<string>();
+  if (typeof text !== 'string') return out;
+  for (const m of stripComments(text).matchAll(/\bRETURN\s+(?:NEXT\s+)?([A-Za-z_][\w$]*)\s*;/gi)) out.add(m[1]!.toLowerCase());
+  return out;
+}
+
+/**
+ * Whether an INSERT or UPDATE … RETURNING … INTO, whose values name the variables, may return
+ * their values. It does not when RETURNING names none of them and only columns the statement
+ * does not set from them, of a table the model knows, defined in its CREATE TABLE, not generated,
+ * and with no trigger on that command (a trigger or a generated column may copy a value into the
+ * column returned). vip-drive-florida's get_or_create_passenger_profile inserts the e-mail and
+ * name it read from auth.users into passengers `RETURNING id INTO v_id` and returns v_id, a new
+ * passengers.id: the caller gets a uuid, and passengers' policy shows the row only to its user
+ * (PGlite). A WHERE, FROM, ON CONFLICT or query naming them may choose the rows returned: kept.
+ */
+function writeReturnsVariables(model: Model, s: Statement, vars: ReadonlySet<string>): boolean {
+  const n = s.node;
+  const returning: Node[] = n?.returningClause?.exprs ?? n?.returningList ?? [];
+  if (s.kind === 'DeleteStmt' || namesVariable(returning, vars) || namesVariable([n?.whereClause, n?.fromClause, n?.onConflictClause, n?.withClause], vars)) return true;
+  // the columns set from the variables
+  const set = new Set<string>();
+  if (s.kind === 'InsertStmt') {
+    const select = n.selectStmt?.SelectStmt;
+    const cols: string[] = (n.cols ?? []).map((c: Node) => String(c?.ResTarget?.name));
+    if (!select?.valuesLists || select.targetList || select.fromClause || cols.length === 0) return true;
+    for (const row of select.valuesLists) {
+      const items: Node[] = row?.List?.items ?? [];
+      for (let i = 0; i < items.length; i++) if (namesVariable(items[i], vars)) set.add(cols[i] ?? '*');
+    }
+  } else if (s.kind === 'UpdateStmt') {
+    for (const t of n.targetList ?? []) if (namesVariable(t, vars)) set.add(String(t?.ResTarget?.name));
+  } else return true;
+  if (set.has('*')) return true;
+  const table = model.tables.get(model.relKey(n.relation));
+  if (!table || table.triggers.some((t) => t.events & (s.kind === 'InsertStmt' ? TRIGGER_INSERT : TRIGGER_UPDATE))) return true;
+  const alias = String(n.relation?.alias?.aliasname ?? n.relation?.relname);
+  const defs = new Map<string, Node>();
+  for (const e of table.stmt.kind === 'CreateStmt' ? (table.stmt.node?.tableElts ?? []) : []) if (e?.ColumnDef?.colname) defs.set(String(e.ColumnDef.colname), e.ColumnDef);
+  let tainted = false;
+  walk(returning, (k, v) => {
+    if (tainted || k !== 'ColumnRef') return;
+    const fields: Node[] = v.fields ?? [];
+    const col = sval(fields[fields.length - 1]);
+    // (`*`, the row itself, or a column set from the variables, added later or generated)
+    if (col === undefined || (fields.length === 1 && col === alias) || set.has(col)) tainted = true;
+    else if (!defs.has(col) || (defs.get(col)!.constraints ?? []).some((c: Node) => c?.Constraint?.contype === 'CONSTR_GENERATED')) tainted = true;
+  });
+  return tainted;
+}
+
+/**
  * PL/pgSQL: whether what `SELECT … INTO vars FROM auth.users` puts in its variables can reach the
  * caller. It cannot when the variables (and those assigned from them, transitively) are used only
- * to write into tables (an audit row: `INSERT INTO deletion_log VALUES (_email)`), and are not OUT
- * parameters and FOUND is not looked at: the function then returns none of it. Any other use (a
+ * to write into tables (an audit row: `INSERT INTO deletion_log VALUES (_email)`; a new row whose
+ * RETURNING gives back none of them: writeReturnsVariables), and are not OUT parameters or
+ * returned, and FOUND is not looked at: the function then returns none of it. Any other use (a
  * RETURN, a RAISE, a condition, a call) counts as reaching the caller.
  */
-function intoReachesCaller(f: Func, into: readonly string[]): 'value' | 'match' | false {
-  const outs = new Set<string>();
+function intoReachesCaller(model: Model, f: Func, into: readonly string[]): 'value' | 'match' | false {
+  const outs = returnedVariables(f);
   for (const x of f.stmt.node?.parameters ?? []) {
     const prm = x?.FunctionParameter;
     if (prm && typeof prm.name === 'string' && (prm.mode === 'FUNC_PARAM_OUT' || prm.mode === 'FUNC_PARAM_INOUT' || prm.mode === 'FUNC_PARAM_TABLE')) outs.add(prm.name.toLowerCase());
   }
   const tainted = new Set(into);
   const stmts = f.body?.statements ?? [];
+  const WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
   for (let grew = true; grew; ) {
     grew = false;
     for (const s of stmts) {
       if (!s.assigns || s.assigns.every((v) => tainted.has(v)) || !namesVariable(s.node, tainted)) continue;
+      if (WRITES.has(s.kind) && !writeReturnsVariables(model, s, tainted)) continue;
       for (const v of s.assigns) tainted.add(v);
       grew = true;
     }
   }
   if ([...tainted].some((v) => outs.has(v))) return 'value';
   if (stmts.some((s) => namesVariable(s.node, new Set(['found'])))) return 'value';
-  const WRITES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
   let match = false;
   for (const s of stmts) {
     if (s.assigns || WRITES.has(s.kind) || !namesVariable(s.node, tainted)) continue;
@@ -73,7 +133,7 @@ function intoReachesCaller(f: Func, into: readonly string[]): 'value' | 'match' 
  * `count(*)`, `PERFORM 1 FROM auth.users …` (esports-bet-beacon's check_registration_duplicates,
  * which tells whether an e-mail address has an account).
  */
-function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boolean; none?: boolean } {
+function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; existence: boolean; none?: boolean } {
   const body = f.body;
   if (!body || body.lexical) return { cols: undefined, existence: false };
   const out = new Set<string>();
@@ -92,7 +152,7 @@ function authUsersColumns(f: Func): { cols: string[] | undefined; existence: boo
     if (aliases.size === 0) continue;
     // (`SELECT email INTO _email FROM auth.users …` whose variable only goes into an audit row)
     if (s.assigns?.length && body.language === 'plpgsql') {
-      const reaches = intoReachesCaller(f, s.assigns);
+      const reaches = intoReachesCaller(model, f, s.assigns);
       if (!reaches) {
         kept++;
         continue;
@@ -175,7 +235,7 @@ export const definerExposesAuthUsers = defineRule({
       const writes = f.writes.has(AUTH_USERS);
       const readsOwn = returnsRowData(f) && readsAsOwner(model, f).has(AUTH_USERS);
       // (the columns it reads, where the body names them: mentopanda's author credit reads two metadata keys, not the email)
-      const { cols, existence, none } = readsOwn ? authUsersColumns(f) : { cols: undefined, existence: false, none: false };
+      const { cols, existence, none } = readsOwn ? authUsersColumns(model, f) : { cols: undefined, existence: false, none: false };
       // (what it reads only goes into a table, an audit row: it returns none of it)
       const reads = readsOwn && !none;
       if (!writes && !reads) continue;
