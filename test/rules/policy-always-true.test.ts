@@ -457,3 +457,39 @@ CREATE POLICY "Service role all" ON public.feedback FOR ALL TO service_role USIN
     assert.equal(rows[0]!.rolbypassrls, true);
   });
 });
+
+test("err: Supabase: the literal cast as pg_dump and supabase db diff write it, auth.role() = 'authenticated'::text (victoria-aquaculture's pesapal_transactions), is the same condition: A's UPDATE with no WHERE moves B's payment to A's order; bucket_id = 'avatars'::text is the bucket", async () => {
+  const sql = `CREATE TABLE public.orders (id uuid PRIMARY KEY, user_id uuid NOT NULL);
+CREATE INDEX ON public.orders (user_id);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_own ON public.orders FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE public.payments (id uuid PRIMARY KEY, order_id uuid NOT NULL REFERENCES public.orders(id), status text NOT NULL);
+CREATE INDEX ON public.payments (order_id);
+ALTER TABLE public.payments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY payments_select ON public.payments FOR SELECT TO authenticated
+  USING (order_id IN (SELECT id FROM public.orders WHERE user_id = (select auth.uid())));
+CREATE POLICY payments_update ON public.payments FOR UPDATE TO authenticated
+  USING ((select auth.role()) = 'authenticated'::text)
+  WITH CHECK (order_id IN (SELECT id FROM public.orders WHERE user_id = (select auth.uid())));`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_payments.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "payments_update" on public\.payments \(FOR UPDATE\) admits every row: its USING is true for every request of authenticated whatever the row/);
+  const orderA = '00000000-0000-0000-0000-0000000000a1';
+  const orderB = '00000000-0000-0000-0000-0000000000b1';
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(AUTH_ROLE_SQL);
+    await q(sqlOf(ws));
+    await q(`INSERT INTO public.orders VALUES ('${orderA}', '${TENANT_A}'), ('${orderB}', '${TENANT_B}');
+      INSERT INTO public.payments VALUES (gen_random_uuid(), '${orderB}', 'COMPLETED');
+      GRANT SELECT, UPDATE ON public.orders, public.payments TO authenticated`);
+    await q(actAs(TENANT_A, { role: 'authenticated' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.payments'), 0, "A reads no payment of B's");
+    // (an UPDATE reading no column: the SELECT policies are not applied to it)
+    assert.equal(await affected(q, `UPDATE public.payments SET order_id = '${orderA}'`), 1, "A's UPDATE moves B's payment to A's order");
+    assert.equal(await count(q, 'public.payments'), 1, 'which A now reads as theirs');
+  });
+  const storage = `CREATE POLICY avatars_update ON storage.objects FOR UPDATE TO authenticated USING (bucket_id = 'avatars'::text);`;
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_avatars.sql', text: storage }], ID).mine.length, 1);
+});

@@ -41,11 +41,12 @@ export function trueForRole(model: Model, n: Node, role: string, depth = 0): boo
   if (x && (op === '=' || op === '<>')) {
     if (x.kind === 'AEXPR_OP') {
       const [ask, lit] = asksRole(x.lexpr) ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
-      const v = constValue(lit);
+      // (the literal cast as pg_dump and supabase db diff write it: `'authenticated'::text`, victoria-aquaculture's pesapal_transactions)
+      const v = constValue(bareValue(lit));
       // (`<> 'anon'` is true for another API role: the role claim is always set through the API)
       return asksRole(ask) && typeof v === 'string' && (op === '=' ? v === role : v !== role);
     }
-    if (x.kind === 'AEXPR_IN' && op === '=' && asksRole(x.lexpr)) return ((x.rexpr?.List?.items as Node[]) ?? []).some((v) => constValue(v) === role);
+    if (x.kind === 'AEXPR_IN' && op === '=' && asksRole(x.lexpr)) return ((x.rexpr?.List?.items as Node[]) ?? []).some((v) => constValue(bareValue(v)) === role);
   }
   const t = n?.NullTest;
   return !!t && t.nulltesttype === 'IS_NOT_NULL' && role === 'authenticated' && authCallOf(t.arg) === 'uid';
@@ -76,7 +77,8 @@ export function bucketFilter(c: Node): string[] | undefined {
   const op = x?.name?.length === 1 ? sval(x.name[0]) : undefined;
   if (!x || op !== '=' || (x.kind !== 'AEXPR_OP' && x.kind !== 'AEXPR_IN')) return undefined;
   const [col, v] = columnRef(x.lexpr)?.name === 'bucket_id' ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
-  const values: unknown[] = x.kind === 'AEXPR_IN' ? ((v?.List?.items ?? v) as Node[]).map?.(constValue) ?? [] : [constValue(v)];
+  // (`'avatars'::text`, as pg_dump writes it, is the bucket too)
+  const values: unknown[] = x.kind === 'AEXPR_IN' ? ((v?.List?.items ?? v) as Node[]).map?.((e: Node) => constValue(bareValue(e))) ?? [] : [constValue(bareValue(v))];
   return columnRef(col)?.name === 'bucket_id' && values.length && values.every((b) => typeof b === 'string') ? (values as string[]) : undefined;
 }
 
