@@ -1075,3 +1075,133 @@ CREATE POLICY matches_read ON public.matches FOR SELECT TO authenticated USING (
     assert.deepEqual(await q('SELECT score FROM public.matches'), [{ score: 'theirs' }]);
   });
 });
+
+/** Supabase's auth.email(): the email claim of the request (actAs sets it among the claims). */
+const AUTH_EMAIL_SQL = `CREATE OR REPLACE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS
+  $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email' $$;`;
+
+/** The platform's defaults with auth.email(), the migrations, a booking of A and one of B; then act as user A (a@x.com). */
+async function bookings(q: Q, ws: Workspace): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(AUTH_EMAIL_SQL);
+  await onSupabase(q, ws);
+  await q(`INSERT INTO public.bookings VALUES (1, '${TENANT_A}', 'A ride'), (2, '${TENANT_B}', 'B ride')`);
+  await q(actAs(TENANT_A, { email: 'a@x.com' }));
+  await q('SET ROLE authenticated');
+}
+
+test("err: a row whose existence is the privilege (vip-drive-florida's dispatchers, Invalid example 5: FOR ALL USING (email = auth.email()), bookings trusting EXISTS (… WHERE email = auth.email())), or keyed by user_id: user A inserts their own row, then reads and deletes user B's booking (PGlite)", async () => {
+  const { ws, finding } = invalidFinding(ID, 4);
+  assert.equal(textAt(ws, finding), '"Only dispatchers can access dispatcher table"');
+  assert.match(
+    finding.message,
+    /^Policy "Only dispatchers can access dispatcher table" on public\.dispatchers lets authenticated insert their own row of it checking only their email against who the caller is \(it has no WITH CHECK, so its USING checks new rows\), and having such a row is a privilege: policy "Dispatchers can access all bookings" on public\.bookings admits other users' rows to whoever has a row of public\.dispatchers with their own email .* any user can insert a row of public\.dispatchers with their own email and then read and change the rows of public\.bookings that "Dispatchers can access all bookings" admits, which they were never given\./,
+  );
+  assert.equal(finding.related?.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await bookings(q, ws);
+    assert.deepEqual(await q('SELECT note FROM public.bookings ORDER BY id'), [{ note: 'A ride' }]);
+    await q(`INSERT INTO public.dispatchers (email, full_name) VALUES ('a@x.com', 'A')`);
+    assert.deepEqual(await q('SELECT note FROM public.bookings ORDER BY id'), [{ note: 'A ride' }, { note: 'B ride' }]);
+    assert.deepEqual(await q('DELETE FROM public.bookings WHERE id = 2 RETURNING id'), [{ id: 2 }], "B's booking deleted");
+  });
+  // (keyed by user_id = auth.uid(), trusted through EXISTS or through `auth.uid() IN (SELECT user_id …)`)
+  const base = ws.text(ws.files()[0]!)!;
+  const byUser = base
+    .replace('email text UNIQUE NOT NULL', 'user_id uuid UNIQUE NOT NULL')
+    .replace('USING ((select auth.email()) = email)', 'USING (user_id = (select auth.uid()))')
+    .replace('WHERE email = (select auth.email())', 'WHERE user_id = (select auth.uid())');
+  const byIn = byUser.replace('EXISTS (SELECT 1 FROM public.dispatchers WHERE user_id = (select auth.uid()))', '(select auth.uid()) IN (SELECT user_id FROM public.dispatchers)');
+  assert.notEqual(byIn, byUser);
+  for (const text of [byUser, byIn]) {
+    const linted = lintFiles([{ file: ws.files()[0]!, text }], ID);
+    assert.equal(linted.mine.length, 1);
+    assert.match(linted.mine[0]!.message, /checking only their user_id against who the caller is/);
+    await inRollback(await getDb(), async (q) => {
+      await bookings(q, linted.ws);
+      assert.equal(await count(q, 'public.bookings'), 1);
+      await q(`INSERT INTO public.dispatchers (user_id, full_name) VALUES ('${TENANT_A}', 'A')`);
+      assert.equal(await count(q, 'public.bookings'), 2, "B's booking too");
+    });
+  }
+});
+
+test("ok: a row made only by a trusted path (no INSERT policy: Valid example 5; or a WITH CHECK asking for an invitation or an admin), writers who cannot see their row (INSERT only: the EXISTS never finds it), a trusting condition tied to the caller's own rows, or a row every account gets at sign-up: not reported (PGlite: 42501, and no other booking)", async () => {
+  const valid = lintDocExample(ID, 'valid', 4);
+  assert.equal(valid.mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await bookings(q, valid.ws);
+    await expectPgError(q(`INSERT INTO public.dispatchers (email, full_name) VALUES ('a@x.com', 'A')`), '42501', 'row-level security');
+  });
+  const { ws } = invalidFinding(ID, 4);
+  const file = ws.files()[0]!;
+  const base = ws.text(file)!;
+  const forAll = 'CREATE POLICY "Only dispatchers can access dispatcher table" ON public.dispatchers\n  FOR ALL TO authenticated USING ((select auth.email()) = email);';
+  assert.ok(base.includes(forAll));
+  const variants: Array<[string, string]> = [
+    ['invitation', base.replace(forAll, `CREATE TABLE public.dispatcher_invites (email text PRIMARY KEY);\n${forAll.replace('USING ((select auth.email()) = email);', 'USING ((select auth.email()) = email)\n  WITH CHECK ((select auth.email()) = email AND EXISTS (SELECT 1 FROM public.dispatcher_invites i WHERE i.email = dispatchers.email));')}`)],
+    [
+      'admin',
+      base.replace(
+        forAll,
+        `CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT false $$;\n${forAll.replace('USING ((select auth.email()) = email);', 'USING ((select auth.email()) = email)\n  WITH CHECK ((select auth.email()) = email AND (select public.is_admin()));')}`,
+      ),
+    ],
+    ['insert only', base.replace(forAll, 'CREATE POLICY d ON public.dispatchers FOR INSERT TO authenticated WITH CHECK ((select auth.email()) = email);')],
+    ['own rows', base.replace('USING (EXISTS (SELECT 1 FROM public.dispatchers', 'USING (passenger_id = (select auth.uid()) AND EXISTS (SELECT 1 FROM public.dispatchers')],
+    [
+      'sign-up',
+      `${base}\nCREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$\nBEGIN INSERT INTO public.dispatchers (email, full_name) VALUES (NEW.email, ''); RETURN NEW; END $$;\nCREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();\n`,
+    ],
+  ];
+  for (const [what, text] of variants) {
+    assert.notEqual(text, base, what);
+    const linted = lintFiles([{ file, text }], ID);
+    assert.equal(linted.mine.length, 0, what);
+    if (what !== 'insert only' && what !== 'own rows') continue;
+    await inRollback(await getDb(), async (q) => {
+      await bookings(q, linted.ws);
+      await q(`INSERT INTO public.dispatchers (email, full_name) VALUES ('a@x.com', 'A')`);
+      assert.deepEqual(await q('SELECT note FROM public.bookings ORDER BY id'), [{ note: 'A ride' }], `${what}: the row is inserted, no other booking shows`);
+    });
+  }
+  await inRollback(await getDb(), async (q) => {
+    await bookings(q, lintFiles([{ file, text: variants[0]![1] }], ID).ws);
+    await expectPgError(q(`INSERT INTO public.dispatchers (email, full_name) VALUES ('a@x.com', 'A')`), '42501', 'row-level security');
+  });
+});
+
+test("err: a helper finding the caller through a parameter DEFAULT (suggest-ai-flow's is_admin(user_id uuid DEFAULT auth.uid()) called as is_admin()), or naming its parameter is_admin.user_id: user A sets role = 'admin' on their own profile and reads B's suggestion (PGlite); a default that is not the caller is not", async () => {
+  const file = 'supabase/migrations/20240101000000_admin.sql';
+  const text = (param: string, call: string, def = 'auth.uid()') => `CREATE TABLE public.profiles (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid NOT NULL UNIQUE, role text DEFAULT 'user');
+CREATE TABLE public.suggestions (id bigint PRIMARY KEY, user_id uuid NOT NULL, title text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.suggestions ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_admin(user_id uuid DEFAULT ${def}) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM profiles WHERE profiles.user_id = ${param} AND profiles.role = 'admin');
+END;
+$$;
+CREATE POLICY own_profile ON public.profiles FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY upd_profile ON public.profiles FOR UPDATE TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY own_suggestions ON public.suggestions FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY admin_all ON public.suggestions FOR SELECT TO authenticated USING (${call});
+`;
+  for (const [param, call] of [['$1', 'public.is_admin()'], ['is_admin.user_id', 'public.is_admin()'], ['is_admin.user_id', 'public.is_admin((select auth.uid()))']]) {
+    const linted = lintFiles([{ file, text: text(param!, call!) }], ID);
+    assert.equal(linted.mine.length, 1, `${param} ${call}`);
+    assert.match(linted.mine[0]!.message, /a user can change the role of their own row of public\.profiles to 'admin', and then get the rows of public\.suggestions that policy admits to holders of role = 'admin'/);
+    await inRollback(await getDb(), async (q) => {
+      await onSupabase(q, linted.ws);
+      await q(`INSERT INTO public.profiles (user_id) VALUES ('${TENANT_A}'), ('${TENANT_B}'); INSERT INTO public.suggestions VALUES (1, '${TENANT_A}', 'A idea'), (2, '${TENANT_B}', 'B idea')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      assert.deepEqual(await q('SELECT title FROM public.suggestions ORDER BY id'), [{ title: 'A idea' }]);
+      assert.deepEqual(await q(`UPDATE public.profiles SET role = 'admin' WHERE user_id = '${TENANT_A}' RETURNING role`), [{ role: 'admin' }]);
+      assert.deepEqual(await q('SELECT title FROM public.suggestions ORDER BY id'), [{ title: 'A idea' }, { title: 'B idea' }], `${param} ${call}`);
+    });
+  }
+  // (a default that is not who calls: is_admin() asks about nobody)
+  assert.equal(lintFiles([{ file, text: text('$1', 'public.is_admin()', 'NULL') }], ID).mine.length, 0);
+});

@@ -6,7 +6,7 @@ import { activeRows, anyStatementIn, constBool, functionsToken, memoModel, textO
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, functionLists, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
+import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, functionLists, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
@@ -224,7 +224,9 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
   const found: HelperRead[] = [];
   byFunc.set(f, found);
   if (!f.body || f.body.lexical || (f.language !== 'sql' && f.language !== 'plpgsql')) return found;
-  const params: string[] = (f.stmt.node?.parameters ?? []).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
+  // (the arguments a call passes, in order: OUT and TABLE parameters take none, and $n counts only these)
+  const params: string[] = inputParams(f).map((x) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
+  const fname = f.name.toLowerCase();
   const text = textOfFile(model, f.created.file);
   // (a PL/pgSQL variable assigned who calls, `v_uid := auth.uid()`: paftamobile's current_company_id())
   const callerVars = new Set<string>();
@@ -254,8 +256,13 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
       if (ofMember(target)) read.returns = target!.name;
       for (const [col, b] of memberEqualities(q.whereClause, ofMember)) {
         const ref = columnRef(b);
-        // (an unqualified name that is no column of the table is the parameter: SQL functions prefer the column)
-        const param = b?.ParamRef ? Number(b.ParamRef.number) - 1 : ref && ref.qual === undefined && !member.columns.includes(ref.name) ? params.indexOf(ref.name) : -1;
+        // (an unqualified name that is no column of the table is the parameter: SQL functions prefer the column;
+        // qualified with the function's name, `is_admin.user_id`, it is the parameter whatever the columns: suggest-ai-flow)
+        const param = b?.ParamRef
+          ? Number(b.ParamRef.number) - 1
+          : ref && ((ref.qual === undefined && !member.columns.includes(ref.name)) || (ref.qual === fname && ref.qual !== alias))
+            ? params.indexOf(ref.name)
+            : -1;
         if (param >= 0) read.sides.push({ col, param });
         else if (isIdentity(model, b) || (ref && ref.qual === undefined && !member.columns.includes(ref.name) && callerVars.has(ref.name))) read.sides.push({ col, identity: true });
         else {
@@ -269,6 +276,24 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
     walk(s.node, visit);
   }
   return found;
+}
+
+/** A function's parameters a call passes arguments to, in order (not OUT nor TABLE ones). */
+function inputParams(f: Func): Node[] {
+  return (f.stmt.node?.parameters ?? []).filter((x: Node) => x?.FunctionParameter?.mode !== 'FUNC_PARAM_OUT' && x?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE');
+}
+
+/**
+ * What a call passes to parameter `i` of `f`: its argument, or for one it leaves out, the
+ * parameter's DEFAULT when that tells who calls (`is_admin(user_id uuid DEFAULT auth.uid())`
+ * called as `is_admin()`: suggest-ai-flow). Other defaults are left out (a constant one is
+ * written in the function's file, not the policy's).
+ */
+function argumentOf(model: Model, f: Func, args: Node[], i: number | undefined): Node | undefined {
+  if (i === undefined) return undefined;
+  if (i < args.length) return args[i];
+  const d: Node | undefined = inputParams(f)[i]?.FunctionParameter?.defexpr;
+  return d && isIdentity(model, d) ? d : undefined;
 }
 
 /** The membership uses of a policy through the helpers it calls (has_role(auth.uid(), 'admin'), is_member(org_id)). */
@@ -314,7 +339,7 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       // has_role(auth.uid(), 'admin'); a group column of its own rows is the row's own group)
       const self = r.member === t;
       const returned = r.returns !== undefined ? compared().get(call.node) : undefined;
-      const arg = (x: { param?: number }) => (x.param !== undefined ? call.args[x.param] : undefined);
+      const arg = (x: { param?: number }) => argumentOf(model, f, call.args, x.param);
       const user = r.sides.find((x) => x.identity || (arg(x) !== undefined && isIdentity(model, arg(x)!)));
       if (!user) continue;
       let groupCol: string | undefined;
@@ -420,6 +445,140 @@ function membershipUses(model: Model): Map<string, Use[]> {
     }
   }
   return out;
+}
+
+/**
+ * A policy of another table that trusts the mere existence of the caller's row of a table: a
+ * sub-select asking only that the table has a row whose user column is the caller (`EXISTS
+ * (SELECT 1 FROM dispatchers WHERE email = (select auth.email()))`, `(select auth.uid()) IN
+ * (SELECT user_id FROM admins)`), with nothing else in its branch of the condition asking who
+ * calls, so what it admits is not tied to the caller: other users' rows (vip-drive-florida's
+ * bookings, trusting dispatchers). Next to `passenger_id = auth.uid()` it admits only the
+ * caller's own rows, and next to another sub-select a row of that one too: neither is one.
+ */
+interface Existence {
+  policy: Policy;
+  table: Table;
+  member: Table;
+  userCol: string;
+}
+
+/** The existence uses of every policy, by the key of the table whose row it asks for (only tables with a write policy). */
+function existenceUses(model: Model): Map<string, Existence[]> {
+  const out = new Map<string, Existence[]>();
+  for (const [key, reads] of subselectReads(model)) {
+    if (!writable(model, key)) continue;
+    const member = model.tables.get(key);
+    if (!member) continue;
+    for (const { row } of reads) {
+      const t = row.table;
+      const p = row.policy;
+      if (!t || t === member || !p.permissive) continue;
+      const asks = (x: Node) => hasSubLink(x) || looksAtCaller(model, x);
+      // (each sub-select of the condition with whether the other conditions ANDed with it ask who calls)
+      const visit = (n: Node, tied: boolean): void => {
+        const b = n?.BoolExpr;
+        if (b?.boolop === 'OR_EXPR') return (b.args as Node[]).forEach((x) => visit(x, tied));
+        if (b?.boolop === 'AND_EXPR') {
+          const args = b.args as Node[];
+          return args.forEach((x, i) => visit(x, tied || args.some((y, j) => j !== i && asks(y))));
+        }
+        const link = bareValue(n)?.SubLink;
+        const userCol = !tied && link ? existenceOf(model, member, link) : undefined;
+        if (userCol === undefined) return;
+        let list = out.get(key);
+        if (!list) out.set(key, (list = []));
+        if (!list.some((e) => e.policy === p && e.userCol === userCol)) list.push({ policy: p, table: t, member, userCol });
+      };
+      for (const e of row.exprs) visit(e.node, false);
+    }
+  }
+  return out;
+}
+
+/** The user column of a sub-select asking only that `member` has a row of the caller (EXISTS, or `<caller> IN (SELECT col FROM member)`), else undefined. */
+function existenceOf(model: Model, member: Table, link: Node): string | undefined {
+  const q = link.subselect?.SelectStmt;
+  const from = q?.fromClause as Node[] | undefined;
+  const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
+  if (!rv?.relname || q.withClause || q.groupClause || q.havingClause || model.tables.get(model.relKey(rv)) !== member) return undefined;
+  const alias = String(rv.alias?.aliasname ?? rv.relname).toLowerCase();
+  const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined || c.qual === alias) && member.columns.includes(c.name);
+  // (every condition of its WHERE is `<column> = <caller>`: one more, `status = 'approved'`, is a value the row must hold, the uses above)
+  const where = conjuncts(q.whereClause);
+  const cols = memberEqualities(q.whereClause, ofMember).filter(([, b]) => isIdentity(model, b)).map(([c]) => c);
+  if (cols.length !== where.length) return undefined;
+  if (link.subLinkType === 'EXISTS_SUBLINK') return cols[0];
+  if (link.subLinkType !== 'ANY_SUBLINK' || !isIdentity(model, link.testexpr) || q.targetList?.length !== 1) return undefined;
+  const target = columnRef(q.targetList[0]?.ResTarget?.val);
+  return ofMember(target) ? target!.name : undefined;
+}
+
+/** Whether a trigger on INSERT into auth.users runs a function writing the table: each new account gets its row. */
+function madeAtSignUp(model: Model, member: Table): boolean {
+  return model.triggers.some((tr) => tr.table === AUTH_USERS && tr.events & TRIGGER_INSERT && !!model.functions.get(tr.func)?.some((f) => f.writes.has(member.key)));
+}
+
+/** Whether an INSERT trigger of the table may refuse a row: one guarded() counts, or any that raises an exception (`IF NOT is_admin() THEN RAISE …`), or whose body is not known. */
+function insertRefused(model: Model, member: Table, userCol: string): boolean {
+  if (guarded(model, member, 'insert', userCol)) return true;
+  return member.triggers.some((tr) => {
+    if (!(tr.events & TRIGGER_INSERT)) return false;
+    const f = model.functions.get(tr.func)?.[0];
+    return !f?.body || /\braise\s+exception\b/i.test(stripComments(bodyText(model, f)));
+  });
+}
+
+/**
+ * Reports each permissive INSERT or ALL policy of a table whose rows other tables' policies trust
+ * by their existence (existenceUses) when it lets a user insert their own row: its check is only
+ * `<user column> = <caller>` (or admits any row), for a role the trusting policies apply to that
+ * may insert, with no INSERT trigger that may refuse the row. Where the row is made only by a
+ * trusted path (no such policy; a check asking for an invitation or an administrator) nothing is.
+ */
+function reportExistence(model: Model, uses: Map<string, Existence[]>, said: Set<Policy>, report: (r: Report) => void): void {
+  for (const [key, list] of uses) {
+    const member = model.tables.get(key)!;
+    // (a row every account gets at sign-up, from a trigger on auth.users: having one is having an
+    // account, which the trusting policy then admits, not a privilege a user takes; stfrancis'
+    // profiles, made by handle_new_user(), trusted by zoom_settings' policy)
+    if (!member.rlsEnabled || madeAtSignUp(model, member)) continue;
+    for (const w of member.policies) {
+      if (said.has(w) || !w.permissive || (w.command !== 'insert' && w.command !== 'all')) continue;
+      // (without WITH CHECK, USING checks the new row: T14c)
+      const check = w.withCheck ?? (w.command === 'all' ? w.using : undefined);
+      if (!check) continue;
+      const nothing = checksNothing(model, check);
+      const found: Array<{ e: Existence; roles: string[] }> = [];
+      for (const e of list) {
+        if (!sharesRole(e.policy, w) || found.some((x) => x.e.policy === e.policy)) continue;
+        const u: Use = { policy: e.policy, table: e.table, member, userCol: e.userCol, groupCol: e.userCol };
+        if (!nothing && !checksOnlyUser(model, check, u)) continue;
+        if (nothingGained(model, u, w)) continue;
+        const roles = w.roles.filter((r) => (e.policy.roles.includes('public') || e.policy.roles.includes(r) || r === 'public') && (r === 'public' || !model.roleBypassesRls(r)));
+        if (!roles.some((r) => mayWrite(model, member, r, 'insert')) || insertRefused(model, member, e.userCol)) continue;
+        if (!roles.some((r) => (e.policy.command === 'all' ? ALL_CMDS : [e.policy.command]).some((c) => mayWrite(model, e.table, r, c)))) continue;
+        found.push({ e, roles });
+      }
+      if (!found.length) continue;
+      const { e, roles } = found[0]!;
+      const verb = (x: Existence) => ({ select: 'get', insert: 'insert', update: 'update', delete: 'delete', all: 'read and change' })[x.policy.command];
+      const shown = found.slice(0, 3).map(({ e: x }) => `policy "${x.policy.name}" on ${x.table.key}`);
+      const more = found.length > 3 ? ` and ${found.length - 3} more` : '';
+      const gains = found.slice(0, 3).map(({ e: x }) => `${verb(x)} the rows of ${x.table.key} that "${x.policy.name}" admits`);
+      report({
+        ...w.nameLoc,
+        message:
+          `Policy "${w.name}" on ${key} lets ${roleList(roles)} insert their own row of it ${nothing ? 'checking nothing about it (its check admits any row)' : `checking only their ${e.userCol} against who the caller is`}` +
+          `${w.withCheck ? '' : ' (it has no WITH CHECK, so its USING checks new rows)'}, and having such a row is a privilege: ` +
+          `${found.length === 1 ? shown[0] : `${shown.join(', ')}${more}`} ${found.length === 1 ? 'admits' : 'admit'} other users' rows to whoever has a row of ${key} with their own ${e.userCol} (${found.length === 1 ? 'its sub-select asks' : 'their sub-selects ask'} for nothing else), ` +
+          `so any user can insert a row of ${key} with their own ${e.userCol} and then ${gains.join(', and ')}${more}, which they were never given. ` +
+          `Let only a trusted path create these rows (${w.command === 'all' ? `keep INSERT out of this FOR ALL policy` : 'no INSERT policy'} for ${roleList(roles)}: an administrator, or a SECURITY DEFINER function that checks an invitation, adds them), or check more than the caller's identity in the WITH CHECK.`,
+        related: found.map(({ e: x }) => ({ ...x.policy.nameLoc, message: `policy "${x.policy.name}" trusts any row of ${key} with the caller's ${x.userCol}` })),
+        fixes: [],
+      });
+    }
+  }
 }
 
 /** The active permissive policies of tables the workspace creates whose expressions call a function of the workspace. */
@@ -788,7 +947,7 @@ function ownsGroup(model: Model, c: Node, use: Use): boolean {
     if (!f) continue;
     for (const r of readsOfHelper(model, f)) {
       if (r.member === member) continue;
-      const arg = (x: { param?: number }) => (x.param !== undefined ? call.args[x.param] : undefined);
+      const arg = (x: { param?: number }) => argumentOf(model, f, call.args, x.param);
       const tied = r.sides.some((x) => {
         const a = arg(x);
         const ref = a ? columnRef(a) : undefined;
@@ -1069,13 +1228,21 @@ export const policyMembershipSelfJoin = defineRule({
     guards:
       "Policies that admit a row when `EXISTS (SELECT 1 FROM members WHERE members.org_id = t.org_id AND members.user_id = <caller>)` trust every membership row; a write policy on members whose WITH CHECK only says `user_id = <caller>` lets a user write a row with any org_id, and the other policies then admit that org's rows.",
   },
-  check({ model, report }) {
+  check({ model, report: say }) {
+    // (the write policies reported for a trusted group or value: reportExistence leaves them alone)
+    const said = new Set<Policy>();
+    let current: Policy | undefined;
+    const report = (r: Report) => {
+      said.add(current!);
+      say(r);
+    };
     const uses = membershipUses(model);
     for (const [key, list] of uses) {
       const member = model.tables.get(key)!;
       if (!member.rlsEnabled) continue;
       for (const w of member.policies) {
         if (!w.permissive || (w.command !== 'insert' && w.command !== 'update' && w.command !== 'all')) continue;
+        current = w;
         // (without WITH CHECK, an UPDATE's new row is checked with USING: T14c)
         const check = w.withCheck ?? (w.command === 'insert' ? undefined : w.using);
         if (!check) continue;
@@ -1225,6 +1392,8 @@ export const policyMembershipSelfJoin = defineRule({
         });
       }
     }
+    // (a row whose existence is the privilege: no group column nor value to forge, the user's own row is enough)
+    reportExistence(model, existenceUses(model), said, say);
   },
 });
 
