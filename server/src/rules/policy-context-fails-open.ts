@@ -696,14 +696,29 @@ export const policyContextFailsOpen = defineRule({
       if (!keys) continue;
       const roles = subjectRoles(model, p, row.table);
       if (roles.length === 0) continue;
+      // (one finding per policy: a second context value that fails open in it is said in it —
+      // Row-Level-Security-Backend's posts, `tenant_id = COALESCE(…, tenant_id) AND user_id =
+      // COALESCE(…, user_id)`, whose finding quoted the second fallback as the condition that
+      // still restricts the rows)
+      let first: Finding | undefined;
+      let also: string[] | undefined;
       for (const key of keys) {
         // (a setting every session starts with: never unset, ALTER DATABASE … SET)
         if (key.startsWith('setting:') && settingDefaults(model).has(key.slice(8))) continue;
         const found = p.permissive ? permissiveFinding(model, row, roles, key) : restrictiveFinding(model, row, roles, key);
         if (!found) continue;
-        report(found);
-        break; // one finding per policy
+        if (!first) first = found;
+        else (also ??= []).push(key === 'auth.uid' ? 'auth.uid() is NULL' : `${key.slice('setting:'.length)} is unset`);
       }
+      if (!first) continue;
+      report(
+        also
+          ? {
+              ...first,
+              message: `${first.message} The policy also fails open when ${also.join(', and when ')} (said here: one finding per policy), so make that case admit no row too.`,
+            }
+          : first,
+      );
     }
   },
 });
