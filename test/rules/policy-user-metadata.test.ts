@@ -289,3 +289,129 @@ END $$;`) + after,
     });
   }
 });
+
+/**
+ * hlieb-decodifi/the-suite (20260206145127_remove_automatic_role_assignment.sql): the sign-up
+ * trigger maps the role a user chose through a CASE before storing it, and the policy admits role = 'admin'.
+ */
+function mappedRole(assign: string, policies = ''): string {
+  return `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text NOT NULL DEFAULT 'client');
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY user_roles_own ON public.user_roles FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
+CREATE TABLE public.admin_configs (key text PRIMARY KEY, value text);
+ALTER TABLE public.admin_configs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Admins can manage configurations" ON public.admin_configs FOR ALL TO public
+  USING ((EXISTS ( SELECT 1 FROM user_roles ur WHERE ((ur.user_id = auth.uid()) AND (ur.role = 'admin'::text)))));
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  role_from_metadata text;
+  assigned_role text;
+BEGIN
+  role_from_metadata := new.raw_user_meta_data->>'role';
+  assigned_role := ${assign};
+  INSERT INTO public.user_roles (user_id, role) VALUES (new.id, assigned_role);
+  RETURN new;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+${policies}`;
+}
+const SUITE_CASE = `CASE
+    WHEN role_from_metadata = 'admin' THEN 'client'
+    WHEN role_from_metadata IN ('client', 'professional') THEN role_from_metadata
+    ELSE 'client'
+  END`;
+const ADMIN_THROUGH = `CASE WHEN role_from_metadata IN ('client', 'admin') THEN role_from_metadata ELSE 'client' END`;
+
+/** Sign up (Supabase Auth inserts the auth.users row with the data given to signUp; the trigger runs): the role stored, and the admin_configs rows the user then sees. */
+async function signUpAs(sql: string, metadata: object): Promise<{ role: string; configs: number }> {
+  const db = await getDb();
+  return inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(AUTH_USERS);
+    await q(sql);
+    await q(`GRANT SELECT ON public.user_roles, public.admin_configs TO authenticated; INSERT INTO public.admin_configs VALUES ('fee', '10')`);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', '${JSON.stringify(metadata)}', '{}')`);
+    const [{ role }] = (await q(`SELECT role FROM public.user_roles WHERE user_id = '${TENANT_A}'`)) as [{ role: string }];
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    return { role, configs: await count(q, 'public.admin_configs') };
+  });
+}
+
+test('ok: a sign-up trigger mapping the chosen role through a CASE that never writes the value the policy checks for (the-suite): signing up as "admin" stores client, sees nothing', async () => {
+  const sql = mappedRole(SUITE_CASE);
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: sql }], ID).mine, []);
+  assert.deepEqual(await signUpAs(sql, { role: 'admin' }), { role: 'client', configs: 0 });
+  assert.deepEqual(await signUpAs(sql, { role: 'professional' }), { role: 'professional', configs: 0 });
+  // (a branch is taken only when the earlier ones were not: after WHEN v = 'admin', v IN ('client', 'admin') is never 'admin')
+  const earlier = `CASE WHEN role_from_metadata = 'admin' THEN 'client' WHEN role_from_metadata IN ('client', 'admin') THEN role_from_metadata ELSE 'client' END`;
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: mappedRole(earlier) }], ID).mine, []);
+  assert.deepEqual(await signUpAs(mappedRole(earlier), { role: 'admin' }), { role: 'client', configs: 0 });
+  // (the policy does admit an admin: the role given by the server, not by the trigger)
+  assert.deepEqual(await signUpAs(sql.replace(`WHEN role_from_metadata = 'admin' THEN 'client'`, `WHEN role_from_metadata = 'admin' THEN 'admin'`), { role: 'admin' }), { role: 'admin', configs: 1 });
+  // the same mapping written otherwise: in VALUES with the variable set in DECLARE, `CASE v WHEN …`, coalesce, a cast, ORs;
+  // and through a has_role(uuid, text) helper the policy passes 'admin'
+  const direct = (values: string, policies = '') =>
+    lintFiles(
+      [
+        {
+          file: 'm.sql',
+          text: mappedRole(SUITE_CASE, policies).replace(
+            '  INSERT INTO public.user_roles (user_id, role) VALUES (new.id, assigned_role);',
+            `  INSERT INTO public.user_roles (user_id, role) VALUES (new.id, ${values});`,
+          ),
+        },
+      ],
+      ID,
+    ).mine;
+  const hasRole = `CREATE FUNCTION public.has_role(_user_id uuid, _role text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role)
+$$;
+CREATE TABLE public.reports (id bigint PRIMARY KEY);
+ALTER TABLE public.reports ENABLE ROW LEVEL SECURITY;
+CREATE POLICY reports_admin ON public.reports FOR SELECT TO authenticated USING (public.has_role(auth.uid(), 'admin'));`;
+  for (const values of [
+    `CASE WHEN role_from_metadata IN ('client', 'professional') THEN role_from_metadata ELSE 'client' END`,
+    `CASE role_from_metadata WHEN 'professional' THEN 'professional' ELSE 'client' END`,
+    `coalesce(CASE WHEN new.raw_user_meta_data->>'role' = 'professional' OR new.raw_user_meta_data->>'role' = 'client' THEN (new.raw_user_meta_data->>'role')::text END, 'client')`,
+    `CASE WHEN role_from_metadata = 'admin' THEN 'client' WHEN role_from_metadata IN ('client', 'admin') THEN role_from_metadata ELSE 'client' END`,
+  ]) {
+    assert.deepEqual(direct(values), [], values);
+    assert.deepEqual(direct(values, hasRole), [], values);
+  }
+});
+
+test('err: a CASE that lets the value the policy checks for through (WHEN v IN (\'client\', \'admin\') THEN v): signing up as "admin" stores admin and reads the admins\' rows', async () => {
+  const sql = mappedRole(ADMIN_THROUGH);
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'assigned_role');
+  assert.match(
+    mine[0]!.message,
+    /copies auth\.users\.raw_user_meta_data into public\.user_roles\.role, and policy "Admins can manage configurations" on public\.admin_configs trusts public\.user_roles\.role: .* So a user decides which of 'client', 'admin' this function writes into public\.user_roles\.role, and the policy checks public\.user_roles\.role for 'admin'\. Assign such values on the server/,
+  );
+  assert.deepEqual(await signUpAs(sql, { role: 'admin' }), { role: 'admin', configs: 1 });
+  assert.deepEqual(await signUpAs(sql, { role: 'client' }), { role: 'client', configs: 0 });
+  // still reported: the metadata unrestricted (an ELSE or a branch giving it as it is), a constant the user picks, a policy
+  // reading the role otherwise than for constants, a helper a policy passes a value the trigger can write
+  const found = (assign: string, policies = '') => lintFiles([{ file: 'm.sql', text: mappedRole(assign, policies) }], ID).mine.length;
+  for (const assign of [
+    `CASE WHEN role_from_metadata IN ('client', 'professional') THEN role_from_metadata ELSE role_from_metadata END`,
+    `CASE WHEN role_from_metadata IS NOT NULL THEN role_from_metadata ELSE 'client' END`,
+    `CASE WHEN role_from_metadata = 'boss' THEN 'admin' ELSE 'client' END`,
+    `CASE role_from_metadata WHEN 'admin' THEN 'admin' ELSE 'client' END`,
+    `CASE WHEN role_from_metadata = 'admin' OR role_from_metadata = 'client' THEN role_from_metadata ELSE 'client' END`,
+    `coalesce(role_from_metadata, 'client')`,
+  ]) {
+    assert.equal(found(assign), 1, assign);
+  }
+  const policies = (using: string) => `CREATE TABLE public.reports (id bigint PRIMARY KEY);
+ALTER TABLE public.reports ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(_user_id uuid, _role text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role)
+$$;
+CREATE POLICY reports_staff ON public.reports FOR SELECT TO authenticated USING (${using});`;
+  assert.equal(found(SUITE_CASE, policies(`EXISTS (SELECT 1 FROM public.user_roles ur WHERE ur.user_id = auth.uid() AND ur.role <> 'client')`)), 1);
+  assert.equal(found(SUITE_CASE, policies(`public.has_role(auth.uid(), 'professional')`)), 1);
+  assert.equal(found(SUITE_CASE, policies(`EXISTS (SELECT 1 FROM public.user_roles ur WHERE ur.user_id = auth.uid() AND ur.role = ANY (ARRAY['professional', 'manager']))`)), 1);
+});

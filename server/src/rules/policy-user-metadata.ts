@@ -1,4 +1,4 @@
-import { census, identEnd, locationBounds, relationsIn } from '../analysis/ast.js';
+import { callsIn, census, constValue, identEnd, locationBounds, relationsIn, TEXT_TYPES, typeName } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { sval } from '../analysis/parse.js';
 import {
@@ -89,6 +89,8 @@ interface Sink {
   value: Node;
   /** the metadata references the value comes from, by location */
   origins: Ref[];
+  /** the values it can write */
+  values: Values;
 }
 
 /** Parts of a query that choose rows rather than give the value: metadata there is a look-up, not a copy. */
@@ -158,6 +160,157 @@ function writtenValues(model: Model, kind: string, n: Node): Array<{ column: str
   return out;
 }
 
+// ---------------------------------------------------------------------------------------
+// The values a copy can take. the-suite (hlieb-decodifi/the-suite) maps the role a user chose
+// before storing it: `CASE WHEN v = 'admin' THEN 'client' WHEN v IN ('client', 'professional')
+// THEN v ELSE 'client' END` never writes 'admin', and its policies grant on 'admin' (PGlite: a
+// sign-up with { role: 'admin' } stores 'client' and sees none of the admins' rows).
+
+/** The values an expression can take: a set of constants' texts (NULL left out: it equals nothing), or any value. */
+type Values = ReadonlySet<string> | 'any';
+const NO_VALUES: ReadonlySet<string> = new Set();
+/** Restrictions a CASE branch's condition puts on expressions (by keyOf): the constants each can be there. */
+type Restrictions = ReadonlyMap<string, ReadonlySet<string>>;
+const NO_RESTRICTIONS: Restrictions = new Map();
+
+/** Types a cast to changes the text of a value (`'1.0'::numeric` is 1.0): a constant cast to them is not followed. Others keep it (text, an enum label, a domain over text). */
+const NORMALISING_TYPE = /^(bool|boolean|smallint|integer|bigint|int[248]?|numeric|decimal|real|float[48]?|double precision|uuid|jsonb?|date|time.*|interval|bytea|inet|cidr|money|oid)(\[\])*$/;
+
+function keepsText(cast: Node): boolean {
+  const t = typeName(cast.typeName);
+  // (citext keeps the text but compares it ignoring case, varchar(5) cuts it: not followed)
+  return t !== 'citext' && !cast.typeName?.typmods?.length && (TEXT_TYPES.has(t) || (!t.endsWith('[]') && !NORMALISING_TYPE.test(t)));
+}
+
+/** The expression under casts that keep its text. */
+function bare(n: Node): Node {
+  while (n?.TypeCast && keepsText(n.TypeCast)) n = n.TypeCast.arg;
+  return n;
+}
+
+/** An expression's shape (locations aside, casts keeping its text aside): the same variable or JSON access written twice has one key. */
+function keyOf(n: Node): string {
+  return JSON.stringify(bare(n), (k, v) => (k === 'location' ? undefined : v));
+}
+
+/** The text of a constant (cast to a type that keeps it), null for NULL; undefined for anything else. */
+function constText(n: Node): string | null | undefined {
+  const v = constValue(bare(n));
+  return v === undefined || v === null ? v : String(v);
+}
+
+/** The constants a list (`IN (…)`), an `ARRAY[…]` or one constant gives, NULLs left out; undefined when anything is not a constant. */
+function constsOf(n: Node): Set<string> | undefined {
+  const b = bare(n);
+  const items: Node[] = Array.isArray(b) ? b : b?.A_ArrayExpr ? (b.A_ArrayExpr.elements ?? []) : b?.List ? (b.List.items ?? []) : [b];
+  const out = new Set<string>();
+  for (const x of items) {
+    const c = constText(x);
+    if (c === undefined) return undefined;
+    if (c !== null) out.add(c);
+  }
+  return out;
+}
+
+/** The last part of an operator's name. */
+const opOf = (a: Node): string | undefined => sval(a?.name?.[a.name.length - 1]);
+
+/** What a condition being true says of expressions: `x = 'c'`, `x IN ('a', 'b')`, `x = ANY (ARRAY[…])`, and ANDs / ORs of them. */
+function restrictionsOf(cond: Node): Map<string, ReadonlySet<string>> {
+  const out = new Map<string, ReadonlySet<string>>();
+  const b = cond?.BoolExpr;
+  if (b?.boolop === 'AND_EXPR' || b?.boolop === 'OR_EXPR') {
+    const parts: Map<string, ReadonlySet<string>>[] = (b.args ?? []).map(restrictionsOf);
+    if (b.boolop === 'AND_EXPR') {
+      for (const m of parts) for (const [k, v] of m) out.set(k, out.has(k) ? new Set([...out.get(k)!].filter((x) => v.has(x))) : v);
+    } else {
+      for (const [k, v] of parts[0] ?? []) if (parts.every((m) => m.has(k))) out.set(k, new Set(parts.flatMap((m) => [...m.get(k)!])));
+    }
+    return out;
+  }
+  const a = cond?.A_Expr;
+  if (!a || opOf(a) !== '=' || !['AEXPR_OP', 'AEXPR_IN', 'AEXPR_OP_ANY'].includes(a.kind)) return out;
+  const right = constsOf(a.rexpr);
+  if (right && (a.kind !== 'AEXPR_OP' || constText(a.rexpr) !== undefined)) out.set(keyOf(a.lexpr), right);
+  else if (a.kind === 'AEXPR_OP' && constText(a.lexpr) != null) out.set(keyOf(a.rexpr), new Set([constText(a.lexpr)!]));
+  return out;
+}
+
+function union(a: Values, b: Values): Values {
+  if (a === 'any' || b === 'any') return 'any';
+  if (b.size === 0) return a;
+  return new Set([...a, ...b]);
+}
+
+/**
+ * The values an expression can take, where `vars` holds those of a function's variables (one not
+ * there can be anything): constants, the variables, casts that keep the text, `coalesce(…)`, and
+ * `CASE`, whose branch `WHEN v IN ('a', 'b') THEN v` gives v only as 'a' or 'b'; anything else, any value.
+ */
+function valuesOf(n: Node, vars: ReadonlyMap<string, Values>, restrict: Restrictions): Values {
+  const r = restrict.size ? restrict.get(keyOf(n)) : undefined;
+  if (r) return r;
+  const c = constText(n);
+  if (c !== undefined) return c === null ? NO_VALUES : new Set([c]);
+  const b = bare(n);
+  if (b?.CaseExpr) {
+    const x = b.CaseExpr;
+    let out: Values = NO_VALUES;
+    // (a branch is taken only when the earlier ones were not: after `WHEN v = 'admin' THEN …`, v is not 'admin')
+    const excluded = new Map<string, Set<string>>();
+    for (const w of x.args ?? []) {
+      const when = w?.CaseWhen;
+      // (`CASE v WHEN 'a' THEN …`: the branch is taken when v = 'a')
+      const more = x.arg ? new Map(constText(when?.expr) !== undefined ? [[keyOf(x.arg), constsOf(when.expr)!]] : []) : restrictionsOf(when?.expr);
+      const inBranch = new Map(restrict);
+      for (const [k, v] of more) {
+        const not = excluded.get(k);
+        inBranch.set(k, new Set([...(restrict.get(k) ?? v)].filter((y) => v.has(y) && !not?.has(y))));
+      }
+      out = union(out, valuesOf(when?.result, vars, inBranch));
+      if (out === 'any') return out;
+      // (only a single comparison is false exactly when its value is not among the constants)
+      if (x.arg || when?.expr?.A_Expr) for (const [k, v] of more) excluded.set(k, new Set([...(excluded.get(k) ?? []), ...v]));
+    }
+    // (no ELSE: NULL)
+    return x.defresult ? union(out, valuesOf(x.defresult, vars, restrict)) : out;
+  }
+  if (b?.CoalesceExpr) {
+    let out: Values = NO_VALUES;
+    for (const a of b.CoalesceExpr.args ?? []) if ((out = union(out, valuesOf(a, vars, restrict))) === 'any') break;
+    return out;
+  }
+  const col = b?.ColumnRef;
+  if (col?.fields?.length === 1) {
+    const name = sval(col.fields[0])?.toLowerCase();
+    return (name !== undefined && vars.get(name)) || 'any';
+  }
+  return 'any';
+}
+
+/** The values of a function's variables, from all their assignments (in any branch), to a fixpoint. */
+function variableValues(stmts: readonly { node: Node; assigns?: readonly string[] }[]): Map<string, Values> {
+  const vars = new Map<string, Values>();
+  for (const s of stmts) for (const v of s.assigns ?? []) vars.set(v.toLowerCase(), NO_VALUES);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const s of stmts) {
+      if (!s.assigns) continue;
+      for (const { vars: names, value } of assignedValues(s.node, s.assigns)) {
+        const v = valuesOf(value, vars, NO_RESTRICTIONS);
+        for (const name of names) {
+          const had = vars.get(name.toLowerCase()) ?? NO_VALUES;
+          const now = union(had, v);
+          if (now === had || (now !== 'any' && had !== 'any' && now.size === had.size)) continue;
+          vars.set(name.toLowerCase(), now);
+          changed = true;
+        }
+      }
+    }
+  }
+  return vars;
+}
+
 /**
  * The columns a function body fills from user metadata: variables assigned (`:=`, `SELECT …
  * INTO`) a value that holds a metadata reference or such a variable are tainted, to a fixpoint;
@@ -187,13 +340,14 @@ function sinksOf(model: Model, f: Func): Sink[] {
     }
   }
   const out: Sink[] = [];
+  let vars: Map<string, Values> | undefined;
   for (const s of stmts) {
     if (s.kind !== 'InsertStmt' && s.kind !== 'UpdateStmt') continue;
     const table = model.key([s.node.relation?.schemaname, s.node.relation?.relname]);
     for (const { column, value } of writtenValues(model, s.kind, s.node)) {
       if (out.some((x) => x.table === table && x.column === column)) continue;
       const o = originsIn(value, tainted);
-      if (o.length) out.push({ func: f, table, column, value, origins: o.map((r) => ({ ...r, file })) });
+      if (o.length) out.push({ func: f, table, column, value, origins: o.map((r) => ({ ...r, file })), values: valuesOf(value, (vars ??= variableValues(stmts)), NO_RESTRICTIONS) });
     }
   }
   return out;
@@ -227,35 +381,109 @@ interface Trust {
   policy: Policy;
   /** the function the policy calls (directly or through others) that reads the column */
   via?: Func;
+  /** the values of the column the policy checks for (`r.role = 'admin'`, `IN (…)`, a helper's parameter the policy passes a constant), or any when it reads the column otherwise */
+  grants: Values;
 }
 
-/** The first active policy that reads table.column in a sub-select, else through a function it calls (per model). */
-function trustOf(model: Model, table: string, column: string): Trust | undefined {
-  const memo = memoModel(model, 'policy-user-metadata:trust', () => new Map<string, Trust | null>());
+/**
+ * The values of table.column the queries of `roots` that read the table compare it with
+ * (`= 'admin'`, `IN ('a', 'b')`, `= ANY (ARRAY[…])`), and the parameters (of `params`, by
+ * position) it is compared with; any when the column is read in any other way.
+ */
+function comparedValues(model: Model, roots: Node[], table: string, column: string, params: readonly string[] = []): { values: Set<string>; params: Set<number> } | 'any' {
+  const values = new Set<string>();
+  const at = new Set<number>();
+  const handled = new Set<Node>();
+  let any = false;
+  const isColumn = (n: Node): Node | undefined => {
+    const c = bare(n)?.ColumnRef;
+    return c && sval(c.fields?.[c.fields.length - 1]) === column ? c : undefined;
+  };
+  for (const root of roots) {
+    visitTyped(root, (type, n) => {
+      if (any) return false;
+      if (type !== 'SelectStmt' || !fromReads(model, n.fromClause, table)) return;
+      visitTyped(n, (t, c) => {
+        if (any) return false;
+        if (t === 'A_Expr' && opOf(c) === '=') {
+          for (const [a, b] of [
+            [c.lexpr, c.rexpr],
+            [c.rexpr, c.lexpr],
+          ]) {
+            const col = isColumn(a);
+            if (!col || (b !== c.rexpr && c.kind !== 'AEXPR_OP')) continue;
+            const consts = c.kind === 'AEXPR_OP' ? (constText(b) !== undefined ? constsOf(b) : undefined) : c.kind === 'AEXPR_IN' || c.kind === 'AEXPR_OP_ANY' ? constsOf(b) : undefined;
+            const p = bare(b);
+            const param = c.kind !== 'AEXPR_OP' ? -1 : p?.ParamRef ? (p.ParamRef.number ?? 0) - 1 : p?.ColumnRef?.fields?.length === 1 ? params.indexOf(sval(p.ColumnRef.fields[0])?.toLowerCase() ?? '') : -1;
+            if (consts) for (const v of consts) values.add(v);
+            else if (param >= 0) at.add(param);
+            else continue;
+            handled.add(col);
+          }
+        } else if (t === 'ColumnRef' && !handled.has(c) && sval(c.fields?.[c.fields.length - 1]) === column) any = true;
+      });
+      return false;
+    });
+  }
+  return any ? 'any' : { values, params: at };
+}
+
+/** The names of a function's input parameters, in order ('' for an unnamed one). */
+function inputParams(f: Func): string[] {
+  return ((f.stmt.node?.parameters ?? []) as Node[])
+    .map((p) => p?.FunctionParameter)
+    .filter((p) => p && (p.mode === undefined || p.mode === 'FUNC_PARAM_IN' || p.mode === 'FUNC_PARAM_DEFAULT' || p.mode === 'FUNC_PARAM_INOUT' || p.mode === 'FUNC_PARAM_VARIADIC'))
+    .map((p) => String(p.name ?? '').toLowerCase());
+}
+
+/**
+ * The active policies that read table.column in a sub-select, then those calling a function
+ * (directly or through others) that reads it, each with the values it checks for (per model).
+ */
+function trustsOf(model: Model, table: string, column: string): Trust[] {
+  const memo = memoModel(model, 'policy-user-metadata:trust', () => new Map<string, Trust[]>());
   const key = `${table}\u0000${column}`;
   const hit = memo.get(key);
-  if (hit !== undefined) return hit ?? undefined;
-  let found: Trust | undefined;
+  if (hit !== undefined) return hit;
+  const found: Trust[] = [];
   for (const row of activeRows(model)) {
-    for (const e of row.exprs) {
-      if (relationsIn(e.node).some((r) => r.inSubLink && model.relKey(r) === table) && readsColumn(model, e.node, table, column)) {
-        found = { policy: row.policy };
-        break;
+    const nodes = row.exprs.filter((e) => relationsIn(e.node).some((r) => r.inSubLink && model.relKey(r) === table) && readsColumn(model, e.node, table, column)).map((e) => e.node);
+    if (nodes.length === 0) continue;
+    const c = comparedValues(model, nodes, table, column);
+    found.push({ policy: row.policy, grants: c === 'any' ? c : c.values });
+  }
+  for (const { func, policy } of functionsCalledByPolicies(model)) {
+    if (!func.reads.has(table) || !func.body) continue;
+    const stmts = func.body.statements.filter((s) => readsColumn(model, s.node, table, column)).map((s) => s.node);
+    if (stmts.length === 0) continue;
+    const c = comparedValues(model, stmts, table, column, inputParams(func));
+    if (c === 'any' || c.params.size === 0) {
+      found.push({ policy, via: func, grants: c === 'any' ? c : c.values });
+      continue;
+    }
+    // compared with a parameter: the constants the policies calling the function pass it (has_role(auth.uid(), 'admin'))
+    let called = false;
+    for (const row of activeRows(model)) {
+      for (const e of row.exprs) {
+        for (const call of callsIn(e.node)) {
+          if (call.name[call.name.length - 1]?.toLowerCase() !== func.name || call.args.length !== func.argTypes.length) continue;
+          called = true;
+          let grants: Values = c.values;
+          for (const i of c.params) grants = union(grants, constsOf(call.args[i]) ?? 'any');
+          found.push({ policy: row.policy, via: func, grants });
+        }
       }
     }
-    if (found) break;
+    // (called only through other functions: what they pass is not followed)
+    if (!called) found.push({ policy, via: func, grants: 'any' });
   }
-  if (!found) {
-    for (const { func, policy } of functionsCalledByPolicies(model)) {
-      if (!func.reads.has(table) || !func.body) continue;
-      if (func.body.statements.some((s) => readsColumn(model, s.node, table, column))) {
-        found = { policy, via: func };
-        break;
-      }
-    }
-  }
-  memo.set(key, found ?? null);
+  memo.set(key, found);
   return found;
+}
+
+/** The first of the trusts that checks for a value among `values`. */
+function trustFor(trusts: readonly Trust[], values: Values): Trust | undefined {
+  return trusts.find((t) => values === 'any' || t.grants === 'any' || [...t.grants].some((g) => values.has(g)));
 }
 
 /** The span of an expression in the text: its first and last tokens, parentheses around it balanced. */
@@ -300,6 +528,18 @@ const COPY_WHY =
 const COPY_WHAT =
   'Assign such values on the server: a column default, or app_metadata (auth.users.raw_app_meta_data), which only the service role can write; never from user_metadata.';
 
+const quoted = (values: Iterable<string>): string => [...values].map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
+
+/** What the user decides: any value, or which of the few the function can write (and those of them the policy checks for). */
+function decides(values: Values, grants: Values, target: string): string {
+  if (values === 'any') return `So a user decides what this function writes into ${target}, and with it what the policy grants.`;
+  const hits = grants === 'any' ? [] : [...values].filter((v) => grants.has(v));
+  return (
+    `So a user decides which of ${quoted(values)} this function writes into ${target}` +
+    (hits.length ? `, and the policy checks ${target} for ${quoted(hits)}.` : ', and with it what the policy grants.')
+  );
+}
+
 export const policyUserMetadata = defineRule({
   meta: {
     id: 'policy-user-metadata',
@@ -342,7 +582,8 @@ export const policyUserMetadata = defineRule({
     // functions that copy metadata into a column a policy trusts (a sign-up trigger on auth.users, an RPC)
     for (const f of model.allFunctions()) {
       for (const sink of sinksOf(model, f)) {
-        const trust = trustOf(model, sink.table, sink.column);
+        // (a copy mapped to values no policy checks for, as the-suite's CASE, grants nothing)
+        const trust = trustFor(trustsOf(model, sink.table, sink.column), sink.values);
         if (!trust) continue;
         const text = textOfFile(model, f.created.file);
         const span = exprSpan(text, sink.value);
@@ -362,7 +603,7 @@ export const policyUserMetadata = defineRule({
           end: span.end,
           message:
             `${f.returnsTrigger ? 'Trigger function' : 'Function'} ${f.signature} copies ${describe(model, origin)} into ${target}, and policy "${p.name}" on ${p.table} trusts ${target}` +
-            `${trust.via ? ` through ${trust.via.signature}` : ''}: ${COPY_WHY} So a user decides what this function writes into ${target}, and with it what the policy grants. ${COPY_WHAT}`,
+            `${trust.via ? ` through ${trust.via.signature}` : ''}: ${COPY_WHY} ${decides(sink.values, trust.grants, target)} ${COPY_WHAT}`,
           related,
           fixes: fix ? [fix] : [],
         });
