@@ -496,3 +496,102 @@ $$;
   assert.equal(lintFiles([{ file, text: isNull }], ID).mine.length, 0);
   assert.equal(await redeemAsAnon(isNull, UNKNOWN, 'anything', call), 'P0001');
 });
+
+const MEMBER_FREE = 'a1a1a1a1-0000-0000-0000-000000000001';
+const MEMBER_TAKEN = 'a2a2a2a2-0000-0000-0000-000000000002';
+const MEMBER_NONE = 'ffffffff-0000-0000-0000-00000000000f';
+
+/** stewardtrack's link_user_to_member (20251218001005, trimmed to what the guard is about), with the caller check before it or not. */
+function linkMember(callerCheck: boolean): string {
+  return `CREATE TABLE public.members (id uuid PRIMARY KEY, tenant_id uuid NOT NULL, user_id uuid);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_select ON public.members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.link_user_to_member(p_tenant_id uuid, p_user_id uuid, p_member_id uuid)
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE v_existing_user_id uuid;
+BEGIN
+${callerCheck ? "  IF (select auth.uid()) IS DISTINCT FROM p_user_id THEN RAISE EXCEPTION 'not you'; END IF;\n" : ''}  SELECT user_id INTO v_existing_user_id FROM public.members WHERE id = p_member_id AND tenant_id = p_tenant_id;
+  IF v_existing_user_id IS NOT NULL AND v_existing_user_id != p_user_id THEN
+    RETURN 'MEMBER_ALREADY_LINKED';
+  END IF;
+  UPDATE public.members SET user_id = p_user_id WHERE id = p_member_id AND tenant_id = p_tenant_id;
+  RETURN 'linked';
+END $$;
+REVOKE EXECUTE ON FUNCTION public.link_user_to_member(uuid, uuid, uuid) FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.link_user_to_member(uuid, uuid, uuid) TO authenticated;
+`;
+}
+
+/** User A links itself to a member: what the function returns, and A's links afterwards. */
+async function linkAs(sql: string, member: string): Promise<{ r: string; linked: number }> {
+  return inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.members VALUES ('${MEMBER_FREE}', '${TENANT_B}', NULL), ('${MEMBER_TAKEN}', '${TENANT_B}', '${TENANT_B}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    const res = await tryQuery(q, `SELECT public.link_user_to_member('${TENANT_B}', '${TENANT_A}', '${member}') AS r`);
+    await q('RESET ROLE');
+    const linked = (await q(`SELECT count(*)::int AS n FROM public.members WHERE user_id = '${TENANT_A}'`))[0]!.n as number;
+    return { r: res.ok ? String(res.rows[0]!.r) : String(res.error.code), linked };
+  });
+}
+
+test("ok: a lookup of what a row holds now, in the column the function then sets (stewardtrack's link_user_to_member: IF v_existing_user_id IS NOT NULL AND v_existing_user_id != p_user_id THEN RETURN 'MEMBER_ALREADY_LINKED'; UPDATE members SET user_id = p_user_id WHERE id = p_member_id): not a caller check; a member id no row has links nothing, and IS DISTINCT FROM would refuse every unlinked member", async () => {
+  const file = 'supabase/migrations/20251218001005_user_member_linking.sql';
+  for (const callerCheck of [false, true]) {
+    const sql = linkMember(callerCheck);
+    assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, [], `caller check: ${callerCheck}`);
+    // as written: an unlinked member is linked, one linked to someone else is refused, a member id no row has links nothing
+    assert.deepEqual(await linkAs(sql, MEMBER_FREE), { r: 'linked', linked: 1 });
+    assert.deepEqual(await linkAs(sql, MEMBER_TAKEN), { r: 'MEMBER_ALREADY_LINKED', linked: 0 });
+    assert.deepEqual(await linkAs(sql, MEMBER_NONE), { r: 'linked', linked: 0 }, 'falling through, the UPDATE matches no row');
+    // what the rule offered: with IS DISTINCT FROM an unlinked member can never be linked
+    const distinct = sql.replace('IF v_existing_user_id IS NOT NULL AND v_existing_user_id != p_user_id THEN', 'IF v_existing_user_id IS DISTINCT FROM p_user_id THEN');
+    assert.notEqual(distinct, sql);
+    assert.deepEqual(await linkAs(distinct, MEMBER_FREE), { r: 'MEMBER_ALREADY_LINKED', linked: 0 });
+  }
+  // the doc's Valid example is the shape with the caller check
+  const doc = lintDocExample(ID, 'valid', 5);
+  assert.equal(doc.mine.length, 0);
+  assert.ok(sqlOf(doc.ws).includes(linkMember(true).trim()), 'the Valid example runs above');
+  // the same lookup, the function setting that column in another row (keyed by another argument): not the row it read
+  const other = linkMember(false)
+    .replace('(p_tenant_id uuid, p_user_id uuid, p_member_id uuid)', '(p_tenant_id uuid, p_user_id uuid, p_member_id uuid, p_other uuid)')
+    .replace('SET user_id = p_user_id WHERE id = p_member_id', 'SET user_id = p_user_id WHERE id = p_other')
+    .replaceAll('link_user_to_member(uuid, uuid, uuid)', 'link_user_to_member(uuid, uuid, uuid, uuid)');
+  assert.equal(lintFiles([{ file, text: other }], ID).mine.length, 1);
+});
+
+test("ok/err: a guard before it that refuses a caller without identity (IF auth.uid() IS DISTINCT FROM p_user_id OR p_user_id IS NULL THEN RAISE) closes the lookup's hole (a constant too); IS DISTINCT FROM a bare argument does not: anon passes NULL and reads every profile", async () => {
+  const { ws } = invalidFinding(ID, 2);
+  const file = 'supabase/migrations/20240101000000_admin.sql';
+  const withGuard = (cond: string) =>
+    sqlOf(ws)
+      .replace('all_emails()', 'all_emails(p_user_id uuid)')
+      .replaceAll('all_emails() FROM', 'all_emails(uuid) FROM')
+      .replaceAll('all_emails() TO', 'all_emails(uuid) TO')
+      .replace('BEGIN\n', `BEGIN\n  IF ${cond} THEN\n    RAISE EXCEPTION 'not you';\n  END IF;\n`);
+  const run = async (sql: string, arg: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'user'), ('${TENANT_B}', 'admin')`);
+      await q('SET ROLE anon');
+      const r = await tryQuery(q, `SELECT count(*)::int AS n FROM public.all_emails(${arg})`);
+      return r.ok ? (r.rows[0]!.n as number) : String(r.error.code);
+    });
+  const closed = withGuard('auth.uid() IS DISTINCT FROM p_user_id OR p_user_id IS NULL');
+  assert.match(closed, /all_emails\(p_user_id uuid\)[\s\S]*IF auth\.uid\(\) IS DISTINCT FROM p_user_id OR p_user_id IS NULL THEN[\s\S]*all_emails\(uuid\) TO anon/);
+  assert.deepEqual(lintFiles([{ file, text: closed }], ID).mine, []);
+  assert.equal(await run(closed, 'NULL'), 'P0001');
+  assert.equal(await run(closed, `'${TENANT_B}'`), 'P0001');
+  const constant = withGuard(`(select auth.uid()) IS DISTINCT FROM '${TENANT_B}'`);
+  assert.deepEqual(lintFiles([{ file, text: constant }], ID).mine, []);
+  assert.equal(await run(constant, 'NULL'), 'P0001');
+  // IS DISTINCT FROM the argument alone: NULL IS DISTINCT FROM NULL is false
+  const open = withGuard('auth.uid() IS DISTINCT FROM p_user_id');
+  assert.equal(lintFiles([{ file, text: open }], ID).mine.length, 1);
+  assert.equal(await run(open, `'${TENANT_B}'`), 'P0001');
+  assert.equal(await run(open, 'NULL'), 2, 'anon passes NULL, then the lookup finds no row and reads every profile');
+});

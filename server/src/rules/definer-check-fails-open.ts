@@ -21,13 +21,15 @@ type Context = 'auth.uid()' | 'setting' | 'lookup';
 /**
  * What a guard compares that is NULL without a caller; for a lookup, the SELECT … INTO that reads
  * it (see lookupVariables): keyed by the caller (`by` undefined: no row for anon), or by what the
- * caller passes (`by`: the parameter, no row for a value no row has); `record`: a row variable,
- * compared by its fields (`rec.token_hash`).
+ * caller passes (`by`: the parameter, `key` the column it is compared with, no row for a value no
+ * row has); `record`: a row variable, compared by its fields (`rec.token_hash`); `column`: the
+ * column the variable (or field) reads, when written as one.
  */
 interface ContextOf {
   kind: Context;
   text: string;
-  lookup?: { stmt: Statement; table: string; by?: string; record?: boolean };
+  lookup?: { stmt: Statement; table: string; rel?: { schema?: string; name: string }; by?: string; key?: string; record?: boolean };
+  column?: string;
 }
 
 /** What a side of a comparison reads, when it is NULL without a caller: auth.uid(), or current_setting(x, true) (cast or not). */
@@ -40,7 +42,7 @@ function nullableContext(n: Node, vars?: ReadonlyMap<string, ContextOf>): Contex
     if (ref.qual === undefined) return vars?.get(ref.name);
     // (a field of a row variable a lookup fills: NULL when it found no row)
     const rec = vars?.get(ref.qual);
-    return rec?.lookup?.record ? { ...rec, text: `${ref.qual}.${ref.name}` } : undefined;
+    return rec?.lookup?.record ? { ...rec, text: `${ref.qual}.${ref.name}`, column: ref.name } : undefined;
   }
   if (!e?.FuncCall) return undefined;
   const c = callsIn(e)[0];
@@ -237,6 +239,7 @@ function lookupVariables(f: Func, vars: ReadonlyMap<string, ContextOf>): Map<str
     if (s.assigns.length !== targets.length && !record) continue;
     if (n.groupClause || n.havingClause || !n.fromClause || !targets.every((t) => columnRef(bareValue(t?.ResTarget?.val)) || (record && star(t)))) continue;
     let by: string | undefined;
+    let key: string | undefined;
     const keyed = conjuncts(n.whereClause).some((c) => {
       const e = c?.A_Expr;
       if (!(e?.kind === 'AEXPR_OP' && e.name?.length === 1 && e.name[0]?.String?.sval === '=')) return false;
@@ -244,25 +247,31 @@ function lookupVariables(f: Func, vars: ReadonlyMap<string, ContextOf>): Map<str
       // (a column compared with what the caller passes)
       const [l, r] = [columnRef(e.lexpr), columnRef(e.rexpr)];
       chosen ??= callerChosen(f);
-      for (const [col, val] of [[l, r], [r, l]] as const) if (col && val && val.qual === undefined && chosen.has(val.name) && (col.qual !== undefined || !chosen.has(col.name))) by ??= val.name;
+      for (const [col, val] of [[l, r], [r, l]] as const)
+        if (by === undefined && col && val && val.qual === undefined && chosen.has(val.name) && (col.qual !== undefined || !chosen.has(col.name))) [by, key] = [val.name, col.name];
       return false;
     });
     if (!keyed && !by) continue;
     const table = relationsIn(n.fromClause)[0];
-    const lookup = { stmt: s, table: table ? (table.schema ? `${table.schema}.${table.name}` : table.name) : 'its table', ...(keyed ? {} : { by }), ...(record ? { record } : {}) };
-    for (const v of s.assigns) if (assigned.get(v) === 1 && !out.has(v)) out.set(v, { kind: 'lookup', text: v, lookup });
+    const lookup = { stmt: s, table: table ? (table.schema ? `${table.schema}.${table.name}` : table.name) : 'its table', ...(table ? { rel: { schema: table.schema, name: table.name } } : {}), ...(keyed ? {} : { by, key }), ...(record ? { record } : {}) };
+    s.assigns.forEach((v, i) => {
+      const column = record ? undefined : columnRef(bareValue(targets[i]?.ResTarget?.val))?.name;
+      if (assigned.get(v) === 1 && !out.has(v)) out.set(v, { kind: 'lookup', text: v, lookup, ...(column ? { column } : {}) });
+    });
   }
   return out;
 }
 
 /**
  * Whether another guard of the function raises when the context is NULL (`IF auth.uid() IS NULL
- * THEN RAISE`, or in an OR); for a lookup also when the variable is, or when its SELECT found no
- * row (`IF NOT FOUND THEN RAISE`).
+ * THEN RAISE`, or in an OR; or `IF auth.uid() IS DISTINCT FROM x THEN RAISE` where x is never NULL,
+ * see refusesNull); for a lookup also when the variable is, or when its SELECT found no row (`IF NOT
+ * FOUND THEN RAISE`).
  */
 function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, ContextOf>): boolean {
   return (f.body?.statements ?? []).some((s) => {
     if (!s.raisesIf && !s.returnsIf) return false;
+    if (context.lookup?.by === undefined && refusesNull(s, context, vars)) return true;
     let found = false;
     const visit = (n: Node): void => {
       if (found || !n || typeof n !== 'object') return;
@@ -278,6 +287,61 @@ function nullChecked(f: Func, context: ContextOf, vars: ReadonlyMap<string, Cont
     };
     visit(s.node);
     return found;
+  });
+}
+
+/**
+ * Whether a guard's condition is `<context> IS DISTINCT FROM x` (alone or in an OR) with x never
+ * NULL: a constant, or a value the same OR refuses when NULL (`… OR p_user_id IS NULL`). Then it is
+ * true for a caller without the context, who is refused. Not with x a bare argument: the caller
+ * passes NULL, NULL IS DISTINCT FROM NULL is false, and such a caller goes on.
+ */
+function refusesNull(s: Statement, context: ContextOf, vars: ReadonlyMap<string, ContextOf>): boolean {
+  if (s.kind !== 'SelectStmt') return false;
+  const cond: Node = s.node?.targetList?.[0]?.ResTarget?.val;
+  const arms: Node[] = cond?.BoolExpr?.boolop === 'OR_EXPR' ? (cond.BoolExpr.args ?? []) : [cond];
+  const nullTested = new Set(arms.map((a) => (a?.NullTest?.nulltesttype === 'IS_NULL' ? columnRef(a.NullTest.arg) : undefined)).filter((r) => r && r.qual === undefined).map((r) => r!.name));
+  return arms.some((a) => {
+    const e = a?.A_Expr;
+    if (e?.kind !== 'AEXPR_DISTINCT') return false;
+    return [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]].some(([ctx, x]) => {
+      const c = nullableContext(ctx, vars);
+      // (auth.uid() for itself and for a lookup keyed by it; a setting or a variable for itself)
+      if (!c || !(c.kind === 'auth.uid()' ? context.kind !== 'setting' : c.text === context.text)) return false;
+      const v = bareValue(x);
+      if (v?.A_Const) return !v.A_Const.isnull;
+      const ref = columnRef(x);
+      return ref?.qual === undefined && !!ref && nullTested.has(ref.name);
+    });
+  });
+}
+
+/**
+ * Whether the function goes on, after the guard, to set the column its lookup by an argument read,
+ * in the row it read: `UPDATE members SET user_id = p_user_id WHERE id = p_member_id`, keyed by the
+ * same column and argument. The guard then asks what that row holds now, and NULL there is a state
+ * of the row (no owner yet: the value the function fills), not a caller without identity:
+ * stewardtrack's link_user_to_member, `IF v_existing_user_id IS NOT NULL AND v_existing_user_id !=
+ * p_user_id THEN RETURN 'MEMBER_ALREADY_LINKED'`, is a business rule; IS DISTINCT FROM would refuse
+ * every unlinked member, and for a member id no row has, the UPDATE sets nothing.
+ */
+function fillsLookedUp(f: Func, guard: Statement, context: ContextOf): boolean {
+  const lookup = context.lookup;
+  if (lookup?.by === undefined || !lookup.key || !lookup.rel || !context.column) return false;
+  const rel = lookup.rel;
+  return (f.body?.statements ?? []).some((s) => {
+    if (s.kind !== 'UpdateStmt' || s.start < guard.end) return false;
+    const n = s.node;
+    const name = typeof n?.relation?.relname === 'string' ? n.relation.relname.toLowerCase() : undefined;
+    const schema = typeof n?.relation?.schemaname === 'string' ? n.relation.schemaname.toLowerCase() : undefined;
+    if (name !== rel.name.toLowerCase() || (schema !== undefined && rel.schema !== undefined && schema !== rel.schema.toLowerCase())) return false;
+    if (!(n.targetList ?? []).some((t: Node) => typeof t?.ResTarget?.name === 'string' && t.ResTarget.name.toLowerCase() === context.column)) return false;
+    return conjuncts(n.whereClause).some((c) => {
+      const e = c?.A_Expr;
+      if (!(e?.kind === 'AEXPR_OP' && e.name?.length === 1 && e.name[0]?.String?.sval === '=')) return false;
+      const [l, r] = [columnRef(e.lexpr), columnRef(e.rexpr)];
+      return [[l, r], [r, l]].some(([col, val]) => col?.name === lookup.key && val?.qual === undefined && val?.name === lookup.by);
+    });
   });
 }
 
@@ -364,6 +428,8 @@ export const definerCheckFailsOpen = defineRule({
       for (const s of f.body.statements) {
         const g = failingOpen(model, f, s, vars);
         if (!g || nullChecked(f, g.context, vars)) continue;
+        // (a lookup of what a row holds now, in a column the function then sets: not a caller check)
+        if (fillsLookedUp(f, s, g.context)) continue;
         // (a lookup is NULL from its SELECT on: a guard before it reads the variable's earlier value)
         if (g.context.lookup && s.start < g.context.lookup.stmt.end) continue;
         // (what the function does after it is limited to the caller's rows anyway: bolt-test's
