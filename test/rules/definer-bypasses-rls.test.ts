@@ -4,7 +4,7 @@
 // with 42501, and the Valid forms (a caller check, SECURITY INVOKER) return only A's own row.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, count, getDb, inRollback, pgError, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, pgError, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
@@ -368,10 +368,11 @@ END $$;
     assert.equal(mine.length, 1, name);
     assert.match(mine[0]!.message, new RegExp(`function public\\.${name}\\(bigint\\) .* and changes rows of public\\.requests, which has row-level security, but never checks who is calling \\(it uses auth\\.uid\\(\\) or the like only to record the caller`), name);
   }
-  // the caller in a WHERE, an IF condition or a RETURN (directly or through the variable) is a check
+  // the caller in a WHERE, an IF condition comparing it with the rows or a RETURN (directly or through the variable) is a check
+  // (an IF that only tests whether the caller IS NULL is not: the test below)
   const checks: Array<[string, string]> = [
     ['', `  UPDATE public.requests SET status = 'approved' WHERE id = p_id AND owner_id = auth.uid();`],
-    ['DECLARE v_uid uuid := auth.uid();\n', `  IF v_uid IS NULL THEN RAISE EXCEPTION 'not signed in'; END IF;
+    ['DECLARE v_uid uuid := auth.uid();\n', `  IF v_uid IS NULL OR v_uid <> (SELECT owner_id FROM public.requests WHERE id = p_id) THEN RAISE EXCEPTION 'not yours'; END IF;
   UPDATE public.requests SET status = 'approved', approved_by = v_uid WHERE id = p_id;`],
     ['DECLARE v_uid uuid := auth.uid();\n', `  UPDATE public.requests SET status = 'approved' WHERE id = p_id AND owner_id = v_uid;`],
     ['', `  INSERT INTO public.request_log (request_id, actor) SELECT r.id, auth.uid() FROM public.requests r WHERE r.id = p_id AND r.owner_id = auth.uid();`],
@@ -909,5 +910,137 @@ BEGIN UPDATE public.member SET balance = balance - amount WHERE username = fromu
     await q('SET ROLE dbr_g2');
     const err = await pgError(q(`CALL public.spend(5, 'dbr_g1')`));
     assert.equal(err?.code, '23514');
+  });
+});
+
+test("err: the caller only required to be signed in (IF v_uid IS NULL THEN RAISE; stewardtrack's get_user_profiles) chooses no rows: user A approves and reads user B's requests, anon gets the exception", async () => {
+  const head = `CREATE TABLE public.requests (id bigint PRIMARY KEY, owner_id uuid NOT NULL, status text, approved_by uuid);
+CREATE INDEX ON public.requests (owner_id);
+ALTER TABLE public.requests ENABLE ROW LEVEL SECURITY;
+CREATE POLICY requests_own ON public.requests FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+`;
+  const approve = `CREATE FUNCTION public.approve_signed_in(p_id bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_uid uuid := auth.uid();
+BEGIN
+  IF v_uid IS NULL THEN RAISE EXCEPTION 'not signed in'; END IF;
+  UPDATE public.requests SET status = 'approved', approved_by = v_uid WHERE id = p_id;
+END $$;
+`;
+  const read = `CREATE FUNCTION public.get_request(p_id bigint) RETURNS SETOF public.requests
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF auth.uid() IS NULL THEN RAISE EXCEPTION 'Authentication required'; END IF;
+  RETURN QUERY SELECT * FROM public.requests WHERE id = p_id;
+END $$;
+`;
+  const file = 'supabase/migrations/20240101000000_requests.sql';
+  const { ws, mine } = lintFiles([{ file, text: head + approve + read }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['public.approve_signed_in', 'public.get_request']);
+  assert.match(
+    mine[0]!.message,
+    /changes rows of public\.requests, which has row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only to test whether it is NULL, i\.e\. whether anyone is signed in, and to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes\): .* any signed-in caller can change rows it may not change itself\./,
+  );
+  assert.match(mine[1]!.message, /reads rows of public\.requests, .* only to test whether it is NULL, i\.e\. whether anyone is signed in, never to choose the rows it reads\): .* any signed-in caller can learn about rows/);
+  // a condition that compares the caller with the row is a check: not reported
+  const checked = read.replace('IF auth.uid() IS NULL THEN', 'IF auth.uid() IS NULL OR auth.uid() <> (SELECT owner_id FROM public.requests WHERE id = p_id) THEN');
+  assert.equal(lintFiles([{ file, text: head + checked }], ID).mine.length, 0);
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, head + approve + read);
+    await q(`INSERT INTO public.requests (id, owner_id) VALUES (1, '${TENANT_B}'), (2, '${TENANT_B}')`);
+    await asUserA(q);
+    assert.equal(await count(q, 'public.requests'), 0, "the policy hides B's requests from A");
+    await q('SELECT public.approve_signed_in(1)');
+    assert.deepEqual(await q('SELECT id, owner_id FROM public.get_request(2)'), [{ id: 2, owner_id: TENANT_B }], "A reads B's request");
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT status, approved_by FROM public.requests WHERE id = 1'), [{ status: 'approved', approved_by: TENANT_A }], "A approved B's request");
+    // (anon: no user in the request)
+    await q(`SELECT set_config('request.jwt.claim.sub', '', true), set_config('request.jwt.claims', '{"role": "anon"}', true)`);
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT * FROM public.get_request(2)'), 'P0001', /Authentication required/);
+  });
+});
+
+test("err: the caller only stamped into a new row whose other values come from a row it read by its arguments (affiliate's debit_multiple_bookmakers: created_by = auth.uid() on a debit event for any workspace's bookmaker) is no check: user A debits workspace B's bookmaker and reads its name and balance; new rows of the caller's own, or built from a table every caller reads, stay silent", async () => {
+  const head = `CREATE TABLE public.workspace_members (workspace_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (workspace_id, user_id));
+CREATE TABLE public.bookmakers (id uuid PRIMARY KEY, workspace_id uuid NOT NULL, nome text, saldo numeric NOT NULL DEFAULT 0);
+CREATE INDEX ON public.bookmakers (workspace_id);
+CREATE TABLE public.financial_events (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bookmaker_id uuid, workspace_id uuid, valor numeric, created_by uuid);
+CREATE INDEX ON public.financial_events (workspace_id);
+ALTER TABLE public.bookmakers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.financial_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY bm_member ON public.bookmakers FOR SELECT TO authenticated USING (workspace_id IN (SELECT m.workspace_id FROM public.workspace_members m WHERE m.user_id = (select auth.uid())));
+CREATE POLICY fe_member ON public.financial_events FOR SELECT TO authenticated USING (workspace_id IN (SELECT m.workspace_id FROM public.workspace_members m WHERE m.user_id = (select auth.uid())));
+`;
+  const debit = (lookup: string) => `CREATE FUNCTION public.debit_multiple_bookmakers(p_debits jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE
+  v_item jsonb; v_bookmaker_id uuid; v_stake numeric; v_saldo numeric; v_nome text; v_ws uuid;
+  v_user_id uuid; v_results jsonb := '[]'::jsonb;
+BEGIN
+  v_user_id := auth.uid();
+  FOR v_item IN SELECT * FROM jsonb_array_elements(p_debits) LOOP
+    v_bookmaker_id := (v_item->>'bookmaker_id')::uuid;
+    v_stake := (v_item->>'stake')::numeric;
+    SELECT saldo, nome, workspace_id INTO v_saldo, v_nome, v_ws FROM public.bookmakers WHERE ${lookup} FOR UPDATE;
+    INSERT INTO public.financial_events (bookmaker_id, workspace_id, valor, created_by) VALUES (v_bookmaker_id, v_ws, -v_stake, v_user_id);
+    v_results := v_results || jsonb_build_object('nome', v_nome, 'saldo_anterior', v_saldo);
+  END LOOP;
+  RETURN v_results;
+END $$;
+REVOKE EXECUTE ON FUNCTION public.debit_multiple_bookmakers(jsonb) FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.debit_multiple_bookmakers(jsonb) TO authenticated;
+`;
+  const file = 'supabase/migrations/20260408183743_debit.sql';
+  const text = head + debit('id = v_bookmaker_id');
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'public.debit_multiple_bookmakers');
+  assert.match(
+    mine[0]!.message,
+    /can be called by authenticated and changes rows of public\.financial_events, and reads rows of public\.bookmakers, which have row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it reads or changes\)/,
+  );
+  // void, the event only (bypass4's debit_bookmaker): the write alone is reported
+  const single = `CREATE FUNCTION public.debit_bookmaker(p_bookmaker_id uuid, p_stake numeric) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE v_ws uuid; v_user_id uuid;
+BEGIN
+  v_user_id := auth.uid();
+  SELECT workspace_id INTO v_ws FROM public.bookmakers WHERE id = p_bookmaker_id;
+  INSERT INTO public.financial_events (bookmaker_id, workspace_id, valor, created_by) VALUES (p_bookmaker_id, v_ws, -p_stake, v_user_id);
+END $$;
+`;
+  const one = lintFiles([{ file, text: head + single }], ID).mine;
+  assert.equal(one.length, 1);
+  assert.match(one[0]!.message, /debit_bookmaker\(uuid, numeric\) .* and changes rows of public\.financial_events, which has row-level security, but never checks who is calling/);
+  // the lookup restricted to the caller's workspaces: a check, not reported
+  const own = debit('id = v_bookmaker_id AND workspace_id IN (SELECT m.workspace_id FROM public.workspace_members m WHERE m.user_id = v_user_id)');
+  assert.equal(lintFiles([{ file, text: head + own }], ID).mine.length, 0);
+  // the new row's other values from a table every caller reads whole (USING (true)): the row is the caller's own, not reported
+  const open = single.replace(/public\.bookmakers/g, 'public.currencies').replace('SELECT workspace_id INTO v_ws', 'SELECT id INTO v_ws');
+  const currencies = `CREATE TABLE public.currencies (id uuid PRIMARY KEY, code text);
+ALTER TABLE public.currencies ENABLE ROW LEVEL SECURITY;
+CREATE POLICY cur_all ON public.currencies FOR SELECT TO anon, authenticated USING (true);
+`;
+  assert.equal(lintFiles([{ file, text: head + currencies + open }], ID).mine.length, 0);
+
+  const W_A = '00000000-0000-0000-0000-0000000000aa';
+  const W_B = '00000000-0000-0000-0000-0000000000bb';
+  const BM_B = '00000000-0000-0000-0000-00000000b00b';
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, text);
+    await q(`INSERT INTO public.workspace_members VALUES ('${W_A}', '${TENANT_A}'), ('${W_B}', '${TENANT_B}');
+             INSERT INTO public.bookmakers VALUES ('${BM_B}', '${W_B}', 'Casa B', 500)`);
+    await asUserA(q);
+    assert.equal(await count(q, 'public.bookmakers'), 0, "the policy hides workspace B's bookmaker from A");
+    const [r] = await q(`SELECT public.debit_multiple_bookmakers('[{"bookmaker_id": "${BM_B}", "stake": 100}]') AS r`);
+    assert.deepEqual(r!.r, [{ nome: 'Casa B', saldo_anterior: 500 }], "A reads B's bookmaker's name and balance");
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT bookmaker_id, workspace_id, valor::int AS valor, created_by FROM public.financial_events'), [
+      { bookmaker_id: BM_B, workspace_id: W_B, valor: -100, created_by: TENANT_A },
+    ], "a debit event of workspace B, made by A");
   });
 });

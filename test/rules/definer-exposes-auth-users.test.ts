@@ -342,3 +342,44 @@ DECLARE v text; BEGIN SELECT email INTO v FROM auth.users WHERE id = p; RETURN v
     });
   }
 });
+
+test("err: a function whose only look at the caller is a sign-in test (stewardtrack's get_user_profiles: IF auth.uid() IS NULL THEN RAISE) is reported, for signed-in callers; PGlite: user A gets user B's email, anon the exception; a check comparing the caller with the ids is not reported", async () => {
+  const fn = (check: string) => `CREATE FUNCTION public.get_user_profiles(user_ids uuid[])
+RETURNS TABLE (id uuid, email text) LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  ${check}
+  RETURN QUERY SELECT au.id, au.email::text FROM auth.users au WHERE au.id = ANY(user_ids);
+END $$;
+REVOKE EXECUTE ON FUNCTION public.get_user_profiles(uuid[]) FROM PUBLIC;
+`;
+  const file = 'supabase/migrations/20251218001004_profiles.sql';
+  const signIn = fn("IF auth.uid() IS NULL THEN RAISE EXCEPTION 'Authentication required'; END IF;");
+  const { ws, mine } = lintFiles([{ file, text: signIn }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(
+    mine[0]!.message,
+    /but never checks who is calling \(it uses auth\.uid\(\) or the like only to test whether it is NULL, i\.e\. whether anyone is signed in, never to choose the accounts it reads or changes\): .* any signed-in caller can read id, email of other users' accounts\./,
+  );
+  // the same through a variable assigned auth.uid(), and an early RETURN instead of the RAISE
+  const viaVar = signIn.replace('BEGIN\n', 'DECLARE v_uid uuid := auth.uid();\nBEGIN\n').replace("IF auth.uid() IS NULL THEN RAISE EXCEPTION 'Authentication required'; END IF;", 'IF v_uid IS NULL THEN RETURN; END IF;');
+  assert.equal(lintFiles([{ file, text: viaVar }], ID).mine.length, 1, 'IF v_uid IS NULL THEN RETURN');
+  // a check that compares the caller with what it is asked for restricts what it reads: not reported
+  const checks = [
+    "IF auth.uid() IS NULL OR NOT (auth.uid() = ANY(user_ids)) THEN RAISE EXCEPTION 'not yours'; END IF;",
+    "IF auth.uid() IS NULL THEN RAISE EXCEPTION 'Authentication required'; END IF;\n  user_ids := ARRAY(SELECT u FROM unnest(user_ids) u WHERE u = auth.uid());",
+  ];
+  for (const c of checks) assert.equal(lintFiles([{ file, text: fn(c) }], ID).mine.length, 0, c);
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await migrate(q, ws);
+    await asUserA(q);
+    assert.deepEqual(await q(`SELECT id, email FROM public.get_user_profiles(ARRAY['${TENANT_B}']::uuid[])`), [{ id: TENANT_B, email: 'b@example.com' }], "A reads B's email");
+    await expectPgError(q('SELECT email FROM auth.users'), '42501', /permission denied for table users/);
+  });
+  await inRollback(db, async (q) => {
+    await migrate(q, ws);
+    await q('SET ROLE anon');
+    await expectPgError(q(`SELECT * FROM public.get_user_profiles(ARRAY['${TENANT_B}']::uuid[])`), 'P0001', /Authentication required/);
+  });
+});

@@ -7,7 +7,7 @@ import { constBool, memoModel, textOfFile, visitTyped } from '../analysis/policy
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -185,45 +185,117 @@ function namesVariable(node: Node, vars: ReadonlySet<string>): boolean {
   return hit;
 }
 
+/** What recordsCallerOnly finds in a body that looks at its caller only to record it, or to test that someone is signed in. */
+export interface RecordedCaller {
+  /**
+   * The tables the body writes only by INSERTs with the caller among their values, each with the
+   * tables those values were read from (a variable a `SELECT … INTO` filled from them): a new row
+   * whose other values are only arguments and constants is the caller's own (a create_org()).
+   */
+  own: Map<string, Set<string>>;
+  /** Whether an IF that raises or returns tests only whether the caller is NULL (`IF auth.uid() IS NULL THEN RAISE …`): whether anyone is signed in. */
+  signIn: boolean;
+  /** Whether it records the caller somewhere (a value written, returned or raised as a notice); false where it only assigns it to variables nothing else uses (a call of a function that records it, affiliate's v_reliq_result := reliquidar_aposta_v6(…)). */
+  records: boolean;
+}
+
 /**
  * Where a body looks at its caller only to record it, never to choose rows: in the values an
  * UPDATE writes (SET approved_by = auth.uid() WHERE id = p_id), in an INSERT's values (an audit
  * row), in the value a RETURN gives back or a RAISE below ERROR (with no sub-select reading rows),
- * or through a variable assigned the caller that only those use. Returns the tables the body
- * writes only by such INSERTs (their new rows are the caller's own); undefined when it looks at
- * the caller anywhere else (a WHERE, an IF, a sub-select…), or its body is not read statement by
- * statement.
+ * or through a variable assigned the caller that only those use; or only to test that someone is
+ * signed in, an IF that raises or returns when auth.uid() (or a variable assigned it) IS NULL: any
+ * signed-in user passes it, whatever rows its arguments choose (stewardtrack's get_user_profiles
+ * hands any signed-in user every account's email). Undefined when it looks at the caller anywhere
+ * else (a WHERE, another IF, a sub-select…), or its body is not read statement by statement.
  */
-function recordsCallerOnly(model: Model, f: Func): Set<string> | undefined {
+export function recordsCallerOnly(model: Model, f: Func): RecordedCaller | undefined {
   const body = f.body;
   if (!body || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return undefined;
   const caller = new Set<string>();
+  // (the variables assigned auth.uid() itself, `v_uid := auth.uid()`: what a NULL test of them asks)
+  const uids = new Set<string>();
+  // (the variables a query fills from tables, `SELECT workspace_id INTO v_ws FROM bookmakers …`, and those tables)
+  const readInto = new Map<string, Set<string>>();
   const assignsCaller = (s: (typeof body.statements)[number]) => {
     const n = s.node;
     return !!s.assigns && s.kind === 'SelectStmt' && !n.fromClause && !n.whereClause && !n.withClause && looksAtCaller(model, n);
   };
-  for (const s of body.statements) if (assignsCaller(s) && !namesVariable(s.node, caller)) for (const v of s.assigns!) caller.add(v);
-  const callerInserts = new Set<string>();
+  for (const s of body.statements) {
+    if (assignsCaller(s) && !namesVariable(s.node, caller)) {
+      for (const v of s.assigns!) caller.add(v);
+      if (s.node.targetList?.length === 1 && authCallOf(s.node.targetList[0]?.ResTarget?.val) === 'uid') for (const v of s.assigns!) uids.add(v);
+    }
+    if (s.assigns && s.kind === 'SelectStmt' && s.node.fromClause) {
+      const from = relationsIn(s.node).map((r) => model.key([r.schema, r.name]));
+      if (from.length) for (const v of s.assigns) readInto.set(v, new Set([...(readInto.get(v) ?? []), ...from]));
+    }
+  }
+  // (`auth.uid() IS NULL`, `v_uid IS NOT NULL`: whether anyone is signed in, not who)
+  const signInTest = (n: Node): boolean => {
+    const x = bareValue(n);
+    if (authCallOf(x) === 'uid') return true;
+    const c = columnRef(x);
+    return !!c && c.qual === undefined && uids.has(c.name);
+  };
+  const own = new Map<string, Set<string>>();
   const otherWrites = new Set<string>();
+  let signIn = false;
+  let records = false;
+  const names = (n: Node) => looksAtCaller(model, n) || namesVariable(n, caller);
   for (const s of body.statements) {
     // (a call of a helper that raises on a condition about the caller checks it: postgres.garden's
     // v_organization = organization_for_invitation(…), 'That invitation is not for you')
     if (callsCheckingHelper(model, s.node)) return undefined;
+    if (assignsCaller(s)) continue;
     // (a value only reported back, RETURN json_build_object('approved_by', auth.uid()) or a
-    // RAISE NOTICE, unless a sub-select of it reads rows: those it may choose)
-    if (assignsCaller(s) || (s.reported && census(s.node).rangeVars.length === 0)) continue;
-    // (IF current_user <> v_leader THEN RAISE NOTICE …: a condition nothing depends on checks nothing)
-    if (s.inertIf) continue;
+    // RAISE NOTICE, unless a sub-select of it reads rows: those it may choose; IF current_user <>
+    // v_leader THEN RAISE NOTICE …: a condition nothing depends on checks nothing)
+    if ((s.reported && census(s.node).rangeVars.length === 0) || s.inertIf) {
+      records ||= names(s.node);
+      continue;
+    }
+    // (IF auth.uid() IS NULL THEN RAISE EXCEPTION 'Authentication required': the caller is
+    // only required to be signed in; any other part of the condition that looks at the caller checks it)
+    if (s.raisesIf || s.returnsIf) {
+      let tested = false;
+      const rest = mapNodes(s.node, (k, v) => {
+        if (k !== 'NullTest' || !signInTest(v.arg)) return undefined;
+        tested = true;
+        return { A_Const: { isnull: true } };
+      });
+      if (tested && !looksAtCaller(model, rest) && !namesVariable(rest, caller)) {
+        signIn = true;
+        continue;
+      }
+    }
     const part = choosingPart(s);
-    if (looksAtCaller(model, part) || namesVariable(part, caller)) return undefined;
+    if (names(part)) return undefined;
+    records ||= names(s.node);
     const rel = s.node?.relation;
     const key = rel?.relname ? model.key([rel.schemaname, rel.relname]) : undefined;
-    if (key && s.kind === 'InsertStmt' && part !== s.node && (looksAtCaller(model, s.node) || namesVariable(s.node, caller))) callerInserts.add(key);
-    else if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) otherWrites.add(key);
+    if (key && s.kind === 'InsertStmt' && part !== s.node && names(s.node)) {
+      const from = own.get(key) ?? new Set<string>();
+      for (const [v, tables] of readInto) if (namesVariable(s.node, new Set([v]))) for (const t of tables) from.add(t);
+      own.set(key, from);
+    } else if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) otherWrites.add(key);
   }
-  for (const k of otherWrites) callerInserts.delete(k);
-  return callerInserts;
+  for (const k of otherWrites) own.delete(k);
+  return { own, signIn, records };
+}
+
+/** A copy of a tree in which each node `fn` gives a replacement for (keyed by its type) is replaced. */
+function mapNodes(n: unknown, fn: (type: string, node: Node) => Node | undefined): Node {
+  if (Array.isArray(n)) return n.map((x) => mapNodes(x, fn));
+  if (!n || typeof n !== 'object') return n as Node;
+  const out: Node = {};
+  for (const [k, v] of Object.entries(n)) {
+    const r = v && typeof v === 'object' && !Array.isArray(v) ? fn(k, v as Node) : undefined;
+    if (r) return r;
+    out[k] = mapNodes(v, fn);
+  }
+  return out;
 }
 
 /** Whether the node calls a function of the workspace whose body raises on a condition that looks at the caller (an IF … THEN RAISE). */
@@ -524,39 +596,47 @@ export const definerBypassesRls = defineRule({
       const gainers = altered.length
         ? who
         : who.filter((r) => reads.some((t) => !(readsAll(model, t, r) || readsOnlyAdmitted(model, f, t, r))) || writes.some((t) => !writesAll(model, t, r, cmds?.get(t.key))));
-      const anyCaller = gainers.length === who.length || gainers.length === 0 ? 'any caller' : gainers.length === 1 ? gainers[0]! : `${gainers.slice(0, -1).join(', ')} and ${gainers[gainers.length - 1]}`;
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       if (calledByPolicy(model, f)) continue;
       if (callerCheckedParameter(model, f)) continue;
       // (the caller only recorded: SET approved_by = auth.uid() WHERE id = p_id, an audit row, a
-      // RETURN or RAISE NOTICE of it; a table only such INSERTs write gets rows of the caller's own)
+      // RETURN or RAISE NOTICE of it, or only required to be signed in; a table only such INSERTs
+      // write gets rows of the caller's own)
       // (the caller only as a fallback after a parameter, coalesce(p_user_id, auth.uid()): any caller passes another)
       const looks = funcLooksAtCaller(model, f);
       const fallback = looks ? callerFallbackOnly(model, f) : undefined;
       const records = looks && !fallback;
       // (the caller checked only in the WHERE of an UPDATE or DELETE: that guards the statement alone)
       let guardedOnly: { guarded: string[]; unguarded: Set<string> } | undefined;
-      if (records) {
-        const own = recordsCallerOnly(model, f);
-        if (!own) {
-          guardedOnly = checksOnlyOwnStatements(model, f);
-          if (!guardedOnly) continue;
-          for (let j = writes.length - 1; j >= 0; j--) if (!guardedOnly.unguarded.has(writes[j]!.key)) writes.splice(j, 1);
-          reads.length = 0;
-          altered.length = 0;
-          if (writes.length === 0) continue;
-        }
-      }
-      if (records && !guardedOnly) {
-        const own = recordsCallerOnly(model, f)!;
-        for (let j = writes.length - 1; j >= 0; j--) if (own.has(writes[j]!.key)) writes.splice(j, 1);
-        // (new rows only, beside those: a job's first status row, an organisation whose owner row
-        // records the caller: nothing said; and only what it updates or deletes: what it reads may
-        // be what the policies show anyway (chess-map's submit_mcq_answer reads the approved quests
-        // its policy shows everyone), which is not compared here)
-        if (writes.every((t) => onlyInserts(cmds?.get(t.key))) && altered.length === 0) continue;
+      const recorded = records ? recordsCallerOnly(model, f) : undefined;
+      if (records && !recorded) {
+        guardedOnly = checksOnlyOwnStatements(model, f);
+        if (!guardedOnly) continue;
+        for (let j = writes.length - 1; j >= 0; j--) if (!guardedOnly.unguarded.has(writes[j]!.key)) writes.splice(j, 1);
         reads.length = 0;
+        altered.length = 0;
+        if (writes.length === 0) continue;
       }
+      if (recorded) {
+        // (a new row whose values carry what the function read from a table its callers may not
+        // read is tied to that row, not the caller's own: affiliate's debit_multiple_bookmakers
+        // stamps created_by = auth.uid() on a debit event for the workspace of any bookmaker it is
+        // passed, and returns that bookmaker's name and balance)
+        const hidden = (k: string) => {
+          const t = unrestricted(k);
+          return !!t && !who.every((r) => readsAll(model, t, r) || readsOnlyAdmitted(model, f, t, r));
+        };
+        const tied = (k: string) => [...(recorded.own.get(k) ?? [])].some(hidden);
+        for (let j = writes.length - 1; j >= 0; j--) if (recorded.own.has(writes[j]!.key) && !tied(writes[j]!.key)) writes.splice(j, 1);
+        // (new rows only, beside those: a job's first status row, an organisation whose owner row
+        // records the caller: nothing said, when it returns no row it reads either)
+        if (writes.every((t) => onlyInserts(cmds?.get(t.key)) && !tied(t.key)) && reads.length === 0 && altered.length === 0) continue;
+      }
+      // (a sign-in test: anon, whom auth.uid() IS NULL stops, gains nothing)
+      if (recorded?.signIn) for (let j = gainers.length - 1; j >= 0; j--) if (gainers[j] === 'anon') gainers.splice(j, 1);
+      if (recorded?.signIn && gainers.length === 0 && !who.some((r) => r !== 'anon')) continue;
+      const signedIn = recorded?.signIn ? ' signed-in' : '';
+      const anyCaller = gainers.length === who.length || gainers.length === 0 || (recorded?.signIn && gainers.length === who.filter((r) => r !== 'anon').length) ? `any${signedIn} caller` : gainers.length === 1 ? gainers[0]! : `${gainers.slice(0, -1).join(', ')} and ${gainers[gainers.length - 1]}`;
       const tables = [...new Set([...writes, ...reads, ...altered.map((a) => a.t)])];
       // (auth.uid() exists where Supabase's platform roles are known: elsewhere the message names what PostgreSQL has)
       const supabase = onSupabasePlatform(model);
@@ -596,7 +676,7 @@ export const definerBypassesRls = defineRule({
           (guardedOnly
             ? ''
             : records
-            ? `(it uses ${onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes): `
+            ? `(it uses ${recorded?.signIn || onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only ${[recorded?.signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !recorded?.signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the rows it ${reads.length && writes.length ? 'reads or changes' : reads.length ? 'reads' : 'changes'}): `
             : spoof
               ? ''
               : supabase

@@ -3,7 +3,7 @@ import { constValue } from '../analysis/ast.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { callersOf, revokeFix } from './definer-bypasses-rls.js';
+import { callersOf, recordsCallerOnly, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, funcLooksAtCaller, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
 
@@ -247,7 +247,15 @@ export const definerExposesAuthUsers = defineRule({
       const who = callers.roles[0] === 'public' ? ['anon', 'authenticated'] : callers.roles;
       if (who.every((r) => mayReadAuthUsers(model, r))) continue;
       if (calledByPolicy(model, f)) continue;
-      if (funcLooksAtCaller(model, f)) continue;
+      // (the caller only required to be signed in, or only recorded: stewardtrack's
+      // get_user_profiles raises when auth.uid() IS NULL, then returns the email of every id it is
+      // passed; a signed-in user reads every account's)
+      const looked = funcLooksAtCaller(model, f);
+      const recorded = looked ? recordsCallerOnly(model, f) : undefined;
+      if (looked && !recorded) continue;
+      const signIn = !!recorded?.signIn;
+      // (anon, whom the sign-in test stops, gains nothing)
+      if (signIn && !who.some((r) => r !== 'anon')) continue;
       const owner = f.owner?.role;
       const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
       const colText = cols?.length ? ` (${cols.join(', ')})` : '';
@@ -269,9 +277,11 @@ export const definerExposesAuthUsers = defineRule({
       report({
         ...f.nameLoc,
         message:
-          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${authUsersText(model)}, but never looks at who is calling ` +
-          '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ' +
-          `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any caller can ${gets}. ` +
+          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${authUsersText(model)}, but never ${looked ? 'checks' : 'looks at'} who is calling ` +
+          (recorded
+            ? `(it uses auth.uid() or the like only ${[signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the accounts it reads or changes): `
+            : '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ') +
+          `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any${signIn ? ' signed-in' : ''} caller can ${gets}. ` +
           'Check the caller in the function (e.g. WHERE id = (select auth.uid())), or revoke EXECUTE from these roles and call it with the service role. ' +
           SECRET_LOOKUP_HINT,
         fixes: [revokeFix(model, f, callers)],
