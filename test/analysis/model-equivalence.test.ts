@@ -665,6 +665,38 @@ SELECT set_config('app.x', 'y', true);
     assert.deepEqual([...m3.tables.get('public.z')!.grants.get('anon')!], ['select']);
   });
 
+  test('ok: SET search_path FROM CURRENT stores the search_path of its psql session (an including file\'s SET, a RESET, set_config), through edits', () => {
+    // (zeebonk/database: main.sql sets the path, then includes the files whose definers say FROM CURRENT)
+    const set = 'SET search_path TO app, public;\n';
+    const main = (s: string) => `CREATE SCHEMA app;\n${s}\\ir b/fns.sql\nRESET search_path;\nCREATE FUNCTION h() RETURNS int LANGUAGE sql SET search_path FROM CURRENT AS $$ SELECT 1 $$;\n`;
+    const fns = 'CREATE FUNCTION app.f() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$ SELECT 1 $$;\nCREATE TABLE app.t (id int);\n';
+    const later = 'CREATE FUNCTION g() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$ SELECT 1 $$;\nSET search_path = app;\nALTER FUNCTION public.g() SET search_path FROM CURRENT;\n';
+    const initial = { 'a.sql': main(set), 'b/fns.sql': fns, 'c.sql': later };
+    const edits: Array<[string, string | undefined]> = [
+      ['a.sql', `-- moved\n${main(set)}`],
+      ['a.sql', main("SELECT pg_catalog.set_config('search_path', '', false);\n")],
+      ['a.sql', main('')],
+      ['a.sql', main(set)],
+      ['c.sql', `SET search_path TO DEFAULT;\n${later}`],
+      ['a.sql', main('SET search_path = app, pg_temp;\n')],
+    ];
+    replay(initial, edits);
+    replay(initial, edits, mergeConfig(), true);
+    const ws = new Workspace(undefined, undefined, { editing: true });
+    for (const [f, t] of Object.entries(initial)) ws.setFile(f, t);
+    const current = (k: string) => {
+      const c = ws.model().functions.get(k)![0]!.settings[0]!.current!;
+      return [c.path, c.set && `${c.set.file}:${c.set.start}`];
+    };
+    assert.deepEqual(current('app.f'), [['app', 'public'], 'a.sql:19']);
+    assert.deepEqual(current('public.h'), [undefined, `a.sql:${main(set).indexOf('RESET')}`]);
+    assert.deepEqual(current('public.g'), [['app'], `c.sql:${later.indexOf('SET search_path = app')}`]);
+    ws.setFile('a.sql', main("SELECT pg_catalog.set_config('search_path', '', false);\n"));
+    assert.deepEqual(current('app.f'), [[], 'a.sql:19']);
+    ws.setFile('a.sql', main(''));
+    assert.deepEqual(current('app.f'), [undefined, undefined]);
+  });
+
   test('ok: a config change, then edits', () => {
     const files = { '1.sql': 'CREATE TABLE t (id int);\n', '2.sql': 'ALTER TABLE t ENABLE ROW LEVEL SECURITY;\n', '3.sql': 'CREATE POLICY p ON t USING (true);\n' };
     const ws = new Workspace();

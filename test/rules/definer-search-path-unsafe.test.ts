@@ -331,3 +331,105 @@ END $$;
   const filtered = lintFiles([{ file: 'supabase/migrations/20240101000000_fn.sql', text: fn }, { file: 'supabase/migrations/20240102000000_fix.sql', text: definers.replace("AND p.prosecdef = true", "AND p.prosecdef = true AND p.proname LIKE 'x%'") }], ID);
   assert.equal(findingsOf(filtered.ws, 'definer-search-path-missing').length, 1);
 });
+
+// Calibration (zeebonk/database, asyncy's PostGraphile schema): main.sql runs `SET search_path TO
+// app_public, app_hidden, app_private, app_runtime, public`, then includes (\ir) files whose 13
+// SECURITY DEFINER functions say `SET search_path FROM CURRENT`. PostgreSQL stores the session's
+// value as the function's setting: no pg_temp in it, so a temp table shadows what they read.
+const MEMBERS = `CREATE SCHEMA app;
+CREATE TABLE app.members (org uuid NOT NULL, member uuid NOT NULL, PRIMARY KEY (org, member));
+`;
+const isMemberFn = (schemaOf = '') => `CREATE FUNCTION app.is_member(o uuid) RETURNS boolean AS $$
+  SELECT EXISTS (SELECT 1 FROM ${schemaOf}members WHERE org = o AND member = nullif(current_setting('jwt.claims.sub', true), '')::uuid);
+$$ LANGUAGE sql STABLE STRICT SECURITY DEFINER SET search_path FROM CURRENT;
+GRANT USAGE ON SCHEMA app TO authenticated;
+GRANT EXECUTE ON FUNCTION app.is_member(uuid) TO authenticated;
+`;
+const fromCurrent = (set: string, schemaOf = '') => `${MEMBERS}${set}${isMemberFn(schemaOf)}`;
+
+/** Runs the migration, then as authenticated (user A, a member of no organisation) asks is_member(B) before and after making a TEMP TABLE members that says it is one; with the stored setting. */
+async function shadowedMember(sql: string): Promise<{ config: unknown; before: boolean; after: boolean }> {
+  return inRollback(await getDb(), async (q) => {
+    await q(sql);
+    const config = (await q(`SELECT proconfig FROM pg_proc WHERE proname = 'is_member'`))[0]!.proconfig;
+    await q(`SELECT set_config('jwt.claims.sub', '${TENANT_A}', true)`);
+    await q('SET ROLE authenticated');
+    const ask = async () => (await q(`SELECT app.is_member('${TENANT_B}') AS m`))[0]!.m as boolean;
+    const before = await ask();
+    await q(`CREATE TEMP TABLE members (org uuid, member uuid); INSERT INTO pg_temp.members VALUES ('${TENANT_B}', '${TENANT_A}')`);
+    return { config, before, after: await ask() };
+  });
+}
+
+test('err: SET search_path FROM CURRENT after SET search_path TO app, public stores app, public: a temp table hijacks the function (zeebonk/database); the fix writes the list out with pg_temp last', async () => {
+  const text = fromCurrent('SET search_path TO app, public;\n');
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(findingsOf(ws, 'definer-search-path-missing').length, 0, 'not reported twice');
+  const finding = mine[0]!;
+  assert.equal(textAt(ws, finding), 'SET search_path FROM CURRENT');
+  assert.match(finding.message, /^SECURITY DEFINER function app\.is_member\(uuid\): SET search_path FROM CURRENT stores the session's search_path when it runs, here app, public \(set at m\.sql:3\), which does not end with pg_temp\. PostgreSQL searches pg_temp first/);
+  assert.match(finding.message, /the function then reads the attacker's table.*Replace FROM CURRENT with the list ending with pg_temp \(SET search_path = app, public, pg_temp\)/);
+  const shown = await shadowedMember(sqlOf(ws));
+  assert.deepEqual(shown.config, ['search_path=app, public'], 'PostgreSQL stored the session value');
+  assert.equal(shown.before, false, 'user A is not a member of B');
+  assert.equal(shown.after, true, 'the temp table members is read instead of app.members');
+  assert.equal(finding.fixes[0]!.kind, 'safe');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /SECURITY DEFINER SET search_path = app, public, pg_temp;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const after = await shadowedMember(sqlOf(fixed));
+  assert.deepEqual(after.config, ['search_path=app, public, pg_temp']);
+  assert.equal(after.after, false, 'app.members is read');
+});
+
+test('err: FROM CURRENT with no SET search_path in its psql session stores the default "$user", public (each migration file is a session of its own; a SET in an including file counts, as in zeebonk/database)', async () => {
+  // (the table in public: a LANGUAGE sql body is checked at CREATE with the stored path, "$user", public)
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: fromCurrent('').replace('app.members', 'public.members') }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /stores the session's search_path when it runs, here "\$user", public: PostgreSQL's default \(no SET search_path precedes it in its psql session; ALTER DATABASE or ALTER ROLE … SET search_path may give the deployment's sessions another\), which does not end with pg_temp/);
+  // (the server's default may not be the deployment's: the fix is offered in the editor only)
+  assert.equal(mine[0]!.fixes[0]!.kind, 'unsafe');
+  assert.match(sqlOf(applyFix(ws, mine[0]!)), /SET search_path = "\$user", public, pg_temp;/);
+  // (PostgreSQL's built-in default is "$user", public; PGlite starts its sessions with public on its command line: the session is given the built-in one)
+  const boot = await inRollback(await getDb(), async (q) => (await q(`SELECT boot_val FROM pg_settings WHERE name = 'search_path'`))[0]!.boot_val);
+  assert.equal(boot, '"$user", public');
+  const shown = await shadowedMember(`SET search_path TO "$user", public;\n${sqlOf(ws)}`);
+  assert.deepEqual(shown.config, ['search_path="$user", public']);
+  assert.deepEqual([shown.before, shown.after], [false, true], 'the temp table is read');
+  // a SET in an earlier migration file is another session's; a RESET goes back to the default; an ALTER FUNCTION … FROM CURRENT is judged too
+  const split = lintFiles([{ file: '1.sql', text: `SET search_path TO app, public;\n${MEMBERS}` }, { file: '2.sql', text: isMemberFn() }], ID).mine;
+  assert.equal(split.length, 1);
+  assert.match(split[0]!.message, /here "\$user", public: PostgreSQL's default \(no SET search_path/);
+  const reset = lintFiles([{ file: 'm.sql', text: fromCurrent('SET search_path = app, pg_temp;\nRESET search_path;\n') }], ID).mine;
+  assert.match(reset[0]!.message, /here "\$user", public: PostgreSQL's default \(reset at m\.sql:4;/);
+  assert.equal(reset[0]!.fixes[0]!.kind, 'unsafe');
+  const altered = lintFiles([{ file: 'm.sql', text: `${fromCurrent('SET search_path = public, pg_temp;\n')}SET search_path = app;\nALTER FUNCTION app.is_member(uuid) SET search_path FROM CURRENT;\n` }], ID).mine;
+  assert.equal(altered.length, 1);
+  assert.match(altered[0]!.message, /here app \(set at m\.sql:9\)/);
+  // the SET of the file that includes it (\ir), as psql runs them
+  const included = lintFiles(
+    [
+      { file: 'main.sql', text: `${MEMBERS}SET search_path TO app, public;\n\\ir functions.sql\n` },
+      { file: 'functions.sql', text: isMemberFn() },
+    ],
+    ID,
+  ).mine;
+  assert.equal(included.length, 1);
+  assert.match(included[0]!.message, /here app, public \(set at main\.sql:3\)/);
+});
+
+test("ok: FROM CURRENT after SET search_path = public, pg_temp, or after SET search_path = '' (with qualified names), stores a safe path: no finding, and the temp table is not read", async () => {
+  for (const [set, schemaOf, stored] of [
+    ['SET search_path = app, pg_temp;\n', '', 'search_path=app, pg_temp'],
+    ["SET search_path = '';\n", 'app.', 'search_path=""'],
+    ["SELECT pg_catalog.set_config('search_path', '', false);\n", 'app.', 'search_path='],
+  ] as const) {
+    const { ws, mine } = lintFiles([{ file: 'm.sql', text: fromCurrent(set, schemaOf) }], ID);
+    assert.equal(mine.length, 0, set);
+    assert.equal(findingsOf(ws, 'definer-search-path-missing').length, 0, set);
+    const shown = await shadowedMember(sqlOf(ws));
+    assert.deepEqual(shown.config, [stored], set);
+    assert.deepEqual([shown.before, shown.after], [false, false], set);
+  }
+});

@@ -155,9 +155,16 @@ export interface Table {
 
 export interface FunctionSetting {
   name: string;
-  /** values as written, e.g. ['public', 'pg_temp'] or [''] */
+  /** values as written, e.g. ['public', 'pg_temp'] or [''] (`['<from current>']` for FROM CURRENT) */
   values: string[];
   loc: Loc;
+  /**
+   * `SET search_path FROM CURRENT`: the value PostgreSQL stores, the session's search_path where
+   * the replay created or altered the function — `path` as the session's SET wrote it ([] for
+   * '', undefined when the session has the server's default), `set` that statement (undefined: none
+   * in the psql session; a RESET or SET … DEFAULT otherwise).
+   */
+  current?: { path: string[] | undefined; set: Loc | undefined };
 }
 
 export interface Func {
@@ -1234,6 +1241,8 @@ interface OpSet extends OpBase {
   role: string | undefined | false;
   /** SET search_path: the path (undefined: back to none); not a search_path setting: false */
   searchPath: string[] | undefined | false;
+  /** `set_config('search_path', '', …)`: the path is '' (searchPath undefined: names resolve as with none) */
+  emptyPath?: true;
   write: ContextWrite | undefined;
 }
 
@@ -1513,7 +1522,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       case 'CallStmt': {
         // `SELECT pg_catalog.set_config('search_path', 'app', false)` (pg_dump's, debate-map's): as SET search_path
         const path = stmt.kind === 'SelectStmt' && setConfig?.some((w) => w.name === 'search_path') ? setConfigSearchPath(n) : undefined;
-        if (path) return { kind: OP_SET, stmt, pair, here, setConfig, role: false, searchPath: path.length ? path : undefined, write: undefined };
+        if (path) return { kind: OP_SET, stmt, pair, here, setConfig, role: false, searchPath: path.length ? path : undefined, ...(path.length ? {} : { emptyPath: true as const }), write: undefined };
         // (a loop dropping every policy of some tables, or a call of a function that may hold one)
         const body = stmt.kind === 'DoStmt' ? stmt.body : undefined;
         const found = body ? policyDropLoops(body) : undefined;
@@ -2036,6 +2045,11 @@ function applyFunctionOptions(f: Func, options: FuncOption[]): void {
   }
 }
 
+/** Whether a function setting is `SET search_path FROM CURRENT`. */
+function pathFromCurrent(s: FunctionSetting): boolean {
+  return s.name === 'search_path' && s.values[0] === '<from current>';
+}
+
 /** set_config() calls in a statement or a body statement: the context writes they make. */
 function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): ContextWrite[] {
   const out: ContextWrite[] = [];
@@ -2287,6 +2301,7 @@ function shareState(from: Replay, to: Replay): void {
   to.rejectedReplacements = from.rejectedReplacements.slice();
   to.defaultExecuteRevoked = from.defaultExecuteRevoked;
   to.searchPath = from.searchPath;
+  to.pathSet = from.pathSet;
   to.schemaTag = from.schemaTag;
   to.currentRole = from.currentRole;
   to.lastEntry = from.lastEntry;
@@ -2693,8 +2708,8 @@ interface SegmentRecord {
   executeRevoked: boolean;
   /** the default table privileges before it, when it reads them */
   defaults: DefaultTableGrant[] | undefined;
-  /** the role after it; where it revoked PUBLIC's EXECUTE by default if it did */
-  after: { role: string | undefined; defaultExecuteRevoked: Loc | undefined };
+  /** the role and the statement setting the search_path after it (Replay.pathSet: one of its own); where it revoked PUBLIC's EXECUTE by default if it did */
+  after: { role: string | undefined; pathSet: OpSet | undefined; defaultExecuteRevoked: Loc | undefined };
   /** what it appended to the state's lists */
   statements: Array<{ file: ParsedFile; stmt: Statement }>;
   grantEvents: GrantEvent[];
@@ -2726,7 +2741,7 @@ function stateOf(r: Replay): object {
   return {
     maps: r.maps.map((m) => [...m]),
     lists: [r.statements, r.grantEvents, r.contextWrites, r.triggers, r.orphanPolicies, r.defaultTableGrants, r.replacedPolicies, r.recreatedTables, r.rejectedReplacements],
-    session: [r.lastEntry, r.currentRole, r.searchPath, r.schemaTag, r.defaultExecuteRevoked],
+    session: [r.lastEntry, r.currentRole, r.searchPath, r.pathSet, r.schemaTag, r.defaultExecuteRevoked],
   };
 }
 
@@ -2861,6 +2876,13 @@ class Replay {
    * schemas, or a new one in the first schema. Otherwise, and after the replay, the default schema.
    */
   searchPath: string[] | undefined;
+  /**
+   * The statement that last set the search_path in this psql session (a RESET too; undefined:
+   * none since the session started): what `SET search_path FROM CURRENT` stores. A segment that
+   * starts with one in a session that goes on is neither recorded nor redone, like one under a
+   * search_path.
+   */
+  pathSet: OpSet | undefined;
   /** the default schema and the search_path: the tag of prototypes resolved under them */
   schemaTag: string;
   /** while a prototype is computed under a search_path: the names it resolves through it, and their keys */
@@ -2991,6 +3013,24 @@ class Replay {
       if (i >= 0) list[i] = c;
     }
     return c;
+  }
+
+  /**
+   * A `SET search_path FROM CURRENT` setting with the value it stores here (FunctionSetting.current);
+   * another setting as it is. (zeebonk/database: 13 definers created FROM CURRENT after `SET
+   * search_path TO app_public, …, public`, which lacks pg_temp.)
+   */
+  currentOf(s: FunctionSetting): FunctionSetting {
+    if (!pathFromCurrent(s)) return s;
+    const set = this.pathSet;
+    const path = !set ? undefined : set.emptyPath ? [] : set.searchPath || undefined;
+    return { name: s.name, values: s.values, loc: s.loc, current: { path, set: set?.here } };
+  }
+
+  /** Function options with their `SET search_path FROM CURRENT` given the value it stores here (currentOf); the same list when none has one. */
+  fromCurrent(options: FuncOption[]): FuncOption[] {
+    if (!options.some((o) => o.kind === 'set' && o.setting && pathFromCurrent(o.setting))) return options;
+    return options.map((o) => (o.kind === 'set' && o.setting ? { ...o, setting: this.currentOf(o.setting) } : o));
   }
 
   /** Sets a key of one of the state's maps (`id`: its M_… index), noting it while a segment is recorded if the key is new. */
@@ -3142,7 +3182,7 @@ class Replay {
     const fp = footprintOf(planOf(file, this.defaultSchema), from, to);
     // (a session that goes on keeps its search_path: names resolve through the state)
     const goesOn = this.lastEntry === entry || !fp?.hasOps;
-    if (!fp || (goesOn && this.searchPath)) {
+    if (!fp || (goesOn && (this.searchPath || this.pathSet))) {
       this.sharePending(); // (it may write to any of their values)
       this.run(file, entry, from, to);
       return undefined;
@@ -3200,7 +3240,7 @@ class Replay {
       role,
       executeRevoked: !!revokedBefore,
       defaults,
-      after: { role: this.currentRole, defaultExecuteRevoked: this.defaultExecuteRevoked === revokedBefore ? undefined : this.defaultExecuteRevoked },
+      after: { role: this.currentRole, pathSet: this.pathSet, defaultExecuteRevoked: this.defaultExecuteRevoked === revokedBefore ? undefined : this.defaultExecuteRevoked },
       statements: statements.slice(lengths[0]),
       grantEvents: grantEvents.slice(lengths[1]),
       contextWrites: contextWrites.slice(lengths[2]),
@@ -3231,7 +3271,7 @@ class Replay {
   redo(rec: SegmentRecord): boolean {
     const fp = rec.footprint;
     const goesOn = this.lastEntry === rec.entry || !fp.hasOps;
-    if (goesOn && this.searchPath) return false;
+    if (goesOn && (this.searchPath || this.pathSet)) return false;
     if ((goesOn ? this.currentRole : undefined) !== rec.role || !this.defaultExecuteRevoked !== !rec.executeRevoked) return false;
     if (rec.defaults && !sameDefaults(rec.defaults, this.defaultTableGrants)) return false;
     const maps = this.maps;
@@ -3259,6 +3299,7 @@ class Replay {
       if (this.lastEntry !== rec.entry) this.setSearchPath(undefined);
       this.lastEntry = rec.entry;
       this.currentRole = rec.after.role;
+      this.pathSet = rec.after.pathSet;
     }
     if (rec.after.defaultExecuteRevoked) this.defaultExecuteRevoked = rec.after.defaultExecuteRevoked;
     return true;
@@ -3273,6 +3314,7 @@ class Replay {
       if (entry !== this.lastEntry) {
         this.currentRole = undefined; // a new psql session
         this.setSearchPath(undefined);
+        this.pathSet = undefined;
         this.lastEntry = entry;
       }
       this.statements.push(op.pair);
@@ -3348,7 +3390,7 @@ class Replay {
       case OP_ALTER_FUNCTION:
         for (const g of this.funcsOf(op.func)) {
           const f = this.ownFunc(g);
-          applyFunctionOptions(f, op.options);
+          applyFunctionOptions(f, this.fromCurrent(op.options));
           f.alters.push(here);
         }
         break;
@@ -3399,7 +3441,10 @@ class Replay {
         break;
       case OP_SET:
         if (op.role !== false) this.currentRole = op.role;
-        if (op.searchPath !== false) this.setSearchPath(op.searchPath);
+        if (op.searchPath !== false) {
+          this.setSearchPath(op.searchPath);
+          this.pathSet = op;
+        }
         if (op.write) this.contextWrites.push(op.write);
         break;
     }
@@ -3647,6 +3692,7 @@ class Replay {
     };
     if ('securityLoc' in pf) f.securityLoc = pf.securityLoc;
     if ('volatilityLoc' in pf) f.volatilityLoc = pf.volatilityLoc;
+    if (pf.settings.some(pathFromCurrent)) f.settings = pf.settings.map((s) => this.currentOf(s));
     for (let i = 0; i < op.writes.length; i++) this.contextWrites.push(op.writes[i]!);
     const argKey = argKeyOf(f);
     const existing = this.functions.get(f.key);

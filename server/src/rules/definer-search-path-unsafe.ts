@@ -2,12 +2,21 @@ import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { KEYWORD_TYPES } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf } from './lib/util.js';
+import { fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, where } from './lib/util.js';
+
+/** PostgreSQL's default search_path, which a session has until it sets one (unless the database or role sets another). */
+const DEFAULT_PATH = ['$user', 'public'];
 
 /** Why a search_path setting of a definer function is unsafe, or undefined when it is safe (or unknown). */
-export function unsafeSearchPath(s: FunctionSetting): 'no-pg-temp' | 'one-quoted-list' | undefined {
+export function unsafeSearchPath(s: FunctionSetting): 'no-pg-temp' | 'one-quoted-list' | 'from-current' | undefined {
   const v = s.values;
-  if (v.length === 0 || v[0] === '<from current>') return undefined; // FROM CURRENT: not known here
+  if (v[0] === '<from current>') {
+    // FROM CURRENT stores the session's search_path where the function is created (zeebonk/database:
+    // after `SET search_path TO app_public, …, public`): judged as that value written out
+    const path = s.current && (s.current.path ?? DEFAULT_PATH);
+    return !path || path.length === 0 || path[path.length - 1] === 'pg_temp' ? undefined : 'from-current';
+  }
+  if (v.length === 0) return undefined;
   if (v.length === 1 && v[0] === '') return undefined; // '' : only pg_catalog (and pg_temp last, for relations)
   if (v[v.length - 1] === 'pg_temp') return undefined;
   // `SET search_path = 'public, pg_temp'`: one string is one schema name, "public, pg_temp"
@@ -15,8 +24,33 @@ export function unsafeSearchPath(s: FunctionSetting): 'no-pg-temp' | 'one-quoted
   return 'no-pg-temp';
 }
 
-function fixesFor(model: Model, s: FunctionSetting, why: 'no-pg-temp' | 'one-quoted-list'): Fix[] {
+/** A search_path as PostgreSQL shows it (`"$user", public`), pg_temp left out or not. */
+function pathText(path: readonly string[], withTemp = true): string {
+  return path
+    .filter((x) => withTemp || x !== 'pg_temp')
+    .map((x) => (x === '$user' ? '"$user"' : quoteIdent(x)))
+    .join(', ');
+}
+
+function fixesFor(model: Model, s: FunctionSetting, why: 'no-pg-temp' | 'one-quoted-list' | 'from-current'): Fix[] {
   const text = textOf(model, s.loc);
+  if (why === 'from-current') {
+    // FROM CURRENT written out as the value it stores, pg_temp last: only where pg_temp is searched
+    // changes. Safe when a SET in the migrations gave the session its path; the server's default
+    // (no SET, or a RESET) may not be the deployment's (ALTER DATABASE / ROLE … SET search_path): unsafe then.
+    const m = /\bfrom\s+current\s*$/i.exec(text);
+    if (!m || !s.current) return [];
+    const path = s.current.path ?? DEFAULT_PATH;
+    const list = [pathText(path, false), 'pg_temp'].filter(Boolean).join(', ');
+    const start = s.loc.start + m.index;
+    return [
+      {
+        title: `Replace FROM CURRENT with = ${list}`,
+        kind: s.current.path ? 'safe' : 'unsafe',
+        edits: [{ file: s.loc.file, start, end: s.loc.end, newText: `= ${list}` }],
+      },
+    ];
+  }
   if (why === 'no-pg-temp') {
     return [{ title: 'Append pg_temp to the search_path', kind: 'safe', edits: [{ file: s.loc.file, start: s.loc.end, end: s.loc.end, newText: ', pg_temp' }] }];
   }
@@ -138,12 +172,19 @@ export const definerSearchPathUnsafe = defineRule({
       const why = unsafeSearchPath(s);
       if (!why) continue;
       const written = textOf(model, s.loc).replace(/\s+/g, ' ');
+      const current = s.current;
       const what =
         why === 'one-quoted-list'
           ? `${written} names ONE schema, "${s.values[0]}" (a quoted string is a single name), and does not list pg_temp`
-          : `${written} does not end with pg_temp`;
+          : why === 'from-current' && current
+            ? `${written} stores the session's search_path when it runs, here ` +
+              (current.path
+                ? `${pathText(current.path)} (set at ${where(model, current.set!)})`
+                : `${pathText(DEFAULT_PATH)}: PostgreSQL's default (${current.set ? `reset at ${where(model, current.set)}` : 'no SET search_path precedes it in its psql session'}; ALTER DATABASE or ALTER ROLE … SET search_path may give the deployment's sessions another)`) +
+              ', which does not end with pg_temp'
+            : `${written} does not end with pg_temp`;
       // (its body names every table and type with a schema today: nothing to shadow yet, which the message says)
-      const nothingYet = why === 'no-pg-temp' && namesNothingUnqualified(model, f);
+      const nothingYet = why !== 'one-quoted-list' && namesNothingUnqualified(model, f);
       report({
         ...s.loc,
         message:
@@ -157,7 +198,9 @@ export const definerSearchPathUnsafe = defineRule({
               `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). `) +
           (why === 'one-quoted-list'
             ? 'Write the schemas as a list that ends with pg_temp (e.g. SET search_path = public, pg_temp).'
-            : "Append pg_temp (e.g. SET search_path = public, pg_temp), or use SET search_path = '' with schema-qualified names."),
+            : why === 'from-current'
+              ? `Replace FROM CURRENT with the list ending with pg_temp (SET search_path = ${[pathText(current?.path ?? DEFAULT_PATH, false), 'pg_temp'].filter(Boolean).join(', ')}), or use SET search_path = '' with schema-qualified names.`
+              : "Append pg_temp (e.g. SET search_path = public, pg_temp), or use SET search_path = '' with schema-qualified names."),
         fixes: fixesFor(model, s, why),
       });
     }
