@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { apiSchemasOf, configWithApi } from '../../server/src/analysis/supabase-config.js';
-import { DEFAULT_CONFIG, mergeConfig } from '../../server/src/analysis/config.js';
+import { DEFAULT_CONFIG, mergeConfig, parseConfigText } from '../../server/src/analysis/config.js';
 import { initParser, Workspace } from '../../server/src/engine/workspace.js';
 
 test('ok: [api] schemas is read; enabled = false serves none; no [api] or no schemas is Supabase\'s default', () => {
@@ -50,4 +50,24 @@ test('ok: a table without RLS in a schema the Data API serves is reported, namin
   assert.deepEqual(ws.configOf('supabase/migrations/20240101000000_billing.sql').exposedSchemas, ['public', 'graphql_public', 'billing']);
   ws.setApiSchemas([{ folder: 'supabase/', source: 'supabase/config.toml', schemas: [] }]);
   assert.deepEqual(ws.lint().byFile.get('supabase/migrations/20240101000000_billing.sql')!.map((f) => f.rule), []);
+});
+
+// ilhamsa1/deploy-vercel pins PostgreSQL 15 there (`[db] major_version = 15`): syntax-error then
+// tells an error only later versions raise from one PostgreSQL raises (test/rules/syntax-error.test.ts).
+test('ok: [db] major_version is the PostgreSQL the project runs, unless the setting postgresVersion says; one that is not a version is not used', () => {
+  assert.deepEqual(apiSchemasOf('[db]\nport = 54322\nmajor_version = 15\n'), { schemas: ['public', 'graphql_public'], majorVersion: 15 });
+  for (const bad of ['"15"', '15.5', '3']) assert.deepEqual(apiSchemasOf(`[db]\nmajor_version = ${bad}\n`), { schemas: ['public', 'graphql_public'] }, bad);
+  const api = [{ folder: 'supabase/', source: 'supabase/config.toml', schemas: ['public'], majorVersion: 15 }];
+  const c = configWithApi(DEFAULT_CONFIG, ['supabase/migrations/1.sql'], api);
+  assert.equal(c.postgresVersion, 15);
+  assert.equal(c.postgresVersionBy, 'supabase/config.toml');
+  const set = configWithApi(mergeConfig({ postgresVersion: 17 }), ['supabase/migrations/1.sql'], api);
+  assert.equal(set.postgresVersion, 17);
+  assert.equal(set.postgresVersionBy, undefined);
+  assert.deepEqual(parseConfigText('{ "postgresVersion": 15 }'), { config: { postgresVersion: 15 }, problems: [] });
+  for (const bad of ['"15"', '15.2', '9']) {
+    const r = parseConfigText(`{ "postgresVersion": ${bad} }`);
+    assert.deepEqual(r.config, {}, bad);
+    assert.deepEqual(r.problems.map((p) => p.message), ['"postgresVersion" must be a PostgreSQL major version (a whole number such as 15); not used'], bad);
+  }
 });

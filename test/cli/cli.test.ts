@@ -409,7 +409,7 @@ describe("a Supabase project's config.toml", () => {
     });
     const r = run(dir, ['.', '--format', 'json']);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas and \[auth\] enable_anonymous_sign_ins are not used\n$/);
+    assert.match(r.stderr, /^pg-rls-lint: supabase\/config\.toml: not valid TOML at line \d+, column \d+: .*; its \[api\] schemas, \[auth\] enable_anonymous_sign_ins and \[db\] major_version are not used\n$/);
     assert.deepEqual(JSON.parse(r.stdout).files[0].diagnostics, []);
   });
 });
@@ -428,6 +428,26 @@ describe("a Supabase project's anonymous sign-ins", () => {
     assert.match(found[0].message, /supabase\/config\.toml turns anonymous sign-ins on/);
     const off = run(fixture({ ...files, '.pg-rls-lint.json': '{ "anonymousSignIns": "false" }' }), ['.', '--format', 'json']);
     assert.deepEqual(JSON.parse(off.stdout).files.flatMap((f: { diagnostics: unknown[] }) => f.diagnostics), []);
+  });
+});
+
+describe("a Supabase project's PostgreSQL version", () => {
+  // ilhamsa1/deploy-vercel: [db] major_version = 15 and a function named json, which 17 and later reject
+  test('ok: [db] major_version = 15 in config.toml: json(…) is a warning naming the file (exit 0); postgresVersion = 17 in .pg-rls-lint.json: an error (exit 1)', () => {
+    const files = {
+      'supabase/config.toml': '[db]\nmajor_version = 15\n',
+      'supabase/migrations/20240101000000_json.sql': 'CREATE DOMAIN uuid_ulid AS uuid;\nCREATE FUNCTION json(uuid_ulid) RETURNS json AS $$ SELECT to_json($1::text) $$ LANGUAGE sql IMMUTABLE;\n',
+    };
+    const r = run(fixture(files), ['.', '--format', 'json']);
+    assert.equal(r.code, 0);
+    const found = JSON.parse(r.stdout).files[0].diagnostics;
+    assert.deepEqual(found.map((d: { rule: string; severity: string }) => [d.rule, d.severity]), [['syntax-error', 'warning']]);
+    assert.match(found[0].message, /on PostgreSQL 17 and later, .*This project pins PostgreSQL 15 \(supabase\/config\.toml \[db\] major_version\)/);
+    const later = run(fixture({ ...files, '.pg-rls-lint.json': '{ "postgresVersion": 17 }' }), ['.', '--format', 'json']);
+    assert.equal(later.code, 1);
+    const again = JSON.parse(later.stdout).files[0].diagnostics;
+    assert.deepEqual(again.map((d: { severity: string }) => d.severity), ['error']);
+    assert.match(again[0].message, /PostgreSQL would reject this statement/);
   });
 });
 

@@ -5,6 +5,8 @@ import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, pgError, runEachStatement } from '../helpers/pg.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf } from '../helpers/rule-proof.js';
+import { mergeConfig } from '../../server/src/analysis/config.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'syntax-error';
 before(initParser);
@@ -247,5 +249,93 @@ test('ok: the policies of a table whose CREATE TABLE has a syntax error are no p
   await inRollback(await getDb(), async (q) => {
     const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
     assert.deepEqual(errors.map((e) => e.code), ['42601', '42P01', '42P01']);
+  });
+});
+
+// Calibration (ilhamsa1/deploy-vercel: supabase/config.toml `[db] major_version = 15`; its
+// 20240405061417_create-function-ulid.sql creates `json(UUID_ULID)` and a cast WITH FUNCTION
+// json(UUID_ULID)). json is no keyword in PostgreSQL 15 (kwlist.h), an unreserved one in 16, which
+// may still name a function, and a COL_NAME keyword, which may not, since 17 (17's release notes:
+// the SQL/JSON constructor JSON(); libpg_query's kwlist.h of 16 and 17). PostgreSQL 15.18 ran both
+// statements, and the whole migration; PGlite here is PostgreSQL 18, so only the rejection by the
+// later versions and the quoted form run in this test.
+const JSON_FN = `CREATE DOMAIN uuid_ulid AS uuid;
+CREATE FUNCTION json(uuid_ulid) RETURNS json AS $$ SELECT to_json($1::text) $$ LANGUAGE sql IMMUTABLE;
+CREATE CAST (uuid_ulid AS json) WITH FUNCTION json(uuid_ulid) AS IMPLICIT;
+`;
+const MIGRATION = 'supabase/migrations/20240101000000_json.sql';
+
+test('ok (message): json(…) where the project pins PostgreSQL 15 or 16 (deploy-vercel): a warning that 17 and later reject it, naming the pin; PGlite (18) rejects it at the "(", and runs it with json quoted', async () => {
+  for (const pinned of [15, 16]) {
+    const { mine } = lintFiles([{ file: MIGRATION, text: JSON_FN }], ID, mergeConfig({ postgresVersion: pinned }));
+    assert.deepEqual(mine.map((f) => [JSON_FN.slice(f.start, f.end), f.severity, f.range.start.line + 1]), [['(', 'warning', 2], ['(', 'warning', 3]], String(pinned));
+    for (const f of mine) {
+      assert.equal(
+        f.message,
+        `syntax error at or near "(" (SQLSTATE 42601) on PostgreSQL 17 and later, where json is a keyword (since 17) that cannot stand unquoted here. This project pins PostgreSQL ${pinned} (setting postgresVersion), whose parser takes json for a name there and does not raise this error: the statement fails once the project moves to PostgreSQL 17 or later. Write it quoted ("json"): a quoted name is never a keyword, and means the same on ${pinned}.`,
+      );
+      assert.doesNotMatch(f.message, /would reject/);
+    }
+  }
+  // (the version from the Supabase project's config.toml, read by the io layer: its file is named)
+  const ws = new Workspace();
+  ws.setFile(MIGRATION, JSON_FN);
+  ws.setApiSchemas([{ folder: 'supabase/', source: 'supabase/config.toml', schemas: ['public', 'graphql_public'], majorVersion: 15 }]);
+  const fromToml = ws.lint().byFile.get(MIGRATION)!.filter((f) => f.rule === ID);
+  assert.equal(fromToml.length, 2);
+  assert.match(fromToml[0]!.message, /This project pins PostgreSQL 15 \(supabase\/config\.toml \[db\] major_version\), whose parser takes json for a name/);
+  assert.equal(fromToml[0]!.severity, 'warning');
+  // (the rule's severity set in the config is kept)
+  assert.deepEqual(lintFiles([{ file: MIGRATION, text: JSON_FN }], ID, mergeConfig({ postgresVersion: 15, rules: { [ID]: 'error' } })).mine.map((f) => f.severity), ['error', 'error']);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    const errors = await runEachStatement(q, JSON_FN);
+    assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42601', 'syntax error at or near "("'], ['42601', 'syntax error at or near "("']]);
+  });
+  await inRollback(db, async (q) => {
+    const err = await pgError(q(JSON_FN.split('\n').slice(0, 2).join('\n')));
+    assert.equal(err?.position, positionOf(JSON_FN, mine0(JSON_FN).start));
+  });
+  // quoted, it runs (and a call of "json" is the function's)
+  const quoted = JSON_FN.replace(/\bjson\(/g, '"json"(');
+  await inRollback(db, async (q) => {
+    await q(quoted);
+    const rows = (await q(`SELECT "json"('01890a5d-ac96-774b-bcce-b302099a8057'::uuid_ulid)::text AS j`)) as Array<{ j: string }>;
+    assert.equal(rows[0]!.j, '"01890a5d-ac96-774b-bcce-b302099a8057"');
+  });
+  assert.deepEqual(lintFiles([{ file: MIGRATION, text: quoted }], ID, mergeConfig({ postgresVersion: 15 })).findings, []);
+});
+
+/** The first syntax-error finding of `text` linted with no pin. */
+function mine0(text: string) {
+  return lintFiles([{ file: MIGRATION, text }], ID).mine[0]!;
+}
+
+test('err: json(…) where the project pins 17 or 18, or pins nothing: PostgreSQL rejects it, as today; another error in the statement is PostgreSQL\'s on 15 too', async () => {
+  for (const config of [mergeConfig({ postgresVersion: 17 }), mergeConfig({ postgresVersion: 18 }), mergeConfig({})]) {
+    const { mine } = lintFiles([{ file: MIGRATION, text: JSON_FN }], ID, config);
+    assert.deepEqual(mine.map((f) => f.severity), ['error', 'error'], JSON.stringify(config.postgresVersion));
+    for (const f of mine) assert.match(f.message, /^syntax error at or near "\(" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement/);
+  }
+  // a statement that fails with json quoted too: the error is not json's
+  const other = 'CREATE FUNCTION json(x int) RETURNS int AS $$ SELECT 1 $$ LANGUAG sql;\n';
+  const found = lintFiles([{ file: MIGRATION, text: other }], ID, mergeConfig({ postgresVersion: 15 })).mine;
+  assert.equal(found.length, 1);
+  assert.equal(found[0]!.severity, 'error');
+  assert.match(found[0]!.message, /PostgreSQL would reject this statement/);
+  await inRollback(await getDb(), async (q) => assert.equal((await pgError(q(other.replace('json(', '"json"('))))?.code, '42601'));
+  // a word that is a keyword since 15 already (SELCT is none; WITH is reserved in every version): as today
+  const typo = lintFiles([{ file: MIGRATION, text: 'CREATE TABLE t (id int);\nCREATE POLICY p ON t FOR SELCT USING (true);\n' }], ID, mergeConfig({ postgresVersion: 15 })).mine;
+  assert.match(typo[0]!.message, /PostgreSQL would reject this statement/);
+});
+
+test('ok: json qualified with its schema, or json used where 17 takes it (a type, a column), is no syntax error: PGlite runs them', async () => {
+  const ok = `CREATE DOMAIN uuid_ulid AS uuid;
+CREATE FUNCTION public.json(uuid_ulid) RETURNS json AS $$ SELECT to_json($1::text) $$ LANGUAGE sql IMMUTABLE;
+CREATE TABLE docs (id int, json json, path text);
+`;
+  assert.deepEqual(lintFiles([{ file: MIGRATION, text: ok }], ID, mergeConfig({ postgresVersion: 15 })).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(ok);
   });
 });

@@ -62,6 +62,14 @@ export interface Config {
   order?: string[];
   /** Not a setting: each file's place in `order` (the index of the first glob matching it), computed by the caller. */
   orderRanks?: ReadonlyMap<string, number>;
+  /**
+   * The major version of the PostgreSQL the migrations run on (15), where a newer one's parser
+   * rejects what it accepts (a word that is a keyword only since a later version: syntax-error);
+   * without it, the Supabase project's `supabase/config.toml` `[db] major_version`.
+   */
+  postgresVersion?: number;
+  /** Not a setting: the Supabase config.toml whose `[db] major_version` gave `postgresVersion` (supabase-config.ts). */
+  postgresVersionBy?: string;
 }
 
 export const CONFIG_FILE_NAME = '.pg-rls-lint.json';
@@ -137,7 +145,7 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
     return undefined;
   };
   for (const key of Object.keys(v)) {
-    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'anonymousSignIns', 'databases', 'order', '$schema'].includes(key)) {
+    if (!['rules', 'include', 'exclude', 'exposedSchemas', 'defaultSchema', 'definerOwnerBypassesRls', 'anonymousSignIns', 'databases', 'order', 'postgresVersion', '$schema'].includes(key)) {
       problems.push({ message: `unknown setting "${key}" is ignored` });
     }
   }
@@ -161,6 +169,11 @@ export function validateConfig(value: unknown, knownRules?: ReadonlySet<string>)
     else if (d === false || d === 'false') config[key] = 'false';
     else if (d === 'auto') config[key] = 'auto';
     else problems.push({ message: `"${key}" must be "auto", "true" or "false"; using "auto"` });
+  }
+  if (v.postgresVersion !== undefined) {
+    const n = v.postgresVersion;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 10 && n < 100) config.postgresVersion = n;
+    else problems.push({ message: '"postgresVersion" must be a PostgreSQL major version (a whole number such as 15); not used' });
   }
   if (v.databases !== undefined) {
     const d = databasesSetting(v.databases);

@@ -858,7 +858,7 @@ function parseChunk(run: ChunkRun, ch: Chunk, recover: boolean): void {
       if ('unknown' in filled) return skipUnknown(run, ch, start, end, filled.unknown, error);
       error = filled.error;
     }
-    if (!recover || !(resumeAtNextStatement(run, ch, start, error) || splitAtInnerSemicolons(run, ch))) run.result.errors.push(error);
+    if (!recover || !(resumeAtNextStatement(run, ch, start, error) || splitAtInnerSemicolons(run, ch))) run.result.errors.push(withNewerKeyword(run.clean, start, sql.length, error));
     return;
   }
   addTree(run.result, clean, tree, start, end, sql);
@@ -983,6 +983,79 @@ function syntaxError(clean: string, start: number, end: number, sql: string, e: 
   return { message, start: at, end: tokenEnd(clean, at, start + sql.length) };
 }
 
+// ---------------------------------------------------------------------------------------
+// Keywords newer than the PostgreSQL a project runs. libpg-query is PostgreSQL 18's parser: a word
+// that became a keyword in 16, 17 or 18, or a more reserved one, is a name to an older
+// PostgreSQL. ilhamsa1/deploy-vercel (Supabase, `[db] major_version = 15`) creates a function
+// `json(uuid_ulid)` and a cast `WITH FUNCTION json(uuid_ulid)`: PostgreSQL 15.18 runs both, while
+// PGlite (18) fails at the `(` after json, a keyword that cannot name a function since 17 (the
+// SQL/JSON constructor JSON(); in 16 json is an unreserved keyword, which still can).
+
+/**
+ * The words src/include/parser/kwlist.h gained since PostgreSQL 15, with the version since which
+ * each is the kind of keyword PostgreSQL 18 takes it for (compared, per version, with 15's
+ * pg_get_keywords() and libpg_query's kwlist.h of 16 and 17, and PGlite's 18). 16: JSON_ARRAY(),
+ * JSON_OBJECT() and their aggregates, IS JSON, SYSTEM_USER; 17: JSON(), JSON_SCALAR(),
+ * JSON_SERIALIZE(), JSON_EXISTS(), JSON_QUERY(), JSON_VALUE(), JSON_TABLE() and merge_action()
+ * (the release notes of 16 and 17, "SQL/JSON"); 18: ENFORCED, OBJECTS, PERIOD, VIRTUAL.
+ */
+const NEWER_KEYWORDS: ReadonlyMap<string, number> = new Map([
+  ...['absent', 'format', 'indent', 'json_array', 'json_arrayagg', 'json_object', 'json_objectagg', 'keys', 'scalar', 'system_user'].map((w) => [w, 16] as const),
+  // (json: an unreserved keyword in 16, a COL_NAME one, which cannot name a function, since 17)
+  ...['json', 'json_exists', 'json_query', 'json_scalar', 'json_serialize', 'json_table', 'json_value', 'merge_action'].map((w) => [w, 17] as const),
+  ...['conditional', 'empty', 'error', 'keep', 'nested', 'omit', 'path', 'plan', 'quotes', 'source', 'string', 'target', 'unconditional'].map((w) => [w, 17] as const),
+  ...['enforced', 'objects', 'period', 'virtual'].map((w) => [w, 18] as const),
+]);
+
+/**
+ * `error` of the statement at `start` of `clean` (`length` characters), marked `newerKeyword` when
+ * it falls on a word of NEWER_KEYWORDS, or on the token after one, and the statement parses with
+ * those words quoted (lower-cased, as PostgreSQL folds an unquoted name): where the word is no
+ * such keyword, PostgreSQL does not raise this error.
+ */
+function withNewerKeyword(clean: string, start: number, length: number, error: ParseError): ParseError {
+  let sql = clean.slice(start, start + length);
+  const words: string[] = [];
+  let since = Infinity;
+  let at = error.start - start;
+  for (let tries = 0; tries < 8 && at >= 0 && at <= sql.length; tries++) {
+    const word = newerKeywordAt(sql, at);
+    if (!word) return error;
+    const name = sql.slice(word.start, word.end).toLowerCase();
+    words.push(name);
+    since = Math.min(since, NEWER_KEYWORDS.get(name)!);
+    sql = `${sql.slice(0, word.start)}"${name}"${sql.slice(word.end)}`;
+    try {
+      pg.parseSync(sql);
+      return { ...error, newerKeyword: { words, since } };
+    } catch (e) {
+      // (another such word further on: quoted too)
+      const next = syntaxError(sql, 0, sql.length, sql, e).start;
+      if (next <= word.end + 2) return error;
+      at = next;
+    }
+  }
+  return error;
+}
+
+/** The unquoted word of NEWER_KEYWORDS at `at` of `sql`, or just before the token there. */
+function newerKeywordAt(sql: string, at: number): Span | undefined {
+  const wordAt = (end: number): Span | undefined => {
+    let s = end;
+    while (s > 0 && /[A-Za-z_]/.test(sql[s - 1]!)) s--;
+    if (s === end || (s > 0 && /[\w$"\u0080-\uffff.]/.test(sql[s - 1]!)) || /[\w$"\u0080-\uffff]/.test(sql[end] ?? '')) return undefined;
+    return NEWER_KEYWORDS.has(sql.slice(s, end).toLowerCase()) ? { start: s, end } : undefined;
+  };
+  const m = /^[A-Za-z_]+/.exec(sql.slice(at, at + 20));
+  if (m) {
+    const own = wordAt(at + m[0].length);
+    if (own && own.start === at) return own;
+  }
+  let k = at;
+  while (k > 0 && /\s/.test(sql[k - 1]!)) k--;
+  return k < at || !m ? wordAt(k) : undefined;
+}
+
 // Recovery. A chunk that does not parse is what psql would send as one statement; while a
 // statement is being typed that is often the broken statement and the ones after it (no `;`
 // yet, an unclosed `(`, a function body whose closing `$$` is not written yet). PostgreSQL's
@@ -1040,7 +1113,7 @@ function resumeAtNextStatement(run: ChunkRun, ch: Chunk, start: number, error: P
   // PostgreSQL's error, unless it lies in the statement after (then the error of the text
   // before `at`); an unterminated body's error is taken up to `at`, not to the end of the file
   const own = error.start === at || (error.start < at && !error.message.startsWith('unterminated'));
-  if (report) run.result.errors.push(own ? error : brokenBefore(clean, start, at, error));
+  if (report) run.result.errors.push(withNewerKeyword(clean, start, trimEnd(clean, start, at) - start, own ? error : brokenBefore(clean, start, at, error)));
   adopt(run, fresh, 1);
   addTree(run.result, fresh.clean, tree, fStart, fEnd, fSql);
   return true;

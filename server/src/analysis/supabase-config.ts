@@ -1,6 +1,7 @@
-// Supabase's project config (`supabase/config.toml`): the schemas its Data API serves, and whether
-// its Auth lets anyone sign in anonymously. Pure: the file's text in, its `[api]` schemas and
-// `[auth] enable_anonymous_sign_ins` (or one clear problem) out. Never throws.
+// Supabase's project config (`supabase/config.toml`): the schemas its Data API serves, whether
+// its Auth lets anyone sign in anonymously, and the PostgreSQL major version it runs. Pure: the
+// file's text in, its `[api]` schemas, `[auth] enable_anonymous_sign_ins` and `[db] major_version`
+// (or one clear problem) out. Never throws.
 import { parse, TomlError } from 'smol-toml';
 import type { Config } from './config.js';
 
@@ -14,6 +15,8 @@ export interface ApiSchemas {
   schemas: string[];
   /** `[auth] enable_anonymous_sign_ins = true`: anyone may sign in anonymously */
   anonymousSignIns?: boolean;
+  /** `[db] major_version`: the PostgreSQL major version the project runs (15) */
+  majorVersion?: number;
 }
 
 /**
@@ -22,7 +25,7 @@ export interface ApiSchemas {
  * not TOML, or a `schemas` that is not a list of names, is one problem (the Supabase CLI
  * refuses such a file too).
  */
-export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIns?: boolean } | { problem: string } {
+export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIns?: boolean; majorVersion?: number } | { problem: string } {
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;
@@ -32,8 +35,12 @@ export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIn
   }
   const auth = doc.auth as Record<string, unknown> | undefined;
   const anonymous = typeof auth === 'object' && auth !== null && auth.enable_anonymous_sign_ins === true ? { anonymousSignIns: true } : {};
+  // (a major_version that is not a whole number: not used, the rest of the file still is)
+  const db = doc.db as Record<string, unknown> | undefined;
+  const v = typeof db === 'object' && db !== null ? db.major_version : undefined;
+  const version = (typeof v === 'number' || typeof v === 'bigint') && Number.isInteger(Number(v)) && Number(v) >= 10 && Number(v) < 100 ? { majorVersion: Number(v) } : {};
   const served = apiSchemasIn(doc);
-  return 'problem' in served ? served : { ...served, ...anonymous };
+  return 'problem' in served ? served : { ...served, ...anonymous, ...version };
 }
 
 function apiSchemasIn(doc: Record<string, unknown>): { schemas: string[] } | { problem: string } {
@@ -74,6 +81,8 @@ export function configWithApi(config: Config, files: readonly string[], api: rea
   }
   // (and whether its Auth lets anyone sign in anonymously, where the setting leaves it to the file)
   if (best.anonymousSignIns && config.anonymousSignIns === 'auto') out = { ...out, anonymousSignInsBy: best.source };
+  // (the PostgreSQL it runs on, unless the setting says)
+  if (best.majorVersion !== undefined && config.postgresVersion === undefined) out = { ...out, postgresVersion: best.majorVersion, postgresVersionBy: best.source };
   return out;
 }
 

@@ -89,6 +89,12 @@ export interface ParseError {
   /** Where PostgreSQL points (UTF-16 offsets); `end` covers the offending token. */
   start: number;
   end: number;
+  /**
+   * The error is at a word that is a keyword of its kind only since PostgreSQL `since` (or at
+   * the token after that word), and the statement parses with the word(s) quoted: an older
+   * PostgreSQL takes them for names (parse.ts NEWER_KEYWORDS; `since`: the earliest of theirs).
+   */
+  newerKeyword?: { words: string[]; since: number };
 }
 
 /** A dynamic `EXECUTE` inside a PL/pgSQL body. */

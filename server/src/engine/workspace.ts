@@ -270,7 +270,8 @@ export class Workspace {
           const kept = r.kept;
           // (the finding's own rule and severity are what it was made with: the record keeps only it and its files)
           const had = kept?.finding as Finding | undefined;
-          if (had && had.severity === severity && had.rule === id && sameFiles(kept!.files!, model)) {
+          const own = setting ?? r.severity ?? severity;
+          if (had && had.severity === own && had.rule === id && sameFiles(kept!.files!, model)) {
             list.push(had);
             return;
           }
@@ -280,7 +281,7 @@ export class Workspace {
           if (isSuppressed(pf, id, start.line)) return;
           const finding: Finding = {
             rule: id,
-            severity,
+            severity: own,
             file: r.file,
             start: r.start,
             end: r.end,

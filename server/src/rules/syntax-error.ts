@@ -1,6 +1,7 @@
+import type { Config } from '../analysis/config.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import type { Model } from '../analysis/model.js';
-import type { Node, ParsedFile } from '../analysis/types.js';
+import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 
 export const syntaxError = defineRule({
@@ -13,11 +14,16 @@ export const syntaxError = defineRule({
     guards: 'PostgreSQL rejects the statement (SQLSTATE 42601) and a migration stops there.',
     shownBy: { statement: ['42601'] },
   },
-  check({ model, report }) {
+  check({ model, config, report }) {
     for (const f of model.files) {
       // (a file written for another database: not-postgresql says so, once)
       if (foreignDialect(f)) continue;
       for (const e of f.errors) {
+        const later = laterVersionsOnly(e, config);
+        if (later) {
+          report({ file: f.file, start: e.start, end: Math.max(e.end, e.start + 1), message: later, severity: 'warning' });
+          continue;
+        }
         const off = bodyUnchecked(f, e.start);
         const ine = off === undefined ? noIfNotExists(f.file, f.text, e.start) : undefined;
         report({
@@ -36,6 +42,29 @@ export const syntaxError = defineRule({
     }
   },
 });
+
+/**
+ * When the error is one only PostgreSQL versions later than the project's raise (a word that is a
+ * keyword of its kind only since then, parse.ts NEWER_KEYWORDS): what the finding says instead.
+ * ilhamsa1/deploy-vercel pins 15 (`[db] major_version = 15`) and creates `json(uuid_ulid)`:
+ * PostgreSQL 15.18 runs it; PGlite (18) fails at the `(` after json, a keyword that cannot name a
+ * function since 17 (its release notes: the SQL/JSON constructor JSON(); json was an unreserved
+ * keyword in 16, which still names one). The statement breaks when the project moves up.
+ */
+function laterVersionsOnly(e: ParseError, config: Config): string | undefined {
+  const pinned = config.postgresVersion;
+  const k = e.newerKeyword;
+  if (pinned === undefined || !k || pinned >= k.since) return undefined;
+  const where = config.postgresVersionBy ? `${config.postgresVersionBy} [db] major_version` : 'setting postgresVersion';
+  const words = k.words.join(', ');
+  const quoted = k.words.map((w) => `"${w}"`).join(', ');
+  const one = k.words.length === 1;
+  return (
+    `${shortened(e.message)} (SQLSTATE 42601) on PostgreSQL ${k.since} and later, where ${words} ${one ? `is a keyword (since ${k.since})` : 'are keywords'} that cannot stand unquoted here. ` +
+    `This project pins PostgreSQL ${pinned} (${where}), whose parser takes ${words} for ${one ? 'a name' : 'names'} there and does not raise this error: the statement fails once the project moves to PostgreSQL ${k.since} or later. ` +
+    `Write ${one ? 'it' : 'them'} quoted (${quoted}): a quoted name is never a keyword, and means the same on ${pinned}.`
+  );
+}
 
 /** Whether the function whose definition holds offset `at` of the file is the one the migrations leave (not replaced or dropped later). */
 function survives(model: Model, file: string, at: number): boolean {

@@ -84,6 +84,8 @@ export interface Related extends Span {
 export interface Report extends Span {
   file: string;
   message: string;
+  /** Below the rule's severity, for a finding that says less than the rule's (used unless the rule's severity is set). */
+  severity?: Severity;
   fixes?: Fix[];
   /** Other places that explain the finding (e.g. each step of a recursion chain). */
   related?: Related[];
