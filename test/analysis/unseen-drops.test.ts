@@ -1,6 +1,6 @@
 // What a DO block's dynamic SQL may drop where the replay cannot see it (analysis/unseen.ts
-// dropsIn, analysis/columns.ts mayChangeColumns): a DROP VIEW takes no table (with CASCADE it may
-// take policies that read the view), and changes no column. fantastic-auth's and
+// dropsIn, analysis/columns.ts mayChangeColumns): a DROP VIEW takes no table (with CASCADE it
+// takes the policies that read the view, and no other), and changes no column. fantastic-auth's and
 // circle-marketplace's blocks dropping views hid a second CREATE POLICY (42710), a second CREATE
 // TABLE (42P07) and a policy naming a column nothing has (42703). Executed on PGlite.
 import assert from 'node:assert/strict';
@@ -42,10 +42,15 @@ const rulesOf = (between: string, after = AGAIN) =>
     .filter((r) => r === 'table-already-exists' || r === 'policy-already-exists' || r === 'policy-unknown-column')
     .sort();
 
-test('err: a DO block dropping a view (with or without CASCADE) takes no table, and without CASCADE no policy: the CREATE TABLE, CREATE POLICY and unknown column after it are reported; a dynamic DROP TABLE, or ADD COLUMN, leaves them alone', async () => {
+test('err: a DO block dropping a view (with or without CASCADE) takes no table, and no policy but those reading the view (with CASCADE): the CREATE TABLE, CREATE POLICY and unknown column after it are reported; a dynamic DROP TABLE, or ADD COLUMN, leaves them alone', async () => {
   assert.deepEqual(rulesOf(dropping('DROP VIEW accounts_admin')), ['policy-already-exists', 'table-already-exists']);
-  // (CASCADE may take the policies that read the view: the policy collision is not claimed)
-  assert.deepEqual(rulesOf(dropping('DROP VIEW accounts_admin CASCADE')), ['table-already-exists']);
+  // (CASCADE takes only the policies that read the view: accounts_tenant does not, its collision
+  // stays; one reading the view is not claimed)
+  assert.deepEqual(rulesOf(dropping('DROP VIEW accounts_admin CASCADE')), ['policy-already-exists', 'table-already-exists']);
+  const readingView = `${VIEW}CREATE POLICY accounts_admin_only ON accounts FOR DELETE USING (EXISTS (SELECT 1 FROM accounts_admin));\n`;
+  const again = 'CREATE POLICY accounts_admin_only ON accounts FOR DELETE USING (false);\n';
+  const drop = dropping('DROP VIEW accounts_admin CASCADE');
+  assert.deepEqual(lintFiles([{ file: 'migrations/1.sql', text: readingView }, { file: 'migrations/2.sql', text: drop }, { file: 'migrations/3.sql', text: again }], 'policy-already-exists').mine, []);
   assert.deepEqual(rulesOf(dropping("DROP TABLE ' || 'accounts")), []);
   assert.deepEqual(rulesOf(dropping('DROP VIEW accounts_admin'), UNKNOWN), ['policy-unknown-column']);
   assert.deepEqual(rulesOf(dropping('ALTER TABLE accounts ADD COLUMN is_admin boolean'), UNKNOWN), [], 'a dynamic ADD COLUMN may add it');
@@ -54,5 +59,10 @@ test('err: a DO block dropping a view (with or without CASCADE) takes no table, 
     const errors = await runEachStatement(q, [VIEW, dropping('DROP VIEW accounts_admin'), AGAIN, UNKNOWN].join('\n'));
     // (the CREATE TABLE and CREATE POLICY again, and the policy naming a column no table has)
     assert.deepEqual(errors.map((e) => e.code), ['42P07', '42710', '42703']);
+  });
+  // with CASCADE the same, for the policy not reading the view; the one reading it went with it
+  await inRollback(db, async (q) => {
+    const errors = await runEachStatement(q, [readingView, drop, AGAIN, again].join('\n'));
+    assert.deepEqual(errors.map((e) => e.code), ['42P07', '42710']);
   });
 });

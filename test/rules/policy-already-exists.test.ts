@@ -411,3 +411,63 @@ CREATE POLICY "sel own" ON profiles FOR SELECT TO authenticated USING (email = '
     assert.equal(sel.ok ? 'created' : sel.error.code, '42703');
   });
 });
+
+// Calibration cal46 (vip-drive-florida): DO blocks looping over pg_views with `EXECUTE
+// format('DROP VIEW IF EXISTS %I.%I CASCADE', …)` take the views and what depends on them, not
+// every policy: its storage.objects and user_roles policies written again failed with 42710.
+test("err: a loop dropping the views of a schema with CASCADE (vip-drive-florida) takes only the policies reading one, directly or through a RETURN-bodied or SETOF-view function: the others written again fail with 42710", async () => {
+  const setup = `CREATE SCHEMA other;
+CREATE TABLE public.t (id int PRIMARY KEY, owner uuid);
+ALTER TABLE public.t ENABLE ROW LEVEL SECURITY;
+CREATE VIEW public.v AS SELECT 1 AS x;
+CREATE VIEW other.w AS SELECT 1 AS x;
+CREATE FUNCTION public.via_plpgsql() RETURNS boolean LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN EXISTS (SELECT 1 FROM public.v); END $$;
+CREATE FUNCTION public.via_return() RETURNS boolean LANGUAGE sql STABLE RETURN EXISTS (SELECT 1 FROM public.v);
+CREATE FUNCTION public.v_rows() RETURNS SETOF public.v LANGUAGE sql STABLE AS $$ SELECT * FROM public.v $$;
+CREATE POLICY plain ON public.t FOR SELECT TO authenticated USING (owner IS NOT NULL);
+CREATE POLICY reads_view ON public.t FOR UPDATE TO authenticated USING (EXISTS (SELECT 1 FROM public.v));
+CREATE POLICY reads_other ON public.t FOR DELETE TO authenticated USING (EXISTS (SELECT 1 FROM other.w));
+CREATE POLICY calls_plpgsql ON public.t FOR INSERT TO authenticated WITH CHECK (public.via_plpgsql());
+CREATE POLICY calls_return ON public.t FOR SELECT TO authenticated USING (public.via_return());
+CREATE POLICY calls_setof ON public.t FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.v_rows()));
+`;
+  const loop = (where: string, drop = 'DROP VIEW IF EXISTS %I.%I CASCADE') => `DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT schemaname, viewname FROM pg_views ${where} LOOP
+    EXECUTE format('${drop}', r.schemaname, r.viewname);
+  END LOOP;
+END $$;
+`;
+  const again = ['plain', 'reads_view', 'reads_other', 'calls_plpgsql', 'calls_return', 'calls_setof']
+    .map((name) => `CREATE POLICY ${name} ON public.t FOR ${name === 'calls_plpgsql' ? 'INSERT' : 'SELECT'} TO authenticated ${name === 'calls_plpgsql' ? 'WITH CHECK' : 'USING'} (owner = '${TENANT_A}');\n`)
+    .join('');
+  const files = (between: string) => [
+    { file: 'supabase/migrations/20250101000000_a.sql', text: setup },
+    { file: 'supabase/migrations/20250102000000_b.sql', text: between },
+    { file: 'supabase/migrations/20250103000000_c.sql', text: again },
+  ];
+  const reported = (between: string) => lintFiles(files(between), ID).mine.map((f) => /^The policy "([^"]+)"/.exec(f.message)![1]);
+  const publicViews = loop(`WHERE schemaname = 'public'`);
+  assert.deepEqual(reported(publicViews), ['plain', 'reads_other', 'calls_plpgsql']);
+  // (the views of another schema: public.v stays, and the policies reading it; of any schema: other.w goes too)
+  assert.deepEqual(reported(loop(`WHERE schemaname = 'other'`)), ['plain', 'reads_view', 'calls_plpgsql', 'calls_return', 'calls_setof']);
+  assert.deepEqual(reported(loop(`WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`)), ['plain', 'calls_plpgsql']);
+  // (the same loop in a function the migrations call)
+  const viaFunction = publicViews.replace('DO $$', () => 'CREATE FUNCTION public.drop_views() RETURNS void LANGUAGE plpgsql AS $$').replace('END $$;', () => 'END $$;\nSELECT public.drop_views();');
+  assert.deepEqual(reported(viaFunction), ['plain', 'reads_other', 'calls_plpgsql']);
+  // (a dynamic DROP TABLE, DROP POLICY or DROP SCHEMA … CASCADE may take any policy: left alone, as before)
+  for (const drop of ['DROP TABLE IF EXISTS %I.%I CASCADE', 'DROP POLICY IF EXISTS %I ON public.t', 'DROP SCHEMA IF EXISTS %I CASCADE']) {
+    assert.deepEqual(reported(loop(`WHERE schemaname = 'public'`, drop)), [], drop);
+  }
+  // on PostgreSQL: after each loop, the policies reported fail with 42710, the others are made again
+  const failing = async (between: string) =>
+    inRollback(await getDb(), async (q) => {
+      const errors = await runEachStatement(q, files(between).map((f) => f.text).join('\n'));
+      return errors.map((e) => `${e.code} ${/policy "([^"]+)"/.exec(e.message)?.[1] ?? e.message}`);
+    });
+  assert.deepEqual(await failing(publicViews), ['42710 plain', '42710 reads_other', '42710 calls_plpgsql']);
+  assert.deepEqual(await failing(viaFunction), ['42710 plain', '42710 reads_other', '42710 calls_plpgsql']);
+  assert.deepEqual(await failing(loop(`WHERE schemaname = 'other'`)), ['42710 plain', '42710 reads_view', '42710 calls_plpgsql', '42710 calls_return', '42710 calls_setof']);
+  assert.deepEqual(await failing(loop(`WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`)), ['42710 plain', '42710 calls_plpgsql']);
+});

@@ -11,6 +11,9 @@
 //   (an unqualified one, or one of the platform's schemas, is most likely built in);
 // - DROP OWNED, DROP SCHEMA … CASCADE (the model follows neither).
 // A DROP of a view, function, trigger, index… takes no table (nor, without CASCADE, a policy).
+// A dynamic DROP VIEW … CASCADE takes only the policies that depend on a view (mayDropUnseen's
+// readsView): vip-drive-florida's loops over pg_views hid CREATE POLICY statements failing with
+// 42710 (its storage.objects avatar policies written again).
 // Also the loops over pg_policies the replay follows: those dropping every policy of some tables
 // (PolicyDropLoop) and those rewriting the policies to wrap calls in sub-selects (PolicyCallWrap).
 import { census, conjuncts, memoStmt, PLATFORM_SCHEMAS, stringConst } from './ast.js';
@@ -60,16 +63,25 @@ const DO_MEMO: Record<Dropped, string> = { table: 'unseenDoTable', policy: 'unse
 const NO_TABLE_KINDS = /^(?:materialized\s+view|view|function|procedure|routine|trigger|index|sequence|publication|rule|aggregate|operator|cast|event\s+trigger|policy|role|user|default|not\s+null|constraint|column|statistics|server|subscription)\b/i;
 const NO_TABLE_REMOVES = new Set(['OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_FUNCTION', 'OBJECT_PROCEDURE', 'OBJECT_ROUTINE', 'OBJECT_TRIGGER', 'OBJECT_INDEX', 'OBJECT_SEQUENCE', 'OBJECT_PUBLICATION', 'OBJECT_RULE', 'OBJECT_AGGREGATE', 'OBJECT_OPERATOR', 'OBJECT_CAST', 'OBJECT_EVENT_TRIGGER', 'OBJECT_POLICY', 'OBJECT_STATISTIC_EXT']);
 
-/** The DROPs and RENAMEs of a text that may take a `what` (see Dropped). */
-function dropsIn(written: string, what: Dropped): number {
+/**
+ * The DROPs and RENAMEs of a text that may take a `what` (see Dropped): `n`, and apart, for a
+ * policy, the DROP [MATERIALIZED] VIEW … CASCADE (`views`): they take only the policies that read
+ * the view, or call a function depending on it.
+ */
+interface Drops {
+  n: number;
+  views: number;
+}
+
+function dropsIn(written: string, what: Dropped): Drops {
   // (a comment drops nothing: betterbooks' `-- Drop existing function if it exists` above a DO block's EXECUTE)
   const text = stripComments(written);
-  let n = 0;
+  const out: Drops = { n: 0, views: 0 };
   for (const m of text.matchAll(DROPS_ALL)) {
     if (m[1]!.toLowerCase() === 'drop') {
       const rest = text.slice(m.index! + m[0].length, m.index! + m[0].length + 240);
       if (what === 'function') {
-        if (FUNCTION_KINDS.test(rest.replace(/^\s+/, ''))) n++;
+        if (FUNCTION_KINDS.test(rest.replace(/^\s+/, ''))) out.n++;
         continue;
       }
       const kind = NO_TABLE_KINDS.exec(rest.replace(/^\s+/, ''));
@@ -78,11 +90,74 @@ function dropsIn(written: string, what: Dropped): number {
         const cascade = /\bcascade\b/i.test(rest.split(';')[0]!);
         const policy = /^policy\b/i.test(kind[0]);
         if (what === 'table' || (!cascade && !policy)) continue;
+        if (VIEW_KINDS.test(kind[0])) {
+          out.views++;
+          continue;
+        }
       }
     }
-    n++;
+    out.n++;
   }
-  return n;
+  return out;
+}
+const VIEW_KINDS = /^(?:materialized\s+)?view\b/i;
+const anyDrop = (d: Drops) => d.n + d.views !== 0;
+
+/**
+ * What an unseen drop may take of what is asked about: anything (true), nothing (false), or, of the
+ * policies, only those that read a view of `schemas` (undefined: of any schema), or call a function
+ * depending on one: a dynamic DROP VIEW … CASCADE. PostgreSQL drops with a view only what depends
+ * on it; vip-drive-florida's loops over pg_views (`EXECUTE format('DROP VIEW IF EXISTS %I.%I
+ * CASCADE', …)`) left its storage.objects policies in place, and writing them again failed with
+ * 42710.
+ */
+export type Take = boolean | { viewSchemas: readonly string[] | undefined };
+
+/** Whether a policy may be taken by a DROP VIEW … CASCADE of the views of `schemas` (undefined: any schema). */
+export type ReadsView = (schemas: readonly string[] | undefined) => boolean;
+
+/** Whether what `take` may take includes what is asked about (for a policy, `readsView` tells; none given: it may). */
+function takes(take: Take, readsView: ReadsView | undefined): boolean {
+  return typeof take === 'boolean' ? take : !readsView || readsView(take.viewSchemas);
+}
+
+/** What the drops left unseen in a body take (a DROP VIEW … CASCADE: the views of the schemas the body's catalog queries keep). */
+function takeOf(left: Drops, body: FunctionBody, text: string): Take {
+  return left.n > 0 ? true : left.views > 0 ? { viewSchemas: viewLoopSchemas(body, text) } : false;
+}
+
+/** The catalogs that list views, and the columns naming a view's schema in their queries. */
+const isViewCatalog = (rv: Node) =>
+  ((rv?.relname === 'pg_views' || rv?.relname === 'pg_matviews' || rv?.relname === 'pg_class') && (rv.schemaname === undefined || rv.schemaname === 'pg_catalog')) ||
+  (rv?.relname === 'views' && rv.schemaname === 'information_schema');
+const SCHEMA_COLUMNS = new Set(['schemaname', 'table_schema', 'nspname', 'relnamespace']);
+/** A DROP [MATERIALIZED] VIEW whose name is written (not `%I`, nor a string ended to append it). */
+const NAMED_VIEW_DROP = /\bdrop\s+(?:materialized\s+)?view\s+(?!(?:if\s+exists\s+)?[%'])/i;
+
+/**
+ * The schemas a body's dynamic DROP VIEWs take views of: those its queries of the catalog of views
+ * keep (`FOR r IN SELECT schemaname, viewname FROM pg_views WHERE schemaname = 'public'`), when
+ * each such query keeps some and no DROP VIEW writes the view's name (`%I.%I` fills it from the
+ * query); otherwise undefined (any schema).
+ */
+function viewLoopSchemas(body: FunctionBody, text: string): string[] | undefined {
+  const out: string[] = [];
+  if (NAMED_VIEW_DROP.test(stripComments(text.slice(body.start, body.end)))) return undefined;
+  for (const s of body.statements) {
+    if (s.kind !== 'SelectStmt' || !census(s.node).rangeVars.some(isViewCatalog)) continue;
+    let kept: string[] | undefined;
+    for (const c of conjuncts(s.node.whereClause)) {
+      const e = c?.A_Expr;
+      if (!e || sval(e.name?.[0]) !== '=' || !SCHEMA_COLUMNS.has(lastColumn(e.lexpr) ?? '')) continue;
+      const values: Node[] | undefined = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP_ANY' ? e.rexpr?.A_ArrayExpr?.elements : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
+      // ('public'::regnamespace: a string cast to another type)
+      const consts = Array.isArray(values) ? values.map((v) => stringConst(v) ?? stringConst(v?.TypeCast?.arg)) : [];
+      if (consts.length && consts.every((x) => typeof x === 'string')) kept = consts as string[];
+    }
+    if (!kept) return undefined;
+    out.push(...kept);
+  }
+  return out.length ? out : undefined;
 }
 
 /** Whether a static statement of a body may take a `what`. */
@@ -93,15 +168,20 @@ function staticMayDrop(s: Statement, what: Dropped): boolean {
   return what === 'policy' && (s.node?.behavior === 'DROP_CASCADE' || s.node?.removeType === 'OBJECT_POLICY');
 }
 
-/** Whether a body may drop or rename something unseen (see above); `text` is its file's text. */
-function bodyMayDrop(body: FunctionBody | undefined, text: string, args: string, what: Dropped): boolean {
+/** What a body may drop or rename unseen (see above); `text` is its file's text. */
+function bodyMayDrop(body: FunctionBody | undefined, text: string, args: string, what: Dropped): Take {
   if (!body) return false;
   for (const s of body.statements) if (staticMayDrop(s, what)) return true;
-  return body.dynamicExecutes.length !== 0 && (dropsIn(text.slice(body.start, body.end), what) !== 0 || dropsIn(args, what) !== 0);
+  if (body.dynamicExecutes.length === 0) return false;
+  const inBody = dropsIn(text.slice(body.start, body.end), what);
+  const inArgs = dropsIn(args, what);
+  if (inArgs.n !== 0) return true;
+  // (a DROP VIEW … CASCADE the call's arguments write: of any schema)
+  return inArgs.views !== 0 ? (inBody.n !== 0 ? true : { viewSchemas: undefined }) : takeOf(inBody, body, text);
 }
 
 /** Whether a statement calls such a function. */
-function callsDroppingFunction(stmt: Statement, text: string, look: UnseenLookup, what: Dropped): boolean {
+function callsDroppingFunction(stmt: Statement, text: string, look: UnseenLookup, what: Dropped, readsView: ReadsView | undefined): boolean {
   const calls = census(stmt.node).funcCalls;
   for (let i = 0; i < calls.length; i++) {
     const parts = nameParts(calls[i]!.funcname);
@@ -111,13 +191,17 @@ function callsDroppingFunction(stmt: Statement, text: string, look: UnseenLookup
       continue;
     }
     if (f.language !== 'sql' && f.language !== 'plpgsql') return true;
-    if (bodyMayDrop(f.body, look.text(f.nameLoc.file), text.slice(stmt.start, stmt.end), what)) return true;
+    if (takes(bodyMayDrop(f.body, look.text(f.nameLoc.file), text.slice(stmt.start, stmt.end), what), readsView)) return true;
   }
   return false;
 }
 
-/** Whether a replayed statement of `file` may drop or rename a table or a policy unseen (see above). */
-export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup, what: Dropped): boolean {
+/**
+ * Whether a replayed statement of `file` may drop or rename a table, policy or function unseen (see
+ * above). For a policy, `readsView` says whether a DROP VIEW … CASCADE of views of some schemas
+ * may take it (none given: any policy may be taken).
+ */
+export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup, what: Dropped, readsView?: ReadsView): boolean {
   switch (stmt.kind) {
     case 'DropOwnedStmt':
       return true;
@@ -127,35 +211,40 @@ export function mayDropUnseen(stmt: Statement, file: string, look: UnseenLookup,
       const body = stmt.body;
       if (!body) return false;
       const text = look.text(file);
-      if (memoStmt(stmt, DO_MEMO[what], () => body.dynamicExecutes.length !== 0 && dropsIn(text.slice(body.start, body.end), what) !== 0 && !dropsOnlySeen(body, text, what))) return true;
-      for (const s of body.statements) if (callsDroppingFunction(s, text, look, what)) return true;
+      if (takes(memoStmt(stmt, DO_MEMO[what], (): Take => (body.dynamicExecutes.length === 0 ? false : takeOf(dropsUnseen(body, text, what), body, text))), readsView)) return true;
+      for (const s of body.statements) if (callsDroppingFunction(s, text, look, what, readsView)) return true;
       return false;
     }
     case 'SelectStmt':
     case 'CallStmt':
-      return callsDroppingFunction(stmt, look.text(file), look, what);
+      return callsDroppingFunction(stmt, look.text(file), look, what, readsView);
     default:
       return false;
   }
 }
 
 /**
- * Whether every DROP or RENAME the DO block's text holds is one the replay follows: a static DROP
- * or RENAME statement of the block (replayed as the block's own statements: `DROP TRIGGER … ON
- * people` before an EXECUTE 'CREATE TRIGGER …'), or its policy-dropping loops' (see
+ * The DROPs and RENAMEs the DO block's text holds that the replay does not follow: not a static
+ * DROP or RENAME statement of the block (replayed as the block's own statements: `DROP TRIGGER …
+ * ON people` before an EXECUTE 'CREATE TRIGGER …'), nor its policy-dropping loops' (see
  * PolicyDropLoop) over named tables (OpDynamic). Any other mention (in a string, a dynamic
  * EXECUTE) may drop something unseen.
  */
-function dropsOnlySeen(body: FunctionBody, text: string, what: Dropped): boolean {
-  const count = (s: string) => dropsIn(s, what);
-  let unseen = count(text.slice(body.start, body.end));
-  for (const s of body.statements) if (s.kind === 'DropStmt' || s.kind === 'RenameStmt') unseen -= count(text.slice(s.start, s.end));
-  if (unseen > 0 && body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text))) {
+function dropsUnseen(body: FunctionBody, text: string, what: Dropped): Drops {
+  const unseen = dropsIn(text.slice(body.start, body.end), what);
+  if (!anyDrop(unseen)) return unseen;
+  const less = (s: string) => {
+    const d = dropsIn(s, what);
+    unseen.n -= d.n;
+    unseen.views -= d.views;
+  };
+  for (const s of body.statements) if (s.kind === 'DropStmt' || s.kind === 'RenameStmt') less(text.slice(s.start, s.end));
+  if ((unseen.n > 0 || unseen.views > 0) && body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text))) {
     const loops = policyDropLoops(body);
-    if (!loops || loops.some((l) => l.byParameter)) return false;
-    for (const d of body.dynamicExecutes) if (DROP_POLICY.test(d.text)) unseen -= count(d.text);
+    if (!loops || loops.some((l) => l.byParameter)) return dropsIn(text.slice(body.start, body.end), what);
+    for (const d of body.dynamicExecutes) if (DROP_POLICY.test(d.text)) less(d.text);
   }
-  return unseen <= 0;
+  return unseen;
 }
 const DROPS_ALL = /\b(drop|rename)\b/gi;
 

@@ -1,7 +1,7 @@
 import { census, PLATFORM_SCHEMAS, relationsIn, stringConst } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
-import { createdTypeName, rollbackSections, type Model, type Policy } from '../analysis/model.js';
-import { memoModel, orderOf, textOfFile } from '../analysis/policy-exprs.js';
+import { createdTypeName, rollbackSections, type Func, type Model, type Policy } from '../analysis/model.js';
+import { memoModel, orderOf, resolvedCalls, textOfFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { createsReferencingLater } from '../analysis/columns.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
@@ -26,7 +26,8 @@ import { fileOf, newColumnsOf, quoteIdent, removeStatement, supabaseMigration, w
 //   column of a table written again with new columns, 42703: table-already-exists);
 // - the old one's file holds no statement PostgreSQL rejects (a syntax error, a rejected policy, a
 //   table that already exists): a tool running each file in one transaction applied none of it;
-// - between the two, nothing may drop policies unseen (analysis/unseen.ts).
+// - between the two, nothing may drop policies unseen (analysis/unseen.ts; a dynamic DROP VIEW …
+//   CASCADE takes only the policies depending on a view: dependsOnView).
 
 /** What mayDropUnseen asks, of the model (its functions at the end of the migrations). */
 function lookupIn(model: Model): UnseenLookup {
@@ -87,6 +88,50 @@ function meantForNewColumns(model: Model, p: Policy): boolean {
     if (added.some((c) => named!.has(c))) return true;
   }
   return false;
+}
+
+/**
+ * Whether a DROP VIEW … CASCADE of the views of `schemas` (undefined: any) may take the policy:
+ * PostgreSQL drops with a view what depends on it, and a policy depends on the relations its
+ * expressions read and the functions they call; a function on a view its SQL-standard body
+ * (BEGIN ATOMIC, RETURN) reads, and the view's row type as an argument or result. A body in a
+ * string (plpgsql, or LANGUAGE sql AS $$ … $$) records no dependency: on PGlite the policies calling
+ * such a function stayed, those reading the view, or calling a RETURN-bodied or `RETURNS SETOF`
+ * view function went with it. A relation the migrations do not make as a table may be a view
+ * (vip-drive-florida's loops over pg_views made its views again with dynamic SQL).
+ */
+function dependsOnView(model: Model, p: Policy, schemas: readonly string[] | undefined): boolean {
+  const inSchemas = (key: string) => !schemas || schemas.includes(key.slice(0, key.indexOf('.')));
+  const maybeView = (key: string) => inSchemas(key) && (model.views.has(key) || !model.tables.has(key));
+  const seen = new Set<Func>();
+  const stack: Func[] = [];
+  for (const node of [p.using, p.withCheck]) {
+    if (!node) continue;
+    for (const r of relationsIn(node)) if (maybeView(model.relKey(r))) return true;
+    stack.push(...resolvedCalls(model, node));
+  }
+  while (stack.length) {
+    const f = stack.pop()!;
+    if (seen.has(f)) continue;
+    seen.add(f);
+    for (const t of [f.returnType, ...f.argTypes]) {
+      const key = viewTypeKey(model, t);
+      if (key && inSchemas(key)) return true;
+    }
+    if (!f.stmt.node?.sql_body) continue;
+    for (const k of f.reads) if (maybeView(k)) return true;
+    for (const k of f.calls) stack.push(...(model.functions.get(k) ?? []));
+  }
+  return false;
+}
+
+/** The view a type name (`setof public.v`, `v[]`) names, if the migrations make one of that name. */
+function viewTypeKey(model: Model, type: string): string | undefined {
+  const name = type.replace(/^setof\s+/i, '').replace(/(\[\])+$/, '').trim();
+  if (!name) return undefined;
+  const parts = name.split('.').map((x) => x.trim().replace(/^"|"$/g, ''));
+  const key = model.key(parts.length > 1 ? parts.slice(-2) : [undefined, parts[0]!]);
+  return model.views.has(key) ? key : undefined;
 }
 
 /** A CREATE POLICY PostgreSQL rejects with 42710, and the CREATE POLICY that made the policy it finds. */
@@ -153,8 +198,10 @@ function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCre
     const to = orderOf(m, by.created);
     if (from < 0 || to <= from) continue;
     const look = lookupIn(m);
+    const old = first;
+    const readsView = (schemas: readonly string[] | undefined) => dependsOnView(m, old, schemas);
     let unseen = false;
-    for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m.statements[i]!.stmt, m.statements[i]!.file.file, look, 'policy');
+    for (let i = from + 1; i < to && !unseen; i++) unseen = mayDropUnseen(m.statements[i]!.stmt, m.statements[i]!.file.file, look, 'policy', readsView);
     if (!unseen) out.push({ by, first });
   }
   // a policy the model holds from a CREATE POLICY that itself fails is the one before it: the
