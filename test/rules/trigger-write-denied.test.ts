@@ -6,9 +6,9 @@
 // and the user still cannot insert into the log directly.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
 const ID = 'trigger-write-denied';
 before(initParser);
@@ -281,4 +281,96 @@ CREATE TRIGGER notify_host_review_trigger AFTER INSERT ON public.booking_reviews
   const fixed = applyFix(ws, mine[0]!);
   assert.deepEqual(findingsOf(fixed, ID), []);
   assert.deepEqual(await review(sqlOf(fixed)), [host], 'fixed: the review is stored and the host notified');
+});
+
+test("ok: anon, whose INSERT on the audited table no policy admits (affiliate-finance-hub's financial_events: a workspace_members row of auth.uid()), never reaches the AFTER trigger: its INSERT is refused by RLS (42501) first, a member's works, trigger included; a check anon can pass is still reported, and anon's insert fails in the trigger", async () => {
+  // (migration 20260521041628: the AFTER INSERT trigger on financial_events writes audit_anomalias, which only authenticated may insert into)
+  const sql = (check: string, members = 'TO authenticated, anon USING (user_id = (select auth.uid()))') => `CREATE TABLE public.workspace_members (workspace_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (user_id, workspace_id));
+CREATE TABLE public.financial_events (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), workspace_id uuid NOT NULL, valor numeric NOT NULL);
+CREATE TABLE public.audit_anomalias (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), event_id uuid, detalhes jsonb);
+ALTER TABLE public.workspace_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.financial_events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.audit_anomalias ENABLE ROW LEVEL SECURITY;
+CREATE POLICY wm_select ON public.workspace_members FOR SELECT ${members};
+CREATE POLICY fe_insert ON public.financial_events FOR INSERT
+  WITH CHECK (${check});
+CREATE POLICY aa_insert ON public.audit_anomalias FOR INSERT TO authenticated WITH CHECK (true);
+REVOKE ALL ON public.audit_anomalias FROM anon, public;
+CREATE FUNCTION public.trg_anomalia() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.valor < 0 THEN INSERT INTO public.audit_anomalias (event_id, detalhes) VALUES (NEW.id, '{}'); END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER trg_anomalia AFTER INSERT ON public.financial_events FOR EACH ROW EXECUTE FUNCTION public.trg_anomalia();`;
+  const file = 'supabase/migrations/20260521041628_anomalias.sql';
+  const member = "'00000000-0000-0000-0000-0000000000f1'";
+  // (Supabase's auth.role(): the request's role claim)
+  const role = `CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS
+  $$ SELECT coalesce(nullif(current_setting('request.jwt.claim.role', true), ''), (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role'))::text $$;`;
+  /** What an INSERT of a negative event gives anon, then a member (authenticated), as the error code and message or the audit rows. */
+  const inserts = async (text: string) =>
+    inRollback(await getDb(), async (q) => {
+      await onSupabase(q, AUTH_STUB_SQL + role + text);
+      await q(`INSERT INTO public.workspace_members VALUES (${member}, '${TENANT_A}')`);
+      const insert = `INSERT INTO public.financial_events (workspace_id, valor) VALUES (${member}, -5)`;
+      const out: string[] = [];
+      for (const [who, claims] of [['anon', `SELECT set_config('request.jwt.claims', '{"role":"anon"}', true)`], ['authenticated', actAs(TENANT_A, { role: 'authenticated' })]]) {
+        await q(claims!);
+        await q(`SET ROLE ${who}`);
+        const r = await tryQuery(q, insert);
+        await q('RESET ROLE');
+        out.push(r.ok ? `${who}: ok, ${await count(q, 'public.audit_anomalias')} audit row(s)` : `${who}: ${r.error.code} ${r.error.message}`);
+      }
+      return out;
+    });
+  const refused = (table: string) => `anon: 42501 new row violates row-level security policy for table "${table}"`;
+  const checks: Array<[string, string, string?]> = [
+    ['the workspace of a membership of auth.uid() (affiliate)', 'workspace_id IN (SELECT workspace_id FROM public.workspace_members WHERE user_id = (select auth.uid()))'],
+    ['the same, members readable by anon', 'workspace_id IN (SELECT workspace_id FROM public.workspace_members WHERE user_id = (select auth.uid()))', 'TO authenticated, anon USING (true)'],
+    ['EXISTS of a membership hidden from anon', 'EXISTS (SELECT 1 FROM public.workspace_members m WHERE m.workspace_id = financial_events.workspace_id)'],
+    ['auth.uid() IS NOT NULL', 'auth.uid() IS NOT NULL'],
+    ["auth.role() = 'authenticated'", "auth.role() = 'authenticated'"],
+    ["the JWT's role claim", "(auth.jwt() ->> 'role') = 'authenticated'"],
+    ['a list of roles without anon', "auth.role() IN ('authenticated', 'service_role')"],
+  ];
+  for (const [what, check, members] of checks) {
+    const text = sql(check, members);
+    assert.deepEqual(lintFiles([{ file, text }], ID).mine, [], what);
+    assert.deepEqual(await inserts(text), [refused('financial_events'), 'authenticated: ok, 1 audit row(s)'], what);
+  }
+  // UPDATE too: a USING anon never passes reaches no row of anon's, so the row trigger does not fire (no error, nothing updated)
+  const membership = 'workspace_id IN (SELECT workspace_id FROM public.workspace_members WHERE user_id = (select auth.uid()))';
+  const updates = sql(membership)
+    .replace('AFTER INSERT ON public.financial_events', 'AFTER INSERT OR UPDATE ON public.financial_events')
+    .concat(`\nCREATE POLICY fe_update ON public.financial_events FOR UPDATE USING (${membership});\nCREATE POLICY fe_select ON public.financial_events FOR SELECT USING (${membership});`);
+  assert.deepEqual(lintFiles([{ file, text: updates }], ID).mine, []);
+  assert.deepEqual(
+    await inRollback(await getDb(), async (q) => {
+      await onSupabase(q, AUTH_STUB_SQL + updates);
+      await q(`INSERT INTO public.workspace_members VALUES (${member}, '${TENANT_A}'); INSERT INTO public.financial_events (workspace_id, valor) VALUES (${member}, 5)`);
+      const out: string[] = [];
+      for (const [who, claims] of [['anon', `SELECT set_config('request.jwt.claims', '{"role":"anon"}', true)`], ['authenticated', actAs(TENANT_A, { role: 'authenticated' })]]) {
+        await q(claims!);
+        await q(`SET ROLE ${who}`);
+        const n = await affected(q, 'UPDATE public.financial_events SET valor = -6');
+        await q('RESET ROLE');
+        out.push(`${who}: ${n} row(s), ${await count(q, 'public.audit_anomalias')} audit row(s)`);
+      }
+      return out;
+    }),
+    ['anon: 0 row(s), 0 audit row(s)', 'authenticated: 1 row(s), 1 audit row(s)'],
+  );
+  // a check anon passes: its insert reaches the trigger, whose INSERT fails (as the finding says)
+  for (const [what, check] of [
+    ['NOT EXISTS of a membership', 'NOT EXISTS (SELECT 1 FROM public.workspace_members m WHERE m.user_id = auth.uid())'],
+    ['EXISTS of a count, which finds a row', 'EXISTS (SELECT count(*) FROM public.workspace_members m WHERE m.user_id = auth.uid())'],
+    ['an OR with a condition on the row', "auth.role() = 'authenticated' OR workspace_id IS NOT NULL"],
+  ]) {
+    const text = sql(check!);
+    const { mine } = lintFiles([{ file, text }], ID);
+    assert.equal(mine.length, 1, what);
+    assert.match(mine[0]!.message, /which anon cannot insert into: anon has no INSERT privilege on it \(42501 permission denied for table audit_anomalias\)\. So each INSERT on public\.financial_events \(trigger trg_anomalia\) by anon/, what);
+    const [anon] = await inserts(text);
+    assert.equal(anon, 'anon: 42501 permission denied for table audit_anomalias', what);
+  }
 });

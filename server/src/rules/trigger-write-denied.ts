@@ -10,23 +10,26 @@
 //
 // Reported for a role the workspace shows can make the write: it holds the privilege on the
 // audited table (granted, or Supabase's default privileges in a Supabase layout) and, when that
-// table has RLS, a permissive policy for the command applies to it. Not reported when the role
+// table has RLS, a permissive policy for the command applies to it and may admit its row (not anon's
+// where each needs a signed-in user: needsSignedIn). Not reported when the role
 // bypasses RLS (for the policy case), when the function may catch the error (an EXCEPTION
 // clause) or changes role, when dynamic SQL may create the log's policies, or when the log is
 // the audited table itself.
 import type { Func, Model, Policy, Table, Trigger } from '../analysis/model.js';
 import { memoModel } from '../analysis/policy-exprs.js';
-import { requiresKeyIn } from '../analysis/unset-context.js';
+import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
-import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
+import { appliesToRole, commandList, coversCommand, onSupabasePlatform, roleList, type Command } from '../analysis/policies.js';
 import { privilegesOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import type { Loc, Node } from '../analysis/types.js';
-import { conjuncts } from '../analysis/ast.js';
+import { conjuncts, constValue } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
 import { defineRule, type Report } from './types.js';
 import { admitsInsert, insertsOf } from './lib/inserts.js';
-import { authCallOf, bodyText, columnRef, insertAfter, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
+import { hiddenFrom, requiredSubselects } from './lib/hidden.js';
+import { asksRole } from './policy-always-true.js';
+import { authCallOf, bareValue, bodyText, columnRef, insertAfter, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
 
 const EVENTS: Array<[number, Command]> = [
   [TRIGGER_INSERT, 'insert'],
@@ -64,10 +67,50 @@ function commandsOfUncached(model: Model, t: Table, role: string): Command[] {
   return out;
 }
 
-/** Whether the policy admits nothing when auth.uid() is NULL: its USING (or, for INSERT, its check) compares with it. */
+/**
+ * Whether the policy admits no row of anon's, a request without a signed-in user (auth.uid() NULL,
+ * the role claim 'anon'): its USING (or, for INSERT, its check) compares a column with auth.uid(),
+ * is never true without a user (`auth.uid() IS NOT NULL`), asks for another role (`auth.role() =
+ * 'authenticated'`), or requires a row of a sub-select that finds none for anon — one limited to
+ * the caller's rows (affiliate-finance-hub's financial_events: `workspace_id IN (SELECT workspace_id
+ * FROM workspace_members WHERE user_id = auth.uid())`), or reading a table hidden from anon. Its
+ * INSERT is then refused (42501) before an AFTER trigger runs, its UPDATE or DELETE reaches no row.
+ */
 function needsSignedIn(model: Model, p: Policy, cmd: Command): boolean {
   const expr = cmd === 'insert' ? (p.withCheck ?? (p.command === 'all' ? p.using : undefined)) : p.using;
-  return !!expr && requiresKeyIn(model, expr, 'auth.uid');
+  if (!expr) return false;
+  if (requiresKeyIn(model, expr, 'auth.uid')) return true;
+  if (!onSupabasePlatform(model)) return false;
+  if (neverTrueIn(model, expr, 'auth.uid', 'no-user', { mode: cmd === 'insert' ? 'check' : 'filter' })) return true;
+  if (conjuncts(expr).some(asksAnotherRole)) return true;
+  return requiredSubselects(model, expr, '', true).some(({ link, tables }) => {
+    const sel = link.subselect?.SelectStmt;
+    return plainRows(sel) && ((!!sel.whereClause && requiresKeyIn(model, sel.whereClause, 'auth.uid')) || tables.some((u) => !!hiddenFrom(model, u, 'anon')));
+  });
+}
+
+/** `auth.role() = 'authenticated'` (or on `auth.jwt() ->> 'role'`, or `IN (…)` without 'anon'): false for anon's requests, whose role claim is 'anon'. */
+function asksAnotherRole(c: Node): boolean {
+  const x = c?.A_Expr;
+  if (!x || x.name?.length !== 1 || sval(x.name[0]) !== '=') return false;
+  const named = (v: Node) => constValue(bareValue(v));
+  if (x.kind === 'AEXPR_OP') {
+    const [ask, lit] = asksRole(x.lexpr) ? [x.lexpr, x.rexpr] : [x.rexpr, x.lexpr];
+    const v = named(lit);
+    return asksRole(ask) && typeof v === 'string' && v !== 'anon';
+  }
+  const items: Node[] | undefined = x.rexpr?.List?.items;
+  return x.kind === 'AEXPR_IN' && asksRole(x.lexpr) && !!items?.length && items.every((v) => typeof named(v) === 'string' && named(v) !== 'anon');
+}
+
+/** A SELECT whose rows are rows of its FROM (no aggregate, grouping or set operation): it finds none where they find none (`SELECT count(*)` finds one). */
+function plainRows(sel: Node): boolean {
+  if (!sel || sel.groupClause || sel.havingClause || (sel.op && sel.op !== 'SETOP_NONE')) return false;
+  return ((sel.targetList as Node[] | undefined) ?? []).every((t) => {
+    let v = t?.ResTarget?.val;
+    while (v?.TypeCast) v = v.TypeCast.arg;
+    return !!v && (!!v.ColumnRef || !!v.A_Const);
+  });
 }
 
 /**
