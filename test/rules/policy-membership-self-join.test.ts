@@ -1205,3 +1205,157 @@ CREATE POLICY admin_all ON public.suggestions FOR SELECT TO authenticated USING 
   // (a default that is not who calls: is_admin() asks about nobody)
   assert.equal(lintFiles([{ file, text: text('$1', 'public.is_admin()', 'NULL') }], ID).mine.length, 0);
 });
+
+test("err: a PL/pgSQL helper testing the role it reads (deploy-vercel's private.can_view(): `SELECT role … INTO r; IF r = 'admin' THEN RETURN true`, or `RETURN r = 'admin'`) trusts role = 'admin', not `role = true`, and an open INSERT gets INSERT advice: Mallory inserts her admin row and reads the victim's profile (PGlite)", async () => {
+  const file = 'supabase/migrations/20240404075522_orgs.sql';
+  const text = (body: string) => `CREATE SCHEMA private;
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+CREATE TABLE public.user_orgs (user_id uuid NOT NULL, org_id int NOT NULL, role text, PRIMARY KEY (user_id, org_id));
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.user_orgs ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION private.can_view(viewer uuid, target uuid) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE r text; BEGIN SELECT role FROM public.user_orgs WHERE user_id = viewer INTO r; ${body} END $$;
+CREATE POLICY p_sel ON public.profiles FOR SELECT TO authenticated USING ((select auth.uid()) = id OR (select private.can_view(auth.uid(), id)) = true);
+CREATE POLICY uo_sel ON public.user_orgs FOR SELECT TO authenticated USING ((select auth.uid()) = user_id);
+CREATE POLICY uo_ins ON public.user_orgs FOR INSERT TO authenticated WITH CHECK (true);
+`;
+  const ifReturn = text("IF r = 'admin' THEN RETURN true; END IF; RETURN false;");
+  for (const t of [ifReturn, text("RETURN r = 'admin';")]) {
+    const { mine } = lintFiles([{ file, text: t }], ID);
+    assert.equal(mine.length, 1);
+    assert.match(mine[0]!.message, /read through function private\.can_view\(uuid, uuid\), has a row with the caller's user_id and role = 'admin'\), so a user can insert a row of public\.user_orgs with their own user_id and role = 'admin'/);
+    assert.match(mine[0]!.message, /Check role in the WITH CHECK too/);
+    assert.doesNotMatch(mine[0]!.message, /role = true|GRANT UPDATE/);
+  }
+  // (a test that returns something else than true for the value is not taken as trusting it)
+  assert.doesNotMatch(lintFiles([{ file, text: text("IF r = 'admin' THEN RETURN false; END IF; RETURN true;") }], ID).mine[0]?.message ?? '', /role = 'admin'/);
+  const { ws } = lintFiles([{ file, text: ifReturn }], ID);
+  const MALLORY = '00000000-0000-0000-0000-0000000000cc';
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q('GRANT USAGE ON SCHEMA private TO authenticated');
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'victim@example.com'), ('${MALLORY}', 'mallory@example.com')`);
+    await q(actAs(MALLORY));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT email FROM public.profiles'), [{ email: 'mallory@example.com' }]);
+    await q(`INSERT INTO public.user_orgs VALUES ('${MALLORY}', 1, 'admin')`);
+    assert.deepEqual(await q('SELECT email FROM public.profiles ORDER BY email'), [{ email: 'mallory@example.com' }, { email: 'victim@example.com' }], "the victim's profile");
+  });
+  // what the advice says: a WITH CHECK that allows only a value users may give themselves refuses the admin row (42501)
+  const checked = lintFiles([{ file, text: ifReturn.replace('WITH CHECK (true)', "WITH CHECK (user_id = (select auth.uid()) AND role = 'member')") }], ID);
+  assert.equal(checked.mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, checked.ws);
+    await q(actAs(MALLORY));
+    await q('SET ROLE authenticated');
+    await q(`INSERT INTO public.user_orgs VALUES ('${MALLORY}', 2, 'member')`);
+    await expectPgError(q(`INSERT INTO public.user_orgs VALUES ('${MALLORY}', 1, 'admin')`), '42501', 'row-level security');
+  });
+});
+
+test("err: a boolean flag users may insert (INSERT policy on their own row): the advice names GRANT INSERT and a new row, not GRANT UPDATE; PGlite: the flag inserted true shows every document, and a column list in GRANT INSERT or a WITH CHECK asking it false refuses it (42501)", async () => {
+  const file = 'supabase/migrations/20240101000000_flags.sql';
+  const text = (check: string) => `CREATE TABLE public.user_flags (user_id uuid PRIMARY KEY, is_admin boolean NOT NULL DEFAULT false);
+CREATE TABLE public.documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, title text NOT NULL);
+CREATE INDEX ON public.documents (owner_id);
+ALTER TABLE public.user_flags ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT is_admin FROM public.user_flags WHERE user_id = auth.uid() $$;
+CREATE POLICY flags_own ON public.user_flags FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY flags_ins ON public.user_flags FOR INSERT TO authenticated WITH CHECK (${check});
+CREATE POLICY documents_read ON public.documents FOR SELECT TO authenticated USING (owner_id = (select auth.uid()) OR (select public.is_admin()));
+`;
+  const open = lintFiles([{ file, text: text('user_id = (select auth.uid())') }], ID);
+  assert.equal(open.mine.length, 1);
+  assert.match(open.mine[0]!.message, /so a user can insert a row of public\.user_flags with their own user_id and is_admin = true/);
+  assert.match(open.mine[0]!.message, /Keep is_admin out of what users may write \(a column list in GRANT INSERT, or a trigger refusing a new row with it true\), or check in the WITH CHECK that a new row has it false unless the caller already holds it\./);
+  assert.doesNotMatch(open.mine[0]!.message, /GRANT UPDATE|stays as it was/);
+  const seed = async (q: Q) => {
+    await q(`INSERT INTO public.documents VALUES (1, '${TENANT_A}', 'A doc'), (2, '${TENANT_B}', 'B doc')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+  };
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, open.ws);
+    await seed(q);
+    assert.deepEqual(await q('SELECT title FROM public.documents ORDER BY id'), [{ title: 'A doc' }]);
+    await q(`INSERT INTO public.user_flags VALUES ('${TENANT_A}', true)`);
+    assert.deepEqual(await q('SELECT title FROM public.documents ORDER BY id'), [{ title: 'A doc' }, { title: 'B doc' }], "B's document");
+  });
+  // a column list in GRANT INSERT: the row without the flag goes in, with it 42501
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, open.ws);
+    await q('REVOKE INSERT ON public.user_flags FROM authenticated; GRANT INSERT (user_id) ON public.user_flags TO authenticated');
+    await seed(q);
+    const denied = await tryQuery(q, `INSERT INTO public.user_flags VALUES ('${TENANT_A}', true)`);
+    assert.equal(denied.ok ? '' : denied.error.code, '42501');
+    await q(`INSERT INTO public.user_flags (user_id) VALUES ('${TENANT_A}')`);
+    assert.deepEqual(await q('SELECT title FROM public.documents ORDER BY id'), [{ title: 'A doc' }]);
+  });
+  // a WITH CHECK asking it false: not reported, and the row with it true fails
+  const closed = lintFiles([{ file, text: text('user_id = (select auth.uid()) AND is_admin = false') }], ID);
+  assert.equal(closed.mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, closed.ws);
+    await seed(q);
+    await expectPgError(q(`INSERT INTO public.user_flags VALUES ('${TENANT_A}', true)`), '42501', 'row-level security');
+  });
+});
+
+test("err: a trusting policy that asks more of the caller is not named (affiliate-finance-hub's parceiros_ws_insert: `workspace_id = get_current_workspace() AND has_permission(auth.uid(), workspace_id)`), the one trusting the helper alone is (parceiros_ws_select), and every column the user may set is (is_system_owner too): B reads A's row after moving their default workspace, the INSERT fails with 42501, and the flag deletes A's rows (PGlite)", async () => {
+  const file = 'supabase/migrations/20260225051652_workspaces.sql';
+  const head = `CREATE TABLE public.workspace_members (user_id uuid, workspace_id uuid, role text);
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, default_workspace_id uuid, is_system_owner boolean DEFAULT false);
+CREATE TABLE public.parceiros (id serial PRIMARY KEY, workspace_id uuid, nome text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.parceiros ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.workspace_members ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.is_system_owner(_u uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT COALESCE((SELECT is_system_owner FROM public.profiles WHERE id = _u), false) $$;
+CREATE FUNCTION public.get_current_workspace() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT COALESCE((SELECT default_workspace_id FROM public.profiles WHERE id = auth.uid()),
+                  (SELECT workspace_id FROM public.workspace_members WHERE user_id = auth.uid() LIMIT 1)) $$;
+CREATE FUNCTION public.has_permission(_u uuid, _ws uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT public.is_system_owner(_u) OR EXISTS (SELECT 1 FROM public.workspace_members WHERE user_id = _u AND workspace_id = _ws) $$;
+CREATE POLICY wm_select ON public.workspace_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY profiles_select ON public.profiles FOR SELECT TO authenticated USING ((select auth.uid()) = id);
+CREATE POLICY profiles_update ON public.profiles FOR UPDATE TO authenticated USING ((select auth.uid()) = id);
+CREATE POLICY parceiros_ws_insert ON public.parceiros FOR INSERT TO authenticated
+  WITH CHECK (workspace_id = (select public.get_current_workspace()) AND public.has_permission((select auth.uid()), workspace_id));
+`;
+  const admin = `CREATE POLICY parceiros_admin ON public.parceiros FOR DELETE TO authenticated USING ((select public.is_system_owner((select auth.uid()))));\n`;
+  const select = `CREATE POLICY parceiros_ws_select ON public.parceiros FOR SELECT TO authenticated USING (workspace_id = (select public.get_current_workspace()));\n`;
+  const { ws, mine } = lintFiles([{ file, text: head + admin + select }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /policy "parceiros_admin" on public\.parceiros trusts \(it admits a row when public\.profiles, read through function public\.is_system_owner\(uuid\), has a row with the caller's id and is_system_owner = true\), so a user can change the is_system_owner of their own row of public\.profiles to true, and then delete the rows of public\.parceiros/);
+  assert.match(m, /It leaves default_workspace_id open too: policy "parceiros_ws_select" on public\.parceiros trusts public\.profiles \(it admits a row when public\.profiles, read through function public\.get_current_workspace\(\), has a row with its default_workspace_id and the caller's id\), so a user can change the default_workspace_id of their own row of public\.profiles to any value, and then get the rows of public\.parceiros/);
+  assert.doesNotMatch(m, /parceiros_ws_insert|insert the rows/);
+  assert.deepEqual(mine[0]!.related?.map((r) => r.message), ['policy "parceiros_admin" trusts the rows of public.profiles', 'policy "parceiros_ws_select" trusts the rows of public.profiles']);
+  // the INSERT policy alone (it asks more of the caller) and the flag's policy gone: nothing to name
+  assert.equal(lintFiles([{ file, text: head }], ID).mine.length, 0);
+  // one column only: the message says nothing of another
+  assert.doesNotMatch(lintFiles([{ file, text: head + select }], ID).mine[0]?.message ?? '', /is_system_owner|It leaves/);
+  const WS_A = 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa';
+  const WS_B = 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb';
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO authenticated');
+    await q(`INSERT INTO public.workspace_members VALUES ('${TENANT_A}', '${WS_A}', 'owner'), ('${TENANT_B}', '${WS_B}', 'owner');
+INSERT INTO public.profiles VALUES ('${TENANT_A}', '${WS_A}'), ('${TENANT_B}', '${WS_B}');
+INSERT INTO public.parceiros (workspace_id, nome) VALUES ('${WS_A}', 'A-secret'), ('${WS_B}', 'B-secret')`);
+    await q(actAs(TENANT_B));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT nome FROM public.parceiros'), [{ nome: 'B-secret' }]);
+    await q(`UPDATE public.profiles SET default_workspace_id = '${WS_A}' WHERE id = '${TENANT_B}'`);
+    assert.deepEqual(await q('SELECT nome FROM public.parceiros'), [{ nome: 'A-secret' }], "A's row");
+    const insert = await tryQuery(q, `INSERT INTO public.parceiros (workspace_id, nome) VALUES ('${WS_A}', 'planted')`);
+    assert.equal(insert.ok ? '' : insert.error.code, '42501', 'parceiros_ws_insert still asks for a membership');
+    assert.equal((await q('DELETE FROM public.parceiros RETURNING nome')).length, 0, 'not a system owner yet');
+    await q(`UPDATE public.profiles SET is_system_owner = true WHERE id = '${TENANT_B}'`);
+    await q('DELETE FROM public.parceiros');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'public.parceiros'), 0, "A's and B's rows deleted");
+  });
+});

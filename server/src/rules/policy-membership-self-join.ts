@@ -4,7 +4,7 @@ import { appliesToRole, roleList } from '../analysis/policies.js';
 import { policyCallNames, recursionCycles } from '../analysis/recursion.js';
 import { activeRows, anyStatementIn, constBool, functionsToken, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { stripComments, sval, walk } from '../analysis/parse.js';
-import type { Node } from '../analysis/types.js';
+import type { Node, Statement } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
 import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, functionLists, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
@@ -62,6 +62,9 @@ interface Use {
    * the trusted value counts only for that one
    */
   scope?: string;
+  /** the call or sub-select of the policy's expression `expr` that reads the membership table */
+  at?: Node;
+  expr?: Node;
 }
 
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
@@ -150,7 +153,7 @@ function useOfSelect(
 }
 
 /** How a sub-select of policy `p` of `t` uses a membership table, if it does. */
-function membershipUse(model: Model, t: Table, p: Policy, link: Node): Use | undefined {
+function membershipUse(model: Model, t: Table, p: Policy, link: Node, expr: Node): Use | undefined {
   const q = link.subselect?.SelectStmt;
   const from = q?.fromClause as Node[] | undefined;
   const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
@@ -176,7 +179,7 @@ function membershipUse(model: Model, t: Table, p: Policy, link: Node): Use | und
   }
   const use = useOfSelect(q, member, ofMember, classify, inColumn);
   if (!use || needsOthersRow(model, q, member, use.userCol)) return undefined;
-  return { policy: p, table: t, member, ...use };
+  return { policy: p, table: t, member, ...use, at: link, expr };
 }
 
 /**
@@ -253,7 +256,15 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
       const ofMember = (c: { qual?: string; name: string } | undefined) => !!c && (c.qual === undefined || c.qual === alias) && member.columns.includes(c.name);
       const read: HelperRead = { member, sides: [] };
       const target = q.targetList?.length === 1 ? columnRef(q.targetList[0]?.ResTarget?.val) : undefined;
-      if (ofMember(target)) read.returns = target!.name;
+      if (ofMember(target)) {
+        // (a PL/pgSQL `SELECT role … INTO r` that the function then tests, `IF r = 'admin' THEN
+        // RETURN true` or `RETURN r = 'admin'`: the row counts with that value, and the function
+        // returns a boolean, not the column; deploy-vercel's private.can_view())
+        const into = f.language === 'plpgsql' && q === s.node && s.assigns?.length === 1 ? s.assigns[0]! : undefined;
+        const tested = into === undefined ? undefined : testedValue(f.body!.statements, s, into, text);
+        if (tested !== undefined) read.sides.push({ col: target!.name, value: tested });
+        else read.returns = target!.name;
+      }
       for (const [col, b] of memberEqualities(q.whereClause, ofMember)) {
         const ref = columnRef(b);
         // (an unqualified name that is no column of the table is the parameter: SQL functions prefer the column;
@@ -276,6 +287,42 @@ export function readsOfHelper(model: Model, f: Func): HelperRead[] {
     walk(s.node, visit);
   }
   return found;
+}
+
+/** The one value of a PL/pgSQL expression (parse.ts makes `IF cond`, `RETURN expr` a `SELECT <expr>`). */
+function plExpr(st: Statement | undefined): Node | undefined {
+  return st?.kind === 'SelectStmt' && !st.node?.fromClause && st.node?.targetList?.length === 1 ? st.node.targetList[0]?.ResTarget?.val : undefined;
+}
+
+/** `v = <constant>` (v a PL/pgSQL variable), either way round: the constant as written. */
+function variableTest(n: Node | undefined, v: string, text: string | undefined): string | undefined {
+  const eq = n ? equality(n) : undefined;
+  if (!eq) return undefined;
+  for (const [a, b] of [eq, [eq[1], eq[0]] as [Node, Node]]) {
+    const c = columnRef(a);
+    if (c && c.qual === undefined && c.name === v) return constantText(b, text);
+  }
+  return undefined;
+}
+
+/**
+ * The value a PL/pgSQL function tests variable `v` against to return true, `v` being what
+ * statement `s` assigns (`SELECT role … INTO v`): `IF v = 'admin' THEN RETURN true`, or `RETURN v =
+ * 'admin'`. (A `RETURN v` is not among the statements: libpg-query gives the variable, no
+ * expression; without such a test the function is taken to return v, as before.)
+ */
+function testedValue(statements: Statement[], s: Statement, v: string, text: string | undefined): string | undefined {
+  for (let i = statements.indexOf(s) + 1; i < statements.length; i++) {
+    const st = statements[i]!;
+    const value = variableTest(plExpr(st), v, text);
+    if (value === undefined) continue;
+    if (st.reported) return value;
+    // (the first statement of the IF's branch comes right after its condition: here its RETURN)
+    const next = statements[i + 1];
+    const ret = st.returnsIf && next?.reported ? plExpr(next) : undefined;
+    if (ret !== undefined && constBool(ret) === true) return value;
+  }
+  return undefined;
 }
 
 /** A function's parameters a call passes arguments to, in order (not OUT nor TABLE ones). */
@@ -356,22 +403,22 @@ function helperUses(model: Model, t: Table, p: Policy, expr: Node, out: Use[]): 
       }
       if (groupCol) {
         if (self || uniqueColumn(r.member, groupCol)) continue;
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f, ...(constant && constant.col !== groupCol ? { role: constant } : {}) });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol, via: f, at: call.node, expr, ...(constant && constant.col !== groupCol ? { role: constant } : {}) });
       } else if (constant) {
         // (a helper returning the key of the caller's own row, compared with a column of the table:
         // writing the constant into that row reaches only the rows tied to it, the caller's own —
         // gighub's get_user_account_id() `WHERE auth_user_id = auth.uid() AND type = 'user'`)
         const own = r.returns !== undefined && uniqueColumn(r.member, r.returns) && returned?.column !== undefined;
-        if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f, ...(scope !== undefined && scope !== constant.col ? { scope } : {}) });
+        if (!own) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: constant.col, groupValue: constant.value, via: f, at: call.node, expr, ...(scope !== undefined && scope !== constant.col ? { scope } : {}) });
       }
-      else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f });
+      else if (returned?.value !== undefined && r.returns !== user.col) out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, groupValue: returned.value, via: f, at: call.node, expr });
       // (a helper returning a boolean flag of the caller's own row, the policy's condition as it
       // is: `OR public.is_admin()`, which reads profiles.is_admin of auth.uid(); amethyst)
       else if (returned === undefined && r.returns !== undefined && r.returns !== user.col && isBooleanColumn(r.member, r.returns) && booleanTerms(expr).includes(call.node)) {
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, groupValue: 'true', via: f });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns, groupValue: 'true', via: f, at: call.node, expr });
       }
       else if (!self && returned?.column !== undefined && r.returns !== user.col && !uniqueColumn(r.member, r.returns)) {
-        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f });
+        out.push({ policy: p, table: t, member: r.member, userCol: user.col, groupCol: r.returns!, via: f, at: call.node, expr });
       }
     }
   }
@@ -419,6 +466,11 @@ function writable(model: Model, key: string): boolean {
 function membershipUses(model: Model): Map<string, Use[]> {
   const out = new Map<string, Use[]>();
   const add = (key: string, use: Use) => {
+    // (a trusting policy that asks more of the caller next to the membership read gives a forged
+    // row nothing by itself: affiliate-finance-hub's parceiros_ws_insert, `workspace_id =
+    // get_current_workspace() AND has_permission(auth.uid(), workspace_id)`, refuses the row (42501)
+    // once the user has moved their default workspace; its SELECT policy, trusting the helper alone, is the hole)
+    if (use.at && use.expr && asksMore(model, use.expr, use.at)) return;
     let list = out.get(key);
     if (!list) out.set(key, (list = []));
     if (!list.some((u) => u.userCol === use.userCol && u.groupCol === use.groupCol && u.groupValue === use.groupValue && u.table === use.table && u.role?.col === use.role?.col && u.role?.value === use.role?.value)) list.push(use);
@@ -437,7 +489,7 @@ function membershipUses(model: Model): Map<string, Use[]> {
       for (const e of row.exprs) {
         walk(e.node, (k, v) => {
           if (k !== 'SubLink') return;
-          const use = membershipUse(model, t, p, v);
+          const use = membershipUse(model, t, p, v, e.node);
           if (!use || use.member.key !== key) return;
           add(key, use);
         });
@@ -445,6 +497,42 @@ function membershipUses(model: Model): Map<string, Use[]> {
     }
   }
   return out;
+}
+
+/**
+ * Whether a condition ANDed with `at` (a call or sub-select under `expr`), on the way down to it,
+ * asks who the caller is (`has_permission(auth.uid(), workspace_id)`, `owner_id = auth.uid()`):
+ * what the read of `at` trusts is then not enough. A condition every signed-in caller passes
+ * (`auth.uid() IS NOT NULL`, `auth.role() = 'authenticated'`) asks nothing.
+ */
+function asksMore(model: Model, expr: Node, at: Node): boolean {
+  const asks = (x: Node) => looksAtCaller(model, x) && !checksNothing(model, x);
+  // (undefined: `at` is not under n)
+  const visit = (n: Node): boolean | undefined => {
+    if (n === at) return false;
+    if (Array.isArray(n)) {
+      for (const x of n) {
+        const r = x && typeof x === 'object' ? visit(x) : undefined;
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    }
+    if (n.boolop === 'AND_EXPR' && Array.isArray(n.args)) {
+      const args = n.args as Node[];
+      for (let i = 0; i < args.length; i++) {
+        const r = visit(args[i]);
+        if (r !== undefined) return r || args.some((y, j) => j !== i && asks(y));
+      }
+      return undefined;
+    }
+    for (const k in n) {
+      const v = n[k];
+      const r = v && typeof v === 'object' ? visit(v) : undefined;
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  };
+  return visit(expr) === true;
 }
 
 /**
@@ -1204,6 +1292,26 @@ function mayWrite(model: Model, t: Table, role: string, cmd: string): boolean {
 
 const ALL_CMDS = ['select', 'insert', 'update', 'delete'];
 
+/** A use a write policy lets users abuse, with the roles, the commands and how (see the loop in check). */
+interface Candidate {
+  use: Use;
+  roles: string[];
+  can: Array<'insert' | 'update'>;
+  rank: number;
+  lesser?: string;
+  roleOf?: string;
+  kept?: boolean;
+  lookups: string[];
+  blind?: boolean;
+}
+
+/**
+ * Between uses of the same rank for one column: one whose read asks for no role value too (all it
+ * needs is the column), then one of a policy that reads (SELECT or ALL: the leak is the rows
+ * themselves; vouti's tenant SELECT policies rather than an INSERT one).
+ */
+const preference = (c: Candidate) => (c.use.role ? 0 : 2) + (c.use.policy.command === 'select' || c.use.policy.command === 'all' ? 1 : 0);
+
 /** A constant a role column is compared with that names an administrator. */
 const ADMIN_VALUE = /admin|owner|super|manager|staff|moderator/i;
 
@@ -1248,11 +1356,13 @@ export const policyMembershipSelfJoin = defineRule({
         if (!check) continue;
         // (the first use this policy lets a user abuse: a trigger guarding one group column, a role, may leave another, an org)
         const cmds: Array<'insert' | 'update'> = w.command === 'all' ? ['insert', 'update'] : [w.command];
-        // (of the uses it lets a user abuse, the one that gives most: a policy of the membership table
+        // (per column a user may set, the use that gives most: a policy of the membership table
         // itself trusting a value (admins managing everyone's rows), then a value that names an
         // administrator, then the first; LocalHeroFinder's 'requester', which sign-up hands out,
-        // was named where 'admin' manages every role)
-        let best: { use: Use; roles: string[]; can: Array<'insert' | 'update'>; rank: number; lesser?: string; roleOf?: string; kept?: boolean; lookups: string[]; blind?: boolean } | undefined;
+        // was named where 'admin' manages every role. The finding leads with the one that gives
+        // most of all and names every other column too: affiliate-finance-hub's profiles, whose
+        // is_system_owner flag went unsaid next to default_workspace_id)
+        const byColumn = new Map<string, Candidate>();
         let dead: { use: Use; roles: string[] } | undefined;
         const nothing = checksNothing(model, check);
         for (const trusted of list) {
@@ -1301,47 +1411,36 @@ export const policyMembershipSelfJoin = defineRule({
           const rank = (u.table === member && u.groupValue !== undefined ? 2 : 0) + (u.groupValue !== undefined && ADMIN_VALUE.test(u.groupValue) ? 1 : 0);
           // (a "no member yet" NOT EXISTS limits the group unless the table's SELECT policies hide the groups the caller is not in)
           if (plain && blinds.length && !callerScoped(model, member, roles, u)) continue;
-          if (!best || rank > best.rank) best = { use: u, roles, can, rank, lesser, roleOf, kept, lookups: plain && !nothing && !kept ? opens : [], blind: plain && !kept && blinds.length > 0 };
-          if (rank === 3) break;
+          // (the lookup runs as the writer, under the looked-up table's SELECT policies: it is open
+          // only where they let the writer see every row, or the table has no row-level security)
+          const lookups = plain && !nothing && !kept ? opens : [];
+          if (lookups.some((k) => !seesTheSameRows(model, model.tables.get(k)!, roles))) continue;
+          const had = byColumn.get(u.groupCol);
+          const c: Candidate = { use: u, roles, can, rank, lesser, roleOf, kept, lookups, blind: plain && !kept && blinds.length > 0 };
+          if (!had || rank > had.rank || (rank === had.rank && preference(c) > preference(had))) byColumn.set(u.groupCol, c);
         }
-        if (!best) {
+        const found = [...byColumn.values()];
+        if (!found.length) {
           if (dead) reportRpc(model, w, nothing, dead.use, dead.roles, report);
           continue;
         }
-        const { use, roles, can, lesser, roleOf, kept, lookups, blind } = best;
-        // (the lookup runs as the writer, under the looked-up table's SELECT policies: it is open
-        // only where they let the writer see every row, or the table has no row-level security)
-        if (lookups.some((k) => !seesTheSameRows(model, model.tables.get(k)!, roles))) continue;
-        const value = use.groupValue;
-        // (a lookup of another table for the group that asks nothing of the caller: any group with such a row)
-        const lookup = lookups.length ? [...new Set(lookups)].join(' and ') : undefined;
-        const invitation = lookup !== undefined && /invit/i.test(lookup) ? ' (an invitation sent to someone else, say)' : '';
-        // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
-        const userUnique = uniqueColumn(member, use.userCol);
-        const scope = use.scope ? ` and any ${use.scope} the check allows` : '';
-        const how = can
-          .map((c) =>
-            c === 'insert'
-              ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : `any ${use.groupCol}`}${scope}` +
-                (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
-              : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}` +
-                (seesOwnRow(model, member, roles, use)
-                  ? ''
-                  : ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`),
-          )
-          .join(', or ');
-        const through = use.via ? ` through function ${use.via.signature}` : '';
-        const trust =
-          value !== undefined
-            ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''})`
-            : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
-        // (what the trusting policy gives: its command's rows)
-        const verb = { select: 'get', insert: 'insert', update: 'update', delete: 'delete', all: 'read and change' }[use.policy.command];
-        const gain =
-          value !== undefined
-            ? `${verb} the rows of ${use.table.key} that policy admits to holders of ${use.groupCol} = ${value}${use.scope ? ` for the ${use.scope} of that row` : ''}`
-            : `${verb} the rows of ${use.table.key} that policy admits for that ${use.groupCol}`;
+        const best = found.reduce((a, b) => (b.rank > a.rank ? b : a));
+        const { use, roles, lesser, roleOf, kept, lookups, blind } = best;
+        const { value, lookup, through, trust, gain, advice } = textOf(best);
+        // (the other columns, each abused plainly: said after the first, with what to do for each; not
+        // one whose trusting read also asks for a role value, which its text would leave out)
+        const others = found.filter((c) => c !== best && c.roleOf === undefined && c.lesser === undefined && !c.use.role);
+        const also =
+          others
+            .slice(0, 3)
+            .map((c) => {
+              const x = textOf(c);
+              return ` It leaves ${c.use.groupCol} open too: policy "${c.use.policy.name}" on ${c.use.table.key} trusts ${member.key} ${x.trust}, so a user can ${x.how}, and then ${x.gain}, which they were never given. ${x.advice}`;
+            })
+            .join('') + (others.length > 3 ? ` It leaves ${others.length - 3} more columns open the same way (${others.slice(3).map((c) => c.use.groupCol).join(', ')}).` : '');
+        const related = [best, ...others].map((c) => ({ ...c.use.policy.nameLoc, message: `policy "${c.use.policy.name}" trusts the rows of ${member.key}` }));
         if (roleOf !== undefined) {
+          const can = best.can;
           const rows = can
             .map((c) => (c === 'insert' ? `insert their row of ${member.key} with the ${roleOf} of a group the check admits them to (one they are invited to, say) and ${use.groupCol} = ${value}` : `change the ${use.groupCol} of their own row of ${member.key} to ${value}`))
             .join(', or ');
@@ -1354,21 +1453,23 @@ export const policyMembershipSelfJoin = defineRule({
               `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${roleOf}, the caller's ${use.userCol} and ${use.groupCol} = ${value}), so a user can ${rows}, and then ${gain}, which they were never given. ` +
               (kept
                 ? `Keep ${use.groupCol} out of what users may update too (leave it out of the column list of GRANT UPDATE, or refuse a change of it in a BEFORE UPDATE trigger), or let them change it only through a SECURITY DEFINER function that checks the caller already administers that ${roleOf}.`
-                : `Check ${use.groupCol} in the WITH CHECK too (that it is the ${use.groupCol} the invitation names, or only a value users may give themselves, never ${value}), or let users join only through a SECURITY DEFINER function that sets the ${use.groupCol}.`),
-            related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
+                : `Check ${use.groupCol} in the WITH CHECK too (that it is the ${use.groupCol} the invitation names, or only a value users may give themselves, never ${value}), or let users join only through a SECURITY DEFINER function that sets the ${use.groupCol}.`) +
+              also,
+            related,
             fixes: [],
           });
           continue;
         }
         if (lesser !== undefined) {
-          const rows = can.map((c) => (c === 'insert' ? `insert a row of ${member.key} with ${use.groupCol} = ${value}, for themselves or anyone` : `change the ${use.groupCol} of a row of ${member.key} the policy lets them update to ${value}, their own included`)).join(', or ');
+          const rows = best.can.map((c) => (c === 'insert' ? `insert a row of ${member.key} with ${use.groupCol} = ${value}, for themselves or anyone` : `change the ${use.groupCol} of a row of ${member.key} the policy lets them update to ${value}, their own included`)).join(', or ');
           report({
             ...w.nameLoc,
             message:
               `Policy "${w.name}" on ${member.key} lets holders of ${use.groupCol} = ${lesser} (through ${use.via!.signature}) write rows of it without checking ${use.groupCol}: ${member.key} is a table that policy "${use.policy.name}" on ${use.table.key} trusts ${trust}, ` +
               `so a holder of ${lesser} can ${rows}, and then ${gain}, which ${lesser} was never given. ` +
-              `Check ${use.groupCol} in that branch of the WITH CHECK (e.g. ${use.groupCol} <> ${value}, or only the values a ${lesser} may hand out), or let them write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`,
-            related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
+              `Check ${use.groupCol} in that branch of the WITH CHECK (e.g. ${use.groupCol} <> ${value}, or only the values a ${lesser} may hand out), or let them write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.` +
+              also,
+            related,
             fixes: [],
           });
           continue;
@@ -1377,23 +1478,66 @@ export const policyMembershipSelfJoin = defineRule({
           ...w.nameLoc,
           message:
             `Policy "${w.name}" on ${member.key} lets ${roleList(roles)} write rows of it ${nothing ? `checking nothing about them (its check admits any row, with anyone's ${use.userCol})` : `checking only their ${use.userCol} against who the caller is${lookup !== undefined ? ` and that ${lookup} has a row for the ${use.groupCol} (any row: that lookup's conditions do not name the caller)` : ''}`}${notYet(model, check, use) ? ` (its NOT EXISTS asks only that the caller has no row for that ${use.groupCol} yet, true of every ${use.groupCol} they would join)` : ''}${blind ? ` (its NOT EXISTS looks for any row of that ${use.groupCol}, but reads ${member.key} through its own SELECT policies, which show the caller only their own rows and those of their ${use.groupCol}s: it finds none for a ${use.groupCol} they are not in, so every such ${use.groupCol} passes as one with no member yet)` : ''}: ${member.key} is ${value !== undefined ? 'a table' : 'a membership table'} that policy "${use.policy.name}" on ${use.table.key} trusts ` +
-            `${trust}, so a user can ${how}, and then ${gain}, which they were never given. ` +
-            (value !== undefined
-              ? value === 'true'
-                ? `Keep ${use.groupCol} out of what users may write (a column list in GRANT UPDATE, or a trigger refusing a change of it), or check in the WITH CHECK that it stays as it was unless the caller already holds it.`
-                : `Check ${use.groupCol} in the WITH CHECK too (allow only the values users may give themselves, never ${value} and the like, or check that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
-              : blind
-                ? `Ask whether the ${use.groupCol} has members through a SECURITY DEFINER function, which reads past these policies (e.g. NOT ${use.member.name}_exist(${use.groupCol}), owned by a role that bypasses RLS), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`
-              : lookup !== undefined
-                ? `Tie the lookup to the caller (e.g. a row whose email is (select auth.jwt() ->> 'email'), or whose invitee column is (select auth.uid())), or let users join only through a SECURITY DEFINER function that checks the invitation is theirs.`
-                : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`),
-          related: [{ ...use.policy.nameLoc, message: `policy "${use.policy.name}" trusts the rows of ${member.key}` }],
+            `${trust}, so a user can ${textOf(best).how}, and then ${gain}, which they were never given. ` +
+            advice +
+            also,
+          related,
           fixes: [],
         });
       }
     }
     // (a row whose existence is the privilege: no group column nor value to forge, the user's own row is enough)
     reportExistence(model, existenceUses(model), said, say);
+
+    /** What a finding says of one column a write policy leaves open: how users abuse it, what the trusting policy admits, what they gain, what to do. */
+    function textOf(c: Candidate) {
+      const { use, roles, can, lookups, blind } = c;
+      const member = use.member;
+      const value = use.groupValue;
+      // (a lookup of another table for the group that asks nothing of the caller: any group with such a row)
+      const lookup = lookups.length ? [...new Set(lookups)].join(' and ') : undefined;
+      const invitation = lookup !== undefined && /invit/i.test(lookup) ? ' (an invitation sent to someone else, say)' : '';
+      // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
+      const userUnique = uniqueColumn(member, use.userCol);
+      const scope = use.scope ? ` and any ${use.scope} the check allows` : '';
+      const how = can
+        .map((c) =>
+          c === 'insert'
+            ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : `any ${use.groupCol}`}${scope}` +
+              (userUnique ? ` (${use.userCol} is unique: ${deletes(model, member, roles) ? 'one who already has a row can only after deleting it' : 'only one who has no row yet can; no policy lets them delete theirs'})` : '')
+            : `change the ${use.groupCol} of their own row of ${member.key} to ${value ?? (lookup !== undefined ? `that of any such row` : 'any value')}` +
+              (seesOwnRow(model, member, roles, use)
+                ? ''
+                : ` (through an UPDATE that reads no column, with no WHERE nor RETURNING, which changes every row of theirs the policy lets them update: one that reads a column has its new row checked against the SELECT policies of ${member.key}, which admit a row through its ${use.groupCol} only, and fails with 42501)`),
+        )
+        .join(', or ');
+      const through = use.via ? ` through function ${use.via.signature}` : '';
+      const trust =
+        value !== undefined
+          ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''})`
+          : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
+      // (what the trusting policy gives: its command's rows)
+      const verb = { select: 'get', insert: 'insert', update: 'update', delete: 'delete', all: 'read and change' }[use.policy.command];
+      const gain =
+        value !== undefined
+          ? `${verb} the rows of ${use.table.key} that policy admits to holders of ${use.groupCol} = ${value}${use.scope ? ` for the ${use.scope} of that row` : ''}`
+          : `${verb} the rows of ${use.table.key} that policy admits for that ${use.groupCol}`;
+      const ins = can.includes('insert');
+      const upd = can.includes('update');
+      const advice =
+        value !== undefined
+          ? value === 'true'
+            ? // (the advice follows the command left open: a flag users may insert is kept out of GRANT INSERT, not UPDATE; deploy-vercel's user_orgs)
+              `Keep ${use.groupCol} out of what users may write (a column list in ${can.map((x) => `GRANT ${x.toUpperCase()}`).join(' and ')}, or a trigger refusing ${[ins ? 'a new row with it true' : '', upd ? 'a change of it' : ''].filter(Boolean).join(' or ')}), ` +
+              `or check in the WITH CHECK that ${ins && upd ? 'a new row has it false and an updated one keeps it as it was' : ins ? 'a new row has it false' : 'it stays as it was'} unless the caller already holds it.`
+            : `Check ${use.groupCol} in the WITH CHECK too (allow only the values users may give themselves, never ${value} and the like, or check that the caller already holds it), or let users write these rows only through a SECURITY DEFINER function that decides the ${use.groupCol}.`
+          : blind
+            ? `Ask whether the ${use.groupCol} has members through a SECURITY DEFINER function, which reads past these policies (e.g. NOT ${use.member.name}_exist(${use.groupCol}), owned by a role that bypasses RLS), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`
+            : lookup !== undefined
+              ? `Tie the lookup to the caller (e.g. a row whose email is (select auth.jwt() ->> 'email'), or whose invitee column is (select auth.uid())), or let users join only through a SECURITY DEFINER function that checks the invitation is theirs.`
+              : `Check ${use.groupCol} in the WITH CHECK too (e.g. that the caller holds an invitation for that ${use.groupCol}, or already administers it), or let users write these rows only through a SECURITY DEFINER function that checks an invitation.`;
+      return { value, lookup, how, through, trust, gain, advice };
+    }
   },
 });
 
