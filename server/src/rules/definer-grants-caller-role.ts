@@ -4,7 +4,7 @@ import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { activeRows, memoModel, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { authCallOf, bareValue, columnRef, functionLists, tableName } from './lib/util.js';
+import { authCallOf, bareValue, columnRef, functionLists, inputParams, tableName } from './lib/util.js';
 import { callersOf } from './definer-bypasses-rls.js';
 import { contextVariables } from './definer-check-fails-open.js';
 import { signatureSql } from './definer-execute-granted-to-public.js';
@@ -56,12 +56,11 @@ function boundOf(n: Node, bind: ReadonlyMap<string, Bound>): Bound | undefined {
 }
 
 /** The input parameters of a function, in order (lower-case names; `$n` always). */
-function inputParams(g: Func): string[][] {
+function paramNames(g: Func): string[][] {
   const out: string[][] = [];
-  for (const x of g.stmt.node?.parameters ?? []) {
-    const p = x?.FunctionParameter;
-    if (p?.mode === 'FUNC_PARAM_OUT' || p?.mode === 'FUNC_PARAM_TABLE') continue;
-    out.push([`$${out.length + 1}`, ...(typeof p?.name === 'string' ? [p.name.toLowerCase()] : [])]);
+  for (const x of inputParams(g)) {
+    const name = x.FunctionParameter.name;
+    out.push([`$${out.length + 1}`, ...(typeof name === 'string' ? [name.toLowerCase()] : [])]);
   }
   return out;
 }
@@ -162,7 +161,7 @@ function returnedColumn(model: Model, g: Func, bind: ReadonlyMap<string, Bound>)
 /** The bindings of a workspace function's parameters to what a call passes (the caller, constants). */
 function bindCall(g: Func, args: Node[], bind: ReadonlyMap<string, Bound>): Map<string, Bound> {
   const inner = new Map<string, Bound>();
-  inputParams(g).forEach((names, i) => {
+  paramNames(g).forEach((names, i) => {
     // (a parameter left to its default: is_admin(_uid uuid DEFAULT auth.uid()))
     const x = i < args.length ? args[i] : g.stmt.node?.parameters?.filter((p: Node) => p?.FunctionParameter?.mode !== 'FUNC_PARAM_OUT' && p?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE')[i]?.FunctionParameter?.defexpr;
     const b = x === undefined ? undefined : boundOf(x, bind);

@@ -6,7 +6,7 @@ import { activeRows, anyStatementIn, constBool, functionsToken, memoModel, textO
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, functionLists, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
+import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, functionLists, inputParams, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
@@ -323,11 +323,6 @@ function testedValue(statements: Statement[], s: Statement, v: string, text: str
     if (ret !== undefined && constBool(ret) === true) return value;
   }
   return undefined;
-}
-
-/** A function's parameters a call passes arguments to, in order (not OUT nor TABLE ones). */
-function inputParams(f: Func): Node[] {
-  return (f.stmt.node?.parameters ?? []).filter((x: Node) => x?.FunctionParameter?.mode !== 'FUNC_PARAM_OUT' && x?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE');
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ContextWrite, Func, Model } from '../analysis/model.js';
 import { skipTrivia, stripComments } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, namesIdentity } from './lib/util.js';
+import { fileOf, inputParams, namesIdentity } from './lib/util.js';
 import { roleList } from '../analysis/policies.js';
 import { walk } from '../analysis/parse.js';
 
@@ -140,10 +140,7 @@ function definingFunction(model: Model, w: ContextWrite): Func | undefined {
 /** Whether an expression reads one of the function's input parameters (by name, or as $n). */
 function readsParameter(f: Func, n: Node): boolean {
   const names = new Set<string>();
-  for (const p of (f.stmt.node?.parameters ?? []) as Node[]) {
-    const fp = p?.FunctionParameter;
-    if (fp?.name && fp.mode !== 'FUNC_PARAM_OUT' && fp.mode !== 'FUNC_PARAM_TABLE') names.add(String(fp.name).toLowerCase());
-  }
+  for (const p of inputParams(f)) if (p.FunctionParameter.name) names.add(String(p.FunctionParameter.name).toLowerCase());
   let found = false;
   walk(n, (k, v) => {
     if (k === 'ParamRef') found = true;

@@ -491,7 +491,7 @@ function callLooksAtCaller(model: Model, parts: string[], argc: number | undefin
   if (own) {
     // (a parameter left to its default `DEFAULT auth.uid()`: is_admin(_user_id uuid DEFAULT auth.uid()), soil-sidekick)
     if (argc !== undefined && argc < own.argTypes.length) {
-      const params: Node[] = (own.stmt.node?.parameters ?? []).filter((x: Node) => (x?.FunctionParameter?.mode ?? 'FUNC_PARAM_DEFAULT') !== 'FUNC_PARAM_OUT' && x?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE');
+      const params = inputParams(own);
       for (let i = argc; i < params.length; i++) {
         const d = params[i]?.FunctionParameter?.defexpr;
         if (d && looksAtCaller(model, d, seen)) return true;
@@ -1072,3 +1072,8 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc;
  */
 export const SECRET_LOOKUP_HINT =
   'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done, once the check of that secret raises when no row matches (SELECT … INTO STRICT, or IF NOT FOUND THEN RAISE; IF v <> x THEN RAISE does not raise when the lookup left v NULL): then suppress the finding here.';
+
+/** A function's parameters a call passes arguments to, in order (its FunctionParameter nodes; not OUT nor TABLE ones). */
+export function inputParams(f: Func): Node[] {
+  return (f.stmt.node?.parameters ?? []).filter((x: Node) => x?.FunctionParameter?.mode !== 'FUNC_PARAM_OUT' && x?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE');
+}
