@@ -255,6 +255,9 @@ function ownColumns(model: Model, t: Table, n: Node, g: string): string[] {
 }
 const ownOn = new WeakMap<Node, Kept<string[]>>();
 
+/** Whether a policy is a permissive SELECT (or ALL) policy with a USING: one that shows rows. */
+const readsRows = (q: Policy): boolean => q.permissive && (q.command === 'select' || q.command === 'all') && q.using !== undefined;
+
 /**
  * What a table's policies say before any role is looked at, kept on the table object across
  * lints: its group columns that a permissive SELECT (or ALL) policy, or the new-row check of a
@@ -280,9 +283,8 @@ function movableColumns(model: Model, t: Table): string[] {
   // (first what is cheap to tell: a SELECT policy, or an UPDATE policy's new-row check, with a
   // condition on the caller's own row that is no membership test; the bench's tables, read and
   // updated through a membership only, stop here)
-  const reads = (q: Policy) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using !== undefined;
   const checks = (q: Policy) => (q.permissive && (q.command === 'update' || q.command === 'all') ? (q.withCheck ?? q.using) : undefined);
-  if (!t.policies.some((q) => (reads(q) && hasOwnLeaf(model, t, q.using!)) || (checks(q) && hasOwnLeaf(model, t, checks(q)!)))) {
+  if (!t.policies.some((q) => (readsRows(q) && hasOwnLeaf(model, t, q.using!)) || (checks(q) && hasOwnLeaf(model, t, checks(q)!)))) {
     if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) keptOn.set(t, { token, deps, movable: NOTHING });
     return NOTHING;
   }
@@ -294,7 +296,7 @@ function movableColumns(model: Model, t: Table): string[] {
   const groups = bindings.length ? groupColumns(model, t, bindings, deps) : new Set<string>();
   let movable = NOTHING;
   for (const g of groups) {
-    if (t.policies.some((q) => (reads(q) && kindOf(model, t, q.using!, g) === 'own') || (checks(q) && kindOf(model, t, checks(q)!, g) === 'own'))) {
+    if (t.policies.some((q) => (readsRows(q) && kindOf(model, t, q.using!, g) === 'own') || (checks(q) && kindOf(model, t, checks(q)!, g) === 'own'))) {
       if (movable === NOTHING) movable = [];
       movable.push(g);
     }
@@ -338,9 +340,6 @@ function updateFails(model: Model, p: Policy): Set<string> | undefined {
 }
 
 const UPDATE: readonly string[] = ['update'];
-
-/** Whether a policy is a permissive SELECT (or ALL) policy with a USING: one that shows rows. */
-const readsRows = (q: Policy): boolean => q.permissive && (q.command === 'select' || q.command === 'all') && q.using !== undefined;
 
 /**
  * Whether role r, updating rows of t, may move one into any `g` as far as the table's other
