@@ -3,7 +3,7 @@ import type { Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { fileOf, quoteIdent, functionLists } from './lib/util.js';
+import { definingFunction, fileOf, quoteIdent, functionLists } from './lib/util.js';
 import { ownerBypassesRls } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 
@@ -147,7 +147,6 @@ export const rowSecurityOffDoesNotBypass = defineRule({
   },
   check({ model, report }) {
     const sites: Site[] = [];
-    const funcByKey = (k: string | undefined) => (k ? model.functions.get(k) : undefined);
 
     // 1. SET row_security = off as a function option (CREATE FUNCTION … SET / ALTER FUNCTION … SET)
     for (const f of functionLists(model).rowSecurity) {
@@ -171,7 +170,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
       if (w.name !== 'row_security') continue;
       const file = fileOf(model, w.loc.file);
       const text = file?.text ?? '';
-      const f = w.inFunction ? funcByKey(w.inFunction)?.find((g) => g.created.file === w.loc.file && g.created.start <= w.loc.start && w.loc.end <= g.created.end) : undefined;
+      const f = definingFunction(model, w);
       // (in a definition a later CREATE OR REPLACE replaced: the function that runs is the later one, checked itself)
       if (w.inFunction && !f) continue;
       if (w.via === 'set') {

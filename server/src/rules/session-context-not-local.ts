@@ -3,7 +3,7 @@ import type { ContextWrite, Func, Model } from '../analysis/model.js';
 import { skipTrivia, stripComments } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, inputParams, namesIdentity } from './lib/util.js';
+import { definingFunction, fileOf, inputParams, namesIdentity } from './lib/util.js';
 import { roleList } from '../analysis/policies.js';
 import { walk } from '../analysis/parse.js';
 
@@ -129,12 +129,6 @@ function clearedLater(model: Model, w: ContextWrite): boolean {
   return model.contextWrites.some(
     (v) => v !== w && v.inFunction === w.inFunction && v.name === w.name && v.loc.file === w.loc.file && v.loc.start >= w.loc.end && clearsForSession(v) && reachedAfter(text.slice(w.loc.end, v.loc.start)),
   );
-}
-
-/** The function a write is in, as the statement it is in defines it (undefined: replaced or dropped since). */
-function definingFunction(model: Model, w: ContextWrite): Func | undefined {
-  if (!w.inFunction) return undefined;
-  return model.functions.get(w.inFunction)?.find((fn) => fn.created.file === w.loc.file && fn.created.start <= w.loc.start && w.loc.start < fn.created.end);
 }
 
 /** Whether an expression reads one of the function's input parameters (by name, or as $n). */

@@ -1,7 +1,7 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import { onSupabasePlatform } from '../../analysis/policies.js';
 import { quoteIdent } from '../../analysis/parse.js';
-import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
+import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import { createsReferencingLater } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
@@ -1076,4 +1076,10 @@ export const SECRET_LOOKUP_HINT =
 /** A function's parameters a call passes arguments to, in order (its FunctionParameter nodes; not OUT nor TABLE ones). */
 export function inputParams(f: Func): Node[] {
   return (f.stmt.node?.parameters ?? []).filter((x: Node) => x?.FunctionParameter?.mode !== 'FUNC_PARAM_OUT' && x?.FunctionParameter?.mode !== 'FUNC_PARAM_TABLE');
+}
+
+/** The function a SET or set_config in a body belongs to, as the statement it is in defines it (undefined at top level, or when a later CREATE OR REPLACE or DROP replaced that definition). */
+export function definingFunction(model: Model, w: ContextWrite): Func | undefined {
+  if (!w.inFunction) return undefined;
+  return model.functions.get(w.inFunction)?.find((g) => g.created.file === w.loc.file && g.created.start <= w.loc.start && w.loc.end <= g.created.end);
 }
