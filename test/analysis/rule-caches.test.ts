@@ -571,3 +571,34 @@ CREATE POLICY upd ON tasks FOR UPDATE TO authenticated USING (assignee_id = (SEL
   ]);
   assert.deepEqual(counts, [1, 0, 1, 0, 1, 0, 1]);
 });
+
+test("policy-update-moves-row: a table's reports (kept per table) follow roles, memberships, grants, rejections and the tables its policies read, changed in other files", () => {
+  const tables = `CREATE TABLE memberships (tenant_id uuid, user_id uuid);
+GRANT SELECT ON memberships TO app_user;
+CREATE TABLE tasks (id int PRIMARY KEY, tenant_id uuid NOT NULL, assignee_id uuid);
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE ON tasks TO app_user;
+CREATE POLICY sel ON tasks FOR SELECT TO app_user USING (tenant_id IN (SELECT m.tenant_id FROM memberships m WHERE m.user_id = (SELECT auth.uid())));
+CREATE POLICY ins ON tasks FOR INSERT TO app_user WITH CHECK (tenant_id IN (SELECT m.tenant_id FROM memberships m WHERE m.user_id = (SELECT auth.uid())));
+CREATE POLICY upd ON tasks FOR UPDATE TO app_user USING (assignee_id = (SELECT auth.uid()));
+`;
+  const counts = steps({ '1_roles.sql': 'CREATE ROLE app_user;\n', '2_tables.sql': tables, '3_more.sql': 'SELECT 1;\n' }, 'policy-update-moves-row', [
+    // the role bypasses RLS, then no longer
+    ['1_roles.sql', 'CREATE ROLE app_user BYPASSRLS;\n'],
+    ['1_roles.sql', 'CREATE ROLE app_user;\n'],
+    // UPDATE taken from the role, on all tables of the schema, then given back
+    ['3_more.sql', 'REVOKE UPDATE ON ALL TABLES IN SCHEMA public FROM app_user;\n'],
+    ['3_more.sql', 'REVOKE UPDATE ON ALL TABLES IN SCHEMA public FROM app_user;\nGRANT UPDATE ON tasks TO app_user;\n'],
+    // the policies' sub-select reads a table the role may no longer read (every UPDATE fails, 42501)
+    ['3_more.sql', 'REVOKE SELECT ON memberships FROM app_user;\n'],
+    ['3_more.sql', 'SELECT 1;\n'],
+    // the table the policies read is made again without the column they name (the SELECT and INSERT policies are rejected)
+    ['3_more.sql', 'DROP TABLE memberships CASCADE;\nCREATE TABLE memberships (org_id uuid, user_id uuid);\n'],
+    ['3_more.sql', 'SELECT 1;\n'],
+    // the role is a member of a role that bypasses RLS
+    ['1_roles.sql', 'CREATE ROLE app_user;\nCREATE ROLE admin_all BYPASSRLS;\nGRANT admin_all TO app_user;\n'],
+    ['1_roles.sql', 'CREATE ROLE app_user;\n'],
+  ]);
+  // (BYPASSRLS is an attribute, not a privilege: a member of a role that has it does not bypass RLS)
+  assert.deepEqual(counts, [1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1]);
+});

@@ -2,11 +2,11 @@
 // SCHEMA and ALTER DEFAULT PRIVILEGES, replayed by the model), grants to PUBLIC, role
 // membership (GRANT role TO role, CREATE ROLE … IN ROLE / ROLE), and Supabase's platform
 // default privileges. Pure: reads the model, memoised per model.
-import type { GrantEvent, Model, Table, View } from './model.js';
-import { anyStatementIn, orderOf } from './policy-exprs.js';
+import type { GrantEvent, Model, Role, Table, View } from './model.js';
+import { anyStatementIn, memoModel, orderOf } from './policy-exprs.js';
 import { roleName } from './ast.js';
 import { sval } from './parse.js';
-import type { Node } from './types.js';
+import type { Node, Statement } from './types.js';
 
 /** The privileges a policy command needs. */
 export const COMMAND_PRIVILEGES = ['select', 'insert', 'update', 'delete'] as const;
@@ -342,3 +342,59 @@ export function mayBeQueriedBySubjectRoles(model: Model, t: Table, expectedRoles
 }
 
 export { PSEUDO_ROLES };
+
+// ---- a token for what this module answers ----
+
+/** What the last model privilegesToken was asked about was made of, and its token. */
+let lastPrivileges:
+  | { config: object; supabase: boolean; roles: Role[]; roleStatements: Statement[]; events: GrantEvent[]; views: string[]; token: object }
+  | undefined;
+
+/**
+ * A token two models share when what this module (and model.roleBypassesRls) answers about a
+ * relation is the same in both for the same relation object: the same config object and
+ * Supabase layout; the same roles (the same objects or the same attributes) in the same order;
+ * the same statements facts() reads role memberships and default privileges from (by identity:
+ * an edit keeps the statements it does not touch, moved); grant events with the same content
+ * in the same order (each file's, in replay order: what a REVOKE comes after), and the same view
+ * keys (grants on views only do not manage a role's table grants). A rule may then keep what it
+ * derived per table object across lints (policy-update-moves-row).
+ */
+export function privilegesToken(model: Model): object {
+  return memoModel(model, 'privileges:token', makePrivilegesToken);
+}
+
+function makePrivilegesToken(model: Model): object {
+  const roles: Role[] = [];
+  model.roles.forEach((r) => roles.push(r));
+  const roleStatements: Statement[] = [];
+  if (model.files.some(hasRoleStatements)) for (const { stmt } of model.statements) if (ROLE_STATEMENTS.has(stmt.kind)) roleStatements.push(stmt);
+  const events = model.grantEvents;
+  const views: string[] = [];
+  model.views.forEach((_, k) => views.push(k));
+  const last = lastPrivileges;
+  const same =
+    last !== undefined &&
+    last.config === model.config &&
+    last.supabase === model.supabase &&
+    sameList(last.roles, roles, sameRole) &&
+    sameList(last.roleStatements, roleStatements, (a, b) => a === b) &&
+    sameList(last.events, events, sameEvent) &&
+    sameList(last.views, views, (a, b) => a === b);
+  const token = same ? last.token : {};
+  lastPrivileges = { config: model.config, supabase: model.supabase, roles, roleStatements, events, views, token };
+  return token;
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !same(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+const sameRole = (a: Role, b: Role): boolean => a.name === b.name && a.bypassRls === b.bypassRls && a.superuser === b.superuser && a.declared === b.declared;
+
+const sameStrings = (a: readonly string[], b: readonly string[]): boolean => sameList(a, b, (x, y) => x === y);
+
+const sameEvent = (a: GrantEvent, b: GrantEvent): boolean =>
+  a.isGrant === b.isGrant && a.objectKind === b.objectKind && a.loc.file === b.loc.file && sameStrings(a.objects, b.objects) && sameStrings(a.privileges, b.privileges) && sameStrings(a.grantees, b.grantees);

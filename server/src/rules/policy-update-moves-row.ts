@@ -7,7 +7,8 @@
 // agency-zen's tasks, an assignee plants a task in another workspace, whose members see it).
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
-import { activeRows, constBool, functionsToken, memoModel } from '../analysis/policy-exprs.js';
+import { activeRows, constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
+import { privilegesToken } from '../analysis/privileges.js';
 import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
 import { isRejected, rejectedPolicies } from '../analysis/rejected.js';
@@ -391,66 +392,160 @@ export const policyUpdateMovesRow = defineRule({
   },
   check({ model, report }) {
     const rejected = rejectedPolicies(model).size !== 0;
+    const token = functionsToken(model);
+    const privileges = privilegesToken(model);
     // (indexed loops: run once per lint, the check may not be optimised, and for…of then makes an iterator result per element)
     const rows = activeRows(model);
-    for (let i = 0; i < rows.length; i++) {
-      const p = rows[i]!.policy;
+    // a table's policies come one after the other: each table's reports, kept on it (keptReports)
+    for (let i = 0; i < rows.length; ) {
       const t = rows[i]!.table;
-      if (!t || !p.permissive || (p.command !== 'update' && p.command !== 'all')) continue;
-      const check = p.withCheck ?? p.using;
-      if (!check || constBool(check) !== undefined) continue;
-      // (the table's group columns a moved row stays visible through: most tables have none)
-      const movable = movableColumns(model, t);
-      if (movable.length === 0) continue;
-      // (loops, no closure nor list per role: each re-lint asks this of every such table, 2,234 on the bench)
-      const policies = rejected ? t.policies.filter((q) => !isRejected(model, q)) : t.policies;
-      for (let j = 0; j < movable.length; j++) {
-        const g = movable[j]!;
-        if (kindOf(model, t, check, g) !== 'own') continue;
-        let roles: string[] | undefined;
-        for (let k = 0; k < p.roles.length; k++) if (mayMove(model, t, policies, p.roles[k]!, g)) (roles ??= []).push(p.roles[k]!);
-        if (!roles) continue;
-        // (not roles every UPDATE through this policy fails for: its USING reads a table they may not read, 42501)
-        const failing = updateFails(model, p);
-        if (failing) roles = roles.filter((r) => !failing.has(r));
-        if (!roles.length || guarded(model, t, 'update', g)) continue;
-        // (a SELECT policy admitting the moved row: UPDATE … WHERE id = … reaches it and leaves a
-        // row it may see; as before the no-WHERE case was known, only where a SELECT policy has a
-        // plain condition on the caller's own row)
-        let plain = false;
-        for (let k = 0; k < policies.length && !plain; k++) plain = readsRows(policies[k]!) && hasOwnLeaf(model, t, policies[k]!.using!);
-        let seeing: string[] | undefined;
-        if (plain) for (let k = 0; k < roles.length; k++) if (readKinds(model, t, policies, roles[k]!, g) & SEES_OWN) (seeing ??= []).push(roles[k]!);
-        // (without one, an UPDATE reading a column has its new row checked against the SELECT
-        // policies too and fails, 42501, where every one of them ties the column; one reading none
-        // is not: `UPDATE messages SET conversation_id = …, content = '…'` with no WHERE moved the
-        // row on PGlite — ibiza-construct-flow's messages, "Senders can update their own messages".
-        // Not where a SELECT policy may admit the moved row otherwise (USING (true), is_public), nor
-        // where none applies: UPDATE … WHERE then updates no row, T26)
-        const blind = !seeing;
-        if (blind) {
-          const bound = roles.filter((r) => (readKinds(model, t, policies, r, g) & (READS | NOT_BOUND)) === READS);
-          if (!bound.length) continue;
-          roles = bound;
-        } else roles = seeing!;
-        const own = ownColumns(model, t, check, g).join(', ');
-        // (who sees the moved row: a SELECT policy that ties the column to a membership shows it to that group's members)
-        const readers = policies.find((q) => readsRows(q) && groupColumnsOf(model, t, q.using!).has(g));
-        const who = roleList(roles);
-        const n = p.nameLoc;
-        const tn = t.nameLoc;
-        // (the report kept on the condition's node while what it says and where are the same: the
-        // bench's 2,234 messages, ≈ 1,000 characters each, were half of what a re-lint allocated)
-        report(
-          keep(check, g, [p.name, t.key, who, !!p.withCheck, own, blind, readers?.name, n.file, n.start, n.end, tn.file, tn.start, tn.end], () =>
-            moveReport(p, t, g, who, own, blind, readers?.name),
-          ),
-        );
-        break;
+      let j = i + 1;
+      while (j < rows.length && rows[j]!.table === t) j++;
+      if (t) {
+        const list = tableReports(model, t, rows, i, j, rejected, token, privileges);
+        for (let k = 0; k < list.length; k++) report(list[k]!);
       }
+      i = j;
     }
   },
 });
+
+/**
+ * What the check found on a table, kept on the table object across lints (the bench's 2,234
+ * tables, each asked again at every re-lint, were ≈ 20 ms of it): valid while the table is the same
+ * object (so are its policies, their conditions and its grants), calls resolve the same
+ * (functionsToken), what privileges.ts answers for it is the same (privilegesToken: roles,
+ * memberships, grant events), the tables its policies' conditions name are the same objects,
+ * the same of its policies are rejected, and the other answers the reports followed from
+ * (updateFails', guarded's) are the same asked again. Not kept for a table a policy of which
+ * resolved names through a SET search_path (a later replay may resolve them otherwise).
+ */
+interface KeptReports {
+  token: object;
+  privileges: object;
+  /** the active rows' policies, in order (which of them are active: rejected ones are not) */
+  active: Policy[];
+  /** the table's policies PostgreSQL accepts (all of them, or those rejectedPolicies does not hold) */
+  accepted: readonly Policy[];
+  deps: Array<string | Table | undefined>;
+  /** updateFails' answers, by policy asked, as `role,role` (or undefined) */
+  failing: Array<Policy | string | undefined>;
+  /** guarded's answers, by group column asked */
+  guards: Array<string | boolean>;
+  reports: Report[];
+}
+const keptReports = new WeakMap<Table, KeptReports>();
+const NO_REPORTS: Report[] = [];
+
+function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: number, to: number, rejected: boolean, token: object, privileges: object): Report[] {
+  // (the policies of the table PostgreSQL accepts: a re-lint's edit may make one of another table rejected, the bench's)
+  const accepted = rejected && t.policies.some((q) => isRejected(model, q)) ? t.policies.filter((q) => !isRejected(model, q)) : t.policies;
+  const k = keptReports.get(t);
+  if (k && k.token === token && k.privileges === privileges && sameList(k.accepted, accepted, 0, accepted.length) && sameList(k.active, rows, from, to) && depsHold(model, k.deps) && answersHold(model, t, k)) return k.reports;
+  const kept: KeptReports = { token, privileges, active: [], accepted, deps: [], failing: [], guards: [], reports: NO_REPORTS };
+  for (let i = from; i < to; i++) {
+    kept.active.push(rows[i]!.policy);
+    const r = checkPolicy(model, t, rows[i]!.policy, accepted, kept);
+    if (r) (kept.reports === NO_REPORTS ? (kept.reports = []) : kept.reports).push(r);
+  }
+  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) {
+    namedTables(model, t, kept.deps);
+    keptReports.set(t, kept);
+  }
+  return kept.reports;
+}
+
+/** Whether `kept` holds the policies of list[from..to) (rows' or policies), in order. */
+function sameList(kept: readonly Policy[], list: ReadonlyArray<PolicyRow | Policy>, from: number, to: number): boolean {
+  if (kept.length !== to - from) return false;
+  for (let i = from; i < to; i++) {
+    const x = list[i]!;
+    if (('policy' in x ? x.policy : x) !== kept[i - from]) return false;
+  }
+  return true;
+}
+
+/** Whether updateFails and guarded answer as they did when `k` was kept. */
+function answersHold(model: Model, t: Table, k: KeptReports): boolean {
+  for (let i = 0; i < k.failing.length; i += 2) if (failingKey(updateFails(model, k.failing[i] as Policy)) !== k.failing[i + 1]) return false;
+  for (let i = 0; i < k.guards.length; i += 2) if (guarded(model, t, 'update', k.guards[i] as string) !== k.guards[i + 1]) return false;
+  return true;
+}
+
+const failingKey = (s: Set<string> | undefined): string | undefined => (s ? [...s].join(',') : undefined);
+
+/**
+ * The relations the conditions of t's policies name (each as model.key and as model.relKey
+ * resolve it, with the table it is): a superset of what kindOf, groupColumns and ownColumns read.
+ */
+function namedTables(model: Model, t: Table, deps: Array<string | Table | undefined>): void {
+  for (const q of t.policies) {
+    for (const n of [q.using, q.withCheck]) {
+      if (!n) continue;
+      for (const rv of census(n).rangeVars) {
+        const a = model.key([rv.schemaname, rv.relname]);
+        const b = model.relKey(rv);
+        deps.push(a, model.tables.get(a));
+        if (b !== a) deps.push(b, model.tables.get(b));
+      }
+    }
+  }
+}
+
+/** The report on policy p of t, if it lets a role move rows (the check's question, for one policy). */
+function checkPolicy(model: Model, t: Table, p: Policy, policies: readonly Policy[], kept: KeptReports): Report | undefined {
+  if (!p.permissive || (p.command !== 'update' && p.command !== 'all')) return undefined;
+  const check = p.withCheck ?? p.using;
+  if (!check || constBool(check) !== undefined) return undefined;
+  // (the table's group columns a moved row stays visible through: most tables have none)
+  const movable = movableColumns(model, t);
+  if (movable.length === 0) return undefined;
+  // (loops, no closure nor list per role)
+  for (let j = 0; j < movable.length; j++) {
+    const g = movable[j]!;
+    if (kindOf(model, t, check, g) !== 'own') continue;
+    let roles: string[] | undefined;
+    for (let k = 0; k < p.roles.length; k++) if (mayMove(model, t, policies, p.roles[k]!, g)) (roles ??= []).push(p.roles[k]!);
+    if (!roles) continue;
+    // (not roles every UPDATE through this policy fails for: its USING reads a table they may not read, 42501)
+    const failing = updateFails(model, p);
+    kept.failing.push(p, failingKey(failing));
+    if (failing) roles = roles.filter((r) => !failing.has(r));
+    if (!roles.length) continue;
+    const isGuarded = guarded(model, t, 'update', g);
+    kept.guards.push(g, isGuarded);
+    if (isGuarded) continue;
+    // (a SELECT policy admitting the moved row: UPDATE … WHERE id = … reaches it and leaves a
+    // row it may see; as before the no-WHERE case was known, only where a SELECT policy has a
+    // plain condition on the caller's own row)
+    let plain = false;
+    for (let k = 0; k < policies.length && !plain; k++) plain = readsRows(policies[k]!) && hasOwnLeaf(model, t, policies[k]!.using!);
+    let seeing: string[] | undefined;
+    if (plain) for (let k = 0; k < roles.length; k++) if (readKinds(model, t, policies, roles[k]!, g) & SEES_OWN) (seeing ??= []).push(roles[k]!);
+    // (without one, an UPDATE reading a column has its new row checked against the SELECT
+    // policies too and fails, 42501, where every one of them ties the column; one reading none
+    // is not: `UPDATE messages SET conversation_id = …, content = '…'` with no WHERE moved the
+    // row on PGlite — ibiza-construct-flow's messages, "Senders can update their own messages".
+    // Not where a SELECT policy may admit the moved row otherwise (USING (true), is_public), nor
+    // where none applies: UPDATE … WHERE then updates no row, T26)
+    const blind = !seeing;
+    if (blind) {
+      const bound = roles.filter((r) => (readKinds(model, t, policies, r, g) & (READS | NOT_BOUND)) === READS);
+      if (!bound.length) continue;
+      roles = bound;
+    } else roles = seeing!;
+    const own = ownColumns(model, t, check, g).join(', ');
+    // (who sees the moved row: a SELECT policy that ties the column to a membership shows it to that group's members)
+    const readers = policies.find((q) => readsRows(q) && groupColumnsOf(model, t, q.using!).has(g));
+    const who = roleList(roles);
+    const n = p.nameLoc;
+    const tn = t.nameLoc;
+    // (the report kept on the condition's node while what it says and where are the same: the
+    // bench's 2,234 messages, ≈ 1,000 characters each, were half of what a re-lint allocated)
+    return keep(check, g, [p.name, t.key, who, !!p.withCheck, own, blind, readers?.name, n.file, n.start, n.end, tn.file, tn.start, tn.end], () => moveReport(p, t, g, who, own, blind, readers?.name));
+  }
+  return undefined;
+}
 
 const keep = reportKeeper();
 
