@@ -142,7 +142,12 @@ export interface Gap {
  * The reads of tables in policies' sub-selects that some of the roles the policy filters cannot
  * make (cannotRead), each with those roles, grouped by the table read.
  */
-export function unreadableReads(model: Model): Gap[] {
+export function unreadableReads(model: Model): readonly Gap[] {
+  return memoModel(model, 'unreadable:gaps', findGaps);
+}
+
+/** unreadableReads, once per model (two rules ask it: policy-reads-without-grant, policy-update-moves-row). */
+function findGaps(model: Model): Gap[] {
   const gaps: Gap[] = [];
   for (const [key, reads] of subselectReads(model)) {
     for (const { row, location } of reads) {
