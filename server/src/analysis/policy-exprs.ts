@@ -279,6 +279,8 @@ export const FLAG_ROLE_ASK = 128;
 const FLAG_BITS = 8;
 
 const ROLE_ASKS = new Set(['role', 'jwt', 'current_setting']);
+/** A call (FuncCall's fields) named role, jwt or current_setting (any schema). */
+const asksRoleByName = (x: Node): boolean => ROLE_ASKS.has(String(sval(x.funcname?.[x.funcname.length - 1])).toLowerCase());
 
 /** A literal, or a literal cast: `'admin'`, `'admin'::app_role`. */
 export function isConstant(n: Node): boolean {
@@ -308,7 +310,7 @@ export function exprFlags(node: Node): number {
       (c.funcCalls.length !== 0 && callOutsideSelect(node) ? FLAG_CALL_OUTSIDE_SELECT : 0) |
       (c.rangeVars.length !== 0 ? FLAG_READS_RELATION : 0) |
       (c.aConst && c.funcCalls.some((x) => ((x.args ?? []) as Node[]).some(isConstant)) ? FLAG_CONST_ARG_CALL : 0) |
-      (c.aConst && c.funcCalls.some((x) => ROLE_ASKS.has(String(sval(x.funcname?.[x.funcname.length - 1])).toLowerCase())) ? FLAG_ROLE_ASK : 0);
+      (c.aConst && c.funcCalls.some(asksRoleByName) ? FLAG_ROLE_ASK : 0);
   }
   return f.flags;
 }
@@ -892,6 +894,8 @@ const NO_FUNCS: readonly Func[] = Object.freeze([]);
 /** Kinds of content somewhere in a function body of the workspace (census of each body statement). */
 export const BODY_CURRENT_SETTING = 1;
 export const BODY_USER_META = 2;
+/** a call of role(), jwt() or current_setting() beside a literal (policy-jwt-role-never-matches' comparisons of the request's role) */
+export const BODY_ROLE_ASK = 4;
 
 const bodyFlagsByFile = new WeakMap<object, number>();
 /**
@@ -905,15 +909,16 @@ export function bodyFlags(model: Model): number {
       let flags = bodyFlagsByFile.get(file);
       if (flags === undefined) {
         flags = 0;
-        // a name or string can only read `current_setting` / `user_meta` if the text says so,
-        // unless written with escapes (E'…', U&"…"): then each body is looked at
+        // a name or string can only read `current_setting` / `user_meta`, or call role() or jwt(),
+        // if the text says so, unless written with escapes (E'…', U&"…"): then each body is looked at
         const text = file.text;
-        const look = /current_setting|user_meta/i.test(text) || /(?<![\w$])[eE]'|[uU]&["']/.test(text);
+        const look = /current_setting|user_meta|role|jwt/i.test(text) || /(?<![\w$])[eE]'|[uU]&["']/.test(text);
         if (look) for (const stmt of file.statements) {
           for (const st of stmt.body?.statements ?? []) {
             const c = census(st.node);
             if (c.currentSetting) flags |= BODY_CURRENT_SETTING;
             if (c.userMeta) flags |= BODY_USER_META;
+            if (c.aConst && c.funcCalls.some(asksRoleByName)) flags |= BODY_ROLE_ASK;
           }
         }
         bodyFlagsByFile.set(file, flags);

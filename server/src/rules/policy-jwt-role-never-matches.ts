@@ -1,7 +1,7 @@
 import type { Model } from '../analysis/model.js';
 import { constValue, memoised } from '../analysis/ast.js';
 import { settingRead, stripComments, sval, walk } from '../analysis/parse.js';
-import { activeRowsWith, FLAG_ROLE_ASK, functionsCalledByPolicies, memoModel, textOfFile } from '../analysis/policy-exprs.js';
+import { activeRowsWith, BODY_ROLE_ASK, bodyFlags, FLAG_ROLE_ASK, functionsCalledByPolicies, memoModel, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { authCallOf, bareValue, bodyText, onSupabasePlatform, quotedAt } from './lib/util.js';
@@ -195,7 +195,8 @@ export const policyJwtRoleNeverMatches = defineRule({
         for (const m of misses.slice(before)) where.set(m, `policy "${row.policy.name}" on ${row.policy.table}`);
       }
     }
-    for (const { func: f, policy: p } of functionsCalledByPolicies(model)) {
+    // (no function body of the workspace calls role(), jwt() or current_setting() beside a literal: none to follow)
+    if (bodyFlags(model) & BODY_ROLE_ASK) for (const { func: f, policy: p } of functionsCalledByPolicies(model)) {
       if (!f.body || f.body.lexical) continue;
       for (const st of f.body.statements) {
         const before = misses.length;
