@@ -475,22 +475,28 @@ function answersHold(model: Model, t: Table, k: KeptReports): boolean {
 const failingKey = (s: Set<string> | undefined): string | undefined => (s ? [...s].join(',') : undefined);
 
 /**
- * The relations the conditions of t's policies name (each as model.key and as model.relKey
- * resolve it, with the table it is): a superset of what kindOf, groupColumns and ownColumns read.
+ * The relations the conditions of t's policies name, each with the table it is: a superset of
+ * what kindOf, groupColumns and ownColumns read. (Asked only where no policy of t resolved a name
+ * through a SET search_path: model.relKey is then model.key.)
  */
 function namedTables(model: Model, t: Table, deps: Array<string | Table | undefined>): void {
   for (const q of t.policies) {
-    for (const n of [q.using, q.withCheck]) {
+    for (let i = 0; i < 2; i++) {
+      const n = i === 0 ? q.using : q.withCheck;
       if (!n) continue;
-      for (const rv of census(n).rangeVars) {
-        const a = model.key([rv.schemaname, rv.relname]);
-        const b = model.relKey(rv);
-        deps.push(a, model.tables.get(a));
-        if (b !== a) deps.push(b, model.tables.get(b));
+      const rvs = census(n).rangeVars;
+      for (let j = 0; j < rvs.length; j++) {
+        const k = model.key([rvs[j]!.schemaname, rvs[j]!.relname]);
+        if (!hasKey(deps, k)) deps.push(k, model.tables.get(k));
       }
     }
   }
 }
+
+const hasKey = (deps: Array<string | Table | undefined>, k: string): boolean => {
+  for (let i = 0; i < deps.length; i += 2) if (deps[i] === k) return true;
+  return false;
+};
 
 /** The report on policy p of t, if it lets a role move rows (the check's question, for one policy). */
 function checkPolicy(model: Model, t: Table, p: Policy, policies: readonly Policy[], kept: KeptReports): Report | undefined {
