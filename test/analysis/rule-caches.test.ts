@@ -602,3 +602,16 @@ CREATE POLICY upd ON tasks FOR UPDATE TO app_user USING (assignee_id = (SELECT a
   // (BYPASSRLS is an attribute, not a privilege: a member of a role that has it does not bypass RLS)
   assert.deepEqual(counts, [1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1]);
 });
+
+test('functionLists (kept per overload list): a function made SECURITY DEFINER, given a search_path or an overload, in one file of several, follows each edit', () => {
+  const fn = (attrs: string) => `CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql ${attrs} AS $$ SELECT x $$;\n`;
+  const counts = steps({ '1_a.sql': fn(''), '2_b.sql': fn('').replace('f(x int)', 'g(x int)'), '3_c.sql': 'SELECT 1;\n' }, 'definer-search-path-missing', [
+    ['1_a.sql', fn('SECURITY DEFINER')],
+    ['1_a.sql', fn('SECURITY DEFINER SET search_path = public, pg_temp')],
+    ['3_c.sql', `${fn('SECURITY DEFINER').replace('f(x int)', 'f(x text)')}`],
+    ['3_c.sql', 'ALTER FUNCTION f(int) RESET search_path;\n'],
+    ['1_a.sql', fn('')],
+    ['3_c.sql', 'SELECT 1;\n'],
+  ]);
+  assert.deepEqual(counts, [0, 1, 0, 1, 1, 0, 0]);
+});
