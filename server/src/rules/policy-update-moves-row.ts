@@ -8,10 +8,9 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { activeRows, constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
-import { privilegesToken } from '../analysis/privileges.js';
+import { acceptedPolicies, depsHold, tableKeeper } from './lib/table-kept.js';
 import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
-import { isRejected, rejectedPolicies } from '../analysis/rejected.js';
 import { nameParts, walk } from '../analysis/parse.js';
 import { census, conjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
@@ -321,11 +320,6 @@ function hasOwnLeaf(model: Model, t: Table, n: Node): boolean {
   return names && looksAtCaller(model, n);
 }
 
-function depsHold(model: Model, deps: Array<string | Table | undefined>): boolean {
-  for (let i = 0; i < deps.length; i += 2) if (model.tables.get(deps[i] as string) !== deps[i + 1]) return false;
-  return true;
-}
-
 /** The roles for which the policy's sub-selects read a table they may not read (policy-reads-without-grant's gaps): evaluating it fails with 42501. */
 function updateFails(model: Model, p: Policy): Set<string> | undefined {
   const byPolicy = memoModel(model, 'moves-row:gaps', (m) => {
@@ -391,18 +385,15 @@ export const policyUpdateMovesRow = defineRule({
       "PostgreSQL checks an UPDATE's new row with the policy's WITH CHECK, or its USING when it has none: a branch admitting the caller's own rows (OR assignee_id = auth.uid()) admits the row whatever its workspace_id is set to, so it can be moved into a workspace the caller is not in, where INSERT would refuse it.",
   },
   check({ model, report }) {
-    const rejected = rejectedPolicies(model).size !== 0;
-    const token = functionsToken(model);
-    const privileges = privilegesToken(model);
     // (indexed loops: run once per lint, the check may not be optimised, and for…of then makes an iterator result per element)
     const rows = activeRows(model);
-    // a table's policies come one after the other: each table's reports, kept on it (keptReports)
+    // a table's policies come one after the other: each table's reports, kept on it (tableKeeper)
     for (let i = 0; i < rows.length; ) {
       const t = rows[i]!.table;
       let j = i + 1;
       while (j < rows.length && rows[j]!.table === t) j++;
       if (t) {
-        const list = tableReports(model, t, rows, i, j, rejected, token, privileges);
+        const list = tableReports(model, t, rows, i, j);
         for (let k = 0; k < list.length; k++) report(list[k]!);
       }
       i = j;
@@ -411,62 +402,47 @@ export const policyUpdateMovesRow = defineRule({
 });
 
 /**
- * What the check found on a table, kept on the table object across lints (the bench's 2,234
- * tables, each asked again at every re-lint, were ≈ 20 ms of it): valid while the table is the same
- * object (so are its policies, their conditions and its grants), calls resolve the same
- * (functionsToken), what privileges.ts answers for it is the same (privilegesToken: roles,
- * memberships, grant events), the tables its policies' conditions name are the same objects,
- * the same of its policies are rejected, and the other answers the reports followed from
- * (updateFails', guarded's) are the same asked again. Not kept for a table a policy of which
- * resolved names through a SET search_path (a later replay may resolve them otherwise).
+ * What the check found on a table, kept on the table object across lints (tableKeeper: the same
+ * table, calls, privileges, accepted policies and named tables), while its active policies are
+ * the same and the other answers its reports followed from (updateFails', guarded's) are the same
+ * asked again. The bench's 2,234 tables, each asked again at every re-lint: ≈ 20 → 10 ms.
  */
-interface KeptReports {
-  token: object;
-  privileges: object;
-  /** the active rows' policies, in order (which of them are active: rejected ones are not) */
+interface TableFindings {
+  /** the active rows' policies, in order */
   active: Policy[];
-  /** the table's policies PostgreSQL accepts (all of them, or those rejectedPolicies does not hold) */
-  accepted: readonly Policy[];
-  deps: Array<string | Table | undefined>;
   /** updateFails' answers, by policy asked, as `role,role` (or undefined) */
   failing: Array<Policy | string | undefined>;
   /** guarded's answers, by group column asked */
   guards: Array<string | boolean>;
   reports: Report[];
 }
-const keptReports = new WeakMap<Table, KeptReports>();
+const kept = tableKeeper<TableFindings>();
 const NO_REPORTS: Report[] = [];
 
-function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: number, to: number, rejected: boolean, token: object, privileges: object): Report[] {
+function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: number, to: number): Report[] {
   // (the policies of the table PostgreSQL accepts: a re-lint's edit may make one of another table rejected, the bench's)
-  const accepted = rejected && t.policies.some((q) => isRejected(model, q)) ? t.policies.filter((q) => !isRejected(model, q)) : t.policies;
-  const k = keptReports.get(t);
-  if (k && k.token === token && k.privileges === privileges && sameList(k.accepted, accepted, 0, accepted.length) && sameList(k.active, rows, from, to) && depsHold(model, k.deps) && answersHold(model, t, k)) return k.reports;
-  const kept: KeptReports = { token, privileges, active: [], accepted, deps: [], failing: [], guards: [], reports: NO_REPORTS };
+  const accepted = acceptedPolicies(model, t);
+  const k = kept.get(model, t, accepted);
+  if (k && sameRows(k.value.active, rows, from, to) && answersHold(model, t, k.value)) return k.value.reports;
+  const found: TableFindings = { active: [], failing: [], guards: [], reports: NO_REPORTS };
   for (let i = from; i < to; i++) {
-    kept.active.push(rows[i]!.policy);
-    const r = checkPolicy(model, t, rows[i]!.policy, accepted, kept);
-    if (r) (kept.reports === NO_REPORTS ? (kept.reports = []) : kept.reports).push(r);
+    found.active.push(rows[i]!.policy);
+    const r = checkPolicy(model, t, rows[i]!.policy, accepted, found);
+    if (r) (found.reports === NO_REPORTS ? (found.reports = []) : found.reports).push(r);
   }
-  if (!t.policies.some((q) => resolvedThroughPath(q.stmt))) {
-    namedTables(model, t, kept.deps);
-    keptReports.set(t, kept);
-  }
-  return kept.reports;
+  kept.set(model, t, accepted, found);
+  return found.reports;
 }
 
-/** Whether `kept` holds the policies of list[from..to) (rows' or policies), in order. */
-function sameList(kept: readonly Policy[], list: ReadonlyArray<PolicyRow | Policy>, from: number, to: number): boolean {
-  if (kept.length !== to - from) return false;
-  for (let i = from; i < to; i++) {
-    const x = list[i]!;
-    if (('policy' in x ? x.policy : x) !== kept[i - from]) return false;
-  }
+/** Whether `active` holds the policies of rows[from..to), in order. */
+function sameRows(active: readonly Policy[], rows: readonly PolicyRow[], from: number, to: number): boolean {
+  if (active.length !== to - from) return false;
+  for (let i = from; i < to; i++) if (rows[i]!.policy !== active[i - from]) return false;
   return true;
 }
 
-/** Whether updateFails and guarded answer as they did when `k` was kept. */
-function answersHold(model: Model, t: Table, k: KeptReports): boolean {
+/** Whether updateFails and guarded answer as they did when `k` was found. */
+function answersHold(model: Model, t: Table, k: TableFindings): boolean {
   for (let i = 0; i < k.failing.length; i += 2) if (failingKey(updateFails(model, k.failing[i] as Policy)) !== k.failing[i + 1]) return false;
   for (let i = 0; i < k.guards.length; i += 2) if (guarded(model, t, 'update', k.guards[i] as string) !== k.guards[i + 1]) return false;
   return true;
@@ -474,32 +450,8 @@ function answersHold(model: Model, t: Table, k: KeptReports): boolean {
 
 const failingKey = (s: Set<string> | undefined): string | undefined => (s ? [...s].join(',') : undefined);
 
-/**
- * The relations the conditions of t's policies name, each with the table it is: a superset of
- * what kindOf, groupColumns and ownColumns read. (Asked only where no policy of t resolved a name
- * through a SET search_path: model.relKey is then model.key.)
- */
-function namedTables(model: Model, t: Table, deps: Array<string | Table | undefined>): void {
-  for (const q of t.policies) {
-    for (let i = 0; i < 2; i++) {
-      const n = i === 0 ? q.using : q.withCheck;
-      if (!n) continue;
-      const rvs = census(n).rangeVars;
-      for (let j = 0; j < rvs.length; j++) {
-        const k = model.key([rvs[j]!.schemaname, rvs[j]!.relname]);
-        if (!hasKey(deps, k)) deps.push(k, model.tables.get(k));
-      }
-    }
-  }
-}
-
-const hasKey = (deps: Array<string | Table | undefined>, k: string): boolean => {
-  for (let i = 0; i < deps.length; i += 2) if (deps[i] === k) return true;
-  return false;
-};
-
 /** The report on policy p of t, if it lets a role move rows (the check's question, for one policy). */
-function checkPolicy(model: Model, t: Table, p: Policy, policies: readonly Policy[], kept: KeptReports): Report | undefined {
+function checkPolicy(model: Model, t: Table, p: Policy, policies: readonly Policy[], kept: TableFindings): Report | undefined {
   if (!p.permissive || (p.command !== 'update' && p.command !== 'all')) return undefined;
   const check = p.withCheck ?? p.using;
   if (!check || constBool(check) !== undefined) return undefined;
