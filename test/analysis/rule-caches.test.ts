@@ -615,3 +615,24 @@ test('functionLists (kept per overload list): a function made SECURITY DEFINER, 
   ]);
   assert.deepEqual(counts, [0, 1, 0, 1, 1, 0, 0]);
 });
+
+test("policy-insert-plants-row: a table's reports (kept per table) follow the SELECT and INSERT policies, a trigger and column privileges made in other files", () => {
+  const table = `CREATE TABLE public.notes (id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY, user_id uuid NOT NULL, body text);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON public.notes TO authenticated;
+CREATE POLICY insert_notes ON public.notes FOR INSERT TO authenticated WITH CHECK (body IS NOT NULL);
+`;
+  const read = 'CREATE POLICY own_notes ON public.notes FOR SELECT TO authenticated USING (user_id = (select auth.uid()));\n';
+  const trigger = `CREATE FUNCTION public.set_user() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.user_id := auth.uid(); RETURN NEW; END $$;
+CREATE TRIGGER notes_user BEFORE INSERT ON public.notes FOR EACH ROW EXECUTE FUNCTION public.set_user();\n`;
+  const counts = steps({ '1_table.sql': table, '2_read.sql': 'SELECT 1;\n', '3_more.sql': 'SELECT 1;\n' }, 'policy-insert-plants-row', [
+    ['2_read.sql', read],
+    ['3_more.sql', trigger],
+    ['3_more.sql', 'SELECT 1;\n'],
+    ['3_more.sql', 'REVOKE INSERT ON public.notes FROM authenticated;\nGRANT INSERT (body) ON public.notes TO authenticated;\n'],
+    ['3_more.sql', 'DROP POLICY insert_notes ON public.notes;\nCREATE POLICY insert_notes ON public.notes FOR INSERT TO authenticated WITH CHECK (user_id = (select auth.uid()));\n'],
+    ['3_more.sql', 'SELECT 1;\n'],
+    ['2_read.sql', 'SELECT 1;\n'],
+  ]);
+  assert.deepEqual(counts, [0, 1, 0, 1, 0, 0, 1, 0]);
+});

@@ -70,7 +70,7 @@ function keptOnNode<V>(cache: WeakMap<Node, Kept<V>>, model: Model, t: Table, n:
 }
 
 /** groupColumns of one condition, kept on its node (keptOnNode). */
-function groupColumnsOf(model: Model, t: Table, n: Node): Set<string> {
+export function groupColumnsOf(model: Model, t: Table, n: Node): Set<string> {
   const k = keptOnNode(groupsOn, model, t, n);
   let cols = k.byColumn.get('');
   if (!cols) k.byColumn.set('', (cols = groupColumns(model, t, [n], k.deps)));
@@ -114,7 +114,7 @@ function kindOfUncached(model: Model, t: Table, n: Node, g: string, exact: boole
  * of a projects row in `EXISTS (SELECT 1 FROM projects p … WHERE p.id = ncrs.project_id)`, which
  * ties the project, not the row's own organization_id.
  */
-function columnsOfTable(model: Model, t: Table, n: Node, deps?: Array<string | Table | undefined>): Set<string> {
+export function columnsOfTable(model: Model, t: Table, n: Node, deps?: Array<string | Table | undefined>): Set<string> {
   const out = new Set<string>();
   const own = t.name.toLowerCase();
   const visit = (node: Node, scopes: Array<Set<string> | undefined>): void =>

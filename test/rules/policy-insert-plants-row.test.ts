@@ -1,0 +1,109 @@
+// policy-insert-plants-row on PostgreSQL (PGlite): an INSERT policy whose check does not name the
+// column the SELECT policy ties to the reader lets user A insert a note carrying B's user_id, which
+// B then reads among their own notes; a doc into a tenant A is not a member of, which that tenant's
+// members read. With the fix, A's planted row fails 42501 and A's own rows are inserted as before.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
+import { actAs, onSupabase } from '../helpers/supabase.js';
+
+const ID = 'policy-insert-plants-row';
+before(initParser);
+after(closeAll);
+
+const USER_A = TENANT_A;
+const USER_B = TENANT_B;
+
+async function as(q: Q, user: string): Promise<void> {
+  await q('RESET ROLE');
+  await q(actAs(user));
+  await q('SET ROLE authenticated');
+}
+
+test("err: user A inserts a note carrying B's user_id and B reads it as their own; after the fix A's planted note fails 42501 and A's own is inserted", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.match(finding.message, /^Policy "insert_notes" on public\.notes lets authenticated insert rows and checks the new row with its WITH CHECK, which does not name its user_id, while policy "own_notes" admits a row by its user_id, compared with who calls: /);
+  assert.match(finding.message, /authenticated can insert a row with any user_id, one that is not theirs, and policy "own_notes" then shows it to the user \(or group\) that user_id stands for as their own \(a planted row\)\. /);
+  assert.match(finding.message, /Add user_id = \(select auth\.uid\(\)\) to the WITH CHECK, or a BEFORE INSERT trigger that sets user_id\.$/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.match(sqlOf(fixed), /WITH CHECK \(\(body IS NOT NULL\) AND user_id = \(select auth\.uid\(\)\)\);/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, sqlOf(ws));
+    await as(q, USER_A);
+    await q(`INSERT INTO public.notes (user_id, body) VALUES ('${USER_B}', 'planted by A')`);
+    assert.equal(await count(q, 'public.notes'), 0, 'A does not see the note A planted');
+    await as(q, USER_B);
+    assert.deepEqual(await q('SELECT body FROM public.notes'), [{ body: 'planted by A' }], 'B reads it among their notes');
+  });
+  await inRollback(db, async (q) => {
+    await onSupabase(q, sqlOf(fixed));
+    await as(q, USER_A);
+    const planted = await tryQuery(q, `INSERT INTO public.notes (user_id, body) VALUES ('${USER_B}', 'planted by A')`);
+    assert.equal(planted.ok ? 'ok' : planted.error.code, '42501');
+    await q(`INSERT INTO public.notes (user_id, body) VALUES ('${USER_A}', 'mine')`);
+    assert.equal(await count(q, 'public.notes'), 1, "A's own note is inserted and read");
+  });
+});
+
+test("err: a member of tenant A inserts a doc into tenant B, whose members read it; after the fix (the SELECT policy's membership condition in the WITH CHECK) that fails 42501 and a doc into A's tenant is inserted", async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.match(finding.message, /which does not name its tenant_id, while policy "tenant_docs" admits a row to the members of its tenant_id \(a membership of the caller's\): /);
+  assert.match(finding.message, /authenticated can insert a row into any tenant_id, one they are not a member of, and policy "tenant_docs" then shows it to that tenant_id's members\./);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  const run = async (q: Q, sql: string) => {
+    await onSupabase(q, sql);
+    await q(`INSERT INTO public.memberships VALUES ('${TENANT_A}', '${USER_A}'), ('${TENANT_B}', '${USER_B}')`);
+  };
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(ws));
+    await as(q, USER_A);
+    await q(`INSERT INTO public.docs (tenant_id, owner_id, title) VALUES ('${TENANT_B}', '${USER_A}', 'planted in B')`);
+    await as(q, USER_B);
+    assert.deepEqual(await q('SELECT title FROM public.docs'), [{ title: 'planted in B' }], "B's tenant reads it");
+  });
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(fixed));
+    await as(q, USER_A);
+    const planted = await tryQuery(q, `INSERT INTO public.docs (tenant_id, owner_id, title) VALUES ('${TENANT_B}', '${USER_A}', 'planted in B')`);
+    assert.equal(planted.ok ? 'ok' : planted.error.code, '42501');
+    await q(`INSERT INTO public.docs (tenant_id, owner_id, title) VALUES ('${TENANT_A}', '${USER_A}', 'mine')`);
+    assert.equal(await count(q, 'public.docs'), 1);
+  });
+});
+
+test('ok: not reported: a check naming a bound column, on no column, asking the caller more than a stamp; a CHECK constraint tying the columns, a restrictive INSERT policy, a BEFORE INSERT trigger setting the column, column privileges; anon; a key column', () => {
+  const { ex } = invalidFinding(ID, 0);
+  const base = ex.files[0]!.text;
+  const check = 'WITH CHECK (body IS NOT NULL)';
+  const cases: Array<[string, string]> = [
+    ['names it', base.replace(check, 'WITH CHECK (user_id = (select auth.uid()))')],
+    ['no column', base.replace(check, "WITH CHECK ((select auth.role()) = 'authenticated')")],
+    ['a privilege of the caller', base.replace(check, 'WITH CHECK (body IS NOT NULL AND public.is_editor((select auth.uid())))').replace('CREATE TABLE public.notes', 'CREATE FUNCTION public.is_editor(u uuid) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT true $$;\nCREATE TABLE public.notes')],
+    ['CHECK constraint', base.replace('body text)', 'body text, author_id uuid NOT NULL, CHECK (author_id = user_id))').replace(check, 'WITH CHECK (author_id = (select auth.uid()))')],
+    ['restrictive', `${base}\nCREATE POLICY own_rows ON public.notes AS RESTRICTIVE FOR INSERT TO authenticated WITH CHECK (user_id = (select auth.uid()));`],
+    [
+      'trigger',
+      `${base}\nCREATE FUNCTION public.set_user() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.user_id := auth.uid(); RETURN NEW; END $$;\nCREATE TRIGGER notes_user BEFORE INSERT ON public.notes FOR EACH ROW EXECUTE FUNCTION public.set_user();`,
+    ],
+    ['column privileges', `${base}\nREVOKE INSERT ON public.notes FROM authenticated;\nGRANT INSERT (body) ON public.notes TO authenticated;`],
+    ['anon', base.replace('FOR INSERT TO authenticated', 'FOR INSERT TO anon').replace('FOR SELECT TO authenticated', 'FOR SELECT TO anon, authenticated')],
+    ['a key', base.replace('id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY, user_id uuid NOT NULL', 'user_id uuid PRIMARY KEY')],
+  ];
+  for (const [what, text] of cases) {
+    assert.notEqual(text, base, what);
+    assert.equal(lintFiles([{ file: ex.files[0]!.file, text }], ID).mine.length, 0, what);
+  }
+});
+
+test('err: the kept reports of a table follow an edit of its INSERT policy in another file', () => {
+  const { ex } = invalidFinding(ID, 0);
+  const files = [{ file: ex.files[0]!.file, text: ex.files[0]!.text }, { file: 'supabase/migrations/20240102000000_fix.sql', text: 'SELECT 1;' }];
+  assert.equal(lintFiles(files, ID).mine.length, 1);
+  files[1]!.text = 'DROP POLICY insert_notes ON public.notes;\nCREATE POLICY insert_notes ON public.notes FOR INSERT TO authenticated WITH CHECK (user_id = (select auth.uid()));';
+  assert.equal(lintFiles(files, ID).mine.length, 0);
+});
