@@ -1,6 +1,6 @@
 // One bench phase in a fresh process, so peak RSS belongs to that phase alone. bench.ts
 // bundles this file with esbuild (as dist/ is built) and runs it with --phase=parse|lint.
-import { settleHeap } from '../server/src/lsp/runtime.js'; // first: the language server's V8 settings, as it runs
+import { idleCollect, settleHeap } from '../server/src/lsp/runtime.js'; // first: the language server's V8 settings, as it runs
 import { initParser, parseFile } from '../server/src/analysis/parse.js';
 import { Workspace } from '../server/src/engine/workspace.js';
 import { sameFindings } from '../server/src/lsp/diagnostics.js';
@@ -45,6 +45,7 @@ async function phase(name: 'parse' | 'keep' | 'lint' | 'cold'): Promise<void> {
     // where a re-lint goes: re-parse of the edited file, model replay of every file, every rule
     out.relintParts = moving.parts;
     out.publishMs = moving.publish;
+    out.idleMs = moving.idle;
     out.relintTimings = moving.timings;
     out.rssMb = process.resourceUsage().maxRSS / 1024; // the peak of the cold lint and these re-lints
     // the same with an edit that keeps the text's length: the statements after it keep their
@@ -88,7 +89,7 @@ function coldLint(files: Array<{ file: string; text: string }>, out: Record<stri
 /** 21 re-lints, each after replacing the first `status text NOT NULL` of `big` with `edit(i)`: medians. */
 function relints(ws: Workspace, big: { file: string; text: string }, edit: (i: number) => string) {
   const times: number[] = [];
-  const parts = { parse: [] as number[], model: [] as number[], rules: [] as number[], publish: [] as number[] };
+  const parts = { parse: [] as number[], model: [] as number[], rules: [] as number[], publish: [] as number[], idle: [] as number[] };
   let published = ws.lint().byFile;
   const ruleTimes = new Map<string, number[]>();
   for (let i = 0; i < 21; i++) {
@@ -110,12 +111,17 @@ function relints(ws: Workspace, big: { file: string; text: string }, edit: (i: n
     parts.model.push(t3 - t2);
     parts.rules.push(t4 - t3);
     parts.publish.push(performance.now() - t4);
+    // what the language server does next, while it waits for the next edit (runtime.ts idleCollect)
+    const t5 = performance.now();
+    idleCollect();
+    parts.idle.push(performance.now() - t5);
   }
   return {
     total: median(times),
     first: times[0]!,
     parts: { parse: median(parts.parse), model: median(parts.model), rules: median(parts.rules) },
     publish: median(parts.publish),
+    idle: median(parts.idle),
     timings: [...ruleTimes].map(([id, ts]) => [id, median(ts)]),
   };
 }

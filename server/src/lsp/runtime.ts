@@ -35,6 +35,8 @@ import { runInNewContext } from 'node:vm';
 for (const flag of ['--liftoff-only', '--no-incremental-marking']) setFlagsFromString(flag);
 
 let settled = false;
+/** V8's gc(), once settleHeap() has exposed it. */
+let collect: ((options?: { type: 'minor' | 'major' }) => void) | undefined;
 
 /**
  * The heap's steady setting, for the edits to come (see `--heap-growing-percent` above): set
@@ -47,5 +49,18 @@ export function settleHeap(): void {
   settled = true;
   setFlagsFromString('--heap-growing-percent=7');
   setFlagsFromString('--expose-gc'); // (a context made after it has gc())
-  (runInNewContext('gc') as () => void)();
+  collect = runInNewContext('gc') as typeof collect;
+  collect!();
+}
+
+/**
+ * While the server waits for the next edit, once a lint is published: one collection of the young
+ * generation (2–4 ms on the bench), where most of what the lint allocated is garbage. The next
+ * re-lint then starts with an empty young generation instead of collecting it on its way: on the
+ * bench, re-lint medians 57.6–63.2 → 52.0–63.0 ms (4 alternated runs). A full collection is left
+ * to V8 (110–190 ms on the bench's heap: an edit arriving meanwhile would wait). Nothing before
+ * settleHeap().
+ */
+export function idleCollect(): void {
+  collect?.({ type: 'minor' });
 }

@@ -49,7 +49,7 @@ import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic
 import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
-import { settleHeap } from './runtime.js';
+import { idleCollect, settleHeap } from './runtime.js';
 import { noteKey, runVerify, type StatementError } from './verify.js';
 import { issuesMessage, readConfigFile, resolveConfig, sectionOf, SETTINGS_SECTION } from './settings.js';
 
@@ -451,6 +451,8 @@ export class PgRlsLintServer {
     for (const id of project.verified?.errors.keys() ?? []) {
       if (!result.byFile.has(id) && !project.published.has(id)) this.publish(project, id, [], undefined);
     }
+    // (the lint's garbage collected while the server waits for the next edit: runtime.ts)
+    setImmediate(idleCollect);
     if (ms > 500) this.log(`linted ${result.byFile.size} files of ${project.name || 'loose files'} in ${Math.round(ms)} ms (${count} updated)`);
     // (several databases: said once per change of them, since each is replayed on its own)
     const dbs = result.databases.map((d) => d.database);
