@@ -6,7 +6,7 @@ import { createsReferencingLater } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
-import { anyStatementIn, fileByName, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
+import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, SUPABASE_MIGRATION } from '../../analysis/snapshot.js';
@@ -508,7 +508,22 @@ const CALLER_BUILTINS = new Set([
  * request's claims, a tenant setting), a privilege test, or a workspace function that does,
  * through any number of calls (funcLooksAtCaller).
  */
-export function looksAtCaller(model: Model, node: Node, seen: Set<Func> = new Set()): boolean {
+export function looksAtCaller(model: Model, node: Node, seen?: Set<Func>): boolean {
+  // (kept per node while calls resolve the same, functionsToken: a dozen rules ask it of the same
+  // conditions, and of each table's again at every re-lint)
+  if (seen === undefined && node && typeof node === 'object') {
+    const token = functionsToken(model);
+    const k = callerKept.get(node);
+    if (k !== undefined && k.token === token) return k.v;
+    const v = looksAtCallerIn(model, node, new Set());
+    callerKept.set(node, { token, v });
+    return v;
+  }
+  return looksAtCallerIn(model, node, seen ?? new Set());
+}
+const callerKept = new WeakMap<object, { token: object; v: boolean }>();
+
+function looksAtCallerIn(model: Model, node: Node, seen: Set<Func>): boolean {
   if (namesRole(node)) return true;
   for (const c of callsIn(node)) if (callLooksAtCaller(model, c.name, c.args.length, seen) && !readsSecretSetting(c)) return true;
   return false;
