@@ -636,3 +636,23 @@ CREATE TRIGGER notes_user BEFORE INSERT ON public.notes FOR EACH ROW EXECUTE FUN
   ]);
   assert.deepEqual(counts, [0, 1, 0, 1, 0, 0, 1, 0]);
 });
+
+test('looksAtCaller (kept per node): a helper whose body stops or starts looking at the caller, in another file, follows each edit', () => {
+  const helper = (body: string) => `CREATE FUNCTION is_editor(s bigint) RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT ${body} $$;\n`;
+  const policy = `CREATE ROLE web_user NOLOGIN;
+CREATE TABLE topic (id bigint PRIMARY KEY, school_id bigint NOT NULL, title text);
+GRANT SELECT, INSERT, UPDATE, DELETE ON topic TO web_user;
+ALTER TABLE topic ENABLE ROW LEVEL SECURITY;
+CREATE POLICY topic_access ON topic FOR ALL TO web_user
+  USING (school_id = (select nullif(current_setting('request.jwt.claim.school_id', true), '')::bigint))
+  WITH CHECK (is_editor(school_id));
+`;
+  const counts = steps({ '1_helper.sql': helper("current_setting('request.jwt.claim.user_group', true) = 'admin'"), '2_policy.sql': policy }, 'policy-delete-wider-than-check', [
+    ['1_helper.sql', helper('s > 0')],
+    ['1_helper.sql', helper("current_setting('request.jwt.claim.user_group', true) = 'admin'")],
+    ['1_helper.sql', helper('s > 0 AND current_user = \'web_user\'')],
+    ['1_helper.sql', helper('s > 0')],
+  ]);
+  // (a WITH CHECK asking nothing of the caller asks no more than the USING: not reported)
+  assert.deepEqual(counts, [1, 0, 1, 1, 0]);
+});
