@@ -170,3 +170,102 @@ END $$;`;
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /"profiles_admin" on public\.profiles \(public\.get_my_role\(\)\)/);
 });
+
+// finvy's create_user_organization_role(): the user is a parameter required to be the caller, the
+// organization and the role are the caller's to choose. Organization B (owner: user B) holds two
+// accounts; user A belongs to no organization.
+const ORG_B = '00000000-0000-0000-0000-0000000000b0';
+const ORGS_FILE = 'supabase/migrations/20250101000000_orgs.sql';
+
+/** The migrations on Supabase, organization B and its accounts, then the transaction acts as user A. */
+async function asOutsider(q: Q, sql: string): Promise<void> {
+  await onSupabase(q, sql);
+  await q(`INSERT INTO public.org_roles VALUES ('${TENANT_B}', '${ORG_B}', 'owner'); INSERT INTO public.accounts VALUES (1, '${ORG_B}'), (2, '${ORG_B}')`);
+  await q(actAs(TENANT_A));
+  await q('SET ROLE authenticated');
+}
+
+/** How many of organization B's accounts user A reads, and deletes (the DELETE rolled back). */
+async function orgView(q: Q): Promise<{ read: number; deleted: number }> {
+  const read = await count(q, 'public.accounts');
+  await q('SAVEPOINT del');
+  const deleted = await affected(q, 'DELETE FROM public.accounts');
+  await q('ROLLBACK TO SAVEPOINT del');
+  return { read, deleted };
+}
+
+test("err: finvy's add_org_role(p_user_id, p_org, p_role): A passes its own id, B's organization and 'owner', then reads and deletes B's accounts", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.match(textAt(ws, finding), /^INSERT INTO public\.org_roles \(user_id, organization_id, role\) VALUES \(p_user_id, p_org, p_role\)$/);
+  assert.match(finding.message, /^SECURITY DEFINER function public\.add_org_role\(uuid, uuid, text\) inserts a row of public\.org_roles with user_id = p_user_id \(which it only requires to be the caller's own id\) and role = p_role \(which the caller chooses\), for whoever calls it, and authenticated can call it/);
+  assert.match(finding.message, /it checks only that the caller passes their own id as p_user_id\. /);
+  assert.match(finding.message, /"owners_delete" on public\.accounts admit a user whose public\.org_roles row has role = 'owner' or 'admin', so any signed-in user who calls public\.add_org_role\(p_user_id => <their own id>, p_org => <any organization_id>, p_role => 'owner'\) is then admitted by each of them, for the organization_id they pass\./);
+  assert.match(finding.message, /accept only values of p_role that grant nothing/);
+  await inRollback(await getDb(), async (q) => {
+    await asOutsider(q, sqlOf(ws));
+    assert.deepEqual(await orgView(q), { read: 0, deleted: 0 }, 'before: A is no member of B');
+    const other = await tryQuery(q, `SELECT public.add_org_role('${TENANT_B}', '${ORG_B}', 'owner')`);
+    assert.ok(!other.ok && /denied/.test(other.error.message), "the function does refuse a row for someone else's id");
+    await q(`SELECT public.add_org_role('${TENANT_A}', '${ORG_B}', 'owner')`);
+    assert.deepEqual(await orgView(q), { read: 2, deleted: 2 }, "after: A is an owner of B's organization");
+  });
+});
+
+test('err: the same with IF p_user_id <> auth.uid() THEN RAISE before the write, with a constant \'owner\', or with auth.uid() and p_role', async () => {
+  const { ws } = invalidFinding(ID, 2);
+  const base = sqlOf(ws);
+  const raiseFirst = base.replace(/BEGIN\n {2}IF auth\.uid\(\) = p_user_id THEN\n(.*\n)[^]*?END IF;\n/, "BEGIN\n  IF p_user_id <> auth.uid() THEN\n    RAISE EXCEPTION 'denied';\n  END IF;\n$1");
+  assert.match(raiseFirst, /RAISE EXCEPTION 'denied';\n {2}END IF;\n {4}INSERT INTO public\.org_roles .* VALUES \(p_user_id, p_org, p_role\);\nEND \$\$/);
+  const found = lintFiles([{ file: ORGS_FILE, text: raiseFirst }], ID).mine;
+  assert.equal(found.length, 1);
+  assert.match(found[0]!.message, /user_id = p_user_id \(which it only requires to be the caller's own id\) and role = p_role/);
+  await inRollback(await getDb(), async (q) => {
+    await asOutsider(q, raiseFirst);
+    await q(`SELECT public.add_org_role('${TENANT_A}', '${ORG_B}', 'admin')`);
+    assert.deepEqual(await orgView(q), { read: 2, deleted: 2 });
+  });
+  const constant = base.replace('VALUES (p_user_id, p_org, p_role);\n  ELSIF', "VALUES (p_user_id, p_org, 'owner');\n  ELSIF");
+  assert.match(lintFiles([{ file: ORGS_FILE, text: constant }], ID).mine[0]?.message ?? '', /user_id = p_user_id \(which it only requires to be the caller's own id\) and role = 'owner', .* p_role => <anything>\)/);
+  const uid = base.replace('VALUES (p_user_id, p_org, p_role);\n  ELSIF', 'VALUES (auth.uid(), p_org, p_role);\n  ELSIF');
+  assert.match(lintFiles([{ file: ORGS_FILE, text: uid }], ID).mine[0]?.message ?? '', /user_id = the caller and role = p_role \(which the caller chooses\).* it checks nothing but who the caller is\./);
+});
+
+test("ok: add_org_role checks the caller is already owner or admin of p_org: A is refused and stays out", async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 6);
+  assert.equal(mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await asOutsider(q, sqlOf(ws));
+    const r = await tryQuery(q, `SELECT public.add_org_role('${TENANT_A}', '${ORG_B}', 'owner')`);
+    assert.ok(!r.ok && r.error.code === 'P0001' && /denied/.test(r.error.message));
+    assert.deepEqual(await orgView(q), { read: 0, deleted: 0 });
+  });
+});
+
+test("ok: create_org() makes the caller owner of the organization it has just created: B's accounts stay out of reach", async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 7);
+  assert.equal(mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await asOutsider(q, sqlOf(ws));
+    const [row] = await q("SELECT public.create_org('A''s org') AS id");
+    assert.notEqual((row as { id: string }).id, ORG_B);
+    assert.deepEqual(await orgView(q), { read: 0, deleted: 0 });
+  });
+});
+
+test("ok: p_user_id compared with no one, the write only in the can_manage() branch, or p_role limited to 'member': not reported", async () => {
+  const { ws } = invalidFinding(ID, 2);
+  const base = sqlOf(ws);
+  // (without the first branch, the row is for any user an owner passes)
+  const managed = base.replace(/IF auth\.uid\(\) = p_user_id THEN\n.*\n {2}ELSIF/, 'IF');
+  assert.doesNotMatch(managed, /auth\.uid\(\) = p_user_id/);
+  assert.equal(lintFiles([{ file: ORGS_FILE, text: managed }], ID).mine.length, 0);
+  const memberOnly = base.replace('BEGIN\n', "BEGIN\n  IF p_role <> 'member' THEN\n    RAISE EXCEPTION 'members only';\n  END IF;\n");
+  assert.equal(lintFiles([{ file: ORGS_FILE, text: memberOnly }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await asOutsider(q, memberOnly);
+    const r = await tryQuery(q, `SELECT public.add_org_role('${TENANT_A}', '${ORG_B}', 'owner')`);
+    assert.ok(!r.ok && /members only/.test(r.error.message));
+    await q(`SELECT public.add_org_role('${TENANT_A}', '${ORG_B}', 'member')`);
+    assert.deepEqual(await orgView(q), { read: 2, deleted: 0 }, "a member reads B's accounts, as the members policy means, and deletes none");
+  });
+});

@@ -1535,6 +1535,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let reported = false;
   // what the conditions of the IF (and ELSIF) branches around the statements being visited read
   let guard: IfGuard | undefined;
+  // the IF branches around the statements being visited (Statement.arms), whether a branch's condition is visited, and the IFs numbered so far
+  let arms: number[] = [];
+  let armCond = false;
+  let ifs = 0;
   const addExpr = (query: string, parseMode: number, stmtType: string) => {
     let sql = query;
     let searchText = query;
@@ -1579,6 +1583,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         ...(returnsIf ? { returnsIf } : {}),
         ...(inertIf ? { inertIf } : {}),
         ...(guard ? { guard } : {}),
+        ...(arms.length ? { arms: [...arms] } : {}),
+        ...(armCond ? { armCond } : {}),
         ...(reported || stmtType === 'PLpgSQL_stmt_return' ? { reported: true } : {}),
       });
     }
@@ -1671,8 +1677,15 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         // (an IF with no other branch whose branch only reports, RAISE NOTICE …: nothing depends on it)
         inertIf = key === 'PLpgSQL_stmt_if' && !v.elsif_list?.length && !v.else_body?.length && branch.length !== 0 && branch.every((b) => (b?.PLpgSQL_stmt_raise && (b.PLpgSQL_stmt_raise.elog_level ?? 21) < 21) || b?.PLpgSQL_stmt_null !== undefined);
         const type = key === 'PLpgSQL_stmt_if' ? key : stmtType;
+        // (an IF's THEN branch is its branch 0, the ELSIFs 1…, the ELSE last: the ELSIF's own
+        // number is set by the IF that visits it)
+        const outerArms = arms;
+        const id = ifs;
+        if (key === 'PLpgSQL_stmt_if') arms = [...outerArms, ifs++, 0];
         const from = body.statements.length;
+        armCond = true;
         visit(v.cond, type);
+        armCond = false;
         raisesIf = false;
         returnsIf = false;
         inertIf = false;
@@ -1682,7 +1695,17 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         guard = guardOf(body.statements.slice(from), outer);
         visit(v[then], type);
         guard = outer;
-        for (const k of Object.keys(v)) if (k !== 'cond' && k !== then) visit(v[k], type);
+        if (key === 'PLpgSQL_stmt_if') {
+          const elsifs: Node[] = Array.isArray(v.elsif_list) ? v.elsif_list : [];
+          elsifs.forEach((e, i) => {
+            arms = [...outerArms, id, i + 1];
+            visit(e, type);
+          });
+          arms = [...outerArms, id, elsifs.length + 1];
+          visit(v.else_body, type);
+          arms = outerArms;
+          for (const k of Object.keys(v)) if (k !== 'cond' && k !== then && k !== 'elsif_list' && k !== 'else_body') visit(v[k], type);
+        } else for (const k of Object.keys(v)) if (k !== 'cond' && k !== then) visit(v[k], type);
         continue;
       }
       if (key === 'PLpgSQL_stmt_raise' && (v?.elog_level ?? 21) < 21) {

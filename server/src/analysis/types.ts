@@ -78,6 +78,15 @@ export interface Statement {
   inertIf?: boolean;
   /** In a PL/pgSQL body: what the conditions of the IF / ELSIF branches the statement is in read (it runs only when they are true). */
   guard?: IfGuard;
+  /**
+   * In a PL/pgSQL body: the IF branches the statement is in, outermost first, as pairs (the IF's
+   * number in the body, its branch: 0 THEN, 1… the ELSIFs, then ELSE). A branch's condition is
+   * in that branch (`armCond`). Two statements in different branches of one IF never both run,
+   * but for the conditions of the branches before the one taken.
+   */
+  arms?: number[];
+  /** In a PL/pgSQL body: the condition of the IF or ELSIF branch its `arms` end with. */
+  armCond?: boolean;
   /** In a PL/pgSQL body: the value a RETURN gives back, or an argument of a RAISE below ERROR (NOTICE, WARNING…): its value is only reported. */
   reported?: boolean;
   /** Facts derived from this statement alone, memoised by the model (statements are cached per file text). */

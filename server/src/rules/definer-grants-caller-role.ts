@@ -14,7 +14,10 @@ import { signatureSql } from './definer-execute-granted-to-public.js';
 // whoever may call it. k-connection's grant_admin_to_current_user() checks only that the caller is
 // signed in (IF uid IS NULL THEN RETURN) while its policies admit has_role(auth.uid(), 'admin'):
 // any signed-in user calls it as an RPC and is admin from then on (measured on PGlite: a fresh
-// user then reads and changes every row the admin policies guard).
+// user then reads and changes every row the admin policies guard). finvy's
+// create_user_organization_role(p_user_id, p_organization_id, p_role) writes the same row from
+// parameters, only requiring p_user_id = auth.uid(): the caller passes 'owner' and any
+// organization, and owns it (measured on PGlite: reads and deletes that organization's rows).
 
 /** What an expression stands for in a policy check: the caller, or a constant (a string, `true`). */
 type Bound = { caller: true } | { value: string };
@@ -257,20 +260,51 @@ function callText(text: string, at: number): string | undefined {
   return undefined;
 }
 
-/** A write of the function that ties the caller to a constant: the table, the key column set to the caller, and the column set to the constant. */
+/**
+ * A write of the function that ties the caller to a privilege: the table, the key column set to
+ * the caller, and the column set to a constant or to a parameter the caller chooses.
+ */
 interface Write {
   stmt: Statement;
   table: string;
   key: string;
+  /** the parameter the key column is set to, which the function requires to equal the caller (`IF auth.uid() = p_user_id THEN`) */
+  keyParam?: string;
   column: string;
-  value: string;
+  value: { constant: string } | { param: string };
+  /** the parameters the row's other columns are set to (the organization the caller picks), by column */
+  params: ReadonlyMap<string, string>;
   verb: 'inserts' | 'upserts' | 'updates';
 }
 
-/** The INSERTs (plain or ON CONFLICT) and UPDATEs of the body that set a column to the caller, and another to a constant, with nothing that gates the row (no FROM, no WHERE but `key = caller`). */
-function writesOf(model: Model, f: Func, callerVars: ReadonlySet<string>): Write[] {
+/** The input parameters of `f` by the names a body may use for them (`p_role`, `$3`), each to its name in a message. */
+function paramAliases(f: Func): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const names of paramNames(f)) for (const n of names) out.set(n, names[names.length - 1]!);
+  return out;
+}
+
+/** `n` as a bare reference to a parameter (its name in a message), `'var'` for another variable, or undefined. */
+function refOf(n: Node, params: ReadonlyMap<string, string>): string | undefined {
+  const e = bareValue(n);
+  if (typeof e?.ParamRef?.number === 'number') return params.get(`$${e.ParamRef.number}`);
+  const ref = columnRef(e);
+  if (!ref || ref.qual !== undefined) return undefined;
+  return params.get(ref.name) ?? 'var';
+}
+
+/**
+ * The INSERTs (plain or ON CONFLICT) and UPDATEs of the body that set a column to the caller
+ * (auth.uid(), or a parameter some condition compares with it: `callerParams`), and another to a
+ * constant or a parameter, with nothing that gates the row (no FROM, no WHERE but `key = caller`).
+ * A row with a column set to a variable of the function is left out: that value is the
+ * function's, not the caller's (the organization it has just created: create_org() inserting
+ * (auth.uid(), new_org_id, 'owner') makes the caller owner of that one only).
+ */
+function writesOf(model: Model, f: Func, callerVars: ReadonlySet<string>, callerParams: ReadonlySet<string>): Write[] {
   const out: Write[] = [];
   const bind = new Map<string, Bound>([...callerVars].map((v) => [v, { caller: true }] as const));
+  const params = paramAliases(f);
   for (const s of f.body?.statements ?? []) {
     const n = s.node;
     if (s.kind === 'InsertStmt' && n?.relation && Array.isArray(n.cols)) {
@@ -282,27 +316,40 @@ function writesOf(model: Model, f: Func, callerVars: ReadonlySet<string>): Write
       for (const row of rows) {
         if (row.length !== cols.length) continue;
         const bound = row.map((x) => boundOf(x, bind));
-        const key = cols.find((_, i) => bound[i] && 'caller' in bound[i]!);
-        if (key === undefined) continue;
+        const refs = row.map((x, i) => (bound[i] ? undefined : refOf(x, params)));
+        if (refs.includes('var')) continue;
+        let k = cols.findIndex((_, i) => bound[i] && 'caller' in bound[i]!);
+        const byParam = k < 0;
+        if (byParam) k = refs.findIndex((r) => r !== undefined && callerParams.has(r));
+        if (k < 0) continue;
+        const keyParam = byParam ? refs[k] : undefined;
+        const others = new Map<string, string>();
+        cols.forEach((c, i) => i !== k && refs[i] !== undefined && others.set(c, refs[i]!));
         cols.forEach((c, i) => {
           const b = bound[i];
-          if (b && 'value' in b) out.push({ stmt: s, table: model.relKey(n.relation), key, column: c, value: b.value, verb });
+          const value = b && 'value' in b ? { constant: b.value } : i !== k && refs[i] !== undefined ? { param: refs[i]! } : undefined;
+          if (value) out.push({ stmt: s, table: model.relKey(n.relation), key: cols[k]!, ...(keyParam ? { keyParam } : {}), column: c, value, params: others, verb });
         });
       }
     } else if (s.kind === 'UpdateStmt' && n?.relation && !n.fromClause && n.whereClause && !hasSubLink(n.whereClause)) {
       let key: string | undefined;
+      let keyParam: string | undefined;
       let other = false;
       for (const c of conjuncts(n.whereClause)) {
         const cmp = comparison(c);
         const b = cmp?.sides.length === 1 ? boundOf(cmp.sides[0], bind) : undefined;
+        const r = cmp?.sides.length === 1 && !b ? refOf(cmp.sides[0], params) : undefined;
         if (cmp && b && 'caller' in b) key = cmp.ref.name;
+        else if (cmp && r !== undefined && callerParams.has(r)) [key, keyParam] = [cmp.ref.name, r];
         else if (!(cmp && b)) other = true;
       }
       if (key === undefined || other) continue;
       for (const t of n.targetList ?? []) {
         const r = t?.ResTarget;
-        const v = r && !r.indirection ? constantOf(r.val) : undefined;
-        if (v !== undefined) out.push({ stmt: s, table: model.relKey(n.relation), key, column: String(r.name).toLowerCase(), value: v, verb: 'updates' });
+        const c = r && !r.indirection ? constantOf(r.val) : undefined;
+        const p = r && !r.indirection && c === undefined ? refOf(r.val, params) : undefined;
+        const value = c !== undefined ? { constant: c } : p !== undefined && p !== 'var' && p !== keyParam ? { param: p } : undefined;
+        if (value) out.push({ stmt: s, table: model.relKey(n.relation), key, ...(keyParam ? { keyParam } : {}), column: String(r.name).toLowerCase(), value, params: new Map(), verb: 'updates' });
       }
     }
   }
@@ -310,30 +357,119 @@ function writesOf(model: Model, f: Func, callerVars: ReadonlySet<string>): Write
 }
 
 /**
- * Whether the function's other statements check nothing but that the caller is signed in: its
- * conditions are `<caller> IS NULL` / `IS NOT NULL` tests (IF uid IS NULL THEN RETURN), and nothing
- * calls a function of the workspace (an is_admin() that raises). Any other IF, loop or PERFORM
- * may gate the write (IF NOT is_admin() THEN RAISE, a "first user becomes admin" count).
+ * What a condition tells of the caller, when it tests nothing but who the caller is: `<caller>
+ * IS NULL` / `IS NOT NULL`, and a parameter compared with the caller (`auth.uid() = p_user_id`,
+ * `p_user_id <> auth.uid()`, with NOT, AND, OR): the parameters that equal the caller when it is
+ * true, and those when it is not. Undefined for any other condition.
  */
-function checksOnlySignedIn(model: Model, f: Func, writes: ReadonlySet<Statement>, callerVars: ReadonlySet<string>): boolean {
+function callerTest(n: Node, bind: ReadonlyMap<string, Bound>, params: ReadonlyMap<string, string>): { whenTrue: Set<string>; whenFalse: Set<string> } | undefined {
+  const e = bareValue(n);
+  if (e?.NullTest) {
+    const b = boundOf(e.NullTest.arg, bind);
+    return b && 'caller' in b ? { whenTrue: new Set(), whenFalse: new Set() } : undefined;
+  }
+  const x = e?.A_Expr;
+  if (x && x.name?.length === 1 && (x.kind === 'AEXPR_OP' || x.kind === 'AEXPR_DISTINCT')) {
+    const op = x.name[0]?.String?.sval;
+    for (const [a, b] of [[x.lexpr, x.rexpr], [x.rexpr, x.lexpr]]) {
+      const ba = boundOf(a, bind);
+      const p = refOf(b, params);
+      if (!(ba && 'caller' in ba) || p === undefined || p === 'var') continue;
+      if (x.kind === 'AEXPR_OP' && op === '=') return { whenTrue: new Set([p]), whenFalse: new Set() };
+      if (x.kind === 'AEXPR_DISTINCT' || op === '<>' || op === '!=') return { whenTrue: new Set(), whenFalse: new Set([p]) };
+    }
+    return undefined;
+  }
+  const bool = e?.BoolExpr;
+  if (!bool || !Array.isArray(bool.args)) return undefined;
+  const parts = bool.args.map((a: Node) => callerTest(a, bind, params));
+  if (parts.some((p: unknown) => !p)) return undefined;
+  const all = parts as Array<{ whenTrue: Set<string>; whenFalse: Set<string> }>;
+  if (bool.boolop === 'NOT_EXPR') return all.length === 1 ? { whenTrue: all[0]!.whenFalse, whenFalse: all[0]!.whenTrue } : undefined;
+  if (bool.boolop === 'AND_EXPR') return { whenTrue: new Set(all.flatMap((p) => [...p.whenTrue])), whenFalse: new Set() };
+  return { whenTrue: new Set(), whenFalse: new Set(all.flatMap((p) => [...p.whenFalse])) };
+}
+
+/** Whether statement `s` never runs when `w` does: they are in different branches of one IF (but for the conditions of the branches before `w`'s, which are tested). */
+function exclusive(s: Statement, w: Statement): boolean {
+  const sa = s.arms ?? [];
+  const wa = w.arms ?? [];
+  for (let i = 0; i < sa.length; i += 2) {
+    for (let j = 0; j < wa.length; j += 2) {
+      if (wa[j] !== sa[i] || wa[j + 1] === sa[i + 1]) continue;
+      return !(s.armCond && i === sa.length - 2 && sa[i + 1]! < wa[j + 1]!);
+    }
+  }
+  return false;
+}
+
+/**
+ * Whether the statements that run with write `w` check nothing but who the caller is: their
+ * conditions are callerTest()s, and nothing calls a function of the workspace (an is_admin() that
+ * raises). Any other IF, loop or PERFORM may gate the write (IF NOT is_admin() THEN RAISE, a
+ * "first user becomes admin" count, a check that the caller is already owner of p_org); the
+ * branches of an IF other than `w`'s do not run with it (finvy's ELSIF can_manage_…(): only when
+ * `auth.uid() = p_user_id` is false). A key set to a parameter is the caller only where a
+ * condition requires it: `w` in the branch of `IF auth.uid() = p_user_id`, or after (or in the
+ * ELSE of) `IF p_user_id <> auth.uid() THEN RAISE`.
+ */
+function onlyCallerChecks(model: Model, f: Func, w: Write, writes: ReadonlySet<Statement>, callerVars: ReadonlySet<string>): boolean {
   const bind = new Map<string, Bound>([...callerVars].map((v) => [v, { caller: true }] as const));
-  for (const s of f.body!.statements) {
-    if (writes.has(s)) continue;
+  const params = paramAliases(f);
+  const wa = w.stmt.arms ?? [];
+  const prefixOf = (a: readonly number[]) => a.every((x, i) => wa[i] === x);
+  const statements = f.body!.statements;
+  const at = statements.indexOf(w.stmt);
+  let keyIsCaller = w.keyParam === undefined;
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
+    if (writes.has(s) || exclusive(s, w.stmt)) continue;
     if (callsIn(s.node).some((c) => c.name[0]?.toLowerCase() !== 'auth' && model.findFunction(c.name, c.args.length))) return false;
     if (f.language !== 'plpgsql' || s.kind !== 'SelectStmt' || s.assigns?.length || s.reported) continue;
     // (an IF, ELSIF, WHILE or CASE condition, or a PERFORM)
     const t = s.node?.targetList?.length === 1 && !s.node.fromClause ? s.node.targetList[0]?.ResTarget?.val : undefined;
-    const b = t?.NullTest ? boundOf(t.NullTest.arg, bind) : undefined;
-    if (!(b && 'caller' in b)) return false;
+    const test = t ? callerTest(t, bind, params) : undefined;
+    if (!test) return false;
+    if (keyIsCaller || !s.armCond || !s.arms) continue;
+    const sa = s.arms;
+    const branch = sa[sa.length - 1]!;
+    // (the branches around the IF, which must be around the write too, and the IF's branch the write is in)
+    const around = sa.slice(0, -2);
+    if (!prefixOf(around)) continue;
+    const taken = wa[around.length] === sa[sa.length - 2] ? wa[around.length + 1] : undefined;
+    if (taken === branch) keyIsCaller = test.whenTrue.has(w.keyParam!);
+    else if (taken !== undefined && taken > branch) keyIsCaller = test.whenFalse.has(w.keyParam!);
+    // (after the IF: its branch raises or returns, the IF's first condition is always tested)
+    else if (taken === undefined && branch === 0 && i < at && (s.raisesIf || s.returnsIf)) keyIsCaller = test.whenFalse.has(w.keyParam!);
   }
-  return true;
+  return keyIsCaller;
+}
+
+/** The parameters some condition of the body compares with the caller (candidates for a key set to the caller). */
+function comparedParams(f: Func, callerVars: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  if (f.language !== 'plpgsql') return out;
+  const bind = new Map<string, Bound>([...callerVars].map((v) => [v, { caller: true }] as const));
+  const params = paramAliases(f);
+  for (const s of f.body!.statements) {
+    if (!s.armCond || s.kind !== 'SelectStmt') continue;
+    const t = s.node?.targetList?.length === 1 && !s.node.fromClause ? s.node.targetList[0]?.ResTarget?.val : undefined;
+    const test = t ? callerTest(t, bind, params) : undefined;
+    for (const p of [...(test?.whenTrue ?? []), ...(test?.whenFalse ?? [])]) out.add(p);
+  }
+  return out;
+}
+
+/** A value as SQL (`'admin'`, `true`). */
+function sqlValue(v: string): string {
+  return /^(true|false)$/.test(v) ? v : `'${v}'`;
 }
 
 export const definerGrantsCallerRole = defineRule({
   meta: {
     id: 'definer-grants-caller-role',
     description:
-      "A SECURITY DEFINER function that roles under row-level security may call writes a row tying the caller (auth.uid()) to a constant the policies treat as a privilege (INSERT INTO user_roles VALUES (auth.uid(), 'admin')) without checking that the caller may have it: any signed-in user makes themselves admin.",
+      "A SECURITY DEFINER function that roles under row-level security may call writes a row tying the caller (auth.uid(), or a parameter it requires to be the caller) to a constant or a parameter's value the policies treat as a privilege (INSERT INTO user_roles VALUES (auth.uid(), 'admin'), or (p_user_id, p_org, p_role)) without checking that the caller may have it: any signed-in user makes themselves admin.",
     severity: 'error',
     category: 'security',
     fixKind: 'none',
@@ -353,16 +489,33 @@ export const definerGrantsCallerRole = defineRule({
       if (![...f.writes].some((k) => known.has(k))) continue;
       const callerVars = new Set<string>();
       for (const [v, c] of contextVariables(f)) if (c.kind === 'auth.uid()') callerVars.add(v);
-      const writes = writesOf(model, f, callerVars);
-      const hits = writes.map((w) => ({ w, trusted: (known.get(w.table) ?? []).filter((c) => c.key === w.key && c.column === w.column && c.values.has(w.value)) })).filter((h) => h.trusted.length);
-      if (hits.length === 0 || !checksOnlySignedIn(model, f, new Set(writes.map((w) => w.stmt)), callerVars)) continue;
+      const compared = comparedParams(f, callerVars);
+      const writes = writesOf(model, f, callerVars, compared);
+      const stmts = new Set(writes.map((w) => w.stmt));
+      // (a parameter: the caller passes any value some policy compares the column with)
+      const hits = writes
+        .map((w) => ({ w, trusted: (known.get(w.table) ?? []).filter((c) => c.key === w.key && c.column === w.column && ('param' in w.value || c.values.has(w.value.constant))) }))
+        .filter((h) => h.trusted.length && onlyCallerChecks(model, f, h.w, stmts, callerVars));
+      if (hits.length === 0) continue;
       const { w, trusted } = hits[0]!;
       const t = model.tables.get(w.table);
       const callers = callersOf(model, f, [...new Set([w.table, ...trusted.map((c) => c.policy.table)])].map((k) => model.tables.get(k)).filter((x): x is Table => !!x));
       // (anon has no auth.uid(): the row it would write is no one's)
       if (!callers || callers.roles.every((r) => r === 'anon')) continue;
       const name = t ? tableName(model, t, f.created) : w.table;
-      const value = /^(true|false)$/.test(w.value) ? w.value : `'${w.value}'`;
+      const values = 'constant' in w.value ? [sqlValue(w.value.constant)] : [...new Set(trusted.flatMap((c) => [...c.values]))].map(sqlValue);
+      const value = values.join(' or ');
+      const set = `${w.key} = ${w.keyParam ? `${w.keyParam} (which it only requires to be the caller's own id)` : 'the caller'} and ${w.column} = ${'param' in w.value ? `${w.value.param} (which the caller chooses)` : value}`;
+      const checked = w.keyParam ? `it checks only that the caller passes their own id as ${w.keyParam}` : compared.size ? 'it checks nothing but who the caller is' : 'it checks at most that the caller is signed in';
+      const group = new Map([...w.params].filter(([c]) => c !== w.column).map(([c, p]) => [p, c]));
+      // (what the caller passes, when it passes anything the row is made of)
+      let calls = 'calls it';
+      if (w.keyParam || 'param' in w.value || group.size) {
+        const pass = (p: string) => (p === w.keyParam || compared.has(p) ? '<their own id>' : 'param' in w.value && p === w.value.param ? values[0]! : group.has(p) ? `<any ${group.get(p)}>` : '<anything>');
+        const args = paramNames(f).map((names) => (names.length > 1 ? `${names[1]} => ${pass(names[1]!)}` : pass(names[0]!)));
+        calls = `calls ${f.signature.slice(0, f.signature.indexOf('('))}(${args.join(', ')})`;
+      }
+      const where = group.size ? `, for the ${[...group.values()].join(' and ')} they pass` : '';
       const policies = [...new Map(trusted.map((c) => [c.policy, c])).values()];
       const named = policies
         .slice(0, 2)
@@ -375,10 +528,10 @@ export const definerGrantsCallerRole = defineRule({
         start: w.stmt.start,
         end: w.stmt.end,
         message:
-          `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} ${w.verb} a row of ${name} with ${w.key} = the caller and ${w.column} = ${value}, for whoever calls it, and ${callers.text} can call it${model.supabase ? ' (on Supabase, as an RPC of the Data API)' : ''}: ` +
-          `it runs as its owner, so the policies of ${name} do not stop the write, and it checks at most that the caller is signed in. ` +
-          `Policies trust that row: ${named}${more} admit a user whose ${name} row has ${w.column} = ${value}, so any signed-in user who calls it is then admitted by each of them. ` +
-          `Check the caller's privilege in the function before the write (raise unless the caller already holds it, or unless no row holds it yet for a first-user bootstrap), or revoke EXECUTE from the API roles (REVOKE EXECUTE ON ${sql} FROM ${callers.revoke.join(', ')}) and call it only from a trusted backend.`,
+          `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} ${w.verb} a row of ${name} with ${set}, for whoever calls it, and ${callers.text} can call it${model.supabase ? ' (on Supabase, as an RPC of the Data API)' : ''}: ` +
+          `it runs as its owner, so the policies of ${name} do not stop the write, and ${checked}. ` +
+          `Policies trust that row: ${named}${more} admit a user whose ${name} row has ${w.column} = ${value}, so any signed-in user who ${calls} is then admitted by each of them${where}. ` +
+          `Check the caller's privilege in the function before the write (raise unless the caller already holds it${where ? ' there' : ''}, or unless no row holds it yet for a first-user bootstrap${'param' in w.value ? `; or accept only values of ${w.value.param} that grant nothing` : ''}), or revoke EXECUTE from the API roles (REVOKE EXECUTE ON ${sql} FROM ${callers.revoke.join(', ')}) and call it only from a trusted backend.`,
         related: policies.slice(0, 2).map((c) => ({ ...c.policy.nameLoc, message: `policy "${c.policy.name}" admits a user whose ${name} row has ${w.column} = ${value}` })),
         fixes: [],
       });
