@@ -418,13 +418,15 @@ interface TableFindings {
 }
 const kept = tableKeeper<TableFindings>();
 const NO_REPORTS: Report[] = [];
+/** (most tables ask neither: one shared empty list, not two per table) */
+const NO_ANSWERS: never[] = [];
 
 function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: number, to: number): Report[] {
   // (the policies of the table PostgreSQL accepts: a re-lint's edit may make one of another table rejected, the bench's)
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
   if (k && sameRows(k.value.active, rows, from, to) && answersHold(model, t, k.value)) return k.value.reports;
-  const found: TableFindings = { active: [], failing: [], guards: [], reports: NO_REPORTS };
+  const found: TableFindings = { active: [], failing: NO_ANSWERS, guards: NO_ANSWERS, reports: NO_REPORTS };
   for (let i = from; i < to; i++) {
     found.active.push(rows[i]!.policy);
     const r = checkPolicy(model, t, rows[i]!.policy, accepted, found);
@@ -467,11 +469,11 @@ function checkPolicy(model: Model, t: Table, p: Policy, policies: readonly Polic
     if (!roles) continue;
     // (not roles every UPDATE through this policy fails for: its USING reads a table they may not read, 42501)
     const failing = updateFails(model, p);
-    kept.failing.push(p, failingKey(failing));
+    (kept.failing === NO_ANSWERS ? (kept.failing = []) : kept.failing).push(p, failingKey(failing));
     if (failing) roles = roles.filter((r) => !failing.has(r));
     if (!roles.length) continue;
     const isGuarded = guarded(model, t, 'update', g);
-    kept.guards.push(g, isGuarded);
+    (kept.guards === NO_ANSWERS ? (kept.guards = []) : kept.guards).push(g, isGuarded);
     if (isGuarded) continue;
     // (a SELECT policy admitting the moved row: UPDATE … WHERE id = … reaches it and leaves a
     // row it may see; as before the no-WHERE case was known, only where a SELECT policy has a

@@ -513,15 +513,22 @@ export function looksAtCaller(model: Model, node: Node, seen?: Set<Func>): boole
   // conditions, and of each table's again at every re-lint)
   if (seen === undefined && node && typeof node === 'object') {
     const token = functionsToken(model);
+    if (answers.token !== token) answers = { token, yes: { token, v: true }, no: { token, v: false } };
     const k = callerKept.get(node);
     if (k !== undefined && k.token === token) return k.v;
     const v = looksAtCallerIn(model, node, new Set());
-    callerKept.set(node, { token, v });
+    // (one record per answer and token, shared by the nodes: nothing allocated per node)
+    callerKept.set(node, v ? answers.yes : answers.no);
     return v;
   }
   return looksAtCallerIn(model, node, seen ?? new Set());
 }
-const callerKept = new WeakMap<object, { token: object; v: boolean }>();
+interface CallerAnswer {
+  token: object;
+  v: boolean;
+}
+const callerKept = new WeakMap<object, CallerAnswer>();
+let answers: { token: object; yes: CallerAnswer; no: CallerAnswer } = { token: {}, yes: { token: {}, v: true }, no: { token: {}, v: false } };
 
 function looksAtCallerIn(model: Model, node: Node, seen: Set<Func>): boolean {
   if (namesRole(node)) return true;
