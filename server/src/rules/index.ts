@@ -69,6 +69,7 @@ export { policyInsertPlantsRow } from './policy-insert-plants-row.js';
 export { policyRoleCheckUnscoped } from './policy-role-check-unscoped.js';
 export { policyAdmitsAnonymousUsers } from './policy-admits-anonymous-users.js';
 export { policyJwtRoleNeverMatches } from './policy-jwt-role-never-matches.js';
+export { policyLegacyJwtClaim } from './policy-legacy-jwt-claim.js';
 export { grantTruncateBypassesRls } from './grant-truncate-bypasses-rls.js';
 export { policyDeleteWiderThanCheck } from './policy-delete-wider-than-check.js';
 export { definerGrantsCallerRole } from './definer-grants-caller-role.js';
