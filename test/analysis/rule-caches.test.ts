@@ -656,3 +656,16 @@ CREATE POLICY topic_access ON topic FOR ALL TO web_user
   // (a WITH CHECK asking nothing of the caller asks no more than the USING: not reported)
   assert.deepEqual(counts, [1, 0, 1, 1, 0]);
 });
+
+test("policy-legacy-jwt-claim: the files' texts (kept per parsed file) follow a per-claim read added and removed in one file of several", () => {
+  const table = `CREATE TABLE public.notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+`;
+  const policy = (read: string) => `CREATE POLICY own ON public.notes FOR SELECT TO authenticated USING (owner_id = ${read});\n`;
+  const counts = steps({ 'supabase/migrations/1_t.sql': table, 'supabase/migrations/2_p.sql': policy('(select auth.uid())') }, 'policy-legacy-jwt-claim', [
+    ['supabase/migrations/2_p.sql', policy("nullif(current_setting('request.jwt.claim.sub', true), '')::uuid")],
+    ['supabase/migrations/2_p.sql', policy('(select auth.uid())')],
+    ['supabase/migrations/2_p.sql', policy("nullif(current_setting('request.jwt.claim.sub', true), '')::uuid")],
+  ]);
+  assert.deepEqual(counts, [0, 1, 0, 1]);
+});

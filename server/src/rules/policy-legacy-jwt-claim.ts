@@ -3,7 +3,7 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { sval } from '../analysis/parse.js';
 import { onSupabasePlatform } from '../analysis/policies.js';
 import { activeRows, rowOf, dollarQuotedBody, functionsCalledByPolicies, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
-import type { Node } from '../analysis/types.js';
+import type { Node, ParsedFile } from '../analysis/types.js';
 import { failsOpen, neverTrueIn, raisesIn, settingCallOf, settingDefaults, type EvalOptions } from '../analysis/unset-context.js';
 import { defineRule, type Fix } from './types.js';
 
@@ -105,7 +105,32 @@ const legacyReads = memoised((root: Node): LegacyRead[] => {
  */
 function servedByPostgrest(model: Model): boolean {
   if (model.supabase || onSupabasePlatform(model)) return true;
-  return memoModel(model, 'legacy-jwt-claim:postgrest', (m) => (m.roles.has('anon') || m.roles.has('authenticated')) && m.files.some((f) => /request\.jwt\.claims\b/i.test(f.text)));
+  return (model.roles.has('anon') || model.roles.has('authenticated')) && (textFlags(model) & CLAIMS) !== 0;
+}
+
+/** textFlags' bits: a file's text names a per-claim setting (or has escaped strings, which may spell one); it names request.jwt.claims. */
+const LEGACY = 1;
+const CLAIMS = 2;
+const flagsByFile = new WeakMap<ParsedFile, number>();
+
+/**
+ * What the model's files' texts say (kept per parsed file): a workspace none of whose texts names
+ * `request.jwt.claim.` reads no per-claim setting (on the bench, scanning every file, and walking
+ * every policy and definer, was 16 ms of each re-lint).
+ */
+function textFlags(model: Model): number {
+  return memoModel(model, 'legacy-jwt-claim:texts', (m) => {
+    let all = 0;
+    for (const f of m.files) {
+      let v = flagsByFile.get(f);
+      if (v === undefined) {
+        v = (/request\.jwt\.claim\./i.test(f.text) || /(?<![\w$])[eE]'|[uU]&["']/.test(f.text) ? LEGACY : 0) | (/request\.jwt\.claims\b/i.test(f.text) ? CLAIMS : 0);
+        flagsByFile.set(f, v);
+      }
+      all |= v;
+    }
+    return all;
+  });
 }
 
 /** The per-claim settings the migrations set themselves (set_config, SET, a database default): then the application sets them, not PostgREST. */
@@ -175,7 +200,7 @@ export const policyLegacyJwtClaim = defineRule({
     truths: ['T15'],
   },
   check({ model, report }) {
-    if (!servedByPostgrest(model)) return;
+    if (!(textFlags(model) & LEGACY) || !servedByPostgrest(model)) return;
     const set = setByWorkspace(model);
     const live = (r: LegacyRead) => !set.has(r.setting);
 
