@@ -367,8 +367,15 @@ interface ListPart {
   immutables: Func[];
   oneStatementBooleans: Func[];
 }
-const newPart = (): ListPart => ({ definers: [], definerFacts: [], rowSecurity: [], immutables: [], oneStatementBooleans: [] });
+/** (a part's lists start as this shared empty one, and get their own at their first function: most parts hold one list's definers only) */
+const NONE_YET: never[] = [];
+const newPart = (): ListPart => ({ definers: NONE_YET, definerFacts: NONE_YET, rowSecurity: NONE_YET, immutables: NONE_YET, oneStatementBooleans: NONE_YET });
 const NO_PART: ListPart = newPart();
+/** Adds `x` to a part's list `k`, giving the part its own list first. */
+function addTo<K extends keyof ListPart>(part: ListPart, k: K, x: ListPart[K][number]): void {
+  if (part[k] === NONE_YET) (part[k] as unknown[]) = [];
+  (part[k] as unknown[]).push(x);
+}
 
 /** The overload lists of the last model listFunctions went through (model.functions' values, in order), and their parts. */
 let lastLists: { lists: Array<Func[]>; parts: ListPart[] } | undefined;
@@ -379,8 +386,10 @@ function partOf(list: readonly Func[]): ListPart {
     const f = list[i]!;
     if (f.securityDefiner) {
       part ??= newPart();
-      part.definers.push(f);
-      part.definerFacts.push(
+      addTo(part, 'definers', f);
+      addTo(
+        part,
+        'definerFacts',
         (settingOf(f, 'search_path') ? DF_SEARCH_PATH : 0) |
           (f.body ? DF_BODY | (f.language === 'plpgsql' ? DF_PLPGSQL_BODY : 0) : 0) |
           (f.returnsTrigger ? DF_TRIGGER : 0) |
@@ -388,9 +397,9 @@ function partOf(list: readonly Func[]): ListPart {
           (f.writes.size || returnsRowData(f) ? DF_ROW_DATA : 0),
       );
     }
-    if (f.volatility === 'immutable') (part ??= newPart()).immutables.push(f);
-    if ((f.returnType === 'boolean' || f.returnType === 'bool') && f.body?.statements.length === 1) (part ??= newPart()).oneStatementBooleans.push(f);
-    if (settingOf(f, 'row_security')) (part ??= newPart()).rowSecurity.push(f);
+    if (f.volatility === 'immutable') addTo((part ??= newPart()), 'immutables', f);
+    if ((f.returnType === 'boolean' || f.returnType === 'bool') && f.body?.statements.length === 1) addTo((part ??= newPart()), 'oneStatementBooleans', f);
+    if (settingOf(f, 'row_security')) addTo((part ??= newPart()), 'rowSecurity', f);
   }
   return part ?? NO_PART;
 }
