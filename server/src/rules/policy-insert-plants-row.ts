@@ -14,7 +14,7 @@
 // (column privileges: guarded), roles that may not insert or bypass RLS.
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
-import { activeRows, constBool, exprClauseSpan, exprText, policyExprs, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
+import { constBool, exprClauseSpan, exprText, policyExprs, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { census, conjuncts } from '../analysis/ast.js';
 import { nameParts } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
@@ -23,7 +23,7 @@ import { bareValue, columnRef, looksAtCaller, quoteIdent, uniqueColumn } from '.
 import { columnsOfTable, groupColumnsOf } from './policy-update-moves-row.js';
 import { guarded } from './policy-membership-self-join.js';
 import { unwrap, writers } from './policy-shared-rows-writable.js';
-import { acceptedPolicies, tableKeeper } from './lib/table-kept.js';
+import { acceptedPolicies, reportPerTable, tableKeeper } from './lib/table-kept.js';
 
 /** A column of the table a SELECT policy ties to the reader, and how. */
 interface Binding {
@@ -229,14 +229,7 @@ export const policyInsertPlantsRow = defineRule({
       "PostgreSQL checks an INSERT's new row only with the INSERT policies' WITH CHECK: one that does not name the owner column lets a user insert a row with another user's id, which the SELECT policy keyed on that column then shows to that user as their own.",
   },
   check({ model, report }) {
-    const rows = activeRows(model);
-    for (let i = 0; i < rows.length; ) {
-      const t = rows[i]!.table;
-      let j = i + 1;
-      while (j < rows.length && rows[j]!.table === t) j++;
-      if (t) for (const r of tableReports(model, t, rows, i, j)) report(r);
-      i = j;
-    }
+    reportPerTable(model, report, (t, rows, from, to) => tableReports(model, t, rows, from, to));
   },
 });
 

@@ -7,8 +7,8 @@
 // agency-zen's tasks, an assignee plants a task in another workspace, whose members see it).
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
-import { activeRows, constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
-import { acceptedPolicies, depsHold, tableKeeper } from './lib/table-kept.js';
+import { constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
+import { acceptedPolicies, depsHold, reportPerTable, tableKeeper } from './lib/table-kept.js';
 import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
 import { nameParts, walk } from '../analysis/parse.js';
@@ -385,19 +385,8 @@ export const policyUpdateMovesRow = defineRule({
       "PostgreSQL checks an UPDATE's new row with the policy's WITH CHECK, or its USING when it has none: a branch admitting the caller's own rows (OR assignee_id = auth.uid()) admits the row whatever its workspace_id is set to, so it can be moved into a workspace the caller is not in, where INSERT would refuse it.",
   },
   check({ model, report }) {
-    // (indexed loops: run once per lint, the check may not be optimised, and for…of then makes an iterator result per element)
-    const rows = activeRows(model);
     // a table's policies come one after the other: each table's reports, kept on it (tableKeeper)
-    for (let i = 0; i < rows.length; ) {
-      const t = rows[i]!.table;
-      let j = i + 1;
-      while (j < rows.length && rows[j]!.table === t) j++;
-      if (t) {
-        const list = tableReports(model, t, rows, i, j);
-        for (let k = 0; k < list.length; k++) report(list[k]!);
-      }
-      i = j;
-    }
+    reportPerTable(model, report, (t, rows, from, to) => tableReports(model, t, rows, from, to));
   },
 });
 
