@@ -250,12 +250,16 @@ describe('RLS matrix', () => {
       model({
         'a.sql':
           'CREATE ROLE app; CREATE TABLE deals (id int, org_id int); ALTER TABLE deals ENABLE ROW LEVEL SECURITY; GRANT SELECT ON deals TO app;\n' +
-          "DO $$ BEGIN EXECUTE 'CREATE POLICY deals_org ON deals FOR SELECT TO app USING (org_id = 1)'; END $$;\n" +
+          'CREATE TABLE cards (id int, org_id int); ALTER TABLE cards ENABLE ROW LEVEL SECURITY; GRANT SELECT ON cards TO app;\n' +
+          "DO $$ DECLARE t text := 'deals'; BEGIN EXECUTE format('CREATE POLICY deals_org ON %I FOR SELECT TO app USING (org_id = 1)', t); END $$;\n" +
+          "DO $$ BEGIN EXECUTE 'CREATE POLICY cards_org ON cards FOR SELECT TO app USING (org_id = 1)'; END $$;\n" +
           'CREATE TABLE notes (id int); ALTER TABLE notes ENABLE ROW LEVEL SECURITY; GRANT SELECT ON notes TO app;\n',
       }),
     );
+    // (a constant string's policy is replayed, as a static statement of the block: known)
     const row = (k: string) => mx.tables.find((t) => t.table === k)!;
     assert.deepEqual(row('public.deals').cells.app!.select, { access: 'unknown', policies: [], reason: 'policies made by dynamic SQL' });
     assert.deepEqual(row('public.notes').cells.app!.select, { access: 'deny', policies: [], reason: 'no permissive policy' });
+    assert.deepEqual(row('public.cards').cells.app!.select, { access: 'filtered', policies: ['cards_org'] });
   });
 });

@@ -1359,3 +1359,96 @@ INSERT INTO public.parceiros (workspace_id, nome) VALUES ('${WS_A}', 'A-secret')
     assert.equal(await count(q, 'public.parceiros'), 0, "A's and B's rows deleted");
   });
 });
+
+// finvy (Guiiih/finvy, 20250719000003_rls_policies.sql) creates its tables' policies in a DO block,
+// `FOREACH table_name IN ARRAY ARRAY[…] LOOP EXECUTE format('CREATE POLICY "%s_delete" ON public.%s …',
+// table_name, table_name)`: the replay makes those policies as the static form does (parse.ts).
+const FINVY_BASE = `CREATE TABLE public.organizations (id uuid PRIMARY KEY);
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, organization_id uuid REFERENCES public.organizations(id));
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_sel ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE POLICY own_upd ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid())) WITH CHECK (id = (select auth.uid()));
+CREATE FUNCTION public.get_user_organization_id() RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT organization_id FROM public.profiles WHERE id = auth.uid() $$;
+REVOKE EXECUTE ON FUNCTION public.get_user_organization_id() FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.get_user_organization_id() TO authenticated;
+CREATE TABLE public.accounts (id uuid PRIMARY KEY, organization_id uuid NOT NULL);
+CREATE INDEX ON public.accounts (organization_id);
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+`;
+const FINVY_STATIC = `${FINVY_BASE}CREATE POLICY accounts_delete ON public.accounts FOR DELETE TO authenticated USING (organization_id = (select public.get_user_organization_id()));
+CREATE POLICY accounts_select ON public.accounts FOR SELECT TO authenticated USING (organization_id = (select public.get_user_organization_id()));
+`;
+const FINVY_LOOP = `${FINVY_BASE}DO $$
+DECLARE table_name text;
+BEGIN
+  FOREACH table_name IN ARRAY ARRAY['accounts'] LOOP
+    EXECUTE format('CREATE POLICY "%s_delete" ON public.%s FOR DELETE TO authenticated USING (organization_id = (select public.get_user_organization_id()))', table_name, table_name);
+    EXECUTE format('CREATE POLICY "%s_select" ON public.%s FOR SELECT TO authenticated USING (organization_id = (select public.get_user_organization_id()))', table_name, table_name);
+  END LOOP;
+END $$;
+`;
+const ORG_1 = '00000000-0000-0000-0000-0000000000f1';
+const ORG_2 = '00000000-0000-0000-0000-0000000000f2';
+
+test("err: finvy's policies made by a DO block's loop of EXECUTE format(…) over ARRAY['accounts'] are trusted as the static ones are: the same finding; PGlite: user A moves its profile to org 2 and deletes org 2's account", async () => {
+  const file = 'supabase/migrations/20250101000000_x.sql';
+  const stat = lintFiles([{ file, text: FINVY_STATIC }], ID).mine;
+  const { ws, mine } = lintFiles([{ file, text: FINVY_LOOP }], ID);
+  assert.equal(stat.length, 1);
+  assert.deepEqual(
+    mine.map((f) => [f.message, textAt(ws, f)]),
+    stat.map((f) => [f.message, 'own_upd']),
+  );
+  assert.match(mine[0]!.message, /policy "accounts_delete" on public\.accounts trusts/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'accounts' ORDER BY 1`), [{ policyname: 'accounts_delete' }, { policyname: 'accounts_select' }]);
+    await q(`INSERT INTO public.organizations VALUES ('${ORG_1}'), ('${ORG_2}');
+      INSERT INTO public.profiles VALUES ('${TENANT_A}', '${ORG_1}');
+      INSERT INTO public.accounts VALUES ('00000000-0000-0000-0000-0000000000a1', '${ORG_1}'), ('00000000-0000-0000-0000-0000000000a2', '${ORG_2}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.accounts'), 1, 'its own org only');
+    await q(`UPDATE public.profiles SET organization_id = '${ORG_2}' WHERE id = '${TENANT_A}'`);
+    await q(`DELETE FROM public.accounts WHERE organization_id = '${ORG_2}'`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT organization_id FROM public.accounts'), [{ organization_id: ORG_1 }], "org 2's account deleted");
+  });
+});
+
+test("err: the membership table's own write policy made by the loop (EXECUTE format('CREATE POLICY own_upd ON public.%I …', t)) is reported where the EXECUTE's string is, without fixes (its text is not in the file); PGlite: the same move", async () => {
+  const file = 'supabase/migrations/20250101000000_x.sql';
+  const text = FINVY_LOOP.replace(
+    'CREATE POLICY own_upd ON public.profiles FOR UPDATE TO authenticated USING (id = (select auth.uid())) WITH CHECK (id = (select auth.uid()));\n',
+    '',
+  ).replace(
+    'END $$;\n',
+    () => `END $$;
+DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT unnest(ARRAY['profiles']) LOOP
+    EXECUTE format('CREATE POLICY own_upd ON public.%I FOR UPDATE TO authenticated USING (id = (select auth.uid())) WITH CHECK (id = (select auth.uid()))', t);
+  END LOOP;
+END $$;
+`,
+  );
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  const at = text.indexOf("'CREATE POLICY own_upd");
+  assert.equal(mine[0]!.start, at, 'at the format string');
+  assert.equal(textAt(ws, mine[0]!), "'CREATE", 'the first token of the string');
+  assert.deepEqual(mine[0]!.fixes, []);
+  assert.match(mine[0]!.message, /^Policy "own_upd" on public\.profiles lets authenticated write rows of it checking only their id/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.organizations VALUES ('${ORG_1}'), ('${ORG_2}');
+      INSERT INTO public.profiles VALUES ('${TENANT_A}', '${ORG_1}');
+      INSERT INTO public.accounts VALUES ('00000000-0000-0000-0000-0000000000a2', '${ORG_2}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.accounts'), 0);
+    await q(`UPDATE public.profiles SET organization_id = '${ORG_2}' WHERE id = '${TENANT_A}'`);
+    assert.equal(await count(q, 'public.accounts'), 1, "org 2's account");
+  });
+});

@@ -1592,25 +1592,52 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   // visiting an EXECUTE that a loop over a literal array runs for each of its values
   let each: DynamicExecute['each'];
-  // A DO block's `EXECUTE 'DROP POLICY "b" ON public.employees'` (one constant string): the DROP
-  // POLICY is replayed like a static statement of the block (tetsos), located at the string.
-  const constantDrop = (q: string, at: number) => {
-    const m = /^\s*'((?:[^']|'')*)'\s*$/.exec(q);
-    if (!m || !/^\s*DROP\s+POLICY\b/i.test(m[1]!)) return;
-    const inner = m[1]!.replace(/''/g, "'");
-    let parsed: Node;
-    try {
-      parsed = pg.parseSync(inner);
-    } catch {
-      return;
+  // A DO block's EXECUTE of policy DDL it is certain of is replayed like a static statement of
+  // the block, located at its string: a constant string (tetsos' `EXECUTE 'DROP POLICY "b" ON
+  // public.employees'`), or format() of a constant pattern with the loop variable or constants
+  // (finvy's `FOREACH table_name IN ARRAY ARRAY['accounts', …] LOOP EXECUTE format('CREATE POLICY
+  // "%s_delete" ON public.%s …', table_name, table_name)`), once per value of the loop; oppsera's
+  // `IF NOT EXISTS (… pg_policies …) THEN EXECUTE 'CREATE POLICY …'`s as the static statements
+  // under such an IF. Its nodes are where the string has their text; the statement's text is not
+  // in the file: the statements are marked `dynamic` (the engine lets no fix edit them).
+  // (the loops being visited hold the EXECUTEs to replay per value, in the loop's order)
+  let pending: Array<(value: string) => Statement[]> | undefined;
+  const materialize = (q: string, at: number, loop: DynamicExecute['each']): boolean => {
+    const src = dynamicSql(q, loop?.variable);
+    if (!src) return false;
+    const quote = lit.toFile(at + src.quote);
+    const end = lit.toFile(at + q.length);
+    const made = (value: string | undefined): Statement[] | undefined => {
+      const { sql, at: inExpr } = src.run(value);
+      let parsed: Node;
+      try {
+        parsed = pg.parseSync(sql);
+      } catch {
+        return undefined;
+      }
+      const map = byteToUtf16Mapper(sql);
+      const out: Statement[] = [];
+      for (const raw of parsed.stmts ?? []) {
+        const { kind: k, node } = unwrap(raw.stmt);
+        if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY')) return undefined;
+        // (each offset where the string has its text: a finding or a call found there reads it)
+        relocate(node, (b) => lit.toFile(at + inExpr(map(b))));
+        out.push({ kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}) });
+      }
+      return out.length ? out : undefined;
+    };
+    if (!src.usesVariable) {
+      const out = made(undefined);
+      if (!out) return false;
+      body.statements.push(...out);
+      return true;
     }
-    const quote = lit.toFile(at + q.indexOf("'"));
-    for (const raw of parsed.stmts ?? []) {
-      const { kind: k, node } = unwrap(raw.stmt);
-      if (k !== 'DropStmt' || node.removeType !== 'OBJECT_POLICY') continue;
-      relocate(node, () => quote);
-      body.statements.push({ kind: k, node, start: quote, end: lit.toFile(at + q.length), origin: 'do', ...(caught.length ? { caught } : {}) });
-    }
+    // (a loop's: every value must give policy DDL, or none is replayed)
+    if (!loop || !pending) return false;
+    const per = loop.values.map(made);
+    if (per.some((x) => !x)) return false;
+    pending.push((value) => per[loop.values.indexOf(value)]!);
+    return true;
   };
   const visit = (n: Node, stmtType: string) => {
     if (Array.isArray(n)) {
@@ -1622,6 +1649,9 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       const v = n[key];
       if ((key === 'PLpgSQL_stmt_fors' || key === 'PLpgSQL_stmt_foreach_a') && Array.isArray(v?.body) && v.body.some((b: Node) => b?.PLpgSQL_stmt_dynexecute)) {
         const values = literalLoop(tree, key, v);
+        const outer = pending;
+        pending = kind === 'do' && values ? [] : undefined;
+        const replay = pending;
         for (const k of Object.keys(v)) {
           if (k !== 'body') visit(v[k], key);
           else
@@ -1631,23 +1661,28 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
               each = undefined;
             }
         }
+        pending = outer;
+        // (what the body's EXECUTEs make, value after value, in the loop's order)
+        if (replay?.length) for (const value of values!.values) for (const g of replay) body.statements.push(...g(value));
         continue;
       }
       if (key === 'PLpgSQL_stmt_dynexecute') {
         const q = v?.query?.PLpgSQL_expr?.query;
         if (typeof q === 'string') {
           const at = locate(q);
-          body.dynamicExecutes.push({
+          const d: DynamicExecute = {
             start: lit.toFile(at),
             end: lit.toFile(at + q.length),
             text: q,
             concatenated: /\|\||\bconcat(_ws)?\s*\(/i.test(q),
             quoted: /\b(format|quote_ident|quote_literal|quote_nullable)\s*\(/i.test(q),
             ...(each ? { each } : {}),
-          });
+          };
+          body.dynamicExecutes.push(d);
           const stmts = addExpr(q, 2, key);
           if (stmts) body.statements.push(...stmts);
-          if (kind === 'do') constantDrop(q, at);
+          // (USING params: the string does not hold the statement's values alone)
+          if (kind === 'do' && !v?.params?.length && materialize(q, at, each)) d.materialized = true;
         }
         visit(v?.params, key);
         continue;
@@ -1750,6 +1785,131 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   }
   if (variables.length) body.variables = variables;
   return body;
+}
+
+/**
+ * An EXECUTE's SQL when its expression is one constant string or format() of a constant pattern
+ * whose arguments are constant strings, the loop variable `variable`, or them joined with `||`:
+ * `run(value)` the text it runs for the variable's value, with where each of its offsets is in the
+ * expression (the string's text for what is copied from it, a placeholder's `%` for what it puts
+ * there; the string's start when the string is written with escapes), `quote` where the (pattern)
+ * string starts in the expression. format() as PostgreSQL's: `%s` the value as is, `%I` a quoted
+ * name, `%L` a quoted literal, `%%` a percent sign, `%n$…` the n-th argument; anything else (a
+ * width, `-`, `*`): undefined.
+ */
+function dynamicSql(expr: string, variable: string | undefined): { run: (value: string | undefined) => { sql: string; at: (offset: number) => number }; quote: number; usesVariable: boolean } | undefined {
+  const e = selectedExpr(expr);
+  const str = (n: Node): string | undefined => n?.A_Const?.sval?.sval;
+  const constant = str(e);
+  if (typeof constant === 'string') {
+    const quote = /^\s*/.exec(expr)![0].length;
+    const pos = literalOffsets(expr, quote, constant);
+    return { run: () => ({ sql: constant, at: (u) => pos?.[u] ?? quote }), quote, usesVariable: false };
+  }
+  const call = e?.FuncCall;
+  const fn = (call?.funcname ?? []).map((x: Node) => x?.String?.sval).join('.');
+  if ((fn !== 'format' && fn !== 'pg_catalog.format') || !call.args?.length || call.agg_star || call.func_variadic) return undefined;
+  const pattern = str(call.args[0]);
+  if (typeof pattern !== 'string') return undefined;
+  // each argument: a constant string, the loop variable, or them joined with || (oppsera's
+  // `format('CREATE POLICY %I ON %I …', tbl || '_select', tbl)`): its text for the variable's value
+  let usesVariable = false;
+  const valueOf = (a: Node): ((value: string) => string) | undefined => {
+    const c = str(a);
+    if (typeof c === 'string') return () => c;
+    const name: unknown = a?.ColumnRef?.fields?.length === 1 ? a.ColumnRef.fields[0]?.String?.sval : undefined;
+    if (variable !== undefined && name === variable) {
+      usesVariable = true;
+      return (value) => value;
+    }
+    const x = a?.A_Expr;
+    if (x?.kind !== 'AEXPR_OP' || x.name?.length !== 1 || x.name[0]?.String?.sval !== '||') return undefined;
+    const l = valueOf(x.lexpr);
+    const r = l && valueOf(x.rexpr);
+    return r && ((value) => l!(value) + r(value));
+  };
+  const args: Array<(value: string) => string> = [];
+  for (const a of call.args.slice(1)) {
+    const f = valueOf(a);
+    if (!f) return undefined;
+    args.push(f);
+  }
+  // the pattern's pieces, each with its offset in the pattern: text, or [argument index, conversion]
+  const pieces: Array<{ from: number; text: string } | { from: number; arg: number; conv: string }> = [];
+  let next = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const k = pattern.indexOf('%', i);
+    if (k < 0) {
+      pieces.push({ from: i, text: pattern.slice(i) });
+      break;
+    }
+    if (k > i) pieces.push({ from: i, text: pattern.slice(i, k) });
+    const m = /^%(?:(\d+)\$)?([sIL%])/.exec(pattern.slice(k));
+    if (!m) return undefined;
+    if (m[2] === '%') {
+      if (m[1]) return undefined;
+      pieces.push({ from: k, text: '%' });
+    } else {
+      const at = m[1] ? Number(m[1]) - 1 : next;
+      if (at < 0 || at >= args.length) return undefined; // (PostgreSQL: "too few arguments for format()")
+      pieces.push({ from: k, arg: at, conv: m[2]! });
+      next = at + 1;
+    }
+    i = k + m[0].length - 1;
+  }
+  // (the pattern is format's first argument: the first text after its parenthesis)
+  const open = expr.indexOf('(');
+  const quote = open < 0 ? 0 : open + 1 + /^\s*/.exec(expr.slice(open + 1))![0].length;
+  const pos = literalOffsets(expr, quote, pattern);
+  const run = (value: string | undefined) => {
+    let sql = '';
+    // the SQL's pieces: [its offset in the SQL, the piece]
+    const starts: number[] = [];
+    for (const p of pieces) {
+      starts.push(sql.length);
+      if ('text' in p) {
+        sql += p.text;
+        continue;
+      }
+      const v = args[p.arg]!(value ?? '');
+      // (%I: PostgreSQL's quote_ident leaves a lower-case name that is no keyword unquoted; a
+      // quoted name is the same name, so it is always quoted here, keywords and all)
+      if (p.conv === 'I') sql += `"${v.replace(/"/g, '""')}"`;
+      else if (p.conv === 'L') sql += v.includes('\\') ? `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${v.replace(/'/g, "''")}'`;
+      else sql += v;
+    }
+    const at = (u: number) => {
+      let j = starts.length - 1;
+      while (j > 0 && starts[j]! > u) j--;
+      const p = pieces[j];
+      if (!p || !pos) return quote;
+      return pos['text' in p ? p.from + Math.min(u - starts[j]!, p.text.length - 1) : p.from] ?? quote;
+    };
+    return { sql, at };
+  };
+  return { run, quote, usesVariable };
+}
+
+/**
+ * Where each character of a string constant's value is in `expr`, the constant starting at
+ * `start`: a '…' string (a doubled quote is one character, at its first quote) or a dollar-quoted
+ * one; undefined for any other (E'…' with escapes, U&'…').
+ */
+function literalOffsets(expr: string, start: number, value: string): number[] | undefined {
+  const out: number[] = [];
+  if (expr[start] === "'") {
+    for (let j = start + 1; j < expr.length; j++) {
+      if (expr[j] === "'") {
+        if (expr[j + 1] !== "'") break;
+        out.push(j++);
+      } else out.push(j);
+    }
+  } else {
+    const tag = /^\$(?:[A-Za-z_][\w]*)?\$/.exec(expr.slice(start))?.[0];
+    if (!tag) return undefined;
+    for (let i = 0; i < value.length; i++) out.push(start + tag.length + i);
+  }
+  return out.length === value.length && out.every((j, i) => expr[j] === value[i]) ? out : undefined;
 }
 
 /** The strings of an array literal's node (`ARRAY['a','b']`, `'{a,b}'::text[]`), or undefined. */

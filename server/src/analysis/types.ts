@@ -55,6 +55,13 @@ export interface Statement {
   start: number;
   end: number;
   origin: StatementOrigin;
+  /**
+   * Made by a DO block's EXECUTE (parse.ts materialize): the statement its string runs, replayed
+   * like a static one of the block; it spans the EXECUTE's expression from the string's start,
+   * its nodes are where the string has their text (or at the string's start), and its text is not
+   * in the file: no fix may edit it (the engine drops the fixes of its reports and those editing it).
+   */
+  dynamic?: true;
   /** Parsed function body for CREATE FUNCTION / CREATE PROCEDURE, else undefined. */
   body?: FunctionBody;
   /**
@@ -120,6 +127,8 @@ export interface DynamicExecute extends Span {
    * unnest(ARRAY[…])`, or an array variable declared so and never assigned).
    */
   each?: { variable: string; values: string[] };
+  /** In a DO block: the statements it runs (policy DDL) are replayed, as `dynamic` statements of the block. */
+  materialized?: true;
 }
 
 export interface FunctionBody {

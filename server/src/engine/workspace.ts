@@ -8,7 +8,7 @@ import { databasesOf, orderRanks, relationRefs, type Database } from '../analysi
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
-import type { ParsedFile, Position, Range, Severity } from '../analysis/types.js';
+import type { ParsedFile, Position, Range, Severity, Statement } from '../analysis/types.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
 import { fileId } from '../rules/lib/util.js';
@@ -288,7 +288,7 @@ export class Workspace {
             range: { start, end: pf.positionAt(r.end) },
             message: written ? written(oneLine(r.message)) : oneLine(r.message),
             docs,
-            fixes: r.fixes?.length ? this.withRanges(r.fixes, pf, r.start, start, written) : NONE,
+            fixes: r.fixes?.length ? this.withRanges(this.editable(r, pf), pf, r.start, start, written) : NONE,
             related: r.related?.length ? this.relatedWithRanges(r.related, pf, written) : NONE,
           };
           list.push(finding);
@@ -393,6 +393,23 @@ export class Workspace {
     return out;
   }
 
+  /**
+   * A report's fixes but those editing a statement a DO block's EXECUTE makes (Statement.dynamic:
+   * its text is not in the file, only the string it is made from — finvy's loop of format()s);
+   * none for a report on such a statement.
+   */
+  private editable(r: Report, pf: ParsedFile): readonly Fix[] {
+    const own = dynamicStatements(pf);
+    const fixes = r.fixes!;
+    if (own.length === 0 && fixes.every((f) => f.edits.every((e) => e.file === pf.file))) return fixes;
+    if (own.some((s) => s.start <= r.start && r.start <= s.end)) return NONE;
+    const touches = (e: Edit) => {
+      const list = e.file === pf.file ? own : dynamicStatements(this.parsed(e.file));
+      return list.some((s) => e.start <= s.end && s.start <= e.end);
+    };
+    return fixes.filter((f) => !f.edits.some(touches));
+  }
+
   private relatedWithRanges(related: readonly Related[], pf: ParsedFile, written?: (s: string) => string): Array<Related & { range: Range }> {
     return related.map((x) => ({
       file: x.file,
@@ -424,6 +441,19 @@ const builtKey = (d: Database) => `${d.kind}:${d.name}`;
  * (nearly none has related places).
  */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/** A parsed file's statements made by DO blocks' EXECUTEs (read for their offsets when asked: an edit moves them). */
+const dynamicOf = new WeakMap<ParsedFile, readonly Statement[]>();
+function dynamicStatements(pf: ParsedFile | undefined): readonly Statement[] {
+  if (!pf) return NONE;
+  let list = dynamicOf.get(pf);
+  if (!list) {
+    const found = pf.statements.filter((s) => s.dynamic);
+    list = found.length ? found : NONE;
+    dynamicOf.set(pf, list);
+  }
+  return list;
+}
 
 /** The files a finding made from a report is computed in (its file, its fixes' edits', its related places'), each name with its parsed file (fileId). */
 function filesOf(r: Report, model: Model, ownFiles: Map<string, Array<string | number>>): Array<string | number> {

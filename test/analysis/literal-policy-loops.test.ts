@@ -1,0 +1,142 @@
+// Policy DDL a DO block runs with EXECUTE over a literal list (parse.ts materialize): a constant
+// string, or format() of a constant pattern with the loop variable, replayed once per value of
+// `FOREACH t IN ARRAY ARRAY[…]` / `FOR t IN SELECT unnest(ARRAY[…])` as real policies, in the
+// loop's order (finvy's 20250719000003_rls_policies.sql). What is not certain (a loop over the
+// catalog, a variable) stays "may be dynamic" (dynamic-rls.ts). Executed on PGlite.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { mergeConfig } from '../../server/src/analysis/config.js';
+import { mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
+import { buildModel } from '../../server/src/analysis/model.js';
+import { parseFile } from '../../server/src/analysis/parse.js';
+import { closeAll, getDb, inRollback } from '../helpers/pg.js';
+import { initParser, lintFiles, sqlOf, textAt } from '../helpers/rule-proof.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+before(initParser);
+after(closeAll);
+
+const model = (text: string) => buildModel([parseFile('1.sql', text)], mergeConfig({}));
+
+const TABLES = `CREATE TABLE public.accounts (id int PRIMARY KEY, kind text);
+CREATE TABLE public."Notes" (id int PRIMARY KEY, kind text);
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public."Notes" ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "accounts_read" ON public.accounts FOR SELECT USING (false);
+`;
+// (the DROP of each iteration runs before its CREATE; %I quotes "Notes", %L the literal it's)
+const LOOP = `DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['accounts', 'Notes'] LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON public.%I', t || '_read', t);
+    EXECUTE format('DROP POLICY IF EXISTS "%s_read" ON public.%I', t, t);
+    EXECUTE format('CREATE POLICY "%s_read" ON public.%I FOR SELECT TO authenticated USING (kind = %L)', t, t, 'it''s');
+    EXECUTE format('COMMENT ON TABLE public.%I IS %L', t, upper(t));
+  END LOOP;
+END $$;
+`;
+
+test("ok: a loop over two tables makes two policies, where the EXECUTE's string is, in the loop's order (the DROP of an earlier policy of the name first); %I and %L quote as PostgreSQL: pg_policies on PGlite has the same", async () => {
+  const text = TABLES + LOOP;
+  const m = model(text);
+  const at = text.indexOf(`'CREATE POLICY "%s_read"`);
+  const policies = [...m.tables.values()].flatMap((t) => t.policies);
+  assert.deepEqual(
+    policies.map((p) => [p.table, p.name, p.roles, p.loc.start, p.stmt.dynamic]),
+    [
+      ['public.accounts', 'accounts_read', ['authenticated'], at, true],
+      ['public.Notes', 'Notes_read', ['authenticated'], at, true],
+    ],
+  );
+  assert.equal(policies[0]!.using?.A_Expr?.rexpr?.A_Const?.sval?.sval, "it's");
+  for (const t of policies.map((p) => m.tables.get(p.table)!)) assert.equal(mayBeDynamic(m, 'policy', t), false);
+  // (`t || '_read'` is the loop variable joined to a constant, as oppsera names its policies;
+  // a COMMENT, and an argument calling a function, are not replayed)
+  const body = parseFile('1.sql', text).statements.find((s) => s.kind === 'DoStmt')!.body!;
+  assert.deepEqual(body.dynamicExecutes.map((d) => !!d.materialized), [true, true, true, false]);
+  assert.deepEqual(
+    parseFile('1.sql', text).statements.filter((s) => s.dynamic).map((s) => s.kind),
+    ['DropStmt', 'DropStmt', 'CreatePolicyStmt', 'DropStmt', 'DropStmt', 'CreatePolicyStmt'],
+  );
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    assert.deepEqual(await q(`SELECT tablename, policyname, roles::text[] AS roles, qual FROM pg_policies WHERE schemaname = 'public' ORDER BY 1`), [
+      { tablename: 'Notes', policyname: 'Notes_read', roles: ['authenticated'], qual: `(kind = 'it''s'::text)` },
+      { tablename: 'accounts', policyname: 'accounts_read', roles: ['authenticated'], qual: `(kind = 'it''s'::text)` },
+    ]);
+  });
+});
+
+test('ok: a loop over pg_tables, or a name in a variable, stays "may be dynamic": no policy made, no finding that the table has none (rls-enabled-without-policy)', async () => {
+  const text = `CREATE TABLE public.a (id int);
+ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE format('CREATE POLICY "%s_read" ON public.%I FOR SELECT TO authenticated USING (true)', r.tablename, r.tablename);
+  END LOOP;
+END $$;
+CREATE TABLE public.b (id int);
+ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;
+DO $$
+DECLARE t text := 'b';
+BEGIN
+  EXECUTE format('CREATE POLICY "%s_read" ON public.%I FOR SELECT TO authenticated USING (true)', t, t);
+END $$;
+`;
+  const m = model(text);
+  for (const k of ['public.a', 'public.b']) {
+    assert.deepEqual(m.tables.get(k)!.policies, []);
+    assert.equal(mayBeDynamic(m, 'policy', m.tables.get(k)!), true, k);
+  }
+  const { findings } = lintFiles([{ file: '1.sql', text }], 'rls-enabled-without-policy');
+  assert.deepEqual(findings.filter((f) => f.rule === 'rls-enabled-without-policy'), []);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    assert.deepEqual(await q(`SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public' ORDER BY 1`), [
+      { tablename: 'a', policyname: 'a_read' },
+      { tablename: 'b', policyname: 'b_read' },
+    ]);
+  });
+});
+
+test("ok: a finding on a policy a loop makes is where its EXECUTE's string is and has no fix (policy-applies-to-public's TO edit would land in the string); the static policy's keeps it; PGlite: the loop's policy is for {public}", async () => {
+  const base = 'CREATE TABLE public.notes (id int);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n';
+  const loop = `${base}DO $$ DECLARE t text; BEGIN FOREACH t IN ARRAY ARRAY['notes'] LOOP EXECUTE format('CREATE POLICY "%s_read" ON public.%I FOR SELECT USING (id > 0)', t, t); END LOOP; END $$;\n`;
+  const stat = `${base}CREATE POLICY "notes_read" ON public.notes FOR SELECT USING (id > 0);\n`;
+  const s = lintFiles([{ file: '1.sql', text: stat }], 'policy-applies-to-public').mine;
+  assert.equal(s.length, 1);
+  assert.ok(s[0]!.fixes.length > 0, 'the static policy is fixable');
+  const { ws, mine } = lintFiles([{ file: '1.sql', text: loop }], 'policy-applies-to-public');
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.message, s[0]!.message);
+  assert.equal(mine[0]!.start, loop.indexOf(`'CREATE POLICY "%s_read"`));
+  assert.ok(textAt(ws, mine[0]!).startsWith("'CREATE"), textAt(ws, mine[0]!));
+  assert.deepEqual(mine[0]!.fixes, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    assert.deepEqual(await q(`SELECT roles::text[] AS roles FROM pg_policies WHERE policyname = 'notes_read'`), [{ roles: ['public'] }]);
+  });
+});
+
+test("ok: the policy's nodes are where the string has their text (hps-dealengine's `EXECUTE $$create policy … using (user_id = auth.uid())$$`, a '…' string with doubled quotes, a format pattern): policy-per-row-function names auth.uid() as written, at it, without a fix", () => {
+  const base = 'CREATE TABLE public.notes (id int PRIMARY KEY, user_id uuid, kind text);\nCREATE INDEX ON public.notes (user_id);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n';
+  const stat = lintFiles([{ file: '1.sql', text: `${base}create policy notes_read on public.notes for select to authenticated using (user_id = auth.uid());\n` }], 'policy-per-row-function');
+  assert.equal(stat.mine.length, 1);
+  assert.ok(stat.mine[0]!.fixes.length > 0, 'the static policy is fixable');
+  for (const exec of [
+    `EXECUTE $q$create policy notes_read on public.notes for select to authenticated using (user_id = auth.uid())$q$;`,
+    `EXECUTE 'create policy notes_read on public.notes for select to authenticated using (kind <> ''x'' and user_id = auth.uid())';`,
+    `FOREACH t IN ARRAY ARRAY['notes'] LOOP EXECUTE format('create policy %I on public.%I for select to authenticated using (kind <> %L and user_id = auth.uid())', t || '_read', t, 'x'); END LOOP;`,
+  ]) {
+    const text = `${base}DO $$ DECLARE t text; BEGIN ${exec} END $$;\n`;
+    const { ws, mine } = lintFiles([{ file: '1.sql', text }], 'policy-per-row-function');
+    assert.equal(mine.length, 1, exec);
+    assert.match(mine[0]!.message, /^Policy "notes_read" on public\.notes calls auth\.uid\(\) in its USING outside any sub-select/);
+    assert.equal(textAt(ws, mine[0]!), textAt(stat.ws, stat.mine[0]!));
+    assert.deepEqual(mine[0]!.fixes, []);
+  }
+});
