@@ -25,6 +25,7 @@ test("err: user A inserts a note carrying B's user_id and B reads it as their ow
   const { ws, finding } = invalidFinding(ID, 0);
   assert.match(finding.message, /^Policy "insert_notes" on public\.notes lets authenticated insert rows and checks the new row with its WITH CHECK, which does not name its user_id, while policy "own_notes" admits a row by its user_id, compared with who calls: /);
   assert.match(finding.message, /authenticated can insert a row with any user_id, one that is not theirs, and policy "own_notes" then shows it to the user \(or group\) that user_id stands for as their own \(a planted row\)\. /);
+  assert.match(finding.message, /an INSERT … RETURNING also needs the SELECT policies to admit it, T30, and fails 42501 for such a row; one without RETURNING does not\)\. /);
   assert.match(finding.message, /Add user_id = \(select auth\.uid\(\)\) to the WITH CHECK, or a BEFORE INSERT trigger that sets user_id\.$/);
   const fixed = applyFix(ws, finding);
   assert.equal(findingsOf(fixed, ID).length, 0);
@@ -35,6 +36,9 @@ test("err: user A inserts a note carrying B's user_id and B reads it as their ow
     await as(q, USER_A);
     await q(`INSERT INTO public.notes (user_id, body) VALUES ('${USER_B}', 'planted by A')`);
     assert.equal(await count(q, 'public.notes'), 0, 'A does not see the note A planted');
+    // (the message's aside: an INSERT … RETURNING has the row checked by the SELECT policies too, T30)
+    const returning = await tryQuery(q, `INSERT INTO public.notes (user_id, body) VALUES ('${USER_B}', 'again') RETURNING id`);
+    assert.equal(returning.ok ? 'ok' : returning.error.code, '42501');
     await as(q, USER_B);
     assert.deepEqual(await q('SELECT body FROM public.notes'), [{ body: 'planted by A' }], 'B reads it among their notes');
   });

@@ -208,7 +208,7 @@ function reportOf(model: Model, p: Policy, t: Table, open: Open): Report {
     ...p.nameLoc,
     message:
       `Policy "${p.name}" on ${t.key} lets ${who} insert rows and checks the new row with ${how}, which ${cols.length === 1 ? 'does not name its' : 'names none of its'} ${cols.join(', ')}, while policy "${first.policy.name}" ${tie}: ${effect}. ` +
-      `PostgreSQL checks an INSERT's row only against the INSERT policies' WITH CHECK. Add ${add} to ${how === 'its WITH CHECK' ? 'the WITH CHECK' : 'a WITH CHECK'}, or a BEFORE INSERT trigger that sets ${cols.join(', ')}.`,
+      `PostgreSQL checks the row a plain INSERT adds only with the INSERT policies' WITH CHECK (an INSERT … RETURNING also needs the SELECT policies to admit it, T30, and fails 42501 for such a row; one without RETURNING does not). Add ${add} to ${how === 'its WITH CHECK' ? 'the WITH CHECK' : 'a WITH CHECK'}, or a BEFORE INSERT trigger that sets ${cols.join(', ')}.`,
     related: [{ ...first.policy.nameLoc, message: `policy "${first.policy.name}" ties ${t.key}.${first.column} to the reader` }],
     fixes: [addCheckFix(model, p, open)].filter((f): f is Fix => !!f),
   };
@@ -226,7 +226,7 @@ export const policyInsertPlantsRow = defineRule({
     category: 'security',
     fixKind: 'unsafe',
     guards:
-      "PostgreSQL checks an INSERT's new row only with the INSERT policies' WITH CHECK: one that does not name the owner column lets a user insert a row with another user's id, which the SELECT policy keyed on that column then shows to that user as their own.",
+      "PostgreSQL checks the new row of an INSERT without RETURNING only with the INSERT policies' WITH CHECK: one that does not name the owner column lets a user insert a row with another user's id, which the SELECT policy keyed on that column then shows to that user as their own.",
   },
   check({ model, report }) {
     reportPerTable(model, report, (t, rows, from, to) => tableReports(model, t, rows, from, to));
