@@ -208,3 +208,124 @@ CREATE POLICY user_tenant ON users USING (tenant_id = current_setting('app.tenan
     assert.deepEqual(await q('DELETE FROM users RETURNING id'), [{ id: 2 }], "the owner, tenant B, deletes the row of no one and not A's");
   });
 });
+
+// Oppsera's 0331_ai_support_rls_policies.sql: `tenant_id IS NULL OR tenant_id = <setting>` in the
+// USING and in the WITH CHECK. The split fix used to copy that WITH CHECK into the INSERT and UPDATE
+// policies, and every tenant still planted rows of no tenant (calibration, PGlite).
+const CARDS_SETTING = "(select current_setting('app.current_tenant_id', true))";
+const CARDS = `CREATE ROLE app_user NOLOGIN;
+CREATE TABLE answer_cards (id text PRIMARY KEY, tenant_id text, body text NOT NULL);
+CREATE INDEX ON answer_cards (tenant_id);
+GRANT SELECT, INSERT, UPDATE, DELETE ON answer_cards TO app_user;
+ALTER TABLE answer_cards ENABLE ROW LEVEL SECURITY;
+ALTER TABLE answer_cards FORCE ROW LEVEL SECURITY;
+CREATE POLICY rls_answer_cards ON answer_cards FOR ALL TO app_user
+  USING (tenant_id IS NULL OR tenant_id = ${CARDS_SETTING})
+  WITH CHECK (tenant_id IS NULL OR tenant_id = ${CARDS_SETTING});
+`;
+
+/** The cards migrations as app_owner, a shared row and one of tenant B, acting as app_user of tenant A. */
+async function cards(q: Q, sql: string): Promise<void> {
+  await q('CREATE ROLE app_user NOLOGIN');
+  await asOwner(q, sql.replace('CREATE ROLE app_user NOLOGIN;', ''));
+  await q(`INSERT INTO answer_cards VALUES ('s1', NULL, 'shared'), ('b1', 'B', 'B private')`);
+  await q('SET ROLE app_user');
+  await q(`SELECT set_config('app.current_tenant_id', 'A', true)`);
+}
+
+/** What tenant B reads (the ids), from within the same transaction. */
+async function readAsB(q: Q): Promise<string[]> {
+  await q(`SELECT set_config('app.current_tenant_id', 'B', true)`);
+  return (await q('SELECT id FROM answer_cards ORDER BY id')).map((r) => String(r.id));
+}
+
+test("err: FOR ALL whose WITH CHECK has the shared branch too (Oppsera): tenant A plants a row of no tenant that B reads; the split fix's INSERT and UPDATE checks drop that branch: A's plants fail, A's own rows still written", async () => {
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: CARDS }], ID);
+  assert.equal(mine.length, 1);
+  const finding = mine[0]!;
+  assert.match(finding.message, /Its WITH CHECK admits the same rows \(`tenant_id IS NULL`\): app_user may also create them — insert such rows, or turn rows they may update into such rows — and this policy shows them to all its roles/);
+  assert.match(finding.message, /only the condition on the caller, in WITH CHECK too\./);
+  assert.match(finding.fixes[0]!.title, /INSERT, UPDATE and DELETE get only the condition on the caller/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0, 'the fixed file lints clean (the split-form check included)');
+  const sql = sqlOf(fixed);
+  assert.match(sql, new RegExp(`FOR INSERT TO app_user\\n {2}WITH CHECK \\(tenant_id = ${CARDS_SETTING.replace(/[()]/g, '\\$&')}\\);`));
+  assert.match(sql, new RegExp(`FOR UPDATE TO app_user\\n {2}USING \\(tenant_id = [^\\n]*\\)\\n {2}WITH CHECK \\(tenant_id = ${CARDS_SETTING.replace(/[()]/g, '\\$&')}\\);`));
+  assert.doesNotMatch(sql.slice(sql.indexOf('_insert')), /IS NULL/, 'no shared branch left in the write policies');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await cards(q, sqlOf(ws));
+    assert.equal(await affected(q, `INSERT INTO answer_cards VALUES ('p1', NULL, 'planted by A')`), 1);
+    assert.equal(await affected(q, `INSERT INTO answer_cards VALUES ('a1', 'A', 'A row')`), 1);
+    assert.equal(await affected(q, `UPDATE answer_cards SET tenant_id = NULL, body = 'planted 2' WHERE id = 'a1'`), 1);
+    assert.deepEqual(await readAsB(q), ['a1', 'b1', 'p1', 's1'], "B reads both rows A planted");
+  });
+  await inRollback(db, async (q) => {
+    await cards(q, sql);
+    const plant = await tryQuery(q, `INSERT INTO answer_cards VALUES ('p1', NULL, 'planted by A')`);
+    assert.equal(plant.ok ? 'ok' : plant.error.code, '42501');
+    assert.equal(await affected(q, `INSERT INTO answer_cards VALUES ('a1', 'A', 'A row')`), 1, 'its own rows A still inserts');
+    assert.equal(await affected(q, `UPDATE answer_cards SET body = 'edited' WHERE id = 'a1'`), 1, 'and updates');
+    const turn = await tryQuery(q, `UPDATE answer_cards SET tenant_id = NULL WHERE id = 'a1'`);
+    assert.equal(turn.ok ? 'ok' : turn.error.code, '42501');
+    assert.equal(await affected(q, `UPDATE answer_cards SET body = 'x' WHERE id = 's1'`), 0, 'the shared row: out of reach');
+    assert.deepEqual(await readAsB(q), ['b1', 's1'], 'B reads the shared row, nothing of A');
+  });
+});
+
+test("err: the same policies split by command (FOR SELECT + FOR INSERT, Oppsera's r2): reported on the INSERT policy; PGlite: A plants a row B reads; the fix keeps the caller's branch only", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.match(finding.message, /^Policy "cards_insert" on public\.answer_cards checks new rows with a branch `tenant_id IS NULL` that does not look at who is asking, and policy "cards_select" shows the rows it admits to app_user, whoever asks: so app_user may insert such rows, and they then show up for every caller, whatever their tenant or user/);
+  assert.doesNotMatch(finding.message, /turn rows/, 'no UPDATE policy, no UPDATE grant');
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.match(sqlOf(fixed), new RegExp(`FOR INSERT TO app_user\\n {2}WITH CHECK \\(tenant_id = ${CARDS_SETTING.replace(/[()]/g, '\\$&')}\\);`));
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await cards(q, sqlOf(ws));
+    assert.equal(await affected(q, `INSERT INTO answer_cards VALUES ('p1', NULL, 'pay to IBAN XX (planted by A)')`), 1);
+    assert.deepEqual(await readAsB(q), ['b1', 'p1', 's1']);
+  });
+  await inRollback(db, async (q) => {
+    await cards(q, sqlOf(fixed));
+    const plant = await tryQuery(q, `INSERT INTO answer_cards VALUES ('p1', NULL, 'planted by A')`);
+    assert.equal(plant.ok ? 'ok' : plant.error.code, '42501');
+    assert.equal(await affected(q, `INSERT INTO answer_cards VALUES ('a1', 'A', 'A row')`), 1);
+    assert.deepEqual(await readAsB(q), ['b1', 's1']);
+  });
+  // an UPDATE policy with that check: turning its rows into shared ones (r4's update policy)
+  const update = CARDS.replace(/CREATE POLICY rls_answer_cards[^;]*;/, `CREATE POLICY cards_select ON answer_cards FOR SELECT TO app_user USING (tenant_id IS NULL OR tenant_id = ${CARDS_SETTING});
+CREATE POLICY cards_update ON answer_cards FOR UPDATE TO app_user USING (tenant_id = ${CARDS_SETTING}) WITH CHECK (tenant_id IS NULL OR tenant_id = ${CARDS_SETTING});`);
+  const u = lintFiles([{ file: 'm.sql', text: update }], ID).mine;
+  assert.equal(u.length, 1);
+  assert.match(u[0]!.message, /so app_user may turn rows they may update into such rows,/);
+  await inRollback(db, async (q) => {
+    await cards(q, update);
+    await q(`RESET ROLE`);
+    await q(`INSERT INTO answer_cards VALUES ('a1', 'A', 'A row')`);
+    await q('SET ROLE app_user');
+    assert.equal(await affected(q, `UPDATE answer_cards SET tenant_id = NULL, body = 'planted' WHERE id = 'a1'`), 1);
+    assert.deepEqual(await readAsB(q), ['a1', 'b1', 's1']);
+  });
+});
+
+test('ok: the shared branch of the check also asks for an admin (Valid), or no SELECT policy shows the rows it admits: not reported; PGlite: A (no admin) cannot plant', async () => {
+  const { ws } = lintDocExample(ID, 'valid', 2);
+  await inRollback(await getDb(), async (q) => {
+    await cards(q, sqlOf(ws));
+    const plant = await tryQuery(q, `INSERT INTO answer_cards VALUES ('p1', NULL, 'planted by A')`);
+    assert.equal(plant.ok ? 'ok' : plant.error.code, '42501');
+    await q(`SELECT set_config('app.role', 'admin', true)`);
+    assert.equal(await affected(q, `INSERT INTO answer_cards VALUES ('p2', NULL, 'by an admin')`), 1);
+  });
+  const { ex } = invalidFinding(ID, 2);
+  const base = ex.files[0]!.text;
+  for (const [what, text] of [
+    ['SELECT shows only the caller’s rows', base.replace(`USING (tenant_id IS NULL OR tenant_id = ${CARDS_SETTING})`, `USING (tenant_id = ${CARDS_SETTING})`)],
+    ['a restrictive INSERT policy', `${base}CREATE POLICY cards_own ON answer_cards AS RESTRICTIVE FOR INSERT TO app_user WITH CHECK (tenant_id = ${CARDS_SETTING});\n`],
+    ['no INSERT grant', base.replace('GRANT SELECT, INSERT ON', 'GRANT SELECT ON')],
+  ] as const) {
+    assert.notEqual(text, base, what);
+    assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0, what);
+  }
+});

@@ -8,9 +8,16 @@
 // Reported when the USING is an OR of conditions of which one looks at who is asking (auth.uid(),
 // a setting, current_user, a helper that does: looksAtCaller) and another does not, and a role of
 // the policy may hold UPDATE or DELETE on the table.
+//
+// The WITH CHECK written the same way (`tenant_id IS NULL OR tenant_id = <setting>`: Oppsera's
+// 0331_ai_support_rls_policies.sql) lets a caller create the shared rows too: tenant A inserts a
+// row of no tenant, or turns its own into one, and tenant B reads it (PGlite). Said in the FOR ALL
+// policy's message, and reported on an INSERT or UPDATE policy whose check has a branch a SELECT
+// policy shows to everyone (the same policies split by command). The split fix leaves the
+// shared branches out of the WITH CHECK as out of the USING.
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { activeRows, constBool, exprClauseSpan, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
-import { roleList } from '../analysis/policies.js';
+import { activePoliciesWithKey, activeRows, constBool, exprClauseSpan, rowOf, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { coversCommand, roleList } from '../analysis/policies.js';
 import { rlsSubjectGrantees } from '../analysis/privileges.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
@@ -126,6 +133,39 @@ export function toClause(p: Policy, head: string): string {
   return ` TO ${p.roles.map((r) => (r === 'public' ? 'PUBLIC' : r === 'current_user' || r === 'current_role' || r === 'session_user' ? r.toUpperCase() : quoteIdent(r))).join(', ')}`;
 }
 
+/** An expression's shape, locations aside: the same branch written in two policies has one key. */
+const shapeOf = (n: Node): string => JSON.stringify(n, (k, v) => (k === 'location' ? undefined : v));
+
+/** The branches of a condition at its top-level ORs (the condition itself when it is no OR). */
+const orArgs = (n: Node): Node[] => (n?.BoolExpr?.boolop === 'OR_EXPR' ? n.BoolExpr.args : [n]);
+
+/** The indexes of the branches that look at who is asking, and of those that do not (an always-false branch in neither). */
+function callerAndShared(model: Model, args: readonly Node[]): { caller: number[]; shared: number[] } {
+  const caller: number[] = [];
+  const shared: number[] = [];
+  args.forEach((a, i) => (looksAtCaller(model, a) ? caller.push(i) : constBool(a) === false ? undefined : shared.push(i)));
+  return { caller, shared };
+}
+
+/**
+ * The text of a WITH CHECK keeping only its branches that look at the caller (all of it when it is
+ * no OR and looks at the caller); undefined when it has none, or its text cannot be cut where its
+ * ORs are. (Copied whole, `tenant_id IS NULL OR tenant_id = <setting>` kept letting every tenant
+ * plant rows of no tenant after the split: Oppsera.)
+ */
+export function callerCheckText(model: Model, check: PolicyExpr): string | undefined {
+  const span = exprClauseSpan(model, check);
+  if (!span) return undefined;
+  const whole = unwrap(textOfFile(model, check.file).slice(span.start, span.end));
+  const args = orArgs(check.node);
+  const { caller } = callerAndShared(model, args);
+  if (caller.length === 0) return undefined;
+  if (caller.length === args.length) return whole;
+  const parts = topLevelOr(whole);
+  if (!parts || parts.length !== args.length) return undefined;
+  return caller.map((i) => parts[i]!).join(' OR ');
+}
+
 /** The split fix: a SELECT policy keeping the USING, and INSERT, UPDATE and DELETE policies with the caller's branches only. */
 function splitFix(model: Model, p: Policy, t: Table | undefined, using: PolicyExpr, check: PolicyExpr | undefined, callerIndexes: number[]): Fix | undefined {
   if (!t || using.stmt.start !== p.created.start || using.stmt.file !== p.created.file || (check && check.stmt.start !== p.created.start)) return undefined; // (changed by ALTER POLICY since)
@@ -136,9 +176,8 @@ function splitFix(model: Model, p: Policy, t: Table | undefined, using: PolicyEx
   const parts = topLevelOr(usingText);
   if (!parts || parts.length !== (using.node?.BoolExpr?.args?.length ?? 0)) return undefined;
   const caller = callerIndexes.map((i) => parts[i]!).join(' OR ');
-  const checkSpan = check ? exprClauseSpan(model, check) : undefined;
-  if (check && !checkSpan) return undefined;
-  const checkText = checkSpan ? unwrap(text.slice(checkSpan.start, checkSpan.end)) : caller;
+  const checkText = check ? callerCheckText(model, check) : caller;
+  if (checkText === undefined) return undefined;
   const on = tableName(model, t, p.created);
   const to = toClause(p, text.slice(p.nameLoc.end, span.start));
   const named = (suffix: string) => quoteIdent(`${p.name.slice(0, 63 - suffix.length)}${suffix}`);
@@ -164,26 +203,51 @@ export function replacePolicyStatement(model: Model, p: Policy, statements: read
   return { file: p.created.file, start: p.created.start, end, newText: statements.join('\n') };
 }
 
+/**
+ * The WITH CHECK's branches (at its top-level ORs) that look at no caller and are one of the USING's
+ * shared branches (`sharedShapes`): the rows the caller may then write are shared rows. With their
+ * text, when the check's text can be cut at its ORs.
+ */
+function plantedBranches(model: Model, check: PolicyExpr, sharedShapes: ReadonlySet<string>): { text: string | undefined } | undefined {
+  const args = orArgs(check.node);
+  const { shared } = callerAndShared(model, args);
+  const hits = shared.filter((i) => sharedShapes.has(shapeOf(args[i]!)));
+  if (hits.length === 0) return undefined;
+  const span = exprClauseSpan(model, check);
+  const parts = span ? topLevelOr(unwrap(textOfFile(model, check.file).slice(span.start, span.end))) : undefined;
+  return { text: parts && parts.length === args.length ? hits.map((i) => parts[i]!.replace(/\s+/g, ' ')).join(' OR ') : undefined };
+}
+
+/** Who may write the shared rows a WITH CHECK admits, and how (insert them, turn their own rows into them); undefined when no role of the policy may. */
+function creators(model: Model, p: Policy, t: Table | undefined, blocked: ReadonlyMap<string, string>, commands: readonly ('insert' | 'update')[] = ['insert', 'update']): { who: string; how: string } | undefined {
+  const ins = commands.includes('insert') ? writers(model, p, t, ['insert']) : [];
+  const upd = commands.includes('update') && !blocked.has('update') ? writers(model, p, t, ['update']) : [];
+  const roles = [...new Set([...ins, ...upd])];
+  if (roles.length === 0) return undefined;
+  const how = [ins.length ? 'insert such rows' : '', upd.length ? 'turn rows they may update into such rows' : ''].filter(Boolean).join(', or ');
+  return { who: roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles), how };
+}
+
 export const policySharedRowsWritable = defineRule({
   meta: {
     id: 'policy-shared-rows-writable',
-    description: 'A FOR ALL policy whose USING admits, besides the caller\'s own rows, rows shared with everyone (OR visibility = \'public\'): its roles may update and delete the shared rows too.',
+    description:
+      'A FOR ALL policy whose USING admits, besides the caller\'s own rows, rows shared with everyone (OR visibility = \'public\'): its roles may update and delete the shared rows too; and an INSERT or UPDATE check with such a branch lets them create shared rows.',
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
     guards:
-      'A FOR ALL policy\'s USING is also the filter of UPDATE and DELETE: a branch that shares rows for reading (OR is_public) lets every role of the policy delete those rows, and update them as far as WITH CHECK allows.',
+      'A FOR ALL policy\'s USING is also the filter of UPDATE and DELETE: a branch that shares rows for reading (OR is_public) lets every role of the policy delete those rows, and update them as far as WITH CHECK allows; the same branch in a WITH CHECK lets a caller create rows everyone reads.',
   },
   check({ model, report }) {
+    const reported = new Set<Policy>();
     for (const row of activeRows(model)) {
       const p = row.policy;
       if (p.command !== 'all' || !p.permissive) continue;
       const using = row.using;
       const args: Node[] | undefined = using?.node?.BoolExpr?.boolop === 'OR_EXPR' ? using.node.BoolExpr.args : undefined;
       if (!using || !args) continue;
-      const callerIndexes: number[] = [];
-      const shared: number[] = [];
-      args.forEach((a, i) => (looksAtCaller(model, a) ? callerIndexes.push(i) : constBool(a) === false ? undefined : shared.push(i)));
+      const { caller: callerIndexes, shared } = callerAndShared(model, args);
       if (callerIndexes.length === 0 || shared.length === 0) continue;
       if (shared.some((i) => constBool(args[i]) === true)) continue; // (OR true: policy-always-true's)
       const roles = writers(model, p, row.table);
@@ -202,6 +266,10 @@ export const policySharedRowsWritable = defineRule({
       // (`OR user_id IS NULL`: rows of no one, never another user's)
       const ownerless = shared.every((i) => args[i]?.NullTest?.nulltesttype === 'IS_NULL');
       const can = blocked.has('delete') ? update : blocked.has('update') ? 'delete those rows' : `delete those rows, and ${update}`;
+      // (a WITH CHECK with the USING's shared branch: the caller creates shared rows too, Oppsera)
+      const planted = row.check ? plantedBranches(model, row.check, new Set(shared.map((i) => shapeOf(args[i]!)))) : undefined;
+      const creates = planted ? creators(model, p, row.table, blocked) : undefined;
+      reported.add(p);
       report({
         file: p.nameLoc.file,
         start: span?.start ?? p.nameLoc.start,
@@ -209,8 +277,65 @@ export const policySharedRowsWritable = defineRule({
         message:
           `Policy "${p.name}" on ${p.table} is FOR ALL, so its USING also decides which rows UPDATE and DELETE reach: ` +
           `its branch ${sharedText ? `\`${sharedText}\` ` : ''}admits rows without looking at who is asking — ${ownerless ? 'rows that belong to no one, shared by all' : "other users' and tenants' rows among them"} — so ${who} may ${can}; not only read them. ` +
-          'Split it: a FOR SELECT policy with this USING, and INSERT, UPDATE and DELETE policies with only the condition on the caller.',
+          (planted && creates
+            ? `Its WITH CHECK admits the same rows (${planted.text ? `\`${planted.text}\`` : 'a branch that looks at no caller'}): ${creates.who} may also create them — ${creates.how} — and this policy shows them to all its roles, whatever their tenant or user: content planted for everyone. `
+            : '') +
+          `Split it: a FOR SELECT policy with this USING, and INSERT, UPDATE and DELETE policies with only the condition on the caller${planted && creates ? ', in WITH CHECK too' : ''}.`,
         fixes: [splitFix(model, p, row.table, using, row.check, callerIndexes)].filter((f): f is Fix => !!f),
+      });
+    }
+    // The same policies split by command (Oppsera's FOR ALL written as FOR SELECT + FOR INSERT): an
+    // INSERT or UPDATE policy whose WITH CHECK has a branch looking at no caller that a SELECT
+    // policy of the table shows to all its roles.
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      if (!p.permissive || reported.has(p) || !row.check || !row.table) continue;
+      const cmd = p.command === 'insert' ? 'insert' : p.command === 'update' ? 'update' : p.command === 'all' ? 'all' : undefined;
+      if (!cmd) continue;
+      const cargs = orArgs(row.check.node);
+      const { caller, shared } = callerAndShared(model, cargs);
+      if (caller.length === 0 || shared.length === 0 || shared.some((i) => constBool(cargs[i]) === true)) continue;
+      const t = row.table;
+      const commands: ('insert' | 'update')[] = cmd === 'all' ? ['insert', 'update'] : [cmd];
+      const policies = activePoliciesWithKey(model, p.table);
+      // (a restrictive policy may require the caller's tenant of every new row, or of every row read)
+      if (policies.some((o) => !o.permissive && (coversCommand(o, 'select') || commands.some((c) => coversCommand(o, c))))) continue;
+      const blocked = refusedWrites(model, t, 'may');
+      const creates = creators(model, p, t, blocked, commands);
+      if (!creates) continue;
+      const shapes = new Map(shared.map((i) => [shapeOf(cargs[i]!), i]));
+      let reader: { policy: Policy; roles: string[]; index: number } | undefined;
+      for (const o of policies) {
+        if (!coversCommand(o, 'select') || !o.using) continue;
+        const ou = rowOf(model, o).using;
+        const hit = ou ? orArgs(ou.node).map((a) => shapes.get(shapeOf(a))).find((i) => i !== undefined) : undefined;
+        if (hit === undefined) continue;
+        const roles = writers(model, o, t, ['select']);
+        if (roles.length) {
+          reader = { policy: o, roles, index: hit };
+          break;
+        }
+      }
+      if (!reader) continue;
+      const span = exprClauseSpan(model, row.check);
+      const whole = span ? unwrap(textOfFile(model, row.check.file).slice(span.start, span.end)) : undefined;
+      const parts = whole ? topLevelOr(whole) : undefined;
+      const branch = parts && parts.length === cargs.length ? parts[reader.index]!.replace(/\s+/g, ' ') : undefined;
+      const readers = reader.roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(reader.roles)]);
+      const fixText = callerCheckText(model, row.check);
+      report({
+        file: p.nameLoc.file,
+        start: span?.start ?? p.nameLoc.start,
+        end: span?.end ?? p.nameLoc.end,
+        message:
+          `Policy "${p.name}" on ${p.table} checks new rows with a branch ${branch ? `\`${branch}\` ` : ''}that does not look at who is asking, ` +
+          `and policy "${reader.policy.name}" shows the rows it admits to ${readers}, whoever asks: so ${creates.who} may ${creates.how}, ` +
+          'and they then show up for every caller, whatever their tenant or user — content planted for everyone. ' +
+          'Keep only the condition on the caller in the WITH CHECK, or ask there for a role allowed to write shared rows (`tenant_id IS NULL AND is_admin()`).',
+        fixes:
+          fixText !== undefined && span && row.check.stmt.start === p.created.start && row.check.file === p.created.file
+            ? [{ title: `Keep only the condition on the caller in the WITH CHECK of "${p.name}"`, kind: 'unsafe', edits: [{ file: row.check.file, start: span.start, end: span.end, newText: `(${fixText})` }] }]
+            : [],
       });
     }
   },
