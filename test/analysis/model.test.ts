@@ -299,6 +299,16 @@ DROP TABLE c;`,
     // (before the migrations, a dump is their baseline: replayed)
     const first = model({ 'supabase/backup.sql': supaDump, 'supabase/migrations/20250101000000_notes.sql': notes });
     assert.ok(first.tables.has('auth.users'));
+    // a dump-like migration PostgreSQL runs after them (tables re-made IF NOT EXISTS) that changes what they
+    // left (InventoryManagment's 20250926171500_profiles_rls.sql: RLS enabled, policies made) is replayed
+    const ine = supaDump.replace(/CREATE TABLE /g, 'CREATE TABLE IF NOT EXISTS ');
+    const plainNotes = { 'supabase/migrations/20250101000000_notes.sql': 'CREATE TABLE public.notes (id int);' };
+    const replayed = model({ ...plainNotes, 'supabase/migrations/20250102000000_dump.sql': ine.replace('CREATE POLICY', 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY') });
+    assert.deepEqual([replayed.policies.map((p) => p.name), replayed.tables.get('public.notes')?.rlsEnabled], [['dump_only'], true]);
+    // (not when it makes a policy of theirs again, 42710, or re-makes a table plainly, 42P07, or changes nothing)
+    assert.deepEqual(model({ 'supabase/migrations/20250101000000_notes.sql': `${notes}\nCREATE POLICY dump_only ON public.notes USING (true);`, 'supabase/schema.sql': ine }).policies.map((p) => p.loc.file), ['supabase/migrations/20250101000000_notes.sql']);
+    assert.deepEqual(model({ ...plainNotes, 'supabase/migrations/20250102000000_dump.sql': `${supaDump}ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n` }).tables.get('public.notes')?.rlsEnabled, false);
+    assert.ok(!model({ ...plainNotes, 'supabase/migrations/20250102000000_dump.sql': ine.replace(/CREATE POLICY[^\n]*\n/, '') }).tables.has('auth.users'));
     // (a dump most of whose tables are new is no snapshot of the files before it)
     const mostlyNew = model({ '1.sql': 'CREATE SCHEMA app;\nCREATE TABLE app.users (id int);', '2.sql': `${DUMP}CREATE TABLE app.users (id int);\nCREATE TABLE app.a (id int);\nCREATE TABLE app.b (id int);` });
     assert.ok(mostlyNew.tables.has('app.b'));

@@ -570,3 +570,40 @@ GRANT SELECT ON catalog.versions_cat TO app_api_cat;
     assert.equal(await count(q, 'catalog.versions_cat'), 2);
   });
 });
+
+// Calibration (malarisch/InventoryManagment's supabase/migrations/20250926171500_profiles_rls.sql):
+// `supabase db dump`'s output (pg_dump's preamble, CREATE TABLE IF NOT EXISTS) run as a migration
+// on the tables an earlier one made, enabling row-level security on them and making their
+// policies, was taken for a schema snapshot (snapshot.ts) and not replayed: rls-not-enabled on
+// every table, nothing for the file.
+test('ok: a dump-like migration re-making the tables IF NOT EXISTS and enabling RLS on them is replayed (PGlite: only a notice, the ENABLE applies)', async () => {
+  const files = [
+    { file: 'supabase/migrations/20250101000000_a.sql', text: "CREATE TABLE public.articles (id bigserial PRIMARY KEY, name varchar NOT NULL DEFAULT '');\n" },
+    {
+      file: 'supabase/migrations/20250102000000_b.sql',
+      text: `SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE IF NOT EXISTS public.articles (id bigint NOT NULL, name character varying DEFAULT ''::character varying NOT NULL);
+ALTER TABLE public.articles ENABLE ROW LEVEL SECURITY;
+`,
+    },
+  ];
+  const { mine, findings } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  // (the state the ENABLE leaves: RLS on, no policy)
+  assert.deepEqual(findings.filter((f) => f.rule === 'rls-enabled-without-policy').map((f) => f.file), [files[1]!.file]);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok', 'ok']);
+    assert.equal((await q(`SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = 'public.articles'::regclass`))[0]!.relrowsecurity, true);
+  });
+  // a dump of what the migrations made stays a snapshot: its CREATE TABLE without IF NOT EXISTS
+  // (PGlite: 42P07, the whole file fails), or one that changes nothing
+  const plain = [files[0]!, { ...files[1]!, text: files[1]!.text.replace(' IF NOT EXISTS', '') }];
+  assert.equal(lintFiles(plain, ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, plain), ['ok', '42P07']);
+    assert.equal((await q(`SELECT relrowsecurity FROM pg_catalog.pg_class WHERE oid = 'public.articles'::regclass`))[0]!.relrowsecurity, false);
+  });
+  const same = [files[0]!, { ...files[1]!, text: files[1]!.text.replace(/ALTER TABLE[^\n]*\n/, '') }];
+  assert.equal(lintFiles(same, ID).mine.length, 1);
+});

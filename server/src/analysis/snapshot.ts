@@ -6,8 +6,10 @@
 // each object), nor does verify run it. A dump whose tables no migration before it creates
 // (Rails' `db/structure.sql` with Ruby migrations, a baseline dump as the first migration, which
 // the next ones alter; `supabase/backup.sql` before `supabase/migrations/`) is the schema's
-// source, or its baseline: it is replayed. Pure.
+// source, or its baseline: it is replayed. So is a dump-like migration that PostgreSQL runs after
+// them and that changes what they made (changes()). Pure.
 import { PLATFORM_SCHEMAS } from './ast.js';
+import { nameParts } from './parse.js';
 import type { ParsedFile } from './types.js';
 import { folderOf as folderOfPath } from './unseen.js';
 
@@ -81,9 +83,77 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
       .filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
     const madeAt = (t: string) => Math.min(firstMade.get(t) ?? Infinity, firstMade.get(`*${t.slice(t.indexOf('.'))}`) ?? Infinity);
     const before = tables.filter((t) => madeAt(t) < at).length;
-    if (tables.length > 0 && before * 2 >= tables.length) out.add(f);
+    if (tables.length > 0 && before * 2 >= tables.length && !changes(f, ordered.slice(0, at).filter((g) => !isDump(g)))) out.add(f);
   });
   return out;
+}
+
+/** `schema.name` of a RangeVar, `*.name` unqualified. */
+const relKey = (rv: { schemaname?: string; relname?: string } | undefined) => (rv?.relname ? `${rv.schemaname ?? '*'}.${rv.relname}` : undefined);
+
+/** What the files made and left: tables, tables with row-level security on, policies, triggers, functions. */
+function madeBy(files: readonly ParsedFile[]) {
+  const made = { tables: new Set<string>(), rls: new Set<string>(), policies: new Set<string>(), triggers: new Set<string>(), functions: new Set<string>() };
+  for (const f of files)
+    for (const s of f.statements) {
+      const n = s.node;
+      if (s.kind === 'CreateStmt') { const t = relKey(n?.relation); if (t) made.tables.add(t); }
+      else if (s.kind === 'AlterTableStmt') {
+        const t = relKey(n?.relation);
+        for (const c of n?.cmds ?? []) {
+          const sub = c?.AlterTableCmd?.subtype;
+          if (t && sub === 'AT_EnableRowSecurity') made.rls.add(t);
+          else if (t && sub === 'AT_DisableRowSecurity') made.rls.delete(t);
+        }
+      } else if (s.kind === 'CreatePolicyStmt') { const t = relKey(n?.table); if (t) made.policies.add(`${t}\0${n.policy_name}`); }
+      else if (s.kind === 'CreateTrigStmt') { const t = relKey(n?.relation); if (t) made.triggers.add(`${t}\0${n.trigname}`); }
+      // (by its name alone: a dump qualifies what a migration may not)
+      else if (s.kind === 'CreateFunctionStmt') { const name = nameParts(n?.funcname).at(-1); if (name) made.functions.add(name); }
+    }
+  return made;
+}
+
+/**
+ * Whether a dump re-making the tables of the migrations before it is a migration all the same:
+ * PostgreSQL runs it after them (each of those tables re-made `IF NOT EXISTS`, which only raises a
+ * notice, no policy of theirs made again, 42710) and it changes what they left (enables row-level
+ * security, or makes a policy, trigger or function they do not). InventoryManagment's
+ * supabase/migrations/20250926171500_profiles_rls.sql, `supabase db dump`'s output (pg_dump's
+ * preamble, `CREATE TABLE IF NOT EXISTS`) on the tables its prisma/migrations/0_init_supabase made,
+ * enables row-level security on 13 of them and makes their policies; skipped, they read as never
+ * enabled. A dump of what the migrations made re-makes their tables plainly (42P07) or their
+ * policies (42710), and adds nothing.
+ */
+function changes(dump: ParsedFile, before: readonly ParsedFile[]): boolean {
+  const made = madeBy(before);
+  // (made before under that name, or unqualified: a dump's unqualified name is public's)
+  const had = (set: Set<string>, key: string) => {
+    const [rel, rest] = key.split('\0', 2) as [string, string | undefined];
+    const name = rel.slice(rel.indexOf('.'));
+    const q = rel.startsWith('*.') ? `public${name}` : rel;
+    const tail = rest === undefined ? '' : `\0${rest}`;
+    return set.has(q + tail) || set.has(`*${name}${tail}`);
+  };
+  const own = madeBy([dump]);
+  let changed = false;
+  for (const s of dump.statements) {
+    if (s.origin !== 'file') continue;
+    const n = s.node;
+    if (s.kind === 'CreateStmt') {
+      const t = relKey(n?.relation);
+      if (t && had(made.tables, t) && !n.if_not_exists) return false;
+    } else if (s.kind === 'CreatePolicyStmt') {
+      const t = relKey(n?.table);
+      if (!t) continue;
+      if (had(made.policies, `${t}\0${n.policy_name}`)) return false;
+      changed = true;
+    }
+  }
+  if (changed) return true;
+  for (const t of own.rls) if (had(made.tables, t) && !had(made.rls, t)) return true;
+  for (const k of own.triggers) if (!had(made.triggers, k)) return true;
+  for (const fn of own.functions) if (!made.functions.has(fn)) return true;
+  return false;
 }
 
 /** A file right in a `supabase/migrations/` folder: its folder and its name. */
