@@ -257,6 +257,8 @@ export interface ContextWrite {
 export interface Model {
   config: Config;
   files: ParsedFile[];
+  /** the files of `files` the replay leaves out: schema snapshots and copies of migrations (snapshot.ts) */
+  notReplayed: ReadonlySet<ParsedFile>;
   tables: Map<string, Table>;
   views: Map<string, View>;
   /** overloads by `schema.name` */
@@ -2176,7 +2178,7 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
     for (let i = 0; i < t.policies.length; i++) allPolicies.push(t.policies[i]!);
   });
   for (let i = 0; i < r.orphanPolicies.length; i++) allPolicies.push(r.orphanPolicies[i]!);
-  const model = new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema);
+  const model = new ReplayedModel(config, files, r, allPolicies, supabase, defaultSchema, snapshots);
   resumePoints.set(model, { defaultSchema, supabasePlatform, segments, saved, records, failing });
   return model;
 }
@@ -2762,6 +2764,7 @@ const sameStrings = (a: readonly string[], b: readonly string[]): boolean => a.l
 class ReplayedModel implements Model {
   config: Config;
   files: ParsedFile[];
+  notReplayed: ReadonlySet<ParsedFile>;
   tables: Map<string, Table>;
   views: Map<string, View>;
   functions: Map<string, Func[]>;
@@ -2782,9 +2785,10 @@ class ReplayedModel implements Model {
   /** built on first use; the model is immutable once returned */
   #allFunctions: Func[] | undefined;
 
-  constructor(config: Config, files: ParsedFile[], r: Replay, policies: Policy[], supabase: boolean, defaultSchema: string) {
+  constructor(config: Config, files: ParsedFile[], r: Replay, policies: Policy[], supabase: boolean, defaultSchema: string, notReplayed: ReadonlySet<ParsedFile>) {
     this.config = config;
     this.files = files;
+    this.notReplayed = notReplayed;
     this.tables = r.tables;
     this.views = r.views;
     this.functions = r.functions;

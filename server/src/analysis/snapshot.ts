@@ -10,7 +10,7 @@
 // them and that changes what they made (changes()). Pure.
 import { PLATFORM_SCHEMAS } from './ast.js';
 import { nameParts } from './parse.js';
-import type { ParsedFile } from './types.js';
+import type { ParsedFile, Statement } from './types.js';
 import { folderOf as folderOfPath } from './unseen.js';
 
 /**
@@ -263,3 +263,60 @@ export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile>
   }
   return out;
 }
+
+/** A statement of a file left out of the replay that re-makes what a replayed file before it made, and what PostgreSQL answers. */
+export interface Collision {
+  stmt: Statement;
+  /** 42P07: a CREATE TABLE of a table that exists; 42710: a CREATE POLICY of a policy that exists */
+  code: '42P07' | '42710';
+  /** the relation (as written) and, for a policy, its name */
+  relation: string;
+  policy?: string;
+  /** the replayed file before it that made it first, and the statement */
+  made: ParsedFile;
+  madeBy: Statement;
+}
+
+/**
+ * The first CREATE TABLE (without IF NOT EXISTS) or CREATE POLICY of `f` that re-makes a table or
+ * policy a file before it in `ordered` that the model replays (not in `left`) made: run after
+ * those files, PostgreSQL rejects it (42P07 relation already exists, 42710 policy already exists).
+ * By name, as schemaSnapshots compares them (a dump qualifies what a migration may not).
+ */
+export function firstCollision(ordered: readonly ParsedFile[], f: ParsedFile, left: ReadonlySet<ParsedFile>): Collision | undefined {
+  const at = ordered.indexOf(f);
+  if (at < 0) return undefined;
+  const tables = new Map<string, [ParsedFile, Statement]>();
+  const policies = new Map<string, [ParsedFile, Statement]>();
+  const norm = (k: string) => (k.startsWith('*.') ? `public${k.slice(1)}` : k);
+  for (let i = 0; i < at; i++) {
+    const g = ordered[i]!;
+    if (left.has(g)) continue;
+    for (const s of g.statements) {
+      if (s.origin !== 'file') continue;
+      const t = relKey(s.kind === 'CreateStmt' ? s.node?.relation : s.kind === 'CreatePolicyStmt' ? s.node?.table : undefined);
+      if (t === undefined) continue;
+      if (s.kind === 'CreateStmt' && !tables.has(norm(t))) tables.set(norm(t), [g, s]);
+      else if (s.kind === 'CreatePolicyStmt' && !policies.has(`${norm(t)}\0${s.node.policy_name}`)) policies.set(`${norm(t)}\0${s.node.policy_name}`, [g, s]);
+    }
+  }
+  // (an unqualified name made before is public's; a qualified one in the file may name it too)
+  const madeBy = (m: Map<string, [ParsedFile, Statement]>, key: string) => m.get(norm(key));
+  for (const s of f.statements) {
+    if (s.origin !== 'file') continue;
+    const n = s.node;
+    if (s.kind === 'CreateStmt' && !n?.if_not_exists) {
+      const t = relKey(n?.relation);
+      const made = t !== undefined ? madeBy(tables, t) : undefined;
+      if (made) return { stmt: s, code: '42P07', relation: written(n.relation), made: made[0], madeBy: made[1] };
+    } else if (s.kind === 'CreatePolicyStmt') {
+      const t = relKey(n?.table);
+      const made = t !== undefined ? madeBy(policies, `${t}\0${n.policy_name}`) : undefined;
+      if (made) return { stmt: s, code: '42710', relation: written(n.table), policy: String(n.policy_name), made: made[0], madeBy: made[1] };
+    }
+  }
+  return undefined;
+}
+
+/** A RangeVar as written, `schema.name` or `name`. */
+const written = (rv: { schemaname?: string; relname?: string }) => (rv.schemaname ? `${rv.schemaname}.${rv.relname}` : String(rv.relname));

@@ -73,3 +73,4 @@ export { policyLegacyJwtClaim } from './policy-legacy-jwt-claim.js';
 export { grantTruncateBypassesRls } from './grant-truncate-bypasses-rls.js';
 export { policyDeleteWiderThanCheck } from './policy-delete-wider-than-check.js';
 export { definerGrantsCallerRole } from './definer-grants-caller-role.js';
+export { fileNotReplayed } from './file-not-replayed.js';

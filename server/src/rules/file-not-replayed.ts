@@ -1,0 +1,78 @@
+// file-not-replayed: a file the workspace model leaves out of its replay (analysis/snapshot.ts),
+// said on the file itself. A schema snapshot beside the migrations (pg_dump's output,
+// `supabase db dump`, graphile-migrate's schema.sql, Rails' structure.sql) or a copy of a
+// migrations folder (a Docker build context's docker/migrations/) re-makes what the migrations
+// before it make: PostgreSQL rejects it after them (42P07, 42710), and replaying it would report
+// every finding twice or set back what later migrations changed. Without a word the file shows no
+// findings at all, which reads as "nothing wrong here" — or hides a file taken for a snapshot that
+// is in fact applied (InventoryManagment's dump-like migration, which the model now replays).
+import type { ParsedFile } from '../analysis/types.js';
+import { CLI_APPLIED, firstCollision, migrationCopies, SUPABASE_MIGRATION, type Collision } from '../analysis/snapshot.js';
+import type { Model } from '../analysis/model.js';
+import { defineRule } from './types.js';
+import { where } from './lib/util.js';
+
+const segments = (path: string) => path.replace(/^file:\/\//, '').split(/[\\/]/);
+const baseName = (path: string) => segments(path).pop()!;
+
+/** The file's shortest path suffix no other file of the workspace ends with: `001.sql`, or `docker/migrations/001.sql` beside `db/migrations/001.sql`. */
+function label(model: Model, file: string): string {
+  const own = segments(file);
+  const others = model.files.filter((g) => g.file !== file && baseName(g.file) === own[own.length - 1]).map((g) => segments(g.file));
+  for (let n = 1; n < own.length; n++) {
+    const tail = own.slice(-n).join('/');
+    if (!others.some((o) => o.slice(-n).join('/') === tail)) return tail;
+  }
+  return own.join('/');
+}
+
+/** What PostgreSQL answers to the colliding statement, as it words it, and where the object is made. */
+function rejected(model: Model, c: Collision): string {
+  const madeIn = label(model, c.made.file);
+  const name = c.relation.slice(c.relation.lastIndexOf('.') + 1);
+  const line = where(model, { file: c.made.file, start: c.madeBy.start, end: c.madeBy.end }).split(':').pop();
+  return c.code === '42P07'
+    ? `its CREATE TABLE ${c.relation} fails (42P07: relation "${name}" already exists: ${madeIn}:${line} makes it)`
+    : `its CREATE POLICY "${c.policy}" ON ${c.relation} fails (42710: policy "${c.policy}" for table "${name}" already exists: ${madeIn}:${line} makes it)`;
+}
+
+export const fileNotReplayed = defineRule({
+  meta: {
+    id: 'file-not-replayed',
+    description:
+      'A file that re-makes what the migrations before it make (a schema snapshot such as a pg_dump or schema.sql, or a copy of a migrations folder) is left out of the replay: its objects are linted where the migrations make them.',
+    severity: 'info',
+    category: 'correctness',
+    fixKind: 'none',
+    guards:
+      'Run after the migrations it copies, PostgreSQL rejects a snapshot (42P07 relation already exists, 42710 policy already exists): it is not a migration, so pg-rls-lint does not replay it and says so on the file instead of showing no findings.',
+  },
+  check({ model, report }) {
+    const left = model.notReplayed;
+    if (left.size === 0) return;
+    let copies: Set<ParsedFile> | undefined;
+    for (const f of model.files) {
+      if (!left.has(f)) continue;
+      // (a supabase/migrations/ file the CLI skips: supabase-migration-skipped says it, and that it is left out)
+      const sb = SUPABASE_MIGRATION.exec(f.file);
+      if (sb && !CLI_APPLIED.test(sb[2]!)) continue;
+      const top = f.statements.filter((s) => s.origin === 'file');
+      if (top.length === 0) continue;
+      const first = top[0]!;
+      const collision = firstCollision(model.files, f, left);
+      const original = (copies ??= migrationCopies(model.files)).has(f) ? model.files.find((g) => !left.has(g) && g !== f && baseName(g.file) === baseName(f.file) && g.text === f.text) : undefined;
+      const self = label(model, f.file);
+      const other = original ? label(model, original.file) : '';
+      const fails = collision ? `; run after ${original ? 'it' : 'them'}, ${rejected(model, collision)}` : '';
+      const related = collision
+        ? [{ file: f.file, start: collision.stmt.start, end: collision.stmt.end, message: collision.code === '42P07' ? `42P07 here: ${collision.relation} already exists` : `42710 here: policy "${collision.policy}" already exists` }]
+        : [];
+      const message = original
+        ? `pg-rls-lint does not replay ${self}: it is a copy of ${other} (the same name and text, in a folder holding copies of that folder's other files too), and migrations run once${fails}. ` +
+          `Its statements are linted in ${other}. Nothing to do if the copy is deliberate (a Docker build context, a backup); leave its folder out of the linted files (pgRlsLint.include) to drop this note.`
+        : `pg-rls-lint does not replay ${self}: it re-makes what the migrations before it make, as a schema snapshot does (a pg_dump, supabase db dump or a kept schema.sql)${fails}. ` +
+          `What it holds is linted where the migrations make it. Nothing to do if it is a snapshot; if it is a migration that must run, make it one PostgreSQL runs after them (no table or policy made again, or IF NOT EXISTS): pg-rls-lint then replays it, where it changes what they left.`;
+      report({ file: f.file, start: first.start, end: first.end, message, related });
+    }
+  },
+});

@@ -1,0 +1,115 @@
+// file-not-replayed on PostgreSQL (PGlite): a schema snapshot beside the migrations (schema.sql,
+// a pg_dump), run after them, fails at its CREATE TABLE (42P07) and CREATE POLICY (42710); a copy
+// of a migrations folder, run after the original, fails the same way. The model leaves both out
+// and the note says so on the file, naming the statement PostgreSQL rejects and the migration
+// that made the object first. A baseline dump that comes first, and a dump-like migration
+// PostgreSQL runs after them (IF NOT EXISTS, changing what they left), are replayed: no note.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, getDb, inRollback, runEachStatement } from '../helpers/pg.js';
+import { findingsOf, initParser, invalidFinding, lintFiles, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'file-not-replayed';
+before(initParser);
+after(closeAll);
+
+const NOTES = `CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
+CREATE INDEX ON notes (owner_id);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY notes_owner ON notes FOR ALL TO authenticated
+  USING (owner_id = (select auth.uid())) WITH CHECK (owner_id = (select auth.uid()));
+`;
+const TAGS = `CREATE TABLE tags (id bigint PRIMARY KEY, name text);
+ALTER TABLE tags ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tags FORCE ROW LEVEL SECURITY;
+`;
+
+/** The errors of running `before` then `after`, each statement on its own (as psql without ON_ERROR_STOP). */
+async function errorsOfRunning(first: string, then: string): Promise<string[]> {
+  let out: string[] = [];
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, first), [], 'the migrations run');
+    out = (await runEachStatement(q, then)).map((e) => `${e.code} ${e.message}`);
+  });
+  return out;
+}
+
+test('err: a schema.sql snapshot after the migrations: 42P07 at its CREATE TABLE and 42710 at its CREATE POLICY; left out, and said on the file', async () => {
+  const { ws, finding, ex } = invalidFinding(ID, 0);
+  assert.equal(finding.file, 'db/schema.sql');
+  assert.match(textAt(ws, finding), /^CREATE TABLE public\.notes \(/);
+  assert.match(finding.message, /^pg-rls-lint does not replay schema\.sql: it re-makes what the migrations before it make, as a schema snapshot does/);
+  assert.match(finding.message, /run after them, its CREATE TABLE public\.notes fails \(42P07: relation "notes" already exists: 0001_notes\.sql:1 makes it\)/);
+  assert.deepEqual(finding.related?.map((r) => [r.file, r.message]), [['db/schema.sql', '42P07 here: public.notes already exists']]);
+  const [migration, snapshot] = ex.files;
+  assert.deepEqual(await errorsOfRunning(migration!.text, snapshot!.text), ['42P07 relation "notes" already exists', '42710 policy "notes_owner" for table "notes" already exists']);
+  // (left out: its policy is not linted a second time, nor its table reported as not forced)
+  assert.deepEqual(
+    lintFiles(ex.files, ID).findings.filter((f) => f.file === 'db/schema.sql').map((f) => f.rule),
+    [ID],
+  );
+});
+
+test('err: a snapshot whose tables are all made IF NOT EXISTS and that changes nothing: the note names its CREATE POLICY (42710)', async () => {
+  const files = [
+    { file: 'db/migrations/0001_notes.sql', text: NOTES },
+    { file: 'db/migrations/0002_tags.sql', text: TAGS },
+    {
+      file: 'db/structure.sql',
+      text: `CREATE TABLE IF NOT EXISTS public.notes (id bigint NOT NULL, owner_id uuid NOT NULL, body text);
+CREATE TABLE IF NOT EXISTS public.tags (id bigint NOT NULL, name text);
+CREATE POLICY notes_owner ON public.notes TO authenticated USING ((owner_id = ( SELECT auth.uid() AS uid)));
+`,
+    },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /its CREATE POLICY "notes_owner" ON public\.notes fails \(42710: policy "notes_owner" for table "notes" already exists: 0001_notes\.sql:5 makes it\)/);
+  assert.deepEqual(await errorsOfRunning(NOTES + TAGS, files[2]!.text), ['42710 policy "notes_owner" for table "notes" already exists']);
+});
+
+test('err: a copy of a migrations folder: left out, the note names the original; run after it, the copy fails (42P07)', async () => {
+  const files = [
+    { file: 'db/migrations/20240101000000_notes.sql', text: NOTES },
+    { file: 'db/migrations/20240102000000_tags.sql', text: TAGS },
+    { file: 'db/migrations/20240103000000_more.sql', text: 'CREATE TABLE more_notes (id bigint PRIMARY KEY);\nALTER TABLE more_notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE more_notes FORCE ROW LEVEL SECURITY;\n' },
+    { file: 'docker/migrations/20240101000000_notes.sql', text: NOTES },
+    { file: 'docker/migrations/20240102000000_tags.sql', text: TAGS },
+  ];
+  const { mine } = lintFiles(files, ID);
+  // (the folder holding the most files is the one replayed)
+  assert.deepEqual(mine.map((f) => f.file), ['docker/migrations/20240101000000_notes.sql', 'docker/migrations/20240102000000_tags.sql']);
+  assert.match(mine[0]!.message, /^pg-rls-lint does not replay docker\/migrations\/20240101000000_notes\.sql: it is a copy of db\/migrations\/20240101000000_notes\.sql \(the same name and text/);
+  assert.match(mine[0]!.message, /run after it, its CREATE TABLE notes fails \(42P07: relation "notes" already exists: db\/migrations\/20240101000000_notes\.sql:1 makes it\)\. Its statements are linted in db\/migrations\/20240101000000_notes\.sql\./);
+  assert.deepEqual(await errorsOfRunning(NOTES, NOTES), ['42P07 relation "notes" already exists', '42710 policy "notes_owner" for table "notes" already exists']);
+  // (each finding of the original is reported once, on the original)
+  const all = lintFiles(files, 'rls-not-forced').findings;
+  assert.equal(all.filter((f) => f.file.startsWith('docker/') && f.rule !== ID).length, 0);
+});
+
+test('ok: a baseline dump first is replayed (no note), and the Valid example runs', async () => {
+  await validExampleRuns(ID, 0);
+});
+
+test('ok: a dump-like migration PostgreSQL runs after the migrations and that changes what they left is replayed: no note', () => {
+  const files = [
+    { file: 'db/migrations/0001_notes.sql', text: 'CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);\nCREATE TABLE tags (id bigint PRIMARY KEY);\nCREATE TABLE more_notes (id bigint PRIMARY KEY);\n' },
+    {
+      file: 'db/migrations/0002_rls.sql',
+      text: `SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE IF NOT EXISTS public.notes (id bigint NOT NULL, owner_id uuid NOT NULL, body text);
+CREATE TABLE IF NOT EXISTS public.tags (id bigint NOT NULL);
+CREATE TABLE IF NOT EXISTS public.more_notes (id bigint NOT NULL);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+`,
+    },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  // (replayed: its ENABLE counts, so notes is reported as not forced, not as never enabled)
+  assert.deepEqual(findingsOf(ws, 'rls-not-enabled').map((f) => textAt(ws, f)), ['tags', 'more_notes']);
+});
