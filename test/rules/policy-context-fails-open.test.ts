@@ -749,3 +749,117 @@ CREATE POLICY pd ON posts FOR DELETE TO app USING (
     assert.equal(await affected(q, 'DELETE FROM posts WHERE user_id = 12'), 0, "not another tenant's (the SELECT policy limits a DELETE that reads a column)");
   });
 });
+
+// callgent-api (Prisma): `"tenantPk" = (select COALESCE(NULLIF(current_setting('tenancy.tenantPk', true), ''), '0')::int)`,
+// with tenant 0 the "system official" tenant whose rows the SELECT policy shares (`"tenantPk" = 0 OR …`).
+// Data: tenant 0's 2 shared templates, tenant 7's 1. tenancy.tenant is never set on the `never`
+// instance; on the shared one only inside these tests' rolled-back transactions.
+
+/** The example's migrations as the owner, tenant 0's 2 rows and tenant 7's 1, then as authenticated; the setting as `state` says. */
+async function templates<T>(sql: string, state: 'never' | 'ended' | '7', fn: (q: Q) => Promise<T>): Promise<T> {
+  return inRollback(state === 'never' ? await never() : await getDb(), async (q) => {
+    await asOwner(q, sql);
+    await q(`INSERT INTO templates (id, tenant, body) VALUES (1, 0, 'shared a'), (2, 0, 'shared b'), (3, 7, 'tenant 7')`);
+    await q('GRANT SELECT, INSERT, UPDATE, DELETE ON templates TO authenticated');
+    await q('SET ROLE authenticated');
+    if (state === 'never') assert.deepEqual(await q(`SELECT current_setting('tenancy.tenant', true) AS v`), [{ v: null }], 'never set (T15)');
+    if (state === 'ended') {
+      await q(`SAVEPOINT s; SELECT set_config('tenancy.tenant', '7', true); ROLLBACK TO SAVEPOINT s; RELEASE SAVEPOINT s`);
+      assert.deepEqual(await q(`SELECT current_setting('tenancy.tenant', true) AS v`), [{ v: '' }], "a local set ended: '' (T15b)");
+    }
+    if (state === '7') await q(`SELECT set_config('tenancy.tenant', '7', true)`);
+    return fn(q);
+  });
+}
+
+/** What a session does to tenant 0's rows: rows read, deleted, updated, and whether it inserts one ('ok' or the error code). */
+async function onShared(q: Q): Promise<{ read: number; updated: number; deleted: number; insert: string }> {
+  const read = await count(q, 'SELECT 1 FROM templates WHERE tenant = 0');
+  const updated = await affected(q, `UPDATE templates SET body = 'changed' WHERE tenant = 0`);
+  const ins = await tryQuery(q, `INSERT INTO templates (id, tenant, body) VALUES (9, 0, 'planted')`);
+  const deleted = await affected(q, 'DELETE FROM templates WHERE tenant = 0');
+  return { read, updated, deleted, insert: ins.ok ? 'ok' : ins.error.code };
+}
+
+test("err: a fallback to the literal tenant 0 (callgent-api) that the SELECT policy shares (Invalid #9): without the context app deletes tenant 0's rows, in both states, which tenant 7 may not; fixed: none", async () => {
+  const { ws, finding } = invalidFinding(ID, 8);
+  assert.equal(textAt(ws, finding), "coalesce(nullif(current_setting('tenancy.tenant', true), ''), '0')");
+  assert.match(finding.message, /^Policy "templates_delete" on public\.templates admits the rows whose tenant is 0 when tenancy\.tenant is unset: coalesce\(nullif\(current_setting\('tenancy\.tenant', true\), ''\), '0'\) then falls back to 0/);
+  assert.match(finding.message, /returns NULL in a session that never set tenancy\.tenant \(T15\) and '' .* \(T15b\), so a session without tenancy\.tenant acts as if tenancy\.tenant were set to 0\./);
+  assert.match(finding.message, /Those are the rows SELECT policy "templates_read" admits to authenticated whatever the context \(tenant = 0\): so authenticated may delete those rows/);
+  assert.match(finding.message, /compare with nullif\(current_setting\('tenancy\.tenant', true\), ''\)::integer/);
+  const sql = sqlOf(ws);
+  for (const state of ['never', 'ended'] as const) {
+    assert.deepEqual(await templates(sql, state, onShared), { read: 2, updated: 0, deleted: 2, insert: '42501' }, `${state}: the shared rows are deleted (no UPDATE or INSERT policy)`);
+  }
+  assert.deepEqual(await templates(sql, '7', onShared), { read: 2, updated: 0, deleted: 0, insert: '42501' }, 'tenant 7 reads them, deletes none');
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /FOR DELETE TO authenticated\s+USING \(tenant = \(select nullif\(current_setting\('tenancy\.tenant', true\), ''\)::int\)\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  for (const state of ['never', 'ended'] as const) assert.equal((await templates(sqlOf(fixed), state, onShared)).deleted, 0, `${state}, fixed: none deleted`);
+  assert.equal(await templates(sqlOf(fixed), '7', (q) => affected(q, 'DELETE FROM templates')), 1, "fixed: tenant 7 deletes its own row");
+});
+
+test("err: the fallback in UPDATE and INSERT policies: without the context app updates tenant 0's rows and inserts one; tenant 7 may do neither", async () => {
+  const F = "(select coalesce(nullif(current_setting('tenancy.tenant', true), ''), '0')::int)";
+  const sql = `CREATE TABLE templates (id bigint PRIMARY KEY, tenant int NOT NULL, body text);
+ALTER TABLE templates ENABLE ROW LEVEL SECURITY;
+ALTER TABLE templates FORCE ROW LEVEL SECURITY;
+CREATE POLICY templates_read ON templates FOR SELECT TO authenticated USING (tenant = 0 OR tenant = ${F});
+CREATE POLICY templates_update ON templates FOR UPDATE TO authenticated USING (tenant = ${F});
+CREATE POLICY templates_insert ON templates FOR INSERT TO authenticated WITH CHECK (tenant = ${F});`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 2);
+  assert.match(mine.find((f) => f.message.includes('"templates_update"'))!.message, /may update those rows, and update rows to tenant = 0 /);
+  assert.match(mine.find((f) => f.message.includes('"templates_insert"'))!.message, /may insert rows with tenant = 0 /);
+  for (const state of ['never', 'ended'] as const) {
+    assert.deepEqual(await templates(sql, state, onShared), { read: 2, updated: 2, deleted: 0, insert: 'ok' }, `${state}: tenant 0's rows updated, one planted`);
+  }
+  assert.deepEqual(await templates(sql, '7', onShared), { read: 2, updated: 0, deleted: 0, insert: '42501' });
+});
+
+test("ok: a literal fallback where nothing shows rows with it (a sentinel), one to NULL, the nil UUID with a CHECK, callgent's own FOR ALL policy (Valid #9), a restrictive policy narrowing, a SELECT-only policy: not reported", async () => {
+  const F = "(select coalesce(nullif(current_setting('tenancy.tenant', true), ''), '0')::int)";
+  const base = `CREATE TABLE templates (id bigint PRIMARY KEY, tenant int NOT NULL, body text, deleted boolean NOT NULL DEFAULT false);
+ALTER TABLE templates ENABLE ROW LEVEL SECURITY; ALTER TABLE templates FORCE ROW LEVEL SECURITY;`;
+  const lint = (policies: string) => lintFiles([{ file: 'm.sql', text: `${base}\n${policies}` }], ID).mine;
+  const shared = `CREATE POLICY r ON templates FOR SELECT TO authenticated USING (tenant = 0 OR tenant = ${F});`;
+  const no = [
+    // no SELECT policy singles out 0: it may be a sentinel no row has
+    `CREATE POLICY r ON templates FOR SELECT TO authenticated USING (tenant = ${F}); CREATE POLICY d ON templates FOR DELETE TO authenticated USING (tenant = ${F});`,
+    // another value is shared
+    `CREATE POLICY r ON templates FOR SELECT TO authenticated USING (tenant = 1 OR tenant = ${F}); CREATE POLICY d ON templates FOR DELETE TO authenticated USING (tenant = ${F});`,
+    // a fallback to NULL matches no row
+    `${shared} CREATE POLICY d ON templates FOR DELETE TO authenticated USING (tenant = (select coalesce(nullif(current_setting('tenancy.tenant', true), ''), NULL)::int));`,
+    // the same policy (or another DELETE policy) gives tenant 0's rows to every session anyway
+    `CREATE POLICY a ON templates FOR ALL TO authenticated USING (tenant = 0 OR tenant = ${F});`,
+    `${shared} CREATE POLICY d ON templates FOR DELETE TO authenticated USING (tenant = ${F}); CREATE POLICY d0 ON templates FOR DELETE TO authenticated USING (tenant = 0);`,
+    // a restrictive policy still narrows
+    `${shared} CREATE POLICY d ON templates FOR DELETE TO authenticated USING (tenant = ${F}); CREATE POLICY nd ON templates AS RESTRICTIVE FOR DELETE TO authenticated USING (NOT deleted);`,
+    // reading is what the SELECT policy shares anyway
+    shared,
+  ];
+  for (const sql of no) assert.equal(lint(sql).length, 0, sql);
+  // callgent's one FOR ALL policy: a session without the context does what tenant 7 does to tenant 0's rows
+  const { ws, mine } = lintDocExample(ID, 'valid', 8);
+  assert.equal(mine.length, 0);
+  for (const state of ['never', 'ended', '7'] as const) {
+    const got = await templates(sqlOf(ws), state, onShared);
+    assert.deepEqual(got, { read: 2, updated: 2, deleted: 3, insert: 'ok' }, `${state}: the same for every session (tenant 0's rows are shared and writable)`);
+  }
+  // the nil UUID with a CHECK forbidding it: no row has it, an unset session reaches none
+  const nil = `CREATE TABLE docs (id int PRIMARY KEY, tenant_id uuid NOT NULL CHECK (tenant_id <> '00000000-0000-0000-0000-000000000000'));
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY; ALTER TABLE docs FORCE ROW LEVEL SECURITY;
+CREATE POLICY dr ON docs FOR SELECT TO authenticated USING (tenant_id = coalesce(nullif(current_setting('tenancy.tenant', true), '')::uuid, '00000000-0000-0000-0000-000000000000'));
+CREATE POLICY dd ON docs FOR DELETE TO authenticated USING (tenant_id = coalesce(nullif(current_setting('tenancy.tenant', true), '')::uuid, '00000000-0000-0000-0000-000000000000'));`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: nil }], ID).mine.length, 0);
+  const deleted = await inRollback(await never(), async (q) => {
+    await asOwner(q, nil);
+    await q(`INSERT INTO docs VALUES (1, '${TENANT_A}'); GRANT SELECT, DELETE ON docs TO authenticated`);
+    const bad = await tryQuery(q, `INSERT INTO docs VALUES (2, '00000000-0000-0000-0000-000000000000')`);
+    assert.equal(bad.ok ? 'ok' : bad.error.code, '23514', 'no row can have the nil UUID');
+    await q('SET ROLE authenticated');
+    return affected(q, 'DELETE FROM docs');
+  });
+  assert.equal(deleted, 0);
+});

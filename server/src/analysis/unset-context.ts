@@ -1147,6 +1147,17 @@ export function neverTrueIn(model: Model, node: Node, key: ContextKey, state: Un
   return v.t === 'const' && v.v !== true;
 }
 
+/**
+ * The constant a value expression is in `state` because of the context value (NULL, or the
+ * literal a COALESCE falls back to: callgent-api's `coalesce(nullif(current_setting(
+ * 'tenancy.tenantPk', true), ''), '0')` is '0' when the setting is unset), or undefined where it
+ * is not one (it depends on the row, may raise, or does not read the context).
+ */
+export function unsetConstant(model: Model, node: Node, key: ContextKey, state: UnsetState, opts: EvalOptions): { v: string | number | boolean | null } | undefined {
+  const v = evalNode(topCtx(model, key, state, opts, undefined, undefined), node);
+  return v.t === 'const' && v.ctx ? { v: v.v } : undefined;
+}
+
 /** Whether evaluating the expression in `state` may raise an error (e.g. a cast of '' to uuid). */
 export function raisesIn(model: Model, node: Node, key: ContextKey, state: UnsetState | 'set', opts: EvalOptions): boolean {
   if (!opts.rewritten) return cachedOn(model, node, questionOf('raises', key, state, opts.mode), raisesInQ);

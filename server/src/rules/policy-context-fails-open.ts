@@ -1,6 +1,6 @@
-import { callSpan, locationBounds, matchParen, typeName } from '../analysis/ast.js';
+import { callSpan, constValue, locationBounds, matchParen, typeName } from '../analysis/ast.js';
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { nameParts, stripComments, walk } from '../analysis/parse.js';
+import { nameParts, quoteIdent, stripComments, sval, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
 import { activeRows, FLAG_TAUTOLOGY, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, policiesWithKey } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
@@ -18,6 +18,7 @@ import {
   raisesInNow,
   settingCallOf,
   trueIn,
+  unsetConstant,
   unsetStates,
   type CallRewrite,
   type ClauseUse,
@@ -693,7 +694,12 @@ export const policyContextFailsOpen = defineRule({
       // (clauses always true, whatever the context: policy-always-true's; versale's CASE … THEN true ELSE true END)
       if ((!row.using || row.usingFlags & FLAG_TAUTOLOGY) && (!row.check || row.checkFlags & FLAG_TAUTOLOGY)) continue;
       const keys = keysOf(row);
-      if (!keys) continue;
+      if (!keys) {
+        // (not open: a fallback to a literal may still make a session without context act as that value)
+        const lit = hasFallbackShape(row) ? literalFinding(model, row, subjectRoles(model, p, row.table)) : undefined;
+        if (lit) report(lit);
+        continue;
+      }
       const roles = subjectRoles(model, p, row.table);
       if (roles.length === 0) continue;
       // (one finding per policy: a second context value that fails open in it is said in it —
@@ -710,7 +716,11 @@ export const policyContextFailsOpen = defineRule({
         if (!first) first = found;
         else (also ??= []).push(key === 'auth.uid' ? 'auth.uid() is NULL' : `${key.slice('setting:'.length)} is unset`);
       }
-      if (!first) continue;
+      if (!first) {
+        const lit = hasFallbackShape(row) ? literalFinding(model, row, roles) : undefined;
+        if (lit) report(lit);
+        continue;
+      }
       report(
         also
           ? {
@@ -843,4 +853,203 @@ function restrictiveFinding(model: Model, row: PolicyRow, roles: string[], key: 
     };
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------
+// A fallback to a literal: a session without the context acts as that value
+//
+// callgent-api (Prisma) compares `"tenantPk" = (select COALESCE(NULLIF(current_setting(
+// 'tenancy.tenantPk', true), ''), '0')::int)`: a session that never set tenancy.tenantPk (or whose
+// transaction-local set has ended) is tenant 0 — the "system official" tenant whose rows its
+// SELECT policy admits to every tenant (`"tenantPk" = 0 OR …`). Measured on PGlite (the test):
+// with no context the app role deletes and updates tenant 0's rows and inserts rows for it, which
+// no tenant's session may. A fallback to a sentinel no row has (the nil UUID, 0 with serial keys)
+// admits no row, and the migrations rarely say which: the finding is made only where a SELECT
+// policy singles the value out (a branch `col = <the literal>` that reads no context), so rows
+// with it exist, and not for the commands some policy admits those rows for anyway (callgent's
+// own FOR ALL policy, whose `"tenantPk" = 0` branch gives every tenant what the fallback gives).
+
+/** The column a value is (through casts), as written (PostgreSQL folded unquoted names), or undefined. */
+function columnName(n: Node): string | undefined {
+  if (n?.TypeCast) return columnName(n.TypeCast.arg);
+  const f: Node[] | undefined = n?.ColumnRef?.fields;
+  if (!f || f.length < 1 || f.length > 3) return undefined;
+  const names = f.map((x) => sval(x));
+  return names.every((x) => x !== undefined) ? names[names.length - 1] : undefined;
+}
+
+/** The value under casts and scalar sub-selects of one value (`(select coalesce(…)::int)` → `coalesce(…)`). */
+function valueCore(n: Node): Node {
+  for (;;) {
+    const s = n?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? n.SubLink.subselect?.SelectStmt : undefined;
+    if (n?.TypeCast) n = n.TypeCast.arg;
+    else if (s && !s.fromClause && !s.whereClause && !s.groupClause && !s.havingClause && !s.withClause && (!s.op || s.op === 'SETOP_NONE') && s.targetList?.length === 1)
+      n = s.targetList[0].ResTarget?.val;
+    else return n;
+  }
+}
+
+/** A literal (through casts), as text, lower-case (`0`, `'0'::int` and `'0'` are all "0"), or undefined. */
+function literalOf(n: Node): string | undefined {
+  if (n?.TypeCast) return literalOf(n.TypeCast.arg);
+  const v = constValue(n);
+  return v === undefined || v === null ? undefined : String(v).toLowerCase();
+}
+
+interface ColumnCmp {
+  col: string;
+  value: Node;
+}
+
+/** `col = value` (or `value = col`): the clause itself or each of its top-level OR arms. */
+function columnComparisons(node: Node): ColumnCmp[] {
+  const out: ColumnCmp[] = [];
+  for (const arm of flatArgs(node, 'OR_EXPR')) {
+    const a = arm?.A_Expr;
+    if (a?.kind !== 'AEXPR_OP' || !a.lexpr || !a.rexpr || (a.name?.length ?? 0) !== 1 || sval(a.name[0]) !== '=') continue;
+    const l = columnName(a.lexpr);
+    const r = columnName(a.rexpr);
+    if (l !== undefined && r === undefined) out.push({ col: l, value: a.rexpr });
+    else if (r !== undefined && l === undefined) out.push({ col: r, value: a.lexpr });
+  }
+  return out;
+}
+
+/** Whether the clause admits the rows whose `col` is `value` whatever the context: it is, or has a top-level OR arm, `col = <that literal>`. */
+function admitsLiteral(node: Node, col: string, value: string): boolean {
+  return columnComparisons(node).some((c) => c.col === col && literalOf(c.value) === value);
+}
+
+/** A cheap first look (asked of every policy): some clause compares a column with a COALESCE. */
+function hasFallbackShape(row: PolicyRow): boolean {
+  for (const e of [row.using, row.check]) if (e && columnComparisons(e.node).some((c) => valueCore(c.value)?.CoalesceExpr)) return true;
+  return false;
+}
+
+interface LiteralUse {
+  use: ClauseUse;
+  col: string;
+  /** the literal, as literalOf gives it */
+  value: string;
+  /** the COALESCE that falls back to it */
+  coalesce: Node;
+  states: UnsetState[];
+}
+
+/** The comparisons of a use's clause with a COALESCE that falls back to a literal when `key` is unset, and in which states (the clause raising in none). */
+function literalUses(model: Model, use: ClauseUse, key: ContextKey): LiteralUse[] {
+  const out: LiteralUse[] = [];
+  const opts = optsOf(use.mode);
+  for (const cmp of columnComparisons(use.expr.node)) {
+    const core = valueCore(cmp.value);
+    const args: Node[] = core?.CoalesceExpr?.args ?? [];
+    const value = args.length >= 2 ? literalOf(args[args.length - 1]) : undefined;
+    if (value === undefined || !contextKeys(model, core).includes(key)) continue;
+    const states = unsetStates(key).filter((st) => {
+      const c = unsetConstant(model, core, key, st, opts);
+      return c !== undefined && c.v !== null && String(c.v).toLowerCase() === value && !raisesIn(model, use.expr.node, key, st, opts);
+    });
+    if (states.length) out.push({ use, col: cmp.col, value, coalesce: core, states });
+  }
+  return out;
+}
+
+/** A permissive SELECT policy on the table that admits the rows whose `col` is `value` whatever the context (`col = 0 OR …`). */
+function sharedBy(model: Model, p: Policy, col: string, value: string): Policy | undefined {
+  return policiesOn(model, p).find((q) => {
+    if (!q.permissive || !coversCommand(q, 'select')) return false;
+    const u = rowUses(rowOf(model, q)).find((x) => x.cmd === 'select');
+    return !!u && admitsLiteral(u.expr.node, col, value);
+  });
+}
+
+/** Whether a permissive policy for every one of `roles` admits the rows whose `col` is `value` to `use`'s command whatever the context (the fallback then gives nothing more). */
+function admittedAnyway(model: Model, p: Policy, roles: string[], use: ClauseUse, col: string, value: string): boolean {
+  return policiesOn(model, p).some((q) => {
+    if (!q.permissive || !coversCommand(q, use.cmd)) return false;
+    if (!q.roles.includes('public') && !roles.every((r) => r !== 'public' && appliesToRole(model, q, r))) return false;
+    const qu = sameUse(model, q, use);
+    return !!qu && admitsLiteral(qu.expr.node, col, value);
+  });
+}
+
+/** The value as SQL text for the message: a number as it is, anything else quoted. */
+const literalText = (v: string) => (/^-?\d+$/.test(v) ? v : `'${v.replace(/'/g, "''")}'`);
+
+function literalFinding(model: Model, row: PolicyRow, roles: string[]): Finding | undefined {
+  const p = row.policy;
+  if (!p.permissive || roles.length === 0) return undefined;
+  const refused = p.command === 'select' || p.command === 'insert' ? undefined : refusedWrites(model, row.table, 'always');
+  const uses = rowUses(row).filter((u) => !refused?.has(u.cmd as 'update' | 'delete'));
+  const keys = [...new Set(uses.flatMap((u) => contextKeys(model, u.expr.node)))].filter((k) => !(k.startsWith('setting:') && settingDefaults(model).has(k.slice(8))));
+  for (const key of keys) {
+    const found = uses.flatMap((u) => literalUses(model, u, key));
+    if (found.length === 0) continue;
+    const { col, value } = found[0]!;
+    const same = found.filter((f) => f.col === col && f.value === value);
+    const shared = sharedBy(model, p, col, value);
+    if (!shared) continue;
+    // the uses that give a session without the context rows no policy gives every session, and no restrictive policy narrows
+    const open = same.filter(
+      (f) => !admittedAnyway(model, p, roles, f.use, col, value) && !roles.some((r) => f.states.some((st) => restrictedBy(model, p, r, f.use, key, st))),
+    );
+    if (open.length === 0) continue;
+    const states = unsetStates(key).filter((st) => open.some((f) => f.states.includes(st)));
+    const text = textOfFile(model, open[0]!.use.expr.file);
+    const cs = callSpan(text, open[0]!.coalesce.CoalesceExpr.location ?? -1);
+    const fix = literalFix(model, key, same);
+    const colText = quoteIdent(col);
+    const lit = literalText(value);
+    const who = roles.includes('public') ? 'every role granted the command (the policy is for PUBLIC)' : roleList(roles);
+    const reach = [...new Set(open.filter((f) => f.use.effect !== 'write').map((f) => (f.use.cmd === 'select' ? 'read' : f.use.cmd)))];
+    const write = [...new Set(open.filter((f) => f.use.effect === 'write').map((f) => f.use.cmd))];
+    const effects = [
+      ...(reach.length ? [`${commandList(reach).toLowerCase()} those rows`] : []),
+      ...(write.length ? [`${write.length > 1 ? 'insert or update rows to' : write[0] === 'insert' ? 'insert rows with' : 'update rows to'} ${colText} = ${lit}`] : []),
+    ].join(', and ');
+    const fallback = cs ? stripComments(text.slice(cs.start, cs.end)).replace(/\s+/g, ' ').trim() : 'its COALESCE';
+    const sharedRoles = shared.roles.includes('public') ? 'every role' : roleList(shared.roles);
+    const name = key === 'auth.uid' ? 'auth.uid()' : key.slice('setting:'.length);
+    const cast = key === 'auth.uid' ? undefined : castOf(model, p, key);
+    const advice =
+      key === 'auth.uid'
+        ? `drop the fallback to ${lit}: a comparison with auth.uid() matches no row when it is NULL.`
+        : `drop the fallback to ${lit} and compare with nullif(current_setting('${name}', true), '')${cast ? `::${cast}` : ''}, which is NULL when the setting is unset or '', and no row matches NULL; code that must act as ${lit} can set ${name} to it.`;
+    return {
+      ...(cs ? { file: open[0]!.use.expr.file, start: cs.start, end: cs.end } : locate(model, p, [{ use: open[0]!.use, states: [] }], undefined)),
+      message:
+        `Policy "${p.name}" on ${p.table} admits the rows whose ${colText} is ${lit} ${whenText(key, states)}: ${fallback} then falls back to ${lit}, as ${whyText(model, p, key, states, roles)}, ` +
+        `so a session without ${name} acts as if ${key === 'auth.uid' ? `${name} were` : `${name} were set to`} ${lit}. Those are the rows SELECT policy "${shared.name}" admits to ${sharedRoles} whatever the context (${colText} = ${lit}): ` +
+        `so ${who} may ${effects} — e.g. on a pooled connection, in a background job, or on any code path that does not set ${name}. ` +
+        `Make the unset case admit no row: ${advice}`,
+      fixes: fix ? [fix] : [],
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Drops the literal each COALESCE falls back to (`COALESCE(NULLIF(current_setting(…), ''), '0')` →
+ * `NULLIF(current_setting(…), '')`), when what is left is NULL in every unset state; else none.
+ */
+function literalFix(model: Model, key: ContextKey, found: LiteralUse[]): Fix | undefined {
+  const edits: Edit[] = [];
+  const seen = new Set<Node>();
+  for (const f of found) {
+    if (seen.has(f.coalesce)) continue;
+    seen.add(f.coalesce);
+    const co = f.coalesce.CoalesceExpr;
+    const args: Node[] = co.args;
+    const text = textOfFile(model, f.use.expr.file);
+    const cs = callSpan(text, co.location ?? -1);
+    const spans = cs && argSpans(text, cs);
+    if (!cs || !spans || spans.length !== args.length) return undefined;
+    const rest: Node = args.length === 2 ? args[0] : { CoalesceExpr: { ...co, args: args.slice(0, -1) } };
+    if (!unsetStates(key).every((st) => unsetConstant(model, rest, key, st, optsOf(f.use.mode))?.v === null)) return undefined;
+    if (args.length === 2) edits.push({ file: f.use.expr.file, start: cs.start, end: cs.end, newText: selfContained(args[0]) ? text.slice(spans[0]!.start, spans[0]!.end) : `(${text.slice(spans[0]!.start, spans[0]!.end)})` });
+    else edits.push({ file: f.use.expr.file, start: spans[args.length - 2]!.end, end: spans[args.length - 1]!.end, newText: '' });
+  }
+  if (edits.length === 0) return undefined;
+  const name = key === 'auth.uid' ? 'a NULL auth.uid()' : `an unset ${key.slice('setting:'.length)}`;
+  return { title: `Drop the COALESCE fallback to ${literalText(found[0]!.value)} (${name} then admits no row; code that relied on acting as it must set it)`, kind: 'unsafe', edits };
 }
