@@ -74,3 +74,4 @@ export { grantTruncateBypassesRls } from './grant-truncate-bypasses-rls.js';
 export { policyDeleteWiderThanCheck } from './policy-delete-wider-than-check.js';
 export { definerGrantsCallerRole } from './definer-grants-caller-role.js';
 export { fileNotReplayed } from './file-not-replayed.js';
+export { bypassrlsPasswordCommitted } from './bypassrls-password-committed.js';
