@@ -248,6 +248,8 @@ export interface Census {
   userMeta: boolean;
   /** a call named current_setting (any schema) */
   currentSetting: boolean;
+  /** a COALESCE anywhere */
+  coalesce: boolean;
   /** ColumnRef values, in walk order (columns.ts: the names a policy reads) */
   columnRefs: Node[];
   /** RangeVar values (relations named in FROM, and DML targets), in walk order (columns.ts) */
@@ -269,7 +271,7 @@ export interface Census {
 
 /** One walk that lets helpers skip nodes that cannot hold what they look for. */
 export const census = memoised((node: Node): Census => {
-  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false, columnRefs: [], rangeVars: [] };
+  const out: Census = { funcCalls: [], aConst: false, userMeta: false, currentSetting: false, coalesce: false, columnRefs: [], rangeVars: [] };
   if (node && typeof node === 'object') censusIn(node, out);
   out.funcCalls = fitted(out.funcCalls);
   out.columnRefs = fitted(out.columnRefs);
@@ -293,6 +295,7 @@ function censusIn(n: Node, out: Census): void {
       out.funcCalls.push(v);
       if (!out.currentSetting && isCurrentSetting(lastNamePart(v.funcname))) out.currentSetting = true;
     } else if (k === 'A_Const') out.aConst = true;
+    else if (k === 'CoalesceExpr') out.coalesce = true;
     else if (k === 'ColumnRef') out.columnRefs.push(v);
     else if (k === 'RangeVar') out.rangeVars.push(v);
     else if (k === 'String' || k === 'sval') {

@@ -275,8 +275,10 @@ export const FLAG_READS_RELATION = 32;
 export const FLAG_CONST_ARG_CALL = 64;
 /** a literal next to a call of auth.role(), auth.jwt() or current_setting() (the request's role, compared with a name: policy-jwt-role-never-matches) */
 export const FLAG_ROLE_ASK = 128;
+/** a COALESCE and a literal (a fallback to a constant when the context is unset: policy-context-fails-open) */
+export const FLAG_COALESCE_CONST = 256;
 /** how many FLAG_ bits there are (the policy index keeps a list of active rows per bit) */
-const FLAG_BITS = 8;
+const FLAG_BITS = 9;
 
 const ROLE_ASKS = new Set(['role', 'jwt', 'current_setting']);
 /** A call (FuncCall's fields) named role, jwt or current_setting (any schema). */
@@ -310,7 +312,8 @@ export function exprFlags(node: Node): number {
       (c.funcCalls.length !== 0 && callOutsideSelect(node) ? FLAG_CALL_OUTSIDE_SELECT : 0) |
       (c.rangeVars.length !== 0 ? FLAG_READS_RELATION : 0) |
       (c.aConst && c.funcCalls.some((x) => ((x.args ?? []) as Node[]).some(isConstant)) ? FLAG_CONST_ARG_CALL : 0) |
-      (c.aConst && c.funcCalls.some(asksRoleByName) ? FLAG_ROLE_ASK : 0);
+      (c.aConst && c.funcCalls.some(asksRoleByName) ? FLAG_ROLE_ASK : 0) |
+      (c.aConst && c.coalesce ? FLAG_COALESCE_CONST : 0);
   }
   return f.flags;
 }

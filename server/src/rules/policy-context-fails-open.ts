@@ -2,7 +2,7 @@ import { callSpan, constValue, locationBounds, matchParen, typeName } from '../a
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nameParts, quoteIdent, stripComments, sval, walk } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, roleList } from '../analysis/policies.js';
-import { activeRows, FLAG_TAUTOLOGY, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, policiesWithKey } from '../analysis/policy-exprs.js';
+import { activeRows, FLAG_COALESCE_CONST, FLAG_TAUTOLOGY, rowOf, type PolicyRow, callParts, constBool, exprClauseSpan, policyExprs, textOfFile, unsafeSettingCalls, type PolicyExpr, policiesWithKey } from '../analysis/policy-exprs.js';
 import type { Node, Span } from '../analysis/types.js';
 import {
   clauseUses,
@@ -920,8 +920,9 @@ function admitsLiteral(node: Node, col: string, value: string): boolean {
   return columnComparisons(node).some((c) => c.col === col && literalOf(c.value) === value);
 }
 
-/** A cheap first look (asked of every policy): some clause compares a column with a COALESCE. */
+/** A cheap first look (asked of every policy): some clause has a COALESCE and a literal (the row's flags), and compares a column with a COALESCE. */
 function hasFallbackShape(row: PolicyRow): boolean {
+  if (!((row.usingFlags | row.checkFlags) & FLAG_COALESCE_CONST)) return false;
   for (const e of [row.using, row.check]) if (e && columnComparisons(e.node).some((c) => valueCore(c.value)?.CoalesceExpr)) return true;
   return false;
 }
