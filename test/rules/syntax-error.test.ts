@@ -339,3 +339,20 @@ CREATE TABLE docs (id int, json json, path text);
     await q(ok);
   });
 });
+
+test("err (message): a syntax error in a dbmate `-- migrate:down` section: migrating up runs the file's up section cleanly; the down section fails with 42601, which the message places in a rollback", async () => {
+  const up = 'CREATE TABLE notes (id bigint PRIMARY KEY);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE notes FORCE ROW LEVEL SECURITY;\n';
+  const down = 'DROP TABLE notes CASCADE\nDROP TABLE tags;\n';
+  const text = `-- migrate:up\n${up}\n-- migrate:down\n${down}`;
+  const { mine } = lintFiles([{ file: 'db/migrations/20240101000000_notes.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(text.slice(mine[0]!.start, mine[0]!.end), 'DROP');
+  assert.match(mine[0]!.message, /^syntax error at or near "DROP" \(SQLSTATE 42601\), in the file's `-- migrate:down` section, which migrating up does not run: PostgreSQL rejects this statement when the migration is rolled back, and the rollback stops there\./);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEachStatement(q, up), []);
+    assert.deepEqual((await runEachStatement(q, down)).map((e) => e.code), ['42601']);
+  });
+  // (the same error in the up section: the plain message)
+  const broken = `-- migrate:up\n${down}\n-- migrate:down\nDROP TABLE notes;\n`;
+  assert.match(lintFiles([{ file: 'db/migrations/20240101000000_notes.sql', text: broken }], ID).mine[0]!.message, /^syntax error at or near "DROP" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement/);
+});

@@ -949,6 +949,23 @@ function rolledBackTransactions(statements: readonly SectionStatement[], out: Ar
 }
 
 /** The rollback sections of a file that keeps both directions of a migration (see rollbackSections). */
+/**
+ * The down marker (`-- migrate:down`, `-- +goose Down`, `-- +migrate Down`, as written) whose
+ * section holds offset `at` of a file that keeps both directions, if any (rollbackSections'
+ * marked sections): what runs there runs only when the migration is rolled back.
+ */
+export function downMarkerAt(file: ParsedFile, at: number): string | undefined {
+  if (!mayHoldMarker(file.text)) return undefined;
+  let last: RegExpMatchArray | undefined;
+  for (const m of file.text.matchAll(MIGRATION_MARKER)) {
+    const k = m.index!;
+    if (k > at) break;
+    if (file.statements.some((s) => s.start <= k && k < s.end)) continue;
+    last = m;
+  }
+  return last && (last[1] ?? last[2])!.toLowerCase() === 'down' ? last[0].trim() : undefined;
+}
+
 function markedSections(file: { text: string; statements: readonly { start: number; end: number }[] }, sections: Array<{ start: number; end: number }>): void {
   let downFrom: number | undefined;
   for (const m of file.text.matchAll(MIGRATION_MARKER)) {

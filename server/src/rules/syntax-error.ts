@@ -1,6 +1,6 @@
 import type { Config } from '../analysis/config.js';
 import { foreignDialect } from '../analysis/dialect.js';
-import type { Model } from '../analysis/model.js';
+import { downMarkerAt, type Model } from '../analysis/model.js';
 import type { Node, ParseError, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 
@@ -26,6 +26,8 @@ export const syntaxError = defineRule({
         }
         const off = bodyUnchecked(f, e.start);
         const ine = off === undefined ? noIfNotExists(f.file, f.text, e.start) : undefined;
+        // (in a dbmate / goose / sql-migrate down section: only a rollback runs it)
+        const down = off === undefined ? downMarkerAt(f, e.start) : undefined;
         report({
           file: f.file,
           start: ine?.start ?? e.start,
@@ -33,7 +35,9 @@ export const syntaxError = defineRule({
           message: ine
             ? `${shortened(e.message)} (SQLSTATE 42601): PostgreSQL has no ${ine.what} … IF NOT EXISTS; it takes IF for the name and fails on what follows, and the migration stops there. ${ine.instead}`
             : off === undefined
-              ? `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement; the other statements of the file are still checked.`
+              ? down
+                ? `${shortened(e.message)} (SQLSTATE 42601), in the file's \`${down}\` section, which migrating up does not run: PostgreSQL rejects this statement when the migration is rolled back, and the rollback stops there. The other statements of the file are still checked.`
+                : `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement; the other statements of the file are still checked.`
               : `${shortened(e.message)} (SQLSTATE 42601). check_function_bodies is off (line ${lineOf(f.text, off)}): PostgreSQL creates the function without parsing its body, and every call of it fails with this error` +
                 (survives(model, f.file, e.start) ? '.' : ' until a later migration replaces or drops it, as these migrations do (the function they leave is another definition).'),
           fixes: ine?.fix ? [ine.fix] : undefined,
