@@ -4,7 +4,7 @@
 // (qualify it with the policy's table) re-lints clean and limits each member to their own.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { affected, closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
@@ -143,4 +143,68 @@ create policy admins_delete on public.space_members for delete to authenticated 
     });
   assert.equal(await run(sqlOf(linted.ws)), 1, "space B's admin row deleted by space A's admin");
   assert.equal(await run(sqlOf(fixed)), 0);
+});
+
+// sprintable's notifications and inbox_items: the row's org_id is tied by a conjunct outside the
+// sub-select (`org_id IN (SELECT admin_org_ids())`), so the self-comparison loses only the check
+// that the assignee belongs to the row's org; and `tm.id = user_id` takes user_id from tm too.
+const ORG_SQL = (assignee: string) => `CREATE TABLE team_members (id uuid PRIMARY KEY, org_id uuid NOT NULL, user_id uuid, role text NOT NULL);
+CREATE TABLE notifications (id serial PRIMARY KEY, org_id uuid NOT NULL, ${assignee} uuid NOT NULL REFERENCES team_members(id), title text);
+CREATE FUNCTION admin_org_ids() RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT org_id FROM public.team_members WHERE user_id = auth.uid() AND role = 'admin' $$;
+ALTER TABLE team_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notifications ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tm_read ON team_members FOR SELECT TO authenticated USING (org_id IN (SELECT admin_org_ids()));
+CREATE POLICY n_read ON notifications FOR SELECT TO authenticated USING (org_id IN (SELECT admin_org_ids()));
+CREATE POLICY n_insert ON notifications FOR INSERT TO authenticated
+  WITH CHECK (org_id IN (SELECT admin_org_ids())
+    AND EXISTS (SELECT 1 FROM team_members tm WHERE tm.id = ${assignee} AND tm.org_id = org_id));
+GRANT SELECT ON team_members TO authenticated;
+GRANT SELECT, INSERT ON notifications TO authenticated;
+GRANT USAGE ON SEQUENCE notifications_id_seq TO authenticated;
+`;
+const M_A = '00000000-0000-0000-0000-0000000000a1';
+const M_A2 = '00000000-0000-0000-0000-0000000000a2';
+const M_B = '00000000-0000-0000-0000-0000000000b1';
+
+/** What admin A's inserts give: into org A with an assignee of A, into org A with one of B, into org B with one of B. */
+async function adminInserts(sql: string, assignee: string): Promise<string[]> {
+  const out: string[] = [];
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO team_members VALUES ('${M_A}', '${ORG_A}', '${TENANT_A}', 'admin'), ('${M_A2}', '${ORG_A}', NULL, 'member'), ('${M_B}', '${ORG_B}', '${TENANT_B}', 'admin')`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    for (const [org, m] of [[ORG_A, M_A2], [ORG_A, M_B], [ORG_B, M_B]]) {
+      const r = await tryQuery(q, `INSERT INTO notifications (org_id, ${assignee}, title) VALUES ('${org}', '${m}', 'x')`);
+      out.push(r.ok ? 'ok' : r.error.code!);
+    }
+    await q('RESET ROLE');
+  });
+  return out;
+}
+
+test("err (message): another condition of the policy still ties org_id (sprintable's inbox_items): the message says what is lost, not that every org's rows are admitted; PGlite: admin A cannot insert into org B (team_members' own policy also hides org B's members from the sub-select here), before and after the fix", async () => {
+  const sql = ORG_SQL('assignee');
+  const { mine, ws } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /admits the rows of every org_id/);
+  assert.match(mine[0]!.message, /another condition of the policy, outside the sub-select \(where org_id is the row's\), still ties org_id, so what is lost is the sub-select's check that its row of public\.team_members has the same org_id as the row of public\.notifications\. Qualify it/);
+  // (team_members' own policy hides org B's members from admin A's sub-select: the assignee check passes only for org A's)
+  assert.deepEqual(await adminInserts(sql, 'assignee'), ['ok', '42501', '42501']);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.deepEqual(await adminInserts(sqlOf(fixed), 'assignee'), ['ok', '42501', '42501']);
+});
+
+test("err (message): a second unqualified name of the sub-select that both tables have (sprintable's notifications: tm.id = user_id) is named: it is tm.user_id too; PGlite: every insert fails, before and after qualifying org_id", async () => {
+  const sql = ORG_SQL('user_id');
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Other unqualified names of this sub-select that public\.notifications has resolve the same way, to tm: user_id is tm\.user_id, not notifications\.user_id — qualify each name with the table it means\./);
+  assert.deepEqual(await adminInserts(sql, 'user_id'), ['42501', '42501', '42501']);
+  // (both qualified, as the message advises: admin A assigns a member of org A in org A, nothing else)
+  const both = sql.replace('tm.id = user_id AND tm.org_id = org_id', 'tm.id = notifications.user_id AND tm.org_id = notifications.org_id');
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: both }], ID).mine, []);
+  assert.deepEqual(await adminInserts(both, 'user_id'), ['ok', '42501', '42501']);
 });

@@ -1,4 +1,5 @@
 import { callsIn, conjuncts, memoised, memoStmt } from '../analysis/ast.js';
+import { nodeContains } from '../analysis/function-order.js';
 import { resolvedThroughPath, type Func, type Model, type Table } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
 import { activeRows, activeRowsWith, FLAG_READS_RELATION } from '../analysis/policy-exprs.js';
@@ -213,6 +214,56 @@ function helperTautologies(model: Model, f: Func): Array<Tautology & { table: Ta
   return out;
 }
 
+/**
+ * What else the policy expression says of the compared column and the sub-select, so that the
+ * message claims no more than follows (sprintable's notifications: `org_id IN (SELECT
+ * get_user_admin_org_ids()) AND EXISTS (SELECT 1 FROM team_members tm WHERE tm.id = user_id AND
+ * tm.org_id = org_id)`): `bound`, a conjunct outside the sub-select that names the policy's
+ * table's column (outside any sub-select of its own), which still ties the row's column; and
+ * `captured`, the other unqualified names of the sub-select's WHERE that the policy's table has
+ * and that resolve to the sub-select's table all the same (user_id is tm.user_id there, so
+ * `tm.id = user_id` compares two columns of one row of team_members).
+ */
+function context(model: Model, t: Table, expr: Node, s: SelfComparison): { bound: Node | undefined; captured: string[] } {
+  let select: Node | undefined;
+  walk(expr, (k, v) => {
+    if (select || k !== 'SelectStmt' || !nodeContains(v.whereClause, s.ref)) return;
+    select = v;
+  });
+  const tname = t.name.toLowerCase();
+  const namesOutside = (n: Node): boolean => {
+    let found = false;
+    walk(n, (k, v) => {
+      if (found) return false;
+      // (a sub-select's own names are its FROM list's; its IN's left side is this level's)
+      if (k === 'SubLink') {
+        if (v.testexpr && namesOutside(v.testexpr)) found = true;
+        return false;
+      }
+      if (k !== 'ColumnRef') return;
+      const r = refOf({ ColumnRef: v });
+      if (r && r.name === s.column && (r.qual === undefined || r.qual === tname)) found = true;
+    });
+    return found;
+  };
+  const bound = conjuncts(expr).find((c) => !nodeContains(c, s.ref) && namesOutside(c));
+  const captured: string[] = [];
+  const from = select ? plainFrom(select) : undefined;
+  if (select && from) {
+    const tables = from.map((x) => model.tables.get(model.relKey(x.rv)));
+    if (tables.every((x) => x !== undefined)) {
+      walk(select.whereClause, (k, v) => {
+        if (k === 'SubLink') return false;
+        if (k !== 'ColumnRef') return;
+        const r = refOf({ ColumnRef: v });
+        if (!r || r.qual !== undefined || r.name === s.column || captured.includes(r.name) || !t.columns.includes(r.name)) return;
+        if (tables.filter((x) => x!.columns.includes(r.name)).length === 1 && tables.includes(s.inner)) captured.push(r.name);
+      });
+    }
+  }
+  return { bound, captured };
+}
+
 export const policySubquerySelfComparison = defineRule({
   meta: {
     id: 'policy-subquery-self-comparison',
@@ -250,6 +301,16 @@ export const policySubquerySelfComparison = defineRule({
             kind: 'safe',
             edits: [{ file: e.file, start: at, end: at + s.column.length, newText: qualified }],
           };
+          const { bound, captured } = context(model, t, e.node, s);
+          // (what follows for the policy: only where nothing else ties the column, and no other name of the sub-select is taken the same way)
+          const effect = bound
+            ? `; another condition of the policy, outside the sub-select (where ${s.column} is the row's), still ties ${s.column}, so what is lost is the sub-select's check that its row of ${s.inner.key} has the same ${s.column} as the row of ${p.table}. `
+            : captured.length
+              ? '. '
+              : `, and the policy admits the rows of every ${s.column} to anyone the rest of the sub-select admits (e.g. a member of any organisation). `;
+          const others = captured.length
+            ? `Other unqualified names of this sub-select that ${p.table} has resolve the same way, to ${s.alias}: ${captured.map((c) => `${c} is ${s.alias}.${c}, not ${quoteIdent(t.name)}.${c}`).join('; ')} — qualify each name with the table it means. `
+            : '';
           report({
             file: e.file,
             start: at,
@@ -258,7 +319,8 @@ export const policySubquerySelfComparison = defineRule({
               (s.inner === t
                 ? `In policy "${p.name}" on ${p.table}, the sub-select reads ${p.table} again as ${s.alias} and compares ${s.alias}.${s.column} with ${s.column}, but PostgreSQL resolves the unqualified ${s.column} to the sub-select's row ${s.alias} (an unqualified name is looked up in the innermost FROM list first), not to the row the policy checks: `
                 : `In policy "${p.name}" on ${p.table}, the sub-select compares ${s.alias}.${s.column} with ${s.column}, but PostgreSQL resolves the unqualified ${s.column} to the sub-select's own table ${s.inner.key} (an unqualified name is looked up in the innermost FROM list first), not to ${p.table}: `) +
-              `the comparison is ${s.alias}.${s.column} = ${s.alias}.${s.column}, true for every row whose ${s.column} is not null, so the sub-select no longer ties the row to the ${s.column} of ${p.table}, and the policy admits the rows of every ${s.column} to anyone the rest of the sub-select admits (e.g. a member of any organisation). ` +
+              `the comparison is ${s.alias}.${s.column} = ${s.alias}.${s.column}, true for every row whose ${s.column} is not null, so the sub-select no longer ties the row to the ${s.column} of ${p.table}${effect}` +
+              others +
               `Qualify it with the policy's table: ${qualified}.`,
             fixes: [fix],
           });
