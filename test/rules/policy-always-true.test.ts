@@ -493,3 +493,18 @@ CREATE POLICY payments_update ON public.payments FOR UPDATE TO authenticated
   const storage = `CREATE POLICY avatars_update ON storage.objects FOR UPDATE TO authenticated USING (bucket_id = 'avatars'::text);`;
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_avatars.sql', text: storage }], ID).mine.length, 1);
 });
+
+test("ok (message): on a table with no column naming a user or group (open-bsp-api's organizations, a tenant itself) the message gives no example of another user's or tenant's rows", () => {
+  const sql = `CREATE TABLE organizations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
+ALTER TABLE organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE organizations FORCE ROW LEVEL SECURITY;
+GRANT INSERT ON organizations TO authenticated;
+CREATE POLICY orgs_create ON organizations FOR INSERT TO authenticated WITH CHECK (true);`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], 'policy-always-true');
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /may insert rows with any values/);
+  assert.doesNotMatch(mine[0]!.message, /another user or tenant/);
+  // (with an owner column, the example stays)
+  const owned = sql.replace('name text NOT NULL', 'name text NOT NULL, owner_id uuid');
+  assert.match(lintFiles([{ file: 'm.sql', text: owned }], 'policy-always-true').mine[0]!.message, /e\.g\. rows that name another user or tenant/);
+});

@@ -134,6 +134,9 @@ function subjectRoles(model: Model, p: Policy, t: Table | undefined): string[] {
   });
 }
 
+/** A column naming a user or a group a row belongs to (`owner_id`, `tenant_id`, `user`, `org`…): any `…_id` but the row's own `id`. */
+const namesOwner = (c: string): boolean => (c !== 'id' && /_id$/.test(c)) || /^(?:user|owner|tenant|org|organi[sz]ation|team|account|workspace|company|profile|member|group|author|created_by)s?$/.test(c);
+
 /** A statement that reads no column of the table is checked against this policy alone (T26). */
 const NO_READ = 'with a statement that reads no column (no WHERE, no column in SET or RETURNING)';
 const NO_READ_DELETE = 'with a DELETE that reads no column (no WHERE, no column in RETURNING)';
@@ -262,7 +265,9 @@ export const policyAlwaysTrue = defineRule({
       const refused = p.command === 'insert' ? new Map<'update' | 'delete', string>() : refusedWrites(model, t, 'always');
       // (on storage.objects, a bucket condition as the check keeps the objects in the bucket: any values but another bucket_id)
       const { cmds, text: said } = effects(p, usingTrue, checkTrue, othersUpdate, refused);
-      const text = buckets ? said.replace(/\bany values\b/g, 'any values but another bucket_id') : said;
+      // (the example of whose rows, only on a table with a column naming a user or a group: not open-bsp-api's organizations, a tenant itself)
+      const named = !t || t.columns.length === 0 || t.columns.some(namesOwner) ? said : said.replace(/, e\.g\. (?:rows that name|hand them to) another user or tenant/g, '');
+      const text = buckets ? named.replace(/\bany values\b/g, 'any values but another bucket_id') : named;
       if (cmds.length === 0) continue;
       // A restrictive policy for every affected role and command still filters: the usual
       // "permissive true + restrictive condition" pattern.
