@@ -329,3 +329,138 @@ test('ok: the shared branch of the check also asks for an admin (Valid), or no S
     assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0, what);
   }
 });
+
+// The shared branch kept in the USING of a FOR DELETE or FOR UPDATE policy (Oppsera's 0331 policies
+// split by command, calibration h2 r2–r4; vouti's whatsapp_emoji_history FOR UPDATE): that USING
+// decides which rows DELETE removes and UPDATE reaches.
+const CARDS_USING = `USING (tenant_id IS NULL OR tenant_id = ${CARDS_SETTING})`;
+const splitCards = (write: string) =>
+  CARDS.replace(/CREATE POLICY rls_answer_cards[^;]*;/, `CREATE POLICY cards_select ON answer_cards FOR SELECT TO app_user ${CARDS_USING};\n${write}`);
+
+test("err: a DELETE policy whose USING has the shared branch a SELECT policy shows (Invalid): tenant A deletes the shared row; after the fix it cannot, still deletes its own, B still reads the shared row", async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.match(finding.message, /^Policy "cards_delete" on public\.answer_cards is FOR DELETE, so its USING decides which rows DELETE removes: its branch `tenant_id IS NULL` does not look at who is asking, and policy "cards_select" shows the rows it admits to app_user, whoever asks — so app_user, whatever their tenant or user, may delete those shared rows\. Keep only the condition on the caller in this USING; policy "cards_select" still shows the shared rows\.$/);
+  const fixed = applyFix(ws, finding);
+  assert.equal(findingsOf(fixed, ID).length, 0, 'the fixed workspace re-lints clean');
+  assert.match(sqlOf(fixed), new RegExp(`FOR DELETE TO app_user\\n {2}USING \\(tenant_id = ${CARDS_SETTING.replace(/[()]/g, '\\$&')}\\);`));
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await cards(q, sqlOf(ws));
+    assert.deepEqual(await q(`DELETE FROM answer_cards WHERE id = 's1' RETURNING id`), [{ id: 's1' }], 'tenant A deletes the shared row');
+    assert.deepEqual(await readAsB(q), ['b1'], 'gone for B too');
+  });
+  await inRollback(db, async (q) => {
+    await cards(q, sqlOf(fixed));
+    assert.equal(await affected(q, `DELETE FROM answer_cards WHERE id = 's1'`), 0);
+    assert.equal(await affected(q, 'DELETE FROM answer_cards'), 0, 'nor with no WHERE');
+    await q('RESET ROLE');
+    await q(`INSERT INTO answer_cards VALUES ('a1', 'A', 'A row')`);
+    await q('SET ROLE app_user');
+    assert.equal(await affected(q, `DELETE FROM answer_cards WHERE id = 'a1'`), 1, 'its own rows A still deletes');
+    assert.deepEqual(await readAsB(q), ['b1', 's1'], 'B still reads the shared row');
+  });
+});
+
+test("err: an UPDATE policy whose USING has the shared branch, no WITH CHECK (its USING checks the new row): A rewrites the shared row, takes one over, shares its own; after the fix none of it, its own rows still updated", async () => {
+  const text = splitCards(`CREATE POLICY cards_update ON answer_cards FOR UPDATE TO app_user\n  ${CARDS_USING};`);
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "cards_update" on public\.answer_cards is FOR UPDATE, so its USING decides which rows UPDATE reaches: its branch `tenant_id IS NULL` does not look at who is asking, and policy "cards_select" shows the rows it admits to app_user, whoever asks — so app_user, whatever their tenant or user, may update those shared rows\. With no WITH CHECK, USING is the check of the new row too, so what they may write follows it: a shared row rewritten and still shared, or taken over as the caller's own, and rows of their own turned into shared ones\. Keep only the condition on the caller in this USING \(it then checks the new row too\)/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0, 'the fixed workspace re-lints clean');
+  const sql = sqlOf(fixed);
+  assert.match(sql, new RegExp(`FOR UPDATE TO app_user\\n {2}USING \\(tenant_id = ${CARDS_SETTING.replace(/[()]/g, '\\$&')}\\);`));
+  const db = await getDb();
+  const run = async (q: Q, s: string) => {
+    await cards(q, s);
+    await q('RESET ROLE');
+    await q(`INSERT INTO answer_cards VALUES ('s2', NULL, 'shared 2'), ('a1', 'A', 'A row')`);
+    await q('SET ROLE app_user');
+  };
+  await inRollback(db, async (q) => {
+    await run(q, text);
+    assert.equal(await affected(q, `UPDATE answer_cards SET body = 'defaced by A' WHERE id = 's1'`), 1, 'rewritten, still shared');
+    assert.equal(await affected(q, `UPDATE answer_cards SET tenant_id = 'A' WHERE id = 's2'`), 1, 'taken over');
+    assert.equal(await affected(q, `UPDATE answer_cards SET tenant_id = NULL, body = 'planted by A' WHERE id = 'a1'`), 1, 'its own row shared');
+    await q(`SELECT set_config('app.current_tenant_id', 'B', true)`);
+    assert.deepEqual(await q('SELECT id, body FROM answer_cards ORDER BY id'), [{ id: 'a1', body: 'planted by A' }, { id: 'b1', body: 'B private' }, { id: 's1', body: 'defaced by A' }], 'B reads what A wrote, and no longer s2');
+  });
+  await inRollback(db, async (q) => {
+    await run(q, sql);
+    assert.equal(await affected(q, `UPDATE answer_cards SET body = 'defaced by A' WHERE id = 's1'`), 0);
+    assert.equal(await affected(q, `UPDATE answer_cards SET tenant_id = 'A' WHERE id = 's2'`), 0);
+    assert.equal(await affected(q, `UPDATE answer_cards SET body = 'edited' WHERE id = 'a1'`), 1, 'its own rows A still updates');
+    const share = await tryQuery(q, `UPDATE answer_cards SET tenant_id = NULL WHERE id = 'a1'`);
+    assert.equal(share.ok ? 'ok' : share.error.code, '42501');
+    await q(`SELECT set_config('app.current_tenant_id', 'B', true)`);
+    assert.deepEqual(await q('SELECT id, body FROM answer_cards ORDER BY id'), [{ id: 'b1', body: 'B private' }, { id: 's1', body: 'shared' }, { id: 's2', body: 'shared 2' }]);
+  });
+});
+
+test('err: an UPDATE policy whose USING has the shared branch, with WITH CHECK: the tenant check lets A move the shared row into A; the shared check (one finding, not two) lets A rewrite it and share its own; the fixes cut USING (and that check)', async () => {
+  const own = splitCards(`CREATE POLICY cards_update ON answer_cards FOR UPDATE TO app_user\n  ${CARDS_USING}\n  WITH CHECK (tenant_id = ${CARDS_SETTING});`);
+  const o = lintFiles([{ file: 'm.sql', text: own }], ID);
+  assert.equal(o.mine.length, 1);
+  assert.match(o.mine[0]!.message, /may update those shared rows, as far as WITH CHECK allows \(it checks only the new row: e\.g\. move them into their own tenant, gone for everyone else\)\. Keep only the condition on the caller in this USING;/);
+  const ownFixed = applyFix(o.ws, o.mine[0]!);
+  assert.equal(findingsOf(ownFixed, ID).length, 0);
+  const shared = splitCards(`CREATE POLICY cards_update ON answer_cards FOR UPDATE TO app_user\n  ${CARDS_USING}\n  WITH CHECK (tenant_id IS NULL OR tenant_id = ${CARDS_SETTING});`);
+  const s = lintFiles([{ file: 'm.sql', text: shared }], ID);
+  assert.equal(s.mine.length, 1);
+  assert.match(s.mine[0]!.message, /Its WITH CHECK admits the same rows \(`tenant_id IS NULL`\): a shared row may be rewritten and stay shared, or be taken over as the caller's own, and rows of their own turned into shared ones\. Keep only the condition on the caller in this USING and in the WITH CHECK;/);
+  const sharedFixed = applyFix(s.ws, s.mine[0]!);
+  assert.equal(findingsOf(sharedFixed, ID).length, 0);
+  assert.doesNotMatch(sqlOf(sharedFixed), /cards_update[^;]*IS NULL/);
+  const db = await getDb();
+  const run = async (q: Q, sql: string) => {
+    await cards(q, sql);
+    await q('RESET ROLE');
+    await q(`INSERT INTO answer_cards VALUES ('a1', 'A', 'A row')`);
+    await q('SET ROLE app_user');
+  };
+  await inRollback(db, async (q) => {
+    await run(q, own);
+    assert.equal(await affected(q, `UPDATE answer_cards SET tenant_id = 'A' WHERE id = 's1'`), 1, "the shared row moved into A's tenant");
+    assert.deepEqual(await readAsB(q), ['b1'], 'gone for B');
+  });
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(ownFixed));
+    assert.equal(await affected(q, `UPDATE answer_cards SET tenant_id = 'A' WHERE id = 's1'`), 0);
+  });
+  await inRollback(db, async (q) => {
+    await run(q, shared);
+    assert.equal(await affected(q, `UPDATE answer_cards SET body = 'defaced by A' WHERE id = 's1'`), 1);
+    assert.equal(await affected(q, `UPDATE answer_cards SET tenant_id = NULL WHERE id = 'a1'`), 1);
+    assert.deepEqual(await readAsB(q), ['a1', 'b1', 's1']);
+  });
+  await inRollback(db, async (q) => {
+    await run(q, sqlOf(sharedFixed));
+    assert.equal(await affected(q, `UPDATE answer_cards SET body = 'defaced by A' WHERE id = 's1'`), 0);
+    const share = await tryQuery(q, `UPDATE answer_cards SET tenant_id = NULL WHERE id = 'a1'`);
+    assert.equal(share.ok ? 'ok' : share.error.code, '42501');
+    assert.equal(await affected(q, `UPDATE answer_cards SET body = 'edited' WHERE id = 'a1'`), 1);
+  });
+});
+
+test('ok: a DELETE or UPDATE policy with the shared branch but no SELECT policy showing it, no DELETE grant, a restrictive DELETE policy, a trigger refusing DELETE, or the caller only in USING (r4): not reported as such; PGlite: the restrictive policy keeps the shared row', async () => {
+  const { ex } = invalidFinding(ID, 3);
+  const base = ex.files[0]!.text;
+  const restrictive = `${base}CREATE POLICY cards_own ON answer_cards AS RESTRICTIVE FOR DELETE TO app_user USING (tenant_id = ${CARDS_SETTING});\n`;
+  for (const [what, text] of [
+    ['SELECT shows only the caller’s rows', base.replace(`FOR SELECT TO app_user\n  ${CARDS_USING}`, `FOR SELECT TO app_user\n  USING (tenant_id = ${CARDS_SETTING})`)],
+    ['no DELETE grant', base.replace('GRANT SELECT, DELETE ON', 'GRANT SELECT ON')],
+    ['a restrictive DELETE policy', restrictive],
+    ['a trigger refusing DELETE', `${base}CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'append-only'; END $$;\nCREATE TRIGGER cards_no_delete BEFORE DELETE ON answer_cards FOR EACH ROW EXECUTE FUNCTION refuse();\n`],
+    ['the caller only', base.replace(`FOR DELETE TO app_user\n  ${CARDS_USING}`, `FOR DELETE TO app_user\n  USING (tenant_id = ${CARDS_SETTING})`)],
+  ] as const) {
+    assert.notEqual(text, base, what);
+    assert.equal(lintFiles([{ file: 'm.sql', text }], ID).mine.length, 0, what);
+  }
+  // r4: the shared branch only in the UPDATE policy's check is the check's finding, as before
+  const r4 = splitCards(`CREATE POLICY cards_update ON answer_cards FOR UPDATE TO app_user USING (tenant_id = ${CARDS_SETTING}) WITH CHECK (tenant_id IS NULL OR tenant_id = ${CARDS_SETTING});`);
+  assert.match(lintFiles([{ file: 'm.sql', text: r4 }], ID).mine[0]?.message ?? '', /checks new rows with a branch `tenant_id IS NULL`/);
+  await inRollback(await getDb(), async (q) => {
+    await cards(q, restrictive);
+    assert.equal(await affected(q, `DELETE FROM answer_cards WHERE id = 's1'`), 0);
+  });
+});

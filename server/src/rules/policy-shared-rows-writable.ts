@@ -14,7 +14,9 @@
 // row of no tenant, or turns its own into one, and tenant B reads it (PGlite). Said in the FOR ALL
 // policy's message, and reported on an INSERT or UPDATE policy whose check has a branch a SELECT
 // policy shows to everyone (the same policies split by command). The split fix leaves the
-// shared branches out of the WITH CHECK as out of the USING.
+// shared branches out of the WITH CHECK as out of the USING. Split with the shared branch kept in
+// a FOR DELETE or FOR UPDATE policy's USING (a SELECT policy showing it), any tenant deletes or
+// rewrites the shared rows (PGlite); the fix keeps the caller's branches in that USING.
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { activePoliciesWithKey, activeRows, constBool, exprClauseSpan, rowOf, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { coversCommand, roleList } from '../analysis/policies.js';
@@ -148,9 +150,9 @@ function callerAndShared(model: Model, args: readonly Node[]): { caller: number[
 }
 
 /**
- * The text of a WITH CHECK keeping only its branches that look at the caller (all of it when it is
- * no OR and looks at the caller); undefined when it has none, or its text cannot be cut where its
- * ORs are. (Copied whole, `tenant_id IS NULL OR tenant_id = <setting>` kept letting every tenant
+ * The text of a WITH CHECK (or a USING) keeping only its branches that look at the caller (all of
+ * it when it is no OR and looks at the caller); undefined when it has none, or its text cannot be
+ * cut where its ORs are. (Copied whole, `tenant_id IS NULL OR tenant_id = <setting>` kept letting every tenant
  * plant rows of no tenant after the split: Oppsera.)
  */
 export function callerCheckText(model: Model, check: PolicyExpr): string | undefined {
@@ -228,16 +230,33 @@ function creators(model: Model, p: Policy, t: Table | undefined, blocked: Readon
   return { who: roles.includes('public') ? 'every role (PUBLIC)' : roleList(roles), how };
 }
 
+/**
+ * A SELECT policy of the table showing to roles that may read it one of `args`' branches at
+ * `shared` (the same expression): the policy, its readers, and the index of that branch in `args`.
+ */
+function sharedReader(model: Model, t: Table, policies: readonly Policy[], args: readonly Node[], shared: readonly number[]): { policy: Policy; roles: string[]; index: number } | undefined {
+  const shapes = new Map(shared.map((i) => [shapeOf(args[i]!), i]));
+  for (const o of policies) {
+    if (!coversCommand(o, 'select') || !o.using) continue;
+    const ou = rowOf(model, o).using;
+    const hit = ou ? orArgs(ou.node).map((a) => shapes.get(shapeOf(a))).find((i) => i !== undefined) : undefined;
+    if (hit === undefined) continue;
+    const roles = writers(model, o, t, ['select']);
+    if (roles.length) return { policy: o, roles, index: hit };
+  }
+  return undefined;
+}
+
 export const policySharedRowsWritable = defineRule({
   meta: {
     id: 'policy-shared-rows-writable',
     description:
-      'A FOR ALL policy whose USING admits, besides the caller\'s own rows, rows shared with everyone (OR visibility = \'public\'): its roles may update and delete the shared rows too; and an INSERT or UPDATE check with such a branch lets them create shared rows.',
+      'A FOR ALL, UPDATE or DELETE policy whose USING admits, besides the caller\'s own rows, rows shared with everyone (OR visibility = \'public\'): its roles may update or delete the shared rows too; and an INSERT or UPDATE check with such a branch lets them create shared rows.',
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
     guards:
-      'A FOR ALL policy\'s USING is also the filter of UPDATE and DELETE: a branch that shares rows for reading (OR is_public) lets every role of the policy delete those rows, and update them as far as WITH CHECK allows; the same branch in a WITH CHECK lets a caller create rows everyone reads.',
+      'A FOR ALL, UPDATE or DELETE policy\'s USING is also the filter of UPDATE and DELETE: a branch that shares rows for reading (OR is_public) lets every role of the policy delete those rows, and update them as far as WITH CHECK allows; the same branch in a WITH CHECK lets a caller create rows everyone reads.',
   },
   check({ model, report }) {
     const reported = new Set<Policy>();
@@ -284,6 +303,72 @@ export const policySharedRowsWritable = defineRule({
         fixes: [splitFix(model, p, row.table, using, row.check, callerIndexes)].filter((f): f is Fix => !!f),
       });
     }
+    // The same policies split by command with the shared branch kept in the USING of a FOR DELETE or
+    // FOR UPDATE policy (Oppsera's 0331 `tenant_id IS NULL OR tenant_id = <setting>` written once per
+    // command, calibration h2 r2–r4): that USING decides which rows DELETE removes and UPDATE reaches,
+    // so any caller deletes or rewrites the shared rows a SELECT policy shows to every caller; and
+    // with no WITH CHECK the USING is the check of the new row too (T14c): what UPDATE may write
+    // follows it, shared rows included.
+    for (const row of activeRows(model)) {
+      const p = row.policy;
+      const cmd = p.command === 'update' || p.command === 'delete' ? p.command : undefined;
+      if (!cmd || !p.permissive || !row.using || !row.table) continue;
+      const args = orArgs(row.using.node);
+      const { caller, shared } = callerAndShared(model, args);
+      if (caller.length === 0 || shared.length === 0 || shared.some((i) => constBool(args[i]) === true)) continue;
+      const t = row.table;
+      if (refusedWrites(model, t, 'may').has(cmd)) continue;
+      const policies = activePoliciesWithKey(model, p.table);
+      // (a restrictive policy may require the caller's tenant of every row written, or read)
+      if (policies.some((o) => !o.permissive && (coversCommand(o, 'select') || coversCommand(o, cmd)))) continue;
+      const roles = writers(model, p, t, [cmd]);
+      if (roles.length === 0) continue;
+      const reader = sharedReader(model, t, policies, args, shared);
+      if (!reader) continue;
+      const span = exprClauseSpan(model, row.using);
+      const parts = span ? topLevelOr(unwrap(textOfFile(model, row.using.file).slice(span.start, span.end))) : undefined;
+      const branch = parts && parts.length === args.length ? parts[reader.index]!.replace(/\s+/g, ' ') : undefined;
+      const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(roles)]);
+      const readers = reader.roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(reader.roles)]);
+      // (an UPDATE's WITH CHECK with the shared branch too: the new row may be shared, as without one)
+      const planted = cmd === 'update' && row.check ? plantedBranches(model, row.check, new Set(shared.map((i) => shapeOf(args[i]!)))) : undefined;
+      const what =
+        cmd === 'delete'
+          ? `so ${who}, whatever their tenant or user, may delete those shared rows. `
+          : `so ${who}, whatever their tenant or user, may update those shared rows` +
+            (!row.check
+              ? ". With no WITH CHECK, USING is the check of the new row too, so what they may write follows it: a shared row rewritten and still shared, or taken over as the caller's own, and rows of their own turned into shared ones. "
+              : planted
+                ? `. Its WITH CHECK admits the same rows (${planted.text ? `\`${planted.text}\`` : 'a branch that looks at no caller'}): a shared row may be rewritten and stay shared, or be taken over as the caller's own, and rows of their own turned into shared ones. `
+                : ', as far as WITH CHECK allows (it checks only the new row: e.g. move them into their own tenant, gone for everyone else). ');
+      const usingText = callerCheckText(model, row.using);
+      const checkText = planted && row.check ? callerCheckText(model, row.check) : undefined;
+      const checkSpan = planted && row.check ? exprClauseSpan(model, row.check) : undefined;
+      const unchanged = (e: PolicyExpr) => e.stmt.start === p.created.start && e.file === p.created.file; // (not since changed by ALTER POLICY)
+      const edits: Edit[] | undefined =
+        usingText === undefined || !span || !unchanged(row.using)
+          ? undefined
+          : !planted
+            ? [{ file: row.using.file, start: span.start, end: span.end, newText: `(${usingText})` }]
+            : checkText !== undefined && checkSpan && row.check && unchanged(row.check)
+              ? [
+                  { file: row.using.file, start: span.start, end: span.end, newText: `(${usingText})` },
+                  { file: row.check.file, start: checkSpan.start, end: checkSpan.end, newText: `(${checkText})` },
+                ]
+              : undefined;
+      reported.add(p);
+      report({
+        file: p.nameLoc.file,
+        start: span?.start ?? p.nameLoc.start,
+        end: span?.end ?? p.nameLoc.end,
+        message:
+          `Policy "${p.name}" on ${p.table} is FOR ${cmd.toUpperCase()}, so its USING decides which rows ${cmd === 'delete' ? 'DELETE removes' : 'UPDATE reaches'}: ` +
+          `its branch ${branch ? `\`${branch}\` ` : ''}does not look at who is asking, and policy "${reader.policy.name}" shows the rows it admits to ${readers}, whoever asks — ` +
+          what +
+          `Keep only the condition on the caller in this USING${planted ? ' and in the WITH CHECK' : !row.check && cmd === 'update' ? ' (it then checks the new row too)' : ''}; policy "${reader.policy.name}" still shows the shared rows.`,
+        fixes: edits ? [{ title: `Keep only the condition on the caller in the USING${planted ? ' and WITH CHECK' : ''} of "${p.name}"`, kind: 'unsafe', edits }] : [],
+      });
+    }
     // The same policies split by command (Oppsera's FOR ALL written as FOR SELECT + FOR INSERT): an
     // INSERT or UPDATE policy whose WITH CHECK has a branch looking at no caller that a SELECT
     // policy of the table shows to all its roles.
@@ -303,19 +388,7 @@ export const policySharedRowsWritable = defineRule({
       const blocked = refusedWrites(model, t, 'may');
       const creates = creators(model, p, t, blocked, commands);
       if (!creates) continue;
-      const shapes = new Map(shared.map((i) => [shapeOf(cargs[i]!), i]));
-      let reader: { policy: Policy; roles: string[]; index: number } | undefined;
-      for (const o of policies) {
-        if (!coversCommand(o, 'select') || !o.using) continue;
-        const ou = rowOf(model, o).using;
-        const hit = ou ? orArgs(ou.node).map((a) => shapes.get(shapeOf(a))).find((i) => i !== undefined) : undefined;
-        if (hit === undefined) continue;
-        const roles = writers(model, o, t, ['select']);
-        if (roles.length) {
-          reader = { policy: o, roles, index: hit };
-          break;
-        }
-      }
+      const reader = sharedReader(model, t, policies, cargs, shared);
       if (!reader) continue;
       const span = exprClauseSpan(model, row.check);
       const whole = span ? unwrap(textOfFile(model, row.check.file).slice(span.start, span.end)) : undefined;
