@@ -6,21 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, STORAGE_STUB_SQL as STORAGE } from '../helpers/supabase.js';
 
 const ID = 'storage-private-bucket-readable';
 before(initParser);
 after(closeAll);
-
-const STORAGE = `CREATE SCHEMA IF NOT EXISTS storage;
-GRANT USAGE ON SCHEMA storage TO anon, authenticated;
-CREATE TABLE storage.buckets (id text PRIMARY KEY, name text NOT NULL, public boolean DEFAULT false);
-CREATE TABLE storage.objects (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bucket_id text REFERENCES storage.buckets (id), name text, owner uuid);
-ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
-ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
-GRANT SELECT ON storage.objects TO anon, authenticated;
-CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT (string_to_array(name, '/'))[1:array_length(string_to_array(name, '/'), 1) - 1] $$;
-`;
 
 const files = (sql: string) => `INSERT INTO storage.objects (bucket_id, name) VALUES ('patient-documents', '${TENANT_A}/scan.pdf'), ('patient-documents', '${TENANT_B}/scan.pdf');`;
 

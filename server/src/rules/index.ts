@@ -42,6 +42,7 @@ export { rlsOnView } from './rls-on-view.js';
 export { policyInvalidClause } from './policy-invalid-clause.js';
 export { policyTypeMismatch } from './policy-type-mismatch.js';
 export { storagePrivateBucketReadable } from './storage-private-bucket-readable.js';
+export { storagePublicBucketListable } from './storage-public-bucket-listable.js';
 export { policyInvalidEnumValue } from './policy-invalid-enum-value.js';
 export { policyAlreadyExists } from './policy-already-exists.js';
 export { tableAlreadyExists } from './table-already-exists.js';

@@ -17,12 +17,12 @@ import { columnRef, onSupabasePlatform, where } from './lib/util.js';
 
 const STORAGE_OBJECTS = 'storage.objects';
 
-/** The buckets the migrations make (INSERT INTO storage.buckets … VALUES, later UPDATE … SET public), with whether each ends private and where that is said. */
-function privateBuckets(model: Model): ReadonlyMap<string, Loc> {
-  return memoModel(model, 'rules:privateBuckets', (m) => {
+/** The buckets the migrations make (INSERT INTO storage.buckets … VALUES, later UPDATE … SET public), with whether each ends private and where that is said (storage-public-bucket-listable asks it too). */
+export function madeBuckets(model: Model): ReadonlyMap<string, { private: boolean; loc: Loc }> {
+  return memoModel(model, 'rules:madeBuckets', (m) => {
     const state = new Map<string, { private: boolean; loc: Loc }>();
     // (the files that name storage.buckets, kept per parsed file: most name none, and then no statement is looked at)
-    if (!m.files.some(namesBuckets)) return new Map<string, Loc>();
+    if (!m.files.some(namesBuckets)) return state;
     for (const { file, stmt } of m.statements) {
       if (!namesBuckets(file)) continue;
       const n = stmt.node;
@@ -58,8 +58,15 @@ function privateBuckets(model: Model): ReadonlyMap<string, Loc> {
       if (flag === undefined) state.delete(bucket);
       else state.set(bucket, { private: !flag, loc });
     }
+    return state;
+  });
+}
+
+/** The buckets the migrations leave private (public = false), with where that is said. */
+function privateBuckets(model: Model): ReadonlyMap<string, Loc> {
+  return memoModel(model, 'rules:privateBuckets', (m) => {
     const out = new Map<string, Loc>();
-    for (const [b, s] of state) if (s.private) out.set(b, s.loc);
+    for (const [b, s] of madeBuckets(m)) if (s.private) out.set(b, s.loc);
     return out;
   });
 }
