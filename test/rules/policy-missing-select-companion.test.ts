@@ -312,3 +312,113 @@ CREATE POLICY sessions_update_own ON public.user_sessions FOR UPDATE TO authenti
   assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20260327120534_sessions.sql', text: sql.replace('USING (user_id = (select auth.uid()));', 'USING (user_id = (select auth.uid()) AND (select public.is_superadmin((select auth.uid()))));') }], ID).mine, []);
   assert.deepEqual(lintFiles([{ file: 'supabase/migrations/20260327120534_sessions.sql', text: sql.replace('USING ((select public.is_superadmin((select auth.uid()))))', "USING (auth.role() = 'authenticated')") }], ID).mine, []);
 });
+
+// Calibration (collaborative-editor, PostGraphile): the mutation invite_user_to_document runs
+// `INSERT INTO user_document … RETURNING *` as its caller, postgraphile_user, which an INSERT
+// policy admits but no SELECT policy applies to: RETURNING needs the new row to pass a SELECT
+// policy too (T30), so every invitation failed with 42501.
+const INVITER = TENANT_A;
+const INVITEE = TENANT_B;
+const DOC = '00000000-0000-0000-0000-0000000000d1';
+
+async function invite(q: Q, sql: string): Promise<{ ok: boolean; code?: string; rows?: unknown[] }> {
+  await q(sql);
+  await q(`SET app.user_id = '${INVITER}'; SET ROLE postgraphile_user`);
+  const r = await tryQuery(q, `SELECT * FROM invite_user_to_document('${INVITEE}', '${DOC}')`);
+  return r.ok ? { ok: true, rows: r.rows } : { ok: false, code: r.error.code };
+}
+
+test('err: a SECURITY INVOKER function\'s INSERT … RETURNING * (collaborative-editor): an INSERT policy for the caller, no SELECT policy: reported on the INSERT, no fix; PGlite: every call fails with 42501, the plain INSERT passes; with a SELECT policy (Valid) the call returns the row', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), 'INSERT INTO user_document');
+  assert.match(finding.message, /^Function public\.invite_user_to_document\(uuid, uuid\) inserts into public\.user_document with RETURNING, which reads the new row/);
+  assert.match(finding.message, /It runs as its caller \(SECURITY INVOKER\): postgraphile_user, which may call it, is subject to row-level security on public\.user_document, where "invite" lets it insert, but no permissive SELECT \(or ALL\) policy with a USING applies to it: every call by that role with no NULL argument \(the function is STRICT\) fails: the row it adds is refused with 42501 new row violates row-level security policy for table "user_document"/);
+  assert.match(finding.message, /Add a SELECT policy on public\.user_document for that role admitting the rows it inserts, or drop RETURNING/);
+  assert.equal(finding.fixes.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    const r = await invite(q, sqlOf(ws));
+    assert.deepEqual(r, { ok: false, code: '42501' });
+    const strict = await tryQuery(q, `SELECT invite_user_to_document(NULL, '${DOC}') AS r`);
+    assert.deepEqual(strict, { ok: true, rows: [{ r: null }] }, 'STRICT: a NULL argument returns NULL without running the INSERT');
+    assert.equal(await affected(q, `INSERT INTO user_document (user_id, document_id, invited_by) VALUES ('${INVITEE}', '${DOC}', '${INVITER}')`), 1, 'the same INSERT without RETURNING passes the INSERT policy');
+  });
+  const valid = lintDocExample(ID, 'valid', 2);
+  assert.deepEqual(valid.mine, []);
+  await inRollback(db, async (q) => {
+    const r = await invite(q, sqlOf(valid.ws));
+    assert.equal(r.ok, true);
+    assert.equal((r.rows as Array<{ user_id: string }>)[0]!.user_id, INVITEE);
+  });
+});
+
+test('err/ok: PL/pgSQL INSERT … RETURNING id INTO v counts the same (42501 on PGlite); RETURNING of no column, an EXCEPTION handler, a SELECT policy for the role, or a SECURITY DEFINER function whose owner the migrations do not show: not reported, and the call passes', async () => {
+  const base = `CREATE ROLE sq_writer;
+CREATE TABLE public.notes (id serial PRIMARY KEY, author text NOT NULL DEFAULT current_user, body text);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON public.notes TO sq_writer;
+GRANT USAGE ON SEQUENCE public.notes_id_seq TO sq_writer;
+CREATE POLICY notes_insert ON public.notes FOR INSERT TO sq_writer WITH CHECK (author = current_user);
+`;
+  const plpgsql = `CREATE FUNCTION public.add_note(p text) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE v int;
+BEGIN
+  INSERT INTO public.notes (body) VALUES (p) RETURNING id INTO v;
+  RETURN v;
+END $$;
+`;
+  const variants: Record<string, string> = {
+    'RETURNING 1': plpgsql.replace('RETURNING id INTO v', 'RETURNING 1 INTO v'),
+    'EXCEPTION WHEN': plpgsql.replace('  RETURN v;\nEND', '  RETURN v;\nEXCEPTION WHEN insufficient_privilege THEN RETURN -1;\nEND'),
+    'a SELECT policy': `${plpgsql}CREATE POLICY notes_read ON public.notes FOR SELECT TO sq_writer USING (author = current_user);\n`,
+    'SECURITY DEFINER': plpgsql.replace('LANGUAGE plpgsql AS', "LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS"),
+  };
+  const lint = (text: string) => lintFiles([{ file: 'db/1_notes.sql', text }], ID).mine;
+  const mine = lint(base + plpgsql);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Function public\.add_note\(text\) inserts into public\.notes with RETURNING.*every call by that role in which this INSERT adds a row fails: the row it adds is refused with 42501/);
+  for (const [name, text] of Object.entries(variants)) assert.deepEqual(lint(base + text), [], name);
+  const db = await getDb();
+  const call = (text: string) =>
+    inRollback(db, async (q) => {
+      await q(base + text);
+      await q('SET ROLE sq_writer');
+      const r = await tryQuery(q, 'SELECT public.add_note($$hello$$) AS v');
+      return r.ok ? (r.rows[0]!.v as number) : r.error.code;
+    });
+  assert.equal(await call(plpgsql), '42501', 'RETURNING … INTO: the new row must pass a SELECT policy');
+  assert.equal(await call(variants['RETURNING 1']!), 1, 'reads no column of the row: no SELECT policy check');
+  assert.equal(await call(variants['EXCEPTION WHEN']!), -1, 'the handler catches the 42501');
+  assert.equal(typeof (await call(variants['a SELECT policy']!)), 'number');
+  assert.equal(typeof (await call(variants['SECURITY DEFINER']!)), 'number', 'runs as its owner, the (superuser) migration runner');
+});
+
+test('err/ok: a SECURITY DEFINER function owned by a role subject to the table\'s RLS (FORCE, an INSERT policy for it, no SELECT policy): every call fails (PGlite); the owner with BYPASSRLS: not reported, the call passes', async () => {
+  const sql = `CREATE ROLE sq_owner NOLOGIN;
+CREATE ROLE sq_caller;
+CREATE TABLE public.audit (id serial PRIMARY KEY, what text);
+ALTER TABLE public.audit OWNER TO sq_owner;
+ALTER TABLE public.audit ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.audit FORCE ROW LEVEL SECURITY;
+CREATE POLICY audit_insert ON public.audit FOR INSERT TO sq_owner WITH CHECK (what IS NOT NULL);
+CREATE FUNCTION public.record(p text) RETURNS public.audit LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  INSERT INTO public.audit (what) VALUES (p) RETURNING *
+$$;
+ALTER FUNCTION public.record(text) OWNER TO sq_owner;
+`;
+  const bypass = sql.replace('CREATE ROLE sq_owner NOLOGIN;', 'CREATE ROLE sq_owner NOLOGIN BYPASSRLS;');
+  const mine = lintFiles([{ file: 'db/1_audit.sql', text: sql }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /It runs as its owner sq_owner \(SECURITY DEFINER\), which is subject to row-level security on public\.audit, where "audit_insert" lets it insert, but no permissive SELECT \(or ALL\) policy with a USING applies to it: every call fails: the row it adds is refused with 42501/);
+  assert.deepEqual(lintFiles([{ file: 'db/1_audit.sql', text: bypass }], ID).mine, []);
+  const db = await getDb();
+  const call = (text: string) =>
+    inRollback(db, async (q) => {
+      await q(text);
+      await q('SET ROLE sq_caller');
+      const r = await tryQuery(q, `SELECT (public.record('x')).what`);
+      return r.ok ? r.rows[0]!.what : r.error.code;
+    });
+  assert.equal(await call(sql), '42501');
+  assert.equal(await call(bypass), 'x');
+});

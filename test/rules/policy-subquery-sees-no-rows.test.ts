@@ -36,7 +36,7 @@ test('err: an anon policy whose EXISTS reads a table showing anon no row (meu-de
   });
 });
 
-test('ok: the Valid examples: a policy showing anon the published stores; the EXISTS in an OR', async () => {
+test('ok: the Valid examples: a policy showing anon the published stores; user_document showing the role its own invitations', async () => {
   const { ws, mine } = lintDocExample(ID, 'valid', 0);
   assert.deepEqual(mine, []);
   await inRollback(await getDb(), async (q) => {
@@ -183,4 +183,95 @@ CREATE POLICY recovery_admin_only ON public.recovery USING (EXISTS (SELECT 1 FRO
     const r = await tryQuery(q, 'SELECT * FROM public.recovery');
     assert.equal(r.ok ? 'ok' : r.error.code, '42501');
   });
+});
+
+// Calibration (collaborative-editor, PostGraphile): the document policy's third branch,
+// `id IN (SELECT document_id FROM user_document WHERE user_id = current_user_id())`, reads
+// user_document, where no SELECT policy applies to postgraphile_user: the branch never finds a
+// row, and a user invited to a document never saw it.
+const ALICE = TENANT_A;
+const BOB = TENANT_B;
+const PRIVATE_DOC = '00000000-0000-0000-0000-0000000000d1';
+const PUBLIC_DOC = '00000000-0000-0000-0000-0000000000d2';
+
+/** Alice (postgraphile_user) invites Bob to her private document; what Bob then sees of document. */
+async function invitedSees(q: Q, sql: string): Promise<string[]> {
+  await q(sql);
+  await q(`INSERT INTO document VALUES ('${PRIVATE_DOC}', '${ALICE}', false), ('${PUBLIC_DOC}', '${ALICE}', true)`);
+  await q(`SET app.user_id = '${ALICE}'; SET ROLE postgraphile_user`);
+  await q(`INSERT INTO user_document (document_id, user_id) VALUES ('${PRIVATE_DOC}', '${BOB}')`);
+  await q(`SET app.user_id = '${BOB}'`);
+  const rows = await q('SELECT id FROM document ORDER BY id');
+  await q('RESET ROLE');
+  assert.equal(await count(q, 'user_document'), 1, 'the invitation exists');
+  return rows.map((r) => r.id as string);
+}
+
+test('err: a branch of an OR whose IN sub-select reads a table showing the role no row (collaborative-editor): reported on the branch; PGlite: the invited user sees only the public document; with a SELECT policy for its own invitations (Valid) it sees both', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'id IN (SELECT ud.document_id FROM user_document ud WHERE ud.user_id = (select current_user_id()))');
+  assert.match(finding.message, /^Policy "doc_select" on public\.document is for postgraphile_user, and this branch of its OR is true only when its sub-select … IN \(SELECT … FROM user_document …\) finds a row, but no row of user_document is visible to that role: no permissive SELECT \(or ALL\) policy of it applies to postgraphile_user\./);
+  assert.match(finding.message, /this branch is never true: their queries of public\.document get no row through this branch, only the rows its other branches admit, with no error/);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await invitedSees(q, sqlOf(ws)), [PUBLIC_DOC]);
+  });
+  const valid = lintDocExample(ID, 'valid', 1);
+  assert.deepEqual(valid.mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await invitedSees(q, sqlOf(valid.ws)), [PRIVATE_DOC, PUBLIC_DOC]);
+  });
+  // (the Valid example's comment: the same SELECT policy with a sub-select makes the invitation recurse, T31; policy-recursion says so)
+  const wrapped = sqlOf(valid.ws).replace('USING (user_id = current_user_id());', 'USING (user_id = (select current_user_id()));');
+  assert.notEqual(wrapped, sqlOf(valid.ws));
+  assert.equal(lintFiles([{ file: 'migration.sql', text: wrapped }], 'policy-recursion').mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    const r = await tryQuery(q, `${wrapped};\nSET app.user_id = '${ALICE}'; SET ROLE postgraphile_user;\nINSERT INTO user_document (document_id, user_id) VALUES ('${PRIVATE_DOC}', '${BOB}')`);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42P17');
+  });
+});
+
+test('err: an anon policy `featured OR EXISTS (… profiles …)` where profiles shows anon no row: the EXISTS branch is reported; PGlite: anon sees the featured category only', async () => {
+  const sql = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, restaurant_name text NOT NULL);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_profile ON public.profiles FOR SELECT TO authenticated
+  USING (id = (select auth.uid()));
+CREATE TABLE public.product_categories (id uuid PRIMARY KEY, restaurant_id uuid NOT NULL, name text NOT NULL, featured boolean NOT NULL DEFAULT false);
+CREATE INDEX ON public.product_categories (restaurant_id);
+ALTER TABLE public.product_categories ENABLE ROW LEVEL SECURITY;
+CREATE POLICY public_categories ON public.product_categories FOR SELECT TO anon
+  USING (featured OR EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = restaurant_id));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20260112000000_store.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = restaurant_id)');
+  assert.match(mine[0]!.message, /this branch of its OR is true only when its sub-select EXISTS \(SELECT … FROM public\.profiles …\) finds a row, but no row of public\.profiles is visible to that role: no permissive SELECT \(or ALL\) policy of it applies to anon\./);
+  await inRollback(await getDb(), async (q) => {
+    await store(q, sql);
+    await q(`INSERT INTO public.product_categories (id, restaurant_id, name, featured) VALUES ('${TENANT_A}', '${STORE}', 'Featured', true)`);
+    await q('SET ROLE anon');
+    assert.deepEqual(await q('SELECT name FROM public.product_categories'), [{ name: 'Featured' }], "the store's other category exists, its profile too, but the EXISTS never sees it");
+  });
+});
+
+test('ok: one finding a policy: a sub-select the whole policy requires and a branch on the same hidden table give one finding, on the policy; two branches on it, one', () => {
+  const base = `CREATE ROLE sq_reader;
+CREATE TABLE public.teams (id int PRIMARY KEY);
+ALTER TABLE public.teams ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.tasks (id int PRIMARY KEY, team_id int NOT NULL, public boolean NOT NULL DEFAULT false);
+ALTER TABLE public.tasks ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.teams, public.tasks TO sq_reader;
+`;
+  const lint = (policy: string) => lintFiles([{ file: 'db/1_tasks.sql', text: base + policy }], ID);
+  const both = lint(`CREATE POLICY tasks_read ON public.tasks FOR SELECT TO sq_reader
+  USING (EXISTS (SELECT 1 FROM public.teams t WHERE t.id = team_id) AND (public OR team_id IN (SELECT t.id FROM public.teams t)));\n`);
+  assert.equal(both.mine.length, 1);
+  assert.equal(textAt(both.ws, both.mine[0]!), 'tasks_read');
+  const two = lint(`CREATE POLICY tasks_read ON public.tasks FOR SELECT TO sq_reader
+  USING (public OR EXISTS (SELECT 1 FROM public.teams t WHERE t.id = team_id) OR team_id IN (SELECT t.id FROM public.teams t));\n`);
+  assert.equal(two.mine.length, 1);
+  assert.equal(textAt(two.ws, two.mine[0]!), 'EXISTS (SELECT 1 FROM public.teams t WHERE t.id = team_id)');
+  // (a branch whose table the role sees rows of: not reported)
+  assert.deepEqual(lint(`CREATE POLICY teams_read ON public.teams FOR SELECT TO sq_reader USING (true);
+CREATE POLICY tasks_read ON public.tasks FOR SELECT TO sq_reader
+  USING (public OR team_id IN (SELECT t.id FROM public.teams t));\n`).mine, []);
 });

@@ -1,14 +1,16 @@
-import type { Model, Policy, Table } from '../analysis/model.js';
+import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
 import { callsIn, census, hasSubLink } from '../analysis/ast.js';
+import { sval, walk } from '../analysis/parse.js';
 import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
 import { neverTrueIn, requiresKeyIn } from '../analysis/unset-context.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
-import { PSEUDO_ROLES, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
+import { PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES, workspaceManagesTableGrants } from '../analysis/privileges.js';
 import { defineRule, type Edit, type Fix, type Report } from './types.js';
 import { trueForRole } from './policy-always-true.js';
-import { insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName } from './lib/util.js';
+import { admitsInsert, insertsOf } from './lib/inserts.js';
+import { bodyText, insertAfter, mayHoldPrivilege, onSupabasePlatform, PF_DELETE, PF_PERMISSIVE, PF_UPDATE, PF_USING, policyFacts, quoteIdent, platformTable, tableName, usesSchema } from './lib/util.js';
 
 /** A policy name not yet used on the table. */
 function freshName(model: Model, p: Policy, suffix: string): string {
@@ -196,15 +198,140 @@ function reportGated(model: Model, p: Policy, t: Table | undefined, gated: { rol
 
 const oneLine = (s: string) => (s.length > 80 ? `${s.slice(0, 77).replace(/\s+/g, ' ')}…` : s.replace(/\s+/g, ' '));
 
+/**
+ * Whether an INSERT's RETURNING reads the new row (`*`, a column of the table, the row itself):
+ * PostgreSQL then needs SELECT on it and checks the new row against the SELECT policies of the
+ * role inserting (T30). `RETURNING 1` or `RETURNING now()` reads none, and passes (measured on
+ * PGlite); a name that is no column of the table (a PL/pgSQL variable) is not taken for one.
+ */
+function returningReadsRow(ins: Node, t: Table, variables: readonly string[] | undefined): boolean {
+  const exprs: Node[] = ins?.returningClause?.exprs ?? ins?.returningList ?? [];
+  if (exprs.length === 0) return false;
+  const alias: string | undefined = ins.relation?.alias?.aliasname;
+  let reads = false;
+  walk(exprs, (k, v) => {
+    if (reads) return false;
+    if (k !== 'ColumnRef') return;
+    const fields: Node[] = v.fields ?? [];
+    const names = fields.map((f) => (f?.A_Star ? '*' : sval(f)));
+    const last = names[names.length - 1];
+    // (a PL/pgSQL variable of a column's name makes the reference ambiguous, 42702: not this rule's)
+    const bare = names.length === 1 && !variables?.includes(last!) && (t.columns.includes(last!) || last === (alias ?? t.name));
+    if (last === '*' || bare || (names.length > 1 && names[names.length - 2] === (alias ?? t.name))) reads = true;
+    return false;
+  });
+  return reads;
+}
+
+/** Whether the body may catch the INSERT's error (an EXCEPTION clause), or runs it as another role (SET ROLE): then not every call fails. */
+function mayEscape(model: Model, f: Func): boolean {
+  if (/\bexception\s+when\b/i.test(bodyText(model, f))) return true;
+  return f.body!.statements.some((s) => s.kind === 'VariableSetStmt' && /^(role|session_authorization)$/i.test(String(s.node?.name ?? '')));
+}
+
+/** Whether `role` may call the function: EXECUTE (PUBLIC's by default, or granted to it or a group of it) and USAGE on its schema. */
+function mayExecute(model: Model, f: Func, role: string): boolean {
+  const acting = rolesActingAs(model, role);
+  return (f.publicExecute || acting.some((x) => f.executeGrants.has(x))) && acting.some((x) => usesSchema(model, f.schema, x));
+}
+
+/**
+ * The roles that run an INSERT of `t` in an invoker function and reach its RETURNING check: they
+ * may call the function, insert into `t` (the privilege, USAGE on its schema, a permissive INSERT
+ * policy admitting them), are subject to its row-level security, hold SELECT on it (else 42501
+ * permission denied first), and no permissive SELECT (or ALL) policy with a USING applies to them.
+ * The candidates: the roles the INSERT policies name, those granted on the table, and Supabase's
+ * API roles (anon not where each INSERT policy needs a signed-in user: its insert is refused anyway).
+ */
+function blindInserters(model: Model, f: Func, t: Table): string[] {
+  const candidates = new Set<string>();
+  for (const p of t.policies) if (p.permissive && (p.command === 'insert' || p.command === 'all')) for (const r of p.roles) candidates.add(r);
+  for (const r of t.grants.keys()) candidates.add(r);
+  const supabase = onSupabasePlatform(model);
+  if (supabase && t.schema === 'public') for (const r of SUPABASE_PLATFORM_GRANTEES) candidates.add(r);
+  const out: string[] = [];
+  for (const r of candidates) {
+    if (PSEUDO_ROLES.has(r) || model.roleBypassesRls(r) !== false || (t.owner?.role === r && !t.rlsForced)) continue;
+    const admitting = t.policies.filter((p) => admitsInsert(model, p, r));
+    if (admitting.length === 0 || readable(model, t.policies, r)) continue;
+    if (r === 'anon' && supabase && admitting.every((p) => { const c = p.withCheck ?? p.using!; return requiresKeyIn(model, c, 'auth.uid') || neverTrueIn(model, c, 'auth.uid', 'no-user', { mode: 'check' }); })) continue;
+    if (!mayHoldPrivilege(model, t, r, ['insert']) || !mayHoldPrivilege(model, t, r, ['select'])) continue;
+    if (!rolesActingAs(model, r).some((x) => usesSchema(model, t.schema, x)) || !mayExecute(model, f, r)) continue;
+    out.push(r);
+  }
+  return out;
+}
+
+/**
+ * INSERT … RETURNING (or, in PL/pgSQL, RETURNING … INTO a variable) of a function, on a table with
+ * row-level security, run as a role an INSERT policy admits but no SELECT policy applies to: the
+ * new row must pass a SELECT policy too, so PostgreSQL refuses it with 42501 (T30). Reported on the
+ * INSERT for a SECURITY INVOKER function, by the roles that may call it (collaborative-editor's
+ * invite_user_to_document, a PostGraphile mutation: `INSERT INTO user_document … RETURNING *`,
+ * an INSERT policy for postgraphile_user and no SELECT policy, so every invitation failed); for a
+ * SECURITY DEFINER one, when its owner the migrations show is subject to the table's row-level
+ * security in the same way. Static SQL only; not a trigger function (its callers are the writers
+ * of another table), nor one that may catch the error or change role.
+ */
+function checkReturning(model: Model, report: (r: Report) => void): void {
+  model.functions.forEach((list) => {
+    for (let i = 0; i < list.length; i++) {
+      const f = list[i]!;
+      if (!f.body || f.writes.size === 0 || f.returnsTrigger || (f.language !== 'sql' && f.language !== 'plpgsql')) continue;
+      let any = false;
+      f.writes.forEach((k) => {
+        const t = model.tables.get(k);
+        if (t?.rlsEnabled && !t.temp) any = true;
+      });
+      if (!any || mayEscape(model, f)) continue;
+      for (const ins of insertsOf(model, f)) {
+        const t = model.tables.get(ins.table);
+        if (!t || !t.rlsEnabled || t.temp || !returningReadsRow(ins.node, t, f.body.variables)) continue;
+        if (mayBeDynamic(model, 'policy', t)) continue;
+        let who: string;
+        let roles: string[];
+        if (f.securityDefiner) {
+          // (the owner as the migrations show it, an ordinary role subject to the table's RLS: else silence)
+          const owner = f.owner?.role;
+          if (!owner || model.roleBypassesRls(owner) !== false || (t.owner?.role === owner && !t.rlsForced)) continue;
+          if (!t.policies.some((p) => admitsInsert(model, p, owner)) || readable(model, t.policies, owner)) continue;
+          if (!mayHoldPrivilege(model, t, owner, ['insert']) || !mayHoldPrivilege(model, t, owner, ['select'])) continue;
+          roles = [owner];
+          who = `It runs as its owner ${owner} (SECURITY DEFINER), which is`;
+        } else {
+          roles = blindInserters(model, f, t);
+          if (roles.length === 0) continue;
+          who = `It runs as its caller (SECURITY INVOKER): ${roleList(roles)}, which may call it, ${roles.length === 1 ? 'is' : 'are'}`;
+        }
+        const admitting = [...new Set(t.policies.filter((p) => roles.some((r) => admitsInsert(model, p, r))).map((p) => `"${p.name}"`))];
+        // (a row per call, certainly: VALUES with no ON CONFLICT, in SQL where every statement runs,
+        // the body run unless STRICT and an argument is NULL; else: the calls that insert one)
+        const values = !!ins.node.selectStmt?.SelectStmt?.valuesLists && !ins.node.onConflictClause;
+        const calls = f.securityDefiner ? 'every call' : `every call by ${roles.length === 1 ? 'that role' : 'those roles'}`;
+        const strict = ((f.stmt.node?.options ?? []) as Node[]).some((o) => o?.DefElem?.defname === 'strict' && o.DefElem.arg?.Boolean?.boolval === true);
+        const when = values && f.language === 'sql' && f.alters.length === 0 ? `${calls}${strict ? ' with no NULL argument (the function is STRICT)' : ''}` : `${calls} in which this INSERT adds a row`;
+        report({
+          ...ins.loc,
+          message:
+            `Function ${f.signature} inserts into ${t.key} with RETURNING, which reads the new row: PostgreSQL then also checks the new row against the SELECT policies of the role inserting (T30). ` +
+            `${who} subject to row-level security on ${t.key}, where ${admitting.join(', ')} let${admitting.length === 1 ? 's' : ''} ${roles.length === 1 ? 'it' : 'them'} insert, but no permissive SELECT (or ALL) policy with a USING applies to ${roles.length === 1 ? 'it' : 'them'}${noUsing(t.policies, roles)}: ` +
+            `${when} fails: the row it adds is refused with 42501 new row violates row-level security policy for table "${t.name}". ` +
+            `Add a SELECT policy on ${t.key} for ${roles.length === 1 ? 'that role' : 'those roles'} admitting the rows ${roles.length === 1 ? 'it inserts' : 'they insert'}, or drop RETURNING if the caller does not need the row back.`,
+        });
+      }
+    }
+  });
+}
+
 export const policyMissingSelectCompanion = defineRule({
   meta: {
     id: 'policy-missing-select-companion',
-    description: 'An UPDATE or DELETE policy for a role that has no SELECT (or ALL) policy on the table, or only ones that admit rows on a condition on the caller alone.',
+    description: "An UPDATE or DELETE policy for a role that has no SELECT (or ALL) policy on the table, or only ones that admit rows on a condition on the caller alone; or a function's INSERT … RETURNING run as a role an INSERT policy admits but no SELECT policy applies to.",
     severity: 'warning',
     category: 'correctness',
     fixKind: 'unsafe',
     guards:
-      'An UPDATE or DELETE that reads the table (a WHERE, a SET expression or RETURNING on its columns) only reaches rows a SELECT policy lets the role see: with no SELECT policy it silently affects 0 rows.',
+      'An UPDATE or DELETE that reads the table (a WHERE, a SET expression or RETURNING on its columns) only reaches rows a SELECT policy lets the role see: with no SELECT policy it silently affects 0 rows. An INSERT … RETURNING needs the new row to pass a SELECT policy: with none it fails with 42501.',
     truths: ['T26', 'T27', 'T30'],
     shownBy: { exposure: 'companion' },
   },
@@ -277,5 +404,6 @@ export const policyMissingSelectCompanion = defineRule({
         fixes,
       });
     }
+    checkReturning(model, report);
   },
 });
