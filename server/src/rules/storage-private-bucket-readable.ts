@@ -110,7 +110,7 @@ export const storagePrivateBucketReadable = defineRule({
         report({
           ...p.nameLoc,
           message:
-            `Policy "${p.name}" on storage.objects lets anon (every request, signed in or not${p.roles.includes('public') ? ': it has no TO, so it applies to PUBLIC' : ''}) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)}): ` +
+            `Policy "${p.name}" on storage.objects lets anon (every request, signed in or not${p.roles.includes('public') ? (p.implicitPublic ? ': it has no TO, so it applies to PUBLIC' : ': it is TO public, every role') : ''}) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)}): ` +
             `a private bucket only has no public URL, and the Storage API serves its files to any request these policies admit, so with the project's public anon key anyone lists and downloads every file of '${b}'. ` +
             `If the files are meant to be public, make the bucket public and say so; else restrict the policy to the roles and owners that need it (e.g. TO authenticated USING (bucket_id = '${b}' AND (storage.foldername(name))[1] = (select auth.uid())::text)).`,
           related: [{ ...made, message: `bucket '${b}' is made private here` }],
