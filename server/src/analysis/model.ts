@@ -257,8 +257,8 @@ export interface ContextWrite {
 export interface Model {
   config: Config;
   files: ParsedFile[];
-  /** the files of `files` the replay leaves out: schema snapshots and copies of migrations (snapshot.ts) */
-  notReplayed: ReadonlySet<ParsedFile>;
+  /** the files of `files` the replay leaves out, and why: a schema snapshot, or a copy of a migration (snapshot.ts) */
+  notReplayed: ReadonlyMap<ParsedFile, 'snapshot' | 'copy'>;
   tables: Map<string, Table>;
   views: Map<string, View>;
   /** overloads by `schema.name` */
@@ -949,23 +949,6 @@ function rolledBackTransactions(statements: readonly SectionStatement[], out: Ar
 }
 
 /** The rollback sections of a file that keeps both directions of a migration (see rollbackSections). */
-/**
- * The down marker (`-- migrate:down`, `-- +goose Down`, `-- +migrate Down`, as written) whose
- * section holds offset `at` of a file that keeps both directions, if any (rollbackSections'
- * marked sections): what runs there runs only when the migration is rolled back.
- */
-export function downMarkerAt(file: ParsedFile, at: number): string | undefined {
-  if (!mayHoldMarker(file.text)) return undefined;
-  let last: RegExpMatchArray | undefined;
-  for (const m of file.text.matchAll(MIGRATION_MARKER)) {
-    const k = m.index!;
-    if (k > at) break;
-    if (file.statements.some((s) => s.start <= k && k < s.end)) continue;
-    last = m;
-  }
-  return last && (last[1] ?? last[2])!.toLowerCase() === 'down' ? last[0].trim() : undefined;
-}
-
 function markedSections(file: { text: string; statements: readonly { start: number; end: number }[] }, sections: Array<{ start: number; end: number }>): void {
   let downFrom: number | undefined;
   for (const m of file.text.matchAll(MIGRATION_MARKER)) {
@@ -979,6 +962,19 @@ function markedSections(file: { text: string; statements: readonly { start: numb
     }
   }
   if (downFrom !== undefined) sections.push({ start: downFrom, end: file.text.length });
+}
+
+/**
+ * The down marker (`-- migrate:down`, `-- +goose Down`, `-- +migrate Down`, as written) whose
+ * section (markedSections) holds offset `at` of a file that keeps both directions, if any: what
+ * runs there runs only when the migration is rolled back.
+ */
+export function downMarkerAt(file: ParsedFile, at: number): string | undefined {
+  if (!mayHoldMarker(file.text)) return undefined;
+  const sections: Array<{ start: number; end: number }> = [];
+  markedSections(file, sections);
+  const s = sections.find((x) => x.start <= at && at < x.end);
+  return s ? new RegExp(MIGRATION_MARKER.source, 'i').exec(file.text.slice(s.start))?.[0].trim() : undefined;
 }
 
 // ---- the replay ----
@@ -2112,8 +2108,9 @@ export function buildModel(parsed: ParsedFile[], config: Config, previous?: Resu
   const supabasePlatform = supabase || usesSupabaseAuth(files);
   const defaultSchema = config.defaultSchema || 'public';
   // (a pg_dump of what the migrations before it made, or a copy of an earlier file, is not replayed: snapshot.ts)
-  const snapshots = schemaSnapshots(files);
-  for (const c of migrationCopies(files)) snapshots.add(c);
+  const snapshots = new Map<ParsedFile, 'snapshot' | 'copy'>();
+  for (const f of schemaSnapshots(files)) snapshots.set(f, 'snapshot');
+  for (const c of migrationCopies(files)) snapshots.set(c, 'copy');
   const segments = replaySegments(snapshots.size ? files.filter((f) => !snapshots.has(f)) : files);
   const r = new Replay(defaultSchema);
   if (failing.length) r.failing = new Set(failing);
@@ -2781,7 +2778,7 @@ const sameStrings = (a: readonly string[], b: readonly string[]): boolean => a.l
 class ReplayedModel implements Model {
   config: Config;
   files: ParsedFile[];
-  notReplayed: ReadonlySet<ParsedFile>;
+  notReplayed: ReadonlyMap<ParsedFile, 'snapshot' | 'copy'>;
   tables: Map<string, Table>;
   views: Map<string, View>;
   functions: Map<string, Func[]>;
@@ -2802,7 +2799,7 @@ class ReplayedModel implements Model {
   /** built on first use; the model is immutable once returned */
   #allFunctions: Func[] | undefined;
 
-  constructor(config: Config, files: ParsedFile[], r: Replay, policies: Policy[], supabase: boolean, defaultSchema: string, notReplayed: ReadonlySet<ParsedFile>) {
+  constructor(config: Config, files: ParsedFile[], r: Replay, policies: Policy[], supabase: boolean, defaultSchema: string, notReplayed: ReadonlyMap<ParsedFile, 'snapshot' | 'copy'>) {
     this.config = config;
     this.files = files;
     this.notReplayed = notReplayed;

@@ -79,7 +79,7 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
     // (a whole database's dump holds Supabase's own tables too, auth.users…, which no migration makes)
     // (a dump's unqualified table is public's)
     const tables = tablesCreated(f)
-      .map((t) => (t.startsWith('*.') ? `public${t.slice(1)}` : t))
+      .map(asPublic)
       .filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
     const madeAt = (t: string) => Math.min(firstMade.get(t) ?? Infinity, firstMade.get(`*${t.slice(t.indexOf('.'))}`) ?? Infinity);
     const before = tables.filter((t) => madeAt(t) < at).length;
@@ -87,6 +87,9 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
   });
   return out;
 }
+
+/** A `*.name` key (unqualified) as public's: what a dump's or a later file's unqualified name is. */
+const asPublic = (k: string): string => (k.startsWith('*.') ? `public${k.slice(1)}` : k);
 
 /** `schema.name` of a RangeVar, `*.name` unqualified. */
 const relKey = (rv: { schemaname?: string; relname?: string } | undefined) => (rv?.relname ? `${rv.schemaname ?? '*'}.${rv.relname}` : undefined);
@@ -130,7 +133,7 @@ function changes(dump: ParsedFile, before: readonly ParsedFile[]): boolean {
   const had = (set: Set<string>, key: string) => {
     const [rel, rest] = key.split('\0', 2) as [string, string | undefined];
     const name = rel.slice(rel.indexOf('.'));
-    const q = rel.startsWith('*.') ? `public${name}` : rel;
+    const q = asPublic(rel);
     const tail = rest === undefined ? '' : `\0${rest}`;
     return set.has(q + tail) || set.has(`*${name}${tail}`);
   };
@@ -191,13 +194,12 @@ function skippedCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   const firstMade = new Map<string, number>();
   const skippedSet = new Set(skipped.map((x) => x.f));
   ordered.forEach((f, at) => {
-    const norm = (t: string) => (t.startsWith('*.') ? `public${t.slice(1)}` : t);
     if (!skippedSet.has(f)) {
-      for (const t of tablesCreated(f)) if (!firstMade.has(norm(t))) firstMade.set(norm(t), at);
+      for (const t of tablesCreated(f)) if (!firstMade.has(asPublic(t))) firstMade.set(asPublic(t), at);
       return;
     }
     if (out.has(f)) return;
-    const tables = tablesCreated(f).map(norm);
+    const tables = tablesCreated(f).map(asPublic);
     const before = tables.filter((t) => (firstMade.get(t) ?? Infinity) < at).length;
     // (three tables at least: a misnamed migration making one table again is more likely meant to run)
     if (tables.length >= 3 && before * 2 >= tables.length) out.add(f);
@@ -283,12 +285,11 @@ export interface Collision {
  * those files, PostgreSQL rejects it (42P07 relation already exists, 42710 policy already exists).
  * By name, as schemaSnapshots compares them (a dump qualifies what a migration may not).
  */
-export function firstCollision(ordered: readonly ParsedFile[], f: ParsedFile, left: ReadonlySet<ParsedFile>): Collision | undefined {
+export function firstCollision(ordered: readonly ParsedFile[], f: ParsedFile, left: ReadonlyMap<ParsedFile, unknown>): Collision | undefined {
   const at = ordered.indexOf(f);
   if (at < 0) return undefined;
   const tables = new Map<string, [ParsedFile, Statement]>();
   const policies = new Map<string, [ParsedFile, Statement]>();
-  const norm = (k: string) => (k.startsWith('*.') ? `public${k.slice(1)}` : k);
   for (let i = 0; i < at; i++) {
     const g = ordered[i]!;
     if (left.has(g)) continue;
@@ -296,22 +297,21 @@ export function firstCollision(ordered: readonly ParsedFile[], f: ParsedFile, le
       if (s.origin !== 'file') continue;
       const t = relKey(s.kind === 'CreateStmt' ? s.node?.relation : s.kind === 'CreatePolicyStmt' ? s.node?.table : undefined);
       if (t === undefined) continue;
-      if (s.kind === 'CreateStmt' && !tables.has(norm(t))) tables.set(norm(t), [g, s]);
-      else if (s.kind === 'CreatePolicyStmt' && !policies.has(`${norm(t)}\0${s.node.policy_name}`)) policies.set(`${norm(t)}\0${s.node.policy_name}`, [g, s]);
+      if (s.kind === 'CreateStmt' && !tables.has(asPublic(t))) tables.set(asPublic(t), [g, s]);
+      else if (s.kind === 'CreatePolicyStmt' && !policies.has(`${asPublic(t)}\0${s.node.policy_name}`)) policies.set(`${asPublic(t)}\0${s.node.policy_name}`, [g, s]);
     }
   }
   // (an unqualified name made before is public's; a qualified one in the file may name it too)
-  const madeBy = (m: Map<string, [ParsedFile, Statement]>, key: string) => m.get(norm(key));
   for (const s of f.statements) {
     if (s.origin !== 'file') continue;
     const n = s.node;
     if (s.kind === 'CreateStmt' && !n?.if_not_exists) {
       const t = relKey(n?.relation);
-      const made = t !== undefined ? madeBy(tables, t) : undefined;
+      const made = t !== undefined ? tables.get(asPublic(t)) : undefined;
       if (made) return { stmt: s, code: '42P07', relation: written(n.relation), made: made[0], madeBy: made[1] };
     } else if (s.kind === 'CreatePolicyStmt') {
       const t = relKey(n?.table);
-      const made = t !== undefined ? madeBy(policies, `${t}\0${n.policy_name}`) : undefined;
+      const made = t !== undefined ? policies.get(asPublic(`${t}\0${n.policy_name}`)) : undefined;
       if (made) return { stmt: s, code: '42710', relation: written(n.table), policy: String(n.policy_name), made: made[0], madeBy: made[1] };
     }
   }

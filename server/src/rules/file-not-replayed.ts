@@ -6,11 +6,9 @@
 // every finding twice or set back what later migrations changed. Without a word the file shows no
 // findings at all, which reads as "nothing wrong here" — or hides a file taken for a snapshot that
 // is in fact applied (InventoryManagment's dump-like migration, which the model now replays).
-import type { ParsedFile } from '../analysis/types.js';
-import { CLI_APPLIED, firstCollision, migrationCopies, SUPABASE_MIGRATION, type Collision } from '../analysis/snapshot.js';
+import { CLI_APPLIED, firstCollision, SUPABASE_MIGRATION, type Collision } from '../analysis/snapshot.js';
 import type { Model } from '../analysis/model.js';
 import { defineRule } from './types.js';
-import { where } from './lib/util.js';
 
 const segments = (path: string) => path.replace(/^file:\/\//, '').split(/[\\/]/);
 const baseName = (path: string) => segments(path).pop()!;
@@ -30,7 +28,7 @@ function label(model: Model, file: string): string {
 function rejected(model: Model, c: Collision): string {
   const madeIn = label(model, c.made.file);
   const name = c.relation.slice(c.relation.lastIndexOf('.') + 1);
-  const line = where(model, { file: c.made.file, start: c.madeBy.start, end: c.madeBy.end }).split(':').pop();
+  const line = c.made.positionAt(c.madeBy.start).line + 1;
   return c.code === '42P07'
     ? `its CREATE TABLE ${c.relation} fails (42P07: relation "${name}" already exists: ${madeIn}:${line} makes it)`
     : `its CREATE POLICY "${c.policy}" ON ${c.relation} fails (42710: policy "${c.policy}" for table "${name}" already exists: ${madeIn}:${line} makes it)`;
@@ -50,7 +48,6 @@ export const fileNotReplayed = defineRule({
   check({ model, report }) {
     const left = model.notReplayed;
     if (left.size === 0) return;
-    let copies: Set<ParsedFile> | undefined;
     for (const f of model.files) {
       if (!left.has(f)) continue;
       // (a supabase/migrations/ file the CLI skips: supabase-migration-skipped says it, and that it is left out)
@@ -60,7 +57,7 @@ export const fileNotReplayed = defineRule({
       if (top.length === 0) continue;
       const first = top[0]!;
       const collision = firstCollision(model.files, f, left);
-      const original = (copies ??= migrationCopies(model.files)).has(f) ? model.files.find((g) => !left.has(g) && g !== f && baseName(g.file) === baseName(f.file) && g.text === f.text) : undefined;
+      const original = left.get(f) === 'copy' ? model.files.find((g) => !left.has(g) && g !== f && baseName(g.file) === baseName(f.file) && g.text === f.text) : undefined;
       const self = label(model, f.file);
       const other = original ? label(model, original.file) : '';
       const fails = collision ? `; run after ${original ? 'it' : 'them'}, ${rejected(model, collision)}` : '';

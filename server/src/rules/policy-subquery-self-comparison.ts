@@ -251,13 +251,13 @@ function context(model: Model, t: Table, expr: Node, s: SelfComparison): { bound
   const from = select ? plainFrom(select) : undefined;
   if (select && from) {
     const tables = from.map((x) => model.tables.get(model.relKey(x.rv)));
-    if (tables.every((x) => x !== undefined)) {
+    if (tables.every((x) => x !== undefined) && tables.includes(s.inner)) {
       walk(select.whereClause, (k, v) => {
         if (k === 'SubLink') return false;
         if (k !== 'ColumnRef') return;
         const r = refOf({ ColumnRef: v });
         if (!r || r.qual !== undefined || r.name === s.column || captured.includes(r.name) || !t.columns.includes(r.name)) return;
-        if (tables.filter((x) => x!.columns.includes(r.name)).length === 1 && tables.includes(s.inner)) captured.push(r.name);
+        if (tables.filter((x) => x!.columns.includes(r.name)).length === 1) captured.push(r.name);
       });
     }
   }

@@ -1,4 +1,4 @@
-import type { Model } from '../analysis/model.js';
+import type { Model, Policy } from '../analysis/model.js';
 import { activePoliciesWithKey, memoModel } from '../analysis/policy-exprs.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { conjuncts, constValue } from '../analysis/ast.js';
@@ -18,6 +18,11 @@ import { columnRef, onSupabasePlatform, where } from './lib/util.js';
 const STORAGE_OBJECTS = 'storage.objects';
 
 /** The buckets the migrations make (INSERT INTO storage.buckets … VALUES, later UPDATE … SET public), with whether each ends private and where that is said (storage-public-bucket-listable asks it too). */
+/** Why a policy applies to anon when it names PUBLIC, for the storage rules' messages (`: it is TO PUBLIC`). */
+export function publicClause(p: Policy): string {
+  return p.roles.includes('public') ? (p.implicitPublic ? ': it has no TO, so it applies to PUBLIC' : ': it is TO PUBLIC') : '';
+}
+
 export function madeBuckets(model: Model): ReadonlyMap<string, { private: boolean; loc: Loc }> {
   return memoModel(model, 'rules:madeBuckets', (m) => {
     const state = new Map<string, { private: boolean; loc: Loc }>();
@@ -110,7 +115,7 @@ export const storagePrivateBucketReadable = defineRule({
         report({
           ...p.nameLoc,
           message:
-            `Policy "${p.name}" on storage.objects lets anon (every request, signed in or not${p.roles.includes('public') ? (p.implicitPublic ? ': it has no TO, so it applies to PUBLIC' : ': it is TO public, every role') : ''}) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)}): ` +
+            `Policy "${p.name}" on storage.objects lets anon (every request, signed in or not${publicClause(p)}) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)}): ` +
             `a private bucket only has no public URL, and the Storage API serves its files to any request these policies admit, so with the project's public anon key anyone lists and downloads every file of '${b}'. ` +
             `If the files are meant to be public, make the bucket public and say so; else restrict the policy to the roles and owners that need it (e.g. TO authenticated USING (bucket_id = '${b}' AND (storage.foldername(name))[1] = (select auth.uid())::text)).`,
           related: [{ ...made, message: `bucket '${b}' is made private here` }],

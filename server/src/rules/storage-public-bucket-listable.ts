@@ -3,7 +3,7 @@ import { appliesToRole } from '../analysis/policies.js';
 import type { Policy } from '../analysis/model.js';
 import { defineRule } from './types.js';
 import { bucketWide } from './policy-always-true.js';
-import { madeBuckets } from './storage-private-bucket-readable.js';
+import { madeBuckets, publicClause } from './storage-private-bucket-readable.js';
 import { onSupabasePlatform, where } from './lib/util.js';
 
 // Supabase Storage: a public bucket (storage.buckets.public = true) serves each file at its public
@@ -56,7 +56,7 @@ export const storagePublicBucketListable = defineRule({
       const bucketWord = buckets.length > 1 ? 'buckets' : 'bucket';
       const who =
         role === 'anon'
-          ? `anon (any request with the project's public anon key alone${p.roles.includes('public') ? (p.implicitPublic ? ': it has no TO, so it applies to PUBLIC' : ': it is TO PUBLIC') : ''})`
+          ? `anon (any request with the project's public anon key alone${publicClause(p)})`
           : 'every signed-in user (authenticated: anyone who signs up, where sign-ups are open)';
       const anyone = role === 'anon' ? 'anyone' : 'every signed-in user';
       report({

@@ -1,5 +1,4 @@
 import type { Statement } from '../analysis/types.js';
-import { migrationCopies } from '../analysis/snapshot.js';
 import { defineRule } from './types.js';
 import { supabaseMigration } from './lib/util.js';
 
@@ -49,7 +48,6 @@ export const supabaseMigrationSkipped = defineRule({
       if (m.applied) list.push(m.name);
     }
     for (const list of folders.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    let copies: Set<unknown> | undefined;
     for (const f of model.files) {
       const m = supabaseMigration(f.file);
       if (!m) continue;
@@ -85,7 +83,7 @@ export const supabaseMigrationSkipped = defineRule({
           (same
             ? ` Rename it ${same}: the same version, followed by the underscore the CLI looks for, so it keeps its place${place ? ` (${place})` : ''}.`
             : ` Rename it to a version that sorts where it must run${place ? ` (by name it comes ${place})` : ''}, e.g. a 14-digit timestamp and an underscore.`) +
-          ((copies ??= migrationCopies(model.files)).has(f)
+          (model.notReplayed.get(f) === 'copy'
             ? ' pg-rls-lint leaves it out of its replay, as the CLI does: it makes again what the migrations before it make (a copy or a bundle of them), and run after them it would fail on each (42P07, 42710) and set back what later ones changed.'
             : ' pg-rls-lint replays it all the same, in file name order, as if it were run by other means.'),
       });
