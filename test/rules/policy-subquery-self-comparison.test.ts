@@ -208,3 +208,16 @@ test("err (message): a second unqualified name of the sub-select that both table
   assert.deepEqual(lintFiles([{ file: 'm.sql', text: both }], ID).mine, []);
   assert.deepEqual(await adminInserts(both, 'user_id'), ['ok', '42501', '42501']);
 });
+
+test('ok (message): in a sub-select nested in another, only the innermost query\'s names are taken as captured: not the outer query\'s kind (projects.kind)', () => {
+  const sql = `CREATE TABLE projects (id bigint PRIMARY KEY, kind text);
+CREATE TABLE members (org_id uuid NOT NULL, user_id uuid NOT NULL);
+CREATE TABLE docs (id bigint PRIMARY KEY, org_id uuid NOT NULL, project_id bigint, kind text);
+ALTER TABLE docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_read ON docs FOR SELECT TO authenticated USING (
+  EXISTS (SELECT 1 FROM projects p, members m2 WHERE p.id = project_id AND kind = 'open' AND m2.user_id = (select auth.uid())
+          AND EXISTS (SELECT 1 FROM members m WHERE m.org_id = org_id AND m.user_id = (select auth.uid()))));`;
+  const mine = lintFiles([{ file: 'm.sql', text: sql }], ID).mine.filter((f) => /m\.org_id with org_id/.test(f.message));
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /Other unqualified names/);
+});

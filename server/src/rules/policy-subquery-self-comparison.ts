@@ -225,10 +225,10 @@ function helperTautologies(model: Model, f: Func): Array<Tautology & { table: Ta
  * `tm.id = user_id` compares two columns of one row of team_members).
  */
 function context(model: Model, t: Table, expr: Node, s: SelfComparison): { bound: Node | undefined; captured: string[] } {
+  // (the innermost query whose WHERE holds the comparison: walk meets the outer ones first)
   let select: Node | undefined;
   walk(expr, (k, v) => {
-    if (select || k !== 'SelectStmt' || !nodeContains(v.whereClause, s.ref)) return;
-    select = v;
+    if (k === 'SelectStmt' && nodeContains(v.whereClause, s.ref)) select = v;
   });
   const tname = t.name.toLowerCase();
   const namesOutside = (n: Node): boolean => {
