@@ -17,7 +17,7 @@ const files = (sql: string) => `INSERT INTO storage.objects (bucket_id, name) VA
 test('err: anon reads every object of a private bucket (PGlite: both patients\' files); the owner-folder policy gives anon none and each patient their own', async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), '"Patient documents are publicly accessible"');
-  assert.match(finding.message, /^Policy "Patient documents are publicly accessible" on storage\.objects lets anon \(every request, signed in or not: it has no TO, so it applies to PUBLIC\) read every object of bucket 'patient-documents', which the migrations make private \(public = false, at 20250726182403_documents\.sql:1\)/);
+  assert.match(finding.message, /^Policy "Patient documents are publicly accessible" on storage\.objects lets anon \(every request, signed in or not: it has no TO clause, so it applies to PUBLIC\) read every object of bucket 'patient-documents', which the migrations make private \(public = false, at 20250726182403_documents\.sql:1\)/);
   const db = await getDb();
   await inRollback(db, async (q) => {
     await q(AUTH_STUB_SQL);

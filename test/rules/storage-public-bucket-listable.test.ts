@@ -24,7 +24,7 @@ test("err: anon lists every object of a public bucket (PGlite: both users' recor
   assert.equal(textAt(ws, finding), '"recordings_select"');
   assert.match(
     finding.message,
-    /^Policy "recordings_select" on storage\.objects lets anon \(any request with the project's public anon key alone: it has no TO, so it applies to PUBLIC\) list every object of public bucket 'recordings' \(public = true, at 029_meetings_recording\.sql:1\): its USING asks only for the bucket, /,
+    /^Policy "recordings_select" on storage\.objects lets anon \(any request with the project's public anon key alone: it has no TO clause, so it applies to PUBLIC\) list every object of public bucket 'recordings' \(public = true, at 029_meetings_recording\.sql:1\): its USING asks only for the bucket, /,
   );
   assert.match(finding.message, /Listing a bucket through the Storage API is a SELECT on storage\.objects that these policies filter/);
   assert.match(finding.message, /Public URLs need no SELECT policy: drop "recordings_select"/);

@@ -6,7 +6,7 @@ import { groupsOf } from '../analysis/privileges.js';
 import { raisesIn } from '../analysis/unset-context.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts } from './lib/util.js';
+import { mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts, toPublic } from './lib/util.js';
 
 /** Supabase's (and PostgREST's) role for requests without a signed-in user. */
 const ANON = 'anon';
@@ -197,7 +197,7 @@ export const policyAnonWrite = defineRule({
       const who = named
         ? `is TO ${ANON}`
         : p.roles.includes('public')
-          ? `${p.implicitPublic ? 'has no TO clause, so it applies to PUBLIC' : 'is TO PUBLIC'}, anon included`
+          ? `${toPublic(p)}, anon included`
           : `applies to ${ANON} through a role it is a member of (${p.roles.join(', ')})`;
       const verbs = cmds.length === 2 ? 'update and delete' : cmds[0] === 'update' ? 'update' : 'delete';
       report({

@@ -4,7 +4,7 @@ import type { Node, Statement } from '../analysis/types.js';
 import { constBool, policyRows } from '../analysis/policy-exprs.js';
 import { isRejected } from '../analysis/rejected.js';
 import { defineRule, type Edit } from './types.js';
-import { appRole, fileOf, hasAnyPrivilege, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent } from './lib/util.js';
+import { appRole, fileOf, hasAnyPrivilege, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent, toPublic } from './lib/util.js';
 import { admitsNothing, commandsOf } from '../analysis/policies.js';
 import { PSEUDO_ROLES } from '../analysis/privileges.js';
 
@@ -110,7 +110,7 @@ export const policyAppliesToPublic = defineRule({
       report({
         ...p.nameLoc,
         message:
-          `Policy "${p.name}" on ${p.table} ${p.implicitPublic ? 'has no TO clause, so it applies to PUBLIC' : 'is TO PUBLIC'}: ` +
+          `Policy "${p.name}" on ${p.table} ${toPublic(p)}: ` +
           `every role — including ${anon}any role created later — that has a grant on the table gets the rows it admits. ` +
           `Name the roles that need it with TO (e.g. TO ${example(model, p)}).`,
         fixes: fix ? [{ title: fix.title, kind: 'unsafe', edits: fix.edits }] : [],

@@ -6,7 +6,7 @@ import { sval } from '../analysis/parse.js';
 import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { bucketFilter, bucketWide } from './policy-always-true.js';
-import { columnRef, onSupabasePlatform, where } from './lib/util.js';
+import { columnRef, onSupabasePlatform, toPublic, where } from './lib/util.js';
 
 // Supabase Storage: a bucket is private when storage.buckets.public is false (the default). That
 // only means its objects have no public URL: every request through the Storage API — the anon key
@@ -17,12 +17,12 @@ import { columnRef, onSupabasePlatform, where } from './lib/util.js';
 
 const STORAGE_OBJECTS = 'storage.objects';
 
-/** The buckets the migrations make (INSERT INTO storage.buckets … VALUES, later UPDATE … SET public), with whether each ends private and where that is said (storage-public-bucket-listable asks it too). */
 /** Why a policy applies to anon when it names PUBLIC, for the storage rules' messages (`: it is TO PUBLIC`). */
 export function publicClause(p: Policy): string {
-  return p.roles.includes('public') ? (p.implicitPublic ? ': it has no TO, so it applies to PUBLIC' : ': it is TO PUBLIC') : '';
+  return p.roles.includes('public') ? `: it ${toPublic(p)}` : '';
 }
 
+/** The buckets the migrations make (INSERT INTO storage.buckets … VALUES, later UPDATE … SET public), with whether each ends private and where that is said (storage-public-bucket-listable asks it too). */
 export function madeBuckets(model: Model): ReadonlyMap<string, { private: boolean; loc: Loc }> {
   return memoModel(model, 'rules:madeBuckets', (m) => {
     const state = new Map<string, { private: boolean; loc: Loc }>();

@@ -159,6 +159,11 @@ export function forEachPolicyKeyWithoutTable(model: Model, fn: (key: string, pol
   }
 }
 
+/** How a policy naming PUBLIC came to: `has no TO clause, so it applies to PUBLIC` or `is TO PUBLIC` (one wording for every rule). */
+export function toPublic(p: Policy): string {
+  return p.implicitPublic ? 'has no TO clause, so it applies to PUBLIC' : 'is TO PUBLIC';
+}
+
 /** Privileges a policy's command needs; for ALL, any one of them makes the policy usable (shared: not mutated). */
 const NEEDED: Record<PolicyCommand, readonly string[]> = {
   all: [...COMMAND_PRIVILEGES],
