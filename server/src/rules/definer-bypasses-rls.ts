@@ -325,7 +325,7 @@ export function ownerBypassesRls(model: Model, f: Func): boolean {
 }
 
 /** Who the function runs as, for the message: its owner, and why the policies of its `count` tables do not restrict it. */
-function ownerText(model: Model, f: Func, count: number): string {
+export function ownerText(model: Model, f: Func, count: number): string {
   const owner = f.owner?.role;
   if (ownerBypassesRls(model, f)) return owner ? `${owner}, which bypasses row-level security` : 'a role assumed to bypass row-level security (setting definerOwnerBypassesRls; on Supabase, postgres)';
   return `${owner ? `${owner}, ` : 'presumably '}${count === 1 ? "the table's owner" : "the tables' owner"}${owner ? '' : ' too (the same migrations create both)'}, whom ${count === 1 ? 'its' : 'their'} policies do not restrict without FORCE ROW LEVEL SECURITY`;

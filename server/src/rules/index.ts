@@ -74,5 +74,6 @@ export { policyLegacyJwtClaim } from './policy-legacy-jwt-claim.js';
 export { grantTruncateBypassesRls } from './grant-truncate-bypasses-rls.js';
 export { policyDeleteWiderThanCheck } from './policy-delete-wider-than-check.js';
 export { definerGrantsCallerRole } from './definer-grants-caller-role.js';
+export { definerSelfComparison } from './definer-self-comparison.js';
 export { fileNotReplayed } from './file-not-replayed.js';
 export { bypassrlsPasswordCommitted } from './bypassrls-password-committed.js';

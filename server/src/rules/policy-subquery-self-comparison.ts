@@ -44,12 +44,13 @@ interface Candidate {
 }
 
 /**
- * A SELECT's FROM list when it is only tables, each with its alias (or name), lower-case; undefined
- * for an empty list or one with a join, a function or a sub-query (their columns are not all known).
+ * A FROM list (a SELECT's, or an UPDATE's or DELETE's target and its FROM / USING list) when it is
+ * only tables, each with its alias (or name), lower-case; undefined for an empty list or one with a
+ * join, a function or a sub-query (their columns are not all known).
  */
-function plainFrom(select: Node): Array<{ alias: string; rv: Node }> | undefined {
+function plainFrom(select: Node, items: readonly Node[] = select?.fromClause ?? []): Array<{ alias: string; rv: Node }> | undefined {
   const from: Array<{ alias: string; rv: Node }> = [];
-  for (const item of (select?.fromClause ?? []) as Node[]) {
+  for (const item of items) {
     const rv = item?.RangeVar;
     if (!rv?.relname) return undefined;
     from.push({ alias: String(rv.alias?.aliasname ?? rv.relname).toLowerCase(), rv });
@@ -57,20 +58,28 @@ function plainFrom(select: Node): Array<{ alias: string; rv: Node }> | undefined
   return from.length ? from : undefined;
 }
 
+/** The command of a query whose WHERE holds a comparison, and whether that comparison is all of the WHERE. */
+export interface QueryOf {
+  command: 'select' | 'update' | 'delete';
+  only: boolean;
+}
+
 type Ref = NonNullable<ReturnType<typeof refOf>>;
 
 /** Each `a = b` of two column names alike but for their qualifiers, ANDed in the WHERE of a query (in `node`) whose FROM list is plain tables. */
-function sameNameEqualities(node: Node, visit: (l: Ref, r: Ref, from: Array<{ alias: string; rv: Node }>) => void): void {
+function sameNameEqualities(node: Node, visit: (l: Ref, r: Ref, from: Array<{ alias: string; rv: Node }>, query: QueryOf) => void): void {
   walk(node, (k, v) => {
-    if (k !== 'SelectStmt' || !v.whereClause) return;
-    const from = plainFrom(v);
+    if ((k !== 'SelectStmt' && k !== 'UpdateStmt' && k !== 'DeleteStmt') || !v.whereClause) return;
+    // (an UPDATE's or DELETE's own table is the first of its FROM list)
+    const from = k === 'SelectStmt' ? plainFrom(v) : plainFrom(v, [{ RangeVar: v.relation }, ...((k === 'UpdateStmt' ? v.fromClause : v.usingClause) ?? [])]);
     if (!from) return;
-    for (const c of conjuncts(v.whereClause)) {
+    const all = conjuncts(v.whereClause);
+    for (const c of all) {
       const e = c?.A_Expr;
       if (!e || e.kind !== 'AEXPR_OP' || e.name?.length !== 1 || sval(e.name[0]) !== '=') continue;
       const l = refOf(e.lexpr);
       const r = refOf(e.rexpr);
-      if (l && r && l.name === r.name) visit(l, r, from);
+      if (l && r && l.name === r.name) visit(l, r, from, { command: k === 'SelectStmt' ? 'select' : k === 'UpdateStmt' ? 'update' : 'delete', only: all.length === 1 });
     }
   });
 }
@@ -158,18 +167,19 @@ function keysOf(model: Model, c: Candidate, probe: string, fresh: boolean): read
 }
 
 /** `col = col` (one name, written the same on both sides) ANDed in the WHERE of a query whose FROM list is plain tables. */
-interface Tautology {
+export interface Tautology {
   ref: Node;
   qual: string | undefined;
   column: string;
   from: Array<{ alias: string; rv: Node }>;
+  query: QueryOf;
 }
 
 /** The `col = col` comparisons of a statement's queries (kept on the node). */
 const tautologiesOf = memoised((stmt: Node): Tautology[] => {
   const out: Tautology[] = [];
-  sameNameEqualities(stmt, (l, r, from) => {
-    if (l.qual === r.qual) out.push({ ref: r.node, qual: l.qual, column: l.name, from });
+  sameNameEqualities(stmt, (l, r, from, query) => {
+    if (l.qual === r.qual) out.push({ ref: r.node, qual: l.qual, column: l.name, from, query });
   });
   return out;
 });
@@ -183,17 +193,18 @@ const tautologiesOf = memoised((stmt: Node): Tautology[] => {
 const NO_TAUTOLOGIES: never[] = [];
 
 /** The `col = col` comparisons of a SQL or PL/pgSQL body (syntax alone: kept on the function's statement). */
-function bodyTautologies(f: Func): readonly Tautology[] {
+export function bodyTautologies(f: Func): readonly Tautology[] {
   const body = f.body;
   if (!body || body.lexical || (f.language !== 'sql' && f.language !== 'plpgsql')) return NO_TAUTOLOGIES;
   return memoStmt(f.stmt, 'bodyTautologies', () => {
     const out: Tautology[] = [];
-    for (const st of body.statements) out.push(...tautologiesOf(st.node));
+    // (the statement itself too: a body statement is its node without the kind around it)
+    for (const st of body.statements) out.push(...tautologiesOf({ [st.kind]: st.node }));
     return out.length ? out : NO_TAUTOLOGIES;
   });
 }
 
-function helperTautologies(model: Model, f: Func): Array<Tautology & { table: Table; shadowed: boolean }> {
+export function helperTautologies(model: Model, f: Func): Array<Tautology & { table: Table; shadowed: boolean }> {
   const found = bodyTautologies(f);
   if (found.length === 0) return NO_TAUTOLOGIES;
   const params = new Set<string>();
