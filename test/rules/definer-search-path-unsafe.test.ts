@@ -433,3 +433,32 @@ test("ok: FROM CURRENT after SET search_path = public, pg_temp, or after SET sea
     assert.deepEqual([shown.before, shown.after], [false, false], set);
   }
 });
+
+test("ok (message): a WITH query's name is no table: `WITH updated AS (UPDATE public.t …) SELECT count(*) FROM updated` names nothing a temporary table shadows (rifty's riflett_recompute_trust_weights); the finding says nothing can be shadowed yet", async () => {
+  const body = `CREATE FUNCTION bump() RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE n integer;
+BEGIN
+  WITH updated AS (UPDATE public.tenant_users AS t SET user_id = t.user_id RETURNING 1)
+  SELECT count(*) INTO n FROM updated;
+  RETURN n;
+END $$`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: `${body};` }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its body names every table and type with its schema today, so nothing can be shadowed yet/);
+  assert.equal(findingsOf(lintFiles([{ file: 'm.sql', text: `${body.replace(' SET search_path = public', '')};` }], 'definer-search-path-missing').ws, 'definer-search-path-missing')[0]!.message.includes('Its body names every table and type with its schema today'), true, 'definer-search-path-missing reads the body the same way');
+  // on PostgreSQL: a caller's temporary table named updated, holding 5 rows, is not what the function counts
+  const counted = await inRollback(await getDb(), async (q) => {
+    await q(`SET ROLE app_owner`);
+    await q(`CREATE TABLE tenant_users (tenant_id uuid, user_id uuid); INSERT INTO tenant_users VALUES ('${TENANT_A}', '${TENANT_A}')`);
+    await q(body);
+    await q('GRANT EXECUTE ON FUNCTION bump() TO authenticated');
+    await q('RESET ROLE');
+    await q('SET ROLE authenticated');
+    await q(`CREATE TEMP TABLE updated AS SELECT g FROM generate_series(1, 5) g; GRANT SELECT ON updated TO PUBLIC`);
+    return (await q('SELECT bump() AS n'))[0]!.n as number;
+  });
+  assert.equal(counted, 1, 'the WITH query is read: one row updated, not the 5 of the temporary table');
+  // the same name written as a table (no WITH): the general message
+  const plain = `CREATE FUNCTION f() RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE n integer; BEGIN SELECT count(*) INTO n FROM updated; RETURN n; END $$;`;
+  assert.match(lintFiles([{ file: 'm.sql', text: plain }], ID).mine[0]!.message, /the function then reads the attacker's table/);
+});

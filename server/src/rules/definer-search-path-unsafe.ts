@@ -69,19 +69,38 @@ function fixesFor(model: Model, s: FunctionSetting, why: 'no-pg-temp' | 'one-quo
   ];
 }
 
-/** Whether a parsed node holds a relation named without a schema (a CTE's name too) or a type named by one word (a keyword type is pg_catalog's). */
-function holdsUnqualified(n: Node): boolean {
-  if (Array.isArray(n)) return n.some((x) => x && typeof x === 'object' && holdsUnqualified(x));
+/**
+ * Whether a parsed node holds a relation named without a schema or a type named by one word (a
+ * keyword type is pg_catalog's). A name in `ctes`, the WITH queries of the statement, is read
+ * from its WITH query, which no relation, temporary or not, shadows.
+ */
+function holdsUnqualified(n: Node, ctes: ReadonlySet<string>): boolean {
+  if (Array.isArray(n)) return n.some((x) => x && typeof x === 'object' && holdsUnqualified(x, ctes));
   for (const k in n) {
     const v = n[k];
     if (!v || typeof v !== 'object') continue;
     // (a RangeVar, or one unwrapped where a statement names its table: INSERT's, UPDATE's, DELETE's `relation`)
-    if ((k === 'RangeVar' || k === 'relation') && v.relname && !v.schemaname) return true;
+    if ((k === 'RangeVar' || k === 'relation') && v.relname && !v.schemaname && !ctes.has(v.relname)) return true;
     // (a TypeName, or one unwrapped: a cast's or a column's `typeName`)
     if ((k === 'TypeName' || k === 'typeName') && Array.isArray(v.names) && v.names.length < 2) return true;
-    if (holdsUnqualified(v)) return true;
+    if (holdsUnqualified(v, ctes)) return true;
   }
   return false;
+}
+
+/** The names of the WITH queries (CommonTableExpr) a parsed statement holds, as parsed (folded unless quoted). */
+function cteNames(n: Node, out = new Set<string>()): Set<string> {
+  if (Array.isArray(n)) {
+    for (const x of n) if (x && typeof x === 'object') cteNames(x, out);
+    return out;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'CommonTableExpr' && typeof v.ctename === 'string') out.add(v.ctename);
+    cteNames(v, out);
+  }
+  return out;
 }
 
 /**
@@ -95,7 +114,13 @@ function holdsUnqualified(n: Node): boolean {
 export function namesNothingUnqualified(model: Model, f: Func): false | 'always' | 'since-16' {
   const b = f.body;
   if (!b || b.errors.length || b.dynamicExecutes.length) return false;
-  if (b.statements.some((st) => holdsUnqualified(st.node))) return false;
+  // (`WITH updated AS (UPDATE public.t …) SELECT count(*) FROM updated` reads its WITH query)
+  const ctes = new Set<string>();
+  for (const st of b.statements) {
+    const own = st.node ? cteNames(st.node) : new Set<string>();
+    if (holdsUnqualified(st.node, own)) return false;
+    for (const c of own) ctes.add(c);
+  }
   if (b.language !== 'plpgsql' && b.language !== 'sql') return false;
   // its text, comments and string literals blanked (PL/pgSQL: its declarations' types are not
   // among its parsed statements, nor, in a body read lexically (FunctionBody.lexical), its
@@ -135,7 +160,7 @@ export function namesNothingUnqualified(model: Model, f: Func): false | 'always'
   // ON CONFLICT's DO UPDATE SET names none)
   for (const m of text.replace(/\bdo\s+update\s+set\b/gi, ' ').matchAll(new RegExp(`\\b(?:from|join|into|update|table)\\s+${IDENT}(?!\\s*[.(])`, 'gi'))) {
     const word = m[1]!.toLowerCase();
-    if (!variables.has(word) && !NOT_RELATIONS.has(word)) return false;
+    if (!variables.has(word) && !NOT_RELATIONS.has(word) && !ctes.has(word.startsWith('"') ? word.slice(1, -1) : word)) return false;
   }
   return json;
 }
