@@ -897,7 +897,8 @@ export function rollbackSections(file: { file: string; text: string; statements:
   if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || isSupabaseArchivedMigration(file.file) || isPgTapTest(file.text) || isSqlcQueryFile(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
   else {
     rolledBackTransactions(file.statements, sections);
-    if (mayHoldMarker(file.text)) markedSections(file, sections);
+    // (the Supabase CLI runs a migration's down section too: supabaseDownSections)
+    if (mayHoldMarker(file.text) && !isSupabaseCliMigration(file.file)) markedSections(file, sections);
   }
   rollbackCache.set(file, sections);
   return sections;
@@ -965,12 +966,32 @@ function markedSections(file: { text: string; statements: readonly { start: numb
 }
 
 /**
+ * A file the Supabase CLI applies as a migration: right in `supabase/migrations/`, named
+ * `<digits>_<name>.sql` (pkg/migration/file.go). It splits the file into statements and runs
+ * every one (ExecBatch): a dbmate, goose or sql-migrate down marker is only a comment to it.
+ */
+export function isSupabaseCliMigration(file: string): boolean {
+  return /(^|[\\/])supabase[\\/]migrations[\\/][0-9]+_[^\\/]*\.sql$/.test(file);
+}
+
+/**
+ * The down sections (markedSections) of a file the Supabase CLI applies, with their marker as
+ * written: the CLI runs them right after the up section, and so does the replay.
+ */
+export function supabaseDownSections(file: ParsedFile): Array<{ start: number; end: number; marker: string }> {
+  if (!isSupabaseCliMigration(file.file) || !mayHoldMarker(file.text)) return [];
+  const sections: Array<{ start: number; end: number }> = [];
+  markedSections(file, sections);
+  return sections.map((x) => ({ ...x, marker: new RegExp(MIGRATION_MARKER.source, 'i').exec(file.text.slice(x.start))![0].trim() }));
+}
+
+/**
  * The down marker (`-- migrate:down`, `-- +goose Down`, `-- +migrate Down`, as written) whose
  * section (markedSections) holds offset `at` of a file that keeps both directions, if any: what
  * runs there runs only when the migration is rolled back.
  */
 export function downMarkerAt(file: ParsedFile, at: number): string | undefined {
-  if (!mayHoldMarker(file.text)) return undefined;
+  if (!mayHoldMarker(file.text) || isSupabaseCliMigration(file.file)) return undefined;
   const sections: Array<{ start: number; end: number }> = [];
   markedSections(file, sections);
   const s = sections.find((x) => x.start <= at && at < x.end);

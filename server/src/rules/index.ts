@@ -51,6 +51,7 @@ export { functionReplaceRejected } from './function-replace-rejected.js';
 export { membershipBypassesRls } from './membership-bypasses-rls.js';
 export { columnRevokeIneffective } from './column-revoke-ineffective.js';
 export { supabaseMigrationSkipped } from './supabase-migration-skipped.js';
+export { supabaseMigrationDownSection } from './supabase-migration-down-section.js';
 export { defaultPrivilegesRevokeIneffective } from './default-privileges-revoke-ineffective.js';
 export { notPostgresql } from './not-postgresql.js';
 export { policyReadsWithoutGrant } from './policy-reads-without-grant.js';
