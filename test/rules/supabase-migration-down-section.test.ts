@@ -71,3 +71,25 @@ test("ok: a syntax error in a Supabase migration's down section is not said to r
   const goose = findingsOf(lintFiles([{ file: 'db/migrations/20250101000000_t.sql', text }], ID).ws, 'syntax-error');
   assert.match(goose[0]!.message, /migrating up does not run/);
 });
+
+test('ok: a rollback file named as a Supabase migration (`<digits>_x.down.sql` in supabase/migrations/) is replayed, as the CLI applies it; in db/migrations/ it stays a rollback', () => {
+  const up = 'CREATE TABLE public.notes (id bigint PRIMARY KEY);\nALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n';
+  const down = 'ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY;\n';
+  const supa = lintFiles(
+    [
+      { file: 'supabase/migrations/20240101000000_notes.sql', text: up },
+      { file: 'supabase/migrations/20240102000000_notes.down.sql', text: down },
+    ],
+    'rls-disabled',
+  );
+  assert.equal(supa.mine.length, 1, 'the CLI runs it (its name matches <digits>_<name>.sql): RLS ends disabled');
+  assert.equal(supa.ws.model().tables.get('public.notes')?.rlsEnabled, false);
+  const migrate = lintFiles(
+    [
+      { file: 'db/migrations/000001_notes.up.sql', text: up },
+      { file: 'db/migrations/000002_notes.down.sql', text: down },
+    ],
+    'rls-disabled',
+  );
+  assert.equal(migrate.mine.length, 0, 'golang-migrate runs a .down.sql only to roll back');
+});

@@ -894,7 +894,8 @@ export function rollbackSections(file: { file: string; text: string; statements:
   }
   // (a file written for another database, as the lint's parse shows: PostgreSQL cannot run it, dialect.ts)
   const parsed = 'errors' in file ? (file as ParsedFile) : undefined;
-  if (isRollbackFile(file.file) || isSupabaseTestFile(file.file) || isSupabaseArchivedMigration(file.file) || isPgTapTest(file.text) || isSqlcQueryFile(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
+  // (a rollback file's name in supabase/migrations/, `<digits>_x.down.sql`, is a migration to the Supabase CLI: it runs it)
+  if ((isRollbackFile(file.file) && !isSupabaseCliMigration(file.file)) || isSupabaseTestFile(file.file) || isSupabaseArchivedMigration(file.file) || isPgTapTest(file.text) || isSqlcQueryFile(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
   else {
     rolledBackTransactions(file.statements, sections);
     // (the Supabase CLI runs a migration's down section too: supabaseDownSections)
