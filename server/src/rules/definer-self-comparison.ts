@@ -8,7 +8,7 @@ import type { Func, Model, Table } from '../analysis/model.js';
 import { policyCallNames } from '../analysis/recursion.js';
 import { defineRule, type Fix } from './types.js';
 import { callersOf, ownerText, unrestrictedFor } from './definer-bypasses-rls.js';
-import { bodyTautologies, helperTautologies, type Tautology } from './policy-subquery-self-comparison.js';
+import { bodyTautologies, helperTautologies, shadowedNote, type HelperTautology } from './policy-subquery-self-comparison.js';
 import { functionLists, quoteIdent, tableName } from './lib/util.js';
 
 /** What the statement does to the rows it reaches, and what its callers do through it. */
@@ -44,24 +44,21 @@ export const definerSelfComparison = defineRule({
         if (!t) continue;
         const callers = callersOf(model, f, [t]);
         if (!callers) continue;
-        const at: number = x.ref.location;
-        if (typeof at !== 'number' || at < 0) continue;
-        const written = x.qual ? `${x.qual}.${x.column}` : x.column;
         report({
           file: f.created.file,
-          start: at,
-          end: at + written.length,
+          start: x.at,
+          end: x.at + x.written.length,
           message: messageOf(model, f, x, t, callers.text),
           related: [{ ...f.nameLoc, message: `${f.name}() is SECURITY DEFINER` }],
-          fixes: fixOf(f, x, at),
+          fixes: fixOf(f, x),
         });
       }
     }
   },
 });
 
-function messageOf(model: Model, f: Func, x: Tautology & { shadowed: boolean }, t: Table, callers: string): string {
-  const written = x.qual ? `${x.qual}.${x.column}` : x.column;
+function messageOf(model: Model, f: Func, x: HelperTautology, t: Table, callers: string): string {
+  const written = x.written;
   const name = tableName(model, t, f.created);
   const cmd = x.query.command.toUpperCase();
   const reach = x.query.only
@@ -69,7 +66,7 @@ function messageOf(model: Model, f: Func, x: Tautology & { shadowed: boolean }, 
     : `so the rest of its WHERE alone chooses the rows this ${cmd} ${VERB[x.query.command][0]}, whatever ${x.column} it is called with. The function runs as its owner, ${ownerText(model, f, 1)}, so the policies of ${name} do not narrow it either`;
   return (
     `In SECURITY DEFINER function ${f.signature}, ${written} = ${written} compares ${name}.${x.column} with itself` +
-    (x.shadowed ? ` (in a LANGUAGE sql function a column name takes precedence over a parameter of the same name: the parameter ${x.column} is never read)` : '') +
+    (x.shadowed ? shadowedNote(x.column) : '') +
     `: it is true for every row whose ${x.column} is not null, ${reach}. ` +
     (x.shadowed && !x.qual
       ? `Qualify the parameter with the function's name (${quoteIdent(f.name)}.${x.column}) or give it a name no column has (p_${x.column}).`
@@ -78,9 +75,9 @@ function messageOf(model: Model, f: Func, x: Tautology & { shadowed: boolean }, 
 }
 
 /** `id = id` with the parameter shadowed: its right side qualified with the function's name, which is the parameter. */
-function fixOf(f: Func, x: Tautology & { shadowed: boolean }, at: number): Fix[] {
+function fixOf(f: Func, x: HelperTautology): Fix[] {
   // (not where the function's name is also a table's alias in the query: the name would be the table's)
   if (!x.shadowed || x.qual !== undefined || x.from.some((r) => r.alias === f.name.toLowerCase())) return [];
   const text = `${quoteIdent(f.name)}.${x.column}`;
-  return [{ title: `Read the parameter: ${x.column} = ${text}`, kind: 'safe', edits: [{ file: f.created.file, start: at, end: at + x.column.length, newText: text }] }];
+  return [{ title: `Read the parameter: ${x.column} = ${text}`, kind: 'safe', edits: [{ file: f.created.file, start: x.at, end: x.at + x.column.length, newText: text }] }];
 }

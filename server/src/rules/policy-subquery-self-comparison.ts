@@ -204,12 +204,18 @@ export function bodyTautologies(f: Func): readonly Tautology[] {
   });
 }
 
-export function helperTautologies(model: Model, f: Func): Array<Tautology & { table: Table; shadowed: boolean }> {
+/** A `col = col` of a function's body: the table the column is of, whether a parameter of that name is shadowed, and where the right side is written. */
+export type HelperTautology = Tautology & { table: Table; shadowed: boolean; at: number; written: string };
+
+/** What a message says of a parameter a column of the same name shadows. */
+export const shadowedNote = (column: string) => ` (in a LANGUAGE sql function a column name takes precedence over a parameter of the same name: the parameter ${column} is never read)`;
+
+export function helperTautologies(model: Model, f: Func): HelperTautology[] {
   const found = bodyTautologies(f);
   if (found.length === 0) return NO_TAUTOLOGIES;
   const params = new Set<string>();
   for (const x of f.stmt.node?.parameters ?? []) if (typeof x?.FunctionParameter?.name === 'string') params.add(x.FunctionParameter.name.toLowerCase());
-  const out: Array<Tautology & { table: Table; shadowed: boolean }> = [];
+  const out: HelperTautology[] = [];
   for (const t of found) {
     if (f.language === 'plpgsql' && (f.body!.variables?.includes(t.column) || params.has(t.column))) continue;
     const having: Table[] = [];
@@ -220,7 +226,8 @@ export function helperTautologies(model: Model, f: Func): Array<Tautology & { ta
       if (!table) known = false;
       else if (table.columns.includes(t.column)) having.push(table);
     }
-    if (known && having.length === 1) out.push({ ...t, table: having[0]!, shadowed: params.has(t.column) });
+    const at: unknown = t.ref.location;
+    if (known && having.length === 1 && typeof at === 'number' && at >= 0) out.push({ ...t, table: having[0]!, shadowed: params.has(t.column), at, written: t.qual ? `${t.qual}.${t.column}` : t.column });
   }
   return out;
 }
@@ -350,16 +357,14 @@ export const policySubquerySelfComparison = defineRule({
         const caller = activeRows(model).find((r) => r.exprs.some((e) => callsIn(e.node).some((c) => c.name[c.name.length - 1] === f.name)));
         if (!caller) continue;
         for (const x of found) {
-          const at: number = x.ref.location;
-          if (typeof at !== 'number' || at < 0) continue;
-          const written = x.qual ? `${x.qual}.${x.column}` : x.column;
+          const written = x.written;
           report({
             file: f.created.file,
-            start: at,
-            end: at + written.length,
+            start: x.at,
+            end: x.at + written.length,
             message:
               `In function ${f.signature}, which policy "${caller.policy.name}" on ${caller.policy.table} calls, ${written} = ${written} compares ${x.table.key}.${x.column} with itself` +
-              (x.shadowed ? ` (in a LANGUAGE sql function a column name takes precedence over a parameter of the same name: the parameter ${x.column} is never read)` : '') +
+              (x.shadowed ? shadowedNote(x.column) : '') +
               `: it is true for every row whose ${x.column} is not null, so the query finds a row of ${x.table.key} whatever ${x.column} it should be about, and the function answers for every ${x.column} as it would for any one (e.g. a member or admin of one organisation is taken for one of all). ` +
               `Compare the column with the value it is meant to match: a parameter with a name no column has (p_${x.column}), passed by the policy (e.g. its table's ${x.column}).`,
           });
