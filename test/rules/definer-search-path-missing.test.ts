@@ -102,3 +102,28 @@ CREATE TRIGGER items_log AFTER INSERT ON public.items FOR EACH ROW EXECUTE FUNCT
     assert.equal((await q('SELECT count(*)::int AS n FROM public.audit_log'))[0]!.n, 0);
   });
 });
+
+test('err: a SECURITY DEFINER trigger function on six tables: the message names three and counts the others; writing one it does not name fires it in the writer\'s session too (PGlite)', async () => {
+  const names = ['t1', 't2', 't3', 't4', 't5', 't6'];
+  const text = `CREATE ROLE dspm_many;
+CREATE TABLE public.audit_log (what text);
+CREATE FUNCTION public.log_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO audit_log VALUES (TG_TABLE_NAME); RETURN NEW; END $$;
+${names.map((t) => `CREATE TABLE public.${t} (id int);
+GRANT INSERT ON public.${t} TO dspm_many;
+CREATE TRIGGER ${t}_log AFTER INSERT ON public.${t} FOR EACH ROW EXECUTE FUNCTION public.log_row();`).join('\n')}
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /and then fire it in that session, by writing public\.t1, public\.t2, public\.t3 or any of the 3 other tables it is a trigger on \(the session whose statement fires a trigger/);
+  assert.doesNotMatch(mine[0]!.message, /public\.t6/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q('SET ROLE dspm_many');
+    await q('CREATE TEMP TABLE audit_log (what text)');
+    await q('INSERT INTO public.t6 VALUES (1)');
+    assert.deepEqual(await q('SELECT what FROM pg_temp.audit_log'), [{ what: 't6' }], "the owner's trigger wrote the writer's temporary table");
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.audit_log'))[0]!.n, 0);
+  });
+});

@@ -795,8 +795,15 @@ export function roleMembers(model: Model): ReadonlyMap<string, ReadonlySet<strin
 export function firingNote(model: Model, f: Func): string | undefined {
   if (!f.returnsTrigger) return undefined;
   const tables = [...new Set(model.triggers.filter((t) => t.func === f.key).map((t) => t.table))];
+  // A generic audit function fires on dozens of tables: name the first three, count the rest.
+  const written =
+    tables.length === 1
+      ? tables[0]
+      : tables.length <= 4
+        ? `${tables.slice(0, -1).join(', ')} or ${tables[tables.length - 1]}`
+        : `${tables.slice(0, 3).join(', ')} or any of the ${tables.length - 3} other tables it is a trigger on`;
   return tables.length
-    ? ` and then fire it in that session, by writing ${tables.length === 1 ? tables[0] : `${tables.slice(0, -1).join(', ')} or ${tables[tables.length - 1]}`} (the session whose statement fires a trigger is the one whose search_path its function uses)`
+    ? ` and then fire it in that session, by writing ${written} (the session whose statement fires a trigger is the one whose search_path its function uses)`
     : ' and then fire it in that session (no trigger of these migrations runs it yet)';
 }
 
