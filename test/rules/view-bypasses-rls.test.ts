@@ -344,3 +344,30 @@ GRANT SELECT ON public.report_queue_permissions TO authenticated;
     assert.equal(await count(q, 'public.report_queue_permissions'), 3);
   });
 });
+
+test('err: a view the migrations give to a role they make BYPASSRLS (and the table FORCEd, no policy for that role): the message says the owner bypasses RLS, not "when"; PGlite: the caller sees every row its WHERE selects', async () => {
+  const text = `CREATE ROLE vbr_admin NOLOGIN BYPASSRLS;
+CREATE ROLE vbr_user NOLOGIN;
+CREATE TABLE profiles (user_id int PRIMARY KEY, name text, is_coach boolean);
+ALTER TABLE profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE profiles FORCE ROW LEVEL SECURITY;
+CREATE POLICY profiles_self ON profiles FOR SELECT TO vbr_user USING (user_id = current_setting('app.uid', true)::int);
+GRANT SELECT ON profiles TO vbr_user;
+CREATE VIEW coaches AS SELECT user_id, name FROM profiles WHERE is_coach;
+ALTER VIEW coaches OWNER TO vbr_admin;
+ALTER TABLE profiles OWNER TO vbr_admin;
+GRANT SELECT ON coaches TO vbr_user;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its owner vbr_admin has BYPASSRLS \(as the migrations make it\), so no policy of that table applies to the view's reads: every role that can select from public\.coaches sees every row its query selects/);
+  assert.doesNotMatch(mine[0]!.message, /When the owner bypasses RLS|otherwise it gets the rows the policies give the owner/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q(`INSERT INTO profiles VALUES (1, 'me', false), (2, 'coach a', true), (3, 'coach b', true)`);
+    await q(`SET app.uid = '1'`);
+    await q('SET ROLE vbr_user');
+    assert.equal(await count(q, 'profiles'), 1, 'through the table: my own row');
+    assert.equal(await count(q, 'coaches'), 2, "through the view: every coach, though FORCE applies profiles' policies to its owner and none is for vbr_admin");
+  });
+});

@@ -158,6 +158,14 @@ export const viewBypassesRls = defineRule({
       const tables = hits.map((h) => h.table.key).filter((k, i, a) => a.indexOf(k) === i);
       const tableText = tables.length === 1 ? tables[0]! : `${tables.slice(0, -1).join(', ')} and ${tables[tables.length - 1]}`;
       const ownerText = owner ? `its owner ${owner}` : 'its owner';
+      // An owner the migrations make BYPASSRLS or a superuser (CREATE ROLE … BYPASSRLS, then ALTER VIEW
+      // … OWNER TO it): no "when", it does bypass them (AdelMej/portfolio-project's app_admin).
+      const ownerRole = owner ? model.roles.get(owner.toLowerCase()) : undefined;
+      const known = ownerRole?.declared && (ownerRole.superuser || ownerRole.bypassRls) ? `${owner} ${ownerRole.superuser ? 'is a superuser' : 'has BYPASSRLS'}` : undefined;
+      const when = known
+        ? `Its owner ${known} (as the migrations make it), so no policy of ${tables.length === 1 ? 'that table' : 'those tables'} applies to the view's reads: `
+        : "When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), ";
+      const otherwise = known ? '' : 'otherwise it gets the rows the policies give the owner. ';
       const at = viewNameSpan(model, v);
       const related = hits.map((h) => ({ file: h.table.nameLoc.file, start: h.table.nameLoc.start, end: h.table.nameLoc.end, message: `${h.table.key} (row-level security enabled; created at ${where(model, h.table.created)})` }));
       if (v.materialized) {
@@ -166,7 +174,7 @@ export const viewBypassesRls = defineRule({
           message:
             `Materialized view ${v.key} stores rows of ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security: its rows are computed with ${ownerText}'s rights when it is created or refreshed, ` +
             'and a materialized view has no row-level security of its own (PostgreSQL rejects ENABLE ROW LEVEL SECURITY and security_invoker for it), ' +
-            `so every role that can select from ${v.key} reads the stored rows — all of them when the owner bypasses RLS (a superuser, a BYPASSRLS role, or the tables' owner while RLS is not forced; T18). ` +
+            `so every role that can select from ${v.key} reads the stored rows — all of them ${known ? `(its owner ${known}, as the migrations make it; T18)` : "when the owner bypasses RLS (a superuser, a BYPASSRLS role, or the tables' owner while RLS is not forced; T18)"}. ` +
             'Keep it out of exposed schemas and revoke SELECT on it from roles subject to RLS, or serve it through a function or view that filters.',
           related,
         });
@@ -178,14 +186,13 @@ export const viewBypassesRls = defineRule({
           `View ${v.key} reads ${tableText}, which ${tables.length === 1 ? 'has' : 'have'} row-level security, but is not security_invoker: PostgreSQL checks the tables behind a view with ${ownerText}'s privileges and policies, not the querying role's. ` +
           // (a view that looks at who is asking, WHERE member_id = auth.uid(), shows each caller the rows it chose: not all)
           (rowFilters(v.stmt.node?.query).some((n) => looksAtCaller(model, n))
-            ? `Its query looks at who is asking (auth.uid(), current_user or the like), so when the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced) each role that can select from ${v.key} sees the rows that query picks for it, whatever the tables' policies say (T18): its own filter stands in for them; ` +
-              'otherwise it gets the rows the policies give the owner. '
+            ? `Its query looks at who is asking (auth.uid(), current_user or the like). ${when}each role that can select from ${v.key} sees the rows that query picks for it, whatever the tables' policies say (T18): its own filter stands in for them${known ? '. ' : '; '}` +
+              otherwise
             : filters(v.stmt.node?.query)
               ? // (a view with a WHERE of its own, workover's spaces_public_safe `WHERE w.published = true …`: its rows, not all)
-                `When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), every role that can select from ${v.key} sees every row its query selects, whatever the tables' policies say (T18): its WHERE stands in for them, and a row it lets through that the policies would hide is exposed; ` +
-                'otherwise it gets the rows the policies give the owner. '
-              : `When the owner bypasses RLS (a superuser, a BYPASSRLS role such as Supabase's postgres, or the table's owner while RLS is not forced), every role that can select from ${v.key} sees all rows (T18); ` +
-                'otherwise it gets the rows the policies give the owner. ') +
+                `${when}every role that can select from ${v.key} sees every row its query selects, whatever the tables' policies say (T18): its WHERE stands in for them, and a row it lets through that the policies would hide is exposed${known ? '. ' : '; '}` +
+                otherwise
+              : `${when}every role that can select from ${v.key} sees all rows (T18)${known ? '. ' : '; '}` + otherwise) +
           `Add WITH (security_invoker = true) (PostgreSQL 15+) so the querying role's policies apply (T18b).`,
         related,
         fixes: [{ title: `Make ${v.key} security_invoker (PostgreSQL 15+)`, kind: 'unsafe', edits: invokerFix(model, v) }],
