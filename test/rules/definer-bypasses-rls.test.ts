@@ -251,7 +251,7 @@ CREATE FUNCTION public.order_stats() RETURNS SETOF int LANGUAGE sql STABLE SECUR
     ID,
   );
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /so it takes no argument, and its rows are the same whoever calls it, and any caller can learn about rows it may not read itself \(through what the function returns, raises or does\)\./);
+  assert.match(mine[0]!.message, /so the rows it reaches are the same whoever calls it \(it takes no argument\), and any caller can learn about rows it may not read itself \(through what the function returns, raises or does\)\./);
   assert.doesNotMatch(mine[0]!.message, /its arguments alone/);
 });
 

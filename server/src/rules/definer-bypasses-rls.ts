@@ -662,7 +662,7 @@ export const definerBypassesRls = defineRule({
         .join(' and ');
       // (with no argument, nothing the caller passes chooses the rows: the same for every caller)
       const onlyAltered = writes.length === 0 && reads.length === 0;
-      const choose = onlyAltered ? 'it runs the same for every caller' : f.argTypes.length ? 'its arguments alone choose the rows' : 'it takes no argument, and its rows are the same whoever calls it';
+      const choose = onlyAltered ? 'it runs the same for every caller' : f.argTypes.length ? 'its arguments alone choose the rows' : 'the rows it reaches are the same whoever calls it (it takes no argument)';
       // (a parameter that looks at the caller only as its DEFAULT: the caller chooses it too)
       const spoof = guardedOnly ? undefined : fallback ? `${fallback}` : spoofable(model, f);
       report({
