@@ -4,7 +4,6 @@ import { appliesToRole, commandList, coversCommand, type Command } from '../anal
 import { constBool, exprText, policiesWithKey, policyRows } from '../analysis/policy-exprs.js';
 import { groupsOf } from '../analysis/privileges.js';
 import { raisesIn } from '../analysis/unset-context.js';
-import { isRejected } from '../analysis/rejected.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { mayHoldPrivilege, PF_ALL, PF_ANON, PF_DELETE, PF_PERMISSIVE, PF_PUBLIC, PF_UPDATE, PF_USING, policyFacts, toPublic } from './lib/util.js';
@@ -105,66 +104,10 @@ function rowOnly(model: Model, n: Node): boolean {
       case 'CaseWhen':
         if (!rowOnly(model, v.expr) || !rowOnly(model, v.result)) return false;
         continue;
-      case 'ResTarget': // a sub-select's output column (sameForAnyone)
-        if (!collected || !rowOnly(model, v.val)) return false;
-        continue;
-      case 'SubLink':
-        // (only where the caller asked for them, rowOnlyReading: a sub-select anon sees the same rows of as anyone)
-        if (!collected || !sameForAnyone(model, v, collected)) return false;
-        continue;
       default:
-        // SQLValueFunction, ParamRef, …
+        // SubLink, SQLValueFunction, ParamRef, …
         return false;
     }
-  }
-  return true;
-}
-
-/** The tables of sub-selects rowOnly let through, while rowOnlyReading asks (else sub-selects depend on the caller). */
-let collected: Table[] | undefined;
-
-/**
- * rowOnly, letting through sub-selects whose rows are the same whoever asks (sameForAnyone): the
- * tables they read, or undefined when the expression may depend on the caller.
- */
-function rowOnlyReading(model: Model, n: Node, own: Table | undefined): Table[] | undefined {
-  collected = [];
-  try {
-    const ok = rowOnly(model, n);
-    const reads = collected;
-    return ok && !(own && reads.includes(own)) ? reads : undefined;
-  } finally {
-    collected = undefined;
-  }
-}
-
-/**
- * Whether a sub-select gives anon the same rows as anyone: a plain SELECT (no WITH, no set
- * operation) of tables only, whose expressions are row-only (rowOnly), each table one the
- * migrations create, that anon may SELECT from and whose rows it sees whoever asks (no
- * row-level security, or a permissive SELECT policy for anon with USING (true) and no
- * restrictive one for it). hashpass's `speaker_id IN (SELECT id FROM bsl_speakers WHERE id =
- * speaker_id)`: "this block's speaker exists", for anon as for anyone.
- */
-function sameForAnyone(model: Model, v: Node, reads: Table[]): boolean {
-  const s = v.subselect?.SelectStmt;
-  if (!s || s.withClause || (s.op && s.op !== 'SETOP_NONE') || !s.fromClause?.length) return false;
-  if (!rowOnly(model, v.testexpr) || !rowOnly(model, s.targetList) || !rowOnly(model, s.whereClause) || !rowOnly(model, s.groupClause) || !rowOnly(model, s.havingClause)) return false;
-  for (const item of s.fromClause as Node[]) {
-    const rv = item?.RangeVar;
-    if (!rv?.relname) return false;
-    const t = model.tables.get(model.relKey(rv));
-    if (!t || !anonMay(model, t, 'select')) return false;
-    if (t.rlsEnabled) {
-      let open = false;
-      for (const q of t.policies) {
-        if (!coversCommand(q, 'select') || !appliesToRole(model, q, ANON) || isRejected(model, q)) continue;
-        if (!q.permissive) return false;
-        if (q.using && constBool(q.using) === true) open = true;
-      }
-      if (!open) return false;
-    }
-    if (!reads.includes(t)) reads.push(t);
   }
   return true;
 }
@@ -240,9 +183,7 @@ export const policyAnonWrite = defineRule({
       if (constBool(using.node) !== undefined || (check && constBool(check.node) === true)) continue;
       // (or one branch of an OR does, and anon passes it whatever the others ask: ft's player_invitations
       // `admin_id = (select auth.uid()) OR (status = 'pending' AND invitation_code IS NOT NULL)`)
-      // (a sub-select counts when anon sees the same rows of its tables as anyone: sameForAnyone)
-      const reads = rowOnlyReading(model, using.node, t);
-      const whole = reads !== undefined;
+      const whole = rowOnly(model, using.node);
       if (!whole && !rowOnlyBranch(model, using.node)) continue;
       // UPDATE: new rows are checked by WITH CHECK (by USING without one, T14c)
       const updates = !check || (constBool(check.node) === undefined && (rowOnly(model, check.node) || rowOnlyBranch(model, check.node)));
@@ -263,7 +204,7 @@ export const policyAnonWrite = defineRule({
         ...p.nameLoc,
         message:
           `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}) ${who}, and its condition ` +
-          `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} ${whole ? 'tests' : 'has an OR branch that tests'} only the row, not who is asking${reads?.length ? ` (its sub-select reads ${reads.map((x) => `${x.key}, ${x.rlsEnabled ? 'whose SELECT policy for anon is USING (true)' : 'which has no row-level security'}`).join('; ')}: its rows are the same for anon as for anyone)` : ''}: ` +
+          `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} ${whole ? 'tests' : 'has an OR branch that tests'} only the row, not who is asking: ` +
           `anon is the role of requests without a signed-in user — on Supabase, anyone with the project's anon key, which every web client ships — ` +
           `so anyone can ${verbs} every row ${whole ? 'it admits' : 'that branch admits'} (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
           `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
