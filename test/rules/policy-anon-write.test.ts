@@ -4,9 +4,9 @@
 // for authenticated leave anon nothing to change.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
 const ID = 'policy-anon-write';
 before(initParser);
@@ -175,4 +175,76 @@ create policy invitations_update on public.player_invitations for update to publ
     await q(`insert into public.player_invitations values (1, '${TENANT_A}', 'code-1', 'pending'); set role anon`);
     assert.equal(await affected(q, `update public.player_invitations set admin_id = '${TENANT_B}', invitation_code = 'mine' where id = 1`), 1, 'anon takes over the invitation');
   });
+});
+
+// hashpass's user_blocks (20251015000003_comprehensive_pass_system.sql): FOR ALL with no TO, whose
+// sub-select only asks whether the block's speaker exists; bsl_speakers' SELECT policy is USING (true)
+const SPEAKER = 'spk-1';
+const BLOCKS = `INSERT INTO bsl_speakers VALUES ('${SPEAKER}', 'Ada', '${TENANT_A}');
+INSERT INTO user_blocks VALUES (1, '${SPEAKER}', '${TENANT_A}', 'spam'), (2, '${SPEAKER}', '${TENANT_B}', 'spam');`;
+
+/** Supabase's platform defaults, the migrations and two blocks of one speaker, then SET ROLE anon (no signed-in user). */
+async function blocksAsAnon(q: Q, sql: string): Promise<void> {
+  await onSupabase(q, sql);
+  await q(BLOCKS);
+  await q('SET ROLE anon');
+}
+
+test("err: hashpass's user_blocks: a sub-select reading bsl_speakers, whose SELECT policy for anon is USING (true), asks nothing of the caller: anon updates and deletes every block", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), '"Speakers can manage blocks"');
+  assert.match(
+    finding.message,
+    /has no TO clause, so it applies to PUBLIC, anon included, and its condition USING \(speaker_id IN \(SELECT id FROM bsl_speakers WHERE id = speaker_id\)\) tests only the row, not who is asking \(its sub-select reads public\.bsl_speakers, whose SELECT policy "speakers_select" for anon is USING \(true\), and anon may read it: the sub-select gives the same rows for anon as for anyone\).*anyone can update and delete every row it admits/,
+  );
+  await inRollback(await getDb(), async (q) => {
+    await blocksAsAnon(q, sqlOf(ws));
+    assert.equal(await count(q, 'user_blocks'), 2, 'FOR ALL lets anon read every block too');
+    assert.equal(await affected(q, `UPDATE user_blocks SET blocked_user_id = '${TENANT_B}' WHERE id = 1`), 1, "anon moves user A's block");
+    assert.equal(await affected(q, "UPDATE user_blocks SET reason = 'defaced'"), 2, 'anon updates every block');
+    assert.equal(await affected(q, 'DELETE FROM user_blocks'), 2, 'anon deletes every block');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'user_blocks'), 0);
+  });
+});
+
+test("ok: the same when anon sees no speaker (SELECT policy USING (auth.uid() = user_id): anon changes no block), or may not read bsl_speakers (42501 for anon)", async () => {
+  const own = lintDocExample(ID, 'valid', 4);
+  assert.equal(own.mine.length, 0);
+  const revokedSql = sqlOf(invalidFinding(ID, 2).ws) + '\n;\nREVOKE SELECT ON bsl_speakers FROM anon;';
+  const revoked = lintFiles([{ file: 'supabase/migrations/20251015000003_pass_system.sql', text: revokedSql }], ID);
+  assert.equal(revoked.mine.length, 0);
+  // a view over bsl_speakers, or a call in the sub-select, still counts as depending on the caller
+  const viaView = revokedSql.replace('REVOKE SELECT ON bsl_speakers FROM anon;', 'CREATE VIEW speakers_v AS SELECT * FROM bsl_speakers;').replace('SELECT id FROM bsl_speakers WHERE', 'SELECT id FROM speakers_v WHERE');
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20251015000003_pass_system.sql', text: viaView }], ID).mine.length, 0, 'a view');
+  const withCall = revokedSql.replace('REVOKE SELECT ON bsl_speakers FROM anon;', '').replace('WHERE id = speaker_id', 'WHERE id = speaker_id AND user_id = auth.uid()');
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20251015000003_pass_system.sql', text: withCall }], ID).mine.length, 0, 'auth.uid() in the sub-select');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await blocksAsAnon(q, sqlOf(own.ws));
+    assert.equal(await affected(q, "UPDATE user_blocks SET reason = 'defaced'"), 0);
+    assert.equal(await affected(q, 'DELETE FROM user_blocks'), 0);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'user_blocks'), 2);
+  });
+  await inRollback(db, async (q) => {
+    await blocksAsAnon(q, revokedSql);
+    await expectPgError(q('DELETE FROM user_blocks'), '42501', /bsl_speakers/);
+  });
+});
+
+test('err: a sub-select of a table without row-level security counts as the row; one of a table whose anon SELECT policy is restrictive, or has a sub-select, does not', () => {
+  const base = `CREATE TABLE kinds (id bigint PRIMARY KEY, name text);\n${TABLE}`;
+  const policy = "CREATE POLICY p ON t FOR DELETE TO anon USING (EXISTS (SELECT 1 FROM kinds k WHERE k.name = t.status));";
+  const [msg] = anonFindings(`${base}${policy}`);
+  assert.match(msg ?? '', /its sub-select reads public\.kinds, which has no row-level security, and anon may read it/);
+  const rls = 'ALTER TABLE kinds ENABLE ROW LEVEL SECURITY;\nCREATE POLICY kinds_read ON kinds FOR SELECT USING (true);\n';
+  assert.equal(anonFindings(`${base}${rls}${policy}`).length, 1, 'USING (true)');
+  for (const [what, extra] of [
+    ['restrictive', 'CREATE POLICY kinds_r ON kinds AS RESTRICTIVE FOR SELECT TO anon USING (id > 0);'],
+    ['a sub-select in its policy', 'CREATE POLICY kinds_s ON kinds FOR SELECT USING (EXISTS (SELECT 1 FROM t));'],
+    ['no policy for anon', 'DROP POLICY kinds_read ON kinds;'],
+  ]) assert.deepEqual(anonFindings(`${base}${rls}${extra}\n${policy}`), [], what);
+  assert.deepEqual(anonFindings(`${base}${policy.replace('SELECT 1 FROM kinds k', 'SELECT 1 FROM kinds k, generate_series(1, 2) g')}`), [], 'a function in FROM');
+  assert.deepEqual(anonFindings(`${TABLE}${policy}`), [], 'an unknown table');
 });

@@ -1,8 +1,10 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { nameParts } from '../analysis/parse.js';
+import { nameParts, stripComments } from '../analysis/parse.js';
 import { appliesToRole, commandList, coversCommand, type Command } from '../analysis/policies.js';
-import { constBool, exprText, policiesWithKey, policyRows } from '../analysis/policy-exprs.js';
+import { constBool, exprText, policiesWithKey, policyRows, rowOf } from '../analysis/policy-exprs.js';
 import { groupsOf } from '../analysis/privileges.js';
+import { policyHasSubLink } from '../analysis/recursion.js';
+import { isRejected } from '../analysis/rejected.js';
 import { raisesIn } from '../analysis/unset-context.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -36,13 +38,13 @@ const STORAGE_PATH_FUNCTIONS = new Set(['foldername', 'filename', 'extension']);
  * A call of storage.foldername / filename / extension on what depends on the row only, that
  * the workspace leaves to the platform or defines IMMUTABLE and SECURITY INVOKER.
  */
-function storagePathCall(model: Model, v: Node): boolean {
+function storagePathCall(model: Model, v: Node, reads: Table[] | undefined): boolean {
   const parts = nameParts(v.funcname);
   if (parts.length !== 2 || parts[0]!.toLowerCase() !== 'storage' || !STORAGE_PATH_FUNCTIONS.has(parts[1]!.toLowerCase())) return false;
   if ((v.args?.length ?? 0) !== 1 || v.agg_star || v.agg_distinct || v.over || v.agg_filter || v.agg_order || v.func_variadic) return false;
   const f = model.findFunction(parts, 1);
   if (f && (f.volatility !== 'immutable' || f.securityDefiner)) return false;
-  return rowOnly(model, v.args);
+  return rowOnly(model, v.args, reads);
 }
 
 /**
@@ -51,12 +53,14 @@ function storagePathCall(model: Model, v: Node): boolean {
  * lists, arrays and subscripts, CASE and COALESCE, and Supabase Storage's path helpers.
  * Anything else may look at the caller and is taken to: every other function call (auth.uid(),
  * a helper, even a built-in one), a sub-select, current_user / session_user
- * (SQLValueFunction), a qualified operator (OPERATOR(s.op)), a parameter.
+ * (SQLValueFunction), a qualified operator (OPERATOR(s.op)), a parameter. With `reads`, a
+ * sub-select whose rows are the same whoever asks (sameForAnyone) counts as the row too, and the
+ * tables it reads are added to `reads`.
  */
-function rowOnly(model: Model, n: Node): boolean {
+function rowOnly(model: Model, n: Node, reads?: Table[]): boolean {
   if (n === null || typeof n !== 'object') return true;
   if (Array.isArray(n)) {
-    for (let i = 0; i < n.length; i++) if (!rowOnly(model, n[i])) return false;
+    for (let i = 0; i < n.length; i++) if (!rowOnly(model, n[i], reads)) return false;
     return true;
   }
   for (const k in n) {
@@ -67,49 +71,131 @@ function rowOnly(model: Model, n: Node): boolean {
       case 'A_Const':
         continue;
       case 'TypeCast':
-        if (!rowOnly(model, v.arg)) return false;
+        if (!rowOnly(model, v.arg, reads)) return false;
         continue;
       case 'A_Expr':
-        if (!PLAIN_EXPR_KINDS.has(v.kind) || nameParts(v.name).length !== 1 || !rowOnly(model, v.lexpr) || !rowOnly(model, v.rexpr)) return false;
+        if (!PLAIN_EXPR_KINDS.has(v.kind) || nameParts(v.name).length !== 1 || !rowOnly(model, v.lexpr, reads) || !rowOnly(model, v.rexpr, reads)) return false;
         continue;
       case 'BoolExpr':
       case 'CoalesceExpr':
       case 'MinMaxExpr':
-        if (!rowOnly(model, v.args)) return false;
+        if (!rowOnly(model, v.args, reads)) return false;
         continue;
       case 'NullTest':
       case 'BooleanTest':
-        if (!rowOnly(model, v.arg)) return false;
+        if (!rowOnly(model, v.arg, reads)) return false;
         continue;
       case 'List':
-        if (!rowOnly(model, v.items)) return false;
+        if (!rowOnly(model, v.items, reads)) return false;
         continue;
       case 'A_ArrayExpr':
-        if (!rowOnly(model, v.elements)) return false;
+        if (!rowOnly(model, v.elements, reads)) return false;
         continue;
       case 'CaseExpr':
-        if (!rowOnly(model, v.arg) || !rowOnly(model, v.args) || !rowOnly(model, v.defresult)) return false;
+        if (!rowOnly(model, v.arg, reads) || !rowOnly(model, v.args, reads) || !rowOnly(model, v.defresult, reads)) return false;
         continue;
       case 'A_Indirection':
-        if (!rowOnly(model, v.arg) || !rowOnly(model, v.indirection)) return false;
+        if (!rowOnly(model, v.arg, reads) || !rowOnly(model, v.indirection, reads)) return false;
         continue;
       case 'A_Indices':
-        if (!rowOnly(model, v.lidx) || !rowOnly(model, v.uidx)) return false;
+        if (!rowOnly(model, v.lidx, reads) || !rowOnly(model, v.uidx, reads)) return false;
         continue;
       case 'String': // a field name in an indirection
         continue;
       case 'FuncCall':
-        if (!storagePathCall(model, v)) return false;
+        if (!storagePathCall(model, v, reads)) return false;
         continue;
       case 'CaseWhen':
-        if (!rowOnly(model, v.expr) || !rowOnly(model, v.result)) return false;
+        if (!rowOnly(model, v.expr, reads) || !rowOnly(model, v.result, reads)) return false;
+        continue;
+      case 'SubLink':
+        // only where the caller collects what sub-selects read (rowOnlyReading)
+        if (!reads || !sameForAnyone(model, v, reads)) return false;
         continue;
       default:
-        // SubLink, SQLValueFunction, ParamRef, …
+        // SQLValueFunction, ParamRef, …
         return false;
     }
   }
   return true;
+}
+
+/**
+ * rowOnly, also letting through the sub-selects whose rows are the same whoever asks
+ * (sameForAnyone): the tables they read ([] when none), or undefined when the expression may
+ * depend on the caller.
+ */
+function rowOnlyReading(model: Model, n: Node, reads: Table[] = []): Table[] | undefined {
+  return rowOnly(model, n, reads) ? reads : undefined;
+}
+
+/** The parts a sub-select's SELECT may have (each checked with rowOnly); any other (WITH, WINDOW, FOR UPDATE, VALUES…) makes it count as depending on the caller. */
+const PLAIN_SELECT_KEYS = new Set(['targetList', 'fromClause', 'whereClause', 'groupClause', 'havingClause', 'sortClause', 'limitCount', 'limitOffset', 'distinctClause']);
+
+/**
+ * Whether a sub-select gives anon the same rows as anyone (hashpass's `speaker_id IN (SELECT id
+ * FROM bsl_speakers WHERE id = speaker_id)`: "this block's speaker exists", for anon as for
+ * anyone): a plain SELECT of one or more tables, every expression in it row-only (rowOnly, its
+ * own sub-selects included), each table one the migrations create (not a view, a function, a
+ * temporary table), that anon may SELECT from (else the statement fails with 42501 for anon)
+ * and whose rows anon sees whoever asks (readsAll). The tables go to `reads`.
+ */
+function sameForAnyone(model: Model, v: Node, reads: Table[]): boolean {
+  const s = v.subselect?.SelectStmt;
+  if (!s || !s.fromClause?.length || (s.op && s.op !== 'SETOP_NONE')) return false;
+  if (nameParts(v.operName).length > 1 || !rowOnly(model, v.testexpr, reads)) return false;
+  for (const k in s) {
+    const x = s[k];
+    if (x === null || typeof x !== 'object' || k === 'fromClause') continue;
+    if (!PLAIN_SELECT_KEYS.has(k)) return false;
+    for (const item of (Array.isArray(x) ? x : [x]) as Node[]) {
+      // a target's value, a sort key (not USING an operator), or an expression
+      const e = item?.ResTarget ? item.ResTarget.val : item?.SortBy ? (item.SortBy.useOp ? undefined : item.SortBy.node) : item;
+      if (e === undefined || !rowOnly(model, e, reads)) return false;
+    }
+  }
+  for (const item of s.fromClause as Node[]) {
+    const rv = item?.RangeVar;
+    const t = rv?.relname ? model.tables.get(model.relKey(rv)) : undefined;
+    if (!t || t.temp || !anonMay(model, t, 'select') || !readsAll(model, t)) return false;
+    if (!reads.includes(t)) reads.push(t);
+  }
+  return true;
+}
+
+/**
+ * Whether anon sees every row of the table whoever asks: its row-level security is off, or a
+ * permissive SELECT (or ALL) policy for anon is always true (USING (true)), and no restrictive
+ * one applies to anon. None of its policies for anon may have a sub-select: reading the table
+ * from another policy's sub-select could then raise 42P17 (infinite recursion, TRUTHS T31).
+ */
+function readsAll(model: Model, t: Table): boolean {
+  return openTo(model, t) !== undefined;
+}
+
+/** readsAll's answer: `true` when the table's row-level security is off, the first always-true permissive policy for anon when it is on, undefined when anon may not see every row. */
+function openTo(model: Model, t: Table): Policy | true | undefined {
+  if (!t.rlsEnabled) return true;
+  let open: Policy | undefined;
+  for (const q of t.policies) {
+    if (!coversCommand(q, 'select') || !appliesToRole(model, q, ANON) || isRejected(model, q)) continue;
+    if (!q.permissive || policyHasSubLink(q)) return undefined;
+    if (q.using && constBool(q.using) === true) open ??= q;
+  }
+  return open;
+}
+
+/** Why the sub-selects reading these tables give anon the same rows as anyone, for the message. */
+function sameRowsNote(model: Model, tables: readonly Table[]): string {
+  const each = tables.map((t) => {
+    const open = openTo(model, t);
+    if (open === true || open === undefined) return `${t.key}, which has no row-level security`;
+    // (the condition as written, without its comments: hashpass's `-- Everyone can see all speakers` before `true`)
+    const text = stripComments(exprText(model, rowOf(model, open).using!) ?? '').replace(/\s+/g, ' ').trim();
+    return `${t.key}, whose SELECT policy "${open.name}" for anon is USING (${text || 'true'})${text.toLowerCase() === 'true' ? '' : ', always true'}`;
+  });
+  const many = tables.length > 1;
+  return ` (its sub-select${many ? 's read' : ' reads'} ${each.join('; ')}, and anon may read ${many ? 'them' : 'it'}: the sub-select${many ? 's give' : ' gives'} the same rows for anon as for anyone)`;
 }
 
 /** Whether one branch of a top-level OR tests only the row (rowOnly), and the others raise no error without a signed-in user (an error would stop the statement). */
@@ -183,15 +269,21 @@ export const policyAnonWrite = defineRule({
       if (constBool(using.node) !== undefined || (check && constBool(check.node) === true)) continue;
       // (or one branch of an OR does, and anon passes it whatever the others ask: ft's player_invitations
       // `admin_id = (select auth.uid()) OR (status = 'pending' AND invitation_code IS NOT NULL)`)
-      const whole = rowOnly(model, using.node);
+      // (a sub-select counts when anon sees the same rows of its tables as anyone: hashpass's
+      // `speaker_id IN (SELECT id FROM bsl_speakers WHERE id = speaker_id)`, sameForAnyone)
+      const reads = rowOnlyReading(model, using.node);
+      const whole = reads !== undefined;
       if (!whole && !rowOnlyBranch(model, using.node)) continue;
       // UPDATE: new rows are checked by WITH CHECK (by USING without one, T14c)
-      const updates = !check || (constBool(check.node) === undefined && (rowOnly(model, check.node) || rowOnlyBranch(model, check.node)));
+      const checkReads = check ? rowOnlyReading(model, check.node) : [];
+      const updates = !check || (constBool(check.node) === undefined && (checkReads !== undefined || rowOnlyBranch(model, check.node)));
       const cmds: Command[] = [];
       if (coversCommand(p, 'update') && updates && anonMay(model, t, 'update') && !restrictedForAnon(model, p, 'update')) cmds.push('update');
       if (coversCommand(p, 'delete') && anonMay(model, t, 'delete') && !restrictedForAnon(model, p, 'delete')) cmds.push('delete');
       if (cmds.length === 0) continue;
       const what = commandList(cmds);
+      const subReads = [...(reads ?? [])];
+      if (cmds.includes('update')) for (const x of checkReads ?? []) if (!subReads.includes(x)) subReads.push(x);
       const cond = exprText(model, using);
       const checkText = check && cmds.includes('update') ? exprText(model, check) : undefined;
       const who = named
@@ -204,7 +296,7 @@ export const policyAnonWrite = defineRule({
         ...p.nameLoc,
         message:
           `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}) ${who}, and its condition ` +
-          `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} ${whole ? 'tests' : 'has an OR branch that tests'} only the row, not who is asking: ` +
+          `${cond ? `USING (${cond})` : 'USING'}${checkText ? ` WITH CHECK (${checkText})` : ''} ${whole ? 'tests' : 'has an OR branch that tests'} only the row, not who is asking${subReads.length ? sameRowsNote(model, subReads) : ''}: ` +
           `anon is the role of requests without a signed-in user — on Supabase, anyone with the project's anon key, which every web client ships — ` +
           `so anyone can ${verbs} every row ${whole ? 'it admits' : 'that branch admits'} (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
           `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
