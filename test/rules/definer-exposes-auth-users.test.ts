@@ -383,3 +383,53 @@ REVOKE EXECUTE ON FUNCTION public.get_user_profiles(uuid[]) FROM PUBLIC;
     await expectPgError(q(`SELECT * FROM public.get_user_profiles(ARRAY['${TENANT_B}']::uuid[])`), 'P0001', /Authentication required/);
   });
 });
+
+test("err (message): auth.users' columns a scalar sub-select returns inside a query of several tables (zebri-crm's get_public_invoice: the bank details from raw_user_meta_data) are returned data, named, not an existence test; PGlite: anon gets the account number", async () => {
+  const sql = `CREATE TABLE public.invoices (id uuid PRIMARY KEY, user_id uuid NOT NULL, title text, share_token uuid NOT NULL);
+ALTER TABLE public.invoices ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_public_invoice(token uuid) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE result jsonb;
+BEGIN
+  SELECT jsonb_build_object(
+    'title', i.title,
+    'bank_account_number', (SELECT raw_user_meta_data->>'bank_account_number' FROM auth.users WHERE id = i.user_id),
+    'owner_email', (SELECT u.email FROM auth.users u WHERE u.id = i.user_id)
+  ) INTO result
+  FROM public.invoices i
+  WHERE i.share_token = token;
+  RETURN result;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_invoices.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /returns data \(raw_user_meta_data->>'bank_account_number', email\) of rows of auth\.users/);
+  assert.doesNotMatch(mine[0]!.message, /none of their columns|account enumeration/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), raw_user_meta_data jsonb); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(sql);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'b@example.com', '{"bank_account_number": "12345678"}');
+             INSERT INTO public.invoices VALUES (gen_random_uuid(), '${TENANT_B}', 'Wedding', '${TENANT_A}'); SET ROLE anon`);
+    assert.deepEqual(await q(`SELECT public.get_public_invoice('${TENANT_A}') AS r`), [{ r: { title: 'Wedding', bank_account_number: '12345678', owner_email: 'b@example.com' } }]);
+    await expectPgError(q('SELECT raw_user_meta_data FROM auth.users'), '42501', /permission denied for table users/);
+  });
+});
+
+test("err (message): a column without a table in a query joining auth.users with a table that lacks it is auth.users' (email), one the other table has is not (full_name); PGlite: anon gets the email", async () => {
+  const sql = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, full_name text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.directory() RETURNS TABLE (email text, full_name text) LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  SELECT email::text, full_name FROM auth.users u JOIN public.profiles p ON p.id = u.id
+$$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_directory.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /returns data \(email\) of rows of auth\.users/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(sql);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'b@example.com'); INSERT INTO public.profiles VALUES ('${TENANT_B}', 'Bea'); SET ROLE anon`);
+    assert.deepEqual(await q('SELECT * FROM public.directory()'), [{ email: 'b@example.com', full_name: 'Bea' }]);
+  });
+});

@@ -175,16 +175,38 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
       unknown = true;
       continue;
     }
-    const only = tables === 1;
+    // (whose a column written without a table is, in the query level being read: auth.users' when
+    // it is the only table; the statement's when it reads one table)
+    let only = tables === 1;
     // (a column of auth.users as written: `email` when it is the only table, `u.email`, `auth.users.email`)
+    // (a level reading auth.users with other tables: a column without a table is auth.users' unless
+    // one of the others has it; where one is not known, whose it is is not known)
+    let others: Node[] | undefined;
+    const bare = (fields: Node[]): boolean => {
+      if (only) return true;
+      if (!others) return false;
+      const col = sval(fields[fields.length - 1]);
+      if (typeof col !== 'string') return false;
+      let unsure = false;
+      for (const o of others) {
+        const t = o.RangeVar ? model.tables.get(model.relKey(o.RangeVar)) : undefined;
+        if (t?.columns.includes(col)) return false;
+        if (!t) unsure = true;
+      }
+      if (unsure) unknown = true;
+      return !unsure;
+    };
     const named = (fields: Node[]): boolean =>
-      (fields.length === 3 && sval(fields[0]) === 'auth' && aliases.has(String(sval(fields[1])))) || (fields.length === 2 && aliases.has(String(sval(fields[0])))) || (fields.length <= 1 && only);
+      (fields.length === 3 && sval(fields[0]) === 'auth' && aliases.has(String(sval(fields[1])))) || (fields.length === 2 && aliases.has(String(sval(fields[0])))) || (fields.length <= 1 && bare(fields));
     const keyed = new Set<Node>();
     // (what the query returns: its target list, not the join's or the WHERE's columns; of a
-    // sub-select in it, its own target list; an EXISTS or count() returns no column)
+    // sub-select in it, its own target list, where a column without a table is auth.users' when the
+    // sub-select reads auth.users alone — zebri-crm's get_public_invoice returns `(SELECT
+    // raw_user_meta_data->>'bank_account_number' FROM auth.users WHERE id = i.user_id)` from a query
+    // of invoices and couples; an EXISTS or count() returns no column)
     const visit = (k: string, v: Node): boolean | void => {
       if (k === 'SubLink') {
-        if (v.subLinkType !== 'EXISTS_SUBLINK') walk(v.subselect?.SelectStmt?.targetList, visit);
+        if (v.subLinkType !== 'EXISTS_SUBLINK') visitLevel(v.subselect?.SelectStmt);
         return false;
       }
       if (k === 'FuncCall' && (v.funcname ?? []).length === 1 && sval(v.funcname[0]) === 'count') return false;
@@ -206,7 +228,36 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
         else if (sval(last)) out.add(String(sval(last)));
       }
     };
-    walk(s.node?.targetList, visit);
+    const visitLevel = (sel: Node | undefined): void => {
+      if (sel?.larg || sel?.rarg) {
+        visitLevel(sel.larg);
+        visitLevel(sel.rarg);
+        return;
+      }
+      const from: Node[] = sel?.fromClause ?? [];
+      const [outer, outerOthers] = [only, others];
+      if (from.length > 0) {
+        // (the level's tables: those of its FROM list and joins; a sub-query there is one whose columns are not known)
+        const items: Node[] = [];
+        let auth = false;
+        walk(from, (k, v) => {
+          if (k === 'RangeSubselect' || k === 'RangeFunction') {
+            items.push({ [k]: v });
+            return false;
+          }
+          if (k === 'SubLink') return false;
+          if (k !== 'RangeVar') return;
+          if (v.schemaname === 'auth' && v.relname === 'users') auth = true;
+          else items.push({ RangeVar: v });
+        });
+        only = auth && items.length === 0;
+        others = auth && items.length > 0 ? items : undefined;
+      }
+      walk(sel?.targetList, visit);
+      [only, others] = [outer, outerOthers];
+    };
+    if (s.kind === 'SelectStmt') visitLevel(s.node);
+    else walk(s.node?.targetList, visit);
     // (RETURN QUERY / a returned set: a statement without target list, e.g. a TABLE or a lexical piece)
     if (!s.node?.targetList && s.kind === 'SelectStmt') unknown = true;
   }
