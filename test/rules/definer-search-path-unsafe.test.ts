@@ -462,3 +462,38 @@ END $$`;
   const plain = `CREATE FUNCTION f() RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ DECLARE n integer; BEGIN SELECT count(*) INTO n FROM updated; RETURN n; END $$;`;
   assert.match(lintFiles([{ file: 'm.sql', text: plain }], ID).mine[0]!.message, /the function then reads the attacker's table/);
 });
+
+test("err: a SECURITY DEFINER trigger function a DO block's EXECUTE format('CREATE TRIGGER …') puts on tables: the message does not say no trigger runs it, and writing such a table fires it in the writer's session, where a temporary table shadows its unqualified one (PGlite)", async () => {
+  const text = `CREATE ROLE dspu_dyn;
+CREATE TABLE public.audit_log (what text);
+CREATE TABLE public.t1 (id int);
+CREATE TABLE public.t2 (id int);
+GRANT INSERT ON public.t1, public.t2 TO dspu_dyn;
+CREATE FUNCTION public.log_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+BEGIN INSERT INTO audit_log VALUES (TG_TABLE_NAME); RETURN NEW; END $$;
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['t1', 't2'] LOOP
+    EXECUTE format('CREATE TRIGGER log_row AFTER INSERT ON public.%I FOR EACH ROW EXECUTE FUNCTION public.log_row()', t);
+  END LOOP;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /no trigger of these migrations runs it/);
+  assert.match(mine[0]!.message, /and then fire it in that session, by writing a table that a trigger made by dynamic SQL \(the EXECUTE at 1\.sql:12\) is on \(the session whose statement fires a trigger is the one whose search_path its function uses\) can shadow/);
+  // (with no such EXECUTE, the message still says no trigger of the migrations runs it)
+  const bare = lintFiles([{ file: 'db/1.sql', text: text.slice(0, text.indexOf('DO $$')) }], ID).mine;
+  assert.match(bare[0]!.message, /fire it in that session \(no trigger of these migrations runs it yet\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    assert.equal((await q(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgfoid = 'public.log_row()'::regprocedure`))[0]!.n, 2, 'the DO block made two triggers');
+    await q('SET ROLE dspu_dyn');
+    await q('CREATE TEMP TABLE audit_log (what text)');
+    await q('INSERT INTO public.t2 VALUES (1)');
+    assert.deepEqual(await q('SELECT what FROM pg_temp.audit_log'), [{ what: 't2' }], "the owner's trigger wrote the writer's temporary table");
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.audit_log'))[0]!.n, 0);
+  });
+});

@@ -802,9 +802,30 @@ export function firingNote(model: Model, f: Func): string | undefined {
       : tables.length <= 4
         ? `${tables.slice(0, -1).join(', ')} or ${tables[tables.length - 1]}`
         : `${tables.slice(0, 3).join(', ')} or any of the ${tables.length - 3} other tables it is a trigger on`;
-  return tables.length
-    ? ` and then fire it in that session, by writing ${written} (the session whose statement fires a trigger is the one whose search_path its function uses)`
+  if (tables.length) return ` and then fire it in that session, by writing ${written} (the session whose statement fires a trigger is the one whose search_path its function uses)`;
+  // (a trigger dynamic SQL makes, which the replay does not follow: breeze's DO loops of
+  // EXECUTE format('CREATE TRIGGER … ON public.%I … EXECUTE FUNCTION public.f()', t))
+  const dynamic = dynamicTriggerCreations(model).find((d) => executesFunction(d.text, f));
+  return dynamic
+    ? ` and then fire it in that session, by writing a table that a trigger made by dynamic SQL (the EXECUTE at ${where(model, dynamic.loc)}) is on (the session whose statement fires a trigger is the one whose search_path its function uses)`
     : ' and then fire it in that session (no trigger of these migrations runs it yet)';
+}
+
+/** The EXECUTEs of DO blocks and function bodies whose SQL text may create a trigger, in replay order (asked only of a trigger function no static trigger runs). */
+function dynamicTriggerCreations(model: Model): Array<{ text: string; loc: Loc }> {
+  return memoModel(model, 'util:dynamicTriggerCreations', (m) => {
+    const out: Array<{ text: string; loc: Loc }> = [];
+    for (const { file, stmt } of m.statements) {
+      for (const d of stmt.body?.dynamicExecutes ?? []) if (/\bcreate\b[\s\S]*\btrigger\b/i.test(d.text)) out.push({ text: d.text, loc: { file: file.file, start: d.start, end: d.end } });
+    }
+    return out;
+  });
+}
+
+/** Whether SQL text names the function after EXECUTE FUNCTION / PROCEDURE (with or without its schema). */
+function executesFunction(text: string, f: Func): boolean {
+  const id = (name: string) => `"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
+  return new RegExp(`\\bexecute\\s+(?:function|procedure)\\s+(?:${id(f.schema)}\\s*\\.\\s*)?${id(f.name)}\\s*\\(`, 'i').test(text);
 }
 
 /** Whether a policy calls the function (by its name as written, `name` or `schema.name`): its callers need EXECUTE, which definer-execute-granted-to-public looks at. */
