@@ -802,12 +802,14 @@ export function firingNote(model: Model, f: Func): string | undefined {
       : tables.length <= 4
         ? `${tables.slice(0, -1).join(', ')} or ${tables[tables.length - 1]}`
         : `${tables.slice(0, 3).join(', ')} or any of the ${tables.length - 3} other tables it is a trigger on`;
-  if (tables.length) return ` and then fire it in that session, by writing ${written} (the session whose statement fires a trigger is the one whose search_path its function uses)`;
+  // (why that session's search_path is the one that counts)
+  const session = '(the session whose statement fires a trigger is the one whose search_path its function uses)';
+  if (tables.length) return ` and then fire it in that session, by writing ${written} ${session}`;
   // (a trigger dynamic SQL makes, which the replay does not follow: breeze's DO loops of
   // EXECUTE format('CREATE TRIGGER … ON public.%I … EXECUTE FUNCTION public.f()', t))
   const dynamic = dynamicTriggerCreations(model).find((d) => executesFunction(d.text, f));
   return dynamic
-    ? ` and then fire it in that session, by writing a table that a trigger made by dynamic SQL (the EXECUTE at ${where(model, dynamic.loc)}) is on (the session whose statement fires a trigger is the one whose search_path its function uses)`
+    ? ` and then fire it in that session, by writing a table that a trigger made by dynamic SQL (the EXECUTE at ${where(model, dynamic.loc)}) is on ${session}`
     : ' and then fire it in that session (no trigger of these migrations runs it yet)';
 }
 
