@@ -371,3 +371,51 @@ GRANT SELECT ON coaches TO vbr_user;
     assert.equal(await count(q, 'coaches'), 2, "through the view: every coach, though FORCE applies profiles' policies to its owner and none is for vbr_admin");
   });
 });
+
+// Calibration (ZaheaniQo/swanEPR's view_total_shares): the view's filter on who is asking sits in a
+// WITH query its FROM reads, through another (`WITH approved_tx AS (… WHERE et.tenant_id =
+// app.current_tenant_id()), share_legs AS (… FROM approved_tx …) SELECT … FROM share_legs`); the
+// message said every role "sees all rows (T18)".
+test("err (message): a filter on the caller in a WITH query the view reads says each caller sees the rows it picks, not all; PGlite: user A's total is its own order's, not all 3 orders'", async () => {
+  const sql = `CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id uuid NOT NULL, amount int NOT NULL);
+CREATE INDEX ON public.orders (customer_id);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_own ON public.orders FOR SELECT TO authenticated USING (customer_id = (select auth.uid()));
+CREATE VIEW public.order_total AS
+WITH mine AS (SELECT o.* FROM public.orders o WHERE o.customer_id = auth.uid()),
+legs AS (SELECT amount AS delta FROM mine UNION ALL SELECT -amount FROM mine WHERE amount < 0)
+SELECT auth.uid() AS customer_id, coalesce(sum(delta), 0) AS total FROM legs;
+GRANT SELECT ON public.orders, public.order_total TO authenticated;
+`;
+  const file = 'supabase/migrations/20240101000000_orders.sql';
+  const [f, ...rest] = lintFiles([{ file, text: sql }], ID).mine;
+  assert.equal(rest.length, 0);
+  assert.match(f!.message, /Its query looks at who is asking .*each role that can select from public\.order_total sees the rows that query picks for it/);
+  assert.doesNotMatch(f!.message, /sees all rows/);
+  // (a WITH query read only in a sub-select of the select list chooses no row: all rows)
+  const scalar = `CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id uuid NOT NULL, amount int NOT NULL);
+CREATE INDEX ON public.orders (customer_id);
+ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orders_own ON public.orders FOR SELECT TO authenticated USING (customer_id = (select auth.uid()));
+CREATE VIEW public.order_flags AS
+WITH mine AS (SELECT o.id FROM public.orders o WHERE o.customer_id = auth.uid())
+SELECT o.id, o.id IN (SELECT id FROM mine) AS is_mine FROM public.orders o;
+GRANT SELECT ON public.orders, public.order_flags TO authenticated;
+`;
+  const [g] = lintFiles([{ file, text: scalar }], ID).mine;
+  assert.match(g!.message, /every role that can select from public\.order_flags sees all rows \(T18\)/);
+  // (a WITH query with a WHERE of its own that does not look at the caller: the rows it selects)
+  const where = sql.replace('WHERE o.customer_id = auth.uid()', 'WHERE o.amount < 1000').replace('SELECT auth.uid() AS customer_id,', 'SELECT');
+  assert.notEqual(where, sql);
+  assert.match(lintFiles([{ file, text: where }], ID).mine[0]!.message, /sees every row its query selects, whatever the tables' policies say \(T18\): its WHERE stands in for them/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(scalar.replace(/^[\s\S]*?CREATE VIEW/, 'CREATE VIEW'));
+    await q(ORDERS.replace('INTO orders', 'INTO public.orders'));
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.equal(await count(q, 'public.orders'), 1, 'the table: its own order');
+    assert.deepEqual(await q('SELECT total FROM public.order_total'), [{ total: 10 }], 'through the view: its own order only (all 3 would be 5030)');
+    assert.equal(await count(q, 'public.order_flags'), 3, 'a WITH query in the select list: every order');
+  });
+});

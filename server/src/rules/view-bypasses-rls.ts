@@ -86,37 +86,57 @@ function queriesAdmitted(model: Model, v: View, t: Table, role: string): boolean
   return seen.admitted && seen.reads > 0;
 }
 
-/** Whether a view's query (any branch of a UNION) filters its rows with a WHERE. */
 /**
  * The parts of a view's query that choose its rows: the WHERE, HAVING and join conditions of each
- * SELECT (of a UNION, each arm). A call of auth.uid() in the select list only computes a column
- * (`rq.requested_by = auth.uid() AS is_owner`): every row is still returned.
+ * SELECT (of a UNION, each arm), of a sub-select in its FROM, and of a WITH query its FROM reads
+ * (swan-erp's view_total_shares: `WITH approved_tx AS (… WHERE et.tenant_id =
+ * app.current_tenant_id()), share_legs AS (… FROM approved_tx …) SELECT … FROM share_legs`). A
+ * call of auth.uid() in the select list only computes a column (`rq.requested_by = auth.uid() AS
+ * is_owner`): every row is still returned; so does a WITH query read only in a sub-select of the
+ * select list or of a condition. With `whereOnly`, the WHERE clauses alone.
  */
-function rowFilters(q: Node, out: Node[] = []): Node[] {
+function rowFilters(q: Node, whereOnly = false, out: Node[] = [], ctes: ReadonlyMap<string, Node> = new Map(), seen: Set<string> = new Set()): Node[] {
   const s = q?.SelectStmt;
   if (!s) return out;
+  // (the WITH queries this SELECT and the ones inside it see, by name)
+  let scope = ctes;
+  const list = s.withClause?.ctes as Node[] | undefined;
+  if (list?.length) {
+    const m = new Map(ctes);
+    for (const c of list) if (c?.CommonTableExpr?.ctename) m.set(String(c.CommonTableExpr.ctename).toLowerCase(), c.CommonTableExpr.ctequery);
+    scope = m;
+  }
   if (s.op && s.op !== 'SETOP_NONE') {
-    rowFilters({ SelectStmt: s.larg }, out);
-    return rowFilters({ SelectStmt: s.rarg }, out);
+    rowFilters({ SelectStmt: s.larg }, whereOnly, out, scope, seen);
+    return rowFilters({ SelectStmt: s.rarg }, whereOnly, out, scope, seen);
   }
   if (s.whereClause) out.push(s.whereClause);
-  if (s.havingClause) out.push(s.havingClause);
+  if (s.havingClause && !whereOnly) out.push(s.havingClause);
   walk(s.fromClause, (k, v) => {
-    if (k === 'JoinExpr' && v.quals) out.push(v.quals);
+    if (k === 'JoinExpr' && v.quals && !whereOnly) out.push(v.quals);
     // (a sub-select in FROM: its own conditions choose the rows it gives)
     if (k === 'RangeSubselect') {
-      rowFilters(v.subquery, out);
+      rowFilters(v.subquery, whereOnly, out, scope, seen);
       return false;
+    }
+    // (a sub-select in a join condition reads no rows into the view's)
+    if (k === 'SubLink') return false;
+    // (a WITH query read in FROM: likewise; once each, a recursive one reads itself)
+    if (k === 'RangeVar' && !v.schemaname && v.relname) {
+      const name = String(v.relname).toLowerCase();
+      const cte = scope.get(name);
+      if (cte && !seen.has(name)) {
+        seen.add(name);
+        rowFilters(cte, whereOnly, out, scope, seen);
+      }
     }
   });
   return out;
 }
 
+/** Whether a view's query (any branch of a UNION, a sub-select or WITH query it reads from) filters its rows with a WHERE. */
 function filters(q: Node): boolean {
-  const s = q?.SelectStmt;
-  if (!s) return false;
-  if (s.op && s.op !== 'SETOP_NONE') return filters({ SelectStmt: s.larg }) || filters({ SelectStmt: s.rarg });
-  return !!s.whereClause;
+  return rowFilters(q, true).length > 0;
 }
 
 export const viewBypassesRls = defineRule({
