@@ -1452,3 +1452,36 @@ END $$;
     assert.equal(await count(q, 'public.accounts'), 1, "org 2's account");
   });
 });
+
+// Calibration (RicardoBoreto/tirilo's usuarios): the write policy is for PUBLIC (no TO), the
+// membership table's SELECT policy TO authenticated USING (true) shows every row; the message said
+// an UPDATE that reads a column "has its new row checked against the SELECT policies of
+// public.usuarios, which admit a row through its id_clinica only, and fails with 42501".
+test("err (message): an UPDATE policy for PUBLIC beside a SELECT policy TO authenticated showing every row: no \"fails with 42501\" clause; PGlite: UPDATE … WHERE id = A moves A to clinic 2, then A reads its patients", async () => {
+  const file = 'supabase/migrations/20240101000000_clinics.sql';
+  const text = `CREATE TABLE public.usuarios (id uuid PRIMARY KEY, id_clinica bigint NOT NULL, nome text);
+CREATE TABLE public.pacientes (id bigint PRIMARY KEY, id_clinica bigint NOT NULL, nome text);
+CREATE INDEX ON public.pacientes (id_clinica);
+ALTER TABLE public.usuarios ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.pacientes ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_my_clinic_id() RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT id_clinica FROM public.usuarios WHERE id = (select auth.uid()) $$;
+CREATE POLICY usuarios_read ON public.usuarios FOR SELECT TO authenticated USING (true);
+CREATE POLICY usuarios_update_own ON public.usuarios FOR UPDATE USING (id = (select auth.uid()));
+CREATE POLICY pacientes_clinic ON public.pacientes FOR SELECT TO authenticated USING (id_clinica = (select public.get_my_clinic_id()));
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  assert.match(linted.mine[0]!.message, /a user can change the id_clinica of their own row of public\.usuarios to any value, and then get the rows of public\.pacientes/);
+  assert.doesNotMatch(linted.mine[0]!.message, /reads no column|fails with 42501/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, linted.ws);
+    await q(`INSERT INTO public.usuarios VALUES ('${TENANT_A}', 1, 'a'), ('${TENANT_B}', 2, 'b'); INSERT INTO public.pacientes VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT nome FROM public.pacientes'), [{ nome: 'ours' }]);
+    const moved = await q(`UPDATE public.usuarios SET id_clinica = 2 WHERE id = '${TENANT_A}' RETURNING id_clinica`);
+    assert.deepEqual(moved, [{ id_clinica: 2 }], 'with a WHERE and RETURNING: no 42501');
+    assert.deepEqual(await q('SELECT nome FROM public.pacientes'), [{ nome: 'theirs' }]);
+  });
+});

@@ -1143,7 +1143,8 @@ function guardedUncached(model: Model, member: Table, cmd: 'insert' | 'update', 
 
 /**
  * Whether a SELECT policy of the membership table may show a user their own row whatever its
- * group column: a permissive SELECT (or ALL) policy for one of the roles with an OR branch that
+ * group column: a permissive SELECT (or ALL) policy for one of the roles (any, when they include
+ * PUBLIC) with an OR branch that
  * names no group column. Without one, an UPDATE that reads a
  * column (WHERE, RETURNING) has its new row checked against SELECT policies that admit it through
  * its group only, and fails (42501); one that reads none still moves the row (fulbo's players).
@@ -1161,7 +1162,10 @@ function seesOwnRow(model: Model, member: Table, roles: readonly string[], use: 
     });
     return !names;
   };
-  return member.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && roles.some((r) => appliesToRole(model, q, r)) && branches(q.using).some(free));
+  // (writers for PUBLIC include every role a SELECT policy names: tirilo's usuarios, UPDATE for PUBLIC
+  // beside a SELECT policy TO authenticated USING (true), where a signed-in user's UPDATE … WHERE works)
+  const forWriter = (q: Policy) => roles.includes('public') || roles.some((r) => appliesToRole(model, q, r));
+  return member.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && forWriter(q) && branches(q.using).some(free));
 }
 
 /** What guarded() found keeping users from updating `col`: the column privileges, or a trigger. */
