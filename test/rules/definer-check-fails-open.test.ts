@@ -595,3 +595,45 @@ test("ok/err: a guard before it that refuses a caller without identity (IF auth.
   assert.equal(await run(open, `'${TENANT_B}'`), 'P0001');
   assert.equal(await run(open, 'NULL'), 2, 'anon passes NULL, then the lookup finds no row and reads every profile');
 });
+
+test("ok/err: current_setting('role', true) is PostgreSQL's own parameter, never NULL (travelmatch's atomic_transfer: IF current_setting('role', true) != 'service_role' THEN RAISE): 'none' without SET ROLE, the role's name after it, so the guard raises for anon and for a connection that never set a role (a job); a custom setting (a name with a dot) in the same guard is NULL when unset and lets anon through", async () => {
+  const guarded = (setting: string) => `CREATE TABLE public.wallets (user_id uuid PRIMARY KEY, balance numeric NOT NULL);
+ALTER TABLE public.wallets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.wallets FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.debit(p_user_id uuid, p_amount numeric) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  IF auth.uid() IS NULL THEN
+    IF current_setting('${setting}', true) != 'service_role' THEN
+      RAISE EXCEPTION 'Authentication required';
+    END IF;
+  ELSIF p_user_id IS DISTINCT FROM auth.uid() THEN
+    RAISE EXCEPTION 'not yours';
+  END IF;
+  UPDATE public.wallets SET balance = balance - p_amount WHERE user_id = p_user_id;
+END $$;
+GRANT EXECUTE ON FUNCTION public.debit(uuid, numeric) TO anon, authenticated;
+`;
+  const file = 'supabase/migrations/20240101000000_wallets.sql';
+  const debitB = async (ws: Workspace, how: 'set role anon' | 'no role set') =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sqlOf(ws));
+      await q(`INSERT INTO public.wallets VALUES ('${TENANT_B}', 100)`);
+      // a request as anon (PostgREST's SET LOCAL ROLE), or a connection that never set a role
+      if (how === 'set role anon') await q('SET ROLE anon');
+      const role = (await q(`SELECT current_setting('role', true) AS r`))[0]!.r;
+      const r = await tryQuery(q, `SELECT public.debit('${TENANT_B}', 100)`);
+      await q('RESET ROLE');
+      const left = (await q(`SELECT balance::int AS b FROM public.wallets`))[0]!.b;
+      return { role, r: r.ok ? 'debited' : r.error.code, left };
+    });
+  const role = lintFiles([{ file, text: guarded('role') }], ID);
+  assert.deepEqual(role.mine.map((f) => f.message), [], 'the role parameter always has a value');
+  assert.deepEqual(await debitB(role.ws, 'set role anon'), { role: 'anon', r: 'P0001', left: 100 });
+  assert.deepEqual(await debitB(role.ws, 'no role set'), { role: 'none', r: 'P0001', left: 100 });
+  const custom = lintFiles([{ file, text: guarded('app.caller_role') }], ID);
+  assert.equal(custom.mine.length, 1);
+  assert.match(custom.mine[0]!.message, /where the setting was never set .*current_setting\('app\.caller_role', true\) is NULL/);
+  assert.deepEqual(await debitB(custom.ws, 'set role anon'), { role: 'anon', r: 'debited', left: 0 });
+});

@@ -14,7 +14,7 @@ import { callersOf } from './definer-bypasses-rls.js';
 // identity is NULL: NULL <> x is NULL, and IF runs its branch only when the condition is true. In a
 // SECURITY DEFINER function the code after the guard then runs as the owner, for any argument. A
 // request without a signed-in user (Supabase's anon) has auth.uid() NULL; a session that never set
-// a setting reads current_setting(x, true) as NULL.
+// a custom setting reads current_setting(x, true) as NULL (PostgreSQL's own, e.g. 'role', never).
 
 type Context = 'auth.uid()' | 'setting' | 'lookup';
 
@@ -50,7 +50,10 @@ function nullableContext(n: Node, vars?: ReadonlyMap<string, ContextOf>): Contex
   const { name, schema } = lowerCallName(c);
   if (name === 'current_setting' && (schema === undefined || schema === 'pg_catalog') && c.args.length === 2 && constValue(c.args[1]) === true) {
     const setting = constValue(c.args[0]);
-    return typeof setting === 'string' ? { kind: 'setting', text: `current_setting('${setting}', true)` } : undefined;
+    // Only a custom setting (its name has a dot: app.user_id) can be unset. A name without one is
+    // PostgreSQL's own parameter, which always has a value: current_setting('role', true) reads
+    // 'none' where no SET ROLE ran, never NULL.
+    return typeof setting === 'string' && setting.includes('.') ? { kind: 'setting', text: `current_setting('${setting}', true)` } : undefined;
   }
   return undefined;
 }
