@@ -78,3 +78,4 @@ export { definerGrantsCallerRole } from './definer-grants-caller-role.js';
 export { definerSelfComparison } from './definer-self-comparison.js';
 export { fileNotReplayed } from './file-not-replayed.js';
 export { bypassrlsPasswordCommitted } from './bypassrls-password-committed.js';
+export { policyGrantsByAbsence } from './policy-grants-by-absence.js';
