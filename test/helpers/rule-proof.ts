@@ -63,6 +63,20 @@ export function textAt(ws: Workspace, f: Finding): string {
   return (ws.text(f.file) ?? '').slice(f.start, f.end);
 }
 
+/**
+ * The first parenthesis of a message's prose opened inside another ("a caller (the table's owner
+ * (whom …))"), with what precedes it; undefined when none nests. Code in backticks is skipped.
+ */
+export function nestedParentheses(message: string): string | undefined {
+  const prose = message.replace(/`[^`]*`/g, '`…`');
+  let depth = 0;
+  for (let i = 0; i < prose.length; i++) {
+    if (prose[i] === '(' && ++depth > 1) return prose.slice(Math.max(0, i - 60), i + 1);
+    if (prose[i] === ')') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
 export const TENANT_A = '00000000-0000-0000-0000-00000000000a';
 export const TENANT_B = '00000000-0000-0000-0000-00000000000b';
 

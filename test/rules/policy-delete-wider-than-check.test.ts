@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, asOwner, closeAll, count, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, validExampleRuns } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, onSupabase } from '../helpers/supabase.js';
 
 const ID = 'policy-delete-wider-than-check';
@@ -30,9 +30,10 @@ async function as(q: Q, group: string): Promise<void> {
 
 test("err: a student deletes the school's topics, while updating them fails 42501; after the split they read them and delete none, an admin deletes them and not another school's", async () => {
   const { ws, finding } = invalidFinding(ID, 0);
-  assert.match(finding.message, /its WITH CHECK \(\(select current_setting\('request\.jwt\.claim\.user_group', true\)\) = 'admin'\) asks more of the caller than its USING `school_id = /);
+  assert.match(finding.message, /its WITH CHECK `\(select current_setting\('request\.jwt\.claim\.user_group', true\)\) = 'admin'` asks more of the caller than its USING `school_id = /);
   assert.match(finding.message, /DELETE is filtered by USING alone \(a deleted row has no new row to check; WITH CHECK applies to INSERT and to the new row of UPDATE\)/);
-  assert.match(finding.message, /so a caller \(web_user\) who passes the USING on a row but not the WITH CHECK still deletes that row, while an UPDATE leaving it as it is fails WITH CHECK \(42501\)/);
+  assert.match(finding.message, /so web_user may still delete a row when they pass the USING on it but not the WITH CHECK, while an UPDATE leaving it as it is fails WITH CHECK \(42501\)/);
+  assert.equal(nestedParentheses(finding.message), undefined);
   const fixed = applyFix(ws, finding);
   assert.equal(findingsOf(fixed, ID).length, 0);
   assert.match(sqlOf(fixed), /CREATE POLICY topic_access_delete ON topic FOR DELETE TO web_user\n {2}USING \(\(school_id = .*\) AND \(\(select current_setting\('request\.jwt\.claim\.user_group', true\)\) = 'admin'\)\);/);
@@ -59,10 +60,31 @@ test("err: a student deletes the school's topics, while updating them fails 4250
   });
 });
 
+test("err (wording): a policy TO PUBLIC on a forced table names its owner, whom FORCE subjects to it, with no parenthesis inside another; on PGlite the owner deletes the school's topics as a student", async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const text = ex.files[0]!.text.replace('FOR ALL TO web_user', 'FOR ALL') + '\nALTER TABLE topic OWNER TO app_owner;';
+  assert.notEqual(text, `${ex.files[0]!.text}\nALTER TABLE topic OWNER TO app_owner;`);
+  const mine = lintFiles([{ file: 'm.sql', text }], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /so web_user and app_owner \(the table's owner, whom FORCE ROW LEVEL SECURITY subjects to the policy\) may still delete a row when they pass the USING on it but not the WITH CHECK, while an UPDATE/);
+  assert.equal(nestedParentheses(mine[0]!.message), undefined);
+  const unnamed = lintFiles([{ file: 'm.sql', text: ex.files[0]!.text.replace('FOR ALL TO web_user', 'FOR ALL') }], ID).mine;
+  assert.match(unnamed[0]!.message, /so web_user and the table's owner \(whom FORCE ROW LEVEL SECURITY subjects to the policy\) may still delete/);
+  assert.equal(nestedParentheses(unnamed[0]!.message), undefined);
+  await inRollback(await getDb(), async (q) => {
+    await topics(q, text, 'student');
+    await q('RESET ROLE');
+    await q('SET ROLE app_owner');
+    const update = await tryQuery(q, `UPDATE topic SET title = 'x' WHERE id = 2`);
+    assert.equal(update.ok ? 'ok' : update.error.code, '42501');
+    assert.equal(await affected(q, 'DELETE FROM topic'), 2, "the owner, subject to the policy, deletes the school's two topics");
+  });
+});
+
 test("err: Delibrium's shape (is_admin(school_id) OR from_school(school_id) OR own row, checked with is_admin(school_id) OR own row): a student deletes the school's admin user; after the split, only the admin deletes", async () => {
   const { ws, finding } = invalidFinding(ID, 1);
   assert.match(finding.message, /asks more of the caller than its USING branch `public\.from_school\(school_id\)`\. /);
-  assert.match(finding.message, /so a caller \(authenticated\) who passes that branch on a row/);
+  assert.match(finding.message, /so authenticated may still delete a row when they pass that branch on it but not the WITH CHECK/);
   const fixed = applyFix(ws, finding);
   assert.equal(findingsOf(fixed, ID).length, 0);
   const db = await getDb();
@@ -165,7 +187,7 @@ test('err (wording): with another permissive UPDATE policy for the role, UPDATE 
   const text = `${ex.files[0]!.text}\nCREATE POLICY topic_title ON topic FOR UPDATE TO web_user USING (true) WITH CHECK (true);`;
   const mine = lintFiles([{ file: 'm.sql', text }], ID).mine;
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /still deletes that row\. Split it/);
+  assert.match(mine[0]!.message, /on it but not the WITH CHECK\. Split it/);
   assert.doesNotMatch(mine[0]!.message, /42501/);
   await inRollback(await getDb(), async (q) => {
     await topics(q, text, 'student');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, asOwner, closeAll, count, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { topLevelOr } from '../../server/src/rules/policy-shared-rows-writable.js';
 
@@ -198,6 +198,7 @@ CREATE POLICY user_tenant ON users USING (tenant_id = current_setting('app.tenan
   assert.doesNotMatch(owner[0]!.message, /every role|PUBLIC/);
   const granted = lintFiles([{ file: 'm.sql', text: `${text}GRANT SELECT, DELETE ON users TO authenticated;\n` }], ID).mine;
   assert.match(granted[0]!.message, /so authenticated and app_owner \(the table's owner, whom FORCE ROW LEVEL SECURITY subjects to the policy\) may delete/);
+  for (const f of [owner[0]!, granted[0]!]) assert.equal(nestedParentheses(f.message), undefined, f.message);
   const toPublic = lintFiles([{ file: 'm.sql', text: `${text}GRANT SELECT, DELETE ON users TO PUBLIC;\n` }], ID).mine;
   assert.match(toPublic[0]!.message, /so every role \(PUBLIC\) may delete/);
   await inRollback(await getDb(), async (q) => {

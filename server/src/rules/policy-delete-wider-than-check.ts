@@ -185,16 +185,17 @@ export const policyDeleteWiderThanCheck = defineRule({
       const checkText = checkSpan ? unwrap(textOfFile(model, check.file).slice(checkSpan.start, checkSpan.end)).replace(/\s+/g, ' ') : undefined;
       // (another permissive UPDATE policy's WITH CHECK may admit the row: not said that UPDATE fails)
       const updateFails = !otherPolicyFor(model, p, 'update', true);
-      const who = roles.includes('public') ? 'any role (PUBLIC)' : roleList([...new Set(roles)]);
+      // (not in parentheses: the table's forced owner, as writers() names it, has its own)
+      const who = roles.includes('public') ? 'every role (PUBLIC)' : roleList([...new Set(roles)]);
       const branch = args.length === 1 ? 'its USING' : `its USING branch${wider.length > 1 ? 'es' : ''}`;
       report({
         file: p.nameLoc.file,
         start: span?.start ?? p.nameLoc.start,
         end: span?.end ?? p.nameLoc.end,
         message:
-          `Policy "${p.name}" on ${p.table} is FOR ALL, and its WITH CHECK${checkText ? ` (${checkText})` : ''} asks more of the caller than ${branch}${branchText ? ` ${branchText}` : ''}. ` +
+          `Policy "${p.name}" on ${p.table} is FOR ALL, and its WITH CHECK${checkText ? ` \`${checkText}\`` : ''} asks more of the caller than ${branch}${branchText ? ` ${branchText}` : ''}. ` +
           'DELETE is filtered by USING alone (a deleted row has no new row to check; WITH CHECK applies to INSERT and to the new row of UPDATE), ' +
-          `so a caller (${who}) who passes ${args.length === 1 ? 'the USING' : wider.length > 1 ? 'one of those branches' : 'that branch'} on a row but not the WITH CHECK still deletes that row${updateFails ? ', while an UPDATE leaving it as it is fails WITH CHECK (42501)' : ''}. ` +
+          `so ${who} may still delete a row when they pass ${args.length === 1 ? 'the USING' : wider.length > 1 ? 'one of those branches' : 'that branch'} on it but not the WITH CHECK${updateFails ? ', while an UPDATE leaving it as it is fails WITH CHECK (42501)' : ''}. ` +
           "Split it: a FOR SELECT policy with this USING, and FOR INSERT, UPDATE and DELETE policies with the WITH CHECK's condition (in UPDATE's and DELETE's USING too).",
         fixes: [splitFix(model, p, row.table, using, check)].filter((f): f is Fix => !!f),
       });

@@ -25,7 +25,7 @@ import type { Node } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
 import { looksAtCaller, mayHoldPrivilege, quoteIdent, refusedWrites, tableName } from './lib/util.js';
 
-/** The table's owner, named for a message, when FORCE subjects it to the policy. */
+/** The table's owner, named for a message, when FORCE subjects it to the policy (with parentheses of its own: a message never puts it inside others). */
 const FORCED_OWNER = (owner: string | undefined) => `${owner ?? "the table's owner"} (${owner ? "the table's owner, " : ''}whom FORCE ROW LEVEL SECURITY subjects to the policy)`;
 
 /**
