@@ -4,7 +4,7 @@
 // with 42501, and the Valid forms (a caller check, SECURITY INVOKER) return only A's own row.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, pgError, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, pgError, type Q, tryQuery } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
@@ -1042,5 +1042,101 @@ CREATE POLICY cur_all ON public.currencies FOR SELECT TO anon, authenticated USI
     assert.deepEqual(await q('SELECT bookmaker_id, workspace_id, valor::int AS valor, created_by FROM public.financial_events'), [
       { bookmaker_id: BM_B, workspace_id: W_B, valor: -100, created_by: TENANT_A },
     ], "a debit event of workspace B, made by A");
+  });
+});
+
+test("err (wording): a lookup of the token argument that raises when no row matches (zebri-crm's portal functions: IF v_couple_id IS NULL THEN RAISE, directly or through _resolve_portal_couple(p_token)) is named as the secret's check, not asked for; PGlite: a wrong token raises and leaks or changes nothing, while a right one still reaches what the other arguments pick (an upsert's ON CONFLICT row of another couple)", async () => {
+  const couple = (n: number) => `00000000-0000-0000-0000-00000000000${n}`;
+  const head = `CREATE TABLE public.couples (id uuid PRIMARY KEY, user_id uuid NOT NULL, portal_token uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(), portal_token_enabled boolean NOT NULL DEFAULT true);
+CREATE INDEX ON public.couples (user_id);
+ALTER TABLE public.couples ENABLE ROW LEVEL SECURITY;
+CREATE POLICY couples_own ON public.couples FOR ALL TO authenticated USING (user_id = (select auth.uid()));
+CREATE TABLE public.portal_people (id uuid PRIMARY KEY, couple_id uuid NOT NULL REFERENCES public.couples (id), full_name text);
+CREATE INDEX ON public.portal_people (couple_id);
+ALTER TABLE public.portal_people ENABLE ROW LEVEL SECURITY;
+CREATE POLICY people_own ON public.portal_people FOR ALL TO authenticated
+  USING (couple_id IN (SELECT id FROM public.couples WHERE user_id = (select auth.uid())));
+CREATE FUNCTION public._resolve_portal_couple(p_token uuid) RETURNS TABLE (couple_id uuid)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+  SELECT id FROM couples WHERE (portal_token = p_token) AND portal_token_enabled = true
+$$;
+`;
+  const del = `CREATE FUNCTION public.delete_portal_person(p_token uuid, p_id uuid) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE v_couple_id uuid;
+BEGIN
+  SELECT id INTO v_couple_id FROM couples WHERE portal_token = p_token AND portal_token_enabled = true;
+  IF v_couple_id IS NULL THEN RAISE EXCEPTION 'Invalid portal token'; END IF;
+  DELETE FROM portal_people WHERE id = p_id AND couple_id = v_couple_id;
+END $$;
+`;
+  const save = `CREATE FUNCTION public.save_portal_person(p_token uuid, p_id uuid, p_full_name text) RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE v_couple_id uuid;
+BEGIN
+  SELECT couple_id INTO v_couple_id FROM _resolve_portal_couple(p_token);
+  IF v_couple_id IS NULL THEN
+    RAISE EXCEPTION 'Invalid portal token';
+  END IF;
+  INSERT INTO portal_people (id, couple_id, full_name) VALUES (p_id, v_couple_id, p_full_name)
+  ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name;
+  RETURN p_id;
+END $$;
+`;
+  const file = 'supabase/migrations/20240101000000_portal.sql';
+  const line = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
+  const text = head + del + save;
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['public._resolve_portal_couple', 'public.delete_portal_person', 'public.save_portal_person']);
+  // (the helper itself raises nothing: the hint is the general one)
+  assert.match(mine[0]!.message, /If an argument is a secret only the right caller holds/);
+  const [d, s] = [mine[1]!.message, mine[2]!.message];
+  assert.match(d, /so its arguments alone choose the rows, and any caller passing a p_token that its lookup in public\.couples finds can change rows it may not change itself\./);
+  assert.ok(d.includes(`It looks p_token up in public.couples and stops when no row matches (IF v_couple_id IS NULL THEN RAISE, 20240101000000_portal.sql:${line(text, 'IF v_couple_id IS NULL THEN RAISE')}) before it reads or changes any other row: if p_token is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`), d);
+  assert.ok(s.includes(`It looks p_token up in public.couples through _resolve_portal_couple(p_token) and stops when no row matches (IF v_couple_id IS NULL THEN RAISE, 20240101000000_portal.sql:${line(text, 'IF v_couple_id IS NULL THEN\n')})`), s);
+  for (const m of [d, s]) assert.doesNotMatch(m, /If an argument is a secret|SELECT … INTO STRICT, or IF NOT FOUND/);
+  // INTO STRICT, and IF NOT FOUND right after the lookup, are the same check
+  const strict = del.replace('SELECT id INTO v_couple_id', 'SELECT id INTO STRICT v_couple_id').replace("  IF v_couple_id IS NULL THEN RAISE EXCEPTION 'Invalid portal token'; END IF;\n", '');
+  const notFound = del.replace('IF v_couple_id IS NULL THEN', 'IF NOT FOUND THEN');
+  for (const [what, body, check] of [['INTO STRICT', strict, 'SELECT … INTO STRICT'], ['NOT FOUND', notFound, 'IF NOT FOUND THEN RAISE']] as const) {
+    assert.notEqual(body, del, what);
+    const m = lintFiles([{ file, text: head + body }], ID).mine.map((f) => f.message).find((x) => x.includes('delete_portal_person'));
+    assert.match(m ?? '', new RegExp(`stops when no row matches \\(${check.replace(/[.…]/g, '.')}, `), what);
+  }
+  // not that check: the general hint stays
+  for (const [what, body] of [
+    ['a condition that does not raise for NULL', del.replace('IF v_couple_id IS NULL THEN', 'IF v_couple_id <> p_id THEN')],
+    ['a row changed before the check', del.replace('BEGIN\n', 'BEGIN\n  DELETE FROM portal_people WHERE id = p_id;\n')],
+    ['the raise caught', del.replace('BEGIN\n', 'BEGIN\n BEGIN\n').replace('END $$;', () => 'EXCEPTION WHEN OTHERS THEN NULL; END;\nEND $$;')],
+    ['a lookup by no argument', del.replace('portal_token = p_token AND ', '')],
+    ['NOT FOUND of another statement', notFound.replace('IF NOT FOUND', 'PERFORM pg_sleep(0);\n  IF NOT FOUND')],
+    ['the check only in a branch', del.replace("IF v_couple_id IS NULL THEN RAISE EXCEPTION 'Invalid portal token'; END IF;", "IF p_id IS NOT NULL THEN IF v_couple_id IS NULL THEN RAISE EXCEPTION 'Invalid portal token'; END IF; END IF;")],
+  ] as const) {
+    assert.notEqual(body, del, what);
+    const m = lintFiles([{ file, text: head + body }], ID).mine.map((f) => f.message).find((x) => x.includes('delete_portal_person'));
+    assert.match(m ?? '', /If an argument is a secret only the right caller holds/, what);
+  }
+
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, text);
+    await q(`INSERT INTO public.couples (id, user_id) VALUES ('${couple(1)}', '${TENANT_A}'), ('${couple(2)}', '${TENANT_B}')`);
+    await q(`INSERT INTO public.portal_people VALUES ('${couple(3)}', '${couple(1)}', 'A''s guest'), ('${couple(4)}', '${couple(2)}', 'B''s guest')`);
+    const [{ portal_token: tokenA }] = (await q(`SELECT portal_token FROM public.couples WHERE id = '${couple(1)}'`)) as [{ portal_token: string }];
+    await q(`SELECT set_config('request.jwt.claim.sub', '', true), set_config('request.jwt.claims', '{"role": "anon"}', true)`);
+    await q('SET ROLE anon');
+    // a wrong token: the function raises before it reads or changes a row
+    for (const call of [`public.delete_portal_person(gen_random_uuid(), '${couple(4)}')`, `public.save_portal_person(gen_random_uuid(), '${couple(4)}', 'x')`]) {
+      const r = await tryQuery(q, `SELECT ${call}`);
+      assert.deepEqual(r.ok ? 'ran' : [r.error.code, r.error.message], ['P0001', 'Invalid portal token'], call);
+    }
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT id, full_name FROM public.portal_people ORDER BY id'), [{ id: couple(3), full_name: "A's guest" }, { id: couple(4), full_name: "B's guest" }], 'a wrong token deletes and changes nothing');
+    await q('SET ROLE anon');
+    // A's token: the DELETE keeps to A's couple; the upsert's ON CONFLICT reaches B's guest
+    await q(`SELECT public.delete_portal_person('${tokenA}', '${couple(4)}')`);
+    await q(`SELECT public.save_portal_person('${tokenA}', '${couple(4)}', 'overwritten')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q(`SELECT couple_id, full_name FROM public.portal_people WHERE id = '${couple(4)}'`), [{ couple_id: couple(2), full_name: 'overwritten' }], "B's guest is still there, renamed by A's token holder");
   });
 });

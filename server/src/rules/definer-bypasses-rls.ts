@@ -1,13 +1,13 @@
 import { createdTypeName, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
-import type { Node } from '../analysis/types.js';
-import { callSpan, callsIn, census, relationsIn } from '../analysis/ast.js';
+import type { Loc, Node, Statement } from '../analysis/types.js';
+import { callSpan, callsIn, census, conjuncts, hasSubLink, relationsIn, type RelationRef } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, memoModel, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, tableName, usesSchema } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, tableName, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -283,6 +283,136 @@ export function recordsCallerOnly(model: Model, f: Func): RecordedCaller | undef
   }
   for (const k of otherWrites) own.delete(k);
   return { own, signIn, records };
+}
+
+/** A lookup of a secret argument that stops the function when no row matches it (secretLookup). */
+export interface SecretLookup {
+  /** the parameter looked up */
+  param: string;
+  /** the table it is looked up in, as the message names it */
+  table: string;
+  /** the helper the lookup goes through (`_resolve_portal_couple(p_token)`), when it is one */
+  via?: string;
+  /** what stops the function: `IF v_couple_id IS NULL THEN RAISE`, `IF NOT FOUND THEN RAISE`, `SELECT … INTO STRICT` */
+  check: string;
+  /** where that check is */
+  at: Loc;
+}
+
+/**
+ * The parameter a condition compares with a column (`portal_token = p_token`, or an OR of such
+ * comparisons of one parameter: `portal_token = p_token OR secondary_portal_token = p_token`),
+ * among its AND-ed parts; `param` says whether a node is one of the parameters, and which.
+ */
+function keyedBy(where: Node, param: (n: Node) => string | undefined, params: ReadonlySet<string>): string | undefined {
+  const compared = (n: Node): string | undefined => {
+    const e = n?.A_Expr;
+    if (e?.kind !== 'AEXPR_OP' || nameParts(e.name).join('.') !== '=' || !e.lexpr || !e.rexpr) return undefined;
+    for (const [col, val] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as const) {
+      const c = columnRef(col);
+      const p = param(bareValue(val));
+      // (a column, not another parameter: qualified, or a name no parameter has)
+      if (p && c && (c.qual !== undefined || !params.has(c.name))) return p;
+    }
+    return undefined;
+  };
+  for (const part of conjuncts(where)) {
+    const arms: Node[] = part?.BoolExpr?.boolop === 'OR_EXPR' ? part.BoolExpr.args : [part];
+    const by = arms.map(compared);
+    if (by[0] && by.every((x) => x === by[0])) return by[0];
+  }
+  return undefined;
+}
+
+/**
+ * A lookup of what the caller passes, in the form a secret is checked (an invitation's or a portal's
+ * token): a `SELECT … INTO v FROM t WHERE <column> = <parameter>` (or FROM a LANGUAGE sql helper,
+ * passed the parameter, whose one SELECT compares it with a column: zebri-crm's
+ * `_resolve_portal_couple(p_token)`), followed by `IF v IS NULL THEN RAISE …` (or `IF NOT FOUND`
+ * right after it, or the SELECT … INTO STRICT itself), at the body's top level, outside any
+ * EXCEPTION block: for a value no row has, the function raises (measured) before any other
+ * statement reads or changes a row. Undefined otherwise. Whether the parameter is a secret, and
+ * whether the rows the function goes on to choose are the ones that lookup leads to, is not known.
+ */
+export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
+  const body = f.body;
+  if (!body || f.language !== 'plpgsql' || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
+  const params = new Set(inputParams(f).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase()).filter(Boolean));
+  if (params.size === 0) return undefined;
+  const ownParam = (n: Node) => {
+    const c = columnRef(n);
+    return c && params.has(c.name) && (c.qual === undefined || c.qual === f.name.toLowerCase()) ? c.name : undefined;
+  };
+  const readsRows = (n: Node) =>
+    relationsIn(n).length > 0 ||
+    callsIn(n).some((c) => {
+      const g = model.findFunction(c.name, c.args.length);
+      return !!g && (g.reads.size > 0 || g.writes.size > 0);
+    });
+  const statements = body.statements;
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
+    const n = s.node;
+    const lookup = s.kind === 'SelectStmt' && !!s.assigns?.length && !s.arms?.length && !s.guard && !hasSubLink(n) && n?.fromClause?.length === 1;
+    if (!lookup) {
+      // (nothing before the lookup reads or changes a row)
+      if (readsRows(n)) return undefined;
+      continue;
+    }
+    let found: { param: string; table?: RelationRef; via?: string } | undefined;
+    const from: Node = n.fromClause[0];
+    const fn: Node = from?.RangeFunction?.functions?.length === 1 ? from.RangeFunction.functions[0]?.List?.items?.[0]?.FuncCall : undefined;
+    if (fn) {
+      // (a LANGUAGE sql helper passed a parameter, whose one SELECT compares it with a column)
+      const args: Node[] = fn.args ?? [];
+      const g = model.findFunction(nameParts(fn.funcname), args.length);
+      const q = g?.language === 'sql' && g.body?.statements.length === 1 && g.body.statements[0]!.kind === 'SelectStmt' ? g.body.statements[0]!.node : undefined;
+      const gParams = g ? inputParams(g).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase()) : [];
+      const inner = q?.fromClause?.length === 1 ? relationsIn(q.fromClause) : [];
+      if (g && q?.whereClause && inner.length === 1 && !n.whereClause) {
+        const gParam = (x: Node) => {
+          const k = typeof x?.ParamRef?.number === 'number' ? x.ParamRef.number - 1 : gParams.indexOf(columnRef(x)?.qual === undefined ? (columnRef(x)?.name ?? '') : '');
+          return k >= 0 && k < args.length ? ownParam(args[k]) : undefined;
+        };
+        const param = keyedBy(q.whereClause, gParam, new Set(gParams.filter(Boolean)));
+        if (param) found = { param, table: inner[0], via: `${nameParts(fn.funcname).join('.')}(${args.map((a) => ownParam(a) ?? '…').join(', ')})` };
+      }
+    } else if (n.whereClause) {
+      const rels = relationsIn(n);
+      const param = rels.length === 1 ? keyedBy(n.whereClause, ownParam, params) : undefined;
+      if (param) found = { param, table: rels[0] };
+    }
+    if (!found) return undefined;
+    // (what stops the function for a value no row has: INTO STRICT, or the next IF raising on it)
+    let check: string | undefined;
+    let at: Statement | undefined;
+    if (s.intoStrict && !s.caught?.length) [check, at] = ['SELECT … INTO STRICT', s];
+    else {
+      const vars = new Set(s.assigns);
+      for (let j = i + 1; j < statements.length && !at; j++) {
+        const t = statements[j]!;
+        const cond: Node = t.kind === 'SelectStmt' && t.armCond ? t.node?.targetList?.[0]?.ResTarget?.val : undefined;
+        if (cond && t.raisesIf && t.arms?.length === 2 && !t.caught?.length) {
+          const arms: Node[] = cond.BoolExpr?.boolop === 'OR_EXPR' ? cond.BoolExpr.args : [cond];
+          for (const a of arms) {
+            const v = a?.NullTest?.nulltesttype === 'IS_NULL' ? columnRef(a.NullTest.arg) : undefined;
+            if (v && v.qual === undefined && vars.has(v.name)) [check, at] = [`IF ${v.name} IS NULL THEN RAISE`, t];
+            // (FOUND: of the lookup only when no statement runs between them)
+            else if (j === i + 1 && a?.BoolExpr?.boolop === 'NOT_EXPR' && columnRef(a.BoolExpr.args?.[0])?.name === 'found' && columnRef(a.BoolExpr.args[0])?.qual === undefined) [check, at] = ['IF NOT FOUND THEN RAISE', t];
+          }
+          if (at) break;
+        }
+        // (before the check: nothing reads or changes a row, nor assigns the variable again)
+        if (readsRows(t.node) || t.assigns?.some((v) => vars.has(v))) return undefined;
+      }
+    }
+    if (!check || !at) return undefined;
+    const key = found.table ? model.relKey(found.table) : undefined;
+    const t = key ? model.tables.get(key) : undefined;
+    const table = t ? tableName(model, t, f.created) : found.table ? [found.table.schema, found.table.name].filter(Boolean).join('.') : 'its table';
+    return { param: found.param, table, ...(found.via ? { via: found.via } : {}), check, at: { file: f.created.file, start: at.start, end: at.end } };
+  }
+  return undefined;
 }
 
 /** A copy of a tree in which each node `fn` gives a replacement for (keyed by its type) is replaced. */
@@ -665,6 +795,9 @@ export const definerBypassesRls = defineRule({
       const choose = onlyAltered ? 'it runs the same for every caller' : f.argTypes.length ? 'its arguments alone choose the rows' : 'the rows it reaches are the same whoever calls it (it takes no argument)';
       // (a parameter that looks at the caller only as its DEFAULT: the caller chooses it too)
       const spoof = guardedOnly ? undefined : fallback ? `${fallback}` : spoofable(model, f);
+      // (a lookup of what the caller passes that raises when no row matches it: a secret's check, if
+      // the argument is one; zebri-crm's portal functions, `IF v_couple_id IS NULL THEN RAISE`)
+      const secret = guardedOnly || onlyAltered ? undefined : secretLookup(model, f);
       report({
         ...f.nameLoc,
         message:
@@ -682,11 +815,15 @@ export const definerBypassesRls = defineRule({
               : supabase
                 ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
                 : '(no current_user or session_user, current_setting() or function that uses them): ') +
-          `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller} can ${gets}. ` +
+          `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller}${secret ? ` passing a ${secret.param} that its lookup in ${secret.table} finds` : ''} can ${gets}. ` +
           (onlyAltered
             ? `Revoke EXECUTE from these roles (run such maintenance from a migration instead), check the caller in the function, or make it SECURITY INVOKER, so that only the table's owner can run it. `
             : `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
-          (onlyAltered ? '' : SECRET_LOOKUP_HINT) +
+          (onlyAltered
+            ? ''
+            : secret
+              ? `It looks ${secret.param} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.param} is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`
+              : SECRET_LOOKUP_HINT) +
           failsAsWritten(model, f),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
         fixes: [revokeFix(model, f, callers)],
