@@ -43,7 +43,7 @@ test("err: get_profile(uid) returns user B's row to user A, whom the policy show
   assert.equal(textAt(ws, finding), 'get_profile');
   assert.match(
     finding.message,
-    /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(by Supabase's default privileges on new functions in public, which these migrations do not take away\) and reads rows of profiles, which has row-level security, but never looks at who is calling .* any caller can learn about rows it may not read itself \(through what the function returns, raises or does\)\./,
+    /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(by Supabase's default privileges on new functions in public, which these migrations do not take away\) and reads rows of public\.profiles, which has row-level security, but never looks at who is calling .* any caller can learn about rows it may not read itself \(through what the function returns, raises or does\)\./,
   );
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -58,7 +58,7 @@ test("err: get_profile(uid) returns user B's row to user A, whom the policy show
 test('err: set_user_role(uid, role): user A, and anon, change the role of any profile', async () => {
   const { ws, finding } = invalidFinding(ID, 1);
   assert.equal(textAt(ws, finding), 'set_user_role');
-  assert.match(finding.message, /can be called by PUBLIC \(every role, anon and authenticated included\) and changes rows of profiles.*any caller can change rows it may not change itself\./);
+  assert.match(finding.message, /can be called by PUBLIC \(every role, anon and authenticated included\) and changes rows of public\.profiles.*any caller can change rows it may not change itself\./);
   const db = await getDb();
   await inRollback(db, async (q) => {
     await migrate(q, ws);
@@ -169,7 +169,7 @@ CREATE FUNCTION api.doc(did int) RETURNS SETOF docs
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT * FROM docs WHERE id = did $$;`;
   const { ws, mine } = lintFiles([{ file: 'migrations/1.sql', text }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /^SECURITY DEFINER function api\.doc\(integer\) can be called by web_user and reads rows of docs/);
+  assert.match(mine[0]!.message, /^SECURITY DEFINER function api\.doc\(integer\) can be called by web_user and reads rows of public\.docs/);
   const fixed = applyFix(ws, mine[0]!);
   assert.deepEqual(findingsOf(fixed, ID), []);
   assert.match(sqlOf(fixed), /REVOKE EXECUTE ON FUNCTION api\.doc\(integer\) FROM PUBLIC, web_user;/);
@@ -1139,4 +1139,30 @@ END $$;
     await q('RESET ROLE');
     assert.deepEqual(await q(`SELECT couple_id, full_name FROM public.portal_people WHERE id = '${couple(4)}'`), [{ couple_id: couple(2), full_name: 'overwritten' }], "B's guest is still there, renamed by A's token holder");
   });
+});
+
+test("err (wording): the tables are named schema-qualified, whether or not their CREATE TABLE wrote the schema (zebri-crm's add_couple_portal: portal_people, and public.couples), as policies' tables are; dynamic SQL's list too", () => {
+  const text = `CREATE TABLE public.couples (id uuid PRIMARY KEY, user_id uuid NOT NULL, portal_token uuid NOT NULL UNIQUE);
+ALTER TABLE public.couples ENABLE ROW LEVEL SECURITY;
+CREATE TABLE portal_people (id uuid PRIMARY KEY, couple_id uuid NOT NULL, full_name text);
+ALTER TABLE portal_people ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION save_portal_person(p_couple uuid, p_id uuid, p_full_name text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE v_token uuid;
+BEGIN
+  SELECT portal_token INTO v_token FROM couples WHERE id = p_couple;
+  INSERT INTO portal_people VALUES (p_id, p_couple, p_full_name) ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name;
+  RETURN v_token::text;
+END $$;
+CREATE FUNCTION soft_delete(p_table text, p_id uuid) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+  EXECUTE format('DELETE FROM %I WHERE id = $1', p_table) USING p_id;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_portal.sql', text }], ID);
+  const [dynamic, save] = [mine.find((f) => f.message.includes('soft_delete'))!, mine.find((f) => f.message.includes('save_portal_person'))!];
+  assert.match(save.message, / and changes rows of public\.portal_people, and reads rows of public\.couples, which have row-level security,/);
+  assert.deepEqual(save.related?.map((r) => r.message), ['row-level security of public.portal_people', 'row-level security of public.couples']);
+  assert.match(dynamic.message, /with row-level security \(public\.couples, public\.portal_people\)/);
 });

@@ -7,7 +7,7 @@ import { constBool, memoModel, textOfFile, visitTyped } from '../analysis/policy
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, tableName, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -409,7 +409,7 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
     if (!check || !at) return undefined;
     const key = found.table ? model.relKey(found.table) : undefined;
     const t = key ? model.tables.get(key) : undefined;
-    const table = t ? tableName(model, t, f.created) : found.table ? [found.table.schema, found.table.name].filter(Boolean).join('.') : 'its table';
+    const table = t ? t.key : found.table ? [found.table.schema, found.table.name].filter(Boolean).join('.') : 'its table';
     return { param: found.param, table, ...(found.via ? { via: found.via } : {}), check, at: { file: f.created.file, start: at.start, end: at.end } };
   }
   return undefined;
@@ -512,7 +512,7 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
     if (tables.length === 0) continue;
     const callers = callersOf(model, f, tables);
     if (!callers) continue;
-    const names = tables.slice(0, 5).map((t) => tableName(model, t, f.created)).join(', ') + (tables.length > 5 ? `, and ${tables.length - 5} more` : '');
+    const names = tables.slice(0, 5).map((t) => t.key).join(', ') + (tables.length > 5 ? `, and ${tables.length - 5} more` : '');
     const verb = found.command === 'SELECT' ? 'read rows' : found.command === 'INSERT' ? 'insert rows' : found.command === 'DELETE' ? 'delete rows' : 'change rows';
     report({
       ...f.nameLoc,
@@ -524,7 +524,7 @@ function dynamicTableChoices(model: Model, report: (r: Report) => void): void {
           : `%I quotes the name, it does not limit which table. ` +
             `It runs as its owner, ${ownerText(model, f, tables.length)}, so any caller can ${verb} of any table of schema ${found.schema} with row-level security (${names}) that its policies would not let it reach. ` +
             `Check the table against a list of those it may touch and the caller's right to the row in the function, make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles.`),
-      related: tables.slice(0, 5).map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
+      related: tables.slice(0, 5).map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${t.key}` })),
       fixes: [revokeFix(model, f, callers)],
     });
   }
@@ -770,8 +770,11 @@ export const definerBypassesRls = defineRule({
       const tables = [...new Set([...writes, ...reads, ...altered.map((a) => a.t)])];
       // (auth.uid() exists where Supabase's platform roles are known: elsewhere the message names what PostgreSQL has)
       const supabase = onSupabasePlatform(model);
-      // (schema-qualified where another schema has a table of that name: artemis' public.devices and toit_artemis.devices)
-      const names = (ts: Table[]) => ts.map((t) => (tableList(model).some((o) => o !== t && o.name === t.name) ? t.key : tableName(model, t, f.created))).join(', ');
+      // (schema-qualified, as policies' tables are named (`on public.x`), whether or not the CREATE
+      // TABLE wrote the schema: a list never mixes the two (zebri-crm's `portal_people, and …
+      // public.couples`); and another schema's table of that name stays apart: artemis' public.devices
+      // and toit_artemis.devices)
+      const names = (ts: Table[]) => ts.map((t) => t.key).join(', ');
       const both = writes.filter((t) => reads.includes(t));
       const onlyWrites = writes.filter((t) => !both.includes(t));
       const onlyReads = reads.filter((t) => !both.includes(t));
@@ -825,7 +828,7 @@ export const definerBypassesRls = defineRule({
               ? `It looks ${secret.param} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.param} is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`
               : SECRET_LOOKUP_HINT) +
           failsAsWritten(model, f),
-        related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${tableName(model, t, f.created)}` })),
+        related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${t.key}` })),
         fixes: [revokeFix(model, f, callers)],
       });
     }
