@@ -4,7 +4,7 @@
 // table its caller names (`SELECT admin.add_rls('public.activity'::regclass)`), an event trigger
 // enabling RLS on every new table. The rules that would say RLS is never enabled (or forced, or
 // that a table has no policy) leave such tables alone: sound, not complete. Pure: reads the model.
-import { census } from './ast.js';
+import { census, memoStmt } from './ast.js';
 import type { Model, Table } from './model.js';
 import { nameParts } from './parse.js';
 import { policyCallWraps } from './unseen.js';
@@ -280,15 +280,102 @@ function catalogLoopReach(m: Model, loops: CatalogLoopFunction[]): CatalogLoopRe
   return out;
 }
 
-/** Every statement of a file and of the bodies in it, with the bodies. */
-function* statementsOf(file: ParsedFile): Generator<Statement> {
-  for (const s of file.statements) {
-    yield s;
-    if (s.body) for (const b of s.body.statements) yield b;
-  }
+/**
+ * What a body's dynamic SQL does as its text says, apart from where it runs (kept per statement:
+ * the same body says the same in every model). `constants`: the tables constant EXECUTE strings
+ * name as their target; the rest is read from the body's text without them.
+ */
+interface BodyDynamic {
+  constants: Array<{ what: DynamicWhat; parts: Array<string | undefined> }>;
+  what: DynamicWhat[];
+  /** a loop over the catalog's tables that does not keep them by name */
+  loop: boolean;
+  eventTrigger: boolean;
+  /** quoted names (and for dropView, the views a constant DROP VIEW names) */
+  names: string[];
+  viewNames: string[];
+  prefixes: string[];
+  /** a loop over the policies creating policies (not one rewriting each in place: policyCallWraps) */
+  policyLoop: boolean;
 }
 
-/** What dynamic SQL in the workspace may do (see above), once per model. */
+function bodyDynamic(file: ParsedFile, s: Statement, body: FunctionBody): BodyDynamic {
+  return memoStmt(s, 'dynamic-rls:body', () => {
+    let text = file.text.slice(body.start, body.end);
+    const constants: BodyDynamic['constants'] = [];
+    // (a constant string names its table: that table, schema and all, and not the names the
+    // rest of the body quotes — helper's `IF EXISTS (… schemaname = 'realtime' AND tablename =
+    // 'messages') THEN EXECUTE 'CREATE POLICY … ON "realtime"."messages" …'` is not about public.messages)
+    for (const d of body.dynamicExecutes) {
+      // (one whose policy DDL the replay makes, for every value of its literal loop: the
+      // policies are the model's — finvy's loop over its tables — nothing here is unknown)
+      if (d.materialized) {
+        text = text.replace(d.text, ' ');
+        continue;
+      }
+      const c = constantTarget(d.text);
+      if (!c) continue;
+      constants.push(c);
+      text = text.replace(d.text, ' ');
+    }
+    const what = (Object.keys(WHAT) as Array<DynamicWhat>).filter((k) => WHAT[k].test(text));
+    if (what.length === 0) return { constants, what, loop: false, eventTrigger: false, names: [], viewNames: [], prefixes: [], policyLoop: false };
+    const catalog = CATALOG.exec(text);
+    const names = new Set<string>();
+    quotedNames(text, names);
+    const viewNames = new Set<string>();
+    if (what.includes('dropView')) droppedViewNames(text, viewNames);
+    const prefixes: string[] = [];
+    if (catalog?.[1]) for (const p of catalog[1].matchAll(PREFIX)) prefixes.push((p[1] ?? p[2]!).replace(/\\(.)/g, '$1').toLowerCase());
+    return {
+      constants,
+      what,
+      // (a loop over the catalog that keeps tables by name: those names, and the prefixes it keeps)
+      loop: catalog !== null && !NAME_FILTER.test(catalog[1]!.replace(NAME_EXCLUSION, ' ')),
+      eventTrigger: EVENT_TRIGGER.test(text),
+      names: [...names],
+      viewNames: [...viewNames],
+      prefixes,
+      policyLoop: what.includes('policy') && POLICY_CATALOG.test(text) && !policyCallWraps(body),
+    };
+  });
+}
+
+/** Per parsed file: its statements whose bodies run dynamic SQL (most files have none). */
+const dynamicStatements = new WeakMap<ParsedFile, Statement[]>();
+function dynamicStatementsOf(file: ParsedFile): Statement[] {
+  let list = dynamicStatements.get(file);
+  if (list === undefined) dynamicStatements.set(file, (list = file.statements.filter((s) => s.body !== undefined && s.body.dynamicExecutes.length !== 0)));
+  return list;
+}
+
+/** Per parsed file: the calls of its statements and of the bodies in them, by the function's last name (lower-case). */
+const callsByName = new WeakMap<ParsedFile, Map<string, Node[]>>();
+function callsByNameOf(file: ParsedFile): Map<string, Node[]> {
+  let map = callsByName.get(file);
+  if (map !== undefined) return map;
+  map = new Map();
+  const add = (n: Node) => {
+    const calls = census(n).funcCalls;
+    for (let i = 0; i < calls.length; i++) {
+      const name = nameParts(calls[i]!.funcname).pop()?.toLowerCase() ?? '';
+      const l = map!.get(name);
+      if (l) l.push(calls[i]!);
+      else map!.set(name, [calls[i]!]);
+    }
+  };
+  for (const s of file.statements) {
+    add(s.node);
+    if (s.body) for (const b of s.body.statements) add(b.node);
+  }
+  callsByName.set(file, map);
+  return map;
+}
+
+/**
+ * What dynamic SQL in the workspace may do (see above), once per model: what each body says is
+ * kept per statement (bodyDynamic), the calls per file (callsByNameOf); a model only places them.
+ */
 export function dynamicRls(model: Model): DynamicRls {
   return memoModel(model, 'dynamic-rls', (m) => {
     const out = empty();
@@ -297,35 +384,20 @@ export function dynamicRls(model: Model): DynamicRls {
     const catalogLoops: CatalogLoopFunction[] = [];
     let any = false;
     for (const file of m.files) {
-      for (const s of file.statements) {
-        const body: FunctionBody | undefined = s.body;
-        if (!body || body.dynamicExecutes.length === 0) continue;
-        let text = file.text.slice(body.start, body.end);
-        // (a constant string names its table: that table, schema and all, and not the names the
-        // rest of the body quotes — helper's `IF EXISTS (… schemaname = 'realtime' AND tablename =
-        // 'messages') THEN EXECUTE 'CREATE POLICY … ON "realtime"."messages" …'` is not about public.messages)
-        for (const d of body.dynamicExecutes) {
-          // (one whose policy DDL the replay makes, for every value of its literal loop: the
-          // policies are the model's — finvy's loop over its tables — nothing here is unknown)
-          if (d.materialized) {
-            text = text.replace(d.text, ' ');
-            continue;
-          }
-          const c = constantTarget(d.text);
-          if (!c) continue;
+      const list = dynamicStatementsOf(file);
+      for (let j = 0; j < list.length; j++) {
+        const s = list[j]!;
+        const d = bodyDynamic(file, s, s.body!);
+        for (const c of d.constants) {
           out[c.what].keys.add(m.key(c.parts));
-          text = text.replace(d.text, ' ');
           any = true;
         }
-        const what = (Object.keys(WHAT) as Array<DynamicWhat>).filter((k) => WHAT[k].test(text));
+        const what = d.what;
         if (what.length === 0) continue;
         any = true;
-        const catalog = CATALOG.exec(text);
-        // (a loop over the catalog that keeps tables by name: those names, and the prefixes it
-        // keeps; one in a DO block sees the tables made before it, one in a function those made
-        // before it runs: catalogLoopReach below)
-        const loop = catalog !== null && !NAME_FILTER.test(catalog[1]!.replace(NAME_EXCLUSION, ' '));
-        const eventTrigger = EVENT_TRIGGER.test(text);
+        // (a loop over the catalog: one in a DO block sees the tables made before it, one in a
+        // function those made before it runs: catalogLoopReach below)
+        const { loop, eventTrigger } = d;
         let until = -1;
         const at = orderOf(m, { file: file.file, start: s.start, end: s.end });
         if (loop && s.kind === 'DoStmt' && !eventTrigger) until = at < 0 ? Infinity : at;
@@ -337,12 +409,11 @@ export function dynamicRls(model: Model): DynamicRls {
           if (eventTrigger && from >= 0) out[k].allFrom = Math.min(out[k].allFrom, from);
           else if (eventTrigger || (loop && until === -1 && !fnLoop)) out[k].all = true;
           else if (loop && !fnLoop) out[k].allUntil = Math.max(out[k].allUntil, until);
-          quotedNames(text, out[k].names);
-          if (k === 'dropView') droppedViewNames(text, out[k].names);
-          if (catalog?.[1]) for (const p of catalog[1].matchAll(PREFIX)) out[k].prefixes.push((p[1] ?? p[2]!).replace(/\\(.)/g, '$1').toLowerCase());
+          for (const n of d.names) out[k].names.add(n);
+          if (k === 'dropView') for (const n of d.viewNames) out[k].names.add(n);
+          for (const p of d.prefixes) out[k].prefixes.push(p);
         }
-        // (a loop over the policies creating policies, not one rewriting each in place: policyCallWraps)
-        if (what.includes('policy') && POLICY_CATALOG.test(text) && !policyCallWraps(body)) {
+        if (d.policyLoop) {
           const at = s.kind === 'DoStmt' ? orderOf(m, { file: file.file, start: s.start, end: s.end }) : Infinity;
           out.policy.withPoliciesUntil = Math.max(out.policy.withPoliciesUntil, at < 0 ? Infinity : at);
         }
@@ -364,13 +435,11 @@ export function dynamicRls(model: Model): DynamicRls {
     if (!any || byFunction.size === 0) return out;
     // the tables callers name to such functions (the names they pass: its parameters fill the SQL)
     for (const file of m.files) {
-      for (const s of statementsOf(file)) {
-        const calls = census(s.node).funcCalls;
-        for (let i = 0; i < calls.length; i++) {
-          const what = byFunction.get(nameParts(calls[i]!.funcname).pop()?.toLowerCase() ?? '');
-          if (what) for (const k of what) literalArgs(calls[i]!, out[k].names);
-        }
-      }
+      const calls = callsByNameOf(file);
+      byFunction.forEach((what, name) => {
+        const list = calls.get(name);
+        if (list) for (const c of list) for (const k of what) literalArgs(c, out[k].names);
+      });
     }
     return out;
   });

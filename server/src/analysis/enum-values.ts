@@ -3,7 +3,7 @@
 // an enum column, or cast to an enum type, is not one of its values (event-spark-plan's
 // 'usuario', cavity-care-pro's 'admin'::app_role). policy-invalid-enum-value reports them;
 // rejected.ts counts such a CREATE POLICY among those that never make a policy. Pure: reads the model.
-import { census } from './ast.js';
+import { census, memoStmt } from './ast.js';
 import type { Model, Table } from './model.js';
 import { nameParts, sval, walk } from './parse.js';
 import { anyStatementIn, memoModel } from './policy-exprs.js';
@@ -77,19 +77,84 @@ function enumFacts(model: Model): EnumFacts {
       if (!states) cols.set(name, (states = []));
       states.push([at, enumKey]);
     };
-    for (const t of m.tables.values()) for (const e of (t.stmt.node?.tableElts ?? []) as Node[]) if (e?.ColumnDef) typed(t.key, e.ColumnDef.colname, e.ColumnDef.typeName, -1);
+    // (a table's columns of a type named as no enum type is are passed over: the last part of
+    // each column's type name is kept per statement, and most columns are of built-in types)
+    const typeNames = new Set<string>();
+    types.forEach((_, k) => typeNames.add(k.slice(k.lastIndexOf('.') + 1).toLowerCase()));
+    m.tables.forEach((t) => {
+      const cols = columnTypeNames(t.stmt);
+      for (let i = 0; i < cols.length; i++) {
+        const c = cols[i]!;
+        if (typeNames.has(c.last)) typed(t.key, c.def.colname, c.def.typeName, -1);
+      }
+    });
     for (let i = 0; i < m.statements.length; i++) {
       const stmt = m.statements[i]!.stmt;
       if (stmt.kind !== 'AlterTableStmt' || !stmt.node?.relation) continue;
-      const key = m.relKey(stmt.node.relation);
-      for (const c of (stmt.node.cmds ?? []) as Node[]) {
-        const cmd = c?.AlterTableCmd;
-        if (cmd?.subtype === 'AT_AddColumn') typed(key, cmd.def?.ColumnDef?.colname, cmd.def?.ColumnDef?.typeName, i);
-        // (ALTER COLUMN role TYPE public.team_membership_role: zen-demand's team_members)
-        else if (cmd?.subtype === 'AT_AlterColumnType') typed(key, cmd.name, cmd.def?.ColumnDef?.typeName, i);
+      const changes = columnChanges(stmt);
+      let key: string | undefined;
+      for (let j = 0; j < changes.length; j++) {
+        const c = changes[j]!;
+        key ??= m.relKey(stmt.node.relation);
+        // (a type named as no enum type is, on a table none of whose columns was of one: nothing to record)
+        if (typeNames.has(c.last) || columns.has(key)) typed(key, c.name, c.typeName, i);
       }
     }
     return { types, columns };
+  });
+}
+
+/** The column definitions of a CREATE TABLE, each with the last part of its type's name, lower-case (kept per statement). */
+function columnTypeNames(stmt: Statement): ReadonlyArray<{ def: Node; last: string }> {
+  return memoStmt(stmt, 'enum-values:columnTypes', () => {
+    const out: Array<{ def: Node; last: string }> = [];
+    for (const e of (stmt.node?.tableElts ?? []) as Node[]) {
+      const def = e?.ColumnDef;
+      if (def) out.push({ def, last: (nameParts(def.typeName?.names).pop() ?? '').toLowerCase() });
+    }
+    return out;
+  });
+}
+
+/**
+ * The columns an ALTER TABLE adds or changes the type of (ADD COLUMN, ALTER COLUMN … TYPE:
+ * zen-demand's team_members), with the last part of the type's name, lower-case (kept per statement).
+ */
+function columnChanges(stmt: Statement): ReadonlyArray<{ name: string | undefined; typeName: Node; last: string }> {
+  return memoStmt(stmt, 'enum-values:columnChanges', () => {
+    const out: Array<{ name: string | undefined; typeName: Node; last: string }> = [];
+    for (const c of (stmt.node?.cmds ?? []) as Node[]) {
+      const cmd = c?.AlterTableCmd;
+      const name = cmd?.subtype === 'AT_AddColumn' ? cmd.def?.ColumnDef?.colname : cmd?.subtype === 'AT_AlterColumnType' ? cmd.name : undefined;
+      if (cmd?.subtype !== 'AT_AddColumn' && cmd?.subtype !== 'AT_AlterColumnType') continue;
+      const typeName = cmd.def?.ColumnDef?.typeName;
+      out.push({ name, typeName, last: (nameParts(typeName?.names).pop() ?? '').toLowerCase() });
+    }
+    return out;
+  });
+}
+
+/**
+ * Whether a policy statement's expressions may hold a string an enum rejects: a string constant
+ * cast to a type, or compared (=, <>, IN) with a column (kept per statement: most policies compare
+ * strings with calls, `scope() = 'system'`, or none at all).
+ */
+function mayHoldEnumString(stmt: Statement): boolean {
+  return memoStmt(stmt, 'enum-values:candidate', () => {
+    let found = false;
+    for (const node of [stmt.node?.qual, stmt.node?.with_check]) {
+      if (!node || found || !census(node).aConst) continue;
+      walk(node, (k, v) => {
+        if (found) return false;
+        if (k === 'TypeCast' && stringConst({ TypeCast: v })) found = true;
+        else if (k === 'A_Expr' && (v.kind === 'AEXPR_OP' || v.kind === 'AEXPR_IN')) {
+          const sides = [v.lexpr, ...(v.kind === 'AEXPR_IN' ? (((v.rexpr?.List?.items ?? v.rexpr) as Node[]) ?? []) : [v.rexpr])];
+          if (sides.some((x) => x?.ColumnRef) && sides.some((x) => stringConst(x))) found = true;
+        }
+        return found ? false : undefined;
+      });
+    }
+    return found;
   });
 }
 
@@ -230,7 +295,7 @@ export function invalidEnumValues(model: Model): readonly InvalidEnumValue[] {
       const { file, stmt } = m.statements[i]!;
       if (stmt.kind !== 'CreatePolicyStmt' && stmt.kind !== 'AlterPolicyStmt') continue;
       const n = stmt.node;
-      if (!n?.table) continue;
+      if (!n?.table || !mayHoldEnumString(stmt)) continue;
       const exprs = [n.qual, n.with_check].filter(Boolean).map((node: Node) => ({ node, file: file.file }));
       const bad = badValue(m, m.relKey(n.table), i, exprs, facts);
       if (bad) (out ??= []).push({ file, stmt, bad });

@@ -487,15 +487,29 @@ export function fileByName(model: Model, file: string): ParsedFile | undefined {
 
 /** Replay position of the statement at `loc` (-1 for one the model does not hold). */
 export function orderOf(model: Model, loc: Loc): number {
-  const order = memoModel(model, 'statementOrder', () => {
-    const m = new Map<string, number>();
-    model.statements.forEach((s, i) => {
-      const k = `${s.file.file}\u0000${s.stmt.start}`;
-      if (!m.has(k)) m.set(k, i);
-    });
-    return m;
-  });
-  return order.get(`${loc.file}\u0000${loc.start}`) ?? -1;
+  return memoModel(model, 'statementOrder', statementOrder).get(loc.file)?.get(loc.start) ?? -1;
+}
+
+/**
+ * The replay position of each statement by file name and start offset (the first, where one runs
+ * twice). Two levels with number keys: a key string per statement made ≈ 20,000 strings per
+ * re-lint of LanternOps/breeze (553 files).
+ */
+function statementOrder(model: Model): Map<string, Map<number, number>> {
+  const out = new Map<string, Map<number, number>>();
+  let lastFile: ParsedFile | undefined;
+  let inFile: Map<number, number> | undefined;
+  const list = model.statements;
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
+    if (s.file !== lastFile) {
+      lastFile = s.file;
+      inFile = out.get(s.file.file);
+      if (inFile === undefined) out.set(s.file.file, (inFile = new Map()));
+    }
+    if (!inFile!.has(s.stmt.start)) inFile!.set(s.stmt.start, i);
+  }
+  return out;
 }
 
 export function textOfFile(model: Model, file: string): string {

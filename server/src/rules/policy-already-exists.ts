@@ -243,18 +243,25 @@ function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> 
   });
 }
 
-const typesMade = new WeakMap<ParsedFile, string[]>();
+/** The names of the types a parsed file's statements make (or rename a type to), and those its plain CREATE TYPE / DOMAIN statements (outside DO blocks) make. */
+interface TypesMade {
+  all: string[];
+  plain: string[];
+}
+const typesMade = new WeakMap<ParsedFile, TypesMade>();
 
-/** The names of the types a parsed file's top-level statements make (or rename a type to). */
-function typesMadeIn(file: ParsedFile): string[] {
+function typesMadeIn(file: ParsedFile): TypesMade {
   let out = typesMade.get(file);
   if (!out) {
-    out = [];
+    out = { all: [], plain: [] };
     for (const stmt of file.statements) {
       const name = createdTypeName(stmt);
-      if (name !== undefined) out.push(name);
+      if (name !== undefined) {
+        out.all.push(name);
+        if (stmt.origin === 'file') out.plain.push(name);
+      }
       // (and the names a type is renamed to: a type made under one then exists already)
-      else if (stmt.kind === 'RenameStmt' && (stmt.node.renameType === 'OBJECT_TYPE' || stmt.node.renameType === 'OBJECT_DOMAIN') && typeof stmt.node.newname === 'string') out.push(stmt.node.newname);
+      else if (stmt.kind === 'RenameStmt' && (stmt.node.renameType === 'OBJECT_TYPE' || stmt.node.renameType === 'OBJECT_DOMAIN') && typeof stmt.node.newname === 'string') out.all.push(stmt.node.newname);
     }
     typesMade.set(file, out);
   }
@@ -308,14 +315,12 @@ export function typeRecreations(model: Model): ReadonlyArray<{ loc: Loc; name: s
     const out: Array<{ loc: Loc; name: string; first: Loc }> = [];
     // (most workspaces make no type twice: then nothing more is looked at; the names each parsed
     // file makes are kept with it, so a re-lint looks at the edited file's statements only)
-    const names = new Set<string>();
+    // (only a plain CREATE TYPE is rejected: a name made twice where neither is plain — breeze's
+    // DO blocks catching duplicate_object — needs no look either)
+    const count = new Map<string, number>();
+    for (const f of m.files) for (const name of typesMadeIn(f).all) count.set(name, (count.get(name) ?? 0) + 1);
     let twice = false;
-    for (const f of m.files) {
-      for (const name of typesMadeIn(f)) {
-        if (names.has(name)) twice = true;
-        names.add(name);
-      }
-    }
+    for (const f of m.files) for (const name of typesMadeIn(f).plain) if (count.get(name)! > 1) twice = true;
     if (!twice) return out;
     const made = new Map<string, Loc>(); // type name → the statement that made it
     const look = lookupIn(m);
