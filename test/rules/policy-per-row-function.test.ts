@@ -311,3 +311,46 @@ END $$;
   assert.deepEqual(at("tablename = 'invoices'", "(select current_setting(''app.other''::text, true))"), ['invoices_tenant', 'notes_tenant']);
   assert.deepEqual(at("tablename = 'invoices'", 'pg_catalog.current_setting('), ['invoices_tenant', 'notes_tenant']);
 });
+
+// drizzle-orm's crudPolicy writes `(select auth.user_id() = "t"."user_id")` (AFENA-TEMPLATE's
+// 569 policies): the call is inside a sub-select, but one without FROM that names the row's
+// column, so it is correlated, a SubPlan run for each row, the call with it; and the condition
+// cannot be an index condition.
+const CORRELATED = COUNTED.replace('USING (owner_id = counted_uid());', 'USING ((select counted_uid() = "documents"."owner_id"));');
+
+test('err: a call inside a correlated sub-select without FROM, (select f() = "t"."col"): called once per row and no index scan; fixed, ((select f()) = "t"."col") calls it once and scans the index', async () => {
+  assert.notEqual(CORRELATED, COUNTED);
+  const { ws, mine } = lintFiles([{ file: 'drizzle/0000_a.sql', text: CORRELATED }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'counted_uid');
+  assert.match(
+    mine[0]!.message,
+    /calls the STABLE function counted_uid\(\) in its USING inside \(select counted_uid\(\) = "documents"\."owner_id"\), a sub-select without FROM that reads the row's column "documents"\."owner_id": so it is correlated, and PostgreSQL runs it again for each row a scan filters \(a SubPlan in the plan's Filter\), the call with it, and cannot use the condition to scan an index\. Take the comparison out of the sub-select and wrap only the call, \(\(select counted_uid\(\)\) = "documents"\."owner_id"\): the call is then evaluated once per statement as an InitPlan/,
+  );
+  assert.doesNotMatch(mine[0]!.message, /outside any sub-select|152 ms/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /USING \(\(\(select counted_uid\(\)\) = "documents"\."owner_id"\)\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const before = await countedCalls(CORRELATED);
+  assert.equal(before.n, 2);
+  assert.ok(before.v >= 200, `once per row: ${before.v} calls`);
+  assert.match(before.p, /Filter: \(SubPlan 1\)\n\s+SubPlan 1/, before.p);
+  const after = await countedCalls(sqlOf(fixed));
+  assert.deepEqual({ n: after.n, v: after.v }, { n: 2, v: 1 }, 'once per statement');
+  // with sequential scans off: the correlated form still scans the table; fixed, the index
+  const db = await getDb();
+  const scan = (text: string) =>
+    inRollback(db, async (q) => {
+      await load(q, text, 'documents', 'owner_id');
+      await q('RESET ROLE; GRANT USAGE ON SEQUENCE uid_calls TO authenticated; SET ROLE authenticated');
+      await q('SET LOCAL enable_seqscan = off');
+      return (await q('EXPLAIN (COSTS OFF) SELECT * FROM documents')).map((r) => r['QUERY PLAN']).join('\n');
+    });
+  const seq = await scan(CORRELATED);
+  assert.match(seq, /Seq Scan on documents/, seq);
+  const idx = await scan(sqlOf(fixed));
+  assert.match(idx, /Index Cond: \(owner_id = \(InitPlan 1\)\.col1\)/, idx);
+  // a sub-select with FROM, or one naming no column, stays unreported
+  for (const e of ['(select (select auth.uid())) = owner_id', '(select auth.uid()) = owner_id', 'EXISTS (SELECT 1 FROM documents d WHERE d.id = documents.id AND d.owner_id = auth.uid())'])
+    assert.equal(lintFiles([{ file: 'm.sql', text: COUNTED.replace('owner_id = counted_uid()', e) }], ID).mine.length, 0, e);
+});

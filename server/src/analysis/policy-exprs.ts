@@ -2,7 +2,7 @@
 // constant folding of tautologies, row-independent calls, the functions policies call, and
 // which relations policies read inside sub-selects. Pure: reads the model.
 import { BUILTIN_SETTINGS } from './builtin-settings.js';
-import { anchorAt, callSpan, callsIn, census, clauseSpan, compareConstants, constValue, fitted, stringConst, TEXT_TYPES, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
+import { anchorAt, callSpan, callsIn, census, hasSubLink, clauseSpan, compareConstants, constValue, fitted, stringConst, TEXT_TYPES, memoised, memoisedAt, nodeFacts, nodeFactsFor, idOf, relationsIn, typeName, type NodeFacts } from './ast.js';
 import type { Func, Model, Policy, Table } from './model.js';
 import { isRejected, rejectedPolicies } from './rejected.js';
 import { createdAsTable, createFailsToParse } from './columns.js';
@@ -340,8 +340,13 @@ function callOutsideSelect(n: Node): boolean {
   for (const k in n) {
     const v = n[k];
     if (!v || typeof v !== 'object') continue;
-    // (nothing under these is outside a SELECT)
-    if (k === 'SelectStmt' || k === 'SubLink' || k === 'RangeSubselect') continue;
+    // (nothing under these is outside a SELECT, but a row sub-select's target: run for each row)
+    if (k === 'SubLink') {
+      const target = rowSubSelectTarget(v);
+      if (target && callOutsideSelect(target.val)) return true;
+      continue;
+    }
+    if (k === 'SelectStmt' || k === 'RangeSubselect') continue;
     if (k === 'FuncCall') {
       if ((v.location ?? -1) >= 0) return true;
       if (v.args && typeof v.args === 'object' && callOutsideSelect(v.args)) return true;
@@ -349,6 +354,74 @@ function callOutsideSelect(n: Node): boolean {
     } else if (!leafKind(k) && callOutsideSelect(v)) return true;
   }
   return false;
+}
+
+/**
+ * The target (ResTarget's fields) of a "row sub-select": a scalar sub-select with no FROM and
+ * nothing but one target that names a column, `(select auth.uid() = user_id)` (drizzle-orm's
+ * crudPolicy writes them). With no FROM, the column is the outer row's: the sub-select is
+ * correlated, a SubPlan PostgreSQL runs again for each row the scan filters, the calls in it
+ * included, and the condition cannot be an index condition. Undefined for any other SubLink
+ * (a cheap test of its fields first: called for each SubLink of a policy expression).
+ */
+export function rowSubSelectTarget(subLink: Node): Node | undefined {
+  if (subLink?.subLinkType !== 'EXPR_SUBLINK') return undefined;
+  const s = subLink.subselect?.SelectStmt;
+  if (!s || s.fromClause || s.whereClause || s.groupClause || s.havingClause || s.windowClause || s.valuesLists || s.distinctClause || s.withClause || s.limitCount || s.limitOffset || s.sortClause || s.larg) return undefined;
+  const t = s.targetList;
+  if (!Array.isArray(t) || t.length !== 1) return undefined;
+  const target = t[0]?.ResTarget;
+  return target && columnOutsideSubLink(target.val) ? target : undefined;
+}
+
+/** The first ColumnRef under `n` outside any SubLink (stops at it), or undefined. */
+function columnOutsideSubLink(n: Node): Node | undefined {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      const c = x && typeof x === 'object' ? columnOutsideSubLink(x) : undefined;
+      if (c) return c;
+    }
+    return undefined;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'ColumnRef') return v;
+    if (k === 'SubLink' || leafKind(k)) continue;
+    const c = columnOutsideSubLink(v);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+/**
+ * The calls inside the row sub-selects (rowSubSelectTarget) of an expression that no other
+ * SELECT holds, each with its sub-select: where `(` opens it and where its target starts.
+ */
+function rowSubSelectCalls(n: Node, sub: { open: number; target: number; column: number } | undefined, out: Array<{ node: Node; sub: { open: number; target: number; column: number } }>): void {
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) {
+      const x = n[i];
+      if (x && typeof x === 'object') rowSubSelectCalls(x, sub, out);
+    }
+    return;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'SubLink') {
+      const target = rowSubSelectTarget(v);
+      if (target && (v.location ?? -1) >= 0 && (target.location ?? -1) >= 0) rowSubSelectCalls(target.val, { open: v.location, target: target.location, column: columnOutsideSubLink(target.val)?.location ?? -1 }, out);
+      continue;
+    }
+    if (k === 'SelectStmt' || k === 'RangeSubselect') continue;
+    if (k === 'FuncCall') {
+      if (sub) out.push({ node: v, sub });
+      if (v.args && typeof v.args === 'object') rowSubSelectCalls(v.args, sub, out);
+      if (v.agg_filter && typeof v.agg_filter === 'object') rowSubSelectCalls(v.agg_filter, sub, out);
+    } else if (!leafKind(k)) rowSubSelectCalls(v, sub, out);
+  }
 }
 
 /** ast.ts isLeafKind: node kinds that hold no other node but names and values (no call, relation or sub-link under them). */
@@ -689,6 +762,12 @@ export interface RowIndependentCall {
   /** where the answer comes from: a Supabase auth helper, current_setting, or a workspace function */
   via: 'auth' | 'setting' | 'workspace';
   func?: Func;
+  /**
+   * For a call inside a row sub-select (rowSubSelectTarget), `(select auth.uid() = user_id)`:
+   * the offset of the `(` that opens it, of its target (after `select`) and of the first column
+   * it names (-1 if unknown)
+   */
+  sub?: { open: number; target: number; column: number };
 }
 
 /**
@@ -743,7 +822,7 @@ export function perRowCalls(model: Model, text: string, node: Node): RowIndepend
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i]!;
     const info = rowIndependentCall(model, c.node);
-    if (info) found.push({ name: info.name, node: info.node, via: info.via, span: c.span });
+    if (info) found.push(c.sub ? { name: info.name, node: info.node, via: info.via, span: c.span, sub: c.sub } : { name: info.name, node: info.node, via: info.via, span: c.span });
   }
   // (exact-size lists, fitted: the caller keeps them on the node)
   if (found.length < 2) return fitted(found);
@@ -756,16 +835,25 @@ export function perRowCalls(model: Model, text: string, node: Node): RowIndepend
  * the node's first offset (see ast.ts memoisedAt): a node's locations always refer to the text
  * of the file it was parsed from, and move with it.
  */
-const candidateCache = new WeakMap<object, { at: number; calls: Array<{ node: Node; span: Span }> }>();
-function callCandidates(text: string, node: Node): Array<{ node: Node; span: Span }> {
+const candidateCache = new WeakMap<object, { at: number; calls: Array<{ node: Node; span: Span; sub?: { open: number; target: number; column: number } }> }>();
+function callCandidates(text: string, node: Node): Array<{ node: Node; span: Span; sub?: { open: number; target: number; column: number } }> {
   const at = anchorAt(node);
   const hit = candidateCache.get(node);
   if (hit && hit.at === at) return hit.calls;
-  const out: Array<{ node: Node; span: Span }> = [];
+  const out: Array<{ node: Node; span: Span; sub?: { open: number; target: number; column: number } }> = [];
   for (const c of callsIn(node)) {
     if (c.inSelect || c.location < 0) continue;
     const span = callSpan(text, c.location);
     if (span) out.push({ node: c.node, span });
+  }
+  // (and those of row sub-selects, run for each row too; only where a sub-select is there at all)
+  if (hasSubLink(node)) {
+    const inRow: Array<{ node: Node; sub: { open: number; target: number; column: number } }> = [];
+    rowSubSelectCalls(node, undefined, inRow);
+    for (const c of inRow) {
+      const span = (c.node.location ?? -1) >= 0 ? callSpan(text, c.node.location) : undefined;
+      if (span) out.push({ node: c.node, span, sub: c.sub });
+    }
   }
   candidateCache.set(node, { at, calls: out });
   return out;

@@ -77,7 +77,7 @@ function nameOf(c: RowIndependentCall, text: string): { text: string; end: numbe
 export const policyPerRowFunction = defineRule({
   meta: {
     id: 'policy-per-row-function',
-    description: 'A policy USING calls a row-independent function (auth.uid(), current_setting(), a STABLE helper) outside a sub-select, so it runs for every row.',
+    description: 'A policy USING calls a row-independent function (auth.uid(), current_setting(), a STABLE helper) outside a sub-select, or in one without FROM that names the row\'s column, so it runs for every row.',
     severity: 'warning',
     category: 'performance',
     fixKind: 'safe',
@@ -209,12 +209,74 @@ function namesColumn(n: Node): boolean {
 
 /** The fix wrapping each call in a sub-select (one loop into an exact-size list: no wrapped-text list nor map closures per report). */
 function wrapFix(text: string, file: string, calls: RowIndependentCall[], firstText: string): Fix {
+  if (calls.some((c) => c.sub)) return rowSubSelectFix(text, file, calls);
   const edits = new Array<Edit>(calls.length);
   for (let i = 0; i < calls.length; i++) {
     const c = calls[i]!;
     edits[i] = { file, start: c.span.start, end: c.span.end, newText: `(select ${i === 0 ? firstText : text.slice(c.span.start, c.span.end)})` };
   }
   return { title: calls.length === 1 ? `Wrap ${firstText} in a sub-select: ${edits[0]!.newText}` : `Wrap ${calls.length} row-independent calls in sub-selects`, kind: 'safe', edits };
+}
+
+/**
+ * The fix for calls in row sub-selects, `(select auth.uid() = user_id)`: the sub-select's
+ * `select` goes and each call in it is wrapped instead, `((select auth.uid()) = user_id)` (a
+ * sub-select without FROM returns its one value: the condition is the same). One edit per
+ * sub-select, from after its `(` to the end of its last call; calls outside one are wrapped as usual.
+ */
+function rowSubSelectFix(text: string, file: string, calls: RowIndependentCall[]): Fix {
+  const edits: Edit[] = [];
+  const bySub = new Map<number, RowIndependentCall[]>();
+  for (const c of calls) {
+    if (!c.sub) edits.push({ file, start: c.span.start, end: c.span.end, newText: `(select ${text.slice(c.span.start, c.span.end)})` });
+    else bySub.set(c.sub.open, [...(bySub.get(c.sub.open) ?? []), c]);
+  }
+  for (const [open, cs] of bySub) {
+    const target = cs[0]!.sub!.target;
+    let out = '';
+    let at = target;
+    for (const c of cs) {
+      out += `${text.slice(at, c.span.start)}(select ${text.slice(c.span.start, c.span.end)})`;
+      at = c.span.end;
+    }
+    edits.push({ file, start: open + 1, end: at, newText: out });
+  }
+  edits.sort((a, b) => a.start - b.start);
+  return { title: 'Take the comparison out of the sub-select and wrap only the call: an InitPlan, evaluated once', kind: 'safe', edits };
+}
+
+/**
+ * `(select auth.org_id()::uuid = "t"."org_id")` as written and as the fix writes it,
+ * `((select auth.org_id())::uuid = "t"."org_id")`, each cut to its start and `…)` past 80
+ * characters; and the first column it names, as written.
+ */
+function subSelectText(text: string, sub: { open: number; target: number; column: number }, calls: RowIndependentCall[]): { text: string; fixed: string; column: string } {
+  // (the closing parenthesis: depth counted, string literals and quoted names skipped)
+  let depth = 0;
+  let end = -1;
+  for (let i = sub.open; i < text.length && end < 0; i++) {
+    const ch = text[i];
+    if (ch === "'" || ch === '"') {
+      const close = text.indexOf(ch, i + 1);
+      if (close < 0) break;
+      i = close;
+    } else if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) end = i + 1;
+  }
+  const short = (x: string) => (x.length > 80 || end < 0 ? `${x.slice(0, 77).trimEnd()}…)` : x).replace(/\s+/g, ' ');
+  const whole = end > 0 ? text.slice(sub.open, end) : text.slice(sub.open, sub.open + 81);
+  const m = sub.column >= 0 ? /^(?:"[^"]+"|[\w$]+)(?:\s*\.\s*(?:"[^"]+"|[\w$]+))*/.exec(text.slice(sub.column, sub.column + 200)) : null;
+  const column = m ? m[0] : '';
+  // (the fix's text of it: its target, without `select`, with the calls wrapped)
+  let fixed = '(';
+  let at = sub.target;
+  for (const c of calls) {
+    if (c.sub?.open !== sub.open) continue;
+    fixed += `${text.slice(at, c.span.start)}(select ${text.slice(c.span.start, c.span.end)})`;
+    at = c.span.end;
+  }
+  fixed += end > 0 ? text.slice(at, end) : text.slice(at, at + 81);
+  return { text: short(whole), fixed: short(fixed), column };
 }
 
 /** The finding: made of the file's text, the calls found, the policy's name and table, and the name and table of the policy that closes a 42P17 cycle. */
@@ -229,6 +291,21 @@ function reportOf(text: string, file: string, calls: RowIndependentCall[], name:
     ? ` Not wrapped automatically: policy "${closer.name}" on ${closer.table} reads ${table} inside a sub-select while ${table}'s policies are being expanded, so a sub-select in ${table}'s SELECT policies would make PostgreSQL raise 42P17 infinite recursion (T31); keep the call, or have "${closer.name}" read ${table} through a SECURITY DEFINER function.`
     : '';
   const described = first.via === 'workspace' ? `the STABLE function ${firstName.text}()` : `${firstName.text}()`;
+  if (first.sub) {
+    const sub = subSelectText(text, first.sub, calls);
+    const inSub = calls.filter((c) => c.sub?.open === first.sub!.open).length;
+    return {
+      file,
+      start: first.span.start,
+      end: firstName.end,
+      message:
+        `Policy "${name}" on ${table} calls ${described} in its USING inside ${sub.text}${more}, a sub-select without FROM that reads the row's ${sub.column ? `column ${sub.column}` : 'columns'}: ` +
+        'so it is correlated, and PostgreSQL runs it again for each row a scan filters (a SubPlan in the plan\'s Filter), the call with it, and cannot use the condition to scan an index. ' +
+        `Take the comparison out of the sub-select and wrap only the call${inSub > 1 ? 's' : ''}, ${sub.fixed}: ${inSub > 1 ? 'each' : 'the'} call is then evaluated once per statement as an InitPlan, and an index on the column can serve the condition.${recursionNote}`,
+      fixes,
+      kept: undefined,
+    };
+  }
   // The range and message name the function only, so that other fixes that rewrite its
   // arguments (e.g. policy-current-setting-unsafe) leave this finding as it is.
   return {
