@@ -607,3 +607,34 @@ ALTER TABLE public.articles ENABLE ROW LEVEL SECURITY;
   const same = [files[0]!, { ...files[1]!, text: files[1]!.text.replace(/ALTER TABLE[^\n]*\n/, '') }];
   assert.equal(lintFiles(same, ID).mine.length, 1);
 });
+
+// Dzheims/sqoop: `CREATE TABLE twitter_accounts …`, later `ALTER TABLE twitter_accounts RENAME TO
+// twitter_sources`: the message named public.twitter_sources and said "Add ALTER TABLE
+// twitter_accounts ENABLE …", a name no table has once the migrations ran.
+test('err (message): a table renamed later: the message names the ALTER TABLE by the name it ends with, and where it is created by the old one; both run on PostgreSQL where they belong', async () => {
+  const files = [
+    { file: 'migrations/V1__accounts.sql', text: 'CREATE TABLE twitter_accounts (account_id int PRIMARY KEY, account_name text);\n' },
+    { file: 'migrations/V2__rename.sql', text: 'ALTER TABLE twitter_accounts RENAME TO twitter_sources;\n' },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Table public\.twitter_sources /);
+  assert.match(mine[0]!.message, /Add ALTER TABLE twitter_sources \(named twitter_accounts where it is created\) ENABLE ROW LEVEL SECURITY \(and FORCE\)/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /CREATE TABLE twitter_accounts [^;]*;\s*ALTER TABLE twitter_accounts ENABLE ROW LEVEL SECURITY;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(files.map((f) => f.text).join(''));
+    // after the migrations, the name the message gives works; the old one is gone
+    const old = await tryQuery(q, 'ALTER TABLE twitter_accounts ENABLE ROW LEVEL SECURITY');
+    assert.equal(old.ok ? 'ok' : old.error.code, '42P01');
+    await q('ALTER TABLE twitter_sources ENABLE ROW LEVEL SECURITY');
+    const [{ r }] = (await q("SELECT relrowsecurity AS r FROM pg_class WHERE relname = 'twitter_sources'")) as Array<{ r: boolean }>;
+    assert.equal(r, true);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(fixed));
+    const [{ r }] = (await q("SELECT relrowsecurity AS r FROM pg_class WHERE relname = 'twitter_sources'")) as Array<{ r: boolean }>;
+    assert.equal(r, true, 'the fix, after the CREATE TABLE, under its old name');
+  });
+});

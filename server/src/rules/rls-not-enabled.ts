@@ -170,6 +170,10 @@ export const rlsNotEnabled = defineRule({
       // every other table is granted to)
       if (exposed && !model.supabase && revokedFromAll(model, t)) continue;
       const name = tableName(model, t);
+      // (a table renamed later: the fix goes after its CREATE TABLE, under the name it has there;
+      // a statement written after the migrations needs the name it ends with: sqoop's
+      // twitter_accounts, renamed twitter_sources)
+      const add = t.renamed ? `${tableName(model, t, t.renamed)} (named ${name} where it is created)` : name;
       report({
         file: t.nameLoc.file,
         start: t.nameLoc.start,
@@ -179,10 +183,10 @@ export const rlsNotEnabled = defineRule({
             `without RLS, privileges alone decide, so ${granted.role} ${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, ` +
             // (read-only: a catalog every tenant shares, fundament's kubernetes_versions, is fine as it is)
             (granted.privileges.length === 1 && granted.privileges[0] === 'SELECT' ? 'whichever tenant or user a row belongs to, if rows belong to one (a catalog every tenant shares has none). ' : 'whatever tenant or user it belongs to. ') +
-            `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE) with policies for ${granted.role}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
+            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY (and FORCE) with policies for ${granted.role}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
           : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}: ` +
             `${apiReach(model, t) ?? (model.supabase ? 'every role granted access to it reads and writes all rows' : 'the migrations give no role but its owner (or one that bypasses RLS) access to it, yet any role granted access elsewhere or later reads and writes all rows')}, and no policy can filter them. ` +
-            `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
+            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
         // (for a table granted to the policies' role, not enabling it: without its policies, that
         // role, which uses the table today, would get no row and every write would fail)
         fixes: granted
