@@ -181,34 +181,58 @@ function plainTable(model: Model, t: Table, ws: WorkspaceColumnFacts): boolean {
   return t.parents.length === 0 && !PLATFORM_SCHEMAS.has(t.schema) && plainCreate(t.stmt) && !ws.recreated.has(t.key) && !madeBefore(model, t);
 }
 
+/** Whether a RangeVar names the table (unqualified: as the table's schema). */
+const namesTable = (rv: Node | undefined, t: Table): boolean => rv?.relname === t.name && (rv.schemaname ?? t.schema) === t.schema;
+
 /**
  * Whether a CREATE TABLE IF NOT EXISTS comes after statements naming the table (a policy, an ALTER
  * TABLE, an index, a trigger): the table was made before, outside the migrations (mtkcx's
  * site_settings, made in Supabase's dashboard with other columns), so PostgreSQL skipped this
  * CREATE and its columns are not known. Kept per model.
  */
-function madeBefore(model: Model, t: Table): boolean {
+export function madeBefore(model: Model, t: Table): boolean {
   if (!t.stmt.node?.if_not_exists) return false;
   // (per model, not on the statement: an edit of an earlier file may add or remove such a statement)
-  const kept = memoModel(model, 'columns:madeBefore', () => new Map<Statement, boolean>());
-  let v = kept.get(t.stmt);
-  if (v === undefined) kept.set(t.stmt, (v = namedBefore(model, t)));
-  return v;
+  return memoModel(model, 'columns:madeBefore', namedBefore).has(t.stmt);
 }
 
-/** Whether a RangeVar names the table (unqualified: as the table's schema). */
-const namesTable = (rv: Node | undefined, t: Table): boolean => rv?.relname === t.name && (rv.schemaname ?? t.schema) === t.schema;
-
-function namedBefore(model: Model, t: Table): boolean {
-  for (const { stmt } of model.statements) {
-    if (stmt === t.stmt) return false;
+/**
+ * The CREATE TABLE IF NOT EXISTS statements of the model's tables that come after a statement
+ * naming their table (one that never runs: after any statement naming it), in one pass over the
+ * statements: asked per table, each was a pass of its own (LanternOps/breeze: 479 such tables).
+ * An unqualified name names a table of that name in any schema (as namesTable).
+ */
+function namedBefore(model: Model): Set<Statement> {
+  const out = new Set<Statement>();
+  const wanted = new Map<Statement, Table>();
+  model.tables.forEach((t) => {
+    if (t.stmt.node?.if_not_exists) wanted.set(t.stmt, t);
+  });
+  if (wanted.size === 0) return out;
+  const bare = new Set<string>();
+  const qualified = new Set<string>();
+  const named = (t: Table) => bare.has(t.name) || qualified.has(`${t.schema}\u0000${t.name}`);
+  const list = model.statements;
+  for (let i = 0; i < list.length; i++) {
+    const stmt = list[i]!.stmt;
+    const t = wanted.get(stmt);
+    if (t !== undefined) {
+      if (named(t)) out.add(stmt);
+      wanted.delete(stmt);
+      continue;
+    }
     const n = stmt.node;
     const rv = stmt.kind === 'CreatePolicyStmt' || stmt.kind === 'AlterPolicyStmt' ? n?.table : stmt.kind === 'AlterTableStmt' || stmt.kind === 'IndexStmt' || stmt.kind === 'CreateTrigStmt' ? n?.relation : undefined;
-    if (namesTable(rv, t)) return true;
+    if (rv?.relname === undefined) continue;
+    if (rv.schemaname === undefined) bare.add(rv.relname);
+    else qualified.add(`${rv.schemaname}\u0000${rv.relname}`);
   }
-  return false;
+  // (a table whose CREATE the replay does not hold: named by any statement)
+  wanted.forEach((t, stmt) => {
+    if (named(t)) out.add(stmt);
+  });
+  return out;
 }
-
 
 /** Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks (kept per statement). */
 function plainCreate(stmt: Table['stmt']): boolean {
@@ -241,7 +265,7 @@ export interface WorkspaceColumnFacts {
   order: readonly number[];
 }
 
-interface ColumnAdd {
+export interface ColumnAdd {
   column: string;
   loc: Loc;
   /** in a DO block (it may not run) */

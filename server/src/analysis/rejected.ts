@@ -7,7 +7,7 @@
 // is compared with or cast to (22P02, enum-values.ts: policy-invalid-enum-value).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
-import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, missingRelationOf, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
+import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, madeBefore, missingRelationOf, type ColumnAdd, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
 import { sameReplayKey, type Model, type Policy, type Table, type View } from './model.js';
 import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
@@ -47,10 +47,13 @@ export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
 // - the table is the same object (then so are its policies: they live on it), and so is every
 //   table its policies' sub-selects read (their columns, their CREATE TABLE);
 // - none of its policies comes from a file parsed again since (its statements moved);
-// - it is not a view, not made by CREATE TABLE IF NOT EXISTS (madeBefore reads the statements
-//   before it, anywhere), nor is a table its policies read, and neither it nor a table read
-//   gets a column by ALTER TABLE … ADD COLUMN (addedLater reads those statements); no policy of it resolved a name through a SET
-//   search_path, and none names a column that usedElsewhere let go.
+// - it is not a view; for it and each table its policies read, whether a statement before its
+//   CREATE TABLE IF NOT EXISTS names it (madeBefore: then its columns are not known) is the same,
+//   and so are the ALTER TABLE … ADD COLUMN statements on it (addedLater reads them: the same
+//   objects, from files not parsed again, in the same replay order); no policy of it resolved a
+//   name through a SET search_path, and none names a column that usedElsewhere let go.
+//   (LanternOps/breeze makes 479 of its 484 tables IF NOT EXISTS and adds 627 columns: kept only
+//   without either, its ≈ 1,300 policies were asked again at every re-lint.)
 // A table with a rejected policy is asked again each time (a Rejection holds locations).
 // The test suite asks the kept tables' policies again and compares (checkKeptRejectionsWith).
 
@@ -62,6 +65,9 @@ interface KeptVerdict {
   /** the relations its policies read, and the tables they were */
   reads: string[];
   tables: Array<Table | undefined>;
+  /** madeBefore and the ADD COLUMN statements (ws.adds) of the table, then of each table read */
+  before: boolean[];
+  adds: Array<readonly ColumnAdd[] | undefined>;
 }
 
 /** What the last model's verdicts were kept with. */
@@ -98,7 +104,7 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
       if (keptCheck !== undefined) for (let i = 0; i < list.length; i++) keptCheck(list[i]!, ask(list[i]!));
       return;
     }
-    let keep = !views.has(key) && !t.stmt.node?.if_not_exists && !ws.adds.has(key);
+    let keep = !views.has(key);
     for (let i = 0; i < list.length; i++) {
       const r = ask(list[i]!);
       if (r) {
@@ -145,7 +151,7 @@ function abortedInBlocks(m: Model, out: Map<Policy, Rejection>): void {
 
 /** What an accepted table's verdict read (undefined: it cannot be kept). */
 function verdictOf(m: Model, ws: WorkspaceColumnFacts, t: Table, list: readonly Policy[]): KeptVerdict | undefined {
-  const v: KeptVerdict = { table: t, files: [], reads: [], tables: [] };
+  const v: KeptVerdict = { table: t, files: [], reads: [], tables: [], before: [madeBefore(m, t)], adds: [ws.adds.get(t.key)] };
   for (let i = 0; i < list.length; i++) {
     const p = list[i]!;
     if (foundMissingColumn(p)) return undefined;
@@ -157,10 +163,10 @@ function verdictOf(m: Model, ws: WorkspaceColumnFacts, t: Table, list: readonly 
       const r = keys[j]!;
       if (v.reads.includes(r)) continue;
       const rt = m.tables.get(r);
-      // (madeBefore of a table made IF NOT EXISTS reads the statements before it, anywhere)
-      if (ws.adds.has(r) || rt?.stmt.node?.if_not_exists) return undefined;
       v.reads.push(r);
       v.tables.push(rt);
+      v.before.push(rt !== undefined && madeBefore(m, rt));
+      v.adds.push(ws.adds.get(r));
     }
   }
   return v;
@@ -168,9 +174,20 @@ function verdictOf(m: Model, ws: WorkspaceColumnFacts, t: Table, list: readonly 
 
 /** Whether a kept verdict holds in this model (see "keeping a table's verdicts"). */
 function stillHolds(m: Model, ws: WorkspaceColumnFacts, k: KeptVerdict, t: Table, key: string, reparsed: ReadonlySet<string>): boolean {
-  if (k.table !== t || m.views.has(key) || ws.adds.has(key)) return false;
+  if (k.table !== t || m.views.has(key) || madeBefore(m, t) !== k.before[0] || !sameAdds(ws.adds.get(key), k.adds[0])) return false;
   for (let i = 0; i < k.files.length; i++) if (reparsed.has(k.files[i]!)) return false;
-  for (let i = 0; i < k.reads.length; i++) if (m.tables.get(k.reads[i]!) !== k.tables[i] || ws.adds.has(k.reads[i]!)) return false;
+  for (let i = 0; i < k.reads.length; i++) {
+    const rt = m.tables.get(k.reads[i]!);
+    if (rt !== k.tables[i] || (rt !== undefined && madeBefore(m, rt)) !== k.before[i + 1] || !sameAdds(ws.adds.get(k.reads[i]!), k.adds[i + 1])) return false;
+  }
+  return true;
+}
+
+/** Whether two lists of ADD COLUMN statements are the same objects in the same order (none: both undefined). */
+function sameAdds(a: readonly ColumnAdd[] | undefined, b: readonly ColumnAdd[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 

@@ -3,8 +3,8 @@ import type { Model, Policy } from '../analysis/model.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { constBool, policyRows } from '../analysis/policy-exprs.js';
 import { isRejected } from '../analysis/rejected.js';
-import { defineRule, type Edit } from './types.js';
-import { appRole, fileOf, hasAnyPrivilege, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent, toPublic } from './lib/util.js';
+import { defineRule, type Edit, type Report } from './types.js';
+import { appRole, fileId, fileOf, hasAnyPrivilege, reportKeeper, PF_PERMISSIVE, PF_PUBLIC, policyFacts, quoteIdent, toPublic } from './lib/util.js';
 import { admitsNothing, commandsOf } from '../analysis/policies.js';
 import { PSEUDO_ROLES } from '../analysis/privileges.js';
 
@@ -36,15 +36,13 @@ function rolesFor(model: Model, p: Policy): { text: string; granted: boolean } {
 }
 
 /** The roles the message names: rolesFor's, or, where the migrations show none (a Prisma project's one connection role), what to write. */
-function example(model: Model, p: Policy): string {
-  const r = rolesFor(model, p);
+function example(model: Model, r: { text: string; granted: boolean }): string {
   if (r.granted || r.text !== 'authenticated' || model.roles.has('authenticated')) return r.text;
   return 'the role your application connects as';
 }
 
 /** Edits that give the policy `TO <role>` (appRole: authenticated on Supabase) instead of PUBLIC. */
-function toAppRole(model: Model, p: Policy): { title: string; edits: Edit[] } | undefined {
-  const roles = rolesFor(model, p);
+function toAppRole(model: Model, p: Policy, roles: { text: string; granted: boolean }): { title: string; edits: Edit[] } | undefined {
   const role = roles.text;
   const placeholder = roles.granted ? '(the roles the table grants its commands to)' : '(a placeholder: put the roles that need this policy)';
   if (p.implicitPublic) {
@@ -106,15 +104,29 @@ export const policyAppliesToPublic = defineRule({
       // (one PostgreSQL never makes: written where its table is not, or rejected when made)
       if (!rows[i]!.active || isRejected(model, p)) continue;
       if (admitsNothing(p)) continue; // no row for any role to get
-      const fix = toAppRole(model, p);
-      report({
-        ...p.nameLoc,
-        message:
-          `Policy "${p.name}" on ${p.table} ${toPublic(p)}: ` +
-          `every role — including ${anon}any role created later — that has a grant on the table gets the rows it admits. ` +
-          `Name the roles that need it with TO (e.g. TO ${example(model, p)}).`,
-        fixes: fix ? [{ title: fix.title, kind: 'unsafe', edits: fix.edits }] : [],
-      });
+      const roles = rolesFor(model, p);
+      const ex = example(model, roles);
+      const n = p.nameLoc;
+      // (the report kept on the policy's statement while what it is made of is the same: the
+      // files by text, the places, the roles; LanternOps/breeze gives 1,278 of them, and their
+      // fixes' clause spans were rebuilt at every re-lint)
+      const deps = [p.name, p.table, anon, roles.text, roles.granted, ex, p.implicitPublic, fileId(model, p.created.file), p.created.start, fileId(model, p.loc.file), p.loc.start, n.file, n.start, n.end];
+      report(keep(p.stmt, '', deps, () => reportOf(model, p, anon, roles, ex)));
     }
   },
 });
+
+const keep = reportKeeper();
+
+/** The finding of a policy that applies to PUBLIC. */
+function reportOf(model: Model, p: Policy, anon: string, roles: { text: string; granted: boolean }, ex: string): Report {
+  const fix = toAppRole(model, p, roles);
+  return {
+    ...p.nameLoc,
+    message:
+      `Policy "${p.name}" on ${p.table} ${toPublic(p)}: ` +
+      `every role — including ${anon}any role created later — that has a grant on the table gets the rows it admits. ` +
+      `Name the roles that need it with TO (e.g. TO ${ex}).`,
+    fixes: fix ? [{ title: fix.title, kind: 'unsafe', edits: fix.edits }] : [],
+  };
+}
