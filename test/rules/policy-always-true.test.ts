@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL, STORAGE_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-always-true';
 before(initParser);
@@ -319,6 +319,47 @@ INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('avatars', '${TENAN
   });
   // not on Supabase, or on another table: not this rule's bucket case
   assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: 'CREATE TABLE public.files (id int, bucket_id text);\nALTER TABLE public.files ENABLE ROW LEVEL SECURITY;\nCREATE POLICY f ON public.files FOR DELETE TO authenticated USING (bucket_id = \'a\');\n' }], ID).mine.length, 0);
+});
+
+test("err: Supabase Storage: an UPDATE policy whose USING asks the owner but whose WITH CHECK asks only the bucket (snapconnect) is said to let a user give its own objects any owner and path in the bucket, not to admit every object: B updates none of A's, A hands its avatar to B and moves it into B's folder", async () => {
+  const policies = `CREATE POLICY "Avatars are publicly viewable" ON storage.objects FOR SELECT USING (bucket_id = 'avatars');
+CREATE POLICY "Users can update their own avatars" ON storage.objects
+FOR UPDATE USING ((SELECT auth.uid()) = owner)
+WITH CHECK (
+  bucket_id = 'avatars'
+);
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/0001_setup_storage.sql', text: policies }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.equal(textAt(ws, mine[0]!).replace(/\s+/g, ' '), "( bucket_id = 'avatars' )");
+  assert.match(m, /^Policy "Users can update their own avatars" on storage\.objects \(FOR UPDATE\) lets every signed-in user give the objects they may update \(its USING decides which\) any owner and any path in bucket 'avatars': its WITH CHECK is a condition on the bucket/);
+  assert.doesNotMatch(m, /admits every object|every object there passes|other users' included/);
+  assert.match(m, /who may give the objects they may update any values but another bucket_id, e\.g\. set their owner to another user or move them into another user's folder/);
+  assert.match(m, /ask the new row what its USING asks of the old one, e\.g\. `WITH CHECK \(bucket_id = 'avatars' AND \(SELECT auth\.uid\(\)\) = owner\)`\.$/);
+  assert.equal(nestedParentheses(m), undefined);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE_STUB_SQL);
+    await q(`GRANT UPDATE ON storage.objects TO authenticated;
+INSERT INTO storage.buckets (id, name, public) VALUES ('avatars', 'avatars', true), ('photos', 'photos', true);
+INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('avatars', '${TENANT_A}/me.png', '${TENANT_A}');`);
+    await q(policies);
+    await q('SET ROLE authenticated');
+    // B cannot update A's object: USING asks the owner
+    await q(actAs(TENANT_B));
+    assert.equal(await affected(q, `UPDATE storage.objects SET owner = '${TENANT_B}'`), 0, "B updates none of A's objects");
+    // A can give its own object to B and move it into B's folder: the WITH CHECK asks only the bucket
+    await q(actAs(TENANT_A));
+    assert.equal(await affected(q, `UPDATE storage.objects SET owner = '${TENANT_B}', name = '${TENANT_B}/avatar.png' WHERE name = '${TENANT_A}/me.png'`), 1, 'A re-owns and moves its avatar');
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT bucket_id, name, owner FROM storage.objects'), [{ bucket_id: 'avatars', name: `${TENANT_B}/avatar.png`, owner: TENANT_B }]);
+    // … but not out of the bucket
+    await q(`UPDATE storage.objects SET owner = '${TENANT_A}', name = '${TENANT_A}/me.png'`);
+    await q('SET ROLE authenticated');
+    await q(actAs(TENANT_A));
+    await expectPgError(q(`UPDATE storage.objects SET bucket_id = 'photos'`), '42501', 'new row violates row-level security policy');
+  });
 });
 
 test("err: Supabase: a helper whose body only returns auth.uid() IS NOT NULL (garden's is_authenticated()) as the whole WITH CHECK: B adds itself to A's conversation and reads A's message", async () => {

@@ -1,5 +1,5 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
-import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, exprText, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { conjuncts, constValue } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
@@ -301,11 +301,41 @@ export const policyAlwaysTrue = defineRule({
           : '';
       if (buckets) {
         const named = `bucket${buckets.length > 1 ? 's' : ''} ${buckets.map((x) => `'${x}'`).join(', ')}`;
+        // (what a user gets of other users' objects: the rows say "rows", "another user or tenant"; here objects, owners and folders)
+        const said = text
+          .replace(/\bany row\b/g, `any object of the ${named}, other users' included,`)
+          .replace(/\bthe rows they may update\b/g, 'the objects they may update')
+          .replace(/\bhand them to another user or tenant\b/g, "set their owner to another user or move them into another user's folder")
+          .replace(/\brows that name another user or tenant\b/g, "objects owned by another user or in another user's folder")
+          .replace(/, \(/g, ' (');
+        if (!usingTrue) {
+          // (only the WITH CHECK asks the bucket alone: its USING, or other policies', still limit which objects are updated —
+          // snapconnect's USING ((SELECT auth.uid()) = owner) WITH CHECK (bucket_id = 'avatars'): the new row may be anything in the bucket)
+          const which = p.using ? 'its USING decides which' : 'other UPDATE policies decide which';
+          const opening =
+            p.command === 'update'
+              ? `lets every signed-in user give the objects they may update (${which}) any owner and any path in ${named}`
+              : `lets every signed-in user write objects of ${named} with any owner and any path: new ones, and the ones they may update (${which})`;
+          const usingText = row.using && exprText(model, row.using)?.replace(/\s+/g, ' ');
+          const checkText = exprText(model, first)?.replace(/\s+/g, ' ');
+          const example =
+            usingText && checkText && usingText.length + checkText.length <= 160 && !usingText.includes('`') && !checkText.includes('`')
+              ? `ask the new row what its USING asks of the old one, e.g. \`WITH CHECK (${checkText} AND ${usingText})\``
+              : 'add a condition on the new row\'s owner or path to its WITH CHECK, e.g. `owner_id = (select auth.uid()::text)` or `(storage.foldername(name))[1] = (select auth.uid()::text)`';
+          report({
+            ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
+            message:
+              `Policy "${p.name}" on storage.objects (${command}) ${opening}: its WITH CHECK is a condition on the bucket and on who the request is alone, ` +
+              `and asks neither who owns the new row nor its path, so every new row in the ${named} passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${said}.${grantNote}${anonNote} ` +
+              `To keep each object its owner's, ${example}.`,
+          });
+          continue;
+        }
         report({
           ...(span ? { file: first.file, start: span.start, end: span.end } : p.nameLoc),
           message:
             `Policy "${p.name}" on storage.objects (${command}) admits every object of ${named} to every signed-in user: its ${clauses} ${isAre} a condition on the bucket and on who the request is alone, ` +
-            `and ${isAre === 'is' ? 'asks' : 'ask'} neither who owns an object nor its path, so every object there passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text.replace(/\bany row\b/g, `any object of the ${named}, other users' included,`).replace(/, \(/g, ' (')}.${checkNote}${grantNote}${anonNote} ` +
+            `and ${isAre === 'is' ? 'asks' : 'ask'} neither who owns an object nor its path, so every object there passes it for ${roleList(roles)} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${said}.${checkNote}${grantNote}${anonNote} ` +
             `Add a condition on the object's owner or path, e.g. owner_id = (select auth.uid()::text) or (storage.foldername(name))[1] = (select auth.uid()::text), or drop the policy if every signed-in user should have this access.`,
         });
         continue;
