@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-per-row-function';
@@ -43,6 +43,9 @@ for (const [n, table, column, claims] of [
   test(`err: Invalid example ${n + 1}: the call sits in the per-row Filter; fixed, an InitPlan computes it once and the rows are the same`, async () => {
     const { ws, finding } = invalidFinding(ID, n);
     assert.match(finding.message, /in its USING outside any sub-select: its value is the same for every row, but PostgreSQL evaluates it again for each row a scan filters/);
+    // (the sub-select in backticks: not a parenthesis of the prose inside another — LanternOps/breeze)
+    assert.match(finding.message, /Wrapped in a scalar sub-select, `\(select [\w.]+\((?:…)?\)\)`, it is evaluated once per statement as an InitPlan/);
+    assert.equal(nestedParentheses(finding.message), undefined);
     assert.match(textAt(ws, finding), /^(auth\.uid|current_tenant|auth\.jwt)$/);
     assert.equal(finding.fixes[0]!.kind, 'safe');
     const fixed = applyFix(ws, finding);
@@ -198,6 +201,8 @@ CREATE POLICY accounts_admin ON public.accounts FOR SELECT TO authenticated USIN
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /but it is an argument of is_workspace_admin\(…\), which depends on the row and still runs for each row: wrapping saves only this call's cost/);
   assert.doesNotMatch(mine[0]!.message, /152 ms/);
+  assert.match(mine[0]!.message, /give it no row value \(e\.g\. have it return the ids it allows, and test the column with `IN \(select …\)` of them\)\./);
+  assert.equal(nestedParentheses(mine[0]!.message), undefined);
   const fixed = applyFix(ws, mine[0]!);
   assert.match(sqlOf(fixed), /is_workspace_admin\(\(select auth\.uid\(\)\), workspace_id\)/);
   assert.equal(findingsOf(fixed, ID).length, 0);
@@ -219,7 +224,8 @@ CREATE POLICY space_read ON spaces FOR SELECT TO PUBLIC
 `;
   const { mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /it is an argument of regexp_split_to_array\(…\), whose arguments name no column either: wrap that whole call instead, \(select regexp_split_to_array\(…\)\), and it too runs once per statement\./);
+  assert.match(mine[0]!.message, /it is an argument of regexp_split_to_array\(…\), whose arguments name no column either: wrap that whole call instead, `\(select regexp_split_to_array\(…\)\)`, and it too runs once per statement\./);
+  assert.equal(nestedParentheses(mine[0]!.message), undefined);
   assert.doesNotMatch(mine[0]!.message, /depends on the row/);
   const whole = sql.replace("ANY (regexp_split_to_array(nullif(current_setting('app.spaces', true), ''), ',')::integer[])", "ANY ((select regexp_split_to_array(nullif(current_setting('app.spaces', true), ''), ',')::integer[])::integer[])");
   // (the cast after the sub-select: `= ANY ((select …))` alone is ANY over the sub-select's rows)
@@ -325,7 +331,7 @@ test('err: a call inside a correlated sub-select without FROM, (select f() = "t"
   assert.equal(textAt(ws, mine[0]!), 'counted_uid');
   assert.match(
     mine[0]!.message,
-    /calls the STABLE function counted_uid\(\) in its USING inside \(select counted_uid\(\) = "documents"\."owner_id"\), a sub-select without FROM that reads the row's column "documents"\."owner_id": so it is correlated, and PostgreSQL runs it again for each row a scan filters \(a SubPlan in the plan's Filter\), the call with it, and cannot use the condition to scan an index\. Take the comparison out of the sub-select and wrap only the call, \(\(select counted_uid\(\)\) = "documents"\."owner_id"\): the call is then evaluated once per statement as an InitPlan/,
+    /calls the STABLE function counted_uid\(\) in its USING inside `\(select counted_uid\(\) = "documents"\."owner_id"\)`, a sub-select without FROM that reads the row's column "documents"\."owner_id": so it is correlated, and PostgreSQL runs it again for each row a scan filters \(a SubPlan in the plan's Filter\), the call with it, and cannot use the condition to scan an index\. Take the comparison out of the sub-select and wrap only the call, `\(\(select counted_uid\(\)\) = "documents"\."owner_id"\)`: the call is then evaluated once per statement as an InitPlan/,
   );
   assert.doesNotMatch(mine[0]!.message, /outside any sub-select|152 ms/);
   const fixed = applyFix(ws, mine[0]!);

@@ -291,6 +291,7 @@ function reportOf(text: string, file: string, calls: RowIndependentCall[], name:
     ? ` Not wrapped automatically: policy "${closer.name}" on ${closer.table} reads ${table} inside a sub-select while ${table}'s policies are being expanded, so a sub-select in ${table}'s SELECT policies would make PostgreSQL raise 42P17 infinite recursion (T31); keep the call, or have "${closer.name}" read ${table} through a SECURITY DEFINER function.`
     : '';
   const described = first.via === 'workspace' ? `the STABLE function ${firstName.text}()` : `${firstName.text}()`;
+  // (SQL in the message in backticks: a sub-select's parentheses are not read as the prose's)
   if (first.sub) {
     const sub = subSelectText(text, first.sub, calls);
     const inSub = calls.filter((c) => c.sub?.open === first.sub!.open).length;
@@ -299,9 +300,9 @@ function reportOf(text: string, file: string, calls: RowIndependentCall[], name:
       start: first.span.start,
       end: firstName.end,
       message:
-        `Policy "${name}" on ${table} calls ${described} in its USING inside ${sub.text}${more}, a sub-select without FROM that reads the row's ${sub.column ? `column ${sub.column}` : 'columns'}: ` +
+        `Policy "${name}" on ${table} calls ${described} in its USING inside \`${sub.text}\`${more}, a sub-select without FROM that reads the row's ${sub.column ? `column ${sub.column}` : 'columns'}: ` +
         'so it is correlated, and PostgreSQL runs it again for each row a scan filters (a SubPlan in the plan\'s Filter), the call with it, and cannot use the condition to scan an index. ' +
-        `Take the comparison out of the sub-select and wrap only the call${inSub > 1 ? 's' : ''}, ${sub.fixed}: ${inSub > 1 ? 'each' : 'the'} call is then evaluated once per statement as an InitPlan, and an index on the column can serve the condition.${recursionNote}`,
+        `Take the comparison out of the sub-select and wrap only the call${inSub > 1 ? 's' : ''}, \`${sub.fixed}\`: ${inSub > 1 ? 'each' : 'the'} call is then evaluated once per statement as an InitPlan, and an index on the column can serve the condition.${recursionNote}`,
       fixes,
       kept: undefined,
     };
@@ -315,11 +316,11 @@ function reportOf(text: string, file: string, calls: RowIndependentCall[], name:
     message:
       `Policy "${name}" on ${table} calls ${described} in its USING outside any sub-select${more}: its value is the same for every row, ` +
       'but PostgreSQL evaluates it again for each row a scan filters with the policy (the plan shows it in the Filter, or the body it inlines of a simple LANGUAGE sql function). ' +
-      `Wrapped in a scalar sub-select, (select ${firstName.text}(${(first.node.args ?? []).length ? '…' : ''})), it is evaluated once per statement as an InitPlan` +
+      `Wrapped in a scalar sub-select, \`(select ${firstName.text}(${(first.node.args ?? []).length ? '…' : ''}))\`, it is evaluated once per statement as an InitPlan` +
       (enclosing?.rowIndependent
-        ? `; it is an argument of ${enclosing.name}(…), whose arguments name no column either: wrap that whole call instead, (select ${enclosing.name}(…)), and it too runs once per statement.${recursionNote}`
+        ? `; it is an argument of ${enclosing.name}(…), whose arguments name no column either: wrap that whole call instead, \`(select ${enclosing.name}(…))\`, and it too runs once per statement.${recursionNote}`
         : enclosing
-          ? `; but it is an argument of ${enclosing.name}(…), which depends on the row and still runs for each row: wrapping saves only this call's cost. To run ${enclosing.name}() once per statement, give it no row value (e.g. have it return the ids it allows, and test the column IN (select …) of them).${recursionNote}`
+          ? `; but it is an argument of ${enclosing.name}(…), which depends on the row and still runs for each row: wrapping saves only this call's cost. To run ${enclosing.name}() once per statement, give it no row value (e.g. have it return the ids it allows, and test the column with \`IN (select …)\` of them).${recursionNote}`
           : ` (measured with a PL/pgSQL helper: 152 ms → 11 ms on 200,000 rows).${recursionNote}`),
     fixes,
     kept: undefined, // set by check (declared here: no property store added per report)
