@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
-import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, sqlOf, TENANT_A, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { migrationOrder, replayOrder } from '../../server/src/analysis/model.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
@@ -533,6 +533,55 @@ test('err/ok: a function created in a later file of the same folder is reported 
     await q(AUTH_STUB_SQL);
     assert.deepEqual(await runEachStatement(q, fn + table + policy), []);
     assert.deepEqual(await policies(q), ['notes_read']);
+  });
+});
+
+test("err (message): where a statement before the policy in its file already fails (local-marketplace's REVOKE of a function a later migration creates), the message says the tool stops there, not at the policy; PGlite: the REVOKE fails first, 42883", async () => {
+  const orders = `CREATE TABLE public.orders (id uuid PRIMARY KEY);\nALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;\n`;
+  const boundaries = `-- security boundaries
+revoke all on function public.brand_owns_order_item(uuid) from public;
+grant execute on function public.brand_owns_order_item(uuid) to authenticated;
+
+create policy "Brand owners can read orders containing their items"
+  on public.orders for select
+  to authenticated
+  using (public.brand_owns_order_item(orders.id));
+`;
+  const fn = `create or replace function public.brand_owns_order_item(p_order_id uuid) returns boolean language sql stable as $$ select p_order_id is not null $$;\n`;
+  const files = [
+    { file: 'supabase/migrations/1_orders.sql', text: orders },
+    { file: 'supabase/migrations/2_security_boundaries.sql', text: boundaries },
+    { file: 'supabase/migrations/3_functions.sql', text: fn },
+  ];
+  const { mine } = lintFiles(files, ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /and the policy is never created\. A migration tool stops before it, at 2_security_boundaries\.sql:2 \(REVOKE … ON FUNCTION public\.brand_owns_order_item, a function the migrations create only later: 42883\), and here too once it gets this far; psql without ON_ERROR_STOP goes on without it, and public\.orders keeps the policies it had\./);
+  assert.doesNotMatch(m, /stops here/);
+  assert.equal(nestedParentheses(m), undefined);
+  // (an ALTER FUNCTION of it fails the same way; with none of these before the policy: "stops here")
+  const altered = lintFiles([files[0]!, { ...files[1]!, text: `alter function public.brand_owns_order_item(uuid) set search_path = '';\n` + boundaries.replace(/^(revoke|grant) .*\n/gm, '') }, files[2]!], ID).mine;
+  assert.match(altered[0]!.message, /stops before it, at 2_security_boundaries\.sql:1 \(ALTER FUNCTION public\.brand_owns_order_item, a function the migrations create only later: 42883\)/);
+  const alone = lintFiles([files[0]!, { ...files[1]!, text: boundaries.replace(/^(revoke|grant) .*\n/gm, '') }, files[2]!], ID).mine;
+  assert.match(alone[0]!.message, /is never created \(a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and public\.orders keeps the policies it had\)\./);
+  // (the function created before the REVOKE: nothing fails, nothing reported)
+  assert.equal(lintFiles([files[0]!, { file: 'supabase/migrations/2_functions.sql', text: fn }, { file: 'supabase/migrations/3_security_boundaries.sql', text: boundaries }], ID).mine.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(orders);
+    const errors = await runEachStatement(q, boundaries);
+    assert.deepEqual(errors.map((e) => [e.sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim().slice(0, 40), e.code]), [
+      ['revoke all on function public.brand_owns', '42883'],
+      ['grant execute on function public.brand_o', '42883'],
+      ['create policy "Brand owners can read ord', '42883'],
+    ]);
+    assert.match(errors[0]!.message, /function public\.brand_owns_order_item\(uuid\) does not exist/);
+    // run as one migration, the file stops at the REVOKE
+    await q('SAVEPOINT f');
+    assert.match((await tryQuery(q, boundaries)).ok ? '' : 'failed', /failed/);
+    await q('ROLLBACK TO SAVEPOINT f');
+    assert.deepEqual(await policies(q), []);
   });
 });
 

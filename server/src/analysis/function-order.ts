@@ -139,36 +139,92 @@ export function missingFunctionOf(model: Model, p: Policy): MissingFunction | un
   if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt') return undefined;
   const order = functionOrder(model);
   if (order.dynamic || !order.any) return undefined;
-  const places = replayPlaces(model);
-  const at = places.runOf(p.created);
+  const at = replayPlaces(model).runOf(p.created);
   if (at < 0) return undefined;
   const n = p.stmt.node;
-  const defaultSchema = model.key([undefined, 'x']).slice(0, -2);
   for (const expr of [n?.qual, n?.with_check]) {
     if (!expr) continue;
     for (const call of callsIn(expr)) {
-      const name = call.name[call.name.length - 1]!;
-      const list = order.creationsOf(name);
-      if (list === undefined || order.renamed.has(name) || call.location < 0) continue;
-      const fn = model.findFunction(call.name, call.args.length);
-      if (!fn || fn.schema === 'pg_catalog') continue;
-      if (PLATFORM_SCHEMAS.has(fn.schema) && (model.supabase || onSupabasePlatform(model))) continue;
-      // (an unqualified CREATE FUNCTION may have made it in another schema, through a SET search_path)
-      const mine = list.filter(({ c }) => c.schema === undefined || c.schema === fn.schema);
-      const before = mine.find(({ fi, c }) => fi < at || (fi === at && c.stmt.start < p.created.start));
-      if (before !== undefined) continue;
-      const later = mine[0];
-      if (!later || later.c.inDo) continue;
-      // (an unqualified CREATE FUNCTION made the function the call finds only in the default schema)
-      if (later.c.schema === undefined && fn.schema !== defaultSchema) continue;
-      // (in another folder: two folders are two sequences of migrations, whose order the paths do not tell)
-      if (later.fi > at && !places.oneSequence(later.fi, at)) continue;
-      return { call, fn, made: { file: places.runs[later.fi]!.file, start: later.c.stmt.start, end: later.c.stmt.end } };
+      if (call.location < 0) continue;
+      const later = createdOnlyLater(model, order, at, p.created.start, call.name, call.args.length);
+      if (later) return { call, ...later };
     }
   }
   return undefined;
 }
 
+/**
+ * The function `name` (with `argc` arguments, or any) resolves to, and its CREATE FUNCTION, when the
+ * migrations create it only after the statement at `start` of replay run `at` (see missingFunctionOf).
+ */
+function createdOnlyLater(model: Model, order: FunctionOrder, at: number, start: number, name: string[], argc: number | undefined): { fn: Func; made: Loc } | undefined {
+  const last = name[name.length - 1]!;
+  const list = order.creationsOf(last);
+  if (list === undefined || order.renamed.has(last)) return undefined;
+  const fn = model.findFunction(name, argc);
+  if (!fn || fn.schema === 'pg_catalog') return undefined;
+  if (PLATFORM_SCHEMAS.has(fn.schema) && (model.supabase || onSupabasePlatform(model))) return undefined;
+  // (an unqualified CREATE FUNCTION may have made it in another schema, through a SET search_path)
+  const mine = list.filter(({ c }) => c.schema === undefined || c.schema === fn.schema);
+  const before = mine.find(({ fi, c }) => fi < at || (fi === at && c.stmt.start < start));
+  if (before !== undefined) return undefined;
+  const later = mine[0];
+  if (!later || later.c.inDo) return undefined;
+  // (an unqualified CREATE FUNCTION made the function the call finds only in the default schema)
+  if (later.c.schema === undefined && fn.schema !== model.key([undefined, 'x']).slice(0, -2)) return undefined;
+  // (in another folder: two folders are two sequences of migrations, whose order the paths do not tell)
+  const places = replayPlaces(model);
+  if (later.fi > at && !places.oneSequence(later.fi, at)) return undefined;
+  return { fn, made: { file: places.runs[later.fi]!.file, start: later.c.stmt.start, end: later.c.stmt.end } };
+}
+
+/** GRANT / REVOKE … ON FUNCTION (PROCEDURE, ROUTINE) and ALTER FUNCTION: the functions a top-level statement names, as written. */
+function functionsNamed(stmt: Statement): Array<{ name: string[]; argc: number | undefined; verb: string }> {
+  const n = stmt.node;
+  const objects: Node[] =
+    stmt.kind === 'GrantStmt' && n?.targtype === 'ACL_TARGET_OBJECT' && /^OBJECT_(?:FUNCTION|PROCEDURE|ROUTINE)$/.test(n.objtype ?? '')
+      ? (n.objects ?? [])
+      : stmt.kind === 'AlterFunctionStmt' && n?.func
+        ? [{ ObjectWithArgs: n.func }]
+        : [];
+  const verb = stmt.kind === 'AlterFunctionStmt' ? 'ALTER FUNCTION' : `${n?.is_grant ? 'GRANT' : 'REVOKE'} … ON FUNCTION`;
+  return objects.flatMap((o) => {
+    const w = o?.ObjectWithArgs;
+    return w ? [{ name: nameParts(w.objname), argc: w.args_unspecified ? undefined : (w.objargs ?? []).length, verb }] : [];
+  });
+}
+
+/**
+ * The statements of a file that name a function the migrations create only later (GRANT / REVOKE
+ * … ON FUNCTION, ALTER FUNCTION: PostgreSQL rejects them, 42883 function … does not exist;
+ * local-marketplace's REVOKE of brand_owns_order_item(uuid) a later migration creates), each with
+ * the function's name as written and where it is created; same conditions as missingFunctionOf.
+ */
+export function statementsNamingLaterFunctions(model: Model, file: string): ReadonlyArray<{ loc: Loc; what: string; made: Loc }> {
+  return memoModel(model, 'function-order:later-named', (m) => {
+    const out = new Map<string, Array<{ loc: Loc; what: string; made: Loc }>>();
+    const order = functionOrder(m);
+    if (order.dynamic || !order.any) return out;
+    const places = replayPlaces(m);
+    for (const { stmt, file: pf } of m.statements) {
+      if (stmt.origin !== 'file' || (stmt.kind !== 'GrantStmt' && stmt.kind !== 'AlterFunctionStmt')) continue;
+      const named = functionsNamed(stmt);
+      if (!named.length) continue;
+      const loc = { file: pf.file, start: stmt.start, end: stmt.end };
+      const at = places.runOf(loc);
+      if (at < 0) continue;
+      for (const { name, argc, verb } of named) {
+        const later = name.length ? createdOnlyLater(m, order, at, stmt.start, name, argc) : undefined;
+        if (!later) continue;
+        const list = out.get(pf.file) ?? [];
+        list.push({ loc, what: `${verb} ${name.join('.')}, a function the migrations create only later: 42883`, made: later.made });
+        out.set(pf.file, list);
+        break;
+      }
+    }
+    return out;
+  }).get(file) ?? [];
+}
 
 /** Whether `target` is `node` or inside it. */
 export function nodeContains(node: Node, target: Node): boolean {

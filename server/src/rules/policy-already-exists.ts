@@ -4,6 +4,7 @@ import { createdTypeName, rollbackSections, type Func, type Model, type Policy }
 import { memoModel, orderOf, resolvedCalls, textOfFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { createsReferencingLater } from '../analysis/columns.js';
+import { statementsNamingLaterFunctions } from '../analysis/function-order.js';
 import { folderOf, mayDropUnseen, type UnseenLookup } from '../analysis/unseen.js';
 import type { Loc, Node, ParsedFile, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
@@ -374,8 +375,9 @@ export function typeRecreations(model: Model): ReadonlyArray<{ loc: Loc; name: s
 /**
  * The first statement before `by` in its file that PostgreSQL certainly rejects, if the lint
  * knows one: a syntax error, a rejected or colliding CREATE POLICY, a CREATE TABLE of a table that
- * exists, or a CREATE INDEX / CREATE TRIGGER of a name an earlier migration made and nothing
- * dropped (42P07, 42710: mail-management-system's second todos file). A tool stops there, not at `by`.
+ * exists, a CREATE INDEX / CREATE TRIGGER of a name an earlier migration made and nothing
+ * dropped (42P07, 42710: mail-management-system's second todos file), a GRANT, REVOKE or ALTER
+ * FUNCTION of a function created only later (42883). A tool stops there, not at `by`.
  */
 export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string } | undefined {
   const file = at.file;
@@ -383,6 +385,8 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
   const { creates, files: failing } = failures(model);
   const found = [...knownFailures(model)];
   for (const c of creates) found.push({ loc: c.by.created, what: `CREATE POLICY "${c.by.name}", which exists already: 42710` });
+  // (a GRANT, REVOKE or ALTER FUNCTION of a function created only later: local-marketplace's REVOKE of brand_owns_order_item(uuid))
+  for (const x of statementsNamingLaterFunctions(model, file)) found.push(x);
   const made = (loc: Loc, at: number) => {
     const i = orderOf(model, loc);
     return i >= 0 && i < at && !failing.has(loc.file) && folderOf(loc.file) === folderOf(file);

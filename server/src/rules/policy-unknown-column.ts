@@ -3,6 +3,7 @@ import { writtenBefore } from '../analysis/columns.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { defineRule } from './types.js';
 import { fileOf, where } from './lib/util.js';
+import { earlierFailure } from './policy-already-exists.js';
 
 /** Levenshtein distance, stopping early above `max`. */
 function distance(a: string, b: string, max: number): number {
@@ -41,6 +42,19 @@ function rejected(model: Model): Array<[Policy, Rejection]> {
     if (r) out.push([replaced, r]);
   }
   return out;
+}
+
+/**
+ * Where a migration tool stops, and what psql without ON_ERROR_STOP does (`rest`: what it goes on
+ * without): " (a migration tool stops here; …)", or, where a statement before the policy in its file
+ * already fails, a sentence saying the tool stops there (local-marketplace's REVOKE of a function
+ * created only later, eight lines above).
+ */
+function toolStops(model: Model, p: Policy, rest: string): string {
+  const stops = earlierFailure(model, p.created);
+  return stops
+    ? `. A migration tool stops before it, at ${where(model, stops.loc)} (${stops.what}), and here too once it gets this far; psql without ON_ERROR_STOP goes on without ${rest}`
+    : ` (a migration tool stops here; psql without ON_ERROR_STOP goes on without ${rest})`;
 }
 
 export const policyUnknownColumn = defineRule({
@@ -85,7 +99,7 @@ export const policyUnknownColumn = defineRule({
           ...p.nameLoc,
           message:
             `Policy "${p.name}" is created on ${on}, which the migrations create only later, at ${where(model, made)}: ` +
-            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} gets only the policies created after its CREATE TABLE). ` +
+            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} gets only the policies created after its CREATE TABLE`)}. ` +
             `Create the policy after the table (move it into a later migration), or create the table first.`,
           related: [{ ...made, message: `${on} created here` }],
         });
@@ -100,7 +114,7 @@ export const policyUnknownColumn = defineRule({
           end: nameEnd(fileOf(model, p.created.file)?.text ?? '', call.location),
           message:
             `Policy "${p.name}" on ${on} calls ${written}(), which the migrations create only later, at ${where(model, made)}: ` +
-            `PostgreSQL resolves a policy's function calls when it creates the policy, so on a database these migrations make it rejects this CREATE POLICY with 42883 function ${written}(…) does not exist, and the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
+            `PostgreSQL resolves a policy's function calls when it creates the policy, so on a database these migrations make it rejects this CREATE POLICY with 42883 function ${written}(…) does not exist, and the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
             `Create ${fn.schema}.${fn.name}() before this policy (move its CREATE FUNCTION into an earlier migration), or create the policy after it.`,
           related: [{ ...made, message: `${fn.schema}.${fn.name}() created here` }],
         });
@@ -117,7 +131,7 @@ export const policyUnknownColumn = defineRule({
           end: start + (fileOf(model, file)?.text.slice(start).match(/^[\w$".]+/)?.[0].length ?? 1),
           message:
             `Policy "${p.name}" on ${on} reads ${key}, which the migrations create only later, at ${where(model, made)}: ` +
-            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
+            `on a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42P01 relation "${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}" does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
             `Create ${key} before this policy (move its CREATE into an earlier migration), or create the policy after it.`,
           related: [{ ...made, message: `${key} created here` }],
         });
@@ -145,7 +159,7 @@ export const policyUnknownColumn = defineRule({
           end,
           message:
             `Policy "${p.name}" on ${on} names ${u.column}, but a policy has no ${q.toUpperCase()} row: OLD and NEW are a trigger function's, and a policy's expressions see only the row being checked (its columns, unqualified or as ${on.split('.').pop()}.column). ` +
-            `PostgreSQL rejects this statement with 42P01 missing FROM-clause entry for table "${q}", so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
+            `PostgreSQL rejects this statement with 42P01 missing FROM-clause entry for table "${q}", so the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
             `Name the column without ${q}.; to compare a new value with the old one, use a BEFORE UPDATE trigger instead.`,
           related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
         });
@@ -158,7 +172,7 @@ export const policyUnknownColumn = defineRule({
           end,
           message:
             `Policy "${p.name}" on ${on} names the column ${u.column}, which ${u.addedTo ?? on} does not have yet: it gets it only at ${where(model, u.addedLater)} (ALTER TABLE … ADD COLUMN), after this statement. ` +
-            `On a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42703 column "${name}" does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
+            `On a database these migrations make, PostgreSQL rejects this CREATE POLICY with 42703 column "${name}" does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
             `Add the column before this policy (move the ADD COLUMN into an earlier migration), or create the policy after it.`,
           related: [{ ...u.addedLater, message: `${u.column} added here` }],
         });
@@ -170,7 +184,7 @@ export const policyUnknownColumn = defineRule({
         end,
         message:
           `Policy "${p.name}" on ${on} names the column ${u.column}, which no table it reads has — ${tableList} — even at the end of the migrations: ` +
-          `PostgreSQL rejects this statement with 42703 ${u.column.includes('.') ? `column ${u.column}` : `column "${name}"`} does not exist, so the policy is never created (a migration tool stops here; psql without ON_ERROR_STOP goes on without it, and ${on} keeps the policies it had). ` +
+          `PostgreSQL rejects this statement with 42703 ${u.column.includes('.') ? `column ${u.column}` : `column "${name}"`} does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
           `${best ? `Did you mean ${best.c}? ` : ''}Name an existing column, or add the column before this policy.`,
         related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
       });
