@@ -42,9 +42,14 @@ test('err: T06b the helper owned by the non-superuser table owner sees no rows: 
   const { ws, finding } = invalidFinding(ID, 0);
   assert.match(finding.message, /nothing in the workspace shows the function's owner .* is a superuser or has BYPASSRLS/);
   assert.match(finding.message, /54001 stack depth limit exceeded \(T06\); otherwise the read sees no rows and the policy silently denies every row \(T06b\)/);
+  // (the table by its key, schema-qualified, though its CREATE TABLE writes org_members: in the message, its related notes and the fix alike)
+  assert.match(finding.message, /^Policy "[^"]+" on public\.org_members calls is_org_member\(\), a SECURITY DEFINER function that reads public\.org_members, and public\.org_members has FORCE ROW LEVEL SECURITY/);
+  assert.doesNotMatch(finding.message, /[^.]\borg_members\b/);
+  assert.deepEqual(finding.related.map((r) => r.message).slice(0, 2), ['is_org_member() is SECURITY DEFINER and reads public.org_members', 'FORCE ROW LEVEL SECURITY on public.org_members']);
   assert.equal(finding.fixes[0]!.kind, 'unsafe');
   const fixed = applyFix(ws, finding);
-  assert.match(sqlOf(fixed), /CREATE ROLE rls_helper_owner NOLOGIN BYPASSRLS;\nGRANT SELECT ON org_members TO rls_helper_owner;\nALTER FUNCTION public\.is_org_member\(uuid\) OWNER TO rls_helper_owner;/);
+  assert.match(sqlOf(fixed), /-- FORCE ROW LEVEL SECURITY applies the policies of public\.org_members to the owner of is_org_member\(\) too/);
+  assert.match(sqlOf(fixed), /CREATE ROLE rls_helper_owner NOLOGIN BYPASSRLS;\nGRANT SELECT ON public\.org_members TO rls_helper_owner;\nALTER FUNCTION public\.is_org_member\(uuid\) OWNER TO rls_helper_owner;/);
   assert.equal(findingsOf(fixed, ID).length, 0);
   assert.equal(findingsOf(fixed, 'policy-recursion').length, 0);
 
@@ -78,7 +83,7 @@ test('err: T06 the same helper with a policy that applies to the owner too recur
 
 test('err: a shown ordinary owner no policy applies to: T06b stated as fact; fixed', async () => {
   const { ws, finding } = invalidFinding(ID, 1);
-  assert.match(finding.message, /Its owner app_owner is neither a superuser nor BYPASSRLS: no policy of org_members applies to app_owner, so the function's read sees no rows.*\(T06b\)/);
+  assert.match(finding.message, /Its owner app_owner is neither a superuser nor BYPASSRLS: no policy of public\.org_members applies to app_owner, so the function's read sees no rows.*\(T06b\)/);
   const strip = (s: string) => s.replace('CREATE ROLE app_owner NOLOGIN;', '');
   const db = await getDb();
   await inRollback(db, async (q) => {

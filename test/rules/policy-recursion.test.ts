@@ -183,7 +183,7 @@ test('err: T06 a definer helper owned by an ordinary role under FORCE: dies (540
   assert.match(finding.message, /SECURITY DEFINER function owned by app_owner .*\(T06\)/);
   assert.equal(findingsOf(ws, 'definer-helper-under-force-rls').length, 0, 'one finding, from policy-recursion');
   const fixed = applyFix(ws, finding);
-  assert.match(sqlOf(fixed), /CREATE ROLE rls_helper_owner NOLOGIN BYPASSRLS;\nGRANT SELECT ON org_members TO rls_helper_owner;\nALTER FUNCTION public\.is_org_member\(uuid\) OWNER TO rls_helper_owner;/);
+  assert.match(sqlOf(fixed), /CREATE ROLE rls_helper_owner NOLOGIN BYPASSRLS;\nGRANT SELECT ON public\.org_members TO rls_helper_owner;\nALTER FUNCTION public\.is_org_member\(uuid\) OWNER TO rls_helper_owner;/);
   assert.equal(findingsOf(fixed, ID).length, 0);
   // app_owner exists cluster-wide in the harness: drop its CREATE ROLE; run as the superuser (it changes owners)
   const strip = (s: string) => s.replace('CREATE ROLE app_owner NOLOGIN;', '');

@@ -1,13 +1,12 @@
 import { replayPlaces, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { appliesToRole, usingFoldedAway } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
-import { policyExprs, textOfFile } from '../analysis/policy-exprs.js';
+import { orderOf, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
 
-const bare = (key: string) => key.replace(/^public\./, '');
 
 /** Definer functions a call reaches (the function itself, or through invoker functions it calls). */
 function definersReached(model: Model, f: Func, seen = new Set<Func>()): Func[] {
@@ -78,9 +77,13 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
   const lines: string[] = [];
   const tables = [...readsAsOwner(model, f)].map((k) => model.tables.get(k)).filter((t): t is Table => !!t);
   const at = latest(model, [f.created, ...f.alters, ...(f.owner?.loc ? [f.owner.loc] : []), ...tables.map((t) => t.created)]);
-  const names = tables.map((t) => tableName(model, t, at));
+  // (schema-qualified, as the messages name them, whether or not the CREATE TABLE wrote the schema;
+  // as written where a later migration renames the table: the name it has where the fix goes)
+  const renamedLater = (t: Table) => !!t.renamed && orderOf(model, at) < orderOf(model, t.renamed);
+  const names = tables.map((t) => (renamedLater(t) ? tableName(model, t, at) : `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`));
+  const shown = tables.map((t) => (renamedLater(t) ? tableName(model, t, at) : t.key));
   lines.push(
-    `-- FORCE ROW LEVEL SECURITY applies the policies of ${names.join(', ') || 'the table'} to the owner of ${f.name}() too: unless`,
+    `-- FORCE ROW LEVEL SECURITY applies the policies of ${shown.join(', ') || 'the table'} to the owner of ${f.name}() too: unless`,
     "-- that owner bypasses RLS, the function's read is filtered by those policies (T06: 54001; T06b: no rows).",
   );
   if (!role) {
@@ -189,8 +192,8 @@ export const definerHelperUnderForceRls = defineRule({
           ...loc,
           message: messageOf(model, p, t, f, called),
           related: [
-            { ...f.nameLoc, message: `${f.name}() is SECURITY DEFINER and reads ${bare(t.key)}` },
-            { ...forceLoc(t), message: `FORCE ROW LEVEL SECURITY on ${bare(t.key)}` },
+            { ...f.nameLoc, message: `${f.name}() is SECURITY DEFINER and reads ${t.key}` },
+            { ...forceLoc(t), message: `FORCE ROW LEVEL SECURITY on ${t.key}` },
             ...(f.owner?.loc ? [{ ...f.owner.loc, message: `${f.name}() is owned by ${f.owner.role}` }] : []),
           ],
           fixes: [bypassOwnerFix(model, f)!],
@@ -204,22 +207,22 @@ function messageOf(model: Model, p: Policy, t: Table, f: Func, called: Func): st
   const owner = f.owner?.role;
   const via = called === f ? '' : ` (through ${called.name}())`;
   const head =
-    `Policy "${p.name}" on ${bare(t.key)} calls ${f.name}()${via}, a SECURITY DEFINER function that reads ${bare(t.key)}, and ${bare(t.key)} has FORCE ROW LEVEL SECURITY, ` +
+    `Policy "${p.name}" on ${t.key} calls ${f.name}()${via}, a SECURITY DEFINER function that reads ${t.key}, and ${t.key} has FORCE ROW LEVEL SECURITY, ` +
     "which applies its policies to the function's owner too. ";
   const fix = 'Have the function owned by a role with BYPASSRLS (or a superuser)';
   if (owner && declaredOrdinaryRole(model, owner)) {
     // known ordinary owner and no recursion (policy-recursion reports those): the read is filtered by the policies that apply to the owner
     const forOwner = t.policies.filter((q) => (q.command === 'select' || q.command === 'all') && appliesToRole(model, q, owner));
     const effect = forOwner.length
-      ? `its read of ${bare(t.key)} sees only the rows the policies of ${bare(t.key)} admit for ${owner}, not every row, so the helper can answer false where it should not (compare T06b)`
-      : `no policy of ${bare(t.key)} applies to ${owner}, so the function's read sees no rows: it answers as if ${bare(t.key)} were empty and the policy denies every row without an error (T06b)`;
+      ? `its read of ${t.key} sees only the rows the policies of ${t.key} admit for ${owner}, not every row, so the helper can answer false where it should not (compare T06b)`
+      : `no policy of ${t.key} applies to ${owner}, so the function's read sees no rows: it answers as if ${t.key} were empty and the policy denies every row without an error (T06b)`;
     return `${head}Its owner ${owner} is neither a superuser nor BYPASSRLS: ${effect}. ${fix}.`;
   }
   const who = owner
     ? `its owner ${owner} is not shown to have BYPASSRLS or to be a superuser`
     : "nothing in the workspace shows the function's owner (the role that ran this migration, unless changed) is a superuser or has BYPASSRLS (setting definerOwnerBypassesRls)";
   return (
-    `${head}Here ${who}. Unless it is, the function's read of ${bare(t.key)} is filtered by the policies of ${bare(t.key)}: if one applies to the owner, evaluating it for a row the read meets calls the function again, without end, and the query fails with 54001 stack depth limit exceeded (T06); ` +
+    `${head}Here ${who}. Unless it is, the function's read of ${t.key} is filtered by the policies of ${t.key}: if one applies to the owner, evaluating it for a row the read meets calls the function again, without end, and the query fails with 54001 stack depth limit exceeded (T06); ` +
     `otherwise the read sees no rows and the policy silently denies every row (T06b). ${fix}, or set definerOwnerBypassesRls to true if it already is.`
   );
 }
