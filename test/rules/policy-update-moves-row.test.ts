@@ -207,3 +207,32 @@ test("err: the tasks with a members-only SELECT policy: the assignee's UPDATE wi
     assert.deepEqual(await q('SELECT title FROM public.tasks'), [{ title: 'planted' }]);
   });
 });
+
+// Calibration fix59: the gap policy-membership-self-join had (appliesToRole(policy TO authenticated, 'public') is false)
+test("err (wording): an UPDATE policy for PUBLIC beside a SELECT policy TO authenticated showing the assignee their own task: the move with WHERE id = 1 succeeds (PGlite), no 42501 is claimed; with a SELECT policy TO authenticated USING (true) beside it, not reported, and the UPDATE … WHERE succeeds too", async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 0);
+  const base = ex.files[0]!.text
+    .replace('CREATE POLICY tasks_read ON public.tasks FOR SELECT TO authenticated\n  USING (assignee_id = (select auth.uid()) OR EXISTS', 'CREATE POLICY tasks_read ON public.tasks FOR SELECT\n  USING (EXISTS')
+    .replace('CREATE POLICY tasks_update ON public.tasks FOR UPDATE TO authenticated', 'CREATE POLICY tasks_update ON public.tasks FOR UPDATE');
+  assert.notEqual(base, ex.files[0]!.text);
+  assert.ok(!base.includes('tasks_read ON public.tasks FOR SELECT TO') && !base.includes('FOR UPDATE TO'));
+  const own = `${base}CREATE POLICY tasks_own ON public.tasks FOR SELECT TO authenticated USING (assignee_id = (select auth.uid()));\n`;
+  const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text: own }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'tasks_update');
+  assert.doesNotMatch(mine[0]!.message, /42501/);
+  assert.match(mine[0]!.message, /a user can move a row they reach that way into any workspace_id, one they are not in \(UPDATE … SET workspace_id = <another> WHERE id = …; a SELECT policy admits the moved row the same way\)/);
+  await inRollback(await getDb(), async (q) => {
+    await asA(q, ws);
+    assert.equal(await affected(q, `UPDATE public.tasks SET workspace_id = 2 WHERE id = 1`), 1, 'tasks_own admits the moved row: no 42501');
+    await q(`RESET ROLE; ${actAs(TENANT_B)} SET ROLE authenticated`);
+    assert.deepEqual(await q('SELECT title FROM public.tasks'), [{ title: 'mine' }], 'B, a member of workspace 2, reads it');
+  });
+  const all = `${base}CREATE POLICY tasks_all ON public.tasks FOR SELECT TO authenticated USING (true);\n`;
+  const open = lintFiles([{ file: ex.files[0]!.file, text: all }], ID);
+  assert.deepEqual(open.mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await asA(q, open.ws);
+    assert.equal(await affected(q, `UPDATE public.tasks SET workspace_id = 2 WHERE id = 1`), 1, 'USING (true) admits the moved row: no 42501');
+  });
+});

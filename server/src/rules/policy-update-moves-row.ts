@@ -346,15 +346,26 @@ function mayMove(model: Model, t: Table, policies: readonly Policy[], r: string,
   for (const q of policies) {
     if (q.permissive || q.command === 'insert' || q.command === 'delete') continue;
     // (a RESTRICTIVE policy naming the column may refuse the move)
-    if (((q.using && columnsIn(q.using).has(g)) || (q.withCheck && columnsIn(q.withCheck).has(g))) && appliesToRole(model, q, r)) return false;
+    if (((q.using && columnsIn(q.using).has(g)) || (q.withCheck && columnsIn(q.withCheck).has(g))) && forWriter(model, q, r)) return false;
   }
   for (const q of policies) {
     if (!q.permissive || (q.command !== 'insert' && q.command !== 'all')) continue;
     const c = q.withCheck ?? (q.command === 'all' ? q.using : undefined);
     // (the check must name the row's own column: a membership tested through another table's, a project's organization, does not bind it)
-    if (c !== undefined && appliesToRole(model, q, r) && kindOf(model, t, c, g, true) !== 'bound') return false;
+    if (c !== undefined && forWriter(model, q, r) && kindOf(model, t, c, g, true) !== 'bound') return false;
   }
   return (r === 'public' || mayHoldPrivilege(model, t, r, UPDATE)) && model.roleBypassesRls(r) !== true;
+}
+
+/**
+ * Whether policy q applies to writer r: a writer for PUBLIC is every role, those a SELECT (or
+ * INSERT, or RESTRICTIVE) policy names too, as policy-membership-self-join's seesOwnRow says
+ * (appliesToRole(q TO authenticated, 'public') is false): an UPDATE policy for PUBLIC beside a
+ * SELECT policy TO authenticated that admits the moved row lets a signed-in user's UPDATE … WHERE
+ * succeed, where readKinds asked of PUBLIC alone would have it fail (42501).
+ */
+function forWriter(model: Model, q: Policy, r: string): boolean {
+  return r === 'public' || appliesToRole(model, q, r);
 }
 
 /** readKinds' bits: some SELECT policy applies; one admits rows through the caller's own row; one admits rows otherwise than through g. */
@@ -366,7 +377,7 @@ const NOT_BOUND = 4;
 function readKinds(model: Model, t: Table, policies: readonly Policy[], r: string, g: string): number {
   let bits = 0;
   for (const q of policies) {
-    if (!readsRows(q) || !appliesToRole(model, q, r)) continue;
+    if (!readsRows(q) || !forWriter(model, q, r)) continue;
     const kind = kindOf(model, t, q.using!, g);
     bits |= READS | (kind === 'own' ? SEES_OWN : 0) | (kind === 'bound' ? 0 : NOT_BOUND);
   }
