@@ -897,7 +897,7 @@ export function rollbackSections(file: { file: string; text: string; statements:
   // (a rollback file's name in supabase/migrations/, `<digits>_x.down.sql`, is a migration to the Supabase CLI: it runs it)
   if ((isRollbackFile(file.file) && !isSupabaseCliMigration(file.file)) || isSupabaseTestFile(file.file) || isSupabaseArchivedMigration(file.file) || isPgTapTest(file.text) || isSqlcQueryFile(file.text) || (parsed && foreignDialect(parsed))) sections.push({ start: 0, end: file.text.length });
   else {
-    rolledBackTransactions(file.statements, sections, parsed?.errors.length ? parsed : undefined);
+    rolledBackTransactions(file.statements, sections);
     // (the Supabase CLI runs a migration's down section too: supabaseDownSections)
     if (mayHoldMarker(file.text) && !isSupabaseCliMigration(file.file)) markedSections(file, sections);
   }
@@ -908,59 +908,32 @@ export function rollbackSections(file: { file: string; text: string; statements:
 /**
  * The statements a transaction undoes: from BEGIN (or START TRANSACTION) to the ROLLBACK that
  * ends it, and from a SAVEPOINT to a ROLLBACK TO it. pgTAP test files (Supabase's
- * supabase/tests/) run in `begin; … rollback;`: nothing they create stays. Also, where `parsed`
- * (the lint's parse) has a statement PostgreSQL cannot parse between BEGIN and the COMMIT (or END)
- * that ends it, or the end of the file, and no ROLLBACK TO a savepoint before it follows: the
- * transaction is aborted there, so psql's next statements fail (25P02) and its COMMIT rolls back
- * (measured on PGlite, statement by statement: tirilo's `BEGIN; CREATE POLICY …; CREATE POLICY …;
- * EXCEPTION WHEN OTHERS THEN …; END;` leaves neither policy), and the Supabase CLI fails the
- * whole file. Only an error between statements counts: one in a body (a CREATE FUNCTION's under
- * check_function_bodies = off, which PostgreSQL accepts) or at a word only a newer PostgreSQL
- * reserves is left alone.
+ * supabase/tests/) run in `begin; … rollback;`: nothing they create stays.
  */
-function rolledBackTransactions(statements: readonly SectionStatement[], out: Array<{ start: number; end: number }>, parsed?: ParsedFile): void {
+function rolledBackTransactions(statements: readonly SectionStatement[], out: Array<{ start: number; end: number }>): void {
   let open: number | undefined;
   const savepoints: Array<{ name: string; start: number }> = [];
-  // (where the open transaction failed: the first statement error since BEGIN no ROLLBACK TO undid)
-  let failed: number | undefined;
-  let e = 0;
-  const errors = parsed?.errors;
-  const statementAt = (at: number) => statements.some((x) => x.start <= at && at < x.end);
-  // (the errors before offset `to` that fail the open transaction)
-  const failUpTo = (to: number) => {
-    for (; errors && e < errors.length && errors[e]!.start < to; e++) {
-      const err = errors[e]!;
-      if (open !== undefined && failed === undefined && err.start >= open && !err.newerKeyword && !statementAt(err.start)) failed = err.start;
-    }
-  };
   for (const s of statements) {
     if (s.kind !== 'TransactionStmt' || s.origin !== 'file') continue;
-    if (errors) failUpTo(s.start);
     const n = s.node;
     switch (n?.kind) {
       case 'TRANS_STMT_BEGIN':
       case 'TRANS_STMT_START':
-        // (BEGIN inside an aborted transaction fails too, 25P02: the transaction stays the first one)
-        if (failed !== undefined) break;
         open = s.start;
         savepoints.length = 0;
         break;
       case 'TRANS_STMT_ROLLBACK':
         if (open !== undefined) out.push({ start: open, end: s.end });
         open = undefined;
-        failed = undefined;
         savepoints.length = 0;
         break;
       case 'TRANS_STMT_COMMIT':
       case 'TRANS_STMT_PREPARE':
-        // (COMMIT of an aborted transaction rolls it back)
-        if (open !== undefined && failed !== undefined) out.push({ start: open, end: s.end });
         open = undefined;
-        failed = undefined;
         savepoints.length = 0;
         break;
       case 'TRANS_STMT_SAVEPOINT':
-        if (open !== undefined && failed === undefined && n.savepoint_name) savepoints.push({ name: n.savepoint_name, start: s.start });
+        if (open !== undefined && n.savepoint_name) savepoints.push({ name: n.savepoint_name, start: s.start });
         break;
       case 'TRANS_STMT_ROLLBACK_TO':
       case 'TRANS_STMT_RELEASE': {
@@ -970,16 +943,11 @@ function rolledBackTransactions(statements: readonly SectionStatement[], out: Ar
         if (n.kind === 'TRANS_STMT_ROLLBACK_TO') {
           out.push({ start: savepoints[k]!.start, end: s.end });
           savepoints.length = k + 1; // (the savepoint stays, those after it go)
-          // (ROLLBACK TO leaves the aborted state: the transaction goes on from the savepoint)
-          failed = undefined;
-        } else if (failed === undefined) savepoints.length = k;
+        } else savepoints.length = k;
         break;
       }
     }
   }
-  // (a transaction still open and aborted at the end of the file: nothing after BEGIN stays)
-  if (errors) failUpTo(Infinity);
-  if (open !== undefined && failed !== undefined) out.push({ start: open, end: parsed!.text.length });
 }
 
 /** The rollback sections of a file that keeps both directions of a migration (see rollbackSections). */
