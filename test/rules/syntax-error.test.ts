@@ -356,3 +356,51 @@ test("err (message): a syntax error in a dbmate `-- migrate:down` section: migra
   const broken = `-- migrate:up\n${down}\n-- migrate:down\nDROP TABLE notes;\n`;
   assert.match(lintFiles([{ file: 'db/migrations/20240101000000_notes.sql', text: broken }], ID).mine[0]!.message, /^syntax error at or near "DROP" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement/);
 });
+
+// Calibration (RicardoBoreto/tirilo's 20251210000002_fix_games_rls.sql: `BEGIN; CREATE POLICY …; EXCEPTION WHEN
+// OTHERS THEN RAISE NOTICE …; END;`, a DO block's handler written outside one). The transaction's statements stay
+// checked (one broken statement hides no finding); the message says what psql does with them.
+test("err (message): a syntax error inside BEGIN … COMMIT says psql fails the transaction's statements (25P02) and its COMMIT rolls them back (PGlite, statement by statement); a ROLLBACK TO a savepoint recovers; the transaction's policies are still checked", async () => {
+  const text = `CREATE TABLE public.notes (id int);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+BEGIN;
+  CREATE POLICY notes_update ON public.notes FOR UPDATE TO authenticated USING (true);
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'already there';
+CREATE POLICY notes_select ON public.notes FOR SELECT TO authenticated USING (true);
+END;
+CREATE POLICY notes_delete ON public.notes FOR DELETE TO authenticated USING (true);
+BEGIN;
+SAVEPOINT s;
+CREATE POLICY IF NOT EXISTS oops ON public.notes USING (true);
+ROLLBACK TO SAVEPOINT s;
+CREATE POLICY notes_insert ON public.notes FOR INSERT TO authenticated WITH CHECK (true);
+COMMIT;
+`;
+  const { findings } = lintFiles([{ file: 'migrations/001_notes.sql', text }], ID);
+  const mine = findings.filter((f) => f.rule === ID);
+  assert.equal(mine.length, 2);
+  assert.match(mine[0]!.message, /^syntax error at or near "EXCEPTION" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement, inside the transaction begun at line 3: psql without ON_ERROR_STOP then fails every statement up to its end \(25P02, current transaction is aborted\) and its COMMIT rolls the whole transaction back, the statements before this one with it; a migration tool stops here\. The other statements of the file, the transaction's too, are still checked as written\.$/);
+  // (after ROLLBACK TO, the transaction goes on: nothing more to say)
+  assert.doesNotMatch(mine[1]!.message, /transaction/);
+  // (still checked: notes_update is reported as it is written)
+  assert.ok(findings.some((f) => f.rule === 'policy-always-true' && /"notes_update"/.test(f.message)));
+  const db = await getDb();
+  await db.exec(`CREATE ROLE authenticated NOLOGIN`).catch(() => undefined);
+  // (as psql without ON_ERROR_STOP sends them: one statement at a time, going on after an error)
+  const codes: string[] = [];
+  for (const s of sqlStatementsOf(text)) codes.push(await db.exec(s).then(() => 'ok', (e: { code?: string }) => e.code ?? '?'));
+  try {
+    // (CREATE TABLE, ALTER, BEGIN, notes_update, the EXCEPTION line, notes_select, END (a ROLLBACK), notes_delete)
+    assert.deepEqual(codes.slice(0, 8), ['ok', 'ok', 'ok', 'ok', '42601', '25P02', 'ok', 'ok']);
+    const names = (await db.query<{ policyname: string }>(`SELECT policyname FROM pg_policies WHERE tablename = 'notes' ORDER BY 1`)).rows.map((r) => r.policyname);
+    assert.deepEqual(names, ['notes_delete', 'notes_insert']);
+  } finally {
+    await db.exec('DROP TABLE IF EXISTS public.notes');
+  }
+});
+
+/** The statements of a script as psql sends them (split at `;` ends of lines: enough for the script above). */
+function sqlStatementsOf(text: string): string[] {
+  return text.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean).map((s) => `${s};`);
+}

@@ -28,6 +28,7 @@ export const syntaxError = defineRule({
         const ine = off === undefined ? noIfNotExists(f.file, f.text, e.start) : undefined;
         // (in a dbmate / goose / sql-migrate down section: only a rollback runs it)
         const down = off === undefined ? downMarkerAt(f, e.start) : undefined;
+        let tx = '';
         report({
           file: f.file,
           start: ine?.start ?? e.start,
@@ -37,7 +38,9 @@ export const syntaxError = defineRule({
             : off === undefined
               ? down
                 ? `${shortened(e.message)} (SQLSTATE 42601), in the file's \`${down}\` section, which migrating up does not run: PostgreSQL rejects this statement when the migration is rolled back, and the rollback stops there. The other statements of the file are still checked.`
-                : `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement; the other statements of the file are still checked.`
+                : (tx = abortedTransaction(f, e.start))
+                  ? `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement${tx}; a migration tool stops here. The other statements of the file, the transaction's too, are still checked as written.`
+                  : `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement; the other statements of the file are still checked.`
               : `${shortened(e.message)} (SQLSTATE 42601). check_function_bodies is off (line ${lineOf(f.text, off)}): PostgreSQL creates the function without parsing its body, and every call of it fails with this error` +
                 (survives(model, f.file, e.start) ? '.' : ' until a later migration replaces or drops it, as these migrations do (the function they leave is another definition).'),
           fixes: ine?.fix ? [ine.fix] : undefined,
@@ -67,6 +70,41 @@ function laterVersionsOnly(e: ParseError, config: Config): string | undefined {
     `${shortened(e.message)} (SQLSTATE 42601) on PostgreSQL ${k.since} and later, where ${words} ${one ? `is a keyword (since ${k.since})` : 'are keywords'} that cannot stand unquoted here. ` +
     `This project pins PostgreSQL ${pinned} (${where}), whose parser takes ${words} for ${one ? 'a name' : 'names'} there and does not raise this error: the statement fails once the project moves to PostgreSQL ${k.since} or later. ` +
     `Write ${one ? 'it' : 'them'} quoted (${quoted}): a quoted name is never a keyword, and means the same on ${pinned}.`
+  );
+}
+
+/**
+ * `, inside the transaction begun at line n: …` when the error at `at` lies in an explicit
+ * transaction (a top-level BEGIN or START TRANSACTION not yet ended) that no ROLLBACK TO follows
+ * before its end: psql, which goes on after an error unless ON_ERROR_STOP is set, fails every
+ * statement up to the COMMIT (or END) with 25P02, and the COMMIT rolls the transaction back,
+ * with what ran before the error (measured on PGlite, statement by statement: RicardoBoreto/
+ * tirilo's `BEGIN; CREATE POLICY …; EXCEPTION WHEN OTHERS THEN …; END;` leaves no policy). The
+ * statements are still checked as written: one broken statement hides no finding.
+ */
+function abortedTransaction(f: ParsedFile, at: number): string {
+  let begun: { start: number } | undefined;
+  let after = false;
+  for (const s of f.statements) {
+    if (s.origin !== 'file' || s.kind !== 'TransactionStmt') continue;
+    const kind: string = s.node?.kind ?? '';
+    if (s.start < at) {
+      if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') begun ??= s;
+      else if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') begun = undefined;
+      continue;
+    }
+    if (!begun) return '';
+    // (a ROLLBACK TO a savepoint ends the aborted state; the transaction then goes on)
+    if (kind === 'TRANS_STMT_ROLLBACK_TO') return '';
+    if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_PREPARE') {
+      after = true;
+      break;
+    }
+  }
+  if (!begun) return '';
+  return (
+    `, inside the transaction begun at line ${lineOf(f.text, begun.start)}: psql without ON_ERROR_STOP then fails every statement up to ${after ? 'its end' : 'the end of the file'} (25P02, current transaction is aborted)` +
+    `${after ? ' and its COMMIT rolls the whole transaction back' : ', and the transaction, never ended, is rolled back'}, the statements before this one with it`
   );
 }
 
