@@ -2614,7 +2614,14 @@ interface Footprint {
   readsDefaults: boolean;
   /** whether there is an op (one not in a rollback section): the first starts a session if the segment's entry is not the last one's */
   hasOps: boolean;
+  /**
+   * the policies its DROP POLICY statements drop: table key, name, … (a redo refuses when one is
+   * on a table the workspace does not create, which the replay removes from orphanPolicies)
+   */
+  droppedPolicies: string[];
 }
+
+const NO_DROPS: string[] = [];
 
 /** The footprint of statements `from` to `to` of a plan (kept on it), or null if one of them reads or writes more. */
 function footprintOf(plan: FilePlan, from: number, to: number): Footprint | null {
@@ -2640,7 +2647,7 @@ function footprintOf(plan: FilePlan, from: number, to: number): Footprint | null
  * key of a name is then its compiled key, or plainKey of its parts with the default schema).
  */
 function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: number, ds: string): Footprint | null {
-  const fp: Footprint = { maps: [], keys: [], readsDefaults: false, hasOps: false };
+  const fp: Footprint = { maps: [], keys: [], readsDefaults: false, hasOps: false, droppedPolicies: NO_DROPS };
   // the maps each key was added for, as bits (no string per map and key)
   const seen = new Map<string, number>();
   const add = (m: number, key: string) => {
@@ -2717,6 +2724,24 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
       case OP_SET:
         if (op.searchPath) return null; // names resolve through the state
         break;
+      case OP_DROP: {
+        // (DROP POLICY [IF EXISTS] p ON t, before its CREATE POLICY again: the idiom of migrations
+        // that can run twice; LanternOps/breeze has 2,600 of them. It reads and writes the table
+        // at its key, or removes a policy of a table not created from orphanPolicies, which a
+        // record cannot redo: Replay.applyDrop counts that as orphansReplaced, and redo refuses a
+        // segment while an orphan policy of a name it drops is there)
+        const n = op.stmt.node;
+        if (n?.removeType !== 'OBJECT_POLICY') return null;
+        for (const o of (n.objects ?? []) as Node[]) {
+          const parts: string[] = o?.List ? nameParts(o.List.items) : [];
+          if (parts.length < 2) return null;
+          const tk = plainKey(parts.slice(0, -1), ds);
+          add(M_TABLES, tk);
+          if (fp.droppedPolicies === NO_DROPS) fp.droppedPolicies = [];
+          fp.droppedPolicies.push(tk, parts[parts.length - 1]!);
+        }
+        break;
+      }
       default:
         // ALTER POLICY (looks through the policies of tables not created), DROP, RENAME
         return null;
@@ -3322,6 +3347,9 @@ class Replay {
     }
     // a policy it puts on a table the workspace does not create would replace one of the same name (createPolicy)
     for (const p of rec.orphanPolicies) if (findPolicy(this.orphanPolicies, p.table, p.name)) return false;
+    // (and one it drops there would be removed from that list: applyDrop)
+    const drops = fp.droppedPolicies;
+    for (let k = 0; k < drops.length; k += 2) if (findPolicy(this.orphanPolicies, drops[k]!, drops[k + 1]!)) return false;
     const { added, changed } = rec;
     for (let k = 0; k < added.length; k += 3) maps[added[k] as number]!.set(added[k + 1] as string, added[k + 2]);
     for (let k = 0; k < changed.length; k += 3) maps[changed[k] as number]!.set(changed[k + 1] as string, changed[k + 2]);
@@ -4241,7 +4269,10 @@ class Replay {
           }
           const orphans = this.orphanPolicies;
           for (let i = orphans.length - 1; i >= 0; i--) {
-            if (orphans[i]!.table === tk && orphans[i]!.name === pname) orphans.splice(i, 1);
+            if (orphans[i]!.table === tk && orphans[i]!.name === pname) {
+              orphans.splice(i, 1);
+              this.orphansReplaced++; // (a record only appends: see orphansReplaced)
+            }
           }
           break;
         }

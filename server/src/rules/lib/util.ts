@@ -1118,6 +1118,28 @@ export function policiesTooEarly(model: Model, t: Table): string {
   return ` (${which} written before the table is created, at ${where(model, early[0]!.created)}: PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, 42P01, as the table does not exist yet; were the table made elsewhere before, ${early.length === 1 ? 'it would exist' : 'they would exist'} and do nothing, with RLS off)`;
 }
 
+/** The keys of the tables an ALTER TABLE … ENABLE ROW LEVEL SECURITY of the workspace names (its files' statements, the names kept per parsed file). */
+function enableTargets(model: Model): Set<string> {
+  const out = new Set<string>();
+  for (const f of model.files) for (const rel of enablesIn(f)) out.add(model.key([rel.schemaname, rel.relname]));
+  return out;
+}
+
+const enables = new WeakMap<ParsedFile, Node[]>();
+/** The relations the ALTER TABLE … ENABLE ROW LEVEL SECURITY statements of a parsed file name. */
+function enablesIn(file: ParsedFile): Node[] {
+  let out = enables.get(file);
+  if (out === undefined) {
+    out = [];
+    for (const s of file.statements) {
+      const rel = s.kind === 'AlterTableStmt' ? s.node?.relation : undefined;
+      if (rel?.relname && (s.node.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_EnableRowSecurity')) out.push(rel);
+    }
+    enables.set(file, out);
+  }
+  return out;
+}
+
 /**
  * The last ALTER TABLE … ENABLE ROW LEVEL SECURITY of the table's name before its CREATE TABLE:
  * rejected (no table of that name was made before it), or run on an earlier table of that name
@@ -1125,6 +1147,9 @@ export function policiesTooEarly(model: Model, t: Table): string {
  * that name may stand where the CREATE TABLE runs (made before and not seen dropped).
  */
 function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string } } | undefined {
+  // (a table no ALTER TABLE … ENABLE ROW LEVEL SECURITY names, anywhere: nothing to look for; the
+  // walk below is a pass over the statements up to each table's CREATE)
+  if (!memoModel(model, 'util:enableTargets', enableTargets).has(t.key)) return undefined;
   const created = orderOf(model, t.created);
   const failing = createsReferencingLater(model);
   let made = false;
