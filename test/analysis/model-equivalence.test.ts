@@ -586,6 +586,45 @@ DROP POLICY ${x}_s2 ON storage.objects;
     assert.equal(model.functions.get('public.b_f9')![0], state.functions.get('public.b_f9')![0]);
   });
 
+  test('ok: later files with DROP POLICY / DROP TRIGGER (the rerunnable-migration idiom) are redone from their records, and replayed when what they drop changed', () => {
+    // 0.sql makes tables, policies and triggers; 1.sql is edited; 2.sql and 3.sql drop and make
+    // again policies and triggers of 0.sql's tables, of tables never created (orphan policies, the
+    // triggers list) and of names that do not exist
+    const zero = `CREATE TABLE a (id int);
+CREATE FUNCTION fa() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE POLICY pa ON a USING (true);
+CREATE TRIGGER ta BEFORE INSERT ON a FOR EACH ROW EXECUTE FUNCTION fa();
+`;
+    const one = 'CREATE TABLE o (id int);\n';
+    const two = `DROP POLICY IF EXISTS pa ON a;
+CREATE POLICY pa ON a USING (id > 0);
+DROP TRIGGER IF EXISTS ta ON a;
+CREATE TRIGGER ta AFTER INSERT ON a FOR EACH ROW EXECUTE FUNCTION fa();
+DROP POLICY IF EXISTS nope ON a;
+DROP TRIGGER IF EXISTS nope ON a;
+DROP TRIGGER IF EXISTS tn ON nowhere;
+DROP POLICY IF EXISTS pn ON nowhere;
+CREATE TABLE b (id int);
+`;
+    const three = 'DROP TRIGGER IF EXISTS ta ON a;\nCREATE TRIGGER ta AFTER UPDATE ON a FOR EACH ROW EXECUTE FUNCTION fa();\nDROP POLICY IF EXISTS pa ON a;\nCREATE TABLE c (id int);\n';
+    const edits: Array<[string, string | undefined]> = [
+      ['1.sql', `-- a comment\n${one}`],
+      ['1.sql', `${one}CREATE TABLE x (id int);\n`],
+      ['1.sql', `${one}CREATE POLICY pn ON nowhere USING (true);\n`],
+      ['1.sql', `-- moved\n${one}CREATE POLICY pn ON nowhere USING (true);\n`],
+      ['1.sql', `${one}CREATE TRIGGER tn BEFORE INSERT ON nowhere FOR EACH ROW EXECUTE FUNCTION fa();\n`],
+      ['1.sql', `-- moved\n${one}CREATE TRIGGER tn BEFORE INSERT ON nowhere FOR EACH ROW EXECUTE FUNCTION fa();\n`],
+      ['1.sql', `${one}CREATE TRIGGER nope BEFORE INSERT ON a FOR EACH ROW EXECUTE FUNCTION fa();\nCREATE POLICY nope ON a USING (true);\n`],
+      ['1.sql', one],
+      ['1.sql', `-- again\n${one}`],
+      ['0.sql', zero.replace('CREATE TRIGGER ta', 'CREATE TRIGGER tb')],
+      ['1.sql', one],
+    ];
+    const initial = { '0.sql': zero, '1.sql': one, '2.sql': two, '3.sql': three };
+    replay(initial, edits);
+    replay(initial, edits, mergeConfig(), true);
+  });
+
   test('ok: unchanged later files redone from their records only while what they read is the same', () => {
     // 2.sql and 3.sql are never edited: each edit of 1.sql changes something one of their statements reads
     const one = 'CREATE TABLE a (id int);\nCREATE FUNCTION fa(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;\nCREATE ROLE ra;\n';

@@ -2619,9 +2619,19 @@ interface Footprint {
    * on a table the workspace does not create, which the replay removes from orphanPolicies)
    */
   droppedPolicies: string[];
+  /** the triggers its DROP TRIGGER statements drop: table key, name, … (removed from the state's list of triggers: see SegmentRecord.removedTriggers) */
+  droppedTriggers: string[];
 }
 
 const NO_DROPS: string[] = [];
+const NO_TRIGGERS: Trigger[] = [];
+
+/** Whether a DROP TRIGGER of the segment names the trigger (its table key and name: as applyDrop removes it from the list). */
+function dropsTrigger(fp: Footprint, x: Trigger): boolean {
+  const d = fp.droppedTriggers;
+  for (let k = 0; k < d.length; k += 2) if (x.table === d[k] && x.name === d[k + 1]) return true;
+  return false;
+}
 
 /** The footprint of statements `from` to `to` of a plan (kept on it), or null if one of them reads or writes more. */
 function footprintOf(plan: FilePlan, from: number, to: number): Footprint | null {
@@ -2647,7 +2657,7 @@ function footprintOf(plan: FilePlan, from: number, to: number): Footprint | null
  * key of a name is then its compiled key, or plainKey of its parts with the default schema).
  */
 function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: number, ds: string): Footprint | null {
-  const fp: Footprint = { maps: [], keys: [], readsDefaults: false, hasOps: false, droppedPolicies: NO_DROPS };
+  const fp: Footprint = { maps: [], keys: [], readsDefaults: false, hasOps: false, droppedPolicies: NO_DROPS, droppedTriggers: NO_DROPS };
   // the maps each key was added for, as bits (no string per map and key)
   const seen = new Map<string, number>();
   const add = (m: number, key: string) => {
@@ -2730,15 +2740,23 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
         // at its key, or removes a policy of a table not created from orphanPolicies, which a
         // record cannot redo: Replay.applyDrop counts that as orphansReplaced, and redo refuses a
         // segment while an orphan policy of a name it drops is there)
+        // (DROP TRIGGER [IF EXISTS] t ON x likewise, 239 per breeze re-lint: it also removes the
+        // trigger from the state's list, which the record keeps: SegmentRecord.removedTriggers)
         const n = op.stmt.node;
-        if (n?.removeType !== 'OBJECT_POLICY') return null;
+        const policy = n?.removeType === 'OBJECT_POLICY';
+        if (!policy && n?.removeType !== 'OBJECT_TRIGGER') return null;
         for (const o of (n.objects ?? []) as Node[]) {
           const parts: string[] = o?.List ? nameParts(o.List.items) : [];
           if (parts.length < 2) return null;
           const tk = plainKey(parts.slice(0, -1), ds);
           add(M_TABLES, tk);
-          if (fp.droppedPolicies === NO_DROPS) fp.droppedPolicies = [];
-          fp.droppedPolicies.push(tk, parts[parts.length - 1]!);
+          if (policy) {
+            if (fp.droppedPolicies === NO_DROPS) fp.droppedPolicies = [];
+            fp.droppedPolicies.push(tk, parts[parts.length - 1]!);
+          } else {
+            if (fp.droppedTriggers === NO_DROPS) fp.droppedTriggers = [];
+            fp.droppedTriggers.push(tk, parts[parts.length - 1]!);
+          }
         }
         break;
       }
@@ -2778,6 +2796,11 @@ interface SegmentRecord {
   grantEvents: GrantEvent[];
   contextWrites: ContextWrite[];
   triggers: Trigger[];
+  /**
+   * the triggers of the state's list before it that its DROP TRIGGERs removed, in list order (a
+   * redo removes the same objects, and refuses unless they are all the list holds of those names)
+   */
+  removedTriggers: Trigger[];
   orphanPolicies: Policy[];
   defaultTableGrants: DefaultTableGrant[];
   replacedPolicies: PolicyReplacement[];
@@ -3274,11 +3297,27 @@ class Replay {
     const consultedBefore = this.rolesConsulted;
     const recreatedBefore = this.recreatedTables.length;
     const rejectedBefore = this.rejectedReplacements.length;
+    // (a DROP TRIGGER removes from the list: what it held before, to tell removed from appended)
+    const triggersBefore = fp.droppedTriggers.length ? triggers.slice() : undefined;
     try {
       this.run(file, entry, from, to);
     } finally {
       this.added = undefined;
     }
+    let triggersAdded: Trigger[];
+    let removedTriggers: Trigger[] = NO_TRIGGERS;
+    if (triggersBefore) {
+      // the list after it must be the list before it without the removed ones, then the appended
+      const now = new Set(triggers);
+      removedTriggers = triggersBefore.filter((x) => !now.has(x));
+      let k = 0;
+      for (let j = 0; j < triggersBefore.length && recordable; j++) {
+        if (removedTriggers.length && !now.has(triggersBefore[j]!)) continue;
+        if (triggers[k++] !== triggersBefore[j]) recordable = false;
+      }
+      triggersAdded = triggers.slice(k);
+      for (const x of removedTriggers) if (!dropsTrigger(fp, x)) recordable = false;
+    } else triggersAdded = triggers.slice(lengths[3]);
     if (this.orphansReplaced !== replacedBefore || this.recreatedTables.length !== recreatedBefore || this.rejectedReplacements.length !== rejectedBefore || this.rolesConsulted !== consultedBefore) recordable = false;
     const addedOut: unknown[] = [];
     for (let k = 0; k < added.length; k += 2) addedOut.push(added[k], added[k + 1], maps[added[k] as number]!.get(added[k + 1] as string));
@@ -3309,7 +3348,8 @@ class Replay {
       statements: statements.slice(lengths[0]),
       grantEvents: grantEvents.slice(lengths[1]),
       contextWrites: contextWrites.slice(lengths[2]),
-      triggers: triggers.slice(lengths[3]),
+      triggers: triggersAdded,
+      removedTriggers,
       orphanPolicies: orphanPolicies.slice(lengths[4]),
       defaultTableGrants: defaultTableGrants.slice(lengths[5]),
       replacedPolicies: replacedPolicies.slice(lengths[6]),
@@ -3350,6 +3390,16 @@ class Replay {
     // (and one it drops there would be removed from that list: applyDrop)
     const drops = fp.droppedPolicies;
     for (let k = 0; k < drops.length; k += 2) if (findPolicy(this.orphanPolicies, drops[k]!, drops[k + 1]!)) return false;
+    // (the triggers its DROP TRIGGERs would remove: exactly those it removed when recorded)
+    if (fp.droppedTriggers.length) {
+      let matching = 0;
+      for (const x of this.triggers) {
+        if (!dropsTrigger(fp, x)) continue;
+        if (!rec.removedTriggers.includes(x)) return false;
+        matching++;
+      }
+      if (matching !== rec.removedTriggers.length) return false;
+    }
     const { added, changed } = rec;
     for (let k = 0; k < added.length; k += 3) maps[added[k] as number]!.set(added[k + 1] as string, added[k + 2]);
     for (let k = 0; k < changed.length; k += 3) maps[changed[k] as number]!.set(changed[k + 1] as string, changed[k + 2]);
@@ -3357,6 +3407,7 @@ class Replay {
     append(this.statements, rec.statements);
     append(this.grantEvents, rec.grantEvents);
     append(this.contextWrites, rec.contextWrites);
+    for (const x of rec.removedTriggers) this.triggers.splice(this.triggers.indexOf(x), 1);
     append(this.triggers, rec.triggers);
     append(this.orphanPolicies, rec.orphanPolicies);
     append(this.defaultTableGrants, rec.defaultTableGrants);
