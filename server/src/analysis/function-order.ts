@@ -4,7 +4,7 @@
 // never created (rejected.ts). Pure: reads the model.
 import { callsIn, PLATFORM_SCHEMAS } from './ast.js';
 import { replayPlaces, sameReplayKey, type Func, type Model, type Policy } from './model.js';
-import { memoModel } from './policy-exprs.js';
+import { memoModel, orderOf } from './policy-exprs.js';
 import { nameParts } from './parse.js';
 import type { CallRef } from './ast.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
@@ -68,6 +68,11 @@ function factsOf(file: ParsedFile): FileFunctionFacts {
 export interface FunctionOrder {
   /** a function name's creations in replay order, with the replay run holding each (model.ts ReplayPlaces; undefined: none) */
   creationsOf(name: string): ReadonlyArray<{ fi: number; c: Creation }> | undefined;
+  /**
+   * whether a creation of the name in `schema` (or unqualified) comes before offset `start` in
+   * replay run `fi`, its own file's (then no creation of it comes only later: createdOnlyLater)
+   */
+  createdInRunBefore(fi: number, start: number, name: string, schema: string): boolean;
   /** whether the workspace creates any function */
   any: boolean;
   renamed: Set<string>;
@@ -116,7 +121,13 @@ export function functionOrder(model: Model): FunctionOrder {
       byName.set(name, list);
       return list;
     };
-    return { creationsOf, any, renamed, dynamic, sig: lastSigs!.token };
+    const createdInRunBefore = (fi: number, start: number, name: string, schema: string) => {
+      const run = places.runs[fi];
+      if (!run) return false;
+      for (const c of facts[places.key[2 * fi]!]!.byName.get(name) ?? []) if (c.stmt.start >= run.start && c.stmt.start < start && (c.schema === undefined || c.schema === schema)) return true;
+      return false;
+    };
+    return { creationsOf, createdInRunBefore, any, renamed, dynamic, sig: lastSigs!.token };
   });
 }
 
@@ -194,6 +205,22 @@ function functionsNamed(stmt: Statement): Array<{ name: string[]; argc: number |
   });
 }
 
+const namingStatements = new WeakMap<ParsedFile, Array<{ stmt: Statement; named: ReturnType<typeof functionsNamed> }>>();
+/** A parsed file's top-level statements that name functions (functionsNamed), in file order. */
+function functionNamingStatements(pf: ParsedFile): Array<{ stmt: Statement; named: ReturnType<typeof functionsNamed> }> {
+  let out = namingStatements.get(pf);
+  if (out === undefined) {
+    out = [];
+    for (const stmt of pf.statements) {
+      if (stmt.origin !== 'file' || (stmt.kind !== 'GrantStmt' && stmt.kind !== 'AlterFunctionStmt')) continue;
+      const named = functionsNamed(stmt);
+      if (named.length) out.push({ stmt, named });
+    }
+    namingStatements.set(pf, out);
+  }
+  return out;
+}
+
 /**
  * The statements of a file that name a function the migrations create only later (GRANT / REVOKE
  * … ON FUNCTION, ALTER FUNCTION: PostgreSQL rejects them, 42883 function … does not exist;
@@ -206,20 +233,28 @@ export function statementsNamingLaterFunctions(model: Model, file: string): Read
     const order = functionOrder(m);
     if (order.dynamic || !order.any) return out;
     const places = replayPlaces(m);
-    for (const { stmt, file: pf } of m.statements) {
-      if (stmt.origin !== 'file' || (stmt.kind !== 'GrantStmt' && stmt.kind !== 'AlterFunctionStmt')) continue;
-      const named = functionsNamed(stmt);
-      if (!named.length) continue;
-      const loc = { file: pf.file, start: stmt.start, end: stmt.end };
-      const at = places.runOf(loc);
-      if (at < 0) continue;
-      for (const { name, argc, verb } of named) {
-        const later = name.length ? createdOnlyLater(m, order, at, stmt.start, name, argc) : undefined;
-        if (!later) continue;
-        const list = out.get(pf.file) ?? [];
-        list.push({ loc, what: `${verb} ${name.join('.')}, a function the migrations create only later: 42883`, made: later.made });
-        out.set(pf.file, list);
-        break;
+    // (each file's statements that name functions, kept per parsed file: a pass over every
+    // statement of the model was ≈ 8 ms of a bench re-lint; those the replay runs)
+    for (const pf of m.files) {
+      for (const { stmt, named } of functionNamingStatements(pf)) {
+        const loc = { file: pf.file, start: stmt.start, end: stmt.end };
+        if (orderOf(m, loc) < 0) continue;
+        const at = places.runOf(loc);
+        if (at < 0) continue;
+        for (const { name, argc, verb } of named) {
+          // (most name a function their own file made just before: GRANT EXECUTE after CREATE
+          // FUNCTION; asking every creation of the name in every file for each was 30–40 ms of a
+          // bench re-lint, 4,470 functions)
+          if (name.length === 0) continue;
+          const fn = m.findFunction(name, argc);
+          if (fn && order.createdInRunBefore(at, stmt.start, name[name.length - 1]!, fn.schema)) continue;
+          const later = createdOnlyLater(m, order, at, stmt.start, name, argc);
+          if (!later) continue;
+          const list = out.get(pf.file) ?? [];
+          list.push({ loc, what: `${verb} ${name.join('.')}, a function the migrations create only later: 42883`, made: later.made });
+          out.set(pf.file, list);
+          break;
+        }
       }
     }
     return out;
