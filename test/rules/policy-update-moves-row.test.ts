@@ -236,3 +236,50 @@ test("err (wording): an UPDATE policy for PUBLIC beside a SELECT policy TO authe
     assert.equal(await affected(q, `UPDATE public.tasks SET workspace_id = 2 WHERE id = 1`), 1, 'USING (true) admits the moved row: no 42501');
   });
 });
+
+// Calibration cal61: onronder/axial's teams, "Owners can update own team" (USING owner, no WITH CHECK) beside
+// "Members can view team" (id IN (SELECT team_id FROM team_members …)): the "group column" is the table's own key.
+test("ok: the group column is the table's own key (teams.id, which team_members.team_id references): not reported; on PGlite the owner cannot give their team another team's id (23505) nor a fresh one its members do not follow (23503), and B's team stays B's alone", async () => {
+  const sql = `CREATE TABLE public.teams (id uuid PRIMARY KEY, name text NOT NULL, owner_id uuid NOT NULL);
+CREATE TABLE public.team_members (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, team_id uuid REFERENCES public.teams (id) ON DELETE CASCADE, member_user_id uuid NOT NULL);
+CREATE INDEX ON public.team_members (member_user_id);
+CREATE INDEX ON public.teams (owner_id);
+ALTER TABLE public.teams ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.team_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_own ON public.team_members FOR SELECT TO authenticated USING (member_user_id = (select auth.uid()));
+CREATE POLICY teams_owner_read ON public.teams FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY teams_owner_update ON public.teams FOR UPDATE TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY teams_member_read ON public.teams FOR SELECT TO authenticated
+  USING (id IN (SELECT team_id FROM public.team_members WHERE member_user_id = (select auth.uid())));
+`;
+  const file = 'supabase/migrations/20240101000000_teams.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.deepEqual(mine, []);
+  const TA = '00000000-0000-4000-8000-0000000000a1';
+  const TB = '00000000-0000-4000-8000-0000000000b1';
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sqlOf(ws));
+    await q(`INSERT INTO public.teams VALUES ('${TA}', 'A team', '${TENANT_A}'), ('${TB}', 'B team', '${TENANT_B}');
+      INSERT INTO public.team_members (team_id, member_user_id) VALUES ('${TA}', '${TENANT_A}'), ('${TB}', '${TENANT_B}')`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    const taken = await tryQuery(q, `UPDATE public.teams SET id = '${TB}', name = 'planted' WHERE id = '${TA}'`);
+    assert.equal(taken.ok ? 'ok' : taken.error.code, '23505');
+    const fresh = await tryQuery(q, `UPDATE public.teams SET id = gen_random_uuid(), name = 'planted'`);
+    assert.equal(fresh.ok ? 'ok' : fresh.error.code, '23503');
+    await q(`RESET ROLE; ${actAs(TENANT_B)} SET ROLE authenticated`);
+    assert.deepEqual(await q('SELECT name FROM public.teams'), [{ name: 'B team' }]);
+  });
+  // the same policies on a table whose group column is no key of its own (projects.team_id) are reported
+  const projects = `${sql}CREATE TABLE public.projects (id uuid PRIMARY KEY, team_id uuid NOT NULL, owner_id uuid NOT NULL);
+CREATE INDEX ON public.projects (team_id);
+CREATE INDEX ON public.projects (owner_id);
+ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY projects_owner_read ON public.projects FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY projects_owner_update ON public.projects FOR UPDATE TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY projects_member_read ON public.projects FOR SELECT TO authenticated
+  USING (team_id IN (SELECT team_id FROM public.team_members WHERE member_user_id = (select auth.uid())));
+`;
+  const r = lintFiles([{ file, text: projects }], ID);
+  assert.equal(r.mine.length, 1, sqlOf(r.ws));
+  assert.equal(textAt(r.ws, r.mine[0]!), 'projects_owner_update');
+});
