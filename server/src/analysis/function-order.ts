@@ -4,7 +4,7 @@
 // never created (rejected.ts). Pure: reads the model.
 import { callsIn, PLATFORM_SCHEMAS } from './ast.js';
 import { replayPlaces, sameReplayKey, type Func, type Model, type Policy } from './model.js';
-import { memoModel, orderOf } from './policy-exprs.js';
+import { functionsToken, memoModel, orderOf } from './policy-exprs.js';
 import { nameParts } from './parse.js';
 import type { CallRef } from './ast.js';
 import type { Loc, Node, ParsedFile, Statement } from './types.js';
@@ -205,6 +205,9 @@ function functionsNamed(stmt: Statement): Array<{ name: string[]; argc: number |
   });
 }
 
+/** statementsNamingLaterFunctions' last result, and what it was made of. */
+let lastNamed: { sig: object; token: object; files: readonly ParsedFile[]; out: Map<string, Array<{ loc: Loc; what: string; made: Loc }>> } | undefined;
+
 const namingStatements = new WeakMap<ParsedFile, Array<{ stmt: Statement; named: ReturnType<typeof functionsNamed> }>>();
 /** A parsed file's top-level statements that name functions (functionsNamed), in file order. */
 function functionNamingStatements(pf: ParsedFile): Array<{ stmt: Statement; named: ReturnType<typeof functionsNamed> }> {
@@ -232,6 +235,15 @@ export function statementsNamingLaterFunctions(model: Model, file: string): Read
     const out = new Map<string, Array<{ loc: Loc; what: string; made: Loc }>>();
     const order = functionOrder(m);
     if (order.dynamic || !order.any) return out;
+    // (kept from the last model while the functions, their creations and the replay order are
+    // the same, and each file is the same parsed file or names no function, now and then)
+    const token = functionsToken(m);
+    const last = lastNamed;
+    if (last && last.sig === order.sig && last.token === token && last.files.length === m.files.length && m.files.every((f, i) => f === last.files[i] || (functionNamingStatements(f).length === 0 && functionNamingStatements(last.files[i]!).length === 0))) {
+      lastNamed = { ...last, files: m.files };
+      return last.out;
+    }
+    lastNamed = { sig: order.sig, token, files: m.files, out };
     const places = replayPlaces(m);
     // (each file's statements that name functions, kept per parsed file: a pass over every
     // statement of the model was ≈ 8 ms of a bench re-lint; those the replay runs)
