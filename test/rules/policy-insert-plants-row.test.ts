@@ -111,3 +111,56 @@ test('err: the kept reports of a table follow an edit of its INSERT policy in an
   files[1]!.text = 'DROP POLICY insert_notes ON public.notes;\nCREATE POLICY insert_notes ON public.notes FOR INSERT TO authenticated WITH CHECK (user_id = (select auth.uid()));';
   assert.equal(lintFiles(files, ID).mine.length, 0);
 });
+
+// fix63: the gap policy-update-moves-row had (appliesToRole(policy TO authenticated, 'public') is false): a writer PUBLIC is every role
+test("err (wording): an INSERT policy for PUBLIC with INSERT granted to PUBLIC: a RESTRICTIVE INSERT policy TO authenticated naming user_id keeps signed-in users from planting (PGlite: 42501), so it is not reported for PUBLIC; a SELECT policy TO app_user tying user_id to them is asked for PUBLIC, whose app_user plants a note (PGlite)", async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const pub = ex.files[0]!.text.replace('FOR SELECT TO authenticated', 'FOR SELECT').replace('FOR INSERT TO authenticated', 'FOR INSERT');
+  const guardedText = `${pub}\nCREATE POLICY own_rows ON public.notes AS RESTRICTIVE FOR INSERT TO authenticated WITH CHECK (user_id = (select auth.uid()));\nGRANT INSERT ON public.notes TO PUBLIC;\n`;
+  const guardedLint = lintFiles([{ file: ex.files[0]!.file, text: guardedText }], ID);
+  assert.deepEqual(guardedLint.mine.map((f) => f.message), [], 'not "lets PUBLIC insert rows … PUBLIC can insert a row with any user_id"');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, sqlOf(guardedLint.ws));
+    await as(q, USER_A);
+    const planted = await tryQuery(q, `INSERT INTO public.notes (user_id, body) VALUES ('${USER_B}', 'planted by A')`);
+    assert.equal(planted.ok ? 'ok' : planted.error.code, '42501');
+  });
+  // (no Supabase: PUBLIC holds the privileges, app_user's SELECT policy ties user_id to a request setting)
+  const plain = `CREATE ROLE app_user;
+CREATE TABLE public.notes (id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY, user_id uuid NOT NULL, body text);
+CREATE INDEX ON public.notes (user_id);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON public.notes TO PUBLIC;
+CREATE POLICY own_notes ON public.notes FOR SELECT TO app_user USING (user_id = nullif(current_setting('app.user_id', true), '')::uuid);
+CREATE POLICY insert_notes ON public.notes FOR INSERT WITH CHECK (body IS NOT NULL);
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/001_notes.sql', text: plain }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "insert_notes" on public\.notes lets PUBLIC insert rows and checks the new row with its WITH CHECK, which does not name its user_id, while policy "own_notes" admits a row by its user_id, compared with who calls: PUBLIC can insert a row with any user_id/);
+  assert.match(mine[0]!.message, /an INSERT … RETURNING also needs the SELECT policies to admit it, T30, and fails 42501 for such a row/);
+  await inRollback(db, async (q) => {
+    await q(sqlOf(ws));
+    await q(`SET ROLE app_user; SELECT set_config('app.user_id', '${USER_A}', true)`);
+    await q(`INSERT INTO public.notes (user_id, body) VALUES ('${USER_B}', 'planted by A')`);
+    const returning = await tryQuery(q, `INSERT INTO public.notes (user_id, body) VALUES ('${USER_B}', 'again') RETURNING id`);
+    assert.equal(returning.ok ? 'ok' : returning.error.code, '42501');
+    await q(`SELECT set_config('app.user_id', '${USER_B}', true)`);
+    assert.deepEqual(await q('SELECT body FROM public.notes'), [{ body: 'planted by A' }], 'B reads it among their notes');
+  });
+});
+
+test("err (wording): a SELECT policy admitting a row otherwise than by its user_id (USING (is_public)): the message no longer says an INSERT … RETURNING of a planted row fails 42501, which it does not (PGlite)", async () => {
+  const { ex } = invalidFinding(ID, 0);
+  const text = ex.files[0]!.text.replace('body text)', 'body text, is_public boolean NOT NULL DEFAULT false)') + '\nCREATE POLICY public_notes ON public.notes FOR SELECT TO authenticated USING (is_public);\n';
+  const { ws, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /42501/);
+  assert.match(mine[0]!.message, /\(an INSERT … RETURNING also needs a SELECT policy to admit the new row, T30, which policy "public_notes" may do whatever its user_id\)\. /);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sqlOf(ws));
+    await as(q, USER_A);
+    const returning = await tryQuery(q, `INSERT INTO public.notes (user_id, body, is_public) VALUES ('${USER_B}', 'planted by A', true) RETURNING body`);
+    assert.equal(returning.ok ? 'ok' : returning.error.code, 'ok');
+  });
+});

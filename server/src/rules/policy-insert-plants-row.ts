@@ -13,14 +13,14 @@
 // restrictive INSERT policy names, one a BEFORE INSERT trigger sets or the role may not insert
 // (column privileges: guarded), roles that may not insert or bypass RLS.
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { appliesToRole, roleList } from '../analysis/policies.js';
+import { roleList } from '../analysis/policies.js';
 import { constBool, exprClauseSpan, exprText, policyExprs, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { census, conjuncts } from '../analysis/ast.js';
 import { nameParts } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { bareValue, columnRef, looksAtCaller, quoteIdent, uniqueColumn } from './lib/util.js';
-import { columnsOfTable, groupColumnsOf } from './policy-update-moves-row.js';
+import { bareValue, columnRef, forWriter, looksAtCaller, quoteIdent, uniqueColumn } from './lib/util.js';
+import { columnsOfTable, groupColumnsOf, kindOf } from './policy-update-moves-row.js';
 import { guarded } from './policy-membership-self-join.js';
 import { unwrap, writers } from './policy-shared-rows-writable.js';
 import { acceptedPolicies, reportPerTable, tableKeeper } from './lib/table-kept.js';
@@ -101,11 +101,13 @@ function stamp(model: Model, t: Table, n: Node): boolean {
 /**
  * The columns the SELECT policies of `t` for role `r` tie to the reader (not a key of the table:
  * a row planted with a key another row has is refused, 23505, and one no row has yet is no one's).
+ * For a writer PUBLIC, every role's: GRANT INSERT … TO PUBLIC lets app_user, whose SELECT policy
+ * ties user_id to them, plant rows through an INSERT policy for PUBLIC (forWriter).
  */
 function bindings(model: Model, t: Table, policies: readonly Policy[], r: string): Binding[] {
   const out: Binding[] = [];
   for (const q of policies) {
-    if (!readsRows(q) || !appliesToRole(model, q, r)) continue;
+    if (!readsRows(q) || !forWriter(model, q, r)) continue;
     const own: Array<{ column: string; uid: boolean }> = [];
     callerColumns(model, t, q.using!, own);
     for (const o of own) if (!uniqueColumn(t, o.column) && !out.some((b) => b.column === o.column)) out.push({ column: o.column, kind: 'own', policy: q, uid: o.uid });
@@ -114,12 +116,12 @@ function bindings(model: Model, t: Table, policies: readonly Policy[], r: string
   return out;
 }
 
-/** Whether a restrictive INSERT (or ALL) policy for `r` names column `c` in its new-row check. */
+/** Whether a restrictive INSERT (or ALL) policy for `r` (any role's, for a writer PUBLIC: forWriter) names column `c` in its new-row check. */
 function restricted(model: Model, t: Table, policies: readonly Policy[], r: string, c: string): boolean {
   for (const q of policies) {
     if (q.permissive) continue;
     const n = checkOf(q);
-    if (n && appliesToRole(model, q, r) && columnsOfTable(model, t, n).has(c)) return true;
+    if (n && forWriter(model, q, r) && columnsOfTable(model, t, n).has(c)) return true;
   }
   return false;
 }
@@ -190,10 +192,24 @@ function addCheckFix(model: Model, p: Policy, open: Open): Fix | undefined {
   };
 }
 
-function reportOf(model: Model, p: Policy, t: Table, open: Open): Report {
+/**
+ * A SELECT (or ALL) policy for one of the roles that may admit a row planted with any `g`: one not
+ * every way of which names `g` (`USING (is_public)`, `true`, another column compared with who calls:
+ * kindOf). An INSERT … RETURNING of such a row then passes (T30 asks the SELECT policies).
+ */
+function admitsOtherwise(model: Model, t: Table, policies: readonly Policy[], roles: readonly string[], g: string): Policy | undefined {
+  for (const q of policies) if (readsRows(q) && roles.some((r) => forWriter(model, q, r)) && kindOf(model, t, q.using!, g) !== 'bound') return q;
+  return undefined;
+}
+
+function reportOf(model: Model, p: Policy, t: Table, open: Open, policies: readonly Policy[]): Report {
   const cols = open.missing.map((b) => b.column);
   const who = roleList(open.roles);
   const first = open.missing[0]!;
+  const otherwise = admitsOtherwise(model, t, policies, open.roles, first.column);
+  const returning = otherwise
+    ? `an INSERT … RETURNING also needs a SELECT policy to admit the new row, T30, which policy "${otherwise.name}" may do whatever its ${first.column}`
+    : 'an INSERT … RETURNING also needs the SELECT policies to admit it, T30, and fails 42501 for such a row; one without RETURNING does not';
   const tie =
     first.kind === 'own'
       ? `admits a row by its ${first.column}, compared with who calls`
@@ -208,7 +224,7 @@ function reportOf(model: Model, p: Policy, t: Table, open: Open): Report {
     ...p.nameLoc,
     message:
       `Policy "${p.name}" on ${t.key} lets ${who} insert rows and checks the new row with ${how}, which ${cols.length === 1 ? 'does not name its' : 'names none of its'} ${cols.join(', ')}, while policy "${first.policy.name}" ${tie}: ${effect}. ` +
-      `PostgreSQL checks the row a plain INSERT adds only with the INSERT policies' WITH CHECK (an INSERT … RETURNING also needs the SELECT policies to admit it, T30, and fails 42501 for such a row; one without RETURNING does not). Add ${add} to ${how === 'its WITH CHECK' ? 'the WITH CHECK' : 'a WITH CHECK'}, or a BEFORE INSERT trigger that sets ${cols.join(', ')}.`,
+      `PostgreSQL checks the row a plain INSERT adds only with the INSERT policies' WITH CHECK (${returning}). Add ${add} to ${how === 'its WITH CHECK' ? 'the WITH CHECK' : 'a WITH CHECK'}, or a BEFORE INSERT trigger that sets ${cols.join(', ')}.`,
     related: [{ ...first.policy.nameLoc, message: `policy "${first.policy.name}" ties ${t.key}.${first.column} to the reader` }],
     fixes: [addCheckFix(model, p, open)].filter((f): f is Fix => !!f),
   };
@@ -252,7 +268,7 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
       const p = rows[i]!.policy;
       if (!p.permissive || (p.command !== 'insert' && p.command !== 'all')) continue;
       const open = openColumns(model, t, p, accepted);
-      if (open) (out === NONE ? (out = []) : out).push(reportOf(model, p, t, open));
+      if (open) (out === NONE ? (out = []) : out).push(reportOf(model, p, t, open, accepted));
     }
   }
   kept.set(model, t, accepted, out);

@@ -6,7 +6,7 @@
 // any group, one they are not in, where the INSERT policies refuse to put it (measured on PGlite:
 // agency-zen's tasks, an assignee plants a task in another workspace, whose members see it).
 import type { Model, Policy, Table } from '../analysis/model.js';
-import { appliesToRole, roleList } from '../analysis/policies.js';
+import { roleList } from '../analysis/policies.js';
 import { constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
 import { acceptedPolicies, depsHold, reportPerTable, tableKeeper } from './lib/table-kept.js';
 import { unreadableReads } from './lib/unreadable.js';
@@ -15,7 +15,7 @@ import { nameParts, walk } from '../analysis/parse.js';
 import { census, conjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { columnRef, looksAtCaller, mayHoldPrivilege, reportKeeper, uniqueColumn } from './lib/util.js';
+import { columnRef, forWriter, looksAtCaller, mayHoldPrivilege, reportKeeper, uniqueColumn } from './lib/util.js';
 import { guarded } from './policy-membership-self-join.js';
 
 /** How a condition admits a new row with respect to a group column. */
@@ -37,7 +37,7 @@ function columnsIn(n: Node): Set<string> {
  * own row), whatever `g` is; `bound` when every way it admits a row names `g`; `neutral` for a
  * condition on no column of the table (`auth.uid() IS NOT NULL`, an admin check); `other` else.
  */
-function kindOf(model: Model, t: Table, n: Node, g: string, exact = false): Kind {
+export function kindOf(model: Model, t: Table, n: Node, g: string, exact = false): Kind {
   const k = keptOnNode(exact ? exactKinds : kinds, model, t, n);
   let kind = k.byColumn.get(g);
   if (kind === undefined) k.byColumn.set(g, (kind = kindOfUncached(model, t, n, g, exact, k.deps)));
@@ -359,17 +359,6 @@ function mayMove(model: Model, t: Table, policies: readonly Policy[], r: string,
     if (c !== undefined && forWriter(model, q, r) && kindOf(model, t, c, g, true) !== 'bound') return false;
   }
   return (r === 'public' || mayHoldPrivilege(model, t, r, UPDATE)) && model.roleBypassesRls(r) !== true;
-}
-
-/**
- * Whether policy q applies to writer r: a writer for PUBLIC is every role, those a SELECT (or
- * INSERT, or RESTRICTIVE) policy names too, as policy-membership-self-join's seesOwnRow says
- * (appliesToRole(q TO authenticated, 'public') is false): an UPDATE policy for PUBLIC beside a
- * SELECT policy TO authenticated that admits the moved row lets a signed-in user's UPDATE … WHERE
- * succeed, where readKinds asked of PUBLIC alone would have it fail (42501).
- */
-function forWriter(model: Model, q: Policy, r: string): boolean {
-  return r === 'public' || appliesToRole(model, q, r);
 }
 
 /** readKinds' bits: some SELECT policy applies; one admits rows through the caller's own row; one admits rows otherwise than through g. */

@@ -1,5 +1,5 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
-import { onSupabasePlatform } from '../../analysis/policies.js';
+import { appliesToRole, onSupabasePlatform } from '../../analysis/policies.js';
 import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import { createsReferencingLater } from '../../analysis/columns.js';
@@ -12,6 +12,17 @@ import { policyCallNames } from '../../analysis/recursion.js';
 import { CLI_APPLIED, SUPABASE_MIGRATION } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
+
+/**
+ * Whether policy q applies to writer r: a writer for PUBLIC is every role, those a SELECT (or
+ * INSERT, or RESTRICTIVE) policy names too (appliesToRole(q TO authenticated, 'public') is false).
+ * An UPDATE policy for PUBLIC beside a SELECT policy TO authenticated that admits the moved row
+ * lets a signed-in user's UPDATE … WHERE succeed, where the SELECT policies asked of PUBLIC alone
+ * would have it fail (42501): policy-update-moves-row, policy-insert-plants-row.
+ */
+export function forWriter(model: Model, q: Policy, r: string): boolean {
+  return r === 'public' || appliesToRole(model, q, r);
+}
 
 export function fileOf(model: Model, file: string): ParsedFile | undefined {
   return fileByName(model, file);
