@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback, type Q, runEachStatement, runFilesInTransactions } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'table-already-exists';
@@ -205,4 +205,23 @@ END $$;
     assert.deepEqual(await runEach(q, sqlOf(ws)), ['42P07 relation "notes" already exists']);
   });
   assert.equal(lintFiles(files('DROP TABLE notes'), ID).mine.length, 0);
+});
+
+// fix63: "would stop here once that is fixed" overstated where another failure lies between (local-marketplace's security_boundaries.sql: line 6 fails, line 9 too)
+test("err (message): a file failing twice before the CREATE TABLE says the tool stops before it, at the first, and here too once it gets this far, not 'once that is fixed' (PGlite: fixing line 1 still stops at line 2); a CREATE OR REPLACE it names has its signature in backticks, no nested parentheses", async () => {
+  const first = 'CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);\nCREATE INDEX notes_owner ON notes (owner_id);\nCREATE FUNCTION note_count(u uuid) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n';
+  const again = 'CREATE INDEX notes_owner ON notes (owner_id);\nCREATE OR REPLACE FUNCTION note_count(u uuid) RETURNS bigint LANGUAGE sql AS $$ SELECT 1::bigint $$;\nCREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);\n';
+  const lint = (text: string) => lintFiles([{ file: 'db/migrations/1_notes.sql', text: first }, { file: 'db/migrations/2_again.sql', text }], ID).mine;
+  const both = lint(again);
+  assert.equal(both.length, 1);
+  assert.doesNotMatch(both[0]!.message, /once that is fixed/);
+  assert.match(both[0]!.message, /CI\) stops before it, at 2_again\.sql:1 \(CREATE INDEX notes_owner, which an earlier migration made: 42P07\), and here too once it gets this far, and the table keeps/);
+  const fn = lint(again.replace('CREATE INDEX notes_owner ON notes (owner_id);\n', ''));
+  assert.match(fn[0]!.message, /stops before it, at 2_again\.sql:1 \(a CREATE OR REPLACE of `[\w.]*note_count\(uuid\)` that changes the return type: 42P13\), and here too once it gets this far/);
+  assert.equal(nestedParentheses(fn[0]!.message), undefined);
+  await inRollback(await getDb(), async (q) => {
+    await q(first);
+    // (without the CREATE INDEX, line 1, a tool still stops at line 2)
+    assert.deepEqual((await runEachStatement(q, again)).map((e) => e.code), ['42P07', '42P13', '42P07']);
+  });
 });

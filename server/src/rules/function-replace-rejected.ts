@@ -1,7 +1,6 @@
 import type { RejectedReplacement } from '../analysis/model.js';
 import { defineRule } from './types.js';
-import { failedFiles } from './policy-already-exists.js';
-import { stopsAt } from './table-already-exists.js';
+import { failedFiles, stopsAt } from './policy-already-exists.js';
 import { where } from './lib/util.js';
 
 // CREATE OR REPLACE FUNCTION cannot change what callers of the function rely on: its input

@@ -239,7 +239,7 @@ function knownFailures(model: Model): ReadonlyArray<{ loc: Loc; what: string }> 
     for (const r of m.recreatedTables) if (!r.ifNotExists) out.push({ loc: r.loc, what: 'a CREATE TABLE of a table that exists: 42P07' });
     for (const { loc } of typeRecreations(m)) out.push({ loc, what: 'a CREATE TYPE of a type that exists: 42710' });
     for (const { loc, key } of createsReferencingLater(m)) out.push({ loc, what: `a CREATE TABLE referencing ${key}, which the migrations create only later: 42P01` });
-    for (const r of m.rejectedReplacements) out.push({ loc: r.loc, what: `a CREATE OR REPLACE of ${r.replaced.signature} that changes ${r.rejection.change.replace(/ \(.*$/, '')}: ${r.rejection.code}` });
+    for (const r of m.rejectedReplacements) out.push({ loc: r.loc, what: `a CREATE OR REPLACE of \`${r.replaced.signature}\` that changes ${r.rejection.change.replace(/ \(.*$/, '')}: ${r.rejection.code}` });
     return out;
   });
 }
@@ -421,6 +421,19 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
   return first;
 }
 
+/**
+ * Where a migration tool applying a file in order stops, for a statement at `at` PostgreSQL
+ * rejects: "stops here", or, where a statement before it in its file already fails (earlierFailure),
+ * "stops before it, at <file:line> (<what>), and here too once it gets this far" — not "would stop
+ * here once that is fixed": another failure between the two may stop it first (local-marketplace's
+ * 20260722101910_security_boundaries.sql: line 6 fails, line 9 too). Said so by table-already-exists,
+ * policy-already-exists, policy-unknown-column, type-already-exists and function-replace-rejected.
+ */
+export function stopsAt(model: Model, at: Loc): string {
+  const stops = earlierFailure(model, at);
+  return stops ? `stops before it, at ${where(model, stops.loc)} (${stops.what}), and here too once it gets this far` : 'stops here';
+}
+
 /** `name ON table` as the new CREATE POLICY writes them. */
 function target(model: Model, p: Policy): string {
   const text = fileOf(model, p.created.file)?.text ?? '';
@@ -444,8 +457,7 @@ export const policyAlreadyExists = defineRule({
   check({ model, report }) {
     for (const { first: old, by } of failingCreates(model)) {
       const same = old.created.file === by.created.file;
-      const stops = earlierFailure(model, by.created);
-      const fixes: Fix[] = [
+            const fixes: Fix[] = [
         {
           title: `Drop the earlier policy "${by.name}" first (DROP POLICY IF EXISTS), so that this one replaces it`,
           kind: 'unsafe',
@@ -459,7 +471,7 @@ export const policyAlreadyExists = defineRule({
         end: by.nameLoc.end,
         message:
           `The policy "${by.name}" already exists on ${old.table.replace(/^public\./, '')}: it is created at ${where(model, old.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
-          `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(by.created.file)?.applied === false || supabaseMigration(old.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) ${stops ? `stops earlier, at ${where(model, stops.loc)} (${stops.what}), and would stop here once that is fixed; either way the table keeps the earlier policy` : 'stops here, and the table keeps the earlier policy'}. ` +
+          `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(by.created.file)?.applied === false || supabaseMigration(old.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) ${stopsAt(model, by.created)}${earlierFailure(model, by.created) ? '; either way' : ', and'} the table keeps the earlier policy. ` +
           `There is no CREATE OR REPLACE POLICY: put DROP POLICY IF EXISTS … before it to replace the policy (the other rules read this one as the table's), change it with ALTER POLICY, give it another name, or remove it.`,
         related: [{ ...old.created, message: `the policy "${old.name}" is created here` }],
         fixes,

@@ -3,7 +3,7 @@ import { writtenBefore } from '../analysis/columns.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { defineRule } from './types.js';
 import { fileOf, where } from './lib/util.js';
-import { earlierFailure } from './policy-already-exists.js';
+import { earlierFailure, stopsAt } from './policy-already-exists.js';
 
 /** Levenshtein distance, stopping early above `max`. */
 function distance(a: string, b: string, max: number): number {
@@ -51,9 +51,8 @@ function rejected(model: Model): Array<[Policy, Rejection]> {
  * created only later, eight lines above).
  */
 function toolStops(model: Model, p: Policy, rest: string): string {
-  const stops = earlierFailure(model, p.created);
-  return stops
-    ? `. A migration tool stops before it, at ${where(model, stops.loc)} (${stops.what}), and here too once it gets this far; psql without ON_ERROR_STOP goes on without ${rest}`
+  return earlierFailure(model, p.created)
+    ? `. A migration tool ${stopsAt(model, p.created)}; psql without ON_ERROR_STOP goes on without ${rest}`
     : ` (a migration tool stops here; psql without ON_ERROR_STOP goes on without ${rest})`;
 }
 

@@ -1,7 +1,6 @@
 import type { Model, TableRecreation } from '../analysis/model.js';
 import { defineRule, type Fix } from './types.js';
-import { earlierFailure, failedFiles } from './policy-already-exists.js';
-import type { Loc } from '../analysis/types.js';
+import { failedFiles, stopsAt } from './policy-already-exists.js';
 import { addColumnStatements, existingTable, fileOf, insertAfter, newColumnsOf, removeStatement, supabaseMigration, textOf, theColumns, where } from './lib/util.js';
 
 // A plain CREATE TABLE of a table that exists fails (42P07) and the table stays as it was: its
@@ -43,11 +42,6 @@ function writtenName(text: string): string | undefined {
   return part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part.toLowerCase();
 }
 
-/** Where a tool stops: here, or at a statement before this one in its file that PostgreSQL rejects (Reparalo's CREATE TYPE of a type that exists, two lines above). */
-export function stopsAt(model: Model, loc: Loc): string {
-  const stops = earlierFailure(model, loc);
-  return stops ? `stops earlier, at ${where(model, stops.loc)} (${stops.what}), and would stop here once that is fixed` : 'stops here';
-}
 
 export const tableAlreadyExists = defineRule({
   meta: {

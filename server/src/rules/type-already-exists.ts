@@ -1,8 +1,7 @@
 import type { Model } from '../analysis/model.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { failedFiles, typeRecreations } from './policy-already-exists.js';
-import { stopsAt } from './table-already-exists.js';
+import { failedFiles, stopsAt, typeRecreations } from './policy-already-exists.js';
 import { fileOf, removeStatement, supabaseMigration, where } from './lib/util.js';
 
 // A CREATE TYPE (enum, composite, range) or CREATE DOMAIN of a type an earlier migration of the
