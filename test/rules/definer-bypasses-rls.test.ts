@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, asOwner, closeAll, count, expectPgError, getDb, inRollback, pgError, type Q, tryQuery } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
@@ -45,6 +45,7 @@ test("err: get_profile(uid) returns user B's row to user A, whom the policy show
     finding.message,
     /^SECURITY DEFINER function public\.get_profile\(uuid\) can be called by anon and authenticated \(by Supabase's default privileges on new functions in public, which these migrations do not take away\) and reads rows of public\.profiles, which has row-level security, but never looks at who is calling .* any caller can learn about rows it may not read itself \(through what the function returns, raises or does\)\./,
   );
+  assert.equal(nestedParentheses(finding.message), undefined);
   const db = await getDb();
   await inRollback(db, async (q) => {
     await migrate(q, ws);
@@ -301,7 +302,8 @@ GRANT EXECUTE ON FUNCTION public.approve_space(uuid) TO authenticated;`;
   const file = 'supabase/migrations/20240101000000_spaces.sql';
   const { mine } = lintFiles([{ file, text: sql }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /changes rows of public\.spaces, which has row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes\)/);
+  assert.match(mine[0]!.message, /changes rows of public\.spaces, which has row-level security, but never checks who is calling \(it uses `auth\.uid\(\)` or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes\)/);
+  assert.equal(nestedParentheses(mine[0]!.message), undefined);
   // with the caller in the WHERE clause, it is checked
   const checked = sql.replace('WHERE id = p_id', 'WHERE id = p_id AND owner_check(auth.uid())').replace('CREATE FUNCTION public.approve_space', 'CREATE FUNCTION public.owner_check(u uuid) RETURNS boolean LANGUAGE sql STABLE AS $f$ SELECT u IS NOT NULL $f$;\nCREATE FUNCTION public.approve_space');
   assert.equal(lintFiles([{ file, text: checked }], ID).mine.length, 0);
@@ -328,8 +330,9 @@ CREATE FUNCTION note_body(nid bigint) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT body FROM notes WHERE id = nid $$;`;
   const { mine } = lintFiles([{ file: 'schema.sql', text: sql }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /never looks at who is calling \(no current_user or session_user, current_setting\(\) or function that uses them\)/);
-  assert.match(mine[0]!.message, /e\.g\. AND owner = current_user, or the request's user or tenant setting/);
+  assert.match(mine[0]!.message, /never looks at who is calling \(no `current_user` or `session_user`, `current_setting\(\)` or function that uses them\)/);
+  assert.match(mine[0]!.message, /e\.g\. `AND owner = current_user`, or the request's user or tenant setting/);
+  assert.equal(nestedParentheses(mine[0]!.message), undefined, 'SQL in backticks: no parenthesis inside another');
   assert.doesNotMatch(mine[0]!.message, /auth\.uid/);
 });
 
@@ -366,7 +369,7 @@ END $$;
   for (const [name, [decl, body]] of Object.entries(bodies)) {
     const { mine } = lintFiles([{ file, text: head + fn(name, decl, body) }], ID);
     assert.equal(mine.length, 1, name);
-    assert.match(mine[0]!.message, new RegExp(`function public\\.${name}\\(bigint\\) .* and changes rows of public\\.requests, which has row-level security, but never checks who is calling \\(it uses auth\\.uid\\(\\) or the like only to record the caller`), name);
+    assert.match(mine[0]!.message, new RegExp(`function public\\.${name}\\(bigint\\) .* and changes rows of public\\.requests, which has row-level security, but never checks who is calling \\(it uses \`auth\\.uid\\(\\)\` or the like only to record the caller`), name);
   }
   // the caller in a WHERE, an IF condition comparing it with the rows or a RETURN (directly or through the variable) is a check
   // (an IF that only tests whether the caller IS NULL is not: the test below)
@@ -939,7 +942,7 @@ END $$;
   assert.deepEqual(mine.map((f) => textAt(ws, f)), ['public.approve_signed_in', 'public.get_request']);
   assert.match(
     mine[0]!.message,
-    /changes rows of public\.requests, which has row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only to test whether it is NULL, i\.e\. whether anyone is signed in, and to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes\): .* any signed-in caller can change rows it may not change itself\./,
+    /changes rows of public\.requests, which has row-level security, but never checks who is calling \(it uses `auth\.uid\(\)` or the like only to test whether it is NULL, i\.e\. whether anyone is signed in, and to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it changes\): .* any signed-in caller can change rows it may not change itself\./,
   );
   assert.match(mine[1]!.message, /reads rows of public\.requests, .* only to test whether it is NULL, i\.e\. whether anyone is signed in, never to choose the rows it reads\): .* any signed-in caller can learn about rows/);
   // a condition that compares the caller with the row is a check: not reported
@@ -1000,7 +1003,7 @@ GRANT EXECUTE ON FUNCTION public.debit_multiple_bookmakers(jsonb) TO authenticat
   assert.equal(textAt(ws, mine[0]!), 'public.debit_multiple_bookmakers');
   assert.match(
     mine[0]!.message,
-    /can be called by authenticated and changes rows of public\.financial_events, and reads rows of public\.bookmakers, which have row-level security, but never checks who is calling \(it uses auth\.uid\(\) or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it reads or changes\)/,
+    /can be called by authenticated and changes rows of public\.financial_events, and reads rows of public\.bookmakers, which have row-level security, but never checks who is calling \(it uses `auth\.uid\(\)` or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it reads or changes\)/,
   );
   // void, the event only (bypass4's debit_bookmaker): the write alone is reported
   const single = `CREATE FUNCTION public.debit_bookmaker(p_bookmaker_id uuid, p_stake numeric) RETURNS void

@@ -812,16 +812,16 @@ export const definerBypassesRls = defineRule({
           (guardedOnly
             ? ''
             : records
-            ? `(it uses ${recorded?.signIn || onSupabasePlatform(model) ? 'auth.uid()' : 'current_user'} or the like only ${[recorded?.signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !recorded?.signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the rows it ${reads.length && writes.length ? 'reads or changes' : reads.length ? 'reads' : 'changes'}): `
+            ? `(it uses ${recorded?.signIn || onSupabasePlatform(model) ? '`auth.uid()`' : '`current_user`'} or the like only ${[recorded?.signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !recorded?.signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the rows it ${reads.length && writes.length ? 'reads or changes' : reads.length ? 'reads' : 'changes'}): `
             : spoof
               ? ''
               : supabase
-                ? '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): '
-                : '(no current_user or session_user, current_setting() or function that uses them): ') +
+                ? '(no `auth.uid()` or `auth.jwt()`, `current_user`, `current_setting()` or function that uses them): '
+                : '(no `current_user` or `session_user`, `current_setting()` or function that uses them): ') +
           `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller}${secret ? ` passing a ${secret.param} that its lookup in ${secret.table} finds` : ''} can ${gets}. ` +
           (onlyAltered
             ? `Revoke EXECUTE from these roles (run such maintenance from a migration instead), check the caller in the function, or make it SECURITY INVOKER, so that only the table's owner can run it. `
-            : `Check the caller in the function (e.g. ${supabase ? 'AND user_id = (select auth.uid())' : "AND owner = current_user, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
+            : `Check the caller in the function (e.g. ${supabase ? '`AND user_id = (select auth.uid())`' : "`AND owner = current_user`, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
           (onlyAltered
             ? ''
             : secret
