@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
@@ -35,6 +35,7 @@ const asUserA = async (q: Q) => {
 test("err: get_user_emails(): anon gets 42501 from auth.users and every account's email from the function", async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'public.get_user_emails');
+  assert.equal(nestedParentheses(finding.message), undefined);
   assert.match(finding.message, /^SECURITY DEFINER function public\.get_user_emails\(\) can be called by PUBLIC .* and returns data \(id, email\) of rows of auth\.users, .* any caller can read what it returns of other users' accounts\./);
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -358,8 +359,9 @@ REVOKE EXECUTE ON FUNCTION public.get_user_profiles(uuid[]) FROM PUBLIC;
   assert.equal(mine.length, 1);
   assert.match(
     mine[0]!.message,
-    /but never checks who is calling \(it uses auth\.uid\(\) or the like only to test whether it is NULL, i\.e\. whether anyone is signed in, never to choose the accounts it reads or changes\): .* any signed-in caller can read id, email of other users' accounts\./,
+    /but never checks who is calling \(it uses `auth\.uid\(\)` or the like only to test whether it is NULL, i\.e\. whether anyone is signed in, never to choose the accounts it reads or changes\): .* any signed-in caller can read id, email of other users' accounts\./,
   );
+  assert.equal(nestedParentheses(mine[0]!.message), undefined, 'SQL in backticks: no parenthesis inside another');
   // the same through a variable assigned auth.uid(), and an early RETURN instead of the RAISE
   const viaVar = signIn.replace('BEGIN\n', 'DECLARE v_uid uuid := auth.uid();\nBEGIN\n').replace("IF auth.uid() IS NULL THEN RAISE EXCEPTION 'Authentication required'; END IF;", 'IF v_uid IS NULL THEN RETURN; END IF;');
   assert.equal(lintFiles([{ file, text: viaVar }], ID).mine.length, 1, 'IF v_uid IS NULL THEN RETURN');

@@ -330,10 +330,10 @@ export const definerExposesAuthUsers = defineRule({
         message:
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${authUsersText(model)}, but never ${looked ? 'checks' : 'looks at'} who is calling ` +
           (recorded
-            ? `(it uses auth.uid() or the like only ${[signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the accounts it reads or changes): `
-            : '(no auth.uid() or auth.jwt(), current_user, current_setting() or function that uses them): ') +
+            ? `(it uses \`auth.uid()\` or the like only ${[signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the accounts it reads or changes): `
+            : '(no `auth.uid()` or `auth.jwt()`, `current_user`, `current_setting()` or function that uses them): ') +
           `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any${signIn ? ' signed-in' : ''} caller can ${gets}. ` +
-          'Check the caller in the function (e.g. WHERE id = (select auth.uid())), or revoke EXECUTE from these roles and call it with the service role. ' +
+          'Check the caller in the function (e.g. `WHERE id = (select auth.uid())`), or revoke EXECUTE from these roles and call it with the service role. ' +
           SECRET_LOOKUP_HINT,
         fixes: [revokeFix(model, f, callers)],
       });
