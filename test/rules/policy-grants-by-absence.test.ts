@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { affected, closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, onSupabase } from '../helpers/supabase.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 
@@ -27,6 +27,7 @@ async function visits(q: Q, sql: string, user: string): Promise<void> {
 
 test('err: FOR DELETE USING (NOT (EXISTS (… contractor_users … auth.uid()))) (Invalid 1): a user who just signed up deletes every visit; a contractor deletes none', async () => {
   const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(nestedParentheses(finding.message), undefined, 'no parenthesis inside another');
   assert.equal(textAt(ws, finding), 'job_visits_delete_internal');
   assert.match(
     finding.message,

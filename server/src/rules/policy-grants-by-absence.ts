@@ -276,7 +276,7 @@ export const policyGrantsByAbsence = defineRule({
         message:
           `Policy "${p.name}" on ${p.table} (FOR ${p.command.toUpperCase()}, TO ${roleList(roles)}) admits callers by the absence of a row: its ${clause} true for every caller with no matching row in ${member}. ` +
           `PostgreSQL evaluates it as written, so every ${roleList(roles)} caller without such a row ${does}. ${who}.${anon} ` +
-          `A missing row is not a role: mark the users meant here positively (a staff table, or a role claim) and test for membership (EXISTS (…)), not its absence.`,
+          `A missing row is not a role: mark the users meant here positively (a staff table, or a role claim) and test for membership with \`EXISTS (…)\`, not its absence.`,
       });
     }
   },
