@@ -606,7 +606,15 @@ DROP TRIGGER IF EXISTS tn ON nowhere;
 DROP POLICY IF EXISTS pn ON nowhere;
 CREATE TABLE b (id int);
 `;
-    const three = 'DROP TRIGGER IF EXISTS ta ON a;\nCREATE TRIGGER ta AFTER UPDATE ON a FOR EACH ROW EXECUTE FUNCTION fa();\nDROP POLICY IF EXISTS pa ON a;\nCREATE TABLE c (id int);\n';
+    const three = `DROP TRIGGER IF EXISTS ta ON a;
+CREATE TRIGGER ta AFTER UPDATE ON a FOR EACH ROW EXECUTE FUNCTION fa();
+DROP POLICY IF EXISTS pa ON a;
+DROP POLICY IF EXISTS so ON storage.objects;
+CREATE POLICY so ON storage.objects USING (true);
+CREATE POLICY s2 ON storage.objects USING (false);
+DO $$ BEGIN CREATE POLICY s3 ON storage.objects USING (true); EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE c (id int);
+`;
     const edits: Array<[string, string | undefined]> = [
       ['1.sql', `-- a comment\n${one}`],
       ['1.sql', `${one}CREATE TABLE x (id int);\n`],
@@ -618,6 +626,14 @@ CREATE TABLE b (id int);
       ['1.sql', one],
       ['1.sql', `-- again\n${one}`],
       ['0.sql', zero.replace('CREATE TRIGGER ta', 'CREATE TRIGGER tb')],
+      ['1.sql', one],
+      ['1.sql', `${one}CREATE POLICY so ON storage.objects USING (id > 1);\n`],
+      ['1.sql', `-- moved\n${one}CREATE POLICY so ON storage.objects USING (id > 1);\n`],
+      ['1.sql', `${one}CREATE POLICY s2 ON storage.objects USING (true);\nCREATE POLICY s3 ON storage.objects USING (false);\n`],
+      ['1.sql', `-- moved\n${one}CREATE POLICY s2 ON storage.objects USING (true);\nCREATE POLICY s3 ON storage.objects USING (false);\n`],
+      ['1.sql', one],
+      ['0.sql', `${zero}CREATE POLICY so ON storage.objects USING (true);\n`],
+      ['1.sql', `-- again\n${one}`],
       ['1.sql', one],
     ];
     const initial = { '0.sql': zero, '1.sql': one, '2.sql': two, '3.sql': three };

@@ -2615,16 +2615,26 @@ interface Footprint {
   /** whether there is an op (one not in a rollback section): the first starts a session if the segment's entry is not the last one's */
   hasOps: boolean;
   /**
-   * the policies its DROP POLICY statements drop: table key, name, … (a redo refuses when one is
-   * on a table the workspace does not create, which the replay removes from orphanPolicies)
+   * the policies its CREATE POLICY and DROP POLICY statements make or drop: table key, name, …
+   * On a table the workspace does not create, the replay looks them up in orphanPolicies (a
+   * CREATE replaces one of its name, one in a DO block keeps it, a DROP removes it): the record
+   * keeps those the list held (SegmentRecord.orphanMatches), and a redo requires the same.
    */
-  droppedPolicies: string[];
+  policyNames: string[];
   /** the triggers its DROP TRIGGER statements drop: table key, name, … (removed from the state's list of triggers: see SegmentRecord.removedTriggers) */
   droppedTriggers: string[];
 }
 
 const NO_DROPS: string[] = [];
 const NO_TRIGGERS: Trigger[] = [];
+const NO_POLICIES: Policy[] = [];
+
+/** Whether a CREATE POLICY or DROP POLICY of the segment names the policy (its table key and name). */
+function namesPolicy(fp: Footprint, x: Policy): boolean {
+  const d = fp.policyNames;
+  for (let k = 0; k < d.length; k += 2) if (x.table === d[k] && x.name === d[k + 1]) return true;
+  return false;
+}
 
 /** Whether a DROP TRIGGER of the segment names the trigger (its table key and name: as applyDrop removes it from the list). */
 function dropsTrigger(fp: Footprint, x: Trigger): boolean {
@@ -2657,7 +2667,7 @@ function footprintOf(plan: FilePlan, from: number, to: number): Footprint | null
  * key of a name is then its compiled key, or plainKey of its parts with the default schema).
  */
 function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: number, ds: string): Footprint | null {
-  const fp: Footprint = { maps: [], keys: [], readsDefaults: false, hasOps: false, droppedPolicies: NO_DROPS, droppedTriggers: NO_DROPS };
+  const fp: Footprint = { maps: [], keys: [], readsDefaults: false, hasOps: false, policyNames: NO_DROPS, droppedTriggers: NO_DROPS };
   // the maps each key was added for, as bits (no string per map and key)
   const seen = new Map<string, number>();
   const add = (m: number, key: string) => {
@@ -2706,7 +2716,10 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
         break;
       case OP_CREATE_POLICY: {
         const n = op.stmt.node;
-        add(M_TABLES, plainKey([n.table?.schemaname, n.table?.relname], ds));
+        const tk = plainKey([n.table?.schemaname, n.table?.relname], ds);
+        add(M_TABLES, tk);
+        if (fp.policyNames === NO_DROPS) fp.policyNames = [];
+        fp.policyNames.push(tk, String(n.policy_name));
         break;
       }
       case OP_CREATE_FUNCTION:
@@ -2737,9 +2750,7 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
       case OP_DROP: {
         // (DROP POLICY [IF EXISTS] p ON t, before its CREATE POLICY again: the idiom of migrations
         // that can run twice; LanternOps/breeze has 2,600 of them. It reads and writes the table
-        // at its key, or removes a policy of a table not created from orphanPolicies, which a
-        // record cannot redo: Replay.applyDrop counts that as orphansReplaced, and redo refuses a
-        // segment while an orphan policy of a name it drops is there)
+        // at its key, or removes a policy of a table not created from orphanPolicies: policyNames)
         // (DROP TRIGGER [IF EXISTS] t ON x likewise, 239 per breeze re-lint: it also removes the
         // trigger from the state's list, which the record keeps: SegmentRecord.removedTriggers)
         const n = op.stmt.node;
@@ -2751,8 +2762,8 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
           const tk = plainKey(parts.slice(0, -1), ds);
           add(M_TABLES, tk);
           if (policy) {
-            if (fp.droppedPolicies === NO_DROPS) fp.droppedPolicies = [];
-            fp.droppedPolicies.push(tk, parts[parts.length - 1]!);
+            if (fp.policyNames === NO_DROPS) fp.policyNames = [];
+            fp.policyNames.push(tk, parts[parts.length - 1]!);
           } else {
             if (fp.droppedTriggers === NO_DROPS) fp.droppedTriggers = [];
             fp.droppedTriggers.push(tk, parts[parts.length - 1]!);
@@ -2801,6 +2812,10 @@ interface SegmentRecord {
    * redo removes the same objects, and refuses unless they are all the list holds of those names)
    */
   removedTriggers: Trigger[];
+  /** the policies orphanPolicies held before it of the names it makes or drops (policyNames), in list order */
+  orphanMatches: Policy[];
+  /** those of them it removed (replaced or dropped) */
+  removedOrphans: Policy[];
   orphanPolicies: Policy[];
   defaultTableGrants: DefaultTableGrant[];
   replacedPolicies: PolicyReplacement[];
@@ -2952,7 +2967,7 @@ class Replay {
   rejectedReplacements: RejectedReplacement[] = [];
   /** CREATE TABLE statements that make no table (buildModel's `failing`) */
   failing: ReadonlySet<Statement> | undefined;
-  /** how many orphan policies a CREATE POLICY of the same name replaced: a segment that replaced one is not recorded (its record would only append) */
+  /** how many orphan policies a CREATE POLICY of the same name replaced or a DROP POLICY removed: a segment doing so is recorded only with its policyNames (SegmentRecord.orphanMatches) */
   orphansReplaced = 0;
   /** how many times default privileges were decided by the roles the migrations made (defaultsReach: a segment doing so is not recorded, its footprint does not name them) */
   rolesConsulted = 0;
@@ -3299,6 +3314,8 @@ class Replay {
     const rejectedBefore = this.rejectedReplacements.length;
     // (a DROP TRIGGER removes from the list: what it held before, to tell removed from appended)
     const triggersBefore = fp.droppedTriggers.length ? triggers.slice() : undefined;
+    // (and a CREATE or DROP POLICY on a table not created, from orphanPolicies)
+    const orphansBefore = fp.policyNames.length ? orphanPolicies.slice() : undefined;
     try {
       this.run(file, entry, from, to);
     } finally {
@@ -3318,7 +3335,26 @@ class Replay {
       triggersAdded = triggers.slice(k);
       for (const x of removedTriggers) if (!dropsTrigger(fp, x)) recordable = false;
     } else triggersAdded = triggers.slice(lengths[3]);
-    if (this.orphansReplaced !== replacedBefore || this.recreatedTables.length !== recreatedBefore || this.rejectedReplacements.length !== rejectedBefore || this.rolesConsulted !== consultedBefore) recordable = false;
+    let orphansAdded: Policy[];
+    let orphanMatches: Policy[] = NO_POLICIES;
+    let removedOrphans: Policy[] = NO_POLICIES;
+    if (orphansBefore) {
+      orphanMatches = orphansBefore.filter((x) => namesPolicy(fp, x));
+      const now = new Set(orphanPolicies);
+      removedOrphans = orphanMatches.filter((x) => !now.has(x));
+      let k = 0;
+      for (let j = 0; j < orphansBefore.length && recordable; j++) {
+        if (removedOrphans.length && !now.has(orphansBefore[j]!)) continue;
+        if (orphanPolicies[k++] !== orphansBefore[j]) recordable = false;
+      }
+      orphansAdded = orphanPolicies.slice(k);
+      // (removed only those of its names)
+      if (k + removedOrphans.length !== orphansBefore.length) recordable = false;
+    } else {
+      orphansAdded = orphanPolicies.slice(lengths[4]);
+      if (this.orphansReplaced !== replacedBefore) recordable = false;
+    }
+    if (this.recreatedTables.length !== recreatedBefore || this.rejectedReplacements.length !== rejectedBefore || this.rolesConsulted !== consultedBefore) recordable = false;
     const addedOut: unknown[] = [];
     for (let k = 0; k < added.length; k += 2) addedOut.push(added[k], added[k + 1], maps[added[k] as number]!.get(added[k + 1] as string));
     const changed: unknown[] = [];
@@ -3350,7 +3386,9 @@ class Replay {
       contextWrites: contextWrites.slice(lengths[2]),
       triggers: triggersAdded,
       removedTriggers,
-      orphanPolicies: orphanPolicies.slice(lengths[4]),
+      orphanMatches,
+      removedOrphans,
+      orphanPolicies: orphansAdded,
       defaultTableGrants: defaultTableGrants.slice(lengths[5]),
       replacedPolicies: replacedPolicies.slice(lengths[6]),
     };
@@ -3385,11 +3423,15 @@ class Replay {
       const v = maps[fp.maps[j]!]!.get(fp.keys[j]!);
       if (v !== before[j] || (v !== undefined && this.copies.has(v as object))) return false;
     }
-    // a policy it puts on a table the workspace does not create would replace one of the same name (createPolicy)
-    for (const p of rec.orphanPolicies) if (findPolicy(this.orphanPolicies, p.table, p.name)) return false;
-    // (and one it drops there would be removed from that list: applyDrop)
-    const drops = fp.droppedPolicies;
-    for (let k = 0; k < drops.length; k += 2) if (findPolicy(this.orphanPolicies, drops[k]!, drops[k + 1]!)) return false;
+    // a policy it makes on a table the workspace does not create replaces one of the same name
+    // (createPolicy; one in a DO block keeps it), one it drops there is removed (applyDrop): the
+    // list must hold of those names what it held when the segment was recorded
+    if (fp.policyNames.length) {
+      const was = rec.orphanMatches;
+      let k = 0;
+      for (const x of this.orphanPolicies) if (namesPolicy(fp, x) && was[k++] !== x) return false;
+      if (k !== was.length) return false;
+    } else if (rec.orphanPolicies.length) return false; // (a record without names appends none)
     // (the triggers its DROP TRIGGERs would remove: exactly those it removed when recorded)
     if (fp.droppedTriggers.length) {
       let matching = 0;
@@ -3409,6 +3451,7 @@ class Replay {
     append(this.contextWrites, rec.contextWrites);
     for (const x of rec.removedTriggers) this.triggers.splice(this.triggers.indexOf(x), 1);
     append(this.triggers, rec.triggers);
+    for (const x of rec.removedOrphans) this.orphanPolicies.splice(this.orphanPolicies.indexOf(x), 1);
     append(this.orphanPolicies, rec.orphanPolicies);
     append(this.defaultTableGrants, rec.defaultTableGrants);
     append(this.replacedPolicies, rec.replacedPolicies);
