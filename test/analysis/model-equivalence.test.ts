@@ -591,6 +591,8 @@ DROP POLICY ${x}_s2 ON storage.objects;
     // again policies and triggers of 0.sql's tables, of tables never created (orphan policies, the
     // triggers list) and of names that do not exist
     const zero = `CREATE TABLE a (id int);
+CREATE FUNCTION fz() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+CREATE VIEW vz AS SELECT 1 AS one;
 CREATE FUNCTION fa() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE POLICY pa ON a USING (true);
 CREATE TRIGGER ta BEFORE INSERT ON a FOR EACH ROW EXECUTE FUNCTION fa();
@@ -604,6 +606,12 @@ DROP POLICY IF EXISTS nope ON a;
 DROP TRIGGER IF EXISTS nope ON a;
 DROP TRIGGER IF EXISTS tn ON nowhere;
 DROP POLICY IF EXISTS pn ON nowhere;
+DROP FUNCTION IF EXISTS fz();
+CREATE FUNCTION fz() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 2 $$;
+DROP VIEW IF EXISTS vz;
+CREATE VIEW vz AS SELECT 2 AS two;
+DROP FUNCTION IF EXISTS gone();
+DROP VIEW IF EXISTS vgone;
 CREATE TABLE b (id int);
 `;
     const three = `DROP TRIGGER IF EXISTS ta ON a;
@@ -618,6 +626,10 @@ CREATE TABLE c (id int);
     const edits: Array<[string, string | undefined]> = [
       ['1.sql', `-- a comment\n${one}`],
       ['1.sql', `${one}CREATE TABLE x (id int);\n`],
+      ['1.sql', `${one}CREATE FUNCTION gone() RETURNS int LANGUAGE sql AS $$ SELECT 0 $$;\nCREATE VIEW vgone AS SELECT 0 AS zero;\n`],
+      ['1.sql', `-- moved\n${one}CREATE FUNCTION gone() RETURNS int LANGUAGE sql AS $$ SELECT 0 $$;\nCREATE VIEW vgone AS SELECT 0 AS zero;\n`],
+      ['1.sql', `${one}CREATE FUNCTION fz(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;\n`],
+      ['1.sql', one],
       ['1.sql', `${one}CREATE POLICY pn ON nowhere USING (true);\n`],
       ['1.sql', `-- moved\n${one}CREATE POLICY pn ON nowhere USING (true);\n`],
       ['1.sql', `${one}CREATE TRIGGER tn BEFORE INSERT ON nowhere FOR EACH ROW EXECUTE FUNCTION fa();\n`],
