@@ -669,3 +669,28 @@ ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
   ]);
   assert.deepEqual(counts, [0, 1, 0, 1]);
 });
+
+test('namesNothingUnqualified (kept per body): a definer body gaining or losing an unqualified name, moved by an edit before it, its file edited around it', () => {
+  const fn = (from: string, path = 'public') => `CREATE FUNCTION public.n_docs(n bigint) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = ${path} AS $$
+BEGIN SELECT count(*) INTO n FROM ${from}; RETURN n; END $$;\n`;
+  const other = 'CREATE FUNCTION public.g() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;\n';
+  const ws = new Workspace();
+  const files: Record<string, string> = { '1_t.sql': 'CREATE TABLE public.docs (id int);\n', '2_f.sql': fn('public.docs') + other };
+  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+  const said = () =>
+    [...ws.lint().byFile.values()].flat().filter((x) => x.rule === 'definer-search-path-unsafe' || x.rule === 'definer-search-path-missing').map((x) => x.message.includes('names every table and type with its schema today'));
+  const seen = [said()];
+  for (const [file, text] of [
+    ['2_f.sql', fn('docs') + other],
+    ['2_f.sql', `-- moved\n${fn('docs')}${other}`],
+    ['2_f.sql', `-- moved\n${fn('public.docs')}${other}`],
+    ['2_f.sql', `-- moved again\n\n${fn('public.docs')}${other.replace('SELECT 1', 'SELECT count(*)::int FROM docs')}`],
+    ['1_t.sql', 'CREATE TABLE public.docs (id int, x int);\n'],
+    ['2_f.sql', fn('public.docs', 'public, pg_temp') + other],
+  ] as Array<[string, string]>) {
+    ws.setFile(file, text);
+    assert.deepEqual(summary(ws), summary(fresh(ws)), `${file} differs from a fresh lint`);
+    seen.push(said());
+  }
+  assert.deepEqual(seen, [[true, true], [false, true], [false, true], [true, true], [true, false], [true, false], [true]]);
+});

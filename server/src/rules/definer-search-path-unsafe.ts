@@ -1,6 +1,6 @@
 import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { KEYWORD_TYPES } from '../analysis/ast.js';
-import type { Node } from '../analysis/types.js';
+import type { FunctionBody, Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, where } from './lib/util.js';
 
@@ -114,6 +114,22 @@ function cteNames(n: Node, out = new Set<string>()): Set<string> {
 export function namesNothingUnqualified(model: Model, f: Func): false | 'always' | 'since-16' {
   const b = f.body;
   if (!b || b.errors.length || b.dynamicExecutes.length) return false;
+  const hit = namedNothing.get(b);
+  if (hit && hit.stmt === f.stmt) return hit.v;
+  const v = namesNothingUnqualifiedIn(model, f, b);
+  namedNothing.set(b, { stmt: f.stmt, v });
+  return v;
+}
+
+/**
+ * namesNothingUnqualified's answer, kept with the body (a re-lint keeps the bodies of the files it
+ * did not parse again): it reads only the body (its statements, its language, its text in the
+ * file of its CREATE FUNCTION, which a parsed statement keeps while its text is the same: an edit
+ * before it only moves it) and its statement's parameters. A flag, no offset.
+ */
+const namedNothing = new WeakMap<FunctionBody, { stmt: Statement; v: false | 'always' | 'since-16' }>();
+
+function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody): false | 'always' | 'since-16' {
   // (`WITH updated AS (UPDATE public.t …) SELECT count(*) FROM updated` reads its WITH query)
   const ctes = new Set<string>();
   for (const st of b.statements) {
