@@ -694,3 +694,22 @@ BEGIN SELECT count(*) INTO n FROM ${from}; RETURN n; END $$;\n`;
   }
   assert.deepEqual(seen, [[true, true], [false, true], [false, true], [true, true], [true, false], [true, false], [true]]);
 });
+
+test('policy-legacy-jwt-claim: the reads of a definer body (kept per body) follow the body gaining and losing a fallback, moved by an edit before it', () => {
+  const table = `CREATE TABLE public.notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+`;
+  const fn = (read: string) => `CREATE FUNCTION public.mine() RETURNS SETOF public.notes LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  SELECT * FROM public.notes WHERE owner_id = ${read} $$;\n`;
+  const legacy = "nullif(current_setting('request.jwt.claim.sub', true), '')::uuid";
+  const counts = steps({ 'supabase/migrations/1_t.sql': table, 'supabase/migrations/2_f.sql': fn(legacy) }, 'policy-legacy-jwt-claim', [
+    ['supabase/migrations/2_f.sql', `-- moved\n${fn(legacy)}`],
+    ['supabase/migrations/2_f.sql', `-- moved\n${fn(`coalesce(${legacy}, (current_setting('request.jwt.claims', true)::jsonb ->> 'sub')::uuid)`)}`],
+    ['supabase/migrations/2_f.sql', fn(`${legacy} AND owner_id = ${legacy}`)],
+    ['supabase/migrations/1_t.sql', `${table}SELECT set_config('request.jwt.claim.sub', '', false);\n`],
+    ['supabase/migrations/1_t.sql', table],
+    ['supabase/migrations/2_f.sql', fn(`${legacy} OR owner_id = auth.uid()`)],
+    ['supabase/migrations/2_f.sql', fn('(select auth.uid())')],
+  ]);
+  assert.deepEqual(counts, [1, 1, 0, 1, 0, 1, 0, 0]);
+});

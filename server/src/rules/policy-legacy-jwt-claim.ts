@@ -3,7 +3,7 @@ import type { Func, Model, Policy } from '../analysis/model.js';
 import { sval } from '../analysis/parse.js';
 import { onSupabasePlatform } from '../analysis/policies.js';
 import { activeRows, rowOf, dollarQuotedBody, functionsCalledByPolicies, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
-import type { Node, ParsedFile } from '../analysis/types.js';
+import type { FunctionBody, Node, ParsedFile } from '../analysis/types.js';
 import { failsOpen, neverTrueIn, raisesIn, settingCallOf, settingDefaults, type EvalOptions } from '../analysis/unset-context.js';
 import { defineRule, type Fix } from './types.js';
 
@@ -146,8 +146,29 @@ function setByWorkspace(model: Model): ReadonlySet<string> {
 /** Supabase's own auth helpers (the platform's read request.jwt.claims; a dump of them in the migrations is not the project's code). */
 const AUTH_HELPERS = new Set(['auth.uid', 'auth.role', 'auth.email', 'auth.jwt']);
 
-/** A function body with the claims read another way as well (Supabase's plpgsql auth.uid() of 2021: `CASE WHEN sub IS NOT NULL THEN … ELSE claims::json ->> 'sub'`). */
-const hasFallback = (f: Func): boolean => !!f.body?.statements.some((s) => readsClaims(s.node));
+const NO_READS: readonly LegacyRead[] = Object.freeze([]);
+
+/**
+ * The reads of a per-claim setting in a function body's statements, in order, or undefined when
+ * the body reads the claims another way as well (a fallback: Supabase's plpgsql auth.uid() of
+ * 2021, `CASE WHEN sub IS NOT NULL THEN … ELSE claims::json ->> 'sub'`). Kept with the body (a
+ * re-lint keeps the bodies of the files it did not parse again): it reads only the body's
+ * parsed statements, and holds their nodes, no offset. Shared: do not mutate.
+ */
+const readsByBody = new WeakMap<FunctionBody, readonly LegacyRead[] | null>();
+
+function bodyReads(body: FunctionBody): readonly LegacyRead[] | undefined {
+  let v = readsByBody.get(body);
+  if (v === undefined) {
+    if (body.statements.some((s) => readsClaims(s.node))) v = null;
+    else {
+      const all = body.statements.flatMap((s) => legacyReads(s.node));
+      v = all.length ? all : NO_READS;
+    }
+    readsByBody.set(body, v);
+  }
+  return v ?? undefined;
+}
 
 const replacementOf = (r: LegacyRead): string => `(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> '${r.claim.replace(/'/g, "''")}')`;
 
@@ -236,8 +257,10 @@ export const policyLegacyJwtClaim = defineRule({
     for (const { func: f, policy: p } of functionsCalledByPolicies(model)) callers.set(f, { why: `called by policy "${p.name}" on ${p.table}`, policy: p });
     for (const list of model.functions.values()) for (const f of list) if (f.securityDefiner && !callers.has(f)) callers.set(f, { why: 'SECURITY DEFINER' });
     for (const [f, { why, policy }] of callers) {
-      if (!f.body || AUTH_HELPERS.has(`${f.schema}.${f.name}`) || hasFallback(f)) continue;
-      const reads = f.body.statements.flatMap((s) => legacyReads(s.node)).filter(live);
+      if (!f.body || AUTH_HELPERS.has(`${f.schema}.${f.name}`)) continue;
+      const all = bodyReads(f.body);
+      if (!all || all.length === 0) continue;
+      const reads = all.filter(live);
       if (reads.length === 0) continue;
       const file = f.created.file;
       const text = textOfFile(model, file);
