@@ -713,3 +713,18 @@ ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
   ]);
   assert.deepEqual(counts, [1, 1, 0, 1, 0, 1, 0, 0]);
 });
+
+test('funcLooksAtCaller (kept per function): a definer calling a helper whose body, in another file, starts or stops looking at the caller, follows each edit', () => {
+  const definer = `CREATE FUNCTION public.do_it() RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT public.chk() $$;
+REVOKE EXECUTE ON FUNCTION public.do_it() FROM PUBLIC;
+`;
+  const helper = (body: string) => `CREATE FUNCTION public.chk() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT ${body} $$;\n`;
+  const counts = steps({ 'supabase/migrations/1_h.sql': helper('true'), 'supabase/migrations/2_d.sql': definer }, 'definer-execute-granted-to-public', [
+    ['supabase/migrations/1_h.sql', helper('auth.uid() IS NOT NULL')],
+    ['supabase/migrations/1_h.sql', helper('true')],
+    ['supabase/migrations/1_h.sql', helper("current_user = 'x'")],
+    ['supabase/migrations/1_h.sql', `-- moved\n${helper("current_user = 'x'")}`],
+    ['supabase/migrations/1_h.sql', helper('1 = 1')],
+  ]);
+  assert.deepEqual(counts, [1, 0, 1, 0, 0, 1]);
+});

@@ -4,7 +4,7 @@ import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import { createsReferencingLater } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
-import { callsIn, constValue, idOf, listItemEnd, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
+import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
@@ -502,14 +502,18 @@ export function keepInPlace<T extends { next?: T }>(kept: WeakMap<object, T>, an
 /** SQL value functions that name a role: current_user, current_role, user, session_user. */
 const ROLE_SVF = new Set(['SVFOP_CURRENT_USER', 'SVFOP_CURRENT_ROLE', 'SVFOP_USER', 'SVFOP_SESSION_USER']);
 
-/** Whether a statement or expression names a role through current_user, current_role, user or session_user (in a definer function, current_user is its owner, session_user the caller). */
-export function namesRole(node: unknown): boolean {
+/**
+ * Whether a statement or expression names a role through current_user, current_role, user or
+ * session_user (in a definer function, current_user is its owner, session_user the caller).
+ * Kept per node (it reads only the node's tree).
+ */
+export const namesRole: (node: unknown) => boolean = memoised((node: Node): boolean => {
   let found = false;
   walk(node, (k, v) => {
     if (k === 'SQLValueFunction' && ROLE_SVF.has(v.op)) found = true;
   });
   return found;
-}
+});
 
 /** A call's function name and the schema written before it, lower-cased. */
 export function lowerCallName(c: { name: string[] }): { name: string; schema: string | undefined } {
@@ -621,7 +625,22 @@ function readsSecretSetting(c: { name: string[]; args: Node[] }): boolean {
  * Whether a function's body looks at who calls it (looksAtCaller). Assumed (true) for a body
  * that did not parse, runs dynamic SQL, or is not SQL or PL/pgSQL.
  */
-export function funcLooksAtCaller(model: Model, f: Func, seen: Set<Func> = new Set()): boolean {
+export function funcLooksAtCaller(model: Model, f: Func, seen?: Set<Func>): boolean {
+  if (seen !== undefined) return funcLooksAtCallerIn(model, f, seen);
+  // (kept per function while calls resolve the same, functionsToken: what it reads is the
+  // function's body, its text and the functions its calls resolve to, theirs in turn; only the
+  // answer asked from scratch is kept: one asked with `seen` leaves those functions out)
+  const token = functionsToken(model);
+  if (answers.token !== token) answers = { token, yes: { token, v: true }, no: { token, v: false } };
+  const k = funcCallerKept.get(f);
+  if (k !== undefined && k.token === token) return k.v;
+  const v = funcLooksAtCallerIn(model, f, new Set());
+  funcCallerKept.set(f, v ? answers.yes : answers.no);
+  return v;
+}
+const funcCallerKept = new WeakMap<Func, CallerAnswer>();
+
+function funcLooksAtCallerIn(model: Model, f: Func, seen: Set<Func>): boolean {
   if (seen.has(f)) return false;
   seen.add(f);
   const body = f.body;
