@@ -997,13 +997,57 @@ export function executeRevokedFrom(model: Model, f: Func, role: string, opts: { 
   const created = orderOf(model, f.created);
   // (`publicDefaults: false`: a default revoke from PUBLIC leaves a role's own default grant, Supabase's to anon)
   let revoked = opts.defaults !== false && defaultRevokes(model).some((r) => r.order < created && (r.roles.includes(role) || (opts.publicDefaults !== false && r.roles.includes('public'))));
-  for (const g of model.grantEvents) {
-    if (g.objectKind !== 'function' || !g.grantees.includes(role)) continue;
-    // (ON ALL FUNCTIONS IN SCHEMA acts on the functions that exist when it runs)
-    if (!g.objects.includes(f.signature) && !(g.objects.includes(`schema:${f.schema}`) && orderOf(model, g.loc) > created)) continue;
-    revoked = !g.isGrant;
+  // the last function grant event for the role that names the function, or all those of its
+  // schema made after it (ON ALL FUNCTIONS IN SCHEMA acts on the functions that exist when it runs)
+  const index = functionGrantIndex(model);
+  const events = model.grantEvents;
+  let last = -1;
+  const named = index.bySignature.get(f.signature);
+  if (named) {
+    for (let i = named.length - 1; i >= 0; i--) {
+      if (events[named[i]!]!.grantees.includes(role)) {
+        last = named[i]!;
+        break;
+      }
+    }
   }
-  return revoked;
+  const wide = index.bySchema.get(f.schema);
+  if (wide) {
+    for (let i = wide.length - 1; i >= 0 && wide[i]! > last; i--) {
+      const g = events[wide[i]!]!;
+      if (g.grantees.includes(role) && orderOf(model, g.loc) > created) {
+        last = wide[i]!;
+        break;
+      }
+    }
+  }
+  return last >= 0 ? !events[last]!.isGrant : revoked;
+}
+
+/**
+ * The function grant events of a model (GRANT / REVOKE … ON FUNCTION, ON ALL FUNCTIONS IN
+ * SCHEMA), as indexes into model.grantEvents in their order: by the signature they name, and
+ * by the schema of an ALL FUNCTIONS IN SCHEMA.
+ */
+function functionGrantIndex(model: Model): { bySignature: Map<string, number[]>; bySchema: Map<string, number[]> } {
+  return memoModel(model, 'util:functionGrantIndex', (m) => {
+    const bySignature = new Map<string, number[]>();
+    const bySchema = new Map<string, number[]>();
+    const events = m.grantEvents;
+    for (let i = 0; i < events.length; i++) {
+      const g = events[i]!;
+      if (g.objectKind !== 'function') continue;
+      for (const o of g.objects) {
+        const map = o.startsWith('schema:') ? bySchema : bySignature;
+        const k = o.startsWith('schema:') ? o.slice(7) : o;
+        let list = map.get(k);
+        if (!list) map.set(k, (list = []));
+        // (an event naming one object twice is listed once)
+        if (list[list.length - 1] !== i) list.push(i);
+      }
+    }
+    return { bySignature, bySchema };
+  });
 }
 
 /**
