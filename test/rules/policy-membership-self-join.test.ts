@@ -1485,3 +1485,101 @@ CREATE POLICY pacientes_clinic ON public.pacientes FOR SELECT TO authenticated U
     assert.deepEqual(await q('SELECT nome FROM public.pacientes'), [{ nome: 'theirs' }]);
   });
 });
+
+// A writer for PUBLIC is every role: the SELECT policies of each count (forWriter), not only
+// PUBLIC's, in the "no member yet" NOT EXISTS (callerScoped), the open lookup (seesTheSameRows)
+// and what the trusting policy adds (nothingGained).
+const publicWriter = (extra: string) => `CREATE TABLE public.org_members (org_id bigint NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (org_id, user_id));
+CREATE INDEX ON public.org_members (user_id);
+CREATE TABLE public.documents (id bigint PRIMARY KEY, org_id bigint NOT NULL, title text NOT NULL);
+CREATE INDEX ON public.documents (org_id);
+ALTER TABLE public.org_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY documents_member ON public.documents FOR SELECT
+  USING (EXISTS (SELECT 1 FROM public.org_members m WHERE m.org_id = documents.org_id AND m.user_id = (select auth.uid())));
+${extra}`;
+const PW_FILE = 'supabase/migrations/20240101000000_orgs.sql';
+
+test('ok: a "no member yet" NOT EXISTS in an INSERT policy for PUBLIC, beside a SELECT policy TO authenticated showing every membership row: a signed-in user sees the other org\'s row and the join fails with 42501 (PGlite); with that policy showing only their own rows it is reported and the join works', async () => {
+  const text = (read: string) =>
+    publicWriter(`CREATE POLICY members_read ON public.org_members FOR SELECT TO authenticated USING (${read});
+CREATE POLICY members_first ON public.org_members FOR INSERT
+  WITH CHECK (user_id = (select auth.uid()) AND NOT EXISTS (SELECT 1 FROM public.org_members m2 WHERE m2.org_id = org_members.org_id));
+`);
+  const open = lintFiles([{ file: PW_FILE, text: text('true') }], ID);
+  assert.deepEqual(open.mine, []);
+  const scoped = lintFiles([{ file: PW_FILE, text: text('user_id = auth.uid()') }], ID);
+  assert.equal(scoped.mine.length, 1);
+  assert.match(scoped.mine[0]!.message, /^Policy "members_first" on public\.org_members lets PUBLIC write rows of it checking only their user_id against who the caller is \(its NOT EXISTS looks for any row of that org_id, but reads public\.org_members through its own SELECT policies, which show the caller only their own rows/);
+  const join = async (ws: Workspace) =>
+    inRollback(await getDb(), async (q) => {
+      await onSupabase(q, ws);
+      await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_B}'); INSERT INTO public.documents VALUES (20, 2, 'theirs')`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, `INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`);
+      return { joined: r.ok, code: r.ok ? undefined : r.error.code, documents: r.ok ? await count(q, 'public.documents') : 0 };
+    });
+  assert.deepEqual(await join(open.ws), { joined: false, code: '42501', documents: 0 });
+  assert.deepEqual(await join(scoped.ws), { joined: true, code: undefined, documents: 1 });
+});
+
+test('err/ok: an INSERT policy for PUBLIC whose invitation lookup names no caller: a SELECT policy TO authenticated showing every invitation opens it (reported; PGlite: user A joins org 2 through B\'s invitation and reads its document); a RESTRICTIVE one TO authenticated tying invitations to the caller\'s email closes it (not reported; PGlite: 42501)', async () => {
+  const text = (policies: string) =>
+    publicWriter(`CREATE TABLE public.invitations (org_id bigint NOT NULL, email text NOT NULL, accepted_at timestamptz, PRIMARY KEY (org_id, email));
+ALTER TABLE public.invitations ENABLE ROW LEVEL SECURITY;
+${policies}
+CREATE POLICY members_read ON public.org_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY members_join ON public.org_members FOR INSERT
+  WITH CHECK (user_id = (select auth.uid()) AND EXISTS (SELECT 1 FROM public.invitations i WHERE i.org_id = org_members.org_id AND i.accepted_at IS NULL));
+`);
+  const open = lintFiles([{ file: PW_FILE, text: text('CREATE POLICY invitations_read ON public.invitations FOR SELECT TO authenticated USING (true);') }], ID);
+  assert.equal(open.mine.length, 1);
+  assert.match(open.mine[0]!.message, /^Policy "members_join" on public\.org_members lets PUBLIC write rows of it checking only their user_id against who the caller is and that public\.invitations has a row for the org_id/);
+  // (PUBLIC's privileges revoked: authenticated still holds SELECT from the platform's grants)
+  const revoked = lintFiles([{ file: PW_FILE, text: text('CREATE POLICY invitations_read ON public.invitations FOR SELECT TO authenticated USING (true);\nREVOKE ALL ON public.invitations FROM PUBLIC;') }], ID);
+  assert.equal(revoked.mine.length, 1);
+  const closed = lintFiles(
+    [
+      {
+        file: PW_FILE,
+        text: text(`CREATE POLICY invitations_read ON public.invitations FOR SELECT USING (true);
+CREATE POLICY invitations_mine ON public.invitations AS RESTRICTIVE FOR SELECT TO authenticated USING (email = (select auth.jwt() ->> 'email'));`),
+      },
+    ],
+    ID,
+  );
+  assert.deepEqual(closed.mine, []);
+  const join = async (ws: Workspace) =>
+    inRollback(await getDb(), async (q) => {
+      await onSupabase(q, ws);
+      await q(`INSERT INTO public.invitations VALUES (2, 'b@example.com', NULL); INSERT INTO public.documents VALUES (20, 2, 'theirs')`);
+      await q(actAs(TENANT_A, { email: 'a@example.com' }));
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, `INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`);
+      return { joined: r.ok, code: r.ok ? undefined : r.error.code, documents: r.ok ? await count(q, 'public.documents') : 0 };
+    });
+  assert.deepEqual(await join(open.ws), { joined: true, code: undefined, documents: 1 });
+  assert.deepEqual(await join(revoked.ws), { joined: true, code: undefined, documents: 1 });
+  assert.deepEqual(await join(closed.ws), { joined: false, code: '42501', documents: 0 });
+});
+
+test('ok: the trusting policy and the write policy both for PUBLIC, beside a SELECT policy TO authenticated showing every document: a signed-in user gains nothing by joining (PGlite: both documents before and after)', async () => {
+  const text = publicWriter(`CREATE POLICY members_read ON public.org_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY members_join ON public.org_members FOR INSERT WITH CHECK (user_id = (select auth.uid()));
+CREATE POLICY documents_read ON public.documents FOR SELECT TO authenticated USING (true);
+`);
+  const { ws, mine } = lintFiles([{ file: PW_FILE, text }], ID);
+  assert.deepEqual(mine, []);
+  // (without documents_read it is reported)
+  assert.equal(lintFiles([{ file: PW_FILE, text: text.replace(/CREATE POLICY documents_read[^\n]*\n/, '') }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.org_members VALUES (1, '${TENANT_A}'); INSERT INTO public.documents VALUES (10, 1, 'ours'), (20, 2, 'theirs')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.documents'), 2, 'before joining');
+    await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`);
+    assert.equal(await count(q, 'public.documents'), 2, 'after joining: nothing more');
+  });
+});

@@ -1,12 +1,12 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { callsIn, conjuncts, constValue, hasSubLink } from '../analysis/ast.js';
-import { appliesToRole, roleList } from '../analysis/policies.js';
+import { appliesToRole, onSupabasePlatform, roleList } from '../analysis/policies.js';
 import { policyCallNames, recursionCycles } from '../analysis/recursion.js';
 import { activeRows, anyStatementIn, constBool, functionsToken, memoModel, textOfFile, type PolicyRow } from '../analysis/policy-exprs.js';
 import { stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, functionLists, inputParams, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
+import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, funcLooksAtCaller, forWriter, functionLists, inputParams, isBooleanColumn, looksAtCaller, mayHoldPrivilege, uniqueColumn } from './lib/util.js';
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
@@ -786,7 +786,9 @@ function callerScoped(model: Model, member: Table, roles: readonly string[], use
     }
     return false;
   };
-  return roles.every((r) => member.policies.every((p) => !p.permissive || (p.command !== 'select' && p.command !== 'all') || !appliesToRole(model, p, r) || (p.using !== undefined && mine(p.using))));
+  // (a writer for PUBLIC is every role: the SELECT policies of each count, forWriter; a NOT EXISTS
+  // run by a signed-in user beside `TO authenticated USING (true)` sees the other groups' rows)
+  return roles.every((r) => member.policies.every((p) => !p.permissive || (p.command !== 'select' && p.command !== 'all') || !forWriter(model, p, r) || (p.using !== undefined && mine(p.using))));
 }
 
 /**
@@ -936,9 +938,13 @@ function openLookup(model: Model, c: Node, use: Use): string | undefined {
  */
 function seesTheSameRows(model: Model, t: Table, roles: readonly string[]): boolean {
   return roles.some((r) => {
-    if (!mayHoldPrivilege(model, t, r, ['select'])) return false;
+    // (a writer for PUBLIC is every role: one the platform grants SELECT to (anon, authenticated),
+    // one the table's policies name, and its SELECT policies are every role's, forWriter: a
+    // RESTRICTIVE one TO authenticated asking who calls ties a signed-in writer's lookup to them)
+    const holders = r === 'public' ? ['public', ...(onSupabasePlatform(model) ? ['anon', 'authenticated'] : []), ...t.policies.flatMap((p) => p.roles)] : [r];
+    if (!holders.some((h) => mayHoldPrivilege(model, t, h, ['select']))) return false;
     if (!t.rlsEnabled) return true;
-    const select = t.policies.filter((p) => (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, r));
+    const select = t.policies.filter((p) => (p.command === 'select' || p.command === 'all') && forWriter(model, p, r));
     // (rows some permissive policy admits, and no policy asks who calls: `deleted_at IS NULL` shows
     // every live org to anyone, so any of them passes: paynless' organization_members update)
     return select.some((p) => p.permissive && p.using !== undefined && constBool(p.using) !== false) && !select.some((p) => p.using !== undefined && (looksAtCaller(model, p.using) || hasSubLink(p.using)));
@@ -1164,8 +1170,7 @@ function seesOwnRow(model: Model, member: Table, roles: readonly string[], use: 
   };
   // (writers for PUBLIC include every role a SELECT policy names: tirilo's usuarios, UPDATE for PUBLIC
   // beside a SELECT policy TO authenticated USING (true), where a signed-in user's UPDATE … WHERE works)
-  const forWriter = (q: Policy) => roles.includes('public') || roles.some((r) => appliesToRole(model, q, r));
-  return member.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && forWriter(q) && branches(q.using).some(free));
+  return member.policies.some((q) => q.permissive && (q.command === 'select' || q.command === 'all') && q.using && roles.some((r) => forWriter(model, q, r)) && branches(q.using).some(free));
 }
 
 /** What guarded() found keeping users from updating `col`: the column privileges, or a trigger. */
@@ -1280,7 +1285,9 @@ function nothingGained(model: Model, u: Use, w: Policy): boolean {
     return role === 'authenticated' && !!t && t.nulltesttype === 'IS_NOT_NULL' && authCallOf(t.arg) === 'uid';
   };
   const roles = w.roles.includes('public') ? u.policy.roles : w.roles;
-  return roles.every((r) => u.table.policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, r) && all(p, r)));
+  // (a writer for PUBLIC, the trusting policy for PUBLIC too, is every role: a SELECT policy TO
+  // authenticated showing every row leaves a signed-in user nothing to gain, forWriter)
+  return roles.every((r) => u.table.policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && forWriter(model, p, r) && all(p, r === 'public' && p.roles.length === 1 ? p.roles[0]! : r)));
 }
 
 /** Whether the role may run `cmd` on the table, as far as the migrations say (grants made elsewhere count as yes). */
