@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
 const ID = 'definer-execute-granted-to-public';
 before(initParser);
@@ -516,4 +516,52 @@ CREATE FUNCTION public.grant_admin_to_current_user() RETURNS void LANGUAGE sql S
     await q('SELECT public.grant_admin_to_current_user()');
     assert.deepEqual(await q('SELECT role FROM public.user_roles'), [{ role: 'admin' }]);
   });
+});
+
+// HeroTools/pager-backend's supabase/migrations/20250724083029_remote_schema.sql: a dump of the
+// database writes `GRANT ALL ON FUNCTION … TO "anon"`, "authenticated" and "service_role" for every
+// function of public, Supabase's default privileges written out. Those grants are no choice to let
+// anon call the definer: the message says anon and authenticated keep EXECUTE, and the fix revokes it.
+test("err: a Supabase dump's GRANT ALL of the definer to anon, authenticated and service_role (pager-backend's remote_schema.sql) restates the platform's defaults: the message says they keep EXECUTE and the fix revokes it from them; PGlite: after REVOKE … FROM PUBLIC alone anon still calls it, after the fix 42501", async () => {
+  const file = 'supabase/migrations/20250724083029_remote_schema.sql';
+  const dump = (grants: string) => `CREATE TABLE IF NOT EXISTS "public"."invites" ("token" "text" PRIMARY KEY, "workspace_id" "uuid" NOT NULL);
+ALTER TABLE "public"."invites" ENABLE ROW LEVEL SECURITY;
+CREATE OR REPLACE FUNCTION "public"."invite_workspace"("p_token" "text") RETURNS "uuid"
+    LANGUAGE "plpgsql" SECURITY DEFINER
+    SET "search_path" TO ''
+    AS $$
+BEGIN
+  RETURN (SELECT workspace_id FROM public.invites WHERE token = p_token);
+END $$;
+${grants}`;
+  const restated = dump(`GRANT ALL ON FUNCTION "public"."invite_workspace"("p_token" "text") TO "anon";
+GRANT ALL ON FUNCTION "public"."invite_workspace"("p_token" "text") TO "authenticated";
+GRANT ALL ON FUNCTION "public"."invite_workspace"("p_token" "text") TO "service_role";
+`);
+  const { ws, mine } = lintFiles([{ file, text: restated }], ID);
+  assert.equal(mine.length, 1);
+  const finding = mine[0]!;
+  assert.match(
+    finding.message,
+    /It is also granted to anon, authenticated directly \(anon and authenticated at 20250724083029_remote_schema\.sql:10: a GRANT ALL to anon, authenticated and service_role, as a dump of the database writes for every function, is Supabase's default privileges written out, not a choice to let them call this one\), which keep EXECUTE after a REVOKE … FROM PUBLIC\. Add REVOKE EXECUTE ON FUNCTION public\.invite_workspace\(text\) FROM PUBLIC, anon, authenticated;/,
+  );
+  assert.doesNotMatch(finding.message, /FROM PUBLIC, anon, authenticated, service_role|usually grant/);
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /TO "authenticated";\nREVOKE EXECUTE ON FUNCTION public\.invite_workspace\(text\) FROM PUBLIC, anon, authenticated;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const asAnon = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await onSupabase(q, sql);
+      await q(`INSERT INTO public.invites VALUES ('secret', '${TENANT_B}')`);
+      await q('SET ROLE anon');
+      const r = await tryQuery(q, `SELECT public.invite_workspace('secret') AS w`);
+      return r.ok ? r.rows[0]!.w : r.error.code;
+    });
+  assert.equal(await asAnon(`${restated}REVOKE EXECUTE ON FUNCTION public.invite_workspace(text) FROM PUBLIC;\n`), TENANT_B, 'the old fix: anon still calls it');
+  assert.equal(await asAnon(sqlOf(fixed)), '42501', 'the fix');
+  // (a grant to anon written by hand, GRANT EXECUTE TO anon alone, is a choice: the fix revokes from PUBLIC only)
+  const chosen = lintFiles([{ file, text: dump('GRANT EXECUTE ON FUNCTION public.invite_workspace(text) TO anon;\n') }], ID).mine;
+  assert.equal(chosen.length, 1);
+  assert.doesNotMatch(chosen[0]!.message, /also granted to anon/);
+  assert.match(chosen[0]!.fixes[0]!.edits[0]!.newText, /FROM PUBLIC;$/);
 });

@@ -125,6 +125,26 @@ function heldByDefault(model: Model, f: Func): Array<{ role: string; loc: Loc; m
   return f.executeByDefault.filter((d) => f.executeGrants.has(d.role) && !grantedByName(model, f, d.role, d.made) && !(platform && (d.role === 'anon' || d.role === 'authenticated')));
 }
 
+/** The roles a Supabase dump grants every function of public to, each in a GRANT ALL of its own. */
+const PLATFORM_GRANTEES = ['anon', 'authenticated', 'service_role'];
+
+/**
+ * The by-name GRANT of EXECUTE on `f` to `role` (anon or authenticated) that restates Supabase's
+ * default privileges, if every one to it does: a dump of the database (`supabase db pull`'s
+ * remote_schema.sql) writes `GRANT ALL ON FUNCTION … TO "anon"`, `"authenticated"` and
+ * `"service_role"` for every function of public, the platform's grants written out, not a choice
+ * to let that role call this one (HeroTools/pager-backend's register_and_join_workspace). Such a
+ * grant is GRANT ALL, in a file granting ALL on the function to each of the three.
+ */
+function platformGrantWrittenOut(model: Model, f: Func, role: string): Loc | undefined {
+  if (!model.supabase || f.schema !== 'public' || (role !== 'anon' && role !== 'authenticated')) return undefined;
+  const grants = model.grantEvents.filter((g) => g.isGrant && g.objectKind === 'function' && g.objects.includes(f.signature));
+  const mine = grants.filter((g) => g.grantees.includes(role));
+  if (mine.length === 0) return undefined;
+  const restated = mine.every((g) => g.privileges.includes('all') && PLATFORM_GRANTEES.every((r) => grants.some((h) => h.loc.file === g.loc.file && h.privileges.includes('all') && h.grantees.includes(r))));
+  return restated ? mine[mine.length - 1]!.loc : undefined;
+}
+
 /** Whether `role` holds EXECUTE on `f` by a grant of the migrations, not only by default privileges. */
 function grantedExplicitly(model: Model, f: Func, role: string): boolean {
   return f.executeGrants.has(role) && !f.executeByDefault?.some((d) => d.role === role && !grantedByName(model, f, role, d.made));
@@ -266,8 +286,16 @@ export const definerExecuteGrantedToPublic = defineRule({
       // server code calls the function as it)
       // (nor a role granted EXECUTE on this very function by name: meant to call it, as
       // postgraphile_user_system's `grant execute on function app_public.change_password… to :DATABASE_VISITOR`)
-      const byName = (r: string) => grantedByName(model, f, r, f.executeByDefault?.find((d) => d.role === r)?.made);
+      // (but a Supabase dump's GRANT ALL to anon and authenticated restates the platform's default
+      // privileges, no choice: they keep EXECUTE after REVOKE … FROM PUBLIC, and are revoked too)
+      const writtenOut = new Map<string, Loc>();
+      for (const r of ['anon', 'authenticated']) {
+        const at = platformGrantWrittenOut(model, f, r);
+        if (at) writtenOut.set(r, at);
+      }
+      const byName = (r: string) => !writtenOut.has(r) && grantedByName(model, f, r, f.executeByDefault?.find((d) => d.role === r)?.made);
       const direct = [...f.executeGrants].filter((r) => r !== 'public' && holds(r) && r !== f.owner?.role && !users.some((u) => u.role === r) && model.roleBypassesRls(r) !== true && !byName(r));
+      const restated = direct.filter((r) => writtenOut.has(r));
       for (const r of direct) if (!revokeFrom.includes(r)) revokeFrom.push(quoteIdent(r));
       const statements = [`REVOKE EXECUTE ON ${kind} ${sig} FROM ${revokeFrom.join(', ')};`];
       if (grantTo.length) statements.push(`GRANT EXECUTE ON ${kind} ${sig} TO ${grantTo.map(quoteIdent).join(', ')};`);
@@ -293,14 +321,20 @@ export const definerExecuteGrantedToPublic = defineRule({
                 `and it runs with its owner's rights; it takes no argument, but it writes ${[...f.writes].slice(0, 3).join(', ')} as its owner for whoever calls it (what its body writes there, a role of the caller's own say, is theirs for the asking), and revoking keeps that to the roles that need it (T22)`
               : `and it runs with its owner's rights; it takes no argument, so a caller gets only what its body chooses (e.g. about the caller themselves), and revoking keeps even that to the roles that need it (T22)`}. ` +
           (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
-          (direct.length ? `It is also granted to ${direct.join(', ')} directly${held.some((d) => direct.includes(d.role)) ? ` (by the default privileges set ${defaultsSetAt(model, held, direct)}, ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS, when it was made)` : ''}, which keep${direct.length > 1 ? '' : 's'} EXECUTE after a REVOKE … FROM PUBLIC. ` : '') +
+          (direct.length
+            ? `It is also granted to ${direct.join(', ')} directly${held.some((d) => direct.includes(d.role)) ? ` (by the default privileges set ${defaultsSetAt(model, held, direct)}, ALTER DEFAULT PRIVILEGES … GRANT EXECUTE ON FUNCTIONS, when it was made)` : ''}${
+                restated.length
+                  ? ` (${restated.join(' and ')} at ${where(model, writtenOut.get(restated[0]!)!)}: a GRANT ALL to anon, authenticated and service_role, as a dump of the database writes for every function, is Supabase's default privileges written out, not a choice to let ${restated.length > 1 ? 'them' : 'it'} call this one)`
+                  : ''
+              }, which keep${direct.length > 1 ? '' : 's'} EXECUTE after a REVOKE … FROM PUBLIC. `
+            : '') +
           (needPublic
             ? `Policy ${needPublic.policy} applies to PUBLIC and calls it, so every role needs EXECUTE: give that policy roles (TO …) first, then revoke.`
             : `Add ${statements[0]}` +
               (grantTo.length
                 ? ` and ${statements[1]} (${grantTo.join(', ')}: the role${grantTo.length > 1 ? 's' : ''} of policies that call it, which would otherwise fail with 42501), plus grants for any other role that must call it.`
                 : ' and grant EXECUTE to the roles that must call it.')) +
-          (model.supabase ? ' On Supabase, default privileges usually grant EXECUTE on new functions in public to anon and authenticated directly as well.' : '') +
+          (model.supabase && !(revokeFrom.includes('anon') && revokeFrom.includes('authenticated')) ? ' On Supabase, default privileges usually grant EXECUTE on new functions in public to anon and authenticated directly as well.' : '') +
           // (a query of it that fails as written, 42702: nothing is answered until that is fixed)
           failsAsWritten(model, f),
         fixes,
