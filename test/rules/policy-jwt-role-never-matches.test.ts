@@ -142,3 +142,42 @@ $$;\n`);
     assert.equal(await count(q, 'public.orders'), 0, "a customer's");
   });
 });
+
+// sajxraj/ragtopus-api's supabase/migrations/20240321000003_create_profiles.sql:26-27: the same
+// comparison in USING and WITH CHECK was reported twice.
+test("err: the same comparison in a policy's USING and its WITH CHECK (ragtopus-api's \"Admins can delete profiles\") is one finding naming both clauses, whose fix edits both: PGlite: the administrator changes no other profile before the fix, and Bob's after it", async () => {
+  const file = 'supabase/migrations/20240321000003_create_profiles.sql';
+  const text = `create table public.profiles (id uuid primary key, full_name text);
+alter table public.profiles enable row level security;
+grant select, update on public.profiles to authenticated;
+create policy "Users can view their own profile"
+  on public.profiles for select
+  using (auth.uid() = id);
+create policy "Admins can delete profiles"
+  on public.profiles for update
+  using (auth.jwt() ->> 'role' = 'admin')
+  with check (auth.jwt() ->> 'role' = 'admin');
+`;
+  const { ws, mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1, 'one finding for the policy');
+  const finding = mine[0]!;
+  assert.equal(finding.range.start.line, 8);
+  assert.match(
+    finding.message,
+    /^The comparisons of the request's role with 'admin' in the USING and the WITH CHECK of policy "Admins can delete profiles" on public\.profiles are never true \(these migrations make no role admin\): .* So what they admit is admitted to nobody, neither the rows there are \(USING\) nor new rows \(WITH CHECK\): an administrator is refused like everyone else\./,
+  );
+  assert.equal(finding.related?.length, 1);
+  assert.equal(finding.related![0]!.message, 'the same comparison, in the WITH CHECK');
+  const fixed = applyFix(ws, finding);
+  assert.equal((sqlOf(fixed).match(/auth\.jwt\(\) -> 'app_metadata' ->> 'role' = 'admin'/g) ?? []).length, 2, 'both clauses');
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  const bob = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await profiles(q, sql);
+      await q(`UPDATE public.profiles SET full_name = 'renamed'`);
+      await q('RESET ROLE');
+      return (await q(`SELECT full_name FROM public.profiles WHERE id = '${TENANT_B}'`))[0]!.full_name;
+    });
+  assert.equal(await bob(sqlOf(ws)), 'Bob');
+  assert.equal(await bob(sqlOf(fixed)), 'renamed');
+});

@@ -24,6 +24,9 @@ interface Miss {
   /** the expression asking the role */
   ask: Node;
   orBranch: boolean;
+  /** in a policy's expression: the policy's row and the clause */
+  row?: object;
+  clause?: 'USING' | 'WITH CHECK';
 }
 
 const stringOf = (n: Node): string | undefined => {
@@ -192,7 +195,11 @@ export const policyJwtRoleNeverMatches = defineRule({
       for (const e of row.exprs) {
         const before = misses.length;
         missesIn(model, e.node, e.file, misses);
-        for (const m of misses.slice(before)) where.set(m, `policy "${row.policy.name}" on ${row.policy.table}`);
+        for (const m of misses.slice(before)) {
+          where.set(m, `policy "${row.policy.name}" on ${row.policy.table}`);
+          m.row = row;
+          m.clause = e === row.check ? 'WITH CHECK' : 'USING';
+        }
       }
     }
     // (no function body of the workspace calls role(), jwt() or current_setting() beside a literal: none to follow)
@@ -205,21 +212,40 @@ export const policyJwtRoleNeverMatches = defineRule({
       }
     }
     const seen = new Set<string>();
+    const keyOf = (m: Miss) => `${m.file}\u0000${m.at}`;
     for (const m of misses) {
-      const key = `${m.file}\u0000${m.at}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const fix = fixOf(model, m);
+      if (seen.has(keyOf(m))) continue;
+      // (the same comparison in the policy's USING and its WITH CHECK, `USING (auth.jwt() ->> 'role' =
+      // 'admin') WITH CHECK (…the same…)`: one finding naming both clauses, its fix editing both;
+      // ragtopus-api's "Admins can delete profiles")
+      const group: Miss[] = [];
+      for (const n of m.row ? misses : [m]) {
+        if (n !== m && (n.row !== m.row || n.value !== m.value || n.orBranch !== m.orBranch || seen.has(keyOf(n)))) continue;
+        seen.add(keyOf(n));
+        group.push(n);
+      }
+      const clauses = [...new Set(group.map((n) => n.clause!))];
+      const both = clauses.length > 1;
+      const fixes = group.map((n) => fixOf(model, n));
+      const fix: Fix | undefined = fixes.every((f) => f) ? { ...fixes[0]!, edits: fixes.flatMap((f) => f!.edits) } : undefined;
       report({
         file: m.file,
         start: m.at,
         end: m.at + m.literal.length,
         message:
-          `The comparison of the request's role with ${m.literal} in ${where.get(m)} is never true (these migrations make no role ${m.value}): ${WHY}. ` +
+          (both
+            ? `The comparisons of the request's role with ${m.literal} in the USING and the WITH CHECK of ${where.get(m)} are never true`
+            : `The comparison of the request's role with ${m.literal} in ${where.get(m)} is never true`) +
+          ` (these migrations make no role ${m.value}): ${WHY}. ` +
           (m.orBranch
-            ? `So this branch of its OR admits nobody: only the other branches decide, and an administrator recognised by this comparison alone is refused like everyone else. `
-            : `So what it admits is admitted to nobody (an administrator is refused like everyone else). `) +
+            ? both
+              ? `So these branches of its ORs admit nobody: only the other branches decide, and an administrator recognised by these comparisons alone is refused like everyone else, for the rows there are and the new rows alike. `
+              : `So this branch of its OR admits nobody: only the other branches decide, and an administrator recognised by this comparison alone is refused like everyone else. `
+            : both
+              ? `So what they admit is admitted to nobody, neither the rows there are (USING) nor new rows (WITH CHECK): an administrator is refused like everyone else. `
+              : `So what it admits is admitted to nobody (an administrator is refused like everyone else). `) +
           `Keep application roles where only the server writes them — app_metadata (auth.jwt() -> 'app_metadata' ->> 'role', set with the service role or a custom access token hook), or a table of roles — and compare that.`,
+        ...(group.length > 1 ? { related: group.slice(1).map((n) => ({ file: n.file, start: n.at, end: n.at + n.literal.length, message: `the same comparison, in the ${n.clause}` })) } : {}),
         fixes: fix ? [fix] : [],
       });
     }
