@@ -25,7 +25,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { PGlite } from '@electric-sql/pglite';
 import { affected, asOwner, closeAll, count, freshDb, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, nestedParentheses } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-context-fails-open';
@@ -160,7 +160,8 @@ test("err: WITH CHECK (… = '' OR tenant_id = …::uuid): checked left to right
 
 test('err: through a helper, app_tenant() IS NULL OR …: every row in both states; fixed: 0 rows', async () => {
   const { ws, finding } = invalidFinding(ID, 3);
-  assert.match(finding.message, /current_setting\('app\.tenant_id', true\) \(in public\.app_tenant\(\)\) returns NULL/);
+  assert.match(finding.message, /`current_setting\('app\.tenant_id', true\)` \(in `public\.app_tenant\(\)`\) returns NULL/);
+  assert.equal(nestedParentheses(finding.message), undefined, 'SQL in backticks: no parenthesis inside another');
   assert.deepEqual(await whileNeverSet(ws, visible), { all: 3, b: 2 });
   assert.deepEqual(await afterLocalSet(ws, visible), { all: 3, b: 2 });
   const fixed = applyFix(ws, finding);
@@ -172,6 +173,8 @@ test('err: Supabase auth.uid() IS NULL OR owner_id = auth.uid(): anon sees every
   const { ws, finding } = invalidFinding(ID, 4);
   assert.match(finding.message, /auth\.uid\(\) returns NULL for a request without a signed-in user \(anon\)/);
   assert.match(finding.message, /So anon and authenticated may read every row/);
+  assert.match(finding.message, /a comparison with `auth\.uid\(\)` \(e\.g\. `owner_id = \(select auth\.uid\(\)\)`\) matches no row when it is NULL/);
+  assert.equal(nestedParentheses(finding.message), undefined, 'SQL in backticks: no parenthesis inside another');
   const notes = async (w: Ws, role: string, user?: string) =>
     inRollback(await getDb(), async (q) => {
       await q(AUTH_STUB_SQL);
@@ -215,7 +218,8 @@ test("err: tenant_id = coalesce(<setting>, tenant_id): the row's own tenant_id w
   assert.equal(textAt(ws, finding), "coalesce((select nullif(current_setting('app.tenant_id', true), '')::uuid), tenant_id)");
   assert.match(finding.message, /^Policy "invoices_tenant" on public\.invoices admits every row whose tenant_id is not NULL \(whichever tenant's or user's it is\) when app\.tenant_id is unset: its USING then compares tenant_id with itself/);
   assert.match(finding.message, /So authenticated may read every row whose tenant_id is not NULL — /);
-  assert.match(finding.message, /drop the fallback to the row's own tenant_id; compare with nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid/);
+  assert.match(finding.message, /drop the fallback to the row's own tenant_id; compare with `nullif\(current_setting\('app\.tenant_id', true\), ''\)::uuid`/);
+  assert.equal(nestedParentheses(finding.message), undefined, 'SQL in backticks: no parenthesis inside another');
   // 4 rows: A's 1, B's 2 and one without a tenant (tenant_id NULL: NULL = NULL is NULL)
   const leak = { all: 3, b: 2, none: 0 };
   assert.deepEqual(await whileNeverSet(ws, async (q) => (await addRowWithoutTenant(q), visibleWithNull(q))), leak, 'never set: every row with a tenant, not the one without');
@@ -417,8 +421,9 @@ async function addRows(q: Q, n: number): Promise<void> {
 test("err: … = '' OR tenant_id IN (SELECT …::uuid) (Invalid #8): a hashed SubPlan, built only when reached, so every tenant's rows once a local set has ended (no 22P02); fixed: 0 rows, then A's", async () => {
   const { ws, finding, findings } = invalidFinding(ID, 7);
   assert.equal(textAt(ws, finding), "current_setting('app.tenant_id', true) = ''");
-  assert.match(finding.message, /^Policy "invoices_tenant" on public\.invoices admits every row once a transaction-local set of app\.tenant_id \(set_config\(…, true\) or SET LOCAL\) has ended: its USING is then true for every row/);
+  assert.match(finding.message, /^Policy "invoices_tenant" on public\.invoices admits every row once a transaction-local set of app\.tenant_id \(`set_config\(…, true\)` or `SET LOCAL`\) has ended: its USING is then true for every row/);
   assert.match(finding.message, /then returns '' for the rest of the session \(T15b\)/);
+  assert.equal(nestedParentheses(finding.message), undefined, 'SQL in backticks: no parenthesis inside another');
   assert.doesNotMatch(finding.message, /T15\)/, 'the never-set state is not open: NULL = \'\' is NULL and IN (SELECT NULL) is NULL');
   assert.equal(findings.filter((f) => f.rule === 'policy-current-setting-unsafe').length, 0, 'the cast is never reached: no 22P02 to report');
   assert.match(await afterLocalSet(ws, planOf), /Filter: .*OR \(ANY \(tenant_id = \(hashed SubPlan 1\)\.col1\)\)\)\n\s+SubPlan 1/);
@@ -784,10 +789,11 @@ async function onShared(q: Q): Promise<{ read: number; updated: number; deleted:
 test("err: a fallback to the literal tenant 0 (callgent-api) that the SELECT policy shares (Invalid #9): without the context app deletes tenant 0's rows, in both states, which tenant 7 may not; fixed: none", async () => {
   const { ws, finding } = invalidFinding(ID, 8);
   assert.equal(textAt(ws, finding), "coalesce(nullif(current_setting('tenancy.tenant', true), ''), '0')");
-  assert.match(finding.message, /^Policy "templates_delete" on public\.templates admits the rows whose tenant is 0 when tenancy\.tenant is unset: coalesce\(nullif\(current_setting\('tenancy\.tenant', true\), ''\), '0'\) then falls back to 0/);
+  assert.match(finding.message, /^Policy "templates_delete" on public\.templates admits the rows whose tenant is 0 when tenancy\.tenant is unset: `coalesce\(nullif\(current_setting\('tenancy\.tenant', true\), ''\), '0'\)` then falls back to 0/);
   assert.match(finding.message, /returns NULL in a session that never set tenancy\.tenant \(T15\) and '' .* \(T15b\), so a session without tenancy\.tenant acts as if tenancy\.tenant were set to 0\./);
   assert.match(finding.message, /Those are the rows SELECT policy "templates_read" admits to authenticated whatever the context \(tenant = 0\): so authenticated may delete those rows/);
-  assert.match(finding.message, /compare with nullif\(current_setting\('tenancy\.tenant', true\), ''\)::integer/);
+  assert.match(finding.message, /compare with `nullif\(current_setting\('tenancy\.tenant', true\), ''\)::integer`/);
+  assert.equal(nestedParentheses(finding.message), undefined, 'SQL in backticks: no parenthesis inside another');
   const sql = sqlOf(ws);
   for (const state of ['never', 'ended'] as const) {
     assert.deepEqual(await templates(sql, state, onShared), { read: 2, updated: 0, deleted: 2, insert: '42501' }, `${state}: the shared rows are deleted (no UPDATE or INSERT policy)`);

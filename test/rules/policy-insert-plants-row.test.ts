@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, nestedParentheses } from '../helpers/rule-proof.js';
 import { actAs, onSupabase } from '../helpers/supabase.js';
 
 const ID = 'policy-insert-plants-row';
@@ -26,7 +26,8 @@ test("err: user A inserts a note carrying B's user_id and B reads it as their ow
   assert.match(finding.message, /^Policy "insert_notes" on public\.notes lets authenticated insert rows and checks the new row with its WITH CHECK, which does not name its user_id, while policy "own_notes" admits a row by its user_id, compared with who calls: /);
   assert.match(finding.message, /authenticated can insert a row with any user_id, one that is not theirs, and policy "own_notes" then shows it to the user \(or group\) that user_id stands for as their own \(a planted row\)\. /);
   assert.match(finding.message, /an INSERT … RETURNING also needs the SELECT policies to admit it, T30, and fails 42501 for such a row; one without RETURNING does not\)\. /);
-  assert.match(finding.message, /Add user_id = \(select auth\.uid\(\)\) to the WITH CHECK, or a BEFORE INSERT trigger that sets user_id\.$/);
+  assert.match(finding.message, /Add `user_id = \(select auth\.uid\(\)\)` to the WITH CHECK, or a BEFORE INSERT trigger that sets user_id\.$/);
+  assert.equal(nestedParentheses(finding.message), undefined, 'SQL in backticks: no parenthesis inside another');
   const fixed = applyFix(ws, finding);
   assert.equal(findingsOf(fixed, ID).length, 0);
   assert.match(sqlOf(fixed), /WITH CHECK \(\(body IS NOT NULL\) AND user_id = \(select auth\.uid\(\)\)\);/);

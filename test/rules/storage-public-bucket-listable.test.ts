@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, getDb, inRollback } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, nestedParentheses } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, STORAGE_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'storage-public-bucket-listable';
@@ -28,6 +28,8 @@ test("err: anon lists every object of a public bucket (PGlite: both users' recor
   );
   assert.match(finding.message, /Listing a bucket through the Storage API is a SELECT on storage\.objects that these policies filter/);
   assert.match(finding.message, /Public URLs need no SELECT policy: drop "recordings_select"/);
+  assert.match(finding.message, /scope it to the caller \(e\.g\. `TO authenticated USING \(bucket_id = 'recordings' AND \(storage\.foldername\(name\)\)\[1\] = \(select auth\.uid\(\)\)::text\)`\)\.$/);
+  assert.equal(nestedParentheses(finding.message), undefined, 'SQL in backticks: no parenthesis inside another');
   assert.deepEqual(finding.related?.map((r) => r.message), ["bucket 'recordings' is made public here"]);
   const db = await getDb();
   await inRollback(db, async (q) => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, TENANT_B, textAt, nestedParentheses } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
 
@@ -34,6 +34,8 @@ const emails = async (q: Q, sql: string) => (await q(sql)).map((r) => r.email as
 test('err: a view over auth.users: anon gets 42501 from the table and every email from the view', async () => {
   const { ws, finding } = invalidFinding(ID, 0);
   assert.equal(textAt(ws, finding), 'public.user_emails');
+  assert.match(finding.message, /as it never looks at who is asking \(no `auth\.uid\(\)`, `auth\.jwt\(\)`, `current_user`\)/);
+  assert.equal(nestedParentheses(finding.message), undefined, 'SQL in backticks: no parenthesis inside another');
   assert.match(finding.message, /^View public\.user_emails reads auth\.users, .* but is not security_invoker: .*\(T18\)\. So anon and authenticated \(by Supabase's default privileges .*\) read what it selects of other users' accounts/);
   const db = await getDb();
   await inRollback(db, async (q) => {
@@ -67,6 +69,8 @@ test('err: a materialized view joining auth.users: anon reads the stored emails'
   const { ws, finding } = invalidFinding(ID, 1);
   assert.equal(textAt(ws, finding), 'member_directory');
   assert.match(finding.message, /^Materialized view public\.member_directory stores data of auth\.users/);
+  assert.match(finding.message, /or a filter on the caller \(`WHERE id = \(select auth\.uid\(\)\)`\)\./);
+  assert.equal(nestedParentheses(finding.message), undefined, 'SQL in backticks: no parenthesis inside another');
   assert.deepEqual(finding.fixes?.map((f) => f.title), ['Revoke SELECT on public.member_directory from anon, authenticated']);
   const db = await getDb();
   await inRollback(db, async (q) => {

@@ -535,7 +535,7 @@ function whenText(key: ContextKey, states: UnsetState[]): string {
   if (key === 'auth.uid') return 'when auth.uid() is NULL';
   const name = key.slice('setting:'.length);
   if (states.length > 1) return `when ${name} is unset`;
-  return states[0] === 'never' ? `in a session that never set ${name}` : `once a transaction-local set of ${name} (set_config(…, true) or SET LOCAL) has ended`;
+  return states[0] === 'never' ? `in a session that never set ${name}` : `once a transaction-local set of ${name} (\`set_config(…, true)\` or \`SET LOCAL\`) has ended`;
 }
 
 /** Why the context value is unset then (PostgreSQL's behaviour, with the TRUTHS rows). */
@@ -546,9 +546,9 @@ function whyText(model: Model, p: Policy, key: ContextKey, states: UnsetState[],
   }
   const name = key.slice('setting:'.length);
   const call = firstCall(model, p, key);
-  const callText = call ? `${call.text}${call.via ? ` (in ${call.via})` : ''}` : `current_setting('${name}', …)`;
+  const callText = call ? `\`${call.text}\`${call.via ? ` (in \`${call.via}\`)` : ''}` : `\`current_setting('${name}', …)\``;
   const never = `NULL in a session that never set ${name} (T15)`;
-  const ended = "'' for the rest of a session after a transaction-local set (set_config(…, true) or SET LOCAL) has ended (T15b)";
+  const ended = "'' for the rest of a session after a transaction-local set (\`set_config(…, true)\` or \`SET LOCAL\`) has ended (T15b)";
   if (states.length > 1) return `${callText} returns ${never} and ${ended}`;
   return states[0] === 'never' ? `${callText} then returns NULL (T15)` : `${callText} then returns '' for the rest of the session (T15b)`;
 }
@@ -661,11 +661,11 @@ function adviceText(model: Model, p: Policy, key: ContextKey, dropped: string[] 
   const fallback = nonNull.length ? `drop the fallback to the row's own ${nonNull.join(' and ')}; ` : '';
   const drop = (named.length ? `drop ${named.map((d) => `\`${d}\``).join(' and ')}${named.length < dropped!.length ? ' wherever it stands' : ''}; ` : '') + fallback;
   const bypass = ' If some code must see every row (migrations, admin jobs), run it as a role with BYPASSRLS or give it a separate policy TO that role.';
-  if (key === 'auth.uid') return `Make the case without a user admit no row: ${drop}a comparison with auth.uid() (e.g. owner_id = (select auth.uid())) matches no row when it is NULL.${bypass}`;
+  if (key === 'auth.uid') return `Make the case without a user admit no row: ${drop}a comparison with \`auth.uid()\` (e.g. \`owner_id = (select auth.uid())\`) matches no row when it is NULL.${bypass}`;
   const name = key.slice('setting:'.length);
   const cast = castOf(model, p, key);
   return (
-    `Make the unset case admit no row: ${drop}compare with nullif(current_setting('${name}', true), '')${cast ? `::${cast}` : ''}, ` +
+    `Make the unset case admit no row: ${drop}compare with \`nullif(current_setting('${name}', true), '')${cast ? `::${cast}` : ''}\`, ` +
     `which is NULL when the setting is unset or '', and no row matches NULL.${bypass}`
   );
 }
@@ -1008,14 +1008,14 @@ function literalFinding(model: Model, row: PolicyRow, roles: string[]): Finding 
       ...(reach.length ? [`${commandList(reach).toLowerCase()} those rows`] : []),
       ...(write.length ? [`${write.length > 1 ? 'insert or update rows to' : write[0] === 'insert' ? 'insert rows with' : 'update rows to'} ${colText} = ${lit}`] : []),
     ].join(', and ');
-    const fallback = cs ? stripComments(text.slice(cs.start, cs.end)).replace(/\s+/g, ' ').trim() : 'its COALESCE';
+    const fallback = cs ? `\`${stripComments(text.slice(cs.start, cs.end)).replace(/\s+/g, ' ').trim()}\`` : 'its COALESCE';
     const sharedRoles = shared.roles.includes('public') ? 'every role' : roleList(shared.roles);
     const name = key === 'auth.uid' ? 'auth.uid()' : key.slice('setting:'.length);
     const cast = key === 'auth.uid' ? undefined : castOf(model, p, key);
     const advice =
       key === 'auth.uid'
-        ? `drop the fallback to ${lit}: a comparison with auth.uid() matches no row when it is NULL.`
-        : `drop the fallback to ${lit} and compare with nullif(current_setting('${name}', true), '')${cast ? `::${cast}` : ''}, which is NULL when the setting is unset or '', and no row matches NULL; code that must act as ${lit} can set ${name} to it.`;
+        ? `drop the fallback to ${lit}: a comparison with \`auth.uid()\` matches no row when it is NULL.`
+        : `drop the fallback to ${lit} and compare with \`nullif(current_setting('${name}', true), '')${cast ? `::${cast}` : ''}\`, which is NULL when the setting is unset or '', and no row matches NULL; code that must act as ${lit} can set ${name} to it.`;
     return {
       ...(cs ? { file: open[0]!.use.expr.file, start: cs.start, end: cs.end } : locate(model, p, [{ use: open[0]!.use, states: [] }], undefined)),
       message:

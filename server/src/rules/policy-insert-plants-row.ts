@@ -219,7 +219,7 @@ function reportOf(model: Model, p: Policy, t: Table, open: Open, policies: reado
       ? `${who} can insert a row with any ${first.column}, one that is not theirs, and policy "${first.policy.name}" then shows it to the user (or group) that ${first.column} stands for as their own (a planted row)`
       : `${who} can insert a row into any ${first.column}, one they are not a member of, and policy "${first.policy.name}" then shows it to that ${first.column}'s members`;
   const how = p.command === 'insert' || p.withCheck ? 'its WITH CHECK' : 'its USING (it has no WITH CHECK, so USING checks the new row)';
-  const add = open.missing.every((b) => b.kind === 'own' && b.uid) ? cols.map((c) => `${c} = (select auth.uid())`).join(' AND ') : `the condition policy "${first.policy.name}" puts on ${cols.join(', ')}`;
+  const add = open.missing.every((b) => b.kind === 'own' && b.uid) ? `\`${cols.map((c) => `${c} = (select auth.uid())`).join(' AND ')}\`` : `the condition policy "${first.policy.name}" puts on ${cols.join(', ')}`;
   return {
     ...p.nameLoc,
     message:

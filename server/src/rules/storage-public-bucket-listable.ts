@@ -64,7 +64,7 @@ export const storagePublicBucketListable = defineRule({
         message:
           `Policy "${p.name}" on storage.objects lets ${who} list every object of public ${bucketWord} ${named} (public = true, at ${where(model, first.loc)}): its USING asks only for the bucket${role === 'authenticated' ? ' and that the request is signed in' : ''}, not who uploaded an object or whose folder it is in. ` +
           `Listing a bucket through the Storage API is a SELECT on storage.objects that these policies filter, so ${anyone} gets the name of every file there, whoever uploaded it, and a public bucket serves each file at its public URL without asking any policy: every file is then a download. ` +
-          `Public URLs need no SELECT policy: drop "${p.name}" if clients only fetch files by URL; if they must list, scope it to the caller (e.g. TO authenticated USING (bucket_id = '${buckets[0]}' AND (storage.foldername(name))[1] = (select auth.uid())::text)).`,
+          `Public URLs need no SELECT policy: drop "${p.name}" if clients only fetch files by URL; if they must list, scope it to the caller (e.g. \`TO authenticated USING (bucket_id = '${buckets[0]}' AND (storage.foldername(name))[1] = (select auth.uid())::text)\`).`,
         // (one related place per statement making them public)
         related: [...new Map(buckets.map((b) => [made.get(b)!.loc, b])).entries()].map(([loc, b]) => ({ ...loc, message: `bucket '${b}' is made public here` })),
       });

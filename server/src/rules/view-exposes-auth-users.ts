@@ -105,7 +105,7 @@ export const viewExposesAuthUsers = defineRule({
       const related = path.slice(1).map((w) => ({ ...viewNameSpan(model, w), message: `${w.key} (${w.materialized ? 'materialized view' : 'view, not security_invoker'}; created at ${where(model, w.created)})` }));
       const what = authUsersText(model);
       const advice =
-        'Serve only what each user may see: a public profiles table filled by a trigger on auth.users, with its own policies, or a filter on the caller (WHERE id = (select auth.uid())).';
+        'Serve only what each user may see: a public profiles table filled by a trigger on auth.users, with its own policies, or a filter on the caller (`WHERE id = (select auth.uid())`).';
       const revokeText = `revoke SELECT on it from ${roles.map((r) => (r === 'public' ? 'PUBLIC' : r)).join(', ')}`;
       const fixes: Fix[] = [];
       if (!v.materialized) fixes.push({ title: `Make ${v.key} security_invoker (PostgreSQL 15+; its readers then get 42501 for auth.users)`, kind: 'unsafe', edits: invokerFix(model, v) });
@@ -117,7 +117,7 @@ export const viewExposesAuthUsers = defineRule({
             `and a materialized view has no row-level security or security_invoker of its own, so ${whoText} ${read} what it stored of other users' accounts. ` +
             `${advice} Or ${revokeText}.`
           : `View ${v.key} reads auth.users${through}, ${what}, but is not security_invoker: PostgreSQL reads the tables behind a view with the privileges of ${ownerText}, not of the querying role (T18). ` +
-            `So ${whoText} ${read} what it selects of other users' accounts, as it never looks at who is asking (no auth.uid(), auth.jwt(), current_user). ` +
+            `So ${whoText} ${read} what it selects of other users' accounts, as it never looks at who is asking (no \`auth.uid()\`, \`auth.jwt()\`, \`current_user\`). ` +
             `${advice} Or make it security_invoker (its readers then get 42501 permission denied for auth.users), or ${revokeText}.`,
         related,
         fixes,
