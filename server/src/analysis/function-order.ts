@@ -206,7 +206,7 @@ function functionsNamed(stmt: Statement): Array<{ name: string[]; argc: number |
 }
 
 /** statementsNamingLaterFunctions' last result, and what it was made of. */
-let lastNamed: { sig: object; token: object; files: readonly ParsedFile[]; out: Map<string, Array<{ loc: Loc; what: string; made: Loc }>> } | undefined;
+let lastNamed: { sig: object; token: object; perFile: Map<ParsedFile, Array<{ loc: Loc; what: string; made: Loc }> | undefined> } | undefined;
 
 const namingStatements = new WeakMap<ParsedFile, Array<{ stmt: Statement; named: ReturnType<typeof functionsNamed> }>>();
 /** A parsed file's top-level statements that name functions (functionsNamed), in file order. */
@@ -235,39 +235,40 @@ export function statementsNamingLaterFunctions(model: Model, file: string): Read
     const out = new Map<string, Array<{ loc: Loc; what: string; made: Loc }>>();
     const order = functionOrder(m);
     if (order.dynamic || !order.any) return out;
-    // (kept from the last model while the functions, their creations and the replay order are
-    // the same, and each file is the same parsed file or names no function, now and then)
+    // (each file's results kept from the last model while the functions, their creations and the
+    // replay order are the same: then a file parsed again is the only one looked at — the
+    // statements' places follow the order, and what they name resolves as before)
     const token = functionsToken(m);
-    const last = lastNamed;
-    if (last && last.sig === order.sig && last.token === token && last.files.length === m.files.length && m.files.every((f, i) => f === last.files[i] || (functionNamingStatements(f).length === 0 && functionNamingStatements(last.files[i]!).length === 0))) {
-      lastNamed = { ...last, files: m.files };
-      return last.out;
-    }
-    lastNamed = { sig: order.sig, token, files: m.files, out };
+    const last = lastNamed !== undefined && lastNamed.sig === order.sig && lastNamed.token === token ? lastNamed.perFile : undefined;
+    const perFile = new Map<ParsedFile, Array<{ loc: Loc; what: string; made: Loc }> | undefined>();
+    lastNamed = { sig: order.sig, token, perFile };
     const places = replayPlaces(m);
     // (each file's statements that name functions, kept per parsed file: a pass over every
     // statement of the model was ≈ 8 ms of a bench re-lint; those the replay runs)
     for (const pf of m.files) {
-      for (const { stmt, named } of functionNamingStatements(pf)) {
-        const loc = { file: pf.file, start: stmt.start, end: stmt.end };
-        if (orderOf(m, loc) < 0) continue;
-        const at = places.runOf(loc);
-        if (at < 0) continue;
-        for (const { name, argc, verb } of named) {
-          // (most name a function their own file made just before: GRANT EXECUTE after CREATE
-          // FUNCTION; asking every creation of the name in every file for each was 30–40 ms of a
-          // bench re-lint, 4,470 functions)
-          if (name.length === 0) continue;
-          const fn = m.findFunction(name, argc);
-          if (fn && order.createdInRunBefore(at, stmt.start, name[name.length - 1]!, fn.schema)) continue;
-          const later = createdOnlyLater(m, order, at, stmt.start, name, argc);
-          if (!later) continue;
-          const list = out.get(pf.file) ?? [];
-          list.push({ loc, what: `${verb} ${name.join('.')}, a function the migrations create only later: 42883`, made: later.made });
-          out.set(pf.file, list);
-          break;
+      let list = last?.get(pf);
+      if (list === undefined && !last?.has(pf)) {
+        for (const { stmt, named } of functionNamingStatements(pf)) {
+          const loc = { file: pf.file, start: stmt.start, end: stmt.end };
+          if (orderOf(m, loc) < 0) continue;
+          const at = places.runOf(loc);
+          if (at < 0) continue;
+          for (const { name, argc, verb } of named) {
+            // (most name a function their own file made just before: GRANT EXECUTE after CREATE
+            // FUNCTION; asking every creation of the name in every file for each was 30–40 ms of a
+            // bench re-lint, 4,470 functions)
+            if (name.length === 0) continue;
+            const fn = m.findFunction(name, argc);
+            if (fn && order.createdInRunBefore(at, stmt.start, name[name.length - 1]!, fn.schema)) continue;
+            const later = createdOnlyLater(m, order, at, stmt.start, name, argc);
+            if (!later) continue;
+            (list ??= []).push({ loc, what: `${verb} ${name.join('.')}, a function the migrations create only later: 42883`, made: later.made });
+            break;
+          }
         }
       }
+      perFile.set(pf, list);
+      if (list) out.set(pf.file, list);
     }
     return out;
   }).get(file) ?? [];
