@@ -437,6 +437,33 @@ END $$;`;
   assert.equal(await answer(open.ws), 'retired', 'a row anon may not read');
 });
 
+test("ok: a policy ORing a constant-only branch with another (USING (status = 'active' OR owner_id = auth.uid())) admits every row that branch admits: a function reading only such rows is not reported (portalmanicure's resolve_tenant); without the condition it is, and anon then gets a suspended tenant's id", async () => {
+  const tenants = (where: string) => `CREATE TABLE public.tenants (id uuid PRIMARY KEY, slug text UNIQUE NOT NULL, status text NOT NULL DEFAULT 'active', owner_id uuid);
+ALTER TABLE public.tenants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Anyone can view active tenants" ON public.tenants FOR SELECT USING (status = 'active' OR owner_id = auth.uid());
+CREATE FUNCTION public.resolve_tenant(p_slug text) RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT id FROM public.tenants WHERE slug = p_slug${where} LIMIT 1;
+$$;`;
+  const file = 'supabase/migrations/20240101000000_tenants.sql';
+  const filtered = lintFiles([{ file, text: tenants(" AND status = 'active'") }], ID);
+  assert.deepEqual(filtered.mine, []);
+  const open = lintFiles([{ file, text: tenants('') }], ID);
+  assert.equal(open.mine.length, 1);
+  const answer = async (ws: Workspace) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated');
+      await q(sqlOf(ws));
+      await q(`INSERT INTO public.tenants (id, slug, status) VALUES ('${TENANT_A}', 'open', 'active'), ('${TENANT_B}', 'closed', 'suspended')`);
+      await q('SET ROLE anon');
+      assert.deepEqual(await q('SELECT slug FROM public.tenants'), [{ slug: 'open' }], 'anon reads the active tenant only');
+      const r = await q(`SELECT public.resolve_tenant('open') AS a, public.resolve_tenant('closed') AS b`);
+      return [r[0]!.a, r[0]!.b];
+    });
+  assert.deepEqual(await answer(filtered.ws), [TENANT_A, null], 'the active tenant: a row anon may read');
+  assert.deepEqual(await answer(open.ws), [TENANT_A, TENANT_B], 'a row anon may not read');
+});
+
 test("ok (message): a setting holding a server secret (current_setting('app.jwt_secret')) is not a look at the caller: the message does not say the function only records the caller (quizapi_postgrest's login)", () => {
   const text = `CREATE ROLE anon NOLOGIN;
 CREATE ROLE authenticated NOLOGIN;

@@ -43,12 +43,23 @@ export function readsAll(model: Model, t: Table, role: string, policies: readonl
   return policies.some((p) => p.permissive && (p.command === 'select' || p.command === 'all') && appliesToRole(model, p, role) && constBool(p.using) === true);
 }
 
-/** The condition keys of each permissive SELECT (or ALL) policy of `t` for `role` that compares columns with constants only (conditionKey). */
+/**
+ * The condition keys of each permissive SELECT (or ALL) policy of `t` for `role` that compares
+ * columns with constants only (conditionKey); of a USING that ORs branches, of each branch that
+ * does (`status = 'active' OR is_superadmin(auth.uid())` admits every active row whoever asks:
+ * true OR anything is true).
+ */
 export function constantPolicies(model: Model, t: Table, role: string): string[][] {
   return t.policies
     .filter((p) => p.permissive && (p.command === 'select' || p.command === 'all') && p.using && appliesToRole(model, p, role))
-    .map((p) => conjuncts(p.using).map((c) => conditionKey(c, t.name.toLowerCase())))
+    .flatMap((p) => disjuncts(p.using).map((d) => conjuncts(d).map((c) => conditionKey(c, t.name.toLowerCase()))))
     .filter((keys): keys is string[] => keys.length > 0 && keys.every((k) => k !== undefined));
+}
+
+/** The OR-ed parts of a condition, nested ORs flattened; itself when it is no OR. */
+function disjuncts(n: Node): Node[] {
+  if (n?.BoolExpr?.boolop !== 'OR_EXPR') return [n];
+  return (n.BoolExpr.args ?? []).flatMap(disjuncts);
 }
 
 /**
