@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import type { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'policy-multiple-permissive';
 before(initParser);
@@ -116,4 +117,30 @@ CREATE POLICY "c" ON employees FOR SELECT TO authenticated USING (id IS NOT NULL
     await q(sqlOf(ws));
     assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'employees' ORDER BY 1`), [{ policyname: 'a' }, { policyname: 'c' }]);
   });
+});
+
+test('err (wording): a "deny" policy written permissive (TO anon USING (false), lebaneseweddingapp2\'s "Deny public access to profiles") is named as denying nothing: PGlite: anon still reads what the other permissive policy admits; AS RESTRICTIVE, 0 rows', async () => {
+  const sql = (as: string) => `CREATE TABLE public.profiles (id int PRIMARY KEY, user_id uuid, is_public boolean NOT NULL DEFAULT false);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Public or own profiles" ON public.profiles FOR SELECT USING (is_public OR auth.uid() = user_id);
+CREATE POLICY "Deny public access to profiles" ON public.profiles${as} FOR SELECT TO anon USING (false);`;
+  const file = 'supabase/migrations/20240101000000_profiles.sql';
+  const permissive = lintFiles([{ file, text: sql('') }], ID);
+  assert.equal(permissive.mine.length, 1);
+  const f = permissive.mine[0]!;
+  assert.equal(textAt(permissive.ws, f), '"Deny public access to profiles"');
+  assert.match(f.message, /^Policy "Deny public access to profiles" on public\.profiles is permissive and its USING is always false: it admits no row, and PostgreSQL ORs it with "Public or own profiles", the other permissive policy for SELECT by anon, so it takes nothing away from it: what anon gets is what that policy admits\./);
+  assert.match(f.message, /to deny, make it AS RESTRICTIVE/);
+  const restrictive = lintFiles([{ file, text: sql(' AS RESTRICTIVE') }], ID);
+  assert.deepEqual(restrictive.mine, [], 'a restrictive policy is ANDed, not ORed');
+  const anonReads = async (ws: Workspace) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sqlOf(ws));
+      await q(`INSERT INTO public.profiles VALUES (1, '${TENANT_A}', true), (2, '${TENANT_B}', false); GRANT SELECT ON public.profiles TO anon`);
+      await q('SET ROLE anon');
+      return count(q, 'public.profiles');
+    });
+  assert.equal(await anonReads(permissive.ws), 1, 'the permissive "deny" denies nothing: anon reads the public profile');
+  assert.equal(await anonReads(restrictive.ws), 0, 'AS RESTRICTIVE: anon reads none');
 });

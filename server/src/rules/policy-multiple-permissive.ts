@@ -3,6 +3,7 @@ import type { Model, Policy } from '../analysis/model.js';
 import { appliesToRole, commandList, COMMANDS, coversCommand, roleList, rolesNamed, type Command } from '../analysis/policies.js';
 import { defineRule, type Report } from './types.js';
 import { constValue } from '../analysis/ast.js';
+import { constBool } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { forEachEnabledTable, forEachPolicyKeyWithoutTable, PF_ALL, PF_INSERT, PF_PERMISSIVE, PF_SELECT, PF_UPDATE, policyFacts } from './lib/util.js';
 
@@ -100,7 +101,10 @@ function disjoint(policies: readonly Policy[], cmds: ReadonlySet<Command>): bool
  * without one adds nothing to the filter (a FOR ALL policy with only WITH CHECK admits no row to
  * read: measured on PGlite).
  */
-const filtersFor = (p: Policy, cmd: Command): boolean => (cmd === 'insert' ? (p.withCheck ?? p.using) : p.using) != null;
+const filtersFor = (p: Policy, cmd: Command): boolean => clauseFor(p, cmd) != null;
+
+/** The expression PostgreSQL ORs for the command (filtersFor). */
+const clauseFor = (p: Policy, cmd: Command): Node | undefined => (cmd === 'insert' ? (p.withCheck ?? p.using) : p.using) as Node | undefined;
 
 /** Reports the overlaps among the permissive policies of one table (key). */
 function checkTable(model: Model, key: string, policies: Policy[], report: (r: Report) => void): void {
@@ -131,6 +135,25 @@ function checkTable(model: Model, key: string, policies: Policy[], report: (r: R
     const nameText = names.length === 2 ? `${names[0]} and ${names[1]}` : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
     const cmds = COMMANDS.filter((c) => o.cmds.has(c));
     const roles = o.roles.has('public') ? ['public'] : [...o.roles]; // PUBLIC covers every role
+    // (a "deny" written permissive: false for each command, it adds no row to the OR and takes none away)
+    const deny = o.policies.filter((p) => cmds.every((c) => constBool(clauseFor(p, c)) === false));
+    const others = o.policies.filter((p) => !deny.includes(p));
+    if (deny.length && others.length) {
+      const d = deny[0]!;
+      const clauses = [...new Set(cmds.map((c) => (c === 'insert' && d.withCheck ? 'WITH CHECK' : 'USING')))];
+      const otherText = others.map((p) => `"${p.name}"`);
+      const othersList = otherText.length === 1 ? otherText[0]! : `${otherText.slice(0, -1).join(', ')} and ${otherText[otherText.length - 1]}`;
+      report({
+        ...d.nameLoc,
+        message:
+          `Policy "${d.name}" on ${key} is permissive and its ${clauses.join(' and ')} ${clauses.length === 1 ? 'is' : 'are'} always false: it admits no row, and PostgreSQL ORs it with ` +
+          `${othersList}, ${others.length === 1 ? 'the other permissive policy' : 'the other permissive policies'} for ${commandList(cmds)} by ${roleList(roles)}, so it takes nothing away from ${others.length === 1 ? 'it' : 'them'}: ` +
+          `what ${roleList(roles)} ${roles.length === 1 && roles[0] !== 'public' ? 'gets' : 'get'} is what ${others.length === 1 ? 'that policy admits' : 'they admit'}. ` +
+          'Permissive policies only add rows; to deny, make it AS RESTRICTIVE (PostgreSQL ANDs restrictive policies with the permissive ones, so a false one then denies its roles every row), or drop it.',
+        related: others.map((p) => ({ ...p.nameLoc, message: `permissive policy "${p.name}"` })),
+      });
+      continue;
+    }
     report({
       ...last.nameLoc,
       message:
