@@ -124,3 +124,30 @@ CREATE FUNCTION public.my_roles() RETURNS TABLE (role text) LANGUAGE plpgsql IMM
     assert.deepEqual(seen, { a: 2, b: 1 }, fn);
   }
 });
+
+test('ok: an IMMUTABLE trigger function reading the clock and a setting is not reported: PostgreSQL never plans a call to it (0A000 when called in a query), and under a generic plan each INSERT stamps its own tenant and time (energyaccessexplorer/database before_any_create())', async () => {
+  const text = `CREATE TABLE notes (id bigint PRIMARY KEY, tenant text, created timestamptz);
+CREATE FUNCTION public.before_any_create() RETURNS trigger LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN
+  new.tenant = current_setting('app.tenant_id', true);
+  new.created = clock_timestamp();
+  RETURN new;
+END $$;
+CREATE TRIGGER notes_before_create BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION public.before_any_create();
+`;
+  const { mine } = lintFiles([{ file: 'a.sql', text }], ID);
+  assert.deepEqual(mine, []);
+  const rows = await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q('SET LOCAL plan_cache_mode = force_generic_plan');
+    await q('PREPARE add(bigint) AS INSERT INTO notes (id) VALUES ($1)');
+    await q(tenant(TENANT_A));
+    await q('EXECUTE add(1)');
+    await q(tenant(TENANT_B));
+    await q('EXECUTE add(2)');
+    const seen = await q('SELECT id::int, tenant, created::text AS created FROM notes ORDER BY id');
+    await expectPgError(q('SELECT public.before_any_create()'), '0A000', 'trigger functions can only be called as triggers');
+    return seen;
+  });
+  assert.deepEqual(rows.map((r) => r.tenant), [TENANT_A, TENANT_B]);
+  assert.ok(String(rows[0]!.created) < String(rows[1]!.created), 'the second INSERT stamps a later clock_timestamp()');
+});

@@ -94,8 +94,9 @@ export const immutableFunctionReadsState = defineRule({
   },
   check({ model, report }) {
     for (const f of functionLists(model).immutables) {
-      // (a set-returning function is never evaluated while planning: nothing is kept, txm's all_categories())
-      if (f.volatility !== 'immutable' || !f.volatilityLoc || f.returnType.startsWith('setof ')) continue;
+      // (a set-returning function is never evaluated while planning: nothing is kept, txm's all_categories();
+      // nor is a trigger function, which no query may call (0A000): energyaccessexplorer's before_any_create())
+      if (f.volatility !== 'immutable' || !f.volatilityLoc || f.returnType.startsWith('setof ') || f.returnsTrigger) continue;
       const state = stateOf(model, f);
       if (!state.length) continue;
       const loc = f.volatilityLoc;
