@@ -513,7 +513,7 @@ END $$;`;
   const file = 'supabase/migrations/20240101000000_referrals.sql';
   const { ws, mine } = lintFiles([{ file, text: text('') }], ID);
   assert.equal(mine.length, 1);
-  assert.match(mine[0]!.message, /changes rows of public\.referrals, which has row-level security, checking who is calling only in the WHERE of its UPDATE public\.companies, which limits that statement alone/);
+  assert.match(mine[0]!.message, /inserts rows into public\.referrals, which has row-level security, checking who is calling only in the WHERE of its UPDATE public\.companies, which limits that statement alone/);
   // a FOUND check after it guards what follows: left alone
   assert.equal(lintFiles([{ file, text: text("\n  IF NOT FOUND THEN RAISE EXCEPTION 'not yours'; END IF;") }], ID).mine.length, 0);
   await inRollback(await getDb(), async (q) => {
@@ -1030,7 +1030,7 @@ GRANT EXECUTE ON FUNCTION public.debit_multiple_bookmakers(jsonb) TO authenticat
   assert.equal(textAt(ws, mine[0]!), 'public.debit_multiple_bookmakers');
   assert.match(
     mine[0]!.message,
-    /can be called by authenticated and changes rows of public\.financial_events, and reads rows of public\.bookmakers, which have row-level security, but never checks who is calling \(it uses `auth\.uid\(\)` or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it reads or changes\)/,
+    /can be called by authenticated and inserts rows into public\.financial_events, and reads rows of public\.bookmakers, which have row-level security, but never checks who is calling \(it uses `auth\.uid\(\)` or the like only to record the caller, in the values it writes, returns or raises as a notice, never to choose the rows it reads or inserts\)/,
   );
   // void, the event only (bypass4's debit_bookmaker): the write alone is reported
   const single = `CREATE FUNCTION public.debit_bookmaker(p_bookmaker_id uuid, p_stake numeric) RETURNS void
@@ -1044,7 +1044,7 @@ END $$;
 `;
   const one = lintFiles([{ file, text: head + single }], ID).mine;
   assert.equal(one.length, 1);
-  assert.match(one[0]!.message, /debit_bookmaker\(uuid, numeric\) .* and changes rows of public\.financial_events, which has row-level security, but never checks who is calling/);
+  assert.match(one[0]!.message, /debit_bookmaker\(uuid, numeric\) .* and inserts rows into public\.financial_events, which has row-level security, but never checks who is calling/);
   // the lookup restricted to the caller's workspaces: a check, not reported
   const own = debit('id = v_bookmaker_id AND workspace_id IN (SELECT m.workspace_id FROM public.workspace_members m WHERE m.user_id = v_user_id)');
   assert.equal(lintFiles([{ file, text: head + own }], ID).mine.length, 0);
@@ -1195,4 +1195,41 @@ END $$;
   assert.match(save.message, / and changes rows of public\.portal_people, and reads rows of public\.couples, which have row-level security,/);
   assert.deepEqual(save.related?.map((r) => r.message), ['row-level security of public.portal_people', 'row-level security of public.couples']);
   assert.match(dynamic.message, /with row-level security \(public\.couples, public\.portal_people\)/);
+});
+
+test("err (message): a sign-up definer that only INSERTs says it inserts rows the caller may not insert itself, not that it changes rows (sagefy's sign_up): anon adds an account, its own INSERT fails 42501, and the existing row is untouched", async () => {
+  const sql = `CREATE TABLE public.users (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.users TO anon;
+CREATE POLICY users_read ON public.users FOR SELECT TO anon USING (true);
+CREATE FUNCTION public.sign_up(p_name text) RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE new_id uuid;
+BEGIN
+  INSERT INTO public.users (name) VALUES (p_name) RETURNING id INTO new_id;
+  RETURN new_id;
+END $$;
+REVOKE EXECUTE ON FUNCTION public.sign_up(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.sign_up(text) TO anon;
+`;
+  const { mine } = lintFiles([{ file: 'db/001_users.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /can be called by anon and inserts rows into public\.users, which has row-level security/);
+  assert.match(mine[0]!.message, /any caller can insert rows it may not insert itself\./);
+  assert.doesNotMatch(mine[0]!.message, /change/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q("INSERT INTO public.users (name) VALUES ('alice')");
+    await q('SET ROLE anon');
+    await expectPgError(q("INSERT INTO public.users (name) VALUES ('mallory')"), '42501');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q("INSERT INTO public.users (name) VALUES ('alice')");
+    await q('SET ROLE anon');
+    await q("SELECT public.sign_up('bob')");
+    assert.deepEqual((await q('SELECT name FROM public.users ORDER BY name')).map((r) => r.name), ['alice', 'bob']);
+  });
+  // an UPDATE beside the INSERT: it changes rows again
+  const update = sql.replace('RETURN new_id;', "UPDATE public.users SET name = p_name WHERE name = 'alice';\n  RETURN new_id;");
+  assert.match(lintFiles([{ file: 'db/001_users.sql', text: update }], ID).mine[0]!.message, /changes rows of public\.users.*can change rows it may not change itself/);
 });

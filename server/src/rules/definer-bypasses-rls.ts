@@ -778,16 +778,21 @@ export const definerBypassesRls = defineRule({
       const both = writes.filter((t) => reads.includes(t));
       const onlyWrites = writes.filter((t) => !both.includes(t));
       const onlyReads = reads.filter((t) => !both.includes(t));
+      // (a table the body only INSERTs into gets new rows, none of its rows is changed: sagefy's sign_up)
+      const inserted = (t: Table) => onlyInserts(cmds?.get(t.key));
+      const changed = onlyWrites.filter((t) => !inserted(t));
       const what = [
-        both.length ? `reads and changes rows of ${names(both)}` : '',
-        onlyWrites.length ? `changes rows of ${names(onlyWrites)}` : '',
+        both.some((t) => !inserted(t)) ? `reads and changes rows of ${names(both.filter((t) => !inserted(t)))}` : '',
+        both.some(inserted) ? `reads rows of and inserts rows into ${names(both.filter(inserted))}` : '',
+        changed.length ? `changes rows of ${names(changed)}` : '',
+        changed.length < onlyWrites.length ? `inserts rows into ${names(onlyWrites.filter(inserted))}` : '',
         onlyReads.length ? `reads rows of ${names(onlyReads)}` : '',
         ...altered.map((a) => `runs ${a.verbs.join(' and ')} on ${names([a.t])} (it reads no row of it)`),
       ]
         .filter(Boolean)
         .join(', and ');
       const gets = [
-        writes.length ? 'change rows it may not change itself' : '',
+        writes.length ? (writes.every(inserted) ? 'insert rows it may not insert itself' : 'change rows it may not change itself') : '',
         reads.length ? 'learn about rows it may not read itself (through what the function returns, raises or does)' : '',
         altered.length ? `run that ${[...new Set(altered.flatMap((a) => a.verbs))].join(' and ')} with the owner's rights, which no policy limits` : '',
       ]
@@ -812,7 +817,7 @@ export const definerBypassesRls = defineRule({
           (guardedOnly
             ? ''
             : records
-            ? `(it uses ${recorded?.signIn || onSupabasePlatform(model) ? '`auth.uid()`' : '`current_user`'} or the like only ${[recorded?.signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !recorded?.signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the rows it ${reads.length && writes.length ? 'reads or changes' : reads.length ? 'reads' : 'changes'}): `
+            ? `(it uses ${recorded?.signIn || onSupabasePlatform(model) ? '`auth.uid()`' : '`current_user`'} or the like only ${[recorded?.signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !recorded?.signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the rows it ${reads.length && writes.length ? `reads or ${writes.every(inserted) ? 'inserts' : 'changes'}` : reads.length ? 'reads' : writes.every(inserted) ? 'inserts' : 'changes'}): `
             : spoof
               ? ''
               : supabase
