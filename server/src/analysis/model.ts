@@ -2592,7 +2592,7 @@ function copyGrants(grants: Map<string, Set<string>>): Map<string, Set<string>> 
 // the same elements, so the objects of the files after an edit are the same objects from
 // one build to the next. That is the replay's result because the replay of such a segment
 // reads nothing else of the state (footprintOf lists every key each op's replay looks up or
-// writes; an op that reads more, e.g. GRANT … ON ALL TABLES IN SCHEMA, DROP, RENAME,
+// writes; an op that reads more, e.g. GRANT … ON ALL TABLES IN SCHEMA, DROP TABLE or any DROP … CASCADE, RENAME,
 // ALTER POLICY or a search_path, makes its segment unrecorded), and the values a record
 // holds are never written to again: a recorded segment shares (see "sharing the replay's
 // state") the values at its keys before it runs, so it copies those it writes to, and before
@@ -2787,7 +2787,7 @@ function computeFootprint(ops: ReadonlyArray<Op | null>, from: number, to: numbe
         break;
       }
       default:
-        // ALTER POLICY (looks through the policies of tables not created), DROP, RENAME
+        // ALTER POLICY (looks through the policies of tables not created), other DROPs, RENAME
         return null;
     }
   }
