@@ -2629,6 +2629,23 @@ const NO_DROPS: string[] = [];
 const NO_TRIGGERS: Trigger[] = [];
 const NO_POLICIES: Policy[] = [];
 
+/**
+ * How a list of the state changed while a segment ran, when it is the list before it without some
+ * elements (each one `named` lets the segment remove), then the elements it appended: those
+ * removed and those appended (undefined when it changed otherwise: not recorded).
+ */
+function listChange<T>(before: readonly T[], after: readonly T[], named: (x: T) => boolean): { removed: T[]; added: T[] } | undefined {
+  const now = new Set(after);
+  const removed = before.filter((x) => !now.has(x));
+  for (const x of removed) if (!named(x)) return undefined;
+  let k = 0;
+  for (let j = 0; j < before.length; j++) {
+    if (removed.length && !now.has(before[j]!)) continue;
+    if (after[k++] !== before[j]) return undefined;
+  }
+  return { removed, added: after.slice(k) };
+}
+
 /** Whether a CREATE POLICY or DROP POLICY of the segment names the policy (its table key and name). */
 function namesPolicy(fp: Footprint, x: Policy): boolean {
   const d = fp.policyNames;
@@ -3341,32 +3358,24 @@ class Replay {
     let triggersAdded: Trigger[];
     let removedTriggers: Trigger[] = NO_TRIGGERS;
     if (triggersBefore) {
-      // the list after it must be the list before it without the removed ones, then the appended
-      const now = new Set(triggers);
-      removedTriggers = triggersBefore.filter((x) => !now.has(x));
-      let k = 0;
-      for (let j = 0; j < triggersBefore.length && recordable; j++) {
-        if (removedTriggers.length && !now.has(triggersBefore[j]!)) continue;
-        if (triggers[k++] !== triggersBefore[j]) recordable = false;
+      const c = listChange(triggersBefore, triggers, (x) => dropsTrigger(fp, x));
+      if (c) ({ removed: removedTriggers, added: triggersAdded } = c);
+      else {
+        recordable = false;
+        triggersAdded = NO_TRIGGERS;
       }
-      triggersAdded = triggers.slice(k);
-      for (const x of removedTriggers) if (!dropsTrigger(fp, x)) recordable = false;
     } else triggersAdded = triggers.slice(lengths[3]);
     let orphansAdded: Policy[];
     let orphanMatches: Policy[] = NO_POLICIES;
     let removedOrphans: Policy[] = NO_POLICIES;
     if (orphansBefore) {
       orphanMatches = orphansBefore.filter((x) => namesPolicy(fp, x));
-      const now = new Set(orphanPolicies);
-      removedOrphans = orphanMatches.filter((x) => !now.has(x));
-      let k = 0;
-      for (let j = 0; j < orphansBefore.length && recordable; j++) {
-        if (removedOrphans.length && !now.has(orphansBefore[j]!)) continue;
-        if (orphanPolicies[k++] !== orphansBefore[j]) recordable = false;
+      const c = listChange(orphansBefore, orphanPolicies, (x) => namesPolicy(fp, x));
+      if (c) ({ removed: removedOrphans, added: orphansAdded } = c);
+      else {
+        recordable = false;
+        orphansAdded = NO_POLICIES;
       }
-      orphansAdded = orphanPolicies.slice(k);
-      // (removed only those of its names)
-      if (k + removedOrphans.length !== orphansBefore.length) recordable = false;
     } else {
       orphansAdded = orphanPolicies.slice(lengths[4]);
       if (this.orphansReplaced !== replacedBefore) recordable = false;

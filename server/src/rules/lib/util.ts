@@ -540,16 +540,7 @@ const CALLER_BUILTINS = new Set([
 export function looksAtCaller(model: Model, node: Node, seen?: Set<Func>): boolean {
   // (kept per node while calls resolve the same, functionsToken: a dozen rules ask it of the same
   // conditions, and of each table's again at every re-lint)
-  if (seen === undefined && node && typeof node === 'object') {
-    const token = functionsToken(model);
-    if (answers.token !== token) answers = { token, yes: { token, v: true }, no: { token, v: false } };
-    const k = callerKept.get(node);
-    if (k !== undefined && k.token === token) return k.v;
-    const v = looksAtCallerIn(model, node, new Set());
-    // (one record per answer and token, shared by the nodes: nothing allocated per node)
-    callerKept.set(node, v ? answers.yes : answers.no);
-    return v;
-  }
+  if (seen === undefined && node && typeof node === 'object') return keptAnswer(callerKept, node, model) ?? keepAnswer(callerKept, node, looksAtCallerIn(model, node, new Set()));
   return looksAtCallerIn(model, node, seen ?? new Set());
 }
 interface CallerAnswer {
@@ -630,15 +621,23 @@ export function funcLooksAtCaller(model: Model, f: Func, seen?: Set<Func>): bool
   // (kept per function while calls resolve the same, functionsToken: what it reads is the
   // function's body, its text and the functions its calls resolve to, theirs in turn; only the
   // answer asked from scratch is kept: one asked with `seen` leaves those functions out)
-  const token = functionsToken(model);
-  if (answers.token !== token) answers = { token, yes: { token, v: true }, no: { token, v: false } };
-  const k = funcCallerKept.get(f);
-  if (k !== undefined && k.token === token) return k.v;
-  const v = funcLooksAtCallerIn(model, f, new Set());
-  funcCallerKept.set(f, v ? answers.yes : answers.no);
-  return v;
+  return keptAnswer(funcCallerKept, f, model) ?? keepAnswer(funcCallerKept, f, funcLooksAtCallerIn(model, f, new Set()));
 }
 const funcCallerKept = new WeakMap<Func, CallerAnswer>();
+
+/** The yes/no answer kept on `key` while calls resolve the same (functionsToken), if any (then keepAnswer keeps the one computed). */
+function keptAnswer<K extends object>(kept: WeakMap<K, CallerAnswer>, key: K, model: Model): boolean | undefined {
+  const token = functionsToken(model);
+  if (answers.token !== token) answers = { token, yes: { token, v: true }, no: { token, v: false } };
+  const k = kept.get(key);
+  return k !== undefined && k.token === token ? k.v : undefined;
+}
+
+/** Keeps an answer on `key` under the current token: one record per answer and token, shared by the keys (nothing allocated per key). */
+function keepAnswer<K extends object>(kept: WeakMap<K, CallerAnswer>, key: K, v: boolean): boolean {
+  kept.set(key, v ? answers.yes : answers.no);
+  return v;
+}
 
 function funcLooksAtCallerIn(model: Model, f: Func, seen: Set<Func>): boolean {
   if (seen.has(f)) return false;
