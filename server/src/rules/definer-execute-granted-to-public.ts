@@ -5,7 +5,7 @@ import type { Loc } from '../analysis/types.js';
 import { gainsNothingAsOwner } from './definer-unneeded.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { defineRule, type Fix, type Report } from './types.js';
-import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists, usesSchema, where } from './lib/util.js';
+import { DF_PUBLIC_EXECUTE, DF_TRIGGER, executeRevokedFrom, funcLooksAtCaller, insertAfter, lastGrantOf, quoteIdent, functionLists, grantEventsNaming, usesSchema, where } from './lib/util.js';
 
 /** `schema.name(types)` with identifiers quoted where needed, for GRANT/REVOKE. */
 export function signatureSql(f: Func): string {
@@ -110,7 +110,11 @@ export function lastGrant(model: Model, f: Func, roles: readonly string[]): Loc 
  */
 function grantedByName(model: Model, f: Func, role: string, since?: Loc): boolean {
   const after = since ? orderOf(model, since) : -1;
-  return model.grantEvents.some((g) => g.isGrant && g.objectKind === 'function' && g.objects.includes(f.signature) && g.grantees.includes(role) && (after < 0 || orderOf(model, g.loc) > after));
+  const events = model.grantEvents;
+  return grantEventsNaming(model, 'function', [f.signature]).some((i) => {
+    const g = events[i]!;
+    return g.isGrant && g.grantees.includes(role) && (after < 0 || orderOf(model, g.loc) > after);
+  });
 }
 
 /**
@@ -138,7 +142,8 @@ const PLATFORM_GRANTEES = ['anon', 'authenticated', 'service_role'];
  */
 function platformGrantWrittenOut(model: Model, f: Func, role: string): Loc | undefined {
   if (!model.supabase || f.schema !== 'public' || (role !== 'anon' && role !== 'authenticated')) return undefined;
-  const grants = model.grantEvents.filter((g) => g.isGrant && g.objectKind === 'function' && g.objects.includes(f.signature));
+  // (the function grant events naming it, in model.grantEvents order: mine's last is the same)
+  const grants = grantEventsNaming(model, 'function', [f.signature]).map((i) => model.grantEvents[i]!).filter((g) => g.isGrant);
   const mine = grants.filter((g) => g.grantees.includes(role));
   if (mine.length === 0) return undefined;
   const restated = mine.every((g) => g.privileges.includes('all') && PLATFORM_GRANTEES.every((r) => grants.some((h) => h.loc.file === g.loc.file && h.privileges.includes('all') && h.grantees.includes(r))));
@@ -275,8 +280,9 @@ export const definerExecuteGrantedToPublic = defineRule({
       const held = heldByDefault(model, f);
       const holds = (r: string) => grantedExplicitly(model, f, r) || held.some((d) => d.role === r);
       const grantTo = [...new Set(users.map((u) => u.role))].filter((r) => r !== 'public' && !holds(r) && r !== f.owner?.role);
-      const revokedFrom = model.grantEvents
-        .filter((g) => !g.isGrant && g.objectKind === 'function' && g.objects.includes(f.signature) && !g.grantees.includes('public'))
+      const revokedFrom = grantEventsNaming(model, 'function', [f.signature])
+        .map((e) => model.grantEvents[e]!)
+        .filter((g) => !g.isGrant && !g.grantees.includes('public'))
         .flatMap((g) => g.grantees);
       const revokeFrom = ['PUBLIC'];
       if (model.supabase && !grantTo.includes('anon') && !users.some((u) => u.role === 'anon') && !holds('anon')) revokeFrom.push('anon');

@@ -1,7 +1,7 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
 import { appliesToRole, onSupabasePlatform } from '../../analysis/policies.js';
 import { quoteIdent } from '../../analysis/parse.js';
-import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
+import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import { createsReferencingLater } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
@@ -679,13 +679,54 @@ export function platformTable(model: Model, t: { schema: string }): boolean {
 
 /** Whether `role` (or PUBLIC) has USAGE on `schema` at the end of the migrations (public: granted to PUBLIC by PostgreSQL). */
 export function usesSchema(model: Model, schema: string, role: string): boolean {
-  let usage = schema === 'public';
-  for (const g of model.grantEvents) {
-    if (g.objectKind !== 'schema' || !g.objects.includes(schema)) continue;
+  // (the last schema grant event naming it, of USAGE or ALL, for the role or PUBLIC, decides)
+  const events = model.grantEvents;
+  const list = grantEventsNaming(model, 'schema', [schema]);
+  for (let i = list.length - 1; i >= 0; i--) {
+    const g = events[list[i]!]!;
     if (!g.privileges.includes('usage') && !g.privileges.includes('all')) continue;
-    if (g.grantees.includes(role) || g.grantees.includes('public')) usage = g.isGrant;
+    if (g.grantees.includes(role) || g.grantees.includes('public')) return g.isGrant;
   }
-  return usage;
+  return schema === 'public';
+}
+
+/**
+ * The grant events of a model of one object kind that name any of `objects` (keys, signatures,
+ * `schema:name` for ALL … IN SCHEMA, a schema's own name), as indexes into model.grantEvents in
+ * their order: each event once, so a loop over them meets the same events in the same order as
+ * one over all model.grantEvents that skips the others. Shared: do not mutate.
+ */
+export function grantEventsNaming(model: Model, kind: GrantEvent['objectKind'], objects: readonly string[]): readonly number[] {
+  const byObject = grantEventIndex(model).get(kind);
+  if (!byObject) return NO_EVENTS;
+  if (objects.length === 1) return byObject.get(objects[0]!) ?? NO_EVENTS;
+  const lists = objects.map((o) => byObject.get(o)).filter((l): l is number[] => l !== undefined);
+  if (lists.length <= 1) return lists[0] ?? NO_EVENTS;
+  return [...new Set(lists.flat())].sort((a, b) => a - b);
+}
+const NO_EVENTS: readonly number[] = [];
+
+/**
+ * model.grantEvents indexed once per model (memoModel: the list is the model's own, never
+ * changed once built): by object kind, then by each object an event names.
+ */
+function grantEventIndex(model: Model): Map<string, Map<string, number[]>> {
+  return memoModel(model, 'util:grantEventIndex', (m) => {
+    const out = new Map<string, Map<string, number[]>>();
+    const events = m.grantEvents;
+    for (let i = 0; i < events.length; i++) {
+      const g = events[i]!;
+      let byObject = out.get(g.objectKind);
+      if (!byObject) out.set(g.objectKind, (byObject = new Map()));
+      for (const o of g.objects) {
+        let list = byObject.get(o);
+        if (!list) byObject.set(o, (list = []));
+        // (an event naming one object twice is listed once)
+        if (list[list.length - 1] !== i) list.push(i);
+      }
+    }
+    return out;
+  });
 }
 
 /**
@@ -755,9 +796,10 @@ export function authUsersText(model: Model): string {
 /** Whether the workspace grants `role` (or PUBLIC) SELECT on auth.users (or on all tables of schema auth), and does not take it back. */
 export function mayReadAuthUsers(model: Model, role: string): boolean {
   let granted = false;
-  for (const g of model.grantEvents) {
-    if (g.objectKind !== 'table' || !g.grantees.some((r) => r === role || r === 'public')) continue;
-    if (!g.objects.includes(AUTH_USERS) && !g.objects.includes('schema:auth')) continue;
+  const events = model.grantEvents;
+  for (const i of grantEventsNaming(model, 'table', [AUTH_USERS, 'schema:auth'])) {
+    const g = events[i]!;
+    if (!g.grantees.some((r) => r === role || r === 'public')) continue;
     if (!g.privileges.includes('select') && !g.privileges.includes('all')) continue;
     granted = g.isGrant;
   }
@@ -883,9 +925,12 @@ export function supabaseAuthUsers(model: Model): boolean {
 export function lastGrantOf(model: Model, created: Loc, kind: 'table' | 'function', objects: readonly string[], roles: readonly string[]): Loc {
   let at = created;
   let best = orderOf(model, at);
-  for (const g of model.grantEvents) {
-    if (!g.isGrant || g.objectKind !== kind || !g.grantees.some((r) => r === 'public' || roles.includes(r))) continue;
-    if (!g.objects.some((o) => objects.includes(o))) continue;
+  // (the events of that kind naming one of the objects, in model.grantEvents order: the first of
+  // the latest replay position still wins)
+  const events = model.grantEvents;
+  for (const k of grantEventsNaming(model, kind, objects)) {
+    const g = events[k]!;
+    if (!g.isGrant || !g.grantees.some((r) => r === 'public' || roles.includes(r))) continue;
     const i = orderOf(model, g.loc);
     if (i > best) {
       best = i;
