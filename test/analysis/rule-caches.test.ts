@@ -728,3 +728,22 @@ REVOKE EXECUTE ON FUNCTION public.do_it() FROM PUBLIC;
   ]);
   assert.deepEqual(counts, [1, 0, 1, 0, 0, 1]);
 });
+
+test('type-already-exists: what a SELECT calling a function may drop unseen (kept per statement under functionsToken) follows the function body changed in another file, and the SELECT moved by an edit before it', () => {
+  const fn = (body: string) => `CREATE FUNCTION public.reset() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ${body} END $$;\n`;
+  const type = `CREATE TYPE public.app_role AS ENUM ('a', 'b');\n`;
+  const call = 'SELECT public.reset();\n';
+  const counts = steps(
+    { 'supabase/migrations/1_f.sql': fn('RETURN;'), 'supabase/migrations/2_t.sql': type, 'supabase/migrations/3_c.sql': call, 'supabase/migrations/4_t.sql': type },
+    'type-already-exists',
+    [
+      ['supabase/migrations/1_f.sql', fn("EXECUTE 'DROP OWNED BY someone';")],
+      ['supabase/migrations/3_c.sql', `-- moved\n${call}`],
+      ['supabase/migrations/1_f.sql', fn('RETURN;')],
+      ['supabase/migrations/3_c.sql', `-- moved\n-- again\n${call}`],
+      ['supabase/migrations/1_f.sql', `-- moved\n${fn("EXECUTE 'DROP OWNED BY someone';")}`],
+      ['supabase/migrations/3_c.sql', 'SELECT 1;\n'],
+    ],
+  );
+  assert.deepEqual(counts, [1, 0, 0, 1, 1, 0, 1]);
+});

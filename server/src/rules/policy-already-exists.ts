@@ -1,7 +1,7 @@
 import { census, PLATFORM_SCHEMAS, relationsIn, stringConst } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
 import { createdTypeName, rollbackSections, type Func, type Model, type Policy } from '../analysis/model.js';
-import { memoModel, orderOf, resolvedCalls, textOfFile } from '../analysis/policy-exprs.js';
+import { functionsToken, memoModel, orderOf, resolvedCalls, textOfFile } from '../analysis/policy-exprs.js';
 import { rejectedPolicies, rejectionOf } from '../analysis/rejected.js';
 import { createsReferencingLater } from '../analysis/columns.js';
 import { statementsNamingLaterFunctions } from '../analysis/function-order.js';
@@ -328,7 +328,15 @@ export function typeRecreations(model: Model): ReadonlyArray<{ loc: Loc; name: s
     // (after a SET search_path to another schema, an unqualified name is made there: not followed,
     // those statements are left out; a dump's set_config('search_path', '', false) too)
     let pathMoved = false;
+    let lastFile: ParsedFile | undefined;
+    let walked: ReadonlySet<Statement> = NO_STATEMENTS;
     for (const { stmt, file } of m.statements) {
+      // (only the statements the loop below can act on: the others change nothing)
+      if (file !== lastFile) {
+        lastFile = file;
+        walked = typeWalkedIn(file);
+      }
+      if (walked.size === 0 || !walked.has(stmt)) continue;
       const path = searchPathSet(stmt);
       if (path !== undefined) {
         pathMoved = path;
@@ -353,7 +361,7 @@ export function typeRecreations(model: Model): ReadonlyArray<{ loc: Loc; name: s
         if (was && to) made.set(to, was);
         continue;
       }
-      if (made.size && mayDropUnseen(stmt, file.file, look, 'policy')) made.clear();
+      if (made.size && typeDropUnseen(m, stmt, file.file, look)) made.clear();
       const bare = createdTypeName(stmt);
       if (bare === undefined) continue;
       const schema = createdTypeSchema(stmt);
@@ -370,6 +378,72 @@ export function typeRecreations(model: Model): ReadonlyArray<{ loc: Loc; name: s
     }
     return out;
   });
+}
+
+/**
+ * The statements of a parsed file typeRecreations acts on: a search_path set, a DROP, RENAME or
+ * SET SCHEMA of a type or domain, a type made, and those mayDropUnseen may say yes to (DROP
+ * OWNED, DROP SCHEMA … CASCADE, a DO block running dynamic SQL or calling a function, a SELECT or
+ * CALL calling one); for any other statement each of its tests is false. Kept per parsed file:
+ * each test reads the statement alone (its kind, node and DO body), never the model or an offset,
+ * and the model replays statements of their file's `statements` (planOf's ops), so a re-lint
+ * looks at the edited file's statements only, and the model's walk skips the rest.
+ */
+function typeWalkedIn(file: ParsedFile): ReadonlySet<Statement> {
+  let out = typeWalked.get(file);
+  if (!out) {
+    const set = new Set<Statement>();
+    for (const stmt of file.statements) if (typeWalkedStatement(stmt)) set.add(stmt);
+    typeWalked.set(file, (out = set.size ? set : NO_STATEMENTS));
+  }
+  return out;
+}
+const typeWalked = new WeakMap<ParsedFile, ReadonlySet<Statement>>();
+const NO_STATEMENTS: ReadonlySet<Statement> = new Set();
+
+const TYPE_OBJECTS = new Set(['OBJECT_TYPE', 'OBJECT_DOMAIN']);
+
+/**
+ * mayDropUnseen(stmt, file, look, 'policy') as typeRecreations asks it, kept per statement while
+ * calls resolve the same (functionsToken): it reads the statement itself (its node, its DO body,
+ * its text and its body's, the same where an edit moves it) and the functions its calls resolve
+ * to (model.findFunction), their language, body and its text, which the token keeps the same
+ * (the same objects, or the same statement and body).
+ */
+function typeDropUnseen(model: Model, stmt: Statement, file: string, look: UnseenLookup): boolean {
+  const token = functionsToken(model);
+  const kept = dropUnseenKept.get(stmt);
+  if (kept !== undefined && kept.token === token) return kept.v;
+  const v = mayDropUnseen(stmt, file, look, 'policy');
+  dropUnseenKept.set(stmt, { token, v });
+  return v;
+}
+const dropUnseenKept = new WeakMap<Statement, { token: object; v: boolean }>();
+
+function typeWalkedStatement(stmt: Statement): boolean {
+  if (searchPathSet(stmt) !== undefined || createdTypeName(stmt) !== undefined) return true;
+  const n = stmt.node;
+  switch (stmt.kind) {
+    case 'DropStmt':
+      return TYPE_OBJECTS.has(n?.removeType) || (n?.removeType === 'OBJECT_SCHEMA' && n?.behavior === 'DROP_CASCADE');
+    case 'RenameStmt':
+      return TYPE_OBJECTS.has(n?.renameType);
+    case 'AlterObjectSchemaStmt':
+      return TYPE_OBJECTS.has(n?.objectType);
+    case 'DropOwnedStmt':
+      return true;
+    // (mayDropUnseen: a DO block without a body, or without dynamic SQL and without a call in its
+    // statements, and a SELECT or CALL without a call, say no)
+    case 'DoStmt': {
+      const body = stmt.body;
+      return !!body && (body.dynamicExecutes.length !== 0 || body.statements.some((s) => census(s.node).funcCalls.length !== 0));
+    }
+    case 'SelectStmt':
+    case 'CallStmt':
+      return census(n).funcCalls.length !== 0;
+    default:
+      return false;
+  }
 }
 
 /**
