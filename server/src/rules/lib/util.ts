@@ -985,7 +985,21 @@ export function addColumnStatements(model: Model, r: TableRecreation, names: rea
  * it. The CLI (pkg/migration/list.go, ListLocalMigrations) applies only names matching
  * `^([0-9]+)_(.*)\.sql$`, and skips any other (supabase-migration-skipped).
  */
-export function supabaseMigration(file: string): { folder: string; name: string; applied: boolean } | undefined {
+export function supabaseMigration(file: string): SupabaseMigration | undefined {
+  // (kept per file name: the answer reads the name alone; supabase-migration-skipped and
+  // supabase-migration-version-duplicate ask it of every file on every lint, 1,102 on kingmansa)
+  let kept = supabaseMigrations.get(file);
+  if (kept === undefined) {
+    if (supabaseMigrations.size >= 100_000) supabaseMigrations.clear();
+    supabaseMigrations.set(file, (kept = supabaseMigrationOf(file) ?? null));
+  }
+  return kept ?? undefined;
+}
+/** Shared: do not mutate. */
+type SupabaseMigration = Readonly<{ folder: string; name: string; applied: boolean }>;
+const supabaseMigrations = new Map<string, SupabaseMigration | null>();
+
+function supabaseMigrationOf(file: string): SupabaseMigration | undefined {
   const m = SUPABASE_MIGRATION.exec(file);
   if (!m) return undefined;
   let name = m[2]!;
