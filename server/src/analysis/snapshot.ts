@@ -46,15 +46,22 @@ function isDump(f: ParsedFile): boolean {
  * `schema.name` of each table a file's statements create; unqualified, `*.name` (a migration's
  * `SET search_path = app` puts it in app, which its dump then writes `app.name`).
  */
-function tablesCreated(f: ParsedFile): string[] {
-  const out: string[] = [];
-  for (const s of f.statements) {
-    if (s.origin !== 'file' || s.kind !== 'CreateStmt') continue;
-    const rel = s.node?.relation;
-    if (rel?.relname) out.push(`${rel.schemaname ?? '*'}.${rel.relname}`);
+function tablesCreated(f: ParsedFile): readonly string[] {
+  // (kept per parsed file: read of its statements' nodes alone; every model build asks it of
+  // every file where the workspace has a skipped Supabase file or a dump)
+  let out = tablesMade.get(f);
+  if (out === undefined) {
+    const list: string[] = [];
+    for (const s of f.statements) {
+      if (s.origin !== 'file' || s.kind !== 'CreateStmt') continue;
+      const rel = s.node?.relation;
+      if (rel?.relname) list.push(`${rel.schemaname ?? '*'}.${rel.relname}`);
+    }
+    tablesMade.set(f, (out = list));
   }
   return out;
 }
+const tablesMade = new WeakMap<ParsedFile, readonly string[]>();
 
 /**
  * The files among `ordered` (in migration order) that are snapshots of what the files before
@@ -161,6 +168,24 @@ function changes(dump: ParsedFile, before: readonly ParsedFile[]): boolean {
 
 /** A file right in a `supabase/migrations/` folder: its folder and its name. */
 export const SUPABASE_MIGRATION = /^(.*(?:^|[\\/])supabase[\\/]migrations[\\/])([^\\/]+)$/;
+/**
+ * SUPABASE_MIGRATION's match of a path: its folder (with its separator), its file name and
+ * whether CLI_APPLIED accepts it, or null. Kept per path: the match reads the path alone, and
+ * every model build asks it of every file (skippedCopies: 1,102 on kingmansa).
+ */
+export function supabaseMigrationMatch(file: string): SupabaseMatch | null {
+  let kept = migrationMatches.get(file);
+  if (kept === undefined) {
+    if (migrationMatches.size >= 100_000) migrationMatches.clear();
+    const m = SUPABASE_MIGRATION.exec(file);
+    migrationMatches.set(file, (kept = m ? { folder: m[1]!, name: m[2]!, applied: CLI_APPLIED.test(m[2]!) } : null));
+  }
+  return kept;
+}
+/** `applied`: CLI_APPLIED's test of the name as written (no URI decoding). */
+type SupabaseMatch = Readonly<{ folder: string; name: string; applied: boolean }>;
+const migrationMatches = new Map<string, SupabaseMatch | null>();
+
 /** A name of such a file the Supabase CLI applies (pkg/migration/list.go, ListLocalMigrations); it skips any other. */
 export const CLI_APPLIED = /^[0-9]+_.*\.sql$/;
 
@@ -174,17 +199,17 @@ function skippedCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   const out = new Set<ParsedFile>();
   let skipped: Array<{ f: ParsedFile; folder: string }> | undefined;
   for (const f of ordered) {
-    const m = SUPABASE_MIGRATION.exec(f.file);
-    if (m && !CLI_APPLIED.test(m[2]!)) (skipped ??= []).push({ f, folder: m[1]! });
+    const m = supabaseMigrationMatch(f.file);
+    if (m && !m.applied) (skipped ??= []).push({ f, folder: m.folder });
   }
   if (!skipped) return out;
   const folders = new Set(skipped.map((x) => x.folder));
   const applied = new Map<string, Set<string>>(); // folder → texts of the files the CLI applies
   for (const f of ordered) {
-    const m = SUPABASE_MIGRATION.exec(f.file);
-    if (!m || !folders.has(m[1]!) || !CLI_APPLIED.test(m[2]!)) continue;
-    let texts = applied.get(m[1]!);
-    if (!texts) applied.set(m[1]!, (texts = new Set()));
+    const m = supabaseMigrationMatch(f.file);
+    if (!m || !folders.has(m.folder) || !m.applied) continue;
+    let texts = applied.get(m.folder);
+    if (!texts) applied.set(m.folder, (texts = new Set()));
     texts.add(f.text);
   }
   for (const { f, folder } of skipped) if (applied.get(folder)?.has(f.text) && f.statements.some((s) => s.origin === 'file')) out.add(f);

@@ -9,7 +9,7 @@ import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
 import { policyCallNames } from '../../analysis/recursion.js';
-import { CLI_APPLIED, SUPABASE_MIGRATION } from '../../analysis/snapshot.js';
+import { CLI_APPLIED, supabaseMigrationMatch } from '../../analysis/snapshot.js';
 import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Edit, KeptFinding, Report } from '../types.js';
 
@@ -1000,15 +1000,15 @@ type SupabaseMigration = Readonly<{ folder: string; name: string; applied: boole
 const supabaseMigrations = new Map<string, SupabaseMigration | null>();
 
 function supabaseMigrationOf(file: string): SupabaseMigration | undefined {
-  const m = SUPABASE_MIGRATION.exec(file);
+  const m = supabaseMigrationMatch(file);
   if (!m) return undefined;
-  let name = m[2]!;
+  let name = m.name;
   try {
     name = decodeURIComponent(name);
   } catch {
     // (kept as written)
   }
-  return { folder: m[1]!, name, applied: CLI_APPLIED.test(name) };
+  return { folder: m.folder, name, applied: CLI_APPLIED.test(name) };
 }
 
 /**
