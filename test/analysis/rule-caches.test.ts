@@ -747,3 +747,23 @@ test('type-already-exists: what a SELECT calling a function may drop unseen (kep
   );
   assert.deepEqual(counts, [1, 0, 0, 1, 1, 0, 1]);
 });
+
+test("definer-bypasses-rls: the commands a definer's body writes (kept per body) follow the body edited, moved, and the table's policies changed in another file", () => {
+  const table = (insert: string) => `CREATE TABLE public.docs (id int PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT, UPDATE ON public.docs TO anon, authenticated;
+CREATE POLICY docs_select ON public.docs FOR SELECT TO anon, authenticated USING (owner_id = auth.uid());
+CREATE POLICY docs_insert ON public.docs FOR INSERT TO anon, authenticated WITH CHECK (${insert});
+`;
+  const fn = (write: string) => `CREATE FUNCTION public.w() RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ ${write} $$;\n`;
+  const insert = fn('INSERT INTO public.docs (id, owner_id) VALUES (1, gen_random_uuid())');
+  const update = fn('UPDATE public.docs SET owner_id = gen_random_uuid() WHERE id = 1');
+  const counts = steps({ 'supabase/migrations/1_t.sql': table('true'), 'supabase/migrations/2_f.sql': insert }, 'definer-bypasses-rls', [
+    ['supabase/migrations/2_f.sql', update],
+    ['supabase/migrations/2_f.sql', `-- moved\n${insert}`],
+    ['supabase/migrations/1_t.sql', table('owner_id = auth.uid()')],
+    ['supabase/migrations/1_t.sql', table('true')],
+    ['supabase/migrations/2_f.sql', `-- moved\n-- again\n${update}`],
+  ]);
+  assert.deepEqual(counts, [0, 1, 0, 1, 0, 1]);
+});
