@@ -767,3 +767,27 @@ CREATE POLICY docs_insert ON public.docs FOR INSERT TO anon, authenticated WITH 
   ]);
   assert.deepEqual(counts, [0, 1, 0, 1, 0, 1]);
 });
+
+test("definer-bypasses-rls: where a definer's body only records its caller (kept per body under functionsToken) follows a helper it calls, in another file, starting or stopping to check the caller", () => {
+  const table = `CREATE TABLE public.docs (id int PRIMARY KEY, owner_id uuid NOT NULL, approved_by uuid);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON public.docs TO anon, authenticated;
+CREATE POLICY docs_select ON public.docs FOR SELECT TO anon, authenticated USING (owner_id = auth.uid());
+CREATE POLICY docs_update ON public.docs FOR UPDATE TO anon, authenticated USING (owner_id = auth.uid());
+`;
+  const helper = (body: string) => `CREATE FUNCTION public.chk() RETURNS void LANGUAGE plpgsql AS $$ BEGIN ${body} END $$;\n`;
+  const definer = `CREATE FUNCTION public.approve(p_id int) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  PERFORM public.chk();
+  UPDATE public.docs SET approved_by = auth.uid() WHERE id = p_id;
+END $$;
+`;
+  const checks = helper("IF current_user <> 'admin' THEN RAISE EXCEPTION 'no'; END IF;");
+  const counts = steps({ 'supabase/migrations/1_t.sql': table, 'supabase/migrations/2_h.sql': helper('RETURN;'), 'supabase/migrations/3_f.sql': definer }, 'definer-bypasses-rls', [
+    ['supabase/migrations/2_h.sql', checks],
+    ['supabase/migrations/3_f.sql', `-- moved\n${definer}`],
+    ['supabase/migrations/2_h.sql', helper('RETURN;')],
+    ['supabase/migrations/2_h.sql', `-- moved\n${checks}`],
+  ]);
+  assert.ok(counts.some((c) => c !== counts[0]), `counts ${counts}`);
+});

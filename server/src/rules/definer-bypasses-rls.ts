@@ -3,7 +3,7 @@ import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
 import { callSpan, callsIn, census, conjuncts, hasSubLink, relationsIn, type RelationRef } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
-import { constBool, memoModel, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
+import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
@@ -228,9 +228,24 @@ export interface RecordedCaller {
  * hands any signed-in user every account's email). Undefined when it looks at the caller anywhere
  * else (a WHERE, another IF, a sub-select…), or its body is not read statement by statement.
  */
-export function recordsCallerOnly(model: Model, f: Func): RecordedCaller | undefined {
+export function recordsCallerOnly(model: Model, f: Func): Readonly<RecordedCaller> | undefined {
   const body = f.body;
-  if (!body || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
+  if (!body) return undefined;
+  // (kept per body while calls resolve the same, functionsToken: the answer reads the body's
+  // statements, the function's language, looksAtCaller of its nodes (itself kept under the token),
+  // the functions its calls resolve to and their bodies, and model.key, whose default schema the
+  // token holds too; nodes made here, choosingPart's and mapNodes', were asked anew every lint)
+  const token = functionsToken(model);
+  const kept = recordedKept.get(body);
+  if (kept !== undefined && kept.token === token && kept.language === f.language) return kept.v;
+  const v = recordsCallerOnlyIn(model, f, body);
+  recordedKept.set(body, { token, language: f.language, v });
+  return v;
+}
+const recordedKept = new WeakMap<FunctionBody, { token: object; language: string; v: Readonly<RecordedCaller> | undefined }>();
+
+function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): RecordedCaller | undefined {
+  if (body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
   if (f.language !== 'sql' && f.language !== 'plpgsql') return undefined;
   const caller = new Set<string>();
   // (the variables assigned auth.uid() itself, `v_uid := auth.uid()`: what a NULL test of them asks)
