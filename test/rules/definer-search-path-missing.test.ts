@@ -127,3 +127,16 @@ CREATE TRIGGER ${t}_log AFTER INSERT ON public.${t} FOR EACH ROW EXECUTE FUNCTIO
     assert.equal((await q('SELECT count(*)::int AS n FROM public.audit_log'))[0]!.n, 0);
   });
 });
+
+test("ok (message): a SECURITY DEFINER trigger only on Supabase's auth.users fires in the Auth server's session: the message says no API role can fire it (no INSERT, UPDATE or DELETE on auth.users), as a warning", () => {
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY);
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO profiles (id) VALUES (NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_x.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'warning');
+  assert.doesNotMatch(mine[0]!.message, /Any role that can create temporary objects|by writing auth\.users/);
+  assert.match(mine[0]!.message, /would change what it does in the session that fires it \(T19c\)\. But it is a trigger only on Supabase's auth\.users, .*The API roles anon, authenticated and service_role have no INSERT, UPDATE or DELETE on auth\.users \(these migrations grant none\).*opens the hole\. Add SET search_path = public, pg_temp/);
+});

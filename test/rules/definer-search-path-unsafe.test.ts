@@ -497,3 +497,74 @@ END $$;
     assert.equal((await q('SELECT count(*)::int AS n FROM public.audit_log'))[0]!.n, 0);
   });
 });
+
+test("ok (message): a SECURITY DEFINER trigger only on Supabase's auth.users (handle_new_user, salman92-dev/indianvisa) fires in the Auth server's session: no API role may write auth.users (42501), so the message says none can fire it, as a warning; a migration granting authenticated INSERT on it names that role again, whose temporary table the trigger then writes (PGlite)", async () => {
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, full_name text);
+CREATE FUNCTION public.handle_new_user() RETURNS trigger AS $$
+DECLARE v_full_name TEXT;
+BEGIN
+  v_full_name := TRIM(COALESCE(NEW.raw_user_meta_data->>'full_name', ''));
+  INSERT INTO profiles (id, full_name) VALUES (NEW.id, v_full_name);
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+  const file = 'supabase/migrations/20251105105015_handle_new_user.sql';
+  const { mine } = lintFiles([{ file, text }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.equal(mine[0]!.severity, 'warning', 'below the rule\'s error: nothing an API role can exploit today');
+  assert.doesNotMatch(m, /by writing auth\.users/);
+  assert.doesNotMatch(m, /any role that can create temporary objects/);
+  assert.match(m, /SET search_path = public does not end with pg_temp\. .*would shadow it in the session that fires the function, which would then read it, or run the code it holds, with the owner's rights \(F3, T19\)\. /);
+  assert.match(m, /But it is a trigger only on Supabase's auth\.users, so it runs in the session that writes auth\.users, with that session's temporary objects: the Auth server's \(supabase_auth_admin, on sign-ups and account changes\), or that of one of the platform's administrative roles \(postgres, dashboard_user\)\. /);
+  assert.match(m, /The API roles anon, authenticated and service_role have no INSERT, UPDATE or DELETE on auth\.users \(these migrations grant none\), and none of them can create temporary objects in the Auth server's session: no API role can plant a temporary object where it runs, so this is not exploitable by one today; a grant of a write on auth\.users, or a trigger of it on a table API roles write, opens the hole\. Append pg_temp/);
+  assert.equal(findingsOf(applyFix(lintFiles([{ file, text }], ID).ws, mine[0]!), ID).length, 0, 'the fix is the same');
+
+  // a migration granting authenticated INSERT on auth.users: it can fire it, and the message names it
+  const grant = 'GRANT INSERT ON auth.users TO authenticated;\n';
+  const granted = lintFiles([{ file, text: text + grant }], ID).mine;
+  assert.equal(granted.length, 1);
+  assert.equal(granted[0]!.severity, 'error');
+  assert.match(granted[0]!.message, /any role that can create temporary objects \(PUBLIC can, by default\) and then fire it in that session, by writing auth\.users \(which these migrations grant authenticated a write on\) \(the session whose statement fires a trigger/);
+  // on a public table too: that table is the way in, auth.users is said to be the Auth server's
+  const both = lintFiles([{ file, text: `${text}CREATE TABLE public.invites (id uuid);\nCREATE TRIGGER invite_made AFTER INSERT ON public.invites FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();\n` }], ID).mine;
+  assert.match(both[0]!.message, /by writing public\.invites \(its trigger on Supabase's auth\.users fires in the Auth server's session: no API role has INSERT, UPDATE or DELETE on auth\.users\) \(the session/);
+  assert.equal(both[0]!.severity, 'error');
+
+  // Supabase's auth.users: owned by the Auth server's role, no privilege for the API roles
+  const platform = `${AUTH_STUB_SQL}
+CREATE ROLE supabase_auth_admin;
+CREATE TABLE auth.users (id uuid PRIMARY KEY, raw_user_meta_data jsonb);
+ALTER TABLE auth.users OWNER TO supabase_auth_admin;`;
+  const id = '00000000-0000-0000-0000-0000000000a1';
+  for (const role of ['authenticated', 'anon']) {
+    await inRollback(await getDb(), async (q) => {
+      await q(platform);
+      await q(text);
+      await q(`SET ROLE ${role}`);
+      await q('CREATE TEMP TABLE profiles (id uuid, full_name text)');
+      await expectPgError(q(`INSERT INTO auth.users VALUES ('${id}', '{}')`), '42501', /permission denied for table users/);
+    });
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q(platform);
+    await q(text);
+    // a sign-up: the Auth server writes auth.users in its own session, where no API role's temporary table is
+    await q('SET ROLE supabase_auth_admin');
+    await q(`INSERT INTO auth.users VALUES ('${id}', '{"full_name": "A"}')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT full_name FROM public.profiles'), [{ full_name: 'A' }]);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(platform);
+    await q(text + grant);
+    await q('SET ROLE authenticated');
+    await q('CREATE TEMP TABLE profiles (id uuid, full_name text)');
+    await q(`INSERT INTO auth.users VALUES ('${id}', '{"full_name": "B"}')`);
+    assert.deepEqual(await q('SELECT full_name FROM pg_temp.profiles'), [{ full_name: 'B' }], "the owner's trigger wrote the writer's temporary table");
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.profiles'))[0]!.n, 0);
+  });
+});

@@ -1,4 +1,4 @@
-import { DF_SEARCH_PATH, firingNote, functionLists } from './lib/util.js';
+import { authServiceFiring, DF_SEARCH_PATH, firingNote, functionLists } from './lib/util.js';
 import { defineRule } from './types.js';
 import { namesNothingUnqualified } from './definer-search-path-unsafe.js';
 
@@ -22,14 +22,19 @@ export const definerSearchPathMissing = defineRule({
       if (!f.securityDefiner) continue;
       const at = f.securityLoc ?? f.nameLoc;
       const path = f.schema === 'public' ? 'public, pg_temp' : `${f.schema}, public, pg_temp`;
+      // (a trigger only on Supabase's auth.users: no API role fires it in a session of its own)
+      const authOnly = authServiceFiring(model, f);
       report({
         file: at.file,
         start: at.start,
         end: at.end,
+        ...(authOnly ? { severity: 'warning' as const } : {}),
         message:
           `SECURITY DEFINER function ${f.signature} has no SET search_path: it runs with its owner's rights but resolves unqualified names through the caller's search_path, ` +
-          `where pg_temp is searched first for relations and types unless listed. Any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} ` +
-          `can shadow any table or type it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) and change what it does (T19c). ` +
+          (authOnly
+            ? `where pg_temp is searched first for relations and types unless listed: a temporary table or type of the same name as one it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) would change what it does in the session that fires it (T19c). ${authOnly}`
+            : `where pg_temp is searched first for relations and types unless listed. Any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} ` +
+              `can shadow any table or type it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) and change what it does (T19c). `) +
           (namesNothingUnqualified(model, f) === 'always'
             ? "Its body names every table and type with its schema today, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators. "
             : '') +

@@ -2,7 +2,7 @@ import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { KEYWORD_TYPES } from '../analysis/ast.js';
 import type { FunctionBody, Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, where } from './lib/util.js';
+import { authServiceFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, where } from './lib/util.js';
 
 /** PostgreSQL's default search_path, which a session has until it sets one (unless the database or role sets another). */
 const DEFAULT_PATH = ['$user', 'public'];
@@ -226,11 +226,17 @@ export const definerSearchPathUnsafe = defineRule({
             : `${written} does not end with pg_temp`;
       // (its body names every table and type with a schema today: nothing to shadow yet, which the message says)
       const nothingYet = why !== 'one-quoted-list' && namesNothingUnqualified(model, f);
+      // (a trigger only on Supabase's auth.users: no API role fires it in a session of its own)
+      const authOnly = authServiceFiring(model, f);
       report({
         ...s.loc,
+        ...(authOnly ? { severity: 'warning' as const } : {}),
         message:
           `SECURITY DEFINER function ${f.signature}: ${what}. PostgreSQL searches pg_temp first for relations and types unless the search_path lists it, ` +
-          (nothingYet
+          (authOnly
+            ? `so a temporary table or type of the same name as one the function ${nothingYet ? 'named' : 'names'} without a schema (text too; not keyword types such as int, nor functions) would shadow it in the session that fires the function, which would then read it, or run the code it holds, with the owner's rights (F3, T19). ${authOnly}` +
+              (nothingYet ? 'Its body names every table and type with its schema today, so nothing can be shadowed yet either. ' : '')
+            : nothingYet
             ? `so any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} could shadow a table or type the function named without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name, and run code with the owner's rights (F3, T19). ` +
               (nothingYet === 'since-16'
                 ? 'Its body names every table and type with its schema today, json aside, which is a keyword type from PostgreSQL 16 on (before 16 it is looked up in the search_path like text, so a temporary type named json shadows it): on 16 and later nothing can be shadowed yet, the search_path protects nothing, and the first name written without a schema opens the hole. '

@@ -1,7 +1,7 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
-import { appliesToRole, onSupabasePlatform } from '../../analysis/policies.js';
+import { appliesToRole, onSupabasePlatform, roleList } from '../../analysis/policies.js';
 import { quoteIdent } from '../../analysis/parse.js';
-import { columnsBeyond, TRIGGER_DELETE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
+import { columnsBeyond, TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import { createsReferencingLater } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
@@ -865,7 +865,17 @@ export function roleMembers(model: Model): ReadonlyMap<string, ReadonlySet<strin
  */
 export function firingNote(model: Model, f: Func): string | undefined {
   if (!f.returnsTrigger) return undefined;
-  const tables = [...new Set(model.triggers.filter((t) => t.func === f.key).map((t) => t.table))];
+  let tables = [...new Set(model.triggers.filter((t) => t.func === f.key).map((t) => t.table))];
+  // Supabase's auth.users: only the roles these migrations grant a write on it fire it in a
+  // session of their own; without one, another of its tables is the way in (or authServiceFiring)
+  const auth = tables.includes(AUTH_USERS) && supabaseAuthUsers(model) ? authUsersWriters(model, f) : undefined;
+  let authNote = '';
+  if (auth && tables.length > 1 && auth.length === 0) {
+    tables = tables.filter((t) => t !== AUTH_USERS);
+    authNote = " (its trigger on Supabase's auth.users fires in the Auth server's session: no API role has INSERT, UPDATE or DELETE on auth.users)";
+  } else if (auth?.length) {
+    tables = tables.map((t) => (t === AUTH_USERS ? `auth.users (which these migrations grant ${roleList(auth)} a write on)` : t));
+  }
   // A generic audit function fires on dozens of tables: name the first three, count the rest.
   const written =
     tables.length === 1
@@ -875,13 +885,66 @@ export function firingNote(model: Model, f: Func): string | undefined {
         : `${tables.slice(0, 3).join(', ')} or any of the ${tables.length - 3} other tables it is a trigger on`;
   // (why that session's search_path is the one that counts)
   const session = '(the session whose statement fires a trigger is the one whose search_path its function uses)';
-  if (tables.length) return ` and then fire it in that session, by writing ${written} ${session}`;
+  if (tables.length) return ` and then fire it in that session, by writing ${written}${authNote} ${session}`;
   // (a trigger dynamic SQL makes, which the replay does not follow: breeze's DO loops of
   // EXECUTE format('CREATE TRIGGER … ON public.%I … EXECUTE FUNCTION public.f()', t))
   const dynamic = dynamicTriggerCreations(model).find((d) => executesFunction(d.text, f));
   return dynamic
     ? ` and then fire it in that session, by writing a table that a trigger made by dynamic SQL (the EXECUTE at ${where(model, dynamic.loc)}) is on ${session}`
     : ' and then fire it in that session (no trigger of these migrations runs it yet)';
+}
+
+/** Supabase's own roles that write auth.users: its Auth server (the owner), the platform's administrative roles. */
+const AUTH_USERS_PLATFORM_WRITERS = new Set(['supabase_auth_admin', 'supabase_admin', 'postgres', 'dashboard_user']);
+
+/**
+ * The roles (lower-case, 'public' for PUBLIC) these migrations grant, and do not take back, a
+ * write that fires one of the function's triggers on Supabase's auth.users (INSERT for an INSERT
+ * trigger…), on the table or with ALL TABLES IN SCHEMA auth; the platform's own writers left out.
+ * On Supabase no other role holds one: anon, authenticated and service_role have no INSERT,
+ * UPDATE or DELETE on auth.users.
+ */
+function authUsersWriters(model: Model, f: Func): string[] {
+  let events = 0;
+  for (const t of model.triggers) if (t.func === f.key && t.table === AUTH_USERS) events |= t.events;
+  const need = [
+    [TRIGGER_INSERT, 'insert'],
+    [TRIGGER_UPDATE, 'update'],
+    [TRIGGER_DELETE, 'delete'],
+    [TRIGGER_TRUNCATE, 'truncate'],
+  ]
+    .filter(([bit]) => events & (bit as number))
+    .map(([, p]) => p as string);
+  const held = new Map<string, Set<string>>();
+  for (const g of model.grantEvents) {
+    if (g.objectKind !== 'table' || (!g.objects.includes(AUTH_USERS) && !g.objects.includes('schema:auth'))) continue;
+    const privileges = g.privileges.includes('all') ? need : need.filter((p) => g.privileges.includes(p));
+    for (const r of g.grantees) {
+      if (AUTH_USERS_PLATFORM_WRITERS.has(r)) continue;
+      let s = held.get(r);
+      if (!s) held.set(r, (s = new Set()));
+      for (const p of privileges) (g.isGrant ? s.add(p) : s.delete(p));
+    }
+  }
+  return [...held].filter(([, s]) => s.size > 0).map(([r]) => r);
+}
+
+/**
+ * For a trigger function that fires only on Supabase's auth.users (a trigger these migrations
+ * make, none by dynamic SQL), none of whose firing writes they grant to a role of their own:
+ * what a message says instead of "any role can fire it", which it cannot. It runs in the session
+ * that writes auth.users, the Auth server's or the platform's; undefined otherwise.
+ */
+export function authServiceFiring(model: Model, f: Func): string | undefined {
+  if (!f.returnsTrigger || !supabaseAuthUsers(model)) return undefined;
+  const tables = new Set(model.triggers.filter((t) => t.func === f.key).map((t) => t.table));
+  if (tables.size !== 1 || !tables.has(AUTH_USERS) || authUsersWriters(model, f).length) return undefined;
+  return (
+    "But it is a trigger only on Supabase's auth.users, so it runs in the session that writes auth.users, with that session's temporary objects: " +
+    "the Auth server's (supabase_auth_admin, on sign-ups and account changes), or that of one of the platform's administrative roles (postgres, dashboard_user). " +
+    'The API roles anon, authenticated and service_role have no INSERT, UPDATE or DELETE on auth.users (these migrations grant none), and none of them can create temporary objects in the Auth server\'s session: ' +
+    'no API role can plant a temporary object where it runs, so this is not exploitable by one today; a grant of a write on auth.users, or a trigger of it on a table API roles write, opens the hole. '
+  );
 }
 
 /** The EXECUTEs of DO blocks and function bodies whose SQL text may create a trigger, in replay order (asked only of a trigger function no static trigger runs). */
