@@ -28,7 +28,8 @@ export const syntaxError = defineRule({
         const ine = off === undefined ? noIfNotExists(f.file, f.text, e.start) : undefined;
         // (in a dbmate / goose / sql-migrate down section: only a rollback runs it)
         const down = off === undefined ? downMarkerAt(f, e.start) : undefined;
-        let tx = '';
+        // (inside an explicit transaction the error aborts: what psql then does, for the message)
+        const tx = off === undefined && !ine && !down ? abortedTransaction(f, e.start) : '';
         report({
           file: f.file,
           start: ine?.start ?? e.start,
@@ -38,7 +39,7 @@ export const syntaxError = defineRule({
             : off === undefined
               ? down
                 ? `${shortened(e.message)} (SQLSTATE 42601), in the file's \`${down}\` section, which migrating up does not run: PostgreSQL rejects this statement when the migration is rolled back, and the rollback stops there. The other statements of the file are still checked.`
-                : (tx = abortedTransaction(f, e.start))
+                : tx
                   ? `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement${tx}; a migration tool stops here. The other statements of the file, the transaction's too, are still checked as written.`
                   : `${shortened(e.message)} (SQLSTATE 42601). PostgreSQL would reject this statement; the other statements of the file are still checked.`
               : `${shortened(e.message)} (SQLSTATE 42601). check_function_bodies is off (line ${lineOf(f.text, off)}): PostgreSQL creates the function without parsing its body, and every call of it fails with this error` +
