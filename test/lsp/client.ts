@@ -82,8 +82,10 @@ export class LspClient {
     });
   }
 
+  // (30 s: a wait lasts only as long as the server takes; the limit matters only when a test fails,
+  // and on a loaded CI machine 5 s is too close to what a passing test may take)
   get timeoutMs(): number {
-    return this.options.timeoutMs ?? 5000;
+    return this.options.timeoutMs ?? 30_000;
   }
 
   request<T = Json>(method: string, params: Json): Promise<T> {

@@ -19,7 +19,7 @@ test('ok: initialize → capabilities (incremental sync, code action kinds, comm
   assert.ok(caps.executeCommandProvider.commands.includes('pgRlsLint.server.verify'));
   assert.equal(result.serverInfo.name, 'pg-rls-lint');
   // watchers for SQL files and the config file are registered dynamically
-  const deadline = Date.now() + 3000;
+  const deadline = Date.now() + 30_000;
   while (!client.serverRequests.some((r) => r.method === 'client/registerCapability' && r.params.registrations.some((x: { method: string }) => x.method === 'workspace/didChangeWatchedFiles'))) {
     assert.ok(Date.now() < deadline, 'no watcher registration');
     await new Promise((r) => setTimeout(r, 20));
