@@ -67,6 +67,7 @@ export { policySubquerySeesNoRows } from './policy-subquery-sees-no-rows.js';
 export { policySubquerySelfComparison } from './policy-subquery-self-comparison.js';
 export { policyStorageNameShadowed } from './policy-storage-name-shadowed.js';
 export { policyUpdateMovesRow } from './policy-update-moves-row.js';
+export { policyUpdateSelfApproves } from './policy-update-self-approves.js';
 export { policyInsertPlantsRow } from './policy-insert-plants-row.js';
 export { policyRoleCheckUnscoped } from './policy-role-check-unscoped.js';
 export { policyAdmitsAnonymousUsers } from './policy-admits-anonymous-users.js';

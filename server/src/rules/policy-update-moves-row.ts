@@ -22,7 +22,7 @@ import { guarded } from './policy-membership-self-join.js';
 type Kind = 'own' | 'bound' | 'neutral' | 'other';
 
 /** The names of the columns a node references (any qualifier), lower-case (from its census, kept per node). */
-function columnsIn(n: Node): Set<string> {
+export function columnsIn(n: Node): Set<string> {
   const out = new Set<string>();
   for (const r of census(n).columnRefs) {
     const c = columnRef({ ColumnRef: r });
