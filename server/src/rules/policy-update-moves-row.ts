@@ -8,7 +8,7 @@
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
 import { constBool, functionsToken, memoModel, type PolicyRow } from '../analysis/policy-exprs.js';
-import { acceptedPolicies, depsHold, reportPerTable, tableKeeper } from './lib/table-kept.js';
+import { acceptedPolicies, depsHold, reportPerTable, sameActiveRows, tableKeeper } from './lib/table-kept.js';
 import { unreadableReads } from './lib/unreadable.js';
 import { resolvedThroughPath } from '../analysis/model.js';
 import { nameParts, walk } from '../analysis/parse.js';
@@ -418,7 +418,7 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
   // (the policies of the table PostgreSQL accepts: a re-lint's edit may make one of another table rejected, the bench's)
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
-  if (k && sameRows(k.value.active, rows, from, to) && answersHold(model, t, k.value)) return k.value.reports;
+  if (k && sameActiveRows(k.value.active, rows, from, to) && answersHold(model, t, k.value)) return k.value.reports;
   const found: TableFindings = { active: [], failing: NO_ANSWERS, guards: NO_ANSWERS, reports: NO_REPORTS };
   for (let i = from; i < to; i++) {
     found.active.push(rows[i]!.policy);
@@ -429,12 +429,6 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
   return found.reports;
 }
 
-/** Whether `active` holds the policies of rows[from..to), in order. */
-function sameRows(active: readonly Policy[], rows: readonly PolicyRow[], from: number, to: number): boolean {
-  if (active.length !== to - from) return false;
-  for (let i = from; i < to; i++) if (rows[i]!.policy !== active[i - from]) return false;
-  return true;
-}
 
 /** Whether updateFails and guarded answer as they did when `k` was found. */
 function answersHold(model: Model, t: Table, k: TableFindings): boolean {

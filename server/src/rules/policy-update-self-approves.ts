@@ -20,7 +20,7 @@ import { constBool, exprText, policyExprs, type PolicyRow } from '../analysis/po
 import { conjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
-import { acceptedPolicies, reportPerTable, tableKeeper } from './lib/table-kept.js';
+import { acceptedPolicies, reportPerTable, sameActiveRows, tableKeeper } from './lib/table-kept.js';
 import { conditionKey } from './lib/admitted.js';
 import { authCallOf, bareValue, columnRef, forWriter, looksAtCaller, reportKeeper } from './lib/util.js';
 import { columnsIn, columnsOfTable } from './policy-update-moves-row.js';
@@ -116,7 +116,7 @@ function tableReports(model: Model, t: Table, rows: readonly PolicyRow[], from: 
   if (!upd || !sel) return NO_REPORTS;
   const accepted = acceptedPolicies(model, t);
   const k = kept.get(model, t, accepted);
-  if (k && sameRows(k.value.active, rows, from, to) && guardsHold(model, t, k.value)) return k.value.reports;
+  if (k && sameActiveRows(k.value.active, rows, from, to) && guardsHold(model, t, k.value)) return k.value.reports;
   const found: TableFindings = { active: [], guards: NO_ANSWERS, reports: NO_REPORTS };
   for (let i = from; i < to; i++) found.active.push(rows[i]!.policy);
   const gates: Gate[] = [];
@@ -151,12 +151,6 @@ function mayGate(t: Table, q: Policy): boolean {
   return k.v;
 }
 const mayGateOn = new WeakMap<Node, { alias: string; v: boolean }>();
-
-function sameRows(active: readonly Policy[], rows: readonly PolicyRow[], from: number, to: number): boolean {
-  if (active.length !== to - from) return false;
-  for (let i = from; i < to; i++) if (rows[i]!.policy !== active[i - from]) return false;
-  return true;
-}
 
 function guardsHold(model: Model, t: Table, k: TableFindings): boolean {
   for (let i = 0; i < k.guards.length; i += 2) if (guarded(model, t, 'update', k.guards[i] as string) !== k.guards[i + 1]) return false;

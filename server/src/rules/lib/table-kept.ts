@@ -96,6 +96,13 @@ export function acceptedPolicies(model: Model, t: Table): readonly Policy[] {
   return t.policies;
 }
 
+/** Whether `active` holds the policies of rows[from..to) (reportPerTable's run of a table), in order. */
+export function sameActiveRows(active: readonly Policy[], rows: readonly PolicyRow[], from: number, to: number): boolean {
+  if (active.length !== to - from) return false;
+  for (let i = from; i < to; i++) if (rows[i]!.policy !== active[i - from]) return false;
+  return true;
+}
+
 /**
  * Reports each table's results, table by table in model order: `ofTable` gets a table and the run
  * of its active policies' rows (activeRows lists a table's policies one after the other), rows[from..to).
