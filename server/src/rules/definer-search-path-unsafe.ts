@@ -89,7 +89,7 @@ function holdsUnqualified(n: Node, ctes: ReadonlySet<string>): boolean {
 }
 
 /** The names of the WITH queries (CommonTableExpr) a parsed statement holds, as parsed (folded unless quoted). */
-function cteNames(n: Node, out = new Set<string>()): Set<string> {
+export function cteNames(n: Node, out = new Set<string>()): Set<string> {
   if (Array.isArray(n)) {
     for (const x of n) if (x && typeof x === 'object') cteNames(x, out);
     return out;

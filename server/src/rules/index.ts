@@ -80,3 +80,4 @@ export { definerSelfComparison } from './definer-self-comparison.js';
 export { fileNotReplayed } from './file-not-replayed.js';
 export { bypassrlsPasswordCommitted } from './bypassrls-password-committed.js';
 export { policyGrantsByAbsence } from './policy-grants-by-absence.js';
+export { authTriggerUnqualifiedName } from './auth-trigger-unqualified-name.js';

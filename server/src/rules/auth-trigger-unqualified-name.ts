@@ -1,0 +1,201 @@
+// auth-trigger-unqualified-name: a trigger function on Supabase's auth.users names a table of
+// another schema without its schema and sets no search_path that finds it. A function uses the
+// search_path of the session that runs it unless it sets its own (SECURITY DEFINER changes the
+// rights, not the search_path), and the session that writes auth.users is the Auth server's:
+// Supabase sets its role's search_path to auth (`ALTER ROLE supabase_auth_admin SET search_path
+// TO 'auth'`, in every platform dump). So `INSERT INTO profiles …` in handle_new_user() looks for
+// auth.profiles, fails with 42P01, and with it the Auth server's INSERT into auth.users: the
+// sign-up answers "Database error saving new user". Measured on PGlite
+// (test/rules/auth-trigger-unqualified-name.test.ts): with search_path auth, the INSERT INTO
+// auth.users fails with 42P01; with the fix (SET search_path = public, pg_temp) it passes and
+// the profile row is there.
+//
+// Only relations (FROM, JOIN, DML targets) are looked at, not functions or types: a function's
+// name may also be one of pg_catalog's, which the workspace does not show. A name counts when the
+// workspace makes no relation of that name in auth nor in the function's own SET search_path, and
+// makes one in another schema. Not reported: a body with an EXCEPTION clause (it may catch the
+// error), names in dynamic SQL (EXECUTE '…'), the body's WITH queries and temporary tables, a
+// function whose body is a BEGIN ATOMIC (its names are bound when it is made).
+import type { Func, FunctionSetting, Model, Trigger } from '../analysis/model.js';
+import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
+import { onSupabasePlatform } from '../analysis/policies.js';
+import { census } from '../analysis/ast.js';
+import type { Node } from '../analysis/types.js';
+import { defineRule, type Fix } from './types.js';
+import { cteNames } from './definer-search-path-unsafe.js';
+import { AUTH_USERS, fileOf, quoteIdent, settingOf, supabaseAuthUsers } from './lib/util.js';
+
+/** Supabase Auth's own tables in schema auth (an unqualified name of one of them resolves there). */
+const AUTH_TABLES = new Set([
+  'users',
+  'identities',
+  'sessions',
+  'refresh_tokens',
+  'audit_log_entries',
+  'instances',
+  'schema_migrations',
+  'mfa_factors',
+  'mfa_challenges',
+  'mfa_amr_claims',
+  'sso_providers',
+  'sso_domains',
+  'saml_providers',
+  'saml_relay_states',
+  'flow_state',
+  'one_time_tokens',
+]);
+
+export const authTriggerUnqualifiedName = defineRule({
+  meta: {
+    id: 'auth-trigger-unqualified-name',
+    description:
+      "A trigger function on Supabase's auth.users names a table of another schema without its schema and sets no search_path that finds it: the Auth server's session (search_path auth) fails to find it, and every sign-up fails.",
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'safe',
+    guards:
+      "A function resolves unqualified names through the search_path of the session that runs it unless it sets its own; Supabase's Auth server writes auth.users with search_path auth, so `profiles` is not found (42P01) and the sign-up fails.",
+  },
+  check({ model, report }) {
+    if (!model.supabase && !onSupabasePlatform(model)) return;
+    if (!supabaseAuthUsers(model)) return;
+    // (the functions of the triggers on auth.users: few, found in the model's trigger list)
+    let byFunc: Map<string, Trigger[]> | undefined;
+    for (const t of model.triggers) {
+      if (t.table !== AUTH_USERS) continue;
+      byFunc ??= new Map();
+      const list = byFunc.get(t.func);
+      if (list) list.push(t);
+      else byFunc.set(t.func, [t]);
+    }
+    if (!byFunc) return;
+    for (const [key, triggers] of byFunc) {
+      const f = model.functions.get(key)?.find((x) => x.returnsTrigger && x.argTypes.length === 0);
+      if (!f) continue;
+      const found = unresolved(model, f);
+      if (!found) continue;
+      const { names, path, explicit } = found;
+      const schemas = [...new Set(names.map((n) => n.schema))];
+      const listed = `${names.map((n) => n.name).join(', ')} (made in ${schemas.join(', ')})`;
+      const events = eventsText(triggers);
+      const first = names[0]!;
+      const fixPath = `${schemas.join(', ')}, pg_temp`;
+      // (a search_path that finds them, for a function without one of its own — it also settles
+      // definer-search-path-missing's finding on a definer —; else the names written with their schema)
+      const fixes: Fix[] = [];
+      const at = explicit ? undefined : afterBody(model, f);
+      if (at) fixes.push({ title: `Add SET search_path = ${fixPath} to ${f.signature}`, kind: 'safe', edits: [{ file: at.file, start: at.offset, end: at.offset, newText: ` SET search_path = ${fixPath}` }] });
+      else if (names.every((n) => n.at.length)) {
+        const file = f.created.file;
+        const edits = names.flatMap((n) => n.at.map((o) => ({ file, start: o, end: o, newText: `${quoteIdent(n.schema)}.` })));
+        fixes.push({ title: `Write ${names.map((n) => `${n.schema}.${n.name}`).join(', ')} with ${schemas.length === 1 ? 'its' : 'their'} schema in ${f.signature}`, kind: 'safe', edits });
+      }
+      report({
+        ...f.nameLoc,
+        message:
+          `Trigger function ${f.signature} runs on ${events} of Supabase's auth.users (trigger ${triggers.map((t) => t.name).join(', ')}), in the session that writes auth.users: the Auth server's, whose role supabase_auth_admin has search_path auth. ` +
+          (explicit
+            ? `Its SET search_path = ${path.join(', ') || "''"} is used instead, and does not include ${schemas.join(', ')}: `
+            : `The function sets no search_path of its own, so the names it writes without a schema are looked up in auth (and pg_catalog) only: `) +
+          `${listed} ${names.length === 1 ? 'is' : 'are'} not found there. The statement fails with 42P01 (relation "${first.name}" does not exist), and with it the Auth server's write of auth.users: ` +
+          `${events.includes('INSERT') ? 'every sign-up fails with "Database error saving new user"' : 'the account change fails'}. ` +
+          `Write the names with their schema (${first.schema}.${first.name})${explicit ? `, or add ${schemas.join(', ')} to its SET search_path` : `, or add SET search_path = ${fixPath} to the function`}.`,
+        related: triggers.map((t) => ({ ...t.loc, message: `trigger ${t.name} on auth.users runs ${f.signature}` })),
+        fixes,
+      });
+    }
+  },
+});
+
+/** The events of triggers as text: `INSERT`, `INSERT or UPDATE`. */
+function eventsText(triggers: readonly Trigger[]): string {
+  let bits = 0;
+  for (const t of triggers) bits |= t.events;
+  const words = [
+    [TRIGGER_INSERT, 'INSERT'],
+    [TRIGGER_UPDATE, 'UPDATE'],
+    [TRIGGER_DELETE, 'DELETE'],
+  ]
+    .filter(([b]) => bits & (b as number))
+    .map(([, w]) => w as string);
+  return words.length ? `each ${words.join(' or ')}` : 'writes';
+}
+
+interface Unresolved {
+  /** the names not found, with the schema the workspace makes each in, and where the body writes each (offsets of the name) */
+  names: Array<{ name: string; schema: string; at: number[] }>;
+  /** the schemas its session looks in (the function's SET search_path, else auth) */
+  path: string[];
+  /** the function sets its own search_path */
+  explicit: boolean;
+}
+
+/** The relations f's body names without a schema that its session's search_path does not find, kept per function statement and model (few functions). */
+function unresolved(model: Model, f: Func): Unresolved | undefined {
+  const b = f.body;
+  if (!b || f.language !== 'plpgsql' || b.errors.length || f.stmt.node?.sql_body) return undefined;
+  const text = (fileOf(model, f.created.file)?.text ?? '').slice(b.start, b.end).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').replace(/'(?:[^']|'')*'/g, "''");
+  // (an EXCEPTION clause may catch the error: the sign-up then goes on without the row)
+  if (/\bexception\b/i.test(text)) return undefined;
+  const s = settingOf(f, 'search_path');
+  const explicit = !!s;
+  const path = s ? schemasOf(s) : ['auth'];
+  if (!path) return undefined; // (a value we cannot read: say nothing)
+  const own = new Set<string>();
+  const names: Unresolved['names'] = [];
+  for (const st of b.statements) {
+    const n = st.node as Node | undefined;
+    if (!n) continue;
+    for (const c of cteNames(n)) own.add(c);
+    // (a table the body makes itself: CREATE TEMP TABLE x …)
+    if (st.kind === 'CreateStmt' && n.relation?.relname) own.add(String(n.relation.relname));
+  }
+  for (const st of b.statements) {
+    if (!st.node) continue;
+    // (a DML statement's own target is its `relation`, not a RangeVar node under it)
+    const target = st.kind === 'InsertStmt' || st.kind === 'UpdateStmt' || st.kind === 'DeleteStmt' || st.kind === 'MergeStmt' ? [st.node.relation as Node] : [];
+    for (const rv of [...target, ...census(st.node).rangeVars]) {
+      if (!rv) continue;
+      if (rv.schemaname !== undefined || rv.catalogname !== undefined) continue;
+      const name = String(rv.relname ?? '');
+      if (!name || own.has(name)) continue;
+      const seen = names.find((x) => x.name === name);
+      if (seen) {
+        if (typeof rv.location === 'number' && !seen.at.includes(rv.location)) seen.at.push(rv.location);
+        continue;
+      }
+      if (path.some((p) => relationIn(model, p, name)) || (path.includes('auth') && AUTH_TABLES.has(name))) continue;
+      const schema = schemaMaking(model, name);
+      if (schema && schema !== 'pg_catalog' && schema !== 'auth') names.push({ name, schema, at: typeof rv.location === 'number' ? [rv.location] : [] });
+    }
+  }
+  return names.length ? { names, path, explicit } : undefined;
+}
+
+/** Whether the workspace makes relation `schema.name` (a table or a view). */
+const relationIn = (model: Model, schema: string, name: string): boolean => model.tables.has(`${schema}.${name}`) || model.views.has(`${schema}.${name}`);
+
+/** The schema the workspace makes a relation named `name` in: public first, else the first other one. */
+function schemaMaking(model: Model, name: string): string | undefined {
+  if (relationIn(model, 'public', name)) return 'public';
+  for (const t of model.tables.values()) if (t.name === name) return t.schema;
+  for (const v of model.views.values()) if (v.name === name) return v.schema;
+  return undefined;
+}
+
+/** The schemas a function's SET search_path makes its session look in (`$user` left out: no schema is named for the Auth server's role); undefined when not known (FROM CURRENT of a session the replay does not know). */
+function schemasOf(s: FunctionSetting): string[] | undefined {
+  // (FROM CURRENT: the session's path where the function was made; the server's default, "$user", public, when it set none)
+  const v = s.values[0] !== '<from current>' ? s.values : s.current ? (s.current.path ?? ['public']) : undefined;
+  return v?.filter((x) => x !== '' && x !== '$user');
+}
+
+/** Where an option can go after the function's body: just after its closing quote (`$$`, `$tag$` or `'`). */
+function afterBody(model: Model, f: Func): { file: string; offset: number } | undefined {
+  const b = f.body!;
+  const text = fileOf(model, f.created.file)?.text;
+  if (!text) return undefined;
+  const rest = text.slice(b.end, b.end + 64);
+  const m = /^(\$[A-Za-z_0-9]*\$|')/.exec(rest);
+  return m ? { file: f.created.file, offset: b.end + m[1]!.length } : undefined;
+}

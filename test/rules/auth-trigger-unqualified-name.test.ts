@@ -1,0 +1,127 @@
+// auth-trigger-unqualified-name on PostgreSQL (PGlite): a trigger function on auth.users that
+// names public.profiles without its schema runs in the Auth server's session, whose search_path
+// is auth (Supabase: ALTER ROLE supabase_auth_admin SET search_path TO 'auth'). Simulated here:
+// the role supabase_auth_admin, with the privileges on auth.users the Auth server has, inserting
+// with search_path auth. The INSERT INTO auth.users fails with 42P01; with the fix it passes and
+// the profile row is there. In a session whose search_path includes public (the SQL editor), the
+// unfixed function works: why the mistake is missed.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, ensureRoles, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, sqlOf } from '../helpers/rule-proof.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'auth-trigger-unqualified-name';
+const USER = '00000000-0000-0000-0000-0000000000aa';
+before(initParser);
+after(closeAll);
+
+/** The platform: auth.users, written by supabase_auth_admin (as the Auth server is), then the migrations as the superuser. */
+async function platform(q: Q, migrations: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q('CREATE TABLE auth.users (id uuid PRIMARY KEY, email text)');
+  await q('GRANT USAGE ON SCHEMA auth TO supabase_auth_admin; GRANT ALL ON auth.users TO supabase_auth_admin');
+  await q(migrations);
+}
+
+/** A sign-up as the Auth server makes it: its role, its search_path. */
+async function signUp(q: Q): Promise<void> {
+  await q('SET LOCAL search_path = auth');
+  await q('SET LOCAL ROLE supabase_auth_admin');
+  await q(`INSERT INTO auth.users (id, email) VALUES ('${USER}', 'a@example.com')`);
+  await q('RESET ROLE');
+  await q('SET LOCAL search_path = public');
+}
+
+test('err: every sign-up fails with 42P01 (profiles looked up in auth); it works in a session with public on its search_path; after the fix (SET search_path = public, pg_temp) the sign-up passes and makes the profile', async () => {
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.match(finding.message, /Trigger function public\.handle_new_user\(\) runs on each INSERT of Supabase's auth\.users \(trigger on_auth_user_created\)/);
+  assert.match(finding.message, /supabase_auth_admin has search_path auth/);
+  assert.match(finding.message, /profiles \(made in public\) is not found there\. The statement fails with 42P01 \(relation "profiles" does not exist\)/);
+  assert.match(finding.message, /every sign-up fails with "Database error saving new user"/);
+  assert.equal(nestedParentheses(finding.message), undefined);
+  assert.equal(finding.severity, 'error');
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(ws));
+    await expectPgError(signUp(q), '42P01', 'relation "profiles" does not exist');
+  });
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(ws));
+    // (the SQL editor's session: public on the search_path, the same function works)
+    await q('SET LOCAL search_path = public, auth');
+    await q(`INSERT INTO auth.users (id, email) VALUES ('${USER}', 'a@example.com')`);
+    assert.equal(await count(q, 'public.profiles'), 1);
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /END \$\$ SET search_path = public, pg_temp;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  // (the fix settles definer-search-path-missing's finding on the function too)
+  assert.equal(findingsOf(fixed, 'definer-search-path-missing').length, 0);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(fixed));
+    await signUp(q);
+    assert.equal(await count(q, `SELECT 1 FROM public.profiles WHERE id = '${USER}'`), 1);
+  });
+});
+
+test("err: a SET search_path = '' of its own fails in every session; the fix writes the names with their schema (non-ASCII text before them: UTF-16 offsets), and the sign-up passes", async () => {
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const text = `-- Profil für jeden Nutzer 👤
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+CREATE TABLE public.user_roles (user_id uuid, role text);
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  -- «café» ✓
+  INSERT INTO profiles (id, email) VALUES (NEW.id, NEW.email);
+  IF NOT EXISTS (SELECT 1 FROM user_roles WHERE user_id = NEW.id) THEN
+    INSERT INTO user_roles (user_id, role) VALUES (NEW.id, 'member');
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_profiles.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Its SET search_path = '' is used instead, and does not include public: profiles, user_roles \(made in public\) are not found there/);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(ws));
+    await q('SET LOCAL search_path = public, auth');
+    await expectPgError(q(`INSERT INTO auth.users (id, email) VALUES ('${USER}', 'a@example.com')`), '42P01', 'relation "profiles" does not exist');
+  });
+  const fixed = applyFix(ws, mine[0]!);
+  const sql = sqlOf(fixed);
+  assert.match(sql, /INSERT INTO public\.profiles \(id, email\)/);
+  assert.match(sql, /SELECT 1 FROM public\.user_roles WHERE/);
+  assert.match(sql, /INSERT INTO public\.user_roles \(user_id, role\)/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await platform(q, sql);
+    await signUp(q);
+    assert.equal(await count(q, 'public.profiles'), 1);
+    assert.equal(await count(q, `SELECT 1 FROM public.user_roles WHERE role = 'member'`), 1);
+  });
+});
+
+test('ok: not reported outside a Supabase project, for a trigger on another table, for Auth\'s own tables, WITH queries or names in dynamic SQL', () => {
+  const fn = (body: string, extra = '') => `CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER ${extra}AS $$
+BEGIN
+${body}
+  RETURN NEW;
+END $$;
+`;
+  const onAuth = 'CREATE TRIGGER t AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();\n';
+  const insert = '  INSERT INTO profiles (id, email) VALUES (NEW.id, NEW.email);';
+  const supa = (text: string) => lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text }], ID).mine.length;
+  assert.equal(supa(fn(insert) + onAuth), 1, 'the case itself');
+  assert.equal(lintFiles([{ file: 'migrations/001_x.sql', text: 'CREATE ROLE app;\n' + fn(insert) + onAuth.replace('auth.users', 'public.accounts').replace('CREATE TRIGGER', 'CREATE TABLE public.accounts (id uuid);\nCREATE TRIGGER') }], ID).mine.length, 0, 'not Supabase, another table');
+  assert.equal(supa(fn(insert) + 'CREATE TABLE public.accounts (id uuid);\n' + onAuth.replace('auth.users', 'public.accounts')), 0, 'a trigger on a table of the project');
+  assert.equal(supa(fn('  PERFORM 1 FROM identities WHERE user_id = NEW.id;') + onAuth), 0, "Auth's own table");
+  assert.equal(supa(fn('  WITH p AS (SELECT NEW.id AS id) INSERT INTO public.profiles (id) SELECT id FROM p;') + onAuth), 0, 'a WITH query');
+  assert.equal(supa(fn("  EXECUTE 'INSERT INTO profiles (id) VALUES ($1)' USING NEW.id;") + onAuth), 0, 'dynamic SQL');
+  assert.equal(supa(fn(insert, 'SET search_path = public ') + onAuth), 0, 'its own search_path finds it');
+  assert.equal(supa(fn(insert) + onAuth + 'ALTER FUNCTION public.handle_new_user() SET search_path = public, pg_temp;\n'), 0, 'a search_path set later');
+});
