@@ -2,7 +2,7 @@
 // the fix (ENABLE + FORCE) it reads none without a policy, and only its own rows with one.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { affected, asOwner, closeAll, count, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
+import { affected, asOwner, closeAll, count, ensureRoles, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
 
@@ -636,5 +636,33 @@ test('err (message): a table renamed later: the message names the ALTER TABLE by
     await q(sqlOf(fixed));
     const [{ r }] = (await q("SELECT relrowsecurity AS r FROM pg_class WHERE relname = 'twitter_sources'")) as Array<{ r: boolean }>;
     assert.equal(r, true, 'the fix, after the CREATE TABLE, under its old name');
+  });
+});
+
+test("ok: a table made without a schema and enabled under another schema's name no statement makes (aekyung11/pupcle, a Graphile starter): the migrations' session puts that schema first on its search_path, so the table is that one, with RLS; PGlite: with that search_path the table is app_public's with RLS on, with the default one the ALTER TABLE fails (42P01)", async () => {
+  const text = `CREATE SCHEMA app_public;
+CREATE ROLE app_visitor;
+CREATE TABLE missions (id uuid PRIMARY KEY);
+ALTER TABLE app_public.missions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY select_all ON app_public.missions FOR SELECT TO app_visitor USING (true);
+GRANT SELECT ON app_public.missions TO app_visitor;
+`;
+  const { mine } = lintFiles([{ file: 'migrations/committed/000001.sql', text }], ID);
+  assert.deepEqual(mine.map((f) => f.message), []);
+  // (the same without the ENABLE: reported, as the table's schema then does not matter)
+  const plain = lintFiles([{ file: 'migrations/committed/000001.sql', text: text.replace(/ALTER TABLE app_public\.missions ENABLE ROW LEVEL SECURITY;\n/, '') }], ID);
+  assert.equal(plain.mine.length, 1);
+  const db = await getDb();
+  await ensureRoles(db, ['app_visitor']);
+  await inRollback(db, async (q) => {
+    await q('SET LOCAL search_path = app_public, public');
+    const errors = await runEachStatement(q, text.replace('CREATE ROLE app_visitor;\n', ''));
+    assert.deepEqual(errors, []);
+    const rows = (await q(`SELECT n.nspname, c.relrowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'missions'`)) as Array<{ nspname: string; relrowsecurity: boolean }>;
+    assert.deepEqual(rows.map((r) => `${r.nspname} ${r.relrowsecurity}`), ['app_public true']);
+  });
+  await inRollback(db, async (q) => {
+    const errors = await runEachStatement(q, text.replace('CREATE ROLE app_visitor;\n', ''));
+    assert.deepEqual(errors.map((e) => e.code), ['42P01', '42P01', '42P01']);
   });
 });

@@ -1313,6 +1313,28 @@ export function policiesTooEarly(model: Model, t: Table): string {
   return ` (${which} written before the table is created, at ${where(model, early[0]!.created)}: PostgreSQL rejects ${early.length === 1 ? 'that CREATE POLICY' : 'each CREATE POLICY'}, 42P01, as the table does not exist yet; were the table made elsewhere before, ${early.length === 1 ? 'it would exist' : 'they would exist'} and do nothing, with RLS off)`;
 }
 
+/**
+ * The key of a table of another schema that the workspace's ALTER TABLE … ENABLE ROW LEVEL
+ * SECURITY names by t's name, where t's CREATE TABLE writes no schema and the workspace makes no
+ * table under that key: the session that ran the migrations put that schema first on its
+ * search_path (a role's or database's setting, made outside them), so the table is that one
+ * (aekyung11/pupcle, a Graphile starter: `create table mission_participants (…)` then `alter table
+ * app_public.mission_participants enable row level security`; its dump has
+ * app_public.mission_participants). Undefined otherwise (asked only of tables about to be reported).
+ */
+export function enabledUnderAnotherSchema(model: Model, t: Table): string | undefined {
+  const rel = t.stmt.kind === 'CreateStmt' ? t.stmt.node?.relation : undefined;
+  if (!rel || rel.schemaname !== undefined) return undefined;
+  for (const f of model.files) {
+    for (const r of enablesIn(f)) {
+      if (r.relname !== t.name || r.schemaname === undefined || r.schemaname === t.schema) continue;
+      const k = model.key([r.schemaname, r.relname]);
+      if (!model.tables.has(k)) return k;
+    }
+  }
+  return undefined;
+}
+
 /** The keys of the tables an ALTER TABLE … ENABLE ROW LEVEL SECURITY of the workspace names (its files' statements, the names kept per parsed file). */
 function enableTargets(model: Model): Set<string> {
   const out = new Set<string>();
