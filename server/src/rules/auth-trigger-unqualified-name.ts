@@ -55,6 +55,7 @@ export const authTriggerUnqualifiedName = defineRule({
     fixKind: 'safe',
     guards:
       "A function resolves unqualified names through the search_path of the session that runs it unless it sets its own; Supabase's Auth server writes auth.users with search_path auth, so `profiles` is not found (42P01) and the sign-up fails.",
+    shownBy: { exposure: 'auth-signup' },
   },
   check({ model, report }) {
     if (!model.supabase && !onSupabasePlatform(model)) return;

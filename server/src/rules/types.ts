@@ -58,6 +58,7 @@ export type ExposureKind =
   | 'trigger-force'
   | 'definer-call'
   | 'auth-users'
+  | 'auth-signup'
   | 'plan'
   | 'filter'
   | 'public'

@@ -70,6 +70,12 @@ import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHE
  * - `filter`: for a table with two or more permissive policies of a command for one role, the
  *   plan of that command as the role: the policies whose USING is in the Filter of the table's
  *   scan, ORed (see planSpecs);
+ * - `auth-signup`: a trigger function of an INSERT trigger on Supabase's auth.users, fired by a
+ *   sign-up as Supabase's Auth server makes it: as supabase_auth_admin (granted INSERT on
+ *   auth.users for the look), with its search_path, auth, the seeded user inserted into
+ *   auth.users; 42P01 or 42883 shows a name the function writes without a schema is not found
+ *   there; then the same with the function's search_path set to the migrations' schemas and
+ *   pg_temp (auth-trigger-unqualified-name's fix);
  * - `injection`: a SECURITY DEFINER PL/pgSQL function running dynamic SQL, called by a role that
  *   may execute it with SQL in one text argument (the others seeded), in each of the places a
  *   string can be spliced into a query (a whole statement, inside a quoted literal, an
@@ -105,6 +111,8 @@ export interface ExposureResult {
   value?: string;
   /** search-path, of a trigger function: the trigger a write of the role's fired (its table, and the write) */
   trigger?: { name: string; table: string; command: ProbeCommand };
+  /** auth-signup: the search_path the function was given for the second sign-up */
+  fixedPath?: string;
   /** trigger-force: the FORCE'd tables the function inserts into, owned by OWNER_ROLE for the look */
   written?: string[];
   /** row-security: the setting is the function's (SET row_security = off), reset for the second run; else its body sets it */
@@ -733,9 +741,78 @@ export async function exposureSpecs(
   specs.push(...(await definerSpecs(db, stubSchemas, roles, settingsOf, owners)));
   // definer functions running dynamic SQL: SQL in a text argument
   specs.push(...(await injectionSpecs(db, stubSchemas, roles, settingsOf)));
+  // triggers on Supabase's auth.users, fired by a sign-up in the Auth server's session
+  specs.push(...(await authSignupSpecs(db, stubSchemas)));
   // last (their calls commit): functions that set a request setting for the session
   specs.push(...(await sessionSpecs(db, stubSchemas, [...roles, STAND_IN_ROLE], settingsOf)));
   return specs;
+}
+
+/** The role Supabase's Auth server connects as, and the search_path the platform sets for it (ALTER ROLE supabase_auth_admin SET search_path TO 'auth'). */
+const AUTH_ROLE = 'supabase_auth_admin';
+
+/**
+ * `auth-signup` looks (see ExposureResult): each function of an INSERT trigger on auth.users
+ * (Supabase's, from verify's stub), fired by an INSERT of the seeded user into auth.users as
+ * AUTH_ROLE with search_path auth, as the Auth server signs a user up; then the same with the
+ * function's search_path set to the migrations' schemas (those of its triggers' functions and
+ * the tables the migrations made), pg_temp last.
+ */
+async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureSpec[]> {
+  if (!(await db.query<{ ok: boolean }>(`SELECT to_regclass('auth.users') IS NOT NULL AS ok`)).rows[0]?.ok) return [];
+  const fns = (
+    await db.query<{ sig: string; schema: string; name: string; args: number; triggers: string[] }>(
+      `SELECT ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, array_agg(tg.tgname::text ORDER BY tg.tgname) AS triggers
+       FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE tg.tgrelid = 'auth.users'::regclass AND NOT tg.tgisinternal AND tg.tgenabled <> 'D' AND (tg.tgtype & 4) <> 0 AND ${MIGRATIONS_SCHEMA}
+       GROUP BY p.oid, n.nspname, p.proname ORDER BY 1`,
+      [stubSchemas],
+    )
+  ).rows;
+  if (fns.length === 0) return [];
+  // (every trigger on auth.users the migrations made: a look fires its function's alone, the others disabled for it)
+  const all = (await db.query<{ t: string }>(`SELECT quote_ident(tgname) AS t FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal AND tgenabled <> 'D'`)).rows.map((r) => r.t);
+  const row = (await seedRows(db, [], false)).find((r) => r.rel === 'auth.users');
+  if (!row) return [];
+  // (the schemas the migrations made tables in, public first: where the fix's search_path looks)
+  const schemas = (
+    await db.query<{ s: string }>(
+      `SELECT DISTINCT quote_ident(n.nspname) AS s, n.nspname = 'public' AS pub FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind IN ('r', 'p', 'v', 'm') AND ${MIGRATIONS_SCHEMA} ORDER BY pub DESC, s`,
+      [stubSchemas],
+    )
+  ).rows.map((r) => r.s);
+  const path = [...(schemas.length ? schemas : ['public']), 'pg_temp'].join(', ');
+  // (a user the seeded rows do not name, whose rows the trigger's inserts do not meet; the insert
+  // names only auth.users' columns and built-in types: it runs with search_path auth)
+  const insert = insertSql(row, (v) => v.split(SEED_USER).join(OTHER_USER), true);
+  const signUp = async (db: PGlite): Promise<Read> => {
+    await db.exec('SAVEPOINT signup');
+    try {
+      await db.exec(`SET LOCAL search_path = auth; SET LOCAL ROLE ${AUTH_ROLE}`);
+      const r = await db.query(insert);
+      return { rows: r.affectedRows ?? 0 };
+    } catch (e) {
+      return pgErrorOf(e);
+    } finally {
+      await db.exec('ROLLBACK TO SAVEPOINT signup; RELEASE SAVEPOINT signup');
+    }
+  };
+  return fns.map((f) => ({
+    kind: 'auth-signup' as const,
+    object: f.sig,
+    role: AUTH_ROLE,
+    run: async (db: PGlite) => {
+      await db.exec(`${createRoleSqlIfMissing(AUTH_ROLE)} GRANT USAGE ON SCHEMA auth TO ${AUTH_ROLE}; GRANT SELECT, INSERT ON auth.users TO ${AUTH_ROLE};`);
+      const mine = new Set(f.triggers.map((t) => quoteIdent(t)));
+      for (const t of all) if (!mine.has(t)) await db.exec(`ALTER TABLE auth.users DISABLE TRIGGER ${t}`);
+      const first = await signUp(db);
+      const shown = !('rows' in first) && (first.code === '42P01' || first.code === '42883');
+      await alter(db, f, `SET search_path = ${path}`);
+      const fixed = await signUp(db);
+      return { ...functionOf(f), trigger: { name: f.triggers.join(', '), table: 'auth.users', command: 'insert' as const }, fixedPath: path, ...outcome(first, fixed), shown };
+    },
+  }));
 }
 
 /** The anonymous-session look's JWT claims mark: what Supabase Auth puts in an anonymous user's JWT. */
@@ -1477,6 +1554,8 @@ export function formatExposure(e: ExposureResult): string {
         : `${e.role} called ${e.object} (${set}), owning it`;
       return `${ran} (neither superuser nor BYPASSRLS) → ${failed ?? rows(e.rows)}${e.option ? `; with row_security reset: ${fixed}` : ''}`;
     }
+    case 'auth-signup':
+      return `${e.role} (Supabase's Auth server) with search_path auth INSERT INTO auth.users of a user signing up, firing trigger ${e.trigger?.name ?? ''} (${e.object}) → ${failed ?? rows(e.rows)}; with the function's search_path set to ${e.fixedPath ?? ''}: ${fixed}`;
     case 'trigger-force': {
       const t = e.trigger!;
       const into = (e.written ?? []).join(', ');

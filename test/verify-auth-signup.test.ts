@@ -1,0 +1,63 @@
+// Verify's `auth-signup` look (verify/exposures.ts authSignupSpecs): a trigger function on
+// Supabase's auth.users fired by a sign-up as the Auth server makes it (supabase_auth_admin,
+// search_path auth). One that names public.profiles without its schema fails with 42P01, and
+// passes with its search_path set; one that qualifies its names passes. The lint finding of
+// auth-trigger-unqualified-name is shown by it.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatExposure } from '../server/src/verify/exposures.js';
+import type { VerifyFile } from '../server/src/verify/pglite.js';
+import { verifiedBefore } from './helpers/verified.js';
+
+const FILES: VerifyFile[] = [
+  {
+    file: 'supabase/migrations/20240101000000_profiles.sql',
+    text: `-- « Profils » 😀
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE TABLE public.signups (id uuid PRIMARY KEY);
+ALTER TABLE public.signups ENABLE ROW LEVEL SECURITY;
+-- names profiles without its schema, sets no search_path: every sign-up fails
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+  INSERT INTO profiles (id, email) VALUES (NEW.id, NEW.email);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+-- qualifies its names: fine in the Auth server's session
+CREATE FUNCTION public.count_signup() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  INSERT INTO public.signups (id) VALUES (NEW.id);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_counted AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.count_signup();
+`,
+  },
+];
+
+describe('verify: a sign-up as the Auth server', () => {
+  const v = verifiedBefore(FILES, { seed: true, supabaseDefaultPrivileges: true });
+
+  test('err: the trigger naming profiles without a schema fails the sign-up with 42P01 (search_path auth); with its search_path set, it passes; the finding is shown', () => {
+    const e = v.exposures.find((x) => x.kind === 'auth-signup' && x.object === 'public.handle_new_user()');
+    assert.ok(e, JSON.stringify(v.exposures.map((x) => [x.kind, x.object])));
+    assert.equal(e.shown, true, formatExposure(e));
+    assert.equal(e.code, '42P01');
+    assert.match(e.message ?? '', /relation "profiles" does not exist/);
+    assert.equal(e.fixedRows, 1, formatExposure(e));
+    assert.equal(e.fixedPath, 'public, pg_temp');
+    assert.match(formatExposure(e), /^supabase_auth_admin \(Supabase's Auth server\) with search_path auth INSERT INTO auth\.users of a user signing up, firing trigger on_auth_user_created \(public\.handle_new_user\(\)\) → 42P01 relation "profiles" does not exist; with the function's search_path set to public, pg_temp: 1 row$/);
+    const shown = v.shown.filter((s) => s.finding.rule === 'auth-trigger-unqualified-name');
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0]!.exposure?.object, 'public.handle_new_user()');
+  });
+
+  test('ok: the trigger that qualifies its names passes the sign-up (its look alone fires it: the other trigger is disabled for it)', () => {
+    const e = v.exposures.find((x) => x.kind === 'auth-signup' && x.object === 'public.count_signup()');
+    assert.ok(e);
+    assert.equal(e.shown, false, formatExposure(e));
+    assert.equal(e.rows, 1, formatExposure(e));
+    assert.equal(v.findings.filter((f) => f.rule === 'auth-trigger-unqualified-name').length, 1);
+  });
+});
