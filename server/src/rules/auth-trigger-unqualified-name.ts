@@ -16,14 +16,13 @@
 // makes one in another schema. Not reported: a body with an EXCEPTION clause (it may catch the
 // error), names in dynamic SQL (EXECUTE '…'), the body's WITH queries and temporary tables, a
 // function whose body is a BEGIN ATOMIC (its names are bound when it is made).
-import type { Func, FunctionSetting, Model, Trigger } from '../analysis/model.js';
-import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../analysis/model.js';
-import { onSupabasePlatform } from '../analysis/policies.js';
+import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { census } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { cteNames } from './definer-search-path-unsafe.js';
-import { AUTH_USERS, fileOf, quoteIdent, settingOf, supabaseAuthUsers } from './lib/util.js';
+import { fileOf, quoteIdent, settingOf } from './lib/util.js';
+import { authEvents, authUsersTriggerFunctions, catchesErrors } from './lib/auth-triggers.js';
 
 /** Supabase Auth's own tables in schema auth (an unqualified name of one of them resolves there). */
 const AUTH_TABLES = new Set([
@@ -58,27 +57,13 @@ export const authTriggerUnqualifiedName = defineRule({
     shownBy: { exposure: 'auth-signup' },
   },
   check({ model, report }) {
-    if (!model.supabase && !onSupabasePlatform(model)) return;
-    if (!supabaseAuthUsers(model)) return;
-    // (the functions of the triggers on auth.users: few, found in the model's trigger list)
-    let byFunc: Map<string, Trigger[]> | undefined;
-    for (const t of model.triggers) {
-      if (t.table !== AUTH_USERS) continue;
-      byFunc ??= new Map();
-      const list = byFunc.get(t.func);
-      if (list) list.push(t);
-      else byFunc.set(t.func, [t]);
-    }
-    if (!byFunc) return;
-    for (const [key, triggers] of byFunc) {
-      const f = model.functions.get(key)?.find((x) => x.returnsTrigger && x.argTypes.length === 0);
-      if (!f) continue;
+    for (const { f, triggers } of authUsersTriggerFunctions(model)) {
       const found = unresolved(model, f);
       if (!found) continue;
       const { names, path, explicit } = found;
       const schemas = [...new Set(names.map((n) => n.schema))];
       const listed = `${names.map((n) => n.name).join(', ')} (made in ${schemas.join(', ')})`;
-      const events = eventsText(triggers);
+      const { events, fails } = authEvents(triggers);
       const first = names[0]!;
       const fixPath = `${schemas.join(', ')}, pg_temp`;
       // (a search_path that finds them, for a function without one of its own — it also settles
@@ -99,7 +84,7 @@ export const authTriggerUnqualifiedName = defineRule({
             ? `Its SET search_path = ${path.join(', ') || "''"} is used instead, and does not include ${schemas.join(', ')}: `
             : `The function sets no search_path of its own, so the names it writes without a schema are looked up in auth (and pg_catalog) only: `) +
           `${listed} ${names.length === 1 ? 'is' : 'are'} not found there. The statement fails with 42P01 (relation "${first.name}" does not exist), and with it the Auth server's write of auth.users: ` +
-          `${events.includes('INSERT') ? 'every sign-up fails with "Database error saving new user"' : 'the account change fails'}. ` +
+          `${fails}. ` +
           `Write the names with their schema (${first.schema}.${first.name})${explicit ? `, or add ${schemas.join(', ')} to its SET search_path` : `, or add SET search_path = ${fixPath} to the function`}.`,
         related: triggers.map((t) => ({ ...t.loc, message: `trigger ${t.name} on auth.users runs ${f.signature}` })),
         fixes,
@@ -107,20 +92,6 @@ export const authTriggerUnqualifiedName = defineRule({
     }
   },
 });
-
-/** The events of triggers as text: `INSERT`, `INSERT or UPDATE`. */
-function eventsText(triggers: readonly Trigger[]): string {
-  let bits = 0;
-  for (const t of triggers) bits |= t.events;
-  const words = [
-    [TRIGGER_INSERT, 'INSERT'],
-    [TRIGGER_UPDATE, 'UPDATE'],
-    [TRIGGER_DELETE, 'DELETE'],
-  ]
-    .filter(([b]) => bits & (b as number))
-    .map(([, w]) => w as string);
-  return words.length ? `each ${words.join(' or ')}` : 'writes';
-}
 
 interface Unresolved {
   /** the names not found, with the schema the workspace makes each in, and where the body writes each (offsets of the name) */
@@ -135,9 +106,8 @@ interface Unresolved {
 function unresolved(model: Model, f: Func): Unresolved | undefined {
   const b = f.body;
   if (!b || f.language !== 'plpgsql' || b.errors.length || f.stmt.node?.sql_body) return undefined;
-  const text = (fileOf(model, f.created.file)?.text ?? '').slice(b.start, b.end).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').replace(/'(?:[^']|'')*'/g, "''");
   // (an EXCEPTION clause may catch the error: the sign-up then goes on without the row)
-  if (/\bexception\b/i.test(text)) return undefined;
+  if (catchesErrors(model, f)) return undefined;
   const s = settingOf(f, 'search_path');
   const explicit = !!s;
   const path = s ? schemasOf(s) : ['auth'];

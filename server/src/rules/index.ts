@@ -81,3 +81,4 @@ export { fileNotReplayed } from './file-not-replayed.js';
 export { bypassrlsPasswordCommitted } from './bypassrls-password-committed.js';
 export { policyGrantsByAbsence } from './policy-grants-by-absence.js';
 export { authTriggerUnqualifiedName } from './auth-trigger-unqualified-name.js';
+export { authTriggerInvokerDenied } from './auth-trigger-invoker-denied.js';

@@ -1,0 +1,80 @@
+// auth-trigger-invoker-denied: a SECURITY INVOKER trigger function on Supabase's auth.users that
+// reads or writes a table the migrations grant the Auth server's role no privilege on. A trigger
+// function runs with the rights of the role whose statement fires it, unless it is SECURITY
+// DEFINER; the role that writes auth.users is the Auth server's, supabase_auth_admin, which the
+// platform grants nothing on the project's tables (Supabase's default privileges are for anon,
+// authenticated and service_role; its docs grant supabase_auth_admin what an auth hook reads, by
+// name). So `INSERT INTO public.profiles …` fails with 42501 permission denied for table
+// profiles, and with it the sign-up (supabase/supabase#17186: "Database error creating new user
+// … permission denied for table accounts"). Measured on PGlite
+// (test/rules/auth-trigger-invoker-denied.test.ts): as supabase_auth_admin, the INSERT INTO
+// auth.users fails with 42501; with the fix (SECURITY DEFINER, owned by the migrations' role) it
+// passes and the profile row is there.
+//
+// Not reported: a body with an EXCEPTION clause, a table in schema auth (the Auth server's
+// own), a table the migrations grant supabase_auth_admin (or PUBLIC, or a role it is a member of)
+// a privilege on — any of SELECT for a table it only reads, any of INSERT, UPDATE or DELETE for
+// one it writes —, a body that sets the role.
+import type { Func, Model, Table, Trigger } from '../analysis/model.js';
+import { privilegesOf } from '../analysis/privileges.js';
+import { defineRule } from './types.js';
+import { insertAfter } from './lib/util.js';
+import { authEvents, authUsersTriggerFunctions, catchesErrors, codeOf } from './lib/auth-triggers.js';
+
+const AUTH_ROLE = 'supabase_auth_admin';
+const WRITES = ['insert', 'update', 'delete', 'all'];
+const READS = ['select', 'all'];
+
+export const authTriggerInvokerDenied = defineRule({
+  meta: {
+    id: 'auth-trigger-invoker-denied',
+    description:
+      "A SECURITY INVOKER trigger function on Supabase's auth.users reads or writes a table the Auth server's role supabase_auth_admin holds no privilege on: every sign-up (or sign-in) that fires it fails with 42501.",
+    severity: 'error',
+    category: 'correctness',
+    fixKind: 'unsafe',
+    guards:
+      "A trigger function runs with the rights of the role whose write fires it unless it is SECURITY DEFINER; Supabase's Auth server writes auth.users as supabase_auth_admin, which holds no privilege on the project's tables: 42501, and the sign-up fails.",
+  },
+  check({ model, report }) {
+    for (const { f, triggers } of authUsersTriggerFunctions(model)) {
+      if (f.securityDefiner || !f.body || f.body.errors.length) continue;
+      const denied = deniedTables(model, f);
+      if (!denied.length) continue;
+      if (catchesErrors(model, f) || /\bset\s+(local\s+)?role\b|set_config\s*\(\s*''\s*role/i.test(codeOf(model, f))) continue;
+      const { events, fails } = authEvents(triggers);
+      const list = denied.map((d) => `${d.table.key} (${d.how})`).join(', ');
+      const first = denied[0]!;
+      const path = [...new Set(['public', ...denied.map((d) => d.table.schema)])].join(', ');
+      const statement = `ALTER FUNCTION ${f.signature} SECURITY DEFINER SET search_path = ${path}, pg_temp;`;
+      report({
+        ...(f.securityLoc ?? f.nameLoc),
+        message:
+          `Trigger function ${f.signature} is SECURITY INVOKER and runs on ${events} of Supabase's auth.users (trigger ${triggers.map((t) => t.name).join(', ')}): it runs with the rights of the role that writes auth.users, the Auth server's supabase_auth_admin, ` +
+          `which the migrations grant no privilege on ${list} (Supabase's default privileges on new tables are for anon, authenticated and service_role). ` +
+          `So the statement fails with 42501 (permission denied for table ${first.table.name}), and with it the Auth server's write of auth.users: ${fails}. ` +
+          `Make the function SECURITY DEFINER (owned by postgres, as the migrations make it, it may write the table; keep its search_path set), or grant supabase_auth_admin what it needs on ${denied.length === 1 ? 'the table' : 'the tables'}.`,
+        related: triggers.map((t: Trigger) => ({ ...t.loc, message: `trigger ${t.name} on auth.users runs ${f.signature}` })),
+        fixes: [{ title: `Make ${f.signature} SECURITY DEFINER with SET search_path = ${path}, pg_temp`, kind: 'unsafe', edits: [insertAfter(model, f.created, [statement])] }],
+      });
+    }
+  },
+});
+
+/** The tables outside schema auth that f reads or writes and supabase_auth_admin may not: `how` says which. */
+function deniedTables(model: Model, f: Func): Array<{ table: Table; how: 'written' | 'read' }> {
+  const out: Array<{ table: Table; how: 'written' | 'read' }> = [];
+  for (const [keys, how, need] of [
+    [f.writes, 'written', WRITES],
+    [f.reads, 'read', READS],
+  ] as const) {
+    for (const k of keys) {
+      const t = model.tables.get(k);
+      if (!t || t.schema === 'auth' || t.temp || t.owner?.role === AUTH_ROLE || out.some((x) => x.table === t)) continue;
+      const held = privilegesOf(model, t, AUTH_ROLE);
+      if (need.some((p) => held.has(p))) continue;
+      out.push({ table: t, how });
+    }
+  }
+  return out;
+}

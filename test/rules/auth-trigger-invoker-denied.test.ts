@@ -1,0 +1,90 @@
+// auth-trigger-invoker-denied on PostgreSQL (PGlite): a SECURITY INVOKER trigger function on
+// auth.users runs with the rights of the role that writes auth.users, Supabase's Auth server's
+// supabase_auth_admin, which holds no privilege on public.profiles: the sign-up fails with 42501.
+// After the fix (SECURITY DEFINER, owned by the role that ran the migrations) it passes and the
+// profile row is there; granted INSERT on the table, the invoker function works too.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, ensureRoles, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf } from '../helpers/rule-proof.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'auth-trigger-invoker-denied';
+const USER = '00000000-0000-0000-0000-0000000000aa';
+before(initParser);
+after(closeAll);
+
+/** auth.users, written by supabase_auth_admin as the Auth server writes it; then the migrations as the superuser. */
+async function platform(q: Q, migrations: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q('CREATE TABLE auth.users (id uuid PRIMARY KEY, email text)');
+  await q('GRANT USAGE ON SCHEMA auth TO supabase_auth_admin; GRANT ALL ON auth.users TO supabase_auth_admin');
+  await q(migrations);
+}
+
+/** A sign-up as the Auth server makes it: its role, its search_path. */
+async function signUp(q: Q): Promise<void> {
+  await q('SET LOCAL search_path = auth');
+  await q('SET LOCAL ROLE supabase_auth_admin');
+  await q(`INSERT INTO auth.users (id, email) VALUES ('${USER}', 'a@example.com')`);
+  await q('RESET ROLE');
+  await q('SET LOCAL search_path = public');
+}
+
+test('err: the sign-up fails with 42501 permission denied for table profiles; after the fix (SECURITY DEFINER) it passes and makes the profile', async () => {
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.match(finding.message, /Trigger function public\.handle_new_user\(\) is SECURITY INVOKER and runs on each INSERT of Supabase's auth\.users \(trigger on_auth_user_created\)/);
+  assert.match(finding.message, /which the migrations grant no privilege on public\.profiles \(written\)/);
+  assert.match(finding.message, /fails with 42501 \(permission denied for table profiles\)/);
+  assert.match(finding.message, /every sign-up fails with "Database error saving new user"/);
+  assert.equal(nestedParentheses(finding.message), undefined);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(ws));
+    await expectPgError(signUp(q), '42501', 'permission denied for table profiles');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /ALTER FUNCTION public\.handle_new_user\(\) SECURITY DEFINER SET search_path = public, pg_temp;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(fixed));
+    await signUp(q);
+    assert.equal(await count(q, `SELECT 1 FROM public.profiles WHERE id = '${USER}'`), 1);
+  });
+});
+
+test('ok: granted INSERT on the table (no RLS), the invoker trigger works and nothing is reported; an UPDATE trigger reading a table says sign-ins fail', async () => {
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const { ws, mine } = lintDocExample(ID, 'valid', 1);
+  assert.equal(mine.length, 0);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(ws));
+    await signUp(q);
+    assert.equal(await count(q, 'public.profiles'), 1);
+  });
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text, seen_at timestamptz);
+CREATE FUNCTION public.touch_profile() RETURNS trigger LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM public.profiles WHERE id = NEW.id) THEN
+    RAISE NOTICE 'seen';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_updated AFTER UPDATE ON auth.users FOR EACH ROW EXECUTE FUNCTION public.touch_profile();
+`;
+  const r = lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text }], ID);
+  assert.equal(r.mine.length, 1);
+  assert.match(r.mine[0]!.message, /public\.profiles \(read\)/);
+  assert.match(r.mine[0]!.message, /every sign-in and account change that updates auth\.users fails/);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(r.ws));
+    await q(`INSERT INTO auth.users (id, email) VALUES ('${USER}', 'a@example.com')`);
+    await q('SET LOCAL ROLE supabase_auth_admin');
+    await expectPgError(q(`UPDATE auth.users SET email = 'b@example.com' WHERE id = '${USER}'`), '42501', 'permission denied for table profiles');
+  });
+  // (not Supabase: nothing; an EXCEPTION clause: nothing)
+  assert.equal(lintFiles([{ file: 'migrations/001_x.sql', text: 'CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid);\n' + text }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text: text.replace("RETURN NEW;\nEND $$;", "RETURN NEW;\nEXCEPTION WHEN others THEN RETURN NEW;\nEND $$;") }], ID).mine.length, 0);
+});
