@@ -26,6 +26,7 @@ const LOOKS: Record<ExposureKind, string> = {
   'definer-call': 'a call as another user, then as SECURITY INVOKER',
   'auth-users': 'a call reading or changing auth.users, then as SECURITY INVOKER',
   'auth-signup': "a sign-up as the Auth server (search_path auth): 42P01, then with the function's search_path set",
+  'auth-signup-rights': 'a sign-up as the Auth server: 42501, then with the function SECURITY DEFINER',
   plan: "the plan's Filter calling the function per row",
   filter: "the plan's Filter ORing the policies",
   public: 'the rows a role no policy names gets',

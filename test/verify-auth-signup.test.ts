@@ -25,6 +25,14 @@ BEGIN
   RETURN NEW;
 END $$;
 CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+-- SECURITY INVOKER: runs as supabase_auth_admin, which holds no privilege on public.invoker_log
+CREATE TABLE public.invoker_log (id uuid PRIMARY KEY);
+CREATE FUNCTION public.log_signup() RETURNS trigger LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+  INSERT INTO public.invoker_log (id) VALUES (NEW.id);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_logged AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.log_signup();
 -- qualifies its names: fine in the Auth server's session
 CREATE FUNCTION public.count_signup() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN
@@ -51,6 +59,20 @@ describe('verify: a sign-up as the Auth server', () => {
     const shown = v.shown.filter((s) => s.finding.rule === 'auth-trigger-unqualified-name');
     assert.equal(shown.length, 1);
     assert.equal(shown[0]!.exposure?.object, 'public.handle_new_user()');
+  });
+
+  test('err: the SECURITY INVOKER trigger fails the sign-up with 42501 (supabase_auth_admin holds no privilege on the table); made SECURITY DEFINER, it passes; the finding is shown', () => {
+    const e = v.exposures.find((x) => x.kind === 'auth-signup-rights' && x.object === 'public.log_signup()');
+    assert.ok(e, JSON.stringify(v.exposures.map((x) => [x.kind, x.object])));
+    assert.equal(e.shown, true, formatExposure(e));
+    assert.equal(e.code, '42501');
+    assert.equal(e.fixedRows, 1, formatExposure(e));
+    assert.match(formatExposure(e), /firing trigger on_auth_user_logged \(public\.log_signup\(\), SECURITY INVOKER\) → 42501 permission denied for table invoker_log; with the function made SECURITY DEFINER and its search_path set to public, pg_temp: 1 row$/);
+    // (its search_path look passes: nothing of it is unqualified)
+    assert.equal(v.exposures.find((x) => x.kind === 'auth-signup' && x.object === 'public.log_signup()')?.shown, false);
+    assert.equal(v.shown.filter((s) => s.finding.rule === 'auth-trigger-invoker-denied').length, 1);
+    // (definer functions get no rights look)
+    assert.equal(v.exposures.filter((x) => x.kind === 'auth-signup-rights').length, 1);
   });
 
   test('ok: the trigger that qualifies its names passes the sign-up (its look alone fires it: the other trigger is disabled for it)', () => {

@@ -35,6 +35,7 @@ export const authTriggerInvokerDenied = defineRule({
     fixKind: 'unsafe',
     guards:
       "A trigger function runs with the rights of the role whose write fires it unless it is SECURITY DEFINER; Supabase's Auth server writes auth.users as supabase_auth_admin, which holds no privilege on the project's tables: 42501, and the sign-up fails.",
+    shownBy: { exposure: 'auth-signup-rights' },
   },
   check({ model, report }) {
     for (const { f, triggers } of authUsersTriggerFunctions(model)) {

@@ -59,6 +59,7 @@ export type ExposureKind =
   | 'definer-call'
   | 'auth-users'
   | 'auth-signup'
+  | 'auth-signup-rights'
   | 'plan'
   | 'filter'
   | 'public'

@@ -75,7 +75,9 @@ import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHE
  *   auth.users for the look), with its search_path, auth, the seeded user inserted into
  *   auth.users; 42P01 or 42883 shows a name the function writes without a schema is not found
  *   there; then the same with the function's search_path set to the migrations' schemas and
- *   pg_temp (auth-trigger-unqualified-name's fix);
+ *   pg_temp (auth-trigger-unqualified-name's fix); `auth-signup-rights`, for a SECURITY INVOKER
+ *   function, the same sign-up failing with 42501 permission denied (supabase_auth_admin holds no
+ *   privilege on the table), then with the function made SECURITY DEFINER (auth-trigger-invoker-denied's fix);
  * - `injection`: a SECURITY DEFINER PL/pgSQL function running dynamic SQL, called by a role that
  *   may execute it with SQL in one text argument (the others seeded), in each of the places a
  *   string can be spliced into a query (a whole statement, inside a quoted literal, an
@@ -761,8 +763,8 @@ const AUTH_ROLE = 'supabase_auth_admin';
 async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureSpec[]> {
   if (!(await db.query<{ ok: boolean }>(`SELECT to_regclass('auth.users') IS NOT NULL AS ok`)).rows[0]?.ok) return [];
   const fns = (
-    await db.query<{ sig: string; schema: string; name: string; args: number; triggers: string[] }>(
-      `SELECT ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, array_agg(tg.tgname::text ORDER BY tg.tgname) AS triggers
+    await db.query<{ sig: string; schema: string; name: string; args: number; definer: boolean; triggers: string[] }>(
+      `SELECT ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosecdef AS definer, array_agg(tg.tgname::text ORDER BY tg.tgname) AS triggers
        FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE tg.tgrelid = 'auth.users'::regclass AND NOT tg.tgisinternal AND tg.tgenabled <> 'D' AND (tg.tgtype & 4) <> 0 AND ${MIGRATIONS_SCHEMA}
        GROUP BY p.oid, n.nspname, p.proname ORDER BY 1`,
@@ -798,8 +800,10 @@ async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<Expos
       await db.exec('ROLLBACK TO SAVEPOINT signup; RELEASE SAVEPOINT signup');
     }
   };
-  return fns.map((f) => ({
-    kind: 'auth-signup' as const,
+  // (`auth-signup`: a name not found with search_path auth, fixed by a search_path; `auth-signup-rights`,
+  // for a SECURITY INVOKER function: a table supabase_auth_admin holds no privilege on, fixed by SECURITY DEFINER)
+  const look = (f: (typeof fns)[number], kind: 'auth-signup' | 'auth-signup-rights'): ExposureSpec => ({
+    kind,
     object: f.sig,
     role: AUTH_ROLE,
     run: async (db: PGlite) => {
@@ -807,12 +811,14 @@ async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<Expos
       const mine = new Set(f.triggers.map((t) => quoteIdent(t)));
       for (const t of all) if (!mine.has(t)) await db.exec(`ALTER TABLE auth.users DISABLE TRIGGER ${t}`);
       const first = await signUp(db);
-      const shown = !('rows' in first) && (first.code === '42P01' || first.code === '42883');
-      await alter(db, f, `SET search_path = ${path}`);
+      const shown =
+        !('rows' in first) && (kind === 'auth-signup' ? first.code === '42P01' || first.code === '42883' : first.code === '42501' && /^permission denied for (table|view|sequence) /.test(first.message));
+      await alter(db, f, kind === 'auth-signup' ? `SET search_path = ${path}` : `SECURITY DEFINER SET search_path = ${path}`);
       const fixed = await signUp(db);
       return { ...functionOf(f), trigger: { name: f.triggers.join(', '), table: 'auth.users', command: 'insert' as const }, fixedPath: path, ...outcome(first, fixed), shown };
     },
-  }));
+  });
+  return fns.flatMap((f) => (f.definer ? [look(f, 'auth-signup')] : [look(f, 'auth-signup'), look(f, 'auth-signup-rights')]));
 }
 
 /** The anonymous-session look's JWT claims mark: what Supabase Auth puts in an anonymous user's JWT. */
@@ -1555,7 +1561,8 @@ export function formatExposure(e: ExposureResult): string {
       return `${ran} (neither superuser nor BYPASSRLS) → ${failed ?? rows(e.rows)}${e.option ? `; with row_security reset: ${fixed}` : ''}`;
     }
     case 'auth-signup':
-      return `${e.role} (Supabase's Auth server) with search_path auth INSERT INTO auth.users of a user signing up, firing trigger ${e.trigger?.name ?? ''} (${e.object}) → ${failed ?? rows(e.rows)}; with the function's search_path set to ${e.fixedPath ?? ''}: ${fixed}`;
+    case 'auth-signup-rights':
+      return `${e.role} (Supabase's Auth server) with search_path auth INSERT INTO auth.users of a user signing up, firing trigger ${e.trigger?.name ?? ''} (${e.object}${e.kind === 'auth-signup-rights' ? ', SECURITY INVOKER' : ''}) → ${failed ?? rows(e.rows)}; with the function${e.kind === 'auth-signup-rights' ? ' made SECURITY DEFINER and its' : "'s"} search_path set to ${e.fixedPath ?? ''}: ${fixed}`;
     case 'trigger-force': {
       const t = e.trigger!;
       const into = (e.written ?? []).join(', ');
