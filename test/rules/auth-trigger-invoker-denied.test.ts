@@ -35,7 +35,7 @@ test('err: the sign-up fails with 42501 permission denied for table profiles; af
   const db = await getDb();
   await ensureRoles(db, ['supabase_auth_admin']);
   const { ws, finding } = invalidFinding(ID, 0);
-  assert.match(finding.message, /Trigger function public\.handle_new_user\(\) is SECURITY INVOKER and runs on each INSERT of Supabase's auth\.users \(trigger on_auth_user_created\)/);
+  assert.match(finding.message, /Trigger function public\.handle_new_user\(\) runs on each INSERT of Supabase's auth\.users \(trigger on_auth_user_created\), and it is SECURITY INVOKER: it runs with the rights of the role that writes auth\.users, the Auth server's supabase_auth_admin/);
   assert.match(finding.message, /which the migrations grant no privilege on public\.profiles \(written\)/);
   assert.match(finding.message, /fails with 42501 \(permission denied for table profiles\)/);
   assert.match(finding.message, /every sign-up fails with "Database error saving new user"/);
@@ -87,4 +87,62 @@ CREATE TRIGGER on_auth_user_updated AFTER UPDATE ON auth.users FOR EACH ROW EXEC
   // (not Supabase: nothing; an EXCEPTION clause: nothing)
   assert.equal(lintFiles([{ file: 'migrations/001_x.sql', text: 'CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid);\n' + text }], ID).mine.length, 0);
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text: text.replace("RETURN NEW;\nEND $$;", "RETURN NEW;\nEXCEPTION WHEN others THEN RETURN NEW;\nEND $$;") }], ID).mine.length, 0);
+});
+
+test("err: a Supabase Auth hook (granted EXECUTE to supabase_auth_admin) is called by the Auth server: with user_roles unqualified it fails with 42P01 (auth-trigger-unqualified-name), qualified but SECURITY INVOKER without a grant with 42501 (this rule); granted SELECT it answers", async () => {
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const hook = (table: string) => `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text);
+CREATE FUNCTION public.custom_access_token_hook(event jsonb) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE r text;
+BEGIN
+  SELECT role INTO r FROM ${table} WHERE user_id = (event ->> 'user_id')::uuid;
+  RETURN jsonb_set(event, '{claims,user_role}', to_jsonb(coalesce(r, 'none')));
+END $$;
+GRANT EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) TO supabase_auth_admin;
+REVOKE EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) FROM authenticated, anon, public;
+`;
+  const file = 'supabase/migrations/20240101000000_hook.sql';
+  const call = `SELECT public.custom_access_token_hook('{"user_id": "${USER}", "claims": {}}'::jsonb) ->> 'claims' AS c`;
+  const asAuth = async (q: Q) => {
+    await q('SET LOCAL search_path = auth');
+    await q('SET LOCAL ROLE supabase_auth_admin');
+    return q(call);
+  };
+  // unqualified: both rules (42P01 first; qualified, 42501)
+  const bare = lintFiles([{ file, text: hook('user_roles') }], ID);
+  assert.equal(bare.mine.length, 1);
+  assert.match(bare.mine[0]!.message, /^Function public\.custom_access_token_hook\(jsonb\) is granted EXECUTE to supabase_auth_admin \(at 20240101000000_hook\.sql:8\), as a Supabase Auth hook is: the Auth server calls it, and it is SECURITY INVOKER: it runs with the rights of its caller, the Auth server's supabase_auth_admin/);
+  assert.match(bare.mine[0]!.message, /public\.user_roles \(read\).*each Auth request that calls the hook fails \(for a custom access token hook, every sign-in and token refresh\)/);
+  const unq = lintFiles([{ file, text: hook('user_roles') }], 'auth-trigger-unqualified-name').mine;
+  assert.equal(unq.length, 1);
+  assert.match(unq[0]!.message, /user_roles \(made in public\) is not found there\. The statement fails with 42P01 \(relation "user_roles" does not exist\), and with it the Auth server's request: each Auth request that calls the hook fails/);
+  await inRollback(db, async (q) => {
+    await platform(q, hook('user_roles'));
+    await expectPgError(asAuth(q), '42P01', 'relation "user_roles" does not exist');
+  });
+  const qualified = lintFiles([{ file, text: hook('public.user_roles') }], ID);
+  assert.equal(qualified.mine.length, 1);
+  assert.equal(lintFiles([{ file, text: hook('public.user_roles') }], 'auth-trigger-unqualified-name').mine.length, 0);
+  await inRollback(db, async (q) => {
+    await platform(q, hook('public.user_roles'));
+    await expectPgError(asAuth(q), '42501', 'permission denied for table user_roles');
+  });
+  // granted SELECT, as Supabase's hook guide does: nothing, and the hook answers
+  const granted = `${hook('public.user_roles')}GRANT SELECT ON public.user_roles TO supabase_auth_admin;\n`;
+  assert.equal(lintFiles([{ file, text: granted }], ID).mine.length, 0);
+  await inRollback(db, async (q) => {
+    await platform(q, granted);
+    await q(`INSERT INTO public.user_roles VALUES ('${USER}', 'admin')`);
+    const rows = (await asAuth(q)) as Array<{ c: string }>;
+    assert.deepEqual(JSON.parse(rows[0]!.c), { user_role: 'admin' });
+  });
+  // the fix: SECURITY DEFINER, and the hook answers
+  const fixed = applyFix(qualified.ws, qualified.mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await platform(q, sqlOf(fixed));
+    const rows = (await asAuth(q)) as Array<{ c: string }>;
+    assert.deepEqual(JSON.parse(rows[0]!.c), { user_role: 'none' });
+  });
 });

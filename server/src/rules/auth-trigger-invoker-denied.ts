@@ -11,17 +11,20 @@
 // auth.users fails with 42501; with the fix (SECURITY DEFINER, owned by the migrations' role) it
 // passes and the profile row is there.
 //
+// An Auth hook (a function granted EXECUTE to supabase_auth_admin, as Supabase's hook guides do)
+// is run by the same role: a custom access token hook reading public.user_roles without a grant
+// fails every sign-in (measured the same way).
+//
 // Not reported: a body with an EXCEPTION clause, a table in schema auth (the Auth server's
 // own), a table the migrations grant supabase_auth_admin (or PUBLIC, or a role it is a member of)
 // a privilege on — any of SELECT for a table it only reads, any of INSERT, UPDATE or DELETE for
 // one it writes —, a body that sets the role.
-import type { Func, Model, Table, Trigger } from '../analysis/model.js';
+import type { Func, Model, Table } from '../analysis/model.js';
 import { privilegesOf } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
 import { insertAfter } from './lib/util.js';
-import { authEvents, authUsersTriggerFunctions, catchesErrors, codeOf } from './lib/auth-triggers.js';
+import { AUTH_ROLE, authRunText, authServerFunctions, catchesErrors, codeOf } from './lib/auth-triggers.js';
 
-const AUTH_ROLE = 'supabase_auth_admin';
 const WRITES = ['insert', 'update', 'delete', 'all'];
 const READS = ['select', 'all'];
 
@@ -29,7 +32,7 @@ export const authTriggerInvokerDenied = defineRule({
   meta: {
     id: 'auth-trigger-invoker-denied',
     description:
-      "A SECURITY INVOKER trigger function on Supabase's auth.users reads or writes a table the Auth server's role supabase_auth_admin holds no privilege on: every sign-up (or sign-in) that fires it fails with 42501.",
+      "A SECURITY INVOKER trigger function on Supabase's auth.users, or Auth hook, reads or writes a table the Auth server's role supabase_auth_admin holds no privilege on: every sign-up (or sign-in) that runs it fails with 42501.",
     severity: 'error',
     category: 'correctness',
     fixKind: 'unsafe',
@@ -38,12 +41,13 @@ export const authTriggerInvokerDenied = defineRule({
     shownBy: { exposure: 'auth-signup-rights' },
   },
   check({ model, report }) {
-    for (const { f, triggers } of authUsersTriggerFunctions(model)) {
+    for (const run of authServerFunctions(model)) {
+      const f = run.f;
       if (f.securityDefiner || !f.body || f.body.errors.length) continue;
       const denied = deniedTables(model, f);
       if (!denied.length) continue;
       if (catchesErrors(model, f) || /\bset\s+(local\s+)?role\b|set_config\s*\(\s*''\s*role/i.test(codeOf(model, f))) continue;
-      const { events, fails } = authEvents(triggers);
+      const { head, fails, related } = authRunText(model, run);
       const list = denied.map((d) => `${d.table.key} (${d.how})`).join(', ');
       const first = denied[0]!;
       const path = [...new Set(['public', ...denied.map((d) => d.table.schema)])].join(', ');
@@ -51,11 +55,11 @@ export const authTriggerInvokerDenied = defineRule({
       report({
         ...(f.securityLoc ?? f.nameLoc),
         message:
-          `Trigger function ${f.signature} is SECURITY INVOKER and runs on ${events} of Supabase's auth.users (trigger ${triggers.map((t) => t.name).join(', ')}): it runs with the rights of the role that writes auth.users, the Auth server's supabase_auth_admin, ` +
-          `which the migrations grant no privilege on ${list} (Supabase's default privileges on new tables are for anon, authenticated and service_role). ` +
-          `So the statement fails with 42501 (permission denied for table ${first.table.name}), and with it the Auth server's write of auth.users: ${fails}. ` +
-          `Make the function SECURITY DEFINER (owned by postgres, as the migrations make it, it may write the table; keep its search_path set), or grant supabase_auth_admin what it needs on ${denied.length === 1 ? 'the table' : 'the tables'}.`,
-        related: triggers.map((t: Trigger) => ({ ...t.loc, message: `trigger ${t.name} on auth.users runs ${f.signature}` })),
+          `${head}, and it is SECURITY INVOKER: it runs with the rights of ${run.hook ? 'its caller' : 'the role that writes auth.users'}, the Auth server's supabase_auth_admin, ` +
+          `which the migrations grant no privilege on ${list}: Supabase's default privileges on new tables are for anon, authenticated and service_role, not for it. ` +
+          `So the statement fails with 42501 (permission denied for table ${first.table.name}), and with it the Auth server's ${run.hook ? 'request' : 'write of auth.users'}: ${fails}. ` +
+          `Make the function SECURITY DEFINER (owned by postgres, as the migrations make it, it may use the table; keep its search_path set), or grant supabase_auth_admin what it needs on ${denied.length === 1 ? 'the table' : 'the tables'}.`,
+        related,
         fixes: [{ title: `Make ${f.signature} SECURITY DEFINER with SET search_path = ${path}, pg_temp`, kind: 'unsafe', edits: [insertAfter(model, f.created, [statement])] }],
       });
     }

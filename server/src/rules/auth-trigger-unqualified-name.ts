@@ -10,6 +10,9 @@
 // auth.users fails with 42P01; with the fix (SET search_path = public, pg_temp) it passes and
 // the profile row is there.
 //
+// The same holds for an Auth hook (a function granted EXECUTE to supabase_auth_admin): the Auth
+// server calls it in that session.
+//
 // Only relations (FROM, JOIN, DML targets) are looked at, not functions or types: a function's
 // name may also be one of pg_catalog's, which the workspace does not show. A name counts when the
 // workspace makes no relation of that name in auth nor in the function's own SET search_path, and
@@ -22,7 +25,7 @@ import type { Node } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
 import { cteNames } from './definer-search-path-unsafe.js';
 import { fileOf, quoteIdent, settingOf } from './lib/util.js';
-import { authEvents, authUsersTriggerFunctions, catchesErrors } from './lib/auth-triggers.js';
+import { authRunText, authServerFunctions, catchesErrors } from './lib/auth-triggers.js';
 
 /** Supabase Auth's own tables in schema auth (an unqualified name of one of them resolves there). */
 const AUTH_TABLES = new Set([
@@ -48,7 +51,7 @@ export const authTriggerUnqualifiedName = defineRule({
   meta: {
     id: 'auth-trigger-unqualified-name',
     description:
-      "A trigger function on Supabase's auth.users names a table of another schema without its schema and sets no search_path that finds it: the Auth server's session (search_path auth) fails to find it, and every sign-up fails.",
+      "A trigger function on Supabase's auth.users, or Auth hook, names a table of another schema without its schema and sets no search_path that finds it: the Auth server's session (search_path auth) fails to find it, and every sign-up (or sign-in) fails.",
     severity: 'error',
     category: 'correctness',
     fixKind: 'safe',
@@ -57,13 +60,14 @@ export const authTriggerUnqualifiedName = defineRule({
     shownBy: { exposure: 'auth-signup' },
   },
   check({ model, report }) {
-    for (const { f, triggers } of authUsersTriggerFunctions(model)) {
+    for (const run of authServerFunctions(model)) {
+      const f = run.f;
       const found = unresolved(model, f);
       if (!found) continue;
       const { names, path, explicit } = found;
       const schemas = [...new Set(names.map((n) => n.schema))];
       const listed = `${names.map((n) => n.name).join(', ')} (made in ${schemas.join(', ')})`;
-      const { events, fails } = authEvents(triggers);
+      const { head, session, fails, related } = authRunText(model, run);
       const first = names[0]!;
       const fixPath = `${schemas.join(', ')}, pg_temp`;
       // (a search_path that finds them, for a function without one of its own — it also settles
@@ -79,14 +83,14 @@ export const authTriggerUnqualifiedName = defineRule({
       report({
         ...f.nameLoc,
         message:
-          `Trigger function ${f.signature} runs on ${events} of Supabase's auth.users (trigger ${triggers.map((t) => t.name).join(', ')}), in the session that writes auth.users: the Auth server's, whose role supabase_auth_admin has search_path auth. ` +
+          `${head}, ${session}. ` +
           (explicit
             ? `Its SET search_path = ${path.join(', ') || "''"} is used instead, and does not include ${schemas.join(', ')}: `
             : `The function sets no search_path of its own, so the names it writes without a schema are looked up in auth (and pg_catalog) only: `) +
-          `${listed} ${names.length === 1 ? 'is' : 'are'} not found there. The statement fails with 42P01 (relation "${first.name}" does not exist), and with it the Auth server's write of auth.users: ` +
+          `${listed} ${names.length === 1 ? 'is' : 'are'} not found there. The statement fails with 42P01 (relation "${first.name}" does not exist), and with it the Auth server's ${run.hook ? 'request' : 'write of auth.users'}: ` +
           `${fails}. ` +
           `Write the names with their schema (${first.schema}.${first.name})${explicit ? `, or add ${schemas.join(', ')} to its SET search_path` : `, or add SET search_path = ${fixPath} to the function`}.`,
-        related: triggers.map((t) => ({ ...t.loc, message: `trigger ${t.name} on auth.users runs ${f.signature}` })),
+        related,
         fixes,
       });
     }

@@ -1,14 +1,17 @@
-// The trigger functions Supabase's Auth server runs: those of triggers on auth.users, in a
-// Supabase project (auth-trigger-unqualified-name, auth-trigger-invoker-denied). The Auth server
-// writes auth.users as supabase_auth_admin, with search_path auth: at each sign-up (INSERT), and
-// at sign-ins and account changes (UPDATE: it sets last_sign_in_at at each sign-in). Pure.
+// The functions Supabase's Auth server runs, in a Supabase project (auth-trigger-unqualified-name,
+// auth-trigger-invoker-denied): those of triggers on auth.users, and its hooks. The Auth server
+// connects as supabase_auth_admin, with search_path auth; it writes auth.users at each sign-up
+// (INSERT), and at sign-ins and account changes (UPDATE: it sets last_sign_in_at at each
+// sign-in); it calls a hook (custom access token, send email, …) as that role, which must be
+// granted EXECUTE on it (Supabase's hook guides: GRANT EXECUTE … TO supabase_auth_admin). Pure.
 import type { Func, Model, Trigger } from '../../analysis/model.js';
+import type { Loc } from '../../analysis/types.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../../analysis/model.js';
 import { onSupabasePlatform } from '../../analysis/policies.js';
-import { AUTH_USERS, fileOf, supabaseAuthUsers } from './util.js';
+import { AUTH_USERS, fileOf, supabaseAuthUsers, where } from './util.js';
 
 /** The trigger functions of the triggers on Supabase's auth.users, with those triggers (none outside a Supabase project). */
-export function authUsersTriggerFunctions(model: Model): Array<{ f: Func; triggers: Trigger[] }> {
+export function authUsersTriggerFunctions(model: Model): AuthRun[] {
   if ((!model.supabase && !onSupabasePlatform(model)) || !supabaseAuthUsers(model)) return [];
   let byFunc: Map<string, Trigger[]> | undefined;
   for (const t of model.triggers) {
@@ -18,7 +21,7 @@ export function authUsersTriggerFunctions(model: Model): Array<{ f: Func; trigge
     if (list) list.push(t);
     else byFunc.set(t.func, [t]);
   }
-  const out: Array<{ f: Func; triggers: Trigger[] }> = [];
+  const out: AuthRun[] = [];
   if (byFunc) {
     for (const [key, triggers] of byFunc) {
       const f = model.functions.get(key)?.find((x) => x.returnsTrigger && x.argTypes.length === 0);
@@ -26,6 +29,50 @@ export function authUsersTriggerFunctions(model: Model): Array<{ f: Func; trigge
     }
   }
   return out;
+}
+
+/** The role Supabase's Auth server connects as. */
+export const AUTH_ROLE = 'supabase_auth_admin';
+
+/** A function the Auth server runs: a trigger function of triggers on auth.users, or a hook (granted EXECUTE to AUTH_ROLE). */
+export interface AuthRun {
+  f: Func;
+  triggers: Trigger[];
+  /** a hook: where EXECUTE on it is granted to AUTH_ROLE, if the grant is found */
+  hook?: { grant: Loc | undefined };
+}
+
+/** The functions the Auth server runs (none outside a Supabase project): triggers on auth.users first, then hooks. */
+export function authServerFunctions(model: Model): AuthRun[] {
+  const out: AuthRun[] = authUsersTriggerFunctions(model);
+  if (!model.supabase && !onSupabasePlatform(model)) return out;
+  model.functions.forEach((list) => {
+    for (const f of list) {
+      if (f.returnsTrigger || !f.executeGrants.has(AUTH_ROLE)) continue;
+      const g = model.grantEvents.find((e) => e.isGrant && e.objectKind === 'function' && e.grantees.includes(AUTH_ROLE) && (e.objects.includes(f.key) || e.objects.includes(f.signature)));
+      out.push({ f, triggers: [], hook: { grant: g?.loc } });
+    }
+  });
+  return out;
+}
+
+/** What a message says of how the Auth server runs the function, and what fails with it. */
+export function authRunText(model: Model, r: AuthRun): { head: string; session: string; fails: string; related: Array<Loc & { message: string }> } {
+  if (r.hook) {
+    return {
+      head: `Function ${r.f.signature} is granted EXECUTE to supabase_auth_admin${r.hook.grant ? ` (at ${where(model, r.hook.grant)})` : ''}, as a Supabase Auth hook is: the Auth server calls it`,
+      session: "in its session, whose role supabase_auth_admin has search_path auth",
+      fails: 'each Auth request that calls the hook fails (for a custom access token hook, every sign-in and token refresh)',
+      related: r.hook.grant ? [{ ...r.hook.grant, message: `EXECUTE on ${r.f.signature} granted to supabase_auth_admin` }] : [],
+    };
+  }
+  const { events, fails } = authEvents(r.triggers);
+  return {
+    head: `Trigger function ${r.f.signature} runs on ${events} of Supabase's auth.users (trigger ${r.triggers.map((t) => t.name).join(', ')})`,
+    session: "in the session that writes auth.users: the Auth server's, whose role supabase_auth_admin has search_path auth",
+    fails,
+    related: r.triggers.map((t) => ({ ...t.loc, message: `trigger ${t.name} on auth.users runs ${r.f.signature}` })),
+  };
 }
 
 /** The events of triggers as text (`each INSERT or UPDATE`), and what the Auth server does that fires them, for a message. */
