@@ -146,3 +146,64 @@ REVOKE EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) FROM authentic
     assert.deepEqual(JSON.parse(rows[0]!.c), { user_role: 'none' });
   });
 });
+
+test("err: granted, but row-level security with no policy for supabase_auth_admin: the hook's read sees no row (it answers 'none' for an admin), the trigger's INSERT fails with 42501; a policy for supabase_auth_admin (Supabase's hook guide) ends both", async () => {
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const file = 'supabase/migrations/20240101000000_hook.sql';
+  const hook = `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.user_roles FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+GRANT SELECT ON public.user_roles TO supabase_auth_admin;
+CREATE FUNCTION public.custom_access_token_hook(event jsonb) RETURNS jsonb LANGUAGE plpgsql STABLE SET search_path = '' AS $$
+DECLARE r text;
+BEGIN
+  SELECT role INTO r FROM public.user_roles WHERE user_id = (event ->> 'user_id')::uuid;
+  RETURN jsonb_set(event, '{claims,user_role}', to_jsonb(coalesce(r, 'none')));
+END $$;
+GRANT EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) TO supabase_auth_admin;
+`;
+  const { mine } = lintFiles([{ file, text: hook }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /grant privileges on public\.user_roles, but it has row-level security and no permissive policy for supabase_auth_admin \(or PUBLIC\)/);
+  assert.match(mine[0]!.message, /So its reads of public\.user_roles return no row, without an error: what it looks up there it never finds \(a custom access token hook then adds no claim\)/);
+  assert.equal(nestedParentheses(mine[0]!.message), undefined);
+  const call = `SELECT public.custom_access_token_hook('{"user_id": "${USER}", "claims": {}}'::jsonb) -> 'claims' ->> 'user_role' AS r`;
+  const asAuth = async (q: Q) => {
+    await q('SET LOCAL search_path = auth');
+    await q('SET LOCAL ROLE supabase_auth_admin');
+    const rows = (await q(call)) as Array<{ r: string }>;
+    await q('RESET ROLE');
+    return rows[0]!.r;
+  };
+  await inRollback(db, async (q) => {
+    await platform(q, hook);
+    await q(`INSERT INTO public.user_roles VALUES ('${USER}', 'admin')`);
+    assert.equal(await asAuth(q), 'none');
+  });
+  const withPolicy = `${hook}CREATE POLICY auth_admin_reads ON public.user_roles FOR SELECT TO supabase_auth_admin USING (true);\n`;
+  assert.equal(lintFiles([{ file, text: withPolicy }], ID).mine.length, 0);
+  await inRollback(db, async (q) => {
+    await platform(q, withPolicy);
+    await q(`INSERT INTO public.user_roles VALUES ('${USER}', 'admin')`);
+    assert.equal(await asAuth(q), 'admin');
+  });
+  // a trigger inserting into an RLS table it is granted INSERT on, with no policy for it
+  const trigger = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+GRANT INSERT ON public.profiles TO supabase_auth_admin;
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SET search_path = '' AS $$
+BEGIN
+  INSERT INTO public.profiles (id, email) VALUES (NEW.id, NEW.email);
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+  const t = lintFiles([{ file, text: trigger }], ID).mine;
+  assert.equal(t.length, 1);
+  assert.match(t[0]!.message, /So its INSERT into public\.profiles fails with 42501 \(new row violates row-level security policy\), and with it the Auth server's write of auth\.users: every sign-up fails/);
+  await inRollback(db, async (q) => {
+    await platform(q, trigger);
+    await expectPgError(signUp(q), '42501', 'new row violates row-level security policy for table "profiles"');
+  });
+});

@@ -21,6 +21,7 @@
 // one it writes —, a body that sets the role.
 import type { Func, Model, Table } from '../analysis/model.js';
 import { privilegesOf } from '../analysis/privileges.js';
+import { appliesToRole } from '../analysis/policies.js';
 import { defineRule } from './types.js';
 import { insertAfter } from './lib/util.js';
 import { AUTH_ROLE, authRunText, authServerFunctions, catchesErrors, codeOf } from './lib/auth-triggers.js';
@@ -44,42 +45,85 @@ export const authTriggerInvokerDenied = defineRule({
     for (const run of authServerFunctions(model)) {
       const f = run.f;
       if (f.securityDefiner || !f.body || f.body.errors.length) continue;
-      const denied = deniedTables(model, f);
-      if (!denied.length) continue;
+      const { denied, filtered } = deniedTables(model, f);
+      if (!denied.length && !filtered.length) continue;
       if (catchesErrors(model, f) || /\bset\s+(local\s+)?role\b|set_config\s*\(\s*''\s*role/i.test(codeOf(model, f))) continue;
       const { head, fails, related } = authRunText(model, run);
-      const list = denied.map((d) => `${d.table.key} (${d.how})`).join(', ');
-      const first = denied[0]!;
-      const path = [...new Set(['public', ...denied.map((d) => d.table.schema)])].join(', ');
-      const statement = `ALTER FUNCTION ${f.signature} SECURITY DEFINER SET search_path = ${path}, pg_temp;`;
+      const all = [...denied, ...filtered];
+      const path = [...new Set(['public', ...all.map((d) => d.table.schema)])].join(', ');
+      // (a hook made SECURITY DEFINER must not stay callable by every role: Supabase's hook guide revokes it from them)
+      const statements = [`ALTER FUNCTION ${f.signature} SECURITY DEFINER SET search_path = ${path}, pg_temp;`];
+      if (run.hook) statements.push(`REVOKE EXECUTE ON FUNCTION ${f.signature} FROM PUBLIC, anon, authenticated;`);
+      const request = run.hook ? 'request' : 'write of auth.users';
+      const intro = `${head}, and it is SECURITY INVOKER: it runs with the rights of ${run.hook ? 'its caller' : 'the role that writes auth.users'}, the Auth server's supabase_auth_admin, `;
+      let body: string;
+      if (denied.length) {
+        const first = denied[0]!;
+        body =
+          `which the migrations grant no privilege on ${denied.map((d) => `${d.table.key} (${d.how})`).join(', ')}: Supabase's default privileges on new tables are for anon, authenticated and service_role, not for it. ` +
+          `So the statement fails with 42501 (permission denied for table ${first.table.name}), and with it the Auth server's ${request}: ${fails}. ` +
+          `Make the function SECURITY DEFINER (owned by postgres, as the migrations make it, it may use the table; keep its search_path set), or grant supabase_auth_admin what it needs on ${denied.length === 1 ? 'the table' : 'the tables'}.`;
+      } else {
+        // (granted, but row-level security with no policy for the role: an INSERT fails, a read sees no row)
+        const inserts = filtered.filter((d) => d.how === 'written');
+        const reads = filtered.filter((d) => d.how === 'read');
+        const names = filtered.map((d) => d.table.key).join(', ');
+        body =
+          `which the migrations grant privileges on ${names}, but ${filtered.length === 1 ? 'it has' : 'they have'} row-level security and no permissive policy for supabase_auth_admin (or PUBLIC) for what the function does there. ` +
+          (inserts.length
+            ? `So its INSERT into ${inserts[0]!.table.key} fails with 42501 (new row violates row-level security policy), and with it the Auth server's ${request}: ${fails}. `
+            : '') +
+          (reads.length
+            ? `${inserts.length ? 'And its' : 'So its'} reads of ${reads.map((d) => d.table.key).join(', ')} return no row, without an error: what it looks up there it never finds${run.hook ? ' (a custom access token hook then adds no claim)' : ''}. `
+            : '') +
+          `Make the function SECURITY DEFINER (owned by postgres, which bypasses row-level security on Supabase; keep its search_path set), or add a policy for supabase_auth_admin (\`FOR SELECT TO supabase_auth_admin USING (true)\`, as Supabase's hook guide does for what a hook reads).`;
+      }
       report({
         ...(f.securityLoc ?? f.nameLoc),
-        message:
-          `${head}, and it is SECURITY INVOKER: it runs with the rights of ${run.hook ? 'its caller' : 'the role that writes auth.users'}, the Auth server's supabase_auth_admin, ` +
-          `which the migrations grant no privilege on ${list}: Supabase's default privileges on new tables are for anon, authenticated and service_role, not for it. ` +
-          `So the statement fails with 42501 (permission denied for table ${first.table.name}), and with it the Auth server's ${run.hook ? 'request' : 'write of auth.users'}: ${fails}. ` +
-          `Make the function SECURITY DEFINER (owned by postgres, as the migrations make it, it may use the table; keep its search_path set), or grant supabase_auth_admin what it needs on ${denied.length === 1 ? 'the table' : 'the tables'}.`,
+        message: intro + body,
         related,
-        fixes: [{ title: `Make ${f.signature} SECURITY DEFINER with SET search_path = ${path}, pg_temp`, kind: 'unsafe', edits: [insertAfter(model, f.created, [statement])] }],
+        fixes: [{ title: `Make ${f.signature} SECURITY DEFINER with SET search_path = ${path}, pg_temp${run.hook ? ', and revoke EXECUTE on it from PUBLIC, anon and authenticated' : ''}`, kind: 'unsafe', edits: [insertAfter(model, f.created, statements)] }],
       });
     }
   },
 });
 
-/** The tables outside schema auth that f reads or writes and supabase_auth_admin may not: `how` says which. */
-function deniedTables(model: Model, f: Func): Array<{ table: Table; how: 'written' | 'read' }> {
-  const out: Array<{ table: Table; how: 'written' | 'read' }> = [];
+type Denial = { table: Table; how: 'written' | 'read' };
+
+/**
+ * The tables outside schema auth that f reads or writes and supabase_auth_admin may not
+ * (`denied`: no privilege), or reaches through no policy (`filtered`: privileges granted, but
+ * row-level security and no permissive policy for the role: for a table f inserts into, none for
+ * INSERT; for one it only reads, none for SELECT). `how` says what f does there.
+ */
+function deniedTables(model: Model, f: Func): { denied: Denial[]; filtered: Denial[] } {
+  const denied: Denial[] = [];
+  const filtered: Denial[] = [];
+  const seen = new Set<Table>();
   for (const [keys, how, need] of [
     [f.writes, 'written', WRITES],
     [f.reads, 'read', READS],
   ] as const) {
     for (const k of keys) {
       const t = model.tables.get(k);
-      if (!t || t.schema === 'auth' || t.temp || t.owner?.role === AUTH_ROLE || out.some((x) => x.table === t)) continue;
+      if (!t || t.schema === 'auth' || t.temp || t.owner?.role === AUTH_ROLE || seen.has(t)) continue;
+      seen.add(t);
       const held = privilegesOf(model, t, AUTH_ROLE);
-      if (need.some((p) => held.has(p))) continue;
-      out.push({ table: t, how });
+      if (!need.some((p) => held.has(p))) {
+        denied.push({ table: t, how });
+        continue;
+      }
+      if (!t.rlsEnabled) continue;
+      // (what the policies must admit: an INSERT the body makes into it; else, read only, a SELECT)
+      const command = how === 'written' ? (insertsInto(model, f, t) ? 'insert' : undefined) : 'select';
+      if (!command) continue;
+      if (!t.policies.some((q) => q.permissive && (q.command === command || q.command === 'all') && appliesToRole(model, q, AUTH_ROLE))) filtered.push({ table: t, how });
     }
   }
-  return out;
+  return { denied, filtered };
+}
+
+/** Whether f's body has an INSERT into table t. */
+function insertsInto(model: Model, f: Func, t: Table): boolean {
+  return (f.body?.statements ?? []).some((st) => st.kind === 'InsertStmt' && st.node?.relation?.relname === t.name && model.key([st.node.relation.schemaname, st.node.relation.relname]) === t.key);
 }
