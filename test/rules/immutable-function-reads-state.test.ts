@@ -142,9 +142,12 @@ CREATE TRIGGER notes_before_create BEFORE INSERT ON notes FOR EACH ROW EXECUTE F
     await q('PREPARE add(bigint) AS INSERT INTO notes (id) VALUES ($1)');
     await q(tenant(TENANT_A));
     await q('EXECUTE add(1)');
+    // (a moment between the two: on a fast machine both INSERTs could read the same clock_timestamp())
+    await q('SELECT pg_sleep(0.005)');
     await q(tenant(TENANT_B));
     await q('EXECUTE add(2)');
     const seen = await q('SELECT id::int, tenant, created::text AS created FROM notes ORDER BY id');
+    await q('DEALLOCATE add');
     await expectPgError(q('SELECT public.before_any_create()'), '0A000', 'trigger functions can only be called as triggers');
     return seen;
   });
