@@ -38,3 +38,27 @@ ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON storage.objects TO anon, authenticated;
 CREATE FUNCTION storage.foldername(name text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$ SELECT (string_to_array(name, '/'))[1:array_length(string_to_array(name, '/'), 1) - 1] $$;
 `;
+
+/** A user id for the Auth server's looks (authServerPlatform, signUpAsAuthServer). */
+export const AUTH_USER = '00000000-0000-0000-0000-0000000000aa';
+
+/**
+ * Supabase's Auth server, as the auth-trigger rules' tests need it: auth.users (id, email),
+ * written by supabase_auth_admin (create the role first: ensureRoles), then the migrations as
+ * the superuser.
+ */
+export async function authServerPlatform(q: (sql: string) => Promise<unknown>, migrations: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q('CREATE TABLE auth.users (id uuid PRIMARY KEY, email text)');
+  await q('GRANT USAGE ON SCHEMA auth TO supabase_auth_admin; GRANT ALL ON auth.users TO supabase_auth_admin');
+  await q(migrations);
+}
+
+/** A sign-up as Supabase's Auth server makes it: as supabase_auth_admin, with its search_path, auth. */
+export async function signUpAsAuthServer(q: (sql: string) => Promise<unknown>): Promise<void> {
+  await q('SET LOCAL search_path = auth');
+  await q('SET LOCAL ROLE supabase_auth_admin');
+  await q(`INSERT INTO auth.users (id, email) VALUES ('${AUTH_USER}', 'a@example.com')`);
+  await q('RESET ROLE');
+  await q('SET LOCAL search_path = public');
+}

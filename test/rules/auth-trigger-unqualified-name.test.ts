@@ -9,29 +9,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, ensureRoles, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, nestedParentheses, sqlOf } from '../helpers/rule-proof.js';
-import { AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { AUTH_USER, authServerPlatform as platform, signUpAsAuthServer as signUp } from '../helpers/supabase.js';
 
 const ID = 'auth-trigger-unqualified-name';
-const USER = '00000000-0000-0000-0000-0000000000aa';
+const USER = AUTH_USER;
 before(initParser);
 after(closeAll);
-
-/** The platform: auth.users, written by supabase_auth_admin (as the Auth server is), then the migrations as the superuser. */
-async function platform(q: Q, migrations: string): Promise<void> {
-  await q(AUTH_STUB_SQL);
-  await q('CREATE TABLE auth.users (id uuid PRIMARY KEY, email text)');
-  await q('GRANT USAGE ON SCHEMA auth TO supabase_auth_admin; GRANT ALL ON auth.users TO supabase_auth_admin');
-  await q(migrations);
-}
-
-/** A sign-up as the Auth server makes it: its role, its search_path. */
-async function signUp(q: Q): Promise<void> {
-  await q('SET LOCAL search_path = auth');
-  await q('SET LOCAL ROLE supabase_auth_admin');
-  await q(`INSERT INTO auth.users (id, email) VALUES ('${USER}', 'a@example.com')`);
-  await q('RESET ROLE');
-  await q('SET LOCAL search_path = public');
-}
 
 test('err: every sign-up fails with 42P01 (profiles looked up in auth); it works in a session with public on its search_path; after the fix (SET search_path = public, pg_temp) the sign-up passes and makes the profile', async () => {
   const db = await getDb();
