@@ -83,3 +83,39 @@ describe('verify: a sign-up as the Auth server', () => {
     assert.equal(v.findings.filter((f) => f.rule === 'auth-trigger-unqualified-name').length, 1);
   });
 });
+
+describe('verify: an Auth hook called as the Auth server', () => {
+  const v = verifiedBefore(
+    [
+      {
+        file: 'supabase/migrations/20240101000000_hook.sql',
+        text: `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text);
+-- names user_roles without its schema, SECURITY INVOKER, no grant: 42P01 first, then 42501
+CREATE FUNCTION public.custom_access_token_hook(event jsonb) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE r text;
+BEGIN
+  SELECT role INTO r FROM user_roles WHERE user_id = (event ->> 'user_id')::uuid;
+  RETURN jsonb_set(event, '{claims,user_role}', to_jsonb(coalesce(r, 'none')));
+END $$;
+GRANT EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) TO supabase_auth_admin;
+REVOKE EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) FROM authenticated, anon, public;
+`,
+      },
+    ],
+    { seed: true, supabaseDefaultPrivileges: true },
+  );
+
+  test('err: the hook fails with 42P01 (search_path auth), and its table is not granted (42501 once found); made SECURITY DEFINER it answers; both findings are shown', () => {
+    const path = v.exposures.find((x) => x.kind === 'auth-signup' && x.object === 'public.custom_access_token_hook(event jsonb)');
+    assert.ok(path, JSON.stringify(v.exposures.map((x) => [x.kind, x.object])));
+    assert.equal(path.shown, true, formatExposure(path));
+    assert.equal(path.code, '42P01');
+    assert.match(formatExposure(path), /^supabase_auth_admin \(Supabase's Auth server\) with search_path auth calls its hook public\.custom_access_token_hook\(<an event of the seeded user>\) → 42P01 relation "user_roles" does not exist; with the function's search_path set to public, pg_temp: 42501 permission denied for table user_roles$/);
+    const rights = v.exposures.find((x) => x.kind === 'auth-signup-rights' && x.object === 'public.custom_access_token_hook(event jsonb)');
+    assert.ok(rights);
+    // (the first call fails on the name before the privilege: this look is not what shows the rights finding)
+    assert.equal(rights.code, '42P01', formatExposure(rights));
+    assert.equal(rights.fixedRows, 1, formatExposure(rights));
+    assert.deepEqual(v.shown.map((s) => s.finding.rule).filter((r) => r.startsWith('auth-trigger')).sort(), ['auth-trigger-unqualified-name']);
+  });
+});

@@ -78,6 +78,8 @@ import { createRoleSqlIfMissing, InstanceDead, insertSql, isDead, markDead, OTHE
  *   pg_temp (auth-trigger-unqualified-name's fix); `auth-signup-rights`, for a SECURITY INVOKER
  *   function, the same sign-up failing with 42501 permission denied (supabase_auth_admin holds no
  *   privilege on the table), then with the function made SECURITY DEFINER (auth-trigger-invoker-denied's fix);
+ *   an Auth hook (a function of one jsonb argument returning jsonb granted EXECUTE to
+ *   supabase_auth_admin) gets both looks too, called with an event of the seeded user;
  * - `injection`: a SECURITY DEFINER PL/pgSQL function running dynamic SQL, called by a role that
  *   may execute it with SQL in one text argument (the others seeded), in each of the places a
  *   string can be spliced into a query (a whole statement, inside a quoted literal, an
@@ -761,21 +763,35 @@ const AUTH_ROLE = 'supabase_auth_admin';
  * the tables the migrations made), pg_temp last.
  */
 async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<ExposureSpec[]> {
-  if (!(await db.query<{ ok: boolean }>(`SELECT to_regclass('auth.users') IS NOT NULL AS ok`)).rows[0]?.ok) return [];
-  const fns = (
-    await db.query<{ sig: string; schema: string; name: string; args: number; definer: boolean; triggers: string[] }>(
-      `SELECT ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosecdef AS definer, array_agg(tg.tgname::text ORDER BY tg.tgname) AS triggers
+  const users = (await db.query<{ ok: boolean }>(`SELECT to_regclass('auth.users') IS NOT NULL AS ok`)).rows[0]?.ok;
+  type Fn = { sig: string; schema: string; name: string; args: number; definer: boolean; triggers: string[] | null; call: string | null };
+  const fns = !users ? [] : (
+    await db.query<Fn>(
+      `SELECT ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosecdef AS definer, array_agg(tg.tgname::text ORDER BY tg.tgname) AS triggers, NULL AS call
        FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE tg.tgrelid = 'auth.users'::regclass AND NOT tg.tgisinternal AND tg.tgenabled <> 'D' AND (tg.tgtype & 4) <> 0 AND ${MIGRATIONS_SCHEMA}
        GROUP BY p.oid, n.nspname, p.proname ORDER BY 1`,
       [stubSchemas],
     )
   ).rows;
-  if (fns.length === 0) return [];
+  // Auth hooks: functions of one jsonb argument returning jsonb granted EXECUTE to AUTH_ROLE by name (Supabase's hook guides)
+  const hooks = (await db.query<{ ok: boolean }>(`SELECT to_regrole(${quoteLiteral(AUTH_ROLE)}) IS NOT NULL AS ok`)).rows[0]?.ok
+    ? (
+        await db.query<Fn>(
+          `SELECT ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosecdef AS definer, NULL AS triggers,
+                  quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '($2::jsonb)' AS call
+           FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+           WHERE l.lanname IN ('sql', 'plpgsql') AND p.prokind = 'f' AND p.pronargs = 1 AND p.proargtypes[0] = 'jsonb'::regtype AND p.prorettype = 'jsonb'::regtype AND ${MIGRATIONS_SCHEMA}
+             AND EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = ${quoteLiteral(AUTH_ROLE)}::regrole AND a.privilege_type = 'EXECUTE')
+           ORDER BY 1`,
+          [stubSchemas],
+        )
+      ).rows
+    : [];
+  if (fns.length === 0 && hooks.length === 0) return [];
   // (every trigger on auth.users the migrations made: a look fires its function's alone, the others disabled for it)
-  const all = (await db.query<{ t: string }>(`SELECT quote_ident(tgname) AS t FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal AND tgenabled <> 'D'`)).rows.map((r) => r.t);
-  const row = (await seedRows(db, [], false)).find((r) => r.rel === 'auth.users');
-  if (!row) return [];
+  const all = fns.length ? (await db.query<{ t: string }>(`SELECT quote_ident(tgname) AS t FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass AND NOT tgisinternal AND tgenabled <> 'D'`)).rows.map((r) => r.t) : [];
+  const row = fns.length ? (await seedRows(db, [], false)).find((r) => r.rel === 'auth.users') : undefined;
   // (the schemas the migrations made tables in, public first: where the fix's search_path looks)
   const schemas = (
     await db.query<{ s: string }>(
@@ -787,12 +803,17 @@ async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<Expos
   const path = [...(schemas.length ? schemas : ['public']), 'pg_temp'].join(', ');
   // (a user the seeded rows do not name, whose rows the trigger's inserts do not meet; the insert
   // names only auth.users' columns and built-in types: it runs with search_path auth)
-  const insert = insertSql(row, (v) => v.split(SEED_USER).join(OTHER_USER), true);
-  const signUp = async (db: PGlite): Promise<Read> => {
+  const insert = row ? insertSql(row, (v) => v.split(SEED_USER).join(OTHER_USER), true) : undefined;
+  // (a hook is called with an event as the Auth server makes one: the seeded user's, HOOK_EVENT)
+  const run = async (db: PGlite, f: Fn): Promise<Read> => {
     await db.exec('SAVEPOINT signup');
     try {
       await db.exec(`SET LOCAL search_path = auth; SET LOCAL ROLE ${AUTH_ROLE}`);
-      const r = await db.query(insert);
+      if (f.call) {
+        await db.query(`SELECT ${f.call.replace('$2::jsonb', `(${HOOK_EVENT.replace(/\$2/g, '$1')})`)}`, [SEED_USER]);
+        return { rows: 1 };
+      }
+      const r = await db.query(insert!);
       return { rows: r.affectedRows ?? 0 };
     } catch (e) {
       return pgErrorOf(e);
@@ -802,23 +823,25 @@ async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<Expos
   };
   // (`auth-signup`: a name not found with search_path auth, fixed by a search_path; `auth-signup-rights`,
   // for a SECURITY INVOKER function: a table supabase_auth_admin holds no privilege on, fixed by SECURITY DEFINER)
-  const look = (f: (typeof fns)[number], kind: 'auth-signup' | 'auth-signup-rights'): ExposureSpec => ({
+  const look = (f: Fn, kind: 'auth-signup' | 'auth-signup-rights'): ExposureSpec => ({
     kind,
     object: f.sig,
     role: AUTH_ROLE,
     run: async (db: PGlite) => {
-      await db.exec(`${createRoleSqlIfMissing(AUTH_ROLE)} GRANT USAGE ON SCHEMA auth TO ${AUTH_ROLE}; GRANT SELECT, INSERT ON auth.users TO ${AUTH_ROLE};`);
-      const mine = new Set(f.triggers.map((t) => quoteIdent(t)));
-      for (const t of all) if (!mine.has(t)) await db.exec(`ALTER TABLE auth.users DISABLE TRIGGER ${t}`);
-      const first = await signUp(db);
+      if (!f.call) await db.exec(`${createRoleSqlIfMissing(AUTH_ROLE)} GRANT USAGE ON SCHEMA auth TO ${AUTH_ROLE}; GRANT SELECT, INSERT ON auth.users TO ${AUTH_ROLE};`);
+      const mine = new Set((f.triggers ?? []).map((t) => quoteIdent(t)));
+      if (!f.call) for (const t of all) if (!mine.has(t)) await db.exec(`ALTER TABLE auth.users DISABLE TRIGGER ${t}`);
+      const first = await run(db, f);
       const shown =
         !('rows' in first) && (kind === 'auth-signup' ? first.code === '42P01' || first.code === '42883' : first.code === '42501' && /^permission denied for (table|view|sequence) /.test(first.message));
       await alter(db, f, kind === 'auth-signup' ? `SET search_path = ${path}` : `SECURITY DEFINER SET search_path = ${path}`);
-      const fixed = await signUp(db);
-      return { ...functionOf(f), trigger: { name: f.triggers.join(', '), table: 'auth.users', command: 'insert' as const }, fixedPath: path, ...outcome(first, fixed), shown };
+      const fixed = await run(db, f);
+      const how = f.call ? { call: f.call.replace('($2::jsonb)', '(<an event of the seeded user>)') } : { trigger: { name: (f.triggers ?? []).join(', '), table: 'auth.users', command: 'insert' as const } };
+      return { ...functionOf(f), ...how, fixedPath: path, ...outcome(first, fixed), shown };
     },
   });
-  return fns.flatMap((f) => (f.definer ? [look(f, 'auth-signup')] : [look(f, 'auth-signup'), look(f, 'auth-signup-rights')]));
+  const list = [...(insert ? fns : []), ...hooks];
+  return list.flatMap((f) => (f.definer ? [look(f, 'auth-signup')] : [look(f, 'auth-signup'), look(f, 'auth-signup-rights')]));
 }
 
 /** The anonymous-session look's JWT claims mark: what Supabase Auth puts in an anonymous user's JWT. */
@@ -1561,8 +1584,15 @@ export function formatExposure(e: ExposureResult): string {
       return `${ran} (neither superuser nor BYPASSRLS) → ${failed ?? rows(e.rows)}${e.option ? `; with row_security reset: ${fixed}` : ''}`;
     }
     case 'auth-signup':
-    case 'auth-signup-rights':
-      return `${e.role} (Supabase's Auth server) with search_path auth INSERT INTO auth.users of a user signing up, firing trigger ${e.trigger?.name ?? ''} (${e.object}${e.kind === 'auth-signup-rights' ? ', SECURITY INVOKER' : ''}) → ${failed ?? rows(e.rows)}; with the function${e.kind === 'auth-signup-rights' ? ' made SECURITY DEFINER and its' : "'s"} search_path set to ${e.fixedPath ?? ''}: ${fixed}`;
+    case 'auth-signup-rights': {
+      const invoker = e.kind === 'auth-signup-rights' ? ', SECURITY INVOKER' : '';
+      const what = e.trigger
+        ? `INSERT INTO auth.users of a user signing up, firing trigger ${e.trigger.name} (${e.object}${invoker})`
+        : `calls its hook ${e.call ?? e.object}${invoker ? ` (${invoker.slice(2)})` : ''}`;
+      const done = (n: number | undefined) => (e.trigger ? rows(n) : 'answered');
+      const after = e.fixedCode ? fixed : done(e.fixedRows);
+      return `${e.role} (Supabase's Auth server) with search_path auth ${what} → ${failed ?? done(e.rows)}; with the function${invoker ? ' made SECURITY DEFINER and its' : "'s"} search_path set to ${e.fixedPath ?? ''}: ${after}`;
+    }
     case 'trigger-force': {
       const t = e.trigger!;
       const into = (e.written ?? []).join(', ');
