@@ -2,7 +2,7 @@
 // the finding starts at the character position PostgreSQL reports (also after non-ASCII text).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, pgError, runEachStatement } from '../helpers/pg.js';
+import { closeAll, getDb, inRollback, pgError, runEachStatement, tryQuery } from '../helpers/pg.js';
 import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf } from '../helpers/rule-proof.js';
 import { mergeConfig } from '../../server/src/analysis/config.js';
@@ -249,6 +249,38 @@ test('ok: the policies of a table whose CREATE TABLE has a syntax error are no p
   await inRollback(await getDb(), async (q) => {
     const errors = await runEachStatement(q, files.map((f) => f.text).join(''));
     assert.deepEqual(errors.map((e) => e.code), ['42601', '42P01', '42P01']);
+  });
+});
+
+// Calibration (ly-schneider/bless2n-food-system, backend/db/migrations/V001__init_security_roles_and_privileges.sql):
+// Flyway replaces `${name}` placeholders before it sends a migration (placeholder replacement is on
+// by default), so `CREATE ROLE ${APP_USER} LOGIN …` is no statement PostgreSQL rejects.
+const FLYWAY = `CREATE ROLE \${APP_USER} LOGIN PASSWORD '\${APP_USER_PASSWORD}';
+CREATE TABLE events (id bigint PRIMARY KEY, name text);
+GRANT SELECT, INSERT, UPDATE, DELETE ON events TO \${APP_USER};
+GRANT SELECT ON events TO \${APP_USER} WITH;
+`;
+
+test('ok: Flyway placeholders (`${APP_USER}`, bless2n-food-system) are no syntax error and are read as the role they name; a real error beside one still is. PGlite: the text as written fails 42601 at the "$", what Flyway sends runs', async () => {
+  const { findings, mine } = lintFiles([{ file: 'db/migration/V1__roles.sql', text: FLYWAY }], ID);
+  const at = FLYWAY.indexOf('WITH;') + 4;
+  assert.deepEqual(mine.map((f) => [f.start, f.message.split(' (SQLSTATE')[0]]), [[at, 'syntax error at or near ";"']]);
+  // the grant reaches the model: the table without RLS is readable by the placeholder's role, named as written
+  const exposed = findings.find((f) => f.rule === 'rls-not-enabled');
+  assert.match(exposed?.message ?? '', /\$\{APP_USER\} may read and write all of its rows/);
+  await inRollback(await getDb(), async (q) => {
+    const lines = FLYWAY.trim().split('\n');
+    const raw = await tryQuery(q, lines[0]!);
+    assert.ok(!raw.ok && raw.error.code === '42601' && raw.error.message === 'syntax error at or near "$"', JSON.stringify(raw));
+    assert.equal(raw.error.position, positionOf(lines[0]!, lines[0]!.indexOf('$')));
+    const sent = (line: string) => line.replaceAll('${APP_USER_PASSWORD}', 'from-the-environment').replaceAll('${APP_USER}', 'app_user');
+    for (const line of lines.slice(0, 3)) await q(sent(line));
+    const broken = await tryQuery(q, sent(lines[3]!));
+    assert.ok(!broken.ok && broken.error.code === '42601', JSON.stringify(broken));
+    assert.equal(broken.error.position, positionOf(sent(lines[3]!), sent(lines[3]!).indexOf('WITH;') + 4));
+    await q('SET ROLE app_user');
+    assert.deepEqual(await q('SELECT count(*)::int AS n FROM events'), [{ n: 0 }]);
+    await q('RESET ROLE');
   });
 });
 

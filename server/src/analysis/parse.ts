@@ -871,7 +871,8 @@ function parseChunk(run: ChunkRun, ch: Chunk, recover: boolean): void {
 // delibrium-postgrest's data/init.sql) or SQL text (`:pgjwt_sql` alone on a line: a script that
 // `\set` read from a sed command, in its libs/pgjwt/schema.sql). A migration tool that renders
 // its files as Go templates (tern: `GRANT anon TO {{ env "PGUSER" }};`, ludat/fulbo) puts in
-// text too. PostgreSQL never sees either: when its error is at one, the statement is parsed
+// text too, and so does Flyway (and Liquibase), whose placeholder replacement is on by default:
+// `CREATE ROLE ${APP_USER} LOGIN;` (bless2n-food-system). PostgreSQL never sees any of them: when its error is at one, the statement is parsed
 // again with a same-length name there, then with a literal; when neither parses, the value
 // is SQL text and the statement is not known (no error: it is not PostgreSQL's).
 
@@ -888,7 +889,13 @@ const GO_ACTION = new RegExp(
   'y',
 );
 
-/** The end of the psql variable (`:name`) or Go template action that starts at `at` of the file, if one does. */
+/**
+ * A Flyway (or Liquibase) placeholder: `${app_user}`, `${flyway:defaultSchema}`. Outside a string
+ * or a dollar-quoted body, `$` followed by `{` is never PostgreSQL.
+ */
+const FLYWAY_PLACEHOLDER = /\$\{[A-Za-z_][\w.:-]*\}/y;
+
+/** The end of the psql variable (`:name`), Go template action or Flyway placeholder that starts at `at` of the file, if one does. */
 function placeholderAt(run: ChunkRun, at: number): number | undefined {
   const { text } = run;
   if (text[at] === ':' && (run.clean[at] === '_' || run.clean[at] === "'")) {
@@ -899,6 +906,10 @@ function placeholderAt(run: ChunkRun, at: number): number | undefined {
   if (text[at] === '{' && text[at + 1] === '{') {
     GO_ACTION.lastIndex = at;
     return GO_ACTION.test(text) ? GO_ACTION.lastIndex : undefined;
+  }
+  if (text[at] === '$' && text[at + 1] === '{') {
+    FLYWAY_PLACEHOLDER.lastIndex = at;
+    return FLYWAY_PLACEHOLDER.test(text) ? FLYWAY_PLACEHOLDER.lastIndex : undefined;
   }
   return undefined;
 }
@@ -925,7 +936,7 @@ function fillPlaceholders(
     // a name first (a template's is made of its words, for messages: asWritten), then a literal
     const name = run.text.slice(at, stop).replace(/[^A-Za-z0-9_]/g, '_');
     const put = clean[at] === '_' ? `'${name.slice(1, -1)}'` : name;
-    if (put === name && run.text[at] === '{') (run.result.placeholders ??= new Map()).set(name.toLowerCase(), run.text.slice(at, stop));
+    if (put === name && (run.text[at] === '{' || run.text[at] === '$')) (run.result.placeholders ??= new Map()).set(name.toLowerCase(), run.text.slice(at, stop));
     clean = clean.slice(0, at) + put + clean.slice(stop);
     sql = clean.slice(start, start + sql.length);
     try {
