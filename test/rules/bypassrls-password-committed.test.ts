@@ -80,3 +80,29 @@ test('ok: a psql variable, NOLOGIN, no BYPASSRLS, BYPASSRLS taken away later, a 
   assert.equal(lintFiles([{ file: 'm.sql', text: NOTES + "CREATE USER reporting PASSWORD 'x' BYPASSRLS;\nGRANT SELECT ON notes TO reporting;" }], ID).mine.length, 1);
   assert.equal(lintFiles([{ file: 'm.sql', text: NOTES + "CREATE ROLE reporting PASSWORD 'x' BYPASSRLS;\nALTER ROLE reporting LOGIN;\nGRANT SELECT ON notes TO reporting;" }], ID).mine.length, 1);
 });
+
+// Calibration (ly-schneider/bless2n-food-system, Flyway V001): `CREATE ROLE ${DB_ADMIN_USER} LOGIN
+// PASSWORD '${DB_ADMIN_PASSWORD}' BYPASSRLS;` — Flyway replaces both placeholders before it sends the
+// statement, so the password comes from the deployment, not from the repository.
+test("ok: a password that is a migration tool's placeholder (Flyway's '${DB_ADMIN_PASSWORD}', a Go template's '{{ env \"PW\" }}') is not in the repository; PGlite stores the value the tool puts in, not the text written", async () => {
+  const cases: Array<[string, string]> = [
+    ['Flyway, the role a placeholder too', "CREATE ROLE ${DB_ADMIN_USER} LOGIN PASSWORD '${DB_ADMIN_PASSWORD}' BYPASSRLS;\nGRANT SELECT ON notes TO ${DB_ADMIN_USER};"],
+    ['Flyway', "CREATE USER reporting PASSWORD '${reporting_password}' BYPASSRLS;\nGRANT SELECT ON notes TO reporting;"],
+    ['Go template (tern)', "CREATE USER reporting PASSWORD '{{ env \"REPORTING_PASSWORD\" }}' BYPASSRLS;\nGRANT SELECT ON notes TO reporting;"],
+  ];
+  for (const [what, sql] of cases) assert.deepEqual(lintFiles([{ file: 'm.sql', text: NOTES + sql }], ID).mine, [], what);
+  // (a literal beside a placeholder elsewhere in the statement is still reported)
+  const written = "CREATE ROLE ${DB_ADMIN_USER} LOGIN PASSWORD 'admin-2024' BYPASSRLS;\nGRANT SELECT ON notes TO ${DB_ADMIN_USER};";
+  const { mine } = lintFiles([{ file: 'm.sql', text: NOTES + written }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Role \$\{DB_ADMIN_USER\} can log in and has BYPASSRLS/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(NOTES);
+    // what Flyway sends with DB_ADMIN_USER=db_admin and DB_ADMIN_PASSWORD=from-the-environment (MD5 to compare the stored password)
+    await q("SET password_encryption = 'md5'");
+    await q(cases[0]![1].replaceAll('${DB_ADMIN_USER}', 'db_admin').replaceAll('${DB_ADMIN_PASSWORD}', 'from-the-environment'));
+    const r = (await q(`SELECT rolpassword = 'md5' || md5('from-the-environment' || 'db_admin') AS deployed, rolpassword = 'md5' || md5('\${DB_ADMIN_PASSWORD}' || 'db_admin') AS written FROM pg_authid WHERE rolname = 'db_admin'`))[0]!;
+    assert.deepEqual({ ...r }, { deployed: true, written: false });
+  });
+});

@@ -13,6 +13,13 @@ import { mayHoldPrivilege, tableList } from './lib/util.js';
 /** `PASSWORD '…'` (or ENCRYPTED PASSWORD) as written at a DefElem's location: a literal, not a psql variable (`:'pw'`) nor NULL. */
 const LITERAL = /^(?:ENCRYPTED\s+)?PASSWORD\s+'((?:[^']|'')*)'/i;
 
+/**
+ * A placeholder the migration tool fills in before PostgreSQL sees the text, inside the literal:
+ * Flyway's (or Liquibase's) `'${db_password}'`, a Go template's `'{{ env "PGPASSWORD" }}'` (tern).
+ * The password is then not in the repository (bless2n-food-system's Flyway V001).
+ */
+const TOOL_PLACEHOLDER = /\$\{[A-Za-z_][\w.:-]*\}|\{\{[^}]*\}\}/;
+
 interface PasswordSet {
   file: ParsedFile;
   stmt: Statement;
@@ -49,7 +56,7 @@ function roleStates(model: Model): Map<string, RoleState> {
       if (d?.defname === 'canlogin') s.login = d.arg?.Boolean?.boolval === true;
       if (d?.defname !== 'password' || typeof d.location !== 'number') continue;
       const m = LITERAL.exec(file.text.slice(d.location, d.location + 400));
-      if (m) s.passwords.push({ file, stmt, start: d.location, end: d.location + m[0].length, value: m[1]!.replace(/''/g, "'") });
+      if (m && !TOOL_PLACEHOLDER.test(m[1]!)) s.passwords.push({ file, stmt, start: d.location, end: d.location + m[0].length, value: m[1]!.replace(/''/g, "'") });
     }
   }
   return out;
