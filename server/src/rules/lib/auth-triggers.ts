@@ -5,7 +5,8 @@
 // sign-in); it calls a hook (custom access token, send email, …) as that role, which must be
 // granted EXECUTE on it (Supabase's hook guides: GRANT EXECUTE … TO supabase_auth_admin). Pure.
 import type { Func, Model, Trigger } from '../../analysis/model.js';
-import type { Loc } from '../../analysis/types.js';
+import type { Loc, ParsedFile } from '../../analysis/types.js';
+import { memoModel } from '../../analysis/policy-exprs.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../../analysis/model.js';
 import { onSupabasePlatform } from '../../analysis/policies.js';
 import { AUTH_USERS, fileOf, supabaseAuthUsers, where } from './util.js';
@@ -42,10 +43,25 @@ export interface AuthRun {
   hook?: { grant: Loc | undefined };
 }
 
-/** The functions the Auth server runs (none outside a Supabase project): triggers on auth.users first, then hooks. */
+/** The functions the Auth server runs (none outside a Supabase project): triggers on auth.users first, then hooks. Once per model (both auth-trigger rules ask). */
 export function authServerFunctions(model: Model): AuthRun[] {
+  return memoModel(model, 'auth-triggers:runs', listAuthServerFunctions);
+}
+
+/** Whether a parsed file names supabase_auth_admin anywhere (kept per parsed file: a re-lint reads only the edited one). */
+function namesAuthRole(file: ParsedFile): boolean {
+  let v = namesRole.get(file);
+  if (v === undefined) namesRole.set(file, (v = /supabase_auth_admin/i.test(file.text)));
+  return v;
+}
+const namesRole = new WeakMap<ParsedFile, boolean>();
+
+function listAuthServerFunctions(model: Model): AuthRun[] {
   const out: AuthRun[] = authUsersTriggerFunctions(model);
   if (!model.supabase && !onSupabasePlatform(model)) return out;
+  // (a hook is granted to supabase_auth_admin by name: no file names the role, no hook; the bench's
+  // 4,474 functions are not looked at on each re-lint)
+  if (!model.files.some(namesAuthRole)) return out;
   model.functions.forEach((list) => {
     for (const f of list) {
       if (f.returnsTrigger || !f.executeGrants.has(AUTH_ROLE)) continue;
