@@ -654,3 +654,28 @@ CREATE POLICY own_sessions ON auth.refresh_session FOR SELECT USING (user_id = a
     assert.deepEqual(r.statementErrors, []);
   });
 });
+
+describe('verify: Flyway placeholders', () => {
+  test("ok: `${APP_USER}` is filled in as the lint reads it (Flyway replaces it before PostgreSQL sees the text): the role is made, granted and probed, no 42601; a real syntax error beside one is still one, where PostgreSQL puts it", async () => {
+    const r = await verify(
+      [
+        {
+          file: 'db/migration/V1__init.sql',
+          text: `-- « rôles » 😀
+CREATE ROLE \${APP_USER};
+CREATE TABLE t (id int);
+GRANT SELECT ON t TO \${APP_USER};
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON t FOR SELECT TO \${APP_USER} USING (true);
+SELECT \${APP_USER} FROM FROM t;
+`,
+        },
+      ],
+      { cacheDir: CACHE_DIR, seed: true },
+    );
+    assert.deepEqual(r.statementErrors.map((e) => `${e.code} ${e.message}`), ['42601 syntax error at or near "FROM"']);
+    const text = 'SELECT ${APP_USER} FROM FROM t';
+    assert.equal(r.statementErrors[0]!.offset, `-- « rôles » 😀\nCREATE ROLE \${APP_USER};\nCREATE TABLE t (id int);\nGRANT SELECT ON t TO \${APP_USER};\nALTER TABLE t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON t FOR SELECT TO \${APP_USER} USING (true);\n`.length + text.indexOf('FROM t'));
+    assert.deepEqual(r.probes.map((p) => `${p.role} ${p.command} ${p.table} ${p.outcome} ${p.rows}`), ['__app_user_ select public.t ok 1']);
+  });
+});

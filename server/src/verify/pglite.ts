@@ -655,6 +655,10 @@ const BACK_TO_SUPERUSER = `SET SESSION AUTHORIZATION ${PGLITE_SUPERUSER}`;
 /** A statement resetting the session authorization: run as BACK_TO_SUPERUSER (see PGLITE_SUPERUSER). */
 const RESETS_SESSION = /^\s*(?:reset\s+session\s+authorization|set\s+(?:session\s+)?session\s+authorization\s+default)\s*;?\s*$/i;
 
+/** A Flyway (or Liquibase) placeholder: `${app_user}`, `${flyway:defaultSchema}` (ASCII: its replacement keeps every offset). */
+const FLYWAY_PLACEHOLDERS = /\$\{[A-Za-z_][\w.:-]*\}/g;
+const FLYWAY_PLACEHOLDER = new RegExp(FLYWAY_PLACEHOLDERS.source);
+
 async function runStatement(db: PGlite, st: SqlStatement, authSchema: string): Promise<StatementError | undefined> {
   let sent = RESETS_SESSION.test(withoutComments(st.text)) ? BACK_TO_SUPERUSER : st.text;
   let shift = (_pos: number) => 0;
@@ -674,6 +678,7 @@ async function runStatement(db: PGlite, st: SqlStatement, authSchema: string): P
     return { code: '22P04', message: 'COPY FROM stdin without data', sent, shift };
   }
   const repaired = new Set<string>();
+  let filled = false;
   for (;;) {
     try {
       if (blob) await db.query(sent, [], { blob });
@@ -682,6 +687,14 @@ async function runStatement(db: PGlite, st: SqlStatement, authSchema: string): P
     } catch (e) {
       const err = e as PgErrorLike;
       const { code, message } = pgErrorOf(e);
+      // Flyway's (and Liquibase's) `${name}` placeholders, which the tool replaces before PostgreSQL
+      // sees the text: a name of the same length there, as the lint reads them (parse.ts
+      // placeholderAt; `${APP_USER}` → __app_user_, a role then created if missing)
+      if (code === '42601' && !filled && FLYWAY_PLACEHOLDER.test(sent)) {
+        filled = true;
+        sent = sent.replace(FLYWAY_PLACEHOLDERS, (m) => m.replace(/[^A-Za-z0-9_]/g, '_'));
+        continue;
+      }
       // each missing thing is repaired once; a repeated error is the statement's own
       if (!repaired.has(message) && repaired.size < 50 && (await repair(db, code, message, authSchema))) {
         repaired.add(message);
