@@ -23,8 +23,8 @@ import type { Func, Model, Table } from '../analysis/model.js';
 import { privilegesOf } from '../analysis/privileges.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { defineRule } from './types.js';
-import { insertAfter } from './lib/util.js';
-import { AUTH_ROLE, authRunText, authServerFunctions, catchesErrors, codeOf } from './lib/auth-triggers.js';
+import { bodyText, codeOnly, insertAfter } from './lib/util.js';
+import { AUTH_ROLE, authRunText, authServerFunctions, catchesErrors } from './lib/auth-triggers.js';
 
 const WRITES = ['insert', 'update', 'delete', 'all'];
 const READS = ['select', 'all'];
@@ -47,7 +47,7 @@ export const authTriggerInvokerDenied = defineRule({
       if (f.securityDefiner || !f.body || f.body.errors.length) continue;
       const { denied, filtered } = deniedTables(model, f);
       if (!denied.length && !filtered.length) continue;
-      if (catchesErrors(model, f) || /\bset\s+(local\s+)?role\b|set_config\s*\(\s*''\s*role/i.test(codeOf(model, f))) continue;
+      if (catchesErrors(model, f) || /\bset\s+(local\s+)?role\b|set_config\s*\(\s*''\s*role/i.test(codeOnly(bodyText(model, f)))) continue;
       const { head, fails, related } = authRunText(model, run);
       const all = [...denied, ...filtered];
       const path = [...new Set(['public', ...all.map((d) => d.table.schema)])].join(', ');

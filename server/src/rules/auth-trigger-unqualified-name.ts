@@ -106,7 +106,7 @@ interface Unresolved {
   explicit: boolean;
 }
 
-/** The relations f's body names without a schema that its session's search_path does not find, kept per function statement and model (few functions). */
+/** The relations f's body names without a schema that its session's search_path does not find (asked of the few functions the Auth server runs, once per lint). */
 function unresolved(model: Model, f: Func): Unresolved | undefined {
   const b = f.body;
   if (!b || f.language !== 'plpgsql' || b.errors.length || f.stmt.node?.sql_body) return undefined;

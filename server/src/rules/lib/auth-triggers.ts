@@ -9,7 +9,7 @@ import type { Loc, ParsedFile } from '../../analysis/types.js';
 import { memoModel } from '../../analysis/policy-exprs.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../../analysis/model.js';
 import { onSupabasePlatform } from '../../analysis/policies.js';
-import { AUTH_USERS, fileOf, supabaseAuthUsers, where } from './util.js';
+import { AUTH_USERS, bodyText, codeOnly, supabaseAuthUsers, where } from './util.js';
 
 /** The trigger functions of the triggers on Supabase's auth.users, with those triggers (none outside a Supabase project). */
 export function authUsersTriggerFunctions(model: Model): AuthRun[] {
@@ -109,12 +109,5 @@ export function authEvents(triggers: readonly Trigger[]): { events: string; fail
   return { events: words.length ? `each ${words.join(' or ')}` : 'writes', fails: fails.join('; ') || 'the write fails' };
 }
 
-/** A PL/pgSQL body's text, comments and string literals blanked. */
-export function codeOf(model: Model, f: Func): string {
-  const b = f.body;
-  if (!b) return '';
-  return (fileOf(model, f.created.file)?.text ?? '').slice(b.start, b.end).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ').replace(/'(?:[^']|'')*'/g, "''");
-}
-
 /** Whether a PL/pgSQL body has an EXCEPTION clause (it may catch an error: the write then goes on). */
-export const catchesErrors = (model: Model, f: Func): boolean => /\bexception\b/i.test(codeOf(model, f));
+export const catchesErrors = (model: Model, f: Func): boolean => /\bexception\b/i.test(codeOnly(bodyText(model, f)));
