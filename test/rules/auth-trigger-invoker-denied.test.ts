@@ -67,6 +67,9 @@ CREATE TRIGGER on_auth_user_updated AFTER UPDATE ON auth.users FOR EACH ROW EXEC
     await q('SET LOCAL ROLE supabase_auth_admin');
     await expectPgError(q(`UPDATE auth.users SET email = 'b@example.com' WHERE id = '${USER}'`), '42501', 'permission denied for table profiles');
   });
+  // (a body that sets the role, either way: nothing)
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text: text.replace('BEGIN\n  IF EXISTS', "BEGIN\n  PERFORM set_config('role', 'postgres', true);\n  IF EXISTS") }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text: text.replace('BEGIN\n  IF EXISTS', 'BEGIN\n  SET LOCAL ROLE postgres;\n  IF EXISTS') }], ID).mine.length, 0);
   // (not Supabase: nothing; an EXCEPTION clause: nothing)
   assert.equal(lintFiles([{ file: 'migrations/001_x.sql', text: 'CREATE SCHEMA auth;\nCREATE TABLE auth.users (id uuid);\n' + text }], ID).mine.length, 0);
   assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_x.sql', text: text.replace("RETURN NEW;\nEND $$;", "RETURN NEW;\nEXCEPTION WHEN others THEN RETURN NEW;\nEND $$;") }], ID).mine.length, 0);
