@@ -779,7 +779,7 @@ async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<Expos
     ? (
         await db.query<Fn>(
           `SELECT ${FUNCTION_SIG} AS sig, n.nspname AS schema, p.proname AS name, p.pronargs::int AS args, p.prosecdef AS definer, NULL AS triggers,
-                  quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '($2::jsonb)' AS call
+                  quote_ident(n.nspname) || '.' || quote_ident(p.proname) AS call
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
            WHERE l.lanname IN ('sql', 'plpgsql') AND p.prokind = 'f' AND p.pronargs = 1 AND p.proargtypes[0] = 'jsonb'::regtype AND p.prorettype = 'jsonb'::regtype AND ${MIGRATIONS_SCHEMA}
              AND EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = ${quoteLiteral(AUTH_ROLE)}::regrole AND a.privilege_type = 'EXECUTE')
@@ -810,7 +810,7 @@ async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<Expos
     try {
       await db.exec(`SET LOCAL search_path = auth; SET LOCAL ROLE ${AUTH_ROLE}`);
       if (f.call) {
-        await db.query(`SELECT ${f.call.replace('$2::jsonb', `(${HOOK_EVENT.replace(/\$2/g, '$1')})`)}`, [SEED_USER]);
+        await db.query(`SELECT ${f.call}(${HOOK_EVENT.replace(/\$2/g, '$1')})`, [SEED_USER]);
         return { rows: 1 };
       }
       const r = await db.query(insert!);
@@ -828,15 +828,17 @@ async function authSignupSpecs(db: PGlite, stubSchemas: string[]): Promise<Expos
     object: f.sig,
     role: AUTH_ROLE,
     run: async (db: PGlite) => {
-      if (!f.call) await db.exec(`${createRoleSqlIfMissing(AUTH_ROLE)} GRANT USAGE ON SCHEMA auth TO ${AUTH_ROLE}; GRANT SELECT, INSERT ON auth.users TO ${AUTH_ROLE};`);
-      const mine = new Set((f.triggers ?? []).map((t) => quoteIdent(t)));
-      if (!f.call) for (const t of all) if (!mine.has(t)) await db.exec(`ALTER TABLE auth.users DISABLE TRIGGER ${t}`);
+      if (!f.call) {
+        await db.exec(`${createRoleSqlIfMissing(AUTH_ROLE)} GRANT USAGE ON SCHEMA auth TO ${AUTH_ROLE}; GRANT SELECT, INSERT ON auth.users TO ${AUTH_ROLE};`);
+        const mine = new Set((f.triggers ?? []).map((t) => quoteIdent(t)));
+        for (const t of all) if (!mine.has(t)) await db.exec(`ALTER TABLE auth.users DISABLE TRIGGER ${t}`);
+      }
       const first = await run(db, f);
       const shown =
         !('rows' in first) && (kind === 'auth-signup' ? first.code === '42P01' || first.code === '42883' : first.code === '42501' && /^permission denied for (table|view|sequence) /.test(first.message));
       await alter(db, f, kind === 'auth-signup' ? `SET search_path = ${path}` : `SECURITY DEFINER SET search_path = ${path}`);
       const fixed = await run(db, f);
-      const how = f.call ? { call: f.call.replace('($2::jsonb)', '(<an event of the seeded user>)') } : { trigger: { name: (f.triggers ?? []).join(', '), table: 'auth.users', command: 'insert' as const } };
+      const how = f.call ? { call: `${f.call}(<an event of the seeded user>)` } : { trigger: { name: (f.triggers ?? []).join(', '), table: 'auth.users', command: 'insert' as const } };
       return { ...functionOf(f), ...how, fixedPath: path, ...outcome(first, fixed), shown };
     },
   });
