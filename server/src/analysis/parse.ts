@@ -893,7 +893,8 @@ const GO_ACTION = new RegExp(
  * A Flyway (or Liquibase) placeholder: `${app_user}`, `${flyway:defaultSchema}`. Outside a string
  * or a dollar-quoted body, `$` followed by `{` is never PostgreSQL.
  */
-const FLYWAY_PLACEHOLDER = /\$\{[A-Za-z_][\w.:-]*\}/y;
+export const FLYWAY_PLACEHOLDER_SOURCE = String.raw`\$\{[A-Za-z_][\w.:-]*\}`;
+const FLYWAY_PLACEHOLDER = new RegExp(FLYWAY_PLACEHOLDER_SOURCE, 'y');
 
 /** The end of the psql variable (`:name`), Go template action or Flyway placeholder that starts at `at` of the file, if one does. */
 function placeholderAt(run: ChunkRun, at: number): number | undefined {

@@ -27,6 +27,7 @@
 // stops it when a statement outlasts the budget (`onProgress` tells it what was running).
 // Bundling: PGlite loads pglite.wasm, initdb.wasm and pglite.data (and contrib *.tar.gz)
 // relative to its own module file: a CommonJS bundle needs them copied next to it.
+import { FLYWAY_PLACEHOLDER_SOURCE } from '../analysis/parse.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -655,9 +656,9 @@ const BACK_TO_SUPERUSER = `SET SESSION AUTHORIZATION ${PGLITE_SUPERUSER}`;
 /** A statement resetting the session authorization: run as BACK_TO_SUPERUSER (see PGLITE_SUPERUSER). */
 const RESETS_SESSION = /^\s*(?:reset\s+session\s+authorization|set\s+(?:session\s+)?session\s+authorization\s+default)\s*;?\s*$/i;
 
-/** A Flyway (or Liquibase) placeholder: `${app_user}`, `${flyway:defaultSchema}` (ASCII: its replacement keeps every offset). */
-const FLYWAY_PLACEHOLDERS = /\$\{[A-Za-z_][\w.:-]*\}/g;
-const FLYWAY_PLACEHOLDER = new RegExp(FLYWAY_PLACEHOLDERS.source);
+/** Flyway (or Liquibase) placeholders, as the lint reads them (parse.ts): `${app_user}`, `${flyway:defaultSchema}` (ASCII: their replacement keeps every offset). */
+const FLYWAY_PLACEHOLDERS = new RegExp(FLYWAY_PLACEHOLDER_SOURCE, 'g');
+const FLYWAY_PLACEHOLDER = new RegExp(FLYWAY_PLACEHOLDER_SOURCE);
 
 async function runStatement(db: PGlite, st: SqlStatement, authSchema: string): Promise<StatementError | undefined> {
   let sent = RESETS_SESSION.test(withoutComments(st.text)) ? BACK_TO_SUPERUSER : st.text;
