@@ -760,3 +760,38 @@ DROP TYPE IF EXISTS public.user_role CASCADE;
     assert.deepEqual((await q(`SELECT pg_get_function_identity_arguments(oid) AS a FROM pg_proc WHERE proname = 'has_role'`)).map((r) => r.a), ['_u uuid, _r text']);
   });
 });
+
+test("err: c.user_id with c a table that has no user_id is reported though the policy's own table has a user_id: 42703", async () => {
+  // (Fiich: `(select c.user_id from companies c where c.id = company_id) = auth.uid()` on company_members;
+  // only c's columns count for c.user_id, and the suggestion stays qualified)
+  const sql = `CREATE TABLE public.companies (id uuid PRIMARY KEY, owner_id uuid NOT NULL);
+CREATE TABLE public.company_members (company_id uuid NOT NULL, user_id uuid NOT NULL);
+ALTER TABLE public.company_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_manage ON public.company_members FOR ALL TO authenticated
+  USING ((SELECT c.user_id FROM public.companies c WHERE c.id = company_id) = (select auth.uid()));
+CREATE POLICY members_read ON public.company_members FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.companies c WHERE c.id = company_id AND c.owner_ud = (select auth.uid())));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_members.sql', text: sql }], ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['c.user_id', 'c.owner_ud']);
+  assert.match(mine[0]!.message, /^Policy "members_manage" on public\.company_members names the column c\.user_id, but c is public\.companies, which has no column user_id — public\.companies \(id, owner_id\) — .*42703 column c\.user_id does not exist/);
+  assert.doesNotMatch(mine[0]!.message, /Did you mean/, 'user_id unqualified would be company_members.user_id, not a column of c');
+  assert.match(mine[1]!.message, /Did you mean c\.owner_id\?/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEach(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => e.code), ['42703', '42703']);
+    assert.match(errors[0]!.sql, /CREATE POLICY members_manage/);
+    assert.match(errors[1]!.sql, /CREATE POLICY members_read/);
+    assert.deepEqual(await policies(q), []);
+  });
+  // the same with c.owner_id is created, and not reported
+  const fixed = sql.replace('c.user_id', 'c.owner_id').replace('c.owner_ud', 'c.owner_id');
+  const ok = lintFiles([{ file: 'supabase/migrations/20240101000000_members.sql', text: fixed }], ID);
+  assert.deepEqual(ok.mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runEach(q, sqlOf(ok.ws)), []);
+    assert.deepEqual(await policies(q), ['members_manage', 'members_read']);
+  });
+});

@@ -169,6 +169,8 @@ export interface UnknownColumn {
   addedLater?: Loc;
   /** the key of the table addedLater adds the column to, when it is not the policy's */
   addedTo?: string;
+  /** `t.x`: the table t names (or aliases), which has no column x */
+  qualifiedBy?: Table;
 }
 
 /**
@@ -908,8 +910,8 @@ function uncached(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy,
   // anyway): a name that is a column of the policy's table or of a table the expression reads
   // is taken as found (most policies name only their table's columns). Only a policy with a
   // name found nowhere is walked with its scopes.
-  const u = p.using ? namesBeyond(p.using, own.columns) : NO_NAMES;
-  const c = p.withCheck ? namesBeyond(p.withCheck, own.columns) : NO_NAMES;
+  const u = p.using ? namesBeyond(p.using, own) : NO_NAMES;
+  const c = p.withCheck ? namesBeyond(p.withCheck, own) : NO_NAMES;
   if ((u.length === 0 && c.length === 0) || !plainTable(model, own, ws)) return undefined;
   // (the tables of the expressions' FROM lists: what the answer depends on besides `own`)
   const looked = (rv: Node): Table | undefined => {
@@ -929,16 +931,26 @@ function uncached(model: Model, ws: WorkspaceColumnFacts, own: Table, p: Policy,
   return check(model, ws, own, p, looked);
 }
 
-/** Whether one of `names` (those of the expression's ColumnRefs its policy's table does not have) is a column of no table the migrations show the expression reads. */
+/**
+ * Whether one of `names` (those of the expression's ColumnRefs its policy's table does not have;
+ * `q\u0000x` for `q.x` with a qualifier other than the policy's table) is a column of no table the
+ * migrations show the expression reads (for `q.x`, of no relation it reads named or aliased q).
+ */
 function mayMiss(model: Model, ws: WorkspaceColumnFacts, names: readonly string[], e: Node, tableOf: (rv: Node) => Table | undefined): boolean {
   const ranges = census(e).rangeVars;
   for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
+    const entry = names[i]!;
+    const cut = entry.indexOf('\u0000');
+    const q = cut < 0 ? undefined : entry.slice(0, cut);
+    const name = cut < 0 ? entry : entry.slice(cut + 1);
     if (ws.changed.has(name)) continue;
     let found = false;
+    // (q.x where no relation it reads is named or aliased q: a composite column's field, or 42P01; the walk tells)
+    if (q !== undefined && !ranges.some((rv) => (rv.alias ? rv.alias.aliasname === q : rv.relname === q))) continue;
     for (let j = 0; j < ranges.length && !found; j++) {
       const rv = ranges[j];
-      if (rv.relname === name || rv.alias?.aliasname === name) found = true; // a whole-row reference
+      if (q !== undefined && (rv.alias ? rv.alias.aliasname !== q : rv.relname !== q)) continue;
+      if (q === undefined && (rv.relname === name || rv.alias?.aliasname === name)) found = true; // a whole-row reference
       else {
         // (a relation whose columns are not known leaves it to the walk: it may be out of the name's reach)
         const t = tableOf(rv);
@@ -950,9 +962,14 @@ function mayMiss(model: Model, ws: WorkspaceColumnFacts, names: readonly string[
   return false;
 }
 
-/** The names an expression's ColumnRefs end with that are not in `columns` (nor system columns). */
+/**
+ * The names an expression's ColumnRefs end with that are not columns of the policy's table `own`
+ * (nor system columns): a name qualified by another relation (`c.user_id`, c a table the
+ * expression reads) whatever `own` has, as `c\u0000user_id` (Fiich's `(select c.user_id from
+ * companies c …)` on company_members, which has a user_id: 42703).
+ */
 const NO_NAMES: readonly string[] = Object.freeze([]);
-function namesBeyond(e: Node, columns: readonly string[]): readonly string[] {
+function namesBeyond(e: Node, own: Table): readonly string[] {
   let names: string[] | undefined;
   const refs = census(e).columnRefs;
   for (let i = 0; i < refs.length; i++) {
@@ -961,8 +978,10 @@ function namesBeyond(e: Node, columns: readonly string[]): readonly string[] {
     const last = fields[fields.length - 1];
     const q = fields.length === 2 ? sval(fields[0]) : undefined;
     // (OLD.x / NEW.x: looked at by the walk whatever x is, as resolve tells them)
-    const name = q === 'old' || q === 'new' ? `${q}.${sval(last) ?? ''}` : last ? sval(last) : undefined;
-    if (name === undefined || columns.includes(name) || SYSTEM_COLUMNS.has(name)) continue;
+    const bare = last ? sval(last) : undefined;
+    const other = q !== undefined && q !== 'old' && q !== 'new' && q !== own.name;
+    const name = q === 'old' || q === 'new' ? `${q}.${bare ?? ''}` : other && bare !== undefined ? `${q}\u0000${bare}` : bare;
+    if (name === undefined || (!other && own.columns.includes(name)) || SYSTEM_COLUMNS.has(other ? bare! : name)) continue;
     if (!names) names = [name];
     else if (!names.includes(name)) names.push(name);
   }
@@ -1039,7 +1058,7 @@ function resolve(model: Model, ws: WorkspaceColumnFacts, own: Table, r: ScopedRe
   if (!found && (q === 'old' || q === 'new')) return { ref: r.ref, column: `${q}.${name}`, tables: reach(), missingFrom: true };
   // (not a relation's name: a composite column's field, or a missing FROM entry, 42P01)
   if (!found || !t || has(t, name)) return undefined;
-  return { ref: r.ref, column: `${q}.${name}`, tables: reach() };
+  return { ref: r.ref, column: `${q}.${name}`, tables: reach(), qualifiedBy: t };
 }
 
 /** The column of `t` a column reference (a ColumnRef's inner object) names: unqualified or qualified by the table's name (and schema). */

@@ -143,13 +143,16 @@ export const policyUnknownColumn = defineRule({
       const text = fileOf(model, file)?.text ?? '';
       const end = nameEnd(text, start);
       const name = u.column.includes('.') ? u.column.slice(u.column.indexOf('.') + 1) : u.column;
-      const candidates = u.tables.flatMap((t) => t.columns.map((c) => ({ c, t })));
+      // (t.x: only t's columns are candidates; an unqualified name there could mean another table's column)
+      const candidates = (u.qualifiedBy ? [u.qualifiedBy] : u.tables).flatMap((t) => t.columns.map((c) => ({ c, t })));
       let best: { c: string; d: number } | undefined;
       for (const { c } of candidates) {
         const d = distance(name, c, 1);
         if (d <= 1 && (!best || d < best.d)) best = { c, d };
       }
       const tableList = u.tables.map((t) => `${t.key} (${t.columns.join(', ')})`).join('; ');
+      const qual = u.column.includes('.') ? u.column.slice(0, u.column.indexOf('.')) : undefined;
+      const qualified = u.qualifiedBy ? `${qual}.${best ? best.c : name}` : undefined;
       if (u.missingFrom) {
         const q = u.column.slice(0, u.column.indexOf('.'));
         report({
@@ -182,9 +185,11 @@ export const policyUnknownColumn = defineRule({
         start,
         end,
         message:
-          `Policy "${p.name}" on ${on} names the column ${u.column}, which no table it reads has — ${tableList} — even at the end of the migrations: ` +
+          (u.qualifiedBy
+            ? `Policy "${p.name}" on ${on} names the column ${u.column}, but ${qual === u.qualifiedBy.name ? u.qualifiedBy.key : `${qual} is ${u.qualifiedBy.key}, which`} has no column ${name} — ${u.qualifiedBy.key} (${u.qualifiedBy.columns.join(', ')}) — even at the end of the migrations: `
+            : `Policy "${p.name}" on ${on} names the column ${u.column}, which no table it reads has — ${tableList} — even at the end of the migrations: `) +
           `PostgreSQL rejects this statement with 42703 ${u.column.includes('.') ? `column ${u.column}` : `column "${name}"`} does not exist, so the policy is never created${toolStops(model, p, `it, and ${on} keeps the policies it had`)}. ` +
-          `${best ? `Did you mean ${best.c}? ` : ''}Name an existing column, or add the column before this policy.`,
+          `${best ? `Did you mean ${qualified ?? best.c}? ` : ''}Name an existing column, or add the column before this policy.`,
         related: u.tables.map((t) => ({ ...t.nameLoc, message: `${t.key} created at ${where(model, t.created)}` })),
       });
     }
