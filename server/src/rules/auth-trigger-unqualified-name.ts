@@ -13,15 +13,23 @@
 // The same holds for an Auth hook (a function granted EXECUTE to supabase_auth_admin): the Auth
 // server calls it in that session.
 //
-// Only relations (FROM, JOIN, DML targets) are looked at, not functions or types: a function's
-// name may also be one of pg_catalog's, which the workspace does not show. A name counts when the
-// workspace makes no relation of that name in auth nor in the function's own SET search_path, and
-// makes one in another schema. Not reported: a body with an EXCEPTION clause (it may catch the
-// error), names in dynamic SQL (EXECUTE '…'), the body's WITH queries and temporary tables, a
-// function whose body is a BEGIN ATOMIC (its names are bound when it is made).
+// Relations (FROM, JOIN, DML targets) and function calls are looked at (not types, nor the
+// sequence a nextval('…') names in a string). A relation counts when the workspace makes no
+// relation of that name in auth nor in the function's own SET search_path, and makes one in
+// another schema (42P01). A call counts when its name is none of pg_catalog's (searched in every
+// session: now(), gen_random_uuid(), …) and the workspace makes a function of that name only in
+// other schemas (42883); or, for a function with no schema of its own to look in (no SET
+// search_path, or one that lists none but auth), when it is one of uuid-ossp's or pgcrypto's,
+// which Supabase installs in schema extensions (uuid_generate_v4(), gen_random_bytes(): the
+// migrations may put them elsewhere, never in auth; no fix is offered for those, the schema not
+// being known). Not reported: a body with an EXCEPTION clause (it may catch the error), names in
+// dynamic SQL (EXECUTE '…'), the body's WITH queries and temporary tables, a function whose body
+// is a BEGIN ATOMIC (its names are bound when it is made). Languages: PL/pgSQL and SQL (a hook
+// may be a SQL function; a trigger function cannot be one).
 import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { census } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
+import { PG_CATALOG_FUNCTIONS } from '../analysis/pg-catalog-functions.js';
 import { defineRule, type Fix } from './types.js';
 import { cteNames } from './definer-search-path-unsafe.js';
 import { fileOf, quoteIdent, settingOf } from './lib/util.js';
@@ -47,16 +55,19 @@ const AUTH_TABLES = new Set([
   'one_time_tokens',
 ]);
 
+/** The platform's functions in schema auth (found by an unqualified call in the Auth server's session; the workspace does not make them). */
+const AUTH_FUNCTIONS = new Set(['uid', 'role', 'email', 'jwt']);
+
 export const authTriggerUnqualifiedName = defineRule({
   meta: {
     id: 'auth-trigger-unqualified-name',
     description:
-      "A trigger function on Supabase's auth.users, or Auth hook, names a table of another schema without its schema and sets no search_path that finds it: the Auth server's session (search_path auth) fails to find it, and every sign-up (or sign-in) fails.",
+      "A trigger function on Supabase's auth.users, or Auth hook, names a table or function of another schema without its schema and sets no search_path that finds it: the Auth server's session (search_path auth) fails to find it, and every sign-up (or sign-in) fails.",
     severity: 'error',
     category: 'correctness',
     fixKind: 'safe',
     guards:
-      "A function resolves unqualified names through the search_path of the session that runs it unless it sets its own; Supabase's Auth server writes auth.users with search_path auth, so `profiles` is not found (42P01) and the sign-up fails.",
+      "A function resolves unqualified names through the search_path of the session that runs it unless it sets its own; Supabase's Auth server writes auth.users with search_path auth, so `profiles` is not found (42P01), nor a function of public or extensions (42883), and the sign-up fails.",
     shownBy: { exposure: 'auth-signup' },
   },
   check({ model, report }) {
@@ -65,31 +76,44 @@ export const authTriggerUnqualifiedName = defineRule({
       const found = unresolved(model, f);
       if (!found) continue;
       const { names, path, explicit } = found;
-      const schemas = [...new Set(names.map((n) => n.schema))];
-      const listed = `${names.map((n) => n.name).join(', ')} (made in ${schemas.join(', ')})`;
+      // (the schemas the names are made in: an extension's functions are in a schema the workspace may not show)
+      const schemas = [...new Set(names.flatMap((n) => (n.schema ? [n.schema] : [])))];
+      const listed = listNames(names);
       const { head, session, fails, related } = authRunText(model, run);
-      const first = names[0]!;
+      const rel = names.find((n) => n.kind === 'relation');
+      const fn = names.find((n) => n.kind !== 'relation');
+      const errors = [
+        ...(rel ? [`42P01 (relation "${rel.name}" does not exist)`] : []),
+        ...(fn ? [`42883 (undefined_function: ${fn.name})`] : []),
+      ].join(' or ');
       const fixPath = `${schemas.join(', ')}, pg_temp`;
       // (a search_path that finds them, for a function without one of its own — it also settles
-      // definer-search-path-missing's finding on a definer —; else the names written with their schema)
+      // definer-search-path-missing's finding on a definer —; else the names written with their
+      // schema; none when an extension's function is among them: its schema is not known)
+      const known = names.every((n) => n.schema);
       const fixes: Fix[] = [];
-      const at = explicit ? undefined : afterBody(model, f);
+      const at = explicit || !known ? undefined : afterBody(model, f);
       if (at) fixes.push({ title: `Add SET search_path = ${fixPath} to ${f.signature}`, kind: 'safe', edits: [{ file: at.file, start: at.offset, end: at.offset, newText: ` SET search_path = ${fixPath}` }] });
-      else if (names.every((n) => n.at.length)) {
+      else if (known && names.every((n) => n.at.length)) {
         const file = f.created.file;
-        const edits = names.flatMap((n) => n.at.map((o) => ({ file, start: o, end: o, newText: `${quoteIdent(n.schema)}.` })));
-        fixes.push({ title: `Write ${names.map((n) => `${n.schema}.${n.name}`).join(', ')} with ${schemas.length === 1 ? 'its' : 'their'} schema in ${f.signature}`, kind: 'safe', edits });
+        const edits = names.flatMap((n) => n.at.map((o) => ({ file, start: o, end: o, newText: `${quoteIdent(n.schema!)}.` })));
+        fixes.push({ title: `Write ${names.map((n) => `${n.schema}.${n.name}`).join(', ')} with ${names.length === 1 ? 'its' : 'their'} schema in ${f.signature}`, kind: 'safe', edits });
       }
+      const first = names[0]!;
+      const qualified = first.schema ? `${first.schema}.${first.name}` : `extensions.${first.name}`;
+      const whereSchemas = known ? schemas.join(', ') : [...schemas, 'the extension\'s schema (extensions on Supabase)'].join(', ');
       report({
         ...f.nameLoc,
         message:
           `${head}, ${session}. ` +
           (explicit
-            ? `Its SET search_path = ${path.join(', ') || "''"} is used instead, and does not include ${schemas.join(', ')}: `
+            ? `Its SET search_path = ${path.join(', ') || "''"} is used instead, and does not include ${whereSchemas}: `
             : `The function sets no search_path of its own, so the names it writes without a schema are looked up in auth (and pg_catalog) only: `) +
-          `${listed} ${names.length === 1 ? 'is' : 'are'} not found there. The statement fails with 42P01 (relation "${first.name}" does not exist), and with it the Auth server's ${run.hook ? 'request' : 'write of auth.users'}: ` +
+          `${listed} ${names.length === 1 ? 'is' : 'are'} not found there. The statement fails with ${errors}, and with it the Auth server's ${run.hook ? 'request' : 'write of auth.users'}: ` +
           `${fails}. ` +
-          `Write the names with their schema (${first.schema}.${first.name})${explicit ? `, or add ${schemas.join(', ')} to its SET search_path` : `, or add SET search_path = ${fixPath} to the function`}.`,
+          `Write the names with their schema (${qualified})` +
+          (explicit ? `, or add ${whereSchemas} to its SET search_path` : `, or add SET search_path = ${known ? fixPath : `${[...schemas, 'extensions'].join(', ')}, pg_temp`} to the function`) +
+          '.',
         related,
         fixes,
       });
@@ -97,25 +121,50 @@ export const authTriggerUnqualifiedName = defineRule({
   },
 });
 
+/** The names not found, for a message, by where they are made: `profiles, user_roles (made in public), uuid_generate_v4() (of extension uuid-ossp)`. */
+function listNames(names: Unresolved['names']): string {
+  const groups = new Map<string, string[]>();
+  for (const n of names) {
+    const origin = n.schema ? `made in ${n.schema}` : `of extension ${n.extension}`;
+    const list = groups.get(origin);
+    const shown = n.kind === 'relation' ? n.name : `${n.name}()`;
+    if (list) list.push(shown);
+    else groups.set(origin, [shown]);
+  }
+  return [...groups].map(([origin, list]) => `${list.join(', ')} (${origin})`).join(', ');
+}
+
 interface Unresolved {
-  /** the names not found, with the schema the workspace makes each in, and where the body writes each (offsets of the name) */
-  names: Array<{ name: string; schema: string; at: number[] }>;
+  /**
+   * the names not found: a relation or a function, with the schema the workspace makes it in
+   * (none for an extension's function: the extension instead), and where the body writes each
+   * (offsets of the name)
+   */
+  names: Array<{ kind: 'relation' | 'function'; name: string; schema?: string; extension?: string; at: number[] }>;
   /** the schemas its session looks in (the function's SET search_path, else auth) */
   path: string[];
   /** the function sets its own search_path */
   explicit: boolean;
 }
 
-/** The relations f's body names without a schema that its session's search_path does not find (asked of the few functions the Auth server runs, once per lint). */
+/** The functions of the extensions Supabase installs in schema extensions, that are not pg_catalog's (uuid-ossp's, pgcrypto's), by name. */
+const EXTENSION_FUNCTIONS = new Map<string, string>([
+  ...['uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v3', 'uuid_generate_v4', 'uuid_generate_v5', 'uuid_nil', 'uuid_ns_dns', 'uuid_ns_oid', 'uuid_ns_url', 'uuid_ns_x500'].map((n) => [n, 'uuid-ossp'] as const),
+  ...['crypt', 'gen_salt', 'digest', 'hmac', 'gen_random_bytes', 'encrypt', 'decrypt', 'encrypt_iv', 'decrypt_iv', 'armor', 'dearmor', 'pgp_sym_encrypt', 'pgp_sym_decrypt', 'pgp_sym_encrypt_bytea', 'pgp_sym_decrypt_bytea', 'pgp_pub_encrypt', 'pgp_pub_decrypt', 'pgp_pub_encrypt_bytea', 'pgp_pub_decrypt_bytea', 'pgp_key_id', 'pgp_armor_headers'].map((n) => [n, 'pgcrypto'] as const),
+]);
+
+/** The relations and functions f's body names without a schema that its session's search_path does not find (asked of the few functions the Auth server runs, once per lint). */
 function unresolved(model: Model, f: Func): Unresolved | undefined {
   const b = f.body;
-  if (!b || f.language !== 'plpgsql' || b.errors.length || f.stmt.node?.sql_body) return undefined;
+  if (!b || (f.language !== 'plpgsql' && f.language !== 'sql') || b.errors.length || f.stmt.node?.sql_body) return undefined;
   // (an EXCEPTION clause may catch the error: the sign-up then goes on without the row)
   if (catchesErrors(model, f)) return undefined;
   const s = settingOf(f, 'search_path');
   const explicit = !!s;
   const path = s ? schemasOf(s) : ['auth'];
   if (!path) return undefined; // (a value we cannot read: say nothing)
+  // (no schema but auth to look in: an extension's function is not found, wherever the migrations put it)
+  const authOnly = path.every((p) => p === 'auth' || p === 'pg_temp' || p === 'pg_catalog');
   const own = new Set<string>();
   const names: Unresolved['names'] = [];
   for (const st of b.statements) {
@@ -125,26 +174,52 @@ function unresolved(model: Model, f: Func): Unresolved | undefined {
     // (a table the body makes itself: CREATE TEMP TABLE x …)
     if (st.kind === 'CreateStmt' && n.relation?.relname) own.add(String(n.relation.relname));
   }
+  const seenAt = (kind: 'relation' | 'function', name: string, at: unknown): boolean => {
+    const seen = names.find((x) => x.kind === kind && x.name === name);
+    if (seen && typeof at === 'number' && !seen.at.includes(at)) seen.at.push(at);
+    return !!seen;
+  };
   for (const st of b.statements) {
     if (!st.node) continue;
     // (a DML statement's own target is its `relation`, not a RangeVar node under it)
     const target = st.kind === 'InsertStmt' || st.kind === 'UpdateStmt' || st.kind === 'DeleteStmt' || st.kind === 'MergeStmt' ? [st.node.relation as Node] : [];
-    for (const rv of [...target, ...census(st.node).rangeVars]) {
+    const c = census(st.node);
+    for (const rv of [...target, ...c.rangeVars]) {
       if (!rv) continue;
       if (rv.schemaname !== undefined || rv.catalogname !== undefined) continue;
       const name = String(rv.relname ?? '');
-      if (!name || own.has(name)) continue;
-      const seen = names.find((x) => x.name === name);
-      if (seen) {
-        if (typeof rv.location === 'number' && !seen.at.includes(rv.location)) seen.at.push(rv.location);
-        continue;
-      }
+      if (!name || own.has(name) || seenAt('relation', name, rv.location)) continue;
       if (path.some((p) => relationIn(model, p, name)) || (path.includes('auth') && AUTH_TABLES.has(name))) continue;
       const schema = schemaMaking(model, name);
-      if (schema && schema !== 'pg_catalog' && schema !== 'auth') names.push({ name, schema, at: typeof rv.location === 'number' ? [rv.location] : [] });
+      if (schema && schema !== 'pg_catalog' && schema !== 'auth') names.push({ kind: 'relation', name, schema, at: typeof rv.location === 'number' ? [rv.location] : [] });
+    }
+    for (const call of c.funcCalls) {
+      const parts = call.funcname as Node[] | undefined;
+      if (!Array.isArray(parts) || parts.length !== 1) continue;
+      const name = parts[0]?.String?.sval;
+      if (typeof name !== 'string' || !name || PG_CATALOG_FUNCTIONS.has(name) || seenAt('function', name, call.location)) continue;
+      if (path.includes('auth') && AUTH_FUNCTIONS.has(name)) continue;
+      const at = typeof call.location === 'number' ? [call.location] : [];
+      const made = functionSchemas(model, name);
+      if (made.length) {
+        if (made.some((x) => x === 'auth' || x === 'pg_catalog' || path.includes(x))) continue;
+        names.push({ kind: 'function', name, schema: made.includes('public') ? 'public' : made[0]!, at });
+      } else {
+        const extension = EXTENSION_FUNCTIONS.get(name);
+        if (extension && authOnly) names.push({ kind: 'function', name, extension, at });
+      }
     }
   }
   return names.length ? { names, path, explicit } : undefined;
+}
+
+/** The schemas the workspace makes a function named `name` in (model.functions is keyed by `schema.name`). */
+function functionSchemas(model: Model, name: string): string[] {
+  const out: string[] = [];
+  model.functions.forEach((list) => {
+    for (const g of list) if (g.name === name && !out.includes(g.schema)) out.push(g.schema);
+  });
+  return out;
 }
 
 /** Whether the workspace makes relation `schema.name` (a table or a view). */
