@@ -69,7 +69,7 @@ test("ok: a loop over two tables makes two policies, where the EXECUTE's string 
   });
 });
 
-test('ok: a loop over pg_tables, or a name in a variable, stays "may be dynamic": no policy made, no finding that the table has none (rls-enabled-without-policy)', async () => {
+test('ok: a loop over pg_tables stays "may be dynamic": no policy made, no finding that the table has none (rls-enabled-without-policy); a name in a variable whose value is certain (its declaration\'s default) makes its policy, as PGlite shows', async () => {
   const text = `CREATE TABLE public.a (id int);
 ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;
 DO $$
@@ -88,10 +88,9 @@ BEGIN
 END $$;
 `;
   const m = model(text);
-  for (const k of ['public.a', 'public.b']) {
-    assert.deepEqual(m.tables.get(k)!.policies, []);
-    assert.equal(mayBeDynamic(m, 'policy', m.tables.get(k)!), true, k);
-  }
+  assert.deepEqual(m.tables.get('public.a')!.policies, []);
+  assert.equal(mayBeDynamic(m, 'policy', m.tables.get('public.a')!), true);
+  assert.deepEqual(m.tables.get('public.b')!.policies.map((p) => [p.name, p.stmt.dynamic]), [['b_read', true]]);
   const { findings } = lintFiles([{ file: '1.sql', text }], 'rls-enabled-without-policy');
   assert.deepEqual(findings.filter((f) => f.rule === 'rls-enabled-without-policy'), []);
   await inRollback(await getDb(), async (q) => {
@@ -138,5 +137,92 @@ test("ok: the policy's nodes are where the string has their text (hps-dealengine
     assert.match(mine[0]!.message, /^Policy "notes_read" on public\.notes calls auth\.uid\(\) in its USING outside any sub-select/);
     assert.equal(textAt(ws, mine[0]!), textAt(stat.ws, stat.mine[0]!));
     assert.deepEqual(mine[0]!.fixes, []);
+  }
+});
+
+// LanternOps/breeze's 2026-07-26 migration: the legacy policy's name and the predicate are
+// variables set in the loop (`legacy_policy := table_name || '_org_isolation'`, `predicate :=
+// format('EXISTS (… %I.config_policy_id ' || 'AND …)', table_name)`), then `EXECUTE
+// format('CREATE POLICY … USING (%s)', table_name, predicate)`.
+const VARIABLES = `CREATE TABLE public.members (org_id int, user_id int);
+CREATE TABLE public.docs (id int, org_id int);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_legacy ON public.members FOR SELECT TO app USING (true);
+DO $$
+DECLARE
+  t text;
+  legacy text;
+  predicate text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['members', 'docs'] LOOP
+    legacy := t || '_legacy';
+    EXECUTE format('DROP POLICY IF EXISTS %I ON public.%I', legacy, t);
+    predicate := format(
+      'EXISTS (SELECT 1 FROM public.members m WHERE m.org_id = %I.org_id '
+      || 'AND m.user_id = current_setting(''app.user_id'')::int)',
+      t
+    );
+    EXECUTE format('CREATE POLICY %I ON public.%I FOR SELECT TO app USING (%s)', t || '_member', t, predicate);
+  END LOOP;
+END $$;
+`;
+
+test("ok: variables a loop sets before its EXECUTE (a policy's name, a predicate made with format() of a pattern written over several lines) make its policies: the legacy one dropped, the new ones with the predicate, which on members reads members (policy-recursion, 42P17 on PGlite)", async () => {
+  const m = model(VARIABLES);
+  assert.deepEqual(
+    [...m.tables.values()].flatMap((t) => t.policies.map((p) => [p.table, p.name, p.stmt.dynamic])),
+    [
+      ['public.members', 'members_member', true],
+      ['public.docs', 'docs_member', true],
+    ],
+  );
+  const { ws, mine } = lintFiles([{ file: '1.sql', text: VARIABLES }], 'policy-recursion');
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "members_member" on members recurses: .* reads members in a sub-select/);
+  // (at the EXECUTE's %s, where the predicate goes; no fix edits a string)
+  assert.equal(textAt(ws, mine[0]!).slice(0, 2), '%s');
+  assert.equal(mine[0]!.fixes.length, 0);
+  const db = await getDb();
+  await db.exec(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app') THEN CREATE ROLE app; END IF; END $$;`);
+  await inRollback(db, async (q) => {
+    await q(VARIABLES);
+    await q('GRANT SELECT ON public.members, public.docs TO app');
+    assert.deepEqual(await q(`SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public' ORDER BY 1, 2`), [
+      { tablename: 'docs', policyname: 'docs_member' },
+      { tablename: 'members', policyname: 'members_member' },
+    ]);
+    await q("SELECT set_config('app.user_id', '1', true)");
+    await q('SET LOCAL ROLE app');
+    await assert.rejects(q('SELECT * FROM public.docs'), (e: { code?: string }) => e.code === '42P17');
+  });
+});
+
+test('ok: a variable whose value is not certain at the EXECUTE leaves its policy "may be dynamic": set under an IF, set after the EXECUTE in the loop (the iteration before set it), or by a query', () => {
+  const base = `CREATE TABLE public.a (id int);
+ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;
+`;
+  const loop = (body: string) => `${base}DO $$
+DECLARE t text; p text := 'true';
+BEGIN
+  FOREACH t IN ARRAY ARRAY['a'] LOOP
+${body}
+  END LOOP;
+END $$;
+`;
+  const exec = "    EXECUTE format('CREATE POLICY a_read ON public.%I FOR SELECT USING (%s)', t, p);";
+  const cases: Array<[string, boolean]> = [
+    [exec, true],
+    [`    p := 'id > 0';\n${exec}`, true],
+    [`    IF t = 'a' THEN p := 'id > 0'; END IF;\n${exec}`, false],
+    [`${exec}\n    p := 'id > 0';`, false],
+    [`    SELECT 'id > 0' INTO p;\n${exec}`, false],
+    [`    BEGIN p := 'id > 0'; EXCEPTION WHEN others THEN NULL; END;\n${exec}`, false],
+  ];
+  for (const [body, made] of cases) {
+    const m = model(loop(body));
+    const t = m.tables.get('public.a')!;
+    assert.equal(t.policies.length, made ? 1 : 0, body);
+    assert.equal(mayBeDynamic(m, 'policy', t), !made, body);
   }
 });

@@ -1604,6 +1604,30 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   // visiting an EXECUTE that a loop over a literal array runs for each of its values
   let each: DynamicExecute['each'];
+  // In a DO block: the text of the value each variable certainly holds where the visit is (an
+  // assignment `predicate := format('EXISTS (… %I.org_id …)', t)` not under an IF, a CASE or a
+  // block with an EXCEPTION clause; or its declaration's default), for the EXECUTEs that use it
+  // (LanternOps/breeze's `EXECUTE format('CREATE POLICY … USING (%s)', t, predicate)`); UNKNOWN
+  // once anything else may have set it.
+  const known = new Map<string, string>();
+  const datums: Node[] = tree.plpgsql_funcs?.[0]?.PLpgSQL_function?.datums ?? [];
+  let uncertain = 0;
+  const setKnown = (varno: unknown, query: unknown) => {
+    const name = typeof varno === 'number' ? datums[varno]?.PLpgSQL_var?.refname : undefined;
+    if (typeof name !== 'string') return;
+    const m = typeof query === 'string' ? ASSIGN_RE.exec(query) : null;
+    known.set(name.toLowerCase(), uncertain === 0 && m ? (query as string).slice(m[0].length) : UNKNOWN);
+  };
+  // (what a statement of a loop or a conditional assigns is not certain after it, nor before it
+  // in a loop: the iteration before may have set it)
+  const forgetAssigned = (n: Node) => {
+    for (const name of assignedIn(n, datums)) known.set(name, UNKNOWN);
+  };
+  const wrapped = new WeakSet<object>();
+  const valueText = (name: string): string | undefined => {
+    const t = known.get(name);
+    return t === UNKNOWN ? undefined : t;
+  };
   // A DO block's EXECUTE of policy DDL it is certain of is replayed like a static statement of
   // the block, located at its string: a constant string (tetsos' `EXECUTE 'DROP POLICY "b" ON
   // public.employees'`), or format() of a constant pattern with the loop variable or constants
@@ -1615,7 +1639,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // (the loops being visited hold the EXECUTEs to replay per value, in the loop's order)
   let pending: Array<(value: string) => Statement[]> | undefined;
   const materialize = (q: string, at: number, loop: DynamicExecute['each']): boolean => {
-    const src = dynamicSql(q, loop?.variable);
+    const src = dynamicSql(q, loop?.variable, valueText);
     if (!src) return false;
     const quote = lit.toFile(at + src.quote);
     const end = lit.toFile(at + q.length);
@@ -1659,6 +1683,27 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     if (!n || typeof n !== 'object') return;
     for (const key of Object.keys(n)) {
       const v = n[key];
+      if (kind === 'do' && key === 'PLpgSQL_stmt_assign') {
+        visit(v, key);
+        setKnown(v?.varno, v?.expr?.PLpgSQL_expr?.query);
+        continue;
+      }
+      if (kind === 'do' && REGIONS.has(key) && v && typeof v === 'object' && !wrapped.has(v) && (key !== 'PLpgSQL_stmt_block' || v.exceptions)) {
+        // a loop, a conditional (IF, CASE) or a block with an EXCEPTION clause: its statements are
+        // visited as they are (below), with what a conditional assigns uncertain inside it; what
+        // any of them assigns is uncertain after it (an error may have left the block), and in a
+        // loop before its assignment too (the iteration before set it)
+        const conditional = key === 'PLpgSQL_stmt_if' || key === 'PLpgSQL_stmt_case';
+        wrapped.add(v);
+        if (LOOPS.has(key)) forgetAssigned(v);
+        if (conditional) uncertain++;
+        visit({ [key]: v }, stmtType);
+        if (conditional) uncertain--;
+        wrapped.delete(v);
+        forgetAssigned(v);
+        continue;
+      }
+      if (kind === 'do' && key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) forgetAssigned(v.target);
       if ((key === 'PLpgSQL_stmt_fors' || key === 'PLpgSQL_stmt_foreach_a') && Array.isArray(v?.body) && v.body.some((b: Node) => b?.PLpgSQL_stmt_dynexecute)) {
         const values = literalLoop(tree, key, v);
         const outer = pending;
@@ -1763,6 +1808,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         continue;
       }
       if (key === 'PLpgSQL_var' && v?.default_val && typeof v.refname === 'string') {
+        if (kind === 'do') known.set(v.refname.toLowerCase(), typeof v.default_val.PLpgSQL_expr?.query === 'string' ? v.default_val.PLpgSQL_expr.query : UNKNOWN);
         // (a declaration's default, `v_uid uuid := auth.uid();`, is assigned to its variable)
         into = [v.refname.toLowerCase()];
         visit(v.default_val, stmtType);
@@ -1799,6 +1845,38 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   return body;
 }
 
+/** PL/pgSQL statements that run their body several times or not at all. */
+const LOOPS = new Set(['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
+/** PL/pgSQL statements whose statements may not all run, or run several times: loops, IF, CASE, a block (with an EXCEPTION clause, after which an error may have skipped some). */
+const REGIONS = new Set([...LOOPS, 'PLpgSQL_stmt_if', 'PLpgSQL_stmt_case', 'PLpgSQL_stmt_block']);
+/** A variable's value no EXECUTE may use (dynamicSql's `known`). */
+const UNKNOWN = '\u0000';
+
+/** The lower-case names of the variables the PL/pgSQL statements under `n` assign (`:=`, INTO, a loop's variable, GET DIAGNOSTICS, FETCH). */
+function assignedIn(n: Node, datums: Node[]): string[] {
+  const out: string[] = [];
+  const nameOf = (varno: unknown) => {
+    const d = typeof varno === 'number' ? datums[varno] : undefined;
+    const name = d?.PLpgSQL_var?.refname ?? d?.PLpgSQL_rec?.refname;
+    if (typeof name === 'string') out.push(name.toLowerCase());
+  };
+  const walk = (x: unknown): void => {
+    if (!x || typeof x !== 'object') return;
+    if (Array.isArray(x)) return x.forEach(walk);
+    const o = x as Node;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (k === 'varno' && typeof v === 'number') nameOf(v);
+      else if (k === 'fields' && Array.isArray(v)) {
+        for (const f of v) if (typeof f?.name === 'string') out.push(f.name.toLowerCase());
+      } else if ((k === 'PLpgSQL_var' || k === 'PLpgSQL_rec') && typeof v?.refname === 'string') out.push(v.refname.toLowerCase());
+      walk(v);
+    }
+  };
+  walk(n);
+  return out;
+}
+
 /**
  * An EXECUTE's SQL when its expression is one constant string or format() of a constant pattern
  * whose arguments are constant strings, the loop variable `variable`, or them joined with `||`:
@@ -1809,7 +1887,11 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
  * name, `%L` a quoted literal, `%%` a percent sign, `%n$…` the n-th argument; anything else (a
  * width, `-`, `*`): undefined.
  */
-function dynamicSql(expr: string, variable: string | undefined): { run: (value: string | undefined) => { sql: string; at: (offset: number) => number }; quote: number; usesVariable: boolean } | undefined {
+function dynamicSql(
+  expr: string,
+  variable: string | undefined,
+  valueText: (name: string) => string | undefined = () => undefined,
+): { run: (value: string | undefined) => { sql: string; at: (offset: number) => number }; quote: number; usesVariable: boolean } | undefined {
   const e = selectedExpr(expr);
   const str = (n: Node): string | undefined => n?.A_Const?.sval?.sval;
   const constant = str(e);
@@ -1819,35 +1901,113 @@ function dynamicSql(expr: string, variable: string | undefined): { run: (value: 
     return { run: () => ({ sql: constant, at: (u) => pos?.[u] ?? quote }), quote, usesVariable: false };
   }
   const call = e?.FuncCall;
-  const fn = (call?.funcname ?? []).map((x: Node) => x?.String?.sval).join('.');
-  if ((fn !== 'format' && fn !== 'pg_catalog.format') || !call.args?.length || call.agg_star || call.func_variadic) return undefined;
-  const pattern = str(call.args[0]);
+  if (funcName(call) !== 'format' || !call.args?.length || call.agg_star || call.func_variadic) return undefined;
+  const pattern = constantText(call.args[0]);
   if (typeof pattern !== 'string') return undefined;
-  // each argument: a constant string, the loop variable, or them joined with || (oppsera's
-  // `format('CREATE POLICY %I ON %I …', tbl || '_select', tbl)`): its text for the variable's value
+  // each argument: a constant string, the loop variable, a variable whose value is certain there
+  // (its text's value, read the same way: breeze's `predicate := format('EXISTS (… %I.org_id …)',
+  // table_name)`), or them joined with || (oppsera's `format('CREATE POLICY %I ON %I …', tbl ||
+  // '_select', tbl)`), format() of them, quote_ident() or quote_literal() of one: its text for the
+  // loop variable's value
   let usesVariable = false;
-  const valueOf = (a: Node): ((value: string) => string) | undefined => {
+  const valueOf = (a: Node, depth: number): ((value: string) => string) | undefined => {
     const c = str(a);
     if (typeof c === 'string') return () => c;
     const name: unknown = a?.ColumnRef?.fields?.length === 1 ? a.ColumnRef.fields[0]?.String?.sval : undefined;
-    if (variable !== undefined && name === variable) {
-      usesVariable = true;
-      return (value) => value;
+    if (typeof name === 'string') {
+      if (variable !== undefined && name === variable) {
+        usesVariable = true;
+        return (value) => value;
+      }
+      const text = depth < 8 ? valueText(name) : undefined;
+      return text === undefined ? undefined : valueOf(selectedExpr(text), depth + 1);
+    }
+    const f = a?.FuncCall;
+    if (f && f.args?.length && !f.agg_star && !f.func_variadic && !f.over) {
+      const fn = funcName(f);
+      const args: Array<(value: string) => string> = [];
+      for (const x of f.args) {
+        const v = valueOf(x, depth);
+        if (!v) return undefined;
+        args.push(v);
+      }
+      if (fn === 'format') {
+        const p = constantText(f.args[0]);
+        const pieces = typeof p === 'string' ? formatPieces(p, args.length - 1) : undefined;
+        return pieces && ((value) => pieces.map((x) => ('text' in x ? x.text : formatted(x.conv, args[x.arg + 1]!(value)))).join(''));
+      }
+      if (args.length !== 1) return fn === 'concat' ? (value) => args.map((x) => x(value)).join('') : undefined;
+      if (fn === 'quote_ident') return (value) => formatted('I', args[0]!(value));
+      if (fn === 'quote_literal') return (value) => formatted('L', args[0]!(value));
+      return undefined;
     }
     const x = a?.A_Expr;
     if (x?.kind !== 'AEXPR_OP' || x.name?.length !== 1 || x.name[0]?.String?.sval !== '||') return undefined;
-    const l = valueOf(x.lexpr);
-    const r = l && valueOf(x.rexpr);
+    const l = valueOf(x.lexpr, depth);
+    const r = l && valueOf(x.rexpr, depth);
     return r && ((value) => l!(value) + r(value));
   };
   const args: Array<(value: string) => string> = [];
   for (const a of call.args.slice(1)) {
-    const f = valueOf(a);
+    const f = valueOf(a, 0);
     if (!f) return undefined;
     args.push(f);
   }
   // the pattern's pieces, each with its offset in the pattern: text, or [argument index, conversion]
-  const pieces: Array<{ from: number; text: string } | { from: number; arg: number; conv: string }> = [];
+  const pieces = formatPieces(pattern, args.length);
+  if (!pieces) return undefined;
+  // (the pattern is format's first argument: the first text after its parenthesis)
+  const open = expr.indexOf('(');
+  const quote = open < 0 ? 0 : open + 1 + /^\s*/.exec(expr.slice(open + 1))![0].length;
+  const pos = literalOffsets(expr, quote, pattern);
+  const run = (value: string | undefined) => {
+    let sql = '';
+    // the SQL's pieces: [its offset in the SQL, the piece]
+    const starts: number[] = [];
+    for (const p of pieces) {
+      starts.push(sql.length);
+      sql += 'text' in p ? p.text : formatted(p.conv, args[p.arg]!(value ?? ''));
+    }
+    const at = (u: number) => {
+      let j = starts.length - 1;
+      while (j > 0 && starts[j]! > u) j--;
+      const p = pieces[j];
+      if (!p || !pos) return quote;
+      return pos['text' in p ? p.from + Math.min(u - starts[j]!, p.text.length - 1) : p.from] ?? quote;
+    };
+    return { sql, at };
+  };
+  return { run, quote, usesVariable };
+}
+
+/** A string constant, or constants joined with `||` (a format() pattern written on several lines: breeze's), as its value; else undefined. */
+function constantText(n: Node): string | undefined {
+  const c: unknown = n?.A_Const?.sval?.sval;
+  if (typeof c === 'string') return c;
+  const x = n?.A_Expr;
+  if (x?.kind !== 'AEXPR_OP' || x.name?.length !== 1 || x.name[0]?.String?.sval !== '||') return undefined;
+  const l = constantText(x.lexpr);
+  const r = l === undefined ? undefined : constantText(x.rexpr);
+  return r === undefined ? undefined : l! + r;
+}
+
+/** A call's function name, without a `pg_catalog.` schema (`schema.name` for another). */
+function funcName(call: Node): string {
+  const parts: unknown[] = (call?.funcname ?? []).map((x: Node) => x?.String?.sval);
+  return parts.length === 2 && parts[0] === 'pg_catalog' ? String(parts[1]) : parts.join('.');
+}
+
+type FormatPiece = { from: number; text: string } | { from: number; arg: number; conv: string };
+
+/**
+ * format()'s pattern as pieces, each with its offset in the pattern: text, or an argument (its
+ * index among `argc`) and its conversion. format() as PostgreSQL's: `%s` the value as is, `%I` a
+ * quoted name, `%L` a quoted literal, `%%` a percent sign, `%n$…` the n-th argument; anything else
+ * (a width, `-`, `*`), or an argument beyond `argc` (PostgreSQL: "too few arguments for
+ * format()"): undefined.
+ */
+function formatPieces(pattern: string, argc: number): FormatPiece[] | undefined {
+  const pieces: FormatPiece[] = [];
   let next = 0;
   for (let i = 0; i < pattern.length; i++) {
     const k = pattern.indexOf('%', i);
@@ -1863,43 +2023,24 @@ function dynamicSql(expr: string, variable: string | undefined): { run: (value: 
       pieces.push({ from: k, text: '%' });
     } else {
       const at = m[1] ? Number(m[1]) - 1 : next;
-      if (at < 0 || at >= args.length) return undefined; // (PostgreSQL: "too few arguments for format()")
+      if (at < 0 || at >= argc) return undefined;
       pieces.push({ from: k, arg: at, conv: m[2]! });
       next = at + 1;
     }
     i = k + m[0].length - 1;
   }
-  // (the pattern is format's first argument: the first text after its parenthesis)
-  const open = expr.indexOf('(');
-  const quote = open < 0 ? 0 : open + 1 + /^\s*/.exec(expr.slice(open + 1))![0].length;
-  const pos = literalOffsets(expr, quote, pattern);
-  const run = (value: string | undefined) => {
-    let sql = '';
-    // the SQL's pieces: [its offset in the SQL, the piece]
-    const starts: number[] = [];
-    for (const p of pieces) {
-      starts.push(sql.length);
-      if ('text' in p) {
-        sql += p.text;
-        continue;
-      }
-      const v = args[p.arg]!(value ?? '');
-      // (%I: PostgreSQL's quote_ident leaves a lower-case name that is no keyword unquoted; a
-      // quoted name is the same name, so it is always quoted here, keywords and all)
-      if (p.conv === 'I') sql += `"${v.replace(/"/g, '""')}"`;
-      else if (p.conv === 'L') sql += v.includes('\\') ? `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${v.replace(/'/g, "''")}'`;
-      else sql += v;
-    }
-    const at = (u: number) => {
-      let j = starts.length - 1;
-      while (j > 0 && starts[j]! > u) j--;
-      const p = pieces[j];
-      if (!p || !pos) return quote;
-      return pos['text' in p ? p.from + Math.min(u - starts[j]!, p.text.length - 1) : p.from] ?? quote;
-    };
-    return { sql, at };
-  };
-  return { run, quote, usesVariable };
+  return pieces;
+}
+
+/**
+ * A value as format() puts it for a conversion: `%I` a quoted name (PostgreSQL's quote_ident
+ * leaves a lower-case name that is no keyword unquoted; a quoted name is the same name, so it is
+ * always quoted here, keywords and all), `%L` a quoted literal, `%s` as is.
+ */
+function formatted(conv: string, v: string): string {
+  if (conv === 'I') return `"${v.replace(/"/g, '""')}"`;
+  if (conv === 'L') return v.includes('\\') ? `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${v.replace(/'/g, "''")}'`;
+  return v;
 }
 
 /**
