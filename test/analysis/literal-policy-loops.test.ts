@@ -1,8 +1,10 @@
 // Policy DDL a DO block runs with EXECUTE over a literal list (parse.ts materialize): a constant
 // string, or format() of a constant pattern with the loop variable, replayed once per value of
 // `FOREACH t IN ARRAY ARRAY[…]` / `FOR t IN SELECT unnest(ARRAY[…])` as real policies, in the
-// loop's order (finvy's 20250719000003_rls_policies.sql). What is not certain (a loop over the
-// catalog, a variable) stays "may be dynamic" (dynamic-rls.ts). Executed on PGlite.
+// loop's order (finvy's 20250719000003_rls_policies.sql); with variables whose value is certain
+// there (breeze's predicate), in a BEGIN … END of the loop's body (swanEPR's). What is not certain
+// (a loop over the catalog, a variable set under an IF or by a query) stays "may be dynamic"
+// (dynamic-rls.ts). Executed on PGlite.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { mergeConfig } from '../../server/src/analysis/config.js';
@@ -198,7 +200,7 @@ test("ok: variables a loop sets before its EXECUTE (a policy's name, a predicate
   });
 });
 
-test('ok: a variable whose value is not certain at the EXECUTE leaves its policy "may be dynamic": set under an IF, set after the EXECUTE in the loop (the iteration before set it), or by a query', () => {
+test('ok: a variable whose value is not certain at the EXECUTE leaves its policy "may be dynamic": set under an IF, set after the EXECUTE in the loop (the iteration before set it), or by a query; an EXECUTE in a BEGIN … END of the loop body is replayed, one under an IF is not', () => {
   const base = `CREATE TABLE public.a (id int);
 ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;
 `;
@@ -218,6 +220,11 @@ END $$;
     [`${exec}\n    p := 'id > 0';`, false],
     [`    SELECT 'id > 0' INTO p;\n${exec}`, false],
     [`    BEGIN p := 'id > 0'; EXCEPTION WHEN others THEN NULL; END;\n${exec}`, false],
+    // (an EXECUTE in a BEGIN … END of the loop's body runs once per value too, swanEPR's; not one under an IF)
+    [`    BEGIN\n  ${exec}\n    EXCEPTION WHEN undefined_table THEN NULL;\n    END;`, true],
+    [`    BEGIN p := 'id > 0';\n  ${exec}\n    EXCEPTION WHEN undefined_table THEN NULL;\n    END;`, true],
+    [`    IF t <> 'b' THEN\n  ${exec}\n    END IF;`, false],
+    [`    BEGIN IF t <> 'b' THEN\n  ${exec}\n    END IF; END;`, false],
   ];
   for (const [body, made] of cases) {
     const m = model(loop(body));
@@ -225,4 +232,83 @@ END $$;
     assert.equal(t.policies.length, made ? 1 : 0, body);
     assert.equal(mayBeDynamic(m, 'policy', t), !made, body);
   }
+});
+
+test("ok: a loop's EXECUTE in a BEGIN … EXCEPTION WHEN undefined_table block (ZaheaniQo/swanEPR's tenant policies over a declared list) makes the policies of the tables that exist, as PGlite shows", async () => {
+  const text = `CREATE TABLE public.invoices (id int, tenant_id int);
+ALTER TABLE public.invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Enable all access for authenticated users" ON public.invoices USING (true);
+DO $$
+DECLARE
+  t text;
+  tables text[] := ARRAY['invoices', 'audit_logs'];
+BEGIN
+  FOREACH t IN ARRAY tables LOOP
+    BEGIN
+      EXECUTE format('DROP POLICY IF EXISTS "Enable all access for authenticated users" ON %I', t);
+      EXECUTE format('CREATE POLICY "Tenant Isolation Select" ON %I FOR SELECT USING (tenant_id = 1)', t);
+    EXCEPTION WHEN undefined_table THEN
+      RAISE NOTICE 'Table % does not exist, skipping RLS update', t;
+    END;
+  END LOOP;
+END $$;
+`;
+  const m = model(text);
+  assert.deepEqual(m.tables.get('public.invoices')!.policies.map((p) => [p.name, p.stmt.dynamic]), [['Tenant Isolation Select', true]]);
+  const before = text.slice(0, text.indexOf('DO $$'));
+  assert.equal(lintFiles([{ file: '1.sql', text: before }], 'policy-always-true').mine.length, 1);
+  assert.equal(lintFiles([{ file: '1.sql', text }], 'policy-always-true').mine.length, 0, 'the dropped policy is gone');
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    assert.deepEqual(await q(`SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public' ORDER BY 1, 2`), [{ tablename: 'invoices', policyname: 'Tenant Isolation Select' }]);
+  });
+});
+
+test("ok: %I writes a name bare where quote_ident does (hrds100/marketplace10's `%I_admin_all`, a pattern of constants joined with ||, two statements in one string), and a regclass loop variable's `t::text` is the name regclass prints (ohjayaxel/ohjay_dasboard's `create policy %I_read on %s`): PGlite has the same policies", async () => {
+  const text = `CREATE TABLE public.wk_numbers (id int);
+CREATE TABLE public.wk_tasks (id int);
+CREATE TABLE public.connections (id int);
+ALTER TABLE public.wk_numbers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.wk_tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.connections ENABLE ROW LEVEL SECURITY;
+DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT unnest(ARRAY['wk_numbers', 'wk_tasks']) LOOP
+    EXECUTE format(
+      'DROP POLICY IF EXISTS %I_admin_all ON %I; ' ||
+      'CREATE POLICY %I_admin_all ON %I FOR ALL TO authenticated USING (id > 0);',
+      t, t, t, t
+    );
+  END LOOP;
+END $$;
+do $$
+declare t regclass;
+begin
+  for t in select unnest(array['Connections'::regclass]) loop
+    execute format($f$
+      create policy %I_read on %s
+      for select using (id > 0);
+    $f$, t::text, t::text);
+  end loop;
+end$$;
+`;
+  const m = model(text);
+  assert.deepEqual(
+    [...m.tables.values()].flatMap((t) => t.policies.map((p) => [p.table, p.name])),
+    [
+      ['public.wk_numbers', 'wk_numbers_admin_all'],
+      ['public.wk_tasks', 'wk_tasks_admin_all'],
+      ['public.connections', 'connections_read'],
+    ],
+  );
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    assert.deepEqual(await q(`SELECT tablename, policyname FROM pg_policies WHERE schemaname = 'public' ORDER BY 1, 2`), [
+      { tablename: 'connections', policyname: 'connections_read' },
+      { tablename: 'wk_numbers', policyname: 'wk_numbers_admin_all' },
+      { tablename: 'wk_tasks', policyname: 'wk_tasks_admin_all' },
+    ]);
+  });
 });

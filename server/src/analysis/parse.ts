@@ -1624,6 +1624,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
     for (const name of assignedIn(n, datums)) known.set(name, UNKNOWN);
   };
   const wrapped = new WeakSet<object>();
+  const declaredType = (name: string): unknown => datums.find((d) => d?.PLpgSQL_var?.refname?.toLowerCase() === name)?.PLpgSQL_var?.datatype?.PLpgSQL_type?.typname;
   const valueText = (name: string): string | undefined => {
     const t = known.get(name);
     return t === UNKNOWN ? undefined : t;
@@ -1632,14 +1633,15 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // the block, located at its string: a constant string (tetsos' `EXECUTE 'DROP POLICY "b" ON
   // public.employees'`), or format() of a constant pattern with the loop variable or constants
   // (finvy's `FOREACH table_name IN ARRAY ARRAY['accounts', …] LOOP EXECUTE format('CREATE POLICY
-  // "%s_delete" ON public.%s …', table_name, table_name)`), once per value of the loop; oppsera's
+  // "%s_delete" ON public.%s …', table_name, table_name)`; also with variables whose value is
+  // certain there, `known`), once per value of the loop; oppsera's
   // `IF NOT EXISTS (… pg_policies …) THEN EXECUTE 'CREATE POLICY …'`s as the static statements
   // under such an IF. Its nodes are where the string has their text; the statement's text is not
   // in the file: the statements are marked `dynamic` (the engine lets no fix edit them).
   // (the loops being visited hold the EXECUTEs to replay per value, in the loop's order)
   let pending: Array<(value: string) => Statement[]> | undefined;
   const materialize = (q: string, at: number, loop: DynamicExecute['each']): boolean => {
-    const src = dynamicSql(q, loop?.variable, valueText);
+    const src = dynamicSql(q, loop?.variable, valueText, !!loop && declaredType(loop.variable) === 'regclass');
     if (!src) return false;
     const quote = lit.toFile(at + src.quote);
     const end = lit.toFile(at + q.length);
@@ -1697,14 +1699,18 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         wrapped.add(v);
         if (LOOPS.has(key)) forgetAssigned(v);
         if (conditional) uncertain++;
+        // (an EXECUTE under an IF, a CASE or a loop of a loop's body is not run once per value)
+        const outerEach = each;
+        if (key !== 'PLpgSQL_stmt_block') each = undefined;
         visit({ [key]: v }, stmtType);
+        each = outerEach;
         if (conditional) uncertain--;
         wrapped.delete(v);
         forgetAssigned(v);
         continue;
       }
       if (kind === 'do' && key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) forgetAssigned(v.target);
-      if ((key === 'PLpgSQL_stmt_fors' || key === 'PLpgSQL_stmt_foreach_a') && Array.isArray(v?.body) && v.body.some((b: Node) => b?.PLpgSQL_stmt_dynexecute)) {
+      if ((key === 'PLpgSQL_stmt_fors' || key === 'PLpgSQL_stmt_foreach_a') && Array.isArray(v?.body) && executesIn(v.body, kind === 'do')) {
         const values = literalLoop(tree, key, v);
         const outer = pending;
         pending = kind === 'do' && values ? [] : undefined;
@@ -1713,7 +1719,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
           if (k !== 'body') visit(v[k], key);
           else
             for (const b of v.body) {
-              each = values && b?.PLpgSQL_stmt_dynexecute ? values : undefined;
+              // (in a DO block, also those of a BEGIN … END in the body, EXCEPTION clause or not:
+              // swanEPR's `BEGIN EXECUTE format('CREATE POLICY …', t); EXCEPTION WHEN
+              // undefined_table THEN …`; not under an IF, a CASE or a loop in it: the REGIONS below)
+              each = values && (b?.PLpgSQL_stmt_dynexecute || (kind === 'do' && b?.PLpgSQL_stmt_block)) ? values : undefined;
               visit(b, key);
               each = undefined;
             }
@@ -1849,6 +1858,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
 const LOOPS = new Set(['PLpgSQL_stmt_loop', 'PLpgSQL_stmt_while', 'PLpgSQL_stmt_fori', 'PLpgSQL_stmt_fors', 'PLpgSQL_stmt_forc', 'PLpgSQL_stmt_foreach_a', 'PLpgSQL_stmt_dynfors']);
 /** PL/pgSQL statements whose statements may not all run, or run several times: loops, IF, CASE, a block (with an EXCEPTION clause, after which an error may have skipped some). */
 const REGIONS = new Set([...LOOPS, 'PLpgSQL_stmt_if', 'PLpgSQL_stmt_case', 'PLpgSQL_stmt_block']);
+/** Whether PL/pgSQL statements hold an EXECUTE, or (`blocks`) one in a BEGIN … END among them. */
+function executesIn(stmts: Node[], blocks: boolean): boolean {
+  return stmts.some((b) => b?.PLpgSQL_stmt_dynexecute || (blocks && Array.isArray(b?.PLpgSQL_stmt_block?.body) && executesIn(b.PLpgSQL_stmt_block.body, true)));
+}
 /** A variable's value no EXECUTE may use (dynamicSql's `known`). */
 const UNKNOWN = '\u0000';
 
@@ -1891,6 +1904,7 @@ function dynamicSql(
   expr: string,
   variable: string | undefined,
   valueText: (name: string) => string | undefined = () => undefined,
+  regclass = false,
 ): { run: (value: string | undefined) => { sql: string; at: (offset: number) => number }; quote: number; usesVariable: boolean } | undefined {
   const e = selectedExpr(expr);
   const str = (n: Node): string | undefined => n?.A_Const?.sval?.sval;
@@ -1917,10 +1931,19 @@ function dynamicSql(
     if (typeof name === 'string') {
       if (variable !== undefined && name === variable) {
         usesVariable = true;
-        return (value) => value;
+        // (a regclass variable's value as regclass prints it)
+        return regclass ? (value) => regclassName(value) : (value) => value;
       }
       const text = depth < 8 ? valueText(name) : undefined;
       return text === undefined ? undefined : valueOf(selectedExpr(text), depth + 1);
+    }
+    // (a cast to a text type or regclass: `t::text` over ohjay_dasboard's `ARRAY['connections'::regclass, …]`)
+    const cast = a?.TypeCast;
+    if (cast) {
+      const to = cast.typeName?.names?.at(-1)?.String?.sval;
+      const inner = to === 'text' || to === 'varchar' || to === 'name' || to === 'regclass' ? valueOf(cast.arg, depth) : undefined;
+      if (!inner) return undefined;
+      return to === 'regclass' ? (value) => regclassName(inner(value)) : inner;
     }
     const f = a?.FuncCall;
     if (f && f.args?.length && !f.agg_star && !f.func_variadic && !f.over) {
@@ -1991,6 +2014,18 @@ function constantText(n: Node): string | undefined {
   return r === undefined ? undefined : l! + r;
 }
 
+/**
+ * A relation named by a regclass value as regclass prints it back: a name written without quotes
+ * folded to lower case (`'Connections'::regclass` is connections), quoted where quote_ident would; one
+ * with a schema, as written (regclass leaves the schema out when the search_path finds it: not
+ * known here).
+ */
+function regclassName(v: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_$]*$/.test(v)) return quoteIdent(v.toLowerCase());
+  const q = /^"((?:[^"]|"")*)"$/.exec(v);
+  return q ? quoteIdent(q[1]!.replace(/""/g, '"')) : v;
+}
+
 /** A call's function name, without a `pg_catalog.` schema (`schema.name` for another). */
 function funcName(call: Node): string {
   const parts: unknown[] = (call?.funcname ?? []).map((x: Node) => x?.String?.sval);
@@ -2033,12 +2068,12 @@ function formatPieces(pattern: string, argc: number): FormatPiece[] | undefined 
 }
 
 /**
- * A value as format() puts it for a conversion: `%I` a quoted name (PostgreSQL's quote_ident
- * leaves a lower-case name that is no keyword unquoted; a quoted name is the same name, so it is
- * always quoted here, keywords and all), `%L` a quoted literal, `%s` as is.
+ * A value as format() puts it for a conversion: `%I` a name as quote_ident writes it (bare when
+ * it can be: `%I_admin_all` makes one name, hrds100/marketplace10's), `%L` a quoted literal, `%s`
+ * as is.
  */
 function formatted(conv: string, v: string): string {
-  if (conv === 'I') return `"${v.replace(/"/g, '""')}"`;
+  if (conv === 'I') return quoteIdent(v);
   if (conv === 'L') return v.includes('\\') ? `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${v.replace(/'/g, "''")}'`;
   return v;
 }
