@@ -565,3 +565,36 @@ GRANT ALL ON FUNCTION "public"."invite_workspace"("p_token" "text") TO "service_
   assert.doesNotMatch(chosen[0]!.message, /also granted to anon/);
   assert.match(chosen[0]!.fixes[0]!.edits[0]!.newText, /FROM PUBLIC;$/);
 });
+
+// danielbech/machi-os: 034 makes accept_pending_invites() (it reads public.pending_invites and moves
+// each invite of the caller's email into workspace_memberships); 059 drops pending_invites (and a
+// `accept_pending_invites(uuid)` that does not exist). The message said the function "writes
+// public.workspace_memberships, public.pending_invites as its owner for whoever calls it".
+test('err (wording): a no-argument definer whose body names a table a later migration drops: the message says where it is dropped and that a call reaching it fails with 42P01, not that it writes the tables; PGlite: the call fails so, as anon too', async () => {
+  const text = `CREATE TABLE public.workspace_memberships (project_id int, user_email text);
+CREATE TABLE public.pending_invites (id int, project_id int, email text);
+ALTER TABLE public.workspace_memberships ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.accept_pending_invites() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE invite record;
+BEGIN
+  FOR invite IN SELECT pi.id, pi.project_id FROM public.pending_invites pi WHERE pi.email = current_setting('app.email', true) LOOP
+    INSERT INTO public.workspace_memberships VALUES (invite.project_id, current_setting('app.email', true));
+    DELETE FROM public.pending_invites WHERE id = invite.id;
+  END LOOP;
+END $$;
+DROP TABLE IF EXISTS public.pending_invites CASCADE;
+`;
+  const { mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it takes no argument, and its body names public\.pending_invites, which m\.sql:12 drops: a call that reaches it fails with 42P01 \(relation does not exist\), so the function may no longer do what it did; drop it if nothing calls it any more/);
+  assert.doesNotMatch(mine[0]!.message, /writes public\.workspace_memberships/);
+  // (while the table is there, the writes are named as before)
+  const before = lintFiles([{ file: 'm.sql', text: text.replace(/DROP TABLE[^\n]*\n/, '') }], ID).mine;
+  assert.match(before[0]!.message, /it writes public\.workspace_memberships, public\.pending_invites as its owner for whoever calls it/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT public.accept_pending_invites()'), '42P01', 'relation "public.pending_invites" does not exist');
+  });
+});

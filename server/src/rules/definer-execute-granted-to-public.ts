@@ -317,11 +317,16 @@ export const definerExecuteGrantedToPublic = defineRule({
             },
           ];
       const at = f.nameLoc;
+      // (a table its body names that the migrations drop and do not make again: the body no longer
+      // runs as written past it, machi-os's accept_pending_invites() after pending_invites was dropped)
+      const gone = droppedNames(model, f);
       report({
         ...at,
         message:
           `SECURITY DEFINER ${f.isProcedure ? 'procedure' : 'function'} ${f.signature} is executable by PUBLIC: functions are executable by PUBLIC unless that is revoked, ` +
-          `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly ${f.argTypes.length ? `with arguments of its choosing, and it runs with its owner's rights: what it answers or does is then up to its body alone, which the policies no longer stand behind (T22)` : f.writes.size
+          `so every role${f.schema === 'public' || f.schema === 'pg_catalog' ? '' : ` that has USAGE on schema ${f.schema} (PUBLIC has it only on public unless granted)`} can call it directly ${f.argTypes.length ? `with arguments of its choosing, and it runs with its owner's rights: what it answers or does is then up to its body alone, which the policies no longer stand behind (T22)` : gone.length
+              ? `and it runs with its owner's rights; it takes no argument, and its body names ${gone.map((g) => `${g.key}, which ${where(model, g.at)} drops`).join(', and ')}: a call that reaches ${gone.length > 1 ? 'them' : 'it'} fails with 42P01 (relation does not exist), so the function may no longer do what it did; drop it if nothing calls it any more, else revoking keeps it to the roles that need it (T22)`
+              : f.writes.size
               ? // (a body that writes as its owner does it for whoever calls: k-connection's
                 // grant_admin_to_current_user() inserts the caller into user_roles as 'admin')
                 `and it runs with its owner's rights; it takes no argument, but it writes ${[...f.writes].slice(0, 3).join(', ')} as its owner for whoever calls it (what its body writes there, a role of the caller's own say, is theirs for the asking), and revoking keeps that to the roles that need it (T22)`
@@ -348,3 +353,29 @@ export const definerExecuteGrantedToPublic = defineRule({
     }
   },
 });
+
+/**
+ * The relations f's body reads or writes that the migrations drop (DROP TABLE or DROP VIEW) and do
+ * not make again, each with where its last DROP is. Looked for only when one of them is missing
+ * from the model (seldom), then over the model's statements.
+ */
+function droppedNames(model: Model, f: Func): Array<{ key: string; at: Loc }> {
+  const missing: string[] = [];
+  for (const k of [...f.reads, ...f.writes]) if (!model.tables.has(k) && !model.views.has(k) && !missing.includes(k)) missing.push(k);
+  if (missing.length === 0) return [];
+  const out: Array<{ key: string; at: Loc }> = [];
+  for (const { file, stmt } of model.statements) {
+    const n = stmt.node;
+    if (stmt.kind !== 'DropStmt' || (n?.removeType !== 'OBJECT_TABLE' && n?.removeType !== 'OBJECT_VIEW')) continue;
+    for (const o of n.objects ?? []) {
+      const parts: string[] = (o?.List?.items ?? []).map((x: { String?: { sval?: string } }) => x?.String?.sval ?? '');
+      const key = parts.length === 2 ? `${parts[0]}.${parts[1]}` : parts.length === 1 ? model.relKey({ relname: parts[0] }) : undefined;
+      if (!key || !missing.includes(key)) continue;
+      const at = { file: file.file, start: stmt.start, end: stmt.end };
+      const seen = out.find((x) => x.key === key);
+      if (seen) seen.at = at;
+      else out.push({ key, at });
+    }
+  }
+  return out;
+}
