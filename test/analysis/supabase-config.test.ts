@@ -71,3 +71,46 @@ test('ok: [db] major_version is the PostgreSQL the project runs, unless the sett
     assert.deepEqual(r.problems.map((p) => p.message), ['"postgresVersion" must be a PostgreSQL major version (a whole number such as 15); not used'], bad);
   }
 });
+
+// Dev-5804/ITAM's config.toml names its custom access token hook; no migration grants it to
+// supabase_auth_admin (the CLI does): the claims it copies are read from the function it names.
+test("ok: [auth.hook.custom_access_token] enabled with a pg-functions:// uri names the hook (schema.name); disabled, an http uri, or none: no hook; the policy-membership-self-join finding names the file", async () => {
+  const hook = '[auth.hook.custom_access_token]\nenabled = true\nuri = "pg-functions://postgres/public/Add_Custom_Claims"\n';
+  assert.deepEqual(apiSchemasOf(hook), { schemas: ['public', 'graphql_public'], accessTokenHook: 'public.add_custom_claims' });
+  for (const other of [hook.replace('true', 'false'), hook.replace(/uri = .*/, 'uri = "https://example.com/hook"'), '# [auth.hook.custom_access_token]\n']) {
+    assert.deepEqual(apiSchemasOf(other), { schemas: ['public', 'graphql_public'] }, other);
+  }
+  await initParser();
+  const ws = new Workspace();
+  const file = 'supabase/migrations/20240101000000_users.sql';
+  ws.setFile(
+    file,
+    `CREATE TABLE public.users (id uuid PRIMARY KEY, role text NOT NULL DEFAULT 'member');
+CREATE TABLE public.tools (id bigint PRIMARY KEY);
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.tools ENABLE ROW LEVEL SECURITY;
+CREATE POLICY users_self_update ON public.users FOR UPDATE USING (id = auth.uid());
+CREATE POLICY users_select ON public.users FOR SELECT USING (id = auth.uid());
+CREATE POLICY tools_insert ON public.tools FOR INSERT WITH CHECK ((auth.jwt() ->> 'user_role') IN ('admin', 'owner'));
+CREATE OR REPLACE FUNCTION add_custom_claims(event JSONB) RETURNS JSONB AS $$
+DECLARE
+  claims JSONB;
+  user_row RECORD;
+BEGIN
+  claims := event -> 'claims';
+  SELECT tenant_id, role INTO user_row FROM public.users WHERE id = (event->>'user_id')::UUID;
+  IF user_row IS NOT NULL THEN
+    claims := jsonb_set(claims, '{user_role}', to_jsonb(user_row.role));
+  END IF;
+  RETURN jsonb_set(event, '{claims}', claims);
+END;
+$$ LANGUAGE plpgsql SECURITY DEFINER;
+`,
+  );
+  const mine = () => ws.lint().byFile.get(file)!.filter((f) => f.rule === 'policy-membership-self-join');
+  assert.deepEqual(mine(), [], 'no hook configured: the claim is not known to come from users.role');
+  ws.setApiSchemas([{ folder: 'supabase/', source: 'supabase/config.toml', schemas: ['public'], accessTokenHook: 'public.add_custom_claims' }]);
+  const found = mine();
+  assert.equal(found.length, 1);
+  assert.match(found[0]!.message, /^Policy "users_self_update" on public\.users lets PUBLIC write rows of it checking only their id against who the caller is: .*the custom access token hook public\.add_custom_claims\(jsonb\) \(supabase\/config\.toml \[auth\.hook\.custom_access_token\]\) copies from the role of their row of public\.users/);
+});

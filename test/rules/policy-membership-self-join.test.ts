@@ -4,7 +4,8 @@
 // trust the membership table. An invitation check in WITH CHECK refuses it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { closeAll, count, ensureRoles, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
+import { loadRuleDoc } from '../helpers/docs.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase as onPlatform } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
@@ -1582,4 +1583,54 @@ CREATE POLICY documents_read ON public.documents FOR SELECT TO authenticated USI
     await q(`INSERT INTO public.org_members VALUES (2, '${TENANT_A}')`);
     assert.equal(await count(q, 'public.documents'), 2, 'after joining: nothing more');
   });
+});
+
+// Dev-5804/ITAM: add_custom_claims(event jsonb), the custom access token hook its config.toml names,
+// copies users.role into the user_role claim; users_self_update lets a user update their own row
+// with no column limit; the admin policies read auth.jwt() ->> 'user_role'.
+test("err: a custom access token hook copies users.role into the user_role claim that a policy trusts, and users may update their own row: user A sets role = 'admin', the hook (as supabase_auth_admin) gives A's next token user_role admin, and A reads the admins' reports; with UPDATE granted on display_name only, 42501", async () => {
+  const doc = loadRuleDoc(ID);
+  const n = doc.invalid.findIndex((x) => x.files.some((f) => f.text.includes('custom_access_token_hook')));
+  const { ws, mine } = lintDocExample(ID, 'invalid', n);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'users_update_own');
+  assert.match(
+    mine[0]!.message,
+    /trusts \(it admits a row when the caller's token has auth\.jwt\(\) ->> 'user_role' = 'admin', which the custom access token hook public\.custom_access_token_hook\(jsonb\) \(granted EXECUTE to supabase_auth_admin\) copies from the role of their row of public\.users each time Supabase Auth issues a token\), so a user can change the role of their own row of public\.users to 'admin' and then get a new token \(sign in again, or refresh the session: the hook copies the new role\)/,
+  );
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const token = async (q: Q) => {
+    await q('SET LOCAL ROLE supabase_auth_admin');
+    const r = await q(`SELECT public.custom_access_token_hook('{"user_id": "${TENANT_A}", "claims": {"sub": "${TENANT_A}", "role": "authenticated"}}') AS e`);
+    await q('RESET ROLE');
+    return r[0]!.e.claims as Record<string, unknown>;
+  };
+  const run = async (sql: string, expectUpdate: boolean) =>
+    inRollback(db, async (q) => {
+      await onPlatform(q, sql);
+      await q(`INSERT INTO public.users VALUES ('${TENANT_A}', 'A', 'member'); INSERT INTO public.reports VALUES (1, 'for admins')`);
+      const before = await token(q);
+      assert.equal(before.user_role, 'member');
+      await q(actAs(TENANT_A, before));
+      await q('SET LOCAL ROLE authenticated');
+      assert.equal(await count(q, 'public.reports'), 0, 'a member reads no report');
+      const update = `UPDATE public.users SET role = 'admin' WHERE id = '${TENANT_A}'`;
+      if (!expectUpdate) {
+        await expectPgError(q(update), '42501', 'permission denied for table users');
+        return;
+      }
+      await q(update);
+      await q('RESET ROLE');
+      // (the next token: the hook reads the row A wrote)
+      const after = await token(q);
+      assert.equal(after.user_role, 'admin');
+      await q(actAs(TENANT_A, after));
+      await q('SET LOCAL ROLE authenticated');
+      assert.equal(await count(q, 'public.reports'), 1, 'A reads the admins’ report');
+    });
+  await run(sqlOf(ws), true);
+  const valid = loadRuleDoc(ID).valid.find((x) => x.files.some((f) => f.text.includes('custom_access_token_hook')))!;
+  assert.equal(lintFiles(valid.files, ID).mine.length, 0);
+  await run(valid.files.map((f) => f.text).join('\n'), false);
 });

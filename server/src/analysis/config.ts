@@ -41,6 +41,9 @@ export interface Config {
   anonymousSignIns: OwnerBypass;
   /** Not a setting: the Supabase config.toml that enables anonymous sign-ins (supabase-config.ts), under 'auto'. */
   anonymousSignInsBy?: string;
+  /** Not a setting: the function (`schema.name`) the project's config.toml names as its custom access token hook, and that file (supabase-config.ts). */
+  accessTokenHook?: string;
+  accessTokenHookBy?: string;
   /**
    * Not a setting: the files are a Supabase project's (a `supabase/config.toml` beside their
    * `migrations/` or `schemas/`), whatever their ids say: the CLI run inside `supabase/` names them

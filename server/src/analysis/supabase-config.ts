@@ -17,6 +17,8 @@ export interface ApiSchemas {
   anonymousSignIns?: boolean;
   /** `[db] major_version`: the PostgreSQL major version the project runs (15) */
   majorVersion?: number;
+  /** `[auth.hook.custom_access_token]`, enabled, with a `pg-functions://…/<schema>/<name>` uri: the function (`schema.name`, lower-case) */
+  accessTokenHook?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ApiSchemas {
  * not TOML, or a `schemas` that is not a list of names, is one problem (the Supabase CLI
  * refuses such a file too).
  */
-export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIns?: boolean; majorVersion?: number } | { problem: string } {
+export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIns?: boolean; majorVersion?: number; accessTokenHook?: string } | { problem: string } {
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;
@@ -40,7 +42,21 @@ export function apiSchemasOf(text: string): { schemas: string[]; anonymousSignIn
   const v = typeof db === 'object' && db !== null ? db.major_version : undefined;
   const version = (typeof v === 'number' || typeof v === 'bigint') && Number.isInteger(Number(v)) && Number(v) >= 10 && Number(v) < 100 ? { majorVersion: Number(v) } : {};
   const served = apiSchemasIn(doc);
-  return 'problem' in served ? served : { ...served, ...anonymous, ...version };
+  const hook = accessTokenHookIn(auth);
+  return 'problem' in served ? served : { ...served, ...anonymous, ...version, ...(hook ? { accessTokenHook: hook } : {}) };
+}
+
+/**
+ * The Postgres function `[auth.hook.custom_access_token]` names, when enabled: its uri is
+ * `pg-functions://<database>/<schema>/<name>` (Supabase's config template); `schema.name`,
+ * lower-case. Anything else (an http hook, a uri not of that form): undefined.
+ */
+function accessTokenHookIn(auth: Record<string, unknown> | undefined): string | undefined {
+  const hook = typeof auth === 'object' && auth !== null ? (auth.hook as Record<string, unknown> | undefined) : undefined;
+  const h = typeof hook === 'object' && hook !== null ? (hook.custom_access_token as Record<string, unknown> | undefined) : undefined;
+  if (typeof h !== 'object' || h === null || h.enabled !== true || typeof h.uri !== 'string') return undefined;
+  const m = /^pg-functions:\/\/[^/]+\/([^/]+)\/([^/]+)$/.exec(h.uri.trim());
+  return m ? `${m[1]!.toLowerCase()}.${m[2]!.toLowerCase()}` : undefined;
 }
 
 function apiSchemasIn(doc: Record<string, unknown>): { schemas: string[] } | { problem: string } {
@@ -83,6 +99,8 @@ export function configWithApi(config: Config, files: readonly string[], api: rea
   if (best.anonymousSignIns && config.anonymousSignIns === 'auto') out = { ...out, anonymousSignInsBy: best.source };
   // (the PostgreSQL it runs on, unless the setting says)
   if (best.majorVersion !== undefined && config.postgresVersion === undefined) out = { ...out, postgresVersion: best.majorVersion, postgresVersionBy: best.source };
+  // (the custom access token hook it configures: Supabase's Auth server calls it for every token)
+  if (best.accessTokenHook) out = { ...out, accessTokenHook: best.accessTokenHook, accessTokenHookBy: best.source };
   return out;
 }
 

@@ -164,16 +164,16 @@ async function readBesideFiles<T>(
 }
 
 /**
- * The Data API schemas (and whether anyone may sign in anonymously, and the PostgreSQL major version) of the Supabase projects `files` belong to: each project's
+ * The Data API schemas (and whether anyone may sign in anonymously, the custom access token hook, and the PostgreSQL major version) of the Supabase projects `files` belong to: each project's
  * `supabase/config.toml` (found from a file of its `migrations/` or `schemas/`), parsed; a file
  * that cannot be parsed is told to `log`, as `supabase start` would refuse it.
  */
 export function readApiSchemas(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<ApiSchemas[]> {
-  return readBesideFiles(files, /^(.*[\\/]supabase)[\\/](?:migrations|schemas)[\\/]/, 'config.toml', 'its [api] schemas, [auth] enable_anonymous_sign_ins and [db] major_version are', (text, names) => {
+  return readBesideFiles(files, /^(.*[\\/]supabase)[\\/](?:migrations|schemas)[\\/]/, 'config.toml', 'its [api] schemas, [auth] enable_anonymous_sign_ins, [auth.hook.custom_access_token] and [db] major_version are', (text, names) => {
     const api = apiSchemasOf(text);
     return 'problem' in api
       ? api
-      : { folder: names.prefix, source: `${names.shown}config.toml`, schemas: api.schemas, ...(api.anonymousSignIns ? { anonymousSignIns: true } : {}), ...(api.majorVersion !== undefined ? { majorVersion: api.majorVersion } : {}) };
+      : { folder: names.prefix, source: `${names.shown}config.toml`, schemas: api.schemas, ...(api.anonymousSignIns ? { anonymousSignIns: true } : {}), ...(api.majorVersion !== undefined ? { majorVersion: api.majorVersion } : {}), ...(api.accessTokenHook ? { accessTokenHook: api.accessTokenHook } : {}) };
   }, ids, log);
 }
 

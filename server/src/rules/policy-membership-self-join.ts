@@ -10,6 +10,7 @@ import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, f
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
+import { hookClaims, jwtClaimPath } from './lib/claims.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
 // `EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid())`. A
@@ -65,6 +66,11 @@ interface Use {
   /** the call or sub-select of the policy's expression `expr` that reads the membership table */
   at?: Node;
   expr?: Node;
+  /**
+   * the policy reads the group column as a JWT claim that a custom access token hook copies from
+   * the caller's row (claims.ts: ITAM's `auth.jwt() ->> 'user_role'`, users.role)
+   */
+  claim?: { hook: Func; path: string[]; by: string };
 }
 
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
@@ -454,6 +460,30 @@ function writable(model: Model, key: string): boolean {
   return v;
 }
 
+/** `<a claim of the caller's JWT> = 'c'` (either way round), `IN ('c', …)` or `= ANY (ARRAY['c', …])`: the claim's path and the constant as written (of a list, its first that names an administrator, else its first). */
+function claimTest(e: Node, text: string | undefined): { path: string[]; value: string } | undefined {
+  if (sval(e.name?.[0]) !== '=') return undefined;
+  const sides: Array<[Node, Node[]]> =
+    e.kind === 'AEXPR_OP'
+      ? [
+          [e.lexpr, [e.rexpr]],
+          [e.rexpr, [e.lexpr]],
+        ]
+      : e.kind === 'AEXPR_IN'
+        ? [[e.lexpr, e.rexpr?.List?.items ?? []]]
+        : e.kind === 'AEXPR_OP_ANY'
+          ? [[e.lexpr, (e.rexpr?.TypeCast?.arg ?? e.rexpr)?.A_ArrayExpr?.elements ?? []]]
+          : [];
+  for (const [a, list] of sides) {
+    const path = jwtClaimPath(a);
+    if (!path || !list.length) continue;
+    const values = list.map((v) => (constValue(v?.TypeCast ? v.TypeCast.arg : v) === undefined ? undefined : constantText(v, text)));
+    if (values.some((v) => v === undefined)) continue;
+    return { path, value: values.find((v) => ADMIN_VALUE.test(v!)) ?? values[0]! };
+  }
+  return undefined;
+}
+
 /**
  * The membership uses of every policy, by membership table key: only tables with a write policy,
  * read in other tables' policies' sub-selects, or by the functions they call.
@@ -474,6 +504,28 @@ function membershipUses(model: Model): Map<string, Use[]> {
     const found: Use[] = [];
     for (const e of row.exprs) helperUses(model, row.table!, row.policy, e.node, found);
     for (const u of found) add(u.member.key, u);
+  }
+  // (a claim of the caller's token that a custom access token hook copies from their row: only
+  // in a project with such a hook, then once over the active policies)
+  const claims = hookClaims(model);
+  if (claims.length) {
+    for (const row of activeRows(model)) {
+      const t = row.table;
+      const p = row.policy;
+      if (!t || !p.permissive) continue;
+      const text = textOfFile(model, p.created.file);
+      for (const e of row.exprs) {
+        walk(e.node, (k, v) => {
+          if (k !== 'A_Expr') return;
+          const c = claimTest(v, text);
+          if (!c) return;
+          for (const src of claims) {
+            if (src.path.join('.') !== c.path.join('.') || !writable(model, src.table.key)) continue;
+            add(src.table.key, { policy: p, table: t, member: src.table, userCol: src.userCol, groupCol: src.column, groupValue: c.value, via: src.hook, claim: { hook: src.hook, path: src.path, by: src.by } });
+          }
+        });
+      }
+    }
   }
   for (const [key, reads] of subselectReads(model)) {
     if (!writable(model, key)) continue;
@@ -1275,7 +1327,8 @@ function nothingGained(model: Model, u: Use, w: Policy): boolean {
   // them, never finds the row they write; booktifi's users, with an INSERT policy only. Not
   // when it reads it through a SECURITY DEFINER function, as its owner)
   const writers = w.roles.includes('public') ? u.policy.roles.filter((r) => r !== 'public') : w.roles;
-  if (!u.via?.securityDefiner && writers.length && writers.every((r) => hiddenFrom(model, u.member, r))) return true;
+  // (nor when the policy reads a claim a hook copied: the hook reads the row, not the caller)
+  if (!u.via?.securityDefiner && !u.claim && writers.length && writers.every((r) => hiddenFrom(model, u.member, r))) return true;
   if (u.policy.command !== 'select') return false;
   const all = (p: Policy, role: string) => {
     const using = p.using;
@@ -1506,7 +1559,7 @@ export const policyMembershipSelfJoin = defineRule({
       // (one row per user, profiles.id: kitloop's and paftamobile's users have theirs from sign-up)
       const userUnique = uniqueColumn(member, use.userCol);
       const scope = use.scope ? ` and any ${use.scope} the check allows` : '';
-      const how = can
+      const howRows = can
         .map((c) =>
           c === 'insert'
             ? `insert a row of ${member.key} with their own ${use.userCol}${scope ? ', ' : ' and '}${value !== undefined ? `${use.groupCol} = ${value}` : lookup !== undefined ? `the ${use.groupCol} of any row of ${lookup} those conditions accept${invitation}` : `any ${use.groupCol}`}${scope}` +
@@ -1518,10 +1571,14 @@ export const policyMembershipSelfJoin = defineRule({
         )
         .join(', or ');
       const through = use.via ? ` through function ${use.via.signature}` : '';
-      const trust =
-        value !== undefined
+      const claim = use.claim;
+      const trust = claim
+        ? `(it admits a row when the caller's token has ${claimText(claim.path)} = ${value}, which the custom access token hook ${claim.hook.signature} (${claim.by}) copies from the ${use.groupCol} of their row of ${member.key} each time Supabase Auth issues a token)`
+        : value !== undefined
           ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''})`
           : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
+      // (a claim: what they wrote reaches the token the hook issues next)
+      const how = claim ? `${howRows} and then get a new token (sign in again, or refresh the session: the hook copies the new ${use.groupCol})` : howRows;
       // (what the trusting policy gives: its command's rows)
       const verb = { select: 'get', insert: 'insert', update: 'update', delete: 'delete', all: 'read and change' }[use.policy.command];
       const gain =
@@ -1595,4 +1652,9 @@ function reportRpc(model: Model, w: Policy, nothing: boolean, use: Use, roles: s
 function tableListOf(tables: Table[]): string {
   const names = tables.map((t) => t.key);
   return `reads or writes ${names.length <= 3 ? names.join(', ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`}`;
+}
+
+/** A claim's path as a policy reads it: `auth.jwt() ->> 'user_role'`, `auth.jwt() -> 'app_metadata' ->> 'role'`. */
+function claimText(path: string[]): string {
+  return `auth.jwt() ${path.map((k, i) => `${i === path.length - 1 ? '->>' : '->'} '${k}'`).join(' ')}`;
 }

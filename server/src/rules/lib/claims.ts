@@ -1,0 +1,208 @@
+// The JWT claims a Supabase custom access token hook fills from a table's columns, and where
+// policies trust them (policy-membership-self-join). Supabase's Auth server calls the hook, with
+// the user's id in `event->>'user_id'`, each time it issues a token (sign-in, refresh) and puts the
+// claims it returns in the JWT that auth.jwt() reads: `SELECT role INTO user_role FROM
+// public.users WHERE id = (event->>'user_id')::uuid; claims := jsonb_set(claims, '{user_role}',
+// to_jsonb(user_role))` makes `auth.jwt() ->> 'user_role'` the caller's own users.role as it was
+// when the token was issued. Pure.
+import type { Func, Model, Table } from '../../analysis/model.js';
+import { census } from '../../analysis/ast.js';
+import { memoModel } from '../../analysis/policy-exprs.js';
+import { sval } from '../../analysis/parse.js';
+import type { Node, Statement } from '../../analysis/types.js';
+import { authServerFunctions } from './auth-triggers.js';
+
+/** A claim a custom access token hook copies from a column of the caller's own row. */
+export interface ClaimSource {
+  hook: Func;
+  /** where the hook configured: `supabase/config.toml`, or that EXECUTE is granted to supabase_auth_admin */
+  by: string;
+  /** the claim's path under the token's claims (`['user_role']`, `['app_metadata', 'role']`) */
+  path: string[];
+  table: Table;
+  column: string;
+  /** the column the hook finds the caller's row by (`id = (event->>'user_id')::uuid`) */
+  userCol: string;
+}
+
+/** The claims the project's custom access token hooks fill from columns of the caller's row (per model; none outside a Supabase project or without a hook). */
+export function hookClaims(model: Model): ClaimSource[] {
+  return memoModel(model, 'claims:hooks', listHookClaims);
+}
+
+function listHookClaims(model: Model): ClaimSource[] {
+  const hooks: Array<{ f: Func; by: string }> = [];
+  const named = model.config.accessTokenHook;
+  if (named) {
+    for (const f of model.functions.get(named) ?? []) if (isTokenHook(f)) hooks.push({ f, by: `${model.config.accessTokenHookBy ?? 'supabase/config.toml'} [auth.hook.custom_access_token]` });
+  }
+  for (const r of authServerFunctions(model)) if (r.hook && isTokenHook(r.f) && !hooks.some((h) => h.f === r.f)) hooks.push({ f: r.f, by: 'granted EXECUTE to supabase_auth_admin' });
+  const out: ClaimSource[] = [];
+  for (const { f, by } of hooks) for (const c of claimsOf(model, f)) out.push({ hook: f, by, ...c });
+  return out;
+}
+
+/** A function of one jsonb argument returning jsonb (a hook's signature), with a parsed body. */
+function isTokenHook(f: Func): boolean {
+  return f.argTypes.length === 1 && f.argTypes[0] === 'jsonb' && f.returnType === 'jsonb' && !!f.body && f.body.errors.length === 0;
+}
+
+/**
+ * What a hook's body sets claims to: `jsonb_set(<claims>, '{path}', <value>)` (or
+ * `jsonb_set(event, '{claims,path}', …)`), `jsonb_build_object('claim', <value>, …)`, where the
+ * value (under to_jsonb(), a cast or coalesce()) is a variable a `SELECT col INTO v FROM t WHERE
+ * user = <the event's user_id>` set, a field of a record so set, or such a scalar sub-select.
+ */
+function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>> {
+  const param = String(f.stmt.node?.parameters?.[0]?.FunctionParameter?.name ?? '').toLowerCase();
+  const statements = f.body!.statements;
+  const out: Array<Omit<ClaimSource, 'hook' | 'by'>> = [];
+  const add = (path: string[], value: Node, st: Statement) => {
+    const src = sourceOf(model, statements, st, value, param);
+    if (src && path.length && !out.some((x) => x.path.join('.') === path.join('.'))) out.push({ path, ...src });
+  };
+  for (const st of statements) {
+    if (!st.node) continue;
+    for (const call of census(st.node).funcCalls) {
+      const name = funcName(call);
+      const args: Node[] = call.args ?? [];
+      if (name === 'jsonb_set' && args.length >= 3) {
+        const path = textArray(args[1]);
+        if (!path) continue;
+        // (a path in the event: its claims' part)
+        const base = args[0]?.ColumnRef?.fields;
+        const inEvent = base?.length === 1 && sval(base[0])?.toLowerCase() === param;
+        if (inEvent && path[0] !== 'claims') continue;
+        add(inEvent ? path.slice(1) : path, args[2], st);
+      } else if (name === 'jsonb_build_object') {
+        for (let i = 0; i + 1 < args.length; i += 2) {
+          const k = args[i]?.A_Const?.sval?.sval;
+          if (typeof k === 'string') add([k], args[i + 1], st);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function funcName(call: Node): string {
+  const parts: string[] = (call?.funcname ?? []).map((x: Node) => sval(x) ?? '');
+  return (parts.length === 2 && parts[0] === 'pg_catalog' ? parts[1] : parts.join('.'))!.toLowerCase();
+}
+
+/** `'{a,b}'` (or cast to text[]) as its elements. */
+function textArray(n: Node): string[] | undefined {
+  const s: unknown = (n?.TypeCast?.arg ?? n)?.A_Const?.sval?.sval;
+  const m = typeof s === 'string' ? /^\{([^{}"]*)\}$/.exec(s.trim()) : null;
+  return m ? m[1]!.split(',').map((x) => x.trim()).filter(Boolean) : undefined;
+}
+
+/** The column of the caller's row a claim's value is, through to_jsonb(), casts and coalesce(). */
+function sourceOf(model: Model, statements: Statement[], st: Statement, value: Node, param: string): { table: Table; column: string; userCol: string } | undefined {
+  let v = value;
+  for (let i = 0; i < 4 && v; i++) {
+    if (v.TypeCast) v = v.TypeCast.arg;
+    else if (v.CoalesceExpr?.args?.length) v = v.CoalesceExpr.args[0];
+    else if (v.FuncCall && ['to_jsonb', 'to_json', 'lower', 'upper', 'btrim'].includes(funcName(v.FuncCall)) && v.FuncCall.args?.length) v = v.FuncCall.args[0];
+    else break;
+  }
+  // (a scalar sub-select of the caller's row)
+  const sub = v?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? v.SubLink.subselect?.SelectStmt : undefined;
+  if (sub) {
+    const col = lastField(sub.targetList?.length === 1 ? sub.targetList[0]?.ResTarget?.val : undefined);
+    const row = col ? rowOf(model, sub, param) : undefined;
+    return row && col && row.table.columns.includes(col) ? { ...row, column: col } : undefined;
+  }
+  const fields: Node[] | undefined = v?.ColumnRef?.fields;
+  if (!fields || fields.length > 2) return undefined;
+  const names = fields.map((x) => sval(x)?.toLowerCase());
+  const variable = names[0];
+  if (!variable) return undefined;
+  // (the last SELECT … INTO the variable before this statement)
+  const at = statements.indexOf(st);
+  for (let i = at - 1; i >= 0; i--) {
+    const s = statements[i]!;
+    if (!s.assigns?.includes(variable)) continue;
+    const q = s.node;
+    if (s.kind !== 'SelectStmt' || !q?.targetList) return undefined;
+    const targets: Node[] = q.targetList;
+    let col: string | undefined;
+    if (names.length === 1 && s.assigns.length === targets.length) col = lastField(targets[s.assigns.indexOf(variable)]?.ResTarget?.val);
+    else if (names.length === 2 && s.assigns.length === 1) col = targets.map((t) => t?.ResTarget?.name ?? lastField(t?.ResTarget?.val)).find((c) => c === names[1]);
+    const row = col ? rowOf(model, q, param) : undefined;
+    return row && col && row.table.columns.includes(col) ? { ...row, column: col } : undefined;
+  }
+  return undefined;
+}
+
+function lastField(n: Node): string | undefined {
+  const f: Node[] | undefined = n?.ColumnRef?.fields;
+  return f?.length ? sval(f[f.length - 1])?.toLowerCase() : undefined;
+}
+
+/** The one table a SELECT reads and the column its WHERE compares with the event's user id (`id = (event->>'user_id')::uuid`). */
+function rowOf(model: Model, q: Node, param: string): { table: Table; userCol: string } | undefined {
+  const from: Node[] | undefined = q.fromClause;
+  const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
+  const table = rv?.relname ? model.tables.get(model.relKey(rv)) : undefined;
+  if (!table) return undefined;
+  const conds: Node[] = [];
+  const and = (n: Node) => {
+    if (n?.BoolExpr?.boolop === 'AND_EXPR') for (const a of n.BoolExpr.args ?? []) and(a);
+    else if (n) conds.push(n);
+  };
+  and(q.whereClause);
+  for (const c of conds) {
+    const e = c?.A_Expr;
+    if (e?.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '=') continue;
+    for (const [a, b] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as Array<[Node, Node]>) {
+      const col = lastField(a);
+      if (col && table.columns.includes(col) && userIdOf(b, param)) return { table, userCol: col };
+    }
+  }
+  return undefined;
+}
+
+/** Whether an expression is the event's user id: `(event ->> 'user_id')::uuid`, `$1 ->> 'user_id'`. */
+function userIdOf(n: Node, param: string): boolean {
+  let v = n;
+  while (v?.TypeCast) v = v.TypeCast.arg;
+  const e = v?.A_Expr;
+  if (e?.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '->>' || e.rexpr?.A_Const?.sval?.sval !== 'user_id') return false;
+  const f: Node[] | undefined = e.lexpr?.ColumnRef?.fields;
+  return (f?.length === 1 && sval(f[0])?.toLowerCase() === param) || e.lexpr?.ParamRef?.number === 1;
+}
+
+/**
+ * The claim path an expression reads from the caller's JWT, when it is `auth.jwt() ->> 'c'` (or
+ * `-> 'app_metadata' ->> 'c'`, `(select auth.jwt()) ->> 'c'`, `current_setting('request.jwt.claims',
+ * true)::jsonb ->> 'c'`); undefined otherwise.
+ */
+export function jwtClaimPath(n: Node): string[] | undefined {
+  const path: string[] = [];
+  let v = n;
+  while (v?.TypeCast && ['text', 'varchar'].includes(String(v.TypeCast.typeName?.names?.at(-1)?.String?.sval))) v = v.TypeCast.arg;
+  for (let i = 0; i < 6; i++) {
+    const e = v?.A_Expr;
+    const op = e?.kind === 'AEXPR_OP' ? sval(e.name?.[0]) : undefined;
+    if (op !== '->>' && op !== '->') break;
+    if (path.length === 0 ? false : op === '->>') return undefined;
+    if (path.length === 0 && op !== '->>') return undefined;
+    const k = e.rexpr?.A_Const?.sval?.sval;
+    if (typeof k !== 'string') return undefined;
+    path.unshift(k);
+    v = e.lexpr;
+  }
+  if (!path.length) return undefined;
+  // (the token itself)
+  if (v?.SubLink?.subLinkType === 'EXPR_SUBLINK') {
+    const t = v.SubLink.subselect?.SelectStmt?.targetList;
+    v = t?.length === 1 ? t[0]?.ResTarget?.val : undefined;
+  }
+  while (v?.TypeCast) v = v.TypeCast.arg;
+  const call = v?.FuncCall;
+  const name = call ? funcName(call) : '';
+  if (name === 'auth.jwt' && !call.args?.length) return path;
+  if (name === 'current_setting' && call.args?.[0]?.A_Const?.sval?.sval === 'request.jwt.claims') return path;
+  return undefined;
+}
