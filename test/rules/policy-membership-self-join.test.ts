@@ -1630,6 +1630,19 @@ test("err: a custom access token hook copies users.role into the user_role claim
       assert.equal(await count(q, 'public.reports'), 1, 'A reads the admins’ report');
     });
   await run(sqlOf(ws), true);
+  // (the event's user id in a variable first, and the claim under app_metadata, read so by the policy)
+  const text = doc.invalid[n]!.files[0]!.text;
+  const varied = text
+    .replace('  user_role text;', '  user_role text;\n  uid uuid := (event->>\'user_id\')::uuid;')
+    .replace("WHERE id = (event->>'user_id')::uuid", 'WHERE id = uid')
+    .replace("'{user_role}'", "'{app_metadata,user_role}'")
+    .replace("((select auth.jwt()) ->> 'user_role')", "((select auth.jwt()) -> 'app_metadata' ->> 'user_role')");
+  assert.notEqual(varied, text);
+  const v = lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: varied }], ID).mine;
+  assert.equal(v.length, 1);
+  assert.match(v[0]!.message, /the caller's token has auth\.jwt\(\) -> 'app_metadata' ->> 'user_role' = 'admin'/);
+  // (a claim the policies read elsewhere than where the hook puts it: nothing)
+  assert.equal(lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: varied.replace("-> 'app_metadata' ->> 'user_role'", "->> 'user_role'") }], ID).mine.length, 0);
   const valid = loadRuleDoc(ID).valid.find((x) => x.files.some((f) => f.text.includes('custom_access_token_hook')))!;
   assert.equal(lintFiles(valid.files, ID).mine.length, 0);
   await run(valid.files.map((f) => f.text).join('\n'), false);

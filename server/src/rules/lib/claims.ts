@@ -56,9 +56,16 @@ function isTokenHook(f: Func): boolean {
 function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>> {
   const param = String(f.stmt.node?.parameters?.[0]?.FunctionParameter?.name ?? '').toLowerCase();
   const statements = f.body!.statements;
+  // (variables holding the event's user id: `user_id := (event->>'user_id')::uuid`)
+  const ids = new Set<string>();
+  for (const st of statements) {
+    const t: Node[] | undefined = st.node?.targetList;
+    if (st.kind === 'SelectStmt' && st.assigns?.length === 1 && t?.length === 1 && !st.node.fromClause && mentionsUserId(t[0]?.ResTarget?.val, param)) ids.add(st.assigns[0]!);
+  }
+  const isUserId = (n: Node) => userIdOf(n, param) || idVariable(n, ids);
   const out: Array<Omit<ClaimSource, 'hook' | 'by'>> = [];
   const add = (path: string[], value: Node, st: Statement) => {
-    const src = sourceOf(model, statements, st, value, param);
+    const src = sourceOf(model, statements, st, value, isUserId);
     if (src && path.length && !out.some((x) => x.path.join('.') === path.join('.'))) out.push({ path, ...src });
   };
   for (const st of statements) {
@@ -98,7 +105,7 @@ function textArray(n: Node): string[] | undefined {
 }
 
 /** The column of the caller's row a claim's value is, through to_jsonb(), casts and coalesce(). */
-function sourceOf(model: Model, statements: Statement[], st: Statement, value: Node, param: string): { table: Table; column: string; userCol: string } | undefined {
+function sourceOf(model: Model, statements: Statement[], st: Statement, value: Node, isUserId: (n: Node) => boolean): { table: Table; column: string; userCol: string } | undefined {
   let v = value;
   for (let i = 0; i < 4 && v; i++) {
     if (v.TypeCast) v = v.TypeCast.arg;
@@ -110,7 +117,7 @@ function sourceOf(model: Model, statements: Statement[], st: Statement, value: N
   const sub = v?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? v.SubLink.subselect?.SelectStmt : undefined;
   if (sub) {
     const col = lastField(sub.targetList?.length === 1 ? sub.targetList[0]?.ResTarget?.val : undefined);
-    const row = col ? rowOf(model, sub, param) : undefined;
+    const row = col ? rowOf(model, sub, isUserId) : undefined;
     return row && col && row.table.columns.includes(col) ? { ...row, column: col } : undefined;
   }
   const fields: Node[] | undefined = v?.ColumnRef?.fields;
@@ -129,7 +136,7 @@ function sourceOf(model: Model, statements: Statement[], st: Statement, value: N
     let col: string | undefined;
     if (names.length === 1 && s.assigns.length === targets.length) col = lastField(targets[s.assigns.indexOf(variable)]?.ResTarget?.val);
     else if (names.length === 2 && s.assigns.length === 1) col = targets.map((t) => t?.ResTarget?.name ?? lastField(t?.ResTarget?.val)).find((c) => c === names[1]);
-    const row = col ? rowOf(model, q, param) : undefined;
+    const row = col ? rowOf(model, q, isUserId) : undefined;
     return row && col && row.table.columns.includes(col) ? { ...row, column: col } : undefined;
   }
   return undefined;
@@ -141,7 +148,7 @@ function lastField(n: Node): string | undefined {
 }
 
 /** The one table a SELECT reads and the column its WHERE compares with the event's user id (`id = (event->>'user_id')::uuid`). */
-function rowOf(model: Model, q: Node, param: string): { table: Table; userCol: string } | undefined {
+function rowOf(model: Model, q: Node, isUserId: (n: Node) => boolean): { table: Table; userCol: string } | undefined {
   const from: Node[] | undefined = q.fromClause;
   const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
   const table = rv?.relname ? model.tables.get(model.relKey(rv)) : undefined;
@@ -157,7 +164,7 @@ function rowOf(model: Model, q: Node, param: string): { table: Table; userCol: s
     if (e?.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '=') continue;
     for (const [a, b] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as Array<[Node, Node]>) {
       const col = lastField(a);
-      if (col && table.columns.includes(col) && userIdOf(b, param)) return { table, userCol: col };
+      if (col && table.columns.includes(col) && isUserId(b)) return { table, userCol: col };
     }
   }
   return undefined;
@@ -171,6 +178,25 @@ function userIdOf(n: Node, param: string): boolean {
   if (e?.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '->>' || e.rexpr?.A_Const?.sval?.sval !== 'user_id') return false;
   const f: Node[] | undefined = e.lexpr?.ColumnRef?.fields;
   return (f?.length === 1 && sval(f[0])?.toLowerCase() === param) || e.lexpr?.ParamRef?.number === 1;
+}
+
+/** Whether an expression holds `event ->> 'user_id'` anywhere (`coalesce(nullif(event->>'user_id', '')::uuid, …)`). */
+function mentionsUserId(n: Node, param: string): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (userIdOf(n, param)) return true;
+  for (const k of Object.keys(n)) {
+    const v = n[k];
+    if (Array.isArray(v) ? v.some((x) => mentionsUserId(x, param)) : v && typeof v === 'object' && mentionsUserId(v, param)) return true;
+  }
+  return false;
+}
+
+/** A variable (through casts) among `ids`. */
+function idVariable(n: Node, ids: ReadonlySet<string>): boolean {
+  let v = n;
+  while (v?.TypeCast) v = v.TypeCast.arg;
+  const f: Node[] | undefined = v?.ColumnRef?.fields;
+  return f?.length === 1 && ids.has(String(sval(f[0])).toLowerCase());
 }
 
 /**
