@@ -56,17 +56,54 @@ function isTokenHook(f: Func): boolean {
 function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>> {
   const param = String(f.stmt.node?.parameters?.[0]?.FunctionParameter?.name ?? '').toLowerCase();
   const statements = f.body!.statements;
+  // (a variable, written bare or qualified with the function's name: `custom_access_token_hook.user_id`)
+  const variable = (n: Node): string | undefined => {
+    let v = n;
+    while (v?.TypeCast) v = v.TypeCast.arg;
+    const fields: Node[] | undefined = v?.ColumnRef?.fields;
+    const names = fields?.map((x) => sval(x)?.toLowerCase());
+    if (names?.length === 1) return names[0];
+    return names?.length === 2 && names[0] === f.name.toLowerCase() ? names[1] : undefined;
+  };
   // (variables holding the event's user id: `user_id := (event->>'user_id')::uuid`)
   const ids = new Set<string>();
   for (const st of statements) {
     const t: Node[] | undefined = st.node?.targetList;
     if (st.kind === 'SelectStmt' && st.assigns?.length === 1 && t?.length === 1 && !st.node.fromClause && mentionsUserId(t[0]?.ResTarget?.val, param)) ids.add(st.assigns[0]!);
   }
-  const isUserId = (n: Node) => userIdOf(n, param) || idVariable(n, ids);
+  const isUserId = (n: Node) => userIdOf(n, param) || ids.has(variable(n) ?? '');
   const out: Array<Omit<ClaimSource, 'hook' | 'by'>> = [];
   const add = (path: string[], value: Node, st: Statement) => {
     const src = sourceOf(model, statements, st, value, isUserId);
     if (src && path.length && !out.some((x) => x.path.join('.') === path.join('.'))) out.push({ path, ...src });
+  };
+  // Where in the claims each jsonb variable stands, as the statements go: `claims := event->'claims'`
+  // is the claims, `metadata := coalesce(claims->'app_metadata', '{}')` their app_metadata (a
+  // jsonb_set() on it sets a claim under app_metadata), `claims := jsonb_set(claims, …)` the same
+  // place; a variable set any other way stands nowhere known, and what is set in it is not read.
+  const at = new Map<string, string[]>();
+  const placeOf = (n: Node): string[] | undefined => {
+    let v = n;
+    for (let i = 0; i < 4 && v; i++) {
+      if (v.TypeCast) v = v.TypeCast.arg;
+      else if (v.CoalesceExpr?.args?.length) v = v.CoalesceExpr.args[0];
+      else break;
+    }
+    const e = v?.A_Expr;
+    if (e?.kind === 'AEXPR_OP' && sval(e.name?.[0]) === '->') {
+      const k = e.rexpr?.A_Const?.sval?.sval;
+      const base = variable(e.lexpr);
+      if (typeof k !== 'string' || base === undefined) return undefined;
+      if (base === param) return k === 'claims' ? [] : undefined;
+      const p = at.get(base);
+      return p && [...p, k];
+    }
+    const call = v?.FuncCall;
+    if (call && funcName(call) === 'jsonb_set' && call.args?.length >= 3) {
+      const base = variable(call.args[0]);
+      return base === undefined ? undefined : at.get(base);
+    }
+    return undefined;
   };
   for (const st of statements) {
     if (!st.node) continue;
@@ -75,12 +112,15 @@ function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>
       const args: Node[] = call.args ?? [];
       if (name === 'jsonb_set' && args.length >= 3) {
         const path = textArray(args[1]);
-        if (!path) continue;
-        // (a path in the event: its claims' part)
-        const base = args[0]?.ColumnRef?.fields;
-        const inEvent = base?.length === 1 && sval(base[0])?.toLowerCase() === param;
-        if (inEvent && path[0] !== 'claims') continue;
-        add(inEvent ? path.slice(1) : path, args[2], st);
+        const base = variable(args[0]);
+        if (!path || base === undefined) continue;
+        // (a path in the event: its claims' part; in a variable: under where it stands)
+        if (base === param) {
+          if (path[0] === 'claims') add(path.slice(1), args[2], st);
+        } else {
+          const p = at.get(base);
+          if (p) add([...p, ...path], args[2], st);
+        }
       } else if (name === 'jsonb_build_object') {
         for (let i = 0; i + 1 < args.length; i += 2) {
           const k = args[i]?.A_Const?.sval?.sval;
@@ -88,6 +128,13 @@ function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>
         }
       }
     }
+    // (then what the statement assigns)
+    const t: Node[] | undefined = st.node.targetList;
+    if (st.kind === 'SelectStmt' && st.assigns?.length === 1 && t?.length === 1 && !st.node.fromClause) {
+      const p = placeOf(t[0]?.ResTarget?.val);
+      if (p) at.set(st.assigns[0]!, p);
+      else at.delete(st.assigns[0]!);
+    } else for (const x of st.assigns ?? []) at.delete(x);
   }
   return out;
 }
@@ -125,8 +172,11 @@ function sourceOf(model: Model, statements: Statement[], st: Statement, value: N
   const names = fields.map((x) => sval(x)?.toLowerCase());
   const variable = names[0];
   if (!variable) return undefined;
-  // (the last SELECT … INTO the variable before this statement)
+  // (the one statement that sets the variable before this one: a variable set from two places, a
+  // role from user_roles or else from profiles, comes from either, which is not said here)
   const at = statements.indexOf(st);
+  const setting = statements.slice(0, at).filter((x) => x.assigns?.includes(variable));
+  if (setting.length !== 1) return undefined;
   for (let i = at - 1; i >= 0; i--) {
     const s = statements[i]!;
     if (!s.assigns?.includes(variable)) continue;
@@ -143,7 +193,9 @@ function sourceOf(model: Model, statements: Statement[], st: Statement, value: N
 }
 
 function lastField(n: Node): string | undefined {
-  const f: Node[] | undefined = n?.ColumnRef?.fields;
+  let v = n;
+  while (v?.TypeCast) v = v.TypeCast.arg;
+  const f: Node[] | undefined = v?.ColumnRef?.fields;
   return f?.length ? sval(f[f.length - 1])?.toLowerCase() : undefined;
 }
 
@@ -189,14 +241,6 @@ function mentionsUserId(n: Node, param: string): boolean {
     if (Array.isArray(v) ? v.some((x) => mentionsUserId(x, param)) : v && typeof v === 'object' && mentionsUserId(v, param)) return true;
   }
   return false;
-}
-
-/** A variable (through casts) among `ids`. */
-function idVariable(n: Node, ids: ReadonlySet<string>): boolean {
-  let v = n;
-  while (v?.TypeCast) v = v.TypeCast.arg;
-  const f: Node[] | undefined = v?.ColumnRef?.fields;
-  return f?.length === 1 && ids.has(String(sval(f[0])).toLowerCase());
 }
 
 /**
