@@ -1641,6 +1641,16 @@ test("err: a custom access token hook copies users.role into the user_role claim
   const v = lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: varied }], ID).mine;
   assert.equal(v.length, 1);
   assert.match(v[0]!.message, /the caller's token has auth\.jwt\(\) -> 'app_metadata' ->> 'user_role' = 'admin'/);
+  // (the claim read through a helper returning it, bare or in a sub-select)
+  for (const plpgsql of [false, true]) {
+    const helper = plpgsql
+      ? "CREATE FUNCTION public.my_role() RETURNS text LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN auth.jwt() ->> 'user_role'; END $$;\n"
+      : "CREATE FUNCTION public.my_role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT auth.jwt() ->> 'user_role' $$;\n";
+    const viaHelper = text.replace('CREATE POLICY reports_admins', () => `${helper}CREATE POLICY reports_admins`).replace("((select auth.jwt()) ->> 'user_role') = 'admin'", "(select public.my_role()) = 'admin'");
+    assert.notEqual(viaHelper, text);
+    const h = lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: viaHelper }], ID).mine;
+    assert.equal(h.length, 1, plpgsql ? 'plpgsql' : 'sql');
+  }
   // (a claim the policies read elsewhere than where the hook puts it: nothing)
   assert.equal(lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: varied.replace("-> 'app_metadata' ->> 'user_role'", "->> 'user_role'") }], ID).mine.length, 0);
   const valid = loadRuleDoc(ID).valid.find((x) => x.files.some((f) => f.text.includes('custom_access_token_hook')))!;

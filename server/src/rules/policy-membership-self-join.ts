@@ -10,7 +10,7 @@ import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, f
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
-import { hookClaims, jwtClaimPath } from './lib/claims.js';
+import { claimPathOf, hookClaims } from './lib/claims.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
 // `EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid())`. A
@@ -461,7 +461,7 @@ function writable(model: Model, key: string): boolean {
 }
 
 /** `<a claim of the caller's JWT> = 'c'` (either way round), `IN ('c', …)` or `= ANY (ARRAY['c', …])`: the claim's path and the constant as written (of a list, its first that names an administrator, else its first). */
-function claimTest(e: Node, text: string | undefined): { path: string[]; value: string } | undefined {
+function claimTest(model: Model, e: Node, text: string | undefined): { path: string[]; value: string } | undefined {
   if (sval(e.name?.[0]) !== '=') return undefined;
   const sides: Array<[Node, Node[]]> =
     e.kind === 'AEXPR_OP'
@@ -475,7 +475,7 @@ function claimTest(e: Node, text: string | undefined): { path: string[]; value: 
           ? [[e.lexpr, (e.rexpr?.TypeCast?.arg ?? e.rexpr)?.A_ArrayExpr?.elements ?? []]]
           : [];
   for (const [a, list] of sides) {
-    const path = jwtClaimPath(a);
+    const path = claimPathOf(model, a);
     if (!path || !list.length) continue;
     const values = list.map((v) => (constValue(v?.TypeCast ? v.TypeCast.arg : v) === undefined ? undefined : constantText(v, text)));
     if (values.some((v) => v === undefined)) continue;
@@ -517,7 +517,7 @@ function membershipUses(model: Model): Map<string, Use[]> {
       for (const e of row.exprs) {
         walk(e.node, (k, v) => {
           if (k !== 'A_Expr') return;
-          const c = claimTest(v, text);
+          const c = claimTest(model, v, text);
           if (!c) return;
           for (const src of claims) {
             if (src.path.join('.') !== c.path.join('.') || !writable(model, src.table.key)) continue;

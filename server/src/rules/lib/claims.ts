@@ -276,3 +276,30 @@ export function jwtClaimPath(n: Node): string[] | undefined {
   if (name === 'current_setting' && call.args?.[0]?.A_Const?.sval?.sval === 'request.jwt.claims') return path;
   return undefined;
 }
+
+/**
+ * jwtClaimPath of an expression, or of the function it calls without arguments when that returns a
+ * claim (`get_my_role() = 'admin'`, with `get_my_role()` a SQL function `SELECT auth.jwt() ->>
+ * 'user_role'`, or a PL/pgSQL one whose body is `RETURN auth.jwt() ->> 'user_role'`), written bare
+ * or in a scalar sub-select.
+ */
+export function claimPathOf(model: Model, n: Node): string[] | undefined {
+  const direct = jwtClaimPath(n);
+  if (direct) return direct;
+  let v = n;
+  for (let i = 0; i < 3 && v; i++) {
+    if (v.TypeCast) v = v.TypeCast.arg;
+    else if (v.SubLink?.subLinkType === 'EXPR_SUBLINK') {
+      const t = v.SubLink.subselect?.SelectStmt;
+      v = t?.targetList?.length === 1 && !t.fromClause ? t.targetList[0]?.ResTarget?.val : undefined;
+    } else break;
+  }
+  const call = v?.FuncCall;
+  if (!call || call.args?.length) return undefined;
+  const parts: string[] = (call.funcname ?? []).map((x: Node) => sval(x) ?? '');
+  const f = model.findFunction(parts, 0);
+  const statements = f?.body && !f.body.errors.length ? f.body.statements.filter((s) => s.node) : [];
+  if (statements.length !== 1) return undefined;
+  const t: Node[] | undefined = statements[0]!.node?.targetList;
+  return statements[0]!.kind === 'SelectStmt' && t?.length === 1 && !statements[0]!.node.fromClause ? jwtClaimPath(t[0]?.ResTarget?.val) : undefined;
+}
