@@ -1657,3 +1657,74 @@ test("err: a custom access token hook copies users.role into the user_role claim
   assert.equal(lintFiles(valid.files, ID).mine.length, 0);
   await run(valid.files.map((f) => f.text).join('\n'), false);
 });
+
+// JamieS87/community-events-platform's hook: `IF is_staff THEN … claims := jsonb_set(claims, '{app_metadata,
+// staff}', 'true')`, and policies asking `(auth.jwt() -> 'app_metadata' -> 'staff') = to_jsonb(true)`. There
+// profiles is revoked from authenticated; here a self-update policy leaves is_staff writable.
+test("err: a hook setting a claim true when a flag of the caller's row is true, that policies ask for, and users may update their own row: user A sets is_staff, the hook gives A's next token app_metadata.staff true, and A reads the draft events; policies asking the claim by ->> 'true', a boolean cast, or false", async () => {
+  const text = (policy: string) => `CREATE TABLE public.profiles (user_id uuid PRIMARY KEY, is_staff boolean NOT NULL DEFAULT false);
+CREATE TABLE public.events (id bigint PRIMARY KEY, published boolean NOT NULL DEFAULT false);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_own ON public.profiles FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY profiles_update_own ON public.profiles FOR UPDATE TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY profiles_auth_admin ON public.profiles FOR SELECT TO supabase_auth_admin USING (true);
+GRANT SELECT ON public.profiles TO supabase_auth_admin;
+CREATE POLICY events_published ON public.events FOR SELECT TO authenticated USING (published);
+CREATE POLICY events_staff ON public.events FOR SELECT TO authenticated USING (${policy});
+CREATE FUNCTION public.custom_access_token_hook(event jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  claims jsonb;
+  is_staff boolean;
+BEGIN
+  SELECT public.profiles.is_staff INTO is_staff FROM public.profiles WHERE user_id = (event->>'user_id')::uuid;
+  IF is_staff THEN
+    claims := event->'claims';
+    IF jsonb_typeof(claims->'app_metadata') IS NULL THEN
+      claims := jsonb_set(claims, '{app_metadata}', '{}');
+    END IF;
+    claims := jsonb_set(claims, '{app_metadata, staff}', 'true');
+    event := jsonb_set(event, '{claims}', claims);
+  END IF;
+  RETURN event;
+END $$;
+GRANT EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) TO supabase_auth_admin;
+REVOKE EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) FROM PUBLIC, anon, authenticated;
+`;
+  const file = 'supabase/migrations/20240101000000_events.sql';
+  const jsonb = "(auth.jwt() -> 'app_metadata' -> 'staff') = to_jsonb(true)";
+  const { ws, mine } = lintFiles([{ file, text: text(jsonb) }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'profiles_update_own');
+  assert.match(mine[0]!.message, /trusts \(it admits a row when the caller's token has the claim app_metadata\.staff true, which the custom access token hook public\.custom_access_token_hook\(jsonb\) \(granted EXECUTE to supabase_auth_admin\) sets when the is_staff of their row of public\.profiles is true, each time Supabase Auth issues a token\), so a user can change the is_staff of their own row of public\.profiles to true and then get a new token/);
+  for (const [policy, found] of [
+    ["(auth.jwt() -> 'app_metadata' ->> 'staff') = 'true'", 1],
+    ["(auth.jwt() -> 'app_metadata' ->> 'staff')::boolean", 1],
+    ["(auth.jwt() -> 'app_metadata' ->> 'staff')::boolean = false", 0],
+    ["(auth.jwt() ->> 'staff') = 'true'", 0],
+  ] as const) {
+    assert.equal(lintFiles([{ file, text: text(policy) }], ID).mine.length, found, policy);
+  }
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  await inRollback(db, async (q) => {
+    await onPlatform(q, sqlOf(ws));
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', false); INSERT INTO public.events VALUES (1, true), (2, false)`);
+    const token = async () => {
+      await q('SET LOCAL ROLE supabase_auth_admin');
+      const r = await q(`SELECT public.custom_access_token_hook('{"user_id": "${TENANT_A}", "claims": {"sub": "${TENANT_A}"}}') AS e`);
+      await q('RESET ROLE');
+      return r[0]!.e.claims as Record<string, unknown>;
+    };
+    await q(actAs(TENANT_A, await token()));
+    await q('SET LOCAL ROLE authenticated');
+    assert.equal(await count(q, 'public.events'), 1, 'the published event only');
+    await q(`UPDATE public.profiles SET is_staff = true WHERE user_id = '${TENANT_A}'`);
+    await q('RESET ROLE');
+    const claims = await token();
+    assert.deepEqual(claims.app_metadata, { staff: true });
+    await q(actAs(TENANT_A, claims));
+    await q('SET LOCAL ROLE authenticated');
+    assert.equal(await count(q, 'public.events'), 2, 'the draft too');
+  });
+});

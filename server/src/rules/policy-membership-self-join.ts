@@ -10,7 +10,7 @@ import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, f
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
-import { claimPathOf, hookClaims } from './lib/claims.js';
+import { claimPathOf, hookClaims, jsonbTrue, jwtClaimPath } from './lib/claims.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
 // `EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid())`. A
@@ -70,7 +70,7 @@ interface Use {
    * the policy reads the group column as a JWT claim that a custom access token hook copies from
    * the caller's row (claims.ts: ITAM's `auth.jwt() ->> 'user_role'`, users.role)
    */
-  claim?: { hook: Func; path: string[]; by: string };
+  claim?: { hook: Func; path: string[]; by: string; flag?: true };
 }
 
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
@@ -475,6 +475,9 @@ function claimTest(model: Model, e: Node, text: string | undefined): { path: str
           ? [[e.lexpr, (e.rexpr?.TypeCast?.arg ?? e.rexpr)?.A_ArrayExpr?.elements ?? []]]
           : [];
   for (const [a, list] of sides) {
+    // (a jsonb claim compared with a jsonb true: `(auth.jwt() -> 'app_metadata' -> 'staff') = to_jsonb(true)`)
+    const jsonb = list.length === 1 ? jwtClaimPath(a, true) : undefined;
+    if (jsonb && jsonbTrue(list[0]!)) return { path: jsonb, value: 'true' };
     const path = claimPathOf(model, a);
     if (!path || !list.length) continue;
     const values = list.map((v) => (constValue(v?.TypeCast ? v.TypeCast.arg : v) === undefined ? undefined : constantText(v, text)));
@@ -482,6 +485,12 @@ function claimTest(model: Model, e: Node, text: string | undefined): { path: str
     return { path, value: values.find((v) => ADMIN_VALUE.test(v!)) ?? values[0]! };
   }
   return undefined;
+}
+
+/** A claim cast to boolean (`(auth.jwt() -> 'app_metadata' ->> 'staff')::boolean`): true asked of it. */
+function boolClaim(model: Model, cast: Node): { path: string[]; value: string } | undefined {
+  const path = claimPathOf(model, { TypeCast: cast });
+  return path && ['bool', 'boolean'].includes(String(cast.typeName?.names?.at(-1)?.String?.sval)) ? { path, value: 'true' } : undefined;
 }
 
 /**
@@ -516,13 +525,18 @@ function membershipUses(model: Model): Map<string, Use[]> {
       const text = textOfFile(model, p.created.file);
       for (const e of row.exprs) {
         walk(e.node, (k, v) => {
-          if (k !== 'A_Expr') return;
-          const c = claimTest(model, v, text);
-          if (!c) return;
+          // (a comparison, or a claim cast to boolean standing as a condition: `(auth.jwt() ->> 'staff')::boolean`)
+          const c = k === 'A_Expr' ? claimTest(model, v, text) : k === 'TypeCast' ? boolClaim(model, v) : undefined;
+          // (a comparison of a claim cast to boolean with anything else, `= false`: not the cast's own true)
+          if (!c) return k === 'A_Expr' && (v.lexpr?.TypeCast && boolClaim(model, v.lexpr.TypeCast) || v.rexpr?.TypeCast && boolClaim(model, v.rexpr.TypeCast)) ? false : undefined;
           for (const src of claims) {
             if (src.path.join('.') !== c.path.join('.') || !writable(model, src.table.key)) continue;
-            add(src.table.key, { policy: p, table: t, member: src.table, userCol: src.userCol, groupCol: src.column, groupValue: c.value, via: src.hook, claim: { hook: src.hook, path: src.path, by: src.by } });
+            // (a flag's claim is true when the column is: the policy must ask for true)
+            const value = src.flag ? (c.value.replace(/^'|'$/g, '').toLowerCase() === 'true' ? 'true' : undefined) : c.value;
+            if (value === undefined) continue;
+            add(src.table.key, { policy: p, table: t, member: src.table, userCol: src.userCol, groupCol: src.column, groupValue: value, via: src.hook, claim: { hook: src.hook, path: src.path, by: src.by, ...(src.flag ? { flag: true as const } : {}) } });
           }
+          return false;
         });
       }
     }
@@ -1573,12 +1587,14 @@ export const policyMembershipSelfJoin = defineRule({
       const through = use.via ? ` through function ${use.via.signature}` : '';
       const claim = use.claim;
       const trust = claim
-        ? `(it admits a row when the caller's token has ${claimText(claim.path)} = ${value}, which the custom access token hook ${claim.hook.signature} (${claim.by}) copies from the ${use.groupCol} of their row of ${member.key} each time Supabase Auth issues a token)`
+        ? claim.flag
+          ? `(it admits a row when the caller's token has the claim ${claim.path.join('.')} true, which the custom access token hook ${claim.hook.signature} (${claim.by}) sets when the ${use.groupCol} of their row of ${member.key} is true, each time Supabase Auth issues a token)`
+          : `(it admits a row when the caller's token has ${claimText(claim.path)} = ${value}, which the custom access token hook ${claim.hook.signature} (${claim.by}) copies from the ${use.groupCol} of their row of ${member.key} each time Supabase Auth issues a token)`
         : value !== undefined
           ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''})`
           : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;
       // (a claim: what they wrote reaches the token the hook issues next)
-      const how = claim ? `${howRows} and then get a new token (sign in again, or refresh the session: the hook copies the new ${use.groupCol})` : howRows;
+      const how = claim ? `${howRows} and then get a new token (sign in again, or refresh the session: the hook ${claim.flag ? 'reads' : 'copies'} the new ${use.groupCol})` : howRows;
       // (what the trusting policy gives: its command's rows)
       const verb = { select: 'get', insert: 'insert', update: 'update', delete: 'delete', all: 'read and change' }[use.policy.command];
       const gain =

@@ -23,6 +23,11 @@ export interface ClaimSource {
   column: string;
   /** the column the hook finds the caller's row by (`id = (event->>'user_id')::uuid`) */
   userCol: string;
+  /**
+   * a flag: the hook sets the claim to true (and only then) when the column is true (`IF is_staff
+   * THEN claims := jsonb_set(claims, '{app_metadata,staff}', 'true')`): JamieS87/community-events-platform
+   */
+  flag?: true;
 }
 
 /** The claims the project's custom access token hooks fill from columns of the caller's row (per model; none outside a Supabase project or without a hook). */
@@ -74,8 +79,10 @@ function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>
   const isUserId = (n: Node) => userIdOf(n, param) || ids.has(variable(n) ?? '');
   const out: Array<Omit<ClaimSource, 'hook' | 'by'>> = [];
   const add = (path: string[], value: Node, st: Statement) => {
-    const src = sourceOf(model, statements, st, value, isUserId);
-    if (src && path.length && !out.some((x) => x.path.join('.') === path.join('.'))) out.push({ path, ...src });
+    // (a constant true set under `IF <a flag of the caller's row> THEN`: the claim is that flag)
+    const flag = jsonbTrue(value) ? flagOf(statements, st) : undefined;
+    const src = flag ? sourceOf(model, statements, flag.cond, flag.value, isUserId) : sourceOf(model, statements, st, value, isUserId);
+    if (src && path.length && !out.some((x) => x.path.join('.') === path.join('.'))) out.push({ path, ...src, ...(flag ? { flag: true as const } : {}) });
   };
   // Where in the claims each jsonb variable stands, as the statements go: `claims := event->'claims'`
   // is the claims, `metadata := coalesce(claims->'app_metadata', '{}')` their app_metadata (a
@@ -137,6 +144,31 @@ function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>
     } else for (const x of st.assigns ?? []) at.delete(x);
   }
   return out;
+}
+
+/** `'true'` (a jsonb true, as jsonb_set's value), `'true'::jsonb`, `to_jsonb(true)`. */
+export function jsonbTrue(n: Node): boolean {
+  let v = n;
+  while (v?.TypeCast) v = v.TypeCast.arg;
+  if (v?.A_Const?.sval?.sval === 'true') return true;
+  const call = v?.FuncCall;
+  return !!call && (funcName(call) === 'to_jsonb' || funcName(call) === 'to_json') && call.args?.length === 1 && call.args[0]?.A_Const?.boolval?.boolval === true;
+}
+
+/**
+ * The condition of the one IF whose THEN branch holds statement `st` when it is a variable (`IF
+ * is_staff THEN`, `IF v_admin = true THEN`, `IF v_admin IS TRUE THEN`): that condition's statement
+ * and the variable's node.
+ */
+function flagOf(statements: Statement[], st: Statement): { cond: Statement; value: Node } | undefined {
+  const arms = st.arms;
+  if (arms?.length !== 2 || arms[1] !== 0) return undefined;
+  const cond = statements.find((x) => x.armCond && x.arms?.length === 2 && x.arms[0] === arms[0] && x.arms[1] === 0);
+  let e: Node = cond?.node?.targetList?.length === 1 ? cond.node.targetList[0]?.ResTarget?.val : undefined;
+  if (e?.BooleanTest?.booltesttype === 'IS_TRUE') e = e.BooleanTest.arg;
+  const x = e?.A_Expr;
+  if (x?.kind === 'AEXPR_OP' && sval(x.name?.[0]) === '=' && x.rexpr?.A_Const?.boolval?.boolval === true) e = x.lexpr;
+  return cond && e?.ColumnRef ? { cond, value: e } : undefined;
 }
 
 function funcName(call: Node): string {
@@ -248,7 +280,7 @@ function mentionsUserId(n: Node, param: string): boolean {
  * `-> 'app_metadata' ->> 'c'`, `(select auth.jwt()) ->> 'c'`, `current_setting('request.jwt.claims',
  * true)::jsonb ->> 'c'`); undefined otherwise.
  */
-export function jwtClaimPath(n: Node): string[] | undefined {
+export function jwtClaimPath(n: Node, jsonb = false): string[] | undefined {
   const path: string[] = [];
   let v = n;
   while (v?.TypeCast && ['text', 'varchar'].includes(String(v.TypeCast.typeName?.names?.at(-1)?.String?.sval))) v = v.TypeCast.arg;
@@ -257,7 +289,7 @@ export function jwtClaimPath(n: Node): string[] | undefined {
     const op = e?.kind === 'AEXPR_OP' ? sval(e.name?.[0]) : undefined;
     if (op !== '->>' && op !== '->') break;
     if (path.length === 0 ? false : op === '->>') return undefined;
-    if (path.length === 0 && op !== '->>') return undefined;
+    if (path.length === 0 && op !== (jsonb ? '->' : '->>')) return undefined;
     const k = e.rexpr?.A_Const?.sval?.sval;
     if (typeof k !== 'string') return undefined;
     path.unshift(k);
@@ -286,6 +318,8 @@ export function jwtClaimPath(n: Node): string[] | undefined {
 export function claimPathOf(model: Model, n: Node): string[] | undefined {
   const direct = jwtClaimPath(n);
   if (direct) return direct;
+  // (`(auth.jwt() ->> 'c')::boolean`: the claim's text, as true or false)
+  if (n?.TypeCast && ['bool', 'boolean'].includes(String(n.TypeCast.typeName?.names?.at(-1)?.String?.sval))) return jwtClaimPath(n.TypeCast.arg);
   let v = n;
   for (let i = 0; i < 3 && v; i++) {
     if (v.TypeCast) v = v.TypeCast.arg;
