@@ -1651,6 +1651,12 @@ test("err: a custom access token hook copies users.role into the user_role claim
     const h = lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: viaHelper }], ID).mine;
     assert.equal(h.length, 1, plpgsql ? 'plpgsql' : 'sql');
   }
+  // (a SECURITY INVOKER hook that RLS shows no row of users, supabase_auth_admin having no policy: it
+  // copies nothing, auth-trigger-invoker-denied says so)
+  const blind = text.replace(/CREATE POLICY users_read_auth_admin[^\n]*\n/, '');
+  assert.notEqual(blind, text);
+  assert.equal(lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: blind }], ID).mine.length, 0);
+  assert.equal(lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: blind }], 'auth-trigger-invoker-denied').mine.length, 1);
   // (a claim the policies read elsewhere than where the hook puts it: nothing)
   assert.equal(lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: varied.replace("-> 'app_metadata' ->> 'user_role'", "->> 'user_role'") }], ID).mine.length, 0);
   const valid = loadRuleDoc(ID).valid.find((x) => x.files.some((f) => f.text.includes('custom_access_token_hook')))!;

@@ -19,15 +19,10 @@
 // own), a table the migrations grant supabase_auth_admin (or PUBLIC, or a role it is a member of)
 // a privilege on — any of SELECT for a table it only reads, any of INSERT, UPDATE or DELETE for
 // one it writes —, a body that sets the role.
-import type { Func, Model, Table } from '../analysis/model.js';
-import { privilegesOf } from '../analysis/privileges.js';
-import { appliesToRole } from '../analysis/policies.js';
 import { defineRule } from './types.js';
 import { bodyText, codeOnly, insertAfter } from './lib/util.js';
-import { AUTH_ROLE, authRunText, authServerFunctions, catchesErrors } from './lib/auth-triggers.js';
+import { AUTH_ROLE, authRunText, authServerFunctions, catchesErrors, deniedTables } from './lib/auth-triggers.js';
 
-const WRITES = ['insert', 'update', 'delete', 'all'];
-const READS = ['select', 'all'];
 
 export const authTriggerInvokerDenied = defineRule({
   meta: {
@@ -90,43 +85,3 @@ export const authTriggerInvokerDenied = defineRule({
     }
   },
 });
-
-type Denial = { table: Table; how: 'written' | 'read' };
-
-/**
- * The tables outside schema auth that f reads or writes and supabase_auth_admin may not
- * (`denied`: no privilege), or reaches through no policy (`filtered`: privileges granted, but
- * row-level security and no permissive policy for the role: for a table f inserts into, none for
- * INSERT; for one it only reads, none for SELECT). `how` says what f does there.
- */
-function deniedTables(model: Model, f: Func): { denied: Denial[]; filtered: Denial[] } {
-  const denied: Denial[] = [];
-  const filtered: Denial[] = [];
-  const seen = new Set<Table>();
-  for (const [keys, how, need] of [
-    [f.writes, 'written', WRITES],
-    [f.reads, 'read', READS],
-  ] as const) {
-    for (const k of keys) {
-      const t = model.tables.get(k);
-      if (!t || t.schema === 'auth' || t.temp || t.owner?.role === AUTH_ROLE || seen.has(t)) continue;
-      seen.add(t);
-      const held = privilegesOf(model, t, AUTH_ROLE);
-      if (!need.some((p) => held.has(p))) {
-        denied.push({ table: t, how });
-        continue;
-      }
-      if (!t.rlsEnabled) continue;
-      // (what the policies must admit: an INSERT the body makes into it; else, read only, a SELECT)
-      const command = how === 'written' ? (insertsInto(model, f, t) ? 'insert' : undefined) : 'select';
-      if (!command) continue;
-      if (!t.policies.some((q) => q.permissive && (q.command === command || q.command === 'all') && appliesToRole(model, q, AUTH_ROLE))) filtered.push({ table: t, how });
-    }
-  }
-  return { denied, filtered };
-}
-
-/** Whether f's body has an INSERT into table t. */
-function insertsInto(model: Model, f: Func, t: Table): boolean {
-  return (f.body?.statements ?? []).some((st) => st.kind === 'InsertStmt' && st.node?.relation?.relname === t.name && model.key([st.node.relation.schemaname, st.node.relation.relname]) === t.key);
-}

@@ -4,7 +4,9 @@
 // (INSERT), and at sign-ins and account changes (UPDATE: it sets last_sign_in_at at each
 // sign-in); it calls a hook (custom access token, send email, …) as that role, which must be
 // granted EXECUTE on it (Supabase's hook guides: GRANT EXECUTE … TO supabase_auth_admin). Pure.
-import type { Func, Model, Trigger } from '../../analysis/model.js';
+import type { Func, Model, Table, Trigger } from '../../analysis/model.js';
+import { privilegesOf } from '../../analysis/privileges.js';
+import { appliesToRole } from '../../analysis/policies.js';
 import type { Loc, ParsedFile } from '../../analysis/types.js';
 import { memoModel } from '../../analysis/policy-exprs.js';
 import { TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_UPDATE } from '../../analysis/model.js';
@@ -111,3 +113,46 @@ export function authEvents(triggers: readonly Trigger[]): { events: string; fail
 
 /** Whether a PL/pgSQL body has an EXCEPTION clause (it may catch an error: the write then goes on). */
 export const catchesErrors = (model: Model, f: Func): boolean => /\bexception\b/i.test(codeOnly(bodyText(model, f)));
+
+const WRITES = ['insert', 'update', 'delete', 'all'];
+const READS = ['select', 'all'];
+
+export type Denial = { table: Table; how: 'written' | 'read' };
+
+/**
+ * The tables outside schema auth that f reads or writes and supabase_auth_admin may not
+ * (`denied`: no privilege), or reaches through no policy (`filtered`: privileges granted, but
+ * row-level security and no permissive policy for the role: for a table f inserts into, none for
+ * INSERT; for one it only reads, none for SELECT). `how` says what f does there.
+ */
+export function deniedTables(model: Model, f: Func): { denied: Denial[]; filtered: Denial[] } {
+  const denied: Denial[] = [];
+  const filtered: Denial[] = [];
+  const seen = new Set<Table>();
+  for (const [keys, how, need] of [
+    [f.writes, 'written', WRITES],
+    [f.reads, 'read', READS],
+  ] as const) {
+    for (const k of keys) {
+      const t = model.tables.get(k);
+      if (!t || t.schema === 'auth' || t.temp || t.owner?.role === AUTH_ROLE || seen.has(t)) continue;
+      seen.add(t);
+      const held = privilegesOf(model, t, AUTH_ROLE);
+      if (!need.some((p) => held.has(p))) {
+        denied.push({ table: t, how });
+        continue;
+      }
+      if (!t.rlsEnabled) continue;
+      // (what the policies must admit: an INSERT the body makes into it; else, read only, a SELECT)
+      const command = how === 'written' ? (insertsInto(model, f, t) ? 'insert' : undefined) : 'select';
+      if (!command) continue;
+      if (!t.policies.some((q) => q.permissive && (q.command === command || q.command === 'all') && appliesToRole(model, q, AUTH_ROLE))) filtered.push({ table: t, how });
+    }
+  }
+  return { denied, filtered };
+}
+
+/** Whether f's body has an INSERT into table t. */
+function insertsInto(model: Model, f: Func, t: Table): boolean {
+  return (f.body?.statements ?? []).some((st) => st.kind === 'InsertStmt' && st.node?.relation?.relname === t.name && model.key([st.node.relation.schemaname, st.node.relation.relname]) === t.key);
+}

@@ -10,7 +10,7 @@ import { census } from '../../analysis/ast.js';
 import { memoModel } from '../../analysis/policy-exprs.js';
 import { sval } from '../../analysis/parse.js';
 import type { Node, Statement } from '../../analysis/types.js';
-import { authServerFunctions } from './auth-triggers.js';
+import { authServerFunctions, deniedTables } from './auth-triggers.js';
 
 /** A claim a custom access token hook copies from a column of the caller's own row. */
 export interface ClaimSource {
@@ -43,7 +43,15 @@ function listHookClaims(model: Model): ClaimSource[] {
   }
   for (const r of authServerFunctions(model)) if (r.hook && isTokenHook(r.f) && !hooks.some((h) => h.f === r.f)) hooks.push({ f: r.f, by: 'granted EXECUTE to supabase_auth_admin' });
   const out: ClaimSource[] = [];
-  for (const { f, by } of hooks) for (const c of claimsOf(model, f)) out.push({ hook: f, by, ...c });
+  for (const { f, by } of hooks) {
+    // (a SECURITY INVOKER hook reads as supabase_auth_admin: a table it may not read, or whose
+    // policies show it no row, gives it nothing to copy — auth-trigger-invoker-denied says so)
+    const blind = f.securityDefiner ? undefined : deniedTables(model, f);
+    for (const c of claimsOf(model, f)) {
+      if (blind && [...blind.denied, ...blind.filtered].some((d) => d.table === c.table)) continue;
+      out.push({ hook: f, by, ...c });
+    }
+  }
   return out;
 }
 
