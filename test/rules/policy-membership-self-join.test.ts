@@ -1651,6 +1651,17 @@ test("err: a custom access token hook copies users.role into the user_role claim
     const h = lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: viaHelper }], ID).mine;
     assert.equal(h.length, 1, plpgsql ? 'plpgsql' : 'sql');
   }
+  // (the claim put with jsonb_build_object: under app_metadata by jsonb_set, or at the top by ||)
+  const built = (set: string) => text.replace("claims := jsonb_set(claims, '{user_role}', to_jsonb(coalesce(user_role, 'member')));", () => set);
+  for (const [set, read, found] of [
+    ["claims := jsonb_set(claims, '{app_metadata}', jsonb_build_object('user_role', user_role));", "-> 'app_metadata' ->> 'user_role'", 1],
+    ["claims := jsonb_set(claims, '{app_metadata}', jsonb_build_object('user_role', user_role));", "->> 'user_role'", 0],
+    ["claims := claims || jsonb_build_object('user_role', user_role);", "->> 'user_role'", 1],
+  ] as const) {
+    const t2 = built(set).replace("((select auth.jwt()) ->> 'user_role')", () => `((select auth.jwt()) ${read})`);
+    assert.notEqual(t2, text);
+    assert.equal(lintFiles([{ file: doc.invalid[n]!.files[0]!.file, text: t2 }], ID).mine.length, found, `${set} / ${read}`);
+  }
   // (a SECURITY INVOKER hook that RLS shows no row of users, supabase_auth_admin having no policy: it
   // copies nothing, auth-trigger-invoker-denied says so)
   const blind = text.replace(/CREATE POLICY users_read_auth_admin[^\n]*\n/, '');

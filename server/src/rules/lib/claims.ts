@@ -62,7 +62,7 @@ function isTokenHook(f: Func): boolean {
 
 /**
  * What a hook's body sets claims to: `jsonb_set(<claims>, '{path}', <value>)` (or
- * `jsonb_set(event, '{claims,path}', …)`), `jsonb_build_object('claim', <value>, …)`, where the
+ * `jsonb_set(event, '{claims,path}', …)`, `claims || jsonb_build_object('claim', <value>, …)`), where the
  * value (under to_jsonb(), a cast or coalesce()) is a variable a `SELECT col INTO v FROM t WHERE
  * user = <the event's user_id>` set, a field of a record so set, or such a scalar sub-select.
  */
@@ -92,6 +92,17 @@ function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>
     const src = flag ? sourceOf(model, statements, flag.cond, flag.value, isUserId) : sourceOf(model, statements, st, value, isUserId);
     if (src && path.length && !out.some((x) => x.path.join('.') === path.join('.'))) out.push({ path, ...src, ...(flag ? { flag: true as const } : {}) });
   };
+  // (a value put at `path` of the claims: a column's value, or an object built of them)
+  const setAt = (path: string[], value: Node, st: Statement) => {
+    const call = value?.FuncCall;
+    if (call && funcName(call) === 'jsonb_build_object') {
+      const args: Node[] = call.args ?? [];
+      for (let i = 0; i + 1 < args.length; i += 2) {
+        const k = args[i]?.A_Const?.sval?.sval;
+        if (typeof k === 'string') add([...path, k], args[i + 1], st);
+      }
+    } else add(path, value, st);
+  };
   // Where in the claims each jsonb variable stands, as the statements go: `claims := event->'claims'`
   // is the claims, `metadata := coalesce(claims->'app_metadata', '{}')` their app_metadata (a
   // jsonb_set() on it sets a claim under app_metadata), `claims := jsonb_set(claims, …)` the same
@@ -105,6 +116,11 @@ function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>
       else break;
     }
     const e = v?.A_Expr;
+    // (`claims || jsonb_build_object(…)`: where claims stands)
+    if (e?.kind === 'AEXPR_OP' && sval(e.name?.[0]) === '||') {
+      const base = variable(e.lexpr);
+      return base === undefined ? undefined : at.get(base);
+    }
     if (e?.kind === 'AEXPR_OP' && sval(e.name?.[0]) === '->') {
       const k = e.rexpr?.A_Const?.sval?.sval;
       const base = variable(e.lexpr);
@@ -130,19 +146,15 @@ function claimsOf(model: Model, f: Func): Array<Omit<ClaimSource, 'hook' | 'by'>
         const base = variable(args[0]);
         if (!path || base === undefined) continue;
         // (a path in the event: its claims' part; in a variable: under where it stands)
-        if (base === param) {
-          if (path[0] === 'claims') add(path.slice(1), args[2], st);
-        } else {
-          const p = at.get(base);
-          if (p) add([...p, ...path], args[2], st);
-        }
-      } else if (name === 'jsonb_build_object') {
-        for (let i = 0; i + 1 < args.length; i += 2) {
-          const k = args[i]?.A_Const?.sval?.sval;
-          if (typeof k === 'string') add([k], args[i + 1], st);
-        }
+        const full = base === param ? (path[0] === 'claims' ? path.slice(1) : undefined) : at.has(base) ? [...at.get(base)!, ...path] : undefined;
+        if (full) setAt(full, args[2], st);
       }
     }
+    // (`claims := claims || jsonb_build_object('user_role', v)`: under where the variable stands)
+    const val = st.kind === 'SelectStmt' && st.assigns?.length === 1 && st.node.targetList?.length === 1 ? st.node.targetList[0]?.ResTarget?.val : undefined;
+    const cat = val?.A_Expr?.kind === 'AEXPR_OP' && sval(val.A_Expr.name?.[0]) === '||' ? val.A_Expr : undefined;
+    const into = cat && variable(cat.lexpr);
+    if (into !== undefined && into === st.assigns![0] && at.has(into)) setAt(at.get(into)!, cat.rexpr, st);
     // (then what the statement assigns)
     const t: Node[] | undefined = st.node.targetList;
     if (st.kind === 'SelectStmt' && st.assigns?.length === 1 && t?.length === 1 && !st.node.fromClause) {
