@@ -10,7 +10,7 @@ import { AUTH_USERS, authCallOf, bareValue, bodyText, columnRef, constantText, f
 import { callersOf, unrestrictedFor } from './definer-bypasses-rls.js';
 import { subselectReads } from './lib/unreadable.js';
 import { hiddenFrom } from './lib/hidden.js';
-import { claimPathOf, hookClaims, jsonbTrue, jwtClaimPath } from './lib/claims.js';
+import { claimPathOf, hookClaims, jsonbTrue, jwtClaimPath, permissionClaim } from './lib/claims.js';
 
 // A membership table (org_members, team_users …) decides what other tables' policies admit:
 // `EXISTS (SELECT 1 FROM members m WHERE m.org_id = docs.org_id AND m.user_id = auth.uid())`. A
@@ -70,7 +70,7 @@ interface Use {
    * the policy reads the group column as a JWT claim that a custom access token hook copies from
    * the caller's row (claims.ts: ITAM's `auth.jwt() ->> 'user_role'`, users.role)
    */
-  claim?: { hook: Func; path: string[]; by: string; flag?: true };
+  claim?: { hook: Func; path: string[]; by: string; flag?: true; asked?: string };
 }
 
 /** What the other side of `member.col = x` is: who calls, or a group (a column of the policy's table, or a constant). */
@@ -487,6 +487,14 @@ function claimTest(model: Model, e: Node, text: string | undefined): { path: str
   return undefined;
 }
 
+/** `authorize('channels.delete')` of Supabase's RBAC guide (claims.ts permissionClaim): the claim, and a role the permissions table gives it (of several, one naming an administrator). */
+function permissionTest(model: Model, call: Node): { path: string[]; value: string; asked: string } | undefined {
+  const p = permissionClaim(model, call);
+  if (!p) return undefined;
+  const role = p.roles.find((r) => ADMIN_VALUE.test(r)) ?? p.roles[0]!;
+  return { path: p.path, value: role, asked: `through ${p.f.signature}, as ${p.table.key} gives ${role} '${call.args[0].A_Const.sval.sval}'` };
+}
+
 /** A claim cast to boolean (`(auth.jwt() -> 'app_metadata' ->> 'staff')::boolean`): true asked of it. */
 function boolClaim(model: Model, cast: Node): { path: string[]; value: string } | undefined {
   const path = claimPathOf(model, { TypeCast: cast });
@@ -526,7 +534,7 @@ function membershipUses(model: Model): Map<string, Use[]> {
       for (const e of row.exprs) {
         walk(e.node, (k, v) => {
           // (a comparison, or a claim cast to boolean standing as a condition: `(auth.jwt() ->> 'staff')::boolean`)
-          const c = k === 'A_Expr' ? claimTest(model, v, text) : k === 'TypeCast' ? boolClaim(model, v) : undefined;
+          const c = k === 'A_Expr' ? claimTest(model, v, text) : k === 'TypeCast' ? boolClaim(model, v) : k === 'FuncCall' ? permissionTest(model, v) : undefined;
           // (a comparison of a claim cast to boolean with anything else, `= false`: not the cast's own true)
           if (!c) return k === 'A_Expr' && (v.lexpr?.TypeCast && boolClaim(model, v.lexpr.TypeCast) || v.rexpr?.TypeCast && boolClaim(model, v.rexpr.TypeCast)) ? false : undefined;
           for (const src of claims) {
@@ -534,7 +542,7 @@ function membershipUses(model: Model): Map<string, Use[]> {
             // (a flag's claim is true when the column is: the policy must ask for true)
             const value = src.flag ? (c.value.replace(/^'|'$/g, '').toLowerCase() === 'true' ? 'true' : undefined) : c.value;
             if (value === undefined) continue;
-            add(src.table.key, { policy: p, table: t, member: src.table, userCol: src.userCol, groupCol: src.column, groupValue: value, via: src.hook, claim: { hook: src.hook, path: src.path, by: src.by, ...(src.flag ? { flag: true as const } : {}) } });
+            add(src.table.key, { policy: p, table: t, member: src.table, userCol: src.userCol, groupCol: src.column, groupValue: value, via: src.hook, claim: { hook: src.hook, path: src.path, by: src.by, ...(src.flag ? { flag: true as const } : {}), ...('asked' in c && typeof c.asked === 'string' ? { asked: c.asked } : {}) } });
           }
           return false;
         });
@@ -1589,7 +1597,7 @@ export const policyMembershipSelfJoin = defineRule({
       const trust = claim
         ? claim.flag
           ? `(it admits a row when the caller's token has the claim ${claim.path.join('.')} true, which the custom access token hook ${claim.hook.signature} (${claim.by}) sets when the ${use.groupCol} of their row of ${member.key} is true, each time Supabase Auth issues a token)`
-          : `(it admits a row when the caller's token has ${claimText(claim.path)} = ${value}, which the custom access token hook ${claim.hook.signature} (${claim.by}) copies from the ${use.groupCol} of their row of ${member.key} each time Supabase Auth issues a token)`
+          : `(it admits a row when the caller's token has ${claimText(claim.path)} = ${value}${claim.asked ? ` (${claim.asked})` : ''}, which the custom access token hook ${claim.hook.signature} (${claim.by}) copies from the ${use.groupCol} of their row of ${member.key} each time Supabase Auth issues a token)`
         : value !== undefined
           ? `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with the caller's ${use.userCol}${use.scope ? ', ' : ' and '}${use.groupCol} = ${value}${use.scope ? ` and the ${use.scope} it asks for` : ''})`
           : `(it admits a row when ${member.key}${through ? `, read${through},` : ''} has a row with its ${use.groupCol} and the caller's ${use.userCol})`;

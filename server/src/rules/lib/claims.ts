@@ -357,3 +357,96 @@ export function claimPathOf(model: Model, n: Node): string[] | undefined {
   const t: Node[] | undefined = statements[0]!.node?.targetList;
   return statements[0]!.kind === 'SelectStmt' && t?.length === 1 && !statements[0]!.node.fromClause ? jwtClaimPath(t[0]?.ResTarget?.val) : undefined;
 }
+
+/**
+ * Supabase's RBAC guide's `authorize('channels.delete')`: a function of one argument that reads a
+ * claim into a variable (`SELECT (auth.jwt() ->> 'user_role')::public.app_role INTO user_role`) and
+ * counts the rows of a permissions table whose permission column is the argument and whose role
+ * column is that variable. A call of it with a constant asks the claim to be one of the roles the
+ * migrations' INSERTs into that table give the permission: the claim's path, the roles (as
+ * written, quoted), the function and the table. Undefined for anything else, or when no INSERT
+ * gives the permission.
+ */
+export function permissionClaim(model: Model, call: Node): { path: string[]; roles: string[]; f: Func; table: Table } | undefined {
+  const args: Node[] = call.args ?? [];
+  const perm = args.length === 1 ? args[0]?.A_Const?.sval?.sval : undefined;
+  if (typeof perm !== 'string') return undefined;
+  const f = model.findFunction((call.funcname ?? []).map((x: Node) => sval(x) ?? ''), 1);
+  const statements = f?.body && !f.body.errors.length ? f.body.statements : undefined;
+  if (!f || !statements) return undefined;
+  const param = String(f.stmt.node?.parameters?.[0]?.FunctionParameter?.name ?? '').toLowerCase();
+  // (the variable holding the claim)
+  let path: string[] | undefined;
+  let holder: string | undefined;
+  for (const st of statements) {
+    const t: Node[] | undefined = st.node?.targetList;
+    if (st.kind !== 'SelectStmt' || st.assigns?.length !== 1 || t?.length !== 1 || st.node.fromClause) continue;
+    let v = t[0]?.ResTarget?.val;
+    while (v?.TypeCast) v = v.TypeCast.arg;
+    const p = jwtClaimPath(v);
+    if (p) [path, holder] = [p, st.assigns[0]];
+  }
+  if (!path || !holder) return undefined;
+  // (the count over the permissions table)
+  const isParam = (n: Node) => {
+    let v = n;
+    while (v?.TypeCast) v = v.TypeCast.arg;
+    const fields: Node[] | undefined = v?.ColumnRef?.fields;
+    const last = fields?.length ? sval(fields[fields.length - 1])?.toLowerCase() : undefined;
+    return (fields?.length === 1 && last === param) || (fields?.length === 2 && sval(fields[0])?.toLowerCase() === f.name.toLowerCase() && last === param) || v?.ParamRef?.number === 1;
+  };
+  const isHolder = (n: Node) => {
+    let v = n;
+    while (v?.TypeCast) v = v.TypeCast.arg;
+    const fields: Node[] | undefined = v?.ColumnRef?.fields;
+    return fields?.length === 1 && sval(fields[0])?.toLowerCase() === holder;
+  };
+  for (const st of statements) {
+    const q = st.node;
+    const from: Node[] | undefined = q?.fromClause;
+    const rv = st.kind === 'SelectStmt' && from?.length === 1 ? from[0]?.RangeVar : undefined;
+    const table = rv?.relname ? model.tables.get(model.relKey(rv)) : undefined;
+    if (!table) continue;
+    let permCol: string | undefined;
+    let roleCol: string | undefined;
+    const conds: Node[] = q.whereClause?.BoolExpr?.boolop === 'AND_EXPR' ? q.whereClause.BoolExpr.args : [q.whereClause];
+    for (const c of conds) {
+      const e = c?.A_Expr;
+      if (e?.kind !== 'AEXPR_OP' || sval(e.name?.[0]) !== '=') continue;
+      for (const [a, b] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as Array<[Node, Node]>) {
+        const col = lastField(a);
+        if (!col || !table.columns.includes(col)) continue;
+        if (isParam(b)) permCol = col;
+        else if (isHolder(b)) roleCol = col;
+      }
+    }
+    if (!permCol || !roleCol) continue;
+    const roles = seededValues(model, table, permCol, perm, roleCol);
+    return roles.length ? { path, roles, f, table } : undefined;
+  }
+  return undefined;
+}
+
+/** The values of `col` in the rows the migrations' INSERT … VALUES into `t` write with `where` = `value`, quoted. */
+function seededValues(model: Model, t: Table, where: string, value: string, col: string): string[] {
+  const out: string[] = [];
+  for (const { stmt } of model.statements) {
+    const n = stmt.node;
+    if (stmt.kind !== 'InsertStmt' || !n?.relation?.relname || model.relKey(n.relation) !== t.key) continue;
+    const cols: string[] = n.cols?.length ? n.cols.map((c: Node) => String(c?.ResTarget?.name ?? '').toLowerCase()) : t.columns;
+    const w = cols.indexOf(where);
+    const c = cols.indexOf(col);
+    if (w < 0 || c < 0) continue;
+    for (const row of (n.selectStmt?.SelectStmt?.valuesLists ?? []) as Node[]) {
+      const items: Node[] = row?.List?.items ?? [];
+      const s = (x: Node) => {
+        let v = x;
+        while (v?.TypeCast) v = v.TypeCast.arg;
+        return v?.A_Const?.sval?.sval as string | undefined;
+      };
+      const got = s(items[c]);
+      if (s(items[w]) === value && typeof got === 'string' && !out.includes(`'${got}'`)) out.push(`'${got}'`);
+    }
+  }
+  return out;
+}
