@@ -367,11 +367,22 @@ export function claimPathOf(model: Model, n: Node): string[] | undefined {
  * written, quoted), the function and the table. Undefined for anything else, or when no INSERT
  * gives the permission.
  */
-export function permissionClaim(model: Model, call: Node): { path: string[]; roles: string[]; f: Func; table: Table } | undefined {
+type PermissionClaim = { path: string[]; roles: string[]; f: Func; table: Table };
+export function permissionClaim(model: Model, call: Node): PermissionClaim | undefined {
   const args: Node[] = call.args ?? [];
   const perm = args.length === 1 ? args[0]?.A_Const?.sval?.sval : undefined;
   if (typeof perm !== 'string') return undefined;
-  const f = model.findFunction((call.funcname ?? []).map((x: Node) => sval(x) ?? ''), 1);
+  const parts: string[] = (call.funcname ?? []).map((x: Node) => sval(x) ?? '');
+  // (per model, function and permission: every policy of a table may ask the same one)
+  const kept = memoModel(model, 'claims:permission', () => new Map<string, PermissionClaim | null>());
+  const key = `${parts.join('.')}\u0000${perm}`;
+  let hit = kept.get(key);
+  if (hit === undefined) kept.set(key, (hit = permissionClaimOf(model, parts, perm) ?? null));
+  return hit ?? undefined;
+}
+
+function permissionClaimOf(model: Model, parts: string[], perm: string): PermissionClaim | undefined {
+  const f = model.findFunction(parts, 1);
   const statements = f?.body && !f.body.errors.length ? f.body.statements : undefined;
   if (!f || !statements) return undefined;
   const param = String(f.stmt.node?.parameters?.[0]?.FunctionParameter?.name ?? '').toLowerCase();
