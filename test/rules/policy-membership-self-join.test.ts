@@ -1585,6 +1585,14 @@ CREATE POLICY documents_read ON public.documents FOR SELECT TO authenticated USI
   });
 });
 
+/** The claims of user `id`'s next token: the custom access token hook called as Supabase Auth calls it, as supabase_auth_admin. */
+async function nextToken(q: Q, id: string): Promise<Record<string, unknown>> {
+  await q('SET LOCAL ROLE supabase_auth_admin');
+  const r = await q(`SELECT public.custom_access_token_hook('{"user_id": "${id}", "claims": {"sub": "${id}", "role": "authenticated"}}') AS e`);
+  await q('RESET ROLE');
+  return r[0]!.e.claims as Record<string, unknown>;
+}
+
 // Dev-5804/ITAM: add_custom_claims(event jsonb), the custom access token hook its config.toml names,
 // copies users.role into the user_role claim; users_self_update lets a user update their own row
 // with no column limit; the admin policies read auth.jwt() ->> 'user_role'.
@@ -1600,12 +1608,7 @@ test("err: a custom access token hook copies users.role into the user_role claim
   );
   const db = await getDb();
   await ensureRoles(db, ['supabase_auth_admin']);
-  const token = async (q: Q) => {
-    await q('SET LOCAL ROLE supabase_auth_admin');
-    const r = await q(`SELECT public.custom_access_token_hook('{"user_id": "${TENANT_A}", "claims": {"sub": "${TENANT_A}", "role": "authenticated"}}') AS e`);
-    await q('RESET ROLE');
-    return r[0]!.e.claims as Record<string, unknown>;
-  };
+  const token = (q: Q) => nextToken(q, TENANT_A);
   const run = async (sql: string, expectUpdate: boolean) =>
     inRollback(db, async (q) => {
       await onPlatform(q, sql);
@@ -1727,12 +1730,7 @@ REVOKE EXECUTE ON FUNCTION public.custom_access_token_hook(jsonb) FROM PUBLIC, a
   await inRollback(db, async (q) => {
     await onPlatform(q, sqlOf(ws));
     await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', false); INSERT INTO public.events VALUES (1, true), (2, false)`);
-    const token = async () => {
-      await q('SET LOCAL ROLE supabase_auth_admin');
-      const r = await q(`SELECT public.custom_access_token_hook('{"user_id": "${TENANT_A}", "claims": {"sub": "${TENANT_A}"}}') AS e`);
-      await q('RESET ROLE');
-      return r[0]!.e.claims as Record<string, unknown>;
-    };
+    const token = () => nextToken(q, TENANT_A);
     await q(actAs(TENANT_A, await token()));
     await q('SET LOCAL ROLE authenticated');
     assert.equal(await count(q, 'public.events'), 1, 'the published event only');
@@ -1805,12 +1803,7 @@ CREATE POLICY "Users read their own roles" ON public.user_roles FOR SELECT TO au
   await inRollback(db, async (q) => {
     await onPlatform(q, sqlOf(ws));
     await q(`INSERT INTO public.channels VALUES (1, 'general')`);
-    const token = async () => {
-      await q('SET LOCAL ROLE supabase_auth_admin');
-      const r = await q(`SELECT public.custom_access_token_hook('{"user_id": "${TENANT_A}", "claims": {"sub": "${TENANT_A}"}}') AS e`);
-      await q('RESET ROLE');
-      return r[0]!.e.claims as Record<string, unknown>;
-    };
+    const token = () => nextToken(q, TENANT_A);
     await q(actAs(TENANT_A, await token()));
     await q('SET LOCAL ROLE authenticated');
     assert.equal(await affected(q, 'DELETE FROM public.channels WHERE id = 1'), 0, 'no role: nothing deleted');
