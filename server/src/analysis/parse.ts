@@ -2027,7 +2027,7 @@ function regclassName(v: string): string {
 }
 
 /** A call's function name, without a `pg_catalog.` schema (`schema.name` for another). */
-function funcName(call: Node): string {
+export function funcName(call: Node): string {
   const parts: unknown[] = (call?.funcname ?? []).map((x: Node) => x?.String?.sval);
   return parts.length === 2 && parts[0] === 'pg_catalog' ? String(parts[1]) : parts.join('.');
 }

@@ -8,7 +8,7 @@
 import type { Func, Model, Table } from '../../analysis/model.js';
 import { census } from '../../analysis/ast.js';
 import { memoModel } from '../../analysis/policy-exprs.js';
-import { sval } from '../../analysis/parse.js';
+import { funcName, sval } from '../../analysis/parse.js';
 import type { Node, Statement } from '../../analysis/types.js';
 import { authServerFunctions, deniedTables } from './auth-triggers.js';
 
@@ -189,11 +189,6 @@ function flagOf(statements: Statement[], st: Statement): { cond: Statement; valu
   const x = e?.A_Expr;
   if (x?.kind === 'AEXPR_OP' && sval(x.name?.[0]) === '=' && x.rexpr?.A_Const?.boolval?.boolval === true) e = x.lexpr;
   return cond && e?.ColumnRef ? { cond, value: e } : undefined;
-}
-
-function funcName(call: Node): string {
-  const parts: string[] = (call?.funcname ?? []).map((x: Node) => sval(x) ?? '');
-  return (parts.length === 2 && parts[0] === 'pg_catalog' ? parts[1] : parts.join('.'))!.toLowerCase();
 }
 
 /** `'{a,b}'` (or cast to text[]) as its elements. */
