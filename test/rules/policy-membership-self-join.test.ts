@@ -1816,3 +1816,82 @@ CREATE POLICY "Users read their own roles" ON public.user_roles FOR SELECT TO au
     assert.equal(await affected(q, 'DELETE FROM public.channels WHERE id = 1'), 1, 'A deletes the channel');
   });
 });
+
+// danielbech/machi-os: 032's "Users can join own projects" lets a user insert their own membership
+// with any role, but only for a project get_user_owned_project_ids(auth.uid()) returns (`SELECT id
+// FROM projects WHERE user_id = uid`): the projects they created, which they may own. It was
+// reported as leaving the role free ("one they are invited to, say … role = 'owner'"). 035's "Users
+// can join via invite" (an invitation lookup that leaves the role free) is the real hole, until 059
+// drops pending_invites with CASCADE, which drops that policy too (its WITH CHECK reads the table).
+const MACHI = `CREATE TABLE public.projects (id bigint PRIMARY KEY, user_id uuid NOT NULL, name text);
+CREATE TABLE public.workspace_memberships (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), project_id bigint NOT NULL REFERENCES public.projects(id) ON DELETE CASCADE, user_id uuid NOT NULL,
+  role text NOT NULL CHECK (role IN ('owner', 'admin', 'member')), UNIQUE (project_id, user_id));
+CREATE TABLE public.pending_invites (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), project_id bigint NOT NULL, email text NOT NULL, role text NOT NULL DEFAULT 'member');
+ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.workspace_memberships ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.pending_invites ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.get_user_owned_project_ids(uid uuid) RETURNS SETOF bigint LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp STABLE AS $$
+  SELECT id FROM projects WHERE user_id = uid;
+$$;
+CREATE POLICY "Users can view their workspace projects" ON public.projects FOR SELECT
+  USING (id IN (SELECT project_id FROM public.workspace_memberships WHERE user_id = auth.uid()));
+CREATE POLICY "Owners can delete projects" ON public.projects FOR DELETE
+  USING (id IN (SELECT project_id FROM public.workspace_memberships WHERE user_id = auth.uid() AND role = 'owner'));
+CREATE POLICY "Users can create projects" ON public.projects FOR INSERT WITH CHECK (user_id = auth.uid());
+CREATE POLICY "Users can view own memberships" ON public.workspace_memberships FOR SELECT USING (user_id = auth.uid());
+CREATE POLICY "Users can see own invites" ON public.pending_invites FOR SELECT USING (email = (SELECT auth.jwt()->>'email'));
+CREATE POLICY "Users can join own projects" ON public.workspace_memberships FOR INSERT
+  WITH CHECK (user_id = auth.uid() AND project_id IN (SELECT public.get_user_owned_project_ids(auth.uid())));
+CREATE POLICY "Users can join via invite" ON public.workspace_memberships FOR INSERT
+  WITH CHECK (user_id = auth.uid() AND EXISTS (SELECT 1 FROM public.pending_invites
+    WHERE pending_invites.project_id = workspace_memberships.project_id AND pending_invites.email = (SELECT auth.jwt()->>'email')));
+`;
+const DROP_INVITES = 'DROP TABLE IF EXISTS public.pending_invites CASCADE;\n';
+
+test("ok: a group taken from a set-returning helper that returns the caller's own projects (machi-os's project_id IN (SELECT get_user_owned_project_ids(auth.uid()))) is theirs to own: not reported; PGlite: A joins their own project as owner and deletes it, another user's project fails with 42501", async () => {
+  const file = 'supabase/migrations/001_projects.sql';
+  const own = lintFiles([{ file, text: MACHI }, { file: 'supabase/migrations/059_cleanup.sql', text: DROP_INVITES }], ID);
+  assert.deepEqual(own.mine, []);
+  // (a helper returning every project, not the caller's: any project, reported)
+  const any = lintFiles([{ file, text: MACHI.replace('WHERE user_id = uid;', 'WHERE uid IS NOT NULL;') }, { file: 'supabase/migrations/059_cleanup.sql', text: DROP_INVITES }], ID).mine;
+  assert.equal(any.length, 1);
+  assert.match(any[0]!.message, /^Policy "Users can join own projects" on public\.workspace_memberships lets PUBLIC write their own rows of it checking the project_id but not the role/);
+  const db = await getDb();
+  const setUp = async (q: Q) => {
+    await onSupabase(q, own.ws);
+    await q(`INSERT INTO public.projects VALUES (1, '${TENANT_A}', 'mine'), (2, '${TENANT_B}', 'theirs'); INSERT INTO public.workspace_memberships (project_id, user_id, role) VALUES (2, '${TENANT_B}', 'owner')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+  };
+  await inRollback(db, async (q) => {
+    await setUp(q);
+    await q(`INSERT INTO public.workspace_memberships (project_id, user_id, role) VALUES (1, '${TENANT_A}', 'owner')`);
+    assert.deepEqual(await q('DELETE FROM public.projects RETURNING name'), [{ name: 'mine' }], 'their own project only');
+  });
+  await inRollback(db, async (q) => {
+    await setUp(q);
+    await expectPgError(q(`INSERT INTO public.workspace_memberships (project_id, user_id, role) VALUES (2, '${TENANT_A}', 'owner')`), '42501', 'row-level security');
+  });
+});
+
+test("err/ok: machi-os's invitation lookup leaving the role free (\"Users can join via invite\") is reported while pending_invites stands; DROP TABLE pending_invites CASCADE drops that policy too (PGlite: it is gone from pg_policies), and nothing is reported", async () => {
+  const file = 'supabase/migrations/001_projects.sql';
+  const standing = lintFiles([{ file, text: MACHI }], ID);
+  assert.equal(standing.mine.length, 1);
+  assert.match(standing.mine[0]!.message, /^Policy "Users can join via invite" on public\.workspace_memberships lets PUBLIC write their own rows of it checking the project_id but not the role/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, standing.ws);
+    await q(`INSERT INTO public.projects VALUES (2, '${TENANT_B}', 'theirs'); INSERT INTO public.pending_invites (project_id, email, role) VALUES (2, 'a@example.com', 'member')`);
+    await q(actAs(TENANT_A, { email: 'a@example.com' }));
+    await q('SET ROLE authenticated');
+    await q(`INSERT INTO public.workspace_memberships (project_id, user_id, role) VALUES (2, '${TENANT_A}', 'owner')`);
+    assert.deepEqual(await q('DELETE FROM public.projects RETURNING name'), [{ name: 'theirs' }], 'invited as a member, deletes the project as its owner');
+  });
+  const dropped = lintFiles([{ file, text: MACHI }, { file: 'supabase/migrations/059_cleanup.sql', text: DROP_INVITES }], ID);
+  assert.deepEqual(dropped.mine, []);
+  await inRollback(db, async (q) => {
+    await onSupabase(q, dropped.ws);
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'workspace_memberships' ORDER BY 1`), [{ policyname: 'Users can join own projects' }, { policyname: 'Users can view own memberships' }]);
+  });
+});

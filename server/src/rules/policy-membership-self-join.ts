@@ -1075,6 +1075,15 @@ function ownsGroup(model: Model, c: Node, use: Use): boolean {
     if (owns) return false;
     if (k !== 'SubLink') return undefined;
     const q = v.subselect?.SelectStmt;
+    // (`project_id IN (SELECT get_user_owned_project_ids(auth.uid()))`: a set-returning helper giving
+    // the key of the rows of another table the caller owns, `SELECT id FROM projects WHERE user_id =
+    // uid`; danielbech/machi-os's "Users can join own projects")
+    const set = v.subLinkType === 'ANY_SUBLINK' ? setReturnedBy(q) : undefined;
+    if (set) {
+      const ref = columnRef(bareValue(v.testexpr));
+      owns = ref?.name === use.groupCol && (ref.qual === undefined || ref.qual === member.name.toLowerCase()) && ownedKeysOf(model, set, member);
+      return !owns;
+    }
     const from = q?.fromClause as Node[] | undefined;
     const rv = from?.length === 1 ? from[0]?.RangeVar : undefined;
     const t = rv?.relname ? model.tables.get(model.relKey(rv)) : undefined;
@@ -1120,6 +1129,23 @@ function ownsGroup(model: Model, c: Node, use: Use): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Whether a call returns the unique key of rows of a table other than `member` that the caller
+ * owns: a helper whose read of that table returns its primary key or a unique column and compares
+ * another column with who calls (`SELECT id FROM projects WHERE user_id = uid`, called with
+ * auth.uid()). A group the check takes from it is one the caller made.
+ */
+function ownedKeysOf(model: Model, call: Node, member: Table): boolean {
+  const name = ((call.funcname ?? []) as Node[]).map((x) => sval(x) ?? '');
+  const args = (call.args ?? []) as Node[];
+  const f = model.findFunction(name, args.length);
+  if (!f || f.reads.size === 0) return false;
+  return readsOfHelper(model, f).some((r) => {
+    if (r.member === member || !uniqueColumn(r.member, r.returns)) return false;
+    return r.sides.some((x) => x.col !== r.returns && (x.identity || (() => { const a = argumentOf(model, f, args, x.param); return a !== undefined && isIdentity(model, a); })()));
+  });
 }
 
 /**
