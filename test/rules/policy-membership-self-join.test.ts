@@ -8,7 +8,7 @@ import { affected, closeAll, count, ensureRoles, expectPgError, getDb, inRollbac
 import { loadRuleDoc } from '../helpers/docs.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase as onPlatform } from '../helpers/supabase.js';
-import type { Workspace } from '../../server/src/engine/workspace.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'policy-membership-self-join';
 before(initParser);
@@ -1676,6 +1676,69 @@ test("err: a custom access token hook copies users.role into the user_role claim
   const valid = loadRuleDoc(ID).valid.find((x) => x.files.some((f) => f.text.includes('custom_access_token_hook')))!;
   assert.equal(lintFiles(valid.files, ID).mine.length, 0);
   await run(valid.files.map((f) => f.text).join('\n'), false);
+});
+
+// The role column made unwritable by a trigger (a Valid example), and the column REVOKE that does not
+// make it so: `REVOKE UPDATE (role)` leaves the table-level UPDATE Supabase grants to authenticated,
+// which covers every column.
+test("ok: a BEFORE UPDATE trigger refusing a change of users.role for the API roles (Valid example): user A's UPDATE of their role raises, the hook's next token still says member; err: REVOKE UPDATE (role) alone leaves the table's UPDATE: A sets role = 'admin' and reads the admins' reports", async () => {
+  const doc = loadRuleDoc(ID);
+  const n = doc.valid.findIndex((x) => x.files.some((f) => f.text.includes('users_keep_role')));
+  assert.ok(n >= 0);
+  const { ws, mine } = lintDocExample(ID, 'valid', n);
+  assert.equal(mine.length, 0);
+  const invalid = doc.invalid.find((x) => x.files.some((f) => f.text.includes('custom_access_token_hook')))!;
+  const revoked = `${invalid.files[0]!.text}\nREVOKE UPDATE (role) ON public.users FROM authenticated;\n`;
+  const r = lintFiles([{ file: invalid.files[0]!.file, text: revoked }], ID);
+  assert.equal(r.mine.length, 1, 'a column REVOKE does not take back the table-level UPDATE');
+  assert.equal(textAt(r.ws, r.mine[0]!), 'users_update_own');
+  const db = await getDb();
+  await ensureRoles(db, ['supabase_auth_admin']);
+  const run = (sql: string, refused: boolean) =>
+    inRollback(db, async (q) => {
+      await onPlatform(q, sql);
+      await q(`INSERT INTO public.users VALUES ('${TENANT_A}', 'A', 'member'), ('${TENANT_B}', 'B', 'admin'); INSERT INTO public.reports VALUES (1, 'for admins')`);
+      await q(actAs(TENANT_A, await nextToken(q, TENANT_A)));
+      await q('SET LOCAL ROLE authenticated');
+      assert.equal(await count(q, 'public.reports'), 0, 'a member reads no report');
+      const update = `UPDATE public.users SET role = 'admin' WHERE id = '${TENANT_A}'`;
+      if (refused) {
+        await q('SAVEPOINT refused');
+        await expectPgError(q(update), 'P0001', 'only an administrator changes a role');
+        await q('ROLLBACK TO SAVEPOINT refused');
+      } else assert.equal(await affected(q, update), 1);
+      await q('RESET ROLE');
+      const claims = await nextToken(q, TENANT_A);
+      assert.equal(claims.user_role, refused ? 'member' : 'admin');
+      await q(actAs(TENANT_A, claims));
+      await q('SET LOCAL ROLE authenticated');
+      assert.equal(await count(q, 'public.reports'), refused ? 0 : 1);
+      // (the trigger lets a display name change through)
+      if (refused) assert.equal(await affected(q, `UPDATE public.users SET display_name = 'Ann' WHERE id = '${TENANT_A}'`), 1);
+    });
+  await run(sqlOf(ws), true);
+  await run(revoked, false);
+});
+
+// claims.ts follows hooks only where a file names the JWT (kept per parsed file): a policy reading the
+// claim added in another file, then taken out again, is seen on each re-lint.
+test("ok: the hook's claims are looked for only where a file names the JWT; a policy reading auth.jwt() added in another file is seen, and its removal too", () => {
+  const doc = loadRuleDoc(ID);
+  const ex = doc.invalid.find((x) => x.files.some((f) => f.text.includes('custom_access_token_hook')))!;
+  const text = ex.files[0]!.text;
+  const policy = /CREATE POLICY reports_admins[^\n]*\n/.exec(text)![0];
+  const without = text.replace(policy, '');
+  assert.doesNotMatch(without, /jwt/i);
+  const ws = new Workspace();
+  ws.setFile('supabase/migrations/1_roles.sql', without);
+  ws.setFile('supabase/migrations/2_reports.sql', 'SELECT 1;\n');
+  const mine = () => [...ws.lint().byFile.values()].flat().filter((f) => f.rule === ID);
+  assert.equal(mine().length, 0);
+  ws.setFile('supabase/migrations/2_reports.sql', policy);
+  assert.equal(mine().length, 1);
+  assert.equal(mine()[0]!.file, 'supabase/migrations/1_roles.sql');
+  ws.setFile('supabase/migrations/2_reports.sql', 'SELECT 1;\n');
+  assert.equal(mine().length, 0);
 });
 
 // JamieS87/community-events-platform's hook: `IF is_staff THEN … claims := jsonb_set(claims, '{app_metadata,

@@ -9,7 +9,7 @@ import type { Func, Model, Table } from '../../analysis/model.js';
 import { census } from '../../analysis/ast.js';
 import { memoModel } from '../../analysis/policy-exprs.js';
 import { funcName, sval } from '../../analysis/parse.js';
-import type { Node, Statement } from '../../analysis/types.js';
+import type { Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { authServerFunctions, deniedTables } from './auth-triggers.js';
 
 /** A claim a custom access token hook copies from a column of the caller's own row. */
@@ -35,7 +35,18 @@ export function hookClaims(model: Model): ClaimSource[] {
   return memoModel(model, 'claims:hooks', listHookClaims);
 }
 
+/** Whether a parsed file names the JWT anywhere (`auth.jwt()`, `request.jwt.claims`; kept per parsed file: a re-lint reads only the edited one). */
+function namesJwt(file: ParsedFile): boolean {
+  let v = jwtNamed.get(file);
+  if (v === undefined) jwtNamed.set(file, (v = /jwt/i.test(file.text)));
+  return v;
+}
+const jwtNamed = new WeakMap<ParsedFile, boolean>();
+
 function listHookClaims(model: Model): ClaimSource[] {
+  // (a claim is trusted only where a policy, or a helper it calls, reads the token: no file names
+  // it, no hook's body is followed and no policy is walked for claims)
+  if (!model.files.some(namesJwt)) return [];
   const hooks: Array<{ f: Func; by: string }> = [];
   const named = model.config.accessTokenHook;
   if (named) {
