@@ -643,6 +643,9 @@ CREATE TABLE c (id int);
       ['1.sql', `-- moved\n${one}CREATE POLICY so ON storage.objects USING (id > 1);\n`],
       ['1.sql', `${one}CREATE POLICY s2 ON storage.objects USING (true);\nCREATE POLICY s3 ON storage.objects USING (false);\n`],
       ['1.sql', `-- moved\n${one}CREATE POLICY s2 ON storage.objects USING (true);\nCREATE POLICY s3 ON storage.objects USING (false);\n`],
+      // (the list holds s3 before s2, while 3.sql names s2 before s3: a redo compares them in list order)
+      ['1.sql', `${one}CREATE POLICY s3 ON storage.objects USING (false);\nCREATE POLICY s2 ON storage.objects USING (true);\n`],
+      ['1.sql', `-- moved\n${one}CREATE POLICY s3 ON storage.objects USING (false);\nCREATE POLICY s2 ON storage.objects USING (true);\n`],
       ['1.sql', one],
       ['0.sql', `${zero}CREATE POLICY so ON storage.objects USING (true);\n`],
       ['1.sql', `-- again\n${one}`],
