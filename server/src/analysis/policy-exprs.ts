@@ -277,8 +277,10 @@ export const FLAG_CONST_ARG_CALL = 64;
 export const FLAG_ROLE_ASK = 128;
 /** a COALESCE and a literal (a fallback to a constant when the context is unset: policy-context-fails-open) */
 export const FLAG_COALESCE_CONST = 256;
+/** an OR at the top (`a OR b`: policy-shared-rows-writable looks at its branches) */
+export const FLAG_TOP_OR = 512;
 /** how many FLAG_ bits there are (the policy index keeps a list of active rows per bit) */
-const FLAG_BITS = 9;
+const FLAG_BITS = 10;
 
 const ROLE_ASKS = new Set(['role', 'jwt', 'current_setting']);
 /** A call (FuncCall's fields) named role, jwt or current_setting (any schema). */
@@ -313,7 +315,8 @@ export function exprFlags(node: Node): number {
       (c.rangeVars.length !== 0 ? FLAG_READS_RELATION : 0) |
       (c.aConst && c.funcCalls.some((x) => ((x.args ?? []) as Node[]).some(isConstant)) ? FLAG_CONST_ARG_CALL : 0) |
       (c.aConst && c.funcCalls.some(asksRoleByName) ? FLAG_ROLE_ASK : 0) |
-      (c.aConst && c.coalesce ? FLAG_COALESCE_CONST : 0);
+      (c.aConst && c.coalesce ? FLAG_COALESCE_CONST : 0) |
+      (node.BoolExpr?.boolop === 'OR_EXPR' ? FLAG_TOP_OR : 0);
   }
   return f.flags;
 }
