@@ -791,3 +791,18 @@ END $$;
   ]);
   assert.ok(counts.some((c) => c !== counts[0]), `counts ${counts}`);
 });
+
+test('ok: a CREATE TABLE IF NOT EXISTS after a statement naming its table (its columns unknown), through edits of that file and an earlier one (columns.ts namedBefore keeps what each run of statements names)', () => {
+  const one = 'CREATE TABLE IF NOT EXISTS app.t (id int);\nALTER TABLE app.t ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON app.t USING (nope = 1);\n';
+  const counts = steps({ '0.sql': 'CREATE TABLE app.u (id int);\n', '1.sql': one, '2.sql': 'CREATE TABLE IF NOT EXISTS t2 (id int);\nCREATE POLICY q ON t2 USING (nope = 2);\n' }, 'policy-unknown-column', [
+    ['0.sql', 'CREATE TABLE app.u (id int);\nCREATE INDEX ON app.t (id);\n'],
+    ['0.sql', 'CREATE TABLE app.u (id int);\n'],
+    ['1.sql', `CREATE INDEX ON t (id);\n${one}`],
+    ['1.sql', `-- moved\n${one}`],
+    ['1.sql', `${one}CREATE INDEX ON t2 (id);\n`],
+    ['1.sql', `CREATE TABLE app.v (id int);\n${one}`],
+    ['0.sql', 'ALTER TABLE t2 ENABLE ROW LEVEL SECURITY;\n'],
+    ['0.sql', '-- nothing\n'],
+  ]);
+  assert.deepEqual(counts, [2, 1, 2, 1, 2, 1, 2, 1, 2]);
+});

@@ -200,9 +200,12 @@ export function madeBefore(model: Model, t: Table): boolean {
 
 /**
  * The CREATE TABLE IF NOT EXISTS statements of the model's tables that come after a statement
- * naming their table (one that never runs: after any statement naming it), in one pass over the
- * statements: asked per table, each was a pass of its own (LanternOps/breeze: 479 such tables).
- * An unqualified name names a table of that name in any schema (as namesTable).
+ * naming their table (one that never runs: after any statement naming it). An unqualified name
+ * names a table of that name in any schema (as namesTable). Asked per table, each was a pass of
+ * its own (LanternOps/breeze: 479 such tables); one pass over the statements was then ≈ 5 ms of
+ * each bench re-lint (≈ 100,000 statements): the model's statements come in runs of one file's
+ * (the replay's, in the file's order), and what a run names is kept per run (runNames), so a
+ * re-lint looks at the statements of the files parsed again only.
  */
 function namedBefore(model: Model): Set<Statement> {
   const out = new Set<Statement>();
@@ -215,29 +218,76 @@ function namedBefore(model: Model): Set<Statement> {
   const qualified = new Set<string>();
   const named = (t: Table) => bare.has(t.name) || qualified.has(`${t.schema}\u0000${t.name}`);
   const list = model.statements;
-  for (let i = 0; i < list.length; i++) {
-    const stmt = list[i]!.stmt;
-    const kind = stmt.kind;
-    // (the kinds first: a lookup per statement was most of this pass, ≈ 100,000 on the bench)
-    if (kind === 'CreateStmt') {
-      const t = wanted.get(stmt);
-      if (t !== undefined) {
-        if (named(t)) out.add(stmt);
-        wanted.delete(stmt);
-      }
-      continue;
+  for (let i = 0; i < list.length; ) {
+    const file = list[i]!.file;
+    let j = i + 1;
+    while (j < list.length && list[j]!.file === file) j++;
+    const run = runNames(list, i, j);
+    for (let k = 0; k < run.creates.length; k++) {
+      const c = run.creates[k]!;
+      const t = wanted.get(c.stmt);
+      if (t === undefined) continue;
+      // (named by an earlier run, or earlier in this one)
+      if (named(t) || (run.bare.get(t.name) ?? Infinity) < c.bare || (run.qualified.get(`${t.schema}\u0000${t.name}`) ?? Infinity) < c.qualified) out.add(c.stmt);
+      wanted.delete(c.stmt);
     }
-    const n = stmt.node;
-    const rv = kind === 'CreatePolicyStmt' || kind === 'AlterPolicyStmt' ? n?.table : kind === 'AlterTableStmt' || kind === 'IndexStmt' || kind === 'CreateTrigStmt' ? n?.relation : undefined;
-    if (rv?.relname === undefined) continue;
-    if (rv.schemaname === undefined) bare.add(rv.relname);
-    else qualified.add(`${rv.schemaname}\u0000${rv.relname}`);
+    run.bare.forEach((_, n) => bare.add(n));
+    run.qualified.forEach((_, n) => qualified.add(n));
+    i = j;
   }
   // (a table whose CREATE the replay does not hold: named by any statement)
   wanted.forEach((t, stmt) => {
     if (named(t)) out.add(stmt);
   });
   return out;
+}
+
+/**
+ * What a run of the model's statements names (a relation a policy, ALTER TABLE, index or
+ * trigger is on), each name with the order it was first named in (bare names, and `schema\0name`),
+ * and its CREATE TABLE IF NOT EXISTS statements with how many names of each kind came before
+ * them. Kept per run, by its first and last statement record and length: a run is replayed
+ * statements of one parsed file in its order, the records are the file's (its replay plan's), so
+ * the same first and last record and length are the same run.
+ */
+interface RunNames {
+  last: object;
+  length: number;
+  bare: Map<string, number>;
+  qualified: Map<string, number>;
+  creates: Array<{ stmt: Statement; bare: number; qualified: number }>;
+}
+const runsNamed = new WeakMap<object, RunNames>();
+const NO_CREATES: RunNames['creates'] = [];
+
+function runNames(list: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, from: number, to: number): RunNames {
+  const first = list[from]!;
+  const last = list[to - 1]!;
+  const kept = runsNamed.get(first);
+  if (kept !== undefined && kept.last === last && kept.length === to - from) return kept;
+  const run: RunNames = { last, length: to - from, bare: new Map(), qualified: new Map(), creates: NO_CREATES };
+  for (let i = from; i < to; i++) {
+    const stmt = list[i]!.stmt;
+    const kind = stmt.kind;
+    const n = stmt.node;
+    if (kind === 'CreateStmt') {
+      if (n?.if_not_exists) {
+        if (run.creates === NO_CREATES) run.creates = [];
+        run.creates.push({ stmt, bare: run.bare.size, qualified: run.qualified.size });
+      }
+      continue;
+    }
+    const rv = kind === 'CreatePolicyStmt' || kind === 'AlterPolicyStmt' ? n?.table : kind === 'AlterTableStmt' || kind === 'IndexStmt' || kind === 'CreateTrigStmt' ? n?.relation : undefined;
+    if (rv?.relname === undefined) continue;
+    if (rv.schemaname === undefined) {
+      if (!run.bare.has(rv.relname)) run.bare.set(rv.relname, run.bare.size);
+    } else {
+      const k = `${rv.schemaname}\u0000${rv.relname}`;
+      if (!run.qualified.has(k)) run.qualified.set(k, run.qualified.size);
+    }
+  }
+  runsNamed.set(first, run);
+  return run;
 }
 
 /** Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks (kept per statement). */
