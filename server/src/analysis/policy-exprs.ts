@@ -167,6 +167,7 @@ function buildIndex(model: Model): PolicyIndex {
   let early = false;
   let anyErrors: boolean | undefined;
   let start = 0;
+  const rejected = rejectedPolicies(model);
   for (let i = 0; i < policies.length; i++) {
     const p = policies[i]!;
     if (p.table !== key) {
@@ -184,7 +185,7 @@ function buildIndex(model: Model): PolicyIndex {
     if (row === undefined || row.table !== table || (early && row.active)) row = rowFrom(p, table, early);
     rows[i] = row;
     // (a policy PostgreSQL rejects when it is created never exists: rejected.ts)
-    if (!row.active || disabled || isRejected(model, p)) continue;
+    if (!row.active || disabled || (rejected.size !== 0 && rejected.has(p))) continue;
     active.push(row);
     activePolicies.push(p);
     const f = row.usingFlags | row.checkFlags;

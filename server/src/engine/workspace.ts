@@ -254,6 +254,8 @@ export class Workspace {
       let lastFile: string | undefined;
       let lastList: Finding[] | undefined;
       let lastPf: ParsedFile | undefined;
+      // the files list a kept finding last held that this model still has as they were (kept findings of a file share one)
+      let sameAsModel: unknown;
       let model = databases[0]!.model;
       let written = databases[0]!.written;
       const context = {
@@ -271,7 +273,8 @@ export class Workspace {
           // (the finding's own rule and severity are what it was made with: the record keeps only it and its files)
           const had = kept?.finding as Finding | undefined;
           const own = setting ?? r.severity ?? severity;
-          if (had && had.severity === own && had.rule === id && sameFiles(kept!.files!, model)) {
+          if (had && had.severity === own && had.rule === id && (kept!.files === sameAsModel || sameFiles(kept!.files!, model))) {
+            sameAsModel = kept!.files;
             list.push(had);
             return;
           }
@@ -302,6 +305,7 @@ export class Workspace {
       for (const db of databases) {
         try {
           model = context.model = db.model;
+          sameAsModel = undefined;
           written = db.written;
           context.config = db.model.config;
           rule.check(context);
