@@ -257,3 +257,26 @@ describe('verify: anonymous sessions', () => {
     assert.equal((off.exposures ?? []).filter((e: { kind: string }) => e.kind === 'anonymous').length, 0);
   });
 });
+
+describe('verify: Flyway placeholders', () => {
+  test("ok: a role written `${APP_USER}` (run as __app_user_, Flyway's placeholder filled in as the lint reads it) is shown as written, in the text and in JSON", () => {
+    const files = {
+      'V1__init.sql': [
+        'CREATE ROLE ${APP_USER};',
+        'CREATE TABLE t (id int);',
+        'GRANT SELECT ON t TO ${APP_USER};',
+        'ALTER TABLE t ENABLE ROW LEVEL SECURITY;',
+        'CREATE POLICY p ON t FOR SELECT TO ${APP_USER} USING (true);',
+        '',
+      ].join('\n'),
+    };
+    const text = run(files, ['--timeout', '60']);
+    assert.equal(text.code, 0, text.stderr + text.stdout);
+    assert.match(text.stdout, /\$\{APP_USER\} SELECT public\.t/, text.stdout);
+    assert.doesNotMatch(text.stdout, /__app_user_/i, text.stdout);
+    const json = run(files, ['--timeout', '60', '--format', 'json']);
+    const out = JSON.parse(json.stdout);
+    assert.deepEqual(out.probes.map((p: { role: string; table: string }) => `${p.role} ${p.table}`), ['${APP_USER} public.t'], json.stdout);
+    assert.doesNotMatch(json.stdout, /__app_user_/i);
+  });
+});

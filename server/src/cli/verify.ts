@@ -8,7 +8,7 @@ import { formatExposure } from '../verify/exposures.js';
 import { formatOutcome, SEED_USER, verify, type VerifyFile, type VerifyOptions, type VerifyProgress, type VerifyResult } from '../verify/pglite.js';
 import { idBase, readBeside, collectFiles, loadConfig, readAllFiles, rootRelative, type LintOptions } from './run.js';
 import { describeDatabases, type Database } from '../analysis/databases.js';
-import { makePositionAt } from '../analysis/parse.js';
+import { asWritten, makePositionAt } from '../analysis/parse.js';
 import { isSupabaseLayout, migrationOrder } from '../analysis/model.js';
 import { foreignDialect } from '../analysis/dialect.js';
 import { migrationCopies, schemaSnapshots } from '../analysis/snapshot.js';
@@ -293,11 +293,14 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   // a probe stopped at the time budget: every such query hangs on a server without statement_timeout
   const stopped = result.probes.filter((p) => p.code === '57014');
   const exitCode = result.statementErrors.length > 0 || failing.length > 0 || stopped.length > 0 ? 1 : 0;
+  // names the lint reads with a placeholder filled in (Flyway's `${APP_USER}`, run as the role
+  // __app_user_; a psql variable) are shown as written, as the lint shows them
+  const written = asWritten(files.map((f) => ws.parsed(f.file)));
   if (format === 'json') {
     return {
       exitCode,
       text: '',
-      json: {
+      json: writtenIn(written, {
           pgVersion: result.pgVersion,
           timedOut: !!result.timedOut,
           ...(leftOut.length ? { leftOut } : {}),
@@ -336,7 +339,7 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
             by: c.statement ? { statement: { path: c.statement.file, ...where(c.statement.file, c.statement.offset) } } : c.exposure ? { exposure: c.exposure } : { probe: c.probe },
             text: how(c),
           })),
-        },
+        }),
     };
   }
   const lines = [`verified on ${result.pgVersion}: ${counted(files.length, 'file')}`];
@@ -434,5 +437,18 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   } else if (findings.length) lines.push('', `none of the ${counted(findings.length, 'lint finding')} of rules the engine can show was shown by this replay and these probes`);
   if (result.timedOut) lines.push('', 'time budget exhausted: the remaining statements or probes were not run');
   lines.push('', exitCode ? `✖ ${counted(result.statementErrors.length, 'statement error')}, ${counted(failing.length, 'failing probe')} (recursion)${stopped.length ? `, ${counted(stopped.length, 'probe')} still running at the time budget` : ''}` : '✔ migrations replay cleanly and no probe recurses');
-  return { text: lines.join('\n'), exitCode, json: {} };
+  const text = lines.join('\n');
+  return { text: written ? written(text) : text, exitCode, json: {} };
+}
+
+/** `v` with `written` applied to its strings, file paths apart (verifyDatabase's JSON). */
+function writtenIn<T>(written: ((s: string) => string) | undefined, v: T): T {
+  if (!written) return v;
+  const map = (x: unknown, key?: string): unknown => {
+    if (typeof x === 'string') return key === 'path' || key === 'file' ? x : written(x);
+    if (Array.isArray(x)) return x.map((y) => map(y, key === 'files' ? 'file' : undefined));
+    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, map(y, k)]));
+    return x;
+  };
+  return map(v) as T;
 }
