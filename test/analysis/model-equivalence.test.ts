@@ -656,6 +656,32 @@ CREATE TABLE c (id int);
     replay(initial, edits, mergeConfig(), true);
   });
 
+  test('ok: a DO block looping over the tables the catalog lists (catalog-loops.ts) reaches the tables the files before it make, through edits of those files and of the loop', () => {
+    const loop = `DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT table_schema, table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', r.table_schema, r.table_name);
+    EXECUTE format('DROP POLICY IF EXISTS org_only ON %I.%I', r.table_schema, r.table_name);
+    EXECUTE format('CREATE POLICY org_only ON %I.%I USING (org_id IS NOT NULL)', r.table_schema, r.table_name);
+  END LOOP;
+END $$;
+`;
+    const one = 'CREATE TABLE a (id int, org_id uuid);\nCREATE TABLE b (id int);\n';
+    const edits: Array<[string, string | undefined]> = [
+      ['1.sql', `${one}CREATE TABLE c (id int, org_id uuid);\n`],
+      ['1.sql', `-- moved\n${one}CREATE TABLE c (id int, org_id uuid);\n`],
+      ['1.sql', one.replace('CREATE TABLE b (id int)', 'CREATE TABLE b (id int, org_id uuid)')],
+      ['1.sql', `${one}ALTER TABLE a RENAME COLUMN org_id TO tenant_id;\n`],
+      ['2.sql', `-- again\n${loop}`],
+      ['2.sql', loop.replace("'org_id'", "'tenant_id'")],
+      ['3.sql', 'CREATE TABLE d (id int, org_id uuid);\nCREATE POLICY org_only ON a USING (true);\n'],
+      ['1.sql', one],
+      ['2.sql', loop],
+    ];
+    const initial = { '1.sql': one, '2.sql': loop, '3.sql': 'CREATE TABLE d (id int, org_id uuid);\n' };
+    replay(initial, edits);
+    replay(initial, edits, mergeConfig(), true);
+  });
+
   test('ok: unchanged later files redone from their records only while what they read is the same', () => {
     // 2.sql and 3.sql are never edited: each edit of 1.sql changes something one of their statements reads
     const one = 'CREATE TABLE a (id int);\nCREATE FUNCTION fa(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$;\nCREATE ROLE ra;\n';

@@ -8,6 +8,7 @@ import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
+import { CATALOG_LOOP_KIND, catalogReaches, instantiate, plainColumns, type CatalogLoopReplay } from './catalog-loops.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, lastColumn, mayDropUnseen, policyCallWraps, policyDropLoops, type PolicyCallWrap, type PolicyDropLoop, type UnseenLookup, type WrappedCall } from './unseen.js';
 
@@ -1057,6 +1058,7 @@ const OP_DROP = 16;
 const OP_RENAME = 17;
 const OP_SET = 18;
 const OP_DYNAMIC = 19;
+const OP_CATALOG_LOOP = 20;
 
 /**
  * A dotted name: its last two non-empty parts, all its key is made of (plainKey), and its key
@@ -1283,7 +1285,14 @@ interface OpSet extends OpBase {
   write: ContextWrite | undefined;
 }
 
+/** A DO block's loop over the tables the catalog lists (catalog-loops.ts): its templates, run for each table it reaches. */
+interface OpCatalogLoop extends OpBase {
+  kind: typeof OP_CATALOG_LOOP;
+  loop: CatalogLoopReplay;
+}
+
 type Op =
+  | OpCatalogLoop
   | OpOther
   | OpCreateTable
   | OpCreateTableAs
@@ -1304,6 +1313,32 @@ type Op =
   | OpDynamic
   | OpRename
   | OpSet;
+
+/** Whether an ALTER TABLE's RLS subcommands change the table's state (catalog loops: see applyCatalogLoop). */
+function changesRls(n: Node, t: Table): boolean {
+  let enabled = t.rlsEnabled;
+  let forced = t.rlsForced;
+  let changes = false;
+  for (const c of (n?.cmds ?? []) as Node[]) {
+    const sub = c?.AlterTableCmd?.subtype;
+    const was = sub === 'AT_EnableRowSecurity' || sub === 'AT_DisableRowSecurity' ? enabled : forced;
+    const now = sub === 'AT_EnableRowSecurity' || sub === 'AT_ForceRowSecurity';
+    if (was !== now) changes = true;
+    if (sub === 'AT_EnableRowSecurity' || sub === 'AT_DisableRowSecurity') enabled = now;
+    else forced = now;
+  }
+  return changes;
+}
+
+/** The op of a catalog loop's statement for one table (kept per statement and default schema: instantiate keeps the statements). */
+const catalogOps = new WeakMap<Statement, { ds: string; op: Op }>();
+function catalogOp(file: ParsedFile, stmt: Statement, ds: string): Op | undefined {
+  const hit = catalogOps.get(stmt);
+  if (hit && hit.ds === ds) return hit.op;
+  const op = compile(file, stmt, ds, []);
+  catalogOps.set(stmt, { ds, op });
+  return op;
+}
 
 /** A file's ops, one per statement (null: in a rollback section), for one default schema. */
 interface FilePlan {
@@ -1554,6 +1589,10 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
       }
       case 'DropStmt':
         return { kind: OP_DROP, stmt, pair, here, setConfig };
+      case CATALOG_LOOP_KIND:
+        // (its footprint is every table: computeFootprint's default, never recorded)
+        if (stmt.catalog) return { kind: OP_CATALOG_LOOP, stmt, pair, here, setConfig, loop: stmt.catalog };
+        break;
       case 'DoStmt':
       case 'SelectStmt':
       case 'CallStmt': {
@@ -1729,7 +1768,7 @@ function rlsKindOf(word: string): RlsEvent['kind'] {
  * of base tables) and one such statement; nothing when its query filters on anything else.
  */
 function dynamicRlsCatalogLoops(file: ParsedFile, body: FunctionBody): OpDynamic['rlsLoops'] {
-  const execs = body.dynamicExecutes.filter((d) => !d.each).map((d) => ({ d, m: DYNAMIC_RLS.exec(d.text) })).filter((x) => x.m);
+  const execs = body.dynamicExecutes.filter((d) => !d.each && !d.materialized).map((d) => ({ d, m: DYNAMIC_RLS.exec(d.text) })).filter((x) => x.m);
   if (execs.length !== 1 || body.dynamicExecutes.length !== 1) return [];
   const { d, m } = execs[0]! as { d: DynamicExecute; m: RegExpExecArray };
   // (the tables with, or without, RLS: the change is the same for the others)
@@ -3722,6 +3761,9 @@ class Replay {
       case OP_DYNAMIC:
         this.applyDynamic(op);
         break;
+      case OP_CATALOG_LOOP:
+        this.applyCatalogLoop(op);
+        break;
       case OP_RENAME:
         this.applyRename(op.stmt.node, op.here);
         break;
@@ -4335,6 +4377,34 @@ class Replay {
       }
       this.grantEvents.push({ isGrant, objectKind: 'function', objects, privileges: op.privileges, grantees, loc: op.here });
     } else this.grantEvents.push(op.event!);
+  }
+
+  /**
+   * A catalog loop: the tables its query lists where it runs (those the state holds: catalogReaches),
+   * then for each, in the state's order, its templates made for that table (instantiate), each
+   * replayed as a statement of the block (listed in the model's statements after the loop's).
+   */
+  applyCatalogLoop(op: OpCatalogLoop): void {
+    const file = op.pair.file;
+    const reached: Table[] = [];
+    this.tables.forEach((t) => {
+      if (catalogReaches(op.loop.query, t, !plainColumns(t.stmt))) reached.push(t);
+    });
+    for (const t of reached) {
+      for (const template of op.loop.templates) {
+        // (an ALTER TABLE that changes nothing of the table's RLS is left out, with no event: a
+        // loop making every table NO FORCE is not an event of each that was never forced)
+        if (template.kind === 'AlterTableStmt' && !changesRls(template.node, this.tables.get(t.key) ?? t)) continue;
+        const inner = catalogOp(file, instantiate(template, t.schema, t.name), this.defaultSchema);
+        if (!inner) continue;
+        this.statements.push(inner.pair);
+        try {
+          this.apply(inner);
+        } catch (e) {
+          if (guarding && isSharedWrite(e)) throw e;
+        }
+      }
+    }
   }
 
   /**

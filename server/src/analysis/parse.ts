@@ -14,6 +14,7 @@
 //   same length, so every offset of the cleaned text is an offset of the original.
 import * as pg from 'libpg-query';
 import type { DynamicExecute, FunctionBody, IfGuard, Include, Node, ParseError, ParsedFile, Position, Span, Statement } from './types.js';
+import { CATALOG_LOOP_KIND, catalogQueryOf, SCHEMA_PLACEHOLDER, TABLE_PLACEHOLDER, type CatalogLoop } from './catalog-loops.js';
 
 let ready: Promise<void> | undefined;
 
@@ -1640,8 +1641,14 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // in the file: the statements are marked `dynamic` (the engine lets no fix edit them).
   // (the loops being visited hold the EXECUTEs to replay per value, in the loop's order)
   let pending: Array<(value: string) => Statement[]> | undefined;
-  const materialize = (q: string, at: number, loop: DynamicExecute['each']): boolean => {
-    const src = dynamicSql(q, loop?.variable, valueText, !!loop && declaredType(loop.variable) === 'regclass');
+  // visiting an EXECUTE of a loop over the tables the catalog lists (catalog-loops.ts), and the
+  // templates that loop's EXECUTEs make, in its order
+  let inCatalog: CatalogEach | undefined;
+  let catalogPending: Statement[] | undefined;
+  const materialize = (q: string, at: number, loop: DynamicExecute['each'], catalog?: CatalogEach): boolean => {
+    const src = catalog
+      ? dynamicSql(q, catalog.scalar, valueText, false, catalog.record, catalog.loop.fields)
+      : dynamicSql(q, loop?.variable, valueText, !!loop && declaredType(loop.variable) === 'regclass');
     if (!src) return false;
     const quote = lit.toFile(at + src.quote);
     const end = lit.toFile(at + q.length);
@@ -1657,7 +1664,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       const out: Statement[] = [];
       for (const raw of parsed.stmts ?? []) {
         const { kind: k, node } = unwrap(raw.stmt);
-        if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY')) return undefined;
+        // (and in a catalog loop, ALTER TABLE … ENABLE / FORCE ROW LEVEL SECURITY: breeze's)
+        if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !(catalog && k === 'AlterTableStmt' && rlsOnly(node))) return undefined;
         // (each offset where the string has its text: a finding or a call found there reads it)
         relocate(node, (b) => lit.toFile(at + inExpr(map(b))));
         out.push({ kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}) });
@@ -1668,6 +1676,13 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       const out = made(undefined);
       if (!out) return false;
       body.statements.push(...out);
+      return true;
+    }
+    // (a catalog loop's: made once, for the placeholder names, and run per table by the replay)
+    if (catalog) {
+      const out = catalogPending && made(TABLE_PLACEHOLDER);
+      if (!out) return false;
+      catalogPending!.push(...out);
       return true;
     }
     // (a loop's: every value must give policy DDL, or none is replayed)
@@ -1712,9 +1727,14 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       if (kind === 'do' && key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) forgetAssigned(v.target);
       if ((key === 'PLpgSQL_stmt_fors' || key === 'PLpgSQL_stmt_foreach_a') && Array.isArray(v?.body) && executesIn(v.body, kind === 'do')) {
         const values = literalLoop(tree, key, v);
+        // (a DO block's loop over the tables the catalog lists: catalog-loops.ts)
+        const catalog = !values && kind === 'do' && key === 'PLpgSQL_stmt_fors' ? catalogLoopOf(v) : undefined;
         const outer = pending;
+        const outerCatalog = catalogPending;
         pending = kind === 'do' && values ? [] : undefined;
+        catalogPending = catalog ? [] : undefined;
         const replay = pending;
+        const templates = catalogPending;
         for (const k of Object.keys(v)) {
           if (k !== 'body') visit(v[k], key);
           else
@@ -1722,14 +1742,23 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
               // (in a DO block, also those of a BEGIN … END in the body, EXCEPTION clause or not:
               // swanEPR's `BEGIN EXECUTE format('CREATE POLICY …', t); EXCEPTION WHEN
               // undefined_table THEN …`; not under an IF, a CASE or a loop in it: the REGIONS below)
-              each = values && (b?.PLpgSQL_stmt_dynexecute || (kind === 'do' && b?.PLpgSQL_stmt_block)) ? values : undefined;
+              const direct = b?.PLpgSQL_stmt_dynexecute || (kind === 'do' && b?.PLpgSQL_stmt_block);
+              each = values && direct ? values : undefined;
+              inCatalog = catalog && direct ? catalog : undefined;
               visit(b, key);
               each = undefined;
+              inCatalog = undefined;
             }
         }
         pending = outer;
+        catalogPending = outerCatalog;
         // (what the body's EXECUTEs make, value after value, in the loop's order)
         if (replay?.length) for (const value of values!.values) for (const g of replay) body.statements.push(...g(value));
+        // (a catalog loop's: one statement standing for the loop, at its place, replayed per table)
+        if (templates?.length) {
+          const first = templates[0]!;
+          body.statements.push({ kind: CATALOG_LOOP_KIND, node: {}, start: first.start, end: templates[templates.length - 1]!.end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}), catalog: { query: catalog!.loop.query, fields: catalog!.loop.fields, templates } });
+        }
         continue;
       }
       if (key === 'PLpgSQL_stmt_dynexecute') {
@@ -1748,7 +1777,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
           const stmts = addExpr(q, 2, key);
           if (stmts) body.statements.push(...stmts);
           // (USING params: the string does not hold the statement's values alone)
-          if (kind === 'do' && !v?.params?.length && materialize(q, at, each)) d.materialized = true;
+          if (kind === 'do' && !v?.params?.length && materialize(q, at, each, inCatalog)) d.materialized = true;
         }
         visit(v?.params, key);
         continue;
@@ -1905,6 +1934,8 @@ function dynamicSql(
   variable: string | undefined,
   valueText: (name: string) => string | undefined = () => undefined,
   regclass = false,
+  record?: string,
+  fields?: ReadonlyMap<string, 'table' | 'schema'>,
 ): { run: (value: string | undefined) => { sql: string; at: (offset: number) => number }; quote: number; usesVariable: boolean } | undefined {
   const e = selectedExpr(expr);
   const str = (n: Node): string | undefined => n?.A_Const?.sval?.sval;
@@ -1927,6 +1958,13 @@ function dynamicSql(
   const valueOf = (a: Node, depth: number): ((value: string) => string) | undefined => {
     const c = str(a);
     if (typeof c === 'string') return () => c;
+    // (a catalog loop's record: `r.table_name` the table's name, `r.table_schema` its schema)
+    const rf: Node[] | undefined = record !== undefined && a?.ColumnRef?.fields?.length === 2 ? a.ColumnRef.fields : undefined;
+    const held = rf && rf[0]?.String?.sval?.toLowerCase() === record ? fields?.get(String(rf[1]?.String?.sval).toLowerCase()) : undefined;
+    if (held) {
+      usesVariable = true;
+      return held === 'table' ? (value) => value : () => SCHEMA_PLACEHOLDER;
+    }
     const name: unknown = a?.ColumnRef?.fields?.length === 1 ? a.ColumnRef.fields[0]?.String?.sval : undefined;
     if (typeof name === 'string') {
       if (variable !== undefined && name === variable) {
@@ -2162,6 +2200,44 @@ function literalLoop(tree: Node, key: string, loop: Node): DynamicExecute['each'
   }
   return typeof variable === 'string' && values?.length ? { variable: variable.toLowerCase(), values } : undefined;
 }
+
+/** A catalog loop being visited: what its query lists, and its variable (a record, or a scalar holding the table's name). */
+interface CatalogEach {
+  loop: CatalogLoop;
+  record: string | undefined;
+  scalar: string | undefined;
+}
+
+/** A DO block's `FOR r IN SELECT … FROM pg_tables / information_schema.… LOOP` over the tables the catalog lists (catalog-loops.ts catalogQueryOf). */
+function catalogLoopOf(loop: Node): CatalogEach | undefined {
+  const record: unknown = loop.var?.PLpgSQL_rec?.refname;
+  const row: Node[] | undefined = loop.var?.PLpgSQL_row?.fields;
+  const scalar: unknown = row?.length === 1 ? row[0]?.name : loop.var?.PLpgSQL_var?.refname;
+  if (typeof record !== 'string' && typeof scalar !== 'string') return undefined;
+  const q = loop.query?.PLpgSQL_expr?.query;
+  if (typeof q !== 'string' || !/\b(?:pg_tables|information_schema)\b/i.test(q)) return undefined;
+  let tree: Node;
+  try {
+    tree = pg.parseSync(q);
+  } catch {
+    return undefined;
+  }
+  if (tree.stmts?.length !== 1) return undefined;
+  const select = tree.stmts[0]?.stmt;
+  const found = catalogQueryOf(select);
+  if (!found) return undefined;
+  if (typeof record === 'string') return { loop: found, record: record.toLowerCase(), scalar: undefined };
+  // (a scalar: the query's one column is the table's name)
+  if (select.SelectStmt.targetList?.length !== 1 || [...found.fields.values()][0] !== 'table') return undefined;
+  return { loop: found, record: undefined, scalar: String(scalar).toLowerCase() };
+}
+
+/** Whether an ALTER TABLE only enables, disables, forces or unforces row-level security. */
+function rlsOnly(n: Node): boolean {
+  const cmds: Node[] = n?.cmds ?? [];
+  return n?.objtype === 'OBJECT_TABLE' && cmds.length !== 0 && cmds.every((c) => RLS_SUBTYPES.has(c?.AlterTableCmd?.subtype));
+}
+const RLS_SUBTYPES = new Set(['AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity', 'AT_NoForceRowSecurity']);
 
 /** The lower-case names of an INTO target: a row of variables (`INTO a, b`) or a record (`INTO r`). */
 function intoTargets(target: Node): string[] | undefined {

@@ -96,6 +96,12 @@ export interface Statement {
   armCond?: boolean;
   /** In a PL/pgSQL body: the value a RETURN gives back, or an argument of a RAISE below ERROR (NOTICE, WARNING…): its value is only reported. */
   reported?: boolean;
+  /**
+   * A DO block's loop over the tables the catalog lists (kind CatalogLoop, at the loop's place
+   * among the block's statements): what the query lists and the statements its EXECUTEs run for
+   * each table, replayed per table the model holds there (catalog-loops.ts).
+   */
+  catalog?: import('./catalog-loops.js').CatalogLoopReplay;
   /** Facts derived from this statement alone, memoised by the model (statements are cached per file text). */
   memo?: Record<string, unknown>;
 }

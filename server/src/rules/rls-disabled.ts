@@ -18,8 +18,12 @@ const PATTERN: Record<Word, RegExp> = {
 };
 
 
-/** Whether an RLS event is a DO block's `EXECUTE format('ALTER TABLE %I … ROW LEVEL SECURITY', t)` (its location is the format() call). */
-const isDynamic = (model: Model, loc: Loc) => /^format\s*\(/i.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.start + 7) ?? '');
+/**
+ * Whether an RLS event is a DO block's `EXECUTE format('ALTER TABLE %I … ROW LEVEL SECURITY', t)`:
+ * its location is the format() call, or (a loop over the catalog's tables the replay runs,
+ * catalog-loops.ts) the pattern's string from its quote to the call's end.
+ */
+const isDynamic = (model: Model, loc: Loc) => /^(?:format\s*\(|E?'|\$)/i.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.start + 7) ?? '');
 
 /** A dynamic ALTER TABLE of a loop over the catalog's tables: its format() argument is a record's field (`tbl.tablename`), not a name of a literal list. */
 const catalogLoop = (model: Model, loc: Loc) => isDynamic(model, loc) && /,\s*[A-Za-z_][\w$]*\s*\.\s*[A-Za-z_][\w$]*\s*\)\s*$/.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.end) ?? '');

@@ -1,0 +1,234 @@
+// A DO block's loop over the tables the catalog lists, running policy DDL for each through
+// EXECUTE (LanternOps/breeze's 0008: `FOR r IN SELECT c.table_schema, c.table_name FROM
+// information_schema.columns c … WHERE c.table_schema = 'public' AND c.column_name = 'org_id'
+// LOOP EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', …); EXECUTE format('CREATE
+// POLICY … ON %I.%I …', …)`). parse.ts reads the loop's query (catalogQueryOf) and makes each
+// EXECUTE's statement once, with placeholder names for the loop's table and schema (a template);
+// the model's replay runs the templates for each table its state at that point holds that the
+// query lists (catalogReaches, instantiate). Pure: no parser, no model.
+import type { Node, Statement } from './types.js';
+
+/** The names the templates hold for the loop's table and schema (format()'s `%I` leaves them bare). */
+export const TABLE_PLACEHOLDER = 'zz_pgrls_loop_table_zz';
+export const SCHEMA_PLACEHOLDER = 'zz_pgrls_loop_schema_zz';
+
+/** Which tables a loop's catalog query lists (every condition of its WHERE is one of these). */
+export interface CatalogQuery {
+  /** the source: pg_tables, information_schema.tables, or information_schema.columns (with `column`) */
+  source: 'pg_tables' | 'tables' | 'columns';
+  /** `table_schema = 'public'` (or IN): the schemas listed; undefined for any */
+  schemas?: string[];
+  /** `column_name = 'org_id'`: only tables with that column */
+  column?: string;
+  /** `table_name = 'x'` or IN: only those */
+  include?: string[];
+  /** `table_name <> 'x'`, NOT IN: not those */
+  exclude: string[];
+  /** `table_name [NOT] LIKE 'p%'` */
+  like: Array<{ pattern: string; negated: boolean }>;
+  /** pg_tables' `rowsecurity = false` (or true): only tables without (with) RLS enabled */
+  rowSecurity?: boolean;
+}
+
+/** What the loop's variable holds: the table name itself (a scalar), or a record whose fields are the table's name or schema. */
+export interface CatalogLoop {
+  query: CatalogQuery;
+  /** the record's field names (lower-case) and what each holds; for a scalar, its one column */
+  fields: Map<string, 'table' | 'schema'>;
+}
+
+/** The statement a DO block's catalog loop stands for in the file's statements (kind CATALOG_LOOP_KIND), with its templates in the loop's order. */
+export interface CatalogLoopReplay extends CatalogLoop {
+  templates: Statement[];
+}
+
+export const CATALOG_LOOP_KIND = 'CatalogLoop';
+
+const str = (n: Node): string | undefined => {
+  const v = n?.A_Const?.sval?.sval ?? n?.TypeCast?.arg?.A_Const?.sval?.sval;
+  return typeof v === 'string' ? v : undefined;
+};
+const sv = (n: Node): string | undefined => (typeof n?.String?.sval === 'string' ? n.String.sval : undefined);
+
+/** A ColumnRef's last name, and its qualifier (an alias) if any. */
+function column(n: Node): { name: string; qual: string | undefined } | undefined {
+  const f: Node[] | undefined = n?.ColumnRef?.fields;
+  if (!f?.length || f.length > 2) return undefined;
+  const name = sv(f[f.length - 1]);
+  return name === undefined ? undefined : { name: name.toLowerCase(), qual: f.length === 2 ? sv(f[0])?.toLowerCase() : undefined };
+}
+
+const TABLE_COLUMNS = new Set(['table_name', 'tablename']);
+const SCHEMA_COLUMNS = new Set(['table_schema', 'schemaname']);
+
+/** The catalog relation a RangeVar names, with the alias it goes by. */
+function sourceOf(rv: Node): { source: CatalogQuery['source']; alias: string } | undefined {
+  const schema = rv?.schemaname?.toLowerCase();
+  const name = rv?.relname?.toLowerCase();
+  const alias = (rv?.alias?.aliasname ?? rv?.relname ?? '').toLowerCase();
+  if (name === 'pg_tables' && (schema === undefined || schema === 'pg_catalog')) return { source: 'pg_tables', alias };
+  if (schema === 'information_schema' && (name === 'tables' || name === 'columns')) return { source: name, alias };
+  return undefined;
+}
+
+/** `a.x = b.x` (both sides the same column of the two catalog relations: how columns joins tables). */
+function joinsOn(n: Node, aliases: Set<string>): boolean {
+  const e = n?.A_Expr;
+  if (e?.kind !== 'AEXPR_OP' || sv(e.name?.[0]) !== '=') return false;
+  const l = column(e.lexpr);
+  const r = column(e.rexpr);
+  return !!l && !!r && l.name === r.name && (l.name === 'table_schema' || l.name === 'table_name') && l.qual !== r.qual && aliases.has(l.qual ?? '') && aliases.has(r.qual ?? '');
+}
+
+function conjunctsOf(n: Node | undefined, out: Node[]): Node[] {
+  if (!n) return out;
+  if (n.BoolExpr?.boolop === 'AND_EXPR') for (const a of n.BoolExpr.args ?? []) conjunctsOf(a, out);
+  else out.push(n);
+  return out;
+}
+
+/**
+ * The tables a loop's query lists and what its output columns hold, when it is a query of
+ * pg_tables, information_schema.tables or information_schema.columns (that one alone, or joined
+ * with information_schema.tables on schema and name) whose WHERE only asks the schema, the column
+ * name, the table type (base tables), the table's name (=, <>, IN, NOT IN, LIKE) or pg_tables'
+ * rowsecurity; it must ask the schema or the column. Undefined for anything else.
+ */
+export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefined {
+  const s = select?.SelectStmt;
+  if (!s || s.withClause || s.limitCount || s.op !== 'SETOP_NONE' || s.valuesLists || s.havingClause) return undefined;
+  const from: Node[] = s.fromClause ?? [];
+  if (from.length !== 1) return undefined;
+  const aliases = new Set<string>();
+  let source: CatalogQuery['source'] | undefined;
+  const joins: Node[] = [];
+  const only = sourceOf(from[0]?.RangeVar);
+  if (only) {
+    source = only.source;
+    aliases.add(only.alias);
+  } else {
+    const j = from[0]?.JoinExpr;
+    const l = sourceOf(j?.larg?.RangeVar);
+    const r = sourceOf(j?.rarg?.RangeVar);
+    if (!j || j.jointype !== 'JOIN_INNER' || !l || !r || j.isNatural || j.usingClause) return undefined;
+    const kinds = new Set([l.source, r.source]);
+    if (!kinds.has('columns') || !kinds.has('tables')) return undefined;
+    source = 'columns';
+    aliases.add(l.alias).add(r.alias);
+    conjunctsOf(j.quals, joins);
+    if (!joins.every((c) => joinsOn(c, aliases))) return undefined;
+  }
+  const q: CatalogQuery = { source, exclude: [], like: [] };
+  const known = (c: { qual: string | undefined } | undefined) => !!c && (c.qual === undefined || aliases.has(c.qual));
+  for (const c of conjunctsOf(s.whereClause, [])) {
+    if (joins.length === 0 && aliases.size > 1 && joinsOn(c, aliases)) continue;
+    if (joinsOn(c, aliases)) continue;
+    const e = c?.A_Expr;
+    // (pg_tables.rowsecurity: `rowsecurity = false`, `NOT rowsecurity`, `rowsecurity IS FALSE`)
+    const flag = column(c) ?? column(c?.BoolExpr?.boolop === 'NOT_EXPR' ? c.BoolExpr.args?.[0] : undefined) ?? column(c?.BooleanTest?.arg);
+    if (flag?.name === 'rowsecurity' && known(flag) && source === 'pg_tables') {
+      const bt = c?.BooleanTest?.booltesttype;
+      q.rowSecurity = c?.ColumnRef ? true : c?.BoolExpr ? false : bt === 'IS_TRUE' ? true : bt === 'IS_FALSE' ? false : undefined;
+      if (q.rowSecurity === undefined) return undefined;
+      continue;
+    }
+    const col = e ? column(e.lexpr) : undefined;
+    if (!e || !col || !known(col)) return undefined;
+    const op = sv(e.name?.[0]);
+    if (col.name === 'rowsecurity' && source === 'pg_tables' && e.kind === 'AEXPR_OP' && (op === '=' || op === '<>')) {
+      const b = e.rexpr?.A_Const?.boolval;
+      if (!b) return undefined;
+      q.rowSecurity = (b.boolval === true) === (op === '=');
+      continue;
+    }
+    const values = e.kind === 'AEXPR_IN' ? ((e.rexpr?.List?.items ?? e.rexpr) as Node[]).map(str) : [str(e.rexpr)];
+    if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'string')) return undefined;
+    const vs = values as string[];
+    const equal = (e.kind === 'AEXPR_OP' && op === '=') || (e.kind === 'AEXPR_IN' && op === '=');
+    const unequal = (e.kind === 'AEXPR_OP' && (op === '<>' || op === '!=')) || (e.kind === 'AEXPR_IN' && op === '<>');
+    if (SCHEMA_COLUMNS.has(col.name) && equal) q.schemas = q.schemas ? q.schemas.filter((x) => vs.includes(x)) : vs;
+    else if (col.name === 'column_name' && source === 'columns' && equal && vs.length === 1 && q.column === undefined) q.column = vs[0];
+    else if (col.name === 'table_type' && source !== 'pg_tables' && equal && vs.length === 1 && vs[0] === 'BASE TABLE') continue;
+    else if (TABLE_COLUMNS.has(col.name) && equal) q.include = q.include ? q.include.filter((x) => vs.includes(x)) : vs;
+    else if (TABLE_COLUMNS.has(col.name) && unequal) q.exclude.push(...vs);
+    else if (TABLE_COLUMNS.has(col.name) && e.kind === 'AEXPR_LIKE' && vs.length === 1 && (op === '~~' || op === '!~~')) q.like.push({ pattern: vs[0]!, negated: op === '!~~' });
+    else return undefined;
+  }
+  if (q.schemas === undefined && q.column === undefined) return undefined;
+  // what the output columns hold (a record's fields by name; aliases as written)
+  const fields = new Map<string, 'table' | 'schema'>();
+  for (const t of s.targetList ?? []) {
+    const r = t?.ResTarget;
+    const c = column(r?.val);
+    if (!c || !known(c)) continue;
+    const what = TABLE_COLUMNS.has(c.name) ? 'table' : SCHEMA_COLUMNS.has(c.name) ? 'schema' : undefined;
+    if (what) fields.set((r.name ?? c.name).toLowerCase(), what);
+  }
+  if (![...fields.values()].includes('table')) return undefined;
+  return { query: q, fields };
+}
+
+/** The LIKE pattern as a regular expression (`%` any text, `_` one character, `\` escapes). */
+function likeRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (ch === '%') re += '[\\s\\S]*';
+    else if (ch === '_') re += '[\\s\\S]';
+    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * Whether the query lists the table where the replay is: a table of its schemas (not a temporary
+ * one), with the column it asks for — or one whose columns the replay does not know for certain
+ * (`uncertainColumns`: made LIKE another, as a partition, through inheritance…), which it is
+ * taken to reach: the loop's policies are then seen on it, as dynamic SQL that may reach a table
+ * leaves it alone elsewhere.
+ */
+export function catalogReaches(q: CatalogQuery, t: { schema: string; name: string; temp: boolean; columns: readonly string[]; rlsEnabled: boolean }, uncertainColumns: boolean): boolean {
+  if (t.temp) return false;
+  if (q.schemas ? !q.schemas.includes(t.schema) : t.schema === 'pg_catalog' || t.schema === 'information_schema') return false;
+  if (q.include && !q.include.includes(t.name)) return false;
+  if (q.exclude.includes(t.name)) return false;
+  for (const l of q.like) if (likeRegExp(l.pattern).test(t.name) === l.negated) return false;
+  if (q.rowSecurity !== undefined && t.rlsEnabled !== q.rowSecurity) return false;
+  return q.column === undefined || t.columns.includes(q.column) || uncertainColumns;
+}
+
+/** Whether a CREATE TABLE statement lists all its columns itself (no LIKE, no parents, no type, not a partition; in the file, not made by dynamic SQL). */
+export function plainColumns(stmt: Statement): boolean {
+  const n = stmt.node;
+  return stmt.kind === 'CreateStmt' && stmt.origin === 'file' && !n?.ofTypename && !n?.partbound && !n?.inhRelations?.length && !(n?.tableElts ?? []).some((e: Node) => e?.TableLikeClause);
+}
+
+/** The templates' statements for one table, kept per template and table (while the template is where it was: an edit before it moves it). */
+const made = new WeakMap<Statement, Map<string, { start: number; stmt: Statement }>>();
+
+/**
+ * A template with the loop's table and schema put in for the placeholders (in every name and
+ * string of its tree: `%I_select` made `orders_select`), a statement of its own, kept: the same
+ * object while the template is the same and where it was.
+ */
+export function instantiate(template: Statement, schema: string, table: string): Statement {
+  let byTable = made.get(template);
+  if (!byTable) made.set(template, (byTable = new Map()));
+  const key = `${schema}\u0000${table}`;
+  const hit = byTable.get(key);
+  if (hit && hit.start === template.start) return hit.stmt;
+  const put = (s: string) => (s.includes('zz_pgrls_loop_') ? s.split(TABLE_PLACEHOLDER).join(table).split(SCHEMA_PLACEHOLDER).join(schema) : s);
+  const copy = (v: unknown): unknown => {
+    if (typeof v === 'string') return put(v);
+    if (Array.isArray(v)) return v.map(copy);
+    if (!v || typeof v !== 'object') return v;
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (k !== 'memo') o[k] = copy(x);
+    return o;
+  };
+  const stmt: Statement = { ...template, node: copy(template.node) as Node, memo: undefined };
+  delete stmt.memo;
+  byTable.set(key, { start: template.start, stmt });
+  return stmt;
+}

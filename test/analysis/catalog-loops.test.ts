@@ -1,0 +1,149 @@
+// A DO block's loop over the tables the catalog lists, running ALTER TABLE … ROW LEVEL SECURITY
+// and policy DDL for each through EXECUTE (catalog-loops.ts; LanternOps/breeze's 0008 over
+// information_schema.columns WHERE column_name = 'org_id'): the replay runs the loop's statements
+// for each table its state holds there that the query lists. Each case compares the model with
+// what PGlite makes of the same migrations.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { mergeConfig } from '../../server/src/analysis/config.js';
+import { mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
+import { buildModel, type Model } from '../../server/src/analysis/model.js';
+import { parseFile } from '../../server/src/analysis/parse.js';
+import { closeAll, getDb, inRollback } from '../helpers/pg.js';
+import { initParser, lintFiles } from '../helpers/rule-proof.js';
+
+before(initParser);
+after(closeAll);
+
+const model = (text: string): Model => buildModel([parseFile('1.sql', text)], mergeConfig({}));
+
+/** The model's RLS state and policies of the public tables, as `name enabled forced policy,…`. */
+function modelState(m: Model): string[] {
+  return [...m.tables.values()]
+    .filter((t) => t.schema === 'public')
+    .map((t) => `${t.name} ${t.rlsEnabled} ${t.rlsForced} ${t.policies.map((p) => `${p.name}:${p.command}`).sort().join(',')}`)
+    .sort();
+}
+
+/** The same as PGlite has it after running the text. */
+async function pgState(text: string): Promise<string[]> {
+  let out: string[] = [];
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    const rows = (await q(`SELECT c.relname AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+        coalesce((SELECT string_agg(p.policyname || ':' || lower(p.cmd), ',' ORDER BY p.policyname || ':' || lower(p.cmd)) FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname), '') AS policies
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')`)) as Array<{ name: string; enabled: boolean; forced: boolean; policies: string }>;
+    out = rows.map((r) => `${r.name} ${r.enabled} ${r.forced} ${r.policies}`).sort();
+  });
+  return out;
+}
+
+const BREEZE = `CREATE TABLE public.orgs (id uuid PRIMARY KEY);
+CREATE TABLE public.devices (id uuid PRIMARY KEY, org_id uuid NOT NULL);
+CREATE TABLE public.alerts (id uuid PRIMARY KEY, org_id uuid NOT NULL, body text);
+CREATE VIEW public.alert_bodies AS SELECT org_id, body FROM public.alerts;
+CREATE FUNCTION public.has_org_access(o uuid) RETURNS boolean LANGUAGE sql STABLE AS $f$ SELECT o::text = current_setting('app.org', true) $f$;
+DO $$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN
+    SELECT c.table_schema, c.table_name
+    FROM information_schema.columns c
+    INNER JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+    WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' AND c.column_name = 'org_id'
+    GROUP BY c.table_schema, c.table_name
+  LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', r.table_schema, r.table_name);
+    EXECUTE format('ALTER TABLE %I.%I FORCE ROW LEVEL SECURITY', r.table_schema, r.table_name);
+    EXECUTE format('DROP POLICY IF EXISTS org_isolation_select ON %I.%I', r.table_schema, r.table_name);
+    EXECUTE format('CREATE POLICY org_isolation_select ON %I.%I FOR SELECT USING (public.has_org_access(org_id))', r.table_schema, r.table_name);
+    EXECUTE format('CREATE POLICY %I ON %I.%I FOR INSERT WITH CHECK (public.has_org_access(org_id))', r.table_name || '_insert', r.table_schema, r.table_name);
+  END LOOP;
+END;
+$$;
+CREATE TABLE public.later (id uuid PRIMARY KEY, org_id uuid);
+`;
+
+describe('catalog loops', () => {
+  test("ok: breeze's loop over information_schema.columns (org_id) joined with tables (BASE TABLE): RLS enabled and forced and the policies made on each table with the column made before it; not on the others, nor on one made after it, nor on the view; as PGlite", async () => {
+    const m = model(BREEZE);
+    assert.deepEqual(modelState(m), await pgState(BREEZE));
+    assert.deepEqual(modelState(m), [
+      'alerts true true alerts_insert:insert,org_isolation_select:select',
+      'devices true true devices_insert:insert,org_isolation_select:select',
+      'later false false ',
+      'orgs false false ',
+    ]);
+    // (what the loop does is known: nothing about these tables is "may be dynamic")
+    for (const w of ['enable', 'force', 'policy'] as const) assert.equal(mayBeDynamic(m, w, m.tables.get('public.devices')!), false, w);
+    // a policy's statement is the loop's, where its EXECUTE's string is
+    const p = m.tables.get('public.alerts')!.policies.find((x) => x.name === 'alerts_insert')!;
+    assert.equal(p.stmt.dynamic, true);
+    assert.equal(p.created.start, BREEZE.indexOf("'CREATE POLICY %I ON"));
+    // rls-not-enabled: the tables the loop does not reach, and only those
+    const { findings } = lintFiles([{ file: '1.sql', text: BREEZE }], 'rls-not-enabled');
+    assert.deepEqual(findings.filter((f) => f.rule === 'rls-not-enabled').map((f) => f.message.match(/Table (\S+)/)![1]).sort(), ['public.later', 'public.orgs']);
+  });
+
+  test('ok: pg_tables with rowsecurity = false, NOT IN and NOT LIKE; a scalar loop variable; NO FORCE on a table never forced is no event; as PGlite', async () => {
+    const text = `CREATE TABLE public.a (id int);
+CREATE TABLE public.b (id int);
+CREATE TABLE public.c (id int);
+CREATE TABLE public.tmp_x (id int);
+CREATE TABLE public.skip_me (id int);
+ALTER TABLE public.c ENABLE ROW LEVEL SECURITY;
+DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND rowsecurity = false AND tablename NOT IN ('skip_me') AND tablename NOT LIKE 'tmp\\_%' LOOP
+    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY "%s_read" ON public.%I FOR SELECT TO PUBLIC USING (id > 0)', t, t);
+  END LOOP;
+END $$;
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT schemaname, tablename FROM pg_catalog.pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE format('ALTER TABLE %I.%I NO FORCE ROW LEVEL SECURITY', r.schemaname, r.tablename);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(modelState(m), await pgState(text));
+    assert.deepEqual(modelState(m), ['a true false a_read:select', 'b true false b_read:select', 'c true false ', 'skip_me false false ', 'tmp_x false false ']);
+    assert.deepEqual(m.tables.get('public.a')!.rlsEvents.map((e) => e.kind), ['enable']);
+  });
+
+  test('ok: a query the replay does not read (a condition on something else) stays "may be dynamic": no policy made, and the tables it may reach are left alone', () => {
+    const text = `CREATE TABLE public.a (id int, org_id uuid);
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' AND is_nullable = 'NO' LOOP
+    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', r.table_name);
+    EXECUTE format('CREATE POLICY p ON public.%I USING (true)', r.table_name);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(m.tables.get('public.a')!.policies, []);
+    assert.equal(mayBeDynamic(m, 'enable', m.tables.get('public.a')!), true);
+    assert.equal(mayBeDynamic(m, 'policy', m.tables.get('public.a')!), true);
+  });
+
+  test('ok: a table whose columns the replay does not know for certain (LIKE another) is taken as reached: its policies are seen, none is said missing', async () => {
+    const text = `CREATE TABLE public.base (id int, org_id uuid);
+CREATE TABLE public.copy (LIKE public.base);
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' LOOP
+    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', r.table_name);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(modelState(m), await pgState(text));
+  });
+});
