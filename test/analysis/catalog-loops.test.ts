@@ -147,3 +147,28 @@ END $$;
     assert.deepEqual(modelState(m), await pgState(text));
   });
 });
+
+describe('catalog loops: what runs for each table', () => {
+  test('ok: an EXECUTE under an IF of the loop (in a BEGIN … EXCEPTION block of its body too) is not run for every table: it stays "may be dynamic", while one in the block itself is replayed; as PGlite', async () => {
+    const text = `CREATE TABLE public.a (id int, org_id uuid);
+CREATE TABLE public.b (id int, org_id uuid);
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' LOOP
+    BEGIN
+      EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', r.table_name);
+      IF r.table_name = 'a' THEN
+        EXECUTE format('CREATE POLICY only_a ON public.%I USING (true)', r.table_name);
+      END IF;
+    EXCEPTION WHEN others THEN NULL;
+    END;
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(modelState(m), ['a true false ', 'b true false ']);
+    assert.deepEqual(await pgState(text), ['a true false only_a:all', 'b true false ']);
+    assert.equal(mayBeDynamic(m, 'policy', m.tables.get('public.b')!), true);
+  });
+});

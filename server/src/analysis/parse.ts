@@ -1716,9 +1716,14 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         if (conditional) uncertain++;
         // (an EXECUTE under an IF, a CASE or a loop of a loop's body is not run once per value)
         const outerEach = each;
-        if (key !== 'PLpgSQL_stmt_block') each = undefined;
+        const outerCatalog = inCatalog;
+        if (key !== 'PLpgSQL_stmt_block') {
+          each = undefined;
+          inCatalog = undefined;
+        }
         visit({ [key]: v }, stmtType);
         each = outerEach;
+        inCatalog = outerCatalog;
         if (conditional) uncertain--;
         wrapped.delete(v);
         forgetAssigned(v);
