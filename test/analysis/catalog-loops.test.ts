@@ -172,3 +172,30 @@ END $$;
     assert.equal(mayBeDynamic(m, 'policy', m.tables.get('public.b')!), true);
   });
 });
+
+describe('loops whose EXECUTE string is made with ||', () => {
+  test("ok: `'ALTER TABLE ' || quote_ident(r.tablename) || ' ENABLE …'` over pg_tables and `'CREATE POLICY ' || quote_ident(t || '_read') || …` over a literal list are replayed like format(); as PGlite", async () => {
+    const text = `CREATE TABLE public.a (id int);
+CREATE TABLE public."B" (id int);
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE 'ALTER TABLE public.' || quote_ident(r.tablename) || ' ENABLE ROW LEVEL SECURITY';
+  END LOOP;
+END $$;
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['a', 'B'] LOOP
+    EXECUTE 'CREATE POLICY ' || quote_ident(t || '_read') || ' ON public.' || quote_ident(t) || ' FOR SELECT USING (id > 0)';
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(modelState(m), await pgState(text));
+    assert.deepEqual(modelState(m), ['B true false B_read:select', 'a true false a_read:select']);
+    const p = m.tables.get('public.a')!.policies[0]!;
+    assert.equal(p.created.start, text.indexOf("'CREATE POLICY ' ||"));
+  });
+});

@@ -217,3 +217,27 @@ CREATE POLICY own ON public.quote_items FOR SELECT TO authenticated USING (user_
     assert.deepEqual(await q(`SELECT relrowsecurity FROM pg_class WHERE relname = 'quote_items'`), [{ relrowsecurity: true }]);
   });
 });
+
+test("err: the same loop with its ALTER TABLE made with || (`'ALTER TABLE public.' || quote_ident(r.tablename) || ' DISABLE …'`): the loop's finding, at its DISABLE; no fix; PGlite: RLS off", async () => {
+  const text = `CREATE TABLE public.notes (id int PRIMARY KEY, owner uuid);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_notes ON public.notes FOR SELECT USING (owner = (select auth.uid()));
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE 'ALTER TABLE public.' || quote_ident(r.tablename) || ' DISABLE ROW LEVEL SECURITY';
+  END LOOP;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20260209120000_m.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /The loop runs it for every table of the schema it reads from the catalog: after it, add ALTER TABLE public\.notes ENABLE ROW LEVEL SECURITY/);
+  assert.equal(mine[0]!.start, text.indexOf('DISABLE ROW LEVEL SECURITY'));
+  assert.deepEqual(mine[0]!.fixes, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    assert.deepEqual((await q(`SELECT relrowsecurity FROM pg_class WHERE relname = 'notes'`)).map((r) => r.relrowsecurity), [false]);
+  });
+});

@@ -1951,8 +1951,10 @@ function dynamicSql(
     return { run: () => ({ sql: constant, at: (u) => pos?.[u] ?? quote }), quote, usesVariable: false };
   }
   const call = e?.FuncCall;
-  if (funcName(call) !== 'format' || !call.args?.length || call.agg_star || call.func_variadic) return undefined;
-  const pattern = constantText(call.args[0]);
+  // (or the string made with ||: `'ALTER TABLE ' || quote_ident(r.tablename) || ' ENABLE ROW LEVEL SECURITY'`)
+  const joined = e?.A_Expr?.kind === 'AEXPR_OP' && e.A_Expr.name?.length === 1 && e.A_Expr.name[0]?.String?.sval === '||';
+  if (!joined && (funcName(call) !== 'format' || !call.args?.length || call.agg_star || call.func_variadic)) return undefined;
+  const pattern = joined ? '' : constantText(call.args[0]);
   if (typeof pattern !== 'string') return undefined;
   // each argument: a constant string, the loop variable, a variable whose value is certain there
   // (its text's value, read the same way: breeze's `predicate := format('EXISTS (… %I.org_id …)',
@@ -2013,6 +2015,13 @@ function dynamicSql(
     const r = l && valueOf(x.rexpr, depth);
     return r && ((value) => l!(value) + r(value));
   };
+  if (joined) {
+    // (its offsets all at the expression's start: the text is in pieces, some not in the file)
+    const whole = valueOf(e, 0);
+    if (!whole) return undefined;
+    const start = /^\s*/.exec(expr)![0].length;
+    return { run: (value) => ({ sql: whole(value ?? ''), at: () => start }), quote: start, usesVariable };
+  }
   const args: Array<(value: string) => string> = [];
   for (const a of call.args.slice(1)) {
     const f = valueOf(a, 0);

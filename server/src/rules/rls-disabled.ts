@@ -1,4 +1,5 @@
 import type { Model, Table } from '../analysis/model.js';
+import { CATALOG_LOOP_KIND } from '../analysis/catalog-loops.js';
 import type { Loc } from '../analysis/types.js';
 import { policiesWithKey } from '../analysis/policy-exprs.js';
 import { defineRule, type Edit, type Fix } from './types.js';
@@ -25,8 +26,15 @@ const PATTERN: Record<Word, RegExp> = {
  */
 const isDynamic = (model: Model, loc: Loc) => /^(?:format\s*\(|E?'|\$)/i.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.start + 7) ?? '');
 
-/** A dynamic ALTER TABLE of a loop over the catalog's tables: its format() argument is a record's field (`tbl.tablename`), not a name of a literal list. */
-const catalogLoop = (model: Model, loc: Loc) => isDynamic(model, loc) && /,\s*[A-Za-z_][\w$]*\s*\.\s*[A-Za-z_][\w$]*\s*\)\s*$/.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.end) ?? '');
+/**
+ * A dynamic ALTER TABLE of a loop over the catalog's tables: one the replay runs per table
+ * (within a CatalogLoop statement, catalog-loops.ts), or one whose format() argument is a
+ * record's field (`tbl.tablename`), not a name of a literal list.
+ */
+const catalogLoop = (model: Model, loc: Loc) =>
+  isDynamic(model, loc) &&
+  (/,\s*[A-Za-z_][\w$]*\s*\.\s*[A-Za-z_][\w$]*\s*\)\s*$/.test(fileOf(model, loc.file)?.text.slice(loc.start, loc.end) ?? '') ||
+    !!fileOf(model, loc.file)?.statements.some((s) => s.kind === CATALOG_LOOP_KIND && s.start <= loc.start && loc.end <= s.end));
 
 /** The `DISABLE ROW LEVEL SECURITY` / `NO FORCE ROW LEVEL SECURITY` subcommand in the statement (or in the string of a dynamic one), and its keyword. */
 function subcommand(model: Model, loc: Loc, kind: Word): { span: Loc; keyword: Loc } | undefined {
