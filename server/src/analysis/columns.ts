@@ -14,6 +14,7 @@
 // may add columns the model cannot see (ALTER TABLE … ADD/DROP/RENAME, CREATE TABLE, RENAME).
 import { census, memoStmt, PLATFORM_SCHEMAS } from './ast.js';
 import { clauseError } from './clauses.js';
+import { CATALOG_LOOP_KIND } from './catalog-loops.js';
 import { replayPlaces, resolvedThroughPath, rollbackSections, sameReplayKey, type Model, type Policy, type Table } from './model.js';
 import { stripComments, sval } from './parse.js';
 import { memoModel } from './policy-exprs.js';
@@ -217,12 +218,7 @@ function namedBefore(model: Model): Set<Statement> {
   const bare = new Set<string>();
   const qualified = new Set<string>();
   const named = (t: Table) => bare.has(t.name) || qualified.has(`${t.schema}\u0000${t.name}`);
-  const list = model.statements;
-  for (let i = 0; i < list.length; ) {
-    const file = list[i]!.file;
-    let j = i + 1;
-    while (j < list.length && list[j]!.file === file) j++;
-    const run = runNames(list, i, j);
+  eachRun(model, (run) => {
     for (let k = 0; k < run.creates.length; k++) {
       const c = run.creates[k]!;
       const t = wanted.get(c.stmt);
@@ -233,8 +229,7 @@ function namedBefore(model: Model): Set<Statement> {
     }
     run.bare.forEach((_, n) => bare.add(n));
     run.qualified.forEach((_, n) => qualified.add(n));
-    i = j;
-  }
+  });
   // (a table whose CREATE the replay does not hold: named by any statement)
   wanted.forEach((t, stmt) => {
     if (named(t)) out.add(stmt);
@@ -246,9 +241,12 @@ function namedBefore(model: Model): Set<Statement> {
  * What a run of the model's statements names (a relation a policy, ALTER TABLE, index or
  * trigger is on), each name with the order it was first named in (bare names, and `schema\0name`),
  * and its CREATE TABLE IF NOT EXISTS statements with how many names of each kind came before
- * them. Kept per run, by its first and last statement record and length: a run is replayed
- * statements of one parsed file in its order, the records are the file's (its replay plan's), so
- * the same first and last record and length are the same run.
+ * them; and its top-level UPDATE, INSERT, DELETE, CREATE INDEX and ALTER TABLE statements by the
+ * relation they name (namesColumnOf). Kept per run, by its first and last statement record and
+ * length: a run is replayed statements of one parsed file in its order, the records are the
+ * file's (its replay plan's), so the same first and last record and length are the same run —
+ * but in a file with a catalog loop, whose statements for each table it reaches are in the run
+ * too (catalog-loops.ts), kept for no run.
  */
 interface RunNames {
   last: object;
@@ -256,16 +254,27 @@ interface RunNames {
   bare: Map<string, number>;
   qualified: Map<string, number>;
   creates: Array<{ stmt: Statement; bare: number; qualified: number }>;
+  byRelation: Map<string, Statement[]> | undefined;
 }
 const runsNamed = new WeakMap<object, RunNames>();
 const NO_CREATES: RunNames['creates'] = [];
+const COLUMN_NAMING = new Set(['UpdateStmt', 'InsertStmt', 'DeleteStmt', 'IndexStmt', 'AlterTableStmt']);
+
+/** Whether a parsed file holds a catalog loop (kept per file). */
+function hasCatalogLoop(file: ParsedFile): boolean {
+  let v = catalogLoopFiles.get(file);
+  if (v === undefined) catalogLoopFiles.set(file, (v = file.statements.some((s) => s.kind === CATALOG_LOOP_KIND)));
+  return v;
+}
+const catalogLoopFiles = new WeakMap<ParsedFile, boolean>();
 
 function runNames(list: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, from: number, to: number): RunNames {
   const first = list[from]!;
   const last = list[to - 1]!;
-  const kept = runsNamed.get(first);
+  const keep = !hasCatalogLoop(first.file);
+  const kept = keep ? runsNamed.get(first) : undefined;
   if (kept !== undefined && kept.last === last && kept.length === to - from) return kept;
-  const run: RunNames = { last, length: to - from, bare: new Map(), qualified: new Map(), creates: NO_CREATES };
+  const run: RunNames = { last, length: to - from, bare: new Map(), qualified: new Map(), creates: NO_CREATES, byRelation: undefined };
   for (let i = from; i < to; i++) {
     const stmt = list[i]!.stmt;
     const kind = stmt.kind;
@@ -277,6 +286,15 @@ function runNames(list: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, fr
       }
       continue;
     }
+    if (stmt.origin === 'file' && COLUMN_NAMING.has(kind)) {
+      const rel: unknown = n?.relation?.relname;
+      if (typeof rel === 'string') {
+        const byRel = (run.byRelation ??= new Map());
+        const at = byRel.get(rel);
+        if (at === undefined) byRel.set(rel, [stmt]);
+        else at.push(stmt);
+      }
+    }
     const rv = kind === 'CreatePolicyStmt' || kind === 'AlterPolicyStmt' ? n?.table : kind === 'AlterTableStmt' || kind === 'IndexStmt' || kind === 'CreateTrigStmt' ? n?.relation : undefined;
     if (rv?.relname === undefined) continue;
     if (rv.schemaname === undefined) {
@@ -286,8 +304,30 @@ function runNames(list: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, fr
       if (!run.qualified.has(k)) run.qualified.set(k, run.qualified.size);
     }
   }
-  runsNamed.set(first, run);
+  if (keep) runsNamed.set(first, run);
   return run;
+}
+
+/** The model's statements in runs of one file's (runNames), in order (per model). */
+function runsOf(model: Model): RunNames[] {
+  return memoModel(model, 'columns:runs', (m) => {
+    const out: RunNames[] = [];
+    const list = m.statements;
+    for (let i = 0; i < list.length; ) {
+      const file = list[i]!.file;
+      let j = i + 1;
+      while (j < list.length && list[j]!.file === file) j++;
+      out.push(runNames(list, i, j));
+      i = j;
+    }
+    return out;
+  });
+}
+
+/** Each run of the model's statements, in order, until `f` returns false. */
+function eachRun(model: Model, f: (run: RunNames) => boolean | void): void {
+  const runs = runsOf(model);
+  for (let i = 0; i < runs.length; i++) if (f(runs[i]!) === false) return;
 }
 
 /** Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks (kept per statement). */
@@ -627,19 +667,31 @@ function usedElsewhere(model: Model, u: UnknownColumn): boolean {
   return false;
 }
 
+/** Whether a top-level UPDATE, INSERT, DELETE, CREATE INDEX or ALTER TABLE of the table names the column (the runs' statements by relation: runNames). */
 function namesColumnOf(model: Model, t: Table, name: string): boolean {
-  for (const { stmt } of model.statements) {
-    if (stmt.origin !== 'file') continue;
-    const n = stmt.node;
-    const rv = stmt.kind === 'UpdateStmt' || stmt.kind === 'InsertStmt' || stmt.kind === 'DeleteStmt' || stmt.kind === 'IndexStmt' || stmt.kind === 'AlterTableStmt' ? n?.relation : undefined;
-    if (!namesTable(rv, t)) continue;
-    if (stmt.kind === 'IndexStmt' && (n.indexParams ?? []).some((x: Node) => x?.IndexElem?.name === name)) return true;
-    if (stmt.kind === 'InsertStmt' && (n.cols ?? []).some((x: Node) => x?.ResTarget?.name === name)) return true;
-    if (stmt.kind === 'UpdateStmt' && (n.targetList ?? []).some((x: Node) => x?.ResTarget?.name === name)) return true;
-    if (stmt.kind === 'AlterTableStmt' && (n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.name === name && c.AlterTableCmd.subtype !== 'AT_AddColumn')) return true;
-    if (census(n).columnRefs.some((r) => { const f: Node[] = r.fields ?? []; return sval(f[f.length - 1]) === name; })) return true;
-  }
-  return false;
+  let found = false;
+  eachRun(model, (run) => {
+    const list = run.byRelation?.get(t.name);
+    if (list === undefined) return;
+    for (const stmt of list) {
+      const n = stmt.node;
+      if (!namesTable(n?.relation, t)) continue;
+      if (
+        (stmt.kind === 'IndexStmt' && (n.indexParams ?? []).some((x: Node) => x?.IndexElem?.name === name)) ||
+        (stmt.kind === 'InsertStmt' && (n.cols ?? []).some((x: Node) => x?.ResTarget?.name === name)) ||
+        (stmt.kind === 'UpdateStmt' && (n.targetList ?? []).some((x: Node) => x?.ResTarget?.name === name)) ||
+        (stmt.kind === 'AlterTableStmt' && (n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.name === name && c.AlterTableCmd.subtype !== 'AT_AddColumn')) ||
+        census(n).columnRefs.some((r) => {
+          const f: Node[] = r.fields ?? [];
+          return sval(f[f.length - 1]) === name;
+        })
+      ) {
+        found = true;
+        return false;
+      }
+    }
+  });
+  return found;
 }
 
 /**
