@@ -199,3 +199,38 @@ END $$;
     assert.equal(p.created.start, text.indexOf("'CREATE POLICY ' ||"));
   });
 });
+
+describe('loops granting table privileges', () => {
+  test('ok: GRANT and REVOKE of table privileges run by a literal loop and by a catalog loop are replayed: the tables\' grants are the model\'s, as PGlite has them', async () => {
+    const text = `CREATE ROLE app_reader;
+CREATE TABLE public.a (id int, org_id uuid);
+CREATE TABLE public.b (id int);
+CREATE TABLE public.c (id int, org_id uuid);
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['a', 'b'] LOOP
+    EXECUTE format('GRANT SELECT, INSERT ON public.%I TO app_reader', t);
+  END LOOP;
+END $$;
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' LOOP
+    EXECUTE format('REVOKE INSERT ON public.%I FROM app_reader', r.table_name);
+    EXECUTE format('GRANT UPDATE ON public.%I TO app_reader', r.table_name);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    const granted = (t: string) => [...(m.tables.get(`public.${t}`)!.grants.get('app_reader') ?? [])].sort().join(',');
+    assert.deepEqual(['a', 'b', 'c'].map(granted), ['select,update', 'insert,select', 'update']);
+    await inRollback(await getDb(), async (q) => {
+      await q(text.replace('CREATE ROLE app_reader;', "DO $r$ BEGIN CREATE ROLE app_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $r$;"));
+      const rows = (await q(`SELECT c.relname AS t, string_agg(lower(p.privilege_type), ',' ORDER BY lower(p.privilege_type)) AS privs
+        FROM pg_class c JOIN information_schema.role_table_grants p ON p.table_name = c.relname AND p.table_schema = 'public' AND p.grantee = 'app_reader'
+        WHERE c.relname IN ('a', 'b', 'c') GROUP BY c.relname ORDER BY 1`)) as Array<{ t: string; privs: string }>;
+      assert.deepEqual(rows.map((r) => r.privs), ['select,update', 'insert,select', 'update']);
+    });
+  });
+});
