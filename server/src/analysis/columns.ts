@@ -204,7 +204,7 @@ export function madeBefore(model: Model, t: Table): boolean {
  * naming their table (one that never runs: after any statement naming it). An unqualified name
  * names a table of that name in any schema (as namesTable). Asked per table, each was a pass of
  * its own (LanternOps/breeze: 479 such tables); one pass over the statements was then ≈ 5 ms of
- * each bench re-lint (≈ 100,000 statements): the model's statements come in runs of one file's
+ * each bench re-lint (≈ 37,000 statements): the model's statements come in runs of one file's
  * (the replay's, in the file's order), and what a run names is kept per run (runNames), so a
  * re-lint looks at the statements of the files parsed again only.
  */
