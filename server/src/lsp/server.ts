@@ -45,7 +45,7 @@ import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/confi
 import { describeDatabases, unmatchedDatabases } from '../analysis/databases.js';
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
-import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
+import { configDiagnostics, mergeRepeated, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
@@ -482,7 +482,7 @@ export class PgRlsLintServer {
       return text === undefined ? undefined : `Shown on ${verified!.pgVersion} by pg-rls-lint verify: ${text}`;
     };
     const text = failed.length ? (project.ws.text(id) ?? '') : '';
-    const diagnostics = findings.map((f) => toDiagnostic(f, this.caps, this.uriOf, noteOf(f)));
+    const diagnostics = mergeRepeated(findings).map((f) => toDiagnostic(f, this.caps, this.uriOf, noteOf(f)));
     for (const e of failed) diagnostics.push(statementErrorDiagnostic(e, verified!.pgVersion, text));
     this.send(id, diagnostics, version);
     return true;
