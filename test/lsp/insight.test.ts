@@ -237,3 +237,28 @@ test('ok: pgRlsLint.server.rlsMatrix renders tables × commands × roles (allow 
   assert.ok(md.includes('| public.docs | INSERT | ✅ allow (docs\\_insert) | ⛔ deny (no permissive policy) |'), md);
   assert.ok(md.includes('| public.notes | SELECT | ⛔ deny (no GRANT) | ⛔ deny (no GRANT) |'), md);
 });
+
+test("ok: a DO block's loop over the catalog: its findings on each table are one diagnostic and one hover entry, and hovering its EXECUTE names the tables the replay ran it for", async (t) => {
+  const tables = Array.from({ length: 6 }, (_, i) => `CREATE TABLE public.t${i} (id int, org_id uuid); -- é 😀`).join('\n');
+  const loop = `DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' LOOP
+    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', r.table_name);
+    EXECUTE format('CREATE POLICY org_only ON public.%I USING (org_id IS NOT NULL)', r.table_name);
+  END LOOP;
+END $$;
+`;
+  const text = `${tables}\n${loop}`;
+  const s = await start(t, { '1.sql': text });
+  const published = await s.client.waitForDiagnostics(s.uri('1.sql'), (p) => p.diagnostics.some((d: Json) => d.code === 'policy-applies-to-public'));
+  const pub = published.diagnostics.filter((d: Json) => d.code === 'policy-applies-to-public');
+  assert.equal(pub.length, 1);
+  assert.match(pub[0].message, /^Policy "org_only" on public\.t0 \(and the same for public\.t1, public\.t2, public\.t3, public\.t4, public\.t5\) has no TO clause/);
+  const at = text.indexOf("'CREATE POLICY org_only") + 3;
+  const before = text.slice(0, at);
+  const h = await s.client.request('textDocument/hover', { textDocument: { uri: s.uri('1.sql') }, position: rangeOf(before + '\u0000', '\u0000').start });
+  const md: string = h.contents.value;
+  assert.match(md, /\*\*loop over the catalog\*\*: its statements run for the 6 tables its query lists where it runs: `public\.t0`, `public\.t1`, `public\.t2`, `public\.t3`, `public\.t4`, `public\.t5`/);
+  assert.equal(md.match(/`policy-applies-to-public`/g)?.length, 1);
+});

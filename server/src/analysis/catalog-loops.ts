@@ -6,7 +6,7 @@
 // EXECUTE's statement once, with placeholder names for the loop's table and schema (a template);
 // the model's replay runs the templates for each table its state at that point holds that the
 // query lists (catalogReaches, instantiate). Pure: no parser, no model.
-import type { Node, Statement } from './types.js';
+import type { Node, ParsedFile, Statement } from './types.js';
 
 /** The names the templates hold for the loop's table and schema (format()'s `%I` leaves them bare). */
 export const TABLE_PLACEHOLDER = 'zz_pgrls_loop_table_zz';
@@ -231,4 +231,26 @@ export function instantiate(template: Statement, schema: string, table: string):
   delete stmt.memo;
   byTable.set(key, { start: template.start, stmt });
   return stmt;
+}
+
+/**
+ * The catalog loop of the file at `offset` (its EXECUTEs' span) and the tables the replay ran it
+ * for, as `schema.name` in the order it did (editor insight: the model's statements after the
+ * loop's own, made from its templates).
+ */
+export function catalogLoopAt(statements: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, file: string, offset: number): { loop: Statement; tables: string[] } | undefined {
+  for (let i = 0; i < statements.length; i++) {
+    const { file: f, stmt } = statements[i]!;
+    if (stmt.kind !== CATALOG_LOOP_KIND || f.file !== file || offset < stmt.start || offset > stmt.end) continue;
+    const tables: string[] = [];
+    for (let j = i + 1; j < statements.length; j++) {
+      const s = statements[j]!.stmt;
+      if (statements[j]!.file !== f || !s.dynamic || s.start < stmt.start || s.end > stmt.end) break;
+      const rv = s.node?.table ?? s.node?.relation ?? s.node?.objects?.[0]?.RangeVar;
+      const name = rv?.relname ? `${rv.schemaname ?? 'public'}.${rv.relname}` : undefined;
+      if (name && !tables.includes(name)) tables.push(name);
+    }
+    return { loop: stmt, tables };
+  }
+  return undefined;
 }

@@ -41,6 +41,8 @@ import {
   type SymbolKind as InsightKind,
 } from '../analysis/insight.js';
 import type { Model } from '../analysis/model.js';
+import { catalogLoopAt } from '../analysis/catalog-loops.js';
+import { mergeRepeated } from './diagnostics.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
 import type { Finding } from '../engine/workspace.js';
 
@@ -89,7 +91,19 @@ export function hover(ctx: InsightContext, position: Position): Hover | null {
       range = rangeOf(ctx, ref);
     }
   }
-  for (const f of ctx.findings?.() ?? []) {
+  // (a DO block's loop over the catalog: the tables the replay ran it for)
+  const loop = catalogLoopAt(ctx.model.statements, ctx.id, offset);
+  if (loop) {
+    const shown = loop.tables.slice(0, 30).map((t) => `\`${escapeMd(t)}\``);
+    parts.push(
+      loop.tables.length
+        ? `**loop over the catalog**: its statements run for the ${loop.tables.length === 1 ? 'table' : `${loop.tables.length} tables`} its query lists where it runs: ${shown.join(', ')}${loop.tables.length > shown.length ? `, and ${loop.tables.length - shown.length} more` : ''}`
+        : '**loop over the catalog**: its query lists no table the migrations hold where it runs',
+    );
+    range ??= rangeOf(ctx, { file: ctx.id, start: loop.loop.start, end: loop.loop.end });
+  }
+  // (a loop's findings on each table as one: mergeRepeated, as they are published)
+  for (const f of mergeRepeated(ctx.findings?.() ?? [])) {
     if (f.start <= offset && offset <= f.end) {
       parts.push(`**pg-rls-lint** \`${f.rule}\` (${f.severity}): ${escapeMd(f.message)}\n\n[Documentation of ${f.rule}](${f.docs})`);
       range ??= { start: f.range.start, end: f.range.end };
