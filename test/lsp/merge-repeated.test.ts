@@ -1,10 +1,10 @@
-// The editor shows the findings of one rule at one place, with no fix, four or more, whose
-// messages differ in a few words (a DO block's loop making a policy on each table it reaches) as
-// one (lsp/diagnostics.ts mergeRepeated); the CLI keeps each.
+// The editor (and GitHub's annotations) show the findings of one rule at one place, with no fix,
+// four or more, whose messages differ in a few words (a DO block's loop making a policy on each
+// table it reaches) as one (engine/merge-repeated.ts); the CLI's text, JSON and SARIF keep each.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { initParser, Workspace, type Finding } from '../../server/src/engine/workspace.js';
-import { mergeRepeated } from '../../server/src/lsp/diagnostics.js';
+import { mergeRepeated } from '../../server/src/engine/merge-repeated.js';
 
 before(initParser);
 

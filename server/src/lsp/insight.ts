@@ -42,7 +42,7 @@ import {
 } from '../analysis/insight.js';
 import type { Model } from '../analysis/model.js';
 import { catalogLoopAt } from '../analysis/catalog-loops.js';
-import { mergeRepeated } from './diagnostics.js';
+import { mergeRepeated } from '../engine/merge-repeated.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
 import type { Finding } from '../engine/workspace.js';
 

@@ -45,7 +45,8 @@ import { CONFIG_FILE_NAME, DEFAULT_CONFIG, type Config } from '../analysis/confi
 import { describeDatabases, unmatchedDatabases } from '../analysis/databases.js';
 import { checkFix, initParser, Workspace, type Finding, type LintResult } from '../engine/workspace.js';
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
-import { configDiagnostics, mergeRepeated, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
+import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
+import { mergeRepeated } from '../engine/merge-repeated.js';
 import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';

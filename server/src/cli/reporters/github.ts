@@ -1,4 +1,5 @@
 // GitHub Actions workflow commands (annotations).
+import { mergeRepeated } from '../../engine/merge-repeated.js';
 import type { LintRun } from '../run.js';
 
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -7,7 +8,8 @@ const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace
 export function formatGithub(run: LintRun): string {
   const out: string[] = [];
   for (const f of run.files) {
-    for (const d of f.findings) {
+    // (a loop's findings on each table as one: GitHub shows a few annotations per step)
+    for (const d of mergeRepeated(f.findings)) {
       const kind = d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'notice';
       const props = [
         `file=${escapeProperty(f.path)}`,
