@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { writeIfUnchanged } from '../../server/src/cli/run.js';
 import { ensureServerBuilt, ROOT } from '../lsp/client.js';
+import { orgLoopFile } from '../helpers/catalog-loop.js';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 const dirs: string[] = [];
@@ -105,15 +106,7 @@ describe('output formats', () => {
   });
 
   test("ok: github annotations: a DO block's loop making a policy on each of five tables is one notice naming the others (GitHub shows a few per step); JSON lists each", () => {
-    const tables = Array.from({ length: 5 }, (_, i) => `CREATE TABLE public.t${i} (id int, org_id uuid);`).join('\n');
-    const loop = `DO $$ DECLARE r record; BEGIN
-  FOR r IN SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' LOOP
-    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', r.table_name);
-    EXECUTE format('CREATE POLICY org_only ON public.%I USING (org_id IS NOT NULL)', r.table_name);
-  END LOOP;
-END $$;
-`;
-    const dir = fixture({ 'm/1.sql': `${tables}\n${loop}` });
+    const dir = fixture({ 'm/1.sql': orgLoopFile(5) });
     const notices = run(dir, ['m', '--format', 'github']).stdout.split('\n').filter((l) => l.includes('title=policy-applies-to-public'));
     assert.equal(notices.length, 1);
     assert.match(notices[0]!, /::Policy "org_only" on public\.t0 \(and the same for public\.t1, public\.t2, public\.t3, public\.t4\) has no TO clause/);

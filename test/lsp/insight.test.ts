@@ -7,6 +7,7 @@ import { before, test } from 'node:test';
 import { ensureServerBuilt, rangeOf } from './client.js';
 import { Doc, has, start } from './helpers.js';
 import { INSIGHT_FILES } from '../helpers/insight-fixtures.js';
+import { orgLoopFile } from '../helpers/catalog-loop.js';
 
 before(() => ensureServerBuilt());
 
@@ -239,17 +240,7 @@ test('ok: pgRlsLint.server.rlsMatrix renders tables × commands × roles (allow 
 });
 
 test("ok: a DO block's loop over the catalog: its findings on each table are one diagnostic and one hover entry, and hovering its EXECUTE names the tables the replay ran it for", async (t) => {
-  const tables = Array.from({ length: 6 }, (_, i) => `CREATE TABLE public.t${i} (id int, org_id uuid); -- é 😀`).join('\n');
-  const loop = `DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'org_id' LOOP
-    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', r.table_name);
-    EXECUTE format('CREATE POLICY org_only ON public.%I USING (org_id IS NOT NULL)', r.table_name);
-  END LOOP;
-END $$;
-`;
-  const text = `${tables}\n${loop}`;
+  const text = orgLoopFile(6, ' -- é 😀');
   const s = await start(t, { '1.sql': text });
   const published = await s.client.waitForDiagnostics(s.uri('1.sql'), (p) => p.diagnostics.some((d: Json) => d.code === 'policy-applies-to-public'));
   const pub = published.diagnostics.filter((d: Json) => d.code === 'policy-applies-to-public');
