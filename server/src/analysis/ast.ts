@@ -750,6 +750,17 @@ export function roleName(spec: Node): string {
  */
 export const PLATFORM_SCHEMAS = new Set(['auth', 'storage', 'realtime', '_realtime', 'extensions', 'graphql', 'graphql_public', 'vault', 'pgsodium', 'net', 'supabase_functions', 'supabase_migrations', 'cron', 'pgbouncer']);
 
+/**
+ * Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks: it lists all
+ * the table's columns itself (no LIKE, no parents, no type, not a partition; kept per statement).
+ */
+export function plainCreate(stmt: Statement): boolean {
+  return memoStmt(stmt, 'plainCreate', () => {
+    const n = stmt.node;
+    return stmt.kind === 'CreateStmt' && stmt.origin === 'file' && !n?.ofTypename && !n?.partbound && !n?.inhRelations?.length && !(n?.tableElts ?? []).some((e: Node) => e?.TableLikeClause);
+  });
+}
+
 /** The AND-ed parts of a condition, nested ANDs flattened (`a AND (b AND c)`: a, b, c); none for no condition. */
 export function conjuncts(n: Node | undefined): Node[] {
   if (!n) return [];

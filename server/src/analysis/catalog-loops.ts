@@ -6,6 +6,7 @@
 // EXECUTE's statement once, with placeholder names for the loop's table and schema (a template);
 // the model's replay runs the templates for each table its state at that point holds that the
 // query lists (catalogReaches, instantiate). Pure: no parser, no model.
+import { conjuncts, stringConst } from './ast.js';
 import type { Node, ParsedFile, Statement } from './types.js';
 
 /** The names the templates hold for the loop's table and schema (format()'s `%I` leaves them bare). */
@@ -44,10 +45,6 @@ export interface CatalogLoopReplay extends CatalogLoop {
 
 export const CATALOG_LOOP_KIND = 'CatalogLoop';
 
-const str = (n: Node): string | undefined => {
-  const v = n?.A_Const?.sval?.sval ?? n?.TypeCast?.arg?.A_Const?.sval?.sval;
-  return typeof v === 'string' ? v : undefined;
-};
 const sv = (n: Node): string | undefined => (typeof n?.String?.sval === 'string' ? n.String.sval : undefined);
 
 /** A ColumnRef's last name, and its qualifier (an alias) if any. */
@@ -80,13 +77,6 @@ function joinsOn(n: Node, aliases: Set<string>): boolean {
   return !!l && !!r && l.name === r.name && (l.name === 'table_schema' || l.name === 'table_name') && l.qual !== r.qual && aliases.has(l.qual ?? '') && aliases.has(r.qual ?? '');
 }
 
-function conjunctsOf(n: Node | undefined, out: Node[]): Node[] {
-  if (!n) return out;
-  if (n.BoolExpr?.boolop === 'AND_EXPR') for (const a of n.BoolExpr.args ?? []) conjunctsOf(a, out);
-  else out.push(n);
-  return out;
-}
-
 /**
  * The tables a loop's query lists and what its output columns hold, when it is a query of
  * pg_tables, information_schema.tables or information_schema.columns (that one alone, or joined
@@ -101,7 +91,7 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
   if (from.length !== 1) return undefined;
   const aliases = new Set<string>();
   let source: CatalogQuery['source'] | undefined;
-  const joins: Node[] = [];
+  let joins: Node[] = [];
   const only = sourceOf(from[0]?.RangeVar);
   if (only) {
     source = only.source;
@@ -115,13 +105,12 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
     if (!kinds.has('columns') || !kinds.has('tables')) return undefined;
     source = 'columns';
     aliases.add(l.alias).add(r.alias);
-    conjunctsOf(j.quals, joins);
+    joins = conjuncts(j.quals);
     if (!joins.every((c) => joinsOn(c, aliases))) return undefined;
   }
   const q: CatalogQuery = { source, exclude: [], like: [] };
   const known = (c: { qual: string | undefined } | undefined) => !!c && (c.qual === undefined || aliases.has(c.qual));
-  for (const c of conjunctsOf(s.whereClause, [])) {
-    if (joins.length === 0 && aliases.size > 1 && joinsOn(c, aliases)) continue;
+  for (const c of conjuncts(s.whereClause)) {
     if (joinsOn(c, aliases)) continue;
     const e = c?.A_Expr;
     // (pg_tables.rowsecurity: `rowsecurity = false`, `NOT rowsecurity`, `rowsecurity IS FALSE`)
@@ -141,7 +130,7 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
       q.rowSecurity = (b.boolval === true) === (op === '=');
       continue;
     }
-    const values = e.kind === 'AEXPR_IN' ? ((e.rexpr?.List?.items ?? e.rexpr) as Node[]).map(str) : [str(e.rexpr)];
+    const values = e.kind === 'AEXPR_IN' ? ((e.rexpr?.List?.items ?? e.rexpr) as Node[]).map(stringConst) : [stringConst(e.rexpr)];
     if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'string')) return undefined;
     const vs = values as string[];
     const equal = (e.kind === 'AEXPR_OP' && op === '=') || (e.kind === 'AEXPR_IN' && op === '=');
@@ -198,12 +187,6 @@ export function catalogReaches(q: CatalogQuery, t: { schema: string; name: strin
   return q.column === undefined || t.columns.includes(q.column) || uncertainColumns;
 }
 
-/** Whether a CREATE TABLE statement lists all its columns itself (no LIKE, no parents, no type, not a partition; in the file, not made by dynamic SQL). */
-export function plainColumns(stmt: Statement): boolean {
-  const n = stmt.node;
-  return stmt.kind === 'CreateStmt' && stmt.origin === 'file' && !n?.ofTypename && !n?.partbound && !n?.inhRelations?.length && !(n?.tableElts ?? []).some((e: Node) => e?.TableLikeClause);
-}
-
 /** The templates' statements for one table, kept per template and table (while the template is where it was: an edit before it moves it). */
 const made = new WeakMap<Statement, Map<string, { start: number; stmt: Statement }>>();
 
@@ -227,8 +210,9 @@ export function instantiate(template: Statement, schema: string, table: string):
     for (const [k, x] of Object.entries(v)) if (k !== 'memo') o[k] = copy(x);
     return o;
   };
-  const stmt: Statement = { ...template, node: copy(template.node) as Node, memo: undefined };
-  delete stmt.memo;
+  // (its own memo: none copied from the template)
+  const { memo: _memo, ...rest } = template;
+  const stmt: Statement = { ...rest, node: copy(template.node) as Node };
   byTable.set(key, { start: template.start, stmt });
   return stmt;
 }

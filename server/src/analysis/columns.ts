@@ -12,7 +12,7 @@
 // in FROM, set-returning functions in FROM, CTEs, VALUES or column aliases are not looked at
 // (their names are not table columns); nor is anything when a DO block runs dynamic SQL that
 // may add columns the model cannot see (ALTER TABLE … ADD/DROP/RENAME, CREATE TABLE, RENAME).
-import { census, memoStmt, PLATFORM_SCHEMAS } from './ast.js';
+import { census, memoStmt, PLATFORM_SCHEMAS, plainCreate } from './ast.js';
 import { clauseError } from './clauses.js';
 import { CATALOG_LOOP_KIND } from './catalog-loops.js';
 import { replayPlaces, resolvedThroughPath, rollbackSections, sameReplayKey, type Model, type Policy, type Table } from './model.js';
@@ -328,14 +328,6 @@ function runsOf(model: Model): RunNames[] {
 function eachRun(model: Model, f: (run: RunNames) => boolean | void): void {
   const runs = runsOf(model);
   for (let i = 0; i < runs.length; i++) if (f(runs[i]!) === false) return;
-}
-
-/** Whether a statement is a CREATE TABLE with a plain column list, outside DO blocks (kept per statement). */
-function plainCreate(stmt: Table['stmt']): boolean {
-  return memoStmt(stmt, 'plainCreate', () => {
-    const n = stmt.node;
-    return stmt.kind === 'CreateStmt' && stmt.origin === 'file' && !n?.ofTypename && !n?.partbound && !n?.inhRelations?.length && !(n?.tableElts ?? []).some((e: Node) => e?.TableLikeClause);
-  });
 }
 
 export interface WorkspaceColumnFacts {

@@ -1,14 +1,14 @@
 // The workspace model: every file's statements replayed in migration order, giving the
 // schema as it stands after the last migration. Each fact keeps the location of the
 // statement that caused it. Pure: takes parsed files, returns data.
-import { callsIn, census, conjuncts, dmlTargetsIn, fitted, identEnd, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
+import { callsIn, census, conjuncts, dmlTargetsIn, fitted, identEnd, plainCreate, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
-import { CATALOG_LOOP_KIND, catalogReaches, instantiate, plainColumns, type CatalogLoopReplay } from './catalog-loops.js';
+import { CATALOG_LOOP_KIND, catalogReaches, instantiate, type CatalogLoopReplay } from './catalog-loops.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, lastColumn, mayDropUnseen, policyCallWraps, policyDropLoops, type PolicyCallWrap, type PolicyDropLoop, type UnseenLookup, type WrappedCall } from './unseen.js';
 
@@ -4388,7 +4388,7 @@ class Replay {
     const file = op.pair.file;
     const reached: Table[] = [];
     this.tables.forEach((t) => {
-      if (catalogReaches(op.loop.query, t, !plainColumns(t.stmt))) reached.push(t);
+      if (catalogReaches(op.loop.query, t, !plainCreate(t.stmt))) reached.push(t);
     });
     for (const t of reached) {
       for (const template of op.loop.templates) {

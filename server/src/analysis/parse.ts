@@ -1954,7 +1954,7 @@ function dynamicSql(
   }
   const call = e?.FuncCall;
   // (or the string made with ||: `'ALTER TABLE ' || quote_ident(r.tablename) || ' ENABLE ROW LEVEL SECURITY'`)
-  const joined = e?.A_Expr?.kind === 'AEXPR_OP' && e.A_Expr.name?.length === 1 && e.A_Expr.name[0]?.String?.sval === '||';
+  const joined = isConcat(e);
   if (!joined && (funcName(call) !== 'format' || !call.args?.length || call.agg_star || call.func_variadic)) return undefined;
   const pattern = joined ? '' : constantText(call.args[0]);
   if (typeof pattern !== 'string') return undefined;
@@ -2011,8 +2011,8 @@ function dynamicSql(
       if (fn === 'quote_literal') return (value) => formatted('L', args[0]!(value));
       return undefined;
     }
-    const x = a?.A_Expr;
-    if (x?.kind !== 'AEXPR_OP' || x.name?.length !== 1 || x.name[0]?.String?.sval !== '||') return undefined;
+    if (!isConcat(a)) return undefined;
+    const x = a.A_Expr;
     const l = valueOf(x.lexpr, depth);
     const r = l && valueOf(x.rexpr, depth);
     return r && ((value) => l!(value) + r(value));
@@ -2057,12 +2057,15 @@ function dynamicSql(
   return { run, quote, usesVariable };
 }
 
+/** Whether an expression is `a || b`. */
+const isConcat = (n: Node): boolean => n?.A_Expr?.kind === 'AEXPR_OP' && n.A_Expr.name?.length === 1 && n.A_Expr.name[0]?.String?.sval === '||';
+
 /** A string constant, or constants joined with `||` (a format() pattern written on several lines: breeze's), as its value; else undefined. */
 function constantText(n: Node): string | undefined {
   const c: unknown = n?.A_Const?.sval?.sval;
   if (typeof c === 'string') return c;
-  const x = n?.A_Expr;
-  if (x?.kind !== 'AEXPR_OP' || x.name?.length !== 1 || x.name[0]?.String?.sval !== '||') return undefined;
+  if (!isConcat(n)) return undefined;
+  const x = n.A_Expr;
   const l = constantText(x.lexpr);
   const r = l === undefined ? undefined : constantText(x.rexpr);
   return r === undefined ? undefined : l! + r;
