@@ -113,6 +113,18 @@ describe('output formats', () => {
     const json = JSON.parse(run(dir, ['m', '--format', 'json']).stdout);
     assert.equal(json.files[0].diagnostics.filter((d: { rule: string }) => d.rule === 'policy-applies-to-public').length, 5);
   });
+
+  test("ok: text: the loop's five findings are one line naming the others; the summary counts all five and says where each is listed", () => {
+    const dir = fixture({ 'm/1.sql': orgLoopFile(5) });
+    const r = run(dir, ['m']);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('policy-applies-to-public'));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0]!, /Policy "org_only" on public\.t0 \(and the same for public\.t1, public\.t2, public\.t3, public\.t4\) has no TO clause/);
+    const json = JSON.parse(run(dir, ['m', '--format', 'json']).stdout);
+    const total = json.files[0].diagnostics.length;
+    assert.match(r.stdout, new RegExp(`✖ ${total} problems`));
+    assert.match(r.stdout, /4 findings of one rule at one place \(a loop over tables\) shown in the line naming them; --format json lists each/);
+  });
 });
 
 describe('exit codes and errors', () => {

@@ -1,6 +1,6 @@
 // How findings are shown where each costs the reader (an editor's hover, GitHub's annotations,
-// which it caps per step): a run of one rule's findings at one place that differ in a few words —
-// a DO block's loop making a policy on each table it reaches — as one. Pure.
+// which it caps per step, the CLI's text output): a run of one rule's findings at one place that
+// differ in a few words — a DO block's loop making a policy on each table it reaches — as one. Pure.
 import type { Finding } from './workspace.js';
 
 /** How many findings of one rule at one place, none with a fix, shown as one (mergeRepeated). */
@@ -15,7 +15,7 @@ const MERGE_LISTED = 8;
  * 248 at one EXECUTE) — as one,
  * the first one's message naming the others' words (`… on public.a (and the same for public.b,
  * public.c and 59 more) has no TO clause …`). A hover then shows one message, not hundreds. Others
- * as they are, in order. (The CLI's text, JSON and SARIF list each.)
+ * as they are, in order. (The CLI's text output shows them so too; JSON and SARIF list each.)
  */
 export function mergeRepeated(findings: readonly Finding[]): readonly Finding[] {
   let out: Finding[] | undefined;

@@ -2,15 +2,20 @@
 import { countFindings, type LintRun } from '../run.js';
 import { counted } from '../../analysis/words.js';
 import { describeDatabases } from '../../analysis/databases.js';
+import { mergeRepeated } from '../../engine/merge-repeated.js';
 
 export function formatText(run: LintRun, color: boolean): string {
   const c = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const sev = { error: c('31', 'error'), warning: c('33', 'warning'), info: c('36', 'info'), hint: c('2', 'hint') };
   const lines: string[] = [];
+  // (findings a loop gives on each table, at one place: one line naming the others, as the editor shows them)
+  let folded = 0;
   for (const f of run.files) {
     if (f.findings.length === 0) continue;
     lines.push(c('4', f.path));
-    for (const d of f.findings) {
+    const shown = mergeRepeated(f.findings);
+    folded += f.findings.length - shown.length;
+    for (const d of shown) {
       const pos = `${d.range.start.line + 1}:${d.range.start.character + 1}`;
       lines.push(`  ${pos.padEnd(8)} ${sev[d.severity].padEnd(color ? 16 : 7)}  ${d.message}  ${c('2', d.rule)}`);
     }
@@ -26,6 +31,7 @@ export function formatText(run: LintRun, color: boolean): string {
   else {
     lines.push(c(n.errors ? '31' : '33', `✖ ${counted(total, 'problem')} (${counted(n.errors, 'error')}, ${counted(n.warnings, 'warning')}, ${n.infos} info) in ${counted(run.files.length, 'file')}`));
     if (n.fixable) lines.push(`  ${n.fixable} fixable with --fix`);
+    if (folded) lines.push(c('2', `  ${counted(folded, 'finding')} of one rule at one place (a loop over tables) shown in the line naming them; --format json lists each`));
   }
   return lines.join('\n');
 }
