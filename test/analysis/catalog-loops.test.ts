@@ -200,6 +200,90 @@ END $$;
   });
 });
 
+describe('loops over pg_class', () => {
+  const TABLES = `CREATE TABLE public.a (id int, org_id uuid);
+CREATE TABLE public.events (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE public.events_2026 PARTITION OF public.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE VIEW public.v AS SELECT id FROM public.a;
+CREATE SEQUENCE public.s;
+CREATE SCHEMA other;
+CREATE TABLE other.x (id int);
+`;
+
+  test("ok: pg_class JOIN pg_namespace ON n.oid = c.relnamespace, relkind IN ('r', 'p'): every table and partitioned table of the schema gets RLS (not the view, the sequence, another schema's table, nor one made after it); as PGlite", async () => {
+    const text = `${TABLES}DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN
+    SELECT n.nspname AS schemaname, c.relname AS tablename
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+  LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', r.schemaname, r.tablename);
+  END LOOP;
+END $$;
+CREATE TABLE public.later (id int);
+`;
+    const m = model(text);
+    assert.deepEqual(modelState(m), await pgState(text));
+    assert.deepEqual(modelState(m), ['a true false ', 'events true false ', 'events_2026 true false ', 'later false false ']);
+    assert.equal(m.tables.get('other.x')!.rlsEnabled, false);
+    for (const t of ['a', 'events', 'later']) assert.equal(mayBeDynamic(m, 'enable', m.tables.get(`public.${t}`)!), false, t);
+  });
+
+  test("ok: `FROM pg_class c, pg_namespace n WHERE c.relnamespace = n.oid AND c.relkind = 'r' AND NOT c.relispartition`, each EXECUTE in a BEGIN … EXCEPTION WHEN others block: ENABLE and FORCE on the plain tables only (the partitioned table and its partition are not listed); as PGlite", async () => {
+    const text = `${TABLES}do $$
+declare r record;
+begin
+  for r in
+    select n.nspname, c.relname
+    from pg_class c, pg_namespace n
+    where c.relnamespace = n.oid and n.nspname = 'public' and c.relkind = 'r' and not c.relispartition
+  loop
+    begin execute format('alter table %I.%I enable row level security', r.nspname, r.relname); exception when others then null; end;
+    begin execute format('alter table %I.%I force row level security', r.nspname, r.relname); exception when others then null; end;
+  end loop;
+end $$;
+`;
+    const m = model(text);
+    assert.deepEqual(modelState(m), await pgState(text));
+    assert.deepEqual(modelState(m), ['a true true ', 'events false false ', 'events_2026 false false ']);
+  });
+
+  test("ok: pg_class alone, `relnamespace = 'public'::regnamespace AND relkind = 'r' AND NOT relrowsecurity`, a scalar variable: the policy is made on the tables without RLS at that point; as PGlite", async () => {
+    const text = `CREATE TABLE public.a (id int);
+CREATE TABLE public.b (id int);
+ALTER TABLE public.b ENABLE ROW LEVEL SECURITY;
+DO $$
+DECLARE t name;
+BEGIN
+  FOR t IN SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND NOT relrowsecurity LOOP
+    EXECUTE format('CREATE POLICY read_all ON public.%I FOR SELECT USING (true)', t);
+    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', t);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(modelState(m), await pgState(text));
+    assert.deepEqual(modelState(m), ['a true false read_all:select', 'b true false ']);
+  });
+
+  test('ok: pg_class with no relkind condition (it lists views, sequences and indexes too) is not replayed: "may be dynamic"', () => {
+    const text = `${TABLES}DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' LOOP
+    EXECUTE format('ALTER TABLE public.%I ENABLE ROW LEVEL SECURITY', r.relname);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.equal(m.tables.get('public.a')!.rlsEnabled, false);
+    assert.equal(mayBeDynamic(m, 'enable', m.tables.get('public.a')!), true);
+  });
+});
+
 describe('loops granting table privileges', () => {
   test('ok: GRANT and REVOKE of table privileges run by a literal loop and by a catalog loop are replayed: the tables\' grants are the model\'s, as PGlite has them', async () => {
     const text = `CREATE ROLE app_reader;

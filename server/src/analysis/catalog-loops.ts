@@ -15,8 +15,8 @@ export const SCHEMA_PLACEHOLDER = 'zz_pgrls_loop_schema_zz';
 
 /** Which tables a loop's catalog query lists (every condition of its WHERE is one of these). */
 export interface CatalogQuery {
-  /** the source: pg_tables, information_schema.tables, or information_schema.columns (with `column`) */
-  source: 'pg_tables' | 'tables' | 'columns';
+  /** the source: pg_tables, information_schema.tables, information_schema.columns (with `column`), or pg_class (with pg_namespace) */
+  source: 'pg_tables' | 'tables' | 'columns' | 'pg_class';
   /** `table_schema = 'public'` (or IN): the schemas listed; undefined for any */
   schemas?: string[];
   /** `column_name = 'org_id'`: only tables with that column */
@@ -27,8 +27,12 @@ export interface CatalogQuery {
   exclude: string[];
   /** `table_name [NOT] LIKE 'p%'` */
   like: Array<{ pattern: string; negated: boolean }>;
-  /** pg_tables' `rowsecurity = false` (or true): only tables without (with) RLS enabled */
+  /** pg_tables' `rowsecurity = false` (or true), pg_class's `relrowsecurity`: only tables without (with) RLS enabled */
   rowSecurity?: boolean;
+  /** pg_class's `relkind = 'r'` (or IN): the kinds listed, of 'r' (a table) and 'p' (a partitioned table) */
+  kinds?: string[];
+  /** pg_class's `NOT relispartition` (false) or `relispartition` (true) */
+  partition?: boolean;
 }
 
 /** What the loop's variable holds: the table name itself (a scalar), or a record whose fields are the table's name or schema. */
@@ -55,17 +59,79 @@ function column(n: Node): { name: string; qual: string | undefined } | undefined
   return name === undefined ? undefined : { name: name.toLowerCase(), qual: f.length === 2 ? sv(f[0])?.toLowerCase() : undefined };
 }
 
-const TABLE_COLUMNS = new Set(['table_name', 'tablename']);
-const SCHEMA_COLUMNS = new Set(['table_schema', 'schemaname']);
+const TABLE_COLUMNS = new Set(['table_name', 'tablename', 'relname']);
+const SCHEMA_COLUMNS = new Set(['table_schema', 'schemaname', 'nspname']);
+
+type Source = CatalogQuery['source'] | 'pg_namespace';
+
+/** pg_class's relkind of a table and of a partitioned table (the others are no table: ALTER TABLE … ROW LEVEL SECURITY fails on them) */
+const TABLE_KINDS = new Set(['r', 'p']);
 
 /** The catalog relation a RangeVar names, with the alias it goes by. */
-function sourceOf(rv: Node): { source: CatalogQuery['source']; alias: string } | undefined {
+function sourceOf(rv: Node): { source: Source; alias: string } | undefined {
   const schema = rv?.schemaname?.toLowerCase();
   const name = rv?.relname?.toLowerCase();
   const alias = (rv?.alias?.aliasname ?? rv?.relname ?? '').toLowerCase();
-  if (name === 'pg_tables' && (schema === undefined || schema === 'pg_catalog')) return { source: 'pg_tables', alias };
+  if ((name === 'pg_tables' || name === 'pg_class' || name === 'pg_namespace') && (schema === undefined || schema === 'pg_catalog')) return { source: name, alias };
   if (schema === 'information_schema' && (name === 'tables' || name === 'columns')) return { source: name, alias };
   return undefined;
+}
+
+/** `n.oid = c.relnamespace` (either way round): how pg_class joins pg_namespace. */
+function joinsNamespace(n: Node, aliases: Set<string>): boolean {
+  const e = n?.A_Expr;
+  if (e?.kind !== 'AEXPR_OP' || sv(e.name?.[0]) !== '=') return false;
+  const names = [column(e.lexpr), column(e.rexpr)];
+  if (!names[0] || !names[1] || names[0].qual === names[1].qual || !names.every((c) => aliases.has(c!.qual ?? ''))) return false;
+  const set = new Set(names.map((c) => c!.name));
+  return set.has('oid') && set.has('relnamespace');
+}
+
+/** What a FROM list of catalog relations reads: one, or two joined as the catalog relates them (their join conditions: `joins`). */
+function fromOf(from: Node[], where: Node[]): { source: CatalogQuery['source']; aliases: Set<string>; joins: (n: Node) => boolean } | undefined {
+  const one = from.length === 1 ? sourceOf(from[0]?.RangeVar) : undefined;
+  if (one) return one.source === 'pg_namespace' ? undefined : { source: one.source, aliases: new Set([one.alias]), joins: () => false };
+  // (two: `a JOIN b ON …`, or `a, b WHERE …`)
+  const j = from.length === 1 ? from[0]?.JoinExpr : undefined;
+  const pair = j ? [sourceOf(j.larg?.RangeVar), sourceOf(j.rarg?.RangeVar)] : from.length === 2 ? [sourceOf(from[0]?.RangeVar), sourceOf(from[1]?.RangeVar)] : [];
+  if (pair.length !== 2 || !pair[0] || !pair[1] || pair[0].alias === pair[1].alias) return undefined;
+  if (j && (j.jointype !== 'JOIN_INNER' || j.isNatural || j.usingClause)) return undefined;
+  const kinds = new Set(pair.map((x) => x!.source));
+  const aliases = new Set(pair.map((x) => x!.alias));
+  const joins = kinds.has('columns') && kinds.has('tables') ? (n: Node) => joinsOn(n, aliases) : kinds.has('pg_class') && kinds.has('pg_namespace') ? (n: Node) => joinsNamespace(n, aliases) : undefined;
+  if (!joins) return undefined;
+  const conds = j ? conjuncts(j.quals) : where;
+  // (every condition of the ON is a join condition; at least one joins them: not a cross join)
+  if (j && !conds.every(joins)) return undefined;
+  if (!conds.some(joins)) return undefined;
+  return { source: kinds.has('pg_class') ? 'pg_class' : 'columns', aliases, joins };
+}
+
+/** A condition on a boolean column: `col`, `NOT col`, `col IS [NOT] TRUE / FALSE`, `col = true` / `<> false`: the column and the value asked. */
+function boolCondition(c: Node): { col: { name: string; qual: string | undefined }; value: boolean } | undefined {
+  const plain = column(c);
+  if (plain) return { col: plain, value: true };
+  const not = c?.BoolExpr?.boolop === 'NOT_EXPR' ? column(c.BoolExpr.args?.[0]) : undefined;
+  if (not) return { col: not, value: false };
+  const bt = c?.BooleanTest;
+  const tested = column(bt?.arg);
+  if (tested) {
+    const v = ({ IS_TRUE: true, IS_NOT_FALSE: true, IS_FALSE: false, IS_NOT_TRUE: false } as Record<string, boolean>)[bt.booltesttype];
+    return v === undefined ? undefined : { col: tested, value: v };
+  }
+  const e = c?.A_Expr;
+  const op = sv(e?.name?.[0]);
+  const compared = e?.kind === 'AEXPR_OP' && (op === '=' || op === '<>' || op === '!=') ? column(e.lexpr) : undefined;
+  const b = e?.rexpr?.A_Const;
+  if (!compared || !b || !('boolval' in b)) return undefined;
+  return { col: compared, value: (b.boolval?.boolval === true) === (op === '=') };
+}
+
+/** `'public'::regnamespace`: the schema it names. */
+function regnamespace(n: Node): string | undefined {
+  const c = n?.TypeCast;
+  const names: Node[] = c?.typeName?.names ?? [];
+  return sv(names[names.length - 1])?.toLowerCase() === 'regnamespace' ? stringConst(c.arg) : undefined;
 }
 
 /** `a.x = b.x` (both sides the same column of the two catalog relations: how columns joins tables). */
@@ -80,54 +146,40 @@ function joinsOn(n: Node, aliases: Set<string>): boolean {
 /**
  * The tables a loop's query lists and what its output columns hold, when it is a query of
  * pg_tables, information_schema.tables or information_schema.columns (that one alone, or joined
- * with information_schema.tables on schema and name) whose WHERE only asks the schema, the column
- * name, the table type (base tables), the table's name (=, <>, IN, NOT IN, LIKE) or pg_tables'
- * rowsecurity; it must ask the schema or the column. Undefined for anything else.
+ * with information_schema.tables on schema and name), or of pg_class joined with pg_namespace,
+ * whose WHERE only asks the schema, the column name, the table type (base tables), pg_class's
+ * relkind (tables, partitioned tables) and relispartition, the table's name (=, <>, IN, NOT IN,
+ * LIKE) or pg_tables' rowsecurity (pg_class's relrowsecurity); it must ask the schema or the
+ * column, and pg_class's relkind. Undefined for anything else.
  */
 export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefined {
   const s = select?.SelectStmt;
   if (!s || s.withClause || s.limitCount || s.op !== 'SETOP_NONE' || s.valuesLists || s.havingClause) return undefined;
-  const from: Node[] = s.fromClause ?? [];
-  if (from.length !== 1) return undefined;
-  const aliases = new Set<string>();
-  let source: CatalogQuery['source'] | undefined;
-  let joins: Node[] = [];
-  const only = sourceOf(from[0]?.RangeVar);
-  if (only) {
-    source = only.source;
-    aliases.add(only.alias);
-  } else {
-    const j = from[0]?.JoinExpr;
-    const l = sourceOf(j?.larg?.RangeVar);
-    const r = sourceOf(j?.rarg?.RangeVar);
-    if (!j || j.jointype !== 'JOIN_INNER' || !l || !r || j.isNatural || j.usingClause) return undefined;
-    const kinds = new Set([l.source, r.source]);
-    if (!kinds.has('columns') || !kinds.has('tables')) return undefined;
-    source = 'columns';
-    aliases.add(l.alias).add(r.alias);
-    joins = conjuncts(j.quals);
-    if (!joins.every((c) => joinsOn(c, aliases))) return undefined;
-  }
+  const where = conjuncts(s.whereClause);
+  const f = fromOf(s.fromClause ?? [], where);
+  if (!f) return undefined;
+  const { source, aliases } = f;
   const q: CatalogQuery = { source, exclude: [], like: [] };
   const known = (c: { qual: string | undefined } | undefined) => !!c && (c.qual === undefined || aliases.has(c.qual));
-  for (const c of conjuncts(s.whereClause)) {
-    if (joinsOn(c, aliases)) continue;
+  for (const c of where) {
+    if (f.joins(c)) continue;
     const e = c?.A_Expr;
-    // (pg_tables.rowsecurity: `rowsecurity = false`, `NOT rowsecurity`, `rowsecurity IS FALSE`)
-    const flag = column(c) ?? column(c?.BoolExpr?.boolop === 'NOT_EXPR' ? c.BoolExpr.args?.[0] : undefined) ?? column(c?.BooleanTest?.arg);
-    if (flag?.name === 'rowsecurity' && known(flag) && source === 'pg_tables') {
-      const bt = c?.BooleanTest?.booltesttype;
-      q.rowSecurity = c?.ColumnRef ? true : c?.BoolExpr ? false : bt === 'IS_TRUE' ? true : bt === 'IS_FALSE' ? false : undefined;
-      if (q.rowSecurity === undefined) return undefined;
+    // (pg_tables.rowsecurity, pg_class.relrowsecurity and relispartition: `x = false`, `NOT x`, `x IS FALSE`…)
+    const flag = boolCondition(c);
+    if (flag && known(flag.col)) {
+      if ((flag.col.name === 'rowsecurity' && source === 'pg_tables') || (flag.col.name === 'relrowsecurity' && source === 'pg_class')) q.rowSecurity = flag.value;
+      else if (flag.col.name === 'relispartition' && source === 'pg_class') q.partition = flag.value;
+      else return undefined;
       continue;
     }
     const col = e ? column(e.lexpr) : undefined;
     if (!e || !col || !known(col)) return undefined;
     const op = sv(e.name?.[0]);
-    if (col.name === 'rowsecurity' && source === 'pg_tables' && e.kind === 'AEXPR_OP' && (op === '=' || op === '<>')) {
-      const b = e.rexpr?.A_Const?.boolval;
-      if (!b) return undefined;
-      q.rowSecurity = (b.boolval === true) === (op === '=');
+    // (pg_class alone: `relnamespace = 'public'::regnamespace`)
+    if (col.name === 'relnamespace' && source === 'pg_class' && e.kind === 'AEXPR_OP' && op === '=') {
+      const ns = regnamespace(e.rexpr);
+      if (ns === undefined) return undefined;
+      q.schemas = q.schemas ? q.schemas.filter((x) => x === ns) : [ns];
       continue;
     }
     const values = e.kind === 'AEXPR_IN' ? ((e.rexpr?.List?.items ?? e.rexpr) as Node[]).map(stringConst) : [stringConst(e.rexpr)];
@@ -137,12 +189,15 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
     const unequal = (e.kind === 'AEXPR_OP' && (op === '<>' || op === '!=')) || (e.kind === 'AEXPR_IN' && op === '<>');
     if (SCHEMA_COLUMNS.has(col.name) && equal) q.schemas = q.schemas ? q.schemas.filter((x) => vs.includes(x)) : vs;
     else if (col.name === 'column_name' && source === 'columns' && equal && vs.length === 1 && q.column === undefined) q.column = vs[0];
-    else if (col.name === 'table_type' && source !== 'pg_tables' && equal && vs.length === 1 && vs[0] === 'BASE TABLE') continue;
+    else if (col.name === 'table_type' && (source === 'tables' || source === 'columns') && equal && vs.length === 1 && vs[0] === 'BASE TABLE') continue;
+    // (relkind: of tables only — a loop reaching views, sequences or indexes fails on them)
+    else if (col.name === 'relkind' && source === 'pg_class' && equal && vs.every((k) => TABLE_KINDS.has(k))) q.kinds = q.kinds ? q.kinds.filter((x) => vs.includes(x)) : vs;
     else if (TABLE_COLUMNS.has(col.name) && equal) q.include = q.include ? q.include.filter((x) => vs.includes(x)) : vs;
     else if (TABLE_COLUMNS.has(col.name) && unequal) q.exclude.push(...vs);
     else if (TABLE_COLUMNS.has(col.name) && e.kind === 'AEXPR_LIKE' && vs.length === 1 && (op === '~~' || op === '!~~')) q.like.push({ pattern: vs[0]!, negated: op === '!~~' });
     else return undefined;
   }
+  if (source === 'pg_class' && q.kinds === undefined) return undefined;
   if (q.schemas === undefined && q.column === undefined) return undefined;
   // what the output columns hold (a record's fields by name; aliases as written)
   const fields = new Map<string, 'table' | 'schema'>();
@@ -177,8 +232,14 @@ function likeRegExp(pattern: string): RegExp {
  * taken to reach: the loop's policies are then seen on it, as dynamic SQL that may reach a table
  * leaves it alone elsewhere.
  */
-export function catalogReaches(q: CatalogQuery, t: { schema: string; name: string; temp: boolean; columns: readonly string[]; rlsEnabled: boolean }, uncertainColumns: boolean): boolean {
+export function catalogReaches(
+  q: CatalogQuery,
+  t: { schema: string; name: string; temp: boolean; columns: readonly string[]; rlsEnabled: boolean; partitioned?: boolean; parents?: ReadonlyArray<{ kind: string }> },
+  uncertainColumns: boolean,
+): boolean {
   if (t.temp) return false;
+  if (q.kinds && !q.kinds.includes(t.partitioned ? 'p' : 'r')) return false;
+  if (q.partition !== undefined && (t.parents ?? []).some((p) => p.kind === 'partition') !== q.partition) return false;
   if (q.schemas ? !q.schemas.includes(t.schema) : t.schema === 'pg_catalog' || t.schema === 'information_schema') return false;
   if (q.include && !q.include.includes(t.name)) return false;
   if (q.exclude.includes(t.name)) return false;

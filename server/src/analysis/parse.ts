@@ -2227,14 +2227,14 @@ interface CatalogEach {
   scalar: string | undefined;
 }
 
-/** A DO block's `FOR r IN SELECT … FROM pg_tables / information_schema.… LOOP` over the tables the catalog lists (catalog-loops.ts catalogQueryOf). */
+/** A DO block's `FOR r IN SELECT … FROM pg_tables / pg_class / information_schema.… LOOP` over the tables the catalog lists (catalog-loops.ts catalogQueryOf). */
 function catalogLoopOf(loop: Node): CatalogEach | undefined {
   const record: unknown = loop.var?.PLpgSQL_rec?.refname;
   const row: Node[] | undefined = loop.var?.PLpgSQL_row?.fields;
   const scalar: unknown = row?.length === 1 ? row[0]?.name : loop.var?.PLpgSQL_var?.refname;
   if (typeof record !== 'string' && typeof scalar !== 'string') return undefined;
   const q = loop.query?.PLpgSQL_expr?.query;
-  if (typeof q !== 'string' || !/\b(?:pg_tables|information_schema)\b/i.test(q)) return undefined;
+  if (typeof q !== 'string' || !/\b(?:pg_tables|pg_class|information_schema)\b/i.test(q)) return undefined;
   let tree: Node;
   try {
     tree = pg.parseSync(q);
