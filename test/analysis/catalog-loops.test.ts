@@ -284,6 +284,71 @@ END $$;
   });
 });
 
+describe('loops over every schema but some', () => {
+  const TABLES = `CREATE SCHEMA app;
+CREATE TABLE public.a (id int);
+CREATE TABLE app.b (id int);
+CREATE TABLE app.c (id int);
+`;
+  /** RLS enabled, per table of public and app, as PGlite has it after the text. */
+  async function pgEnabled(text: string): Promise<string[]> {
+    let out: string[] = [];
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      const rows = (await q(`SELECT n.nspname || '.' || c.relname || ' ' || c.relrowsecurity AS s FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname IN ('public', 'app') AND c.relkind = 'r' ORDER BY 1`)) as Array<{ s: string }>;
+      out = rows.map((r) => r.s);
+    });
+    return out;
+  }
+  const enabled = (m: Model) => [...m.tables.values()].filter((t) => t.schema === 'public' || t.schema === 'app').map((t) => `${t.schema}.${t.name} ${t.rlsEnabled}`).sort();
+
+  test("ok: information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'auth', 'storage') AND table_type = 'BASE TABLE': every table of the other schemas; as PGlite", async () => {
+    const text = `${TABLES}DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN
+    SELECT table_schema, table_name FROM information_schema.tables
+    WHERE table_schema NOT IN ('pg_catalog', 'information_schema', 'auth', 'storage') AND table_type = 'BASE TABLE'
+  LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY;', r.table_schema, r.table_name);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(enabled(m), await pgEnabled(text));
+    assert.deepEqual(enabled(m), ['app.b true', 'app.c true', 'public.a true']);
+  });
+
+  test("ok: pg_tables WHERE schemaname NOT LIKE 'pg_%' AND schemaname <> 'information_schema' AND schemaname <> 'public': the app schema's tables; as PGlite", async () => {
+    const text = `${TABLES}DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT LIKE 'pg_%' AND schemaname <> 'information_schema' AND schemaname <> 'public' LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY;', r.schemaname, r.tablename);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(enabled(m), await pgEnabled(text));
+    assert.deepEqual(enabled(m), ['app.b true', 'app.c true', 'public.a false']);
+  });
+
+  test("ok: a loop that leaves out some schemas but not pg_catalog (it reaches the system's tables, and fails there) is not replayed: \"may be dynamic\"", () => {
+    const text = `${TABLES}DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('auth', 'storage') LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY;', r.schemaname, r.tablename);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.equal(m.tables.get('public.a')!.rlsEnabled, false);
+    assert.equal(mayBeDynamic(m, 'enable', m.tables.get('public.a')!), true);
+  });
+});
+
 describe('loops granting table privileges', () => {
   test('ok: GRANT and REVOKE of table privileges run by a literal loop and by a catalog loop are replayed: the tables\' grants are the model\'s, as PGlite has them', async () => {
     const text = `CREATE ROLE app_reader;

@@ -19,6 +19,9 @@ export interface CatalogQuery {
   source: 'pg_tables' | 'tables' | 'columns' | 'pg_class';
   /** `table_schema = 'public'` (or IN): the schemas listed; undefined for any */
   schemas?: string[];
+  /** `table_schema NOT IN ('pg_catalog', 'information_schema', …)` (or <>), `NOT LIKE 'pg_%'`: not those */
+  schemaExclude?: string[];
+  schemaLike?: Array<{ pattern: string; negated: boolean }>;
   /** `column_name = 'org_id'`: only tables with that column */
   column?: string;
   /** `table_name = 'x'` or IN: only those */
@@ -147,10 +150,11 @@ function joinsOn(n: Node, aliases: Set<string>): boolean {
  * The tables a loop's query lists and what its output columns hold, when it is a query of
  * pg_tables, information_schema.tables or information_schema.columns (that one alone, or joined
  * with information_schema.tables on schema and name), or of pg_class joined with pg_namespace,
- * whose WHERE only asks the schema, the column name, the table type (base tables), pg_class's
- * relkind (tables, partitioned tables) and relispartition, the table's name (=, <>, IN, NOT IN,
- * LIKE) or pg_tables' rowsecurity (pg_class's relrowsecurity); it must ask the schema or the
- * column, and pg_class's relkind. Undefined for anything else.
+ * whose WHERE only asks the schema (=, IN, or all but some: <>, NOT IN, [NOT] LIKE), the column
+ * name, the table type (base tables), pg_class's relkind (tables, partitioned tables) and
+ * relispartition, the table's name (=, <>, IN, NOT IN, LIKE) or pg_tables' rowsecurity
+ * (pg_class's relrowsecurity). It must list the schemas, leave out pg_catalog and
+ * information_schema, or ask the column; of pg_class, the relkind too. Undefined for anything else.
  */
 export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefined {
   const s = select?.SelectStmt;
@@ -188,6 +192,8 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
     const equal = (e.kind === 'AEXPR_OP' && op === '=') || (e.kind === 'AEXPR_IN' && op === '=');
     const unequal = (e.kind === 'AEXPR_OP' && (op === '<>' || op === '!=')) || (e.kind === 'AEXPR_IN' && op === '<>');
     if (SCHEMA_COLUMNS.has(col.name) && equal) q.schemas = q.schemas ? q.schemas.filter((x) => vs.includes(x)) : vs;
+    else if (SCHEMA_COLUMNS.has(col.name) && unequal) (q.schemaExclude ??= []).push(...vs);
+    else if (SCHEMA_COLUMNS.has(col.name) && e.kind === 'AEXPR_LIKE' && vs.length === 1 && (op === '~~' || op === '!~~')) (q.schemaLike ??= []).push({ pattern: vs[0]!, negated: op === '!~~' });
     else if (col.name === 'column_name' && source === 'columns' && equal && vs.length === 1 && q.column === undefined) q.column = vs[0];
     else if (col.name === 'table_type' && (source === 'tables' || source === 'columns') && equal && vs.length === 1 && vs[0] === 'BASE TABLE') continue;
     // (relkind: of tables only — a loop reaching views, sequences or indexes fails on them)
@@ -198,7 +204,8 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
     else return undefined;
   }
   if (source === 'pg_class' && q.kinds === undefined) return undefined;
-  if (q.schemas === undefined && q.column === undefined) return undefined;
+  // (the schemas asked: some listed, or all but the system's — a loop reaching pg_catalog's tables fails there, 42501)
+  if (q.schemas === undefined && q.column === undefined && !(excludesSchema(q, 'pg_catalog') && excludesSchema(q, 'information_schema'))) return undefined;
   // what the output columns hold (a record's fields by name; aliases as written)
   const fields = new Map<string, 'table' | 'schema'>();
   for (const t of s.targetList ?? []) {
@@ -225,6 +232,13 @@ function likeRegExp(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
+/** Whether the query's conditions on the schema leave `schema` out (NOT IN, <>, [NOT] LIKE). */
+function excludesSchema(q: CatalogQuery, schema: string): boolean {
+  if (q.schemaExclude?.includes(schema)) return true;
+  for (const l of q.schemaLike ?? []) if (likeRegExp(l.pattern).test(schema) === l.negated) return true;
+  return false;
+}
+
 /**
  * Whether the query lists the table where the replay is: a table of its schemas (not a temporary
  * one), with the column it asks for — or one whose columns the replay does not know for certain
@@ -241,6 +255,7 @@ export function catalogReaches(
   if (q.kinds && !q.kinds.includes(t.partitioned ? 'p' : 'r')) return false;
   if (q.partition !== undefined && (t.parents ?? []).some((p) => p.kind === 'partition') !== q.partition) return false;
   if (q.schemas ? !q.schemas.includes(t.schema) : t.schema === 'pg_catalog' || t.schema === 'information_schema') return false;
+  if (excludesSchema(q, t.schema)) return false;
   if (q.include && !q.include.includes(t.name)) return false;
   if (q.exclude.includes(t.name)) return false;
   for (const l of q.like) if (likeRegExp(l.pattern).test(t.name) === l.negated) return false;
