@@ -284,6 +284,24 @@ END $$;
   });
 });
 
+describe('strings with no variable', () => {
+  test("ok: a DO block of constant EXECUTEs (breeze's workspace_content_chunks: ENABLE, FORCE, DROP POLICY IF EXISTS, CREATE POLICY) is replayed as its statements: RLS enabled and forced, the policies made, nothing \"may be dynamic\"; as PGlite", async () => {
+    const text = `CREATE TABLE public.chunks (id int, org_id uuid);
+DO $$
+BEGIN
+  EXECUTE 'ALTER TABLE chunks ENABLE ROW LEVEL SECURITY';
+  EXECUTE 'ALTER TABLE chunks FORCE ROW LEVEL SECURITY';
+  EXECUTE 'DROP POLICY IF EXISTS org_select ON chunks';
+  EXECUTE 'CREATE POLICY org_select ON chunks FOR SELECT USING (org_id::text = current_setting(''app.org'', true))';
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(modelState(m), await pgState(text));
+    assert.deepEqual(modelState(m), ['chunks true true org_select:select']);
+    for (const w of ['enable', 'force', 'policy'] as const) assert.equal(mayBeDynamic(m, w, m.tables.get('public.chunks')!), false, w);
+  });
+});
+
 describe('loops over every schema but some', () => {
   const TABLES = `CREATE SCHEMA app;
 CREATE TABLE public.a (id int);

@@ -58,9 +58,10 @@ ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;`,
 END $$;`,
     });
     const table = (k: string) => m.tables.get(k)!;
-    // (the CREATE POLICY of a constant string is replayed, like a static statement of the block: the
-    // policy is the model's, nothing about it is unknown; the ALTER TABLE is not replayed)
-    assert.deepEqual(['policy', 'force', 'enable'].map((w) => mayBeDynamic(m, w as 'policy', table('realtime.messages'))), [false, true, false]);
+    // (the CREATE POLICY and the ALTER TABLE of a constant string are replayed, like static
+    // statements of the block: the policy and FORCE are the model's, nothing about them is unknown)
+    assert.deepEqual(['policy', 'force', 'enable'].map((w) => mayBeDynamic(m, w as 'policy', table('realtime.messages'))), [false, false, false]);
+    assert.equal(table('realtime.messages').rlsForced, true);
     assert.deepEqual(table('realtime.messages').policies.map((p) => p.name), ['listen']);
     assert.deepEqual(['policy', 'force', 'enable'].map((w) => mayBeDynamic(m, w as 'policy', table('public.messages'))), [false, false, false]);
   });

@@ -241,3 +241,25 @@ END $$;
     assert.deepEqual((await q(`SELECT relrowsecurity FROM pg_class WHERE relname = 'notes'`)).map((r) => r.relrowsecurity), [false]);
   });
 });
+
+test("err: a DO block running `EXECUTE 'ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY'` (a string with no variable) disables RLS as the statement itself would: the finding, at its DISABLE; PGlite: RLS off, the policy ignored", async () => {
+  const text = `CREATE TABLE public.notes (id int PRIMARY KEY, owner uuid);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_notes ON public.notes FOR SELECT USING (owner = (select auth.uid()));
+DO $$
+BEGIN
+  EXECUTE 'ALTER TABLE public.notes DISABLE ROW LEVEL SECURITY';
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20260209120000_m.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /DISABLE ROW LEVEL SECURITY is the last word on public\.notes/);
+  assert.equal(mine[0]!.start, text.indexOf('DISABLE ROW LEVEL SECURITY'));
+  assert.deepEqual(mine[0]!.fixes, [], 'no fix edits a string EXECUTE runs');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(text);
+    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); GRANT SELECT ON notes TO authenticated;`);
+    assert.equal(await visibleTo(q, 'authenticated', 'notes'), 2, 'RLS off: the policy does nothing');
+  });
+});

@@ -1664,10 +1664,12 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       const out: Statement[] = [];
       for (const raw of parsed.stmts ?? []) {
         const { kind: k, node } = unwrap(raw.stmt);
-        // (GRANT or REVOKE of table privileges; and in a catalog loop, ALTER TABLE … ENABLE /
-        // FORCE ROW LEVEL SECURITY: breeze's)
+        // (GRANT or REVOKE of table privileges; and in a catalog loop or a string with no
+        // variable, ALTER TABLE … ENABLE / FORCE ROW LEVEL SECURITY: breeze's — a literal loop's
+        // are model.ts dynamicRlsChanges')
         const grant = k === 'GrantStmt' && node.objtype === 'OBJECT_TABLE' && node.targtype === 'ACL_TARGET_OBJECT';
-        if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !grant && !(catalog && k === 'AlterTableStmt' && rlsOnly(node))) return undefined;
+        const rls = (catalog || !src.usesVariable) && k === 'AlterTableStmt' && rlsOnly(node);
+        if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !grant && !rls) return undefined;
         // (each offset where the string has its text: a finding or a call found there reads it)
         relocate(node, (b) => lit.toFile(at + inExpr(map(b))));
         out.push({ kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}) });
