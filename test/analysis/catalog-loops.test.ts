@@ -11,6 +11,7 @@ import { buildModel, type Model } from '../../server/src/analysis/model.js';
 import { parseFile } from '../../server/src/analysis/parse.js';
 import { closeAll, getDb, inRollback } from '../helpers/pg.js';
 import { initParser, lintFiles } from '../helpers/rule-proof.js';
+import { AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 before(initParser);
 after(closeAll);
@@ -299,6 +300,44 @@ END $$;
     assert.deepEqual(modelState(m), await pgState(text));
     assert.deepEqual(modelState(m), ['chunks true true org_select:select']);
     for (const w of ['enable', 'force', 'policy'] as const) assert.equal(mayBeDynamic(m, w, m.tables.get('public.chunks')!), false, w);
+  });
+});
+
+describe('DDL in constant strings', () => {
+  test("ok: `EXECUTE 'CREATE TABLE …'` in the arms of an IF / ELSE (one runs), `EXECUTE $ddl$ CREATE INDEX … $ddl$`, ADD COLUMN and GRANT so: the table, its columns, index and grant are the model's, as PGlite has them; no second CREATE TABLE is seen; a finding on the table has no fix (its CREATE TABLE is a string)", async () => {
+    const text = `DO $$
+BEGIN
+  IF current_setting('server_version_num')::int >= 150000 THEN
+    EXECUTE 'CREATE TABLE public.a (id int PRIMARY KEY, owner uuid)';
+  ELSE
+    EXECUTE 'CREATE TABLE public.a (id int PRIMARY KEY, owner uuid, extra text)';
+  END IF;
+  EXECUTE $ddl$ CREATE INDEX a_owner ON public.a (owner) $ddl$;
+  EXECUTE 'ALTER TABLE public.a ADD COLUMN note text';
+  EXECUTE 'GRANT SELECT ON public.a TO authenticated';
+END $$;
+ALTER TABLE public.a ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.a FOR SELECT TO authenticated USING (owner = (select auth.uid()));
+`;
+    const m = model(text);
+    const a = m.tables.get('public.a')!;
+    assert.ok(a, 'the table is made');
+    assert.deepEqual([...a.columns], ['id', 'owner', 'note']);
+    assert.deepEqual(a.indexes.map((i) => i.name), ['a_owner']);
+    assert.ok(a.grants.get('authenticated')?.has('select'));
+    assert.equal(mayBeDynamic(m, 'enable', a), false);
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(text);
+      const cols = (await q(`SELECT attname FROM pg_attribute WHERE attrelid = 'public.a'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`)) as Array<{ attname: string }>;
+      assert.deepEqual(cols.map((c) => c.attname), ['id', 'owner', 'note']);
+      assert.deepEqual((await q(`SELECT indexname FROM pg_indexes WHERE tablename = 'a' AND indexname = 'a_owner'`)).length, 1);
+      assert.deepEqual((await q(`SELECT has_table_privilege('authenticated', 'public.a', 'SELECT') AS ok`))[0]!.ok, true);
+    });
+    const { findings, mine: notForced } = lintFiles([{ file: '1.sql', text }], 'rls-not-forced');
+    assert.deepEqual(findings.filter((f) => f.rule === 'table-already-exists'), []);
+    assert.equal(notForced.length, 1);
+    assert.deepEqual(notForced[0]!.fixes, [], 'no fix edits the string');
   });
 });
 

@@ -1669,10 +1669,12 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         // are model.ts dynamicRlsChanges')
         const grant = k === 'GrantStmt' && node.objtype === 'OBJECT_TABLE' && node.targtype === 'ACL_TARGET_OBJECT';
         const rls = (catalog || !src.usesVariable) && k === 'AlterTableStmt' && rlsOnly(node);
-        if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !grant && !rls) return undefined;
+        // (a string with no variable is its statement: the DDL the model follows, but what has a body to analyse)
+        const constant = !src.usesVariable && CONSTANT_EXECUTED.has(k);
+        if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !grant && !rls && !constant) return undefined;
         // (each offset where the string has its text: a finding or a call found there reads it)
         relocate(node, (b) => lit.toFile(at + inExpr(map(b))));
-        out.push({ kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}) });
+        out.push({ kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}) });
       }
       return out.length ? out : undefined;
     };
@@ -2252,6 +2254,14 @@ function catalogLoopOf(loop: Node): CatalogEach | undefined {
   if (select.SelectStmt.targetList?.length !== 1 || [...found.fields.values()][0] !== 'table') return undefined;
   return { loop: found, record: undefined, scalar: String(scalar).toLowerCase() };
 }
+
+/**
+ * The statements a DO block's EXECUTE of a constant string (no variable: `EXECUTE 'CREATE TABLE …'`,
+ * `EXECUTE $ddl$ … $ddl$`) is replayed as, like written ones: tables, indexes, triggers, views,
+ * grants, roles, drops, renames (Rifty and agentopia make their tables so). Not a function (its
+ * body would go unanalysed) nor a DO block, whose EXECUTE stays "may be dynamic".
+ */
+const CONSTANT_EXECUTED = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'CreateTrigStmt', 'GrantStmt', 'GrantRoleStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'DropStmt', 'ViewStmt', 'RenameStmt', 'CommentStmt']);
 
 /** Whether an ALTER TABLE only enables, disables, forces or unforces row-level security. */
 function rlsOnly(n: Node): boolean {
