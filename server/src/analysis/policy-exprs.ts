@@ -564,27 +564,62 @@ export function fileByName(model: Model, file: string): ParsedFile | undefined {
 
 /** Replay position of the statement at `loc` (-1 for one the model does not hold). */
 export function orderOf(model: Model, loc: Loc): number {
-  return memoModel(model, 'statementOrder', statementOrder).get(loc.file)?.get(loc.start) ?? -1;
+  const run = memoModel(model, 'statementOrder', statementOrder).get(loc.file);
+  if (run === undefined) return -1;
+  const i = run.local.get(loc.start);
+  return i === undefined ? -1 : run.base + i;
 }
+
+/** A file's statements in the replay: where they start (`base`), and each one's place among them by start offset (the first, where one runs twice). */
+interface OrderRun {
+  base: number;
+  local: Map<number, number>;
+}
+
+/** Each file's run of statements in the last model, and its offsets' places: kept while the run is the same statement objects. */
+const runOrders = new WeakMap<ParsedFile, { stmts: Statement[]; local: Map<number, number> }>();
 
 /**
  * The replay position of each statement by file name and start offset (the first, where one runs
- * twice). Two levels with number keys: a key string per statement made ≈ 20,000 strings per
- * re-lint of LanternOps/breeze (553 files).
+ * twice): per file, its run's first position and the places within it. A file whose statements
+ * the replay runs in one run, the same objects as in the last model's, keeps its places (a
+ * re-lint builds those of the files parsed again: ≈ 2 ms of the bench's re-lint was this
+ * index over every statement). A file in several runs (run twice, or interleaved) gets one map
+ * of positions from the start (`base` 0), the first of each.
  */
-function statementOrder(model: Model): Map<string, Map<number, number>> {
-  const out = new Map<string, Map<number, number>>();
-  let lastFile: ParsedFile | undefined;
-  let inFile: Map<number, number> | undefined;
+function statementOrder(model: Model): Map<string, OrderRun> {
+  const out = new Map<string, OrderRun>();
   const list = model.statements;
-  for (let i = 0; i < list.length; i++) {
-    const s = list[i]!;
-    if (s.file !== lastFile) {
-      lastFile = s.file;
-      inFile = out.get(s.file.file);
-      if (inFile === undefined) out.set(s.file.file, (inFile = new Map()));
+  const split = new Set<string>();
+  for (let i = 0; i < list.length; ) {
+    const pf = list[i]!.file;
+    let j = i + 1;
+    while (j < list.length && list[j]!.file === pf) j++;
+    if (out.has(pf.file)) split.add(pf.file);
+    else {
+      const kept = runOrders.get(pf);
+      let same = kept !== undefined && kept.stmts.length === j - i;
+      for (let k = i; same && k < j; k++) same = kept!.stmts[k - i] === list[k]!.stmt;
+      if (same) out.set(pf.file, { base: i, local: kept!.local });
+      else {
+        const stmts: Statement[] = new Array(j - i);
+        const local = new Map<number, number>();
+        for (let k = i; k < j; k++) {
+          const st = list[k]!.stmt;
+          stmts[k - i] = st;
+          if (!local.has(st.start)) local.set(st.start, k - i);
+        }
+        runOrders.set(pf, { stmts, local });
+        out.set(pf.file, { base: i, local });
+      }
     }
-    if (!inFile!.has(s.stmt.start)) inFile!.set(s.stmt.start, i);
+    i = j;
+  }
+  // (files in several runs: their positions from the start, the first of each offset)
+  for (const file of split) {
+    const local = new Map<number, number>();
+    for (let i = 0; i < list.length; i++) if (list[i]!.file.file === file && !local.has(list[i]!.stmt.start)) local.set(list[i]!.stmt.start, i);
+    out.set(file, { base: 0, local });
   }
   return out;
 }
