@@ -341,6 +341,39 @@ CREATE POLICY own ON public.a FOR SELECT TO authenticated USING (owner = (select
   });
 });
 
+describe('functions in constant strings', () => {
+  test("ok: `EXECUTE $fn$ CREATE FUNCTION … $fn$` in a dollar-quoted DO block is the function, its body analysed where the file has it: definer-search-path-missing finds it (no fix: the text is a string's), as PGlite has it (SECURITY DEFINER, no search_path); one in a single-quoted string (its quotes doubled) stays unread", async () => {
+    const text = `CREATE TABLE public.docs (id int, owner uuid);
+DO $$
+BEGIN
+  EXECUTE $fn$
+    CREATE OR REPLACE FUNCTION public.doc_count() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER AS $body$
+    BEGIN
+      RETURN (SELECT count(*) FROM public.docs);
+    END;
+    $body$
+  $fn$;
+  EXECUTE 'CREATE FUNCTION public.quoted() RETURNS text LANGUAGE sql SECURITY DEFINER AS ''SELECT ''''x''''::text''';
+END $$;
+`;
+    const m = model(text);
+    const f = m.findFunction(['public', 'doc_count'], 0)!;
+    assert.ok(f, 'the function is made');
+    assert.equal(f.securityDefiner, true);
+    assert.equal(m.findFunction(['public', 'quoted'], 0), undefined);
+    const { mine } = lintFiles([{ file: '1.sql', text }], 'definer-search-path-missing');
+    assert.equal(mine.length, 1);
+    assert.ok(mine[0]!.start > text.indexOf('$fn$') && mine[0]!.start < text.lastIndexOf('$fn$'));
+    assert.deepEqual(mine[0]!.fixes, [], 'no fix edits the string');
+    await inRollback(await getDb(), async (q) => {
+      await q(text);
+      const rows = (await q(`SELECT prosecdef, proconfig FROM pg_proc WHERE proname = 'doc_count'`)) as Array<{ prosecdef: boolean; proconfig: string[] | null }>;
+      assert.deepEqual(rows, [{ prosecdef: true, proconfig: null }]);
+    });
+  });
+});
+
 describe('loops over every schema but some', () => {
   const TABLES = `CREATE SCHEMA app;
 CREATE TABLE public.a (id int);

@@ -1306,6 +1306,8 @@ interface BodyText {
   /** where the literal's opening quote (`$tag$`, `'`, `E'`) starts and its closing quote ends */
   open: number;
   close: number;
+  /** dollar-quoted: `text` is the file's text at `start` as written (toFile adds `start`) */
+  verbatim?: true;
 }
 
 /** Finds the string literal that starts at or after `from` and returns its content. */
@@ -1319,7 +1321,7 @@ function findBodyLiteral(clean: string, from: number, limit: number): BodyText |
     const s = i + m[0].length;
     const e = clean.indexOf(m[0], s);
     if (e < 0) return undefined;
-    return { text: clean.slice(s, e), toFile: (k) => s + k, start: s, end: e, open: i, close: e + m[0].length };
+    return { text: clean.slice(s, e), toFile: (k) => s + k, start: s, end: e, open: i, close: e + m[0].length, verbatim: true };
   }
   let escape = false;
   const open = i;
@@ -1671,10 +1673,22 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         const rls = (catalog || !src.usesVariable) && k === 'AlterTableStmt' && rlsOnly(node);
         // (a string with no variable is its statement: the DDL the model follows, but what has a body to analyse)
         const constant = !src.usesVariable && CONSTANT_EXECUTED.has(k);
-        if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !grant && !rls && !constant) return undefined;
+        // (a function: where its text is the file's as written, a dollar-quoted string in a
+        // dollar-quoted block, so that its body is analysed as a written one's — Rifty's, agentopia's)
+        const fn = !src.usesVariable && k === 'CreateFunctionStmt' && lit.verbatim && q[src.quote] === '$';
+        if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !grant && !rls && !constant && !fn) return undefined;
         // (each offset where the string has its text: a finding or a call found there reads it)
         relocate(node, (b) => lit.toFile(at + inExpr(map(b))));
-        out.push({ kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}) });
+        const made: Statement = { kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}) };
+        if (fn) {
+          const from = lit.toFile(at + inExpr(0));
+          // (the file's text around the string, blank before the block: what the body's offsets are in)
+          const text = ' '.repeat(lit.start) + lit.text;
+          if (text.slice(from, from + sql.length) !== sql) return undefined;
+          made.body = parseFunctionBody(text, made);
+          for (const e of made.body?.errors ?? []) body.errors.push(e);
+        }
+        out.push(made);
       }
       return out.length ? out : undefined;
     };
@@ -2258,8 +2272,9 @@ function catalogLoopOf(loop: Node): CatalogEach | undefined {
 /**
  * The statements a DO block's EXECUTE of a constant string (no variable: `EXECUTE 'CREATE TABLE …'`,
  * `EXECUTE $ddl$ … $ddl$`) is replayed as, like written ones: tables, indexes, triggers, views,
- * grants, roles, drops, renames (Rifty and agentopia make their tables so). Not a function (its
- * body would go unanalysed) nor a DO block, whose EXECUTE stays "may be dynamic".
+ * grants, roles, drops, renames (Rifty and agentopia make their tables so). A function too, but
+ * only where its text is the file's as written (materialize: its body is analysed there); not a
+ * DO block, whose EXECUTE stays "may be dynamic".
  */
 const CONSTANT_EXECUTED = new Set(['CreateStmt', 'AlterTableStmt', 'IndexStmt', 'CreateTrigStmt', 'GrantStmt', 'GrantRoleStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'DropStmt', 'ViewStmt', 'RenameStmt', 'CommentStmt']);
 
