@@ -114,3 +114,22 @@ DECLARE r record; BEGIN
     );
   });
 });
+
+describe('literal loops of ALTER TABLE … ROW LEVEL SECURITY', () => {
+  test("ok: `FOREACH t IN ARRAY ARRAY['a', 'b'] LOOP EXECUTE format('ALTER TABLE %I ENABLE / FORCE ROW LEVEL SECURITY', t)` (breeze's workspace tables): RLS enabled and forced on each, and nothing about them is \"may be dynamic\"", () => {
+    const loop = (values: string) => `DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY[${values}] LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+  END LOOP;
+END $$;`;
+    const m = model({ '1.sql': 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);', '2.sql': loop("'a', 'b'") });
+    for (const k of ['public.a', 'public.b']) {
+      const t = m.tables.get(k)!;
+      assert.deepEqual([t.rlsEnabled, t.rlsForced], [true, true], k);
+      assert.deepEqual(['enable', 'force'].map((w) => mayBeDynamic(m, w as 'enable', t)), [false, false], k);
+    }
+  });
+});

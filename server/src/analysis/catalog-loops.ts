@@ -7,7 +7,7 @@
 // the model's replay runs the templates for each table its state at that point holds that the
 // query lists (catalogReaches, instantiate). Pure: no parser, no model.
 import { conjuncts, stringConst } from './ast.js';
-import type { Node, ParsedFile, Statement } from './types.js';
+import type { DynamicExecute, Node, ParsedFile, Statement } from './types.js';
 
 /** The names the templates hold for the loop's table and schema (format()'s `%I` leaves them bare). */
 export const TABLE_PLACEHOLDER = 'zz_pgrls_loop_table_zz';
@@ -313,4 +313,29 @@ export function catalogLoopAt(statements: ReadonlyArray<{ file: ParsedFile; stmt
     return { loop: stmt, tables };
   }
   return undefined;
+}
+
+/** `format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t)`: the schema written, `%I` or `%s`, the subcommand, the argument (model.ts reads catalog loops' with it too). */
+export const FORMAT_RLS = /^\s*format\s*\(\s*'\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:([A-Za-z_][\w$]*)\s*\.\s*)?%([Is])\s+(ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\s*;?\s*'\s*,\s*([A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?)\s*\)\s*$/i;
+
+/**
+ * A DO block's loop over a literal array of table names running `EXECUTE format('ALTER TABLE %I
+ * DISABLE ROW LEVEL SECURITY', t)` (ENABLE, FORCE, NO FORCE) for each (trinketstore's V17,
+ * breeze's workspace tables): the schema written, the subcommand and each value's name parts, when
+ * every value names a table (model.ts replays them as ALTER TABLEs at the EXECUTE, which a fix may
+ * edit; dynamic-rls.ts takes nothing about them as unknown).
+ */
+export function literalLoopRls(d: DynamicExecute): { schema: string | undefined; subcommand: string; names: string[][]; complete: boolean } | undefined {
+  const m = d.each ? FORMAT_RLS.exec(d.text) : null;
+  if (!m || m[4]!.toLowerCase() !== d.each!.variable) return undefined;
+  const names: string[][] = [];
+  let complete = true;
+  for (const v of d.each!.values) {
+    // (%I quotes the value as one name; %s puts it as written: `public.t`, or `t`; a value that
+    // is no name is left out: the loop is then not `complete`)
+    const parts = m[2] === 'I' ? [v] : v.split('.').map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
+    if (m[2] === 's' && parts.some((x) => !/^[A-Za-z_][\w$]*$/.test(x))) complete = false;
+    else names.push(m[2] === 's' ? parts.map((x) => x.toLowerCase()) : parts);
+  }
+  return { schema: m[1]?.toLowerCase(), subcommand: m[3]!, names, complete };
 }

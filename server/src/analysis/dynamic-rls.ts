@@ -5,6 +5,7 @@
 // enabling RLS on every new table. The rules that would say RLS is never enabled (or forced, or
 // that a table has no policy) leave such tables alone: sound, not complete. Pure: reads the model.
 import { census, memoStmt } from './ast.js';
+import { literalLoopRls } from './catalog-loops.js';
 import type { Model, Table } from './model.js';
 import { nameParts } from './parse.js';
 import { policyCallWraps } from './unseen.js';
@@ -308,8 +309,9 @@ function bodyDynamic(file: ParsedFile, s: Statement, body: FunctionBody): BodyDy
     // 'messages') THEN EXECUTE 'CREATE POLICY … ON "realtime"."messages" …'` is not about public.messages)
     for (const d of body.dynamicExecutes) {
       // (one whose policy DDL the replay makes, for every value of its literal loop: the
-      // policies are the model's — finvy's loop over its tables — nothing here is unknown)
-      if (d.materialized) {
+      // policies are the model's — finvy's loop over its tables — nothing here is unknown; so
+      // for a literal loop's ALTER TABLE … ROW LEVEL SECURITY, which model.ts replays for each)
+      if (d.materialized || literalLoopRls(d)?.complete) {
         text = text.replace(d.text, ' ');
         continue;
       }

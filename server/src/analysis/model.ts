@@ -8,7 +8,7 @@ import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
-import { CATALOG_LOOP_KIND, catalogReaches, instantiate, type CatalogLoopReplay } from './catalog-loops.js';
+import { CATALOG_LOOP_KIND, catalogReaches, instantiate, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, lastColumn, mayDropUnseen, policyCallWraps, policyDropLoops, type PolicyCallWrap, type PolicyDropLoop, type UnseenLookup, type WrappedCall } from './unseen.js';
 
@@ -1751,10 +1751,8 @@ function setConfigSearchPath(n: Node): string[] | undefined {
     .filter((v) => v !== '');
 }
 
-/** `format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t)`: the schema written, `%I` or `%s`, the subcommand, the argument. */
-const DYNAMIC_RLS = /^\s*format\s*\(\s*'\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:([A-Za-z_][\w$]*)\s*\.\s*)?%([Is])\s+(ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\s*;?\s*'\s*,\s*([A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?)\s*\)\s*$/i;
 
-/** The subcommand of DYNAMIC_RLS's match as an RLS event. */
+/** The subcommand of FORMAT_RLS's match as an RLS event. */
 function rlsKindOf(word: string): RlsEvent['kind'] {
   const w = word.toUpperCase().replace(/\s+/g, ' ');
   return w === 'ENABLE' ? 'enable' : w === 'DISABLE' ? 'disable' : w === 'FORCE' ? 'force' : 'no-force';
@@ -1768,7 +1766,7 @@ function rlsKindOf(word: string): RlsEvent['kind'] {
  * of base tables) and one such statement; nothing when its query filters on anything else.
  */
 function dynamicRlsCatalogLoops(file: ParsedFile, body: FunctionBody): OpDynamic['rlsLoops'] {
-  const execs = body.dynamicExecutes.filter((d) => !d.each && !d.materialized).map((d) => ({ d, m: DYNAMIC_RLS.exec(d.text) })).filter((x) => x.m);
+  const execs = body.dynamicExecutes.filter((d) => !d.each && !d.materialized).map((d) => ({ d, m: FORMAT_RLS.exec(d.text) })).filter((x) => x.m);
   if (execs.length !== 1 || body.dynamicExecutes.length !== 1) return [];
   const { d, m } = execs[0]! as { d: DynamicExecute; m: RegExpExecArray };
   // (the tables with, or without, RLS: the change is the same for the others)
@@ -1835,17 +1833,11 @@ function dynamicTableDropLoops(file: ParsedFile, body: FunctionBody): OpDynamic[
 function dynamicRlsChanges(file: ParsedFile, body: FunctionBody, ds: string): OpDynamic['rls'] {
   const out: OpDynamic['rls'] = [];
   for (const d of body.dynamicExecutes) {
-    const m = d.each ? DYNAMIC_RLS.exec(d.text) : null;
-    if (!m || m[4]!.toLowerCase() !== d.each!.variable) continue;
-    const kind = rlsKindOf(m[3]!);
+    const found = literalLoopRls(d);
+    if (!found) continue;
+    const kind = rlsKindOf(found.subcommand);
     const loc = locOf(file, d.start, d.end);
-    for (const v of d.each!.values) {
-      // (%I quotes the value as one name; %s puts it as written: `public.t`, or `t`)
-      const parts = m[2] === 'I' ? [v] : v.split('.').map((x) => x.trim().replace(/^"(.*)"$/, '$1'));
-      if (m[2] === 's' && parts.some((x) => !/^[A-Za-z_][\w$]*$/.test(x))) continue;
-      const name = m[2] === 's' ? parts.map((x) => x.toLowerCase()) : parts;
-      out.push({ rel: name.length === 2 ? named(name[0], name[1], ds) : named(m[1]?.toLowerCase(), name[0], ds), kind, loc });
-    }
+    for (const name of found.names) out.push({ rel: name.length === 2 ? named(name[0], name[1], ds) : named(found.schema, name[0], ds), kind, loc });
   }
   return out;
 }

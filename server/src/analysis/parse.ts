@@ -1685,7 +1685,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
           // (the file's text around the string, blank before the block: what the body's offsets are in)
           const text = ' '.repeat(lit.start) + lit.text;
           if (text.slice(from, from + sql.length) !== sql) return undefined;
-          made.body = parseFunctionBody(text, made);
+          // (the CREATE FUNCTION's own text: within the string's quotes)
+          made.body = parseFunctionBody(text, { ...made, start: from, end: from + sql.length });
           for (const e of made.body?.errors ?? []) body.errors.push(e);
         }
         out.push(made);
