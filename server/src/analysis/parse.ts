@@ -1666,12 +1666,11 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
       const out: Statement[] = [];
       for (const raw of parsed.stmts ?? []) {
         const { kind: k, node } = unwrap(raw.stmt);
-        // (GRANT or REVOKE of table privileges; and in a catalog loop or a string with no
-        // variable, ALTER TABLE … ENABLE / FORCE ROW LEVEL SECURITY: breeze's — a literal loop's
-        // are model.ts dynamicRlsChanges')
+        // (GRANT or REVOKE of table privileges; and in a catalog loop, ALTER TABLE … ENABLE /
+        // FORCE ROW LEVEL SECURITY: breeze's — a literal loop's are model.ts dynamicRlsChanges')
         const grant = k === 'GrantStmt' && node.objtype === 'OBJECT_TABLE' && node.targtype === 'ACL_TARGET_OBJECT';
-        const rls = (catalog || !src.usesVariable) && k === 'AlterTableStmt' && rlsOnly(node);
-        // (a string with no variable is its statement: the DDL the model follows, but what has a body to analyse)
+        const rls = catalog && k === 'AlterTableStmt' && rlsOnly(node);
+        // (a string with no variable: the statement it holds, of the DDL the replay follows)
         const constant = !src.usesVariable && CONSTANT_EXECUTED.has(k);
         // (a function: where its text is the file's as written, a dollar-quoted string in a
         // dollar-quoted block, so that its body is analysed as a written one's — Rifty's, agentopia's)
