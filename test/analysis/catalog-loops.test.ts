@@ -240,6 +240,21 @@ CREATE TABLE public.later (id int);
     for (const t of ['a', 'events', 'later']) assert.equal(mayBeDynamic(m, 'enable', m.tables.get(`public.${t}`)!), false, t);
   });
 
+  test("ok: the conditions in an inner join's ON (`JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'`) filter as the WHERE's do; as PGlite", async () => {
+    const text = `${TABLES}DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public' WHERE c.relkind = 'r' LOOP
+    EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', r.nspname, r.relname);
+  END LOOP;
+END $$;
+`;
+    const m = model(text);
+    assert.deepEqual(modelState(m), await pgState(text));
+    assert.deepEqual(modelState(m), ['a true false ', 'events false false ', 'events_2026 true false ']);
+    assert.equal(m.tables.get('other.x')!.rlsEnabled, false);
+  });
+
   test("ok: `FROM pg_class c, pg_namespace n WHERE c.relnamespace = n.oid AND c.relkind = 'r' AND NOT c.relispartition`, each EXECUTE in a BEGIN … EXCEPTION WHEN others block: ENABLE and FORCE on the plain tables only (the partitioned table and its partition are not listed); as PGlite", async () => {
     const text = `${TABLES}do $$
 declare r record;

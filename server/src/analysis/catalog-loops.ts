@@ -90,10 +90,13 @@ function joinsNamespace(n: Node, aliases: Set<string>): boolean {
   return set.has('oid') && set.has('relnamespace');
 }
 
-/** What a FROM list of catalog relations reads: one, or two joined as the catalog relates them (their join conditions: `joins`). */
-function fromOf(from: Node[], where: Node[]): { source: CatalogQuery['source']; aliases: Set<string>; joins: (n: Node) => boolean } | undefined {
+/**
+ * What a FROM list of catalog relations reads: one, or two joined as the catalog relates them
+ * (their join conditions: `joins`; an inner join's other ON conditions, `on`, filter as the WHERE's do).
+ */
+function fromOf(from: Node[], where: Node[]): { source: CatalogQuery['source']; aliases: Set<string>; joins: (n: Node) => boolean; on: Node[] } | undefined {
   const one = from.length === 1 ? sourceOf(from[0]?.RangeVar) : undefined;
-  if (one) return one.source === 'pg_namespace' ? undefined : { source: one.source, aliases: new Set([one.alias]), joins: () => false };
+  if (one) return one.source === 'pg_namespace' ? undefined : { source: one.source, aliases: new Set([one.alias]), joins: () => false, on: [] };
   // (two: `a JOIN b ON …`, or `a, b WHERE …`)
   const j = from.length === 1 ? from[0]?.JoinExpr : undefined;
   const pair = j ? [sourceOf(j.larg?.RangeVar), sourceOf(j.rarg?.RangeVar)] : from.length === 2 ? [sourceOf(from[0]?.RangeVar), sourceOf(from[1]?.RangeVar)] : [];
@@ -104,10 +107,9 @@ function fromOf(from: Node[], where: Node[]): { source: CatalogQuery['source']; 
   const joins = kinds.has('columns') && kinds.has('tables') ? (n: Node) => joinsOn(n, aliases) : kinds.has('pg_class') && kinds.has('pg_namespace') ? (n: Node) => joinsNamespace(n, aliases) : undefined;
   if (!joins) return undefined;
   const conds = j ? conjuncts(j.quals) : where;
-  // (every condition of the ON is a join condition; at least one joins them: not a cross join)
-  if (j && !conds.every(joins)) return undefined;
+  // (at least one condition joins them: not a cross join)
   if (!conds.some(joins)) return undefined;
-  return { source: kinds.has('pg_class') ? 'pg_class' : 'columns', aliases, joins };
+  return { source: kinds.has('pg_class') ? 'pg_class' : 'columns', aliases, joins, on: j ? conds.filter((c) => !joins(c)) : [] };
 }
 
 /** A condition on a boolean column: `col`, `NOT col`, `col IS [NOT] TRUE / FALSE`, `col = true` / `<> false`: the column and the value asked. */
@@ -165,7 +167,7 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
   const { source, aliases } = f;
   const q: CatalogQuery = { source, exclude: [], like: [] };
   const known = (c: { qual: string | undefined } | undefined) => !!c && (c.qual === undefined || aliases.has(c.qual));
-  for (const c of where) {
+  for (const c of [...f.on, ...where]) {
     if (f.joins(c)) continue;
     const e = c?.A_Expr;
     // (pg_tables.rowsecurity, pg_class.relrowsecurity and relispartition: `x = false`, `NOT x`, `x IS FALSE`…)
