@@ -248,3 +248,57 @@ test('err: a sub-select of a table without row-level security counts as the row;
   assert.deepEqual(anonFindings(`${base}${policy.replace('SELECT 1 FROM kinds k', 'SELECT 1 FROM kinds k, generate_series(1, 2) g')}`), [], 'a function in FROM');
   assert.deepEqual(anonFindings(`${TABLE}${policy}`), [], 'an unknown table');
 });
+
+test("err: on storage.objects the suggested scope compares owner_id (text) as text: the condition it names creates and scopes the policy (owner_id = (select auth.uid()) is 42883)", async () => {
+  // (Staff-Optima's attachments bucket: a DELETE policy for PUBLIC on the bucket alone)
+  const sql = `CREATE SCHEMA IF NOT EXISTS storage;
+CREATE TABLE storage.objects (id bigint PRIMARY KEY, bucket_id text NOT NULL, name text NOT NULL, owner_id text);
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "attachments delete" ON storage.objects FOR DELETE USING (bucket_id = 'attachments');
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250415000000_storage.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const msg = mine[0]!.message;
+  // (the owner_id comparison the message suggests, up to its closing parenthesis)
+  const at = msg.indexOf('owner_id = (select auth.uid()');
+  assert.ok(at > 0, msg);
+  let depth = 0;
+  let end = at;
+  for (; end < msg.length; end++) {
+    if (msg[end] === '(') depth++;
+    else if (msg[end] === ')' && --depth === 0) break;
+  }
+  const suggested = msg.slice(at, end + 1);
+  assert.equal(suggested, 'owner_id = (select auth.uid()::text)');
+  assert.match(msg, /\(storage\.foldername\(name\)\)\[1\] = \(select auth\.uid\(\)::text\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('CREATE SCHEMA storage; GRANT USAGE, CREATE ON SCHEMA storage TO app_owner; GRANT USAGE ON SCHEMA storage TO anon, authenticated');
+    await asOwner(
+      q,
+      `CREATE TABLE storage.objects (id bigint PRIMARY KEY, bucket_id text NOT NULL, name text NOT NULL, owner_id text);
+       ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+       GRANT SELECT, DELETE ON storage.objects TO anon, authenticated;
+       CREATE POLICY read ON storage.objects FOR SELECT USING (bucket_id = 'attachments');
+       INSERT INTO storage.objects VALUES (1, 'attachments', 'a.pdf', '${TENANT_A}'), (2, 'attachments', 'b.pdf', '${TENANT_B}');`,
+    );
+    // (the uuid comparison, as the message used to suggest it, is rejected)
+    await q('SAVEPOINT old_fix');
+    await expectPgError(
+      q("CREATE POLICY old_fix ON storage.objects FOR DELETE TO authenticated USING (bucket_id = 'attachments' AND owner_id = (select auth.uid()))"),
+      '42883',
+      /text = uuid/,
+    );
+    await q('ROLLBACK TO SAVEPOINT old_fix');
+    await asOwner(q, `CREATE POLICY new_fix ON storage.objects FOR DELETE TO authenticated USING (bucket_id = 'attachments' AND ${suggested})`);
+    await q('SET ROLE anon');
+    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 0, 'anon deletes nothing');
+    await q('RESET ROLE');
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, 'DELETE FROM storage.objects'), 1, "user A deletes its own file only");
+    await q('RESET ROLE');
+    assert.deepEqual(await files(q), [{ id: 2, name: 'b.pdf' }]);
+  });
+});

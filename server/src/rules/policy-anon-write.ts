@@ -301,7 +301,10 @@ export const policyAnonWrite = defineRule({
           `so anyone can ${verbs} every row ${whole ? 'it admits' : 'that branch admits'} (given the ${what} privilege${cmds.length > 1 ? 's' : ''}): ` +
           `a statement that reads no column (${cmds.includes('delete') ? `e.g. DELETE FROM ${p.table}` : `e.g. UPDATE ${p.table} SET … to constants`}, with no WHERE) reaches all of them; one that reads columns, the rows the SELECT policies also let anon see (T26, T27)` +
           `${cmds.includes('update') ? '; updated rows must still pass the condition' : ''}. ` +
-          'Scope the policy to the row\'s owner (e.g. TO authenticated … USING (owner_id = (select auth.uid()))), or drop it and make this change on the server with the service role.',
+          (p.table === 'storage.objects'
+            ? // (storage.objects' owner_id is text: `owner_id = (select auth.uid())` is text = uuid, 42883 at CREATE POLICY)
+              "Scope the policy to the object's owner or path (e.g. TO authenticated … USING (bucket_id = … AND owner_id = (select auth.uid()::text)), storage.objects' owner_id being text, or (storage.foldername(name))[1] = (select auth.uid()::text)), or drop it and make this change on the server with the service role."
+            : 'Scope the policy to the row\'s owner (e.g. TO authenticated … USING (owner_id = (select auth.uid()))), or drop it and make this change on the server with the service role.'),
       });
     }
   },
