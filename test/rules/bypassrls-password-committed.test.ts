@@ -106,3 +106,37 @@ test("ok: a password that is a migration tool's placeholder (Flyway's '${DB_ADMI
     assert.deepEqual({ ...r }, { deployed: true, written: false });
   });
 });
+
+// Calibration (jaklabs/telehealth-platform-reference, 003_roles.sql): the idempotent form, `DO $$
+// BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles …) THEN CREATE ROLE platform_owner LOGIN PASSWORD
+// 'local_dev_only' … BYPASSRLS; END IF; END $$;`, was not reported: the rule read only top-level
+// statements. On a new database the DO block creates the role with that password, as the plain
+// statement does; a statement an EXECUTE builds is still left alone (its text is not the file's).
+const IDEMPOTENT = `DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'platform_owner') THEN
+        CREATE ROLE platform_owner LOGIN PASSWORD 'local_dev_only'
+            NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS;
+    END IF;
+END $$;
+GRANT SELECT ON notes TO platform_owner;
+`;
+
+test('err: CREATE ROLE … PASSWORD … BYPASSRLS inside a DO block (IF NOT EXISTS … pg_roles): PGlite creates the role with that password, and it reads every row', async () => {
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: NOTES + IDEMPOTENT }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), "PASSWORD 'local_dev_only'");
+  assert.match(mine[0]!.message, /^Role platform_owner can log in and has BYPASSRLS, .* sets its password in clear text in the migration/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q("SET password_encryption = 'md5'");
+    await q(NOTES + IDEMPOTENT);
+    const r = (await q(`SELECT rolcanlogin, rolbypassrls, rolpassword = 'md5' || md5('local_dev_only' || 'platform_owner') AS written FROM pg_authid WHERE rolname = 'platform_owner'`))[0]!;
+    assert.deepEqual({ ...r }, { rolcanlogin: true, rolbypassrls: true, written: true });
+    assert.equal(await readsAs(q, 'platform_owner'), 2);
+    await q('ALTER ROLE platform_owner NOBYPASSRLS');
+    assert.equal(await readsAs(q, 'platform_owner'), 0);
+  });
+  // (the role made by an EXECUTE of a string: its password is not in the file as a statement's text)
+  const dynamic = "DO $$ BEGIN EXECUTE 'CREATE ROLE platform_owner LOGIN PASSWORD ''x'' BYPASSRLS'; END $$;\nGRANT SELECT ON notes TO platform_owner;";
+  assert.deepEqual(lintFiles([{ file: 'm.sql', text: NOTES + dynamic }], ID).mine, []);
+});

@@ -46,7 +46,10 @@ function roleOf(stmt: Statement): string | undefined {
 function roleStates(model: Model): Map<string, RoleState> {
   const out = new Map<string, RoleState>();
   for (const { file, stmt } of model.statements) {
-    if ((stmt.kind !== 'CreateRoleStmt' && stmt.kind !== 'AlterRoleStmt') || stmt.origin !== 'file') continue;
+    // (a static statement of a DO block counts: `DO $$ BEGIN IF NOT EXISTS (… pg_roles …) THEN CREATE ROLE …
+    // PASSWORD '…' END IF; END $$`, the idempotent form, runs on a new database and its text is the
+    // file's; one an EXECUTE builds is not, and its password may come from anywhere)
+    if ((stmt.kind !== 'CreateRoleStmt' && stmt.kind !== 'AlterRoleStmt') || stmt.dynamic) continue;
     const role = roleOf(stmt);
     if (!role) continue;
     let s = out.get(role);
