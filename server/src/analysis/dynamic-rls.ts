@@ -367,7 +367,8 @@ function callsByNameOf(file: ParsedFile): Map<string, Node[]> {
     }
   };
   for (const s of file.statements) {
-    add(s.node);
+    // (a call whose statements are replayed: parse.ts callReplay)
+    if (!s.callReplayed) add(s.node);
     if (s.body) for (const b of s.body.statements) add(b.node);
   }
   callsByName.set(file, map);

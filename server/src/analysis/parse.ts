@@ -658,6 +658,8 @@ export interface ReparseOptions {
 function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: ParsedFile, consume: boolean): boolean {
   const before = wholeParses.get(previous);
   if (!before || previous.file !== result.file) return false;
+  // (a replayed call's statements come from a function elsewhere in the file: parsed again whole)
+  for (let i = 0; i < previous.statements.length; i++) if (previous.statements[i]!.callReplayed) return false;
   const { text } = result;
   const old = previous.text;
   const max = Math.min(old.length, text.length);
@@ -1281,10 +1283,83 @@ function addStatement(
           for (const e of inner.body?.errors ?? []) result.errors.push(e);
         }
       }
+    } else if (kind === 'SelectStmt' && origin === 'file') {
+      const made = callReplay(result, clean, stmt);
+      if (made) {
+        stmt.callReplayed = true;
+        for (const m of made) result.statements.push(m);
+      }
     }
   } catch (e) {
     result.errors.push({ message: `could not analyse this body: ${errorOf(e).message}`, start, end: Math.min(end, start + 1) });
   }
+}
+
+/** What a body's statements may be for a call of it to be replayed: only the EXECUTEs change the schema. */
+const CALL_STATIC = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt']);
+
+/**
+ * A top-level `SELECT f('users')` of a PL/pgSQL function made earlier in the same file whose
+ * EXECUTEs build their statements from its parameters (telehealth's `apply_tenant_rls(target
+ * regclass)`: `EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target)`, then a
+ * CREATE POLICY): the statements the call runs, as a DO block's materialized ones — the body
+ * analysed with its parameters holding the call's values, every EXECUTE made, and no other
+ * statement of the body changing the schema. They stand at the call (where it runs, its place in
+ * the replay), their nodes where the function's strings have their text; marked `dynamic` (no fix
+ * edits them). Undefined when the call is not of that shape: its tables stay "may be dynamic"
+ * (dynamic-rls.ts).
+ */
+function callReplay(result: ParsedFile, clean: string, stmt: Statement): Statement[] | undefined {
+  const n = stmt.node;
+  if (n?.fromClause || n?.whereClause || n?.targetList?.length !== 1 || n.op !== 'SETOP_NONE') return undefined;
+  const call = n.targetList[0]?.ResTarget?.val?.FuncCall;
+  if (!call || call.agg_star || call.func_variadic || call.over || call.agg_order || call.agg_filter) return undefined;
+  const name = nameParts(call.funcname).map((x) => x.toLowerCase());
+  const values: Array<{ text: string; cast: string | undefined }> = [];
+  for (const a of call.args ?? []) {
+    const c = a?.A_Const ?? a?.TypeCast?.arg?.A_Const;
+    const v: unknown = c?.sval?.sval;
+    if (typeof v !== 'string') return undefined;
+    const cast = a?.TypeCast ? nameParts(a.TypeCast.typeName?.names).pop()?.toLowerCase() : undefined;
+    values.push({ text: v, cast });
+  }
+  if (values.length === 0) return undefined;
+  // (the function of that name made last before the call, in this file)
+  let fn: Statement | undefined;
+  for (let i = result.statements.length - 2; i >= 0 && !fn; i--) {
+    const s = result.statements[i]!;
+    if (s.kind !== 'CreateFunctionStmt' || s.origin !== 'file') continue;
+    const parts = nameParts(s.node?.funcname).map((x) => x.toLowerCase());
+    if (parts[parts.length - 1] !== name[name.length - 1]) continue;
+    if (name.length > 1 && parts.length > 1 && parts[parts.length - 2] !== name[name.length - 2]) continue;
+    fn = s;
+  }
+  if (!fn?.body || fn.body.language !== 'plpgsql' || fn.body.dynamicExecutes.length === 0 || fn.node?.is_procedure) return undefined;
+  const params: Node[] = (fn.node.parameters ?? []).map((x: Node) => x?.FunctionParameter);
+  if (params.length !== values.length) return undefined;
+  const bound = new Map<string, string>();
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    const mode = p?.mode;
+    if (typeof p?.name !== 'string' || (mode !== undefined && mode !== 'FUNC_PARAM_IN' && mode !== 'FUNC_PARAM_DEFAULT')) return undefined;
+    const type = nameParts(p.argType?.names).pop()?.toLowerCase();
+    // (the value as the parameter holds it: a regclass prints as regclass does)
+    const regclass = type === 'regclass' || values[i]!.cast === 'regclass';
+    bound.set(p.name.toLowerCase(), `'${values[i]!.text.replace(/'/g, "''")}'${regclass ? '::regclass' : ''}`);
+  }
+  const body = parseFunctionBody(clean, fn, bound);
+  if (!body || body.errors.length || body.lexical || !body.dynamicExecutes.every((d) => d.materialized)) return undefined;
+  const made: Statement[] = [];
+  for (const s of body.statements) {
+    if (s.origin !== 'do') continue;
+    if (!s.dynamic) {
+      if (CALL_STATIC.has(s.kind)) continue;
+      return undefined;
+    }
+    if (s.kind === CATALOG_LOOP_KIND || s.kind === 'CreateFunctionStmt') return undefined;
+    made.push({ ...s, start: stmt.start, end: stmt.end, madeFrom: { start: s.start, end: s.end } });
+  }
+  return made.length ? made : undefined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1357,7 +1432,7 @@ function findBodyLiteral(clean: string, from: number, limit: number): BodyText |
 /** A DO statement whose block is dollar-quoted (`DO $$ … $$`, `DO LANGUAGE plpgsql $body$ … $body$`). */
 const dollarDo = /^\s*do\s+(?:language\s+\S+\s+)?\$[A-Za-z_0-9]*\$/i;
 
-function parseFunctionBody(clean: string, stmt: Statement): FunctionBody | undefined {
+function parseFunctionBody(clean: string, stmt: Statement, bound?: ReadonlyMap<string, string>): FunctionBody | undefined {
   const opts = defElems(stmt.node.options);
   const language = String(opts.get('language')?.arg?.String?.sval ?? 'sql').toLowerCase();
   // SQL-standard bodies (BEGIN ATOMIC … END / RETURN expr) are already parsed in place.
@@ -1382,7 +1457,8 @@ function parseFunctionBody(clean: string, stmt: Statement): FunctionBody | undef
   if (language === 'plpgsql') {
     const before = clean.slice(stmt.start, lit.open);
     const after = clean.slice(lit.close, stmt.end);
-    return parsePlpgsqlBody(lit, clean.slice(stmt.start, stmt.end), language, 'function', (b) => before + dollarQuoted(b) + after);
+    // (run by a call, `bound`: as a DO block whose variables the parameters are, with the call's values)
+    return parsePlpgsqlBody(lit, clean.slice(stmt.start, stmt.end), language, bound ? 'do' : 'function', (b) => before + dollarQuoted(b) + after, bound);
   }
   return { language, start: lit.start, end: lit.end, statements: [], dynamicExecutes: [], errors: [] };
 }
@@ -1442,7 +1518,7 @@ const ASSIGN_RE = /^\s*[A-Za-z_][\w$.]*(\s*\[[^\]]*\])*\s*(:=|=)/;
  * Parses a PL/pgSQL body: every embedded SQL statement or expression is parsed as SQL and
  * located in the file by searching its text forward from the previous one.
  */
-function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, kind: 'function' | 'do', withBody: (body: string) => string): FunctionBody {
+function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, kind: 'function' | 'do', withBody: (body: string) => string, bound?: ReadonlyMap<string, string>): FunctionBody {
   const body: FunctionBody = { language, start: lit.start, end: lit.end, statements: [], dynamicExecutes: [], errors: [] };
   let tree: Node;
   try {
@@ -1461,7 +1537,7 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
         retried = undefined;
       }
     }
-    if (retried) return analysePlpgsql(retried, lit, body, kind);
+    if (retried) return analysePlpgsql(retried, lit, body, kind, bound);
     const { message } = errorOf(e);
     // libpg-query parses PL/pgSQL without a catalog: errors such as `"x" is not a scalar
     // variable` (a variable of a user-defined type) are not errors PostgreSQL would raise.
@@ -1474,7 +1550,7 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
     }
     return body;
   }
-  return analysePlpgsql(tree, lit, body, kind);
+  return analysePlpgsql(tree, lit, body, kind, bound);
 }
 
 /** `body` in dollar quotes whose tag it does not contain. */
@@ -1526,7 +1602,7 @@ function plpgsqlErrorSpan(lit: BodyText, withBody: (body: string) => string, mes
 }
 
 /** The SQL statements and expressions of a parsed PL/pgSQL body, located in the file. */
-function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'function' | 'do'): FunctionBody {
+function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'function' | 'do', bound?: ReadonlyMap<string, string>): FunctionBody {
   let cursor = 0;
   const locate = (needle: string): number => {
     const k = lit.text.indexOf(needle, cursor);
@@ -1612,7 +1688,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // block with an EXCEPTION clause; or its declaration's default), for the EXECUTEs that use it
   // (LanternOps/breeze's `EXECUTE format('CREATE POLICY … USING (%s)', t, predicate)`); UNKNOWN
   // once anything else may have set it.
-  const known = new Map<string, string>();
+  // (a function's parameters, in a call's replay: the call's values, callReplay)
+  const known = new Map<string, string>(bound);
   const datums: Node[] = tree.plpgsql_funcs?.[0]?.PLpgSQL_function?.datums ?? [];
   let uncertain = 0;
   const setKnown = (varno: unknown, query: unknown) => {

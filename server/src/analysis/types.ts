@@ -62,6 +62,13 @@ export interface Statement {
    * in the file: no fix may edit it (the engine drops the fixes of its reports and those editing it).
    */
   dynamic?: true;
+  /**
+   * A top-level `SELECT f('users')` whose function's EXECUTEs are replayed (parse.ts callReplay):
+   * the statements the call runs follow it, at its place.
+   */
+  callReplayed?: true;
+  /** A statement a replayed call runs (callReplayed): where the function's string it is made from is (it stands at the call). */
+  madeFrom?: Span;
   /** Parsed function body for CREATE FUNCTION / CREATE PROCEDURE, else undefined. */
   body?: FunctionBody;
   /**

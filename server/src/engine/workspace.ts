@@ -8,7 +8,7 @@ import { databasesOf, orderRanks, relationRefs, type Database } from '../analysi
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
-import type { ParsedFile, Position, Range, Severity, Statement } from '../analysis/types.js';
+import type { ParsedFile, Position, Range, Severity, Span, Statement } from '../analysis/types.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
 import { docsUrl, type Edit, type Fix, type FixKind, type Related, type Report, type Rule } from '../rules/types.js';
 import { fileId } from '../rules/lib/util.js';
@@ -447,12 +447,15 @@ const builtKey = (d: Database) => `${d.kind}:${d.name}`;
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 
 /** A parsed file's statements made by DO blocks' EXECUTEs (read for their offsets when asked: an edit moves them). */
-const dynamicOf = new WeakMap<ParsedFile, readonly Statement[]>();
-function dynamicStatements(pf: ParsedFile | undefined): readonly Statement[] {
+const dynamicOf = new WeakMap<ParsedFile, readonly Span[]>();
+function dynamicStatements(pf: ParsedFile | undefined): readonly Span[] {
   if (!pf) return NONE;
   let list = dynamicOf.get(pf);
   if (!list) {
-    const found = pf.statements.filter((s) => s.dynamic);
+    const found: Span[] = [];
+    // (a replayed call's: the string in the function too, parse.ts callReplay)
+    for (const s of pf.statements) if (s.dynamic) found.push(s.madeFrom ? s.madeFrom : s);
+    for (const s of pf.statements) if (s.madeFrom) found.push(s);
     list = found.length ? found : NONE;
     dynamicOf.set(pf, list);
   }

@@ -31,7 +31,7 @@ export function formatText(run: LintRun, color: boolean): string {
   else {
     lines.push(c(n.errors ? '31' : '33', `✖ ${counted(total, 'problem')} (${counted(n.errors, 'error')}, ${counted(n.warnings, 'warning')}, ${n.infos} info) in ${counted(run.files.length, 'file')}`));
     if (n.fixable) lines.push(`  ${n.fixable} fixable with --fix`);
-    if (folded) lines.push(c('2', `  ${counted(folded, 'finding')} of one rule at one place (a loop over tables) shown in the line naming them; --format json lists each`));
+    if (folded) lines.push(c('2', `  ${counted(folded, 'finding')} of one rule at one place (a loop over tables, or a function called for each) shown in the line naming them; --format json lists each`));
   }
   return lines.join('\n');
 }
