@@ -658,8 +658,12 @@ export interface ReparseOptions {
 function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: ParsedFile, consume: boolean): boolean {
   const before = wholeParses.get(previous);
   if (!before || previous.file !== result.file) return false;
-  // (a replayed call's statements come from a function elsewhere in the file: parsed again whole)
-  for (let i = 0; i < previous.statements.length; i++) if (previous.statements[i]!.callReplayed) return false;
+  // (a call's statements may come from a function elsewhere in the file, callReplay: a file with
+  // such a function is parsed again whole)
+  for (let i = 0; i < previous.statements.length; i++) {
+    const st = previous.statements[i]!;
+    if (st.callReplayed || (st.kind === 'CreateFunctionStmt' && st.body?.dynamicExecutes.length && st.node?.parameters?.length)) return false;
+  }
   const { text } = result;
   const old = previous.text;
   const max = Math.min(old.length, text.length);
@@ -1295,6 +1299,22 @@ function addStatement(
   }
 }
 
+/**
+ * The file's top-level PL/pgSQL functions whose bodies hold an EXECUTE, by last name (lower-case),
+ * each the last made so far: read from the statements as they are added (once each per parse).
+ */
+const callables = new WeakMap<ParsedFile, { upTo: number; byName: Map<string, Statement> }>();
+function callableBefore(result: ParsedFile): Map<string, Statement> {
+  let c = callables.get(result);
+  if (!c) callables.set(result, (c = { upTo: 0, byName: new Map() }));
+  const list = result.statements;
+  for (; c.upTo < list.length; c.upTo++) {
+    const s = list[c.upTo]!;
+    if (s.kind === 'CreateFunctionStmt' && s.origin === 'file' && s.body?.dynamicExecutes.length) c.byName.set(nameParts(s.node?.funcname).pop()!.toLowerCase(), s);
+  }
+  return c.byName;
+}
+
 /** What a body's statements may be for a call of it to be replayed: only the EXECUTEs change the schema. */
 const CALL_STATIC = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt']);
 
@@ -1325,14 +1345,10 @@ function callReplay(result: ParsedFile, clean: string, stmt: Statement): Stateme
   }
   if (values.length === 0) return undefined;
   // (the function of that name made last before the call, in this file)
-  let fn: Statement | undefined;
-  for (let i = result.statements.length - 2; i >= 0 && !fn; i--) {
-    const s = result.statements[i]!;
-    if (s.kind !== 'CreateFunctionStmt' || s.origin !== 'file') continue;
-    const parts = nameParts(s.node?.funcname).map((x) => x.toLowerCase());
-    if (parts[parts.length - 1] !== name[name.length - 1]) continue;
-    if (name.length > 1 && parts.length > 1 && parts[parts.length - 2] !== name[name.length - 2]) continue;
-    fn = s;
+  const fn = callableBefore(result).get(name[name.length - 1]!);
+  if (fn && name.length > 1) {
+    const parts = nameParts(fn.node?.funcname);
+    if (parts.length > 1 && parts[parts.length - 2]!.toLowerCase() !== name[name.length - 2]) return undefined;
   }
   if (!fn?.body || fn.body.language !== 'plpgsql' || fn.body.dynamicExecutes.length === 0 || fn.node?.is_procedure) return undefined;
   const params: Node[] = (fn.node.parameters ?? []).map((x: Node) => x?.FunctionParameter);
