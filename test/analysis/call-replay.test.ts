@@ -1,5 +1,5 @@
-// A top-level `SELECT f('users')` of a PL/pgSQL function made earlier in the file whose EXECUTEs
-// build their statements from its parameters (parse.ts callReplay; telehealth-platform-reference's
+// A top-level `SELECT f('users')` of a PL/pgSQL function whose EXECUTEs build their statements from
+// its parameters (parse.ts callTemplatesOf, model.ts replayCall; telehealth-platform-reference's
 // apply_tenant_rls(target regclass)): the statements the call runs are replayed at the call. Each
 // case compares the model with what PGlite makes of the same migrations.
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { initParser, lintFiles } from '../helpers/rule-proof.js';
 before(initParser);
 after(closeAll);
 
-const model = (text: string): Model => buildModel([parseFile('1.sql', text)], mergeConfig({}));
+const model = (text: string, ...more: string[]): Model => buildModel([parseFile('1.sql', text), ...more.map((t, i) => parseFile(`${i + 2}.sql`, t))], mergeConfig({}));
 
 /** The model's RLS state and policies of the public tables, as `name enabled forced policy:command,…`. */
 function modelState(m: Model): string[] {
@@ -120,7 +120,32 @@ END $$;
     }
   });
 
-  test('an edit of the function re-parses the calls: the policy made follows the new body', () => {
+  test('not replayed: a call of a function made in another file (the statements\' nodes would have no text there to read), nor a value with a schema or capitals (%I and %s format it differently): its table stays "may be dynamic"', () => {
+    const fn = `CREATE FUNCTION enable_rls(tbl text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', tbl);
+  EXECUTE format('CREATE POLICY %I ON %I FOR SELECT USING (true)', tbl || '_read', tbl);
+END $$;
+`;
+    for (const m of [model(fn, "CREATE TABLE a (id int);\nSELECT enable_rls('a');"), model(`${fn}CREATE TABLE a (id int);\nSELECT enable_rls('public.a');`), model(`${fn}CREATE TABLE a (id int);\nSELECT enable_rls('A');`)]) {
+      assert.equal(m.tables.get('public.a')!.rlsEnabled, false);
+      assert.equal(mayBeDynamic(m, 'enable', m.tables.get('public.a')!), true);
+    }
+  });
+
+  test('the function the replay holds where the call runs: one dropped before the call is not run; one replaced runs its new body', () => {
+    const fn = (cmd: string) => `CREATE OR REPLACE FUNCTION mk(t text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE POLICY p ON %I FOR ${cmd} USING (true)', t);
+END $$;
+`;
+    const dropped = model(`CREATE TABLE a (id int);\n${fn('SELECT')}DROP FUNCTION mk(text);\nSELECT mk('a');`);
+    assert.equal(dropped.tables.get('public.a')!.policies.length, 0);
+    const replaced = model(`CREATE TABLE a (id int);\n${fn('SELECT')}${fn('DELETE')}SELECT mk('a');`);
+    assert.deepEqual(replaced.tables.get('public.a')!.policies.map((p) => p.command), ['delete']);
+  });
+
+  test('an edit of the function changes what its calls make', () => {
     const text = `CREATE TABLE a (id int, owner text);
 CREATE FUNCTION mk(t text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -129,6 +154,7 @@ END $$;
 SELECT mk('a');
 `;
     const first = parseFile('1.sql', text);
+    assert.equal(buildModel([first], mergeConfig({})).tables.get('public.a')!.policies[0]!.command, 'select');
     const edited = text.replace('FOR SELECT', 'FOR DELETE');
     const second = parseFile('1.sql', edited, first);
     const m = buildModel([second], mergeConfig({}));

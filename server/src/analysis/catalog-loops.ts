@@ -12,6 +12,8 @@ import type { DynamicExecute, Node, ParsedFile, Statement } from './types.js';
 /** The names the templates hold for the loop's table and schema (format()'s `%I` leaves them bare). */
 export const TABLE_PLACEHOLDER = 'zz_pgrls_loop_table_zz';
 export const SCHEMA_PLACEHOLDER = 'zz_pgrls_loop_schema_zz';
+/** The placeholder a call's i-th value stands in for in the statements its function's EXECUTEs make (parse.ts callTemplatesOf; instantiateCall puts the value in). */
+export const argPlaceholder = (i: number): string => `zz_pgrls_arg${i}_zz`;
 
 /** Which tables a loop's catalog query lists (every condition of its WHERE is one of these). */
 export interface CatalogQuery {
@@ -265,21 +267,20 @@ export function catalogReaches(
   return q.column === undefined || t.columns.includes(q.column) || uncertainColumns;
 }
 
-/** The templates' statements for one table, kept per template and table (while the template is where it was: an edit before it moves it). */
-const made = new WeakMap<Statement, Map<string, { start: number; stmt: Statement }>>();
+/** The statements made from a template, by what was put in (and where: see instantiate, instantiateCall). */
+const made = new WeakMap<Statement, Map<string, { from: number; stmt: Statement }>>();
 
 /**
- * A template with the loop's table and schema put in for the placeholders (in every name and
- * string of its tree: `%I_select` made `orders_select`), a statement of its own, kept: the same
- * object while the template is the same and where it was.
+ * The statement made from `template` with `put` applied to every name and string of its tree (its
+ * own memo: none copied), kept per template and `key` (what was put in, and where the statement
+ * stands) while the template is where it was (an edit before it moves it).
  */
-export function instantiate(template: Statement, schema: string, table: string): Statement {
-  let byTable = made.get(template);
-  if (!byTable) made.set(template, (byTable = new Map()));
-  const key = `${schema}\u0000${table}`;
-  const hit = byTable.get(key);
-  if (hit && hit.start === template.start) return hit.stmt;
-  const put = (s: string) => (s.includes('zz_pgrls_loop_') ? s.split(TABLE_PLACEHOLDER).join(table).split(SCHEMA_PLACEHOLDER).join(schema) : s);
+function madeFrom(template: Statement, key: string, put: (s: string) => string, extra?: Partial<Statement>): Statement {
+  // (a statement standing at a call is kept for that call node: a file parsed again has others)
+  let byKey = made.get(template);
+  if (!byKey) made.set(template, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit && hit.from === template.start && hit.stmt.madeByCall === extra?.madeByCall) return hit.stmt;
   const copy = (v: unknown): unknown => {
     if (typeof v === 'string') return put(v);
     if (Array.isArray(v)) return v.map(copy);
@@ -288,11 +289,34 @@ export function instantiate(template: Statement, schema: string, table: string):
     for (const [k, x] of Object.entries(v)) if (k !== 'memo') o[k] = copy(x);
     return o;
   };
-  // (its own memo: none copied from the template)
   const { memo: _memo, ...rest } = template;
-  const stmt: Statement = { ...rest, node: copy(template.node) as Node };
-  byTable.set(key, { start: template.start, stmt });
+  const stmt: Statement = { ...rest, node: copy(template.node) as Node, ...extra };
+  byKey.set(key, { from: template.start, stmt });
   return stmt;
+}
+
+/**
+ * A template with the loop's table and schema put in for the placeholders (in every name and
+ * string of its tree: `%I_select` made `orders_select`), a statement of its own, kept: the same
+ * object while the template is the same and where it was.
+ */
+export function instantiate(template: Statement, schema: string, table: string): Statement {
+  return madeFrom(template, `${schema}\u0000${table}`, (s) => (s.includes('zz_pgrls_loop_') ? s.split(TABLE_PLACEHOLDER).join(table).split(SCHEMA_PLACEHOLDER).join(schema) : s));
+}
+
+/**
+ * A function's call template (parse.ts callTemplatesOf) with the call's values put in for the
+ * placeholders, a statement of its own standing at the call (`at`: its span; `call`: its FuncCall
+ * node), kept per template, values and place. Its nodes stay where the function's string has their
+ * text (in the same file as the call: model.ts replayCall).
+ */
+export function instantiateCall(template: Statement, values: readonly string[], call: Node, at: { start: number; end: number }): Statement {
+  const put = (s: string) => {
+    if (!s.includes('zz_pgrls_arg')) return s;
+    for (let i = 0; i < values.length; i++) s = s.split(argPlaceholder(i)).join(values[i]!);
+    return s;
+  };
+  return madeFrom(template, `call\u0000${values.join('\u0000')}\u0000${at.start}\u0000${at.end}`, put, { start: at.start, end: at.end, madeByCall: call });
 }
 
 /**

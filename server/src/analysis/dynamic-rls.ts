@@ -367,8 +367,7 @@ function callsByNameOf(file: ParsedFile): Map<string, Node[]> {
     }
   };
   for (const s of file.statements) {
-    // (a call whose statements are replayed: parse.ts callReplay)
-    if (!s.callReplayed) add(s.node);
+    add(s.node);
     if (s.body) for (const b of s.body.statements) add(b.node);
   }
   callsByName.set(file, map);
@@ -436,16 +435,51 @@ export function dynamicRls(model: Model): DynamicRls {
       }
     }
     if (!any || byFunction.size === 0) return out;
-    // the tables callers name to such functions (the names they pass: its parameters fill the SQL)
+    // the tables callers name to such functions (the names they pass: its parameters fill the SQL),
+    // but in the calls the replay ran (model.ts replayCall): what they did is known
+    const replayed = replayedCalls(m);
     for (const file of m.files) {
       const calls = callsByNameOf(file);
       byFunction.forEach((what, name) => {
         const list = calls.get(name);
-        if (list) for (const c of list) for (const k of what) literalArgs(c, out[k].names);
+        if (list) for (const c of list) if (!replayed.has(c)) for (const k of what) literalArgs(c, out[k].names);
       });
     }
     return out;
   });
+}
+
+/**
+ * The calls whose statements the replay ran (model.ts replayCall), their FuncCall nodes; and the
+ * spans they stand at, by file (what a fix may not edit: engine/workspace.ts). Per model; a pass
+ * over the model's statements only where a function has call templates.
+ */
+export function replayedCalls(model: Model): ReadonlySet<Node> {
+  return callsReplayed(model).nodes;
+}
+export function replayedCallSpans(model: Model): ReadonlyMap<string, Array<{ start: number; end: number }>> {
+  return callsReplayed(model).spans;
+}
+const NO_CALLS = { nodes: new Set<Node>(), spans: new Map<string, Array<{ start: number; end: number }>>() };
+function callsReplayed(model: Model): typeof NO_CALLS {
+  return memoModel(model, 'dynamic-rls:calls', (m) => {
+    if (!m.files.some(hasCallTemplates)) return NO_CALLS;
+    const out: typeof NO_CALLS = { nodes: new Set(), spans: new Map() };
+    for (const { file, stmt } of m.statements) {
+      if (stmt.madeByCall === undefined || out.nodes.has(stmt.madeByCall)) continue;
+      out.nodes.add(stmt.madeByCall);
+      const list = out.spans.get(file.file);
+      if (list) list.push({ start: stmt.start, end: stmt.end });
+      else out.spans.set(file.file, [{ start: stmt.start, end: stmt.end }]);
+    }
+    return out;
+  });
+}
+const withTemplates = new WeakMap<ParsedFile, boolean>();
+function hasCallTemplates(file: ParsedFile): boolean {
+  let v = withTemplates.get(file);
+  if (v === undefined) withTemplates.set(file, (v = file.statements.some((s) => s.callTemplates !== undefined)));
+  return v;
 }
 
 /**

@@ -8,7 +8,7 @@ import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
-import { CATALOG_LOOP_KIND, catalogReaches, instantiate, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
+import { CATALOG_LOOP_KIND, catalogReaches, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, lastColumn, mayDropUnseen, policyCallWraps, policyDropLoops, type PolicyCallWrap, type PolicyDropLoop, type UnseenLookup, type WrappedCall } from './unseen.js';
 
@@ -1270,6 +1270,29 @@ interface OpDynamic extends OpBase {
   functionGrants: OpGrant[];
   /** a rewrite of the policies pg_policies returns wrapping calls in sub-selects */
   wraps: PolicyCallWrap[];
+  /** `SELECT f('users')`: a call with literal values, whose function's callTemplates the replay runs (replayCall) */
+  call: LiteralCall | undefined;
+}
+
+/** A top-level `SELECT f('a', 'b')`: the one call, its name parts (lower-case) and its values. */
+interface LiteralCall {
+  node: Node;
+  name: string[];
+  values: string[];
+}
+
+/** The call of a top-level SELECT of one call with only literal string arguments (plain or cast: `'users'::regclass`). */
+function literalCall(n: Node): LiteralCall | undefined {
+  if (n?.fromClause || n?.whereClause || n?.targetList?.length !== 1) return undefined;
+  const call = n.targetList[0]?.ResTarget?.val?.FuncCall;
+  if (!call?.args?.length || call.agg_star || call.func_variadic || call.over || call.agg_order || call.agg_filter) return undefined;
+  const values: string[] = [];
+  for (const a of call.args) {
+    const v: unknown = (a?.A_Const ?? a?.TypeCast?.arg?.A_Const)?.sval?.sval;
+    if (typeof v !== 'string') return undefined;
+    values.push(v);
+  }
+  return { node: call, name: nameParts(call.funcname).map((x) => x.toLowerCase()), values };
 }
 interface OpRename extends OpBase {
   kind: typeof OP_RENAME;
@@ -1329,6 +1352,9 @@ function changesRls(n: Node, t: Table): boolean {
   }
   return changes;
 }
+
+/** A call's value replayCall puts in a template: a plain lower-case name. */
+const PLAIN_VALUE = /^[a-z_][a-z0-9_$]*$/;
 
 /** The op of a catalog loop's statement for one table (kept per statement and default schema: instantiate keeps the statements). */
 const catalogOps = new WeakMap<Statement, { ds: string; op: Op }>();
@@ -1615,8 +1641,9 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         const rls = body && stmt.kind === 'DoStmt' ? dynamicRlsChanges(file, body, ds) : [];
         const rlsLoops = body && stmt.kind === 'DoStmt' ? dynamicRlsCatalogLoops(file, body) : [];
         const tableDrops = body && stmt.kind === 'DoStmt' ? dynamicTableDropLoops(file, body) : [];
-        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || rlsLoops.length || wraps.length || tableDrops.length)
-          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, rlsLoops, tableDrops, functionGrants, wraps };
+        const call = stmt.kind === 'SelectStmt' && stmt.origin === 'file' ? literalCall(n) : undefined;
+        if (loops || calls.length || searchPaths.length || searchPathLoops.length || functionGrants.length || rls.length || rlsLoops.length || wraps.length || tableDrops.length || call)
+          return { kind: OP_DYNAMIC, stmt, pair, here, setConfig, loops, calls, searchPaths, searchPathLoops, rls, rlsLoops, tableDrops, functionGrants, wraps, call };
         break;
       }
       case 'RenameStmt':
@@ -4400,11 +4427,38 @@ class Replay {
   }
 
   /**
+   * `SELECT enable_rls('orders')`: the statements the function's EXECUTEs make with the call's
+   * values (its callTemplates: parse.ts callTemplatesOf), run at the call, as a DO block's would be.
+   * The function is the one of that name and number of arguments the replay holds there, made in
+   * the same file; each value a plain lower-case name (a name with a schema, or one quoting would change, is formatted by %I
+   * and %s differently: not replayed, its table stays "may be dynamic", dynamic-rls.ts).
+   */
+  replayCall(op: OpDynamic, call: LiteralCall): void {
+    const f = functionsNamed(this.functions, call.name, this.defaultSchema)?.find((g) => g.argTypes.length === call.values.length);
+    const t = f?.stmt.callTemplates;
+    const file = op.pair.file;
+    // (only where the function is made in the call's file: the statements' nodes are where its
+    // strings have their text, which rules read; at the call they would read the call's)
+    if (!t || t.params !== call.values.length || f!.created.file !== file.file || !call.values.every((v) => PLAIN_VALUE.test(v))) return;
+    for (const template of t.templates) {
+      const inner = catalogOp(file, instantiateCall(template, call.values, call.node, op.stmt), this.defaultSchema);
+      if (!inner) continue;
+      this.statements.push(inner.pair);
+      try {
+        this.apply(inner);
+      } catch (e) {
+        if (guarding && isSharedWrite(e)) throw e;
+      }
+    }
+  }
+
+  /**
    * What OpDynamic does: the search_path it sets; every policy of the tables its loop names, and
    * of those the string arguments of its calls name where the function called holds a loop over
    * its parameters, dropped.
    */
   applyDynamic(op: OpDynamic): void {
+    if (op.call) this.replayCall(op, op.call);
     for (const g of op.functionGrants) this.applyGrant(g);
     for (const c of op.rls) {
       const t = this.tables.get(this.keyOf(c.rel));

@@ -14,7 +14,7 @@
 //   same length, so every offset of the cleaned text is an offset of the original.
 import * as pg from 'libpg-query';
 import type { DynamicExecute, FunctionBody, IfGuard, Include, Node, ParseError, ParsedFile, Position, Span, Statement } from './types.js';
-import { CATALOG_LOOP_KIND, catalogQueryOf, SCHEMA_PLACEHOLDER, TABLE_PLACEHOLDER, type CatalogLoop } from './catalog-loops.js';
+import { argPlaceholder, CATALOG_LOOP_KIND, catalogQueryOf, SCHEMA_PLACEHOLDER, TABLE_PLACEHOLDER, type CatalogLoop } from './catalog-loops.js';
 
 let ready: Promise<void> | undefined;
 
@@ -658,12 +658,6 @@ export interface ReparseOptions {
 function reparse(result: ParsedFile, lexed: ReturnType<typeof lex>, previous: ParsedFile, consume: boolean): boolean {
   const before = wholeParses.get(previous);
   if (!before || previous.file !== result.file) return false;
-  // (a call's statements may come from a function elsewhere in the file, callReplay: a file with
-  // such a function is parsed again whole)
-  for (let i = 0; i < previous.statements.length; i++) {
-    const st = previous.statements[i]!;
-    if (st.callReplayed || (st.kind === 'CreateFunctionStmt' && st.body?.dynamicExecutes.length && st.node?.parameters?.length)) return false;
-  }
   const { text } = result;
   const old = previous.text;
   const max = Math.min(old.length, text.length);
@@ -1273,6 +1267,10 @@ function addStatement(
     if (kind === 'CreateFunctionStmt') {
       stmt.body = parseFunctionBody(clean, stmt);
       for (const e of stmt.body?.errors ?? []) result.errors.push(e);
+      if (stmt.body?.dynamicExecutes.length && stmt.node?.parameters?.length) {
+        const templates = callTemplatesOf(clean, stmt);
+        if (templates) stmt.callTemplates = templates;
+      }
     } else if (kind === 'DoStmt') {
       stmt.body = parseDoBody(clean, stmt);
       for (const e of stmt.body?.errors ?? []) result.errors.push(e);
@@ -1287,85 +1285,38 @@ function addStatement(
           for (const e of inner.body?.errors ?? []) result.errors.push(e);
         }
       }
-    } else if (kind === 'SelectStmt' && origin === 'file') {
-      const made = callReplay(result, clean, stmt);
-      if (made) {
-        stmt.callReplayed = true;
-        for (const m of made) result.statements.push(m);
-      }
     }
   } catch (e) {
     result.errors.push({ message: `could not analyse this body: ${errorOf(e).message}`, start, end: Math.min(end, start + 1) });
   }
 }
 
-/**
- * The file's top-level PL/pgSQL functions whose bodies hold an EXECUTE, by last name (lower-case),
- * each the last made so far: read from the statements as they are added (once each per parse).
- */
-const callables = new WeakMap<ParsedFile, { upTo: number; byName: Map<string, Statement> }>();
-function callableBefore(result: ParsedFile): Map<string, Statement> {
-  let c = callables.get(result);
-  if (!c) callables.set(result, (c = { upTo: 0, byName: new Map() }));
-  const list = result.statements;
-  for (; c.upTo < list.length; c.upTo++) {
-    const s = list[c.upTo]!;
-    if (s.kind === 'CreateFunctionStmt' && s.origin === 'file' && s.body?.dynamicExecutes.length) c.byName.set(nameParts(s.node?.funcname).pop()!.toLowerCase(), s);
-  }
-  return c.byName;
-}
-
 /** What a body's statements may be for a call of it to be replayed: only the EXECUTEs change the schema. */
 const CALL_STATIC = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt']);
 
 /**
- * A top-level `SELECT f('users')` of a PL/pgSQL function made earlier in the same file whose
- * EXECUTEs build their statements from its parameters (telehealth's `apply_tenant_rls(target
- * regclass)`: `EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target)`, then a
- * CREATE POLICY): the statements the call runs, as a DO block's materialized ones — the body
- * analysed with its parameters holding the call's values, every EXECUTE made, and no other
- * statement of the body changing the schema. They stand at the call (where it runs, its place in
- * the replay), their nodes where the function's strings have their text; marked `dynamic` (no fix
- * edits them). Undefined when the call is not of that shape: its tables stay "may be dynamic"
- * (dynamic-rls.ts).
+ * What a call of a PL/pgSQL function whose EXECUTEs build their statements from its parameters
+ * runs (telehealth's `apply_tenant_rls(target regclass)`: `EXECUTE format('ALTER TABLE %s ENABLE ROW
+ * LEVEL SECURITY', target)`, then a CREATE POLICY): the body analysed as a DO block's with each
+ * parameter holding its placeholder, every EXECUTE made (materialize), and no other statement of
+ * the body changing the schema. The replay runs them for a call with literal values
+ * (`SELECT apply_tenant_rls('users')`, model.ts); undefined for a function of another shape.
  */
-function callReplay(result: ParsedFile, clean: string, stmt: Statement): Statement[] | undefined {
-  const n = stmt.node;
-  if (n?.fromClause || n?.whereClause || n?.targetList?.length !== 1 || n.op !== 'SETOP_NONE') return undefined;
-  const call = n.targetList[0]?.ResTarget?.val?.FuncCall;
-  if (!call || call.agg_star || call.func_variadic || call.over || call.agg_order || call.agg_filter) return undefined;
-  const name = nameParts(call.funcname).map((x) => x.toLowerCase());
-  const values: Array<{ text: string; cast: string | undefined }> = [];
-  for (const a of call.args ?? []) {
-    const c = a?.A_Const ?? a?.TypeCast?.arg?.A_Const;
-    const v: unknown = c?.sval?.sval;
-    if (typeof v !== 'string') return undefined;
-    const cast = a?.TypeCast ? nameParts(a.TypeCast.typeName?.names).pop()?.toLowerCase() : undefined;
-    values.push({ text: v, cast });
-  }
-  if (values.length === 0) return undefined;
-  // (the function of that name made last before the call, in this file)
-  const fn = callableBefore(result).get(name[name.length - 1]!);
-  if (fn && name.length > 1) {
-    const parts = nameParts(fn.node?.funcname);
-    if (parts.length > 1 && parts[parts.length - 2]!.toLowerCase() !== name[name.length - 2]) return undefined;
-  }
-  if (!fn?.body || fn.body.language !== 'plpgsql' || fn.body.dynamicExecutes.length === 0 || fn.node?.is_procedure) return undefined;
+function callTemplatesOf(clean: string, fn: Statement): Statement['callTemplates'] {
+  if (fn.node?.is_procedure) return undefined;
   const params: Node[] = (fn.node.parameters ?? []).map((x: Node) => x?.FunctionParameter);
-  if (params.length !== values.length) return undefined;
   const bound = new Map<string, string>();
   for (let i = 0; i < params.length; i++) {
     const p = params[i];
     const mode = p?.mode;
-    if (typeof p?.name !== 'string' || (mode !== undefined && mode !== 'FUNC_PARAM_IN' && mode !== 'FUNC_PARAM_DEFAULT')) return undefined;
-    const type = nameParts(p.argType?.names).pop()?.toLowerCase();
-    // (the value as the parameter holds it: a regclass prints as regclass does)
-    const regclass = type === 'regclass' || values[i]!.cast === 'regclass';
-    bound.set(p.name.toLowerCase(), `'${values[i]!.text.replace(/'/g, "''")}'${regclass ? '::regclass' : ''}`);
+    if (typeof p?.name !== 'string' || p.defexpr || (mode !== undefined && mode !== 'FUNC_PARAM_IN' && mode !== 'FUNC_PARAM_DEFAULT')) return undefined;
+    // (a regclass prints as regclass does)
+    const regclass = nameParts(p.argType?.names).pop()?.toLowerCase() === 'regclass';
+    bound.set(p.name.toLowerCase(), `'${argPlaceholder(i)}'${regclass ? '::regclass' : ''}`);
   }
   const body = parseFunctionBody(clean, fn, bound);
-  if (!body || body.errors.length || body.lexical || !body.dynamicExecutes.every((d) => d.materialized)) return undefined;
-  const made: Statement[] = [];
+  if (!body || body.language !== 'plpgsql' || body.errors.length || body.lexical || !body.dynamicExecutes.every((d) => d.materialized)) return undefined;
+  const templates: Statement[] = [];
   for (const s of body.statements) {
     if (s.origin !== 'do') continue;
     if (!s.dynamic) {
@@ -1373,9 +1324,9 @@ function callReplay(result: ParsedFile, clean: string, stmt: Statement): Stateme
       return undefined;
     }
     if (s.kind === CATALOG_LOOP_KIND || s.kind === 'CreateFunctionStmt') return undefined;
-    made.push({ ...s, start: stmt.start, end: stmt.end, madeFrom: { start: s.start, end: s.end } });
+    templates.push(s);
   }
-  return made.length ? made : undefined;
+  return templates.length ? { params: params.length, templates } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1704,7 +1655,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // block with an EXCEPTION clause; or its declaration's default), for the EXECUTEs that use it
   // (LanternOps/breeze's `EXECUTE format('CREATE POLICY … USING (%s)', t, predicate)`); UNKNOWN
   // once anything else may have set it.
-  // (a function's parameters, in a call's replay: the call's values, callReplay)
+  // (a function's parameters, for the statements a call of it runs: their placeholders, callTemplatesOf)
   const known = new Map<string, string>(bound);
   const datums: Node[] = tree.plpgsql_funcs?.[0]?.PLpgSQL_function?.datums ?? [];
   let uncertain = 0;

@@ -63,12 +63,13 @@ export interface Statement {
    */
   dynamic?: true;
   /**
-   * A top-level `SELECT f('users')` whose function's EXECUTEs are replayed (parse.ts callReplay):
-   * the statements the call runs follow it, at its place.
+   * A CREATE FUNCTION whose EXECUTEs build their statements from its parameters: those statements,
+   * with a placeholder for each parameter's value (parse.ts callTemplatesOf), replayed for each call
+   * with literal values (`SELECT enable_rls('orders')`: model.ts).
    */
-  callReplayed?: true;
-  /** A statement a replayed call runs (callReplayed): where the function's string it is made from is (it stands at the call). */
-  madeFrom?: Span;
+  callTemplates?: { params: number; templates: Statement[] };
+  /** A statement a call runs, made from its function's callTemplates (model.ts): the call (its FuncCall node). */
+  madeByCall?: Node;
   /** Parsed function body for CREATE FUNCTION / CREATE PROCEDURE, else undefined. */
   body?: FunctionBody;
   /**

@@ -4,6 +4,7 @@
 import { DEFAULT_CONFIG, type Config } from '../analysis/config.js';
 import { buildModel, markNotApplied, recordFromStart, resumePointOf, sameStatements, type Model, type ResumePoint } from '../analysis/model.js';
 import { createsReferencingLater } from '../analysis/columns.js';
+import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
@@ -291,7 +292,7 @@ export class Workspace {
             range: { start, end: pf.positionAt(r.end) },
             message: written ? written(oneLine(r.message)) : oneLine(r.message),
             docs,
-            fixes: r.fixes?.length ? this.withRanges(this.editable(r, pf), pf, r.start, start, written) : NONE,
+            fixes: r.fixes?.length ? this.withRanges(this.editable(r, pf, model), pf, r.start, start, written) : NONE,
             related: r.related?.length ? this.relatedWithRanges(r.related, pf, written) : NONE,
           };
           list.push(finding);
@@ -402,14 +403,18 @@ export class Workspace {
    * its text is not in the file, only the string it is made from — finvy's loop of format()s);
    * none for a report on such a statement.
    */
-  private editable(r: Report, pf: ParsedFile): readonly Fix[] {
+  private editable(r: Report, pf: ParsedFile, model: Model): readonly Fix[] {
+    // (and the calls the replay ran: the statements they run stand there, replayCall)
+    const calls = replayedCallSpans(model);
     const own = dynamicStatements(pf);
+    const ownCalls = calls.get(pf.file) ?? NONE;
     const fixes = r.fixes!;
-    if (own.length === 0 && fixes.every((f) => f.edits.every((e) => e.file === pf.file))) return fixes;
-    if (own.some((s) => s.start <= r.start && r.start <= s.end)) return NONE;
+    if (own.length === 0 && ownCalls.length === 0 && fixes.every((f) => f.edits.every((e) => e.file === pf.file))) return fixes;
+    const at = (s: Span) => s.start <= r.start && r.start <= s.end;
+    if (own.some(at) || ownCalls.some(at)) return NONE;
     const touches = (e: Edit) => {
-      const list = e.file === pf.file ? own : dynamicStatements(this.parsed(e.file));
-      return list.some((s) => e.start <= s.end && s.start <= e.end);
+      const hit = (s: Span) => e.start <= s.end && s.start <= e.end;
+      return (e.file === pf.file ? own : dynamicStatements(this.parsed(e.file))).some(hit) || (calls.get(e.file) ?? NONE).some(hit);
     };
     return fixes.filter((f) => !f.edits.some(touches));
   }
@@ -453,9 +458,11 @@ function dynamicStatements(pf: ParsedFile | undefined): readonly Span[] {
   let list = dynamicOf.get(pf);
   if (!list) {
     const found: Span[] = [];
-    // (a replayed call's: the string in the function too, parse.ts callReplay)
-    for (const s of pf.statements) if (s.dynamic) found.push(s.madeFrom ? s.madeFrom : s);
-    for (const s of pf.statements) if (s.madeFrom) found.push(s);
+    for (const s of pf.statements) {
+      if (s.dynamic) found.push(s);
+      // (the strings of a function whose calls are replayed: model.ts replayCall)
+      if (s.callTemplates) for (const t of s.callTemplates.templates) found.push(t);
+    }
     list = found.length ? found : NONE;
     dynamicOf.set(pf, list);
   }
