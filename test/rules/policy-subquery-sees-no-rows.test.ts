@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-subquery-sees-no-rows';
@@ -274,4 +274,141 @@ GRANT SELECT ON public.teams, public.tasks TO sq_reader;
   assert.deepEqual(lint(`CREATE POLICY teams_read ON public.teams FOR SELECT TO sq_reader USING (true);
 CREATE POLICY tasks_read ON public.tasks FOR SELECT TO sq_reader
   USING (public OR team_id IN (SELECT t.id FROM public.teams t));\n`).mine, []);
+});
+
+// The first row (quick-paste-magic's workspace_members): an INSERT check looks for the workspace
+// of the new membership, which the role sees only once it is a member of it.
+const WS_A = TENANT_A;
+const WS_B = TENANT_B;
+const CREATOR = '00000000-0000-0000-0000-0000000000c1';
+
+/** The migrations, then a workspace of CREATOR (inserted as CREATOR), and the insert of their own owner membership, as CREATOR: its error code, or 'ok'. */
+async function firstMembership(q: Q, sql: string): Promise<string> {
+  await q(AUTH_STUB_SQL);
+  await q(sql);
+  await q('GRANT SELECT, INSERT ON public.workspaces, public.workspace_members TO authenticated');
+  await q(`${actAs(CREATOR)} SET ROLE authenticated`);
+  await q(`INSERT INTO public.workspaces (id, owner_id) VALUES ('${WS_A}', '${CREATOR}')`);
+  const r = await tryQuery(q, `INSERT INTO public.workspace_members (workspace_id, user_id, role) VALUES ('${WS_A}', '${CREATOR}', 'owner')`);
+  await q('RESET ROLE');
+  return r.ok ? 'ok' : r.error.code;
+}
+
+test('err: an owner\'s first membership whose EXISTS reads workspaces, visible only to their members (quick-paste-magic): PGlite: 42501 for the creator; an existing member\'s insert passes', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), 'add_self_as_owner');
+  assert.match(
+    finding.message,
+    /^Policy "add_self_as_owner" on public\.workspace_members is for authenticated and admits a new row only when its sub-select EXISTS \(SELECT … FROM public\.workspaces …\) finds the row of public\.workspaces whose id is the new row's workspace_id, but the SELECT policy "members_view_workspace" of public\.workspaces shows a row of it only to a user who already has a row of public\.workspace_members for it\./,
+  );
+  assert.match(finding.message, /the first one for a row of public\.workspaces \(e\.g\. its creator's own\) never passes, and an INSERT only this policy would admit fails with 42501 new row violates row-level security policy\. Add the first row in a SECURITY DEFINER function/);
+  assert.match(finding.message, /admitting the rows this check needs \(those whose owner_id is the caller's, as the sub-select asks\)\.$/);
+  assert.equal(nestedParentheses(finding.message), undefined);
+  await inRollback(await getDb(), async (q) => {
+    assert.equal(await firstMembership(q, sqlOf(ws)), '42501', 'the creator cannot add themselves');
+    assert.equal(await count(q, 'public.workspace_members'), 0);
+    // (an existing member of another workspace of theirs, as an editor: the same check passes)
+    await q(`ALTER TABLE public.workspace_members DROP CONSTRAINT workspace_members_pkey`);
+    await q(`INSERT INTO public.workspaces (id, owner_id) VALUES ('${WS_B}', '${CREATOR}'); INSERT INTO public.workspace_members VALUES ('${WS_B}', '${CREATOR}', 'editor')`);
+    await q(`${actAs(CREATOR)} SET ROLE authenticated`);
+    const r = await tryQuery(q, `INSERT INTO public.workspace_members (workspace_id, user_id, role) VALUES ('${WS_B}', '${CREATOR}', 'owner')`);
+    assert.equal(r.ok, true, 'already a member: the check passes');
+  });
+});
+
+test('ok: the owner sees their workspace through a policy of its own (Valid): not reported; PGlite: the creator adds themselves, no recursion', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 2);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.equal(await firstMembership(q, sqlOf(ws)), 'ok');
+  });
+});
+
+const WORKSPACES = `CREATE TABLE public.workspaces (id uuid PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE public.workspaces ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.workspace_members (workspace_id uuid NOT NULL REFERENCES public.workspaces (id), user_id uuid NOT NULL, role text NOT NULL, PRIMARY KEY (workspace_id, user_id));
+ALTER TABLE public.workspace_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY create_own_workspace ON public.workspaces FOR INSERT TO authenticated WITH CHECK (owner_id = auth.uid());
+`;
+const OWNER_CHECK = `CREATE POLICY add_self_as_owner ON public.workspace_members FOR INSERT TO authenticated
+  WITH CHECK (user_id = auth.uid() AND role = 'owner' AND EXISTS (SELECT 1 FROM public.workspaces w WHERE w.id = workspace_id AND w.owner_id = auth.uid()));
+`;
+const lintWs = (text: string) => lintFiles([{ file: 'supabase/migrations/20260219120000_workspaces.sql', text }], ID);
+
+test('err: the membership written out in workspaces\' policy, a PL/pgSQL helper, an IN sub-select, a helper returning the role compared with a constant; PGlite: the written-out EXISTS refuses the first membership with 42501 (no recursion)', async () => {
+  const direct = `${WORKSPACES}CREATE POLICY own_membership ON public.workspace_members FOR SELECT TO authenticated USING (user_id = auth.uid());
+CREATE POLICY members_view ON public.workspaces FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.workspace_members m WHERE m.workspace_id = workspaces.id AND m.user_id = auth.uid()));
+${OWNER_CHECK}`;
+  const { ws, mine } = lintWs(direct);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['add_self_as_owner']);
+  assert.match(mine[0]!.message, /the SELECT policy "members_view" of public\.workspaces shows a row of it only to a user who already has a row of public\.workspace_members for it/);
+  await inRollback(await getDb(), async (q) => {
+    assert.equal(await firstMembership(q, direct), '42501');
+  });
+  const plpgsql = `${WORKSPACES}CREATE FUNCTION public.is_member(ws uuid) RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.workspace_members m WHERE m.workspace_id = ws AND m.user_id = auth.uid());
+END $$;
+CREATE POLICY members_view ON public.workspaces FOR SELECT TO authenticated USING (public.is_member(id));
+${OWNER_CHECK}`;
+  assert.equal(lintWs(plpgsql).mine.length, 1, 'PL/pgSQL helper');
+  const inForm = `${WORKSPACES}CREATE POLICY own_membership ON public.workspace_members FOR SELECT TO authenticated USING (user_id = auth.uid());
+CREATE POLICY members_view ON public.workspaces FOR SELECT TO authenticated
+  USING (id IN (SELECT m.workspace_id FROM public.workspace_members m WHERE m.user_id = auth.uid()));
+CREATE POLICY add_self_as_owner ON public.workspace_members FOR INSERT TO authenticated
+  WITH CHECK (user_id = auth.uid() AND workspace_id IN (SELECT w.id FROM public.workspaces w WHERE w.owner_id = auth.uid()));
+`;
+  assert.equal(lintWs(inForm).mine.length, 1, 'IN on both sides');
+  await inRollback(await getDb(), async (q) => {
+    assert.equal(await firstMembership(q, inForm), '42501');
+  });
+  const role = `${WORKSPACES}CREATE FUNCTION public.member_role(u uuid, ws uuid) RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+  AS $$ SELECT role FROM public.workspace_members WHERE user_id = u AND workspace_id = ws $$;
+CREATE POLICY members_view ON public.workspaces FOR SELECT TO authenticated USING (public.member_role(auth.uid(), id) IN ('owner', 'editor'));
+CREATE FUNCTION public.create_workspace() RETURNS uuid LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE v uuid := gen_random_uuid();
+BEGIN
+  INSERT INTO public.workspaces (id, owner_id) VALUES (v, auth.uid());
+  INSERT INTO public.workspace_members (workspace_id, user_id, role) VALUES (v, auth.uid(), 'owner');
+  RETURN v;
+END $$;
+${OWNER_CHECK}`;
+  const r = lintWs(role).mine;
+  assert.equal(r.length, 1, 'a helper returning the role');
+  assert.match(r[0]!.message, / public\.create_workspace\(\) inserts into both tables as SECURITY DEFINER: if the first row is made there, this policy is not what admits it, and it admits only users who already have one\./);
+});
+
+test('ok: not reported: a check through a definer helper reading the workspace\'s owner, a sub-select not matched with the new row, a workspace policy that does not need the membership, a recursion (42P17, policy-recursion\'s)', async () => {
+  const helper = `CREATE FUNCTION public.is_member(ws uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+  AS $$ SELECT EXISTS (SELECT 1 FROM public.workspace_members m WHERE m.workspace_id = ws AND m.user_id = auth.uid()) $$;
+CREATE POLICY members_view ON public.workspaces FOR SELECT TO authenticated USING (public.is_member(id));
+`;
+  const owns = `${WORKSPACES}${helper}CREATE FUNCTION public.owns_workspace(ws uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+  AS $$ SELECT EXISTS (SELECT 1 FROM public.workspaces w WHERE w.id = ws AND w.owner_id = auth.uid()) $$;
+CREATE POLICY add_self_as_owner ON public.workspace_members FOR INSERT TO authenticated
+  WITH CHECK (user_id = auth.uid() AND role = 'owner' AND public.owns_workspace(workspace_id));
+`;
+  assert.deepEqual(lintWs(owns).mine, [], 'the owner looked up by a definer helper');
+  await inRollback(await getDb(), async (q) => {
+    assert.equal(await firstMembership(q, owns), 'ok');
+  });
+  const uncorrelated = `${WORKSPACES}${helper}CREATE POLICY add_self ON public.workspace_members FOR INSERT TO authenticated
+  WITH CHECK (user_id = auth.uid() AND EXISTS (SELECT 1 FROM public.workspaces w WHERE w.owner_id = auth.uid()));
+`;
+  assert.deepEqual(lintWs(uncorrelated).mine, [], 'not matched with the new row');
+  const ownerOr = `${WORKSPACES}CREATE FUNCTION public.is_member(ws uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+  AS $$ SELECT EXISTS (SELECT 1 FROM public.workspace_members m WHERE m.workspace_id = ws AND m.user_id = auth.uid()) $$;
+CREATE POLICY members_view ON public.workspaces FOR SELECT TO authenticated USING (owner_id = auth.uid() OR public.is_member(id));
+${OWNER_CHECK}`;
+  assert.deepEqual(lintWs(ownerOr).mine, [], 'the owner sees it through the OR');
+  const recursive = `${WORKSPACES}CREATE POLICY co_members ON public.workspace_members FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY members_view ON public.workspaces FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.workspace_members m WHERE m.workspace_id = workspaces.id AND m.user_id = auth.uid()));
+${OWNER_CHECK}`;
+  assert.deepEqual(lintWs(recursive).mine, [], 'a recursion: policy-recursion reports it');
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20260219120000_workspaces.sql', text: recursive }], 'policy-recursion').mine.length > 0, true);
+  await inRollback(await getDb(), async (q) => {
+    assert.equal(await firstMembership(q, recursive), '42P17');
+  });
 });
