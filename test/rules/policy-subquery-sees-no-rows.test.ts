@@ -412,3 +412,13 @@ ${OWNER_CHECK}`;
     assert.equal(await firstMembership(q, recursive), '42P17');
   });
 });
+
+test('err: a check for PUBLIC on Supabase, workspaces\' policy for authenticated only: anon sees no workspace at all, authenticated only as a member: reported, for both', () => {
+  const text = `${WORKSPACES}CREATE FUNCTION public.is_member(ws uuid) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+  AS $$ SELECT EXISTS (SELECT 1 FROM public.workspace_members m WHERE m.workspace_id = ws AND m.user_id = auth.uid()) $$;
+CREATE POLICY members_view ON public.workspaces FOR SELECT TO authenticated USING (public.is_member(id));
+${OWNER_CHECK.replace(' TO authenticated', '')}`;
+  const { mine } = lintWs(text);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /is for anon and authenticated \(it is for PUBLIC\) and admits a new row only when/);
+});

@@ -451,12 +451,14 @@ function firstRowNeeded(model: Model, e: PolicyExpr, m: Table, roles: readonly s
       let common = pairs.map((x) => `${x.wCol}\u0000${x.mCol}`);
       for (let ri = 0; ri < roles.length && common.length; ri++) {
         const r = onlyThroughMembers(model, w, m, roles[ri]!);
+        // (a role no row of w is visible to at all, anon of a policy for PUBLIC where w's are for authenticated: its check never passes either)
+        if (!r && hiddenFrom(model, w, roles[ri]!)) continue;
         common = r ? common.filter((x) => r.pairs.includes(x)) : [];
         if (r) for (const q of r.policies) if (!policies.includes(q)) policies.push(q);
       }
-      if (common.length === 0) continue;
-      // (a recursion through these tables fails the insert with 42P17 or 54001 first: policy-recursion)
-      if (recursionCycles(model).some((c) => [c.start.table, ...c.steps.map((s) => s.table)].includes(m.key) && [c.start.table, ...c.steps.map((s) => s.table)].includes(w.key))) continue;
+      if (common.length === 0 || policies.length === 0) continue;
+      // (a recursion through either table fails the insert with 42P17 or 54001 first: policy-recursion)
+      if (recursionCycles(model).some((c) => c.start.table === m.key || c.start.table === w.key || c.steps.some((s) => s.table === m.key || s.table === w.key || s.reads === m.key || s.reads === w.key))) continue;
       const [wCol, mCol] = common[0]!.split('\u0000') as [string, string];
       const owner = ownerColumn(model, l, keys, w);
       return { link: l.link, w, pair: { wCol, mCol }, policies, ...(owner ? { owner } : {}) };
