@@ -133,6 +133,16 @@ END $$;
     }
   });
 
+  test("not replayed: a reserved key word as a value (`%s` puts `true` in as the constant, the template has a name there)", () => {
+    const m = model(`CREATE TABLE a (id int);
+CREATE FUNCTION mk(t text, cond text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE POLICY p ON %I FOR SELECT USING (%s)', t, cond);
+END $$;
+SELECT mk('a', 'true');`);
+    assert.equal(m.tables.get('public.a')!.policies.length, 0);
+  });
+
   test('the function the replay holds where the call runs: one dropped before the call is not run; one replaced runs its new body', () => {
     const fn = (cmd: string) => `CREATE OR REPLACE FUNCTION mk(t text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN

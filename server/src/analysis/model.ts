@@ -1353,8 +1353,20 @@ function changesRls(n: Node, t: Table): boolean {
   return changes;
 }
 
-/** A call's value replayCall puts in a template: a plain lower-case name. */
+/**
+ * A call's value replayCall puts in a template: a plain lower-case name, not one of PostgreSQL's
+ * reserved key words (format's %s puts `true` in as the constant, %I as a name: the template,
+ * parsed with a placeholder, has a name there).
+ */
 const PLAIN_VALUE = /^[a-z_][a-z0-9_$]*$/;
+const RESERVED = new Set(
+  ('all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create current_catalog ' +
+    'current_date current_role current_time current_timestamp current_user default deferrable desc distinct do else end except ' +
+    'false fetch for foreign from grant group having in initially intersect into lateral leading limit localtime localtimestamp ' +
+    'not null offset on only or order placing primary references returning select session_user some symmetric system_user table ' +
+    'then to trailing true union unique user using variadic when where window with').split(' '),
+);
+const plainValue = (v: string): boolean => PLAIN_VALUE.test(v) && !RESERVED.has(v);
 
 /** The op of a catalog loop's statement for one table (kept per statement and default schema: instantiate keeps the statements). */
 const catalogOps = new WeakMap<Statement, { ds: string; op: Op }>();
@@ -4430,8 +4442,8 @@ class Replay {
    * `SELECT enable_rls('orders')`: the statements the function's EXECUTEs make with the call's
    * values (its callTemplates: parse.ts callTemplatesOf), run at the call, as a DO block's would be.
    * The function is the one of that name and number of arguments the replay holds there, made in
-   * the same file; each value a plain lower-case name (a name with a schema, or one quoting would change, is formatted by %I
-   * and %s differently: not replayed, its table stays "may be dynamic", dynamic-rls.ts).
+   * the same file; each value a plain lower-case name that is no reserved key word (another is
+   * formatted by %I and %s differently: not replayed, its table stays "may be dynamic", dynamic-rls.ts).
    */
   replayCall(op: OpDynamic, call: LiteralCall): void {
     const f = functionsNamed(this.functions, call.name, this.defaultSchema)?.find((g) => g.argTypes.length === call.values.length);
@@ -4439,7 +4451,7 @@ class Replay {
     const file = op.pair.file;
     // (only where the function is made in the call's file: the statements' nodes are where its
     // strings have their text, which rules read; at the call they would read the call's)
-    if (!t || t.params !== call.values.length || f!.created.file !== file.file || !call.values.every((v) => PLAIN_VALUE.test(v))) return;
+    if (!t || t.params !== call.values.length || f!.created.file !== file.file || !call.values.every(plainValue)) return;
     for (const template of t.templates) {
       const inner = catalogOp(file, instantiateCall(template, call.values, call.node, op.stmt), this.defaultSchema);
       if (!inner) continue;
