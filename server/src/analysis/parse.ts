@@ -522,13 +522,33 @@ function trimEnd(text: string, start: number, end: number): number {
 /** AST fields that hold an offset into the parsed text (PostgreSQL 18 added the list bounds). */
 export const LOCATION_KEYS: ReadonlySet<string> = new Set(['location', 'name_location', 'list_start', 'list_end', 'rexpr_list_start', 'rexpr_list_end']);
 
-/** Rewrites every offset of the tree (LOCATION_KEYS) through `map`, and shares its name nodes (in place). */
-export function relocate(node: Node, map: (loc: number) => number): void {
+/**
+ * How deep (in objects and arrays) a statement's tree may be for pg-rls-lint to analyse it. The
+ * rules walk trees recursively: a policy of 1,000 nested NOTs (a tree 3,000 deep) overflowed the
+ * stack of 32 of them, and a 2,000-term `||` chain that of the parse. A statement deeper than this
+ * (≈ 330 nested NOTs, a 500-term `||` chain, 1,000 UNION ALLs) is left out of the analysis
+ * (TooDeep; rule statement-not-analysed says so).
+ */
+export const MAX_TREE_DEPTH = 1000;
+
+/** A tree deeper than MAX_TREE_DEPTH (relocate). */
+export class TooDeep extends Error {
+  constructor() {
+    super(`its syntax tree is nested more than ${MAX_TREE_DEPTH} levels deep`);
+  }
+}
+
+/**
+ * Rewrites every offset of the tree (LOCATION_KEYS) through `map`, and shares its name nodes (in
+ * place). Throws TooDeep for a tree deeper than MAX_TREE_DEPTH.
+ */
+export function relocate(node: Node, map: (loc: number) => number, depth = 0): void {
+  if (depth > MAX_TREE_DEPTH) throw new TooDeep();
   if (Array.isArray(node)) {
     for (let i = 0; i < node.length; i++) {
       const x = node[i];
       if (x?.String) node[i] = shared(x);
-      else relocate(x, map);
+      else relocate(x, map, depth + 1);
     }
     return;
   }
@@ -539,7 +559,7 @@ export function relocate(node: Node, map: (loc: number) => number): void {
       if (v >= 0 && LOCATION_KEYS.has(key)) node[key] = map(v);
     } else if (v !== null && typeof v === 'object') {
       if (v.String) node[key] = shared(v);
-      else relocate(v, map);
+      else relocate(v, map, depth + 1);
     }
   }
 }
@@ -978,8 +998,17 @@ function addTree(result: ParsedFile, clean: string, tree: Node, start: number, e
     const s0 = start + map(raw.stmt_location ?? 0);
     const e0 = raw.stmt_len ? start + map((raw.stmt_location ?? 0) + raw.stmt_len) : end;
     const { kind, node } = unwrap(raw.stmt);
-    relocate(node, (b) => start + map(b));
-    addStatement(result, clean, kind, node, skipTrivia(clean, s0, e0), trimEnd(clean, s0, e0), 'file');
+    const s1 = skipTrivia(clean, s0, e0);
+    const e1 = trimEnd(clean, s0, e0);
+    try {
+      relocate(node, (b) => start + map(b));
+    } catch (e) {
+      // (a statement too deep to analyse: left out, and said so)
+      if (!(e instanceof TooDeep)) throw e;
+      result.errors.push({ message: e.message, start: s1, end: Math.min(e1, s1 + 1), limit: true });
+      continue;
+    }
+    addStatement(result, clean, kind, node, s1, e1, 'file');
   }
 }
 
@@ -1287,7 +1316,9 @@ function addStatement(
       }
     }
   } catch (e) {
-    result.errors.push({ message: `could not analyse this body: ${errorOf(e).message}`, start, end: Math.min(end, start + 1) });
+    // (pg-rls-lint's failure, not PostgreSQL's: a body too deep to analyse, or worse)
+    const message = e instanceof TooDeep ? `a statement of its body has a syntax tree nested more than ${MAX_TREE_DEPTH} levels deep` : `analysing its body failed (${errorOf(e).message})`;
+    result.errors.push({ message, start, end: Math.min(end, start + 1), limit: true });
   }
 }
 

@@ -125,6 +125,8 @@ export interface ParseError {
    * PostgreSQL takes them for names (parse.ts NEWER_KEYWORDS; `since`: the earliest of theirs).
    */
   newerKeyword?: { words: string[]; since: number };
+  /** Not PostgreSQL's error but pg-rls-lint's: it could not analyse the statement (too deep a tree: parse.ts TooDeep); rule statement-not-analysed. */
+  limit?: true;
 }
 
 /** A dynamic `EXECUTE` inside a PL/pgSQL body. */

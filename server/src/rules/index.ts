@@ -1,6 +1,7 @@
 // The one export list of rules: adding a rule = creating `<rule-id>.ts` + one line here.
 // lib/catalog.ts collects every export of this module that is a rule.
 export { syntaxError } from './syntax-error.js';
+export { statementNotAnalysed } from './statement-not-analysed.js';
 export { rlsNotEnabled } from './rls-not-enabled.js';
 export { rlsNotForced } from './rls-not-forced.js';
 export { policyOnTableWithoutRls } from './policy-on-table-without-rls.js';

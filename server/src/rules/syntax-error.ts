@@ -19,6 +19,8 @@ export const syntaxError = defineRule({
       // (a file written for another database: not-postgresql says so, once)
       if (foreignDialect(f)) continue;
       for (const e of f.errors) {
+        // (pg-rls-lint's own limit, not PostgreSQL's error: statement-not-analysed)
+        if (e.limit) continue;
         const later = laterVersionsOnly(e, config);
         if (later) {
           report({ file: f.file, start: e.start, end: Math.max(e.end, e.start + 1), message: later, severity: 'warning' });
