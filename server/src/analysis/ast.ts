@@ -420,8 +420,9 @@ function callsInUncached(node: Node): CallRef[] {
 }
 
 /**
- * callsIn's visit of `n`: a SELECT, a SubLink or a sub-query in FROM puts what it holds in a
- * SELECT; a call is one, and only its arguments and aggregate FILTER are looked into.
+ * callsIn's visit of `n`: a SELECT, a SubLink's sub-select or a sub-query in FROM puts what it
+ * holds in a SELECT (not a SubLink's test expression: `x` of `x IN (SELECT …)` is the outer
+ * query's); a call is one, and only its arguments and aggregate FILTER are looked into.
  */
 function callsUnder(n: Node, inSelect: boolean, out: CallRef[]): void {
   if (Array.isArray(n)) {
@@ -434,7 +435,11 @@ function callsUnder(n: Node, inSelect: boolean, out: CallRef[]): void {
   for (const k in n) {
     const v = n[k];
     if (!v || typeof v !== 'object') continue;
-    if (k === 'SelectStmt' || k === 'SubLink' || k === 'RangeSubselect') {
+    if (k === 'SubLink') {
+      // (its test expression, `auth.uid()` of `auth.uid() IN (SELECT …)`, belongs to the query around it)
+      if (v.testexpr && typeof v.testexpr === 'object') callsUnder(v.testexpr, inSelect, out);
+      if (v.subselect && typeof v.subselect === 'object') callsUnder(v.subselect, true, out);
+    } else if (k === 'SelectStmt' || k === 'RangeSubselect') {
       callsUnder(v, true, out);
     } else if (k === 'FuncCall') {
       out.push(new Call(nameParts(v.funcname), v.args ?? NO_ARGS, v, inSelect));

@@ -346,6 +346,8 @@ function callOutsideSelect(n: Node): boolean {
     if (!v || typeof v !== 'object') continue;
     // (nothing under these is outside a SELECT, but a row sub-select's target: run for each row)
     if (k === 'SubLink') {
+      // (its test expression is the outer query's: `auth.uid()` of `auth.uid() IN (SELECT …)`)
+      if (v.testexpr && typeof v.testexpr === 'object' && callOutsideSelect(v.testexpr)) return true;
       const target = rowSubSelectTarget(v);
       if (target && callOutsideSelect(target.val)) return true;
       continue;
@@ -874,12 +876,17 @@ export function perRowCalls(model: Model, text: string, node: Node): RowIndepend
  * the node's first offset (see ast.ts memoisedAt): a node's locations always refer to the text
  * of the file it was parsed from, and move with it.
  */
-const candidateCache = new WeakMap<object, { at: number; calls: Array<{ node: Node; span: Span; sub?: { open: number; target: number; column: number } }> }>();
-function callCandidates(text: string, node: Node): Array<{ node: Node; span: Span; sub?: { open: number; target: number; column: number } }> {
+interface CallCandidate {
+  node: Node;
+  span: Span;
+  sub?: { open: number; target: number; column: number };
+}
+const candidateCache = new WeakMap<object, { at: number; calls: CallCandidate[] }>();
+function callCandidates(text: string, node: Node): CallCandidate[] {
   const at = anchorAt(node);
   const hit = candidateCache.get(node);
   if (hit && hit.at === at) return hit.calls;
-  const out: Array<{ node: Node; span: Span; sub?: { open: number; target: number; column: number } }> = [];
+  const out: CallCandidate[] = [];
   for (const c of callsIn(node)) {
     if (c.inSelect || c.location < 0) continue;
     const span = callSpan(text, c.location);

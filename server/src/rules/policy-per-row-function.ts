@@ -182,7 +182,7 @@ function enclosingCall(root: Node, call: Node, text: string): { name: string; ro
     if (type !== 'FuncCall' || n !== call) return;
     for (let i = ancestors.length - 1; i >= 0; i--) {
       const a = ancestors[i]!;
-      if (a.type === 'SubLink') return false; // (inside a sub-select: another query)
+      if (a.type === 'SubLink' && a.field !== 'testexpr') return false; // (inside a sub-select: another query)
       if (a.type === 'FuncCall' && a.field === 'args') {
         const at: number = a.node.location ?? -1;
         const m = at >= 0 ? /^[\w$."]+/.exec(text.slice(at, at + 200)) : null;
