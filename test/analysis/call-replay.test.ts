@@ -8,34 +8,14 @@ import { mergeConfig } from '../../server/src/analysis/config.js';
 import { mayBeDynamic } from '../../server/src/analysis/dynamic-rls.js';
 import { buildModel, type Model } from '../../server/src/analysis/model.js';
 import { parseFile } from '../../server/src/analysis/parse.js';
-import { closeAll, getDb, inRollback } from '../helpers/pg.js';
+import { closeAll } from '../helpers/pg.js';
+import { modelState, pgState } from '../helpers/model-state.js';
 import { initParser, lintFiles } from '../helpers/rule-proof.js';
 
 before(initParser);
 after(closeAll);
 
 const model = (text: string, ...more: string[]): Model => buildModel([parseFile('1.sql', text), ...more.map((t, i) => parseFile(`${i + 2}.sql`, t))], mergeConfig({}));
-
-/** The model's RLS state and policies of the public tables, as `name enabled forced policy:command,…`. */
-function modelState(m: Model): string[] {
-  return [...m.tables.values()]
-    .filter((t) => t.schema === 'public')
-    .map((t) => `${t.name} ${t.rlsEnabled} ${t.rlsForced} ${t.policies.map((p) => `${p.name}:${p.command}`).sort().join(',')}`)
-    .sort();
-}
-
-/** The same as PGlite has it after running the text. */
-async function pgState(text: string): Promise<string[]> {
-  let out: string[] = [];
-  await inRollback(await getDb(), async (q) => {
-    await q(text);
-    const rows = (await q(`SELECT c.relname AS name, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
-        coalesce((SELECT string_agg(p.policyname || ':' || lower(p.cmd), ',' ORDER BY p.policyname || ':' || lower(p.cmd)) FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname), '') AS policies
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')`)) as Array<{ name: string; enabled: boolean; forced: boolean; policies: string }>;
-    out = rows.map((r) => `${r.name} ${r.enabled} ${r.forced} ${r.policies}`).sort();
-  });
-  return out;
-}
 
 const TELEHEALTH = `CREATE TABLE users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);
 CREATE TABLE visits (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);

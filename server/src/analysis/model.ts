@@ -4426,15 +4426,20 @@ class Replay {
         // (an ALTER TABLE that changes nothing of the table's RLS is left out, with no event: a
         // loop making every table NO FORCE is not an event of each that was never forced)
         if (template.kind === 'AlterTableStmt' && !changesRls(template.node, this.tables.get(t.key) ?? t)) continue;
-        const inner = catalogOp(file, instantiate(template, t.schema, t.name), this.defaultSchema);
-        if (!inner) continue;
-        this.statements.push(inner.pair);
-        try {
-          this.apply(inner);
-        } catch (e) {
-          if (guarding && isSharedWrite(e)) throw e;
-        }
+        this.runMade(file, instantiate(template, t.schema, t.name));
       }
+    }
+  }
+
+  /** Replays a statement a loop or a call makes (instantiate, instantiateCall) where the replay stands: a statement of the file that runs it. */
+  runMade(file: ParsedFile, stmt: Statement): void {
+    const inner = catalogOp(file, stmt, this.defaultSchema);
+    if (!inner) return;
+    this.statements.push(inner.pair);
+    try {
+      this.apply(inner);
+    } catch (e) {
+      if (guarding && isSharedWrite(e)) throw e;
     }
   }
 
@@ -4452,16 +4457,7 @@ class Replay {
     // (only where the function is made in the call's file: the statements' nodes are where its
     // strings have their text, which rules read; at the call they would read the call's)
     if (!t || t.params !== call.values.length || f!.created.file !== file.file || !call.values.every(plainValue)) return;
-    for (const template of t.templates) {
-      const inner = catalogOp(file, instantiateCall(template, call.values, call.node, op.stmt), this.defaultSchema);
-      if (!inner) continue;
-      this.statements.push(inner.pair);
-      try {
-        this.apply(inner);
-      } catch (e) {
-        if (guarding && isSharedWrite(e)) throw e;
-      }
-    }
+    for (const template of t.templates) this.runMade(file, instantiateCall(template, call.values, call.node, op.stmt));
   }
 
   /**
