@@ -116,67 +116,53 @@ test('err: a counting STABLE plpgsql helper is called once per row before the fi
   assert.deepEqual({ n: after.n, v: after.v }, { n: 2, v: 1 }, 'once per statement');
 });
 
-test("err: the left side of `IN (SELECT …)` is the outer query's (booking's `auth.uid() in (select user_id from membership …)`): called once per row; fixed, `(select counted_uid()) IN (…)` once per statement, the same rows", async () => {
-  const text = COUNTED.replace(
-    'USING (owner_id = counted_uid());',
-    'USING (counted_uid() IN (SELECT d.owner_id FROM documents_owners d WHERE d.id = documents.id));',
-  ).replace('CREATE TABLE documents (', 'CREATE TABLE documents_owners (id bigint PRIMARY KEY, owner_id uuid NOT NULL);\nGRANT SELECT ON documents_owners TO authenticated;\nCREATE TABLE documents (');
-  const linted = lintFiles([{ file: 'm.sql', text }], ID);
-  assert.equal(linted.mine.length, 1);
-  assert.match(linted.mine[0]!.message, /calls the STABLE function counted_uid\(\)/);
-  assert.match(textAt(linted.ws, linted.mine[0]!), /^counted_uid/);
-  const fixed = applyFix(linted.ws, linted.mine[0]!);
-  assert.match(sqlOf(fixed), /USING \(\(select counted_uid\(\)\) IN \(SELECT d\.owner_id/);
-  assert.deepEqual(findingsOf(fixed, ID), []);
-  const calls = async (sql: string) =>
-    inRollback(await getDb(), async (q) => {
-      await load(q, sql, 'documents', 'owner_id');
-      await q('RESET ROLE');
-      await q('INSERT INTO documents_owners SELECT id, owner_id FROM documents');
-      await q('GRANT USAGE ON SEQUENCE uid_calls TO authenticated');
-      await q('SET ROLE authenticated');
-      await q('SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off');
-      const n = await count(q, 'documents');
-      await q('RESET ROLE');
-      const [{ v }] = (await q('SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END AS v FROM uid_calls')) as Array<{ v: number }>;
-      return { n, v };
-    });
-  const before = await calls(text);
-  assert.equal(before.n, 2);
-  assert.ok(before.v >= 200, `once per row at least: ${before.v}`);
-  assert.deepEqual(await calls(sqlOf(fixed)), { n: 2, v: 1 }, 'once per statement');
-});
-
-test('err: uncorrelated too, `counted_uid() IN (SELECT owner_id FROM documents_owners)`: in a policy the test stays in the scan\'s Filter (no One-Time Filter, as a WHERE clause gets), called once per row; fixed, once', async () => {
-  const text = COUNTED.replace('USING (owner_id = counted_uid());', 'USING (counted_uid() IN (SELECT d.owner_id FROM documents_owners d));').replace(
+/** COUNTED with its policy `counted_uid() IN (SELECT d.owner_id FROM documents_owners d …)`: `where` after the FROM. */
+const countedIn = (where: string) =>
+  COUNTED.replace('USING (owner_id = counted_uid());', `USING (counted_uid() IN (SELECT d.owner_id FROM documents_owners d${where}));`).replace(
     'CREATE TABLE documents (',
     'CREATE TABLE documents_owners (id bigint PRIMARY KEY, owner_id uuid NOT NULL);\nGRANT SELECT ON documents_owners TO authenticated;\nCREATE TABLE documents (',
   );
-  const linted = lintFiles([{ file: 'm.sql', text }], ID);
-  assert.equal(linted.mine.length, 1);
-  const fixed = applyFix(linted.ws, linted.mine[0]!);
-  const calls = async (sql: string) =>
-    inRollback(await getDb(), async (q) => {
-      await load(q, sql, 'documents', 'owner_id');
-      await q('RESET ROLE');
-      await q(`INSERT INTO documents_owners SELECT id, owner_id FROM documents WHERE owner_id = '${TENANT_A}'`);
-      await q('GRANT USAGE ON SEQUENCE uid_calls TO authenticated');
-      await q('SET ROLE authenticated');
-      const p = await plan(q, 'SELECT * FROM documents');
-      await q('RESET ROLE');
-      await q("SELECT setval('uid_calls', 1, false)");
-      await q('SET ROLE authenticated');
-      const n = await count(q, 'documents');
-      await q('RESET ROLE');
-      const [{ v }] = (await q('SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END AS v FROM uid_calls')) as Array<{ v: number }>;
-      return { n, v, p };
-    });
-  const before = await calls(text);
-  assert.match(before.p, /^Seq Scan on documents\n  Filter: \(ANY \(counted_uid\(\) = \(hashed SubPlan 1\)/);
-  assert.deepEqual({ n: before.n, v: before.v }, { n: 200, v: 200 }, 'once per row (A is an owner: every row passes)');
-  const after = await calls(sqlOf(fixed));
-  assert.deepEqual({ n: after.n, v: after.v }, { n: 200, v: 1 }, 'once per statement');
-});
+
+/** Runs `text` (countedIn's shape, documents_owners filled from documents as `owners` selects) with 200 rows: the plan, then rows seen and helper calls as A. */
+async function countedInCalls(text: string, owners: string): Promise<{ n: number; v: number; p: string }> {
+  return inRollback(await getDb(), async (q) => {
+    await load(q, text, 'documents', 'owner_id');
+    await q('RESET ROLE');
+    await q(`INSERT INTO documents_owners SELECT id, owner_id FROM documents ${owners}`);
+    await q('GRANT USAGE ON SEQUENCE uid_calls TO authenticated');
+    await q('SET ROLE authenticated');
+    const p = await plan(q, 'SELECT * FROM documents');
+    await q('RESET ROLE');
+    await q("SELECT setval('uid_calls', 1, false)");
+    await q('SET ROLE authenticated');
+    const n = await count(q, 'documents');
+    await q('RESET ROLE');
+    const [{ v }] = (await q('SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END AS v FROM uid_calls')) as Array<{ v: number }>;
+    return { n, v, p };
+  });
+}
+
+for (const [what, where, owners, rows, filter] of [
+  ["correlated (booking's `auth.uid() in (select user_id from membership where organization_id = id)`)", ' WHERE d.id = documents.id', '', 2, /Filter: \(ANY \(counted_uid\(\) = \(SubPlan 1\)/],
+  ["uncorrelated: in a policy the test stays in the scan's Filter (a WHERE clause of that shape gets a One-Time Filter)", '', `WHERE owner_id = '${TENANT_A}'`, 200, /Filter: \(ANY \(counted_uid\(\) = \(hashed SubPlan 1\)/],
+] as const) {
+  test(`err: the left side of \`IN (SELECT …)\` is the outer query's, ${what}: called once per row; fixed, \`(select counted_uid()) IN (…)\` once per statement, the same rows`, async () => {
+    const text = countedIn(where);
+    const linted = lintFiles([{ file: 'm.sql', text }], ID);
+    assert.equal(linted.mine.length, 1);
+    assert.match(linted.mine[0]!.message, /calls the STABLE function counted_uid\(\)/);
+    assert.match(textAt(linted.ws, linted.mine[0]!), /^counted_uid/);
+    const fixed = applyFix(linted.ws, linted.mine[0]!);
+    assert.match(sqlOf(fixed), /USING \(\(select counted_uid\(\)\) IN \(SELECT d\.owner_id/);
+    assert.deepEqual(findingsOf(fixed, ID), []);
+    const before = await countedInCalls(text, owners);
+    assert.match(before.p, /^Seq Scan on documents\n/);
+    assert.match(before.p, filter);
+    assert.deepEqual({ n: before.n, v: before.v }, { n: rows, v: 200 }, 'once per row');
+    const after = await countedInCalls(sqlOf(fixed), owners);
+    assert.deepEqual({ n: after.n, v: after.v }, { n: rows, v: 1 }, 'once per statement');
+  });
+}
 
 test('ok: beside a permissive USING (true) for the same command and roles, PostgreSQL folds `true OR …` and never calls the helper: not reported', async () => {
   const folded = `${COUNTED}\nCREATE POLICY documents_public ON documents FOR SELECT TO anon, authenticated USING (true);`;
