@@ -1118,8 +1118,8 @@ END $$;
   const text = head + del + save;
   const { ws, mine } = lintFiles([{ file, text }], ID);
   assert.deepEqual(mine.map((f) => textAt(ws, f)), ['public._resolve_portal_couple', 'public.delete_portal_person', 'public.save_portal_person']);
-  // (the helper itself raises nothing: the hint is the general one)
-  assert.match(mine[0]!.message, /If an argument is a secret only the right caller holds/);
+  // (the helper itself is a pure lookup: it reads only the couples the token matches)
+  assert.match(mine[0]!.message, /It only reads rows of public\.couples that p_token matches/);
   const [d, s] = [mine[1]!.message, mine[2]!.message];
   assert.match(d, /so its arguments alone choose the rows, and any caller passing a p_token that its lookup in public\.couples finds can change rows it may not change itself\./);
   assert.ok(d.includes(`It looks p_token up in public.couples and stops when no row matches (IF v_couple_id IS NULL THEN RAISE, 20240101000000_portal.sql:${line(text, 'IF v_couple_id IS NULL THEN RAISE')}) before it reads or changes any other row: if p_token is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`), d);
@@ -1232,4 +1232,43 @@ GRANT EXECUTE ON FUNCTION public.sign_up(text) TO anon;
   // an UPDATE beside the INSERT: it changes rows again
   const update = sql.replace('RETURN new_id;', "UPDATE public.users SET name = p_name WHERE name = 'alice';\n  RETURN new_id;");
   assert.match(lintFiles([{ file: 'db/001_users.sql', text: update }], ID).mine[0]!.message, /changes rows of public\.users.*can change rows it may not change itself/);
+});
+
+test("err (wording): a pure lookup by a token argument (unison's lookup_workspace_by_invite_token: one SELECT whose WHERE requires invite_token = lookup_token; quick-paste-magic's SELECT … INTO … WHERE token = p_token) is said to read only the rows the token matches, not asked to raise when none does; PGlite: anon gets the one workspace with the right token, nothing with a wrong one, and reads no workspace itself", async () => {
+  const text = `CREATE TABLE public.workspaces (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), slug text NOT NULL, invite_token text NOT NULL, owner_id uuid NOT NULL);
+ALTER TABLE public.workspaces ENABLE ROW LEVEL SECURITY;
+CREATE POLICY owner_reads ON public.workspaces FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE FUNCTION public.lookup_workspace_by_invite_token(lookup_token text) RETURNS TABLE (id uuid, slug text)
+  LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  SELECT w.id, w.slug FROM public.workspaces w WHERE w.invite_token = lookup_token LIMIT 1;
+$$;
+CREATE FUNCTION public.invite_slug(p_token text) RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE s text;
+BEGIN
+  IF p_token IS NULL THEN RETURN NULL; END IF;
+  SELECT slug INTO s FROM public.workspaces WHERE invite_token = p_token;
+  RETURN s;
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_invites.sql', text }], ID);
+  assert.equal(mine.length, 2);
+  for (const [f, param] of [
+    [mine[0]!, 'lookup_token'],
+    [mine[1]!, 'p_token'],
+  ] as const) {
+    assert.ok(f.message.includes(`It only reads rows of public.workspaces that ${param} matches (its WHERE requires a column equal to it) and changes none: if ${param} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function`), f.message);
+    assert.doesNotMatch(f.message, /raises when no row matches/);
+  }
+  // (a lookup that also writes, or reads by another argument, keeps the general advice)
+  const writes = text.replace('RETURN s;', 'UPDATE public.workspaces SET slug = slug WHERE invite_token = p_token; RETURN s;');
+  assert.match(lintFiles([{ file: 'supabase/migrations/20240101000000_invites.sql', text: writes }], ID).mine.find((f) => f.message.includes('invite_slug'))!.message, /raises when no row matches/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q(`INSERT INTO public.workspaces (slug, invite_token, owner_id) VALUES ('a', 'secret-a', '${TENANT_A}'), ('b', 'secret-b', '${TENANT_B}')`);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.workspaces'), 0);
+    assert.deepEqual(await q("SELECT slug FROM public.lookup_workspace_by_invite_token('secret-b')"), [{ slug: 'b' }]);
+    assert.deepEqual(await q("SELECT slug FROM public.lookup_workspace_by_invite_token('guess')"), []);
+    assert.deepEqual(await q("SELECT public.invite_slug('guess') AS s"), [{ s: null }]);
+  });
 });

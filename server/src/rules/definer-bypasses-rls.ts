@@ -449,6 +449,51 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
   return undefined;
 }
 
+/** Data-changing statement kinds (also as a CTE of a SELECT). */
+const CHANGES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+function changesRows(n: Node): boolean {
+  let found = false;
+  walk(n, (k) => {
+    if (CHANGES.has(k)) found = true;
+    return found ? false : undefined;
+  });
+  return found;
+}
+
+/**
+ * A pure lookup by a parameter: every statement of the body that reads rows is a SELECT of one
+ * table (no sub-select, no call of a workspace function, nothing changed) whose WHERE requires a
+ * column equal to the same parameter (unison's `lookup_workspace_by_invite_token(lookup_token)`:
+ * `SELECT w.id, w.slug FROM public.workspaces w WHERE w.invite_token = lookup_token`;
+ * quick-paste-magic's `SELECT email INTO inv_email … WHERE token = p_token`), and nothing else
+ * reads or changes a row: every row it reads is one that parameter matches. Whether the
+ * parameter is a secret is not known.
+ */
+function pureLookup(model: Model, f: Func): { param: string; table: string } | undefined {
+  const body = f.body;
+  if (!body || (f.language !== 'plpgsql' && f.language !== 'sql') || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
+  const names = inputParams(f).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
+  const params = new Set(names.filter(Boolean));
+  const ownParam = (n: Node) => {
+    if (typeof n?.ParamRef?.number === 'number') return names[n.ParamRef.number - 1] || `$${n.ParamRef.number}`;
+    const c = columnRef(n);
+    return c && params.has(c.name) && (c.qual === undefined || c.qual === f.name.toLowerCase()) ? c.name : undefined;
+  };
+  let found: { param: string; table: string } | undefined;
+  for (const s of body.statements) {
+    const n = s.node;
+    const workspaceCalls = callsIn(n).some((c) => !!model.findFunction(c.name, c.args.length));
+    const rels = relationsIn(n);
+    if (rels.length === 0 && !workspaceCalls && !changesRows(n)) continue;
+    if (s.kind !== 'SelectStmt' || workspaceCalls || changesRows(n) || hasSubLink(n) || rels.length !== 1 || n?.fromClause?.length !== 1 || !n.whereClause) return undefined;
+    const param = keyedBy(n.whereClause, ownParam, params);
+    if (!param || (found && found.param !== param)) return undefined;
+    const t = model.tables.get(model.relKey(rels[0]!));
+    found = { param, table: t ? t.key : [rels[0]!.schema, rels[0]!.name].filter(Boolean).join('.') };
+  }
+  return found;
+}
+
 /** A copy of a tree in which each node `fn` gives a replacement for (keyed by its type) is replaced. */
 function mapNodes(n: unknown, fn: (type: string, node: Node) => Node | undefined): Node {
   if (Array.isArray(n)) return n.map((x) => mapNodes(x, fn));
@@ -840,6 +885,7 @@ export const definerBypassesRls = defineRule({
       // (a lookup of what the caller passes that raises when no row matches it: a secret's check, if
       // the argument is one; zebri-crm's portal functions, `IF v_couple_id IS NULL THEN RAISE`)
       const secret = guardedOnly || onlyAltered ? undefined : secretLookup(model, f);
+      const lookup = guardedOnly || onlyAltered || secret ? undefined : pureLookup(model, f);
       report({
         ...f.nameLoc,
         message:
@@ -865,7 +911,9 @@ export const definerBypassesRls = defineRule({
             ? ''
             : secret
               ? `It looks ${secret.param} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.param} is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`
-              : SECRET_LOOKUP_HINT) +
+              : lookup
+                ? `It only reads rows of ${lookup.table} that ${lookup.param} matches (its WHERE requires a column equal to it) and changes none: if ${lookup.param} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
+                : SECRET_LOOKUP_HINT) +
           failsAsWritten(model, f),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${t.key}` })),
         fixes: [revokeFix(model, f, callers)],
