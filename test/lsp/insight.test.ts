@@ -253,3 +253,25 @@ test("ok: a DO block's loop over the catalog: its findings on each table are one
   assert.match(md, /\*\*loop over the catalog\*\*: its statements run for the 6 tables its query lists where it runs: `public\.t0`, `public\.t1`, `public\.t2`, `public\.t3`, `public\.t4`, `public\.t5`/);
   assert.equal(md.match(/`policy-applies-to-public`/g)?.length, 1);
 });
+
+test('ok: hovering a replayed call (`SELECT apply_tenant_rls(\'visits\')`) says what the replay ran for it; its policies\' findings are at the function\'s string', async (t) => {
+  const text = `CREATE TABLE users (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);
+CREATE TABLE visits (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);
+CREATE FUNCTION apply_tenant_rls(target regclass) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
+  EXECUTE format('CREATE POLICY tenant_isolation ON %s USING (tenant_id = nullif(current_setting(''app.tenant'', true), '''')::uuid)', target);
+END $$;
+SELECT apply_tenant_rls('users');
+SELECT apply_tenant_rls('visits'); -- é 😀
+`;
+  const s = await start(t, { '1.sql': text });
+  const published = await s.client.waitForDiagnostics(s.uri('1.sql'), (p) => p.diagnostics.some((d: Json) => d.code === 'policy-per-row-function'));
+  const perRow = published.diagnostics.filter((d: Json) => d.code === 'policy-per-row-function');
+  assert.deepEqual(perRow.map((d: Json) => d.message.match(/^Policy "tenant_isolation" on (public\.\w+)/)?.[1]), ['public.users', 'public.visits']);
+  const inString = rangeOf(text, "current_setting(''app.tenant''");
+  for (const d of perRow) assert.deepEqual(d.range.start, inString.start);
+  const at = text.indexOf("SELECT apply_tenant_rls('visits')") + 10;
+  const h = await s.client.request('textDocument/hover', { textDocument: { uri: s.uri('1.sql') }, position: rangeOf(text.slice(0, at) + '\u0000', '\u0000').start });
+  assert.match(h.contents.value, /\*\*replayed call\*\*: it runs `ALTER TABLE visits ENABLE ROW LEVEL SECURITY`, `CREATE POLICY tenant\\_isolation ON visits` \(its function's EXECUTEs, with its values\)/);
+});

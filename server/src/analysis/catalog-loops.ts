@@ -341,6 +341,35 @@ export function catalogLoopAt(statements: ReadonlyArray<{ file: ParsedFile; stmt
   return undefined;
 }
 
+/**
+ * The statements the replay ran for the call at `offset` of the file (model.ts replayCall: those
+ * standing at it), in its order, each with a few words saying what it is (editor insight).
+ */
+export function callReplayAt(statements: ReadonlyArray<{ file: ParsedFile; stmt: Statement }>, file: string, offset: number): Array<{ stmt: Statement; summary: string }> {
+  const out: Array<{ stmt: Statement; summary: string }> = [];
+  for (let i = 0; i < statements.length; i++) {
+    const { file: f, stmt } = statements[i]!;
+    if (stmt.madeByCall !== undefined && f.file === file && stmt.start <= offset && offset <= stmt.end) out.push({ stmt, summary: madeSummary(stmt) });
+  }
+  return out;
+}
+
+/** A statement a replayed call made, in a few words: `CREATE POLICY p ON public.t`, `ALTER TABLE public.t ENABLE ROW LEVEL SECURITY`. */
+function madeSummary(s: Statement): string {
+  const n = s.node;
+  const rel = (rv: Node) => (rv?.relname ? `${rv.schemaname ? `${rv.schemaname}.` : ''}${rv.relname}` : '…');
+  if (s.kind === 'CreatePolicyStmt') return `CREATE POLICY ${n.policy_name} ON ${rel(n.table)}`;
+  if (s.kind === 'AlterTableStmt') {
+    const words: Record<string, string> = { AT_EnableRowSecurity: 'ENABLE', AT_DisableRowSecurity: 'DISABLE', AT_ForceRowSecurity: 'FORCE', AT_NoForceRowSecurity: 'NO FORCE' };
+    const subs = ((n.cmds ?? []) as Node[]).map((c) => words[c?.AlterTableCmd?.subtype]);
+    return subs.length && subs.every(Boolean) ? `ALTER TABLE ${rel(n.relation)} ${subs.join(', ')} ROW LEVEL SECURITY` : `ALTER TABLE ${rel(n.relation)} …`;
+  }
+  if (s.kind === 'DropStmt' && n.removeType === 'OBJECT_POLICY') return `DROP POLICY ${(n.objects?.[0]?.List?.items ?? []).map((x: Node) => x?.String?.sval).filter(Boolean).join('.')}`;
+  if (s.kind === 'GrantStmt') return `${n.is_grant ? 'GRANT' : 'REVOKE'} … ON ${((n.objects ?? []) as Node[]).map((o) => rel(o?.RangeVar)).join(', ')}`;
+  return s.kind.replace(/Stmt$/, '');
+}
+
+
 /** `format('ALTER TABLE public.%I DISABLE ROW LEVEL SECURITY', t)`: the schema written, `%I` or `%s`, the subcommand, the argument (model.ts reads catalog loops' with it too). */
 export const FORMAT_RLS = /^\s*format\s*\(\s*'\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?:([A-Za-z_][\w$]*)\s*\.\s*)?%([Is])\s+(ENABLE|DISABLE|FORCE|NO\s+FORCE)\s+ROW\s+LEVEL\s+SECURITY\s*;?\s*'\s*,\s*([A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?)\s*\)\s*$/i;
 

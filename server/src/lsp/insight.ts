@@ -41,7 +41,7 @@ import {
   type SymbolKind as InsightKind,
 } from '../analysis/insight.js';
 import type { Model } from '../analysis/model.js';
-import { catalogLoopAt } from '../analysis/catalog-loops.js';
+import { callReplayAt, catalogLoopAt } from '../analysis/catalog-loops.js';
 import { mergeRepeated } from '../engine/merge-repeated.js';
 import type { Loc, ParsedFile } from '../analysis/types.js';
 import type { Finding } from '../engine/workspace.js';
@@ -101,6 +101,12 @@ export function hover(ctx: InsightContext, position: Position): Hover | null {
         : '**loop over the catalog**: its query lists no table the migrations hold where it runs',
     );
     range ??= rangeOf(ctx, { file: ctx.id, start: loop.loop.start, end: loop.loop.end });
+  }
+  // (a call whose function's EXECUTEs the replay ran: what it made)
+  const made = callReplayAt(ctx.model.statements, ctx.id, offset);
+  if (made.length) {
+    parts.push(`**replayed call**: it runs ${made.map((m) => `\`${escapeMd(m.summary)}\``).join(', ')} (its function's EXECUTEs, with its values)`);
+    range ??= rangeOf(ctx, { file: ctx.id, start: made[0]!.stmt.start, end: made[0]!.stmt.end });
   }
   // (a loop's findings on each table as one: mergeRepeated, as they are published)
   for (const f of mergeRepeated(ctx.findings?.() ?? [])) {
