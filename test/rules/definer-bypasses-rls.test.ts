@@ -1272,3 +1272,49 @@ END $$;
     assert.deepEqual(await q("SELECT public.invite_slug('guess') AS s"), [{ s: null }]);
   });
 });
+
+test("err (wording): a parameter named like a column of the table it reads is not a lookup by it: in a LANGUAGE sql function the column wins, `i.token = token` compares the column with itself, and the message must not say the function reads only the rows the argument matches; PGlite: anon gets an invitation's email with any token", async () => {
+  const text = `CREATE TABLE public.invites (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL, token text NOT NULL);
+ALTER TABLE public.invites ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.invite_email(token text) RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  SELECT i.email FROM public.invites i WHERE i.token = token LIMIT 1;
+$$;
+CREATE FUNCTION public._invite_of(token text) RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT i.id FROM public.invites i WHERE i.token = token;
+$$;
+CREATE FUNCTION public.invite_email_checked(p_token text) RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE v uuid; e text;
+BEGIN
+  SELECT x INTO v FROM public._invite_of(p_token) x;
+  IF v IS NULL THEN RAISE EXCEPTION 'invalid token'; END IF;
+  SELECT i.email INTO e FROM public.invites i WHERE i.id = v;
+  RETURN e;
+END $$;
+`;
+  const file = 'supabase/migrations/20240101000000_invites.sql';
+  const { mine } = lintFiles([{ file, text }], ID);
+  const of = (name: string) => mine.find((f) => f.message.includes(`function public.${name}(`))!.message;
+  for (const name of ['invite_email', '_invite_of']) assert.doesNotMatch(of(name), /It only reads rows of public\.invites that token matches/, name);
+  // (the helper's `token` is its column too: no lookup of p_token that stops the caller)
+  assert.doesNotMatch(of('invite_email_checked'), /It looks p_token up in public\.invites through/);
+  // qualified with the function's name, it is the parameter: a pure lookup again
+  const qualified = text.replace('WHERE i.token = token LIMIT 1', 'WHERE i.token = invite_email.token LIMIT 1');
+  assert.match(lintFiles([{ file, text: qualified }], ID).mine.find((f) => f.message.includes('function public.invite_email('))!.message, /It only reads rows of public\.invites that token matches/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(
+      q,
+      `${text}CREATE FUNCTION public.invite_email_q(token text) RETURNS text LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  SELECT i.email FROM public.invites i WHERE i.token = invite_email_q.token LIMIT 1;
+$$;`,
+    );
+    await q(`INSERT INTO public.invites (email, token) VALUES ('a@example.com', 'secret-a')`);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.invites'), 0);
+    // (as written: the column compared with itself, any token finds the row)
+    assert.deepEqual(await q("SELECT public.invite_email('guess') AS e"), [{ e: 'a@example.com' }]);
+    assert.deepEqual(await q("SELECT public.invite_email_checked('guess') AS e"), [{ e: 'a@example.com' }]);
+    // (qualified: only the right token)
+    assert.deepEqual(await q("SELECT public.invite_email_q('guess') AS e"), [{ e: null }]);
+    assert.deepEqual(await q("SELECT public.invite_email_q('secret-a') AS e"), [{ e: 'a@example.com' }]);
+  });
+});

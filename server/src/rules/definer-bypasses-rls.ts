@@ -338,13 +338,19 @@ export interface SecretLookup {
  * comparisons of one parameter: `portal_token = p_token OR secondary_portal_token = p_token`),
  * among its AND-ed parts; `param` says whether a node is one of the parameters, and which.
  */
-function keyedBy(where: Node, param: (n: Node) => string | undefined, params: ReadonlySet<string>): string | undefined {
+function keyedBy(where: Node, param: (n: Node) => string | undefined, params: ReadonlySet<string>, columns: ReadonlySet<string> | undefined): string | undefined {
   const compared = (n: Node): string | undefined => {
     const e = n?.A_Expr;
     if (e?.kind !== 'AEXPR_OP' || nameParts(e.name).join('.') !== '=' || !e.lexpr || !e.rexpr) return undefined;
     for (const [col, val] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as const) {
       const c = columnRef(col);
-      const p = param(bareValue(val));
+      const v = bareValue(val);
+      // (a parameter's bare name that is also a column of the table read is that column in a
+      // LANGUAGE sql body, `i.token = token` true for every row, and ambiguous (42702) in PL/pgSQL;
+      // where the table's columns are unknown, only `$1` or the name qualified by the function's)
+      const bare = columnRef(v);
+      if (bare && bare.qual === undefined && (!columns || columns.has(bare.name))) continue;
+      const p = param(v);
       // (a column, not another parameter: qualified, or a name no parameter has)
       if (p && c && (c.qual !== undefined || !params.has(c.name))) return p;
     }
@@ -356,6 +362,12 @@ function keyedBy(where: Node, param: (n: Node) => string | undefined, params: Re
     if (by[0] && by.every((x) => x === by[0])) return by[0];
   }
   return undefined;
+}
+
+/** The columns of the table `rel` names, as the model has them; undefined when it has no such table. */
+function columnsOf(model: Model, rel: RelationRef | undefined): ReadonlySet<string> | undefined {
+  const t = rel ? model.tables.get(model.relKey(rel)) : undefined;
+  return t ? new Set(t.columns.map((c) => c.toLowerCase())) : undefined;
 }
 
 /**
@@ -408,12 +420,12 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
           const k = typeof x?.ParamRef?.number === 'number' ? x.ParamRef.number - 1 : gParams.indexOf(columnRef(x)?.qual === undefined ? (columnRef(x)?.name ?? '') : '');
           return k >= 0 && k < args.length ? ownParam(args[k]) : undefined;
         };
-        const param = keyedBy(q.whereClause, gParam, new Set(gParams.filter(Boolean)));
+        const param = keyedBy(q.whereClause, gParam, new Set(gParams.filter(Boolean)), columnsOf(model, inner[0]));
         if (param) found = { param, table: inner[0], via: `${nameParts(fn.funcname).join('.')}(${args.map((a) => ownParam(a) ?? '…').join(', ')})` };
       }
     } else if (n.whereClause) {
       const rels = relationsIn(n);
-      const param = rels.length === 1 ? keyedBy(n.whereClause, ownParam, params) : undefined;
+      const param = rels.length === 1 ? keyedBy(n.whereClause, ownParam, params, columnsOf(model, rels[0])) : undefined;
       if (param) found = { param, table: rels[0] };
     }
     if (!found) return undefined;
@@ -486,7 +498,7 @@ function pureLookup(model: Model, f: Func): { param: string; table: string } | u
     const rels = relationsIn(n);
     if (rels.length === 0 && !workspaceCalls && !changesRows(n)) continue;
     if (s.kind !== 'SelectStmt' || workspaceCalls || changesRows(n) || hasSubLink(n) || rels.length !== 1 || n?.fromClause?.length !== 1 || !n.whereClause) return undefined;
-    const param = keyedBy(n.whereClause, ownParam, params);
+    const param = keyedBy(n.whereClause, ownParam, params, columnsOf(model, rels[0]));
     if (!param || (found && found.param !== param)) return undefined;
     const t = model.tables.get(model.relKey(rels[0]!));
     found = { param, table: t ? t.key : [rels[0]!.schema, rels[0]!.name].filter(Boolean).join('.') };
