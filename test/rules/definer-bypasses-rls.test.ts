@@ -1318,3 +1318,31 @@ $$;`,
     assert.deepEqual(await q("SELECT public.invite_email_q('secret-a') AS e"), [{ e: 'a@example.com' }]);
   });
 });
+
+test("err (wording): a pure lookup reading two tables by the same argument names both (travelmatch's get_user_moderation_status: warnings, then blocked content, each WHERE user_id = p_user_id), not only the last one it reads; PGlite: the function's answer counts rows of both tables, those of the user passed only", async () => {
+  const text = `CREATE TABLE public.warnings (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id uuid NOT NULL);
+CREATE TABLE public.blocked (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id uuid NOT NULL);
+ALTER TABLE public.warnings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.blocked ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.moderation_status(p_user_id uuid) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+DECLARE w int; b int;
+BEGIN
+  SELECT count(*) INTO w FROM public.warnings WHERE user_id = p_user_id;
+  SELECT count(*) INTO b FROM public.blocked WHERE user_id = p_user_id;
+  RETURN jsonb_build_object('warnings', w, 'blocked', b);
+END $$;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_moderation.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.ok(mine[0]!.message.includes('reads rows of public.warnings, public.blocked, which have row-level security'), mine[0]!.message);
+  assert.ok(mine[0]!.message.includes('It only reads rows of public.warnings and public.blocked that p_user_id matches (each WHERE requires a column equal to it) and changes none'), mine[0]!.message);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, text);
+    await q(`INSERT INTO public.warnings (user_id) VALUES ('${TENANT_A}'), ('${TENANT_B}'), ('${TENANT_B}'); INSERT INTO public.blocked (user_id) VALUES ('${TENANT_B}')`);
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.warnings'), 0);
+    assert.equal(await count(q, 'public.blocked'), 0);
+    assert.deepEqual(await q(`SELECT public.moderation_status('${TENANT_B}') AS s`), [{ s: { warnings: 2, blocked: 1 } }]);
+    assert.deepEqual(await q(`SELECT public.moderation_status(gen_random_uuid()) AS s`), [{ s: { warnings: 0, blocked: 0 } }]);
+  });
+});

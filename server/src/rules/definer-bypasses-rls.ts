@@ -364,6 +364,11 @@ function keyedBy(where: Node, param: (n: Node) => string | undefined, params: Re
   return undefined;
 }
 
+/** `a`, `a and b`, `a, b and c`. */
+function andList(xs: readonly string[]): string {
+  return xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : (xs[0] ?? '');
+}
+
 /** The columns of the table `rel` names, as the model has them; undefined when it has no such table. */
 function columnsOf(model: Model, rel: RelationRef | undefined): ReadonlySet<string> | undefined {
   const t = rel ? model.tables.get(model.relKey(rel)) : undefined;
@@ -478,10 +483,11 @@ function changesRows(n: Node): boolean {
  * column equal to the same parameter (unison's `lookup_workspace_by_invite_token(lookup_token)`:
  * `SELECT w.id, w.slug FROM public.workspaces w WHERE w.invite_token = lookup_token`;
  * quick-paste-magic's `SELECT email INTO inv_email … WHERE token = p_token`), and nothing else
- * reads or changes a row: every row it reads is one that parameter matches. Whether the
- * parameter is a secret is not known.
+ * reads or changes a row: every row it reads is one that parameter matches. The tables it reads
+ * so, in order (travelmatch's get_user_moderation_status reads two). Whether the parameter is a
+ * secret is not known.
  */
-function pureLookup(model: Model, f: Func): { param: string; table: string } | undefined {
+function pureLookup(model: Model, f: Func): { param: string; tables: string[] } | undefined {
   const body = f.body;
   if (!body || (f.language !== 'plpgsql' && f.language !== 'sql') || body.errors.length || body.dynamicExecutes.length || body.lexical) return undefined;
   const names = inputParams(f).map((x: Node) => String(x?.FunctionParameter?.name ?? '').toLowerCase());
@@ -491,7 +497,8 @@ function pureLookup(model: Model, f: Func): { param: string; table: string } | u
     const c = columnRef(n);
     return c && params.has(c.name) && (c.qual === undefined || c.qual === f.name.toLowerCase()) ? c.name : undefined;
   };
-  let found: { param: string; table: string } | undefined;
+  // (each table read, in order: every one of them by the same parameter)
+  let found: { param: string; tables: string[] } | undefined;
   for (const s of body.statements) {
     const n = s.node;
     const workspaceCalls = callsIn(n).some((c) => !!model.findFunction(c.name, c.args.length));
@@ -501,7 +508,9 @@ function pureLookup(model: Model, f: Func): { param: string; table: string } | u
     const param = keyedBy(n.whereClause, ownParam, params, columnsOf(model, rels[0]));
     if (!param || (found && found.param !== param)) return undefined;
     const t = model.tables.get(model.relKey(rels[0]!));
-    found = { param, table: t ? t.key : [rels[0]!.schema, rels[0]!.name].filter(Boolean).join('.') };
+    const table = t ? t.key : [rels[0]!.schema, rels[0]!.name].filter(Boolean).join('.');
+    found ??= { param, tables: [] };
+    if (!found.tables.includes(table)) found.tables.push(table);
   }
   return found;
 }
@@ -924,7 +933,7 @@ export const definerBypassesRls = defineRule({
             : secret
               ? `It looks ${secret.param} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.param} is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`
               : lookup
-                ? `It only reads rows of ${lookup.table} that ${lookup.param} matches (its WHERE requires a column equal to it) and changes none: if ${lookup.param} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
+                ? `It only reads rows of ${andList(lookup.tables)} that ${lookup.param} matches (${lookup.tables.length > 1 ? 'each' : 'its'} WHERE requires a column equal to it) and changes none: if ${lookup.param} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
                 : SECRET_LOOKUP_HINT) +
           failsAsWritten(model, f),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${t.key}` })),
