@@ -283,3 +283,61 @@ CREATE POLICY projects_member_read ON public.projects FOR SELECT TO authenticate
   assert.equal(r.mine.length, 1, sqlOf(r.ws));
   assert.equal(textAt(r.ws, r.mine[0]!), 'projects_owner_update');
 });
+
+// Calibration round 62 (0sa0sa/web-chat's messages): the SELECT and INSERT policies bind
+// conversation_id with `conversation_id IN (SELECT id FROM conversations WHERE participant1_id =
+// auth.uid() OR participant2_id = auth.uid())`, the IN form of the shared-row sub-select above (a key
+// of conversations selected, the caller compared with two of its columns); the UPDATE policy checks
+// only user_id. A BEFORE UPDATE trigger setting updated_at guards nothing.
+const WEBCHAT = `CREATE TABLE public.conversations (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), participant1_id uuid NOT NULL, participant2_id uuid NOT NULL, CHECK (participant1_id <> participant2_id));
+CREATE TABLE public.messages (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), content text NOT NULL, user_id uuid NOT NULL, conversation_id uuid NOT NULL REFERENCES public.conversations(id), updated_at timestamptz DEFAULT now());
+CREATE INDEX ON public.conversations (participant1_id); CREATE INDEX ON public.conversations (participant2_id);
+CREATE INDEX ON public.messages (conversation_id); CREATE INDEX ON public.messages (user_id);
+CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at = now(); RETURN NEW; END $$;
+CREATE TRIGGER touch BEFORE UPDATE ON public.messages FOR EACH ROW EXECUTE FUNCTION public.touch();
+ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY; ALTER TABLE public.messages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY conv_read ON public.conversations FOR SELECT TO authenticated USING ((select auth.uid()) = participant1_id OR (select auth.uid()) = participant2_id);
+CREATE POLICY msg_read ON public.messages FOR SELECT TO authenticated
+  USING (conversation_id IN (SELECT id FROM public.conversations WHERE participant1_id = (select auth.uid()) OR participant2_id = (select auth.uid())));
+CREATE POLICY msg_send ON public.messages FOR INSERT TO authenticated
+  WITH CHECK ((select auth.uid()) = user_id AND conversation_id IN (SELECT id FROM public.conversations WHERE participant1_id = (select auth.uid()) OR participant2_id = (select auth.uid())));
+CREATE POLICY msg_edit ON public.messages FOR UPDATE TO authenticated USING ((select auth.uid()) = user_id) WITH CHECK ((select auth.uid()) = user_id);
+`;
+
+test("err: conversation_id IN (SELECT id FROM conversations WHERE participant1_id = auth.uid() OR participant2_id = auth.uid()) binds the group: M's UPDATE with no WHERE moves a message into A and B's conversation, which A reads; INSERT there fails (42501)", async () => {
+  const file = 'supabase/migrations/20240101000000_x.sql';
+  const { ws, mine } = lintFiles([{ file, text: WEBCHAT }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'msg_edit');
+  assert.match(mine[0]!.message, /admits it through a condition on user_id and the caller, whatever its conversation_id is/);
+  assert.match(mine[0]!.message, /through an UPDATE that reads no column .* The row then belongs to that conversation_id: policy "msg_read" shows it to its members\./);
+  const USER_X = '00000000-0000-0000-0000-00000000000d';
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, WEBCHAT);
+    await q(`INSERT INTO public.conversations VALUES ('${CONV_A}', '${TENANT_A}', '${TENANT_B}'), ('${CONV_M}', '${USER_M}', '${USER_X}')`);
+    await q(`${actAs(USER_M)} SET ROLE authenticated`);
+    await q(`INSERT INTO public.messages (conversation_id, user_id, content) VALUES ('${CONV_M}', '${USER_M}', 'hi')`);
+    const insert = await tryQuery(q, `INSERT INTO public.messages (conversation_id, user_id, content) VALUES ('${CONV_A}', '${USER_M}', 'x')`);
+    assert.equal(insert.ok ? 'ok' : insert.error.code, '42501');
+    const where = await tryQuery(q, `UPDATE public.messages SET conversation_id = '${CONV_A}' WHERE content = 'hi'`);
+    assert.equal(where.ok ? 'ok' : where.error.code, '42501', 'the new row fails the SELECT policy');
+    assert.equal(await affected(q, `UPDATE public.messages SET conversation_id = '${CONV_A}', content = 'planted by M'`), 1);
+    await q(`RESET ROLE; ${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.deepEqual(await q('SELECT content, user_id::text AS u FROM public.messages'), [{ content: 'planted by M', u: USER_M }], 'A reads the message M planted');
+  });
+  // the WITH CHECK tying conversation_id as the INSERT policy does: not reported, and the move fails
+  const fixed = WEBCHAT.replace('WITH CHECK ((select auth.uid()) = user_id);', 'WITH CHECK ((select auth.uid()) = user_id AND conversation_id IN (SELECT id FROM public.conversations WHERE participant1_id = (select auth.uid()) OR participant2_id = (select auth.uid())));');
+  assert.notEqual(fixed, WEBCHAT);
+  assert.deepEqual(lintFiles([{ file, text: fixed }], ID).mine, []);
+  // the caller compared with one column of the selected key's row (the caller's own profile): no group
+  const single = WEBCHAT.replace(/ OR participant2_id = \(select auth\.uid\(\)\)\)\)/g, '))');
+  assert.notEqual(single, WEBCHAT);
+  assert.deepEqual(lintFiles([{ file, text: single }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, fixed);
+    await q(`INSERT INTO public.conversations VALUES ('${CONV_A}', '${TENANT_A}', '${TENANT_B}'), ('${CONV_M}', '${USER_M}', '${USER_X}')`);
+    await q(`${actAs(USER_M)} SET ROLE authenticated`);
+    await q(`INSERT INTO public.messages (conversation_id, user_id, content) VALUES ('${CONV_M}', '${USER_M}', 'hi')`);
+    await expectPgError(q(`UPDATE public.messages SET conversation_id = '${CONV_A}', content = 'planted by M'`), '42501');
+  });
+});

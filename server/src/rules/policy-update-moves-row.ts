@@ -185,9 +185,11 @@ export function groupColumns(model: Model, t: Table, exprs: Node[], deps?: Array
       if (q && m && m !== t) {
         const key = (col: string | undefined) => uniqueColumn(m, col);
         let shared: boolean | undefined;
-        // (the IN's own column, outside the sub-select, matched with the column it selects)
+        // (the IN's own column, outside the sub-select, matched with the column it selects: a key of
+        // m only where m's row holds several users, `conversation_id IN (SELECT id FROM conversations
+        // WHERE participant1_id = auth.uid() OR participant2_id = auth.uid())`, as below)
         const c = columnRef(link.testexpr);
-        if (ofTable(c, false) && q.targetList?.length === 1 && !key(columnRef(q.targetList[0]?.ResTarget?.val)?.name)) found.push(c!.name);
+        if (ofTable(c, false) && q.targetList?.length === 1 && (!key(columnRef(q.targetList[0]?.ResTarget?.val)?.name) || (shared ??= sharedRow(model, m, rv, q.whereClause)))) found.push(c!.name);
         // (inside it: `m.x = t.c`, t's column qualified with the table's name, x no key of m)
         for (const e of conjuncts(q.whereClause)) {
           const x = e?.A_Expr;
