@@ -238,6 +238,30 @@ CREATE POLICY maps_rls ON app.maps FOR ALL USING (creator = current_setting('app
   });
 });
 
+test("ok: a role the policies name only to admit every row (sushii-db's admin role: `FOR ALL TO admin_role USING (true)`), granted every table of app, is not one they filter: a table of app without RLS gives it nothing its policies do not", async () => {
+  const text = `CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO admin_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO admin_role;
+CREATE TABLE app.users (id text PRIMARY KEY, is_admin boolean NOT NULL DEFAULT false);
+CREATE TABLE app.maps (id text PRIMARY KEY, creator text NOT NULL);
+CREATE INDEX ON app.maps (creator);
+ALTER TABLE app.maps ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.maps FORCE ROW LEVEL SECURITY;
+CREATE POLICY maps_rls ON app.maps FOR ALL USING (creator = current_setting('app.user_id', true));
+CREATE POLICY admin_access ON app.maps FOR ALL TO admin_role USING (true);
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1_app.sql', text }], ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    await q(`INSERT INTO app.users VALUES ('alice', false), ('mallory', false); INSERT INTO app.maps VALUES ('m1', 'alice'), ('m2', 'mallory')`);
+    await q(`SELECT set_config('app.user_id', 'mallory', true)`);
+    await q('SET ROLE admin_role');
+    assert.deepEqual(await q('SELECT id FROM app.maps ORDER BY id'), [{ id: 'm1' }, { id: 'm2' }], 'its own policy admits every row of the RLS table: its queries are not filtered');
+    assert.equal(await affected(q, `UPDATE app.maps SET creator = 'mallory'`), 2, 'and it writes every row there too');
+  });
+});
+
 test("err/ok: an event trigger enabling RLS on new tables (skaleclub) covers the tables made after it, not one made before: that one is reported, and PGlite shows it without RLS", async () => {
   const before = 'CREATE TABLE public.audit (id int);\nGRANT SELECT ON public.audit TO anon;\n';
   const trigger = `CREATE FUNCTION public.auto_rls() RETURNS event_trigger LANGUAGE plpgsql AS $$

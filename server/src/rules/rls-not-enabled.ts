@@ -11,17 +11,25 @@ import type { Model, Table } from '../analysis/model.js';
 function policySubjects(model: Model): string[] {
   const out = new Set<string>();
   const tablesOfPublic = new Set<string>();
+  // (roles named only by policies admitting every row: an admin or service role, meant to see every row)
+  const unfiltered = new Set<string>();
   for (const p of model.policies) {
     // (a policy admitting every row filters no one: mealplanner's app_admin, all of whose policies are USING (true))
-    if (constBool(p.using) === true || (!p.using && constBool(p.withCheck) === true)) continue;
+    if (constBool(p.using) === true || (!p.using && constBool(p.withCheck) === true)) {
+      if (p.permissive) for (const r of p.roles) if (r !== 'public') unfiltered.add(r);
+      continue;
+    }
     for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
     if (p.roles.includes('public')) tablesOfPublic.add(p.table);
   }
-  // (policies written for PUBLIC: the roles granted their tables are the ones they filter, but the owner;
-  // debate-map's rls_obeyer, given every table of app by default privileges)
+  // (policies written for PUBLIC: the roles granted their tables are the ones they filter, but the owner
+  // and the roles the policies name only to admit every row — sushii-db's admin role, given every table
+  // of app_public and named by `admin_access … USING (true)` alone; debate-map's rls_obeyer, given every
+  // table of app by default privileges and named by no policy, is one)
+  const adminOnly = (r: string) => unfiltered.has(r) && !out.has(r);
   for (const k of tablesOfPublic) {
     const t = model.tables.get(k);
-    if (t?.rlsEnabled) for (const r of t.grants.keys()) if (r !== 'public' && !PSEUDO_ROLES.has(r) && r !== t.owner?.role) out.add(r);
+    if (t?.rlsEnabled) for (const r of t.grants.keys()) if (r !== 'public' && !PSEUDO_ROLES.has(r) && r !== t.owner?.role && !adminOnly(r)) out.add(r);
   }
   return [...out].filter((r) => model.roleBypassesRls(r) !== true && !model.roles.get(r)?.superuser);
 }
