@@ -549,3 +549,36 @@ CREATE POLICY orgs_create ON organizations FOR INSERT TO authenticated WITH CHEC
   const owned = sql.replace('name text NOT NULL', 'name text NOT NULL, owner_id uuid');
   assert.match(lintFiles([{ file: 'm.sql', text: owned }], 'policy-always-true').mine[0]!.message, /e\.g\. rows that name another user or tenant/);
 });
+
+test("err: WITH CHECK (true) where the role may write only some columns (beach-volley-app's match: GRANT INSERT (location), host_id defaulting to the caller): the message says so and names no other user's row; PGlite refuses the other columns (42501)", async () => {
+  const schema = `CREATE TABLE public.matches (id serial PRIMARY KEY, host_id text NOT NULL DEFAULT current_setting('app.user_id', true), location text, status text NOT NULL DEFAULT 'open');
+ALTER TABLE public.matches ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.matches FORCE ROW LEVEL SECURITY;
+GRANT USAGE ON SEQUENCE public.matches_id_seq TO authenticated;
+CREATE POLICY matches_read ON public.matches FOR SELECT TO authenticated USING (true);
+CREATE POLICY matches_insert ON public.matches FOR INSERT TO authenticated WITH CHECK (true);
+CREATE POLICY matches_update ON public.matches FOR UPDATE TO authenticated USING (host_id = current_setting('app.user_id', true)) WITH CHECK (true);
+`;
+  const text = `${schema}GRANT SELECT, INSERT (location), UPDATE (location, status) ON public.matches TO authenticated;\n`;
+  const { mine } = lintFiles([{ file: 'db/1_matches.sql', text }], ID);
+  assert.equal(mine.length, 2);
+  for (const f of mine) assert.doesNotMatch(f.message, /another user or tenant/);
+  assert.match(mine[0]!.message, /who may insert rows with any values\. These migrations grant authenticated INSERT on public\.matches only on the column location: every other column of a row they insert takes its default \(naming another is refused, 42501\)/);
+  assert.match(mine[1]!.message, /These migrations grant authenticated UPDATE on public\.matches only on the columns location, status: an UPDATE leaves every other column as it is/);
+  // (granted on the whole table: any host_id, as the message said before)
+  const whole = lintFiles([{ file: 'db/1_matches.sql', text: `${schema}GRANT SELECT, INSERT, UPDATE ON public.matches TO authenticated;\n` }], ID).mine;
+  assert.equal(whole.length, 2);
+  assert.match(whole[0]!.message, /rows that name another user or tenant/);
+  assert.doesNotMatch(whole[0]!.message, /only on the column/);
+  await inRollback(await getDb(), async (q) => {
+    await asOwner(q, text);
+    await q(`SELECT set_config('app.user_id', 'alice', true)`);
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q(`INSERT INTO public.matches (location) VALUES ('beach') RETURNING host_id`), [{ host_id: 'alice' }], 'host_id takes its default');
+    for (const sql of [`INSERT INTO public.matches (location, host_id) VALUES ('beach', 'bob')`, `UPDATE public.matches SET host_id = 'bob'`]) {
+      const r = await tryQuery(q, sql);
+      assert.equal(r.ok ? 'ok' : `${r.error.code} ${r.error.message}`, '42501 permission denied for table matches');
+    }
+    assert.equal(await affected(q, `UPDATE public.matches SET status = 'closed'`), 1, 'the granted columns take any value');
+  });
+});

@@ -279,6 +279,27 @@ function computePrivileges(model: Model, rel: Table | View, role: string): Set<s
 }
 
 /**
+ * The columns `role` may write with `priv` on a table when it holds that privilege only through
+ * column GRANTs (`GRANT INSERT (location, time) ON match TO app`), directly, through its groups or
+ * PUBLIC: writing any other column is refused (42501). Undefined when it holds the privilege on the
+ * whole table, or not at all.
+ */
+export function columnsGrantedOnly(model: Model, rel: Table | View, role: string, priv: 'insert' | 'update'): string[] | undefined {
+  const cols = new Set<string>();
+  const mark = `${priv}(`;
+  for (const r of rolesActingAs(model, role)) {
+    const set = rel.grants.get(r);
+    if (set?.has(priv)) {
+      let marked = false;
+      for (const x of set) if (x.startsWith(mark)) (marked = true), cols.add(x.slice(mark.length, -1));
+      if (!marked) return undefined; // (held on the whole table)
+    }
+    if (platformPrivileges(model, rel, r).includes(priv)) return undefined;
+  }
+  return cols.size ? [...cols] : undefined;
+}
+
+/**
  * Whether the role may hold one of `need` on the relation through a membership the migrations do
  * not show: it is not created in them (elhub's roles and their GRANT flex_common TO … live in an
  * init script), not one of Supabase's API roles, the migrations grant no membership at all, and

@@ -6,7 +6,7 @@ import type { Node } from '../analysis/types.js';
 import { appliesToRole, commandList, coversCommand, roleList, type Command } from '../analysis/policies.js';
 import { defineRule } from './types.js';
 import { authCallOf, bareValue, columnRef, functionLists, mayHoldPrivilege, onSupabasePlatform, refusedWrites } from './lib/util.js';
-import { grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
+import { columnsGrantedOnly, grantsManagedFor, platformGrantee, platformMayGrant, privilegesOf } from '../analysis/privileges.js';
 import { anonymousSignInsOn } from '../analysis/supabase-config.js';
 
 /** Supabase's API roles whose requests auth.role() tells apart. */
@@ -267,8 +267,28 @@ export const policyAlwaysTrue = defineRule({
       const { cmds, text: said } = effects(p, usingTrue, checkTrue, othersUpdate, refused);
       // (the example of whose rows, only on a table with a column naming a user or a group: not open-bsp-api's organizations, a tenant itself)
       const named = !t || t.columns.length === 0 || t.columns.some(namesOwner) ? said : said.replace(/, e\.g\. (?:rows that name|hand them to) another user or tenant/g, '');
-      const text = buckets ? named.replace(/\bany values\b/g, 'any values but another bucket_id') : named;
+      let text = buckets ? named.replace(/\bany values\b/g, 'any values but another bucket_id') : named;
       if (cmds.length === 0) continue;
+      // (where the roles may write only some columns — GRANT INSERT (location, time): any other column
+      // of a new row takes its default, and no other is changed — the values are theirs only in those
+      // columns, and no example of another user's row when none names one: beach-volley-app's match,
+      // whose host_id defaults to the caller and is granted to no one)
+      let columnsNote = '';
+      if (t && !buckets && !roles.includes('public')) {
+        for (const c of ['insert', 'update'] as const) {
+          if (!cmds.includes(c)) continue;
+          const lists = roles.map((r) => columnsGrantedOnly(model, t, r, c));
+          if (lists.some((l) => !l)) continue;
+          // (not a column dropped since: its privileges went with it)
+          const cols = [...new Set(lists.flat() as string[])].filter((x) => t.columns.length === 0 || t.columns.includes(x));
+          if (cols.length === 0) continue;
+          if (!cols.some(namesOwner)) text = text.replace(c === 'insert' ? /, e\.g\. rows that name another user or tenant/ : /, e\.g\. hand them to another user or tenant/, '');
+          columnsNote +=
+            ` These migrations grant ${roleList(roles)} ${c.toUpperCase()} on ${p.table} only on the column${cols.length > 1 ? 's' : ''} ${cols.join(', ')}: ` +
+            (c === 'insert' ? 'every other column of a row they insert takes its default' : 'an UPDATE leaves every other column as it is') +
+            ` (naming another is refused, 42501), so the values are theirs in ${cols.length > 1 ? 'those columns' : 'that column'} alone.`;
+        }
+      }
       // A restrictive policy for every affected role and command still filters: the usual
       // "permissive true + restrictive condition" pattern.
       const restricted = (cmd: Command) =>
@@ -349,7 +369,7 @@ export const policyAlwaysTrue = defineRule({
             : helper
               ? `its ${clauses} ${isAre} always true (${tautologies.length === 1 ? 'it calls' : 'each calls'} ${helper.schema}.${helper.name}(), whose body returns true whatever the call), `
               : `its ${clauses} ${isAre} always true, `) +
-          `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote}${grantNote}${anonNote} ` +
+          `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote}${grantNote}${columnsNote}${anonNote} ` +
           `Write the condition a row must meet (${onSupabasePlatform(model) ? 'e.g. owner_id = (select auth.uid())' : "e.g. a match of the row's owner or tenant column with the request's"}), or drop the policy if these roles should not have this access.`,
       });
     }
