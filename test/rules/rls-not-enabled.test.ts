@@ -252,6 +252,9 @@ CREATE POLICY admin_access ON app.maps FOR ALL TO admin_role USING (true);
 `;
   const { ws, mine } = lintFiles([{ file: 'db/1_app.sql', text }], ID);
   assert.deepEqual(mine, []);
+  // (a role named by a public read alone, FOR SELECT … USING (true), is still one the PUBLIC policies filter)
+  const read = text.replace('FOR ALL TO admin_role USING (true)', 'FOR SELECT TO admin_role USING (true)');
+  assert.match(lintFiles([{ file: 'db/1_app.sql', text: read }], ID).mine[0]?.message ?? '', /^Table app\.users never gets row-level security, yet admin_role/);
   await inRollback(await getDb(), async (q) => {
     await q(sqlOf(ws));
     await q(`INSERT INTO app.users VALUES ('alice', false), ('mallory', false); INSERT INTO app.maps VALUES ('m1', 'alice'), ('m2', 'mallory')`);

@@ -11,12 +11,15 @@ import type { Model, Table } from '../analysis/model.js';
 function policySubjects(model: Model): string[] {
   const out = new Set<string>();
   const tablesOfPublic = new Set<string>();
-  // (roles named only by policies admitting every row: an admin or service role, meant to see every row)
+  // (roles named only by FOR ALL policies admitting every row: an admin or service role, meant to see
+  // and write every row; not one named by a public read, `FOR SELECT TO web_user USING (true)`, whose
+  // other tables' PUBLIC policies may well be meant for it)
   const unfiltered = new Set<string>();
   for (const p of model.policies) {
     // (a policy admitting every row filters no one: mealplanner's app_admin, all of whose policies are USING (true))
     if (constBool(p.using) === true || (!p.using && constBool(p.withCheck) === true)) {
-      if (p.permissive) for (const r of p.roles) if (r !== 'public') unfiltered.add(r);
+      if (p.permissive && p.command === 'all' && constBool(p.using) === true && (!p.withCheck || constBool(p.withCheck) === true))
+        for (const r of p.roles) if (r !== 'public') unfiltered.add(r);
       continue;
     }
     for (const r of p.roles) if (r !== 'public' && !PSEUDO_ROLES.has(r)) out.add(r);
