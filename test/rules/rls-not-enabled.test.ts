@@ -213,8 +213,8 @@ GRANT SELECT ON public.profiles TO authenticated;
   assert.deepEqual(full.findings.filter((f) => f.rule === ID || f.rule === 'policy-multiple-permissive'), []);
 });
 
-test("err: outside the exposed schemas, policies written for PUBLIC filter the roles their tables are granted to (debate-map's rls_obeyer, given every table of app by default privileges): a table of app without RLS is read whole by that role", async () => {
-  const text = `CREATE SCHEMA app;
+/** debate-map's app schema: every table granted to admin_role by default privileges, maps with a PUBLIC policy, users without RLS. */
+const DEBATE_MAP_APP = `CREATE SCHEMA app;
 GRANT USAGE ON SCHEMA app TO admin_role;
 ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO admin_role;
 CREATE TABLE app.users (id text PRIMARY KEY, is_admin boolean NOT NULL DEFAULT false);
@@ -224,6 +224,9 @@ ALTER TABLE app.maps ENABLE ROW LEVEL SECURITY;
 ALTER TABLE app.maps FORCE ROW LEVEL SECURITY;
 CREATE POLICY maps_rls ON app.maps FOR ALL USING (creator = current_setting('app.user_id', true));
 `;
+
+test("err: outside the exposed schemas, policies written for PUBLIC filter the roles their tables are granted to (debate-map's rls_obeyer, given every table of app by default privileges): a table of app without RLS is read whole by that role", async () => {
+  const text = DEBATE_MAP_APP;
   const { ws, mine } = lintFiles([{ file: 'db/1_app.sql', text }], ID);
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /^Table app\.users never gets row-level security, yet admin_role, a role the workspace's policies are written for/);
@@ -239,16 +242,7 @@ CREATE POLICY maps_rls ON app.maps FOR ALL USING (creator = current_setting('app
 });
 
 test("ok: a role the policies name only to admit every row (sushii-db's admin role: `FOR ALL TO admin_role USING (true)`), granted every table of app, is not one they filter: a table of app without RLS gives it nothing its policies do not", async () => {
-  const text = `CREATE SCHEMA app;
-GRANT USAGE ON SCHEMA app TO admin_role;
-ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO admin_role;
-CREATE TABLE app.users (id text PRIMARY KEY, is_admin boolean NOT NULL DEFAULT false);
-CREATE TABLE app.maps (id text PRIMARY KEY, creator text NOT NULL);
-CREATE INDEX ON app.maps (creator);
-ALTER TABLE app.maps ENABLE ROW LEVEL SECURITY;
-ALTER TABLE app.maps FORCE ROW LEVEL SECURITY;
-CREATE POLICY maps_rls ON app.maps FOR ALL USING (creator = current_setting('app.user_id', true));
-CREATE POLICY admin_access ON app.maps FOR ALL TO admin_role USING (true);
+  const text = `${DEBATE_MAP_APP}CREATE POLICY admin_access ON app.maps FOR ALL TO admin_role USING (true);
 `;
   const { ws, mine } = lintFiles([{ file: 'db/1_app.sql', text }], ID);
   assert.deepEqual(mine, []);
