@@ -1,6 +1,6 @@
 import { createdTypeName, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
-import { callSpan, callsIn, census, conjuncts, hasSubLink, relationsIn, type RelationRef } from '../analysis/ast.js';
+import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, type RelationRef } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
@@ -466,17 +466,6 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
   return undefined;
 }
 
-/** Data-changing statement kinds (also as a CTE of a SELECT). */
-const CHANGES = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
-function changesRows(n: Node): boolean {
-  let found = false;
-  walk(n, (k) => {
-    if (CHANGES.has(k)) found = true;
-    return found ? false : undefined;
-  });
-  return found;
-}
-
 /**
  * A pure lookup by a parameter: every statement of the body that reads rows is a SELECT of one
  * table (no sub-select, no call of a workspace function, nothing changed) whose WHERE requires a
@@ -502,9 +491,10 @@ function pureLookup(model: Model, f: Func): { param: string; tables: string[] } 
   for (const s of body.statements) {
     const n = s.node;
     const workspaceCalls = callsIn(n).some((c) => !!model.findFunction(c.name, c.args.length));
+    // (a statement changing rows names its table: relationsIn has it; a SELECT's data-changing CTE: dmlTargetsIn)
     const rels = relationsIn(n);
-    if (rels.length === 0 && !workspaceCalls && !changesRows(n)) continue;
-    if (s.kind !== 'SelectStmt' || workspaceCalls || changesRows(n) || hasSubLink(n) || rels.length !== 1 || n?.fromClause?.length !== 1 || !n.whereClause) return undefined;
+    if (rels.length === 0 && !workspaceCalls) continue;
+    if (s.kind !== 'SelectStmt' || workspaceCalls || dmlTargetsIn(n).length !== 0 || hasSubLink(n) || rels.length !== 1 || n?.fromClause?.length !== 1 || !n.whereClause) return undefined;
     const param = keyedBy(n.whereClause, ownParam, params, columnsOf(model, rels[0]));
     if (!param || (found && found.param !== param)) return undefined;
     const t = model.tables.get(model.relKey(rels[0]!));
