@@ -13,7 +13,7 @@ import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import { callsIn, conjuncts } from '../analysis/ast.js';
 import { walk } from '../analysis/parse.js';
 import { commandsOf } from '../analysis/policies.js';
-import { activePoliciesWithKey, activeRowsWith, exprFlags, FLAG_CONST_ARG_CALL, isConstant, textOfFile } from '../analysis/policy-exprs.js';
+import { activePoliciesWithKey, activeRowsWith, exprFlags, FLAG_CONST_ARG_CALL, isConstant, memoModel, textOfFile } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { isIdentity, readsOfHelper } from './policy-membership-self-join.js';
@@ -68,8 +68,8 @@ interface GroupRead {
  * or another relation's column. Only the helper's own statements, not the helpers it calls.
  */
 function groupReads(model: Model, f: Func): GroupRead[] {
-  let byFunc = groupReadsOf.get(model);
-  if (!byFunc) groupReadsOf.set(model, (byFunc = new Map()));
+  // (kept per model and function)
+  const byFunc = memoModel(model, 'policy-role-check-unscoped:groupReads', () => new Map<Func, GroupRead[]>());
   let out = byFunc.get(f);
   if (out) return out;
   out = [];
@@ -121,8 +121,6 @@ function groupReads(model: Model, f: Func): GroupRead[] {
   }
   return out;
 }
-
-const groupReadsOf = new WeakMap<Model, Map<Func, GroupRead[]>>();
 
 /**
  * Whether a value is who calls (`auth.uid()`, `(select auth.uid())`, current_user, a helper returning
