@@ -82,6 +82,48 @@ test("err: with another condition in the WHERE, it says that condition alone cho
   });
 });
 
+const INVITES = `CREATE TABLE public.invites (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), token text NOT NULL UNIQUE, email text NOT NULL);
+ALTER TABLE public.invites ENABLE ROW LEVEL SECURITY;
+CREATE POLICY invites_none ON public.invites FOR SELECT TO authenticated USING (false);
+CREATE FUNCTION public.lookup_invite(token text) RETURNS SETOF public.invites
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT i.* FROM public.invites i WHERE i.token = token;
+$$;
+GRANT EXECUTE ON FUNCTION public.lookup_invite(text) TO anon;
+`;
+
+test('err: `i.token = token` (the unqualified side a parameter and a column) is the column with itself: anon with a wrong token gets every invite (PGlite); the fix reads the parameter', async () => {
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/1_invites.sql', text: INVITES }], ID);
+  assert.equal(mine.length, 1);
+  const finding = mine[0]!;
+  assert.equal(textAt(ws, finding), 'token');
+  assert.match(finding.message, /^In SECURITY DEFINER function public\.lookup_invite\(text\), i\.token = token compares public\.invites\.token with itself \(in a LANGUAGE sql function a column name takes precedence over a parameter of the same name: the parameter token is never read\): .*this SELECT reads every row of public\.invites, not the one meant\./);
+  const fixed = applyFix(ws, finding);
+  assert.match(fixed.text(finding.file)!, /WHERE i\.token = lookup_invite\.token;/);
+  assert.deepEqual(findingsOf(fixed, ID), [], 'the fix re-lints clean');
+  const db = await getDb();
+  for (const [w, rows] of [
+    [ws, 2],
+    [fixed, 0],
+  ] as const) {
+    await inRollback(db, async (q) => {
+      await onSupabase(q, sqlOf(w));
+      await q("INSERT INTO public.invites (token, email) VALUES ('t-a', 'a@x.io'), ('t-b', 'b@x.io')");
+      await q('SET ROLE anon');
+      assert.equal(await count(q, "SELECT 1 FROM public.lookup_invite('wrong')"), rows, rows ? 'every invite, with a wrong token' : 'none with a wrong token');
+      if (!rows) assert.equal(await count(q, "SELECT 1 FROM public.lookup_invite('t-a')"), 1, 'the one with its token');
+      await q('RESET ROLE');
+    });
+  }
+  // written the other way round, the same; not where the unqualified name is a column of two tables of the FROM list
+  const other = (where: string, from = 'public.invites i') => lintFiles([{ file: 'supabase/migrations/1_invites.sql', text: INVITES.replace('FROM public.invites i WHERE i.token = token', `FROM ${from} WHERE ${where}`) }], ID).mine;
+  assert.match(other('token = i.token')[0]?.message ?? '', /, token = i\.token compares public\.invites\.token with itself/);
+  const withOrgs = `CREATE TABLE public.orgs (org_id uuid PRIMARY KEY, email text);\n`;
+  const join = (where: string) => lintFiles([{ file: 'supabase/migrations/1_invites.sql', text: withOrgs + INVITES.replace('email text NOT NULL', 'email text NOT NULL, org uuid').replace('FROM public.invites i WHERE i.token = token', `FROM public.invites i, public.orgs o WHERE ${where}`) }], ID).mine;
+  assert.equal(join('i.email = email AND i.token = lookup_invite.token').length, 0, 'email is a column of both tables: ambiguous (42702), not the column itself');
+  assert.equal(join('i.token = token').length, 1, 'orgs has no token: still the column itself');
+});
+
 test('ok: not reported for a SECURITY INVOKER function, a function a policy calls (policy-subquery-self-comparison), a PL/pgSQL variable, nor a table without RLS', () => {
   const mk = (fn: string, rls = true) =>
     lintFiles(

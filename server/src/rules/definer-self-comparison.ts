@@ -58,14 +58,13 @@ export const definerSelfComparison = defineRule({
 });
 
 function messageOf(model: Model, f: Func, x: HelperTautology, t: Table, callers: string): string {
-  const written = x.written;
   const name = tableName(model, t, f.created);
   const cmd = x.query.command.toUpperCase();
   const reach = x.query.only
     ? `so this ${cmd} ${VERB[x.query.command][0]} every row of ${name}, not the one meant. The function runs as its owner, ${ownerText(model, f, 1)}, so a call by ${callers} ${VERB[x.query.command][1]}`
     : `so the rest of its WHERE alone chooses the rows this ${cmd} ${VERB[x.query.command][0]}, whatever ${x.column} it is called with. The function runs as its owner, ${ownerText(model, f, 1)}, so the policies of ${name} do not narrow it either`;
   return (
-    `In SECURITY DEFINER function ${f.signature}, ${written} = ${written} compares ${name}.${x.column} with itself` +
+    `In SECURITY DEFINER function ${f.signature}, ${x.comparison} compares ${name}.${x.column} with itself` +
     (x.shadowed ? shadowedNote(x.column) : '') +
     `: it is true for every row whose ${x.column} is not null, ${reach}. ` +
     (x.shadowed && !x.qual

@@ -170,6 +170,15 @@ function keysOf(model: Model, c: Candidate, probe: string, fresh: boolean): read
 export interface Tautology {
   ref: Node;
   qual: string | undefined;
+  /**
+   * `alias.col = col` (either order): the alias the other side is qualified with. The unqualified
+   * side (`ref`) is looked up in the whole FROM list: when `alias`'s table is the only one with
+   * the column, it is that table's column too (in a LANGUAGE sql function, before any parameter of
+   * that name), and the comparison is of the column with itself.
+   */
+  other?: string;
+  /** (with `other`) the unqualified side is written first: `col = alias.col` */
+  bareFirst?: boolean;
   column: string;
   from: Array<{ alias: string; rv: Node }>;
   query: QueryOf;
@@ -180,6 +189,10 @@ const tautologiesOf = memoised((stmt: Node): Tautology[] => {
   const out: Tautology[] = [];
   sameNameEqualities(stmt, (l, r, from, query) => {
     if (l.qual === r.qual) out.push({ ref: r.node, qual: l.qual, column: l.name, from, query });
+    else if (l.qual === undefined || r.qual === undefined) {
+      const [q, u] = l.qual === undefined ? [r, l] : [l, r];
+      if (from.some((x) => x.alias === q.qual)) out.push({ ref: u.node, qual: undefined, other: q.qual, bareFirst: u === l, column: u.name, from, query });
+    }
   });
   return out;
 });
@@ -204,8 +217,11 @@ export function bodyTautologies(f: Func): readonly Tautology[] {
   });
 }
 
-/** A `col = col` of a function's body: the table the column is of, whether a parameter of that name is shadowed, and where the right side is written. */
-export type HelperTautology = Tautology & { table: Table; shadowed: boolean; at: number; written: string };
+/**
+ * A `col = col` of a function's body: the table the column is of, whether a parameter of that name
+ * is shadowed, where the (right, or unqualified) side is written, and the comparison as written.
+ */
+export type HelperTautology = Tautology & { table: Table; shadowed: boolean; at: number; written: string; comparison: string };
 
 /** What a message says of a parameter a column of the same name shadows. */
 export const shadowedNote = (column: string) => ` (in a LANGUAGE sql function a column name takes precedence over a parameter of the same name: the parameter ${column} is never read)`;
@@ -227,7 +243,12 @@ export function helperTautologies(model: Model, f: Func): HelperTautology[] {
       else if (table.columns.includes(t.column)) having.push(table);
     }
     const at: unknown = t.ref.location;
-    if (known && having.length === 1 && typeof at === 'number' && at >= 0) out.push({ ...t, table: having[0]!, shadowed: params.has(t.column), at, written: t.qual ? `${t.qual}.${t.column}` : t.column });
+    // (`alias.col = col`: the unqualified col is the column of the one table that has it, alias's)
+    if (t.other !== undefined && !t.from.some((x) => x.alias === t.other && model.tables.get(model.relKey(x.rv)) === having[0])) continue;
+    if (known && having.length === 1 && typeof at === 'number' && at >= 0) {
+      const written = t.qual ? `${t.qual}.${t.column}` : t.column;
+      out.push({ ...t, table: having[0]!, shadowed: params.has(t.column), at, written, comparison: t.other === undefined ? `${written} = ${written}` : t.bareFirst ? `${t.column} = ${t.other}.${t.column}` : `${t.other}.${t.column} = ${t.column}` });
+    }
   }
   return out;
 }
@@ -363,7 +384,7 @@ export const policySubquerySelfComparison = defineRule({
             start: x.at,
             end: x.at + written.length,
             message:
-              `In function ${f.signature}, which policy "${caller.policy.name}" on ${caller.policy.table} calls, ${written} = ${written} compares ${x.table.key}.${x.column} with itself` +
+              `In function ${f.signature}, which policy "${caller.policy.name}" on ${caller.policy.table} calls, ${x.comparison} compares ${x.table.key}.${x.column} with itself` +
               (x.shadowed ? shadowedNote(x.column) : '') +
               `: it is true for every row whose ${x.column} is not null, so the query finds a row of ${x.table.key} whatever ${x.column} it should be about, and the function answers for every ${x.column} as it would for any one (e.g. a member or admin of one organisation is taken for one of all). ` +
               `Compare the column with the value it is meant to match: a parameter with a name no column has (p_${x.column}), passed by the policy (e.g. its table's ${x.column}).`,
