@@ -3,7 +3,7 @@
 // same rows.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 import type { Workspace } from '../../server/src/engine/workspace.js';
@@ -143,4 +143,27 @@ CREATE POLICY "Deny public access to profiles" ON public.profiles${as} FOR SELEC
     });
   assert.equal(await anonReads(permissive.ws), 1, 'the permissive "deny" denies nothing: anon reads the public profile');
   assert.equal(await anonReads(restrictive.ws), 0, 'AS RESTRICTIVE: anon reads none');
+});
+
+test('err: two permissive INSERT policies: the message speaks of one check on new rows, not a filter; a row only one of them accepts goes in (PGlite)', async () => {
+  const sql = `CREATE TABLE public.entries (id bigint PRIMARY KEY, author uuid NOT NULL, kind text NOT NULL);
+ALTER TABLE public.entries ENABLE ROW LEVEL SECURITY;
+CREATE POLICY entries_own ON public.entries FOR INSERT TO authenticated WITH CHECK (author = (select auth.uid()));
+CREATE POLICY entries_public ON public.entries FOR INSERT TO authenticated WITH CHECK (kind = 'public');
+GRANT INSERT ON public.entries TO authenticated;
+`;
+  const { ws, mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /permissive for INSERT by authenticated: PostgreSQL ORs their WITH CHECK conditions into one check, so a new row is accepted as soon as any of them accepts it/);
+  assert.doesNotMatch(mine[0]!.message, /filter/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(ws));
+    await q(`${actAs(TENANT_A)}; SET ROLE authenticated`);
+    await q(`INSERT INTO public.entries VALUES (1, '${TENANT_B}', 'public')`); // B's row, accepted by entries_public alone
+    const denied = await tryQuery(q, `INSERT INTO public.entries VALUES (2, '${TENANT_B}', 'private')`); // neither accepts it
+    assert.equal(denied.ok ? '' : denied.error.code, '42501');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'public.entries'), 1);
+  });
 });

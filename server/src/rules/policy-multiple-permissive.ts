@@ -158,7 +158,11 @@ function checkTable(model: Model, key: string, policies: Policy[], report: (r: R
       ...last.nameLoc,
       message:
         `Policies ${nameText} on ${key} are ${o.policies.length === 2 ? 'both' : 'all'} permissive for ${commandList(cmds)} by ${roleList(roles)}: ` +
-        'PostgreSQL ORs them into one filter, so a row is admitted as soon as any of them admits it: the broadest one decides, and each may be evaluated for every row. ' +
+        (cmds.length === 1 && cmds[0] === 'insert'
+          ? 'PostgreSQL ORs their WITH CHECK conditions into one check, so a new row is accepted as soon as any of them accepts it: the broadest one decides, and each may be evaluated for every row. '
+          : cmds.includes('insert')
+            ? 'PostgreSQL ORs them into one condition (a filter on the rows read, changed or deleted, a check on new rows), so a row is admitted as soon as any of them admits it: the broadest one decides, and each may be evaluated for every row. '
+            : 'PostgreSQL ORs them into one filter, so a row is admitted as soon as any of them admits it: the broadest one decides, and each may be evaluated for every row. ') +
         'Consider one policy per role and command whose condition ORs theirs, so the whole rule is visible in one place (PostgreSQL plans both forms the same way).',
       related: o.policies.slice(0, -1).map((p) => ({ ...p.nameLoc, message: `permissive policy "${p.name}"` })),
     });
