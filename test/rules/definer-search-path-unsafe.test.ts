@@ -162,6 +162,7 @@ $$`;
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /Its body names every table and type with its schema today, so nothing can be shadowed yet: the search_path protects nothing, and the first name written without a schema opens the hole\./);
   assert.doesNotMatch(mine[0]!.message, /the function then reads the attacker's table/);
+  assert.equal(mine[0]!.severity, 'warning', 'a warning: no hole today, one the first unqualified name opens');
   assert.equal(await hijacked(qualified), false, 'public.tenant_users is read, not the temp table');
   // a PL/pgSQL body declaring a uuid (a type named by one word, looked up in pg_temp first), or a table named without its
   // schema, or dynamic SQL: the general message
