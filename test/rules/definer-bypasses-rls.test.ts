@@ -658,6 +658,60 @@ END $$;
   });
 });
 
+test("ok: a check made by an invoker helper that fills a variable from rows it chooses by the caller and raises when it is NULL (basejump's current_user_account_role, called by get_account_billing_status): B gets 'Not found' for A's account, not reported; with the raise taken out it is", async () => {
+  const sql = `CREATE TABLE public.accounts (id int PRIMARY KEY, name text NOT NULL, billing_email text);
+ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.account_user (account_id int NOT NULL, user_id uuid NOT NULL, account_role text NOT NULL, PRIMARY KEY (account_id, user_id));
+ALTER TABLE public.account_user ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON public.account_user FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.current_user_account_role(account_id int) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE response jsonb;
+BEGIN
+  SELECT jsonb_build_object('account_role', wu.account_role) INTO response
+  FROM public.account_user wu WHERE wu.user_id = auth.uid() AND wu.account_id = current_user_account_role.account_id;
+  IF response ->> 'account_role' IS NULL THEN
+    RAISE EXCEPTION 'Not found';
+  END IF;
+  RETURN response;
+END $$;
+CREATE FUNCTION public.get_account_billing_status(account_id int) RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE result jsonb; role_result jsonb;
+BEGIN
+  SELECT public.current_user_account_role(get_account_billing_status.account_id) INTO role_result;
+  SELECT jsonb_build_object('name', a.name, 'billing_email', a.billing_email) INTO result
+  FROM public.accounts a WHERE a.id = get_account_billing_status.account_id;
+  RETURN result || role_result;
+END $$;
+GRANT EXECUTE ON FUNCTION public.get_account_billing_status(int) TO authenticated;
+`;
+  const file = 'supabase/migrations/1_accounts.sql';
+  const on = (text: string) => lintFiles([{ file, text }], ID).mine.filter((f) => f.message.includes('get_account_billing_status'));
+  assert.deepEqual(on(sql), []);
+  // (and returning the account's row alone: `result || NULL` would be NULL)
+  const unchecked = sql.replace("  IF response ->> 'account_role' IS NULL THEN\n    RAISE EXCEPTION 'Not found';\n  END IF;\n", '').replace('RETURN result || role_result;', 'RETURN result;');
+  assert.notEqual(unchecked, sql);
+  assert.equal(on(unchecked).length, 1, 'without the raise the helper checks nothing: reported');
+  // (the select list alone looking at the caller chooses no row: still reported)
+  const listOnly = unchecked.replace("jsonb_build_object('account_role', wu.account_role) INTO response\n  FROM public.account_user wu WHERE wu.user_id = auth.uid() AND", "jsonb_build_object('account_role', wu.account_role, 'me', auth.uid()) INTO response\n  FROM public.account_user wu WHERE");
+  assert.notEqual(listOnly, unchecked);
+  assert.equal(on(listOnly.replace("RETURN response;", "IF response IS NULL THEN RAISE EXCEPTION 'Not found'; END IF;\n  RETURN response;")).length, 1);
+  for (const [text, b] of [
+    [sql, 'Not found'],
+    [unchecked, 'ok'],
+  ] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(text);
+      await q(`INSERT INTO public.accounts VALUES (1, 'A corp', 'billing@a.io'); INSERT INTO public.account_user VALUES (1, '${TENANT_A}', 'owner')`);
+      await q(`${actAs(TENANT_A)}; SET ROLE authenticated`);
+      assert.equal((await q('SELECT public.get_account_billing_status(1) AS s'))[0]!.s.billing_email, 'billing@a.io', "A, a member, gets A's billing status");
+      await q(`RESET ROLE; ${actAs(TENANT_B)}; SET ROLE authenticated`);
+      const r = await q('SELECT public.get_account_billing_status(1) AS s').then((rows) => (rows[0]!.s?.billing_email === 'billing@a.io' ? 'ok' : 'no row'), (e: { message: string }) => e.message);
+      assert.equal(r, b, b === 'ok' ? "without the raise B reads A's billing email" : 'B, no member, is stopped');
+    });
+  }
+});
+
 test("err: dynamic SQL writing a table it names (circle-marketplace's svc_save_core_patch: update_stmt text := 'UPDATE services SET ', EXECUTE update_stmt || …) with no caller check: reported, and anon rewrites a service only admins may update", async () => {
   const sql = `CREATE TABLE public.services (id int PRIMARY KEY, title text NOT NULL, core_version int NOT NULL DEFAULT 1);
 ALTER TABLE public.services ENABLE ROW LEVEL SECURITY;

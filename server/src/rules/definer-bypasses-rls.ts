@@ -518,14 +518,44 @@ function mapNodes(n: unknown, fn: (type: string, node: Node) => Node | undefined
   return out;
 }
 
-/** Whether the node calls a function of the workspace whose body raises on a condition that looks at the caller (an IF … THEN RAISE). */
+/** Whether the node calls a function of the workspace whose body raises on a condition about the caller (helperChecksCaller). */
 function callsCheckingHelper(model: Model, node: Node): boolean {
   const calls = census(node).funcCalls;
   for (let i = 0; i < calls.length; i++) {
     const g = model.findFunction(nameParts(calls[i]!.funcname), (calls[i]!.args ?? []).length);
-    if (g?.body && !g.body.lexical && g.body.statements.some((st) => st.raisesIf && looksAtCaller(model, st.node))) return true;
+    if (g?.body && !g.body.lexical && helperChecksCaller(model, g.body)) return true;
   }
   return false;
+}
+
+const FOUND = new Set(['found']);
+
+/**
+ * Whether a body raises on a condition about its caller: an IF … THEN RAISE whose condition looks
+ * at the caller, or tests a variable a `SELECT … INTO` filled with rows it chose by the caller
+ * (FOUND right after it, too), or such a `SELECT … INTO STRICT`, no EXCEPTION clause catching the
+ * error. basejump's current_user_account_role(account_id) fills `response` from account_user
+ * `WHERE wu.user_id = auth.uid() AND wu.account_id = …` and raises 'Not found' when it is NULL:
+ * a function calling it stops for whoever is no member of the account.
+ */
+function helperChecksCaller(model: Model, body: FunctionBody): boolean {
+  const sts = body.statements;
+  let byCaller: Set<string> | undefined;
+  for (let i = 0; i < sts.length; i++) {
+    const st = sts[i]!;
+    if (st.raisesIf && looksAtCaller(model, st.node)) return true;
+    if (st.raisesIf && !st.caught?.length && byCaller && (namesVariable(st.node, byCaller) || (namesVariable(st.node, FOUND) && chosenByCaller(model, sts[i - 1])))) return true;
+    if (chosenByCaller(model, st)) {
+      if (st.intoStrict && !st.caught?.length) return true;
+      for (const v of st.assigns!) (byCaller ??= new Set()).add(v);
+    }
+  }
+  return false;
+}
+
+/** A `SELECT … INTO` whose rows are chosen by the caller (its FROM or WHERE looks at the caller; its select list is not asked). */
+function chosenByCaller(model: Model, st: FunctionBody['statements'][number] | undefined): boolean {
+  return !!st && st.kind === 'SelectStmt' && !!st.assigns?.length && !!st.node?.fromClause && looksAtCaller(model, { ...st.node, targetList: undefined, intoClause: undefined });
 }
 
 export function revokeFix(model: Model, f: Func, callers: Callers): Fix {
