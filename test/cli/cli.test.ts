@@ -317,6 +317,23 @@ describe('several databases', () => {
     assert.deepEqual(one.databases.map((d: { name: string }) => d.name), ['']);
     assert.doesNotMatch(run(dir, ['.']).stdout, /databases/);
   });
+  test('ok: run from another folder (the repository given by its path, outside cwd), the databases are the same; a fix names only its own database\'s tables', () => {
+    const dir = fixture({
+      'svc_a/000001_init.up.sql': 'CREATE TABLE orders (id int PRIMARY KEY);\nALTER TABLE orders ENABLE ROW LEVEL SECURITY;\nCREATE POLICY o ON orders TO app_a USING (id = 1);\n',
+      'svc_b/000001_init.up.sql':
+        'CREATE ROLE app_b;\nCREATE TABLE invoices (id int PRIMARY KEY);\nALTER TABLE invoices ENABLE ROW LEVEL SECURITY;\nCREATE POLICY i ON invoices TO app_b USING (id = 1);\nGRANT ALL ON ALL TABLES IN SCHEMA public TO app_b;\n',
+    });
+    const elsewhere = fixture({ 'README.md': 'elsewhere' });
+    const names = (cwd: string, path: string) => {
+      const j = JSON.parse(run(cwd, [path, '--format', 'json']).stdout);
+      const truncate = j.files.flatMap((f: { diagnostics: Array<{ rule: string; message: string }> }) => f.diagnostics).filter((d: { rule: string }) => d.rule === 'grant-truncate-bypasses-rls');
+      return { dbs: j.databases.map((d: { files: string[] }) => d.files.length), truncate: truncate.map((d: { message: string }) => /TRUNCATE(?: \(in ALL\))? on (.+?), which ha/.exec(d.message)?.[1]) };
+    };
+    const inside = names(dir, '.');
+    assert.deepEqual(inside, { dbs: [1, 1], truncate: ['public.invoices'] });
+    assert.deepEqual(names(elsewhere, dir), inside, 'the same from another folder');
+    assert.deepEqual(names(elsewhere, join(dir, 'svc_b')).truncate, ['public.invoices']);
+  });
   test('ok: the config names databases by globs; matrix has one section per database', () => {
     const dir = fixture({
       'db/registry/1627205500881-tenants.sql': 'CREATE TABLE tenants (id int);\nALTER TABLE tenants ENABLE ROW LEVEL SECURITY;\n',

@@ -21,7 +21,7 @@ export async function matrixOf(options: MatrixOptions): Promise<Matrices> {
   const config = await loadConfig(options.cwd, options.configPath, options.rules);
   const files = await collectFiles(options.paths, options.cwd, config);
   await initParser();
-  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, idBase(options.cwd)) });
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, idBase(options.cwd), options.paths) });
   const read = await readAllFiles(options.cwd, files, options.warn, idBase(options.cwd));
   for (const f of read) ws.setFile(f.path, f.text);
   await readBeside(ws, options.cwd, read.map((f) => f.absolute), options.warn, idBase(options.cwd));

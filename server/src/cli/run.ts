@@ -218,7 +218,7 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   read.files.push(...included.files);
   read.unreadable.push(...included.unreadable);
   const files: LintedFile[] = read.files.map((f) => ({ ...f, findings: [] }));
-  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, base) });
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, base, options.paths) });
   for (const f of files) ws.setFile(f.path, f.text);
   await readBeside(ws, options.cwd, files.map((f) => f.absolute), options.warn, base);
   const fixed = new Set<string>();
@@ -276,11 +276,27 @@ export async function lint(options: LintOptions): Promise<LintRun> {
 
 /**
  * A file id's path relative to the config's root (the CLI's ids are paths relative to `cwd`,
- * where its `.pg-rls-lint.json` is read: the `databases` globs are relative to it), `/`-separated;
- * undefined outside it.
+ * where its `.pg-rls-lint.json` is read: the `databases` globs are relative to it), `/`-separated.
+ * A file outside it, under a folder given on the command line (`pg-rls-lint ../other/repo`), is
+ * given its path from that folder's parent, the folder's name first (`repo/svc_a/…`,
+ * `supabase/migrations/…`): the layout the analysis reads (one database per migration sequence, a
+ * Supabase project's folders) is then the same wherever the CLI runs from. Undefined for any
+ * other file (one a psql include reaches elsewhere), which joins the rest.
  */
-export function rootRelative(cwd: string, base = cwd): (id: string) => string | undefined {
-  return (id) => relativeTo(cwd, resolve(base, id));
+export function rootRelative(cwd: string, base = cwd, given: readonly string[] = []): (id: string) => string | undefined {
+  // (the given folders outside cwd, a file's own folder for a file, the deepest first)
+  const roots = given
+    .map((p) => resolve(cwd, p))
+    .map((p) => (existsSync(p) && statSync(p).isFile() ? dirname(p) : p))
+    .filter((p) => relativeTo(cwd, p) === undefined && resolve(cwd) !== p)
+    .sort((a, b) => b.length - a.length);
+  return (id) => {
+    const abs = resolve(base, id);
+    const inside = relativeTo(cwd, abs);
+    if (inside !== undefined || roots.length === 0) return inside;
+    const root = roots.find((r) => relativeTo(r, abs) !== undefined);
+    return root === undefined ? undefined : relativeTo(dirname(root), abs);
+  };
 }
 
 /**

@@ -185,7 +185,7 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const absolute = await collectFiles(options.paths, options.cwd, config);
   // the lint of the same files: which of its findings the engine showed
   await initParser();
-  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, idBase(options.cwd)) });
+  const ws = new Workspace(config, undefined, { relPath: rootRelative(options.cwd, idBase(options.cwd), options.paths) });
   const given = await readAllFiles(options.cwd, absolute, options.warn, idBase(options.cwd));
   const all = given.map((f) => ({ file: f.path, text: f.text }));
   for (const f of all) ws.setFile(f.file, f.text);
