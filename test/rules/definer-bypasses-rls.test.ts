@@ -491,7 +491,7 @@ GRANT EXECUTE ON FUNCTION login(text, text) TO anon;`;
   assert.doesNotMatch(mine[0]!.message, /only to record the caller/);
   assert.match(mine[0]!.message, /If an argument is a secret only the right caller holds/);
   // (dbdev: a secret check that does not raise when no row matches fails open, definer-check-fails-open)
-  assert.match(mine[0]!.message, /once the check of that secret raises when no row matches \(SELECT … INTO STRICT, or IF NOT FOUND THEN RAISE; IF v <> x THEN RAISE does not raise when the lookup left v NULL\): then suppress the finding here\./);
+  assert.match(mine[0]!.message, /or a lookup of it comes first and raises when no row matches \(SELECT … INTO STRICT, or IF NOT FOUND THEN RAISE; IF v <> x THEN RAISE does not raise when the lookup left v NULL\); then suppress the finding here\./);
 });
 
 test("err: the caller checked only in the WHERE of an UPDATE, which limits that statement alone: the function's INSERT into another table runs for anon too (barbersoft's process_referral_signup)", async () => {

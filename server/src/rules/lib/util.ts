@@ -1417,7 +1417,7 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc;
  * definer-check-fails-open reports such a check).
  */
 export const SECRET_LOOKUP_HINT =
-  'If an argument is a secret only the right caller holds (an invitation token), this is how such a lookup is done, once the check of that secret raises when no row matches (SELECT … INTO STRICT, or IF NOT FOUND THEN RAISE; IF v <> x THEN RAISE does not raise when the lookup left v NULL): then suppress the finding here.';
+  'If an argument is a secret only the right caller holds (an invitation or verification token), the function needs no other check of the caller once every row it reads or writes is one that secret leads to: each statement requires it in its WHERE (`… AND token = p_token`, or an EXISTS of a row that holds it), or a lookup of it comes first and raises when no row matches (SELECT … INTO STRICT, or IF NOT FOUND THEN RAISE; IF v <> x THEN RAISE does not raise when the lookup left v NULL); then suppress the finding here.';
 
 /** A function's parameters a call passes arguments to, in order (its FunctionParameter nodes; not OUT nor TABLE ones). */
 export function inputParams(f: Func): Node[] {
