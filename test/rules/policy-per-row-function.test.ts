@@ -217,6 +217,43 @@ test('err: T31: no fix for the SELECT policy whose sub-select would make the INS
   assert.deepEqual(await run(manual), { insert: '42P17', update: 'ok' }, 'SELECT policy wrapped by hand: the INSERT recurses (T31)');
 });
 
+const TEAM_MEMBERS = `CREATE TABLE team_members (team_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (team_id, user_id));
+CREATE INDEX ON team_members (user_id);
+ALTER TABLE team_members ENABLE ROW LEVEL SECURITY;
+CREATE MATERIALIZED VIEW team_permissions AS SELECT DISTINCT team_id, user_id FROM team_members;
+CREATE POLICY team_members_access ON team_members FOR ALL TO authenticated
+  USING (user_id = auth.uid() OR EXISTS (SELECT 1 FROM team_permissions tp WHERE tp.team_id = team_members.team_id AND tp.user_id = (select auth.uid())));`;
+
+test('ok: a sub-select reading a materialized view over the table is no T31 cycle (its stored rows are read, no policy expanded): wrapped, no 42P17; through an invoker view it is one', async () => {
+  // (GECO-Project-App/facilitation-app: team_members_access_policy reads the materialized view team_permissions)
+  const { mine, ws } = lintFiles([{ file: 'm.sql', text: TEAM_MEMBERS }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /Not wrapped automatically/);
+  assert.equal(mine[0]!.fixes[0]!.kind, 'safe');
+  const fixed = sqlOf(applyFix(ws, mine[0]!));
+  assert.match(fixed, /user_id = \(select auth\.uid\(\)\)/);
+  const invoker = fixed.replace('CREATE MATERIALIZED VIEW team_permissions AS', 'CREATE VIEW team_permissions WITH (security_invoker = true) AS');
+  assert.notEqual(invoker, fixed);
+  const asView = lintFiles([{ file: 'm.sql', text: TEAM_MEMBERS.replace('CREATE MATERIALIZED VIEW team_permissions AS', 'CREATE VIEW team_permissions WITH (security_invoker = true) AS') }], ID).mine;
+  assert.match(asView[0]!.message, /Not wrapped automatically: policy "team_members_access" on public\.team_members reads public\.team_members inside a sub-select/);
+  const db = await getDb();
+  const run = (text: string) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text);
+      await asOwner(q, `INSERT INTO team_members VALUES ('${ORG_A}', '${TENANT_A}'), ('${ORG_A}', '${TENANT_B}')`);
+      if (text.includes('MATERIALIZED')) await asOwner(q, 'REFRESH MATERIALIZED VIEW team_permissions');
+      await asOwner(q, 'GRANT SELECT, INSERT, UPDATE ON team_members TO authenticated; GRANT SELECT ON team_permissions TO authenticated');
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const sel = await tryQuery(q, 'SELECT count(*)::int AS n FROM team_members');
+      const ins = await tryQuery(q, `INSERT INTO team_members VALUES ('${ORG_A}', '00000000-0000-0000-0000-0000000000c1')`);
+      return { select: sel.ok ? sel.rows[0]!.n : sel.error.code, insert: ins.ok ? 'ok' : ins.error.code };
+    });
+  assert.deepEqual(await run(fixed), { select: 2, insert: 'ok' }, 'materialized view, wrapped: no recursion');
+  assert.deepEqual(await run(invoker), { select: '42P17', insert: '42P17' }, 'invoker view, wrapped: 42P17 (T31)');
+});
+
 test('ok: Valid examples: already wrapped, inside a sub-select at any depth, VOLATILE helpers and WITH CHECK are not reported', async () => {
   for (let i = 0; i < 3; i++) assert.equal(lintDocExample(ID, 'valid', i).mine.length, 0, `valid ${i + 1}`);
   const base = 'CREATE TABLE t (id int PRIMARY KEY, owner_id uuid, tenant_id uuid); ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY;';

@@ -245,6 +245,43 @@ test('ok: not reported: a self-read in a policy only for a BYPASSRLS role, a cyc
   assert.equal(lintFiles([{ file: 'm.sql', text: view.replace(' WITH (security_invoker = true)', '') }], ID).mine.length, 0);
 });
 
+test('ok: not reported: a sub-select reading a materialized view over the table, owned by an ordinary role under FORCE (its stored rows are read, no policy expanded: PGlite, no 42P17); reported through an invoker view', async () => {
+  const mv = `CREATE ROLE app_owner NOLOGIN;
+CREATE TABLE team_members (team_id uuid NOT NULL, user_id uuid NOT NULL, PRIMARY KEY (team_id, user_id));
+ALTER TABLE team_members OWNER TO app_owner;
+ALTER TABLE team_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE team_members FORCE ROW LEVEL SECURITY;
+CREATE MATERIALIZED VIEW team_permissions AS SELECT DISTINCT team_id, user_id FROM team_members;
+ALTER MATERIALIZED VIEW team_permissions OWNER TO app_owner;
+CREATE POLICY tm ON team_members FOR SELECT
+  USING (user_id = (select auth.uid()) OR team_id IN (SELECT tp.team_id FROM team_permissions tp WHERE tp.user_id = (select auth.uid())));`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: mv }], ID).mine.length, 0);
+  const invoker = mv
+    .replace('CREATE MATERIALIZED VIEW team_permissions AS', 'CREATE VIEW team_permissions WITH (security_invoker = true) AS')
+    .replace('ALTER MATERIALIZED VIEW', 'ALTER VIEW');
+  assert.equal(lintFiles([{ file: 'm.sql', text: invoker }], ID).mine.length, 1);
+  const db = await getDb();
+  const run = (text: string) =>
+    inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text.replace('CREATE ROLE app_owner NOLOGIN;\n', ''), 'app_owner');
+      await q(`INSERT INTO team_members VALUES ('${ORG_X}', '${A}'), ('${ORG_X}', '${A2}'), ('${ORG_Y}', '${B}')`);
+      if (text.includes('MATERIALIZED')) await q('REFRESH MATERIALIZED VIEW team_permissions');
+      await q('GRANT SELECT ON team_members, team_permissions TO authenticated');
+      await q(actAs(A));
+      const out: Record<string, number | string> = {};
+      for (const role of ['authenticated', 'app_owner']) {
+        await q(`SET ROLE ${role}`);
+        const r = await tryQuery(q, 'SELECT count(*)::int AS n FROM team_members');
+        out[role] = r.ok ? r.rows[0]!.n : r.error.code;
+        await q('RESET ROLE');
+      }
+      return out;
+    });
+  assert.deepEqual(await run(mv), { authenticated: 1, app_owner: 1 }, 'materialized view: no recursion (refreshed under FORCE as its owner, with no user: it holds no row)');
+  assert.deepEqual(await run(invoker), { authenticated: '42P17', app_owner: '42P17' }, 'invoker view: 42P17');
+});
+
 test('ok: T05 beside a permissive USING (true) for the same command and roles: PostgreSQL folds `true OR …` and never calls the invoker helper (PGlite: every row, no error); a sub-select recursion is still raised', async () => {
   const base = invalidFinding(ID, 3).ex.files[0]!.text;
   const open = `${base}\nCREATE POLICY org_members_all ON org_members FOR SELECT TO authenticated USING (true);`;

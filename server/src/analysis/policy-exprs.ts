@@ -908,14 +908,20 @@ function callCandidates(text: string, node: Node): CallCandidate[] {
 // ---------------------------------------------------------------------------------------
 // Relations read in sub-selects (the recursion condition, TRUTHS T31)
 
-/** Relation keys a relation read stands for: the relation, and for a view every table it reads (transitively). */
+/**
+ * Relation keys a relation read stands for: the relation, and for a view every table it reads
+ * (transitively). A materialized view stands for itself only: a read of it scans its stored rows,
+ * and the rewriter expands neither its query nor the policies of the tables that query reads
+ * (PGlite: a FOR ALL policy on team_members reading a materialized view over team_members in a
+ * sub-select, the calls wrapped in (select …), reads, inserts and updates without 42P17).
+ */
 export function expandViews(model: Model, key: string): Set<string> {
   const out = new Set<string>([key]);
   const stack = [key];
   while (stack.length) {
     const k = stack.pop()!;
     const v = model.views.get(k);
-    if (!v) continue;
+    if (!v || v.materialized) continue;
     for (const r of v.reads) {
       if (out.has(r)) continue;
       out.add(r);

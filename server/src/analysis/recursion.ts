@@ -655,7 +655,8 @@ function rlsApplies(model: Model, key: string, role: string | undefined): boolea
 /** Relation keys a read of `key` stands for, each with the role it runs as (views expanded). */
 function expandRead(model: Model, key: string, role: string | undefined, seen = new Set<string>()): Array<{ key: string; view?: string; role: string | undefined }> {
   const v = model.views.get(key);
-  if (!v) return [{ key, role }];
+  // (a materialized view is read as its stored rows: the tables its query reads are not read, nor their policies expanded)
+  if (!v || v.materialized) return [{ key, role }];
   if (seen.has(key)) return [];
   seen.add(key);
   let inner = role;
