@@ -569,3 +569,39 @@ ALTER TABLE auth.users OWNER TO supabase_auth_admin;`;
     assert.equal((await q('SELECT count(*)::int AS n FROM public.profiles'))[0]!.n, 0);
   });
 });
+
+test("ok (message): a body whose only unqualified name is the materialized view it refreshes (GECO's refresh_team_permissions) is a warning that says no code runs with the owner's rights: the shadowed REFRESH fails with 42501 (PGlite)", async () => {
+  const sql = `CREATE TABLE public.teams (id int PRIMARY KEY);
+CREATE MATERIALIZED VIEW public.team_counts AS SELECT count(*) AS n FROM public.teams;
+CREATE FUNCTION public.refresh_counts() RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+  REFRESH MATERIALIZED VIEW team_counts;
+END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'warning');
+  assert.match(mine[0]!.message, /so a temporary materialized view of the same name as one the function refreshes without a schema \(REFRESH MATERIALIZED VIEW\) shadows it .*That runs no code of the caller's with the owner's rights: PostgreSQL refreshes a materialized view as its owner, so the call fails with 42501/);
+  assert.doesNotMatch(mine[0]!.message, /runs the attacker's code/);
+  // another unqualified name beside it: the general message, an error
+  const more = lintFiles([{ file: 'm.sql', text: sql.replace('REFRESH MATERIALIZED VIEW team_counts;', 'REFRESH MATERIALIZED VIEW team_counts;\n  PERFORM 1 FROM teams;') }], ID).mine;
+  assert.equal(more[0]!.severity, 'error');
+  assert.match(more[0]!.message, /the function then reads the attacker's table/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  for (const [w, expected] of [
+    [ws, '42501'],
+    [fixed, 'refreshed'],
+  ] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await q('CREATE ROLE mv_owner; CREATE ROLE mv_caller; GRANT CREATE ON SCHEMA public TO mv_owner');
+      await q(`SET ROLE mv_owner; ${sqlOf(w)} INSERT INTO public.teams VALUES (1), (2); GRANT EXECUTE ON FUNCTION public.refresh_counts() TO mv_caller; RESET ROLE`);
+      await q('SET ROLE mv_caller');
+      await q('SELECT public.refresh_counts()');
+      await q('CREATE MATERIALIZED VIEW pg_temp.team_counts AS SELECT current_user::text AS n');
+      const shadowed = await tryQuery(q, 'SELECT public.refresh_counts()');
+      assert.equal(shadowed.ok ? 'refreshed' : shadowed.error.code, expected, expected === '42501' ? "the function's owner may not refresh the caller's materialized view" : 'with pg_temp last, public.team_counts is refreshed');
+      await q('RESET ROLE');
+    });
+  }
+});

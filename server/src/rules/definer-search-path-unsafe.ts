@@ -111,7 +111,7 @@ export function cteNames(n: Node, out = new Set<string>()): Set<string> {
  * when it names the type json without a schema: a keyword type from PostgreSQL 16 on (the
  * parser reads it as pg_catalog.json), looked up in the search_path like text before.
  */
-export function namesNothingUnqualified(model: Model, f: Func): false | 'always' | 'since-16' {
+export function namesNothingUnqualified(model: Model, f: Func): NothingNamed {
   const b = f.body;
   if (!b || b.errors.length || b.dynamicExecutes.length) return false;
   const hit = namedNothing.get(b);
@@ -127,12 +127,28 @@ export function namesNothingUnqualified(model: Model, f: Func): false | 'always'
  * file of its CREATE FUNCTION, which a parsed statement keeps while its text is the same: an edit
  * before it only moves it) and its statement's parameters. A flag, no offset.
  */
-const namedNothing = new WeakMap<FunctionBody, { stmt: Statement; v: false | 'always' | 'since-16' }>();
+const namedNothing = new WeakMap<FunctionBody, { stmt: Statement; v: NothingNamed }>();
 
-function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody): false | 'always' | 'since-16' {
+/**
+ * namesNothingUnqualified's answer: false (it names one, or it is not certain), 'always',
+ * 'since-16' (json aside), or 'refresh': nothing but the materialized views its `REFRESH
+ * MATERIALIZED VIEW` statements name without a schema. A temporary materialized view of that name
+ * shadows such a one, but refreshing it runs no code of the caller's with the owner's rights:
+ * PostgreSQL refreshes a materialized view as its owner, so the owner of the function, not owning
+ * the caller's, fails with 42501 (PGlite), and a superuser owner refreshes the caller's one, whose
+ * query runs as the caller; the real one is not refreshed by that call either way.
+ */
+export type NothingNamed = false | 'always' | 'since-16' | 'refresh';
+
+function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody): NothingNamed {
   // (`WITH updated AS (UPDATE public.t …) SELECT count(*) FROM updated` reads its WITH query)
   const ctes = new Set<string>();
+  let refresh = false;
   for (const st of b.statements) {
+    if (st.kind === 'RefreshMatViewStmt' && st.node?.relation?.relname && !st.node.relation.schemaname) {
+      refresh = true;
+      continue;
+    }
     const own = st.node ? cteNames(st.node) : new Set<string>();
     if (holdsUnqualified(st.node, own)) return false;
     for (const c of own) ctes.add(c);
@@ -145,7 +161,7 @@ function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody): fals
     .slice(b.start, b.end)
     .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
     .replace(/'(?:[^']|'')*'/g, "''");
-  const json = /(?<![\w$."])json(?![\w$"])(?!\s*\()/i.test(text) ? 'since-16' : 'always';
+  const json = /(?<![\w$."])json(?![\w$"])(?!\s*\()/i.test(text) ? 'since-16' : refresh ? 'refresh' : 'always';
   if (b.language === 'sql') return json;
   // %TYPE / %ROWTYPE of a name with its schema (`public.users%ROWTYPE`, `public.t.c%TYPE`) is looked up there; of another name, maybe not
   for (const m of text.matchAll(/((?:(?:"[^"]+"|[a-z_][a-z0-9_$]*)\s*\.\s*)*(?:"[^"]+"|[a-z_][a-z0-9_$]*))\s*%\s*(row)?type\b/gi)) {
@@ -233,10 +249,13 @@ export const definerSearchPathUnsafe = defineRule({
         // (a warning where no session can be the attacker's, or where the body gives a temporary
         // object nothing to shadow yet on any PostgreSQL: a hole the next unqualified name opens,
         // not one open today)
-        ...(authOnly || nothingYet === 'always' ? { severity: 'warning' as const } : {}),
+        ...(authOnly || nothingYet === 'always' || nothingYet === 'refresh' ? { severity: 'warning' as const } : {}),
         message:
           `SECURITY DEFINER function ${f.signature}: ${what}. PostgreSQL searches pg_temp first for relations and types unless the search_path lists it, ` +
-          (authOnly
+          (nothingYet === 'refresh'
+            ? `so a temporary materialized view of the same name as one the function refreshes without a schema (REFRESH MATERIALIZED VIEW) shadows it${authOnly ? ' in the session that fires the function' : ` for any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''}`}. That runs no code of the caller's with the owner's rights: PostgreSQL refreshes a materialized view as its owner, so the call fails with 42501 (the function's owner does not own the caller's), or, where that owner is a superuser, refreshes the caller's one as the caller; the real one is not refreshed by that call. ` +
+              `Its body names every other table and type with its schema today, so nothing else can be shadowed yet: the first name written without a schema opens the hole (F3, T19). ${authOnly ?? ''}`
+            : authOnly
             ? `so a temporary table or type of the same name as one the function ${nothingYet ? 'named' : 'names'} without a schema (text too; not keyword types such as int, nor functions) would shadow it in the session that fires the function, which would then read it, or run the code it holds, with the owner's rights (F3, T19). ${authOnly}` +
               (nothingYet ? 'Its body names every table and type with its schema today, so nothing can be shadowed yet either. ' : '')
             : nothingYet
