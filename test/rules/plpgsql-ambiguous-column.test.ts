@@ -275,3 +275,28 @@ END $$;
     assert.match(where, /at FOR over SELECT rows/);
   });
 });
+
+test("ok/err: a declaration's default sees only the variables declared before it (docker4gis's `role name := role FROM web.users …`): not reported, and PGlite answers; the same query assigned in the body, or naming an earlier variable, fails with 42702", async () => {
+  const table = "CREATE SCHEMA web; CREATE TABLE web.users (email text PRIMARY KEY, role name NOT NULL, pass text);\n";
+  const fns: Array<[string, string, boolean]> = [
+    ['own_default', 'CREATE FUNCTION web.own_default(email text, pass text) RETURNS name LANGUAGE plpgsql AS $$\nDECLARE\n  role name := role FROM web.users WHERE users.email = own_default.email AND users.pass = own_default.pass;\nBEGIN\n  RETURN role;\nEND $$;', false],
+    ['later_var', 'CREATE FUNCTION web.later_var(e text) RETURNS name LANGUAGE plpgsql AS $$\nDECLARE\n  r name := (SELECT role FROM web.users WHERE users.email = e);\n  role name;\nBEGIN\n  RETURN r;\nEND $$;', false],
+    ['earlier_var', "CREATE FUNCTION web.earlier_var(e text) RETURNS name LANGUAGE plpgsql AS $$\nDECLARE\n  role name := 'x';\n  r name := (SELECT u.email FROM web.users u WHERE u.role = role);\nBEGIN\n  RETURN r;\nEND $$;", true],
+    ['param_default', 'CREATE FUNCTION web.param_default(email text) RETURNS name LANGUAGE plpgsql AS $$\nDECLARE\n  r name := (SELECT u.role FROM web.users u WHERE u.email = email);\nBEGIN\n  RETURN r;\nEND $$;', true],
+    ['body_assign', 'CREATE FUNCTION web.body_assign(email text, pass text) RETURNS name LANGUAGE plpgsql AS $$\nDECLARE\n  role name;\nBEGIN\n  role := role FROM web.users WHERE users.email = body_assign.email AND users.pass = body_assign.pass;\n  RETURN role;\nEND $$;', true],
+  ];
+  const sql = table + fns.map((f) => f[1]).join('\n') + '\n';
+  const { findings } = lintFiles([{ file: 'db/1_fns.sql', text: sql }], ID);
+  const reported = new Set(findings.filter((f) => f.rule === ID).map((f) => /function web\.(\w+)\(/.exec(f.message)![1]));
+  assert.deepEqual([...reported].sort(), fns.filter((f) => f[2]).map((f) => f[0]).sort());
+  const calls: Record<string, string> = { own_default: "web.own_default('a@b.c', 'x')", later_var: "web.later_var('a@b.c')", earlier_var: "web.earlier_var('a@b.c')", param_default: "web.param_default('a@b.c')", body_assign: "web.body_assign('a@b.c', 'x')" };
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q("INSERT INTO web.users VALUES ('a@b.c', 'web_user1', 'x')");
+    for (const [name, , fails] of fns) {
+      const r = await tryQuery(q, `SELECT ${calls[name]} AS v`);
+      assert.equal(r.ok ? 'ok' : r.error.code, fails ? '42702' : 'ok', name);
+      if (name === 'own_default' && r.ok) assert.deepEqual(r.rows, [{ v: 'web_user1' }]);
+    }
+  });
+});

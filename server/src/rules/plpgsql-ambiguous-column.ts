@@ -145,16 +145,18 @@ function candidatesOf(pf: ParsedFile, stmt: Statement): Candidate[] {
   const declares = (codeOnly(text).match(/\bdeclare\b/gi) ?? []).length;
   const names = declares <= 1 ? all : new Set(body.variables.filter((v) => params.has(v)));
   if (names.size === 0) return NO_CANDIDATES;
+  const section = declares === 1 ? declareSection(codeOnly(text)) : undefined;
   const out: Candidate[] = [];
   for (const s of named) {
     const refs = statementColumnRefs(s.kind, s.node);
     if (!refs?.length) continue;
+    const inScope = section ? defaultScope(s, body.start, section, body.variables, names) : names;
     let meant: Set<Node> | undefined;
     for (const r of refs) {
       const fields: Node[] = r.ref.fields ?? [];
       if (fields.length !== 1 || r.scopes.length === 0) continue;
       const name = sval(fields[0]);
-      if (name === undefined || !names.has(name)) continue;
+      if (name === undefined || !inScope.has(name)) continue;
       meant ??= meantAsVariable(s.node);
       const caught = !!s.caught?.some((c) => CATCHES_42702.has(c.toLowerCase()));
       out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref), caught });
@@ -164,6 +166,30 @@ function candidatesOf(pf: ParsedFile, stmt: Statement): Candidate[] {
 }
 
 const READS_TABLE = /\b(?:from|update|into)\b/i;
+
+/** The span (offsets into the body's text) between a body's only DECLARE and the BEGIN after it. */
+function declareSection(code: string): [number, number] | undefined {
+  const d = /\bdeclare\b/i.exec(code);
+  if (!d) return undefined;
+  const b = /\bbegin\b/i.exec(code.slice(d.index));
+  return [d.index, b ? d.index + b.index : code.length];
+}
+
+/**
+ * The variables a statement may name: for a declaration's default (`role name := role FROM
+ * web.users WHERE …`, docker4gis's web.user_role), only those declared before it. PL/pgSQL reads
+ * a default with the names declared so far, not the variable itself nor the ones after it
+ * (measured on PGlite: that default answers, while the same query assigned in the body fails
+ * with 42702). The parameters and FOUND come first among the variables, so they stay in scope.
+ */
+function defaultScope(s: Statement, bodyStart: number, [from, to]: [number, number], variables: string[], names: Set<string>): Set<string> {
+  const at = s.start - bodyStart;
+  const v = s.assigns?.length === 1 ? s.assigns[0] : undefined;
+  if (at < from || at >= to || v === undefined) return names;
+  const i = variables.findIndex((x) => x.toLowerCase() === v);
+  if (i < 0) return names;
+  return new Set(variables.slice(0, i).filter((x) => names.has(x)));
+}
 
 /** The candidates of a function of the model (those of its CREATE FUNCTION). */
 function candidates(model: Model, f: Func): Candidate[] {
