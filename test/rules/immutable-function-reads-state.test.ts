@@ -5,7 +5,7 @@
 // PL/pgSQL helper reading a table.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -153,4 +153,23 @@ CREATE TRIGGER notes_before_create BEFORE INSERT ON notes FOR EACH ROW EXECUTE F
   });
   assert.deepEqual(rows.map((r) => r.tenant), [TENANT_A, TENANT_B]);
   assert.ok(String(rows[0]!.created) < String(rows[1]!.created), 'the second INSERT stamps a later clock_timestamp()');
+});
+
+test("ok/err: an IMMUTABLE function calling an overload that reads no state is not reported for another overload of that name that does (docker4gis's wms.envelope(text) calls the setter wms.env(text, text), not the getter wms.env(text)); PGlite: it never reads the unset setting; calling the getter is reported", async () => {
+  const sql = `CREATE SCHEMA wms;
+CREATE FUNCTION wms.env(p_key text, p_value text) RETURNS void LANGUAGE sql AS $$ SELECT set_config('wms.' || lower(p_key), p_value, false) $$;
+CREATE FUNCTION wms.env(p_key text) RETURNS text LANGUAGE sql STABLE AS $$ SELECT current_setting('wms.' || lower(p_key)) $$;
+CREATE FUNCTION wms.envelope(p_envelope text) RETURNS void LANGUAGE sql IMMUTABLE AS $$ SELECT wms.env('envelope', coalesce(nullif(p_envelope, ''), '-180,-90,180,90,4326')) $$;
+CREATE FUNCTION wms.box() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT wms.env('envelope') $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1_wms.sql', text: sql }], ID);
+  assert.deepEqual(mine.map((f) => /^Function (\S+)/.exec(f.message)![1]), ['wms.box()']);
+  assert.match(mine[0]!.message, /reads current_setting\(\) \(through wms\.env\(text\)\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    const box = await tryQuery(q, 'SELECT wms.box()');
+    assert.equal(box.ok ? 'ok' : box.error.code, '42704');
+    await q("SELECT wms.envelope('1,2,3,4,4326')");
+    assert.deepEqual(await q("SELECT current_setting('wms.envelope') AS v"), [{ v: '1,2,3,4,4326' }]);
+  });
 });

@@ -43,19 +43,36 @@ function ownState(model: Model, f: Func): string[] {
   return [...out];
 }
 
+/**
+ * The overloads of `key` that `caller`'s body may call: those taking as many arguments as one of
+ * its calls of that name passes (docker4gis's wms.envelope(text) calls the setter wms.env(text,
+ * text), not the getter wms.env(text) reading current_setting), or all of them when none does
+ * (defaults, VARIADIC).
+ */
+function calledOverloads(model: Model, key: string, caller: Func): Func[] {
+  const list = model.functions.get(key) ?? [];
+  if (list.length <= 1) return list;
+  const name = list[0]!.name.toLowerCase();
+  const counts = new Set<number>();
+  for (const s of caller.body?.statements ?? []) for (const c of callsIn(s.node)) if (c.name[c.name.length - 1]?.toLowerCase() === name) counts.add(c.args.length);
+  const meant = list.filter((g) => counts.has(g.argTypes.length));
+  return meant.length ? meant : list;
+}
+
 /** State read by `f` or by the workspace functions it calls (transitively), each with the function that reads it. */
 function stateOf(model: Model, f: Func): Array<{ what: string; via?: Func }> {
   const out: Array<{ what: string; via?: Func }> = ownState(model, f).map((what) => ({ what }));
-  const seen = new Set<string>([f.key]);
-  let level = [...f.calls];
+  const seen = new Set<Func>([f]);
+  // (each key called with the function whose body calls it: its calls say which overloads are meant)
+  let level: Array<[string, Func]> = [...f.calls].map((k) => [k, f]);
   while (level.length && out.length === 0) {
-    const next: string[] = [];
-    for (const k of level) {
-      if (seen.has(k)) continue;
-      seen.add(k);
-      for (const g of model.functions.get(k) ?? []) {
+    const next: Array<[string, Func]> = [];
+    for (const [k, caller] of level) {
+      for (const g of calledOverloads(model, k, caller)) {
+        if (seen.has(g)) continue;
+        seen.add(g);
         for (const what of ownState(model, g)) out.push({ what, via: g });
-        next.push(...g.calls);
+        for (const c of g.calls) next.push([c, g]);
       }
     }
     level = next;
