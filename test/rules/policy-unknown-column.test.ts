@@ -795,3 +795,45 @@ CREATE POLICY members_read ON public.company_members FOR SELECT TO authenticated
     assert.deepEqual(await policies(q), ['members_manage', 'members_read']);
   });
 });
+
+// Calibration cal72 (robert-grey-dev/admin-medical-v1): migrations that start mid-history — public.profiles
+// and get_user_role(uuid) were made before them — write policies on profiles calling get_user_role(), and a
+// later migration drops the function IF EXISTS and creates it again. A fresh database stops at the table
+// (42P01), the deployed one creates the policy: 42883 happens on neither.
+test("ok: a policy on a table the migrations never create, calling a function (or reading a table) a later migration creates: not reported (PGlite: 42P01 on the policy's own table on a fresh database; the policy created where the table and function were made first); on a platform table (storage.objects): reported", async () => {
+  const policy = `CREATE POLICY "Admins can view all profiles" ON public.profiles FOR SELECT TO authenticated USING (get_user_role((select auth.uid())) = 'admin');\n`;
+  const fn = `DROP FUNCTION IF EXISTS public.get_user_role(uuid);\nCREATE FUNCTION public.get_user_role(user_id uuid) RETURNS text LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ BEGIN RETURN (SELECT role FROM public.profiles WHERE id = user_id); END $$;\n`;
+  const files = [
+    { file: 'supabase/migrations/20250906005703_roles.sql', text: policy },
+    { file: 'supabase/migrations/20250906005838_fn.sql', text: fn },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  // reading a table a later migration creates, from a policy on a table made elsewhere: not either
+  const reads = [
+    { file: 'supabase/migrations/1_p.sql', text: `CREATE POLICY p ON public.profiles FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.admins a WHERE a.id = (select auth.uid())));\n` },
+    { file: 'supabase/migrations/2_t.sql', text: 'CREATE TABLE public.admins (id uuid PRIMARY KEY);\n' },
+  ];
+  assert.deepEqual(lintFiles(reads, ID).mine, []);
+  // the platform makes storage.objects: the function alone is missing there, reported (42883)
+  const storage = [{ ...files[0]!, text: `CREATE POLICY "Admins read files" ON storage.objects FOR SELECT TO authenticated USING (get_user_role((select auth.uid())) = 'admin');\n` }, files[1]!];
+  const mine = lintFiles(storage, ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /calls get_user_role\(\), which the migrations create only later, .*42883/);
+  // a table the migrations create (before the policy): still reported
+  const made = [{ ...files[0]!, text: `CREATE TABLE public.profiles (id uuid PRIMARY KEY, role text);\nALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;\n${policy}` }, files[1]!];
+  assert.equal(lintFiles(made, ID).mine.length, 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    const errors = await runEach(q, policy + fn);
+    assert.deepEqual(errors.map((e) => e.code), ['42P01'], 'a fresh database stops at public.profiles (the PL/pgSQL function is created: its body is read when called)');
+    assert.match(errors[0]!.sql, /^CREATE POLICY/);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    // (made before the migrations, as by the dashboard)
+    await q(`CREATE TABLE public.profiles (id uuid PRIMARY KEY, role text);\nCREATE FUNCTION public.get_user_role(user_id uuid) RETURNS text LANGUAGE sql STABLE AS $$ SELECT role FROM public.profiles WHERE id = user_id $$;`);
+    assert.deepEqual(await runFilesInTransactions(q, files.slice(0, 1)), ['ok']);
+    assert.deepEqual(await policies(q), ['Admins can view all profiles']);
+  });
+});
