@@ -808,6 +808,8 @@ test("ok: a policy on a table the migrations never create, calling a function (o
     { file: 'supabase/migrations/20250906005838_fn.sql', text: fn },
   ];
   assert.deepEqual(lintFiles(files, ID).mine, []);
+  // (nor is it taken for rejected: the policy stays among the active ones other rules read)
+  assert.equal(lintFiles([{ ...files[0]!, text: policy.replace('get_user_role((select auth.uid()))', 'get_user_role(auth.uid())') }, files[1]!], 'policy-per-row-function').mine.length, 1);
   // reading a table a later migration creates, from a policy on a table made elsewhere: not either
   const reads = [
     { file: 'supabase/migrations/1_p.sql', text: `CREATE POLICY p ON public.profiles FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.admins a WHERE a.id = (select auth.uid())));\n` },

@@ -9,6 +9,7 @@
 // rls-on-view report them. Pure: reads the model.
 import { clauseStatements, createdAsTable, createsReferencingLater, foundMissingColumn, madeBefore, missingRelationOf, type ColumnAdd, type MissingRelation, readKeysOf, unknownColumnOf, viewAt, workspaceFacts, type UnknownColumn, type WorkspaceColumnFacts } from './columns.js';
 import { sameReplayKey, type Model, type Policy, type Table, type View } from './model.js';
+import { PLATFORM_SCHEMAS } from './ast.js';
 import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
@@ -261,11 +262,18 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   if (view) return { code: '42809', view };
   const clause = mayHaveBadClause ? clauseError(p.stmt.node) : undefined;
   if (clause) return { code: '42601', message: clause };
+  // (a policy on a table the migrations never create, in no schema the platform fills: the table was
+  // made elsewhere — the dashboard, an older history these migrations do not hold — and so may be
+  // what its sub-selects read and the functions it calls before a later migration makes them again;
+  // on a database these migrations make, PostgreSQL stops at the policy's own table (42P01), which
+  // is not told either. robert-grey-dev/admin-medical-v1's policies on profiles calling
+  // get_user_role(uuid), which a later migration drops IF EXISTS and creates again)
+  const external = !model.tables.has(p.table) && !createdAsTable(model, p.table) && !PLATFORM_SCHEMAS.has(p.table.slice(0, p.table.indexOf('.')));
   // (PostgreSQL looks up the relations of the FROM lists before the columns)
-  const relation = missingRelationOf(model, p, ws);
+  const relation = external ? undefined : missingRelationOf(model, p, ws);
   if (relation) return { code: '42P01', relation };
   const column = unknownColumnOf(model, p, ws);
-  const fn = missingFunctionOf(model, p);
+  const fn = external ? undefined : missingFunctionOf(model, p);
   // (both: PostgreSQL stops at the first it meets, a call's arguments before the call)
   if (fn && (!column || (column.ref.location > fn.call.location && !fn.call.args.some((a) => nodeContains(a, column.ref))))) return { code: '42883', fn };
   if (column) return { code: '42703', column };

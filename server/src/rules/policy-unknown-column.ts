@@ -1,6 +1,5 @@
 import { rejectedPolicies, rejectionOf, type Rejection } from '../analysis/rejected.js';
-import { createdAsTable, writtenBefore } from '../analysis/columns.js';
-import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
+import { writtenBefore } from '../analysis/columns.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { defineRule } from './types.js';
 import { fileOf, where } from './lib/util.js';
@@ -105,14 +104,6 @@ export const policyUnknownColumn = defineRule({
         });
         continue;
       }
-      // (a policy on a table the migrations never create, in no schema the platform fills: the table
-      // was made elsewhere — the dashboard, an older history these migrations do not hold — and so may
-      // be what the policy calls or reads before a later migration writes it again; on a database
-      // these migrations make, PostgreSQL stops at the policy's own table (42P01), which is not reported
-      // either. admin-medical-v1's policies on profiles calling get_user_role(uuid), which a later
-      // migration drops IF EXISTS and creates again)
-      const external = !own && !createdAsTable(model, p.table) && !PLATFORM_SCHEMAS.has(p.table.slice(0, p.table.indexOf('.')));
-      if (external && ('fn' in r || r.code === '42P01')) continue;
       if ('fn' in r) {
         const { call, fn, made } = r.fn;
         const written = call.name.join('.');
