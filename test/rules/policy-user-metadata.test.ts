@@ -415,3 +415,58 @@ CREATE POLICY reports_staff ON public.reports FOR SELECT TO authenticated USING 
   assert.equal(found(SUITE_CASE, policies(`public.has_role(auth.uid(), 'professional')`)), 1);
   assert.equal(found(SUITE_CASE, policies(`EXISTS (SELECT 1 FROM public.user_roles ur WHERE ur.user_id = auth.uid() AND ur.role = ANY (ARRAY['professional', 'manager']))`)), 1);
 });
+
+test("err: a sign-up trigger whose IF on the user's metadata picks the role it writes (frotaapp: `IF new.raw_user_meta_data->>'phone' = '912345678' THEN user_role := 'admin'`): signing up with that phone makes the user admin (PGlite); the fix reads app_metadata", async () => {
+  const sql = `CREATE TABLE public.user_roles (user_id uuid PRIMARY KEY, role text NOT NULL);
+ALTER TABLE public.user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_role ON public.user_roles FOR SELECT TO authenticated USING (user_id = (SELECT auth.uid()));
+CREATE TABLE public.vehicles (id int PRIMARY KEY, plate text);
+ALTER TABLE public.vehicles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.has_role(_user_id uuid, _role text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = _user_id AND role = _role)
+$$;
+CREATE POLICY admins_vehicles ON public.vehicles FOR SELECT TO authenticated USING (public.has_role((SELECT auth.uid()), 'admin'));
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  user_role text := 'driver';
+BEGIN
+  IF new.raw_user_meta_data->>'phone' = '912345678' THEN
+    user_role := 'admin';
+  END IF;
+  INSERT INTO public.user_roles (user_id, role) VALUES (new.id, user_role);
+  RETURN new;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/1_roles.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Trigger function public\.handle_new_user\(\) writes into public\.user_roles\.role a value auth\.users\.raw_user_meta_data chooses \(an IF on it picks what is written\), and policy "admins_vehicles" on public\.vehicles trusts public\.user_roles\.role through public\.has_role\(uuid, text\): .*a condition on it is one the user answers .*So a user decides which of 'driver', 'admin' this function writes into public\.user_roles\.role, and the policy checks public\.user_roles\.role for 'admin'\./);
+  assert.equal(textAt(ws, mine[0]!), 'user_role');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(fixed.text(mine[0]!.file)!, /IF new\.raw_app_meta_data->>'phone' = '912345678' THEN/);
+  assert.deepEqual(findingsOf(fixed, ID), [], 'the fix re-lints clean');
+  for (const [w, seen] of [
+    [ws, 1],
+    [fixed, 0],
+  ] as const) {
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(AUTH_USERS);
+      await q(sqlOf(w));
+      await q(`GRANT SELECT ON public.vehicles, public.user_roles TO authenticated; INSERT INTO public.vehicles VALUES (1, 'AA-00-BB')`);
+      await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', '{"phone": "912345678"}', '{}')`);
+      await q(`${actAs(TENANT_A)}; SET ROLE authenticated`);
+      assert.equal(await count(q, 'public.vehicles'), seen, seen ? 'the user who signed up with that phone in their own metadata is admin' : 'with app_metadata the user is a driver');
+      await q('RESET ROLE');
+    });
+  }
+  // the INSERT itself in the branch: the same
+  const inBranch = sql.replace("    user_role := 'admin';\n  END IF;\n  INSERT INTO public.user_roles (user_id, role) VALUES (new.id, user_role);", "    INSERT INTO public.user_roles (user_id, role) VALUES (new.id, 'admin');\n  ELSE\n    INSERT INTO public.user_roles (user_id, role) VALUES (new.id, user_role);\n  END IF;");
+  assert.notEqual(inBranch, sql);
+  const branch = lintFiles([{ file: 'supabase/migrations/1_roles.sql', text: inBranch }], ID).mine;
+  assert.equal(branch.length, 1);
+  assert.match(branch[0]!.message, /So a user decides whether this function writes 'admin' into public\.user_roles\.role/);
+  // an IF on the metadata writing the new user's id (whether a row is written, not what) or a value no policy checks: not reported
+  const noRole = sql.replace("    user_role := 'admin';", "    user_role := 'driver';");
+  assert.deepEqual(lintFiles([{ file: 'supabase/migrations/1_roles.sql', text: noRole }], ID).mine, []);
+});

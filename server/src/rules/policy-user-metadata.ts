@@ -15,7 +15,7 @@ import {
   visitTyped,
   type UserMetadataRef,
 } from '../analysis/policy-exprs.js';
-import type { Node, Span } from '../analysis/types.js';
+import type { Node, Span, Statement } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix, type Related } from './types.js';
 import { foldedAway } from './lib/unreadable.js';
 import { AUTH_USERS, mayReadAuthUsers } from './lib/util.js';
@@ -91,6 +91,8 @@ interface Sink {
   origins: Ref[];
   /** the values it can write */
   values: Values;
+  /** the metadata does not flow into the value but chooses it: an IF on it picks the branch that assigns or writes it */
+  chosen?: boolean;
 }
 
 /** Parts of a query that choose rows rather than give the value: metadata there is a look-up, not a copy. */
@@ -339,16 +341,69 @@ function sinksOf(model: Model, f: Func): Sink[] {
       }
     }
   }
+  // (metadata that chooses a value: the variables a branch of an IF on it assigns, frotaapp's
+  // `IF NEW.raw_user_meta_data->>'phone' = '912345678' THEN user_role := 'admin'`, to a fixpoint)
+  const chosen = new Map<string, UserMetadataRef[]>();
+  const choosing = (st: (typeof stmts)[number]) => choosersOf(stmts, st, tainted, chosen);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const st of stmts) {
+      if (!st.assigns || !st.arms?.length || st.armCond) continue;
+      const o = choosing(st);
+      if (o.length === 0) continue;
+      for (const v of st.assigns) {
+        const had = chosen.get(v) ?? [];
+        const more = o.filter((r) => !had.some((x) => x.location === r.location));
+        if (more.length === 0) continue;
+        chosen.set(v, [...had, ...more].sort((x, y) => x.location - y.location));
+        changed = true;
+      }
+    }
+  }
   const out: Sink[] = [];
   let vars: Map<string, Values> | undefined;
   for (const s of stmts) {
     if (s.kind !== 'InsertStmt' && s.kind !== 'UpdateStmt') continue;
     const table = model.key([s.node.relation?.schemaname, s.node.relation?.relname]);
+    let by: UserMetadataRef[] | undefined;
     for (const { column, value } of writtenValues(model, s.kind, s.node)) {
       if (out.some((x) => x.table === table && x.column === column)) continue;
       const o = originsIn(value, tainted);
-      if (o.length) out.push({ func: f, table, column, value, origins: o.map((r) => ({ ...r, file })), values: valuesOf(value, (vars ??= variableValues(stmts)), NO_RESTRICTIONS) });
+      if (o.length) {
+        out.push({ func: f, table, column, value, origins: o.map((r) => ({ ...r, file })), values: valuesOf(value, (vars ??= variableValues(stmts)), NO_RESTRICTIONS) });
+        continue;
+      }
+      // (a value the metadata chose: a variable a branch on it assigned, or any value written in such a branch)
+      // (only a value among a few constants: the metadata then picks which is written, or whether;
+      // a value such as the new user's id is not the user's to choose, whether the row is written or not)
+      const c = [...originsIn(value, chosen), ...(by ??= s.arms?.length ? choosing(s) : [])];
+      const values = c.length ? valuesOf(value, (vars ??= variableValues(stmts)), NO_RESTRICTIONS) : 'any';
+      if (values !== 'any') out.push({ func: f, table, column, value, origins: c.map((r) => ({ ...r, file })), values, chosen: true });
     }
+  }
+  return out;
+}
+
+/**
+ * The metadata references that choose whether `st` runs: those in the conditions of the IF branches
+ * it is in (of each IF, the branch it is in and those before it, whose conditions were false), read
+ * directly or through variables the metadata filled or chose.
+ */
+function choosersOf(
+  stmts: readonly Statement[],
+  st: Statement,
+  tainted: ReadonlyMap<string, UserMetadataRef[]>,
+  chosen: ReadonlyMap<string, UserMetadataRef[]>,
+): UserMetadataRef[] {
+  const arms = st.arms ?? [];
+  const out: UserMetadataRef[] = [];
+  for (const c of stmts) {
+    const ca = c.armCond ? c.arms : undefined;
+    if (!ca || ca.length > arms.length || ca[ca.length - 1]! > arms[ca.length - 1]!) continue;
+    let within = true;
+    for (let i = 0; i < ca.length - 1 && within; i++) if (ca[i] !== arms[i]) within = false;
+    if (!within) continue;
+    out.push(...originsIn(c.node, tainted), ...originsIn(c.node, chosen));
   }
   return out;
 }
@@ -525,17 +580,20 @@ function exprSpan(text: string, node: Node): Span {
 const COPY_WHY =
   'every user chooses their own user_metadata when they sign up (supabase.auth.signUp({ options: { data: … } })), and may change it at any time (supabase.auth.updateUser({ data: … })): ' +
   'a copy takes what they chose when it is made (at sign-up, for a trigger on INSERT into auth.users); it is stored in auth.users.raw_user_meta_data and carried in their JWT.';
+const CHOICE_WHY =
+  'every user chooses their own user_metadata when they sign up (supabase.auth.signUp({ options: { data: … } })), and may change it at any time (supabase.auth.updateUser({ data: … })): ' +
+  'a condition on it is one the user answers (at sign-up, for a trigger on INSERT into auth.users).';
 const COPY_WHAT =
   'Assign such values on the server: a column default, or app_metadata (auth.users.raw_app_meta_data), which only the service role can write; never from user_metadata.';
 
 const quoted = (values: Iterable<string>): string => [...values].map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
 
 /** What the user decides: any value, or which of the few the function can write (and those of them the policy checks for). */
-function decides(values: Values, grants: Values, target: string): string {
+function decides(values: Values, grants: Values, target: string, chosen = false): string {
   if (values === 'any') return `So a user decides what this function writes into ${target}, and with it what the policy grants.`;
   const hits = grants === 'any' ? [] : [...values].filter((v) => grants.has(v));
   return (
-    `So a user decides which of ${quoted(values)} this function writes into ${target}` +
+    (chosen && values.size === 1 ? `So a user decides whether this function writes ${quoted(values)} into ${target}` : `So a user decides which of ${quoted(values)} this function writes into ${target}`) +
     (hits.length ? `, and the policy checks ${target} for ${quoted(hits)}.` : ', and with it what the policy grants.')
   );
 }
@@ -602,8 +660,8 @@ export const policyUserMetadata = defineRule({
           start: span.start,
           end: span.end,
           message:
-            `${f.returnsTrigger ? 'Trigger function' : 'Function'} ${f.signature} copies ${describe(model, origin)} into ${target}, and policy "${p.name}" on ${p.table} trusts ${target}` +
-            `${trust.via ? ` through ${trust.via.signature}` : ''}: ${COPY_WHY} ${decides(sink.values, trust.grants, target)} ${COPY_WHAT}`,
+            `${f.returnsTrigger ? 'Trigger function' : 'Function'} ${f.signature} ${sink.chosen ? `writes into ${target} a value ${describe(model, origin)} chooses (an IF on it picks what is written)` : `copies ${describe(model, origin)} into ${target}`}, and policy "${p.name}" on ${p.table} trusts ${target}` +
+            `${trust.via ? ` through ${trust.via.signature}` : ''}: ${sink.chosen ? CHOICE_WHY : COPY_WHY} ${decides(sink.values, trust.grants, target, sink.chosen)} ${COPY_WHAT}`,
           related,
           fixes: fix ? [fix] : [],
         });
