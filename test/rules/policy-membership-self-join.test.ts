@@ -1400,7 +1400,8 @@ test("err: finvy's policies made by a DO block's loop of EXECUTE format(…) ove
     mine.map((f) => [f.message, textAt(ws, f)]),
     stat.map((f) => [f.message, 'own_upd']),
   );
-  assert.match(mine[0]!.message, /policy "accounts_delete" on public\.accounts trusts/);
+  // (the SELECT policy trusting the same rows is named before the DELETE one: commandRank)
+  assert.match(mine[0]!.message, /policy "accounts_select" on public\.accounts trusts/);
   await inRollback(await getDb(), async (q) => {
     await onSupabase(q, ws);
     assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'accounts' ORDER BY 1`), [{ policyname: 'accounts_delete' }, { policyname: 'accounts_select' }]);
@@ -1411,6 +1412,7 @@ test("err: finvy's policies made by a DO block's loop of EXECUTE format(…) ove
     await q('SET ROLE authenticated');
     assert.equal(await count(q, 'public.accounts'), 1, 'its own org only');
     await q(`UPDATE public.profiles SET organization_id = '${ORG_2}' WHERE id = '${TENANT_A}'`);
+    assert.deepEqual(await q('SELECT organization_id FROM public.accounts'), [{ organization_id: ORG_2 }], "org 2's account read");
     await q(`DELETE FROM public.accounts WHERE organization_id = '${ORG_2}'`);
     await q('RESET ROLE');
     assert.deepEqual(await q('SELECT organization_id FROM public.accounts'), [{ organization_id: ORG_1 }], "org 2's account deleted");
@@ -1956,5 +1958,35 @@ test("err/ok: machi-os's invitation lookup leaving the role free (\"Users can jo
   await inRollback(db, async (q) => {
     await onSupabase(q, dropped.ws);
     assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'workspace_memberships' ORDER BY 1`), [{ policyname: 'Users can join own projects' }, { policyname: 'Users can view own memberships' }]);
+  });
+});
+
+test("err: a DELETE and an UPDATE policy trust the same column (the-suite's addresses, through client_profiles.address_id, a foreign key to them): the finding names the SELECT (or UPDATE) policy, which goes through, not the DELETE, which the forged row's own reference makes fail with 23503 (PGlite)", async () => {
+  const text = `CREATE TABLE public.addresses (id uuid PRIMARY KEY, street text);
+CREATE TABLE public.client_profiles (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), user_id uuid UNIQUE, address_id uuid REFERENCES public.addresses (id));
+ALTER TABLE public.addresses ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.client_profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profile_read ON public.client_profiles FOR SELECT USING ((select auth.uid()) = user_id);
+CREATE POLICY profile_update ON public.client_profiles FOR UPDATE USING ((select auth.uid()) = user_id);
+CREATE POLICY address_read ON public.addresses FOR SELECT USING (EXISTS (SELECT 1 FROM public.client_profiles p WHERE p.address_id = addresses.id AND p.user_id = (select auth.uid())));
+CREATE POLICY address_delete ON public.addresses FOR DELETE USING (EXISTS (SELECT 1 FROM public.client_profiles p WHERE p.address_id = addresses.id AND p.user_id = (select auth.uid())));
+CREATE POLICY address_update ON public.addresses FOR UPDATE USING (EXISTS (SELECT 1 FROM public.client_profiles p WHERE p.address_id = addresses.id AND p.user_id = (select auth.uid())));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_addresses.sql', text }], ID);
+  const update = mine.find((f) => textAt(ws, f) === 'profile_update');
+  assert.ok(update, 'profile_update is reported');
+  assert.doesNotMatch(update.message, /delete the rows/);
+  assert.match(update.message, /policy "address_(read|update)" on public\.addresses trusts/);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    const victim = 'aaaaaaaa-0000-4000-8000-000000000001';
+    await q(`INSERT INTO public.addresses VALUES ('${victim}', 'victim street'); INSERT INTO public.client_profiles (user_id, address_id) VALUES ('${TENANT_B}', '${victim}'), ('${TENANT_A}', NULL)`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.addresses'), 0);
+    assert.equal(await affected(q, `UPDATE public.client_profiles SET address_id = '${victim}' WHERE user_id = '${TENANT_A}'`), 1);
+    assert.equal(await count(q, 'public.addresses'), 1, "A reads B's address");
+    await expectPgError(tryQuery(q, `DELETE FROM public.addresses WHERE id = '${victim}'`).then((r) => { if (!r.ok) throw r.error; }), '23503');
+    assert.equal(await affected(q, `UPDATE public.addresses SET street = 'changed' WHERE id = '${victim}'`), 1, "A changes B's address");
   });
 });

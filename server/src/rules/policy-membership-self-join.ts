@@ -505,6 +505,9 @@ function boolClaim(model: Model, cast: Node): { path: string[]; value: string } 
  * The membership uses of every policy, by membership table key: only tables with a write policy,
  * read in other tables' policies' sub-selects, or by the functions they call.
  */
+/** What a trusting policy's command gives a forged row most surely: reading (SELECT, ALL), then writing, a DELETE last (a foreign key from the forged row may refuse it, 23503). */
+const commandRank = (c: Policy['command']) => (c === 'select' || c === 'all' ? 2 : c === 'delete' ? 0 : 1);
+
 function membershipUses(model: Model): Map<string, Use[]> {
   const out = new Map<string, Use[]>();
   const add = (key: string, use: Use) => {
@@ -515,7 +518,12 @@ function membershipUses(model: Model): Map<string, Use[]> {
     if (use.at && use.expr && asksMore(model, use.expr, use.at)) return;
     let list = out.get(key);
     if (!list) out.set(key, (list = []));
-    if (!list.some((u) => u.userCol === use.userCol && u.groupCol === use.groupCol && u.groupValue === use.groupValue && u.table === use.table && u.role?.col === use.role?.col && u.role?.value === use.role?.value)) list.push(use);
+    // (one use per kind of command of the policies of a table trusting the same rows, the choice
+    // left to the candidates' preference: the-suite's addresses, whose DELETE policy came first,
+    // trusted client_profiles.address_id, a foreign key to them: the forged row references the
+    // address, and its DELETE fails with 23503, while the SELECT and UPDATE policies trusting the
+    // same rows go through)
+    if (!list.some((u) => u.userCol === use.userCol && u.groupCol === use.groupCol && u.groupValue === use.groupValue && u.table === use.table && u.role?.col === use.role?.col && u.role?.value === use.role?.value && commandRank(u.policy.command) === commandRank(use.policy.command))) list.push(use);
   };
   for (const row of policyCalls(model)) {
     const found: Use[] = [];
@@ -1415,9 +1423,13 @@ interface Candidate {
 /**
  * Between uses of the same rank for one column: one whose read asks for no role value too (all it
  * needs is the column), then one of a policy that reads (SELECT or ALL: the leak is the rows
- * themselves; vouti's tenant SELECT policies rather than an INSERT one).
+ * themselves; vouti's tenant SELECT policies rather than an INSERT one), and a DELETE policy last:
+ * where the membership table's column is a foreign key to the trusted table (ON DELETE NO ACTION
+ * or RESTRICT, the default), the forged row itself references the row the policy admits, and the
+ * DELETE fails with 23503 (the-suite's client_profiles.address_id → addresses), while an UPDATE
+ * policy trusting the same rows goes through.
  */
-const preference = (c: Candidate) => (c.use.role ? 0 : 2) + (c.use.policy.command === 'select' || c.use.policy.command === 'all' ? 1 : 0);
+const preference = (c: Candidate) => (c.use.role ? 0 : 4) + commandRank(c.use.policy.command);
 
 /** A constant a role column is compared with that names an administrator. */
 const ADMIN_VALUE = /admin|owner|super|manager|staff|moderator/i;
