@@ -113,3 +113,31 @@ ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
   // (replayed: its ENABLE counts, so notes is reported as not forced, not as never enabled)
   assert.deepEqual(findingsOf(ws, 'rls-not-enabled').map((f) => textAt(ws, f)), ['tags', 'more_notes']);
 });
+
+test("ok: migrations copied into a folder inside supabase/migrations/ (inpersonmarketplace's applied/, the larger of the two): the copies the CLI applies are replayed, the archived ones are not, and no note; PGlite: the CLI's files alone enable RLS on notes and make tags", async () => {
+  const rls = 'ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\n';
+  const tags = 'CREATE TABLE public.tags (id int PRIMARY KEY);\n';
+  const files = [
+    { file: 'supabase/migrations/20260101_001_notes.sql', text: 'CREATE TABLE public.notes (id int PRIMARY KEY, owner uuid);\n' },
+    { file: 'supabase/migrations/20260102_002_rls.sql', text: rls },
+    { file: 'supabase/migrations/20260103_003_tags.sql', text: tags },
+    { file: 'supabase/migrations/applied/20260102_002_rls.sql', text: rls },
+    { file: 'supabase/migrations/applied/20260103_003_tags.sql', text: tags },
+    { file: 'supabase/migrations/applied/20260104_004_a.sql', text: 'SELECT 1;\n' },
+    { file: 'supabase/migrations/applied/20260105_005_b.sql', text: 'SELECT 2;\n' },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  const model = ws.model();
+  assert.equal(model.tables.get('public.notes')?.rlsEnabled, true);
+  assert.ok(model.tables.get('public.tags'));
+  assert.deepEqual(findingsOf(ws, 'rls-not-enabled').map((f) => f.message.match(/Table (\S+)/)?.[1]), ['public.tags']);
+  await inRollback(await getDb(), async (q) => {
+    // (what supabase db reset applies: the files right in supabase/migrations/, in name order)
+    for (const f of files.filter((x) => !x.file.includes('/applied/'))) await q(f.text);
+    assert.deepEqual(await q(`SELECT relname, relrowsecurity FROM pg_class WHERE relname IN ('notes', 'tags') ORDER BY 1`), [
+      { relname: 'notes', relrowsecurity: true },
+      { relname: 'tags', relrowsecurity: false },
+    ]);
+  });
+});

@@ -232,6 +232,9 @@ function skippedCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   return out;
 }
 
+/** A file in a folder inside `supabase/migrations/` or in a copy of it beside it: the Supabase CLI never applies it (model.ts isSupabaseArchivedMigration, which imports this module). */
+const ARCHIVED_SUPABASE_MIGRATION = /(^|[\\/])supabase[\\/]migrations(?:[\\/][^\\/]+|[^\\/]+)[\\/]/;
+
 /**
  * The files among `ordered` (in migration order) that are copies of another: the same file name
  * and the same text in another folder, where the two folders hold at least two such copies (a
@@ -283,10 +286,15 @@ export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile>
   const sizes = new Map<string, number>();
   for (const f of ordered) sizes.set(folderOf(f), (sizes.get(folderOf(f)) ?? 0) + 1);
   for (const g of sets) {
-    // (the first of the largest folder's: reduce keeps the earlier on a tie)
-    const keep = g.reduce((a, b) => (sizes.get(folderOf(b))! > sizes.get(folderOf(a))! ? b : a));
+    // (the first of the largest folder's: reduce keeps the earlier on a tie; never one the Supabase
+    // CLI does not apply when another of the set it applies: inpersonmarketplace's
+    // supabase/migrations/applied/, larger than the migrations folder, is never replayed, and its
+    // copies in migrations/, which the CLI runs, were left out too)
+    const live = g.filter((f) => !ARCHIVED_SUPABASE_MIGRATION.test(f.file));
+    const keep = (live.length ? live : g).reduce((a, b) => (sizes.get(folderOf(b))! > sizes.get(folderOf(a))! ? b : a));
     const home = folderOf(keep);
-    for (const f of g) if (folderOf(f) !== home && (pairs.get(pairOf(folderOf(f), home)) ?? 0) >= 2) out.add(f);
+    // (an archived copy is left out of the replay as such, with no note: rollbackSections)
+    for (const f of g) if (folderOf(f) !== home && !ARCHIVED_SUPABASE_MIGRATION.test(f.file) && (pairs.get(pairOf(folderOf(f), home)) ?? 0) >= 2) out.add(f);
   }
   return out;
 }
