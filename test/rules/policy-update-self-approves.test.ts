@@ -5,7 +5,7 @@
 // UPDATE granted on the other columns only, refuse it too, and none of them is reported.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, expectPgError, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, onSupabase } from '../helpers/supabase.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
@@ -150,4 +150,33 @@ CREATE TRIGGER keep_status BEFORE UPDATE ON public.vendors FOR EACH ROW EXECUTE 
   assert.equal(mine(), 1);
   ws.setFile(second, 'REVOKE UPDATE ON public.vendors FROM anon, authenticated;\nGRANT UPDATE (business_name) ON public.vendors TO authenticated;\n');
   assert.equal(mine(), 0);
+});
+
+test("err (advice): an own-row condition with an OR (hrds100/marketplace10's agt_update, `owner_agent_id = auth.uid() OR is_admin()`) is parenthesized in the WITH CHECK the finding proposes; PGlite: that WITH CHECK refuses the owner's is_global = true (42501)", async () => {
+  const text = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, workspace_role text);
+CREATE FUNCTION public.is_admin() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM public.profiles WHERE id = (select auth.uid()) AND workspace_role = 'admin') $$;
+CREATE TABLE public.agreement_templates (id int PRIMARY KEY, is_global boolean NOT NULL DEFAULT false, owner_agent_id uuid);
+ALTER TABLE public.agreement_templates ENABLE ROW LEVEL SECURITY;
+CREATE POLICY agt_select ON public.agreement_templates FOR SELECT USING (is_global = true OR owner_agent_id = (select auth.uid()) OR public.is_admin());
+CREATE POLICY agt_update ON public.agreement_templates FOR UPDATE USING (owner_agent_id = (select auth.uid()) OR public.is_admin());
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_templates.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  const proposed = mine[0]!.message.match(/WITH CHECK \((\(.*?\) AND is_global = <the value a writer may leave>)\)/)?.[1];
+  assert.ok(proposed, mine[0]!.message);
+  assert.equal(proposed, '(owner_agent_id = (select auth.uid()) OR public.is_admin()) AND is_global = <the value a writer may leave>');
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sqlOf(ws));
+    await q(`INSERT INTO public.agreement_templates VALUES (1, false, '${TENANT_A}')`);
+    await q(`ALTER POLICY agt_update ON public.agreement_templates WITH CHECK (${proposed.replace('<the value a writer may leave>', 'false')})`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    const refused = await tryQuery(q, `UPDATE public.agreement_templates SET is_global = true WHERE id = 1`);
+    assert.equal(refused.ok ? 'ok' : refused.error.code, '42501');
+    await q('RESET ROLE');
+    // (unparenthesized, as the advice read before: the owner's branch leaves is_global free)
+    await q(`ALTER POLICY agt_update ON public.agreement_templates WITH CHECK (owner_agent_id = (select auth.uid()) OR public.is_admin() AND is_global = false)`);
+    await q('SET ROLE authenticated');
+    await q(`UPDATE public.agreement_templates SET is_global = true WHERE id = 1`);
+    assert.deepEqual(await q('SELECT is_global FROM public.agreement_templates'), [{ is_global: true }]);
+  });
 });

@@ -252,11 +252,17 @@ function restricted(model: Model, policies: readonly Policy[], r: string, cols: 
 
 const keep = reportKeeper();
 
-/** The text of the policy's check of the new row (its WITH CHECK, else its USING), as written. */
+/**
+ * The text of the policy's check of the new row (its WITH CHECK, else its USING), as written; an
+ * OR in parentheses, since the advice ANDs a condition to it: `a OR b AND c` is `a OR (b AND c)`,
+ * which leaves the column free on branch a (hrds100/marketplace10's agt_update, `owner_agent_id =
+ * auth.uid() OR wk_is_admin()`: the owner still set is_global, PGlite).
+ */
 function ownText(model: Model, p: Policy): string | undefined {
   const clause = p.withCheck ? 'check' : 'using';
   const e = policyExprs(p).find((x) => x.clause === clause);
-  return e ? exprText(model, e)?.replace(/\s+/g, ' ') : undefined;
+  const text = e ? exprText(model, e)?.replace(/\s+/g, ' ') : undefined;
+  return text !== undefined && e!.node?.BoolExpr?.boolop === 'OR_EXPR' ? `(${text})` : text;
 }
 
 function selfApproveReport(t: Table, p: Policy, g: Gate, who: string, readers: string, own: string | undefined, ins: string | undefined): Report {
