@@ -338,6 +338,9 @@ WITH CHECK (
   assert.match(m, /who may give the objects they may update any values but another bucket_id, e\.g\. set their owner to another user or move them into another user's folder/);
   assert.match(m, /ask the new row what its USING asks of the old one, e\.g\. `WITH CHECK \(bucket_id = 'avatars' AND \(SELECT auth\.uid\(\)\) = owner\)`\.$/);
   assert.equal(nestedParentheses(m), undefined);
+  // (a USING that is an OR is ANDed in parentheses: `a AND b OR c` would leave c's rows free)
+  const or = lintFiles([{ file: 'supabase/migrations/0001_setup_storage.sql', text: policies.replace('USING ((SELECT auth.uid()) = owner)', 'USING ((SELECT auth.uid()) = owner OR public.is_admin())') }], ID).mine;
+  assert.match(or[0]!.message, /e\.g\. `WITH CHECK \(bucket_id = 'avatars' AND \(\(SELECT auth\.uid\(\)\) = owner OR public\.is_admin\(\)\)\)`\.$/);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     await q(STORAGE_STUB_SQL);

@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
-import { migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
+import { isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
 import { CATALOG_LOOP_KIND, catalogReaches, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
@@ -802,15 +802,8 @@ export function isSupabaseTestFile(file: string): boolean {
   return /(^|[\\/])supabase[\\/]tests[\\/]/.test(file);
 }
 
-/**
- * A file the Supabase CLI never applies though it sits with the migrations: in a folder inside
- * `supabase/migrations/` (the CLI reads only the files right in it: projects archive old
- * migrations so) or in a copy of that folder beside it (`supabase/migrations__backup_x/`,
- * `supabase/migrations_old/`). Parsed, not replayed.
- */
-export function isSupabaseArchivedMigration(file: string): boolean {
-  return /(^|[\\/])supabase[\\/]migrations(?:[\\/][^\\/]+|[^\\/]+)[\\/]/.test(file);
-}
+/** A file the Supabase CLI never applies though it sits with the migrations (snapshot.ts, where copies of migrations are told apart too). */
+export { isSupabaseArchivedMigration };
 
 /**
  * A pgTAP test anywhere (`schema/test/*.sql` of a sqitch project): it plans its tests and

@@ -643,6 +643,16 @@ export function exprText(model: Model, e: PolicyExpr): string | undefined {
 }
 
 /**
+ * exprText on one line, as an operand of an AND a fix or a message writes: an OR in parentheses
+ * (`a OR b AND c` is `a OR (b AND c)`, which leaves c unasked on branch a: hrds100/marketplace10's
+ * agt_update, `owner_agent_id = auth.uid() OR wk_is_admin()`, PGlite).
+ */
+export function andOperandText(model: Model, e: PolicyExpr): string | undefined {
+  const text = exprText(model, e)?.replace(/\s+/g, ' ');
+  return text !== undefined && e.node?.BoolExpr?.boolop === 'OR_EXPR' ? `(${text})` : text;
+}
+
+/**
  * Policies PostgreSQL applies: those on tables with row-level security enabled, and those on
  * tables the workspace does not create (e.g. storage.objects, whose RLS is the platform's).
  */

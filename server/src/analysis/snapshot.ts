@@ -232,8 +232,14 @@ function skippedCopies(ordered: readonly ParsedFile[]): Set<ParsedFile> {
   return out;
 }
 
-/** A file in a folder inside `supabase/migrations/` or in a copy of it beside it: the Supabase CLI never applies it (model.ts isSupabaseArchivedMigration, which imports this module). */
-const ARCHIVED_SUPABASE_MIGRATION = /(^|[\\/])supabase[\\/]migrations(?:[\\/][^\\/]+|[^\\/]+)[\\/]/;
+/**
+ * A file in a folder inside `supabase/migrations/` (which the Supabase CLI does not read: it applies
+ * only the files directly in it; projects archive old migrations so) or in a copy of that folder
+ * beside it (`supabase/migrations__backup_x/`, `supabase/migrations_old/`). Parsed, not replayed.
+ */
+export function isSupabaseArchivedMigration(file: string): boolean {
+  return /(^|[\\/])supabase[\\/]migrations(?:[\\/][^\\/]+|[^\\/]+)[\\/]/.test(file);
+}
 
 /**
  * The files among `ordered` (in migration order) that are copies of another: the same file name
@@ -290,11 +296,11 @@ export function migrationCopies(ordered: readonly ParsedFile[]): Set<ParsedFile>
     // CLI does not apply when another of the set it applies: inpersonmarketplace's
     // supabase/migrations/applied/, larger than the migrations folder, is never replayed, and its
     // copies in migrations/, which the CLI runs, were left out too)
-    const live = g.filter((f) => !ARCHIVED_SUPABASE_MIGRATION.test(f.file));
+    const live = g.filter((f) => !isSupabaseArchivedMigration(f.file));
     const keep = (live.length ? live : g).reduce((a, b) => (sizes.get(folderOf(b))! > sizes.get(folderOf(a))! ? b : a));
     const home = folderOf(keep);
     // (an archived copy is left out of the replay as such, with no note: rollbackSections)
-    for (const f of g) if (folderOf(f) !== home && !ARCHIVED_SUPABASE_MIGRATION.test(f.file) && (pairs.get(pairOf(folderOf(f), home)) ?? 0) >= 2) out.add(f);
+    for (const f of g) if (folderOf(f) !== home && !isSupabaseArchivedMigration(f.file) && (pairs.get(pairOf(folderOf(f), home)) ?? 0) >= 2) out.add(f);
   }
   return out;
 }

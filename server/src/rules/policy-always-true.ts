@@ -1,5 +1,5 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
-import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, exprClauseSpan, exprText, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
+import { activeRows, activeRowsWith, FLAG_TAUTOLOGY, constBool, andOperandText, exprClauseSpan, exprText, memoModel, textOfFile, type PolicyExpr } from '../analysis/policy-exprs.js';
 import { conjuncts, constValue } from '../analysis/ast.js';
 import { nameParts, sval } from '../analysis/parse.js';
 import type { Node } from '../analysis/types.js';
@@ -336,8 +336,8 @@ export const policyAlwaysTrue = defineRule({
             p.command === 'update'
               ? `lets every signed-in user give the objects they may update (${which}) any owner and any path in ${named}`
               : `lets every signed-in user write objects of ${named} with any owner and any path: new ones, and the ones they may update (${which})`;
-          const usingText = row.using && exprText(model, row.using)?.replace(/\s+/g, ' ');
-          const checkText = exprText(model, first)?.replace(/\s+/g, ' ');
+          const usingText = row.using && andOperandText(model, row.using);
+          const checkText = andOperandText(model, first);
           const example =
             usingText && checkText && usingText.length + checkText.length <= 160 && !usingText.includes('`') && !checkText.includes('`')
               ? `ask the new row what its USING asks of the old one, e.g. \`WITH CHECK (${checkText} AND ${usingText})\``

@@ -16,7 +16,7 @@
 // RESTRICTIVE policy for the writer names C. Kept per table across lints (tableKeeper).
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { roleList } from '../analysis/policies.js';
-import { constBool, exprText, policyExprs, type PolicyRow } from '../analysis/policy-exprs.js';
+import { andOperandText, constBool, policyExprs, type PolicyRow } from '../analysis/policy-exprs.js';
 import { conjuncts } from '../analysis/ast.js';
 import type { Node } from '../analysis/types.js';
 import { defineRule, type Report } from './types.js';
@@ -252,17 +252,11 @@ function restricted(model: Model, policies: readonly Policy[], r: string, cols: 
 
 const keep = reportKeeper();
 
-/**
- * The text of the policy's check of the new row (its WITH CHECK, else its USING), as written; an
- * OR in parentheses, since the advice ANDs a condition to it: `a OR b AND c` is `a OR (b AND c)`,
- * which leaves the column free on branch a (hrds100/marketplace10's agt_update, `owner_agent_id =
- * auth.uid() OR wk_is_admin()`: the owner still set is_global, PGlite).
- */
+/** The text of the policy's check of the new row (its WITH CHECK, else its USING), as written (an OR in parentheses: the advice ANDs a condition to it). */
 function ownText(model: Model, p: Policy): string | undefined {
   const clause = p.withCheck ? 'check' : 'using';
   const e = policyExprs(p).find((x) => x.clause === clause);
-  const text = e ? exprText(model, e)?.replace(/\s+/g, ' ') : undefined;
-  return text !== undefined && e!.node?.BoolExpr?.boolop === 'OR_EXPR' ? `(${text})` : text;
+  return e ? andOperandText(model, e) : undefined;
 }
 
 function selfApproveReport(t: Table, p: Policy, g: Gate, who: string, readers: string, own: string | undefined, ins: string | undefined): Report {
