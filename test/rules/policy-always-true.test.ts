@@ -321,6 +321,39 @@ INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('avatars', '${TENAN
   assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: 'CREATE TABLE public.files (id int, bucket_id text);\nALTER TABLE public.files ENABLE ROW LEVEL SECURITY;\nCREATE POLICY f ON public.files FOR DELETE TO authenticated USING (bucket_id = \'a\');\n' }], ID).mine.length, 0);
 });
 
+test("err: Supabase Storage: a FOR ALL policy asking only the bucket and auth.role() (synapse's git-state) says objects, with one comma: B reads, updates and deletes A's object, inserts one, and cannot move one to another bucket", async () => {
+  const policies = `CREATE POLICY "Authenticated users can access git state"
+  ON storage.objects
+  FOR ALL
+  USING (bucket_id = 'git-state' AND auth.role() = 'authenticated')
+  WITH CHECK (bucket_id = 'git-state' AND auth.role() = 'authenticated');
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_storage.sql', text: policies }], ID);
+  assert.equal(mine.length, 1);
+  const m = mine[0]!.message;
+  assert.match(m, /^Policy "Authenticated users can access git state" on storage\.objects \(FOR ALL\) admits every object of bucket 'git-state' to every signed-in user/);
+  assert.match(m, /who may read, update and delete any object of the bucket 'git-state', other users' included, and insert or update objects with any values but another bucket_id\./);
+  assert.doesNotMatch(m, /,,|rows with any values/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(AUTH_ROLE_SQL);
+    await q(`CREATE SCHEMA storage;
+CREATE TABLE storage.objects (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), bucket_id text, name text, owner uuid, metadata jsonb);
+ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
+GRANT USAGE ON SCHEMA storage TO authenticated;
+GRANT SELECT, INSERT, UPDATE, DELETE ON storage.objects TO authenticated;
+INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('git-state', '${TENANT_A}/HEAD', '${TENANT_A}'), ('git-state', '${TENANT_A}/ORIG_HEAD', '${TENANT_A}');`);
+    await q(policies);
+    await q(actAs(TENANT_B, { role: 'authenticated' }));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'storage.objects'), 2, "B reads A's objects");
+    assert.equal(await affected(q, `UPDATE storage.objects SET metadata = '{"hijacked": true}', owner = '${TENANT_B}' WHERE name = '${TENANT_A}/HEAD'`), 1, "B overwrites A's object");
+    assert.equal(await affected(q, `DELETE FROM storage.objects WHERE name = '${TENANT_A}/ORIG_HEAD'`), 1, "B deletes A's object");
+    assert.equal(await affected(q, `INSERT INTO storage.objects (bucket_id, name, owner) VALUES ('git-state', '${TENANT_A}/planted', '${TENANT_A}')`), 1, "B writes into A's folder in A's name");
+    await expectPgError(q(`UPDATE storage.objects SET bucket_id = 'public' WHERE name = '${TENANT_A}/HEAD'`), '42501', 'new row violates row-level security policy');
+  });
+});
+
 test("err: Supabase Storage: an UPDATE policy whose USING asks the owner but whose WITH CHECK asks only the bucket (snapconnect) is said to let a user give its own objects any owner and path in the bucket, not to admit every object: B updates none of A's, A hands its avatar to B and moves it into B's folder", async () => {
   const policies = `CREATE POLICY "Avatars are publicly viewable" ON storage.objects FOR SELECT USING (bucket_id = 'avatars');
 CREATE POLICY "Users can update their own avatars" ON storage.objects

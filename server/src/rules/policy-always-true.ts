@@ -323,7 +323,9 @@ export const policyAlwaysTrue = defineRule({
         const named = `bucket${buckets.length > 1 ? 's' : ''} ${buckets.map((x) => `'${x}'`).join(', ')}`;
         // (what a user gets of other users' objects: the rows say "rows", "another user or tenant"; here objects, owners and folders)
         const said = text
-          .replace(/\bany row\b/g, `any object of the ${named}, other users' included,`)
+          // (", other users' included," already ends with the comma a list such as "any row, and insert …" had)
+          .replace(/\bany row\b,?/g, `any object of the ${named}, other users' included,`)
+          .replace(/\brows with any values\b/g, 'objects with any values')
           .replace(/\bthe rows they may update\b/g, 'the objects they may update')
           .replace(/\bhand them to another user or tenant\b/g, "set their owner to another user or move them into another user's folder")
           .replace(/\brows that name another user or tenant\b/g, "objects owned by another user or in another user's folder")
