@@ -516,3 +516,37 @@ CREATE POLICY docs_edit ON docs FOR UPDATE USING (EXISTS (SELECT 1 FROM members 
     assert.equal(r.ok ? 'no error' : `${r.error.code} ${r.error.message}`, 'no error', 'anon meets no sub-select on members: no recursion (it updates no row)');
   });
 });
+
+test('ok: a recursing policy dropped by a later loop over pg_policies that keeps some policies by name (policyname <> …): the replay follows it, as PostgreSQL runs it', async () => {
+  // (geonook/learning-management-system-esid's 036_rls_simplification.sql: every policy of the
+  // schema but service_role_bypass dropped, then simple ones created; 13 recursion findings on
+  // policies that no longer existed)
+  const first = `CREATE TABLE org_members (org_id uuid, user_id uuid, role text);
+ALTER TABLE org_members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Admins read members" ON org_members FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM org_members m WHERE m.user_id = auth.uid() AND m.role = 'admin'));
+CREATE POLICY service_role_bypass ON org_members FOR ALL TO service_role USING (true);
+`;
+  const loop = (where: string) => `DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT schemaname, tablename, policyname FROM pg_policies WHERE ${where} LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON %I.%I', r.policyname, r.schemaname, r.tablename);
+  END LOOP;
+END $$;
+CREATE POLICY "Members read own rows" ON org_members FOR SELECT TO authenticated USING (user_id = auth.uid());
+`;
+  assert.equal(lintFiles([{ file: 'm/1.sql', text: first }], ID).mine.length, 1);
+  for (const where of ["schemaname = 'public' AND policyname != 'service_role_bypass'", "policyname NOT IN ('service_role_bypass', 'other')"]) {
+    const { ws, mine } = lintFiles([{ file: 'm/1.sql', text: first }, { file: 'm/2.sql', text: loop(where) }], ID);
+    assert.deepEqual(mine, [], where);
+    const db = await getDb();
+    await inRollback(db, async (q) => {
+      await orgSetup(q, sqlOf(ws), { owner: 'postgres' });
+      await q('SET ROLE authenticated');
+      assert.equal(await count(q, 'org_members'), 1, where);
+      await q('RESET ROLE');
+      assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'org_members' ORDER BY 1`), [{ policyname: 'Members read own rows' }, { policyname: 'service_role_bypass' }]);
+    });
+  }
+  // (a WHERE naming the one policy to drop is still no such loop: the finding stays where it may not be dropped)
+  assert.equal(lintFiles([{ file: 'm/1.sql', text: first }, { file: 'm/2.sql', text: loop("policyname = 'other'") }], ID).mine.length, 1);
+});

@@ -4505,7 +4505,16 @@ class Replay {
         }
       }
     }
-    for (const loop of op.loops ?? []) this.dropPoliciesOf((schema, name) => (!loop.tables || loop.tables.includes(name)) && (!loop.schemas || loop.schemas.includes(schema)));
+    for (const loop of op.loops ?? []) {
+      const of = (schema: string, name: string) => (!loop.tables || loop.tables.includes(name)) && (!loop.schemas || loop.schemas.includes(schema));
+      const except = loop.except;
+      if (!except) this.dropPoliciesOf(of);
+      else
+        this.dropPolicies((p) => {
+          const dot = p.table.indexOf('.');
+          return !except.includes(p.name) && of(p.table.slice(0, dot), p.table.slice(dot + 1));
+        });
+    }
     for (const c of op.calls) {
       const f = functionsNamed(this.functions, c.name, this.defaultSchema)?.[0];
       const loops = f?.body && f.language === 'plpgsql' ? policyDropLoops(f.body) : undefined;

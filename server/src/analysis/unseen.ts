@@ -254,12 +254,16 @@ const DROPS_ALL = /\b(drop|rename)\b/gi;
  * 'public' AND tablename IN ('a', 'b') LOOP EXECUTE format('DROP POLICY %I ON …', …)`. The tables
  * are the ones its WHERE names (`tables`, and `schemas`; undefined: any), or, in a function whose
  * WHERE compares them with its parameters (`byParameter`), the ones a call names in its string
- * arguments. A WHERE on anything else (a policy's name, its command) is not such a loop.
+ * arguments; a WHERE may also leave policies out by name (`except`: `policyname <> 'keep'`, as
+ * lms-esid's RLS simplification keeps its service_role_bypass policies). A WHERE on anything else
+ * (a policy's name equal to a value, its command) is not such a loop.
  */
 export interface PolicyDropLoop {
   tables: string[] | undefined;
   schemas: string[] | undefined;
   byParameter: boolean;
+  /** the policies its WHERE leaves out by name (`policyname <> 'keep'`, `policyname NOT IN (…)`), if any */
+  except?: string[];
 }
 
 const DROP_POLICY = /\bdrop\s+policy\b/i;
@@ -293,6 +297,14 @@ function dropLoopOf(n: Node): PolicyDropLoop | undefined {
   for (const c of conjuncts(n.whereClause)) {
     const e = c?.A_Expr;
     const col = e ? lastColumn(e.lexpr) : undefined;
+    if (col === 'policyname') {
+      // (`policyname <> 'service_role_bypass'`, `policyname NOT IN ('a', 'b')`: every policy but those)
+      const kept = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
+      const names = Array.isArray(kept) ? kept.map(stringConst) : [];
+      if (sval(e.name?.[0]) !== '<>' || !names.length || !names.every((x: unknown) => typeof x === 'string')) return undefined;
+      out.except = [...(out.except ?? []), ...names];
+      continue;
+    }
     if (col !== 'tablename' && col !== 'schemaname') return undefined;
     const values = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : e.kind === 'AEXPR_OP_ANY' ? e.rexpr?.A_ArrayExpr?.elements : e.kind === 'AEXPR_OP' ? [e.rexpr] : undefined;
     if (!Array.isArray(values) || sval(e.name?.[0]) !== '=') return undefined;
