@@ -5,12 +5,20 @@
 // block). Only what the text tells for certain: a column of the policy's own table, typed by its
 // first CREATE TABLE (no plain CREATE TABLE of it after, no column of that name retyped, dropped or
 // renamed anywhere), compared with `=` or `<>` to `->>`, current_setting(…), a cast to text, or a
-// one-value sub-select of those. Pure: reads the model.
-import { census, typeName } from './ast.js';
-import { changedColumn, ownColumnOf, type WorkspaceColumnFacts } from './columns.js';
+// one-value sub-select of those.
+// And a value compared with the rows of a sub-select whose one column is an array:
+// `name = ANY (SELECT specialties FROM profiles WHERE …)` compares name with each row's value, the
+// whole array (text = text[]), not with its elements, and PostgreSQL rejects the CREATE POLICY with
+// 42883 operator does not exist: text = text[] (PGlite; so for `<> ALL`, `IN`, and with the
+// sub-select in a second pair of parentheses, which the grammar reads as the same sub-select:
+// andrew12-circle/circle-marketplace's `vendor_id IN (SELECT id FROM vendors WHERE name = ANY(SELECT
+// specialties FROM profiles …))`). Pure: reads the model.
+import { census, plainCreate, typeName } from './ast.js';
+import { changedColumn, madeBefore, ownColumnOf, writtenBefore, type WorkspaceColumnFacts } from './columns.js';
 import type { Model, Policy, Table } from './model.js';
 import { nameParts, sval } from './parse.js';
-import type { Node } from './types.js';
+import { fileByName } from './policy-exprs.js';
+import type { Loc, Node } from './types.js';
 
 export interface OperatorMismatch {
   /** the comparison (A_Expr), its operator's location, the column and the text operand */
@@ -23,6 +31,35 @@ export interface OperatorMismatch {
   /** the column is written on the left */
   columnFirst: boolean;
 }
+
+/**
+ * A value compared with the rows of a sub-select whose one column is an array (`x = ANY (SELECT
+ * arr …)`, `x <> ALL (…)`, `x IN (…)`): PostgreSQL has no operator for the value's type and the
+ * array's.
+ */
+export interface ArraySubselectMismatch {
+  /** the SubLink, its location (the operator's, or IN's) and operator (`=` for IN, `<>` for `!=`) */
+  node: Node;
+  location: number;
+  op: string;
+  /** as written: `op ANY (…)` (or SOME), `op ALL (…)`, `IN (…)` */
+  form: 'ANY' | 'ALL' | 'IN';
+  /** the compared value and its type, as PostgreSQL names it; for a column, the name of the relation it is of where it is written (its alias, else its name) */
+  left: Node;
+  leftType: string;
+  leftRelation?: string;
+  /** the sub-select's column (a ColumnRef node), its table's key and its name, and its type (`text[]`) */
+  target: Node;
+  table: string;
+  column: string;
+  arrayType: string;
+}
+
+/**
+ * Built-in scalar types (as typeName gives them, PostgreSQL's names) that have no comparison
+ * operator with an array: a value of one compared with an array fails with 42883.
+ */
+const SCALAR_TYPES = new Set(['text', 'character varying', 'character', 'uuid', 'integer', 'bigint', 'smallint', 'numeric', 'boolean', 'date', 'timestamp', 'timestamp with time zone', 'real', 'double precision', 'jsonb']);
 
 /** Types with no operator against text and no implicit cast from it (PostgreSQL's names, as typeName gives them). */
 const NO_TEXT_OPERATOR = new Set(['uuid', 'integer', 'bigint', 'smallint', 'numeric', 'boolean', 'date', 'timestamp', 'timestamp with time zone', 'jsonb', 'real', 'double precision']);
@@ -103,5 +140,214 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
   };
   // (no column, nothing to compare: most policies' census says so without a walk)
   for (const e of [p.stmt.node?.qual, p.stmt.node?.with_check]) if (e && !found && census(e).columnRefs.length !== 0) visit(e);
+  return found;
+}
+
+// ---- a value compared with a sub-select's array column ----
+
+/** A SELECT's FROM list (RangeVars), or null where it may name what is not a table column (a sub-query or function in FROM, an aliased join, column aliases, a CTE). */
+type Scope = Node[] | null;
+
+function scopeOf(sel: Node, cte: boolean): Scope {
+  if (cte) return null;
+  const out: Node[] = [];
+  const add = (item: Node): boolean => {
+    const rv = item?.RangeVar;
+    if (rv) {
+      if (rv.alias?.colnames?.length) return false;
+      out.push(rv);
+      return true;
+    }
+    const j = item?.JoinExpr;
+    return !!j && !j.alias && add(j.larg) && add(j.rarg);
+  };
+  for (const item of sel.fromClause ?? []) if (!add(item)) return null;
+  return out;
+}
+
+/**
+ * Calls `f` with each SubLink of an expression and the FROM lists in its reach, innermost first
+ * (a join's ON condition and what a FROM list holds are not looked into); stops when `f` returns true.
+ */
+function eachSubLink(n: Node, scopes: Scope[], cte: boolean, f: (s: Node, scopes: Scope[]) => boolean): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (Array.isArray(n)) {
+    for (let i = 0; i < n.length; i++) if (eachSubLink(n[i], scopes, cte, f)) return true;
+    return false;
+  }
+  for (const k in n) {
+    const v = n[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'SubLink') {
+      if (f(v, scopes) || eachSubLink(v.testexpr, scopes, cte, f) || eachSubLink(v.subselect, scopes, cte, f)) return true;
+    } else if (k === 'SelectStmt' || k === 'larg' || k === 'rarg') {
+      if (eachSelect(v, scopes, cte, f)) return true;
+    } else if (eachSubLink(v, scopes, cte, f)) return true;
+  }
+  return false;
+}
+
+function eachSelect(sel: Node, scopes: Scope[], cte: boolean, f: (s: Node, scopes: Scope[]) => boolean): boolean {
+  const withCte = cte || !!sel.withClause;
+  if (sel.larg || sel.rarg) return eachSelect(sel.larg, scopes, withCte, f) || eachSelect(sel.rarg, scopes, withCte, f);
+  const inner = [scopeOf(sel, withCte), ...scopes];
+  for (const k in sel) {
+    if (k === 'fromClause' || k === 'withClause') continue;
+    if (eachSubLink(sel[k], inner, withCte, f)) return true;
+  }
+  return false;
+}
+
+/**
+ * The table column a column reference (a ColumnRef's inner object) names, resolved as PostgreSQL
+ * does: the FROM lists in reach, innermost first, then the policy's table (`own`). Undefined
+ * where that is not certain: a relation the model does not hold as a table, a name two tables of
+ * one FROM list have (42702), a FROM list that may name other things.
+ */
+function resolveColumn(model: Model, ref: Node, scopes: readonly Scope[], own: Table | undefined): { table: Table; column: string; refname: string } | undefined {
+  const fields: Node[] = ref?.fields ?? [];
+  if (fields.length === 0 || fields.length > 2) return undefined;
+  const names: string[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const x = sval(fields[i]);
+    if (x === undefined) return undefined; // (`*`)
+    names.push(x);
+  }
+  const column = names[names.length - 1]!;
+  for (const scope of scopes) {
+    if (scope === null) return undefined;
+    let found: Table | undefined;
+    let refname = '';
+    let count = 0;
+    for (const rv of scope) {
+      if (names.length === 2 && (rv.alias?.aliasname ?? rv.relname) !== names[0]) continue;
+      const t = model.tables.get(model.relKey(rv));
+      if (!t) return undefined;
+      if (names.length === 2) {
+        // (the relation the name qualifies: it has the column, or PostgreSQL fails otherwise)
+        if (count++ !== 0) return undefined;
+        found = t.columns.includes(column) ? t : undefined;
+        if (!found) return undefined;
+        refname = names[0]!;
+      } else if (t.columns.includes(column)) {
+        if (count++ !== 0) return undefined;
+        found = t;
+        refname = rv.alias?.aliasname ?? rv.relname;
+      }
+    }
+    if (found) return { table: found, column, refname };
+  }
+  if (!own) return undefined;
+  const c = ownColumnOf(own, ref);
+  return c === undefined ? undefined : { table: own, column: c, refname: own.name };
+}
+
+/** The type of the column of a CREATE TABLE statement, if it lists it. */
+function defType(cols: Node[] | undefined, column: string): string | undefined {
+  for (const e of cols ?? []) if (e?.ColumnDef?.colname === column) return typeName(e.ColumnDef.typeName);
+  return undefined;
+}
+
+/**
+ * The type of a table's column where the migrations leave no doubt, when a statement written before
+ * `at` gives it: every CREATE TABLE of the table and ALTER TABLE … ADD COLUMN of the column gives
+ * the same type (a plain column list; no ALTER TABLE retyping, dropping or renaming a column of that
+ * name; not a table made before its CREATE TABLE IF NOT EXISTS). Undefined otherwise.
+ */
+function columnTypeOf(model: Model, ws: WorkspaceColumnFacts, t: Table, column: string, at: Loc): string | undefined {
+  if (!plainCreate(t.stmt) || changedColumn(ws, column, t.name)) return undefined;
+  let type = defType(t.stmt.node?.tableElts, column);
+  let before = type !== undefined && writtenBefore(model, t.created, at);
+  const adds = ws.adds.get(t.key);
+  for (const a of adds ?? []) {
+    if (a.column !== column) continue;
+    const stmt = fileByName(model, a.loc.file)?.statements.find((s) => s.start === a.loc.start && s.kind === 'AlterTableStmt');
+    let added: string | undefined;
+    for (const c of stmt?.node?.cmds ?? []) {
+      const cmd = c?.AlterTableCmd;
+      if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname === column) added = typeName(cmd.def.ColumnDef.typeName);
+    }
+    if (added === undefined || (type !== undefined && added !== type)) return undefined;
+    type = added;
+    if (writtenBefore(model, a.loc, at)) before = true;
+  }
+  if (type === undefined || !before || madeBefore(model, t)) return undefined;
+  // (a table a plain CREATE TABLE makes again: PostgreSQL keeps the first, the model may hold
+  // another; each that lists the column must agree — circle-marketplace's profiles)
+  if (ws.recreated.has(t.key)) {
+    for (const f of model.files) {
+      for (const s of f.statements) {
+        if (s.kind !== 'CreateStmt') continue;
+        const rel = s.node?.relation;
+        if (!rel?.relname || model.key([rel.schemaname, rel.relname]) !== t.key) continue;
+        if (!plainCreate(s)) return undefined;
+        const other = defType(s.node.tableElts, column);
+        if (other !== undefined && other !== type) return undefined;
+      }
+    }
+  }
+  return type;
+}
+
+/** The type of a value compared with an array (a column resolved in reach, `->>` or another text value, a cast), when it is a built-in scalar. */
+function scalarTypeOf(model: Model, ws: WorkspaceColumnFacts, n: Node, scopes: readonly Scope[], own: Table | undefined, at: Loc): { type: string; relation?: string } | undefined {
+  if (n?.ColumnRef) {
+    const r = resolveColumn(model, n.ColumnRef, scopes, own);
+    const type = r ? columnTypeOf(model, ws, r.table, r.column, at) : undefined;
+    return type !== undefined && SCALAR_TYPES.has(type) ? { type, relation: r!.refname } : undefined;
+  }
+  if (isText(n)) return { type: 'text' };
+  const cast = n?.TypeCast ? typeName(n.TypeCast.typeName) : undefined;
+  return cast !== undefined && SCALAR_TYPES.has(cast) ? { type: cast } : undefined;
+}
+
+/**
+ * The first `x = ANY (SELECT arr …)` (`<> ALL`, `IN`) of a policy where x is a built-in scalar and
+ * arr an array column of a built-in type: PostgreSQL compares x with each row's whole array and has
+ * no operator for the pair (42883).
+ */
+export function arraySubselectMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnFacts): ArraySubselectMismatch | undefined {
+  if (p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic) return undefined;
+  const own = model.tables.get(p.table);
+  let found: ArraySubselectMismatch | undefined;
+  const check = (s: Node, scopes: Scope[]): boolean => {
+    if (s.subLinkType !== 'ANY_SUBLINK' && s.subLinkType !== 'ALL_SUBLINK') return false;
+    const opName: Node[] | undefined = s.operName;
+    if (opName && opName.length !== 1) return false;
+    const written = opName ? sval(opName[0]) : '=';
+    if (written !== '=' && written !== '<>' && written !== '!=') return false;
+    const sel = s.subselect?.SelectStmt;
+    const targets: Node[] = sel?.targetList ?? [];
+    if (!sel || sel.larg || sel.rarg || targets.length !== 1) return false;
+    const target = targets[0]?.ResTarget?.val;
+    if (!target?.ColumnRef) return false;
+    const inner = [scopeOf(sel, !!sel.withClause), ...scopes];
+    const col = resolveColumn(model, target.ColumnRef, inner, own);
+    const type = col ? columnTypeOf(model, ws, col.table, col.column, p.created) : undefined;
+    if (!col || type === undefined || !type.endsWith('[]')) return false;
+    const base = type.slice(0, type.indexOf('['));
+    if (!SCALAR_TYPES.has(base)) return false;
+    const left = scalarTypeOf(model, ws, s.testexpr, scopes, own, p.created);
+    if (left === undefined) return false;
+    found = {
+      node: s,
+      location: typeof s.location === 'number' ? s.location : -1,
+      op: written === '!=' ? '<>' : written,
+      form: !opName ? 'IN' : s.subLinkType === 'ALL_SUBLINK' ? 'ALL' : 'ANY',
+      left: s.testexpr,
+      leftType: left.type,
+      leftRelation: left.relation,
+      target,
+      table: col.table.key,
+      column: col.column,
+      arrayType: `${base}[]`,
+    };
+    return true;
+  };
+  const node = p.stmt.node;
+  for (const e of [node?.qual, node?.with_check]) {
+    // (no FROM list, no sub-select reading a column: most policies' census says so without a walk)
+    if (e && census(e).rangeVars.length !== 0 && eachSubLink(e, [], false, check)) break;
+  }
   return found;
 }

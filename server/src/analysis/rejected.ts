@@ -2,8 +2,9 @@
 // that names a column no table in its reach has (42703, columns.ts), one on a view or a
 // materialized view (42809 "v" is not a table: a view has no row-level security of its own),
 // one whose clauses its command does not take (42601: USING on FOR INSERT, WITH CHECK on
-// FOR SELECT or DELETE), one comparing a column with text where no operator exists (42883,
-// operators.ts: policy-type-mismatch), and one with a string that is no value of the enum type it
+// FOR SELECT or DELETE), one comparing a column with text where no operator exists, or a value
+// with the arrays a sub-select returns (`x = ANY (SELECT arr …)`) (42883, operators.ts:
+// policy-type-mismatch), and one with a string that is no value of the enum type it
 // is compared with or cast to (22P02, enum-values.ts: policy-invalid-enum-value).
 // The policy index leaves them out of the active policies; policy-unknown-column and
 // rls-on-view report them. Pure: reads the model.
@@ -14,7 +15,7 @@ import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
-import { operatorMismatchOf, type OperatorMismatch } from './operators.js';
+import { arraySubselectMismatchOf, operatorMismatchOf, type ArraySubselectMismatch, type OperatorMismatch } from './operators.js';
 import { enumSignature, invalidEnumValues, type BadValue } from './enum-values.js';
 
 export { clauseError };
@@ -26,6 +27,7 @@ export type Rejection =
   | { code: '42P01'; relation: MissingRelation }
   | { code: '42883'; fn: MissingFunction }
   | { code: '42883'; operator: OperatorMismatch }
+  | { code: '42883'; arraySubselect: ArraySubselectMismatch }
   | { code: '22P02'; enumValue: BadValue }
   /** never run: a CREATE POLICY before it in its DO block is rejected (`by`), and the block stops there */
   | { code: 'aborted'; by: Policy };
@@ -172,6 +174,9 @@ function verdictOf(m: Model, ws: WorkspaceColumnFacts, t: Table | undefined, key
     if (foundMissingColumn(p)) return undefined;
     const keys = readKeysOf(m, p, ws);
     if (keys === undefined) return undefined;
+    // (a table a plain CREATE TABLE makes again: a column's type is read from each of its CREATE
+    // TABLEs (operators.ts columnTypeOf), in files this verdict does not follow)
+    if (ws.recreated.size !== 0 && (ws.recreated.has(key) || keys.some((k) => ws.recreated.has(k)))) return undefined;
     if (!v.files.includes(p.created.file)) v.files.push(p.created.file);
     if (p.loc.file !== p.created.file && !v.files.includes(p.loc.file)) v.files.push(p.loc.file);
     for (let j = 0; j < keys.length; j++) {
@@ -278,7 +283,10 @@ function rejectionIn(model: Model, p: Policy, ws: WorkspaceColumnFacts, mayBeVie
   if (fn && (!column || (column.ref.location > fn.call.location && !fn.call.args.some((a) => nodeContains(a, column.ref))))) return { code: '42883', fn };
   if (column) return { code: '42703', column };
   const operator = operatorMismatchOf(model, p, ws);
-  if (operator) return { code: '42883', operator };
+  const arraySubselect = arraySubselectMismatchOf(model, p, ws);
+  // (both: the first PostgreSQL meets)
+  if (operator && (!arraySubselect || operator.location <= arraySubselect.location)) return { code: '42883', operator };
+  if (arraySubselect) return { code: '42883', arraySubselect };
   const enumValue = enumRejection(model, p);
   return enumValue ? { code: '22P02', enumValue } : undefined;
 }

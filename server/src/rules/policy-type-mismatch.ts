@@ -1,15 +1,18 @@
 import { locationBounds, matchParen } from '../analysis/ast.js';
-import type { OperatorMismatch } from '../analysis/operators.js';
+import type { ArraySubselectMismatch, OperatorMismatch } from '../analysis/operators.js';
 import { rejectedPolicies } from '../analysis/rejected.js';
+import type { Model, Policy } from '../analysis/model.js';
 import { nameParts } from '../analysis/parse.js';
 import type { Node, Span } from '../analysis/types.js';
-import { defineRule, type Fix } from './types.js';
+import { defineRule, type Fix, type RuleContext } from './types.js';
 import { bareValue, fileOf, quoteIdent } from './lib/util.js';
 
 // A policy comparing a column of its table with a text value where PostgreSQL has no operator
 // for the pair (analysis/operators.ts): `tenant_id = auth.jwt() ->> 'tenant_id'` with tenant_id
 // uuid. The CREATE POLICY fails with 42883 and the policy never exists (rejected.ts leaves it out
-// of the active policies, so the other rules say nothing about it).
+// of the active policies, so the other rules say nothing about it). And a value compared with the
+// rows of a sub-select of an array column, `name = ANY (SELECT specialties FROM profiles …)`:
+// each row's whole array, text = text[], 42883 too.
 
 /** Whether the operand is a current_setting(…) call, written so (its value is '' once a SET LOCAL has ended: nullif). */
 function isSettingCall(n: Node): boolean {
@@ -73,6 +76,52 @@ function fixFor(file: string, text: string, m: OperatorMismatch): Fix | undefine
   };
 }
 
+/** The source span of a column reference: its names, dotted, quoted or not. */
+function refSpan(text: string, ref: Node): Span | undefined {
+  const at = ref?.ColumnRef?.location;
+  if (typeof at !== 'number' || at < 0) return undefined;
+  const m = /^(?:"(?:[^"]|"")*"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*))*/.exec(text.slice(at, at + 300));
+  return m ? { start: at, end: at + m[0].length } : undefined;
+}
+
+/** `x = ANY (SELECT arr …)`: each row's whole array is compared, text = text[] (42883). */
+function reportArraySubselect(model: Model, report: RuleContext['report'], p: Policy, m: ArraySubselectMismatch): void {
+  const file = p.created.file;
+  const text = fileOf(model, file)?.text ?? '';
+  const leftSpan = m.location >= 0 ? operandSpan(text, m.left, m.location) : undefined;
+  const left = leftSpan ? text.slice(leftSpan.start, leftSpan.end).replace(/\s+/g, ' ') : m.leftRelation ? m.column : 'the value';
+  const shortLeft = left.length > 40 ? `${left.slice(0, 37)}…` : left;
+  const target = refSpan(text, m.target);
+  const column = target ? text.slice(target.start, target.end) : m.column;
+  const table = m.table.slice(m.table.indexOf('.') + 1);
+  const pair = `${m.leftType} ${m.op} ${m.arrayType}`;
+  const written = m.form === 'IN' ? `${shortLeft} IN (SELECT ${column} …)` : `${shortLeft} ${m.op} ${m.form} (SELECT ${column} …)`;
+  // (in EXISTS, the compared column qualified: the sub-select's table may have one of that name)
+  const outer = m.leftRelation && m.left?.ColumnRef?.fields?.length === 1 ? `${quoteIdent(m.leftRelation)}.${left}` : left;
+  const elements = m.form === 'IN' ? `${shortLeft} IN (SELECT unnest(${column}) …)` : `${shortLeft} ${m.op} ${m.form} (SELECT unnest(${column}) …)`;
+  const fix: Fix | undefined = target && {
+    title: `Compare with the arrays' elements: unnest(${column})`,
+    kind: 'unsafe',
+    edits: [{ file, start: target.start, end: target.end, newText: `unnest(${column})` }],
+  };
+  const at = m.location >= 0 ? m.location : p.created.start;
+  const opLength = /^(?:<>|!=|in\b)/i.test(text.slice(at, at + 3)) ? 2 : 1;
+  report({
+    file,
+    start: at,
+    end: at + opLength,
+    message:
+      `Policy "${p.name}" on ${p.table} compares ${shortLeft}, a ${m.leftType} value, with the rows of a sub-select of ${column}, a ${m.arrayType} column of ${table}: ` +
+      `\`${written}\` compares ${shortLeft} with each row's whole array, not with its elements, so PostgreSQL looks for an operator ${pair}, finds none, and rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
+      `The policy is never created (a migration tool stops here). ` +
+      `A second pair of parentheses, \`${m.form === 'IN' ? 'IN' : `${m.op} ${m.form}`} ((SELECT ${column} …))\`, is read as the same sub-select and fails alike. ` +
+      `Compare with the elements: \`${elements}\`` +
+      (m.form === 'ALL' ? '' : `, or \`EXISTS (SELECT 1 FROM ${table} WHERE … AND ${outer} = ANY (${column}))\``) +
+      `; or cast the sub-select to one array value, \`${m.form === 'IN' ? `${shortLeft} = ANY` : `${m.op} ${m.form}`} ((SELECT ${column} …)::${m.arrayType})\`, which fails with 21000 when it returns more than one row.`,
+    fixes: fix ? [fix] : [],
+  });
+}
+
 export const policyTypeMismatch = defineRule({
   meta: {
     id: 'policy-type-mismatch',
@@ -86,6 +135,10 @@ export const policyTypeMismatch = defineRule({
   },
   check({ model, report }) {
     for (const [p, r] of rejectedPolicies(model)) {
+      if ('arraySubselect' in r) {
+        reportArraySubselect(model, report, p, r.arraySubselect);
+        continue;
+      }
       if (!('operator' in r)) continue;
       const m = r.operator;
       const text = fileOf(model, p.created.file)?.text ?? '';
