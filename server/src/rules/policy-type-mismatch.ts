@@ -111,7 +111,7 @@ function reportArraySubselect(model: Model, report: RuleContext['report'], p: Po
     start: at,
     end: at + opLength,
     message:
-      `Policy "${p.name}" on ${p.table} compares ${shortLeft}, a ${m.leftType} value, with the rows of a sub-select of ${column}, a ${m.arrayType} column of ${table}: ` +
+      `Policy "${p.name}" on ${p.table} compares ${shortLeft} (${m.leftType}) with the rows of a sub-select of ${column} (${m.arrayType}, a column of ${table}): ` +
       `\`${written}\` compares ${shortLeft} with each row's whole array, not with its elements, so PostgreSQL looks for an operator ${pair}, finds none, and rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
       `The policy is never created (a migration tool stops here). ` +
       `A second pair of parentheses, \`${m.form === 'IN' ? 'IN' : `${m.op} ${m.form}`} ((SELECT ${column} …))\`, is read as the same sub-select and fails alike. ` +
@@ -125,12 +125,12 @@ function reportArraySubselect(model: Model, report: RuleContext['report'], p: Po
 export const policyTypeMismatch = defineRule({
   meta: {
     id: 'policy-type-mismatch',
-    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text): PostgreSQL has no such operator and rejects the CREATE POLICY (42883).',
+    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text), or a value with the arrays a sub-select returns (`name = ANY (SELECT tags …)`): PostgreSQL has no such operator and rejects the CREATE POLICY (42883).',
     severity: 'error',
     category: 'correctness',
     fixKind: 'unsafe',
     guards:
-      'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists.',
+      'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists. Likewise `name = ANY (SELECT specialties FROM profiles …)` with specialties text[]: a sub-select\'s rows are compared whole, text = text[], 42883.',
     shownBy: { statement: ['42883'] },
   },
   check({ model, report }) {
