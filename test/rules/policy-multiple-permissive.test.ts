@@ -167,3 +167,16 @@ GRANT INSERT ON public.entries TO authenticated;
     assert.equal(await count(q, 'public.entries'), 1);
   });
 });
+
+test('ok: a policy PostgreSQL rejects when it is created (42883 uuid = text) is not counted among the permissive ones: it never exists', () => {
+  const sql = `CREATE TABLE public.notes (id int PRIMARY KEY, owner uuid NOT NULL, shared boolean NOT NULL DEFAULT false);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY bad ON public.notes FOR SELECT TO authenticated USING (owner = current_setting('app.user_id', true));
+CREATE POLICY own ON public.notes FOR SELECT TO authenticated USING (owner = (select auth.uid()));
+`;
+  assert.equal(lintFiles([{ file: 'm/1.sql', text: sql }], 'policy-type-mismatch').mine.length, 1, 'bad is rejected (policy-type-mismatch)');
+  assert.deepEqual(lintFiles([{ file: 'm/1.sql', text: sql }], ID).mine, []);
+  const three = lintFiles([{ file: 'm/1.sql', text: `${sql}CREATE POLICY shared ON public.notes FOR SELECT TO authenticated USING (shared);\n` }], ID).mine;
+  assert.equal(three.length, 1);
+  assert.match(three[0]!.message, /^Policies "own" and "shared" on public\.notes are both permissive/);
+});

@@ -2,6 +2,8 @@ import { policyLoopReaches } from '../analysis/dynamic-rls.js';
 import type { Model, Policy } from '../analysis/model.js';
 import { appliesToRole, commandList, COMMANDS, coversCommand, roleList, rolesNamed, type Command } from '../analysis/policies.js';
 import { defineRule, type Report } from './types.js';
+import { acceptedPolicies } from './lib/table-kept.js';
+import { isRejected } from '../analysis/rejected.js';
 import { constValue } from '../analysis/ast.js';
 import { constBool } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
@@ -107,7 +109,7 @@ const filtersFor = (p: Policy, cmd: Command): boolean => clauseFor(p, cmd) != nu
 const clauseFor = (p: Policy, cmd: Command): Node | undefined => (cmd === 'insert' ? (p.withCheck ?? p.using) : p.using) as Node | undefined;
 
 /** Reports the overlaps among the permissive policies of one table (key). */
-function checkTable(model: Model, key: string, policies: Policy[], report: (r: Report) => void): void {
+function checkTable(model: Model, key: string, policies: readonly Policy[], report: (r: Report) => void): void {
   const permissive = policies.filter((p) => p.permissive);
   // (set of policies) → the roles and commands for which exactly that set applies
   let overlaps: Map<string, { policies: Policy[]; roles: Set<string>; cmds: Set<Command> }> | undefined;
@@ -189,10 +191,11 @@ export const policyMultiplePermissive = defineRule({
     forEachEnabledTable(model, (t, from, to) => {
       // (a later loop over pg_policies that drops and creates policies, ft's consolidation of
       // duplicate permissive policies into one: which remain is not known)
-      if (mayOverlapAt(facts, from, to) && !policyLoopReaches(model, t)) checkTable(model, t.key, t.policies, report);
+      // (not the policies PostgreSQL rejects when they are created: they never exist)
+      if (mayOverlapAt(facts, from, to) && !policyLoopReaches(model, t)) checkTable(model, t.key, acceptedPolicies(model, t), report);
     });
     forEachPolicyKeyWithoutTable(model, (key, policies) => {
-      if (mayOverlap(policies)) checkTable(model, key, policies, report);
+      if (mayOverlap(policies)) checkTable(model, key, policies.filter((p) => !isRejected(model, p)), report);
     });
   },
 });
