@@ -435,3 +435,269 @@ $$;
     assert.deepEqual(await q('SELECT * FROM public.directory()'), [{ email: 'b@example.com', full_name: 'Bea' }]);
   });
 });
+
+// Existence oracles (the-suite's user_exists): a yes/no or a number about accounts the caller
+// chooses by e-mail address or phone number. auth.users with the columns the cases below look up.
+const ORACLE_USERS_SQL = `CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), phone text, confirmation_token text, created_at timestamptz DEFAULT now());
+REVOKE ALL ON auth.users FROM PUBLIC`;
+const VICTIM = 'victim@example.com';
+const VICTIM_PHONE = '15550100';
+
+async function oraclePlatform(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(ORACLE_USERS_SQL);
+  await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role');
+  await q(sql);
+  await q(`INSERT INTO auth.users (id, email, phone, confirmation_token) VALUES ('${TENANT_B}', '${VICTIM}', '${VICTIM_PHONE}', 'secret-token'), ('${TENANT_A}', 'a@example.com', null, null)`);
+}
+
+test("err: user_exists(p_email) (Invalid example 3, the-suite's existence check): a boolean telling whether an e-mail address has an account; PGlite: anon gets true for a registered address, false for another, and 42501 from auth.users", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), 'public.user_exists');
+  assert.equal(nestedParentheses(finding.message), undefined);
+  assert.match(
+    finding.message,
+    /^SECURITY DEFINER function public\.user_exists\(text\) can be called by PUBLIC \(every role, anon and authenticated included\) and tells whether an account of auth\.users matches the e-mail address it is passed, p_email: it returns a boolean, none of the account's columns, but it reads auth\.users, .* on which anon and authenticated have no privilege \(a SELECT on it fails with 42501\), and never looks at who is calling .* any caller can try e-mail addresses one by one and learn which have an account \(account enumeration\)\. Revoke EXECUTE from these roles/,
+  );
+  await inRollback(await getDb(), async (q) => {
+    await oraclePlatform(q, sqlOf(ws));
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(`SELECT public.user_exists('${VICTIM.toUpperCase()}') AS r`), [{ r: true }]);
+    assert.deepEqual(await q(`SELECT public.user_exists('nobody@example.com') AS r`), [{ r: false }]);
+    await expectPgError(q('SELECT 1 FROM auth.users'), '42501', /permission denied for table users/);
+  });
+});
+
+test('err→ok: the fix on user_exists revokes EXECUTE from PUBLIC, anon and authenticated: the migration re-lints clean and the call fails with 42501', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  const fixed = applyFix(ws, finding);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(await getDb(), async (q) => {
+    await oraclePlatform(q, sqlOf(fixed));
+    await q('SET ROLE anon');
+    await expectPgError(q(`SELECT public.user_exists('${VICTIM}')`), '42501', /permission denied for function user_exists/);
+  });
+});
+
+test("ok: is_my_email(p_email) (Valid example 4) looks up the caller's own account only; PGlite: user A gets true for its own address, false for B's; anon false", async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 3);
+  assert.equal(mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await oraclePlatform(q, sqlOf(ws));
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(`SELECT public.is_my_email('${VICTIM}') AS r`), [{ r: false }]);
+    await q('RESET ROLE');
+    await asUserA(q);
+    assert.deepEqual(await q(`SELECT public.is_my_email('a@example.com') AS mine, public.is_my_email('${VICTIM}') AS other`), [{ mine: true, other: false }]);
+  });
+});
+
+/** Functions telling whether an account matches what the caller passes: each reported, with what anon (or a signed-in user) gets for the victim's address or phone, and for one without account. */
+const ORACLES: Array<{ name: string; sql: string; call: (v: string) => string; message: RegExp; yes: unknown; no: unknown; as?: 'user' }> = [
+  {
+    name: "PL/pgSQL RETURN exists (… lower(email) = lower(p_email)), no search_path (the-suite's own text)",
+    sql: `CREATE FUNCTION public.o_thesuite(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER AS $f$
+begin
+  return exists (select 1 from auth.users where lower(email) = lower(p_email));
+end;
+$f$;`,
+    call: (v) => `SELECT public.o_thesuite('${v}') AS r`,
+    message: /tells whether an account of auth\.users matches the e-mail address it is passed, p_email: it returns a boolean/,
+    yes: [{ r: true }],
+    no: [{ r: false }],
+  },
+  {
+    name: 'SELECT id INTO v … then IF v IS NULL THEN RETURN false',
+    sql: `CREATE FUNCTION public.o_into(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+DECLARE v uuid;
+BEGIN
+  SELECT id INTO v FROM auth.users WHERE email = p_email;
+  IF v IS NULL THEN RETURN false; END IF;
+  RETURN true;
+END $f$;`,
+    call: (v) => `SELECT public.o_into('${v}') AS r`,
+    message: /matches the e-mail address it is passed, p_email/,
+    yes: [{ r: true }],
+    no: [{ r: false }],
+  },
+  {
+    name: 'count(*) INTO n, RETURN n > 0',
+    sql: `CREATE FUNCTION public.o_count(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+DECLARE n int;
+BEGIN
+  SELECT count(*) INTO n FROM auth.users u WHERE u.email = p_email;
+  RETURN n > 0;
+END $f$;`,
+    call: (v) => `SELECT public.o_count('${v}') AS r`,
+    message: /matches the e-mail address it is passed/,
+    yes: [{ r: true }],
+    no: [{ r: false }],
+  },
+  {
+    name: 'PERFORM … then RETURN FOUND',
+    sql: `CREATE FUNCTION public.o_found(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+BEGIN
+  PERFORM 1 FROM auth.users WHERE email = $1;
+  RETURN FOUND;
+END $f$;`,
+    call: (v) => `SELECT public.o_found('${v}') AS r`,
+    message: /matches the e-mail address it is passed, p_email/,
+    yes: [{ r: true }],
+    no: [{ r: false }],
+  },
+  {
+    name: 'IF EXISTS (…) THEN v := true; END IF; RETURN v',
+    sql: `CREATE FUNCTION public.o_flag(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+DECLARE v boolean := false;
+BEGIN
+  IF EXISTS (SELECT 1 FROM auth.users WHERE email = p_email) THEN v := true; END IF;
+  RETURN v;
+END $f$;`,
+    call: (v) => `SELECT public.o_flag('${v}') AS r`,
+    message: /matches the e-mail address it is passed/,
+    yes: [{ r: true }],
+    no: [{ r: false }],
+  },
+  {
+    name: 'IF EXISTS (…) THEN RAISE: the error is the answer',
+    sql: `CREATE FUNCTION public.o_raise(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+BEGIN
+  IF EXISTS (SELECT 1 FROM auth.users WHERE email = p_email) THEN RAISE EXCEPTION 'already registered'; END IF;
+  RETURN true;
+END $f$;`,
+    call: (v) => `SELECT public.o_raise('${v}') AS r`,
+    message: /matches the e-mail address it is passed/,
+    yes: 'P0001',
+    no: [{ r: true }],
+  },
+  {
+    name: 'LANGUAGE sql count(*) by phone = $1 (a number: whether, or how many)',
+    sql: `CREATE FUNCTION public.o_phone(text) RETURNS integer LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  SELECT count(*)::int FROM auth.users WHERE phone = $1
+$$;`,
+    call: (v) => `SELECT public.o_phone('${v === VICTIM ? VICTIM_PHONE : '15550199'}') AS r`,
+    message: /tells whether, or how many, accounts of auth\.users match the phone number it is passed: it returns an integer.* try phone numbers one by one/,
+    yes: [{ r: 1 }],
+    no: [{ r: 0 }],
+  },
+  {
+    name: 'ILIKE a pattern, joined with profiles, IN a list',
+    sql: `CREATE FUNCTION public.o_like(p_pattern text) RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  SELECT count(*) FROM auth.users u JOIN public.profiles p ON p.id = u.id WHERE p.active AND (u.email ILIKE p_pattern OR u.phone IN (p_pattern))
+$$;`,
+    call: (v) => `SELECT public.o_like('${v === VICTIM ? 'victim@%' : 'nobody@%'}')::int AS r`,
+    message: /whether, or how many, accounts of auth\.users match the e-mail address or phone number it is passed, p_pattern/,
+    yes: [{ r: 1 }],
+    no: [{ r: 0 }],
+  },
+  {
+    name: 'a sign-in test only (IF auth.uid() IS NULL THEN RAISE): any signed-in user',
+    sql: `CREATE FUNCTION public.o_signed_in(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+BEGIN
+  IF auth.uid() IS NULL THEN RAISE EXCEPTION 'sign in first'; END IF;
+  RETURN EXISTS (SELECT 1 FROM auth.users WHERE email = p_email);
+END $f$;`,
+    call: (v) => `SELECT public.o_signed_in('${v}') AS r`,
+    message: /to test whether it is NULL, i\.e\. whether anyone is signed in.* any signed-in caller can try e-mail addresses one by one/,
+    yes: [{ r: true }],
+    no: [{ r: false }],
+    as: 'user',
+  },
+];
+
+const PROFILES_SQL = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, active boolean DEFAULT true);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.invites (id serial PRIMARY KEY, email text, user_id uuid);
+ALTER TABLE public.invites ENABLE ROW LEVEL SECURITY;
+CREATE TABLE public.team_members (user_id uuid);
+ALTER TABLE public.team_members ENABLE ROW LEVEL SECURITY;
+`;
+
+test('err: existence oracles in PL/pgSQL and SQL (RETURN exists, SELECT INTO, count, FOUND, a flag, a RAISE, by phone, ILIKE, a sign-in test) are reported; PGlite: the caller gets one answer for the registered address (phone) and another for one without account', async () => {
+  for (const o of ORACLES) {
+    const sql = PROFILES_SQL + o.sql + '\n';
+    const { mine } = lintFiles([{ file: 'supabase/migrations/20250716105508_oracle.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, o.name);
+    assert.match(mine[0]!.message, o.message, o.name);
+    assert.match(mine[0]!.message, /\(account enumeration\)/, o.name);
+    await inRollback(await getDb(), async (q) => {
+      await oraclePlatform(q, sql);
+      await q(`INSERT INTO public.profiles VALUES ('${TENANT_B}')`);
+      if (o.as === 'user') {
+        await q('SET ROLE anon');
+        const refused = await tryQuery(q, o.call(VICTIM));
+        assert.match(refused.ok ? 'ok' : `${refused.error.code} ${refused.error.message}`, /^P0001 sign in first/, o.name);
+        await q('RESET ROLE');
+        await asUserA(q);
+      } else await q('SET ROLE anon');
+      const yes = await tryQuery(q, o.call(VICTIM));
+      if (typeof o.yes === 'string') assert.equal(yes.ok ? 'ok' : yes.error.code, o.yes, o.name);
+      else assert.deepEqual(yes.ok ? yes.rows : yes.error, o.yes, o.name);
+      assert.deepEqual(await q(o.call('nobody@example.com')), o.no, o.name);
+      await expectPgError(q('SELECT 1 FROM auth.users'), '42501');
+    });
+  }
+});
+
+test("ok: not existence oracles: the caller's own account, a lookup by id, by an e-mail with its token, a count by date, an answer that only chooses what is written, a variable only written, EXECUTE revoked, a policy's helper; PGlite: the invitation returns true either way", async () => {
+  const cases: Array<[string, string]> = [
+    [
+      "the caller's own account (PL/pgSQL)",
+      `CREATE FUNCTION public.n_mine(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+BEGIN RETURN EXISTS (SELECT 1 FROM auth.users WHERE id = auth.uid() AND email = p_email); END $f$;`,
+    ],
+    ['a lookup by id', `CREATE FUNCTION public.n_id(p_id uuid) RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM auth.users WHERE id = p_id AND email IS NOT NULL) $$;`],
+    [
+      'an e-mail with its token',
+      `CREATE FUNCTION public.n_token(p_email text, p_token text) RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM auth.users WHERE email = p_email AND confirmation_token = p_token) $$;`,
+    ],
+    ['a count by date', `CREATE FUNCTION public.n_since(p_since timestamptz) RETURNS bigint LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT count(*) FROM auth.users WHERE created_at > p_since $$;`],
+    [
+      'an answer that only chooses what is written',
+      `CREATE FUNCTION public.n_invite(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+BEGIN
+  IF EXISTS (SELECT 1 FROM auth.users WHERE email = p_email) THEN
+    INSERT INTO public.team_members (user_id) SELECT id FROM auth.users WHERE email = p_email;
+  ELSE
+    INSERT INTO public.invites (email) VALUES (p_email);
+  END IF;
+  RETURN true;
+END $f$;`,
+    ],
+    [
+      'a variable only written',
+      `CREATE FUNCTION public.n_written(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+DECLARE v uuid;
+BEGIN
+  SELECT id INTO v FROM auth.users WHERE email = p_email;
+  INSERT INTO public.invites (email, user_id) VALUES (p_email, v);
+  RETURN true;
+END $f$;`,
+    ],
+    [
+      'EXECUTE revoked',
+      `CREATE FUNCTION public.n_revoked(p_email text) RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM auth.users WHERE email = p_email) $$;
+REVOKE EXECUTE ON FUNCTION public.n_revoked(text) FROM PUBLIC, anon, authenticated;`,
+    ],
+    [
+      "a policy's helper",
+      `CREATE FUNCTION public.n_policy(p_email text) RETURNS boolean LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT EXISTS (SELECT 1 FROM auth.users WHERE email = p_email) $$;
+CREATE POLICY invited ON public.invites FOR SELECT TO authenticated USING (public.n_policy(email));`,
+    ],
+  ];
+  for (const [name, fn] of cases) {
+    const { mine, findings } = lintFiles([{ file: 'supabase/migrations/20250716105508_not_oracle.sql', text: PROFILES_SQL + fn + '\n' }], ID);
+    assert.deepEqual(
+      mine.map((f) => f.message),
+      [],
+      name,
+    );
+    assert.deepEqual(findings.filter((f) => f.rule === 'syntax-error'), [], name);
+  }
+  await inRollback(await getDb(), async (q) => {
+    // (every case is a function PostgreSQL creates)
+    await oraclePlatform(q, PROFILES_SQL + cases.map(([, fn]) => fn).join('\n'));
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(`SELECT public.n_invite('${VICTIM}') AS a, public.n_invite('nobody@example.com') AS b`), [{ a: true, b: true }]);
+  });
+});

@@ -5,7 +5,7 @@ import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
 import { callersOf, recordsCallerOnly, revokeFix } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
-import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, funcLooksAtCaller, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
+import { AUTH_USERS, authUsersText, supabaseAuthUsers, calledByPolicy, dataDefiners, DF_BODY, DF_TRIGGER, functionLists, funcLooksAtCaller, inputParams, mayReadAuthUsers, returnsRowData, SECRET_LOOKUP_HINT } from './lib/util.js';
 
 /** Whether the role, known to the workspace, may not read or change auth.users itself: an ordinary role without a grant on it. */
 function ordinaryWithoutAuthUsers(model: Model, role: string | undefined): boolean {
@@ -266,10 +266,161 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
   return out.size === 0 ? { cols: undefined, existence: reading > 0 } : { cols: [...out], existence: false };
 }
 
+/** auth.users' columns holding what anyone may try for someone else's account: an e-mail address, a phone number (an id is a random uuid). */
+const GUESSABLE: ReadonlyMap<string, readonly [string, string]> = new Map([
+  ['email', ['e-mail address', 'e-mail addresses']],
+  ['phone', ['phone number', 'phone numbers']],
+]);
+
+/** Operators comparing a column with a value the caller chooses: `=` (with IN and `= ANY`), LIKE, ILIKE. */
+const LOOKUP_OPS = new Set(['=', '~~', '~~*']);
+
+/**
+ * The guessable columns of auth.users (GUESSABLE) a statement of the body looks accounts up by, and
+ * the parameters it compares them with: a query level reading auth.users whose WHERE (or JOIN … ON)
+ * compares `email` or `phone` with an argument, `lower(email) = lower(p_email)`, `u.phone = $1`,
+ * `email ILIKE p_pattern`, and no other column of auth.users with an argument (`AND id = p_id`, `AND
+ * confirmation_token = p_token`: whoever holds that id or token already knows the account). A
+ * column written without a table is auth.users' when it is the level's only table and the name is
+ * not a parameter's; a sub-select is a level of its own.
+ */
+function lookupByGuessable(f: Func, s: Statement): { cols: string[]; params: string[] } | undefined {
+  const names: Array<string | undefined> = inputParams(f).map((x) => (typeof x?.FunctionParameter?.name === 'string' ? x.FunctionParameter.name.toLowerCase() : undefined));
+  const paramNames = new Set(names.filter((x): x is string => !!x));
+  const cols = new Set<string>();
+  const params = new Set<string>();
+  const level = (sel: Node): void => {
+    const aliases = new Set<string>();
+    let others = 0;
+    const conds: Node[] = [sel?.whereClause];
+    walk(sel?.fromClause, (k, v) => {
+      if (k === 'RangeSubselect' || k === 'RangeFunction') {
+        others++;
+        return false;
+      }
+      if (k === 'SubLink') return false;
+      if (k === 'JoinExpr' && v.quals) conds.push(v.quals);
+      if (k !== 'RangeVar') return;
+      if (v.schemaname === 'auth' && v.relname === 'users') aliases.add(String(v.alias?.aliasname ?? 'users'));
+      else others++;
+    });
+    if (aliases.size === 0) return;
+    const side = (n: Node) => {
+      const auth = new Set<string>();
+      const prm = new Set<string>();
+      walk(n, (k, v) => {
+        if (k === 'SubLink') return false;
+        if (k === 'ParamRef' && typeof v.number === 'number') prm.add(names[v.number - 1] ?? `$${v.number}`);
+        if (k !== 'ColumnRef') return;
+        const fields: Node[] = v.fields ?? [];
+        const parts = fields.map((x) => sval(x));
+        if (parts.some((x) => typeof x !== 'string')) return;
+        const [a, b, c] = parts as string[];
+        if (parts.length === 3 && a === 'auth' && aliases.has(b!)) auth.add(c!);
+        else if (parts.length === 2 && aliases.has(a!)) auth.add(b!);
+        else if (parts.length === 2 && a === f.name.toLowerCase() && paramNames.has(b!)) prm.add(b!);
+        else if (parts.length === 1 && paramNames.has(a!)) prm.add(a!);
+        else if (parts.length === 1 && others === 0) auth.add(a!);
+      });
+      return { auth, prm };
+    };
+    const found = new Set<string>();
+    const by = new Set<string>();
+    let other = false;
+    for (const cond of conds)
+      walk(cond, (k, v) => {
+        if (k === 'SubLink') return false;
+        if (k !== 'A_Expr' || !LOOKUP_OPS.has(String(sval(v.name?.[v.name.length - 1])))) return;
+        const l = side(v.lexpr);
+        const r = side(v.rexpr);
+        const [col, arg] = l.auth.size && !l.prm.size && r.prm.size && !r.auth.size ? [l, r] : r.auth.size && !r.prm.size && l.prm.size && !l.auth.size ? [r, l] : [];
+        if (!col || !arg) return;
+        if ([...col.auth].every((x) => GUESSABLE.has(x))) {
+          col.auth.forEach((x) => found.add(x));
+          arg.prm.forEach((x) => by.add(x));
+        } else other = true;
+      });
+    if (other || found.size === 0) return;
+    found.forEach((x) => cols.add(x));
+    by.forEach((x) => params.add(x));
+  };
+  if (s.kind === 'SelectStmt') level(s.node);
+  walk(s.node, (k, v) => {
+    if (k === 'SelectStmt' || k === 'larg' || k === 'rarg') level(v);
+  });
+  return cols.size ? { cols: [...cols], params: [...params] } : undefined;
+}
+
+/**
+ * Whether what a statement of the body finds decides what the caller gets: in a LANGUAGE sql body,
+ * the last statement (whose result the function returns); in PL/pgSQL, a RETURN's value, an IF
+ * whose branches return, raise or set a returned variable (or OUT parameter), or a `SELECT … INTO`
+ * (or PERFORM, through FOUND) whose variables such a statement uses. Not a lookup whose answer only
+ * chooses what the function writes (`IF EXISTS (…) THEN INSERT … ELSE INSERT … END IF; RETURN
+ * true`): the caller gets the same answer either way.
+ */
+function decidesResult(f: Func, s: Statement): boolean {
+  const stmts = f.body?.statements ?? [];
+  if (f.language === 'sql') return stmts[stmts.length - 1] === s;
+  if (f.language !== 'plpgsql') return false;
+  const outs = returnedVariables(f);
+  for (const x of f.stmt.node?.parameters ?? []) {
+    const prm = x?.FunctionParameter;
+    if (prm && typeof prm.name === 'string' && (prm.mode === 'FUNC_PARAM_OUT' || prm.mode === 'FUNC_PARAM_INOUT' || prm.mode === 'FUNC_PARAM_TABLE')) outs.add(prm.name.toLowerCase());
+  }
+  const inIf = (t: Statement, n: number) => (t.arms ?? []).some((x, i) => i % 2 === 0 && x === n);
+  const decides = (t: Statement): boolean => {
+    if (t.reported || t.returnsIf || t.raisesIf) return true;
+    if (!t.armCond || t.inertIf || !t.arms || t.arms.length < 2) return false;
+    // (an IF condition: the IF's branches return, raise, or set what is returned)
+    const n = t.arms[t.arms.length - 2]!;
+    return stmts.some((u) => u !== t && inIf(u, n) && (u.reported || u.returnsIf || u.raisesIf || !!u.assigns?.some((v) => outs.has(v))));
+  };
+  if (!s.assigns?.length) {
+    if (decides(s)) return true;
+    // (PERFORM … FROM auth.users: its answer is FOUND, returned as it is or tested)
+    return !s.armCond && (outs.has('found') || stmts.some((t) => t !== s && namesVariable(t.node, new Set(['found'])) && decides(t)));
+  }
+  // (the variables it fills, and those assigned from them, transitively; not through writes)
+  const tainted = new Set(s.assigns);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of stmts) {
+      if (!t.assigns || t.assigns.every((v) => tainted.has(v)) || t.kind !== 'SelectStmt' || !namesVariable(t.node, tainted)) continue;
+      for (const v of t.assigns) tainted.add(v);
+      grew = true;
+    }
+  }
+  tainted.add('found');
+  if ([...tainted].some((v) => outs.has(v))) return true;
+  return stmts.some((t) => !t.assigns && namesVariable(t.node, tainted) && decides(t));
+}
+
+/**
+ * An existence oracle: a SECURITY DEFINER function returning only a yes/no or a number (no row
+ * data, not void), whose answer comes from accounts of auth.users its arguments choose by e-mail
+ * address or phone number (lookupByGuessable, decidesResult). the-suite's `user_exists(p_email)`
+ * returns `exists (select 1 from auth.users where lower(email) = lower(p_email))`: on PGlite anon
+ * gets true for a registered address and false for another, and 42501 from auth.users itself.
+ */
+function existenceOracle(f: Func): { cols: string[]; params: string[] } | undefined {
+  const body = f.body;
+  if (!body || body.lexical || body.errors.length || f.returnType === 'void' || returnsRowData(f) || inputParams(f).length === 0) return undefined;
+  const cols = new Set<string>();
+  const params = new Set<string>();
+  for (const s of body.statements) {
+    const hit = lookupByGuessable(f, s);
+    if (!hit || !decidesResult(f, s)) continue;
+    hit.cols.forEach((x) => cols.add(x));
+    hit.params.forEach((x) => params.add(x));
+  }
+  return cols.size ? { cols: [...cols], params: [...params] } : undefined;
+}
+
 export const definerExposesAuthUsers = defineRule({
   meta: {
     id: 'definer-exposes-auth-users',
-    description: "A SECURITY DEFINER function that API roles can call returns data of, or changes, Supabase's auth.users, and never looks at who is calling.",
+    description: "A SECURITY DEFINER function that API roles can call returns data of, or changes, Supabase's auth.users, or tells whether an e-mail address or phone number it is passed has an account, and never looks at who is calling.",
     severity: 'warning',
     category: 'security',
     fixKind: 'unsafe',
@@ -290,25 +441,10 @@ export const definerExposesAuthUsers = defineRule({
       // (what it reads only goes into a table, an audit row: it returns none of it)
       const reads = readsOwn && !none;
       if (!writes && !reads) continue;
-      // an owner known to be an ordinary role without a grant on auth.users gets 42501 itself
-      if (ordinaryWithoutAuthUsers(model, f.owner?.role)) continue;
-      const callers = callersOf(model, f, []);
-      if (!callers) continue;
-      // callers granted auth.users themselves get nothing they could not read (or change) directly
-      const who = callers.roles[0] === 'public' ? ['anon', 'authenticated'] : callers.roles;
-      if (who.every((r) => mayReadAuthUsers(model, r))) continue;
-      if (calledByPolicy(model, f)) continue;
-      // (the caller only required to be signed in, or only recorded: stewardtrack's
-      // get_user_profiles raises when auth.uid() IS NULL, then returns the email of every id it is
-      // passed; a signed-in user reads every account's)
-      const looked = funcLooksAtCaller(model, f);
-      const recorded = looked ? recordsCallerOnly(model, f) : undefined;
-      if (looked && !recorded) continue;
-      const signIn = !!recorded?.signIn;
-      // (anon, whom the sign-in test stops, gains nothing)
-      if (signIn && !who.some((r) => r !== 'anon')) continue;
-      const owner = f.owner?.role;
-      const ownerText = owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
+      const exposed = exposedTo(model, f);
+      if (!exposed) continue;
+      const { callers, looked, recorded, signIn } = exposed;
+      const ownerText = ownerOf(f);
       const colText = cols?.length ? ` (${cols.join(', ')})` : '';
       const returned = existence ? `tells whether rows of auth.users match ${f.argTypes.length ? 'its arguments' : 'what it looks for'} (it returns none of their columns)` : `returns data${colText} of rows of auth.users`;
       const what = reads && writes ? `${returned}, and changes rows of auth.users` : reads ? returned : 'changes rows of auth.users';
@@ -329,14 +465,82 @@ export const definerExposesAuthUsers = defineRule({
         ...f.nameLoc,
         message:
           `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and ${what}, ${authUsersText(model)}, but never ${looked ? 'checks' : 'looks at'} who is calling ` +
-          (recorded
-            ? `(it uses \`auth.uid()\` or the like only ${[signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the accounts it reads or changes): `
-            : '(no `auth.uid()` or `auth.jwt()`, `current_user`, `current_setting()` or function that uses them): ') +
+          callerText(recorded, signIn) +
           `it runs with the privileges of ${ownerText}, so nothing limits it to the caller's own account, and any${signIn ? ' signed-in' : ''} caller can ${gets}. ` +
           'Check the caller in the function (e.g. `WHERE id = (select auth.uid())`), or revoke EXECUTE from these roles and call it with the service role. ' +
           SECRET_LOOKUP_HINT,
         fixes: [revokeFix(model, f, callers)],
       });
     }
+    // existence oracles: a yes/no or a number telling whether an e-mail address (a phone number) has an account
+    const { definers, definerFacts } = functionLists(model);
+    for (let i = 0; i < definers.length; i++) {
+      const f = definers[i]!;
+      if ((definerFacts[i]! & (DF_TRIGGER | DF_BODY)) !== DF_BODY || !f.reads.has(AUTH_USERS) || f.writes.has(AUTH_USERS) || f.isProcedure || f.stmt.kind !== 'CreateFunctionStmt') continue;
+      const oracle = existenceOracle(f);
+      if (!oracle) continue;
+      const exposed = exposedTo(model, f);
+      if (!exposed) continue;
+      const { callers, looked, recorded, signIn } = exposed;
+      const things = oracle.cols.map((c) => GUESSABLE.get(c)!);
+      const args = oracle.params.filter((p) => !p.startsWith('$'));
+      const argText = `the ${things.map((t) => t[0]).join(' or ')} it is passed${args.length ? `, ${args.join(', ')}` : ''}`;
+      const answer = NUMBER_TYPES.has(f.returnType) ? `whether, or how many, accounts of auth.users match ${argText}` : `whether an account of auth.users matches ${argText}`;
+      const users = authUsersText(model);
+      report({
+        ...f.nameLoc,
+        message:
+          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and tells ${answer}: it returns ${/^[aeiou]/.test(f.returnType) ? 'an' : 'a'} ${f.returnType}, none of the account's columns, but it reads auth.users, ${users}${users.endsWith('no privilege') ? ' (a SELECT on it fails with 42501)' : ''}, and never ${looked ? 'checks' : 'looks at'} who is calling ` +
+          callerText(recorded, signIn) +
+          `it runs with the privileges of ${ownerOf(f)}, so any${signIn ? ' signed-in' : ''} caller can try ${things.map((t) => t[1]).join(' or ')} one by one and learn which have an account (account enumeration). ` +
+          "Revoke EXECUTE from these roles and call it with the service role from your server, or answer only for the caller's own account (`WHERE id = (select auth.uid())`). " +
+          SECRET_LOOKUP_HINT,
+        fixes: [revokeFix(model, f, callers)],
+      });
+    }
   },
 });
+
+/** Return types of existence oracles that count: a number may say how many accounts match. */
+const NUMBER_TYPES = new Set(['smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision']);
+
+/** Its owner, as the messages name it. */
+function ownerOf(f: Func): string {
+  const owner = f.owner?.role;
+  return owner ? `its owner, ${owner}` : 'its owner (on Supabase, postgres, which runs the migrations and may read and change auth.users)';
+}
+
+/** How the function looks at its caller, for the messages: only to record it, or to test that someone is signed in; or not at all. */
+function callerText(recorded: ReturnType<typeof recordsCallerOnly>, signIn: boolean): string {
+  return recorded
+    ? `(it uses \`auth.uid()\` or the like only ${[signIn ? 'to test whether it is NULL, i.e. whether anyone is signed in' : '', !signIn || recorded.records ? 'to record the caller, in the values it writes, returns or raises as a notice' : ''].filter(Boolean).join(', and ')}, never to choose the accounts it reads or changes): `
+    : '(no `auth.uid()` or `auth.jwt()`, `current_user`, `current_setting()` or function that uses them): ';
+}
+
+/**
+ * Who can call `f` to reach auth.users with its owner's rights, and how it looks at them:
+ * undefined when its owner is an ordinary role without a grant on auth.users (42501 itself), no
+ * API role may call it or those who may read auth.users themselves, a policy calls it, or it looks
+ * at its caller for more than recording them or testing that someone is signed in (then not for
+ * anon alone, whom that test stops).
+ */
+function exposedTo(model: Model, f: Func): { callers: NonNullable<ReturnType<typeof callersOf>>; looked: boolean; recorded: ReturnType<typeof recordsCallerOnly>; signIn: boolean } | undefined {
+  // an owner known to be an ordinary role without a grant on auth.users gets 42501 itself
+  if (ordinaryWithoutAuthUsers(model, f.owner?.role)) return undefined;
+  const callers = callersOf(model, f, []);
+  if (!callers) return undefined;
+  // callers granted auth.users themselves get nothing they could not read (or change) directly
+  const who = callers.roles[0] === 'public' ? ['anon', 'authenticated'] : callers.roles;
+  if (who.every((r) => mayReadAuthUsers(model, r))) return undefined;
+  if (calledByPolicy(model, f)) return undefined;
+  // (the caller only required to be signed in, or only recorded: stewardtrack's
+  // get_user_profiles raises when auth.uid() IS NULL, then returns the email of every id it is
+  // passed; a signed-in user reads every account's)
+  const looked = funcLooksAtCaller(model, f);
+  const recorded = looked ? recordsCallerOnly(model, f) : undefined;
+  if (looked && !recorded) return undefined;
+  const signIn = !!recorded?.signIn;
+  // (anon, whom the sign-in test stops, gains nothing)
+  if (signIn && !who.some((r) => r !== 'anon')) return undefined;
+  return { callers, looked, recorded, signIn };
+}
