@@ -521,6 +521,19 @@ END $f$;`,
     no: [{ r: false }],
   },
   {
+    name: "a parameter named email, u.email = lower($1) INTO a variable, IF found THEN RETURN true (milad-alizadeh/ApperitifDB's does_email_exist)",
+    sql: `CREATE FUNCTION public.o_named(email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = public STABLE AS $f$
+DECLARE val text;
+BEGIN
+  SELECT u.email INTO val FROM auth.users u WHERE u.email = lower($1);
+  IF found THEN RETURN true; ELSE RETURN false; END IF;
+END $f$;`,
+    call: (v) => `SELECT public.o_named('${v}') AS r`,
+    message: /matches the e-mail address it is passed, email: it returns a boolean/,
+    yes: [{ r: true }],
+    no: [{ r: false }],
+  },
+  {
     name: 'count(*) INTO n, RETURN n > 0',
     sql: `CREATE FUNCTION public.o_count(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
 DECLARE n int;
@@ -591,6 +604,16 @@ $$;`,
     no: [{ r: 0 }],
   },
   {
+    name: 'LANGUAGE sql RETURNS TABLE of a yes/no and a number',
+    sql: `CREATE FUNCTION public.o_table(p_email text) RETURNS TABLE (taken boolean, n bigint) LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  SELECT count(*) > 0, count(*) FROM auth.users WHERE email = p_email
+$$;`,
+    call: (v) => `SELECT taken, n::int FROM public.o_table('${v}')`,
+    message: /tells whether, or how many, accounts of auth\.users match the e-mail address it is passed, p_email: it returns only yes\/no values or numbers, none of the account's columns/,
+    yes: [{ taken: true, n: 1 }],
+    no: [{ taken: false, n: 0 }],
+  },
+  {
     name: 'a sign-in test only (IF auth.uid() IS NULL THEN RAISE): any signed-in user',
     sql: `CREATE FUNCTION public.o_signed_in(p_email text) RETURNS boolean LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
 BEGIN
@@ -613,7 +636,7 @@ CREATE TABLE public.team_members (user_id uuid);
 ALTER TABLE public.team_members ENABLE ROW LEVEL SECURITY;
 `;
 
-test('err: existence oracles in PL/pgSQL and SQL (RETURN exists, SELECT INTO, count, FOUND, a flag, a RAISE, by phone, ILIKE, a sign-in test) are reported; PGlite: the caller gets one answer for the registered address (phone) and another for one without account', async () => {
+test('err: existence oracles in PL/pgSQL and SQL (RETURN exists, SELECT INTO, count, FOUND, a flag, a RAISE, by phone, ILIKE, a sign-in test) (or a table of them) are reported; PGlite: the caller gets one answer for the registered address (phone) and another for one without account', async () => {
   for (const o of ORACLES) {
     const sql = PROFILES_SQL + o.sql + '\n';
     const { mine } = lintFiles([{ file: 'supabase/migrations/20250716105508_oracle.sql', text: sql }], ID);

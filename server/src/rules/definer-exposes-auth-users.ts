@@ -485,12 +485,15 @@ export const definerExposesAuthUsers = defineRule({
       const things = oracle.cols.map((c) => GUESSABLE.get(c)!);
       const args = oracle.params.filter((p) => !p.startsWith('$'));
       const argText = `the ${things.map((t) => t[0]).join(' or ')} it is passed${args.length ? `, ${args.join(', ')}` : ''}`;
-      const answer = NUMBER_TYPES.has(f.returnType) ? `whether, or how many, accounts of auth.users match ${argText}` : `whether an account of auth.users matches ${argText}`;
+      // (RETURNS TABLE or OUT parameters of yes/no and number columns: a record)
+      const record = f.returnType === 'record' || f.returnType.startsWith('setof ');
+      const returned = record ? 'only yes/no values or numbers' : `${/^[aeiou]/.test(f.returnType) ? 'an' : 'a'} ${f.returnType}`;
+      const answer = NUMBER_TYPES.has(f.returnType) || record ? `whether, or how many, accounts of auth.users match ${argText}` : `whether an account of auth.users matches ${argText}`;
       const users = authUsersText(model);
       report({
         ...f.nameLoc,
         message:
-          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and tells ${answer}: it returns ${/^[aeiou]/.test(f.returnType) ? 'an' : 'a'} ${f.returnType}, none of the account's columns, but it reads auth.users, ${users}${users.endsWith('no privilege') ? ' (a SELECT on it fails with 42501)' : ''}, and never ${looked ? 'checks' : 'looks at'} who is calling ` +
+          `SECURITY DEFINER function ${f.signature} can be called by ${callers.text} and tells ${answer}: it returns ${returned}, none of the account's columns, but it reads auth.users, ${users}${users.endsWith('no privilege') ? ' (a SELECT on it fails with 42501)' : ''}, and never ${looked ? 'checks' : 'looks at'} who is calling ` +
           callerText(recorded, signIn) +
           `it runs with the privileges of ${ownerOf(f)}, so any${signIn ? ' signed-in' : ''} caller can try ${things.map((t) => t[1]).join(' or ')} one by one and learn which have an account (account enumeration). ` +
           "Revoke EXECUTE from these roles and call it with the service role from your server, or answer only for the caller's own account (`WHERE id = (select auth.uid())`). " +
