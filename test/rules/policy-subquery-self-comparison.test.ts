@@ -197,6 +197,57 @@ test("err (message): another condition of the policy still ties org_id (sprintab
   assert.deepEqual(await adminInserts(sqlOf(fixed), 'assignee'), ['ok', '42501', '42501']);
 });
 
+const JOBS_SQL = `CREATE FUNCTION is_service_mode() RETURNS boolean LANGUAGE sql STABLE AS $$ SELECT current_setting('app.tenant_id', true) = '__SERVICE__' $$;
+CREATE TABLE cc_jobs (id uuid PRIMARY KEY, tenant_id uuid NOT NULL);
+CREATE TABLE requests (id serial PRIMARY KEY, tenant_id uuid, job_id uuid REFERENCES cc_jobs(id));
+CREATE INDEX ON requests (tenant_id);
+ALTER TABLE requests ENABLE ROW LEVEL SECURITY;
+CREATE POLICY requests_tenant_insert ON requests FOR INSERT TO authenticated
+  WITH CHECK (
+    is_service_mode() OR (
+      tenant_id IS NOT NULL AND
+      tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid AND
+      (job_id IS NULL OR EXISTS (SELECT 1 FROM cc_jobs j WHERE j.id = job_id AND j.tenant_id = tenant_id))));
+GRANT SELECT ON cc_jobs TO authenticated;
+GRANT INSERT ON requests TO authenticated;
+GRANT USAGE ON SEQUENCE requests_id_seq TO authenticated;
+`;
+
+test("err (message): the condition tying tenant_id sits beside the sub-select in one branch of an OR (Community-Canvas' emergency_tenant_insert: is_service_mode() OR (tenant_id = … AND (… OR EXISTS (…)))): the message says what is lost, not that every tenant's rows are admitted; PGlite: tenant A cannot insert a row of tenant B, and can insert its own row naming tenant B's job until the fix", async () => {
+  const { mine, ws } = lintFiles([{ file: 'm.sql', text: JOBS_SQL }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /admits the rows of every tenant_id/);
+  assert.match(mine[0]!.message, /another condition of the policy, outside the sub-select \(where tenant_id is the row's\), still ties tenant_id, so what is lost is the sub-select's check that its row of public\.cc_jobs has the same tenant_id as the row of public\.requests\. Qualify it/);
+  const JOB_A = '00000000-0000-0000-0000-0000000000a1';
+  const JOB_B = '00000000-0000-0000-0000-0000000000b1';
+  const inserts = async (sql: string): Promise<string[]> => {
+    const out: string[] = [];
+    await inRollback(await getDb(), async (q) => {
+      await q(sql);
+      await q(`INSERT INTO cc_jobs VALUES ('${JOB_A}', '${TENANT_A}'), ('${JOB_B}', '${TENANT_B}')`);
+      await q(`SELECT set_config('app.tenant_id', '${TENANT_A}', true); SET ROLE authenticated`);
+      // (tenant A: its own row with its job, its own row with B's job, a row of B with B's job)
+      for (const [tenant, job] of [[TENANT_A, JOB_A], [TENANT_A, JOB_B], [TENANT_B, JOB_B]]) {
+        const r = await tryQuery(q, `INSERT INTO requests (tenant_id, job_id) VALUES ('${tenant}', '${job}')`);
+        out.push(r.ok ? 'ok' : r.error.code!);
+      }
+      await q('RESET ROLE');
+    });
+    return out;
+  };
+  assert.deepEqual(await inserts(JOBS_SQL), ['ok', 'ok', '42501'], "a row of tenant B is refused; only the job's tenant is unchecked");
+  const fixed = applyFix(ws, mine[0]!);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.deepEqual(await inserts(sqlOf(fixed)), ['ok', '42501', '42501']);
+});
+
+test('err (message): a NULL test of the column beside the sub-select ties it to nothing: every tenant\'s rows are admitted', () => {
+  const sql = JOBS_SQL.replace("tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid AND", '');
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /admits the rows of every tenant_id/);
+});
+
 test("err (message): a second unqualified name of the sub-select that both tables have (sprintable's notifications: tm.id = user_id) is named: it is tm.user_id too; PGlite: every insert fails, before and after qualifying org_id", async () => {
   const sql = ORG_SQL('user_id');
   const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);

@@ -263,6 +263,22 @@ export function helperTautologies(model: Model, f: Func): HelperTautology[] {
  * and that resolve to the sub-select's table all the same (user_id is tm.user_id there, so
  * `tm.id = user_id` compares two columns of one row of team_members).
  */
+/**
+ * The conditions that hold whenever the one holding `ref` admits a row: the other conjuncts of
+ * each AND on the way down from the root to it, through the branch of an OR that holds it (in
+ * `is_service_mode() OR (tenant_id = current_tenant() AND EXISTS (…))` that is the tenant_id check).
+ * Nothing below a NOT or a sub-select.
+ */
+function alongside(n: Node, ref: Node, out: Node[] = []): Node[] {
+  const b = n?.BoolExpr;
+  if (!b || b.boolop === 'NOT_EXPR') return out;
+  for (const a of b.args ?? []) {
+    if (nodeContains(a, ref)) alongside(a, ref, out);
+    else if (b.boolop === 'AND_EXPR') out.push(...conjuncts(a));
+  }
+  return out;
+}
+
 function context(model: Model, t: Table, expr: Node, s: SelfComparison): { bound: Node | undefined; captured: string[] } {
   // (the innermost query whose WHERE holds the comparison: walk meets the outer ones first)
   let select: Node | undefined;
@@ -285,7 +301,8 @@ function context(model: Model, t: Table, expr: Node, s: SelfComparison): { bound
     });
     return found;
   };
-  const bound = conjuncts(expr).find((c) => !nodeContains(c, s.ref) && namesOutside(c));
+  // (a NULL test names the column but ties it to nothing)
+  const bound = alongside(expr, s.ref).find((c) => !c.NullTest && namesOutside(c));
   const captured: string[] = [];
   const from = select ? plainFrom(select) : undefined;
   if (select && from) {
