@@ -241,6 +241,61 @@ test("err (message): the condition tying tenant_id sits beside the sub-select in
   assert.deepEqual(await inserts(sqlOf(fixed)), ['ok', '42501', '42501']);
 });
 
+const RECEIPTS_SQL = `CREATE TABLE leases (id uuid PRIMARY KEY, owner_user_id uuid NOT NULL);
+CREATE TABLE rent_charges (id uuid PRIMARY KEY, lease_id uuid NOT NULL REFERENCES leases(id), owner_user_id uuid NOT NULL);
+CREATE TABLE rent_receipts (id serial PRIMARY KEY, lease_id uuid NOT NULL REFERENCES leases(id), charge_id uuid REFERENCES rent_charges(id), owner_user_id uuid NOT NULL);
+CREATE INDEX ON rent_receipts (owner_user_id);
+ALTER TABLE rent_receipts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rent_receipts_insert ON rent_receipts FOR INSERT TO authenticated
+  WITH CHECK (
+    owner_user_id = (select auth.uid())
+    AND EXISTS (SELECT 1 FROM leases l WHERE l.id = lease_id AND l.owner_user_id = (select auth.uid()))
+    AND EXISTS (SELECT 1 FROM rent_charges c WHERE c.id = charge_id AND c.lease_id = lease_id AND c.owner_user_id = (select auth.uid())));
+GRANT SELECT ON leases, rent_charges TO authenticated;
+GRANT INSERT ON rent_receipts TO authenticated;
+GRANT USAGE ON SEQUENCE rent_receipts_id_seq TO authenticated;
+`;
+
+test("err (message): another sub-select of the policy ties the column, naming it unqualified where its own table has no such column (tenant-flow's rent_receipts_insert: EXISTS (SELECT 1 FROM leases l WHERE l.id = lease_id …)): the message says what is lost; PGlite: a user cannot insert a receipt on another user's lease, and can attach their own charge of another of their leases until the fix", async () => {
+  const { mine, ws } = lintFiles([{ file: 'm.sql', text: RECEIPTS_SQL }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'lease_id');
+  assert.doesNotMatch(mine[0]!.message, /admits the rows of every lease_id/);
+  assert.match(mine[0]!.message, /still ties lease_id, so what is lost is the sub-select's check that its row of public\.rent_charges has the same lease_id as the row of public\.rent_receipts\./);
+  const L_A1 = '00000000-0000-0000-0000-0000000000a1';
+  const L_A2 = '00000000-0000-0000-0000-0000000000a2';
+  const L_B = '00000000-0000-0000-0000-0000000000b1';
+  const C_A2 = '00000000-0000-0000-0000-0000000000c2';
+  const C_B = '00000000-0000-0000-0000-0000000000cb';
+  const inserts = async (sql: string): Promise<string[]> => {
+    const out: string[] = [];
+    await inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(sql);
+      await q(`INSERT INTO leases VALUES ('${L_A1}', '${TENANT_A}'), ('${L_A2}', '${TENANT_A}'), ('${L_B}', '${TENANT_B}')`);
+      await q(`INSERT INTO rent_charges VALUES ('${C_A2}', '${L_A2}', '${TENANT_A}'), ('${C_B}', '${L_B}', '${TENANT_B}')`);
+      await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+      // (user A: lease A2 with its charge, lease A1 with lease A2's charge, lease B with B's charge)
+      for (const [lease, charge] of [[L_A2, C_A2], [L_A1, C_A2], [L_B, C_B]]) {
+        const r = await tryQuery(q, `INSERT INTO rent_receipts (lease_id, charge_id, owner_user_id) VALUES ('${lease}', '${charge}', '${TENANT_A}')`);
+        out.push(r.ok ? 'ok' : r.error.code!);
+      }
+      await q('RESET ROLE');
+    });
+    return out;
+  };
+  assert.deepEqual(await inserts(RECEIPTS_SQL), ['ok', 'ok', '42501'], "another user's lease is refused; only the charge's lease is unchecked");
+  const fixed = applyFix(ws, mine[0]!);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.deepEqual(await inserts(sqlOf(fixed)), ['ok', '42501', '42501']);
+});
+
+test('err (message): a sub-select beside it whose own table has the column does not tie the policy\'s row', () => {
+  const sql = RECEIPTS_SQL.replace('CREATE TABLE leases (id uuid PRIMARY KEY,', 'CREATE TABLE leases (id uuid PRIMARY KEY, lease_id uuid,');
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.ok(mine.some((f) => /c\.lease_id with lease_id/.test(f.message) && /admits the rows of every lease_id/.test(f.message)));
+});
+
 test('err (message): a NULL test of the column beside the sub-select ties it to nothing: every tenant\'s rows are admitted', () => {
   const sql = JOBS_SQL.replace("tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid AND", '');
   const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);

@@ -286,13 +286,32 @@ function context(model: Model, t: Table, expr: Node, s: SelfComparison): { bound
     if (k === 'SelectStmt' && nodeContains(v.whereClause, s.ref)) select = v;
   });
   const tname = t.name.toLowerCase();
+  // (a sub-select beside it that names the policy's row's column: qualified with the table's name, or
+  // unqualified where no table of its plain FROM list has that column, as in EXISTS (SELECT 1 FROM
+  // leases l WHERE l.id = lease_id …) beside the comparison)
+  const readsOuter = (sel: Node | undefined): boolean => {
+    const from = sel ? plainFrom(sel) : undefined;
+    if (!from) return false;
+    const tables = from.map((x) => model.tables.get(model.relKey(x.rv)));
+    if (tables.some((x) => x === undefined)) return false;
+    const own = tables.some((x) => x!.columns.includes(s.column));
+    let found = false;
+    walk(sel.whereClause, (k, v) => {
+      if (found || k === 'SubLink') return false;
+      if (k !== 'ColumnRef') return;
+      const r = refOf({ ColumnRef: v });
+      if (r?.name !== s.column) return;
+      if (r.qual === undefined ? !own : r.qual === tname && !from.some((x) => x.alias === tname)) found = true;
+    });
+    return found;
+  };
   const namesOutside = (n: Node): boolean => {
     let found = false;
     walk(n, (k, v) => {
       if (found) return false;
       // (a sub-select's own names are its FROM list's; its IN's left side is this level's)
       if (k === 'SubLink') {
-        if (v.testexpr && namesOutside(v.testexpr)) found = true;
+        if ((v.testexpr && namesOutside(v.testexpr)) || readsOuter(v.subselect?.SelectStmt)) found = true;
         return false;
       }
       if (k !== 'ColumnRef') return;
