@@ -173,3 +173,28 @@ CREATE FUNCTION wms.box() RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT wms.e
     assert.deepEqual(await q("SELECT current_setting('wms.envelope') AS v"), [{ v: '1,2,3,4,4326' }]);
   });
 });
+
+test("err (message): an unqualified system catalog the body reads is named as pg_catalog's, where PostgreSQL finds it whatever the search_path (Supabase's realtime.quote_wal2json(regclass) reads pg_class and pg_namespace, not public.pg_class); PGlite: with search_path '' the name resolves to pg_catalog.pg_class and public has none", async () => {
+  const sql = `SELECT pg_catalog.set_config('search_path', '', false);
+CREATE SCHEMA realtime;
+CREATE FUNCTION realtime.quote_name_of(entity regclass) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$
+  SELECT nsp.nspname || '.' || pc.relname FROM pg_class pc JOIN pg_namespace nsp ON pc.relnamespace = nsp.oid WHERE pc.oid = entity
+$$;`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /reads table pg_catalog\.pg_class, table pg_catalog\.pg_namespace,/);
+  assert.doesNotMatch(mine[0]!.message, /public\.pg_/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    assert.equal((await q(`SELECT realtime.quote_name_of('pg_catalog.pg_proc'::regclass) AS n`))[0]!.n, 'pg_catalog.pg_proc');
+    assert.deepEqual((await q(`SELECT 'pg_class'::regclass::oid = 'pg_catalog.pg_class'::regclass::oid AS same, to_regclass('public.pg_class') IS NULL AS none`))[0], { same: true, none: true });
+  });
+});
+
+test('ok (message): a table of the workspace named pg_something keeps its own name', () => {
+  const sql = `CREATE TABLE public.pg_settings_copy (name text PRIMARY KEY, value text);
+CREATE FUNCTION setting_of(n text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT value FROM pg_settings_copy WHERE name = n $$;`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /reads table public\.pg_settings_copy,/);
+});

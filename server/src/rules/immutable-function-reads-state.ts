@@ -24,10 +24,20 @@ const SVF: Record<string, string> = {
   SVFOP_CURRENT_SCHEMA: 'CURRENT_SCHEMA',
 };
 
+/**
+ * A relation a body reads, as PostgreSQL resolves it: an unqualified system catalog name
+ * (pg_class, pg_namespace…) is pg_catalog's, searched before the search_path's schemas, where the
+ * model keys it under the default schema; unless the workspace makes a relation of that key.
+ */
+function shownRelation(model: Model, key: string): string {
+  const m = /^[^.]+\.(pg_[a-z0-9_]+)$/.exec(key);
+  return m && !model.tables.has(key) && !model.views.has(key) ? `pg_catalog.${m[1]}` : key;
+}
+
 /** What the body itself reads that can change between calls with the same arguments (not following calls). */
 function ownState(model: Model, f: Func): string[] {
   const out = new Set<string>();
-  for (const r of f.reads) out.add(`table ${r}`);
+  for (const r of f.reads) out.add(`table ${shownRelation(model, r)}`);
   for (const s of f.body?.statements ?? []) {
     for (const c of callsIn(s.node)) {
       const name = c.name[c.name.length - 1]!;
@@ -39,7 +49,6 @@ function ownState(model: Model, f: Func): string[] {
       if (k === 'SQLValueFunction' && SVF[v.op]) out.add(SVF[v.op]!);
     });
   }
-  void model;
   return [...out];
 }
 
