@@ -140,3 +140,24 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXEC
   assert.doesNotMatch(mine[0]!.message, /Any role that can create temporary objects|by writing auth\.users/);
   assert.match(mine[0]!.message, /would change what it does in the session that fires it \(T19c\)\. But it is a trigger only on Supabase's auth\.users, .*The API roles anon, authenticated and service_role have no INSERT, UPDATE or DELETE on auth\.users \(these migrations grant none\).*opens the hole\. Add SET search_path = public, pg_temp/);
 });
+
+test("ok: a DO block's `IF NOT EXISTS (… pg_proc …) THEN EXECUTE 'CREATE OR REPLACE FUNCTION …'` of a function that exists does not replace it (Rochthii/secure-multitenant-saas): its SET search_path stays (PGlite); where it does not exist, the DO block's is made and reported", async () => {
+  const first = `CREATE FUNCTION public.is_within_business_hours() RETURNS boolean LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ BEGIN RETURN extract(hour from now()) BETWEEN 9 AND 17; END $$;\n`;
+  const guarded = `DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND p.proname = 'is_within_business_hours') THEN
+    EXECUTE $func$
+      CREATE OR REPLACE FUNCTION public.is_within_business_hours() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS 'SELECT true';
+    $func$;
+  END IF;
+END $$;
+`;
+  assert.deepEqual(lintFiles([{ file: 'm/001.sql', text: first }, { file: 'm/002.sql', text: guarded }], ID).mine, []);
+  assert.equal(lintFiles([{ file: 'm/002.sql', text: guarded }], ID).mine.length, 1, 'no function before it: the DO block makes it, without SET search_path');
+  await inRollback(await getDb(), async (q) => {
+    await q(first);
+    await q(guarded);
+    const [row] = await q(`SELECT p.proconfig::text AS config, l.lanname AS lang FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'is_within_business_hours'`);
+    assert.deepEqual({ config: row!.config, lang: row!.lang }, { config: '{"search_path=public, pg_temp"}', lang: 'plpgsql' });
+  });
+});

@@ -4016,6 +4016,10 @@ class Replay {
 
   createFunction(op: OpCreateFunction): void {
     const pf = this.functionProtoOf(op);
+    // (made under IF NOT EXISTS (… pg_proc …) in a DO block: where the function exists, the branch
+    // does not run and it keeps what it was — Rochthii/secure-multitenant-saas's is_within_business_hours,
+    // whose SET search_path the DO block's version lacks; PGlite)
+    if (op.stmt.whenNoFunction && this.functions.get(pf.key)?.some((g) => g.name === pf.name)) return;
     if (op.replace && op.stmt.origin === 'file' && this.rejectsReplace(op, pf)) return;
     const f: Func = {
       key: pf.key,

@@ -1041,6 +1041,9 @@ function syntaxError(clean: string, start: number, end: number, sql: string, e: 
  * JSON_SERIALIZE(), JSON_EXISTS(), JSON_QUERY(), JSON_VALUE(), JSON_TABLE() and merge_action()
  * (the release notes of 16 and 17, "SQL/JSON"); 18: ENFORCED, OBJECTS, PERIOD, VIRTUAL.
  */
+/** An IF condition testing that no function of a name exists: `NOT EXISTS (SELECT 1 FROM pg_proc … WHERE proname = 'f')`. */
+const NO_FUNCTION_TEST = /^\s*not\s+exists\s*\([\s\S]*\bpg_proc\b/i;
+
 const NEWER_KEYWORDS: ReadonlyMap<string, number> = new Map([
   ...['absent', 'format', 'indent', 'json_array', 'json_arrayagg', 'json_object', 'json_objectagg', 'keys', 'scalar', 'system_user'].map((w) => [w, 16] as const),
   // (json: an unreserved keyword in 16, a COL_NAME one, which cannot name a function, since 17)
@@ -1628,6 +1631,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   let arms: number[] = [];
   let armCond = false;
   let ifs = 0;
+  // in the THEN branch of `IF NOT EXISTS (… pg_proc …)` (Statement.whenNoFunction)
+  let whenNoFunction = false;
   const addExpr = (query: string, parseMode: number, stmtType: string) => {
     let sql = query;
     let searchText = query;
@@ -1753,7 +1758,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         if (k !== 'CreatePolicyStmt' && !(k === 'DropStmt' && node.removeType === 'OBJECT_POLICY') && !grant && !rls && !constant && !fn) return undefined;
         // (each offset where the string has its text: a finding or a call found there reads it)
         relocate(node, (b) => lit.toFile(at + inExpr(map(b))));
-        const made: Statement = { kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}) };
+        const made: Statement = { kind: k, node, start: quote, end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}), ...(guard ? { guard } : {}), ...(arms.length ? { arms: [...arms] } : {}), ...(whenNoFunction ? { whenNoFunction } : {}) };
         if (fn) {
           const from = lit.toFile(at + inExpr(0));
           // (the file's text around the string, blank before the block: what the body's offsets are in)
@@ -1923,7 +1928,11 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         const outer = guard;
         const then = key === 'PLpgSQL_stmt_if' ? 'then_body' : 'stmts';
         guard = guardOf(body.statements.slice(from), outer);
+        const outerAbsent = whenNoFunction;
+        const query: unknown = v.cond?.PLpgSQL_expr?.query;
+        if (typeof query === 'string' && NO_FUNCTION_TEST.test(query)) whenNoFunction = true;
         visit(v[then], type);
+        whenNoFunction = outerAbsent;
         guard = outer;
         if (key === 'PLpgSQL_stmt_if') {
           const elsifs: Node[] = Array.isArray(v.elsif_list) ? v.elsif_list : [];

@@ -102,6 +102,11 @@ export interface Statement {
   arms?: number[];
   /** In a PL/pgSQL body: the condition of the IF or ELSIF branch its `arms` end with. */
   armCond?: boolean;
+  /**
+   * Made by a DO block's EXECUTE in the THEN branch of `IF NOT EXISTS (… pg_proc …)`: PostgreSQL
+   * runs it only where no such function exists (the replay keeps a function it already holds).
+   */
+  whenNoFunction?: boolean;
   /** In a PL/pgSQL body: the value a RETURN gives back, or an argument of a RAISE below ERROR (NOTICE, WARNING…): its value is only reported. */
   reported?: boolean;
   /**
