@@ -476,3 +476,27 @@ END $$;
   assert.deepEqual(await failing(loop(`WHERE schemaname = 'other'`)), ['42710 plain', '42710 reads_view', '42710 calls_plpgsql', '42710 calls_return', '42710 calls_setof']);
   assert.deepEqual(await failing(loop(`WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`)), ['42710 plain', '42710 calls_plpgsql']);
 });
+
+test("ok: a table no statement makes (azr18's saved_invoices, whose CREATE TABLE migration was deleted): both CREATE POLICY statements fail with 42P01, neither meets the other's name; made by a CREATE TABLE in dynamic SQL or a RENAME TO, or in a platform schema, it is reported", async () => {
+  const POLICY = 'CREATE POLICY "own invoices" ON public.saved_invoices FOR SELECT TO authenticated USING (user_id = (select auth.uid()));\n';
+  const files = [
+    { file: 'supabase/migrations/20250101000000_a.sql', text: POLICY },
+    { file: 'supabase/migrations/20250102000000_b.sql', text: POLICY },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', '42P01']);
+  });
+  // (a text that makes the table, anywhere: the finding stays)
+  const dynamic = { file: 'supabase/migrations/20240101000000_t.sql', text: `DO $$ BEGIN EXECUTE 'CREATE TABLE IF NOT EXISTS public.saved_invoices (id uuid PRIMARY KEY, user_id uuid)'; END $$;\n` };
+  assert.equal(lintFiles([dynamic, ...files], ID).mine.length, 1);
+  const renamed = { file: 'supabase/migrations/20240101000000_t.sql', text: 'CREATE TABLE public.invoices (id uuid PRIMARY KEY, user_id uuid);\nALTER TABLE public.invoices RENAME TO saved_invoices;\n' };
+  assert.equal(lintFiles([renamed, ...files], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, [renamed, ...files]), ['ok', 'ok', '42710']);
+  });
+  const storage = 'CREATE POLICY "own files" ON storage.objects FOR SELECT TO authenticated USING (owner = (select auth.uid()));\n';
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20250101000000_a.sql', text: storage }, { file: 'supabase/migrations/20250102000000_b.sql', text: storage }], ID).mine.length, 1);
+});

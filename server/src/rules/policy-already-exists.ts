@@ -60,6 +60,31 @@ function readsMissingRelation(model: Model, p: Policy): boolean {
 }
 
 /**
+ * Whether no statement of the migrations makes the policy's table (outside the platform's
+ * schemas): on a new database both CREATE POLICY statements then fail with 42P01 (relation does
+ * not exist), the earlier one first, and neither meets the other's name (azr18's
+ * saved_invoices, whose CREATE TABLE migration was deleted). Certain only when no file's text
+ * has a CREATE TABLE / VIEW of that name, or a RENAME TO it, in any schema, dynamic SQL's strings
+ * included: any such text, and the table counts as made.
+ */
+function tableNeverMade(model: Model, p: Policy): boolean {
+  const key = p.table;
+  const dot = key.indexOf('.');
+  const schema = key.slice(0, dot);
+  if (model.tables.has(key) || model.views.has(key)) return false;
+  if (PLATFORM_SCHEMAS.has(schema) || schema === 'pg_catalog' || schema === 'information_schema') return false;
+  return memoModel(model, `policy-already-exists:made:${key}`, (m) => {
+    const name = key.slice(dot + 1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const ident = `"?${name}"?(?![\\w$])`;
+    const made = new RegExp(
+      `\\bcreate\\s+(?:or\\s+replace\\s+)?(?:(?:global|local)\\s+)?(?:(?:temp|temporary|unlogged|foreign|materialized|recursive)\\s+)?(?:table|view)\\s+(?:if\\s+not\\s+exists\\s+)?(?:"?[\\w$]+"?\\s*\\.\\s*)?${ident}|\\brename\\s+to\\s+${ident}`,
+      'i',
+    );
+    return !m.files.some((f) => made.test(f.text));
+  });
+}
+
+/**
  * Whether the policy's table was written again, with columns it does not have, before the
  * policy (Model.recreatedTables), and the policy names one of them: PostgreSQL then stops at it
  * (42703) before it looks at the name. (One naming only columns the table has meets the name:
@@ -190,7 +215,7 @@ function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCre
     let first: Policy | undefined = replaced;
     for (let hops = 0; first && first.created.file !== by.created.file && failing.has(first.created.file) && hops < 64; hops++) first = earlier.get(first);
     if (!first) continue;
-    if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by) || meantForNewColumns(m, by)) continue;
+    if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by) || meantForNewColumns(m, by) || tableNeverMade(m, by)) continue;
     // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
     // in a DO block, it may sit in an IF that did not run)
     if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;
