@@ -477,20 +477,27 @@ END $$;
   assert.deepEqual(await failing(loop(`WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`)), ['42710 plain', '42710 calls_plpgsql']);
 });
 
-test("ok: a table no statement makes (azr18's saved_invoices, whose CREATE TABLE migration was deleted): both CREATE POLICY statements fail with 42P01, neither meets the other's name; made by a CREATE TABLE in dynamic SQL or a RENAME TO, or in a platform schema, it is reported", async () => {
+test("err (message): a table no statement makes (azr18's saved_invoices, whose CREATE TABLE migration was deleted): the message says both CREATE POLICY statements fail with 42P01 on a database the migrations make, and the second with 42710 where the table was made elsewhere (PGlite, both); made by a CREATE TABLE in dynamic SQL or a RENAME TO, or in a platform schema, the plain message", async () => {
   const POLICY = 'CREATE POLICY "own invoices" ON public.saved_invoices FOR SELECT TO authenticated USING (user_id = (select auth.uid()));\n';
   const files = [
     { file: 'supabase/migrations/20250101000000_a.sql', text: POLICY },
     { file: 'supabase/migrations/20250102000000_b.sql', text: POLICY },
   ];
-  assert.deepEqual(lintFiles(files, ID).mine, []);
+  const mine = lintFiles(files, ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^The policy "own invoices" is created on saved_invoices a second time: .*No migration makes public\.saved_invoices: on a database these migrations make, both CREATE POLICY statements fail with 42P01 \(relation does not exist\); where the table was made elsewhere \(the dashboard, a migration no longer here\), this one fails with 42710/);
   await inRollback(await getDb(), async (q) => {
     await q(AUTH_STUB_SQL);
     assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', '42P01']);
   });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('CREATE TABLE public.saved_invoices (id uuid PRIMARY KEY, user_id uuid)'); // (made elsewhere)
+    assert.deepEqual(await runFilesInTransactions(q, files), ['ok', '42710']);
+  });
   // (a text that makes the table, anywhere: the finding stays)
   const dynamic = { file: 'supabase/migrations/20240101000000_t.sql', text: `DO $$ BEGIN EXECUTE 'CREATE TABLE IF NOT EXISTS public.saved_invoices (id uuid PRIMARY KEY, user_id uuid)'; END $$;\n` };
-  assert.equal(lintFiles([dynamic, ...files], ID).mine.length, 1);
+  assert.match(lintFiles([dynamic, ...files], ID).mine[0]?.message ?? '', /^The policy "own invoices" already exists on saved_invoices/);
   const renamed = { file: 'supabase/migrations/20240101000000_t.sql', text: 'CREATE TABLE public.invoices (id uuid PRIMARY KEY, user_id uuid);\nALTER TABLE public.invoices RENAME TO saved_invoices;\n' };
   assert.equal(lintFiles([renamed, ...files], ID).mine.length, 1);
   await inRollback(await getDb(), async (q) => {

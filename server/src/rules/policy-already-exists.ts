@@ -215,7 +215,7 @@ function collisions(m: Model, failing: ReadonlySet<string>): readonly FailingCre
     let first: Policy | undefined = replaced;
     for (let hops = 0; first && first.created.file !== by.created.file && failing.has(first.created.file) && hops < 64; hops++) first = earlier.get(first);
     if (!first) continue;
-    if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by) || meantForNewColumns(m, by) || tableNeverMade(m, by)) continue;
+    if (by.stmt.kind !== 'CreatePolicyStmt' || by.stmt.origin !== 'file' || rejectionOf(m, by) || readsMissingRelation(m, by) || meantForNewColumns(m, by)) continue;
     // (a CREATE POLICY in a DO block never replaces one in the model: if the one found was made
     // in a DO block, it may sit in an IF that did not run)
     if (first.stmt.kind !== 'CreatePolicyStmt' || first.stmt.origin !== 'file' || rejectionOf(m, first) || readsMissingRelation(m, first)) continue;
@@ -569,9 +569,13 @@ export const policyAlreadyExists = defineRule({
         start: by.nameLoc.start,
         end: by.nameLoc.end,
         message:
-          `The policy "${by.name}" already exists on ${old.table.replace(/^public\./, '')}: it is created at ${where(model, old.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
+          (tableNeverMade(model, by)
+            ? `The policy "${by.name}" is created on ${old.table.replace(/^public\./, '')} a second time: the first is at ${where(model, old.created)}${same ? '' : ' (an earlier migration)'}, and nothing drops it before this statement. ` +
+              `No migration makes ${old.table}: on a database these migrations make, both CREATE POLICY statements fail with 42P01 (relation does not exist); where the table was made elsewhere (the dashboard, a migration no longer here), this one fails with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), and the table keeps the earlier policy. ` +
+              `Make the table in the migrations before its policies, and put DROP POLICY IF EXISTS … before this one to replace the policy, change it with ALTER POLICY, give it another name, or remove it.`
+            : `The policy "${by.name}" already exists on ${old.table.replace(/^public\./, '')}: it is created at ${where(model, old.created)}${same ? '' : ' (an earlier migration)'} and nothing drops it before this statement. ` +
           `PostgreSQL rejects this CREATE POLICY with 42710 (policy "${by.name}" for table "${old.table.split('.').pop()}" already exists), so a migration tool applying them in order (a new database, ${supabaseMigration(by.created.file)?.applied === false || supabaseMigration(old.created.file)?.applied === false ? '' : 'supabase db reset, '}CI) ${stopsAt(model, by.created)}${earlierFailure(model, by.created) ? '; either way' : ', and'} the table keeps the earlier policy. ` +
-          `There is no CREATE OR REPLACE POLICY: put DROP POLICY IF EXISTS … before it to replace the policy (the other rules read this one as the table's), change it with ALTER POLICY, give it another name, or remove it.`,
+          `There is no CREATE OR REPLACE POLICY: put DROP POLICY IF EXISTS … before it to replace the policy (the other rules read this one as the table's), change it with ALTER POLICY, give it another name, or remove it.`),
         related: [{ ...old.created, message: `the policy "${old.name}" is created here` }],
         fixes,
       });
