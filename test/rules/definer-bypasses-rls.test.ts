@@ -1182,11 +1182,22 @@ END $$;
   // INTO STRICT, and IF NOT FOUND right after the lookup, are the same check
   const strict = del.replace('SELECT id INTO v_couple_id', 'SELECT id INTO STRICT v_couple_id').replace("  IF v_couple_id IS NULL THEN RAISE EXCEPTION 'Invalid portal token'; END IF;\n", '');
   const notFound = del.replace('IF v_couple_id IS NULL THEN', 'IF NOT FOUND THEN');
-  for (const [what, body, check] of [['INTO STRICT', strict, 'SELECT … INTO STRICT'], ['NOT FOUND', notFound, 'IF NOT FOUND THEN RAISE']] as const) {
+  // (an early RETURN stops it as a RAISE does: AAChibilyaev/supabase-saas-admin's accept_invitation)
+  const returns = notFound.replace("RAISE EXCEPTION 'Invalid portal token';", 'RETURN;');
+  assert.notEqual(returns, notFound);
+  for (const [what, body, check] of [['INTO STRICT', strict, 'SELECT … INTO STRICT'], ['NOT FOUND', notFound, 'IF NOT FOUND THEN RAISE'], ['NOT FOUND, RETURN', returns, 'IF NOT FOUND THEN RETURN']] as const) {
     assert.notEqual(body, del, what);
     const m = lintFiles([{ file, text: head + body }], ID).mine.map((f) => f.message).find((x) => x.includes('delete_portal_person'));
     assert.match(m ?? '', new RegExp(`stops when no row matches \\(${check.replace(/[.…]/g, '.')}, `), what);
   }
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, head + returns);
+    await q(`INSERT INTO public.couples (id, user_id) VALUES ('${couple(2)}', '${TENANT_B}'); INSERT INTO public.portal_people VALUES ('${couple(4)}', '${couple(2)}', 'B''s guest')`);
+    await q(`SELECT set_config('request.jwt.claim.sub', '', true), set_config('request.jwt.claims', '{"role": "anon"}', true); SET ROLE anon`);
+    await q(`SELECT public.delete_portal_person(gen_random_uuid(), '${couple(4)}')`);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'public.portal_people'), 1, "with a wrong token the early RETURN stops it: B's guest stays");
+  });
   // not that check: the general hint stays
   for (const [what, body] of [
     ['a condition that does not raise for NULL', del.replace('IF v_couple_id IS NULL THEN', 'IF v_couple_id <> p_id THEN')],

@@ -443,13 +443,15 @@ export function secretLookup(model: Model, f: Func): SecretLookup | undefined {
       for (let j = i + 1; j < statements.length && !at; j++) {
         const t = statements[j]!;
         const cond: Node = t.kind === 'SelectStmt' && t.armCond ? t.node?.targetList?.[0]?.ResTarget?.val : undefined;
-        if (cond && t.raisesIf && t.arms?.length === 2 && !t.caught?.length) {
+        // (an early RETURN stops it as a RAISE does: `IF NOT FOUND THEN RETURN json_build_object('error', …)`)
+        if (cond && (t.raisesIf || t.returnsIf) && t.arms?.length === 2 && !t.caught?.length) {
           const arms: Node[] = cond.BoolExpr?.boolop === 'OR_EXPR' ? cond.BoolExpr.args : [cond];
+          const then = t.raisesIf ? 'RAISE' : 'RETURN';
           for (const a of arms) {
             const v = a?.NullTest?.nulltesttype === 'IS_NULL' ? columnRef(a.NullTest.arg) : undefined;
-            if (v && v.qual === undefined && vars.has(v.name)) [check, at] = [`IF ${v.name} IS NULL THEN RAISE`, t];
+            if (v && v.qual === undefined && vars.has(v.name)) [check, at] = [`IF ${v.name} IS NULL THEN ${then}`, t];
             // (FOUND: of the lookup only when no statement runs between them)
-            else if (j === i + 1 && a?.BoolExpr?.boolop === 'NOT_EXPR' && columnRef(a.BoolExpr.args?.[0])?.name === 'found' && columnRef(a.BoolExpr.args[0])?.qual === undefined) [check, at] = ['IF NOT FOUND THEN RAISE', t];
+            else if (j === i + 1 && a?.BoolExpr?.boolop === 'NOT_EXPR' && columnRef(a.BoolExpr.args?.[0])?.name === 'found' && columnRef(a.BoolExpr.args[0])?.qual === undefined) [check, at] = [`IF NOT FOUND THEN ${then}`, t];
           }
           if (at) break;
         }
