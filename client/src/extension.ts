@@ -276,6 +276,8 @@ export function activate(context: vscode.ExtensionContext): void {
         // a sqitch project's plan (the order its deploy scripts replay in), and its configuration (where the plan is)
         vscode.workspace.createFileSystemWatcher('**/sqitch.plan'),
         vscode.workspace.createFileSystemWatcher('**/sqitch.conf'),
+        // a Drizzle Kit migrations folder's journal (the migrations drizzle-kit migrate applies, in order)
+        vscode.workspace.createFileSystemWatcher('**/meta/_journal.json'),
       ],
     },
     // A function, so a restart sends the settings of that moment. VS Code's hover already shows

@@ -5,6 +5,7 @@ import { makePositionAt } from './parse.js';
 import type { Severity } from './types.js';
 import type { DatabasesSetting } from './databases.js';
 import type { SqitchPlan } from './sqitch-plan.js';
+import type { DrizzleJournal } from './drizzle-journal.js';
 
 export type RuleSetting = Severity | 'off';
 export type OwnerBypass = 'auto' | 'true' | 'false';
@@ -25,6 +26,8 @@ export interface Config {
   exposedBy?: Record<string, string>;
   /** Not a setting: the plans of the sqitch projects of the database (their sqitch.plan: the replay order), read by the caller. */
   sqitchPlans?: SqitchPlan[];
+  /** Not a setting: the journals (meta/_journal.json) of the database's Drizzle Kit migrations folders: their replay order, and the files they leave out, read by the caller. */
+  drizzleJournals?: DrizzleJournal[];
   /** Schema that unqualified names resolve to. */
   defaultSchema: string;
   /**

@@ -4,6 +4,7 @@
 import { callsIn, census, conjuncts, dmlTargetsIn, fitted, identEnd, plainCreate, relationsIn, roleName, stringConst, typeName, type RelationRef } from './ast.js';
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
+import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
 import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
@@ -369,9 +370,10 @@ const SQL_EXTENSION = /\.(?:sql|pgsql|psql)$/i;
 /**
  * Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`; Supabase's timestamps as
  * its CLI orders them: compareMigrations), then sqitch's dependencies: a deploy script runs
- * after the changes its `-- requires:` header names (sqitchOrder).
+ * after the changes its `-- requires:` header names (sqitchOrder); a sqitch plan's and a Drizzle
+ * Kit journal's files in the order they list them (planOrder, journalOrder).
  */
-export function migrationOrder<T extends { file: string; text?: string }>(files: T[], plans: readonly SqitchPlan[] = NO_PLANS, ranks?: ReadonlyMap<string, number>): T[] {
+export function migrationOrder<T extends { file: string; text?: string }>(files: T[], plans: readonly SqitchPlan[] = NO_PLANS, ranks?: ReadonlyMap<string, number>, journals: readonly DrizzleJournal[] = NO_JOURNALS): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   let paths = files.map((f) => f.file).join('\0');
   if (ranks?.size) paths += `\0order\u0001${files.map((f) => ranks.get(f.file) ?? '').join('\0')}`;
@@ -379,6 +381,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
   const sqitch = requires.some((r) => r.length);
   if (sqitch) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
   if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.changes.join(' ')}`).join('\0')}`;
+  if (journals.length) paths += `\0drizzle\u0001${journals.map((j) => `${j.folder}\u0001${j.tags.join(' ')}`).join('\0')}`;
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
     const stamped = new Set<string>();
@@ -393,6 +396,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
       order.sort((a, b) => rank(a) - rank(b));
     }
     if (plans.length) order = planOrder(order, files, plans);
+    if (journals.length) order = journalOrder(order, files, journals);
     order = reworkedFirst(order, files);
     if (sqitch) order = sqitchOrder(order, files, requires);
     lastOrder = { paths, order };
@@ -401,6 +405,33 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
 }
 
 const NO_PLANS: readonly SqitchPlan[] = [];
+const NO_JOURNALS: readonly DrizzleJournal[] = [];
+
+/**
+ * `order` with each Drizzle Kit folder's migrations in its journal's order (meta/_journal.json,
+ * read by the caller): the places its listed files hold are given to them as the journal lists
+ * them (drizzle's migrator runs `entries` in array order, whatever the files' names). A file the
+ * journal does not list stays where it is (it is not replayed: Workspace marks it not applied).
+ */
+function journalOrder(order: number[], files: ReadonlyArray<{ file: string }>, journals: readonly DrizzleJournal[]): number[] {
+  const ranks = journalRanks(files, journals);
+  let out = order;
+  for (const j of journals) {
+    const slots: number[] = [];
+    const listed: number[] = [];
+    out.forEach((i, at) => {
+      if (ranks[i]?.journal === j) {
+        slots.push(at);
+        listed.push(i);
+      }
+    });
+    if (listed.length < 2) continue;
+    listed.sort((a, b) => ranks[a]!.rank - ranks[b]!.rank);
+    if (out === order) out = order.slice();
+    for (const [k, at] of slots.entries()) out[at] = listed[k]!;
+  }
+  return out;
+}
 
 /**
  * `order` with each sqitch project's deploy scripts in its plan's order (sqitch.plan, read by
@@ -2187,7 +2218,7 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
  * by default those of the previous build (engine/workspace.ts builds again when they changed).
  */
 export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint, failing: readonly Statement[] = previous?.failing ?? NO_STATEMENTS): Model {
-  const files = migrationOrder(parsed, config.sqitchPlans, config.orderRanks);
+  const files = migrationOrder(parsed, config.sqitchPlans, config.orderRanks, config.drizzleJournals);
   const supabase = config.supabaseLayout === true || files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);

@@ -8,6 +8,7 @@ import { replayedCallSpans } from '../analysis/dynamic-rls.js';
 import { databasesOf, orderRanks, relationRefs, type Database } from '../analysis/databases.js';
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
+import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Position, Range, Severity, Span, Statement } from '../analysis/types.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
@@ -54,7 +55,7 @@ export interface LintResult {
 export class Workspace {
   private texts = new Map<string, string>();
   private parsedCache = new Map<string, ParsedFile>();
-  /** the files of the last partition that no migration tool applies (databases.ts, kind 'unapplied') */
+  /** the files of the last partition that no migration tool applies (databases.ts, kind 'unapplied'; a Drizzle Kit journal's folder's files it does not list) */
   private unapplied = new Set<string>();
   /** the parse of a file's previous text, until its new text is parsed against it */
   private previousParse = new Map<string, ParsedFile>();
@@ -76,6 +77,8 @@ export class Workspace {
   private api: readonly ApiSchemas[] = [];
   /** the plans (sqitch.plan) of the workspace's sqitch projects: their replay order */
   private plans: readonly SqitchPlan[] = [];
+  /** the journals (meta/_journal.json) of the workspace's Drizzle Kit migrations folders: their replay order and the files they leave out */
+  private journals: readonly DrizzleJournal[] = [];
   private readonly editing: boolean;
   /** a file id's path relative to the workspace root (the config's globs are), `/`-separated */
   private readonly relPath: (id: string) => string | undefined;
@@ -121,6 +124,18 @@ export class Workspace {
   setSqitchPlans(plans: readonly SqitchPlan[]): void {
     if (JSON.stringify(plans) === JSON.stringify(this.plans)) return;
     this.plans = plans;
+    this.invalidate();
+  }
+
+  /**
+   * The journals of the workspace's Drizzle Kit migrations folders (read from their
+   * `meta/_journal.json` by the caller): each folder's files replay in its journal's order, and
+   * those right in it that it does not list are parsed, not replayed (drizzle's migrator never
+   * applies them).
+   */
+  setDrizzleJournals(journals: readonly DrizzleJournal[]): void {
+    if (JSON.stringify(journals) === JSON.stringify(this.journals)) return;
+    this.journals = journals;
     this.invalidate();
   }
 
@@ -183,9 +198,11 @@ export class Workspace {
   private partition(): { list: Database[]; byFile: Map<string, Database>; configs: Map<Database, Config> } {
     if (!this.dbs) {
       const list = databasesOf(this.files(), this.relPath, this.config.databases ?? 'auto', (id) => relationRefs(this.parsed(id)!));
-      // (files a Supabase project holds that its CLI never applies: parsed, not replayed; a file
-      // whose mark goes is parsed again, so that nothing computed from it before stays)
+      // (files a Supabase project holds that its CLI never applies, and the files of a Drizzle Kit
+      // migrations folder its journal does not list: parsed, not replayed; a file whose mark goes
+      // is parsed again, so that nothing computed from it before stays)
       const unapplied = new Set(list.flatMap((d) => (d.kind === 'unapplied' ? d.files : [])));
+      for (const f of unlistedFiles(this.texts.keys(), this.journals).keys()) unapplied.add(f);
       for (const f of this.unapplied) if (!unapplied.has(f)) this.parsedCache.delete(f);
       for (const f of unapplied) {
         if (!this.unapplied.has(f)) this.parsedCache.delete(f);
@@ -199,6 +216,8 @@ export class Workspace {
         let c = this.api.length ? configWithApi(this.config, d.files, this.api) : this.config;
         const plans = this.plans.filter((p) => d.files.some((f) => f.startsWith(p.folder)));
         if (plans.length) c = { ...c, sqitchPlans: plans };
+        const journals = this.journals.filter((j) => d.files.some((f) => f.startsWith(j.folder)));
+        if (journals.length) c = { ...c, drizzleJournals: journals };
         if (this.config.order?.length) c = { ...c, orderRanks: orderRanks(d.files, this.relPath, this.config.order) };
         configs.set(d, c);
       }
@@ -341,6 +360,7 @@ export class Workspace {
     const w = new Workspace(this.config, this.ruleSet, { relPath: this.relPath });
     w.api = this.api;
     w.plans = this.plans;
+    w.journals = this.journals;
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);

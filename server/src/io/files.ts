@@ -9,6 +9,7 @@ import { URI } from 'vscode-uri';
 import { ALWAYS_EXCLUDED, type Config } from '../analysis/config.js';
 import { apiSchemasOf, type ApiSchemas } from '../analysis/supabase-config.js';
 import { planChanges, sqitchLayout, type SqitchPlan } from '../analysis/sqitch-plan.js';
+import { journalTags, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 
 /** Files larger than this are not read into the editor's workspace (logged). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -140,6 +141,8 @@ async function readBesideFiles<T>(
   parse: (text: string, names: { prefix: string; shown: string }) => T | { problem: string } | undefined,
   ids: ProjectIds,
   log: (path: string, problem: string) => void,
+  /** what follows from it, said after "not used" */
+  then = '',
 ): Promise<T[]> {
   const folders = new Set<string>();
   for (const f of files) {
@@ -153,11 +156,11 @@ async function readBesideFiles<T>(
     const path = join(folder, name);
     const read = await readTextFile(path);
     if (!read.ok) {
-      if (!read.missing) log(path, `${read.reason}; ${what} not used`);
+      if (!read.missing) log(path, `${read.reason}; ${what} not used${then}`);
       continue;
     }
     const v = parse(read.text, names);
-    if (v && typeof v === 'object' && 'problem' in v) log(path, `${v.problem}; ${what} not used`);
+    if (v && typeof v === 'object' && 'problem' in v) log(path, `${v.problem}; ${what} not used${then}`);
     else if (v !== undefined) out.push(v as T);
   }
   return out;
@@ -219,4 +222,17 @@ export async function readSqitchPlans(files: Iterable<string>, ids: ProjectIds, 
     }
   }
   return out;
+}
+
+/**
+ * The journals of the Drizzle Kit migrations folders `files` belong to: each folder holding .sql
+ * files and a `meta/_journal.json` (drizzle-kit generate's `out`, often drizzle/ or
+ * src/db/migrations/). A journal that cannot be parsed is told to `log` and left out: the
+ * folder's files are then replayed as any others are.
+ */
+export function readDrizzleJournals(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<DrizzleJournal[]> {
+  return readBesideFiles(files, /^(.*)[\\/][^\\/]+\.sql$/i, join('meta', '_journal.json'), 'its list of migrations is', (text, names) => {
+    const tags = journalTags(text);
+    return Array.isArray(tags) ? { folder: names.prefix, source: `${names.shown}meta/_journal.json`, tags } : tags;
+  }, ids, log, ': every .sql file of its folder is replayed, in path order, as without a journal');
 }
