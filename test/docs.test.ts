@@ -16,6 +16,7 @@ before(async () => {
 function lintExample(ex: DocExample) {
   const ws = new Workspace(ex.config);
   for (const f of ex.files) ws.setFile(f.file, f.text);
+  ws.setDrizzleJournals(ex.journals);
   return { ws, findings: [...ws.lint().byFile.values()].flat() };
 }
 

@@ -1,16 +1,20 @@
 // Reads a rule's doc page (docs/rules/<id>.md) and returns its SQL examples.
 // Format: code blocks (```sql) under `## Invalid` and `## Valid` headings. A block may hold
 // several migration files, each starting with a `-- file: <name>.sql` line, and a
-// `-- config: {json}` line to lint it with settings.
+// `-- config: {json}` line to lint it with settings. A `-- file: <folder>/meta/_journal.json`
+// part is a Drizzle Kit journal (JSON, not SQL): the example is linted with it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeConfig, type Config } from '../../server/src/analysis/config.js';
+import { journalTags, type DrizzleJournal } from '../../server/src/analysis/drizzle-journal.js';
 
 export interface DocExample {
   /** 1-based line of the code block in the doc, for messages */
   line: number;
   files: Array<{ file: string; text: string }>;
   config: Config;
+  /** the Drizzle Kit journals of the example (`-- file: <folder>/meta/_journal.json` parts), given to the workspace as the CLI reads them */
+  journals: DrizzleJournal[];
   /** all files joined, for executing on PostgreSQL */
   sql: string;
 }
@@ -69,5 +73,14 @@ function toExample(block: string, line: number): DocExample {
     current.lines.push(l);
   }
   if (current.lines.some((x) => x.trim()) || files.length === 0) files.push({ file: current.file, text: current.lines.join('\n') });
-  return { line, files, config, sql: files.map((x) => x.text).join('\n') };
+  const journals: DrizzleJournal[] = [];
+  for (const f of files) {
+    const j = /^(.*\/)meta\/_journal\.json$/.exec(f.file);
+    if (!j) continue;
+    const tags = journalTags(f.text);
+    if (!Array.isArray(tags)) throw new Error(`${f.file}: ${tags.problem}`);
+    journals.push({ folder: j[1]!, source: f.file, tags });
+  }
+  const sql = journals.length ? files.filter((f) => !f.file.endsWith('/meta/_journal.json')) : files;
+  return { line, files: sql, config, journals, sql: sql.map((x) => x.text).join('\n') };
 }

@@ -17,9 +17,10 @@ export interface Linted {
   mine: Finding[];
 }
 
-export function lintFiles(files: ReadonlyArray<{ file: string; text: string }>, id: string, config?: DocExample['config']): Omit<Linted, 'ex'> {
+export function lintFiles(files: ReadonlyArray<{ file: string; text: string }>, id: string, config?: DocExample['config'], journals: DocExample['journals'] = []): Omit<Linted, 'ex'> {
   const ws = new Workspace(config);
   for (const f of files) ws.setFile(f.file, f.text);
+  if (journals.length) ws.setDrizzleJournals(journals);
   const findings = [...ws.lint().byFile.values()].flat();
   return { ws, findings, mine: findings.filter((f) => f.rule === id) };
 }
@@ -29,7 +30,7 @@ export function lintDocExample(id: string, kind: 'invalid' | 'valid', n = 0): Li
   const doc = loadRuleDoc(id);
   const ex = (kind === 'invalid' ? doc.invalid : doc.valid)[n];
   assert.ok(ex, `docs/rules/${id}.md has no ${kind} example #${n + 1}`);
-  return { ex, ...lintFiles(ex.files, id, ex.config) };
+  return { ex, ...lintFiles(ex.files, id, ex.config, ex.journals) };
 }
 
 /** The one finding of the rule in the n-th Invalid example (asserted). */

@@ -17,6 +17,7 @@ import { confirm } from '../verify/confirm.js';
 import { causes, rootsOf, type Cause } from '../verify/causes.js';
 import { environmentNotes, restatedByDeclarativeSchema, type EnvironmentNote } from '../verify/environment.js';
 import { initParser, ruleById, Workspace, type Finding } from '../engine/workspace.js';
+import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 
 /** How long a statement may outlast the budget before its worker is stopped. */
 const GRACE_MS = 1_000;
@@ -236,10 +237,21 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   // a pg_dump of what the migrations before it made, snapshot.ts)
   const snapshots = schemaSnapshots(read.map((f) => ws.parsed(f.file)!));
   const copies = migrationCopies(read.map((f) => ws.parsed(f.file)!));
-  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true }> => {
+  // (a file of a Drizzle Kit migrations folder its journal does not list: drizzle's migrator never applies it)
+  const unlisted = read.length ? unlistedFiles(read.map((f) => f.file), ws.configOf(read[0]!.file).drizzleJournals ?? []) : new Map<string, DrizzleJournal>();
+  const leftOut = read.flatMap((f): Array<{ path: string; dialect?: string; snapshot?: true; copy?: true; notInJournal?: string }> => {
     const parsed = ws.parsed(f.file)!;
     const d = foreignDialect(parsed);
-    return d ? [{ path: f.file, dialect: d.dialect }] : snapshots.has(parsed) ? [{ path: f.file, snapshot: true }] : copies.has(parsed) ? [{ path: f.file, copy: true }] : [];
+    const journal = unlisted.get(f.file);
+    return journal
+      ? [{ path: f.file, notInJournal: journal.source }]
+      : d
+        ? [{ path: f.file, dialect: d.dialect }]
+        : snapshots.has(parsed)
+          ? [{ path: f.file, snapshot: true }]
+          : copies.has(parsed)
+            ? [{ path: f.file, copy: true }]
+            : [];
   });
   const files = leftOut.length ? read.filter((f) => !leftOut.some((x) => x.path === f.file)) : read;
   const supabase = files.some((f) => isSupabaseLayout(f.file));
@@ -346,6 +358,8 @@ async function verifyDatabase(read: Array<{ file: string; text: string }>, ws: W
   const listed = (l: string[]) => `${l.slice(0, 5).join(', ')}${l.length > 5 ? `, and ${l.length - 5} more` : ''}`;
   const foreign = leftOut.flatMap((x) => (x.dialect ? [`${x.path} (${x.dialect})`] : []));
   if (foreign.length) lines.push(`left out: ${counted(foreign.length, 'file')} written for another database (not-postgresql): ${listed(foreign)}`);
+  const unjournaled = leftOut.flatMap((x) => (x.notInJournal ? [x.path] : []));
+  if (unjournaled.length) lines.push(`left out: ${counted(unjournaled.length, 'file')} of a Drizzle Kit migrations folder that its meta/_journal.json does not list (drizzle-kit migrate never applies ${unjournaled.length === 1 ? 'it' : 'them'}; drizzle-migration-not-in-journal): ${listed(unjournaled)}`);
   const copied = leftOut.flatMap((x) => (x.copy ? [x.path] : []));
   if (copied.length) lines.push(`left out: ${counted(copied.length, 'copy', 'copies')} of another file (the same name and text in another folder: run once, as the lint replays it): ${listed(copied)}`);
   const dumps = leftOut.flatMap((x) => (x.snapshot ? [x.path] : []));

@@ -52,6 +52,7 @@ export { functionReplaceRejected } from './function-replace-rejected.js';
 export { membershipBypassesRls } from './membership-bypasses-rls.js';
 export { columnRevokeIneffective } from './column-revoke-ineffective.js';
 export { supabaseMigrationSkipped } from './supabase-migration-skipped.js';
+export { drizzleMigrationNotInJournal } from './drizzle-migration-not-in-journal.js';
 export { supabaseMigrationDownSection } from './supabase-migration-down-section.js';
 export { defaultPrivilegesRevokeIneffective } from './default-privileges-revoke-ineffective.js';
 export { notPostgresql } from './not-postgresql.js';

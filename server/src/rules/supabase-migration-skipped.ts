@@ -1,30 +1,11 @@
-import type { Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { supabaseMigration } from './lib/util.js';
+import { aboutRls, supabaseMigration } from './lib/util.js';
 
 // The Supabase CLI (pkg/migration/list.go, ListLocalMigrations) reads the files of
 // supabase/migrations/ in file name order (Go's fs.ReadDir) and applies those whose name matches
 // `^([0-9]+)_(.*)\.sql$`; it skips any other, printing "Skipping migration <name>... (file name
 // must match pattern "<timestamp>_name.sql")". Subfolders are never read (an archive there is
 // deliberate): only files right in the folder are looked at.
-
-/** Statements that change who sees which rows: policies, RLS switches, grants, SECURITY DEFINER functions. */
-function aboutRls(s: Statement): boolean {
-  switch (s.kind) {
-    case 'CreatePolicyStmt':
-    case 'AlterPolicyStmt':
-    case 'GrantStmt':
-      return true;
-    case 'DropStmt':
-      return s.node?.removeType === 'OBJECT_POLICY';
-    case 'AlterTableStmt':
-      return (s.node?.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => /RowSecurity$/.test(c.AlterTableCmd?.subtype ?? ''));
-    case 'CreateFunctionStmt':
-      return (s.node?.options ?? []).some((o: { DefElem?: { defname?: string; arg?: { Boolean?: { boolval?: boolean } } } }) => o.DefElem?.defname === 'security' && !!o.DefElem.arg?.Boolean?.boolval);
-    default:
-      return false;
-  }
-}
 
 export const supabaseMigrationSkipped = defineRule({
   meta: {

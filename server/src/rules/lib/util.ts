@@ -3,7 +3,7 @@ import { appliesToRole, onSupabasePlatform, roleList } from '../../analysis/poli
 import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
 import { createsReferencingLater } from '../../analysis/columns.js';
-import type { Loc, Node, ParsedFile } from '../../analysis/types.js';
+import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
@@ -1428,4 +1428,22 @@ export function inputParams(f: Func): Node[] {
 export function definingFunction(model: Model, w: ContextWrite): Func | undefined {
   if (!w.inFunction) return undefined;
   return model.functions.get(w.inFunction)?.find((g) => g.created.file === w.loc.file && g.created.start <= w.loc.start && w.loc.end <= g.created.end);
+}
+
+/** Statements that change who sees which rows: policies, RLS switches, grants, SECURITY DEFINER functions. */
+export function aboutRls(s: Statement): boolean {
+  switch (s.kind) {
+    case 'CreatePolicyStmt':
+    case 'AlterPolicyStmt':
+    case 'GrantStmt':
+      return true;
+    case 'DropStmt':
+      return s.node?.removeType === 'OBJECT_POLICY';
+    case 'AlterTableStmt':
+      return (s.node?.cmds ?? []).some((c: { AlterTableCmd?: { subtype?: string } }) => /RowSecurity$/.test(c.AlterTableCmd?.subtype ?? ''));
+    case 'CreateFunctionStmt':
+      return (s.node?.options ?? []).some((o: { DefElem?: { defname?: string; arg?: { Boolean?: { boolval?: boolean } } } }) => o.DefElem?.defname === 'security' && !!o.DefElem.arg?.Boolean?.boolval);
+    default:
+      return false;
+  }
 }
