@@ -503,6 +503,42 @@ describe('psql includes', () => {
   });
 });
 
+describe("a Drizzle Kit migrations folder's journal", () => {
+  const JOURNAL = (tags: string[]) => JSON.stringify({ version: '7', dialect: 'postgresql', entries: tags.map((tag, idx) => ({ idx, version: '7', when: 1700000000000 + idx, tag, breakpoints: true })) });
+  const files = {
+    'src/db/migrations/meta/_journal.json': JOURNAL(['notes', 'enable_rls']),
+    'src/db/migrations/enable_rls.sql': 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n--> statement-breakpoint\nALTER TABLE notes FORCE ROW LEVEL SECURITY;\n',
+    'src/db/migrations/notes.sql': 'CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n',
+    'src/db/migrations/0005_add_is_super_admin.sql': 'ALTER TABLE notes ADD COLUMN is_super_admin boolean;\nALTER TABLE notes DISABLE ROW LEVEL SECURITY;\n',
+  };
+  const rulesOf = (out: { files: Array<{ path: string; diagnostics: Array<{ rule: string }> }> }) => out.files.flatMap((f) => f.diagnostics.map((d) => `${f.path} ${d.rule}`));
+
+  test("ok: the journal's files replay in its order, a file it does not list is not replayed and is reported (drizzle-migration-not-in-journal), in lint, JSON databases and verify", () => {
+    const dir = fixture(files);
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(r.stderr, '');
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.databases[0].files, ['src/db/migrations/0005_add_is_super_admin.sql', 'src/db/migrations/notes.sql', 'src/db/migrations/enable_rls.sql']);
+    assert.deepEqual(rulesOf(j), ['src/db/migrations/0005_add_is_super_admin.sql drizzle-migration-not-in-journal']);
+    const text = run(dir, ['.']).stdout;
+    assert.match(text, /drizzle-kit migrate never applies 0005_add_is_super_admin\.sql: src\/db\/migrations\/meta\/_journal\.json does not list it/);
+    const v = run(dir, ['verify', '.']);
+    assert.match(v.stdout, /verified on .*: 2 files/);
+    assert.match(v.stdout, /left out: 1 file of a Drizzle Kit migrations folder that its meta\/_journal\.json does not list \(drizzle-kit migrate never applies it; drizzle-migration-not-in-journal\): src\/db\/migrations\/0005_add_is_super_admin\.sql/);
+  });
+
+  test('ok: a journal that cannot be parsed: one warning on stderr, and nothing changes (every file replayed, in path order)', () => {
+    const dir = fixture({ ...files, 'src/db/migrations/meta/_journal.json': '{"entries": [' });
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(r.code, 0);
+    // (one line; JSON.parse's own words vary with the Node version)
+    assert.match(r.stderr, /^pg-rls-lint: src\/db\/migrations\/meta\/_journal\.json: not valid JSON \([^\n]+\); its list of migrations is not used: every \.sql file of its folder is replayed, in path order, as without a journal\n$/);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.databases[0].files, ['src/db/migrations/0005_add_is_super_admin.sql', 'src/db/migrations/enable_rls.sql', 'src/db/migrations/notes.sql']);
+    assert.ok(!rulesOf(j).some((x) => x.endsWith('drizzle-migration-not-in-journal')));
+  });
+});
+
 describe("a sqitch project's plan", () => {
   test('ok: the deploy scripts replay in sqitch.plan order (maevsi: the revoke of the default EXECUTE first), in lint, JSON databases and verify', () => {
     const dir = fixture({
