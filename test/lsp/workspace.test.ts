@@ -262,6 +262,31 @@ test("ok: a Supabase project's config.toml: the schemas its Data API serves are 
   await client.waitFor('window/logMessage', (p) => /supabase[\\/]config\.toml: not valid TOML at line \d+, column \d+/.test(p.message), mark2);
 });
 
+test("ok: a Drizzle Kit journal: a file it does not list gets drizzle-migration-not-in-journal and is not replayed; listing it (an edit of the journal) re-lints; a broken journal is logged and changes nothing", async (t) => {
+  const journal = (tags: string[]) => JSON.stringify({ version: '7', dialect: 'postgresql', entries: tags.map((tag, idx) => ({ idx, version: '7', when: 1700000000000 + idx, tag, breakpoints: true })) });
+  const { client, path, uri } = await start(t, {
+    'drizzle/meta/_journal.json': journal(['0000_init']),
+    'drizzle/0000_init.sql': 'CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n',
+    'drizzle/0001_rls.sql': 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nALTER TABLE notes FORCE ROW LEVEL SECURITY;\n',
+  });
+  const rls = uri('drizzle/0001_rls.sql');
+  const init = uri('drizzle/0000_init.sql');
+  const d = await client.waitForDiagnostics(rls, (p) => has('drizzle-migration-not-in-journal')(p.diagnostics));
+  assert.match(byRule(d.diagnostics, 'drizzle-migration-not-in-journal')[0].message, /^drizzle-kit migrate never applies 0001_rls\.sql: drizzle\/meta\/_journal\.json does not list it/);
+  await client.waitForDiagnostics(init, (p) => has('rls-not-enabled')(p.diagnostics));
+  // listed: replayed, the finding goes and notes has RLS
+  const mark = client.mark();
+  writeFileSync(path('drizzle/meta/_journal.json'), journal(['0000_init', '0001_rls']));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('drizzle/meta/_journal.json'), type: 2 }] });
+  await client.waitForDiagnostics(rls, (p) => lacks('drizzle-migration-not-in-journal')(p.diagnostics), mark);
+  await client.waitForDiagnostics(init, (p) => lacks('rls-not-enabled')(p.diagnostics), mark);
+  // a broken journal: logged with its place; every file replayed in path order, no finding of the rule
+  const mark2 = client.mark();
+  writeFileSync(path('drizzle/meta/_journal.json'), '{"entries": [');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('drizzle/meta/_journal.json'), type: 2 }] });
+  await client.waitFor('window/logMessage', (p) => /drizzle[\\/]meta[\\/]_journal\.json: not valid JSON \(.+\); its list of migrations is not used/.test(p.message), mark2);
+});
+
 test("ok: turning anonymous sign-ins on in a Supabase project's config.toml re-lints: a SELECT policy that only asks for a signed-in user is then reported (policy-admits-anonymous-users), and goes when they are off again", async (t) => {
   const sql =
     'CREATE TABLE public.salaries (id bigint PRIMARY KEY, amount int);\nALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;\n' +
