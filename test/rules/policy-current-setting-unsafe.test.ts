@@ -509,3 +509,39 @@ CREATE POLICY tenant_read ON invoices FOR SELECT TO authenticated USING (${cond}
     });
   }
 });
+
+test("err (wording): the setting's cast inside a sub-select, or compared with no column of the row: the planner does not compute it, so only a statement that evaluates the policy for a row fails, and the message says so (calibration: SmartPick1's `(select current_setting('request.jwt.claims', true)::json->>'role') = 'service_role'`). PGlite: 22P02 for a row, none for an empty table; compared with a column, 22P02 for an empty table too", async () => {
+  const sql = (cond: string) => `CREATE TABLE invoices (id int PRIMARY KEY, tenant_id uuid, amount int);
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_read ON invoices FOR SELECT TO authenticated USING (${cond});
+`;
+  const cases = [
+    { cond: "tenant_id = (select current_setting('app.tenant_id', true)::uuid)", emptyFails: false, why: /\(the value is computed in a sub-select, which PostgreSQL runs only when a row reaches it: a statement that reaches no row, such as a SELECT of an empty table, still runs\)/ },
+    { cond: "(select current_setting('app.tenant_id', true)::json ->> 'role') = 'service_role'", emptyFails: false, why: /\(the value is computed in a sub-select/ },
+    { cond: "current_setting('app.tenant_id', true)::json ->> 'role' = 'service_role'", emptyFails: false, why: /\(the value is compared with no column of the row, so the planner does not compute it while estimating the filter: a statement that reaches no row, such as a SELECT of an empty table, still runs\)/ },
+    { cond: "current_setting('app.tenant_id', true)::boolean", emptyFails: false, why: /\(the value is compared with no column of the row/ },
+    { cond: "tenant_id::text = current_setting('app.tenant_id', true)::json ->> 'tenant'", emptyFails: true, why: /then every statement the policy applies to fails\./ },
+  ];
+  const db = await getDb();
+  for (const { cond, emptyFails, why } of cases) {
+    const text = sql(cond);
+    const w = lintFiles([{ file: 'm.sql', text }], ID).mine;
+    assert.equal(w.length, 1, cond);
+    assert.match(w[0]!.message, why, cond);
+    if (!emptyFails) assert.match(w[0]!.message, /then every statement that evaluates the policy for a row fails/, cond);
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text);
+      await q('GRANT SELECT ON invoices TO authenticated; SET ROLE authenticated');
+      await localSetEnded(q);
+      assert.equal(await rows(q), emptyFails ? '22P02' : 0, `an empty table: ${cond}`);
+    });
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text);
+      await q(`INSERT INTO invoices VALUES (1, '${TENANT_A}', 10); GRANT SELECT ON invoices TO authenticated; SET ROLE authenticated`);
+      await localSetEnded(q);
+      assert.equal(await rows(q), '22P02', `a row to evaluate the policy for: ${cond}`);
+    });
+  }
+});

@@ -1315,6 +1315,55 @@ export interface SettingCall {
    * for a row fails (PGlite: a SELECT of an empty table runs).
    */
   inCall?: string[];
+  /**
+   * The planner computes the value while planning the policy as a filter, so the error comes
+   * even for a statement that reaches no row: only when it stands outside every sub-select in an
+   * operand of a comparison whose other operand reads a column of the row (the selectivity
+   * estimate of `tenant_id = current_setting(x, true)::uuid` computes the constant side). Inside
+   * a sub-select it is an InitPlan or SubPlan, computed when a row's condition reaches it; compared
+   * with no column (`current_setting(x, true)::json ->> 'role' = 'service_role'`, a bare
+   * `current_setting(x, true)::boolean`) nothing is estimated from it (PGlite: a SELECT and a
+   * DELETE of an empty table run; with one row both fail). False only when certain.
+   */
+  planned: boolean;
+  /** the call is inside a sub-select of the expression */
+  inSubSelect?: true;
+}
+
+/** Operators whose result the planner does not estimate: it goes on to the comparison they are an operand of. */
+const VALUE_OPS = new Set(['->', '->>', '#>', '#>>', '||', '+', '-', '*', '/', '%']);
+
+/** Whether `n` reads a column of the row outside any sub-select. */
+function readsColumn(n: Node | undefined): boolean {
+  if (!n) return false;
+  let found = false;
+  visitTyped(n, (type) => {
+    if (found || type === 'SubLink') return false;
+    if (type === 'ColumnRef') found = true;
+  });
+  return found;
+}
+
+/** See SettingCall.planned: walks from the call up to the comparison it is an operand of. */
+function plannedCall(ancestors: readonly Ancestor[]): boolean {
+  if (ancestors.some((a) => a.type === 'SubLink')) return false;
+  for (let j = ancestors.length - 1; j >= 0; j--) {
+    const a = ancestors[j]!;
+    if (a.type === 'TypeCast' || a.type === 'List' || a.type === 'A_ArrayExpr' || a.type === 'A_Indirection' || a.type === 'FuncCall') continue;
+    if (a.type === 'BoolExpr') {
+      if (a.node.boolop === 'NOT_EXPR') continue;
+      return false;
+    }
+    if (a.type === 'A_Expr') {
+      const op = a.node.kind === 'AEXPR_OP' ? nameParts(a.node.name).pop() : undefined;
+      if (op !== undefined && VALUE_OPS.has(op)) continue;
+      if (a.node.kind === 'AEXPR_NULLIF') continue;
+      const other = a.field === 'lexpr' ? a.node.rexpr : a.field === 'rexpr' ? a.node.lexpr : undefined;
+      return other === undefined || readsColumn(other);
+    }
+    return true; // (anything else: as PostgreSQL may estimate it)
+  }
+  return false;
 }
 
 const STRICT_EXPR_KINDS = new Set(['AEXPR_OP', 'AEXPR_OP_ANY', 'AEXPR_OP_ALL', 'AEXPR_IN', 'AEXPR_LIKE', 'AEXPR_ILIKE', 'AEXPR_SIMILAR']);
@@ -1434,7 +1483,9 @@ function unsafeSettingCallsUncached(node: Node): SettingCall[] {
         break;
       }
     }
-    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}), ...(defaulted && castType ? { defaulted: true as const } : {}), ...(undotted ? { undotted: true } : {}), ...(inCall ? { inCall } : {}) });
+    const planned = plannedCall(ancestors);
+    const inSubSelect = ancestors.some((a) => a.type === 'SubLink');
+    out.push({ node: n, location: n.location ?? -1, setting, missing: !missingOk, castType, strictPath, conditional, planned, ...(inSubSelect ? { inSubSelect: true as const } : {}), ...(emptyDefault !== undefined && castType ? { emptyDefault } : {}), ...(defaulted && castType ? { defaulted: true as const } : {}), ...(undotted ? { undotted: true } : {}), ...(inCall ? { inCall } : {}) });
     return false;
   });
   return out.filter((c) => c.location >= 0);

@@ -250,7 +250,9 @@ export const policyCurrentSettingUnsafe = defineRule({
           ? 'then every SELECT, UPDATE and DELETE the policy applies to fails (an INSERT, which checks USING branch by branch, never reaches the cast: see policy-context-fails-open)'
           : first.conditional
             ? 'then statements the policy applies to fail (as the planner or the scan evaluates the call: a row the rest of the condition decides first, through AND, OR, CASE or COALESCE, may escape)'
-            : 'then every statement the policy applies to fails';
+            : first.planned
+              ? 'then every statement the policy applies to fails'
+              : `then every statement that evaluates the policy for a row fails (${first.inSubSelect ? 'the value is computed in a sub-select, which PostgreSQL runs only when a row reaches it' : 'the value is compared with no column of the row, so the planner does not compute it while estimating the filter'}: a statement that reaches no row, such as a SELECT of an empty table, still runs)`;
         const when = opens.has('never') ? (opens.has('ended') ? "when the setting is unset or ''" : 'while the setting was never set') : "once the setting reads ''";
         const self = opens.nonNull?.join(' and ');
         const after = opens.size > 0
