@@ -6,7 +6,7 @@
 // EXECUTE's statement once, with placeholder names for the loop's table and schema (a template);
 // the model's replay runs the templates for each table its state at that point holds that the
 // query lists (catalogReaches, instantiate). Pure: no parser, no model.
-import { conjuncts, stringConst } from './ast.js';
+import { conjuncts, stringConst, typeName } from './ast.js';
 import type { DynamicExecute, Node, ParsedFile, Statement } from './types.js';
 
 /** The names the templates hold for the loop's table and schema (format()'s `%I` leaves them bare). */
@@ -24,8 +24,12 @@ export interface CatalogQuery {
   /** `table_schema NOT IN ('pg_catalog', 'information_schema', …)` (or <>), `NOT LIKE 'pg_%'`: not those */
   schemaExclude?: string[];
   schemaLike?: Array<{ pattern: string; negated: boolean }>;
-  /** `column_name = 'org_id'`: only tables with that column */
-  column?: string;
+  /**
+   * `column_name = 'org_id'` (or IN, LIKE, several ORed: tutur3u's `c.column_name = 'description'
+   * OR c.column_name LIKE '%\_content' ESCAPE '\' OR …`), with information_schema's `data_type IN
+   * ('text', …)`: only tables with such a column
+   */
+  column?: ColumnMatch;
   /** `table_name = 'x'` or IN: only those */
   include?: string[];
   /** `table_name <> 'x'`, NOT IN: not those */
@@ -38,6 +42,15 @@ export interface CatalogQuery {
   kinds?: string[];
   /** pg_class's `NOT relispartition` (false) or `relispartition` (true) */
   partition?: boolean;
+}
+
+/** Which columns of information_schema.columns a loop's query keeps: by name (any of `names`, or any of the LIKE patterns), and by data_type. */
+export interface ColumnMatch {
+  names: string[];
+  /** LIKE patterns, `\` their escape character (an ESCAPE clause's is rewritten so) */
+  like: string[];
+  /** `data_type IN ('text', 'character varying')`: information_schema's names of the column's type; undefined for any */
+  types?: string[];
 }
 
 /** What the loop's variable holds: the table name itself (a scalar), or a record whose fields are the table's name or schema. */
@@ -53,6 +66,11 @@ export interface CatalogLoopReplay extends CatalogLoop {
 }
 
 export const CATALOG_LOOP_KIND = 'CatalogLoop';
+/**
+ * A template standing for a loop of the catalog loop's body over pg_policies dropping every policy
+ * of its table (parse.ts policyDropAllOf): its node `{ schemaname, relname }`, the placeholders put in
+ */
+export const CATALOG_DROP_POLICIES_KIND = 'CatalogDropPolicies';
 
 const sv = (n: Node): string | undefined => (typeof n?.String?.sval === 'string' ? n.String.sval : undefined);
 
@@ -162,15 +180,25 @@ function joinsOn(n: Node, aliases: Set<string>): boolean {
  */
 export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefined {
   const s = select?.SelectStmt;
-  if (!s || s.withClause || s.limitCount || s.op !== 'SETOP_NONE' || s.valuesLists || s.havingClause) return undefined;
+  if (s?.withClause) return withQueryOf(s);
+  if (!s || s.limitCount || s.op !== 'SETOP_NONE' || s.valuesLists || s.havingClause) return undefined;
   const where = conjuncts(s.whereClause);
   const f = fromOf(s.fromClause ?? [], where);
   if (!f) return undefined;
   const { source, aliases } = f;
   const q: CatalogQuery = { source, exclude: [], like: [] };
   const known = (c: { qual: string | undefined } | undefined) => !!c && (c.qual === undefined || aliases.has(c.qual));
+  // (information_schema's data_type of the column asked: with column_name's, of the same row)
+  let types: string[] | undefined;
   for (const c of [...f.on, ...where]) {
     if (f.joins(c)) continue;
+    // (`column_name = 'a' OR column_name LIKE 'b\_%' ESCAPE '\' OR …`)
+    if (c?.BoolExpr?.boolop === 'OR_EXPR' && source === 'columns' && q.column === undefined) {
+      const names = columnNames(c, known);
+      if (!names) return undefined;
+      q.column = names;
+      continue;
+    }
     const e = c?.A_Expr;
     // (pg_tables.rowsecurity, pg_class.relrowsecurity and relispartition: `x = false`, `NOT x`, `x IS FALSE`…)
     const flag = boolCondition(c);
@@ -190,6 +218,12 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
       q.schemas = q.schemas ? q.schemas.filter((x) => x === ns) : [ns];
       continue;
     }
+    if (col.name === 'column_name' && source === 'columns') {
+      const names = q.column === undefined ? columnNames(c, known) : undefined;
+      if (!names) return undefined;
+      q.column = names;
+      continue;
+    }
     const values = e.kind === 'AEXPR_IN' ? ((e.rexpr?.List?.items ?? e.rexpr) as Node[]).map(stringConst) : [stringConst(e.rexpr)];
     if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'string')) return undefined;
     const vs = values as string[];
@@ -198,7 +232,7 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
     if (SCHEMA_COLUMNS.has(col.name) && equal) q.schemas = q.schemas ? q.schemas.filter((x) => vs.includes(x)) : vs;
     else if (SCHEMA_COLUMNS.has(col.name) && unequal) (q.schemaExclude ??= []).push(...vs);
     else if (SCHEMA_COLUMNS.has(col.name) && e.kind === 'AEXPR_LIKE' && vs.length === 1 && (op === '~~' || op === '!~~')) (q.schemaLike ??= []).push({ pattern: vs[0]!, negated: op === '!~~' });
-    else if (col.name === 'column_name' && source === 'columns' && equal && vs.length === 1 && q.column === undefined) q.column = vs[0];
+    else if (col.name === 'data_type' && source === 'columns' && equal) types = types ? types.filter((x) => vs.includes(x)) : vs;
     else if (col.name === 'table_type' && (source === 'tables' || source === 'columns') && equal && vs.length === 1 && vs[0] === 'BASE TABLE') continue;
     // (relkind: of tables only — a loop reaching views, sequences or indexes fails on them)
     else if (col.name === 'relkind' && source === 'pg_class' && equal && vs.every((k) => TABLE_KINDS.has(k))) q.kinds = q.kinds ? q.kinds.filter((x) => vs.includes(x)) : vs;
@@ -207,9 +241,14 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
     else if (TABLE_COLUMNS.has(col.name) && e.kind === 'AEXPR_LIKE' && vs.length === 1 && (op === '~~' || op === '!~~')) q.like.push({ pattern: vs[0]!, negated: op === '!~~' });
     else return undefined;
   }
+  if (types) {
+    // (a condition on the type alone: not replayed)
+    if (!q.column) return undefined;
+    q.column = { ...q.column, types };
+  }
   if (source === 'pg_class' && q.kinds === undefined) return undefined;
   // (the schemas asked: some listed, or all but the system's — a loop reaching pg_catalog's tables fails there, 42501)
-  if (q.schemas === undefined && q.column === undefined && !(excludesSchema(q, 'pg_catalog') && excludesSchema(q, 'information_schema'))) return undefined;
+  if (q.schemas === undefined && (q.column === undefined || q.column.like.length !== 0) && !(excludesSchema(q, 'pg_catalog') && excludesSchema(q, 'information_schema'))) return undefined;
   // what the output columns hold (a record's fields by name; aliases as written)
   const fields = new Map<string, 'table' | 'schema'>();
   for (const t of s.targetList ?? []) {
@@ -221,6 +260,80 @@ export function catalogQueryOf(select: Node | undefined): CatalogLoop | undefine
   }
   if (![...fields.values()].includes('table')) return undefined;
   return { query: q, fields };
+}
+
+/**
+ * The names a condition on information_schema.columns' column_name keeps: `= 'x'`, `IN ('x', 'y')`,
+ * `LIKE 'p'` (`ESCAPE 'e'`), or several of them ORed; undefined for anything else.
+ */
+function columnNames(c: Node, known: (col: { qual: string | undefined } | undefined) => boolean): { names: string[]; like: string[] } | undefined {
+  const out = { names: [] as string[], like: [] as string[] };
+  const add = (n: Node): boolean => {
+    if (n?.BoolExpr?.boolop === 'OR_EXPR') return (n.BoolExpr.args ?? []).every(add);
+    const e = n?.A_Expr;
+    const col = e ? column(e.lexpr) : undefined;
+    if (!col || col.name !== 'column_name' || !known(col)) return false;
+    const op = sv(e.name?.[0]);
+    if ((e.kind === 'AEXPR_OP' || e.kind === 'AEXPR_IN') && op === '=') {
+      const items: Node[] = e.kind === 'AEXPR_IN' ? (e.rexpr?.List?.items ?? e.rexpr) : [e.rexpr];
+      const vs = Array.isArray(items) ? items.map(stringConst) : [];
+      if (vs.length === 0 || !vs.every((v) => typeof v === 'string')) return false;
+      out.names.push(...(vs as string[]));
+      return true;
+    }
+    if (e.kind !== 'AEXPR_LIKE' || op !== '~~') return false;
+    const plain = stringConst(e.rexpr);
+    if (typeof plain === 'string') {
+      out.like.push(plain);
+      return true;
+    }
+    // (`LIKE 'p' ESCAPE 'e'`: pg_catalog.like_escape('p', 'e'))
+    const f = e.rexpr?.FuncCall;
+    const fn = (f?.funcname ?? []).map(sv).join('.');
+    const [pattern, escape] = (f?.args ?? []).map(stringConst);
+    if ((fn !== 'pg_catalog.like_escape' && fn !== 'like_escape') || f.args.length !== 2 || typeof pattern !== 'string' || typeof escape !== 'string' || escape.length > 1) return false;
+    out.like.push(withBackslashEscape(pattern, escape));
+    return true;
+  };
+  return add(c) ? out : undefined;
+}
+
+/** A LIKE pattern whose escape character is `escape` ('' for none) written with `\` as its escape (likeRegExp's). */
+function withBackslashEscape(pattern: string, escape: string): string {
+  if (escape === '\\') return pattern;
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (escape !== '' && ch === escape && i + 1 < pattern.length) out += `\\${pattern[++i]!}`;
+    else out += ch === '\\' ? '\\\\' : ch;
+  }
+  return out;
+}
+
+/**
+ * `WITH x AS (<a catalog query>) SELECT table_name FROM x [ORDER BY …]` (tutur3u's protected_tables):
+ * the CTE's query, its output columns as the outer SELECT names them.
+ */
+function withQueryOf(s: Node): CatalogLoop | undefined {
+  const ctes: Node[] = s.withClause?.ctes ?? [];
+  const cte = ctes.length === 1 && !s.withClause.recursive ? ctes[0]?.CommonTableExpr : undefined;
+  if (!cte || cte.aliascolnames?.length || s.whereClause || s.groupClause || s.havingClause || s.limitCount || s.limitOffset || s.op !== 'SETOP_NONE' || s.valuesLists) return undefined;
+  const from: Node[] = s.fromClause ?? [];
+  const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
+  if (!rv || rv.schemaname !== undefined || rv.relname !== cte.ctename) return undefined;
+  const inner = catalogQueryOf(cte.ctequery);
+  if (!inner) return undefined;
+  const alias = (rv.alias?.aliasname ?? rv.relname).toLowerCase();
+  const fields = new Map<string, 'table' | 'schema'>();
+  for (const t of s.targetList ?? []) {
+    const r = t?.ResTarget;
+    const c = column(r?.val);
+    if (!c || (c.qual !== undefined && c.qual !== alias)) continue;
+    const what = inner.fields.get(c.name);
+    if (what) fields.set((r.name ?? c.name).toLowerCase(), what);
+  }
+  if (![...fields.values()].includes('table')) return undefined;
+  return { query: inner.query, fields };
 }
 
 /** The LIKE pattern as a regular expression (`%` any text, `_` one character, `\` escapes). */
@@ -254,6 +367,7 @@ export function catalogReaches(
   q: CatalogQuery,
   t: { schema: string; name: string; temp: boolean; columns: readonly string[]; rlsEnabled: boolean; partitioned?: boolean; parents?: ReadonlyArray<{ kind: string }> },
   uncertainColumns: boolean,
+  dataType: (column: string) => string | undefined = () => undefined,
 ): boolean {
   if (t.temp) return false;
   if (q.kinds && !q.kinds.includes(t.partitioned ? 'p' : 'r')) return false;
@@ -264,7 +378,48 @@ export function catalogReaches(
   if (q.exclude.includes(t.name)) return false;
   for (const l of q.like) if (likeRegExp(l.pattern).test(t.name) === l.negated) return false;
   if (q.rowSecurity !== undefined && t.rlsEnabled !== q.rowSecurity) return false;
-  return q.column === undefined || t.columns.includes(q.column) || uncertainColumns;
+  return q.column === undefined || uncertainColumns || t.columns.some((c) => columnMatches(q.column!, c, dataType));
+}
+
+/**
+ * Whether information_schema.columns' row of the column passes the query's conditions on it: its
+ * name, and its type (one whose data_type the replay does not know, a domain's or an extension's,
+ * is taken to pass, as a table whose columns it does not know is taken to be reached).
+ */
+function columnMatches(m: ColumnMatch, name: string, dataType: (column: string) => string | undefined): boolean {
+  if (!m.names.includes(name) && !m.like.some((p) => likeRegExp(p).test(name))) return false;
+  if (!m.types) return true;
+  const t = dataType(name);
+  return t === undefined || m.types.includes(t);
+}
+
+/** information_schema.columns' data_type of the built-in types, by typeName's name (ast.ts). */
+const DATA_TYPES = new Map<string, string>([
+  ...['text', 'character varying', 'character', 'integer', 'bigint', 'smallint', 'boolean', 'double precision', 'real', 'numeric', 'date', 'interval', 'uuid', 'json', 'jsonb', 'bytea', 'inet', 'cidr', 'macaddr', 'money', 'tsvector', 'tsquery', 'xml', 'oid', 'name', 'bit', 'point', 'timestamp with time zone'].map((x): [string, string] => [x, x]),
+  ['timestamp', 'timestamp without time zone'],
+  ['time', 'time without time zone'],
+  ['timetz', 'time with time zone'],
+  ['varbit', 'bit varying'],
+  ['serial', 'integer'],
+  ['serial4', 'integer'],
+  ['bigserial', 'bigint'],
+  ['serial8', 'bigint'],
+  ['smallserial', 'smallint'],
+  ['serial2', 'smallint'],
+  ['decimal', 'numeric'],
+  ['citext', 'USER-DEFINED'],
+]);
+
+/**
+ * The data_type information_schema.columns gives a column of this type (a TypeName node): the
+ * built-in's name (`text`, `character varying`, `character`…), `ARRAY` for an array; undefined
+ * for another type (a domain's is its base type's, an enum's `USER-DEFINED`: the replay does not
+ * say which) and where the type is not known.
+ */
+export function informationSchemaType(t: Node | undefined): string | undefined {
+  if (!t) return undefined;
+  if (t.arrayBounds?.length) return 'ARRAY';
+  return DATA_TYPES.get(typeName(t));
 }
 
 /** The statements made from a template, by what was put in (and where: see instantiate, instantiateCall). */

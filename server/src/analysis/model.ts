@@ -9,7 +9,7 @@ import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
 import { defElems, nameParts, sval, walk } from './parse.js';
-import { CATALOG_LOOP_KIND, catalogReaches, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
+import { CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogReaches, informationSchemaType, instantiate, instantiateCall, literalLoopRls, FORMAT_RLS, type CatalogLoopReplay } from './catalog-loops.js';
 import type { DynamicExecute, FunctionBody, Include, Loc, Node, ParsedFile, Statement } from './types.js';
 import { folderOf, lastColumn, mayDropUnseen, policyCallWraps, policyDropLoops, type PolicyCallWrap, type PolicyDropLoop, type UnseenLookup, type WrappedCall } from './unseen.js';
 
@@ -49,6 +49,14 @@ function columnTypeNames(stmt: Statement): Set<string> {
     if (last) out.add(last);
   }
   return out;
+}
+
+/** The type (TypeName node) of a table's column: an ALTER TABLE's (columnTypes), or its CREATE TABLE's; undefined where neither says. */
+export function columnType(t: Pick<Table, 'stmt' | 'columnTypes'>, column: string): Node | undefined {
+  if (t.columnTypes?.has(column)) return t.columnTypes.get(column);
+  if (t.stmt.kind !== 'CreateStmt') return undefined;
+  for (const e of t.stmt.node?.tableElts ?? []) if (e?.ColumnDef?.colname === column) return e.ColumnDef.typeName;
+  return undefined;
 }
 
 /** The name (last part) of the type a CREATE TYPE / DOMAIN statement makes. */
@@ -140,6 +148,11 @@ export interface Table {
   renamed?: Loc;
   stmt: Statement;
   columns: string[];
+  /**
+   * the types (TypeName nodes) of the columns an ALTER TABLE added, retyped or renamed (undefined:
+   * one it does not know); the others' are their CREATE TABLE's (columnType)
+   */
+  columnTypes?: ReadonlyMap<string, Node | undefined>;
   /** primary key and unique constraints, each a column list */
   keys: string[][];
   indexes: Index[];
@@ -2555,6 +2568,7 @@ function copyTable(t: Table): Table {
   };
   if ('owner' in t) c.owner = t.owner;
   if ('renamed' in t) c.renamed = t.renamed;
+  if ('columnTypes' in t) c.columnTypes = t.columnTypes;
   return c;
 }
 
@@ -4206,10 +4220,17 @@ class Replay {
           if (cmd.def?.ColumnDef && !t.columns.includes(cmd.def.ColumnDef.colname)) {
             t = this.ownTable(t);
             t.columns = t.columns.concat(cmd.def.ColumnDef.colname);
+            t.columnTypes = new Map(t.columnTypes ?? []).set(cmd.def.ColumnDef.colname, cmd.def.ColumnDef.typeName);
             for (const ct of cmd.def.ColumnDef.constraints ?? []) {
               const ty = ct.Constraint?.contype;
               if (ty === 'CONSTR_PRIMARY' || ty === 'CONSTR_UNIQUE') t.keys = t.keys.concat([[cmd.def.ColumnDef.colname]]);
             }
+          }
+          break;
+        case 'AT_AlterColumnType':
+          if (typeof cmd.name === 'string' && t.columns.includes(cmd.name)) {
+            t = this.ownTable(t);
+            t.columnTypes = new Map(t.columnTypes ?? []).set(cmd.name, cmd.def?.ColumnDef?.typeName);
           }
           break;
         case 'AT_DropColumn':
@@ -4447,13 +4468,19 @@ class Replay {
     const file = op.pair.file;
     const reached: Table[] = [];
     this.tables.forEach((t) => {
-      if (catalogReaches(op.loop.query, t, !plainCreate(t.stmt))) reached.push(t);
+      if (catalogReaches(op.loop.query, t, !plainCreate(t.stmt), (c) => informationSchemaType(columnType(t, c)))) reached.push(t);
     });
     for (const t of reached) {
       for (const template of op.loop.templates) {
         // (an ALTER TABLE that changes nothing of the table's RLS is left out, with no event: a
         // loop making every table NO FORCE is not an event of each that was never forced)
         if (template.kind === 'AlterTableStmt' && !changesRls(template.node, this.tables.get(t.key) ?? t)) continue;
+        // (a loop over pg_policies dropping each policy of the table: all of them)
+        if (template.kind === CATALOG_DROP_POLICIES_KIND) {
+          const { schemaname, relname } = instantiate(template, t.schema, t.name).node;
+          this.dropPoliciesOf((schema, name) => schema === schemaname && name === relname);
+          continue;
+        }
         this.runMade(file, instantiate(template, t.schema, t.name));
       }
     }
@@ -4759,6 +4786,7 @@ class Replay {
       const shared = tables.get(this.key([n.relation.schemaname, n.relation.relname]));
       if (shared) {
         const t = this.ownTable(shared);
+        if (t.columns.includes(n.subname)) t.columnTypes = new Map(t.columnTypes ?? []).set(newname, columnType(t, n.subname));
         t.columns = t.columns.map((c) => (c === n.subname ? newname : c));
         t.keys = t.keys.map((ks) => ks.map((c) => (c === n.subname ? newname : c)));
         t.indexes.forEach((i) => (i.columns = i.columns.map((c) => (c === n.subname ? newname : c))));

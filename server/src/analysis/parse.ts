@@ -14,7 +14,8 @@
 //   same length, so every offset of the cleaned text is an offset of the original.
 import * as pg from 'libpg-query';
 import type { DynamicExecute, FunctionBody, IfGuard, Include, Node, ParseError, ParsedFile, Position, Span, Statement } from './types.js';
-import { argPlaceholder, CATALOG_LOOP_KIND, catalogQueryOf, SCHEMA_PLACEHOLDER, TABLE_PLACEHOLDER, type CatalogLoop } from './catalog-loops.js';
+import { conjuncts, stringConst } from './ast.js';
+import { argPlaceholder, CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND, catalogQueryOf, SCHEMA_PLACEHOLDER, TABLE_PLACEHOLDER, type CatalogLoop } from './catalog-loops.js';
 
 let ready: Promise<void> | undefined;
 
@@ -1727,6 +1728,9 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // templates that loop's EXECUTEs make, in its order
   let inCatalog: CatalogEach | undefined;
   let catalogPending: Statement[] | undefined;
+  // visiting a loop of a catalog loop's body over pg_policies dropping each policy of the loop's
+  // table (policyDropAllOf): its EXECUTE, and the catalog loop's templates, where it stands for one
+  let droppingAll: { exec: Node; schema: string; into: Statement[] } | undefined;
   const materialize = (q: string, at: number, loop: DynamicExecute['each'], catalog?: CatalogEach): boolean => {
     const src = catalog
       ? dynamicSql(q, catalog.scalar, valueText, false, catalog.record, catalog.loop.fields)
@@ -1817,6 +1821,12 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         // (an EXECUTE under an IF, a CASE or a loop of a loop's body is not run once per value)
         const outerEach = each;
         const outerCatalog = inCatalog;
+        const outerDropping = droppingAll;
+        // (`FOR p IN SELECT policyname FROM pg_policies WHERE schemaname = 'public' AND tablename =
+        // r.table_name LOOP EXECUTE format('DROP POLICY IF EXISTS %I ON public.%I', p.policyname,
+        // r.table_name)` in a catalog loop's body: every policy of that table dropped — tutur3u)
+        const dropAll = key === 'PLpgSQL_stmt_fors' && inCatalog && catalogPending ? policyDropAllOf(v, inCatalog) : undefined;
+        droppingAll = dropAll ? { ...dropAll, into: catalogPending! } : undefined;
         if (key !== 'PLpgSQL_stmt_block') {
           each = undefined;
           inCatalog = undefined;
@@ -1824,13 +1834,15 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         visit({ [key]: v }, stmtType);
         each = outerEach;
         inCatalog = outerCatalog;
+        droppingAll = outerDropping;
         if (conditional) uncertain--;
         wrapped.delete(v);
         forgetAssigned(v);
         continue;
       }
       if (kind === 'do' && key === 'PLpgSQL_stmt_execsql' && v?.into && v.target) forgetAssigned(v.target);
-      if ((key === 'PLpgSQL_stmt_fors' || key === 'PLpgSQL_stmt_foreach_a') && Array.isArray(v?.body) && executesIn(v.body, kind === 'do')) {
+      // (or, of a DO block, a loop of its body does: a catalog loop's over pg_policies, policyDropAllOf)
+      if ((key === 'PLpgSQL_stmt_fors' || key === 'PLpgSQL_stmt_foreach_a') && Array.isArray(v?.body) && (executesIn(v.body, kind === 'do') || (kind === 'do' && v.body.some((b: Node) => Array.isArray(b?.PLpgSQL_stmt_fors?.body) && executesIn(b.PLpgSQL_stmt_fors.body, false))))) {
         const values = literalLoop(tree, key, v);
         // (a DO block's loop over the tables the catalog lists: catalog-loops.ts)
         const catalog = !values && kind === 'do' && key === 'PLpgSQL_stmt_fors' ? catalogLoopOf(v) : undefined;
@@ -1849,7 +1861,9 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
               // undefined_table THEN …`; not under an IF, a CASE or a loop in it: the REGIONS below)
               const direct = b?.PLpgSQL_stmt_dynexecute || (kind === 'do' && b?.PLpgSQL_stmt_block);
               each = values && direct ? values : undefined;
-              inCatalog = catalog && direct ? catalog : undefined;
+              // (and a loop of the body: one over pg_policies dropping each policy of the table is
+              // replayed, policyDropAllOf; another's EXECUTEs are not run per table, REGIONS below)
+              inCatalog = catalog && (direct || b?.PLpgSQL_stmt_fors) ? catalog : undefined;
               visit(b, key);
               each = undefined;
               inCatalog = undefined;
@@ -1883,6 +1897,11 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
           if (stmts) body.statements.push(...stmts);
           // (USING params: the string does not hold the statement's values alone)
           if (kind === 'do' && !v?.params?.length && materialize(q, at, each, inCatalog)) d.materialized = true;
+          else if (droppingAll?.exec === v) {
+            const drop = droppingAll!;
+            drop.into.push({ kind: CATALOG_DROP_POLICIES_KIND, node: { schemaname: drop.schema, relname: TABLE_PLACEHOLDER }, start: d.start, end: d.end, origin: 'do', dynamic: true, ...(caught.length ? { caught } : {}) });
+            d.materialized = true;
+          }
         }
         visit(v?.params, key);
         continue;
@@ -2351,6 +2370,74 @@ function catalogLoopOf(loop: Node): CatalogEach | undefined {
   // (a scalar: the query's one column is the table's name)
   if (select.SelectStmt.targetList?.length !== 1 || [...found.fields.values()][0] !== 'table') return undefined;
   return { loop: found, record: undefined, scalar: String(scalar).toLowerCase() };
+}
+
+/** `format('DROP POLICY [IF EXISTS] %I ON public.%I', p.policyname, r.table_name)` (or `ON %I.%I` with the schema's field): the schema, and the arguments. */
+const DROP_EACH_POLICY = /^\s*format\s*\(\s*'\s*drop\s+policy\s+(?:if\s+exists\s+)?%I\s+on\s+(?:(%I|[A-Za-z_][\w$]*)\s*\.\s*)%I\s*;?\s*'\s*,\s*([A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?)\s*,\s*(?:([A-Za-z_][\w$]*\s*\.\s*[A-Za-z_][\w$]*)\s*,\s*)?([A-Za-z_][\w$]*(?:\s*\.\s*[A-Za-z_][\w$]*)?)\s*\)\s*$/i;
+
+/**
+ * A loop of a catalog loop's body that drops every policy of the catalog loop's table: `FOR p IN
+ * SELECT policyname FROM pg_policies WHERE schemaname = 'public' AND tablename = r.table_name LOOP
+ * EXECUTE format('DROP POLICY IF EXISTS %I ON public.%I', p.policyname, r.table_name); END LOOP`
+ * (the schema the same constant in both, or the catalog loop's schema field in both): its EXECUTE
+ * node and the schema (SCHEMA_PLACEHOLDER for the field's).
+ */
+function policyDropAllOf(loop: Node, outer: CatalogEach): { exec: Node; schema: string } | undefined {
+  const body: Node[] | undefined = loop?.body;
+  const exec = body?.length === 1 ? body[0]?.PLpgSQL_stmt_dynexecute : undefined;
+  if (!exec || exec.params?.length || exec.into) return undefined;
+  const rec: unknown = loop.var?.PLpgSQL_rec?.refname;
+  const row: Node[] | undefined = loop.var?.PLpgSQL_row?.fields;
+  const scalar: unknown = row?.length === 1 ? row[0]?.name : loop.var?.PLpgSQL_var?.refname;
+  const q = loop.query?.PLpgSQL_expr?.query;
+  const m = typeof q === 'string' && typeof exec.query?.PLpgSQL_expr?.query === 'string' ? DROP_EACH_POLICY.exec(exec.query.PLpgSQL_expr.query) : null;
+  if (!m) return undefined;
+  let tree: Node;
+  try {
+    tree = pg.parseSync(q);
+  } catch {
+    return undefined;
+  }
+  const sel = tree.stmts?.length === 1 ? tree.stmts[0]?.stmt?.SelectStmt : undefined;
+  const from: Node[] = sel?.fromClause ?? [];
+  const rv = from.length === 1 ? from[0]?.RangeVar : undefined;
+  if (!sel || sel.withClause || sel.op !== 'SETOP_NONE' || sel.limitCount || sel.groupClause || rv?.relname !== 'pg_policies' || (rv.schemaname !== undefined && rv.schemaname !== 'pg_catalog')) return undefined;
+  const alias = String(rv.alias?.aliasname ?? 'pg_policies');
+  // (a column of pg_policies, as `x` or `alias.x`; the catalog loop's field, as `r.x` or its scalar)
+  const own = (n: Node): string | undefined => {
+    const f: Node[] = n?.ColumnRef?.fields ?? [];
+    const names = f.map((x) => x?.String?.sval);
+    return names.length === 1 || (names.length === 2 && names[0] === alias) ? names.at(-1) : undefined;
+  };
+  const outerField = (text: string): 'table' | 'schema' | undefined => {
+    const parts = text.split('.').map((x) => x.trim().toLowerCase());
+    if (parts.length === 1) return outer.scalar !== undefined && parts[0] === outer.scalar ? 'table' : undefined;
+    return outer.record !== undefined && parts[0] === outer.record ? outer.loop.fields.get(parts[1]!) : undefined;
+  };
+  const outerRef = (n: Node): 'table' | 'schema' | undefined => {
+    const f: Node[] = n?.ColumnRef?.fields ?? [];
+    return f.length && f.every((x) => typeof x?.String?.sval === 'string') ? outerField(f.map((x) => x.String.sval).join('.')) : undefined;
+  };
+  // what the query returns: the policy's name, as the loop's variable (or its field) holds it
+  const targets: Node[] = sel.targetList ?? [];
+  const names = targets.map((t) => (own(t?.ResTarget?.val) === 'policyname' ? (t.ResTarget.name ?? 'policyname') : undefined));
+  const nameArg = m[2]!.split('.').map((x) => x.trim().toLowerCase());
+  const policyName = typeof rec === 'string' ? nameArg.length === 2 && nameArg[0] === rec.toLowerCase() && names.includes(nameArg[1]) : typeof scalar === 'string' && targets.length === 1 && names[0] !== undefined && nameArg.length === 1 && nameArg[0] === scalar.toLowerCase();
+  if (!policyName || outerField(m[4]!) !== 'table') return undefined;
+  // the WHERE: that table's name, and the schema (a constant, or the catalog loop's schema field)
+  let table = false;
+  let schema: string | undefined;
+  for (const c of conjuncts(sel.whereClause)) {
+    const e = c?.A_Expr;
+    const col = e?.kind === 'AEXPR_OP' && e.name?.[0]?.String?.sval === '=' ? own(e.lexpr) : undefined;
+    if (col === 'tablename' && outerRef(e.rexpr) === 'table' && !table) table = true;
+    else if (col === 'schemaname' && schema === undefined && typeof stringConst(e.rexpr) === 'string') schema = stringConst(e.rexpr)!;
+    else if (col === 'schemaname' && schema === undefined && outerRef(e.rexpr) === 'schema') schema = SCHEMA_PLACEHOLDER;
+    else return undefined;
+  }
+  const written = m[1] === '%I' ? (m[3] && outerField(m[3]) === 'schema' ? SCHEMA_PLACEHOLDER : undefined) : m[1]?.toLowerCase();
+  if (!table || schema === undefined || written !== schema || (m[1] !== '%I') !== (m[3] === undefined)) return undefined;
+  return { exec, schema };
 }
 
 /**
