@@ -473,3 +473,187 @@ END $$;
     });
   });
 });
+
+// tutur3u/platform's 20260312113000_lock_description_tables_to_server_apis.sql: a loop over a WITH
+// query of information_schema.columns joined with tables, keeping the tables with a text column
+// named so (ORed equalities and LIKE … ESCAPE patterns), that enables RLS on each, drops all its
+// policies through a loop over pg_policies, and revokes the API roles' privileges.
+const TUTUR_LOOP = `do $$
+declare
+  r record;
+  p record;
+begin
+  for r in
+    with protected_tables as (
+      select distinct c.table_name
+      from information_schema.columns c
+      join information_schema.tables t
+        on t.table_schema = c.table_schema
+        and t.table_name = c.table_name
+      where c.table_schema = 'public'
+        and t.table_type = 'BASE TABLE'
+        and c.data_type in ('text', 'character varying', 'character')
+        and (
+          c.column_name = 'description'
+          or c.column_name = 'content'
+          or c.column_name = 'message'
+          or c.column_name = 'body'
+          or c.column_name = 'html'
+          or c.column_name = 'prompt'
+          or c.column_name = 'data'
+          or c.column_name like '%\\_content' escape '\\'
+          or c.column_name like '%\\_text' escape '\\'
+        )
+    )
+    select table_name
+    from protected_tables
+    order by table_name
+  loop
+    execute format('alter table public.%I enable row level security', r.table_name);
+    for p in
+      select policyname
+      from pg_policies
+      where schemaname = 'public'
+        and tablename = r.table_name
+    loop
+      execute format('drop policy if exists %I on public.%I', p.policyname, r.table_name);
+    end loop;
+    execute format('revoke all privileges on table public.%I from anon, authenticated', r.table_name);
+  end loop;
+end;
+$$;
+`;
+
+const TUTUR_TABLES = `CREATE SCHEMA IF NOT EXISTS private;
+CREATE TABLE public.support_inquiries (id uuid PRIMARY KEY, email text NOT NULL, message text NOT NULL);
+ALTER TABLE public.support_inquiries ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "Everyone can insert" ON public.support_inquiries AS PERMISSIVE FOR INSERT TO public WITH CHECK (true);
+CREATE POLICY "Staff read" ON public.support_inquiries FOR SELECT TO authenticated USING (true);
+CREATE TABLE public.notes (id int PRIMARY KEY, content varchar(200));
+CREATE POLICY notes_read ON public.notes FOR SELECT TO authenticated USING (true);
+CREATE TABLE public.codes (id int PRIMARY KEY, short_text char(4));
+CREATE TABLE public.wide (id int PRIMARY KEY, xtext text, page_content text[]);
+CREATE TABLE public.items (id int PRIMARY KEY, data jsonb);
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY items_read ON public.items FOR SELECT TO authenticated USING (true);
+CREATE TABLE public.added (id int PRIMARY KEY);
+ALTER TABLE public.added ADD COLUMN prompt text;
+CREATE POLICY added_read ON public.added FOR SELECT TO authenticated USING (true);
+CREATE TABLE public.retyped (id int PRIMARY KEY, body text);
+ALTER TABLE public.retyped ALTER COLUMN body TYPE jsonb USING to_jsonb(body);
+CREATE POLICY retyped_read ON public.retyped FOR SELECT TO authenticated USING (true);
+CREATE TABLE public.renamed (id int PRIMARY KEY, old_html text);
+ALTER TABLE public.renamed RENAME COLUMN old_html TO html;
+CREATE TABLE private.notes (id int PRIMARY KEY, content text);
+CREATE POLICY private_read ON private.notes FOR SELECT TO authenticated USING (true);
+CREATE VIEW public.note_texts AS SELECT id, content AS description FROM public.notes;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO anon, authenticated;
+`;
+
+/** The API roles' privileges on the public tables, as the model has them: `table role:priv,…`. */
+function modelGrants(m: Model): string[] {
+  return [...m.tables.values()]
+    .filter((t) => t.schema === 'public')
+    .flatMap((t) => ['anon', 'authenticated'].map((r) => `${t.name} ${r}:${[...(t.grants.get(r) ?? [])].sort().join(',')}`))
+    .sort();
+}
+
+/** The same, as PGlite has them after running the text (information_schema.role_table_grants). */
+async function pgGrants(text: string): Promise<string[]> {
+  let out: string[] = [];
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    const rows = (await q(`SELECT c.relname AS t, r.rolname AS role,
+        coalesce((SELECT string_agg(lower(g.privilege_type), ',' ORDER BY lower(g.privilege_type)) FROM information_schema.role_table_grants g
+          WHERE g.table_schema = 'public' AND g.table_name = c.relname AND g.grantee = r.rolname), '') AS privs
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN pg_roles r
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND r.rolname IN ('anon', 'authenticated')`)) as Array<{ t: string; role: string; privs: string }>;
+    out = rows.map((x) => `${x.t} ${x.role}:${x.privs}`).sort();
+  });
+  return out;
+}
+
+describe("tutur3u's loop over a WITH query of information_schema.columns", () => {
+  const text = TUTUR_TABLES + TUTUR_LOOP + 'CREATE TABLE public.later (id int PRIMARY KEY, description text);\n';
+
+  test('ok: the tables with a text, varchar or char column of those names (equal, or LIKE with ESCAPE) get RLS, lose every policy and the API roles\' privileges: not one whose column is jsonb, text[] or retyped to jsonb, whose name only matches with `_` as a wildcard, of another schema, the view, nor one made after; RLS, policies and grants as PGlite has them', async () => {
+    const m = model(text);
+    assert.deepEqual(modelState(m), await pgState(text));
+    assert.deepEqual(modelState(m), [
+      'added true false ',
+      'codes true false ',
+      'items true false items_read:select',
+      'later false false ',
+      'notes true false ',
+      'renamed true false ',
+      'retyped false false retyped_read:select',
+      'support_inquiries true false ',
+      'wide false false ',
+    ]);
+    assert.deepEqual(modelGrants(m), await pgGrants(text));
+    assert.deepEqual(
+      modelGrants(m).filter((g) => g.endsWith(':')),
+      ['added', 'codes', 'later', 'notes', 'renamed', 'support_inquiries'].flatMap((t) => [`${t} anon:`, `${t} authenticated:`]),
+    );
+    // (the other schema's policy stays)
+    assert.deepEqual(m.tables.get('private.notes')!.policies.map((p) => p.name), ['private_read']);
+    // (what the loop does is known: nothing "may be dynamic" about the tables)
+    for (const w of ['enable', 'policy', 'grant'] as const) assert.equal(mayBeDynamic(m, w, m.tables.get('public.items')!), false, w);
+  });
+
+  test('ok: no finding stays on a policy the loop dropped (policy-always-true, policy-applies-to-public on support_inquiries\'s), as in tutur3u', () => {
+    const files = [
+      { file: 'supabase/migrations/20241226071736_add_support_inquiries.sql', text: TUTUR_TABLES },
+      { file: 'supabase/migrations/20260312113000_lock_description_tables_to_server_apis.sql', text: TUTUR_LOOP },
+    ];
+    const { findings } = lintFiles(files, 'policy-always-true');
+    // (findings there are on policies the loop leaves: retyped's, private.notes')
+    assert.ok(findings.some((f) => f.message.startsWith('Policy "retyped_read"')));
+    assert.deepEqual(findings.filter((f) => /^Policy "(?:Everyone can insert|Staff read|notes_read|added_read)"/.test(f.message)).map((f) => f.message), []);
+  });
+
+  test('ok: the narrower form (no WITH, `column_name = … OR column_name = …`, no data_type): every policy of the tables dropped; a policy reading a table whose SELECT was revoked stays; as PGlite', async () => {
+    const narrow = `create table public.tasks (id bigint primary key, title text not null, description text);
+create table public.task_relationships (id bigint primary key, source_task_id bigint not null);
+alter table public.tasks enable row level security;
+alter table public.task_relationships enable row level security;
+create policy "Anyone signed in manages tasks" on public.tasks for all to authenticated using (true) with check (true);
+create policy "Members read relationships" on public.task_relationships for select to authenticated
+  using (exists (select 1 from public.tasks t where t.id = task_relationships.source_task_id));
+grant select on public.tasks, public.task_relationships to authenticated;
+do $$
+declare
+  r record;
+  p record;
+begin
+  for r in
+    select distinct c.table_name
+    from information_schema.columns c
+    where c.table_schema = 'public'
+      and (c.column_name = 'description' or c.column_name = 'content')
+  loop
+    for p in select policyname from pg_policies where schemaname = 'public' and tablename = r.table_name loop
+      execute format('drop policy if exists %I on public.%I', p.policyname, r.table_name);
+    end loop;
+    execute format('revoke all privileges on table public.%I from anon, authenticated', r.table_name);
+  end loop;
+end;
+$$;
+`;
+    const m = model(narrow);
+    assert.deepEqual(modelState(m), await pgState(narrow));
+    assert.deepEqual(modelState(m), ['task_relationships true false Members read relationships:select', 'tasks true false ']);
+    assert.deepEqual(modelGrants(m), await pgGrants(narrow));
+  });
+
+  test('err: a loop of that shape whose query the replay does not read (a condition on is_nullable) is not ignored: the tables made before it are "may be dynamic" for RLS, policies and grants; not one made after it', () => {
+    const unread = TUTUR_TABLES + TUTUR_LOOP.replace("and t.table_type = 'BASE TABLE'", "and t.table_type = 'BASE TABLE' and c.is_nullable = 'YES'") + 'CREATE TABLE public.later (id int PRIMARY KEY, description text);\n';
+    const m = model(unread);
+    const t = m.tables.get('public.support_inquiries')!;
+    assert.equal(t.policies.length, 2);
+    for (const w of ['enable', 'policy', 'grant'] as const) {
+      assert.equal(mayBeDynamic(m, w, t), true, w);
+      assert.equal(mayBeDynamic(m, w, m.tables.get('public.later')!), false, `${w} later`);
+    }
+  });
+});

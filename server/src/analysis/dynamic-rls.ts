@@ -81,11 +81,18 @@ function droppedViewNames(text: string, into: Set<string>): void {
 /** An event trigger's new tables: every table made after it too. */
 const EVENT_TRIGGER = /\bpg_event_trigger_ddl_commands\b/i;
 /** A loop over the catalog's tables (its query in group 1): the names are not written. */
-const CATALOG = /\bfor\s+\w+\s+in\s+\(?\s*(select\b(?:'(?:[^']|'')*'|[^;'])*?\b(?:pg_tables|pg_views|pg_matviews|pg_class|information_schema\s*\.\s*(?:tables|views|columns))\b[\s\S]*?)\bloop\b/i;
+const CATALOG = /\bfor\s+\w+\s+in\s+\(?\s*((?:select|with)\b(?:'(?:[^']|'')*'|[^;'])*?\b(?:pg_tables|pg_views|pg_matviews|pg_class|information_schema\s*\.\s*(?:tables|views|columns))\b[\s\S]*?)\bloop\b/i;
 /** A loop's query leaving tables out by name (`NOT (tablename = ANY(excluded))`, `relname <> 'x'`, `NOT IN`): it still reaches every other table. */
 const NAME_EXCLUSION = /\bnot\s*\(\s*[\w.]*\b(?:relname|table_name|tablename)\b[^()]*(?:\([^()]*\)[^()]*)*\)|\b(?:relname|table_name|tablename)\b\s*(?:<>|!=|not\s+(?:in|like|ilike)\b)/gi;
 /** A loop's query keeping tables by name (`relname = any(list)`, `IN (…)`, `LIKE 'x%'`, `left(relname, 3) = 'fa_'`). */
 const NAME_FILTER = /\b(?:relname|table_name|tablename)\b\s*(?:=|~|like\b|ilike\b|in\b)|\bleft\s*\(\s*[\w.]*\b(?:relname|table_name|tablename)\b/i;
+/** A join of two catalog relations on the table's name (`t.table_name = c.table_name`): no filter by name. */
+const NAME_JOIN = /[\w.]*\b(?:relname|table_name|tablename)\s*=\s*[A-Za-z_][\w$]*\s*\.\s*(?:relname|table_name|tablename)\b/gi;
+/** What a loop over the catalog's tables may do beside WHAT's: drop policies (its tables' policies are not known), revoke privileges. */
+const CATALOG_WHAT: Array<{ what: DynamicWhat; re: RegExp }> = [
+  { what: 'policy', re: /\bdrop\s+policy\b/i },
+  { what: 'grant', re: /\brevoke\s+(?:all|select|insert|update|delete|truncate|references|trigger)\b[\s\S]{0,200}?\bon\b/i },
+];
 /** The prefixes such a query keeps: `LIKE 'fa\_%'`, `left(relname, 3) = 'fa_'`. */
 const PREFIX = /\blike\s+'((?:[^'%_\\]|\\.)+)[%_]|\bleft\s*\([^)]*\)\s*=\s*'([^']+)'/gi;
 
@@ -321,8 +328,11 @@ function bodyDynamic(file: ParsedFile, s: Statement, body: FunctionBody): BodyDy
       text = text.replace(d.text, ' ');
     }
     const what = (Object.keys(WHAT) as Array<DynamicWhat>).filter((k) => WHAT[k].test(text));
+    // (a loop over the catalog's tables that drops policies or revokes privileges the replay does
+    // not run: those of the tables it may reach are not known — tutur3u's loop, before it was replayed)
+    const catalog = what.length !== 0 || CATALOG_WHAT.some((c) => c.re.test(text)) ? CATALOG.exec(text) : null;
+    if (catalog) for (const c of CATALOG_WHAT) if (!what.includes(c.what) && c.re.test(text)) what.push(c.what);
     if (what.length === 0) return { constants, what, loop: false, eventTrigger: false, names: [], viewNames: [], prefixes: [], policyLoop: false };
-    const catalog = CATALOG.exec(text);
     const names = new Set<string>();
     quotedNames(text, names);
     const viewNames = new Set<string>();
@@ -333,7 +343,7 @@ function bodyDynamic(file: ParsedFile, s: Statement, body: FunctionBody): BodyDy
       constants,
       what,
       // (a loop over the catalog that keeps tables by name: those names, and the prefixes it keeps)
-      loop: catalog !== null && !NAME_FILTER.test(catalog[1]!.replace(NAME_EXCLUSION, ' ')),
+      loop: catalog !== null && !NAME_FILTER.test(catalog[1]!.replace(NAME_JOIN, ' ').replace(NAME_EXCLUSION, ' ')),
       eventTrigger: EVENT_TRIGGER.test(text),
       names: [...names],
       viewNames: [...viewNames],

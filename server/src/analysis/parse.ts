@@ -1827,6 +1827,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         // r.table_name)` in a catalog loop's body: every policy of that table dropped — tutur3u)
         const dropAll = key === 'PLpgSQL_stmt_fors' && inCatalog && catalogPending ? policyDropAllOf(v, inCatalog) : undefined;
         droppingAll = dropAll ? { ...dropAll, into: catalogPending! } : undefined;
+        const firstInLoop = body.statements.length;
         if (key !== 'PLpgSQL_stmt_block') {
           each = undefined;
           inCatalog = undefined;
@@ -1835,6 +1836,7 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         each = outerEach;
         inCatalog = outerCatalog;
         droppingAll = outerDropping;
+        if (dropAll) for (let i = firstInLoop; i < body.statements.length; i++) body.statements[i]!.inCatalogLoop = true;
         if (conditional) uncertain--;
         wrapped.delete(v);
         forgetAssigned(v);

@@ -83,6 +83,11 @@ export interface Statement {
    * statement's value is assigned to: `x := expr`, `SELECT … INTO x, y`, `… RETURNING … INTO x`.
    */
   assigns?: string[];
+  /**
+   * In a DO block: the query of a loop a catalog loop's replay stands for (its loop over pg_policies
+   * dropping each policy of its table: catalog-loops.ts CATALOG_DROP_POLICIES_KIND), no loop of its own
+   */
+  inCatalogLoop?: true;
   /** In a PL/pgSQL body: a `SELECT … INTO STRICT x` (it raises when no row or several come back, instead of setting x to NULL). */
   intoStrict?: boolean;
   /** In a PL/pgSQL body: the condition of an IF or ELSIF whose branch raises an error (a guard). */

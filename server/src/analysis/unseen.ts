@@ -18,7 +18,8 @@
 // (PolicyDropLoop) and those rewriting the policies to wrap calls in sub-selects (PolicyCallWrap).
 import { census, conjuncts, memoStmt, PLATFORM_SCHEMAS, stringConst } from './ast.js';
 import { nameParts, stripComments, sval, walk } from './parse.js';
-import type { FunctionBody, Node, Statement } from './types.js';
+import type { DynamicExecute, FunctionBody, Node, Statement } from './types.js';
+import { CATALOG_DROP_POLICIES_KIND, CATALOG_LOOP_KIND } from './catalog-loops.js';
 
 /** The folder of a file (a path or a URI): two statements of one folder belong to one sequence of migrations. */
 export function folderOf(file: string): string {
@@ -239,10 +240,15 @@ function dropsUnseen(body: FunctionBody, text: string, what: Dropped): Drops {
     unseen.views -= d.views;
   };
   for (const s of body.statements) if (s.kind === 'DropStmt' || s.kind === 'RenameStmt') less(text.slice(s.start, s.end));
-  if ((unseen.n > 0 || unseen.views > 0) && body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text))) {
+  // (a catalog loop's DROP POLICY, and its loop over pg_policies dropping each policy of its
+  // table, replayed for each table it reaches: catalog-loops.ts)
+  const replayed = body.statements.flatMap((s) => (s.kind === CATALOG_LOOP_KIND ? (s.catalog?.templates ?? []) : [])).filter((t) => t.kind === CATALOG_DROP_POLICIES_KIND || t.kind === 'DropStmt');
+  const inReplayed = (d: DynamicExecute) => replayed.some((t) => d.start <= t.start && t.end <= d.end);
+  for (const d of body.dynamicExecutes) if (DROP_POLICY.test(d.text) && inReplayed(d)) less(d.text);
+  if ((unseen.n > 0 || unseen.views > 0) && body.dynamicExecutes.some((d) => DROP_POLICY.test(d.text) && !inReplayed(d))) {
     const loops = policyDropLoops(body);
     if (!loops || loops.some((l) => l.byParameter)) return dropsIn(text.slice(body.start, body.end), what);
-    for (const d of body.dynamicExecutes) if (DROP_POLICY.test(d.text)) less(d.text);
+    for (const d of body.dynamicExecutes) if (DROP_POLICY.test(d.text) && !inReplayed(d)) less(d.text);
   }
   return unseen;
 }
@@ -279,7 +285,7 @@ function policyDropLoopsUncached(body: FunctionBody): PolicyDropLoop[] | undefin
   const out: PolicyDropLoop[] = [];
   for (const s of body.statements) {
     // (`SELECT count(*) INTO n FROM pg_policies …`, a check, is no loop)
-    if (s.kind !== 'SelectStmt' || s.assigns || !census(s.node).rangeVars.some(isPgPolicies)) continue;
+    if (s.kind !== 'SelectStmt' || s.assigns || s.inCatalogLoop || !census(s.node).rangeVars.some(isPgPolicies)) continue;
     const loop = dropLoopOf(s.node);
     if (!loop) return undefined;
     out.push(loop);
