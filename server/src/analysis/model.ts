@@ -51,11 +51,11 @@ function columnTypeNames(stmt: Statement): Set<string> {
   return out;
 }
 
-/** The type (TypeName node) of a table's column: an ALTER TABLE's (columnTypes), or its CREATE TABLE's; undefined where neither says. */
-export function columnType(t: Pick<Table, 'stmt' | 'columnTypes'>, column: string): Node | undefined {
+/** information_schema's data_type of a table's column: an ALTER TABLE's (columnTypes), or its CREATE TABLE's; undefined where neither says. */
+export function columnDataType(t: Pick<Table, 'stmt' | 'columnTypes'>, column: string): string | undefined {
   if (t.columnTypes?.has(column)) return t.columnTypes.get(column);
   if (t.stmt.kind !== 'CreateStmt') return undefined;
-  for (const e of t.stmt.node?.tableElts ?? []) if (e?.ColumnDef?.colname === column) return e.ColumnDef.typeName;
+  for (const e of t.stmt.node?.tableElts ?? []) if (e?.ColumnDef?.colname === column) return informationSchemaType(e.ColumnDef.typeName);
   return undefined;
 }
 
@@ -149,10 +149,11 @@ export interface Table {
   stmt: Statement;
   columns: string[];
   /**
-   * the types (TypeName nodes) of the columns an ALTER TABLE added, retyped or renamed (undefined:
-   * one it does not know); the others' are their CREATE TABLE's (columnType)
+   * information_schema's data_type of the columns an ALTER TABLE added, retyped or renamed
+   * (undefined: one catalog-loops.ts informationSchemaType does not know); the others' are their
+   * CREATE TABLE's (columnDataType). Names, not TypeName nodes: nothing kept holds an offset.
    */
-  columnTypes?: ReadonlyMap<string, Node | undefined>;
+  columnTypes?: ReadonlyMap<string, string | undefined>;
   /** primary key and unique constraints, each a column list */
   keys: string[][];
   indexes: Index[];
@@ -4220,7 +4221,7 @@ class Replay {
           if (cmd.def?.ColumnDef && !t.columns.includes(cmd.def.ColumnDef.colname)) {
             t = this.ownTable(t);
             t.columns = t.columns.concat(cmd.def.ColumnDef.colname);
-            t.columnTypes = new Map(t.columnTypes ?? []).set(cmd.def.ColumnDef.colname, cmd.def.ColumnDef.typeName);
+            t.columnTypes = new Map(t.columnTypes ?? []).set(cmd.def.ColumnDef.colname, informationSchemaType(cmd.def.ColumnDef.typeName));
             for (const ct of cmd.def.ColumnDef.constraints ?? []) {
               const ty = ct.Constraint?.contype;
               if (ty === 'CONSTR_PRIMARY' || ty === 'CONSTR_UNIQUE') t.keys = t.keys.concat([[cmd.def.ColumnDef.colname]]);
@@ -4230,7 +4231,7 @@ class Replay {
         case 'AT_AlterColumnType':
           if (typeof cmd.name === 'string' && t.columns.includes(cmd.name)) {
             t = this.ownTable(t);
-            t.columnTypes = new Map(t.columnTypes ?? []).set(cmd.name, cmd.def?.ColumnDef?.typeName);
+            t.columnTypes = new Map(t.columnTypes ?? []).set(cmd.name, informationSchemaType(cmd.def?.ColumnDef?.typeName));
           }
           break;
         case 'AT_DropColumn':
@@ -4468,7 +4469,7 @@ class Replay {
     const file = op.pair.file;
     const reached: Table[] = [];
     this.tables.forEach((t) => {
-      if (catalogReaches(op.loop.query, t, !plainCreate(t.stmt), (c) => informationSchemaType(columnType(t, c)))) reached.push(t);
+      if (catalogReaches(op.loop.query, t, !plainCreate(t.stmt), (c) => columnDataType(t, c))) reached.push(t);
     });
     for (const t of reached) {
       for (const template of op.loop.templates) {
@@ -4786,7 +4787,7 @@ class Replay {
       const shared = tables.get(this.key([n.relation.schemaname, n.relation.relname]));
       if (shared) {
         const t = this.ownTable(shared);
-        if (t.columns.includes(n.subname)) t.columnTypes = new Map(t.columnTypes ?? []).set(newname, columnType(t, n.subname));
+        if (t.columns.includes(n.subname)) t.columnTypes = new Map(t.columnTypes ?? []).set(newname, columnDataType(t, n.subname));
         t.columns = t.columns.map((c) => (c === n.subname ? newname : c));
         t.keys = t.keys.map((ks) => ks.map((c) => (c === n.subname ? newname : c)));
         t.indexes.forEach((i) => (i.columns = i.columns.map((c) => (c === n.subname ? newname : c))));
