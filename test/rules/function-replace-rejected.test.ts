@@ -119,3 +119,41 @@ test('ok: not reported where the function may be gone (a DROP between, a DO bloc
   assert.equal(lintFiles([first, { file: 'db/3.sql', text: `DO $do$ BEGIN ${again.text.trim()} END $do$;\n` }], ID).mine.length, 0);
   assert.equal(findingsOf(lintFiles([first, { ...first, file: 'db/2.sql', text: first.text.replace('CREATE', 'CREATE OR REPLACE') }], ID).ws, ID).length, 0);
 });
+
+test("err (message): a file that fails first on an ADD COLUMN of a column an earlier migration added (42701: mostralo-lovable's second products.slug file) says it stops there, not at a later CREATE INDEX", async () => {
+  const first = {
+    file: 'supabase/migrations/20250824201628_slug.sql',
+    text: `CREATE TABLE public.products (id uuid PRIMARY KEY, store_id uuid);
+ALTER TABLE public.products
+ADD COLUMN slug text;
+CREATE INDEX idx_products_slug ON public.products(slug);
+CREATE OR REPLACE FUNCTION generate_product_slug(product_name text, store_id uuid) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN product_name; END $$;
+`,
+  };
+  const again = (head: string) => ({
+    file: 'supabase/migrations/20250824201721_slug.sql',
+    text: `${head}CREATE INDEX idx_products_slug ON public.products(slug);
+CREATE OR REPLACE FUNCTION generate_product_slug(product_name text, input_store_id uuid) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN product_name; END $$;
+`,
+  });
+  const add = 'ALTER TABLE public.products\nADD COLUMN slug text;\n';
+  const mine = lintFiles([first, again(add)], ID).mine;
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /stops before it, at 20250824201721_slug\.sql:1 \(ALTER TABLE public\.products ADD COLUMN slug, a column 20250824201628_slug\.sql:2 made: 42701\), and here too once it gets this far/);
+  // IF NOT EXISTS, a DROP COLUMN before it, or a column no earlier statement made: the CREATE INDEX is the first failure
+  for (const head of [add.replace('ADD COLUMN', 'ADD COLUMN IF NOT EXISTS'), `ALTER TABLE public.products DROP COLUMN slug;\n${add}`, add.replaceAll('slug text', 'sku text')]) {
+    assert.match(lintFiles([first, again(head)], ID).mine[0]!.message, /stops before it, at 20250824201721_slug\.sql:\d+ \(CREATE INDEX idx_products_slug, which an earlier migration made: 42P07\)/, head);
+  }
+  // (a DO block running dynamic SQL between may have dropped it: not said)
+  const dynamic = { file: 'supabase/migrations/20250824201700_dyn.sql', text: `DO $$ BEGIN EXECUTE 'ALTER TABLE public.products DROP COLUMN ' || 'slug'; END $$;\n` };
+  assert.doesNotMatch(lintFiles([first, dynamic, again(add)], ID).mine[0]?.message ?? '', /ADD COLUMN slug/);
+  await inRollback(await getDb(), async (q) => {
+    await q(first.text);
+    const errors = await runEachStatement(q, again(add).text);
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), [
+      '42701 column "slug" of relation "products" already exists',
+      '42P07 relation "idx_products_slug" already exists',
+      '42P13 cannot change name of input parameter "store_id"',
+    ]);
+  });
+});

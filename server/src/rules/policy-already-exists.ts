@@ -493,7 +493,7 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
   const makers = memoModel(model, 'policy-already-exists:makers', (m) => {
     const out = new Map<string, Statement[]>();
     for (const { stmt, file: pf } of m.statements) {
-      if (stmt.origin !== 'file' || (stmt.kind !== 'IndexStmt' && stmt.kind !== 'CreateTrigStmt')) continue;
+      if (stmt.origin !== 'file' || (stmt.kind !== 'IndexStmt' && stmt.kind !== 'CreateTrigStmt' && !addsColumn(stmt))) continue;
       const list = out.get(pf.file);
       if (list) list.push(stmt);
       else out.set(pf.file, [stmt]);
@@ -514,10 +514,73 @@ export function earlierFailure(model: Model, at: Loc): { loc: Loc; what: string 
       const t = model.tables.get(model.key([n.relation?.schemaname, n.relation?.relname]));
       if (t?.triggers.some((tr) => tr.name === n.trigname && made(tr.loc, at))) found.push({ loc, what: `CREATE TRIGGER ${n.trigname}, which an earlier migration made: 42710` });
     }
+    // (an ALTER TABLE … ADD COLUMN, without IF NOT EXISTS, of a column an earlier migration made:
+    // 42701 — mostralo-lovable's second products.slug file fails there, before its CREATE INDEX)
+    if (stmt.kind === 'AlterTableStmt') {
+      const key = model.key([n.relation?.schemaname, n.relation?.relname]);
+      for (const column of addsColumn(stmt)) {
+        const madeAt = columnMadeAt(model, key, column, at, file);
+        if (madeAt) {
+          found.push({ loc, what: `ALTER TABLE ${key} ADD COLUMN ${column}, a column ${where(model, madeAt)} made: 42701` });
+          break;
+        }
+      }
+    }
   }
   let first: { loc: Loc; what: string } | undefined;
   for (const x of found) if (before(x.loc) && (!first || x.loc.start < first.loc.start)) first = x;
   return first;
+}
+
+/** The columns a top-level ALTER TABLE adds without IF NOT EXISTS (none for any other statement). */
+function addsColumn(stmt: Statement): string[] {
+  if (stmt.kind !== 'AlterTableStmt' || stmt.node?.objtype !== 'OBJECT_TABLE') return [];
+  const out: string[] = [];
+  for (const c of (stmt.node.cmds ?? []) as Node[]) {
+    const cmd = c?.AlterTableCmd;
+    if (cmd?.subtype === 'AT_AddColumn' && !cmd.missing_ok && typeof cmd.def?.ColumnDef?.colname === 'string') out.push(cmd.def.ColumnDef.colname);
+  }
+  return out;
+}
+
+/**
+ * Where an earlier statement of the replay (before position `at`, in a file of `file`'s folder
+ * that fails nowhere) made `column` of table `key`, when nothing after it may have taken it away:
+ * a plain CREATE TABLE or an ADD COLUMN, with no DROP COLUMN, RENAME, DROP TABLE, CREATE TABLE IF
+ * NOT EXISTS (its table may be another), statement of a DO block or DO block running dynamic SQL
+ * between (any of these: undefined, as for a column no statement made).
+ */
+function columnMadeAt(model: Model, key: string, column: string, at: number, file: string): Loc | undefined {
+  const failing = failures(model).files;
+  let made: Loc | undefined;
+  for (const { stmt, file: pf } of model.statements) {
+    const loc = { file: pf.file, start: stmt.start, end: stmt.end };
+    const i = orderOf(model, loc);
+    if (i < 0 || i >= at) continue;
+    const n = stmt.node;
+    if (stmt.kind === 'DoStmt') {
+      if (stmt.body?.dynamicExecutes.length) made = undefined;
+      continue;
+    }
+    const rel = stmt.kind === 'CreateStmt' || stmt.kind === 'AlterTableStmt' || stmt.kind === 'RenameStmt' ? n?.relation : undefined;
+    const onTable = rel ? model.key([rel.schemaname, rel.relname]) === key : stmt.kind === 'DropStmt' && n?.removeType === 'OBJECT_TABLE';
+    if (!onTable) continue;
+    if (stmt.origin !== 'file' || stmt.kind === 'RenameStmt' || stmt.kind === 'DropStmt') {
+      made = undefined;
+      continue;
+    }
+    const here = !failing.has(pf.file) && folderOf(pf.file) === folderOf(file) ? loc : undefined;
+    if (stmt.kind === 'CreateStmt') {
+      made = !n.if_not_exists && ((n.tableElts ?? []) as Node[]).some((e) => e?.ColumnDef?.colname === column) ? here : undefined;
+      continue;
+    }
+    for (const c of (n.cmds ?? []) as Node[]) {
+      const cmd = c?.AlterTableCmd;
+      if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef?.colname === column) made ??= here;
+      else if (cmd?.subtype === 'AT_DropColumn' && cmd.name === column) made = undefined;
+    }
+  }
+  return made;
 }
 
 /**
