@@ -1411,3 +1411,48 @@ END $$;
     assert.deepEqual(await q(`SELECT public.moderation_status(gen_random_uuid()) AS s`), [{ s: { warnings: 0, blocked: 0 } }]);
   });
 });
+
+test('err: an UPDATE comparing an integer id with a uuid parameter fails with 42883 on every call: the message says so, and PostgreSQL changes no row (synthwave-toolscape increment_views)', async () => {
+  const text = `CREATE TABLE public.tools (id serial PRIMARY KEY, title text, views_count bigint DEFAULT 0);
+ALTER TABLE public.tools ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tools_read ON public.tools FOR SELECT USING (true);
+CREATE FUNCTION increment_views(tool_id_input uuid) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  UPDATE tools SET views_count = COALESCE(views_count, 0) + 1 WHERE id = tool_id_input;
+END;
+$$;`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_tools.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(
+    mine[0]!.message,
+    / \(Its UPDATE of public\.tools compares the column id, of type integer, with the parameter tool_id_input, of type uuid, for which PostgreSQL has no operator: it fails as written with 42883 operator does not exist: integer = uuid, so a call that reaches it gets that error and changes no row through it; the above holds once that is fixed\.\)$/,
+  );
+  assert.equal(nestedParentheses(mine[0]!.message), undefined);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sqlOf(ws)); // (as the superuser: the function's owner bypasses RLS)
+    await q(`INSERT INTO tools (title) VALUES ('a'), ('b')`);
+    await q('GRANT SELECT, UPDATE ON tools TO anon');
+    await q('SET ROLE anon');
+    await q('SAVEPOINT call');
+    await expectPgError(q(`SELECT increment_views('${TENANT_A}')`), '42883', 'operator does not exist: integer = uuid');
+    await q('ROLLBACK TO SAVEPOINT call');
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT sum(views_count)::int AS n FROM tools'), [{ n: 0 }], 'no row changed');
+  });
+  // (the same function over a uuid id: no such note, and the call does change the row)
+  const uuidText = text.replace('id serial PRIMARY KEY', 'id uuid PRIMARY KEY DEFAULT gen_random_uuid()');
+  const same = lintFiles([{ file: 'supabase/migrations/20240101000000_tools.sql', text: uuidText }], ID).mine;
+  assert.equal(same.length, 1);
+  assert.doesNotMatch(same[0]!.message, /42883/);
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(uuidText);
+    await q(`INSERT INTO tools (id, title) VALUES ('${TENANT_A}', 'a')`);
+    await q('SET ROLE anon');
+    await q(`SELECT increment_views('${TENANT_A}')`);
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT views_count::int AS n FROM tools'), [{ n: 1 }]);
+  });
+});

@@ -1,7 +1,8 @@
-import { createdTypeName, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
+import { columnDataType, createdTypeName, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
 import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, type RelationRef } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
+import { informationSchemaType } from '../analysis/catalog-loops.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
 import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
@@ -131,6 +132,57 @@ function writesAll(model: Model, t: Table, role: string, cmds: ReadonlySet<strin
   }
   return true;
 }
+/** The types information_schema names that PostgreSQL has no `=` or `<>` for with uuid (no implicit cast either way). */
+const NO_OPERATOR_WITH_UUID: ReadonlySet<string> = new Set(['integer', 'bigint', 'smallint', 'text', 'character varying']);
+
+/**
+ * A PL/pgSQL body's UPDATE or DELETE whose WHERE compares a column of its table with one of the
+ * function's parameters, by `=` or `<>`, where PostgreSQL has no operator for the pair (a uuid with
+ * an integer or a text): PL/pgSQL plans the statement when a call first reaches it and raises 42883
+ * operator does not exist, so that statement never changes a row (synthwave-toolscape's
+ * increment_views(uuid) on an integer id; PGlite: `integer = uuid`, `uuid = text`,
+ * `smallint <> uuid`). The note the message then ends with; '' when there is none.
+ */
+function operatorFailure(model: Model, f: Func): string {
+  if (f.language !== 'plpgsql' || !f.body || f.body.lexical) return '';
+  const params = new Map<string, string>();
+  for (const p of inputParams(f)) {
+    const fp = p.FunctionParameter;
+    const type = informationSchemaType(fp?.argType);
+    if (fp?.name && type) params.set(fp.name, type);
+  }
+  if (params.size === 0) return '';
+  for (const s of f.body.statements) {
+    if (s.kind !== 'UpdateStmt' && s.kind !== 'DeleteStmt') continue;
+    const rel = s.node?.relation;
+    const t = rel?.relname ? model.tables.get(model.key([rel.schemaname, rel.relname])) : undefined;
+    if (!t || rel.alias) continue;
+    for (const c of conjuncts(s.node.whereClause)) {
+      const e = c?.A_Expr;
+      const op = e?.kind === 'AEXPR_OP' && e.name?.length === 1 ? sval(e.name[0]) : undefined;
+      if (op !== '=' && op !== '<>' && op !== '!=') continue;
+      for (const [a, b] of [[e.lexpr, e.rexpr], [e.rexpr, e.lexpr]] as Array<[Node, Node]>) {
+        const colFields: Node[] | undefined = a?.ColumnRef?.fields;
+        const parFields: Node[] | undefined = b?.ColumnRef?.fields;
+        if (!colFields || parFields?.length !== 1) continue;
+        const column = colFields.length <= 2 && (colFields.length === 1 || sval(colFields[0]) === t.name) ? sval(colFields[colFields.length - 1]) : undefined;
+        const param = sval(parFields[0]);
+        if (!column || !param || !t.columns.includes(column) || t.columns.includes(param)) continue;
+        const columnType = columnDataType(t, column);
+        const paramType = params.get(param);
+        if (!columnType || !paramType) continue;
+        const uuidPair = (columnType === 'uuid' && NO_OPERATOR_WITH_UUID.has(paramType)) || (paramType === 'uuid' && NO_OPERATOR_WITH_UUID.has(columnType));
+        if (!uuidPair) continue;
+        const shown = op === '!=' ? '<>' : op;
+        const [l, r] = a === e.lexpr ? [columnType, paramType] : [paramType, columnType];
+        const verb = s.kind === 'UpdateStmt' ? `UPDATE of ${t.key}` : `DELETE FROM ${t.key}`;
+        return ` (Its ${verb} compares the column ${column}, of type ${columnType}, with the parameter ${param}, of type ${paramType}, for which PostgreSQL has no operator: it fails as written with 42883 operator does not exist: ${l} ${shown} ${r}, so a call that reaches it gets that error and changes no row through it; the above holds once that is fixed.)`;
+      }
+    }
+  }
+  return '';
+}
+
 const ALL_WRITES: ReadonlySet<string> = new Set(['insert', 'update', 'delete']);
 
 /**
@@ -957,7 +1009,7 @@ export const definerBypassesRls = defineRule({
               : lookup
                 ? `It only reads rows of ${andList(lookup.tables)} that ${lookup.param} matches (${lookup.tables.length > 1 ? 'each' : 'its'} WHERE requires a column equal to it) and changes none: if ${lookup.param} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
                 : SECRET_LOOKUP_HINT) +
-          failsAsWritten(model, f),
+          (failsAsWritten(model, f) || operatorFailure(model, f)),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${t.key}` })),
         fixes: [revokeFix(model, f, callers)],
       });
