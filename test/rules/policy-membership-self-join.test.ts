@@ -1990,3 +1990,36 @@ CREATE POLICY address_update ON public.addresses FOR UPDATE USING (EXISTS (SELEC
     assert.equal(await affected(q, `UPDATE public.addresses SET street = 'changed' WHERE id = '${victim}'`), 1, "A changes B's address");
   });
 });
+
+// off-training-note's blocks: a SELECT policy hides the tricks of users the caller blocked, with a
+// NOT EXISTS of user_blocks. Inserting a row of one's own with any blocked_id takes rows away
+// (those of the blocked user), it gives none: not a membership the policy trusts.
+test('ok: a membership table read under NOT (NOT EXISTS … blocker_id = auth.uid() AND blocked_id = t.user_id) is not trusted: a forged block row only hides rows', async () => {
+  const file = 'supabase/migrations/20240101000000_blocks.sql';
+  const schema = (cond: string) => `
+CREATE TABLE public.tricks (id int PRIMARY KEY, user_id uuid NOT NULL, is_public boolean NOT NULL);
+CREATE INDEX ON public.tricks (user_id);
+CREATE TABLE public.user_blocks (blocker_id uuid NOT NULL, blocked_id uuid NOT NULL, PRIMARY KEY (blocker_id, blocked_id));
+CREATE INDEX ON public.user_blocks (blocked_id);
+ALTER TABLE public.tricks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.user_blocks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY blocks_select ON public.user_blocks FOR SELECT TO authenticated USING (blocker_id = (select auth.uid()));
+CREATE POLICY blocks_insert ON public.user_blocks FOR INSERT TO authenticated WITH CHECK (blocker_id = (select auth.uid()));
+CREATE POLICY tricks_select ON public.tricks FOR SELECT TO authenticated USING (
+  user_id = (select auth.uid())
+  OR (is_public AND ${cond} (SELECT 1 FROM public.user_blocks ub WHERE ub.blocker_id = (select auth.uid()) AND ub.blocked_id = tricks.user_id)));
+`;
+  const { ws, mine } = lintFiles([{ file, text: schema('NOT EXISTS') }], ID);
+  assert.deepEqual(mine.map((f) => f.message), []);
+  // (the same read not negated is a membership: the finding is still made)
+  assert.equal(lintFiles([{ file, text: schema('EXISTS') }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.tricks VALUES (1, '${TENANT_B}', true), (2, '${TENANT_B}', false)`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT id FROM public.tricks'), [{ id: 1 }]);
+    await q(`INSERT INTO public.user_blocks VALUES ('${TENANT_A}', '${TENANT_B}')`);
+    assert.equal(await count(q, 'public.tricks'), 0, 'the block row hides B\'s public trick, and shows nothing else');
+  });
+});

@@ -565,6 +565,10 @@ function membershipUses(model: Model): Map<string, Use[]> {
       if (!t || !p.permissive) continue;
       for (const e of row.exprs) {
         walk(e.node, (k, v) => {
+          // (not under NOT: `NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = auth.uid()
+          // AND b.blocked_id = t.user_id)` hides a row when the caller has the row; a forged row
+          // takes rows away, it gives none: off-training-note's blocks, measured)
+          if (k === 'BoolExpr' && v.boolop === 'NOT_EXPR') return false;
           if (k !== 'SubLink') return;
           const use = membershipUse(model, t, p, v, e.node);
           if (!use || use.member.key !== key) return;
