@@ -165,3 +165,34 @@ test("err (wording): a SELECT policy admitting a row otherwise than by its user_
     assert.equal(returning.ok ? 'ok' : returning.error.code, 'ok');
   });
 });
+
+// journeys-tribe's trips: a partial unique index (one active trip per user) is no key of user_id,
+// which the INSERT policy's check names: a user inserts only trips of their own, any number of them.
+test('ok: a partial unique index on the bound column (… (user_id) WHERE status = \'active\') does not make it a key: the check naming user_id binds the row, nothing is planted (PGlite)', async () => {
+  const text = `
+CREATE TABLE public.follows (follower_id uuid NOT NULL, following_id uuid NOT NULL, PRIMARY KEY (follower_id, following_id));
+CREATE TABLE public.trips (id bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY, user_id uuid NOT NULL, title text, status text DEFAULT 'completed', visibility text NOT NULL DEFAULT 'public');
+CREATE INDEX ON public.trips (user_id);
+CREATE UNIQUE INDEX trips_one_active ON public.trips (user_id) WHERE status = 'active';
+ALTER TABLE public.trips ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.can_view_trip(_viewer uuid, _owner uuid, _visibility text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$
+  SELECT CASE WHEN _viewer = _owner THEN true WHEN _visibility = 'public' THEN true
+              WHEN _visibility = 'followers' THEN EXISTS (SELECT 1 FROM public.follows WHERE follower_id = _viewer AND following_id = _owner)
+              ELSE false END $$;
+REVOKE EXECUTE ON FUNCTION public.can_view_trip(uuid, uuid, text) FROM PUBLIC, anon;
+GRANT EXECUTE ON FUNCTION public.can_view_trip(uuid, uuid, text) TO authenticated;
+CREATE POLICY trips_select ON public.trips FOR SELECT TO authenticated USING (public.can_view_trip((select auth.uid()), user_id, visibility));
+CREATE POLICY trips_insert ON public.trips FOR INSERT TO authenticated WITH CHECK (user_id = (select auth.uid()));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_trips.sql', text }], ID);
+  assert.deepEqual(mine.map((f) => f.message), []);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, sqlOf(ws));
+    await as(q, USER_A);
+    await q(`INSERT INTO public.trips (user_id, title, visibility) VALUES ('${USER_A}', 'one', 'followers'), ('${USER_A}', 'two', 'followers')`);
+    const planted = await tryQuery(q, `INSERT INTO public.trips (user_id, title, visibility) VALUES ('${USER_B}', 'as B', 'followers')`);
+    assert.equal(planted.ok ? 'ok' : planted.error.code, '42501', 'a trip is only ever its author\'s');
+    await as(q, USER_B);
+    assert.equal(await count(q, 'public.trips'), 0, 'B, who follows no one, sees none of them');
+  });
+});

@@ -1600,7 +1600,9 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
           rel: relName(n.relation, ds),
           name: n.idxname,
           columns: (n.indexParams ?? []).map((p: Node) => p.IndexElem?.name ?? '(expression)'),
-          isKey: !!(n.unique || n.primary),
+          // (a partial unique index, `… (user_id) WHERE status = 'active'`, is no key: other rows may
+          // share the value, journeys-tribe's one active trip per user)
+          isKey: !!(n.unique || n.primary) && !n.whereClause,
         };
       case 'CreatePolicyStmt':
         return { kind: OP_CREATE_POLICY, stmt, pair, here, setConfig, tag: undefined, deps: undefined, proto: undefined };
