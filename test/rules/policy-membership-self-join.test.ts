@@ -2023,3 +2023,47 @@ CREATE POLICY tricks_select ON public.tricks FOR SELECT TO authenticated USING (
     assert.equal(await count(q, 'public.tricks'), 0, 'the block row hides B\'s public trick, and shows nothing else');
   });
 });
+
+// boundtime's profiles: a BEFORE UPDATE trigger refuses a change of a Bull's role unless the caller
+// is an admin, asking `EXISTS (SELECT … FROM profiles WHERE id = auth.uid() AND is_admin = true)`.
+// It guards role, not is_admin: a user sets is_admin = true on their own row and reads what
+// admins read.
+test("err: a trigger's IF that reads another row's is_admin (the caller's, to let admins change a role) does not guard is_admin: a user makes themselves admin and reads the verifications (PGlite)", async () => {
+  const text = `
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, nick text, role text, is_admin boolean NOT NULL DEFAULT false);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_select ON public.profiles FOR SELECT TO authenticated USING (true);
+CREATE POLICY profiles_update_own ON public.profiles FOR UPDATE TO authenticated USING ((select auth.uid()) = id) WITH CHECK ((select auth.uid()) = id);
+CREATE FUNCTION public.profiles_prevent_bull_role_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  IF OLD.role = 'Bull' AND (NEW.role IS DISTINCT FROM OLD.role) THEN
+    IF NOT EXISTS (SELECT 1 FROM public.profiles WHERE id = auth.uid() AND is_admin = true) THEN
+      RAISE EXCEPTION 'only support may change the role Bull';
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$;
+REVOKE EXECUTE ON FUNCTION public.profiles_prevent_bull_role_change() FROM PUBLIC, anon, authenticated;
+CREATE TRIGGER profiles_prevent_bull_role_change BEFORE UPDATE ON public.profiles FOR EACH ROW EXECUTE FUNCTION public.profiles_prevent_bull_role_change();
+CREATE TABLE public.verifications (id int PRIMARY KEY, user_id uuid NOT NULL, doc text);
+CREATE INDEX ON public.verifications (user_id);
+ALTER TABLE public.verifications ENABLE ROW LEVEL SECURITY;
+CREATE POLICY verifications_select_admin ON public.verifications FOR SELECT TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.profiles p WHERE p.id = (select auth.uid()) AND p.is_admin = true));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20240101000000_profiles.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Policy "profiles_update_own" on public\.profiles .* a user can change the is_admin of their own row of public\.profiles to true/);
+  // (a guard that names NEW.is_admin still guards it)
+  const guardedText = text.replace("IF OLD.role = 'Bull' AND (NEW.role IS DISTINCT FROM OLD.role) THEN", "IF NEW.is_admin IS DISTINCT FROM OLD.is_admin OR (OLD.role = 'Bull' AND NEW.role IS DISTINCT FROM OLD.role) THEN");
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20240101000000_profiles.sql', text: guardedText }], ID).mine.length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, ws);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'a', 'Sub', false), ('${TENANT_B}', 'b', 'Dom', false); INSERT INTO public.verifications VALUES (1, '${TENANT_B}', 'B''s ID')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.verifications'), 0);
+    assert.equal(await affected(q, `UPDATE public.profiles SET is_admin = true WHERE id = '${TENANT_A}'`), 1, 'the trigger lets it through');
+    assert.deepEqual(await q('SELECT doc FROM public.verifications'), [{ doc: "B's ID" }]);
+  });
+});

@@ -1319,8 +1319,11 @@ const guards = new WeakMap<object, Map<string, boolean>>();
 function bodyGuards(text: string, groupCol: string): boolean {
   const col = groupCol.replace(/[^\w$]/g, '');
   if (new RegExp(String.raw`\bnew\s*\.\s*"?${col}"?\s*:?=(?!=)`, 'i').test(text)) return true;
-  // (an IF or ELSIF whose condition names the column and whose branch starts with RAISE EXCEPTION)
-  for (const m of text.matchAll(/\b(?:els)?if\b([\s\S]*?)\bthen\s+raise\s+exception\b/gi)) if (new RegExp(String.raw`\b${col}\b`, 'i').test(m[1]!)) return true;
+  // (an IF or ELSIF whose condition names the column of the row, NEW.<column> or OLD.<column>, and
+  // whose branch starts with RAISE EXCEPTION; not a column of another row the condition reads:
+  // boundtime's guard of a Bull's role asks `EXISTS (SELECT … FROM profiles WHERE id = auth.uid()
+  // AND is_admin = true)`, and leaves is_admin to anyone updating their own row, measured)
+  for (const m of text.matchAll(/\b(?:els)?if\b([\s\S]*?)\bthen\s+raise\s+exception\b/gi)) if (new RegExp(String.raw`\b(?:new|old)\s*\.\s*"?${col}"?(?![\w$])`, 'i').test(m[1]!)) return true;
   return false;
 }
 
