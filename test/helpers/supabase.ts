@@ -62,3 +62,19 @@ export async function signUpAsAuthServer(q: (sql: string) => Promise<unknown>): 
   await q('RESET ROLE');
   await q('SET LOCAL search_path = public');
 }
+
+/**
+ * How many notes user A reads after `sql` ran on the Supabase stubs, the notes table
+ * (id, owner_id, body) holding one note of A's and one of B's (the skipped-migration rules' tests).
+ */
+export async function notesReadByA(q: (sql: string) => Promise<unknown[]>, sql: string, a: string, b: string): Promise<number> {
+  await q(AUTH_STUB_SQL);
+  await q(sql);
+  await q(`INSERT INTO notes (id, owner_id, body) VALUES (1, '${a}', 'a'), (2, '${b}', 'b')`);
+  await q('GRANT SELECT ON notes TO authenticated');
+  await q(actAs(a));
+  await q('SET ROLE authenticated');
+  const n = (await q('SELECT id FROM notes')).length;
+  await q('RESET ROLE');
+  return n;
+}

@@ -14,7 +14,7 @@ import { Workspace } from '../../server/src/engine/workspace.js';
 import type { DocExample } from '../helpers/docs.js';
 import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, notesReadByA } from '../helpers/supabase.js';
 
 const ID = 'drizzle-migration-not-in-journal';
 before(initParser);
@@ -28,17 +28,7 @@ const appliedByMigrator = (ex: DocExample) =>
     .join('\n;\n');
 
 /** How many notes user A reads, the notes being A's and B's. */
-async function readsA(q: Q, sql: string): Promise<number> {
-  await q(AUTH_STUB_SQL);
-  await q(sql);
-  await q(`INSERT INTO notes (id, owner_id, body) VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
-  await q('GRANT SELECT ON notes TO authenticated');
-  await q(actAs(TENANT_A));
-  await q('SET ROLE authenticated');
-  const n = (await q('SELECT id FROM notes')).length;
-  await q('RESET ROLE');
-  return n;
-}
+const readsA = (q: Q, sql: string) => notesReadByA(q, sql, TENANT_A, TENANT_B);
 
 const journal = (folder: string, tags: string[]): DrizzleJournal => ({ folder, source: `${folder}meta/_journal.json`, tags });
 

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { migrationOrder } from '../../server/src/analysis/model.js';
 import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, TENANT_A, TENANT_B } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { actAs, AUTH_STUB_SQL, notesReadByA } from '../helpers/supabase.js';
 
 const ID = 'supabase-migration-skipped';
 before(initParser);
@@ -23,17 +23,7 @@ const appliedByCli = (files: ReadonlyArray<{ file: string; text: string }>) =>
     .join('\n;\n');
 
 /** How many notes user A reads, the notes being A's and B's. */
-async function readsA(q: Q, sql: string): Promise<number> {
-  await q(AUTH_STUB_SQL);
-  await q(sql);
-  await q(`INSERT INTO notes (id, owner_id, body) VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
-  await q('GRANT SELECT ON notes TO authenticated');
-  await q(actAs(TENANT_A));
-  await q('SET ROLE authenticated');
-  const n = (await q('SELECT id FROM notes')).length;
-  await q('RESET ROLE');
-  return n;
-}
+const readsA = (q: Q, sql: string) => notesReadByA(q, sql, TENANT_A, TENANT_B);
 
 test("err: a migration named 20250102b_…: the CLI skips it, and the table it would protect stays open (A reads B's note)", async () => {
   const { ws, finding, ex } = invalidFinding(ID, 0);

@@ -9,7 +9,7 @@
 // the database, so PostgreSQL never sees them.
 import { journalOf } from '../analysis/drizzle-journal.js';
 import { defineRule } from './types.js';
-import { aboutRls } from './lib/util.js';
+import { statementsNeverRun } from './lib/util.js';
 
 export const drizzleMigrationNotInJournal = defineRule({
   meta: {
@@ -33,9 +33,7 @@ export const drizzleMigrationNotInJournal = defineRule({
       if (top.length === 0) continue;
       const { journal, tag } = hit;
       const name = `${tag}.sql`;
-      const rls = top.filter(aboutRls).length;
       const one = top.length === 1;
-      const which = rls === 0 ? '' : one ? ' (a policy, row-level security switch, grant or SECURITY DEFINER function)' : ` (${rls} of them policies, row-level security switches, grants or SECURITY DEFINER functions)`;
       const last = journal.tags[journal.tags.length - 1];
       const first = top[0]!;
       report({
@@ -44,7 +42,7 @@ export const drizzleMigrationNotInJournal = defineRule({
         end: first.end,
         message:
           `drizzle-kit migrate never applies ${name}: ${journal.source} does not list it, and drizzle's migrator (drizzle-kit migrate, drizzle-orm's migrate()) runs only the files the journal's entries name, <tag>.sql in the journal's order${last ? ` (its last entry is ${last})` : ' (it has no entries)'}. ` +
-          `${one ? 'Its statement' : `Its ${top.length} statements`}${which} never reach${one ? 'es' : ''} a database migrated with it, and pg-rls-lint does not replay ${one ? 'it' : 'them'} either: what ${one ? 'it' : 'they'} would change is not linted. ` +
+          `${statementsNeverRun(top, 'a database migrated with it')}, and pg-rls-lint does not replay ${one ? 'it' : 'them'} either: what ${one ? 'it' : 'they'} would change is not linted. ` +
           `If the file must run, make it a migration the journal lists (drizzle-kit generate --custom --name=<name> adds an empty one to the journal: move the statements there); if it is run by other means or not at all, move it out of the migrations folder.`,
       });
     }

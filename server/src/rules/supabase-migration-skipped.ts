@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { aboutRls, supabaseMigration } from './lib/util.js';
+import { statementsNeverRun, supabaseMigration } from './lib/util.js';
 
 // The Supabase CLI (pkg/migration/list.go, ListLocalMigrations) reads the files of
 // supabase/migrations/ in file name order (Go's fs.ReadDir) and applies those whose name matches
@@ -44,10 +44,7 @@ export const supabaseMigrationSkipped = defineRule({
       };
       const place = placeOf(name);
       const top = f.statements.filter((s) => s.origin === 'file');
-      const rls = top.filter(aboutRls).length;
-      const one = top.length === 1;
-      const which = rls === 0 ? '' : one ? ' (a policy, row-level security switch, grant or SECURITY DEFINER function)' : ` (${rls} of them policies, row-level security switches, grants or SECURITY DEFINER functions)`;
-      const holds = ` ${one ? 'Its statement' : `Its ${top.length} statements`}${which} never reach${one ? 'es' : ''} a database built with the CLI.`;
+      const holds = ` ${statementsNeverRun(top, 'a database built with the CLI')}.`;
       // (digits, then a hyphen or a dot where the underscore goes, as some generators name them: the fix keeps the version)
       const sep = /^([0-9]+)[-.](.+\.sql)$/.exec(name);
       // (only where the new name sorts between the same migrations: two of one version may swap)

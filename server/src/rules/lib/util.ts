@@ -1430,6 +1430,17 @@ export function definingFunction(model: Model, w: ContextWrite): Func | undefine
   return model.functions.get(w.inFunction)?.find((g) => g.created.file === w.loc.file && g.created.start <= w.loc.start && w.loc.end <= g.created.end);
 }
 
+/**
+ * The statements of a file a tool never applies, for a message: `Its statement (a policy, …) never
+ * reaches ${where}` or `Its 3 statements (2 of them policies, …) never reach ${where}`.
+ */
+export function statementsNeverRun(top: readonly Statement[], where: string): string {
+  const rls = top.filter(aboutRls).length;
+  const one = top.length === 1;
+  const which = rls === 0 ? '' : one ? ' (a policy, row-level security switch, grant or SECURITY DEFINER function)' : ` (${rls} of them policies, row-level security switches, grants or SECURITY DEFINER functions)`;
+  return `${one ? 'Its statement' : `Its ${top.length} statements`}${which} never reach${one ? 'es' : ''} ${where}`;
+}
+
 /** Statements that change who sees which rows: policies, RLS switches, grants, SECURITY DEFINER functions. */
 export function aboutRls(s: Statement): boolean {
   switch (s.kind) {
