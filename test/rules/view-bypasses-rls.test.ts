@@ -419,3 +419,43 @@ GRANT SELECT ON public.orders, public.order_flags TO authenticated;
     assert.equal(await count(q, 'public.order_flags'), 3, 'a WITH query in the select list: every order');
   });
 });
+
+test('ok: a view (plain or materialized) reading a table the migrations create only later is never created (42P01): no finding', async () => {
+  const posts = `CREATE TABLE public.posts (id uuid PRIMARY KEY, user_id uuid NOT NULL, body text);
+ALTER TABLE public.posts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_posts ON public.posts FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+`;
+  const views = `CREATE MATERIALIZED VIEW public.user_activity AS
+SELECT p.user_id, count(f.follower_id) AS follows FROM public.posts p LEFT JOIN public.user_follows f ON f.follower_id = p.user_id GROUP BY p.user_id;
+CREATE VIEW public.post_feed AS
+SELECT p.id, p.body, f.following_id FROM public.posts p JOIN public.user_follows f ON f.follower_id = p.user_id;
+`;
+  const follows = `CREATE TABLE public.user_follows (follower_id uuid NOT NULL, following_id uuid NOT NULL);
+ALTER TABLE public.user_follows ENABLE ROW LEVEL SECURITY;
+CREATE POLICY follows_read ON public.user_follows FOR SELECT TO authenticated USING (true);
+`;
+  const files = [
+    { file: 'supabase/migrations/20240101000000_posts.sql', text: posts },
+    { file: 'supabase/migrations/20240102000000_views.sql', text: views },
+    { file: 'supabase/migrations/20240103000000_follows.sql', text: follows },
+  ];
+  assert.deepEqual(lintFiles(files, ID).mine, []);
+  // (the same views after the table: both reported)
+  const later = [files[0]!, { ...files[2]!, file: 'supabase/migrations/20240102000000_follows.sql' }, { ...files[1]!, file: 'supabase/migrations/20240103000000_views.sql' }];
+  const shown = lintFiles(later, ID);
+  assert.deepEqual(shown.mine.map((f) => textAt(shown.ws, f)).sort(), ['public.post_feed', 'public.user_activity']);
+  // (made later IF NOT EXISTS: the table may exist already, the views are reported)
+  const ine = files.map((f) => ({ ...f, text: f.text.replace('CREATE TABLE public.user_follows', 'CREATE TABLE IF NOT EXISTS public.user_follows') }));
+  assert.equal(lintFiles(ine, ID).mine.length, 2);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(posts);
+    const [mv, view] = views.split(/;\n/);
+    for (const sql of [mv!, view!]) {
+      const r = await tryQuery(q, sql);
+      assert.ok(!r.ok && r.error.code === '42P01' && /relation "public\.user_follows" does not exist/.test(r.error.message), sql);
+    }
+    await q(follows);
+    assert.deepEqual(await q(`SELECT relname FROM pg_class WHERE relname IN ('user_activity', 'post_feed')`), [], 'neither view exists');
+  });
+});

@@ -163,3 +163,31 @@ test('ok/err: a role the migrations grant SELECT on auth.users gets nothing it c
   assert.match(one[0]!.message, /on which anon has no privilege, .* So anon \(by Supabase's default privileges/);
   assert.deepEqual(lintFiles([{ file: 'supabase/migrations/1.sql', text: `GRANT SELECT ON auth.users TO anon, authenticated;\n${view}` }], ID).mine, []);
 });
+
+test('ok: a materialized view over auth.users that also reads a table the migrations create only later is never created (42P01): no finding', async () => {
+  const { lintFiles } = await import('../helpers/rule-proof.js');
+  const mv = `CREATE MATERIALIZED VIEW public.user_activity AS
+SELECT u.id AS user_id, count(f.follower_id) AS follows FROM auth.users u LEFT JOIN public.user_follows f ON f.follower_id = u.id GROUP BY u.id;
+`;
+  const follows = `CREATE TABLE public.user_follows (follower_id uuid NOT NULL, following_id uuid NOT NULL);
+ALTER TABLE public.user_follows ENABLE ROW LEVEL SECURITY;
+CREATE POLICY follows_read ON public.user_follows FOR SELECT TO authenticated USING (true);
+`;
+  const before = [
+    { file: 'supabase/migrations/20240102000000_mv.sql', text: mv },
+    { file: 'supabase/migrations/20240103000000_follows.sql', text: follows },
+  ];
+  assert.deepEqual(lintFiles(before, ID).mine, []);
+  // (the table first: the view is made, and reported)
+  const after = [
+    { file: 'supabase/migrations/20240102000000_follows.sql', text: follows },
+    { file: 'supabase/migrations/20240103000000_mv.sql', text: mv },
+  ];
+  assert.equal(lintFiles(after, ID).mine.length, 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('CREATE TABLE auth.users (id uuid PRIMARY KEY, email text); REVOKE ALL ON auth.users FROM PUBLIC');
+    await expectPgError(q(mv), '42P01', 'relation "public.user_follows" does not exist');
+  });
+});

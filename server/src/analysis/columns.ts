@@ -830,6 +830,30 @@ function ownTableMadeLater(model: Model, p: Policy, ws: WorkspaceColumnFacts): M
 }
 
 /**
+ * The first of the relations `keys` (those a statement at `stmt` reads) that the migrations create
+ * only after that statement, in the same folder, by a plain CREATE TABLE / VIEW (not IF NOT EXISTS,
+ * nor in a DO block: a table that may exist already, as missingRelationOf): PostgreSQL rejects the
+ * statement with 42P01 on a database these migrations make. A view reading one is never created
+ * (wana-connect-civic's user_activity_context, a materialized view over user_follows, made a month
+ * later). Undefined when dynamic SQL may make tables.
+ */
+export function relationMadeOnlyAfter(model: Model, keys: Iterable<string>, stmt: Loc): { key: string; made: Loc } | undefined {
+  const ws = workspaceFacts(model);
+  if (ws.dynamic || ws.firstMade.size === 0) return undefined;
+  let at: number | undefined;
+  for (const key of keys) {
+    const fi = ws.firstMade.get(key);
+    if (fi === undefined || ws.renamedTo.has(key.slice(key.lastIndexOf('.') + 1))) continue;
+    at ??= replayPlaces(model).runOf(stmt);
+    if (at < 0) return undefined;
+    if (fi < at) continue;
+    const made = firstMadeAt(model, fi, key, 'ine');
+    if (made && madeLaterThan(model, made, fi, at, stmt)) return { key, made };
+  }
+  return undefined;
+}
+
+/**
  * Whether `made`, in replay run `fi`, comes after the statement `stmt` of run `at`: later in the
  * same run, or in a later run of the same sequence of migrations (ReplayPlaces.oneSequence: two
  * folders are two sequences, whose order the paths do not tell; files one psql entry file

@@ -9,7 +9,7 @@ import type { Config } from '../analysis/config.js';
 
 const SELECT = ['select'];
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { invokerFix, mayBeDropped, readsAsCaller, viewNameSpan } from './lib/views.js';
+import { invokerFix, mayBeDropped, neverCreated, readsAsCaller, viewNameSpan } from './lib/views.js';
 
 interface Hit {
   table: Table;
@@ -154,7 +154,7 @@ export const viewBypassesRls = defineRule({
   },
   check({ model, config, report }) {
     for (const v of model.views.values()) {
-      if (readsAsCaller(model, v) || mayBeDropped(model, v)) continue;
+      if (readsAsCaller(model, v) || mayBeDropped(model, v) || neverCreated(model, v)) continue;
       const rv = v.materialized ? v.stmt.node?.into?.rel : v.stmt.node?.view;
       if (rv?.relpersistence === 't') continue; // a temporary view lives in one session
       // (a view granted only to roles that bypass RLS anyway, such as Supabase's service_role,

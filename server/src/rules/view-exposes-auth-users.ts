@@ -3,7 +3,7 @@ import { revokedFrom, rolesActingAs } from '../analysis/privileges.js';
 import { defineRule, type Fix } from './types.js';
 import { roleList } from '../analysis/policies.js';
 import { AUTH_USERS, authUsersText, supabaseAuthUsers, insertAfter, lastGrantOf, looksAtCaller, mayReadAuthUsers, quoteIdent, textOf, usesSchema, where } from './lib/util.js';
-import { invokerFix, mayBeDropped, readsAsCaller, viewNameSpan } from './lib/views.js';
+import { invokerFix, mayBeDropped, neverCreated, readsAsCaller, viewNameSpan } from './lib/views.js';
 
 /** The API roles, and PUBLIC, that may read through a view. */
 const READERS = ['public', 'anon', 'authenticated'] as const;
@@ -72,7 +72,7 @@ export const viewExposesAuthUsers = defineRule({
     // (a workspace that creates auth.users itself models it: view-bypasses-rls looks at it)
     if (!supabaseAuthUsers(model)) return;
     for (const v of model.views.values()) {
-      if (readsAsCaller(model, v) || mayBeDropped(model, v)) continue;
+      if (readsAsCaller(model, v) || mayBeDropped(model, v) || neverCreated(model, v)) continue;
       const rv = v.materialized ? v.stmt.node?.into?.rel : v.stmt.node?.view;
       if (rv?.relpersistence === 't') continue; // a temporary view lives in one session
       const path = pathToAuthUsers(model, v, new Set());

@@ -1,6 +1,7 @@
 // Views: whether one reads as the querying role, where its name is written, and the edit that
 // makes it security_invoker (view-bypasses-rls, view-exposes-auth-users).
 import { matchParen } from '../../analysis/ast.js';
+import { relationMadeOnlyAfter } from '../../analysis/columns.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import type { Model, View } from '../../analysis/model.js';
 import { skipTrivia } from '../../analysis/parse.js';
@@ -21,6 +22,15 @@ export function readsAsCaller(model: Model, v: View): boolean {
 /** Whether dynamic SQL the replay cannot see may drop the view (`EXECUTE format('DROP VIEW %I', name)` over a list of names). */
 export function mayBeDropped(model: Model, v: View): boolean {
   return mayBeDynamic(model, 'dropView', v);
+}
+
+/**
+ * Whether PostgreSQL never creates the view on a database these migrations make: its query reads
+ * a table or view they create only after it (a plain CREATE, in the same folder), so its CREATE
+ * fails with 42P01 relation "x" does not exist and no role can select from it.
+ */
+export function neverCreated(model: Model, v: View): boolean {
+  return v.stmt.origin === 'file' && relationMadeOnlyAfter(model, v.reads, v.created) !== undefined;
 }
 
 /** End of a possibly schema-qualified, possibly quoted name starting at `at`. */
