@@ -724,3 +724,36 @@ CREATE POLICY invited ON public.invites FOR SELECT TO authenticated USING (publi
     assert.deepEqual(await q(`SELECT public.n_invite('${VICTIM}') AS a, public.n_invite('nobody@example.com') AS b`), [{ a: true, b: true }]);
   });
 });
+
+test("ok: DDL naming auth.users reads none of its rows (classclown's create_auth_user_trigger: DROP and CREATE TRIGGER … ON auth.users, then a constant); PGlite: anon gets {success: true}, no account's data. The same function also returning emails is reported", async () => {
+  const trigger = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, email text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+BEGIN INSERT INTO public.profiles (id, email) VALUES (NEW.id, NEW.email); RETURN NEW; END $f$;
+`;
+  const ddl = `CREATE FUNCTION public.create_auth_user_trigger() RETURNS jsonb LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $f$
+BEGIN
+  DROP TRIGGER IF EXISTS on_auth_user_created ON auth.users;
+  CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+  RETURN jsonb_build_object('success', true);
+END $f$;
+`;
+  const file = 'supabase/migrations/20250524000000_create_auth_trigger_functions.sql';
+  assert.deepEqual(lintFiles([{ file, text: trigger + ddl }], ID).mine.map((f) => f.message), []);
+  // (a query of auth.users beside the DDL still returns account data)
+  const leaky = ddl.replace("RETURN jsonb_build_object('success', true);", "RETURN (SELECT jsonb_agg(email) FROM auth.users);");
+  const { mine } = lintFiles([{ file, text: trigger + leaky }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /create_auth_user_trigger\(\) can be called by PUBLIC .* returns data \(email\) of rows of auth\.users/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255)); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(trigger + ddl);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_B}', 'b@example.com'); SET ROLE anon`);
+    assert.deepEqual(await q('SELECT public.create_auth_user_trigger() AS r'), [{ r: { success: true } }]);
+    await q('RESET ROLE');
+    assert.deepEqual(await q(`SELECT tgname FROM pg_trigger WHERE tgrelid = 'auth.users'::regclass`), [{ tgname: 'on_auth_user_created' }]);
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT email FROM auth.users'), '42501', /permission denied for table users/);
+  });
+});

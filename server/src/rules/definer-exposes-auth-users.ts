@@ -149,6 +149,13 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
       tables++;
       if (v.schemaname === 'auth' && v.relname === 'users') aliases.add(String(v.alias?.aliasname ?? 'users'));
     });
+    // (DDL naming auth.users reads none of its rows: classclown's create_auth_user_trigger()
+    // drops and creates the sign-up trigger ON auth.users and returns a constant; PGlite: anon
+    // gets {"success": true}, no account's data. Its relation is a bare RangeVar, not a node.)
+    if (NO_ROWS_DDL.has(s.kind)) {
+      if (namesAuthUsers(s.node)) kept++;
+      continue;
+    }
     if (aliases.size === 0) continue;
     // (`SELECT email INTO _email FROM auth.users …` whose variable only goes into an audit row)
     if (s.assigns?.length && body.language === 'plpgsql') {
@@ -264,6 +271,18 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
   if (unknown) return { cols: undefined, existence: false };
   if (reading === 0 && kept > 0) return { cols: undefined, existence: false, none: true };
   return out.size === 0 ? { cols: undefined, existence: reading > 0 } : { cols: [...out], existence: false };
+}
+
+/** Statements that name a table but read none of its rows (a trigger, index, policy, grant, comment, lock on it). */
+const NO_ROWS_DDL: ReadonlySet<string> = new Set(['CreateTrigStmt', 'IndexStmt', 'CreatePolicyStmt', 'AlterPolicyStmt', 'GrantStmt', 'CommentStmt', 'LockStmt']);
+
+/** Whether a parse tree names auth.users anywhere, as a RangeVar node or a bare RangeVar field (`relation`, `table`). */
+function namesAuthUsers(node: unknown): boolean {
+  if (!node || typeof node !== 'object') return false;
+  if (Array.isArray(node)) return node.some(namesAuthUsers);
+  const o = node as Record<string, unknown>;
+  if (o.schemaname === 'auth' && o.relname === 'users') return true;
+  return Object.values(o).some(namesAuthUsers);
 }
 
 /** auth.users' columns holding what anyone may try for someone else's account: an e-mail address, a phone number (an id is a random uuid). */
