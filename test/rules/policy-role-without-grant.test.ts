@@ -338,3 +338,31 @@ test('ok: a policy admitting no row, for a role without the privilege (Valid exa
     });
   }
 });
+
+test("err (message): the REVOKE it names is the one that took the policy's privilege (harmony-Final's admin_users: REVOKE SELECT, then REVOKE UPDATE, on lines of their own): a SELECT policy names the REVOKE SELECT, an UPDATE policy the REVOKE UPDATE; PGlite: the SELECT fails with 42501 after the REVOKE SELECT alone", async () => {
+  const one = `CREATE TABLE notes (id bigint PRIMARY KEY, owner text NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON notes TO authenticated;
+CREATE POLICY notes_read ON notes FOR SELECT TO authenticated USING (owner = current_user);
+CREATE POLICY notes_edit ON notes FOR UPDATE TO authenticated USING (owner = current_user);
+`;
+  const two = `REVOKE SELECT ON TABLE notes FROM authenticated;
+
+REVOKE UPDATE ON TABLE notes FROM authenticated;
+`;
+  const { mine } = lintFiles([
+    { file: '1_notes.sql', text: one },
+    { file: '2_private.sql', text: two },
+  ], ID);
+  assert.equal(mine.length, 2);
+  const byPolicy = new Map(mine.map((f) => [/^Policy "(\w+)"/.exec(f.message)![1], f.message]));
+  assert.match(byPolicy.get('notes_read')!, /no SELECT privilege .* The privilege is revoked at 2_private\.sql:1: /);
+  assert.match(byPolicy.get('notes_edit')!, /no UPDATE privilege .* The privilege is revoked at 2_private\.sql:3: /);
+  await inRollback(await getDb(), async (q) => {
+    await asOwner(q, one);
+    await asOwner(q, "INSERT INTO notes VALUES (1, 'authenticated')");
+    await asOwner(q, 'REVOKE SELECT ON TABLE notes FROM authenticated');
+    await q('SET ROLE authenticated');
+    await expectPgError(q('SELECT count(*) FROM notes'), '42501', /permission denied for table notes/);
+  });
+});

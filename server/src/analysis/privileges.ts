@@ -217,9 +217,13 @@ export function revokedFrom(model: Model, rel: Table | View, role: string): bool
 }
 
 /** The last REVOKE (in replay order) that takes privileges on the relation from `role` (by name, or on all tables of its schema), if any. */
-export function lastRevokeOf(model: Model, rel: Table | View, role: string): GrantEvent | undefined {
+export function lastRevokeOf(model: Model, rel: Table | View, role: string, privileges?: readonly string[]): GrantEvent | undefined {
   let last: GrantEvent | undefined;
-  for (const g of revokesOf(model, rel, role)) if (!last || orderOf(model, g.loc) > orderOf(model, last.loc)) last = g;
+  for (const g of revokesOf(model, rel, role)) {
+    // (with `privileges`, only a REVOKE that takes one of them: not the `REVOKE UPDATE` after the `REVOKE SELECT` a SELECT policy lost)
+    if (privileges && !g.privileges.some((x) => x === 'all' || privileges.includes(x))) continue;
+    if (!last || orderOf(model, g.loc) > orderOf(model, last.loc)) last = g;
+  }
   return last;
 }
 

@@ -66,7 +66,7 @@ export const policyRoleWithoutGrant = defineRule({
         // after it, and it may be deliberate: then the policy is what should go)
         let revoke: GrantEvent | undefined;
         for (const r of missing) {
-          const g = lastRevokeOf(model, t, r);
+          const g = lastRevokeOf(model, t, r, privilegesNeeded(p));
           if (g && orderOf(model, g.loc) > orderOf(model, p.loc) && (!revoke || orderOf(model, g.loc) > orderOf(model, revoke.loc))) revoke = g;
         }
         const at = revoke?.loc ?? p.loc;
