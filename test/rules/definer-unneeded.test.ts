@@ -147,3 +147,33 @@ END $f$;`;
   assert.equal(await answer(sqlOf(ws)), TENANT_A);
   assert.equal(await answer(sqlOf(ws).replace('SECURITY DEFINER', 'SECURITY INVOKER')), TENANT_A);
 });
+
+test('err: a VOLATILE set-returning helper (RETURNS TABLE, produtive debug_team_creation) is not inlined even as SECURITY INVOKER without SET: the message says it must be STABLE too, as EXPLAIN shows', async () => {
+  const fn = (security: string, volatility: string) => `CREATE OR REPLACE FUNCTION public.debug_team_creation()
+RETURNS TABLE(current_uid uuid, is_authenticated boolean)
+LANGUAGE sql${volatility}
+${security}
+AS $$
+  SELECT current_setting('request.jwt.claim.sub', true)::uuid AS current_uid, (current_setting('request.jwt.claim.sub', true) IS NOT NULL) AS is_authenticated;
+$$;`;
+  const lint = (text: string) => lintFiles([{ file: 'supabase/migrations/20240101000000_debug.sql', text }], ID).mine;
+  const [volatileFinding] = lint(fn('SECURITY DEFINER\nSET search_path = public', ''));
+  assert.ok(volatileFinding);
+  assert.match(volatileFinding.message, /nor a set-returning function declared VOLATILE/);
+  assert.match(volatileFinding.message, /declared STABLE if its body calls no volatile function, this LANGUAGE sql function can be inlined where a query calls it in FROM/);
+  assert.doesNotMatch(volatileFinding.message, /inlined into the queries and policies that call it/);
+  const [stableFinding] = lint(fn('SECURITY DEFINER\nSET search_path = public', ' STABLE'));
+  assert.ok(stableFinding);
+  assert.match(stableFinding.message, /this set-returning LANGUAGE sql function can be inlined where a query calls it in FROM/);
+  assert.doesNotMatch(stableFinding.message, /VOLATILE/);
+  const plan = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql);
+      return (await q('EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM public.debug_team_creation()')).map((r) => String(r['QUERY PLAN'])).join('\n');
+    });
+  // SECURITY INVOKER, no SET: still a Function Scan while VOLATILE; inlined (no call left) once STABLE
+  assert.match(await plan(fn('SECURITY INVOKER', '')), /Function Scan on public\.debug_team_creation/);
+  const stablePlan = await plan(fn('SECURITY INVOKER', ' STABLE'));
+  assert.doesNotMatch(stablePlan, /debug_team_creation/);
+  assert.match(stablePlan, /current_setting/);
+});

@@ -139,10 +139,18 @@ export const definerUnneeded = defineRule({
       const at = f.securityLoc ?? f.nameLoc;
       const calls = [...v.calls];
       const what = calls.length ? `only calls ${calls.slice(0, 4).join(', ')}${calls.length > 4 ? ', …' : ''}` : 'calls no function';
+      // A set-returning SQL function is inlined only where it is called in FROM, and never when it
+      // is VOLATILE (the default) or STRICT (inline_set_returning_function); a scalar one whatever
+      // its volatility (inline_function).
+      const setReturning = /^setof\b/i.test(f.returnType);
       const inline =
-        f.language === 'sql'
-          ? ' PostgreSQL never inlines a SECURITY DEFINER function, nor one with a SET clause (F1): as SECURITY INVOKER without SET clauses this LANGUAGE sql function can be inlined into the queries and policies that call it.'
-          : ' A needless SECURITY DEFINER is privilege that a later change to the body inherits silently.';
+        f.language !== 'sql'
+          ? ' A needless SECURITY DEFINER is privilege that a later change to the body inherits silently.'
+          : !setReturning
+            ? ' PostgreSQL never inlines a SECURITY DEFINER function, nor one with a SET clause (F1): as SECURITY INVOKER without SET clauses this LANGUAGE sql function can be inlined into the queries and policies that call it.'
+            : f.volatility === 'volatile'
+              ? ' PostgreSQL never inlines a SECURITY DEFINER function, nor one with a SET clause (F1), nor a set-returning function declared VOLATILE (the default, as this one is): as SECURITY INVOKER without SET clauses, and declared STABLE if its body calls no volatile function, this LANGUAGE sql function can be inlined where a query calls it in FROM.'
+              : ' PostgreSQL never inlines a SECURITY DEFINER function, nor one with a SET clause (F1): as SECURITY INVOKER without SET clauses this set-returning LANGUAGE sql function can be inlined where a query calls it in FROM.';
       const fix = fixFor(model, f, v);
       report({
         file: at.file,
