@@ -2067,3 +2067,68 @@ CREATE POLICY verifications_select_admin ON public.verifications FOR SELECT TO a
     assert.deepEqual(await q('SELECT doc FROM public.verifications'), [{ doc: "B's ID" }]);
   });
 });
+
+test("ok: one profile per user made for every account at sign-up (a trigger on auth.users), no DELETE policy: inserting one's own profile as 'teacher' fails with 23505, not reported (COMP3122's profiles); without the trigger, reported and user A becomes a teacher (PGlite)", async () => {
+  const file = 'supabase/migrations/20240101000000_profiles.sql';
+  const base = `CREATE TABLE auth.users (id uuid PRIMARY KEY, raw_user_meta_data jsonb);
+CREATE TYPE public.account_type AS ENUM ('teacher', 'student');
+CREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE, account_type public.account_type NOT NULL);
+CREATE TABLE public.classes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, title text);
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.classes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_select_own ON public.profiles FOR SELECT USING (auth.uid() = id);
+CREATE POLICY profiles_insert_own ON public.profiles FOR INSERT WITH CHECK (auth.uid() = id);
+CREATE FUNCTION public.requesting_account_type() RETURNS public.account_type LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ SELECT p.account_type FROM public.profiles p WHERE p.id = auth.uid() $$;
+CREATE POLICY classes_select_own ON public.classes FOR SELECT USING (owner_id = auth.uid());
+CREATE POLICY classes_insert_teacher ON public.classes FOR INSERT WITH CHECK (public.requesting_account_type() = 'teacher');
+`;
+  const signUp = `CREATE FUNCTION public.sync_profile() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN
+  INSERT INTO public.profiles (id, account_type) VALUES (NEW.id, 'student') ON CONFLICT (id) DO NOTHING;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.sync_profile();
+`;
+  const deletePolicy = 'CREATE POLICY profiles_delete_own ON public.profiles FOR DELETE USING (auth.uid() = id);\n';
+  const open = lintFiles([{ file, text: base }], ID);
+  assert.equal(open.mine.length, 1);
+  assert.match(open.mine[0]!.message, /^Policy "profiles_insert_own" on public\.profiles .*only one who has no row yet can; no policy lets them delete theirs/);
+  const closed = lintFiles([{ file, text: base + signUp }], ID);
+  assert.equal(closed.mine.length, 0);
+  // (a DELETE policy lets a user remove the row sign-up made and insert it again: still reported)
+  const deletable = lintFiles([{ file, text: base + signUp + deletePolicy }], ID);
+  assert.equal(deletable.mine.length, 1);
+  assert.match(deletable.mine[0]!.message, /one who already has a row can only after deleting it/);
+  const asA = async (q: Q) => {
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', '{}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+  };
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, open.ws);
+    await asA(q);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'teacher')`);
+    await q(`INSERT INTO public.classes VALUES (1, '${TENANT_A}', 'mine')`);
+    assert.equal(await count(q, 'public.classes'), 1, 'A made itself a teacher and created a class');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, closed.ws);
+    await asA(q);
+    assert.deepEqual(await q('SELECT account_type FROM public.profiles'), [{ account_type: 'student' }], 'the profile from sign-up');
+    await expectPgError(q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'teacher')`), '23505', 'profiles_pkey');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, closed.ws);
+    await asA(q);
+    await expectPgError(q(`INSERT INTO public.classes VALUES (1, '${TENANT_A}', 'mine')`), '42501', 'row-level security');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await onSupabase(q, deletable.ws);
+    await asA(q);
+    await q('DELETE FROM public.profiles');
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'teacher')`);
+    await q(`INSERT INTO public.classes VALUES (1, '${TENANT_A}', 'mine')`);
+    assert.equal(await count(q, 'public.classes'), 1, 'after deleting its profile, A made itself a teacher');
+  });
+});

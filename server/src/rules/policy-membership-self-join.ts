@@ -1512,6 +1512,11 @@ export const policyMembershipSelfJoin = defineRule({
           const roles = w.roles.filter((r) => (u.policy.roles.includes('public') || u.policy.roles.includes(r) || r === 'public') && (r === 'public' || !model.roleBypassesRls(r)));
           const writes = (c: 'insert' | 'update', col: string) => roles.some((r) => mayWrite(model, member, r, c)) && !guarded(model, member, c, col);
           let can = cmds.filter((c) => writes(c, u.groupCol) && !(roleOf !== undefined && c === 'insert' && checkReadsMember(model, check, member)));
+          // (one row per user, made for every account at sign-up by a trigger on auth.users, and no
+          // policy letting them delete it: their own row already exists, so an INSERT of it fails
+          // with 23505 and only a row with another user's id would pass, which the check refuses;
+          // COMP3122's profiles, made by sync_profile_from_auth_user(), trusted by classes_insert_teacher)
+          if (plain && !nothing && lesser === undefined && uniqueColumn(member, u.userCol) && madeAtSignUp(model, member) && !deletes(model, member, roles)) can = can.filter((c) => c !== 'insert');
           // (the group column kept from users by column privileges or a trigger, the role column
           // the trusting policy asks for within the group not: a member makes themselves its
           // admin by updating their own row)
