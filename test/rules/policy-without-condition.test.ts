@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { asOwner, closeAll, count, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
-import { initParser, invalidFinding, lintDocExample, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
 const ID = 'policy-without-condition';
@@ -55,4 +55,36 @@ test('err: FOR UPDATE with WITH CHECK only: the user reads its row but updates n
 test('ok: a policy only for a role that bypasses RLS (Supabase service_role) is not reported', () => {
   const { mine } = lintDocExample(ID, 'valid', 1);
   assert.equal(mine.length, 0);
+});
+
+test("err: a WITH CHECK-only UPDATE policy beside one with the USING for the same roles (COMP3122's material_processing_jobs): the finding says its check restricts nothing; the update it should refuse goes through, and AS RESTRICTIVE refuses it (PGlite)", async () => {
+  const file = 'supabase/migrations/20240101000000_jobs.sql';
+  const base = `CREATE TABLE notes (id int PRIMARY KEY, owner_id uuid NOT NULL, status text NOT NULL DEFAULT 'draft');
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON notes TO authenticated;
+CREATE POLICY notes_select ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));
+CREATE POLICY notes_update ON notes FOR UPDATE TO authenticated USING (owner_id = (select auth.uid()));
+`;
+  const check = `CREATE POLICY notes_update_check ON notes FOR UPDATE TO authenticated WITH CHECK (status <> 'published');\n`;
+  const split = lintFiles([{ file, text: base + check }], ID);
+  assert.equal(split.mine.length, 1);
+  assert.equal(textAt(split.ws, split.mine[0]!), 'notes_update_check');
+  assert.match(split.mine[0]!.message, /its WITH CHECK does not restrict the updates that policy "notes_update" admits: .*when it meets the USING of "notes_update"\. Make this policy AS RESTRICTIVE/);
+  const restrictive = lintFiles([{ file, text: base + check.replace('ON notes FOR UPDATE', 'ON notes AS RESTRICTIVE FOR UPDATE') }], ID);
+  assert.equal(restrictive.mine.length, 0);
+  // (alone, the policy admits no row: the finding as before)
+  const alone = lintFiles([{ file, text: base.replace(/CREATE POLICY notes_update .*\n/, '') + check }], ID);
+  assert.equal(alone.mine.length, 1);
+  assert.match(alone.mine[0]!.message, /admits no row to UPDATE\. Unless another permissive policy admits them/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await notesAsUserA(q, sqlOf(split.ws));
+    assert.deepEqual(await q(`UPDATE notes SET status = 'published' WHERE id = 1 RETURNING status`), [{ status: 'published' }], 'the row fails notes_update_check and is written');
+  });
+  await inRollback(db, async (q) => {
+    await notesAsUserA(q, sqlOf(restrictive.ws));
+    const r = await tryQuery(q, `UPDATE notes SET status = 'published' WHERE id = 1`);
+    assert.equal(!r.ok && r.error.code, '42501');
+    assert.deepEqual(await q(`UPDATE notes SET status = 'final' WHERE id = 1 RETURNING status`), [{ status: 'final' }]);
+  });
 });

@@ -1,4 +1,4 @@
-import { roleList, rolesSubjectToRls } from '../analysis/policies.js';
+import { appliesToRole, roleList, rolesSubjectToRls } from '../analysis/policies.js';
 import { policyRows } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
 import { PF_INSERT, PF_PERMISSIVE, PF_USING, policyFacts } from './lib/util.js';
@@ -22,6 +22,25 @@ export const policyWithoutCondition = defineRule({
       const p = rows[i]!.policy;
       const roles = rolesSubjectToRls(model, p);
       if (roles.length === 0) continue; // roles that bypass RLS: the policy changes nothing for them
+      // (an UPDATE check written as its own policy beside one with the USING, for the same roles:
+      // the rows are admitted by the other, and the new row passes when either policy's check does
+      // (the other's USING where it has no WITH CHECK), so this check restricts nothing; COMP3122's
+      // material_processing_jobs_update_teacher_check, measured: the update it should refuse goes through)
+      const partner =
+        p.command === 'update' && p.withCheck
+          ? rows.find((r) => r.active && r.policy !== p && r.policy.table === p.table && r.policy.permissive && (r.policy.command === 'update' || r.policy.command === 'all') && r.policy.using !== undefined && roles.some((x) => appliesToRole(model, r.policy, x)))?.policy
+          : undefined;
+      if (partner) {
+        report({
+          ...p.nameLoc,
+          message:
+            `Policy "${p.name}" on ${p.table} (FOR UPDATE, TO ${roleList(roles)}) has no USING, so it admits no row to UPDATE itself, and its WITH CHECK does not restrict the updates that policy "${partner.name}" admits: ` +
+            `PostgreSQL combines permissive policies with OR, for the new row too: it passes when it meets the WITH CHECK of one of them (the USING of one that has none), ` +
+            `so a new row that fails this WITH CHECK is still written when it meets ${partner.withCheck ? `the WITH CHECK of "${partner.name}"` : `the USING of "${partner.name}"`}. ` +
+            `Make this policy AS RESTRICTIVE (every updated row must then pass its WITH CHECK too), or move its condition into "${partner.name}" as its WITH CHECK.`,
+        });
+        continue;
+      }
       const what =
         p.command === 'all'
           ? p.withCheck
