@@ -69,7 +69,7 @@ CREATE POLICY notes_update ON notes FOR UPDATE TO authenticated USING (owner_id 
   const split = lintFiles([{ file, text: base + check }], ID);
   assert.equal(split.mine.length, 1);
   assert.equal(textAt(split.ws, split.mine[0]!), 'notes_update_check');
-  assert.match(split.mine[0]!.message, /its WITH CHECK does not restrict the updates that policy "notes_update" admits: .*when it meets the USING of "notes_update"\. Make this policy AS RESTRICTIVE/);
+  assert.match(split.mine[0]!.message, /beside policy "notes_update", which admits rows to UPDATE for these roles, its WITH CHECK restricts nothing: .*when it meets the USING of "notes_update"\. If it was meant to check the updates "notes_update" admits, make it AS RESTRICTIVE/);
   const restrictive = lintFiles([{ file, text: base + check.replace('ON notes FOR UPDATE', 'ON notes AS RESTRICTIVE FOR UPDATE') }], ID);
   assert.equal(restrictive.mine.length, 0);
   // (alone, the policy admits no row: the finding as before)

@@ -34,10 +34,11 @@ export const policyWithoutCondition = defineRule({
         report({
           ...p.nameLoc,
           message:
-            `Policy "${p.name}" on ${p.table} (FOR UPDATE, TO ${roleList(roles)}) has no USING, so it admits no row to UPDATE itself, and its WITH CHECK does not restrict the updates that policy "${partner.name}" admits: ` +
-            `PostgreSQL combines permissive policies with OR, for the new row too: it passes when it meets the WITH CHECK of one of them (the USING of one that has none), ` +
+            `Policy "${p.name}" on ${p.table} (FOR UPDATE, TO ${roleList(roles)}) has no USING, so it admits no row to UPDATE itself, and beside policy "${partner.name}", which admits rows to UPDATE for these roles, its WITH CHECK restricts nothing: ` +
+            `PostgreSQL combines permissive policies with OR, for the new row too (it passes when it meets the WITH CHECK of one of them, or the USING of one that has none), ` +
             `so a new row that fails this WITH CHECK is still written when it meets ${partner.withCheck ? `the WITH CHECK of "${partner.name}"` : `the USING of "${partner.name}"`}. ` +
-            `Make this policy AS RESTRICTIVE (every updated row must then pass its WITH CHECK too), or move its condition into "${partner.name}" as its WITH CHECK.`,
+            `If it was meant to check the updates "${partner.name}" admits, make it AS RESTRICTIVE (every updated row must then pass it) or move its condition into "${partner.name}" as its WITH CHECK; ` +
+            `if it was meant for other rows, add the USING it was meant to have (often the condition of its WITH CHECK).`,
         });
         continue;
       }
