@@ -327,3 +327,44 @@ CREATE POLICY docs_read ON docs FOR SELECT TO authenticated USING (
   assert.equal(mine.length, 1);
   assert.doesNotMatch(mine[0]!.message, /Other unqualified names/);
 });
+
+// Calibration cal92 (WellFitCommunity/WellFit-Community-Daily-Complete 20260204120000: welfare
+// check reports `tenant_id IN (SELECT tenant_id FROM user_roles WHERE user_id = auth.uid())`, where
+// user_roles, made with IF NOT EXISTS, gets no tenant_id from the migrations, but an earlier
+// migration inserts into user_roles.tenant_id): the table was made elsewhere with the column, so
+// the selected name is user_roles' own. PGlite: on a database where the table lacks it, the
+// INSERT fails with 42703 before the policy is reached; where it has it, the policy admits the
+// caller's tenant only.
+test("ok: col IN (SELECT col FROM t …) where t, made with IF NOT EXISTS, lacks col but an INSERT of the migrations writes t.col: t was made elsewhere with it; PGlite: 42703 without the column, the caller's tenant only with it", async () => {
+  const roles = `CREATE TABLE IF NOT EXISTS public.user_roles (user_id uuid, role text);
+`;
+  const seed = `INSERT INTO public.user_roles (user_id, role, tenant_id) VALUES ('${TENANT_A}', 'officer', '${ORG_A}') ON CONFLICT DO NOTHING;
+`;
+  const reports = `CREATE TABLE public.reports (id int PRIMARY KEY, tenant_id uuid);
+ALTER TABLE public.reports ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON public.reports, public.user_roles TO authenticated;
+CREATE POLICY reports_read ON public.reports FOR SELECT USING (tenant_id IN (SELECT tenant_id FROM user_roles WHERE user_id = auth.uid()));
+`;
+  const files = (withSeed: boolean) => [
+    { file: 'supabase/migrations/20250101000000_roles.sql', text: roles },
+    ...(withSeed ? [{ file: 'supabase/migrations/20250201000000_seed.sql', text: seed }] : []),
+    { file: 'supabase/migrations/20250301000000_reports.sql', text: reports },
+  ];
+  assert.equal(lintFiles(files(false), ID).mine.length, 1, 'no statement names user_roles.tenant_id: reported');
+  assert.deepEqual(lintFiles(files(true), ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(roles);
+    const r = await tryQuery(q, seed);
+    assert.equal(r.ok ? 'ok' : r.error.code, '42703', 'the table as the migrations make it: the INSERT fails, the migrations stop before the policy');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(roles.replace('role text', 'role text, tenant_id uuid'));
+    await q(seed);
+    await q(reports);
+    await q(`INSERT INTO public.reports VALUES (1, '${ORG_A}'), (2, '${ORG_B}')`);
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.equal(await count(q, 'public.reports'), 1, "the table as the INSERT needs it: the caller's tenant only");
+  });
+});

@@ -648,15 +648,23 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
  */
 function usedElsewhere(model: Model, u: UnknownColumn): boolean {
   const name = u.column.slice(u.column.lastIndexOf('.') + 1);
-  for (const t of u.tables) {
-    if (!t.stmt.node?.if_not_exists) continue;
-    const kept = memoModel(model, 'columns:usedElsewhere', () => new Map<string, boolean>());
-    const key = `${t.key}\u0000${name}`;
-    let v = kept.get(key);
-    if (v === undefined) kept.set(key, (v = namesColumnOf(model, t, name)));
-    if (v) return true;
-  }
+  for (const t of u.tables) if (columnUsedElsewhere(model, t, name)) return true;
   return false;
+}
+
+/**
+ * Whether a table its first CREATE TABLE makes with IF NOT EXISTS has a column `name` it lacks
+ * named by a top-level UPDATE, INSERT, DELETE, CREATE INDEX or ALTER TABLE of it: the table was
+ * made elsewhere with it (kept per model). Also for policy-subquery-self-comparison, which says a
+ * table has no such column.
+ */
+export function columnUsedElsewhere(model: Model, t: Table, name: string): boolean {
+  if (!t.stmt.node?.if_not_exists) return false;
+  const kept = memoModel(model, 'columns:usedElsewhere', () => new Map<string, boolean>());
+  const key = `${t.key}\u0000${name}`;
+  let v = kept.get(key);
+  if (v === undefined) kept.set(key, (v = namesColumnOf(model, t, name)));
+  return v;
 }
 
 /** Whether a top-level UPDATE, INSERT, DELETE, CREATE INDEX or ALTER TABLE of the table names the column (the runs' statements by relation: runNames). */

@@ -1,4 +1,5 @@
 import { callsIn, conjuncts, memoised, memoStmt } from '../analysis/ast.js';
+import { columnUsedElsewhere } from '../analysis/columns.js';
 import { nodeContains } from '../analysis/function-order.js';
 import { resolvedThroughPath, type Func, type Model, type Table } from '../analysis/model.js';
 import { sval, walk } from '../analysis/parse.js';
@@ -127,7 +128,9 @@ function selfComparisons(model: Model, t: Table, expr: Node, probe: string, fres
       let ok = true;
       for (let i = 0; i < keys.length && ok; i++) {
         const x = model.tables.get(keys[i]!);
-        if (!x || x === t || x.columns.includes(c.column)) ok = false;
+        // (nor one the migrations name the column of elsewhere, made with IF NOT EXISTS: it was made
+        // elsewhere with it; WellFit's user_roles, whose tenant_id an INSERT before the policy writes)
+        if (!x || x === t || x.columns.includes(c.column) || columnUsedElsewhere(model, x, c.column)) ok = false;
         else first ??= x;
       }
       if (ok && first) (out ??= []).push({ kind: 'outer', ref: c.ref, column: c.column, alias: c.alias, inner: first });
