@@ -255,6 +255,34 @@ CREATE POLICY "Users can update basic profile info" ON public.profiles FOR UPDAT
   });
 });
 
+test("err: NEW.x in a policy beside a DO block whose dynamic SQL alters columns (fms' tenant-admin FOR ALL policies): still 42P01, whatever columns the tables get; the policy is left out of the other rules (no policy-delete-wider-than-check on it)", async () => {
+  const sql = `CREATE TABLE public.members (user_id uuid, tenant_id uuid);
+CREATE TABLE public.categories (id uuid PRIMARY KEY, tenant_id uuid);
+ALTER TABLE public.categories ENABLE ROW LEVEL SECURITY;
+CREATE POLICY manage ON public.categories FOR ALL
+  USING (EXISTS (SELECT 1 FROM public.members m WHERE m.user_id = nullif(current_setting('app.user_id', true), '')::uuid AND categories.tenant_id = m.tenant_id))
+  WITH CHECK (EXISTS (SELECT 1 FROM public.members m WHERE m.user_id = nullif(current_setting('app.user_id', true), '')::uuid AND NEW.tenant_id = m.tenant_id));
+DO $$ BEGIN EXECUTE 'ALTER TABLE public.members ADD COLUMN extra int'; END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'm/1.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'NEW.tenant_id');
+  assert.match(mine[0]!.message, /names new\.tenant_id, but a policy has no NEW row: .*42P01 missing FROM-clause entry for table "new"/);
+  assert.deepEqual(findingsOf(ws, 'policy-delete-wider-than-check'), []);
+  // an alias new in reach is a relation: not reported
+  const aliased = sql.replace(/WITH CHECK \(.*\);\n/, 'WITH CHECK (EXISTS (SELECT 1 FROM public.members new WHERE new.tenant_id = categories.tenant_id));\n');
+  assert.deepEqual(lintFiles([{ file: 'm/1.sql', text: aliased }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    const errors = await runEachStatement(q, sql);
+    assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42P01', 'missing FROM-clause entry for table "new"']]);
+    assert.deepEqual(await policies(q), []);
+  });
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEachStatement(q, aliased), []);
+    assert.deepEqual(await policies(q), ['manage']);
+  });
+});
+
 test("err: a column the table gets only from a later migration's ADD COLUMN (circle-marketplace's listings policies): PostgreSQL rejects the first CREATE POLICY with 42703, and the same policy written again after the ADD COLUMN is created (no 42710: policy-already-exists is silent)", async () => {
   const files = [
     {

@@ -11,7 +11,8 @@
 // renames is never reported (the policy may have come before). Expressions with sub-queries
 // in FROM, set-returning functions in FROM, CTEs, VALUES or column aliases are not looked at
 // (their names are not table columns); nor is anything when a DO block runs dynamic SQL that
-// may add columns the model cannot see (ALTER TABLE … ADD/DROP/RENAME, CREATE TABLE, RENAME).
+// may add columns the model cannot see (ALTER TABLE … ADD/DROP/RENAME, CREATE TABLE, RENAME),
+// but OLD.x / NEW.x, which no column change makes valid.
 import { census, memoStmt, PLATFORM_SCHEMAS, plainCreate } from './ast.js';
 import { clauseError } from './clauses.js';
 import { CATALOG_LOOP_KIND } from './catalog-loops.js';
@@ -610,9 +611,13 @@ export function workspaceFacts(model: Model): WorkspaceColumnFacts {
 export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFacts = workspaceFacts(model)): UnknownColumn | undefined {
   // (a statement of a DO block may sit in an IF: PostgreSQL analyses it only if it runs; and a
   // failing ALTER POLICY leaves the policy with its former expressions, where the model has the new)
-  if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt' || ws.dynamic) return undefined;
+  if (p.stmt.origin !== 'file' || p.stmt.kind !== 'CreatePolicyStmt') return undefined;
   const own = model.tables.get(p.table);
   if (!own) return undefined;
+  // (OLD.x / NEW.x need no column facts: no dynamic SQL puts a relation named old or new in the
+  // policy's scope, so PostgreSQL rejects them whatever columns the tables get; fms' FOR ALL
+  // policies checking NEW.tenant_id beside a DO block altering columns)
+  if (ws.dynamic) return triggerRowRef(model, own, p);
   // kept from an earlier model while the tables it looked at are the same objects (a re-lint's
   // model shares the policies of the files it did not parse again, and the tables no statement
   // changed) and the workspace facts are the same; on the policy's statement, as its row is
@@ -639,6 +644,30 @@ export function unknownColumnOf(model: Model, p: Policy, ws: WorkspaceColumnFact
   // whose market_type an UPDATE uses long before the policy)
   if (result !== undefined && !result.missingFrom && result.addedLater === undefined && usedElsewhere(model, result)) result = undefined;
   return result;
+}
+
+/** The first OLD.x / NEW.x of the policy's expressions that no relation in its reach is named or aliased as (42P01), when dynamic SQL leaves the columns unknown. */
+function triggerRowRef(model: Model, own: Table, p: Policy): UnknownColumn | undefined {
+  for (const e of [p.using, p.withCheck]) {
+    if (!e) continue;
+    const f = columnFacts(e);
+    if (f.opaque) continue;
+    for (const r of f.refs) {
+      const fields: Node[] = r.ref.fields ?? [];
+      if (fields.length !== 2) continue;
+      const q = sval(fields[0]);
+      const name = sval(fields[1]);
+      if ((q !== 'old' && q !== 'new') || name === undefined || q === own.name) continue;
+      if (r.scopes.some((scope) => scope.some((rv) => (rv.alias ? rv.alias.aliasname === q : rv.relname === q)))) continue;
+      const tables: Table[] = [own];
+      for (const scope of r.scopes) for (const rv of scope) {
+        const t = model.tables.get(model.relKey(rv));
+        if (t && !tables.includes(t)) tables.push(t);
+      }
+      return { ref: r.ref, column: `${q}.${name}`, tables, missingFrom: true };
+    }
+  }
+  return undefined;
 }
 
 /**
