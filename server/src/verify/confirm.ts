@@ -111,6 +111,11 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     const codes = how.probe ?? [];
     const candidates = failing.filter((p) => codes.includes(codeOf(p)!));
     if (candidates.length === 0) continue;
+    // (a finding on policies the replay rejected when it created them shows nothing: what a probe of
+    // their table met is other policies' doing — team9projectgrowth/fms: a probe's 42P17 was
+    // taken as showing recursion in policies PostgreSQL had refused with 42P01)
+    const own = model.policies.filter((q) => within(q.loc, f.file, f.start));
+    if (own.length !== 0 && own.every((q) => failedAt(result, q.loc))) continue;
     tables ??= tablesAbout(model);
     const about: Subject[] = [];
     for (const at of [{ file: f.file, start: f.start }, ...(f.related ?? [])]) about.push(...tables(at.file, at.start));
@@ -132,6 +137,11 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     if (probe) out.push({ finding: f, code: codeOf(probe)!, probe });
   }
   return out;
+}
+
+/** Whether the replay's statement at `loc` failed (its CREATE or ALTER POLICY, there). */
+function failedAt(result: VerifyResult, loc: Loc): boolean {
+  return result.statementErrors.some((e) => e.file === loc.file && (e.statementStart ?? e.offset) <= loc.start && loc.start < (e.statementEnd ?? e.offset + 1));
 }
 
 /** The policies at a finding's place and at its related places (named where each is created or altered). */
