@@ -180,3 +180,24 @@ CREATE POLICY own ON public.notes FOR SELECT TO authenticated USING (owner = (se
   assert.equal(three.length, 1);
   assert.match(three[0]!.message, /^Policies "own" and "shared" on public\.notes are both permissive/);
 });
+
+test('ok: two permissive policies on a table the migrations do not create, whose RLS they disable last, are not reported: PostgreSQL ignores them (PGlite: every row, no filter)', async () => {
+  const sql = `CREATE POLICY a ON public.ext_notes FOR SELECT TO authenticated USING (owner = (select auth.uid()));
+CREATE POLICY b ON public.ext_notes FOR SELECT TO authenticated USING (shared);
+ALTER TABLE public.ext_notes DISABLE ROW LEVEL SECURITY;
+`;
+  assert.deepEqual(lintFiles([{ file: 'm/1.sql', text: sql }], ID).mine, []);
+  const enabled = lintFiles([{ file: 'm/1.sql', text: sql.replace('DISABLE', 'ENABLE') }], ID).mine;
+  assert.equal(enabled.length, 1, 'reported while they apply');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE public.ext_notes (id int, owner uuid, shared boolean); INSERT INTO public.ext_notes VALUES (1, '${TENANT_B}', false);
+      GRANT SELECT ON public.ext_notes TO authenticated`);
+    await q(sql);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'SELECT * FROM public.ext_notes'), 1, 'RLS disabled: the policies filter nothing');
+    assert.doesNotMatch((await q('EXPLAIN (COSTS OFF) SELECT * FROM public.ext_notes')).map((r) => Object.values(r)[0]).join('\n'), /Filter/);
+  });
+});

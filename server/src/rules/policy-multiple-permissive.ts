@@ -3,9 +3,8 @@ import type { Model, Policy } from '../analysis/model.js';
 import { appliesToRole, commandList, COMMANDS, coversCommand, roleList, rolesNamed, type Command } from '../analysis/policies.js';
 import { defineRule, type Report } from './types.js';
 import { acceptedPolicies } from './lib/table-kept.js';
-import { isRejected } from '../analysis/rejected.js';
 import { constValue } from '../analysis/ast.js';
-import { constBool } from '../analysis/policy-exprs.js';
+import { activePoliciesWithKey, constBool } from '../analysis/policy-exprs.js';
 import type { Node } from '../analysis/types.js';
 import { forEachEnabledTable, forEachPolicyKeyWithoutTable, PF_ALL, PF_INSERT, PF_PERMISSIVE, PF_SELECT, PF_UPDATE, policyFacts } from './lib/util.js';
 
@@ -194,8 +193,9 @@ export const policyMultiplePermissive = defineRule({
       // (not the policies PostgreSQL rejects when they are created: they never exist)
       if (mayOverlapAt(facts, from, to) && !policyLoopReaches(model, t)) checkTable(model, t.key, acceptedPolicies(model, t), report);
     });
+    // (those PostgreSQL applies: not on a table whose RLS the migrations disable last, nor rejected ones)
     forEachPolicyKeyWithoutTable(model, (key, policies) => {
-      if (mayOverlap(policies)) checkTable(model, key, policies.filter((p) => !isRejected(model, p)), report);
+      if (mayOverlap(policies)) checkTable(model, key, activePoliciesWithKey(model, key), report);
     });
   },
 });
