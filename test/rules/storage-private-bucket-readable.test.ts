@@ -89,3 +89,32 @@ CREATE POLICY "Teachers can view chat files" ON storage.objects FOR SELECT TO au
     assert.equal(await count(q, 'storage.objects'), 0, 'without the wide policy: none');
   });
 });
+
+test("ok: a bucket made public, then inserted again without public under a DO block's IF NOT EXISTS guard (colorminds-style idempotent migration): PGlite shows the bucket stays public, so it is not reported as private; a plain re-insert fails (23505) and leaves it public too; after a DELETE the insert makes it anew", async () => {
+  const a = { file: 'supabase/migrations/20250101000000_a.sql', text: `-- 公開バケット 🖼️\nINSERT INTO storage.buckets (id, name, public) VALUES ('pages', 'pages', true);\n` };
+  const guarded = `DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM storage.buckets WHERE id = 'pages') THEN\n    INSERT INTO storage.buckets (id, name) VALUES ('pages', 'pages');\n  END IF;\nEND $$;\n`;
+  const policy = `CREATE POLICY "Public can view pages" ON storage.objects FOR SELECT USING (bucket_id = 'pages');\n`;
+  const b = { file: 'supabase/migrations/20250102000000_b.sql', text: guarded + policy };
+  const linted = lintFiles([a, b], ID);
+  assert.deepEqual(linted.mine, []);
+  // (the bucket is public: storage-public-bucket-listable says so, at the insert that made it)
+  const listable = lintFiles([a, b], 'storage-public-bucket-listable').mine;
+  assert.equal(listable.length, 1);
+  assert.match(listable[0]!.message, /public bucket 'pages' \(public = true, at 20250101000000_a\.sql:2\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE);
+    await q(sqlOf(linted.ws));
+    assert.deepEqual(await q(`SELECT public FROM storage.buckets WHERE id = 'pages'`), [{ public: true }], 'the guarded insert was skipped: the bucket is still public');
+  });
+  const plain = `INSERT INTO storage.buckets (id, name) VALUES ('pages', 'pages');\n`;
+  assert.equal(lintFiles([a, { file: b.file, text: plain + policy }], ID).mine.length, 0, 'a plain re-insert fails with 23505');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE);
+    await q(a.text);
+    await assert.rejects(q(plain), /duplicate key value violates unique constraint/);
+  });
+  const anew = `DELETE FROM storage.buckets WHERE id = 'pages';\n${plain}`;
+  assert.equal(lintFiles([a, { file: b.file, text: anew + policy }], ID).mine.length, 1, 'deleted, then made anew private');
+});

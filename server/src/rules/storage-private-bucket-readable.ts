@@ -22,7 +22,7 @@ export function publicClause(p: Policy): string {
   return p.roles.includes('public') ? `: it ${toPublic(p)}` : '';
 }
 
-/** The buckets the migrations make (INSERT INTO storage.buckets … VALUES, later UPDATE … SET public), with whether each ends private and where that is said (storage-public-bucket-listable asks it too). */
+/** The buckets the migrations make (INSERT INTO storage.buckets … VALUES, later UPDATE … SET public, DELETE), with whether each ends private and where that is said (storage-public-bucket-listable asks it too). */
 export function madeBuckets(model: Model): ReadonlyMap<string, { private: boolean; loc: Loc }> {
   return memoModel(model, 'rules:madeBuckets', (m) => {
     const state = new Map<string, { private: boolean; loc: Loc }>();
@@ -31,14 +31,24 @@ export function madeBuckets(model: Model): ReadonlyMap<string, { private: boolea
     for (const { file, stmt } of m.statements) {
       if (!namesBuckets(file)) continue;
       const n = stmt.node;
-      if ((stmt.kind !== 'InsertStmt' && stmt.kind !== 'UpdateStmt') || n?.relation?.schemaname !== 'storage' || n.relation.relname !== 'buckets') continue;
+      if ((stmt.kind !== 'InsertStmt' && stmt.kind !== 'UpdateStmt' && stmt.kind !== 'DeleteStmt') || n?.relation?.schemaname !== 'storage' || n.relation.relname !== 'buckets') continue;
       const loc = { file: file.file, start: stmt.start, end: stmt.end };
+      if (stmt.kind === 'DeleteStmt') {
+        // DELETE FROM storage.buckets WHERE id = '…': a later INSERT makes that bucket anew
+        const w = n.whereClause?.A_Expr;
+        const bucket = w && w.kind === 'AEXPR_OP' && sval(w.name?.[0]) === '=' && columnRef(w.lexpr)?.name === 'id' ? constValue(w.rexpr) : undefined;
+        if (typeof bucket === 'string') state.delete(bucket);
+        else state.clear();
+        continue;
+      }
       if (stmt.kind === 'InsertStmt') {
         const cols: string[] = (n.cols ?? []).map((c: Node) => String(c?.ResTarget?.name ?? ''));
         const id = cols.indexOf('id');
         const pub = cols.indexOf('public');
-        // (ON CONFLICT DO NOTHING leaves a bucket that exists as it was)
-        const keep = n.onConflictClause?.action === 'ONCONFLICT_NOTHING';
+        // Only ON CONFLICT DO UPDATE changes a bucket that exists: ON CONFLICT DO NOTHING leaves it as
+        // it was, and so does a plain INSERT, which fails with 23505 on storage.buckets' primary key,
+        // or is skipped by the guard around it (a DO block's IF NOT EXISTS (SELECT … FROM storage.buckets …)).
+        const keep = n.onConflictClause?.action !== 'ONCONFLICT_UPDATE';
         for (const values of (n.selectStmt?.SelectStmt?.valuesLists ?? []) as Node[]) {
           const items: Node[] = values?.List?.items ?? [];
           const bucket = id >= 0 ? constValue(items[id]) : undefined;
