@@ -213,6 +213,49 @@ $$;
   });
 });
 
+// Calibration cal98 (an automation runner): the query sits in a block whose EXCEPTION WHEN OTHERS
+// catches the 42702, but the handler logs the failure with a query ambiguous the same way
+// (`duration_ms = duration_ms`), which nothing catches: the call fails with 42702, it does not
+// return the handler's result. A handler whose queries are fine still answers.
+test("err (wording): the handler of the EXCEPTION clause that catches the 42702 runs an ambiguous query too: the message says every call fails; PGlite: 42702, not the handler's result", async () => {
+  const fn = (handlerSet: string) => `CREATE OR REPLACE FUNCTION public.run_task(p_id int) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  duration_ms integer;
+BEGIN
+  BEGIN
+    duration_ms := 5;
+    UPDATE public.task_logs SET status = 'completed', duration_ms = duration_ms WHERE id = p_id;
+    RETURN jsonb_build_object('success', true);
+  EXCEPTION WHEN OTHERS THEN
+    duration_ms := 7;
+    UPDATE public.task_logs SET status = 'failed'${handlerSet} WHERE id = p_id;
+    RETURN jsonb_build_object('success', false);
+  END;
+END;
+$$;
+`;
+  const table = `-- « naïve » 日本語 😀
+CREATE TABLE public.task_logs (id int PRIMARY KEY, duration_ms int, status text);
+`;
+  const failing = table + fn(', duration_ms = duration_ms');
+  const answering = table + fn('');
+  const { ws, mine } = lintFiles([{ file: 'migrations/1_tasks.sql', text: failing }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'duration_ms');
+  assert.match(mine[0]!.message, /its EXCEPTION clause catches that error, but the handler then runs a query naming duration_ms that is ambiguous the same way and that nothing catches: every call that reaches the query fails with 42702 all the same\./);
+  assert.doesNotMatch(mine[0]!.message, /returns what the handler returns/);
+  const other = lintFiles([{ file: 'migrations/1_tasks.sql', text: answering }], ID).mine;
+  assert.equal(other.length, 1);
+  assert.match(other[0]!.message, /every call that reaches the query runs the handler instead and returns what the handler returns, never an answer from public\.task_logs\./);
+  await inRollback(await getDb(), async (q) => {
+    await q(answering);
+    await q(`INSERT INTO public.task_logs VALUES (1, NULL, 'running')`);
+    assert.deepEqual(await q(`SELECT public.run_task(1) AS r`), [{ r: { success: false } }], 'a handler whose own query is fine answers');
+    await q(fn(', duration_ms = duration_ms'));
+    await expectPgError(q(`SELECT public.run_task(1)`), '42702', 'column reference "duration_ms" is ambiguous');
+  });
+});
+
 // Calibration cal30 (deptrai/suna): a later RENAME COLUMN user_id of another table (credit_accounts)
 // hid the ambiguity of create_account_for_user's ON CONFLICT (user_id, …) on basejump.account_user.
 test('err: a column renamed on another table does not hide the ambiguity (suna); renamed on the table read, it does', async () => {

@@ -1617,6 +1617,10 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   };
   // conditions of the EXCEPTION clauses around the statements being visited
   let caught: string[] = [];
+  // the blocks with an EXCEPTION clause whose body (tries) or handler (handlers) the statements being visited are in, innermost first, numbered in the body
+  let tries: Array<{ block: number; conds: string[] }> = [];
+  let handlers: number[] = [];
+  let blocks = 0;
   // the variables of the INTO clause of the statement being visited, and whether it is INTO STRICT
   let into: string[] | undefined;
   let intoStrict = false;
@@ -1672,6 +1676,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         end: lit.toFile(at + searchText.length),
         origin: kind === 'do' && parseMode === 0 && stmtType === 'PLpgSQL_stmt_execsql' ? 'do' : 'file',
         ...(caught.length ? { caught } : {}),
+        ...(tries.length ? { tries: tries.map((t) => ({ block: t.block, conds: [...t.conds] })) } : {}),
+        ...(handlers.length ? { handlerOf: [...handlers] } : {}),
         ...(assigns ? { assigns } : {}),
         ...(intoStrict && assigns === into ? { intoStrict } : {}),
         ...(raisesIf ? { raisesIf } : {}),
@@ -1919,9 +1925,16 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
           }
         }
         caught = [...conds, ...outer];
+        const id = blocks++;
+        const outerTries = tries;
+        const outerHandlers = handlers;
+        tries = [{ block: id, conds }, ...outerTries];
         visit(v.body, key);
         caught = outer;
+        tries = outerTries;
+        handlers = [id, ...outerHandlers];
         visit(v.exceptions, key);
+        handlers = outerHandlers;
         continue;
       }
       if ((key === 'PLpgSQL_stmt_if' || key === 'PLpgSQL_if_elsif') && v?.cond) {

@@ -35,6 +35,10 @@ interface Ambiguity {
   meant: boolean;
   /** an EXCEPTION clause around the query catches 42702 (WHEN OTHERS, …): the call runs the handler instead */
   caught: boolean;
+  /** the innermost block whose EXCEPTION clause catches it (Statement.tries) */
+  catchBlock?: number;
+  /** the blocks whose handlers hold the query (Statement.handlerOf) */
+  handlerOf?: number[];
 }
 
 /** Condition names of an EXCEPTION clause that catch 42702 (its name, code, class, OTHERS). */
@@ -77,6 +81,8 @@ interface Candidate {
   output: boolean;
   meant: boolean;
   caught: boolean;
+  catchBlock?: number;
+  handlerOf?: number[];
 }
 
 const NO_CANDIDATES: Candidate[] = [];
@@ -159,7 +165,8 @@ function candidatesOf(pf: ParsedFile, stmt: Statement): Candidate[] {
       if (name === undefined || !inScope.has(name)) continue;
       meant ??= meantAsVariable(s.node);
       const caught = !!s.caught?.some((c) => CATCHES_42702.has(c.toLowerCase()));
-      out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref), caught });
+      const catchBlock = s.tries?.find((t) => t.conds.some((c) => CATCHES_42702.has(c.toLowerCase())))?.block;
+      out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref), caught, catchBlock, handlerOf: s.handlerOf });
     }
   }
   return out.length ? out : NO_CANDIDATES;
@@ -221,7 +228,7 @@ function ambiguities(model: Model, f: Func): Ambiguity[] {
     // (a column some statement drops, retypes or renames on that table, or on one not known:
     // not a rename on another table, deptrai/suna's credit_accounts.user_id)
     const table = tableWith(model, c, c.name);
-    if (table && !changedColumn(ws, c.name, table.name)) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant, caught: c.caught });
+    if (table && !changedColumn(ws, c.name, table.name)) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant, caught: c.caught, catchBlock: c.catchBlock, handlerOf: c.handlerOf });
   }
   return out;
 }
@@ -277,6 +284,17 @@ const CATALOG_COLUMNS: Record<string, readonly string[]> = {
   'pg_catalog.pg_stat_activity': ['datid', 'datname', 'pid', 'leader_pid', 'usesysid', 'usename', 'application_name', 'client_addr', 'client_hostname', 'client_port', 'backend_start', 'xact_start', 'query_start', 'state_change', 'wait_event_type', 'wait_event', 'state', 'backend_xid', 'backend_xmin', 'query_id', 'query', 'backend_type'],
 };
 
+/**
+ * For a query whose 42702 an EXCEPTION clause catches: an ambiguous query of that clause's own
+ * handler that nothing catches. The handler then fails with 42702 in turn, and so does the call
+ * (measured on PGlite: `UPDATE logs SET duration_ms = duration_ms` in the block and again in its
+ * WHEN OTHERS handler, the call fails with 42702 instead of returning the handler's result).
+ */
+function failingHandler(found: Ambiguity[], a: Ambiguity): Ambiguity | undefined {
+  if (!a.caught || a.catchBlock === undefined) return undefined;
+  return found.find((h) => !h.caught && h.handlerOf?.includes(a.catchBlock as number));
+}
+
 /** Fix: qualify each parameter meant (the other side of its comparison is the column) with the function's name. */
 function qualifyFix(model: Model, f: Func, list: Ambiguity[]): Fix | undefined {
   if (!list.every((a) => a.parameter && a.meant)) return undefined;
@@ -303,7 +321,7 @@ export function failsAsWritten(model: Model, f: Func): string {
   const found = ambiguities(model, f);
   if (found.length === 0) return '';
   const a = found[0]!;
-  return a.caught
+  return a.caught && !failingHandler(found, a)
     ? ` (Its query naming ${a.name} fails as written with 42702 column reference "${a.name}" is ambiguous, plpgsql-ambiguous-column, which its EXCEPTION clause catches: a call that reaches it gets the handler's result, not rows; the above holds for every call once that is fixed.)`
     : ` (Its query naming ${a.name} fails as written with 42702 column reference "${a.name}" is ambiguous, plpgsql-ambiguous-column: a call that reaches it gets that error, not rows; the above holds for every call once that is fixed.)`;
 }
@@ -328,6 +346,7 @@ export const plpgsqlAmbiguousColumn = defineRule({
         const found = [...ambiguities(model, f)].sort((a, b) => (a.ref.location as number) - (b.ref.location as number));
         if (found.length === 0) continue;
         const first = found[0]!;
+        const handler = failingHandler(found, first);
         const start = nameAt(fileOf(model, f.created.file)?.text ?? '', first.ref.location as number, first.name);
         const kind = !first.parameter ? 'a variable' : first.output ? 'an output column (OUT or RETURNS TABLE)' : 'a parameter';
         const others = [...new Set(found.slice(1).map((a) => a.name).filter((n) => n !== first.name))];
@@ -339,7 +358,9 @@ export const plpgsqlAmbiguousColumn = defineRule({
           message:
             `In PL/pgSQL function ${f.signature}, ${first.name} is ${kind} of the function and a column of ${first.table.key}, which this query reads: ` +
             `PL/pgSQL raises 42702 column reference "${first.name}" is ambiguous each time the function runs the query (plpgsql.variable_conflict = error, the default), ` +
-            (first.caught
+            (first.caught && handler
+              ? `and its EXCEPTION clause catches that error, but the handler then runs a query naming ${handler.name} that is ambiguous the same way and that nothing catches: every call that reaches the query fails with 42702 all the same${calledByPolicy(model, f) ? ', and so does every query evaluating a policy whose call of it does' : ''}.`
+              : first.caught
               ? `and its EXCEPTION clause catches that error: every call that reaches the query runs the handler instead and returns what the handler returns, never an answer from ${first.table.key}${calledByPolicy(model, f) ? ' (a policy calling it gets that result for every row)' : ''}.`
               : `so every call that reaches it fails instead of answering${calledByPolicy(model, f) ? ', and so does every query evaluating a policy whose call of it does' : ''}.`) +
             `${others.length ? ` (Also ambiguous in this function: ${others.join(', ')}.)` : ''} ` +
