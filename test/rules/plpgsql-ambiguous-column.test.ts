@@ -242,7 +242,7 @@ CREATE TABLE public.task_logs (id int PRIMARY KEY, duration_ms int, status text)
   const { ws, mine } = lintFiles([{ file: 'migrations/1_tasks.sql', text: failing }], ID);
   assert.equal(mine.length, 1);
   assert.equal(textAt(ws, mine[0]!), 'duration_ms');
-  assert.match(mine[0]!.message, /its EXCEPTION clause catches that error, but the handler then runs a query naming duration_ms that is ambiguous the same way and that nothing catches: every call that reaches the query fails with 42702 all the same\./);
+  assert.match(mine[0]!.message, /its EXCEPTION clause catches that error, but the handler then runs a query naming duration_ms that is ambiguous the same way and that nothing catches: a call whose handler reaches that query fails with 42702 all the same\./);
   assert.doesNotMatch(mine[0]!.message, /returns what the handler returns/);
   const other = lintFiles([{ file: 'migrations/1_tasks.sql', text: answering }], ID).mine;
   assert.equal(other.length, 1);
@@ -253,6 +253,38 @@ CREATE TABLE public.task_logs (id int PRIMARY KEY, duration_ms int, status text)
     assert.deepEqual(await q(`SELECT public.run_task(1) AS r`), [{ r: { success: false } }], 'a handler whose own query is fine answers');
     await q(fn(', duration_ms = duration_ms'));
     await expectPgError(q(`SELECT public.run_task(1)`), '42702', 'column reference "duration_ms" is ambiguous');
+  });
+});
+
+test("ok (wording): the handler's ambiguous query sits in another WHEN branch than the one catching the 42702 (WHEN unique_violation before WHEN OTHERS): the call returns the OTHERS branch's result; PGlite", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.task_logs (id int PRIMARY KEY, duration_ms int, status text);
+CREATE OR REPLACE FUNCTION public.run_task(p_id int) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  duration_ms integer;
+BEGIN
+  BEGIN
+    duration_ms := 5;
+    UPDATE public.task_logs SET status = 'completed', duration_ms = duration_ms WHERE id = p_id;
+    RETURN jsonb_build_object('success', true);
+  EXCEPTION
+    WHEN unique_violation THEN
+      UPDATE public.task_logs SET status = 'dup', duration_ms = duration_ms WHERE id = p_id;
+      RETURN jsonb_build_object('success', false, 'dup', true);
+    WHEN OTHERS THEN
+      RETURN jsonb_build_object('success', false);
+  END;
+END;
+$$;
+`;
+  const { mine } = lintFiles([{ file: 'migrations/1_tasks.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /every call that reaches the query runs the handler instead and returns what the handler returns/);
+  assert.doesNotMatch(mine[0]!.message, /all the same/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO public.task_logs VALUES (1, NULL, 'running')`);
+    assert.deepEqual(await q(`SELECT public.run_task(1) AS r`), [{ r: { success: false } }], 'the OTHERS branch answers');
   });
 });
 

@@ -1618,8 +1618,8 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
   // conditions of the EXCEPTION clauses around the statements being visited
   let caught: string[] = [];
   // the blocks with an EXCEPTION clause whose body (tries) or handler (handlers) the statements being visited are in, innermost first, numbered in the body
-  let tries: Array<{ block: number; conds: string[] }> = [];
-  let handlers: number[] = [];
+  let tries: Array<{ block: number; conds: string[][] }> = [];
+  let handlers: Array<{ block: number; branch: number }> = [];
   let blocks = 0;
   // the variables of the INTO clause of the statement being visited, and whether it is INTO STRICT
   let into: string[] | undefined;
@@ -1676,8 +1676,9 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         end: lit.toFile(at + searchText.length),
         origin: kind === 'do' && parseMode === 0 && stmtType === 'PLpgSQL_stmt_execsql' ? 'do' : 'file',
         ...(caught.length ? { caught } : {}),
-        ...(tries.length ? { tries: tries.map((t) => ({ block: t.block, conds: [...t.conds] })) } : {}),
-        ...(handlers.length ? { handlerOf: [...handlers] } : {}),
+        // (lists never changed once made: a block's visit makes new ones)
+        ...(tries.length ? { tries } : {}),
+        ...(handlers.length ? { handlerOf: handlers } : {}),
         ...(assigns ? { assigns } : {}),
         ...(intoStrict && assigns === into ? { intoStrict } : {}),
         ...(raisesIf ? { raisesIf } : {}),
@@ -1918,22 +1919,30 @@ function analysePlpgsql(tree: Node, lit: BodyText, body: FunctionBody, kind: 'fu
         // the block's body runs under its handlers; the handlers' actions only under outer ones
         const outer = caught;
         const conds: string[] = [];
-        for (const e of v.exceptions?.PLpgSQL_exception_block?.exc_list ?? []) {
+        const branches: string[][] = [];
+        const list: Node[] = v.exceptions?.PLpgSQL_exception_block?.exc_list ?? [];
+        for (const e of list) {
+          const own: string[] = [];
           for (const c of e?.PLpgSQL_exception?.conditions ?? []) {
             const name = c?.PLpgSQL_condition?.condname;
-            if (typeof name === 'string') conds.push(name.toLowerCase());
+            if (typeof name === 'string') own.push(name.toLowerCase());
           }
+          conds.push(...own);
+          branches.push(own);
         }
         caught = [...conds, ...outer];
         const id = blocks++;
         const outerTries = tries;
         const outerHandlers = handlers;
-        tries = [{ block: id, conds }, ...outerTries];
+        tries = [{ block: id, conds: branches }, ...outerTries];
         visit(v.body, key);
         caught = outer;
         tries = outerTries;
-        handlers = [id, ...outerHandlers];
-        visit(v.exceptions, key);
+        // (each WHEN branch's action on its own: an error runs the first branch whose conditions match it)
+        list.forEach((e, branch) => {
+          handlers = [{ block: id, branch }, ...outerHandlers];
+          visit(e, key);
+        });
         handlers = outerHandlers;
         continue;
       }

@@ -80,11 +80,12 @@ export interface Statement {
   caught?: string[];
   /**
    * In a PL/pgSQL body: the blocks with an EXCEPTION clause whose body holds the statement,
-   * innermost first (numbered in the body), each with its conditions (as in `caught`).
+   * innermost first (numbered in the body), each with the conditions of its WHEN branches (as in
+   * `caught`), branch by branch.
    */
-  tries?: Array<{ block: number; conds: string[] }>;
-  /** In a PL/pgSQL body: the blocks (numbered as in `tries`) whose EXCEPTION handlers hold the statement, innermost first. */
-  handlerOf?: number[];
+  tries?: Array<{ block: number; conds: string[][] }>;
+  /** In a PL/pgSQL body: the EXCEPTION handlers holding the statement (the block, numbered as in `tries`, and its WHEN branch), innermost first. */
+  handlerOf?: Array<{ block: number; branch: number }>;
   /**
    * In a PL/pgSQL body: the variables (lower-case names, the first part of `rec.field`) the
    * statement's value is assigned to: `x := expr`, `SELECT … INTO x, y`, `… RETURNING … INTO x`.

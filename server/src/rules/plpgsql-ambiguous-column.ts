@@ -35,10 +35,10 @@ interface Ambiguity {
   meant: boolean;
   /** an EXCEPTION clause around the query catches 42702 (WHEN OTHERS, …): the call runs the handler instead */
   caught: boolean;
-  /** the innermost block whose EXCEPTION clause catches it (Statement.tries) */
-  catchBlock?: number;
-  /** the blocks whose handlers hold the query (Statement.handlerOf) */
-  handlerOf?: number[];
+  /** the innermost EXCEPTION clause that catches it (Statement.tries): its block and the first WHEN branch matching 42702 */
+  catcher?: { block: number; branch: number };
+  /** the EXCEPTION handlers holding the query (Statement.handlerOf) */
+  handlerOf?: ReadonlyArray<{ block: number; branch: number }>;
 }
 
 /** Condition names of an EXCEPTION clause that catch 42702 (its name, code, class, OTHERS). */
@@ -81,8 +81,8 @@ interface Candidate {
   output: boolean;
   meant: boolean;
   caught: boolean;
-  catchBlock?: number;
-  handlerOf?: number[];
+  catcher?: { block: number; branch: number };
+  handlerOf?: ReadonlyArray<{ block: number; branch: number }>;
 }
 
 const NO_CANDIDATES: Candidate[] = [];
@@ -165,8 +165,7 @@ function candidatesOf(pf: ParsedFile, stmt: Statement): Candidate[] {
       if (name === undefined || !inScope.has(name)) continue;
       meant ??= meantAsVariable(s.node);
       const caught = !!s.caught?.some((c) => CATCHES_42702.has(c.toLowerCase()));
-      const catchBlock = s.tries?.find((t) => t.conds.some((c) => CATCHES_42702.has(c.toLowerCase())))?.block;
-      out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref), caught, catchBlock, handlerOf: s.handlerOf });
+      out.push({ ref: r.ref, name, scopes: r.scopes, parameter: params.has(name), output: outputs.has(name), meant: meant.has(r.ref), caught, catcher: caught ? catcherOf(s) : undefined, handlerOf: s.handlerOf });
     }
   }
   return out.length ? out : NO_CANDIDATES;
@@ -228,7 +227,7 @@ function ambiguities(model: Model, f: Func): Ambiguity[] {
     // (a column some statement drops, retypes or renames on that table, or on one not known:
     // not a rename on another table, deptrai/suna's credit_accounts.user_id)
     const table = tableWith(model, c, c.name);
-    if (table && !changedColumn(ws, c.name, table.name)) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant, caught: c.caught, catchBlock: c.catchBlock, handlerOf: c.handlerOf });
+    if (table && !changedColumn(ws, c.name, table.name)) out.push({ ref: c.ref, name: c.name, table, parameter: c.parameter, output: c.output, meant: c.meant, caught: c.caught, catcher: c.catcher, handlerOf: c.handlerOf });
   }
   return out;
 }
@@ -291,8 +290,18 @@ const CATALOG_COLUMNS: Record<string, readonly string[]> = {
  * WHEN OTHERS handler, the call fails with 42702 instead of returning the handler's result).
  */
 function failingHandler(found: Ambiguity[], a: Ambiguity): Ambiguity | undefined {
-  if (!a.caught || a.catchBlock === undefined) return undefined;
-  return found.find((h) => !h.caught && h.handlerOf?.includes(a.catchBlock as number));
+  const c = a.caught ? a.catcher : undefined;
+  if (!c) return undefined;
+  return found.find((h) => !h.caught && h.handlerOf?.some((x) => x.block === c.block && x.branch === c.branch));
+}
+
+/** The innermost EXCEPTION clause around the statement that catches 42702, and its first WHEN branch that does (PL/pgSQL runs the first that matches). */
+function catcherOf(s: Statement): { block: number; branch: number } | undefined {
+  for (const t of s.tries ?? []) {
+    const branch = t.conds.findIndex((conds) => conds.some((c) => CATCHES_42702.has(c)));
+    if (branch >= 0) return { block: t.block, branch };
+  }
+  return undefined;
 }
 
 /** Fix: qualify each parameter meant (the other side of its comparison is the column) with the function's name. */
@@ -359,7 +368,7 @@ export const plpgsqlAmbiguousColumn = defineRule({
             `In PL/pgSQL function ${f.signature}, ${first.name} is ${kind} of the function and a column of ${first.table.key}, which this query reads: ` +
             `PL/pgSQL raises 42702 column reference "${first.name}" is ambiguous each time the function runs the query (plpgsql.variable_conflict = error, the default), ` +
             (first.caught && handler
-              ? `and its EXCEPTION clause catches that error, but the handler then runs a query naming ${handler.name} that is ambiguous the same way and that nothing catches: every call that reaches the query fails with 42702 all the same${calledByPolicy(model, f) ? ', and so does every query evaluating a policy whose call of it does' : ''}.`
+              ? `and its EXCEPTION clause catches that error, but the handler then runs a query naming ${handler.name} that is ambiguous the same way and that nothing catches: a call whose handler reaches that query fails with 42702 all the same${calledByPolicy(model, f) ? ', and so does every query evaluating a policy whose call of it does' : ''}.`
               : first.caught
               ? `and its EXCEPTION clause catches that error: every call that reaches the query runs the handler instead and returns what the handler returns, never an answer from ${first.table.key}${calledByPolicy(model, f) ? ' (a policy calling it gets that result for every row)' : ''}.`
               : `so every call that reaches it fails instead of answering${calledByPolicy(model, f) ? ', and so does every query evaluating a policy whose call of it does' : ''}.`) +
