@@ -82,3 +82,38 @@ CREATE POLICY audit_select ON public.audit_logs FOR SELECT TO authenticated USIN
     assert.equal(rows[0]!.relrowsecurity, false);
   });
 });
+
+// Calibration cal94: in a Supabase layout (the migrations run as postgres, which has BYPASSRLS:
+// definerOwnerBypassesRls auto) rls-not-forced is silent, and the fix enabling RLS no longer adds
+// a FORCE that changes nothing for that owner (PGlite: a BYPASSRLS owner reads every row, forced or not).
+test('fix: in a Supabase layout the fix enables RLS without FORCE (the owner bypasses RLS anyway), re-lints clean, and the policy then filters', async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.notes (id int PRIMARY KEY, author uuid NOT NULL);
+CREATE POLICY notes_author ON public.notes FOR SELECT TO authenticated USING (author = (select auth.uid()));
+`;
+  const { ws, mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_notes.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Add ALTER TABLE public\.notes ENABLE ROW LEVEL SECURITY after the CREATE TABLE/);
+  assert.doesNotMatch(mine[0]!.message, /FORCE/);
+  assert.equal(mine[0]!.fixes[0]!.title, 'Enable row-level security on public.notes');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.doesNotMatch(sqlOf(fixed), /FORCE/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(findingsOf(fixed, 'rls-not-forced').length, 0);
+  const outside = lintFiles([{ file: 'migrations/1_notes.sql', text: sql }], ID).mine;
+  assert.equal(outside[0]!.fixes[0]!.title, 'Enable and force row-level security on public.notes', 'elsewhere the owner is not known to bypass RLS');
+  const db = await getDb();
+  await inRollback(db, async (q) => assert.equal(await notes(q, sqlOf(fixed)), 1, 'the policy filters authenticated'));
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('CREATE ROLE bypass_owner_t BYPASSRLS');
+    await q(sqlOf(fixed));
+    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'), (2, '${TENANT_B}'); ALTER TABLE notes OWNER TO bypass_owner_t`);
+    await q('SET ROLE bypass_owner_t');
+    assert.equal(await count(q, 'notes'), 2, 'a BYPASSRLS owner reads every row');
+    await q('RESET ROLE');
+    await q('ALTER TABLE notes FORCE ROW LEVEL SECURITY');
+    await q('SET ROLE bypass_owner_t');
+    assert.equal(await count(q, 'notes'), 2, 'forced too: FORCE changes nothing for it');
+  });
+});

@@ -2,7 +2,7 @@ import type { Table } from '../analysis/model.js';
 import { mayBeQueriedBySubjectRoles } from '../analysis/privileges.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { enableRlsStatements, insertAfter, rlsAncestor, tableName, tableList } from './lib/util.js';
+import { enableRlsFix, forceMatters, insertAfter, rlsAncestor, tableName, tableList } from './lib/util.js';
 
 /** The last ENABLE ROW LEVEL SECURITY statement of a table. */
 function enableOf(t: Table): Loc | undefined {
@@ -38,20 +38,22 @@ export const partitionWithoutRls = defineRule({
       const relation = anc.kind === 'partition' ? `a partition of ${parent}` : `a child (INHERITS) of ${parent}`;
       const sameStmt = anc.loc.file === t.created.file && anc.loc.start === t.created.start;
       const at = sameStmt ? t.nameLoc : anc.loc;
+      // (FORCE only where it changes something for the owner: rls-not-forced)
+      const fix = enableRlsFix(name, forceMatters(model, t));
       report({
         ...at,
         message:
           `${t.key} is ${relation}, which has row-level security, but ${t.key} has none of its own: queries through ${parent} apply the policies of ${parent}, ` +
           `but a query on ${t.key} itself applies none, so every role granted access to ${t.key} reads and changes all of its rows (T29). ` +
-          `Enable and force row-level security on ${name}; policies are not copied from ${parent}, so direct queries then see no rows until ${name} gets policies of its own.`,
+          `${fix.title}; policies are not copied from ${parent}, so direct queries then see no rows until ${name} gets policies of its own.`,
         related: [
           { ...(enableOf(anc.table) ?? anc.table.nameLoc), message: `row-level security is enabled on ${parent} here` },
         ],
         fixes: [
           {
-            title: `Enable and force row-level security on ${name}`,
+            title: fix.title,
             kind: 'unsafe',
-            edits: [insertAfter(model, t.created, enableRlsStatements(name))],
+            edits: [insertAfter(model, t.created, fix.statements)],
           },
         ],
       });

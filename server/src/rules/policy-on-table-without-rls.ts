@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { enabledTooEarly, enableRlsStatements, insertAfter, tableName, where, tableList } from './lib/util.js';
+import { enabledTooEarly, enableRlsFix, forceMatters, insertAfter, tableName, where, tableList } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 
 export const policyOnTableWithoutRls = defineRule({
@@ -23,6 +23,9 @@ export const policyOnTableWithoutRls = defineRule({
       const first = t.policies[0]!;
       const name = tableName(model, t);
       const names = t.policies.map((p) => `"${p.name}"`).join(', ');
+      // (FORCE only where it changes something for the owner: rls-not-forced)
+      const force = forceMatters(model, t);
+      const fix = enableRlsFix(name, force);
       report({
         file: first.nameLoc.file,
         start: first.nameLoc.start,
@@ -30,16 +33,16 @@ export const policyOnTableWithoutRls = defineRule({
         message:
           `${t.policies.length === 1 ? 'Policy' : 'Policies'} ${names} on ${t.key} ${t.policies.length === 1 ? 'has' : 'have'} no effect: row-level security is never enabled on the table${enabledTooEarly(model, t)}, ` +
           'and PostgreSQL ignores policies until it is, so every role granted access sees and changes all rows. ' +
-          `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY (and FORCE) after the CREATE TABLE at ${where(model, t.created)}.`,
+          `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} after the CREATE TABLE at ${where(model, t.created)}.`,
         related: [
           { file: t.nameLoc.file, start: t.nameLoc.start, end: t.nameLoc.end, message: `${t.key} is created here without RLS` },
           ...t.policies.slice(1).map((p) => ({ file: p.nameLoc.file, start: p.nameLoc.start, end: p.nameLoc.end, message: `policy "${p.name}" has no effect either` })),
         ],
         fixes: [
           {
-            title: `Enable and force row-level security on ${name}`,
+            title: fix.title,
             kind: 'safe',
-            edits: [insertAfter(model, t.created, enableRlsStatements(name))],
+            edits: [insertAfter(model, t.created, fix.statements)],
           },
         ],
       });

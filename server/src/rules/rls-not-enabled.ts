@@ -1,6 +1,6 @@
 import { constBool } from '../analysis/policy-exprs.js';
 import { defineRule } from './types.js';
-import { enabledTooEarly, enabledUnderAnotherSchema, enableRlsStatements, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList, usesSchema } from './lib/util.js';
+import { enabledTooEarly, enabledUnderAnotherSchema, enableRlsFix, forceMatters, policiesTooEarly, grantedToRlsSubject, insertAfter, lastGrantOf, where, mayHoldPrivilege, onSupabasePlatform, requestsReach, quoteIdent, rlsAncestor, tableName, tableList, usesSchema } from './lib/util.js';
 import { PLATFORM_SCHEMAS } from '../analysis/ast.js';
 import { enableLoopsBefore, mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { exposedWhy } from '../analysis/supabase-config.js';
@@ -188,6 +188,9 @@ export const rlsNotEnabled = defineRule({
       // (a table renamed later: the fix goes after its CREATE TABLE, under the name it has there;
       // a statement written after the migrations needs the name it ends with: sqoop's
       // twitter_accounts, renamed twitter_sources)
+      // (FORCE only where it changes something for the owner: rls-not-forced)
+      const force = forceMatters(model, t);
+      const fix = enableRlsFix(name, force);
       const add = t.renamed ? `${tableName(model, t, t.renamed)} (named ${name} where it is created)` : name;
       report({
         file: t.nameLoc.file,
@@ -198,10 +201,10 @@ export const rlsNotEnabled = defineRule({
             `without RLS, privileges alone decide, so ${granted.role} ${granted.privileges.includes('SELECT') ? 'reads' : 'reaches'} every row of it, ` +
             // (read-only: a catalog every tenant shares, fundament's kubernetes_versions, is fine as it is)
             (granted.privileges.length === 1 && granted.privileges[0] === 'SELECT' ? 'whichever tenant or user a row belongs to, if rows belong to one (a catalog every tenant shares has none). ' : 'whatever tenant or user it belongs to. ') +
-            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY (and FORCE) with policies for ${granted.role}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
+            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} with policies for ${granted.role}, or revoke its privileges if it must not reach the table (a table every tenant may share can stay as it is: turn this finding off for it).`
           : `Table ${t.key} is in the exposed schema "${t.schema}"${exposedWhy(config, t.schema)} but row-level security is never enabled${enabledTooEarly(model, t) || policiesTooEarly(model, t) || loopsTooEarly(model, t)}: ` +
             `${apiReach(model, t) ?? (model.supabase ? 'every role granted access to it reads and writes all rows' : 'the migrations give no role but its owner (or one that bypasses RLS) access to it, yet any role granted access elsewhere or later reads and writes all rows')}, and no policy can filter them. ` +
-            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY (and FORCE), then policies for the roles that need access.`,
+            `Add ALTER TABLE ${add} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''}, then policies for the roles that need access.`,
         // (for a table granted to the policies' role, not enabling it: without its policies, that
         // role, which uses the table today, would get no row and every write would fail)
         fixes: granted
@@ -216,9 +219,9 @@ export const rlsNotEnabled = defineRule({
               {
                 // not applied by --fix or "fix all": until policies exist, every role but superusers
                 // and BYPASSRLS roles (the owner too, once forced) gets no row and every write fails
-                title: `Enable and force row-level security on ${name}`,
+                title: fix.title,
                 kind: 'unsafe',
-                edits: [insertAfter(model, t.created, enableRlsStatements(name))],
+                edits: [insertAfter(model, t.created, fix.statements)],
               },
             ],
       });

@@ -1,5 +1,5 @@
 import { defineRule } from './types.js';
-import { insertAfter, onSupabasePlatform, platformTable, tableName, tableList } from './lib/util.js';
+import { forceMatters, insertAfter, onSupabasePlatform, platformTable, tableName, tableList } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 
 export const rlsNotForced = defineRule({
@@ -28,11 +28,8 @@ export const rlsNotForced = defineRule({
       // policy with EXECUTE format('CREATE POLICY … ON %I …') in a FOREACH over their names)
       const dynamicOnly = t.policies.length === 0 && mayBeDynamic(model, 'policy', t);
       if (t.policies.length === 0 && !dynamicOnly) continue;
-      // FORCE changes nothing for an owner that bypasses RLS anyway (a superuser or BYPASSRLS
-      // role): one the workspace shows, or, when it shows none, the role that ran the
-      // migrations, as assumed for definer functions (definerOwnerBypassesRls; auto: a Supabase
-      // layout, whose migrations run as postgres, which has BYPASSRLS).
-      if (t.owner ? model.roleBypassesRls(t.owner.role) === true : model.assumeUnknownOwnerBypassesRls) continue;
+      // FORCE changes nothing for an owner that bypasses RLS anyway (forceMatters)
+      if (!forceMatters(model, t)) continue;
       const enable = [...t.rlsEvents].reverse().find((e) => e.kind === 'enable');
       const name = tableName(model, t, enable?.loc ?? t.created);
       report({

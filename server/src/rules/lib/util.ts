@@ -81,11 +81,25 @@ export function insertAfter(model: Model, loc: Loc, statements: string[]): Edit 
   return { file: loc.file, start: at, end: at, newText: `${semicolon}\n${statements.join('\n')}` };
 }
 
-export function enableRlsStatements(name: string, force = true): string[] {
-  const out = [`ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY;`];
-  if (force) out.push(`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`);
-  return out;
+/**
+ * Whether FORCE ROW LEVEL SECURITY would change anything for the table's owner: not for an owner
+ * that bypasses RLS anyway (a superuser or BYPASSRLS role) — one the workspace shows, or, when it
+ * shows none, the role that ran the migrations, as assumed for definer functions
+ * (definerOwnerBypassesRls; auto: a Supabase layout, whose migrations run as postgres, which has
+ * BYPASSRLS). rls-not-forced reports only where it would; the fixes enabling RLS add FORCE only there.
+ */
+export function forceMatters(model: Model, t: Table): boolean {
+  return !(t.owner ? model.roleBypassesRls(t.owner.role) === true : model.assumeUnknownOwnerBypassesRls);
 }
+
+/** ENABLE (and FORCE) ROW LEVEL SECURITY statements for a table, and the fix title naming them. */
+export function enableRlsFix(name: string, force: boolean): { title: string; statements: string[] } {
+  const statements = [`ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY;`];
+  if (force) statements.push(`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`);
+  return { title: `${force ? 'Enable and force' : 'Enable'} row-level security on ${name}`, statements };
+}
+
+
 
 /** `file:line` of a location, 1-based, for messages that name another place. */
 export function where(model: Model, loc: Loc): string {
