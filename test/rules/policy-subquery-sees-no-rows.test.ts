@@ -422,3 +422,34 @@ ${OWNER_CHECK.replace(' TO authenticated', '')}`;
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /is for anon and authenticated \(it is for PUBLIC\) and admits a new row only when/);
 });
+
+// Calibration cal98 (Case_Bridge): the table read has a SELECT policy for the role, but one
+// PostgreSQL rejects when it is created (it names a column the table lacks: 42703). The message
+// said only that no SELECT policy applies; it now names the rejected one.
+test('err (message): the only SELECT policy for the role on the table read is rejected when created (42703): named as such; PGlite: the CREATE POLICY fails and the user sees no document', async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.members (doc_id int NOT NULL, user_id uuid NOT NULL);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_read ON public.members FOR SELECT TO authenticated USING (member_id = (select auth.uid()));
+CREATE TABLE public.docs (id int PRIMARY KEY, title text);
+ALTER TABLE public.docs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY docs_read ON public.docs FOR SELECT TO authenticated USING (EXISTS (SELECT 1 FROM public.members m WHERE m.doc_id = docs.id AND m.user_id = (select auth.uid())));
+GRANT SELECT ON public.members, public.docs TO authenticated;
+`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_docs.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /no permissive SELECT \(or ALL\) policy of it applies to authenticated \(one is written for it, but PostgreSQL rejects "members_read" when the migrations create it \(42703\): it never exists\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    for (const stmt of sql.replace(/^-- .*\n/, '').split(';\n').filter((x) => x.trim())) {
+      const r = await tryQuery(q, stmt);
+      if (stmt.includes('members_read')) assert.equal(r.ok ? '' : r.error.code, '42703', 'the CREATE POLICY is rejected');
+      else assert.ok(r.ok, stmt);
+    }
+    await q(`INSERT INTO public.docs VALUES (1, 'brief'); INSERT INTO public.members VALUES (1, '${TENANT_A}')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'public.members'), 0, 'no policy on members: the member row is invisible');
+    assert.equal(await count(q, 'public.docs'), 0, 'so the member sees no document');
+  });
+});

@@ -5,7 +5,8 @@ import type { Model, Table } from '../../analysis/model.js';
 import { conjuncts, memoised } from '../../analysis/ast.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import { appliesToRole } from '../../analysis/policies.js';
-import { activePoliciesWithKey, constBool, memoModel } from '../../analysis/policy-exprs.js';
+import { activePoliciesWithKey, constBool, memoModel, policiesWithKey } from '../../analysis/policy-exprs.js';
+import { rejectedPolicies } from '../../analysis/rejected.js';
 import type { Node } from '../../analysis/types.js';
 import { neverTrueIn, requiresKeyIn } from '../../analysis/unset-context.js';
 import { keptKeys, mayHoldPrivilege, onSupabasePlatform, tableName } from './util.js';
@@ -51,7 +52,24 @@ export function hiddenFrom(model: Model, u: Table, role: string, seen?: Set<Tabl
   seen.delete(u);
   if (model.roleBypassesRls(role) === true || (u.owner?.role === role && !u.rlsForced)) return undefined;
   if (mayBeDynamic(model, 'policy', u) || !mayHoldPrivilege(model, u, role, ['select'])) return undefined;
-  return { why: reasons.length ? `of its SELECT policies, ${reasons.join('; ')}` : `no permissive SELECT (or ALL) policy of it applies to ${role === 'public' ? 'PUBLIC' : role}` };
+  return { why: reasons.length ? `of its SELECT policies, ${reasons.join('; ')}` : `no permissive SELECT (or ALL) policy of it applies to ${role === 'public' ? 'PUBLIC' : role}${rejectedNote(model, u, role)}` };
+}
+
+/**
+ * The permissive SELECT (or ALL) policies of `u` for `role` that PostgreSQL rejects when the
+ * migrations create them, as a note: the reader sees one written for the role, which never exists
+ * (Case_Bridge's matter_update_comments, naming a column the table lacks: 42703).
+ */
+function rejectedNote(model: Model, u: Table, role: string): string {
+  const rejected = rejectedPolicies(model);
+  if (rejected.size === 0) return '';
+  const lost = policiesWithKey(model, u.key).filter((q) => q.permissive && (q.command === 'select' || q.command === 'all') && rejected.has(q) && appliesToRole(model, q, role));
+  if (lost.length === 0) return '';
+  const each = lost.map((q) => {
+    const r = rejected.get(q)!;
+    return r.code === 'aborted' ? `"${q.name}" never runs (its DO block stops at "${r.by.name}", rejected before it)` : `PostgreSQL rejects "${q.name}" when the migrations create it (${r.code})`;
+  });
+  return ` (one is written for it, but ${each.join('; ')}: ${lost.length === 1 ? 'it never exists' : 'they never exist'})`;
 }
 
 export interface Hidden {
