@@ -7,10 +7,14 @@
 // the journal (Valid), A reads only its own. The engine replays what the migrator runs: the
 // journal's files in its order, not the others (parsed, a syntax error still reported).
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { journalTags, unlistedFiles, type DrizzleJournal } from '../../server/src/analysis/drizzle-journal.js';
 import { migrationOrder } from '../../server/src/analysis/model.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
+import { readDrizzleJournals } from '../../server/src/io/files.js';
 import type { DocExample } from '../helpers/docs.js';
 import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
@@ -109,6 +113,42 @@ test("ok: the language server's ids (file URIs, percent-encoded): the same files
   ws.setDrizzleJournals([journal('file:///w/drizzle/', ['0000_init'])]);
   assert.equal(findingsOf(ws, ID).length, 1);
   assert.equal(ws.lint().model.tables.get('public.notes')!.rlsEnabled, false);
+});
+
+test("ok: a journal naming a file its folder does not have (midday: only 0000_silly_sage, gone, beside 39 migrations): drizzle's migrator throws before applying any, so the journal is not used (said once) and every file is replayed in path order: the RLS file protects the notes on PostgreSQL", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-rls-lint-journal-'));
+  try {
+    const folder = join(dir, 'migrations');
+    mkdirSync(join(folder, 'meta'), { recursive: true });
+    const files = [
+      { file: '0001_notes.sql', text: 'CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);\n' },
+      { file: '0002_notes_rls.sql', text: 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY notes_owner ON notes FOR SELECT TO authenticated USING (owner_id = (select auth.uid()));\n' },
+    ];
+    for (const f of files) writeFileSync(join(folder, f.file), f.text);
+    const entry = (tag: string) => ({ idx: 0, version: '7', when: 1760882469701, tag, breakpoints: true });
+    writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'postgresql', entries: [entry('0000_silly_sage')] }));
+    const ids = () => ({ prefix: 'migrations/', shown: 'migrations/' });
+    const logged: string[] = [];
+    const read = () => readDrizzleJournals(files.map((f) => join(folder, f.file)), ids, (path, problem) => logged.push(`${path}: ${problem}`));
+    assert.deepEqual(await read(), []);
+    assert.deepEqual(logged, [
+      `${join(folder, 'meta', '_journal.json')}: entry 0 names 0000_silly_sage.sql, which is not in its folder, so drizzle's migrator (drizzle-kit migrate, drizzle-orm's migrate()) stops with "No file … found" before it applies any migration; its list of migrations is not used: every .sql file of its folder is replayed, in path order, as without a journal`,
+    ]);
+    const { ws, mine } = lintFiles(files.map((f) => ({ file: `migrations/${f.file}`, text: f.text })), ID);
+    assert.deepEqual(mine, []);
+    assert.equal(ws.lint().model.tables.get('public.notes')!.rlsEnabled, true);
+    // (the files as they are run, in path order: A reads only its own note)
+    assert.equal(await inRollback(await getDb(), (q) => readsA(q, files.map((f) => f.text).join('\n'))), 1);
+    // the same journal once its file is there: used, and the files it does not list are reported
+    writeFileSync(join(folder, '0000_silly_sage.sql'), 'SELECT 1;\n');
+    logged.length = 0;
+    const journals = await read();
+    assert.deepEqual(logged, []);
+    assert.deepEqual(journals, [{ folder: 'migrations/', source: 'migrations/meta/_journal.json', tags: ['0000_silly_sage'] }]);
+    assert.deepEqual(lintFiles(files.map((f) => ({ file: `migrations/${f.file}`, text: f.text })), ID, undefined, journals).mine.map((f) => f.file), ['migrations/0001_notes.sql', 'migrations/0002_notes_rls.sql']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('ok: journalTags reads entries[].tag in array order (as the migrator does), and says what keeps a journal from being read', () => {

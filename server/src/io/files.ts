@@ -1,6 +1,6 @@
 // The disk side shared by the language server and the CLI: URIs ↔ paths, which files of a workspace folder
 // are linted (the config's include/exclude globs), discovery and reading. No LSP types here.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -138,7 +138,7 @@ async function readBesideFiles<T>(
   folderOf: RegExp,
   name: string,
   what: string,
-  parse: (text: string, names: { prefix: string; shown: string }) => T | { problem: string } | undefined,
+  parse: (text: string, names: { prefix: string; shown: string }, folder: string) => T | { problem: string } | undefined,
   ids: ProjectIds,
   log: (path: string, problem: string) => void,
   /** what follows from it, said after "not used" */
@@ -159,7 +159,7 @@ async function readBesideFiles<T>(
       if (!read.missing) log(path, `${read.reason}; ${what} not used${then}`);
       continue;
     }
-    const v = parse(read.text, names);
+    const v = parse(read.text, names, folder);
     if (v && typeof v === 'object' && 'problem' in v) log(path, `${v.problem}; ${what} not used${then}`);
     else if (v !== undefined) out.push(v as T);
   }
@@ -228,11 +228,22 @@ export async function readSqitchPlans(files: Iterable<string>, ids: ProjectIds, 
  * The journals of the Drizzle Kit migrations folders `files` belong to: each folder holding .sql
  * files and a `meta/_journal.json` (drizzle-kit generate's `out`, often drizzle/ or
  * src/db/migrations/). A journal that cannot be parsed is told to `log` and left out: the
- * folder's files are then replayed as any others are.
+ * folder's files are then replayed as any others are. So is one with an entry whose `<tag>.sql`
+ * is not in the folder: drizzle's migrator (readMigrationFiles) reads every entry's file before
+ * it applies any, and throws `No file … found` on that one, so it applies nothing of the folder,
+ * whose files are then run by other means (midday's journal names only a 0000 file the
+ * repository no longer has, beside 39 migrations).
  */
 export function readDrizzleJournals(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<DrizzleJournal[]> {
-  return readBesideFiles(files, /^(.*)[\\/][^\\/]+\.sql$/i, join('meta', '_journal.json'), 'its list of migrations is', (text, names) => {
+  return readBesideFiles(files, /^(.*)[\\/][^\\/]+\.sql$/i, join('meta', '_journal.json'), 'its list of migrations is', (text, names, folder) => {
     const tags = journalTags(text);
-    return Array.isArray(tags) ? { folder: names.prefix, source: `${names.shown}meta/_journal.json`, tags } : tags;
+    if (!Array.isArray(tags)) return tags;
+    const missing = tags.findIndex((tag) => !existsSync(join(folder, `${tag}.sql`)));
+    if (missing >= 0) {
+      return {
+        problem: `entry ${missing} names ${tags[missing]}.sql, which is not in its folder, so drizzle's migrator (drizzle-kit migrate, drizzle-orm's migrate()) stops with "No file … found" before it applies any migration`,
+      };
+    }
+    return { folder: names.prefix, source: `${names.shown}meta/_journal.json`, tags };
   }, ids, log, ': every .sql file of its folder is replayed, in path order, as without a journal');
 }
