@@ -394,6 +394,43 @@ CREATE POLICY "by kind" ON public.items FOR SELECT TO authenticated USING (k = '
   });
 });
 
+// Calibration cal95 (hivecom): `has_permission('complaints.create'::app_permission)` in a policy;
+// a later DROP TYPE … CASCADE of the enum took the policy (a policy depends on every type its
+// expressions cast to, not only on the columns and functions of that type), and a later migration
+// wrote it again: no 42710 on PostgreSQL, while the lint said the policy still existed.
+test('ok: DROP TYPE … CASCADE drops the policies casting a value to the type (in a sub-select too): written again after it, no 42710; one casting to no such type stays, and is reported', async () => {
+  const setup = `CREATE TYPE public.perm AS ENUM ('notes.read', 'notes.write');
+CREATE TABLE public.members (user_id uuid PRIMARY KEY, perm text NOT NULL);
+CREATE TABLE public.notes (id uuid PRIMARY KEY, owner_id uuid, label text);
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "by cast" ON public.notes FOR SELECT TO authenticated USING (label::public.perm = 'notes.read');
+CREATE POLICY "by cast in a sub-select" ON public.notes FOR UPDATE TO authenticated
+  USING (EXISTS (SELECT 1 FROM public.members m WHERE m.user_id = (select auth.uid()) AND m.perm::public.perm = 'notes.write'));
+CREATE POLICY "by owner" ON public.notes FOR DELETE TO authenticated USING (owner_id = (select auth.uid()));
+`;
+  const again = (names: string[]) =>
+    names.map((name) => `CREATE POLICY "${name}" ON public.notes FOR ${name === 'by owner' ? 'DELETE' : name === 'by cast' ? 'SELECT' : 'UPDATE'} TO authenticated USING (owner_id = (select auth.uid()));\n`).join('');
+  const files = (names: string[]) => [
+    { file: 'supabase/migrations/20250101000000_a.sql', text: setup },
+    { file: 'supabase/migrations/20250102000000_b.sql', text: 'DROP TYPE public.perm CASCADE;\n' },
+    { file: 'supabase/migrations/20250103000000_c.sql', text: again(names) },
+  ];
+  const all = ['by cast', 'by cast in a sub-select', 'by owner'];
+  assert.deepEqual(lintFiles(files(all), ID).mine.map((f) => /^The policy "([^"]+)"/.exec(f.message)![1]), ['by owner']);
+  assert.deepEqual(lintFiles(files(all.slice(0, 2)), ID).mine, []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files(all.slice(0, 2))), ['ok', 'ok', 'ok']);
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'notes' ORDER BY policyname`), [{ policyname: 'by cast' }, { policyname: 'by cast in a sub-select' }, { policyname: 'by owner' }]);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files(all)), ['ok', 'ok', '42710']);
+  });
+});
+
 test("err: after a CREATE TABLE IF NOT EXISTS that PostgreSQL skips, with columns the table lacks (ANTON.IA's profiles), a CREATE POLICY naming only columns the table has meets the name (42710) and is reported; one naming a missing column fails with 42703 first and is left to policy-unknown-column", async () => {
   const first = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, signature text);
 ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;

@@ -2003,6 +2003,19 @@ function dropPoliciesNaming(t: Table, cols: readonly string[]): void {
   if (t.policies.some(gone)) t.policies = t.policies.filter((p) => !gone(p));
 }
 
+/** Whether an expression casts a value to a type `isType` holds for (`'x'::public.kind`, CAST(… AS kind)), in a sub-select too. */
+function castsTo(e: Node, isType: (name: string) => boolean): boolean {
+  if (!e || typeof e !== 'object') return false;
+  if (Array.isArray(e)) return e.some((x) => castsTo(x, isType));
+  for (const k in e) {
+    const v = e[k];
+    if (!v || typeof v !== 'object') continue;
+    if (k === 'TypeCast' && isType(nameParts(v.typeName?.names ?? []).join('.'))) return true;
+    if (castsTo(v, isType)) return true;
+  }
+  return false;
+}
+
 /** A name a string argument may give a table (`'public.news'`, `'news'`). */
 const TABLE_NAME_ARG = /^[A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?$/;
 
@@ -4750,6 +4763,9 @@ class Replay {
             const castsToType = (a: Node) => !!a?.TypeCast && ofType(nameParts(a.TypeCast.typeName?.names ?? []).join('.'));
             this.dropPolicies(dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === fk && (!keep.length || c.args.some(castsToType)))));
           }
+          // (and the policies casting a value to the type anywhere in their expressions: a policy
+          // depends on every type its expressions name; hivecom's `has_permission('x'::app_permission)`)
+          this.dropPolicies(dependsOn((e) => castsTo(e, ofType)));
           break;
         }
         case 'OBJECT_INDEX': {
