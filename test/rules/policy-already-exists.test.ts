@@ -431,6 +431,66 @@ CREATE POLICY "by owner" ON public.notes FOR DELETE TO authenticated USING (owne
   });
 });
 
+// The same calibration: the enum was recreated with fewer values by the usual idiom (ALTER TYPE a RENAME
+// TO a_old; CREATE TYPE a …; DROP TYPE a_old CASCADE, in a DO block): the DROP takes what named the
+// type before the rename, the policies casting to it and calling its functions.
+test('ok: ALTER TYPE … RENAME TO x_old, CREATE TYPE, DROP TYPE x_old CASCADE (in a DO block) drops the policies that named the type before the rename: written again, no 42710; one made after it with the new type stays, and is reported', async () => {
+  const setup = `CREATE TYPE public.perm AS ENUM ('notes.read', 'notes.delete', 'servers.read');
+CREATE FUNCTION public.has_permission(p public.perm) RETURNS boolean LANGUAGE sql STABLE AS 'SELECT true';
+CREATE TABLE public.notes (id uuid PRIMARY KEY, owner_id uuid, label text);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "by function" ON public.notes FOR DELETE TO authenticated USING (public.has_permission('notes.delete'::public.perm));
+CREATE POLICY "by cast" ON public.notes FOR SELECT TO authenticated USING (label::public.perm = 'notes.read');
+`;
+  // (top level, with a policy made between the rename and the DROP, on the new type; and in a DO block, as hivecom)
+  const recreate = `ALTER TYPE public.perm RENAME TO perm_old;
+CREATE TYPE public.perm AS ENUM ('notes.read', 'notes.delete');
+CREATE POLICY "after" ON public.notes FOR UPDATE TO authenticated USING (label::public.perm = 'notes.read');
+DROP TYPE public.perm_old CASCADE;
+CREATE FUNCTION public.has_permission(p public.perm) RETURNS boolean LANGUAGE sql STABLE AS 'SELECT true';
+`;
+  const inDoBlock = `DO $$
+BEGIN
+  ALTER TYPE public.perm RENAME TO perm_old;
+  CREATE TYPE public.perm AS ENUM ('notes.read', 'notes.delete');
+  DROP TYPE public.perm_old CASCADE;
+END;
+$$;
+`;
+  const again = (names: string[]) =>
+    names.map((name) => `CREATE POLICY "${name}" ON public.notes FOR ${name === 'by function' ? 'DELETE' : name === 'by cast' ? 'SELECT' : 'UPDATE'} TO authenticated USING (owner_id = (select auth.uid()));\n`).join('');
+  const files = (names: string[], between = recreate) => [
+    { file: 'supabase/migrations/20250101000000_a.sql', text: setup },
+    { file: 'supabase/migrations/20250102000000_b.sql', text: between },
+    { file: 'supabase/migrations/20250103000000_c.sql', text: again(names) },
+  ];
+  const all = ['by function', 'by cast', 'after'];
+  assert.deepEqual(lintFiles(files(all), ID).mine.map((f) => /^The policy "([^"]+)"/.exec(f.message)![1]), ['after']);
+  assert.deepEqual(lintFiles(files(all.slice(0, 2)), ID).mine, []);
+  assert.deepEqual(lintFiles(files(all.slice(0, 2), inDoBlock), ID).mine, []);
+  // (without the rename, DROP TYPE of a type nothing names takes no policy)
+  const noRename = inDoBlock.replace('  ALTER TYPE public.perm RENAME TO perm_old;\n', '').replace("CREATE TYPE public.perm AS", "CREATE TYPE public.perm_old AS");
+  assert.deepEqual(lintFiles(files(all.slice(0, 2), noRename), ID).mine.map((f) => /^The policy "([^"]+)"/.exec(f.message)![1]), ['by function', 'by cast']);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files(all.slice(0, 2))), ['ok', 'ok', 'ok']);
+    assert.deepEqual(await q(`SELECT policyname FROM pg_policies WHERE tablename = 'notes' ORDER BY policyname`), [{ policyname: 'after' }, { policyname: 'by cast' }, { policyname: 'by function' }]);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files(all)), ['ok', 'ok', '42710']);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files(all.slice(0, 2), inDoBlock)), ['ok', 'ok', 'ok']);
+  });
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual(await runFilesInTransactions(q, files(all.slice(0, 2), noRename)), ['ok', 'ok', '42710']);
+  });
+});
+
 test("err: after a CREATE TABLE IF NOT EXISTS that PostgreSQL skips, with columns the table lacks (ANTON.IA's profiles), a CREATE POLICY naming only columns the table has meets the name (42710) and is reported; one naming a missing column fails with 42703 first and is left to policy-unknown-column", async () => {
   const first = `CREATE TABLE public.profiles (id uuid PRIMARY KEY, signature text);
 ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;

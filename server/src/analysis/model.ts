@@ -4636,6 +4636,22 @@ class Replay {
     }
   }
 
+  /**
+   * For DROP TYPE `k`: the name the type had before the last ALTER TYPE … RENAME TO that gave it
+   * `k`, and the statements replayed before that rename (those naming the old name meant this type).
+   */
+  private typeBeforeRename(k: string): { key: string; bare: string; before: ReadonlySet<Statement> } | undefined {
+    const list = this.statements;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const n = list[i]!.stmt.node;
+      if (list[i]!.stmt.kind !== 'RenameStmt' || n?.renameType !== 'OBJECT_TYPE' || typeof n.newname !== 'string') continue;
+      const parts = nameParts(n.object?.List?.items ?? []);
+      if (parts.length === 0 || this.key([...parts.slice(0, -1), n.newname]) !== k) continue;
+      return { key: this.key(parts), bare: parts[parts.length - 1]!.toLowerCase(), before: new Set(list.slice(0, i).map((x) => x.stmt)) };
+    }
+    return undefined;
+  }
+
   /** DROP TABLE `k` (CASCADE: and the policies of other tables that read it). */
   dropTable(k: string, cascade: boolean): void {
     this.tables.delete(k);
@@ -4729,12 +4745,26 @@ class Replay {
           const names: string[] = o.TypeName ? nameParts(o.TypeName.names) : [];
           if (!cascade || names.length === 0) break;
           const k = this.key(names);
+          const named = (key: string, bare: string) => (x: string) => {
+            const t = x.toLowerCase().replace(/\[\]$/, '').replace(/^setof\s+/, '');
+            return t === bare || t === key || t.endsWith(`.${bare}`) && this.key(t.split('.')) === key;
+          };
+          const isK = named(k, names[names.length - 1]!.toLowerCase());
+          // (a type renamed before it is dropped — ALTER TYPE a RENAME TO a_old; CREATE TYPE a …;
+          // DROP TYPE a_old CASCADE, the idiom that removes values from an enum — takes what named
+          // it `a` before the rename; hivecom's app_permission)
+          const old = this.typeBeforeRename(k);
+          const isOld = old && named(old.key, old.bare);
+          const ofType = (x: string, s: Statement) => isK(x) || (!!isOld && old!.before.has(s) && isOld(x));
           const dropped: Array<{ key: string; cols: string[] }> = [];
           for (const t of this.tables.values()) {
             const cols: string[] = [];
             for (const e of t.stmt.node?.tableElts ?? []) {
               const c = e?.ColumnDef;
-              if (c?.colname && c.typeName?.names && this.key(nameParts(c.typeName.names)) === k && t.columns.includes(c.colname)) cols.push(c.colname);
+              if (!c?.colname || !c.typeName?.names || !t.columns.includes(c.colname)) continue;
+              const ck = this.key(nameParts(c.typeName.names));
+              // (a column of the old name: unless an ALTER COLUMN … TYPE changed it since, as the idiom does first)
+              if (ck === k || (old && ck === old.key && old.before.has(t.stmt) && !t.columnTypes?.has(c.colname))) cols.push(c.colname);
             }
             if (cols.length) dropped.push({ key: t.key, cols });
           }
@@ -4750,22 +4780,17 @@ class Replay {
           // (the functions taking or returning the type, and the policies calling them: those that
           // call a name with no overload left, or cast an argument to the type; k-connection's
           // has_role(uuid, user_role), beside a has_role(uuid, text) that stays)
-          const bare = names[names.length - 1]!.toLowerCase();
-          const ofType = (x: string) => {
-            const t = x.toLowerCase().replace(/\[\]$/, '').replace(/^setof\s+/, '');
-            return t === bare || t === k || t.endsWith(`.${bare}`) && this.key(t.split('.')) === k;
-          };
           for (const [fk, list] of [...this.functions]) {
-            const keep = list.filter((f) => !f.argTypes.some(ofType) && !ofType(f.returnType ?? ''));
+            const keep = list.filter((f) => !f.argTypes.some((x) => ofType(x, f.stmt)) && !ofType(f.returnType ?? '', f.stmt));
             if (keep.length === list.length) continue;
             if (keep.length) this.functions.set(fk, keep);
             else this.functions.delete(fk);
-            const castsToType = (a: Node) => !!a?.TypeCast && ofType(nameParts(a.TypeCast.typeName?.names ?? []).join('.'));
-            this.dropPolicies(dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === fk && (!keep.length || c.args.some(castsToType)))));
+            const castsToType = (a: Node, s: Statement) => !!a?.TypeCast && ofType(nameParts(a.TypeCast.typeName?.names ?? []).join('.'), s);
+            this.dropPolicies((p) => dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === fk && (!keep.length || c.args.some((a) => castsToType(a, p.stmt)))))(p));
           }
           // (and the policies casting a value to the type anywhere in their expressions: a policy
           // depends on every type its expressions name; hivecom's `has_permission('x'::app_permission)`)
-          this.dropPolicies(dependsOn((e) => castsTo(e, ofType)));
+          this.dropPolicies((p) => dependsOn((e) => castsTo(e, (x) => ofType(x, p.stmt)))(p));
           break;
         }
         case 'OBJECT_INDEX': {
