@@ -4,7 +4,7 @@
 // call fails (42703: the text is a column name, not SQL); the legitimate call still works.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, count, expectPgError, getDb, inRollback, type Q, tryQuery } from '../helpers/pg.js';
 import { findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { Workspace } from '../../server/src/engine/workspace.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
@@ -205,4 +205,46 @@ BEGIN FOR r IN SELECT t FROM public.job WHERE id = p_id LOOP EXECUTE format('CRE
     await q(`SELECT public.f3('{"ty": "${inject.replace('pwned', 'pwned3')}"}'::jsonb)`);
     assert.deepEqual((await q(`SELECT relname FROM pg_class WHERE relname LIKE 'pwned%' ORDER BY relname`)).map((r) => r.relname), ['pwned', 'pwned2', 'pwned3'], "the caller's text ran as SQL");
   });
+});
+
+// Calibration cal95 (hivecom's list_storage_objects and get_admin_users_paginated): a sort order
+// checked first with `IF p NOT IN ('asc', 'desc') THEN RAISE EXCEPTION`, and a sort column mapped
+// to constants by a CASE, reach the EXECUTE only as one of those constants: no injection.
+test("ok: an argument a guard of the function's block keeps to constants (IF … NOT IN (…) THEN RAISE EXCEPTION / RETURN), or a CASE maps to constants, cannot inject (PGlite); the same argument unguarded, guarded only in a branch or an exception handler's block, or reassigned, or a CASE result built from it, is reported", async () => {
+  const sql = (body: string) => `CREATE TABLE accounts (id int PRIMARY KEY, slug text NOT NULL);
+ALTER TABLE accounts ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION sorted(p_dir text, p_col text) RETURNS SETOF int LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v_col text;
+BEGIN
+${body}
+END $$;`;
+  const guard = "IF p_dir NOT IN ('asc', 'desc') THEN\n  RAISE EXCEPTION 'Invalid sort order: %', p_dir;\nEND IF;";
+  const mapped = "v_col := CASE p_col WHEN 'slug' THEN 'slug' ELSE 'id' END;";
+  const run = "RETURN QUERY EXECUTE 'SELECT id FROM accounts ORDER BY ' || v_col || ' ' || p_dir;";
+  const reported = (body: string) => lintFiles([{ file: 'm.sql', text: sql(body) }], ID).mine.map((f) => /built from (.*?) without quoting/.exec(f.message)?.[1]);
+  assert.deepEqual(reported(`${guard}\n${mapped}\n${run}`), []);
+  assert.deepEqual(reported(`${guard.replace('RAISE EXCEPTION', 'RAISE NOTICE')}\n${mapped}\n${run}`), ['argument p_dir']);
+  assert.deepEqual(reported(`${mapped}\n${run}`), ['argument p_dir']);
+  assert.deepEqual(reported(`${guard.replace("RAISE EXCEPTION 'Invalid sort order: %', p_dir;", 'RETURN;')}\n${mapped}\n${run}`), []);
+  assert.deepEqual(reported(`${guard}\n${mapped}\np_dir := p_dir || ' ';\n${run}`), ['argument p_dir']);
+  assert.deepEqual(reported(`IF p_col = 'x' THEN\n${guard}\nEND IF;\n${mapped}\n${run}`), ['argument p_dir']);
+  assert.deepEqual(reported(`${guard}\n${mapped}\n${run}\nEXCEPTION WHEN others THEN\n  RETURN QUERY EXECUTE 'SELECT id FROM accounts ORDER BY id ' || p_dir;`), ['argument p_dir']);
+  assert.deepEqual(reported(`${guard}\nv_col := CASE WHEN p_col = 'slug' THEN 'slug' ELSE p_col END;\n${run}`), ['argument p_col']);
+  const attempt = async (body: string, dir: string, col = 'slug') =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql(body));
+      await q("INSERT INTO accounts VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+      await q('GRANT EXECUTE ON FUNCTION sorted(text, text) TO authenticated');
+      await q('SET ROLE authenticated');
+      const r = await tryQuery(q, `SELECT count(*)::int AS n FROM sorted('${dir.replace(/'/g, "''")}', '${col.replace(/'/g, "''")}')`);
+      return r.ok ? r.rows[0]!.n : r.error.code;
+    });
+  // unguarded, the caller's text is SQL: `desc LIMIT 1` changes the query the owner runs
+  const inject = 'desc LIMIT 1';
+  assert.equal(await attempt(`${mapped}\n${run}`, 'desc'), 3);
+  assert.equal(await attempt(`${mapped}\n${run}`, inject), 1);
+  // guarded: anything but asc / desc raises before the EXECUTE; a column outside the CASE is 'id'
+  assert.equal(await attempt(`${guard}\n${mapped}\n${run}`, 'desc'), 3);
+  assert.equal(await attempt(`${guard}\n${mapped}\n${run}`, inject), 'P0001');
+  assert.equal(await attempt(`${guard}\n${mapped}\n${run}`, 'asc', 'slug; DROP TABLE accounts'), 3);
 });

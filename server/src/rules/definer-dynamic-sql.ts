@@ -28,6 +28,8 @@ interface Dyn {
   kind: string;
   /** The assignment of the statement just before it in the same list (it alone reaches it). */
   prev?: { name: string; expr: string };
+  /** the names a statement of the function's block before it keeps to a list of constants (guardOf) */
+  guards: string[];
 }
 
 interface Analysis {
@@ -63,22 +65,36 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
       /** `name := expr` of an assignment statement to a variable. */
       const assignment = (v: Node): { name: string; expr: string } | undefined => {
         const text = q(v?.expr);
-        const name = names[v?.varno];
+        const name = names[v?.varno ?? 0]; // (libpg-query leaves out a varno of 0: the first datum, often the first argument)
         const m = text ? /^\s*[A-Za-z_][\w$]*\s*:?=\s*/.exec(text) : null;
         return name && m ? { name, expr: text!.slice(m[0].length) } : undefined;
       };
       // Statements of a list run in order: an assignment right before a dynamic statement is
       // the only one that reaches it (whatever loop the list is in).
+      // (the function's block; with an EXCEPTION clause, libpg-query wraps it in a block of no line)
+      const outer = fn.action?.PLpgSQL_stmt_block;
+      const top: Node[] | undefined = ((outer?.lineno === undefined && outer?.body?.[0]?.PLpgSQL_stmt_block) || outer)?.body;
+      let guards: string[] = [];
       const visit = (n: Node, before?: Node) => {
+        if (Array.isArray(n) && n === top) {
+          // (a guard of the function's block protects the statements after it there, not its exception handlers)
+          n.forEach((x, i) => {
+            visit(x, n[i - 1]);
+            const g = guardOf(x);
+            if (g) guards = [...guards, g];
+          });
+          guards = [];
+          return;
+        }
         if (Array.isArray(n)) return n.forEach((x, i) => visit(x, n[i - 1]));
         if (!n || typeof n !== 'object') return;
         const prev = before?.PLpgSQL_stmt_assign ? assignment(before.PLpgSQL_stmt_assign) : undefined;
         for (const k of Object.keys(n)) {
           const v = n[k];
-          if (k === 'PLpgSQL_stmt_dynexecute' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'EXECUTE', prev });
-          if (k === 'PLpgSQL_stmt_return_query' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'RETURN QUERY EXECUTE', prev });
-          if (k === 'PLpgSQL_stmt_open' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'OPEN … FOR EXECUTE', prev });
-          if (k === 'PLpgSQL_stmt_dynfors' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'FOR … IN EXECUTE', prev });
+          if (k === 'PLpgSQL_stmt_dynexecute' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'EXECUTE', prev, guards });
+          if (k === 'PLpgSQL_stmt_return_query' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'RETURN QUERY EXECUTE', prev, guards });
+          if (k === 'PLpgSQL_stmt_open' && q(v?.dynquery)) a.dyns.push({ query: q(v.dynquery)!, kind: 'OPEN … FOR EXECUTE', prev, guards });
+          if (k === 'PLpgSQL_stmt_dynfors' && q(v?.query)) a.dyns.push({ query: q(v.query)!, kind: 'FOR … IN EXECUTE', prev, guards });
           if (k === 'PLpgSQL_stmt_fors' && q(v?.query)) {
             const rec = names[v.var?.PLpgSQL_rec?.dno ?? v.var?.PLpgSQL_row?.dno ?? -1] ?? v.var?.PLpgSQL_rec?.refname;
             if (typeof rec === 'string') a.records.set(rec, [...(a.records.get(rec) ?? []), q(v.query)!]);
@@ -98,6 +114,23 @@ function analyse(text: string, stmt: Statement): Analysis | undefined {
   }
   cache.set(stmt, out);
   return out ?? undefined;
+}
+
+/**
+ * `IF p NOT IN ('asc', 'desc') THEN RAISE EXCEPTION …; END IF;` (or RETURN): the name it keeps to
+ * those constants in the statements after it (hivecom's list_storage_objects sort order).
+ */
+function guardOf(s: Node): string | undefined {
+  const i = s?.PLpgSQL_stmt_if;
+  if (!i || i.elsif_list?.length || i.else_body?.length || !i.then_body?.length) return undefined;
+  if (!i.then_body.every((t: Node) => t?.PLpgSQL_stmt_raise?.elog_level === 21 || t?.PLpgSQL_stmt_return)) return undefined;
+  const cond = typeof i.cond?.PLpgSQL_expr?.query === 'string' ? parseExpr(i.cond.PLpgSQL_expr.query) : undefined;
+  const e = cond?.A_Expr;
+  if (e?.kind !== 'AEXPR_IN' || sval(e.name?.[0]) !== '<>') return undefined;
+  const fields: Node[] = e.lexpr?.ColumnRef?.fields ?? [];
+  const list: Node[] = e.rexpr?.List?.items ?? [];
+  if (fields.length !== 1 || list.length === 0 || !list.every((x) => x?.A_Const && !x.A_Const.isnull)) return undefined;
+  return sval(fields[0]);
 }
 
 /** The operators that take a member out of a json value. */
@@ -135,6 +168,8 @@ interface Ctx {
   through: Set<string>;
   /** the type of a column of the workspace's table whose row type `type` is, if known */
   fieldType: (type: string, column: string) => string | undefined;
+  /** the arguments a guard before the dynamic statement keeps to constants (Dyn.guards) */
+  guarded?: ReadonlySet<string>;
 }
 
 /** The parameter or variable names whose unquoted text reaches the string (empty: safe). */
@@ -152,7 +187,8 @@ function taint(n: Node, c: Ctx): string[] {
     const name = fields.join('.');
     if (fields.length === 1) {
       const p = c.params.get(fields[0]);
-      if (p !== undefined) return safeType(p) ? [] : [fields[0]];
+      // (an argument a guard keeps to constants, and the body never assigns)
+      if (p !== undefined) return safeType(p) || (c.guarded?.has(fields[0]) && !c.a.assigns.has(fields[0])) ? [] : [fields[0]];
       const vt = c.a.varTypes.get(fields[0]);
       if (vt !== undefined) {
         if (safeType(vt)) return [];
@@ -233,6 +269,8 @@ function taint(n: Node, c: Ctx): string[] {
     return JSON_OPS.has(op) ? taint(n.A_Expr.lexpr, c) : [];
   }
   if (n.BoolExpr || n.NullTest || n.BooleanTest) return [];
+  // (CASE: what its results hold; the value it tests and its WHEN conditions do not reach the string)
+  if (n.CaseExpr) return [...(n.CaseExpr.args ?? []).flatMap((w: Node) => taint(w?.CaseWhen?.result, c)), ...taint(n.CaseExpr.defresult, c)];
   // CASE, COALESCE, GREATEST, …: any branch
   return Object.values(n).flatMap((v) => (v && typeof v === 'object' ? taint(v, c) : []));
 }
@@ -301,7 +339,7 @@ export const definerDynamicSql = defineRule({
         const node = parseExpr(d.query);
         if (!node) continue;
         const through = new Set<string>();
-        const sources = [...new Set(taint(node, { ...ctx, reaching: d.prev, through }))];
+        const sources = [...new Set(taint(node, { ...ctx, reaching: d.prev, through, guarded: new Set(d.guards) }))];
         if (sources.length === 0) continue;
         const via = [...through];
         const unless = via.length ? `, unless ${via.join(' or ')} removes quotes and everything else that can end a literal or an identifier (it is not assumed either way)` : '';
