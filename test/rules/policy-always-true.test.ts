@@ -618,3 +618,32 @@ CREATE POLICY matches_update ON public.matches FOR UPDATE TO authenticated USING
     assert.equal(await affected(q, `UPDATE public.matches SET status = 'closed'`), 1, 'the granted columns take any value');
   });
 });
+
+// Calibration cal95 (nabostylisten): Realtime Authorization's INSERT policy WITH CHECK (true) on
+// realtime.messages lets every signed-in user send to every channel. The advice named an owner
+// column realtime.messages does not have; it now names the channel, realtime.topic(). PGlite
+// (realtime.messages and realtime.topic() stubbed as Supabase defines them: the topic from the
+// request's setting): the advised check admits the user's own room only.
+test('err (advice): an always-true INSERT policy on Supabase Realtime\'s realtime.messages is advised a check of realtime.topic(), not an owner column; PGlite: the advised policy admits the own room only', async () => {
+  const policy = `CREATE POLICY "send anywhere" ON realtime.messages FOR INSERT TO authenticated WITH CHECK (true);\n`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250101000000_rt.sql', text: policy }], 'policy-always-true');
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /e\.g\. on the channel the request joins: \(select realtime\.topic\(\)\) = 'room:' \|\| \(select auth\.uid\(\)\)::text/);
+  assert.doesNotMatch(mine[0]!.message, /owner_id/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE SCHEMA IF NOT EXISTS realtime;
+      CREATE TABLE realtime.messages (id bigserial PRIMARY KEY, topic text NOT NULL, extension text NOT NULL DEFAULT 'broadcast', payload jsonb);
+      CREATE FUNCTION realtime.topic() RETURNS text LANGUAGE sql STABLE AS $$ SELECT nullif(current_setting('realtime.topic', true), '')::text $$;
+      ALTER TABLE realtime.messages ENABLE ROW LEVEL SECURITY;
+      GRANT USAGE ON SCHEMA realtime TO authenticated; GRANT INSERT ON realtime.messages TO authenticated; GRANT USAGE ON SEQUENCE realtime.messages_id_seq TO authenticated;
+      CREATE POLICY own_room ON realtime.messages FOR INSERT TO authenticated WITH CHECK ((select realtime.topic()) = 'room:' || (select auth.uid())::text)`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    await q(`SELECT set_config('realtime.topic', 'room:${TENANT_A}', true)`);
+    assert.ok((await tryQuery(q, `INSERT INTO realtime.messages (topic) VALUES ('room:${TENANT_A}')`)).ok, 'the own room');
+    await q(`SELECT set_config('realtime.topic', 'room:${TENANT_B}', true)`);
+    const other = await tryQuery(q, `INSERT INTO realtime.messages (topic) VALUES ('room:${TENANT_B}')`);
+    assert.equal(other.ok ? '' : other.error.code, '42501', "another user's room is refused");
+  });
+});

@@ -372,8 +372,18 @@ export const policyAlwaysTrue = defineRule({
               ? `its ${clauses} ${isAre} always true (${tautologies.length === 1 ? 'it calls' : 'each calls'} ${helper.schema}.${helper.name}(), whose body returns true whatever the call), `
               : `its ${clauses} ${isAre} always true, `) +
           `so every row passes it for ${forWhom} (given the ${commandList(cmds)} privilege${cmds.length > 1 ? 's' : ''}), who ${text}.${checkNote}${grantNote}${columnsNote}${anonNote} ` +
-          `Write the condition a row must meet (${onSupabasePlatform(model) ? 'e.g. owner_id = (select auth.uid())' : "e.g. a match of the row's owner or tenant column with the request's"}), or drop the policy if these roles should not have this access.`,
+          `Write the condition a row must meet (${conditionExample(model, p)}), or drop the policy if these roles should not have this access.`,
       });
     }
   },
 });
+
+/**
+ * An example of a row condition for the advice: on Supabase Realtime's messages (Realtime
+ * Authorization), the channel a message is for, realtime.topic() (the table has no owner column);
+ * elsewhere on Supabase, the row's owner; else the owner or tenant column.
+ */
+function conditionExample(model: Model, p: Policy): string {
+  if (p.table === 'realtime.messages') return "e.g. on the channel the request joins: (select realtime.topic()) = 'room:' || (select auth.uid())::text, or a membership of the room the topic names";
+  return onSupabasePlatform(model) ? 'e.g. owner_id = (select auth.uid())' : "e.g. a match of the row's owner or tenant column with the request's";
+}
