@@ -90,6 +90,31 @@ test('err: a copy of a migrations folder: left out, the note names the original;
   assert.equal(all.filter((f) => f.file.startsWith('docker/') && f.rule !== ID).length, 0);
 });
 
+test("err: a pg_dump of the schema written after the migrations (graphile-migrate's afterAllMigrations) that re-makes the tables of a baseline dump the migrations start from: left out, the note names the baseline; run after them, 42P07", async () => {
+  const header = '--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\nSELECT pg_catalog.set_config(\'search_path\', \'\', false);\n\n';
+  const docs = 'CREATE TABLE public.docs (id bigint NOT NULL, owner_id uuid NOT NULL);\n';
+  const baseline = `${header}CREATE TABLE public.notes (id bigint NOT NULL, owner_id uuid NOT NULL, body text);\n${docs}ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;\nCREATE POLICY notes_owner ON public.notes TO authenticated USING ((owner_id = ( SELECT auth.uid() AS uid)));\n`;
+  const files = [
+    { file: 'migrations/000_baseline.sql', text: baseline },
+    { file: 'migrations/001_tags.sql', text: TAGS },
+    // (the dump of all three: two of its tables come from the baseline, a dump too, one from a migration)
+    { file: 'migrations/schema_dump.sql', text: `${baseline}CREATE TABLE public.tags (id bigint NOT NULL, name text);\nALTER TABLE public.tags ENABLE ROW LEVEL SECURITY;\nALTER TABLE public.tags FORCE ROW LEVEL SECURITY;\n` },
+  ];
+  const { ws, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine.map((f) => f.file), ['migrations/schema_dump.sql']);
+  assert.match(mine[0]!.message, /run after them, its CREATE TABLE public\.notes fails \(42P07: relation "notes" already exists: 000_baseline\.sql:\d+ makes it\)/);
+  // (not replayed: no table-already-exists or policy-already-exists on it; the baseline is replayed, notes has RLS and its policy)
+  assert.deepEqual(findingsOf(ws, 'table-already-exists'), []);
+  assert.deepEqual(findingsOf(ws, 'policy-already-exists'), []);
+  assert.equal(ws.model().tables.get('public.notes')?.rlsEnabled, true);
+  assert.deepEqual(findingsOf(ws, 'rls-not-enabled').map((f) => f.message.match(/Table (\S+)/)?.[1]), ['public.docs']);
+  assert.deepEqual((await errorsOfRunning(`${baseline}RESET search_path;\n${TAGS}`, files[2]!.text)).slice(0, 3), [
+    '42P07 relation "notes" already exists',
+    '42P07 relation "docs" already exists',
+    '42710 policy "notes_owner" for table "notes" already exists',
+  ]);
+});
+
 test('ok: a baseline dump first is replayed (no note), and the Valid example runs', async () => {
   await validExampleRuns(ID, 0);
 });

@@ -67,7 +67,9 @@ const tablesMade = new WeakMap<ParsedFile, readonly string[]>();
  * The files among `ordered` (in migration order) that are snapshots of what the files before
  * them create: a dump or extension script (by its header, or pg_dump's preamble, or a schema
  * file's name: SNAPSHOT_NAME) at least half
- * of whose tables (outside Supabase's own schemas) a file before it that is not one creates. A
+ * of whose tables (outside Supabase's own schemas) a file before it that is not one creates (a
+ * dump replayed as the baseline counts: regen-server's migrations/schema_snapshot.sql, the pg_dump
+ * graphile-migrate's afterAllMigrations writes, re-makes its initial_schema.sql's tables). A
  * dump that comes first (`supabase/backup.sql` sorts before `supabase/migrations/`) is the
  * baseline the migrations after it are replayed on: it holds what they do not make (auth.users,
  * objects made in a dashboard), and it is replayed.
@@ -90,7 +92,11 @@ export function schemaSnapshots(ordered: readonly ParsedFile[]): Set<ParsedFile>
       .filter((t) => !PLATFORM_SCHEMAS.has(t.slice(0, t.indexOf('.'))));
     const madeAt = (t: string) => Math.min(firstMade.get(t) ?? Infinity, firstMade.get(`*${t.slice(t.indexOf('.'))}`) ?? Infinity);
     const before = tables.filter((t) => madeAt(t) < at).length;
-    if (tables.length > 0 && before * 2 >= tables.length && !changes(f, ordered.slice(0, at).filter((g) => !isDump(g)))) out.add(f);
+    if (tables.length > 0 && before * 2 >= tables.length && !changes(f, ordered.slice(0, at).filter((g) => !out.has(g)))) out.add(f);
+    // (a dump replayed as the baseline makes its tables as a migration does: a dump after it that
+    // re-creates them is a snapshot of both — graphile-migrate's afterReset dump, and the
+    // `pg_dump` its afterAllMigrations writes beside the migrations)
+    else for (const t of tables) if (!firstMade.has(t)) firstMade.set(t, at);
   });
   return out;
 }
