@@ -136,6 +136,9 @@ test('err: a PL/pgSQL body\'s syntax error is placed where PostgreSQL points, in
     ['BEGIN FOR i IN 1..3 LOOP NULL; END LOOP RETURN 1; END', '1'],
     ['BEGIN RETURN 1; END; x', 'x'],
     ['BEGIN RETURN 1; ', '$$'], // at end of input: the closing quote
+    // the second WHERE of the first sub-select, not one of a later sub-select (a part of the body
+    // cut inside its parentheses is closed: Sirimbo's system_admin_tenants, reported 13 lines on)
+    ['BEGIN\n  PERFORM 1 FROM (SELECT 1 WHERE true WHERE false) a\n    CROSS JOIN (SELECT 2 WHERE true) b\n    CROSS JOIN (SELECT 3 WHERE \'(\' = \'(\') c;\n  RETURN 1;\nEND', 'WHERE'],
   ];
   const texts: Array<[string, string]> = [];
   for (const [body, token] of bodies) {

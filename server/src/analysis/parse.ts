@@ -1593,14 +1593,65 @@ function plpgsqlErrorSpan(lit: BodyText, withBody: (body: string) => string, mes
   };
   // (without the `;`, the whole body: it fails so by definition)
   const suffix = near !== ';' && failsSo(`${text}\n;`) ? '\n;' : '';
+  // (a part cut inside parentheses is closed before its `;`: PL/pgSQL reads a statement to its
+  // `;` counting them, and would fail with "mismatched parentheses" before the SQL parser reaches
+  // the error the part holds: `… (SELECT … WHERE a WHERE b) x CROSS JOIN (SELECT … WHERE c) y`)
+  const part = (end: number) => {
+    const head = text.slice(0, end);
+    return suffix ? head + closersOf(head) + suffix : head;
+  };
   let lo = 0;
   let hi = places.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (failsSo(text.slice(0, places[mid + 1]) + suffix)) hi = mid;
+    if (failsSo(part(places[mid + 1]!))) hi = mid;
     else lo = mid + 1;
   }
   return at(lo);
+}
+
+/**
+ * What closes the parentheses and brackets left open at the end of `sql`, in order (`)]` …),
+ * outside its string literals, quoted identifiers, comments and dollar quotes; '' when it ends
+ * inside one of those, or closes more than it opens (nothing to add that would help).
+ */
+function closersOf(sql: string): string {
+  const open: string[] = [];
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    if (c === "'" || c === '"') {
+      const close = sql.indexOf(c, i + 1);
+      if (close < 0) return '';
+      i = close + 1; // ('' and "" inside: two quotes in a row, read as two literals: the same depth)
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const nl = sql.indexOf('\n', i);
+      if (nl < 0) return '';
+      i = nl + 1;
+    } else if (c === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      if (close < 0) return '';
+      i = close + 2;
+    } else if (c === '$' && !/[\w$]/.test(sql[i - 1] ?? '')) {
+      const tag = /^\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64))?.[0];
+      if (!tag) {
+        i++;
+        continue;
+      }
+      const close = sql.indexOf(tag, i + tag.length);
+      if (close < 0) return '';
+      i = close + tag.length;
+    } else {
+      if (c === '(') open.push(')');
+      else if (c === '[') open.push(']');
+      else if (c === ')' || c === ']') {
+        if (open.pop() !== c) return '';
+      }
+      i++;
+    }
+  }
+  return open.reverse().join('');
 }
 
 /** The SQL statements and expressions of a parsed PL/pgSQL body, located in the file. */
