@@ -757,3 +757,33 @@ END $f$;
     await expectPgError(q('SELECT email FROM auth.users'), '42501', /permission denied for table users/);
   });
 });
+
+// Calibration cal95 (steve-piece's bootstrap_organization): auth.users' e-mail and name are copied
+// into a new user_profiles row by sub-selects in the INSERT's VALUES; the function returns something
+// else. The message said the caller learns whether an account exists.
+const PROFILE_SQL = `CREATE TABLE public.user_profiles (user_id uuid PRIMARY KEY, email text NOT NULL, full_name text);
+ALTER TABLE public.user_profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.user_profiles FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE FUNCTION public.bootstrap_profile(p_user_id uuid) RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE v text;
+BEGIN
+  INSERT INTO public.user_profiles (user_id, email, full_name)
+  VALUES (p_user_id, coalesce((SELECT email FROM auth.users WHERE id = p_user_id), ''), (SELECT coalesce(raw_user_meta_data->>'full_name', '') FROM auth.users WHERE id = p_user_id))
+  ON CONFLICT (user_id) DO NOTHING;
+  RETURN 'ok';
+END $$;
+`;
+
+test("ok: auth.users' e-mail and name copied into a table by sub-selects of an INSERT that returns nothing (bootstrap_organization) are not reported; RETURNING them to the caller is; PGlite: the caller gets 'ok' for an id with an account and for one without, and reads no e-mail", async () => {
+  const file = 'supabase/migrations/20250101000000_profiles.sql';
+  assert.deepEqual(lintFiles([{ file, text: PROFILE_SQL }], ID).mine, []);
+  const returning = PROFILE_SQL.replace('ON CONFLICT (user_id) DO NOTHING;', 'ON CONFLICT (user_id) DO NOTHING RETURNING email INTO v;').replace("RETURN 'ok';", 'RETURN v;');
+  assert.equal(lintFiles([{ file, text: returning }], ID).mine.length, 1, 'the copied e-mail handed back');
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, PROFILE_SQL);
+    await asUserA(q);
+    assert.deepEqual(await q(`SELECT public.bootstrap_profile('${TENANT_B}') AS r`), [{ r: 'ok' }], 'an id with an account');
+    assert.deepEqual(await q(`SELECT public.bootstrap_profile('00000000-0000-0000-0000-0000000000ff') AS r`), [{ r: 'ok' }], 'an id without one: the same answer');
+    assert.deepEqual(await q('SELECT * FROM public.user_profiles'), [], 'the copied e-mail is not A’s to read');
+  });
+});

@@ -30,6 +30,14 @@ function namesVariable(node: unknown, vars: ReadonlySet<string>): boolean {
  * variable as a variable, not an expression, so the body's statements do not show it (read from
  * the body's text, its comments left out).
  */
+/** Whether a PL/pgSQL body asks how many rows its statements touched (FOUND, GET DIAGNOSTICS): a write's effect then reaches what it does next. */
+function asksRowCount(f: Func): boolean {
+  if (f.body?.statements.some((s) => namesVariable(s.node, FOUND))) return true;
+  const text = sval(defElems(f.stmt.node?.options).get('as')?.arg?.List?.items?.[0]);
+  return typeof text !== 'string' || /\bGET\s+(?:CURRENT\s+)?DIAGNOSTICS\b/i.test(stripComments(text));
+}
+const FOUND: ReadonlySet<string> = new Set(['found']);
+
 function returnedVariables(f: Func): Set<string> {
   const text = sval(defElems(f.stmt.node?.options).get('as')?.arg?.List?.items?.[0]);
   const out = new Set<string>();
@@ -133,6 +141,8 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[]): 'val
  * `count(*)`, `PERFORM 1 FROM auth.users …` (esports-bet-beacon's check_registration_duplicates,
  * which tells whether an e-mail address has an account).
  */
+const WRITE_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
+
 function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; existence: boolean; none?: boolean } {
   const body = f.body;
   if (!body || body.lexical) return { cols: undefined, existence: false };
@@ -141,6 +151,7 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
   let reading = 0;
   // statements reading auth.users whose result does not reach the caller
   let kept = 0;
+  let rowCountAsked: boolean | undefined;
   for (const s of body.statements) {
     const aliases = new Set<string>();
     let tables = 0;
@@ -157,6 +168,16 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
       continue;
     }
     if (aliases.size === 0) continue;
+    // (an INSERT / UPDATE / DELETE whose values or WHERE read auth.users and that returns nothing —
+    // no RETURNING: it hands the caller none of it, as a variable that only goes into an audit row
+    // below; steve-piece's bootstrap_organization copies the owner's e-mail and name into
+    // user_profiles with `(SELECT … FROM auth.users WHERE id = p_user_id)`; PGlite: the caller gets
+    // the same answer for an id with an account and one without)
+    // (unless the body asks how many rows a statement touched: FOUND, GET DIAGNOSTICS … ROW_COUNT)
+    if (WRITE_KINDS.has(s.kind) && !s.node?.returningList?.length && !s.assigns?.length && !(rowCountAsked ??= asksRowCount(f))) {
+      kept++;
+      continue;
+    }
     // (`SELECT email INTO _email FROM auth.users …` whose variable only goes into an audit row)
     if (s.assigns?.length && body.language === 'plpgsql') {
       const reaches = intoReachesCaller(model, f, s.assigns);
