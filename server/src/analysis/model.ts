@@ -127,6 +127,10 @@ export interface Trigger {
   func: string;
   /** the events it fires on: TRIGGER_INSERT, TRIGGER_UPDATE, TRIGGER_DELETE, TRIGGER_TRUNCATE bits (PostgreSQL's TRIGGER_TYPE_ values) */
   events: number;
+  /** FOR EACH ROW (else FOR EACH STATEMENT) */
+  row: boolean;
+  /** BEFORE (else AFTER, or INSTEAD OF on a view) */
+  before: boolean;
   loc: Loc;
 }
 
@@ -1229,6 +1233,8 @@ interface OpCreateTrigger extends OpBase {
   name: string;
   func: Name;
   events: number;
+  row: boolean;
+  before: boolean;
 }
 interface OpCreateRole extends OpBase {
   kind: typeof OP_CREATE_ROLE;
@@ -1617,7 +1623,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         return { kind: OP_ALTER_OWNER, stmt, pair, here, setConfig, role: roleName(n.newowner), func: isFunc ? funcRef(n.object, ds) : undefined };
       }
       case 'CreateTrigStmt':
-        return { kind: OP_CREATE_TRIGGER, stmt, pair, here, setConfig, rel: relName(n.relation, ds), name: n.trigname, func: nameOf(nameParts(n.funcname), ds), events: Number(n.events) || 0 };
+        return { kind: OP_CREATE_TRIGGER, stmt, pair, here, setConfig, rel: relName(n.relation, ds), name: n.trigname, func: nameOf(nameParts(n.funcname), ds), events: Number(n.events) || 0, row: !!n.row, before: Number(n.timing) === 2 };
       case 'CreateRoleStmt': {
         const opts = defElems(n.options);
         return {
@@ -2629,7 +2635,7 @@ function copyPolicy(p: Policy): Policy {
   };
 }
 
-const copyTrigger = (tr: Trigger): Trigger => ({ name: tr.name, table: tr.table, func: tr.func, events: tr.events, loc: tr.loc });
+const copyTrigger = (tr: Trigger): Trigger => ({ name: tr.name, table: tr.table, func: tr.func, events: tr.events, row: tr.row, before: tr.before, loc: tr.loc });
 
 function copyFunc(f: Func): Func {
   const c: Func = {
@@ -3809,7 +3815,7 @@ class Replay {
         break;
       case OP_CREATE_TRIGGER: {
         const tk = this.keyOf(op.rel);
-        const tr: Trigger = { name: op.name, table: tk, func: this.keyOf(op.func), events: op.events, loc: here };
+        const tr: Trigger = { name: op.name, table: tk, func: this.keyOf(op.func), events: op.events, row: op.row, before: op.before, loc: here };
         this.triggers.push(tr);
         const t = this.tables.get(tk);
         if (t) {
