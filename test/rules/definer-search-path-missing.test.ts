@@ -3,7 +3,7 @@
 // the fix `SET search_path = public, pg_temp` it does not. (F3: `= public` alone would not help.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { closeAll, getDb, inRollback, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
 
@@ -159,5 +159,107 @@ END $$;
     await q(guarded);
     const [row] = await q(`SELECT p.proconfig::text AS config, l.lanname AS lang FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'is_within_business_hours'`);
     assert.deepEqual({ config: row!.config, lang: row!.lang }, { config: '{"search_path=public, pg_temp"}', lang: 'plpgsql' });
+  });
+});
+
+/** onlook-dev/onlook's project_changes(), cut down: a SECURITY DEFINER trigger function writing an
+ * unqualified table, on two tables with RLS enabled and no policy, authenticated granted ALL.
+ * `timing` and `level` make the trigger; `extra` is added to conversations' CREATE TABLE. */
+function changesSql(timing: string, level = 'ROW', extra = ''): string {
+  return `CREATE TABLE public.changes (what text);
+CREATE TABLE public.projects (id int PRIMARY KEY);
+CREATE TABLE public.conversations (id int PRIMARY KEY, project_id int${extra});
+CREATE TABLE public.messages (id int PRIMARY KEY, conversation_id int);
+ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.messages ENABLE ROW LEVEL SECURITY;
+GRANT ALL ON public.conversations TO authenticated;
+GRANT ALL ON public.messages TO authenticated;
+CREATE FUNCTION public.project_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO changes VALUES (TG_TABLE_NAME || ' ' || TG_OP); RETURN COALESCE(NEW, OLD); END $$;
+CREATE TRIGGER conversations_changes ${timing} ON public.conversations FOR EACH ${level} EXECUTE FUNCTION public.project_changes();
+CREATE TRIGGER messages_changes ${timing} ON public.messages FOR EACH ${level} EXECUTE FUNCTION public.project_changes();
+`;
+}
+
+/** As `role`, with a temporary `changes` whose default counts the rows written into it (a
+ * sequence advance outlives the statement's failure): runs each write, then returns how many
+ * rows the trigger wrote into the temporary table and the outcome of each write. */
+async function writesAs(q: Q, role: string, writes: string[]): Promise<{ fired: number; outcomes: string[] }> {
+  await q('CREATE SEQUENCE public.planted; GRANT ALL ON SEQUENCE public.planted TO PUBLIC');
+  await q(`SET ROLE ${role}`);
+  await q("CREATE TEMP TABLE changes (what text, n bigint DEFAULT nextval('public.planted'))");
+  const outcomes: string[] = [];
+  for (const w of writes) {
+    const r = await tryQuery(q, w);
+    outcomes.push(r.ok ? `ok ${r.rows.length}` : r.error.code);
+  }
+  const fired = Number((await q(`SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM public.planted`))[0]!.n);
+  await q('RESET ROLE');
+  return { fired, outcomes };
+}
+
+const WRITES = [
+  'INSERT INTO public.conversations VALUES (2, 1)',
+  'UPDATE public.conversations SET project_id = 2 RETURNING id',
+  'DELETE FROM public.messages RETURNING id',
+];
+
+test('ok (message): an AFTER … FOR EACH ROW definer trigger only on tables with RLS enabled and no policy (onlook\'s project_changes()): a role subject to RLS never fires it (PGlite: INSERT 42501, UPDATE and DELETE change 0 rows, nothing written to its temporary table; service_role\'s write does fire it), so the message says only roles that bypass RLS or own the table do, as a warning', async () => {
+  const text = changesSql('AFTER INSERT OR UPDATE OR DELETE');
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'warning');
+  assert.doesNotMatch(mine[0]!.message, /Any role that can create temporary objects|by writing public\.conversations/);
+  assert.match(mine[0]!.message, /would change what it does in the session that fires it \(T19c\)\. But each of its triggers on public\.conversations and public\.messages is a FOR EACH ROW trigger that fires after the write \(or before an UPDATE or DELETE\), on a table with row-level security enabled and no policy admitting the writes it fires on to a role subject to RLS: a role subject to RLS that writes it gets 42501 on INSERT and changes 0 rows on UPDATE and DELETE, so the trigger never fires in its session \(T12\)\. Only roles that bypass RLS \(superusers, BYPASSRLS roles such as service_role\) or the table's owner fire it through those tables today: no role subject to RLS can plant a temporary object where it runs today/);
+  assert.match(mine[0]!.message, /opens the hole\. Add SET search_path = public, pg_temp/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q('INSERT INTO public.conversations VALUES (1, 1); INSERT INTO public.messages VALUES (1, 1); TRUNCATE public.changes');
+    assert.deepEqual(await writesAs(q, 'authenticated', WRITES), { fired: 0, outcomes: ['42501', 'ok 0', 'ok 0'] }, 'the trigger never fired in the session of authenticated');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.changes'))[0]!.n, 0);
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q('INSERT INTO public.conversations VALUES (1, 1); INSERT INTO public.messages VALUES (1, 1); TRUNCATE public.changes');
+    await q('GRANT ALL ON public.conversations, public.messages TO service_role');
+    assert.deepEqual(await writesAs(q, 'service_role', WRITES), { fired: 4, outcomes: ['ok 0', 'ok 2', 'ok 1'] }, "a BYPASSRLS role's writes fire it for each row, into its temporary table (the UPDATE moves its own inserted row too)");
+  });
+});
+
+test('err: the same definer trigger BEFORE INSERT … FOR EACH ROW fires before the row is rejected (PGlite: the INSERT fails with 42501, but the trigger wrote the temporary table first): the message still says a role fires it by writing those tables', async () => {
+  const text = changesSql('BEFORE INSERT');
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'error');
+  assert.match(mine[0]!.message, /Any role that can create temporary objects \(PUBLIC can, by default\) and then fire it in that session, by writing public\.conversations or public\.messages \(the session/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    assert.deepEqual(await writesAs(q, 'authenticated', WRITES.slice(0, 1)), { fired: 1, outcomes: ['42501'] }, "the trigger ran in authenticated's session and wrote its temporary table before the check failed");
+  });
+});
+
+test('err: a FOR EACH STATEMENT definer trigger fires even when RLS admits no row (PGlite: UPDATE and DELETE of 0 rows fire it), and a foreign key with ON DELETE CASCADE fires a row trigger from the referenced table (PGlite: deleting a project a policy admits fires it in that session): the message keeps saying a role fires it', async () => {
+  const statement = changesSql('AFTER INSERT OR UPDATE OR DELETE', 'STATEMENT');
+  const s = lintFiles([{ file: 'db/1.sql', text: statement }], ID).mine;
+  assert.equal(s.length, 1);
+  assert.match(s[0]!.message, /Any role that can create temporary objects \(PUBLIC can, by default\) and then fire it in that session, by writing public\.conversations or public\.messages/);
+  await inRollback(await getDb(), async (q) => {
+    await q(statement);
+    assert.deepEqual(await writesAs(q, 'authenticated', WRITES.slice(1)), { fired: 2, outcomes: ['ok 0', 'ok 0'] }, 'each statement fired it, though it changed no row');
+  });
+  const cascade = changesSql('AFTER INSERT OR UPDATE OR DELETE', 'ROW', ' REFERENCES public.projects ON DELETE CASCADE') +
+    `ALTER TABLE public.projects ENABLE ROW LEVEL SECURITY;
+CREATE POLICY projects_own ON public.projects TO authenticated USING (true) WITH CHECK (true);
+GRANT ALL ON public.projects TO authenticated;
+`;
+  const c = lintFiles([{ file: 'db/1.sql', text: cascade }], ID).mine;
+  assert.equal(c.length, 1);
+  assert.equal(c[0]!.severity, 'error');
+  // (messages has no such key: writing it still fires nothing, which the message says of it)
+  assert.match(c[0]!.message, /and then fire it in that session, by writing public\.conversations \(its trigger on public\.messages fires only for roles that bypass RLS or own the table: RLS is enabled there and no policy admits the writes it fires on to a role subject to RLS, so a role subject to RLS gets 42501 on INSERT and changes 0 rows on UPDATE and DELETE there\) \(the session/);
+  await inRollback(await getDb(), async (q) => {
+    await q(cascade);
+    await q('INSERT INTO public.projects VALUES (1); INSERT INTO public.conversations VALUES (1, 1); TRUNCATE public.changes');
+    assert.deepEqual(await writesAs(q, 'authenticated', ['DELETE FROM public.projects WHERE id = 1 RETURNING id']), { fired: 1, outcomes: ['ok 1'] }, "the cascade deleted the conversation and fired the trigger in authenticated's session");
   });
 });

@@ -605,3 +605,26 @@ END $$;
     });
   }
 });
+
+test("ok (message): SET search_path = public on a SECURITY DEFINER AFTER … FOR EACH ROW trigger function only on tables with RLS enabled and no policy: a role subject to RLS never fires it (shown on PGlite in definer-search-path-missing.test.ts, onlook's project_changes()), so the message says so, as a warning; a policy admitting INSERT brings the error back", () => {
+  const text = `CREATE TABLE public.changes (what text);
+CREATE TABLE public.conversations (id int PRIMARY KEY);
+ALTER TABLE public.conversations ENABLE ROW LEVEL SECURITY;
+CREATE POLICY conversations_read ON public.conversations FOR SELECT TO authenticated USING (true);
+GRANT ALL ON public.conversations TO authenticated;
+CREATE FUNCTION public.project_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN INSERT INTO changes VALUES (TG_OP); RETURN NULL; END $$;
+CREATE TRIGGER conversations_changes AFTER INSERT OR UPDATE OR DELETE ON public.conversations FOR EACH ROW EXECUTE FUNCTION public.project_changes();
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], 'definer-search-path-unsafe');
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'warning');
+  assert.doesNotMatch(mine[0]!.message, /any role that can create temporary objects/);
+  assert.match(mine[0]!.message, /would shadow it in the session that fires the function, .*\(F3, T19\)\. But its trigger on public\.conversations is a FOR EACH ROW trigger that fires after the write .*Only roles that bypass RLS \(superusers, BYPASSRLS roles such as service_role\) or the table's owner fire it through that table today/);
+  // (a policy only for a role that bypasses RLS admits no role subject to it)
+  const bypass = lintFiles([{ file: 'db/1.sql', text: 'CREATE ROLE dspu_service BYPASSRLS;\n' + text + 'CREATE POLICY conversations_service ON public.conversations TO dspu_service USING (true) WITH CHECK (true);\n' }], 'definer-search-path-unsafe').mine;
+  assert.equal(bypass[0]!.severity, 'warning');
+  const insert = lintFiles([{ file: 'db/1.sql', text: text + 'CREATE POLICY conversations_add ON public.conversations FOR INSERT TO authenticated WITH CHECK (true);\n' }], 'definer-search-path-unsafe').mine;
+  assert.equal(insert[0]!.severity, 'error');
+  assert.match(insert[0]!.message, /any role that can create temporary objects \(PUBLIC can, by default\) and then fire it in that session, by writing public\.conversations/);
+});

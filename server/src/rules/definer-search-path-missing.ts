@@ -1,4 +1,4 @@
-import { authServiceFiring, DF_SEARCH_PATH, firingNote, functionLists } from './lib/util.js';
+import { authServiceFiring, rlsBlockedFiring, DF_SEARCH_PATH, firingNote, functionLists } from './lib/util.js';
 import { defineRule } from './types.js';
 import { namesNothingUnqualified } from './definer-search-path-unsafe.js';
 
@@ -22,8 +22,9 @@ export const definerSearchPathMissing = defineRule({
       if (!f.securityDefiner) continue;
       const at = f.securityLoc ?? f.nameLoc;
       const path = f.schema === 'public' ? 'public, pg_temp' : `${f.schema}, public, pg_temp`;
-      // (a trigger only on Supabase's auth.users: no API role fires it in a session of its own)
-      const authOnly = authServiceFiring(model, f);
+      // (a trigger only on Supabase's auth.users, or only where RLS admits none of the writes its
+      // row triggers fire on: no role subject to RLS fires it in a session of its own)
+      const authOnly = authServiceFiring(model, f) ?? rlsBlockedFiring(model, f);
       report({
         file: at.file,
         start: at.start,

@@ -2,7 +2,7 @@ import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { KEYWORD_TYPES } from '../analysis/ast.js';
 import type { FunctionBody, Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { authServiceFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, where } from './lib/util.js';
+import { authServiceFiring, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, where } from './lib/util.js';
 
 /** PostgreSQL's default search_path, which a session has until it sets one (unless the database or role sets another). */
 const DEFAULT_PATH = ['$user', 'public'];
@@ -242,8 +242,9 @@ export const definerSearchPathUnsafe = defineRule({
             : `${written} does not end with pg_temp`;
       // (its body names every table and type with a schema today: nothing to shadow yet, which the message says)
       const nothingYet = why !== 'one-quoted-list' && namesNothingUnqualified(model, f);
-      // (a trigger only on Supabase's auth.users: no API role fires it in a session of its own)
-      const authOnly = authServiceFiring(model, f);
+      // (a trigger only on Supabase's auth.users, or only where RLS admits none of the writes its
+      // row triggers fire on: no role subject to RLS fires it in a session of its own)
+      const authOnly = authServiceFiring(model, f) ?? rlsBlockedFiring(model, f);
       report({
         ...s.loc,
         // (a warning where no session can be the attacker's, or where the body gives a temporary

@@ -1,7 +1,8 @@
 // Small helpers shared by rules: source text, names as written, and fix builders.
-import { appliesToRole, onSupabasePlatform, roleList } from '../../analysis/policies.js';
+import { admitsNothing, appliesToRole, onSupabasePlatform, roleList, rolesSubjectToRls } from '../../analysis/policies.js';
+import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
 import { quoteIdent } from '../../analysis/parse.js';
-import { columnsBeyond, TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type View } from '../../analysis/model.js';
+import { columnsBeyond, TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type Trigger, type View } from '../../analysis/model.js';
 import { createsReferencingLater } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
 import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
@@ -890,6 +891,14 @@ export function firingNote(model: Model, f: Func): string | undefined {
   } else if (auth?.length) {
     tables = tables.map((t) => (t === AUTH_USERS ? `auth.users (which these migrations grant ${roleList(auth)} a write on)` : t));
   }
+  // (tables where no role subject to RLS fires it: no policy admits the writes its row triggers fire on)
+  const blocked = rlsBlockedTriggerTables(model, f);
+  let rlsNote = '';
+  if (blocked?.size && tables.some((t) => !blocked.has(t))) {
+    const gone = tables.filter((t) => blocked.has(t));
+    tables = tables.filter((t) => !blocked.has(t));
+    rlsNote = ` (${gone.length === 1 ? `its trigger on ${gone[0]} fires` : `its triggers on ${listOr(gone, 'and')} fire`} only for roles that bypass RLS or own the table: RLS is enabled there and no policy admits the writes ${gone.length === 1 ? 'it fires' : 'they fire'} on to a role subject to RLS, so a role subject to RLS gets 42501 on INSERT and changes 0 rows on UPDATE and DELETE there)`;
+  }
   // A generic audit function fires on dozens of tables: name the first three, count the rest.
   const written =
     tables.length === 1
@@ -899,7 +908,7 @@ export function firingNote(model: Model, f: Func): string | undefined {
         : `${tables.slice(0, 3).join(', ')} or any of the ${tables.length - 3} other tables it is a trigger on`;
   // (why that session's search_path is the one that counts)
   const session = '(the session whose statement fires a trigger is the one whose search_path its function uses)';
-  if (tables.length) return ` and then fire it in that session, by writing ${written}${authNote} ${session}`;
+  if (tables.length) return ` and then fire it in that session, by writing ${written}${authNote}${rlsNote} ${session}`;
   // (a trigger dynamic SQL makes, which the replay does not follow: breeze's DO loops of
   // EXECUTE format('CREATE TRIGGER … ON public.%I … EXECUTE FUNCTION public.f()', t))
   const dynamic = dynamicTriggerCreations(model).find((d) => executesFunction(d.text, f));
@@ -959,6 +968,135 @@ export function authServiceFiring(model: Model, f: Func): string | undefined {
     'The API roles anon, authenticated and service_role have no INSERT, UPDATE or DELETE on auth.users (these migrations grant none), and none of them can create temporary objects in the Auth server\'s session: ' +
     'no API role can plant a temporary object where it runs, so this is not exploitable by one today; a grant of a write on auth.users, or a trigger of it on a table API roles write, opens the hole. '
   );
+}
+
+/**
+ * The tables of a trigger function's triggers (these migrations', none made by dynamic SQL) where
+ * no role subject to row-level security can fire it: every trigger of it there is FOR EACH ROW,
+ * AFTER the write or BEFORE an UPDATE or DELETE, not on TRUNCATE, on a table the migrations
+ * create, with RLS enabled and, for each command it fires on, no permissive policy that may admit
+ * that command to a role not known to bypass RLS (T12, T17). Measured on PGlite (test/rules/definer-search-path-missing.test.ts): as
+ * a role subject to RLS, INSERT fails with 42501 and UPDATE and DELETE change 0 rows, and such a
+ * trigger never fires; a BEFORE INSERT row trigger does fire (before the check fails), and a FOR
+ * EACH STATEMENT one fires even when no row is written: never those. Left out on any doubt: dynamic
+ * SQL that may make policies on the table, drop it or make triggers; a partition, a parent or a
+ * child (a write through another table fires its row triggers); a foreign key of the table with
+ * ON DELETE / ON UPDATE CASCADE, SET NULL or SET DEFAULT (the referential action writes it,
+ * bypassing RLS, in the session of the role that changed the referenced row: measured, the trigger
+ * fires there and uses that role's temporary table); a SECURITY DEFINER function that writes it,
+ * or runs dynamic SQL that may; a view over it that is not security_invoker; a rule; an owner that
+ * is an API role or a role with members. Undefined for a function that is no trigger function.
+ */
+export function rlsBlockedTriggerTables(model: Model, f: Func): ReadonlySet<string> | undefined {
+  if (!f.returnsTrigger) return undefined;
+  const mine = model.triggers.filter((t) => t.func === f.key);
+  const out = new Set<string>();
+  if (mine.length === 0 || dynamicTriggerCreations(model).some((d) => executesFunction(d.text, f))) return out;
+  const facts = rlsFiringFacts(model);
+  if (facts.rules) return out;
+  const byTable = new Map<string, Trigger[]>();
+  for (const tr of mine) byTable.set(tr.table, [...(byTable.get(tr.table) ?? []), tr]);
+  for (const [key, triggers] of byTable) if (rlsBlocks(model, facts, key, triggers)) out.add(key);
+  return out;
+}
+
+/** What rlsBlockedTriggerTables asks of the whole workspace, once per model. */
+interface RlsFiringFacts {
+  /** a CREATE RULE anywhere (a rule's actions run with its table owner's rights) */
+  rules: boolean;
+  /** the names (last part, lower-case) of tables with a foreign key whose ON DELETE / ON UPDATE action writes them; '*' for dynamic SQL that may add one */
+  writtenByReferentialAction: ReadonlySet<string>;
+  /** the relations SECURITY DEFINER functions write */
+  definerWrites: ReadonlySet<string>;
+  /** the texts of SECURITY DEFINER functions' dynamic SQL (lower-case) */
+  definerDynamic: readonly string[];
+}
+
+function rlsFiringFacts(model: Model): RlsFiringFacts {
+  return memoModel(model, 'util:rlsFiringFacts', (m) => {
+    let rules = false;
+    const written = new Set<string>();
+    const writes = (c: Node | undefined) => !!c && c.contype === 'CONSTR_FOREIGN' && ['c', 'n', 'd'].some((a) => c.fk_del_action === a || c.fk_upd_action === a);
+    for (const { stmt } of m.statements) {
+      const n = stmt.node;
+      if (stmt.kind === 'RuleStmt') rules = true;
+      else if (stmt.kind === 'CreateStmt') {
+        const name = String(n?.relation?.relname ?? '').toLowerCase();
+        for (const e of (n?.tableElts ?? []) as Node[]) {
+          if (writes(e?.Constraint) || (e?.ColumnDef?.constraints ?? []).some((c: Node) => writes(c?.Constraint))) written.add(name);
+        }
+      } else if (stmt.kind === 'AlterTableStmt') {
+        const name = String(n?.relation?.relname ?? '').toLowerCase();
+        for (const c of (n?.cmds ?? []) as Node[]) {
+          const def = c?.AlterTableCmd?.def;
+          if (writes(def?.Constraint) || (def?.ColumnDef?.constraints ?? []).some((x: Node) => writes(x?.Constraint))) written.add(name);
+        }
+      }
+      for (const d of stmt.body?.dynamicExecutes ?? []) if (/\bon\s+(?:delete|update)\s+(?:cascade|set\b)/i.test(d.text) || /\bcreate\s+(?:or\s+replace\s+)?rule\b/i.test(d.text)) written.add('*');
+    }
+    const definerWrites = new Set<string>();
+    const definerDynamic: string[] = [];
+    for (const g of m.allFunctions()) {
+      if (!g.securityDefiner) continue;
+      for (const w of g.writes) definerWrites.add(w);
+      for (const d of g.body?.dynamicExecutes ?? []) definerDynamic.push(d.text.toLowerCase());
+    }
+    return { rules, writtenByReferentialAction: written, definerWrites, definerDynamic };
+  });
+}
+
+/** Whether no role subject to RLS fires any of `triggers` (all on table `key`): see rlsBlockedTriggerTables. */
+function rlsBlocks(model: Model, facts: RlsFiringFacts, key: string, triggers: readonly Trigger[]): boolean {
+  const t = model.tables.get(key);
+  if (!t || t.temp || !t.rlsEnabled || t.partitioned || t.parents.length) return false;
+  for (const u of model.tables.values()) if (u.parents.some((p) => p.key === key)) return false;
+  if (mayBeDynamic(model, 'policy', t) || mayBeDynamic(model, 'dropTable', t)) return false;
+  const name = t.name.toLowerCase();
+  if (facts.writtenByReferentialAction.has('*') || facts.writtenByReferentialAction.has(name)) return false;
+  if (facts.definerWrites.has(key) || facts.definerDynamic.some((d) => d.includes(name) || /%[isl]|\|\||quote_ident|concat/.test(d))) return false;
+  for (const v of model.views.values()) if (!v.materialized && !v.securityInvoker && v.reads.has(key)) return false;
+  const owner = t.owner?.role;
+  if (owner && (owner === 'public' || owner === 'anon' || owner === 'authenticated' || roleMembers(model).get(owner)?.size)) return false;
+  const policies = [...t.policies, ...policiesWithKey(model, key)];
+  for (const tr of triggers) {
+    if (!tr.row || tr.events & TRIGGER_TRUNCATE) return false;
+    for (const [bit, cmd] of [[TRIGGER_INSERT, 'insert'], [TRIGGER_UPDATE, 'update'], [TRIGGER_DELETE, 'delete']] as const) {
+      if (!(tr.events & bit)) continue;
+      // (a BEFORE INSERT row trigger fires before the policies' check rejects the row)
+      if (cmd === 'insert' && tr.before) return false;
+      // (a policy only for roles known to bypass RLS, e.g. TO service_role, admits no role subject to it)
+      if (policies.some((p) => p.permissive && (p.command === 'all' || p.command === cmd) && !admitsNothing(p) && rolesSubjectToRls(model, p).length)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * For a trigger function whose every trigger no role subject to RLS can fire
+ * (rlsBlockedTriggerTables; one only on Supabase's auth.users no role of these migrations writes
+ * counts too, authServiceFiring): what a message says instead of "any role can fire it by writing
+ * those tables", which it cannot today; undefined otherwise.
+ */
+export function rlsBlockedFiring(model: Model, f: Func): string | undefined {
+  const blocked = rlsBlockedTriggerTables(model, f);
+  if (!blocked?.size) return undefined;
+  const tables = [...new Set(model.triggers.filter((t) => t.func === f.key).map((t) => t.table))];
+  const auth = tables.includes(AUTH_USERS) && supabaseAuthUsers(model) && authUsersWriters(model, f).length === 0;
+  if (!tables.every((t) => blocked.has(t) || (auth && t === AUTH_USERS))) return undefined;
+  const on = tables.filter((t) => t !== AUTH_USERS);
+  const forced = on.filter((k) => model.tables.get(k)?.rlsForced);
+  return (
+    `But ${tables.length === 1 ? 'its trigger' : 'each of its triggers'} on ${listOr(on, 'and')} is a FOR EACH ROW trigger that fires after the write (or before an UPDATE or DELETE), on a table with row-level security enabled and no policy admitting the writes it fires on to a role subject to RLS: ` +
+    'a role subject to RLS that writes it gets 42501 on INSERT and changes 0 rows on UPDATE and DELETE, so the trigger never fires in its session (T12). ' +
+    `Only roles that bypass RLS (superusers, BYPASSRLS roles such as service_role)${forced.length === on.length ? '' : ` or the table's owner${forced.length ? ' (where RLS is not forced)' : ''}`} fire it through ${on.length === 1 ? 'that table' : 'those tables'} today` +
+    (auth ? "; its trigger on Supabase's auth.users fires in the Auth server's session (no API role has INSERT, UPDATE or DELETE on auth.users)" : '') +
+    ': no role subject to RLS can plant a temporary object where it runs today (one of those roles still can, where it may create temporary objects). A policy admitting one of those writes, a BEFORE INSERT or FOR EACH STATEMENT trigger (they fire even when RLS admits no row), a foreign key of the table with ON DELETE CASCADE or SET NULL (the referential action fires it in the session of the role that changed the referenced row), or a SECURITY DEFINER function or view that writes it, opens the hole. '
+  );
+}
+
+/** `a`, `a and b`, `a, b and c` (or `or`). */
+function listOr(items: readonly string[], word: 'and' | 'or'): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
 }
 
 /** The EXECUTEs of DO blocks and function bodies whose SQL text may create a trigger, in replay order (asked only of a trigger function no static trigger runs). */
