@@ -131,6 +131,12 @@ export interface Trigger {
   row: boolean;
   /** BEFORE (else AFTER, or INSTEAD OF on a view) */
   before: boolean;
+  /**
+   * the transition tables its `REFERENCING OLD TABLE AS a NEW TABLE AS b` declares (names as
+   * parsed: folded unless quoted); PostgreSQL resolves such a name, written without a schema in a
+   * query of its function, to the transition table before any schema. Shared: do not mutate.
+   */
+  transitionTables: readonly string[];
   loc: Loc;
 }
 
@@ -1235,6 +1241,7 @@ interface OpCreateTrigger extends OpBase {
   events: number;
   row: boolean;
   before: boolean;
+  transitionTables: readonly string[];
 }
 interface OpCreateRole extends OpBase {
   kind: typeof OP_CREATE_ROLE;
@@ -1623,7 +1630,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
         return { kind: OP_ALTER_OWNER, stmt, pair, here, setConfig, role: roleName(n.newowner), func: isFunc ? funcRef(n.object, ds) : undefined };
       }
       case 'CreateTrigStmt':
-        return { kind: OP_CREATE_TRIGGER, stmt, pair, here, setConfig, rel: relName(n.relation, ds), name: n.trigname, func: nameOf(nameParts(n.funcname), ds), events: Number(n.events) || 0, row: !!n.row, before: Number(n.timing) === 2 };
+        return { kind: OP_CREATE_TRIGGER, stmt, pair, here, setConfig, rel: relName(n.relation, ds), name: n.trigname, func: nameOf(nameParts(n.funcname), ds), events: Number(n.events) || 0, row: !!n.row, before: Number(n.timing) === 2, transitionTables: transitionTablesOf(n) };
       case 'CreateRoleStmt': {
         const opts = defElems(n.options);
         return {
@@ -2635,7 +2642,16 @@ function copyPolicy(p: Policy): Policy {
   };
 }
 
-const copyTrigger = (tr: Trigger): Trigger => ({ name: tr.name, table: tr.table, func: tr.func, events: tr.events, row: tr.row, before: tr.before, loc: tr.loc });
+const copyTrigger = (tr: Trigger): Trigger => ({ name: tr.name, table: tr.table, func: tr.func, events: tr.events, row: tr.row, before: tr.before, transitionTables: tr.transitionTables, loc: tr.loc });
+
+const NO_TRANSITION_TABLES: readonly string[] = Object.freeze([]);
+
+/** The transition table names a CREATE TRIGGER's REFERENCING clause declares (`TriggerTransition`s that are tables; OLD/NEW ROW is rejected by PostgreSQL). */
+function transitionTablesOf(n: Node): readonly string[] {
+  const rels: Node[] = n?.transitionRels ?? [];
+  const names = rels.map((x) => x?.TriggerTransition).filter((t) => t?.isTable && typeof t.name === 'string').map((t) => t.name as string);
+  return names.length ? Object.freeze(names) : NO_TRANSITION_TABLES;
+}
 
 function copyFunc(f: Func): Func {
   const c: Func = {
@@ -3815,7 +3831,7 @@ class Replay {
         break;
       case OP_CREATE_TRIGGER: {
         const tk = this.keyOf(op.rel);
-        const tr: Trigger = { name: op.name, table: tk, func: this.keyOf(op.func), events: op.events, row: op.row, before: op.before, loc: here };
+        const tr: Trigger = { name: op.name, table: tk, func: this.keyOf(op.func), events: op.events, row: op.row, before: op.before, transitionTables: op.transitionTables, loc: here };
         this.triggers.push(tr);
         const t = this.tables.get(tk);
         if (t) {

@@ -1,6 +1,6 @@
 import { authServiceFiring, rlsBlockedFiring, DF_SEARCH_PATH, firingNote, functionLists } from './lib/util.js';
 import { defineRule } from './types.js';
-import { namesNothingUnqualified } from './definer-search-path-unsafe.js';
+import { namesNothingUnqualified, transitionAside } from './definer-search-path-unsafe.js';
 
 export const definerSearchPathMissing = defineRule({
   meta: {
@@ -37,7 +37,7 @@ export const definerSearchPathMissing = defineRule({
             : `where pg_temp is searched first for relations and types unless listed. Any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} ` +
               `can shadow any table or type it names without a schema (a type such as text too; keyword types such as int and functions are not looked up in pg_temp) and change what it does (T19c). `) +
           (namesNothingUnqualified(model, f) === 'always'
-            ? "Its body names every table and type with its schema today, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators. "
+            ? `Its body names every table and type with its schema today${transitionAside(model, f)}, so no temporary object can shadow one yet; but the first name written without a schema opens the hole, and a caller that may create objects in some schema can still put it first in its search_path for the body's unqualified functions and operators. `
             : '') +
           `Add SET search_path = ${path}, or SET search_path = '' with schema-qualified names.`,
         fixes: [

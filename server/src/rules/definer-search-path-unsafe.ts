@@ -2,7 +2,7 @@ import type { Func, FunctionSetting, Model } from '../analysis/model.js';
 import { KEYWORD_TYPES } from '../analysis/ast.js';
 import type { FunctionBody, Node, Statement } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { authServiceFiring, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, where } from './lib/util.js';
+import { authServiceFiring, rlsBlockedFiring, fileOf, firingNote, quoteIdent, textOf, functionLists, settingOf, transitionTablesAlways, where } from './lib/util.js';
 
 /** PostgreSQL's default search_path, which a session has until it sets one (unless the database or role sets another). */
 const DEFAULT_PATH = ['$user', 'public'];
@@ -72,21 +72,39 @@ function fixesFor(model: Model, s: FunctionSetting, why: 'no-pg-temp' | 'one-quo
 /**
  * Whether a parsed node holds a relation named without a schema or a type named by one word (a
  * keyword type is pg_catalog's). A name in `ctes`, the WITH queries of the statement, is read
- * from its WITH query, which no relation, temporary or not, shadows.
+ * from its WITH query, which no relation, temporary or not, shadows. A name in `transition`, read
+ * (a FROM item: a wrapped RangeVar of a query or DML statement), is the firing trigger's
+ * transition table, which PostgreSQL resolves before any schema: noted in `read`, not counted.
  */
-function holdsUnqualified(n: Node, ctes: ReadonlySet<string>): boolean {
-  if (Array.isArray(n)) return n.some((x) => x && typeof x === 'object' && holdsUnqualified(x, ctes));
+function holdsUnqualified(n: Node, ctes: ReadonlySet<string>, transition: ReadonlySet<string> = NO_NAMES, read?: Set<string>): boolean {
+  if (Array.isArray(n)) return n.some((x) => x && typeof x === 'object' && holdsUnqualified(x, ctes, transition, read));
   for (const k in n) {
     const v = n[k];
     if (!v || typeof v !== 'object') continue;
     // (a RangeVar, or one unwrapped where a statement names its table: INSERT's, UPDATE's, DELETE's `relation`)
-    if ((k === 'RangeVar' || k === 'relation') && v.relname && !v.schemaname && !ctes.has(v.relname)) return true;
+    if ((k === 'RangeVar' || k === 'relation') && v.relname && !v.schemaname && !ctes.has(v.relname)) {
+      if (k === 'RangeVar' && transition.has(v.relname)) {
+        read?.add(v.relname);
+        continue;
+      }
+      return true;
+    }
     // (a TypeName, or one unwrapped: a cast's or a column's `typeName`)
     if ((k === 'TypeName' || k === 'typeName') && Array.isArray(v.names) && v.names.length < 2) return true;
-    if (holdsUnqualified(v, ctes)) return true;
+    if (holdsUnqualified(v, ctes, transition, read)) return true;
   }
   return false;
 }
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/**
+ * The statements whose wrapped RangeVars are read as FROM items (the parser resolves an
+ * unqualified one to a transition table before any schema); a utility statement's (TRUNCATE, LOCK,
+ * GRANT) are looked up in the search_path, and a DML statement's target (`relation`, unwrapped)
+ * naming a transition table fails with 0A000.
+ */
+const READ_STATEMENTS: ReadonlySet<string> = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
 /** The names of the WITH queries (CommonTableExpr) a parsed statement holds, as parsed (folded unless quoted). */
 export function cteNames(n: Node, out = new Set<string>()): Set<string> {
@@ -112,22 +130,57 @@ export function cteNames(n: Node, out = new Set<string>()): Set<string> {
  * parser reads it as pg_catalog.json), looked up in the search_path like text before.
  */
 export function namesNothingUnqualified(model: Model, f: Func): NothingNamed {
+  return namedNothingOf(model, f).v;
+}
+
+/**
+ * The transition tables (of transitionTablesAlways: every trigger running the function declares
+ * them) that its body reads without a schema, where namesNothingUnqualified did not count them.
+ */
+export function transitionTablesRead(model: Model, f: Func): readonly string[] {
+  return namedNothingOf(model, f).read;
+}
+
+/**
+ * What a message adds after "Its body names every table and type with its schema today" when the
+ * body reads, without a schema, transition tables that every trigger running it declares ('' when
+ * it reads none): PostgreSQL resolves such a name to the firing trigger's transition table before
+ * any schema (PGlite: a temporary table of that name does not change what the trigger reads).
+ */
+export function transitionAside(model: Model, f: Func): string {
+  const read = transitionTablesRead(model, f).map((x) => quoteIdent(x));
+  if (!read.length) return '';
+  if (read.length === 1)
+    return ` (except the transition table ${read[0]}, which every trigger that runs it declares with REFERENCING … TABLE AS ${read[0]}: PostgreSQL resolves that name to the firing trigger's transition table before any schema, pg_temp included, so no temporary table shadows it)`;
+  const list = `${read.slice(0, -1).join(', ')} and ${read[read.length - 1]}`;
+  return ` (except the transition tables ${list}, which every trigger that runs it declares with REFERENCING … TABLE AS: PostgreSQL resolves those names to the firing trigger's transition tables before any schema, pg_temp included, so no temporary table shadows them)`;
+}
+
+const NOTHING_CERTAIN = { v: false as const, read: [] as readonly string[] };
+
+function namedNothingOf(model: Model, f: Func): { v: NothingNamed; read: readonly string[] } {
   const b = f.body;
-  if (!b || b.errors.length || b.dynamicExecutes.length) return false;
+  if (!b || b.errors.length || b.dynamicExecutes.length) return NOTHING_CERTAIN;
+  const transition = transitionTablesAlways(model, f);
+  const key = [...transition].join('\0');
   const hit = namedNothing.get(b);
-  if (hit && hit.stmt === f.stmt) return hit.v;
-  const v = namesNothingUnqualifiedIn(model, f, b);
-  namedNothing.set(b, { stmt: f.stmt, v });
-  return v;
+  if (hit && hit.stmt === f.stmt && hit.transition === key) return hit;
+  const read = new Set<string>();
+  const v = namesNothingUnqualifiedIn(model, f, b, transition, read);
+  const entry = { stmt: f.stmt, transition: key, v, read: v ? [...read] : [] };
+  namedNothing.set(b, entry);
+  return entry;
 }
 
 /**
  * namesNothingUnqualified's answer, kept with the body (a re-lint keeps the bodies of the files it
  * did not parse again): it reads only the body (its statements, its language, its text in the
  * file of its CREATE FUNCTION, which a parsed statement keeps while its text is the same: an edit
- * before it only moves it) and its statement's parameters. A flag, no offset.
+ * before it only moves it), its statement's parameters, and the transition tables its triggers
+ * declare (`transition`, their names joined: the triggers may be in another file). A flag and
+ * names, no offset.
  */
-const namedNothing = new WeakMap<FunctionBody, { stmt: Statement; v: NothingNamed }>();
+const namedNothing = new WeakMap<FunctionBody, { stmt: Statement; transition: string; v: NothingNamed; read: readonly string[] }>();
 
 /**
  * namesNothingUnqualified's answer: false (it names one, or it is not certain), 'always',
@@ -140,7 +193,7 @@ const namedNothing = new WeakMap<FunctionBody, { stmt: Statement; v: NothingName
  */
 export type NothingNamed = false | 'always' | 'since-16' | 'refresh';
 
-function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody): NothingNamed {
+function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody, transition: ReadonlySet<string>, read: Set<string>): NothingNamed {
   // (`WITH updated AS (UPDATE public.t …) SELECT count(*) FROM updated` reads its WITH query)
   const ctes = new Set<string>();
   let refresh = false;
@@ -150,7 +203,7 @@ function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody): Noth
       continue;
     }
     const own = st.node ? cteNames(st.node) : new Set<string>();
-    if (holdsUnqualified(st.node, own)) return false;
+    if (holdsUnqualified(st.node, own, READ_STATEMENTS.has(st.kind) ? transition : NO_NAMES, read)) return false;
     for (const c of own) ctes.add(c);
   }
   if (b.language !== 'plpgsql' && b.language !== 'sql') return false;
@@ -189,10 +242,16 @@ function namesNothingUnqualifiedIn(model: Model, f: Func, b: FunctionBody): Noth
   for (const m of text.matchAll(new RegExp(`::\\s*${IDENT}(?!\\s*\\.)`, 'gi'))) if (!KEYWORD_TYPES.has(m[1]!.toLowerCase())) return false;
   for (const m of text.matchAll(new RegExp(`\\bas\\s+${IDENT}\\s*[)\\[]`, 'gi'))) if (!KEYWORD_TYPES.has(m[1]!.toLowerCase())) return false;
   // a relation named by one word after FROM, JOIN, INTO, UPDATE, TABLE (not a variable, a function, or a word of the syntax;
-  // ON CONFLICT's DO UPDATE SET names none)
-  for (const m of text.replace(/\bdo\s+update\s+set\b/gi, ' ').matchAll(new RegExp(`\\b(?:from|join|into|update|table)\\s+${IDENT}(?!\\s*[.(])`, 'gi'))) {
-    const word = m[1]!.toLowerCase();
-    if (!variables.has(word) && !NOT_RELATIONS.has(word) && !ctes.has(word.startsWith('"') ? word.slice(1, -1) : word)) return false;
+  // ON CONFLICT's DO UPDATE SET names none; a transition table read after FROM, JOIN or TABLE, not DELETE FROM, TRUNCATE or LOCK TABLE)
+  for (const m of text.replace(/\bdo\s+update\s+set\b/gi, ' ').matchAll(new RegExp(`(?:\\b(delete|truncate|lock)\\s+)?\\b(from|join|into|update|table)\\s+${IDENT}(?!\\s*[.(])`, 'gi'))) {
+    const word = m[3]!.toLowerCase();
+    if (variables.has(word) || NOT_RELATIONS.has(word) || ctes.has(word.startsWith('"') ? word.slice(1, -1) : word)) continue;
+    const name = m[3]!.startsWith('"') ? m[3]!.slice(1, -1) : word;
+    if (!m[1] && /^(from|join|table)$/i.test(m[2]!) && transition.has(name)) {
+      read.add(name);
+      continue;
+    }
+    return false;
   }
   return json;
 }
@@ -245,6 +304,8 @@ export const definerSearchPathUnsafe = defineRule({
       // (a trigger only on Supabase's auth.users, or only where RLS admits none of the writes its
       // row triggers fire on: no role subject to RLS fires it in a session of its own)
       const authOnly = authServiceFiring(model, f) ?? rlsBlockedFiring(model, f);
+      // (the transition tables it reads without a schema, which no temporary table shadows: the message says so)
+      const aside = nothingYet ? transitionAside(model, f) : '';
       report({
         ...s.loc,
         // (a warning where no session can be the attacker's, or where the body gives a temporary
@@ -255,15 +316,15 @@ export const definerSearchPathUnsafe = defineRule({
           `SECURITY DEFINER function ${f.signature}: ${what}. PostgreSQL searches pg_temp first for relations and types unless the search_path lists it, ` +
           (nothingYet === 'refresh'
             ? `so a temporary materialized view of the same name as one the function refreshes without a schema (REFRESH MATERIALIZED VIEW) shadows it${authOnly ? ' in the session that fires the function' : ` for any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''}`}. That runs no code of the caller's with the owner's rights: PostgreSQL refreshes a materialized view as its owner, so the call fails with 42501 (the function's owner does not own the caller's), or, where that owner is a superuser, refreshes the caller's one as the caller; the real one is not refreshed by that call. ` +
-              `Its body names every other table and type with its schema today, so nothing else can be shadowed yet: the first name written without a schema opens the hole (F3, T19). ${authOnly ?? ''}`
+              `Its body names every other table and type with its schema today${aside}, so nothing else can be shadowed yet: the first name written without a schema opens the hole (F3, T19). ${authOnly ?? ''}`
             : authOnly
             ? `so a temporary table or type of the same name as one the function ${nothingYet ? 'named' : 'names'} without a schema (text too; not keyword types such as int, nor functions) would shadow it in the session that fires the function, which would then read it, or run the code it holds, with the owner's rights (F3, T19). ${authOnly}` +
-              (nothingYet ? 'Its body names every table and type with its schema today, so nothing can be shadowed yet either. ' : '')
+              (nothingYet ? `Its body names every table and type with its schema today${aside}, so nothing can be shadowed yet either. ` : '')
             : nothingYet
             ? `so any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} could shadow a table or type the function named without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name, and run code with the owner's rights (F3, T19). ` +
               (nothingYet === 'since-16'
-                ? 'Its body names every table and type with its schema today, json aside, which is a keyword type from PostgreSQL 16 on (before 16 it is looked up in the search_path like text, so a temporary type named json shadows it): on 16 and later nothing can be shadowed yet, the search_path protects nothing, and the first name written without a schema opens the hole. '
-                : 'Its body names every table and type with its schema today, so nothing can be shadowed yet: the search_path protects nothing, and the first name written without a schema opens the hole. ')
+                ? `Its body names every table and type with its schema today${aside}, json aside, which is a keyword type from PostgreSQL 16 on (before 16 it is looked up in the search_path like text, so a temporary type named json shadows it): on 16 and later nothing can be shadowed yet, the search_path protects nothing, and the first name written without a schema opens the hole. `
+                : `Its body names every table and type with its schema today${aside}, so nothing can be shadowed yet: the search_path protects nothing, and the first name written without a schema opens the hole. `)
             : `so any role that can create temporary objects (PUBLIC can, by default)${firingNote(model, f) ?? ''} can shadow a table or type the function names without a schema (text too; not keyword types such as int, nor functions) with a temporary one of the same name: ` +
               `the function then reads the attacker's table, or runs the attacker's code (e.g. a temporary domain's CHECK), with the owner's rights (F3, T19). `) +
           (why === 'one-quoted-list'

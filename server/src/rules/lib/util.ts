@@ -1120,6 +1120,32 @@ function executesFunction(text: string, f: Func): boolean {
   return new RegExp(`\\bexecute\\s+(?:function|procedure)\\s+(?:${id(f.schema)}\\s*\\.\\s*)?${id(f.name)}\\s*\\(`, 'i').test(text);
 }
 
+/**
+ * The transition tables that every trigger running a trigger function declares (`REFERENCING NEW
+ * TABLE AS new_rows`, names as parsed): written without a schema in a query of its body, such a
+ * name is resolved to the firing trigger's transition table before any schema, pg_temp included
+ * (PGlite: a temporary table of that name does not change what the trigger reads). Empty when a
+ * trigger of the migrations that runs it declares none of a name (that firing resolves it through
+ * the search_path), when none runs it, or when dynamic SQL may create one (its REFERENCING is not
+ * read), and for a function that is no trigger function.
+ */
+export function transitionTablesAlways(model: Model, f: Func): ReadonlySet<string> {
+  if (!f.returnsTrigger) return NO_NAMES;
+  const byFunc = memoModel(model, 'util:transitionTables', (m) => {
+    const out = new Map<string, ReadonlySet<string>>();
+    for (const tr of m.triggers) {
+      const had = out.get(tr.func);
+      out.set(tr.func, had === undefined ? new Set(tr.transitionTables) : new Set(tr.transitionTables.filter((x) => had.has(x))));
+    }
+    return out;
+  });
+  const names = byFunc.get(f.key);
+  if (!names?.size) return NO_NAMES;
+  return dynamicTriggerCreations(model).some((d) => executesFunction(d.text, f)) ? NO_NAMES : names;
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
 /** Whether a policy calls the function (by its name as written, `name` or `schema.name`): its callers need EXECUTE, which definer-execute-granted-to-public looks at. */
 export function calledByPolicy(model: Model, f: Func): boolean {
   const called = policyCallNames(model);
