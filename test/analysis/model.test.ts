@@ -707,6 +707,21 @@ describe('ALTER … SET SCHEMA', () => {
   });
 });
 
+describe('triggers', () => {
+  test("ok: a trigger keeps the transition tables its REFERENCING clause declares (names as parsed), also once its table is renamed or moved", () => {
+    const m = model({
+      '1.sql': `CREATE TABLE public.items (id int);
+        CREATE FUNCTION public.f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+        CREATE TRIGGER a AFTER UPDATE ON public.items REFERENCING OLD TABLE AS Old_Rows NEW TABLE AS "New Rows" FOR EACH STATEMENT EXECUTE FUNCTION public.f();
+        CREATE TRIGGER b AFTER INSERT ON public.items FOR EACH ROW EXECUTE FUNCTION public.f();
+        CREATE SCHEMA app;
+        ALTER TABLE public.items SET SCHEMA app;`,
+    });
+    assert.deepEqual(m.triggers.map((t) => [t.name, t.table, [...t.transitionTables]]), [['a', 'app.items', ['old_rows', 'New Rows']], ['b', 'app.items', []]]);
+    assert.deepEqual(m.tables.get('app.items')!.triggers.map((t) => [t.name, [...t.transitionTables]]), [['a', ['old_rows', 'New Rows']], ['b', []]]);
+  });
+});
+
 describe('SET SESSION AUTHORIZATION', () => {
   test('ok: like SET ROLE, what is created after it is owned by that role, until RESET (PostgreSQL regression tests switch users so)', () => {
     const m = model({

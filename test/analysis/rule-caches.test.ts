@@ -695,6 +695,39 @@ BEGIN SELECT count(*) INTO n FROM ${from}; RETURN n; END $$;\n`;
   assert.deepEqual(seen, [[true, true], [false, true], [false, true], [true, true], [true, false], [true, false], [true]]);
 });
 
+test("namesNothingUnqualified (kept per body): the transition tables its triggers declare, in another file, gained and lost (REFERENCING NEW TABLE AS new_rows), a second trigger declaring none, the function moved", () => {
+  const fn = `CREATE TABLE public.items (id int);
+CREATE TABLE public.more (id int);
+CREATE TABLE public.counts (n int);
+CREATE FUNCTION public.count_new() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN INSERT INTO public.counts SELECT count(*) FROM new_rows; RETURN NULL; END $$;
+`;
+  const trigger = (referencing: string) => `CREATE TRIGGER items_count AFTER INSERT ON public.items ${referencing}FOR EACH STATEMENT EXECUTE FUNCTION public.count_new();\n`;
+  const declares = trigger('REFERENCING NEW TABLE AS new_rows ');
+  const ws = new Workspace();
+  ws.setFile('1_f.sql', fn);
+  ws.setFile('2_t.sql', trigger(''));
+  const said = () => {
+    const f = [...ws.lint().byFile.values()].flat().filter((x) => x.rule === 'definer-search-path-unsafe');
+    return f.map((x) => `${x.severity}${x.message.includes('except the transition table new_rows') ? ' aside' : ''}`).join();
+  };
+  const seen = [said()];
+  for (const [file, text] of [
+    ['2_t.sql', declares],
+    ['2_t.sql', trigger('REFERENCING NEW TABLE AS other_rows ')],
+    ['2_t.sql', declares],
+    ['2_t.sql', `${declares}CREATE TRIGGER more_count AFTER INSERT ON public.more FOR EACH STATEMENT EXECUTE FUNCTION public.count_new();\n`],
+    ['2_t.sql', `${declares}CREATE TRIGGER more_count AFTER INSERT ON public.more REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_new();\n`],
+    ['1_f.sql', `-- moved\n${fn}`],
+    ['2_t.sql', 'SELECT 1;\n'],
+  ] as Array<[string, string]>) {
+    ws.setFile(file, text);
+    assert.deepEqual(summary(ws), summary(fresh(ws)), `${file} differs from a fresh lint`);
+    seen.push(said());
+  }
+  assert.deepEqual(seen, ['error', 'warning aside', 'error', 'warning aside', 'error', 'warning aside', 'warning aside', 'error']);
+});
+
 test('policy-legacy-jwt-claim: the reads of a definer body (kept per body) follow the body gaining and losing a fallback, moved by an edit before it', () => {
   const table = `CREATE TABLE public.notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
 ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;

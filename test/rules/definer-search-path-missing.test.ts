@@ -268,3 +268,32 @@ GRANT ALL ON public.projects TO authenticated;
     assert.deepEqual(await writesAs(q, 'authenticated', ['DELETE FROM public.projects WHERE id = 1 RETURNING id']), { fired: 1, outcomes: ['ok 1'] }, "the cascade deleted the conversation and fired the trigger in authenticated's session");
   });
 });
+
+test("ok (message): a trigger function reading its trigger's transition table without a schema (REFERENCING NEW TABLE AS new_rows): the message says no temporary table shadows it; on PGlite the writer's temporary new_rows, first in its search_path, is not what the trigger counts", async () => {
+  const text = `CREATE ROLE dspm_tt;
+CREATE TABLE public.items (id int);
+CREATE TABLE public.item_counts (n int);
+GRANT INSERT ON public.items TO dspm_tt;
+CREATE FUNCTION public.count_items() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO public.item_counts SELECT count(*) FROM new_rows; RETURN NULL; END $$;
+CREATE TRIGGER items_count AFTER INSERT ON public.items REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.count_items();
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(
+    mine[0]!.message,
+    /Its body names every table and type with its schema today \(except the transition table new_rows, which every trigger that runs it declares with REFERENCING … TABLE AS new_rows: PostgreSQL resolves that name to the firing trigger's transition table before any schema, pg_temp included, so no temporary table shadows it\), so no temporary object can shadow one yet/,
+  );
+  // a trigger of it declaring no transition table: new_rows is looked up in the caller's search_path there, and no note
+  const plain = lintFiles([{ file: 'db/1.sql', text: `${text}CREATE TABLE public.more (id int);\nCREATE TRIGGER more_count AFTER INSERT ON public.more FOR EACH STATEMENT EXECUTE FUNCTION public.count_items();\n` }], ID).mine;
+  assert.doesNotMatch(plain[0]!.message, /transition table|names every table and type with its schema today/);
+  await inRollback(await getDb(), async (q) => {
+    await q(text);
+    await q('SET ROLE dspm_tt');
+    await q('SET search_path = pg_temp, public');
+    await q('CREATE TEMP TABLE new_rows AS SELECT g AS id FROM generate_series(1, 5) g; GRANT SELECT ON new_rows TO PUBLIC');
+    await q('INSERT INTO public.items VALUES (1), (2)');
+    await q('RESET ROLE');
+    assert.deepEqual(await q('SELECT n::int FROM public.item_counts'), [{ n: 2 }], 'the 2 rows inserted, not the 5 of the temporary table');
+  });
+});

@@ -628,3 +628,86 @@ CREATE TRIGGER conversations_changes AFTER INSERT OR UPDATE OR DELETE ON public.
   assert.equal(insert[0]!.severity, 'error');
   assert.match(insert[0]!.message, /any role that can create temporary objects \(PUBLIC can, by default\) and then fire it in that session, by writing public\.conversations/);
 });
+
+// Calibration (PGlite): a trigger declaring `REFERENCING NEW TABLE AS new_rows` lets its function
+// read new_rows, and PostgreSQL resolves that name to the transition table before any schema,
+// pg_temp included: the writer's temporary new_rows did not change what the trigger counted.
+test("ok (message): a trigger's transition table read without a schema (REFERENCING NEW TABLE AS new_rows) is no table a temporary one shadows: a warning that says so; a trigger of the function declaring none, or an unqualified real table, is the error as before (PGlite)", async () => {
+  const head = `CREATE ROLE dspu_tt;
+CREATE SCHEMA app;
+GRANT USAGE ON SCHEMA app TO dspu_tt;
+CREATE TABLE app.x (id int);
+CREATE TABLE app.y (id int);
+CREATE TABLE app.seen (n int, src text);
+GRANT INSERT ON app.x, app.y TO dspu_tt;
+`;
+  const fn = (into = 'app.seen') => `CREATE FUNCTION app.count_new() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = app AS $$
+BEGIN
+  INSERT INTO ${into} SELECT count(*), TG_TABLE_NAME FROM new_rows;
+  RETURN NULL;
+END $$;
+`;
+  const onX = 'CREATE TRIGGER x_count AFTER INSERT ON app.x REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.count_new();\n';
+  const onY = 'CREATE TRIGGER y_count AFTER INSERT ON app.y FOR EACH STATEMENT EXECUTE FUNCTION app.count_new();\n';
+  const only = lintFiles([{ file: 'db/1.sql', text: head + fn() + onX }], ID).mine;
+  assert.equal(only.length, 1);
+  assert.equal(only[0]!.severity, 'warning', 'no name of its body can be shadowed today');
+  assert.doesNotMatch(only[0]!.message, /the function then reads the attacker's table/);
+  assert.match(
+    only[0]!.message,
+    /Its body names every table and type with its schema today \(except the transition table new_rows, which every trigger that runs it declares with REFERENCING … TABLE AS new_rows: PostgreSQL resolves that name to the firing trigger's transition table before any schema, pg_temp included, so no temporary table shadows it\), so nothing can be shadowed yet/,
+  );
+  // (the trigger in another file than the function, and OLD and NEW tables both read: the same)
+  const both = `CREATE FUNCTION app.diff() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = app AS $$
+BEGIN
+  INSERT INTO app.seen SELECT count(*), 'gone' FROM old_rows o LEFT JOIN new_rows n USING (id) WHERE n.id IS NULL;
+  RETURN NULL;
+END $$;
+`;
+  const split = lintFiles([{ file: 'db/1.sql', text: head + both }, { file: 'db/2.sql', text: 'CREATE TRIGGER x_diff AFTER UPDATE ON app.x REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.diff();\n' }], ID).mine;
+  assert.equal(split.length, 1);
+  assert.equal(split[0]!.severity, 'warning');
+  assert.match(split[0]!.message, /\(except the transition tables old_rows and new_rows, which every trigger that runs it declares/);
+  // a second trigger running it without REFERENCING: in its firing new_rows is looked up in the search_path
+  const mixed = lintFiles([{ file: 'db/1.sql', text: head + fn() + onX + onY }], ID).mine;
+  assert.equal(mixed.length, 1);
+  assert.equal(mixed[0]!.severity, 'error');
+  assert.match(mixed[0]!.message, /the function then reads the attacker's table/);
+  assert.doesNotMatch(mixed[0]!.message, /transition table/);
+  // a genuinely unqualified real table beside the transition table: reported as before
+  const real = lintFiles([{ file: 'db/1.sql', text: head + fn('seen') + onX }], ID).mine;
+  assert.equal(real.length, 1);
+  assert.equal(real[0]!.severity, 'error');
+  assert.match(real[0]!.message, /the function then reads the attacker's table/);
+  // no trigger runs it: as before (its name is looked up in the search_path wherever it would run)
+  const none = lintFiles([{ file: 'db/1.sql', text: head + fn() }], ID).mine;
+  assert.equal(none[0]!.severity, 'error');
+  assert.match(none[0]!.message, /the function then reads the attacker's table/);
+
+  await inRollback(await getDb(), async (q) => {
+    await q(head + fn() + onX + onY);
+    await q('SET ROLE dspu_tt');
+    await q('CREATE TEMP TABLE new_rows AS SELECT g AS id FROM generate_series(1, 5) g; GRANT SELECT ON new_rows TO PUBLIC');
+    await q('INSERT INTO app.x VALUES (1), (2)');
+    await q('INSERT INTO app.y VALUES (1), (2)');
+    await q('RESET ROLE');
+    assert.deepEqual(
+      await q('SELECT src, n::int FROM app.seen ORDER BY src'),
+      [
+        { src: 'x', n: 2 },
+        { src: 'y', n: 5 },
+      ],
+      "x's trigger counted its 2 new rows, the temporary table aside; y's, declaring no transition table, counted the writer's temporary table",
+    );
+  });
+  // the unqualified real table: the writer's temporary seen is written instead
+  await inRollback(await getDb(), async (q) => {
+    await q(head + fn('seen') + onX);
+    await q('SET ROLE dspu_tt');
+    await q('CREATE TEMP TABLE new_rows AS SELECT g AS id FROM generate_series(1, 5) g; CREATE TEMP TABLE seen (n int, src text); GRANT SELECT ON new_rows TO PUBLIC; GRANT INSERT ON seen TO PUBLIC');
+    await q('INSERT INTO app.x VALUES (1), (2)');
+    assert.deepEqual(await q('SELECT src, n::int FROM pg_temp.seen'), [{ src: 'x', n: 2 }], "the trigger wrote the writer's temporary seen (and counted the real new rows)");
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM app.seen'))[0]!.n, 0);
+  });
+});
