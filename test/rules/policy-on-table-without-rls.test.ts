@@ -117,3 +117,24 @@ CREATE POLICY notes_author ON public.notes FOR SELECT TO authenticated USING (au
     assert.equal(await count(q, 'notes'), 2, 'forced too: FORCE changes nothing for it');
   });
 });
+
+// Calibration (cryoprotect's RBAC migration): ALTER TABLE IF EXISTS … ENABLE ROW LEVEL SECURITY
+// before the CREATE TABLE IF NOT EXISTS of the same file. PostgreSQL does not reject it: it skips
+// it with a notice, the migration goes on, and the table is made with RLS off (PGlite).
+test('err (message): an ALTER TABLE IF EXISTS … ENABLE before the CREATE TABLE is named as skipped, not as rejected (PGlite: no error, RLS off)', async () => {
+  const sql = `ALTER TABLE IF EXISTS roles ENABLE ROW LEVEL SECURITY;
+CREATE TABLE IF NOT EXISTS roles (id uuid PRIMARY KEY, name text NOT NULL);
+CREATE POLICY roles_read ON roles FOR SELECT TO authenticated USING ((select auth.uid()) IS NOT NULL);
+`;
+  const { mine } = lintFiles([{ file: 'migrations/011_rbac.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /\(the ALTER TABLE IF EXISTS … ENABLE ROW LEVEL SECURITY at 011_rbac\.sql:1 runs before the CREATE TABLE at 011_rbac\.sql:2: PostgreSQL finds no table there and skips it with a notice/);
+  assert.doesNotMatch(mine[0]!.message, /rejects it|42P01|migration stops/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql); // (no error: the ALTER is skipped and the rest of the file runs)
+    const rows = (await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'public.roles'::regclass`)) as Array<{ relrowsecurity: boolean }>;
+    assert.equal(rows[0]!.relrowsecurity, false);
+    assert.equal(((await q(`SELECT count(*)::int AS n FROM pg_policies WHERE tablename = 'roles'`)) as Array<{ n: number }>)[0]!.n, 1);
+  });
+});

@@ -1471,7 +1471,9 @@ export function enabledTooEarly(model: Model, t: Table): string {
   if (!e) return '';
   if (e.dropped) return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} enabled it on an earlier table of that name, which the DROP TABLE at ${where(model, e.dropped)} removed, its policies with it; the CREATE TABLE at ${where(model, t.created)} makes a new one, with row-level security off)`;
   if (e.failed)
-    return ` (its CREATE TABLE at ${where(model, e.failed.loc)} fails, 42P01: it references ${e.failed.key}, which the migrations create only later. So the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} finds no table (42P01) and enables nothing, nor do the policies written for it then exist; the CREATE TABLE at ${where(model, t.created)} makes the table, with row-level security off)`;
+    return ` (its CREATE TABLE at ${where(model, e.failed.loc)} fails, 42P01: it references ${e.failed.key}, which the migrations create only later. So the ALTER TABLE${e.ifExists ? ' IF EXISTS' : ''} … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} finds no table (${e.ifExists ? 'skipped with a notice' : '42P01'}) and enables nothing, nor do the policies written for it then exist; the CREATE TABLE at ${where(model, t.created)} makes the table, with row-level security off)`;
+  if (e.ifExists)
+    return ` (the ALTER TABLE IF EXISTS … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL finds no table there and skips it with a notice, relation does not exist, skipping, so it enables nothing)`;
   return ` (the ALTER TABLE … ENABLE ROW LEVEL SECURITY at ${where(model, e.at)} runs before the CREATE TABLE at ${where(model, t.created)}: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there)`;
 }
 
@@ -1545,7 +1547,7 @@ function enablesIn(file: ParsedFile): Node[] {
  * that a DROP TABLE then removed (`dropped`). Undefined when there is none, or when a table of
  * that name may stand where the CREATE TABLE runs (made before and not seen dropped).
  */
-function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string } } | undefined {
+function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string }; ifExists?: boolean } | undefined {
   // (a table no ALTER TABLE … ENABLE ROW LEVEL SECURITY names, anywhere: nothing to look for; the
   // walk below is a pass over the statements up to each table's CREATE)
   if (!memoModel(model, 'util:enableTargets', enableTargets).has(t.key)) return undefined;
@@ -1553,7 +1555,7 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc;
   const failing = createsReferencingLater(model);
   let made = false;
   let failed: { loc: Loc; key: string } | undefined;
-  let found: { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string } } | undefined;
+  let found: { at: Loc; dropped?: Loc; failed?: { loc: Loc; key: string }; ifExists?: boolean } | undefined;
   for (let i = 0; i < model.statements.length && i < created; i++) {
     const { file, stmt } = model.statements[i]!;
     const n = stmt.node;
@@ -1583,7 +1585,11 @@ function enabledBeforeCreated(model: Model, t: Table): { at: Loc; dropped?: Loc;
     } else if (stmt.kind === 'AlterTableStmt') {
       const rel = n?.relation;
       if (!rel?.relname || model.key([rel.schemaname, rel.relname]) !== t.key) continue;
-      if ((n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_EnableRowSecurity')) found = failed && !made ? { at: loc, failed } : { at: loc };
+      if ((n.cmds ?? []).some((c: Node) => c?.AlterTableCmd?.subtype === 'AT_EnableRowSecurity')) {
+        // (ALTER TABLE IF EXISTS: no table is skipped with a notice, not rejected)
+        found = failed && !made ? { at: loc, failed } : { at: loc };
+        if (n.missing_ok === true) found.ifExists = true;
+      }
     }
   }
   // (made before and not seen dropped: the ENABLE ran on a table that may still stand; nothing certain to say)
