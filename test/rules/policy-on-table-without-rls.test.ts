@@ -138,3 +138,43 @@ CREATE POLICY roles_read ON roles FOR SELECT TO authenticated USING ((select aut
     assert.equal(((await q(`SELECT count(*)::int AS n FROM pg_policies WHERE tablename = 'roles'`)) as Array<{ n: number }>)[0]!.n, 1);
   });
 });
+
+// Calibration (cryoprotect's roles / user_roles and has_role()): the fix added ENABLE and FORCE, and
+// the policies call a SECURITY DEFINER helper reading the same table, owned by the role that ran the
+// migrations. FORCE would filter the helper's read (T06b: the admin loses the rows it gave, and the
+// lint then reports definer-helper-under-force-rls), so the fix enables only; rls-not-forced then
+// offers the FORCE in the editor with the reason.
+test('err (fix): a policy calls a definer helper that reads the table: the fix enables without FORCE, and the admin keeps its rows (PGlite: 2; with FORCE 1)', async () => {
+  const sql = `CREATE TABLE user_roles (user_id uuid NOT NULL, role text NOT NULL);
+CREATE FUNCTION has_role(p_user uuid, p_role text) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = p_user AND role = p_role);
+END $$;
+CREATE POLICY user_roles_read ON user_roles FOR SELECT TO authenticated
+  USING (user_id = (select auth.uid()) OR has_role((select auth.uid()), 'admin'));
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/011_rbac.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Add ALTER TABLE user_roles ENABLE ROW LEVEL SECURITY after the CREATE TABLE at 011_rbac\.sql:1\. Not FORCE yet: policy "user_roles_read" calls has_role\(\)/);
+  assert.equal(mine[0]!.fixes[0]!.kind, 'safe');
+  const fixed = applyFix(ws, mine[0]!);
+  assert.doesNotMatch(sqlOf(fixed), /FORCE/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  assert.equal(findingsOf(fixed, 'definer-helper-under-force-rls').length, 0);
+  assert.equal(findingsOf(fixed, 'rls-not-forced')[0]?.fixes[0]?.kind, 'unsafe');
+  const seen = async (text: string, user: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, text);
+      await q(`INSERT INTO user_roles VALUES ('${TENANT_A}', 'admin'), ('${TENANT_B}', 'member'); GRANT SELECT ON user_roles TO authenticated`);
+      await q(actAs(user));
+      await q('SET ROLE authenticated');
+      const n = await count(q, 'user_roles');
+      await q('RESET ROLE');
+      return n;
+    });
+  assert.equal(await seen(sqlOf(fixed), TENANT_A), 2, 'the admin, through has_role()');
+  assert.equal(await seen(sqlOf(fixed), TENANT_B), 1, 'a member: its own row (the policy applies now)');
+  assert.equal(await seen(`${sqlOf(fixed)};\nALTER TABLE user_roles FORCE ROW LEVEL SECURITY;`, TENANT_A), 1, 'with FORCE the helper sees no row (T06b)');
+});

@@ -189,3 +189,63 @@ $$;
   assert.equal(written.length, 1);
   assert.deepEqual(known.map((f) => [f.message, f.fixes.map((x) => x.kind)]), written.map((f) => [f.message, f.fixes.map((x) => x.kind)]));
 });
+
+// Calibration (cryoprotect's has_role()): a policy of the table calls a SECURITY DEFINER helper that
+// reads the same table, owned by the role that ran the migrations (no BYPASSRLS shown). FORCE applies
+// the policies to that owner's read too: here none applies to it, so the helper sees no rows and the
+// admin loses the rows the helper gave (T06b). --fix added the FORCE and the lint then reported
+// definer-helper-under-force-rls; the FORCE is now the editor's only, and the message says why.
+const HELPER_SQL = `CREATE TABLE user_roles (user_id uuid NOT NULL, role text NOT NULL);
+CREATE FUNCTION has_role(p_user uuid, p_role text) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+  RETURN EXISTS (SELECT 1 FROM public.user_roles WHERE user_id = p_user AND role = p_role);
+END $$;
+ALTER TABLE user_roles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY user_roles_read ON user_roles FOR SELECT TO authenticated
+  USING (user_id = (select auth.uid()) OR has_role((select auth.uid()), 'admin'));
+`;
+
+test('err (fix unsafe): FORCE would filter the read of a definer helper its policies call (owner not shown to bypass RLS): the admin sees 2 rows, after FORCE 1 (T06b, PGlite)', async () => {
+  const { ws, mine } = lintFiles([{ file: 'migrations/011_rbac.sql', text: HELPER_SQL }], ID);
+  assert.equal(mine.length, 1);
+  const finding = mine[0]!;
+  assert.match(finding.message, /But policy "user_roles_read" calls has_role\(\), a SECURITY DEFINER function that reads public\.user_roles/);
+  assert.match(finding.message, /\(T06b\)/);
+  assert.deepEqual(finding.fixes.map((f) => f.kind), ['unsafe'], '--fix leaves it alone');
+  const forced = applyFix(ws, finding);
+  assert.equal(findingsOf(forced, 'definer-helper-under-force-rls').length, 1, 'what the FORCE would bring');
+  const adminSees = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(AUTH_STUB_SQL);
+      await asOwner(q, sql);
+      await q(`INSERT INTO user_roles VALUES ('${TENANT_A}', 'admin'), ('${TENANT_B}', 'member'); GRANT SELECT ON user_roles TO authenticated`);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE authenticated');
+      const n = await count(q, 'user_roles');
+      await q('RESET ROLE');
+      return n;
+    });
+  assert.equal(await adminSees(HELPER_SQL), 2, 'without FORCE the helper, run as the owner, sees the admin row');
+  assert.equal(await adminSees(sqlOf(forced)), 1, 'with FORCE its read is filtered: no policy applies to the owner, it answers false (T06b)');
+});
+
+test('ok (fix safe): the same helper owned by a BYPASSRLS role: FORCE changes nothing for it (PGlite: 2 rows either way)', async () => {
+  const owned = `${HELPER_SQL}CREATE ROLE helper_owner NOLOGIN BYPASSRLS;\nALTER FUNCTION has_role(uuid, text) OWNER TO helper_owner;\n`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/011_rbac.sql', text: owned }], ID);
+  assert.equal(mine.length, 1);
+  assert.doesNotMatch(mine[0]!.message, /has_role/);
+  assert.deepEqual(mine[0]!.fixes.map((f) => f.kind), ['safe']);
+  const forced = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(forced, 'definer-helper-under-force-rls').length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, HELPER_SQL + 'ALTER TABLE user_roles FORCE ROW LEVEL SECURITY;');
+    await q(`GRANT SELECT ON user_roles TO bypass_owner; ALTER FUNCTION has_role(uuid, text) OWNER TO bypass_owner`);
+    await q(`INSERT INTO user_roles VALUES ('${TENANT_A}', 'admin'), ('${TENANT_B}', 'member'); GRANT SELECT ON user_roles TO authenticated`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.equal(await count(q, 'user_roles'), 2);
+    await q('RESET ROLE');
+  });
+});

@@ -107,6 +107,39 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
   };
 }
 
+/**
+ * A policy of `t` calling a SECURITY DEFINER function (directly or through invoker functions) that
+ * reads `t` as its owner, an owner not known to bypass RLS: FORCE on `t` would filter that read by
+ * the policies of `t` (54001, T06; or no rows, T06b). What the FORCE fixes check before adding it.
+ */
+export function helperForceWouldBreak(model: Model, t: Table): { p: Policy; f: Func } | undefined {
+  for (const p of t.policies) {
+    for (const e of policyExprs(p)) {
+      for (const c of callsIn(e.node)) {
+        const called = model.findFunction(c.name, c.args.length);
+        if (!called) continue;
+        for (const f of definersReached(model, called)) {
+          if (f.returnsTrigger) continue;
+          const owner = f.owner?.role;
+          if (model.roleBypassesRls(owner) === true) continue;
+          if (owner === undefined && model.assumeUnknownOwnerBypassesRls) continue;
+          if (readsAsOwner(model, f).has(t.key)) return { p, f };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The sentence the FORCE fixes add when `helperForceWouldBreak` finds a helper. */
+export function helperForceNote(hit: { p: Policy; f: Func }, t: Table): string {
+  return (
+    `But policy "${hit.p.name}" calls ${hit.f.name}(), a SECURITY DEFINER function that reads ${t.key}, and nothing in the workspace shows its owner is a superuser or has BYPASSRLS: ` +
+    `FORCE would apply the policies of ${t.key} to that owner's read too, so the function would recurse (54001, T06) or see no rows and deny every row (T06b). ` +
+    `Have ${hit.f.name}() owned by a role with BYPASSRLS first (or set definerOwnerBypassesRls to true if its owner already bypasses RLS).`
+  );
+}
+
 function forceLoc(t: Table): Loc {
   return [...t.rlsEvents].reverse().find((e) => e.kind === 'force')?.loc ?? t.created;
 }

@@ -1,6 +1,7 @@
 import { defineRule } from './types.js';
 import { enabledTooEarly, enableRlsFix, forceMatters, insertAfter, tableName, where, tableList } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
+import { helperForceWouldBreak } from './definer-helper-under-force-rls.js';
 
 export const policyOnTableWithoutRls = defineRule({
   meta: {
@@ -23,8 +24,11 @@ export const policyOnTableWithoutRls = defineRule({
       const first = t.policies[0]!;
       const name = tableName(model, t);
       const names = t.policies.map((p) => `"${p.name}"`).join(', ');
-      // (FORCE only where it changes something for the owner: rls-not-forced)
-      const force = forceMatters(model, t);
+      // (FORCE only where it changes something for the owner: rls-not-forced; and not when a definer
+      // helper its policies call reads the table as an owner not known to bypass RLS: FORCE would
+      // break the helper, T06 / T06b; ENABLE alone leaves the owner's read whole)
+      const helper = forceMatters(model, t) ? helperForceWouldBreak(model, t) : undefined;
+      const force = forceMatters(model, t) && !helper;
       const fix = enableRlsFix(name, force);
       report({
         file: first.nameLoc.file,
@@ -33,7 +37,8 @@ export const policyOnTableWithoutRls = defineRule({
         message:
           `${t.policies.length === 1 ? 'Policy' : 'Policies'} ${names} on ${t.key} ${t.policies.length === 1 ? 'has' : 'have'} no effect: row-level security is never enabled on the table${enabledTooEarly(model, t)}, ` +
           'and PostgreSQL ignores policies until it is, so every role granted access sees and changes all rows. ' +
-          `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} after the CREATE TABLE at ${where(model, t.created)}.`,
+          `Add ALTER TABLE ${name} ENABLE ROW LEVEL SECURITY${force ? ' (and FORCE)' : ''} after the CREATE TABLE at ${where(model, t.created)}.` +
+          (helper ? ` Not FORCE yet: policy "${helper.p.name}" calls ${helper.f.name}(), a SECURITY DEFINER function that reads ${t.key}, and nothing in the workspace shows its owner bypasses RLS; FORCE would filter its read by these policies (54001, T06; or no rows, T06b).` : ''),
         related: [
           { file: t.nameLoc.file, start: t.nameLoc.start, end: t.nameLoc.end, message: `${t.key} is created here without RLS` },
           ...t.policies.slice(1).map((p) => ({ file: p.nameLoc.file, start: p.nameLoc.start, end: p.nameLoc.end, message: `policy "${p.name}" has no effect either` })),

@@ -1,6 +1,7 @@
 import { defineRule } from './types.js';
 import { forceMatters, insertAfter, onSupabasePlatform, platformTable, tableName, tableList } from './lib/util.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
+import { helperForceNote, helperForceWouldBreak } from './definer-helper-under-force-rls.js';
 
 export const rlsNotForced = defineRule({
   meta: {
@@ -32,6 +33,9 @@ export const rlsNotForced = defineRule({
       if (!forceMatters(model, t)) continue;
       const enable = [...t.rlsEvents].reverse().find((e) => e.kind === 'enable');
       const name = tableName(model, t, enable?.loc ?? t.created);
+      // (a definer helper its policies call reads the table as an owner not known to bypass RLS:
+      // FORCE would break it, T06 / T06b; the fix is then the editor's only, after a decision)
+      const helper = helperForceWouldBreak(model, t);
       report({
         file: t.nameLoc.file,
         start: t.nameLoc.start,
@@ -41,12 +45,14 @@ export const rlsNotForced = defineRule({
           'This matters when the application, a job or a migration queries as the owner role; if only non-owner roles ' +
           `${onSupabasePlatform(model) ? '(e.g. anon/authenticated) ' : ''}ever query it, you can lower this rule knowingly. ` +
           `Add ALTER TABLE ${name} FORCE ROW LEVEL SECURITY. (Superusers and BYPASSRLS roles bypass RLS even when forced.)` +
-          (dynamicOnly ? ' Check first that the dynamic SQL does create a policy for the owner\'s use: with FORCE and no policy that applies, the owner sees no row (T13b).' : ''),
+          (dynamicOnly ? ' Check first that the dynamic SQL does create a policy for the owner\'s use: with FORCE and no policy that applies, the owner sees no row (T13b).' : '') +
+          (helper ? ` ${helperForceNote(helper, t)}` : ''),
         fixes: [
           {
             title: `Force row-level security on ${name}`,
             // (unsafe when its policies are dynamic SQL's: were there none, the owner would see no row, T13b)
-            kind: dynamicOnly ? 'unsafe' : 'safe',
+            // (and when FORCE would break a definer helper of its policies, T06 / T06b)
+            kind: dynamicOnly || helper ? 'unsafe' : 'safe',
             edits: [insertAfter(model, enable?.loc ?? t.created, [`ALTER TABLE ${name} FORCE ROW LEVEL SECURITY;`])],
           },
         ],
