@@ -368,3 +368,35 @@ CREATE POLICY reports_read ON public.reports FOR SELECT USING (tenant_id IN (SEL
     assert.equal(await count(q, 'public.reports'), 1, "the table as the INSERT needs it: the caller's tenant only");
   });
 });
+
+// Calibration (cryoprotect's shared_resources): `team_id = team_id`, both unqualified, in a sub-select
+// reading one table. Both names are the sub-select's table's column: every member of any team reads
+// every team's resources (PGlite). The fix qualifies the right-hand one with the policy's table.
+test('err: team_id = team_id, both unqualified, in EXISTS (SELECT 1 FROM members …) is the members column with itself: A reads org B\'s document; the fix qualifies one side and A reads its own only', async () => {
+  const sql = `CREATE TABLE members (org_id uuid NOT NULL, user_id uuid NOT NULL);
+CREATE TABLE documents (id int PRIMARY KEY, org_id uuid NOT NULL, body text);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+CREATE POLICY documents_read ON documents FOR SELECT TO authenticated USING (
+  EXISTS (SELECT 1 FROM members WHERE org_id = org_id AND user_id = (select auth.uid())));
+`;
+  const { ws, mine } = lintFiles([{ file: 'migrations/003_teams.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  const finding = mine[0]!;
+  assert.match(finding.message, /compares org_id = org_id, both unqualified, but PostgreSQL resolves both to the sub-select's own table public\.members .* Qualify it with the policy's table: documents\.org_id\./);
+  const db = await getDb();
+  await inRollback(db, async (q) => assert.equal(await seen(q, sqlOf(ws)), 2, "A sees B's document too"));
+  const fixed = applyFix(ws, finding);
+  assert.equal(finding.fixes[0]!.kind, 'safe');
+  assert.match(sqlOf(fixed), /WHERE org_id = documents\.org_id AND/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(db, async (q) => assert.equal(await seen(q, sqlOf(fixed)), 1, 'fixed: its own only'));
+});
+
+test('ok: col = col in a sub-select reading the policy\'s own table under its own name: not reported (no name reaches the checked row)', () => {
+  const sql = `CREATE TABLE members (org_id uuid NOT NULL, user_id uuid NOT NULL);
+ALTER TABLE members ENABLE ROW LEVEL SECURITY;
+CREATE POLICY members_read ON members FOR SELECT TO authenticated USING (
+  EXISTS (SELECT 1 FROM members WHERE org_id = org_id AND user_id = (select auth.uid())));
+`;
+  assert.equal(lintFiles([{ file: 'migrations/001.sql', text: sql }], ID).mine.length, 0);
+});

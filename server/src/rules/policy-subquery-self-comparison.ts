@@ -17,6 +17,8 @@ interface SelfComparison {
   /** the alias (or table name) the other side is qualified with, and its table */
   alias: string;
   inner: Table;
+  /** `col = col`, both sides unqualified (ref: the right one) */
+  bare?: boolean;
 }
 
 /** The bare name and qualifier of a ColumnRef (cast or not), lower-case. */
@@ -42,6 +44,8 @@ interface Candidate {
   /** their keys under the default schema `keysFor` (keysOf) */
   keys?: readonly string[];
   keysFor?: string;
+  /** `col = col`, both sides unqualified, in a sub-select reading one table (ref: the right one) */
+  bare?: boolean;
 }
 
 /**
@@ -91,6 +95,9 @@ const candidatesOf = memoised((expr: Node): Candidate[] => {
   sameNameEqualities(expr, (l, r, from) => {
     const [q, u] = l.qual !== undefined && r.qual === undefined ? [l, r] : r.qual !== undefined && l.qual === undefined ? [r, l] : [undefined, undefined];
     if (q && u && from.some((x) => x.alias === q.qual)) out.push({ kind: 'inner', ref: u.node, column: u.name, alias: q.qual!, from, rvs: from.map((x) => x.rv) });
+    // (`col = col`, both unqualified, where the sub-select reads one table: both are that table's
+    // column; cryoprotect's EXISTS (SELECT 1 FROM team_members WHERE team_id = team_id …))
+    else if (l.qual === undefined && r.qual === undefined && from.length === 1) out.push({ kind: 'inner', ref: r.node, column: r.name, alias: from[0]!.alias, from, rvs: from.map((x) => x.rv), bare: true });
   });
   // `col IN (SELECT col FROM …)`, the selected col unqualified (secretsanta's `matchup IN (SELECT
   // matchup FROM matchup WHERE …)`, a table without such a column)
@@ -158,7 +165,7 @@ function selfComparisons(model: Model, t: Table, expr: Node, probe: string, fres
     // unqualified column is the sub-select's row's, and the fix's `table.column` the checked
     // row's; we-community's space_members)
     if (!inner || (inner === t && (c.alias === undefined || c.alias === t.name.toLowerCase())) || having !== 1 || !innerHas) continue;
-    (out ??= []).push({ kind: 'inner', ref: c.ref, column: c.column, alias: c.alias, inner });
+    (out ??= []).push({ kind: 'inner', ref: c.ref, column: c.column, alias: c.alias, inner, ...(c.bare ? { bare: true } : {}) });
   }
   return out ?? NONE;
 }
@@ -394,7 +401,9 @@ export const policySubquerySelfComparison = defineRule({
             start: at,
             end: at + s.column.length,
             message:
-              (s.inner === t
+              (s.bare
+                ? `In policy "${p.name}" on ${p.table}, the sub-select compares ${s.column} = ${s.column}, both unqualified, but PostgreSQL resolves both to the sub-select's own table ${s.inner.key} (an unqualified name is looked up in the innermost FROM list first), not either to ${p.table}: `
+                : s.inner === t
                 ? `In policy "${p.name}" on ${p.table}, the sub-select reads ${p.table} again as ${s.alias} and compares ${s.alias}.${s.column} with ${s.column}, but PostgreSQL resolves the unqualified ${s.column} to the sub-select's row ${s.alias} (an unqualified name is looked up in the innermost FROM list first), not to the row the policy checks: `
                 : `In policy "${p.name}" on ${p.table}, the sub-select compares ${s.alias}.${s.column} with ${s.column}, but PostgreSQL resolves the unqualified ${s.column} to the sub-select's own table ${s.inner.key} (an unqualified name is looked up in the innermost FROM list first), not to ${p.table}: `) +
               `the comparison is ${s.alias}.${s.column} = ${s.alias}.${s.column}, true for every row whose ${s.column} is not null, so the sub-select no longer ties the row to the ${s.column} of ${p.table}${effect}` +
