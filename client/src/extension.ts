@@ -278,6 +278,8 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.workspace.createFileSystemWatcher('**/sqitch.conf'),
         // a Drizzle Kit migrations folder's journal (the migrations drizzle-kit migrate applies, in order)
         vscode.workspace.createFileSystemWatcher('**/meta/_journal.json'),
+        // a graphile-migrate project's .gmrc (its afterReset files run before committed/)
+        vscode.workspace.createFileSystemWatcher('**/.gmrc'),
       ],
     },
     // A function, so a restart sends the settings of that moment. VS Code's hover already shows

@@ -6,6 +6,7 @@ import type { Severity } from './types.js';
 import type { DatabasesSetting } from './databases.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import type { DrizzleJournal } from './drizzle-journal.js';
+import type { GraphileMigrate } from './graphile-migrate.js';
 
 export type RuleSetting = Severity | 'off';
 export type OwnerBypass = 'auto' | 'true' | 'false';
@@ -28,6 +29,8 @@ export interface Config {
   sqitchPlans?: SqitchPlan[];
   /** Not a setting: the journals (meta/_journal.json) of the database's Drizzle Kit migrations folders: their replay order, and the files they leave out, read by the caller. */
   drizzleJournals?: DrizzleJournal[];
+  /** Not a setting: the graphile-migrate projects (.gmrc) of the database: their replay order (afterReset, committed/, current), read by the caller. */
+  graphileMigrate?: GraphileMigrate[];
   /** Schema that unqualified names resolve to. */
   defaultSchema: string;
   /**

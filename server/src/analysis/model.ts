@@ -5,6 +5,7 @@ import { callsIn, census, conjuncts, dmlTargetsIn, fitted, identEnd, plainCreate
 import type { Config } from './config.js';
 import type { SqitchPlan } from './sqitch-plan.js';
 import { journalRanks, type DrizzleJournal } from './drizzle-journal.js';
+import { graphileRanks, type GraphileMigrate } from './graphile-migrate.js';
 import { foreignDialect } from './dialect.js';
 import { replaceRejection, type ReplaceRejection } from './function-replace.js';
 import { isSupabaseArchivedMigration, migrationCopies, schemaSnapshots, SUPABASE_MIGRATION } from './snapshot.js';
@@ -395,9 +396,16 @@ const SQL_EXTENSION = /\.(?:sql|pgsql|psql)$/i;
  * Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`; Supabase's timestamps as
  * its CLI orders them: compareMigrations), then sqitch's dependencies: a deploy script runs
  * after the changes its `-- requires:` header names (sqitchOrder); a sqitch plan's and a Drizzle
- * Kit journal's files in the order they list them (planOrder, journalOrder).
+ * Kit journal's files in the order they list them (planOrder, journalOrder); a graphile-migrate
+ * project's files in the order reset and watch run them (graphileOrder).
  */
-export function migrationOrder<T extends { file: string; text?: string }>(files: T[], plans: readonly SqitchPlan[] = NO_PLANS, ranks?: ReadonlyMap<string, number>, journals: readonly DrizzleJournal[] = NO_JOURNALS): T[] {
+export function migrationOrder<T extends { file: string; text?: string }>(
+  files: T[],
+  plans: readonly SqitchPlan[] = NO_PLANS,
+  ranks?: ReadonlyMap<string, number>,
+  journals: readonly DrizzleJournal[] = NO_JOURNALS,
+  graphile: readonly GraphileMigrate[] = NO_GRAPHILE,
+): T[] {
   // the sort is stable, so the same paths in the same order sort the same (a workspace rebuilds with its files in one order)
   let paths = files.map((f) => f.file).join('\0');
   if (ranks?.size) paths += `\0order\u0001${files.map((f) => ranks.get(f.file) ?? '').join('\0')}`;
@@ -406,6 +414,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
   if (sqitch) paths += `\0${requires.map((r) => r.join(' ')).join('\0')}`;
   if (plans.length) paths += `\0${plans.map((p) => `${p.folder}\u0001${p.changes.join(' ')}`).join('\0')}`;
   if (journals.length) paths += `\0drizzle\u0001${journals.map((j) => `${j.folder}\u0001${j.tags.join(' ')}`).join('\0')}`;
+  if (graphile.length) paths += `\0graphile\u0001${graphile.map((g) => `${g.folder}\u0001${g.afterReset.join('\u0001')}`).join('\0')}`;
   if (lastOrder?.paths !== paths) {
     let order = files.map((_, i) => i);
     const stamped = new Set<string>();
@@ -421,6 +430,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
     }
     if (plans.length) order = planOrder(order, files, plans);
     if (journals.length) order = journalOrder(order, files, journals);
+    if (graphile.length) order = graphileOrder(order, files, graphile);
     order = reworkedFirst(order, files);
     if (sqitch) order = sqitchOrder(order, files, requires);
     lastOrder = { paths, order };
@@ -430,6 +440,37 @@ export function migrationOrder<T extends { file: string; text?: string }>(files:
 
 const NO_PLANS: readonly SqitchPlan[] = [];
 const NO_JOURNALS: readonly DrizzleJournal[] = [];
+const NO_GRAPHILE: readonly GraphileMigrate[] = [];
+
+/**
+ * `order` with each graphile-migrate project's files in the order `graphile-migrate reset` and
+ * `watch` run them (`.gmrc`, read by the caller): the places its migrations folder's files (and
+ * the afterReset files, wherever they are) hold are given to its afterReset files first, in their
+ * actions' order, then committed/ by number, then the current migration (current.sql, or
+ * current/ by number), then the folder's other files in the order they had (regen-server's
+ * afterReset dump `migrations/initial_schema.sql`, which path order put after `committed/`, makes
+ * the tables the committed migrations' policies are on). Files outside stay where they are.
+ */
+function graphileOrder(order: number[], files: ReadonlyArray<{ file: string }>, projects: readonly GraphileMigrate[]): number[] {
+  const ranks = graphileRanks(files, projects);
+  let out = order;
+  for (const g of projects) {
+    const slots: number[] = [];
+    const mine: number[] = [];
+    out.forEach((i, at) => {
+      if (ranks[i]?.project === g) {
+        slots.push(at);
+        mine.push(i);
+      }
+    });
+    if (mine.length < 2) continue;
+    // (stable: the folder's other files, and files of one place, keep their order)
+    mine.sort((a, b) => ranks[a]!.group - ranks[b]!.group || ranks[a]!.place - ranks[b]!.place);
+    if (out === order) out = order.slice();
+    for (const [k, at] of slots.entries()) out[at] = mine[k]!;
+  }
+  return out;
+}
 
 /**
  * `order` with each Drizzle Kit folder's migrations in its journal's order (meta/_journal.json,
@@ -2260,7 +2301,7 @@ function setConfigWrites(node: Node, at: Loc, inFunction: string | undefined): C
  * by default those of the previous build (engine/workspace.ts builds again when they changed).
  */
 export function buildModel(parsed: ParsedFile[], config: Config, previous?: ResumePoint, failing: readonly Statement[] = previous?.failing ?? NO_STATEMENTS): Model {
-  const files = migrationOrder(parsed, config.sqitchPlans, config.orderRanks, config.drizzleJournals);
+  const files = migrationOrder(parsed, config.sqitchPlans, config.orderRanks, config.drizzleJournals, config.graphileMigrate);
   const supabase = config.supabaseLayout === true || files.some((f) => isSupabaseLayout(f.file));
   // Supabase's platform roles exist in a Supabase layout, and wherever the migrations call auth.uid() & co.
   const supabasePlatform = supabase || usesSupabaseAuth(files);

@@ -6,7 +6,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { discoverFiles, readApiSchemas, readDrizzleJournals, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
+import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { migrationOrder, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
@@ -255,10 +255,10 @@ export async function lint(options: LintOptions): Promise<LintRun> {
   const result = ws.lint();
   for (const f of files) f.findings = result.byFile.get(f.path) ?? [];
   // (each database's files in the order they are replayed: natural path order, sqitch's plan and
-  // requires, a Drizzle Kit journal's order, psql's includes where they are included)
+  // requires, a Drizzle Kit journal's order, a graphile-migrate project's, psql's includes where they are included)
   const databases = ws.databases().map((d) => {
     const c = ws.configOf(d.files[0]);
-    const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), c.sqitchPlans, c.orderRanks, c.drizzleJournals);
+    const ordered = migrationOrder(d.files.map((file) => ({ file, text: ws.text(file) })), c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate);
     return { ...d, files: replayFileOrder(ordered.map((f) => ws.parsed(f.file)!)).map((f) => f.file) };
   });
   // (ids relative to the project's folder: shown relative to cwd)
@@ -302,8 +302,9 @@ export function rootRelative(cwd: string, base = cwd, given: readonly string[] =
 /**
  * What the files' projects keep beside them, read into the workspace: the `supabase/config.toml`
  * of each Supabase project (the schemas its Data API serves), the `sqitch.plan` of each sqitch
- * project (its replay order) and the `meta/_journal.json` of each Drizzle Kit migrations folder
- * (its replay order, and the files it never applies), with the CLI's file ids (paths relative to `cwd`). A file that
+ * project (its replay order), the `meta/_journal.json` of each Drizzle Kit migrations folder
+ * (its replay order, and the files it never applies) and the `.gmrc` of each graphile-migrate
+ * project (its replay order), with the CLI's file ids (paths relative to `cwd`). A file that
  * cannot be read or parsed is told to `warn`; the run goes on.
  */
 export async function readBeside(ws: Workspace, cwd: string, absolute: readonly string[], warn: (message: string) => void = () => undefined, base = cwd): Promise<void> {
@@ -317,6 +318,7 @@ export async function readBeside(ws: Workspace, cwd: string, absolute: readonly 
   ws.setApiSchemas(await readApiSchemas(absolute, ids, problem));
   ws.setSqitchPlans(await readSqitchPlans(absolute, ids, problem));
   ws.setDrizzleJournals(await readDrizzleJournals(absolute, ids, problem));
+  ws.setGraphileMigrate(await readGraphileMigrate(absolute, ids, problem));
 }
 
 /**

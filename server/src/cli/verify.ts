@@ -191,9 +191,9 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const all = given.map((f) => ({ file: f.path, text: f.text }));
   for (const f of all) ws.setFile(f.file, f.text);
   await readBeside(ws, options.cwd, given.map((f) => f.absolute), options.warn, idBase(options.cwd));
-  // the lint's order (natural sort of paths, the order setting, sqitch plans, Drizzle Kit journals; psql includes and rollbacks are handled by verify)
+  // the lint's order (natural sort of paths, the order setting, sqitch plans, Drizzle Kit journals, graphile-migrate's .gmrc; psql includes and rollbacks are handled by verify)
   const ranks = new Map(ws.databases().flatMap((d) => [...(ws.configOf(d.files[0]).orderRanks ?? [])]));
-  const read = migrationOrder(all, ws.databases().flatMap((d) => ws.configOf(d.files[0]).sqitchPlans ?? []), ranks, ws.databases().flatMap((d) => ws.configOf(d.files[0]).drizzleJournals ?? []));
+  const read = migrationOrder(all, ws.databases().flatMap((d) => ws.configOf(d.files[0]).sqitchPlans ?? []), ranks, ws.databases().flatMap((d) => ws.configOf(d.files[0]).drizzleJournals ?? []), ws.databases().flatMap((d) => ws.configOf(d.files[0]).graphileMigrate ?? []));
   // each database the files make on a PostgreSQL of its own (analysis/databases.ts), one after the other
   const dbs = ws.databases();
   const runs: Array<{ database: Database; run: DatabaseVerify }> = [];

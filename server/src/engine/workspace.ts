@@ -9,6 +9,7 @@ import { databasesOf, orderRanks, relationRefs, type Database } from '../analysi
 import { configWithApi, type ApiSchemas } from '../analysis/supabase-config.js';
 import type { SqitchPlan } from '../analysis/sqitch-plan.js';
 import { unlistedFiles, type DrizzleJournal } from '../analysis/drizzle-journal.js';
+import type { GraphileMigrate } from '../analysis/graphile-migrate.js';
 import { asWritten, initParser, parseFile } from '../analysis/parse.js';
 import type { ParsedFile, Position, Range, Severity, Span, Statement } from '../analysis/types.js';
 import { rules as allRules } from '../rules/lib/catalog.js';
@@ -79,6 +80,8 @@ export class Workspace {
   private plans: readonly SqitchPlan[] = [];
   /** the journals (meta/_journal.json) of the workspace's Drizzle Kit migrations folders: their replay order and the files they leave out */
   private journals: readonly DrizzleJournal[] = [];
+  /** the graphile-migrate projects (.gmrc) of the workspace: their replay order */
+  private graphile: readonly GraphileMigrate[] = [];
   private readonly editing: boolean;
   /** a file id's path relative to the workspace root (the config's globs are), `/`-separated */
   private readonly relPath: (id: string) => string | undefined;
@@ -136,6 +139,17 @@ export class Workspace {
   setDrizzleJournals(journals: readonly DrizzleJournal[]): void {
     if (JSON.stringify(journals) === JSON.stringify(this.journals)) return;
     this.journals = journals;
+    this.invalidate();
+  }
+
+  /**
+   * The graphile-migrate projects of the workspace (read from their `.gmrc` by the caller): each
+   * project's afterReset files replay first, then its committed migrations by number, then its
+   * current migration, then the other files of its migrations folder.
+   */
+  setGraphileMigrate(projects: readonly GraphileMigrate[]): void {
+    if (JSON.stringify(projects) === JSON.stringify(this.graphile)) return;
+    this.graphile = projects;
     this.invalidate();
   }
 
@@ -218,6 +232,8 @@ export class Workspace {
         if (plans.length) c = { ...c, sqitchPlans: plans };
         const journals = this.journals.filter((j) => d.files.some((f) => f.startsWith(j.folder)));
         if (journals.length) c = { ...c, drizzleJournals: journals };
+        const graphile = this.graphile.filter((g) => d.files.some((f) => f.startsWith(g.folder)));
+        if (graphile.length) c = { ...c, graphileMigrate: graphile };
         if (this.config.order?.length) c = { ...c, orderRanks: orderRanks(d.files, this.relPath, this.config.order) };
         configs.set(d, c);
       }
@@ -361,6 +377,7 @@ export class Workspace {
     w.api = this.api;
     w.plans = this.plans;
     w.journals = this.journals;
+    w.graphile = this.graphile;
     for (const [f, t] of this.texts) {
       w.texts.set(f, t);
       const p = this.parsedCache.get(f);

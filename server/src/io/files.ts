@@ -2,7 +2,7 @@
 // are linted (the config's include/exclude globs), discovery and reading. No LSP types here.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { glob } from 'tinyglobby';
 import { URI } from 'vscode-uri';
@@ -10,6 +10,7 @@ import { ALWAYS_EXCLUDED, type Config } from '../analysis/config.js';
 import { apiSchemasOf, type ApiSchemas } from '../analysis/supabase-config.js';
 import { planChanges, sqitchLayout, type SqitchPlan } from '../analysis/sqitch-plan.js';
 import { journalTags, type DrizzleJournal } from '../analysis/drizzle-journal.js';
+import { gmrcSettings, type GraphileMigrate } from '../analysis/graphile-migrate.js';
 
 /** Files larger than this are not read into the editor's workspace (logged). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -246,4 +247,48 @@ export function readDrizzleJournals(files: Iterable<string>, ids: ProjectIds, lo
     }
     return { folder: names.prefix, source: `${names.shown}meta/_journal.json`, tags };
   }, ids, log, ': every .sql file of its folder is replayed, in path order, as without a journal');
+}
+
+/**
+ * The graphile-migrate projects `files` belong to: each `.gmrc` (JSON5) in a folder up to a few
+ * above them (graphile-migrate reads `./.gmrc` where it runs, at the project's root) whose
+ * migrations folder (`migrationsFolder`, `migrations` by default, relative to that root) holds
+ * some of them, with the files its afterReset actions run (relative to the migrations folder). A
+ * `.gmrc` that cannot be read or parsed is told to `log` and left out: the files are then
+ * replayed in path order. A `.gmrc.js` is not read.
+ */
+export function readGraphileMigrate(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<GraphileMigrate[]> {
+  const list = [...files];
+  const roots = new Set<string>();
+  for (const f of list) {
+    // (a few folders up at most: migrations/committed/000001.sql is two below the root)
+    for (let dir = dirname(f), up = 0; up < 5; dir = dirname(dir), up++) {
+      roots.add(dir);
+      if (dirname(dir) === dir) break;
+    }
+  }
+  const ROOT = /^(.*)$/s;
+  return readBesideFiles(
+    [...roots].filter((r) => existsSync(join(r, '.gmrc'))),
+    ROOT,
+    '.gmrc',
+    'its replay order (afterReset files, then committed/ by number, then the current migration) is',
+    (text, names, root) => {
+      const settings = gmrcSettings(text);
+      if ('problem' in settings) return settings;
+      const folder = resolve(root, settings.migrationsFolder ?? 'migrations');
+      if (!list.some((f) => f.startsWith(folder + sep))) return undefined;
+      const prefix = ids(folder)?.prefix;
+      if (prefix === undefined) return undefined;
+      const afterReset = settings.afterReset.flatMap((name) => {
+        const path = resolve(folder, name);
+        const at = ids(dirname(path));
+        return at ? [`${at.prefix}${basename(path)}`] : [];
+      });
+      return { folder: prefix, source: `${names.shown}.gmrc`, afterReset };
+    },
+    ids,
+    log,
+    ': the migrations are replayed in path order',
+  );
 }

@@ -47,7 +47,7 @@ import { checkFix, initParser, Workspace, type Finding, type LintResult } from '
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { mergeRepeated } from '../engine/merge-repeated.js';
-import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readDrizzleJournals, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { idleCollect, settleHeap } from './runtime.js';
@@ -64,9 +64,9 @@ export const COMMANDS = {
 export const DEBOUNCE_MS = 150;
 const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
 const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
-const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan', '**/sqitch.conf', '**/meta/_journal.json'];
-/** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a sqitch plan (the replay order) and configuration (where the plan is), a Drizzle Kit journal (the replay order, the files applied). */
-const BESIDE_SQL = /[\\/](?:supabase[\\/]config\.toml|sqitch\.plan|sqitch\.conf|meta[\\/]_journal\.json)$/;
+const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan', '**/sqitch.conf', '**/meta/_journal.json', '**/.gmrc'];
+/** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a sqitch plan (the replay order) and configuration (where the plan is), a Drizzle Kit journal (the replay order, the files applied), a graphile-migrate .gmrc (the replay order). */
+const BESIDE_SQL = /[\\/](?:supabase[\\/]config\.toml|sqitch\.plan|sqitch\.conf|meta[\\/]_journal\.json|\.gmrc)$/;
 const READ_CONCURRENCY = 32;
 const CONFIGURATION_TIMEOUT_MS = 5000;
 
@@ -522,8 +522,9 @@ export class PgRlsLintServer {
   /**
    * What the project's files keep beside them: the `supabase/config.toml` of its Supabase projects
    * (the schemas their Data APIs serve), the `sqitch.plan` of its sqitch projects (their replay
-   * order) and the `meta/_journal.json` of its Drizzle Kit migrations folders (their replay order,
-   * the files applied). Each problem is logged once.
+   * order), the `meta/_journal.json` of its Drizzle Kit migrations folders (their replay order,
+   * the files applied) and the `.gmrc` of its graphile-migrate projects (their replay order). Each
+   * problem is logged once.
    */
   private async readBeside(project: Project): Promise<void> {
     const root = project.folder;
@@ -535,6 +536,7 @@ export class PgRlsLintServer {
     project.ws.setApiSchemas(await readApiSchemas(paths, ids, problem));
     project.ws.setSqitchPlans(await readSqitchPlans(paths, ids, problem));
     project.ws.setDrizzleJournals(await readDrizzleJournals(paths, ids, problem));
+    project.ws.setGraphileMigrate(await readGraphileMigrate(paths, ids, problem));
     const key = problems.join('\n');
     if (key !== project.apiLogged) {
       project.apiLogged = key;
