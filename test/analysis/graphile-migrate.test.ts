@@ -1,0 +1,172 @@
+// A graphile-migrate project's `.gmrc` decides the order its migrations folder's files replay in:
+// `graphile-migrate reset` creates the database, runs the afterReset actions (regen-server's
+// `initial_schema.sql`, a pg_dump of the schema the committed migrations start from), then the
+// committed migrations by number; `watch` runs the current migration last. The path order puts
+// the afterReset dump after `committed/`, where PostgreSQL rejects the first migration touching
+// its tables (42P01), and the lint said their policies were "written before the table is created".
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { after, before, test } from 'node:test';
+import { gmrcSettings, graphileRanks, type GraphileMigrate } from '../../server/src/analysis/graphile-migrate.js';
+import { migrationOrder } from '../../server/src/analysis/model.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
+import { readGraphileMigrate } from '../../server/src/io/files.js';
+import { closeAll, getDb, inRollback, tryQuery } from '../helpers/pg.js';
+import { findingsOf, initParser } from '../helpers/rule-proof.js';
+
+before(initParser);
+after(closeAll);
+
+/** regen-server's shape, in small: the .gmrc graphile-migrate init writes (JSON5: comments, trailing commas), an afterReset dump, committed migrations, the current one. */
+const GMRC = `/*
+ * Graphile Migrate configuration.
+ */
+{
+  "pgSettings": {
+    // "search_path": "app_public,app_private,app_hidden,public",
+  },
+  afterReset: [
+    // "afterReset.sql",
+    { "_": "command", "command": "graphile-worker --schema-only" },
+    "!initial_schema.sql",
+  ],
+  "afterAllMigrations": [
+    { "_": "command", "shadow": true, "command": "pg_dump --schema-only --file=./migrations/schema_snapshot.sql $SHADOW_DATABASE_URL" },
+  ],
+  // migrationsFolder: "./migrations",
+}
+`;
+const FILES: Record<string, string> = {
+  'migrations/committed/000001.sql':
+    '--! Previous: -\n--! Hash: sha1:1\n\nALTER TABLE account ENABLE ROW LEVEL SECURITY;\nALTER TABLE account FORCE ROW LEVEL SECURITY;\n' +
+    'CREATE POLICY account_own ON account FOR SELECT TO authenticated USING (owner_name = current_user);\nGRANT SELECT ON account TO authenticated;\n',
+  'migrations/committed/000002.sql': '--! Previous: sha1:1\n--! Hash: sha1:2\n\nCREATE INDEX account_owner_idx ON account (owner_name);\n',
+  'migrations/current.sql': '-- Enter migration here\nALTER TABLE account ADD COLUMN email text;\n',
+  'migrations/initial_schema.sql': 'CREATE TABLE public.account (id bigint PRIMARY KEY, owner_name text NOT NULL, name text);\n',
+};
+const PATH_ORDER = ['migrations/committed/000001.sql', 'migrations/committed/000002.sql', 'migrations/current.sql', 'migrations/initial_schema.sql'];
+const GRAPHILE_ORDER = ['migrations/initial_schema.sql', 'migrations/committed/000001.sql', 'migrations/committed/000002.sql', 'migrations/current.sql'];
+const PROJECT: GraphileMigrate = { folder: 'migrations/', source: '.gmrc', afterReset: ['migrations/initial_schema.sql'] };
+
+test("ok: .gmrc (JSON5): afterReset's SQL files in order — a string (`!`: run as root, stripped), {\"_\": \"sql\", file} — not its commands; migrationsFolder when set; what graphile-migrate would refuse is a problem", () => {
+  assert.deepEqual(gmrcSettings(GMRC), { afterReset: ['initial_schema.sql'] });
+  assert.deepEqual(gmrcSettings(`{ migrationsFolder: 'db/migrations', afterReset: ['a.sql', { _: 'sql', file: 'b.sql', root: true }, { command: 'old style' }, '!c.sql'] }`), {
+    migrationsFolder: 'db/migrations',
+    afterReset: ['a.sql', 'b.sql', 'c.sql'],
+  });
+  // (a single action, as graphile-migrate takes it; none)
+  assert.deepEqual(gmrcSettings('{ "afterReset": "afterReset.sql" }'), { afterReset: ['afterReset.sql'] });
+  assert.deepEqual(gmrcSettings('{}'), { afterReset: [] });
+  assert.match((gmrcSettings('{ "afterReset": [') as { problem: string }).problem, /^not valid JSON5 \(JSON5: invalid end of input at 1:18\)$/);
+  assert.deepEqual(gmrcSettings('[]'), { problem: 'not a JSON5 object' });
+  assert.deepEqual(gmrcSettings('{ "afterReset": [{ "_": "js", "file": "x.js" }] }'), { problem: '"afterReset" action 0 is neither a file name nor a {"_": "sql", "file": …} or {"_": "command", …} action' });
+  assert.deepEqual(gmrcSettings('{ "migrationsFolder": 1 }'), { problem: '"migrationsFolder" is not a string' });
+});
+
+test('ok: migrationOrder: afterReset files first, then committed/ by number, then the current migration (current.sql, or current/ by number), then the folder\'s other files in path order; files outside stay where they are', () => {
+  assert.deepEqual(migrationOrder(PATH_ORDER.map((file) => ({ file }))).map((f) => f.file), PATH_ORDER);
+  assert.deepEqual(migrationOrder(PATH_ORDER.map((file) => ({ file })), undefined, undefined, undefined, [PROJECT]).map((f) => f.file), GRAPHILE_ORDER);
+  const files = [
+    'a_outside.sql',
+    'db/migrations/afterReset.sql',
+    'db/migrations/committed/000009-add-x.sql',
+    'db/migrations/committed/000010.sql',
+    'db/migrations/committed/README.sql',
+    'db/migrations/current/1-tables.sql',
+    'db/migrations/current/2-policies.sql',
+    'db/migrations/fixtures/helpers.sql',
+    'db/migrations/schema_snapshot.sql',
+    'db/seed.sql',
+    'z_outside.sql',
+  ];
+  const project: GraphileMigrate = { folder: 'db/migrations/', source: 'db/.gmrc', afterReset: ['db/migrations/schema_snapshot.sql', 'db/seed.sql', 'db/migrations/afterReset.sql'] };
+  assert.deepEqual(migrationOrder(files.map((file) => ({ file })), undefined, undefined, undefined, [project]).map((f) => f.file), [
+    'a_outside.sql',
+    'db/migrations/schema_snapshot.sql',
+    'db/seed.sql',
+    'db/migrations/afterReset.sql',
+    'db/migrations/committed/000009-add-x.sql',
+    'db/migrations/committed/000010.sql',
+    'db/migrations/current/1-tables.sql',
+    'db/migrations/current/2-policies.sql',
+    // (not graphile-migrate's: a committed/ file without a number, a fixture --!include takes in)
+    'db/migrations/committed/README.sql',
+    'db/migrations/fixtures/helpers.sql',
+    'z_outside.sql',
+  ]);
+  // (the language server's ids: URIs, percent-encoded; the .gmrc's names are not)
+  const ranks = graphileRanks([{ file: 'file:///w/migrations/initial%20schema.sql' }, { file: 'file:///w/migrations/committed/000003.sql' }], [{ folder: 'file:///w/migrations/', source: '.gmrc', afterReset: ['file:///w/migrations/initial schema.sql'] }]);
+  assert.deepEqual(ranks.map((r) => r && [r.group, r.place]), [[0, 0], [1, 3]]);
+});
+
+test('err → ok: regen-server: the afterReset dump makes the table; in path order the committed migration runs first, PostgreSQL rejects it (42P01) and the lint says RLS is never enabled (its ENABLE runs before the CREATE TABLE); in graphile-migrate\'s order it runs (authenticated reads its own row only) and no finding', async () => {
+  const ws = new Workspace();
+  for (const [file, text] of Object.entries(FILES)) ws.setFile(file, text);
+  const before = findingsOf(ws, 'rls-not-enabled');
+  assert.equal(before.length, 1);
+  assert.equal(before[0]!.file, 'migrations/initial_schema.sql');
+  assert.match(before[0]!.message, /^Table public\.account is in the exposed schema "public" but row-level security is never enabled \(the ALTER TABLE … ENABLE ROW LEVEL SECURITY at 000001\.sql:4 runs before the CREATE TABLE at initial_schema\.sql:1: PostgreSQL rejects it, 42P01 relation does not exist, and the migration stops there\)/);
+  ws.setGraphileMigrate([PROJECT]);
+  assert.deepEqual(findingsOf(ws, 'rls-not-enabled'), []);
+  const account = ws.lint().model.tables.get('public.account')!;
+  assert.equal(account.rlsEnabled, true);
+  assert.deepEqual(account.policies.map((p) => p.name), ['account_own']);
+  // (current.sql last: its column is there)
+  assert.deepEqual(account.columns, ['id', 'owner_name', 'name', 'email']);
+
+  // PostgreSQL, each file as graphile-migrate runs it (one after the other, stopping at an error)
+  const db = await getDb();
+  const runs = (order: string[]) =>
+    inRollback(db, async (q) => {
+      for (const file of order) {
+        const r = await tryQuery(q, FILES[file]!);
+        if (!r.ok) return { failed: file, code: r.error.code, message: r.error.message };
+      }
+      await q(`INSERT INTO account (id, owner_name) VALUES (1, 'authenticated'), (2, 'anon')`);
+      await q('SET ROLE authenticated');
+      const rows = await q('SELECT id FROM account');
+      await q('RESET ROLE');
+      return { rows: rows.map((r) => r.id) };
+    });
+  assert.deepEqual(await runs(PATH_ORDER), { failed: 'migrations/committed/000001.sql', code: '42P01', message: 'relation "account" does not exist' });
+  assert.deepEqual(await runs(GRAPHILE_ORDER), { rows: [1] });
+});
+
+test("ok: readGraphileMigrate finds the .gmrc above the files (a temporary folder), the afterReset files as file ids; a .gmrc whose migrations folder holds none of them is left out; one that cannot be parsed is said once and the files keep their path order", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pg-rls-lint-gmrc-'));
+  try {
+    const write = (name: string, text: string) => {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    };
+    for (const [file, text] of Object.entries(FILES)) write(file, text);
+    write('.gmrc', GMRC);
+    // (as the CLI's: ids relative to the folder linted)
+    const ids = (folder: string) => {
+      const rel = relative(dir, folder).replace(/\\/g, '/');
+      return { prefix: rel === '' ? '' : `${rel}/`, shown: rel === '' ? '' : `${rel}/` };
+    };
+    const absolute = Object.keys(FILES).map((f) => join(dir, f));
+    const logged: string[] = [];
+    const read = () => readGraphileMigrate(absolute, ids, (path, problem) => logged.push(`${relative(dir, path)}: ${problem}`));
+    const projects = await read();
+    assert.deepEqual(projects, [PROJECT]);
+    assert.deepEqual(logged, []);
+    assert.deepEqual(migrationOrder(Object.keys(FILES).map((file) => ({ file })), undefined, undefined, undefined, projects).map((f) => f.file), GRAPHILE_ORDER);
+    // another migrations folder: not this project's files
+    write('.gmrc', '{ "migrationsFolder": "./db/migrations", "afterReset": ["initial_schema.sql"] }');
+    assert.deepEqual(await read(), []);
+    // a custom one that holds them (relative to the .gmrc's folder)
+    write('.gmrc', '{ "migrationsFolder": "./migrations/", "afterReset": ["../seed.sql"] }');
+    assert.deepEqual(await read(), [{ folder: 'migrations/', source: '.gmrc', afterReset: ['seed.sql'] }]);
+    // cannot be parsed: one line, and path order
+    write('.gmrc', '{ "afterReset": ["initial_schema.sql" ');
+    assert.deepEqual(await read(), []);
+    assert.equal(logged.length, 1);
+    assert.match(logged[0]!, /^\.gmrc: not valid JSON5 \(JSON5: invalid end of input at 1:39\); its replay order \(afterReset files, then committed\/ by number, then the current migration\) is not used: the migrations are replayed in path order$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
