@@ -539,6 +539,40 @@ describe("a Drizzle Kit migrations folder's journal", () => {
   });
 });
 
+describe("a graphile-migrate project's .gmrc", () => {
+  const files = {
+    '.gmrc': '/* Graphile Migrate configuration (JSON5) */\n{\n  "afterReset": [\n    // "afterReset.sql",\n    "initial_schema.sql",\n  ],\n}\n',
+    'migrations/committed/000001.sql': '--! Previous: -\n--! Hash: sha1:1\n\nALTER TABLE account ENABLE ROW LEVEL SECURITY;\nALTER TABLE account FORCE ROW LEVEL SECURITY;\n',
+    'migrations/current.sql': '-- Enter migration here\n',
+    'migrations/initial_schema.sql': 'CREATE TABLE public.account (id bigint PRIMARY KEY, name text);\n',
+  };
+  const notEnabled = (out: { files: Array<{ diagnostics: Array<{ rule: string }> }> }) => out.files.flatMap((f) => f.diagnostics.filter((d) => d.rule === 'rls-not-enabled')).length;
+
+  test("ok: the afterReset files replay first, then committed/, then current.sql (regen-server: no rls-not-enabled for the dump's table), in lint, JSON databases and verify", () => {
+    const dir = fixture(files);
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(r.stderr, '');
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.databases[0].files, ['migrations/initial_schema.sql', 'migrations/committed/000001.sql', 'migrations/current.sql']);
+    assert.equal(notEnabled(j), 0);
+    const v = run(dir, ['verify', '.']);
+    assert.match(v.stdout, /verified on .*: 3 files/);
+    assert.doesNotMatch(v.stdout, /42P01/);
+    // without the .gmrc: the path order, the committed migration before the table
+    rmSync(join(dir, '.gmrc'));
+    assert.equal(notEnabled(JSON.parse(run(dir, ['.', '--format', 'json']).stdout)), 1);
+  });
+
+  test('ok: a .gmrc that cannot be parsed: one warning on stderr, and the path order', () => {
+    const dir = fixture({ ...files, '.gmrc': '{ "afterReset": ["initial_schema.sql" ' });
+    const r = run(dir, ['.', '--format', 'json']);
+    assert.equal(r.stderr, 'pg-rls-lint: .gmrc: not valid JSON5 (JSON5: invalid end of input at 1:39); its replay order (afterReset files, then committed/ by number, then the current migration) is not used: the migrations are replayed in path order\n');
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.databases[0].files, ['migrations/committed/000001.sql', 'migrations/current.sql', 'migrations/initial_schema.sql']);
+    assert.equal(notEnabled(j), 1);
+  });
+});
+
 describe("a sqitch project's plan", () => {
   test('ok: the deploy scripts replay in sqitch.plan order (maevsi: the revoke of the default EXECUTE first), in lint, JSON databases and verify', () => {
     const dir = fixture({

@@ -287,6 +287,37 @@ test("ok: a Drizzle Kit journal: a file it does not list gets drizzle-migration-
   await client.waitFor('window/logMessage', (p) => /drizzle[\\/]meta[\\/]_journal\.json: not valid JSON \(.+\); its list of migrations is not used/.test(p.message), mark2);
 });
 
+test("ok: a graphile-migrate .gmrc: its afterReset dump replays before committed/ (no rls-not-enabled); an edit of the .gmrc re-lints; a broken one is logged and the path order comes back", async (t) => {
+  const gmrc = (afterReset: string[]) => `// Graphile Migrate configuration (JSON5)\n{\n  "afterReset": ${JSON.stringify(afterReset)},\n}\n`;
+  const { client, path, uri } = await start(t, {
+    '.gmrc': gmrc(['initial_schema.sql']),
+    'migrations/committed/000001.sql': '--! Previous: -\n--! Hash: sha1:1\n\nALTER TABLE account ENABLE ROW LEVEL SECURITY;\nALTER TABLE account FORCE ROW LEVEL SECURITY;\n',
+    // (note: a table the migrations never protect, reported in either order)
+    'migrations/initial_schema.sql': 'CREATE TABLE public.account (id bigint PRIMARY KEY, name text);\nCREATE TABLE public.note (id bigint PRIMARY KEY);\n',
+  });
+  const dump = uri('migrations/initial_schema.sql');
+  const notEnabled = (n: number) => (p: { diagnostics: Parameters<typeof byRule>[0] }) => byRule(p.diagnostics, 'rls-not-enabled').length === n;
+  const d = await client.waitForDiagnostics(dump, (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.equal(byRule(d.diagnostics, 'rls-not-enabled').length, 1);
+  assert.match(byRule(d.diagnostics, 'rls-not-enabled')[0].message, /^Table public\.note /);
+  // afterReset no longer names the dump: path order, the committed migration first
+  const mark = client.mark();
+  writeFileSync(path('.gmrc'), gmrc([]));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('.gmrc'), type: 2 }] });
+  await client.waitForDiagnostics(dump, notEnabled(2), mark);
+  // named again: the finding goes
+  const mark2 = client.mark();
+  writeFileSync(path('.gmrc'), gmrc(['initial_schema.sql']));
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('.gmrc'), type: 2 }] });
+  await client.waitForDiagnostics(dump, notEnabled(1), mark2);
+  // broken: logged with its place, and the path order
+  const mark3 = client.mark();
+  writeFileSync(path('.gmrc'), '{ "afterReset": [');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('.gmrc'), type: 2 }] });
+  await client.waitFor('window/logMessage', (p) => /\.gmrc: not valid JSON5 \(.+\); its replay order \(afterReset files, then committed\/ by number, then the current migration\) is not used: the migrations are replayed in path order/.test(p.message), mark3);
+  await client.waitForDiagnostics(dump, notEnabled(2), mark3);
+});
+
 test("ok: turning anonymous sign-ins on in a Supabase project's config.toml re-lints: a SELECT policy that only asks for a signed-in user is then reported (policy-admits-anonymous-users), and goes when they are off again", async (t) => {
   const sql =
     'CREATE TABLE public.salaries (id bigint PRIMARY KEY, amount int);\nALTER TABLE public.salaries ENABLE ROW LEVEL SECURITY;\n' +
