@@ -687,3 +687,46 @@ GRANT SELECT ON app_public.missions TO app_visitor;
     assert.deepEqual(errors.map((e) => e.code), ['42P01', '42P01', '42P01']);
   });
 });
+
+// Calibration (a Flyway project whose functions and policies are repeatable migrations,
+// `R__x.sql`, some in a sub-folder): the path order replayed them before the versioned
+// `V<version>__x.sql` files (`R` and `functions/` sort before `V`), so an ENABLE and a policy in
+// `R__policies.sql` were said to run before their table's CREATE TABLE (rls-not-enabled, and
+// policy-unknown-column's 42P01 error). Flyway applies the repeatable ones after every versioned one.
+test('ok: a Flyway repeatable migration (R__x.sql) runs after the versioned ones (V1__x.sql), whatever the folders (PGlite)', async () => {
+  const files = [
+    { file: 'db/migration/R__policies.sql', text: `ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE invoices FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS invoices_tenant ON invoices;
+CREATE POLICY invoices_tenant ON invoices TO app_user
+  USING (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid))
+  WITH CHECK (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));
+` },
+    { file: 'db/migration/V1__tables.sql', text: `CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);
+CREATE INDEX ON invoices (tenant_id);
+GRANT SELECT, INSERT, UPDATE, DELETE ON invoices TO app_user;
+` },
+    { file: 'db/migration/V2__notes.sql', text: 'CREATE TABLE notes (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);\nCREATE INDEX ON notes (tenant_id);\nGRANT SELECT ON notes TO app_user;\n' },
+    // (a repeatable in a sub-folder, sorted among the repeatables by its description)
+    { file: 'db/migration/functions/R__notes_policies.sql', text: `ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS notes_tenant ON notes;
+CREATE POLICY notes_tenant ON notes FOR SELECT TO app_user USING (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));
+` },
+  ];
+  const { findings } = lintFiles(files, ID);
+  assert.deepEqual(findings.map((f) => `${f.rule} ${f.file}`), []);
+  const db = await getDb();
+  await ensureRoles(db, ['app_user']);
+  const rls = (q: Q) => q(`SELECT relname, relrowsecurity AS on, (SELECT count(*)::int FROM pg_policy WHERE polrelid = c.oid) AS policies FROM pg_class c WHERE relname IN ('invoices', 'notes') ORDER BY relname`);
+  // as Flyway runs them: the versioned ones, then the repeatable ones
+  await inRollback(db, async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, [files[1]!, files[2]!, files[3]!, files[0]!]), ['ok', 'ok', 'ok', 'ok']);
+    assert.deepEqual((await rls(q)).map((r) => `${r.relname}:${r.on}:${r.policies}`), ['invoices:true:1', 'notes:true:1']);
+  });
+  // in the path order (functions/R__…, R__…, V1__…, V2__…), both repeatable ones fail, 42P01
+  await inRollback(db, async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, [files[3]!, files[0]!, files[1]!, files[2]!]), ['42P01', '42P01', 'ok', 'ok']);
+    assert.deepEqual((await rls(q)).map((r) => `${r.relname}:${r.on}:${r.policies}`), ['invoices:false:0', 'notes:false:0']);
+  });
+});

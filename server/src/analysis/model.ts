@@ -423,6 +423,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
       if (m) stamped.add(m[1]!);
     }
     order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file, stamped));
+    order = flywayRepeatablesLast(order, files);
     // (the `order` setting: the files of its first glob first, each group in the order above, then those of none)
     if (ranks?.size) {
       const rank = (i: number) => ranks.get(files[i]!.file) ?? Infinity;
@@ -469,6 +470,43 @@ function graphileOrder(order: number[], files: ReadonlyArray<{ file: string }>, 
     if (out === order) out = order.slice();
     for (const [k, at] of slots.entries()) out[at] = mine[k]!;
   }
+  return out;
+}
+
+/** A Flyway versioned migration (`V1__x.sql`, `V1.2__x.sql`, `V20240101120000__x.sql`) and a repeatable one (`R__x.sql`). */
+const FLYWAY_VERSIONED = /(?:^|[\\/])V\d+(?:[._]\d+)*__[^\\/]+\.sql$/;
+const FLYWAY_REPEATABLE = /(?:^|[\\/])R__([^\\/]+)\.sql$/;
+
+/**
+ * `order` with Flyway's repeatable migrations (`R__<description>.sql`) after its versioned ones
+ * (`V<version>__x.sql`): within a run Flyway applies every pending versioned migration first,
+ * then the repeatable ones, in the order of their descriptions, whatever their folders. The path
+ * order would run `R__policies.sql` before `V1__tables.sql` (`R` sorts before `V`), and a
+ * `functions/R__x.sql` before the `V…` files beside the folder: on a new database those fail with
+ * 42P01 / 42704 (sqoop's `R__sign_in.sql` returns a type a `V` migration creates). The
+ * repeatables move to just after the last versioned migration; without one they stay where they are.
+ */
+function flywayRepeatablesLast(order: number[], files: ReadonlyArray<{ file: string }>): number[] {
+  let lastVersioned = -1;
+  let repeatables = 0;
+  order.forEach((i, at) => {
+    if (FLYWAY_VERSIONED.test(files[i]!.file)) lastVersioned = at;
+    else if (FLYWAY_REPEATABLE.test(files[i]!.file)) repeatables++;
+  });
+  if (!repeatables || lastVersioned < 0) return order;
+  const description = (i: number) => FLYWAY_REPEATABLE.exec(files[i]!.file)![1]!.replace(/_/g, ' ');
+  const moved = order.filter((i) => FLYWAY_REPEATABLE.test(files[i]!.file));
+  // (Java's String.compareTo: UTF-16 code units)
+  moved.sort((a, b) => {
+    const da = description(a);
+    const db = description(b);
+    return da < db ? -1 : da > db ? 1 : 0;
+  });
+  const out: number[] = [];
+  order.forEach((i, at) => {
+    if (!FLYWAY_REPEATABLE.test(files[i]!.file)) out.push(i);
+    if (at === lastVersioned) out.push(...moved);
+  });
   return out;
 }
 
