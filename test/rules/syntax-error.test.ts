@@ -439,3 +439,33 @@ COMMIT;
 function sqlStatementsOf(text: string): string[] {
   return text.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean).map((s) => `${s};`);
 }
+
+// Calibration (supabase/auth, a Go service whose migrations gobuffalo pop renders as Go templates):
+// 32 syntax-error errors, one per `{{ index .Options "Namespace" }}` in a DO block's body (the
+// action was put in as a name only in top-level statements) or written in a quoted identifier
+// (`"{{ index .Options "Namespace" }}".identities`: lexed as `"{{ index .Options "`, then
+// `Namespace`, where the error falls). PostgreSQL never sees the action, only what it renders to.
+test('ok: Go template actions in a DO body and in a quoted identifier are what the migration tool renders, not a syntax error (PGlite: the rendered file runs)', async () => {
+  const text = `CREATE SCHEMA IF NOT EXISTS {{ index .Options "Namespace" }};
+CREATE TABLE {{ index .Options "Namespace" }}.identities (id uuid PRIMARY KEY, user_id uuid);
+CREATE INDEX IF NOT EXISTS identities_user_id_idx ON "{{ index .Options "Namespace" }}".identities USING btree (user_id);
+DO $$ BEGIN
+  CREATE TYPE {{ index .Options "Namespace" }}.factor_type AS ENUM ('totp');
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $$;
+DO $$ BEGIN
+  ALTER TABLE {{ index .Options "Namespace" }}.identities ENABLE ROW LEVEL SECURITY;
+END $$;
+`;
+  const { findings } = lintFiles([{ file: 'migrations/20240101000000_identities.up.sql', text }], ID);
+  assert.deepEqual(findings.filter((f) => f.rule === ID), []);
+  await inRollback(await getDb(), async (q) => {
+    // as pop runs it: the actions rendered first (Namespace = auth_ns)
+    await q(text.replaceAll('{{ index .Options "Namespace" }}', 'auth_ns'));
+    assert.deepEqual(await q(`SELECT relrowsecurity FROM pg_class WHERE oid = 'auth_ns.identities'::regclass`), [{ relrowsecurity: true }]);
+    assert.deepEqual(await q(`SELECT count(*)::int AS n FROM pg_type WHERE typname = 'factor_type'`), [{ n: 1 }]);
+  });
+  // a real error in such a body is still reported
+  const broken = 'DO $$ BEGIN\n  CREATE TYPE {{ index .Options "Namespace" }}.factor_type AS ENUM (\'totp\';\nEND $$;\n';
+  assert.equal(lintFiles([{ file: 'migrations/20240101000001_x.up.sql', text: broken }], ID).mine.length, 1);
+});

@@ -874,7 +874,7 @@ function parseChunk(run: ChunkRun, ch: Chunk, recover: boolean): void {
     tree = pg.parseSync(sql);
   } catch (e) {
     let error = syntaxError(clean, start, end, sql, e);
-    if (placeholderAt(run, error.start)) {
+    if (placeholderAt(run, error.start) !== undefined || goActionAround(run.text, error.start)) {
       const filled = fillPlaceholders(run, start, end, sql, error);
       if ('tree' in filled) return addTree(run.result, run.clean, filled.tree, start, end, filled.sql);
       if ('unknown' in filled) return skipUnknown(run, ch, start, end, filled.unknown, error);
@@ -938,6 +938,28 @@ function placeholderAt(run: ChunkRun, at: number): number | undefined {
 }
 
 /**
+ * The Go template action `at` is inside (not at its start), as [start, end]: one with a quoted
+ * argument written in a quoted identifier, `"{{ index .Options "Namespace" }}".users` (gobuffalo
+ * pop, supabase/auth's migrations), is lexed as `"{{ index .Options "`, then `Namespace`, where
+ * PostgreSQL's error falls.
+ */
+function goActionAround(text: string, at: number): [number, number] | undefined {
+  const k = text.lastIndexOf('{{', at);
+  if (k < 0 || k === at || text.slice(k, at).includes('\n')) return undefined;
+  GO_ACTION.lastIndex = k;
+  return GO_ACTION.test(text) && GO_ACTION.lastIndex > at ? [k, GO_ACTION.lastIndex] : undefined;
+}
+
+const GO_ACTIONS = new RegExp(GO_ACTION.source, 'g');
+
+/** `text` with each Go template action replaced by a name of the same length (`{{ .prefix }}` → `___prefix___`), else undefined when it has none. */
+function goActionsAsNames(text: string): string | undefined {
+  if (!text.includes('{{')) return undefined;
+  const out = text.replace(GO_ACTIONS, (m) => m.replace(/[^A-Za-z0-9_]/g, '_'));
+  return out === text ? undefined : out;
+}
+
+/**
  * The statement at `start` … `end` of the cleaned text (`sql`, failing with `error` at a
  * placeholder) parsed with names, then literals, put in for the placeholders PostgreSQL's error
  * falls on: its tree (run.clean then holds what was put in), PostgreSQL's error elsewhere, or
@@ -952,9 +974,13 @@ function fillPlaceholders(
 ): { tree: Node; sql: string } | { error: ParseError } | { unknown: Span } {
   let clean = run.clean;
   for (let tries = 0; tries < 16; tries++) {
-    const at = error.start;
-    const stop = placeholderAt(run, at);
-    if (stop === undefined) break;
+    let at = error.start;
+    let stop = placeholderAt(run, at);
+    if (stop === undefined) {
+      const around = goActionAround(run.text, at);
+      if (!around) break;
+      [at, stop] = around;
+    }
     if (clean[at] === "'") return { unknown: { start: at, end: stop } };
     // a name first (a template's is made of its words, for messages: asWritten), then a literal
     const name = run.text.slice(at, stop).replace(/[^A-Za-z0-9_]/g, '_');
@@ -1540,6 +1566,11 @@ function parsePlpgsqlBody(lit: BodyText, createText: string, language: string, k
       }
     }
     if (retried) return analysePlpgsql(retried, lit, body, kind, bound);
+    // A migration tool's Go template actions in the body (tern, gobuffalo pop: `CREATE TYPE
+    // {{ index .Options "Namespace" }}.factor_type …` in a DO block) are rendered before
+    // PostgreSQL sees it: the body is analysed with names of the same length in their place.
+    const rendered = goActionsAsNames(lit.text);
+    if (rendered !== undefined) return parsePlpgsqlBody({ ...lit, text: rendered }, withBody(rendered), language, kind, withBody, bound);
     const { message } = errorOf(e);
     // libpg-query parses PL/pgSQL without a catalog: errors such as `"x" is not a scalar
     // variable` (a variable of a user-defined type) are not errors PostgreSQL would raise.
