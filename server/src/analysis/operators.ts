@@ -13,12 +13,17 @@
 // sub-select in a second pair of parentheses, which the grammar reads as the same sub-select:
 // andrew12-circle/circle-marketplace's `vendor_id IN (SELECT id FROM vendors WHERE name = ANY(SELECT
 // specialties FROM profiles …))`). Pure: reads the model.
-import { census, plainCreate, typeName } from './ast.js';
+// Neon Authorize's auth.user_id() (the pg_session_jwt extension) is text too, where the workspace
+// shows it is Neon's (neonUserIdIsText): Drizzle's `(select auth.user_id() = "notes"."user_id")`
+// with user_id uuid fails with 42883 operator does not exist: text = uuid (kekubhai/ynotnow).
+import { callsIn, census, plainCreate, typeName } from './ast.js';
 import { changedColumn, madeBefore, ownColumnOf, writtenBefore, type WorkspaceColumnFacts } from './columns.js';
+import { journalOf } from './drizzle-journal.js';
+import { functionOrder } from './function-order.js';
 import type { Model, Policy, Table } from './model.js';
 import { nameParts, sval } from './parse.js';
-import { fileByName } from './policy-exprs.js';
-import type { Loc, Node } from './types.js';
+import { fileByName, memoModel } from './policy-exprs.js';
+import type { Loc, Node, ParsedFile } from './types.js';
 
 export interface OperatorMismatch {
   /** the comparison (A_Expr), its operator's location, the column and the text operand */
@@ -30,6 +35,8 @@ export interface OperatorMismatch {
   op: string;
   /** the column is written on the left */
   columnFirst: boolean;
+  /** the text is Neon Authorize's auth.user_id() (pg_session_jwt), or a one-value sub-select of it */
+  userId: boolean;
 }
 
 /**
@@ -64,13 +71,82 @@ const SCALAR_TYPES = new Set(['text', 'character varying', 'character', 'uuid', 
 /** Types with no operator against text and no implicit cast from it (PostgreSQL's names, as typeName gives them). */
 const NO_TEXT_OPERATOR = new Set(['uuid', 'integer', 'bigint', 'smallint', 'numeric', 'boolean', 'date', 'timestamp', 'timestamp with time zone', 'jsonb', 'real', 'double precision']);
 
-/** Whether an expression is text for certain: `x ->> 'k'`, current_setting(…), `…::text`, or a sub-select of one such value. */
-function isText(n: Node): boolean {
+// ---- Neon Authorize's auth.user_id() ----
+
+/** Whether a call is `auth.user_id()`, written so: schema-qualified, no arguments. */
+function isUserIdCall(f: Node): boolean {
+  const name = nameParts(f?.funcname);
+  return name.length === 2 && name[0] === 'auth' && name[1] === 'user_id' && !f.args?.length && !f.agg_star && !f.func_variadic && !f.over;
+}
+
+/** Per parsed file: whether its text names pg_session_jwt or calls auth.user_id() (most files do neither: nothing more is looked at). */
+const mentionsNeonAuth = new WeakMap<ParsedFile, boolean>();
+const NEON_AUTH_TEXT = /pg_session_jwt|\bauth"?\s*\.\s*"?user_id"?\s*\(/i;
+
+/** A Drizzle Kit migration: its folder's meta/_journal.json lists it, or it has drizzle-kit's `--> statement-breakpoint` markers. */
+function isDrizzleMigration(model: Model, file: ParsedFile): boolean {
+  return file.text.includes('--> statement-breakpoint') || journalOf(file.file, model.config.drizzleJournals ?? []) !== undefined;
+}
+
+/**
+ * Whether `auth.user_id()` in the workspace's policies is Neon Authorize's: the pg_session_jwt
+ * extension's, which returns the JWT's `sub` as text (`CREATE FUNCTION auth."user_id"() RETURNS
+ * TEXT` in its sql/pg_session_jwt--0.1.0--0.1.1.sql; its README: `auth.user_id() → text`). Only
+ * where nothing else can have made it and the workspace shows Neon Authorize:
+ * - not a Supabase project (there auth.user_id() does not exist: the call fails with 42883
+ *   function auth.user_id() does not exist, another error);
+ * - no migration creates, renames or moves a function named user_id (in any schema: an
+ *   unqualified CREATE FUNCTION may make it in auth), and no dynamic SQL may create a function:
+ *   a workspace's own auth.user_id() keeps its own type;
+ * - and a migration runs `CREATE EXTENSION pg_session_jwt`, or Drizzle Kit generated a policy with
+ *   drizzle-orm/neon's helpers: a CREATE POLICY of a Drizzle Kit migration (isDrizzleMigration),
+ *   TO authenticated or anonymous (its authenticatedRole, anonymousRole: the roles Neon makes),
+ *   calling auth.user_id() (its authUid, `(select auth.user_id() = col)`, as crudPolicy writes it).
+ *   Neon enables the extension outside the migrations (the console), so Drizzle's policies are
+ *   often all there is to see.
+ * Once per model; the verdicts rejected.ts keeps across models are kept with it.
+ */
+export function neonUserIdIsText(model: Model): boolean {
+  return memoModel(model, 'operators:neonUserId', (m) => {
+    if (m.supabase) return false;
+    let mentioned = false;
+    for (const f of m.files) {
+      let hit = mentionsNeonAuth.get(f);
+      if (hit === undefined) mentionsNeonAuth.set(f, (hit = NEON_AUTH_TEXT.test(f.text)));
+      if (hit) mentioned = true;
+    }
+    if (!mentioned) return false;
+    const order = functionOrder(m);
+    if (order.dynamic || order.renamed.has('user_id') || order.creationsOf('user_id') !== undefined || m.functions.has('auth.user_id')) return false;
+    for (const { file, stmt } of m.statements) {
+      if (stmt.kind === 'CreateExtensionStmt' && String(stmt.node?.extname ?? '') === 'pg_session_jwt' && mentionsNeonAuth.get(file)) return true;
+    }
+    const drizzle = new Map<string, boolean>();
+    for (const p of m.policies) {
+      if (!p.roles.includes('authenticated') && !p.roles.includes('anonymous')) continue;
+      let d = drizzle.get(p.created.file);
+      if (d === undefined) {
+        const file = fileByName(m, p.created.file);
+        drizzle.set(p.created.file, (d = !!file && mentionsNeonAuth.get(file) === true && isDrizzleMigration(m, file)));
+      }
+      if (!d) continue;
+      for (const e of [p.using, p.withCheck]) if (e && callsIn(e).some((c) => isUserIdCall(c.node))) return true;
+    }
+    return false;
+  });
+}
+
+/**
+ * Whether an expression is text for certain: `x ->> 'k'`, current_setting(…), `…::text`, Neon's
+ * auth.user_id() (`userIdText`: neonUserIdIsText), or a sub-select of one such value.
+ */
+function isText(n: Node, userIdText: boolean): boolean {
   if (!n || typeof n !== 'object') return false;
   const e = n.A_Expr;
   if (e && e.kind === 'AEXPR_OP' && sval(e.name?.[e.name.length - 1]) === '->>') return true;
   const f = n.FuncCall;
   if (f) {
+    if (userIdText && isUserIdCall(f)) return true;
     const name = nameParts(f.funcname);
     return name.length <= 2 && name[name.length - 1] === 'current_setting' && (name.length === 1 || name[0] === 'pg_catalog') && (f.args?.length === 1 || f.args?.length === 2);
   }
@@ -81,9 +157,16 @@ function isText(n: Node): boolean {
     const sel = s.subselect?.SelectStmt;
     const targets = sel?.targetList ?? [];
     if (!sel || sel.fromClause?.length || targets.length !== 1) return false;
-    return isText(targets[0]?.ResTarget?.val);
+    return isText(targets[0]?.ResTarget?.val, userIdText);
   }
   return false;
+}
+
+/** Whether a text operand is auth.user_id(), or a one-value sub-select of it. */
+function isUserIdValue(n: Node): boolean {
+  if (n?.FuncCall) return isUserIdCall(n.FuncCall);
+  const sel = n?.SubLink?.subLinkType === 'EXPR_SUBLINK' ? n.SubLink.subselect?.SelectStmt : undefined;
+  return !!sel && !sel.fromClause?.length && sel.targetList?.length === 1 && isUserIdValue(sel.targetList[0]?.ResTarget?.val);
 }
 
 /** The first comparison of a column of the policy's table with a text value PostgreSQL has no operator for. */
@@ -104,15 +187,23 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
     return type !== undefined && NO_TEXT_OPERATOR.has(type) && !changedColumn(ws, column, t.name) ? type : undefined;
   };
   let found: OperatorMismatch | undefined;
+  let userIdText: boolean | undefined;
+  const text = (n: Node) => isText(n, (userIdText ??= neonUserIdIsText(model)));
   const visit = (n: Node): void => {
     if (found || !n || typeof n !== 'object') return;
     if (Array.isArray(n)) {
       for (const x of n) visit(x);
       return;
     }
-    // (a sub-select has tables of its own in scope: not looked into)
+    // (a sub-select has tables of its own in scope: not looked into; one without a FROM list has
+    // none, and its columns are the policy's table's: Drizzle's `(select auth.user_id() = "notes"."user_id")`)
     if (n.SubLink) {
       visit(n.SubLink.testexpr);
+      const sel = n.SubLink.subselect?.SelectStmt;
+      if (sel && !sel.fromClause?.length && !sel.withClause && !sel.larg && !sel.rarg) {
+        visit(sel.targetList);
+        visit(sel.whereClause);
+      }
       return;
     }
     const e = n.A_Expr;
@@ -126,8 +217,8 @@ export function operatorMismatchOf(model: Model, p: Policy, ws: WorkspaceColumnF
           const ref = col?.ColumnRef;
           const column = ref ? ownColumnOf(t, ref) : undefined;
           const type = column !== undefined ? typeOf(column) : undefined;
-          if (column !== undefined && type !== undefined && isText(other)) {
-            found = { node: n, location: typeof e.location === 'number' ? e.location : -1, column, columnType: type, text: other, op: op === '!=' ? '<>' : op, columnFirst };
+          if (column !== undefined && type !== undefined && text(other)) {
+            found = { node: n, location: typeof e.location === 'number' ? e.location : -1, column, columnType: type, text: other, op: op === '!=' ? '<>' : op, columnFirst, userId: userIdText === true && isUserIdValue(other) };
             return;
           }
         }
@@ -296,7 +387,7 @@ function scalarTypeOf(model: Model, ws: WorkspaceColumnFacts, n: Node, scopes: r
     const type = r ? columnTypeOf(model, ws, r.table, r.column, at) : undefined;
     return type !== undefined && SCALAR_TYPES.has(type) ? { type, relation: r!.refname } : undefined;
   }
-  if (isText(n)) return { type: 'text' };
+  if (isText(n, neonUserIdIsText(model))) return { type: 'text' };
   const cast = n?.TypeCast ? typeName(n.TypeCast.typeName) : undefined;
   return cast !== undefined && SCALAR_TYPES.has(cast) ? { type: cast } : undefined;
 }

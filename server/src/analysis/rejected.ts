@@ -15,7 +15,7 @@ import { fileByName, memoModel } from './policy-exprs.js';
 import type { Loc, ParsedFile } from './types.js';
 import { clauseError } from './clauses.js';
 import { functionOrder, missingFunctionOf, nodeContains, type MissingFunction } from './function-order.js';
-import { arraySubselectMismatchOf, operatorMismatchOf, type ArraySubselectMismatch, type OperatorMismatch } from './operators.js';
+import { arraySubselectMismatchOf, neonUserIdIsText, operatorMismatchOf, type ArraySubselectMismatch, type OperatorMismatch } from './operators.js';
 import { enumSignature, invalidEnumValues, type BadValue } from './enum-values.js';
 
 export { clauseError };
@@ -45,7 +45,7 @@ export function rejectedPolicies(model: Model): ReadonlyMap<Policy, Rejection> {
 // per table, for the tables none of whose policies PostgreSQL rejects and whose verdicts follow
 // from what is compared below, and such a table's policies are not asked again while:
 // - the workspace facts they read are the same: the files (by name, in order) and the replay
-//   order (ReplayPlaces' key), workspaceFacts' signature, the first file making each relation, the names relations are renamed to, and
+//   order (ReplayPlaces' key), whether auth.user_id() is Neon's (neonUserIdIsText), workspaceFacts' signature, the first file making each relation, the names relations are renamed to, and
 //   the CREATE TABLEs whose FOREIGN KEY names a table made later (createsReferencingLater: the same statements);
 // - the table is the same object (then so are its policies: they live on it), and so is every
 //   table its policies' sub-selects read (their columns, their CREATE TABLE);
@@ -74,7 +74,7 @@ interface KeptVerdict {
 }
 
 /** What the last model's verdicts were kept with. */
-let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; functions: object; enums: string; referencing: ReturnType<typeof createsReferencingLater>; kept: Map<string, KeptVerdict>; orphans: Map<Policy, KeptVerdict> } | undefined;
+let lastVerdicts: { files: ParsedFile[]; ws: WorkspaceColumnFacts; functions: object; enums: string; neonUserId: boolean; referencing: ReturnType<typeof createsReferencingLater>; kept: Map<string, KeptVerdict>; orphans: Map<Policy, KeptVerdict> } | undefined;
 
 let keptCheck: ((p: Policy, asked: Rejection | undefined) => void) | undefined;
 /** For the test suite: each policy whose verdict is kept is asked again and `check`ed (it must be accepted). */
@@ -140,7 +140,7 @@ function buildRejected(m: Model): Map<Policy, Rejection> {
       if (v) orphans.set(p, v);
     }
   }
-  lastVerdicts = { files: m.files, ws, functions: functionOrder(m).sig, enums, referencing: createsReferencingLater(m), kept, orphans };
+  lastVerdicts = { files: m.files, ws, functions: functionOrder(m).sig, enums, neonUserId: neonUserIdIsText(m), referencing: createsReferencingLater(m), kept, orphans };
   if (out.size !== 0) abortedInBlocks(m, out);
   return out;
 }
@@ -236,6 +236,9 @@ function reparsedSince(m: Model, ws: WorkspaceColumnFacts, before: NonNullable<t
   for (let i = 0; i < refs.length; i++) if (refs[i]!.stmt !== was[i]!.stmt || refs[i]!.key !== was[i]!.key) return undefined;
   // (where the functions are created: a policy calling one created later is rejected, 42883)
   if (before.functions !== functionOrder(m).sig) return undefined;
+  // (whether auth.user_id() is Neon's, text: a CREATE EXTENSION pg_session_jwt or a Drizzle policy
+  // in another file decides the verdicts of every policy calling it — operators.ts neonUserIdIsText)
+  if (before.neonUserId !== neonUserIdIsText(m)) return undefined;
   return out;
 }
 

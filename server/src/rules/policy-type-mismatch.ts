@@ -12,7 +12,9 @@ import { bareValue, fileOf, quoteIdent } from './lib/util.js';
 // uuid. The CREATE POLICY fails with 42883 and the policy never exists (rejected.ts leaves it out
 // of the active policies, so the other rules say nothing about it). And a value compared with the
 // rows of a sub-select of an array column, `name = ANY (SELECT specialties FROM profiles …)`:
-// each row's whole array, text = text[], 42883 too.
+// each row's whole array, text = text[], 42883 too. Neon Authorize's auth.user_id() (pg_session_jwt)
+// returns text: Drizzle's `(select auth.user_id() = "notes"."user_id")` with user_id uuid is the same
+// mistake (operators.ts neonUserIdIsText says when the workspace shows it is Neon's).
 
 /** Whether the operand is a current_setting(…) call, written so (its value is '' once a SET LOCAL has ended: nullif). */
 function isSettingCall(n: Node): boolean {
@@ -66,8 +68,9 @@ function fixFor(file: string, text: string, m: OperatorMismatch): Fix | undefine
   if (!span) return undefined;
   const written = text.slice(span.start, span.end);
   const type = m.columnType;
-  // (a parenthesised operand, a sub-select: cast as it is)
-  const wrapped = written.startsWith('(') && matchParen(written, 0) === written.length - 1;
+  // (a parenthesised operand, a sub-select, or a call, `auth.user_id()`: cast as it is)
+  const call = /^[\w$."]+\s*\(/.exec(written);
+  const wrapped = (written.startsWith('(') && matchParen(written, 0) === written.length - 1) || (!!call && matchParen(written, call[0].length - 1) === written.length - 1);
   const cast = isSettingCall(m.text) ? `nullif(${written}, '')::${type}` : wrapped ? `${written}::${type}` : `(${written})::${type}`;
   return {
     title: `Cast the text to ${type}: ${cast.length > 70 ? `${cast.slice(0, 67)}…` : cast}`,
@@ -125,12 +128,12 @@ function reportArraySubselect(model: Model, report: RuleContext['report'], p: Po
 export const policyTypeMismatch = defineRule({
   meta: {
     id: 'policy-type-mismatch',
-    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text), or a value with the arrays a sub-select returns (`name = ANY (SELECT tags …)`): PostgreSQL has no such operator and rejects the CREATE POLICY (42883).',
+    description: 'A policy compares a uuid, integer, boolean, date or jsonb column with text (`->>`, current_setting(), ::text, Neon\'s auth.user_id()), or a value with the arrays a sub-select returns (`name = ANY (SELECT tags …)`): PostgreSQL has no such operator and rejects the CREATE POLICY (42883).',
     severity: 'error',
     category: 'correctness',
     fixKind: 'unsafe',
     guards:
-      'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists. Likewise `name = ANY (SELECT specialties FROM profiles …)` with specialties text[]: a sub-select\'s rows are compared whole, text = text[], 42883.',
+      'Text does not cast implicitly to uuid, integer, boolean, date, timestamp or jsonb: `tenant_id = auth.jwt() ->> \'tenant_id\'` with tenant_id uuid fails with 42883 operator does not exist: uuid = text, so the CREATE POLICY fails, the migration stops, and the policy never exists. Neon Authorize\'s `auth.user_id()` (pg_session_jwt) is text too: Drizzle\'s `(select auth.user_id() = "notes"."user_id")` with user_id uuid fails with 42883 operator does not exist: text = uuid. Likewise `name = ANY (SELECT specialties FROM profiles …)` with specialties text[]: a sub-select\'s rows are compared whole, text = text[], 42883.',
     shownBy: { statement: ['42883'] },
   },
   check({ model, report }) {
@@ -147,15 +150,21 @@ export const policyTypeMismatch = defineRule({
       const pair = m.columnFirst ? `${m.columnType} ${m.op} text` : `text ${m.op} ${m.columnType}`;
       const fix = fixFor(p.created.file, text, m);
       const at = m.location >= 0 ? m.location : p.created.start;
+      const shown = written.length > 60 ? `${written.slice(0, 57)}…` : written;
+      // (Neon's auth.user_id(): the JWT's sub, a uuid with Neon Auth, not with every provider)
+      const cast = m.userId
+        ? `Cast it to the column's type, \`auth.user_id()::${m.columnType}\` (a sub that is not a valid ${m.columnType} then fails the query with 22P02: where the provider's user ids are not ${m.columnType}s, Clerk's \`user_…\` say, declare ${m.column} text instead)`
+        : `Cast the text to the column's type (${isSettingCall(m.text) ? `nullif(…, '')::${m.columnType}` : `(…)::${m.columnType}`}; a value that is not a valid ${m.columnType} then fails with 22P02)`;
       report({
         file: p.created.file,
         start: at,
         end: at + (text.startsWith('<>', at) ? 2 : 1),
         message:
-          `Policy "${p.name}" on ${p.table} compares ${m.column}, a ${m.columnType} column, with ${written.length > 60 ? `${written.slice(0, 57)}…` : written}, which is text: ` +
-          `PostgreSQL has no operator ${pair} and text does not cast to ${m.columnType} by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
+          `Policy "${p.name}" on ${p.table} compares ${m.column}, a ${m.columnType} column, with ${shown}, which is text` +
+          (m.userId ? ` (Neon Authorize's \`auth.user_id()\`, from the pg_session_jwt extension, returns the JWT's \`sub\` as text)` : '') +
+          `: PostgreSQL has no operator ${pair} and text does not cast to ${m.columnType} by itself, so it rejects this CREATE POLICY with 42883 operator does not exist: ${pair}. ` +
           `The policy is never created (a migration tool stops here). ` +
-          `Cast the text to the column's type (${isSettingCall(m.text) ? `nullif(…, '')::${m.columnType}` : `(…)::${m.columnType}`}; a value that is not a valid ${m.columnType} then fails with 22P02) rather than the column to text (${quoteIdent(m.column)}::text = … runs, but no index on ${m.column} can serve it).`,
+          `${cast} rather than the column to text (${quoteIdent(m.column)}::text = … runs, but no index on ${m.column} can serve it).`,
         fixes: fix ? [fix] : [],
       });
     }
