@@ -9,6 +9,18 @@ CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS
 GRANT USAGE ON SCHEMA auth TO PUBLIC;
 `;
 
+/**
+ * Neon Authorize's auth.user_id() as a stub: pg_session_jwt's `auth."user_id"() RETURNS TEXT`
+ * (sql/pg_session_jwt--0.1.0--0.1.1.sql), reading the `sub` of `request.jwt.claims` as the
+ * extension does without a JWK (its PostgREST fallback); `actAs` sets it. PGlite has no pg_session_jwt.
+ */
+export const NEON_AUTH_STUB_SQL = `
+CREATE SCHEMA IF NOT EXISTS auth;
+CREATE OR REPLACE FUNCTION auth.user_id() RETURNS text LANGUAGE sql STABLE AS
+  $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub' $$;
+GRANT USAGE ON SCHEMA auth TO PUBLIC;
+`;
+
 /** SQL that makes the current transaction act as the given user id (transaction-local). */
 export function actAs(userId: string, claims: Record<string, unknown> = {}): string {
   const json = JSON.stringify({ sub: userId, ...claims }).replace(/'/g, "''");

@@ -7,10 +7,11 @@
 // and missing-index findings on policies that never exist.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { closeAll, count, expectPgError, getDb, inRollback, runEachStatement } from '../helpers/pg.js';
-import { applyFix, findingsOf, initParser, invalidFinding, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
-import { actAs, AUTH_STUB_SQL } from '../helpers/supabase.js';
+import { closeAll, count, expectPgError, getDb, inRollback, runEachStatement, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, nestedParentheses, sqlOf, TENANT_A, TENANT_B, textAt, validExampleRuns } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL, NEON_AUTH_STUB_SQL } from '../helpers/supabase.js';
 import { steps } from '../helpers/relint.js';
+import { Workspace } from '../../server/src/engine/workspace.js';
 
 const ID = 'policy-type-mismatch';
 before(initParser);
@@ -282,4 +283,147 @@ test('ok: re-lints follow the type of the array column into other files (an ADD 
     ]),
     [1, 0, 1, 0, 1, 0],
   );
+});
+
+// Neon Authorize's auth.user_id() (pg_session_jwt) returns the JWT's sub as text; Drizzle's Neon
+// helpers write `(select auth.user_id() = "notes"."user_id")`. On PGlite, with NEON_AUTH_STUB_SQL
+// (the extension's signature: RETURNS text). Calibration: kekubhai/ynotnow's drizzle/0000 (user_id uuid).
+const CLERK_ID = 'user_2abcDEF';
+
+/** The titles `user` reads from notes (A's row 'a', B's 'b', a Clerk-style id's 'c' where user_id is text) under the policies. */
+async function titlesReadBy(q: Q, user: string): Promise<string> {
+  await q('GRANT USAGE ON SCHEMA auth TO authenticated');
+  await q(actAs(user));
+  await q('SET ROLE authenticated');
+  const rows = await q('SELECT string_agg(title, \',\' ORDER BY id) AS s FROM notes');
+  await q('RESET ROLE');
+  return rows[0]!.s ?? '';
+}
+
+test('err: Neon Authorize (Drizzle): (select auth.user_id() = "notes"."user_id") with user_id uuid: 42883 text = uuid, the policy is not created; fixed: auth.user_id()::uuid, re-lints clean, a user reads their rows only', async () => {
+  const { ws, finding } = invalidFinding(ID, 3);
+  assert.equal(textAt(ws, finding), '=');
+  assert.match(
+    finding.message,
+    /^Policy "crud-authenticated-policy-select" on public\.notes compares user_id, a uuid column, with auth\.user_id\(\), which is text \(Neon Authorize's `auth\.user_id\(\)`, from the pg_session_jwt extension, returns the JWT's `sub` as text\): PostgreSQL has no operator text = uuid .* 42883 operator does not exist: text = uuid\. The policy is never created .* Cast it to the column's type, `auth\.user_id\(\)::uuid` \(a sub that is not a valid uuid then fails the query with 22P02: .* declare user_id text instead\)/,
+  );
+  assert.equal(nestedParentheses(finding.message), undefined);
+  assert.deepEqual(lintFiles([{ file: 'drizzle/0000_notes.sql', text: sqlOf(ws) }], ID).findings.filter((f) => f.rule.startsWith('policy-')).map((f) => f.rule), [ID]);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(NEON_AUTH_STUB_SQL);
+    const errors = await runEachStatement(q, sqlOf(ws));
+    assert.deepEqual(errors.map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: text = uuid']);
+    assert.equal(await count(q, `(SELECT 1 FROM pg_policy WHERE polrelid = 'notes'::regclass) p`), 0);
+    // written the other way round, and in a DO block: the same
+    const others = 'CREATE POLICY p ON notes USING (user_id = auth.user_id());\nDO $$ BEGIN CREATE POLICY p ON notes USING ((select auth.user_id() = user_id)); END $$;';
+    assert.deepEqual((await runEachStatement(q, others)).map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: uuid = text', '42883 operator does not exist: text = uuid']);
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /USING \(\(select auth\.user_id\(\)::uuid = "notes"\."user_id"\)\);/);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(db, async (q) => {
+    await q(NEON_AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, sqlOf(fixed)), []);
+    await q(`INSERT INTO notes (id, user_id, title) VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+    assert.equal(await titlesReadBy(q, TENANT_A), 'a');
+    // (the message's caveat: a sub that is not a uuid fails the query)
+    await q(actAs(CLERK_ID));
+    await q('SET ROLE authenticated');
+    await expectPgError(q('SELECT count(*) FROM notes'), '22P02', `invalid input syntax for type uuid: "${CLERK_ID}"`);
+  });
+});
+
+test('ok: Neon Authorize: the Valid example (the cast) lints clean and runs; a text column as Drizzle writes the policy runs and compares the ids as they are', async () => {
+  const { ws, mine } = lintDocExample(ID, 'valid', 3);
+  assert.deepEqual(mine, []);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(NEON_AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, sqlOf(ws)), []);
+    await q(`INSERT INTO notes (id, user_id, title) VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b')`);
+    assert.equal(await titlesReadBy(q, TENANT_B), 'b');
+  });
+  const text = sqlOf(lintDocExample(ID, 'invalid', 3).ws).replace('"user_id" uuid NOT NULL', '"user_id" text NOT NULL');
+  assert.deepEqual(lintFiles([{ file: 'drizzle/0000_notes.sql', text }], ID).mine, []);
+  await inRollback(db, async (q) => {
+    await q(NEON_AUTH_STUB_SQL);
+    assert.deepEqual(await runEachStatement(q, text), []);
+    await q(`INSERT INTO notes (id, user_id, title) VALUES (1, '${TENANT_A}', 'a'), (2, '${TENANT_B}', 'b'), (3, '${CLERK_ID}', 'c')`);
+    assert.equal(await titlesReadBy(q, CLERK_ID), 'c');
+    assert.equal(await titlesReadBy(q, TENANT_A), 'a');
+  });
+});
+
+const NOTES = 'CREATE TABLE notes (id int PRIMARY KEY, user_id uuid NOT NULL, title text);\nALTER TABLE notes ENABLE ROW LEVEL SECURITY;\n';
+const HAND_WRITTEN = 'CREATE POLICY own ON notes FOR SELECT TO authenticated USING (user_id = (select auth.user_id()));\n';
+const DRIZZLE = 'CREATE POLICY "crud-authenticated-policy-select" ON "notes" AS PERMISSIVE FOR SELECT TO "authenticated" USING ((select auth.user_id() = "notes"."user_id"));--> statement-breakpoint\n';
+
+test('err/ok: when auth.user_id() is taken as Neon\'s (text): CREATE EXTENSION pg_session_jwt, or a Drizzle Kit migration\'s policy TO authenticated/anonymous (breakpoints or journal); not without either, not on Supabase, not where the workspace makes its own', async () => {
+  const n = (files: Array<{ file: string; text: string }>, journals: Parameters<typeof lintFiles>[3] = []) => lintFiles(files, ID, undefined, journals).mine.length;
+  // the extension, a hand-written policy (uuid = text, through a one-value sub-select)
+  const ext = [{ file: 'migrations/001_ext.sql', text: 'CREATE EXTENSION IF NOT EXISTS pg_session_jwt;\n' }, { file: 'migrations/002_notes.sql', text: NOTES + HAND_WRITTEN }];
+  assert.equal(n(ext), 1);
+  assert.match(lintFiles(ext, ID).mine[0]!.message, /with \(select auth\.user_id\(\)\), which is text \(Neon Authorize's .* 42883 operator does not exist: uuid = text/);
+  // nothing shows Neon: auth.user_id() is nobody's, not said
+  assert.equal(n([{ file: 'migrations/002_notes.sql', text: NOTES + HAND_WRITTEN }]), 0);
+  // Drizzle Kit's breakpoints; TO anonymous too; a policy TO public alone does not show Neon
+  assert.equal(n([{ file: 'drizzle/0000_x.sql', text: `${NOTES.replace(/;\n/g, ';--> statement-breakpoint\n')}${DRIZZLE}` }]), 1);
+  assert.equal(n([{ file: 'drizzle/0000_x.sql', text: `${NOTES.replace(/;\n/g, ';--> statement-breakpoint\n')}${DRIZZLE.replace('"authenticated"', '"anonymous"')}` }]), 1);
+  assert.equal(n([{ file: 'drizzle/0000_x.sql', text: `${NOTES.replace(/;\n/g, ';--> statement-breakpoint\n')}${DRIZZLE.replace(' TO "authenticated"', '')}` }]), 0);
+  // a Drizzle folder's journal lists the file (one statement, no breakpoint); the same file unlisted by any journal: not said
+  const single = [{ file: 'drizzle/0000_x.sql', text: NOTES }, { file: 'drizzle/0001_p.sql', text: DRIZZLE.replace('--> statement-breakpoint', '') }];
+  assert.equal(n(single, [{ folder: 'drizzle/', source: 'drizzle/meta/_journal.json', tags: ['0000_x', '0001_p'] }]), 1);
+  assert.equal(n(single), 0);
+  // a Supabase project: auth.user_id() does not exist there (another 42883), not said
+  assert.equal(n([{ file: 'supabase/migrations/20250101000000_notes.sql', text: NOTES + DRIZZLE }]), 0);
+  // the workspace makes its own auth.user_id(): it keeps its type, not said
+  const own = [{ file: 'drizzle/0000_x.sql', text: `CREATE SCHEMA auth;--> statement-breakpoint\nCREATE FUNCTION auth.user_id() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')::uuid $$;--> statement-breakpoint\n${NOTES}${DRIZZLE}` }];
+  assert.equal(n(own), 0);
+  const db = await getDb();
+  // on PostgreSQL: the hand-written policy fails with the extension's function (stubbed: PGlite has no pg_session_jwt)
+  await inRollback(db, async (q) => {
+    await q(NEON_AUTH_STUB_SQL);
+    assert.deepEqual((await runEachStatement(q, NOTES + HAND_WRITTEN)).map((e) => `${e.code} ${e.message}`), ['42883 operator does not exist: uuid = text']);
+  });
+  // on Supabase (auth.uid(), auth.jwt(), no auth.user_id()): another error, which this rule does not claim
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    assert.deepEqual((await runEachStatement(q, NOTES + DRIZZLE)).map((e) => `${e.code} ${e.message}`), ['42883 function auth.user_id() does not exist']);
+  });
+  // the workspace's own auth.user_id() RETURNS uuid: the policy is created
+  await inRollback(db, async (q) => assert.deepEqual(await runEachStatement(q, own[0]!.text), []));
+});
+
+test('ok: re-lints follow whether auth.user_id() is Neon\'s into other files (the extension created, a function of the workspace named user_id), as a fresh lint does', () => {
+  // (edited in place, in the files after the policy's, with no other lint between: the verdicts
+  // rejected.ts keeps for notes' policies are asked whether they hold — steps() lints a fresh
+  // workspace between edits, which takes their place; the first edit records what the next
+  // rebuilds redo from)
+  const files: Record<string, string> = { '1.sql': NOTES, '2.sql': HAND_WRITTEN, '3.sql': 'SELECT 1;\n', '4.sql': 'SELECT 1;\n' };
+  const edits: Array<[string, string]> = [
+    ['3.sql', 'SELECT 2;\n'],
+    ['3.sql', 'CREATE EXTENSION pg_session_jwt;\n'],
+    ['4.sql', 'CREATE FUNCTION public.user_id() RETURNS text LANGUAGE sql AS $$ SELECT \'x\' $$;\n'],
+    ['4.sql', 'SELECT 1;\n'],
+    ['3.sql', 'SELECT 1;\n'],
+  ];
+  const mine = (w: Workspace) => [...w.lint().byFile.values()].flat().filter((f) => f.rule === ID).length;
+  const ws = new Workspace();
+  for (const [f, t] of Object.entries(files)) ws.setFile(f, t);
+  const counts = [mine(ws)];
+  for (const [f, t] of edits) {
+    ws.setFile(f, t);
+    counts.push(mine(ws));
+  }
+  const expected: number[] = [];
+  const now = { ...files };
+  for (const edit of [undefined, ...edits]) {
+    if (edit) now[edit[0]] = edit[1];
+    const w = new Workspace();
+    for (const [f, t] of Object.entries(now)) w.setFile(f, t);
+    expected.push(mine(w));
+  }
+  assert.deepEqual(expected, [0, 0, 1, 0, 1, 0]);
+  assert.deepEqual(counts, expected);
 });
