@@ -180,3 +180,24 @@ CREATE POLICY p_read ON projects FOR SELECT TO app_user USING (is_member(workspa
     assert.deepEqual(shown, []);
   });
 });
+
+describe('verify: a statement error shows a finding only with the error its rule claims', () => {
+  test("ok: policy-type-mismatch on Neon's auth.user_id() is shown by 42883 operator does not exist: text = uuid, not by 42883 function auth.user_id() does not exist (verify's PGlite has no pg_session_jwt)", async () => {
+    const { confirm } = await import('../server/src/verify/confirm.js');
+    const { rules } = await import('../server/src/rules/lib/catalog.js');
+    const { lintTexts } = await import('../server/src/engine/workspace.js');
+    const sql = `CREATE TABLE "notes" ("id" serial PRIMARY KEY NOT NULL, "user_id" uuid NOT NULL);--> statement-breakpoint
+ALTER TABLE "notes" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
+CREATE POLICY "crud-authenticated-policy-select" ON "notes" AS PERMISSIVE FOR SELECT TO "authenticated" USING ((select auth.user_id() = "notes"."user_id"));
+`;
+    const linted = await lintTexts([{ file: 'drizzle/0000_notes.sql', text: sql }]);
+    const mismatch = [...linted.byFile.values()].flat().filter((f) => f.rule === 'policy-type-mismatch');
+    assert.equal(mismatch.length, 1);
+    const shownBy = (id: string) => rules.find((r) => r.meta.id === id)?.meta.shownBy;
+    const at = sql.indexOf('CREATE POLICY');
+    const failed = (message: string) => ({ file: 'drizzle/0000_notes.sql', offset: at, code: '42883', message, statementStart: at, statementEnd: sql.length - 1 });
+    const shownWith = (message: string) => confirm(mismatch, linted.model, { statementErrors: [failed(message)], probes: [], pgVersion: 'x' }, shownBy).length;
+    assert.equal(shownWith('operator does not exist: text = uuid'), 1);
+    assert.equal(shownWith('function auth.user_id() does not exist'), 0);
+  });
+});

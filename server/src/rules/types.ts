@@ -31,6 +31,8 @@ export interface RuleMeta {
    */
   shownBy?: {
     statement?: readonly string[];
+    /** the statement's error message must match too: a 42883 `function … does not exist` does not show an operator missing */
+    statementMessage?: RegExp;
     probe?: readonly string[];
     /** the probe must be made as a role of the policy the finding is on, with its command; a 42501 must be a privilege error */
     asPolicyRole?: boolean;

@@ -25,6 +25,8 @@ export interface FindingRef {
 /** A rule's RuleMeta.shownBy. */
 export interface ShownBy {
   statement?: readonly string[];
+  /** the statement's error message must match too (policy-type-mismatch: an operator missing, not a function) */
+  statementMessage?: RegExp;
   probe?: readonly string[];
   /**
    * the probe must be made as a role of the policy the finding is on, with its command (any for
@@ -72,7 +74,7 @@ export function confirm<F extends FindingRef>(findings: readonly F[], model: Mod
     const how = shownBy(f.rule);
     if (!how) continue;
     const statement = how.statement?.length
-      ? result.statementErrors.find((e) => e.file === f.file && how.statement!.includes(e.code) && (e.statementStart ?? e.offset) <= f.start && f.start < (e.statementEnd ?? e.offset + 1))
+      ? result.statementErrors.find((e) => e.file === f.file && how.statement!.includes(e.code) && (!how.statementMessage || how.statementMessage.test(e.message)) && (e.statementStart ?? e.offset) <= f.start && f.start < (e.statementEnd ?? e.offset + 1))
       : undefined;
     if (statement) {
       out.push({ finding: f, code: statement.code, statement });
