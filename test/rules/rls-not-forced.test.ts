@@ -249,3 +249,25 @@ test('ok (fix safe): the same helper owned by a BYPASSRLS role: FORCE changes no
     await q('RESET ROLE');
   });
 });
+
+// Calibration fix101 (regen-server): the table is enabled as party and renamed account later; the
+// fix inserts FORCE right after the ENABLE, where its name is party: the message said only "Add
+// ALTER TABLE public.party FORCE" on a finding about public.account.
+test('err (message): a table enabled before a RENAME: the message says where the FORCE goes and that the table is still named so there; the fix applied runs on PGlite and forces the renamed table', async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.party (id int PRIMARY KEY, owner text);
+ALTER TABLE public.party ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON public.party USING (owner = current_user);
+ALTER TABLE public.party RENAME TO account;
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text: sql }], 'rls-not-forced');
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /^Row-level security on public\.account is enabled but not forced/);
+  assert.match(mine[0]!.message, /Add ALTER TABLE public\.party FORCE ROW LEVEL SECURITY right after its ENABLE at 1\.sql:3, where it is still named public\.party \(it is renamed account later\)\./);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, 'rls-not-forced').length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(fixed));
+    assert.deepEqual(await q(`SELECT relforcerowsecurity AS f FROM pg_class WHERE relname = 'account'`), [{ f: true }]);
+  });
+});

@@ -1,5 +1,7 @@
 import { defineRule } from './types.js';
-import { forceMatters, insertAfter, onSupabasePlatform, platformTable, tableName, tableList } from './lib/util.js';
+import { forceMatters, insertAfter, onSupabasePlatform, platformTable, tableName, tableList, where } from './lib/util.js';
+import type { Model, Table } from '../analysis/model.js';
+import type { Loc } from '../analysis/types.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import { helperForceNote, helperForceWouldBreak } from './definer-helper-under-force-rls.js';
 
@@ -44,7 +46,7 @@ export const rlsNotForced = defineRule({
           `Row-level security on ${t.key} is enabled but not forced: the table's owner bypasses every policy${dynamicOnly ? ' (here those the dynamic SQL of the migrations creates for it with EXECUTE)' : ''} and sees all rows (T13). ` +
           'This matters when the application, a job or a migration queries as the owner role; if only non-owner roles ' +
           `${onSupabasePlatform(model) ? '(e.g. anon/authenticated) ' : ''}ever query it, you can lower this rule knowingly. ` +
-          `Add ALTER TABLE ${name} FORCE ROW LEVEL SECURITY. (Superusers and BYPASSRLS roles bypass RLS even when forced.)` +
+          `Add ALTER TABLE ${name} FORCE ROW LEVEL SECURITY${renamedNote(model, t, name, enable?.loc)}. (Superusers and BYPASSRLS roles bypass RLS even when forced.)` +
           (dynamicOnly ? ' Check first that the dynamic SQL does create a policy for the owner\'s use: with FORCE and no policy that applies, the owner sees no row (T13b).' : '') +
           (helper ? ` ${helperForceNote(helper, t)}` : ''),
         fixes: [
@@ -60,3 +62,14 @@ export const rlsNotForced = defineRule({
     }
   },
 });
+
+/**
+ * Where the fix goes when the table has another name there (its ENABLE, or CREATE TABLE, comes
+ * before an ALTER TABLE … RENAME TO): the statement the fix inserts names it as it is named there,
+ * which the message says (regen-server's party, renamed account later).
+ */
+function renamedNote(model: Model, t: Table, name: string, enable: Loc | undefined): string {
+  if (!t.renamed) return '';
+  const now = tableName(model, t, t.renamed);
+  return now === name ? '' : ` right after its ${enable ? 'ENABLE' : 'CREATE TABLE'} at ${where(model, enable ?? t.created)}, where it is still named ${name} (it is renamed ${now} later)`;
+}
