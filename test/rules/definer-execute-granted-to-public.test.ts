@@ -598,3 +598,26 @@ DROP TABLE IF EXISTS public.pending_invites CASCADE;
     await expectPgError(q('SELECT public.accept_pending_invites()'), '42P01', 'relation "public.pending_invites" does not exist');
   });
 });
+
+// Calibration cal97 (supabase-community/database-build's supabase_functions_certificate_secret()):
+// a definer function of no argument that reads a secret as its owner and never looks at the caller
+// was said to give a caller "only what its body chooses (e.g. about the caller themselves)".
+test('err (message): a no-argument definer function reading a table as its owner, never looking at the caller, is said to answer every caller alike; PGlite: anon gets 42501 on the table and the secret through the function', async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE SCHEMA private;
+CREATE TABLE private.secrets (name text PRIMARY KEY, value text NOT NULL);
+CREATE FUNCTION public.certificate_secret() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS $$ SELECT value FROM private.secrets WHERE name = 'cert' $$;
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], 'definer-execute-granted-to-public');
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /it takes no argument, but it reads private\.secrets as its owner and never looks at who is calling, so every caller gets what its body returns of it, the same for all/);
+  assert.doesNotMatch(mine[0]!.message, /about the caller themselves/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sql);
+    await q(`INSERT INTO private.secrets VALUES ('cert', 'CERT-SECRET'); DO $$ BEGIN CREATE ROLE anon NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await q('SET ROLE anon');
+    const direct = await tryQuery(q, 'SELECT value FROM private.secrets');
+    assert.equal(direct.ok ? 'read' : direct.error.code, '42501', 'anon may not read the table');
+    assert.deepEqual(await q('SELECT public.certificate_secret() AS s'), [{ s: 'CERT-SECRET' }], 'the function hands it over');
+  });
+});
