@@ -297,3 +297,44 @@ CREATE TRIGGER items_count AFTER INSERT ON public.items REFERENCING NEW TABLE AS
     assert.deepEqual(await q('SELECT n::int FROM public.item_counts'), [{ n: 2 }], 'the 2 rows inserted, not the 5 of the temporary table');
   });
 });
+
+test('ok (message): a trigger goes with its table (DROP TABLE … CASCADE) or its function (DROP FUNCTION … CASCADE): a table made again under that name does not fire the function, and the message no longer says writing it does (PGlite)', async () => {
+  const head = `CREATE ROLE dspm_again;
+CREATE TABLE public.audit_log (what text);
+CREATE TABLE public.items (id int PRIMARY KEY);
+CREATE FUNCTION public.log_item() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO audit_log VALUES ('item ' || NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER items_log AFTER INSERT ON public.items FOR EACH ROW EXECUTE FUNCTION public.log_item();
+`;
+  const dropTable = `DROP TABLE IF EXISTS items CASCADE;
+CREATE TABLE public.items (id int PRIMARY KEY);
+GRANT INSERT ON public.items TO dspm_again;
+`;
+  const dropFunction = `DROP FUNCTION public.log_item() CASCADE;
+CREATE FUNCTION public.log_item() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO audit_log VALUES ('item ' || NEW.id); RETURN NEW; END $$;
+GRANT INSERT ON public.items TO dspm_again;
+`;
+  for (const later of [dropTable, dropFunction]) {
+    const { mine } = lintFiles([{ file: 'db/1.sql', text: head }, { file: 'db/2.sql', text: later }], ID);
+    assert.equal(mine.length, 1);
+    assert.doesNotMatch(mine[0]!.message, /by writing public\.items/);
+    assert.match(mine[0]!.message, /fire it in that session \(no trigger of these migrations runs it yet\)/);
+    await inRollback(await getDb(), async (q) => {
+      await q(head);
+      await q(later);
+      assert.equal((await q(`SELECT count(*)::int AS n FROM pg_trigger WHERE tgfoid = 'public.log_item()'::regprocedure`))[0]!.n, 0, 'no trigger runs it');
+      await q('SET ROLE dspm_again');
+      await q('CREATE TEMP TABLE audit_log (what text)');
+      await q('INSERT INTO public.items VALUES (1)');
+      assert.equal((await q('SELECT count(*)::int AS n FROM pg_temp.audit_log'))[0]!.n, 0, 'writing the table fires nothing');
+    });
+  }
+  // (without CASCADE, PostgreSQL refuses to drop a trigger's function: the trigger stays)
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: head }, { file: 'db/2.sql', text: 'DROP FUNCTION IF EXISTS public.log_item();\n' + dropFunction.split('\n').slice(1).join('\n') }], ID);
+  assert.match(mine[0]!.message, /by writing public\.items/);
+  await inRollback(await getDb(), async (q) => {
+    await q(head);
+    await assert.rejects(q('DROP FUNCTION IF EXISTS public.log_item()'), /2BP01|depend/);
+  });
+});

@@ -109,3 +109,24 @@ test('ok: not reported: an admitting INSERT/ALL policy, no trigger using the fun
   assert.equal(lintFiles([{ file: 'm.sql', text: base.replace('SECURITY DEFINER ', '') }], ID).mine.length, 0);
   assert.equal(lintFiles([{ file: 'supabase/migrations/1_x.sql', text: base }], ID).mine.length, 0);
 });
+
+test('ok: a trigger goes with its table: after DROP TABLE … CASCADE and the table made again without it, the UPDATE fires nothing and succeeds (PGlite), and the rule is silent', async () => {
+  const { ws } = invalidFinding(ID, 0);
+  const again = `DROP TABLE IF EXISTS projects CASCADE;
+CREATE TABLE projects (id bigint PRIMARY KEY, owner_id uuid NOT NULL, name text NOT NULL);
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE projects FORCE ROW LEVEL SECURITY;
+CREATE POLICY projects_owner ON projects FOR ALL TO authenticated
+  USING (owner_id = (select auth.uid()));
+`;
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: sqlOf(ws) }, { file: 'db/2.sql', text: again }], ID).mine, []);
+  assert.equal(lintFiles([{ file: 'db/1.sql', text: sqlOf(ws) }, { file: 'db/2.sql', text: again.split('\n').slice(1).join('\n').replace('CREATE TABLE projects', 'CREATE TABLE IF NOT EXISTS projects') }], ID).mine.length, 1, 'not dropped: the trigger stays');
+  await inRollback(await getDb(), async (q) => {
+    await setup(q, sqlOf(ws) + '\n' + again);
+    await q('SET ROLE authenticated');
+    await q(update);
+    assert.equal(await count(q, 'SELECT 1 FROM projects WHERE name = $$renamed$$'), 1);
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'audit_log'), 0, 'no trigger wrote a row');
+  });
+});

@@ -4756,9 +4756,17 @@ class Replay {
   /** DROP TABLE `k` (CASCADE: and the policies of other tables that read it). */
   dropTable(k: string, cascade: boolean): void {
     this.tables.delete(k);
+    // (its triggers go with it: a table made again under that name has none of them)
+    this.dropTriggers((tr) => tr.table === k);
     const orphans = this.orphanPolicies;
     for (let i = orphans.length - 1; i >= 0; i--) if (orphans[i]!.table === k) orphans.splice(i, 1);
     if (cascade) this.dropPolicies(dependsOn(this.readsRelation(k)));
+  }
+
+  /** Removes the triggers `gone` picks from the state's list (their tables' own lists: the caller's). */
+  dropTriggers(gone: (tr: Trigger) => boolean): void {
+    const triggers = this.triggers;
+    for (let i = triggers.length - 1; i >= 0; i--) if (gone(triggers[i]!)) triggers.splice(i, 1);
   }
 
   applyDrop(n: Node): void {
@@ -4837,6 +4845,15 @@ class Replay {
           else this.functions.delete(k);
           // (CASCADE drops the policies whose expressions call it: one of that name, when its overloads are all gone)
           if (cascade && drop.size && !list.length) this.dropPolicies(dependsOn((e) => callsIn(e).some((c) => this.key(c.name) === k)));
+          // (and the triggers that run it, a trigger function taking no arguments: CASCADE drops
+          // them, without it the DROP fails with 2BP01 while one is left)
+          if (cascade && [...drop].some((f) => f.returnsTrigger)) {
+            const gone = (tr: Trigger) => tr.func === k;
+            for (const t of this.tables.values()) {
+              if (t.triggers.some(gone)) this.ownTable(t).triggers = t.triggers.filter((tr) => !gone(tr));
+            }
+            this.dropTriggers(gone);
+          }
           break;
         }
         case 'OBJECT_TYPE':
