@@ -333,6 +333,31 @@ END $$;
   assert.equal(findingsOf(filtered.ws, 'definer-search-path-missing').length, 1);
 });
 
+test("ok: a DO block looping over pg_proc where proname IN ('…', '…') of a schema, each altered with format('ALTER FUNCTION public.%I(%s) SET search_path = …', proname, args): the functions it lists get the setting (PGlite), the others not", async () => {
+  const loop = (names: string, schema = 'public') => `DO $$
+DECLARE func_record RECORD;
+BEGIN
+  FOR func_record IN SELECT p.oid, p.proname, pg_get_function_identity_arguments(p.oid) AS args
+    FROM pg_proc p JOIN pg_namespace n ON p.pronamespace = n.oid
+    WHERE n.nspname = 'public' AND p.proname IN (${names})
+  LOOP
+    EXECUTE format('ALTER FUNCTION ${schema}.%I(%s) SET search_path = public, pg_temp', func_record.proname, func_record.args);
+  END LOOP;
+END $$;
+`;
+  const listed = lintFiles([{ file: 'supabase/migrations/20240101000000_fn.sql', text: IS_ADMIN }, { file: 'supabase/migrations/20240102000000_fix.sql', text: loop("'get_user_tenant_id', 'is_admin'") }], ID);
+  assert.equal(findingsOf(listed.ws, 'definer-search-path-missing').length, 0, 'the search_path is set');
+  assert.equal(listed.mine.length, 0, 'public, pg_temp: safe');
+  assert.deepEqual(await isAdminConfig(listed.ws), ['search_path=public, pg_temp']);
+  // (a list without its name: PostgreSQL leaves it as it was, and so does the replay)
+  const other = lintFiles([{ file: 'supabase/migrations/20240101000000_fn.sql', text: IS_ADMIN }, { file: 'supabase/migrations/20240102000000_fix.sql', text: loop("'get_user_tenant_id', 'is_super_admin'") }], ID);
+  assert.equal(findingsOf(other.ws, 'definer-search-path-missing').length, 1);
+  assert.equal(await isAdminConfig(other.ws), null);
+  // (a schema written in the string other than the one the query keeps: not followed)
+  const elsewhere = lintFiles([{ file: 'supabase/migrations/20240101000000_fn.sql', text: IS_ADMIN }, { file: 'supabase/migrations/20240102000000_fix.sql', text: loop("'is_admin'", 'app') }], ID);
+  assert.equal(findingsOf(elsewhere.ws, 'definer-search-path-missing').length, 1);
+});
+
 // Calibration (zeebonk/database, asyncy's PostGraphile schema): main.sql runs `SET search_path TO
 // app_public, app_hidden, app_private, app_runtime, public`, then includes (\ir) files whose 13
 // SECURITY DEFINER functions say `SET search_path FROM CURRENT`. PostgreSQL stores the session's

@@ -1814,7 +1814,7 @@ function compile(file: ParsedFile, stmt: Statement, ds: string, setConfigAt: rea
 }
 
 /** What creating a relation names; `here`: the statement's location (its `created`). */
-const DYNAMIC_SEARCH_PATH = /^\s*format\s*\(\s*'ALTER\s+(?:FUNCTION|ROUTINE|PROCEDURE)\s+(?:%[sI]|%I\s*\.\s*%I\s*\(\s*%s\s*\))\s+SET\s+(search_path\s*(?:=|TO)\s*([^'%]*?))\s*'\s*,/i;
+const DYNAMIC_SEARCH_PATH = /^\s*format\s*\(\s*'ALTER\s+(?:FUNCTION|ROUTINE|PROCEDURE)\s+(?:%[sI]|(?:%I|[A-Za-z_][\w$]*)\s*\.\s*%I\s*\(\s*%s\s*\))\s+SET\s+(search_path\s*(?:=|TO)\s*([^'%]*?))\s*'\s*,/i;
 const SIGNATURE = /^\s*((?:[A-Za-z_][\w$]*\.)?[A-Za-z_][\w$]*)\s*\(([^()]*)\)\s*$/;
 
 /** `'ALTER FUNCTION ' || f.sig || ' SET search_path = public'`: the setting (group 1) and its values (group 2). */
@@ -1863,6 +1863,12 @@ function dynamicSearchPathLoops(file: ParsedFile, body: FunctionBody): OpDynamic
     if ((col === 'nspname' || col === 'pronamespace') && v !== undefined) schema = v.toLowerCase();
     else if (col === 'prosecdef' && (!e || (op === '=' && e.rexpr?.A_Const?.boolval?.boolval === true))) definersOnly = true;
     else if (col === 'proname' && e?.kind === 'AEXPR_OP' && op === '=') names = v !== undefined ? [v.toLowerCase()] : e.rexpr?.ColumnRef ? literals() : undefined;
+    else if (col === 'proname' && e?.kind === 'AEXPR_IN' && op === '=') {
+      // (`proname IN ('f', 'g')`: those names, each a string)
+      const items: Node[] = e.rexpr?.List?.items ?? [];
+      const list = items.map((x) => stringConst(x));
+      names = items.length && list.every((x) => x !== undefined) ? list.map((x) => x!.toLowerCase()) : undefined;
+    }
     else if (col === 'prokind' || col === 'proisagg') continue;
     else if (withoutSearchPath(c)) withoutSetting = true;
     else if (e && (op === '<>' || op === '!=') && callsIn(e.lexpr).some((x) => x.name[x.name.length - 1] === 'pg_get_userbyid') && stringConst(e.rexpr) === 'supabase_admin') continue;
@@ -1870,6 +1876,9 @@ function dynamicSearchPathLoops(file: ParsedFile, body: FunctionBody): OpDynamic
     if (col === 'proname' && !names) other = true;
   }
   if (!schema || other) return [];
+  // (`format('ALTER FUNCTION public.%I(%s) …', proname, args)`: the schema it writes must be the one the query keeps)
+  const written = body.dynamicExecutes.map((d) => /^\s*format\s*\(\s*'ALTER\s+(?:FUNCTION|ROUTINE|PROCEDURE)\s+([A-Za-z_][\w$]*)\s*\./i.exec(d.text)?.[1]).find((x) => x !== undefined);
+  if (written !== undefined && written.toLowerCase() !== schema) return [];
   return [{ schema, names, definersOnly, withoutSetting, setting: settings[0]! }];
 }
 
