@@ -149,6 +149,51 @@ CREATE TABLE scratch (id int);
   });
 });
 
+test("err: ALTER DEFAULT PRIVILEGES both without and with FOR ROLE a role the migrations create (calibration: Supabase's old init script, `… FOR USER supabase_admin …`): a table the session's role makes gets TRUNCATE from the first, so the finding and its fix are there; the FOR ROLE one's REVOKE would leave it truncatable (PGlite). Made after SET ROLE to that role, the FOR ROLE one is the source", async () => {
+  const head = `CREATE ROLE d_user NOLOGIN;
+CREATE ROLE app_admin NOLOGIN;
+GRANT CREATE ON SCHEMA public TO app_admin;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO d_user;
+ALTER DEFAULT PRIVILEGES FOR ROLE app_admin IN SCHEMA public GRANT ALL ON TABLES TO d_user;
+`;
+  const table = `CREATE TABLE doc (id int PRIMARY KEY, owner text NOT NULL);
+ALTER TABLE doc ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON doc TO d_user USING (owner = current_user);
+`;
+  const text = head + table;
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(textAt(ws, mine[0]!), /^ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO d_user/);
+  assert.match(mine[0]!.message, /Revoke TRUNCATE \(ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE TRUNCATE ON TABLES FROM d_user;\)/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  const truncates = async (sql: string) => {
+    let out: boolean | string = false;
+    await inRollback(db, async (q) => {
+      await q(sql);
+      await q(`INSERT INTO doc VALUES (1, 'someone')`);
+      await q('SET ROLE d_user');
+      const r = await tryQuery(q, 'TRUNCATE doc');
+      out = r.ok ? true : r.error.code;
+    });
+    return out;
+  };
+  assert.equal(await truncates(text), true, 'as written: d_user empties doc');
+  assert.equal(await truncates(sqlOf(fixed)), '42501', 'the fix, after the statement without FOR ROLE: no TRUNCATE');
+  const forRoleRevoke = text.replace(table, `ALTER DEFAULT PRIVILEGES FOR ROLE app_admin IN SCHEMA public REVOKE TRUNCATE ON TABLES FROM d_user;\n${table}`);
+  assert.equal(await truncates(forRoleRevoke), true, 'the FOR ROLE statement did not give it: revoking there changes nothing');
+  // made by app_admin: the FOR ROLE statement's defaults apply (and the other's do not)
+  const asAdmin = `${head}SET ROLE app_admin;\n${table}RESET ROLE;\n`;
+  const second = lintFiles([{ file: 'db/1.sql', text: asAdmin }], ID);
+  assert.equal(second.mine.length, 1);
+  assert.match(textAt(second.ws, second.mine[0]!), /^ALTER DEFAULT PRIVILEGES FOR ROLE app_admin IN SCHEMA public GRANT ALL ON TABLES TO d_user/);
+  assert.equal(await truncates(asAdmin), true);
+  const fixedAdmin = applyFix(second.ws, second.mine[0]!);
+  assert.equal(findingsOf(fixedAdmin, ID).length, 0);
+  assert.equal(await truncates(sqlOf(fixedAdmin)), '42501');
+});
+
 test('err: GRANT TRUNCATE … TO PUBLIC: every role, one no policy names too', async () => {
   const text = `CREATE ROLE p_user NOLOGIN;
 CREATE TABLE doc (id int PRIMARY KEY, owner text NOT NULL);

@@ -298,6 +298,25 @@ CREATE POLICY events_teams ON events FOR SELECT TO authenticated
   });
 });
 
+test("err (message): a cast to jsonb names the error PostgreSQL raises for it, 22P02 invalid input syntax for type json (jsonb's input shares json's parser; calibration: an auth.uid() reading request.jwt.claims)", async () => {
+  const sql = `CREATE TABLE notes (id bigint PRIMARY KEY, owner_id uuid NOT NULL);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY notes_own ON notes FOR SELECT TO authenticated
+  USING (owner_id = (current_setting('request.jwt.claims', true)::jsonb ->> 'sub')::uuid);`;
+  const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /the cast to jsonb fails with 22P02 invalid input syntax for type json \(T15b\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await asOwner(q, sql);
+    await q(`INSERT INTO notes VALUES (1, '${TENANT_A}'); GRANT SELECT ON notes TO authenticated`);
+    await q('SET ROLE authenticated');
+    await q(`SAVEPOINT local_set; SELECT set_config('request.jwt.claims', '{"sub": "${TENANT_A}"}', true); ROLLBACK TO SAVEPOINT local_set; RELEASE SAVEPOINT local_set`);
+    await expectPgError(q('SELECT count(*) FROM notes'), '22P02', /^invalid input syntax for type json$/);
+  });
+});
+
 test("err: a helper the policy calls unqualified under a search_path (SET search_path, or pg_dump's SELECT set_config('search_path', …): debate-map) is found in that schema, and named so; PostgreSQL raises 42704 through it", async () => {
   const body = (set: string) => `CREATE SCHEMA app;
 ${set}

@@ -29,6 +29,23 @@ interface Source {
 
 const hasTruncate = (privileges: readonly string[]) => privileges.includes('truncate') || privileges.includes('all');
 
+/**
+ * Whether ALTER DEFAULT PRIVILEGES FOR ROLE `forRoles` may have given `t` its privileges: PostgreSQL
+ * applies them only to the objects those roles create. Not where that is certain, as the replay
+ * decides it when the table is made (model.ts, defaultsReach): the role that made it is known (its
+ * owner since the CREATE, by a SET ROLE) and is none of them, or the session's role made it (no
+ * owner) and each of them is a role the migrations create. Otherwise TRUNCATE came from another
+ * statement (the defaults of the role running the migrations, written without FOR ROLE), whose
+ * REVOKE is the one that takes it back (measured on PGlite: `ALTER DEFAULT PRIVILEGES FOR USER
+ * supabase_admin … REVOKE TRUNCATE` leaves a table the session's role makes truncatable).
+ */
+function forRolesMayReach(model: Model, forRoles: readonly string[], t: Table): boolean {
+  // (an owner given later by ALTER … OWNER TO says nothing of who made it)
+  if (t.owner?.loc) return true;
+  if (t.owner) return forRoles.includes(t.owner.role);
+  return !forRoles.every((r) => model.roles.get(r)?.declared === true);
+}
+
 /** `role\0table key` → where the role's TRUNCATE there comes from, for every GRANT (and default privileges) giving TRUNCATE. */
 function truncateSources(model: Model): Map<string, Source> {
   const out = new Map<string, Source>();
@@ -59,9 +76,14 @@ function truncateSources(model: Model): Map<string, Source> {
       const loc: Loc = { file: file.file, start: stmt.start, end: stmt.end };
       const at = orderOf(model, loc);
       let schemas: string[] = [];
-      for (const o of (stmt.node.options ?? []) as Node[]) if (o?.DefElem?.defname === 'schemas') schemas = ((o.DefElem.arg?.List?.items ?? []) as Node[]).map((x) => String(x?.String?.sval ?? ''));
+      let forRoles: string[] | undefined;
+      for (const o of (stmt.node.options ?? []) as Node[]) {
+        if (o?.DefElem?.defname === 'schemas') schemas = ((o.DefElem.arg?.List?.items ?? []) as Node[]).map((x) => String(x?.String?.sval ?? ''));
+        else if (o?.DefElem?.defname === 'roles') forRoles = ((o.DefElem.arg?.List?.items ?? []) as Node[]).map(roleName);
+      }
       for (const t of model.tables.values()) {
         if (created(t) <= at || (schemas.length && !schemas.includes(t.schema))) continue;
+        if (forRoles && !forRolesMayReach(model, forRoles, t)) continue;
         for (const r of (a.grantees ?? []).map(roleName)) keep(r, t, { loc, order: created(t), kind: 'default', all: !privs.length, schemaWide: false });
       }
     }

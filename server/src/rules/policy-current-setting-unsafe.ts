@@ -109,6 +109,12 @@ function uncaught(c: SettingCall, caught: readonly string[] | undefined): Settin
   return { ...c, missing, castType };
 }
 
+/**
+ * The message PostgreSQL raises casting '' to `type`: an array's input function reports a malformed
+ * array literal; jsonb's shares json's parser, whose error names json.
+ */
+const emptyCastError = (type: string) => (type.endsWith(']') ? 'malformed array literal: ""' : `invalid input syntax for type ${type === 'jsonb' ? 'json' : type}`);
+
 /** One sentence per problem of a call. */
 function problems(c: Located): string {
   if (c.undotted) {
@@ -118,11 +124,11 @@ function problems(c: Located): string {
   if (c.missing) out.push(`without missing_ok it raises 42704 unrecognized configuration parameter "${c.setting}" when the setting was never set in the session (T15)`);
   if (c.castType && c.emptyDefault !== undefined) {
     out.push(
-      `coalesce(…, '') makes an unset setting '' — never set in the session, or after a transaction-local set (set_config(…, true) or SET LOCAL) has ended — so the cast to ${c.castType} fails with 22P02 ${c.castType.endsWith(']') ? 'malformed array literal: ""' : `invalid input syntax for type ${c.castType}`} whenever the setting is unset (T15, T15b)`,
+      `coalesce(…, '') makes an unset setting '' — never set in the session, or after a transaction-local set (set_config(…, true) or SET LOCAL) has ended — so the cast to ${c.castType} fails with 22P02 ${emptyCastError(c.castType)} whenever the setting is unset (T15, T15b)`,
     );
   } else if (c.castType) {
     out.push(
-      `${c.missing ? 'and once' : 'once'} a transaction-local set (set_config(…, true) or SET LOCAL) has ended, the setting reads '' rather than NULL, so the cast to ${c.castType} fails with 22P02 ${c.castType.endsWith(']') ? 'malformed array literal: ""' : `invalid input syntax for type ${c.castType}`} (T15b)`,
+      `${c.missing ? 'and once' : 'once'} a transaction-local set (set_config(…, true) or SET LOCAL) has ended, the setting reads '' rather than NULL, so the cast to ${c.castType} fails with 22P02 ${emptyCastError(c.castType)} (T15b)`,
     );
   }
   return out.join(', ');
