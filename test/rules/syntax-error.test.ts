@@ -387,9 +387,9 @@ test("err (message): a syntax error in a dbmate `-- migrate:down` section: migra
     assert.deepEqual(await runEachStatement(q, up), []);
     assert.deepEqual((await runEachStatement(q, down)).map((e) => e.code), ['42601']);
   });
-  // (the same error in the up section: the plain message)
+  // (the same error in the up section: the message of a statement that has no ';', which migrating up runs)
   const broken = `-- migrate:up\n${down}\n-- migrate:down\nDROP TABLE notes;\n`;
-  assert.match(lintFiles([{ file: 'db/migrations/20240101000000_notes.sql', text: broken }], ID).mine[0]!.message, /^syntax error at or near "DROP" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement/);
+  assert.match(lintFiles([{ file: 'db/migrations/20240101000000_notes.sql', text: broken }], ID).mine[0]!.message, /^syntax error at or near "DROP" \(SQLSTATE 42601\): the statement before it, from line 2, does not end with ';', so PostgreSQL reads the two as one statement and rejects it: neither runs\./);
 });
 
 // Calibration (RicardoBoreto/tirilo's 20251210000002_fix_games_rls.sql: `BEGIN; CREATE POLICY …; EXCEPTION WHEN
@@ -468,4 +468,49 @@ END $$;
   // a real error in such a body is still reported
   const broken = 'DO $$ BEGIN\n  CREATE TYPE {{ index .Options "Namespace" }}.factor_type AS ENUM (\'totp\';\nEND $$;\n';
   assert.equal(lintFiles([{ file: 'migrations/20240101000001_x.up.sql', text: broken }], ID).mine.length, 1);
+});
+
+test("err (message, fix): a DO block whose closing $$ has no ';' before the next statement (calibration: aws-saas-factory-postgresql-rls's bootstrap.sql; a Studio export's CREATE FUNCTION … $function$ then CREATE TRIGGER): PostgreSQL reads both as one, fails at the next statement's first word, and neither runs; the fix ends the statement before, and both run (PGlite)", async () => {
+  const text = `CREATE TABLE tenant (id int PRIMARY KEY);
+
+-- its policy
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = 'tenant') THEN
+    CREATE POLICY tenant_read ON tenant USING (true);
+  END IF;
+END
+$$
+
+-- the users
+CREATE TABLE tenant_user (id int PRIMARY KEY, tenant_id int NOT NULL);
+ALTER TABLE tenant ENABLE ROW LEVEL SECURITY;
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  const finding = mine[0]!;
+  assert.equal(text.slice(finding.start, finding.end), 'CREATE');
+  assert.equal(finding.start, text.indexOf('CREATE TABLE tenant_user'));
+  assert.match(finding.message, /^syntax error at or near "CREATE" \(SQLSTATE 42601\): the statement before it, from line 4, does not end with ';', so PostgreSQL reads the two as one statement and rejects it: neither runs\. End that statement with ';'\./);
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /\nEND\n\$\$;\n\n-- the users\n/, "the ';' right after $$, before the comment");
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const db = await getDb();
+  const state = async (q: Parameters<Parameters<typeof inRollback>[1]>[0]) =>
+    (await q(`SELECT (SELECT count(*)::int FROM pg_policies WHERE tablename = 'tenant') AS policies, to_regclass('tenant_user') IS NOT NULL AS users`))[0];
+  await inRollback(db, async (q) => {
+    const errors = await runEachStatement(q, text);
+    assert.deepEqual(errors.map((e) => [e.code, e.message]), [['42601', 'syntax error at or near "CREATE"']]);
+    assert.deepEqual(await state(q), { policies: 0, users: false }, 'neither the DO block nor the CREATE TABLE ran');
+  });
+  await inRollback(db, async (q) => {
+    assert.deepEqual(await runEachStatement(q, sqlOf(fixed)), []);
+    assert.deepEqual(await state(q), { policies: 1, users: true });
+  });
+  // a comment at the end of the $$ line: a ';' after it would be part of it, so no fix, the plain message
+  const commented = text.replace('END\n$$\n', () => 'END\n$$ -- done\n');
+  const plain = lintFiles([{ file: 'db/1.sql', text: commented }], ID).mine;
+  assert.equal(plain.length, 1);
+  assert.match(plain[0]!.message, /^syntax error at or near "CREATE" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement; the other statements of the file are still checked\.$/);
+  assert.equal(plain[0]!.fixes.length, 0);
 });

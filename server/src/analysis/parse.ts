@@ -1185,10 +1185,41 @@ function resumeAtNextStatement(run: ChunkRun, ch: Chunk, start: number, error: P
   // PostgreSQL's error, unless it lies in the statement after (then the error of the text
   // before `at`); an unterminated body's error is taken up to `at`, not to the end of the file
   const own = error.start === at || (error.start < at && !error.message.startsWith('unterminated'));
-  if (report) run.result.errors.push(withNewerKeyword(clean, start, trimEnd(clean, start, at) - start, own ? error : brokenBefore(clean, start, at, error)));
+  if (report) {
+    const pushed = withNewerKeyword(clean, start, trimEnd(clean, start, at) - start, own ? error : brokenBefore(clean, start, at, error));
+    run.result.errors.push(error.start === at && !pushed.newerKeyword ? unterminatedBefore(run, start, at, pushed) : pushed);
+  }
   adopt(run, fresh, 1);
   addTree(run.result, fresh.clean, tree, fStart, fEnd, fSql);
   return true;
+}
+
+/**
+ * The error PostgreSQL raises at the first word of the statement at `at` (a statement keyword
+ * first on its line), marked `unterminated` when the text from `start` up to it parses on its
+ * own: the statement before has no `;` (aws-saas-factory-postgresql-rls's `DO $$ … $$` blocks,
+ * a Studio export's `$function$` followed by CREATE TRIGGER).
+ */
+function unterminatedBefore(run: ChunkRun, start: number, at: number, error: ParseError): ParseError {
+  const { clean } = run;
+  const from = skipTrivia(clean, start, at);
+  let end = trimEnd(clean, from, at);
+  // (the comment lines between it and the next statement: the `;` goes before them)
+  for (;;) {
+    const line = clean.lastIndexOf('\n', end - 1) + 1;
+    if (line <= from || !/^[ \t]*--/.test(clean.slice(line, end))) break;
+    end = trimEnd(clean, from, line);
+  }
+  if (end <= from || run.budget <= 0) return error;
+  const sql = clean.slice(from, end);
+  run.budget -= sql.length;
+  // (it parses on its own, and a `;` right after it ends it: not inside a comment ending its last line)
+  try {
+    if ((pg.parseSync(`${sql};\nSELECT 1`) as Node).stmts?.length !== 2) return error;
+  } catch {
+    return error;
+  }
+  return { ...error, unterminated: { start: from, end } };
 }
 
 /**

@@ -145,6 +145,13 @@ export interface ParseError {
   newerKeyword?: { words: string[]; since: number };
   /** Not PostgreSQL's error but pg-rls-lint's: it could not analyse the statement (too deep a tree: parse.ts TooDeep); rule statement-not-analysed. */
   limit?: true;
+  /**
+   * The error is at the first word of a statement that starts a line, and the text before it
+   * parses on its own: that statement has no `;` where it ends (`start`: where it starts, `end`:
+   * just after its last character), so PostgreSQL reads both as one and rejects it whole (a
+   * function's or DO block's closing `$$` followed by the next statement).
+   */
+  unterminated?: { start: number; end: number };
 }
 
 /** A dynamic `EXECUTE` inside a PL/pgSQL body. */

@@ -32,6 +32,21 @@ export const syntaxError = defineRule({
         const down = off === undefined ? downMarkerAt(f, e.start) : undefined;
         // (inside an explicit transaction the error aborts: what psql then does, for the message)
         const tx = off === undefined && !ine && !down ? abortedTransaction(f, e.start) : '';
+        // (the statement before has no `;`: PostgreSQL reads both as one, and neither runs)
+        const semi = off === undefined && !ine && !down ? e.unterminated : undefined;
+        if (semi) {
+          const before = `the statement before it, from line ${lineOf(f.text, semi.start)}, does not end with ';', so PostgreSQL reads the two as one statement and rejects it: neither runs`;
+          report({
+            file: f.file,
+            start: e.start,
+            end: Math.max(e.end, e.start + 1),
+            message: tx
+              ? `${shortened(e.message)} (SQLSTATE 42601): ${before}${tx}; a migration tool stops here. End that statement with ';'. The other statements of the file, the transaction's too, are still checked as written.`
+              : `${shortened(e.message)} (SQLSTATE 42601): ${before}. End that statement with ';'. The other statements of the file are still checked.`,
+            fixes: [{ title: `End the statement of line ${lineOf(f.text, semi.start)} with ';'`, kind: 'unsafe', edits: [{ file: f.file, start: semi.end, end: semi.end, newText: ';' }] }],
+          });
+          continue;
+        }
         report({
           file: f.file,
           start: ine?.start ?? e.start,
