@@ -38,6 +38,55 @@ describe('replay order', () => {
     );
   });
 
+  test("ok: Flyway's versioned migrations run by version across folders (V1.2 before V1.10 before V2), as flyway migrate applies them", () => {
+    const order = (files: string[]) => migrationOrder(files.map((file) => ({ file }))).map((f) => f.file);
+    // two locations: common/V2 ran before postgres/V1 by path; parts compared as numbers, `_` as `.`, 1.0 as 1
+    assert.deepEqual(order(['db/common/V2__policies.sql', 'db/common/V1.10__c.sql', 'db/postgres/V1__tables.sql', 'db/postgres/V1_2__b.sql', 'db/postgres/V001.0.1__a.sql']), [
+      'db/postgres/V1__tables.sql',
+      'db/postgres/V001.0.1__a.sql',
+      'db/postgres/V1_2__b.sql',
+      'db/common/V1.10__c.sql',
+      'db/common/V2__policies.sql',
+    ]);
+    // one version twice (1_1 and 1.1: Flyway's validation fails): their path order; U (undo) files keep their places (not replayed: isRollbackFile)
+    assert.deepEqual(order(['m/V2__x.sql', 'm/V1.1__a.sql', 'm/U2__undo.sql', 'm/V1_1__b.sql', 'm/V1.0.9__c.sql']), ['m/U2__undo.sql', 'm/V1.0.9__c.sql', 'm/V1_1__b.sql', 'm/V1.1__a.sql', 'm/V2__x.sql']);
+    // a seed beside them: still a Flyway project, the seed keeps its place
+    assert.deepEqual(order(['b/V1__x.sql', 'a/V2__y.sql', 'seed.sql']), ['b/V1__x.sql', 'a/V2__y.sql', 'seed.sql']);
+    // mostly another tool's files (one V… among them): path order, nothing moved
+    assert.deepEqual(order(['m/V2__x.sql', 'n/001_a.sql', 'n/002_b.sql', 'o/V1__y.sql']), ['m/V2__x.sql', 'n/001_a.sql', 'n/002_b.sql', 'o/V1__y.sql']);
+  });
+
+  test("ok: Flyway's callbacks run where migrate runs them: beforeMigrate first, afterMigrate (and afterEachMigrate) after the last migration, repeatables included", () => {
+    const order = (files: string[]) => migrationOrder(files.map((file) => ({ file }))).map((f) => f.file);
+    assert.deepEqual(
+      order(['db/migration/afterMigrate.sql', 'db/migration/afterEachMigrate__grants.sql', 'db/migration/beforeMigrate.sql', 'db/migration/beforeRepeatables.sql', 'db/migration/R__views.sql', 'db/migration/V1__tables.sql', 'db/migration/V2__more.sql', 'db/migration/afterMigrateError.sql', 'db/callbacks/beforeEachMigrate.sql']),
+      [
+        // (afterMigrateError never runs on a migrate that succeeds: it keeps its path order, as the other commands' callbacks do)
+        'db/migration/afterMigrateError.sql',
+        'db/migration/beforeMigrate.sql',
+        'db/callbacks/beforeEachMigrate.sql',
+        'db/migration/V1__tables.sql',
+        'db/migration/V2__more.sql',
+        'db/migration/beforeRepeatables.sql',
+        'db/migration/R__views.sql',
+        'db/migration/afterEachMigrate__grants.sql',
+        'db/migration/afterMigrate.sql',
+      ],
+    );
+    // outside a Flyway project (no V… migration), an afterMigrate.sql keeps its place
+    assert.deepEqual(order(['m/002_b.sql', 'm/afterMigrate.sql', 'm/001_a.sql']), ['m/001_a.sql', 'm/002_b.sql', 'm/afterMigrate.sql']);
+  });
+
+  test('ok: Flyway undo migrations (U1__x.sql) are not replayed, wherever the version order puts them', () => {
+    const m = model({
+      'db/V1__tables.sql': 'CREATE TABLE notes (id int);',
+      'db/U2__undo.sql': 'DROP TABLE notes;',
+      'db/V2__rls.sql': 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY;',
+    });
+    assert.equal(m.tables.get('public.notes')?.rlsEnabled, true);
+    assert.equal(m.statements.filter((s) => s.stmt.kind === 'DropStmt').length, 0);
+  });
+
   test('ok: later statements win (enable, force, no force, disable)', () => {
     const m = model({
       '10_later.sql': 'ALTER TABLE t DISABLE ROW LEVEL SECURITY; ALTER TABLE t NO FORCE ROW LEVEL SECURITY;',

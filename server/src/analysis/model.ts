@@ -394,7 +394,9 @@ const SQL_EXTENSION = /\.(?:sql|pgsql|psql)$/i;
 
 /**
  * Migration order: natural sort of paths (`2_x.sql` before `10_x.sql`; Supabase's timestamps as
- * its CLI orders them: compareMigrations), then sqitch's dependencies: a deploy script runs
+ * its CLI orders them: compareMigrations), Flyway's versioned migrations by version across folders
+ * (flywayVersionOrder), its repeatable ones after them (flywayRepeatablesLast) and its callbacks
+ * where migrate runs them (flywayCallbacks), then sqitch's dependencies: a deploy script runs
  * after the changes its `-- requires:` header names (sqitchOrder); a sqitch plan's and a Drizzle
  * Kit journal's files in the order they list them (planOrder, journalOrder); a graphile-migrate
  * project's files in the order reset and watch run them (graphileOrder).
@@ -423,7 +425,11 @@ export function migrationOrder<T extends { file: string; text?: string }>(
       if (m) stamped.add(m[1]!);
     }
     order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file, stamped));
+    // (Flyway: versioned migrations by version across folders, in a database mostly of them; repeatables after; callbacks where they run)
+    const flyway = isFlywayDatabase(files);
+    if (flyway) order = flywayVersionOrder(order, files);
     order = flywayRepeatablesLast(order, files);
+    if (flyway) order = flywayCallbacks(order, files);
     // (the `order` setting: the files of its first glob first, each group in the order above, then those of none)
     if (ranks?.size) {
       const rank = (i: number) => ranks.get(files[i]!.file) ?? Infinity;
@@ -473,9 +479,105 @@ function graphileOrder(order: number[], files: ReadonlyArray<{ file: string }>, 
   return out;
 }
 
-/** A Flyway versioned migration (`V1__x.sql`, `V1.2__x.sql`, `V20240101120000__x.sql`) and a repeatable one (`R__x.sql`). */
-const FLYWAY_VERSIONED = /(?:^|[\\/])V\d+(?:[._]\d+)*__[^\\/]+\.sql$/;
+/** A Flyway versioned migration (`V1__x.sql`, `V1.2__x.sql`, `V20240101120000__x.sql`, its version) and a repeatable one (`R__x.sql`). */
+const FLYWAY_VERSIONED = /(?:^|[\\/])V(\d+(?:[._]\d+)*)__[^\\/]+\.sql$/;
 const FLYWAY_REPEATABLE = /(?:^|[\\/])R__([^\\/]+)\.sql$/;
+/** A Flyway undo migration (`U1.2__x.sql`): `flyway undo` runs it, migrate never (isRollbackFile: not replayed). */
+const FLYWAY_UNDO = /(?:^|[\\/])U\d+(?:[._]\d+)*__[^\\/]+\.sql$/;
+/**
+ * A Flyway SQL callback (`afterMigrate.sql`, `beforeEachMigrate__set_role.sql`: the event, then
+ * an optional `__description`), with its event.
+ */
+const FLYWAY_CALLBACK = /(?:^|[\\/])([a-z][A-Za-z]+)(?:__[^\\/]*)?\.sql$/;
+/**
+ * Where a migrate run fires the callbacks of the events it fires: before the first migration
+ * (`beforeMigrate`, then around the first one `beforeEachMigrate` and, Teams, its statements'
+ * `beforeEachMigrateStatement`), after the versioned ones (`afterVersioned`, `beforeRepeatables`),
+ * or after the last migration (`afterEachMigrateStatement`, `afterEachMigrate`, then `afterMigrate`,
+ * `afterMigrateApplied`, `afterMigrateOperationFinish`); the rank orders events of one place. The
+ * error events (`afterMigrateError` …) never fire on a migrate that succeeds, and the other
+ * commands' ones (`beforeClean`, `afterUndo`, `beforeValidate`, `createSchema` …) are not placed
+ * by this order: those files keep their path order.
+ */
+const FLYWAY_CALLBACK_PLACES: ReadonlyMap<string, { place: 'first' | 'versioned' | 'last'; rank: number }> = new Map([
+  ['beforeMigrate', { place: 'first', rank: 0 }],
+  ['beforeEachMigrate', { place: 'first', rank: 1 }],
+  ['beforeEachMigrateStatement', { place: 'first', rank: 2 }],
+  ['afterVersioned', { place: 'versioned', rank: 0 }],
+  ['beforeRepeatables', { place: 'versioned', rank: 1 }],
+  ['afterEachMigrateStatement', { place: 'last', rank: 0 }],
+  ['afterEachMigrate', { place: 'last', rank: 1 }],
+  ['afterMigrate', { place: 'last', rank: 2 }],
+  ['afterMigrateApplied', { place: 'last', rank: 3 }],
+  ['afterMigrateOperationFinish', { place: 'last', rank: 4 }],
+]);
+
+function flywayCallbackPlace(file: string): { place: 'first' | 'versioned' | 'last'; rank: number } | undefined {
+  const m = FLYWAY_CALLBACK.exec(file);
+  return m ? FLYWAY_CALLBACK_PLACES.get(m[1]!) : undefined;
+}
+
+/**
+ * Whether a database's files are a Flyway project's: its versioned migrations (`V<version>__x.sql`)
+ * are most of its files that are not Flyway's repeatable, undo or callback files (a seed or a
+ * test beside them leaves them so; another tool's files, `001_x.sql` or a timestamp, are not), so
+ * that only Flyway's order is applied to Flyway's files.
+ */
+function isFlywayDatabase(files: ReadonlyArray<{ file: string }>): boolean {
+  let versioned = 0;
+  let others = 0;
+  for (const f of files) {
+    if (FLYWAY_VERSIONED.test(f.file)) versioned++;
+    else if (!FLYWAY_REPEATABLE.test(f.file) && !FLYWAY_UNDO.test(f.file) && !flywayCallbackPlace(f.file)) others++;
+  }
+  return versioned > others;
+}
+
+/** A Flyway version's parts as Flyway compares them (MigrationVersion): `_` read as `.`, each part a number (leading zeros dropped), trailing zero parts dropped (`1.0` is `1`). */
+function flywayVersion(file: string): string[] | undefined {
+  const m = FLYWAY_VERSIONED.exec(file);
+  if (!m) return undefined;
+  const parts = m[1]!.split(/[._]/).map((p) => p.replace(/^0+(?=\d)/, ''));
+  while (parts.length > 1 && parts[parts.length - 1] === '0') parts.pop();
+  return parts;
+}
+
+/** Flyway's order of two versions: part by part, numerically, a missing part 0 (`1.2` < `1.10` < `2`). */
+function compareFlywayVersions(a: readonly string[], b: readonly string[]): number {
+  for (let k = 0; k < Math.max(a.length, b.length); k++) {
+    const x = a[k] ?? '0';
+    const y = b[k] ?? '0';
+    if (x.length !== y.length) return x.length - y.length;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * `order` with a Flyway project's versioned migrations (`V<version>__x.sql`) in the order of their
+ * versions, as `flyway migrate` applies them whatever their locations (folders): the places they
+ * hold are given to them by version. The path order ran `common/V2__x.sql` before
+ * `postgres/V1__y.sql` (a policy before its table: 42P01), and `V1.10__x.sql` or `V1_10__x.sql`
+ * beside `V1.2__y.sql` by their names. Two files of one version (`V1_1__a.sql` and `V1.1__b.sql`
+ * are both 1.1) make Flyway's validation fail before it applies anything; they keep their path
+ * order. The other files keep their places.
+ */
+function flywayVersionOrder(order: number[], files: ReadonlyArray<{ file: string }>): number[] {
+  const versions = new Map<number, string[]>();
+  const slots: number[] = [];
+  order.forEach((i, at) => {
+    const v = flywayVersion(files[i]!.file);
+    if (!v) return;
+    versions.set(i, v);
+    slots.push(at);
+  });
+  if (slots.length < 2) return order;
+  // (stable: files of one version keep their path order)
+  const sorted = slots.map((at) => order[at]!).sort((a, b) => compareFlywayVersions(versions.get(a)!, versions.get(b)!));
+  const out = order.slice();
+  slots.forEach((at, k) => (out[at] = sorted[k]!));
+  return out;
+}
 
 /**
  * `order` with Flyway's repeatable migrations (`R__<description>.sql`) after its versioned ones
@@ -506,6 +608,43 @@ function flywayRepeatablesLast(order: number[], files: ReadonlyArray<{ file: str
   order.forEach((i, at) => {
     if (!FLYWAY_REPEATABLE.test(files[i]!.file)) out.push(i);
     if (at === lastVersioned) out.push(...moved);
+  });
+  return out;
+}
+
+/**
+ * `order` with a Flyway project's SQL callbacks where `flyway migrate` runs them on a new
+ * database (FLYWAY_CALLBACK_PLACES): `beforeMigrate.sql` (and `beforeEachMigrate`'s first run)
+ * just before the first migration, `beforeRepeatables.sql` after the versioned ones, and
+ * `afterMigrate.sql` (and `afterEachMigrate`'s last run) after the last migration, repeatable
+ * ones included. The path order ran `afterMigrate.sql` (`a` sorts before `V`) first: its GRANTs
+ * on the tables, or a REFRESH of a view, on tables not made yet (42P01). A callback of an event
+ * that runs several times is replayed once, at that place. Events of one place run in their
+ * order, callbacks of one event in path order; other callbacks keep their places.
+ */
+function flywayCallbacks(order: number[], files: ReadonlyArray<{ file: string }>): number[] {
+  const places = new Map<number, { place: 'first' | 'versioned' | 'last'; rank: number }>();
+  let first = -1;
+  let lastVersioned = -1;
+  let last = -1;
+  order.forEach((i, at) => {
+    const f = files[i]!.file;
+    const p = flywayCallbackPlace(f);
+    if (p) places.set(i, p);
+    else if (FLYWAY_VERSIONED.test(f)) {
+      if (first < 0) first = at;
+      lastVersioned = last = at;
+    } else if (FLYWAY_REPEATABLE.test(f)) last = at;
+  });
+  if (!places.size || first < 0) return order;
+  const at = (place: 'first' | 'versioned' | 'last') =>
+    order.filter((i) => places.get(i)?.place === place).sort((a, b) => places.get(a)!.rank - places.get(b)!.rank);
+  const out: number[] = [];
+  order.forEach((i, k) => {
+    if (k === first) out.push(...at('first'));
+    if (!places.has(i)) out.push(i);
+    if (k === lastVersioned) out.push(...at('versioned'));
+    if (k === last) out.push(...at('last'));
   });
   return out;
 }

@@ -191,17 +191,20 @@ export async function lintVerify(options: LintOptions, format: 'text' | 'json', 
   const all = given.map((f) => ({ file: f.path, text: f.text }));
   for (const f of all) ws.setFile(f.file, f.text);
   await readBeside(ws, options.cwd, given.map((f) => f.absolute), options.warn, idBase(options.cwd));
-  // the lint's order (natural sort of paths, the order setting, sqitch plans, Drizzle Kit journals, graphile-migrate's .gmrc; psql includes and rollbacks are handled by verify)
-  const ranks = new Map(ws.databases().flatMap((d) => [...(ws.configOf(d.files[0]).orderRanks ?? [])]));
-  const read = migrationOrder(all, ws.databases().flatMap((d) => ws.configOf(d.files[0]).sqitchPlans ?? []), ranks, ws.databases().flatMap((d) => ws.configOf(d.files[0]).drizzleJournals ?? []), ws.databases().flatMap((d) => ws.configOf(d.files[0]).graphileMigrate ?? []));
   // each database the files make on a PostgreSQL of its own (analysis/databases.ts), one after the other
   const dbs = ws.databases();
+  // each database's files in the lint's order (natural sort of paths, Flyway's versions, the order setting, sqitch plans,
+  // Drizzle Kit journals, graphile-migrate's .gmrc; psql includes and rollbacks are handled by verify), as the lint orders them: one database at a time
+  const read = (database: Database) => {
+    const mine = new Set(database.files);
+    const c = ws.configOf(database.files[0]);
+    return migrationOrder(all.filter((f) => mine.has(f.file)), c.sqitchPlans, c.orderRanks, c.drizzleJournals, c.graphileMigrate);
+  };
   const runs: Array<{ database: Database; run: DatabaseVerify }> = [];
   for (const database of dbs) {
     // (files a Supabase project holds that its CLI never applies: not run; run by hand, if ever, on a database the migrations made)
     if (database.kind === 'unapplied') continue;
-    const mine = new Set(database.files);
-    runs.push({ database, run: await verifyDatabase(read.filter((f) => mine.has(f.file)), ws, format, timeoutMs, seed) });
+    runs.push({ database, run: await verifyDatabase(read(database), ws, format, timeoutMs, seed) });
   }
   const notRun = dbs.flatMap((d) => (d.kind === 'unapplied' ? d.files : []));
   if (runs.length === 1) {
