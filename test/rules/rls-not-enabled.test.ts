@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { affected, asOwner, closeAll, count, ensureRoles, getDb, inRollback, runEachStatement, runFilesInTransactions, tryQuery, type Q } from '../helpers/pg.js';
 import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, TENANT_B, textAt } from '../helpers/rule-proof.js';
 import { actAs, AUTH_STUB_SQL, onSupabase } from '../helpers/supabase.js';
+import { migrationOrder } from '../../server/src/analysis/model.js';
 
 const ID = 'rls-not-enabled';
 before(initParser);
@@ -728,5 +729,40 @@ CREATE POLICY notes_tenant ON notes FOR SELECT TO app_user USING (tenant_id = (s
   await inRollback(db, async (q) => {
     assert.deepEqual(await runFilesInTransactions(q, [files[3]!, files[0]!, files[1]!, files[2]!]), ['42P01', '42P01', 'ok', 'ok']);
     assert.deepEqual((await rls(q)).map((r) => `${r.relname}:${r.on}:${r.policies}`), ['invoices:false:0', 'notes:false:0']);
+  });
+});
+
+// Flyway applies its versioned migrations by version across all its locations (folders), then
+// its callbacks' afterMigrate.sql: the path order ran `afterMigrate.sql` (`a` sorts before `V`) and
+// `common/V2__policies.sql` before `postgres/V1__tables.sql`, so the ENABLE was said to run before
+// its table (rls-not-enabled, 42P01).
+test('ok: Flyway versioned migrations run by version across folders (postgres/V1 before common/V2), afterMigrate.sql after them (PGlite)', async () => {
+  const files = [
+    { file: 'db/migration/afterMigrate.sql', text: 'GRANT SELECT, INSERT, UPDATE, DELETE ON invoices TO app_user;\n' },
+    { file: 'db/migration/common/V2__policies.sql', text: `ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+ALTER TABLE invoices FORCE ROW LEVEL SECURITY;
+CREATE POLICY invoices_tenant ON invoices TO app_user
+  USING (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid))
+  WITH CHECK (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));
+` },
+    { file: 'db/migration/postgres/V1__tables.sql', text: 'CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, amount numeric);\nCREATE INDEX ON invoices (tenant_id);\n' },
+  ];
+  // (the lint replays them as Flyway runs them, and finds nothing)
+  assert.deepEqual(migrationOrder(files).map((f) => f.file), [files[2]!.file, files[1]!.file, files[0]!.file]);
+  const { findings } = lintFiles(files, ID);
+  assert.deepEqual(findings.map((f) => `${f.rule} ${f.file}`), []);
+  const db = await getDb();
+  await ensureRoles(db, ['app_user']);
+  const state = (q: Q) =>
+    q(`SELECT relrowsecurity AS on, (SELECT count(*)::int FROM pg_policy WHERE polrelid = c.oid) AS policies, has_table_privilege('app_user', c.oid, 'SELECT') AS granted FROM pg_class c WHERE relname = 'invoices'`);
+  // as Flyway runs them: V1 (postgres/), V2 (common/), then the afterMigrate callback
+  await inRollback(db, async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, [files[2]!, files[1]!, files[0]!]), ['ok', 'ok', 'ok']);
+    assert.deepEqual((await state(q)).map((r) => `${r.on}:${r.policies}:${r.granted}`), ['true:1:true']);
+  });
+  // in the path order (afterMigrate.sql, common/V2…, postgres/V1…): the GRANT and the ENABLE fail, 42P01
+  await inRollback(db, async (q) => {
+    assert.deepEqual(await runFilesInTransactions(q, files), ['42P01', '42P01', 'ok']);
+    assert.deepEqual((await state(q)).map((r) => `${r.on}:${r.policies}:${r.granted}`), ['false:0:false']);
   });
 });
