@@ -183,6 +183,38 @@ CREATE POLICY task_times_delete ON public.task_times FOR DELETE
   assert.equal(lintFiles([{ file, text: sql.replace('SELECT EXISTS (SELECT 1 FROM', 'SELECT EXISTS (SELECT count(*) FROM') }], ID).mine.length, 1);
 });
 
+test("ok: Supabase: a PUBLIC DELETE policy on a role looked up for auth.uid() (a SQL function `SELECT role FROM profiles WHERE id = auth.uid()`, returning NULL when no row matches) admits anon nothing, and authenticated has a SELECT policy: not reported", async () => {
+  const sql = `CREATE TYPE public.app_role AS enum ('admin', 'user');
+CREATE TABLE public.profiles (id uuid PRIMARY KEY, role public.app_role NOT NULL DEFAULT 'user');
+ALTER TABLE public.profiles ENABLE ROW LEVEL SECURITY;
+CREATE POLICY profiles_own ON public.profiles FOR SELECT TO authenticated USING (id = (select auth.uid()));
+CREATE FUNCTION public.my_role() RETURNS public.app_role LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ SELECT role FROM public.profiles WHERE id = auth.uid() $$;
+CREATE TABLE public.tickets (id bigint PRIMARY KEY, user_id uuid NOT NULL);
+ALTER TABLE public.tickets ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, DELETE ON public.tickets TO anon, authenticated;
+CREATE POLICY tickets_own ON public.tickets FOR SELECT TO authenticated USING (user_id = (select auth.uid()));
+CREATE POLICY tickets_admin_read ON public.tickets FOR SELECT TO authenticated USING ((select public.my_role()) = 'admin');
+CREATE POLICY tickets_admin_delete ON public.tickets FOR DELETE USING ((select public.my_role()) = 'admin');
+`;
+  const file = 'supabase/migrations/20240823101451_tickets.sql';
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(`INSERT INTO public.profiles VALUES ('${TENANT_A}', 'admin'), ('${TENANT_B}', 'user'); INSERT INTO public.tickets VALUES (1, '${TENANT_B}'), (2, '${TENANT_B}')`);
+    await q('SET ROLE anon');
+    assert.equal(await affected(q, 'DELETE FROM public.tickets'), 0, 'anon: my_role() returns NULL, the DELETE policy admits nothing');
+    await q(`RESET ROLE; SET ROLE authenticated; ${actAs(TENANT_B)}`);
+    assert.equal(await affected(q, 'DELETE FROM public.tickets'), 0, 'a user: not an admin');
+    await q(`RESET ROLE; SET ROLE authenticated; ${actAs(TENANT_A)}`);
+    assert.equal(await affected(q, 'DELETE FROM public.tickets WHERE id = 1'), 1, 'the admin: its SELECT policy lets the WHERE reach the row');
+  });
+  // a lookup that may return a row without a signed-in user (no auth.uid() in its WHERE), or an aggregate (a row from none): reported
+  assert.equal(lintFiles([{ file, text: sql.replace('WHERE id = auth.uid() $$', "WHERE role = 'admin' LIMIT 1 $$") }], ID).mine.length, 1);
+  assert.equal(lintFiles([{ file, text: sql.replace('SELECT role FROM public.profiles WHERE id = auth.uid()', 'SELECT max(role::text)::public.app_role FROM public.profiles WHERE id = auth.uid()') }], ID).mine.length, 1);
+});
+
 test('ok: a deny-all USING (false) policy (lablueprint/path) changes no row, with or without a SELECT policy: not reported, nor by policy-applies-to-public', async () => {
   const text = `CREATE TABLE documents (id bigint PRIMARY KEY, owner_id uuid NOT NULL, body text);
 CREATE INDEX ON documents (owner_id);

@@ -260,6 +260,43 @@ function helperOf(f: Func): Helper | undefined {
   return h ?? undefined;
 }
 
+/**
+ * SQL lookups: `LANGUAGE sql` functions returning one value (not a set) whose body is one plain
+ * `SELECT <expression> FROM … WHERE …` (public.role(): `SELECT role FROM public.profiles WHERE id =
+ * auth.uid()`). PostgreSQL returns the first row's value, or NULL when no row passes the WHERE:
+ * the evaluator only says the latter, when an AND-ed part of the WHERE is certainly NULL or false
+ * (existsWhereNeverTrue), and leaves every other answer unknown.
+ */
+interface Lookup {
+  select: Node;
+  params: string[];
+  strict: boolean;
+  sets: Set<string>;
+}
+
+const lookupCache = new WeakMap<Func, Lookup | null>();
+function lookupOf(f: Func): Lookup | undefined {
+  const hit = lookupCache.get(f);
+  if (hit !== undefined) return hit ?? undefined;
+  let l: Lookup | null = null;
+  const stmts = f.body?.statements ?? [];
+  const s = stmts[0];
+  if (
+    f.language === 'sql' && !f.isProcedure && !f.returnsTrigger && !/^setof\b/i.test(f.returnType) && stmts.length === 1 && s!.kind === 'SelectStmt' &&
+    (s!.node?.targetList?.length ?? 0) === 1 && s!.node.fromClause && s!.node.whereClause
+  ) {
+    const node = f.stmt.node ?? {};
+    const params = ((node.parameters ?? []) as Node[])
+      .map((p) => p?.FunctionParameter)
+      .filter((p) => p && (p.mode === undefined || p.mode === 'FUNC_PARAM_IN' || p.mode === 'FUNC_PARAM_DEFAULT'))
+      .map((p) => String(p.name ?? '').toLowerCase());
+    const strict = ((node.options ?? []) as Node[]).some((o) => o?.DefElem?.defname === 'strict' && o.DefElem.arg?.Boolean?.boolval === true);
+    l = { select: s!.node, params, strict, sets: new Set(f.settings.map((x) => x.name.toLowerCase())) };
+  }
+  lookupCache.set(f, l);
+  return l ?? undefined;
+}
+
 /** `SELECT <one expression>` with no FROM, WHERE, grouping, set operation or limit. */
 function valueOnlySelect(n: Node): boolean {
   return (
@@ -447,7 +484,7 @@ function topCtx(model: Model, key: ContextKey, state: UnsetState | 'set', opts: 
 }
 
 /** The context inside a helper's body, its parameters bound to `args`. */
-function helperCtx(c: Ctx, h: Helper, args: Val[]): Ctx {
+function helperCtx(c: Ctx, h: { params: string[] }, args: Val[]): Ctx {
   return new Ctx(c.model, c.res, c.key, c.setting, c.state, c.opts, c.depth + 1, { params: h.params, args }, c.inSub, c.assume, c.selfCompared);
 }
 
@@ -897,6 +934,13 @@ function evalCall(c: Ctx, call: Node): Val {
     if (!h || c.depth >= MAX_DEPTH || (key && h.sets.has(key)) || h.params.length !== argNodes.length) {
       // (the call itself, then the calls inside it: touches() of the call)
       const ctx = all.ctx || touches(c, { FuncCall: call }, true);
+      // a lookup no row passes returns NULL (its errors, if any, are left to the answer below)
+      const l = !h && c.depth < MAX_DEPTH ? lookupOf(f) : undefined;
+      if (l && !(key && l.sets.has(key)) && l.params.length === argNodes.length && !all.mayError) {
+        if (l.strict && args.some(isNullV)) return konst(null, all.ctx);
+        const none = existsWhereNeverTrue(helperCtx(c, l, args), l.select);
+        if (none && none.t === 'const') return konst(null, ctx);
+      }
       return unknown(ctx, all.mayError || (ctx && c.state !== 'set'));
     }
     if (h.strict) {
