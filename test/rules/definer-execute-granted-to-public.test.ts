@@ -612,6 +612,10 @@ CREATE FUNCTION public.certificate_secret() RETURNS text LANGUAGE sql STABLE SEC
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /it takes no argument, but it reads private\.secrets as its owner and never looks at who is calling, so every caller gets what its body returns of it, the same for all/);
   assert.doesNotMatch(mine[0]!.message, /about the caller themselves/);
+  // (the system catalogs are no secret: an unqualified pg_class is pg_catalog's, readable by all)
+  const catalog = lintFiles([{ file: 'db/1.sql', text: `CREATE FUNCTION public.rls_tables() RETURNS SETOF text LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$ SELECT relname::text FROM pg_class WHERE relrowsecurity $$;\n` }], 'definer-execute-granted-to-public').mine;
+  assert.equal(catalog.length, 1);
+  assert.doesNotMatch(catalog[0]!.message, /pg_class/);
   await inRollback(await getDb(), async (q) => {
     await q(sql);
     await q(`INSERT INTO private.secrets VALUES ('cert', 'CERT-SECRET'); DO $$ BEGIN CREATE ROLE anon NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);

@@ -736,3 +736,32 @@ END $$;
     assert.equal((await q('SELECT count(*)::int AS n FROM app.seen'))[0]!.n, 0);
   });
 });
+
+// Regression check (SanjoSolutions' organizations): the lowered message said a role "gets 42501 on
+// INSERT" for a trigger that fires only AFTER UPDATE, on a table whose INSERT policy admits the role.
+test('ok (message): an AFTER UPDATE row trigger on a table with no UPDATE policy: the message speaks of UPDATE only, not of INSERT, which a policy admits; PGlite: the INSERT works, the UPDATE changes 0 rows, the trigger never fires', async () => {
+  const sql = `CREATE TABLE public.orgs (id int PRIMARY KEY, plan text);
+ALTER TABLE public.orgs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY orgs_ins ON public.orgs FOR INSERT TO authenticated WITH CHECK (true);
+CREATE POLICY orgs_sel ON public.orgs FOR SELECT TO authenticated USING (true);
+GRANT SELECT, INSERT, UPDATE ON public.orgs TO authenticated;
+CREATE TABLE public.plan_log (x text);
+CREATE FUNCTION public.log_plan() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$ BEGIN INSERT INTO plan_log VALUES (NEW.plan); RETURN NEW; END $$;
+CREATE TRIGGER orgs_plan AFTER UPDATE ON public.orgs FOR EACH ROW EXECUTE FUNCTION public.log_plan();
+`;
+  const { mine } = lintFiles([{ file: 'db/1.sql', text: sql }], 'definer-search-path-unsafe');
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'warning');
+  assert.match(mine[0]!.message, /a role subject to RLS that writes it changes 0 rows on UPDATE, so the trigger never fires in its session/);
+  assert.doesNotMatch(mine[0]!.message, /42501 on INSERT/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    assert.ok((await tryQuery(q, `INSERT INTO public.orgs VALUES (1, 'free')`)).ok, 'the INSERT policy admits it');
+    assert.equal((await q(`UPDATE public.orgs SET plan = 'pro' RETURNING id`)).length, 0, 'no UPDATE policy: 0 rows');
+    await q('RESET ROLE');
+    assert.equal((await q('SELECT count(*)::int AS n FROM public.plan_log'))[0]!.n, 0, 'the trigger never fired');
+  });
+});

@@ -897,7 +897,7 @@ export function firingNote(model: Model, f: Func): string | undefined {
   if (blocked?.size && tables.some((t) => !blocked.has(t))) {
     const gone = tables.filter((t) => blocked.has(t));
     tables = tables.filter((t) => !blocked.has(t));
-    rlsNote = ` (${gone.length === 1 ? `its trigger on ${gone[0]} fires` : `its triggers on ${listOr(gone, 'and')} fire`} only for roles that bypass RLS or own the table: RLS is enabled there and no policy admits the writes ${gone.length === 1 ? 'it fires' : 'they fire'} on to a role subject to RLS, so a role subject to RLS gets 42501 on INSERT and changes 0 rows on UPDATE and DELETE there)`;
+    rlsNote = ` (${gone.length === 1 ? `its trigger on ${gone[0]} fires` : `its triggers on ${listOr(gone, 'and')} fire`} only for roles that bypass RLS or own the table: RLS is enabled there and no policy admits the writes ${gone.length === 1 ? 'it fires' : 'they fire'} on to a role subject to RLS, so ${whatBlocks(model, f, gone)} there)`;
   }
   // A generic audit function fires on dozens of tables: name the first three, count the rest.
   const written =
@@ -1091,11 +1091,25 @@ export function rlsBlockedFiring(model: Model, f: Func): string | undefined {
   const forced = on.filter((k) => model.tables.get(k)?.rlsForced);
   return (
     `But ${tables.length === 1 ? 'its trigger' : 'each of its triggers'} on ${listOr(on, 'and')} is a FOR EACH ROW trigger that fires after the write (or before an UPDATE or DELETE), on a table with row-level security enabled and no policy admitting the writes it fires on to a role subject to RLS: ` +
-    'a role subject to RLS that writes it gets 42501 on INSERT and changes 0 rows on UPDATE and DELETE, so the trigger never fires in its session (T12). ' +
+    `${whatBlocks(model, f, on, 'that writes it ')}, so the trigger never fires in its session (T12). ` +
     `Only roles that bypass RLS (superusers, BYPASSRLS roles such as service_role)${forced.length === on.length ? '' : ` or the table's owner${forced.length ? ' (where RLS is not forced)' : ''}`} fire it through ${on.length === 1 ? 'that table' : 'those tables'} today` +
     (auth ? "; its trigger on Supabase's auth.users fires in the Auth server's session (no API role has INSERT, UPDATE or DELETE on auth.users)" : '') +
     ': no role subject to RLS can plant a temporary object where it runs today (one of those roles still can, where it may create temporary objects). A policy admitting one of those writes, a BEFORE INSERT or FOR EACH STATEMENT trigger (they fire even when RLS admits no row), a foreign key of the table with ON DELETE CASCADE or SET NULL (the referential action fires it in the session of the role that changed the referenced row), or a SECURITY DEFINER function or view that writes it, opens the hole. '
   );
+}
+
+/**
+ * What RLS does to a role subject to it that writes the tables with the events the function's
+ * triggers there fire on: `gets 42501 on INSERT` for an INSERT trigger, `changes 0 rows on UPDATE`
+ * for UPDATE or DELETE ones (only the events the triggers have: an UPDATE trigger's table may well
+ * admit INSERTs).
+ */
+function whatBlocks(model: Model, f: Func, tables: readonly string[], writes = ''): string {
+  let events = 0;
+  for (const tr of model.triggers) if (tr.func === f.key && tables.includes(tr.table)) events |= tr.events;
+  const changes = [events & TRIGGER_UPDATE ? 'UPDATE' : '', events & TRIGGER_DELETE ? 'DELETE' : ''].filter(Boolean);
+  const parts = [events & TRIGGER_INSERT ? 'gets 42501 on INSERT' : '', changes.length ? `changes 0 rows on ${changes.join(' and ')}` : ''].filter(Boolean);
+  return `a role subject to RLS ${writes}${parts.join(' and ')}`;
 }
 
 /** `a`, `a and b`, `a, b and c` (or `or`). */
