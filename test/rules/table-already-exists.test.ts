@@ -225,3 +225,36 @@ test("err (message): a file failing twice before the CREATE TABLE says the tool 
     assert.deepEqual((await runEachStatement(q, again)).map((e) => e.code), ['42P07', '42P13', '42P07']);
   });
 });
+
+// Calibration cal104 (lunatic's data/schema.sql: `set search_path = data, public;` then
+// `create table "uisetup"`, where an earlier file made public.uisetup): PostgreSQL creates an
+// unqualified table in the first schema of the search_path that exists, not in the one already
+// holding the name, so nothing fails. Only a schema listed first that does not exist sends it on.
+test("ok: under SET search_path = data, public an unqualified CREATE TABLE of a name public has makes data's own table (PGlite: no 42P07, both tables); the model keeps both, with their own RLS; a first schema that does not exist still fails (42P07)", async () => {
+  const publicFirst = { file: 'db/migrations/1_public.sql', text: 'CREATE TABLE uisetup (name text PRIMARY KEY);\n' };
+  const inData = `CREATE SCHEMA data;
+SET search_path = data, public;
+CREATE TABLE "uisetup" (name varchar(64) PRIMARY KEY, details jsonb NOT NULL);
+ALTER TABLE uisetup ENABLE ROW LEVEL SECURITY;
+CREATE TABLE IF NOT EXISTS uisetup_log (id bigint PRIMARY KEY);
+`;
+  const files = [publicFirst, { file: 'db/migrations/2_data.sql', text: inData }];
+  const { ws, findings, mine } = lintFiles(files, ID);
+  assert.deepEqual(mine, []);
+  // (the data table has RLS: rls-not-enabled names the public one only, where it is made)
+  const notEnabled = findings.filter((f) => f.rule === 'rls-not-enabled');
+  assert.deepEqual(notEnabled.map((f) => [f.file, /Table (\S+) /.exec(f.message)?.[1]]), [['db/migrations/1_public.sql', 'public.uisetup']]);
+  assert.deepEqual(findings.filter((f) => f.rule === 'table-if-not-exists-skipped'), []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, sqlOf(ws)), []);
+    const made = await q(`SELECT n.nspname || '.' || c.relname AS t, c.relrowsecurity AS rls FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = 'uisetup' ORDER BY 1`);
+    assert.deepEqual(made, [{ t: 'data.uisetup', rls: true }, { t: 'public.uisetup', rls: false }]);
+  });
+  // a schema listed first that no statement makes: PostgreSQL skips it, the table exists in public
+  const missing = inData.replace('CREATE SCHEMA data;\n', '').replace('data, public', 'nosuch, public');
+  const skipped = lintFiles([publicFirst, { file: 'db/migrations/2_data.sql', text: missing }], ID);
+  assert.equal(skipped.mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await runEach(q, sqlOf(skipped.ws)), ['42P07 relation "uisetup" already exists']);
+  });
+});

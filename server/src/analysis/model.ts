@@ -3446,6 +3446,8 @@ class Replay {
   orphansReplaced = 0;
   /** how many times default privileges were decided by the roles the migrations made (defaultsReach: a segment doing so is not recorded, its footprint does not name them) */
   rolesConsulted = 0;
+  /** CREATEs of an unqualified name the search_path put in another schema than the one holding it (createKeyOf): a segment making one is not recorded */
+  createdThroughPath = 0;
   defaultExecuteRevoked: Loc | undefined;
   defaultTableGrants: DefaultTableGrant[] = [];
   /**
@@ -3678,6 +3680,37 @@ class Replay {
     return this.searchPath ? this.key([name.schema, name.name]) : name.key;
   }
 
+  /**
+   * The key of the relation a CREATE of an unqualified name makes: under a search_path, in
+   * PostgreSQL's creation namespace, the first schema listed that exists ($user, pg_temp and
+   * pg_catalog aside), not the first one that already holds the name (keyOf): with
+   * `SET search_path = data, public`, `CREATE TABLE uisetup` makes data.uisetup beside an
+   * existing public.uisetup (PGlite). A segment making one so is not recorded (see record()).
+   */
+  createKeyOf(name: Name): string {
+    const k = this.keyOf(name);
+    const path = this.searchPath;
+    if (!path || name.schema !== undefined || name.name === undefined) return k;
+    for (const s of path) {
+      if (s === '$user' || s === 'pg_temp' || s === 'pg_catalog') continue;
+      const here = `${s}.${name.name}`;
+      if (here === k) return k;
+      if (this.schemaExists(s)) {
+        this.createdThroughPath++;
+        return here;
+      }
+    }
+    return k;
+  }
+
+  /** Whether a schema exists for certain here: public, one a replayed CREATE SCHEMA made, or one holding a relation or function. */
+  schemaExists(schema: string): boolean {
+    if (schema === 'public') return true;
+    const prefix = `${schema}.`;
+    for (const m of [this.tables, this.views, this.functions] as Array<Map<string, unknown>>) for (const key of m.keys()) if (key.startsWith(prefix)) return true;
+    return this.statements.some((p) => p.stmt.kind === 'CreateSchemaStmt' && String(p.stmt.node?.schemaname ?? '').toLowerCase() === schema);
+  }
+
   /** Whether the value of an op computed earlier holds here: same schemas, and its names resolve the same. */
   holds(op: ResolvedOn): boolean {
     if (op.tag !== this.schemaTag) return false;
@@ -3785,6 +3818,7 @@ class Replay {
     const added: Array<number | string> = (this.added = []);
     const replacedBefore = this.orphansReplaced;
     const consultedBefore = this.rolesConsulted;
+    const throughPathBefore = this.createdThroughPath;
     const recreatedBefore = this.recreatedTables.length;
     const rejectedBefore = this.rejectedReplacements.length;
     // (a DROP TRIGGER removes from the list: what it held before, to tell removed from appended)
@@ -3821,7 +3855,7 @@ class Replay {
       orphansAdded = orphanPolicies.slice(lengths[4]);
       if (this.orphansReplaced !== replacedBefore) recordable = false;
     }
-    if (this.recreatedTables.length !== recreatedBefore || this.rejectedReplacements.length !== rejectedBefore || this.rolesConsulted !== consultedBefore) recordable = false;
+    if (this.recreatedTables.length !== recreatedBefore || this.rejectedReplacements.length !== rejectedBefore || this.rolesConsulted !== consultedBefore || this.createdThroughPath !== throughPathBefore) recordable = false;
     // the keys it added, each once where it was last added (a DROP FUNCTION or DROP VIEW before
     // the CREATE again removes the key and adds it at the end of the map), with its value after
     // it; a key it removed for good is in `removed`
@@ -3992,7 +4026,7 @@ class Replay {
     switch (op.kind) {
       case OP_CREATE_TABLE: {
         if (this.failing?.has(op.stmt)) break;
-        const k = this.keyOf(op.rel);
+        const k = this.createKeyOf(op.rel);
         // IF NOT EXISTS on an existing relation only gives a NOTICE: the table keeps its columns, RLS state, policies and grants
         if (op.ifNotExists && this.relationExists(k)) {
           this.existsForCertain(op, k);
@@ -4006,7 +4040,7 @@ class Replay {
         break;
       }
       case OP_CREATE_TABLE_AS: {
-        const k = this.keyOf(op.rel);
+        const k = this.createKeyOf(op.rel);
         if (op.ifNotExists && this.relationExists(k)) break;
         if (op.matview) {
           const v = this.addView(op, k, true, false);
@@ -4018,7 +4052,7 @@ class Replay {
         break;
       }
       case OP_VIEW: {
-        const k = this.keyOf(op.rel);
+        const k = this.createKeyOf(op.rel);
         // CREATE OR REPLACE VIEW keeps the view's owner and privileges (a copy of a shared view's)
         const prev = op.replace ? this.views.get(k) : undefined;
         const v = this.addView(op, k, false, op.securityInvoker);
