@@ -787,3 +787,49 @@ test("ok: auth.users' e-mail and name copied into a table by sub-selects of an I
     assert.deepEqual(await q('SELECT * FROM public.user_profiles'), [], 'the copied e-mail is not A’s to read');
   });
 });
+
+// Calibration cal104 (nuxtsupabucket's assume_app_user_tenancy: it activates a tenancy row, writes
+// the user's claims into auth.users.raw_user_meta_data with an UPDATE that returns nothing, and
+// returns the tenancy row). The message said it "returns data of rows of auth.users" and that any
+// caller "can read other users' accounts": the UPDATE's target is a bare RangeVar the statement
+// walk did not see, and PostgreSQL 18's parser keeps RETURNING in returningClause.
+const TENANCY_SQL = `CREATE TABLE public.tenancy (id uuid PRIMARY KEY, app_user_id uuid NOT NULL, status text NOT NULL);
+ALTER TABLE public.tenancy ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION public.assume_tenancy(p_id uuid) RETURNS public.tenancy LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE t public.tenancy;
+BEGIN
+  UPDATE public.tenancy SET status = 'active' WHERE id = p_id RETURNING * INTO t;
+  UPDATE auth.users SET raw_user_meta_data = jsonb_build_object('tenancy', t.id) WHERE id = t.app_user_id;
+  RETURN t;
+END $$;
+`;
+const COPY_SQL = `CREATE TABLE public.mail_log (email text);
+CREATE FUNCTION public.log_mail(p_id uuid) RETURNS SETOF text LANGUAGE sql SECURITY DEFINER SET search_path = '' AS $$
+  INSERT INTO public.mail_log SELECT email FROM auth.users WHERE id = p_id RETURNING email
+$$;
+`;
+
+test("err (message): an UPDATE of auth.users that returns nothing changes accounts, it returns none of their data (assume_app_user_tenancy); an INSERT … SELECT email FROM auth.users … RETURNING email in a SQL function returns it; PGlite: user A changes B's metadata and gets the tenancy row, no auth.users column; anon gets B's e-mail from log_mail", async () => {
+  const file = 'supabase/migrations/20250101000000_tenancy.sql';
+  const [f] = lintFiles([{ file, text: TENANCY_SQL }], ID).mine;
+  assert.ok(f);
+  assert.match(f.message, /^SECURITY DEFINER function public\.assume_tenancy\(uuid\) can be called by PUBLIC .*? and changes rows of auth\.users, Supabase's table/);
+  assert.doesNotMatch(f.message, /returns data|read other users/);
+  assert.match(f.message, /any caller can change other users' accounts\./);
+  // (RETURNING of auth.users' own columns is returned data, named)
+  const returning = TENANCY_SQL.replace("WHERE id = t.app_user_id;", 'WHERE id = t.app_user_id RETURNING email INTO e;').replace('DECLARE t public.tenancy;', 'DECLARE t public.tenancy; e text;').replace('RETURNS public.tenancy', 'RETURNS text').replace('RETURN t;', 'RETURN e;');
+  assert.match(lintFiles([{ file, text: returning }], ID).mine[0]!.message, /and returns data \(email\) of rows of auth\.users, and changes rows of auth\.users/);
+  const [copy] = lintFiles([{ file, text: COPY_SQL }], ID).mine;
+  assert.match(copy?.message ?? '', /^SECURITY DEFINER function public\.log_mail\(uuid\) can be called by PUBLIC .*? and returns data of rows of auth\.users, /);
+  await inRollback(await getDb(), async (q) => {
+    await onPlatform(q, TENANCY_SQL + COPY_SQL);
+    await q(`INSERT INTO public.tenancy VALUES ('${TENANT_B}', '${TENANT_B}', 'inactive')`);
+    await asUserA(q);
+    const got = await q(`SELECT * FROM public.assume_tenancy('${TENANT_B}')`);
+    assert.deepEqual(got, [{ id: TENANT_B, app_user_id: TENANT_B, status: 'active' }], "the tenancy row: none of auth.users' columns");
+    await q('RESET ROLE');
+    assert.deepEqual(await q(`SELECT raw_user_meta_data AS m FROM auth.users WHERE id = '${TENANT_B}'`), [{ m: { tenancy: TENANT_B } }], "B's account changed by A");
+    await q('SET ROLE anon');
+    assert.deepEqual(await q(`SELECT public.log_mail('${TENANT_B}') AS e`), [{ e: 'b@example.com' }]);
+  });
+});

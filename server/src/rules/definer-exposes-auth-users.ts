@@ -142,6 +142,8 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[]): 'val
  * which tells whether an e-mail address has an account).
  */
 const WRITE_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
+/** A write's RETURNING list (PostgreSQL 18's parser puts it in returningClause.exprs). */
+const returningOf = (n: Node | undefined): Node[] => n?.returningClause?.exprs ?? n?.returningList ?? [];
 
 function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; existence: boolean; none?: boolean } {
   const body = f.body;
@@ -160,6 +162,14 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
       tables++;
       if (v.schemaname === 'auth' && v.relname === 'users') aliases.add(String(v.alias?.aliasname ?? 'users'));
     });
+    // (the table an INSERT / UPDATE / DELETE writes: a bare RangeVar field, which the walk above
+    // does not see — `UPDATE auth.users SET raw_user_meta_data = … WHERE id = …` reads the rows its
+    // WHERE picks, and hands them back only through RETURNING, INTO or the row count)
+    const target = WRITE_KINDS.has(s.kind) ? s.node?.relation : undefined;
+    if (target) {
+      tables++;
+      if (target.schemaname === 'auth' && target.relname === 'users') aliases.add(String(target.alias?.aliasname ?? 'users'));
+    }
     // (DDL naming auth.users reads none of its rows: classclown's create_auth_user_trigger()
     // drops and creates the sign-up trigger ON auth.users and returns a constant; PGlite: anon
     // gets {"success": true}, no account's data. Its relation is a bare RangeVar, not a node.)
@@ -174,7 +184,7 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
     // user_profiles with `(SELECT … FROM auth.users WHERE id = p_user_id)`; PGlite: the caller gets
     // the same answer for an id with an account and one without)
     // (unless the body asks how many rows a statement touched: FOUND, GET DIAGNOSTICS … ROW_COUNT)
-    if (WRITE_KINDS.has(s.kind) && !s.node?.returningList?.length && !s.assigns?.length && !(rowCountAsked ??= asksRowCount(f))) {
+    if (WRITE_KINDS.has(s.kind) && !returningOf(s.node).length && !s.assigns?.length && !(rowCountAsked ??= asksRowCount(f))) {
       kept++;
       continue;
     }
@@ -285,7 +295,13 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
       [only, others] = [outer, outerOthers];
     };
     if (s.kind === 'SelectStmt') visitLevel(s.node);
-    else walk(s.node?.targetList, visit);
+    // (a write hands back what its RETURNING names: of auth.users, the columns it names; of
+    // another table, values its query may have copied from auth.users, not known here)
+    else if (WRITE_KINDS.has(s.kind) && returningOf(s.node).length) {
+      if (target?.schemaname === 'auth' && target.relname === 'users') walk(returningOf(s.node), visit);
+      else if (!s.assigns?.length) unknown = true;
+      else walk(s.node?.targetList, visit);
+    } else walk(s.node?.targetList, visit);
     // (RETURN QUERY / a returned set: a statement without target list, e.g. a TABLE or a lexical piece)
     if (!s.node?.targetList && s.kind === 'SelectStmt') unknown = true;
   }
