@@ -514,3 +514,45 @@ ALTER TABLE tenant ENABLE ROW LEVEL SECURITY;
   assert.match(plain[0]!.message, /^syntax error at or near "CREATE" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement; the other statements of the file are still checked\.$/);
   assert.equal(plain[0]!.fixes.length, 0);
 });
+
+// Calibration cal104 (epitome's expand_audit_log_action_values: a DO block's EXECUTE format() of
+// string constants continued over lines with `-- REST route actions` comments between them):
+// libpg-query rejects the second constant, PostgreSQL's scanner takes the comment as whitespace.
+test("ok: a -- comment between a string constant and its continuation on a later line is whitespace (top level, a DO block's EXECUTE, a PL/pgSQL function); PGlite runs them and joins the constants; a comment before a constant that does not continue one is still an error", async () => {
+  const top = "SELECT 'a'\n  -- the first part\n  'b' AS x;\n";
+  const inDo = `CREATE TABLE audit_log (action text);
+DO $$
+BEGIN
+  EXECUTE format(
+    'ALTER TABLE %I ADD CONSTRAINT audit_log_action_check '
+    'CHECK (action IN ('
+      -- REST route actions
+      '''read'',''write'','
+      -- consent actions
+      '''consent_check'''
+    '))',
+    'audit_log'
+  );
+END $$;
+CREATE FUNCTION joined() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN 'a'
+    -- c
+    'b';
+END $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1_top.sql', text: top }, { file: 'db/2_do.sql', text: inDo }], ID);
+  assert.deepEqual(mine, []);
+  await inRollback(await getDb(), async (q) => {
+    assert.deepEqual(await q(top), [{ x: 'ab' }]);
+    assert.deepEqual(await runEachStatement(q, sqlOf(ws).replace(top, '')), []);
+    assert.deepEqual(await q(`SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conname = 'audit_log_action_check'`), [{ d: "CHECK ((action = ANY (ARRAY['read'::text, 'write'::text, 'consent_check'::text])))" }]);
+    assert.deepEqual(await q('SELECT joined() AS j'), [{ j: 'ab' }]);
+  });
+  // (no constant before the comment: `SELECT 1` newline comment newline `'b'` is an error in both)
+  const bad = "SELECT 1\n  -- c\n  'b' AS x;\n";
+  assert.equal(lintFiles([{ file: 'db/3_bad.sql', text: bad }], ID).mine.length, 1);
+  await inRollback(await getDb(), async (q) => {
+    assert.equal((await pgError(q(bad)))?.code, '42601');
+  });
+});

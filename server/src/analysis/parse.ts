@@ -439,7 +439,7 @@ function lexFrom(
     i++;
   }
   if (stop === n && stmtStart < n) endChunk(n);
-  if (subs.length === 0) return { clean: from === 0 && stop === n ? text : text.slice(from, stop), chunks, stop, includes, placeholders };
+  if (subs.length === 0) return { clean: blankContinuationComments(from === 0 && stop === n ? text : text.slice(from, stop)), chunks, stop, includes, placeholders };
   subs.sort((a, b) => a[0] - b[0]);
   const parts: string[] = [];
   let at = from;
@@ -449,7 +449,21 @@ function lexFrom(
     at = e;
   }
   parts.push(text.slice(at, stop));
-  return { clean: parts.join(''), chunks, stop, includes, placeholders };
+  return { clean: blankContinuationComments(parts.join('')), chunks, stop, includes, placeholders };
+}
+
+/**
+ * A `--` comment between a string constant and the constant continuing it on a later line
+ * (`'CHECK (action IN ('` / `-- REST actions` / `'''read'', …'`) is whitespace to PostgreSQL,
+ * whose scanner joins the two (PostgreSQL 15 and PGlite 18.6: `SELECT 'a' -- c` newline `'b'`
+ * is 'ab'), but libpg-query reports a syntax error at the second constant: such comments are
+ * blanked (spaces, the newlines kept), in function bodies too. Only where the text between the
+ * quotes is nothing but whitespace and comments, with a newline, and at least one comment.
+ */
+const CONTINUED = /'([ \t\f]*(?:--[^\n]*)?\r?\n(?:[ \t\f\r\n]|--[^\n]*\n)*)(?=')/g;
+function blankContinuationComments(sql: string): string {
+  if (!sql.includes('--')) return sql;
+  return sql.replace(CONTINUED, (m, gap: string) => (gap.includes('--') ? `'${gap.replace(/--[^\n]*/g, (c) => ' '.repeat(c.length))}` : m));
 }
 
 /** The identifier or keyword that ends just before `pos` (whitespace skipped), not before `limit`. */
