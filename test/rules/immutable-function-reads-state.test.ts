@@ -198,3 +198,30 @@ CREATE FUNCTION setting_of(n text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SEL
   assert.equal(mine.length, 1);
   assert.match(mine[0]!.message, /reads table public\.pg_settings_copy,/);
 });
+
+// Calibration cal104 (chatterbox's pgjwt port in schema auth: IMMUTABLE auth.algorithm_sign() calls
+// the workspace's own IMMUTABLE auth.url_encode(), and was said to read state because every auth.*
+// call was taken for Supabase's auth.uid() & co.).
+test("ok/err: an IMMUTABLE function calling the workspace's own IMMUTABLE auth.url_encode() reads no state; one calling Supabase's auth.uid() (not made by the workspace) or a workspace auth.uid() reading a setting does; PGlite: url_encode is IMMUTABLE and its caller answers alike for the same argument", async () => {
+  const encode = `CREATE SCHEMA IF NOT EXISTS auth;
+CREATE FUNCTION auth.url_encode(data bytea) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT translate(encode(data, 'base64'), E'+/=\\n', '-_') $$;
+CREATE FUNCTION auth.enc2(data bytea) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT auth.url_encode(data) || '.' $$;
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1_jwt.sql', text: encode }], ID);
+  assert.deepEqual(mine, []);
+  const platform = 'CREATE FUNCTION public.me() RETURNS uuid IMMUTABLE LANGUAGE sql AS $$ SELECT auth.uid() $$;\n';
+  assert.match(lintFiles([{ file: 'db/1_me.sql', text: platform }], ID).mine[0]?.message ?? '', /reads auth\.uid\(\)/);
+  const own = `CREATE SCHEMA IF NOT EXISTS auth;
+CREATE FUNCTION auth.uid() RETURNS uuid STABLE LANGUAGE sql AS $$ SELECT nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$;
+${platform}`;
+  assert.match(lintFiles([{ file: 'db/1_me.sql', text: own }], ID).mine[0]?.message ?? '', /reads current_setting\(\)/);
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(ws));
+    assert.deepEqual(await q(`SELECT p.proname, p.provolatile FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'auth' AND p.proname IN ('url_encode', 'enc2') ORDER BY 1`), [{ proname: 'enc2', provolatile: 'i' }, { proname: 'url_encode', provolatile: 'i' }]);
+    await q(`SET app.x = 'a'`);
+    const first = await q(`SELECT auth.enc2('\\x0102'::bytea) AS v`);
+    await q(`SET app.x = 'b'`);
+    assert.deepEqual(await q(`SELECT auth.enc2('\\x0102'::bytea) AS v`), first);
+    assert.deepEqual(first, [{ v: 'AQI.' }]);
+  });
+});

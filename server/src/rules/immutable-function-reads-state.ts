@@ -42,7 +42,9 @@ function ownState(model: Model, f: Func): string[] {
     for (const c of callsIn(s.node)) {
       const name = c.name[c.name.length - 1]!;
       const schema = c.name.length > 1 ? c.name[c.name.length - 2] : undefined;
-      if (schema === 'auth') out.add(`${c.name.join('.')}()`);
+      // (Supabase's auth.uid() & co. read the request's settings; a function of schema auth the
+      // workspace makes itself is followed like any other: chatterbox's IMMUTABLE auth.url_encode)
+      if (schema === 'auth' && !model.functions.get(`auth.${name.toLowerCase()}`)?.some((g) => g.stmt.origin === 'file')) out.add(`${c.name.join('.')}()`);
       else if ((!schema || schema === 'pg_catalog') && (CLOCK.has(name) || SESSION.has(name))) out.add(`${name}()`);
     }
     walk(s.node, (k: string, v: Node) => {
