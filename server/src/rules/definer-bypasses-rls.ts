@@ -231,14 +231,14 @@ function writeCommandsOf(model: Model, body: FunctionBody): Map<string, Set<stri
 
 const onlyInserts = (cmds: ReadonlySet<string> | undefined): boolean => !!cmds && cmds.size === 1 && cmds.has('insert');
 
-/** The part of a body statement that chooses rows: an UPDATE without what it writes (SET, RETURNING), an INSERT without its values (VALUES, or a SELECT with no FROM) and RETURNING. */
+/** The part of a body statement that chooses rows: an UPDATE without what it writes (SET, RETURNING), an INSERT without its values (VALUES, or a SELECT with no FROM) and RETURNING (returningClause in PostgreSQL 18's parser, returningList before). */
 function choosingPart(s: { kind: string; node: Node }): Node {
   const n = s.node;
-  if (s.kind === 'UpdateStmt') return { ...n, targetList: undefined, returningList: undefined };
+  if (s.kind === 'UpdateStmt') return { ...n, targetList: undefined, returningList: undefined, returningClause: undefined };
   if (s.kind === 'InsertStmt') {
     const sel = n.selectStmt?.SelectStmt;
     const values = !sel || sel.valuesLists || (!sel.fromClause && !sel.whereClause && !sel.withClause);
-    return { ...n, selectStmt: values ? undefined : n.selectStmt, returningList: undefined };
+    return { ...n, selectStmt: values ? undefined : n.selectStmt, returningList: undefined, returningClause: undefined };
   }
   return n;
 }
