@@ -275,7 +275,10 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.workspace.createFileSystemWatcher('**/supabase/config.toml'),
         // a sqitch project's plan (the order its deploy scripts replay in), and its configuration (where the plan is)
         vscode.workspace.createFileSystemWatcher('**/sqitch.plan'),
-        vscode.workspace.createFileSystemWatcher('**/sqitch.conf'),
+        // (sqitch.conf among them) and a plain PostgREST's postgrest.conf, or PGRST_DB_SCHEMAS in its docker compose file or .env (the schemas it serves)
+        vscode.workspace.createFileSystemWatcher('**/*.conf'),
+        vscode.workspace.createFileSystemWatcher('**/{docker-compose,compose}.{yml,yaml}'),
+        vscode.workspace.createFileSystemWatcher('**/.env'),
         // a Drizzle Kit migrations folder's journal (the migrations drizzle-kit migrate applies, in order)
         vscode.workspace.createFileSystemWatcher('**/meta/_journal.json'),
         // a graphile-migrate project's .gmrc (its afterReset files run before committed/)

@@ -25,6 +25,11 @@ export interface Config {
    * adds (its Data API serves them), each with that file (supabase-config.ts).
    */
   exposedBy?: Record<string, string>;
+  /**
+   * Not a setting: for the schemas of `exposedBy` a plain PostgREST's configuration serves, the
+   * key that names them there (`db-schemas`, `PGRST_DB_SCHEMAS`…; postgrest-config.ts).
+   */
+  exposedVia?: Record<string, string>;
   /** Not a setting: the plans of the sqitch projects of the database (their sqitch.plan: the replay order), read by the caller. */
   sqitchPlans?: SqitchPlan[];
   /** Not a setting: the journals (meta/_journal.json) of the database's Drizzle Kit migrations folders: their replay order, and the files they leave out, read by the caller. */

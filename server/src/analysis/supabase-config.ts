@@ -19,6 +19,12 @@ export interface ApiSchemas {
   majorVersion?: number;
   /** `[auth.hook.custom_access_token]`, enabled, with a `pg-functions://…/<schema>/<name>` uri: the function (`schema.name`, lower-case) */
   accessTokenHook?: string;
+  /**
+   * A plain PostgREST project's configuration instead (postgrest-config.ts): `source` is its
+   * postgrest.conf, docker-compose file or .env, `key` what named the schemas there
+   * (`db-schemas`, `PGRST_DB_SCHEMAS`…), `schemas` exactly the schemas it serves (as written).
+   */
+  postgrest?: { key: string };
 }
 
 /**
@@ -79,14 +85,22 @@ function apiSchemasIn(doc: Record<string, unknown>): { schemas: string[] } | { p
  * project is the `api` entry most of the database's files are under; `config` itself when none.
  */
 export function configWithApi(config: Config, files: readonly string[], api: readonly ApiSchemas[]): Config {
-  let best: ApiSchemas | undefined;
-  let most = 0;
-  for (const a of api) {
-    let n = 0;
-    for (const f of files) if (f.startsWith(a.folder)) n++;
-    if (n > most) [best, most] = [a, n];
+  const pick = (list: readonly ApiSchemas[]) => {
+    let best: ApiSchemas | undefined;
+    let most = 0;
+    for (const a of list) {
+      let n = 0;
+      for (const f of files) if (f.startsWith(a.folder)) n++;
+      if (n > most) [best, most] = [a, n];
+    }
+    return best;
+  };
+  // (a Supabase project's config.toml first: its Data API is PostgREST, configured there)
+  const best = pick(api.filter((a) => !a.postgrest));
+  if (!best) {
+    const rest = pick(api.filter((a) => a.postgrest));
+    return rest ? configWithPostgrest(config, rest) : config;
   }
-  if (!best) return config;
   // (a config.toml beside their migrations or schemas: a Supabase project, whatever the ids say)
   let out: Config = { ...config, supabaseLayout: true };
   const added = best.schemas.filter((s) => !config.exposedSchemas.includes(s));
@@ -104,14 +118,38 @@ export function configWithApi(config: Config, files: readonly string[], api: rea
   return out;
 }
 
+/**
+ * The config of a database a plain PostgREST serves (its postgrest.conf `db-schemas`, or
+ * PGRST_DB_SCHEMAS): those schemas are the ones exposed, in place of the setting's default
+ * (`public`, PostgREST's own default, which a configured `db-schemas = "api"` no longer serves);
+ * a setting naming other schemas keeps them and gets PostgREST's added.
+ */
+function configWithPostgrest(config: Config, pg: ApiSchemas): Config {
+  const isDefault = config.exposedSchemas.length === 1 && config.exposedSchemas[0] === 'public';
+  const kept = isDefault ? [] : config.exposedSchemas;
+  const added = pg.schemas.filter((s) => !kept.includes(s));
+  const exposedBy = { ...(isDefault ? {} : config.exposedBy) };
+  const exposedVia = { ...(isDefault ? {} : config.exposedVia) };
+  for (const s of added) {
+    exposedBy[s] = pg.source;
+    exposedVia[s] = pg.postgrest!.key;
+  }
+  return { ...config, exposedSchemas: [...kept, ...added], exposedBy, exposedVia };
+}
+
 /** Whether anyone may sign in anonymously (setting anonymousSignIns, or the project's config.toml under 'auto'); the file saying so, or 'setting'. */
 export function anonymousSignInsOn(config: Config): string | undefined {
   if (config.anonymousSignIns === 'true') return 'setting';
   return config.anonymousSignIns === 'auto' ? config.anonymousSignInsBy : undefined;
 }
 
-/** Why `schema` is exposed, for a message: ` (its Data API serves it: supabase/config.toml [api] schemas)`, or '' when the setting names it. */
+/**
+ * Why `schema` is exposed, for a message: ` (its Data API serves it: supabase/config.toml [api]
+ * schemas)`, ` (PostgREST serves it: postgrest.conf db-schemas)`, or '' when the setting names it.
+ */
 export function exposedWhy(config: Config, schema: string): string {
   const by = config.exposedBy?.[schema];
-  return by ? ` (its Data API serves it: ${by} [api] schemas)` : '';
+  if (!by) return '';
+  const via = config.exposedVia?.[schema];
+  return via ? ` (PostgREST serves it: ${by} ${via})` : ` (its Data API serves it: ${by} [api] schemas)`;
 }

@@ -6,7 +6,7 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import picomatch from 'picomatch';
 import { CONFIG_FILE_NAME, mergeConfig, parseConfigText, parseRuleFlag, type Config, type RuleSetting } from '../analysis/config.js';
 import { applyEdits, initParser, ruleIds, safeFixEdits, Workspace, type Finding } from '../engine/workspace.js';
-import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
+import { discoverFiles, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo } from '../io/files.js';
 import type { Database } from '../analysis/databases.js';
 import { migrationOrder, replayFileOrder } from '../analysis/model.js';
 import { lex } from '../analysis/parse.js';
@@ -301,7 +301,8 @@ export function rootRelative(cwd: string, base = cwd, given: readonly string[] =
 
 /**
  * What the files' projects keep beside them, read into the workspace: the `supabase/config.toml`
- * of each Supabase project (the schemas its Data API serves), the `sqitch.plan` of each sqitch
+ * of each Supabase project (the schemas its Data API serves), the `postgrest.conf` (or
+ * PGRST_DB_SCHEMAS) of a plain PostgREST project (the schemas it serves), the `sqitch.plan` of each sqitch
  * project (its replay order), the `meta/_journal.json` of each Drizzle Kit migrations folder
  * (its replay order, and the files it never applies) and the `.gmrc` of each graphile-migrate
  * project (its replay order), with the CLI's file ids (paths relative to `cwd`). A file that
@@ -315,7 +316,7 @@ export async function readBeside(ws: Workspace, cwd: string, absolute: readonly 
     return { prefix, shown: relative(cwd, folder) === '' ? '' : `${toDisplay(cwd, folder)}/` };
   };
   const problem = (path: string, text: string) => warn(`${toDisplay(cwd, path)}: ${text}`);
-  ws.setApiSchemas(await readApiSchemas(absolute, ids, problem));
+  ws.setApiSchemas([...(await readApiSchemas(absolute, ids, problem)), ...(await readPostgrestSchemas(absolute, ids, problem))]);
   ws.setSqitchPlans(await readSqitchPlans(absolute, ids, problem));
   ws.setDrizzleJournals(await readDrizzleJournals(absolute, ids, problem));
   ws.setGraphileMigrate(await readGraphileMigrate(absolute, ids, problem));

@@ -1,6 +1,6 @@
 // The disk side shared by the language server and the CLI: URIs ↔ paths, which files of a workspace folder
 // are linted (the config's include/exclude globs), discovery and reading. No LSP types here.
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -11,6 +11,7 @@ import { apiSchemasOf, type ApiSchemas } from '../analysis/supabase-config.js';
 import { planChanges, sqitchLayout, type SqitchPlan } from '../analysis/sqitch-plan.js';
 import { journalTags, type DrizzleJournal } from '../analysis/drizzle-journal.js';
 import { gmrcSettings, type GraphileMigrate } from '../analysis/graphile-migrate.js';
+import { dotenvVars, envSchemas, isPostgrestConf, postgrestConfSchemas, type PostgrestRead } from '../analysis/postgrest-config.js';
 
 /** Files larger than this are not read into the editor's workspace (logged). */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -291,4 +292,99 @@ export function readGraphileMigrate(files: Iterable<string>, ids: ProjectIds, lo
     log,
     ': the migrations are replayed in path order',
   );
+}
+
+/** The files a plain PostgREST project configures its schemas in: docker compose's, its `.env`, and `*.conf`. */
+export const COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'];
+
+/**
+ * The schemas the plain PostgREST projects `files` belong to serve: in the files' folders and
+ * up to a few above them (not past the one holding `.git`), the nearest folder with a PostgREST
+ * configuration — a `*.conf` with PostgREST's keys (`postgrest.conf` first, else the first by
+ * name) whose `db-schemas` (or `db-schema`) names them, PGRST_DB_SCHEMAS (or PGRST_DB_SCHEMA) in
+ * a docker compose file's environment, or in a `.env` — gives them to the files under it. The
+ * environment variable wins over the file, as PostgREST reads them. A file that cannot be read,
+ * or whose value PostgREST refuses or the lint cannot see, is told to `log` and left out: the
+ * setting `exposedSchemas` alone decides.
+ */
+export async function readPostgrestSchemas(files: Iterable<string>, ids: ProjectIds, log: (path: string, problem: string) => void): Promise<ApiSchemas[]> {
+  const NOT_USED = '; its schemas are not used: the setting exposedSchemas decides';
+  const out: ApiSchemas[] = [];
+  const read = async (path: string): Promise<string | undefined> => {
+    const r = await readTextFile(path);
+    if (r.ok) return r.text;
+    if (!r.missing) log(path, `${r.reason}${NOT_USED}`);
+    return undefined;
+  };
+  /** the folder's configuration: schemas, or null when it has none (or one not used) */
+  const configOf = async (dir: string): Promise<ApiSchemas | null | 'none'> => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      return 'none';
+    }
+    type Got = { path: string; r: NonNullable<PostgrestRead> };
+    let conf: Got | undefined;
+    let confFound = false;
+    const confs = names.filter((n) => n.endsWith('.conf'));
+    for (const n of ['postgrest.conf', ...confs.filter((c) => c !== 'postgrest.conf')]) {
+      if (!confs.includes(n)) continue;
+      const path = join(dir, n);
+      const text = await read(path);
+      if (text === undefined || !isPostgrestConf(text)) continue;
+      confFound = true;
+      const r = postgrestConfSchemas(text);
+      if (r) conf = { path, r };
+      break;
+    }
+    let env: Got | undefined;
+    let envFound = false;
+    const dotenv = names.includes('.env') ? await read(join(dir, '.env')) : undefined;
+    for (const n of COMPOSE_FILES) {
+      if (!names.includes(n)) continue;
+      const path = join(dir, n);
+      const text = await read(path);
+      if (text === undefined || !/\bPGRST_/.test(text)) continue;
+      envFound = true;
+      const r = envSchemas(text, dotenv === undefined ? {} : dotenvVars(dotenv));
+      if (r) env = { path, r };
+      break;
+    }
+    if (!env && dotenv !== undefined && /^[ \t]*(?:export[ \t]+)?PGRST_/m.test(dotenv)) {
+      envFound = true;
+      const r = envSchemas(dotenv);
+      if (r) env = { path: join(dir, '.env'), r };
+    }
+    if (!confFound && !envFound) return 'none';
+    // (PostgREST reads PGRST_DB_SCHEMAS, then the file's db-schemas, then PGRST_DB_SCHEMA, then
+    // db-schema: the first that is set decides, a value the lint cannot read too)
+    const rank = (g: Got) => ['PGRST_DB_SCHEMAS', 'db-schemas', 'PGRST_DB_SCHEMA', 'db-schema'].indexOf(g.r.key ?? '') >>> 0;
+    const first = [env, conf].filter((g): g is Got => !!g).sort((x, y) => rank(x) - rank(y))[0];
+    if (!first) return null;
+    if ('problem' in first.r) {
+      log(first.path, `${first.r.problem}${NOT_USED}`);
+      return null;
+    }
+    const shown = ids(dir);
+    if (!shown) return null;
+    return { folder: shown.prefix, source: `${shown.shown}${basename(first.path)}`, schemas: first.r.schemas, postgrest: { key: first.r.key } };
+  };
+  const folders = new Set<string>();
+  for (const f of files) folders.add(dirname(f));
+  const cache = new Map<string, ApiSchemas | null | 'none'>();
+  for (const start of [...folders].sort()) {
+    // (a few folders up at most: db/deploy/tables/x.sql is three below a repository's postgrest.conf)
+    for (let dir = start, up = 0; up < 5; dir = dirname(dir), up++) {
+      let c = cache.get(dir);
+      if (c === undefined) {
+        c = await configOf(dir);
+        cache.set(dir, c);
+        if (c && c !== 'none') out.push(c);
+      }
+      if (c !== 'none') break;
+      if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break;
+    }
+  }
+  return out;
 }

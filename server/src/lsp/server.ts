@@ -47,7 +47,7 @@ import { checkFix, initParser, Workspace, type Finding, type LintResult } from '
 import { APPLY_EDIT_COMMAND, codeActions, FIX_ALL_KIND, fixAllEdits, workspaceEdit, type ActionContext, type EditCaps } from './codeActions.js';
 import { configDiagnostics, sameFindings, statementErrorDiagnostic, toDiagnostic, type DiagnosticCaps } from './diagnostics.js';
 import { mergeRepeated } from '../engine/merge-repeated.js';
-import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
+import { canonicalUri, discoverFiles, fileMatcher, fileUri, readApiSchemas, readDrizzleJournals, readGraphileMigrate, readPostgrestSchemas, readSqitchPlans, readTextFile, relativeTo, uriToPath } from '../io/files.js';
 import * as insight from './insight.js';
 import { rlsMatrix } from './matrix.js';
 import { idleCollect, settleHeap } from './runtime.js';
@@ -64,9 +64,9 @@ export const COMMANDS = {
 export const DEBOUNCE_MS = 150;
 const SQL_EXTENSIONS = /\.(sql|pgsql|psql)$/i;
 const SQL_LANGUAGES = new Set(['sql', 'pgsql', 'postgres', 'postgresql', 'plpgsql']);
-const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan', '**/sqitch.conf', '**/meta/_journal.json', '**/.gmrc'];
-/** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a sqitch plan (the replay order) and configuration (where the plan is), a Drizzle Kit journal (the replay order, the files applied), a graphile-migrate .gmrc (the replay order). */
-const BESIDE_SQL = /[\\/](?:supabase[\\/]config\.toml|sqitch\.plan|sqitch\.conf|meta[\\/]_journal\.json|\.gmrc)$/;
+const WATCH_GLOBS = ['**/*.{sql,pgsql,psql}', `**/${CONFIG_FILE_NAME}`, '**/supabase/config.toml', '**/sqitch.plan', '**/*.conf', '**/meta/_journal.json', '**/.gmrc', '**/{docker-compose,compose}.{yml,yaml}', '**/.env'];
+/** Files a project keeps beside its SQL: a Supabase project's config (its `[api] schemas`), a plain PostgREST's configuration (postgrest.conf, or PGRST_DB_SCHEMAS in a docker compose file or .env: the schemas it serves), a sqitch plan (the replay order) and configuration (where the plan is), a Drizzle Kit journal (the replay order, the files applied), a graphile-migrate .gmrc (the replay order). */
+const BESIDE_SQL = /[\\/](?:supabase[\\/]config\.toml|sqitch\.plan|[^\\/]+\.conf|meta[\\/]_journal\.json|\.gmrc|(?:docker-)?compose\.ya?ml|\.env)$/;
 const READ_CONCURRENCY = 32;
 const CONFIGURATION_TIMEOUT_MS = 5000;
 
@@ -521,7 +521,8 @@ export class PgRlsLintServer {
 
   /**
    * What the project's files keep beside them: the `supabase/config.toml` of its Supabase projects
-   * (the schemas their Data APIs serve), the `sqitch.plan` of its sqitch projects (their replay
+   * (the schemas their Data APIs serve), the `postgrest.conf`, docker compose file or `.env` of a
+   * plain PostgREST project (the schemas it serves), the `sqitch.plan` of its sqitch projects (their replay
    * order), the `meta/_journal.json` of its Drizzle Kit migrations folders (their replay order,
    * the files applied) and the `.gmrc` of its graphile-migrate projects (their replay order). Each
    * problem is logged once.
@@ -533,7 +534,7 @@ export class PgRlsLintServer {
     const paths = project.ws.files().map((id) => uriToPath(id)).filter((p): p is string => p !== undefined);
     const ids = (folder: string) => ({ prefix: `${fileUri(folder)}/`, shown: `${relativeTo(root.path, folder) ?? folder}/` });
     const problem = (path: string, text: string) => problems.push(`${path}: ${text}`);
-    project.ws.setApiSchemas(await readApiSchemas(paths, ids, problem));
+    project.ws.setApiSchemas([...(await readApiSchemas(paths, ids, problem)), ...(await readPostgrestSchemas(paths, ids, problem))]);
     project.ws.setSqitchPlans(await readSqitchPlans(paths, ids, problem));
     project.ws.setDrizzleJournals(await readDrizzleJournals(paths, ids, problem));
     project.ws.setGraphileMigrate(await readGraphileMigrate(paths, ids, problem));
