@@ -453,6 +453,29 @@ describe("a Supabase project's config.toml", () => {
   });
 });
 
+describe("a plain PostgREST's configuration", () => {
+  // Calibration (francois/elm-scoutges): db-schema = "api" in postgrest.conf at the root, migrations in db/deploy/
+  const SQL = 'CREATE SCHEMA api;\nCREATE TABLE public.que_jobs (id bigint PRIMARY KEY, data jsonb);\nCREATE TABLE api.items (id bigint PRIMARY KEY, name text);\n';
+  test('ok: postgrest.conf above the migrations: the schemas it serves are the exposed ones, said with the file; a value PostgREST refuses is one line on stderr, the setting decides', () => {
+    const dir = fixture({
+      'postgrest.conf': 'db-uri = "postgres://x@localhost/app"\ndb-schema = "api" # added to the search_path of every request\ndb-anon-role = "anonymous"\n',
+      'db/deploy/tables.sql': SQL,
+    });
+    const messages = () => {
+      const r = run(dir, ['.', '--format', 'json']);
+      return { stderr: r.stderr, found: (JSON.parse(r.stdout).files as Array<{ diagnostics: Array<{ rule: string; message: string }> }>).flatMap((f) => f.diagnostics.filter((d) => d.rule === 'rls-not-enabled').map((d) => d.message)) };
+    };
+    const ok = messages();
+    assert.equal(ok.stderr, '');
+    assert.equal(ok.found.length, 1, ok.found.join('\n'));
+    assert.match(ok.found[0]!, /^Table api\.items is in the exposed schema "api" \(PostgREST serves it: postgrest\.conf db-schema\)/);
+    writeFileSync(join(dir, 'postgrest.conf'), 'db-schemas = "api, pg_catalog"\n');
+    const bad = messages();
+    assert.match(bad.stderr, /^pg-rls-lint: postgrest\.conf: db-schemas names pg_catalog, which PostgREST refuses .*; its schemas are not used: the setting exposedSchemas decides\n$/);
+    assert.match(bad.found.join('\n'), /^Table public\.que_jobs is in the exposed schema "public" but/);
+  });
+});
+
 describe("a Supabase project's anonymous sign-ins", () => {
   test("ok: [auth] enable_anonymous_sign_ins = true in config.toml: a SELECT policy asking only for a signed-in user is reported, naming the file; the setting anonymousSignIns = false (.pg-rls-lint.json) turns it off", () => {
     const files = {

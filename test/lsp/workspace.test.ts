@@ -262,6 +262,25 @@ test("ok: a Supabase project's config.toml: the schemas its Data API serves are 
   await client.waitFor('window/logMessage', (p) => /supabase[\\/]config\.toml: not valid TOML at line \d+, column \d+/.test(p.message), mark2);
 });
 
+test("ok: a plain PostgREST's postgrest.conf: the schemas it serves are exposed; an edit of the file re-lints; one PostgREST refuses is logged", async (t) => {
+  const { client, path, uri } = await start(t, {
+    'postgrest.conf': 'db-schemas = "api"\n',
+    'db/deploy/tables.sql': 'CREATE SCHEMA api;\nCREATE TABLE api.items (id bigint PRIMARY KEY, name text);\n',
+  });
+  const file = uri('db/deploy/tables.sql');
+  const d = await client.waitForDiagnostics(file, (p) => has('rls-not-enabled')(p.diagnostics));
+  assert.match(byRule(d.diagnostics, 'rls-not-enabled')[0].message, /exposed schema "api" \(PostgREST serves it: postgrest\.conf db-schemas\)/);
+  // PostgREST serves another schema: the finding goes
+  const mark = client.mark();
+  writeFileSync(path('postgrest.conf'), 'db-schemas = "v2"\n');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('postgrest.conf'), type: 2 }] });
+  await client.waitForDiagnostics(file, (p) => lacks('rls-not-enabled')(p.diagnostics), mark);
+  const mark2 = client.mark();
+  writeFileSync(path('postgrest.conf'), 'db-schemas = "api, information_schema"\n');
+  client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: uri('postgrest.conf'), type: 2 }] });
+  await client.waitFor('window/logMessage', (p) => /postgrest\.conf: db-schemas names information_schema, which PostgREST refuses/.test(p.message), mark2);
+});
+
 test("ok: a Drizzle Kit journal: a file it does not list gets drizzle-migration-not-in-journal and is not replayed; listing it (an edit of the journal) re-lints; a broken journal is logged and changes nothing", async (t) => {
   const journal = (tags: string[]) => JSON.stringify({ version: '7', dialect: 'postgresql', entries: tags.map((tag, idx) => ({ idx, version: '7', when: 1700000000000 + idx, tag, breakpoints: true })) });
   const { client, path, uri } = await start(t, {

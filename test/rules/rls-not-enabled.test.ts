@@ -766,3 +766,35 @@ CREATE POLICY invoices_tenant ON invoices TO app_user
     assert.deepEqual((await state(q)).map((r) => `${r.on}:${r.policies}:${r.granted}`), ['false:0:false']);
   });
 });
+
+// Calibration (francois/elm-scoutges): its postgrest.conf says db-schema = "api", yet the finding
+// said public.que_jobs was "in the exposed schema public". With PostgREST's schemas read
+// (io/files.ts readPostgrestSchemas), the finding is on the table of the schema it serves, and
+// what it says the grant gives is shown on PostgreSQL.
+test("err: a plain PostgREST serving api (postgrest.conf db-schema): api's table without RLS is reported, naming the file; public's is not exposed", async () => {
+  const sql =
+    'CREATE SCHEMA api;\nCREATE TABLE public.que_jobs (id bigint PRIMARY KEY, data jsonb);\nCREATE TABLE api.items (id bigint PRIMARY KEY, name text);\n' +
+    'GRANT USAGE ON SCHEMA api TO anonymous;\nGRANT SELECT ON api.items TO anonymous;\n';
+  const { ws } = lintFiles([{ file: 'db/deploy/tables.sql', text: sql }], ID);
+  ws.setApiSchemas([{ folder: '', source: 'postgrest.conf', schemas: ['api'], postgrest: { key: 'db-schema' } }]);
+  const mine = findingsOf(ws, ID);
+  assert.deepEqual(mine.map((f) => textAt(ws, f)), ['api.items']);
+  assert.match(mine[0]!.message, /^Table api\.items is in the exposed schema "api" \(PostgREST serves it: postgrest\.conf db-schema\) but row-level security is never enabled: anonymous may read all of its rows \(as the migrations grant it\), and no policy can filter them/);
+  const db = await getDb();
+  await ensureRoles(db, ['anonymous']);
+  await inRollback(db, async (q) => {
+    // (the schema made by the superuser for the migrations' role, which makes the rest)
+    await q('CREATE SCHEMA api AUTHORIZATION app_owner');
+    await asOwner(q, sql.replace('CREATE SCHEMA api;\n', ''));
+    await asOwner(q, "INSERT INTO api.items VALUES (1, 'a'), (2, 'b')");
+    await q('SET ROLE anonymous');
+    assert.equal(await count(q, 'api.items'), 2, 'every row, as granted');
+  });
+  await inRollback(db, async (q) => {
+    await q('CREATE SCHEMA api AUTHORIZATION app_owner');
+    await asOwner(q, sql.replace('CREATE SCHEMA api;\n', '') + 'ALTER TABLE api.items ENABLE ROW LEVEL SECURITY;\n');
+    await asOwner(q, "INSERT INTO api.items VALUES (1, 'a'), (2, 'b')");
+    await q('SET ROLE anonymous');
+    assert.equal(await count(q, 'api.items'), 0, 'RLS on, no policy: nothing (T12)');
+  });
+});

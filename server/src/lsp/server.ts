@@ -13,7 +13,7 @@
 // are not open, since rules are workspace-wide. Work is serialised on one queue (the first
 // job is the initial discovery) so that config reloads, disk reads and lints never
 // interleave; requests (code actions, commands) wait for the initial discovery.
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import {
   CodeActionKind,
   DidChangeConfigurationNotification,
@@ -532,7 +532,11 @@ export class PgRlsLintServer {
     if (!root) return;
     const problems: string[] = [];
     const paths = project.ws.files().map((id) => uriToPath(id)).filter((p): p is string => p !== undefined);
-    const ids = (folder: string) => ({ prefix: `${fileUri(folder)}/`, shown: `${relativeTo(root.path, folder) ?? folder}/` });
+    // (the workspace folder itself is shown as '': its postgrest.conf or .gmrc is `postgrest.conf`, not an absolute path)
+    const ids = (folder: string) => {
+      const rel = resolve(folder) === resolve(root.path) ? '' : (relativeTo(root.path, folder) ?? folder);
+      return { prefix: `${fileUri(folder)}/`, shown: rel === '' ? '' : `${rel}/` };
+    };
     const problem = (path: string, text: string) => problems.push(`${path}: ${text}`);
     project.ws.setApiSchemas([...(await readApiSchemas(paths, ids, problem)), ...(await readPostgrestSchemas(paths, ids, problem))]);
     project.ws.setSqitchPlans(await readSqitchPlans(paths, ids, problem));
