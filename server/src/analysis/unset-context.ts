@@ -240,6 +240,17 @@ interface Helper {
   sets: Set<string>;
 }
 
+/** What a call of a SQL function binds and sets: its input parameters' names (lower-case), STRICT, and the settings its SET clauses change. */
+function callShape(f: Func): { params: string[]; strict: boolean; sets: Set<string> } {
+  const node = f.stmt.node ?? {};
+  const params = ((node.parameters ?? []) as Node[])
+    .map((p) => p?.FunctionParameter)
+    .filter((p) => p && (p.mode === undefined || p.mode === 'FUNC_PARAM_IN' || p.mode === 'FUNC_PARAM_DEFAULT'))
+    .map((p) => String(p.name ?? '').toLowerCase());
+  const strict = ((node.options ?? []) as Node[]).some((o) => o?.DefElem?.defname === 'strict' && o.DefElem.arg?.Boolean?.boolval === true);
+  return { params, strict, sets: new Set(f.settings.map((x) => x.name.toLowerCase())) };
+}
+
 const helperCache = new WeakMap<Func, Helper | null>();
 function helperOf(f: Func): Helper | undefined {
   const hit = helperCache.get(f);
@@ -248,13 +259,7 @@ function helperOf(f: Func): Helper | undefined {
   const stmts = f.body?.statements ?? [];
   const s = stmts[0];
   if (f.language === 'sql' && !f.isProcedure && !f.returnsTrigger && stmts.length === 1 && s!.kind === 'SelectStmt' && valueOnlySelect(s!.node)) {
-    const node = f.stmt.node ?? {};
-    const params = ((node.parameters ?? []) as Node[])
-      .map((p) => p?.FunctionParameter)
-      .filter((p) => p && (p.mode === undefined || p.mode === 'FUNC_PARAM_IN' || p.mode === 'FUNC_PARAM_DEFAULT'))
-      .map((p) => String(p.name ?? '').toLowerCase());
-    const strict = ((node.options ?? []) as Node[]).some((o) => o?.DefElem?.defname === 'strict' && o.DefElem.arg?.Boolean?.boolval === true);
-    h = { expr: s!.node.targetList[0].ResTarget.val, params, strict, sets: new Set(f.settings.map((x) => x.name.toLowerCase())) };
+    h = { expr: s!.node.targetList[0].ResTarget.val, ...callShape(f) };
   }
   helperCache.set(f, h);
   return h ?? undefined;
@@ -285,13 +290,7 @@ function lookupOf(f: Func): Lookup | undefined {
     f.language === 'sql' && !f.isProcedure && !f.returnsTrigger && !/^setof\b/i.test(f.returnType) && stmts.length === 1 && s!.kind === 'SelectStmt' &&
     (s!.node?.targetList?.length ?? 0) === 1 && s!.node.fromClause && s!.node.whereClause
   ) {
-    const node = f.stmt.node ?? {};
-    const params = ((node.parameters ?? []) as Node[])
-      .map((p) => p?.FunctionParameter)
-      .filter((p) => p && (p.mode === undefined || p.mode === 'FUNC_PARAM_IN' || p.mode === 'FUNC_PARAM_DEFAULT'))
-      .map((p) => String(p.name ?? '').toLowerCase());
-    const strict = ((node.options ?? []) as Node[]).some((o) => o?.DefElem?.defname === 'strict' && o.DefElem.arg?.Boolean?.boolval === true);
-    l = { select: s!.node, params, strict, sets: new Set(f.settings.map((x) => x.name.toLowerCase())) };
+    l = { select: s!.node, ...callShape(f) };
   }
   lookupCache.set(f, l);
   return l ?? undefined;
