@@ -5254,6 +5254,12 @@ function bodyFacts(body: FunctionBody, key: (parts: Array<string | undefined>) =
     if ((s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt') && n.relation) {
       addOnce(written, key([n.relation.schemaname, n.relation.relname]));
     }
+    // TRUNCATE removes every row of the tables it names and reads none (with CASCADE, of the
+    // tables referencing them too: which those are, the model's foreign keys say where a rule asks)
+    if (s.kind === 'TruncateStmt') {
+      const list: Node[] = n?.relations ?? [];
+      for (let i = 0; i < list.length; i++) if (list[i]?.RangeVar?.relname) addOnce(written, key([list[i].RangeVar.schemaname, list[i].RangeVar.relname]));
+    }
     if (written.length > 0 && facts.writes === NO_KEYS) facts.writes = new Set();
     for (let i = 0; i < written.length; i++) facts.writes.add(written[i]!);
     const select = s.kind === 'SelectStmt';

@@ -1,17 +1,18 @@
-import { columnDataType, createdTypeName, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
+import { columnDataType, createdTypeName, TRIGGER_TRUNCATE, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import type { FunctionBody, Loc, Node, Statement } from '../analysis/types.js';
 import { callSpan, callsIn, census, conjuncts, dmlTargetsIn, hasSubLink, relationsIn, type RelationRef } from '../analysis/ast.js';
 import { nameParts, sval, walk } from '../analysis/parse.js';
 import { informationSchemaType } from '../analysis/catalog-loops.js';
 import { appliesToRole } from '../analysis/policies.js';
 import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '../analysis/policy-exprs.js';
-import { platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
+import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
 import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
+import { referencingTables } from './grant-truncate-bypasses-rls.js';
 
 
 export interface Callers {
@@ -27,10 +28,13 @@ export interface Callers {
  * Who can call `f` whose reads the policies of `tables` would limit: PUBLIC, anon and
  * authenticated, or a role a policy of these tables names; with EXECUTE (granted, by the
  * workspace's default privileges, PUBLIC's, or Supabase's default privileges on functions in public) and USAGE on the function's schema,
- * and not known to bypass row-level security.
+ * and not known to bypass row-level security. With `anyGrantee` (a function that empties tables with
+ * TRUNCATE, which no policy limits, so every role without TRUNCATE on them gains), every role
+ * granted EXECUTE too.
  */
-export function callersOf(model: Model, f: Func, tables: Table[]): Callers | undefined {
+export function callersOf(model: Model, f: Func, tables: Table[], anyGrantee = false): Callers | undefined {
   const limited = new Set<string>(['anon', 'authenticated']);
+  if (anyGrantee) for (const r of f.executeGrants) if (r !== 'public' && !tables.some((t) => t.owner?.role === r)) limited.add(r);
   for (const t of tables) for (const p of t.policies) for (const r of p.roles) if (r !== 'public') limited.add(r);
   // (roles granted the tables: subject to their row-level security too, where the policies are for PUBLIC: postgraphile-auth)
   for (const t of tables) for (const r of t.grants.keys()) if (r !== 'public') limited.add(r);
@@ -101,6 +105,7 @@ function checksOnlyOwnStatements(model: Model, f: Func): { guarded: string[]; un
     const part = choosingPart(s);
     if (!looksAtCaller(model, part)) {
       if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) unguarded.add(key);
+      for (const k of truncatedBy(model, s)) unguarded.add(k);
       continue;
     }
     // (the caller only in the WHERE of an UPDATE or DELETE, not in a sub-select another statement reads)
@@ -126,6 +131,14 @@ function writesAll(model: Model, t: Table, role: string, cmds: ReadonlySet<strin
   // (and what Supabase's defaults may grant where the migrations may run on it: platformMayGrant)
   const platform = role === 'public' ? [] : platformPrivileges(model, t, role, true);
   for (const cmd of cmds) {
+    // (TRUNCATE asks no policy: a role holding the privilege empties the table itself; Supabase's
+    // API roles hold it by the platform's defaults but reach the database through PostgREST, which
+    // never sends TRUNCATE: grant-truncate-bypasses-rls)
+    if (cmd === 'truncate') {
+      const api = (role === 'anon' || role === 'authenticated') && !model.roles.get(role)?.declared && (model.supabase || platformMayGrant(model, 'public', role));
+      if (api || !privs.has('truncate')) return false;
+      continue;
+    }
     if (!privs.has(cmd) && !platform.includes(cmd)) return false;
     if (!t.policies.some((p) => p.permissive && applies(p, cmd) && ok(p, cmd))) return false;
     if (t.policies.some((p) => !p.permissive && applies(p, cmd) && !ok(p, cmd))) return false;
@@ -226,6 +239,89 @@ function writeCommandsOf(model: Model, body: FunctionBody): Map<string, Set<stri
     look(s.kind, s.node as Node);
     visitTyped(s.node as Node, (type, n) => look(type, n));
   }
+  return out;
+}
+
+/**
+ * `empties public.a with TRUNCATE`, and for the tables a TRUNCATE … CASCADE empties with the one it
+ * names: `empties public.b through TRUNCATE public.a CASCADE (which empties the tables whose foreign
+ * keys reference it, in turn)`; '' for none.
+ */
+function emptiedText(tables: readonly Table[], via: (t: Table) => string | undefined): string {
+  const direct = tables.filter((t) => via(t) === undefined);
+  const cascaded = tables.filter((t) => via(t) !== undefined);
+  const vias = [...new Set(cascaded.map((t) => via(t)!))];
+  return [
+    direct.length ? `empties ${direct.map((t) => t.key).join(', ')} with TRUNCATE` : '',
+    cascaded.length
+      ? `empties ${cascaded.map((t) => t.key).join(', ')} through TRUNCATE ${vias.join(', ')} CASCADE (which empties the tables whose foreign keys reference ${vias.length === 1 ? 'it' : 'them'}, in turn)`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(', and ');
+}
+
+/** The tables a TRUNCATE body statement names (keys); none for another statement. */
+function truncatedBy(model: Model, s: { kind: string; node: Node }): string[] {
+  if (s.kind !== 'TruncateStmt') return [];
+  const out: string[] = [];
+  for (const r of (s.node?.relations ?? []) as Node[]) if (r?.RangeVar?.relname) out.push(model.key([r.RangeVar.schemaname, r.RangeVar.relname]));
+  return out;
+}
+
+/** What the TRUNCATE statements of a body do (truncation). */
+interface Truncation {
+  /** each table they empty: the table the statement names, or for one CASCADE empties with it, that named table */
+  emptied: Map<string, { via?: string }>;
+  /** tables named in a TRUNCATE PostgreSQL refuses or a trigger may stop, which the function therefore does not empty */
+  failing: Set<string>;
+}
+
+/**
+ * The tables the body's TRUNCATE statements empty. TRUNCATE is not subject to row-level security:
+ * the owner's TRUNCATE removes every row whoever calls (PGlite: anon, whose own TRUNCATE fails
+ * 42501, empties the table through the function). With CASCADE, the tables whose foreign keys
+ * reference those it names, in turn, go with them; without, PostgreSQL refuses a table another
+ * table not in the same statement references (0A000 cannot truncate a table referenced in a
+ * foreign key constraint, even with that table empty), so nothing is said of it, nor of a table
+ * with an ON TRUNCATE trigger (it may refuse). Undefined when the body runs no TRUNCATE.
+ */
+function truncation(model: Model, f: Func): Truncation | undefined {
+  const body = f.body;
+  if (!body || !body.statements.some((s) => s.kind === 'TruncateStmt')) return undefined;
+  const refs = referencingTables(model);
+  const out: Truncation = { emptied: new Map(), failing: new Set() };
+  for (const s of body.statements) {
+    if (s.kind !== 'TruncateStmt') continue;
+    const named = truncatedBy(model, s);
+    const cascade = s.node?.behavior === 'DROP_CASCADE';
+    const reached = new Map<string, string | undefined>(named.map((k) => [k, undefined]));
+    let refused = false;
+    for (const k of named) {
+      const stack = [k];
+      while (stack.length) {
+        for (const c of refs.get(stack.pop()!) ?? []) {
+          if (reached.has(c.key)) continue;
+          if (!cascade) refused = true;
+          reached.set(c.key, k);
+          stack.push(c.key);
+        }
+      }
+    }
+    const triggered = [...reached.keys()].some((k) => model.tables.get(k)?.triggers.some((tr) => tr.events & TRIGGER_TRUNCATE));
+    // (a table owned by another role: the owner's TRUNCATE there fails with 42501, unless granted it)
+    const owner = f.owner?.role;
+    const foreign = !ownerBypassesRls(model, f) && [...reached.keys()].some((k) => {
+      const o = model.tables.get(k)?.owner?.role;
+      return !!o && !!owner && o !== owner;
+    });
+    if (refused || triggered || foreign) {
+      for (const k of named) out.failing.add(k);
+      continue;
+    }
+    for (const [k, via] of reached) if (!out.emptied.has(k) || via === undefined) out.emptied.set(k, via === undefined ? {} : { via });
+  }
+  for (const k of out.emptied.keys()) out.failing.delete(k);
   return out;
 }
 
@@ -366,6 +462,7 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
       for (const [v, tables] of readInto) if (namesVariable(s.node, new Set([v]))) for (const t of tables) from.add(t);
       own.set(key, from);
     } else if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) otherWrites.add(key);
+    for (const k of truncatedBy(model, s)) otherWrites.add(k);
   }
   for (const k of otherWrites) own.delete(k);
   return { own, signIn, records };
@@ -818,7 +915,6 @@ const DDL_KINDS: Record<string, string> = {
   AlterTableStmt: 'ALTER TABLE',
   RenameStmt: 'ALTER TABLE … RENAME',
   DropStmt: 'DROP',
-  TruncateStmt: 'TRUNCATE',
   CreatePolicyStmt: 'CREATE POLICY',
   AlterPolicyStmt: 'ALTER POLICY',
   GrantStmt: 'GRANT / REVOKE',
@@ -866,10 +962,20 @@ export const definerBypassesRls = defineRule({
     for (const f of [...dataDefiners(model), ...dataDefiners(model, true)]) {
       const data = returnsRowData(f);
       const unrestricted = (k: string) => unrestrictedFor(model, f, k);
+      // (TRUNCATE: every row of the tables it names, with CASCADE of those referencing them too)
+      const trunc = truncation(model, f);
       const writes: Table[] = [];
       for (const k of f.writes) {
+        // (a table named only in a TRUNCATE PostgreSQL refuses: not emptied)
+        if (trunc?.failing.has(k) && !writeCommands(model, f).has(k)) continue;
         const t = unrestricted(k);
         if (t) writes.push(t);
+      }
+      if (trunc) {
+        for (const k of trunc.emptied.keys()) {
+          const t = f.writes.has(k) ? undefined : unrestricted(k);
+          if (t && !writes.includes(t)) writes.push(t);
+        }
       }
       const reads: Table[] = [];
       // (tables it only alters, truncates or drops: no row of them is read, the table itself is changed)
@@ -885,14 +991,19 @@ export const definerBypassesRls = defineRule({
         }
       }
       if (writes.length === 0 && reads.length === 0 && altered.length === 0) continue;
-      const callers = callersOf(model, f, [...new Set([...writes, ...reads, ...altered.map((a) => a.t)])]);
+      const callers = callersOf(model, f, [...new Set([...writes, ...reads, ...altered.map((a) => a.t)])], writes.some((t) => trunc?.emptied.has(t.key)));
       if (!callers) continue;
       // a table every caller may read whole anyway (a permissive USING (true) for SELECT) leaks
       // nothing, nor one every caller may change whole (always-true policies for INSERT, UPDATE
       // and DELETE); PUBLIC's callers: on Supabase its API roles, elsewhere any role (a policy TO PUBLIC)
       const who = callers.roles[0] === 'public' && model.supabase ? ['anon', 'authenticated'] : callers.roles;
       for (let j = reads.length - 1; j >= 0; j--) if (who.every((r) => readsAll(model, reads[j]!, r) || readsOnlyAdmitted(model, f, reads[j]!, r))) reads.splice(j, 1);
-      const cmds = writes.length ? writeCommands(model, f) : undefined;
+      let cmds = writes.length ? writeCommands(model, f) : undefined;
+      if (cmds && trunc?.emptied.size) {
+        const merged = new Map<string, ReadonlySet<string>>(cmds);
+        for (const k of trunc.emptied.keys()) merged.set(k, new Set([...(cmds.get(k) ?? []), 'truncate']));
+        cmds = merged;
+      }
       for (let j = writes.length - 1; j >= 0; j--) if (who.every((r) => writesAll(model, writes[j]!, r, cmds?.get(writes[j]!.key)))) writes.splice(j, 1);
       if (writes.length === 0 && reads.length === 0 && altered.length === 0) continue;
       // (the callers that gain: those that may not read or write these tables whole themselves;
@@ -949,8 +1060,12 @@ export const definerBypassesRls = defineRule({
       // public.couples`); and another schema's table of that name stays apart: artemis' public.devices
       // and toit_artemis.devices)
       const names = (ts: Table[]) => ts.map((t) => t.key).join(', ');
-      const both = writes.filter((t) => reads.includes(t));
-      const onlyWrites = writes.filter((t) => !both.includes(t));
+      // (a table it empties with TRUNCATE: every row goes, whatever else it writes there)
+      const emptied = (t: Table) => !!cmds?.get(t.key)?.has('truncate');
+      const emptiedTables = writes.filter(emptied);
+      const rowWrites = writes.filter((t) => !emptied(t));
+      const both = rowWrites.filter((t) => reads.includes(t));
+      const onlyWrites = rowWrites.filter((t) => !both.includes(t));
       const onlyReads = reads.filter((t) => !both.includes(t));
       // (a table the body only INSERTs into gets new rows, none of its rows is changed: sagefy's sign_up)
       const inserted = (t: Table) => onlyInserts(cmds?.get(t.key));
@@ -961,19 +1076,24 @@ export const definerBypassesRls = defineRule({
         changed.length ? `changes rows of ${names(changed)}` : '',
         changed.length < onlyWrites.length ? `inserts rows into ${names(onlyWrites.filter(inserted))}` : '',
         onlyReads.length ? `reads rows of ${names(onlyReads)}` : '',
+        emptiedText(emptiedTables, (t) => trunc?.emptied.get(t.key)?.via),
         ...altered.map((a) => `runs ${a.verbs.join(' and ')} on ${names([a.t])} (it reads no row of it)`),
       ]
         .filter(Boolean)
         .join(', and ');
       const gets = [
-        writes.length ? (writes.every(inserted) ? 'insert rows it may not insert itself' : 'change rows it may not change itself') : '',
+        rowWrites.length ? (rowWrites.every(inserted) ? 'insert rows it may not insert itself' : 'change rows it may not change itself') : '',
+        emptiedTables.length
+          ? `empty ${names(emptiedTables)}, every row, whatever the policies let it see or delete (TRUNCATE is not subject to row-level security, and it runs as the owner, so the caller needs no TRUNCATE privilege of its own)`
+          : '',
         reads.length ? 'learn about rows it may not read itself (through what the function returns, raises or does)' : '',
         altered.length ? `run that ${[...new Set(altered.flatMap((a) => a.verbs))].join(' and ')} with the owner's rights, which no policy limits` : '',
       ]
         .filter(Boolean)
         .join(' and ');
       // (with no argument, nothing the caller passes chooses the rows: the same for every caller)
-      const onlyAltered = writes.length === 0 && reads.length === 0;
+      // (or one it only empties: TRUNCATE takes no rows of its choosing either)
+      const onlyAltered = writes.every(emptied) && reads.length === 0;
       const choose = onlyAltered ? 'it runs the same for every caller' : f.argTypes.length ? 'its arguments alone choose the rows' : 'the rows it reaches are the same whoever calls it (it takes no argument)';
       // (a parameter that looks at the caller only as its DEFAULT: the caller chooses it too)
       const spoof = guardedOnly ? undefined : fallback ? `${fallback}` : spoofable(model, f);
@@ -1000,7 +1120,9 @@ export const definerBypassesRls = defineRule({
                 : '(no `current_user` or `session_user`, `current_setting()` or function that uses them): ') +
           `it runs as its owner, ${ownerText(model, f, tables.length)}, so ${choose}, and ${anyCaller}${secret ? ` passing a ${secret.param} that its lookup in ${secret.table} finds` : ''} can ${gets}. ` +
           (onlyAltered
-            ? `Revoke EXECUTE from these roles (run such maintenance from a migration instead), check the caller in the function, or make it SECURITY INVOKER, so that only the table's owner can run it. `
+            ? emptiedTables.length
+              ? `Revoke EXECUTE from these roles (their call then fails with 42501 permission denied for function; run such maintenance from a migration or a trusted role instead), check the caller in the function, or make it SECURITY INVOKER, so that the TRUNCATE runs with the caller's privileges (without TRUNCATE on the table: 42501). `
+              : `Revoke EXECUTE from these roles (run such maintenance from a migration instead), check the caller in the function, or make it SECURITY INVOKER, so that only the table's owner can run it. `
             : `Check the caller in the function (e.g. ${supabase ? '`AND user_id = (select auth.uid())`' : "`AND owner = current_user`, or the request's user or tenant setting"}), make it SECURITY INVOKER so that the policies apply, or revoke EXECUTE from these roles. `) +
           (onlyAltered
             ? ''

@@ -92,7 +92,7 @@ function truncateSources(model: Model): Map<string, Source> {
 }
 
 /** table key → the tables whose foreign keys may reference it (itself left out); a name written without a schema may be any table of that name. */
-function referencingTables(model: Model): Map<string, Set<Table>> {
+export function referencingTables(model: Model): Map<string, Set<Table>> {
   return memoModel(model, 'rules:referencingTables', () => {
     const out = new Map<string, Set<Table>>();
     const byStmt = new Map<object, Table>();

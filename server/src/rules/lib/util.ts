@@ -5,7 +5,7 @@ import { quoteIdent } from '../../analysis/parse.js';
 import { columnsBeyond, TRIGGER_DELETE, TRIGGER_INSERT, TRIGGER_TRUNCATE, TRIGGER_UPDATE, type ContextWrite, type Func, type FunctionSetting, type GrantEvent, type Model, type Policy, type PolicyCommand, type Table, type TableRecreation, type Trigger, type View } from '../../analysis/model.js';
 import { createsReferencingLater } from '../../analysis/columns.js';
 import type { Loc, Node, ParsedFile, Statement } from '../../analysis/types.js';
-import { callsIn, constValue, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
+import { callsIn, constValue, dmlTargetsIn, idOf, listItemEnd, memoised, PLATFORM_SCHEMAS, roleName, stringConst, typeName } from '../../analysis/ast.js';
 import { defElems, nameParts, sval, walk } from '../../analysis/parse.js';
 import { anyStatementIn, fileByName, functionsToken, memoModel, orderOf, policiesWithKey, policyRows, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { COMMAND_PRIVILEGES, grantsManagedFor, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom } from '../../analysis/privileges.js';
@@ -1660,3 +1660,26 @@ export function aboutRls(s: Statement): boolean {
       return false;
   }
 }
+
+/**
+ * The tables a function's body writes only with TRUNCATE (Func.writes has them): it removes every
+ * row of them, and neither reads nor inserts, updates or deletes one. Empty for most bodies.
+ */
+export function truncatedOnly(model: Model, f: Func): ReadonlySet<string> {
+  const body = f.body;
+  if (!body || f.writes.size === 0 || !body.statements.some((s) => s.kind === 'TruncateStmt')) return NO_TRUNCATED;
+  const truncated = new Set<string>();
+  const other = new Set<string>();
+  for (const s of body.statements) {
+    if (s.kind === 'TruncateStmt') {
+      for (const r of (s.node?.relations ?? []) as Node[]) if (r?.RangeVar?.relname) truncated.add(model.key([r.RangeVar.schemaname, r.RangeVar.relname]));
+      continue;
+    }
+    const rel = s.node?.relation;
+    if ((s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt') && rel?.relname) other.add(model.key([rel.schemaname, rel.relname]));
+    for (const t of dmlTargetsIn(s.node)) other.add(model.key([t.schemaname, t.relname]));
+  }
+  for (const k of other) truncated.delete(k);
+  return truncated;
+}
+const NO_TRUNCATED: ReadonlySet<string> = new Set();
