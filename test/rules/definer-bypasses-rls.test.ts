@@ -1456,3 +1456,81 @@ $$;`;
     assert.deepEqual(await q('SELECT views_count::int AS n FROM tools'), [{ n: 1 }]);
   });
 });
+
+/** A migration as app_owner (not a superuser, no BYPASSRLS), the doc's CREATE ROLE lines left out (the roles exist). */
+async function asAppOwner(q: Q, sql: string): Promise<void> {
+  await asOwner(q, sql.replace(/^CREATE ROLE .*$/gm, ''));
+}
+
+test("err: purge() runs TRUNCATE users CASCADE as its owner (calibration: elm-scoutges' api.purge(), EXECUTE granted to its API roles): anon's own TRUNCATE fails 42501, its call empties users and the sessions referencing it", async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), 'purge');
+  assert.match(
+    finding.message,
+    /^SECURITY DEFINER function public\.purge\(\) can be called by anon and authenticated and empties public\.users with TRUNCATE, and empties public\.sessions through TRUNCATE public\.users CASCADE \(which empties the tables whose foreign keys reference it, in turn\), which have row-level security, but never looks at who is calling /,
+  );
+  assert.match(finding.message, /so it runs the same for every caller, and any caller can empty public\.users, public\.sessions, every row, whatever the policies let it see or delete \(TRUNCATE is not subject to row-level security, and it runs as the owner, so the caller needs no TRUNCATE privilege of its own\)\. Revoke EXECUTE from these roles \(their call then fails with 42501 permission denied for function;/);
+  assert.doesNotMatch(finding.message, /secret|its arguments alone/);
+  assert.equal(nestedParentheses(finding.message), undefined);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asAppOwner(q, sqlOf(ws));
+    await asOwner(q, `INSERT INTO users VALUES (1, 'a@example.com'), (2, 'b@example.com'); INSERT INTO sessions VALUES (1, 1), (2, 2)`);
+    await q('SET ROLE anon');
+    const own = await tryQuery(q, 'TRUNCATE users');
+    assert.ok(!own.ok && own.error.code === '42501' && /permission denied for table users/.test(own.error.message), "anon's own TRUNCATE is refused");
+    await q('SELECT purge()');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'users'), 0, 'the call emptied users');
+    assert.equal(await count(q, 'sessions'), 0, 'and, by CASCADE, sessions');
+  });
+});
+
+test('err→ok: the fix revokes EXECUTE on purge() from anon and authenticated: it re-lints clean, the call fails with 42501 and the rows stay', async () => {
+  const { ws, finding } = invalidFinding(ID, 2);
+  const fixed = applyFix(ws, finding);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  assert.match(sqlOf(fixed), /GRANT EXECUTE ON FUNCTION purge\(\) TO anon, authenticated;\nREVOKE EXECUTE ON FUNCTION public\.purge\(\) FROM anon, authenticated;/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asAppOwner(q, sqlOf(fixed));
+    await asOwner(q, `INSERT INTO users VALUES (1, 'a@example.com'); INSERT INTO sessions VALUES (1, 1)`);
+    for (const role of ['anon', 'authenticated']) {
+      await q(`SET ROLE ${role}`);
+      const r = await tryQuery(q, 'SELECT purge()');
+      assert.ok(!r.ok && r.error.code === '42501' && /permission denied for function purge/.test(r.error.message), role);
+      await q('RESET ROLE');
+    }
+    assert.equal(await count(q, 'users'), 1);
+    assert.equal(await count(q, 'sessions'), 1);
+  });
+});
+
+test('ok: a TRUNCATE PostgreSQL refuses (a referenced table without CASCADE: 0A000), one an ON TRUNCATE trigger may stop, a caller holding TRUNCATE itself; err: both tables in one TRUNCATE', async () => {
+  const { ex } = lintDocExample(ID, 'invalid', 2);
+  const text = ex.files[0]!.text;
+  const lint = (t: string) => lintFiles([{ file: 'migrations/001_purge.sql', text: t }], ID).mine;
+  const plain = text.replace('TRUNCATE users CASCADE;', 'TRUNCATE users;');
+  assert.deepEqual(lint(plain), [], 'no CASCADE, sessions references users');
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asAppOwner(q, plain);
+    await asOwner(q, `INSERT INTO users VALUES (1, 'a@example.com')`);
+    await q('SET ROLE anon');
+    const r = await tryQuery(q, 'SELECT purge()');
+    assert.ok(!r.ok && r.error.code === '0A000' && /cannot truncate a table referenced in a foreign key constraint/.test(r.error.message), 'PostgreSQL refuses it, even with sessions empty');
+    await q('RESET ROLE');
+    assert.equal(await count(q, 'users'), 1);
+  });
+  // (both named: PostgreSQL truncates them together, no CASCADE needed)
+  const both = lint(text.replace('TRUNCATE users CASCADE;', 'TRUNCATE users, sessions;'));
+  assert.equal(both.length, 1);
+  assert.match(both[0]!.message, /and empties public\.users, public\.sessions with TRUNCATE, which have row-level security/);
+  const trigger = `${text}
+CREATE FUNCTION no_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no'; END $$;
+CREATE TRIGGER users_no_truncate BEFORE TRUNCATE ON users FOR EACH STATEMENT EXECUTE FUNCTION no_truncate();
+`;
+  assert.deepEqual(lint(trigger), [], 'an ON TRUNCATE trigger may refuse it');
+  // (roles that may empty both tables themselves gain nothing from the call)
+  assert.deepEqual(lint(`${text}GRANT TRUNCATE ON users, sessions TO anon, authenticated;\n`), []);
+});
