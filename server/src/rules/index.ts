@@ -84,3 +84,4 @@ export { bypassrlsPasswordCommitted } from './bypassrls-password-committed.js';
 export { policyGrantsByAbsence } from './policy-grants-by-absence.js';
 export { authTriggerUnqualifiedName } from './auth-trigger-unqualified-name.js';
 export { authTriggerInvokerDenied } from './auth-trigger-invoker-denied.js';
+export { policyCallsWithoutExecute } from './policy-calls-without-execute.js';

@@ -14,7 +14,7 @@ import { AUTH_USERS, mayReadAuthUsers, mayRunPolicyCommand, supabaseAuthUsers } 
 const AUTH_USERS_ROLES = ['anon', 'authenticated'];
 
 /** The roles whose queries the policy filters, as far as the migrations say: PUBLIC stands for the roles granted the table. */
-function filteredRoles(model: Model, t: Table, p: Policy): string[] {
+export function filteredRoles(model: Model, t: Table, p: Policy): string[] {
   const out: string[] = [];
   for (const role of p.roles) {
     const add = role === 'public' ? rlsSubjectGrantees(model, t).filter((r) => r !== 'public') : PSEUDO_ROLES.has(role) ? [] : [role];
