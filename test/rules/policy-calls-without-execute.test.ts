@@ -1,0 +1,175 @@
+// policy-calls-without-execute on PostgreSQL (PGlite): PostgreSQL checks EXECUTE on each function
+// a policy calls as the role whose query it filters, when the query starts: without it every query
+// of that role fails with 42501 permission denied for function …, even on an empty table, in a
+// sub-select and for a SECURITY DEFINER function alike. USAGE on the function's schema is not
+// checked. Another permissive policy that is always true folds the OR away: nothing is checked.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { closeAll, count, expectPgError, getDb, inRollback, type Q } from '../helpers/pg.js';
+import { applyFix, findingsOf, initParser, invalidFinding, lintDocExample, lintFiles, sqlOf, TENANT_A, textAt } from '../helpers/rule-proof.js';
+import { actAs, AUTH_STUB_SQL, STORAGE_STUB_SQL } from '../helpers/supabase.js';
+
+const ID = 'policy-calls-without-execute';
+before(initParser);
+after(closeAll);
+
+/** Supabase's storage stubs and an object of the bucket, named after account A. */
+async function storage(q: Q, sql: string): Promise<void> {
+  await q(AUTH_STUB_SQL);
+  await q(STORAGE_STUB_SQL);
+  await q(sql);
+  await q(`INSERT INTO storage.buckets (id, name, public) VALUES ('account_image', 'account_image', true)`);
+  await q(`INSERT INTO storage.objects (bucket_id, name) VALUES ('account_image', '${TENANT_A}.png')`);
+}
+
+test("err: Supabase storage: a policy for PUBLIC calling a function revoked from PUBLIC fails anon's reads with 42501 permission denied for function; authenticated, without USAGE on kit, reads; the GRANT fixes anon", async () => {
+  const { ws, finding } = invalidFinding(ID, 0);
+  assert.equal(textAt(ws, finding), 'kit.file_account');
+  assert.match(finding.message, /^Policy "account_image" on storage\.objects calls kit\.file_account\(text\), but anon has no EXECUTE privilege on it: PUBLIC's EXECUTE on it is revoked and nothing in these migrations grants it to that role \(only to authenticated and service_role\)\./);
+  assert.match(finding.message, /so every SELECT on storage\.objects by anon fails with 42501 permission denied for function file_account\. GRANT EXECUTE ON FUNCTION kit\.file_account\(text\) TO anon/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await storage(q, sqlOf(ws));
+    await q(actAs(TENANT_A));
+    await q('SET ROLE authenticated');
+    // (no GRANT USAGE ON SCHEMA kit: the stored policy calls the function by its identity)
+    assert.deepEqual(await q(`SELECT has_schema_privilege('kit', 'USAGE') AS u`), [{ u: false }]);
+    assert.equal(await count(q, 'storage.objects'), 1, "account A's own image");
+    await q('RESET ROLE');
+    await q('SET ROLE anon');
+    await expectPgError(q('SELECT count(*) FROM storage.objects'), '42501', 'permission denied for function file_account');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /GRANT EXECUTE ON FUNCTION kit\.file_account\(text\) TO anon;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await storage(q, sqlOf(fixed));
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'storage.objects'), 0, 'no user: no row, and no error');
+  });
+});
+
+async function documents(q: Q, sql: string): Promise<void> {
+  await q(sql);
+  await q(`INSERT INTO app.documents VALUES (1, 'app_user', 'mine'), (2, 'app_admin', 'theirs')`);
+}
+
+test('err: a role of the policy the function is not granted to: 42501 permission denied for function is_owner (a LANGUAGE sql function too); the other role reads; the GRANT makes the policy work', async () => {
+  const { ws, finding } = invalidFinding(ID, 1);
+  assert.equal(textAt(ws, finding), 'app.is_owner');
+  assert.match(finding.message, /but app_user has no EXECUTE privilege on it: .* \(only to app_admin\)\. .*every SELECT on app\.documents by app_user fails with 42501 permission denied for function is_owner\./);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(ws));
+    await q('SET ROLE app_admin');
+    assert.equal(await count(q, 'app.documents'), 1);
+    await q('RESET ROLE');
+    await q('SET ROLE app_user');
+    await expectPgError(q('SELECT count(*) FROM app.documents'), '42501', 'permission denied for function is_owner');
+  });
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /GRANT EXECUTE ON FUNCTION app\.is_owner\(text\) TO app_user;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(fixed));
+    await q('SET ROLE app_user');
+    assert.deepEqual(await q('SELECT title FROM app.documents'), [{ title: 'mine' }]);
+  });
+});
+
+const BASE = `
+CREATE ROLE app_user;
+CREATE SCHEMA app;
+CREATE TABLE app.documents (id bigint PRIMARY KEY, owner_name text NOT NULL, title text NOT NULL);
+GRANT USAGE ON SCHEMA app TO app_user;
+GRANT SELECT ON app.documents TO app_user;
+ALTER TABLE app.documents ENABLE ROW LEVEL SECURITY;
+CREATE FUNCTION app.is_owner(owner_name text) RETURNS boolean LANGUAGE plpgsql STABLE
+  AS $$ BEGIN RETURN owner_name = current_user; END $$;
+REVOKE EXECUTE ON FUNCTION app.is_owner(text) FROM PUBLIC;
+`;
+
+test('err: SECURITY DEFINER, a call in a sub-select, and an empty table: the same 42501; the message names the commands a FOR ALL policy evaluates the call for', async () => {
+  const cases = [
+    { extra: 'ALTER FUNCTION app.is_owner(text) SECURITY DEFINER;', policy: `CREATE POLICY p ON app.documents FOR SELECT TO app_user USING (app.is_owner(owner_name));`, commands: 'SELECT' },
+    { extra: '', policy: `CREATE POLICY p ON app.documents FOR SELECT TO app_user USING ((SELECT app.is_owner('app_user')));`, commands: 'SELECT' },
+    { extra: 'GRANT INSERT, UPDATE, DELETE ON app.documents TO app_user;', policy: `CREATE POLICY p ON app.documents FOR ALL TO app_user USING (app.is_owner(owner_name));`, commands: 'SELECT, INSERT, UPDATE and DELETE' },
+    { extra: 'GRANT INSERT, UPDATE, DELETE ON app.documents TO app_user;', policy: `CREATE POLICY p ON app.documents FOR ALL TO app_user USING (true) WITH CHECK (app.is_owner(owner_name));`, commands: 'INSERT and UPDATE' },
+  ];
+  const db = await getDb();
+  for (const c of cases) {
+    const sql = BASE + c.extra + '\n' + c.policy + '\n';
+    const { mine } = lintFiles([{ file: 'm.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, c.policy);
+    assert.match(mine[0]!.message, new RegExp(`every ${c.commands} on app\\.documents by app_user fails with 42501 permission denied for function is_owner`), c.policy);
+    await inRollback(db, async (q) => {
+      await q(sql);
+      await q('SET ROLE app_user');
+      const probe = c.commands.startsWith('SELECT') ? 'SELECT count(*) FROM app.documents' : `INSERT INTO app.documents VALUES (1, 'app_user', 'x')`;
+      await expectPgError(q(probe), '42501', 'permission denied for function is_owner');
+    });
+  }
+});
+
+test('ok: another permissive policy USING (true) for the role folds the OR away (no check, PGlite); a role without the table privilege fails on the table first; a role granted EXECUTE through a group is not reported', async () => {
+  const db = await getDb();
+  const folded = BASE + `CREATE POLICY p ON app.documents FOR SELECT TO app_user USING (app.is_owner(owner_name));\nCREATE POLICY everyone ON app.documents FOR SELECT TO app_user USING (true);\n`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: folded }], ID).mine.length, 0);
+  await inRollback(db, async (q) => {
+    await q(folded);
+    await q(`INSERT INTO app.documents VALUES (1, 'x', 'y')`);
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'app.documents'), 1);
+  });
+  const noTable = BASE.replace('GRANT SELECT ON app.documents TO app_user;', 'CREATE TABLE app.other (id int);\nGRANT SELECT ON app.other TO app_user;') + `CREATE POLICY p ON app.documents FOR SELECT TO app_user USING (app.is_owner(owner_name));\n`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: noTable }], ID).mine.length, 0);
+  await inRollback(db, async (q) => {
+    await q(noTable);
+    await q('SET ROLE app_user');
+    await expectPgError(q('SELECT count(*) FROM app.documents'), '42501', 'permission denied for table documents');
+  });
+  const group = BASE + `CREATE ROLE readers;\nGRANT readers TO app_user;\nGRANT EXECUTE ON FUNCTION app.is_owner(text) TO readers;\nCREATE POLICY p ON app.documents FOR SELECT TO app_user USING (app.is_owner(owner_name));\n`;
+  assert.equal(lintFiles([{ file: 'm.sql', text: group }], ID).mine.length, 0);
+  await inRollback(db, async (q) => {
+    await q(group);
+    await q('SET ROLE app_user');
+    assert.equal(await count(q, 'app.documents'), 0);
+  });
+});
+
+test('ok: Supabase storage: a migration revoking anon\'s privileges on storage\'s tables leaves anon unknown (no finding)', () => {
+  const { ex } = lintDocExample(ID, 'invalid', 0);
+  const sql = ex.files[0]!.text + '\nrevoke all privileges on all tables in schema storage from anon;\n';
+  assert.equal(lintFiles([{ file: ex.files[0]!.file, text: sql }], ID).mine.length, 0);
+});
+
+test('ok: Valid examples run, and read what they should', async () => {
+  const db = await getDb();
+  const storageValid = lintDocExample(ID, 'valid', 0);
+  assert.equal(storageValid.mine.length, 0);
+  await inRollback(db, async (q) => {
+    await storage(q, sqlOf(storageValid.ws));
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'storage.objects'), 0, 'no policy for anon: no row, no error');
+  });
+  const granted = lintDocExample(ID, 'valid', 1);
+  assert.equal(granted.mine.length, 0);
+  await inRollback(db, async (q) => {
+    await documents(q, sqlOf(granted.ws));
+    await q('SET ROLE app_user');
+    assert.deepEqual(await q('SELECT title FROM app.documents'), [{ title: 'mine' }]);
+  });
+  // Supabase's default privileges on functions in public: a REVOKE … FROM PUBLIC leaves anon's EXECUTE
+  const platform = lintDocExample(ID, 'valid', 2);
+  assert.equal(platform.mine.length, 0);
+  await inRollback(db, async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
+    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role');
+    await q(sqlOf(platform.ws));
+    await q(`INSERT INTO public.projects VALUES (1, '${TENANT_A}', 'a')`);
+    await q(actAs(TENANT_A));
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'public.projects'), 1);
+  });
+});
