@@ -100,6 +100,12 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
   if (names.length) lines.push(`GRANT SELECT ON ${names.join(', ')} TO ${quoteIdent(role)};`);
   const sig = `${quoteIdent(f.schema)}.${quoteIdent(f.name)}(${f.argTypes.join(', ')})`;
   lines.push(`ALTER FUNCTION ${sig} OWNER TO ${quoteIdent(role)};`);
+  // (the old owner executed it as its owner: with PUBLIC's EXECUTE revoked, the new owner takes its
+  // place in the ACL and the old owner's queries its policies call it in fail with 42501, PGlite)
+  const old = f.owner?.role;
+  if (!f.publicExecute && old && old !== role && !f.executeGrants.has(old)) {
+    lines.push(`GRANT EXECUTE ON FUNCTION ${sig} TO ${quoteIdent(old)};`);
+  }
   return {
     title: `Have ${f.name}() owned by ${declared ? `${role} (BYPASSRLS)` : `a BYPASSRLS role (placeholder ${role})`}, with SELECT on the tables it reads`,
     kind: 'unsafe',
