@@ -143,6 +143,33 @@ test('ok: Supabase storage: a migration revoking anon\'s privileges on storage\'
   assert.equal(lintFiles([{ file: ex.files[0]!.file, text: sql }], ID).mine.length, 0);
 });
 
+/** Supabase's platform default privileges in public (tables and functions), as the platform sets them for postgres. */
+const PLATFORM_DEFAULTS = `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role;`;
+
+test("ok/err: Supabase: revoking the default EXECUTE from PUBLIC leaves the platform's default grant to anon on functions in public (no finding, anon reads); a per-schema default revoke from anon takes it (finding, 42501)", async () => {
+  const { ex } = lintDocExample(ID, 'valid', 2);
+  const text = ex.files[0]!.text.replace(/^revoke execute on function .*$/m, '');
+  const publicOnly = 'alter default privileges revoke execute on functions from public;\n' + text;
+  assert.equal(lintFiles([{ file: ex.files[0]!.file, text: publicOnly }], ID).mine.length, 0);
+  const fromAnon = 'alter default privileges revoke execute on functions from public;\nalter default privileges in schema public revoke execute on functions from anon;\n' + text;
+  const { mine } = lintFiles([{ file: ex.files[0]!.file, text: fromAnon }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /but anon has no EXECUTE privilege on it: .*every SELECT on public\.projects by anon fails with 42501 permission denied for function is_mine/);
+  const db = await getDb();
+  for (const sql of [publicOnly, fromAnon]) {
+    await inRollback(db, async (q) => {
+      await q(AUTH_STUB_SQL);
+      await q(PLATFORM_DEFAULTS);
+      await q(sql);
+      await q(actAs(TENANT_A));
+      await q('SET ROLE anon');
+      if (sql === publicOnly) assert.equal(await count(q, 'public.projects'), 0);
+      else await expectPgError(q('SELECT count(*) FROM public.projects'), '42501', 'permission denied for function is_mine');
+    });
+  }
+});
+
 test('ok: Valid examples run, and read what they should', async () => {
   const db = await getDb();
   const storageValid = lintDocExample(ID, 'valid', 0);
@@ -164,8 +191,7 @@ test('ok: Valid examples run, and read what they should', async () => {
   assert.equal(platform.mine.length, 0);
   await inRollback(db, async (q) => {
     await q(AUTH_STUB_SQL);
-    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role');
-    await q('ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO anon, authenticated, service_role');
+    await q(PLATFORM_DEFAULTS);
     await q(sqlOf(platform.ws));
     await q(`INSERT INTO public.projects VALUES (1, '${TENANT_A}', 'a')`);
     await q(actAs(TENANT_A));

@@ -41,7 +41,7 @@ function cannotExecute(model: Model, f: Func, role: string): boolean {
   const acting = rolesActingAs(model, role);
   for (const x of acting) if (f.executeGrants.has(x) || f.owner?.role === x) return false;
   // (Supabase's default privileges grant EXECUTE on new functions in public to its API roles, unless revoked)
-  if (platformMayGrant(model, f.schema, role) && !executeRevokedFrom(model, f, role)) return false;
+  if (platformMayGrant(model, f.schema, role) && !executeRevokedFrom(model, f, role, { publicDefaults: false })) return false;
   // (a role the migrations neither create nor know from Supabase may be a member of a role holding EXECUTE elsewhere)
   const platform = (SUPABASE_PLATFORM_GRANTEES as readonly string[]).includes(role);
   if (!r?.declared && !platform && acting.length <= 2 && [...f.executeGrants].some((g) => g !== 'public')) return false;
