@@ -106,12 +106,10 @@ export const policyCallsWithoutExecute = defineRule({
   },
   check({ model, report }) {
     // (nearly every function stays executable by PUBLIC: nothing to look at)
-    let revoked = false;
-    for (const list of model.functions.values()) {
-      for (const f of list) if (!f.publicExecute) revoked = true;
-      if (revoked) break;
-    }
-    if (!revoked) return;
+    // (the names of those whose EXECUTE PUBLIC lost: a call of another name is not resolved)
+    const revoked = new Set<string>();
+    for (const list of model.functions.values()) for (const f of list) if (!f.publicExecute) revoked.add(f.name.toLowerCase());
+    if (revoked.size === 0) return;
     // (EXECUTE granted by dynamic SQL — a DO block's EXECUTE 'GRANT …', a loop over functions — is
     // not followed: where the migrations run one, who may call what is not known)
     if (dynamicGrants(model)) return;
@@ -123,18 +121,24 @@ export const policyCallsWithoutExecute = defineRule({
       if (!t && p.table !== STORAGE_OBJECTS) continue;
       let roles: string[] | undefined;
       // (each function the policy calls whose EXECUTE PUBLIC lost: its first call, and the clauses calling it)
-      const calls = new Map<Func, { call: CallRef; file: string; clauses: Set<Clause> }>();
+      let calls: Map<Func, { call: CallRef; file: string; clauses: Set<Clause> }> | undefined;
       for (const e of row.exprs) {
+        const list = callsIn(e.node);
+        if (list.length === 0) continue;
         // (PostgreSQL folds a constant expression: its calls never run)
         if (constBool(e.node) !== undefined) continue;
-        for (const c of callsIn(e.node)) {
+        for (const c of list) {
+          const last = c.name[c.name.length - 1];
+          if (last === undefined || !revoked.has(last.toLowerCase())) continue;
           const f = resolve(model, c);
           if (!f || f.publicExecute) continue;
+          calls ??= new Map();
           const seen = calls.get(f);
           if (seen) seen.clauses.add(e.clause);
           else calls.set(f, { call: c, file: e.file, clauses: new Set([e.clause]) });
         }
       }
+      if (!calls) continue;
       for (const [f, { call: c, file, clauses }] of calls) {
         roles ??= t ? filteredRoles(model, t, p).filter((r) => reachesTable(model, t, p, r) && !foldedAway(model, p, r)) : storageRoles(model, p);
         const denied = roles.filter((r) => cannotExecute(model, f, r));
