@@ -210,6 +210,53 @@ test("err: SET LOCAL row_security = off in the body of a VOLATILE definer whose 
   });
 });
 
+// Calibration (a wallet-creating definer of a Lovable project): the body turns row_security off
+// with set_config(…, true), writes, and turns it back on before it returns: nothing outlives the
+// call. Reported still when the restore is in an IF branch, or a RETURN comes before it.
+const restoring = (between: string, restore: string) => `CREATE OR REPLACE FUNCTION public.join_org(p_org_id uuid) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER VOLATILE SET search_path = public, pg_temp AS $$
+BEGIN
+  PERFORM set_config('row_security', 'off', true);
+  INSERT INTO public.org_memberships VALUES (auth.uid(), p_org_id);
+${between}  ${restore}
+  RETURN true;
+END $$;
+`;
+const RESTORE = "PERFORM set_config('row_security', 'on', true);";
+
+test("ok: set_config('row_security', 'off', true) in a definer's body that sets it back on before returning does not outlive the call (PGlite: the caller's next filtered query works); an early RETURN before the restore, or a restore in an IF branch, is still reported", async () => {
+  const file = 'supabase/migrations/20250101000000_a.sql';
+  const sql = MEMBERS + restoring('', RESTORE);
+  assert.deepEqual(lintFiles([{ file, text: sql }], ID).mine, []);
+  // RESET and SET LOCAL … = on restore it as well
+  assert.deepEqual(lintFiles([{ file, text: MEMBERS + restoring('', 'RESET row_security;') }], ID).mine, []);
+  assert.deepEqual(lintFiles([{ file, text: MEMBERS + restoring('', 'SET LOCAL row_security = on;') }], ID).mine, []);
+  const early = MEMBERS + restoring('  IF p_org_id IS NULL THEN\n    RETURN false;\n  END IF;\n', RESTORE);
+  const conditional = MEMBERS + restoring('', `IF p_org_id IS NOT NULL THEN ${RESTORE} END IF;`);
+  for (const text of [early, conditional]) {
+    const [f, ...rest] = lintFiles([{ file, text }], ID).mine;
+    assert.equal(rest.length, 0);
+    assert.match(f!.message, /outlives the call/);
+  }
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(sql); // owned by the superuser: it bypasses RLS
+    await q('GRANT INSERT ON public.org_memberships TO authenticated');
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    assert.deepEqual(await q(`SELECT public.join_org('${TENANT_B}') AS j`), [{ j: true }]);
+    assert.deepEqual(await q('SHOW row_security'), [{ row_security: 'on' }]);
+    assert.deepEqual(await q('SELECT count(*)::int AS n FROM public.org_memberships'), [{ n: 1 }]);
+  });
+  // the early RETURN: the setting outlives the call, as reported
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(early.replace("RETURN false", "RETURN true").replace('IS NULL THEN', 'IS NOT NULL THEN'));
+    await q(`${actAs(TENANT_A)} SET ROLE authenticated`);
+    await q(`SELECT public.join_org('${TENANT_B}')`);
+    await expectPgError(q('SELECT count(*) FROM public.org_memberships'), '42501', 'query would be affected by row-level security policy');
+  });
+});
+
 // Calibration (wetraineducattiontech's seed.sql): the Supabase CLI applies migrations and seeds as
 // postgres, a BYPASSRLS role: a top-level SET row_security = off there changes nothing.
 test('ok: top-level SET row_security = off in a Supabase seed or migration (run as postgres, which bypasses RLS) is not reported; after SET ROLE authenticated it is', () => {

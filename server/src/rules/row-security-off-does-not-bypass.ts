@@ -1,5 +1,5 @@
 import { callsIn } from '../analysis/ast.js';
-import type { Func, Model } from '../analysis/model.js';
+import type { ContextWrite, Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
@@ -116,6 +116,8 @@ interface Site {
   outlives?: 'transaction' | 'session';
   /** a SET statement in the body of a non-volatile PL/pgSQL function (0A000 when it runs) */
   nonVolatile?: boolean;
+  /** the write in a body or at top level (not a function's SET clause) */
+  write?: ContextWrite;
 }
 
 /**
@@ -126,6 +128,51 @@ interface Site {
 function runsAsPostgres(model: Model, file: ParsedFile, at: number): boolean {
   if (!model.supabase || !/(^|[\\/])supabase[\\/](migrations[\\/]|seeds?[\\/]|seed[^\\/]*\.sql$)/i.test(file.file)) return false;
   return !file.statements.some((s) => s.start < at && s.kind === 'VariableSetStmt' && (s.node?.name === 'role' || s.node?.name === 'session_authorization'));
+}
+
+/** Whether a write of row_security (SET, RESET or set_config) sets it to something other than off. */
+function writesNotOff(w: ContextWrite): boolean {
+  if (w.via === 'set') return !isOff(setValue(w.node));
+  const v = w.node?.args?.[1]?.A_Const?.sval?.sval;
+  return typeof v === 'string' && !isOff(v);
+}
+
+/** `text` without its comments and string literals (kept as spaces), for a keyword search. */
+function codeOnly(text: string): string {
+  return text.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'/g, (m) => ' '.repeat(m.length));
+}
+
+/** Whether list `a` starts with all of list `b` (outermost first: the IF branches or exception blocks of `b` enclose `a`'s). */
+function within(a: readonly unknown[] | undefined, b: readonly unknown[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return y.length <= x.length && y.every((v, i) => JSON.stringify(v) === JSON.stringify(x[i]));
+}
+
+/**
+ * Whether the body of `f` sets row_security back (to anything but off) after the write `w` on
+ * every way out of it that does not raise: a later write in `w`'s IF branch or one enclosing it,
+ * in no exception block `w` is not in, with no RETURN between the two
+ * (`PERFORM set_config('row_security', 'off', true); INSERT …; PERFORM set_config('row_security',
+ * 'on', true);`: PGlite, after the call the caller's SHOW row_security is on and its filtered
+ * query works). An error between them aborts the transaction, the setting with it. A body read
+ * only lexically has no branches to tell: not restored.
+ */
+function restoredBeforeReturn(model: Model, f: Func, w: ContextWrite): boolean {
+  const body = f.body;
+  if (!body || body.lexical || body.language !== 'plpgsql') return false;
+  const at = (x: ContextWrite) => body.statements.find((s) => s.start <= x.loc.start && x.loc.start < s.end);
+  const off = at(w);
+  if (!off) return false;
+  const text = fileOf(model, w.loc.file)?.text ?? '';
+  return model.contextWrites.some((r) => {
+    if (r === w || r.name !== 'row_security' || r.loc.file !== w.loc.file || r.loc.start < w.loc.end || !writesNotOff(r) || definingFunction(model, r) !== f) return false;
+    const back = at(r);
+    // (arms list the IF branches outermost first; tries and handlerOf the blocks innermost first)
+    const outward = <T,>(x: readonly T[] | undefined) => [...(x ?? [])].reverse();
+    if (!back || !within(off.arms, back.arms) || !within(outward(off.tries), outward(back.tries)) || !within(outward(off.handlerOf), outward(back.handlerOf))) return false;
+    return !/\bRETURN\b(?!\s+(QUERY|NEXT)\b)/i.test(codeOnly(text.slice(w.loc.end, r.loc.start)));
+  });
 }
 
 /** How long a setting made in a function's body lasts after it returns: the function's SET clause of it restores it. */
@@ -187,6 +234,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
           func: f,
           after: f?.created,
           outlives: outlivesCall(f, !!w.node?.is_local),
+          write: w,
           nonVolatile: !!f && f.language === 'plpgsql' && f.volatility !== 'volatile',
         });
       } else {
@@ -203,7 +251,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
           edit = removal(text, w.loc.file, from, st.end);
         }
         const local = args[2]?.A_Const?.boolval?.boolval === true || /^(t|true|on|1|y|yes)$/i.test(String(args[2]?.A_Const?.sval?.sval ?? ''));
-        sites.push({ loc: w.loc, form: `set_config(…)${f ? ` in ${f.signature}` : ''}`, removal: edit, func: f, after: f?.created, outlives: outlivesCall(f, local) });
+        sites.push({ loc: w.loc, form: `set_config(…)${f ? ` in ${f.signature}` : ''}`, removal: edit, func: f, after: f?.created, outlives: outlivesCall(f, local), write: w });
       }
     }
 
@@ -226,7 +274,7 @@ export const rowSecurityOffDoesNotBypass = defineRule({
       // body, with no SET clause of it, stays once the function returns: the caller's next query
       // that a policy would filter fails)
       const harmless = !!site.func?.securityDefiner && (ownerBypassesRls(model, site.func) || ownerUnrestricted(model, site.func));
-      if (harmless && site.outlives && site.func) {
+      if (harmless && site.outlives && site.func && !(site.write && restoredBeforeReturn(model, site.func, site.write))) {
         const f = site.func;
         report({
           ...site.loc,
