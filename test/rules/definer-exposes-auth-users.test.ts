@@ -129,6 +129,46 @@ GRANT EXECUTE ON FUNCTION public.get_public_trainings(integer) TO anon; SET ROLE
   });
 });
 
+test("err (message): a PL/pgSQL parameter in the target list of a query joining auth.users (mentopanda's get_public_trainings: CASE WHEN user_project_id IS NULL …) is not named as auth.users' data; PGlite: the column it gives is the same with auth.users emptied", async () => {
+  const sql = `CREATE TABLE public.trainings (id bigint PRIMARY KEY, project_id bigint, origin_id bigint, is_public boolean DEFAULT false, created_by uuid);
+ALTER TABLE public.trainings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY public_trainings ON public.trainings FOR SELECT TO authenticated, anon USING (is_public = true);
+CREATE FUNCTION public.get_public_trainings(user_project_id bigint DEFAULT NULL)
+RETURNS TABLE(id bigint, creator_display_name text, is_forked boolean) AS $$
+BEGIN
+  RETURN QUERY
+  SELECT t.id, u.raw_user_meta_data->>'display_name',
+    CASE WHEN user_project_id IS NULL THEN false
+      ELSE EXISTS (SELECT 1 FROM public.trainings f WHERE f.origin_id = t.id AND f.project_id = user_project_id) END
+  FROM public.trainings t LEFT JOIN auth.users u ON t.created_by = u.id
+  WHERE t.is_public = true;
+END;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp;
+`;
+  const ws = lintFiles([{ file: 'supabase/migrations/20250812100219_trainings.sql', text: sql }], ID);
+  assert.equal(ws.mine.length, 1);
+  assert.match(ws.mine[0]!.message, /returns data \(raw_user_meta_data->>'display_name'\) of rows of auth\.users, /);
+  assert.doesNotMatch(ws.mine[0]!.message, /user_project_id/);
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE TABLE auth.users (id uuid PRIMARY KEY, email varchar(255), raw_user_meta_data jsonb); REVOKE ALL ON auth.users FROM PUBLIC`);
+    await q(sql);
+    await q(`INSERT INTO auth.users VALUES ('${TENANT_A}', 'a@example.com', '{"display_name": "Ann"}');
+INSERT INTO public.trainings VALUES (1, 10, NULL, true, '${TENANT_A}'), (2, 20, 1, false, '${TENANT_A}');
+GRANT EXECUTE ON FUNCTION public.get_public_trainings(bigint) TO anon`);
+    const call = async () => {
+      await q('SET ROLE anon');
+      const rows = [await q('SELECT * FROM public.get_public_trainings()'), await q('SELECT * FROM public.get_public_trainings(20)')];
+      await q('RESET ROLE');
+      return rows;
+    };
+    assert.deepEqual(await call(), [[{ id: 1, creator_display_name: 'Ann', is_forked: false }], [{ id: 1, creator_display_name: 'Ann', is_forked: true }]]);
+    await q('DELETE FROM auth.users');
+    // (the display name came from auth.users; is_forked, from the argument and trainings alone)
+    assert.deepEqual(await call(), [[{ id: 1, creator_display_name: null, is_forked: false }], [{ id: 1, creator_display_name: null, is_forked: true }]]);
+  });
+});
+
 test("err (message): a function returning only whether an e-mail address has an account (esports-bet-beacon's check_registration_duplicates) tells that, names no column and not its argument: anon learns true / false, and reads no email", async () => {
   const sql = `CREATE FUNCTION public.check_registration_duplicates(p_email text, p_username text)
 RETURNS jsonb LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$

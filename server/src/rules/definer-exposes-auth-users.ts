@@ -154,6 +154,7 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
   // statements reading auth.users whose result does not reach the caller
   let kept = 0;
   let rowCountAsked: boolean | undefined;
+  const plpgsqlVariables = new Set(body.language === 'plpgsql' ? (body.variables ?? []).map((x) => x.toLowerCase()) : []);
   for (const s of body.statements) {
     const aliases = new Set<string>();
     let tables = 0;
@@ -221,6 +222,11 @@ function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; 
     // one of the others has it; where one is not known, whose it is is not known)
     let others: Node[] | undefined;
     const bare = (fields: Node[]): boolean => {
+      // (a PL/pgSQL variable or parameter is not a column: one named as a column of a table the
+      // query reads would make it fail with 42702 — `CASE WHEN user_project_id IS NULL …` in the
+      // target list of a query joining auth.users returns the argument, none of auth.users' data)
+      const name = sval(fields[fields.length - 1]);
+      if (fields.length === 1 && typeof name === 'string' && plpgsqlVariables.has(name)) return false;
       if (only) return true;
       if (!others) return false;
       const col = sval(fields[fields.length - 1]);
