@@ -1,6 +1,7 @@
 import type { CallRef } from '../analysis/ast.js';
 import { callsIn, identEnd } from '../analysis/ast.js';
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
+import type { ParsedFile } from '../analysis/types.js';
 import { roleList } from '../analysis/policies.js';
 import { activeRows, constBool, memoModel, orderOf, textOfFile, type Clause } from '../analysis/policy-exprs.js';
 import { platformMayGrant, privilegesOf, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
@@ -139,9 +140,19 @@ export const policyCallsWithoutExecute = defineRule({
         }
       }
       if (!calls) continue;
+      // (whether a role reaches the table, asked only of roles that may not call a function: the costly part)
+      let reach: Map<string, boolean> | undefined;
+      const reaches = (r: string): boolean => {
+        reach ??= new Map();
+        let v = reach.get(r);
+        if (v === undefined) reach.set(r, (v = reachesTable(model, t!, p, r) && !foldedAway(model, p, r)));
+        return v;
+      };
       for (const [f, { call: c, file, clauses }] of calls) {
-        roles ??= t ? filteredRoles(model, t, p).filter((r) => reachesTable(model, t, p, r) && !foldedAway(model, p, r)) : storageRoles(model, p);
-        const denied = roles.filter((r) => cannotExecute(model, f, r));
+        // (a policy for named roles that may all call it: nothing to report, whatever they reach)
+        if (t && !p.roles.includes('public') && p.roles.every((r) => !cannotExecute(model, f, r))) continue;
+        roles ??= t ? filteredRoles(model, t, p) : storageRoles(model, p);
+        const denied = roles.filter((r) => cannotExecute(model, f, r) && (!t || reaches(r)));
         if (denied.length === 0) continue;
         // (the commands each of these roles holds the table privilege for: the others fail on the table first)
         const commands = commandsOf(p, clauses, !!row.check).filter((cmd) => !t || denied.every((r) => t.owner?.role === r || privilegesOf(model, t, r).has(cmd)));
@@ -180,8 +191,17 @@ export const policyCallsWithoutExecute = defineRule({
 
 /** Whether some dynamic SQL of the migrations (a DO block's or a function's EXECUTE) may GRANT a privilege. */
 function dynamicGrants(model: Model): boolean {
-  return memoModel(model, 'policy-calls-without-execute:dynamicGrants', (m) => {
-    for (const { stmt } of m.statements) for (const d of stmt.body?.dynamicExecutes ?? []) if (/\bgrant\b/i.test(d.text)) return true;
-    return false;
-  });
+  return memoModel(model, 'policy-calls-without-execute:dynamicGrants', (m) => m.files.some((f) => !m.notReplayed.has(f) && fileGrantsDynamically(f)));
 }
+
+/** Whether a file's dynamic SQL may GRANT (kept per parsed file: an edit parses the file again). */
+function fileGrantsDynamically(f: ParsedFile): boolean {
+  let v = dynamicGrantFiles.get(f);
+  if (v === undefined) {
+    v = false;
+    for (const stmt of f.statements) if (stmt.body?.dynamicExecutes.some((d) => /\bgrant\b/i.test(d.text))) v = true;
+    dynamicGrantFiles.set(f, v);
+  }
+  return v;
+}
+const dynamicGrantFiles = new WeakMap<ParsedFile, boolean>();
