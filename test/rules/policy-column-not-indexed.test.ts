@@ -201,3 +201,45 @@ CREATE POLICY notes_tenant ON notes FOR SELECT TO authenticated USING (${using})
   assert.match(await plan(cast), /Seq Scan on notes/);
   assert.match(await plan(plain), /Index (Only )?Scan|Bitmap Index Scan/);
 });
+
+// Calibration (Rails RLS gems: `tenant_id = NULLIF(current_setting('rls.tenant_id', TRUE), '')::uuid`
+// on a table with no index on tenant_id): NULLIF(…) and COALESCE(…) of a setting were taken for
+// row values, so the form policy-current-setting-unsafe advises was never checked for an index.
+test('err: a column compared to NULLIF(setting) or COALESCE(setting) with no index: Seq Scan (PGlite); with the index the fix adds, an index scan', async () => {
+  const schema = (using: string) => `CREATE TABLE notes (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON notes TO authenticated;
+CREATE POLICY notes_tenant ON notes FOR SELECT TO authenticated USING (${using});
+`;
+  const nullif = schema("tenant_id = NULLIF(current_setting('app.tenant_id', TRUE), '')::uuid");
+  const coalesce = schema("tenant_id = coalesce(nullif(current_setting('app.tenant_id', true), ''), '00000000-0000-0000-0000-000000000000')::uuid");
+  for (const sql of [nullif, coalesce]) {
+    const { ws, mine } = lintFiles([{ file: 'db/1.sql', text: sql }], ID);
+    assert.equal(mine.length, 1, sql);
+    assert.equal(textAt(ws, mine[0]!), 'tenant_id');
+    assert.match(mine[0]!.message, /^Column tenant_id of public\.notes is compared in policy "notes_tenant" to a value that is the same for every row, but no index/);
+  }
+  // a part that depends on the row keeps the value a row value: not reported
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: schema("tenant_id = NULLIF(current_setting('app.tenant_id', TRUE), body)::uuid") }], ID).mine, []);
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text: nullif }], ID);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /\n\s*CREATE INDEX ON notes \(tenant_id\);/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  const plan = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql);
+      await q(`INSERT INTO notes SELECT g, ('00000000-0000-0000-0000-' || lpad(to_hex(g % 100), 12, '0'))::uuid, 'x' FROM generate_series(1, 2000) g; ANALYZE notes`);
+      await q(`SELECT set_config('app.tenant_id', '00000000-0000-0000-0000-000000000007', true)`);
+      await q('SET ROLE authenticated');
+      const p = (await q('EXPLAIN (COSTS OFF) SELECT * FROM notes')).map((r) => r['QUERY PLAN']).join('\n');
+      return { p, n: await count(q, 'notes') };
+    });
+  const before = await plan(nullif);
+  assert.match(before.p, /^Seq Scan on notes\n\s+Filter: \(tenant_id = \(NULLIF\(current_setting/, before.p);
+  assert.equal(before.n, 20);
+  const after = await plan(sqlOf(fixed));
+  assert.match(after.p, /(Index|Bitmap Index) Scan (using|on) notes_tenant_id_idx/, after.p);
+  assert.match(after.p, /Index Cond: \(tenant_id = \(NULLIF\(current_setting/, after.p);
+  assert.equal(after.n, 20);
+});

@@ -25,13 +25,15 @@ function valueKind(model: Model, n: Node, asked: { call: boolean }): Kind {
     asked.call = true;
     return rowIndependentCall(model, n.FuncCall) ? 'statement' : 'row';
   }
-  // (the parts walked in place: no part or kind arrays nor closures per value)
-  if (n.A_Expr && n.A_Expr.kind === 'AEXPR_OP') {
+  // (the parts walked in place: no part or kind arrays nor closures per value; NULLIF(a, b) is
+  // made of its two parts as an operator is, COALESCE(…) of its arguments as an array of its
+  // elements: `nullif(current_setting('app.tenant_id', true), '')::uuid` is a setting)
+  if (n.A_Expr && (n.A_Expr.kind === 'AEXPR_OP' || n.A_Expr.kind === 'AEXPR_NULLIF')) {
     const e = n.A_Expr;
     if (!e.lexpr && !e.rexpr) return 'row';
     return joined(e.lexpr ? valueKind(model, e.lexpr, asked) : 'const', e.rexpr ? valueKind(model, e.rexpr, asked) : 'const');
   }
-  const elements: Node[] = n.A_ArrayExpr?.elements ?? [];
+  const elements: Node[] = n.A_ArrayExpr?.elements ?? n.CoalesceExpr?.args ?? [];
   if (elements.length === 0) return 'row';
   let k: Kind = 'const';
   for (let i = 0; i < elements.length; i++) k = joined(k, valueKind(model, elements[i], asked));
