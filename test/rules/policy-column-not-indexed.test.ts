@@ -243,3 +243,37 @@ CREATE POLICY notes_tenant ON notes FOR SELECT TO authenticated USING (${using})
   assert.match(after.p, /Index Cond: \(tenant_id = \(NULLIF\(current_setting/, after.p);
   assert.equal(after.n, 20);
 });
+
+// Calibration (a Django app: BigAutoField is `bigserial`, its policy `tenant_id::text = current_user`
+// on the table keyed by tenant_id): a serial column was not known as an integer, so its text cast
+// was not reported.
+test('err: a bigserial key compared through a text cast: its primary key cannot serve the policy (PGlite: a Seq Scan with sequential scans disabled); compared as bigint, an index scan', async () => {
+  const schema = (using: string) => `CREATE ROLE "7";
+CREATE TABLE tenants (tenant_id bigserial NOT NULL PRIMARY KEY, name text);
+ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON tenants TO "7";
+CREATE POLICY tenants_own ON tenants USING (${using});
+`;
+  const cast = schema('tenant_id::text = current_user');
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text: cast }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'tenant_id::text');
+  assert.match(mine[0]!.message, /^Column tenant_id of public\.tenants \(bigint\) is compared in policy "tenants_own" as tenant_id::text: the index of public\.tenants on tenant_id cannot serve that comparison/);
+  const plain = schema('tenant_id = current_user::text::bigint');
+  assert.deepEqual(lintFiles([{ file: 'db/1.sql', text: plain }], ID).mine, []);
+  const plan = async (sql: string) =>
+    inRollback(await getDb(), async (q) => {
+      await q(sql);
+      await q(`INSERT INTO tenants (name) SELECT 'x' FROM generate_series(1, 2000); ANALYZE tenants`);
+      await q('SET LOCAL enable_seqscan = off');
+      await q('SET ROLE "7"');
+      const p = (await q('EXPLAIN (COSTS OFF) SELECT * FROM tenants')).map((r) => r['QUERY PLAN']).join('\n');
+      return { p, n: await count(q, 'tenants') };
+    });
+  const before = await plan(cast);
+  assert.match(before.p, /Seq Scan on tenants/, before.p);
+  assert.equal(before.n, 1);
+  const after = await plan(plain);
+  assert.match(after.p, /Index (Only )?Scan|Bitmap Index Scan/, after.p);
+  assert.equal(after.n, 1);
+});

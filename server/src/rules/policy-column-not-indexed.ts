@@ -96,13 +96,23 @@ function compared(a: Node, b: Node, found: Pairs | undefined): Pairs | undefined
 /** Types no text cast of which an index on the column serves (`tenant_id::text`: not binary-coercible, unlike varchar's). */
 const CAST_BLOCKS = new Set(['uuid', 'integer', 'bigint', 'smallint', 'numeric', 'date', 'timestamp', 'timestamp with time zone', 'boolean']);
 const TEXT_TYPES_CAST = new Set(['text', 'character varying', 'character', 'name']);
+const SERIAL_TYPES = new Map([
+  ['serial', 'integer'],
+  ['serial4', 'integer'],
+  ['bigserial', 'bigint'],
+  ['serial8', 'bigint'],
+  ['smallserial', 'smallint'],
+  ['serial2', 'smallint'],
+]);
 
 /** For a compared reference that is a cast (a TypeCast's inner object): the column's type and the type cast to, when the cast keeps an index on the column from serving; else undefined. */
 function castColumn(t: Table, ref: Node): { column: string; from: string; to: string } | undefined {
   if (ref.fields) return undefined;
   const column = ownColumnOf(t, ref.arg.ColumnRef);
   if (!column) return undefined;
-  const from = columnTypes(t)?.get(column);
+  const declared = columnTypes(t)?.get(column);
+  // (a serial column is of the integer type it names: Django's BigAutoField is `bigserial`)
+  const from = declared !== undefined ? (SERIAL_TYPES.get(declared) ?? declared) : undefined;
   const to = typeName(ref.typeName);
   return from !== undefined && CAST_BLOCKS.has(from) && TEXT_TYPES_CAST.has(to) ? { column, from, to } : undefined;
 }
