@@ -564,3 +564,34 @@ CREATE POLICY tenant_read ON invoices FOR SELECT TO authenticated USING (${cond}
     });
   }
 });
+
+// Calibration cal107 (kufu/activerecord-tenant-level-security): NULLIF(current_setting('x'), '')
+// without missing_ok raises 42704 while the setting was never set; the fix wrapped it in a second
+// nullif. It now adds missing_ok alone.
+test("fix: NULLIF(current_setting('x'), '')::uuid only lacks missing_ok: the fix adds it, with no second nullif; PGlite: 42704 before, 0 rows after while unset", async () => {
+  const sql = `-- « naïve » 日本語 😀
+CREATE TABLE public.items (id int PRIMARY KEY, tenant_id uuid NOT NULL);
+ALTER TABLE public.items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON public.items TO pcsu_app USING (tenant_id = NULLIF(current_setting('tls.tenant_id'), '')::uuid);
+GRANT SELECT ON public.items TO pcsu_app;
+`;
+  const { ws, mine } = lintFiles([{ file: 'db/1.sql', text: `CREATE ROLE pcsu_app;\n${sql}` }], ID);
+  assert.equal(mine.length, 1);
+  assert.match(mine[0]!.message, /Write nullif\(current_setting\('tls\.tenant_id', true\), ''\)/);
+  const fixed = applyFix(ws, mine[0]!);
+  assert.match(sqlOf(fixed), /NULLIF\(current_setting\('tls\.tenant_id', true\), ''\)::uuid/);
+  assert.doesNotMatch(sqlOf(fixed), /nullif\(nullif/i);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+  await inRollback(await getDb(), async (q) => {
+    await q(`CREATE ROLE pcsu_app; ${sql}`);
+    await q(`INSERT INTO public.items VALUES (1, gen_random_uuid())`);
+    await q('SET ROLE pcsu_app');
+    await expectPgError(q('SELECT * FROM public.items'), '42704');
+  });
+  await inRollback(await getDb(), async (q) => {
+    await q(sqlOf(fixed));
+    await q(`INSERT INTO public.items VALUES (1, gen_random_uuid())`);
+    await q('SET ROLE pcsu_app');
+    assert.equal((await q('SELECT * FROM public.items')).length, 0, 'unset: NULL, no row');
+  });
+});

@@ -16,6 +16,8 @@ interface Located extends Checked {
   text: string;
   /** its replacement */
   replacement?: string;
+  /** the call is already the first argument of `nullif(…, '')`: the replacement only adds missing_ok, the advice shows the whole */
+  inNullif?: boolean;
 }
 
 /** The calls of settings the migrations give every session a default for (ALTER DATABASE … SET: never unset, settingDefaults) left out. */
@@ -39,6 +41,11 @@ function locate(model: Model, file: string, calls: Checked[]): Located[] {
       // (nullif with or without a cast: once a transaction-local set has ended the setting reads
       // '', not NULL, and a text comparison with '' may still admit rows whose column is '')
       replacement = `nullif(${withOk}, '')`;
+      // (already `NULLIF(current_setting('x'), '')`, kufu's tenant_level_security: only missing_ok is missing)
+      if (withOk !== src && !c.undotted && c.emptyDefault === undefined && /\bnullif\s*\(\s*$/i.test(text.slice(Math.max(0, span.start - 40), span.start)) && /^\s*,\s*''\s*\)/.test(text.slice(span.end, span.end + 40))) {
+        out.push({ ...c, file, span, text: src, replacement: withOk, inNullif: true });
+        continue;
+      }
     }
     // (a name without a prefix can never be set: no rewrite of this call alone makes it work)
     if (c.undotted) replacement = undefined;
@@ -137,6 +144,7 @@ function problems(c: Located): string {
 function suggestion(c: Located): string {
   if (c.undotted) return `a prefixed name where it is set and here (custom parameters need one, e.g. app.${c.setting}), read as nullif(current_setting('app.${c.setting}', true), '')${c.castType ? `::${c.castType}` : ''}`;
   if (c.defaulted && c.replacement) return `coalesce(${c.replacement}, …)${c.castType ? `::${c.castType}` : ''}`;
+  if (c.inNullif && c.replacement) return `nullif(${c.replacement}, '')${c.castType ? `::${c.castType}` : ''}`;
   return c.replacement ? `${c.replacement}${c.castType ? `::${c.castType}` : ''}` : `nullif(current_setting('${c.setting}', true), '')`;
 }
 
