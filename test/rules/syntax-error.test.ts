@@ -515,6 +515,53 @@ ALTER TABLE tenant ENABLE ROW LEVEL SECURITY;
   assert.equal(plain[0]!.fixes.length, 0);
 });
 
+// Calibration cal106 (maslennikov-ig/MC-2's cleanup_old_drafts_job: a DO $$ … $$ block passing a job's SQL
+// in $$ … $$ to cron.schedule): the inner $$ closes the DO block's body, and PostgreSQL fails at the
+// job's SELECT. The text before it parses as a DO block, but its body does not parse as PL/pgSQL: a
+// ';' there is not what is missing (the DO block still fails), so the finding does not say it is.
+test("err (message): a $$ inside a DO block's $$ body closes it early: PostgreSQL fails at the next word, and a ';' before it would not help (the DO block's body, cut there, still fails: PGlite), so the message does not ask for one and no fix adds it", async () => {
+  const job = `DO $$
+BEGIN
+  PERFORM public.schedule_job(
+    'cleanup',
+    $$
+    SELECT 1 AS done;
+    $$
+  );
+END $$;
+`;
+  const text = `CREATE FUNCTION public.schedule_job(name text, command text) RETURNS void LANGUAGE sql AS 'SELECT NULL';\n${job}`;
+  const { mine } = lintFiles([{ file: 'supabase/migrations/20250108000000_jobs.sql', text }], ID);
+  const finding = mine.find((f) => text.slice(f.start, f.end) === 'SELECT');
+  assert.ok(finding, 'the error at the job\'s SELECT');
+  assert.equal(finding.start, text.indexOf('SELECT 1 AS done'));
+  assert.match(finding.message, /^syntax error at or near "SELECT" \(SQLSTATE 42601\)\. PostgreSQL would reject this statement; the other statements of the file are still checked\.$/);
+  assert.doesNotMatch(finding.message, /does not end with ';'/);
+  assert.equal(finding.fixes.length, 0);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q(text.slice(0, text.indexOf('\nDO $$')));
+    const err = await pgError(q(job));
+    assert.equal(err?.code, '42601');
+    assert.match(err!.message, /syntax error at or near "SELECT"/);
+    assert.equal(err!.position, positionOf(job, job.indexOf('SELECT 1 AS done')));
+  });
+  await inRollback(db, async (q) => {
+    await q(text.slice(0, text.indexOf('\nDO $$')));
+    // (the ';' a missing-';' message would ask for, after the DO block's cut body: it still fails)
+    const cut = job.slice(0, job.indexOf('\n    SELECT 1')) + ';';
+    const err = await pgError(q(cut));
+    assert.equal(err?.code, '42601');
+  });
+  // (with a tag of its own, the job's SQL stays inside the DO block's body: it runs)
+  const tagged = job.replace(/\$\$\n    SELECT 1 AS done;\n    \$\$/, () => '$job$\n    SELECT 1 AS done;\n    $job$');
+  assert.equal(lintFiles([{ file: 'supabase/migrations/20250108000000_jobs.sql', text: text.replace(job, () => tagged) }], ID).mine.length, 0);
+  await inRollback(db, async (q) => {
+    await q(text.slice(0, text.indexOf('\nDO $$')));
+    assert.equal(await pgError(q(tagged)), null);
+  });
+});
+
 // Calibration cal104 (epitome's expand_audit_log_action_values: a DO block's EXECUTE format() of
 // string constants continued over lines with `-- REST route actions` comments between them):
 // libpg-query rejects the second constant, PostgreSQL's scanner takes the comment as whitespace.

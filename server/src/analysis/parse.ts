@@ -1228,12 +1228,53 @@ function unterminatedBefore(run: ChunkRun, start: number, at: number, error: Par
   const sql = clean.slice(from, end);
   run.budget -= sql.length;
   // (it parses on its own, and a `;` right after it ends it: not inside a comment ending its last line)
+  let tree: Node;
   try {
-    if ((pg.parseSync(`${sql};\nSELECT 1`) as Node).stmts?.length !== 2) return error;
+    tree = pg.parseSync(`${sql};\nSELECT 1`) as Node;
+    if (tree.stmts?.length !== 2) return error;
   } catch {
     return error;
   }
+  // (a PL/pgSQL body that does not parse: a `$$` inside a `$$` body closed it early, and the `;` would
+  // not help — the DO block or function still fails (cal106: MC-2's DO $$ … cron.schedule(…, $$ SELECT … $$) … $$))
+  if (plpgsqlBodyBroken(sql, tree.stmts[0]?.stmt)) return error;
   return { ...error, unterminated: { start: from, end } };
+}
+
+/**
+ * Whether `stmt` (parsed from `sql`) is a DO block or a CREATE FUNCTION / PROCEDURE in PL/pgSQL
+ * whose body PostgreSQL cannot parse (a syntax error, an unterminated or unbalanced body): it
+ * would fail when run (a DO block) or when created (a function, check_function_bodies on).
+ */
+function plpgsqlBodyBroken(sql: string, stmt: Node | undefined): boolean {
+  if (!stmt) return false;
+  let createText: string | undefined;
+  if (stmt.DoStmt) {
+    const opts = defElems(stmt.DoStmt.args);
+    const language = String(opts.get('language')?.arg?.String?.sval ?? 'plpgsql').toLowerCase();
+    const body = opts.get('as')?.arg?.String?.sval;
+    if (language !== 'plpgsql' || typeof body !== 'string') return false;
+    createText = `CREATE FUNCTION pg_rls_lint_do() RETURNS void LANGUAGE plpgsql AS ${dollarQuoted(body)}`;
+  } else if (stmt.CreateFunctionStmt) {
+    const language = String(defElems(stmt.CreateFunctionStmt.options).get('language')?.arg?.String?.sval ?? '').toLowerCase();
+    if (language !== 'plpgsql') return false;
+    createText = sql;
+  } else return false;
+  try {
+    pg.parsePlPgSQLSync(createText);
+    return false;
+  } catch (e) {
+    // (only a syntax error is PostgreSQL's: libpg-query, without a catalog, fails on some types)
+    if (!/syntax error|unterminated|end of function|mismatched parentheses/i.test(errorOf(e).message)) return false;
+    const neutral = withoutUnknownTypes(createText);
+    if (neutral === undefined) return true;
+    try {
+      pg.parsePlPgSQLSync(neutral);
+      return false;
+    } catch {
+      return true;
+    }
+  }
 }
 
 /**
