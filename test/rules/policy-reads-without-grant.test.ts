@@ -218,3 +218,62 @@ REVOKE SELECT ON TABLE public.projects FROM anon;
     await expectPgError(q('SELECT count(*) FROM public.threads'), '42501', 'permission denied for table projects');
   });
 });
+
+// Calibration cal106 (yhensproperty-png/Yhensproperty-Final's enforce_aal2_for_sensitive_operations, the
+// Supabase MFA guide's "enforce only for users that have opted in" policy): a restrictive policy whose
+// sub-select reads auth.mfa_factors. Supabase grants anon and authenticated nothing on its Auth server's
+// tables, auth.mfa_factors as auth.users (supabase/auth#944: 42501 permission denied for table mfa_factors).
+test("err: Supabase: the MFA guide's restrictive policy reading auth.mfa_factors fails every UPDATE of authenticated with 42501, even with an aal2 token (PGlite); no GRANT fix; a SECURITY DEFINER helper, or the migrations' own GRANT, is not reported", async () => {
+  const MFA_FACTORS = `CREATE TABLE auth.mfa_factors (id uuid PRIMARY KEY, user_id uuid NOT NULL, status text NOT NULL, secret text);
+INSERT INTO auth.mfa_factors VALUES ('${TENANT_B}', '${TENANT_A}', 'verified', 's3cret');`;
+  const base = `CREATE TABLE public.notes (id uuid PRIMARY KEY, owner_id uuid NOT NULL, body text);
+CREATE INDEX ON public.notes (owner_id);
+ALTER TABLE public.notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_owner ON public.notes FOR ALL TO authenticated
+  USING (owner_id = (select auth.uid())) WITH CHECK (owner_id = (select auth.uid()));
+`;
+  const sql = `${base}CREATE POLICY notes_mfa ON public.notes AS RESTRICTIVE FOR UPDATE TO authenticated
+  USING ((select auth.jwt() ->> 'aal') = 'aal2' OR (SELECT count(*) FROM auth.mfa_factors f WHERE f.user_id = (select auth.uid()) AND f.status = 'verified') = 0);
+`;
+  const file = 'supabase/migrations/20260220053410_mfa.sql';
+  const { ws, mine } = lintFiles([{ file, text: sql }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'auth.mfa_factors');
+  assert.match(mine[0]!.message, /^Policy "notes_mfa" on public\.notes reads auth\.mfa_factors in a sub-select, but authenticated has no SELECT privilege on it: Supabase grants anon and authenticated no privilege on the tables of its Auth server in schema auth, auth\.mfa_factors among them, and these migrations grant it none\. .*every UPDATE on public\.notes by authenticated fails with 42501 permission denied for table mfa_factors\. Do not grant SELECT on auth\.mfa_factors/);
+  assert.equal(mine[0]!.fixes.length, 0, 'no GRANT: the table holds every account\'s factors (and their secrets)');
+  const db = await getDb();
+  const run = async (q: Q, migrations: string) => {
+    await q(AUTH_STUB_SQL);
+    await q(SUPABASE);
+    await q(MFA_FACTORS);
+    await q(migrations);
+    await q(`INSERT INTO public.notes VALUES ('${TENANT_A}', '${TENANT_A}', 'mine')`);
+    await q(actAs(TENANT_A, { aal: 'aal2' }));
+    await q('SET ROLE authenticated');
+  };
+  await inRollback(db, async (q) => {
+    await run(q, sql);
+    assert.equal(await count(q, 'public.notes'), 1, 'a SELECT, which the restrictive policy does not filter, works');
+    await expectPgError(q(`UPDATE public.notes SET body = 'edited' WHERE id = '${TENANT_A}'`), '42501', 'permission denied for table mfa_factors');
+  });
+  // (the helper Supabase's docs now suggest: a SECURITY DEFINER function reads the factors)
+  const helper = `${base}CREATE FUNCTION public.mfa_required() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = '' AS
+  $$ SELECT EXISTS (SELECT 1 FROM auth.mfa_factors f WHERE f.user_id = (select auth.uid()) AND f.status = 'verified') $$;
+CREATE POLICY notes_mfa ON public.notes AS RESTRICTIVE FOR UPDATE TO authenticated
+  USING ((select auth.jwt() ->> 'aal') = 'aal2' OR NOT (select public.mfa_required()));
+`;
+  assert.equal(lintFiles([{ file, text: helper }], ID).mine.length, 0);
+  await inRollback(db, async (q) => {
+    await run(q, helper);
+    assert.deepEqual(await q(`UPDATE public.notes SET body = 'edited' WHERE id = '${TENANT_A}' RETURNING body`), [{ body: 'edited' }]);
+  });
+  // (the migrations grant it: the sub-select runs)
+  const granted = `${sql}GRANT SELECT ON auth.mfa_factors TO authenticated;\n`;
+  assert.equal(lintFiles([{ file, text: granted }], ID).mine.length, 0);
+  await inRollback(db, async (q) => {
+    await run(q, granted);
+    assert.deepEqual(await q(`UPDATE public.notes SET body = 'edited' WHERE id = '${TENANT_A}' RETURNING body`), [{ body: 'edited' }]);
+  });
+  // (outside a Supabase project auth.mfa_factors is nothing the migrations know: not reported)
+  assert.equal(lintFiles([{ file: 'db/migrations/001_mfa.sql', text: sql }], ID).mine.length, 0);
+});

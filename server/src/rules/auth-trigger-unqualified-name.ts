@@ -32,28 +32,11 @@ import type { Node } from '../analysis/types.js';
 import { PG_CATALOG_FUNCTIONS } from '../analysis/pg-catalog-functions.js';
 import { defineRule, type Fix } from './types.js';
 import { cteNames } from './definer-search-path-unsafe.js';
-import { fileOf, quoteIdent, settingOf } from './lib/util.js';
+import { fileOf, quoteIdent, settingOf, SUPABASE_AUTH_TABLES } from './lib/util.js';
 import { authRunText, authServerFunctions, catchesErrors } from './lib/auth-triggers.js';
 
 /** Supabase Auth's own tables in schema auth (an unqualified name of one of them resolves there). */
-const AUTH_TABLES = new Set([
-  'users',
-  'identities',
-  'sessions',
-  'refresh_tokens',
-  'audit_log_entries',
-  'instances',
-  'schema_migrations',
-  'mfa_factors',
-  'mfa_challenges',
-  'mfa_amr_claims',
-  'sso_providers',
-  'sso_domains',
-  'saml_providers',
-  'saml_relay_states',
-  'flow_state',
-  'one_time_tokens',
-]);
+const AUTH_TABLES = SUPABASE_AUTH_TABLES;
 
 /** The platform's functions in schema auth (found by an unqualified call in the Auth server's session; the workspace does not make them). */
 const AUTH_FUNCTIONS = new Set(['uid', 'role', 'email', 'jwt']);

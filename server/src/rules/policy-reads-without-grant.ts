@@ -6,7 +6,7 @@ import { roleList } from '../analysis/policies.js';
 import { textOfFile } from '../analysis/policy-exprs.js';
 import { defineRule, type Fix } from './types.js';
 import { authCallOf, columnRef, insertAfter, quoteIdent, where } from './lib/util.js';
-import { supabasesAuthUsers, unreadableReads } from './lib/unreadable.js';
+import { supabasesAuthTable, supabasesAuthUsers, unreadableReads } from './lib/unreadable.js';
 
 // A policy's sub-select runs as the role whose query the policy filters: PostgreSQL checks that
 // role's privileges on every table the sub-select reads, and without SELECT the whole query fails
@@ -66,37 +66,46 @@ export const policyReadsWithoutGrant = defineRule({
       const t = g.table;
       // (the table read: one of the model's, or Supabase's auth.users, which the migrations may not create)
       const rel = model.tables.get(g.key) ?? model.views.get(g.key);
-      const name = rel?.name ?? 'users';
       const authUsers = supabasesAuthUsers(model, g.key);
+      // (another of Supabase Auth's tables, which the migrations do not create: auth.mfa_factors…)
+      const authTable = !authUsers && supabasesAuthTable(model, g.key);
+      const name = rel?.name ?? (authTable ? g.key.slice(g.key.indexOf('.') + 1) : 'users');
       const one = g.roles.length === 1;
       // (the last REVOKE of SELECT on it from one of the roles, if the migrations have one: deptrai/suna's
       // security migration taking back a GRANT on purpose)
-      const revoke = authUsers ? undefined : [...model.grantEvents].reverse().find((e) => !e.isGrant && e.objectKind === 'table' && (e.objects.includes(g.key) || e.objects.includes(`schema:${g.key.slice(0, g.key.indexOf('.'))}`)) && (e.privileges.includes('select') || e.privileges.includes('all')) && e.grantees.some((r) => r === 'public' || g.roles.includes(r)));
+      const revoke = authUsers || authTable ? undefined : [...model.grantEvents].reverse().find((e) => !e.isGrant && e.objectKind === 'table' && (e.objects.includes(g.key) || e.objects.includes(`schema:${g.key.slice(0, g.key.indexOf('.'))}`)) && (e.privileges.includes('select') || e.privileges.includes('all')) && e.grantees.some((r) => r === 'public' || g.roles.includes(r)));
       const why = authUsers
         ? `Supabase grants anon and authenticated no privilege on auth.users (it holds every account's email, phone and password hash), and these migrations grant ${one ? 'it' : 'them'} none`
-        : revoke
+        : authTable
+          ? `Supabase grants anon and authenticated no privilege on the tables of its Auth server in schema auth, ${g.key} among them, and these migrations grant ${one ? 'it' : 'them'} none`
+          : revoke
           ? `the REVOKE at ${where(model, revoke.loc)} takes it from ${one ? 'it' : 'them'}`
           : `these migrations grant ${one ? 'it' : 'them'} none`;
       const cmd = commandText(p);
       const what = authUsers
         ? "Do not grant SELECT on auth.users: it would let every user read every account. Read what the policy needs without it: the signed-in user's email is (select auth.jwt() ->> 'email'); " +
           "anything else, from a SECURITY DEFINER function with SET search_path = '' that returns only that value for auth.uid(), called from the policy."
-        : revoke
+        : authTable
+          ? `Do not grant SELECT on ${g.key}: it would let every user read every account's rows of it. Read what the policy needs through a SECURITY DEFINER function with SET search_path = '' that returns only that value for auth.uid() (e.g. whether the caller has a verified MFA factor), called from the policy.`
+          : revoke
           ? `If that REVOKE is meant, read ${g.key} through a SECURITY DEFINER function (with SET search_path) that returns only what the policy needs, or apply the policy only to roles that hold the privilege; granting SELECT back undoes the REVOKE.`
           : `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')} (its own row-level security then filters what the sub-select sees), or read it through a SECURITY DEFINER function that returns only what the policy needs.`;
       const file = p.loc.file;
       const own = authUsers ? [p.using, p.withCheck].map((e) => e && ownEmailSubselect(model, file, e, g.location)).find((x) => x) : undefined;
-      const fixes: Fix[] = authUsers
-        ? own
-          ? [{ title: "Read the user's email from their JWT: (select auth.jwt() ->> 'email')", kind: 'unsafe', edits: [{ file, ...own, newText: "(select auth.jwt() ->> 'email')" }] }]
-          : []
-        : [
-            {
-              title: `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')}${revoke ? ` (undoes the REVOKE at ${where(model, revoke.loc)})` : ''}`,
-              kind: 'unsafe',
-              edits: [insertAfter(model, p.loc, [`GRANT SELECT ON ${quoteIdent(rel!.schema)}.${quoteIdent(name)} TO ${g.roles.map(quoteIdent).join(', ')};`])],
-            },
-          ];
+      // (no GRANT on a table of Supabase Auth's: it would open every account's rows of it)
+      const fixes: Fix[] = authTable
+        ? []
+        : authUsers
+          ? own
+            ? [{ title: "Read the user's email from their JWT: (select auth.jwt() ->> 'email')", kind: 'unsafe', edits: [{ file, ...own, newText: "(select auth.jwt() ->> 'email')" }] }]
+            : []
+          : [
+              {
+                title: `GRANT SELECT ON ${g.key} TO ${g.roles.map(quoteIdent).join(', ')}${revoke ? ` (undoes the REVOKE at ${where(model, revoke.loc)})` : ''}`,
+                kind: 'unsafe',
+                edits: [insertAfter(model, p.loc, [`GRANT SELECT ON ${quoteIdent(rel!.schema)}.${quoteIdent(name)} TO ${g.roles.map(quoteIdent).join(', ')};`])],
+              },
+            ];
       report({
         file,
         start: g.location,

@@ -4,7 +4,7 @@ import type { Node } from '../../analysis/types.js';
 import { activeRowsWith, FLAG_READS_RELATION, constBool, memoModel, policiesWithKey, type PolicyRow } from '../../analysis/policy-exprs.js';
 import { grantsManagedFor, mayInheritUnseen, ownsOrSuperuser, platformPrivileges, privilegesOf, PSEUDO_ROLES, revokedFrom, rlsSubjectGrantees } from '../../analysis/privileges.js';
 import { mayBeDynamic } from '../../analysis/dynamic-rls.js';
-import { AUTH_USERS, mayReadAuthUsers, mayRunPolicyCommand, supabaseAuthUsers } from './util.js';
+import { AUTH_USERS, mayReadAuthUsers, mayRunPolicyCommand, SUPABASE_AUTH_TABLES, supabaseAuthUsers } from './util.js';
 
 // Which tables a policy's sub-selects read that a role whose queries it filters cannot read:
 // PostgreSQL checks that role's privileges on them, and the query fails with 42501
@@ -33,9 +33,20 @@ export function supabasesAuthUsers(model: Model, key: string): boolean {
   return key === AUTH_USERS && (model.supabase || (model.tables.has(AUTH_USERS) && supabaseAuthUsers(model)));
 }
 
+/**
+ * Whether `key` is another of Supabase Auth's tables in schema auth (auth.mfa_factors, auth.sessions,
+ * auth.identities…) in a Supabase project whose migrations do not create it: the platform's, on
+ * which it grants anon and authenticated no privilege, as on auth.users (the MFA guide's policy
+ * reading auth.mfa_factors fails with 42501 permission denied for table mfa_factors: supabase/auth#944).
+ */
+export function supabasesAuthTable(model: Model, key: string): boolean {
+  return key !== AUTH_USERS && model.supabase && key.startsWith('auth.') && SUPABASE_AUTH_TABLES.has(key.slice(5)) && !model.tables.has(key) && !model.views.has(key);
+}
+
 /** Whether the migrations say for certain that the role cannot SELECT from the relation `key`. */
 function cannotRead(model: Model, key: string, role: string): boolean {
   if (supabasesAuthUsers(model, key)) return AUTH_USERS_ROLES.includes(role) && !mayReadAuthUsers(model, role);
+  if (supabasesAuthTable(model, key)) return AUTH_USERS_ROLES.includes(role) && !mayReadAuthUsers(model, role, key);
   const rel = model.tables.get(key) ?? model.views.get(key);
   if (!rel) return false;
   if (ownsOrSuperuser(model, rel, role) || privilegesOf(model, rel, role).has('select')) return false;

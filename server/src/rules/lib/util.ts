@@ -808,11 +808,31 @@ export function authUsersText(model: Model): string {
   return without.length ? `${what}, on which ${without.join(' and ')} ${without.length === 1 ? 'has' : 'have'} no privilege` : what;
 }
 
-/** Whether the workspace grants `role` (or PUBLIC) SELECT on auth.users (or on all tables of schema auth), and does not take it back. */
-export function mayReadAuthUsers(model: Model, role: string): boolean {
+/** Supabase Auth's own tables in schema auth, which the platform makes (and grants anon and authenticated nothing on). */
+export const SUPABASE_AUTH_TABLES: ReadonlySet<string> = new Set([
+  'users',
+  'identities',
+  'sessions',
+  'refresh_tokens',
+  'audit_log_entries',
+  'instances',
+  'schema_migrations',
+  'mfa_factors',
+  'mfa_challenges',
+  'mfa_amr_claims',
+  'sso_providers',
+  'sso_domains',
+  'saml_providers',
+  'saml_relay_states',
+  'flow_state',
+  'one_time_tokens',
+]);
+
+/** Whether the workspace grants `role` (or PUBLIC) SELECT on auth.users — or on `key`, another table of schema auth — (or on all tables of schema auth), and does not take it back. */
+export function mayReadAuthUsers(model: Model, role: string, key: string = AUTH_USERS): boolean {
   let granted = false;
   const events = model.grantEvents;
-  for (const i of grantEventsNaming(model, 'table', [AUTH_USERS, 'schema:auth'])) {
+  for (const i of grantEventsNaming(model, 'table', [key, 'schema:auth'])) {
     const g = events[i]!;
     if (!g.grantees.some((r) => r === role || r === 'public')) continue;
     if (!g.privileges.includes('select') && !g.privileges.includes('all')) continue;
