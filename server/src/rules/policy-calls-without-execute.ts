@@ -109,11 +109,21 @@ export const policyCallsWithoutExecute = defineRule({
     // (nearly every function stays executable by PUBLIC: nothing to look at)
     // (the names of those whose EXECUTE PUBLIC lost: a call of another name is not resolved)
     const revoked = new Set<string>();
-    for (const list of model.functions.values()) for (const f of list) if (!f.publicExecute) revoked.add(f.name.toLowerCase());
+    // (names as parsed on both sides: folded unless quoted, as PostgreSQL matches them)
+    for (const list of model.functions.values()) for (const f of list) if (!f.publicExecute) revoked.add(f.name);
     if (revoked.size === 0) return;
     // (EXECUTE granted by dynamic SQL — a DO block's EXECUTE 'GRANT …', a loop over functions — is
     // not followed: where the migrations run one, who may call what is not known)
     if (dynamicGrants(model)) return;
+    // (cannotExecute per function and role, once per lint: the same helpers and roles come back in policy after policy)
+    const verdicts = new Map<Func, Map<string, boolean>>();
+    const denies = (f: Func, r: string): boolean => {
+      let byRole = verdicts.get(f);
+      if (!byRole) verdicts.set(f, (byRole = new Map()));
+      let v = byRole.get(r);
+      if (v === undefined) byRole.set(r, (v = cannotExecute(model, f, r)));
+      return v;
+    };
     const rows = activeRows(model);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
@@ -130,7 +140,7 @@ export const policyCallsWithoutExecute = defineRule({
         if (constBool(e.node) !== undefined) continue;
         for (const c of list) {
           const last = c.name[c.name.length - 1];
-          if (last === undefined || !revoked.has(last.toLowerCase())) continue;
+          if (last === undefined || !revoked.has(last)) continue;
           const f = resolve(model, c);
           if (!f || f.publicExecute) continue;
           calls ??= new Map();
@@ -150,9 +160,9 @@ export const policyCallsWithoutExecute = defineRule({
       };
       for (const [f, { call: c, file, clauses }] of calls) {
         // (a policy for named roles that may all call it: nothing to report, whatever they reach)
-        if (t && !p.roles.includes('public') && p.roles.every((r) => !cannotExecute(model, f, r))) continue;
+        if (t && !p.roles.includes('public') && p.roles.every((r) => !denies(f, r))) continue;
         roles ??= t ? filteredRoles(model, t, p) : storageRoles(model, p);
-        const denied = roles.filter((r) => cannotExecute(model, f, r) && (!t || reaches(r)));
+        const denied = roles.filter((r) => denies(f, r) && (!t || reaches(r)));
         if (denied.length === 0) continue;
         // (the commands each of these roles holds the table privilege for: the others fail on the table first)
         const commands = commandsOf(p, clauses, !!row.check).filter((cmd) => !t || denied.every((r) => t.owner?.role === r || privilegesOf(model, t, r).has(cmd)));
