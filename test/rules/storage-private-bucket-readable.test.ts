@@ -118,3 +118,30 @@ test("ok: a bucket made public, then inserted again without public under a DO bl
   const anew = `DELETE FROM storage.buckets WHERE id = 'pages';\n${plain}`;
   assert.equal(lintFiles([a, { file: b.file, text: anew + policy }], ID).mine.length, 1, 'deleted, then made anew private');
 });
+
+test('err: a SELECT policy that does not even name a bucket (USING (true), no TO) lets anon read every object of a private bucket: reported, and PGlite shows anon reading both files; a bucketless policy for signed-in users alone is not, unless a narrower policy of the bucket is beside it', async () => {
+  const file = 'supabase/migrations/20250101000000_c.sql';
+  const bucket = `INSERT INTO storage.buckets (id, name, public) VALUES ('patient-documents', 'patient-documents', false);\n`;
+  const text = `${bucket}CREATE POLICY "Enable read access for all users" ON storage.objects AS PERMISSIVE FOR SELECT TO public USING (true);\n`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.deepEqual(linted.mine.map((f) => textAt(linted.ws, f)), ['"Enable read access for all users"']);
+  assert.match(
+    linted.mine[0]!.message,
+    /^Policy "Enable read access for all users" on storage\.objects lets anon \(every request, signed in or not: it is TO PUBLIC\) read every object of bucket 'patient-documents', which the migrations make private \(public = false, at 20250101000000_c\.sql:1\), as its USING does not even ask for the bucket: /,
+  );
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(STORAGE);
+    await q(sqlOf(linted.ws));
+    await q(files(''));
+    await q('SET ROLE anon');
+    assert.equal(await count(q, 'storage.objects'), 2, 'anon reads every file of the private bucket');
+  });
+  const mk = (sql: string) => lintFiles([{ file, text: sql }], ID).mine;
+  const signedIn = `${bucket}CREATE POLICY "Signed-in users read" ON storage.objects FOR SELECT TO authenticated USING (true);\n`;
+  assert.equal(mk(signedIn).length, 0, 'every signed-in user, nothing narrower beside');
+  const beside = mk(`${signedIn}CREATE POLICY "Own documents" ON storage.objects FOR SELECT TO authenticated USING (bucket_id = 'patient-documents' AND (storage.foldername(name))[1] = (select auth.uid())::text);\n`);
+  assert.equal(beside.length, 1);
+  assert.match(beside[0]!.message, /lets every signed-in user \(authenticated\) read every object of bucket 'patient-documents', .*, as its USING does not even ask for the bucket, while policy "Own documents" admits only some of them/);
+  assert.equal(mk(`${bucket}CREATE POLICY own ON storage.objects FOR SELECT USING (owner = (select auth.uid()));\n`).length, 0, 'an owner condition');
+});

@@ -173,3 +173,32 @@ test('err/ok: TO anon, FOR ALL, one policy for two public buckets; quiet for a p
     assert.deepEqual(await q(LIST), []);
   });
 });
+
+test("err: a SELECT policy that does not even name a bucket (godel-law-site's USING (auth.role() = 'authenticated'), a USING (true)) lists every public bucket: reported, and PGlite shows a user listing the other user's file; a bucketless owner condition is not", async () => {
+  const text = `INSERT INTO storage.buckets (id, name, public) VALUES ('recordings', 'recordings', true);
+INSERT INTO storage.buckets (id, name, public) VALUES ('drafts', 'drafts', false);
+CREATE POLICY "Authenticated users can select objects" ON storage.objects FOR SELECT
+  USING (auth.role() = 'authenticated');
+`;
+  const linted = lintFiles([{ file: FILE, text }], ID);
+  assert.deepEqual(linted.mine.map((f) => textAt(linted.ws, f)), ['"Authenticated users can select objects"']);
+  assert.match(
+    linted.mine[0]!.message,
+    /lets every signed-in user \(authenticated: anyone who signs up, where sign-ups are open\) list every object of public bucket 'recordings' \(public = true, at 029_meetings_recording\.sql:1\): its USING does not even ask for the bucket, only that the request is signed in, let alone who uploaded an object/,
+  );
+  const all = mine(text.replace("USING (auth.role() = 'authenticated')", 'USING (true)'));
+  assert.equal(all.length, 1);
+  assert.match(all[0]!.message, /lets anon \(any request with the project's public anon key alone: it has no TO clause, so it applies to PUBLIC\) list every object of public bucket 'recordings' .*its USING does not even ask for the bucket, let alone who/);
+  assert.equal(mine(text.replace("USING (auth.role() = 'authenticated')", 'USING (owner = (select auth.uid()))')).length, 0, 'an owner condition');
+  assert.equal(mine(text.replace("USING (auth.role() = 'authenticated')", "USING (bucket_id = 'drafts' AND auth.role() = 'authenticated')")).length, 0, 'a private bucket named');
+  await inRollback(await getDb(), async (q) => {
+    await q(AUTH_STUB_SQL);
+    await q(`CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS $$ SELECT auth.jwt() ->> 'role' $$`);
+    await q(STORAGE_STUB_SQL);
+    await q(text);
+    await q(OBJECTS);
+    await q(actAs(TENANT_B, { role: 'authenticated' }));
+    await q('SET ROLE authenticated');
+    assert.deepEqual((await q(LIST)).map((r) => r.name), [`${TENANT_A}/standup.webm`, `${TENANT_B}/retro.webm`], "a user lists the other user's recording too");
+  });
+});

@@ -5,7 +5,7 @@ import { conjuncts, constValue } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
 import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule } from './types.js';
-import { bucketFilter, bucketWide } from './policy-always-true.js';
+import { bucketFilter, bucketWide, trueForRole } from './policy-always-true.js';
 import { columnRef, onSupabasePlatform, toPublic, where } from './lib/util.js';
 
 // Supabase Storage: a bucket is private when storage.buckets.public is false (the default). That
@@ -20,6 +20,20 @@ const STORAGE_OBJECTS = 'storage.objects';
 /** Why a policy applies to anon when it names PUBLIC, for the storage rules' messages (`: it is TO PUBLIC`). */
 export function publicClause(p: Policy): string {
   return p.roles.includes('public') ? `: it ${toPublic(p)}` : '';
+}
+
+/**
+ * The buckets among `among` (the ones the migrations make) whose every object a policy's USING
+ * admits for every request of `role`: those its bucket filter names (bucketWide), or, when it does
+ * not even name a bucket and asks only what every such request meets (`USING (true)`, `USING
+ * (auth.role() = 'authenticated')`: godel-law-site's "Authenticated users can select objects"),
+ * all of them (`anyBucket`). Undefined when it asks more.
+ */
+export function wholeBuckets(model: Model, using: Node, role: string, among: Iterable<string>): { buckets: string[]; anyBucket: boolean } | undefined {
+  const named = bucketWide(model, using, role);
+  if (named) return { buckets: named, anyBucket: false };
+  if (conjuncts(using).some((c) => bucketFilter(c)) || !trueForRole(model, using, role)) return undefined;
+  return { buckets: [...among], anyBucket: true };
 }
 
 /** The buckets the migrations make (INSERT INTO storage.buckets … VALUES, later UPDATE … SET public, DELETE), with whether each ends private and where that is said (storage-public-bucket-listable asks it too). */
@@ -118,14 +132,14 @@ export const storagePrivateBucketReadable = defineRule({
     const policies = activePoliciesWithKey(model, STORAGE_OBJECTS);
     const readers = (role: string) => policies.filter((p) => p.permissive && (p.command === 'select' || p.command === 'all') && p.using && appliesToRole(model, p, role));
     for (const p of readers('anon')) {
-      const wide = bucketWide(model, p.using!, 'anon');
-      for (const b of wide ?? []) {
+      const wide = wholeBuckets(model, p.using!, 'anon', buckets.keys());
+      for (const b of wide?.buckets ?? []) {
         const made = buckets.get(b);
         if (!made) continue;
         report({
           ...p.nameLoc,
           message:
-            `Policy "${p.name}" on storage.objects lets anon (every request, signed in or not${publicClause(p)}) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)}): ` +
+            `Policy "${p.name}" on storage.objects lets anon (every request, signed in or not${publicClause(p)}) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)})${wide!.anyBucket ? ', as its USING does not even ask for the bucket' : ''}: ` +
             `a private bucket only has no public URL, and the Storage API serves its files to any request these policies admit, so with the project's public anon key anyone lists and downloads every file of '${b}'. ` +
             `If the files are meant to be public, make the bucket public and say so; else restrict the policy to the roles and owners that need it (e.g. TO authenticated USING (bucket_id = '${b}' AND (storage.foldername(name))[1] = (select auth.uid())::text)).`,
           related: [{ ...made, message: `bucket '${b}' is made private here` }],
@@ -138,8 +152,9 @@ export const storagePrivateBucketReadable = defineRule({
     // (Without such a policy, reading by every signed-in user may be what the bucket is for.)
     const signedIn = readers('authenticated');
     for (const p of signedIn) {
-      if (appliesToRole(model, p, 'anon') && bucketWide(model, p.using!, 'anon')) continue; // (reported above)
-      for (const b of bucketWide(model, p.using!, 'authenticated') ?? []) {
+      if (appliesToRole(model, p, 'anon') && wholeBuckets(model, p.using!, 'anon', buckets.keys())?.buckets.length) continue; // (reported above)
+      const wide = wholeBuckets(model, p.using!, 'authenticated', buckets.keys());
+      for (const b of wide?.buckets ?? []) {
         const made = buckets.get(b);
         if (!made) continue;
         const narrower = signedIn.find((q) => q !== p && !bucketWide(model, q.using!, 'authenticated') && conjuncts(q.using).some((c) => bucketFilter(c)?.includes(b)));
@@ -147,7 +162,7 @@ export const storagePrivateBucketReadable = defineRule({
         report({
           ...p.nameLoc,
           message:
-            `Policy "${p.name}" on storage.objects lets every signed-in user (authenticated) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)}), while policy "${narrower.name}" admits only some of them to it: ` +
+            `Policy "${p.name}" on storage.objects lets every signed-in user (authenticated) read every object of bucket '${b}', which the migrations make private (public = false, at ${where(model, made)})${wide!.anyBucket ? ', as its USING does not even ask for the bucket' : ''}, while policy "${narrower.name}" admits only some of them to it: ` +
             `permissive policies are ORed, so "${narrower.name}"'s condition decides nothing for reads, and every signed-in user (anyone who signs up, where sign-ups are open) lists and downloads every file of '${b}'. ` +
             `Drop "${p.name}", or give it the condition the files need (the owner's folder, membership of what the file belongs to), as "${narrower.name}" does.`,
           related: [

@@ -2,8 +2,7 @@ import { activePoliciesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole } from '../analysis/policies.js';
 import type { Policy } from '../analysis/model.js';
 import { defineRule } from './types.js';
-import { bucketWide } from './policy-always-true.js';
-import { madeBuckets, publicClause } from './storage-private-bucket-readable.js';
+import { madeBuckets, publicClause, wholeBuckets } from './storage-private-bucket-readable.js';
 import { onSupabasePlatform, where } from './lib/util.js';
 
 // Supabase Storage: a public bucket (storage.buckets.public = true) serves each file at its public
@@ -42,9 +41,12 @@ export const storagePublicBucketListable = defineRule({
       // anon first (every request with the anon key alone), else every signed-in user
       let role: 'anon' | 'authenticated' | undefined;
       let buckets: string[] = [];
+      let anyBucket = false;
       for (const r of ['anon', 'authenticated'] as const) {
         if (!appliesToRole(model, p, r) || restricted(r)) continue;
-        buckets = publicOf(bucketWide(model, p.using, r));
+        const wide = wholeBuckets(model, p.using, r, made.keys());
+        buckets = publicOf(wide?.buckets);
+        anyBucket = !!wide?.anyBucket;
         if (buckets.length) {
           role = r;
           break;
@@ -62,7 +64,7 @@ export const storagePublicBucketListable = defineRule({
       report({
         ...p.nameLoc,
         message:
-          `Policy "${p.name}" on storage.objects lets ${who} list every object of public ${bucketWord} ${named} (public = true, at ${where(model, first.loc)}): its USING asks only for the bucket${role === 'authenticated' ? ' and that the request is signed in' : ''}, not who uploaded an object or whose folder it is in. ` +
+          `Policy "${p.name}" on storage.objects lets ${who} list every object of public ${bucketWord} ${named} (public = true, at ${where(model, first.loc)}): its USING ${anyBucket ? `does not even ask for the bucket${role === 'authenticated' ? ', only that the request is signed in' : ''}, let alone` : `asks only for the bucket${role === 'authenticated' ? ' and that the request is signed in' : ''}, not`} who uploaded an object or whose folder it is in. ` +
           `Listing a bucket through the Storage API is a SELECT on storage.objects that these policies filter, so ${anyone} gets the name of every file there, whoever uploaded it, and a public bucket serves each file at its public URL without asking any policy: every file is then a download. ` +
           `Public URLs need no SELECT policy: drop "${p.name}" if clients only fetch files by URL; if they must list, scope it to the caller (e.g. \`TO authenticated USING (bucket_id = '${buckets[0]}' AND (storage.foldername(name))[1] = (select auth.uid())::text)\`).`,
         // (one related place per statement making them public)
