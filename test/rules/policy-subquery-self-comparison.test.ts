@@ -400,3 +400,43 @@ CREATE POLICY members_read ON members FOR SELECT TO authenticated USING (
 `;
   assert.equal(lintFiles([{ file: 'migrations/001.sql', text: sql }], ID).mine.length, 0);
 });
+
+test("err (message): the self-comparison in a sub-select used as a value (tarrasque's \"Media can be updated if the size is not set\": (SELECT m.size FROM media m WHERE m.id = id) IS NULL): the message says it fails with 21000, not that every row is admitted; PGlite: with two rows every UPDATE fails with 21000, and the safe fix lets only the row without a size be updated", async () => {
+  const file = 'supabase/migrations/20231207150251_media.sql';
+  const text = `CREATE TABLE public.media (id uuid PRIMARY KEY, size integer, name text);
+ALTER TABLE public.media ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, UPDATE ON public.media TO authenticated;
+CREATE POLICY "Media can be viewed by anyone" ON public.media FOR SELECT TO public USING (true);
+CREATE POLICY "Media can be updated if the size is not set" ON public.media AS PERMISSIVE FOR UPDATE TO authenticated
+  USING (((SELECT media_1.size FROM media media_1 WHERE (media_1.id = id)) IS NULL));
+`;
+  const linted = lintFiles([{ file, text }], ID);
+  assert.equal(linted.mine.length, 1);
+  const finding = linted.mine[0]!;
+  assert.equal(textAt(linted.ws, finding), 'id');
+  assert.match(finding.message, /the comparison is media_1\.id = media_1\.id/);
+  assert.match(finding.message, /this sub-select is used as a value: it now returns media_1's value for every row of public\.media the rest of its WHERE admits, not for the row the policy checks, so where that is two rows or more PostgreSQL raises 21000 \(more than one row returned by a subquery used as an expression\) and the statement fails/);
+  assert.doesNotMatch(finding.message, /admits the rows of every id/);
+  // (in EXISTS the usual consequence is kept)
+  const exists = lintFiles([{ file, text: text.replace('((SELECT media_1.size FROM media media_1 WHERE (media_1.id = id)) IS NULL)', 'EXISTS (SELECT 1 FROM media media_1 WHERE media_1.id = id AND media_1.size IS NULL)') }], ID).mine;
+  assert.equal(exists.length, 1);
+  assert.match(exists[0]!.message, /admits the rows of every id/);
+  const rows = `INSERT INTO public.media VALUES ('${TENANT_A}', NULL, 'a'), ('${TENANT_B}', 5, 'b');`;
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await onSupabase(q, sqlOf(linted.ws));
+    await q(rows);
+    await q('SET ROLE authenticated');
+    const r = await tryQuery(q, `UPDATE public.media SET name = 'x' WHERE id = '${TENANT_A}'`);
+    assert.equal(r.ok ? 'ok' : r.error.code, '21000', 'the UPDATE of the row without a size fails');
+  });
+  const fixed = applyFix(linted.ws, finding);
+  assert.deepEqual(findingsOf(fixed, ID), []);
+  await inRollback(db, async (q) => {
+    await onSupabase(q, sqlOf(fixed));
+    await q(rows);
+    await q('SET ROLE authenticated');
+    assert.equal(await affected(q, `UPDATE public.media SET name = 'x' WHERE id = '${TENANT_A}'`), 1, 'the row without a size');
+    assert.equal(await affected(q, `UPDATE public.media SET name = 'y' WHERE id = '${TENANT_B}'`), 0, 'not the row with a size');
+  });
+});

@@ -171,6 +171,16 @@ function selfComparisons(model: Model, t: Table, expr: Node, probe: string, fres
 }
 const NONE: SelfComparison[] = [];
 
+/** Whether the innermost sub-select whose WHERE holds `ref` is used as a value (`(SELECT x FROM … WHERE …)`, an EXPR_SUBLINK), not in EXISTS, IN or ANY. */
+function inScalarSubselect(expr: Node, ref: Node): boolean {
+  let scalar = false;
+  // (walk meets the outer sub-selects first: the last one holding it is the innermost)
+  walk(expr, (k, v) => {
+    if (k === 'SubLink' && nodeContains(v.subselect?.SelectStmt?.whereClause, ref)) scalar = v.subLinkType === 'EXPR_SUBLINK';
+  });
+  return scalar;
+}
+
 /** The keys of a candidate's FROM list (kept on it: keptKeys; making them each lint was most of the rule's re-lint and garbage). */
 function keysOf(model: Model, c: Candidate, probe: string, fresh: boolean): readonly string[] {
   return keptKeys(model, c, c.rvs, probe, fresh);
@@ -388,7 +398,12 @@ export const policySubquerySelfComparison = defineRule({
           };
           const { bound, captured } = context(model, t, e.node, s);
           // (what follows for the policy: only where nothing else ties the column, and no other name of the sub-select is taken the same way)
-          const effect = bound
+          const effect = !bound && !captured.length && inScalarSubselect(e.node, s.ref)
+            ? // (a sub-select used as a value: no longer tied to the row, it returns one value per row of the
+              // table the rest of its WHERE admits, and PostgreSQL raises 21000 for two or more; tarrasque's
+              // "Media can be updated if the size is not set", PGlite)
+              `, and this sub-select is used as a value: it now returns ${s.alias}'s value for every row of ${s.inner.key} the rest of its WHERE admits, not for the row the policy checks, so where that is two rows or more PostgreSQL raises 21000 (more than one row returned by a subquery used as an expression) and the statement fails, and where it is one row every row of ${p.table} gets that row's answer. `
+            : bound
             ? `; another condition of the policy, outside the sub-select (where ${s.column} is the row's), still ties ${s.column}, so what is lost is the sub-select's check that its row of ${s.inner.key} has the same ${s.column} as the row of ${p.table}. `
             : captured.length
               ? '. '
