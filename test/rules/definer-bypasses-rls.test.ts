@@ -1534,3 +1534,36 @@ CREATE TRIGGER users_no_truncate BEFORE TRUNCATE ON users FOR EACH STATEMENT EXE
   // (roles that may empty both tables themselves gain nothing from the call)
   assert.deepEqual(lint(`${text}GRANT TRUNCATE ON users, sessions TO anon, authenticated;\n`), []);
 });
+
+test('ok: a table whose policies a helper makes with dynamic SQL (`CREATE POLICY … FOR SELECT TO authenticated USING (true)` for the table its caller names): its callers may read it whole, not reported', async () => {
+  const helper = `CREATE FUNCTION add_read_policy(tbl regclass) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE s text; t text;
+BEGIN
+  SELECT n.nspname, c.relname INTO s, t FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid WHERE c.oid = tbl;
+  EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', s, t);
+  EXECUTE format('GRANT SELECT ON %I.%I TO authenticated', s, t);
+  EXECUTE format('CREATE POLICY %I ON %I.%I FOR SELECT TO authenticated USING (true)', t || '_authenticated_read', s, t);
+END $f$;
+`;
+  const table = `CREATE TABLE groups (id int PRIMARY KEY, name text NOT NULL);
+ALTER TABLE groups ENABLE ROW LEVEL SECURITY;
+`;
+  const fn = `CREATE FUNCTION group_name(gid int) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$ SELECT name FROM public.groups WHERE id = gid $$;
+REVOKE EXECUTE ON FUNCTION group_name(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION group_name(int) TO authenticated;
+`;
+  const text = `${helper}${table}SELECT add_read_policy('public.groups'::regclass);\n${fn}`;
+  assert.equal(lintFiles([{ file: 'migrations/1.sql', text }], ID).mine.length, 0);
+  // (without the helper's call no policy admits authenticated: reported)
+  assert.equal(lintFiles([{ file: 'migrations/1.sql', text: `${helper}${table}${fn}` }], ID).mine.length, 1);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await asOwner(q, text);
+    await asOwner(q, "INSERT INTO groups VALUES (1, 'alpha'), (2, 'beta')");
+    await q('SET ROLE authenticated');
+    assert.deepEqual(await q('SELECT id, name FROM groups ORDER BY id'), [{ id: 1, name: 'alpha' }, { id: 2, name: 'beta' }], 'the policy the helper made shows authenticated every row');
+    assert.deepEqual(await q('SELECT group_name(2) AS n'), [{ n: 'beta' }], 'the function shows nothing more');
+    await q('RESET ROLE');
+  });
+});

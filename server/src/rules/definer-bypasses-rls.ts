@@ -13,6 +13,7 @@ import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
 import { referencingTables } from './grant-truncate-bypasses-rls.js';
+import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 
 
 export interface Callers {
@@ -997,7 +998,11 @@ export const definerBypassesRls = defineRule({
       // nothing, nor one every caller may change whole (always-true policies for INSERT, UPDATE
       // and DELETE); PUBLIC's callers: on Supabase its API roles, elsewhere any role (a policy TO PUBLIC)
       const who = callers.roles[0] === 'public' && model.supabase ? ['anon', 'authenticated'] : callers.roles;
-      for (let j = reads.length - 1; j >= 0; j--) if (who.every((r) => readsAll(model, reads[j]!, r) || readsOnlyAdmitted(model, f, reads[j]!, r))) reads.splice(j, 1);
+      // (a table dynamic SQL may put policies on, unseen: a helper's `EXECUTE format('CREATE POLICY
+      // … FOR SELECT TO authenticated USING (true)', …)` for the table its caller names, as
+      // statistics registries do for every table: whether its callers read it whole is not known)
+      const readsWhole = (t: Table, r: string) => mayBeDynamic(model, 'policy', t) || readsAll(model, t, r) || readsOnlyAdmitted(model, f, t, r);
+      for (let j = reads.length - 1; j >= 0; j--) if (who.every((r) => readsWhole(reads[j]!, r))) reads.splice(j, 1);
       let cmds = writes.length ? writeCommands(model, f) : undefined;
       if (cmds && trunc?.emptied.size) {
         const merged = new Map<string, ReadonlySet<string>>(cmds);
@@ -1010,7 +1015,7 @@ export const definerBypassesRls = defineRule({
       // keen-auth-kit's get_user_role reads user_roles, which authenticated reads whole, anon not)
       const gainers = altered.length
         ? who
-        : who.filter((r) => reads.some((t) => !(readsAll(model, t, r) || readsOnlyAdmitted(model, f, t, r))) || writes.some((t) => !writesAll(model, t, r, cmds?.get(t.key))));
+        : who.filter((r) => reads.some((t) => !readsWhole(t, r)) || writes.some((t) => !writesAll(model, t, r, cmds?.get(t.key))));
       // a policy's helper: its callers need EXECUTE (definer-execute-granted-to-public looks at who has it)
       if (calledByPolicy(model, f)) continue;
       if (callerCheckedParameter(model, f)) continue;
@@ -1039,7 +1044,7 @@ export const definerBypassesRls = defineRule({
         // passed, and returns that bookmaker's name and balance)
         const hidden = (k: string) => {
           const t = unrestricted(k);
-          return !!t && !who.every((r) => readsAll(model, t, r) || readsOnlyAdmitted(model, f, t, r));
+          return !!t && !who.every((r) => readsWhole(t, r));
         };
         const tied = (k: string) => [...(recorded.own.get(k) ?? [])].some(hidden);
         for (let j = writes.length - 1; j >= 0; j--) if (recorded.own.has(writes[j]!.key) && !tied(writes[j]!.key)) writes.splice(j, 1);
