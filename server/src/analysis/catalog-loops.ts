@@ -393,6 +393,16 @@ function columnMatches(m: ColumnMatch, name: string, dataType: (column: string) 
   return t === undefined || m.types.includes(t);
 }
 
+/** The serial pseudo-types and the integer type their column really has (PostgreSQL makes the column that type, with a sequence default). */
+export const SERIAL_TYPES: ReadonlyMap<string, string> = new Map([
+  ['serial', 'integer'],
+  ['serial4', 'integer'],
+  ['bigserial', 'bigint'],
+  ['serial8', 'bigint'],
+  ['smallserial', 'smallint'],
+  ['serial2', 'smallint'],
+]);
+
 /** information_schema.columns' data_type of the built-in types, by typeName's name (ast.ts). */
 const DATA_TYPES = new Map<string, string>([
   ...['text', 'character varying', 'character', 'integer', 'bigint', 'smallint', 'boolean', 'double precision', 'real', 'numeric', 'date', 'interval', 'uuid', 'json', 'jsonb', 'bytea', 'inet', 'cidr', 'macaddr', 'money', 'tsvector', 'tsquery', 'xml', 'oid', 'name', 'bit', 'point', 'timestamp with time zone'].map((x): [string, string] => [x, x]),
@@ -400,12 +410,7 @@ const DATA_TYPES = new Map<string, string>([
   ['time', 'time without time zone'],
   ['timetz', 'time with time zone'],
   ['varbit', 'bit varying'],
-  ['serial', 'integer'],
-  ['serial4', 'integer'],
-  ['bigserial', 'bigint'],
-  ['serial8', 'bigint'],
-  ['smallserial', 'smallint'],
-  ['serial2', 'smallint'],
+  ...SERIAL_TYPES,
   ['decimal', 'numeric'],
   ['citext', 'USER-DEFINED'],
 ]);

@@ -1,3 +1,4 @@
+import { SERIAL_TYPES } from '../analysis/catalog-loops.js';
 import type { Model, Policy, Table } from '../analysis/model.js';
 import { nodeFactsFor, typeName } from '../analysis/ast.js';
 import { functionsToken, nodeCallSigOf, rowIndependentCall, textOfFile, usingFile } from '../analysis/policy-exprs.js';
@@ -96,14 +97,6 @@ function compared(a: Node, b: Node, found: Pairs | undefined): Pairs | undefined
 /** Types no text cast of which an index on the column serves (`tenant_id::text`: not binary-coercible, unlike varchar's). */
 const CAST_BLOCKS = new Set(['uuid', 'integer', 'bigint', 'smallint', 'numeric', 'date', 'timestamp', 'timestamp with time zone', 'boolean']);
 const TEXT_TYPES_CAST = new Set(['text', 'character varying', 'character', 'name']);
-const SERIAL_TYPES = new Map([
-  ['serial', 'integer'],
-  ['serial4', 'integer'],
-  ['bigserial', 'bigint'],
-  ['serial8', 'bigint'],
-  ['smallserial', 'smallint'],
-  ['serial2', 'smallint'],
-]);
 
 /** For a compared reference that is a cast (a TypeCast's inner object): the column's type and the type cast to, when the cast keeps an index on the column from serving; else undefined. */
 function castColumn(t: Table, ref: Node): { column: string; from: string; to: string } | undefined {
