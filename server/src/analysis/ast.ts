@@ -782,3 +782,8 @@ function addConjuncts(n: Node, out: Node[]): void {
   const args: Node[] = n.BoolExpr.args ?? [];
   for (let i = 0; i < args.length; i++) addConjuncts(args[i], out);
 }
+
+/** A write's RETURNING list: libpg-query 18 (PostgreSQL 18's parser) puts it in returningClause.exprs, earlier ones in returningList. */
+export function returningOf(n: Node | undefined): Node[] {
+  return n?.returningClause?.exprs ?? n?.returningList ?? [];
+}

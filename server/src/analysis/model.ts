@@ -427,9 +427,7 @@ export function migrationOrder<T extends { file: string; text?: string }>(
     order.sort((a, b) => compareMigrations(files[a]!.file, files[b]!.file, stamped));
     // (Flyway: versioned migrations by version across folders, in a database mostly of them; repeatables after; callbacks where they run)
     const flyway = isFlywayDatabase(files);
-    if (flyway) order = flywayVersionOrder(order, files);
-    order = flywayRepeatablesLast(order, files);
-    if (flyway) order = flywayCallbacks(order, files);
+    if (flyway) order = flywayCallbacks(flywayRepeatablesLast(flywayVersionOrder(order, files), files), files);
     // (the `order` setting: the files of its first glob first, each group in the order above, then those of none)
     if (ranks?.size) {
       const rank = (i: number) => ranks.get(files[i]!.file) ?? Infinity;

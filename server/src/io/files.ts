@@ -262,10 +262,12 @@ export function readGraphileMigrate(files: Iterable<string>, ids: ProjectIds, lo
   const list = [...files];
   const roots = new Set<string>();
   for (const f of list) {
-    // (a few folders up at most: migrations/committed/000001.sql is two below the root)
+    // (a few folders up at most: migrations/committed/000001.sql is two below the root; not past
+    // the folder holding `.git`, as readPostgrestSchemas)
     for (let dir = dirname(f), up = 0; up < 5; dir = dirname(dir), up++) {
+      if (roots.has(dir)) break;
       roots.add(dir);
-      if (dirname(dir) === dir) break;
+      if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break;
     }
   }
   const ROOT = /^(.*)$/s;

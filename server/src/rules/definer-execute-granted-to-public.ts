@@ -320,6 +320,7 @@ export const definerExecuteGrantedToPublic = defineRule({
       // (a table its body names that the migrations drop and do not make again: the body no longer
       // runs as written past it, machi-os's accept_pending_invites() after pending_invites was dropped)
       const gone = droppedNames(model, f);
+      const reads = ownerReads(model, f);
       report({
         ...at,
         message:
@@ -330,10 +331,10 @@ export const definerExecuteGrantedToPublic = defineRule({
               ? // (a body that writes as its owner does it for whoever calls: k-connection's
                 // grant_admin_to_current_user() inserts the caller into user_roles as 'admin')
                 `and it runs with its owner's rights; it takes no argument, but it writes ${[...f.writes].slice(0, 3).join(', ')} as its owner for whoever calls it (what its body writes there, a role of the caller's own say, is theirs for the asking), and revoking keeps that to the roles that need it (T22)`
-              : ownerReads(model, f).length && !f.returnsTrigger && !funcLooksAtCaller(model, f)
+              : reads.length && !f.returnsTrigger && !funcLooksAtCaller(model, f)
                 ? // (a body that reads as its owner and never looks at the caller answers every caller alike:
                   // database-build's supabase_functions_certificate_secret() hands anon a Vault secret)
-                  `and it runs with its owner's rights; it takes no argument, but it reads ${ownerReads(model, f).slice(0, 3).join(', ')} as its owner and never looks at who is calling, so every caller gets what its body returns of ${ownerReads(model, f).length > 1 ? 'them' : 'it'}, the same for all (a secret, or rows the caller may not read itself, if that is what it returns), and revoking keeps that to the roles that need it (T22)`
+                  `and it runs with its owner's rights; it takes no argument, but it reads ${reads.slice(0, 3).join(', ')} as its owner and never looks at who is calling, so every caller gets what its body returns of ${reads.length > 1 ? 'them' : 'it'}, the same for all (a secret, or rows the caller may not read itself, if that is what it returns), and revoking keeps that to the roles that need it (T22)`
                 : `and it runs with its owner's rights; it takes no argument, so a caller gets only what its body chooses (e.g. about the caller themselves), and revoking keeps even that to the roles that need it (T22)`}. ` +
           (revokedFrom.length ? `Revoking it from ${[...new Set(revokedFrom)].join(', ')} does not remove PUBLIC's privilege. ` : '') +
           (direct.length

@@ -1,5 +1,5 @@
 import { TRIGGER_INSERT, TRIGGER_UPDATE, type Func, type Model } from '../analysis/model.js';
-import { constValue } from '../analysis/ast.js';
+import { constValue, returningOf } from '../analysis/ast.js';
 import { defElems, stripComments, sval, walk } from '../analysis/parse.js';
 import type { Node, Statement } from '../analysis/types.js';
 import { defineRule } from './types.js';
@@ -25,11 +25,6 @@ function namesVariable(node: unknown, vars: ReadonlySet<string>): boolean {
   return hit;
 }
 
-/**
- * The variables a PL/pgSQL `RETURN v;` or `RETURN NEXT v;` hands back: PL/pgSQL keeps a lone
- * variable as a variable, not an expression, so the body's statements do not show it (read from
- * the body's text, its comments left out).
- */
 /** Whether a PL/pgSQL body asks how many rows its statements touched (FOUND, GET DIAGNOSTICS): a write's effect then reaches what it does next. */
 function asksRowCount(f: Func): boolean {
   if (f.body?.statements.some((s) => namesVariable(s.node, FOUND))) return true;
@@ -38,6 +33,11 @@ function asksRowCount(f: Func): boolean {
 }
 const FOUND: ReadonlySet<string> = new Set(['found']);
 
+/**
+ * The variables a PL/pgSQL `RETURN v;` or `RETURN NEXT v;` hands back: PL/pgSQL keeps a lone
+ * variable as a variable, not an expression, so the body's statements do not show it (read from
+ * the body's text, its comments left out).
+ */
 function returnedVariables(f: Func): Set<string> {
   const text = sval(defElems(f.stmt.node?.options).get('as')?.arg?.List?.items?.[0]);
   const out = new Set<string>();
@@ -58,7 +58,7 @@ function returnedVariables(f: Func): Set<string> {
  */
 function writeReturnsVariables(model: Model, s: Statement, vars: ReadonlySet<string>): boolean {
   const n = s.node;
-  const returning: Node[] = n?.returningClause?.exprs ?? n?.returningList ?? [];
+  const returning = returningOf(n);
   if (s.kind === 'DeleteStmt' || namesVariable(returning, vars) || namesVariable([n?.whereClause, n?.fromClause, n?.onConflictClause, n?.withClause], vars)) return true;
   // the columns set from the variables
   const set = new Set<string>();
@@ -133,6 +133,8 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[]): 'val
   return match ? 'match' : false;
 }
 
+const WRITE_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
+
 /**
  * What of auth.users the body's queries return, as written: `email`, `raw_user_meta_data->>'display_name'`
  * (its alias's columns, and the keys taken out of a json column); undefined where it is not known
@@ -141,10 +143,6 @@ function intoReachesCaller(model: Model, f: Func, into: readonly string[]): 'val
  * `count(*)`, `PERFORM 1 FROM auth.users …` (esports-bet-beacon's check_registration_duplicates,
  * which tells whether an e-mail address has an account).
  */
-const WRITE_KINDS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt']);
-/** A write's RETURNING list (PostgreSQL 18's parser puts it in returningClause.exprs). */
-const returningOf = (n: Node | undefined): Node[] => n?.returningClause?.exprs ?? n?.returningList ?? [];
-
 function authUsersColumns(model: Model, f: Func): { cols: string[] | undefined; existence: boolean; none?: boolean } {
   const body = f.body;
   if (!body || body.lexical) return { cols: undefined, existence: false };

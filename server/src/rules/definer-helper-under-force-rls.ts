@@ -1,7 +1,7 @@
 import { replayPlaces, type Func, type Model, type Policy, type Table } from '../analysis/model.js';
 import { appliesToRole, usingFoldedAway } from '../analysis/policies.js';
 import { callsIn } from '../analysis/ast.js';
-import { orderOf, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
+import { memoModel, orderOf, policyExprs, textOfFile } from '../analysis/policy-exprs.js';
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
@@ -119,8 +119,16 @@ export function bypassOwnerFix(model: Model, f: Func): Fix | undefined {
  * the policies of `t` (54001, T06; or no rows, T06b). What the FORCE fixes check before adding it.
  */
 export function helperForceWouldBreak(model: Model, t: Table): { p: Policy; f: Func } | undefined {
-  for (const p of t.policies) {
+  if (t.policies.length === 0) return undefined;
+  // (once per table and model: rls-not-forced and policy-on-table-without-rls both ask, at every re-lint)
+  const memo = memoModel(model, 'definer-helper-under-force-rls:forceBreaks', () => ({ byTable: new Map<Table, { p: Policy; f: Func } | null>(), reads: new Map<Func, ReadonlySet<string>>() }));
+  const hit = memo.byTable.get(t);
+  if (hit !== undefined) return hit ?? undefined;
+  let out: { p: Policy; f: Func } | null = null;
+  search: for (const p of t.policies) {
+    const folded = usingFoldedAway(model, p); // (its USING is never evaluated: the helper is not called from it)
     for (const e of policyExprs(p)) {
+      if (folded && e.clause === 'using') continue;
       for (const c of callsIn(e.node)) {
         const called = model.findFunction(c.name, c.args.length);
         if (!called) continue;
@@ -129,12 +137,18 @@ export function helperForceWouldBreak(model: Model, t: Table): { p: Policy; f: F
           const owner = f.owner?.role;
           if (model.roleBypassesRls(owner) === true) continue;
           if (owner === undefined && model.assumeUnknownOwnerBypassesRls) continue;
-          if (readsAsOwner(model, f).has(t.key)) return { p, f };
+          let reads = memo.reads.get(f);
+          if (!reads) memo.reads.set(f, (reads = readsAsOwner(model, f)));
+          if (reads.has(t.key)) {
+            out = { p, f };
+            break search;
+          }
         }
       }
     }
   }
-  return undefined;
+  memo.byTable.set(t, out);
+  return out ?? undefined;
 }
 
 /** The sentence the FORCE fixes add when `helperForceWouldBreak` finds a helper. */

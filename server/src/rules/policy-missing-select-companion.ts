@@ -1,6 +1,6 @@
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { Node } from '../analysis/types.js';
-import { callsIn, census, hasSubLink } from '../analysis/ast.js';
+import { callsIn, census, hasSubLink, returningOf } from '../analysis/ast.js';
 import { sval, walk } from '../analysis/parse.js';
 import { constBool, exprText, policyRows, policyExprs, readsTable, selectSubLinkWouldRecurse, unsafeContent, policiesWithKey } from '../analysis/policy-exprs.js';
 import { appliesToRole, roleList } from '../analysis/policies.js';
@@ -205,7 +205,7 @@ const oneLine = (s: string) => (s.length > 80 ? `${s.slice(0, 77).replace(/\s+/g
  * PGlite); a name that is no column of the table (a PL/pgSQL variable) is not taken for one.
  */
 function returningReadsRow(ins: Node, t: Table, variables: readonly string[] | undefined): boolean {
-  const exprs: Node[] = ins?.returningClause?.exprs ?? ins?.returningList ?? [];
+  const exprs = returningOf(ins);
   if (exprs.length === 0) return false;
   const alias: string | undefined = ins.relation?.alias?.aliasname;
   let reads = false;

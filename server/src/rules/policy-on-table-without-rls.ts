@@ -27,8 +27,9 @@ export const policyOnTableWithoutRls = defineRule({
       // (FORCE only where it changes something for the owner: rls-not-forced; and not when a definer
       // helper its policies call reads the table as an owner not known to bypass RLS: FORCE would
       // break the helper, T06 / T06b; ENABLE alone leaves the owner's read whole)
-      const helper = forceMatters(model, t) ? helperForceWouldBreak(model, t) : undefined;
-      const force = forceMatters(model, t) && !helper;
+      const matters = forceMatters(model, t);
+      const helper = matters ? helperForceWouldBreak(model, t) : undefined;
+      const force = matters && !helper;
       const fix = enableRlsFix(name, force);
       report({
         file: first.nameLoc.file,

@@ -1,4 +1,4 @@
-import { callsIn, census, constValue, identEnd, locationBounds, relationsIn, TEXT_TYPES, typeName } from '../analysis/ast.js';
+import { callsIn, census, constValue, identEnd, locationBounds, relationsIn, returningOf, TEXT_TYPES, typeName } from '../analysis/ast.js';
 import type { Func, Model, Policy } from '../analysis/model.js';
 import { sval } from '../analysis/parse.js';
 import {
@@ -133,7 +133,7 @@ function originsIn(value: Node, tainted: ReadonlyMap<string, UserMetadataRef[]>)
 
 /** The values of an assignment statement, one per assigned variable (all of them when they cannot be paired). */
 function assignedValues(node: Node, assigns: readonly string[]): Array<{ vars: readonly string[]; value: Node }> {
-  const list: Node[] = node.targetList ?? node.returningClause?.exprs ?? node.returningList ?? [];
+  const list: Node[] = node.targetList ?? returningOf(node);
   const values = list.map((t: Node) => t?.ResTarget?.val ?? t);
   if (values.length === assigns.length) return values.map((value, i) => ({ vars: [assigns[i]!], value }));
   return [{ vars: assigns, value: values }];

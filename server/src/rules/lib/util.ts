@@ -1010,6 +1010,14 @@ export function authServiceFiring(model: Model, f: Func): string | undefined {
  */
 export function rlsBlockedTriggerTables(model: Model, f: Func): ReadonlySet<string> | undefined {
   if (!f.returnsTrigger) return undefined;
+  // (once per function and model: firingNote and rlsBlockedFiring ask it, in two rules)
+  const memo = memoModel(model, 'util:rlsBlockedTriggerTables', () => new Map<Func, ReadonlySet<string>>());
+  let v = memo.get(f);
+  if (!v) memo.set(f, (v = blockedTriggerTables(model, f)));
+  return v;
+}
+
+function blockedTriggerTables(model: Model, f: Func): ReadonlySet<string> {
   const mine = model.triggers.filter((t) => t.func === f.key);
   const out = new Set<string>();
   if (mine.length === 0 || dynamicTriggerCreations(model).some((d) => executesFunction(d.text, f))) return out;
@@ -1081,7 +1089,7 @@ function rlsBlocks(model: Model, facts: RlsFiringFacts, key: string, triggers: r
   // function owned by another role runs what it plants there with that role's rights)
   const owner = t.owner?.role;
   if (owner && (owner === 'public' || owner === 'anon' || owner === 'authenticated' || roleMembers(model).get(owner)?.size || (!t.rlsForced && model.roleBypassesRls(owner) !== true))) return false;
-  const policies = [...t.policies, ...policiesWithKey(model, key)];
+  const policies = policiesWithKey(model, key); // (the table's own, and those written before it on its key)
   for (const tr of triggers) {
     if (!tr.row || tr.events & TRIGGER_TRUNCATE) return false;
     for (const [bit, cmd] of [[TRIGGER_INSERT, 'insert'], [TRIGGER_UPDATE, 'update'], [TRIGGER_DELETE, 'delete']] as const) {
