@@ -2,7 +2,7 @@ import type { CallRef } from '../analysis/ast.js';
 import { callsIn, identEnd } from '../analysis/ast.js';
 import type { Func, Model, Policy, Table } from '../analysis/model.js';
 import type { ParsedFile } from '../analysis/types.js';
-import { roleList } from '../analysis/policies.js';
+import { commandList, roleList } from '../analysis/policies.js';
 import { activeRows, constBool, memoModel, orderOf, textOfFile, type Clause } from '../analysis/policy-exprs.js';
 import { platformMayGrant, privilegesOf, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { defineRule } from './types.js';
@@ -87,11 +87,6 @@ function commandsOf(p: Policy, clauses: ReadonlySet<Clause>, hasCheck: boolean):
   if (clauses.has('using')) ['select', 'update', 'delete'].forEach((c) => out.add(c));
   if (clauses.has('check') || (clauses.has('using') && !hasCheck)) ['insert', 'update'].forEach((c) => out.add(c));
   return ['select', 'insert', 'update', 'delete'].filter((c) => out.has(c) && (p.command === 'all' || p.command === c));
-}
-
-function commandText(commands: readonly string[]): string {
-  const u = commands.map((c) => c.toUpperCase());
-  return u.length <= 1 ? (u[0] ?? '') : `${u.slice(0, -1).join(', ')} and ${u[u.length - 1]}`;
 }
 
 export const policyCallsWithoutExecute = defineRule({
@@ -184,7 +179,7 @@ export const policyCallsWithoutExecute = defineRule({
           message:
             `Policy "${p.name}" on ${p.table} calls ${f.signature}, but ${roleList(denied)} ${one ? 'has' : 'have'} no EXECUTE privilege on it: ` +
             `PUBLIC's EXECUTE on it is revoked and nothing in these migrations grants it to ${one ? 'that role' : 'them'}${granted.length ? ` (only to ${roleList(granted)})` : ''}. ` +
-            `PostgreSQL checks EXECUTE on each function a policy calls as the role running the query (SECURITY DEFINER or not), so every ${commandText(commands)} on ${p.table} by ${roleList(denied)} fails with 42501 permission denied for function ${f.name}. ` +
+            `PostgreSQL checks EXECUTE on each function a policy calls as the role running the query (SECURITY DEFINER or not), so every ${commandList(commands)} on ${p.table} by ${roleList(denied)} fails with 42501 permission denied for function ${f.name}. ` +
             `GRANT EXECUTE ON FUNCTION ${sig} TO ${grantees}, or apply the policy only to the roles that may call it.`,
           fixes: [
             {
