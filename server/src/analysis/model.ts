@@ -456,24 +456,33 @@ const NO_GRAPHILE: readonly GraphileMigrate[] = [];
  * afterReset dump `migrations/initial_schema.sql`, which path order put after `committed/`, makes
  * the tables the committed migrations' policies are on). Files outside stay where they are.
  */
+/**
+ * `order` with the places the files `inGroup` picks hold given to them in `compare`'s order (a
+ * stable sort: ties keep their order); every other file keeps its place. `order` itself when fewer
+ * than two are picked. What a tool's own list (a plan, a journal, a .gmrc, Flyway's versions) does
+ * to the path order.
+ */
+function sortInPlaces(order: number[], inGroup: (i: number) => boolean, compare: (a: number, b: number) => number): number[] {
+  const slots: number[] = [];
+  const mine: number[] = [];
+  order.forEach((i, at) => {
+    if (inGroup(i)) {
+      slots.push(at);
+      mine.push(i);
+    }
+  });
+  if (mine.length < 2) return order;
+  mine.sort(compare);
+  const out = order.slice();
+  slots.forEach((at, k) => (out[at] = mine[k]!));
+  return out;
+}
+
 function graphileOrder(order: number[], files: ReadonlyArray<{ file: string }>, projects: readonly GraphileMigrate[]): number[] {
   const ranks = graphileRanks(files, projects);
   let out = order;
-  for (const g of projects) {
-    const slots: number[] = [];
-    const mine: number[] = [];
-    out.forEach((i, at) => {
-      if (ranks[i]?.project === g) {
-        slots.push(at);
-        mine.push(i);
-      }
-    });
-    if (mine.length < 2) continue;
-    // (stable: the folder's other files, and files of one place, keep their order)
-    mine.sort((a, b) => ranks[a]!.group - ranks[b]!.group || ranks[a]!.place - ranks[b]!.place);
-    if (out === order) out = order.slice();
-    for (const [k, at] of slots.entries()) out[at] = mine[k]!;
-  }
+  // (stable: the folder's other files, and files of one place, keep their order)
+  for (const g of projects) out = sortInPlaces(out, (i) => ranks[i]?.project === g, (a, b) => ranks[a]!.group - ranks[b]!.group || ranks[a]!.place - ranks[b]!.place);
   return out;
 }
 
@@ -562,19 +571,12 @@ function compareFlywayVersions(a: readonly string[], b: readonly string[]): numb
  */
 function flywayVersionOrder(order: number[], files: ReadonlyArray<{ file: string }>): number[] {
   const versions = new Map<number, string[]>();
-  const slots: number[] = [];
-  order.forEach((i, at) => {
+  for (const i of order) {
     const v = flywayVersion(files[i]!.file);
-    if (!v) return;
-    versions.set(i, v);
-    slots.push(at);
-  });
-  if (slots.length < 2) return order;
+    if (v) versions.set(i, v);
+  }
   // (stable: files of one version keep their path order)
-  const sorted = slots.map((at) => order[at]!).sort((a, b) => compareFlywayVersions(versions.get(a)!, versions.get(b)!));
-  const out = order.slice();
-  slots.forEach((at, k) => (out[at] = sorted[k]!));
-  return out;
+  return sortInPlaces(order, (i) => versions.has(i), (a, b) => compareFlywayVersions(versions.get(a)!, versions.get(b)!));
 }
 
 /**
@@ -656,20 +658,7 @@ function flywayCallbacks(order: number[], files: ReadonlyArray<{ file: string }>
 function journalOrder(order: number[], files: ReadonlyArray<{ file: string }>, journals: readonly DrizzleJournal[]): number[] {
   const ranks = journalRanks(files, journals);
   let out = order;
-  for (const j of journals) {
-    const slots: number[] = [];
-    const listed: number[] = [];
-    out.forEach((i, at) => {
-      if (ranks[i]?.journal === j) {
-        slots.push(at);
-        listed.push(i);
-      }
-    });
-    if (listed.length < 2) continue;
-    listed.sort((a, b) => ranks[a]!.rank - ranks[b]!.rank);
-    if (out === order) out = order.slice();
-    for (const [k, at] of slots.entries()) out[at] = listed[k]!;
-  }
+  for (const j of journals) out = sortInPlaces(out, (i) => ranks[i]?.journal === j, (a, b) => ranks[a]!.rank - ranks[b]!.rank);
   return out;
 }
 
@@ -685,19 +674,7 @@ function planOrder(order: number[], files: ReadonlyArray<{ file: string }>, plan
   for (const p of plans) p.changes.forEach((c, i) => rank.set(`${p.folder}deploy/${c}.sql`, i));
   // (the language server's ids are URIs: `@` is `%40` there)
   const pathOf = (i: number) => files[i]!.file.replace(/\\/g, '/').replace(/%40/g, '@');
-  const slots: number[] = [];
-  const planned: number[] = [];
-  order.forEach((i, at) => {
-    if (rank.has(pathOf(i))) {
-      slots.push(at);
-      planned.push(i);
-    }
-  });
-  if (planned.length < 2) return order;
-  planned.sort((a, b) => rank.get(pathOf(a))! - rank.get(pathOf(b))!);
-  const out = order.slice();
-  slots.forEach((at, k) => (out[at] = planned[k]!));
-  return out;
+  return sortInPlaces(order, (i) => rank.has(pathOf(i)), (a, b) => rank.get(pathOf(a))! - rank.get(pathOf(b))!);
 }
 
 /** A sqitch deploy script of a reworked change as of a tag: `…/deploy/<change>@<tag>.sql` (the change and the tag). */
