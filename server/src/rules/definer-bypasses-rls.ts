@@ -8,7 +8,7 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, truncatedKeys, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -106,7 +106,7 @@ function checksOnlyOwnStatements(model: Model, f: Func): { guarded: string[]; un
     const part = choosingPart(s);
     if (!looksAtCaller(model, part)) {
       if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) unguarded.add(key);
-      for (const k of truncatedBy(model, s)) unguarded.add(k);
+      for (const k of truncatedKeys(model, s)) unguarded.add(k);
       continue;
     }
     // (the caller only in the WHERE of an UPDATE or DELETE, not in a sub-select another statement reads)
@@ -262,14 +262,6 @@ function emptiedText(tables: readonly Table[], via: (t: Table) => string | undef
     .join(', and ');
 }
 
-/** The tables a TRUNCATE body statement names (keys); none for another statement. */
-function truncatedBy(model: Model, s: { kind: string; node: Node }): string[] {
-  if (s.kind !== 'TruncateStmt') return [];
-  const out: string[] = [];
-  for (const r of (s.node?.relations ?? []) as Node[]) if (r?.RangeVar?.relname) out.push(model.key([r.RangeVar.schemaname, r.RangeVar.relname]));
-  return out;
-}
-
 /** What the TRUNCATE statements of a body do (truncation). */
 interface Truncation {
   /** each table they empty: the table the statement names, or for one CASCADE empties with it, that named table */
@@ -294,7 +286,7 @@ function truncation(model: Model, f: Func): Truncation | undefined {
   const out: Truncation = { emptied: new Map(), failing: new Set() };
   for (const s of body.statements) {
     if (s.kind !== 'TruncateStmt') continue;
-    const named = truncatedBy(model, s);
+    const named = truncatedKeys(model, s);
     const cascade = s.node?.behavior === 'DROP_CASCADE';
     const reached = new Map<string, string | undefined>(named.map((k) => [k, undefined]));
     let refused = false;
@@ -463,7 +455,7 @@ function recordsCallerOnlyIn(model: Model, f: Func, body: FunctionBody): Recorde
       for (const [v, tables] of readInto) if (namesVariable(s.node, new Set([v]))) for (const t of tables) from.add(t);
       own.set(key, from);
     } else if (key && (s.kind === 'InsertStmt' || s.kind === 'UpdateStmt' || s.kind === 'DeleteStmt' || s.kind === 'MergeStmt')) otherWrites.add(key);
-    for (const k of truncatedBy(model, s)) otherWrites.add(k);
+    for (const k of truncatedKeys(model, s)) otherWrites.add(k);
   }
   for (const k of otherWrites) own.delete(k);
   return { own, signIn, records };

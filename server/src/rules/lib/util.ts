@@ -1689,6 +1689,14 @@ export function aboutRls(s: Statement): boolean {
   }
 }
 
+/** The tables a TRUNCATE statement names (none for another statement). */
+export function truncatedKeys(model: Model, s: { kind: string; node: Node }): string[] {
+  if (s.kind !== 'TruncateStmt') return [];
+  const out: string[] = [];
+  for (const r of (s.node?.relations ?? []) as Node[]) if (r?.RangeVar?.relname) out.push(model.key([r.RangeVar.schemaname, r.RangeVar.relname]));
+  return out;
+}
+
 /**
  * The tables a function's body writes only with TRUNCATE (Func.writes has them): it removes every
  * row of them, and neither reads nor inserts, updates or deletes one. Empty for most bodies.
@@ -1700,7 +1708,7 @@ export function truncatedOnly(model: Model, f: Func): ReadonlySet<string> {
   const other = new Set<string>();
   for (const s of body.statements) {
     if (s.kind === 'TruncateStmt') {
-      for (const r of (s.node?.relations ?? []) as Node[]) if (r?.RangeVar?.relname) truncated.add(model.key([r.RangeVar.schemaname, r.RangeVar.relname]));
+      for (const k of truncatedKeys(model, s)) truncated.add(k);
       continue;
     }
     const rel = s.node?.relation;
