@@ -8,7 +8,7 @@ import { constBool, functionsToken, memoModel, textOfFile, visitTyped } from '..
 import { platformMayGrant, platformPrivileges, privilegesOf, SUPABASE_PLATFORM_GRANTEES, SUPABASE_SERVICE_ROLES } from '../analysis/privileges.js';
 import { defineRule, type Fix, type Report } from './types.js';
 import { constantPolicies, readsAll, selectsAdmitted } from './lib/admitted.js';
-import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, tableList, truncatedKeys, usesSchema, where } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, calledByPolicy, columnRef, dataDefiners, executeRevokedFrom, funcLooksAtCaller, functionLists, inputParams, insertAfter, looksAtCaller, namesRole, onSupabasePlatform, quoteIdent, returnsRowData, SECRET_LOOKUP_HINT, settingOf, listOr, tableList, truncatedKeys, usesSchema, where } from './lib/util.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 import { failsAsWritten } from './plpgsql-ambiguous-column.js';
 import { lastGrant, signatureSql } from './definer-execute-granted-to-public.js';
@@ -504,11 +504,6 @@ function keyedBy(where: Node, param: (n: Node) => string | undefined, params: Re
     if (by[0] && by.every((x) => x === by[0])) return by[0];
   }
   return undefined;
-}
-
-/** `a`, `a and b`, `a, b and c`. */
-function andList(xs: readonly string[]): string {
-  return xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}` : (xs[0] ?? '');
 }
 
 /** The columns of the table `rel` names, as the model has them; undefined when it has no such table. */
@@ -1126,7 +1121,7 @@ export const definerBypassesRls = defineRule({
             : secret
               ? `It looks ${secret.param} up in ${secret.table}${secret.via ? ` through ${secret.via}` : ''} and stops when no row matches (${secret.check}, ${where(model, secret.at)}) before it reads or changes any other row: if ${secret.param} is a secret only the right caller holds (an invitation token), that is its check. Then suppress the finding here, once every row the function reads or changes is one that lookup leads to, not one its other arguments choose alone.`
               : lookup
-                ? `It only reads rows of ${andList(lookup.tables)} that ${lookup.param} matches (${lookup.tables.length > 1 ? 'each' : 'its'} WHERE requires a column equal to it) and changes none: if ${lookup.param} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
+                ? `It only reads rows of ${listOr(lookup.tables, 'and')} that ${lookup.param} matches (${lookup.tables.length > 1 ? 'each' : 'its'} WHERE requires a column equal to it) and changes none: if ${lookup.param} is a secret only the right caller holds (an invitation token), a caller without it gets nothing through the function, and such a lookup is how it is done; then suppress the finding here.`
                 : SECRET_LOOKUP_HINT) +
           (failsAsWritten(model, f) || operatorFailure(model, f)),
         related: tables.map((t) => ({ ...(t.rlsEvents.find((e) => e.kind === 'enable')?.loc ?? t.created), message: `row-level security of ${t.key}` })),

@@ -1141,7 +1141,7 @@ function whatBlocks(model: Model, f: Func, tables: readonly string[], writes = '
 }
 
 /** `a`, `a and b`, `a, b and c` (or `or`). */
-function listOr(items: readonly string[], word: 'and' | 'or'): string {
+export function listOr(items: readonly string[], word: 'and' | 'or'): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} ${word} ${items[items.length - 1]}`;
 }
 
