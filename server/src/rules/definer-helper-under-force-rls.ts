@@ -5,7 +5,7 @@ import { memoModel, orderOf, policyExprs, textOfFile } from '../analysis/policy-
 import { declaredOrdinaryRole, definersInCycles, functionKeys, policyCallNames } from '../analysis/recursion.js';
 import type { Loc } from '../analysis/types.js';
 import { defineRule, type Fix } from './types.js';
-import { fileOf, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
+import { fileOf, forEachInvokerCallee, insertAfter, quoteIdent, tableName, functionLists } from './lib/util.js';
 
 
 /** Definer functions a call reaches (the function itself, or through invoker functions it calls). */
@@ -52,12 +52,10 @@ function firstCall(model: Model, t: Table, f: Func, names: string[]): { p: Polic
 }
 
 /** Tables a definer function reads as its owner: its own reads and those of the invoker functions it calls. */
-export function readsAsOwner(model: Model, f: Func, seen?: Set<Func>): ReadonlySet<string> {
+export function readsAsOwner(model: Model, f: Func): ReadonlySet<string> {
   if (f.calls.size === 0) return f.reads;
-  seen ??= new Set<Func>();
   const out = new Set<string>(f.reads);
-  seen.add(f);
-  for (const k of f.calls) for (const g of model.functions.get(k) ?? []) if (!seen.has(g) && !g.securityDefiner) readsAsOwner(model, g, seen).forEach((x) => out.add(x));
+  forEachInvokerCallee(model, f, (g) => g.reads.forEach((x) => out.add(x)));
   return out;
 }
 

@@ -683,6 +683,31 @@ function funcLooksAtCallerIn(model: Model, f: Func, seen: Set<Func>): boolean {
 }
 
 /**
+ * The SECURITY INVOKER functions `f` reaches through its calls, depth first, each once, with the
+ * chain of calls that reaches it (`f` first, the function last): they run with the rights `f` runs
+ * with. A SECURITY DEFINER function stops the chain (it runs with its owner's rights), and what it
+ * calls is not followed. Every overload of a name called is followed.
+ */
+export function forEachInvokerCallee(model: Model, f: Func, visit: (g: Func, chain: readonly Func[]) => void): void {
+  if (f.calls.size === 0) return;
+  const seen = new Set<Func>([f]);
+  const chain: Func[] = [f];
+  const down = (g: Func): void => {
+    for (const k of g.calls) {
+      for (const h of model.functions.get(k) ?? []) {
+        if (seen.has(h) || h.securityDefiner) continue;
+        seen.add(h);
+        chain.push(h);
+        visit(h, chain);
+        down(h);
+        chain.pop();
+      }
+    }
+  };
+  down(f);
+}
+
+/**
  * Whether a table is the Supabase platform's own (auth.users, storage.objects…: a schema of the
  * platform, in a Supabase project), which a full `supabase db dump` kept in the repository
  * re-creates: Supabase owns and secures it, so its row-level security state is not the
