@@ -6,7 +6,10 @@
 // every role that writes the audited table to be able to insert into the log: the INSERT
 // privilege, and, when the log has row-level security, a permissive INSERT policy admitting
 // it. Without them the trigger's INSERT fails with 42501 and takes the user's statement down
-// with it (measured on PGlite: test/rules/trigger-write-denied.test.ts).
+// with it (measured on PGlite: test/rules/trigger-write-denied.test.ts). The same when the INSERT
+// is in a SECURITY INVOKER function the trigger function calls (`PERFORM write_audit(NEW.id)`),
+// through any number of them: they run with the same rights. A SECURITY DEFINER function on the
+// way runs as its owner, and stops the chain.
 //
 // Reported for a role the workspace shows can make the write: it holds the privilege on the
 // audited table (granted, or Supabase's default privileges in a Supabase layout) and, when that
@@ -23,13 +26,13 @@ import { appliesToRole, commandList, coversCommand, onSupabasePlatform, roleList
 import { privilegesOf, PSEUDO_ROLES, rolesActingAs, SUPABASE_PLATFORM_GRANTEES } from '../analysis/privileges.js';
 import { mayBeDynamic } from '../analysis/dynamic-rls.js';
 import type { Loc, Node } from '../analysis/types.js';
-import { conjuncts, constValue } from '../analysis/ast.js';
+import { callsIn, conjuncts, constValue } from '../analysis/ast.js';
 import { sval } from '../analysis/parse.js';
 import { defineRule, type Report } from './types.js';
-import { admitsInsert, insertsOf } from './lib/inserts.js';
+import { admitsInsert, insertsReached, type ReachedInsert } from './lib/inserts.js';
 import { hiddenFrom, requiredSubselects } from './lib/hidden.js';
 import { asksRole } from './policy-always-true.js';
-import { authCallOf, bareValue, bodyText, columnRef, insertAfter, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
+import { authCallOf, bareValue, bodyText, codeOnly, columnRef, fileOf, forEachInvokerCallee, insertAfter, listOr, lowerCallName, mayHoldPrivilege, mayReadAuthUsers, quoteIdent, tableName, usesSchema } from './lib/util.js';
 
 const EVENTS: Array<[number, Command]> = [
   [TRIGGER_INSERT, 'insert'],
@@ -249,8 +252,41 @@ function mayEscape(model: Model, f: Func): boolean {
   return body.statements.some((s) => s.kind === 'VariableSetStmt' && /^(role|session_authorization)$/i.test(String(s.node?.name ?? '')));
 }
 
-/** A SECURITY INVOKER PL/pgSQL trigger function that writes a table. */
-const candidateFunction = (f: Func) => !f.securityDefiner && f.returnsTrigger && f.language === 'plpgsql' && !!f.body && f.writes.size !== 0;
+/** A SECURITY INVOKER PL/pgSQL trigger function that writes a table, or calls a function that may. */
+const candidateFunction = (f: Func) => !f.securityDefiner && f.returnsTrigger && f.language === 'plpgsql' && !!f.body && (f.writes.size !== 0 || f.calls.size !== 0);
+
+/**
+ * Where `f`'s body calls `g` (its first call of that name), the name as written: the place of an
+ * INSERT `f` reaches through `g`. A call whose node's offset does not point at its name (a
+ * PL/pgSQL `SELECT … INTO x FROM …`, whose INTO PL/pgSQL takes out before the query is parsed)
+ * is looked for in the body's code. Undefined when none is found.
+ */
+function callSite(model: Model, f: Func, g: Func): Loc | undefined {
+  const body = f.body;
+  const text = fileOf(model, f.created.file)?.text;
+  if (!body || !text) return undefined;
+  const id = (x: string) => `"?${x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?`;
+  // (the name, schema-qualified or not, up to its parenthesis)
+  const named = new RegExp(`(?:${id(g.schema)}\\s*\\.\\s*)?${id(g.name)}(?=\\s*\\()`, 'iy');
+  const at = (start: number): Loc | undefined => {
+    named.lastIndex = start;
+    const m = named.exec(text);
+    return m ? { file: f.created.file, start, end: start + m[0].length } : undefined;
+  };
+  const name = g.name.toLowerCase();
+  for (const s of body.statements) {
+    for (const c of callsIn(s.node)) {
+      const written = lowerCallName(c);
+      if (written.name !== name || (written.schema !== undefined && written.schema !== g.schema.toLowerCase())) continue;
+      const loc = c.location >= body.start && c.location < body.end ? at(c.location) : undefined;
+      if (loc) return loc;
+    }
+  }
+  const code = codeOnly(text.slice(body.start, body.end));
+  const search = new RegExp(`(?<![\\w$."])${named.source}`, 'gi');
+  const m = search.exec(code);
+  return m ? at(body.start + m.index) : undefined;
+}
 
 interface Firing {
   trigger: Trigger;
@@ -299,9 +335,13 @@ export const triggerWriteDenied = defineRule({
         const f = list[i]!;
         if (!candidateFunction(f)) continue;
         let hit = false;
-        f.writes.forEach((k) => {
-          if (!hit && mayDeny(k)) hit = true;
-        });
+        const writesDeniable = (g: Func) =>
+          g.writes.forEach((k) => {
+            if (!hit && mayDeny(k)) hit = true;
+          });
+        writesDeniable(f);
+        // (and what the invoker functions it calls write: with its rights)
+        if (!hit) forEachInvokerCallee(model, f, (g) => hit || writesDeniable(g));
         if (hit) {
           relevant.add(key);
           return;
@@ -321,7 +361,7 @@ export const triggerWriteDenied = defineRule({
     for (const [key, triggers] of byFunc) {
       for (const f of model.functions.get(key) ?? []) {
         if (!candidateFunction(f) || mayEscape(model, f)) continue;
-        const inserts = insertsOf(model, f);
+        const inserts = insertsReached(model, f);
         const firings: Firing[] = [];
         for (const tr of triggers) {
           const t = model.tables.get(tr.table);
@@ -335,6 +375,8 @@ export const triggerWriteDenied = defineRule({
         const seen = new Set<string>();
         for (const ins of inserts) {
           if (seen.has(ins.table)) continue;
+          // (a function on the way may catch the error, or change role: as the trigger function's own)
+          if (ins.chain.length > 1 && ins.chain.some((g, i) => i > 0 && mayEscape(model, g))) continue;
           seen.add(ins.table);
           const log = model.tables.get(ins.table);
           if (!log || log.temp) continue;
@@ -344,12 +386,14 @@ export const triggerWriteDenied = defineRule({
             const why = denial(model, log, x.role);
             if (why) denied.push({ ...x, why });
             else {
-              const pinned = pinnedOut(model, f, log, ins, x.role);
+              const pinned = pinnedOut(model, ins.func, log, ins, x.role);
               if (pinned) denied.push({ ...x, why: 'pinned', pinned });
             }
           }
           if (denied.length === 0) continue;
-          reportDenied(model, f, log, ins.loc, denied, report);
+          // (an INSERT reached through a call: reported at the trigger function's call, where the fix goes)
+          const at = ins.chain.length > 1 ? (callSite(model, f, ins.chain[1]!) ?? ins.loc) : ins.loc;
+          reportDenied(model, f, log, ins, at, denied, report);
         }
       }
     }
@@ -358,8 +402,17 @@ export const triggerWriteDenied = defineRule({
 
 type Denied = Firing & ({ why: 'privilege' | 'policy' } | { why: 'pinned'; pinned: Pinned });
 
-function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Denied[], report: (r: Report) => void): void {
+function reportDenied(model: Model, f: Func, log: Table, ins: ReachedInsert, at: Loc, denied: Denied[], report: (r: Report) => void): void {
   const roles = [...new Set(denied.map((d) => d.role))];
+  // (through SECURITY INVOKER functions it calls: the chain named, from the trigger function to the log)
+  const via = ins.chain.slice(1);
+  const chain = `${[...ins.chain.map((g) => g.signature), log.key].join(' → ')}`;
+  const through =
+    via.length === 0
+      ? `it inserts into ${log.key}`
+      : via.length === 1
+        ? `it calls ${via[0]!.signature}, SECURITY INVOKER too, which runs with the same rights and inserts into ${log.key} (${chain})`
+        : `it calls ${via[0]!.signature}, which inserts into ${log.key} through ${listOr(via.slice(1).map((g) => g.signature), 'and')}, all SECURITY INVOKER, running with the same rights (${chain})`;
   const byPrivilege = denied.filter((d) => d.why === 'privilege').map((d) => d.role);
   const byPolicy = denied.filter((d) => d.why === 'policy').map((d) => d.role);
   const writes = [...new Set(denied.map((d) => `${commandList(d.commands)} on ${d.table.key} (trigger ${d.trigger.name})`))];
@@ -383,13 +436,15 @@ function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Denied
   }
   // (a table the body also reads that the roles may not read: auth.users on Supabase, paynless'
   // invite trigger; that read fails too, so letting the roles insert is not enough)
-  const unreadable = [...f.reads].filter((k) => {
+  const reads = new Set<string>();
+  for (const g of ins.chain) g.reads.forEach((k) => reads.add(k));
+  const unreadable = [...reads].filter((k) => {
     if (k === log.key) return false;
     if (k === 'auth.users' && model.supabase) return roles.every((r) => !mayReadAuthUsers(model, r));
     const t = model.tables.get(k);
     return !!t && roles.every((r) => !mayHoldPrivilege(model, t, r, ['select']));
   });
-  const path = [...new Set([f.schema, log.schema, 'public'])].map(quoteIdent).join(', ');
+  const path = [...new Set([f.schema, ...via.map((g) => g.schema), log.schema, 'public'])].map(quoteIdent).join(', ');
   const statements = [`ALTER FUNCTION ${f.signature} SECURITY DEFINER SET search_path = ${path}, pg_temp;`];
   // (a log whose RLS is forced binds its owner too: the function's owner then needs a policy, as definer-trigger-blocked-by-force-rls says)
   const ownerBypasses = f.owner?.role ? model.roleBypassesRls(f.owner.role) === true : model.assumeUnknownOwnerBypassesRls;
@@ -397,21 +452,23 @@ function reportDenied(model: Model, f: Func, log: Table, at: Loc, denied: Denied
     const to = f.owner?.role ? quoteIdent(f.owner.role) : 'CURRENT_USER';
     statements.push(`CREATE POLICY ${quoteIdent(`${log.name}_insert_from_trigger`)} ON ${tableName(model, log)} FOR INSERT TO ${to}\n  WITH CHECK (pg_trigger_depth() > 0);`);
   }
+  const ownersToo = via.length ? `, ${listOr(via.map((g) => g.signature), 'and')} running with them as well` : '';
+  const inside = via.length ? 'them' : 'it';
   report({
     file: at.file,
     start: at.start,
     end: at.end,
     message:
-      `Trigger function ${f.signature} is SECURITY INVOKER, so it runs with the rights of the role whose statement fires it, and it inserts into ${log.key}, ${pins.length === denied.length ? `rows ${roleList(roles)} may not insert` : `which ${roleList(roles)} cannot insert into`}: ${reasons.join('; and ')}. ` +
-      `So each ${writes.join(', ')} by ${roleList(roles)} that reaches this INSERT${pins.length === denied.length ? ' with such a row' : ''} fails, and the write is rolled back with it. ` +
+      `Trigger function ${f.signature} is SECURITY INVOKER, so it runs with the rights of the role whose statement fires it, and ${through}, ${pins.length === denied.length ? `rows ${roleList(roles)} may not insert` : `which ${roleList(roles)} cannot insert into`}: ${reasons.join('; and ')}. ` +
+      `So each ${writes.join(', ')} by ${roleList(roles)} that reaches this ${via.length ? 'call' : 'INSERT'}${pins.length === denied.length ? ' with such a row' : ''} fails, and the write is rolled back with it. ` +
       (unreadable.length
         ? `It also reads ${unreadable.join(', ')}, which ${roleList(roles)} may not read (42501 permission denied for table ${unreadable[0]!.split('.').pop()}): that read fails as well, so letting the ${roles.length === 1 ? 'role' : 'roles'} insert into ${log.key} is not enough. ` +
-          "Make the function SECURITY DEFINER with a fixed search_path, so it reads and inserts with its owner's rights (current_user inside it is then the owner: record auth.uid(), session_user or the row's own columns instead)."
-        : `Make the function SECURITY DEFINER with a fixed search_path, so the row is inserted with its owner's rights (current_user inside it is then the owner: record auth.uid(), session_user or the row's own columns instead), or let the ${roles.length === 1 ? 'role' : 'roles'} insert: ` +
+          `Make the function SECURITY DEFINER with a fixed search_path, so it reads and inserts with its owner's rights${ownersToo} (current_user inside ${inside} is then the owner: record auth.uid(), session_user or the row's own columns instead).`
+        : `Make the function SECURITY DEFINER with a fixed search_path, so the row is inserted with its owner's rights${ownersToo} (current_user inside ${inside} is then the owner: record auth.uid(), session_user or the row's own columns instead), or let the ${roles.length === 1 ? 'role' : 'roles'} insert: ` +
           `${byPrivilege.length ? `GRANT INSERT ON ${tableName(model, log)} TO ${[...new Set(byPrivilege)].map(quoteIdent).join(', ')}` : ''}${byPrivilege.length && (byPolicy.length || log.rlsEnabled) ? ' and ' : ''}${byPolicy.length || log.rlsEnabled ? `an INSERT policy for ${roleList(roles)} (WITH CHECK (pg_trigger_depth() > 0) admits the trigger's rows and refuses direct inserts)` : ''}.`),
     fixes: [
       {
-        title: `Make trigger function ${f.signature} SECURITY DEFINER (SET search_path = ${path}, pg_temp): it inserts into ${log.key} with its owner's rights${statements.length > 1 ? `, and add an INSERT policy for its owner on ${log.key}, whose RLS is forced` : ''}`,
+        title: `Make trigger function ${f.signature} SECURITY DEFINER (SET search_path = ${path}, pg_temp): it inserts into ${log.key}${via.length ? ` (through ${listOr(via.map((g) => g.signature), 'and')})` : ''} with its owner's rights${statements.length > 1 ? `, and add an INSERT policy for its owner on ${log.key}, whose RLS is forced` : ''}`,
         kind: 'unsafe',
         edits: [insertAfter(model, f.created, statements)],
       },

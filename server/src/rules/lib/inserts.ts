@@ -2,7 +2,9 @@
 import type { Func, Model, Policy } from '../../analysis/model.js';
 import { walk } from '../../analysis/parse.js';
 import { appliesToRole } from '../../analysis/policies.js';
+import { memoModel } from '../../analysis/policy-exprs.js';
 import type { FunctionBody, Loc, Node } from '../../analysis/types.js';
+import { forEachInvokerCallee } from './util.js';
 
 export interface InsertRef {
   table: string;
@@ -68,6 +70,34 @@ function insertsOfUncached(model: Model, f: Func): InsertRef[] {
     if (r.schema === undefined && !f.writes.has(table)) for (const w of f.writes) if (w.endsWith(`.${r.name}`)) table = w;
     out.push({ table, loc: { file: f.created.file, start: r.start, end: r.end }, node: r.node });
   }
+  return out;
+}
+
+/** An INSERT a function runs with its own rights: in its body, or in a SECURITY INVOKER function it calls. */
+export interface ReachedInsert extends InsertRef {
+  /** the function whose body holds the INSERT */
+  func: Func;
+  /** the calls from the function asked about to `func` (that function first, `func` last; `[func]` for its own INSERTs) */
+  chain: readonly Func[];
+}
+
+/**
+ * The INSERTs `f` runs with its rights: its own, then those of the SECURITY INVOKER functions it
+ * calls, through any number of them (forEachInvokerCallee: a SECURITY DEFINER function stops the
+ * chain). Once per function in a lint. Shared: do not mutate.
+ */
+export function insertsReached(model: Model, f: Func): readonly ReachedInsert[] {
+  const kept = memoModel(model, 'inserts:reached', () => new Map<Func, ReachedInsert[]>());
+  let out = kept.get(f);
+  if (out) return out;
+  const chain = [f];
+  out = insertsOf(model, f).map((ins) => ({ ...ins, func: f, chain }));
+  forEachInvokerCallee(model, f, (g, via) => {
+    if (g.writes.size === 0) return;
+    const copy = [...via];
+    for (const ins of insertsOf(model, g)) out!.push({ ...ins, func: g, chain: copy });
+  });
+  kept.set(f, out);
   return out;
 }
 
