@@ -374,3 +374,105 @@ CREATE TRIGGER trg_anomalia AFTER INSERT ON public.financial_events FOR EACH ROW
     assert.equal(anon, 'anon: 42501 permission denied for table audit_anomalias', what);
   }
 });
+
+test('err→ok: the INSERT is in a SECURITY INVOKER function the trigger function calls (PERFORM public.write_audit(NEW.id)), sql or plpgsql, through any number of calls: the same 42501 as a direct INSERT; reported at the call, naming the chain; the fix (the trigger function SECURITY DEFINER) makes the writes work', async () => {
+  const { ws, finding, ex } = invalidFinding(ID, 2);
+  assert.equal(textAt(ws, finding), 'public.write_audit');
+  assert.match(finding.message, /it calls public\.write_audit\(bigint\), SECURITY INVOKER too, which runs with the same rights and inserts into public\.audit_log \(public\.audit_project_change\(\) → public\.write_audit\(bigint\) → public\.audit_log\), which authenticated cannot insert into/);
+  assert.match(finding.message, /42501 new row violates row-level security policy for table "audit_log"/);
+  assert.match(finding.message, /each INSERT and UPDATE on public\.projects \(trigger projects_audit\) by authenticated that reaches this call fails/);
+  const fixed = applyFix(ws, finding);
+  assert.match(sqlOf(fixed), /ALTER FUNCTION public\.audit_project_change\(\) SECURITY DEFINER SET search_path = public, pg_temp;/);
+  assert.equal(findingsOf(fixed, ID).length, 0);
+
+  const base = ex.files[0]!.text;
+  const helper = 'CREATE FUNCTION public.write_audit(p_project bigint) RETURNS void LANGUAGE sql AS $$\n  INSERT INTO public.audit_log (project_id, actor_id) VALUES (p_project, auth.uid());\n$$;';
+  assert.ok(base.includes(helper));
+  const variants: Array<[string, string]> = [
+    ['sql helper (the doc example)', base],
+    ['plpgsql helper', base.replace(helper, () => 'CREATE FUNCTION public.write_audit(p_project bigint) RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO public.audit_log (project_id, actor_id) VALUES (p_project, auth.uid());\nEND $$;')],
+    ['called inside a SELECT … INTO', base.replace('AS $$\nBEGIN\n  PERFORM public.write_audit(NEW.id);', () => 'AS $$\nDECLARE done int;\nBEGIN\n  SELECT 1 INTO done FROM (SELECT public.write_audit(NEW.id)) s;')],
+    ['two calls deep', base.replace(helper, () => `${helper.replace('public.write_audit(', 'public.write_audit_row(')}\nCREATE FUNCTION public.write_audit(p_project bigint) RETURNS void LANGUAGE sql AS $$ SELECT public.write_audit_row(p_project) $$;`)],
+  ];
+  /** What the user's INSERT of a project gives: the error's code and message, or ok with the log's rows. */
+  const insertProject = (sql: string) =>
+    inRollback(db, async (q) => {
+      await setupSupabase(q, sql);
+      const r = await tryQuery(q, `INSERT INTO projects (id, name) VALUES (1, 'p1')`);
+      return r.ok ? `ok, ${await count(q, 'audit_log')} audit row(s)` : `${r.error.code} ${r.error.message}`;
+    });
+  const db = await getDb();
+  assert.equal(new Set(variants.map(([, text]) => text)).size, variants.length, 'each variant changes the example');
+  for (const [what, text] of variants) {
+    const { ws: w, mine } = lintFiles([{ file: ex.files[0]!.file, text }], ID);
+    assert.equal(mine.length, 1, what);
+    assert.equal(textAt(w, mine[0]!), 'public.write_audit', what);
+    assert.match(mine[0]!.message, /public\.audit_project_change\(\) → public\.write_audit\(bigint\) → (public\.write_audit_row\(bigint\) → )?public\.audit_log/, what);
+    assert.equal(await insertProject(text), '42501 new row violates row-level security policy for table "audit_log"', what);
+    assert.equal(await insertProject(sqlOf(applyFix(w, mine[0]!))), 'ok, 1 audit row(s)', `${what}, fixed`);
+  }
+  assert.match(lintFiles([{ file: ex.files[0]!.file, text: variants[3]![1] }], ID).mine[0]!.message, /it calls public\.write_audit\(bigint\), which inserts into public\.audit_log through public\.write_audit_row\(bigint\), all SECURITY INVOKER/);
+  // the UPDATE as well; and after the fix the user still cannot insert into the log directly
+  await inRollback(db, async (q) => {
+    await setupSupabase(q, base);
+    await q('RESET ROLE');
+    await q(`INSERT INTO projects (id, owner_id, name) VALUES (1, '${TENANT_A}', 'p1')`); // as the superuser (the trigger too)
+    await q('SET ROLE authenticated');
+    await expectPgError(q(`UPDATE projects SET name = 'renamed' WHERE id = 1`), '42501', 'new row violates row-level security policy for table "audit_log"');
+  });
+  await inRollback(db, async (q) => {
+    await setupSupabase(q, sqlOf(fixed));
+    await q(`INSERT INTO projects (id, name) VALUES (1, 'p1')`);
+    await q(`UPDATE projects SET name = 'renamed' WHERE id = 1`);
+    assert.equal(await count(q, 'audit_log'), 2);
+    await expectPgError(q(`INSERT INTO audit_log (project_id, actor_id) VALUES (1, '${TENANT_A}')`), '42501', 'new row violates row-level security policy');
+  });
+});
+
+test('ok: through a call, not reported where the write works: the helper SECURITY DEFINER (it inserts as its owner: the chain stops), an EXCEPTION clause in the helper, an INSERT policy for the users; Valid: the trigger function SECURITY DEFINER', async () => {
+  const { ex } = invalidFinding(ID, 2);
+  const base = ex.files[0]!.text;
+  const variants: Array<[string, string]> = [
+    ['helper SECURITY DEFINER', base.replace('RETURNS void LANGUAGE sql AS', 'RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS')],
+    [
+      'EXCEPTION in the helper',
+      base.replace(/CREATE FUNCTION public\.write_audit[\s\S]*?\$\$;/, () => 'CREATE FUNCTION public.write_audit(p_project bigint) RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO public.audit_log (project_id, actor_id) VALUES (p_project, auth.uid());\nEXCEPTION WHEN insufficient_privilege THEN NULL;\nEND $$;'),
+    ],
+    ['INSERT policy from trigger context', `${base}\nCREATE POLICY audit_log_from_trigger ON public.audit_log FOR INSERT TO authenticated WITH CHECK (pg_trigger_depth() > 0);`],
+    ['Valid example 4', lintDocExample(ID, 'valid', 3).ex.files[0]!.text],
+  ];
+  const db = await getDb();
+  for (const [what, text] of variants) {
+    assert.notEqual(text, base, what);
+    assert.equal(lintFiles([{ file: ex.files[0]!.file, text }], ID).mine.length, 0, what);
+    await inRollback(db, async (q) => {
+      await setupSupabase(q, text);
+      await q(`INSERT INTO projects (id, name) VALUES (1, 'p1')`);
+      assert.equal(await count(q, 'projects'), 1, what);
+    });
+  }
+});
+
+test('err: no INSERT privilege on the history table, through a plpgsql helper the trigger calls: every UPDATE of tasks fails with 42501 permission denied, as the message says', async () => {
+  const { ex } = invalidFinding(ID, 1);
+  const text = ex.files[0]!.text.replace(
+    'CREATE FUNCTION record_task() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO task_history (task_id, title) VALUES (OLD.id, OLD.title);',
+    () =>
+      'CREATE FUNCTION keep_task(p_id bigint, p_title text) RETURNS void LANGUAGE plpgsql AS $$\nBEGIN\n  INSERT INTO task_history (task_id, title) VALUES (p_id, p_title);\nEND $$;\n' +
+      'CREATE FUNCTION record_task() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  PERFORM keep_task(OLD.id, OLD.title);',
+  );
+  assert.notEqual(text, ex.files[0]!.text);
+  const { ws, mine } = lintFiles([{ file: 'm.sql', text }], ID);
+  assert.equal(mine.length, 1);
+  assert.equal(textAt(ws, mine[0]!), 'keep_task');
+  assert.match(mine[0]!.message, /\(public\.record_task\(\) → public\.keep_task\(bigint, text\) → public\.task_history\), which app_user cannot insert into: app_user has no INSERT privilege on it \(42501 permission denied for table task_history\)/);
+  const db = await getDb();
+  await inRollback(db, async (q) => {
+    await q('CREATE ROLE app_user NOLOGIN');
+    await asOwner(q, text.replace('CREATE ROLE app_user NOLOGIN;', ''));
+    await q(`INSERT INTO tasks VALUES (1, '${TENANT_A}', 'draft')`);
+    await q(`SELECT set_config('app.tenant_id', '${TENANT_A}', true)`);
+    await q('SET ROLE app_user');
+    await expectPgError(q(`UPDATE tasks SET title = 'final' WHERE id = 1`), '42501', 'permission denied for table task_history');
+  });
+});
