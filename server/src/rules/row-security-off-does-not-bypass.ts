@@ -3,7 +3,7 @@ import type { ContextWrite, Func, Model } from '../analysis/model.js';
 import { walk } from '../analysis/parse.js';
 import type { Loc, Node, ParsedFile } from '../analysis/types.js';
 import { defineRule, type Edit, type Fix } from './types.js';
-import { definingFunction, fileOf, quoteIdent, functionLists } from './lib/util.js';
+import { definingFunction, fileOf, forEachInvokerCallee, quoteIdent, functionLists } from './lib/util.js';
 import { ownerBypassesRls } from './definer-bypasses-rls.js';
 import { readsAsOwner } from './definer-helper-under-force-rls.js';
 
@@ -76,17 +76,11 @@ function triggerPolicies(model: Model, f: Func | undefined): { statements: strin
  * owned as its tables by postgres).
  */
 function ownerUnrestricted(model: Model, f: Func): boolean {
-  const seen = new Set<Func>();
   const funcs = [f];
-  for (let i = 0; i < funcs.length; i++) {
-    const g = funcs[i]!;
-    if (seen.has(g)) continue;
-    seen.add(g);
-    if (!g.body || g.body.dynamicExecutes.length || g.body.errors.length) return false;
-    for (const k of g.calls) for (const h of model.functions.get(k) ?? []) if (!h.securityDefiner) funcs.push(h);
-  }
+  forEachInvokerCallee(model, f, (g) => void funcs.push(g));
+  for (const g of funcs) if (!g.body || g.body.dynamicExecutes.length || g.body.errors.length) return false;
   const keys = new Set(readsAsOwner(model, f));
-  for (const g of seen) for (const k of g.writes) keys.add(k);
+  for (const g of funcs) for (const k of g.writes) keys.add(k);
   const owner = f.owner?.role;
   for (const k of keys) {
     const t = model.tables.get(k);
